@@ -1,0 +1,5 @@
+import sys
+
+from exsampling_patch.cli import main
+
+sys.exit(main())

@@ -1,0 +1,75 @@
+"""``exsampling run PATCH``: run a patch headless (on stage), until Ctrl+C or for a number of seconds."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from exsampling_patch.errors import PatchError
+from exsampling_patch.runtime import Engine, Event, MessageHop, NodeError, NodeStarted
+from exsampling_patch.validate import load_patch
+
+log = logging.getLogger("exsampling.run")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "run", help="run a patch headless", description="Run a patch without the editor. Exits 1 if the "
+        "patch has problems (printed as FILE:LINE: message). A node that fails while running is reported "
+        "and bypassed; the rest of the patch goes on.",
+    )
+    parser.add_argument("patch", metavar="PATCH", help="patch file (YAML)")
+    parser.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
+                        help="stop after this many seconds (default: run until Ctrl+C)")
+    parser.add_argument("--trace", action="store_true", help="log every message hop between nodes")
+    parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
+    parser.add_argument("--workers", type=int, default=None, help="worker threads (default: CPU count, >= 2)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from exsampling_patch.nodes.utility import summarize
+
+    try:
+        patch, registry = load_patch(args.patch, extra_node_dirs=args.nodes)
+    except PatchError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    for plugin_problem in registry.problems:
+        print(f"warning: plugin {plugin_problem}", file=sys.stderr)
+
+    engine = Engine(registry, workers=args.workers, base_dir=Path(args.patch).resolve().parent)
+
+    def report(event: Event) -> None:
+        if isinstance(event, NodeError):
+            print(f"error in node '{event.node_id}': {event.error}", file=sys.stderr, flush=True)
+        elif isinstance(event, NodeStarted):
+            log.info("started %s (%s)", event.node_id, event.type_name)
+        elif isinstance(event, MessageHop):
+            print(f"hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
+                  f"{summarize(event.message)}", file=sys.stderr, flush=True)
+
+    engine.events.subscribe(report, NodeError, NodeStarted, *((MessageHop,) if args.trace else ()))
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    started = time.monotonic()
+    engine.start(patch)
+    name = patch.name or args.patch
+    print(f"running {name}: {len(patch.nodes)} nodes, {len(patch.links)} links"
+          + (f", for {args.duration:g} s" if args.duration else "; Ctrl+C stops"), file=sys.stderr, flush=True)
+    stop.wait(args.duration)
+    clean = engine.stop(timeout=5.0)
+    failed = {node: count for node, count in engine.error_counts.items()}
+    print(f"stopped after {time.monotonic() - started:.1f} s"
+          + ("" if clean else " (some work did not finish in time)")
+          + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else ""),
+          file=sys.stderr, flush=True)
+    return 0

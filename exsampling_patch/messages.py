@@ -1,0 +1,137 @@
+"""The messages that flow along links, one dataclass per port type.
+
+Messages are immutable: a node that changes a take returns a new one (``take.derive(...)``), so a
+take fanned out to several nodes is never changed under another node's feet.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_take_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a take was recorded (WGS84 degrees; accuracy in metres when the recorder knows it)."""
+
+    latitude: float
+    longitude: float
+    accuracy_m: float | None = None
+
+    def __str__(self) -> str:
+        return f"{self.latitude:.6f}/{self.longitude:.6f}"
+
+
+@dataclass(frozen=True, eq=False)
+class Take:
+    """An audio take.
+
+    ``samples`` is float32 with shape ``(frames, channels)``. ``path`` is where the take is stored on
+    disk, once it is. ``meta`` holds what nodes learnt about it on the way (``"pitch_hz"``,
+    ``"subtype"``, ...): add to it with :meth:`derive`, never mutate it.
+    """
+
+    samples: np.ndarray
+    sample_rate: int
+    take_id: str = field(default_factory=lambda: f"take-{next(_take_numbers)}")
+    source: str = ""
+    path: Path | None = None
+    recorded_at: float = field(default_factory=time.time)
+    location: Location | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        samples = np.asarray(self.samples, dtype=np.float32)
+        if samples.ndim == 1:
+            samples = samples[:, np.newaxis]
+        if samples.ndim != 2:
+            raise ValueError(f"take samples must be (frames, channels), got shape {samples.shape}")
+        if self.sample_rate <= 0:
+            raise ValueError(f"take sample rate must be positive, got {self.sample_rate}")
+        object.__setattr__(self, "samples", samples)
+
+    @property
+    def frames(self) -> int:
+        return int(self.samples.shape[0])
+
+    @property
+    def channels(self) -> int:
+        return int(self.samples.shape[1])
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.frames / self.sample_rate
+
+    def mono(self) -> np.ndarray:
+        """The channels mixed down to one float32 vector."""
+        if self.channels == 1:
+            return self.samples[:, 0]
+        return self.samples.mean(axis=1, dtype=np.float32)
+
+    def derive(self, samples: np.ndarray | None = None, sample_rate: int | None = None, **changes: Any) -> Take:
+        """A copy with new samples and/or fields; ``meta`` entries given in ``meta=`` are merged in."""
+        meta = {**self.meta, **changes.pop("meta", {})}
+        return replace(
+            self,
+            samples=self.samples if samples is None else samples,
+            sample_rate=self.sample_rate if sample_rate is None else sample_rate,
+            meta=meta,
+            **changes,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Take({self.take_id!r}, {self.duration:.3f} s, {self.sample_rate} Hz, "
+            f"{self.channels} ch, source={self.source!r})"
+        )
+
+
+@dataclass(frozen=True)
+class Score:
+    """One label and its probability."""
+
+    label: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What a classifier made of a take: top labels, best first, or a reason why there are none."""
+
+    take: Take
+    scores: tuple[Score, ...]
+    reason: str | None = None
+
+    @property
+    def label(self) -> str | None:
+        return self.scores[0].label if self.scores else None
+
+    @property
+    def confidence(self) -> float:
+        return self.scores[0].probability if self.scores else 0.0
+
+
+@dataclass(frozen=True)
+class SlotAssignment:
+    """A take to be loaded into the sampler slot (or DAW track) named ``slot``."""
+
+    slot: str
+    take: Take
+    label: str | None = None
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class ControlValue:
+    """A named number: a fader, a knob, a level."""
+
+    name: str
+    value: float

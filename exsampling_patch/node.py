@@ -1,0 +1,392 @@
+"""The node API: a node type is one small class with typed ports, parameters and lifecycle hooks.
+
+A minimal node::
+
+    class Gain(Node):
+        \"\"\"Scale a take by a gain in decibels.\"\"\"
+
+        type_name = "gain"
+        family = "processing"
+        take = Input(TAKE, "the take to scale")
+        out = Output(TAKE, "the scaled take")
+        gain_db = Param(float, 0.0, "gain in dB", minimum=-60.0, maximum=24.0)
+
+        def on_take(self, take: Take) -> None:
+            self.emit("out", take.derive(take.samples * 10 ** (self.gain_db / 20)))
+
+Messages arrive on a worker thread through :meth:`Node.handle`, which calls ``on_<input>``. Sources
+start their own threads in :meth:`Node.start` with :meth:`Node.run_thread` and call :meth:`Node.emit`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar, cast, overload
+
+from exsampling_patch.ports import PortType
+
+T = TypeVar("T")
+
+#: The value kinds a parameter may have, by the name used in ``nodes --json`` and the editor.
+PARAM_KINDS: dict[str, type] = {
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "str": str,
+    "choice": str,
+    "path": str,
+    "table": dict,
+    "list": list,
+}
+
+
+class ParamError(ValueError):
+    """A parameter value that does not fit its spec; the message names the parameter and the fix."""
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """An input or output port of a node type."""
+
+    type: PortType
+    doc: str = ""
+    name: str = ""
+    multiple: bool = False  # inputs only: may more than one link end here?
+
+
+class Input(PortSpec):
+    """Declare an input port: ``take = Input(TAKE, "the take to trim")``.
+
+    An input takes one link unless ``multiple=True`` (a log or a writer that merges many sources).
+    """
+
+    def __init__(self, type: PortType, doc: str = "", *, multiple: bool = False) -> None:
+        super().__init__(type=type, doc=doc, multiple=multiple)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        object.__setattr__(self, "name", name)
+
+
+class Output(PortSpec):
+    """Declare an output port: ``out = Output(TAKE, "the trimmed take")``. Outputs fan out freely."""
+
+    def __init__(self, type: PortType, doc: str = "") -> None:
+        super().__init__(type=type, doc=doc, multiple=True)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        object.__setattr__(self, "name", name)
+
+
+_NO_DEFAULT: Any = object()
+
+
+class Param(Generic[T]):
+    """Declare a parameter: its kind, default, one-line doc and limits.
+
+    ``kind`` is a Python type (int, float, bool, str, dict, list) or one of the names in
+    :data:`PARAM_KINDS` (``"path"``, ``"choice"``, ``"table"``). ``default=None`` with
+    ``required=True`` makes a parameter that every patch must set. On an instance the descriptor
+    reads the node's current value: ``self.gain_db``.
+    """
+
+    @overload
+    def __init__(
+        self: Param[Any],
+        kind: str,
+        default: Any = _NO_DEFAULT,
+        doc: str = "",
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        choices: Sequence[Any] | None = None,
+        required: bool = False,
+        unit: str = "",
+    ) -> None: ...
+    @overload
+    def __init__(
+        self,
+        kind: type[T],
+        default: T | None = _NO_DEFAULT,
+        doc: str = "",
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        choices: Sequence[Any] | None = None,
+        required: bool = False,
+        unit: str = "",
+    ) -> None: ...
+    def __init__(
+        self,
+        kind: type[T] | str,
+        default: T | None = _NO_DEFAULT,
+        doc: str = "",
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        choices: Sequence[Any] | None = None,
+        required: bool = False,
+        unit: str = "",
+    ) -> None:
+        if isinstance(kind, str):
+            if kind not in PARAM_KINDS:
+                raise ValueError(f"unknown parameter kind {kind!r}; use one of {sorted(PARAM_KINDS)}")
+            self.kind_name = kind
+        else:
+            names = {v: k for k, v in PARAM_KINDS.items() if k not in ("choice", "path", "table", "list")}
+            names[dict] = "table"
+            names[list] = "list"
+            if kind not in names:
+                raise ValueError(f"unsupported parameter type {kind!r}")
+            self.kind_name = "choice" if choices is not None and kind is str else names[kind]
+        if default is _NO_DEFAULT:
+            if not required:
+                raise ValueError("a parameter needs a default unless it is required=True")
+            default = None
+        self.default = default
+        self.doc = doc
+        self.minimum = minimum
+        self.maximum = maximum
+        self.choices = tuple(choices) if choices is not None else None
+        self.required = required
+        self.unit = unit
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Param[T]: ...
+    @overload
+    def __get__(self, instance: Node, owner: type) -> T: ...
+    def __get__(self, instance: Node | None, owner: type) -> Param[T] | T:
+        if instance is None:
+            return self
+        return instance.params[self.name]  # type: ignore[no-any-return,unused-ignore]
+
+    @property
+    def python_type(self) -> type:
+        return PARAM_KINDS[self.kind_name]
+
+    def validate(self, value: Any) -> Any:
+        """Return ``value`` coerced to this parameter's kind, or raise :class:`ParamError` saying why not."""
+        kind = self.python_type
+        if value is None:
+            if self.required:
+                raise ParamError(f"parameter '{self.name}' is required: {self.doc or 'give it a value'}")
+            return None
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if kind is int and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if kind is str and isinstance(value, Path):
+            value = str(value)
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise ParamError(
+                f"parameter '{self.name}' must be {self.kind_name}, got {type(value).__name__} {value!r}"
+            )
+        if self.choices is not None and value not in self.choices:
+            close = difflib.get_close_matches(str(value), [str(c) for c in self.choices], n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ParamError(
+                f"parameter '{self.name}' is {value!r}, not one of {', '.join(map(str, self.choices))}{hint}"
+            )
+        number = cast(float, value)
+        if self.minimum is not None and number < self.minimum:
+            raise ParamError(f"parameter '{self.name}' is {value}, below its minimum {self.minimum}")
+        if self.maximum is not None and number > self.maximum:
+            raise ParamError(f"parameter '{self.name}' is {value}, above its maximum {self.maximum}")
+        return value
+
+    def describe(self) -> dict[str, Any]:
+        """The spec as plain data (``nodes --json``, the editor's widgets)."""
+        spec: dict[str, Any] = {"name": self.name, "type": self.kind_name, "default": self.default, "doc": self.doc}
+        if self.minimum is not None:
+            spec["min"] = self.minimum
+        if self.maximum is not None:
+            spec["max"] = self.maximum
+        if self.choices is not None:
+            spec["choices"] = list(self.choices)
+        if self.required:
+            spec["required"] = True
+        if self.unit:
+            spec["unit"] = self.unit
+        return spec
+
+
+class NodeContext:
+    """What the runtime gives a node: where its messages go and how it reports.
+
+    The default context (used when a node is built outside a runtime, as in unit tests) collects
+    emitted messages in :attr:`emitted` and errors in :attr:`errors`.
+    """
+
+    def __init__(self, base_dir: str | os.PathLike[str] | None = None) -> None:
+        #: Relative ``path`` parameters are taken from here: the patch file's folder when run from a file.
+        self.base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        self.emitted: list[tuple[str, Any]] = []
+        self.errors: list[BaseException | str] = []
+        self.statuses: list[dict[str, Any]] = []
+        self.stop_event = threading.Event()
+
+    def emit(self, node_id: str, port: str, message: Any) -> None:
+        self.emitted.append((port, message))
+
+    def report_error(self, node_id: str, error: BaseException | str) -> None:
+        self.errors.append(error)
+
+    def report_status(self, node_id: str, status: dict[str, Any]) -> None:
+        self.statuses.append(status)
+
+
+class Node:
+    """Base class of every node type. Subclasses declare ports and parameters as class attributes.
+
+    Class attributes a node type sets:
+
+    - ``type_name``: the name patches use (``"trim"``); defaults to the class name in snake_case.
+    - ``family``: the palette group (``"sources"``, ``"processing"``, ``"classify"``, ``"outputs"``, ...).
+    - the docstring's first line is the one-line doc shown in ``exsampling nodes`` and the editor.
+
+    Lifecycle: the runtime builds the node, calls :meth:`start` once, then :meth:`handle` for each
+    message (never concurrently for one node), and :meth:`stop` once. A message whose handler
+    raises is reported on the node and passed on unchanged to outputs that accept it (bypass).
+    """
+
+    type_name: ClassVar[str] = ""
+    family: ClassVar[str] = "misc"
+    inputs: ClassVar[dict[str, PortSpec]] = {}
+    outputs: ClassVar[dict[str, PortSpec]] = {}
+    param_specs: ClassVar[dict[str, Param[Any]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "type_name" not in cls.__dict__ or not cls.__dict__["type_name"]:
+            cls.type_name = _snake_case(cls.__name__)
+        inputs: dict[str, PortSpec] = {}
+        outputs: dict[str, PortSpec] = {}
+        params: dict[str, Param[Any]] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, Input):
+                    inputs[name] = value
+                elif isinstance(value, Output):
+                    outputs[name] = value
+                elif isinstance(value, Param):
+                    params[name] = value
+        cls.inputs, cls.outputs, cls.param_specs = inputs, outputs, params
+
+    def __init__(
+        self, node_id: str = "", params: Mapping[str, Any] | None = None, context: NodeContext | None = None
+    ) -> None:
+        self.node_id = node_id or self.type_name
+        self.context = context or NodeContext()
+        self.params: dict[str, Any] = self.resolve_params(params or {})
+        self.stop_event = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @classmethod
+    def doc(cls) -> str:
+        """The one-line doc: the first line of the class docstring."""
+        return (cls.__doc__ or "").strip().splitlines()[0].strip() if cls.__doc__ else ""
+
+    @classmethod
+    def resolve_params(cls, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with ``given``, each validated; raises :class:`ParamError` on the first problem."""
+        unknown = [name for name in given if name not in cls.param_specs]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], list(cls.param_specs), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ParamError(f"'{cls.type_name}' has no parameter '{unknown[0]}'{hint}")
+        values = {}
+        for name, spec in cls.param_specs.items():
+            values[name] = spec.validate(given.get(name, spec.default))
+        return values
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """The node type as plain data (``exsampling nodes --json``)."""
+        return {
+            "type": cls.type_name,
+            "family": cls.family,
+            "doc": cls.doc(),
+            "inputs": [
+                {"name": n, "type": p.type.name, "doc": p.doc, "multiple": p.multiple} for n, p in cls.inputs.items()
+            ],
+            "outputs": [{"name": n, "type": p.type.name, "doc": p.doc} for n, p in cls.outputs.items()],
+            "params": [p.describe() for p in cls.param_specs.values()],
+            "module": cls.__module__,
+        }
+
+    # -- lifecycle hooks, overridden by node types ---------------------------------------------------------
+
+    def start(self) -> None:
+        """Open what the node needs (files, ports, threads). Called once before any message."""
+
+    def stop(self) -> None:
+        """Release what :meth:`start` opened. The base class stops and joins threads from :meth:`run_thread`."""
+        self.stop_event.set()
+        for thread in self._threads:
+            thread.join(timeout=2.0)
+
+    def handle(self, port: str, message: Any) -> None:
+        """Handle a message arriving on input ``port``: calls ``on_<port>(message)``."""
+        handler: Callable[[Any], None] | None = getattr(self, f"on_{port}", None)
+        if handler is None:
+            raise NotImplementedError(f"{type(self).__name__} has no handler on_{port} for its input '{port}'")
+        handler(message)
+
+    # -- services for node types ---------------------------------------------------------------------------
+
+    def emit(self, port: str, message: Any) -> None:
+        """Send ``message`` out of output ``port`` to every linked input."""
+        if port not in self.outputs:
+            raise KeyError(f"{self.type_name} has no output '{port}'")
+        self.context.emit(self.node_id, port, message)
+
+    def resolve_path(self, value: str | Path) -> Path:
+        """A ``path`` parameter as an absolute path: ``~`` expanded, relative ones from the patch's folder."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (self.context.base_dir / path).resolve()
+
+    def report_error(self, error: BaseException | str) -> None:
+        """Show an error on this node without raising (the runtime logs it and observers see it)."""
+        self.context.report_error(self.node_id, error)
+
+    def report_status(self, **status: Any) -> None:
+        """Tell observers what flows through this node (``level=0.3``, ``label="dog"``, ...)."""
+        self.context.report_status(self.node_id, status)
+
+    def run_thread(self, target: Callable[[], None], name: str = "", restart_delay: float = 1.0) -> None:
+        """Run ``target`` on a daemon thread until :attr:`stop_event` is set.
+
+        If ``target`` raises, the error is reported on the node and ``target`` is run again after
+        ``restart_delay`` seconds: a source that fails once keeps the show going.
+        """
+
+        def loop() -> None:
+            while not self.stop_event.is_set():
+                try:
+                    target()
+                    return
+                except Exception as error:
+                    self.report_error(error)
+                    self.stop_event.wait(restart_delay)
+
+        thread = threading.Thread(target=loop, name=name or f"{self.node_id}-source", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+
+def _snake_case(name: str) -> str:
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+

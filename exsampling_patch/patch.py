@@ -1,0 +1,115 @@
+"""The patch model: nodes with parameters and positions, and links from outputs to inputs.
+
+A :class:`Patch` is plain data. It is what the YAML file holds, what the editor edits and what the
+runtime compiles; it knows nothing of threads or widgets.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The patch format version this build writes, and the newest it reads.
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, order=True)
+class PortRef:
+    """One end of a link: ``node.port``."""
+
+    node: str
+    port: str
+
+    @classmethod
+    def parse(cls, text: str) -> PortRef:
+        """Parse ``"node.port"``; raises ValueError naming the expected form."""
+        node, dot, port = str(text).rpartition(".")
+        if not dot or not node or not port:
+            raise ValueError(f"'{text}' is not of the form node_id.port")
+        return cls(node, port)
+
+    def __str__(self) -> str:
+        return f"{self.node}.{self.port}"
+
+
+@dataclass(frozen=True, order=True)
+class Link:
+    """A link from an output port to an input port."""
+
+    source: PortRef
+    target: PortRef
+
+    def __str__(self) -> str:
+        return f"{self.source} -> {self.target}"
+
+
+@dataclass
+class NodeSpec:
+    """A node in a patch: its id, its type name, the parameters set on it and its editor position."""
+
+    id: str
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    position: tuple[float, float] | None = None
+
+    def copy(self) -> NodeSpec:
+        return NodeSpec(self.id, self.type, copy.deepcopy(self.params), self.position)
+
+
+@dataclass
+class Patch:
+    """A whole patch. ``nodes`` keeps the order of the file; ``node_dirs`` lists folders of user nodes."""
+
+    nodes: dict[str, NodeSpec] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+    name: str = ""
+    description: str = ""
+    node_dirs: list[str] = field(default_factory=list)
+    version: int = FORMAT_VERSION
+
+    def add_node(self, spec: NodeSpec) -> NodeSpec:
+        if spec.id in self.nodes:
+            raise ValueError(f"a node with id '{spec.id}' is already in the patch")
+        self.nodes[spec.id] = spec
+        return spec
+
+    def remove_node(self, node_id: str) -> list[Link]:
+        """Remove a node and the links touching it; returns the removed links."""
+        del self.nodes[node_id]
+        removed = [ln for ln in self.links if node_id in (ln.source.node, ln.target.node)]
+        self.links = [ln for ln in self.links if ln not in removed]
+        return removed
+
+    def connect(self, source: str | PortRef, target: str | PortRef) -> Link:
+        """Add a link (no type check here: see :func:`exsampling_patch.validate.check_patch`)."""
+        link = Link(
+            source if isinstance(source, PortRef) else PortRef.parse(source),
+            target if isinstance(target, PortRef) else PortRef.parse(target),
+        )
+        if link in self.links:
+            raise ValueError(f"the link {link} is already in the patch")
+        self.links.append(link)
+        return link
+
+    def disconnect(self, link: Link) -> None:
+        self.links.remove(link)
+
+    def unique_id(self, base: str) -> str:
+        """A node id not yet used, derived from ``base`` (``trim``, ``trim_2``, ...)."""
+        if base not in self.nodes:
+            return base
+        n = 2
+        while f"{base}_{n}" in self.nodes:
+            n += 1
+        return f"{base}_{n}"
+
+    def copy(self) -> Patch:
+        return Patch(
+            nodes={k: v.copy() for k, v in self.nodes.items()},
+            links=list(self.links),
+            name=self.name,
+            description=self.description,
+            node_dirs=list(self.node_dirs),
+            version=self.version,
+        )

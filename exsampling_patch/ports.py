@@ -1,0 +1,41 @@
+"""Port types and the one rule that decides whether an output may feed an input.
+
+The YAML loader, the runtime and the editor all call :func:`link_problem`; nothing else decides
+whether a link is allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PortType:
+    """The kind of message a port carries."""
+
+    name: str
+    doc: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+TAKE = PortType("take", "an audio take: samples, sample rate and metadata")
+PREDICTION = PortType("prediction", "a classifier's labels with probabilities, with the take they describe")
+SLOT = PortType("slot", "a take assigned to a named sampler slot")
+MIDI = PortType("midi", "a MIDI message (mido.Message)")
+CONTROL = PortType("control", "a named control value (a number)")
+ANY = PortType("any", "any message: the port passes through whatever it is given")
+
+PORT_TYPES: dict[str, PortType] = {t.name: t for t in (TAKE, PREDICTION, SLOT, MIDI, CONTROL, ANY)}
+
+
+def link_problem(source: PortType, target: PortType) -> str | None:
+    """Return why an output of type ``source`` may not feed an input of type ``target``, or None if it may.
+
+    A link is allowed when both ends carry the same type, or when either end is ``any``
+    (a pass-through node forwards whatever it receives, so its output is checked where it lands).
+    """
+    if source == target or ANY in (source, target):
+        return None
+    return f"a {source.name} output cannot feed a {target.name} input"

@@ -1,0 +1,175 @@
+"""The node registry: built-in node types, plugins from entry points, and folders of user nodes.
+
+A plugin that fails to import is recorded in :attr:`Registry.problems` with its name and error; the
+other plugins still load.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+import inspect
+import pkgutil
+import sys
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+from typing import Any, cast
+
+from exsampling_patch.node import Node
+
+ENTRY_POINT_GROUP = "exsampling_patch.nodes"
+BUILTIN_PACKAGE = "exsampling_patch.nodes"
+
+
+@dataclass(frozen=True)
+class PluginProblem:
+    """A plugin or user-node file that could not be loaded."""
+
+    origin: str  # "entry point NAME (VALUE)" or a file path
+    error: str
+    details: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.error}"
+
+
+class Registry:
+    """Node types by type name, with where each came from."""
+
+    def __init__(self) -> None:
+        self.types: dict[str, type[Node]] = {}
+        self.origins: dict[str, str] = {}
+        self.problems: list[PluginProblem] = []
+        self._loaded_dirs: set[Path] = set()
+
+    @classmethod
+    def default(cls, node_dirs: Iterable[str | Path] = (), entry_points: bool = True) -> Registry:
+        """Built-ins, then entry-point plugins, then each folder in ``node_dirs``."""
+        registry = cls()
+        registry.load_builtins()
+        if entry_points:
+            registry.load_entry_points()
+        for folder in node_dirs:
+            registry.load_folder(folder)
+        return registry
+
+    # -- lookup ---------------------------------------------------------------------------------------------
+
+    def __contains__(self, type_name: object) -> bool:
+        return type_name in self.types
+
+    def __iter__(self) -> Iterator[type[Node]]:
+        return iter(self.types.values())
+
+    def get(self, type_name: str) -> type[Node]:
+        try:
+            return self.types[type_name]
+        except KeyError:
+            raise KeyError(self.unknown_message(type_name)) from None
+
+    def closest(self, type_name: str, n: int = 3) -> list[str]:
+        """Known type names that look like ``type_name`` (for "did you mean" hints)."""
+        return difflib.get_close_matches(type_name, list(self.types), n=n, cutoff=0.5)
+
+    def unknown_message(self, type_name: str) -> str:
+        close = self.closest(type_name)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        return f"unknown node type '{type_name}'{hint}"
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every node type as plain data, sorted by family and name."""
+        rows = []
+        for type_name in sorted(self.types, key=lambda t: (self.types[t].family, t)):
+            row = self.types[type_name].describe()
+            row["origin"] = self.origins[type_name]
+            rows.append(row)
+        return rows
+
+    # -- loading --------------------------------------------------------------------------------------------
+
+    def register(self, node_type: type[Node], origin: str = "") -> None:
+        """Add one node type; a second type with a taken name is reported and ignored."""
+        if not (inspect.isclass(node_type) and issubclass(node_type, Node)) or node_type is Node:
+            raise TypeError(f"{node_type!r} is not a Node subclass")
+        name = node_type.type_name
+        if name in self.types and self.types[name] is not node_type:
+            self.problems.append(PluginProblem(
+                origin or node_type.__module__,
+                f"node type '{name}' is already defined by {self.origins[name]}; this one is ignored",
+            ))
+            return
+        self.types[name] = node_type
+        self.origins[name] = origin or node_type.__module__
+
+    def register_module(self, module: ModuleType, origin: str) -> int:
+        """Register every node type defined in ``module``; returns how many."""
+        count = 0
+        for value in vars(module).values():
+            if (inspect.isclass(value) and issubclass(value, Node) and value.__module__ == module.__name__
+                    and not inspect.isabstract(value) and not getattr(value, "abstract", False)):
+                self.register(value, origin)
+                count += 1
+        return count
+
+    def load_builtins(self) -> None:
+        package = importlib.import_module(BUILTIN_PACKAGE)
+        for info in pkgutil.iter_modules(package.__path__, prefix=f"{BUILTIN_PACKAGE}."):
+            self._guarded(f"built-in module {info.name}", lambda name=info.name: self.register_module(
+                importlib.import_module(name), "built-in"))
+
+    def load_entry_points(self) -> None:
+        for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            origin = f"entry point {entry.name} ({entry.value})"
+            self._guarded(origin, lambda entry=entry, origin=origin: self._register_loaded(entry.load(), origin))
+
+    def load_folder(self, folder: str | Path) -> None:
+        """Load every ``*.py`` file in ``folder`` (not recursively) as a module of user nodes."""
+        path = Path(folder).expanduser().resolve()
+        if path in self._loaded_dirs:
+            return
+        self._loaded_dirs.add(path)
+        if not path.is_dir():
+            self.problems.append(PluginProblem(str(path), "node folder does not exist"))
+            return
+        for file in sorted(path.glob("*.py")):
+            if file.name.startswith("_"):
+                continue
+            self._guarded(str(file), lambda file=file: self.register_module(_import_file(file), str(file)))
+
+    def _register_loaded(self, obj: Any, origin: str) -> None:
+        if isinstance(obj, ModuleType):
+            if not self.register_module(obj, origin):
+                raise TypeError(f"module {obj.__name__} defines no Node subclass")
+        elif inspect.isclass(obj):
+            self.register(cast(type[Node], obj), origin)
+        elif isinstance(obj, list | tuple):
+            for item in obj:
+                self.register(cast(type[Node], item), origin)
+        else:
+            raise TypeError(f"entry point must name a Node subclass, a list of them or a module, not {obj!r}")
+
+    def _guarded(self, origin: str, load: Any) -> None:
+        try:
+            load()
+        except Exception as error:
+            self.problems.append(PluginProblem(origin, f"{type(error).__name__}: {error}", traceback.format_exc()))
+
+
+def _import_file(file: Path) -> ModuleType:
+    name = f"exsampling_user_nodes.{file.stem}_{abs(hash(str(file))):x}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {file}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

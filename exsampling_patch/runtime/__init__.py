@@ -1,0 +1,30 @@
+"""The runtime: compiles a patch into a plan and runs it on worker threads, publishing events."""
+
+from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.runtime.events import (
+    Event,
+    EventBus,
+    MessageHop,
+    NodeError,
+    NodeStarted,
+    NodeStatus,
+    NodeStopped,
+    NodeTiming,
+    PlanSwapped,
+)
+from exsampling_patch.runtime.plan import Plan, compile_plan
+
+__all__ = [
+    "Engine",
+    "Event",
+    "EventBus",
+    "MessageHop",
+    "NodeError",
+    "NodeStarted",
+    "NodeStatus",
+    "NodeStopped",
+    "NodeTiming",
+    "Plan",
+    "PlanSwapped",
+    "compile_plan",
+]

@@ -1,0 +1,392 @@
+"""The engine: runs a plan on worker threads, bypasses failing nodes, swaps plans while running.
+
+Each node has a cell: an inbox and a flag saying whether a worker has it scheduled. A node is handled by
+one worker at a time, so node code need not be thread-safe. A worker that handles a message continues
+with the node it fed (depth first), so a chain of cheap nodes runs without thread hand-offs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+from exsampling_patch.errors import PatchError, Problem
+from exsampling_patch.node import Node, NodeContext
+from exsampling_patch.patch import Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime.events import (
+    EventBus,
+    MessageHop,
+    NodeError,
+    NodeStarted,
+    NodeStatus,
+    NodeStopped,
+    NodeTiming,
+    PlanSwapped,
+)
+from exsampling_patch.runtime.plan import Plan, compile_plan
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class _Cell:
+    """A node instance with its inbox. ``lock`` guards ``inbox``, ``scheduled`` and ``started``."""
+
+    __slots__ = ("errors", "inbox", "lock", "node", "run_lock", "scheduled", "started")
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.inbox: deque[tuple[str, Any]] = deque()
+        self.lock = threading.Lock()
+        self.run_lock = threading.Lock()  # held while the node handles a message or is being replaced
+        self.scheduled = False
+        self.started = False
+        self.errors = 0
+
+
+class _Context(NodeContext):
+    def __init__(self, engine: Engine, base_dir: str | os.PathLike[str] | None) -> None:
+        super().__init__(base_dir)
+        self._engine = engine
+
+    def emit(self, node_id: str, port: str, message: Any) -> None:
+        self._engine._emit(node_id, port, message)
+
+    def report_error(self, node_id: str, error: BaseException | str) -> None:
+        self._engine._record_error(node_id, error)
+
+    def report_status(self, node_id: str, status: dict[str, Any]) -> None:
+        self._engine.status[node_id] = {**self._engine.status.get(node_id, {}), **status}
+        if self._engine.events.wants(NodeStatus):
+            self._engine.events.publish(NodeStatus(node_id, status))
+
+
+class Engine:
+    """Runs a patch. ``start(patch)``, then ``update(patch)`` as it is edited, then ``stop()``.
+
+    Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the
+    current directory). Observers subscribe to :attr:`events`. :attr:`errors` holds each failed node's last error and
+    :attr:`status` what each node last reported, for the CLI and for observers that join late.
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        workers: int | None = None,
+        events: EventBus | None = None,
+        base_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.events = events or EventBus()
+        self.errors: dict[str, str] = {}
+        self.error_counts: dict[str, int] = {}
+        self.status: dict[str, dict[str, Any]] = {}
+        self._workers_wanted = workers or max(2, os.cpu_count() or 2)
+        self._plan: Plan | None = None
+        self._cells: dict[str, _Cell] = {}
+        self._ready: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
+        self._local = threading.local()
+        self._swap_lock = threading.Lock()
+        self._context = _Context(self, base_dir)
+        self._running = False
+
+    # -- public API -------------------------------------------------------------------------------------------
+
+    @property
+    def plan(self) -> Plan | None:
+        return self._plan
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def node(self, node_id: str) -> Node:
+        """The live instance of a node (for observers and tests; do not call its handlers)."""
+        return self._cells[node_id].node
+
+    def start(self, patch: Patch) -> None:
+        """Compile ``patch`` and start it; raises :class:`PatchError` (nothing started) if it has problems."""
+        if self._running:
+            raise RuntimeError("the engine is already running; use update() to change the patch")
+        plan = compile_plan(patch, self.registry, version=1)
+        self._running = True
+        for i in range(self._workers_wanted):
+            thread = threading.Thread(target=self._work, name=f"exsampling-worker-{i}", daemon=True)
+            thread.start()
+            self._workers.append(thread)
+        self._install(plan)
+
+    def update(self, patch: Patch) -> Plan:
+        """Swap to a new version of the patch while running, keeping messages in flight.
+
+        Unchanged nodes keep running; nodes whose type or parameters changed are restarted with their
+        queued messages kept; removed nodes finish what is queued for them, then stop.
+        """
+        if not self._running or self._plan is None:
+            raise RuntimeError("the engine is not running")
+        plan = compile_plan(patch, self.registry, version=self._plan.version + 1)
+        self._install(plan)
+        return plan
+
+    def inject(self, node_id: str, port: str, message: Any) -> None:
+        """Deliver ``message`` to input ``port`` of ``node_id`` as if a link had carried it."""
+        if node_id not in self._cells:
+            raise KeyError(f"no node '{node_id}' is running")
+        if port not in self._cells[node_id].node.inputs:
+            raise KeyError(f"node '{node_id}' has no input '{port}'")
+        self._deliver(self._cells[node_id], port, message)
+
+    def idle(self) -> bool:
+        """True when no message is queued or being handled."""
+        return all(not c.scheduled and not c.inbox for c in list(self._cells.values()))
+
+    def wait_idle(self, timeout: float = 5.0, settle: float = 0.0) -> bool:
+        """Wait until :meth:`idle` (and stays so for ``settle`` seconds); returns False on time-out."""
+        deadline = time.monotonic() + timeout
+        quiet_since: float | None = None
+        while time.monotonic() < deadline:
+            if self.idle():
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= settle:
+                    return True
+            else:
+                quiet_since = None
+            time.sleep(0.002)
+        return False
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop sources, let queued messages finish, stop the other nodes and the workers.
+
+        Bounded by ``timeout`` seconds (plus each node's own stop); returns True if all finished in time.
+        """
+        if not self._running:
+            return True
+        deadline = time.monotonic() + timeout
+        plan = self._plan
+        order = plan.order if plan else tuple(self._cells)
+        sources = plan.sources() if plan else ()
+        self._stop_nodes([n for n in order if n in sources])
+        clean = self.wait_idle(max(0.0, deadline - time.monotonic()))
+        self._stop_nodes([n for n in order if n not in sources])
+        self._running = False
+        for _ in self._workers:
+            self._ready.put(_STOP)
+        for thread in self._workers:
+            thread.join(max(0.05, deadline - time.monotonic()))
+            clean = clean and not thread.is_alive()
+        self._workers.clear()
+        self._cells.clear()
+        self._plan = None
+        return clean
+
+    # -- plan installation ------------------------------------------------------------------------------------
+
+    def _build(self, node_id: str, plan: Plan) -> Node:
+        return plan.node_types[node_id](node_id, plan.params[node_id], self._context)
+
+    def _install(self, plan: Plan) -> None:
+        with self._swap_lock:
+            old = self._plan
+            added, changed, removed = [], [], []
+            for node_id in plan.order:
+                if old is None or node_id not in old.node_types:
+                    added.append(node_id)
+                elif old.node_types[node_id] is not plan.node_types[node_id] or dict(
+                    old.params[node_id]
+                ) != dict(plan.params[node_id]):
+                    changed.append(node_id)
+            if old is not None:
+                removed = [n for n in old.order if n not in plan.node_types]
+
+            for node_id in added:
+                try:
+                    self._cells[node_id] = _Cell(self._build(node_id, plan))
+                except Exception as error:
+                    self._record_error(node_id, error)
+                    self._cells[node_id] = _Cell(_Failed(node_id, plan.node_types[node_id], self._context))
+            self._plan = plan  # from here on, emits follow the new routes
+            # Consumers start before producers, so the first messages find their targets ready.
+            for node_id in reversed(plan.order):
+                if node_id in added:
+                    self._start_cell(node_id)
+                elif node_id in changed:
+                    self._replace(node_id, plan)
+            self._retire(removed)
+        self.events.publish(PlanSwapped("", version=plan.version, added=tuple(added), removed=tuple(removed)))
+
+    def _start_cell(self, node_id: str) -> None:
+        cell = self._cells[node_id]
+        try:
+            cell.node.start()
+        except Exception as error:
+            self._record_error(node_id, error)
+        else:
+            self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
+        with cell.lock:
+            cell.started = True
+            reschedule = bool(cell.inbox) and not cell.scheduled
+            if reschedule:
+                cell.scheduled = True
+        if reschedule:
+            self._ready.put(cell)
+
+    def _replace(self, node_id: str, plan: Plan) -> None:
+        cell = self._cells[node_id]
+        with cell.run_lock:
+            old_node = cell.node
+            with cell.lock:
+                cell.started = False
+            self._stop_node(node_id, old_node)
+            try:
+                cell.node = self._build(node_id, plan)
+            except Exception as error:
+                self._record_error(node_id, error)
+                cell.node = _Failed(node_id, plan.node_types[node_id], self._context)
+            self.errors.pop(node_id, None)
+        self._start_cell(node_id)
+
+    def _retire(self, node_ids: Iterable[str]) -> None:
+        for node_id in node_ids:
+            cell = self._cells.get(node_id)
+            if cell is None:
+                continue
+            deadline = time.monotonic() + 2.0
+            while (cell.inbox or cell.scheduled) and time.monotonic() < deadline:
+                time.sleep(0.001)
+            with cell.run_lock:
+                self._stop_node(node_id, cell.node)
+            del self._cells[node_id]
+
+    def _stop_nodes(self, node_ids: Iterable[str]) -> None:
+        for node_id in node_ids:
+            cell = self._cells.get(node_id)
+            if cell is not None:
+                self._stop_node(node_id, cell.node)
+
+    def _stop_node(self, node_id: str, node: Node) -> None:
+        try:
+            node.stop()
+        except Exception as error:
+            self._record_error(node_id, error)
+        self.events.publish(NodeStopped(node_id))
+
+    # -- message flow ------------------------------------------------------------------------------------------
+
+    def _emit(self, node_id: str, port: str, message: Any) -> None:
+        plan = self._plan
+        if plan is None:
+            return
+        targets = plan.routes.get((node_id, port), ())
+        trace = self.events.wants(MessageHop)
+        for target, target_port in targets:
+            cell = self._cells.get(target)
+            if cell is None:
+                continue
+            if trace:
+                self.events.publish(MessageHop(node_id, port=port, target=target, target_port=target_port,
+                                               message=message))
+            self._deliver(cell, target_port, message)
+
+    def _deliver(self, cell: _Cell, port: str, message: Any) -> None:
+        with cell.lock:
+            cell.inbox.append((port, message))
+            if cell.scheduled or not cell.started:
+                return
+            cell.scheduled = True
+        pending = getattr(self._local, "pending", None)
+        if pending is not None:
+            pending.append(cell)  # this worker takes it up next: no hand-off between threads
+        else:
+            self._ready.put(cell)
+
+    def _work(self) -> None:
+        pending: list[_Cell] = []
+        self._local.pending = pending
+        while True:
+            cell = self._ready.get()
+            if cell is _STOP:
+                return
+            while cell is not None:
+                self._drain(cell, pending)
+                if pending:
+                    cell = pending.pop(0)
+                    for other in pending:
+                        self._ready.put(other)
+                    pending.clear()
+                else:
+                    cell = None
+
+    def _drain(self, cell: _Cell, pending: list[_Cell]) -> None:
+        """Handle ``cell``'s messages until its inbox is empty (or it must share the work)."""
+        while True:
+            with cell.lock:
+                if not cell.inbox or not cell.started:
+                    cell.scheduled = False
+                    return
+                port, message = cell.inbox.popleft()
+            with cell.run_lock:
+                self._handle(cell, port, message)
+            if pending and cell.inbox:
+                # More is queued here and downstream has work: let other workers take the downstream.
+                for other in pending:
+                    self._ready.put(other)
+                pending.clear()
+
+    def _handle(self, cell: _Cell, port: str, message: Any) -> None:
+        node = cell.node
+        start = time.perf_counter()
+        try:
+            node.handle(port, message)
+        except Exception as error:
+            cell.errors += 1
+            self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
+            self._bypass(node, port, message)
+        if self.events.wants(NodeTiming):
+            self.events.publish(NodeTiming(node.node_id, port=port, seconds=time.perf_counter() - start))
+
+    def _bypass(self, node: Node, port: str, message: Any) -> None:
+        """Pass a message that made ``node`` fail straight on to outputs of the same type."""
+        in_type = node.inputs[port].type if port in node.inputs else None
+        for name, spec in node.outputs.items():
+            if spec.type == in_type:
+                self._emit(node.node_id, name, message)
+
+    def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
+                      details: str = "") -> None:
+        text = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error)
+        self.errors[node_id] = text
+        self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
+        log.debug("node %s failed: %s", node_id, text)
+        self.events.publish(NodeError(node_id, error=text, details=details, port=port))
+
+
+class _Failed(Node):
+    """Stands in for a node that could not be built: everything it receives is bypassed."""
+
+    abstract = True
+
+    def __init__(self, node_id: str, node_type: type[Node], context: NodeContext) -> None:
+        self.inputs = node_type.inputs  # type: ignore[misc]
+        self.outputs = node_type.outputs  # type: ignore[misc]
+        self.type_name = node_type.type_name  # type: ignore[misc]
+        super().__init__(node_id, {}, context)
+
+    @classmethod
+    def resolve_params(cls, given: Any) -> dict[str, Any]:
+        return {}
+
+    def handle(self, port: str, message: Any) -> None:
+        raise RuntimeError(f"node '{self.node_id}' could not be built; see its first error")
+
+
+__all__ = ["Engine", "PatchError", "Problem"]

@@ -1,0 +1,119 @@
+"""Runtime events and the bus that delivers them to observers (the CLI's log, the editor, tests).
+
+Observers are called on the thread that published the event (a worker or a source thread): they must
+return quickly, typically by putting the event on their own queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of all runtime events: which node, and when (``time.monotonic()``)."""
+
+    node_id: str
+    time: float = field(default_factory=time.monotonic, kw_only=True)
+
+
+@dataclass(frozen=True)
+class NodeStarted(Event):
+    type_name: str
+
+
+@dataclass(frozen=True)
+class NodeStopped(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class MessageHop(Event):
+    """A message left ``node_id.port`` for ``target.target_port``."""
+
+    port: str
+    target: str
+    target_port: str
+    message: Any
+
+
+@dataclass(frozen=True)
+class NodeError(Event):
+    """A node raised (or reported) an error; the message that caused it was bypassed."""
+
+    error: str
+    details: str = ""
+    port: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeTiming(Event):
+    """How long a node took to handle one message on ``port``."""
+
+    port: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class NodeStatus(Event):
+    """What a node says flows through it: levels, last label, confidence, slot..."""
+
+    status: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PlanSwapped(Event):
+    """A new plan is live (``node_id`` is empty); ``added`` and ``removed`` list node ids."""
+
+    version: int
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+Observer = Callable[[Event], None]
+
+
+class EventBus:
+    """Publish/subscribe for runtime events. Subscribing and publishing may happen on any thread."""
+
+    def __init__(self) -> None:
+        self._subscribers: tuple[tuple[Observer, tuple[type[Event], ...]], ...] = ()
+        self._wanted: frozenset[type[Event]] = frozenset()
+        self._lock = threading.Lock()
+
+    def subscribe(self, observer: Observer, *kinds: type[Event]) -> Callable[[], None]:
+        """Call ``observer`` for events of ``kinds`` (all events if none given); returns an unsubscribe function."""
+        entry = (observer, kinds or (Event,))
+        with self._lock:
+            self._subscribers = (*self._subscribers, entry)
+            self._refresh()
+
+        def unsubscribe() -> None:
+            with self._lock:
+                self._subscribers = tuple(s for s in self._subscribers if s is not entry)
+                self._refresh()
+
+        return unsubscribe
+
+    def _refresh(self) -> None:
+        self._wanted = frozenset(k for _, kinds in self._subscribers for k in kinds)
+
+    def wants(self, kind: type[Event]) -> bool:
+        """Whether anyone listens for ``kind``: publishers skip building events nobody reads."""
+        wanted = self._wanted
+        return kind in wanted or Event in wanted
+
+    def publish(self, event: Event) -> None:
+        for observer, kinds in self._subscribers:
+            if isinstance(event, kinds):
+                try:
+                    observer(event)
+                except Exception:
+                    log.exception("event observer %r failed on %r", observer, event)

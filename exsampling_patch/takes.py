@@ -1,0 +1,183 @@
+"""The take store: takes are files first.
+
+Every take is written (audio, then a JSON sidecar with its metadata) and flushed to disk before it
+flows on, with a temporary name and an atomic rename, so a crash never leaves half a take. A journal
+of processed take ids lets a source find takes that were stored but not processed before a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from exsampling_patch.messages import Location, Take
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
+_DEFAULT_SUBTYPES = {".wav": "PCM_16", ".flac": "PCM_16", ".ogg": "VORBIS"}
+PROCESSED_JOURNAL = ".processed"
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, write: Any) -> None:
+    """Call ``write(tmp_path)``, flush it to disk, then rename it to ``path`` (and flush the folder)."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def sidecar_path(audio: Path) -> Path:
+    return audio.with_name(audio.name + ".json")
+
+
+def take_metadata(take: Take) -> dict[str, Any]:
+    """The take's metadata as JSON-ready data (what the sidecar holds)."""
+    meta = {k: v for k, v in take.meta.items() if _jsonable(v)}
+    return {
+        "take_id": take.take_id,
+        "source": take.source,
+        "recorded_at": take.recorded_at,
+        "recorded_at_iso": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(take.recorded_at)),
+        "duration": round(take.duration, 6),
+        "sample_rate": take.sample_rate,
+        "channels": take.channels,
+        "location": None if take.location is None else {
+            "latitude": take.location.latitude,
+            "longitude": take.location.longitude,
+            "accuracy_m": take.location.accuracy_m,
+        },
+        "meta": meta,
+    }
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def write_take(take: Take, path: Path, subtype: str | None = None) -> Take:
+    """Write ``take`` to ``path`` (format from the suffix) with its sidecar; returns the take with ``path`` set.
+
+    ``subtype`` is a soundfile subtype (``"PCM_16"``, ``"PCM_24"``, ``"FLOAT"``); by default the
+    take's own (``meta["subtype"]``) when the format supports it.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _FORMATS:
+        raise ValueError(f"cannot write a take as '{suffix}': use one of {', '.join(AUDIO_SUFFIXES)}")
+    file_format = _FORMATS[suffix]
+    subtype = subtype or take.meta.get("subtype") or _DEFAULT_SUBTYPES[suffix]
+    if not sf.check_format(file_format, subtype):
+        subtype = _DEFAULT_SUBTYPES[suffix]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, lambda tmp: sf.write(tmp, take.samples, take.sample_rate, subtype=subtype,
+                                            format=file_format))
+    stored = take.derive(path=path, meta={"subtype": subtype})
+    write_atomic(sidecar_path(path),
+                 lambda tmp: tmp.write_text(json.dumps(take_metadata(stored), indent=1), encoding="utf-8"))
+    return stored
+
+
+def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
+    """Read an audio file (and its sidecar if there is one) as a take."""
+    path = Path(path)
+    with sf.SoundFile(path) as handle:
+        samples = handle.read(dtype="float32", always_2d=True)
+        sample_rate, subtype = handle.samplerate, handle.subtype
+    if samples.shape[0] == 0:
+        raise ValueError(f"{path}: the file holds no audio")
+    fields: dict[str, Any] = {"meta": {"subtype": subtype, "file_name": path.name}}
+    sidecar = sidecar_path(path)
+    if sidecar.exists():
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+        fields["meta"] = {**data.get("meta", {}), **fields["meta"]}
+        for key in ("take_id", "recorded_at"):
+            if key in data:
+                fields[key] = data[key]
+        source = source or data.get("source", "")
+        loc = data.get("location")
+        if loc:
+            fields["location"] = Location(loc["latitude"], loc["longitude"], loc.get("accuracy_m"))
+    else:
+        fields["recorded_at"] = path.stat().st_mtime
+    return Take(samples=samples, sample_rate=sample_rate, source=source, path=path, **fields)
+
+
+class TakeStore:
+    """A session's take folder: stores takes durably and remembers which ones were processed."""
+
+    def __init__(self, folder: str | os.PathLike[str], suffix: str = ".wav") -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.suffix = suffix
+        self._lock = threading.Lock()
+        self._journal = self.folder / PROCESSED_JOURNAL
+
+    def path_for(self, take: Take) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
+        return self.folder / f"{safe}{self.suffix}"
+
+    def store(self, take: Take, subtype: str | None = None) -> Take:
+        """Write ``take`` durably; returns it with ``path`` set. Call before the take flows anywhere."""
+        return write_take(take, self.path_for(take), subtype)
+
+    def mark_processed(self, take: Take) -> None:
+        """Record that ``take`` went into the patch (appends to the journal and flushes it)."""
+        with self._lock, open(self._journal, "a", encoding="utf-8") as handle:
+            handle.write(take.take_id + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def processed_ids(self) -> set[str]:
+        if not self._journal.exists():
+            return set()
+        return set(self._journal.read_text(encoding="utf-8").split())
+
+    def unprocessed(self) -> list[Path]:
+        """Stored takes not yet marked processed, oldest first (to process after a crash)."""
+        done = self.processed_ids()
+        found = []
+        for sidecar in self.folder.glob("*.json"):
+            try:
+                take_id = json.loads(sidecar.read_text(encoding="utf-8"))["take_id"]
+            except (OSError, ValueError, KeyError):
+                continue
+            audio = sidecar.with_name(sidecar.name[: -len(".json")])
+            if take_id not in done and audio.exists():
+                found.append(audio)
+        return sorted(found, key=lambda p: p.stat().st_mtime)
+
+
+def peak_level(samples: np.ndarray) -> float:
+    """The absolute peak of ``samples`` (0 for an empty array)."""
+    return float(np.max(np.abs(samples))) if samples.size else 0.0

@@ -1,0 +1,153 @@
+"""Checks a patch against the node registry: types, ports, parameters, links and cycles.
+
+This is the single place that decides whether a patch is sound. The loader reports its problems with
+file and line, the runtime refuses a patch that has any, and the editor shows them on the nodes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import networkx as nx
+
+from exsampling_patch.errors import PatchError, Problem
+from exsampling_patch.node import ParamError
+from exsampling_patch.patch import Link, Patch
+from exsampling_patch.patchfile import SourceMap, read_patch
+from exsampling_patch.ports import link_problem
+from exsampling_patch.registry import Registry
+
+
+def check_link(patch: Patch, registry: Registry, link: Link) -> str | None:
+    """Why ``link`` cannot be added to ``patch`` (or stay in it), or None if it fits.
+
+    The editor calls this before drawing a link; :func:`check_patch` calls it for every link.
+    """
+    ends = []
+    for ref, kind in ((link.source, "output"), (link.target, "input")):
+        spec = patch.nodes.get(ref.node)
+        if spec is None:
+            close = difflib.get_close_matches(ref.node, list(patch.nodes), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            return f"link {link}: no node with id '{ref.node}'{hint}"
+        if spec.type not in registry:
+            return None  # the unknown type is reported on the node itself
+        ports = registry.get(spec.type).outputs if kind == "output" else registry.get(spec.type).inputs
+        if ref.port not in ports:
+            close = difflib.get_close_matches(ref.port, list(ports), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; its {kind}s: {', '.join(ports) or 'none'}"
+            return f"link {link}: '{ref.node}' ({spec.type}) has no {kind} '{ref.port}'{hint}"
+        ends.append(ports[ref.port])
+    source, target = ends
+    reason = link_problem(source.type, target.type)
+    if reason:
+        return f"link {link}: {reason}"
+    if not target.multiple:
+        taken = [ln for ln in patch.links if ln.target == link.target and ln != link]
+        if taken:
+            return f"link {link}: input {link.target} takes one link and already has {taken[0].source}"
+    return None
+
+
+def find_cycle(patch: Patch) -> list[str] | None:
+    """The node ids on one cycle of the patch's links, or None if it has none."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(patch.nodes)
+    graph.add_edges_from((ln.source.node, ln.target.node) for ln in patch.links)
+    try:
+        edges = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return None
+    return [u for u, _ in edges]
+
+
+def check_patch(patch: Patch, registry: Registry, source: SourceMap | None = None) -> list[Problem]:
+    """Every problem in ``patch``; lines come from ``source`` when the patch was read from a file."""
+    source = source or SourceMap()
+    problems: list[Problem] = []
+
+    for node_id, spec in patch.nodes.items():
+        if spec.type not in registry:
+            close = registry.closest(spec.type)
+            problems.append(Problem(
+                f"node '{node_id}': unknown node type '{spec.type}'", source.file, source.node_line(node_id, "type"),
+                hint=f"did you mean {', '.join(repr(c) for c in close)}?" if close
+                else "`exsampling nodes` lists the known types",
+            ))
+            continue
+        node_type = registry.get(spec.type)
+        for name, value in spec.params.items():
+            param = node_type.param_specs.get(name)
+            if param is None:
+                close = difflib.get_close_matches(name, list(node_type.param_specs), n=1)
+                problems.append(Problem(
+                    f"node '{node_id}': {spec.type} has no parameter '{name}'", source.file,
+                    source.node_line(node_id, "params", name),
+                    hint=f"did you mean '{close[0]}'?" if close
+                    else f"its parameters: {', '.join(node_type.param_specs) or 'none'}",
+                ))
+                continue
+            try:
+                param.validate(value)
+            except ParamError as error:
+                problems.append(Problem(f"node '{node_id}': {error}", source.file,
+                                        source.node_line(node_id, "params", name)))
+        for name, param in node_type.param_specs.items():
+            if param.required and spec.params.get(name) is None:
+                problems.append(Problem(
+                    f"node '{node_id}': required parameter '{name}' is missing", source.file,
+                    source.node_line(node_id), hint=f"add '{name}: ...' under params ({param.doc})",
+                ))
+
+    for link in patch.links:
+        reason = check_link(patch, registry, link)
+        if reason:
+            problems.append(Problem(reason, source.file, source.lines.get(("link", link))))
+
+    cycle = find_cycle(patch)
+    if cycle:
+        loop = " -> ".join([*cycle, cycle[0]])
+        problems.append(Problem(
+            f"the links form a cycle: {loop}", source.file, source.node_line(cycle[0]),
+            hint="messages would go round for ever; remove one link of the cycle",
+        ))
+    return problems
+
+
+def node_dirs_of(patch: Patch, patch_file: str | os.PathLike[str] | None) -> list[Path]:
+    """The patch's ``node_dirs``, relative ones taken from the patch file's folder."""
+    base = Path(patch_file).parent if patch_file else Path.cwd()
+    return [(base / d).resolve() for d in patch.node_dirs]
+
+
+def load_patch(
+    path: str | os.PathLike[str], registry: Registry | None = None, extra_node_dirs: list[str] | None = None
+) -> tuple[Patch, Registry]:
+    """Read and check a patch file; raises :class:`PatchError` listing every problem.
+
+    Without a ``registry``, the default one is built with the patch's own ``node_dirs``.
+    """
+    parsed = read_patch(path)
+    if parsed.problems:
+        raise PatchError(parsed.problems)
+    if registry is None:
+        registry = Registry.default([*(extra_node_dirs or []), *node_dirs_of(parsed.patch, path)])
+    else:
+        for folder in node_dirs_of(parsed.patch, path):
+            registry.load_folder(folder)
+    problems = check_patch(parsed.patch, registry, parsed.source_map)
+    if problems:
+        raise PatchError(problems)
+    return parsed.patch, registry
+
+
+def check_file(path: str | os.PathLike[str], extra_node_dirs: list[str] | None = None) -> list[Problem]:
+    """Every problem in the patch file at ``path`` (structure first; semantics if the structure is sound)."""
+    parsed = read_patch(path)
+    if parsed.problems and not parsed.patch.nodes:
+        return parsed.problems
+    registry = Registry.default([*(extra_node_dirs or []), *node_dirs_of(parsed.patch, path)])
+    return sorted([*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map)],
+                  key=lambda p: (p.line or 0, p.column or 0))

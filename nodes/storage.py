@@ -1,0 +1,58 @@
+"""Take writer: stores takes as audio files with a JSON sidecar of their metadata."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.ports import TAKE
+from exsampling_patch.takes import write_take
+
+
+class TakeWriter(Node):
+    """Write each take to a folder (atomically, flushed to disk) and pass it on with its path."""
+
+    type_name = "take_writer"
+    family = "storage"
+
+    take = Input(TAKE, "takes to store", multiple=True)
+    written = Output(TAKE, "the stored take, with its path")
+
+    folder = Param("path", None, "the folder to write into", required=True)
+    file_format = Param(str, "same", "file format; 'same' keeps the source file's",
+                        choices=("same", "wav", "flac", "ogg"))
+    subtype = Param(str, "same", "sample format; 'same' keeps the take's",
+                    choices=("same", "PCM_16", "PCM_24", "PCM_32", "FLOAT"))
+    naming = Param(str, "original", "file names: the source file's name, or the take id",
+                   choices=("original", "take_id"))
+
+    def start(self) -> None:
+        self._folder = self.resolve_path(self.folder)
+        self._folder.mkdir(parents=True, exist_ok=True)
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def _target(self, take: Take) -> Path:
+        source_name = take.path.name if take.path is not None else None
+        suffix = Path(source_name).suffix.lower() if source_name else ".wav"
+        if self.file_format != "same":
+            suffix = f".{self.file_format}"
+        if self.naming == "original" and source_name:
+            stem = Path(source_name).stem
+        else:
+            stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
+        target = self._folder / f"{stem}{suffix}"
+        n = 2
+        while target.exists():  # never overwrite a stored take
+            target = self._folder / f"{stem}-{n}{suffix}"
+            n += 1
+        return target
+
+    def on_take(self, take: Take) -> None:
+        subtype = None if self.subtype == "same" else self.subtype
+        stored = write_take(take, self._target(take), subtype)
+        self._count += 1
+        self.report_status(last_file=stored.path.name if stored.path else "", written=self._count)
+        self.emit("written", stored)

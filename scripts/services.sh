@@ -1,0 +1,22 @@
+# Sourced by test.sh and bench.sh: starts a virtual display (Xvfb) and a JACK server with the dummy
+# driver (no sound card needed), exports DISPLAY, and stops both on exit. JACK must run before any
+# process imports sounddevice: PortAudio looks for audio hosts only once.
+export JACK_NO_AUDIO_RESERVATION=1
+export JACK_RATE=${JACK_RATE:-48000} JACK_PERIOD=${JACK_PERIOD:-256}
+_started_pids=()
+_stop_services() { for pid in "${_started_pids[@]}"; do kill "$pid" 2>/dev/null; done; wait 2>/dev/null; }
+trap _stop_services EXIT
+
+if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
+  display=":$((90 + RANDOM % 9))"
+  Xvfb "$display" -screen 0 1280x1024x24 -nolisten tcp >/tmp/exsampling-xvfb.log 2>&1 &
+  _started_pids+=($!)
+  export DISPLAY="$display"
+  for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
+fi
+
+if command -v jackd >/dev/null && ! jack_lsp >/dev/null 2>&1; then
+  jackd --no-realtime -d dummy -r "$JACK_RATE" -p "$JACK_PERIOD" >/tmp/exsampling-jackd.log 2>&1 &
+  _started_pids+=($!)
+  timeout 10 jack_wait -w >/dev/null 2>&1 || echo "warning: jackd did not start; JACK tests will skip" >&2
+fi
