@@ -1,0 +1,52 @@
+"""Shared fixtures: where the data is, and markers that skip tests whose services are missing.
+
+`make test` (scripts/test.sh) starts Xvfb and a JACK dummy server before pytest; tests that need them
+skip with a reason when run without (never crash the suite: a viewport without DISPLAY aborts Python).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ESC50 = REPO.parent / "shared" / "data" / "esc50"
+
+
+def jack_running() -> bool:
+    if shutil.which("jack_lsp") is None:
+        return False
+    try:
+        return subprocess.run(["jack_lsp"], capture_output=True, timeout=5).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    has_display = bool(os.environ.get("DISPLAY"))
+    has_jack = jack_running()
+    has_chromium = shutil.which("chromium") is not None
+    for item in items:
+        if "display" in item.keywords and not has_display:
+            item.add_marker(pytest.mark.skip(reason="needs DISPLAY (run through `make test`, which starts Xvfb)"))
+        if "jack" in item.keywords and not has_jack:
+            item.add_marker(pytest.mark.skip(reason="needs a JACK server (`make test` starts a dummy one)"))
+        if "browser" in item.keywords and not has_chromium:
+            item.add_marker(pytest.mark.skip(reason="needs Debian's chromium"))
+
+
+@pytest.fixture(scope="session")
+def esc50() -> Path:
+    """The ESC-50 folds 1-4 folder (audio/ and esc50.csv) shared beside the repository."""
+    if not (ESC50 / "esc50.csv").exists():
+        pytest.skip(f"ESC-50 data not found at {ESC50}")
+    return ESC50
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
