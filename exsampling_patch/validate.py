@@ -20,10 +20,11 @@ from exsampling_patch.ports import link_problem
 from exsampling_patch.registry import Registry
 
 
-def check_link(patch: Patch, registry: Registry, link: Link) -> str | None:
+def check_link(patch: Patch, registry: Registry, link: Link, others: list[Link] | None = None) -> str | None:
     """Why ``link`` cannot be added to ``patch`` (or stay in it), or None if it fits.
 
-    The editor calls this before drawing a link; :func:`check_patch` calls it for every link.
+    ``others`` are the links it must share inputs with (default: every other link of the patch). The
+    editor calls this before drawing a link; :func:`check_patch` calls it for every link.
     """
     ends = []
     for ref, kind in ((link.source, "output"), (link.target, "input")):
@@ -45,7 +46,7 @@ def check_link(patch: Patch, registry: Registry, link: Link) -> str | None:
     if reason:
         return f"link {link}: {reason}"
     if not target.multiple:
-        taken = [ln for ln in patch.links if ln.target == link.target and ln != link]
+        taken = [ln for ln in (patch.links if others is None else others) if ln.target == link.target and ln != link]
         if taken:
             return f"link {link}: input {link.target} takes one link and already has {taken[0].source}"
     return None
@@ -101,8 +102,8 @@ def check_patch(patch: Patch, registry: Registry, source: SourceMap | None = Non
                     source.node_line(node_id), hint=f"add '{name}: ...' under params ({param.doc})",
                 ))
 
-    for link in patch.links:
-        reason = check_link(patch, registry, link)
+    for index, link in enumerate(patch.links):
+        reason = check_link(patch, registry, link, others=patch.links[:index])
         if reason:
             problems.append(Problem(reason, source.file, source.lines.get(("link", link))))
 

@@ -1,0 +1,248 @@
+"""The runtime engine: message flow on workers, bypass of failing nodes, live plan swaps, bounded stop."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from exsampling_patch import ANY, Input, Node, Output, Param
+from exsampling_patch.errors import PatchError
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, Event, MessageHop, NodeError, NodeStarted, NodeTiming, PlanSwapped
+
+
+class Counter(Node):
+    """Emit 0, 1, 2, ... from its own thread until stopped (or `count` is reached)."""
+
+    type_name = "counter"
+    out = Output(ANY)
+    count = Param(int, 0, "how many (0: until stopped)")
+    interval = Param(float, 0.0005, "seconds between numbers")
+
+    def start(self) -> None:
+        self.sent = 0
+        self.run_thread(self.loop)
+
+    def loop(self) -> None:
+        while not self.stop_event.is_set() and (self.count == 0 or self.sent < self.count):
+            self.emit("out", self.sent)
+            self.sent += 1
+            time.sleep(self.interval)
+
+
+class AddOne(Node):
+    """Add one; raise on numbers in `fail_on`."""
+
+    type_name = "add_one"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+    fail_on = Param(list, [], "numbers that make it raise")
+
+    def on_inlet(self, message: int) -> None:
+        if message in self.fail_on:
+            raise ValueError(f"cannot add one to {message}")
+        self.emit("outlet", message + 1)
+
+
+class Sink(Node):
+    """Collect everything."""
+
+    type_name = "sink"
+    inlet = Input(ANY, multiple=True)
+    delay = Param(float, 0.0, "seconds to spend on each message")
+
+    def start(self) -> None:
+        self.received: list[Any] = []
+        self.threads: set[str] = set()
+
+    def on_inlet(self, message: Any) -> None:
+        if self.delay:
+            time.sleep(self.delay)
+        self.threads.add(threading.current_thread().name)
+        self.received.append(message)
+
+
+class BadStart(Node):
+    """Cannot start."""
+
+    type_name = "bad_start"
+    inlet = Input(ANY)
+
+    def start(self) -> None:
+        raise OSError("no such device")
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def registry() -> Registry:
+    registry = Registry.default(entry_points=False)
+    for node_type in (Counter, AddOne, Sink, BadStart):
+        registry.register(node_type, "test")
+    return registry
+
+
+def chain(n: int, **source: Any) -> Patch:
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", source))
+    previous = "src.out"
+    for i in range(n):
+        patch.add_node(NodeSpec(f"r{i}", "relay"))
+        patch.connect(previous, f"r{i}.inlet")
+        previous = f"r{i}.outlet"
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect(previous, "sink.inlet")
+    return patch
+
+
+def test_order_and_completeness(registry: Registry) -> None:
+    engine = Engine(registry, workers=3)
+    engine.start(chain(5, count=300))
+    sink = engine.node("sink")
+    assert engine.wait_idle(5, settle=0.2)
+    time.sleep(0.3)
+    assert engine.wait_idle(5, settle=0.1)
+    assert sink.received == list(range(300))  # type: ignore[attr-defined]
+    engine.stop()
+
+
+def test_failing_node_is_bypassed_and_reported(registry: Registry) -> None:
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 10}))
+    patch.add_node(NodeSpec("add", "add_one", {"fail_on": [3, 7]}))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("src.out", "add.inlet")
+    patch.connect("add.outlet", "sink.inlet")
+    errors: list[Event] = []
+    engine = Engine(registry)
+    engine.events.subscribe(errors.append, NodeError)
+    engine.start(patch)
+    time.sleep(0.2)
+    assert engine.wait_idle(5, settle=0.05)
+    received = engine.node("sink").received  # type: ignore[attr-defined]
+    engine.stop()
+    # 3 and 7 went round the failing node unchanged; everything else got one added
+    assert received == [1, 2, 3, 3, 5, 6, 7, 7, 9, 10]
+    assert [e.node_id for e in errors] == ["add", "add"]
+    assert "cannot add one to 7" in engine.errors["add"]
+    assert engine.error_counts["add"] == 2
+
+
+def test_node_that_cannot_start_does_not_stop_the_show(registry: Registry) -> None:
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 5}))
+    patch.add_node(NodeSpec("bad", "bad_start"))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("src.out", "bad.inlet")
+    patch.connect("src.out", "sink.inlet")
+    engine = Engine(registry)
+    engine.start(patch)
+    time.sleep(0.1)
+    assert engine.wait_idle(5, settle=0.05)
+    assert engine.node("sink").received == [0, 1, 2, 3, 4]  # type: ignore[attr-defined]
+    assert "no such device" in engine.errors["bad"]
+    engine.stop()
+
+
+def test_plan_swap_keeps_messages_in_flight(registry: Registry) -> None:
+    engine = Engine(registry, workers=2)
+    patch = chain(3, count=3000, interval=0.0002)
+    engine.start(patch)
+    swaps: list[Event] = []
+    engine.events.subscribe(swaps.append, PlanSwapped)
+    time.sleep(0.05)
+    for step in range(6):
+        edited = patch.copy()
+        if step % 2 == 0:  # insert a node between r1 and r2
+            edited.links = [ln for ln in edited.links if str(ln) != "r1.outlet -> r2.inlet"]
+            edited.add_node(NodeSpec("extra", "relay"))
+            edited.connect("r1.outlet", "extra.inlet")
+            edited.connect("extra.outlet", "r2.inlet")
+        engine.update(edited)
+        time.sleep(0.03)
+    source = engine.node("src")
+    deadline = time.monotonic() + 10
+    while source.sent < 3000 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    assert engine.wait_idle(5, settle=0.1)
+    received = engine.node("sink").received  # type: ignore[attr-defined]
+    engine.stop()
+    assert len(swaps) == 6 and swaps[0].added == ("extra",) and swaps[1].removed == ("extra",)  # type: ignore[attr-defined]
+    assert sorted(received) == list(range(3000))
+
+
+def test_changed_params_restart_the_node(registry: Registry) -> None:
+    patch = Patch()
+    patch.add_node(NodeSpec("add", "add_one", {"fail_on": []}))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("add.outlet", "sink.inlet")
+    engine = Engine(registry)
+    engine.start(patch)
+    engine.inject("add", "inlet", 1)
+    assert engine.wait_idle()
+    first = engine.node("add")
+    edited = patch.copy()
+    edited.nodes["add"].params["fail_on"] = [2]
+    engine.update(edited)
+    assert engine.node("add") is not first
+    engine.inject("add", "inlet", 2)
+    assert engine.wait_idle()
+    assert engine.node("sink").received == [2, 2]  # type: ignore[attr-defined]
+    engine.stop()
+
+
+def test_bad_update_keeps_the_running_plan(registry: Registry) -> None:
+    engine = Engine(registry)
+    patch = chain(1, count=1)
+    engine.start(patch)
+    broken = patch.copy()
+    broken.connect("sink.inlet", "r0.inlet")
+    with pytest.raises(PatchError):
+        engine.update(broken)
+    assert engine.plan is not None and engine.plan.version == 1
+    engine.stop()
+
+
+def test_stop_is_bounded(registry: Registry) -> None:
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 50, "interval": 0.0}))
+    patch.add_node(NodeSpec("slow", "sink", {"delay": 0.2}))
+    patch.connect("src.out", "slow.inlet")
+    engine = Engine(registry)
+    engine.start(patch)
+    time.sleep(0.05)
+    started = time.monotonic()
+    clean = engine.stop(timeout=0.5)
+    assert time.monotonic() - started < 2.0
+    assert not clean  # 50 x 0.2 s of work cannot finish in 0.5 s, and stop says so
+
+
+def test_events_are_published(registry: Registry) -> None:
+    seen: list[Event] = []
+    engine = Engine(registry)
+    engine.events.subscribe(seen.append)
+    engine.start(chain(1, count=3))
+    time.sleep(0.1)
+    engine.wait_idle()
+    engine.stop()
+    kinds = {type(e) for e in seen}
+    assert {NodeStarted, MessageHop, NodeTiming, PlanSwapped} <= kinds
+    hops = [(e.node_id, e.target) for e in seen if isinstance(e, MessageHop)]
+    assert hops.count(("src", "r0")) == 3 and hops.count(("r0", "sink")) == 3
+
+
+def test_unsubscribe(registry: Registry) -> None:
+    seen: list[Event] = []
+    engine = Engine(registry)
+    unsubscribe = engine.events.subscribe(seen.append, MessageHop)
+    assert engine.events.wants(MessageHop)
+    unsubscribe()
+    assert not engine.events.wants(MessageHop)
+    engine.start(chain(1, count=3))
+    engine.stop()
+    assert seen == []

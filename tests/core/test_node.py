@@ -1,0 +1,111 @@
+"""The node API: ports, parameter specs and validation, handlers, threads."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+
+from exsampling_patch import TAKE, Input, Node, Output, Param, Take
+from exsampling_patch.node import ParamError
+from exsampling_patch.ports import ANY, CONTROL, PREDICTION, SLOT, link_problem
+
+
+class Scale(Node):
+    """Scale takes."""
+
+    take = Input(TAKE, "in")
+    out = Output(TAKE, "out")
+    factor = Param(float, 1.0, "the factor", minimum=0.0, maximum=4.0)
+    mode = Param(str, "linear", "how", choices=("linear", "square"))
+    table = Param(dict, {"a": "b"}, "a table")
+
+    def on_take(self, take: Take) -> None:
+        self.emit("out", take.derive(take.samples * self.factor))
+
+
+def test_class_declares_ports_and_params() -> None:
+    assert Scale.type_name == "scale"
+    assert list(Scale.inputs) == ["take"] and Scale.inputs["take"].type is TAKE
+    assert list(Scale.param_specs) == ["factor", "mode", "table"]
+    described = Scale.describe()
+    assert described["doc"] == "Scale takes."
+    assert described["params"][0] == {"name": "factor", "type": "float", "default": 1.0, "doc": "the factor",
+                                      "min": 0.0, "max": 4.0}
+    assert described["params"][1]["type"] == "choice"
+    assert described["params"][2]["type"] == "table"
+
+
+def test_params_are_validated_and_read_as_attributes() -> None:
+    node = Scale("s", {"factor": 2})
+    assert node.factor == 2.0 and isinstance(node.factor, float)
+    with pytest.raises(ParamError, match="above its maximum"):
+        Scale("s", {"factor": 5})
+    with pytest.raises(ParamError, match="did you mean 'square'"):
+        Scale("s", {"mode": "squar"})
+    with pytest.raises(ParamError, match="has no parameter 'factr'; did you mean 'factor'"):
+        Scale("s", {"factr": 1})
+    with pytest.raises(ParamError, match="must be float"):
+        Scale("s", {"factor": "two"})
+    with pytest.raises(ParamError, match="must be float"):
+        Scale("s", {"factor": True})
+
+
+def test_handle_dispatches_and_emits() -> None:
+    node = Scale("s", {"factor": 0.5})
+    take = Take(np.ones(4, dtype=np.float32), 8000)
+    node.handle("take", take)
+    (port, out), = node.context.emitted
+    assert port == "out" and np.allclose(out.samples, 0.5)
+    assert np.allclose(take.samples, 1.0)  # the input take is unchanged
+
+
+def test_unknown_input_raises() -> None:
+    with pytest.raises(NotImplementedError):
+        Scale("s").handle("nope", 1)
+
+
+def test_run_thread_reports_and_restarts() -> None:
+    calls: list[int] = []
+    done = threading.Event()
+
+    class Flaky(Node):
+        """Fails once."""
+
+        out = Output(TAKE)
+
+        def start(self) -> None:
+            self.run_thread(self.loop, restart_delay=0.01)
+
+        def loop(self) -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                raise OSError("device busy")
+            done.set()
+
+    node = Flaky("f")
+    node.start()
+    assert done.wait(2)
+    node.stop()
+    assert len(calls) == 2
+    assert "device busy" in str(node.context.errors[0])
+
+
+def test_port_rule() -> None:
+    assert link_problem(TAKE, TAKE) is None
+    assert link_problem(ANY, SLOT) is None and link_problem(PREDICTION, ANY) is None
+    assert link_problem(TAKE, SLOT) == "a take output cannot feed a slot input"
+    assert link_problem(CONTROL, TAKE) is not None
+
+
+def test_take_shapes() -> None:
+    mono = Take(np.zeros(10), 16000)
+    assert mono.samples.shape == (10, 1) and mono.samples.dtype == np.float32
+    stereo = Take(np.ones((10, 2)), 16000)
+    assert stereo.mono().shape == (10,)
+    with pytest.raises(ValueError):
+        Take(np.zeros((2, 2, 2)), 16000)
+    derived: Any = stereo.derive(meta={"pitch_hz": 220.0})
+    assert derived.meta["pitch_hz"] == 220.0 and derived.take_id == stereo.take_id and "pitch_hz" not in stereo.meta

@@ -1,0 +1,86 @@
+"""YAML load/save: round trip, located problems, safe loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
+from exsampling_patch.patchfile import dumps_patch, loads_patch, read_patch, save_patch
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def sample_patch() -> Patch:
+    patch = Patch(name="Round trip: ü & 'quotes'", description="a: colon, # hash")
+    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": "in dir/x", "poll_interval": 0.25}, (10, 20.5)))
+    patch.add_node(NodeSpec("map", "slot_map", {"table": {"dog": "Bass", "rain": "HH"}, "slots": ["A", "B"]}))
+    patch.add_node(NodeSpec("log", "log", {}, (-3.75, 1e3)))
+    patch.connect("inbox.take", "map.take")
+    patch.connect("map.slot", "log.message")
+    return patch
+
+
+def test_save_load_save_is_byte_identical(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    save_patch(sample_patch(), path)
+    first = path.read_bytes()
+    parsed = read_patch(path)
+    assert parsed.problems == []
+    save_patch(parsed.patch, path)
+    assert path.read_bytes() == first
+
+
+def test_loaded_patch_equals_saved_one() -> None:
+    parsed = loads_patch(dumps_patch(sample_patch()))
+    assert parsed.problems == []
+    assert parsed.patch.nodes == sample_patch().nodes
+    assert parsed.patch.links == [Link(PortRef("inbox", "take"), PortRef("map", "take")),
+                                  Link(PortRef("map", "slot"), PortRef("log", "message"))]
+    assert parsed.patch.name == sample_patch().name
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "patches").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_patches_round_trip(path: Path) -> None:
+    parsed = read_patch(path)
+    assert parsed.problems == []
+    assert dumps_patch(parsed.patch) == path.read_text(encoding="utf-8")
+
+
+def test_lines_are_recorded() -> None:
+    text = dumps_patch(sample_patch())
+    parsed = loads_patch(text, "x.yaml")
+    lines = text.splitlines()
+    line = parsed.source_map.node_line("map", "params", "table")
+    assert line is not None and lines[line - 1].strip() == "table:"
+    assert lines[parsed.source_map.node_line("log") - 1].strip() == "- id: log"  # type: ignore[operator]
+
+
+def test_unsafe_yaml_is_refused() -> None:
+    parsed = loads_patch("exsampling_patch: 1\nnodes: !!python/object/apply:os.system ['echo hi']\n", "evil.yaml")
+    assert parsed.problems
+    assert parsed.problems[0].line == 2
+    assert "evil.yaml" in str(parsed.problems[0])
+
+
+def test_missing_version_is_reported() -> None:
+    parsed = loads_patch("nodes: []\nlinks: []\n", "p.yaml")
+    assert any("missing 'exsampling_patch" in p.message for p in parsed.problems)
+
+
+def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
+    parsed = read_patch(tmp_path / "nope.yaml")
+    assert "cannot read" in parsed.problems[0].message
+
+
+def test_save_is_atomic_on_error(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("original", encoding="utf-8")
+    patch = sample_patch()
+    patch.nodes["inbox"].params["bad"] = object()  # not representable in safe YAML
+    with pytest.raises(yaml.representer.RepresenterError):
+        save_patch(patch, path)
+    assert path.read_text(encoding="utf-8") == "original"
+    assert list(tmp_path.iterdir()) == [path]

@@ -1,0 +1,58 @@
+"""The registry: built-ins, folders of user nodes, broken plugins reported without stopping the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exsampling_patch.registry import Registry
+
+PLUGINS = Path(__file__).parent / "plugins"
+
+
+def test_builtins_are_found() -> None:
+    registry = Registry.default(entry_points=False)
+    for name in ("folder_source", "take_writer", "log", "relay"):
+        assert name in registry
+    assert registry.origins["log"] == "built-in"
+
+
+def test_folder_nodes_load(tmp_path: Path) -> None:
+    registry = Registry.default([PLUGINS], entry_points=False)
+    assert "fail_on_name" in registry and "collect" in registry
+    assert registry.origins["collect"].endswith("test_nodes.py")
+
+
+def test_broken_plugin_is_reported_and_others_load(tmp_path: Path) -> None:
+    (tmp_path / "a_broken.py").write_text("import not_a_module_anywhere\n", encoding="utf-8")
+    (tmp_path / "b_syntax.py").write_text("def (:\n", encoding="utf-8")
+    (tmp_path / "c_good.py").write_text(
+        "from exsampling_patch import Node, Input, ANY\n"
+        "class Good(Node):\n    '''Fine.'''\n    x = Input(ANY)\n    def on_x(self, m): pass\n",
+        encoding="utf-8",
+    )
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert "good" in registry
+    origins = {Path(p.origin).name: p.error for p in registry.problems}
+    assert "ModuleNotFoundError" in origins["a_broken.py"]
+    assert "SyntaxError" in origins["b_syntax.py"]
+
+
+def test_name_clash_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "clash.py").write_text(
+        "from exsampling_patch import Node\nclass Log(Node):\n    '''Another log.'''\n    type_name = 'log'\n",
+        encoding="utf-8",
+    )
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert registry.origins["log"] == "built-in"
+    assert any("already defined" in p.error for p in registry.problems)
+
+
+def test_missing_folder_is_reported(tmp_path: Path) -> None:
+    registry = Registry.default([tmp_path / "nope"], entry_points=False)
+    assert any("does not exist" in p.error for p in registry.problems)
+
+
+def test_closest_names() -> None:
+    registry = Registry.default(entry_points=False)
+    assert registry.closest("folder_sorce")[0] == "folder_source"
+    assert "did you mean 'take_writer'" in registry.unknown_message("take_writr")

@@ -1,0 +1,70 @@
+"""Every kind of broken patch gives FILE:LINE and what is wrong (the `check` contract)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.errors import PatchError
+from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
+from exsampling_patch.registry import Registry
+from exsampling_patch.validate import check_file, check_link, find_cycle, load_patch
+
+BROKEN = Path(__file__).parent / "broken"
+
+
+def expectation(path: Path) -> tuple[int, list[str]]:
+    match = re.match(r"# expect: (\d+): (.*)", path.read_text(encoding="utf-8").splitlines()[0])
+    assert match, f"{path} has no '# expect: LINE: text' first line"
+    return int(match.group(1)), [part.strip() for part in match.group(2).split("|")]
+
+
+@pytest.mark.parametrize("path", sorted(BROKEN.glob("*.yaml")), ids=lambda p: p.stem)
+def test_broken_patch_is_located(path: Path) -> None:
+    line, fragments = expectation(path)
+    problems = check_file(path)
+    assert problems, f"{path.name} should have problems"
+    at_line = [str(p) for p in problems if p.line == line]
+    assert at_line, f"no problem on line {line}: {[str(p) for p in problems]}"
+    assert any(all(f in text for f in fragments) for text in at_line), at_line
+    assert all(str(p).startswith(f"{path}:") for p in problems)
+
+
+def test_load_patch_raises_with_every_problem(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        "exsampling_patch: 1\nnodes:\n- id: a\n  type: nope\n- id: b\n  type: folder_source\nlinks: []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PatchError) as caught:
+        load_patch(path)
+    messages = [p.message for p in caught.value.problems]
+    assert any("unknown node type 'nope'" in m for m in messages)
+    assert any("required parameter 'folder'" in m for m in messages)
+    assert [p.line for p in caught.value.problems] == [4, 5]
+
+
+def test_check_link_is_the_one_rule() -> None:
+    registry = Registry.default()
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "folder_source", {"folder": "x"}))
+    patch.add_node(NodeSpec("w", "take_writer", {"folder": "y"}))
+    patch.add_node(NodeSpec("r", "relay"))
+    assert check_link(patch, registry, Link(PortRef("src", "take"), PortRef("w", "take"))) is None
+    assert check_link(patch, registry, Link(PortRef("r", "outlet"), PortRef("w", "take"))) is None  # any -> take
+    reason = check_link(patch, registry, Link(PortRef("w", "take"), PortRef("r", "inlet")))
+    assert reason is not None and "no output 'take'" in reason
+
+
+def test_find_cycle_names_the_nodes() -> None:
+    patch = Patch()
+    for name in "abc":
+        patch.add_node(NodeSpec(name, "relay"))
+    patch.connect("a.outlet", "b.inlet")
+    patch.connect("b.outlet", "c.inlet")
+    assert find_cycle(patch) is None
+    patch.connect("c.outlet", "b.inlet")
+    cycle = find_cycle(patch)
+    assert cycle is not None and sorted(cycle) == ["b", "c"]
