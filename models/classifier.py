@@ -1,0 +1,361 @@
+"""The classifier: load a model file, score every window of a take, pool the windows into one prediction.
+
+Example::
+
+    from exsampling_patch.models import load_classifier
+    clf = load_classifier()                       # the shipped ESC-50 model
+    pred = clf.predict(samples, 44100)            # samples: (frames,) or (frames, channels)
+    if pred.nothing_to_classify:
+        print("nothing to classify:", pred.reason)
+    else:
+        for label, p in pred.top:
+            print(label, p)
+
+:meth:`Classifier.predict` is thread-safe (calls are serialised by a lock) and holds no state between takes;
+call it from a worker thread, never from an audio callback.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .features import FRONT_END, SAMPLE_RATE, FrontEnd, compress, mel_power, peak_dbfs, prepare, to_mono
+from .network import STEP_FRAMES, SoundNet, fuse_batch_norm
+
+__all__ = [
+    "MODEL_FORMAT",
+    "POOLINGS",
+    "SHIPPED_MODEL",
+    "WINDOWS",
+    "Classifier",
+    "LoadedModel",
+    "ModelFileError",
+    "Prediction",
+    "WindowScore",
+    "load_classifier",
+    "load_model_file",
+    "save_model_file",
+]
+
+SHIPPED_MODEL = Path(__file__).resolve().parent / "esc50.pt"
+"""The shipped ESC-50 model (50 classes)."""
+
+MODEL_FORMAT = "exsampling-classifier"
+MODEL_VERSION = 1
+
+WINDOWS = ("whole", "1s", "2s", "4s")
+"""Window choices: one window over the whole take, or windows of about 1, 2 or 4 s with 50% overlap."""
+
+POOLINGS = ("mean", "max", "vote")
+"""Pooling of window probabilities: their mean, their per-class maximum (renormalised), or the share of
+windows that rank each class first."""
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded (missing, not a classifier model, wrong version)."""
+
+
+@dataclass(frozen=True)
+class WindowScore:
+    """One scored window: its span in the take (seconds), its best label, and whether it was pooled."""
+
+    start: float
+    end: float
+    label: str
+    probability: float
+    active: bool
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The classifier's answer for one take.
+
+    ``top`` holds up to ``top_k`` ``(label, probability)`` pairs, best first; it is empty, and ``reason``
+    says why, when there was nothing to classify (silent or too short take). ``windows`` and
+    ``window_probabilities`` (``(n_windows, n_classes)``, columns in ``labels`` order) give every
+    window's scores; ``probabilities`` is the pooled distribution.
+    """
+
+    top: list[tuple[str, float]]
+    labels: tuple[str, ...]
+    probabilities: np.ndarray | None = None
+    windows: list[WindowScore] = field(default_factory=list)
+    window_probabilities: np.ndarray | None = None
+    reason: str | None = None
+    duration: float = 0.0
+    window: str = "whole"
+    pooling: str = "mean"
+    seconds: float = 0.0
+
+    @property
+    def nothing_to_classify(self) -> bool:
+        """True when the take was silent or too short (see ``reason``)."""
+        return not self.top
+
+    @property
+    def label(self) -> str | None:
+        """The best label, or None when there was nothing to classify."""
+        return self.top[0][0] if self.top else None
+
+    @property
+    def probability(self) -> float:
+        """The best label's probability (0.0 when there was nothing to classify)."""
+        return self.top[0][1] if self.top else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary: ``{"top": [{"label", "probability"}...]}`` plus ``"reason"`` when empty."""
+        out: dict[str, Any] = {"top": [{"label": lab, "probability": round(p, 6)} for lab, p in self.top]}
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass
+class LoadedModel:
+    """A model file's content: the network, its labels, its front end and free-form metadata."""
+
+    model: SoundNet
+    labels: list[str]
+    front_end: FrontEnd
+    meta: dict[str, Any]
+    path: Path
+
+
+def save_model_file(
+    model: SoundNet, labels: list[str], path: str | Path, meta: dict[str, Any] | None = None
+) -> Path:
+    """Write a model file (float16 weights, labels, front end, metadata; loadable with weights_only)."""
+    if len(labels) != model.n_classes:
+        raise ValueError(f"{len(labels)} labels for a model with {model.n_classes} classes")
+    state = {k: (v.half() if v.is_floating_point() else v).clone() for k, v in model.state_dict().items()}
+    out = Path(path)
+    torch.save(
+        {
+            "format": MODEL_FORMAT,
+            "version": MODEL_VERSION,
+            "labels": list(labels),
+            "front_end": asdict(FRONT_END),
+            "state_dict": state,
+            "meta": _plain(meta or {}),
+        },
+        out,
+    )
+    return out
+
+
+def _plain(x: Any) -> Any:
+    """Metadata reduced to types that ``torch.load(weights_only=True)`` accepts."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
+    if x is None or isinstance(x, bool | int | float | str):
+        return x
+    return str(x)
+
+
+def load_model_file(path: str | Path | None = None) -> LoadedModel:
+    """Read a model file (``None``: the shipped model). The network is returned in eval mode, unfused."""
+    p = SHIPPED_MODEL if path is None else Path(path)
+    if not p.is_file():
+        raise ModelFileError(f"model file not found: {p}")
+    try:
+        blob = torch.load(str(p), map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ModelFileError(f"not a readable model file: {p} ({exc})") from exc
+    if not isinstance(blob, dict) or blob.get("format") != MODEL_FORMAT:
+        raise ModelFileError(f"not an exsampling classifier model: {p}")
+    if blob.get("version") != MODEL_VERSION:
+        raise ModelFileError(f"unsupported model version {blob.get('version')!r} in {p}")
+    labels = [str(x) for x in blob["labels"]]
+    front_end = FrontEnd(**blob["front_end"])
+    if front_end != FRONT_END:
+        raise ModelFileError(f"model {p} was trained with another front end: {front_end}")
+    model = SoundNet(len(labels))
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
+    model.eval()
+    return LoadedModel(model, labels, front_end, dict(blob.get("meta") or {}), p)
+
+
+class Classifier:
+    """Scores takes with a loaded model. Build it with :func:`load_classifier`.
+
+    Attributes:
+        min_seconds: takes shorter than this (after resampling) are "too short".
+        silence_dbfs: takes whose peak is below this level (dB full scale) are "silent".
+        window_floor_db: windows whose loudest frame is this many dB below the take's loudest frame are
+            scored but left out of pooling (a take's silent tail does not vote).
+    """
+
+    min_seconds: float = 0.25
+    silence_dbfs: float = -60.0
+    window_floor_db: float = 40.0
+
+    def __init__(self, loaded: LoadedModel, threads: int | None = None) -> None:
+        self._loaded = loaded
+        self._model = fuse_batch_norm(loaded.model)
+        self._labels = tuple(loaded.labels)
+        self._lock = threading.Lock()
+        self.threads = threads
+        if threads is not None:
+            torch.set_num_threads(max(1, threads))
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Class labels, in the order of the probability columns."""
+        return self._labels
+
+    @property
+    def path(self) -> Path:
+        """The model file this classifier was loaded from."""
+        return self._loaded.path
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The model file's metadata (training data, accuracy, ...)."""
+        return self._loaded.meta
+
+    def predict_file(self, path: str | Path, **kwargs: Any) -> Prediction:
+        """Read an audio file with soundfile and :meth:`predict` it (same keyword arguments)."""
+        import soundfile as sf
+
+        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        return self.predict(data, int(sr), **kwargs)
+
+    def predict(
+        self,
+        samples: np.ndarray,
+        sample_rate: int,
+        window: str = "whole",
+        pooling: str = "mean",
+        top_k: int = 5,
+    ) -> Prediction:
+        """Classify one take.
+
+        Args:
+            samples: ``(frames,)`` or ``(frames, channels)`` audio, float (or integer PCM), any rate.
+            sample_rate: the take's rate in Hz.
+            window: one of :data:`WINDOWS`. Every window is scored from one pass of the network.
+            pooling: one of :data:`POOLINGS`.
+            top_k: how many labels to return (at most the number of classes).
+
+        Returns:
+            A :class:`Prediction`; for a silent or too-short take, one with an empty ``top`` and a ``reason``.
+
+        Raises:
+            ValueError: for an unknown window or pooling, a non-positive rate, or a bad array shape.
+        """
+        if window not in WINDOWS:
+            raise ValueError(f"unknown window {window!r}; choose one of {', '.join(WINDOWS)}")
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
+        if sample_rate <= 0:
+            raise ValueError(f"sample rate must be positive, got {sample_rate}")
+        t0 = time.perf_counter()
+        mono = to_mono(samples)
+        duration = mono.size / float(sample_rate)
+
+        def empty(reason: str) -> Prediction:
+            return Prediction([], self._labels, reason=reason, duration=duration, window=window, pooling=pooling)
+
+        if duration < self.min_seconds:
+            return empty(f"too short: {duration:.2f} s < {self.min_seconds:.2f} s")
+        finite = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)
+        level = peak_dbfs(finite)
+        if level < self.silence_dbfs:
+            shown = "-inf" if level == float("-inf") else f"{level:.0f}"
+            return empty(f"silent: peak {shown} dBFS < {self.silence_dbfs:.0f} dBFS")
+        y = prepare(finite, int(sample_rate))
+        power = mel_power(y)
+        n_frames = max(power.shape[0], STEP_FRAMES)
+        if power.shape[0] < n_frames:
+            power = np.concatenate([power, np.zeros((n_frames - power.shape[0], power.shape[1]), np.float32)])
+        spans = _windows(n_frames // STEP_FRAMES, window)
+        frame_energy = power.sum(axis=1)
+        loudest = float(frame_energy.max())
+        floor = loudest * 10.0 ** (-self.window_floor_db / 10.0)
+        active = np.array(
+            [frame_energy[a * STEP_FRAMES : b * STEP_FRAMES].max(initial=0.0) >= floor for a, b in spans]
+        )
+        x = torch.from_numpy(compress(power)).unsqueeze(0)
+        with self._lock, torch.inference_mode():
+            logits = self._model.window_logits(x, spans)
+            probs = torch.softmax(logits.float(), dim=1).numpy().astype(np.float64)
+        pooled = _pool(probs[active] if active.any() else probs, pooling)
+        order = np.argsort(-pooled)[: max(1, min(int(top_k), len(self._labels)))]
+        step_s = STEP_FRAMES * FRONT_END.hop / SAMPLE_RATE
+        windows = [
+            WindowScore(
+                start=a * step_s,
+                end=min(b * step_s, duration),
+                label=self._labels[int(np.argmax(probs[i]))],
+                probability=float(probs[i].max()),
+                active=bool(active[i]),
+            )
+            for i, (a, b) in enumerate(spans)
+        ]
+        return Prediction(
+            top=[(self._labels[int(i)], float(pooled[i])) for i in order],
+            labels=self._labels,
+            duration=duration,
+            window=window,
+            pooling=pooling,
+            probabilities=pooled.astype(np.float32),
+            windows=windows,
+            window_probabilities=probs.astype(np.float32),
+            seconds=time.perf_counter() - t0,
+        )
+
+
+def _windows(n_steps: int, window: str) -> list[tuple[int, int]]:
+    """Step ranges ``[a, b)`` covering ``n_steps`` steps with windows of the chosen size, 50% overlap."""
+    if window == "whole":
+        return [(0, n_steps)]
+    seconds = float(window.rstrip("s"))
+    step_s = STEP_FRAMES * FRONT_END.hop / SAMPLE_RATE
+    length = max(1, round(seconds / step_s))
+    if n_steps <= length:
+        return [(0, n_steps)]
+    hop = max(1, length // 2)
+    starts = list(range(0, n_steps - length + 1, hop))
+    if starts[-1] + length < n_steps:
+        starts.append(n_steps - length)
+    return [(a, a + length) for a in starts]
+
+
+def _pool(probs: np.ndarray, pooling: str) -> np.ndarray:
+    if pooling == "mean":
+        out = probs.mean(axis=0)
+    elif pooling == "max":
+        out = probs.max(axis=0)
+    else:  # vote
+        out = np.bincount(probs.argmax(axis=1), minlength=probs.shape[1]).astype(np.float64)
+        out += 1e-3 * probs.mean(axis=0)  # break ties by mean probability
+    return np.asarray(out / out.sum(), dtype=np.float64)
+
+
+def load_classifier(path: str | Path | None = None, threads: int | None = None) -> Classifier:
+    """Load a classifier from a model file (``None``: the shipped ESC-50 model).
+
+    Args:
+        path: a model file written by :func:`save_model_file` (``exsampling train``).
+        threads: torch intra-op threads to use (process-wide setting). ``None`` caps torch at
+            ``min(2, cpu count)``, which is what a 10 s take needs; pass 1 to leave the other cores
+            to audio work.
+
+    Raises:
+        ModelFileError: the file is missing or not a classifier model.
+    """
+    if threads is None:
+        threads = min(2, os.cpu_count() or 1, torch.get_num_threads())
+    return Classifier(load_model_file(path), threads=threads)

@@ -1,0 +1,116 @@
+"""Build the shipped ESC-50 classifier (the script that trained ``models/esc50.pt``).
+
+Phase ``eval``: fine-tune the aiSFX trunk on ESC-50 folds 1-3, validate on fold 4, write the confusion
+matrix PNG and a JSON summary. Phase ``ship``: the same recipe on folds 1-4, written as the shipped model.
+
+The aiSFX checkpoint is read from the aiSFX 0.1.2 wheel (CC BY 4.0), for instance::
+
+    pip download --no-deps aisfx==0.1.2 -d /tmp/aisfx && unzip -o /tmp/aisfx/*.whl -d /tmp/aisfx
+    python -m models.train_esc50 eval --aisfx /tmp/aisfx/aisfx/models/checkpoint.pth --out /tmp/esc50_eval
+
+Only the network weights are used (aiSFX's Essentia front end is not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .network import SoundNet
+from .train import (
+    Progress,
+    TrainConfig,
+    compute_features,
+    fit,
+    load_dataset,
+    save_confusion_png,
+    split_train_val,
+)
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "esc50"
+
+
+def load_aisfx_trunk(model: SoundNet, checkpoint: str | Path) -> None:
+    """Copy the aiSFX 0.1.2 embedding network's weights into ``model.trunk``."""
+    # The checkpoint is a pickled (state_dict, dataset dict with NumPy scalars): a trusted file from the
+    # registry, so weights_only=False is acceptable here (training time only).
+    state, _ = torch.load(str(checkpoint), map_location="cpu", weights_only=False)
+    prefix = "embedding_net."
+    trunk_state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    model.trunk.load_state_dict(trunk_state)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("phase", choices=["eval", "ship"])
+    ap.add_argument("--aisfx", required=True, help="path to aiSFX 0.1.2 models/checkpoint.pth")
+    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--out", required=True, help="output folder")
+    ap.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = TrainConfig(epochs=args.epochs, seed=args.seed)
+    folds = [1, 2, 3, 4]
+    ds = load_dataset(args.data, folds=folds)
+    t0 = time.perf_counter()
+    powers = compute_features(ds)
+    print(f"features: {len(powers)} clips in {time.perf_counter() - t0:.1f} s", flush=True)
+    targets = ds.targets()
+    if args.phase == "eval":
+        train_idx, val_idx = split_train_val(ds, val_folds=[4])
+    else:
+        train_idx, val_idx = list(range(len(powers))), []
+    model = SoundNet(len(ds.labels))
+    load_aisfx_trunk(model, args.aisfx)
+
+    last = [0.0]
+
+    def progress(p: Progress) -> None:
+        now = time.perf_counter()
+        if p.stage != "train" or now - last[0] > 30 or p.done == p.total:
+            last[0] = now
+            print(f"[{p.stage} {p.done}/{p.total}] {p.message}", flush=True)
+
+    report = fit(
+        model,
+        [powers[i] for i in train_idx],
+        targets[train_idx],
+        [powers[i] for i in val_idx],
+        targets[val_idx] if val_idx else None,
+        cfg,
+        progress,
+        eval_every=2,
+    )
+    report.labels = list(ds.labels)
+    summary = {
+        "phase": args.phase,
+        "train_folds": [1, 2, 3] if args.phase == "eval" else folds,
+        "val_fold": 4 if args.phase == "eval" else None,
+        "val_accuracy": report.val_accuracy,
+        "seconds": report.seconds,
+        "history": report.history,
+        "config": cfg.__dict__,
+        "labels": ds.labels,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    torch.save({k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()},
+               out / "state.pt")
+    if report.confusion is not None:
+        np.save(out / "confusion.npy", report.confusion)
+        save_confusion_png(report.confusion, ds.labels, out / "confusion.png",
+                           f"ESC-50 fold 4 (train folds 1-3): {100 * (report.val_accuracy or 0):.1f}%")
+    print(json.dumps({k: summary[k] for k in ("phase", "val_accuracy", "seconds")}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
