@@ -1,0 +1,57 @@
+"""``exsampling edit [PATCH]``: open the node editor (Dear PyGui) on a patch, or on a new one."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from exsampling_patch.errors import PatchError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "edit", help="open the node editor", description="Open the node editor on PATCH (or a new patch): "
+        "compose, run and watch patches. Needs a display.",
+    )
+    parser.add_argument("patch", nargs="?", metavar="PATCH", help="patch file (YAML) to open")
+    parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
+    parser.add_argument("--run", action="store_true", help="start the patch as soon as it is open")
+    parser.add_argument("--workers", type=int, default=None, help="worker threads (default: CPU count, >= 2)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
+        # Dear PyGui aborts the whole process without a display; say so instead.
+        print("exsampling edit needs a display (DISPLAY is not set); on a server, use `exsampling run` "
+              "or start Xvfb and set DISPLAY", file=sys.stderr)
+        return 2
+    import dearpygui.dearpygui as dpg
+
+    from exsampling_patch.editor.app import EditorApp
+    from exsampling_patch.editor.model import EditorModel
+    from exsampling_patch.registry import Registry
+
+    model = EditorModel(Registry.default(args.nodes))
+    if args.patch:
+        if os.path.exists(args.patch):
+            try:
+                model.open(args.patch)
+            except PatchError as error:
+                for problem in error.problems:
+                    print(problem, file=sys.stderr)
+                return 1
+        else:
+            model.path = Path(args.patch)  # a new patch, saved there
+    dpg.create_context()
+    try:
+        app = EditorApp(model, workers=args.workers)
+        app.build()
+        if args.run:
+            app.run_patch()
+        app.run()
+    finally:
+        dpg.destroy_context()
+    return 0

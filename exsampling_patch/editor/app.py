@@ -1,0 +1,401 @@
+"""The editor window: menus, palette, patch and performance views, inspector, prompts, the frame loop.
+
+:class:`EditorApp` builds every widget inside a Dear PyGui context without needing a viewport, so tests
+drive it through widget callbacks; :meth:`EditorApp.run` opens the viewport and loops.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.inspector import Inspector
+from exsampling_patch.editor.live import Runner, RuntimeObserver
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.palette import grouped, palette_entries
+from exsampling_patch.editor.patch_view import PatchView
+from exsampling_patch.editor.perf_view import PerformanceView
+from exsampling_patch.errors import PatchError
+
+PALETTE_W, INSPECTOR_W = 230, 270
+
+
+def free_position(model: EditorModel, wanted: tuple[float, float], size: tuple[float, float] = (240, 110)
+                  ) -> tuple[float, float]:
+    """``wanted``, or the nearest spot below it where a new node covers no other node."""
+    taken = [spec.position for spec in model.patch.nodes.values() if spec.position is not None]
+    x, y = wanted
+    for _ in range(200):
+        if all(abs(x - px) >= size[0] or abs(y - py) >= size[1] for px, py in taken):
+            return (x, y)
+        y += size[1] / 2
+    return wanted
+
+
+class EditorApp:
+    """The whole editor. Create a Dear PyGui context first; :meth:`build` makes the widgets."""
+
+    def __init__(self, model: EditorModel, workers: int | None = None) -> None:
+        self.model = model
+        self.observer = RuntimeObserver()
+        self.runner = Runner(model, self.observer, workers=workers)
+        self.patch_view = PatchView(model)
+        self.inspector = Inspector(model)
+        self.perf_view = PerformanceView(self.runner, self.observer)
+        self.status = ""
+        self.has_viewport = False
+        self.quit_requested = False
+        self._frame = 0
+        self._title = ""
+        self._spawn_step = 0
+        model.listen(self._on_change)
+
+    # -- building ----------------------------------------------------------------------------------------------
+
+    def build(self) -> None:
+        with dpg.window(tag="main", label="ExSampling Patch", no_title_bar=True, no_move=True, no_resize=True,
+                        width=1400, height=900, pos=(0, 0)):
+            self._build_menu()
+            with dpg.group(horizontal=True):
+                with dpg.child_window(width=PALETTE_W, height=-26, tag="palette"):
+                    dpg.add_input_text(tag="palette:search", hint="search nodes", width=-1,
+                                       callback=lambda s, a: self.fill_palette("palette:list", a))
+                    dpg.add_group(tag="palette:list")
+                with dpg.child_window(width=-(INSPECTOR_W + 8), height=-26, border=False), \
+                        dpg.tab_bar(tag="tabs"):
+                    with dpg.tab(label="Patch", tag="tab:patch"):
+                        self.patch_view.build("tab:patch")
+                    with dpg.tab(label="Performance", tag="tab:perf"):
+                        self.perf_view.build("tab:perf")
+                with dpg.child_window(width=INSPECTOR_W, height=-26, tag="inspector_box"):
+                    self.inspector.build("inspector_box")
+            dpg.add_text("", tag="statusbar")
+        self.fill_palette("palette:list", "")
+        self._build_prompts()
+        self._build_handlers()
+
+    def _build_menu(self) -> None:
+        items: list[tuple[str, list[tuple[str, str, str, Callable[[], Any]]]]] = [
+            ("File", [
+                ("new", "New", "Ctrl+N", lambda: self.request(self.model.new)),
+                ("open", "Open...", "Ctrl+O", lambda: self.request(lambda: dpg.show_item("dialog:open"))),
+                ("save", "Save", "Ctrl+S", self.save),
+                ("save_as", "Save as...", "", lambda: dpg.show_item("dialog:save_as")),
+                ("quit", "Quit", "", self.quit),
+            ]),
+            ("Edit", [
+                ("undo", "Undo", "Ctrl+Z", self.undo),
+                ("redo", "Redo", "Ctrl+Shift+Z", self.redo),
+                ("copy", "Copy", "Ctrl+C", self.copy),
+                ("paste", "Paste", "Ctrl+V", self.paste),
+                ("duplicate", "Duplicate", "Ctrl+D", self.duplicate),
+                ("delete", "Delete", "Del", self.delete_selected),
+            ]),
+            ("Run", [
+                ("run", "Run", "F5", self.run_patch),
+                ("stop", "Stop", "Shift+F5", self.stop_patch),
+            ]),
+        ]
+        with dpg.menu_bar():
+            for title, entries in items:
+                with dpg.menu(label=title):
+                    for key, label, shortcut, action in entries:
+                        dpg.add_menu_item(label=label, shortcut=shortcut, tag=f"menu:{key}",
+                                          callback=lambda s, a, u: u(), user_data=action)
+
+    def _build_prompts(self) -> None:
+        with dpg.window(tag="prompt", label="Unsaved changes", modal=True, show=False, no_resize=True,
+                        width=360, height=110, pos=(500, 300)):
+            dpg.add_text("The patch has unsaved changes. Save them first?")
+            with dpg.group(horizontal=True):
+                for answer in ("save", "discard", "cancel"):
+                    dpg.add_button(label=answer.capitalize(), tag=f"prompt:{answer}", width=100,
+                                   callback=lambda s, a, u: self.answer_prompt(u), user_data=answer)
+        for tag, label, callback in (("dialog:open", "Open patch", self._on_open_dialog),
+                                     ("dialog:save_as", "Save patch as", self._on_save_as_dialog)):
+            with dpg.file_dialog(tag=tag, label=label, show=False, width=700, height=450, modal=True,
+                                 callback=callback, default_path=str(self.model.base_dir)):
+                dpg.add_file_extension(".yaml", color=(120, 220, 140))
+                dpg.add_file_extension(".*")
+        with dpg.window(tag="add_popup", label="Add node", show=False, popup=True, width=240, height=320):
+            dpg.add_input_text(tag="add_popup:search", hint="search", width=-1,
+                               callback=lambda s, a: self.fill_palette("add_popup:list", a))
+            dpg.add_group(tag="add_popup:list")
+        self.fill_palette("add_popup:list", "")
+
+    def _build_handlers(self) -> None:
+        with dpg.handler_registry(tag="editor_handlers"):
+            dpg.add_key_press_handler(callback=self._on_key)
+            dpg.add_mouse_release_handler(button=dpg.mvMouseButton_Left, callback=self._on_mouse_release)
+            dpg.add_mouse_click_handler(button=dpg.mvMouseButton_Right, callback=self._on_right_click)
+
+    def fill_palette(self, container: str, search: str) -> None:
+        """The node types that match ``search``, grouped by family; a click adds one."""
+        dpg.delete_item(container, children_only=True)
+        prefix = "palette" if container == "palette:list" else "add_popup"
+        groups = grouped(palette_entries(self.model.registry), search or "")
+        if not groups:
+            dpg.add_text("no node type matches", parent=container, color=(150, 150, 150))
+        for family, entries in groups.items():
+            with dpg.collapsing_header(label=family, parent=container, default_open=True):
+                for entry in entries:
+                    item = dpg.add_selectable(label=entry.type_name, tag=f"{prefix}:{entry.type_name}",
+                                              callback=self._on_pick, user_data=entry.type_name)
+                    with dpg.tooltip(item):
+                        dpg.add_text(entry.doc, wrap=320)
+                        dpg.add_text(entry.ports, color=(170, 170, 170), wrap=320)
+
+    # -- actions (menu items, keys and tests call these) --------------------------------------------------------
+
+    def add_node(self, type_name: str, position: tuple[float, float] | None = None) -> str | None:
+        if position is None:
+            x, y = self.patch_view.spawn_position
+            position = free_position(self.model, (x + 30 * (self._spawn_step % 8), y + 30 * (self._spawn_step % 8)))
+            self._spawn_step += 1
+        try:
+            node_id = self.model.add_node(type_name, position)
+        except (KeyError, ValueError) as error:
+            self.status = str(error)
+            return None
+        self.inspector.show(node_id)
+        return node_id
+
+    def _on_pick(self, sender: Any, app_data: Any, user_data: str) -> None:
+        if dpg.does_item_exist(sender):
+            dpg.set_value(sender, False)  # a selectable stays highlighted otherwise
+        self.add_node(user_data)
+        if dpg.does_item_exist("add_popup"):
+            dpg.configure_item("add_popup", show=False)
+
+    def selection(self) -> list[str]:
+        return self.patch_view.selected_nodes()
+
+    def undo(self) -> None:
+        command = self.model.undo()
+        self.status = f"undid {command.label}" if command else "nothing to undo"
+
+    def redo(self) -> None:
+        command = self.model.redo()
+        self.status = f"redid {command.label}" if command else "nothing to redo"
+
+    def copy(self, node_ids: list[str] | None = None) -> None:
+        count = self.model.copy(node_ids if node_ids is not None else self.selection())
+        self.status = f"copied {count} node{'s' if count != 1 else ''}"
+
+    def paste(self) -> list[str]:
+        new = self.model.paste()
+        self._select(new)
+        return new
+
+    def duplicate(self, node_ids: list[str] | None = None) -> list[str]:
+        new = self.model.duplicate(node_ids if node_ids is not None else self.selection())
+        self._select(new)
+        return new
+
+    def delete_selected(self) -> None:
+        links = self.patch_view.selected_links()
+        nodes = self.selection()
+        if links:
+            self.model.disconnect(links)
+        if nodes:
+            self.model.remove_nodes(nodes)
+
+    def _select(self, node_ids: list[str]) -> None:
+        # Dear PyGui cannot select nodes from code; the new nodes show in the inspector instead.
+        if len(node_ids) == 1:
+            self.inspector.show(node_ids[0])
+
+    def request(self, action: Callable[[], Any]) -> bool:
+        """Run ``action`` now, or after the unsaved-changes prompt; returns True if it ran now."""
+        if self.model.guard(action):
+            return True
+        dpg.configure_item("prompt", show=True)
+        return False
+
+    def answer_prompt(self, answer: str) -> None:
+        dpg.configure_item("prompt", show=False)
+        if answer == "save" and self.model.path is None:
+            # No file yet: ask where; save_as() then runs the action the prompt holds.
+            dpg.show_item("dialog:save_as")
+            return
+        try:
+            self.model.resolve(answer)
+        except Exception as error:
+            self.status = f"could not save: {error}"
+
+    def open(self, path: str | os.PathLike[str]) -> bool:
+        """Open a patch (call through :meth:`request` to keep unsaved changes safe)."""
+        try:
+            if self.runner.running:
+                self.runner.stop()
+            self.model.open(path)
+        except PatchError as error:
+            self.status = f"cannot open {path}:\n{error}"
+            return False
+        except OSError as error:
+            self.status = f"cannot open {path}: {error}"
+            return False
+        self.status = f"opened {path}"
+        return True
+
+    def save(self) -> bool:
+        if self.model.path is None:
+            dpg.show_item("dialog:save_as")
+            return False
+        return self.save_as(self.model.path)
+
+    def save_as(self, path: str | os.PathLike[str]) -> bool:
+        target = Path(path)
+        if target.suffix == "":
+            target = target.with_suffix(".yaml")
+        try:
+            self.model.save(target)
+        except OSError as error:
+            self.status = f"cannot save {target}: {error}"
+            return False
+        self.status = f"saved {target}"
+        if self.model.pending:
+            self.model.resolve("discard")  # already saved: run the action the prompt held
+        return True
+
+    def _on_open_dialog(self, sender: Any, app_data: dict[str, Any], user_data: Any = None) -> None:
+        path = app_data.get("file_path_name")
+        if path:
+            self.open(path)
+
+    def _on_save_as_dialog(self, sender: Any, app_data: dict[str, Any], user_data: Any = None) -> None:
+        path = app_data.get("file_path_name")
+        if path:
+            self.save_as(path)
+
+    def quit(self) -> None:
+        def leave() -> None:
+            self.quit_requested = True
+            self.runner.stop()
+            if self.has_viewport:
+                dpg.stop_dearpygui()
+
+        self.request(leave)
+
+    def run_patch(self) -> bool:
+        if self.runner.start():
+            self.status = f"running {self.model.patch.name or 'the patch'}"
+            return True
+        self.status = f"cannot run:\n{self.runner.problem}"
+        return False
+
+    def stop_patch(self) -> None:
+        clean = self.runner.stop()
+        self.patch_view.clear_live()
+        self.status = "stopped" if clean else "stopped (some work did not finish in time)"
+
+    # -- events ---------------------------------------------------------------------------------------------------
+
+    def _on_change(self, what: str, subject: Any) -> None:
+        if what == "refused" and subject.target in self.model.refusals:
+            self.status = self.model.refusals[subject.target][1]
+        elif what == "reset":
+            self._spawn_step = 0
+            self.observer.clear()
+
+    def _on_key(self, sender: Any, key: int) -> None:
+        ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
+        shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
+        if self._typing():
+            return  # keys belong to the text field being edited
+        actions: dict[tuple[bool, bool, int], Callable[[], Any]] = {
+            (True, False, dpg.mvKey_Z): self.undo,
+            (True, True, dpg.mvKey_Z): self.redo,
+            (True, False, dpg.mvKey_Y): self.redo,
+            (True, False, dpg.mvKey_C): self.copy,
+            (True, False, dpg.mvKey_V): self.paste,
+            (True, False, dpg.mvKey_D): self.duplicate,
+            (True, False, dpg.mvKey_S): self.save,
+            (True, False, dpg.mvKey_N): lambda: self.request(self.model.new),
+            (True, False, dpg.mvKey_O): lambda: self.request(lambda: dpg.show_item("dialog:open")),
+            (False, False, dpg.mvKey_Delete): self.delete_selected,
+            (False, False, dpg.mvKey_F5): self.run_patch,
+            (False, True, dpg.mvKey_F5): self.stop_patch,
+        }
+        action = actions.get((ctrl, shift, key))
+        if action is not None:
+            action()
+
+    def _typing(self) -> bool:
+        for tag in ("palette:search", "add_popup:search"):
+            if dpg.does_item_exist(tag) and dpg.is_item_active(tag):
+                return True
+        node_id = self.inspector.node_id
+        if node_id is None:
+            return False
+        return any(dpg.is_item_active(f"param:{node_id}:{name}")
+                   for name in self.model.registry.get(self.model.patch.nodes[node_id].type).param_specs
+                   if dpg.does_item_exist(f"param:{node_id}:{name}"))
+
+    def _on_mouse_release(self, sender: Any, app_data: Any) -> None:
+        self.patch_view.commit_moves()
+
+    def _on_right_click(self, sender: Any, app_data: Any) -> None:
+        if not dpg.is_item_hovered(self.patch_view.tag):
+            return
+        mouse = dpg.get_mouse_pos(local=False)
+        origin = dpg.get_item_rect_min(self.patch_view.tag)
+        self.patch_view.spawn_position = (mouse[0] - origin[0], mouse[1] - origin[1])
+        self._spawn_step = 0
+        dpg.configure_item("add_popup", show=True, pos=mouse)
+
+    # -- the frame loop -------------------------------------------------------------------------------------------
+
+    def frame(self) -> None:
+        """Per-frame work on the GUI thread: apply runtime events, swap edited plans, refresh views."""
+        self._frame += 1
+        changed = self.observer.apply()
+        for node_id in changed:
+            self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
+        if self.runner.sync():
+            self.status = f"plan v{self.observer.plan_version + 1} swapped in"
+        if changed or self._frame % 10 == 0:
+            self.perf_view.refresh()
+        selected = self.selection()
+        if len(selected) == 1 and selected[0] != self.inspector.node_id:
+            self.inspector.show(selected[0])
+        self._update_status()
+
+    def _update_status(self) -> None:
+        run = "running" if self.runner.running else "stopped"
+        problem = self.runner.problem
+        parts = [self.model.title, run, f"{len(self.model.patch.nodes)} nodes, {len(self.model.patch.links)} links"]
+        text = "  |  ".join(parts) + (f"  |  {self.status}" if self.status else "")
+        if problem and self.runner.running:
+            text += f"  |  {problem}"
+        dpg.set_value("statusbar", text.replace("\n", " "))
+        if self.has_viewport and self.model.title != self._title:
+            self._title = self.model.title
+            dpg.set_viewport_title(self._title)
+
+    def render(self, frames: int = 1) -> None:
+        """Run ``frames`` frames (viewport needed)."""
+        for _ in range(frames):
+            self.frame()
+            dpg.render_dearpygui_frame()
+
+    def open_viewport(self, width: int = 1400, height: int = 900) -> None:
+        dpg.create_viewport(title=self.model.title, width=width, height=height, disable_close=True)
+        dpg.set_exit_callback(lambda: self.quit())
+        dpg.setup_dearpygui()
+        dpg.show_viewport()
+        dpg.set_primary_window("main", True)
+        self.has_viewport = True
+
+    def run(self) -> None:
+        """Open the window and loop until quit."""
+        self.open_viewport()
+        try:
+            while dpg.is_dearpygui_running() and not self.quit_requested:
+                self.render()
+        finally:
+            self.runner.stop()

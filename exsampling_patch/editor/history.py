@@ -1,0 +1,184 @@
+"""Undo and redo: every edit of the patch is a :class:`Command` that knows how to apply and revert itself."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from exsampling_patch.patch import Link, NodeSpec
+
+if TYPE_CHECKING:
+    from exsampling_patch.editor.model import EditorModel
+
+#: Marks a parameter that is not set in the patch (the node type's default applies).
+UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
+
+
+class Command:
+    """One undoable edit. ``apply`` and ``revert`` change the model only through its primitive operations."""
+
+    label = "edit"
+
+    def apply(self, model: EditorModel) -> None:
+        raise NotImplementedError
+
+    def revert(self, model: EditorModel) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class AddNodes(Command):
+    """Add nodes and the links among them (add one node, paste, duplicate)."""
+
+    specs: list[NodeSpec]
+    links: list[Link] = field(default_factory=list)
+    label: str = "add node"
+
+    def apply(self, model: EditorModel) -> None:
+        for spec in self.specs:
+            model._insert_node(spec.copy())
+        for link in self.links:
+            model._insert_link(link)
+
+    def revert(self, model: EditorModel) -> None:
+        for link in reversed(self.links):
+            model._delete_link(link)
+        for spec in reversed(self.specs):
+            model._delete_node(spec.id)
+
+
+@dataclass
+class RemoveNodes(Command):
+    """Remove nodes with every link that touches them; undo puts them back where they were in the file."""
+
+    node_ids: list[str]
+    label: str = "delete"
+    _saved: list[tuple[int, NodeSpec]] = field(default_factory=list)
+    _links: list[tuple[int, Link]] = field(default_factory=list)
+
+    def apply(self, model: EditorModel) -> None:
+        patch = model.patch
+        ids = set(self.node_ids)
+        order = list(patch.nodes)
+        self._saved = [(order.index(n), patch.nodes[n].copy()) for n in self.node_ids]
+        self._links = [(i, ln) for i, ln in enumerate(patch.links) if ln.source.node in ids or ln.target.node in ids]
+        for _, link in reversed(self._links):
+            model._delete_link(link)
+        for node_id in self.node_ids:
+            model._delete_node(node_id)
+
+    def revert(self, model: EditorModel) -> None:
+        for index, spec in sorted(self._saved, key=lambda s: s[0]):
+            model._insert_node(spec.copy(), index)
+        for index, link in self._links:
+            model._insert_link(link, index)
+
+
+@dataclass
+class MoveNodes(Command):
+    """Move nodes: ``moves`` maps node id to (old position, new position)."""
+
+    moves: dict[str, tuple[tuple[float, float] | None, tuple[float, float]]]
+    label: str = "move"
+
+    def apply(self, model: EditorModel) -> None:
+        for node_id, (_, new) in self.moves.items():
+            model._set_position(node_id, new)
+
+    def revert(self, model: EditorModel) -> None:
+        for node_id, (old, _) in self.moves.items():
+            model._set_position(node_id, old)
+
+
+@dataclass
+class AddLink(Command):
+    link: Link
+    label: str = "link"
+
+    def apply(self, model: EditorModel) -> None:
+        model._insert_link(self.link)
+
+    def revert(self, model: EditorModel) -> None:
+        model._delete_link(self.link)
+
+
+@dataclass
+class RemoveLinks(Command):
+    links: list[Link]
+    label: str = "unlink"
+    _indices: list[tuple[int, Link]] = field(default_factory=list)
+
+    def apply(self, model: EditorModel) -> None:
+        self._indices = sorted((model.patch.links.index(ln), ln) for ln in self.links)
+        for _, link in reversed(self._indices):
+            model._delete_link(link)
+
+    def revert(self, model: EditorModel) -> None:
+        for index, link in self._indices:
+            model._insert_link(link, index)
+
+
+@dataclass
+class SetParam(Command):
+    """Set (or with :data:`UNSET`, clear) one parameter of one node."""
+
+    node_id: str
+    name: str
+    old: Any
+    new: Any
+    label: str = "change parameter"
+
+    def apply(self, model: EditorModel) -> None:
+        model._set_param(self.node_id, self.name, copy.deepcopy(self.new))
+
+    def revert(self, model: EditorModel) -> None:
+        model._set_param(self.node_id, self.name, copy.deepcopy(self.old))
+
+
+class History:
+    """The undo and redo stacks. ``revision`` identifies the current state (for the unsaved-changes mark)."""
+
+    def __init__(self, limit: int = 500) -> None:
+        self.limit = limit
+        self._done: list[tuple[int, Command]] = []
+        self._undone: list[tuple[int, Command]] = []
+        self._serial = 0
+
+    @property
+    def revision(self) -> int:
+        """The serial of the last applied command (0 when nothing is applied)."""
+        return self._done[-1][0] if self._done else 0
+
+    def push(self, command: Command, model: EditorModel) -> None:
+        command.apply(model)
+        self._serial += 1
+        self._done.append((self._serial, command))
+        del self._done[: -self.limit]
+        self._undone.clear()
+
+    def undo(self, model: EditorModel) -> Command | None:
+        if not self._done:
+            return None
+        entry = self._done.pop()
+        entry[1].revert(model)
+        self._undone.append(entry)
+        return entry[1]
+
+    def redo(self, model: EditorModel) -> Command | None:
+        if not self._undone:
+            return None
+        entry = self._undone.pop()
+        entry[1].apply(model)
+        self._done.append(entry)
+        return entry[1]
+
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    def clear(self) -> None:
+        self._done.clear()
+        self._undone.clear()

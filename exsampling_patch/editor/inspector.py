@@ -1,0 +1,220 @@
+"""The inspector: parameter widgets for the selected node, generated from its type's Param specs.
+
+Each widget's tag is ``param:<node id>:<name>``; its callback sends the new value to the model, which
+validates it (a refused value is shown in red under the widget, and the patch is left unchanged).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.history import UNSET
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.params import (
+    WidgetSpec,
+    format_value,
+    parse_list,
+    rows_to_table,
+    table_rows,
+    widget_spec,
+)
+from exsampling_patch.editor.patch_view import ERROR_RED, WARN_YELLOW
+
+WIDTH = 220
+
+
+class Inspector:
+    """Shows one node's id, type, doc and parameters. ``tag`` is its container."""
+
+    def __init__(self, model: EditorModel, tag: str = "inspector") -> None:
+        self.model = model
+        self.tag = tag
+        self.node_id: str | None = None
+        self._tables: dict[str, list[list[str]]] = {}
+        self._path_target: str | None = None
+        model.listen(self._on_change)
+
+    def build(self, parent: int | str) -> None:
+        with dpg.child_window(tag=self.tag, parent=parent, width=-1, height=-1):
+            dpg.add_text("Select a node to edit its parameters.", tag=f"{self.tag}:empty", wrap=WIDTH)
+        with dpg.file_dialog(tag=f"{self.tag}:path_dialog", show=False, directory_selector=True, width=600,
+                             height=400, callback=self._on_path_chosen, modal=True):
+            pass
+
+    def _on_change(self, what: str, subject: Any) -> None:
+        if not dpg.does_item_exist(self.tag):
+            return
+        if what == "reset" or (what == "node_removed" and subject == self.node_id):
+            self.show(None)
+        elif what == "param_changed" and subject[0] == self.node_id:
+            self._refresh_value(subject[1])
+
+    # -- building ---------------------------------------------------------------------------------------------
+
+    def show(self, node_id: str | None) -> None:
+        """Rebuild the widgets for ``node_id`` (None clears the inspector)."""
+        if node_id is not None and node_id not in self.model.patch.nodes:
+            node_id = None
+        self.node_id = node_id
+        self._tables.clear()
+        dpg.delete_item(self.tag, children_only=True)
+        if node_id is None:
+            dpg.add_text("Select a node to edit its parameters.", parent=self.tag, wrap=WIDTH)
+            return
+        spec = self.model.patch.nodes[node_id]
+        dpg.add_text(node_id, parent=self.tag, color=(250, 250, 250))
+        if spec.type not in self.model.registry:
+            dpg.add_text(self.model.registry.unknown_message(spec.type), parent=self.tag, color=WARN_YELLOW,
+                         wrap=WIDTH)
+            return
+        node_type = self.model.registry.get(spec.type)
+        dpg.add_text(f"{spec.type} ({node_type.family})", parent=self.tag, color=(170, 170, 170))
+        dpg.add_text(node_type.doc(), parent=self.tag, wrap=WIDTH)
+        dpg.add_separator(parent=self.tag)
+        for param in node_type.param_specs.values():
+            self._add_param(node_id, widget_spec(param))
+
+    def _tag(self, name: str) -> str:
+        return f"param:{self.node_id}:{name}"
+
+    def _add_param(self, node_id: str, ws: WidgetSpec) -> None:
+        name, tag = ws.name, self._tag(ws.name)
+        value = self.model.param_value(node_id, name)
+        label = f"{name}{' *' if ws.required else ''}"
+        with dpg.group(parent=self.tag):
+            dpg.add_text(label, tag=f"{tag}:label")
+            common: dict[str, Any] = {"tag": tag, "width": WIDTH, "callback": self._on_widget, "user_data": name}
+            if ws.widget == "checkbox":
+                dpg.add_checkbox(default_value=bool(value), **common)
+            elif ws.widget == "combo":
+                dpg.add_combo(list(ws.choices), default_value=str(value), **common)
+            elif ws.widget == "slider_int":
+                dpg.add_slider_int(default_value=int(value or 0), min_value=int(ws.minimum or 0),
+                                   max_value=int(ws.maximum or 0), **common)
+            elif ws.widget == "slider_float":
+                dpg.add_slider_float(default_value=float(value or 0.0), min_value=float(ws.minimum or 0.0),
+                                     max_value=float(ws.maximum or 0.0), **common)
+            elif ws.widget == "input_int":
+                dpg.add_input_int(default_value=int(value or 0), on_enter=True, **common)
+            elif ws.widget == "input_float":
+                dpg.add_input_float(default_value=float(value or 0.0), on_enter=True, format="%.4g", **common)
+            elif ws.widget == "table":
+                self._add_table(name, value, tag)
+            elif ws.widget == "path":
+                with dpg.group(horizontal=True):
+                    common["width"] = WIDTH - 40
+                    dpg.add_input_text(default_value="" if value is None else str(value), on_enter=True, **common)
+                    dpg.add_button(label="...", tag=f"{tag}:browse", callback=self._browse, user_data=name)
+            elif ws.widget == "list":
+                dpg.add_input_text(default_value=format_value(value or []), on_enter=True, **common)
+            else:
+                dpg.add_input_text(default_value="" if value is None else str(value), on_enter=True, **common)
+            with dpg.tooltip(f"{tag}:label"):
+                dpg.add_text(ws.tooltip)
+            if dpg.does_item_exist(tag):
+                with dpg.tooltip(tag):
+                    dpg.add_text(ws.tooltip)
+            dpg.add_text("", tag=f"{tag}:error", color=ERROR_RED, wrap=WIDTH, show=False)
+
+    def _add_table(self, name: str, value: Any, tag: str) -> None:
+        """A key/value table (a class-to-slot map): one row of two text fields each, plus add/remove."""
+        rows = [list(r) for r in table_rows(value if isinstance(value, dict) else {})]
+        self._tables[name] = rows
+        with dpg.table(tag=tag, header_row=True, resizable=True, width=WIDTH, borders_innerH=True,
+                       policy=dpg.mvTable_SizingStretchProp):
+            dpg.add_table_column(label="key")
+            dpg.add_table_column(label="value")
+            dpg.add_table_column(label="", width_fixed=True, init_width_or_weight=20)
+            for i, (key, text) in enumerate(rows):
+                with dpg.table_row():
+                    dpg.add_input_text(default_value=key, tag=f"{tag}:{i}:key", width=-1, on_enter=True,
+                                       callback=self._on_cell, user_data=(name, i, 0))
+                    dpg.add_input_text(default_value=text, tag=f"{tag}:{i}:value", width=-1, on_enter=True,
+                                       callback=self._on_cell, user_data=(name, i, 1))
+                    dpg.add_button(label="x", tag=f"{tag}:{i}:remove", callback=self._on_remove_row,
+                                   user_data=(name, i))
+        dpg.add_button(label="+ row", tag=f"{tag}:add", callback=self._on_add_row, user_data=name)
+
+    def _refresh_value(self, name: str) -> None:
+        """Show the model's value (after undo or redo) without rebuilding the panel."""
+        if self.node_id is None:
+            return
+        tag = self._tag(name)
+        if name in self._tables or not dpg.does_item_exist(tag):
+            self.show(self.node_id)
+            return
+        value = self.model.param_value(self.node_id, name)
+        if isinstance(value, list):
+            value = format_value(value)
+        dpg.set_value(tag, "" if value is None else value)
+        dpg.configure_item(f"{tag}:error", show=False)
+
+    # -- callbacks ----------------------------------------------------------------------------------------------
+
+    def _set(self, name: str, value: Any) -> str | None:
+        if self.node_id is None:
+            return None
+        reason = self.model.set_param(self.node_id, name, value)
+        tag = f"{self._tag(name)}:error"
+        if dpg.does_item_exist(tag):
+            dpg.set_value(tag, reason or "")
+            dpg.configure_item(tag, show=reason is not None)
+        return reason
+
+    def _on_widget(self, sender: Any, app_data: Any, user_data: str) -> None:
+        if self.node_id is None:
+            return
+        param = self.model.registry.get(self.model.patch.nodes[self.node_id].type).param_specs[user_data]
+        value = app_data
+        if param.kind_name == "list" and isinstance(value, str):
+            try:
+                value = parse_list(value)
+            except Exception as error:
+                self._show_error(user_data, f"not a list: {error}")
+                return
+        elif param.kind_name in ("str", "path", "choice") and value == "" and not param.required:
+            value = UNSET if param.default in (None, "") else ""
+        elif param.kind_name in ("str", "path") and value == "" and param.required:
+            value = None
+        self._set(user_data, value)
+
+    def _show_error(self, name: str, text: str) -> None:
+        tag = f"{self._tag(name)}:error"
+        dpg.set_value(tag, text)
+        dpg.configure_item(tag, show=True)
+
+    def _commit_table(self, name: str) -> None:
+        self._set(name, rows_to_table([(k, v) for k, v in self._tables[name]]))
+
+    def _on_cell(self, sender: Any, app_data: str, user_data: tuple[str, int, int]) -> None:
+        name, row, column = user_data
+        self._tables[name][row][column] = app_data
+        self._commit_table(name)
+
+    def _on_add_row(self, sender: Any, app_data: Any, user_data: str) -> None:
+        rows = self._tables[user_data]
+        key, n = "new", 2
+        while any(r[0] == key for r in rows):
+            key, n = f"new_{n}", n + 1
+        rows.append([key, ""])
+        self._commit_table(user_data)
+
+    def _on_remove_row(self, sender: Any, app_data: Any, user_data: tuple[str, int]) -> None:
+        name, row = user_data
+        del self._tables[name][row]
+        self._commit_table(name)
+
+    def _browse(self, sender: Any, app_data: Any, user_data: str) -> None:
+        self._path_target = user_data
+        dpg.show_item(f"{self.tag}:path_dialog")
+
+    def _on_path_chosen(self, sender: Any, app_data: dict[str, Any], user_data: Any = None) -> None:
+        if self._path_target is None or self.node_id is None:
+            return
+        chosen = app_data.get("file_path_name") or ""
+        if chosen:
+            self._set(self._path_target, str(chosen))
+            self._refresh_value(self._path_target)
+

@@ -1,0 +1,267 @@
+"""Watching a running patch: runtime events queued on worker threads, applied on the GUI thread.
+
+The engine calls :meth:`RuntimeObserver.on_event` on worker and source threads; it only appends to a
+deque (thread-safe, never blocks). The GUI calls :meth:`RuntimeObserver.apply` once a frame, which
+folds the queued events into plain per-node state that the views draw. :class:`Runner` starts and
+stops the engine for the editor and swaps plans as the patch is edited.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.errors import PatchError
+from exsampling_patch.messages import Prediction, SlotAssignment, Take
+from exsampling_patch.runtime import Engine, Event, MessageHop, NodeError, NodeStatus, NodeTiming, PlanSwapped
+
+
+@dataclass
+class NodeLive:
+    """What the editor shows on a node while the patch runs."""
+
+    status: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    error_count: int = 0
+    handled: int = 0
+    last_seconds: float | None = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.status.get(key, default)
+
+
+@dataclass
+class TakePoint:
+    """A take seen flowing, with where it was recorded and what it became."""
+
+    take_id: str
+    source: str
+    latitude: float | None = None
+    longitude: float | None = None
+    label: str | None = None
+    confidence: float | None = None
+    slot: str | None = None
+    seen: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class SlotSeen:
+    """A slot assignment seen flowing (the performance view's fallback when no sampler exposes its slots)."""
+
+    name: str
+    take: Take
+    label: str | None
+    confidence: float
+
+
+def take_of(message: Any) -> Take | None:
+    if isinstance(message, Take):
+        return message
+    if isinstance(message, Prediction | SlotAssignment):
+        return message.take
+    return None
+
+
+def envelope(samples: np.ndarray, points: int = 200) -> tuple[list[float], list[float]]:
+    """A waveform reduced to ``points`` (x, peak) pairs for drawing (peak of |sample| in each bin)."""
+    mono = np.asarray(samples, dtype=np.float32)
+    if mono.ndim == 2:
+        mono = mono.mean(axis=1)
+    if mono.size == 0:
+        return [], []
+    points = max(1, min(points, mono.size))
+    usable = mono[: mono.size - mono.size % points] if mono.size >= points else mono
+    peaks = np.abs(usable).reshape(points, -1).max(axis=1)
+    return list(np.linspace(0.0, 1.0, points)), peaks.tolist()
+
+
+class RuntimeObserver:
+    """Queues runtime events from any thread; :meth:`apply` folds them into :attr:`nodes` on the GUI thread."""
+
+    KINDS = (NodeError, NodeStatus, NodeTiming, MessageHop, PlanSwapped)
+
+    def __init__(self, max_queued: int = 50_000, max_takes: int = 500) -> None:
+        # A bounded deque: if the GUI stalls, the oldest events go, never the show.
+        self._queue: collections.deque[Event] = collections.deque(maxlen=max_queued)
+        self._unsubscribe: Callable[[], None] | None = None
+        self.max_takes = max_takes
+        self.nodes: dict[str, NodeLive] = {}
+        self.takes: collections.OrderedDict[str, TakePoint] = collections.OrderedDict()
+        self.slots: dict[str, SlotSeen] = {}
+        self.plan_version = 0
+        self.last_take: TakePoint | None = None
+
+    def attach(self, engine: Engine) -> None:
+        """Subscribe to ``engine`` and take over what it already knows (status and errors)."""
+        self.detach()
+        for node_id, status in list(engine.status.items()):
+            self._queue.append(NodeStatus(node_id, dict(status)))
+        for node_id, error in list(engine.errors.items()):
+            self._queue.append(NodeError(node_id, error=error))
+        self._unsubscribe = engine.events.subscribe(self.on_event, *self.KINDS)
+
+    def detach(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def on_event(self, event: Event) -> None:
+        """Called on runtime threads: queue only, never block."""
+        self._queue.append(event)
+
+    def clear(self) -> None:
+        self._queue.clear()
+        self.nodes.clear()
+        self.takes.clear()
+        self.slots.clear()
+        self.last_take = None
+
+    def apply(self) -> set[str]:
+        """Fold the queued events in (GUI thread); returns the ids of nodes whose display changed."""
+        changed: set[str] = set()
+        queue = self._queue
+        while queue:
+            try:
+                event = queue.popleft()
+            except IndexError:  # pragma: no cover - emptied by another consumer
+                break
+            node_id = event.node_id
+            if isinstance(event, NodeStatus):
+                live = self.nodes.setdefault(node_id, NodeLive())
+                live.status.update(event.status)
+                self._note_status(node_id, event.status)
+                changed.add(node_id)
+            elif isinstance(event, NodeError):
+                live = self.nodes.setdefault(node_id, NodeLive())
+                live.error = event.error
+                live.error_count += 1
+                changed.add(node_id)
+            elif isinstance(event, NodeTiming):
+                live = self.nodes.setdefault(node_id, NodeLive())
+                live.handled += 1
+                live.last_seconds = event.seconds
+            elif isinstance(event, MessageHop):
+                self._note_message(event.message)
+            elif isinstance(event, PlanSwapped):
+                self.plan_version = event.version
+                for removed in event.removed:
+                    self.nodes.pop(removed, None)
+                    changed.add(removed)
+        return changed
+
+    def _point(self, take: Take) -> TakePoint:
+        point = self.takes.get(take.take_id)
+        if point is None:
+            point = TakePoint(take.take_id, take.source)
+            self.takes[take.take_id] = point
+            while len(self.takes) > self.max_takes:
+                self.takes.popitem(last=False)
+        if take.location is not None:
+            point.latitude, point.longitude = take.location.latitude, take.location.longitude
+        self.last_take = point
+        return point
+
+    def _note_message(self, message: Any) -> None:
+        take = take_of(message)
+        if take is None:
+            return
+        point = self._point(take)
+        if isinstance(message, Prediction) and message.label is not None:
+            point.label, point.confidence = message.label, message.confidence
+        elif isinstance(message, SlotAssignment):
+            point.slot = message.slot
+            if message.label is not None:
+                point.label, point.confidence = message.label, message.confidence
+            self.slots[message.slot] = SlotSeen(message.slot, take, message.label, message.confidence)
+
+    def _note_status(self, node_id: str, status: dict[str, Any]) -> None:
+        take_id = status.get("take")
+        if not isinstance(take_id, str) or take_id not in self.takes:
+            return
+        point = self.takes[take_id]
+        if isinstance(status.get("label"), str):
+            point.label = status["label"]
+        if isinstance(status.get("confidence"), int | float):
+            point.confidence = float(status["confidence"])
+        if isinstance(status.get("slot"), str):
+            point.slot = status["slot"]
+
+
+class Runner:
+    """Runs the model's patch for the editor; edits made while it runs are swapped in by :meth:`sync`."""
+
+    def __init__(self, model: EditorModel, observer: RuntimeObserver, workers: int | None = None) -> None:
+        self.model = model
+        self.observer = observer
+        self.workers = workers
+        self.engine: Engine | None = None
+        #: Why the last start or swap failed (the patch as edited cannot run); None when all is well.
+        self.problem: str | None = None
+        self._stale = False
+        model.listen(self._on_change)
+
+    @property
+    def running(self) -> bool:
+        return self.engine is not None and self.engine.running
+
+    def _on_change(self, what: str, subject: Any) -> None:
+        if what not in ("node_moved", "refused", "saved"):
+            self._stale = True
+
+    def start(self) -> bool:
+        """Start the patch; returns False (and sets :attr:`problem`) if it cannot run."""
+        if self.running:
+            return True
+        try:
+            patch = self.model.runnable_patch()
+        except PatchError as error:
+            self.problem = str(error)
+            return False
+        engine = Engine(self.model.registry, workers=self.workers, base_dir=self.model.base_dir)
+        self.observer.clear()
+        self.observer.attach(engine)
+        try:
+            engine.start(patch)
+        except Exception as error:
+            self.observer.detach()
+            self.problem = f"{type(error).__name__}: {error}"
+            return False
+        self.engine, self.problem, self._stale = engine, None, False
+        return True
+
+    def sync(self) -> bool:
+        """Swap the edited patch in if it changed (once a frame); returns True if a new plan went live."""
+        if not self.running or not self._stale or self.engine is None:
+            return False
+        self._stale = False
+        try:
+            self.engine.update(self.model.runnable_patch())
+        except PatchError as error:
+            self.problem = f"not swapped in (the old plan runs on): {error}"
+            return False
+        self.problem = None
+        return True
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        if self.engine is None:
+            return True
+        engine, self.engine = self.engine, None
+        clean = engine.stop(timeout)
+        self.observer.apply()
+        self.observer.detach()
+        return clean
+
+    def node(self, node_id: str) -> Any:
+        """The live node instance (for the performance view's slots), or None."""
+        if self.engine is None:
+            return None
+        try:
+            return self.engine.node(node_id)
+        except KeyError:
+            return None

@@ -1,0 +1,356 @@
+"""The editor model: a patch being edited, its file, its undo history, the clipboard and link refusals.
+
+The model is the editor's controller without widgets: the Dear PyGui views call its methods and redraw
+what its change notifications name. Every change of the patch goes through a command
+(:mod:`exsampling_patch.editor.history`), so every edit can be undone and redone.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from exsampling_patch.editor.history import (
+    UNSET,
+    AddLink,
+    AddNodes,
+    Command,
+    History,
+    MoveNodes,
+    RemoveLinks,
+    RemoveNodes,
+    SetParam,
+)
+from exsampling_patch.errors import PatchError, Problem
+from exsampling_patch.node import ParamError
+from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
+from exsampling_patch.patchfile import save_patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.validate import check_link, check_patch, find_cycle, load_patch
+
+#: A change notification: what changed (``"node_added"``, ``"node_removed"``, ``"node_moved"``,
+#: ``"link_added"``, ``"link_removed"``, ``"param_changed"``, ``"refused"``, ``"reset"``, ``"saved"``)
+#: and its subject (a node id, a :class:`Link`, ``(node_id, param)`` or None).
+Listener = Callable[[str, Any], None]
+
+Position = tuple[float, float]
+
+
+@dataclass
+class Clipboard:
+    """Copied nodes and the links among them (links to nodes outside the selection are left behind)."""
+
+    specs: list[NodeSpec] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+
+
+class EditorModel:
+    """A patch open in the editor. Views subscribe with :meth:`listen`."""
+
+    def __init__(self, registry: Registry | None = None, patch: Patch | None = None,
+                 path: str | os.PathLike[str] | None = None) -> None:
+        self.registry = registry or Registry.default()
+        self.patch = patch or Patch(name="untitled")
+        self.path: Path | None = Path(path) if path is not None else None
+        self.history = History()
+        self.clipboard = Clipboard()
+        #: Refused links by target port: why the last attempt to link into that input failed.
+        self.refusals: dict[PortRef, tuple[Link, str]] = {}
+        self._saved_revision = 0
+        self._listeners: list[Listener] = []
+        self._pending: Callable[[], Any] | None = None
+
+    # -- observing ------------------------------------------------------------------------------------------
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self, what: str, subject: Any = None) -> None:
+        for listener in list(self._listeners):
+            listener(what, subject)
+
+    # -- files ----------------------------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the patch has changes that are not saved."""
+        return self.history.revision != self._saved_revision
+
+    @property
+    def title(self) -> str:
+        name = self.path.name if self.path else "untitled"
+        return f"{'*' if self.dirty else ''}{name} - ExSampling Patch"
+
+    @property
+    def base_dir(self) -> Path:
+        """Where relative paths in parameters are taken from: the patch file's folder."""
+        return self.path.resolve().parent if self.path else Path.cwd()
+
+    def new(self) -> None:
+        self._replace(Patch(name="untitled"), None)
+
+    def open(self, path: str | os.PathLike[str]) -> None:
+        """Open a patch file; raises :class:`PatchError` (the current patch stays) if it has problems."""
+        patch, registry = load_patch(path, self.registry)
+        self.registry = registry
+        self._replace(patch, Path(path))
+
+    def _replace(self, patch: Patch, path: Path | None) -> None:
+        self.patch, self.path = patch, path
+        self.history.clear()
+        self._saved_revision = 0
+        self.refusals.clear()
+        self._notify("reset")
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Save to ``path`` (save as) or to the current file; raises ValueError if there is neither."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("this patch has no file yet: use save as")
+        save_patch(self.patch, target)
+        self.path = target
+        self._saved_revision = self.history.revision
+        self._notify("saved", target)
+        return target
+
+    # -- the unsaved-changes prompt --------------------------------------------------------------------------
+
+    def guard(self, action: Callable[[], Any]) -> bool:
+        """Run ``action`` now if nothing is unsaved (returns True); else keep it until :meth:`resolve`.
+
+        The view shows the prompt while :attr:`pending` is set.
+        """
+        if not self.dirty:
+            action()
+            return True
+        self._pending = action
+        return False
+
+    @property
+    def pending(self) -> bool:
+        return self._pending is not None
+
+    def resolve(self, answer: str, path: str | os.PathLike[str] | None = None) -> bool:
+        """Answer the prompt: ``"save"`` (to ``path`` or the current file), ``"discard"`` or ``"cancel"``.
+
+        Returns True if the pending action ran. ``"save"`` without any file raises ValueError.
+        """
+        action, self._pending = self._pending, None
+        if action is None or answer == "cancel":
+            return False
+        if answer == "save":
+            try:
+                self.save(path)
+            except Exception:
+                self._pending = action
+                raise
+        elif answer != "discard":
+            raise ValueError(f"unknown answer {answer!r}; use save, discard or cancel")
+        action()
+        return True
+
+    # -- edits (each one a command) ----------------------------------------------------------------------------
+
+    def execute(self, command: Command) -> None:
+        self.history.push(command, self)
+
+    def undo(self) -> Command | None:
+        return self.history.undo(self)
+
+    def redo(self) -> Command | None:
+        return self.history.redo(self)
+
+    def add_node(self, type_name: str, position: Position | None = None,
+                 params: dict[str, Any] | None = None, node_id: str | None = None) -> str:
+        """Add a node of a registered type; returns its id (the type name, made unique)."""
+        node_type = self.registry.get(type_name)  # KeyError with a "did you mean" if unknown
+        if params:
+            node_type.resolve_params({k: v for k, v in params.items() if v is not None})
+        new_id = node_id or self.patch.unique_id(type_name)
+        if new_id in self.patch.nodes or "." in new_id:
+            raise ValueError(f"node id '{new_id}' is taken or has a dot")
+        self.execute(AddNodes([NodeSpec(new_id, type_name, dict(params or {}), position)], label=f"add {type_name}"))
+        return new_id
+
+    def remove_nodes(self, node_ids: Iterable[str]) -> None:
+        ids = [n for n in dict.fromkeys(node_ids) if n in self.patch.nodes]
+        if ids:
+            self.execute(RemoveNodes(ids))
+
+    def move_nodes(self, positions: dict[str, Position]) -> None:
+        """Record nodes' new positions (one undo step); unchanged ones are ignored."""
+        moves: dict[str, tuple[Position | None, Position]] = {}
+        for node_id, pos in positions.items():
+            spec = self.patch.nodes.get(node_id)
+            new = (float(round(pos[0])), float(round(pos[1])))
+            if spec is not None and spec.position != new:
+                moves[node_id] = (spec.position, new)
+        if moves:
+            self.execute(MoveNodes(moves))
+
+    def link_problem(self, link: Link) -> str | None:
+        """Why ``link`` may not be added: the port-type rule of :func:`check_link`, a duplicate, or a cycle."""
+        if link in self.patch.links:
+            return f"link {link} is already in the patch"
+        reason = check_link(self.patch, self.registry, link)
+        if reason:
+            return reason
+        trial = Patch(nodes=self.patch.nodes, links=[*self.patch.links, link])
+        cycle = find_cycle(trial)
+        if cycle:
+            return f"link {link} would close a cycle: {' -> '.join([*cycle, cycle[0]])}"
+        return None
+
+    def connect(self, source: str | PortRef, target: str | PortRef) -> Link | None:
+        """Add a link if it fits; else record why in :attr:`refusals` (shown next to the input) and return None."""
+        link = Link(source if isinstance(source, PortRef) else PortRef.parse(source),
+                    target if isinstance(target, PortRef) else PortRef.parse(target))
+        reason = self.link_problem(link)
+        if reason:
+            self.refusals[link.target] = (link, reason)
+            self._notify("refused", link)
+            return None
+        if self.refusals.pop(link.target, None) is not None:
+            self._notify("refused", link)
+        self.execute(AddLink(link))
+        return link
+
+    def disconnect(self, links: Iterable[Link]) -> None:
+        present = [ln for ln in dict.fromkeys(links) if ln in self.patch.links]
+        if present:
+            self.execute(RemoveLinks(present))
+
+    def param_value(self, node_id: str, name: str) -> Any:
+        """The value in effect: set in the patch, else the node type's default."""
+        spec = self.patch.nodes[node_id]
+        if name in spec.params:
+            return spec.params[name]
+        return self.registry.get(spec.type).param_specs[name].default
+
+    def set_param(self, node_id: str, name: str, value: Any) -> str | None:
+        """Set a parameter (``UNSET`` clears it); returns why a value is refused, or None if it was set."""
+        spec = self.patch.nodes[node_id]
+        param = self.registry.get(spec.type).param_specs.get(name)
+        if param is None:
+            return f"'{spec.type}' has no parameter '{name}'"
+        if value is not UNSET:
+            try:
+                value = param.validate(value)
+            except ParamError as error:
+                return str(error)
+        old = spec.params.get(name, UNSET)
+        if old is not UNSET and value is not UNSET and old == value and type(old) is type(value):
+            return None
+        if old is UNSET and value is UNSET:
+            return None
+        self.execute(SetParam(node_id, name, copy.deepcopy(old), copy.deepcopy(value), label=f"set {node_id}.{name}"))
+        return None
+
+    # -- clipboard --------------------------------------------------------------------------------------------
+
+    def copy(self, node_ids: Iterable[str]) -> int:
+        """Copy nodes and the links among them; returns how many nodes were copied."""
+        ids = [n for n in dict.fromkeys(node_ids) if n in self.patch.nodes]
+        chosen = set(ids)
+        self.clipboard = Clipboard(
+            [self.patch.nodes[n].copy() for n in ids],
+            [ln for ln in self.patch.links if ln.source.node in chosen and ln.target.node in chosen],
+        )
+        return len(ids)
+
+    def paste(self, offset: Position = (40.0, 40.0)) -> list[str]:
+        """Paste the clipboard as new nodes (fresh ids, moved by ``offset``) with their inner links."""
+        if not self.clipboard.specs:
+            return []
+        renamed: dict[str, str] = {}
+        taken = set(self.patch.nodes)
+        specs = []
+        for spec in self.clipboard.specs:
+            base = spec.id.rstrip("0123456789").rstrip("_") or spec.type
+            new_id, n = base, 2
+            while new_id in taken:
+                new_id, n = f"{base}_{n}", n + 1
+            taken.add(new_id)
+            renamed[spec.id] = new_id
+            pos = spec.position
+            specs.append(NodeSpec(new_id, spec.type, copy.deepcopy(spec.params),
+                                  (pos[0] + offset[0], pos[1] + offset[1]) if pos else None))
+        links = [Link(PortRef(renamed[ln.source.node], ln.source.port),
+                      PortRef(renamed[ln.target.node], ln.target.port)) for ln in self.clipboard.links]
+        self.execute(AddNodes(specs, links, label=f"paste {len(specs)} node{'s' if len(specs) != 1 else ''}"))
+        return [s.id for s in specs]
+
+    def duplicate(self, node_ids: Iterable[str], offset: Position = (40.0, 40.0)) -> list[str]:
+        """Copy and paste in one step (the clipboard is kept as it was)."""
+        kept = self.clipboard
+        self.copy(node_ids)
+        try:
+            return self.paste(offset)
+        finally:
+            self.clipboard = kept
+
+    # -- checks -----------------------------------------------------------------------------------------------
+
+    def problems(self) -> list[Problem]:
+        """What keeps the patch from running (missing required parameters, ...), from :func:`check_patch`."""
+        return check_patch(self.patch, self.registry)
+
+    def node_problems(self) -> dict[str, list[str]]:
+        """Problems by node id (those that name a node)."""
+        found: dict[str, list[str]] = {}
+        for problem in self.problems():
+            for node_id in self.patch.nodes:
+                if f"node '{node_id}'" in problem.message:
+                    found.setdefault(node_id, []).append(problem.message)
+                    break
+        return found
+
+    def runnable_patch(self) -> Patch:
+        """A copy of the patch for the runtime; raises :class:`PatchError` if it cannot run."""
+        problems = self.problems()
+        if problems:
+            raise PatchError(problems)
+        return self.patch.copy()
+
+    # -- primitive operations, used by commands only ------------------------------------------------------------
+
+    def _insert_node(self, spec: NodeSpec, index: int | None = None) -> None:
+        self.patch.add_node(spec)
+        if index is not None and index < len(self.patch.nodes) - 1:
+            items = list(self.patch.nodes.items())
+            items.insert(index, items.pop())
+            self.patch.nodes = dict(items)
+        self._notify("node_added", spec.id)
+
+    def _delete_node(self, node_id: str) -> None:
+        for link in [ln for ln in self.patch.links if node_id in (ln.source.node, ln.target.node)]:
+            self._delete_link(link)
+        del self.patch.nodes[node_id]
+        for target in [t for t in self.refusals if t.node == node_id]:
+            del self.refusals[target]
+        self._notify("node_removed", node_id)
+
+    def _set_position(self, node_id: str, position: Position | None) -> None:
+        self.patch.nodes[node_id].position = position
+        self._notify("node_moved", node_id)
+
+    def _insert_link(self, link: Link, index: int | None = None) -> None:
+        self.patch.links.insert(len(self.patch.links) if index is None else index, link)
+        self._notify("link_added", link)
+
+    def _delete_link(self, link: Link) -> None:
+        self.patch.links.remove(link)
+        self._notify("link_removed", link)
+
+    def _set_param(self, node_id: str, name: str, value: Any) -> None:
+        params = self.patch.nodes[node_id].params
+        if value is UNSET:
+            params.pop(name, None)
+        else:
+            params[name] = value
+        self._notify("param_changed", (node_id, name))

@@ -1,0 +1,107 @@
+"""Which widget edits which parameter, from the node type's :class:`~exsampling_patch.node.Param` specs.
+
+Pure data and conversions; :mod:`exsampling_patch.editor.inspector` builds the Dear PyGui widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from exsampling_patch.node import Param
+
+
+@dataclass(frozen=True)
+class WidgetSpec:
+    """How to edit one parameter.
+
+    ``widget`` is one of ``slider_int``, ``slider_float`` (both limits known), ``input_int``,
+    ``input_float``, ``checkbox``, ``combo``, ``text``, ``path``, ``table`` or ``list``.
+    """
+
+    name: str
+    widget: str
+    tooltip: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+
+def tooltip(param: Param[Any]) -> str:
+    """The one-line doc with the limits, unit and default: what the widget's tooltip says."""
+    parts = [param.doc or param.name]
+    if param.minimum is not None or param.maximum is not None:
+        lo = "" if param.minimum is None else f"{param.minimum:g}"
+        hi = "" if param.maximum is None else f"{param.maximum:g}"
+        parts.append(f"range [{lo}, {hi}]{' ' + param.unit if param.unit else ''}")
+    elif param.unit:
+        parts.append(f"in {param.unit}")
+    if param.required:
+        parts.append("required")
+    else:
+        parts.append(f"default: {format_value(param.default)}")
+    return "\n".join(parts)
+
+
+def widget_spec(param: Param[Any]) -> WidgetSpec:
+    kind = param.kind_name
+    common: dict[str, Any] = {"name": param.name, "tooltip": tooltip(param), "minimum": param.minimum,
+                              "maximum": param.maximum, "required": param.required}
+    if param.choices is not None:
+        return WidgetSpec(widget="combo", choices=tuple(str(c) for c in param.choices), **common)
+    bounded = param.minimum is not None and param.maximum is not None
+    widget = {
+        "int": "slider_int" if bounded else "input_int",
+        "float": "slider_float" if bounded else "input_float",
+        "bool": "checkbox",
+        "str": "text",
+        "choice": "text",
+        "path": "path",
+        "table": "table",
+        "list": "list",
+    }[kind]
+    return WidgetSpec(widget=widget, **common)
+
+
+def format_value(value: Any) -> str:
+    """A value as short text (a table or list as one line of YAML)."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, dict | list):
+        return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    return str(value)
+
+
+def parse_scalar(text: str) -> Any:
+    """Text from a table cell or a list item as YAML would read it: ``0.5`` is a number, ``HH`` is text."""
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, str | int | float | bool) else text
+
+
+def table_rows(value: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """A table parameter as (key, value text) rows."""
+    return [(str(k), format_value(v)) for k, v in (value or {}).items()]
+
+
+def rows_to_table(rows: list[tuple[str, str]]) -> dict[str, Any]:
+    """Rows back to a table; rows without a key are dropped, a repeated key keeps its last value."""
+    return {key.strip(): parse_scalar(text) for key, text in rows if key.strip()}
+
+
+def parse_list(text: str) -> list[Any]:
+    """A list parameter typed as ``a, b, c`` or as YAML ``[a, b, c]``."""
+    text = text.strip()
+    if text.startswith("["):
+        value = yaml.safe_load(text)
+        if isinstance(value, list):
+            return value
+    return [parse_scalar(item) for item in text.split(",") if item.strip()]

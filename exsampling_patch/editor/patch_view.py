@@ -1,0 +1,250 @@
+"""The patch view: a Dear PyGui node editor that mirrors the editor model.
+
+It draws what the model says (nodes, ports, links, refused links) and turns widget gestures into
+model calls (link, unlink, move, delete). While the patch runs it shows each node's live state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.live import NodeLive
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.patch import Link, PortRef
+
+# Pin colours by port type, so that what may link is visible before trying.
+PORT_COLOURS = {
+    "take": (90, 200, 120),
+    "prediction": (230, 190, 70),
+    "slot": (220, 110, 200),
+    "midi": (90, 160, 240),
+    "control": (200, 200, 200),
+    "any": (150, 150, 150),
+}
+ERROR_RED = (235, 80, 70)
+WARN_YELLOW = (230, 200, 90)
+
+
+def _alias(kind: str, ref: PortRef) -> str:
+    return f"{kind}:{ref.node}.{ref.port}"
+
+
+class PatchView:
+    """The node editor widget. ``tag`` is the node editor's tag."""
+
+    def __init__(self, model: EditorModel, tag: str = "patch_editor") -> None:
+        self.model = model
+        self.tag = tag
+        self._ports: dict[int, PortRef] = {}  # attribute item id -> port
+        self._links: dict[Link, int] = {}  # link -> link item id
+        self._link_items: dict[int, Link] = {}
+        self._positions: dict[str, tuple[float, float]] = {}  # last positions the view drew
+        self._themes: dict[str, int] = {}
+        self.spawn_position: tuple[float, float] = (60.0, 60.0)
+        model.listen(self._on_change)
+
+    # -- building -----------------------------------------------------------------------------------------------
+
+    def build(self, parent: int | str) -> None:
+        self._make_themes()
+        with dpg.node_editor(tag=self.tag, parent=parent, callback=self._on_link, delink_callback=self._on_delink,
+                             minimap=True, minimap_location=dpg.mvNodeMiniMap_Location_BottomRight,
+                             width=-1, height=-1):
+            pass
+        self.rebuild()
+
+    def _make_themes(self) -> None:
+        if self._themes:
+            return
+        for name, colour in PORT_COLOURS.items():
+            with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):
+                dpg.add_theme_color(dpg.mvNodeCol_Pin, colour, category=dpg.mvThemeCat_Nodes)
+                dpg.add_theme_color(dpg.mvNodeCol_PinHovered, (255, 255, 255), category=dpg.mvThemeCat_Nodes)
+            self._themes[name] = theme
+        with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):
+            dpg.add_theme_color(dpg.mvNodeCol_TitleBar, (150, 40, 35), category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_color(dpg.mvNodeCol_TitleBarHovered, (180, 50, 45), category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_color(dpg.mvNodeCol_TitleBarSelected, (200, 60, 50), category=dpg.mvThemeCat_Nodes)
+        self._themes["error"] = theme
+
+    def rebuild(self) -> None:
+        """Redraw everything from the model (after open or new)."""
+        dpg.delete_item(self.tag, children_only=True)
+        self._ports.clear()
+        self._links.clear()
+        self._link_items.clear()
+        self._positions.clear()
+        for i, node_id in enumerate(self.model.patch.nodes):
+            self._add_node(node_id, default_pos=(40.0 + 260 * (i % 5), 40.0 + 200 * (i // 5)))
+        for link in self.model.patch.links:
+            self._add_link(link)
+        self.refresh_problems()
+
+    def _add_node(self, node_id: str, default_pos: tuple[float, float] | None = None) -> None:
+        spec = self.model.patch.nodes[node_id]
+        known = spec.type in self.model.registry
+        node_type = self.model.registry.get(spec.type) if known else None
+        pos = spec.position or default_pos or self.spawn_position
+        label = node_id if node_id == spec.type else f"{node_id} : {spec.type}"
+        with dpg.node(label=label, tag=f"node:{node_id}", parent=self.tag, pos=[int(pos[0]), int(pos[1])]):
+            if node_type is not None:
+                for name, port in node_type.inputs.items():
+                    ref = PortRef(node_id, name)
+                    with dpg.node_attribute(tag=_alias("in", ref), attribute_type=dpg.mvNode_Attr_Input,
+                                            shape=dpg.mvNode_PinShape_CircleFilled) as attr:
+                        dpg.add_text(f"{name} ({port.type}{', many' if port.multiple else ''})")
+                        dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=260, show=False)
+                    self._ports[dpg.get_alias_id(attr)] = ref
+                    dpg.bind_item_theme(attr, self._themes.get(port.type.name, 0))
+                for name, port in node_type.outputs.items():
+                    ref = PortRef(node_id, name)
+                    with dpg.node_attribute(tag=_alias("out", ref), attribute_type=dpg.mvNode_Attr_Output,
+                                            shape=dpg.mvNode_PinShape_TriangleFilled) as attr:
+                        dpg.add_text(f"{name} ({port.type})", indent=40)
+                    self._ports[dpg.get_alias_id(attr)] = ref
+                    dpg.bind_item_theme(attr, self._themes.get(port.type.name, 0))
+            with dpg.node_attribute(attribute_type=dpg.mvNode_Attr_Static):
+                dpg.add_text("", tag=f"problem:{node_id}", color=WARN_YELLOW, wrap=260, show=not known)
+                if not known:
+                    dpg.set_value(f"problem:{node_id}", self.model.registry.unknown_message(spec.type))
+                dpg.add_progress_bar(tag=f"level:{node_id}", width=160, height=8, show=False)
+                dpg.add_text("", tag=f"live:{node_id}", show=False)
+                dpg.add_text("", tag=f"error:{node_id}", color=ERROR_RED, wrap=260, show=False)
+        self._positions[node_id] = (float(int(pos[0])), float(int(pos[1])))
+
+    def _add_link(self, link: Link) -> None:
+        item = dpg.add_node_link(_alias("out", link.source), _alias("in", link.target), parent=self.tag)
+        self._links[link] = item
+        self._link_items[item] = link
+
+    # -- model -> view ------------------------------------------------------------------------------------------
+
+    def _on_change(self, what: str, subject: Any) -> None:
+        if not dpg.does_item_exist(self.tag):
+            return
+        if what == "reset":
+            self.rebuild()
+        elif what == "node_added":
+            self._add_node(subject)
+        elif what == "node_removed":
+            for attr in [a for a, ref in self._ports.items() if ref.node == subject]:
+                del self._ports[attr]
+            self._positions.pop(subject, None)
+            dpg.delete_item(f"node:{subject}")
+        elif what == "node_moved":
+            pos = self.model.patch.nodes[subject].position
+            if pos is not None:
+                dpg.set_item_pos(f"node:{subject}", [int(pos[0]), int(pos[1])])
+                self._positions[subject] = (float(int(pos[0])), float(int(pos[1])))
+        elif what == "link_added":
+            self._add_link(subject)
+        elif what == "link_removed":
+            item = self._links.pop(subject, None)
+            if item is not None:
+                self._link_items.pop(item, None)
+                if dpg.does_item_exist(item):
+                    dpg.delete_item(item)
+        elif what == "refused":
+            self._show_refusal(subject.target)
+        if what in ("node_added", "node_removed", "link_added", "link_removed", "param_changed"):
+            self.refresh_problems()
+
+    def _show_refusal(self, target: PortRef) -> None:
+        tag = f"refusal:{target}"
+        if not dpg.does_item_exist(tag):
+            return
+        refused = self.model.refusals.get(target)
+        dpg.set_value(tag, f"refused: {refused[1]}" if refused else "")
+        dpg.configure_item(tag, show=refused is not None)
+
+    def refresh_problems(self) -> None:
+        """Show on each node what keeps the patch from running (a missing required parameter, ...)."""
+        found = self.model.node_problems()
+        for node_id in self.model.patch.nodes:
+            tag = f"problem:{node_id}"
+            if dpg.does_item_exist(tag) and self.model.patch.nodes[node_id].type in self.model.registry:
+                text = "\n".join(found.get(node_id, ()))
+                dpg.set_value(tag, text)
+                dpg.configure_item(tag, show=bool(text))
+
+    # -- view -> model ------------------------------------------------------------------------------------------
+
+    def _port_of(self, item: int | str) -> PortRef | None:
+        key = dpg.get_alias_id(item) if isinstance(item, str) else item
+        return self._ports.get(key)
+
+    def _on_link(self, sender: Any, app_data: tuple[int | str, int | str], user_data: Any = None) -> None:
+        """A link dragged from an output to an input: the model decides (and says why not)."""
+        source, target = self._port_of(app_data[0]), self._port_of(app_data[1])
+        if source is None or target is None:
+            return
+        self.model.connect(source, target)
+
+    def _on_delink(self, sender: Any, app_data: int | str, user_data: Any = None) -> None:
+        item = dpg.get_alias_id(app_data) if isinstance(app_data, str) else app_data
+        link = self._link_items.get(item)
+        if link is not None:
+            self.model.disconnect([link])
+
+    def selected_nodes(self) -> list[str]:
+        ids = []
+        for item in dpg.get_selected_nodes(self.tag):
+            alias = dpg.get_item_alias(item)
+            if alias and alias.startswith("node:"):
+                ids.append(alias[5:])
+        return ids
+
+    def selected_links(self) -> list[Link]:
+        return [self._link_items[i] for i in dpg.get_selected_links(self.tag) if i in self._link_items]
+
+    def link_item(self, link: Link) -> int | None:
+        return self._links.get(link)
+
+    def commit_moves(self) -> None:
+        """Record nodes dragged since the last call as one undoable move (called on mouse release)."""
+        moved = {}
+        for node_id, old in self._positions.items():
+            pos = dpg.get_item_pos(f"node:{node_id}")
+            if pos and (float(pos[0]), float(pos[1])) != old:
+                moved[node_id] = (float(pos[0]), float(pos[1]))
+        if moved:
+            self._positions.update(moved)
+            self.model.move_nodes(moved)
+
+    # -- live state -----------------------------------------------------------------------------------------------
+
+    def show_live(self, node_id: str, live: NodeLive | None) -> None:
+        """Draw a node's level, last label and confidence, slot, latency and error badge."""
+        if not dpg.does_item_exist(f"node:{node_id}"):
+            return
+        live = live or NodeLive()
+        level = live.get("level")
+        dpg.configure_item(f"level:{node_id}", show=isinstance(level, int | float))
+        if isinstance(level, int | float):
+            dpg.set_value(f"level:{node_id}", max(0.0, min(1.0, float(level))))
+            dpg.configure_item(f"level:{node_id}", overlay=f"level {float(level):.2f}")
+        parts = []
+        if live.get("label") is not None:
+            confidence = live.get("confidence")
+            parts.append(f"{live.get('label')}" + (f" {confidence:.0%}" if isinstance(confidence, float) else ""))
+        if live.get("slot") is not None:
+            parts.append(f"slot {live.get('slot')}")
+        if isinstance(live.get("latency_ms"), int | float):
+            parts.append(f"{live.get('latency_ms'):.0f} ms")
+        for key in ("last_file", "count", "written", "takes"):
+            if live.get(key) is not None and len(parts) < 3:
+                parts.append(f"{key.replace('_', ' ')} {live.get(key)}")
+        dpg.set_value(f"live:{node_id}", "  |  ".join(parts))
+        dpg.configure_item(f"live:{node_id}", show=bool(parts))
+        error = live.error
+        if error:
+            count = f" (x{live.error_count})" if live.error_count > 1 else ""
+            dpg.set_value(f"error:{node_id}", f"ERROR{count}: {error}")
+        dpg.configure_item(f"error:{node_id}", show=bool(error))
+        dpg.bind_item_theme(f"node:{node_id}", self._themes["error"] if error else 0)
+
+    def clear_live(self) -> None:
+        for node_id in self.model.patch.nodes:
+            self.show_live(node_id, None)

@@ -1,0 +1,234 @@
+"""The performance view: sampler slots, the takes' map and the pairing URL with its QR code.
+
+Slots are read from running nodes that expose ``slot_states()`` (see :mod:`exsampling_patch.editor.slots`);
+without one, the slot assignments seen flowing are shown read-only. Takes with a location are points
+on a map scaled to the area, with a scale bar.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+import numpy as np
+
+from exsampling_patch.editor import geo
+from exsampling_patch.editor.live import Runner, RuntimeObserver, envelope
+from exsampling_patch.editor.slots import SlotState, read_slots, rollback_steps, slot_control
+
+MAP_W, MAP_H = 420, 300
+WAVE_W, WAVE_H = 200, 36
+QR_CELL = 4
+
+
+class PerformanceView:
+    """Slots, map and pairing; :meth:`refresh` pulls the current state (a few times a second is enough)."""
+
+    def __init__(self, runner: Runner, observer: RuntimeObserver, tag: str = "perf") -> None:
+        self.runner = runner
+        self.observer = observer
+        self.tag = tag
+        self._slot_keys: list[tuple[str, str]] | None = None
+        self._slots: dict[tuple[str, str], SlotState] = {}
+        self._waves: dict[tuple[str, str], Any] = {}
+        self._map_signature: Any = None
+        self._pairing_signature: Any = None
+        self.message = ""
+
+    def build(self, parent: int | str) -> None:
+        with dpg.group(tag=self.tag, parent=parent, horizontal=True):
+            with dpg.child_window(width=-(MAP_W + 30), height=-1):
+                dpg.add_text("Slots", color=(250, 250, 250))
+                dpg.add_text("", tag=f"{self.tag}:last_take", wrap=600)
+                dpg.add_text("", tag=f"{self.tag}:message", color=(230, 200, 90), show=False)
+                dpg.add_group(tag=f"{self.tag}:slots")
+            with dpg.child_window(width=MAP_W + 20, height=-1):
+                dpg.add_text("Takes by location", color=(250, 250, 250))
+                dpg.add_drawlist(MAP_W, MAP_H, tag=f"{self.tag}:map")
+                dpg.add_separator()
+                dpg.add_text("Pairing", color=(250, 250, 250))
+                dpg.add_group(tag=f"{self.tag}:pairing")
+        self.refresh()
+
+    # -- slots ---------------------------------------------------------------------------------------------------
+
+    def gather_slots(self) -> list[tuple[str, SlotState, bool]]:
+        """(node id, slot, controllable) for every slot of every running sampler-like node."""
+        found: list[tuple[str, SlotState, bool]] = []
+        engine = self.runner.engine
+        plan = engine.plan if engine is not None else None
+        if plan is not None:
+            for node_id in plan.order:
+                slots = read_slots(self.runner.node(node_id))
+                for slot in slots or ():
+                    found.append((node_id, slot, True))
+        if not found:
+            for seen in self.observer.slots.values():
+                found.append(("", SlotState(seen.name, seen.take.take_id, seen.label,
+                                            seen.take.meta.get("pitch_hz"), waveform=seen.take.mono()), False))
+        return found
+
+    def refresh(self) -> None:
+        if not dpg.does_item_exist(self.tag):
+            return
+        slots = self.gather_slots()
+        keys = [(node_id, slot.name) for node_id, slot, _ in slots]
+        if keys != self._slot_keys:
+            self._build_slots(slots)
+        self._slots = {(node_id, slot.name): slot for node_id, slot, _ in slots}
+        for node_id, slot, _ in slots:
+            self._update_slot(node_id, slot)
+        last = self.observer.last_take
+        if last is not None:
+            what = f"last take {last.take_id} from {last.source or '?'}"
+            if last.label:
+                what += f": {last.label}" + (f" {last.confidence:.0%}" if last.confidence is not None else "")
+            if last.slot:
+                what += f" -> slot {last.slot}"
+            dpg.set_value(f"{self.tag}:last_take", what)
+        dpg.set_value(f"{self.tag}:message", self.message)
+        dpg.configure_item(f"{self.tag}:message", show=bool(self.message))
+        self._draw_map()
+        self._draw_pairing()
+
+    def _slot_tag(self, node_id: str, name: str, part: str) -> str:
+        return f"{self.tag}:slot:{node_id}:{name}:{part}"
+
+    def _build_slots(self, slots: list[tuple[str, SlotState, bool]]) -> None:
+        parent = f"{self.tag}:slots"
+        dpg.delete_item(parent, children_only=True)
+        self._slot_keys = [(node_id, slot.name) for node_id, slot, _ in slots]
+        self._waves.clear()
+        if not slots:
+            dpg.add_text("No slots yet: run a patch with a sampler, or feed it a take.", parent=parent)
+            return
+        with dpg.table(parent=parent, header_row=True, borders_innerH=True, policy=dpg.mvTable_SizingFixedFit):
+            for label in ("slot", "take", "label", "pitch", "wave", "lock", "gain", "history"):
+                dpg.add_table_column(label=label)
+            for node_id, slot, controllable in slots:
+                t = lambda part, n=node_id, s=slot.name: self._slot_tag(n, s, part)  # noqa: E731
+                with dpg.table_row():
+                    dpg.add_text(slot.name, color=(250, 250, 250))
+                    dpg.add_text("", tag=t("take"))
+                    dpg.add_text("", tag=t("label"), color=(120, 220, 140))
+                    dpg.add_text("", tag=t("pitch"))
+                    dpg.add_drawlist(WAVE_W, WAVE_H, tag=t("wave"))
+                    dpg.add_checkbox(tag=t("lock"), enabled=controllable, callback=self._on_lock,
+                                     user_data=(node_id, slot.name))
+                    dpg.add_slider_float(tag=t("gain"), width=90, min_value=0.0, max_value=2.0, enabled=controllable,
+                                         callback=self._on_gain, user_data=(node_id, slot.name), format="%.2f")
+                    with dpg.group(horizontal=True):
+                        dpg.add_combo([], tag=t("history"), width=110, enabled=controllable)
+                        dpg.add_button(label="roll back", tag=t("rollback"), enabled=controllable,
+                                       callback=self._on_roll_back, user_data=(node_id, slot.name))
+
+    def _update_slot(self, node_id: str, slot: SlotState) -> None:
+        t = lambda part: self._slot_tag(node_id, slot.name, part)  # noqa: E731
+        if not dpg.does_item_exist(t("take")):
+            return
+        dpg.set_value(t("take"), slot.take_id or "-")
+        dpg.set_value(t("label"), slot.label or "-")
+        dpg.set_value(t("pitch"), f"{slot.pitch_hz:.1f} Hz" if isinstance(slot.pitch_hz, int | float) else "-")
+        dpg.set_value(t("lock"), slot.locked)
+        if slot.gain is not None:
+            dpg.set_value(t("gain"), float(slot.gain))
+        dpg.configure_item(t("history"), items=list(reversed(slot.history)))  # newest first
+        key = (node_id, slot.name)
+        wave_id = (slot.take_id, None if slot.waveform is None else slot.waveform.shape)
+        if self._waves.get(key) != wave_id:
+            self._waves[key] = wave_id
+            self._draw_wave(t("wave"), slot.waveform)
+
+    def _draw_wave(self, tag: str, waveform: np.ndarray | None) -> None:
+        dpg.delete_item(tag, children_only=True)
+        dpg.draw_rectangle((0, 0), (WAVE_W, WAVE_H), color=(60, 60, 70), fill=(25, 25, 30), parent=tag)
+        if waveform is None or waveform.size == 0:
+            return
+        xs, peaks = envelope(waveform, WAVE_W // 2)
+        top = max(max(peaks), 1e-6)
+        mid = WAVE_H / 2
+        for x, peak in zip(xs, peaks, strict=True):
+            h = max(0.5, peak / top * (mid - 2))
+            px = x * (WAVE_W - 2) + 1
+            dpg.draw_line((px, mid - h), (px, mid + h), color=(110, 200, 240), parent=tag)
+
+    def _control(self, user_data: tuple[str, str], what: str, value: float) -> None:
+        node_id, name = user_data
+        self.message = slot_control(self.runner.engine, node_id, name, what, value) or ""
+
+    def _on_lock(self, sender: Any, app_data: bool, user_data: tuple[str, str]) -> None:
+        self._control(user_data, "lock", 1.0 if app_data else 0.0)
+
+    def _on_gain(self, sender: Any, app_data: float, user_data: tuple[str, str]) -> None:
+        self._control(user_data, "gain", float(app_data))
+
+    def _on_roll_back(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
+        slot = self._slots.get(user_data)
+        if slot is None:
+            return
+        chosen = dpg.get_value(self._slot_tag(*user_data, "history")) or None
+        steps = rollback_steps(slot, chosen)
+        if steps:
+            self._control(user_data, "rollback", steps)
+
+    # -- map -----------------------------------------------------------------------------------------------------
+
+    def _draw_map(self) -> None:
+        points = [p for p in self.observer.takes.values() if p.latitude is not None and p.longitude is not None]
+        signature = [(p.take_id, p.label, p.slot) for p in points]
+        if signature == self._map_signature:
+            return
+        self._map_signature = signature
+        tag = f"{self.tag}:map"
+        dpg.delete_item(tag, children_only=True)
+        dpg.draw_rectangle((0, 0), (MAP_W, MAP_H), color=(70, 70, 80), fill=(22, 28, 34), parent=tag)
+        if not points:
+            dpg.draw_text((12, MAP_H / 2 - 8), "no takes with a location yet", size=14, color=(150, 150, 150),
+                          parent=tag)
+            return
+        placed = geo.layout([(p.latitude or 0.0, p.longitude or 0.0) for p in points], MAP_W, MAP_H, margin=40)
+        sources = sorted({p.source for p in points})
+        palette = [(240, 120, 90), (90, 200, 240), (150, 230, 110), (230, 200, 90), (200, 130, 240)]
+        for point, (x, y) in zip(points, placed.points, strict=True):
+            colour = palette[sources.index(point.source) % len(palette)]
+            newest = point is points[-1]
+            dpg.draw_circle((x, y), 7 if newest else 5, color=(255, 255, 255) if newest else colour, fill=colour,
+                            parent=tag)
+            if point.label:
+                dpg.draw_text((x + 9, y - 8), point.label, size=14, color=(235, 235, 235), parent=tag)
+        # The scale bar, bottom left.
+        x0, y0 = 14, MAP_H - 18
+        dpg.draw_line((x0, y0), (x0 + placed.bar_px, y0), color=(230, 230, 230), thickness=2, parent=tag)
+        for x in (x0, x0 + placed.bar_px):
+            dpg.draw_line((x, y0 - 5), (x, y0 + 1), color=(230, 230, 230), thickness=2, parent=tag)
+        dpg.draw_text((x0, y0 - 20), placed.bar_label, size=13, color=(230, 230, 230), parent=tag)
+        dpg.draw_text((MAP_W - 20, 8), "N", size=14, color=(200, 200, 200), parent=tag)
+
+    # -- pairing ---------------------------------------------------------------------------------------------------
+
+    def _draw_pairing(self) -> None:
+        found = [(node_id, live.get("url"), live.get("qr")) for node_id, live in self.observer.nodes.items()
+                 if isinstance(live.get("url"), str)]
+        signature = [(n, u, tuple(q) if isinstance(q, list) else None) for n, u, q in found]
+        if signature == self._pairing_signature:
+            return
+        self._pairing_signature = signature
+        parent = f"{self.tag}:pairing"
+        dpg.delete_item(parent, children_only=True)
+        if not found:
+            dpg.add_text("No recorder page is running.", parent=parent, color=(150, 150, 150))
+            return
+        for node_id, url, qr in found:
+            dpg.add_text(f"{node_id}: open on the phone", parent=parent)
+            dpg.add_input_text(default_value=str(url), readonly=True, width=MAP_W - 10, parent=parent)
+            if isinstance(qr, list) and qr:
+                size = (max(len(row) for row in qr) + 8) * QR_CELL
+                with dpg.drawlist(size, size, parent=parent) as draw:
+                    # White quiet zone of 4 modules around, as scanners expect.
+                    dpg.draw_rectangle((0, 0), (size, size), color=(255, 255, 255), fill=(255, 255, 255))
+                    for r, row in enumerate(qr):
+                        for c, cell in enumerate(row):
+                            if cell == "#":
+                                x, y = (c + 4) * QR_CELL, (r + 4) * QR_CELL
+                                dpg.draw_rectangle((x, y), (x + QR_CELL, y + QR_CELL), color=(0, 0, 0),
+                                                   fill=(0, 0, 0), thickness=0, parent=draw)

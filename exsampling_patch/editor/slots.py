@@ -1,0 +1,95 @@
+"""Reading sampler slots for the performance view, through a small duck-typed protocol.
+
+A node that holds sampler slots (the built-in ``sampler``) exposes ``slot_states() -> list[dict]``, one
+dict a slot with ``name``, ``take`` (or ``take_id``), ``label``, ``pitch_hz``, ``gain``, ``locked``,
+``muted``, ``history`` (take ids, oldest first), ``position`` (index in history of the loaded take) and
+``overview`` (or ``waveform``: a 1-D array of peaks of the current take). A missing key reads as None;
+nodes without ``slot_states`` are skipped.
+
+Commands go through the runtime, never straight into the node from the GUI thread: when the node has a
+``control`` input, the editor injects ControlValues ``<slot>.lock``, ``<slot>.gain`` and
+``<slot>.rollback`` (steps back), so the node handles them on its worker like any other message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from exsampling_patch.messages import ControlValue
+from exsampling_patch.runtime import Engine
+
+
+@dataclass
+class SlotState:
+    name: str
+    take_id: str | None = None
+    label: str | None = None
+    pitch_hz: float | None = None
+    gain: float | None = None
+    locked: bool = False
+    muted: bool = False
+    history: list[str] = field(default_factory=list)  # oldest first
+    position: int = -1  # index in history of the loaded take
+    waveform: np.ndarray | None = None
+
+
+def _take_ids(history: Any) -> list[str]:
+    ids = []
+    for item in history or ():
+        if isinstance(item, dict):
+            item = item.get("take_id") or item.get("take")
+        if item is not None:
+            ids.append(str(item))
+    return ids
+
+
+def read_slots(node: Any) -> list[SlotState] | None:
+    """The node's slots, or None if it does not expose them (or reading them failed)."""
+    reader = getattr(node, "slot_states", None)
+    if not callable(reader):
+        return None
+    try:
+        rows = list(reader())
+    except Exception:
+        return None
+    slots = []
+    for row in rows:
+        if not isinstance(row, dict) or "name" not in row:
+            continue
+        wave = row.get("overview", row.get("waveform"))
+        history = _take_ids(row.get("history"))
+        position = row.get("position")
+        slots.append(SlotState(
+            name=str(row["name"]),
+            take_id=row.get("take", row.get("take_id")),
+            label=row.get("label") or None,
+            pitch_hz=row.get("pitch_hz"),
+            gain=row.get("gain"),
+            locked=bool(row.get("locked", False)),
+            muted=bool(row.get("muted", False)),
+            history=history,
+            position=position if isinstance(position, int) else len(history) - 1,
+            waveform=None if wave is None else np.asarray(wave, dtype=np.float32).reshape(-1),
+        ))
+    return slots
+
+
+def slot_control(engine: Engine | None, node_id: str, slot: str, what: str, value: float) -> str | None:
+    """Send ``<slot>.<what> = value`` to the node's ``control`` input; returns why not, or None."""
+    if engine is None or not engine.running:
+        return "the patch is not running"
+    try:
+        engine.inject(node_id, "control", ControlValue(f"{slot}.{what}", float(value)))
+    except KeyError as error:
+        return str(error.args[0])
+    return None
+
+
+def rollback_steps(slot: SlotState, take_id: str | None) -> int:
+    """Steps back from the loaded take to ``take_id`` in the slot's history (1 when no take is chosen)."""
+    if take_id is None or take_id not in slot.history:
+        return 1
+    return slot.position - slot.history.index(take_id)
