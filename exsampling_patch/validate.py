@@ -14,7 +14,7 @@ import networkx as nx
 
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
-from exsampling_patch.patch import Link, Patch
+from exsampling_patch.patch import Link, Patch, PortRef
 from exsampling_patch.patchfile import SourceMap, read_patch
 from exsampling_patch.ports import link_problem
 from exsampling_patch.registry import Registry
@@ -102,10 +102,13 @@ def check_patch(patch: Patch, registry: Registry, source: SourceMap | None = Non
                     source.node_line(node_id), hint=f"add '{name}: ...' under params ({param.doc})",
                 ))
 
-    for index, link in enumerate(patch.links):
-        reason = check_link(patch, registry, link, others=patch.links[:index])
+    first_into: dict[PortRef, Link] = {}
+    for link in patch.links:
+        # Only a later link into a single input is wrong: the first one holds the input.
+        earlier = first_into.setdefault(link.target, link)
+        reason = check_link(patch, registry, link, others=[] if earlier is link else [earlier])
         if reason:
-            problems.append(Problem(reason, source.file, source.lines.get(("link", link))))
+            problems.append(Problem(reason, source.file, source.link_line(link)))
 
     cycle = find_cycle(patch)
     if cycle:

@@ -1,0 +1,111 @@
+"""Runtime overhead: per-hop cost on a 100-node pass-through chain; load + compile time of a 1,000-node patch.
+
+Prints medians over several runs. Targets: under 20 us a hop; under 50 ms for the 1,000-node patch.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from exsampling_patch import ANY, Input, Node
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.patchfile import save_patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, compile_plan
+from exsampling_patch.validate import load_patch
+
+CHAIN = 100
+MESSAGES = 2000
+RUNS = 7
+
+
+class CountingSink(Node):
+    """Counts messages and sets an event at the expected count."""
+
+    type_name = "bench_sink"
+    inlet = Input(ANY)
+
+    def start(self) -> None:
+        self.count = 0
+        self.expected = 0
+        self.done = threading.Event()
+
+    def on_inlet(self, message: Any) -> None:
+        self.count += 1
+        if self.count >= self.expected:
+            self.done.set()
+
+
+def chain_patch(length: int) -> Patch:
+    patch = Patch(name=f"{length}-relay chain")
+    previous = None
+    for i in range(length):
+        patch.add_node(NodeSpec(f"r{i}", "relay", {}, (i * 10, 0)))
+        if previous:
+            patch.connect(f"{previous}.outlet", f"r{i}.inlet")
+        previous = f"r{i}"
+    patch.add_node(NodeSpec("sink", "bench_sink"))
+    patch.connect(f"{previous}.outlet", "sink.inlet")
+    return patch
+
+
+def per_hop_us(registry: Registry, workers: int) -> tuple[float, float]:
+    """(throughput cost per hop, single-message latency per hop) in microseconds, one run."""
+    engine = Engine(registry, workers=workers)
+    engine.start(chain_patch(CHAIN))
+    sink: Any = engine.node("sink")
+    hops = CHAIN  # r0 receives by inject; CHAIN links carry each message
+    sink.expected, sink.count = MESSAGES, 0
+    sink.done.clear()
+    start = time.perf_counter()
+    for i in range(MESSAGES):
+        engine.inject("r0", "inlet", i)
+    sink.done.wait(60)
+    throughput = (time.perf_counter() - start) / (MESSAGES * hops) * 1e6
+    latencies = []
+    for i in range(50):
+        sink.expected, sink.count = 1, 0
+        sink.done.clear()
+        start = time.perf_counter()
+        engine.inject("r0", "inlet", i)
+        sink.done.wait(5)
+        latencies.append((time.perf_counter() - start) / hops * 1e6)
+    engine.stop()
+    return throughput, statistics.median(latencies)
+
+
+def load_compile_ms(registry: Registry, path: Path) -> tuple[float, float]:
+    start = time.perf_counter()
+    patch, _ = load_patch(path, registry)
+    loaded = time.perf_counter()
+    compile_plan(patch, registry)
+    return (loaded - start) * 1e3, (time.perf_counter() - loaded) * 1e3
+
+
+def main() -> int:
+    registry = Registry.default(entry_points=False)
+    registry.register(CountingSink, "benchmark")
+    print(f"per-hop overhead, {CHAIN}-relay chain, {MESSAGES} messages, median of {RUNS} runs:")
+    for workers in (1, 2, 4):
+        runs = [per_hop_us(registry, workers) for _ in range(RUNS)]
+        print(f"  {workers} worker(s): {statistics.median(r[0] for r in runs):6.2f} us/hop streaming, "
+              f"{statistics.median(r[1] for r in runs):6.2f} us/hop single message (target < 20 us)")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "big.yaml"
+        save_patch(chain_patch(999), path)
+        runs = [load_compile_ms(registry, path) for _ in range(RUNS)]
+        load_ms = statistics.median(r[0] for r in runs)
+        compile_ms = statistics.median(r[1] for r in runs)
+        print(f"1,000-node patch: load {load_ms:.1f} ms + compile {compile_ms:.1f} ms = {load_ms + compile_ms:.1f} ms "
+              f"(median of {RUNS}; target < 50 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

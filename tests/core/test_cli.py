@@ -1,0 +1,129 @@
+"""The `exsampling` command as scripts use it: exit codes and output contracts."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from exsampling_patch.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+BROKEN = Path(__file__).parent / "broken"
+PLUGINS = Path(__file__).parent / "plugins"
+EXE = [sys.executable, "-m", "exsampling_patch"]
+
+
+def test_check_broken_patches(capsys: pytest.CaptureFixture[str]) -> None:
+    for path in sorted(BROKEN.glob("*.yaml")):
+        assert main(["check", str(path)]) == 1, path
+        out = capsys.readouterr().out.strip().splitlines()
+        assert out and all(re.match(rf"{re.escape(str(path))}:\d+:", line) for line in out), out
+
+
+def test_check_shipped_patches(capsys: pytest.CaptureFixture[str]) -> None:
+    patches = sorted(str(p) for p in (REPO / "patches").glob("*.yaml"))
+    assert patches
+    assert main(["check", *patches]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_nodes_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nodes", "--json", "--nodes", str(PLUGINS)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert isinstance(rows, list)
+    by_type = {row["type"]: row for row in rows}
+    for row in rows:
+        assert {"type", "doc", "inputs", "outputs", "params"} <= set(row)
+        assert all({"name", "type"} <= set(p) for p in row["inputs"] + row["outputs"])
+        assert all({"name", "type", "default", "doc"} <= set(p) for p in row["params"])
+    writer = by_type["take_writer"]
+    assert writer["inputs"][0] == {"name": "take", "type": "take", "doc": "takes to store", "multiple": True}
+    assert "fail_on_name" in by_type  # from --nodes
+
+
+def test_nodes_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nodes"]) == 0
+    out = capsys.readouterr().out
+    assert "folder_source: Emit a take" in out and "param folder (path" in out
+
+
+@pytest.mark.parametrize("command", ["run", "check", "nodes"])
+def test_help(command: str) -> None:
+    result = subprocess.run([*EXE, command, "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and f"usage: exsampling {command}" in result.stdout
+
+
+def test_run_exits_nonzero_on_load_error() -> None:
+    result = subprocess.run([*EXE, "run", str(BROKEN / "unknown_type.yaml")], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 1
+    assert "unknown_type.yaml:8: node 'other': unknown node type 'folder_sorce'" in result.stderr
+
+
+def write_patch(tmp_path: Path) -> Path:
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(
+        f"""exsampling_patch: 1
+node_dirs: [{PLUGINS}]
+nodes:
+- id: inbox
+  type: folder_source
+  params: {{folder: inbox, poll_interval: 0.05}}
+- id: picky
+  type: fail_on_name
+  params: {{needle: boom}}
+- id: writer
+  type: take_writer
+  params: {{folder: library}}
+links:
+- {{from: inbox.take, to: picky.take}}
+- {{from: picky.out, to: writer.take}}
+""",
+        encoding="utf-8",
+    )
+    return patch
+
+
+def test_run_folder_to_writer_loses_nothing(tmp_path: Path) -> None:
+    patch = write_patch(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rng = np.random.default_rng(7)
+    files = {
+        "one.wav": ("PCM_16", 1, 16000),
+        "boom.wav": ("PCM_16", 2, 44100),  # the node in between raises on this one
+        "three.flac": ("PCM_24", 1, 48000),
+        "four.wav": ("PCM_24", 2, 22050),
+        "five.ogg": ("VORBIS", 1, 44100),
+    }
+    process = subprocess.Popen([*EXE, "run", str(patch), "--for", "5", "--trace"], stderr=subprocess.PIPE,
+                               text=True, cwd=REPO)
+    time.sleep(1.5)
+    written = {}
+    for name, (subtype, channels, rate) in files.items():
+        samples = (rng.uniform(-0.5, 0.5, size=(rate // 2, channels))).astype(np.float32)
+        sf.write(inbox / name, samples, rate, subtype=subtype)
+        written[name] = sf.read(inbox / name, dtype="int32", always_2d=True)[0]
+        time.sleep(0.2)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "error in node 'picky': ValueError: refusing boom.wav" in stderr
+    assert "hop inbox.take -> picky.take: take boom.wav" in stderr
+    library = tmp_path / "library"
+    stored = sorted(p.name for p in library.iterdir() if not p.name.endswith(".json"))
+    assert stored == sorted(files)
+    for name, (subtype, channels, rate) in files.items():
+        data, stored_rate = sf.read(library / name, dtype="int32", always_2d=True)
+        assert stored_rate == rate and data.shape == written[name].shape
+        if subtype != "VORBIS":  # lossy: re-encoding cannot keep the samples
+            assert np.array_equal(data, written[name]), name
+        meta = json.loads((library / f"{name}.json").read_text(encoding="utf-8"))
+        assert meta["sample_rate"] == rate and meta["channels"] == channels

@@ -1,0 +1,86 @@
+"""Plugins through the entry-point group, installed for real; and the package layout once installed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "exsampling-gain"
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example plugin pip-installed into a folder of its own (with its entry point metadata)."""
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target",
+         str(target), str(EXAMPLE)],
+        check=True, timeout=180,
+    )
+    return target
+
+
+def run_with(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    return subprocess.run([sys.executable, "-m", "exsampling_patch", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_example_plugin_appears_through_its_entry_point(plugin_site: Path) -> None:
+    result = run_with(plugin_site, "nodes", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {row["type"]: row for row in json.loads(result.stdout)}
+    gain = rows["gain"]
+    assert gain["origin"] == "entry point gain (exsampling_gain:Gain)"
+    assert gain["doc"].startswith("Change a take's level")
+    assert [p["name"] for p in gain["params"]] == ["gain_db", "clip"]
+
+
+def test_example_plugin_runs_in_a_patch(plugin_site: Path, tmp_path: Path) -> None:
+    sys.path.insert(0, str(plugin_site))
+    try:
+        from exsampling_gain import Gain  # type: ignore[import-not-found]
+
+        from exsampling_patch import Take
+
+        node = Gain("g", {"gain_db": -6.0206})
+        node.handle("take", Take(np.full(8, 0.5, dtype=np.float32), 8000))
+        (_, out), = node.context.emitted
+        assert np.allclose(out.samples, 0.25, atol=1e-4)
+    finally:
+        sys.path.remove(str(plugin_site))
+
+
+def test_broken_entry_point_is_reported(plugin_site: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "broken_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.1\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[exsampling_patch.nodes]\nbroken = no_such_module:Node\n",
+                                           encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{plugin_site}"}
+    result = subprocess.run([sys.executable, "-m", "exsampling_patch", "nodes", "--json"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert result.returncode == 0
+    assert "entry point broken (no_such_module:Node): ModuleNotFoundError" in result.stderr
+    assert "gain" in {row["type"] for row in json.loads(result.stdout)}  # the good plugin still loads
+
+
+@pytest.mark.slow
+def test_wheel_keeps_nodes_and_models_inside_the_namespace(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
+                    str(tmp_path), str(REPO)], check=True, timeout=300, capture_output=True)
+    wheel, = tmp_path.glob("exsampling_patch-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names}
+    assert all(top == "exsampling_patch" or top.endswith(".dist-info") for top in tops), tops
+    assert "exsampling_patch/nodes/folder.py" in names
+    assert "exsampling_patch/models/__init__.py" in names
+    assert not any(name.startswith(("nodes/", "models/")) for name in names)
