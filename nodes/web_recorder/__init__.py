@@ -1,0 +1,273 @@
+"""Web recorder: phones record takes in a browser page and upload them as WAV, with their location.
+
+The node runs an HTTPS server (a self-signed certificate made on first run and reused) whose URL carries
+a pairing token; it prints the URL and its QR code and reports both to observers (``url``, ``qr``).
+Each accepted upload is stored and flushed to disk (:class:`~exsampling_patch.takes.TakeStore`) before
+the phone is told and before the take flows on; takes stored but not passed on before a crash are
+passed on at the next start.
+
+A phone's take list shows what became of each take: link the classifier's predictions and the slot
+map's assignments into a ``recorder_status`` node (a sink: links back into the recorder would form a
+cycle). Observers can read :meth:`WebRecorder.takes` for a recorder's takes and their status.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import secrets
+import threading
+import time
+from typing import Any
+
+from exsampling_patch.messages import Location, Prediction, SlotAssignment, Take
+from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.ports import PREDICTION, SLOT, TAKE
+from exsampling_patch.takes import TakeStore, read_take
+
+log = logging.getLogger("exsampling.web_recorder")
+
+_NAME_OK = re.compile(r"^[\w][\w .'@()+-]*$")
+
+
+def origin_id(take: Take) -> str:
+    """The id of the uploaded take that ``take`` came from (split one-shots keep it in ``origin_take``)."""
+    return str(take.meta.get("origin_take") or take.take_id)
+
+
+class WebRecorder(Node):
+    """Serve a recording page to phones (HTTPS, pairing token) and emit every uploaded take."""
+
+    type_name = "web_recorder"
+    family = "sources"
+
+    take = Output(TAKE, "each uploaded take, stored on disk first; source = the recorder's name")
+
+    folder = Param("path", "../takes/web", "the session's take folder (WAV + JSON sidecar per take)")
+    state_folder = Param("path", "../session/recorder", "where the certificate and pairing token are kept")
+    host = Param(str, "0.0.0.0", "address to listen on (0.0.0.0: every network of this machine)")
+    port = Param(int, 8443, "TCP port (0: any free port)", minimum=0, maximum=65535)
+    https = Param(bool, True, "serve over HTTPS (phones need it for the microphone on a LAN address)")
+    public_host = Param(str, "", "host name or address put in the URL; empty: this machine's LAN address")
+    token = Param(str, "", "pairing token; empty: the saved one (made on first run)")
+    rotate_token = Param(bool, False, "make a new pairing token at every start (old links stop working)")
+    max_seconds = Param(float, 10.0, "longest take a phone records", minimum=0.5, maximum=120.0, unit="s")
+    max_upload_mb = Param(float, 30.0, "uploads larger than this are refused (413)", minimum=0.1, maximum=500.0,
+                          unit="MB")
+    max_channels = Param(int, 2, "uploads with more channels are refused", minimum=1, maximum=8)
+    print_qr = Param(bool, True, "print the URL and its QR code on the terminal at start")
+
+    def start(self) -> None:
+        from exsampling_patch.nodes.web_recorder.qr import qr_rows, terminal_text
+        from exsampling_patch.nodes.web_recorder.server import RecorderServer
+        from exsampling_patch.nodes.web_recorder.status import BOARD
+        from exsampling_patch.nodes.web_recorder.tls import ensure_certificate, lan_address, load_token, server_context
+
+        self._board = BOARD
+        self._store = TakeStore(self.resolve_path(self.folder))
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], dict[str, Any] | None] = {}  # (recorder, phone's id) -> reply
+        self._count = 0
+        self._recorders: set[str] = set()
+        state = self.resolve_path(self.state_folder)
+        public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)
+        tls = None
+        if self.https:
+            tls = server_context(*ensure_certificate(state, [public]))
+        token = self.token or load_token(state, rotate=self.rotate_token)
+        self.server = RecorderServer(
+            (self.host, self.port), token, self._accept, self.takes,
+            {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls)
+        scheme = "https" if self.https else "http"
+        port = self.server.port
+        default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
+        self.url = f"{scheme}://{public}{'' if default_port else f':{port}'}/?token={token}"
+        self.local_url = f"{scheme}://127.0.0.1:{port}/?token={token}"
+        self.qr = qr_rows(self.url)
+        self.report_status(url=self.url, qr=self.qr, takes=0, recorders=0)
+        log.info("web recorder '%s' listening: %s", self.node_id, self.url)
+        if self.print_qr:
+            note = " (accept the certificate warning once on each phone)" if self.https else ""
+            print(f"\nRecorder '{self.node_id}': open {self.url}{note}\n{terminal_text(self.qr)}\n", flush=True)
+        self.run_thread(lambda: self.server.serve_forever(poll_interval=0.05), name=f"{self.node_id}-http")
+        self.run_thread(self._recover, name=f"{self.node_id}-recover")
+
+    def stop(self) -> None:
+        server = getattr(self, "server", None)
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        super().stop()
+
+    # -- observers -------------------------------------------------------------------------------------------
+
+    def takes(self, recorder: str = "") -> list[dict[str, Any]]:
+        """A recorder's takes with their status (received, label, confidence, slot), newest first."""
+        return self._board.for_recorder(recorder) if recorder else []
+
+    # -- uploads ---------------------------------------------------------------------------------------------
+
+    def _recover(self) -> None:
+        """Pass on takes that were stored but not passed on before the last run ended."""
+        for path in self._store.unprocessed():
+            if self.stop_event.is_set():
+                return
+            try:
+                take = read_take(path)
+            except Exception as error:
+                self.report_error(f"{path.name}: stored take unreadable: {error}")
+                continue
+            take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
+            self._board.add(take.take_id, take.source, **_row(take))
+            self.emit("take", take)
+            self._store.mark_processed(take)
+            log.info("recovered take %s stored before a restart", take.take_id)
+
+    def _accept(self, upload: Any) -> dict[str, Any]:
+        from exsampling_patch.nodes.web_recorder.upload import UploadError, decode_wav
+
+        headers: dict[str, str] = upload.headers
+        recorder = headers.get("x-recorder", "").strip()
+        if not recorder:
+            raise UploadError(400, "say who is recording: the X-Recorder header (your name) is missing")
+        if len(recorder) > 40 or not _NAME_OK.match(recorder):
+            raise UploadError(400, "the recorder name must be 1 to 40 letters, digits, spaces or . ' @ ( ) + -")
+        client_id = headers.get("x-take-id", "").strip()[:64]
+        key = (recorder, client_id)
+        if client_id:
+            with self._lock:
+                if key in self._seen:
+                    earlier = self._seen[key]
+                    if earlier is None:
+                        raise UploadError(409, "this take is being uploaded already")
+                    return {**earlier, "duplicate": True}
+                self._seen[key] = None
+        try:
+            reply = self._store_and_emit(upload, recorder, client_id, headers, decode_wav)
+        except BaseException:
+            if client_id:
+                with self._lock:
+                    self._seen.pop(key, None)
+            raise
+        if client_id:
+            with self._lock:
+                self._seen[key] = reply
+        return reply
+
+    def _store_and_emit(self, upload: Any, recorder: str, client_id: str, headers: dict[str, str],
+                        decode: Any) -> dict[str, Any]:
+        from exsampling_patch.nodes.web_recorder.upload import UploadError
+
+        location, location_error = _location(headers)
+        wav = decode(upload.body, max_channels=self.max_channels)
+        seconds = wav.samples.shape[0] / wav.sample_rate
+        if seconds > self.max_seconds + 1.0:
+            raise UploadError(413, f"the take is {seconds:.1f} s long; this recorder takes at most "
+                                   f"{self.max_seconds:g} s")
+        recorded_at = _number(headers.get("x-recorded-at"), "X-Recorded-At")
+        meta: dict[str, Any] = {"recorder": recorder, "client_take_id": client_id, "has_location": location is not None,
+                                "received_at": upload.received_at, "subtype": wav.subtype}
+        if location is None:
+            meta["location_error"] = location_error or "the phone sent no location"
+        with self._lock:
+            self._count += 1
+            number = self._count
+            self._recorders.add(recorder)
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", recorder).strip("-")[:20] or "phone"
+        take_id = f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}-{number:04d}{secrets.token_hex(2)}"
+        take = Take(wav.samples, wav.sample_rate, take_id=take_id, source=recorder, location=location,
+                    recorded_at=recorded_at / 1000.0 if recorded_at else time.time(), meta=meta)
+        stored = self._store.store(take, subtype=wav.subtype)  # written and fsynced before anything else
+        stored = stored.derive(meta={"stored_at": time.monotonic()})
+        row = _row(stored)
+        self._board.add(stored.take_id, recorder, **row)
+        self.emit("take", stored)
+        self._store.mark_processed(stored)
+        self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
+                           label=f"{recorder}: {stored.duration:.1f} s")
+        return {"status": "received", **row}
+
+
+def _row(take: Take) -> dict[str, Any]:
+    loc = take.location
+    return {"take_id": take.take_id, "client_take_id": take.meta.get("client_take_id", ""),
+            "recorded_at": take.recorded_at, "duration": round(take.duration, 3), "sample_rate": take.sample_rate,
+            "location": None if loc is None else {"latitude": loc.latitude, "longitude": loc.longitude,
+                                                  "accuracy_m": loc.accuracy_m}}
+
+
+def _number(text: str | None, header: str) -> float | None:
+    from exsampling_patch.nodes.web_recorder.upload import UploadError
+
+    if text is None or text.strip() == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise UploadError(400, f"{header} must be a number, got {text[:40]!r}") from None
+    if not math.isfinite(value):
+        raise UploadError(400, f"{header} must be a finite number, got {text[:40]!r}")
+    return value
+
+
+def _location(headers: dict[str, str]) -> tuple[Location | None, str]:
+    from exsampling_patch.nodes.web_recorder.upload import UploadError
+
+    lat = _number(headers.get("x-latitude"), "X-Latitude")
+    lon = _number(headers.get("x-longitude"), "X-Longitude")
+    accuracy = _number(headers.get("x-accuracy"), "X-Accuracy")
+    if lat is None and lon is None:
+        return None, headers.get("x-location-error", "")[:200]
+    if lat is None or lon is None:
+        raise UploadError(400, "send both X-Latitude and X-Longitude, or neither")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise UploadError(400, f"location out of range: latitude {lat}, longitude {lon}")
+    if accuracy is not None and accuracy < 0:
+        raise UploadError(400, f"X-Accuracy must be at least 0 metres, got {accuracy}")
+    return Location(lat, lon, accuracy), ""
+
+
+class RecorderStatus(Node):
+    """Tell the phones what became of their takes: class, confidence and slot (a sink; link results here)."""
+
+    type_name = "recorder_status"
+    family = "sources"
+
+    prediction = Input(PREDICTION, "classifier results: the take's class and confidence", multiple=True)
+    assigned = Input(SLOT, "slot assignments: the slot the take went to", multiple=True)
+    take = Input(TAKE, "processed takes (marks them 'processed', with pitch if known)", multiple=True)
+
+    def start(self) -> None:
+        from exsampling_patch.nodes.web_recorder.status import BOARD
+
+        self._board = BOARD
+
+    def on_prediction(self, prediction: Prediction) -> None:
+        fields: dict[str, Any] = {"status": "classified", "label": prediction.label,
+                                  "confidence": round(prediction.confidence, 4)}
+        if prediction.reason:
+            fields["reason"] = prediction.reason
+        self._update(prediction.take, fields)
+
+    def on_assigned(self, assignment: SlotAssignment) -> None:
+        fields: dict[str, Any] = {"status": "assigned", "slot": assignment.slot}
+        if assignment.label is not None:
+            fields.update(label=assignment.label, confidence=round(assignment.confidence, 4))
+        self._update(assignment.take, fields)
+
+    def on_take(self, take: Take) -> None:
+        fields: dict[str, Any] = {"status": "processed"}
+        if "pitch_hz" in take.meta:
+            fields["pitch_hz"] = take.meta["pitch_hz"]
+        self._update(take, fields)
+
+    def _update(self, take: Take, fields: dict[str, Any]) -> None:
+        take_id = origin_id(take)
+        current = self._board.get(take_id)
+        if current is None:
+            return  # not a web recorder's take (a folder or microphone take): nothing to tell
+        if current.get("status") in ("assigned",) and fields.get("status") != "assigned":
+            fields.pop("status")  # a late 'processed' must not hide the slot the take already went to
+        self._board.update(take_id, **fields)
+        self.report_status(take=take_id, **{k: v for k, v in fields.items() if k in ("label", "confidence", "slot")})

@@ -1,0 +1,168 @@
+// The field recorder's page: raw PCM from an AudioWorklet, encoded as 16-bit WAV, uploaded with the
+// take's own location. The take list merges local upload states with the status the patch reports.
+"use strict";
+const config = window.RECORDER_CONFIG;
+const token = new URLSearchParams(location.search).get("token") || "";
+const $ = (id) => document.getElementById(id);
+const recButton = $("rec"), info = $("info"), nameInput = $("name"), list = $("takes");
+const local = new Map();   // phone's take id -> {state, detail, startedAt}
+let serverTakes = [];
+let audio = null;          // {context, stream, node}
+let recording = null;      // {chunks, frames, id, startedAt, position, timer}
+
+$("max").textContent = config.maxSeconds;
+nameInput.value = localStorage.getItem("exsampling-recorder-name") || "";
+nameInput.addEventListener("change", () => localStorage.setItem("exsampling-recorder-name", nameInput.value.trim()));
+
+function say(text, error = false) { info.textContent = text; info.classList.toggle("error", error); }
+
+async function openMicrophone() {
+  if (!navigator.mediaDevices || !window.AudioWorkletNode) {
+    throw new Error("this browser cannot record here (it needs https and a recent browser)");
+  }
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: {
+    echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 } });
+  const context = new AudioContext();
+  await context.audioWorklet.addModule("/static/pcm-worklet.js");
+  const source = context.createMediaStreamSource(stream);
+  const node = new AudioWorkletNode(context, "pcm-capture");
+  const bar = $("meter").firstElementChild;
+  node.port.onmessage = ({ data }) => {
+    bar.style.width = Math.min(100, 100 * Math.sqrt(data.peak)) + "%";
+    if (recording) {
+      recording.chunks.push(data.samples);
+      recording.frames += data.samples.length;
+      if (recording.frames >= config.maxSeconds * context.sampleRate) stop();
+    }
+  };
+  source.connect(node);
+  // A muted sink keeps the graph pulled on browsers that only render what reaches the destination.
+  const mute = context.createGain(); mute.gain.value = 0; node.connect(mute).connect(context.destination);
+  return { context, stream, node };
+}
+
+function whereNow() {
+  // A fresh fix for every take (maximumAge 0), never one cached from the page load.
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) { resolve({ error: "no geolocation in this browser" }); return; }
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({ latitude: p.coords.latitude, longitude: p.coords.longitude, accuracy: p.coords.accuracy }),
+      (e) => resolve({ error: e.message || "location refused" }),
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
+  });
+}
+
+async function start() {
+  const name = nameInput.value.trim();
+  if (!name) { say("Type your name first, so the performers know whose sound it is.", true); nameInput.focus(); return; }
+  localStorage.setItem("exsampling-recorder-name", name);
+  try {
+    if (!audio) audio = await openMicrophone();
+    await audio.context.resume();
+  } catch (error) { say("Microphone: " + error.message, true); return; }
+  const id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, "").slice(0, 24);
+  recording = { chunks: [], frames: 0, id, name, startedAt: Date.now(), position: whereNow() };
+  recButton.textContent = "STOP"; recButton.classList.add("recording");
+  say("Recording… tap STOP when done.");
+}
+
+function stop() {
+  if (!recording) return;
+  const take = recording; recording = null;
+  recButton.textContent = "REC"; recButton.classList.remove("recording");
+  const wav = encodeWav(take.chunks, take.frames, audio.context.sampleRate);
+  local.set(take.id, { state: "uploading", startedAt: take.startedAt, seconds: take.frames / audio.context.sampleRate });
+  render();
+  say("Sending…");
+  upload(take, wav);
+}
+
+function encodeWav(chunks, frames, rate) {
+  const buffer = new ArrayBuffer(44 + frames * 2), view = new DataView(buffer);
+  const text = (at, s) => { for (let i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
+  text(0, "RIFF"); view.setUint32(4, 36 + frames * 2, true); text(8, "WAVE"); text(12, "fmt ");
+  view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
+  view.setUint32(24, rate, true); view.setUint32(28, rate * 2, true); view.setUint16(32, 2, true);
+  view.setUint16(34, 16, true); text(36, "data"); view.setUint32(40, frames * 2, true);
+  let at = 44, left = frames;
+  for (const chunk of chunks) {
+    for (let i = 0; i < chunk.length && left > 0; i++, left--, at += 2) {
+      const s = Math.max(-1, Math.min(1, chunk[i]));
+      view.setInt16(at, s < 0 ? s * 32768 : s * 32767, true);
+    }
+  }
+  return buffer;
+}
+
+async function upload(take, wav) {
+  const where = await take.position;
+  const headers = { "Content-Type": "audio/wav", "X-Token": token, "X-Recorder": take.name,
+                    "X-Take-Id": take.id, "X-Recorded-At": String(take.startedAt) };
+  if (where.error === undefined) {
+    headers["X-Latitude"] = String(where.latitude); headers["X-Longitude"] = String(where.longitude);
+    headers["X-Accuracy"] = String(where.accuracy);
+  } else headers["X-Location-Error"] = where.error.slice(0, 200);
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    try {
+      const reply = await fetch("/api/takes", { method: "POST", headers, body: wav });
+      const data = await reply.json().catch(() => ({ error: "HTTP " + reply.status }));
+      if (reply.ok) {
+        local.set(take.id, { ...local.get(take.id), state: "received", serverId: data.take_id });
+        say(where.error === undefined ? "Received. Tap REC for another." : "Received (without location: " + where.error + ").");
+      } else {
+        local.set(take.id, { ...local.get(take.id), state: "failed", detail: data.error });
+        say("Refused: " + data.error, true);
+      }
+      render(); refresh(); return;
+    } catch (error) {  // the network dropped: the same X-Take-Id makes a retry safe
+      say(`Network problem, retrying (${attempt})…`, true);
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+  local.set(take.id, { ...local.get(take.id), state: "failed", detail: "could not reach the recorder" });
+  render();
+}
+
+async function refresh() {
+  const name = nameInput.value.trim();
+  if (!name) return;
+  try {
+    const reply = await fetch("/api/takes?recorder=" + encodeURIComponent(name), { headers: { "X-Token": token } });
+    if (reply.ok) { serverTakes = (await reply.json()).takes; render(); }
+  } catch (error) { /* offline for a moment: keep the last list */ }
+}
+
+function describe(t) {
+  const parts = [];
+  if (t.label) parts.push(t.label + (t.confidence != null ? ` ${Math.round(t.confidence * 100)}%` : ""));
+  if (t.slot) parts.push("→ " + t.slot);
+  if (!parts.length) parts.push(t.status || "received");
+  return parts.join(" ");
+}
+
+function render() {
+  const rows = [];
+  const known = new Set(serverTakes.map((t) => t.client_take_id));
+  for (const [id, t] of local) {
+    if (known.has(id) && t.state !== "failed") continue;
+    rows.push({ time: t.startedAt, what: `${t.seconds.toFixed(1)} s`, state: t.state + (t.detail ? ": " + t.detail : ""),
+                failed: t.state === "failed" });
+  }
+  for (const t of serverTakes) {
+    rows.push({ time: t.recorded_at * 1000, what: `${t.duration.toFixed(1)} s${t.location ? "" : " · no location"}`,
+                state: describe(t), failed: false });
+  }
+  rows.sort((a, b) => b.time - a.time);
+  list.replaceChildren(...rows.map((r) => {
+    const li = document.createElement("li"); if (r.failed) li.className = "failed";
+    const left = document.createElement("span");
+    left.innerHTML = `${new Date(r.time).toLocaleTimeString()} <span class="what"></span>`;
+    left.querySelector(".what").textContent = r.what;
+    const right = document.createElement("span"); right.className = "state"; right.textContent = r.state;
+    li.append(left, right); return li;
+  }));
+}
+
+recButton.addEventListener("click", () => (recording ? stop() : start()));
+setInterval(refresh, 2000);
+refresh();

@@ -1,0 +1,54 @@
+"""The table of takes and their fate, shared by the web recorder's server and ``recorder_status`` nodes.
+
+Data flows one way through a patch, so a phone's "what became of my take" cannot come back along a
+link into the recorder (that would be a cycle). Instead a ``recorder_status`` sink at the end of the
+patch writes into this process-wide table, keyed by take id, and the recorder's server reads it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+KEEP_PER_RECORDER = 200
+
+
+class StatusBoard:
+    """Take id -> status fields (``recorder``, ``status``, ``label``, ``confidence``, ``slot``, ...)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._takes: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def add(self, take_id: str, recorder: str, /, **fields: Any) -> None:
+        with self._lock:
+            self._takes[take_id] = {**fields, "take_id": take_id, "recorder": recorder, "status": "received",
+                                    "updated": time.time()}
+            mine = [k for k, v in self._takes.items() if v["recorder"] == recorder]
+            for old in mine[:-KEEP_PER_RECORDER]:
+                del self._takes[old]
+
+    def update(self, take_id: str, **fields: Any) -> bool:
+        """Merge ``fields`` into a known take's status; False if the take is not on the board."""
+        with self._lock:
+            entry = self._takes.get(take_id)
+            if entry is None:
+                return False
+            entry.update(fields, updated=time.time())
+            return True
+
+    def get(self, take_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            entry = self._takes.get(take_id)
+            return dict(entry) if entry else None
+
+    def for_recorder(self, recorder: str) -> list[dict[str, Any]]:
+        """A recorder's takes, newest first."""
+        with self._lock:
+            return [dict(v) for v in reversed(self._takes.values()) if v["recorder"] == recorder]
+
+
+#: The one board of this process: take ids are unique, so every recorder node can share it.
+BOARD = StatusBoard()

@@ -1,0 +1,81 @@
+"""A self-signed certificate for the recorder's HTTPS server: made on first run, reused afterwards.
+
+Phones refuse the microphone on plain http to a LAN address, so the page must come over https. The
+certificate is made with the ``openssl`` command (a system package the project installs) and kept in a
+folder, so a phone that accepted it once is not asked again after a restart.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import shutil
+import socket
+import ssl
+import subprocess
+from pathlib import Path
+
+CERT_NAME, KEY_NAME, TOKEN_NAME = "recorder-cert.pem", "recorder-key.pem", "token"
+
+
+def lan_address() -> str:
+    """This machine's address on the network a phone would use (no packet is sent); 127.0.0.1 if none."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def ensure_certificate(folder: Path, hosts: list[str]) -> tuple[Path, Path]:
+    """The (certificate, key) in ``folder``, made now if missing; raises RuntimeError if it cannot be."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / CERT_NAME, folder / KEY_NAME
+    if cert.exists() and key.exists():
+        return cert, key
+    if shutil.which("openssl") is None:
+        raise RuntimeError("cannot make the HTTPS certificate: the 'openssl' command is missing "
+                           "(apt-get install openssl, or run `make install`)")
+    names = ["DNS:localhost", "IP:127.0.0.1"]
+    for host in hosts:
+        try:
+            names.append(f"IP:{ipaddress.ip_address(host)}")
+        except ValueError:
+            names.append(f"DNS:{host}")
+    tmp_cert, tmp_key = folder / f".{CERT_NAME}.part", folder / f".{KEY_NAME}.part"
+    command = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+               "-nodes", "-days", "825", "-subj", "/CN=ExSampling field recorder",
+               "-addext", "subjectAltName=" + ",".join(dict.fromkeys(names)),
+               "-keyout", str(tmp_key), "-out", str(tmp_cert)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        raise RuntimeError(f"openssl could not make the certificate: {result.stderr.strip()}")
+    os.chmod(tmp_key, 0o600)
+    os.replace(tmp_key, key)  # key first: a cert without its key is never left behind
+    os.replace(tmp_cert, cert)
+    return cert, key
+
+
+def server_context(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def load_token(folder: Path, rotate: bool = False) -> str:
+    """The pairing token kept in ``folder`` (made on first run, or anew when ``rotate``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / TOKEN_NAME
+    if not rotate and path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if len(token) >= 16:
+            return token
+    token = secrets.token_urlsafe(18)
+    tmp = folder / f".{TOKEN_NAME}.part"
+    tmp.write_text(token + "\n", encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return token

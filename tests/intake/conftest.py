@@ -1,0 +1,130 @@
+"""Fixtures for the intake tests: a running engine with a web recorder feeding a probe, and an HTTPS client."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import pytest
+from exsampling_patch.nodes.web_recorder import WebRecorder
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Input, Node
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.ports import TAKE
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime.engine import Engine
+
+
+class Probe(Node):
+    """A sink that keeps every take it receives with the time it arrived."""
+
+    type_name = "test_probe"
+    family = "test"
+    take = Input(TAKE, "takes", multiple=True)
+
+    def start(self) -> None:
+        self.received: list[tuple[float, Take]] = []
+        self.arrived = threading.Condition()
+
+    def on_take(self, take: Take) -> None:
+        with self.arrived:
+            self.received.append((time.monotonic(), take))
+            self.arrived.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Take]:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.received) >= count, timeout)
+            return [t for _, t in self.received]
+
+
+def probe_of(engine: Engine, node_id: str = "probe") -> Probe:
+    return cast(Probe, engine.node(node_id))
+
+
+def rec_of(engine: Engine, node_id: str = "rec") -> WebRecorder:
+    return cast(WebRecorder, engine.node(node_id))
+
+
+def registry() -> Registry:
+    reg = Registry.default(entry_points=False)
+    reg.register(Probe, "tests")
+    return reg
+
+
+def recorder_engine(folder: Path, state: Path | None = None, **params: Any) -> Engine:
+    """An engine running web_recorder -> test_probe, the recorder on a free port of 127.0.0.1."""
+    patch = Patch()
+    state = state or folder / "state"
+    settings = {"folder": str(folder / "takes"), "state_folder": str(state), "host": "127.0.0.1",
+                "port": 0, "print_qr": False, **params}
+    patch.add_node(NodeSpec("rec", "web_recorder", settings))
+    patch.add_node(NodeSpec("probe", "test_probe", {}))
+    patch.connect("rec.take", "probe.take")
+    engine = Engine(registry(), base_dir=folder)
+    engine.start(patch)
+    assert not engine.errors, engine.errors
+    return engine
+
+
+class Client:
+    """Talks to a running recorder over HTTPS, verifying its self-signed certificate."""
+
+    def __init__(self, engine: Engine, cert: Path | None) -> None:
+        rec = rec_of(engine)
+        self.port = rec.server.port
+        self.token = rec.server.token
+        self.tls = ssl.create_default_context(cafile=str(cert)) if cert else None
+
+    def connection(self) -> http.client.HTTPConnection:
+        if self.tls is None:
+            return http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=20, context=self.tls)
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+                token: str | None = "default") -> tuple[int, Any]:
+        conn = self.connection()
+        sep = "&" if "?" in path else "?"
+        if token == "default":
+            token = self.token
+        url = path if token is None else f"{path}{sep}token={token}"
+        try:
+            conn.request(method, url, body=body, headers=headers or {})
+            reply = conn.getresponse()
+            data = reply.read()
+        finally:
+            conn.close()
+        kind = reply.getheader("Content-Type", "")
+        return reply.status, json.loads(data) if kind.startswith("application/json") else data
+
+    def upload(self, wav: bytes, recorder: str = "Mika", **headers: str) -> tuple[int, Any]:
+        hdrs = {"Content-Type": "audio/wav", "X-Recorder": recorder}
+        hdrs.update({f"X-{k.replace('_', '-').title()}": v for k, v in headers.items()})
+        return self.request("POST", "/api/takes", wav, hdrs)
+
+
+def sine(freq: float = 440.0, seconds: float = 1.0, rate: int = 48000, amp: float = 0.5) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def recorder_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One certificate for the tests that do not test its making (openssl takes a while)."""
+    return tmp_path_factory.mktemp("recorder-state")
+
+
+@pytest.fixture
+def recorder(tmp_path: Path, recorder_state: Path) -> Iterator[tuple[Engine, Client]]:
+    engine = recorder_engine(tmp_path, recorder_state)
+    try:
+        yield engine, Client(engine, recorder_state / "recorder-cert.pem")
+    finally:
+        engine.stop()
