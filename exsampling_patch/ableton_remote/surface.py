@@ -1,0 +1,182 @@
+"""The control surface object Live talks to, and the loading of a take into a track.
+
+OSC in (UDP, port 10600 unless ``EXSAMPLING_LIVE_PORT`` says otherwise), answered to the sender:
+
+- ``/exsampling/load <slot> <path> [<label> <pitch_hz> <fire>]`` -> ``/exsampling/loaded <slot> <path> <how>``
+  or ``/exsampling/error <slot> <reason>``
+- ``/exsampling/ping`` -> ``/exsampling/pong <version>``
+
+Loading uses what the running Live offers: a Simpler on the track (``SimplerDevice.replace_sample``),
+else the track's first clip slot (``ClipSlot.create_audio_clip``, Live 12). Live calls
+:meth:`ExSamplingSurface.update_display` about ten times a second on its main thread; the script reads
+its socket there (never blocking), so every Live API call happens on Live's main thread.
+"""
+
+import contextlib
+import os
+import socket
+
+from . import osc
+
+VERSION = "1"
+DEFAULT_PORT = 10600
+CLIP_SLOT = 0  # the scene a take goes into on an audio track
+
+
+class LoadError(Exception):
+    """A take that cannot be loaded; the text goes back to the sender."""
+
+
+def find_track(song, slot):
+    """The track named ``slot`` (case-insensitive), else one whose name starts with ``slot`` and a space."""
+    tracks = list(song.tracks)
+    wanted = slot.strip().lower()
+    for track in tracks:
+        if track.name.strip().lower() == wanted:
+            return track
+    for track in tracks:
+        if track.name.strip().lower().startswith(wanted + " "):
+            return track
+    raise LoadError("no track named '{}' (tracks: {})".format(slot, ", ".join(t.name for t in tracks) or "none"))
+
+
+def find_simpler(track):
+    for device in getattr(track, "devices", ()):
+        if getattr(device, "class_name", "") == "OriginalSimpler":
+            return device
+    return None
+
+
+def load_take(song, slot, path, label="", fire=False):
+    """Load the audio file ``path`` into the track named ``slot``; returns how ("simpler" or "clip_slot")."""
+    if not os.path.isfile(path):
+        raise LoadError(f"file not found: {path}")
+    track = find_track(song, slot)
+    simpler = find_simpler(track)
+    if simpler is not None:
+        if not hasattr(simpler, "replace_sample"):
+            raise LoadError("this Live cannot replace a Simpler's sample from a script (needs Live 12); "
+                            "use an audio track without a Simpler instead")
+        simpler.replace_sample(path)
+        return "simpler"
+    if getattr(track, "has_midi_input", False):
+        raise LoadError(f"track '{track.name}' is a MIDI track without a Simpler: add a Simpler, or use an audio track")
+    slots = list(track.clip_slots)
+    if len(slots) <= CLIP_SLOT:
+        raise LoadError(f"track '{track.name}' has no clip slot {CLIP_SLOT + 1}")
+    clip_slot = slots[CLIP_SLOT]
+    if not hasattr(clip_slot, "create_audio_clip"):
+        raise LoadError("this Live cannot create audio clips from a script (ClipSlot.create_audio_clip needs "
+                        f"Live 12); put a Simpler on track '{track.name}' in a Live that can replace samples")
+    if clip_slot.has_clip:
+        clip_slot.delete_clip()
+    clip_slot.create_audio_clip(path)
+    if label and clip_slot.has_clip:
+        clip_slot.clip.name = label
+    if fire:
+        clip_slot.fire()
+    return "clip_slot"
+
+
+class ExSamplingSurface:
+    """A minimal Live control surface: no MIDI, an OSC socket polled on Live's display timer."""
+
+    def __init__(self, c_instance, port=None, host="127.0.0.1"):
+        self._c = c_instance
+        self.loaded = 0
+        if port is None:
+            port = int(os.environ.get("EXSAMPLING_LIVE_PORT", DEFAULT_PORT))
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.setblocking(False)
+        self._sock.bind((host, port))
+        self.port = self._sock.getsockname()[1]
+        self._log(f"ExSampling listening on UDP {host}:{self.port}")
+        self._show(f"ExSampling: listening on UDP port {self.port}")
+
+    # -- what Live calls ----------------------------------------------------------------------------------------
+
+    def update_display(self):
+        """Called by Live about every 100 ms: handle whatever OSC has arrived."""
+        for _ in range(64):  # bounded: never hold Live's main thread for long
+            try:
+                data, sender = self._sock.recvfrom(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            self.handle(data, sender)
+
+    def disconnect(self):
+        self._sock.close()
+
+    def refresh_state(self):
+        pass
+
+    def build_midi_map(self, midi_map_handle):
+        pass
+
+    def receive_midi(self, midi_bytes):
+        pass
+
+    def connect_script_instances(self, instanciated_scripts):
+        pass
+
+    def can_lock_to_devices(self):
+        return False
+
+    def suggest_input_port(self):
+        return ""
+
+    def suggest_output_port(self):
+        return ""
+
+    def suggest_map_mode(self, cc_no, channel=0):
+        return -1
+
+    # -- OSC ----------------------------------------------------------------------------------------------------
+
+    def handle(self, data, sender):
+        try:
+            address, args = osc.decode(data)
+        except ValueError as error:
+            self._reply(sender, "/exsampling/error", ["", str(error)])
+            return
+        if address == "/exsampling/ping":
+            self._reply(sender, "/exsampling/pong", [VERSION])
+        elif address == "/exsampling/load":
+            self._load(sender, args)
+        else:
+            self._reply(sender, "/exsampling/error", ["", f"unknown address {address}"])
+
+    def _load(self, sender, args):
+        if len(args) < 2:
+            self._reply(sender, "/exsampling/error", ["", "/exsampling/load needs <slot> <path>"])
+            return
+        slot, path = str(args[0]), str(args[1])
+        label = str(args[2]) if len(args) > 2 else ""
+        fire = bool(args[4]) if len(args) > 4 else False
+        try:
+            how = load_take(self._c.song(), slot, path, label, fire)
+        except LoadError as error:
+            self._reply(sender, "/exsampling/error", [slot, str(error)])
+            return
+        except Exception as error:  # Live's API raised: say so, keep the script alive
+            self._reply(sender, "/exsampling/error", [slot, f"Live refused: {error}"])
+            return
+        self.loaded += 1
+        self._show(f"ExSampling: {slot} <- {label or os.path.basename(path)}")
+        self._reply(sender, "/exsampling/loaded", [slot, path, how])
+
+    def _reply(self, sender, address, args):
+        with contextlib.suppress(OSError):
+            self._sock.sendto(osc.encode(address, args), sender)
+
+    def _log(self, text):
+        log = getattr(self._c, "log_message", None)
+        if log is not None:
+            log(text)
+
+    def _show(self, text):
+        show = getattr(self._c, "show_message", None)
+        if show is not None:
+            show(text)

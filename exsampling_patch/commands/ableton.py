@@ -1,0 +1,65 @@
+"""``exsampling ableton install [--dest DIR]``: copy the Live remote script into Live's Remote Scripts folder."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+SCRIPT_NAME = "ExSampling"
+
+
+def default_remote_scripts(platform: str = sys.platform, home: Path | None = None) -> Path:
+    """Live's per-user Remote Scripts folder (in the User Library) for this operating system."""
+    home = home or Path.home()
+    if platform == "darwin":
+        return home / "Music" / "Ableton" / "User Library" / "Remote Scripts"
+    # Windows, and elsewhere (Live under Wine keeps the Windows layout in the prefix's user folder)
+    return home / "Documents" / "Ableton" / "User Library" / "Remote Scripts"
+
+
+def script_source() -> Path:
+    from exsampling_patch import ableton_remote
+
+    return Path(ableton_remote.__file__).parent
+
+
+def install(dest: Path, name: str = SCRIPT_NAME) -> Path:
+    """Copy the script's files to ``dest/name`` (replacing an older copy); returns that folder."""
+    target = dest / name
+    dest.mkdir(parents=True, exist_ok=True)
+    tmp = dest / f".{name}.installing"
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(script_source(), tmp, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return target
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "ableton", help="Ableton Live integration (install the remote script)",
+        description="Ableton Live integration. 'install' copies the ExSampling remote script into Live's "
+        "Remote Scripts folder; choose 'ExSampling' as a Control Surface in Live's preferences afterwards.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    inst = actions.add_parser("install", help="copy the remote script into Live's Remote Scripts folder")
+    inst.add_argument("--dest", type=Path, default=None, metavar="DIR",
+                      help=f"the Remote Scripts folder (default: {default_remote_scripts()})")
+    inst.add_argument("--name", default=SCRIPT_NAME, help="folder name of the script (default: %(default)s)")
+    inst.set_defaults(func=run_install)
+
+
+def run_install(args: argparse.Namespace) -> int:
+    dest = (args.dest or default_remote_scripts()).expanduser()
+    try:
+        target = install(dest, args.name)
+    except OSError as error:
+        print(f"error: cannot install the remote script into {dest}: {error}", file=sys.stderr)
+        return 1
+    print(f"installed the ExSampling remote script in {target}")
+    print("In Live: Settings > Link, Tempo & MIDI > Control Surface: choose 'ExSampling' (no MIDI ports needed).")
+    print("Name audio tracks after the sampler slots (HH, Snare, ...); the script listens on UDP port 10600.")
+    return 0
