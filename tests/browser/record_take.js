@@ -1,0 +1,43 @@
+// Records one take on the web recorder's page in headless Chromium, the way a phone would.
+// Usage: node record_take.js URL FAKE_MIC.wav LATITUDE LONGITUDE SECONDS NAME
+// Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set.
+const { chromium } = require("playwright-core");
+
+async function main() {
+  const [url, wav, lat, lon, seconds, name] = process.argv.slice(2);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+           "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${wav}`,
+           "--autoplay-policy=no-user-gesture-required"],
+  });
+  const log = [];
+  try {
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true,  // the recorder's self-signed certificate, as a phone accepts it once
+      geolocation: { latitude: Number(lat), longitude: Number(lon), accuracy: 8 },
+      permissions: ["geolocation", "microphone"],
+      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    });
+    const page = await context.newPage();
+    page.on("console", (m) => log.push(`console ${m.type()}: ${m.text()}`));
+    page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
+    await page.goto(url);
+    await page.fill("#name", name);
+    await page.click("#rec");
+    await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
+    await page.waitForTimeout(Number(seconds) * 1000);
+    await page.click("#rec");
+    await page.waitForFunction(() => /^(Received|Refused)/.test(document.querySelector("#info").textContent),
+                               null, { timeout: 30000 });
+    const info = await page.textContent("#info");
+    await page.waitForTimeout(2500);  // one poll of the take list
+    const rows = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
+    console.log(JSON.stringify({ info, rows, log }));
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

@@ -1,0 +1,56 @@
+"""A real headless Chromium records a take on the recorder's page, its microphone fed from a WAV file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from .conftest import probe_of, rec_of, recorder_engine, sine
+
+BROWSER = Path(__file__).resolve().parents[1] / "browser"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def dominant_frequency(samples: np.ndarray, rate: int) -> float:
+    windowed = samples * np.hanning(len(samples))
+    spectrum = np.abs(np.fft.rfft(windowed))
+    peak = int(np.argmax(spectrum[1:])) + 1
+    # Parabolic interpolation between bins: well under 0.1 % error for a steady tone.
+    a, b, c = np.log(spectrum[peak - 1: peak + 2] + 1e-12)
+    offset = 0.5 * (a - c) / (a - 2 * b + c)
+    return float((peak + offset) * rate / len(samples))
+
+
+def test_chromium_records_and_uploads_a_take(tmp_path: Path) -> None:
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(660.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")  # longer than the take: no loop seam
+    engine = recorder_engine(tmp_path)
+    try:
+        url = rec_of(engine).local_url
+        run = subprocess.run(["node", str(BROWSER / "record_take.js"), url, str(fed), "48.8584", "2.2945", "2",
+                              "Field Tester"], capture_output=True, text=True, timeout=90)
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert result["info"].startswith("Received"), result
+        take = probe_of(engine).wait_for(1)[0]
+        assert take.source == "Field Tester"
+        assert take.location is not None
+        assert (take.location.latitude, take.location.longitude) == pytest.approx((48.8584, 2.2945))
+        assert take.location.accuracy_m == pytest.approx(8.0)
+        assert 1.5 < take.duration < 3.5
+        assert take.path is not None and take.path.exists()
+        stored, rate = sf.read(take.path, dtype="float32")
+        assert dominant_frequency(stored, rate) == pytest.approx(660.0, rel=0.02)
+        assert np.max(np.abs(stored)) == pytest.approx(0.4, rel=0.1)  # gain untouched (auto gain off)
+        assert any("received" in row for row in result["rows"]), result["rows"]
+    finally:
+        engine.stop()
