@@ -63,7 +63,7 @@ class EditorApp:
             with dpg.group(horizontal=True):
                 with dpg.child_window(width=PALETTE_W, height=-26, tag="palette"):
                     dpg.add_input_text(tag="palette:search", hint="search nodes", width=-1,
-                                       callback=lambda s, a: self.fill_palette("palette:list", a))
+                                       callback=lambda s, a, u=None: self.fill_palette("palette:list", a))
                     dpg.add_group(tag="palette:list")
                 with dpg.child_window(width=-(INSPECTOR_W + 8), height=-26, border=False), \
                         dpg.tab_bar(tag="tabs"):
@@ -123,7 +123,7 @@ class EditorApp:
                 dpg.add_file_extension(".*")
         with dpg.window(tag="add_popup", label="Add node", show=False, popup=True, width=240, height=320):
             dpg.add_input_text(tag="add_popup:search", hint="search", width=-1,
-                               callback=lambda s, a: self.fill_palette("add_popup:list", a))
+                               callback=lambda s, a, u=None: self.fill_palette("add_popup:list", a))
             dpg.add_group(tag="add_popup:list")
         self.fill_palette("add_popup:list", "")
 

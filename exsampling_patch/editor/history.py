@@ -11,8 +11,21 @@ from exsampling_patch.patch import Link, NodeSpec
 if TYPE_CHECKING:
     from exsampling_patch.editor.model import EditorModel
 
+class _Unset:
+    """A parameter that is not set in the patch; copies are the same object, so ``is UNSET`` holds."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __copy__(self) -> _Unset:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Unset:
+        return self
+
+
 #: Marks a parameter that is not set in the patch (the node type's default applies).
-UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
+UNSET: Any = _Unset()
 
 
 class Command:

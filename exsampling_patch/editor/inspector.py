@@ -87,6 +87,7 @@ class Inspector:
             dpg.add_text(label, tag=f"{tag}:label")
             common: dict[str, Any] = {"tag": tag, "width": WIDTH, "callback": self._on_widget, "user_data": name}
             if ws.widget == "checkbox":
+                del common["width"]
                 dpg.add_checkbox(default_value=bool(value), **common)
             elif ws.widget == "combo":
                 dpg.add_combo(list(ws.choices), default_value=str(value), **common)

@@ -1,0 +1,225 @@
+"""The editor's widgets, driven through their callbacks in a Dear PyGui context without a viewport."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+import numpy as np
+import pytest
+
+from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.messages import Location, SlotAssignment, Take
+from exsampling_patch.patchfile import dumps_patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, MessageHop, NodeStatus
+from exsampling_patch.validate import load_patch
+from tests.editor import fake_nodes
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def call(tag: str | int, app_data: Any = None) -> None:
+    """Do what a click or an edit on the widget ``tag`` does."""
+    callback = dpg.get_item_callback(tag)
+    assert callback is not None, f"{tag} has no callback"
+    callback(tag, app_data, dpg.get_item_user_data(tag))
+
+
+def attr(alias: str) -> int:
+    return int(dpg.get_alias_id(alias))
+
+
+@pytest.fixture
+def registry() -> Registry:
+    registry = Registry.default()
+    registry.register_module(fake_nodes, "tests")
+    return registry
+
+
+@pytest.fixture
+def app(registry: Registry, tmp_path: Path) -> Iterator[EditorApp]:
+    folder = tmp_path / "patches"
+    folder.mkdir()
+    shutil.copy(REPO / "patches" / "exsampling.yaml", folder / "exsampling.yaml")
+    dpg.create_context()
+    model = EditorModel(registry)
+    model.open(folder / "exsampling.yaml")
+    editor = EditorApp(model, workers=2)
+    editor.build()
+    try:
+        yield editor
+    finally:
+        editor.runner.stop()
+        dpg.destroy_context()
+
+
+def test_palette_groups_searches_and_adds(app: EditorApp) -> None:
+    assert dpg.does_item_exist("palette:folder_source") and dpg.does_item_exist("palette:log")
+    call("palette:search", "writer")
+    assert dpg.does_item_exist("palette:take_writer") and not dpg.does_item_exist("palette:log")
+    call("palette:search", "")
+    call("palette:relay")
+    assert "relay" in app.model.patch.nodes and dpg.does_item_exist("node:relay")
+    assert dpg.does_item_exist("in:relay.inlet") and dpg.does_item_exist("out:relay.outlet")
+    # Placed where it covers no other node.
+    x, y = app.model.patch.nodes["relay"].position or (0, 0)
+    for other in ("inbox", "library", "log"):
+        ox, oy = app.model.patch.nodes[other].position or (0, 0)
+        assert abs(x - ox) >= 240 or abs(y - oy) >= 110
+
+
+def test_edit_through_widgets_undo_all_redo_copy_paste_save_and_run(app: EditorApp, tmp_path: Path) -> None:
+    model = app.model
+    original = dumps_patch(model.patch)
+    call("palette:relay")
+    call("palette:test_table_map")
+    editor = app.patch_view.tag
+    # A good link, dragged from an output pin to an input pin.
+    call(editor, (attr("out:library.written"), attr("in:relay.inlet")))
+    link = next(ln for ln in model.patch.links if ln.target.node == "relay")
+    assert app.patch_view.link_item(link) is not None
+    # A bad link: a take cannot feed a prediction input; the reason shows at the input.
+    call(editor, (attr("out:inbox.take"), attr("in:test_table_map.prediction")))
+    assert not any(ln.target.node == "test_table_map" for ln in model.patch.links)
+    assert dpg.get_item_configuration("refusal:test_table_map.prediction")["show"]
+    assert "a take output cannot feed a prediction input" in dpg.get_value("refusal:test_table_map.prediction")
+    # Parameters, through the inspector's generated widgets.
+    app.inspector.show("test_table_map")
+    assert dpg.get_item_type("param:test_table_map:threshold").endswith("SliderFloat")
+    assert dpg.get_item_type("param:test_table_map:mode").endswith("Combo")
+    assert dpg.get_item_type("param:test_table_map:enabled").endswith("Checkbox")
+    assert dpg.get_item_type("param:test_table_map:table").endswith("Table")
+    call("param:test_table_map:threshold", 0.8)
+    call("param:test_table_map:mode", "best")
+    call("param:test_table_map:labels", "dog, rain")
+    call("param:test_table_map:table:0:value", "Snare")  # dog -> Snare
+    call("param:test_table_map:table:add")
+    params = model.patch.nodes["test_table_map"].params
+    assert params["threshold"] == 0.8 and params["mode"] == "best" and params["labels"] == ["dog", "rain"]
+    assert params["table"] == {"dog": "Snare", "rain": "Wind", "new": ""}
+    call("param:test_table_map:count", 1.5)  # refused: not an int; the reason shows under the widget
+    assert "count" not in params
+    assert dpg.get_item_configuration("param:test_table_map:count:error")["show"]
+    # Undo everything, then redo everything.
+    edited = dumps_patch(model.patch)
+    while model.history.can_undo():
+        call("menu:undo")
+    assert dumps_patch(model.patch) == original and not model.dirty
+    assert not dpg.does_item_exist("node:relay")
+    while model.history.can_redo():
+        call("menu:redo")
+    assert dumps_patch(model.patch) == edited
+    assert dpg.does_item_exist("node:relay") and app.patch_view.link_item(link) is not None
+    # Copy and paste keep the inner link.
+    app.copy(["library", "relay"])
+    call("menu:paste")
+    assert {"library_2", "relay_2"} <= set(model.patch.nodes)
+    assert any(ln.source.node == "library_2" and ln.target.node == "relay_2" for ln in model.patch.links)
+    # Save as, and the file runs in the runtime.
+    call("menu:delete")  # nothing selected: nothing happens
+    model.remove_nodes(["test_table_map"])  # the fake type is not in a fresh registry
+    target = tmp_path / "patches" / "edited.yaml"
+    assert app.save_as(target) and not model.dirty
+    patch, registry = load_patch(target)
+    engine = Engine(registry, base_dir=target.parent)
+    engine.start(patch)
+    try:
+        engine.inject("library_2", "take", Take(np.zeros(480, dtype=np.float32), 48000, take_id="saved"))
+        assert engine.wait_idle(5)
+        assert (tmp_path / "takes" / "library" / "saved.wav").exists()
+    finally:
+        engine.stop()
+
+
+def test_run_shows_live_state_errors_and_swaps_edits(app: EditorApp) -> None:
+    call("menu:run")
+    assert app.runner.running, app.status
+    engine = app.runner.engine
+    assert engine is not None
+    take = Take(0.5 * np.sin(np.linspace(0, 900, 24000)).astype(np.float32), 48000, take_id="live-1",
+                source="phone-a", location=Location(52.52, 13.405))
+    engine.inject("library", "take", take)
+    engine.inject("library", "take", "not a take")  # the writer fails on it: an error badge
+    assert engine.wait_idle(5)
+    app.frame()
+    assert "count 2" in dpg.get_value("live:log")  # the failed message was bypassed on to the log
+    assert dpg.get_item_configuration("error:library")["show"]
+    assert "ERROR" in dpg.get_value("error:library")
+    # Edit while running: the new node is swapped into the running plan on the next frame.
+    call("palette:relay")
+    call(app.patch_view.tag, (attr("out:library.written"), attr("in:relay.inlet")))
+    app.frame()
+    assert engine.plan is not None and "relay" in engine.plan.order
+    assert ("library", "written") in engine.plan.routes and ("relay", "inlet") in engine.plan.routes[
+        ("library", "written")]
+    # A status with the conventional keys shows on the node.
+    engine.events.publish(NodeStatus("log", {"label": "dog", "confidence": 0.87, "slot": "BD", "latency_ms": 42.0,
+                                             "level": 0.5}))
+    app.frame()
+    text = dpg.get_value("live:log")
+    assert "dog 87%" in text and "slot BD" in text and "42 ms" in text
+    assert dpg.get_value("level:log") == pytest.approx(0.5)
+    call("menu:stop")
+    assert not app.runner.running and not dpg.get_item_configuration("error:library")["show"]
+
+
+def test_performance_view_slots_map_and_pairing(app: EditorApp) -> None:
+    model = app.model
+    model.add_node("test_slot_holder", (900, 80))
+    call("menu:run")
+    engine = app.runner.engine
+    assert engine is not None
+    takes = [Take(np.ones(2000, dtype=np.float32) * (i + 1) / 4, 48000, take_id=f"t{i}", source="phone",
+                  location=Location(48.0 + i * 0.001, 2.0), meta={"pitch_hz": 220.0 * (i + 1)}) for i in range(3)]
+    for take in takes:
+        engine.inject("test_slot_holder", "assign", SlotAssignment("BD", take, label=f"label-{take.take_id}"))
+        engine.events.publish(MessageHop("x", port="p", target="test_slot_holder", target_port="assign",
+                                         message=SlotAssignment("BD", take, label=f"label-{take.take_id}")))
+    engine.events.publish(NodeStatus("inbox", {"url": "https://192.0.2.1:8443/rec", "qr": ["# #", " # ", "# #"]}))
+    assert engine.wait_idle(5)
+    app.frame()
+    app.perf_view.refresh()
+    tag = app.perf_view._slot_tag
+    assert dpg.get_value(tag("test_slot_holder", "BD", "label")) == "label-t2"
+    assert dpg.get_value(tag("test_slot_holder", "BD", "pitch")) == "660.0 Hz"
+    assert dpg.get_item_children(tag("test_slot_holder", "BD", "wave"), 2)  # the waveform is drawn
+    assert dpg.get_value(tag("test_slot_holder", "HH", "take")) == "-"
+    # Controls go through the runtime as ControlValues.
+    call(tag("test_slot_holder", "BD", "gain"), 0.5)
+    call(tag("test_slot_holder", "BD", "lock"), True)
+    dpg.set_value(tag("test_slot_holder", "BD", "history"), "t0")
+    call(tag("test_slot_holder", "BD", "rollback"))
+    assert engine.wait_idle(5)
+    app.perf_view.refresh()
+    assert dpg.get_value(tag("test_slot_holder", "BD", "label")) == "label-t0"
+    assert dpg.get_value(tag("test_slot_holder", "BD", "lock")) is True
+    assert dpg.get_value(tag("test_slot_holder", "BD", "gain")) == pytest.approx(0.5)
+    # Three located takes on the map, the newest labelled; the pairing URL and its QR code.
+    drawn = dpg.get_item_children("perf:map", 2)
+    texts = [dpg.get_item_configuration(i).get("text") for i in drawn]
+    assert "label-t2" in texts and any(t and t.endswith(" m") for t in texts)
+    assert "last take t2 from phone: label-t2" in dpg.get_value("perf:last_take")
+    children = dpg.get_item_children("perf:pairing", 1)
+    assert any(dpg.get_value(c) == "https://192.0.2.1:8443/rec" for c in children)
+    assert any(dpg.get_item_type(c).endswith("Drawlist") for c in children)
+
+
+def test_unsaved_prompt_buttons(app: EditorApp, tmp_path: Path) -> None:
+    call("palette:relay")
+    call("menu:new")
+    assert dpg.get_item_configuration("prompt")["show"] and "relay" in app.model.patch.nodes
+    call("prompt:cancel")
+    assert "relay" in app.model.patch.nodes
+    call("menu:new")
+    call("prompt:save")  # saves to the open file, then makes the new patch
+    assert not app.model.patch.nodes
+    assert "relay" in (tmp_path / "patches" / "exsampling.yaml").read_text()
+    call("palette:log")
+    call("menu:new")
+    call("prompt:discard")
+    assert not app.model.patch.nodes

@@ -1,0 +1,200 @@
+"""The editor model: every edit undoable, link refusal by the one rule, clipboard, files and the prompt."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from exsampling_patch.editor.history import UNSET
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.errors import PatchError
+from exsampling_patch.messages import Take
+from exsampling_patch.patch import Link, PortRef
+from exsampling_patch.patchfile import dumps_patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+from exsampling_patch.validate import load_patch
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return Registry.default()
+
+
+@pytest.fixture
+def model(registry: Registry) -> EditorModel:
+    return EditorModel(registry)
+
+
+def build_chain(model: EditorModel, folder: str) -> None:
+    model.add_node("folder_source", (0, 0), params={"folder": folder})
+    model.add_node("take_writer", (300, 0), params={"folder": folder + "_out"})
+    model.add_node("log", (600, 0))
+    assert model.connect("folder_source.take", "take_writer.take")
+    assert model.connect("take_writer.written", "log.message")
+
+
+def test_add_link_param_undo_everything_then_redo(model: EditorModel) -> None:
+    empty = dumps_patch(model.patch)
+    build_chain(model, "inbox")
+    assert model.set_param("take_writer", "naming", "take_id") is None
+    model.move_nodes({"log": (640.4, 20.0)})
+    edited = dumps_patch(model.patch)
+    assert model.dirty and model.patch.nodes["log"].position == (640.0, 20.0)
+    steps = 0
+    while model.undo() is not None:
+        steps += 1
+    assert steps == 7  # 3 adds, 2 links, 1 parameter, 1 move
+    assert dumps_patch(model.patch) == empty and not model.dirty
+    while model.redo() is not None:
+        pass
+    assert dumps_patch(model.patch) == edited
+
+
+def test_bad_link_is_refused_with_the_rules_reason(model: EditorModel) -> None:
+    model.add_node("take_writer", params={"folder": "out"})
+    model.add_node("log")
+    model.add_node("relay")
+    # An output into an output port name that is not an input: check_link's reason, kept by target.
+    assert model.connect("log.message", "take_writer.take") is None
+    link, reason = model.refusals[PortRef("take_writer", "take")]
+    assert "has no output 'message'" in reason and link.source == PortRef("log", "message")
+    # A cycle is refused too.
+    assert model.connect("take_writer.written", "relay.inlet")
+    assert model.connect("relay.outlet", "take_writer.take") is None
+    assert "would close a cycle: take_writer -> relay -> take_writer" in model.refusals[PortRef("take_writer", "take")][1]
+    assert len(model.patch.links) == 1
+    assert model.connect("take_writer.written", "relay.inlet") is None  # a duplicate
+    assert "already" in model.refusals[PortRef("relay", "inlet")][1]
+    # A good link into the same input clears its refusal.
+    assert model.connect("relay.outlet", "log.message")
+    assert PortRef("log", "message") not in model.refusals
+
+
+def test_type_mismatch_uses_check_link(registry: Registry) -> None:
+    # Build a two-node patch whose ports differ in type: a take output cannot feed a MIDI input.
+    typed = [t for t in registry if any(p.type.name == "midi" for p in t.inputs.values())]
+    if not typed:
+        pytest.skip("no node type with a MIDI input is registered")
+    midi_type = typed[0]
+    model = EditorModel(registry)
+    model.add_node("folder_source", params={"folder": "in"})
+    target = model.add_node(midi_type.type_name)
+    port = next(n for n, p in midi_type.inputs.items() if p.type.name == "midi")
+    assert model.connect("folder_source.take", f"{target}.{port}") is None
+    assert "a take output cannot feed a midi input" in model.refusals[PortRef(target, port)][1]
+    assert model.history.revision == 2  # the refused link is no edit
+
+
+def test_param_validation_and_unset(model: EditorModel) -> None:
+    model.add_node("folder_source", params={"folder": "in"})
+    assert "below its minimum" in (model.set_param("folder_source", "poll_interval", 0.0) or "")
+    assert "nowhere" not in model.patch.nodes["folder_source"].params
+    assert model.set_param("folder_source", "poll_interval", 2) is None
+    assert model.patch.nodes["folder_source"].params["poll_interval"] == 2.0
+    assert model.set_param("folder_source", "poll_interval", UNSET) is None
+    assert "poll_interval" not in model.patch.nodes["folder_source"].params
+    assert model.param_value("folder_source", "poll_interval") == 0.1
+    model.undo()
+    assert model.patch.nodes["folder_source"].params["poll_interval"] == 2.0
+    assert "no parameter" in (model.set_param("folder_source", "nope", 1) or "")
+
+
+def test_delete_restores_order_and_links(model: EditorModel) -> None:
+    build_chain(model, "in")
+    before = dumps_patch(model.patch)
+    model.remove_nodes(["take_writer"])
+    assert list(model.patch.nodes) == ["folder_source", "log"] and model.patch.links == []
+    model.undo()
+    assert dumps_patch(model.patch) == before
+    model.disconnect([Link(PortRef.parse("take_writer.written"), PortRef.parse("log.message"))])
+    assert len(model.patch.links) == 1
+    model.undo()
+    assert dumps_patch(model.patch) == before
+
+
+def test_copy_paste_and_duplicate_keep_inner_links(model: EditorModel) -> None:
+    build_chain(model, "in")
+    assert model.copy(["take_writer", "log"]) == 2
+    pasted = model.paste()
+    assert pasted == ["take_writer_2", "log_2"]
+    assert Link(PortRef("take_writer_2", "written"), PortRef("log_2", "message")) in model.patch.links
+    # The link from outside the selection is not copied.
+    assert not any(ln.target.node == "take_writer_2" for ln in model.patch.links)
+    assert model.patch.nodes["log_2"].position == (640.0, 40.0)
+    assert model.patch.nodes["take_writer_2"].params == model.patch.nodes["take_writer"].params
+    dup = model.duplicate(["folder_source", "take_writer"])
+    assert dup == ["folder_source_2", "take_writer_3"]
+    assert Link(PortRef("folder_source_2", "take"), PortRef("take_writer_3", "take")) in model.patch.links
+    assert [s.id for s in model.clipboard.specs] == ["take_writer", "log"]  # duplicate keeps the clipboard
+    model.undo()
+    model.undo()
+    assert list(model.patch.nodes) == ["folder_source", "take_writer", "log"]
+
+
+def test_save_then_load_in_the_runtime(model: EditorModel, tmp_path: Path) -> None:
+    build_chain(model, "inbox")
+    model.set_param("take_writer", "naming", "take_id")
+    target = tmp_path / "edited.yaml"
+    model.save(target)
+    assert not model.dirty and model.title.startswith("edited.yaml")
+    patch, registry = load_patch(target)
+    assert patch.nodes["take_writer"].position == (300.0, 0.0)
+    engine = Engine(registry, base_dir=tmp_path)
+    engine.start(patch)
+    try:
+        engine.inject("take_writer", "take", Take(np.zeros(4800, dtype=np.float32), 48000, take_id="t1"))
+        assert engine.wait_idle(5)
+        assert (tmp_path / "inbox_out" / "t1.wav").exists()
+    finally:
+        engine.stop()
+
+
+def test_open_default_patch_and_round_trip(model: EditorModel, tmp_path: Path) -> None:
+    folder = tmp_path / "patches"
+    folder.mkdir()
+    shutil.copy(REPO / "patches" / "exsampling.yaml", folder / "exsampling.yaml")
+    model.open(folder / "exsampling.yaml")
+    assert model.patch.nodes and not model.dirty
+    text = (folder / "exsampling.yaml").read_text()
+    model.save()
+    assert (folder / "exsampling.yaml").read_text() == text  # positions and order kept
+
+
+def test_open_refuses_a_broken_patch_and_keeps_the_current(model: EditorModel, tmp_path: Path) -> None:
+    build_chain(model, "in")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("exsampling_patch: 1\nnodes:\n- id: a\n  type: no_such_type\n")
+    with pytest.raises(PatchError, match="unknown node type"):
+        model.open(broken)
+    assert "folder_source" in model.patch.nodes
+
+
+def test_unsaved_changes_prompt(model: EditorModel, tmp_path: Path) -> None:
+    ran: list[str] = []
+    assert model.guard(lambda: ran.append("clean"))  # nothing unsaved: runs at once
+    model.add_node("log")
+    assert not model.guard(lambda: ran.append("new")) and model.pending
+    assert not model.resolve("cancel") and ran == ["clean"] and model.dirty
+    model.guard(lambda: ran.append("new"))
+    with pytest.raises(ValueError, match="save as"):
+        model.resolve("save")  # no file yet
+    assert model.pending
+    assert model.resolve("save", tmp_path / "p.yaml") and ran == ["clean", "new"]
+    assert (tmp_path / "p.yaml").exists() and not model.dirty
+    model.add_node("relay")
+    model.guard(model.new)
+    assert model.resolve("discard") and not model.patch.nodes
+
+
+def test_listeners_hear_every_primitive(model: EditorModel) -> None:
+    heard: list[str] = []
+    model.listen(lambda what, subject: heard.append(what))
+    build_chain(model, "in")
+    model.undo()
+    assert heard == ["node_added"] * 3 + ["link_added"] * 2 + ["link_removed"]
