@@ -48,7 +48,6 @@ def test_example_plugin_runs_in_a_patch(plugin_site: Path, tmp_path: Path) -> No
     sys.path.insert(0, str(plugin_site))
     try:
         from exsampling_gain import Gain  # type: ignore[import-not-found]
-
         from exsampling_patch import Take
 
         node = Gain("g", {"gain_db": -6.0206})
