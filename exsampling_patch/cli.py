@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "exsampling_patch.commands.check",
     "exsampling_patch.commands.nodes",
     "exsampling_patch.commands.classify",
+    "exsampling_patch.commands.train",
     "exsampling_patch.commands.edit",
     "exsampling_patch.commands.ableton",
 )
