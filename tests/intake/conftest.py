@@ -13,10 +13,10 @@ from typing import Any, cast
 
 import numpy as np
 import pytest
-from exsampling_patch.nodes.web_recorder import WebRecorder
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node
+from exsampling_patch.nodes.web_recorder import WebRecorder
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import TAKE
 from exsampling_patch.registry import Registry

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import TakeStore, read_take

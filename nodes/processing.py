@@ -1,0 +1,268 @@
+"""Take processing: trim silence, normalise, split at onsets, estimate pitch.
+
+The signal functions are plain numpy (librosa for onsets and pitch, imported when first needed) so
+they can be used and tested without a patch; the node classes are thin wrappers around them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.ports import TAKE
+
+# -- signal functions -------------------------------------------------------------------------------------------
+
+
+def frame_power(mono: np.ndarray, frame: int, hop: int) -> np.ndarray:
+    """Mean square of each frame starting every ``hop`` samples (the last frames zero-padded)."""
+    energy = np.concatenate(([0.0], np.cumsum(mono.astype(np.float64) ** 2)))
+    starts = np.arange(0, max(len(mono), 1), hop)
+    ends = np.minimum(starts + frame, len(mono))
+    return np.asarray((energy[ends] - energy[starts]) / frame)
+
+
+def trim_bounds(mono: np.ndarray, sample_rate: int, top_db: float, reference: str = "peak",
+                frame_ms: float = 20.0) -> tuple[int, int]:
+    """(start, end) sample bounds of the sound: frames louder than ``top_db`` below the reference.
+
+    ``reference`` is ``"peak"`` (the loudest frame, as librosa.effects.trim) or ``"full_scale"``
+    (0 dBFS: an absolute threshold). Returns (0, 0) when every frame is below the threshold.
+    """
+    frame = max(16, int(sample_rate * frame_ms / 1000))
+    hop = max(1, frame // 4)
+    power = frame_power(mono, frame, hop)
+    ref = float(power.max()) if reference == "peak" else 0.5  # 0.5: mean square of a full-scale sine
+    if ref <= 0.0:
+        return 0, 0
+    loud = np.flatnonzero(power > ref * 10 ** (-top_db / 10))
+    if loud.size == 0:
+        return 0, 0
+    return int(loud[0] * hop), int(min(len(mono), loud[-1] * hop + frame))
+
+
+def _biquad_k_weighting(sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """ITU-R BS.1770 K-weighting (high shelf + high pass) designed for ``sample_rate``."""
+    gain_db, q, fc = 4.0, 1 / math.sqrt(2), 1500.0
+    a = 10 ** (gain_db / 40)
+    w0 = 2 * math.pi * fc / sample_rate
+    alpha, cos = math.sin(w0) / (2 * q), math.cos(w0)
+    shelf_b = np.array([a * ((a + 1) + (a - 1) * cos + 2 * math.sqrt(a) * alpha), -2 * a * ((a - 1) + (a + 1) * cos),
+                        a * ((a + 1) + (a - 1) * cos - 2 * math.sqrt(a) * alpha)])
+    shelf_a = np.array([(a + 1) - (a - 1) * cos + 2 * math.sqrt(a) * alpha, 2 * ((a - 1) - (a + 1) * cos),
+                        (a + 1) - (a - 1) * cos - 2 * math.sqrt(a) * alpha])
+    w0 = 2 * math.pi * 38.0 / sample_rate
+    alpha, cos = math.sin(w0) / (2 * 0.5), math.cos(w0)
+    hp_b = np.array([(1 + cos) / 2, -(1 + cos), (1 + cos) / 2])
+    hp_a = np.array([1 + alpha, -2 * cos, 1 - alpha])
+    return shelf_b / shelf_a[0], shelf_a / shelf_a[0], hp_b / hp_a[0], hp_a / hp_a[0]
+
+
+def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
+    """Integrated loudness in LUFS (BS.1770: K-weighted, 400 ms blocks, absolute and relative gates)."""
+    from scipy.signal import lfilter
+
+    data = samples if samples.ndim == 2 else samples[:, None]
+    sb, sa, hb, ha = _biquad_k_weighting(sample_rate)
+    weighted = lfilter(hb, ha, lfilter(sb, sa, data.astype(np.float64), axis=0), axis=0)
+    block, step = int(0.4 * sample_rate), int(0.1 * sample_rate)
+    if len(weighted) <= block:
+        z = np.mean(weighted ** 2, axis=0)[None, :]
+    else:
+        energy = np.concatenate((np.zeros((1, data.shape[1])), np.cumsum(weighted ** 2, axis=0)))
+        starts = np.arange(0, len(weighted) - block + 1, step)
+        z = (energy[starts + block] - energy[starts]) / block
+    per_block = z.sum(axis=1)  # channel weights are 1 for mono, left and right
+    with np.errstate(divide="ignore"):
+        loudness = -0.691 + 10 * np.log10(per_block)
+    gated = per_block[loudness > -70.0]
+    if gated.size == 0:
+        return -math.inf
+    relative = -0.691 + 10 * math.log10(gated.mean()) - 10.0
+    gated = per_block[(loudness > -70.0) & (loudness > relative)]
+    return float(-0.691 + 10 * math.log10(gated.mean()))
+
+
+def onset_positions(mono: np.ndarray, sample_rate: int, min_gap: float, max_count: int) -> list[int]:
+    """Sample positions of onsets (backtracked to the preceding energy minimum), ``min_gap`` s apart at least."""
+    import librosa
+
+    onsets = librosa.onset.onset_detect(y=mono, sr=sample_rate, units="samples", backtrack=True)
+    kept: list[int] = []
+    for onset in sorted(int(o) for o in onsets):
+        if not kept or onset - kept[-1] >= min_gap * sample_rate:
+            kept.append(onset)
+        if len(kept) >= max_count:
+            break
+    return kept
+
+
+def estimate_pitch(mono: np.ndarray, sample_rate: int, method: str = "pyin", fmin: float = 40.0,
+                   fmax: float = 2000.0, max_seconds: float = 4.0) -> tuple[float | None, float]:
+    """(median f0 in Hz or None, confidence 0..1) over the take's sounding frames.
+
+    pyin's confidence is its mean voicing probability over sounding frames; yin has none, so its
+    confidence is the share of sounding frames whose f0 lies within 50 cents of the median.
+    """
+    import librosa
+
+    y = mono[: int(max_seconds * sample_rate)].astype(np.float32)
+    if sample_rate > 24000:  # pitch needs no more bandwidth; a third of the work
+        y = librosa.resample(y, orig_sr=sample_rate, target_sr=22050, res_type="soxr_hq")
+        sample_rate = 22050
+    frame = 2048
+    if len(y) < frame or not np.any(y):
+        return None, 0.0
+    fmax = min(fmax, sample_rate / 2 - 1)
+    power = frame_power(np.pad(y, frame // 2), frame, 512)[: 1 + len(y) // 512]
+    sounding = power > power.max() * 10 ** (-40 / 10)
+    if method == "pyin":
+        f0, voiced, prob = librosa.pyin(y, fmin=fmin, fmax=fmax, sr=sample_rate, frame_length=frame, hop_length=512)
+        n = min(len(f0), len(sounding))
+        f0, voiced, prob, sounding = f0[:n], voiced[:n], prob[:n], sounding[:n]
+        confidence = float(np.mean(prob[sounding])) if sounding.any() else 0.0
+        good = voiced & sounding & np.isfinite(f0)
+        if good.sum() < 3:
+            return None, confidence
+        return float(np.median(f0[good])), confidence
+    f0 = librosa.yin(y, fmin=fmin, fmax=fmax, sr=sample_rate, frame_length=frame, hop_length=512)
+    n = min(len(f0), len(sounding))
+    f0, sounding = f0[:n], sounding[:n]
+    if sounding.sum() < 3:
+        return None, 0.0
+    median = float(np.median(f0[sounding]))
+    cents = 1200 * np.abs(np.log2(f0[sounding] / median))
+    return median, float(np.mean(cents < 50))
+
+
+# -- nodes --------------------------------------------------------------------------------------------------
+
+
+class Trim(Node):
+    """Cut the silence from the start and end of each take."""
+
+    type_name = "trim"
+    family = "processing"
+
+    take = Input(TAKE, "takes to trim", multiple=True)
+    out = Output(TAKE, "the trimmed take (meta trim_start_s)")
+
+    top_db = Param(float, 60.0, "silence is this many dB below the reference", minimum=1.0, maximum=120.0, unit="dB")
+    reference = Param(str, "peak", "the level top_db is measured from: the take's loudest frame, or 0 dBFS",
+                      choices=("peak", "full_scale"))
+    pad_ms = Param(float, 0.0, "keep this much more before and after the sound", minimum=0.0, maximum=1000.0,
+                   unit="ms")
+    drop_silent = Param(bool, True, "drop takes that are silence throughout (otherwise pass them on, marked)")
+
+    def on_take(self, take: Take) -> None:
+        start, end = trim_bounds(take.mono(), take.sample_rate, self.top_db, self.reference)
+        if end <= start:
+            self.report_status(take=take.take_id, label="silent take")
+            if not self.drop_silent:
+                self.emit("out", take.derive(meta={"silent": True}))
+            return
+        pad = int(self.pad_ms * take.sample_rate / 1000)
+        start, end = max(0, start - pad), min(take.frames, end + pad)
+        trimmed = take.derive(take.samples[start:end], meta={"trim_start_s": start / take.sample_rate,
+                                                             "trim_db": self.top_db})
+        self.report_status(take=take.take_id, label=f"{take.duration:.2f} -> {trimmed.duration:.2f} s")
+        self.emit("out", trimmed)
+
+
+class Normalize(Node):
+    """Bring each take to a peak level or a loudness (LUFS), never past a ceiling."""
+
+    type_name = "normalize"
+    family = "processing"
+
+    take = Input(TAKE, "takes to normalise", multiple=True)
+    out = Output(TAKE, "the normalised take (meta gain_db)")
+
+    mode = Param(str, "peak", "what to bring to the target", choices=("peak", "loudness"))
+    peak_db = Param(float, -1.0, "peak target (mode peak)", minimum=-60.0, maximum=0.0, unit="dBFS")
+    loudness_lufs = Param(float, -16.0, "integrated loudness target (mode loudness)", minimum=-60.0, maximum=0.0,
+                          unit="LUFS")
+    ceiling_db = Param(float, -0.3, "the peak is never raised past this", minimum=-60.0, maximum=0.0, unit="dBFS")
+    max_gain_db = Param(float, 40.0, "never amplify more than this (noise floors stay down)", minimum=0.0,
+                        maximum=80.0, unit="dB")
+
+    def on_take(self, take: Take) -> None:
+        peak = float(np.max(np.abs(take.samples))) if take.frames else 0.0
+        if peak <= 0.0:
+            self.emit("out", take.derive(meta={"gain_db": 0.0}))
+            return
+        peak_now = 20 * math.log10(peak)
+        if self.mode == "peak":
+            gain_db = self.peak_db - peak_now
+        else:
+            loudness = integrated_loudness(take.samples, take.sample_rate)
+            gain_db = 0.0 if math.isinf(loudness) else self.loudness_lufs - loudness
+        gain_db = min(gain_db, self.ceiling_db - peak_now, self.max_gain_db)
+        gain = np.float32(10 ** (gain_db / 20))
+        self.report_status(take=take.take_id, label=f"{gain_db:+.1f} dB")
+        self.emit("out", take.derive(take.samples * gain, meta={"gain_db": round(gain_db, 3)}))
+
+
+class OnsetSplit(Node):
+    """Split a take into one-shots at its onsets (each a new take; meta origin_take names the source)."""
+
+    type_name = "onset_split"
+    family = "processing"
+
+    take = Input(TAKE, "takes to split", multiple=True)
+    out = Output(TAKE, "one take per onset, in order")
+
+    min_gap = Param(float, 0.1, "onsets closer than this to the previous one are ignored", minimum=0.01,
+                    maximum=10.0, unit="s")
+    max_count = Param(int, 16, "at most this many one-shots per take", minimum=1, maximum=256)
+    fade_ms = Param(float, 5.0, "fade-out at each cut (no clicks)", minimum=0.0, maximum=100.0, unit="ms")
+
+    def on_take(self, take: Take) -> None:
+        onsets = onset_positions(take.mono(), take.sample_rate, self.min_gap, self.max_count)
+        if not onsets:
+            self.emit("out", take.derive(meta={"onset_index": 0, "onsets": 0}))
+            return
+        bounds = [*onsets, take.frames]
+        origin = take.meta.get("origin_take") or take.take_id
+        fade = int(self.fade_ms * take.sample_rate / 1000)
+        for i, (start, end) in enumerate(itertools.pairwise(bounds)):
+            piece = take.samples[start:end].copy()
+            if i < len(onsets) - 1 and 0 < fade < len(piece):
+                piece[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
+            self.emit("out", take.derive(piece, take_id=f"{take.take_id}.{i + 1}", path=None, meta={
+                "origin_take": origin, "onset_index": i, "onsets": len(onsets), "onset_s": start / take.sample_rate}))
+        self.report_status(take=take.take_id, label=f"{len(onsets)} one-shots")
+
+
+class Pitch(Node):
+    """Estimate each take's pitch (librosa pyin or yin) with a confidence; unpitched takes say so."""
+
+    type_name = "pitch"
+    family = "processing"
+
+    take = Input(TAKE, "takes to analyse", multiple=True)
+    out = Output(TAKE, "the take with meta pitch_hz (None if unpitched), pitch_confidence, pitched")
+
+    method = Param(str, "pyin", "pyin: probabilistic, with voicing confidence; yin: faster",
+                   choices=("pyin", "yin"))
+    fmin = Param(float, 40.0, "lowest pitch looked for", minimum=20.0, maximum=2000.0, unit="Hz")
+    fmax = Param(float, 2000.0, "highest pitch looked for", minimum=50.0, maximum=8000.0, unit="Hz")
+    min_confidence = Param(float, 0.5, "below this confidence the take counts as unpitched", minimum=0.0,
+                           maximum=1.0)
+    max_seconds = Param(float, 4.0, "analyse at most this much of the take", minimum=0.1, maximum=60.0, unit="s")
+
+    def on_take(self, take: Take) -> None:
+        hz, confidence = estimate_pitch(take.mono(), take.sample_rate, self.method, self.fmin, self.fmax,
+                                        self.max_seconds)
+        pitched = hz is not None and confidence >= self.min_confidence
+        meta: dict[str, Any] = {"pitch_hz": round(hz, 3) if pitched and hz is not None else None,
+                                "pitch_confidence": round(confidence, 4), "pitched": pitched,
+                                "pitch_method": self.method}
+        self.report_status(take=take.take_id, confidence=confidence,
+                           label=f"{hz:.1f} Hz" if pitched and hz else "unpitched")
+        self.emit("out", take.derive(meta=meta))

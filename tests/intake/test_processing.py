@@ -1,0 +1,101 @@
+"""Take processing nodes on signals whose answers are known."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Node
+from exsampling_patch.nodes.processing import Normalize, OnsetSplit, Pitch, Trim, integrated_loudness
+
+from .conftest import sine
+
+RATE = 48000
+
+
+def run(node_type: type[Node], take: Take, **params: Any) -> list[Take]:
+    node = node_type("n", params)
+    node.start()
+    node.handle("take", take)
+    assert node.context.errors == []
+    return [m for _, m in node.context.emitted]
+
+
+def padded(signal: np.ndarray, before: float, after: float, noise: float = 0.0) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    out = np.concatenate([np.zeros(int(before * RATE)), signal, np.zeros(int(after * RATE))]).astype(np.float32)
+    return out + (noise * rng.standard_normal(len(out))).astype(np.float32)
+
+
+def test_trim_cuts_silence_at_both_ends() -> None:
+    take = Take(padded(sine(440, 0.5), 0.3, 0.7, noise=1e-4), RATE, take_id="t1")
+    (out,) = run(Trim, take, top_db=40.0)
+    # Frame-wise, and never into the sound: a frame that touches the sound is kept whole (20 ms frames).
+    assert 0.5 <= out.duration <= 0.55
+    assert 0.27 <= out.meta["trim_start_s"] <= 0.3
+    assert out.take_id == "t1"  # the same take, trimmed: status still finds it
+    (kept,) = run(Trim, take, top_db=90.0)  # the noise floor is only ~77 dB down: nothing counts as silence
+    assert kept.duration > 1.4
+
+
+def test_trim_drops_or_marks_silent_takes() -> None:
+    take = Take(np.zeros(RATE, np.float32), RATE)
+    assert run(Trim, take) == []
+    (marked,) = run(Trim, take, drop_silent=False)
+    assert marked.meta["silent"] is True
+
+
+def test_normalize_to_peak_and_to_loudness() -> None:
+    take = Take(sine(997, 2.0, amp=0.1), RATE)
+    (peak,) = run(Normalize, take, peak_db=-1.0)
+    assert np.max(np.abs(peak.samples)) == pytest.approx(10 ** (-1 / 20), rel=1e-3)
+    # A full-scale 997 Hz sine is -3.01 LUFS (BS.1770); at 0.1 it is 20 dB lower.
+    assert integrated_loudness(take.samples, RATE) == pytest.approx(-23.01, abs=0.2)
+    (loud,) = run(Normalize, take, mode="loudness", loudness_lufs=-18.0)
+    assert integrated_loudness(loud.samples, RATE) == pytest.approx(-18.0, abs=0.2)
+    (capped,) = run(Normalize, take, mode="loudness", loudness_lufs=-1.0, ceiling_db=-6.0)
+    assert np.max(np.abs(capped.samples)) == pytest.approx(10 ** (-6 / 20), rel=1e-3)
+
+
+def bursts(starts: list[float], length: float = 0.08, total: float = 2.0) -> np.ndarray:
+    out = np.zeros(int(total * RATE), np.float32)
+    env = np.exp(-np.arange(int(length * RATE)) / (0.015 * RATE)).astype(np.float32)
+    rng = np.random.default_rng(2)
+    for s in starts:
+        i = int(s * RATE)
+        out[i:i + len(env)] += 0.8 * env * rng.standard_normal(len(env)).astype(np.float32)
+    return out
+
+
+def test_onset_split_makes_one_shots() -> None:
+    take = Take(bursts([0.2, 0.7, 1.2, 1.25]), RATE, take_id="kit", path=None)
+    pieces = run(OnsetSplit, take, min_gap=0.2)
+    assert [p.take_id for p in pieces] == ["kit.1", "kit.2", "kit.3"]
+    assert [p.meta["onset_s"] for p in pieces] == pytest.approx([0.2, 0.7, 1.2], abs=0.03)
+    assert all(p.meta["origin_take"] == "kit" for p in pieces)
+    assert sum(p.frames for p in pieces) == take.frames - int(pieces[0].meta["onset_s"] * RATE)
+    assert len(run(OnsetSplit, take, min_gap=0.02)) == 4
+    assert len(run(OnsetSplit, take, min_gap=0.02, max_count=2)) == 2
+
+
+def harmonic(freq: float, seconds: float = 1.5) -> np.ndarray:
+    return sum((0.4 / k) * sine(freq * k, seconds, RATE) for k in (1, 2, 3))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("method", ["pyin", "yin"])
+def test_pitch_of_a_tone(method: str) -> None:
+    (out,) = run(Pitch, Take(harmonic(220.0), RATE), method=method)
+    assert out.meta["pitched"] is True
+    assert out.meta["pitch_hz"] == pytest.approx(220.0, rel=0.01)
+    assert out.meta["pitch_confidence"] > 0.5
+
+
+@pytest.mark.parametrize("method", ["pyin", "yin"])
+def test_unpitched_noise_says_so(method: str) -> None:
+    noise = np.random.default_rng(3).standard_normal(int(1.5 * RATE)).astype(np.float32) * 0.3
+    (out,) = run(Pitch, Take(noise, RATE), method=method)
+    assert out.meta["pitched"] is False
+    assert out.meta["pitch_hz"] is None  # not an invented 440
