@@ -16,9 +16,9 @@ from exsampling_patch.editor import geo
 from exsampling_patch.editor.live import Runner, RuntimeObserver, envelope
 from exsampling_patch.editor.slots import SlotState, read_slots, rollback_steps, slot_control
 
-MAP_W, MAP_H = 420, 300
-WAVE_W, WAVE_H = 200, 36
-QR_CELL = 4
+MAP_W, MAP_H = 420, 280
+WAVE_W, WAVE_H = 180, 32
+QR_CELL = 3
 
 
 class PerformanceView:
@@ -36,18 +36,19 @@ class PerformanceView:
         self.message = ""
 
     def build(self, parent: int | str) -> None:
-        with dpg.group(tag=self.tag, parent=parent, horizontal=True):
-            with dpg.child_window(width=-(MAP_W + 30), height=-1):
+        with dpg.group(tag=self.tag, parent=parent):
+            with dpg.child_window(width=-1, height=-(MAP_H + 50)):
                 dpg.add_text("Slots", color=(250, 250, 250))
-                dpg.add_text("", tag=f"{self.tag}:last_take", wrap=600)
+                dpg.add_text("", tag=f"{self.tag}:last_take", wrap=800)
                 dpg.add_text("", tag=f"{self.tag}:message", color=(230, 200, 90), show=False)
                 dpg.add_group(tag=f"{self.tag}:slots")
-            with dpg.child_window(width=MAP_W + 20, height=-1):
-                dpg.add_text("Takes by location", color=(250, 250, 250))
-                dpg.add_drawlist(MAP_W, MAP_H, tag=f"{self.tag}:map")
-                dpg.add_separator()
-                dpg.add_text("Pairing", color=(250, 250, 250))
-                dpg.add_group(tag=f"{self.tag}:pairing")
+            with dpg.group(horizontal=True):
+                with dpg.child_window(width=MAP_W + 16, height=-1):
+                    dpg.add_text("Takes by location", color=(250, 250, 250))
+                    dpg.add_drawlist(MAP_W, MAP_H, tag=f"{self.tag}:map")
+                with dpg.child_window(width=-1, height=-1):
+                    dpg.add_text("Pairing", color=(250, 250, 250))
+                    dpg.add_group(tag=f"{self.tag}:pairing")
         self.refresh()
 
     # -- slots ---------------------------------------------------------------------------------------------------
@@ -133,6 +134,8 @@ class PerformanceView:
         if slot.gain is not None:
             dpg.set_value(t("gain"), float(slot.gain))
         dpg.configure_item(t("history"), items=list(reversed(slot.history)))  # newest first
+        if not dpg.get_value(t("history")) and slot.take_id:
+            dpg.set_value(t("history"), slot.take_id)
         key = (node_id, slot.name)
         wave_id = (slot.take_id, None if slot.waveform is None else slot.waveform.shape)
         if self._waves.get(key) != wave_id:

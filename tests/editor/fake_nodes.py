@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from exsampling_patch.messages import ControlValue, SlotAssignment
+from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
-from exsampling_patch.ports import CONTROL, PREDICTION, SLOT
+from exsampling_patch.ports import CONTROL, PREDICTION, SLOT, TAKE
 
 
 class TableMap(Node):
@@ -73,3 +73,20 @@ class SlotHolder(Node):
 
     def slot_states(self) -> list[dict[str, Any]]:
         return [{k: v for k, v in s.items() if k != "takes"} for s in self.slots.values()]
+
+
+class Labeler(Node):
+    """Label a take from its meta (``label``, ``confidence``, ``slot``) as a classifier and slot map would."""
+
+    type_name = "test_labeler"
+    family = "classify"
+
+    take = Input(TAKE, "takes", multiple=True)
+    assignment = Output(SLOT, "the take with its slot and label")
+
+    def on_take(self, take: Take) -> None:
+        label = str(take.meta.get("label", "unknown"))
+        confidence = float(take.meta.get("confidence", 0.9))
+        slot = str(take.meta.get("slot", "BD"))
+        self.report_status(label=label, confidence=confidence, slot=slot, take=take.take_id, latency_ms=12.0)
+        self.emit("assignment", SlotAssignment(slot, take, label=label, confidence=confidence))
