@@ -1,0 +1,266 @@
+"""Ableton Live outputs: the original Max for Live device's protocol, AbletonOSC, and this project's remote script.
+
+- ``ableton_max``: what the original ExSampling device listens for on UDP 10500. The device loads its
+  buffer when ``/label`` arrives, so ``/label`` goes last, after this take's ``/sound``, ``/pitch``,
+  ``/location`` and ``/duration`` (the original server sent ``/pitch`` after ``/label``, so the device
+  played each take at the previous take's pitch).
+- ``ableton_osc``: AbletonOSC (UDP 11000, replies on 11001): colours or names the slot's track, sets its
+  volume, fires a clip. AbletonOSC cannot load samples.
+- ``ableton_live``: this project's Live remote script (``exsampling ableton install``) loads each take into
+  the track named after its slot, and answers ``/exsampling/loaded`` or ``/exsampling/error``.
+
+A Live that is not running never stops the patch: sends are fire-and-forget, problems are reported.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import zlib
+from typing import Any
+
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.node import Input, Node, Param
+from exsampling_patch.nodes.osc import OscTarget
+from exsampling_patch.ports import SLOT
+
+DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
+
+
+def _latency(assignment: SlotAssignment) -> dict[str, Any]:
+    stored_at = assignment.take.meta.get("stored_at")
+    if isinstance(stored_at, (int, float)):
+        return {"latency_ms": round((time.monotonic() - float(stored_at)) * 1000.0, 3)}
+    return {}
+
+
+def max_device_messages(assignment: SlotAssignment, default_pitch: float = 261.63) -> list[tuple[str, list[Any]]]:
+    """The original device's messages for one take, trigger (``/label``) last."""
+    take = assignment.take
+    if take.path is None:
+        raise ValueError(f"take {take.take_id} has no file: store it (take_writer) before ableton_max")
+    pitch = take.meta.get("pitch_hz")
+    pitch_hz = float(pitch) if isinstance(pitch, (int, float)) and pitch > 0 else default_pitch
+    location = str(take.location) if take.location is not None else ""
+    return [
+        ("/sound", [str(take.path.resolve())]),
+        ("/pitch", [pitch_hz]),
+        ("/location", [location]),
+        ("/duration", [float(take.duration)]),
+        ("/label", [assignment.slot]),
+    ]
+
+
+class AbletonMax(Node):
+    """Send each take to the original ExSampling Max for Live device (/sound, /pitch, /location, /duration, /label)."""
+
+    type_name = "ableton_max"
+    family = "outputs"
+
+    assignment = Input(SLOT, "takes assigned to slots (the take must be stored: it sends the file's path)",
+                       multiple=True)
+
+    host = Param(str, "127.0.0.1", "the machine running Live")
+    port = Param(int, 10500, "the device's UDP port", minimum=1, maximum=65535)
+    default_pitch = Param(float, 261.63, "pitch sent for a take without one (the device plays it at its own "
+                          "rate on middle C)", minimum=8.0, maximum=20000.0, unit="Hz")
+
+    def start(self) -> None:
+        self.target = OscTarget(self.host, self.port, self.report_error)
+
+    def stop(self) -> None:
+        self.target.close()
+        super().stop()
+
+    def on_assignment(self, assignment: SlotAssignment) -> None:
+        messages = max_device_messages(assignment, self.default_pitch)
+        if self.target.send_many(messages):
+            self.report_status(slot=assignment.slot, label=assignment.label or "", take=assignment.take.take_id,
+                               **_latency(assignment))
+
+
+def track_colour(label: str) -> int:
+    """A stable RGB colour (0xRRGGBB) for a label, bright enough to read on Live's dark theme."""
+    h = zlib.crc32(label.encode())
+    r, g, b = (h >> 16) & 0xFF, (h >> 8) & 0xFF, h & 0xFF
+    return ((r | 0x40) << 16) | ((g | 0x40) << 8) | (b | 0x40)
+
+
+class AbletonOsc(Node):
+    """Tell Live through AbletonOSC about each take: colour/name the slot's track, set its volume, fire a clip."""
+
+    type_name = "ableton_osc"
+    family = "outputs"
+
+    assignment = Input(SLOT, "takes assigned to slots", multiple=True)
+
+    host = Param(str, "127.0.0.1", "the machine running Live with AbletonOSC")
+    port = Param(int, 11000, "AbletonOSC's UDP port", minimum=1, maximum=65535)
+    reply_port = Param(int, 11001, "port AbletonOSC answers on (to learn track names; 0: do not ask)",
+                       minimum=0, maximum=65535)
+    slots = Param(list, DEFAULT_SLOTS, "slot names; slot N is track N unless a track is named after the slot")
+    actions = Param(list, ["color", "fire"], "what to do per take: any of name, color, volume, fire")
+    name_format = Param(str, "{slot} {label}", "track name for the 'name' action ({slot}, {label})")
+    volume = Param(float, 0.85, "track volume for the 'volume' action (Live's 0..1; 0.85 is 0 dB)",
+                   minimum=0.0, maximum=1.0)
+    clip = Param(int, 0, "clip slot fired by the 'fire' action (0: the first scene)", minimum=0, maximum=999)
+
+    def start(self) -> None:
+        unknown = set(self.actions) - {"name", "color", "volume", "fire"}
+        if unknown:
+            raise ValueError(f"ableton_osc actions {sorted(unknown)} unknown: use name, color, volume, fire")
+        self.target = OscTarget(self.host, self.port, self.report_error)
+        self.track_names: list[str] = []
+        self._listener: socket.socket | None = None
+        if self.reply_port:
+            self._listen()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self._listener is not None:
+            self._listener.close()
+        self.target.close()
+        super().stop()
+
+    def _listen(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            listener.bind(("0.0.0.0" if self.host not in ("127.0.0.1", "localhost") else "127.0.0.1",
+                           self.reply_port))
+        except OSError as error:
+            listener.close()
+            self.report_error(f"cannot listen for AbletonOSC replies on port {self.reply_port}: {error}")
+            return
+        listener.settimeout(0.2)
+        self._listener = listener
+        self.run_thread(self._replies, name=f"{self.node_id}-replies")
+        self.target.send("/live/song/get/track_names", [])
+
+    def _replies(self) -> None:
+        from pythonosc.osc_message import OscMessage
+
+        while not self.stop_event.is_set() and self._listener is not None:
+            try:
+                data, _ = self._listener.recvfrom(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                message = OscMessage(data)
+            except Exception:
+                continue
+            if message.address == "/live/song/get/track_names":
+                self.track_names = [str(a) for a in message.params]
+                self.report_status(tracks=len(self.track_names))
+
+    def track_index(self, slot: str) -> int:
+        """The track named after ``slot`` if Live told us its names, else the slot's position in ``slots``."""
+        lowered = [n.lower() for n in self.track_names]
+        for candidate in (slot.lower(),):
+            if candidate in lowered:
+                return lowered.index(candidate)
+            starts = [i for i, n in enumerate(lowered) if n.startswith(candidate + " ")]
+            if starts:
+                return starts[0]
+        names = [str(s).lower() for s in self.slots]
+        if slot.lower() not in names:
+            raise KeyError(f"slot {slot!r} has no track: name a Live track '{slot}' or list it in 'slots'")
+        return names.index(slot.lower())
+
+    def on_assignment(self, assignment: SlotAssignment) -> None:
+        track = self.track_index(assignment.slot)
+        label = assignment.label or assignment.slot
+        messages: list[tuple[str, list[Any]]] = []
+        if "name" in self.actions:
+            name = self.name_format.format(slot=assignment.slot, label=label)
+            messages.append(("/live/track/set/name", [track, name]))
+        if "color" in self.actions:
+            messages.append(("/live/track/set/color", [track, track_colour(label)]))
+        if "volume" in self.actions:
+            messages.append(("/live/track/set/volume", [track, float(self.volume)]))
+        if "fire" in self.actions:
+            messages.append(("/live/clip_slot/fire", [track, self.clip]))
+        if self.target.send_many(messages):
+            self.report_status(slot=assignment.slot, label=label, track=track, **_latency(assignment))
+
+
+class AbletonLive(Node):
+    """Load each take into the Live track named after its slot, through this project's remote script."""
+
+    type_name = "ableton_live"
+    family = "outputs"
+
+    assignment = Input(SLOT, "takes assigned to slots (stored takes: the script loads the file)", multiple=True)
+
+    host = Param(str, "127.0.0.1", "the machine running Live with the ExSampling remote script")
+    port = Param(int, 10600, "the remote script's UDP port", minimum=1, maximum=65535)
+    fire = Param(bool, False, "also launch the loaded clip")
+
+    def start(self) -> None:
+        self.loaded = 0
+        self.last_reply: tuple[str, list[Any]] | None = None
+        self.replies = threading.Event()
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind(("0.0.0.0" if self.host not in ("127.0.0.1", "localhost") else "127.0.0.1", 0))
+        self._sock.settimeout(0.2)
+        self._last_error = ""
+        self.run_thread(self._replies, name=f"{self.node_id}-replies")
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        super().stop()
+        self._sock.close()
+
+    def on_assignment(self, assignment: SlotAssignment) -> None:
+        take = assignment.take
+        if take.path is None:
+            raise ValueError(f"take {take.take_id} has no file: store it (take_writer) before ableton_live")
+        pitch = take.meta.get("pitch_hz")
+        args = [assignment.slot, str(take.path.resolve()), assignment.label or "",
+                float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
+        if self._send("/exsampling/load", args):
+            self.report_status(slot=assignment.slot, label=assignment.label or "", **_latency(assignment))
+
+    def _send(self, address: str, args: list[Any]) -> bool:
+        """Send from the socket the replies come back to; report (once) instead of raising."""
+        from pythonosc.osc_message_builder import OscMessageBuilder
+
+        builder = OscMessageBuilder(address=address)
+        for arg in args:
+            builder.add_arg(arg)
+        try:
+            self._sock.sendto(builder.build().dgram, (self.host, self.port))
+        except OSError as error:
+            text = f"OSC to {self.host}:{self.port} failed: {error}"
+            if text != self._last_error:
+                self._last_error = text
+                self.report_error(text)
+            return False
+        self._last_error = ""
+        return True
+
+    def _replies(self) -> None:
+        from pythonosc.osc_message import OscMessage
+
+        while not self.stop_event.is_set():
+            try:
+                data, _ = self._sock.recvfrom(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                if self.stop_event.is_set():
+                    return
+                continue  # ICMP "port unreachable" from a Live that is not running: keep listening
+            try:
+                message = OscMessage(data)
+            except Exception:
+                continue
+            self.last_reply = (message.address, list(message.params))
+            self.replies.set()
+            if message.address == "/exsampling/error":
+                self.report_error("Live: " + " ".join(str(p) for p in message.params))
+            elif message.address == "/exsampling/loaded":
+                self.loaded += 1
+                self.report_status(live_loaded=self.loaded, live_method=str(message.params[-1]))

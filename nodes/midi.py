@@ -1,0 +1,144 @@
+"""MIDI in and out (mido over python-rtmidi): drive the sampler from a keyboard, or tell any DAW about takes.
+
+A named port that disappears is reported and re-opened when it comes back; a virtual port is the node's
+own (other programs connect to it). See :mod:`exsampling_patch.nodes.midi_ports`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from typing import Any
+
+from exsampling_patch.messages import ControlValue, SlotAssignment
+from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes.midi_ports import API_CHOICES, PortKeeper
+from exsampling_patch.ports import CONTROL, MIDI, SLOT
+
+DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
+
+
+class MidiIn(Node):
+    """Emit the MIDI messages arriving on a port (a virtual port it opens, or an existing one by name)."""
+
+    type_name = "midi_in"
+    family = "sources"
+
+    midi = Output(MIDI, "every message received (filtered by channel)")
+
+    virtual_port = Param(str, "exsampling in", "MIDI input port the node opens ('' for none)")
+    port = Param(str, "", "existing MIDI output to listen to, by (part of its) name; used when virtual_port is ''")
+    channel = Param(int, 0, "only this channel (1-16); 0: all", minimum=0, maximum=16)
+    api = Param(str, "auto", "rtmidi API (auto: MIDO_BACKEND, else ALSA, or JACK without ALSA)", choices=API_CHOICES)
+
+    def start(self) -> None:
+        self.received = 0
+        self.keeper = PortKeeper("input", port=self.port, virtual=self.virtual_port, client_name=self.node_id,
+                                 api=self.api, on_message=self._on_message, report_error=self.report_error,
+                                 report_status=self.report_status)
+        self.keeper.start()
+
+    def stop(self) -> None:
+        self.keeper.stop()
+        super().stop()
+
+    def _on_message(self, message: Any) -> None:
+        if self.channel and getattr(message, "channel", self.channel - 1) != self.channel - 1:
+            return
+        self.received += 1
+        self.emit("midi", message)
+
+
+class MidiOut(Node):
+    """Send a note or a control change for each slot assignment, and pass MIDI and controls to a port."""
+
+    type_name = "midi_out"
+    family = "outputs"
+
+    assignment = Input(SLOT, "each assignment sends a note (or CC)", multiple=True)
+    midi = Input(MIDI, "MIDI messages sent as they are", multiple=True)
+    control = Input(CONTROL, "control values sent as CC 'cc' scaled 0..1 -> 0..127", multiple=True)
+
+    virtual_port = Param(str, "exsampling out", "MIDI output port the node opens ('' for none)")
+    port = Param(str, "", "existing MIDI input to send to, by (part of its) name; used when virtual_port is ''")
+    mode = Param(str, "note", "what an assignment sends: a note, or a control change", choices=("note", "cc"))
+    channel = Param(int, 0, "channel 1-16; 0: the slot's position in 'slots' (channel N for slot N)",
+                    minimum=0, maximum=16)
+    slots = Param(list, DEFAULT_SLOTS, "slot names in channel order (for channel 0)")
+    note = Param(int, 60, "note sent (mode note)", minimum=0, maximum=127)
+    velocity = Param(int, 100, "note velocity; 0: the assignment's confidence x 127", minimum=0, maximum=127)
+    length_ms = Param(float, 100.0, "time until the note off", minimum=1.0, maximum=60000.0, unit="ms")
+    cc = Param(int, 20, "controller number (mode cc and control values)", minimum=0, maximum=127)
+    api = Param(str, "auto", "rtmidi API (auto: MIDO_BACKEND, else ALSA, or JACK without ALSA)", choices=API_CHOICES)
+
+    def start(self) -> None:
+        self.keeper = PortKeeper("output", port=self.port, virtual=self.virtual_port, client_name=self.node_id,
+                                 api=self.api, report_error=self.report_error, report_status=self.report_status)
+        self.keeper.start()
+        self._offs: list[tuple[float, int, Any]] = []
+        self._serial = 0
+        self._wake = threading.Condition()
+        self.run_thread(self._note_offs, name=f"{self.node_id}-offs")
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        with self._wake:
+            self._wake.notify()
+        super().stop()
+        for _, _, message in self._offs:  # never leave a note hanging
+            self.keeper.send(message)
+        self.keeper.stop()
+
+    def _channel_for(self, slot: str) -> int:
+        if self.channel:
+            return self.channel - 1
+        lowered = [str(s).lower() for s in self.slots]
+        if slot.lower() not in lowered:
+            raise KeyError(f"slot {slot!r} is not in midi_out's slots ({', '.join(map(str, self.slots))})")
+        return lowered.index(slot.lower()) % 16
+
+    def on_assignment(self, assignment: SlotAssignment) -> None:
+        import mido
+
+        channel = self._channel_for(assignment.slot)
+        if self.mode == "cc":
+            value = max(0, min(127, round(assignment.confidence * 127)))
+            self._send(mido.Message("control_change", channel=channel, control=self.cc, value=value))
+            return
+        velocity = self.velocity or max(1, min(127, round(assignment.confidence * 127)))
+        self._send(mido.Message("note_on", channel=channel, note=self.note, velocity=velocity))
+        off = mido.Message("note_off", channel=channel, note=self.note)
+        with self._wake:
+            self._serial += 1
+            heapq.heappush(self._offs, (time.monotonic() + self.length_ms / 1000.0, self._serial, off))
+            self._wake.notify()
+
+    def on_midi(self, message: Any) -> None:
+        self._send(message)
+
+    def on_control(self, value: ControlValue) -> None:
+        import mido
+
+        channel = max(0, self.channel - 1)
+        level = max(0, min(127, round(value.value * 127)))
+        self._send(mido.Message("control_change", channel=channel, control=self.cc, value=level))
+
+    def _send(self, message: Any) -> None:
+        if self.keeper.send(message):
+            self.report_status(sent=str(message))
+        else:
+            self.report_error(f"MIDI out not open: {message} not sent")
+
+    def _note_offs(self) -> None:
+        while not self.stop_event.is_set():
+            with self._wake:
+                if not self._offs:
+                    self._wake.wait(0.5)
+                    continue
+                due = self._offs[0][0] - time.monotonic()
+                if due > 0:
+                    self._wake.wait(due)
+                    continue
+                _, _, message = heapq.heappop(self._offs)
+            self.keeper.send(message)

@@ -1,0 +1,172 @@
+"""MIDI ports that survive the show: opened by name, re-opened when they come back, errors reported.
+
+Used by the sampler, ``midi_in`` and ``midi_out``. mido with python-rtmidi; the rtmidi API is chosen by
+``MIDO_BACKEND`` if set, else ALSA where the ALSA sequencer exists and JACK where it does not (a Linux
+box with only a JACK server, like the test machine). mido is imported lazily.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+API_CHOICES = ("auto", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM")
+
+
+def backend(api: str = "auto") -> Any:
+    """The mido backend for ``api`` (one of :data:`API_CHOICES`)."""
+    import mido
+
+    if api == "auto":
+        name = os.environ.get("MIDO_BACKEND", "")
+        if not name:
+            if sys.platform.startswith("linux") and not os.path.exists("/dev/snd/seq"):
+                name = "mido.backends.rtmidi/UNIX_JACK"
+            else:
+                name = "mido.backends.rtmidi"
+    else:
+        name = f"mido.backends.rtmidi/{api}"
+    return mido.Backend(name, load=True)
+
+
+def find_port(names: list[str], wanted: str) -> str | None:
+    """The port called ``wanted``, else the first whose name contains it (case-insensitive)."""
+    if wanted in names:
+        return wanted
+    low = wanted.lower()
+    return next((n for n in names if low in n.lower()), None)
+
+
+class PortKeeper:
+    """Keeps one MIDI port open on a thread: a virtual port, or a named port re-opened when it returns.
+
+    ``direction`` is ``"input"`` (messages go to ``on_message`` on rtmidi's thread) or ``"output"``
+    (use :meth:`send`). Problems go to ``report_error``; the port's state to ``report_status``.
+    """
+
+    def __init__(
+        self,
+        direction: str,
+        *,
+        port: str = "",
+        virtual: str = "",
+        client_name: str = "exsampling",
+        api: str = "auto",
+        on_message: Callable[[Any], None] | None = None,
+        report_error: Callable[[str], None] = lambda text: None,
+        report_status: Callable[..., None] = lambda **values: None,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        if direction not in ("input", "output"):
+            raise ValueError(f"direction must be 'input' or 'output', not {direction!r}")
+        self.direction, self.port, self.virtual = direction, port, virtual
+        self.client_name, self.api, self.on_message = client_name, api, on_message
+        self.report_error, self.report_status, self.poll_seconds = report_error, report_status, poll_seconds
+        self.opened: Any = None
+        self.opened_name = ""
+        self._backend: Any = None
+        self._lock = threading.Lock()  # guards opened: send() and the keeper thread
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_error = ""
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"midi-{self.direction}-{self.virtual or self.port}",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+        self._close()
+
+    def wait_open(self, timeout: float = 5.0) -> bool:
+        """Wait until the port is open (tests, start-up)."""
+        deadline = threading.Event()
+        for _ in range(int(timeout / 0.01)):
+            if self.opened is not None:
+                return True
+            deadline.wait(0.01)
+        return self.opened is not None
+
+    def send(self, message: Any) -> bool:
+        """Send on an output port; False (and the port is closed, to be re-opened) if it cannot."""
+        with self._lock:
+            port = self.opened
+            if port is None:
+                return False
+            try:
+                port.send(message)
+                return True
+            except Exception as error:
+                self._error(f"MIDI port {self.opened_name!r} failed: {error}; re-opening it when it is back")
+                self._close_locked()
+                return False
+
+    # -- the keeper thread ---------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._check()
+            except Exception as error:
+                self._error(f"MIDI {self.direction}: {error}")
+            self._stop.wait(self.poll_seconds)
+
+    def _names(self) -> list[str]:
+        get = self._backend.get_input_names if self.direction == "input" else self._backend.get_output_names
+        return list(get())
+
+    def _check(self) -> None:
+        if self._backend is None:
+            self._backend = backend(self.api)
+        if self.virtual:
+            if self.opened is None:
+                self._open(self.virtual, virtual=True)
+            return
+        if not self.port:
+            return
+        names = self._names()
+        if self.opened is not None:
+            if self.opened_name not in names:
+                self._error(f"MIDI port {self.opened_name!r} disappeared; waiting for it to come back")
+                self._close()
+            return
+        match = find_port(names, self.port)
+        if match is None:
+            self._error(f"no MIDI {self.direction} port named {self.port!r} (ports: {', '.join(names) or 'none'})")
+            return
+        self._open(match, virtual=False)
+
+    def _open(self, name: str, virtual: bool) -> None:
+        kwargs: dict[str, Any] = {"client_name": self.client_name}
+        if virtual:
+            kwargs["virtual"] = True
+        if self.direction == "input":
+            port = self._backend.open_input(name, callback=self.on_message, **kwargs)
+        else:
+            port = self._backend.open_output(name, **kwargs)
+        with self._lock:
+            self.opened, self.opened_name = port, name
+        self._last_error = ""
+        self.report_status(midi_port=name)
+
+    def _close(self) -> None:
+        with self._lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
+        port, self.opened = self.opened, None
+        if port is not None:
+            with contextlib.suppress(Exception):
+                port.close()
+
+    def _error(self, text: str) -> None:
+        if text != self._last_error:  # say it once, not every poll
+            self._last_error = text
+            self.report_error(text)

@@ -1,0 +1,199 @@
+"""OSC send and receive (python-osc over UDP), so a patch can span several machines.
+
+``osc_send`` turns what it receives into OSC messages under an address prefix (default ``/exsampling``):
+
+- a slot assignment: ``/exsampling/slot <slot> <path> <label> <confidence> <pitch_hz> <take_id>``
+- a take: ``/exsampling/take <path> <duration> <take_id>``
+- a prediction: ``/exsampling/prediction <label> <confidence> <take_id>``
+- a control value: ``/exsampling/control/<name> <value>``
+- a MIDI message: ``/exsampling/midi <status> <data1> [<data2>]``
+
+``osc_receive`` reads the same messages back (paths must be readable on the receiving machine).
+An unreachable or unknown host never stops the patch: the node reports the error and goes on.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from exsampling_patch.messages import ControlValue, Prediction, SlotAssignment, Take
+from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.ports import ANY, CONTROL, MIDI, SLOT, TAKE
+
+
+class OscTarget:
+    """A UDP OSC destination that reports problems instead of raising, and retries on the next send."""
+
+    def __init__(self, host: str, port: int, report_error: Any = None) -> None:
+        self.host, self.port = host, port
+        self.report_error = report_error or (lambda text: None)
+        self._sock: socket.socket | None = None
+        self._address: tuple[Any, ...] | None = None
+        self._last_error = ""
+        self._lock = threading.Lock()
+        self.sent = 0
+        self.failed = 0
+
+    def _connect(self) -> None:
+        info = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)[0]
+        self._sock = socket.socket(info[0], socket.SOCK_DGRAM)
+        self._address = info[4]
+
+    def send(self, address: str, args: Sequence[Any] = ()) -> bool:
+        """Send one message; False (reported once per distinct problem) when it cannot go."""
+        return self.send_many([(address, args)])
+
+    def send_many(self, messages: Sequence[tuple[str, Sequence[Any]]]) -> bool:
+        """Send messages in order, each its own datagram (UDP keeps their order on one host and socket)."""
+        from pythonosc.osc_message_builder import OscMessageBuilder
+
+        with self._lock:
+            try:
+                if self._sock is None:
+                    self._connect()
+                assert self._sock is not None and self._address is not None
+                for address, args in messages:
+                    builder = OscMessageBuilder(address=address)
+                    for arg in args:
+                        builder.add_arg(arg)
+                    self._sock.sendto(builder.build().dgram, self._address)
+                    self.sent += 1
+            except (OSError, ValueError) as error:
+                self.failed += 1
+                self.close_locked()
+                text = f"OSC to {self.host}:{self.port} failed: {error}"
+                if text != self._last_error:
+                    self._last_error = text
+                    self.report_error(text)
+                return False
+            self._last_error = ""
+            return True
+
+    def close(self) -> None:
+        with self._lock:
+            self.close_locked()
+
+    def close_locked(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+def osc_args(message: Any) -> tuple[str, list[Any]] | None:
+    """The (address suffix, arguments) for a message, or None for a kind OSC does not carry."""
+    if isinstance(message, SlotAssignment):
+        take = message.take
+        pitch = take.meta.get("pitch_hz")
+        return "/slot", [message.slot, str(take.path or ""), message.label or "", float(message.confidence),
+                         float(pitch) if isinstance(pitch, (int, float)) else 0.0, take.take_id]
+    if isinstance(message, Take):
+        return "/take", [str(message.path or ""), float(message.duration), message.take_id]
+    if isinstance(message, Prediction):
+        return "/prediction", [message.label or "", float(message.confidence), message.take.take_id]
+    if isinstance(message, ControlValue):
+        return f"/control/{message.name}", [float(message.value)]
+    if hasattr(message, "bytes") and callable(message.bytes):  # a mido.Message
+        return "/midi", [int(b) for b in message.bytes()]
+    return None
+
+
+class OscSend(Node):
+    """Send slot assignments, takes, predictions, control values and MIDI as OSC over UDP."""
+
+    type_name = "osc_send"
+    family = "outputs"
+
+    message = Input(ANY, "anything to send (assignments, takes, predictions, controls, MIDI)", multiple=True)
+
+    host = Param(str, "127.0.0.1", "destination host name or address")
+    port = Param(int, 9000, "destination UDP port", minimum=1, maximum=65535)
+    prefix = Param(str, "/exsampling", "address prefix")
+
+    def start(self) -> None:
+        self.target = OscTarget(self.host, self.port, self.report_error)
+
+    def stop(self) -> None:
+        self.target.close()
+        super().stop()
+
+    def on_message(self, message: Any) -> None:
+        found = osc_args(message)
+        if found is None:
+            self.report_error(f"osc_send cannot send a {type(message).__name__}")
+            return
+        suffix, args = found
+        if self.target.send(self.prefix.rstrip("/") + suffix, args):
+            self.report_status(sent=self.target.sent)
+
+
+class OscReceive(Node):
+    """Receive OSC over UDP: control values, MIDI and slot assignments (of takes readable here)."""
+
+    type_name = "osc_receive"
+    family = "sources"
+
+    control = Output(CONTROL, "<prefix>/control/<name> <value>, and any other address with a number")
+    midi = Output(MIDI, "<prefix>/midi <status> <data1> [<data2>]")
+    assignment = Output(SLOT, "<prefix>/slot <slot> <path> [<label> <confidence> <pitch_hz>]")
+    take = Output(TAKE, "<prefix>/take <path>")
+
+    host = Param(str, "127.0.0.1", "address to listen on (0.0.0.0: every interface)")
+    port = Param(int, 9000, "UDP port to listen on (0: any free port, shown in the status)", minimum=0,
+                 maximum=65535)
+    prefix = Param(str, "/exsampling", "address prefix")
+
+    def start(self) -> None:
+        from pythonosc.dispatcher import Dispatcher
+        from pythonosc.osc_server import BlockingOSCUDPServer
+
+        dispatcher = Dispatcher()
+        dispatcher.set_default_handler(self._on_osc)
+        self.server = BlockingOSCUDPServer((self.host, self.port), dispatcher)
+        self.bound_port = int(self.server.server_address[1])
+        self.report_status(port=self.bound_port)
+        self._serving = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                         name=f"{self.node_id}-osc", daemon=True)
+        self._serving.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        super().stop()
+
+    def _on_osc(self, address: str, *args: Any) -> None:
+        try:
+            self._route(address, list(args))
+        except Exception as error:  # a malformed message is reported, the server goes on
+            self.report_error(f"OSC {address} {args}: {error}")
+
+    def _route(self, address: str, args: list[Any]) -> None:
+        prefix = self.prefix.rstrip("/")
+        path = address[len(prefix):] if prefix and address.startswith(prefix + "/") else address
+        if path == "/midi":
+            import mido
+
+            self.emit("midi", mido.Message.from_bytes([int(a) for a in args]))
+        elif path == "/slot":
+            from exsampling_patch.takes import read_take
+
+            take = read_take(Path(str(args[1])), source=self.node_id)
+            pitch = float(args[4]) if len(args) > 4 and float(args[4]) > 0 else None
+            if pitch is not None:
+                take = take.derive(meta={"pitch_hz": pitch})
+            self.emit("assignment", SlotAssignment(str(args[0]), take, str(args[2]) if len(args) > 2 else None,
+                                                   float(args[3]) if len(args) > 3 else 0.0))
+        elif path == "/take":
+            from exsampling_patch.takes import read_take
+
+            self.emit("take", read_take(Path(str(args[0])), source=self.node_id))
+        elif args and isinstance(args[0], (int, float)):
+            name = path.removeprefix("/control/").strip("/").replace("/", ".")
+            self.emit("control", ControlValue(name, float(args[0])))
+        else:
+            self.report_error(f"OSC {address}: no route for it (expected {prefix}/control/NAME, /midi, /slot, /take)")
+            return
+        self.report_status(received=address)

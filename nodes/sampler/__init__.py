@@ -1,0 +1,266 @@
+"""The built-in sampler: takes assigned to named slots, played from MIDI through the sound card.
+
+Live state for observers (the editor): :meth:`Sampler.slot_states` returns, per slot, its name, the take
+id, label, pitch, gain, lock, mute, history, level and a waveform overview array.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from exsampling_patch.messages import ControlValue, SlotAssignment, Take
+from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes.midi_ports import API_CHOICES, PortKeeper
+from exsampling_patch.nodes.sampler.core import SamplerCore, channel_map, range_map
+from exsampling_patch.nodes.sampler.prepare import EMPTY, prepare
+from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, EventRing
+from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, parse_range
+from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
+from exsampling_patch.ports import CONTROL, MIDI, SLOT
+
+
+class Sampler(Node):
+    """Play the latest take of each slot from MIDI: chromatic, velocity-sensitive, with lock, gain and history.
+
+    MIDI comes from a port the node opens (``virtual_port``, or ``midi_port`` by name) and from its
+    ``midi`` input. With ``mapping: channel`` MIDI channel N plays slot N (as in the original device);
+    with ``note_range`` each slot plays the notes given in ``note_ranges`` (``{HH: 36-47, ...}``).
+    A take plays at rate = note frequency / ``meta["pitch_hz"]``; a take without a pitch plays at its
+    own rate on ``root_note``. The ``control`` input takes ControlValues named ``<slot>.gain`` (0..4),
+    ``<slot>.mute``, ``<slot>.lock`` (0/1), ``<slot>.rollback`` (steps back; negative goes forward),
+    ``master.gain`` and ``all.notes_off``.
+    """
+
+    type_name = "sampler"
+    family = "outputs"
+
+    assign = Input(SLOT, "takes to load into the slots they name", multiple=True)
+    midi = Input(MIDI, "notes that play the slots (from midi_in or any MIDI source)", multiple=True)
+    control = Input(CONTROL, "<slot>.gain, <slot>.mute, <slot>.lock, <slot>.rollback, master.gain", multiple=True)
+    loaded = Output(SLOT, "each assignment once its slot has it (not for locked slots)")
+
+    slots = Param(int, 8, "number of slots", minimum=1, maximum=16)
+    slot_names = Param(list, list(DEFAULT_SLOTS), "slot names, in MIDI channel order")
+    mapping = Param(str, "channel", "channel: MIDI channel N plays slot N; note_range: by note_ranges",
+                    choices=("channel", "note_range"))
+    note_ranges = Param(dict, {}, "with mapping note_range: slot name -> 'LOW-HIGH' MIDI notes")
+    root_note = Param(int, 60, "the note that plays a take without a pitch at its own rate", minimum=0, maximum=127)
+    polyphony = Param(int, 8, "voices per slot (the oldest is stolen when all play)", minimum=1, maximum=64)
+    velocity_curve = Param(float, 1.0, "gain = (velocity/127) ^ curve", minimum=0.1, maximum=4.0)
+    attack_ms = Param(float, 1.0, "fade-in of each note", minimum=0.0, maximum=500.0, unit="ms")
+    release_ms = Param(float, 30.0, "fade-out after note off", minimum=0.1, maximum=5000.0, unit="ms")
+    one_shot = Param(bool, False, "ignore note off: each note plays its take to the end")
+    crossfade_ms = Param(float, 10.0, "crossfade when a new take replaces a sounding one", minimum=0.1,
+                         maximum=500.0, unit="ms")
+    history = Param(int, 8, "takes kept per slot for roll-back", minimum=1, maximum=100)
+    max_seconds = Param(float, 30.0, "longest part of a take that is loaded", minimum=0.1, maximum=600.0, unit="s")
+    gain = Param(float, 1.0, "master gain", minimum=0.0, maximum=4.0)
+    device = Param(str, "", "sound device name or index ('' default; 'none' renders nothing, for tests)")
+    sample_rate = Param(int, 0, "stream sample rate (0: the device's)", minimum=0, maximum=384000, unit="Hz")
+    blocksize = Param(int, 256, "frames per audio callback (0: the device's choice)", minimum=0, maximum=4096)
+    channels = Param(int, 2, "output channels (the mix goes to each)", minimum=1, maximum=32)
+    latency = Param(str, "low", "PortAudio latency hint", choices=("low", "high"))
+    virtual_port = Param(str, "exsampling sampler", "MIDI input port the node opens ('' for none)")
+    midi_port = Param(str, "", "existing MIDI input port to listen to, by (part of its) name ('' for none)")
+    midi_api = Param(str, "auto", "rtmidi API (auto: MIDO_BACKEND, else ALSA, or JACK without ALSA)",
+                     choices=API_CHOICES)
+
+    # -- lifecycle ------------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        from exsampling_patch.nodes.sampler.stream import AudioOutput, device_rate
+
+        self.names = make_slot_names(self.slot_names, self.slots)
+        self._index = {n.lower(): i for i, n in enumerate(self.names)}
+        self.records = [SlotRecord(n) for n in self.names]
+        rate = self.sample_rate or (48000 if self.device == "none" else device_rate(self.device))
+        self._patch_ring = EventRing()
+        rings = [self._patch_ring]
+        self._port_rings: list[EventRing] = []
+        for _ in (self.virtual_port, self.midi_port):
+            ring = EventRing()
+            rings.append(ring)
+            self._port_rings.append(ring)
+        self.core = SamplerCore(
+            len(self.names), rate, polyphony=self.polyphony, max_frames=max(4096, self.blocksize),
+            note_slot=self._note_table(), root_note=self.root_note, velocity_curve=self.velocity_curve,
+            attack_ms=self.attack_ms, release_ms=self.release_ms, crossfade_ms=self.crossfade_ms,
+            one_shot=self.one_shot, rings=rings,
+        )
+        self.core.master[0] = self.gain
+        self.output: AudioOutput | None = None
+        if self.device != "none":
+            self.output = AudioOutput(self.core, self.device, self.blocksize, self.channels, self.latency,
+                                      report_error=self.report_error, report_status=self.report_status)
+            self.output.start()
+        self.keepers: list[PortKeeper] = []
+        for ring, (port, virtual) in zip(self._port_rings, ((None, self.virtual_port), (self.midi_port, None)),
+                                         strict=True):
+            if not (port or virtual):
+                continue
+            keeper = PortKeeper("input", port=port or "", virtual=virtual or "", client_name="exsampling-sampler",
+                                api=self.midi_api, on_message=self._port_handler(ring),
+                                report_error=self.report_error, report_status=self.report_status)
+            keeper.start()
+            self.keepers.append(keeper)
+
+    def stop(self) -> None:
+        for keeper in getattr(self, "keepers", []):
+            keeper.stop()
+        if getattr(self, "output", None) is not None:
+            assert self.output is not None
+            self.output.stop()
+        super().stop()
+
+    def _note_table(self) -> np.ndarray:
+        if self.mapping == "channel":
+            return channel_map(len(self.names))
+        ranges = []
+        for name, text in self.note_ranges.items():
+            if str(name).lower() not in self._index:
+                raise ValueError(f"note_ranges names slot {name!r}; slots are {', '.join(self.names)}")
+            lo, hi = parse_range(text)
+            ranges.append((self._index[str(name).lower()], lo, hi))
+        return range_map(ranges)
+
+    # -- MIDI -------------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _push(ring: EventRing, message: Any) -> None:
+        kind = getattr(message, "type", "")
+        if kind == "note_on":
+            ring.push(NOTE_ON, message.channel, message.note, message.velocity, time.perf_counter())
+        elif kind == "note_off":
+            ring.push(NOTE_OFF, message.channel, message.note, 0)
+        elif kind == "control_change" and message.control in (120, 123):  # all sound / all notes off
+            ring.push(ALL_OFF, message.channel, 0, 0)
+
+    def _port_handler(self, ring: EventRing) -> Any:
+        return lambda message: self._push(ring, message)
+
+    def on_midi(self, message: Any) -> None:
+        self._push(self._patch_ring, message)
+
+    def note_on(self, slot: str | int, note: int, velocity: int = 100) -> None:
+        """Play a note on a slot (by name or index) from code; the channel is the slot's in channel mapping."""
+        index = self._slot_index(slot)
+        self._patch_ring.push(NOTE_ON, index if self.mapping == "channel" else 0, note, velocity, time.perf_counter())
+
+    # -- takes ------------------------------------------------------------------------------------------------------
+
+    def _slot_index(self, slot: str | int) -> int:
+        if isinstance(slot, int):
+            if not 0 <= slot < len(self.names):
+                raise KeyError(f"slot index {slot} is out of range 0..{len(self.names) - 1}")
+            return slot
+        try:
+            return self._index[slot.lower()]
+        except KeyError:
+            raise KeyError(f"no slot named {slot!r}; slots are {', '.join(self.names)}") from None
+
+    def on_assign(self, assignment: SlotAssignment) -> None:
+        try:
+            index = self._slot_index(assignment.slot)
+        except KeyError as error:
+            self.report_error(str(error.args[0]))
+            return
+        record = self.records[index]
+        if record.locked:
+            self.report_status(slot=record.name, skipped=assignment.take.take_id, locked=True)
+            return
+        record.push(assignment.take, assignment.label, self.history)
+        self._load(index, assignment.take, assignment.label)
+        self.emit("loaded", assignment)
+
+    def _load(self, index: int, take: Take, label: str | None) -> None:
+        buffer = prepare(take, self.core.sample_rate, label, self.max_seconds, now=time.monotonic())
+        self.core.load(index, buffer)
+        status: dict[str, Any] = {"slot": self.names[index], "label": label or "", "take": take.take_id}
+        stored_at = take.meta.get("stored_at")
+        if isinstance(stored_at, (int, float)):
+            status["latency_ms"] = round((time.monotonic() - float(stored_at)) * 1000.0, 3)
+        self.report_status(**status)
+
+    def rollback(self, slot: str | int, steps: int = 1) -> str | None:
+        """Load the take ``steps`` back in the slot's history (negative: forward); returns its take id."""
+        index = self._slot_index(slot)
+        entry = self.records[index].step_back(steps)
+        if entry is None:
+            return None
+        self._load(index, *entry)
+        return entry[0].take_id
+
+    def clear(self, slot: str | int) -> None:
+        """Empty a slot (its history is kept)."""
+        index = self._slot_index(slot)
+        self.records[index].position = -1
+        self.core.load(index, EMPTY)
+
+    # -- control ----------------------------------------------------------------------------------------------------
+
+    def on_control(self, value: ControlValue) -> None:
+        target, _, what = value.name.rpartition(".")
+        what = what.lower()
+        if target.lower() in ("master", "all", ""):
+            if what == "gain":
+                self.core.master[0] = max(0.0, min(4.0, value.value))
+            elif what == "notes_off":
+                self._patch_ring.push(ALL_OFF, 0, 0, 0)
+            else:
+                self.report_error(f"unknown control {value.name!r}: use master.gain or all.notes_off")
+            return
+        try:
+            index = self._slot_index(target)
+        except KeyError as error:
+            self.report_error(f"control {value.name!r}: {error.args[0]}")
+            return
+        if what == "gain":
+            self.core.gain[index] = max(0.0, min(4.0, value.value))
+        elif what == "mute":
+            self.core.mute[index] = value.value >= 0.5
+        elif what == "lock":
+            self.records[index].locked = value.value >= 0.5
+        elif what == "rollback":
+            self.rollback(index, int(value.value) or 1)
+        else:
+            self.report_error(f"unknown control {value.name!r}: use <slot>.gain, .mute, .lock or .rollback")
+        self.report_status(slot=self.names[index])
+
+    def set_lock(self, slot: str | int, locked: bool = True) -> None:
+        self.records[self._slot_index(slot)].locked = locked
+
+    # -- observers ----------------------------------------------------------------------------------------------------
+
+    def slot_states(self) -> list[dict[str, Any]]:
+        """Each slot: name, take id, label, pitch_hz, gain, locked, muted, history (take ids, oldest first),
+        position (index in history of the loaded take), level, voices and overview (float32 peaks)."""
+        states = []
+        for i, record in enumerate(self.records):
+            buffer = self.core.pending[i]
+            states.append({
+                "name": record.name,
+                "take": buffer.take_id or None,
+                "label": buffer.label,
+                "pitch_hz": buffer.pitch_hz or None,
+                "path": str(buffer.take.path) if buffer.take is not None and buffer.take.path else None,
+                "gain": float(self.core.gain[i]),
+                "locked": record.locked,
+                "muted": bool(self.core.mute[i]),
+                "history": [t.take_id for t, _ in record.history],
+                "position": record.position,
+                "level": float(self.core.levels[i]),
+                "voices": int(self.core.voices_active[i]),
+                "overview": buffer.overview,
+            })
+        return states
+
+    def stats(self) -> dict[str, Any]:
+        """Audio statistics: callbacks, xruns, callback time (median/max ms) over the recent callbacks."""
+        n = min(self.core.callbacks, len(self.core.cb_seconds))
+        times = self.core.cb_seconds[:n] if n else np.zeros(1)
+        return {"callbacks": self.core.callbacks, "xruns": self.core.xruns,
+                "callback_ms_median": float(np.median(times) * 1000), "callback_ms_max": float(times.max() * 1000),
+                "sample_rate": self.core.sample_rate}

@@ -1,0 +1,57 @@
+"""The sampler's per-slot bookkeeping outside the audio thread: names, lock, history and roll-back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from exsampling_patch.messages import Take
+
+DEFAULT_SLOTS = ("HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus")
+
+
+def slot_names(names: list[str] | str, count: int) -> list[str]:
+    """``count`` slot names: those given (a list or comma-separated text), then ``Slot<N>`` for the rest."""
+    given = [n.strip() for n in (names.split(",") if isinstance(names, str) else names) if str(n).strip()]
+    out = [str(n) for n in given[:count]]
+    out += [f"Slot{i + 1}" for i in range(len(out), count)]
+    if len({n.lower() for n in out}) != len(out):
+        raise ValueError(f"slot names must be unique (case-insensitive): {', '.join(out)}")
+    return out
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """``"36-47"`` or ``"60"`` as an inclusive MIDI note range."""
+    lo, _, hi = str(text).partition("-")
+    low, high = int(lo), int(hi or lo)
+    if not (0 <= low <= high <= 127):
+        raise ValueError(f"note range {text!r} must be LOW-HIGH within 0-127")
+    return low, high
+
+
+@dataclass
+class SlotRecord:
+    """What a slot holds, as the node sees it (the audio core holds the prepared copy)."""
+
+    name: str
+    history: list[tuple[Take, str | None]] = field(default_factory=list)  # oldest first
+    position: int = -1  # index in history of the take loaded; -1: empty
+    locked: bool = False
+
+    @property
+    def current(self) -> tuple[Take, str | None] | None:
+        return self.history[self.position] if 0 <= self.position < len(self.history) else None
+
+    def push(self, take: Take, label: str | None, keep: int) -> None:
+        self.history.append((take, label))
+        del self.history[: max(0, len(self.history) - keep)]
+        self.position = len(self.history) - 1
+
+    def step_back(self, steps: int) -> tuple[Take, str | None] | None:
+        """Move ``steps`` back in history (negative: forward); the entry to load, or None if nothing moved."""
+        if not self.history:
+            return None
+        target = min(len(self.history) - 1, max(0, self.position - steps))
+        if target == self.position:
+            return None
+        self.position = target
+        return self.history[target]

@@ -1,0 +1,137 @@
+"""The sound card side: a sounddevice output stream whose callback renders a :class:`SamplerCore`.
+
+A device that fails to open (or dies during the show) is reported and retried on a thread; the sampler
+keeps taking assignments meanwhile. sounddevice is imported here, inside functions, never at node import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from exsampling_patch.nodes.sampler.core import SamplerCore
+
+
+def parse_device(device: str) -> int | str | None:
+    """``""`` is the default device, digits an index, anything else a (part of a) device name."""
+    device = device.strip()
+    if not device:
+        return None
+    return int(device) if device.isdigit() else device
+
+
+def device_rate(device: str, fallback: int = 48000) -> int:
+    """The output device's default sample rate (``fallback`` when it cannot be asked)."""
+    try:
+        import sounddevice as sd
+
+        info: Any = sd.query_devices(parse_device(device), "output")
+        return int(info["default_samplerate"]) or fallback
+    except Exception:
+        return fallback
+
+
+def jack_client_name() -> str | None:
+    """The JACK client name PortAudio registered for this process (None without PortAudio's JACK host)."""
+    import ctypes
+
+    import sounddevice as sd
+
+    try:
+        lib = ctypes.CDLL(sd._libname)
+        name = ctypes.c_char_p()
+        lib.PaJack_GetClientName.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
+        if lib.PaJack_GetClientName(ctypes.byref(name)) != 0 or not name.value:
+            return None
+        return name.value.decode()
+    except (OSError, AttributeError):
+        return None
+
+
+class AudioOutput:
+    """Plays ``core`` on a device; re-opens the stream when it fails, reporting each new problem once."""
+
+    def __init__(
+        self,
+        core: SamplerCore,
+        device: str = "",
+        blocksize: int = 256,
+        channels: int = 2,
+        latency: str = "low",
+        report_error: Callable[[str], None] = lambda text: None,
+        report_status: Callable[..., None] = lambda **values: None,
+        retry_seconds: float = 2.0,
+    ) -> None:
+        self.core, self.device, self.blocksize, self.channels, self.latency = core, device, blocksize, channels, latency
+        self.report_error, self.report_status, self.retry_seconds = report_error, report_status, retry_seconds
+        self.stream: Any = None
+        self.callback_failed = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_error = ""
+        self.opened = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._keep_open, name="sampler-audio", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=3.0)
+        self._close()
+
+    def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        core = self.core
+        if status.output_underflow:
+            core.xruns += 1
+        try:
+            core.render(outdata)
+        except Exception as error:  # never let the stream die from inside: go silent and tell the keeper
+            outdata.fill(0)
+            if not self.callback_failed:
+                self.callback_failed = f"{type(error).__name__}: {error}"
+
+    def _open(self) -> None:
+        import sounddevice as sd
+
+        stream = sd.OutputStream(
+            samplerate=self.core.sample_rate, blocksize=self.blocksize, device=parse_device(self.device),
+            channels=self.channels, dtype="float32", latency=self.latency, callback=self._callback,
+        )
+        stream.start()
+        self.stream = stream
+        self._last_error = ""
+        self.opened.set()
+        self.report_status(device=str(stream.device), sample_rate=stream.samplerate,
+                           output_latency_ms=round(stream.latency * 1000.0, 2))
+
+    def _close(self) -> None:
+        stream, self.stream = self.stream, None
+        self.opened.clear()
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close(ignore_errors=True)
+
+    def _keep_open(self) -> None:
+        while not self._stop.is_set():
+            if self.callback_failed:
+                self._error(f"audio callback failed: {self.callback_failed}")
+                self.callback_failed = ""
+            if self.stream is not None and not self.stream.active:
+                self._error("the audio stream stopped; re-opening it")
+                self._close()
+            if self.stream is None:
+                try:
+                    self._open()
+                except Exception as error:
+                    self._close()
+                    self._error(f"cannot open sound device {self.device or '(default)'!r}: {error}")
+            self._stop.wait(self.retry_seconds if self.stream is None else 0.25)
+
+    def _error(self, text: str) -> None:
+        if text != self._last_error:
+            self._last_error = text
+            self.report_error(text)

@@ -1,0 +1,34 @@
+"""Signals and measurements shared by the output tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exsampling_patch.messages import Location, Take
+
+
+def sine_take(freq: float, seconds: float = 2.0, rate: int = 44100, amplitude: float = 0.5, phase: float = 0.0,
+              pitch: float | None = None, **fields: object) -> Take:
+    """A sine take; ``meta["pitch_hz"]`` is ``pitch`` (default ``freq``; 0 leaves it out)."""
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (amplitude * np.sin(2 * np.pi * freq * t + phase)).astype(np.float32)
+    meta = {} if pitch == 0 else {"pitch_hz": float(pitch or freq)}
+    return Take(samples, rate, meta=meta, **fields)  # type: ignore[arg-type]
+
+
+def dominant_hz(signal: np.ndarray, rate: int) -> float:
+    """The strongest frequency of ``signal`` (Hann window, parabolic interpolation between bins)."""
+    x = signal - signal.mean()
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(x.size)))
+    k = int(np.argmax(spectrum[1:])) + 1
+    if 1 <= k < spectrum.size - 1:
+        a, b, c = np.log(spectrum[k - 1 : k + 2] + 1e-12)
+        k = k + 0.5 * (a - c) / (a - 2 * b + c)
+    return float(k * rate / x.size)
+
+
+def peak(signal: np.ndarray) -> float:
+    return float(np.max(np.abs(signal))) if signal.size else 0.0
+
+
+LOCATION = Location(35.6586, 139.7454)

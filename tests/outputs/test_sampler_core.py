@@ -1,0 +1,156 @@
+"""The sampler's audio core rendered offline, block by block, exactly as the audio callback calls it."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from exsampling_patch.nodes.sampler.core import SamplerCore, range_map
+from exsampling_patch.nodes.sampler.prepare import prepare
+from exsampling_patch.nodes.sampler.ring import NOTE_OFF, NOTE_ON, EventRing
+from .helpers import dominant_hz, peak, sine_take
+
+RATE, BLOCK = 48000, 256
+
+
+def make_core(**kwargs: object) -> tuple[SamplerCore, EventRing]:
+    ring = EventRing()
+    return SamplerCore(8, RATE, rings=[ring], **kwargs), ring  # type: ignore[arg-type,unused-ignore]
+
+
+def run(core: SamplerCore, blocks: int, channels: int = 2) -> np.ndarray:
+    out = np.zeros((BLOCK, channels), np.float32)
+    chunks = []
+    for _ in range(blocks):
+        core.render(out)
+        chunks.append(out[:, 0].copy())
+    return np.concatenate(chunks)
+
+
+@pytest.mark.parametrize(("note", "expected"), [(69, 440.0), (57, 220.0), (76, 659.26), (45, 110.0)])
+def test_chromatic_rate_is_note_frequency_over_take_pitch(note: int, expected: float) -> None:
+    core, ring = make_core()
+    core.load(0, prepare(sine_take(220.0, rate=44100), RATE))
+    ring.push(NOTE_ON, 0, note, 127)
+    y = run(core, 60)
+    assert dominant_hz(y[2000:], RATE) == pytest.approx(expected, rel=0.02)
+
+
+def test_unpitched_take_plays_at_its_own_rate_on_the_root_note() -> None:
+    core, ring = make_core(root_note=60)
+    core.load(1, prepare(sine_take(300.0, pitch=0), RATE))
+    ring.push(NOTE_ON, 1, 60, 127)  # channel 2 plays slot 2
+    assert dominant_hz(run(core, 60)[2000:], RATE) == pytest.approx(300.0, rel=0.01)
+    ring.push(NOTE_ON, 1, 72, 127)  # an octave up
+    y = run(core, 40)
+    assert dominant_hz(y[2000:], RATE) > 500
+
+
+def test_velocity_sets_gain_and_channel_selects_slot() -> None:
+    core, ring = make_core()
+    core.load(3, prepare(sine_take(220.0, amplitude=0.5), RATE))
+    ring.push(NOTE_ON, 3, 57, 127)
+    loud = peak(run(core, 20)[1000:])
+    ring.push(NOTE_OFF, 3, 57, 0)
+    run(core, 20)
+    ring.push(NOTE_ON, 3, 57, 64)
+    soft = peak(run(core, 20)[1000:])
+    assert loud == pytest.approx(0.5, rel=0.03)
+    assert soft / loud == pytest.approx(64 / 127, rel=0.03)
+    ring.push(NOTE_ON, 4, 57, 127)  # slot 5 is empty: nothing sounds, nothing breaks
+    run(core, 2)
+    assert not core.active[4].any()
+
+
+def test_note_off_releases_without_a_click_and_voice_ends() -> None:
+    core, ring = make_core(release_ms=20.0)
+    core.load(0, prepare(sine_take(440.0, amplitude=0.5), RATE))
+    ring.push(NOTE_ON, 0, 69, 127)
+    run(core, 10)
+    ring.push(NOTE_OFF, 0, 69, 0)
+    y = run(core, 10)
+    assert np.max(np.abs(np.diff(y))) < 0.05  # the release ramp, no step
+    assert peak(y[-BLOCK:]) == 0.0 and not core.active.any()
+
+
+def test_voice_stealing_keeps_polyphony() -> None:
+    core, ring = make_core(polyphony=4)
+    core.load(0, prepare(sine_take(220.0, seconds=3.0), RATE))
+    for note in range(50, 56):
+        ring.push(NOTE_ON, 0, note, 100)
+    run(core, 2)
+    assert int(core.active[0].sum()) == 4
+    assert sorted(core.note[0].tolist()) == [52, 53, 54, 55]  # the two oldest were stolen
+
+
+def test_swap_under_sustained_playback_crossfades_without_discontinuity() -> None:
+    core, ring = make_core(crossfade_ms=10.0)
+    core.load(0, prepare(sine_take(220.0, seconds=4.0, amplitude=0.5), RATE))
+    ring.push(NOTE_ON, 0, 69, 127)
+    before = run(core, 40)
+    core.load(0, prepare(sine_take(330.0, seconds=4.0, amplitude=0.3, phase=2.0), RATE))  # same 440 Hz note
+    after = run(core, 40)
+    y = np.concatenate([before, after])
+    steady = np.max(np.abs(np.diff(before[2000:])))
+    assert np.max(np.abs(np.diff(y[2000:]))) < steady * 1.2 + 1e-3
+    assert peak(after[-4000:]) == pytest.approx(0.3, rel=0.03)
+    assert dominant_hz(after[-8000:], RATE) == pytest.approx(440.0, rel=0.02)
+    assert core.loaded_id[0] == core.current[0].take_id
+
+
+def test_hard_swap_would_click_so_the_threshold_means_something() -> None:
+    core, ring = make_core(crossfade_ms=0.02)  # one sample: effectively no crossfade
+    core.load(0, prepare(sine_take(220.0, seconds=4.0, amplitude=0.5), RATE))
+    ring.push(NOTE_ON, 0, 69, 127)
+    before = run(core, 40)
+    core.load(0, prepare(sine_take(330.0, seconds=4.0, amplitude=0.3, phase=2.0), RATE))
+    y = np.concatenate([before, run(core, 10)])
+    steady = np.max(np.abs(np.diff(before[2000:])))
+    assert np.max(np.abs(np.diff(y[2000:]))) > steady * 2
+
+
+def test_mute_and_gain_ramp() -> None:
+    core, ring = make_core()
+    core.load(0, prepare(sine_take(220.0, seconds=4.0), RATE))
+    ring.push(NOTE_ON, 0, 57, 127)
+    run(core, 10)
+    core.mute[0] = True
+    y = run(core, 3)
+    assert np.max(np.abs(np.diff(y))) < 0.05 and peak(y[-BLOCK:]) == 0.0
+    core.mute[0] = False
+    core.gain[0] = 0.5
+    assert peak(run(core, 10)[-2000:]) == pytest.approx(0.25, rel=0.03)
+
+
+def test_note_ranges_map_notes_to_slots() -> None:
+    core, ring = make_core(note_slot=range_map([(0, 36, 47), (4, 60, 84)]))
+    core.load(4, prepare(sine_take(261.63), RATE))
+    ring.push(NOTE_ON, 9, 60, 127)  # any channel
+    assert peak(run(core, 10)) > 0.3
+    assert int(core.active[4].sum()) == 1 and not core.active[0].any()
+
+
+def test_render_allocates_no_arrays() -> None:
+    core, ring = make_core()
+    for s in range(8):
+        core.load(s, prepare(sine_take(220.0, seconds=3.0), RATE))
+    out = np.zeros((BLOCK, 2), np.float32)
+    core.render(out)
+    for s in range(8):
+        for v in range(8):
+            ring.push(NOTE_ON, s, 48 + v, 100)
+    core.render(out)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for _ in range(50):
+            core.render(out)
+        grown = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert int(core.active.sum()) == 64
+    # one (8 x 256) float32 temporary alone would be 8 KiB; small Python objects (views, floats) are fine
+    assert grown < 4096, f"render allocated {grown} bytes at its peak"
