@@ -44,10 +44,7 @@ def text_pixels(frame: np.ndarray, tag: str, height: float | None = None, green:
     x, y = (int(v) for v in dpg.get_item_rect_min(tag))
     w, h = (int(v) for v in dpg.get_item_rect_size(tag))
     region = frame[max(0, y): y + int(height or h), max(0, x): x + w, :3]
-    if green:
-        mask = (region[..., 1] > 0.6) & (region[..., 0] < 0.6)
-    else:
-        mask = region.min(axis=-1) > 0.75
+    mask = (region[..., 1] > 0.6) & (region[..., 0] < 0.6) if green else region.min(axis=-1) > 0.75
     return int(mask.sum())
 
 
