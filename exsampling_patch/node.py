@@ -278,6 +278,12 @@ class Node:
                     outputs[name] = value
                 elif isinstance(value, Param):
                     params[name] = value
+        clashes = [n for n in (*inputs, *outputs, *params) if n in _RESERVED_NAMES]
+        if clashes:
+            raise TypeError(f"{cls.__name__}: port or parameter name '{clashes[0]}' hides Node.{clashes[0]}; rename it")
+        taken = [n for n in inputs if n in outputs or n in params] + [n for n in outputs if n in params]
+        if taken:
+            raise TypeError(f"{cls.__name__}: '{taken[0]}' names two things (ports and parameters share one namespace)")
         cls.inputs, cls.outputs, cls.param_specs = inputs, outputs, params
 
     def __init__(
@@ -380,6 +386,13 @@ class Node:
         thread = threading.Thread(target=loop, name=name or f"{self.node_id}-source", daemon=True)
         self._threads.append(thread)
         thread.start()
+
+
+_RESERVED_NAMES = frozenset({
+    "node_id", "context", "params", "stop_event", "start", "stop", "handle", "emit", "report_error",
+    "report_status", "run_thread", "resolve_path", "describe", "doc", "resolve_params", "type_name", "family",
+    "inputs", "outputs", "param_specs",
+})
 
 
 def _snake_case(name: str) -> str:

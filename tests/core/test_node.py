@@ -109,3 +109,11 @@ def test_take_shapes() -> None:
         Take(np.zeros((2, 2, 2)), 16000)
     derived: Any = stereo.derive(meta={"pitch_hz": 220.0})
     assert derived.meta["pitch_hz"] == 220.0 and derived.take_id == stereo.take_id and "pitch_hz" not in stereo.meta
+
+
+def test_names_that_hide_the_api_are_refused() -> None:
+    with pytest.raises(TypeError, match=r"hides Node\.stop"):
+        class Bad(Node):
+            """Bad."""
+
+            stop = Param(float, 1.0, "clashes with Node.stop")  # type: ignore[assignment]
