@@ -1,0 +1,193 @@
+"""Microphone source: a sounddevice input stream cut into takes by level.
+
+The audio callback only copies each block into a preallocated ring buffer and advances a frame
+counter (single producer, single consumer: no lock). Take assembly (level, threshold, pre-roll, hang
+time, minimum and maximum length) runs on its own thread, which reads behind the counter, stores each
+take to disk and then emits it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Node, Output, Param
+from exsampling_patch.ports import TAKE
+from exsampling_patch.takes import TakeStore
+
+
+class LevelCutter:
+    """Cuts a stream into takes by level, block by block (``feed``), outside any audio callback.
+
+    Positions are absolute frame numbers in the stream. ``feed(peak, end)`` is called for each analysis
+    block with its peak and the frame number just after it; it returns ``(start, stop)`` frame ranges
+    of finished takes.
+    """
+
+    def __init__(self, sample_rate: int, threshold: float, pre_roll: float, hang: float, min_length: float,
+                 max_length: float) -> None:
+        self.threshold = threshold
+        self.pre_roll = int(pre_roll * sample_rate)
+        self.hang = int(hang * sample_rate)
+        self.min_frames = int(min_length * sample_rate)
+        self.max_frames = int(max_length * sample_rate)
+        self.start: int | None = None  # frame where the take being recorded starts
+        self.last_loud = 0
+        self.last_stop = 0  # a take's pre-roll never reaches back into the previous take
+
+    def feed(self, peak: float, block_start: int, block_end: int) -> list[tuple[int, int]]:
+        done: list[tuple[int, int]] = []
+        loud = peak >= self.threshold
+        if self.start is None:
+            if loud:
+                self.start = max(self.last_stop, block_start - self.pre_roll, 0)
+                self.last_loud = block_end
+            return done
+        if loud:
+            self.last_loud = block_end
+        if block_end - self.start >= self.max_frames:
+            stop = self.start + self.max_frames
+            done.append((self.start, stop))
+            self.last_stop = stop
+            self.start = stop if loud else None  # still sounding: go on with a new take at once
+        elif block_end - self.last_loud >= self.hang:
+            stop = self.last_loud + self.hang
+            done.append((self.start, stop))
+            self.last_stop = stop
+            self.start = None
+        return [(a, b) for a, b in done if b - a >= self.min_frames]
+
+
+def jack_client_name() -> str | None:
+    """The JACK client name PortAudio registered in this process (to connect its ports), or None."""
+    import ctypes
+
+    import sounddevice as sd
+
+    try:
+        lib = ctypes.CDLL(sd._libname)  # the library sounddevice loaded: the same PortAudio state
+        name = ctypes.c_char_p()
+        if lib.PaJack_GetClientName(ctypes.byref(name)) != 0 or not name.value:
+            return None
+        return name.value.decode()
+    except (OSError, AttributeError):
+        return None
+
+
+class Microphone(Node):
+    """Record takes from an audio input, cut by level (threshold, pre-roll, hang time, min/max length)."""
+
+    type_name = "microphone"
+    family = "sources"
+
+    take = Output(TAKE, "each take, stored on disk first; source = this node's id")
+
+    device = Param(str, "", "input device: name (or part of it) or number; empty: the default input")
+    channels = Param(int, 1, "input channels", minimum=1, maximum=32)
+    sample_rate = Param(int, 48000, "sample rate", minimum=8000, maximum=192000, unit="Hz")
+    blocksize = Param(int, 0, "frames per callback (0: the host's choice)", minimum=0, maximum=8192)
+    threshold_db = Param(float, -30.0, "a take starts when the level passes this", minimum=-96.0, maximum=0.0,
+                         unit="dBFS")
+    pre_roll = Param(float, 0.1, "audio kept from before the level passed the threshold", minimum=0.0,
+                     maximum=5.0, unit="s")
+    hang = Param(float, 0.3, "a take ends after this long below the threshold", minimum=0.0, maximum=10.0,
+                 unit="s")
+    min_length = Param(float, 0.05, "shorter takes are dropped", minimum=0.0, maximum=60.0, unit="s")
+    max_length = Param(float, 10.0, "longer sounds are cut into takes of this length", minimum=0.1,
+                       maximum=300.0, unit="s")
+    folder = Param("path", "../takes/microphone", "the take folder (WAV + JSON sidecar per take)")
+    buffer_seconds = Param(float, 30.0, "ring buffer length (must exceed max_length + pre_roll)", minimum=1.0,
+                           maximum=600.0, unit="s")
+
+    def start(self) -> None:
+        import sounddevice as sd
+
+        rate = self.sample_rate
+        size = int(max(self.buffer_seconds, self.max_length + self.pre_roll + 2.0) * rate)
+        self._ring = np.zeros((size, self.channels), dtype=np.float32)
+        self._written = 0  # frames written in total; only the callback assigns it
+        self._store = TakeStore(self.resolve_path(self.folder))
+        self.overruns = 0
+        self.takes_cut = 0
+        ring, length = self._ring, size
+
+        def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+            # Real-time: copy into the preallocated ring and publish the new count. Nothing else.
+            pos = self._written % length
+            first = min(frames, length - pos)
+            np.copyto(ring[pos:pos + first], indata[:first])
+            if first < frames:
+                np.copyto(ring[: frames - first], indata[first:])
+            self._written += frames
+
+        device: int | str | None = None
+        if self.device:
+            device = int(self.device) if self.device.isdigit() else self.device
+        self._stream = sd.InputStream(device=device, channels=self.channels, samplerate=rate, dtype="float32",
+                                      blocksize=self.blocksize, callback=callback)
+        self._stream.start()
+        self.jack_client = jack_client_name()
+        self.report_status(level=0.0, label=f"listening at {rate} Hz")
+        self.run_thread(self._assemble, name=f"{self.node_id}-takes")
+
+    def stop(self) -> None:
+        stream = getattr(self, "_stream", None)
+        super().stop()
+        if stream is not None:
+            stream.stop()
+            stream.close()
+
+    def _assemble(self) -> None:
+        rate = self.sample_rate
+        cutter = LevelCutter(rate, 10 ** (self.threshold_db / 20), self.pre_roll, self.hang, self.min_length,
+                             self.max_length)
+        hop = max(1, rate // 100)  # 10 ms analysis blocks
+        length = len(self._ring)
+        read = self._written
+        last_report = 0.0
+        level = 0.0
+        while not self.stop_event.is_set():
+            written = self._written
+            if written - read > length - hop:
+                self.overruns += 1
+                self.report_error(f"take assembly fell {written - read} frames behind; audio was lost")
+                read = written - hop
+            if written - read < hop:
+                self.stop_event.wait(0.005)
+                continue
+            while written - read >= hop:
+                block = self._frames(read, read + hop)
+                peak = float(np.max(np.abs(block)))
+                level = max(level, peak)
+                for start, stop in cutter.feed(peak, read, read + hop):
+                    self._emit_take(start, stop)
+                read += hop
+            now = time.monotonic()
+            if now - last_report >= 0.1:
+                self.report_status(level=min(1.0, level))
+                last_report, level = now, 0.0
+
+    def _frames(self, start: int, stop: int) -> np.ndarray:
+        length = len(self._ring)
+        a, b = start % length, stop % length
+        if a < b or stop - start == 0:
+            return self._ring[a:b]
+        return np.concatenate((self._ring[a:], self._ring[:b]))
+
+    def _emit_take(self, start: int, stop: int) -> None:
+        rate = self.sample_rate
+        oldest = self._written - len(self._ring)
+        start = max(start, oldest)
+        samples = self._frames(start, stop).copy()
+        self.takes_cut += 1
+        take = Take(samples, rate, take_id=f"{self.node_id}-{time.strftime('%Y%m%d-%H%M%S')}-{self.takes_cut:04d}",
+                    source=self.node_id, recorded_at=time.time() - (self._written - start) / rate,
+                    meta={"stream_frame": start, "stream_start_s": start / rate})
+        stored = self._store.store(take, subtype="FLOAT")
+        stored = stored.derive(meta={"stored_at": time.monotonic()})
+        self.emit("take", stored)
+        self._store.mark_processed(stored)
+        self.report_status(take=stored.take_id, label=f"take {self.takes_cut}: {stored.duration:.2f} s")

@@ -1,0 +1,100 @@
+"""The microphone node: level cutting on its own, and takes from audio looped through a JACK dummy server."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.microphone import LevelCutter, Microphone, jack_client_name
+
+RATE = 48000
+
+
+def cut(levels: list[float], **params: Any) -> list[tuple[float, float]]:
+    """Feed 10 ms blocks with the given peaks; returns takes as (start, stop) in seconds."""
+    settings = {"threshold": 0.1, "pre_roll": 0.0, "hang": 0.05, "min_length": 0.0, "max_length": 10.0, **params}
+    cutter = LevelCutter(1000, **settings)
+    found = []
+    for i, peak in enumerate(levels):
+        found += cutter.feed(peak, i * 10, (i + 1) * 10)
+    return [(a / 1000, b / 1000) for a, b in found]
+
+
+def test_level_cutter_threshold_pre_roll_hang_and_lengths() -> None:
+    sound = [0.0] * 20 + [0.5] * 30 + [0.0] * 20 + [0.5] * 3 + [0.0] * 20
+    assert cut(sound) == [(0.2, 0.55), (0.7, 0.78)]
+    assert cut(sound, pre_roll=0.1) == [(0.1, 0.55), (0.6, 0.78)]
+    assert cut(sound, min_length=0.1) == [(0.2, 0.55)]  # the 30 ms blip (+ hang) is dropped
+    assert cut([*sound, *[0.0] * 20], hang=0.3) == [(0.2, 1.03)]  # the 200 ms gap is bridged
+    assert cut([0.5] * 100 + [0.0] * 10, max_length=0.4) == [(0.0, 0.4), (0.4, 0.8), (0.8, 1.05)]
+
+
+def jack_connect(source: str, target: str) -> None:
+    subprocess.run(["jack_connect", source, target], check=True, timeout=10)
+
+
+@pytest.mark.jack
+@pytest.mark.slow
+def test_bursts_played_through_jack_come_back_as_takes(tmp_path: Path) -> None:
+    import sounddevice as sd
+
+    bursts = [(1.0, 0.4), (2.0, 0.8), (3.4, 0.25)]  # (start, length) in seconds
+    t = np.arange(int(4.5 * RATE)) / RATE
+    played = np.zeros(len(t), np.float32)
+    for start, length in bursts:
+        span = (t >= start) & (t < start + length)
+        played[span] = 0.5 * np.sin(2 * np.pi * 330 * t[span])
+    position = 0
+
+    def play(outdata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+        nonlocal position
+        chunk = played[position:position + frames]
+        outdata[: len(chunk), 0] = chunk
+        outdata[len(chunk):, 0] = 0.0
+        position += frames
+
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.1,
+                             "folder": str(tmp_path / "takes"), "blocksize": 256}, context)
+    mic.start()
+    try:
+        client = mic.jack_client
+        assert client, "PortAudio did not register a JACK client"
+        out = sd.OutputStream(samplerate=RATE, channels=1, dtype="float32", blocksize=256, callback=play)
+        with out:
+            ports = subprocess.run(["jack_lsp"], capture_output=True, text=True).stdout.split()
+            mine = [p for p in ports if p.startswith(f"{client}:")]
+            inputs = [p for p in mine if ":in" in p]
+            outputs = [p for p in mine if ":out" in p]
+            assert inputs and outputs, mine
+            jack_connect(outputs[0], inputs[0])  # the loop: what we play is what the microphone hears
+            deadline = time.monotonic() + 15
+            while position < len(played) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.4)
+    finally:
+        mic.stop()
+    assert context.errors == []
+    takes: list[Take] = [m for port, m in context.emitted if port == "take"]
+    assert len(takes) == 3, [t.duration for t in takes]
+    starts = [t.meta["stream_start_s"] for t in takes]
+    for take, (_, length) in zip(takes, bursts, strict=True):
+        assert take.duration - 0.1 == pytest.approx(length, abs=0.05)  # minus the hang time
+        assert take.path is not None and take.path.exists() and take.meta["stored_at"] > 0
+        loud = np.flatnonzero(np.abs(take.mono()) > 0.1)
+        assert loud[0] / RATE < 0.05  # the burst starts where the take starts
+        assert (take.frames - loud[-1]) / RATE == pytest.approx(0.1, abs=0.05)
+    for (a, _), (b, _), sa, sb in zip(bursts, bursts[1:], starts, starts[1:], strict=False):
+        assert sb - sa == pytest.approx(b - a, abs=0.05)
+
+
+def test_jack_client_name_is_none_or_text() -> None:
+    name = jack_client_name()
+    assert name is None or isinstance(name, str)
