@@ -77,8 +77,8 @@ def recorder_engine(folder: Path, state: Path | None = None, **params: Any) -> E
 class Client:
     """Talks to a running recorder over HTTPS, verifying its self-signed certificate."""
 
-    def __init__(self, engine: Engine, cert: Path | None) -> None:
-        rec = rec_of(engine)
+    def __init__(self, engine: Engine, cert: Path | None, node_id: str = "rec") -> None:
+        rec = rec_of(engine, node_id)
         self.port = rec.server.port
         self.token = rec.server.token
         self.tls = ssl.create_default_context(cafile=str(cert)) if cert else None
