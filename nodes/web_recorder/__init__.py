@@ -157,6 +157,7 @@ class WebRecorder(Node):
 
     def _store_and_emit(self, upload: Any, recorder: str, client_id: str, headers: dict[str, str],
                         decode: Any) -> dict[str, Any]:
+        from exsampling_patch.nodes.web_recorder.store import store_upload
         from exsampling_patch.nodes.web_recorder.upload import UploadError
 
         location, location_error = _location(headers)
@@ -178,7 +179,8 @@ class WebRecorder(Node):
         take_id = f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}-{number:04d}{secrets.token_hex(2)}"
         take = Take(wav.samples, wav.sample_rate, take_id=take_id, source=recorder, location=location,
                     recorded_at=recorded_at / 1000.0 if recorded_at else time.time(), meta=meta)
-        stored = self._store.store(take, subtype=wav.subtype)  # written and fsynced before anything else
+        # Written and flushed to disk before anything else happens to it.
+        stored = store_upload(take, upload.body, self._store.path_for(take))
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         row = _row(stored)
         self._board.add(stored.take_id, recorder, **row)
