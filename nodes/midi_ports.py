@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -39,6 +40,23 @@ def find_port(names: list[str], wanted: str) -> str | None:
         return wanted
     low = wanted.lower()
     return next((n for n in names if low in n.lower()), None)
+
+
+def jack_link(client_name: str, target: str, direction: str) -> None:
+    """Connect our JACK MIDI port for ``target`` to ``target`` itself.
+
+    python-rtmidi 1.5's JACK backend registers the port named after the one it opens but does not
+    connect the two, so the keeper connects them with ``jack_connect``. Our port is
+    ``<client>:<target>``; JACK may have given the client a suffix (``name-01``) if the name was taken.
+    """
+    try:
+        listing = subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=5).stdout.split("\n")
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    ours = [p for p in listing if p.endswith(":" + target) and p.split(":", 1)[0].startswith(client_name)]
+    for port in ours:
+        pair = [target, port] if direction == "input" else [port, target]
+        subprocess.run(["jack_connect", *pair], capture_output=True, timeout=5)
 
 
 class PortKeeper:
@@ -151,6 +169,8 @@ class PortKeeper:
             port = self._backend.open_input(name, callback=self.on_message, **kwargs)
         else:
             port = self._backend.open_output(name, **kwargs)
+        if not virtual and "JACK" in str(getattr(self._backend, "api", "") or ""):
+            jack_link(self.client_name, name, self.direction)
         with self._lock:
             self.opened, self.opened_name = port, name
         self._last_error = ""

@@ -91,6 +91,8 @@ class Sampler(Node):
             one_shot=self.one_shot, rings=rings,
         )
         self.core.master[0] = self.gain
+        # Warm up the resampler now: its first import would otherwise hold the GIL while the stream runs.
+        prepare(Take(np.zeros(64, np.float32), 44100), rate)
         self.output: AudioOutput | None = None
         if self.device != "none":
             self.output = AudioOutput(self.core, self.device, self.blocksize, self.channels, self.latency,

@@ -10,6 +10,7 @@ import pytest
 from exsampling_patch.nodes.sampler.core import SamplerCore, range_map
 from exsampling_patch.nodes.sampler.prepare import prepare
 from exsampling_patch.nodes.sampler.ring import NOTE_OFF, NOTE_ON, EventRing
+
 from .helpers import dominant_hz, peak, sine_take
 
 RATE, BLOCK = 48000, 256
