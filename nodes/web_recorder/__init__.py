@@ -234,7 +234,7 @@ class RecorderStatus(Node):
     """Tell the phones what became of their takes: class, confidence and slot (a sink; link results here)."""
 
     type_name = "recorder_status"
-    family = "sources"
+    family = "utility"
 
     prediction = Input(PREDICTION, "classifier results: the take's class and confidence", multiple=True)
     assigned = Input(SLOT, "slot assignments: the slot the take went to", multiple=True)
