@@ -1,0 +1,174 @@
+"""Ableton outputs over real UDP on loopback: the original device's protocol, AbletonOSC, dead targets."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_server import BlockingOSCUDPServer
+
+from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.ableton import AbletonMax, AbletonOsc, track_colour
+from exsampling_patch.takes import write_take
+
+from .helpers import LOCATION, sine_take
+
+
+class OriginalDevice:
+    """Routes like the original Max for Live device: remembers /sound /pitch /location /duration; /label triggers.
+
+    Each trigger records what the device would load: the slot, and the path, pitch and location it holds then.
+    """
+
+    def __init__(self) -> None:
+        self.state: dict[str, Any] = {}
+        self.loads: list[dict[str, Any]] = []
+        self.got = threading.Event()
+        dispatcher = Dispatcher()
+        for address in ("/sound", "/pitch", "/location", "/duration"):
+            dispatcher.map(address, self._remember)
+        dispatcher.map("/label", self._trigger)
+        self.server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def _remember(self, address: str, *args: Any) -> None:
+        self.state[address] = args[0]
+
+    def _trigger(self, address: str, *args: Any) -> None:
+        self.loads.append({"slot": args[0], **self.state})
+        self.got.set()
+
+    def wait(self, count: int, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.loads) < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert len(self.loads) >= count, f"the device got {len(self.loads)} of {count} takes"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def device() -> Iterator[OriginalDevice]:
+    d = OriginalDevice()
+    yield d
+    d.close()
+
+
+def stored(tmp_path: Path, name: str, take: Take) -> Take:
+    return write_take(take, tmp_path / f"{name}.wav")
+
+
+def test_the_device_sees_this_takes_path_pitch_and_location_when_label_arrives(device: OriginalDevice,
+                                                                                tmp_path: Path) -> None:
+    node = AbletonMax("live", {"port": device.port})
+    node.start()
+    first = stored(tmp_path, "dog", sine_take(220.0, location=LOCATION))
+    second = stored(tmp_path, "bell", sine_take(880.0, seconds=1.5, location=None))
+    node.on_assignment(SlotAssignment("Bass", first, "dog", 0.8))
+    node.on_assignment(SlotAssignment("TT", second, "church bells", 0.7))
+    device.wait(2)
+    node.stop()
+    a, b = device.loads
+    assert a["slot"] == "Bass" and a["/sound"] == str(first.path) and a["/pitch"] == pytest.approx(220.0)
+    assert a["/location"] == "35.658600/139.745400" and a["/duration"] == pytest.approx(2.0)
+    # the second take's own pitch (the original device played it at the first take's pitch)
+    assert b["slot"] == "TT" and b["/sound"] == str(second.path) and b["/pitch"] == pytest.approx(880.0)
+    assert b["/location"] == "" and b["/duration"] == pytest.approx(1.5)
+
+
+def test_unpitched_take_gets_the_default_pitch_and_unstored_take_is_an_error(device: OriginalDevice,
+                                                                            tmp_path: Path) -> None:
+    node = AbletonMax("live", {"port": device.port, "default_pitch": 261.63})
+    node.start()
+    node.on_assignment(SlotAssignment("HH", stored(tmp_path, "keys", sine_take(3000.0, pitch=0))))
+    device.wait(1)
+    assert device.loads[0]["/pitch"] == pytest.approx(261.63)
+    with pytest.raises(ValueError, match="has no file"):
+        node.on_assignment(SlotAssignment("HH", sine_take(100.0)))
+    node.stop()
+
+
+def test_dead_targets_are_reported_and_the_node_goes_on(tmp_path: Path) -> None:
+    context = NodeContext()
+    node = AbletonMax("live", {"host": "no-such-host.invalid", "port": 10500}, context)
+    node.start()
+    take = stored(tmp_path, "t", sine_take(440.0))
+    node.on_assignment(SlotAssignment("HH", take))
+    node.on_assignment(SlotAssignment("HH", take))
+    assert len(context.errors) == 1 and "no-such-host.invalid" in str(context.errors[0])
+    node.stop()
+    # a host that is up but has nothing listening: UDP just goes nowhere, no error, no exception
+    quiet = AbletonMax("live2", {"port": 9}, NodeContext())
+    quiet.start()
+    quiet.on_assignment(SlotAssignment("HH", take))
+    quiet.on_assignment(SlotAssignment("HH", take))
+    quiet.stop()
+
+
+class FakeAbletonOsc:
+    """A UDP stand-in for AbletonOSC: records messages; answers track names on the sender's reply port."""
+
+    def __init__(self, track_names: list[str], reply_port: int) -> None:
+        self.messages: list[tuple[str, list[Any]]] = []
+        self.track_names, self.reply_port = track_names, reply_port
+        dispatcher = Dispatcher()
+        dispatcher.set_default_handler(self._on)
+        self.server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def _on(self, address: str, *args: Any) -> None:
+        self.messages.append((address, list(args)))
+        if address == "/live/song/get/track_names":
+            from pythonosc.udp_client import SimpleUDPClient
+
+            SimpleUDPClient("127.0.0.1", self.reply_port).send_message(address, self.track_names)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def free_udp_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_ableton_osc_finds_the_slots_track_by_name_and_fires_it(tmp_path: Path) -> None:
+    reply_port = free_udp_port()
+    live = FakeAbletonOsc(["Drums", "Snare dog", "HH"], reply_port)
+    node = AbletonOsc("aosc", {"port": live.port, "reply_port": reply_port,
+                               "actions": ["name", "color", "volume", "fire"]})
+    node.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not node.track_names and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert node.track_names == ["Drums", "Snare dog", "HH"]
+        node.on_assignment(SlotAssignment("Snare", sine_take(200.0), "knock", 0.9))
+        node.on_assignment(SlotAssignment("Wind", sine_take(200.0), "flute", 0.9))  # no such track: by position
+        deadline = time.monotonic() + 5
+        while len(live.messages) < 9 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        node.stop()
+        live.close()
+    sent = live.messages[1:]
+    assert sent[:4] == [("/live/track/set/name", [1, "Snare knock"]),
+                        ("/live/track/set/color", [1, track_colour("knock")]),
+                        ("/live/track/set/volume", [1, pytest.approx(0.85)]),
+                        ("/live/clip_slot/fire", [1, 0])]
+    assert sent[4][1][0] == 5  # Wind is the sixth slot

@@ -1,0 +1,118 @@
+"""The Live remote script against a stand-in of Live's object model, driven over real UDP by ``ableton_live``.
+
+Live itself cannot run here: ``live_standin`` mimics the API the script uses (see docs/ableton.md).
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exsampling_patch import ableton_remote
+from exsampling_patch.ableton_remote import osc
+from exsampling_patch.commands.ableton import default_remote_scripts
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.ableton import AbletonLive
+from exsampling_patch.takes import write_take
+
+from .helpers import sine_take
+from .live_standin import CInstance, Song, Track
+
+
+def drive(surface: Any, node: AbletonLive, assignment: SlotAssignment, timeout: float = 5.0) -> tuple[str, list]:
+    """Send one assignment and play Live's display timer until the script has answered."""
+    node.replies.clear()
+    node.on_assignment(assignment)
+    deadline = time.monotonic() + timeout
+    while not node.replies.is_set() and time.monotonic() < deadline:
+        surface.update_display()
+        time.sleep(0.005)
+    assert node.last_reply is not None, "the script did not answer"
+    return node.last_reply
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Any:
+    tracks = [Track("HH"), Track("Snare"), Track("Piano", midi=True, simpler=True), Track("Bass", midi=True),
+              Track("Wind", version=11)]
+    c_instance = CInstance(Song(tracks))
+    surface = ableton_remote.ExSamplingSurface(c_instance, port=0)
+    context = NodeContext()
+    node = AbletonLive("live", {"port": surface.port, "fire": True}, context)
+    node.start()
+    take = write_take(sine_take(440.0), tmp_path / "knock.wav")
+    yield tracks, surface, node, context, take
+    node.stop()
+    surface.disconnect()
+
+
+def test_take_goes_into_the_first_clip_slot_of_the_track_named_after_its_slot(rig: Any) -> None:
+    tracks, surface, node, context, take = rig
+    address, args = drive(surface, node, SlotAssignment("Snare", take, "knock", 0.9))
+    assert (address, args) == ("/exsampling/loaded", ["Snare", str(take.path), "clip_slot"])
+    slot = tracks[1].clip_slots[0]
+    assert slot.clip.file_path == str(take.path) and slot.clip.name == "knock" and slot.fired == 1
+    assert tracks[0].clip_slots[0].clip is None
+    # the next take replaces the clip
+    address, _ = drive(surface, node, SlotAssignment("snare", take, "again", 0.9))
+    assert address == "/exsampling/loaded" and slot.clip.name == "again"
+    assert node.loaded == 2 and not context.errors
+
+
+def test_simpler_sample_is_replaced_on_a_midi_track(rig: Any) -> None:
+    tracks, surface, node, _, take = rig
+    assert drive(surface, node, SlotAssignment("Piano", take, "phone"))[1][2] == "simpler"
+    assert tracks[2].devices[0].sample == str(take.path)
+
+
+@pytest.mark.parametrize(("slot", "reason"), [
+    ("Wind", "needs Live 12"),  # Live 11: no ClipSlot.create_audio_clip
+    ("Bass", "MIDI track without a Simpler"),
+    ("Chorus", "no track named 'Chorus'"),
+])
+def test_what_cannot_be_done_is_answered_with_a_clear_error(rig: Any, slot: str, reason: str) -> None:
+    _, surface, node, context, take = rig
+    address, args = drive(surface, node, SlotAssignment(slot, take))
+    assert address == "/exsampling/error" and args[0] == slot and reason in args[1]
+    assert reason in str(context.errors[-1])
+
+
+def test_missing_file_and_garbage_are_errors_not_crashes(rig: Any, tmp_path: Path) -> None:
+    _, surface, node, _, take = rig
+    gone = take.derive(path=tmp_path / "gone.wav")
+    assert "file not found" in drive(surface, node, SlotAssignment("HH", gone))[1][1]
+    surface.handle(b"not osc at all", ("127.0.0.1", 9))  # answered to a dead port: no exception
+    assert osc.decode(osc.encode("/x", ["a", 1, 2.5])) == ("/x", ["a", 1, 2.5])
+
+
+def test_script_is_python_3_7_and_create_instance_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = Path(ableton_remote.__file__).parent
+    for file in folder.glob("*.py"):
+        ast.parse(file.read_text(encoding="utf-8"), feature_version=(3, 7))
+    monkeypatch.setenv("EXSAMPLING_LIVE_PORT", "0")  # Live would use 10600; tests never take fixed ports
+    c_instance = CInstance(Song([]))
+    surface = ableton_remote.create_instance(c_instance)
+    try:
+        assert surface.port > 0 and surface.can_lock_to_devices() is False
+        assert f"port {surface.port}" in c_instance.messages[0]
+    finally:
+        surface.disconnect()
+
+
+def test_install_copies_the_script_and_says_where(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "exsampling_patch", "ableton", "install", "--dest", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    target = tmp_path / "ExSampling"
+    assert str(target) in done.stdout
+    assert {p.name for p in target.glob("*.py")} == {"__init__.py", "osc.py", "surface.py"}
+    mac = default_remote_scripts("darwin", Path("/home/x"))
+    assert mac == Path("/home/x/Music/Ableton/User Library/Remote Scripts")
+    assert default_remote_scripts("win32", Path("C:/U")).parts[-3:] == ("Ableton", "User Library", "Remote Scripts")
