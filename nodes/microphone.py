@@ -16,7 +16,7 @@ import numpy as np
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.ports import TAKE
-from exsampling_patch.takes import TakeStore
+from exsampling_patch.takes import TakeStore, read_take
 
 
 class LevelCutter:
@@ -132,6 +132,19 @@ class Microphone(Node):
         self.jack_client = jack_client_name()
         self.report_status(level=0.0, label=f"listening at {rate} Hz")
         self.run_thread(self._assemble, name=f"{self.node_id}-takes")
+        self.run_thread(self._recover, name=f"{self.node_id}-recover")
+
+    def _recover(self) -> None:
+        """Pass on takes stored but not passed on before the last run ended (a crash mid-take hand-over)."""
+        for path in self._store.unprocessed():
+            try:
+                take = read_take(path, source=self.node_id)
+            except Exception as error:
+                self.report_error(f"{path.name}: stored take unreadable: {error}")
+                continue
+            take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
+            self.emit("take", take)
+            self._store.mark_processed(take)
 
     def stop(self) -> None:
         stream = getattr(self, "_stream", None)

@@ -83,6 +83,21 @@ def test_bursts_played_through_jack_come_back_as_takes(tmp_path: Path) -> None:
         mic.stop()
     assert context.errors == []
     takes: list[Take] = [m for port, m in context.emitted if port == "take"]
+    assert not [t for t in takes if t.meta.get("recovered")]
+    from exsampling_patch.takes import TakeStore
+    stored = TakeStore(tmp_path / "takes")
+    assert stored.unprocessed() == []
+    crashed = stored.store(Take(np.ones(4800, np.float32) * 0.5, RATE, take_id="mic-crashed", source="mic"))
+    again = NodeContext(tmp_path)
+    mic = Microphone("mic", {"folder": str(tmp_path / "takes")}, again)
+    mic.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not again.emitted and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        mic.stop()
+    assert [(m.take_id, m.meta["recovered"], m.path) for _, m in again.emitted] == [("mic-crashed", True, crashed.path)]
     assert len(takes) == 3, [t.duration for t in takes]
     starts = [t.meta["stream_start_s"] for t in takes]
     for take, (_, length) in zip(takes, bursts, strict=True):
