@@ -1,0 +1,92 @@
+"""OSC send/receive over real UDP on loopback, and MIDI in/out over real JACK MIDI ports."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import mido
+import pytest
+
+from exsampling_patch.messages import ControlValue, SlotAssignment
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.midi import MidiIn, MidiOut
+from exsampling_patch.nodes.osc import OscReceive, OscSend
+from exsampling_patch.takes import write_take
+
+from .helpers import sine_take
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition(), "timed out"
+
+
+def test_osc_round_trip_of_controls_midi_and_slot_assignments(tmp_path: Path) -> None:
+    receiver = OscReceive("rx", {"port": 0})
+    receiver.start()
+    sender = OscSend("tx", {"port": receiver.bound_port})
+    sender.start()
+    try:
+        take = write_take(sine_take(330.0), tmp_path / "bell.wav")
+        sender.on_message(ControlValue("Snare.gain", 0.5))
+        sender.on_message(mido.Message("note_on", channel=2, note=64, velocity=90))
+        sender.on_message(SlotAssignment("TT", take, "bell", 0.75))
+        got = receiver.context.emitted
+        wait_for(lambda: len(got) == 3)
+    finally:
+        sender.stop()
+        receiver.stop()
+    by_port = dict(got)
+    assert by_port["control"] == ControlValue("Snare.gain", 0.5)
+    assert by_port["midi"] == mido.Message("note_on", channel=2, note=64, velocity=90)
+    assignment = by_port["assignment"]
+    assert (assignment.slot, assignment.label, assignment.take.path) == ("TT", "bell", take.path)
+    assert assignment.confidence == pytest.approx(0.75) and assignment.take.meta["pitch_hz"] == pytest.approx(330.0)
+
+
+def test_osc_to_a_dead_or_unknown_host_is_reported_once_and_never_raises() -> None:
+    context = NodeContext()
+    sender = OscSend("tx", {"host": "nowhere.invalid"}, context)
+    sender.start()
+    for _ in range(3):
+        sender.on_message(ControlValue("x", 1.0))
+    sender.stop()
+    assert len(context.errors) == 1 and "nowhere.invalid" in str(context.errors[0])
+
+
+@pytest.mark.jack
+def test_midi_out_to_midi_in_over_jack_and_a_port_that_comes_back() -> None:
+    tag = os.getpid()
+    out = MidiOut("mout", {"virtual_port": f"exs-out-{tag}", "api": "UNIX_JACK", "length_ms": 20.0})
+    out.start()
+    listen = MidiIn("min", {"virtual_port": "", "port": f"exs-out-{tag}", "api": "UNIX_JACK"})
+    listen.start()
+    try:
+        assert out.keeper.wait_open(10)
+        listen.keeper.poll_seconds = 0.1
+        assert listen.keeper.wait_open(10), listen.context.errors
+        out.on_assignment(SlotAssignment("TT", sine_take(100.0), confidence=0.5))
+        got = listen.context.emitted
+        wait_for(lambda: len(got) >= 2)
+        assert got[0][1] == mido.Message("note_on", channel=2, note=60, velocity=100)  # TT is the 3rd slot
+        assert got[1][1].type == "note_off"
+        # the port disappears: reported; it comes back: re-opened and messages flow again
+        out.keeper.stop()
+        wait_for(lambda: any("disappeared" in str(e) for e in listen.context.errors))
+        out.keeper.opened = None
+        out.keeper._stop.clear()
+        out.keeper.start()
+        wait_for(lambda: listen.keeper.opened is not None and out.keeper.opened is not None, timeout=10)
+        before = len(got)
+        out.on_midi(mido.Message("control_change", channel=0, control=7, value=64))
+        wait_for(lambda: len(got) > before)
+        assert got[-1][1].type == "control_change"
+    finally:
+        listen.stop()
+        out.stop()
