@@ -13,6 +13,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from exsampling_patch.editor import dialogs
 from exsampling_patch.editor.inspector import Inspector
 from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
@@ -82,9 +83,9 @@ class EditorApp:
         items: list[tuple[str, list[tuple[str, str, str, Callable[[], Any]]]]] = [
             ("File", [
                 ("new", "New", "Ctrl+N", lambda: self.request(self.model.new)),
-                ("open", "Open...", "Ctrl+O", lambda: self.request(lambda: dpg.show_item("dialog:open"))),
+                ("open", "Open...", "Ctrl+O", lambda: self.request(self.ask_open)),
                 ("save", "Save", "Ctrl+S", self.save),
-                ("save_as", "Save as...", "", lambda: dpg.show_item("dialog:save_as")),
+                ("save_as", "Save as...", "", self.ask_save_as),
                 ("quit", "Quit", "", self.quit),
             ]),
             ("Edit", [
@@ -115,12 +116,6 @@ class EditorApp:
                 for answer in ("save", "discard", "cancel"):
                     dpg.add_button(label=answer.capitalize(), tag=f"prompt:{answer}", width=100,
                                    callback=lambda s, a, u: self.answer_prompt(u), user_data=answer)
-        for tag, label, callback in (("dialog:open", "Open patch", self._on_open_dialog),
-                                     ("dialog:save_as", "Save patch as", self._on_save_as_dialog)):
-            with dpg.file_dialog(tag=tag, label=label, show=False, width=700, height=450, modal=True,
-                                 callback=callback, default_path=str(self.model.base_dir)):
-                dpg.add_file_extension(".yaml", color=(120, 220, 140))
-                dpg.add_file_extension(".*")
         with dpg.window(tag="add_popup", label="Add node", show=False, popup=True, width=240, height=320):
             dpg.add_input_text(tag="add_popup:search", hint="search", width=-1,
                                callback=lambda s, a, u=None: self.fill_palette("add_popup:list", a))
@@ -220,7 +215,7 @@ class EditorApp:
         dpg.configure_item("prompt", show=False)
         if answer == "save" and self.model.path is None:
             # No file yet: ask where; save_as() then runs the action the prompt holds.
-            dpg.show_item("dialog:save_as")
+            self.ask_save_as()
             return
         try:
             self.model.resolve(answer)
@@ -244,7 +239,7 @@ class EditorApp:
 
     def save(self) -> bool:
         if self.model.path is None:
-            dpg.show_item("dialog:save_as")
+            self.ask_save_as()
             return False
         return self.save_as(self.model.path)
 
@@ -262,15 +257,11 @@ class EditorApp:
             self.model.resolve("discard")  # already saved: run the action the prompt held
         return True
 
-    def _on_open_dialog(self, sender: Any, app_data: dict[str, Any], user_data: Any = None) -> None:
-        path = app_data.get("file_path_name")
-        if path:
-            self.open(path)
+    def ask_open(self) -> None:
+        dialogs.ask_path("dialog:open", "Open patch", self.open, default_path=str(self.model.base_dir))
 
-    def _on_save_as_dialog(self, sender: Any, app_data: dict[str, Any], user_data: Any = None) -> None:
-        path = app_data.get("file_path_name")
-        if path:
-            self.save_as(path)
+    def ask_save_as(self) -> None:
+        dialogs.ask_path("dialog:save_as", "Save patch as", self.save_as, default_path=str(self.model.base_dir))
 
     def quit(self) -> None:
         def leave() -> None:
@@ -316,7 +307,7 @@ class EditorApp:
             (True, False, dpg.mvKey_D): self.duplicate,
             (True, False, dpg.mvKey_S): self.save,
             (True, False, dpg.mvKey_N): lambda: self.request(self.model.new),
-            (True, False, dpg.mvKey_O): lambda: self.request(lambda: dpg.show_item("dialog:open")),
+            (True, False, dpg.mvKey_O): lambda: self.request(self.ask_open),
             (False, False, dpg.mvKey_Delete): self.delete_selected,
             (False, False, dpg.mvKey_F5): self.run_patch,
             (False, True, dpg.mvKey_F5): self.stop_patch,
@@ -353,6 +344,7 @@ class EditorApp:
     def frame(self) -> None:
         """Per-frame work on the GUI thread: apply runtime events, swap edited plans, refresh views."""
         self._frame += 1
+        dialogs.collect()
         changed = self.observer.apply()
         for node_id in changed:
             self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
@@ -383,8 +375,8 @@ class EditorApp:
             self.frame()
             dpg.render_dearpygui_frame()
 
-    def open_viewport(self, width: int = 1400, height: int = 900) -> None:
-        dpg.create_viewport(title=self.model.title, width=width, height=height, disable_close=True)
+    def open_viewport(self, width: int = 1400, height: int = 900, vsync: bool = True) -> None:
+        dpg.create_viewport(title=self.model.title, width=width, height=height, disable_close=True, vsync=vsync)
         dpg.set_exit_callback(lambda: self.quit())
         dpg.setup_dearpygui()
         dpg.show_viewport()

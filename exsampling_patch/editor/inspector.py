@@ -10,6 +10,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from exsampling_patch.editor import dialogs
 from exsampling_patch.editor.history import UNSET
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.params import (
@@ -39,9 +40,6 @@ class Inspector:
     def build(self, parent: int | str) -> None:
         with dpg.child_window(tag=self.tag, parent=parent, width=-1, height=-1):
             dpg.add_text("Select a node to edit its parameters.", tag=f"{self.tag}:empty", wrap=WIDTH)
-        with dpg.file_dialog(tag=f"{self.tag}:path_dialog", show=False, directory_selector=True, width=600,
-                             height=400, callback=self._on_path_chosen, modal=True):
-            pass
 
     def _on_change(self, what: str, subject: Any) -> None:
         if not dpg.does_item_exist(self.tag):
@@ -209,13 +207,12 @@ class Inspector:
 
     def _browse(self, sender: Any, app_data: Any, user_data: str) -> None:
         self._path_target = user_data
-        dpg.show_item(f"{self.tag}:path_dialog")
+        dialogs.ask_path(f"{self.tag}:path_dialog", f"Choose {user_data}", self._on_path_chosen, directory=True,
+                         default_path=str(self.model.base_dir))
 
-    def _on_path_chosen(self, sender: Any, app_data: dict[str, Any], user_data: Any = None) -> None:
+    def _on_path_chosen(self, chosen: str) -> None:
         if self._path_target is None or self.node_id is None:
             return
-        chosen = app_data.get("file_path_name") or ""
-        if chosen:
-            self._set(self._path_target, str(chosen))
-            self._refresh_value(self._path_target)
+        self._set(self._path_target, chosen)
+        self._refresh_value(self._path_target)
 
