@@ -1,0 +1,174 @@
+"""Benchmark of the sampler under the JACK server: note-on latency, callback load, xruns.
+
+Prints:
+- note-on to first output sample, in blocks: from the moment a MIDI note-on reaches the process (rtmidi's
+  callback, over a JACK MIDI port) to the audio callback that renders its first sample (the voice starts
+  at the first sample of that block); plus the stream's own output latency as PortAudio reports it;
+- callback time as a share of its budget (blocksize / rate) with 8 slots x 8 voices playing while a
+  worker thread loads new takes and does classifier-like numpy work, rendered offline (no scheduler noise)
+  and live in the JACK stream;
+- xruns reported by the sampler's own stream over the run (default 60 s: ``--seconds``).
+
+Usage: ``python benchmarks/bench_outputs.py [--seconds 60]`` with a JACK server running (``make bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+
+from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.node import NodeContext
+
+
+def sine_take(freq: float, seconds: float, rate: int = 44100) -> Take:
+    t = np.arange(int(seconds * rate)) / rate
+    return Take((0.1 * np.sin(2 * np.pi * freq * t)).astype(np.float32), rate, meta={"pitch_hz": freq})
+
+
+def stats(values: np.ndarray) -> str:
+    if values.size == 0:
+        return "no data"
+    return (f"median {np.median(values):.3f}  p95 {np.percentile(values, 95):.3f}  max {values.max():.3f}  "
+            f"(n={values.size})")
+
+
+def busy_classifier(stop: threading.Event, sampler: object, names: list[str]) -> None:
+    """Stand-in for classification beside the audio: log spectra of a 10 s take, one 1 s window at a time (as
+    the classifier scores windows), and now and then a new take loaded into a slot."""
+    rng = np.random.default_rng(0)
+    window = np.hanning(2560).astype(np.float32)
+    n = 0
+    while not stop.is_set():
+        audio = rng.standard_normal(44100 * 10).astype(np.float32)
+        for second in range(10):
+            chunk = audio[second * 44100 : (second + 1) * 44100]
+            frames = np.lib.stride_tricks.sliding_window_view(chunk, 2560)[::347]
+            np.log(np.abs(np.fft.rfft(frames * window, axis=1)) ** 2 + 1e-9)
+        if n % 4 == 0:  # a new take arrives now and then: prepared on this thread, swapped in by the callback
+            slot = names[(n // 4) % len(names)]
+            sampler.on_assign(SlotAssignment(slot, sine_take(110.0 * (1 + n % 5), 10.0)))  # type: ignore[attr-defined]
+        n += 1
+        stop.wait(0.05)
+
+
+def offline_share(blocks: int = 2000) -> np.ndarray:
+    """Callback time / budget with 64 voices, rendered without a device (the pure cost of the core)."""
+    from exsampling_patch.nodes.sampler.core import SamplerCore
+    from exsampling_patch.nodes.sampler.prepare import prepare
+    from exsampling_patch.nodes.sampler.ring import NOTE_ON, EventRing
+
+    ring = EventRing()
+    core = SamplerCore(8, 48000, polyphony=8, rings=[ring])
+    for s in range(8):
+        core.load(s, prepare(sine_take(220.0, 30.0), 48000))
+    out = np.zeros((256, 2), np.float32)
+    core.render(out)
+    for s in range(8):
+        for v in range(8):
+            ring.push(NOTE_ON, s, 48 + v, 100)
+    times = np.zeros(blocks)
+    for i in range(blocks):
+        start = time.perf_counter()
+        core.render(out)
+        times[i] = time.perf_counter() - start
+    assert int(core.active.sum()) == 64
+    return times / (256 / 48000)
+
+
+def baseline_xruns(seconds: float) -> tuple[int, int]:
+    """Xruns of a stream whose callback does nothing but write zeros: what the machine itself causes."""
+    import sounddevice as sd
+
+    counts = [0, 0]
+
+    def callback(outdata: np.ndarray, frames: int, time_info: object, status: sd.CallbackFlags) -> None:
+        counts[0] += 1
+        counts[1] += int(status.output_underflow)
+        outdata.fill(0)
+
+    with sd.OutputStream(samplerate=48000, blocksize=256, channels=2, dtype="float32", latency="low",
+                         callback=callback):
+        time.sleep(seconds)
+    return counts[0], counts[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the live run (default 60)")
+    args = parser.parse_args()
+    if subprocess.run(["jack_lsp"], capture_output=True).returncode != 0:
+        print("no JACK server running: start one (make bench does) and run again", file=sys.stderr)
+        return 1
+
+    import mido
+
+    from exsampling_patch.nodes.midi_ports import backend, jack_link
+    from exsampling_patch.nodes.sampler import Sampler
+
+    share = offline_share()
+    print(f"callback share of budget, offline, 8 slots x 8 voices: {stats(share * 100)} %")
+    base_callbacks, base_xruns = baseline_xruns(min(10.0, args.seconds / 4))
+    print(f"for reference, a PortAudio stream that only writes zeros: {base_xruns} xruns in {base_callbacks} "
+          f"callbacks over {min(10.0, args.seconds / 4):.0f} s (the JACK server's own, on this shared machine)")
+
+    context = NodeContext()
+    port = f"exs-bench-{os.getpid()}"
+    sampler = Sampler("bench", {"virtual_port": port, "midi_api": "UNIX_JACK", "blocksize": 256,
+                                "gain": 0.1}, context)
+    sampler.start()
+    assert sampler.output is not None
+    if not sampler.output.opened.wait(10) or not sampler.keepers[0].wait_open(10):
+        print(f"the sampler could not open its stream or MIDI port: {context.errors}", file=sys.stderr)
+        sampler.stop()
+        return 1
+    midi = backend("UNIX_JACK")
+    target = next(n for n in midi.get_output_names() if n.endswith(port))
+    sender = midi.open_output(target, client_name=f"exs-bench-keys-{os.getpid()}")
+    jack_link(f"exs-bench-keys-{os.getpid()}", target, "output")
+    for slot in sampler.names:
+        sampler.on_assign(SlotAssignment(slot, sine_take(220.0, 10.0)))
+    time.sleep(0.2)
+    stop = threading.Event()
+    worker = threading.Thread(target=busy_classifier, args=(stop, sampler, sampler.names), daemon=True)
+    core = sampler.core
+    first_callback, first_xruns = core.callbacks, core.xruns
+    worker.start()
+    deadline = time.monotonic() + args.seconds
+    notes = 0
+    try:
+        while time.monotonic() < deadline:  # keep 8 voices on each slot; each note re-triggers (stealing)
+            for channel in range(8):
+                sender.send(mido.Message("note_on", channel=channel, note=48 + notes % 8, velocity=100))
+                notes += 1
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join()
+        callbacks, xruns = core.callbacks - first_callback, core.xruns - first_xruns
+        budget = sampler.core.sample_rate and 256 / sampler.core.sample_rate
+        measured = np.arange(first_callback, first_callback + min(callbacks, len(core.cb_seconds)))
+        live_share = core.cb_seconds[measured % len(core.cb_seconds)] / budget
+        waits = core.note_wait[: min(core.notes_started, len(core.note_wait))] / budget
+        latency = sampler.output.stream.latency if sampler.output.stream is not None else float("nan")
+        voices = int(core.active.sum())
+        sender.close()
+        sampler.stop()
+    print(f"note-on (MIDI in) to the callback rendering its first sample: {stats(waits)} blocks "
+          f"of 256 at {core.sample_rate} Hz; the voice starts at sample 0 of that block")
+    print(f"stream output latency reported by PortAudio: {latency * 1000:.2f} ms "
+          f"({latency / budget:.2f} blocks)")
+    print(f"callback share of budget, live under JACK with {voices} voices at the end: {stats(live_share * 100)} %")
+    print(f"xruns reported by the sampler's stream: {xruns} in {callbacks} callbacks over {args.seconds:.0f} s "
+          f"({notes} notes sent)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
