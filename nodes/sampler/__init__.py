@@ -6,6 +6,7 @@ id, label, pitch, gain, lock, mute, history, level and a waveform overview array
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -78,6 +79,10 @@ class Sampler(Node):
         self.records = [SlotRecord(n) for n in self.names]
         rate = self.sample_rate or (48000 if self.device == "none" else device_rate(self.device))
         self._patch_ring = EventRing()
+        # Producer-side locks only (the callback never takes them): the patch ring is fed from the engine's worker
+        # and from callers of note_on(); slot records from handlers and from observers calling rollback().
+        self._ring_lock = threading.Lock()
+        self._records_lock = threading.RLock()
         rings = [self._patch_ring]
         self._port_rings: list[EventRing] = []
         for _ in (self.virtual_port, self.midi_port):
@@ -144,12 +149,15 @@ class Sampler(Node):
         return lambda message: self._push(ring, message)
 
     def on_midi(self, message: Any) -> None:
-        self._push(self._patch_ring, message)
+        with self._ring_lock:
+            self._push(self._patch_ring, message)
 
     def note_on(self, slot: str | int, note: int, velocity: int = 100) -> None:
         """Play a note on a slot (by name or index) from code; the channel is the slot's in channel mapping."""
         index = self._slot_index(slot)
-        self._patch_ring.push(NOTE_ON, index if self.mapping == "channel" else 0, note, velocity, time.perf_counter())
+        with self._ring_lock:
+            self._patch_ring.push(NOTE_ON, index if self.mapping == "channel" else 0, note, velocity,
+                                  time.perf_counter())
 
     # -- takes ------------------------------------------------------------------------------------------------------
 
@@ -170,11 +178,12 @@ class Sampler(Node):
             self.report_error(str(error.args[0]))
             return
         record = self.records[index]
-        if record.locked:
-            self.report_status(slot=record.name, skipped=assignment.take.take_id, locked=True)
-            return
-        record.push(assignment.take, assignment.label, self.history)
-        self._load(index, assignment.take, assignment.label)
+        with self._records_lock:
+            if record.locked:
+                self.report_status(slot=record.name, skipped=assignment.take.take_id, locked=True)
+                return
+            record.push(assignment.take, assignment.label, self.history)
+            self._load(index, assignment.take, assignment.label)
         self.emit("loaded", assignment)
 
     def _load(self, index: int, take: Take, label: str | None) -> None:
@@ -189,17 +198,19 @@ class Sampler(Node):
     def rollback(self, slot: str | int, steps: int = 1) -> str | None:
         """Load the take ``steps`` back in the slot's history (negative: forward); returns its take id."""
         index = self._slot_index(slot)
-        entry = self.records[index].step_back(steps)
-        if entry is None:
-            return None
-        self._load(index, *entry)
+        with self._records_lock:
+            entry = self.records[index].step_back(steps)
+            if entry is None:
+                return None
+            self._load(index, *entry)
         return entry[0].take_id
 
     def clear(self, slot: str | int) -> None:
         """Empty a slot (its history is kept)."""
         index = self._slot_index(slot)
-        self.records[index].position = -1
-        self.core.load(index, EMPTY)
+        with self._records_lock:
+            self.records[index].position = -1
+            self.core.load(index, EMPTY)
 
     # -- control ----------------------------------------------------------------------------------------------------
 
@@ -210,7 +221,8 @@ class Sampler(Node):
             if what == "gain":
                 self.core.master[0] = max(0.0, min(4.0, value.value))
             elif what == "notes_off":
-                self._patch_ring.push(ALL_OFF, 0, 0, 0)
+                with self._ring_lock:
+                    self._patch_ring.push(ALL_OFF, 0, 0, 0)
             else:
                 self.report_error(f"unknown control {value.name!r}: use master.gain or all.notes_off")
             return
