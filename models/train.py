@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from .features import FRONT_END, SAMPLE_RATE, compress, frame_rate, mel_power, prepare
-from .network import SoundNet
+from .network import STEP_FRAMES, SoundNet, calibrate_int8, script_int8_trunk
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -39,6 +39,7 @@ __all__ = [
     "Progress",
     "TrainConfig",
     "TrainReport",
+    "calibration_specs",
     "compute_features",
     "confusion_matrix",
     "fit",
@@ -86,7 +87,8 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Progress:
-    """One progress report: ``stage`` is "features", "train" or "evaluate"; ``done`` out of ``total``."""
+    """One progress report: ``stage`` is "features", "init" (linear probe), "train" or "evaluate";
+    ``done`` out of ``total``."""
 
     stage: str
     done: int
@@ -100,12 +102,19 @@ ProgressCallback = Callable[[Progress], None]
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters of :func:`fit`. The defaults built the shipped model (from the aiSFX trunk)."""
+    """Hyper-parameters of :func:`fit`. The defaults built the shipped model (from the aiSFX trunk).
 
-    epochs: int = 12
+    With ``freeze_trunk`` (the default) only the linear head is trained: the trunk maps of every example
+    are computed once, and the head is fitted by L2-regularised softmax regression (strength ``head_c``,
+    as scikit-learn's ``C``) on the pooled features of whole examples plus ``crops_per_example``
+    energy-weighted crops of ``crop_seconds`` each (so that short takes and 1 s windows score well).
+    ``epochs``, learning rates, mixup and masks apply to the trunk fine-tuning path (``freeze_trunk=False``).
+    """
+
+    epochs: int = 10
     batch_size: int = 32
-    lr_trunk: float = 2e-4
-    lr_head: float = 2e-3
+    lr_trunk: float = 1e-4
+    lr_head: float = 5e-4
     weight_decay: float = 1e-3
     mixup_alpha: float = 0.4
     crop_probability: float = 0.5
@@ -115,7 +124,12 @@ class TrainConfig:
     freq_mask_width: int = 8
     time_masks: int = 2
     time_mask_fraction: float = 0.1
-    freeze_trunk: bool = False
+    freeze_trunk: bool = True
+    freeze_batch_norm: bool = True
+    init_head: bool = True
+    head_c: float = 0.01
+    head_iterations: int = 300
+    crops_per_example: int = 4
     label_smoothing: float = 0.0
     seed: int = 0
     threads: int = 2
@@ -364,11 +378,156 @@ def predict_logits(model: SoundNet, powers: Sequence[np.ndarray], batch_size: in
     return out
 
 
+def calibration_specs(powers: Sequence[np.ndarray], n: int = 64, seed: int = 0) -> list[torch.Tensor]:
+    """Up to ``n`` whole inputs as ``(1, frames, bands)`` log-mel tensors, for :func:`calibrate_int8`."""
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(powers))[:n]
+    return [torch.from_numpy(compress(_pad_frames(powers[i], STEP_FRAMES))).unsqueeze(0) for i in idx]
+
+
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
     """``(n, n)`` counts; row = true class, column = predicted class."""
     cm = np.zeros((n_classes, n_classes), np.int64)
     np.add.at(cm, (truth, predicted), 1)
     return cm
+
+
+@torch.no_grad()
+def pooled_features(model: SoundNet, powers: Sequence[np.ndarray], batch_size: int = 16) -> torch.Tensor:
+    """Pooled trunk features ``(n, feature_dim)`` of whole inputs (eval mode)."""
+    model.eval()
+    out = torch.zeros(len(powers), model.feature_dim)
+    order = sorted(range(len(powers)), key=lambda i: powers[i].shape[0])
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        n = max(max(powers[i].shape[0] for i in chunk), model.min_frames())
+        x = torch.from_numpy(np.stack([compress(_pad_frames(powers[i], n)) for i in chunk]))
+        seq3, seq4 = model.sequence(x)
+        out[chunk] = model.pool(seq3, seq4)
+    return out
+
+
+def _softmax_regression(
+    feats: torch.Tensor, targets: torch.Tensor, n_classes: int, c: float, n_ref: int, iterations: int,
+    progress: ProgressCallback | None = None, stage: str = "init",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """L2-regularised softmax regression on standardised features; returns (weight, bias) for the raw
+    features. The penalty is ``||W||^2 / (2 c n_ref)`` on the standardised scale."""
+    mu, sigma = feats.mean(0), feats.std(0) + 1e-4
+    z = (feats - mu) / sigma
+    lin = torch.nn.Linear(z.shape[1], n_classes)
+    torch.nn.init.zeros_(lin.weight)
+    torch.nn.init.zeros_(lin.bias)
+    opt = torch.optim.Adam(lin.parameters(), lr=1e-2)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, iterations)
+    with torch.enable_grad():
+        for it in range(iterations):
+            loss = F.cross_entropy(lin(z), targets) + lin.weight.pow(2).sum() / (2 * c * n_ref)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            if progress is not None and ((it + 1) % 10 == 0 or it + 1 == iterations):
+                progress(Progress(stage, it + 1, iterations, f"head loss {float(loss.detach()):.3f}",
+                                  {"loss": float(loss.detach())}))
+    with torch.no_grad():
+        weight = lin.weight / sigma
+        bias = lin.bias - (lin.weight * (mu / sigma)).sum(1)
+    return weight.detach(), bias.detach()
+
+
+def init_head(
+    model: SoundNet, powers: Sequence[np.ndarray], targets: np.ndarray, c: float = 0.01,
+    iterations: int = 300, progress: ProgressCallback | None = None,
+) -> None:
+    """Fit the head as a linear probe on the frozen trunk's pooled features of whole inputs.
+
+    Fine-tuning then starts from a head that already fits the trunk, which keeps the first epochs from
+    wrecking the pretrained features.
+    """
+    feats = pooled_features(model, powers)
+    y = torch.from_numpy(np.asarray(targets))
+    w, b = _softmax_regression(feats, y, model.n_classes, c, len(y), iterations, progress)
+    with torch.no_grad():
+        model.head.fc.weight.copy_(w)
+        model.head.fc.bias.copy_(b)
+
+
+@torch.no_grad()
+def trunk_maps(
+    model: SoundNet, powers: Sequence[np.ndarray], progress: ProgressCallback | None = None
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Block-3 and block-4 maps (float16, batch axis dropped) of every input, trunk in eval mode."""
+    model.eval()
+    out = []
+    for i, p in enumerate(powers):
+        x = torch.from_numpy(compress(_pad_frames(p, model.min_frames()))).unsqueeze(0)
+        m3, m4 = model.sequence(x)
+        out.append((m3[0].half(), m4[0].half()))
+        if progress is not None:
+            progress(Progress("embed", i + 1, len(powers), f"trunk features {i + 1}/{len(powers)}"))
+    return out
+
+
+def _step_energy(power: np.ndarray, n_steps: int) -> np.ndarray:
+    e = power.sum(axis=1).astype(np.float64)
+    e = np.pad(e, (0, max(0, n_steps * STEP_FRAMES - e.size)))[: n_steps * STEP_FRAMES]
+    return e.reshape(n_steps, STEP_FRAMES).sum(axis=1)
+
+
+def augmented_features(
+    model: SoundNet,
+    maps: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    powers: Sequence[np.ndarray],
+    targets: np.ndarray,
+    crops_per_example: int,
+    crop_seconds: tuple[float, float],
+    rng: np.random.Generator,
+) -> tuple[torch.Tensor, np.ndarray]:
+    """Pooled features of every whole input plus energy-weighted crops of its trunk maps."""
+    step_s = STEP_FRAMES / frame_rate()
+    lo = max(1, round(crop_seconds[0] / step_s))
+    hi = max(lo, round(crop_seconds[1] / step_s))
+    feats: list[torch.Tensor] = []
+    ys: list[int] = []
+    for (m3h, m4h), p, t in zip(maps, powers, targets, strict=True):
+        m3, m4 = m3h.float().unsqueeze(0), m4h.float().unsqueeze(0)
+        feats.append(model.pool(m3, m4))
+        ys.append(int(t))
+        n_steps = m3.shape[2]
+        weights = np.sqrt(_step_energy(p, n_steps)) + 1e-12
+        weights /= weights.sum()
+        for _ in range(crops_per_example):
+            length = int(rng.integers(lo, hi + 1))
+            if length >= n_steps:
+                continue
+            centre = int(rng.choice(n_steps, p=weights))
+            a = int(np.clip(centre - length // 2, 0, n_steps - length))
+            feats.append(model.pool(m3[:, :, a : a + length], m4[:, :, a : a + length]))
+            ys.append(int(t))
+    return torch.cat(feats), np.array(ys, dtype=np.int64)
+
+
+def _fit_head(
+    model: SoundNet,
+    train_powers: Sequence[np.ndarray],
+    train_targets: np.ndarray,
+    cfg: TrainConfig,
+    progress: ProgressCallback | None,
+) -> list[dict[str, float]]:
+    rng = np.random.default_rng(cfg.seed)
+    maps = trunk_maps(model, train_powers, progress)
+    feats, ys = augmented_features(
+        model, maps, train_powers, train_targets, cfg.crops_per_example, cfg.crop_seconds, rng
+    )
+    w, b = _softmax_regression(
+        feats, torch.from_numpy(ys), model.n_classes, cfg.head_c, len(train_powers), cfg.head_iterations,
+        progress, stage="train",
+    )
+    with torch.no_grad():
+        model.head.fc.weight.copy_(w)
+        model.head.fc.bias.copy_(b)
+    return [{"epoch": 1, "loss": float("nan"), "features": float(len(ys))}]
 
 
 def fit(
@@ -383,7 +542,9 @@ def fit(
 ) -> TrainReport:
     """Train ``model`` in place on mel-power arrays (see :func:`compute_features`).
 
-    Batches mix whole inputs (random circular shift) and energy-weighted short crops
+    With ``config.freeze_trunk`` (default) only the head is fitted (see :class:`TrainConfig`); this takes
+    seconds to minutes on a CPU. Otherwise the whole network is fine-tuned: batches mix whole inputs
+    (random circular shift) and energy-weighted short crops
     (``config.crop_seconds``), with random gain, frequency and time masks, and mixup. AdamW with separate
     learning rates for trunk and head, one-cycle schedule. Validation accuracy (whole inputs) is reported
     every ``eval_every`` epochs and at the end.
@@ -394,9 +555,35 @@ def fit(
     prev_threads = torch.get_num_threads()
     torch.set_num_threads(max(1, cfg.threads))
     t_start = time.perf_counter()
+    history: list[dict[str, float]] = []
+    val_acc: float | None = None
+    cm: np.ndarray | None = None
     n = len(train_powers)
     if n == 0:
         raise DataError("no training examples")
+    if cfg.freeze_trunk:
+        try:
+            history = _fit_head(model, train_powers, train_targets, cfg, progress)
+        finally:
+            torch.set_num_threads(prev_threads)
+        if len(val_powers) and val_targets is not None:
+            pred = predict_logits(model, val_powers).argmax(axis=1)
+            val_acc = float((pred == val_targets).mean())
+            cm = confusion_matrix(val_targets, pred, model.n_classes)
+            history[-1]["val_accuracy"] = val_acc
+            if progress is not None:
+                progress(Progress("evaluate", 1, 1, f"val accuracy {val_acc:.3f}", {"val_accuracy": val_acc}))
+        history[-1]["seconds"] = time.perf_counter() - t_start
+        return TrainReport([], val_acc, cm, history, time.perf_counter() - t_start, n, len(val_powers))
+    if cfg.init_head:
+        init_head(model, train_powers, train_targets, cfg.head_c, progress=progress)
+        if len(val_powers) and val_targets is not None:
+            acc0 = float((predict_logits(model, val_powers).argmax(axis=1) == val_targets).mean())
+            history.append({"epoch": 0, "loss": float("nan"), "val_accuracy": acc0,
+                            "seconds": time.perf_counter() - t_start})
+            if progress is not None:
+                progress(Progress("evaluate", 0, cfg.epochs, f"linear probe val accuracy {acc0:.3f}",
+                                  {"val_accuracy": acc0}))
     for p in model.trunk.parameters():
         p.requires_grad_(not cfg.freeze_trunk)
     groups: list[dict[str, Any]] = [{"params": list(model.head.parameters()), "lr": cfg.lr_head}]
@@ -415,15 +602,16 @@ def fit(
     whole_len = max(max(p.shape[0] for p in train_powers), model.min_frames())
     crop_lo = max(model.min_frames(), round(cfg.crop_seconds[0] * fr))
     crop_hi = max(crop_lo, round(cfg.crop_seconds[1] * fr))
-    history: list[dict[str, float]] = []
-    val_acc: float | None = None
-    cm: np.ndarray | None = None
     step = 0
     try:
         for epoch in range(cfg.epochs):
             model.train()
             if cfg.freeze_trunk:
                 model.trunk.eval()
+            elif cfg.freeze_batch_norm:
+                for mod in model.trunk.modules():
+                    if isinstance(mod, torch.nn.BatchNorm2d):
+                        mod.eval()
             perm = rng.permutation(n)
             loss_sum, seen = 0.0, 0
             for b in range(steps_per_epoch):
@@ -566,7 +754,9 @@ def write_model_card(
     ]
     for h in report.history:
         acc = f"{100 * h['val_accuracy']:.1f}%" if "val_accuracy" in h else ""
-        lines.append(f"| {int(h['epoch'])} | {h['loss']:.3f} | {acc} |")
+        epoch = "0 (linear probe)" if int(h["epoch"]) == 0 else str(int(h["epoch"]))
+        loss = "" if math.isnan(h["loss"]) else f"{h['loss']:.3f}"
+        lines.append(f"| {epoch} | {loss} | {acc} |")
     lines += [
         "",
         "## Licences",
@@ -596,7 +786,8 @@ def train_folder(
             ``<stem>_confusion.png``.
         base_model: model file to start from; ``None`` starts from the shipped model (its trunk; the head
             is new, for the data's labels).
-        config: hyper-parameters; the default fine-tunes for few examples (20 epochs).
+        config: hyper-parameters; the default trains a new head on the base model's frozen trunk, which
+            suits few examples per class (10 or fewer) and takes seconds.
         val_fraction: share of each class (by group) held out for validation.
         progress: called with :class:`Progress` reports.
 
@@ -606,7 +797,7 @@ def train_folder(
     from .classifier import load_model_file, save_model_file
 
     dataset = load_dataset(data)
-    cfg = config or TrainConfig(epochs=20, batch_size=16, lr_trunk=1e-4, lr_head=3e-3)
+    cfg = config or TrainConfig()
     train_idx, val_idx = split_train_val(dataset, val_fraction, seed=cfg.seed)
     base = load_model_file(base_model)
     model = SoundNet(len(dataset.labels))
@@ -626,8 +817,9 @@ def train_folder(
     report.labels = list(dataset.labels)
     out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    save_model_file(model, dataset.labels, out_path, {"config": asdict(cfg), "data": str(dataset.root),
-                                                      "val_accuracy": report.val_accuracy})
+    observers = calibrate_int8(model, calibration_specs([powers[i] for i in train_idx]))
+    meta = {"config": asdict(cfg), "data": str(dataset.root), "val_accuracy": report.val_accuracy}
+    save_model_file(model, dataset.labels, out_path, meta, script_int8_trunk(model, observers))
     png = None
     if report.confusion is not None:
         png = save_confusion_png(report.confusion, dataset.labels,

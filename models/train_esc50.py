@@ -22,10 +22,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .network import SoundNet
+from .classifier import load_classifier, save_model_file
+from .network import SoundNet, calibrate_int8, script_int8_trunk
 from .train import (
     Progress,
     TrainConfig,
+    calibration_specs,
     compute_features,
     fit,
     load_dataset,
@@ -46,6 +48,27 @@ def load_aisfx_trunk(model: SoundNet, checkpoint: str | Path) -> None:
     model.trunk.load_state_dict(trunk_state)
 
 
+def evaluate_windows(model_path: Path, paths: list[Path], labels: list[str]) -> dict[str, float]:
+    """Accuracy of the saved model through :class:`Classifier` on whole clips, with 1 s windows, and on
+    the loudest 1 s of each clip taken as a short take."""
+    import soundfile as sf
+
+    from .features import SAMPLE_RATE
+
+    clf = load_classifier(model_path)
+    hits = {"acc_whole": 0, "acc_windows_1s_mean": 0, "acc_windows_1s_max": 0, "acc_loudest_1s_take": 0}
+    for path, label in zip(paths, labels, strict=True):
+        y, sr = sf.read(str(path), dtype="float32")
+        hits["acc_whole"] += clf.predict(y, sr).label == label
+        hits["acc_windows_1s_mean"] += clf.predict(y, sr, window="1s").label == label
+        hits["acc_windows_1s_max"] += clf.predict(y, sr, window="1s", pooling="max").label == label
+        n = SAMPLE_RATE if sr == SAMPLE_RATE else sr
+        e = np.convolve(y.astype(np.float64) ** 2, np.ones(n), mode="valid")
+        start = int(np.argmax(e)) if e.size else 0
+        hits["acc_loudest_1s_take"] += clf.predict(y[start : start + n], sr).label == label
+    return {k: v / len(paths) for k, v in hits.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("phase", choices=["eval", "ship"])
@@ -54,11 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, help="output folder")
     ap.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--crops", type=int, default=TrainConfig.crops_per_example)
+    ap.add_argument("--head-c", type=float, default=TrainConfig.head_c)
+    ap.add_argument("--fine-tune", action="store_true", help="fine-tune the trunk too (slow on a CPU)")
     args = ap.parse_args(argv)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    cfg = TrainConfig(epochs=args.epochs, seed=args.seed)
+    cfg = TrainConfig(epochs=args.epochs, seed=args.seed, crops_per_example=args.crops, head_c=args.head_c,
+                      freeze_trunk=not args.fine_tune)
     folds = [1, 2, 3, 4]
     ds = load_dataset(args.data, folds=folds)
     t0 = time.perf_counter()
@@ -102,13 +129,22 @@ def main(argv: list[str] | None = None) -> int:
         "labels": ds.labels,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
-    torch.save({k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()},
-               out / "state.pt")
+    observers = calibrate_int8(model, calibration_specs([powers[i] for i in train_idx]))
+    model_path = save_model_file(model, ds.labels, out / "model.pt", {
+        "data": "ESC-50 folds " + ",".join(map(str, summary["train_folds"])),
+        "val_fold4_accuracy": report.val_accuracy,
+        "trunk": "aiSFX 0.1.2 (CC BY 4.0), frozen",
+    }, script_int8_trunk(model, observers))
+    if val_idx:
+        summary.update(evaluate_windows(model_path, [ds.examples[i].path for i in val_idx],
+                                        [ds.examples[i].label for i in val_idx]))
+        (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     if report.confusion is not None:
         np.save(out / "confusion.npy", report.confusion)
         save_confusion_png(report.confusion, ds.labels, out / "confusion.png",
                            f"ESC-50 fold 4 (train folds 1-3): {100 * (report.val_accuracy or 0):.1f}%")
-    print(json.dumps({k: summary[k] for k in ("phase", "val_accuracy", "seconds")}), flush=True)
+    print(json.dumps({k: v for k, v in summary.items() if k not in ("history", "labels", "config")}),
+          flush=True)
     return 0
 
 

@@ -1,0 +1,153 @@
+"""The shipped classifier: accuracy on a fixed fold-4 subset, empty results, any rate and channel count."""
+
+from __future__ import annotations
+
+import csv
+import re
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from exsampling_patch.models import load_classifier
+from exsampling_patch.models.classifier import (
+    SHIPPED_MODEL,
+    Classifier,
+    ModelFileError,
+    load_model_file,
+)
+from exsampling_patch.models.features import resample
+
+MODEL_CARD = SHIPPED_MODEL.parent / "MODEL_CARD.md"
+MARGIN = 0.06  # the subset is 100 clips: a 6-point margin absorbs float noise, not a broken model
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    return load_classifier()
+
+
+def fold4_subset(esc50: Path, per_class: int = 2) -> list[tuple[Path, str]]:
+    """A fixed subset of fold 4: the first ``per_class`` clips of each class in file-name order."""
+    rows = sorted(csv.DictReader((esc50 / "esc50.csv").open()), key=lambda r: r["filename"])
+    picked: dict[str, list[Path]] = {}
+    for r in rows:
+        if r["fold"] == "4" and len(picked.setdefault(r["category"], [])) < per_class:
+            picked[r["category"]].append(esc50 / "audio" / r["filename"])
+    return [(p, c) for c, ps in sorted(picked.items()) for p in ps]
+
+
+def card_fold4_accuracy() -> float:
+    text = MODEL_CARD.read_text()
+    m = re.search(r"fold-4 top-1 accuracy[^*]*\*\*([0-9.]+)%\*\*", text)
+    assert m, "MODEL_CARD.md must state 'fold-4 top-1 accuracy ... **NN.N%**'"
+    return float(m.group(1)) / 100
+
+
+def test_shipped_model_loads_fast_and_has_50_labels() -> None:
+    load_model_file()  # warm the file cache and torch's lazy initialisation
+    t = time.perf_counter()
+    c = load_classifier()
+    elapsed = time.perf_counter() - t
+    assert len(c.labels) == 50 and "dog" in c.labels
+    assert elapsed < 3.0  # about 0.1 s on an idle machine; loose for CI load
+    assert SHIPPED_MODEL.stat().st_size < 20_000_000
+
+
+def test_fold4_subset_accuracy_stays_at_card_figure(clf: Classifier, esc50: Path) -> None:
+    subset = fold4_subset(esc50)
+    assert len(subset) == 100
+    correct = 0
+    for path, category in subset:
+        pred = clf.predict_file(path)
+        correct += pred.label == category
+    accuracy = correct / len(subset)
+    assert accuracy >= card_fold4_accuracy() - MARGIN, f"fold-4 subset accuracy {accuracy:.2f}"
+
+
+def test_silent_and_short_takes_give_nothing_to_classify(clf: Classifier) -> None:
+    for samples, sr, word in [
+        (np.zeros(44100, np.float32), 44100, "silent"),
+        (np.full((48000, 2), 1e-5, np.float32), 48000, "silent"),
+        (np.random.default_rng(0).standard_normal(16000).astype(np.float32) * 1e-4, 16000, "silent"),
+        (np.random.default_rng(0).standard_normal(1600).astype(np.float32) * 0.5, 16000, "too short"),
+        (np.zeros(0, np.float32), 44100, "too short"),
+        (np.full(16000, np.nan, np.float32), 16000, "silent"),
+    ]:
+        pred = clf.predict(samples, sr)
+        assert pred.nothing_to_classify and pred.top == [] and pred.label is None
+        assert pred.reason is not None and word in pred.reason
+        assert pred.to_dict() == {"top": [], "reason": pred.reason}
+
+
+def test_any_rate_and_channel_count_agree(clf: Classifier, esc50: Path) -> None:
+    path, _ = fold4_subset(esc50)[0]
+    y, sr = sf.read(str(path), dtype="float32")
+    ref = clf.predict(y, sr)
+    y44 = resample(y, sr, 44100)
+    stereo = np.stack([y44, y44 * 0.5], axis=1)
+    pred = clf.predict(stereo, 44100)
+    assert pred.label == ref.label
+    assert abs(pred.probability - ref.probability) < 0.1
+    pcm = (np.stack([resample(y, sr, 48000)] * 4, axis=1) * 20000).astype(np.int16)
+    assert clf.predict(pcm, 48000).label == ref.label
+
+
+def test_windows_pooling_and_top_k(clf: Classifier, esc50: Path) -> None:
+    path, _ = fold4_subset(esc50)[10]
+    y, sr = sf.read(str(path), dtype="float32")
+    take = np.concatenate([y, y])  # 10 s
+    whole = clf.predict(take, sr, top_k=3)
+    assert len(whole.top) == 3 and len(whole.windows) == 1
+    assert whole.top[0][1] >= whole.top[1][1] >= whole.top[2][1]
+    assert np.isclose(whole.probabilities.sum(), 1.0, atol=1e-4)
+    for window in ("1s", "2s", "4s"):
+        for pooling in ("mean", "max", "vote"):
+            p = clf.predict(take, sr, window=window, pooling=pooling, top_k=50)
+            assert len(p.top) == 50
+            assert p.window_probabilities is not None
+            assert p.window_probabilities.shape == (len(p.windows), 50)
+            assert len(p.windows) > 2
+            assert p.windows[0].start == 0.0 and p.windows[-1].end == pytest.approx(10.0, abs=0.5)
+    with pytest.raises(ValueError):
+        clf.predict(take, sr, window="3 minutes")
+    with pytest.raises(ValueError):
+        clf.predict(take, sr, pooling="median")
+
+
+def test_thread_safe(clf: Classifier, esc50: Path) -> None:
+    clips = [sf.read(str(p), dtype="float32")[0] for p, _ in fold4_subset(esc50)[:4]]
+    expected = [clf.predict(c, 16000).top for c in clips]
+    results: dict[int, list] = {}
+
+    def work(i: int) -> None:
+        results[i] = clf.predict(clips[i % 4], 16000).top
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(8):
+        assert [lab for lab, _ in results[i]] == [lab for lab, _ in expected[i % 4]]
+
+
+def test_ten_second_take_is_fast(clf: Classifier) -> None:
+    take = np.random.default_rng(1).standard_normal(441000).astype(np.float32) * 0.1
+    clf.predict(take, 44100)
+    t = time.perf_counter()
+    for _ in range(3):
+        clf.predict(take, 44100, window="1s")
+    assert (time.perf_counter() - t) / 3 < 0.5  # measured in benchmarks; loose here for CI load
+
+
+def test_bad_model_file(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError):
+        load_classifier(tmp_path / "missing.pt")
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(ModelFileError):
+        load_classifier(junk)

@@ -1,0 +1,57 @@
+"""The log-mel front end: mix-down, resampling, spectrogram shapes and scale."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from exsampling_patch.models import features as fe
+
+
+def test_to_mono_mixes_channels_and_scales_integers() -> None:
+    stereo = np.stack([np.ones(100, np.float32), -np.ones(100, np.float32) * 0.5], axis=1)
+    mono = fe.to_mono(stereo)
+    assert mono.shape == (100,) and mono.dtype == np.float32
+    assert np.allclose(mono, 0.25)
+    pcm = np.full((10, 2), 16384, np.int16)
+    assert np.allclose(fe.to_mono(pcm), 0.5, atol=1e-3)
+    assert fe.to_mono(np.zeros((5, 1))).shape == (5,)
+    with pytest.raises(ValueError):
+        fe.to_mono(np.zeros((2, 2, 2)))
+
+
+@pytest.mark.parametrize("rate", [8000, 22050, 44100, 48000, 96000])
+def test_resample_keeps_duration_and_pitch(rate: int) -> None:
+    t = np.arange(rate) / rate
+    y = np.sin(2 * np.pi * 1000 * t).astype(np.float32)
+    out = fe.resample(y, rate)
+    assert abs(out.size - fe.SAMPLE_RATE) <= 2
+    spec = np.abs(np.fft.rfft(out[2000:-2000]))
+    peak_hz = np.argmax(spec) * fe.SAMPLE_RATE / (out.size - 4000)
+    assert abs(peak_hz - 1000) < 5
+
+
+def test_prepare_normalises_peak_and_handles_silence() -> None:
+    y = fe.prepare(np.full((4410, 2), 0.1, np.float32), 44100)
+    assert y.size == 1600 and np.isclose(np.abs(y).max(), 1.0, atol=1e-3)
+    z = fe.prepare(np.zeros(1000, np.float32), 16000)
+    assert not np.any(z)
+
+
+def test_mel_power_shape_and_scale() -> None:
+    fb = fe.mel_filterbank()
+    assert fb.shape == (71, fe.FRONT_END.n_bins)
+    assert np.allclose(fb[:-2].sum(axis=1), 1.0, atol=1e-4)  # unit-sum filters (the top two cut at 8 kHz)
+    n = 5 * fe.SAMPLE_RATE
+    y = np.random.default_rng(0).standard_normal(n).astype(np.float32) * 0.1
+    p = fe.mel_power(y)
+    assert p.shape == (1 + n // fe.FRONT_END.hop, 71)
+    lm = fe.log_mel(y)
+    assert lm.dtype == np.float32 and lm.min() >= 0 and np.isfinite(lm).all()
+    # a 2 kHz tone lights up the band around 2 kHz, not the top or bottom ones
+    t = np.arange(fe.SAMPLE_RATE) / fe.SAMPLE_RATE
+    tone = fe.mel_power(np.sin(2 * np.pi * 2000 * t).astype(np.float32))
+    band = int(np.argmax(tone.mean(axis=0)))
+    assert 20 < band < 60
+    # tiny inputs still give frames
+    assert fe.mel_power(np.zeros(10, np.float32)).shape[0] == 1

@@ -1,0 +1,124 @@
+"""Training: data validation before any training, and a small fine-tune that beats chance on held-out takes."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from exsampling_patch.models import load_classifier
+from exsampling_patch.models.features import resample
+from exsampling_patch.models.train import (
+    DataError,
+    Progress,
+    TrainConfig,
+    load_dataset,
+    split_train_val,
+    train_folder,
+)
+
+
+def write_tone(path: Path, freq: float = 440.0, sr: int = 22050, seconds: float = 0.5) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(sr * seconds)) / sr
+    sf.write(str(path), (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), sr)
+
+
+def test_folder_dataset_lists_labels_and_files(tmp_path: Path) -> None:
+    for label in ("kick", "snare"):
+        for i in range(3):
+            write_tone(tmp_path / label / f"{i}.wav")
+    (tmp_path / "kick" / "notes.txt").write_text("ignored")
+    ds = load_dataset(tmp_path)
+    assert ds.labels == ["kick", "snare"]
+    assert len(ds.examples) == 6
+    assert list(ds.targets()) == [0, 0, 0, 1, 1, 1]
+    train, val = split_train_val(ds, 0.34)
+    assert len(val) == 2 and not set(train) & set(val)
+
+
+def test_empty_class_folder_is_named(tmp_path: Path) -> None:
+    write_tone(tmp_path / "kick" / "a.wav")
+    (tmp_path / "snare").mkdir()
+    (tmp_path / "snare" / "readme.txt").write_text("no audio here")
+    with pytest.raises(DataError, match=r"snare"):
+        load_dataset(tmp_path)
+
+
+def test_unreadable_file_is_named(tmp_path: Path) -> None:
+    write_tone(tmp_path / "kick" / "a.wav")
+    write_tone(tmp_path / "snare" / "a.wav")
+    bad = tmp_path / "snare" / "broken.wav"
+    bad.write_bytes(b"RIFF....garbage")
+    with pytest.raises(DataError, match=r"broken\.wav"):
+        load_dataset(tmp_path)
+
+
+def test_one_class_and_missing_data(tmp_path: Path) -> None:
+    write_tone(tmp_path / "only" / "a.wav")
+    with pytest.raises(DataError, match=r"only one class"):
+        load_dataset(tmp_path)
+    with pytest.raises(DataError, match=r"not found"):
+        load_dataset(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match=r"no class folders"):
+        load_dataset(tmp_path / "empty")
+
+
+def test_esc50_csv_layout(esc50: Path) -> None:
+    ds = load_dataset(esc50, folds=[4], check_files=False)
+    assert len(ds.labels) == 50 and len(ds.examples) == 400
+    train, val = split_train_val(ds, 0.25)
+    groups_train = {ds.examples[i].group for i in train}
+    assert not groups_train & {ds.examples[i].group for i in val}  # one recording never straddles
+
+
+def test_esc50_csv_missing_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "audio").mkdir()
+    write_tone(tmp_path / "audio" / "a.wav")
+    with (tmp_path / "meta.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["filename", "fold", "category"])
+        w.writerow(["a.wav", 1, "kick"])
+        w.writerow(["gone.wav", 1, "snare"])
+    with pytest.raises(DataError, match=r"gone\.wav"):
+        load_dataset(tmp_path)
+
+
+CLASSES = ("dog", "church_bells", "clock_tick")
+
+
+@pytest.mark.slow
+def test_small_fine_tune_beats_chance(esc50: Path, tmp_path: Path) -> None:
+    rows = sorted(csv.DictReader((esc50 / "esc50.csv").open()), key=lambda r: r["filename"])
+    data = tmp_path / "takes"
+    held_out: list[tuple[Path, str]] = []
+    for c in CLASSES:
+        clips = [r for r in rows if r["category"] == c]
+        train_rows = [r for r in clips if r["fold"] in ("1", "2")][:10]
+        train_src = {r["src_file"] for r in train_rows}
+        held_out += [(esc50 / "audio" / r["filename"], c)
+                     for r in clips if r["fold"] == "3" and r["src_file"] not in train_src][:6]
+        for r in train_rows:  # takes as a performer's recorder writes them: 44.1 kHz stereo WAV
+            y, sr = sf.read(str(esc50 / "audio" / r["filename"]), dtype="float32")
+            y44 = resample(y, sr, 44100)
+            (data / c).mkdir(parents=True, exist_ok=True)
+            sf.write(str(data / c / (Path(r["filename"]).stem + ".wav")), np.stack([y44, y44], axis=1), 44100)
+    reports: list[Progress] = []
+    out = tmp_path / "model" / "mine.pt"
+    report = train_folder(data, out, config=TrainConfig(),
+                          progress=reports.append)
+    assert out.is_file() and out.with_suffix(".md").is_file()
+    assert out.with_name("mine_confusion.png").is_file()
+    assert "accuracy" in out.with_suffix(".md").read_text()
+    assert report.labels == sorted(CLASSES) and report.n_train + report.n_val == 30
+    assert {p.stage for p in reports} >= {"features", "train"}
+    assert reports[-1].done == reports[-1].total
+    clf = load_classifier(out)
+    assert clf.labels == tuple(sorted(CLASSES))
+    correct = sum(clf.predict_file(p).label == c for p, c in held_out)
+    assert len(held_out) == 18
+    assert correct / len(held_out) >= 0.7  # chance is 1/3
