@@ -87,7 +87,8 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Progress:
-    """One progress report: ``stage`` is "features", "init" (linear probe), "train" or "evaluate";
+    """One progress report: ``stage`` is "features", "embed" (trunk maps), "init" (linear probe),
+    "train" or "evaluate";
     ``done`` out of ``total``."""
 
     stage: str
