@@ -77,8 +77,15 @@ class Take:
         return self.samples.mean(axis=1, dtype=np.float32)
 
     def derive(self, samples: np.ndarray | None = None, sample_rate: int | None = None, **changes: Any) -> Take:
-        """A copy with new samples and/or fields; ``meta`` entries given in ``meta=`` are merged in."""
+        """A copy with new samples and/or fields; ``meta`` entries given in ``meta=`` are merged in.
+
+        A take with new samples is no longer the file at ``path``: its ``path`` becomes None (unless given)
+        and the file it came from stays in ``meta["source_path"]``.
+        """
         meta = {**self.meta, **changes.pop("meta", {})}
+        if samples is not None and "path" not in changes and self.path is not None:
+            changes["path"] = None
+            meta.setdefault("source_path", str(self.path))
         return replace(
             self,
             samples=self.samples if samples is None else samples,

@@ -37,20 +37,26 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, write: Any) -> None:
-    """Call ``write(tmp_path)``, flush it to disk, then rename it to ``path`` (and flush the folder)."""
+def write_atomic(path: Path, write: Any, durable: bool = True) -> None:
+    """Call ``write(tmp_path)``, flush it to disk, then rename it to ``path`` (and flush the folder).
+
+    ``durable=False`` skips the flushes: the file still appears whole or not at all, for copies whose
+    original is already safe on disk.
+    """
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
+        if durable:
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def sidecar_path(audio: Path) -> Path:
@@ -85,11 +91,12 @@ def _jsonable(value: Any) -> bool:
     return True
 
 
-def write_take(take: Take, path: Path, subtype: str | None = None) -> Take:
+def write_take(take: Take, path: Path, subtype: str | None = None, durable: bool = True) -> Take:
     """Write ``take`` to ``path`` (format from the suffix) with its sidecar; returns the take with ``path`` set.
 
     ``subtype`` is a soundfile subtype (``"PCM_16"``, ``"PCM_24"``, ``"FLOAT"``); by default the
-    take's own (``meta["subtype"]``) when the format supports it.
+    take's own (``meta["subtype"]``) when the format supports it. ``durable=False`` skips the flushes
+    to disk (see :func:`write_atomic`).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -101,10 +108,10 @@ def write_take(take: Take, path: Path, subtype: str | None = None) -> Take:
         subtype = _DEFAULT_SUBTYPES[suffix]
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, lambda tmp: sf.write(tmp, take.samples, take.sample_rate, subtype=subtype,
-                                            format=file_format))
+                                            format=file_format), durable)
     stored = take.derive(path=path, meta={"subtype": subtype})
     write_atomic(sidecar_path(path),
-                 lambda tmp: tmp.write_text(json.dumps(take_metadata(stored), indent=1), encoding="utf-8"))
+                 lambda tmp: tmp.write_text(json.dumps(take_metadata(stored), indent=1), encoding="utf-8"), durable)
     return stored
 
 

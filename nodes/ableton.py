@@ -18,12 +18,14 @@ import socket
 import threading
 import time
 import zlib
+from pathlib import Path
 from typing import Any
 
-from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget
 from exsampling_patch.ports import SLOT
+from exsampling_patch.takes import write_take
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
 
@@ -35,16 +37,35 @@ def _latency(assignment: SlotAssignment) -> dict[str, Any]:
     return {}
 
 
-def max_device_messages(assignment: SlotAssignment, default_pitch: float = 261.63) -> list[tuple[str, list[Any]]]:
-    """The original device's messages for one take, trigger (``/label``) last."""
+class TakeFiles:
+    """Gives each take a file Live can load: its own, or a copy written for Live when the patch changed it.
+
+    A trimmed or normalised take is no longer the file it was recorded to (``Take.path`` is None); Live
+    must load what the sampler plays, so it is written here. The recording itself is already safe on disk,
+    so the copy is not flushed (it still appears whole or not at all).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path_for(self, take: Take) -> Path:
+        if take.path is not None:
+            return take.path
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
+        stored = write_take(take, self.folder / f"{safe}.wav", subtype="PCM_24", durable=False)
+        assert stored.path is not None
+        return stored.path
+
+
+def max_device_messages(assignment: SlotAssignment, path: Path,
+                        default_pitch: float = 261.63) -> list[tuple[str, list[Any]]]:
+    """The original device's messages for one take stored at ``path``, trigger (``/label``) last."""
     take = assignment.take
-    if take.path is None:
-        raise ValueError(f"take {take.take_id} has no file: store it (take_writer) before ableton_max")
     pitch = take.meta.get("pitch_hz")
     pitch_hz = float(pitch) if isinstance(pitch, (int, float)) and pitch > 0 else default_pitch
     location = str(take.location) if take.location is not None else ""
     return [
-        ("/sound", [str(take.path.resolve())]),
+        ("/sound", [str(path.resolve())]),
         ("/pitch", [pitch_hz]),
         ("/location", [location]),
         ("/duration", [float(take.duration)]),
@@ -58,23 +79,25 @@ class AbletonMax(Node):
     type_name = "ableton_max"
     family = "outputs"
 
-    assignment = Input(SLOT, "takes assigned to slots (the take must be stored: it sends the file's path)",
-                       multiple=True)
+    assignment = Input(SLOT, "takes assigned to slots (the device loads each take's file)", multiple=True)
 
     host = Param(str, "127.0.0.1", "the machine running Live")
     port = Param(int, 10500, "the device's UDP port", minimum=1, maximum=65535)
     default_pitch = Param(float, 261.63, "pitch sent for a take without one (the device plays it at its own "
                           "rate on middle C)", minimum=8.0, maximum=20000.0, unit="Hz")
 
+    folder = Param("path", "../session/live", "where takes changed by the patch (trimmed, ...) are written for Live")
+
     def start(self) -> None:
         self.target = OscTarget(self.host, self.port, self.report_error)
+        self.files = TakeFiles(self.resolve_path(self.folder))
 
     def stop(self) -> None:
         self.target.close()
         super().stop()
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
-        messages = max_device_messages(assignment, self.default_pitch)
+        messages = max_device_messages(assignment, self.files.path_for(assignment.take), self.default_pitch)
         if self.target.send_many(messages):
             self.report_status(slot=assignment.slot, label=assignment.label or "", take=assignment.take.take_id,
                                **_latency(assignment))
@@ -192,13 +215,15 @@ class AbletonLive(Node):
     type_name = "ableton_live"
     family = "outputs"
 
-    assignment = Input(SLOT, "takes assigned to slots (stored takes: the script loads the file)", multiple=True)
+    assignment = Input(SLOT, "takes assigned to slots (the script loads each take's file)", multiple=True)
 
     host = Param(str, "127.0.0.1", "the machine running Live with the ExSampling remote script")
     port = Param(int, 10600, "the remote script's UDP port", minimum=1, maximum=65535)
     fire = Param(bool, False, "also launch the loaded clip")
+    folder = Param("path", "../session/live", "where takes changed by the patch (trimmed, ...) are written for Live")
 
     def start(self) -> None:
+        self.files = TakeFiles(self.resolve_path(self.folder))
         self.loaded = 0
         self.last_reply: tuple[str, list[Any]] | None = None
         self.replies = threading.Event()
@@ -215,10 +240,8 @@ class AbletonLive(Node):
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
         take = assignment.take
-        if take.path is None:
-            raise ValueError(f"take {take.take_id} has no file: store it (take_writer) before ableton_live")
         pitch = take.meta.get("pitch_hz")
-        args = [assignment.slot, str(take.path.resolve()), assignment.label or "",
+        args = [assignment.slot, str(self.files.path_for(take).resolve()), assignment.label or "",
                 float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
         if self._send("/exsampling/load", args):
             self.report_status(slot=assignment.slot, label=assignment.label or "", **_latency(assignment))

@@ -35,7 +35,7 @@ class TakeWriter(Node):
         self._lock = threading.Lock()
 
     def _target(self, take: Take) -> Path:
-        source_name = take.path.name if take.path is not None else None
+        source_name = take.path.name if take.path is not None else take.meta.get("file_name")
         suffix = Path(source_name).suffix.lower() if source_name else ".wav"
         if self.file_format != "same":
             suffix = f".{self.file_format}"

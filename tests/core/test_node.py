@@ -117,3 +117,10 @@ def test_names_that_hide_the_api_are_refused() -> None:
             """Bad."""
 
             stop = Param(float, 1.0, "clashes with Node.stop")  # type: ignore[assignment]
+
+
+def test_new_samples_are_no_longer_the_file(tmp_path: Any) -> None:
+    take = Take(np.zeros(4, np.float32), 8000, path=tmp_path / "a.wav")
+    assert take.derive(meta={"x": 1}).path == tmp_path / "a.wav"  # same samples: still that file
+    changed = take.derive(np.ones(4, np.float32))
+    assert changed.path is None and changed.meta["source_path"] == str(tmp_path / "a.wav")

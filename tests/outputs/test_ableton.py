@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import soundfile as sf
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 
@@ -86,15 +87,19 @@ def test_the_device_sees_this_takes_path_pitch_and_location_when_label_arrives(d
     assert b["/location"] == "" and b["/duration"] == pytest.approx(1.5)
 
 
-def test_unpitched_take_gets_the_default_pitch_and_unstored_take_is_an_error(device: OriginalDevice,
-                                                                            tmp_path: Path) -> None:
-    node = AbletonMax("live", {"port": device.port, "default_pitch": 261.63})
+def test_unpitched_take_gets_the_default_pitch_and_unstored_take_is_written_for_live(device: OriginalDevice,
+                                                                                    tmp_path: Path) -> None:
+    node = AbletonMax("live", {"port": device.port, "default_pitch": 261.63, "folder": str(tmp_path / "live")})
     node.start()
     node.on_assignment(SlotAssignment("HH", stored(tmp_path, "keys", sine_take(3000.0, pitch=0))))
     device.wait(1)
     assert device.loads[0]["/pitch"] == pytest.approx(261.63)
-    with pytest.raises(ValueError, match="has no file"):
-        node.on_assignment(SlotAssignment("HH", sine_take(100.0)))
+    changed = sine_take(100.0)  # a take the patch changed (trimmed, ...): no file holds these samples yet
+    node.on_assignment(SlotAssignment("HH", changed))
+    device.wait(2)
+    written = Path(device.loads[1]["/sound"])
+    assert written.parent == (tmp_path / "live").resolve()
+    assert sf.info(written).frames == changed.frames
     node.stop()
 
 
