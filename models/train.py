@@ -544,7 +544,9 @@ def fit(
     """Train ``model`` in place on mel-power arrays (see :func:`compute_features`).
 
     With ``config.freeze_trunk`` (default) only the head is fitted (see :class:`TrainConfig`); this takes
-    seconds to minutes on a CPU. Otherwise the whole network is fine-tuned: batches mix whole inputs
+    seconds to minutes on a CPU. Otherwise (``freeze_trunk=False``; experimental: on ESC-50 with a CPU
+    budget of 10-15 minutes it scored below the frozen trunk, see MODEL_CARD.md) the whole network is
+    fine-tuned, starting from a linear-probe head: batches mix whole inputs
     (random circular shift) and energy-weighted short crops
     (``config.crop_seconds``), with random gain, frequency and time masks, and mixup. AdamW with separate
     learning rates for trunk and head, one-cycle schedule. Validation accuracy (whole inputs) is reported

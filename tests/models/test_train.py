@@ -122,3 +122,24 @@ def test_small_fine_tune_beats_chance(esc50: Path, tmp_path: Path) -> None:
     correct = sum(clf.predict_file(p).label == c for p, c in held_out)
     assert len(held_out) == 18
     assert correct / len(held_out) >= 0.7  # chance is 1/3
+
+
+def test_trunk_fine_tuning_path_runs(tmp_path: Path) -> None:
+    """The (slow, optional) end-to-end fine-tuning path: one short epoch on tones, no crash, valid output."""
+    import torch
+
+    from exsampling_patch.models.classifier import load_model_file
+    from exsampling_patch.models.network import SoundNet
+    from exsampling_patch.models.train import compute_features, fit
+
+    for label, freq in (("low", 200.0), ("high", 3000.0)):
+        for i in range(4):
+            write_tone(tmp_path / label / f"{i}.wav", freq * (1 + 0.05 * i), seconds=1.0)
+    ds = load_dataset(tmp_path)
+    powers = compute_features(ds)
+    model = SoundNet(2)
+    model.trunk.load_state_dict(load_model_file().model.trunk.state_dict())
+    report = fit(model, powers, ds.targets(), powers, ds.targets(),
+                 TrainConfig(freeze_trunk=False, epochs=1, batch_size=8, head_iterations=20))
+    assert report.val_accuracy is not None and len(report.history) >= 1
+    assert all(torch.isfinite(p).all() for p in model.parameters())
