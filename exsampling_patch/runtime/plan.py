@@ -13,7 +13,7 @@ from exsampling_patch.errors import PatchError
 from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.validate import check_patch
+from exsampling_patch.validate import check_patch, patch_graph
 
 Route = tuple[str, str]  # (node id, port)
 
@@ -38,12 +38,8 @@ def compile_plan(patch: Patch, registry: Registry, version: int = 0) -> Plan:
     problems = check_patch(patch, registry)
     if problems:
         raise PatchError(problems)
-    graph = nx.DiGraph()
-    graph.add_nodes_from(patch.nodes)
-    graph.add_edges_from((ln.source.node, ln.target.node) for ln in patch.links)
-    # Ties are broken by file order, so that a plan is the same for the same patch.
-    position = {node_id: i for i, node_id in enumerate(patch.nodes)}
-    order = tuple(nx.lexicographical_topological_sort(graph, key=position.__getitem__))
+    # networkx visits nodes in insertion (file) order, so the same patch always gets the same order.
+    order = tuple(nx.topological_sort(patch_graph(patch)))
     routes: dict[Route, list[Route]] = {}
     for link in patch.links:
         routes.setdefault((link.source.node, link.source.port), []).append((link.target.node, link.target.port))
