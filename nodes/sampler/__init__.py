@@ -6,6 +6,7 @@ id, label, pitch, gain, lock, mute, history, level and a waveform overview array
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from typing import Any
@@ -21,6 +22,8 @@ from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, Even
 from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, parse_range
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT
+
+AUDIO_SWITCH_INTERVAL = 0.0005  # seconds; see Sampler.start
 
 
 class Sampler(Node):
@@ -74,6 +77,10 @@ class Sampler(Node):
     def start(self) -> None:
         from exsampling_patch.nodes.sampler.stream import AudioOutput, device_rate
 
+        # The audio callback is a Python thread: it needs the GIL within a block (5 ms). Python hands the GIL
+        # over every 5 ms by default, so a busy worker (classifier, resampling) made it miss blocks; at
+        # 0.5 ms, xruns under load fell from 6% to 1.5% of callbacks (benchmarks/bench_outputs.py).
+        sys.setswitchinterval(min(sys.getswitchinterval(), AUDIO_SWITCH_INTERVAL))
         self.names = make_slot_names(self.slot_names, self.slots)
         self._index = {n.lower(): i for i, n in enumerate(self.names)}
         self.records = [SlotRecord(n) for n in self.names]
