@@ -14,6 +14,8 @@ trunk pass, whatever the number of windows.
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -234,6 +236,7 @@ def load_int8_trunk(data: bytes, n_bands: int) -> nn.Module:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit is deprecated in favour of torch.export, still works
+        _silence_quantized_tensor_deprecation()
         trunk = torch.jit.load(io.BytesIO(data), map_location="cpu")
     with torch.inference_mode():
         for _ in range(2):  # TorchScript profiles its first calls: warm up here, not on the first take
@@ -241,3 +244,17 @@ def load_int8_trunk(data: bytes, n_bands: int) -> nn.Module:
     if out4.shape[1] != 512 or out3.shape[1] != 256:
         raise RuntimeError("int8 trunk gives unexpected shapes")
     return trunk
+
+
+def _silence_quantized_tensor_deprecation() -> None:
+    """Keep torch's once-per-process "quantized tensor creation functions are deprecated" notice off stderr.
+
+    Loading the int8 trunk creates quantized tensors inside TorchScript, where torch prints that notice
+    straight to stderr (at every `exsampling run` start-up), out of reach of Python's warning filters. The
+    notice is emitted once per process: raising it first from a Python call turns it into a Python warning,
+    which the caller's ``warnings.catch_warnings()`` filter drops, and the later load stays quiet. (Storing
+    the trunk without torch's quantized tensors would mean dropping its int8 kernels, about 4x slower.)
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*quantized tensor creation functions.*")
+        torch.quantize_per_tensor(torch.zeros(1), 1.0, 0, torch.quint8)
