@@ -1,0 +1,193 @@
+"""`exsampling classify` and `exsampling train`, run as real processes on real ESC-50 audio.
+
+Also: a model made by `exsampling train` drives the classifier node (nodes/classify.py) on held-out takes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from exsampling_patch.cli import main as cli_main
+from exsampling_patch.messages import Prediction, Take
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.classify import SoundClassifier
+
+EXSAMPLING = [sys.executable, "-m", "exsampling_patch.cli"]
+
+# Clearly recognisable ESC-50 clips (fold 4) and their labels.
+KNOWN = ("rooster", "church_bells", "siren", "crying_baby")
+
+
+def esc50_rows(esc50: Path) -> list[dict[str, str]]:
+    with (esc50 / "esc50.csv").open(newline="") as handle:
+        return sorted(csv.DictReader(handle), key=lambda r: r["filename"])
+
+
+def known_clips(esc50: Path) -> list[tuple[Path, str]]:
+    rows = esc50_rows(esc50)
+    return [(esc50 / "audio" / next(r["filename"] for r in rows if r["category"] == c and r["fold"] == "4"), c)
+            for c in KNOWN]
+
+
+def exsampling(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*EXSAMPLING, *args], capture_output=True, text=True, timeout=timeout)
+
+
+# ------------------------------------------------------------------------------------------------ classify
+
+
+def test_classify_json_lines_reasons_errors_and_exit_code(esc50: Path, tmp_path: Path) -> None:
+    clips = known_clips(esc50)
+    silent = tmp_path / "silent.wav"
+    sf.write(str(silent), np.zeros((44100, 2), np.float32), 44100)
+    short = tmp_path / "short.wav"
+    sf.write(str(short), (np.random.default_rng(0).standard_normal(800) * 0.3).astype(np.float32), 16000)
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF....not audio at all")
+    missing = tmp_path / "missing.wav"
+    files = [str(clips[0][0]), str(silent), str(broken), str(short), str(missing), *(str(p) for p, _ in clips[1:])]
+
+    done = exsampling("classify", *files, "--json", "--top", "3")
+
+    assert done.returncode == 1, done.stderr  # two files failed
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["file"] for r in rows] == files  # one line per file, in order: the others still ran
+    by_file = {r["file"]: r for r in rows}
+    for path, label in clips:
+        row = by_file[str(path)]
+        assert "error" not in row and "reason" not in row
+        assert len(row["top"]) == 3 and set(row["top"][0]) == {"label", "probability"}
+        assert row["top"][0]["label"] == label, row
+        probabilities = [t["probability"] for t in row["top"]]
+        assert probabilities == sorted(probabilities, reverse=True) and 0 < probabilities[0] <= 1
+    assert by_file[str(silent)]["top"] == [] and "silent" in by_file[str(silent)]["reason"]
+    assert by_file[str(short)]["top"] == [] and "too short" in by_file[str(short)]["reason"]
+    for bad in (broken, missing):
+        assert by_file[str(bad)]["error"] and "top" not in by_file[str(bad)]
+
+    ok = exsampling("classify", *(str(p) for p, _ in clips), "--json", "--top", "1")
+    assert ok.returncode == 0, ok.stderr
+    assert [json.loads(line)["top"][0]["label"] for line in ok.stdout.splitlines()] == list(KNOWN)
+    assert all(len(json.loads(line)["top"]) == 1 for line in ok.stdout.splitlines())
+
+
+# Counts how often the process opens the model file (a Python audit hook sees every open()), then runs
+# the real command line in that process.
+COUNT_LOADS = """
+import sys
+from exsampling_patch.models.classifier import SHIPPED_MODEL
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0] == str(SHIPPED_MODEL):
+        opened.append(args[0])
+sys.addaudithook(hook)
+from exsampling_patch.cli import main
+code = main(sys.argv[1:])
+print(f"model opened {len(opened)} times", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_classify_hundreds_of_files_loads_the_model_once(esc50: Path, tmp_path: Path) -> None:
+    y, sr = sf.read(str(known_clips(esc50)[0][0]), dtype="float32")
+    clip = tmp_path / "clip.wav"
+    start = int(np.argmax(np.abs(y))) // sr * sr
+    sf.write(str(clip), y[start : start + sr], sr)  # the loudest second: keeps 200 classifications cheap
+    paths = []
+    for i in range(200):
+        link = tmp_path / f"take_{i:03d}.wav"
+        link.symlink_to(clip)
+        paths.append(str(link))
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", COUNT_LOADS, "classify", "--json", "--top", "1", *paths],
+                          capture_output=True, text=True, timeout=300)
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr
+    assert "model opened 1 times" in done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["file"] for r in rows] == paths and all(r["top"] for r in rows)
+    assert elapsed < 120  # about 5 s idle; 200 model loads alone would add 30 s or more
+
+
+# ------------------------------------------------------------------------------------------------ train
+
+CLASSES = ("church_bells", "dog", "rain")  # sorted, as the model's labels will be
+
+
+def takes_folder(esc50: Path, root: Path, per_class: int = 10) -> Path:
+    """``root/<class>/`` holding ``per_class`` ESC-50 clips of folds 1-3 (symlinked) for each class."""
+    rows = esc50_rows(esc50)
+    for c in CLASSES:
+        (root / c).mkdir(parents=True)
+        for r in [r for r in rows if r["category"] == c and r["fold"] in ("1", "2", "3")][:per_class]:
+            (root / c / r["filename"]).symlink_to(esc50 / "audio" / r["filename"])
+    return root
+
+
+def test_train_writes_model_card_and_confusion_and_the_node_uses_it(esc50: Path, tmp_path: Path) -> None:
+    data = takes_folder(esc50, tmp_path / "takes")
+    out = tmp_path / "models" / "mine.pt"
+
+    done = exsampling("train", str(data), "--out", str(out), timeout=300)
+
+    assert done.returncode == 0, done.stderr
+    assert "%|" in done.stderr and "features" in done.stderr  # tqdm progress bars on stderr
+    assert out.is_file()
+    card = out.with_suffix(".md").read_text()
+    assert "accuracy" in card and "church_bells" in card
+    png = out.with_name("mine_confusion.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(out) in done.stdout
+
+    # The classifier node loads it (a relative path, resolved against the patch folder) and beats chance
+    # (1/3) clearly on held-out takes: fold-4 clips, which share no recording with folds 1-3.
+    node = SoundClassifier("clf", {"model": "models/mine.pt", "window": "1s"}, NodeContext(base_dir=tmp_path))
+    node.start()
+    held_out = [(r["filename"], r["category"]) for r in esc50_rows(esc50)
+                if r["category"] in CLASSES and r["fold"] == "4"]
+    assert len(held_out) == 24
+    for name, _ in held_out:
+        y, sr = sf.read(str(esc50 / "audio" / name), dtype="float32")
+        node.handle("take", Take(y, sr))
+    predictions = [m for port, m in node.context.emitted if port == "prediction"]
+    assert all(isinstance(p, Prediction) and p.label in CLASSES for p in predictions)
+    correct = sum(p.label == c for p, (_, c) in zip(predictions, held_out, strict=True))
+    assert correct / len(held_out) >= 0.7, f"{correct}/{len(held_out)} held-out takes right"
+
+
+@pytest.mark.parametrize("problem", ["empty class folder", "unreadable file", "one class only"])
+def test_train_refuses_bad_data_before_training(
+    problem: str, esc50: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = takes_folder(esc50, tmp_path / "takes", per_class=2)
+    if problem == "empty class folder":
+        (data / "wind").mkdir()
+        (data / "wind" / "notes.txt").write_text("forgot the recordings")
+        culprit = "wind"
+    elif problem == "unreadable file":
+        (data / "dog" / "broken.wav").write_bytes(b"RIFF....garbage")
+        culprit = "broken.wav"
+    else:
+        for c in CLASSES[1:]:
+            for f in (data / c).iterdir():
+                f.unlink()
+            (data / c).rmdir()
+        culprit = "only one class"
+    out = tmp_path / "mine.pt"
+
+    code = cli_main(["train", str(data), "--out", str(out)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and culprit in err
+    assert "%|" not in err and "features" not in err  # no training started
+    assert not out.exists() and not out.with_suffix(".md").exists()

@@ -1,0 +1,67 @@
+"""The classifier node with the shipped model: real takes in, Prediction messages and status out."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from exsampling_patch.messages import Prediction, Take
+from exsampling_patch.models.features import resample
+from exsampling_patch.nodes.classify import SoundClassifier
+
+
+@pytest.fixture(scope="module")
+def node() -> SoundClassifier:
+    n = SoundClassifier("clf", {"top_k": 3})
+    n.start()
+    return n
+
+
+def clip(esc50: Path, category: str) -> np.ndarray:
+    """The first fold-4 clip of ``category`` as a 44.1 kHz stereo take (left and right at different gains)."""
+    with (esc50 / "esc50.csv").open(newline="") as handle:
+        rows = sorted(csv.DictReader(handle), key=lambda r: r["filename"])
+    name = next(r["filename"] for r in rows if r["category"] == category and r["fold"] == "4")
+    y, sr = sf.read(str(esc50 / "audio" / name), dtype="float32")
+    y44 = resample(y, sr, 44100)
+    return np.stack([y44, 0.6 * y44], axis=1)
+
+
+@pytest.mark.parametrize("category", ["rooster", "church_bells"])
+def test_stereo_44k_take_gets_the_right_label(node: SoundClassifier, esc50: Path, category: str) -> None:
+    take = Take(clip(esc50, category), 44100, meta={"stored_at": time.monotonic()})
+    assert take.channels == 2
+    node.context.emitted.clear()
+    node.handle("take", take)
+    [(port, prediction)] = node.context.emitted
+    assert port == "prediction" and isinstance(prediction, Prediction)
+    assert prediction.label == category and prediction.reason is None
+    assert len(prediction.scores) == 3
+    assert prediction.scores[0].probability >= prediction.scores[1].probability >= prediction.scores[2].probability
+    assert prediction.take.take_id == take.take_id and "classified_ms" in prediction.take.meta
+    status = node.context.statuses[-1]
+    assert status["label"] == category and status["take"] == take.take_id
+    assert 0 < status["confidence"] <= 1 and status["latency_ms"] >= 0
+
+
+def test_silent_take_gives_no_scores_and_a_reason(node: SoundClassifier) -> None:
+    node.context.emitted.clear()
+    node.handle("take", Take(np.zeros((44100 * 2, 2), np.float32), 44100))
+    [(port, prediction)] = node.context.emitted
+    assert port == "prediction"
+    assert prediction.scores == () and prediction.label is None and prediction.confidence == 0.0
+    assert prediction.reason and "silent" in prediction.reason
+    assert node.context.statuses[-1]["label"] == "nothing"
+
+
+def test_too_short_take_gives_a_reason(node: SoundClassifier) -> None:
+    node.context.emitted.clear()
+    noise = (np.random.default_rng(0).standard_normal((2205, 2)) * 0.3).astype(np.float32)  # 50 ms
+    node.handle("take", Take(noise, 44100))
+    prediction = node.context.emitted[-1][1]
+    assert prediction.scores == () and prediction.reason and "too short" in prediction.reason
