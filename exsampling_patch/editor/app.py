@@ -13,7 +13,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from exsampling_patch.editor import dialogs
+from exsampling_patch.editor import dialogs, style
 from exsampling_patch.editor.inspector import Inspector
 from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
@@ -58,7 +58,10 @@ class EditorApp:
     # -- building ----------------------------------------------------------------------------------------------
 
     def build(self) -> None:
+        # Not a primary window: Dear PyGui forces a primary window's background opaque, a full-window fill
+        # (~7 ms a frame on llvmpipe); the viewport's clear colour paints it instead (see style.py).
         with dpg.window(tag="main", label="ExSampling Patch", no_title_bar=True, no_move=True, no_resize=True,
+                        no_collapse=True, no_background=True, no_bring_to_front_on_focus=True,
                         width=1400, height=900, pos=(0, 0)):
             self._build_menu()
             with dpg.group(horizontal=True):
@@ -75,6 +78,9 @@ class EditorApp:
                 with dpg.child_window(width=INSPECTOR_W, height=-26, tag="inspector_box"):
                     self.inspector.build("inspector_box")
             dpg.add_text("", tag="statusbar")
+        dpg.bind_item_theme("main", style.main_window_theme())
+        dpg.bind_theme(style.app_theme())
+        style.configure_rendering()
         self.fill_palette("palette:list", "")
         self._build_prompts()
         self._build_handlers()
@@ -378,10 +384,18 @@ class EditorApp:
     def open_viewport(self, width: int = 1400, height: int = 900, vsync: bool = True) -> None:
         dpg.create_viewport(title=self.model.title, width=width, height=height, disable_close=True, vsync=vsync)
         dpg.set_exit_callback(lambda: self.quit())
+        dpg.set_viewport_clear_color(list(style.BACKGROUND))
+        dpg.set_viewport_resize_callback(lambda *_: self._fit_main_window())
         dpg.setup_dearpygui()
         dpg.show_viewport()
-        dpg.set_primary_window("main", True)
+        self._fit_main_window()
         self.has_viewport = True
+
+    def _fit_main_window(self) -> None:
+        """Keep the main window covering the viewport (what a primary window would do)."""
+        width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
+        if width > 0 and height > 0:
+            dpg.configure_item("main", pos=(0, 0), width=width, height=height)
 
     def run(self) -> None:
         """Open the window and loop until quit."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,29 @@ from exsampling_patch.runtime import Engine, MessageHop, NodeStatus
 from exsampling_patch.validate import load_patch
 from tests.editor import fake_nodes
 
-REPO = Path(__file__).resolve().parents[2]
+# A small patch the widget tests edit and run (the default patch needs a model, a sound card, a web server):
+# a folder source feeding a take writer, logged.
+PATCH = """\
+exsampling_patch: 1
+name: ExSampling (editor tests)
+nodes:
+- id: inbox
+  type: folder_source
+  position: [40, 80]
+  params:
+    folder: ../takes/inbox
+- id: library
+  type: take_writer
+  position: [320, 80]
+  params:
+    folder: ../takes/library
+- id: log
+  type: log
+  position: [600, 80]
+links:
+- {from: inbox.take, to: library.take}
+- {from: library.written, to: log.message}
+"""
 
 
 def call(tag: str | int, app_data: Any = None) -> None:
@@ -45,7 +66,7 @@ def registry() -> Registry:
 def app(registry: Registry, tmp_path: Path) -> Iterator[EditorApp]:
     folder = tmp_path / "patches"
     folder.mkdir()
-    shutil.copy(REPO / "patches" / "exsampling.yaml", folder / "exsampling.yaml")
+    (folder / "exsampling.yaml").write_text(PATCH)
     dpg.create_context()
     model = EditorModel(registry)
     model.open(folder / "exsampling.yaml")
