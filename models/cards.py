@@ -1,0 +1,104 @@
+"""Model cards: the markdown card and the confusion-matrix PNG written beside a trained model."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .features import FRONT_END, SAMPLE_RATE, frame_rate
+from .fitting import TrainReport
+
+__all__ = ["save_confusion_png", "write_model_card"]
+
+
+
+def save_confusion_png(cm: np.ndarray, labels: Sequence[str], path: str | Path, title: str = "") -> Path:
+    """Draw a confusion matrix (rows true, columns predicted) to a PNG with matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    n = len(labels)
+    size = max(4.0, 0.22 * n + 2.5)
+    fig, ax = plt.subplots(figsize=(size, size), dpi=100)
+    ax.imshow(cm, cmap="Blues", interpolation="nearest")
+    ax.set_xticks(range(n), labels, rotation=90, fontsize=7 if n > 12 else 9)
+    ax.set_yticks(range(n), labels, fontsize=7 if n > 12 else 9)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if n <= 12:
+        for i in range(n):
+            for j in range(n):
+                if cm[i, j]:
+                    ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
+                            color="white" if cm[i, j] > cm.max() / 2 else "black")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out)
+    plt.close(fig)
+    return out
+
+
+def write_model_card(
+    path: str | Path,
+    report: TrainReport,
+    data_description: str,
+    confusion_png: str | Path | None = None,
+    extra: str = "",
+) -> Path:
+    """Write a markdown card: data, preprocessing, accuracy, confusion matrix, training time, licences."""
+    out = Path(path)
+    lines = [
+        f"# Model card: {out.with_suffix('').name}",
+        "",
+        "## Data",
+        data_description,
+        "",
+        f"Classes ({len(report.labels)}): " + ", ".join(report.labels),
+        "",
+        f"Training examples: {report.n_train}; validation examples: {report.n_val}.",
+        "",
+        "## Preprocessing",
+        f"Mix-down to mono, resampling to {SAMPLE_RATE} Hz, peak normalisation; {FRONT_END.n_fft}-point "
+        f"frames every {FRONT_END.hop} samples ({frame_rate():.1f} a second); HTK mel bands below 8 kHz "
+        "(unit-sum filters); log10(1 + 10000 * power) / 9.4578.",
+        "",
+        "## Accuracy",
+    ]
+    if report.val_accuracy is not None:
+        lines.append(f"Top-1 accuracy on the held-out validation examples (whole takes): "
+                     f"**{100 * report.val_accuracy:.1f}%** ({report.n_val} examples).")
+    else:
+        lines.append("No validation examples were held out.")
+    if confusion_png is not None:
+        lines += ["", f"![confusion matrix]({Path(confusion_png).name})"]
+    lines += [
+        "",
+        "## Training",
+        f"{len(report.history)} epochs in {report.seconds:.0f} s.",
+        "",
+        "| epoch | loss | validation accuracy |",
+        "| --- | --- | --- |",
+    ]
+    for h in report.history:
+        acc = f"{100 * h['val_accuracy']:.1f}%" if "val_accuracy" in h else ""
+        epoch = "0 (linear probe)" if int(h["epoch"]) == 0 else str(int(h["epoch"]))
+        loss = "" if math.isnan(h["loss"]) else f"{h['loss']:.3f}"
+        lines.append(f"| {epoch} | {loss} | {acc} |")
+    lines += [
+        "",
+        "## Licences",
+        "The network's trunk descends from the aiSFX 0.1.2 checkpoint by A. B. Ma and A. Lerch (ISMIR 2022), "
+        "licensed CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); these weights are modified "
+        "(fine-tuned). The licence of the training data is the data owner's.",
+    ]
+    if extra:
+        lines += ["", extra]
+    out.write_text("\n".join(lines) + "\n")
+    return out

@@ -1,0 +1,225 @@
+"""Training data sets: find, list and validate labelled audio, split it, and compute its features.
+
+A data set is either a folder with one sub-folder per label (audio files inside, any format that soundfile
+reads, any rate, mono or multichannel) or a folder in ESC-50's layout (``esc50.csv`` beside ``audio/``).
+:func:`load_dataset` validates everything before any training starts and raises :class:`DataError`
+naming the faulty folder or file.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .features import SAMPLE_RATE, mel_power, prepare
+from .progress import Progress, ProgressCallback
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "DataError",
+    "Dataset",
+    "Example",
+    "compute_features",
+    "load_dataset",
+    "split_train_val",
+]
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3")
+"""File name endings taken as audio in a folder data set (case-insensitive)."""
+
+
+class DataError(ValueError):
+    """Training data that cannot be used; the message names the faulty folder or file."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled audio file. ``group`` keeps clips cut from one recording on the same side of a split."""
+
+    path: Path
+    label: str
+    group: str
+    fold: int | None = None
+
+
+@dataclass
+class Dataset:
+    """Labelled audio files and the sorted list of their labels."""
+
+    examples: list[Example]
+    labels: list[str]
+    root: Path
+
+    def targets(self) -> np.ndarray:
+        """Integer class index of every example (index into :attr:`labels`)."""
+        index = {label: i for i, label in enumerate(self.labels)}
+        return np.array([index[e.label] for e in self.examples], dtype=np.int64)
+
+    def subset(self, indices: Sequence[int]) -> Dataset:
+        """The examples at ``indices``, with the same label list."""
+        return Dataset([self.examples[i] for i in indices], list(self.labels), self.root)
+
+
+
+
+def _readable(path: Path) -> None:
+    import soundfile as sf
+
+    try:
+        info = sf.info(str(path))
+    except Exception as exc:  # soundfile raises several types; all mean "cannot read"
+        raise DataError(f"unreadable audio file: {path} ({exc})") from exc
+    if info.frames <= 0:
+        raise DataError(f"audio file has no samples: {path}")
+
+
+def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not class_dirs:
+        raise DataError(f"no class folders in {root}: expected one sub-folder of audio files per label")
+    examples: list[Example] = []
+    for d in class_dirs:
+        files = sorted(
+            p for p in d.rglob("*") if p.is_file() and not p.name.startswith(".")
+        )
+        audio = [p for p in files if p.suffix.lower() in AUDIO_EXTENSIONS]
+        if not audio:
+            others = f" ({len(files)} non-audio files)" if files else ""
+            raise DataError(f"class folder has no audio files: {d}{others}")
+        for p in audio:
+            if check_files:
+                _readable(p)
+            examples.append(Example(p, d.name, f"{d.name}/{p.stem}"))
+    return Dataset(examples, [d.name for d in class_dirs], root)
+
+
+def _dataset_from_esc50(root: Path, csv_path: Path, folds: Sequence[int] | None, check_files: bool) -> Dataset:
+    audio_dir = root / "audio"
+    examples: list[Example] = []
+    with csv_path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"filename", "fold", "category"} - set(reader.fieldnames or [])
+        if missing:
+            raise DataError(f"{csv_path}: missing column(s) {sorted(missing)}")
+        for line, row in enumerate(reader, start=2):
+            try:
+                fold = int(row["fold"])
+            except ValueError as exc:
+                raise DataError(f"{csv_path}:{line}: bad fold {row['fold']!r}") from exc
+            if folds is not None and fold not in folds:
+                continue
+            path = audio_dir / row["filename"]
+            if not path.is_file():
+                raise DataError(f"{csv_path}:{line}: audio file not found: {path}")
+            if check_files:
+                _readable(path)
+            group = row.get("src_file") or path.stem
+            examples.append(Example(path, row["category"], f"{fold}/{group}", fold))
+    if not examples:
+        raise DataError(f"{csv_path}: no clips" + (f" in folds {list(folds)}" if folds else ""))
+    labels = sorted({e.label for e in examples})
+    return Dataset(examples, labels, root)
+
+
+def load_dataset(
+    path: str | Path, folds: Sequence[int] | None = None, check_files: bool = True
+) -> Dataset:
+    """Find, list and validate a training data set.
+
+    Args:
+        path: a folder with one sub-folder per label, or an ESC-50-style folder (``esc50.csv`` or another
+            single ``*.csv`` with columns filename, fold, category, beside ``audio/``), or that CSV file.
+        folds: ESC-50 layout only: keep these folds (default all).
+        check_files: open every file's header to catch unreadable files now rather than mid-training.
+
+    Raises:
+        DataError: missing folder, no class folders, an empty class folder, an unreadable or missing file,
+            or fewer than two classes. The message names the folder or file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"data not found: {p}")
+    if p.is_file() and p.suffix.lower() == ".csv":
+        ds = _dataset_from_esc50(p.parent, p, folds, check_files)
+    elif p.is_dir():
+        csvs = sorted(p.glob("*.csv"))
+        if csvs and (p / "audio").is_dir():
+            csv_path = p / "esc50.csv" if (p / "esc50.csv").is_file() else csvs[0]
+            ds = _dataset_from_esc50(p, csv_path, folds, check_files)
+        else:
+            ds = _dataset_from_folder(p, check_files)
+    else:
+        raise DataError(f"not a folder or CSV file: {p}")
+    if len(ds.labels) < 2:
+        raise DataError(f"only one class ({ds.labels[0]!r}) in {p}: a classifier needs at least two")
+    return ds
+
+
+def split_train_val(
+    dataset: Dataset, val_fraction: float = 0.2, seed: int = 0, val_folds: Sequence[int] | None = None
+) -> tuple[list[int], list[int]]:
+    """Stratified split into training and validation indices, keeping each ``group`` on one side.
+
+    With ``val_folds`` (ESC-50 layout) the split is by fold instead. At least one example of every class
+    stays in training; a class with a single example has none in validation.
+    """
+    if val_folds is not None:
+        val = [i for i, e in enumerate(dataset.examples) if e.fold in set(val_folds)]
+        train = [i for i, e in enumerate(dataset.examples) if e.fold not in set(val_folds)]
+        return train, val
+    rng = random.Random(seed)
+    train, val = [], []
+    for label in dataset.labels:
+        groups: dict[str, list[int]] = {}
+        for i, e in enumerate(dataset.examples):
+            if e.label == label:
+                groups.setdefault(e.group, []).append(i)
+        keys = sorted(groups)
+        rng.shuffle(keys)
+        n_val = round(len(keys) * val_fraction) if len(keys) > 1 else 0
+        n_val = min(n_val, len(keys) - 1)
+        for k_i, k in enumerate(keys):
+            (val if k_i < n_val else train).extend(groups[k])
+    return sorted(train), sorted(val)
+
+
+def _load_audio(path: Path) -> np.ndarray:
+    import soundfile as sf
+
+    try:
+        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:
+        raise DataError(f"unreadable audio file: {path} ({exc})") from exc
+    return prepare(data, int(sr))
+
+
+def compute_features(
+    dataset: Dataset,
+    progress: ProgressCallback | None = None,
+    max_seconds: float | None = 10.0,
+) -> list[np.ndarray]:
+    """Mel power ``(frames, bands)`` of every example (peak-normalised, 16 kHz; see ``features``).
+
+    Files longer than ``max_seconds`` keep their loudest ``max_seconds``.
+    """
+    out: list[np.ndarray] = []
+    n = len(dataset.examples)
+    for i, e in enumerate(dataset.examples):
+        y = _load_audio(e.path)
+        if max_seconds is not None and y.size > max_seconds * SAMPLE_RATE:
+            y = _loudest_span(y, int(max_seconds * SAMPLE_RATE))
+        out.append(mel_power(y))
+        if progress is not None:
+            progress(Progress("features", i + 1, n, f"features {i + 1}/{n}: {e.path.name}"))
+    return out
+
+
+def _loudest_span(y: np.ndarray, length: int) -> np.ndarray:
+    energy = np.convolve(y.astype(np.float64) ** 2, np.ones(1024), mode="same")[: y.size - length + 1 : 512]
+    start = int(np.argmax(np.convolve(energy, np.ones(max(1, length // 512)), mode="valid"))) * 512
+    return y[start : start + length]
