@@ -1,5 +1,11 @@
-"""Run the editor on a real (virtual) display: open the default patch, run it with takes fed in, save
-screenshots of the patch view and the performance view, and measure where text was drawn.
+"""Run the editor on a real (virtual) display: open the default patch, run it with a real ESC-50 clip fed
+in, save screenshots of the patch view and the performance view, and measure where text was drawn.
+
+The default patch runs as shipped (web recorder, trim, pitch, the shipped classifier, gate, slot map,
+sampler, the Max for Live protocol, phone status, log), with only what a test machine needs changed:
+no sound card or MIDI port for the sampler, the web recorder on a free local port, the Max for Live
+protocol sent to a local UDP socket, and every folder in a temporary directory. A dog barking
+(ESC-50 1-100032-A-0) is injected into the trim node, as if a phone had just uploaded it.
 
 Run as ``python -m tests.editor.display_scenario OUT_DIR`` (needs DISPLAY; a viewport without one aborts
 Python, which is why the test runs this in a subprocess). Prints one JSON object of measurements.
@@ -9,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -17,14 +24,19 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 import numpy as np
+import soundfile as sf
+import yaml
 
 from exsampling_patch.editor.app import EditorApp
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.messages import Location, Take
 from exsampling_patch.registry import Registry
-from tests.editor import fake_nodes
 
 REPO = Path(__file__).resolve().parents[2]
+DOG = REPO.parent / "shared" / "data" / "esc50" / "audio" / "1-100032-A-0.flac"  # a dog barking: slot Bass
+# Wide enough for the whole default patch in the canvas (it spans about 1,950 px); the frame buffer is the
+# viewport's own, so it may be wider than the Xvfb screen.
+VIEWPORT = (2500, 1000)
 
 
 def screenshot(app: EditorApp, path: Path) -> np.ndarray:
@@ -48,61 +60,76 @@ def text_pixels(frame: np.ndarray, tag: str, height: float | None = None, green:
     return int(mask.sum())
 
 
+def test_patch(work: Path, live_port: int) -> Path:
+    """The default patch with local ports and temporary folders (what a test machine can run)."""
+    data = yaml.safe_load((REPO / "patches" / "exsampling.yaml").read_text())
+    params = {node["id"]: node.setdefault("params", {}) for node in data["nodes"]}
+    params["recorder"].update(folder=str(work / "takes"), state_folder=str(work / "recorder"), host="127.0.0.1",
+                              port=0, print_qr=False)
+    params["sampler"].update(device="none", virtual_port="")
+    params["live"].update(port=live_port, folder=str(work / "live"))
+    path = work / "patches" / "exsampling.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
 def main(out: Path) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="exsampling-editor-"))
-    (work / "patches").mkdir()
-    shutil.copy(REPO / "patches" / "exsampling.yaml", work / "patches" / "exsampling.yaml")
-    registry = Registry.default()
-    registry.register_module(fake_nodes, "tests")
+    live_device = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # stands in for Max for Live: receives OSC
+    live_device.bind(("127.0.0.1", 0))
     dpg.create_context()
-    model = EditorModel(registry)
-    model.open(work / "patches" / "exsampling.yaml")
+    model = EditorModel(Registry.default())
+    model.open(test_patch(work, live_device.getsockname()[1]))
     app = EditorApp(model, workers=2)
     app.build()
-    labeler = app.add_node("test_labeler", (40, 300))
-    holder = app.add_node("test_slot_holder", (320, 300))
-    assert labeler and holder
-    writer = next(n for n, s in model.patch.nodes.items() if s.type == "take_writer")
-    model.connect(f"{writer}.written", f"{labeler}.take")
-    model.connect(f"{labeler}.assignment", f"{holder}.assign")
-    app.open_viewport(1400, 900)
+    app.open_viewport(*VIEWPORT)
     result: dict[str, Any] = {"nodes": list(model.patch.nodes)}
+    timings: dict[str, float] = {}
     try:
+        started = time.monotonic()
         assert app.run_patch(), app.status
         engine = app.runner.engine
         assert engine is not None
-        tone = 0.4 * np.sin(np.linspace(0, 2 * np.pi * 440, 24000)).astype(np.float32)
-        for i, (label, slot) in enumerate((("rain", "HH"), ("dog bark", "BD"))):
-            take = Take(tone * (1 - i / 3), 48000, take_id=f"take-{i + 1}", source=f"phone-{i + 1}",
-                        location=Location(52.5200 + 0.0012 * i, 13.4050 + 0.0018 * i),
-                        meta={"label": label, "slot": slot, "confidence": 0.92, "pitch_hz": 440.0})
-            engine.inject(writer, "take", take)
-        assert engine.wait_idle(10)
-        deadline = time.monotonic() + 10
+        timings["start_s"] = time.monotonic() - started
+        audio, rate = sf.read(DOG, dtype="float32")
+        take = Take(audio, rate, take_id="dog-1", source="Ana", location=Location(48.8530, 2.3499),
+                    meta={"stored_at": time.monotonic()})
+        engine.inject("trim", "take", take)
+        slot_label = app.perf_view._slot_tag("sampler", "Bass", "label")
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             app.render()
-            if dpg.get_value(app.perf_view._slot_tag(holder, "BD", "label")) == "dog bark":
+            if dpg.does_item_exist(slot_label) and dpg.get_value(slot_label) == "dog":
                 break
+        timings["take_to_slot_s"] = time.monotonic() - started - timings["start_s"]
+        assert engine.wait_idle(10)
         app.render(5)
         frame = screenshot(app, out / "patch_view.png")
         result["patch_titles"] = {n: text_pixels(frame, f"node:{n}", height=22) for n in model.patch.nodes}
-        result["patch_live_label"] = dpg.get_value(f"live:{labeler}")
-        result["patch_live_pixels"] = text_pixels(frame, f"live:{labeler}")
+        result["patch_live"] = {n: dpg.get_value(f"live:{n}") for n in model.patch.nodes}
+        result["classifier_live_pixels"] = text_pixels(frame, "live:classifier")
+        result["errors"] = {n: str(e) for n, e in engine.errors.items()}
         result["frame_std"] = float(frame[..., :3].std())
         dpg.set_value("tabs", "tab:perf")
         app.render(5)
         frame = screenshot(app, out / "performance_view.png")
         tag = app.perf_view._slot_tag
-        result["slot_label"] = dpg.get_value(tag(holder, "BD", "label"))
-        result["slot_label_pixels"] = text_pixels(frame, tag(holder, "BD", "label"), green=True)
+        result["slot_label"] = dpg.get_value(tag("sampler", "Bass", "label"))
+        result["slot_label_pixels"] = text_pixels(frame, tag("sampler", "Bass", "label"), green=True)
+        result["empty_slot_label"] = dpg.get_value(tag("sampler", "HH", "label"))
         result["blank_pixels"] = text_pixels(frame, "perf:message", green=True)
-        result["other_slot_label_pixels"] = text_pixels(frame, tag(holder, "HH", "label"), green=True)
         result["map_pixels"] = text_pixels(frame, "perf:map")
         result["map_points"] = len(app.observer.takes)
+        pairing = dpg.get_item_children("perf:pairing", 1) or []
+        result["pairing_urls"] = [dpg.get_value(c) for c in pairing if dpg.get_item_type(c).endswith("Text")]
+        result["pairing_pixels"] = text_pixels(frame, "perf:pairing")
+        result["timings"] = timings
     finally:
         app.stop_patch()
         dpg.destroy_context()
+        live_device.close()
         shutil.rmtree(work, ignore_errors=True)
     return result
 
