@@ -1,0 +1,67 @@
+"""The patch view's live badges and the cheap-to-draw look, in a Dear PyGui context without a viewport."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+import pytest
+
+from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.live import NodeLive
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.registry import Registry
+
+
+@pytest.fixture
+def app() -> Iterator[EditorApp]:
+    dpg.create_context()
+    editor = EditorApp(EditorModel(Registry.default()))
+    editor.build()
+    editor.model.add_node("relay", (40, 40))
+    try:
+        yield editor
+    finally:
+        dpg.destroy_context()
+
+
+def shown(tag: str) -> bool:
+    return bool(dpg.get_item_configuration(tag)["show"])
+
+
+def live(error: str | None = None, **status: Any) -> NodeLive:
+    return NodeLive(status=status, error=error, error_count=1 if error else 0)
+
+
+def test_badges_follow_the_status_and_clear(app: EditorApp) -> None:
+    view = app.patch_view
+    view.show_live("relay", live(level=0.25, label="dog", confidence=0.9, slot="Bass", latency_ms=41.6))
+    assert shown("level:relay") and dpg.get_value("level:relay") == pytest.approx(0.25)
+    assert dpg.get_value("live:relay") == "dog 90%  |  slot Bass  |  42 ms" and shown("live:relay")
+    view.show_live("relay", live(level=2.0, label="dog", confidence=0.9, slot="Bass", latency_ms=41.6))
+    assert dpg.get_value("level:relay") == pytest.approx(1.0)  # clipped to the meter
+    view.show_live("relay", live(error="boom", label="dog"))
+    assert not shown("level:relay") and dpg.get_value("live:relay") == "dog"
+    assert shown("error:relay") and "boom" in dpg.get_value("error:relay")
+    assert dpg.get_item_theme("node:relay") == view._themes["error"]
+    view.clear_live()
+    assert not any(shown(f"{part}:relay") for part in ("level", "live", "error"))
+    assert not dpg.get_item_theme("node:relay")
+
+
+def test_a_node_deleted_and_restored_shows_its_state_again(app: EditorApp) -> None:
+    view = app.patch_view
+    view.show_live("relay", live(label="dog"))
+    app.model.remove_nodes(["relay"])
+    app.model.undo()  # the node's widgets are new: what was drawn on the old ones must not be assumed
+    view.show_live("relay", live(label="dog"))
+    assert dpg.get_value("live:relay") == "dog" and shown("live:relay")
+
+
+def test_backgrounds_are_painted_once(app: EditorApp) -> None:
+    # The main window has no background of its own (the viewport's clear colour is the background), and it
+    # is not a primary window, whose background Dear PyGui forces opaque: a full-window fill per frame.
+    config = dpg.get_item_configuration("main")
+    assert config["no_background"] and config["no_bring_to_front_on_focus"]
+    assert not dpg.get_app_configuration()["anti_aliased_lines"]
