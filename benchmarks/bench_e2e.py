@@ -136,6 +136,7 @@ def main() -> int:
         print(f"only {len(loaded)} of {len(takes)} takes reached the sampler; errors: {engine.errors}")
         return 1
     print(f"default patch end to end, {len(loaded)} takes of 10 s through the web recorder:")
+    print("  stored -> loaded, in upload order (ms): " + " ".join(f"{v:.0f}" for v in loaded.values()))
     for name, values in (("take stored -> slot loaded in the sampler", list(loaded.values())),
                          ("take stored -> OSC /label received", list(osc.values()))):
         print(f"  {name}: median {statistics.median(values):.1f} ms, p95 {np.percentile(values, 95):.1f} ms, "

@@ -52,7 +52,8 @@ class TakeFiles:
         if take.path is not None:
             return take.path
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
-        stored = write_take(take, self.folder / f"{safe}.wav", subtype="PCM_24", durable=False)
+        # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.
+        stored = write_take(take, self.folder / f"{safe}.wav", subtype="FLOAT", durable=False)
         assert stored.path is not None
         return stored.path
 

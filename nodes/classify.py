@@ -6,6 +6,8 @@ import re
 import time
 from typing import Any
 
+import numpy as np
+
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
@@ -64,6 +66,9 @@ class SoundClassifier(Node):
 
         path = self.resolve_path(self.model) if self.model else None
         self._classifier = load_classifier(path, threads=self.threads)
+        # The first inference initialises torch's kernels (over a second): do it now, not on the first take.
+        noise = np.random.default_rng(0).standard_normal(16000).astype(np.float32) * 0.1
+        self._classifier.predict(noise, 16000, window=self.window, pooling=self.pooling)
 
     def on_take(self, take: Take) -> None:
         result = self._classifier.predict(take.samples, take.sample_rate, window=self.window,

@@ -256,6 +256,12 @@ class Pitch(Node):
                            maximum=1.0)
     max_seconds = Param(float, 4.0, "analyse at most this much of the take", minimum=0.1, maximum=60.0, unit="s")
 
+    def start(self) -> None:
+        # librosa's first call imports it and compiles with numba (up to seconds): pay that at start-up,
+        # not on the show's first take.
+        noise = np.random.default_rng(0).standard_normal(24000).astype(np.float32) * 0.1
+        estimate_pitch(noise, 48000, self.method, self.fmin, self.fmax, 0.5)
+
     def on_take(self, take: Take) -> None:
         hz, confidence = estimate_pitch(take.mono(), take.sample_rate, self.method, self.fmin, self.fmax,
                                         self.max_seconds)
