@@ -190,19 +190,25 @@ def _plain(x: Any) -> Any:
     return str(x)
 
 
-def load_model_file(path: str | Path | None = None) -> LoadedModel:
-    """Read a model file (``None``: the shipped model). The network is returned in eval mode, unfused."""
-    p = SHIPPED_MODEL if path is None else Path(path)
+def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, Any]:
+    """A model or head file's content, checked for its format and version; ModelFileError names the file."""
     if not p.is_file():
-        raise ModelFileError(f"model file not found: {p}")
+        raise ModelFileError(f"{kind} file not found: {p}")
     try:
         blob = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise ModelFileError(f"not a readable model file: {p} ({exc})") from exc
-    if not isinstance(blob, dict) or blob.get("format") != MODEL_FORMAT:
-        raise ModelFileError(f"not an exsampling classifier model: {p}")
-    if blob.get("version") != MODEL_VERSION:
-        raise ModelFileError(f"unsupported model version {blob.get('version')!r} in {p}")
+        raise ModelFileError(f"not a readable {kind} file: {p} ({exc})") from exc
+    if not isinstance(blob, dict) or blob.get("format") != file_format:
+        raise ModelFileError(f"not an exsampling classifier {kind}: {p}")
+    if blob.get("version") != version:
+        raise ModelFileError(f"unsupported {kind} version {blob.get('version')!r} in {p}")
+    return blob
+
+
+def load_model_file(path: str | Path | None = None) -> LoadedModel:
+    """Read a model file (``None``: the shipped model). The network is returned in eval mode, unfused."""
+    p = SHIPPED_MODEL if path is None else Path(path)
+    blob = _read_blob(p, "model", MODEL_FORMAT, MODEL_VERSION)
     labels = [str(x) for x in blob["labels"]]
     front_end = FrontEnd(**blob["front_end"])
     if front_end != FRONT_END:
@@ -270,16 +276,7 @@ def save_head_file(model: SoundNet, labels: list[str], path: str | Path, meta: d
 def load_head_file(path: str | Path) -> HeadFile:
     """Read a head file written by :func:`save_head_file` (weights returned in float32)."""
     p = Path(path)
-    if not p.is_file():
-        raise ModelFileError(f"head file not found: {p}")
-    try:
-        blob = torch.load(str(p), map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ModelFileError(f"not a readable head file: {p} ({exc})") from exc
-    if not isinstance(blob, dict) or blob.get("format") != HEAD_FORMAT:
-        raise ModelFileError(f"not an exsampling classifier head: {p}")
-    if blob.get("version") != HEAD_VERSION:
-        raise ModelFileError(f"unsupported head version {blob.get('version')!r} in {p}")
+    blob = _read_blob(p, "head", HEAD_FORMAT, HEAD_VERSION)
     if FrontEnd(**blob["front_end"]) != FRONT_END:
         raise ModelFileError(f"head {p} was trained with another front end")
     weight, bias = blob["weight"].float(), blob["bias"].float()
