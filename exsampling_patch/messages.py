@@ -70,6 +70,16 @@ class Take:
         """Length in seconds."""
         return self.frames / self.sample_rate
 
+    def latency_status(self) -> dict[str, float]:
+        """``{"latency_ms": ...}`` since the take was stored (``meta["stored_at"]``, monotonic), or ``{}``.
+
+        Nodes pass it to ``report_status`` so observers see each take's end-to-end latency at that node.
+        """
+        stored_at = self.meta.get("stored_at")
+        if isinstance(stored_at, int | float):
+            return {"latency_ms": round((time.monotonic() - float(stored_at)) * 1000.0, 3)}
+        return {}
+
     def mono(self) -> np.ndarray:
         """The channels mixed down to one float32 vector."""
         if self.channels == 1:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,6 @@ from exsampling_patch.ports import SLOT
 from exsampling_patch.takes import write_take
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
-
-
-def _latency(assignment: SlotAssignment) -> dict[str, Any]:
-    stored_at = assignment.take.meta.get("stored_at")
-    if isinstance(stored_at, (int, float)):
-        return {"latency_ms": round((time.monotonic() - float(stored_at)) * 1000.0, 3)}
-    return {}
 
 
 class TakeFiles:
@@ -101,7 +93,7 @@ class AbletonMax(Node):
         messages = max_device_messages(assignment, self.files.path_for(assignment.take), self.default_pitch)
         if self.target.send_many(messages):
             self.report_status(slot=assignment.slot, label=assignment.label or "", take=assignment.take.take_id,
-                               **_latency(assignment))
+                               **assignment.take.latency_status())
 
 
 def track_colour(label: str) -> int:
@@ -207,7 +199,7 @@ class AbletonOsc(Node):
         if "fire" in self.actions:
             messages.append(("/live/clip_slot/fire", [track, self.clip]))
         if self.target.send_many(messages):
-            self.report_status(slot=assignment.slot, label=label, track=track, **_latency(assignment))
+            self.report_status(slot=assignment.slot, label=label, track=track, **assignment.take.latency_status())
 
 
 class AbletonLive(Node):
@@ -245,7 +237,7 @@ class AbletonLive(Node):
         args = [assignment.slot, str(self.files.path_for(take).resolve()), assignment.label or "",
                 float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
         if self._send("/exsampling/load", args):
-            self.report_status(slot=assignment.slot, label=assignment.label or "", **_latency(assignment))
+            self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status())
 
     def _send(self, address: str, args: list[Any]) -> bool:
         """Send from the socket the replies come back to; report (once) instead of raising."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
-from typing import Any
 
 import numpy as np
 
@@ -75,11 +73,8 @@ class SoundClassifier(Node):
                                           pooling=self.pooling, top_k=self.top_k)
         scores = tuple(Score(label, probability) for label, probability in result.top)
         prediction = Prediction(take.derive(meta={"classified_ms": result.seconds * 1e3}), scores, result.reason)
-        status: dict[str, Any] = {"take": take.take_id, "label": prediction.label or "nothing",
-                                  "confidence": prediction.confidence}
-        if "stored_at" in take.meta:
-            status["latency_ms"] = (time.monotonic() - take.meta["stored_at"]) * 1e3
-        self.report_status(**status)
+        self.report_status(take=take.take_id, label=prediction.label or "nothing", confidence=prediction.confidence,
+                           **take.latency_status())
         self.emit("prediction", prediction)
 
 

@@ -196,11 +196,7 @@ class Sampler(Node):
     def _load(self, index: int, take: Take, label: str | None) -> None:
         buffer = prepare(take, self.core.sample_rate, label, self.max_seconds, now=time.monotonic())
         self.core.load(index, buffer)
-        status: dict[str, Any] = {"slot": self.names[index], "label": label or "", "take": take.take_id}
-        stored_at = take.meta.get("stored_at")
-        if isinstance(stored_at, (int, float)):
-            status["latency_ms"] = round((time.monotonic() - float(stored_at)) * 1000.0, 3)
-        self.report_status(**status)
+        self.report_status(slot=self.names[index], label=label or "", take=take.take_id, **take.latency_status())
 
     def rollback(self, slot: str | int, steps: int = 1) -> str | None:
         """Load the take ``steps`` back in the slot's history (negative: forward); returns its take id."""

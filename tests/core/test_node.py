@@ -124,3 +124,11 @@ def test_new_samples_are_no_longer_the_file(tmp_path: Any) -> None:
     assert take.derive(meta={"x": 1}).path == tmp_path / "a.wav"  # same samples: still that file
     changed = take.derive(np.ones(4, np.float32))
     assert changed.path is None and changed.meta["source_path"] == str(tmp_path / "a.wav")
+
+
+def test_latency_status_counts_from_storage() -> None:
+    import time
+
+    take = Take(np.zeros(4, np.float32), 8000, meta={"stored_at": time.monotonic() - 0.25})
+    assert 250.0 <= take.latency_status()["latency_ms"] < 1000.0
+    assert Take(np.zeros(4, np.float32), 8000).latency_status() == {}
