@@ -11,7 +11,7 @@ The format (version 1)::
       params:
         folder: takes/incoming
     links:
-    - {from: folder.take, to: writer.take}
+    - folder.take -> writer.take
 
 Loading uses PyYAML's safe loader and remembers the line of every node, parameter and link, so that
 every problem names its file and line. :func:`dumps_patch` is deterministic: saving a loaded file
@@ -34,7 +34,9 @@ from exsampling_patch.patch import FORMAT_VERSION, Link, NodeSpec, Patch, PortRe
 VERSION_KEY = "exsampling_patch"
 _TOP_KEYS = (VERSION_KEY, "name", "description", "node_dirs", "nodes", "links")
 _NODE_KEYS = ("id", "type", "position", "params")
-_LINK_KEYS = ("from", "to")
+_LINK_KEYS = ("from", "to")  # the long form of a link, also read
+#: How a link is written: ``- inbox.take -> writer.take`` (one scalar: a third of the parsing of a mapping).
+LINK_ARROW = " -> "
 
 Path_ = tuple[Any, ...]
 
@@ -286,16 +288,21 @@ def _read_nodes(nodes: Any, patch: Patch, source: SourceMap, problems: list[Prob
 def _read_links(links: Any, patch: Patch, source: SourceMap, problems: list[Problem]) -> None:
     if not isinstance(links, list):
         problems.append(source.problem("'links' must be a list", "links",
-                                       hint="write each link as '- {from: node.port, to: node.port}'"))
+                                       hint=f"write each link as '- node.output{LINK_ARROW}node.input'"))
         return
     seen: set[Link] = set()
     for index, item in enumerate(links):
         where = ("links", index)
-        if not isinstance(item, dict) or set(item) != set(_LINK_KEYS):
-            problems.append(source.problem("a link must be '{from: node.output, to: node.input}'", *where))
+        if isinstance(item, str) and item.count(LINK_ARROW.strip()) == 1:
+            ends = [end.strip() for end in item.split(LINK_ARROW.strip())]
+        elif isinstance(item, dict) and set(item) == set(_LINK_KEYS):
+            ends = [item["from"], item["to"]]
+        else:
+            problems.append(source.problem(f"a link must be 'node.output{LINK_ARROW}node.input'", *where,
+                                           hint="or '{from: node.output, to: node.input}'"))
             continue
         try:
-            link = Link(PortRef.parse(item["from"]), PortRef.parse(item["to"]))
+            link = Link(PortRef.parse(ends[0]), PortRef.parse(ends[1]))
         except ValueError as error:
             problems.append(source.problem(f"bad link: {error}", *where))
             continue
@@ -324,19 +331,12 @@ class _Flow(list[Any]):
     """A list written on one line: positions."""
 
 
-class _FlowMap(dict[str, Any]):
-    """A mapping written on one line: links."""
-
-
 class _PatchDumper(yaml.SafeDumper):
     pass
 
 
 _PatchDumper.add_representer(
     _Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
-)
-_PatchDumper.add_representer(
-    _FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True)
 )
 _PatchDumper.add_representer(tuple, lambda d, v: d.represent_list(list(v)))
 
@@ -359,7 +359,7 @@ def patch_to_data(patch: Patch) -> dict[str, Any]:
             node["params"] = dict(spec.params)
         nodes.append(node)
     data["nodes"] = nodes
-    data["links"] = [_FlowMap({"from": str(ln.source), "to": str(ln.target)}) for ln in patch.links]
+    data["links"] = [f"{ln.source}{LINK_ARROW}{ln.target}" for ln in patch.links]
     return data
 
 

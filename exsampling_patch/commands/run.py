@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     started = time.monotonic()
-    engine.start(patch)
+    engine.start(patch, checked=True)  # load_patch has just checked it
     name = patch.name or args.patch
     print(f"running {name}: {len(patch.nodes)} nodes, {len(patch.links)} links"
           + (f", for {args.duration:g} s" if args.duration else "; Ctrl+C stops"), file=sys.stderr, flush=True)

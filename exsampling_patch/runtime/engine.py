@@ -114,11 +114,14 @@ class Engine:
         """The live instance of a node (for observers and tests; do not call its handlers)."""
         return self._cells[node_id].node
 
-    def start(self, patch: Patch) -> None:
-        """Compile ``patch`` and start it; raises :class:`PatchError` (nothing started) if it has problems."""
+    def start(self, patch: Patch, checked: bool = False) -> None:
+        """Compile ``patch`` and start it; raises :class:`PatchError` (nothing started) if it has problems.
+
+        ``checked=True``: the patch comes straight from :func:`~exsampling_patch.validate.load_patch`.
+        """
         if self._running:
             raise RuntimeError("the engine is already running; use update() to change the patch")
-        plan = compile_plan(patch, self.registry, version=1)
+        plan = compile_plan(patch, self.registry, version=1, checked=checked)
         self._running = True
         for i in range(self._workers_wanted):
             thread = threading.Thread(target=self._work, name=f"exsampling-worker-{i}", daemon=True)

@@ -33,9 +33,13 @@ class Plan:
         return tuple(n for n in self.order if not self.node_types[n].inputs)
 
 
-def compile_plan(patch: Patch, registry: Registry, version: int = 0) -> Plan:
-    """Check ``patch`` and compile it; raises :class:`PatchError` if it has any problem."""
-    problems = check_patch(patch, registry)
+def compile_plan(patch: Patch, registry: Registry, version: int = 0, *, checked: bool = False) -> Plan:
+    """Check ``patch`` and compile it; raises :class:`PatchError` if it has any problem.
+
+    ``checked=True`` skips the check for a patch that :func:`~exsampling_patch.validate.load_patch` has just
+    checked and nothing has changed since.
+    """
+    problems = [] if checked else check_patch(patch, registry)
     if problems:
         raise PatchError(problems)
     # networkx visits nodes in insertion (file) order, so the same patch always gets the same order.
