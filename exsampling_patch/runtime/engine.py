@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
@@ -41,7 +40,7 @@ _STOP = object()
 class _Cell:
     """A node instance with its inbox. ``lock`` guards ``inbox``, ``scheduled`` and ``started``."""
 
-    __slots__ = ("errors", "inbox", "lock", "node", "run_lock", "scheduled", "started")
+    __slots__ = ("inbox", "lock", "node", "run_lock", "scheduled", "started")
 
     def __init__(self, node: Node) -> None:
         self.node = node
@@ -50,7 +49,6 @@ class _Cell:
         self.run_lock = threading.Lock()  # held while the node handles a message or is being replaced
         self.scheduled = False
         self.started = False
-        self.errors = 0
 
 
 class _Context(NodeContext):
@@ -351,7 +349,6 @@ class Engine:
         try:
             node.handle(port, message)
         except Exception as error:
-            cell.errors += 1
             self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
             self._bypass(node, port, message)
         if self.events.wants(NodeTiming):
@@ -390,6 +387,3 @@ class _Failed(Node):
 
     def handle(self, port: str, message: Any) -> None:
         raise RuntimeError(f"node '{self.node_id}' could not be built; see its first error")
-
-
-__all__ = ["Engine", "PatchError", "Problem"]
