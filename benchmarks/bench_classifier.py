@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     if "fold4_accuracy" in f:
         print(f"  ESC-50 fold-4 top-1: {100 * f['fold4_accuracy']:.2f}% on {f['fold4_clips']} clips "
               f"({f['fold4_head']}; the shipped head was trained on folds 1-4)")
+        print(f"  {f['two_clip_takes']} takes of 10 s, two fold-4 clips of one class, 1 s windows: top-1 "
+              f"{100 * f['two_clip_whole']:.1f}% scored whole, {100 * f['two_clip_5s']:.1f}% on the loudest 5 s "
+              "(the classifier node's max_seconds)")
     else:
         print(f"  ESC-50 fold-4 accuracy: skipped (no data at {args.data})")
     return 0

@@ -46,6 +46,33 @@ def fold4_accuracy(clf: Classifier, data: str | Path, limit: int | None = None) 
     return hits / len(rows), len(rows)
 
 
+def two_clip_accuracy(clf: Classifier, data: str | Path, window: str = "1s",
+                      spans: tuple[float | None, ...] = (None, 5.0)) -> dict[str, float]:
+    """Top-1 accuracy on 10 s takes made of two fold-4 clips of one class (clips 1+2, 3+4, ... of each class,
+    file-name order; 200 takes), scored whole (``None``) and on the loudest span of each length in ``spans``.
+
+    Keys ``two_clip_whole`` / ``two_clip_5s`` ..., and ``two_clip_takes``.
+    """
+    import soundfile as sf
+
+    by_class: dict[str, list[str]] = {}
+    for row in fold4_rows(data):
+        by_class.setdefault(row["category"], []).append(row["filename"])
+    hits = dict.fromkeys(spans, 0)
+    takes = 0
+    for category, names in sorted(by_class.items()):
+        for first, second in zip(names[0::2], names[1::2], strict=False):
+            clips = [sf.read(str(Path(data) / "audio" / n), dtype="float32") for n in (first, second)]
+            take = np.concatenate([clip for clip, _ in clips])
+            takes += 1
+            for span in spans:
+                hits[span] += clf.predict(take, clips[0][1], window=window, max_seconds=span).label == category
+    out = {f"two_clip_{'whole' if span is None else f'{span:g}s'}": round(hits[span] / max(1, takes), 4)
+           for span in spans}
+    out["two_clip_takes"] = takes
+    return out
+
+
 def time_takes(clf: Classifier, repeats: int = 20) -> dict[str, float]:
     """Median and p95 ms per 10 s 44.1 kHz stereo take, for 1 and 2 threads and whole / 1 s windows."""
     take = (np.random.default_rng(0).standard_normal((441_000, 2)) * 0.1).astype(np.float32)
@@ -84,6 +111,7 @@ def measure(model: str | None = None, data: str | Path | None = DEFAULT_DATA, re
         out["fold4_accuracy"] = round(accuracy, 4)
         out["fold4_clips"] = clips
         out["fold4_head"] = f"{VALIDATION_HEAD.name} (trained on folds 1-3; fold 4 held out)"
+        out.update(two_clip_accuracy(load_validation_classifier(), data))
     return out
 
 

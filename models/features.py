@@ -27,6 +27,7 @@ __all__ = [
     "compress",
     "frame_rate",
     "log_mel",
+    "loudest_span",
     "mel_filterbank",
     "mel_power",
     "peak_dbfs",
@@ -102,6 +103,30 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int = SAMPLE_RATE) -> np.nd
     import soxr  # librosa's own resampler; imported here to keep module import light
 
     return np.asarray(soxr.resample(y, orig_sr, target_sr, quality="HQ"), dtype=np.float32)
+
+
+def loudest_span(y: np.ndarray, sample_rate: int, seconds: float, block_seconds: float = 0.01) -> tuple[int, int]:
+    """``(start, end)`` samples of the loudest ``seconds`` of a mono signal (the whole signal if not longer).
+
+    Loudness is the energy in blocks of ``block_seconds``, summed over a sliding span of whole blocks: a
+    cheap envelope taken on the signal as recorded, so that only the span needs resampling and analysis.
+    Blocks holding NaN or infinity count as silent.
+    """
+    length = round(seconds * sample_rate)
+    if seconds <= 0 or y.size <= length:
+        return 0, int(y.size)
+    block = max(1, round(block_seconds * sample_rate))
+    n_blocks = y.size // block
+    blocks = y[: n_blocks * block].reshape(n_blocks, block)
+    with np.errstate(invalid="ignore", over="ignore"):
+        # float32 sums of one block's squares are exact enough, and 4x faster than float64 ones
+        energy = np.einsum("ij,ij->i", blocks, blocks).astype(np.float64)
+    energy[~np.isfinite(energy)] = 0.0
+    span_blocks = min(n_blocks, length // block)
+    sums = np.concatenate(([0.0], np.cumsum(energy)))
+    start = int(np.argmax(sums[span_blocks:] - sums[: n_blocks - span_blocks + 1])) * block
+    start = min(start, y.size - length)
+    return start, start + length
 
 
 def peak_dbfs(y: np.ndarray) -> float:

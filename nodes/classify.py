@@ -57,6 +57,8 @@ class SoundClassifier(Node):
     window = Param(str, "1s", "windows scored across the take", choices=WINDOWS)
     pooling = Param(str, "mean", "how the windows' scores are pooled", choices=POOLINGS)
     top_k = Param(int, 5, "how many labels to pass on", minimum=1, maximum=50)
+    max_seconds = Param(float, 5.0, "score the take's loudest span of this length (5 s: the training clips); "
+                        "0: all of it", minimum=0.0, maximum=600.0, unit="s")
     threads = Param(int, 1, "CPU threads for inference (leave the rest to audio)", minimum=1, maximum=16)
 
     def start(self) -> None:
@@ -70,9 +72,10 @@ class SoundClassifier(Node):
 
     def on_take(self, take: Take) -> None:
         result = self._classifier.predict(take.samples, take.sample_rate, window=self.window,
-                                          pooling=self.pooling, top_k=self.top_k)
+                                          pooling=self.pooling, top_k=self.top_k, max_seconds=self.max_seconds)
         scores = tuple(Score(label, probability) for label, probability in result.top)
-        prediction = Prediction(take.derive(meta={"classified_ms": result.seconds * 1e3}), scores, result.reason)
+        meta = {"classified_ms": result.seconds * 1e3, "classified_span_s": [round(t, 4) for t in result.span]}
+        prediction = Prediction(take.derive(meta=meta), scores, result.reason)
         self.report_status(take=take.take_id, label=prediction.label or "nothing", confidence=prediction.confidence,
                            **take.latency_status())
         self.emit("prediction", prediction)

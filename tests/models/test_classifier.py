@@ -197,3 +197,20 @@ def test_bad_model_file(tmp_path: Path) -> None:
     junk.write_bytes(b"not a model")
     with pytest.raises(ModelFileError):
         load_classifier(junk)
+
+
+def test_max_seconds_scores_the_loudest_span_and_reports_take_time(clf: Classifier, esc50: Path) -> None:
+    path, _ = fold4_subset(esc50)[40]
+    y, sr = sf.read(str(path), dtype="float32")  # 5 s
+    quiet = np.random.default_rng(2).standard_normal(int(3.5 * sr)).astype(np.float32) * 1e-3
+    take = np.concatenate([quiet, y, quiet[: int(1.5 * sr)]])  # 10 s, the clip at 3.5-8.5 s
+    alone = clf.predict(y, sr, window="1s")
+    pred = clf.predict(take, sr, window="1s", max_seconds=5.0)
+    assert pred.duration == pytest.approx(10.0, abs=1e-3)  # the take's true duration
+    assert pred.span[1] - pred.span[0] == pytest.approx(5.0, abs=1e-3)
+    assert 3.0 <= pred.span[0] <= 3.6  # the loud clip, found to within a block
+    assert pred.windows[0].start == pytest.approx(pred.span[0]) and pred.windows[-1].end <= pred.span[1] + 1e-9
+    assert pred.label == alone.label
+    whole = clf.predict(take, sr, window="1s")
+    assert whole.span == (0.0, pytest.approx(10.0, abs=1e-3))
+    assert clf.predict(y, sr, max_seconds=5.0).top == clf.predict(y, sr).top  # a 5 s clip: unchanged

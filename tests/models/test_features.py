@@ -55,3 +55,17 @@ def test_mel_power_shape_and_scale() -> None:
     assert 20 < band < 60
     # tiny inputs still give frames
     assert fe.mel_power(np.zeros(10, np.float32)).shape[0] == 1
+
+
+def test_loudest_span_finds_the_loud_part_before_resampling() -> None:
+    rate = 48000
+    y = np.random.default_rng(0).standard_normal(10 * rate).astype(np.float32) * 0.01
+    y[6 * rate : 8 * rate] *= 50  # the loud part: 6-8 s
+    start, end = fe.loudest_span(y, rate, 5.0)
+    assert end - start == 5 * rate
+    assert start <= 6 * rate and end >= 8 * rate
+    assert fe.loudest_span(y, rate, 10.0) == (0, y.size)  # not longer than the span: all of it
+    assert fe.loudest_span(y, rate, 0.0) == (0, y.size)  # 0: all of it
+    y[7 * rate] = np.nan  # a NaN block counts as silent, it does not poison the envelope
+    start, end = fe.loudest_span(y, rate, 5.0)
+    assert start <= 6 * rate and end >= 8 * rate
