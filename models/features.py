@@ -205,8 +205,13 @@ def mel_power(y: np.ndarray, front_end: FrontEnd = FRONT_END) -> np.ndarray:
     frames = np.lib.stride_tricks.as_strided(
         yp, shape=(n_frames, n_fft), strides=(yp.strides[0] * hop, yp.strides[0]), writeable=False
     )
-    spec = np.fft.rfft(frames * _hann(n_fft), axis=1)
-    power = (spec.real**2 + spec.imag**2).astype(np.float32)
+    # scipy's FFT runs in float32 for float32 input (numpy's computes the same numbers about 2x slower on
+    # this prime size); the features agree with numpy's within 3e-7 after compression (tests/models).
+    from scipy import fft as sp_fft
+
+    spec = sp_fft.rfft(frames * _hann(n_fft), axis=1)
+    power = np.square(spec.real)
+    power += np.square(spec.imag)
     return np.asarray(power @ mel_filterbank(front_end).T, dtype=np.float32)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -69,3 +71,26 @@ def test_loudest_span_finds_the_loud_part_before_resampling() -> None:
     y[7 * rate] = np.nan  # a NaN block counts as silent, it does not poison the envelope
     start, end = fe.loudest_span(y, rate, 5.0)
     assert start <= 6 * rate and end >= 8 * rate
+
+
+def _numpy_mel_power(y: np.ndarray) -> np.ndarray:
+    """mel_power as the shipped model was trained with it (numpy's FFT), to check the faster one against."""
+    n_fft, hop = fe.FRONT_END.n_fft, fe.FRONT_END.hop
+    yp = np.pad(y, n_fft // 2, mode="reflect")
+    frames = np.lib.stride_tricks.sliding_window_view(yp, n_fft)[::hop]
+    window = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
+    spec = np.fft.rfft(frames * window, axis=1)
+    return np.asarray((spec.real**2 + spec.imag**2).astype(np.float32) @ fe.mel_filterbank().T, np.float32)
+
+
+def test_mel_power_gives_the_features_the_model_was_trained_with(esc50: Path) -> None:
+    import soundfile as sf
+
+    names = sorted((esc50 / "audio").iterdir())[::400][:5]
+    signals = [fe.prepare(*sf.read(str(p), dtype="float32")) for p in names]
+    signals.append(np.random.default_rng(4).standard_normal(3 * fe.SAMPLE_RATE).astype(np.float32))
+    for y in signals:
+        new, old = fe.mel_power(y), _numpy_mel_power(y)
+        assert new.shape == old.shape and new.dtype == np.float32
+        assert np.allclose(new, old, rtol=1e-4, atol=1e-6 * float(old.max()))
+        assert np.abs(fe.compress(new) - fe.compress(old)).max() < 1e-5  # what the network sees
