@@ -27,9 +27,10 @@ def main(argv: list[str] | None = None) -> int:
           f"after, on {os.cpu_count()} cores: timings are only comparable on an idle machine)")
     print(f"  model load: median {f['load_ms']:.0f} ms")
     for threads in (1, 2):
-        for window in ("whole", "1s"):
+        for window, what in (("whole", "whole window"), ("1s", "1s windows"), ("1s_5s", "1s windows on the "
+                                                                               "loudest 5 s (the node)")):
             key = f"ms_10s_take_{threads}thread_{window}"
-            print(f"  10 s take, {threads} thread{'s' if threads > 1 else ''}, {window} window: "
+            print(f"  10 s take, {threads} thread{'s' if threads > 1 else ''}, {what}: "
                   f"median {f[key]:.1f} ms, p95 {f[key + '_p95']:.1f} ms")
     if "fold4_accuracy" in f:
         print(f"  ESC-50 fold-4 top-1: {100 * f['fold4_accuracy']:.2f}% on {f['fold4_clips']} clips "

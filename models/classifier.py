@@ -336,6 +336,7 @@ class Classifier:
         self.threads = threads
         if threads is not None:
             torch.set_num_threads(max(1, threads))
+        _single_threaded_blas()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -451,6 +452,27 @@ class Classifier:
         )
 
 
+def _single_threaded_blas() -> None:
+    """Keep numpy's and scipy's BLAS (OpenBLAS) to one thread in this process, once.
+
+    Its worker threads spin-wait after each product: beside torch's OpenMP threads they oversubscribe the
+    cores (2 torch threads: a 10 s take took 19 ms median, p95 116 ms, against 10.5 / 10.9 ms with one BLAS
+    thread) and starve the sampler's audio callback (xruns over 30 s with a take classified every 0.1 s: 91-156
+    with the BLAS pool, 1-3 without). The classifier's products are small; one thread loses nothing.
+    """
+    global _blas_limited
+    if _blas_limited:
+        return
+    _blas_limited = True
+    import scipy.linalg  # noqa: F401  # loads scipy's own OpenBLAS now, so that the limit covers it too
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
+_blas_limited = False
+
+
 def _finite_peak_dbfs(y: np.ndarray) -> float:
     """Peak level (dBFS) of a signal, NaN and infinite samples counted as silence (``-inf`` if all are)."""
     if y.size == 0:
@@ -501,9 +523,10 @@ def load_classifier(
         head: a head file (:func:`save_head_file`) to use instead of the model file's own head, e.g.
             :data:`VALIDATION_HEAD`; it must have been trained on the same trunk (checked by fingerprint).
             Labels come from the head file.
-        threads: torch intra-op threads to use (a process-wide setting). ``None`` means 1: the int8
-            trunk classifies a 10 s take in about 24 ms on one thread and is slower on two (thread
-            overhead outweighs the work at this size), and one thread leaves the other cores to audio.
+        threads: torch intra-op threads to use (a process-wide setting). ``None`` means 1. Two threads
+            nearly halve the int8 trunk (5 s of audio: about 9.5 -> 5.5 ms); the classifier node uses 2.
+            Loading a classifier also keeps numpy's BLAS to one thread in this process (its spinning
+            workers would fight torch's for the cores, and the sampler's audio process with them).
         int8: run the trunk in int8 when the file holds an int8 trunk (about 4x faster than
             float32, same accuracy within 0.5 point on ESC-50 fold 4); falls back to float32 silently
             where the CPU has no quantised engine (see ``Classifier.int8``).

@@ -214,3 +214,10 @@ def test_max_seconds_scores_the_loudest_span_and_reports_take_time(clf: Classifi
     whole = clf.predict(take, sr, window="1s")
     assert whole.span == (0.0, pytest.approx(10.0, abs=1e-3))
     assert clf.predict(y, sr, max_seconds=5.0).top == clf.predict(y, sr).top  # a 5 s clip: unchanged
+
+
+def test_loading_a_classifier_keeps_numpy_blas_to_one_thread(clf: Classifier) -> None:
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
