@@ -524,7 +524,8 @@ def load_classifier(
             :data:`VALIDATION_HEAD`; it must have been trained on the same trunk (checked by fingerprint).
             Labels come from the head file.
         threads: torch intra-op threads to use (a process-wide setting). ``None`` means 1. Two threads
-            nearly halve the int8 trunk (5 s of audio: about 9.5 -> 5.5 ms); the classifier node uses 2.
+            nearly halve the int8 trunk in a quiet process (5 s of audio: about 9.5 -> 5.5 ms), not
+            inside the running default patch, where the classifier node keeps 1.
             Loading a classifier also keeps numpy's BLAS to one thread in this process (its spinning
             workers would fight torch's for the cores, and the sampler's audio process with them).
         int8: run the trunk in int8 when the file holds an int8 trunk (about 4x faster than

@@ -59,8 +59,8 @@ class SoundClassifier(Node):
     top_k = Param(int, 5, "how many labels to pass on", minimum=1, maximum=50)
     max_seconds = Param(float, 5.0, "score the take's loudest span of this length (5 s: the training clips); "
                         "0: all of it", minimum=0.0, maximum=600.0, unit="s")
-    threads = Param(int, 2, "CPU threads for inference (2 nearly halve the network's time; the sampler's audio "
-                    "process keeps its xruns: see models/MODEL_CARD.md)", minimum=1, maximum=16)
+    threads = Param(int, 1, "CPU threads for inference (in the default patch 2 gained nothing: see "
+                    "models/MODEL_CARD.md; leave the rest to audio)", minimum=1, maximum=16)
 
     def start(self) -> None:
         from exsampling_patch.models import load_classifier
