@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import soundfile as sf
 from pythonosc.dispatcher import Dispatcher
@@ -15,7 +16,7 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import NodeContext
-from exsampling_patch.nodes.ableton import AbletonMax, AbletonOsc, track_colour
+from exsampling_patch.nodes.ableton import AbletonMax, AbletonOsc, TakeFiles, track_colour, write_float_wav
 from exsampling_patch.takes import write_take
 
 from .helpers import LOCATION, sine_take
@@ -177,3 +178,19 @@ def test_ableton_osc_finds_the_slots_track_by_name_and_fires_it(tmp_path: Path) 
                         ("/live/track/set/volume", [1, pytest.approx(0.85)]),
                         ("/live/clip_slot/fire", [1, 0])]
     assert sent[4][1][0] == 5  # Wind is the sixth slot
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_float_wav_for_live_reads_back_exactly_with_its_sidecar(tmp_path: Path, channels: int) -> None:
+    samples = (np.random.default_rng(channels).standard_normal((12345, channels)) * 0.3).astype(np.float32)
+    write_float_wav(tmp_path / "raw.wav", samples, 44100)
+    back, rate = sf.read(tmp_path / "raw.wav", dtype="float32", always_2d=True)
+    assert rate == 44100 and sf.info(tmp_path / "raw.wav").subtype == "FLOAT" and np.array_equal(back, samples)
+    take = Take(samples[100:5000], 48000, take_id="trimmed take", meta={"pitch_hz": 220.0})
+    path = TakeFiles(tmp_path / "live").path_for(take)
+    assert path.name == "trimmed_take.wav"
+    back, rate = sf.read(path, dtype="float32", always_2d=True)
+    assert rate == 48000 and np.array_equal(back, samples[100:5000])
+    sidecar = path.with_name(path.name + ".json").read_text()
+    assert '"pitch_hz": 220.0' in sidecar and '"subtype": "FLOAT"' in sidecar
+    assert not list((tmp_path / "live").glob("*.part"))  # written whole, then renamed
