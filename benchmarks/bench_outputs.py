@@ -102,6 +102,8 @@ def baseline_xruns(seconds: float) -> tuple[int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the live run (default 60)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the callback in this process (audio_process off)")
     args = parser.parse_args()
     if subprocess.run(["jack_lsp"], capture_output=True).returncode != 0:
         print("no JACK server running: start one (make bench does) and run again", file=sys.stderr)
@@ -121,10 +123,9 @@ def main() -> int:
     context = NodeContext()
     port = f"exs-bench-{os.getpid()}"
     sampler = Sampler("bench", {"virtual_port": port, "midi_api": "UNIX_JACK", "blocksize": 256,
-                                "gain": 0.1}, context)
+                                "gain": 0.1, "audio_process": not args.in_process}, context)
     sampler.start()
-    assert sampler.output is not None
-    if not sampler.output.opened.wait(10) or not sampler.keepers[0].wait_open(10):
+    if not sampler.audio.opened.wait(10) or not sampler.audio.wait_midi(0, 10):
         print(f"the sampler could not open its stream or MIDI port: {context.errors}", file=sys.stderr)
         sampler.stop()
         return 1
@@ -137,8 +138,8 @@ def main() -> int:
     time.sleep(0.2)
     stop = threading.Event()
     worker = threading.Thread(target=busy_classifier, args=(stop, sampler, sampler.names), daemon=True)
-    core = sampler.core
-    first_callback, first_xruns = core.callbacks, core.xruns
+    state = sampler.state  # the callback's meters, shared with its audio process
+    first_callback, first_xruns = state.callbacks, state.xruns
     worker.start()
     deadline = time.monotonic() + args.seconds
     notes = 0
@@ -151,22 +152,27 @@ def main() -> int:
     finally:
         stop.set()
         worker.join()
-        callbacks, xruns = core.callbacks - first_callback, core.xruns - first_xruns
-        budget = sampler.core.sample_rate and 256 / sampler.core.sample_rate
-        measured = np.arange(first_callback, first_callback + min(callbacks, len(core.cb_seconds)))
-        live_share = core.cb_seconds[measured % len(core.cb_seconds)] / budget
-        waits = core.note_wait[: min(core.notes_started, len(core.note_wait))] / budget
-        latency = sampler.output.stream.latency if sampler.output.stream is not None else float("nan")
-        voices = int(core.active.sum())
+        callbacks, xruns = state.callbacks - first_callback, state.xruns - first_xruns
+        rate = sampler.sample_rate_used
+        budget = 256 / rate
+        measured = np.arange(first_callback, first_callback + min(callbacks, len(state.cb_seconds)))
+        live_share = state.cb_seconds[measured % len(state.cb_seconds)] / budget
+        waits = state.note_wait[: min(state.notes_started, len(state.note_wait))] / budget
+        latency = next((s["output_latency_ms"] / 1000 for s in context.statuses if "output_latency_ms" in s),
+                       float("nan"))
+        voices = int(state.voices_active.sum())
+        steals = state.steals
+        where = "its own audio process" if sampler.core is None else "the patch's process"
         sender.close()
         sampler.stop()
+    print(f"sampler audio callback ran in {where}")
     print(f"note-on (MIDI in) to the callback rendering its first sample: {stats(waits)} blocks "
-          f"of 256 at {core.sample_rate} Hz; the voice starts at sample 0 of that block")
+          f"of 256 at {rate} Hz; the voice starts at sample 0 of that block")
     print(f"stream output latency reported by PortAudio: {latency * 1000:.2f} ms "
           f"({latency / budget:.2f} blocks)")
     print(f"callback share of budget, live under JACK with {voices} voices at the end: {stats(live_share * 100)} %")
     print(f"xruns reported by the sampler's stream: {xruns} in {callbacks} callbacks over {args.seconds:.0f} s "
-          f"({notes} notes sent)")
+          f"({notes} notes sent, {steals} voices stolen)")
     return 0
 
 

@@ -15,10 +15,12 @@ import numpy as np
 
 from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
-from exsampling_patch.nodes.midi_ports import API_CHOICES, PortKeeper
-from exsampling_patch.nodes.sampler.core import SamplerCore, channel_map, range_map
-from exsampling_patch.nodes.sampler.prepare import EMPTY, prepare
-from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, EventRing
+from exsampling_patch.nodes.midi_ports import API_CHOICES
+from exsampling_patch.nodes.sampler.core import channel_map, range_map
+from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare
+from exsampling_patch.nodes.sampler.rig import AudioConfig, MidiInput, push_midi
+from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_ON
+from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, parse_range
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT
@@ -36,6 +38,10 @@ class Sampler(Node):
     own rate on ``root_note``. The ``control`` input takes ControlValues named ``<slot>.gain`` (0..4),
     ``<slot>.mute``, ``<slot>.lock`` (0/1), ``<slot>.rollback`` (steps back; negative goes forward),
     ``master.gain`` and ``all.notes_off``.
+
+    The audio callback runs in a process of its own (``audio_process``, see ``sampler/server.py``), so
+    that no other node's Python work can make it late; with ``device: none`` nothing plays and the core
+    is in this process (``node.core``), rendered by whoever calls ``render`` (tests).
     """
 
     type_name = "sampler"
@@ -67,6 +73,8 @@ class Sampler(Node):
     blocksize = Param(int, 256, "frames per audio callback (0: the device's choice)", minimum=0, maximum=4096)
     channels = Param(int, 2, "output channels (the mix goes to each)", minimum=1, maximum=32)
     latency = Param(str, "low", "PortAudio latency hint", choices=("low", "high"))
+    audio_process = Param(bool, True, "run the audio callback in a process of its own, where no other node's "
+                          "Python work can delay it (off: in the patch's process)")
     virtual_port = Param(str, "exsampling sampler", "MIDI input port the node opens ('' for none)")
     midi_port = Param(str, "", "existing MIDI input port to listen to, by (part of its) name ('' for none)")
     midi_api = Param(str, "auto", "rtmidi API (auto: MIDO_BACKEND, else ALSA, or JACK without ALSA)",
@@ -75,58 +83,46 @@ class Sampler(Node):
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        from exsampling_patch.nodes.sampler.stream import AudioOutput, device_rate
+        from exsampling_patch.nodes.sampler.host import AudioProcess, LocalAudio
+        from exsampling_patch.nodes.sampler.stream import device_rate
 
-        # The audio callback is a Python thread: it needs the GIL within a block (5 ms). Python hands the GIL
-        # over every 5 ms by default, so a busy worker (classifier, resampling) made it miss blocks; at
-        # 0.5 ms, xruns under load fell from 6% to 1.5% of callbacks (benchmarks/bench_outputs.py).
-        sys.setswitchinterval(min(sys.getswitchinterval(), AUDIO_SWITCH_INTERVAL))
         self.names = make_slot_names(self.slot_names, self.slots)
         self._index = {n.lower(): i for i, n in enumerate(self.names)}
         self.records = [SlotRecord(n) for n in self.names]
         rate = self.sample_rate or (48000 if self.device == "none" else device_rate(self.device))
-        self._patch_ring = EventRing()
+        inputs = [MidiInput(virtual=self.virtual_port, api=self.midi_api)] if self.virtual_port else []
+        inputs += [MidiInput(port=self.midi_port, api=self.midi_api)] if self.midi_port else []
+        config = AudioConfig(
+            slots=len(self.names), sample_rate=rate, note_slot=self._note_table(), polyphony=self.polyphony,
+            max_frames=max(4096, self.blocksize), root_note=self.root_note, velocity_curve=self.velocity_curve,
+            attack_ms=self.attack_ms, release_ms=self.release_ms, crossfade_ms=self.crossfade_ms,
+            one_shot=self.one_shot, device=self.device, blocksize=self.blocksize, channels=self.channels,
+            latency=self.latency, midi_inputs=inputs,
+        )
+        in_process = self.device == "none" or not self.audio_process
+        self.state = SharedState.local(config.slots) if in_process else SharedState.create(config.slots)
+        self.state.master[0] = self.gain
         # Producer-side locks only (the callback never takes them): the patch ring is fed from the engine's worker
         # and from callers of note_on(); slot records from handlers and from observers calling rollback().
         self._ring_lock = threading.Lock()
         self._records_lock = threading.RLock()
-        rings = [self._patch_ring]
-        self._port_rings: list[EventRing] = []
-        for _ in (self.virtual_port, self.midi_port):
-            ring = EventRing()
-            rings.append(ring)
-            self._port_rings.append(ring)
-        self.core = SamplerCore(
-            len(self.names), rate, polyphony=self.polyphony, max_frames=max(4096, self.blocksize),
-            note_slot=self._note_table(), root_note=self.root_note, velocity_curve=self.velocity_curve,
-            attack_ms=self.attack_ms, release_ms=self.release_ms, crossfade_ms=self.crossfade_ms,
-            one_shot=self.one_shot, rings=rings,
-        )
-        self.core.master[0] = self.gain
+        self._serial = 0
+        self.buffers: list[SlotBuffer] = [EMPTY] * config.slots  # what each slot holds, as sent to the audio
+        if in_process:
+            # The callback is then a thread of this process: it needs the GIL within a block (5 ms), and Python
+            # hands the GIL over every 5 ms by default; at 0.5 ms a busy worker delays it far less.
+            sys.setswitchinterval(min(sys.getswitchinterval(), AUDIO_SWITCH_INTERVAL))
         # Warm up the resampler now: its first import would otherwise hold the GIL while the stream runs.
         prepare(Take(np.zeros(64, np.float32), 44100), rate)
-        self.output: AudioOutput | None = None
-        if self.device != "none":
-            self.output = AudioOutput(self.core, self.device, self.blocksize, self.channels, self.latency,
-                                      report_error=self.report_error, report_status=self.report_status)
-            self.output.start()
-        self.keepers: list[PortKeeper] = []
-        for ring, (port, virtual) in zip(self._port_rings, ((None, self.virtual_port), (self.midi_port, None)),
-                                         strict=True):
-            if not (port or virtual):
-                continue
-            keeper = PortKeeper("input", port=port or "", virtual=virtual or "", client_name="exsampling-sampler",
-                                api=self.midi_api, on_message=self._port_handler(ring),
-                                report_error=self.report_error, report_status=self.report_status)
-            keeper.start()
-            self.keepers.append(keeper)
+        host = LocalAudio if in_process else AudioProcess
+        self.audio: LocalAudio | AudioProcess = host(config, self.state, self.report_error, self.report_status)
+        self.core = self.audio.core  # in this process only with device 'none' or audio_process off
+        self.sample_rate_used = rate
+        self.audio.start()
 
     def stop(self) -> None:
-        for keeper in getattr(self, "keepers", []):
-            keeper.stop()
-        if getattr(self, "output", None) is not None:
-            assert self.output is not None
-            self.output.stop()
+        if getattr(self, "audio", None) is not None:
+            self.audio.stop()
         super().stop()
 
     def _note_table(self) -> np.ndarray:
@@ -142,29 +138,16 @@ class Sampler(Node):
 
     # -- MIDI -------------------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _push(ring: EventRing, message: Any) -> None:
-        kind = getattr(message, "type", "")
-        if kind == "note_on":
-            ring.push(NOTE_ON, message.channel, message.note, message.velocity, time.perf_counter())
-        elif kind == "note_off":
-            ring.push(NOTE_OFF, message.channel, message.note, 0)
-        elif kind == "control_change" and message.control in (120, 123):  # all sound / all notes off
-            ring.push(ALL_OFF, message.channel, 0, 0)
-
-    def _port_handler(self, ring: EventRing) -> Any:
-        return lambda message: self._push(ring, message)
-
     def on_midi(self, message: Any) -> None:
         with self._ring_lock:
-            self._push(self._patch_ring, message)
+            push_midi(self.state.ring, message)
 
     def note_on(self, slot: str | int, note: int, velocity: int = 100) -> None:
         """Play a note on a slot (by name or index) from code; the channel is the slot's in channel mapping."""
         index = self._slot_index(slot)
         with self._ring_lock:
-            self._patch_ring.push(NOTE_ON, index if self.mapping == "channel" else 0, note, velocity,
-                                  time.perf_counter())
+            self.state.ring.push(NOTE_ON, index if self.mapping == "channel" else 0, note, velocity,
+                                 time.perf_counter())
 
     # -- takes ------------------------------------------------------------------------------------------------------
 
@@ -194,8 +177,11 @@ class Sampler(Node):
         self.emit("loaded", assignment)
 
     def _load(self, index: int, take: Take, label: str | None) -> None:
-        buffer = prepare(take, self.core.sample_rate, label, self.max_seconds, now=time.monotonic())
-        self.core.load(index, buffer)
+        self._serial += 1
+        buffer = prepare(take, self.sample_rate_used, label, self.max_seconds, now=time.monotonic(),
+                         serial=self._serial)
+        self.buffers[index] = buffer
+        self.audio.load(index, buffer)
         self.report_status(slot=self.names[index], label=label or "", take=take.take_id, **take.latency_status())
 
     def rollback(self, slot: str | int, steps: int = 1) -> str | None:
@@ -213,7 +199,8 @@ class Sampler(Node):
         index = self._slot_index(slot)
         with self._records_lock:
             self.records[index].position = -1
-            self.core.load(index, EMPTY)
+            self.buffers[index] = EMPTY
+            self.audio.load(index, EMPTY)
 
     # -- control ----------------------------------------------------------------------------------------------------
 
@@ -222,10 +209,10 @@ class Sampler(Node):
         what = what.lower()
         if target.lower() in ("master", "all", ""):
             if what == "gain":
-                self.core.master[0] = max(0.0, min(4.0, value.value))
+                self.state.master[0] = max(0.0, min(4.0, value.value))
             elif what == "notes_off":
                 with self._ring_lock:
-                    self._patch_ring.push(ALL_OFF, 0, 0, 0)
+                    self.state.ring.push(ALL_OFF, 0, 0, 0)
             else:
                 self.report_error(f"unknown control {value.name!r}: use master.gain or all.notes_off")
             return
@@ -235,9 +222,9 @@ class Sampler(Node):
             self.report_error(f"control {value.name!r}: {error.args[0]}")
             return
         if what == "gain":
-            self.core.gain[index] = max(0.0, min(4.0, value.value))
+            self.state.gain[index] = max(0.0, min(4.0, value.value))
         elif what == "mute":
-            self.core.mute[index] = value.value >= 0.5
+            self.state.mute[index] = value.value >= 0.5
         elif what == "lock":
             self.records[index].locked = value.value >= 0.5
         elif what == "rollback":
@@ -256,28 +243,39 @@ class Sampler(Node):
         position (index in history of the loaded take), level, voices and overview (float32 peaks)."""
         states = []
         for i, record in enumerate(self.records):
-            buffer = self.core.pending[i]
+            buffer = self.buffers[i]
             states.append({
                 "name": record.name,
                 "take": buffer.take_id or None,
                 "label": buffer.label,
                 "pitch_hz": buffer.pitch_hz or None,
                 "path": str(buffer.take.path) if buffer.take is not None and buffer.take.path else None,
-                "gain": float(self.core.gain[i]),
+                "gain": float(self.state.gain[i]),
                 "locked": record.locked,
-                "muted": bool(self.core.mute[i]),
+                "muted": bool(self.state.mute[i]),
                 "history": [t.take_id for t, _ in record.history],
                 "position": record.position,
-                "level": float(self.core.levels[i]),
-                "voices": int(self.core.voices_active[i]),
+                "level": float(self.state.levels[i]),
+                "voices": int(self.state.voices_active[i]),
                 "overview": buffer.overview,
             })
         return states
 
+    def sounding(self, slot: str | int) -> str | None:
+        """The id of the take the audio callback now plays in ``slot`` (None before it has taken it up)."""
+        index = self._slot_index(slot)
+        buffer = self.buffers[index]
+        if int(self.state.loaded_serial[index]) != buffer.serial:
+            return None
+        return buffer.take_id or None
+
     def stats(self) -> dict[str, Any]:
-        """Audio statistics: callbacks, xruns, callback time (median/max ms) over the recent callbacks."""
-        n = min(self.core.callbacks, len(self.core.cb_seconds))
-        times = self.core.cb_seconds[:n] if n else np.zeros(1)
-        return {"callbacks": self.core.callbacks, "xruns": self.core.xruns,
+        """Audio statistics: callbacks, xruns, notes started, voices stolen, callback time (median/max ms) over
+        the recent callbacks, and where the audio runs."""
+        times = self.state.recent_callback_seconds()
+        if times.size == 0:
+            times = np.zeros(1)
+        return {"callbacks": self.state.callbacks, "xruns": self.state.xruns,
+                "notes": self.state.notes_started, "steals": self.state.steals,
                 "callback_ms_median": float(np.median(times) * 1000), "callback_ms_max": float(times.max() * 1000),
-                "sample_rate": self.core.sample_rate}
+                "sample_rate": self.sample_rate_used, "audio_process": self.core is None}

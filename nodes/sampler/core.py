@@ -19,11 +19,14 @@ import numpy as np
 
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, EventRing
+from exsampling_patch.nodes.sampler.shared import CALLBACKS, NOTES_STARTED, STEALS, TIMING_SLOTS, XRUNS, SharedState
 
 #: Frequency of each MIDI note (A4 = note 69 = 440 Hz).
 NOTE_HZ = 440.0 * 2.0 ** ((np.arange(128) - 69) / 12.0)
 MIN_RATE, MAX_RATE = 1.0 / 64.0, 64.0
-TIMING_SLOTS = 8192  # callback durations kept for observers and benchmarks
+#: Extra voices per slot that play out stolen notes: a stolen voice fades over ``steal_fade_ms`` there
+#: while its own voice starts the new note, so stealing does not click.
+STEAL_TAILS = 2
 
 
 class SamplerCore:
@@ -46,6 +49,8 @@ class SamplerCore:
         crossfade_ms: float = 10.0,
         one_shot: bool = False,
         rings: Sequence[EventRing] = (),
+        state: SharedState | None = None,
+        steal_fade_ms: float = 3.0,
     ) -> None:
         self.slots, self.poly, self.sample_rate, self.max_frames = slots, polyphony, sample_rate, max_frames
         self.note_slot = note_slot if note_slot is not None else channel_map(slots)
@@ -55,21 +60,22 @@ class SamplerCore:
         self.release_step = np.float32(-1.0 / max(1.0, release_ms * sample_rate / 1000.0))
         self.crossfade_frames = max(1, int(crossfade_ms * sample_rate / 1000.0))
         self.one_shot = one_shot
-        self.rings: tuple[EventRing, ...] = tuple(rings)
+        self.steal_step = np.float32(-1.0 / max(1.0, steal_fade_ms * sample_rate / 1000.0))
+        self.state = state if state is not None else SharedState.local(slots)
+        self.rings: tuple[EventRing, ...] = (self.state.ring, *rings)
 
-        # -- shared with other threads: written whole by one writer each ----------------------------------
-        self.pending: list[SlotBuffer] = [EMPTY] * slots  # worker thread -> callback (reference swap)
-        self.gain = np.ones(slots, np.float32)  # control -> callback
-        self.mute = np.zeros(slots, np.bool_)
-        self.master = np.ones(1, np.float32)
-        self.levels = np.zeros(slots, np.float32)  # callback -> observers (peak of the last block)
-        self.loaded_id: list[str] = [""] * slots  # callback -> observers: take id now sounding
-        self.voices_active = np.zeros(slots, np.int32)
-        self.callbacks = 0
-        self.xruns = 0
-        self.cb_seconds = np.zeros(TIMING_SLOTS, np.float64)  # callback durations, ring indexed by callbacks
-        self.note_wait = np.zeros(TIMING_SLOTS, np.float64)  # note queued -> rendered, seconds
-        self.notes_started = 0
+        # -- shared with other threads (and maybe another process): written by one writer each ------------
+        self.pending: list[SlotBuffer] = [EMPTY] * slots  # loader thread -> callback (reference swap)
+        self.gain = self.state.gain  # control -> callback
+        self.mute = self.state.mute
+        self.master = self.state.master
+        self.levels = self.state.levels  # callback -> observers (peak of the last block)
+        self.loaded_serial = self.state.loaded_serial  # callback -> observers: serial of the buffer sounding
+        self.loaded_id: list[str] = [""] * slots  # callback -> same-process observers: take id sounding
+        self.voices_active = self.state.voices_active
+        self.counters = self.state.counters
+        self.cb_seconds = self.state.cb_seconds  # callback durations, ring indexed by callbacks
+        self.note_wait = self.state.note_wait  # note queued -> rendered, seconds
 
         # -- callback-owned state -----------------------------------------------------------------------------
         self.current: list[SlotBuffer] = [EMPTY] * slots
@@ -77,7 +83,9 @@ class SamplerCore:
         self.xfade_done = np.zeros(slots, np.int64)  # frames of the crossfade rendered; == crossfade_frames: none
         self.xfade_done[:] = self.crossfade_frames
         self.applied_gain = np.ones(slots, np.float32)
-        shape = (slots, polyphony)
+        # Voices 0..polyphony-1 play notes; the STEAL_TAILS after them only play out stolen notes.
+        self.rows = polyphony + STEAL_TAILS
+        shape = (slots, self.rows)
         self.active = np.zeros(shape, np.bool_)
         self.releasing = np.zeros(shape, np.bool_)
         self.note = np.zeros(shape, np.int16)
@@ -85,9 +93,9 @@ class SamplerCore:
         self.started = np.zeros(shape, np.int64)
         # (rate, position) and (envelope step, envelope) pairs side by side: one matrix product per block
         # renders every voice's read positions (rp @ [t; 1]) and envelopes (es @ [t; 1]) with no temporaries.
-        self.rp = np.zeros((slots, polyphony, 2), np.float64)
-        self.old_rp = np.zeros((slots, polyphony, 2), np.float64)
-        self.es = np.zeros((slots, polyphony, 2), np.float32)
+        self.rp = np.zeros((slots, self.rows, 2), np.float64)
+        self.old_rp = np.zeros((slots, self.rows, 2), np.float64)
+        self.es = np.zeros((slots, self.rows, 2), np.float32)
         self.rate, self.pos = self.rp[..., 0], self.rp[..., 1]
         self.old_rate, self.old_pos = self.old_rp[..., 0], self.old_rp[..., 1]
         self.env_step, self.env = self.es[..., 0], self.es[..., 1]
@@ -97,16 +105,39 @@ class SamplerCore:
         # -- scratch arrays, sized to the block (re-made only if the device changes its block size) -------------
         self._frames = 0
         self._ensure(min(256, max_frames))
-        self._tmp_bool = np.zeros(polyphony, np.bool_)
-        self._tmp_bool2 = np.zeros(polyphony, np.bool_)
-        self._tmp_p = np.zeros(polyphony, np.float64)
-        self._tmp_p32 = np.zeros(polyphony, np.float32)
+        self._tmp_bool = np.zeros(self.rows, np.bool_)
+        self._tmp_bool2 = np.zeros(self.rows, np.bool_)
+        self._tmp_p = np.zeros(self.rows, np.float64)
+        self._tmp_p32 = np.zeros(self.rows, np.float32)
+
+    # -- counters (in the shared state, so another process can read them) ------------------------------------------
+
+    @property
+    def callbacks(self) -> int:
+        return int(self.counters[CALLBACKS])
+
+    @property
+    def xruns(self) -> int:
+        return int(self.counters[XRUNS])
+
+    @xruns.setter
+    def xruns(self, value: int) -> None:
+        self.counters[XRUNS] = value
+
+    @property
+    def notes_started(self) -> int:
+        return int(self.counters[NOTES_STARTED])
+
+    @property
+    def steals(self) -> int:
+        """Notes that took a sounding voice (each faded out over ``steal_fade_ms``, or cut if no tail was free)."""
+        return int(self.counters[STEALS])
 
     def _ensure(self, frames: int) -> None:
         """Scratch arrays for ``frames`` frames (contiguous, so BLAS and ufuncs need no buffers of their own)."""
         if frames == self._frames:
             return
-        p = self.poly
+        p = self.rows
         self._frames = frames
         self._t2 = np.ones((2, frames), np.float64)
         self._t2[0] = np.arange(frames)  # read positions: pos + rate * (0 .. frames-1)
@@ -150,8 +181,9 @@ class SamplerCore:
             self._render_slot(s, frames, mix)
         np.multiply(mix, self.master[0], out=mix)
         np.copyto(out, mix[:, None])  # every channel gets the mix
-        self.cb_seconds[self.callbacks % TIMING_SLOTS] = time.perf_counter() - started
-        self.callbacks += 1
+        counters = self.counters
+        self.cb_seconds[counters[CALLBACKS] % TIMING_SLOTS] = time.perf_counter() - started
+        counters[CALLBACKS] += 1
 
     def _drain_events(self, now: float) -> None:
         for ring in self.rings:
@@ -163,8 +195,8 @@ class SamplerCore:
                     if self._note_on(int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i])):
                         stamp = float(ring.stamp[i])
                         if stamp > 0.0:
-                            self.note_wait[self.notes_started % TIMING_SLOTS] = now - stamp
-                        self.notes_started += 1
+                            self.note_wait[self.counters[NOTES_STARTED] % TIMING_SLOTS] = now - stamp
+                        self.counters[NOTES_STARTED] += 1
                 elif kind in (NOTE_ON, NOTE_OFF):
                     self._note_off(int(ring.channel[i]), int(ring.note[i]))
                 elif kind == ALL_OFF:
@@ -197,7 +229,11 @@ class SamplerCore:
         return True
 
     def _free_voice(self, slot: int) -> int:
-        """An idle voice, else the oldest releasing one, else the oldest (voice stealing)."""
+        """An idle voice, else the oldest releasing one, else the oldest (voice stealing).
+
+        A stolen voice's note moves to an idle tail voice that fades it out over ``steal_fade_ms``
+        (a hard cut would click); only with every tail busy is it cut.
+        """
         best, best_key = 0, None
         for v in range(self.poly):
             if not self.active[slot, v]:
@@ -205,7 +241,21 @@ class SamplerCore:
             key = (0 if self.releasing[slot, v] else 1, int(self.started[slot, v]))
             if best_key is None or key < best_key:
                 best, best_key = v, key
+        self.counters[STEALS] += 1
+        for tail in range(self.poly, self.rows):
+            if not self.active[slot, tail]:
+                self._move_voice(slot, best, tail)
+                self.releasing[slot, tail] = True
+                self.env_step[slot, tail] = min(self.env_step[slot, tail], self.steal_step)
+                break
         return best
+
+    def _move_voice(self, slot: int, source: int, target: int) -> None:
+        for array in (self.active, self.releasing, self.note, self.channel, self.started, self.vgain):
+            array[slot, target] = array[slot, source]
+        self.rp[slot, target] = self.rp[slot, source]
+        self.old_rp[slot, target] = self.old_rp[slot, source]
+        self.es[slot, target] = self.es[slot, source]
 
     def _note_off(self, channel: int, note: int) -> None:
         if self.one_shot:
@@ -231,11 +281,12 @@ class SamplerCore:
         self.old[s] = outgoing
         self.current[s] = incoming
         self.loaded_id[s] = incoming.take_id
+        self.loaded_serial[s] = incoming.serial
         self.xfade_done[s] = 0
         # Playing voices go on in the new take from the same place, at the new take's rate for their note.
         np.copyto(self.old_pos[s], self.pos[s])
         np.copyto(self.old_rate[s], self.rate[s])
-        for v in range(self.poly):
+        for v in range(self.rows):
             if self.active[s, v]:
                 self.rate[s, v] = self._rate_for(incoming, int(self.note[s, v]))
 

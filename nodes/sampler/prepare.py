@@ -32,6 +32,7 @@ class SlotBuffer:
     overview: np.ndarray = field(default_factory=lambda: np.zeros(OVERVIEW_POINTS, np.float32))
     take: Take | None = None
     prepared_at: float = 0.0
+    serial: int = 0  # the node numbers its loads; the callback reports the serial it sounds
 
 
 EMPTY = SlotBuffer(np.zeros(GUARD, np.float32), 0, 0.0)
@@ -64,26 +65,26 @@ def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndar
 
 def overview(samples: np.ndarray, points: int = OVERVIEW_POINTS) -> np.ndarray:
     """Peak magnitude over ``points`` equal stretches of ``samples`` (a waveform thumbnail)."""
-    out = np.zeros(points, np.float32)
     if samples.size == 0:
-        return out
-    edges = np.linspace(0, samples.size, points + 1).astype(np.int64)
-    magnitude = np.abs(samples)
-    for i in range(points):
-        lo, hi = edges[i], max(edges[i + 1], edges[i] + 1)
-        if lo < samples.size:
-            out[i] = magnitude[lo:hi].max()
-    return out
+        return np.zeros(points, np.float32)
+    starts = (np.arange(points, dtype=np.int64) * samples.size) // points  # each stretch holds >= 1 sample
+    return np.maximum.reduceat(np.abs(samples), starts).astype(np.float32, copy=False)
 
 
 def prepare(take: Take, stream_rate: int, label: str | None = None, max_seconds: float = 30.0,
-            now: float = 0.0) -> SlotBuffer:
+            now: float = 0.0, serial: int = 0) -> SlotBuffer:
     """Make ``take`` playable at ``stream_rate``: mono, resampled, float32, cut to ``max_seconds``."""
     mono = take.mono()[: int(max_seconds * take.sample_rate)]
-    mono = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)
-    audio = resample(mono, take.sample_rate, stream_rate)
-    data = np.zeros(audio.size + GUARD, np.float32)
-    data[: audio.size] = audio
+    if take.sample_rate == stream_rate:  # the usual case: one copy, straight into the buffer
+        data = np.empty(mono.size + GUARD, np.float32)
+        data[: mono.size] = mono
+    else:
+        audio = resample(np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0), take.sample_rate, stream_rate)
+        data = np.empty(audio.size + GUARD, np.float32)
+        data[: audio.size] = audio
+    frames = data.size - GUARD
+    data[frames:] = 0.0
+    np.nan_to_num(data, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     data.setflags(write=False)
-    return SlotBuffer(data=data, frames=int(audio.size), pitch_hz=take_pitch(take), take_id=take.take_id,
-                      label=label, overview=overview(audio), take=take, prepared_at=now)
+    return SlotBuffer(data=data, frames=frames, pitch_hz=take_pitch(take), take_id=take.take_id,
+                      label=label, overview=overview(data[:frames]), take=take, prepared_at=now, serial=serial)

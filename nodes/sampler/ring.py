@@ -3,6 +3,11 @@
 The producer (a MIDI thread, or the engine worker that feeds the node's ``midi`` input) writes into
 preallocated arrays and then advances ``write``; the consumer (the audio callback) reads up to ``write``
 and advances ``read``. Each index is written by one side only, so neither side ever waits or locks.
+
+The arrays can live in a buffer shared with another process (``buffer=``, see :mod:`.shared`): the two
+sides may then be in different processes. x86-64 and ARM64 with CPython both publish the slot before the
+index here, because the index store is the last of separate interpreter operations on memory that both
+processes map.
 """
 
 from __future__ import annotations
@@ -13,26 +18,65 @@ NOTE_OFF = 0
 NOTE_ON = 1
 ALL_OFF = 2
 
+_FIELDS: tuple[tuple[str, type], ...] = (
+    ("stamp", np.float64),  # time.perf_counter() when queued (CLOCK_MONOTONIC: comparable across processes)
+    ("kind", np.int8),
+    ("channel", np.int8),
+    ("note", np.int8),
+    ("velocity", np.int8),
+)
+
 
 class EventRing:
     """Fixed-size SPSC ring of (kind, channel, note, velocity, time) events; drops events when full."""
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, buffer: np.ndarray | None = None) -> None:
         self.capacity = capacity
-        self.kind = np.zeros(capacity, dtype=np.int8)
-        self.channel = np.zeros(capacity, dtype=np.int8)
-        self.note = np.zeros(capacity, dtype=np.int8)
-        self.velocity = np.zeros(capacity, dtype=np.int8)
-        self.stamp = np.zeros(capacity, dtype=np.float64)  # time.perf_counter() when queued (benchmarks)
-        self.write = 0  # advanced by the producer only
-        self.read = 0  # advanced by the consumer only
-        self.dropped = 0
+        memory = np.zeros(self.nbytes(capacity), np.uint8) if buffer is None else buffer
+        if memory.nbytes < self.nbytes(capacity):
+            raise ValueError(f"an event ring of {capacity} events needs {self.nbytes(capacity)} bytes")
+        # indices first (8-byte aligned): write (producer), read (consumer), dropped (producer)
+        self._index = memory[:24].view(np.int64)
+        offset = 24
+        for name, dtype in _FIELDS:
+            size = capacity * np.dtype(dtype).itemsize
+            setattr(self, name, memory[offset: offset + size].view(dtype))
+            offset += size
+        self.stamp: np.ndarray
+        self.kind: np.ndarray
+        self.channel: np.ndarray
+        self.note: np.ndarray
+        self.velocity: np.ndarray
+
+    @staticmethod
+    def nbytes(capacity: int) -> int:
+        """Bytes a ring of ``capacity`` events takes in a shared buffer."""
+        return 24 + capacity * sum(np.dtype(dtype).itemsize for _, dtype in _FIELDS)
+
+    @property
+    def write(self) -> int:
+        """Events published so far (advanced by the producer only)."""
+        return int(self._index[0])
+
+    @property
+    def read(self) -> int:
+        """Events consumed so far (advanced by the consumer only)."""
+        return int(self._index[1])
+
+    @read.setter
+    def read(self, value: int) -> None:
+        self._index[1] = value
+
+    @property
+    def dropped(self) -> int:
+        """Events refused because the ring was full."""
+        return int(self._index[2])
 
     def push(self, kind: int, channel: int, note: int, velocity: int, stamp: float = 0.0) -> bool:
         """Queue one event (producer side). Returns False, counting a drop, when the ring is full."""
-        w = self.write
-        if w - self.read >= self.capacity:
-            self.dropped += 1
+        w = int(self._index[0])
+        if w - int(self._index[1]) >= self.capacity:
+            self._index[2] += 1
             return False
         i = w % self.capacity
         self.kind[i] = kind
@@ -40,7 +84,7 @@ class EventRing:
         self.note[i] = note
         self.velocity[i] = velocity
         self.stamp[i] = stamp
-        self.write = w + 1  # publish after the slot is filled
+        self._index[0] = w + 1  # publish after the slot is filled
         return True
 
     def pending(self) -> int:

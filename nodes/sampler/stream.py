@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from exsampling_patch.nodes.sampler.core import SamplerCore
+from exsampling_patch.nodes.sampler.shared import XRUNS
 
 
 def parse_device(device: str) -> int | str | None:
@@ -63,9 +64,11 @@ class AudioOutput:
         report_error: Callable[[str], None] = lambda text: None,
         report_status: Callable[..., None] = lambda **values: None,
         retry_seconds: float = 2.0,
+        on_opened: Callable[[], None] = lambda: None,
     ) -> None:
         self.core, self.device, self.blocksize, self.channels, self.latency = core, device, blocksize, channels, latency
         self.report_error, self.report_status, self.retry_seconds = report_error, report_status, retry_seconds
+        self.on_opened = on_opened
         self.stream: Any = None
         self.callback_failed = ""
         self._stop = threading.Event()
@@ -86,7 +89,7 @@ class AudioOutput:
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         core = self.core
         if status.output_underflow:
-            core.xruns += 1
+            core.counters[XRUNS] += 1
         try:
             core.render(outdata)
         except Exception as error:  # never let the stream die from inside: go silent and tell the keeper
@@ -107,6 +110,7 @@ class AudioOutput:
         self.opened.set()
         self.report_status(device=str(stream.device), sample_rate=stream.samplerate,
                            output_latency_ms=round(stream.latency * 1000.0, 2))
+        self.on_opened()
 
     def _close(self) -> None:
         stream, self.stream = self.stream, None

@@ -82,8 +82,25 @@ def test_voice_stealing_keeps_polyphony() -> None:
     for note in range(50, 56):
         ring.push(NOTE_ON, 0, note, 100)
     run(core, 2)
-    assert int(core.active[0].sum()) == 4
-    assert sorted(core.note[0].tolist()) == [52, 53, 54, 55]  # the two oldest were stolen
+    assert int(core.active[0].sum()) == 4  # the stolen notes' fades are over
+    assert sorted(core.note[0, : core.poly].tolist()) == [52, 53, 54, 55]  # the two oldest were stolen
+    assert core.steals == 2
+
+
+def test_a_stolen_voice_fades_out_instead_of_clicking() -> None:
+    core, ring = make_core(polyphony=1)
+    core.load(0, prepare(sine_take(220.0, seconds=3.0, amplitude=0.5), RATE))
+    ring.push(NOTE_ON, 0, 57, 127)  # 220 Hz: the take at its own rate
+    y = run(core, 4)
+    while abs(y[-1]) < 0.4:  # steal where a hard cut would jump by more than 0.4
+        y = np.concatenate([y, run(core, 1)])
+    ring.push(NOTE_ON, 0, 57, 127)  # the only voice is taken again
+    after = run(core, 4)
+    steady = 0.5 * 2 * np.pi * 220.0 / RATE  # the largest step of the sine itself
+    jumps = np.abs(np.diff(np.concatenate([y[-BLOCK:], after])))
+    assert core.steals == 1
+    assert jumps.max() < 3 * steady, f"step {jumps.max():.4f} at the steal (a cut would be {abs(y[-1]):.2f})"
+    assert int(core.active[0].sum()) == 1  # the tail has faded and ended
 
 
 def test_swap_under_sustained_playback_crossfades_without_discontinuity() -> None:

@@ -67,28 +67,31 @@ def jack_connect(source: str, target: str) -> None:
     assert f"   {target}" in listing, f"jack_connect {source} {target}: {done.stderr.strip()}"
 
 
-@pytest.fixture
-def rig() -> Iterator[tuple[Any, Recorder, Any, NodeContext]]:
+@pytest.fixture(params=[True, False], ids=["audio-process", "in-process"])
+def rig(request: Any) -> Iterator[tuple[Any, Recorder, Any, NodeContext]]:
     from exsampling_patch.nodes.midi_ports import backend, jack_link
     from exsampling_patch.nodes.sampler import Sampler
     from exsampling_patch.nodes.sampler.stream import jack_client_name
 
     port_name = f"exs-sampler-test-{os.getpid()}"
     context = NodeContext()
-    client = jack_client_name()
-    assert client, "PortAudio has no JACK client"
-    before = client_ports(client)  # PortAudio numbers each new stream's ports on: out_0, out_1, then out_2 ...
+    ours = jack_client_name()  # this process's PortAudio client: the recorder's, and in-process the sampler's too
+    assert ours, "PortAudio has no JACK client"
+    before = client_ports(ours)  # PortAudio numbers each new stream's ports on: out_0, out_1, then out_2 ...
     sampler = Sampler("smp", {"virtual_port": port_name, "blocksize": 256, "release_ms": 5.0,
-                              "midi_api": "UNIX_JACK"}, context)
+                              "midi_api": "UNIX_JACK", "audio_process": request.param}, context)
     sampler.start()
     recorder = None
     sender = None
     try:
-        assert sampler.output is not None and sampler.output.opened.wait(10), context.errors
-        assert sampler.keepers[0].wait_open(10), context.errors
-        outputs = client_ports(client) - before
+        assert sampler.audio.opened.wait(10), context.errors
+        assert sampler.audio.wait_midi(0, 10), context.errors
+        theirs = sampler.audio.jack_client
+        assert theirs and (theirs != ours) == request.param, (theirs, ours)
+        outputs = {p for p in client_ports(theirs) - before if ":out_" in p}
+        marked = client_ports(ours)
         recorder = Recorder()
-        inputs = client_ports(client) - before - outputs
+        inputs = client_ports(ours) - marked
         by_number = lambda port: int(port.rsplit("_", 1)[1])  # noqa: E731
         jack_connect(min(outputs, key=by_number), min(inputs, key=by_number))
         midi = backend("UNIX_JACK")
@@ -158,9 +161,9 @@ def test_slot_swap_under_sustained_playback_has_no_discontinuity(rig: Any) -> No
     attempts = 0
     for _ in range(3):  # a JACK xrun on the shared machine drops a block: that is not the sampler's click
         attempts += 1
-        xruns, overflows = sampler.core.xruns, recorder.overflows
+        xruns, overflows = sampler.stats()["xruns"], recorder.overflows
         signal = sounding(play(sender, recorder, 69, 127, 1.0, during=swap))
-        if sampler.core.xruns == xruns and recorder.overflows == overflows:
+        if sampler.stats()["xruns"] == xruns and recorder.overflows == overflows:
             break
         sampler.on_assign(SlotAssignment("HH", sine_take(220.0, seconds=4.0, amplitude=0.5)))
         time.sleep(0.1)

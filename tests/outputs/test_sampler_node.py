@@ -60,7 +60,7 @@ def test_history_rolls_back_and_forward_and_keeps_the_last_n(sampler: Sampler) -
     sampler.on_control(ControlValue("HH.rollback", -1))  # forward
     assert sampler.slot_states()[0]["take"] == takes[2].take_id
     render(sampler, 1)
-    assert sampler.core.loaded_id[0] == takes[2].take_id  # the callback has it
+    assert sampler.sounding("HH") == takes[2].take_id  # the callback has it
 
 
 def test_lock_keeps_the_take_gain_and_mute_reach_the_core(sampler: Sampler) -> None:
@@ -75,7 +75,7 @@ def test_lock_keeps_the_take_gain_and_mute_reach_the_core(sampler: Sampler) -> N
     sampler.on_control(ControlValue("BD.mute", 1))
     sampler.on_control(ControlValue("master.gain", 0.8))
     state = sampler.slot_states()[3]
-    assert state["gain"] == 0.5 and state["muted"] and sampler.core.master[0] == pytest.approx(0.8)
+    assert state["gain"] == 0.5 and state["muted"] and sampler.state.master[0] == pytest.approx(0.8)
 
 
 def test_unknown_slots_and_controls_are_reported_not_raised(sampler: Sampler) -> None:

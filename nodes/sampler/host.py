@@ -1,0 +1,202 @@
+"""Where the sampler's audio runs: in the node's process (:class:`LocalAudio`) or in an audio process of
+its own (:class:`AudioProcess`, the default for a real sound device; see :mod:`.server` for why).
+
+Both take the same :class:`.rig.AudioConfig` and :class:`.shared.SharedState` and offer the same
+surface to the node: ``start``, ``load(slot, buffer)``, ``stop``, the ``opened`` event, ``jack_client``
+(the PortAudio JACK client's name, for connecting ports) and ``wait_midi``. Gains, notes from the patch
+and meters go through the shared state, the same way in both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from exsampling_patch.nodes.sampler.prepare import SlotBuffer
+from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
+from exsampling_patch.nodes.sampler.shared import SharedState
+
+SOCKET_BUFFER = 4 << 20  # a 10 s take at 48 kHz is 1.9 MB: one send, without waiting for the reader
+RESTART_SECONDS = 1.0
+
+
+class LocalAudio:
+    """The rig in this process: the audio callback shares this interpreter's GIL with the patch."""
+
+    def __init__(self, config: AudioConfig, state: SharedState, report_error: Callable[[str], None],
+                 report_status: Callable[..., None]) -> None:
+        self.opened = threading.Event()
+        self.jack_client: str | None = None
+        self.rig = AudioRig(config, state, report_error, report_status, on_opened=self._on_opened)
+        self.core = self.rig.core
+
+    def _on_opened(self) -> None:
+        from exsampling_patch.nodes.sampler.stream import jack_client_name
+
+        self.jack_client = jack_client_name()
+        self.opened.set()
+
+    def start(self) -> None:
+        self.rig.start()
+
+    def load(self, slot: int, buffer: SlotBuffer) -> None:
+        self.rig.load(slot, buffer)
+
+    def wait_midi(self, index: int = 0, timeout: float = 5.0) -> bool:
+        """Wait until MIDI input ``index`` is open."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.rig.midi_open()[index]:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def stop(self) -> None:
+        self.rig.stop()
+
+
+class AudioProcess:
+    """The rig in a child process (:mod:`.server`), restarted if it dies, with every slot re-sent."""
+
+    core = None  # the core lives in the other process; read the shared state instead
+
+    def __init__(self, config: AudioConfig, state: SharedState, report_error: Callable[[str], None],
+                 report_status: Callable[..., None]) -> None:
+        self.config, self.state = config, state
+        self.report_error, self.report_status = report_error, report_status
+        self.opened = threading.Event()
+        self.ready = threading.Event()
+        self.jack_client: str | None = None
+        self.midi_ports: list[str] = ["" for _ in config.midi_inputs]
+        self.buffers: dict[int, SlotBuffer] = {}  # what each slot holds, re-sent to a restarted process
+        self.process: subprocess.Popen[bytes] | None = None
+        self._connection: Connection | None = None
+        self._send_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._reader: threading.Thread | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._spawn()
+        self._reader = threading.Thread(target=self._read, name="sampler-audio-process", daemon=True)
+        self._reader.start()
+
+    def _spawn(self) -> None:
+        # No callback runs now: its meters start again, and notes queued while no process played are dropped.
+        self.state.loaded_serial[:] = 0
+        self.state.levels[:] = 0.0
+        self.state.voices_active[:] = 0
+        self.state.ring.read = self.state.ring.write
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        for sock in (ours, theirs):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
+        fd = theirs.fileno()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "exsampling_patch.nodes.sampler.server", str(fd)],
+            pass_fds=(fd, self.state.fd), stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        connection = Connection(ours.detach())
+        connection.send((self.config, self.state.fd))
+        with self._send_lock:
+            self._connection = connection
+            for slot, buffer in self.buffers.items():
+                self._send(slot, buffer)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._send_lock:
+            if self._connection is not None:
+                with contextlib.suppress(OSError):
+                    self._connection.send(("stop",))
+        if self._reader is not None:
+            self._reader.join(timeout=5.0)
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=3.0)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=3.0)
+        if self._connection is not None:
+            self._connection.close()
+
+    # -- takes ----------------------------------------------------------------------------------------------------
+
+    def load(self, slot: int, buffer: SlotBuffer) -> None:
+        """Send ``buffer`` to the audio process (kept here too, for a restart)."""
+        with self._send_lock:
+            self.buffers[slot] = buffer
+            self._send(slot, buffer)
+
+    def _send(self, slot: int, buffer: SlotBuffer) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        try:
+            connection.send(("load", slot, buffer.serial, buffer.frames, buffer.pitch_hz))
+            connection.send_bytes(buffer.data)
+        except OSError:  # the process died: the reader restarts it and re-sends every slot
+            pass
+
+    # -- what the process says ---------------------------------------------------------------------------------------
+
+    def wait_midi(self, index: int = 0, timeout: float = 5.0) -> bool:
+        """Wait until MIDI input ``index`` is open in the audio process."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.midi_ports[index]:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def _read(self) -> None:
+        while True:
+            connection = self._connection
+            assert connection is not None
+            try:
+                while True:
+                    self._handle(connection.recv())
+            except (EOFError, OSError):
+                pass
+            code = self.process.wait() if self.process is not None else None
+            self.opened.clear()
+            self.ready.clear()
+            if self._stopping.is_set():
+                return
+            self.report_error(f"the sampler's audio process ended (exit status {code}); restarting it")
+            if self._stopping.wait(RESTART_SECONDS):
+                return
+            with contextlib.suppress(OSError):
+                connection.close()
+            try:
+                self._spawn()
+            except OSError as error:
+                self.report_error(f"cannot start the sampler's audio process: {error}")
+                if self._stopping.wait(RESTART_SECONDS * 5):
+                    return
+
+    def _handle(self, message: Any) -> None:
+        kind = message[0]
+        if kind == "error":
+            self.report_error(message[1])
+        elif kind == "status":
+            self.report_status(**message[1])
+        elif kind == "opened":
+            self.jack_client = message[1]
+            self.opened.set()
+        elif kind == "midi":
+            self.midi_ports = list(message[1])
+        elif kind == "ready":
+            self.ready.set()
+        elif kind == "stopped":
+            self.opened.clear()

@@ -1,0 +1,126 @@
+"""What plays: the audio core, its output stream and its MIDI input ports, built from one config.
+
+The same :class:`AudioRig` runs in the node's process (:class:`.host.LocalAudio`) or in an audio
+process of its own (:mod:`.server`, driven by :class:`.host.AudioProcess`). sounddevice and mido are
+imported only when the stream or a port opens.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from exsampling_patch.nodes.sampler.core import SamplerCore
+from exsampling_patch.nodes.sampler.prepare import SlotBuffer
+from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, EventRing
+from exsampling_patch.nodes.sampler.shared import SharedState
+
+KEEP_BUFFERS = 4  # buffers the loader keeps per slot, so that the callback never frees one
+
+
+@dataclass
+class MidiInput:
+    """A MIDI input port the rig opens: an existing ``port`` (by name) or a ``virtual`` one."""
+
+    port: str = ""
+    virtual: str = ""
+    api: str = "auto"
+    client_name: str = "exsampling-sampler"
+
+
+@dataclass
+class AudioConfig:
+    """Everything the rig needs, picklable (it travels to the audio process)."""
+
+    slots: int
+    sample_rate: int
+    note_slot: np.ndarray
+    polyphony: int = 8
+    max_frames: int = 4096
+    root_note: int = 60
+    velocity_curve: float = 1.0
+    attack_ms: float = 1.0
+    release_ms: float = 30.0
+    crossfade_ms: float = 10.0
+    one_shot: bool = False
+    device: str = ""  # "none": no stream (the core is rendered by whoever calls render)
+    blocksize: int = 256
+    channels: int = 2
+    latency: str = "low"
+    midi_inputs: list[MidiInput] = field(default_factory=list)
+
+
+def push_midi(ring: EventRing, message: Any) -> None:
+    """Queue a mido message's note on/off (or all-notes-off CC 120/123) on ``ring``, time-stamped."""
+    kind = getattr(message, "type", "")
+    if kind == "note_on":
+        ring.push(NOTE_ON, message.channel, message.note, message.velocity, time.perf_counter())
+    elif kind == "note_off":
+        ring.push(NOTE_OFF, message.channel, message.note, 0)
+    elif kind == "control_change" and message.control in (120, 123):
+        ring.push(ALL_OFF, message.channel, 0, 0)
+
+
+class AudioRig:
+    """The core, playing on a stream, with its MIDI input ports; reports through the callbacks given."""
+
+    def __init__(
+        self,
+        config: AudioConfig,
+        state: SharedState,
+        report_error: Callable[[str], None],
+        report_status: Callable[..., None],
+        on_opened: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.config = config
+        self.report_error, self.report_status, self.on_opened = report_error, report_status, on_opened
+        self.port_rings = [EventRing() for _ in config.midi_inputs]
+        self.core = SamplerCore(
+            config.slots, config.sample_rate, polyphony=config.polyphony, max_frames=config.max_frames,
+            note_slot=config.note_slot, root_note=config.root_note, velocity_curve=config.velocity_curve,
+            attack_ms=config.attack_ms, release_ms=config.release_ms, crossfade_ms=config.crossfade_ms,
+            one_shot=config.one_shot, rings=self.port_rings, state=state,
+        )
+        self.recent: list[collections.deque[SlotBuffer]] = [
+            collections.deque(maxlen=KEEP_BUFFERS) for _ in range(config.slots)
+        ]
+        self.output: Any = None
+        self.keepers: list[Any] = []
+
+    def start(self) -> None:
+        from exsampling_patch.nodes.midi_ports import PortKeeper
+        from exsampling_patch.nodes.sampler.stream import AudioOutput
+
+        c = self.config
+        if c.device != "none":
+            self.output = AudioOutput(self.core, c.device, c.blocksize, c.channels, c.latency,
+                                      report_error=self.report_error, report_status=self.report_status,
+                                      on_opened=self.on_opened)
+            self.output.start()
+        for ring, midi in zip(self.port_rings, c.midi_inputs, strict=True):
+            keeper = PortKeeper("input", port=midi.port, virtual=midi.virtual, client_name=midi.client_name,
+                                api=midi.api, on_message=lambda message, ring=ring: push_midi(ring, message),
+                                report_error=self.report_error, report_status=self.report_status)
+            keeper.start()
+            self.keepers.append(keeper)
+
+    def load(self, slot: int, buffer: SlotBuffer) -> None:
+        """Hand ``buffer`` to the callback for ``slot``. The last few buffers stay referenced here, so the
+        callback never drops the last reference to one (freeing megabytes there would cost a syscall)."""
+        self.recent[slot].append(buffer)
+        self.core.load(slot, buffer)
+
+    def midi_open(self) -> list[str]:
+        """The name of each MIDI input port now open ('' where it is not)."""
+        return [keeper.opened_name if keeper.opened is not None else "" for keeper in self.keepers]
+
+    def stop(self) -> None:
+        for keeper in self.keepers:
+            keeper.stop()
+        if self.output is not None:
+            self.output.stop()

@@ -1,0 +1,85 @@
+"""The sampler's audio process: the audio callback with an interpreter (and a GIL) of its own.
+
+In the node's process the callback shares the GIL with every other node (the classifier, resampling,
+the web server): a block could wait for a worker's time slice, and under load about 1% of them missed
+their deadline. Here, the process does little else: its main thread receives takes from the node, and
+rtmidi's thread queues notes. Started by :class:`.host.AudioProcess` as
+``python -m exsampling_patch.nodes.sampler.server CONNECTION_FD``.
+
+Messages from the node (pickled over a Unix socket, :class:`multiprocessing.connection.Connection`):
+``(AudioConfig, state_fd)`` first, then ``("load", slot, serial, frames, pitch_hz)`` each followed by
+the buffer's float32 samples as raw bytes, and ``("stop",)``. Messages to the node: ``("ready",)``,
+``("opened", jack_client_name)``, ``("midi", [port names])``, ``("error", text)``, ``("status", values)``,
+``("stopped",)``. Gains, notes from the patch and meters go through the shared state, not messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from exsampling_patch.nodes.sampler.prepare import SlotBuffer
+from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
+from exsampling_patch.nodes.sampler.shared import SharedState
+
+#: GIL hand-over interval in this process: the loader thread gives the callback the GIL within 0.5 ms.
+SWITCH_INTERVAL = 0.0005
+
+
+def serve(connection: Connection) -> int:
+    """Run the rig the node describes until it says stop or goes away. Returns the exit status."""
+    config, state_fd = connection.recv()
+    assert isinstance(config, AudioConfig)
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    send_lock = threading.Lock()
+
+    def send(message: Any) -> None:
+        with send_lock, contextlib.suppress(OSError):  # the node has gone: the main loop notices and ends
+            connection.send(message)
+
+    state = SharedState.attach(config.slots, state_fd)
+    rig = AudioRig(config, state, report_error=lambda text: send(("error", text)),
+                   report_status=lambda **values: send(("status", values)),
+                   on_opened=lambda: send(("opened", _jack_client_name())))
+    rig.start()
+    send(("ready",))
+    ports: list[str] = []
+    try:
+        while True:
+            if connection.poll(0.1):
+                message = connection.recv()
+                if message[0] == "stop":
+                    break
+                if message[0] == "load":
+                    _, slot, serial, frames, pitch_hz = message
+                    data = np.frombuffer(connection.recv_bytes(), np.float32)
+                    rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial))
+            now_open = rig.midi_open()
+            if now_open != ports:
+                ports = now_open
+                send(("midi", ports))
+    except (EOFError, OSError):  # the node's process ended: so does this one
+        pass
+    finally:
+        rig.stop()
+        send(("stopped",))
+    return 0
+
+
+def _jack_client_name() -> str | None:
+    from exsampling_patch.nodes.sampler.stream import jack_client_name
+
+    return jack_client_name()
+
+
+def main(argv: list[str]) -> int:
+    return serve(Connection(int(argv[1])))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

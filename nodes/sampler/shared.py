@@ -1,0 +1,144 @@
+"""The state the sampler node and its audio callback share, laid out in one block of memory.
+
+Controls flow one way (node -> callback: slot gains, mutes, master gain, the patch's note ring) and
+meters the other (callback -> node: levels, voices, the take each slot sounds, counters, callback
+timings). Every array has one writer, so no side ever locks or waits.
+
+The block is a plain numpy buffer when the callback runs in the node's process, or a memory-mapped
+anonymous file (``memfd``) when it runs in the audio process (:mod:`.server`): the file descriptor is
+handed to that process, which maps the same pages (:meth:`SharedState.attach`).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import tempfile
+
+import numpy as np
+
+from exsampling_patch.nodes.sampler.ring import EventRing
+
+TIMING_SLOTS = 8192  # callback durations and note waits kept for observers and benchmarks
+RING_CAPACITY = 1024
+
+# indices into SharedState.counters
+CALLBACKS, XRUNS, NOTES_STARTED, STEALS = range(4)
+
+
+def _layout(slots: int) -> list[tuple[str, type, int]]:
+    """(name, dtype, count) of every array, largest alignment first."""
+    return [
+        ("counters", np.int64, 8),
+        ("loaded_serial", np.int64, slots),  # callback: serial of the buffer each slot now sounds
+        ("cb_seconds", np.float64, TIMING_SLOTS),  # callback durations, ring indexed by callbacks
+        ("note_wait", np.float64, TIMING_SLOTS),  # note queued -> rendered, seconds
+        ("gain", np.float32, slots),
+        ("master", np.float32, 1),
+        ("levels", np.float32, slots),  # callback: peak of each slot's last block
+        ("voices_active", np.int32, slots),
+        ("mute", np.bool_, slots),
+    ]
+
+
+def state_nbytes(slots: int) -> int:
+    """Bytes of a shared state for ``slots`` slots."""
+    arrays = sum(np.dtype(dtype).itemsize * count for _, dtype, count in _layout(slots))
+    return _aligned(arrays) + EventRing.nbytes(RING_CAPACITY)
+
+
+def _aligned(n: int) -> int:
+    return (n + 63) // 64 * 64
+
+
+class SharedState:
+    """Arrays over one buffer: see the module docstring. Build with :meth:`local`, :meth:`create` or
+    :meth:`attach`."""
+
+    counters: np.ndarray
+    loaded_serial: np.ndarray
+    cb_seconds: np.ndarray
+    note_wait: np.ndarray
+    gain: np.ndarray
+    master: np.ndarray
+    levels: np.ndarray
+    voices_active: np.ndarray
+    mute: np.ndarray
+
+    def __init__(self, slots: int, memory: np.ndarray, fd: int = -1, mapping: mmap.mmap | None = None) -> None:
+        self.slots, self.fd, self._mapping = slots, fd, mapping
+        offset = 0
+        for name, dtype, count in _layout(slots):
+            size = np.dtype(dtype).itemsize * count
+            setattr(self, name, memory[offset: offset + size].view(dtype))
+            offset += size
+        offset = _aligned(offset)
+        self.ring = EventRing(RING_CAPACITY, memory[offset: offset + EventRing.nbytes(RING_CAPACITY)])
+
+    @classmethod
+    def local(cls, slots: int) -> SharedState:
+        """A state in this process's memory (the callback runs here), with unit gains."""
+        state = cls(slots, np.zeros(state_nbytes(slots), np.uint8))
+        state.gain[:] = 1.0
+        state.master[0] = 1.0
+        return state
+
+    @classmethod
+    def create(cls, slots: int) -> SharedState:
+        """A state in an anonymous shared file, with unit gains; pass ``state.fd`` to the other process."""
+        size = state_nbytes(slots)
+        if hasattr(os, "memfd_create"):
+            fd = os.memfd_create("exsampling-sampler", 0)  # memory only: never written back to a disk
+        else:  # pragma: no cover - not Linux
+            with tempfile.TemporaryFile() as handle:
+                fd = os.dup(handle.fileno())
+        os.ftruncate(fd, size)
+        state = cls._map(slots, fd)
+        state.gain[:] = 1.0
+        state.master[0] = 1.0
+        return state
+
+    @classmethod
+    def attach(cls, slots: int, fd: int) -> SharedState:
+        """The state another process created, from its file descriptor (inherited by this process)."""
+        return cls._map(slots, fd)
+
+    @classmethod
+    def _map(cls, slots: int, fd: int) -> SharedState:
+        size = state_nbytes(slots)
+        if os.fstat(fd).st_size < size:
+            raise ValueError(f"shared sampler state is {os.fstat(fd).st_size} bytes, {size} expected")
+        mapping = mmap.mmap(fd, size)
+        return cls(slots, np.frombuffer(mapping, np.uint8), fd, mapping)
+
+    def close(self) -> None:
+        """Close the file descriptor (the mapping goes when the arrays do)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    # -- counters, by name -------------------------------------------------------------------------------------
+
+    @property
+    def callbacks(self) -> int:
+        return int(self.counters[CALLBACKS])
+
+    @property
+    def xruns(self) -> int:
+        return int(self.counters[XRUNS])
+
+    @property
+    def notes_started(self) -> int:
+        return int(self.counters[NOTES_STARTED])
+
+    @property
+    def steals(self) -> int:
+        return int(self.counters[STEALS])
+
+    def recent_callback_seconds(self) -> np.ndarray:
+        """Durations of the most recent callbacks (up to :data:`TIMING_SLOTS`), oldest first."""
+        n = self.callbacks
+        if n <= TIMING_SLOTS:
+            return self.cb_seconds[:n].copy()
+        start = n % TIMING_SLOTS
+        return np.concatenate([self.cb_seconds[start:], self.cb_seconds[:start]])
