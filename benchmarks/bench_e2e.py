@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import soundfile as sf
+import yaml
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 from scipy.signal import resample_poly
@@ -86,6 +87,8 @@ def ten_second_takes(count: int) -> list[tuple[str, bytes]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--takes", type=int, default=24, help="takes to upload (at least 20)")
+    parser.add_argument("--param", action="append", default=[], metavar="NODE.PARAM=VALUE",
+                        help="override a parameter of the default patch (YAML value), e.g. classifier.threads=2")
     args = parser.parse_args()
     takes = ten_second_takes(args.takes)
     device = MaxDeviceStandIn()
@@ -96,6 +99,10 @@ def main() -> int:
         patch.nodes["recorder"].params.update(folder=str(folder / "takes"), state_folder=str(folder / "state"),
                                               host="127.0.0.1", port=0, print_qr=False)
         patch.nodes["gate"].params["threshold"] = 0.0
+        for override in args.param:
+            target, _, value = override.partition("=")
+            node_id, _, name = target.partition(".")
+            patch.nodes[node_id].params[name] = yaml.safe_load(value)
         patch.nodes["live"].params["port"] = device.port
         patch.nodes["sampler"].params["virtual_port"] = ""
         patch.add_node(NodeSpec("times", "bench_loaded_times"))

@@ -232,9 +232,14 @@ class NodeContext:
         self.errors: list[BaseException | str] = []
         self.statuses: list[dict[str, Any]] = []
         self.stop_event = threading.Event()
+        #: Inputs that count as linked (:meth:`Node.is_linked`) outside a runtime: tests fill it.
+        self.linked_inputs: set[str] = set()
 
     def emit(self, node_id: str, port: str, message: Any) -> None:
         self.emitted.append((port, message))
+
+    def is_linked(self, node_id: str, port: str) -> bool:
+        return port in self.linked_inputs
 
     def report_error(self, node_id: str, error: BaseException | str) -> None:
         self.errors.append(error)
@@ -354,6 +359,10 @@ class Node:
             raise KeyError(f"{self.type_name} has no output '{port}'")
         self.context.emit(self.node_id, port, message)
 
+    def is_linked(self, port: str) -> bool:
+        """Whether any link reaches input ``port`` in the patch now running (links can change live)."""
+        return self.context.is_linked(self.node_id, port)
+
     def resolve_path(self, value: str | Path) -> Path:
         """A ``path`` parameter as an absolute path: ``~`` expanded, relative ones from the patch's folder."""
         path = Path(value).expanduser()
@@ -390,8 +399,8 @@ class Node:
 
 _RESERVED_NAMES = frozenset({
     "node_id", "context", "params", "stop_event", "start", "stop", "handle", "emit", "report_error",
-    "report_status", "run_thread", "resolve_path", "describe", "doc", "resolve_params", "type_name", "family",
-    "inputs", "outputs", "param_specs",
+    "report_status", "run_thread", "resolve_path", "is_linked", "describe", "doc", "resolve_params", "type_name",
+    "family", "inputs", "outputs", "param_specs",
 })
 
 

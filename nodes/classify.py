@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
@@ -102,22 +104,58 @@ class ConfidenceGate(Node):
 
 
 class SlotMap(Node):
-    """Turn a prediction's label into a sampler slot with an editable class-to-slot table."""
+    """Turn a prediction's label into a sampler slot with an editable class-to-slot table.
+
+    With its ``take`` input linked, each assignment carries that version of its take (joined to the
+    prediction by take id), so that processing the slot needs, such as pitch, can run beside the
+    classifier instead of before it. Takes and predictions whose other half has not come yet are held
+    (the oldest dropped past ``max_waiting``: a take whose prediction was gated out never gets one).
+    """
 
     type_name = "slot_map"
     family = "classify"
 
     prediction = Input(PREDICTION, "predictions whose best label picks the slot", multiple=True)
+    take = Input(TAKE, "optional: the same takes after other processing (pitch), joined by take id", multiple=True)
     slot = Output(SLOT, "the take assigned to its slot")
     unmapped = Output(PREDICTION, "predictions whose label is not in the table")
 
     table = Param(dict, ESC50_SLOTS, "label -> slot name (case, spaces, '-' and '_' do not matter)")
     fallback = Param(str, "", "slot for labels not in the table; empty: send them to 'unmapped'")
+    max_waiting = Param(int, 8, "takes (or predictions) held for their other half, with the take input linked",
+                        minimum=1, maximum=1000)
 
     def start(self) -> None:
         self._table = {normalize_label(str(k)): str(v) for k, v in self.table.items()}
+        self._takes: OrderedDict[str, Take] = OrderedDict()
+        self._predictions: OrderedDict[str, Prediction] = OrderedDict()
+
+    def on_take(self, take: Take) -> None:
+        prediction = self._predictions.pop(take.take_id, None)
+        if prediction is None:
+            self._hold(self._takes, take.take_id, take)
+        else:
+            self._map(prediction, take)
 
     def on_prediction(self, prediction: Prediction) -> None:
+        if not self.is_linked("take"):
+            self._map(prediction, prediction.take)
+            return
+        take = self._takes.pop(prediction.take.take_id, None)
+        if take is None:
+            self._hold(self._predictions, prediction.take.take_id, prediction)
+        else:
+            self._map(prediction, take)
+
+    def _hold(self, waiting: OrderedDict[str, Any], take_id: str, item: Any) -> None:
+        waiting[take_id] = item
+        while len(waiting) > self.max_waiting:
+            waiting.popitem(last=False)
+
+    def _map(self, prediction: Prediction, take: Take) -> None:
+        if take is not prediction.take:  # the joined take, with what the classifier noted in its meta
+            take = take.derive(meta={k: v for k, v in prediction.take.meta.items() if k not in take.meta})
+            prediction = Prediction(take, prediction.scores, prediction.reason)
         label = prediction.label
         slot = self._table.get(normalize_label(label)) if label else None
         slot = slot or self.fallback or None
@@ -126,4 +164,4 @@ class SlotMap(Node):
             self.emit("unmapped", prediction)
             return
         self.report_status(label=label, slot=slot, confidence=prediction.confidence)
-        self.emit("slot", SlotAssignment(slot, prediction.take, label, prediction.confidence))
+        self.emit("slot", SlotAssignment(slot, take, label, prediction.confidence))

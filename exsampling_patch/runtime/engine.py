@@ -62,6 +62,10 @@ class _Context(NodeContext):
     def report_error(self, node_id: str, error: BaseException | str) -> None:
         self._engine._record_error(node_id, error)
 
+    def is_linked(self, node_id: str, port: str) -> bool:
+        plan = self._engine._plan
+        return plan is not None and (node_id, port) in plan.inbound
+
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
         self._engine.status[node_id] = {**self._engine.status.get(node_id, {}), **status}
         if self._engine.events.wants(NodeStatus):

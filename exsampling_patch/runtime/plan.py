@@ -27,6 +27,7 @@ class Plan:
     node_types: Mapping[str, type[Node]]
     params: Mapping[str, Mapping[str, Any]]
     routes: Mapping[Route, tuple[Route, ...]]
+    inbound: frozenset[Route] = frozenset()  # every (node, input) at least one link reaches
 
     def sources(self) -> tuple[str, ...]:
         """Nodes without inputs, in order: they produce messages from their own threads."""
@@ -53,4 +54,5 @@ def compile_plan(patch: Patch, registry: Registry, version: int = 0, *, checked:
         node_types=MappingProxyType({n: registry.get(s.type) for n, s in patch.nodes.items()}),
         params=MappingProxyType({n: MappingProxyType(dict(s.params)) for n, s in patch.nodes.items()}),
         routes=MappingProxyType({k: tuple(v) for k, v in routes.items()}),
+        inbound=frozenset(target for targets in routes.values() for target in targets),
     )

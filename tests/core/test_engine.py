@@ -246,3 +246,20 @@ def test_unsubscribe(registry: Registry) -> None:
     engine.start(chain(1, count=3))
     engine.stop()
     assert seen == []
+
+
+def test_a_node_knows_which_of_its_inputs_are_linked_as_links_change(registry: Registry) -> None:
+    patch = Patch()
+    patch.add_node(NodeSpec("a", "add_one"))
+    patch.add_node(NodeSpec("b", "add_one"))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("a.outlet", "sink.inlet")
+    engine = Engine(registry)
+    engine.start(patch)
+    sink, a = engine.node("sink"), engine.node("a")
+    assert sink.is_linked("inlet") and not a.is_linked("inlet")
+    edited = patch.copy()
+    edited.connect("b.outlet", "a.inlet")
+    engine.update(edited)
+    assert a.is_linked("inlet") and engine.node("a") is a  # the same node sees the new link
+    engine.stop()

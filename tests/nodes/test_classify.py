@@ -44,6 +44,37 @@ def test_map_fallback() -> None:
     assert node.context.emitted[0][1].slot == "Chorus"
 
 
+def test_map_joins_predictions_with_the_takes_on_its_take_input_by_take_id() -> None:
+    from exsampling_patch.node import NodeContext
+
+    context = NodeContext()
+    context.linked_inputs.add("take")  # as when pitch.out -> map.take is linked
+    node = SlotMap("map", {"table": {"dog": "Bass", "cat": "Chorus"}, "max_waiting": 2}, context)
+    node.start()
+    first, second = prediction(("dog", 0.9)), prediction(("cat", 0.8))
+    first_pitched = first.take.derive(meta={"pitch_hz": 110.0})
+    second_pitched = second.take.derive(meta={"pitch_hz": 220.0})
+    node.handle("prediction", first.__class__(first.take.derive(meta={"classified_ms": 9.0}), first.scores))
+    assert context.emitted == []  # waits for its pitched take
+    node.handle("take", second_pitched)  # takes may come first, too
+    node.handle("take", first_pitched)
+    node.handle("prediction", second)
+    slots = [message for _, message in context.emitted]
+    assert [(a.slot, a.take.take_id, a.take.meta["pitch_hz"]) for a in slots] == [
+        ("Bass", first.take.take_id, 110.0), ("Chorus", second.take.take_id, 220.0)]
+    assert slots[0].take.meta["classified_ms"] == 9.0  # what the classifier noted is kept
+    for _ in range(3):  # takes whose predictions never come (gated out) are not held forever
+        node.handle("take", prediction(("dog", 0.9)).take)
+    assert len(node._takes) == 2
+
+
+def test_map_without_its_take_input_linked_assigns_at_once() -> None:
+    node = SlotMap("map", {"table": {"dog": "Bass"}})
+    node.start()
+    node.handle("prediction", prediction(("dog", 0.9)))
+    assert [port for port, _ in node.context.emitted] == ["slot"]
+
+
 def test_default_table_maps_every_esc50_class(esc50: Path) -> None:
     with open(esc50 / "esc50.csv", newline="") as handle:
         classes = {row["category"] for row in csv.DictReader(handle)}
