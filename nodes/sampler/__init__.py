@@ -179,7 +179,7 @@ class Sampler(Node):
     def _load(self, index: int, take: Take, label: str | None) -> None:
         self._serial += 1
         buffer = prepare(take, self.sample_rate_used, label, self.max_seconds, now=time.monotonic(),
-                         serial=self._serial)
+                         serial=self._serial, guarded=self.audio.guarded)
         self.buffers[index] = buffer
         self.audio.load(index, buffer)
         self.report_status(slot=self.names[index], label=label or "", take=take.take_id, **take.latency_status())

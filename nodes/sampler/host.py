@@ -30,6 +30,8 @@ RESTART_SECONDS = 1.0
 class LocalAudio:
     """The rig in this process: the audio callback shares this interpreter's GIL with the patch."""
 
+    guarded = True  # load() takes buffers from prepare(..., guarded=True): the callback reads them as they are
+
     def __init__(self, config: AudioConfig, state: SharedState, report_error: Callable[[str], None],
                  report_status: Callable[..., None]) -> None:
         self.opened = threading.Event()
@@ -66,6 +68,7 @@ class AudioProcess:
     """The rig in a child process (:mod:`.server`), restarted if it dies, with every slot re-sent."""
 
     core = None  # the core lives in the other process; read the shared state instead
+    guarded = False  # load() takes unguarded buffers: the process makes its own copy (prepare's guarded=False)
 
     def __init__(self, config: AudioConfig, state: SharedState, report_error: Callable[[str], None],
                  report_status: Callable[..., None]) -> None:
@@ -144,7 +147,7 @@ class AudioProcess:
             return
         try:
             connection.send(("load", slot, buffer.serial, buffer.frames, buffer.pitch_hz))
-            connection.send_bytes(buffer.data)
+            connection.send_bytes(buffer.data[: buffer.frames])  # the process adds the guard (prepare's guarded=False)
         except OSError:  # the process died: the reader restarts it and re-sends every slot
             pass
 

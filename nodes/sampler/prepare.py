@@ -6,8 +6,9 @@ callback by a single reference assignment.
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import gcd
 from typing import Any
 
@@ -22,17 +23,21 @@ OVERVIEW_POINTS = 256
 
 @dataclass(frozen=True, eq=False)
 class SlotBuffer:
-    """A take ready to play: ``data`` holds ``frames`` samples plus :data:`GUARD` zeros."""
+    """A take ready to play: ``data`` holds ``frames`` samples plus :data:`GUARD` zeros (see :func:`prepare`)."""
 
     data: np.ndarray
     frames: int
     pitch_hz: float  # 0 when the take has no pitch: it plays at its own rate on the root note
     take_id: str = ""
     label: str | None = None
-    overview: np.ndarray = field(default_factory=lambda: np.zeros(OVERVIEW_POINTS, np.float32))
     take: Take | None = None
     prepared_at: float = 0.0
     serial: int = 0  # the node numbers its loads; the callback reports the serial it sounds
+
+    @functools.cached_property
+    def overview(self) -> np.ndarray:
+        """Waveform thumbnail (:data:`OVERVIEW_POINTS` peaks), computed when an observer first asks."""
+        return overview(self.data[: self.frames])
 
 
 EMPTY = SlotBuffer(np.zeros(GUARD, np.float32), 0, 0.0)
@@ -72,19 +77,26 @@ def overview(samples: np.ndarray, points: int = OVERVIEW_POINTS) -> np.ndarray:
 
 
 def prepare(take: Take, stream_rate: int, label: str | None = None, max_seconds: float = 30.0,
-            now: float = 0.0, serial: int = 0) -> SlotBuffer:
-    """Make ``take`` playable at ``stream_rate``: mono, resampled, float32, cut to ``max_seconds``."""
+            now: float = 0.0, serial: int = 0, guarded: bool = True) -> SlotBuffer:
+    """Make ``take`` playable at ``stream_rate``: mono, resampled, float32, cut to ``max_seconds``.
+
+    ``guarded=False`` is for a receiver that makes its own copy (the audio process): where no resampling is
+    needed, ``data`` is then the take's own mono samples, without guard zeros and not yet cleaned of NaN or
+    infinity (:func:`guard` does both), which saves the node's thread a copy of megabytes of fresh memory.
+    """
     mono = take.mono()[: int(max_seconds * take.sample_rate)]
-    if take.sample_rate == stream_rate:  # the usual case: one copy, straight into the buffer
-        data = np.empty(mono.size + GUARD, np.float32)
-        data[: mono.size] = mono
-    else:
-        audio = resample(np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0), take.sample_rate, stream_rate)
-        data = np.empty(audio.size + GUARD, np.float32)
-        data[: audio.size] = audio
-    frames = data.size - GUARD
-    data[frames:] = 0.0
+    if take.sample_rate != stream_rate:
+        mono = resample(np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0), take.sample_rate, stream_rate)
+    data = guard(mono) if guarded else np.ascontiguousarray(mono, np.float32)
+    return SlotBuffer(data=data, frames=int(mono.size), pitch_hz=take_pitch(take), take_id=take.take_id,
+                      label=label, take=take, prepared_at=now, serial=serial)
+
+
+def guard(samples: np.ndarray) -> np.ndarray:
+    """A read-only float32 copy of ``samples`` with NaN and infinity zeroed, followed by :data:`GUARD` zeros."""
+    data = np.empty(samples.size + GUARD, np.float32)
+    data[: samples.size] = samples
+    data[samples.size:] = 0.0
     np.nan_to_num(data, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     data.setflags(write=False)
-    return SlotBuffer(data=data, frames=frames, pitch_hz=take_pitch(take), take_id=take.take_id,
-                      label=label, overview=overview(data[:frames]), take=take, prepared_at=now, serial=serial)
+    return data

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from exsampling_patch.nodes.sampler.prepare import SlotBuffer
+from exsampling_patch.nodes.sampler.prepare import SlotBuffer, guard
 from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
 from exsampling_patch.nodes.sampler.shared import SharedState
 
@@ -57,7 +57,7 @@ def serve(connection: Connection) -> int:
                     break
                 if message[0] == "load":
                     _, slot, serial, frames, pitch_hz = message
-                    data = np.frombuffer(connection.recv_bytes(), np.float32)
+                    data = guard(np.frombuffer(connection.recv_bytes(), np.float32))
                     rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial))
             now_open = rig.midi_open()
             if now_open != ports:
