@@ -16,6 +16,8 @@ the buffer's float32 samples as raw bytes, and ``("stop",)``. Messages to the no
 from __future__ import annotations
 
 import contextlib
+import gc
+import os
 import sys
 import threading
 from multiprocessing.connection import Connection
@@ -29,6 +31,8 @@ from exsampling_patch.nodes.sampler.shared import SharedState
 
 #: GIL hand-over interval in this process: the loader thread gives the callback the GIL within 0.5 ms.
 SWITCH_INTERVAL = 0.0005
+LOADER_PRIORITY = 5  # SCHED_FIFO priority of this process's threads; JACK's clients run near 65
+GC_EVERY = 10_000  # allocations between young-generation collections (made by the loader thread)
 
 
 def serve(connection: Connection) -> int:
@@ -36,6 +40,7 @@ def serve(connection: Connection) -> int:
     config, state_fd = connection.recv()
     assert isinstance(config, AudioConfig)
     sys.setswitchinterval(SWITCH_INTERVAL)
+    _realtime_if_allowed()
     send_lock = threading.Lock()
 
     def send(message: Any) -> None:
@@ -47,6 +52,12 @@ def serve(connection: Connection) -> int:
                    report_status=lambda **values: send(("status", values)),
                    on_opened=lambda: send(("opened", _jack_client_name())))
     rig.start()
+    # The callback makes no reference cycles, so the cyclic collector has nothing to find here; left on, a
+    # full collection (all of numpy's and sounddevice's objects) holds the GIL for milliseconds, mid-block.
+    # Freeze what start-up made and collect only now and then, on this thread, when little is new.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
     send(("ready",))
     ports: list[str] = []
     try:
@@ -59,6 +70,8 @@ def serve(connection: Connection) -> int:
                     _, slot, serial, frames, pitch_hz = message
                     data = guard(np.frombuffer(connection.recv_bytes(), np.float32))
                     rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial))
+            if gc.get_count()[0] > GC_EVERY:
+                gc.collect(0)
             now_open = rig.midi_open()
             if now_open != ports:
                 ports = now_open
@@ -69,6 +82,18 @@ def serve(connection: Connection) -> int:
         rig.stop()
         send(("stopped",))
     return 0
+
+
+def _realtime_if_allowed() -> None:
+    """Run this process's threads (those started from now on inherit it) at a low realtime priority, below the
+    callback's (which JACK or the sound system sets), where the machine allows it.
+
+    Why: the callback needs the GIL, and any thread here may hold it for a moment (receiving a take, a MIDI
+    message, a keeper's check). Under the normal scheduler such a thread can lose its core to a busy process
+    while holding the GIL, and the callback waits for it: a late block. At realtime priority it cannot.
+    """
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or no permission: the normal scheduler
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(LOADER_PRIORITY))
 
 
 def _jack_client_name() -> str | None:
