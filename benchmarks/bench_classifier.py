@@ -27,15 +27,15 @@ def main(argv: list[str] | None = None) -> int:
           f"after, on {os.cpu_count()} cores: timings are only comparable on an idle machine)")
     print(f"  model load: median {f['load_ms']:.0f} ms")
     for threads in (1, 2):
-        for window, what in (("whole", "whole window"), ("1s", "1s windows"), ("1s_5s", "1s windows on the "
-                                                                               "loudest 5 s (the node)")):
+        for window, what in (("whole", "whole window"), ("1s", "1s windows"),
+                             ("whole_5s", "one window on the loudest 5 s (the node)")):
             key = f"ms_10s_take_{threads}thread_{window}"
             print(f"  10 s take, {threads} thread{'s' if threads > 1 else ''}, {what}: "
                   f"median {f[key]:.1f} ms, p95 {f[key + '_p95']:.1f} ms")
     if "fold4_accuracy" in f:
         print(f"  ESC-50 fold-4 top-1: {100 * f['fold4_accuracy']:.2f}% on {f['fold4_clips']} clips "
               f"({f['fold4_head']}; the shipped head was trained on folds 1-4)")
-        print(f"  {f['two_clip_takes']} takes of 10 s, two fold-4 clips of one class, 1 s windows: top-1 "
+        print(f"  {f['two_clip_takes']} takes of 10 s, two fold-4 clips of one class, whole window: top-1 "
               f"{100 * f['two_clip_whole']:.1f}% scored whole, {100 * f['two_clip_5s']:.1f}% on the loudest 5 s "
               "(the classifier node's max_seconds)")
     else:

@@ -46,7 +46,7 @@ def fold4_accuracy(clf: Classifier, data: str | Path, limit: int | None = None) 
     return hits / len(rows), len(rows)
 
 
-def two_clip_accuracy(clf: Classifier, data: str | Path, window: str = "1s",
+def two_clip_accuracy(clf: Classifier, data: str | Path, window: str = "whole",
                       spans: tuple[float | None, ...] = (None, 5.0)) -> dict[str, float]:
     """Top-1 accuracy on 10 s takes made of two fold-4 clips of one class (clips 1+2, 3+4, ... of each class,
     file-name order; 200 takes), scored whole (``None``) and on the loudest span of each length in ``spans``.
@@ -75,14 +75,14 @@ def two_clip_accuracy(clf: Classifier, data: str | Path, window: str = "1s",
 
 def time_takes(clf: Classifier, repeats: int = 20) -> dict[str, float]:
     """Median and p95 ms per 10 s 44.1 kHz stereo take, for 1 and 2 threads: whole / 1 s windows over the
-    whole take, and 1 s windows over its loudest 5 s (``..._1s_5s``, what the classifier node does)."""
+    whole take, and one window over its loudest 5 s (``..._whole_5s``, what the classifier node does)."""
     take = (np.random.default_rng(0).standard_normal((441_000, 2)) * 0.1).astype(np.float32)
     out: dict[str, float] = {}
     previous = torch.get_num_threads()
     try:
         for threads in (1, 2):
             torch.set_num_threads(threads)
-            for window, span in (("whole", None), ("1s", None), ("1s", 5.0)):
+            for window, span in (("whole", None), ("1s", None), ("whole", 5.0)):
                 clf.predict(take, 44100, window=window, max_seconds=span)  # warm-up
                 times = []
                 for _ in range(repeats):

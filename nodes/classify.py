@@ -56,7 +56,8 @@ class SoundClassifier(Node):
     prediction = Output(PREDICTION, "top-k labels with probabilities, or an explicit 'nothing to classify'")
 
     model = Param("path", "", "a model file from `exsampling train`; empty: the shipped ESC-50 model")
-    window = Param(str, "1s", "windows scored across the take", choices=WINDOWS)
+    window = Param(str, "whole", "windows scored across the (loudest span of the) take: whole scored best on "
+                   "ESC-50 fold 4 and on 10 s takes (models/MODEL_CARD.md)", choices=WINDOWS)
     pooling = Param(str, "mean", "how the windows' scores are pooled", choices=POOLINGS)
     top_k = Param(int, 5, "how many labels to pass on", minimum=1, maximum=50)
     max_seconds = Param(float, 5.0, "score the take's loudest span of this length (5 s: the training clips); "
