@@ -18,14 +18,12 @@ from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.midi_ports import API_CHOICES
 from exsampling_patch.nodes.sampler.core import channel_map, range_map
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare
-from exsampling_patch.nodes.sampler.rig import AudioConfig, MidiInput, push_midi
+from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_ON
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, parse_range
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT
-
-AUDIO_SWITCH_INTERVAL = 0.0005  # seconds; see Sampler.start
 
 
 class Sampler(Node):
@@ -111,7 +109,7 @@ class Sampler(Node):
         if in_process:
             # The callback is then a thread of this process: it needs the GIL within a block (5 ms), and Python
             # hands the GIL over every 5 ms by default; at 0.5 ms a busy worker delays it far less.
-            sys.setswitchinterval(min(sys.getswitchinterval(), AUDIO_SWITCH_INTERVAL))
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         # Warm up the resampler now: its first import would otherwise hold the GIL while the stream runs.
         prepare(Take(np.zeros(64, np.float32), 44100), rate)
         host = LocalAudio if in_process else AudioProcess

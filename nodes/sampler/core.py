@@ -19,7 +19,7 @@ import numpy as np
 
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, EventRing
-from exsampling_patch.nodes.sampler.shared import CALLBACKS, NOTES_STARTED, STEALS, TIMING_SLOTS, XRUNS, SharedState
+from exsampling_patch.nodes.sampler.shared import CALLBACKS, NOTES_STARTED, STEALS, TIMING_SLOTS, SharedState
 
 #: Frequency of each MIDI note (A4 = note 69 = 440 Hz).
 NOTE_HZ = 440.0 * 2.0 ** ((np.arange(128) - 69) / 12.0)
@@ -73,7 +73,7 @@ class SamplerCore:
         self.loaded_serial = self.state.loaded_serial  # callback -> observers: serial of the buffer sounding
         self.loaded_id: list[str] = [""] * slots  # callback -> same-process observers: take id sounding
         self.voices_active = self.state.voices_active
-        self.counters = self.state.counters
+        self.counters = self.state.counters  # read them by name on the state (state.callbacks, .steals ...)
         self.cb_seconds = self.state.cb_seconds  # callback durations, ring indexed by callbacks
         self.note_wait = self.state.note_wait  # note queued -> rendered, seconds
 
@@ -109,29 +109,6 @@ class SamplerCore:
         self._tmp_bool2 = np.zeros(self.rows, np.bool_)
         self._tmp_p = np.zeros(self.rows, np.float64)
         self._tmp_p32 = np.zeros(self.rows, np.float32)
-
-    # -- counters (in the shared state, so another process can read them) ------------------------------------------
-
-    @property
-    def callbacks(self) -> int:
-        return int(self.counters[CALLBACKS])
-
-    @property
-    def xruns(self) -> int:
-        return int(self.counters[XRUNS])
-
-    @xruns.setter
-    def xruns(self, value: int) -> None:
-        self.counters[XRUNS] = value
-
-    @property
-    def notes_started(self) -> int:
-        return int(self.counters[NOTES_STARTED])
-
-    @property
-    def steals(self) -> int:
-        """Notes that took a sounding voice (each faded out over ``steal_fade_ms``, or cut if no tail was free)."""
-        return int(self.counters[STEALS])
 
     def _ensure(self, frames: int) -> None:
         """Scratch arrays for ``frames`` frames (contiguous, so BLAS and ufuncs need no buffers of their own)."""

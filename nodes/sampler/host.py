@@ -27,6 +27,15 @@ SOCKET_BUFFER = 4 << 20  # a 10 s take at 48 kHz is 1.9 MB: one send, without wa
 RESTART_SECONDS = 1.0
 
 
+def _wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 class LocalAudio:
     """The rig in this process: the audio callback shares this interpreter's GIL with the patch."""
 
@@ -53,12 +62,7 @@ class LocalAudio:
 
     def wait_midi(self, index: int = 0, timeout: float = 5.0) -> bool:
         """Wait until MIDI input ``index`` is open."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.rig.midi_open()[index]:
-                return True
-            time.sleep(0.01)
-        return False
+        return _wait_until(lambda: bool(self.rig.midi_open()[index]), timeout)
 
     def stop(self) -> None:
         self.rig.stop()
@@ -155,12 +159,7 @@ class AudioProcess:
 
     def wait_midi(self, index: int = 0, timeout: float = 5.0) -> bool:
         """Wait until MIDI input ``index`` is open in the audio process."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.midi_ports[index]:
-                return True
-            time.sleep(0.01)
-        return False
+        return _wait_until(lambda: bool(self.midi_ports[index]), timeout)
 
     def _read(self) -> None:
         while True:

@@ -21,6 +21,9 @@ from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, Even
 from exsampling_patch.nodes.sampler.shared import SharedState
 
 KEEP_BUFFERS = 4  # buffers the loader keeps per slot, so that the callback never frees one
+#: GIL hand-over interval (seconds) in a process that runs the callback: another thread gives it the GIL within
+#: 0.5 ms (Python's default is 5 ms, a whole block).
+SWITCH_INTERVAL = 0.0005
 
 
 @dataclass

@@ -26,11 +26,9 @@ from typing import Any
 import numpy as np
 
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer, guard
-from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
+from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, AudioRig
 from exsampling_patch.nodes.sampler.shared import SharedState
 
-#: GIL hand-over interval in this process: the loader thread gives the callback the GIL within 0.5 ms.
-SWITCH_INTERVAL = 0.0005
 LOADER_PRIORITY = 5  # SCHED_FIFO priority of this process's threads; JACK's clients run near 65
 GC_EVERY = 10_000  # allocations between young-generation collections (made by the loader thread)
 
