@@ -14,22 +14,17 @@ A Live that is not running never stops the patch: sends are fire-and-forget, pro
 
 from __future__ import annotations
 
-import json
 import socket
-import struct
-import sys
 import threading
 import zlib
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget
 from exsampling_patch.ports import SLOT
-from exsampling_patch.takes import sidecar_path, take_metadata, write_atomic, write_take
+from exsampling_patch.takes import write_take
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
 
@@ -49,40 +44,10 @@ class TakeFiles:
         if take.path is not None:
             return take.path
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
-        path = self.folder / f"{safe}.wav"
-        if sys.byteorder != "little":
-            stored = write_take(take, path, subtype="FLOAT", durable=False)
-            assert stored.path is not None
-            return stored.path
-        # 32-bit float: no conversion to pay for (Live and Max read it), and no loss. Written as one header
-        # and the sample buffer as it is in memory (about 1 ms less than through libsndfile for 10 s; the
-        # /label that follows waits on it).
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, lambda tmp: write_float_wav(tmp, take.samples, take.sample_rate), durable=False)
-        meta = take_metadata(take.derive(path=path, meta={"subtype": "FLOAT"}))
-        write_atomic(sidecar_path(path), lambda tmp: tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8"),
-                     durable=False)
-        return path
-
-
-def write_float_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:
-    """Write ``(frames, channels)`` float32 samples as a 32-bit float WAV (WAVE_FORMAT_IEEE_FLOAT) in one go.
-
-    Little-endian machines only (WAV is little-endian; the buffer is written as it is in memory).
-    """
-    data = np.ascontiguousarray(samples, dtype=np.float32)
-    frames, channels = data.shape
-    size = data.nbytes
-    header = b"".join([
-        b"RIFF", struct.pack("<I", 4 + 26 + 12 + 8 + size), b"WAVE",
-        b"fmt ", struct.pack("<IHHIIHHH", 18, 3, channels, sample_rate, sample_rate * channels * 4, channels * 4, 32,
-                             0),
-        b"fact", struct.pack("<II", 4, frames),
-        b"data", struct.pack("<I", size),
-    ])
-    with open(path, "wb") as handle:
-        handle.write(header)
-        handle.write(data.data.cast("B"))
+        # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.
+        stored = write_take(take, self.folder / f"{safe}.wav", subtype="FLOAT", durable=False)
+        assert stored.path is not None
+        return stored.path
 
 
 def max_device_messages(assignment: SlotAssignment, path: Path,

@@ -16,8 +16,8 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import NodeContext
-from exsampling_patch.nodes.ableton import AbletonMax, AbletonOsc, TakeFiles, track_colour, write_float_wav
-from exsampling_patch.takes import write_take
+from exsampling_patch.nodes.ableton import AbletonMax, AbletonOsc, TakeFiles, track_colour
+from exsampling_patch.takes import write_float_wav, write_take
 
 from .helpers import LOCATION, sine_take
 
