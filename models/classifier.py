@@ -31,7 +31,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from .features import FRONT_END, SAMPLE_RATE, FrontEnd, compress, loudest_span, mel_power, prepare, to_mono
+from .features import (
+    FRONT_END,
+    SAMPLE_RATE,
+    FrontEnd,
+    compress,
+    loudest_span,
+    mel_power,
+    peak_dbfs,
+    prepare,
+    to_mono,
+)
 from .network import STEP_FRAMES, SoundNet, fuse_batch_norm, load_int8_trunk
 
 __all__ = [
@@ -402,7 +412,7 @@ class Classifier:
 
         if duration < self.min_seconds:
             return empty(f"too short: {duration:.2f} s < {self.min_seconds:.2f} s")
-        level = _finite_peak_dbfs(mono)
+        level = peak_dbfs(mono)
         if level < self.silence_dbfs:
             shown = "-inf" if level == float("-inf") else f"{level:.0f}"
             return empty(f"silent: peak {shown} dBFS < {self.silence_dbfs:.0f} dBFS")
@@ -471,16 +481,6 @@ def _single_threaded_blas() -> None:
 
 
 _blas_limited = False
-
-
-def _finite_peak_dbfs(y: np.ndarray) -> float:
-    """Peak level (dBFS) of a signal, NaN and infinite samples counted as silence (``-inf`` if all are)."""
-    if y.size == 0:
-        return float("-inf")
-    peak = max(float(np.max(y)), -float(np.min(y)))  # no abs() temporary on the common, finite path
-    if not np.isfinite(peak):
-        peak = float(np.max(np.abs(np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0))))
-    return 20.0 * float(np.log10(peak)) if peak > 0 else float("-inf")
 
 
 def _windows(n_steps: int, window: str) -> list[tuple[int, int]]:

@@ -130,10 +130,15 @@ def loudest_span(y: np.ndarray, sample_rate: int, seconds: float, block_seconds:
 
 
 def peak_dbfs(y: np.ndarray) -> float:
-    """Peak level of a signal in dB relative to full scale (``-inf`` for an all-zero or empty signal)."""
+    """Peak level of a signal in dB relative to full scale (``-inf`` for an all-zero or empty signal).
+
+    NaN and infinite samples count as silence (``-inf`` if all are).
+    """
     if y.size == 0:
         return float("-inf")
-    peak = float(np.max(np.abs(y)))
+    peak = max(float(np.max(y)), -float(np.min(y)))  # no abs() temporary on the common, finite path
+    if not np.isfinite(peak):
+        peak = float(np.max(np.abs(np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0))))
     return 20.0 * float(np.log10(peak)) if peak > 0 else float("-inf")
 
 
