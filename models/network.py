@@ -159,9 +159,13 @@ def fuse_batch_norm(model: SoundNet) -> SoundNet:
 
 
 def _prepare_int8(trunk: nn.Module, n_bands: int) -> torch.fx.GraphModule:
-    """FX-prepare a (batch-norm-fused) trunk for static int8 quantisation (x86 or qnnpack engine)."""
-    import warnings
+    """FX-prepare a trunk (with its batch norms, in eval mode) for static int8 quantisation (x86 or qnnpack).
 
+    FX fuses each convolution with its batch norm *and its ReLU* into one int8 kernel. The ReLU fusion
+    matters: a ReLU left on its own leaves every activation with a non-zero zero point, which sends the
+    next convolution down a slow path (the trunk took 8.6 ms for 5 s of audio, against 3.3 ms fused). So
+    the trunk must come here unfused (:func:`fuse_batch_norm` leaves identities between the two).
+    """
     from torch.ao.quantization import get_default_qconfig_mapping
     from torch.ao.quantization.quantize_fx import prepare_fx
 
@@ -174,12 +178,11 @@ def _prepare_int8(trunk: nn.Module, n_bands: int) -> torch.fx.GraphModule:
 
 
 def calibrate_int8(model: SoundNet, specs: list[torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Observe the activation ranges of a copy of the fused trunk on ``(1, frames, bands)`` log-mel
+    """Observe the activation ranges of a copy of the (unfused) trunk on ``(1, frames, bands)`` log-mel
     inputs; returns the observer state that :func:`quantize_trunk` needs (a few hundred kB)."""
     import copy
 
-    fused = fuse_batch_norm(copy.deepcopy(model))
-    prepared = _prepare_int8(fused.trunk, model.n_bands)
+    prepared = _prepare_int8(copy.deepcopy(model.trunk), model.n_bands)
     with torch.inference_mode():
         for x in specs:
             prepared(x)
@@ -187,11 +190,10 @@ def calibrate_int8(model: SoundNet, specs: list[torch.Tensor]) -> dict[str, torc
 
 
 def quantize_trunk(model: SoundNet, observer_state: dict[str, torch.Tensor]) -> nn.Module:
-    """An int8 version of ``model``'s trunk (``model`` must be batch-norm fused, see
-    :func:`fuse_batch_norm`), from observer state saved by :func:`calibrate_int8`. Same inputs and
-    outputs (float) as :class:`Trunk`; about 4x faster on x86 CPUs."""
+    """An int8 version of ``model``'s trunk (``model`` unfused, as trained), from observer state saved by
+    :func:`calibrate_int8`. Same inputs and outputs (float) as :class:`Trunk`; convolution, batch norm
+    and ReLU run as one int8 kernel, about 10x faster than float32 on x86 CPUs."""
     import copy
-    import warnings
 
     from torch.ao.quantization.quantize_fx import convert_fx
 
@@ -213,12 +215,9 @@ def script_int8_trunk(model: SoundNet, observer_state: dict[str, torch.Tensor]) 
     Loading it back (:func:`load_int8_trunk`) takes milliseconds, against about 1.5 s to rebuild it with
     FX quantisation in a fresh process.
     """
-    import copy
     import io
-    import warnings
 
-    fused = fuse_batch_norm(copy.deepcopy(model))
-    quantized = quantize_trunk(fused, observer_state)
+    quantized = quantize_trunk(model, observer_state)
     example = torch.rand(1, 4 * STEP_FRAMES, model.n_bands) * 0.5
     buf = io.BytesIO()
     with warnings.catch_warnings(), torch.inference_mode():

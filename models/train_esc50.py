@@ -3,7 +3,8 @@
 Phase ``eval``: train the head on the frozen aiSFX trunk with ESC-50 folds 1-3, validate on fold 4, write the
 confusion matrix PNG, a JSON summary and the validation head alone (``esc50_folds123_head.pt``, shipped beside
 ``esc50.pt`` so that fold-4 accuracy can be measured honestly). Phase ``ship``: the same recipe on folds 1-4,
-written as the shipped model.
+written as the shipped model. Phase ``int8``: rebuild only the int8 trunk of a model file (``--model``, the
+shipped one by default), calibrated on the same 64 clips as ``ship``, in place.
 
 The aiSFX checkpoint is read from the aiSFX 0.1.2 wheel (CC BY 4.0), for instance::
 
@@ -24,7 +25,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .classifier import VALIDATION_HEAD, load_classifier, save_head_file, save_model_file
+from .classifier import (
+    SHIPPED_MODEL,
+    VALIDATION_HEAD,
+    load_classifier,
+    load_model_file,
+    save_head_file,
+    save_model_file,
+)
 from .network import SoundNet, calibrate_int8, script_int8_trunk
 from .train import (
     Progress,
@@ -71,18 +79,36 @@ def evaluate_windows(model_path: Path, paths: list[Path], labels: list[str]) -> 
     return {k: v / len(paths) for k, v in hits.items()}
 
 
+def requantize(model_path: Path, data: str | Path) -> Path:
+    """Rebuild the int8 trunk of the model file at ``model_path`` in place, calibrated on the clips that
+    ``ship`` calibrates on (64 of ESC-50 folds 1-4, seed 0); weights, labels and metadata are kept."""
+    loaded = load_model_file(model_path)
+    ds = load_dataset(data, folds=[1, 2, 3, 4])
+    picked = np.random.default_rng(0).permutation(len(ds.examples))[:64]  # calibration_specs' choice
+    powers = compute_features(ds.subset(sorted(picked)))
+    observers = calibrate_int8(loaded.model, calibration_specs(powers, n=len(powers)))
+    return save_model_file(loaded.model, loaded.labels, model_path, loaded.meta,
+                           script_int8_trunk(loaded.model, observers))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("phase", choices=["eval", "ship"])
-    ap.add_argument("--aisfx", required=True, help="path to aiSFX 0.1.2 models/checkpoint.pth")
+    ap.add_argument("phase", choices=["eval", "ship", "int8"])
+    ap.add_argument("--aisfx", help="path to aiSFX 0.1.2 models/checkpoint.pth (eval, ship)")
+    ap.add_argument("--model", default=str(SHIPPED_MODEL), help="model file whose int8 trunk is rebuilt (int8)")
     ap.add_argument("--data", default=str(DEFAULT_DATA))
-    ap.add_argument("--out", required=True, help="output folder")
+    ap.add_argument("--out", help="output folder (eval, ship)")
     ap.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--crops", type=int, default=TrainConfig.crops_per_example)
     ap.add_argument("--head-c", type=float, default=TrainConfig.head_c)
     ap.add_argument("--fine-tune", action="store_true", help="fine-tune the trunk too (slow on a CPU)")
     args = ap.parse_args(argv)
+    if args.phase == "int8":
+        print(f"int8 trunk rebuilt in {requantize(Path(args.model), args.data)}", flush=True)
+        return 0
+    if not args.aisfx or not args.out:
+        ap.error(f"phase {args.phase} needs --aisfx and --out")
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
