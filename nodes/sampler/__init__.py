@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -17,13 +19,16 @@ from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.midi_ports import API_CHOICES
 from exsampling_patch.nodes.sampler.core import channel_map, range_map
-from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare
+from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare, take_pitch
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_ON
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, parse_range
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
-from exsampling_patch.ports import CONTROL, MIDI, SLOT
+from exsampling_patch.ports import CONTROL, MIDI, SLOT, TAKE
+
+UPCOMING_KEEP = 4
+"""Takes sent ahead (``upcoming``) and kept for their assignment; older ones are dropped unused."""
 
 
 class Sampler(Node):
@@ -35,7 +40,9 @@ class Sampler(Node):
     A take plays at rate = note frequency / ``meta["pitch_hz"]``; a take without a pitch plays at its
     own rate on ``root_note``. The ``control`` input takes ControlValues named ``<slot>.gain`` (0..4),
     ``<slot>.mute``, ``<slot>.lock`` (0/1), ``<slot>.rollback`` (steps back; negative goes forward),
-    ``master.gain`` and ``all.notes_off``.
+    ``master.gain`` and ``all.notes_off``. Takes linked to ``upcoming`` before their assignment (the default
+    patch links the pitched takes, which are ready while the classifier still runs) are prepared and sent to
+    the audio ahead: their assignment then costs a switch, not a copy of megabytes.
 
     The audio callback runs in a process of its own (``audio_process``, see ``sampler/server.py``), so
     that no other node's Python work can make it late; with ``device: none`` nothing plays and the core
@@ -48,6 +55,8 @@ class Sampler(Node):
     assign = Input(SLOT, "takes to load into the slots they name", multiple=True)
     midi = Input(MIDI, "notes that play the slots (from midi_in or any MIDI source)", multiple=True)
     control = Input(CONTROL, "<slot>.gain, <slot>.mute, <slot>.lock, <slot>.rollback, master.gain", multiple=True)
+    upcoming = Input(TAKE, "takes on their way to an assignment (e.g. pitch.out): sent to the audio while they are "
+                     "classified, so that their assignment only switches the slot", multiple=True)
     loaded = Output(SLOT, "each assignment once its slot has it (not for locked slots)")
 
     slots = Param(int, 8, "number of slots", minimum=1, maximum=16)
@@ -106,6 +115,7 @@ class Sampler(Node):
         self._records_lock = threading.RLock()
         self._serial = 0
         self.buffers: list[SlotBuffer] = [EMPTY] * config.slots  # what each slot holds, as sent to the audio
+        self._upcoming: OrderedDict[str, SlotBuffer] = OrderedDict()  # take id -> buffer sent ahead
         if in_process:
             # The callback is then a thread of this process: it needs the GIL within a block (5 ms), and Python
             # hands the GIL over every 5 ms by default; at 0.5 ms a busy worker delays it far less.
@@ -174,10 +184,29 @@ class Sampler(Node):
             self._load(index, assignment.take, assignment.label)
         self.emit("loaded", assignment)
 
+    def on_upcoming(self, take: Take) -> None:
+        buffer = prepare(take, self.sample_rate_used, None, self.max_seconds, guarded=self.audio.guarded)
+        with self._records_lock:
+            self._upcoming[take.take_id] = buffer
+            self.audio.stage(buffer)
+            while len(self._upcoming) > UPCOMING_KEEP:
+                _, unused = self._upcoming.popitem(last=False)
+                self.audio.unstage(unused)
+
     def _load(self, index: int, take: Take, label: str | None) -> None:
         self._serial += 1
-        buffer = prepare(take, self.sample_rate_used, label, self.max_seconds, now=time.monotonic(),
-                         serial=self._serial, guarded=self.audio.guarded)
+        now = time.monotonic()
+        ahead = self._upcoming.pop(take.take_id, None)
+        if ahead is not None and ahead.take is not None and ahead.take.samples is take.samples \
+                and ahead.take.sample_rate == take.sample_rate:
+            # Same audio, sent ahead: only what the assignment adds (pitch, label) is new.
+            buffer = replace(ahead, pitch_hz=take_pitch(take), label=label, take=take, prepared_at=now,
+                             serial=self._serial)
+        else:
+            if ahead is not None:
+                self.audio.unstage(ahead)
+            buffer = prepare(take, self.sample_rate_used, label, self.max_seconds, now=now, serial=self._serial,
+                             guarded=self.audio.guarded)
         self.buffers[index] = buffer
         self.audio.load(index, buffer)
         self.report_status(slot=self.names[index], label=label or "", take=take.take_id, **take.latency_status())

@@ -2,14 +2,16 @@
 its own (:class:`AudioProcess`, the default for a real sound device; see :mod:`.server` for why).
 
 Both take the same :class:`.rig.AudioConfig` and :class:`.shared.SharedState` and offer the same
-surface to the node: ``start``, ``load(slot, buffer)``, ``stop``, the ``opened`` event, ``jack_client``
-(the PortAudio JACK client's name, for connecting ports) and ``wait_midi``. Gains, notes from the patch
-and meters go through the shared state, the same way in both.
+surface to the node: ``start``, ``load(slot, buffer)``, ``stage(buffer)`` and ``unstage(buffer)`` (samples
+sent ahead of their assignment), ``stop``, the ``opened`` event, ``jack_client`` (the PortAudio JACK
+client's name, for connecting ports) and ``wait_midi``. Gains, notes from the patch and meters go through
+the shared state, the same way in both.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import socket
 import subprocess
 import sys
@@ -19,12 +21,15 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+import numpy as np
+
+from exsampling_patch.nodes.sampler.handoff import Arena, send_samples
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
 from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
 from exsampling_patch.nodes.sampler.shared import SharedState
 
-SOCKET_BUFFER = 4 << 20  # a 10 s take at 48 kHz is 1.9 MB: one send, without waiting for the reader
 RESTART_SECONDS = 1.0
+ARENA_BYTES = 64 << 20  # shared memory for takes: 33 takes of 10 s at 48 kHz (longer ones may get files of their own)
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float) -> bool:
@@ -60,6 +65,12 @@ class LocalAudio:
     def load(self, slot: int, buffer: SlotBuffer) -> None:
         self.rig.load(slot, buffer)
 
+    def stage(self, buffer: SlotBuffer) -> None:
+        """Nothing to send ahead: the callback reads the node's buffers as they are."""
+
+    def unstage(self, buffer: SlotBuffer) -> None:
+        """Nothing was sent ahead."""
+
     def wait_midi(self, index: int = 0, timeout: float = 5.0) -> bool:
         """Wait until MIDI input ``index`` is open."""
         return _wait_until(lambda: bool(self.rig.midi_open()[index]), timeout)
@@ -72,7 +83,7 @@ class AudioProcess:
     """The rig in a child process (:mod:`.server`), restarted if it dies, with every slot re-sent."""
 
     core = None  # the core lives in the other process; read the shared state instead
-    guarded = False  # load() takes unguarded buffers: the process makes its own copy (prepare's guarded=False)
+    guarded = False  # load() takes unguarded buffers: they are copied, guarded, into shared memory (.handoff)
 
     def __init__(self, config: AudioConfig, state: SharedState, report_error: Callable[[str], None],
                  report_status: Callable[..., None]) -> None:
@@ -83,6 +94,9 @@ class AudioProcess:
         self.jack_client: str | None = None
         self.midi_ports: list[str] = ["" for _ in config.midi_inputs]
         self.buffers: dict[int, SlotBuffer] = {}  # what each slot holds, re-sent to a restarted process
+        self._staged: dict[int, tuple[int, np.ndarray]] = {}  # id(buffer.data) -> (key, data) the process holds
+        self._stage_keys = itertools.count(1)
+        self.arena = Arena(ARENA_BYTES)
         self.process: subprocess.Popen[bytes] | None = None
         self._connection: Connection | None = None
         self._send_lock = threading.Lock()
@@ -103,20 +117,18 @@ class AudioProcess:
         self.state.voices_active[:] = 0
         self.state.ring.read = self.state.ring.write
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        for sock in (ours, theirs):
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
         fd = theirs.fileno()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "exsampling_patch.nodes.sampler.server", str(fd)],
-            pass_fds=(fd, self.state.fd), stdin=subprocess.DEVNULL,
+            pass_fds=(fd, self.state.fd, self.arena.fd), stdin=subprocess.DEVNULL,
         )
         theirs.close()
         connection = Connection(ours.detach())
-        connection.send((self.config, self.state.fd))
+        connection.send((self.config, self.state.fd, self.arena.fd, self.arena.capacity * 4))
         with self._send_lock:
             self._connection = connection
+            self._staged.clear()  # a new process holds nothing sent ahead, and reads no block of the arena
+            self.arena.reset()
             for slot, buffer in self.buffers.items():
                 self._send(slot, buffer)
 
@@ -136,24 +148,55 @@ class AudioProcess:
                 self.process.wait(timeout=3.0)
         if self._connection is not None:
             self._connection.close()
+        self.arena.close()
 
     # -- takes ----------------------------------------------------------------------------------------------------
 
     def load(self, slot: int, buffer: SlotBuffer) -> None:
-        """Send ``buffer`` to the audio process (kept here too, for a restart)."""
+        """Send ``buffer`` to the audio process (kept here too, for a restart); if its samples were sent ahead
+        (:meth:`stage`), send only which slot they go to."""
         with self._send_lock:
             self.buffers[slot] = buffer
-            self._send(slot, buffer)
+            staged = self._staged.pop(id(buffer.data), None)
+            if staged is not None and staged[1] is buffer.data:
+                self._post(("load_staged", slot, staged[0], buffer.serial, buffer.frames, buffer.pitch_hz))
+            else:
+                self._send(slot, buffer)
 
-    def _send(self, slot: int, buffer: SlotBuffer) -> None:
-        connection = self._connection
-        if connection is None:
+    def stage(self, buffer: SlotBuffer) -> None:
+        """Send ``buffer``'s samples ahead of its assignment; the process keeps them until :meth:`load` of a
+        buffer with the same ``data`` puts them in a slot, or :meth:`unstage` drops them."""
+        with self._send_lock:
+            key = next(self._stage_keys)
+            self._staged[id(buffer.data)] = (key, buffer.data)
+            self._post(("stage", key, buffer.frames), buffer.data[: buffer.frames])
+
+    def unstage(self, buffer: SlotBuffer) -> None:
+        """Drop samples sent ahead that no slot will take."""
+        with self._send_lock:
+            staged = self._staged.pop(id(buffer.data), None)
+            if staged is not None and staged[1] is buffer.data:
+                self._post(("unstage", staged[0]))
+
+    def _post(self, message: tuple[Any, ...], samples: np.ndarray | None = None) -> None:
+        """Send ``message``; with ``samples``, append where they are: an offset in the arena, or -1 and a file
+        of their own passed after the message (:mod:`.handoff`)."""
+        connection, process = self._connection, self.process
+        if connection is None or process is None:
             return
         try:
-            connection.send(("load", slot, buffer.serial, buffer.frames, buffer.pitch_hz))
-            connection.send_bytes(buffer.data[: buffer.frames])  # the process adds the guard (prepare's guarded=False)
+            if samples is None:
+                connection.send(message)
+                return
+            offset = self.arena.write(samples)
+            connection.send((*message, -1 if offset is None else offset))
+            if offset is None:
+                send_samples(connection, samples, process.pid)
         except OSError:  # the process died: the reader restarts it and re-sends every slot
             pass
+
+    def _send(self, slot: int, buffer: SlotBuffer) -> None:
+        self._post(("load", slot, buffer.serial, buffer.frames, buffer.pitch_hz), buffer.data[: buffer.frames])
 
     # -- what the process says ---------------------------------------------------------------------------------------
 
@@ -200,5 +243,8 @@ class AudioProcess:
             self.midi_ports = list(message[1])
         elif kind == "ready":
             self.ready.set()
+        elif kind == "freed":
+            for offset in message[1]:
+                self.arena.release(offset)
         elif kind == "stopped":
             self.opened.clear()

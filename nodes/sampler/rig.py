@@ -112,10 +112,12 @@ class AudioRig:
             keeper.start()
             self.keepers.append(keeper)
 
-    def load(self, slot: int, buffer: SlotBuffer) -> None:
-        """Hand ``buffer`` to the callback for ``slot``. The last few buffers stay referenced here, so the
-        callback never drops the last reference to one (freeing megabytes there would cost a syscall)."""
-        self.recent[slot].append(buffer)
+    def load(self, slot: int, buffer: SlotBuffer, retain: bool = True) -> None:
+        """Hand ``buffer`` to the callback for ``slot``. With ``retain`` the last few buffers stay referenced
+        here, so the callback never drops the last reference to one (freeing megabytes there would cost a
+        syscall); a buffer that only looks into shared memory owned elsewhere needs no keeping."""
+        if retain:
+            self.recent[slot].append(buffer)
         self.core.load(slot, buffer)
 
     def midi_open(self) -> list[str]:

@@ -8,9 +8,12 @@ rtmidi's thread queues notes. Started by :class:`.host.AudioProcess` as
 
 Messages from the node (pickled over a Unix socket, :class:`multiprocessing.connection.Connection`):
 ``(AudioConfig, state_fd)`` first, then ``("load", slot, serial, frames, pitch_hz)`` each followed by
-the buffer's float32 samples as raw bytes, and ``("stop",)``. Messages to the node: ``("ready",)``,
-``("opened", jack_client_name)``, ``("midi", [port names])``, ``("error", text)``, ``("status", values)``,
-``("stopped",)``. Gains, notes from the patch and meters go through the shared state, not messages.
+the file descriptor of the take's samples in shared memory (:mod:`.handoff`); ``("stage", key, frames)``
+followed by one for samples sent ahead of their assignment, ``("load_staged", slot, key, serial, frames,
+pitch_hz)`` that puts them in a slot and ``("unstage", key)`` that drops them; and ``("stop",)``.
+Messages to the node: ``("ready",)``, ``("opened", jack_client_name)``, ``("midi", [port names])``,
+``("error", text)``, ``("status", values)``, ``("stopped",)``. Gains, notes from the patch and meters go
+through the shared state, not messages.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ import gc
 import os
 import sys
 import threading
+import weakref
 from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
 
-from exsampling_patch.nodes.sampler.prepare import SlotBuffer, guard
+from exsampling_patch.nodes.sampler.handoff import Arena, receive_samples
+from exsampling_patch.nodes.sampler.prepare import GUARD, SlotBuffer
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, AudioRig
 from exsampling_patch.nodes.sampler.shared import SharedState
 
@@ -35,7 +40,7 @@ GC_EVERY = 10_000  # allocations between young-generation collections (made by t
 
 def serve(connection: Connection) -> int:
     """Run the rig the node describes until it says stop or goes away. Returns the exit status."""
-    config, state_fd = connection.recv()
+    config, state_fd, arena_fd, arena_bytes = connection.recv()
     assert isinstance(config, AudioConfig)
     sys.setswitchinterval(SWITCH_INTERVAL)
     _realtime_if_allowed()
@@ -46,6 +51,7 @@ def serve(connection: Connection) -> int:
             connection.send(message)
 
     state = SharedState.attach(config.slots, state_fd)
+    arena = Arena.attach(arena_fd, arena_bytes)
     rig = AudioRig(config, state, report_error=lambda text: send(("error", text)),
                    report_status=lambda **values: send(("status", values)),
                    on_opened=lambda: send(("opened", _jack_client_name())))
@@ -58,16 +64,51 @@ def serve(connection: Connection) -> int:
     gc.disable()
     send(("ready",))
     ports: list[str] = []
+    staged: dict[int, np.ndarray] = {}  # samples sent ahead, by key
+    reading: dict[int, weakref.ref[np.ndarray]] = {}  # arena offset -> the samples the rig reads there
+    freed: list[int] = []
+
+    def samples(offset: int, frames: int) -> np.ndarray:
+        if offset < 0:  # a file of its own follows
+            return receive_samples(connection, frames)
+        data = arena[offset:offset + frames + GUARD]
+        reading[offset] = weakref.ref(data)
+        return data
+
+    def load(slot: int, data: np.ndarray, frames: int, pitch_hz: float, serial: int) -> None:
+        # A view into the arena costs nothing to drop, in the callback or anywhere: keep none of those.
+        rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial), retain=data.base is not arena)
+
     try:
         while True:
             if connection.poll(0.1):
                 message = connection.recv()
-                if message[0] == "stop":
+                kind = message[0]
+                if kind == "stop":
                     break
-                if message[0] == "load":
-                    _, slot, serial, frames, pitch_hz = message
-                    data = guard(np.frombuffer(connection.recv_bytes(), np.float32))
-                    rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial))
+                if kind == "load":
+                    _, slot, serial, frames, pitch_hz, offset = message
+                    load(slot, samples(offset, frames), frames, pitch_hz, serial)
+                elif kind == "stage":
+                    _, key, frames, offset = message
+                    staged[key] = samples(offset, frames)
+                elif kind == "unstage":
+                    staged.pop(message[1], None)
+                elif kind == "load_staged":
+                    _, slot, key, serial, frames, pitch_hz = message
+                    data = staged.pop(key, None)
+                    if data is None:
+                        send(("error", f"the take for slot {slot} was not sent ahead (key {key}); not loaded"))
+                    else:
+                        load(slot, data, frames, pitch_hz, serial)
+                    del data
+            # Blocks nothing reads any more (the callback has moved on, a staged take was dropped) go back.
+            freed.extend(offset for offset, ref in reading.items() if ref() is None)
+            if freed:
+                for offset in freed:
+                    del reading[offset]
+                send(("freed", freed))
+                freed = []
             if gc.get_count()[0] > GC_EVERY:
                 gc.collect(0)
             now_open = rig.midi_open()

@@ -9,6 +9,7 @@ import pytest
 
 from exsampling_patch.messages import ControlValue, SlotAssignment
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.sampler.prepare import GUARD
 from exsampling_patch.nodes.sampler.shared import SharedState
 
 from .helpers import sine_take
@@ -71,3 +72,39 @@ def test_audio_process_plays_patch_notes_and_survives_being_killed() -> None:
     finally:
         sampler.stop()
     assert sampler.audio.process is not None and sampler.audio.process.poll() is not None
+
+
+@pytest.mark.jack
+def test_takes_sent_ahead_switch_at_their_assignment_and_their_memory_comes_back() -> None:
+    from exsampling_patch.nodes.sampler import UPCOMING_KEEP, Sampler
+
+    context = NodeContext()
+    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
+    sampler.start()
+    try:
+        assert sampler.audio.opened.wait(10), context.errors
+        arena = sampler.audio.arena
+        first, second = sine_take(220.0, seconds=2.0), sine_take(330.0, seconds=2.0)
+        sampler.on_upcoming(first)  # while it is classified: its samples go to the audio process now
+        in_arena = arena.used
+        assert in_arena == sampler._upcoming[first.take_id].frames + GUARD  # resampled to the stream's rate
+        sampler.on_assign(SlotAssignment("HH", first.derive(meta={"pitch_hz": 220.0})))  # pitched on the way
+        assert arena.used == in_arena  # the assignment only switched: nothing more was written
+        assert wait_for(lambda: sampler.sounding("HH") == first.take_id)
+        assert sampler.slot_states()[0]["pitch_hz"] == 220.0  # what the assignment added is there
+
+        sampler.on_assign(SlotAssignment("HH", second))  # not sent ahead: written at its assignment
+        assert wait_for(lambda: sampler.sounding("HH") == second.take_id)
+        # the callback has let go of the first take: the process gives its block back
+        block = sampler.buffers[0].frames + GUARD
+        assert wait_for(lambda: arena.used == block)
+
+        unused = [sine_take(440.0, seconds=0.5) for _ in range(UPCOMING_KEEP + 1)]
+        for take in unused:  # turned down by the gate, say: never assigned
+            sampler.on_upcoming(take)
+        # the oldest beyond UPCOMING_KEEP is dropped, and its block comes back
+        ahead = sum(buffer.frames + GUARD for buffer in sampler._upcoming.values())
+        assert len(sampler._upcoming) == UPCOMING_KEEP and unused[0].take_id not in sampler._upcoming
+        assert wait_for(lambda: arena.used == block + ahead)
+    finally:
+        sampler.stop()

@@ -1,0 +1,53 @@
+"""Takes in shared memory for the sampler's audio process: the arena's blocks and the files of their own."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exsampling_patch.nodes.sampler.handoff import Arena, map_samples, share_samples
+from exsampling_patch.nodes.sampler.prepare import GUARD
+
+
+def test_a_block_holds_the_samples_as_the_callback_reads_them() -> None:
+    arena = Arena(1 << 20)
+    try:
+        samples = np.array([0.5, np.nan, -0.25, np.inf, 1.0], np.float32)
+        offset = arena.write(samples)
+        assert offset is not None
+        seen = Arena.attach(arena.fd, arena.capacity * 4)  # as the audio process maps it
+        block = seen[offset:offset + samples.size + GUARD]
+        assert block.tolist() == [0.5, 0.0, -0.25, 0.0, 1.0] + [0.0] * GUARD  # NaN and inf zeroed, then the guard
+        assert not block.flags.writeable
+    finally:
+        arena.close()
+
+
+def test_blocks_are_reused_and_free_neighbours_merge() -> None:
+    arena = Arena(4 * 1000)  # 1000 samples
+    try:
+        chunk = np.ones(300 - GUARD, np.float32)
+        a, b, c = (arena.write(chunk) for _ in range(3))
+        assert (a, b, c) == (0, 300, 600)
+        assert arena.write(np.ones(500, np.float32)) is None  # 100 left: full, the caller falls back
+        arena.release(b)
+        assert arena.write(np.ones(350, np.float32)) is None  # 300 + 100 free, but not in one piece
+        arena.release(a)  # merges with b's block: 600 in one piece at 0
+        assert arena.write(np.ones(550, np.float32)) == 0
+        arena.release(0)
+        arena.release(c)  # everything merges back into one block
+        assert arena.used == 0
+        assert arena.write(np.ones(1000 - GUARD, np.float32)) == 0
+        arena.release(12345)  # an offset it never gave (from a process since restarted): ignored
+        arena.reset()
+        assert arena.used == 0 and arena.write(np.ones(10, np.float32)) == 0
+    finally:
+        arena.close()
+
+
+def test_a_file_of_its_own_when_the_arena_is_full() -> None:
+    samples = np.linspace(-1.0, 1.0, 1001, dtype=np.float32)
+    samples[7] = np.nan
+    fd = share_samples(samples)
+    data = map_samples(fd, samples.size)  # closes fd; the mapping lives as long as the array
+    expected = np.concatenate([np.nan_to_num(samples), np.zeros(GUARD, np.float32)])
+    assert np.array_equal(data, expected) and not data.flags.writeable
