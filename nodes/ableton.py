@@ -17,14 +17,18 @@ from __future__ import annotations
 import socket
 import threading
 import zlib
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget
-from exsampling_patch.ports import SLOT
+from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.takes import write_take
+
+UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their files are written while they are "
+                 "classified, so that the assignment only sends OSC")
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
 
@@ -35,14 +39,41 @@ class TakeFiles:
     A trimmed or normalised take is no longer the file it was recorded to (``Take.path`` is None); Live
     must load what the sampler plays, so it is written here. The recording itself is already safe on disk,
     so the copy is not flushed (it still appears whole or not at all).
+
+    :meth:`write_ahead` writes a take's copy while the take is still being classified, so that its
+    assignment only has to send OSC. Copies written ahead for takes that were never assigned (the gate
+    turned them down) are removed once ``keep_ahead`` newer ones wait.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, keep_ahead: int = 8) -> None:
         self.folder = folder
+        self.keep_ahead = keep_ahead
+        self._ahead: OrderedDict[str, tuple[Take, Path]] = OrderedDict()
+        self._handed_out: set[Path] = set()
+
+    def write_ahead(self, take: Take) -> None:
+        """Write the copy of a take that may soon be assigned (nothing to do for a take that is its own file)."""
+        if take.path is not None:
+            return
+        self._ahead[take.take_id] = (take, self._write(take))
+        while len(self._ahead) > self.keep_ahead:
+            _, (_, stale) = self._ahead.popitem(last=False)
+            if stale not in self._handed_out:  # Live never heard of it
+                stale.unlink(missing_ok=True)
 
     def path_for(self, take: Take) -> Path:
+        """The file to give Live for ``take``: its own, the copy written ahead for it, or a copy written now."""
         if take.path is not None:
             return take.path
+        ahead = self._ahead.pop(take.take_id, None)
+        if ahead is not None and ahead[0].samples is take.samples and ahead[0].sample_rate == take.sample_rate:
+            path = ahead[1]
+        else:
+            path = self._write(take)
+        self._handed_out.add(path)
+        return path
+
+    def _write(self, take: Take) -> Path:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
         # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.
         stored = write_take(take, self.folder / f"{safe}.wav", subtype="FLOAT", durable=False)
@@ -73,6 +104,7 @@ class AbletonMax(Node):
     family = "outputs"
 
     assignment = Input(SLOT, "takes assigned to slots (the device loads each take's file)", multiple=True)
+    upcoming = Input(TAKE, UPCOMING_HELP, multiple=True)
 
     host = Param(str, "127.0.0.1", "the machine running Live")
     port = Param(int, 10500, "the device's UDP port", minimum=1, maximum=65535)
@@ -88,6 +120,9 @@ class AbletonMax(Node):
     def stop(self) -> None:
         self.target.close()
         super().stop()
+
+    def on_upcoming(self, take: Take) -> None:
+        self.files.write_ahead(take)
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
         messages = max_device_messages(assignment, self.files.path_for(assignment.take), self.default_pitch)
@@ -209,6 +244,7 @@ class AbletonLive(Node):
     family = "outputs"
 
     assignment = Input(SLOT, "takes assigned to slots (the script loads each take's file)", multiple=True)
+    upcoming = Input(TAKE, UPCOMING_HELP, multiple=True)
 
     host = Param(str, "127.0.0.1", "the machine running Live with the ExSampling remote script")
     port = Param(int, 10600, "the remote script's UDP port", minimum=1, maximum=65535)
@@ -230,6 +266,9 @@ class AbletonLive(Node):
         self.stop_event.set()
         super().stop()
         self._sock.close()
+
+    def on_upcoming(self, take: Take) -> None:
+        self.files.write_ahead(take)
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
         take = assignment.take

@@ -194,3 +194,23 @@ def test_float_wav_for_live_reads_back_exactly_with_its_sidecar(tmp_path: Path, 
     sidecar = path.with_name(path.name + ".json").read_text()
     assert '"pitch_hz": 220.0' in sidecar and '"subtype": "FLOAT"' in sidecar
     assert not list((tmp_path / "live").glob("*.part"))  # written whole, then renamed
+
+
+def test_copies_for_live_are_written_ahead_and_unassigned_ones_are_cleaned_up(tmp_path: Path) -> None:
+    files = TakeFiles(tmp_path / "live", keep_ahead=2)
+    takes = [Take(np.full((4800, 1), 0.1 * (i + 1), np.float32), 48000, take_id=f"t{i}") for i in range(4)]
+    files.write_ahead(takes[0])  # while it is classified
+    ahead = tmp_path / "live" / "t0.wav"
+    written = ahead.stat()
+    path = files.path_for(takes[0].derive(meta={"pitch_hz": 110.0}))  # its assignment: same audio, now pitched
+    assert path == ahead and path.stat().st_mtime_ns == written.st_mtime_ns  # not written again
+    for take in takes[1:]:
+        files.write_ahead(take)  # t1..t3; only keep_ahead=2 unassigned copies are kept
+    assert sorted(p.name for p in (tmp_path / "live").glob("*.wav")) == ["t0.wav", "t2.wav", "t3.wav"]
+    changed = takes[2].derive(samples=takes[2].samples * 0.5)  # a node changed the audio after it was sent ahead
+    path = files.path_for(changed)
+    back, _ = sf.read(path, dtype="float32", always_2d=True)
+    assert np.allclose(back, 0.15)  # what the assignment carries, not the copy written ahead
+    own = Take(np.zeros((10, 1), np.float32), 48000, take_id="stored", path=tmp_path / "stored.wav")
+    files.write_ahead(own)
+    assert files.path_for(own) == tmp_path / "stored.wav"  # a take that is its own file needs no copy
