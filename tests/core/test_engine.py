@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -109,6 +110,28 @@ def test_order_and_completeness(registry: Registry) -> None:
     assert engine.wait_idle(5, settle=0.1)
     assert sink.received == list(range(300))  # type: ignore[attr-defined]
     engine.stop()
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs a system where threads can be pinned, with two CPUs or more")
+def test_workers_are_pinned_one_cpu_each_in_turn_and_can_be_left_free(registry: Registry) -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    engine = Engine(registry, workers=len(cpus) + 1)
+    engine.start(chain(2, count=10))
+    try:
+        assert engine.wait_idle(5, settle=0.1)
+        pinned = [os.sched_getaffinity(worker.native_id) for worker in engine._workers]  # type: ignore[arg-type]
+        assert pinned == [{cpu} for cpu in cpus] + [{cpus[0]}]
+        assert os.sched_getaffinity(0) == set(cpus)  # the caller's thread is left as it was
+    finally:
+        engine.stop()
+    free = Engine(registry, workers=2, pin_workers=False)
+    free.start(chain(2, count=10))
+    try:
+        assert free.wait_idle(5, settle=0.1)
+        assert all(os.sched_getaffinity(w.native_id) == set(cpus) for w in free._workers)  # type: ignore[arg-type]
+    finally:
+        free.stop()
 
 
 def test_failing_node_is_bypassed_and_reported(registry: Registry) -> None:
