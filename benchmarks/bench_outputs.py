@@ -7,7 +7,9 @@ Prints:
 - callback time as a share of its budget (blocksize / rate) with 8 slots x 8 voices playing while a
   worker thread loads new takes and does classifier-like numpy work, rendered offline (no scheduler noise)
   and live in the JACK stream;
-- xruns reported by the sampler's own stream over the run (default 60 s: ``--seconds``).
+- xruns reported by the sampler's own stream over the run (default 60 s: ``--seconds``), with what explains
+  them: how late a realtime timer process beside the run woke (the machine's own scheduling latency), and
+  which JACK clients the server's log names as late (when ``JACK_LOG`` or scripts/services.sh's log exists).
 
 Usage: ``python benchmarks/bench_outputs.py [--seconds 60]`` with a JACK server running (``make bench``).
 """
@@ -99,6 +101,47 @@ def baseline_xruns(seconds: float) -> tuple[int, int]:
     return counts[0], counts[1]
 
 
+PROBE = """
+import os, sys, time
+try:
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(99))
+except (AttributeError, OSError):
+    pass
+period, end = float(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+deadline, late = time.monotonic(), []
+while deadline < end:
+    deadline += period
+    time.sleep(max(0.0, deadline - time.monotonic()))
+    late.append(time.monotonic() - deadline)
+print(sum(x > 0.002 for x in late), len(late), max(late), os.sched_getscheduler(0) == getattr(os, "SCHED_FIFO", -1))
+"""
+
+
+def start_wakeup_probe(period: float, seconds: float) -> subprocess.Popen[str]:
+    """A process that wakes every ``period`` at the highest realtime priority and notes how late it wakes:
+    it runs no audio and holds no lock, so its delays are the machine's (kernel, hypervisor), not ours."""
+    return subprocess.Popen([sys.executable, "-c", PROBE, str(period), str(seconds)], stdout=subprocess.PIPE,
+                            text=True)
+
+
+def late_jack_clients(log: str, since: int) -> dict[str, int]:
+    """Clients the JACK server's log names as late ("XRun: client = NAME was not finished") after byte ``since``,
+    and the driver's own late cycles, counted."""
+    counts: dict[str, int] = {}
+    try:
+        with open(log, encoding="utf-8", errors="replace") as handle:
+            handle.seek(since)
+            for line in handle:
+                if "XRun: client = " in line:
+                    name = line.split("client = ", 1)[1].split(" was not", 1)[0].strip()
+                    counts[name] = counts.get(name, 0) + 1
+                elif "Driver::Process XRun" in line:
+                    counts["(the driver's own timer)"] = counts.get("(the driver's own timer)", 0) + 1
+    except OSError:
+        pass
+    return counts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the live run (default 60)")
@@ -140,6 +183,9 @@ def main() -> int:
     worker = threading.Thread(target=busy_classifier, args=(stop, sampler, sampler.names), daemon=True)
     state = sampler.state  # the callback's meters, shared with its audio process
     first_callback, first_xruns = state.callbacks, state.xruns
+    jack_log = os.environ.get("JACK_LOG", "/tmp/exsampling-jackd.log")
+    log_start = os.path.getsize(jack_log) if os.path.exists(jack_log) else 0
+    probe = start_wakeup_probe(256 / sampler.sample_rate_used, args.seconds)
     worker.start()
     deadline = time.monotonic() + args.seconds
     notes = 0
@@ -163,8 +209,11 @@ def main() -> int:
         voices = int(state.voices_active.sum())
         steals = state.steals
         where = "its own audio process" if sampler.core is None else "the patch's process"
+        sampler_client = sampler.audio.jack_client
         sender.close()
         sampler.stop()
+        probe_out = probe.communicate(timeout=30)[0].split()
+        late_clients = late_jack_clients(jack_log, log_start)
     print(f"sampler audio callback ran in {where}")
     print(f"note-on (MIDI in) to the callback rendering its first sample: {stats(waits)} blocks "
           f"of 256 at {rate} Hz; the voice starts at sample 0 of that block")
@@ -173,6 +222,15 @@ def main() -> int:
     print(f"callback share of budget, live under JACK with {voices} voices at the end: {stats(live_share * 100)} %")
     print(f"xruns reported by the sampler's stream: {xruns} in {callbacks} callbacks over {args.seconds:.0f} s "
           f"({notes} notes sent, {steals} voices stolen)")
+    if len(probe_out) == 4:
+        late, wakeups, worst, realtime = int(probe_out[0]), int(probe_out[1]), float(probe_out[2]), probe_out[3]
+        print(f"a {'realtime (SCHED_FIFO 99)' if realtime == 'True' else 'normal-priority'} timer process beside "
+              f"the run woke more than 2 ms late {late} times in {wakeups} periods (worst {worst * 1000:.1f} ms): "
+              f"the machine's own scheduling latency, which makes whichever JACK client it hits late")
+    if late_clients:
+        named = ", ".join(f"{name}{' (the sampler)' if name == sampler_client else ''} {count}"
+                          for name, count in sorted(late_clients.items(), key=lambda item: -item[1]))
+        print(f"JACK clients the server's log names as late during the run: {named}")
     return 0
 
 
