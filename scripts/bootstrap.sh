@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(xvfb xauth libgl1 libglx-mesa0 libgl1-mesa-dri libportaudio2 jackd2 libsndfile1 ffmpeg
-              chromium openssl)
+              chromium openssl xdotool)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")

@@ -340,8 +340,7 @@ class EditorApp:
         if not dpg.is_item_hovered(self.patch_view.tag):
             return
         mouse = dpg.get_mouse_pos(local=False)
-        origin = dpg.get_item_rect_min(self.patch_view.tag)
-        self.patch_view.spawn_position = (mouse[0] - origin[0], mouse[1] - origin[1])
+        self.patch_view.spawn_position = self.patch_view.grid_at((mouse[0], mouse[1]))
         self._spawn_step = 0
         dpg.configure_item("add_popup", show=True, pos=mouse)
 

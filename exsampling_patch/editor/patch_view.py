@@ -64,6 +64,7 @@ class PatchView:
         self._themes: dict[str, int] = {}
         self._shown: dict[str, dict[str, Any]] = {}  # node id -> what show_live last drew
         self.spawn_position: tuple[float, float] = (60.0, 60.0)
+        self._canvas_offset: tuple[float, float] | None = None  # viewport position of grid (0, 0), pan included
         model.listen(self._on_change)
 
     # -- building -----------------------------------------------------------------------------------------------
@@ -226,6 +227,28 @@ class PatchView:
 
     def link_item(self, link: Link) -> int | None:
         return self._links.get(link)
+
+    def grid_at(self, point: tuple[float, float]) -> tuple[float, float]:
+        """The canvas position (what a node's ``position`` holds) under ``point``, a viewport position such as
+        ``dpg.get_mouse_pos(local=False)``, however far the canvas has been panned.
+
+        Dear PyGui gives neither the canvas's pan offset nor its origin (the node editor's rectangle reads
+        (0, 0)), but every node drawn gives both at once: its corner on screen minus its canvas position.
+        With no node drawn, the last offset seen is used (or, before any, the editor's own corner).
+        """
+        for node_id in self.model.patch.nodes:
+            tag = f"node:{node_id}"
+            if dpg.does_item_exist(tag) and dpg.is_item_visible(tag):
+                corner, pos = dpg.get_item_rect_min(tag), dpg.get_item_pos(tag)
+                if corner and pos:
+                    self._canvas_offset = (float(corner[0] - pos[0]), float(corner[1] - pos[1]))
+                    break
+        if self._canvas_offset is None:
+            corner = dpg.get_item_rect_min(dpg.get_item_parent(self.tag) or self.tag)
+            offset = (float(corner[0]), float(corner[1])) if corner else (0.0, 0.0)
+        else:
+            offset = self._canvas_offset
+        return (point[0] - offset[0], point[1] - offset[1])
 
     def commit_moves(self) -> None:
         """Record nodes dragged since the last call as one undoable move (called on mouse release)."""
