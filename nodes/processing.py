@@ -66,46 +66,23 @@ def trim_bounds(mono: np.ndarray, sample_rate: int, top_db: float, reference: st
     return int(loud[0] * hop), int(min(len(mono), loud[-1] * hop + frame))
 
 
-def _biquad_k_weighting(sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """ITU-R BS.1770 K-weighting (high shelf + high pass) designed for ``sample_rate``."""
-    gain_db, q, fc = 4.0, 1 / math.sqrt(2), 1500.0
-    a = 10 ** (gain_db / 40)
-    w0 = 2 * math.pi * fc / sample_rate
-    alpha, cos = math.sin(w0) / (2 * q), math.cos(w0)
-    shelf_b = np.array([a * ((a + 1) + (a - 1) * cos + 2 * math.sqrt(a) * alpha), -2 * a * ((a - 1) + (a + 1) * cos),
-                        a * ((a + 1) + (a - 1) * cos - 2 * math.sqrt(a) * alpha)])
-    shelf_a = np.array([(a + 1) - (a - 1) * cos + 2 * math.sqrt(a) * alpha, 2 * ((a - 1) - (a + 1) * cos),
-                        (a + 1) - (a - 1) * cos - 2 * math.sqrt(a) * alpha])
-    w0 = 2 * math.pi * 38.0 / sample_rate
-    alpha, cos = math.sin(w0) / (2 * 0.5), math.cos(w0)
-    hp_b = np.array([(1 + cos) / 2, -(1 + cos), (1 + cos) / 2])
-    hp_a = np.array([1 + alpha, -2 * cos, 1 - alpha])
-    return shelf_b / shelf_a[0], shelf_a / shelf_a[0], hp_b / hp_a[0], hp_a / hp_a[0]
-
-
 def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
-    """Integrated loudness in LUFS (BS.1770: K-weighted, 400 ms blocks, absolute and relative gates)."""
-    from scipy.signal import lfilter
+    """Integrated loudness in LUFS (ITU-R BS.1770-4: K-weighted, 400 ms blocks, absolute and relative gates),
+    measured by pyloudnorm; ``-inf`` for silence.
 
-    data = samples if samples.ndim == 2 else samples[:, None]
-    sb, sa, hb, ha = _biquad_k_weighting(sample_rate)
-    weighted = lfilter(hb, ha, lfilter(sb, sa, data.astype(np.float64), axis=0), axis=0)
-    block, step = int(0.4 * sample_rate), int(0.1 * sample_rate)
-    if len(weighted) <= block:
-        z = np.mean(weighted ** 2, axis=0)[None, :]
-    else:
-        energy = np.concatenate((np.zeros((1, data.shape[1])), np.cumsum(weighted ** 2, axis=0)))
-        starts = np.arange(0, len(weighted) - block + 1, step)
-        z = (energy[starts + block] - energy[starts]) / block
-    per_block = z.sum(axis=1)  # channel weights are 1 for mono, left and right
-    with np.errstate(divide="ignore"):
-        loudness = -0.691 + 10 * np.log10(per_block)
-    gated = per_block[loudness > -70.0]
-    if gated.size == 0:
+    BS.1770 needs at least one 400 ms block: a shorter take is measured as one block of its own length.
+    Takes of more than five channels count their first five (BS.1770's channel weights stop there).
+    """
+    import pyloudnorm
+
+    data = np.asarray(samples, dtype=np.float64)
+    data = data[:, :5] if data.ndim == 2 else data
+    seconds = data.shape[0] / float(sample_rate)
+    if seconds <= 0.0:
         return -math.inf
-    relative = -0.691 + 10 * math.log10(gated.mean()) - 10.0
-    gated = per_block[(loudness > -70.0) & (loudness > relative)]
-    return float(-0.691 + 10 * math.log10(gated.mean()))
+    meter = pyloudnorm.Meter(sample_rate, block_size=min(0.4, seconds * 0.999))
+    with np.errstate(divide="ignore"):
+        return float(meter.integrated_loudness(data))
 
 
 def onset_positions(mono: np.ndarray, sample_rate: int, min_gap: float, max_count: int) -> list[int]:

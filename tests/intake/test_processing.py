@@ -48,6 +48,21 @@ def test_trim_drops_or_marks_silent_takes() -> None:
     assert marked.meta["silent"] is True
 
 
+def test_loudness_of_the_ebu_3341_reference_signals() -> None:
+    # EBU Tech 3341, case 1: a stereo 1 kHz sine at -23 dBFS reads -23.0 +-0.1 LUFS; case 2: at -33 dBFS, -33.0.
+    for level in (-23.0, -33.0):
+        tone = sine(1000, 20.0, amp=10 ** (level / 20))
+        assert integrated_loudness(np.stack([tone, tone], axis=1), RATE) == pytest.approx(level, abs=0.1)
+    # Case 3, the relative gate: 10 s at -36 dBFS, 60 s at -23 dBFS, 10 s at -36 dBFS read -23.0 +-0.1 LUFS.
+    quiet = sine(1000, 10.0, amp=10 ** (-36 / 20))
+    gated = np.concatenate([quiet, sine(1000, 60.0, amp=10 ** (-23 / 20)), quiet])
+    assert integrated_loudness(np.stack([gated, gated], axis=1), RATE) == pytest.approx(-23.0, abs=0.1)
+    # Shorter than one 400 ms block: measured as one block; silence is -inf.
+    short = sine(1000, 0.2, amp=10 ** (-23 / 20))
+    assert integrated_loudness(np.stack([short, short], axis=1), RATE) == pytest.approx(-23.0, abs=0.2)
+    assert integrated_loudness(np.zeros((RATE, 2), np.float32), RATE) == float("-inf")
+
+
 def test_normalize_to_peak_and_to_loudness() -> None:
     take = Take(sine(997, 2.0, amp=0.1), RATE)
     (peak,) = run(Normalize, take, peak_db=-1.0)
