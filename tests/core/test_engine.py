@@ -134,6 +134,25 @@ def test_workers_are_pinned_one_cpu_each_in_turn_and_can_be_left_free(registry: 
         free.stop()
 
 
+def test_the_engine_shortens_the_gil_switch_interval_while_it_runs(registry: Registry) -> None:
+    import sys
+
+    before = sys.getswitchinterval()
+    engine = Engine(registry, switch_interval=0.0005)
+    engine.start(chain(2, count=3))
+    try:
+        assert sys.getswitchinterval() == pytest.approx(min(before, 0.0005))
+    finally:
+        engine.stop()
+    assert sys.getswitchinterval() == pytest.approx(before)
+    untouched = Engine(registry, switch_interval=None)
+    untouched.start(chain(2, count=3))
+    try:
+        assert sys.getswitchinterval() == pytest.approx(before)
+    finally:
+        untouched.stop()
+
+
 def test_failing_node_is_bypassed_and_reported(registry: Registry) -> None:
     patch = Patch()
     patch.add_node(NodeSpec("src", "counter", {"count": 10}))
