@@ -108,3 +108,26 @@ def test_takes_sent_ahead_switch_at_their_assignment_and_their_memory_comes_back
         assert wait_for(lambda: arena.used == block + ahead)
     finally:
         sampler.stop()
+
+
+@pytest.mark.jack
+def test_a_take_too_long_for_the_arena_gets_memory_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    from exsampling_patch.nodes.sampler import Sampler, host
+
+    monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)  # one second of samples
+    context = NodeContext()
+    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
+    sampler.start()
+    try:
+        assert sampler.audio.opened.wait(10), context.errors
+        short, long = sine_take(220.0, seconds=0.5, rate=48000), sine_take(330.0, seconds=3.0, rate=48000)
+        sampler.on_assign(SlotAssignment("HH", short))  # fits: in the arena
+        sampler.on_assign(SlotAssignment("Snare", long))  # does not: a file of its own, passed over the socket
+        assert wait_for(lambda: sampler.sounding("HH") == short.take_id)
+        assert wait_for(lambda: sampler.sounding("Snare") == long.take_id)
+        assert sampler.audio.arena.used == short.frames + GUARD
+        sampler.note_on("Snare", 69, 127)
+        assert wait_for(lambda: sampler.slot_states()[1]["level"] > 0.1)  # and it plays
+        assert not context.errors
+    finally:
+        sampler.stop()
