@@ -25,6 +25,7 @@ __all__ = [
     "TrainConfig",
     "TrainReport",
     "augmented_features",
+    "calibration_indices",
     "calibration_specs",
     "confusion_matrix",
     "fit",
@@ -151,10 +152,14 @@ def predict_logits(model: SoundNet, powers: Sequence[np.ndarray], batch_size: in
     return out
 
 
+def calibration_indices(count: int, n: int = 64, seed: int = 0) -> np.ndarray:
+    """Which ``n`` of ``count`` inputs :func:`calibration_specs` takes, in the order it takes them."""
+    return np.random.default_rng(seed).permutation(count)[:n]
+
+
 def calibration_specs(powers: Sequence[np.ndarray], n: int = 64, seed: int = 0) -> list[torch.Tensor]:
     """Up to ``n`` whole inputs as ``(1, frames, bands)`` log-mel tensors, for :func:`calibrate_int8`."""
-    rng = np.random.default_rng(seed)
-    idx = rng.permutation(len(powers))[:n]
+    idx = calibration_indices(len(powers), n, seed)
     return [torch.from_numpy(compress(_pad_frames(powers[i], STEP_FRAMES))).unsqueeze(0) for i in idx]
 
 

@@ -163,8 +163,8 @@ def _prepare_int8(trunk: nn.Module, n_bands: int) -> torch.fx.GraphModule:
 
     FX fuses each convolution with its batch norm *and its ReLU* into one int8 kernel. The ReLU fusion
     matters: a ReLU left on its own leaves every activation with a non-zero zero point, which sends the
-    next convolution down a slow path (the trunk took 8.6 ms for 5 s of audio, against 3.3 ms fused). So
-    the trunk must come here unfused (:func:`fuse_batch_norm` leaves identities between the two).
+    next convolution down a slow path (the trunk took 8.6 ms for 5 s of audio on one thread, against 7.0 ms
+    fused). So the trunk must come here unfused (:func:`fuse_batch_norm` leaves identities between the two).
     """
     from torch.ao.quantization import get_default_qconfig_mapping
     from torch.ao.quantization.quantize_fx import prepare_fx

@@ -37,6 +37,7 @@ from .network import SoundNet, calibrate_int8, script_int8_trunk
 from .train import (
     Progress,
     TrainConfig,
+    calibration_indices,
     calibration_specs,
     compute_features,
     fit,
@@ -84,8 +85,7 @@ def requantize(model_path: Path, data: str | Path) -> Path:
     ``ship`` calibrates on (64 of ESC-50 folds 1-4, seed 0); weights, labels and metadata are kept."""
     loaded = load_model_file(model_path)
     ds = load_dataset(data, folds=[1, 2, 3, 4])
-    picked = np.random.default_rng(0).permutation(len(ds.examples))[:64]  # calibration_specs' choice
-    powers = compute_features(ds.subset(sorted(picked)))
+    powers = compute_features(ds.subset(sorted(calibration_indices(len(ds.examples)))))
     observers = calibrate_int8(loaded.model, calibration_specs(powers, n=len(powers)))
     return save_model_file(loaded.model, loaded.labels, model_path, loaded.meta,
                            script_int8_trunk(loaded.model, observers))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import math
 import mmap
 import os
 import tempfile
@@ -26,7 +25,7 @@ from multiprocessing.reduction import recv_handle, send_handle
 
 import numpy as np
 
-from exsampling_patch.nodes.sampler.prepare import GUARD
+from exsampling_patch.nodes.sampler.prepare import GUARD, fill_guarded
 
 _POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # fault every page in at mapping time, not on first access
 
@@ -41,13 +40,9 @@ def _anonymous_file(size: int) -> int:
     return fd
 
 
-def _fill(data: np.ndarray, samples: np.ndarray) -> None:
-    """``samples`` into ``data`` (``samples.size + GUARD`` floats), guard zeros after, NaN and infinity zeroed."""
-    frames = int(samples.size)
-    data[:frames] = samples
-    data[frames:] = 0.0
-    if not math.isfinite(float(data.sum())):  # one pass when clean (the usual case), a scrub when not
-        np.nan_to_num(data, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+def _read_only(fd: int, nbytes: int) -> np.ndarray:
+    """``nbytes`` of the file ``fd`` mapped read-only as float32 (the array keeps the mapping alive)."""
+    return np.frombuffer(mmap.mmap(fd, nbytes, flags=mmap.MAP_SHARED | _POPULATE, prot=mmap.PROT_READ), np.float32)
 
 
 class Arena:
@@ -69,8 +64,7 @@ class Arena:
     @staticmethod
     def attach(fd: int, nbytes: int) -> np.ndarray:
         """The arena another process made, read-only, as float32 (``fd`` stays open: it may be needed again)."""
-        mapping = mmap.mmap(fd, nbytes, flags=mmap.MAP_SHARED | _POPULATE, prot=mmap.PROT_READ)
-        return np.frombuffer(mapping, np.float32)
+        return _read_only(fd, nbytes)
 
     @property
     def used(self) -> int:
@@ -89,7 +83,7 @@ class Arena:
                     break
             else:
                 return None
-        _fill(self.floats[offset:offset + length], samples)
+        fill_guarded(self.floats[offset:offset + length], samples)
         return offset
 
     def release(self, offset: int) -> None:
@@ -125,7 +119,7 @@ def share_samples(samples: np.ndarray) -> int:
     try:
         with mmap.mmap(fd, size, flags=mmap.MAP_SHARED | _POPULATE) as mapping:
             data = np.frombuffer(mapping, np.float32)
-            _fill(data, samples)
+            fill_guarded(data, samples)
             del data  # the mapping cannot close while an array looks into it
     except BaseException:
         os.close(fd)
@@ -136,10 +130,9 @@ def share_samples(samples: np.ndarray) -> int:
 def map_samples(fd: int, frames: int) -> np.ndarray:
     """The read-only ``frames + GUARD`` samples of a file made by :func:`share_samples` (closes ``fd``)."""
     try:
-        mapping = mmap.mmap(fd, (frames + GUARD) * 4, flags=mmap.MAP_SHARED | _POPULATE, prot=mmap.PROT_READ)
+        return _read_only(fd, (frames + GUARD) * 4)
     finally:
         os.close(fd)
-    return np.frombuffer(mapping, np.float32)
 
 
 def send_samples(connection: Connection, samples: np.ndarray, process_id: int) -> None:

@@ -94,7 +94,8 @@ class AudioProcess:
         self.jack_client: str | None = None
         self.midi_ports: list[str] = ["" for _ in config.midi_inputs]
         self.buffers: dict[int, SlotBuffer] = {}  # what each slot holds, re-sent to a restarted process
-        self._staged: dict[int, tuple[int, np.ndarray]] = {}  # id(buffer.data) -> (key, data) the process holds
+        # id(buffer.data) -> (key, data) for samples the process holds; keeping data keeps its id unique
+        self._staged: dict[int, tuple[int, np.ndarray]] = {}
         self._stage_keys = itertools.count(1)
         self.arena = Arena(ARENA_BYTES)
         self.process: subprocess.Popen[bytes] | None = None
@@ -158,7 +159,7 @@ class AudioProcess:
         with self._send_lock:
             self.buffers[slot] = buffer
             staged = self._staged.pop(id(buffer.data), None)
-            if staged is not None and staged[1] is buffer.data:
+            if staged is not None:
                 self._post(("load_staged", slot, staged[0], buffer.serial, buffer.frames, buffer.pitch_hz))
             else:
                 self._send(slot, buffer)
@@ -175,7 +176,7 @@ class AudioProcess:
         """Drop samples sent ahead that no slot will take."""
         with self._send_lock:
             staged = self._staged.pop(id(buffer.data), None)
-            if staged is not None and staged[1] is buffer.data:
+            if staged is not None:
                 self._post(("unstage", staged[0]))
 
     def _post(self, message: tuple[Any, ...], samples: np.ndarray | None = None) -> None:

@@ -95,8 +95,15 @@ def prepare(take: Take, stream_rate: int, label: str | None = None, max_seconds:
 def guard(samples: np.ndarray) -> np.ndarray:
     """A read-only float32 copy of ``samples`` with NaN and infinity zeroed, followed by :data:`GUARD` zeros."""
     data = np.empty(samples.size + GUARD, np.float32)
-    data[: samples.size] = samples
-    data[samples.size:] = 0.0
-    np.nan_to_num(data, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    fill_guarded(data, samples)
     data.setflags(write=False)
     return data
+
+
+def fill_guarded(data: np.ndarray, samples: np.ndarray) -> None:
+    """What :func:`guard` returns, written into ``data`` (``samples.size + GUARD`` float32, e.g. shared memory)."""
+    frames = int(samples.size)
+    data[:frames] = samples
+    data[frames:] = 0.0
+    if not math.isfinite(float(data.sum())):  # one pass when clean (the usual case), a scrub when not
+        np.nan_to_num(data, copy=False, nan=0.0, posinf=0.0, neginf=0.0)

@@ -66,7 +66,6 @@ def serve(connection: Connection) -> int:
     ports: list[str] = []
     staged: dict[int, np.ndarray] = {}  # samples sent ahead, by key
     reading: dict[int, weakref.ref[np.ndarray]] = {}  # arena offset -> the samples the rig reads there
-    freed: list[int] = []
 
     def samples(offset: int, frames: int) -> np.ndarray:
         if offset < 0:  # a file of its own follows
@@ -103,12 +102,11 @@ def serve(connection: Connection) -> int:
                         load(slot, data, frames, pitch_hz, serial)
                     del data
             # Blocks nothing reads any more (the callback has moved on, a staged take was dropped) go back.
-            freed.extend(offset for offset, ref in reading.items() if ref() is None)
+            freed = [offset for offset, ref in reading.items() if ref() is None]
             if freed:
                 for offset in freed:
                     del reading[offset]
                 send(("freed", freed))
-                freed = []
             if gc.get_count()[0] > GC_EVERY:
                 gc.collect(0)
             now_open = rig.midi_open()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -24,6 +26,21 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
     return condition()
 
 
+@contextmanager
+def audio_process_sampler() -> Iterator[tuple[Any, NodeContext]]:
+    """A sampler node with its audio process playing under JACK (no MIDI port), stopped afterwards."""
+    from exsampling_patch.nodes.sampler import Sampler
+
+    context = NodeContext()
+    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
+    sampler.start()
+    try:
+        assert sampler.audio.opened.wait(10), context.errors
+        yield sampler, context
+    finally:
+        sampler.stop()
+
+
 def test_shared_state_is_the_same_memory_in_every_mapping() -> None:
     state = SharedState.create(4)
     other = SharedState.attach(4, state.fd)  # as the audio process maps it, from the same descriptor
@@ -41,13 +58,7 @@ def test_shared_state_is_the_same_memory_in_every_mapping() -> None:
 
 @pytest.mark.jack
 def test_audio_process_plays_patch_notes_and_survives_being_killed() -> None:
-    from exsampling_patch.nodes.sampler import Sampler
-
-    context = NodeContext()
-    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
-    sampler.start()
-    try:
-        assert sampler.audio.opened.wait(10), context.errors
+    with audio_process_sampler() as (sampler, context):
         assert sampler.core is None  # the callback is not in this process
         take = sine_take(220.0, seconds=5.0)
         sampler.on_assign(SlotAssignment("HH", take))
@@ -69,20 +80,14 @@ def test_audio_process_plays_patch_notes_and_survives_being_killed() -> None:
         sampler.note_on("HH", 57, 100)
         assert wait_for(lambda: sampler.stats()["notes"] == notes + 1)
         assert sampler.state.gain[0] == 0.5
-    finally:
-        sampler.stop()
     assert sampler.audio.process is not None and sampler.audio.process.poll() is not None
 
 
 @pytest.mark.jack
 def test_takes_sent_ahead_switch_at_their_assignment_and_their_memory_comes_back() -> None:
-    from exsampling_patch.nodes.sampler import UPCOMING_KEEP, Sampler
+    from exsampling_patch.nodes.sampler import UPCOMING_KEEP
 
-    context = NodeContext()
-    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
-    sampler.start()
-    try:
-        assert sampler.audio.opened.wait(10), context.errors
+    with audio_process_sampler() as (sampler, _):
         arena = sampler.audio.arena
         first, second = sine_take(220.0, seconds=2.0), sine_take(330.0, seconds=2.0)
         sampler.on_upcoming(first)  # while it is classified: its samples go to the audio process now
@@ -106,20 +111,14 @@ def test_takes_sent_ahead_switch_at_their_assignment_and_their_memory_comes_back
         ahead = sum(buffer.frames + GUARD for buffer in sampler._upcoming.values())
         assert len(sampler._upcoming) == UPCOMING_KEEP and unused[0].take_id not in sampler._upcoming
         assert wait_for(lambda: arena.used == block + ahead)
-    finally:
-        sampler.stop()
 
 
 @pytest.mark.jack
 def test_a_take_too_long_for_the_arena_gets_memory_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    from exsampling_patch.nodes.sampler import Sampler, host
+    from exsampling_patch.nodes.sampler import host
 
     monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)  # one second of samples
-    context = NodeContext()
-    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
-    sampler.start()
-    try:
-        assert sampler.audio.opened.wait(10), context.errors
+    with audio_process_sampler() as (sampler, context):
         short, long = sine_take(220.0, seconds=0.5, rate=48000), sine_take(330.0, seconds=3.0, rate=48000)
         sampler.on_assign(SlotAssignment("HH", short))  # fits: in the arena
         sampler.on_assign(SlotAssignment("Snare", long))  # does not: a file of its own, passed over the socket
@@ -129,5 +128,3 @@ def test_a_take_too_long_for_the_arena_gets_memory_of_its_own(monkeypatch: pytes
         sampler.note_on("Snare", 69, 127)
         assert wait_for(lambda: sampler.slot_states()[1]["level"] > 0.1)  # and it plays
         assert not context.errors
-    finally:
-        sampler.stop()
