@@ -58,7 +58,9 @@ class Arena:
         self._mapping = mmap.mmap(self.fd, self.capacity * 4, flags=mmap.MAP_SHARED | _POPULATE)
         self.floats = np.frombuffer(self._mapping, np.float32)
         self._lock = threading.Lock()
-        self._free: list[tuple[int, int]] = [(0, self.capacity)]  # (offset, length), by offset, never adjacent
+        # (offset, length), by offset, never adjacent. The first GUARD samples are never handed out: they stay
+        # zero, and the audio core's idle voices read there (the arena is its pool, .core).
+        self._free: list[tuple[int, int]] = [(GUARD, self.capacity - GUARD)]
         self._used: dict[int, int] = {}  # offset -> length
 
     @staticmethod
@@ -104,7 +106,7 @@ class Arena:
     def reset(self) -> None:
         """Free every block (the process that read them is gone)."""
         with self._lock:
-            self._free, self._used = [(0, self.capacity)], {}
+            self._free, self._used = [(GUARD, self.capacity - GUARD)], {}
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

@@ -33,6 +33,7 @@ class SlotBuffer:
     take: Take | None = None
     prepared_at: float = 0.0
     serial: int = 0  # the node numbers its loads; the callback reports the serial it sounds
+    offset: int = -1  # where ``data`` starts in the core's pool (the audio process's arena); -1: elsewhere
 
     @functools.cached_property
     def overview(self) -> np.ndarray:

@@ -79,6 +79,7 @@ class AudioRig:
         report_error: Callable[[str], None],
         report_status: Callable[..., None],
         on_opened: Callable[[], None] = lambda: None,
+        pool: np.ndarray | None = None,
     ) -> None:
         self.config = config
         self.report_error, self.report_status, self.on_opened = report_error, report_status, on_opened
@@ -87,7 +88,7 @@ class AudioRig:
             config.slots, config.sample_rate, polyphony=config.polyphony, max_frames=config.max_frames,
             note_slot=config.note_slot, root_note=config.root_note, velocity_curve=config.velocity_curve,
             attack_ms=config.attack_ms, release_ms=config.release_ms, crossfade_ms=config.crossfade_ms,
-            one_shot=config.one_shot, rings=self.port_rings, state=state,
+            one_shot=config.one_shot, rings=self.port_rings, state=state, pool=pool,
         )
         self.recent: list[collections.deque[SlotBuffer]] = [
             collections.deque(maxlen=KEEP_BUFFERS) for _ in range(config.slots)

@@ -54,7 +54,7 @@ def serve(connection: Connection) -> int:
     arena = Arena.attach(arena_fd, arena_bytes)
     rig = AudioRig(config, state, report_error=lambda text: send(("error", text)),
                    report_status=lambda **values: send(("status", values)),
-                   on_opened=lambda: send(("opened", _jack_client_name())))
+                   on_opened=lambda: send(("opened", _jack_client_name())), pool=arena)
     rig.start()
     # The callback makes no reference cycles, so the cyclic collector has nothing to find here; left on, a
     # full collection (all of numpy's and sounddevice's objects) holds the GIL for milliseconds, mid-block.
@@ -64,19 +64,19 @@ def serve(connection: Connection) -> int:
     gc.disable()
     send(("ready",))
     ports: list[str] = []
-    staged: dict[int, np.ndarray] = {}  # samples sent ahead, by key
+    staged: dict[int, tuple[np.ndarray, int]] = {}  # samples sent ahead and their arena offset, by key
     reading: dict[int, weakref.ref[np.ndarray]] = {}  # arena offset -> the samples the rig reads there
 
-    def samples(offset: int, frames: int) -> np.ndarray:
+    def samples(offset: int, frames: int) -> tuple[np.ndarray, int]:
         if offset < 0:  # a file of its own follows
-            return receive_samples(connection, frames)
+            return receive_samples(connection, frames), -1
         data = arena[offset:offset + frames + GUARD]
         reading[offset] = weakref.ref(data)
-        return data
+        return data, offset
 
-    def load(slot: int, data: np.ndarray, frames: int, pitch_hz: float, serial: int) -> None:
+    def load(slot: int, data: np.ndarray, offset: int, frames: int, pitch_hz: float, serial: int) -> None:
         # A view into the arena costs nothing to drop, in the callback or anywhere: keep none of those.
-        rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial), retain=data.base is not arena)
+        rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial, offset=offset), retain=offset < 0)
 
     try:
         while True:
@@ -87,7 +87,7 @@ def serve(connection: Connection) -> int:
                     break
                 if kind == "load":
                     _, slot, serial, frames, pitch_hz, offset = message
-                    load(slot, samples(offset, frames), frames, pitch_hz, serial)
+                    load(slot, *samples(offset, frames), frames, pitch_hz, serial)
                 elif kind == "stage":
                     _, key, frames, offset = message
                     staged[key] = samples(offset, frames)
@@ -95,12 +95,12 @@ def serve(connection: Connection) -> int:
                     staged.pop(message[1], None)
                 elif kind == "load_staged":
                     _, slot, key, serial, frames, pitch_hz = message
-                    data = staged.pop(key, None)
-                    if data is None:
+                    sent = staged.pop(key, None)
+                    if sent is None:
                         send(("error", f"the take for slot {slot} was not sent ahead (key {key}); not loaded"))
                     else:
-                        load(slot, data, frames, pitch_hz, serial)
-                    del data
+                        load(slot, *sent, frames, pitch_hz, serial)
+                    del sent
             # Blocks nothing reads any more (the callback has moved on, a staged take was dropped) go back.
             freed = [offset for offset, ref in reading.items() if ref() is None]
             if freed:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from exsampling_patch.nodes.sampler.core import SamplerCore, range_map
-from exsampling_patch.nodes.sampler.prepare import prepare
+from exsampling_patch.nodes.sampler.prepare import GUARD, SlotBuffer, prepare
 from exsampling_patch.nodes.sampler.ring import NOTE_OFF, NOTE_ON, EventRing
 
 from .helpers import dominant_hz, peak, sine_take
@@ -172,3 +172,39 @@ def test_render_allocates_no_arrays() -> None:
     assert int(core.active.sum()) == 64
     # one (8 x 256) float32 temporary alone would be 8 KiB; small Python objects (views, floats) are fine
     assert grown < 4096, f"render allocated {grown} bytes at its peak"
+
+
+def test_takes_read_from_a_pool_sound_as_takes_of_their_own() -> None:
+    """In the audio process every voice reads its take from one shared arena (the pool); a take outside it
+    (a file of its own) is read from its own array. Same notes, swaps and steals: the same sound, and
+    nothing of the pool around the takes (NaN here) ever reaches the output."""
+    takes = [prepare(sine_take(110.0 * (1 + i % 5), seconds=0.3 + 0.4 * (i % 4), phase=i), RATE) for i in range(10)]
+    pool = np.full(GUARD + sum(t.data.size + 100 for t in takes), np.nan, np.float32)
+    pool[:GUARD] = 0.0
+    pooled, offset = [], GUARD
+    for take in takes:
+        pool[offset:offset + take.data.size] = take.data
+        pooled.append(SlotBuffer(pool[offset:offset + take.data.size], take.frames, take.pitch_hz, offset=offset))
+        offset += take.data.size + 100
+    mixed = pooled[:5] + takes[5:]  # five takes outside the pool
+
+    def play(core: SamplerCore, ring: EventRing, buffers: list[SlotBuffer]) -> np.ndarray:
+        rng = np.random.default_rng(7)
+        out, blocks = np.zeros((BLOCK, 1), np.float32), []
+        for _ in range(600):
+            if rng.random() < 0.05:
+                core.load(int(rng.integers(8)), buffers[int(rng.integers(len(buffers)))])
+            for _ in range(int(rng.integers(0, 4))):
+                kind = NOTE_ON if rng.random() < 0.6 else NOTE_OFF
+                ring.push(kind, int(rng.integers(8)), int(rng.integers(40, 80)), int(rng.integers(1, 128)))
+            core.render(out)
+            blocks.append(out[:, 0].copy())
+        return np.concatenate(blocks)
+
+    reference = play(*make_core(polyphony=3), takes)
+    for buffers in (pooled, mixed):
+        ring = EventRing()
+        y = play(SamplerCore(8, RATE, polyphony=3, rings=[ring], pool=pool), ring, buffers)
+        assert np.isfinite(y).all()
+        assert np.max(np.abs(y - reference)) < 1e-5
+    assert peak(reference) > 0.5
