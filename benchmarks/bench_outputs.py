@@ -84,44 +84,81 @@ def offline_share(blocks: int = 2000) -> np.ndarray:
     return times / (256 / 48000)
 
 
+BASELINE = """
+import sys, time
+import sounddevice as sd
+counts = [0, 0]
+def callback(outdata, frames, time_info, status):
+    counts[0] += 1
+    counts[1] += int(status.output_underflow)
+    outdata.fill(0)
+with sd.OutputStream(samplerate=48000, blocksize=256, channels=2, dtype="float32", latency="low", callback=callback):
+    time.sleep(float(sys.argv[1]))
+print(*counts)
+"""
+
+
 def baseline_xruns(seconds: float) -> tuple[int, int]:
-    """Xruns of a stream whose callback does nothing but write zeros: what the machine itself causes."""
-    import sounddevice as sd
-
-    counts = [0, 0]
-
-    def callback(outdata: np.ndarray, frames: int, time_info: object, status: sd.CallbackFlags) -> None:
-        counts[0] += 1
-        counts[1] += int(status.output_underflow)
-        outdata.fill(0)
-
-    with sd.OutputStream(samplerate=48000, blocksize=256, channels=2, dtype="float32", latency="low",
-                         callback=callback):
-        time.sleep(seconds)
-    return counts[0], counts[1]
+    """Xruns of a stream whose callback does nothing but write zeros: what the machine itself causes. In a
+    process of its own, so that PortAudio's JACK client leaves the graph with it (the sampler's process plays)."""
+    out = subprocess.run([sys.executable, "-c", BASELINE, str(seconds)], capture_output=True, text=True, check=True)
+    callbacks, xruns = out.stdout.split()
+    return int(callbacks), int(xruns)
 
 
 PROBE = """
 import os, sys, time
+cpu, period, seconds, threshold = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 try:
+    os.sched_setaffinity(0, {cpu})
     os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(99))
 except (AttributeError, OSError):
     pass
-period, end = float(sys.argv[1]), time.monotonic() + float(sys.argv[2])
-deadline, late = time.monotonic(), []
+realtime = os.sched_getscheduler(0) == getattr(os, "SCHED_FIFO", -1)
+end = time.monotonic() + seconds
+deadline, wakeups, stalls = time.monotonic(), 0, []
 while deadline < end:
     deadline += period
     time.sleep(max(0.0, deadline - time.monotonic()))
-    late.append(time.monotonic() - deadline)
-print(sum(x > 0.002 for x in late), len(late), max(late), os.sched_getscheduler(0) == getattr(os, "SCHED_FIFO", -1))
+    now = time.monotonic()
+    wakeups += 1
+    if now - deadline > threshold:
+        stalls.append((now, now - deadline))
+        deadline = now  # one stall, counted once (not again for each period it spanned)
+print(realtime, wakeups)
+for at, late in stalls:
+    print(at, late)
 """
+PROBE_PERIOD = 0.001  # s between wake-ups: a stall longer than this is seen on the CPU it hits
+STALL = 0.001  # a wake-up later than this (s) counts as a stall of the machine
+EXPLAINS = (0.05, 0.002)  # an xrun reported up to 50 ms after a stall's end (or 2 ms before) follows from it
 
 
-def start_wakeup_probe(period: float, seconds: float) -> subprocess.Popen[str]:
-    """A process that wakes every ``period`` at the highest realtime priority and notes how late it wakes:
-    it runs no audio and holds no lock, so its delays are the machine's (kernel, hypervisor), not ours."""
-    return subprocess.Popen([sys.executable, "-c", PROBE, str(period), str(seconds)], stdout=subprocess.PIPE,
-                            text=True)
+def start_wakeup_probes(seconds: float) -> list[subprocess.Popen[str]]:
+    """A process per CPU, pinned there, that wakes every millisecond at the highest realtime priority and
+    notes when it woke late: it runs no audio and holds no lock, so its delays are the machine's (kernel,
+    hypervisor stalling a virtual CPU), not ours."""
+    return [subprocess.Popen([sys.executable, "-c", PROBE, str(cpu), str(PROBE_PERIOD), str(seconds), str(STALL)],
+                             stdout=subprocess.PIPE, text=True) for cpu in sorted(os.sched_getaffinity(0))]
+
+
+def probe_stalls(probes: list[subprocess.Popen[str]]) -> tuple[bool, int, np.ndarray]:
+    """(all realtime, wake-ups, stalls as rows of (time it ended, how late)) from finished probes."""
+    realtime, wakeups, stalls = True, 0, []
+    for probe in probes:
+        lines = probe.communicate(timeout=30)[0].splitlines()
+        if not lines:
+            continue
+        flag, count = lines[0].split()
+        realtime, wakeups = realtime and flag == "True", wakeups + int(count)
+        stalls += [tuple(map(float, line.split())) for line in lines[1:]]
+    return realtime, wakeups, np.array(sorted(stalls), np.float64).reshape(-1, 2)
+
+
+def explained(xruns: np.ndarray, stalls: np.ndarray) -> int:
+    """How many of the ``xruns`` (times) come within :data:`EXPLAINS` of a stall's end."""
+    before, after = EXPLAINS
+    return sum(bool(((stalls[:, 0] >= x - before) & (stalls[:, 0] <= x + after)).any()) for x in xruns)
 
 
 def late_jack_clients(log: str, since: int) -> dict[str, int]:
@@ -185,7 +222,7 @@ def main() -> int:
     first_callback, first_xruns = state.callbacks, state.xruns
     jack_log = os.environ.get("JACK_LOG", "/tmp/exsampling-jackd.log")
     log_start = os.path.getsize(jack_log) if os.path.exists(jack_log) else 0
-    probe = start_wakeup_probe(256 / sampler.sample_rate_used, args.seconds)
+    probes = start_wakeup_probes(args.seconds)
     worker.start()
     deadline = time.monotonic() + args.seconds
     notes = 0
@@ -212,7 +249,8 @@ def main() -> int:
         sampler_client = sampler.audio.jack_client
         sender.close()
         sampler.stop()
-        probe_out = probe.communicate(timeout=30)[0].split()
+        xrun_times = state.xrun_times(since=first_xruns)
+        realtime, wakeups, stalls = probe_stalls(probes)
         late_clients = late_jack_clients(jack_log, log_start)
     print(f"sampler audio callback ran in {where}")
     print(f"note-on (MIDI in) to the callback rendering its first sample: {stats(waits)} blocks "
@@ -222,11 +260,14 @@ def main() -> int:
     print(f"callback share of budget, live under JACK with {voices} voices at the end: {stats(live_share * 100)} %")
     print(f"xruns reported by the sampler's stream: {xruns} in {callbacks} callbacks over {args.seconds:.0f} s "
           f"({notes} notes sent, {steals} voices stolen)")
-    if len(probe_out) == 4:
-        late, wakeups, worst, realtime = int(probe_out[0]), int(probe_out[1]), float(probe_out[2]), probe_out[3]
-        print(f"a {'realtime (SCHED_FIFO 99)' if realtime == 'True' else 'normal-priority'} timer process beside "
-              f"the run woke more than 2 ms late {late} times in {wakeups} periods (worst {worst * 1000:.1f} ms): "
-              f"the machine's own scheduling latency, which makes whichever JACK client it hits late")
+    if wakeups:
+        lengths = stalls[:, 1] * 1000
+        print(f"{len(probes)} {'realtime (SCHED_FIFO 99)' if realtime else 'normal-priority'} timer processes, one "
+              f"pinned to each CPU, woke late {len(stalls)} times in {wakeups} wake-ups: "
+              f"{int((lengths > 2).sum())} by more than 2 ms, {int((lengths > 5.33).sum())} by more than a period "
+              f"(worst {lengths.max(initial=0):.1f} ms): stalls of the machine, not of any program on it")
+        print(f"xruns that the sampler's stream reported within {EXPLAINS[0] * 1000:.0f} ms after such a stall: "
+              f"{explained(xrun_times, stalls)} of {len(xrun_times)}")
     if late_clients:
         named = ", ".join(f"{name}{' (the sampler)' if name == sampler_client else ''} {count}"
                           for name, count in sorted(late_clients.items(), key=lambda item: -item[1]))

@@ -27,6 +27,8 @@ from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, pars
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT, TAKE
 
+RATE_WAIT = 10.0  # seconds to wait for the audio process to say the device's sample rate
+
 UPCOMING_KEEP = 4
 """Takes sent ahead (``upcoming``) and kept for their assignment; older ones are dropped unused."""
 
@@ -96,7 +98,10 @@ class Sampler(Node):
         self.names = make_slot_names(self.slot_names, self.slots)
         self._index = {n.lower(): i for i, n in enumerate(self.names)}
         self.records = [SlotRecord(n) for n in self.names]
-        rate = self.sample_rate or (48000 if self.device == "none" else device_rate(self.device))
+        in_process = self.device == "none" or not self.audio_process
+        # 0: the device's own rate. An audio process asks for it itself: asking here would start PortAudio in
+        # this process, and with JACK that is one more client woken every period for the whole show.
+        rate = self.sample_rate or (48000 if self.device == "none" else device_rate(self.device) if in_process else 0)
         inputs = [MidiInput(virtual=self.virtual_port, api=self.midi_api)] if self.virtual_port else []
         inputs += [MidiInput(port=self.midi_port, api=self.midi_api)] if self.midi_port else []
         config = AudioConfig(
@@ -106,7 +111,6 @@ class Sampler(Node):
             one_shot=self.one_shot, device=self.device, blocksize=self.blocksize, channels=self.channels,
             latency=self.latency, midi_inputs=inputs,
         )
-        in_process = self.device == "none" or not self.audio_process
         self.state = SharedState.local(config.slots) if in_process else SharedState.create(config.slots)
         self.state.master[0] = self.gain
         # Producer-side locks only (the callback never takes them): the patch ring is fed from the engine's worker
@@ -121,12 +125,22 @@ class Sampler(Node):
             # hands the GIL over every 5 ms by default; at 0.5 ms a busy worker delays it far less.
             sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         # Warm up the resampler now: its first import would otherwise hold the GIL while the stream runs.
-        prepare(Take(np.zeros(64, np.float32), 44100), rate)
+        prepare(Take(np.zeros(64, np.float32), 44100), rate or 48000)
         host = LocalAudio if in_process else AudioProcess
         self.audio: LocalAudio | AudioProcess = host(config, self.state, self.report_error, self.report_status)
         self.core = self.audio.core  # in this process only with device 'none' or audio_process off
-        self.sample_rate_used = rate
         self.audio.start()
+
+    @property
+    def sample_rate_used(self) -> int:
+        """The stream's sample rate, which takes are resampled to; the device's own is known once the audio
+        process has asked for it (waited for here, at most :data:`RATE_WAIT` s, then 48 kHz is assumed)."""
+        audio = self.audio
+        if not audio.rate_known.wait(RATE_WAIT):
+            self.report_error(f"the sampler's audio process did not say its sample rate in {RATE_WAIT:.0f} s; "
+                              "assuming 48000 Hz")
+            return 48000
+        return audio.sample_rate
 
     def stop(self) -> None:
         if getattr(self, "audio", None) is not None:

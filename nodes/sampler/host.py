@@ -50,6 +50,9 @@ class LocalAudio:
                  report_status: Callable[..., None]) -> None:
         self.opened = threading.Event()
         self.jack_client: str | None = None
+        self.sample_rate = config.sample_rate
+        self.rate_known = threading.Event()
+        self.rate_known.set()
         self.rig = AudioRig(config, state, report_error, report_status, on_opened=self._on_opened)
         self.core = self.rig.core
 
@@ -92,6 +95,10 @@ class AudioProcess:
         self.opened = threading.Event()
         self.ready = threading.Event()
         self.jack_client: str | None = None
+        self.sample_rate = config.sample_rate  # 0 (the device's own) until the process has asked for it
+        self.rate_known = threading.Event()
+        if config.sample_rate:
+            self.rate_known.set()
         self.midi_ports: list[str] = ["" for _ in config.midi_inputs]
         self.buffers: dict[int, SlotBuffer] = {}  # what each slot holds, re-sent to a restarted process
         # id(buffer.data) -> (key, data) for samples the process holds; keeping data keeps its id unique
@@ -244,6 +251,9 @@ class AudioProcess:
             self.midi_ports = list(message[1])
         elif kind == "ready":
             self.ready.set()
+        elif kind == "rate":
+            self.sample_rate = int(message[1])
+            self.rate_known.set()
         elif kind == "freed":
             for offset in message[1]:
                 self.arena.release(offset)

@@ -11,14 +11,15 @@ Messages from the node (pickled over a Unix socket, :class:`multiprocessing.conn
 the file descriptor of the take's samples in shared memory (:mod:`.handoff`); ``("stage", key, frames)``
 followed by one for samples sent ahead of their assignment, ``("load_staged", slot, key, serial, frames,
 pitch_hz)`` that puts them in a slot and ``("unstage", key)`` that drops them; and ``("stop",)``.
-Messages to the node: ``("ready",)``, ``("opened", jack_client_name)``, ``("midi", [port names])``,
-``("error", text)``, ``("status", values)``, ``("stopped",)``. Gains, notes from the patch and meters go
-through the shared state, not messages.
+Messages to the node: ``("rate", sample_rate)`` (first), ``("ready",)``, ``("opened", jack_client_name)``,
+``("midi", [port names])``, ``("error", text)``, ``("status", values)``, ``("stopped",)``. Gains, notes from
+the patch and meters go through the shared state, not messages.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import os
 import sys
@@ -49,6 +50,12 @@ def serve(connection: Connection) -> int:
     def send(message: Any) -> None:
         with send_lock, contextlib.suppress(OSError):  # the node has gone: the main loop notices and ends
             connection.send(message)
+
+    if config.sample_rate <= 0:  # the device's own rate, asked here (the node does not start PortAudio)
+        from exsampling_patch.nodes.sampler.stream import device_rate
+
+        config = dataclasses.replace(config, sample_rate=device_rate(config.device))
+    send(("rate", config.sample_rate))
 
     state = SharedState.attach(config.slots, state_fd)
     arena = Arena.attach(arena_fd, arena_bytes)

@@ -20,6 +20,7 @@ import numpy as np
 from exsampling_patch.nodes.sampler.ring import EventRing
 
 TIMING_SLOTS = 8192  # callback durations and note waits kept for observers and benchmarks
+XRUN_SLOTS = 256  # times of the latest xruns kept
 RING_CAPACITY = 1024
 
 # indices into SharedState.counters
@@ -33,6 +34,7 @@ def _layout(slots: int) -> list[tuple[str, type, int]]:
         ("loaded_serial", np.int64, slots),  # callback: serial of the buffer each slot now sounds
         ("cb_seconds", np.float64, TIMING_SLOTS),  # callback durations, ring indexed by callbacks
         ("note_wait", np.float64, TIMING_SLOTS),  # note queued -> rendered, seconds
+        ("xrun_at", np.float64, XRUN_SLOTS),  # time.monotonic() of the callback that reported each xrun, a ring
         ("gain", np.float32, slots),
         ("master", np.float32, 1),
         ("levels", np.float32, slots),  # callback: peak of each slot's last block
@@ -59,6 +61,7 @@ class SharedState:
     loaded_serial: np.ndarray
     cb_seconds: np.ndarray
     note_wait: np.ndarray
+    xrun_at: np.ndarray
     gain: np.ndarray
     master: np.ndarray
     levels: np.ndarray
@@ -134,6 +137,13 @@ class SharedState:
     @property
     def steals(self) -> int:
         return int(self.counters[STEALS])
+
+    def xrun_times(self, since: int = 0) -> np.ndarray:
+        """``time.monotonic()`` of the callbacks that reported xruns number ``since`` onwards (the latest
+        :data:`XRUN_SLOTS` at most), oldest first."""
+        n = self.xruns
+        first = max(since, n - XRUN_SLOTS)
+        return self.xrun_at[np.arange(first, n) % XRUN_SLOTS].copy()
 
     def recent_callback_seconds(self) -> np.ndarray:
         """Durations of the most recent callbacks (up to :data:`TIMING_SLOTS`), oldest first."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from exsampling_patch.nodes.sampler.core import SamplerCore
-from exsampling_patch.nodes.sampler.shared import XRUNS
+from exsampling_patch.nodes.sampler.shared import XRUN_SLOTS, XRUNS
 
 
 def parse_device(device: str) -> int | str | None:
@@ -89,7 +90,9 @@ class AudioOutput:
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         core = self.core
         if status.output_underflow:
-            core.counters[XRUNS] += 1
+            counters = core.counters
+            core.state.xrun_at[counters[XRUNS] % XRUN_SLOTS] = time.monotonic()
+            counters[XRUNS] += 1
         try:
             core.render(outdata)
         except Exception as error:  # never let the stream die from inside: go silent and tell the keeper

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 
 from exsampling_patch.messages import ControlValue, SlotAssignment
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.sampler.core import SamplerCore
 from exsampling_patch.nodes.sampler.prepare import GUARD
-from exsampling_patch.nodes.sampler.shared import SharedState
+from exsampling_patch.nodes.sampler.shared import XRUN_SLOTS, SharedState
+from exsampling_patch.nodes.sampler.stream import AudioOutput
 
 from .helpers import sine_take
 
@@ -54,6 +60,47 @@ def test_shared_state_is_the_same_memory_in_every_mapping() -> None:
         assert state.levels[1] == 0.75 and state.callbacks == 7
     finally:
         state.close()
+
+
+def test_the_stream_notes_when_each_xrun_was_reported() -> None:
+    """The times let a benchmark tell xruns that follow a stall of the whole machine from the others."""
+    core = SamplerCore(2, 48000)
+    output = AudioOutput(core)
+    out = np.zeros((256, 2), np.float32)
+    before = time.monotonic()
+    for underflow in (False, True, False, True):
+        output._callback(out, 256, None, SimpleNamespace(output_underflow=underflow))
+    times = core.state.xrun_times()
+    assert core.state.xruns == 2 and core.state.callbacks == 4
+    assert len(times) == 2 and before <= times[0] <= times[1] <= time.monotonic()
+    assert core.state.xrun_times(since=1).tolist() == times[1:].tolist()
+    for _ in range(XRUN_SLOTS + 10):  # the ring keeps the latest, oldest first
+        output._callback(out, 256, None, SimpleNamespace(output_underflow=True))
+    times = core.state.xrun_times()
+    assert len(times) == XRUN_SLOTS and (np.diff(times) >= 0).all() and times[-1] >= before
+
+
+NODE_ALONE = """
+import sys
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.sampler import Sampler
+sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, NodeContext())
+sampler.start()
+opened = sampler.audio.opened.wait(10)
+print(opened, sampler.sample_rate_used, "sounddevice" in sys.modules)
+sampler.stop()
+"""
+
+
+@pytest.mark.jack
+def test_the_audio_process_asks_the_device_for_its_rate() -> None:
+    """The node's own process never starts PortAudio: under JACK that would be one more client for the server
+    to wake every period, for the whole show. The rate the stream runs at comes from the audio process."""
+    out = subprocess.run([sys.executable, "-c", NODE_ALONE], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    opened, rate, portaudio_here = out.stdout.split()
+    jack_rate = int(subprocess.run(["jack_samplerate"], capture_output=True, text=True).stdout.strip() or 48000)
+    assert (opened, int(rate), portaudio_here) == ("True", jack_rate, "False")
 
 
 @pytest.mark.jack
