@@ -161,6 +161,18 @@ def explained(xruns: np.ndarray, stalls: np.ndarray) -> int:
     return sum(bool(((stalls[:, 0] >= x - before) & (stalls[:, 0] <= x + after)).any()) for x in xruns)
 
 
+def chance(stalls: np.ndarray, seconds: float) -> float:
+    """The share of a run of ``seconds`` in which an xrun would count as explained by one of ``stalls``
+    by chance alone (the union of their windows)."""
+    before, after = EXPLAINS
+    covered, reach = 0.0, -np.inf
+    for end in np.sort(stalls[:, 0]):
+        start, stop = max(end - after, reach), end + before
+        covered += max(0.0, stop - start)
+        reach = max(reach, stop)
+    return covered / seconds
+
+
 def late_jack_clients(log: str, since: int) -> dict[str, int]:
     """Clients the JACK server's log names as late ("XRun: client = NAME was not finished") after byte ``since``,
     and the driver's own late cycles, counted."""
@@ -267,7 +279,8 @@ def main() -> int:
               f"{int((lengths > 2).sum())} by more than 2 ms, {int((lengths > 5.33).sum())} by more than a period "
               f"(worst {lengths.max(initial=0):.1f} ms): stalls of the machine, not of any program on it")
         print(f"xruns that the sampler's stream reported within {EXPLAINS[0] * 1000:.0f} ms after such a stall: "
-              f"{explained(xrun_times, stalls)} of {len(xrun_times)}")
+              f"{explained(xrun_times, stalls)} of {len(xrun_times)} (an xrun at a random time would be, with "
+              f"probability {chance(stalls, args.seconds) * 100:.1f}%)")
     if late_clients:
         named = ", ".join(f"{name}{' (the sampler)' if name == sampler_client else ''} {count}"
                           for name, count in sorted(late_clients.items(), key=lambda item: -item[1]))

@@ -18,6 +18,7 @@ WINDOWS = ("whole", "1s", "2s", "4s")
 POOLINGS = ("mean", "max", "vote")
 
 SLOTS = ("HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus")
+WARM_UP_SECONDS = 10  # the classifier's first inference at start-up is on noise this long
 
 #: ESC-50's 50 classes on the original device's eight slots, in the spirit of the original table: short
 #: bright clicks on the hi-hat, cracks and knocks on the snare, ringing sounds on TT, low thumps on the bass
@@ -70,9 +71,11 @@ class SoundClassifier(Node):
 
         path = self.resolve_path(self.model) if self.model else None
         self._classifier = load_classifier(path, threads=self.threads)
-        # The first inference initialises torch's kernels (over a second): do it now, not on the first take.
-        noise = np.random.default_rng(0).standard_normal(16000).astype(np.float32) * 0.1
-        self._classifier.predict(noise, 16000, window=self.window, pooling=self.pooling)
+        # The first inference initialises torch's kernels (over a second), and the first of each size of input
+        # sizes its buffers: do both now, on a take like those of a show (10 s at 48 kHz), not on the first one.
+        noise = np.random.default_rng(0).standard_normal(WARM_UP_SECONDS * 48000).astype(np.float32) * 0.1
+        self._classifier.predict(noise, 48000, window=self.window, pooling=self.pooling,
+                                 max_seconds=self.max_seconds)
 
     def on_take(self, take: Take) -> None:
         result = self._classifier.predict(take.samples, take.sample_rate, window=self.window,

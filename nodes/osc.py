@@ -37,6 +37,9 @@ class OscTarget:
         self._lock = threading.Lock()
         self.sent = 0
         self.failed = 0
+        # pythonosc's first import takes milliseconds (and the interpreter lock): pay it at start-up, not on
+        # the show's first take.
+        import pythonosc.osc_message_builder  # noqa: F401
 
     def _connect(self) -> None:
         info = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)[0]

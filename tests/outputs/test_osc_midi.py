@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -61,6 +63,16 @@ def test_osc_to_a_dead_or_unknown_host_is_reported_once_and_never_raises() -> No
 
 
 @pytest.mark.jack
+def test_an_osc_target_pays_its_imports_when_made_not_on_the_first_send() -> None:
+    """pythonosc's first import takes about 10 ms, holding the interpreter lock: it used to land on the show's
+    first take (its OSC late, the classifier beside it slowed)."""
+    script = ("import sys; from exsampling_patch.nodes.osc import OscTarget; "
+              "before = 'pythonosc.osc_message_builder' in sys.modules; OscTarget('127.0.0.1', 9); "
+              "print(before, 'pythonosc.osc_message_builder' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["False", "True"], out.stderr
+
+
 def test_midi_out_to_midi_in_over_jack_and_a_port_that_comes_back() -> None:
     tag = os.getpid()
     out = MidiOut("mout", {"virtual_port": f"exs-out-{tag}", "api": "UNIX_JACK", "length_ms": 20.0})
