@@ -297,12 +297,10 @@ class SamplerCore:
         incoming = self.pending[s]
         if incoming is self.current[s] or self.xfade_done[s] < self.crossfade_frames:
             return  # nothing new, or still fading the last swap: take it up after that
-        self._set_old(s, self.current[s], self.cur_frames[s], self.cur_offset[s])
+        self._set_old(s, self.current[s])
         self.current[s] = incoming
         self.cur_frames[s] = incoming.frames
-        pooled = incoming.offset >= 0 and self.has_pool
-        self.cur_offset[s] = incoming.offset if pooled else 0
-        self.cur_foreign[s] = not pooled and incoming.frames > 0
+        self.cur_offset[s], self.cur_foreign[s] = self._placement(incoming)
         self.loaded_id[s] = incoming.take_id
         self.loaded_serial[s] = incoming.serial
         self.xfade_done[s] = 0
@@ -313,15 +311,21 @@ class SamplerCore:
             if self.active[s, v]:
                 self.rate[s, v] = self._rate_for(incoming, int(self.note[s, v]))
 
-    def _set_old(self, s: int, buffer: SlotBuffer, frames: float, offset: int) -> None:
+    def _placement(self, buffer: SlotBuffer) -> tuple[int, bool]:
+        """Where voices read ``buffer``: (offset in the pool, foreign). A take outside the pool is read at 0, then
+        again from its own array."""
+        if buffer.offset >= 0 and self.has_pool:
+            return buffer.offset, False
+        return 0, buffer.frames > 0
+
+    def _set_old(self, s: int, buffer: SlotBuffer) -> None:
         self.old[s] = buffer
-        self.old_frames[s] = frames
-        self.old_offset[s] = offset
-        self.old_foreign[s] = buffer.frames > 0 and not (buffer.offset >= 0 and self.has_pool)
+        self.old_frames[s] = buffer.frames
+        self.old_offset[s], self.old_foreign[s] = self._placement(buffer)
 
     def _end_crossfade(self, s: int) -> None:
         self.xfade_done[s] = self.crossfade_frames
-        self._set_old(s, EMPTY, 0.0, 0)
+        self._set_old(s, EMPTY)
 
     def _render_slots(self, frames: int) -> bool:
         """Every slot's block into ``self._new`` (slots x frames), gains applied; False when nothing sounds."""
@@ -364,7 +368,7 @@ class SamplerCore:
             np.minimum(self.xfade_done, self.crossfade_frames, out=self.xfade_done)
             for s in range(self.slots):
                 if crossfading[s] and self.xfade_done[s] >= self.crossfade_frames:
-                    self._set_old(s, EMPTY, 0.0, 0)  # faded out: every slot not fading holds EMPTY as its old
+                    self._set_old(s, EMPTY)  # faded out: every slot not fading holds EMPTY as its old
             np.multiply(self.old_rate, float(frames), out=self._tmp_p)
             np.add(self.old_pos, self._tmp_p, out=self.old_pos)
         # slot gain (with mute) ramps over the block so changes never click
