@@ -248,6 +248,7 @@ def main() -> int:
         stop.set()
         worker.join()
         callbacks, xruns = state.callbacks - first_callback, state.xruns - first_xruns
+        xrun_times = state.xrun_times(since=first_xruns)[:xruns]  # before stopping (closing may report one more)
         rate = sampler.sample_rate_used
         budget = 256 / rate
         measured = np.arange(first_callback, first_callback + min(callbacks, len(state.cb_seconds)))
@@ -261,7 +262,6 @@ def main() -> int:
         sampler_client = sampler.audio.jack_client
         sender.close()
         sampler.stop()
-        xrun_times = state.xrun_times(since=first_xruns)
         realtime, wakeups, stalls = probe_stalls(probes)
         late_clients = late_jack_clients(jack_log, log_start)
     print(f"sampler audio callback ran in {where}")
