@@ -276,7 +276,8 @@ def main() -> int:
         lengths = stalls[:, 1] * 1000
         print(f"{len(probes)} {'realtime (SCHED_FIFO 99)' if realtime else 'normal-priority'} timer processes, one "
               f"pinned to each CPU, woke late {len(stalls)} times in {wakeups} wake-ups: "
-              f"{int((lengths > 2).sum())} by more than 2 ms, {int((lengths > 5.33).sum())} by more than a period "
+              f"{int((lengths > 2).sum())} by more than 2 ms, {int((lengths > budget * 1000).sum())} by more than "
+              f"a period "
               f"(worst {lengths.max(initial=0):.1f} ms): stalls of the machine, not of any program on it")
         print(f"xruns that the sampler's stream reported within {EXPLAINS[0] * 1000:.0f} ms after such a stall: "
               f"{explained(xrun_times, stalls)} of {len(xrun_times)} (an xrun at a random time would be, with "

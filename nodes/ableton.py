@@ -23,7 +23,7 @@ from typing import Any
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
-from exsampling_patch.nodes.osc import OscTarget
+from exsampling_patch.nodes.osc import OscTarget, osc_datagram
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.takes import write_take
 
@@ -280,13 +280,8 @@ class AbletonLive(Node):
 
     def _send(self, address: str, args: list[Any]) -> bool:
         """Send from the socket the replies come back to; report (once) instead of raising."""
-        from pythonosc.osc_message_builder import OscMessageBuilder
-
-        builder = OscMessageBuilder(address=address)
-        for arg in args:
-            builder.add_arg(arg)
         try:
-            self._sock.sendto(builder.build().dgram, (self.host, self.port))
+            self._sock.sendto(osc_datagram(address, args), (self.host, self.port))
         except OSError as error:
             text = f"OSC to {self.host}:{self.port} failed: {error}"
             if text != self._last_error:

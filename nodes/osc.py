@@ -25,6 +25,16 @@ from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import ANY, CONTROL, MIDI, SLOT, TAKE
 
 
+def osc_datagram(address: str, args: Sequence[Any] = ()) -> bytes:
+    """One OSC message, as the UDP datagram that carries it."""
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    builder = OscMessageBuilder(address=address)
+    for arg in args:
+        builder.add_arg(arg)
+    return builder.build().dgram
+
+
 class OscTarget:
     """A UDP OSC destination that reports problems instead of raising, and retries on the next send."""
 
@@ -52,18 +62,13 @@ class OscTarget:
 
     def send_many(self, messages: Sequence[tuple[str, Sequence[Any]]]) -> bool:
         """Send messages in order, each its own datagram (UDP keeps their order on one host and socket)."""
-        from pythonosc.osc_message_builder import OscMessageBuilder
-
         with self._lock:
             try:
                 if self._sock is None:
                     self._connect()
                 assert self._sock is not None and self._address is not None
                 for address, args in messages:
-                    builder = OscMessageBuilder(address=address)
-                    for arg in args:
-                        builder.add_arg(arg)
-                    self._sock.sendto(builder.build().dgram, self._address)
+                    self._sock.sendto(osc_datagram(address, args), self._address)
                     self.sent += 1
             except (OSError, ValueError) as error:
                 self.failed += 1

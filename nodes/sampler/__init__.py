@@ -134,12 +134,14 @@ class Sampler(Node):
     @property
     def sample_rate_used(self) -> int:
         """The stream's sample rate, which takes are resampled to; the device's own is known once the audio
-        process has asked for it (waited for here, at most :data:`RATE_WAIT` s, then 48 kHz is assumed)."""
+        process has asked for it (waited for here, at most :data:`RATE_WAIT` s, then 48 kHz is assumed until
+        the process says otherwise: a silent process costs that wait once, not on every take)."""
         audio = self.audio
         if not audio.rate_known.wait(RATE_WAIT):
             self.report_error(f"the sampler's audio process did not say its sample rate in {RATE_WAIT:.0f} s; "
                               "assuming 48000 Hz")
-            return 48000
+            audio.sample_rate = 48000
+            audio.rate_known.set()
         return audio.sample_rate
 
     def stop(self) -> None:

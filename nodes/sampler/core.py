@@ -159,8 +159,8 @@ class SamplerCore:
         self._t2[0] = np.arange(frames)  # read positions: pos + rate * (0 .. frames-1)
         self._e2 = np.ones((2, frames), np.float32)
         self._e2[0] = np.arange(1, frames + 1)  # envelopes: env + step * (1 .. frames)
-        self._t1 = self._e2[0].copy()
         self._idx_f = np.zeros((n, frames), np.float64)
+        self._ends = np.zeros((n, frames), np.float64)
         self._floor = np.zeros((n, frames), np.float64)
         self._frac = np.zeros((n, frames), np.float32)
         self._idx = np.zeros((n, frames), np.int64)
@@ -172,9 +172,9 @@ class SamplerCore:
         self._ramp = np.zeros((s, frames), np.float32)
         self._mix = np.zeros(frames, np.float32)
         # views made once: shaping an array in the callback would make a new view object every block
-        self._ends = np.zeros((n, frames), np.float64)
         shape3 = (s, self.rows, frames)
         self._idx3, self._a3, self._b3 = self._idx.reshape(shape3), self._a.reshape(shape3), self._b.reshape(shape3)
+
     # -- producer-side helpers (not called from the callback) ---------------------------------------------------
 
     def load(self, slot: int, buffer: SlotBuffer) -> None:
@@ -368,9 +368,8 @@ class SamplerCore:
             np.minimum(self.xfade_done, self.crossfade_frames, out=self.xfade_done)
             for s in range(self.slots):
                 if crossfading[s] and self.xfade_done[s] >= self.crossfade_frames:
-                    self._set_old(s, EMPTY)  # faded out: every slot not fading holds EMPTY as its old
-            np.multiply(self.old_rate, float(frames), out=self._tmp_p)
-            np.add(self.old_pos, self._tmp_p, out=self.old_pos)
+                    self._end_crossfade(s)  # faded out: every slot not fading holds EMPTY as its old
+            self._advance(self.old_pos, self.old_rate, frames)
         # slot gain (with mute) ramps over the block so changes never click
         pairs = self._gain_pairs
         np.subtract(target, self.applied_gain, out=pairs[:, 0])
@@ -432,11 +431,13 @@ class SamplerCore:
             if foreign[s] and active[s].any():
                 np.take(buffers[s].data, self._idx3[s], out=into3[s], mode="clip")
 
+    def _advance(self, pos: np.ndarray, rate: np.ndarray, frames: int) -> None:
+        np.multiply(rate, float(frames), out=self._tmp_p)
+        np.add(pos, self._tmp_p, out=pos)
+
     def _finish_block(self, frames: int, fading: bool) -> None:
         """Advance positions and envelopes; retire voices that ended or faded out."""
-        tmp = self._tmp_p
-        np.multiply(self.rate, float(frames), out=tmp)
-        np.add(self.pos, tmp, out=self.pos)
+        self._advance(self.pos, self.rate, frames)
         env = self.env
         np.multiply(self.env_step, np.float32(frames), out=self._tmp_p32)
         np.add(env, self._tmp_p32, out=env)
@@ -451,6 +452,7 @@ class SamplerCore:
         np.logical_or(ended, faded, out=ended)
         np.logical_not(ended, out=ended)
         np.logical_and(self.active, ended, out=self.active)
+
 
 def channel_map(slots: int) -> np.ndarray:
     """MIDI channel N (1-based) plays slot N, as in the original device; any note."""

@@ -7,10 +7,11 @@ rtmidi's thread queues notes. Started by :class:`.host.AudioProcess` as
 ``python -m exsampling_patch.nodes.sampler.server CONNECTION_FD``.
 
 Messages from the node (pickled over a Unix socket, :class:`multiprocessing.connection.Connection`):
-``(AudioConfig, state_fd)`` first, then ``("load", slot, serial, frames, pitch_hz)`` each followed by
-the file descriptor of the take's samples in shared memory (:mod:`.handoff`); ``("stage", key, frames)``
-followed by one for samples sent ahead of their assignment, ``("load_staged", slot, key, serial, frames,
-pitch_hz)`` that puts them in a slot and ``("unstage", key)`` that drops them; and ``("stop",)``.
+``(AudioConfig, state_fd, arena_fd, arena_bytes)`` first, then ``("load", slot, serial, frames, pitch_hz,
+offset)``: the take's samples at ``offset`` in the shared arena, or with offset -1 in a file of their own
+whose descriptor follows (:mod:`.handoff`); ``("stage", key, frames, offset)`` likewise for samples sent
+ahead of their assignment, ``("load_staged", slot, key, serial, frames, pitch_hz)`` that puts them in a slot
+and ``("unstage", key)`` that drops them; and ``("stop",)``.
 Messages to the node: ``("rate", sample_rate)`` (first), ``("ready",)``, ``("opened", jack_client_name)``,
 ``("midi", [port names])``, ``("error", text)``, ``("status", values)``, ``("stopped",)``. Gains, notes from
 the patch and meters go through the shared state, not messages.

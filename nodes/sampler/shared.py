@@ -141,14 +141,15 @@ class SharedState:
     def xrun_times(self, since: int = 0) -> np.ndarray:
         """``time.monotonic()`` of the callbacks that reported xruns number ``since`` onwards (the latest
         :data:`XRUN_SLOTS` at most), oldest first."""
-        n = self.xruns
-        first = max(since, n - XRUN_SLOTS)
-        return self.xrun_at[np.arange(first, n) % XRUN_SLOTS].copy()
+        return _ring_entries(self.xrun_at, self.xruns, since)
 
     def recent_callback_seconds(self) -> np.ndarray:
         """Durations of the most recent callbacks (up to :data:`TIMING_SLOTS`), oldest first."""
-        n = self.callbacks
-        if n <= TIMING_SLOTS:
-            return self.cb_seconds[:n].copy()
-        start = n % TIMING_SLOTS
-        return np.concatenate([self.cb_seconds[start:], self.cb_seconds[:start]])
+        return _ring_entries(self.cb_seconds, self.callbacks)
+
+
+def _ring_entries(ring: np.ndarray, written: int, since: int = 0) -> np.ndarray:
+    """A copy of entries ``since`` .. ``written - 1`` of a ring indexed by count (the latest ``ring.size`` at most),
+    oldest first."""
+    first = max(since, written - ring.size)
+    return ring[np.arange(first, written) % ring.size]
