@@ -11,7 +11,8 @@ Prints:
   them: how late a realtime timer process beside the run woke (the machine's own scheduling latency), and
   which JACK clients the server's log names as late (when ``JACK_LOG`` or scripts/services.sh's log exists).
 
-Usage: ``python benchmarks/bench_outputs.py [--seconds 60]`` with a JACK server running (``make bench``).
+Usage: ``python benchmarks/bench_outputs.py [--seconds 60] [--blocksize N]`` with a JACK server running
+(``make bench``; ``JACK_PERIOD=512 make bench`` starts it with another period).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def busy_classifier(stop: threading.Event, sampler: object, names: list[str]) ->
         stop.wait(0.05)
 
 
-def offline_share(blocks: int = 2000) -> np.ndarray:
+def offline_share(blocksize: int, blocks: int = 2000) -> np.ndarray:
     """Callback time / budget with 64 voices, rendered without a device (the pure cost of the core)."""
     from exsampling_patch.nodes.sampler.core import SamplerCore
     from exsampling_patch.nodes.sampler.prepare import prepare
@@ -70,7 +71,7 @@ def offline_share(blocks: int = 2000) -> np.ndarray:
     core = SamplerCore(8, 48000, polyphony=8, rings=[ring])
     for s in range(8):
         core.load(s, prepare(sine_take(220.0, 30.0), 48000))
-    out = np.zeros((256, 2), np.float32)
+    out = np.zeros((blocksize, 2), np.float32)
     core.render(out)
     for s in range(8):
         for v in range(8):
@@ -81,27 +82,30 @@ def offline_share(blocks: int = 2000) -> np.ndarray:
         core.render(out)
         times[i] = time.perf_counter() - start
     assert int(core.active.sum()) == 64
-    return times / (256 / 48000)
+    return times / (blocksize / 48000)
 
 
 BASELINE = """
 import sys, time
 import sounddevice as sd
+seconds, blocksize = float(sys.argv[1]), int(sys.argv[2])
 counts = [0, 0]
 def callback(outdata, frames, time_info, status):
     counts[0] += 1
     counts[1] += int(status.output_underflow)
     outdata.fill(0)
-with sd.OutputStream(samplerate=48000, blocksize=256, channels=2, dtype="float32", latency="low", callback=callback):
-    time.sleep(float(sys.argv[1]))
+with sd.OutputStream(samplerate=48000, blocksize=blocksize, channels=2, dtype="float32", latency="low",
+                     callback=callback):
+    time.sleep(seconds)
 print(*counts)
 """
 
 
-def baseline_xruns(seconds: float) -> tuple[int, int]:
+def baseline_xruns(seconds: float, blocksize: int) -> tuple[int, int]:
     """Xruns of a stream whose callback does nothing but write zeros: what the machine itself causes. In a
     process of its own, so that PortAudio's JACK client leaves the graph with it (the sampler's process plays)."""
-    out = subprocess.run([sys.executable, "-c", BASELINE, str(seconds)], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", BASELINE, str(seconds), str(blocksize)], capture_output=True,
+                         text=True, check=True)
     callbacks, xruns = out.stdout.split()
     return int(callbacks), int(xruns)
 
@@ -191,30 +195,42 @@ def late_jack_clients(log: str, since: int) -> dict[str, int]:
     return counts
 
 
+def jack_period() -> int:
+    """The running JACK server's buffer size (frames per period), 256 where it cannot be read."""
+    words = subprocess.run(["jack_bufsize"], capture_output=True, text=True).stdout.split()
+    return int(words[0]) if words and words[0].isdigit() else 256
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the live run (default 60)")
     parser.add_argument("--in-process", action="store_true",
                         help="run the callback in this process (audio_process off)")
+    parser.add_argument("--no-probes", action="store_true",
+                        help="run without the timer processes that look for stalls of the machine (they wake "
+                             "1000 times a second on each CPU)")
+    parser.add_argument("--blocksize", type=int, default=0,
+                        help="frames per callback (default: the JACK server's period, as a performer would set it)")
     args = parser.parse_args()
     if subprocess.run(["jack_lsp"], capture_output=True).returncode != 0:
         print("no JACK server running: start one (make bench does) and run again", file=sys.stderr)
         return 1
+    blocksize = args.blocksize or jack_period()
 
     import mido
 
     from exsampling_patch.nodes.midi_ports import backend, jack_link
     from exsampling_patch.nodes.sampler import Sampler
 
-    share = offline_share()
+    share = offline_share(blocksize)
     print(f"callback share of budget, offline, 8 slots x 8 voices: {stats(share * 100)} %")
-    base_callbacks, base_xruns = baseline_xruns(min(10.0, args.seconds / 4))
+    base_callbacks, base_xruns = baseline_xruns(min(10.0, args.seconds / 4), blocksize)
     print(f"for reference, a PortAudio stream that only writes zeros: {base_xruns} xruns in {base_callbacks} "
           f"callbacks over {min(10.0, args.seconds / 4):.0f} s (the JACK server's own, on this shared machine)")
 
     context = NodeContext()
     port = f"exs-bench-{os.getpid()}"
-    sampler = Sampler("bench", {"virtual_port": port, "midi_api": "UNIX_JACK", "blocksize": 256,
+    sampler = Sampler("bench", {"virtual_port": port, "midi_api": "UNIX_JACK", "blocksize": blocksize,
                                 "gain": 0.1, "audio_process": not args.in_process}, context)
     sampler.start()
     if not sampler.audio.opened.wait(10) or not sampler.audio.wait_midi(0, 10):
@@ -234,7 +250,7 @@ def main() -> int:
     first_callback, first_xruns = state.callbacks, state.xruns
     jack_log = os.environ.get("JACK_LOG", "/tmp/exsampling-jackd.log")
     log_start = os.path.getsize(jack_log) if os.path.exists(jack_log) else 0
-    probes = start_wakeup_probes(args.seconds)
+    probes = [] if args.no_probes else start_wakeup_probes(args.seconds)
     worker.start()
     deadline = time.monotonic() + args.seconds
     notes = 0
@@ -250,7 +266,7 @@ def main() -> int:
         callbacks, xruns = state.callbacks - first_callback, state.xruns - first_xruns
         xrun_times = state.xrun_times(since=first_xruns)[:xruns]  # before stopping (closing may report one more)
         rate = sampler.sample_rate_used
-        budget = 256 / rate
+        budget = blocksize / rate
         measured = np.arange(first_callback, first_callback + min(callbacks, len(state.cb_seconds)))
         live_share = state.cb_seconds[measured % len(state.cb_seconds)] / budget
         waits = state.note_wait[: min(state.notes_started, len(state.note_wait))] / budget
@@ -266,7 +282,7 @@ def main() -> int:
         late_clients = late_jack_clients(jack_log, log_start)
     print(f"sampler audio callback ran in {where}")
     print(f"note-on (MIDI in) to the callback rendering its first sample: {stats(waits)} blocks "
-          f"of 256 at {rate} Hz; the voice starts at sample 0 of that block")
+          f"of {blocksize} at {rate} Hz; the voice starts at sample 0 of that block")
     print(f"stream output latency reported by PortAudio: {latency * 1000:.2f} ms "
           f"({latency / budget:.2f} blocks)")
     print(f"callback share of budget, live under JACK with {voices} voices at the end: {stats(live_share * 100)} %")

@@ -75,6 +75,7 @@ class AudioOutput:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_error = ""
+        self._xruns_reported = 0
         self.opened = threading.Event()
 
     def start(self) -> None:
@@ -136,7 +137,16 @@ class AudioOutput:
                 except Exception as error:
                     self._close()
                     self._error(f"cannot open sound device {self.device or '(default)'!r}: {error}")
+            self._report_xruns()
             self._stop.wait(self.retry_seconds if self.stream is None else 0.25)
+
+    def _report_xruns(self) -> None:
+        """Put the stream's xrun count on the node's status when it grows: each is a dropout the audience heard,
+        and the performer should see them add up (a machine that cannot keep up wants a larger block)."""
+        xruns = self.core.state.xruns
+        if xruns != self._xruns_reported:
+            self._xruns_reported = xruns
+            self.report_status(xruns=xruns)
 
     def _error(self, text: str) -> None:
         if text != self._last_error:

@@ -34,6 +34,7 @@ class Recorder:
         self.buffer = np.zeros(int(seconds * RATE), np.float32)
         self.written = 0
         self.overflows = 0
+        self.stall_seconds = 0.0  # set it, and the next callback sleeps that long: this JACK client runs late
         self.stream = sd.InputStream(samplerate=RATE, channels=1, blocksize=256, dtype="float32",
                                      callback=self._callback)
         self.stream.start()
@@ -41,6 +42,9 @@ class Recorder:
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         if status.input_overflow:
             self.overflows += 1
+        if self.stall_seconds:
+            stall, self.stall_seconds = self.stall_seconds, 0.0
+            time.sleep(stall)
         n = min(frames, self.buffer.size - self.written)
         self.buffer[self.written : self.written + n] = indata[:n, 0]
         self.written += n
@@ -179,6 +183,23 @@ def test_slot_swap_under_sustained_playback_has_no_discontinuity(rig: Any) -> No
     tail = signal[-RATE // 10 :]
     assert float(np.abs(tail).max()) == pytest.approx(0.3, rel=0.1)  # the new take sounds
     assert dominant_hz(tail, RATE) == pytest.approx(440.0, rel=0.02)
+
+
+def test_xruns_of_the_stream_show_on_the_node(rig: Any) -> None:
+    """A JACK client that runs late makes the server report an xrun to every client: the sampler's stream
+    counts it and the node's status says how many there have been."""
+    sampler, recorder, _, context = rig
+    before = sampler.state.xruns
+    recorder.stall_seconds = 0.03  # several periods of 5.3 ms
+
+    def reported() -> list[int]:
+        return [s["xruns"] for s in list(context.statuses) if "xruns" in s]
+
+    deadline = time.monotonic() + 5
+    while not any(n > before for n in reported()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sampler.state.xruns > before
+    assert max(reported(), default=0) > before, context.statuses
 
 
 def test_a_sound_device_that_fails_to_open_is_reported_and_slots_still_load() -> None:
