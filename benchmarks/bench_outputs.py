@@ -11,8 +11,9 @@ Prints:
   them: how late a realtime timer process beside the run woke (the machine's own scheduling latency), and
   which JACK clients the server's log names as late (when ``JACK_LOG`` or scripts/services.sh's log exists).
 
-Usage: ``python benchmarks/bench_outputs.py [--seconds 60] [--blocksize N]`` with a JACK server running
-(``make bench``; ``JACK_PERIOD=512 make bench`` starts it with another period).
+Usage: ``python benchmarks/bench_outputs.py [--seconds 60] [--blocksize N] [--make-stalls 4,6,8]`` with a JACK
+server running (``make bench``; ``JACK_PERIOD=512 make bench`` starts it with another period). ``--make-stalls``
+stalls every CPU at once, on purpose, to see how a block size copes with a machine that stops now and then.
 """
 
 from __future__ import annotations
@@ -138,6 +139,46 @@ STALL = 0.001  # a wake-up later than this (s) counts as a stall of the machine
 EXPLAINS = (0.05, 0.002)  # an xrun reported up to 50 ms after a stall's end (or 2 ms before) follows from it
 
 
+STALL_MAKER = """
+import os, sys, time
+cpu, start, every, until = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+lengths = [float(ms) / 1000 for ms in sys.argv[5].split(",")]
+try:
+    os.sched_setaffinity(0, {cpu})
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(99))
+except (AttributeError, OSError):
+    pass
+k = 0
+while start + k * every < until:
+    at, length = start + k * every, lengths[k % len(lengths)]
+    while time.monotonic() < at - 0.002:
+        time.sleep(0.001)
+    while time.monotonic() < at + length:  # spin from the same moment on every CPU: nothing else runs
+        pass
+    print(at + length, length)
+    k += 1
+"""
+STALL_EVERY = 3.0  # s between made stalls
+
+
+def start_stall_makers(seconds: float, lengths_ms: str) -> list[subprocess.Popen[str]]:
+    """Stalls of known length made on purpose, the same on every CPU at once (a process per CPU spinning at
+    the highest realtime priority), every :data:`STALL_EVERY` s: how a block size copes with a machine that
+    stops, whatever the host does meanwhile. Their output reads like the probes' (time it ended, length)."""
+    start = time.monotonic() + 1.0
+    until = start + seconds - 2.0
+    return [subprocess.Popen([sys.executable, "-c", STALL_MAKER, str(cpu), str(start), str(STALL_EVERY),
+                              str(until), lengths_ms], stdout=subprocess.PIPE, text=True)
+            for cpu in sorted(os.sched_getaffinity(0))]
+
+
+def made_stalls(makers: list[subprocess.Popen[str]]) -> np.ndarray:
+    """The stalls the first maker made, as rows of (time it ended, length)."""
+    outputs = [maker.communicate(timeout=30)[0] for maker in makers]  # wait for each; they made the same stalls
+    lines = outputs[0].splitlines()
+    return np.array([tuple(map(float, line.split())) for line in lines], np.float64).reshape(-1, 2)
+
+
 def start_wakeup_probes(seconds: float) -> list[subprocess.Popen[str]]:
     """A process per CPU, pinned there, that wakes every millisecond at the highest realtime priority and
     notes when it woke late: it runs no audio and holds no lock, so its delays are the machine's (kernel,
@@ -209,6 +250,9 @@ def main() -> int:
     parser.add_argument("--no-probes", action="store_true",
                         help="run without the timer processes that look for stalls of the machine (they wake "
                              "1000 times a second on each CPU)")
+    parser.add_argument("--make-stalls", metavar="MS,MS,...", default="",
+                        help="stall every CPU at once every 3 s for these lengths in turn (e.g. 4,6,8), to see how "
+                             "the block size copes; the probes are then left out")
     parser.add_argument("--blocksize", type=int, default=0,
                         help="frames per callback (default: the JACK server's period, as a performer would set it)")
     args = parser.parse_args()
@@ -250,7 +294,8 @@ def main() -> int:
     first_callback, first_xruns = state.callbacks, state.xruns
     jack_log = os.environ.get("JACK_LOG", "/tmp/exsampling-jackd.log")
     log_start = os.path.getsize(jack_log) if os.path.exists(jack_log) else 0
-    probes = [] if args.no_probes else start_wakeup_probes(args.seconds)
+    makers = start_stall_makers(args.seconds, args.make_stalls) if args.make_stalls else []
+    probes = [] if args.no_probes or makers else start_wakeup_probes(args.seconds)
     worker.start()
     deadline = time.monotonic() + args.seconds
     notes = 0
@@ -279,6 +324,7 @@ def main() -> int:
         sender.close()
         sampler.stop()
         realtime, wakeups, stalls = probe_stalls(probes)
+        made = made_stalls(makers) if makers else None
         late_clients = late_jack_clients(jack_log, log_start)
     print(f"sampler audio callback ran in {where}")
     print(f"note-on (MIDI in) to the callback rendering its first sample: {stats(waits)} blocks "
@@ -298,6 +344,11 @@ def main() -> int:
         print(f"xruns that the sampler's stream reported within {EXPLAINS[0] * 1000:.0f} ms after such a stall: "
               f"{explained(xrun_times, stalls)} of {len(xrun_times)} (an xrun at a random time would be, with "
               f"probability {chance(stalls, args.seconds) * 100:.1f}%)")
+    if made is not None:
+        made_lengths = ", ".join(f"{ms:g}" for ms in sorted({float(x) for x in args.make_stalls.split(",")}))
+        print(f"stalls made on purpose, every CPU at once every {STALL_EVERY:g} s: {len(made)} of {made_lengths} ms in "
+              f"turn; xruns the stream reported within {EXPLAINS[0] * 1000:.0f} ms after one: "
+              f"{explained(xrun_times, made)} of {len(xrun_times)}")
     if late_clients:
         named = ", ".join(f"{name}{' (the sampler)' if name == sampler_client else ''} {count}"
                           for name, count in sorted(late_clients.items(), key=lambda item: -item[1]))

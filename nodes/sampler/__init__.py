@@ -79,7 +79,8 @@ class Sampler(Node):
     gain = Param(float, 1.0, "master gain", minimum=0.0, maximum=4.0)
     device = Param(str, "", "sound device name or index ('' default; 'none' renders nothing, for tests)")
     sample_rate = Param(int, 0, "stream sample rate (0: the device's)", minimum=0, maximum=384000, unit="Hz")
-    blocksize = Param(int, 256, "frames per audio callback (0: the device's choice)", minimum=0, maximum=4096)
+    blocksize = Param(int, 0, "frames per audio callback (0: the host's choice; under JACK, the server's period, "
+                      "which the performer sets for the machine)", minimum=0, maximum=4096)
     channels = Param(int, 2, "output channels (the mix goes to each)", minimum=1, maximum=32)
     latency = Param(str, "low", "PortAudio latency hint", choices=("low", "high"))
     audio_process = Param(bool, True, "run the audio callback in a process of its own, where no other node's "

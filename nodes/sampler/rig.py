@@ -52,7 +52,7 @@ class AudioConfig:
     crossfade_ms: float = 10.0
     one_shot: bool = False
     device: str = ""  # "none": no stream (the core is rendered by whoever calls render)
-    blocksize: int = 256
+    blocksize: int = 0
     channels: int = 2
     latency: str = "low"
     midi_inputs: list[MidiInput] = field(default_factory=list)

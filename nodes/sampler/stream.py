@@ -59,7 +59,7 @@ class AudioOutput:
         self,
         core: SamplerCore,
         device: str = "",
-        blocksize: int = 256,
+        blocksize: int = 0,
         channels: int = 2,
         latency: str = "low",
         report_error: Callable[[str], None] = lambda text: None,

@@ -82,7 +82,7 @@ def rig(request: Any) -> Iterator[tuple[Any, Recorder, Any, NodeContext]]:
     ours = jack_client_name()  # this process's PortAudio client: the recorder's, and in-process the sampler's too
     assert ours, "PortAudio has no JACK client"
     before = client_ports(ours)  # PortAudio numbers each new stream's ports on: out_0, out_1, then out_2 ...
-    sampler = Sampler("smp", {"virtual_port": port_name, "blocksize": 256, "release_ms": 5.0,
+    sampler = Sampler("smp", {"virtual_port": port_name, "release_ms": 5.0,  # blocksize: JACK's period
                               "midi_api": "UNIX_JACK", "audio_process": request.param}, context)
     sampler.start()
     recorder = None
