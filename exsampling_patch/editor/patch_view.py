@@ -32,8 +32,12 @@ _UNSET = object()
 
 
 def live_text(live: NodeLive) -> str:
-    """A node's live line: last label with confidence, slot, latency (or a few counters)."""
+    """A node's live line: dropouts first (a performer must see them), then last label with confidence, slot,
+    latency (or a few counters)."""
     parts = []
+    xruns = live.get("xruns")
+    if isinstance(xruns, int) and xruns > 0:
+        parts.append(f"{xruns} xrun{'s' if xruns != 1 else ''}")
     if live.get("label") is not None:
         confidence = live.get("confidence")
         parts.append(f"{live.get('label')}" + (f" {confidence:.0%}" if isinstance(confidence, float) else ""))
@@ -42,7 +46,7 @@ def live_text(live: NodeLive) -> str:
     if isinstance(live.get("latency_ms"), int | float):
         parts.append(f"{live.get('latency_ms'):.0f} ms")
     for key in ("last_file", "count", "written", "takes"):
-        if live.get(key) is not None and len(parts) < 3:
+        if live.get(key) is not None and len(parts) < 4:
             parts.append(f"{key.replace('_', ' ')} {live.get(key)}")
     return "  |  ".join(parts)
 

@@ -50,6 +50,14 @@ def test_badges_follow_the_status_and_clear(app: EditorApp) -> None:
     assert not dpg.get_item_theme("node:relay")
 
 
+def test_dropouts_a_stream_reports_lead_the_live_line(app: EditorApp) -> None:
+    view = app.patch_view
+    view.show_live("relay", live(slot="Bass", count=12))
+    assert "xrun" not in dpg.get_value("live:relay")
+    view.show_live("relay", live(slot="Bass", count=12, xruns=3))
+    assert dpg.get_value("live:relay").startswith("3 xruns") and "slot Bass" in dpg.get_value("live:relay")
+
+
 def test_a_node_deleted_and_restored_shows_its_state_again(app: EditorApp) -> None:
     view = app.patch_view
     view.show_live("relay", live(label="dog"))
