@@ -48,17 +48,20 @@ class TakeFiles:
     def __init__(self, folder: Path, keep_ahead: int = 8) -> None:
         self.folder = folder
         self.keep_ahead = keep_ahead
-        self._ahead: OrderedDict[str, tuple[Take, Path]] = OrderedDict()
-        self._handed_out: set[Path] = set()
+        # take id -> (take, its copy, whether write_ahead made that file): only a file made ahead and never
+        # handed out may be removed (one handed out before, under the same name, is Live's)
+        self._ahead: OrderedDict[str, tuple[Take, Path, bool]] = OrderedDict()
 
     def write_ahead(self, take: Take) -> None:
         """Write the copy of a take that may soon be assigned (nothing to do for a take that is its own file)."""
         if take.path is not None:
             return
-        self._ahead[take.take_id] = (take, self._write(take))
+        earlier = self._ahead.get(take.take_id)
+        made = earlier[2] if earlier is not None else not self._path(take).exists()
+        self._ahead[take.take_id] = (take, self._write(take), made)
         while len(self._ahead) > self.keep_ahead:
-            _, (_, stale) = self._ahead.popitem(last=False)
-            if stale not in self._handed_out:  # Live never heard of it
+            _, (_, stale, stale_made) = self._ahead.popitem(last=False)
+            if stale_made:  # Live never heard of it
                 stale.unlink(missing_ok=True)
 
     def path_for(self, take: Take) -> Path:
@@ -67,16 +70,16 @@ class TakeFiles:
             return take.path
         ahead = self._ahead.pop(take.take_id, None)
         if ahead is not None and ahead[0].samples is take.samples and ahead[0].sample_rate == take.sample_rate:
-            path = ahead[1]
-        else:
-            path = self._write(take)
-        self._handed_out.add(path)
-        return path
+            return ahead[1]
+        return self._write(take)
+
+    def _path(self, take: Take) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
+        return self.folder / f"{safe}.wav"
 
     def _write(self, take: Take) -> Path:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
         # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.
-        stored = write_take(take, self.folder / f"{safe}.wav", subtype="FLOAT", durable=False)
+        stored = write_take(take, self._path(take), subtype="FLOAT", durable=False)
         assert stored.path is not None
         return stored.path
 

@@ -211,6 +211,10 @@ def test_copies_for_live_are_written_ahead_and_unassigned_ones_are_cleaned_up(tm
     path = files.path_for(changed)
     back, _ = sf.read(path, dtype="float32", always_2d=True)
     assert np.allclose(back, 0.15)  # what the assignment carries, not the copy written ahead
+    files.write_ahead(takes[0])  # the same take again (Live has its file): written ahead, then dropped unassigned
+    files.write_ahead(takes[1])
+    files.write_ahead(takes[3])
+    assert (tmp_path / "live" / "t0.wav").exists()  # Live's file stays
     own = Take(np.zeros((10, 1), np.float32), 48000, take_id="stored", path=tmp_path / "stored.wav")
     files.write_ahead(own)
     assert files.path_for(own) == tmp_path / "stored.wav"  # a take that is its own file needs no copy
