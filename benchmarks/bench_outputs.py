@@ -166,25 +166,31 @@ def start_stall_makers(seconds: float, lengths_ms: str) -> list[subprocess.Popen
     the highest realtime priority), every :data:`STALL_EVERY` s: how a block size copes with a machine that
     stops, whatever the host does meanwhile. Their output reads like the probes' (time it ended, length)."""
     start = time.monotonic() + 1.0
-    until = start + seconds - 2.0
-    return [subprocess.Popen([sys.executable, "-c", STALL_MAKER, str(cpu), str(start), str(STALL_EVERY),
-                              str(until), lengths_ms], stdout=subprocess.PIPE, text=True)
-            for cpu in sorted(os.sched_getaffinity(0))]
+    return start_per_cpu(STALL_MAKER, start, STALL_EVERY, start + seconds - 2.0, lengths_ms)
 
 
 def made_stalls(makers: list[subprocess.Popen[str]]) -> np.ndarray:
     """The stalls the first maker made, as rows of (time it ended, length)."""
     outputs = [maker.communicate(timeout=30)[0] for maker in makers]  # wait for each; they made the same stalls
-    lines = outputs[0].splitlines()
-    return np.array([tuple(map(float, line.split())) for line in lines], np.float64).reshape(-1, 2)
+    return time_rows(outputs[0].splitlines())
 
 
 def start_wakeup_probes(seconds: float) -> list[subprocess.Popen[str]]:
     """A process per CPU, pinned there, that wakes every millisecond at the highest realtime priority and
     notes when it woke late: it runs no audio and holds no lock, so its delays are the machine's (kernel,
     hypervisor stalling a virtual CPU), not ours."""
-    return [subprocess.Popen([sys.executable, "-c", PROBE, str(cpu), str(PROBE_PERIOD), str(seconds), str(STALL)],
-                             stdout=subprocess.PIPE, text=True) for cpu in sorted(os.sched_getaffinity(0))]
+    return start_per_cpu(PROBE, PROBE_PERIOD, seconds, STALL)
+
+
+def start_per_cpu(script: str, *args: object) -> list[subprocess.Popen[str]]:
+    """One Python process running ``script`` for each CPU this process may use, given the CPU, then ``args``."""
+    return [subprocess.Popen([sys.executable, "-c", script, str(cpu), *map(str, args)], stdout=subprocess.PIPE,
+                             text=True) for cpu in sorted(os.sched_getaffinity(0))]
+
+
+def time_rows(lines: list[str]) -> np.ndarray:
+    """Lines of "time length" (what the probes and stall makers print) as rows of floats, in time order."""
+    return np.array(sorted(tuple(map(float, line.split())) for line in lines), np.float64).reshape(-1, 2)
 
 
 def probe_stalls(probes: list[subprocess.Popen[str]]) -> tuple[bool, int, np.ndarray]:
@@ -196,8 +202,8 @@ def probe_stalls(probes: list[subprocess.Popen[str]]) -> tuple[bool, int, np.nda
             continue
         flag, count = lines[0].split()
         realtime, wakeups = realtime and flag == "True", wakeups + int(count)
-        stalls += [tuple(map(float, line.split())) for line in lines[1:]]
-    return realtime, wakeups, np.array(sorted(stalls), np.float64).reshape(-1, 2)
+        stalls += lines[1:]
+    return realtime, wakeups, time_rows(stalls)
 
 
 def explained(xruns: np.ndarray, stalls: np.ndarray) -> int:
@@ -251,8 +257,8 @@ def main() -> int:
                         help="run without the timer processes that look for stalls of the machine (they wake "
                              "1000 times a second on each CPU)")
     parser.add_argument("--make-stalls", metavar="MS,MS,...", default="",
-                        help="stall every CPU at once every 3 s for these lengths in turn (e.g. 4,6,8), to see how "
-                             "the block size copes; the probes are then left out")
+                        help=f"stall every CPU at once every {STALL_EVERY:g} s for these lengths in turn (e.g. "
+                             "4,6,8), to see how the block size copes; the probes are then left out")
     parser.add_argument("--blocksize", type=int, default=0,
                         help="frames per callback (default: the JACK server's period, as a performer would set it)")
     args = parser.parse_args()
@@ -339,8 +345,7 @@ def main() -> int:
         print(f"{len(probes)} {'realtime (SCHED_FIFO 99)' if realtime else 'normal-priority'} timer processes, one "
               f"pinned to each CPU, woke late {len(stalls)} times in {wakeups} wake-ups: "
               f"{int((lengths > 2).sum())} by more than 2 ms, {int((lengths > budget * 1000).sum())} by more than "
-              f"a period "
-              f"(worst {lengths.max(initial=0):.1f} ms): stalls of the machine, not of any program on it")
+              f"a period (worst {lengths.max(initial=0):.1f} ms): stalls of the machine, not of any program on it")
         print(f"xruns that the sampler's stream reported within {EXPLAINS[0] * 1000:.0f} ms after such a stall: "
               f"{explained(xrun_times, stalls)} of {len(xrun_times)} (an xrun at a random time would be, with "
               f"probability {chance(stalls, args.seconds) * 100:.1f}%)")
