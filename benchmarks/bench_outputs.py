@@ -111,14 +111,16 @@ def baseline_xruns(seconds: float, blocksize: int) -> tuple[int, int]:
     return int(callbacks), int(xruns)
 
 
-PROBE = """
+ON_CPU_AT_TOP_PRIORITY = """
 import os, sys, time
-cpu, period, seconds, threshold = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 try:
-    os.sched_setaffinity(0, {cpu})
+    os.sched_setaffinity(0, {int(sys.argv[1])})
     os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(99))
 except (AttributeError, OSError):
     pass
+"""  # how the probes and the stall makers begin: on the CPU they are given, ahead of everything else there
+PROBE = ON_CPU_AT_TOP_PRIORITY + """
+period, seconds, threshold = float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 realtime = os.sched_getscheduler(0) == getattr(os, "SCHED_FIFO", -1)
 end = time.monotonic() + seconds
 deadline, wakeups, stalls = time.monotonic(), 0, []
@@ -139,15 +141,9 @@ STALL = 0.001  # a wake-up later than this (s) counts as a stall of the machine
 EXPLAINS = (0.05, 0.002)  # an xrun reported up to 50 ms after a stall's end (or 2 ms before) follows from it
 
 
-STALL_MAKER = """
-import os, sys, time
-cpu, start, every, until = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+STALL_MAKER = ON_CPU_AT_TOP_PRIORITY + """
+start, every, until = float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 lengths = [float(ms) / 1000 for ms in sys.argv[5].split(",")]
-try:
-    os.sched_setaffinity(0, {cpu})
-    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(99))
-except (AttributeError, OSError):
-    pass
 k = 0
 while start + k * every < until:
     at, length = start + k * every, lengths[k % len(lengths)]
