@@ -40,6 +40,21 @@ def test_prepare_normalises_peak_and_handles_silence() -> None:
     assert not np.any(z)
 
 
+def test_mel_filterbank_is_librosas() -> None:
+    """The filterbank is computed without importing librosa (for start-up time): it must stay librosa's."""
+    import librosa
+
+    front = fe.FRONT_END
+    full_sr = front.fmax_full * 2.0
+    theirs = librosa.filters.mel(sr=full_sr, n_fft=round(front.n_fft * full_sr / fe.SAMPLE_RATE),
+                                 n_mels=front.n_mels_full, fmin=0.0, fmax=front.fmax_full, htk=True,
+                                 norm=1.0)[:, : front.n_bins]
+    theirs = theirs[np.abs(theirs).sum(axis=1) > 0]
+    ours = fe.mel_filterbank()
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)
+
+
 def test_mel_power_shape_and_scale() -> None:
     fb = fe.mel_filterbank()
     assert fb.shape == (71, fe.FRONT_END.n_bins)
