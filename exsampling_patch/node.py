@@ -335,6 +335,13 @@ class Node:
 
     # -- lifecycle hooks, overridden by node types ---------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Begin slow loading that :meth:`start` will need (a model, a process) without waiting for it.
+
+        Called on every node of a patch before any node's :meth:`start`, so that such loads run side by side;
+        :meth:`start` then waits for what was begun. A node started without it (in a test) must still work.
+        """
+
     def start(self) -> None:
         """Open what the node needs (files, ports, threads). Called once before any message."""
 
@@ -398,7 +405,7 @@ class Node:
 
 
 _RESERVED_NAMES = frozenset({
-    "node_id", "context", "params", "stop_event", "start", "stop", "handle", "emit", "report_error",
+    "node_id", "context", "params", "stop_event", "prepare", "start", "stop", "handle", "emit", "report_error",
     "report_status", "run_thread", "resolve_path", "is_linked", "describe", "doc", "resolve_params", "type_name",
     "family", "inputs", "outputs", "param_specs",
 })

@@ -244,6 +244,9 @@ class Engine:
                     self._record_error(node_id, error)
                     self._cells[node_id] = _Cell(_Failed(node_id, plan.node_types[node_id], self._context))
             self._plan = plan  # from here on, emits follow the new routes
+            for node_id in reversed(plan.order):
+                if node_id in added:
+                    self._prepare(node_id, self._cells[node_id].node)
             # Consumers start before producers, so the first messages find their targets ready.
             for node_id in reversed(plan.order):
                 if node_id in added:
@@ -282,7 +285,14 @@ class Engine:
                 self._record_error(node_id, error)
                 cell.node = _Failed(node_id, plan.node_types[node_id], self._context)
             self.errors.pop(node_id, None)
+            self._prepare(node_id, cell.node)
         self._start_cell(node_id)
+
+    def _prepare(self, node_id: str, node: Node) -> None:
+        try:
+            node.prepare()
+        except Exception as error:  # start() runs anyway: it may still work, or say more
+            self._record_error(node_id, error)
 
     def _retire(self, node_ids: Iterable[str]) -> None:
         for node_id in node_ids:

@@ -80,10 +80,33 @@ class BadStart(Node):
         pass
 
 
+LIFECYCLE: list[tuple[str, str]] = []  # (node id, "prepare" or "start"), in the order the engine called them
+
+
+class Slow(Node):
+    """Notes when it is prepared and started; raises from prepare() when told to."""
+
+    type_name = "slow"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+    fail_prepare = Param(bool, False, "raise from prepare()")
+
+    def prepare(self) -> None:
+        LIFECYCLE.append((self.node_id, "prepare"))
+        if self.fail_prepare:
+            raise RuntimeError("cannot begin loading")
+
+    def start(self) -> None:
+        LIFECYCLE.append((self.node_id, "start"))
+
+    def on_inlet(self, message: Any) -> None:
+        self.emit("outlet", message)
+
+
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Counter, AddOne, Sink, BadStart):
+    for node_type in (Counter, AddOne, Sink, BadStart, Slow):
         registry.register(node_type, "test")
     return registry
 
@@ -188,6 +211,31 @@ def test_node_that_cannot_start_does_not_stop_the_show(registry: Registry) -> No
     assert engine.wait_idle(5, settle=0.05)
     assert engine.node("sink").received == [0, 1, 2, 3, 4]  # type: ignore[attr-defined]
     assert "no such device" in engine.errors["bad"]
+    engine.stop()
+
+
+def test_every_node_is_prepared_before_any_starts(registry: Registry) -> None:
+    LIFECYCLE.clear()
+    patch = Patch()
+    for node_id in ("a", "b", "c"):
+        patch.add_node(NodeSpec(node_id, "slow", {"fail_prepare": node_id == "b"}))
+    patch.connect("a.outlet", "b.inlet")
+    patch.connect("b.outlet", "c.inlet")
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("c.outlet", "sink.inlet")
+    engine = Engine(registry)
+    engine.start(patch)
+    calls = [call for _, call in LIFECYCLE]
+    assert calls == ["prepare"] * 3 + ["start"] * 3
+    assert "cannot begin loading" in engine.errors["b"]  # reported, and the node was started all the same
+    engine.inject("a", "inlet", "through")
+    assert engine.wait_idle()
+    assert engine.node("sink").received == ["through"]  # type: ignore[attr-defined]
+    edited = patch.copy()
+    edited.nodes["a"].params["fail_prepare"] = True
+    LIFECYCLE.clear()
+    engine.update(edited)  # a node replaced live is prepared, then started
+    assert sorted(LIFECYCLE) == [("a", "prepare"), ("a", "start")]
     engine.stop()
 
 
