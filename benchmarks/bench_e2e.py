@@ -51,9 +51,11 @@ class LoadedTimes(Node):
 
     def start(self) -> None:
         self.times: dict[str, tuple[float, float]] = {}
+        self.classified_ms: list[float] = []
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
         self.times[assignment.take.take_id] = (time.monotonic(), float(assignment.take.meta["stored_at"]))
+        self.classified_ms.append(float(assignment.take.meta["classified_ms"]))
 
 
 class MaxDeviceStandIn:
@@ -138,6 +140,7 @@ def main() -> int:
         stored_at = {take_id: stored for take_id, (_, stored) in times.times.items()}
         osc = {take_id: (device.fired[take_id] - stored_at[take_id]) * 1e3
                for take_id in stored_at if take_id in device.fired}
+        classified_ms = times.classified_ms
         engine.stop()
     if len(loaded) < min(20, len(takes)):
         print(f"only {len(loaded)} of {len(takes)} takes reached the sampler; errors: {engine.errors}")
@@ -150,6 +153,8 @@ def main() -> int:
               f"max {max(values):.1f} ms (n={len(values)}; target p95 <= 20 ms)")
     print("  median handling time per node (ms): " + ", ".join(
         f"{node} {statistics.median(values):.2f}" for node, values in handling.items() if node != "times"))
+    print(f"  the classifier's own time (its predict(), in its process): median "
+          f"{statistics.median(classified_ms):.2f} ms, p95 {np.percentile(classified_ms, 95):.2f} ms")
     print("  the first take's (ms): " + ", ".join(
         f"{node} {values[0]:.2f}" for node, values in handling.items() if node != "times"))
     return 0

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from .features import (
     to_mono,
 )
 from .network import STEP_FRAMES, SoundNet, fuse_batch_norm, load_int8_trunk
+from .prediction import Prediction, WindowScore
 
 __all__ = [
     "HEAD_FORMAT",
@@ -88,64 +89,6 @@ windows that rank each class first."""
 
 class ModelFileError(ValueError):
     """A model file that cannot be loaded (missing, not a classifier model, wrong version)."""
-
-
-@dataclass(frozen=True)
-class WindowScore:
-    """One scored window: its span in the take (seconds), its best label, and whether it was pooled."""
-
-    start: float
-    end: float
-    label: str
-    probability: float
-    active: bool
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The classifier's answer for one take.
-
-    ``top`` holds up to ``top_k`` ``(label, probability)`` pairs, best first; it is empty, and ``reason``
-    says why, when there was nothing to classify (silent or too short take). ``windows`` and
-    ``window_probabilities`` (``(n_windows, n_classes)``, columns in ``labels`` order) give every
-    window's scores; ``probabilities`` is the pooled distribution. ``duration`` is the whole take's;
-    ``span`` is the part that was analysed (seconds into the take: all of it unless ``max_seconds`` was
-    given), and window spans are in take time too.
-    """
-
-    top: list[tuple[str, float]]
-    labels: tuple[str, ...]
-    probabilities: np.ndarray | None = None
-    windows: list[WindowScore] = field(default_factory=list)
-    window_probabilities: np.ndarray | None = None
-    reason: str | None = None
-    duration: float = 0.0
-    window: str = "whole"
-    pooling: str = "mean"
-    seconds: float = 0.0
-    span: tuple[float, float] = (0.0, 0.0)
-
-    @property
-    def nothing_to_classify(self) -> bool:
-        """True when the take was silent or too short (see ``reason``)."""
-        return not self.top
-
-    @property
-    def label(self) -> str | None:
-        """The best label, or None when there was nothing to classify."""
-        return self.top[0][0] if self.top else None
-
-    @property
-    def probability(self) -> float:
-        """The best label's probability (0.0 when there was nothing to classify)."""
-        return self.top[0][1] if self.top else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary: ``{"top": [{"label", "probability"}...]}`` plus ``"reason"`` when empty."""
-        out: dict[str, Any] = {"top": [{"label": lab, "probability": round(p, 6)} for lab, p in self.top]}
-        if self.reason is not None:
-            out["reason"] = self.reason
-        return out
 
 
 @dataclass

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
+
+if TYPE_CHECKING:
+    from exsampling_patch.models.classifier import Classifier
+    from exsampling_patch.models.process import ClassifierProcess
 
 # The classifier's window and pooling choices (exsampling_patch.models.classifier.WINDOWS / POOLINGS),
 # repeated here so that listing the nodes does not import torch; a test keeps them equal.
@@ -18,7 +20,6 @@ WINDOWS = ("whole", "1s", "2s", "4s")
 POOLINGS = ("mean", "max", "vote")
 
 SLOTS = ("HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus")
-WARM_UP_SECONDS = 10  # the classifier's first inference at start-up is on noise this long
 
 #: ESC-50's 50 classes on the original device's eight slots, in the spirit of the original table: short
 #: bright clicks on the hi-hat, cracks and knocks on the snare, ringing sounds on TT, low thumps on the bass
@@ -65,19 +66,46 @@ class SoundClassifier(Node):
                         "0: all of it", minimum=0.0, maximum=600.0, unit="s")
     threads = Param(int, 1, "CPU threads for inference (in the default patch 2 gained nothing: see "
                     "models/MODEL_CARD.md; leave the rest to audio)", minimum=1, maximum=16)
+    own_process = Param(bool, True, "classify in a process of its own: the other nodes' Python never holds it "
+                        "up, the patch's process never loads torch, and a crash there is survived (the process "
+                        "is started again and the take sent again)")
+
+    _classifier: Classifier | ClassifierProcess | None = None
+
+    def prepare(self) -> None:
+        if self.own_process:  # the process loads the model while the patch's other nodes start
+            from exsampling_patch.models.process import ClassifierProcess
+
+            path = self.resolve_path(self.model) if self.model else None
+            options = {"window": self.window, "pooling": self.pooling, "max_seconds": self.max_seconds}
+            self._classifier = ClassifierProcess(path, threads=self.threads, warm_up=options,
+                                                 on_restart=self.report_error)
 
     def start(self) -> None:
+        from exsampling_patch.models.process import WARM_UP_RATE, ClassifierProcess, warm_up_take
+
+        if self.own_process:
+            if self._classifier is None:
+                self.prepare()
+            assert isinstance(self._classifier, ClassifierProcess)
+            self._classifier.wait_ready()
+            return
         from exsampling_patch.models import load_classifier
 
         path = self.resolve_path(self.model) if self.model else None
         self._classifier = load_classifier(path, threads=self.threads)
-        # The first inference initialises torch's kernels (over a second), and the first of each size of input
-        # sizes its buffers: do both now, on a take like those of a show (10 s at 48 kHz), not on the first one.
-        noise = np.random.default_rng(0).standard_normal(WARM_UP_SECONDS * 48000).astype(np.float32) * 0.1
-        self._classifier.predict(noise, 48000, window=self.window, pooling=self.pooling,
+        self._classifier.predict(warm_up_take(), WARM_UP_RATE, window=self.window, pooling=self.pooling,
                                  max_seconds=self.max_seconds)
 
+    def stop(self) -> None:
+        from exsampling_patch.models.process import ClassifierProcess
+
+        if isinstance(self._classifier, ClassifierProcess):
+            self._classifier.stop()
+        super().stop()
+
     def on_take(self, take: Take) -> None:
+        assert self._classifier is not None, "start() loads the classifier"
         result = self._classifier.predict(take.samples, take.sample_rate, window=self.window,
                                           pooling=self.pooling, top_k=self.top_k, max_seconds=self.max_seconds)
         scores = tuple(Score(label, probability) for label, probability in result.top)

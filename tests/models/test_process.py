@@ -1,0 +1,123 @@
+"""The classifier in a process of its own: the same answers as in this process, through a process that can die."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from exsampling_patch.models import load_classifier
+from exsampling_patch.models.classifier import Classifier
+from exsampling_patch.models.prediction import Prediction
+from exsampling_patch.models.process import INITIAL_BUFFER_BYTES, ClassifierProcess, ClassifierProcessError
+
+WARM_UP = {"window": "whole", "pooling": "mean", "max_seconds": 5.0}
+
+
+@pytest.fixture(scope="module")
+def local() -> Classifier:
+    return load_classifier(threads=1)
+
+
+@pytest.fixture(scope="module")
+def remote() -> Iterator[ClassifierProcess]:
+    process = ClassifierProcess(threads=1, warm_up=WARM_UP)
+    process.wait_ready()
+    yield process
+    process.stop()
+
+
+def two_clips(esc50: Path, first: str, second: str) -> tuple[np.ndarray, int]:
+    a, rate = sf.read(str(esc50 / "audio" / first), dtype="float32")
+    b, _ = sf.read(str(esc50 / "audio" / second), dtype="float32")
+    return np.concatenate([a, b]), rate
+
+
+def assert_same(ours: Prediction, theirs: Prediction) -> None:
+    assert [label for label, _ in ours.top] == [label for label, _ in theirs.top]
+    np.testing.assert_allclose([p for _, p in ours.top], [p for _, p in theirs.top], atol=1e-6)
+    assert ours.span == theirs.span and ours.labels == theirs.labels
+
+
+def test_answers_as_the_classifier_does_here(remote: ClassifierProcess, local: Classifier, esc50: Path) -> None:
+    assert remote.labels == local.labels and remote.path == local.path
+    mono, rate = two_clips(esc50, "4-102844-A-49.flac", "4-102844-B-49.flac")  # hand_saw, 10 s
+    assert_same(remote.predict(mono, rate, max_seconds=5.0), local.predict(mono, rate, max_seconds=5.0))
+    stereo_pcm = (np.stack([mono, 0.5 * mono], axis=1) * 32767).astype(np.int16)  # another dtype and shape
+    assert_same(remote.predict(stereo_pcm, rate, window="1s", pooling="max", top_k=3),
+                local.predict(stereo_pcm, rate, window="1s", pooling="max", top_k=3))
+    silent = remote.predict(np.zeros(rate, np.float32), rate)
+    assert silent.nothing_to_classify and silent.reason and "silent" in silent.reason
+
+
+def test_a_take_bigger_than_its_shared_memory_gets_more(remote: ClassifierProcess, local: Classifier,
+                                                         esc50: Path) -> None:
+    mono, rate = two_clips(esc50, "4-181286-A-10.flac", "4-102844-C-49.flac")
+    frames = INITIAL_BUFFER_BYTES // 8 + rate  # stereo float32: over the initial buffer
+    long_take = np.stack([np.resize(mono, frames)] * 2, axis=1)
+    assert long_take.nbytes > INITIAL_BUFFER_BYTES
+    assert_same(remote.predict(long_take, rate, max_seconds=5.0), local.predict(long_take, rate, max_seconds=5.0))
+    assert remote.predict(mono, rate).top  # and the next, smaller take still reads right
+
+
+def test_refused_arguments_raise_value_error(remote: ClassifierProcess) -> None:
+    with pytest.raises(ValueError, match="unknown window"):
+        remote.predict(np.ones(16000, np.float32), 16000, window="3s")
+    assert remote.predict(np.ones(16000, np.float32) * 0.1, 16000).reason is None  # still serving
+
+
+def test_a_killed_process_is_started_again_and_the_take_still_classified(local: Classifier, esc50: Path) -> None:
+    said: list[str] = []
+    process = ClassifierProcess(threads=1, on_restart=said.append)
+    try:
+        process.wait_ready()
+        first_pid = process.pid
+        assert first_pid is not None
+        os.kill(first_pid, signal.SIGKILL)
+        mono, rate = two_clips(esc50, "4-102844-A-49.flac", "4-102844-B-49.flac")
+        assert_same(process.predict(mono, rate), local.predict(mono, rate))
+        assert process.restarts == 1 and process.pid != first_pid
+        assert said and "exit status -9" in said[0]
+    finally:
+        process.stop()
+    assert process.pid is None
+    with pytest.raises(ClassifierProcessError, match="stopped"):
+        process.predict(np.ones(16000, np.float32), 16000)
+
+
+def test_a_model_file_it_cannot_load_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "not-a-model.pt"
+    bad.write_bytes(b"nothing like a model")
+    process = ClassifierProcess(bad)
+    try:
+        with pytest.raises(ClassifierProcessError, match=r"not-a-model\.pt"):
+            process.wait_ready()
+        with pytest.raises(ClassifierProcessError, match=r"not-a-model\.pt"):  # every later call says why
+            process.predict(np.ones(16000, np.float32), 16000)
+    finally:
+        process.stop()
+
+
+def test_the_patchs_process_never_loads_torch(repo: Path) -> None:
+    """The classifier node with its own process: the node's process classifies without importing torch."""
+    script = (
+        "import sys, numpy as np\n"
+        "from exsampling_patch.messages import Take\n"
+        "from exsampling_patch.nodes.classify import SoundClassifier\n"
+        "node = SoundClassifier('clf', {})\n"
+        "node.prepare(); node.start()\n"
+        "rng = np.random.default_rng(1)\n"
+        "node.handle('take', Take((rng.standard_normal(48000) * 0.2).astype(np.float32), 48000))\n"
+        "node.stop()\n"
+        "print(node.context.emitted[-1][1].label is not None, 'torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=repo)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False"]
