@@ -4,9 +4,9 @@ Prints:
 - note-on to first output sample, in blocks: from the moment a MIDI note-on reaches the process (rtmidi's
   callback, over a JACK MIDI port) to the audio callback that renders its first sample (the voice starts
   at the first sample of that block); plus the stream's own output latency as PortAudio reports it;
-- callback time as a share of its budget (blocksize / rate) with 8 slots x 8 voices playing while a
-  worker thread loads new takes and does classifier-like numpy work, rendered offline (no scheduler noise)
-  and live in the JACK stream;
+- callback time as a share of its budget (blocksize / rate) with 8 slots x 8 voices playing, rendered
+  offline (no scheduler noise) and live in the JACK stream while real 10 s takes (ESC-50) are classified by
+  the shipped model in its own process, as in the default patch, and new takes are loaded into slots;
 - xruns reported by the sampler's own stream over the run (default 60 s: ``--seconds``), with what explains
   them: how late a realtime timer process beside the run woke (the machine's own scheduling latency), and
   which JACK clients the server's log names as late (when ``JACK_LOG`` or scripts/services.sh's log exists).
@@ -24,11 +24,15 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
 from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.models.process import ClassifierProcess
 from exsampling_patch.node import NodeContext
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def sine_take(freq: float, seconds: float, rate: int = 44100) -> Take:
@@ -43,22 +47,39 @@ def stats(values: np.ndarray) -> str:
             f"(n={values.size})")
 
 
-def busy_classifier(stop: threading.Event, sampler: object, names: list[str]) -> None:
-    """Stand-in for classification beside the audio: log spectra of a 10 s take, one 1 s window at a time (as
-    the classifier scores windows), and now and then a new take loaded into a slot."""
-    rng = np.random.default_rng(0)
-    window = np.hanning(2560).astype(np.float32)
+def recordings(count: int = 8, rate: int = 48000) -> list[np.ndarray]:
+    """10 s takes for the classifier: two ESC-50 clips of one class joined (noise where the data is missing)."""
+    import csv
+
+    import soundfile as sf
+
+    from exsampling_patch.models.features import resample
+
+    esc50 = REPO.parent / "shared" / "data" / "esc50"
+    if not (esc50 / "esc50.csv").exists():
+        rng = np.random.default_rng(0)
+        return [(rng.standard_normal(10 * rate) * 0.1).astype(np.float32) for _ in range(count)]
+    with (esc50 / "esc50.csv").open(newline="") as handle:
+        rows = sorted(csv.DictReader(handle), key=lambda r: r["filename"])
+    takes = []
+    for first, second in zip(rows[0 : 2 * count : 2], rows[1 : 2 * count : 2], strict=True):
+        clips = [sf.read(str(esc50 / "audio" / r["filename"]), dtype="float32") for r in (first, second)]
+        takes.append(resample(np.concatenate([clips[0][0], clips[1][0]]), clips[0][1], rate))
+    return takes
+
+
+def classify_beside(stop: threading.Event, classifier: ClassifierProcess, takes: list[np.ndarray],
+                    sampler: object, names: list[str], classified: list[int]) -> None:
+    """Takes classified beside the audio, as the default patch does it (the classifier in its own process),
+    one after another with 50 ms between them; now and then a new take loaded into a slot."""
     n = 0
     while not stop.is_set():
-        audio = rng.standard_normal(44100 * 10).astype(np.float32)
-        for second in range(10):
-            chunk = audio[second * 44100 : (second + 1) * 44100]
-            frames = np.lib.stride_tricks.sliding_window_view(chunk, 2560)[::347]
-            np.log(np.abs(np.fft.rfft(frames * window, axis=1)) ** 2 + 1e-9)
+        classifier.predict(takes[n % len(takes)], 48000, max_seconds=5.0)
         if n % 4 == 0:  # a new take arrives now and then: prepared on this thread, swapped in by the callback
             slot = names[(n // 4) % len(names)]
             sampler.on_assign(SlotAssignment(slot, sine_take(110.0 * (1 + n % 5), 10.0)))  # type: ignore[attr-defined]
         n += 1
+        classified[0] = n
         stop.wait(0.05)
 
 
@@ -291,7 +312,11 @@ def main() -> int:
         sampler.on_assign(SlotAssignment(slot, sine_take(220.0, 10.0)))
     time.sleep(0.2)
     stop = threading.Event()
-    worker = threading.Thread(target=busy_classifier, args=(stop, sampler, sampler.names), daemon=True)
+    classifier = ClassifierProcess(threads=1, warm_up={"max_seconds": 5.0})
+    classifier.wait_ready()
+    classified = [0]
+    worker = threading.Thread(target=classify_beside, daemon=True,
+                              args=(stop, classifier, recordings(), sampler, sampler.names, classified))
     state = sampler.state  # the callback's meters, shared with its audio process
     first_callback, first_xruns = state.callbacks, state.xruns
     jack_log = os.environ.get("JACK_LOG", "/tmp/exsampling-jackd.log")
@@ -310,6 +335,7 @@ def main() -> int:
     finally:
         stop.set()
         worker.join()
+        classifier.stop()
         callbacks, xruns = state.callbacks - first_callback, state.xruns - first_xruns
         xrun_times = state.xrun_times(since=first_xruns)[:xruns]  # before stopping (closing may report one more)
         rate = sampler.sample_rate_used
@@ -333,7 +359,8 @@ def main() -> int:
           f"of {blocksize} at {rate} Hz; the voice starts at sample 0 of that block")
     print(f"stream output latency reported by PortAudio: {latency * 1000:.2f} ms "
           f"({latency / budget:.2f} blocks)")
-    print(f"callback share of budget, live under JACK with {voices} voices at the end: {stats(live_share * 100)} %")
+    print(f"callback share of budget, live under JACK with {voices} voices at the end, {classified[0]} takes "
+          f"classified meanwhile: {stats(live_share * 100)} %")
     print(f"xruns reported by the sampler's stream: {xruns} in {callbacks} callbacks over {args.seconds:.0f} s "
           f"({notes} notes sent, {steals} voices stolen)")
     if wakeups:
