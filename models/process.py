@@ -46,14 +46,15 @@ __all__ = ["ClassifierProcess", "ClassifierProcessError", "warm_up_take"]
 
 INITIAL_BUFFER_BYTES = 16 << 20  # 40 s of 48 kHz stereo float32; grows (doubling) for longer takes
 START_TIMEOUT = 60.0  # seconds to import torch and load the model in a fresh process (about 2.5 s here)
+ANSWER_TIMEOUT = 30.0  # seconds for one take (10 s: 12 ms; a 600 s take scored whole: about 1 s)
 WARM_UP_SECONDS, WARM_UP_RATE = 10, 48000  # the first inference's take: like those of a show
 
 
 def warm_up_take() -> np.ndarray:
     """Noise like a show's takes (10 s at 48 kHz) for a classifier's first inference.
 
-    The first inference initialises torch's kernels (over a second) and the front end (librosa's mel filters),
-    and the first of each size of input sizes its buffers: better done at start-up than on the first take.
+    The first inference initialises torch's kernels (over a second) and the front end's filters, and the first
+    of each size of input sizes its buffers: better done at start-up than on the first take.
     """
     return np.random.default_rng(0).standard_normal(WARM_UP_SECONDS * WARM_UP_RATE).astype(np.float32) * 0.1
 
@@ -101,10 +102,14 @@ class ClassifierProcess:
         warm_up: :meth:`predict`'s options for the first inference, made on 10 s of noise at 48 kHz (the kind of
             take a show brings) before the process says it is ready; ``None``: none.
         on_restart: called with a line of text when the process had ended and was started again.
+        answer_timeout: seconds to wait for one take's answer; a process that takes longer is taken for hung,
+            ended and started again (that take gets a :class:`ClassifierProcessError`).
     """
 
     def __init__(self, model: str | Path | None = None, threads: int | None = None, int8: bool = True,
-                 warm_up: dict[str, Any] | None = None, on_restart: Callable[[str], None] | None = None) -> None:
+                 warm_up: dict[str, Any] | None = None, on_restart: Callable[[str], None] | None = None,
+                 answer_timeout: float = ANSWER_TIMEOUT) -> None:
+        self.answer_timeout = answer_timeout
         self._config = (str(model) if model is not None else None, threads, int8, warm_up)
         self._on_restart = on_restart
         self._lock = threading.Lock()
@@ -181,16 +186,24 @@ class ClassifierProcess:
                 self._wait_ready()
                 try:
                     return self._ask(array, int(sample_rate), options)
+                except TimeoutError:  # hung: another try could hang as long again
+                    waited = f"did not answer in {self.answer_timeout:g} s"
+                    self._restart(f"{waited} and was ended")
+                    raise ClassifierProcessError(f"the classifier's process {waited}; started again") from None
                 except (OSError, EOFError):
-                    code = self._close()
-                    self.restarts += 1
-                    self._spawn()
-                    if self._on_restart is not None:
-                        self._on_restart(f"the classifier's process ended (exit status {code}); started again")
+                    code = self._restart("ended")
                     if attempt == 1:
                         raise ClassifierProcessError(
                             f"the classifier's process ended twice on this take (exit status {code})") from None
             raise AssertionError("unreachable")
+
+    def _restart(self, what: str) -> int | None:
+        code = self._close()
+        self.restarts += 1
+        self._spawn()
+        if self._on_restart is not None:
+            self._on_restart(f"the classifier's process {what} (exit status {code}); started again")
+        return code
 
     def _ask(self, samples: np.ndarray, sample_rate: int, options: dict[str, Any]) -> Prediction:
         assert self._connection is not None and self._process is not None
@@ -205,6 +218,8 @@ class ClassifierProcess:
         self._buffer.write(samples)
         cpus = sorted(os.sched_getaffinity(0))  # the calling thread's: it waits, the process works there
         self._connection.send(("predict", samples.dtype.str, samples.shape, sample_rate, options, cpus))
+        if not self._connection.poll(self.answer_timeout):
+            raise TimeoutError
         kind, answer = self._connection.recv()
         if kind == "prediction":
             return answer

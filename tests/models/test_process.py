@@ -92,6 +92,25 @@ def test_a_killed_process_is_started_again_and_the_take_still_classified(local: 
         process.predict(np.ones(16000, np.float32), 16000)
 
 
+def test_a_hung_process_is_ended_and_started_again(local: Classifier, esc50: Path) -> None:
+    said: list[str] = []
+    process = ClassifierProcess(threads=1, on_restart=said.append, answer_timeout=1.0)
+    try:
+        process.wait_ready()
+        hung = process.pid
+        assert hung is not None
+        os.kill(hung, signal.SIGSTOP)  # it never answers
+        mono, rate = two_clips(esc50, "4-102844-A-49.flac", "4-102844-B-49.flac")
+        with pytest.raises(ClassifierProcessError, match="did not answer in 1 s"):
+            process.predict(mono, rate)
+        assert process.pid != hung and said and "did not answer" in said[0]
+        with pytest.raises(ProcessLookupError):
+            os.kill(hung, 0)  # ended (and reaped), not left stopped
+        assert_same(process.predict(mono, rate), local.predict(mono, rate))
+    finally:
+        process.stop()
+
+
 def test_a_model_file_it_cannot_load_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "not-a-model.pt"
     bad.write_bytes(b"nothing like a model")
