@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +17,11 @@ from exsampling_patch.nodes.classify import SoundClassifier
 
 
 @pytest.fixture(scope="module")
-def node() -> SoundClassifier:
+def node() -> Iterator[SoundClassifier]:
     n = SoundClassifier("clf", {"top_k": 3})
-    n.start()
-    return n
+    n.start()  # without prepare(), as a node started on its own must work
+    yield n
+    n.stop()
 
 
 def clip(esc50: Path, category: str) -> np.ndarray:
@@ -79,3 +81,16 @@ def test_long_take_is_scored_on_its_loudest_five_seconds(node: SoundClassifier, 
     start, end = prediction.take.meta["classified_span_s"]
     assert end - start == pytest.approx(5.0, abs=1e-3) and 5.7 <= start <= 6.0  # (the clip ends in digital silence)
     assert prediction.take.duration == pytest.approx(11.0)  # the take itself is untouched
+
+
+def test_in_the_patchs_own_process_it_answers_the_same(node: SoundClassifier, esc50: Path) -> None:
+    local = SoundClassifier("local", {"top_k": 3, "own_process": False})
+    local.start()
+    take = Take(clip(esc50, "church_bells"), 44100)
+    for n in (node, local):
+        n.context.emitted.clear()
+        n.handle("take", take)
+    ours, theirs = node.context.emitted[-1][1], local.context.emitted[-1][1]
+    assert [s.label for s in ours.scores] == [s.label for s in theirs.scores] and ours.label == "church_bells"
+    assert [s.probability for s in ours.scores] == pytest.approx([s.probability for s in theirs.scores], abs=1e-6)
+    local.stop()
