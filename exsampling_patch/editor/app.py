@@ -364,6 +364,8 @@ class EditorApp:
 
     def _update_status(self) -> None:
         run = "running" if self.runner.running else "stopped"
+        if self.runner.swapping:
+            run += " (swapping the edit in)"
         problem = self.runner.problem
         parts = [self.model.title, run, f"{len(self.model.patch.nodes)} nodes, {len(self.model.patch.links)} links"]
         text = "  |  ".join(parts) + (f"  |  {self.status}" if self.status else "")

@@ -9,6 +9,7 @@ stops the engine for the editor and swaps plans as the patch is edited.
 from __future__ import annotations
 
 import collections
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import numpy as np
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.errors import PatchError
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
+from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import Engine, Event, MessageHop, NodeError, NodeStatus, NodeTiming, PlanSwapped
 
 
@@ -204,6 +206,7 @@ class Runner:
         #: Why the last start or swap failed (the patch as edited cannot run); None when all is well.
         self.problem: str | None = None
         self._stale = False
+        self._swap: threading.Thread | None = None
         model.listen(self._on_change)
 
     @property
@@ -236,19 +239,49 @@ class Runner:
         return True
 
     def sync(self) -> bool:
-        """Swap the edited patch in if it changed (once a frame); returns True if a new plan went live."""
+        """Swap the edited patch in if it changed (called once a frame); returns True, once, when a new plan
+        has gone live.
+
+        The swap runs on a thread of its own: a node it restarts may take a while to start (the classifier's
+        process loads its model, the sampler opens its stream), and the editor must keep drawing meanwhile.
+        Edits made during a swap go in with the next one.
+        """
+        swap = self._swap
+        if swap is not None:
+            if swap.is_alive():
+                return False
+            self._swap = None
+            return self.problem is None
         if not self.running or not self._stale or self.engine is None:
             return False
         self._stale = False
         try:
-            self.engine.update(self.model.runnable_patch())
+            patch = self.model.runnable_patch()
         except PatchError as error:
             self.problem = f"not swapped in (the old plan runs on): {error}"
             return False
-        self.problem = None
-        return True
+        self._swap = threading.Thread(target=self._update, args=(self.engine, patch), name="editor-swap",
+                                      daemon=True)
+        self._swap.start()
+        return False
+
+    def _update(self, engine: Engine, patch: Patch) -> None:
+        try:
+            engine.update(patch)
+        except PatchError as error:
+            self.problem = f"not swapped in (the old plan runs on): {error}"
+        else:
+            self.problem = None
+
+    @property
+    def swapping(self) -> bool:
+        """Whether an edit is being swapped into the running patch now."""
+        return self._swap is not None and self._swap.is_alive()
 
     def stop(self, timeout: float = 5.0) -> bool:
+        if self._swap is not None:
+            self._swap.join(timeout)
+            self._swap = None
         if self.engine is None:
             return True
         engine, self.engine = self.engine, None

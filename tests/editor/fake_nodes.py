@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -9,6 +10,22 @@ import numpy as np
 from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import CONTROL, PREDICTION, SLOT, TAKE
+
+
+class SlowStart(Node):
+    """Takes a while to start, as the classifier does while its process loads the model."""
+
+    type_name = "test_slow_start"
+    family = "utility"
+
+    inlet = Input(TAKE, "takes", multiple=True)
+    seconds = Param(float, 0.0, "how long start() takes", minimum=0.0, maximum=10.0, unit="s")
+
+    def start(self) -> None:
+        time.sleep(self.seconds)
+
+    def on_inlet(self, message: Any) -> None:
+        pass
 
 
 class TableMap(Node):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -171,10 +172,18 @@ def test_run_shows_live_state_errors_and_swaps_edits(app: EditorApp) -> None:
     assert "count 2" in dpg.get_value("live:log")  # the failed message was bypassed on to the log
     assert dpg.get_item_configuration("error:library")["show"]
     assert "ERROR" in dpg.get_value("error:library")
-    # Edit while running: the new node is swapped into the running plan on the next frame.
+    # Edit while running: the new node is swapped into the running plan, on a thread of its own, from the
+    # next frame on; the editor keeps drawing meanwhile.
     call("palette:relay")
     call(app.patch_view.tag, (attr("out:library.written"), attr("in:relay.inlet")))
-    app.frame()
+    swapped = False
+    for _ in range(500):
+        app.frame()
+        if app.status.endswith("swapped in"):
+            swapped = True
+            break
+        time.sleep(0.01)
+    assert swapped and not app.runner.swapping
     assert engine.plan is not None and "relay" in engine.plan.order
     assert ("library", "written") in engine.plan.routes and ("relay", "inlet") in engine.plan.routes[
         ("library", "written")]
@@ -187,6 +196,26 @@ def test_run_shows_live_state_errors_and_swaps_edits(app: EditorApp) -> None:
     assert dpg.get_value("level:log") == pytest.approx(0.5)
     call("menu:stop")
     assert not app.runner.running and not dpg.get_item_configuration("error:library")["show"]
+
+
+def test_a_node_that_restarts_slowly_does_not_hold_up_the_editor(app: EditorApp) -> None:
+    app.model.add_node("test_slow_start", (900, 300))
+    node_id = next(n for n, spec in app.model.patch.nodes.items() if spec.type == "test_slow_start")
+    call("menu:run")
+    assert app.runner.running, app.status
+    assert app.model.set_param(node_id, "seconds", 1.0) is None  # the node restarts, for a second
+    frame_times, saw_swapping = [], False
+    deadline = time.monotonic() + 10
+    while not app.status.endswith("swapped in") and time.monotonic() < deadline:
+        started = time.perf_counter()
+        app.frame()
+        frame_times.append(time.perf_counter() - started)
+        saw_swapping = saw_swapping or "swapping the edit in" in dpg.get_value("statusbar")
+        time.sleep(0.01)
+    assert app.status.endswith("swapped in") and saw_swapping
+    assert max(frame_times) < 0.5 and len(frame_times) > 20  # it kept drawing through the restart
+    engine = app.runner.engine
+    assert engine is not None and engine.node(node_id).seconds == 1.0  # type: ignore[attr-defined]
 
 
 def test_performance_view_slots_map_and_pairing(app: EditorApp) -> None:
