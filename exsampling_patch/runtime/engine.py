@@ -279,12 +279,12 @@ class Engine:
             with cell.lock:
                 cell.started = False
             self._stop_node(node_id, old_node)
+            self.errors.pop(node_id, None)  # the old node's; the new one's own are recorded from here on
             try:
                 cell.node = self._build(node_id, plan)
             except Exception as error:
                 self._record_error(node_id, error)
                 cell.node = _Failed(node_id, plan.node_types[node_id], self._context)
-            self.errors.pop(node_id, None)
             self._prepare(node_id, cell.node)
         self._start_cell(node_id)
 

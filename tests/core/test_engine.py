@@ -90,6 +90,12 @@ class Slow(Node):
     inlet = Input(ANY)
     outlet = Output(ANY)
     fail_prepare = Param(bool, False, "raise from prepare()")
+    fail_build = Param(bool, False, "raise from the constructor")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.fail_build:
+            raise RuntimeError("cannot be built")
 
     def prepare(self) -> None:
         LIFECYCLE.append((self.node_id, "prepare"))
@@ -236,6 +242,11 @@ def test_every_node_is_prepared_before_any_starts(registry: Registry) -> None:
     LIFECYCLE.clear()
     engine.update(edited)  # a node replaced live is prepared, then started
     assert sorted(LIFECYCLE) == [("a", "prepare"), ("a", "start")]
+    assert "cannot begin loading" in engine.errors["a"]  # its error, reported while it replaced the old one
+    broken = edited.copy()
+    broken.nodes["c"].params["fail_build"] = True
+    engine.update(broken)
+    assert "cannot be built" in engine.errors["c"]  # kept, not cleared with the old node's errors
     engine.stop()
 
 
