@@ -11,7 +11,6 @@ Also prints each node's median handling time. The original system took about 40 
 from __future__ import annotations
 
 import argparse
-import csv
 import http.client
 import ssl
 import statistics
@@ -24,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile as sf
 import yaml
+from esc50_takes import ten_second_takes
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
-from scipy.signal import resample_poly
 
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import Input, Node
@@ -39,7 +37,6 @@ from exsampling_patch.runtime import Engine, Event, NodeTiming
 from exsampling_patch.validate import load_patch
 
 REPO = Path(__file__).resolve().parent.parent
-ESC50 = REPO.parent / "shared" / "data" / "esc50"
 RATE = 48000
 
 
@@ -72,27 +69,13 @@ class MaxDeviceStandIn:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def ten_second_takes(count: int) -> list[tuple[str, bytes]]:
-    with open(ESC50 / "esc50.csv", newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["fold"] == "4"]
-    by_class: dict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        by_class[row["category"]].append(row["filename"])
-    takes = []
-    for category in sorted(by_class)[:count]:
-        clips = [sf.read(ESC50 / "audio" / name, dtype="float32")[0] for name in by_class[category][:2]]
-        audio = resample_poly(np.concatenate(clips), RATE, 16000).astype(np.float32)
-        takes.append((category, encode_wav_pcm16(audio, RATE)))
-    return takes
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--takes", type=int, default=24, help="takes to upload (at least 20)")
     parser.add_argument("--param", action="append", default=[], metavar="NODE.PARAM=VALUE",
                         help="override a parameter of the default patch (YAML value), e.g. classifier.threads=2")
     args = parser.parse_args()
-    takes = ten_second_takes(args.takes)
+    takes = [(category, encode_wav_pcm16(audio, RATE)) for category, audio in ten_second_takes(args.takes, RATE)]
     device = MaxDeviceStandIn()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -24,15 +24,13 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
+from esc50_takes import ESC50, ten_second_takes
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.models.process import ClassifierProcess
 from exsampling_patch.node import NodeContext
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def sine_take(freq: float, seconds: float, rate: int = 44100) -> Take:
@@ -47,25 +45,12 @@ def stats(values: np.ndarray) -> str:
             f"(n={values.size})")
 
 
-def recordings(count: int = 8, rate: int = 48000) -> list[np.ndarray]:
-    """10 s takes for the classifier: two ESC-50 clips of one class joined (noise where the data is missing)."""
-    import csv
-
-    import soundfile as sf
-
-    from exsampling_patch.models.features import resample
-
-    esc50 = REPO.parent / "shared" / "data" / "esc50"
-    if not (esc50 / "esc50.csv").exists():
+def classifier_takes(count: int = 8, rate: int = 48000) -> list[np.ndarray]:
+    """10 s takes of real recordings for the classifier beside the audio (noise where the data is missing)."""
+    if not (ESC50 / "esc50.csv").exists():
         rng = np.random.default_rng(0)
         return [(rng.standard_normal(10 * rate) * 0.1).astype(np.float32) for _ in range(count)]
-    with (esc50 / "esc50.csv").open(newline="") as handle:
-        rows = sorted(csv.DictReader(handle), key=lambda r: r["filename"])
-    takes = []
-    for first, second in zip(rows[0 : 2 * count : 2], rows[1 : 2 * count : 2], strict=True):
-        clips = [sf.read(str(esc50 / "audio" / r["filename"]), dtype="float32") for r in (first, second)]
-        takes.append(resample(np.concatenate([clips[0][0], clips[1][0]]), clips[0][1], rate))
-    return takes
+    return [audio for _, audio in ten_second_takes(count, rate)]
 
 
 def classify_beside(stop: threading.Event, classifier: ClassifierProcess, takes: list[np.ndarray],
@@ -316,7 +301,7 @@ def main() -> int:
     classifier.wait_ready()
     classified = [0]
     worker = threading.Thread(target=classify_beside, daemon=True,
-                              args=(stop, classifier, recordings(), sampler, sampler.names, classified))
+                              args=(stop, classifier, classifier_takes(), sampler, sampler.names, classified))
     state = sampler.state  # the callback's meters, shared with its audio process
     first_callback, first_xruns = state.callbacks, state.xruns
     jack_log = os.environ.get("JACK_LOG", "/tmp/exsampling-jackd.log")
