@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from exsampling_patch.shared_memory import anonymous_file, map_shared
+
 if TYPE_CHECKING:
     from .prediction import Prediction
 
@@ -63,19 +65,13 @@ class ClassifierProcessError(RuntimeError):
     """The classifier's process could not start, or failed on a take."""
 
 
-def _memfd(nbytes: int) -> int:
-    fd = os.memfd_create("exsampling-classifier-take", os.MFD_CLOEXEC)
-    os.ftruncate(fd, nbytes)
-    return fd
-
-
 class _Buffer:
     """Shared memory the node writes takes into and the process reads them from."""
 
     def __init__(self, nbytes: int) -> None:
         self.nbytes = nbytes
-        self.fd = _memfd(nbytes)
-        self.mapping = mmap.mmap(self.fd, nbytes, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0))
+        self.fd = anonymous_file(nbytes, "exsampling-classifier-take")
+        self.mapping = map_shared(self.fd, nbytes)
 
     def write(self, samples: np.ndarray) -> None:
         view = np.ndarray(samples.shape, samples.dtype, buffer=self.mapping)
@@ -305,7 +301,7 @@ def serve(connection: Connection) -> int:
 
 def _map(fd: int, nbytes: int) -> mmap.mmap:
     try:
-        return mmap.mmap(fd, nbytes, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
+        return map_shared(fd, nbytes, read_only=True, populate=False)
     finally:
         os.close(fd)
 

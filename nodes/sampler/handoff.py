@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import mmap
 import os
-import tempfile
 import threading
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle, send_handle
@@ -26,23 +24,12 @@ from multiprocessing.reduction import recv_handle, send_handle
 import numpy as np
 
 from exsampling_patch.nodes.sampler.prepare import GUARD, fill_guarded
-
-_POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # fault every page in at mapping time, not on first access
-
-
-def _anonymous_file(size: int) -> int:
-    if hasattr(os, "memfd_create"):
-        fd = os.memfd_create("exsampling-take", os.MFD_CLOEXEC)  # memory only: never written to a disk
-    else:  # pragma: no cover - not Linux
-        with tempfile.TemporaryFile() as handle:
-            fd = os.dup(handle.fileno())
-    os.ftruncate(fd, size)
-    return fd
+from exsampling_patch.shared_memory import anonymous_file, map_shared
 
 
 def _read_only(fd: int, nbytes: int) -> np.ndarray:
     """``nbytes`` of the file ``fd`` mapped read-only as float32 (the array keeps the mapping alive)."""
-    return np.frombuffer(mmap.mmap(fd, nbytes, flags=mmap.MAP_SHARED | _POPULATE, prot=mmap.PROT_READ), np.float32)
+    return np.frombuffer(map_shared(fd, nbytes, read_only=True), np.float32)
 
 
 class Arena:
@@ -54,8 +41,8 @@ class Arena:
 
     def __init__(self, nbytes: int) -> None:
         self.capacity = nbytes // 4
-        self.fd = _anonymous_file(self.capacity * 4)
-        self._mapping = mmap.mmap(self.fd, self.capacity * 4, flags=mmap.MAP_SHARED | _POPULATE)
+        self.fd = anonymous_file(self.capacity * 4, "exsampling-take")
+        self._mapping = map_shared(self.fd, self.capacity * 4)
         self.floats = np.frombuffer(self._mapping, np.float32)
         self._lock = threading.Lock()
         # (offset, length), by offset, never adjacent. The first GUARD samples are never handed out: they stay
@@ -117,9 +104,9 @@ def share_samples(samples: np.ndarray) -> int:
     """A new anonymous file holding ``samples`` as the callback reads them; returns its descriptor
     (the caller closes it once sent)."""
     size = (int(samples.size) + GUARD) * 4
-    fd = _anonymous_file(size)
+    fd = anonymous_file(size, "exsampling-take")
     try:
-        with mmap.mmap(fd, size, flags=mmap.MAP_SHARED | _POPULATE) as mapping:
+        with map_shared(fd, size) as mapping:
             data = np.frombuffer(mapping, np.float32)
             fill_guarded(data, samples)
             del data  # the mapping cannot close while an array looks into it

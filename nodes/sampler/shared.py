@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import mmap
 import os
-import tempfile
 
 import numpy as np
 
 from exsampling_patch.nodes.sampler.ring import EventRing
+from exsampling_patch.shared_memory import anonymous_file, map_shared
 
 TIMING_SLOTS = 8192  # callback durations and note waits kept for observers and benchmarks
 XRUN_SLOTS = 256  # times of the latest xruns kept
@@ -90,12 +90,7 @@ class SharedState:
     def create(cls, slots: int) -> SharedState:
         """A state in an anonymous shared file, with unit gains; pass ``state.fd`` to the other process."""
         size = state_nbytes(slots)
-        if hasattr(os, "memfd_create"):
-            fd = os.memfd_create("exsampling-sampler", 0)  # memory only: never written back to a disk
-        else:  # pragma: no cover - not Linux
-            with tempfile.TemporaryFile() as handle:
-                fd = os.dup(handle.fileno())
-        os.ftruncate(fd, size)
+        fd = anonymous_file(size, "exsampling-sampler")
         state = cls._map(slots, fd)
         state.gain[:] = 1.0
         state.master[0] = 1.0
@@ -111,7 +106,7 @@ class SharedState:
         size = state_nbytes(slots)
         if os.fstat(fd).st_size < size:
             raise ValueError(f"shared sampler state is {os.fstat(fd).st_size} bytes, {size} expected")
-        mapping = mmap.mmap(fd, size)
+        mapping = map_shared(fd, size, populate=False)
         return cls(slots, np.frombuffer(mapping, np.uint8), fd, mapping)
 
     def close(self) -> None:
