@@ -1,7 +1,7 @@
 """The sound classifier: model load time, ms per 10 s take (1 and 2 threads), honest ESC-50 fold-4 accuracy.
 
 A thin wrapper around ``exsampling_patch.models.benchmark`` (see there). Take timings are 44.1 kHz stereo,
-10 s, the whole pipeline (mix-down, resampling, spectrogram, int8 trunk, pooling); medians and p95 over
+10 s, the whole pipeline (mix-down, spectrogram, int8 trunk, pooling); medians and p95 over
 ``--repeats`` runs. Fold-4 accuracy uses the shipped trunk with the validation head (trained on folds 1-3),
 so fold 4 is held out. Targets (issue 4): load under 1 s, under 30 ms a 10 s take on one core.
 """

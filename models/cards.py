@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import FRONT_END, SAMPLE_RATE, frame_rate
+from .features import FRONT_END, frame_rate
 from .fitting import TrainReport
 
 __all__ = ["save_confusion_png", "write_model_card"]
@@ -65,8 +65,9 @@ def write_model_card(
         f"Training examples: {report.n_train}; validation examples: {report.n_val}.",
         "",
         "## Preprocessing",
-        f"Mix-down to mono, resampling to {SAMPLE_RATE} Hz, peak normalisation; {FRONT_END.n_fft}-point "
-        f"frames every {FRONT_END.hop} samples ({frame_rate():.1f} a second); HTK mel bands below 8 kHz "
+        f"Mix-down to mono, peak normalisation; at the take's own rate, Hann frames of about "
+        f"{1000 * FRONT_END.frame_seconds:.1f} ms every {1000 * FRONT_END.hop_seconds:.1f} ms "
+        f"({frame_rate():.1f} a second); the {FRONT_END.n_bands} HTK mel bands below {FRONT_END.fmax:.0f} Hz "
         "(unit-sum filters); log10(1 + 10000 * power) / 9.4578.",
         "",
         "## Accuracy",

@@ -33,13 +33,12 @@ import torch
 
 from .features import (
     FRONT_END,
-    SAMPLE_RATE,
     FrontEnd,
+    analyse,
     compress,
+    hop_length,
     loudest_span,
-    mel_power,
     peak_dbfs,
-    prepare,
     to_mono,
 )
 from .network import STEP_FRAMES, SoundNet, fuse_batch_norm, load_int8_trunk
@@ -161,14 +160,28 @@ def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, 
     return blob
 
 
+def _front_end(blob: dict[str, Any], p: Path, kind: str) -> FrontEnd:
+    """The file's front end, if it is this version's; files from before 25 Nov 2026 (16 kHz resampling,
+    743-point frames) are refused with what to do."""
+    stored = blob.get("front_end")
+    try:
+        front_end = FrontEnd(**stored) if isinstance(stored, dict) else None
+    except TypeError:
+        front_end = None
+    if front_end != FRONT_END:
+        raise ModelFileError(
+            f"{kind} {p} was trained with another front end ({stored}); this version analyses takes with "
+            f"{FRONT_END}: train it again (exsampling train)"
+        )
+    return front_end
+
+
 def load_model_file(path: str | Path | None = None) -> LoadedModel:
     """Read a model file (``None``: the shipped model). The network is returned in eval mode, unfused."""
     p = SHIPPED_MODEL if path is None else Path(path)
     blob = _read_blob(p, "model", MODEL_FORMAT, MODEL_VERSION)
     labels = [str(x) for x in blob["labels"]]
-    front_end = FrontEnd(**blob["front_end"])
-    if front_end != FRONT_END:
-        raise ModelFileError(f"model {p} was trained with another front end: {front_end}")
+    front_end = _front_end(blob, p, "model")
     model = SoundNet(len(labels))
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
     model.eval()
@@ -233,8 +246,7 @@ def load_head_file(path: str | Path) -> HeadFile:
     """Read a head file written by :func:`save_head_file` (weights returned in float32)."""
     p = Path(path)
     blob = _read_blob(p, "head", HEAD_FORMAT, HEAD_VERSION)
-    if FrontEnd(**blob["front_end"]) != FRONT_END:
-        raise ModelFileError(f"head {p} was trained with another front end")
+    _front_end(blob, p, "head")
     weight, bias = blob["weight"].float(), blob["bias"].float()
     labels = [str(x) for x in blob["labels"]]
     if weight.ndim != 2 or weight.shape[0] != len(labels) or bias.shape != (len(labels),):
@@ -264,7 +276,7 @@ class Classifier:
     """Scores takes with a loaded model. Build it with :func:`load_classifier`.
 
     Attributes:
-        min_seconds: takes shorter than this (after resampling) are "too short".
+        min_seconds: takes shorter than this are "too short".
         silence_dbfs: takes whose peak is below this level (dB full scale) are "silent".
         window_floor_db: windows whose loudest frame is this many dB below the take's loudest frame are
             scored but left out of pooling (a take's silent tail does not vote).
@@ -331,7 +343,7 @@ class Classifier:
             pooling: one of :data:`POOLINGS`.
             top_k: how many labels to return (at most the number of classes).
             max_seconds: score only the take's loudest span of this length (found on the signal as
-                recorded, before resampling; ``None`` or 0: the whole take). 5.0 is the length of the
+                recorded; ``None`` or 0: the whole take). 5.0 is the length of the
                 ESC-50 clips the shipped head was trained on, and halves the work on a 10 s take.
 
         Returns:
@@ -360,9 +372,7 @@ class Classifier:
             shown = "-inf" if level == float("-inf") else f"{level:.0f}"
             return empty(f"silent: peak {shown} dBFS < {self.silence_dbfs:.0f} dBFS")
         first, last = loudest_span(mono, int(sample_rate), max_seconds or 0.0)
-        finite = np.nan_to_num(mono[first:last], nan=0.0, posinf=0.0, neginf=0.0)
-        y = prepare(finite, int(sample_rate))  # already mono: to_mono inside is a no-op
-        power = mel_power(y)
+        power = analyse(mono[first:last], int(sample_rate))
         n_frames = max(power.shape[0], STEP_FRAMES)
         if power.shape[0] < n_frames:
             power = np.concatenate([power, np.zeros((n_frames - power.shape[0], power.shape[1]), np.float32)])
@@ -379,7 +389,7 @@ class Classifier:
             probs = torch.softmax(logits.float(), dim=1).numpy().astype(np.float64)
         pooled = _pool(probs[active] if active.any() else probs, pooling)
         order = np.argsort(-pooled)[: max(1, min(int(top_k), len(self._labels)))]
-        step_s = STEP_FRAMES * FRONT_END.hop / SAMPLE_RATE
+        step_s = STEP_FRAMES * hop_length(int(sample_rate)) / float(sample_rate)
         offset, span_end = first / float(sample_rate), last / float(sample_rate)
         windows = [
             WindowScore(
@@ -431,7 +441,7 @@ def _windows(n_steps: int, window: str) -> list[tuple[int, int]]:
     if window == "whole":
         return [(0, n_steps)]
     seconds = float(window.rstrip("s"))
-    step_s = STEP_FRAMES * FRONT_END.hop / SAMPLE_RATE
+    step_s = STEP_FRAMES * FRONT_END.hop_seconds
     length = max(1, round(seconds / step_s))
     if n_steps <= length:
         return [(0, n_steps)]

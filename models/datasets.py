@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import SAMPLE_RATE, mel_power, prepare
+from .features import analyse, loudest_span, to_mono
 from .progress import Progress, ProgressCallback
 
 __all__ = [
@@ -188,14 +188,14 @@ def split_train_val(
     return sorted(train), sorted(val)
 
 
-def _load_audio(path: Path) -> np.ndarray:
+def _load_audio(path: Path) -> tuple[np.ndarray, int]:
     import soundfile as sf
 
     try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:
         raise DataError(f"unreadable audio file: {path} ({exc})") from exc
-    return prepare(data, int(sr))
+    return to_mono(data), int(sr)
 
 
 def compute_features(
@@ -203,23 +203,16 @@ def compute_features(
     progress: ProgressCallback | None = None,
     max_seconds: float | None = 10.0,
 ) -> list[np.ndarray]:
-    """Mel power ``(frames, bands)`` of every example (peak-normalised, 16 kHz; see ``features``).
+    """Peak-normalised mel power ``(frames, bands)`` of every example, at its own rate (``features.analyse``).
 
     Files longer than ``max_seconds`` keep their loudest ``max_seconds``.
     """
     out: list[np.ndarray] = []
     n = len(dataset.examples)
     for i, e in enumerate(dataset.examples):
-        y = _load_audio(e.path)
-        if max_seconds is not None and y.size > max_seconds * SAMPLE_RATE:
-            y = _loudest_span(y, int(max_seconds * SAMPLE_RATE))
-        out.append(mel_power(y))
+        y, sr = _load_audio(e.path)
+        first, last = loudest_span(y, sr, max_seconds or 0.0)
+        out.append(analyse(y[first:last], sr))
         if progress is not None:
             progress(Progress("features", i + 1, n, f"features {i + 1}/{n}: {e.path.name}"))
     return out
-
-
-def _loudest_span(y: np.ndarray, length: int) -> np.ndarray:
-    energy = np.convolve(y.astype(np.float64) ** 2, np.ones(1024), mode="same")[: y.size - length + 1 : 512]
-    start = int(np.argmax(np.convolve(energy, np.ones(max(1, length // 512)), mode="valid"))) * 512
-    return y[start : start + length]

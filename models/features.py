@@ -1,16 +1,19 @@
 """Log-mel front end of the classifier: plain functions, NumPy arrays in, NumPy arrays out.
 
-Every take goes through the same three steps, at training and at serving time alike
-(serve with the preprocessing you trained with):
+Every take goes through the same steps, at training and at serving time alike (serve with the
+preprocessing you trained with), at the rate it was recorded at:
 
 1. :func:`to_mono` mixes a ``(frames,)`` or ``(frames, channels)`` array down to one channel;
-2. :func:`resample` brings it to :data:`SAMPLE_RATE` (16 kHz: the training data has nothing above 8 kHz,
-   so every take is band-limited the same way, whatever rate it was recorded at);
-3. :func:`log_mel` computes a ``(frames, bands)`` log-mel spectrogram in the scale the pretrained trunk
-   expects (HTK mel bands with unit-sum filters, ``log10(1 + 10000 * power) / 9.4578``).
+2. :func:`mel_power` cuts it into Hann frames of about 46 ms (:func:`frame_length` samples at its rate,
+   a length the FFT is fast for) every 46.4 ms (:func:`hop_length`), and sums the power of the bins below
+   8 kHz into HTK mel bands with unit-sum filters. The bands, frame and hop durations are those of the
+   pretrained trunk (its 2048-point frames at 44.1 kHz give the frequency resolution); analysing at the
+   take's own rate instead of resampling it first gives the same bands for a third of the work;
+3. :func:`normalise_peak` scales the power as if the take had been peak-normalised;
+4. :func:`compress` gives the scale the trunk expects, ``log10(1 + 10000 * power) / 9.4578``.
 
-:func:`prepare` does 1 and 2 and peak-normalises the take; :func:`mel_power` and :func:`compress`
-split step 3 so that training can apply a gain in the power domain before the log.
+:func:`analyse` does 1-3. :func:`compress` is apart so that training can apply a gain in the power domain
+before the log. :func:`resample` is kept for the sampler and for tests.
 """
 
 from __future__ import annotations
@@ -24,20 +27,23 @@ __all__ = [
     "FRONT_END",
     "SAMPLE_RATE",
     "FrontEnd",
+    "analyse",
     "compress",
+    "frame_length",
     "frame_rate",
+    "hop_length",
     "log_mel",
     "loudest_span",
     "mel_filterbank",
     "mel_power",
+    "normalise_peak",
     "peak_dbfs",
-    "prepare",
     "resample",
     "to_mono",
 ]
 
 SAMPLE_RATE = 16_000
-"""Rate (Hz) at which every take is analysed."""
+"""Reference rate (Hz): the front end's frame and hop are 743 and 742 samples at this rate."""
 
 LOG_SCALE = 9.457798957824707
 """Divisor of the compressed spectrogram (the maximum of the pretrained trunk's training data)."""
@@ -45,22 +51,19 @@ LOG_SCALE = 9.457798957824707
 
 @dataclass(frozen=True)
 class FrontEnd:
-    """Parameters of the log-mel front end (all at :data:`SAMPLE_RATE`).
+    """Parameters of the log-mel front end, in seconds and hertz, whatever the take's rate.
 
-    The defaults reproduce, at 16 kHz, the frequency resolution of the pretrained trunk's own front end
-    (2048-point frames at 44.1 kHz: 21.5 Hz a bin, HTK mel bands over 0-22.05 kHz, of which the 71 bands
-    below 8 kHz are kept) with a hop of 46.4 ms (21.6 frames a second).
+    The defaults reproduce the frequency resolution of the pretrained trunk's own front end (2048-point
+    frames at 44.1 kHz: 21.5 Hz a bin, HTK mel bands over 0-22.05 kHz, of which the 71 bands below 8 kHz
+    are kept) with a hop of 46.4 ms (21.6 frames a second).
     """
 
-    n_fft: int = 743
-    hop: int = 742
+    frame_seconds: float = 743 / 16_000
+    hop_seconds: float = 742 / 16_000
     n_mels_full: int = 96
     fmax_full: float = 22050.0
-
-    @property
-    def n_bins(self) -> int:
-        """Number of FFT bins kept (those up to the Nyquist frequency of :data:`SAMPLE_RATE`)."""
-        return self.n_fft // 2 + 1
+    fmax: float = 8000.0
+    n_bands: int = 71
 
 
 FRONT_END = FrontEnd()
@@ -142,50 +145,81 @@ def peak_dbfs(y: np.ndarray) -> float:
     return 20.0 * float(np.log10(peak)) if peak > 0 else float("-inf")
 
 
-def prepare(samples: np.ndarray, sample_rate: int, normalise: bool = True) -> np.ndarray:
-    """Mix down, resample to :data:`SAMPLE_RATE` and (by default) peak-normalise a take.
+def analyse(samples: np.ndarray, sample_rate: int, front_end: FrontEnd = FRONT_END) -> np.ndarray:
+    """Peak-normalised mel power ``(frames, bands)`` of a take, at its own rate (steps 1-3 of the module).
 
-    Args:
-        samples: ``(frames,)`` or ``(frames, channels)`` audio.
-        sample_rate: its rate in Hz.
-        normalise: scale so the absolute peak is 1 (a silent take is returned unscaled).
-
-    Returns:
-        ``(frames',)`` float32 at 16 kHz.
+    NaN and infinite samples count as silence. A silent take is returned unscaled (all zeros).
     """
-    y = resample(to_mono(samples), int(sample_rate))
-    y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
-    if normalise and y.size:
+    y = to_mono(samples)
+    if y.size == 0:
+        return mel_power(y, sample_rate, front_end)
+    peak = max(float(np.max(y)), -float(np.min(y)))  # no abs() temporary on the common, finite path
+    if not np.isfinite(peak):
+        y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
         peak = float(np.max(np.abs(y)))
-        if peak > 0:
-            y = y / peak
-    return y.astype(np.float32, copy=False)
+    return normalise_peak(mel_power(y, sample_rate, front_end), peak)
 
 
-@lru_cache(maxsize=8)
-def mel_filterbank(front_end: FrontEnd = FRONT_END) -> np.ndarray:
-    """The ``(bands, bins)`` mel filterbank (HTK scale, unit-sum filters), bands with no bin dropped.
+def normalise_peak(power: np.ndarray, peak: float) -> np.ndarray:
+    """Mel power of a signal whose absolute peak was ``peak``, as if it had been scaled to a peak of 1
+    (in place; returned). Scaling the power costs a few thousand multiplications instead of the signal's
+    hundreds of thousands."""
+    if peak > 0:
+        power *= np.float32(1.0 / (peak * peak))
+    return power
 
-    The filters are those of a ``n_mels_full``-band bank over 0-``fmax_full`` Hz laid on the same bin
-    spacing, restricted to the bins below 8 kHz; bands that fall entirely above 8 kHz are dropped.
 
-    The same numbers as ``librosa.filters.mel(htk=True, norm=1)`` (a test compares them), computed here
-    because importing librosa takes 1.5 s, which the classifier's own process (:mod:`.process`) would
-    otherwise spend at every start of a patch.
+def frame_length(sample_rate: int, front_end: FrontEnd = FRONT_END) -> int:
+    """FFT frame length (samples) at ``sample_rate``: the length nearest ``front_end.frame_seconds`` that has
+    no prime factor above 5 (743 samples at 16 kHz is prime: the FFT would take 4x as long)."""
+    if sample_rate <= 0:
+        raise ValueError(f"sample rate must be positive, got {sample_rate}")
+    exact = front_end.frame_seconds * sample_rate
+    below = above = max(2, round(exact))
+    while not _five_smooth(below):
+        below -= 1
+    while not _five_smooth(above):
+        above += 1
+    return below if exact - below < above - exact else above
+
+
+def hop_length(sample_rate: int, front_end: FrontEnd = FRONT_END) -> int:
+    """Hop between frames (samples) at ``sample_rate``."""
+    if sample_rate <= 0:
+        raise ValueError(f"sample rate must be positive, got {sample_rate}")
+    return max(1, round(front_end.hop_seconds * sample_rate))
+
+
+def _five_smooth(n: int) -> bool:
+    for p in (2, 3, 5):
+        while n % p == 0:
+            n //= p
+    return n == 1
+
+
+@lru_cache(maxsize=16)
+def mel_filterbank(sample_rate: int = SAMPLE_RATE, front_end: FrontEnd = FRONT_END) -> np.ndarray:
+    """The ``(bands, bins)`` mel filterbank for frames of :func:`frame_length` samples at ``sample_rate``.
+
+    The ``n_bands`` lowest bands of an ``n_mels_full``-band HTK bank over 0-``fmax_full`` Hz with unit-sum
+    filters (each filter normalised over its whole triangle), laid on the frame's bins up to ``fmax`` Hz
+    (or the Nyquist frequency, if lower). The same numbers as ``librosa.filters.mel(htk=True, norm=1)`` on
+    that bin spacing (a test compares them), computed here because importing librosa takes 1.5 s, which the
+    classifier's own process (:mod:`.process`) would otherwise spend at every start of a patch.
     """
-    full_sr = front_end.fmax_full * 2.0
-    full_nfft = round(front_end.n_fft * full_sr / SAMPLE_RATE)
-    bin_hz = np.fft.rfftfreq(full_nfft, d=1.0 / full_sr)
+    n_fft = frame_length(sample_rate, front_end)
+    bin_hz = sample_rate / n_fft
+    full_bins = np.arange(int(np.ceil(front_end.fmax_full / bin_hz)) + 1) * bin_hz
     mel_edges = np.linspace(_hz_to_htk_mel(0.0), _hz_to_htk_mel(front_end.fmax_full), front_end.n_mels_full + 2)
     edges_hz = 700.0 * (10.0 ** (mel_edges / 2595.0) - 1.0)
     widths = np.diff(edges_hz)
-    ramps = np.subtract.outer(edges_hz, bin_hz)
+    ramps = np.subtract.outer(edges_hz, full_bins)
     rising, falling = -ramps[:-2] / widths[:-1, None], ramps[2:] / widths[1:, None]
     fb = np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)
     sums = np.abs(fb).sum(axis=1, dtype=np.float64, keepdims=True)
-    fb = (fb / np.where(sums < np.finfo(np.float32).tiny, 1.0, sums))[:, : front_end.n_bins]
-    fb = fb[np.abs(fb).sum(axis=1) > 0]
-    fb = np.ascontiguousarray(fb, dtype=np.float32)
+    fb = fb / np.where(sums < np.finfo(np.float32).tiny, 1.0, sums)
+    n_bins = min(int(front_end.fmax / bin_hz) + 1, n_fft // 2 + 1)
+    fb = np.ascontiguousarray(fb[: front_end.n_bands, :n_bins], dtype=np.float32)
     fb.setflags(write=False)
     return fb
 
@@ -195,20 +229,21 @@ def _hz_to_htk_mel(hz: float) -> float:
 
 
 def frame_rate(front_end: FrontEnd = FRONT_END) -> float:
-    """Spectrogram frames per second."""
-    return SAMPLE_RATE / front_end.hop
+    """Spectrogram frames per second (nominal: the hop is rounded to whole samples at each rate)."""
+    return 1.0 / front_end.hop_seconds
 
 
-def mel_power(y: np.ndarray, front_end: FrontEnd = FRONT_END) -> np.ndarray:
-    """Mel-band power of a 16 kHz mono signal: ``(frames, bands)`` float32, linear scale.
+def mel_power(y: np.ndarray, sample_rate: int = SAMPLE_RATE, front_end: FrontEnd = FRONT_END) -> np.ndarray:
+    """Mel-band power of a mono signal at ``sample_rate``: ``(frames, bands)`` float32, linear scale.
 
-    Frames are centred (the signal is reflect-padded by ``n_fft // 2``, zero-padded when it is too short
-    to reflect), so a signal of ``n`` samples gives ``1 + n // hop`` frames.
+    Frames are centred (the signal is reflect-padded by half a frame, zero-padded when it is too short
+    to reflect), so a signal of ``n`` samples gives ``1 + n // hop_length(sample_rate)`` frames. The window
+    is scaled to the sum of a 743-point Hann window, so that a signal gives the same band powers at any rate.
     """
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1:
         raise ValueError(f"mel_power expects a mono (frames,) signal, got shape {y.shape}")
-    n_fft, hop = front_end.n_fft, front_end.hop
+    n_fft, hop = frame_length(sample_rate, front_end), hop_length(sample_rate, front_end)
     pad = n_fft // 2
     mode = "reflect" if y.size > pad else "constant"
     yp = np.pad(y, pad, mode=mode)  # type: ignore[call-overload]
@@ -216,14 +251,14 @@ def mel_power(y: np.ndarray, front_end: FrontEnd = FRONT_END) -> np.ndarray:
     frames = np.lib.stride_tricks.as_strided(
         yp, shape=(n_frames, n_fft), strides=(yp.strides[0] * hop, yp.strides[0]), writeable=False
     )
-    # scipy's FFT runs in float32 for float32 input (numpy's computes the same numbers about 2x slower on
-    # this prime size); the features agree with numpy's within 3e-7 after compression (tests/models).
+    fb = mel_filterbank(sample_rate, front_end)
+    # scipy's FFT runs in float32 for float32 input (numpy's: float64, about 2x slower)
     from scipy import fft as sp_fft
 
-    spec = sp_fft.rfft(frames * _hann(n_fft), axis=1)
+    spec = sp_fft.rfft(frames * _window(n_fft, front_end.frame_seconds * SAMPLE_RATE), axis=1)[:, : fb.shape[1]]
     power = np.square(spec.real)
     power += np.square(spec.imag)
-    return np.asarray(power @ mel_filterbank(front_end).T, dtype=np.float32)
+    return np.asarray(power @ fb.T, dtype=np.float32)
 
 
 def compress(power: np.ndarray, gain: float | np.ndarray = 1.0) -> np.ndarray:
@@ -231,14 +266,16 @@ def compress(power: np.ndarray, gain: float | np.ndarray = 1.0) -> np.ndarray:
     return np.log10(1.0 + 10000.0 * gain * power).astype(np.float32) / np.float32(LOG_SCALE)
 
 
-def log_mel(y: np.ndarray, front_end: FrontEnd = FRONT_END) -> np.ndarray:
-    """``(frames, bands)`` float32 log-mel spectrogram of a 16 kHz mono signal (see :func:`prepare`)."""
-    return compress(mel_power(y, front_end))
+def log_mel(y: np.ndarray, sample_rate: int = SAMPLE_RATE, front_end: FrontEnd = FRONT_END) -> np.ndarray:
+    """``(frames, bands)`` float32 log-mel spectrogram of a mono signal, not normalised."""
+    return compress(mel_power(y, sample_rate, front_end))
 
 
-@lru_cache(maxsize=8)
-def _hann(n: int) -> np.ndarray:
-    # periodic Hann window, as torch.hann_window and librosa use
-    w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)).astype(np.float32)
+@lru_cache(maxsize=16)
+def _window(n: int, reference_length: float) -> np.ndarray:
+    # periodic Hann window (as torch.hann_window and librosa use), scaled to the sum of one of
+    # reference_length points: band powers then do not depend on the rate a take is analysed at
+    w = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)) * (reference_length / n)
+    w = w.astype(np.float32)
     w.setflags(write=False)
     return w

@@ -1,6 +1,6 @@
 """The classifier in a process of its own, so that it does not share a GIL with the rest of the patch.
 
-In the patch's process the classifier's Python steps (resampling, the mel front end, the calls around the
+In the patch's process the classifier's Python steps (the mel front end, the calls around the
 int8 trunk) each wait for the GIL that the other nodes' threads hold: with one pure-Python thread busy beside
 it (as the editor's drawing can be), a 10 s take took 37-39 ms instead of 11-12 here; in the default patch its
 own time was 14.6-15.4 ms median in the patch's process and 13.3-13.9 in its own (3 runs each, alternated).

@@ -201,6 +201,16 @@ def test_bad_model_file(tmp_path: Path) -> None:
         load_classifier(junk)
 
 
+def test_a_model_file_of_another_front_end_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """Model files written before 25 Nov 2026 describe a 16 kHz front end (n_fft/hop in samples)."""
+    blob = torch.load(str(SHIPPED_MODEL), map_location="cpu", weights_only=True)
+    blob["front_end"] = {"n_fft": 743, "hop": 742, "n_mels_full": 96, "fmax_full": 22050.0}
+    old = tmp_path / "old_front_end.pt"
+    torch.save(blob, old)
+    with pytest.raises(ModelFileError, match=r"old_front_end\.pt was trained with another front end.*train it again"):
+        load_classifier(old)
+
+
 def test_max_seconds_scores_the_loudest_span_and_reports_take_time(clf: Classifier, esc50: Path) -> None:
     path, _ = fold4_subset(esc50)[40]
     y, sr = sf.read(str(path), dtype="float32")  # 5 s

@@ -1,4 +1,4 @@
-"""The log-mel front end: mix-down, resampling, spectrogram shapes and scale."""
+"""The log-mel front end: mix-down, frames at any rate, filterbank, spectrogram shapes and scale."""
 
 from __future__ import annotations
 
@@ -33,36 +33,63 @@ def test_resample_keeps_duration_and_pitch(rate: int) -> None:
     assert abs(peak_hz - 1000) < 5
 
 
-def test_prepare_normalises_peak_and_handles_silence() -> None:
-    y = fe.prepare(np.full((4410, 2), 0.1, np.float32), 44100)
-    assert y.size == 1600 and np.isclose(np.abs(y).max(), 1.0, atol=1e-3)
-    z = fe.prepare(np.zeros(1000, np.float32), 16000)
-    assert not np.any(z)
+def test_analyse_normalises_peak_and_handles_silence_and_nan() -> None:
+    rng = np.random.default_rng(1)
+    y = (rng.standard_normal(44100) * 0.1).astype(np.float32)
+    stereo = np.stack([y, y], axis=1)
+    loud = fe.analyse(stereo, 44100)
+    quiet = fe.analyse(stereo * 0.01, 44100)  # the same take 40 dB down: the same features
+    assert loud.shape == (1 + 44100 // fe.hop_length(44100), 71)
+    np.testing.assert_allclose(quiet, loud, rtol=1e-3, atol=1e-6 * float(loud.max()))
+    assert np.allclose(loud, fe.mel_power(y / np.abs(y).max(), 44100), rtol=1e-4, atol=1e-7 * float(loud.max()))
+    assert not np.any(fe.analyse(np.zeros(1000, np.float32), 16000))
+    broken = y.copy()
+    broken[100:200] = np.nan
+    broken[300] = np.inf
+    out = fe.analyse(broken, 44100)
+    assert np.isfinite(out).all() and out.max() > 0
 
 
-def test_mel_filterbank_is_librosas() -> None:
+@pytest.mark.parametrize("rate", [8000, 16000, 22050, 44100, 48000, 96000])
+def test_frames_last_about_46_ms_with_a_fast_fft_length(rate: int) -> None:
+    n = fe.frame_length(rate)
+    assert abs(n / rate - 743 / 16000) < 0.02 * 743 / 16000
+    factors = n
+    for prime in (2, 3, 5):
+        while factors % prime == 0:
+            factors //= prime
+    assert factors == 1
+    assert fe.hop_length(rate) == round(742 * rate / 16000)
+
+
+@pytest.mark.parametrize("rate", [16000, 44100, 48000])
+def test_mel_filterbank_is_librosas(rate: int) -> None:
     """The filterbank is computed without importing librosa (for start-up time): it must stay librosa's."""
     import librosa
 
     front = fe.FRONT_END
-    full_sr = front.fmax_full * 2.0
-    theirs = librosa.filters.mel(sr=full_sr, n_fft=round(front.n_fft * full_sr / fe.SAMPLE_RATE),
-                                 n_mels=front.n_mels_full, fmin=0.0, fmax=front.fmax_full, htk=True,
-                                 norm=1.0)[:, : front.n_bins]
-    theirs = theirs[np.abs(theirs).sum(axis=1) > 0]
-    ours = fe.mel_filterbank()
-    assert ours.shape == theirs.shape
-    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)
+    n_fft = fe.frame_length(rate)
+    # librosa normalises each filter over the bins below its Nyquist frequency: a bank on the same bin
+    # spacing whose Nyquist frequency is past 22.05 kHz has every filter normalised over its whole triangle
+    wider = int(np.ceil(2 * front.fmax_full / rate))
+    theirs = librosa.filters.mel(sr=wider * rate, n_fft=wider * n_fft, n_mels=front.n_mels_full, fmin=0.0,
+                                 fmax=front.fmax_full, htk=True, norm=1.0)
+    ours = fe.mel_filterbank(rate)
+    n_bins = int(front.fmax / (rate / n_fft)) + 1
+    assert ours.shape == (71, min(n_bins, n_fft // 2 + 1))
+    np.testing.assert_allclose(ours, theirs[:71, : ours.shape[1]], rtol=1e-5, atol=1e-8)
+    assert (ours.sum(axis=1) > 0).all()
+
 
 
 def test_mel_power_shape_and_scale() -> None:
     fb = fe.mel_filterbank()
-    assert fb.shape == (71, fe.FRONT_END.n_bins)
+    assert fb.shape == (71, fe.frame_length(fe.SAMPLE_RATE) // 2 + 1)
     assert np.allclose(fb[:-2].sum(axis=1), 1.0, atol=1e-4)  # unit-sum filters (the top two cut at 8 kHz)
     n = 5 * fe.SAMPLE_RATE
     y = np.random.default_rng(0).standard_normal(n).astype(np.float32) * 0.1
     p = fe.mel_power(y)
-    assert p.shape == (1 + n // fe.FRONT_END.hop, 71)
+    assert p.shape == (1 + n // fe.hop_length(fe.SAMPLE_RATE), 71)
     lm = fe.log_mel(y)
     assert lm.dtype == np.float32 and lm.min() >= 0 and np.isfinite(lm).all()
     # a 2 kHz tone lights up the band around 2 kHz, not the top or bottom ones
@@ -88,24 +115,40 @@ def test_loudest_span_finds_the_loud_part_before_resampling() -> None:
     assert start <= 6 * rate and end >= 8 * rate
 
 
-def _numpy_mel_power(y: np.ndarray) -> np.ndarray:
-    """mel_power as the shipped model was trained with it (numpy's FFT), to check the faster one against."""
-    n_fft, hop = fe.FRONT_END.n_fft, fe.FRONT_END.hop
+def test_band_powers_do_not_depend_on_the_rate_a_take_is_analysed_at() -> None:
+    rng = np.random.default_rng(2)
+    y16 = fe.resample(rng.standard_normal(3 * 48000).astype(np.float32) * 0.1, 48000)  # nothing above 8 kHz
+    tone = np.sin(2 * np.pi * 1234.5 * np.arange(16000 * 3) / 16000).astype(np.float32) * 0.5
+    for y in (y16, tone, y16 + tone):
+        at16 = fe.mel_power(y, 16000)
+        at48 = fe.mel_power(fe.resample(y, 16000, 48000), 48000)
+        assert at48.shape == at16.shape
+        inner = slice(2, -2)  # away from the padded edges; bands below 7 kHz (above it the resampler rolls off)
+        db = 10 * np.log10((at48[inner, :66].mean(axis=0) + 1e-9) / (at16[inner, :66].mean(axis=0) + 1e-9))
+        loud = at16[inner, :66].mean(axis=0) > 1e-3 * at16[inner, :66].mean(axis=0).max()
+        assert np.abs(db[loud]).max() < 0.5, db
+
+
+def _numpy_mel_power(y: np.ndarray, rate: int) -> np.ndarray:
+    """mel_power written plainly (numpy's float64 FFT, a sliding window view), to check the faster one against."""
+    n_fft, hop = fe.frame_length(rate), fe.hop_length(rate)
     yp = np.pad(y, n_fft // 2, mode="reflect")
     frames = np.lib.stride_tricks.sliding_window_view(yp, n_fft)[::hop]
-    window = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
-    spec = np.fft.rfft(frames * window, axis=1)
-    return np.asarray((spec.real**2 + spec.imag**2).astype(np.float32) @ fe.mel_filterbank().T, np.float32)
+    window = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)) * (743 / n_fft)
+    fb = fe.mel_filterbank(rate)
+    spec = np.fft.rfft(frames * window, axis=1)[:, : fb.shape[1]]
+    return np.asarray((spec.real**2 + spec.imag**2) @ fb.T, np.float32)
 
 
-def test_mel_power_gives_the_features_the_model_was_trained_with(esc50: Path) -> None:
+def test_mel_power_is_the_plain_computation(esc50: Path) -> None:
     import soundfile as sf
 
     names = sorted((esc50 / "audio").iterdir())[::400][:5]
-    signals = [fe.prepare(*sf.read(str(p), dtype="float32")) for p in names]
-    signals.append(np.random.default_rng(4).standard_normal(3 * fe.SAMPLE_RATE).astype(np.float32))
-    for y in signals:
-        new, old = fe.mel_power(y), _numpy_mel_power(y)
+    signals = [sf.read(str(p), dtype="float32") for p in names]
+    signals.append((np.random.default_rng(4).standard_normal(3 * 48000).astype(np.float32), 48000))
+    signals.append((np.random.default_rng(5).standard_normal(2 * 44100).astype(np.float32), 44100))
+    for y, rate in signals:
+        new, old = fe.mel_power(y, rate), _numpy_mel_power(y, rate)
         assert new.shape == old.shape and new.dtype == np.float32
         assert np.allclose(new, old, rtol=1e-4, atol=1e-6 * float(old.max()))
         assert np.abs(fe.compress(new) - fe.compress(old)).max() < 1e-5  # what the network sees
