@@ -13,7 +13,7 @@ preprocessing you trained with), at the rate it was recorded at:
 4. :func:`compress` gives the scale the trunk expects, ``log10(1 + 10000 * power) / 9.4578``.
 
 :func:`analyse` does 1-3. :func:`compress` is apart so that training can apply a gain in the power domain
-before the log. :func:`resample` is kept for the sampler and for tests.
+before the log. :func:`resample` (soxr) remains for callers that need a take at another rate.
 """
 
 from __future__ import annotations
