@@ -137,12 +137,20 @@ def peak_dbfs(y: np.ndarray) -> float:
 
     NaN and infinite samples count as silence (``-inf`` if all are).
     """
-    if y.size == 0:
-        return float("-inf")
-    peak = max(float(np.max(y)), -float(np.min(y)))  # no abs() temporary on the common, finite path
-    if not np.isfinite(peak):
-        peak = float(np.max(np.abs(np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0))))
+    _, peak = _finite_peak(y)
     return 20.0 * float(np.log10(peak)) if peak > 0 else float("-inf")
+
+
+def _finite_peak(y: np.ndarray) -> tuple[np.ndarray, float]:
+    """``y`` with NaN and infinite samples as 0 (``y`` itself when it has none), and its absolute peak
+    (0.0 for an empty signal)."""
+    if y.size == 0:
+        return y, 0.0
+    peak = max(float(np.max(y)), -float(np.min(y)))  # no abs() temporary on the common, finite path
+    if np.isfinite(peak):
+        return y, peak
+    y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
+    return y, float(np.max(np.abs(y)))
 
 
 def analyse(samples: np.ndarray, sample_rate: int, front_end: FrontEnd = FRONT_END) -> np.ndarray:
@@ -150,13 +158,7 @@ def analyse(samples: np.ndarray, sample_rate: int, front_end: FrontEnd = FRONT_E
 
     NaN and infinite samples count as silence. A silent take is returned unscaled (all zeros).
     """
-    y = to_mono(samples)
-    if y.size == 0:
-        return mel_power(y, sample_rate, front_end)
-    peak = max(float(np.max(y)), -float(np.min(y)))  # no abs() temporary on the common, finite path
-    if not np.isfinite(peak):
-        y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
-        peak = float(np.max(np.abs(y)))
+    y, peak = _finite_peak(to_mono(samples))
     return normalise_peak(mel_power(y, sample_rate, front_end), peak)
 
 
