@@ -6,7 +6,8 @@ it (as the editor's drawing can be), a 10 s take took 37-39 ms instead of 11-12 
 own time was 14.6-15.4 ms median in the patch's process and 13.3-13.9 in its own (3 runs each, alternated).
 In a process of its own it has an interpreter to itself, the patch's process never loads torch (the
 :class:`~.prediction.Prediction` it receives needs none), and a crash in native code ends only this process.
-Handing a take over costs about 0.8 ms (two wake-ups across processes; copying 10 s of samples: 0.06 ms).
+Handing a take over costs about 0.8-0.9 ms (two wake-ups across processes; copying 10 s of samples:
+0.06-0.16 ms; unpickling the answer: 0.14 ms).
 
 :class:`ClassifierProcess` offers :meth:`Classifier.predict`'s call and answer. It starts
 ``python -m exsampling_patch.models.process CONNECTION_FD``, which loads the model and answers over a Unix
@@ -15,7 +16,8 @@ socket (:class:`multiprocessing.connection.Connection`); the take's samples go t
 and the take it was scoring is sent once more.
 
 Messages to the process: ``(model_path, threads, int8, warm_up, buffer_bytes)`` first (the buffer's
-descriptor follows), then ``("predict", dtype, shape, sample_rate, options)`` for samples at the start of the buffer,
+descriptor follows), then ``("predict", dtype, shape, sample_rate, options, cpus)`` for samples at the start of
+the buffer (``cpus``: those of the thread that waits, which the process moves to),
 ``("buffer", nbytes)`` followed by a new buffer's descriptor, and ``("stop",)``. Messages from it:
 ``("ready", labels, path, meta)`` or ``("failed", text)`` at start, then ``("prediction", Prediction)``,
 ``("rejected", text)`` for arguments :meth:`Classifier.predict` refuses (raised here as ValueError) and

@@ -77,9 +77,12 @@ class SoundClassifier(Node):
             from exsampling_patch.models.process import ClassifierProcess
 
             path = self.resolve_path(self.model) if self.model else None
-            options = {"window": self.window, "pooling": self.pooling, "max_seconds": self.max_seconds}
-            self._classifier = ClassifierProcess(path, threads=self.threads, warm_up=options,
+            self._classifier = ClassifierProcess(path, threads=self.threads, warm_up=self._scoring(),
                                                  on_restart=self.report_error)
+
+    def _scoring(self) -> dict[str, Any]:
+        """The options of every inference, the warm-up's included."""
+        return {"window": self.window, "pooling": self.pooling, "max_seconds": self.max_seconds}
 
     def start(self) -> None:
         from exsampling_patch.models.process import WARM_UP_RATE, ClassifierProcess, warm_up_take
@@ -94,8 +97,7 @@ class SoundClassifier(Node):
 
         path = self.resolve_path(self.model) if self.model else None
         self._classifier = load_classifier(path, threads=self.threads)
-        self._classifier.predict(warm_up_take(), WARM_UP_RATE, window=self.window, pooling=self.pooling,
-                                 max_seconds=self.max_seconds)
+        self._classifier.predict(warm_up_take(), WARM_UP_RATE, **self._scoring())
 
     def stop(self) -> None:
         from exsampling_patch.models.process import ClassifierProcess
@@ -106,8 +108,7 @@ class SoundClassifier(Node):
 
     def on_take(self, take: Take) -> None:
         assert self._classifier is not None, "start() loads the classifier"
-        result = self._classifier.predict(take.samples, take.sample_rate, window=self.window,
-                                          pooling=self.pooling, top_k=self.top_k, max_seconds=self.max_seconds)
+        result = self._classifier.predict(take.samples, take.sample_rate, top_k=self.top_k, **self._scoring())
         scores = tuple(Score(label, probability) for label, probability in result.top)
         meta = {"classified_ms": result.seconds * 1e3, "classified_span_s": [round(t, 4) for t in result.span]}
         prediction = Prediction(take.derive(meta=meta), scores, result.reason)
