@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, ESC50_SLOTS, MUSICAL_SLOTS, SLOTS
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 
 if TYPE_CHECKING:
@@ -19,25 +20,8 @@ if TYPE_CHECKING:
 WINDOWS = ("whole", "1s", "2s", "4s")
 POOLINGS = ("mean", "max", "vote")
 
-SLOTS = ("HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus")
-
-#: ESC-50's 50 classes on the original device's eight slots, in the spirit of the original table: short
-#: bright clicks on the hi-hat, cracks and knocks on the snare, ringing sounds on TT, low thumps on the bass
-#: drum, pitched calls on piano, breathy sustained sounds on wind, low engines and animals on bass, and
-#: voices on chorus.
-ESC50_SLOTS: dict[str, str] = {
-    **dict.fromkeys(["mouse_click", "keyboard_typing", "clock_tick", "brushing_teeth", "crickets", "insects",
-                     "drinking_sipping"], "HH"),
-    **dict.fromkeys(["door_wood_knock", "coughing", "sneezing", "clapping", "glass_breaking", "fireworks",
-                     "can_opening", "crackling_fire", "hand_saw"], "Snare"),
-    **dict.fromkeys(["church_bells", "water_drops", "clock_alarm", "pouring_water"], "TT"),
-    **dict.fromkeys(["thunderstorm", "footsteps", "door_wood_creaks", "toilet_flush"], "BD"),
-    **dict.fromkeys(["car_horn", "chirping_birds", "rooster"], "Piano"),
-    **dict.fromkeys(["wind", "siren", "breathing", "sea_waves", "rain"], "Wind"),
-    **dict.fromkeys(["dog", "cow", "pig", "engine", "train", "helicopter", "airplane", "vacuum_cleaner",
-                     "washing_machine", "chainsaw", "snoring"], "Bass"),
-    **dict.fromkeys(["laughing", "cat", "crying_baby", "hen", "sheep", "frog", "crow"], "Chorus"),
-}
+__all__ = ["DEFAULT_SLOT_TABLE", "ESC50_SLOTS", "MUSICAL_SLOTS", "SLOTS", "ConfidenceGate", "SlotMap",
+           "SoundClassifier", "normalize_label"]
 
 
 def normalize_label(label: str) -> str:
@@ -153,7 +137,7 @@ class SlotMap(Node):
     slot = Output(SLOT, "the take assigned to its slot")
     unmapped = Output(PREDICTION, "predictions whose label is not in the table")
 
-    table = Param(dict, ESC50_SLOTS, "label -> slot name (case, spaces, '-' and '_' do not matter)")
+    table = Param(dict, DEFAULT_SLOT_TABLE, "label -> slot name (case, spaces, '-' and '_' do not matter)")
     fallback = Param(str, "", "slot for labels not in the table; empty: send them to 'unmapped'")
     max_waiting = Param(int, 8, "takes (or predictions) held for their other half, with the take input linked",
                         minimum=1, maximum=1000)

@@ -1,0 +1,49 @@
+"""The shipped class-to-slot table: every label the shipped classifier knows, on the original device's slots.
+
+Drums go to the drum slots (HH, Snare, TT, BD), keys and guitars to Piano, winds and brass to Wind, basses to
+Bass, voices to Chorus; everyday sounds follow the original system's table in spirit (short bright clicks on the
+hi-hat, cracks and knocks on the snare, ringing sounds on TT, low thumps on the bass drum, pitched calls on
+piano, breathy sounds on wind, low engines and animals on bass, voices on chorus). Composers edit it per patch
+(the slot map's ``table`` parameter).
+"""
+
+from __future__ import annotations
+
+SLOTS = ("HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus")
+"""The original Max for Live device's eight slots, in MIDI channel order."""
+
+#: ESC-50's 50 classes on the original device's eight slots, in the spirit of the original table: short
+#: bright clicks on the hi-hat, cracks and knocks on the snare, ringing sounds on TT, low thumps on the bass
+#: drum, pitched calls on piano, breathy sustained sounds on wind, low engines and animals on bass, and
+#: voices on chorus.
+ESC50_SLOTS: dict[str, str] = {
+    **dict.fromkeys(["mouse_click", "keyboard_typing", "clock_tick", "brushing_teeth", "crickets", "insects",
+                     "drinking_sipping"], "HH"),
+    **dict.fromkeys(["door_wood_knock", "coughing", "sneezing", "clapping", "glass_breaking", "fireworks",
+                     "can_opening", "crackling_fire", "hand_saw"], "Snare"),
+    **dict.fromkeys(["church_bells", "water_drops", "clock_alarm", "pouring_water"], "TT"),
+    **dict.fromkeys(["thunderstorm", "footsteps", "door_wood_creaks", "toilet_flush"], "BD"),
+    **dict.fromkeys(["car_horn", "chirping_birds", "rooster"], "Piano"),
+    **dict.fromkeys(["wind", "siren", "breathing", "sea_waves", "rain"], "Wind"),
+    **dict.fromkeys(["dog", "cow", "pig", "engine", "train", "helicopter", "airplane", "vacuum_cleaner",
+                     "washing_machine", "chainsaw", "snoring"], "Bass"),
+    **dict.fromkeys(["laughing", "cat", "crying_baby", "hen", "sheep", "frog", "crow"], "Chorus"),
+}
+
+
+
+#: The musical classes (drums, keys, strings, winds, brass, basses, voices) on their natural slots.
+MUSICAL_SLOTS: dict[str, str] = {
+    **dict.fromkeys(["hihat_closed", "hihat_open", "crash_cymbal", "ride_cymbal"], "HH"),
+    **dict.fromkeys(["snare", "clap_snap", "tambourine_shaker", "woodblock_rim"], "Snare"),
+    **dict.fromkeys(["tom", "cowbell", "mallets", "chime_bell", "gong"], "TT"),
+    **dict.fromkeys(["kick"], "BD"),
+    **dict.fromkeys(["acoustic_piano", "electric_piano_organ", "acoustic_guitar", "electric_guitar",
+                     "bowed_strings", "harmonica"], "Piano"),
+    **dict.fromkeys(["flute_recorder", "reeds", "saxophone", "brass"], "Wind"),
+    **dict.fromkeys(["electric_bass", "double_bass"], "Bass"),
+    **dict.fromkeys(["choir_voice"], "Chorus"),
+}
+
+DEFAULT_SLOT_TABLE: dict[str, str] = {**ESC50_SLOTS, **MUSICAL_SLOTS}
+"""The slot map's default table: ESC-50's everyday classes and the musical classes."""
