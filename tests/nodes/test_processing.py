@@ -1,11 +1,15 @@
-"""Processing signal functions: the fast frame energy agrees with the plain cumulative-sum definition."""
+"""Processing signal functions: the fast frame energy agrees with the plain cumulative-sum definition; short hits
+survive trim and onset_split."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
 
-from exsampling_patch.nodes.processing import frame_power, trim_bounds
+from exsampling_patch.messages import Take
+from exsampling_patch.nodes.processing import OnsetSplit, Trim, frame_power, trim_bounds
 
 
 def cumsum_frame_power(mono: np.ndarray, frame: int, hop: int) -> np.ndarray:
@@ -32,3 +36,100 @@ def test_trim_bounds_on_a_ten_second_take() -> None:
     x[2 * rate : 7 * rate] = (np.random.default_rng(1).standard_normal(5 * rate) * 0.3).astype(np.float32)
     start, end = trim_bounds(x, rate, 60.0)
     assert abs(start - 2 * rate) <= 960 and abs(end - 7 * rate) <= 960  # within a 20 ms frame
+
+
+# -- short hits: a take of 30 ms or more is a sound, and trim and onset_split keep all of it ---------------------
+
+RATE = 48000
+
+
+def decaying_noise(seconds: float = 0.03, tau: float = 0.006, seed: int = 3) -> np.ndarray:
+    """A closed hi-hat's kind of hit: noise with an exponential decay."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    return (0.5 * np.random.default_rng(seed).standard_normal(len(t)) * np.exp(-t / tau)).astype(np.float32)
+
+
+def click(seconds: float = 0.04) -> np.ndarray:
+    """A tick: a 1 ms impulse and a 3 kHz ring that dies away."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    x = (0.4 * np.sin(2 * np.pi * 3000 * t) * np.exp(-t / 0.004)).astype(np.float32)
+    x[:48] += 0.8 * np.hanning(48).astype(np.float32)
+    return x
+
+
+def decaying_tone(seconds: float = 0.5) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    return (0.5 * np.sin(2 * np.pi * 220 * t) * np.exp(-t / 0.3)).astype(np.float32)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * RATE), np.float32)
+
+
+def with_hit(hit: np.ndarray, before: list[np.ndarray], after: float = 0.3) -> tuple[np.ndarray, int, int]:
+    """The hit after ``before``, then silence, with a noise floor 80 dB down; (signal, hit start, hit end)."""
+    start = sum(len(b) for b in before)
+    x = np.concatenate([*before, hit, silence(after)])
+    x += (1e-5 * np.random.default_rng(4).standard_normal(len(x))).astype(np.float32)
+    return x, start, start + len(hit)
+
+
+HITS = {"30 ms decaying noise": decaying_noise(), "40 ms click": click()}
+CONTEXTS = {
+    "in silence": [silence(0.3)],
+    "after a longer sound": [silence(0.2), decaying_tone(), silence(0.2)],
+    "at the start": [],
+}
+
+
+def node_outputs(node_type: type[Trim] | type[OnsetSplit], take: Take, **params: Any) -> list[Take]:
+    node = node_type("n", params)
+    node.start()
+    node.handle("take", take)
+    assert node.context.errors == []
+    return [message for _, message in node.context.emitted]
+
+
+def piece_with(pieces: list[Take], start: int, end: int, offset: int = 0) -> Take:
+    """The one piece that holds samples [start, end) of the take split, whole; ``offset``: where that take began."""
+    def bounds(piece: Take) -> tuple[int, int]:
+        first = round(piece.meta.get("onset_s", 0.0) * RATE) + offset
+        return first, first + piece.frames
+
+    holding = [p for p in pieces if bounds(p)[0] <= start and bounds(p)[1] >= end]
+    assert len(holding) == 1, f"no piece holds the hit [{start}, {end}): {[bounds(p) for p in pieces]}"
+    return holding[0]
+
+
+@pytest.mark.parametrize("hit", list(HITS))
+@pytest.mark.parametrize("context", list(CONTEXTS))
+def test_trim_and_onset_split_keep_a_short_hit_whole(hit: str, context: str) -> None:
+    signal, start, end = with_hit(HITS[hit], CONTEXTS[context])
+    (trimmed,) = node_outputs(Trim, Take(signal, RATE, take_id="t"), top_db=60.0)
+    trim_start = round(trimmed.meta["trim_start_s"] * RATE)
+    assert trim_start <= start and trim_start + trimmed.frames >= end
+    for take, offset in ((trimmed, trim_start), (Take(signal, RATE, take_id="t"), 0)):
+        pieces = node_outputs(OnsetSplit, take)
+        piece = piece_with(pieces, start, end, offset)
+        assert piece.duration >= 0.03
+        # the piece begins where the hit does (its attack is the sound), not 5-10 ms into it nor long before
+        assert start - round(piece.meta["onset_s"] * RATE) - offset <= 0.002 * RATE
+
+
+def test_onset_split_keeps_a_click_at_the_start_of_a_take() -> None:
+    """The detector used to miss a hit at sample 0, and what came before the first onset was dropped."""
+    signal = np.concatenate([click(), silence(0.1), decaying_tone()])
+    pieces = node_outputs(OnsetSplit, Take(signal, RATE, take_id="t"))
+    assert [round(p.meta["onset_s"], 3) for p in pieces][:1] == [0.0]
+    assert 0.04 <= pieces[0].duration <= 0.15
+    assert sum(p.frames for p in pieces) == len(signal)
+
+
+def test_onset_split_keeps_a_sound_that_swells_in_before_the_first_onset() -> None:
+    """A sound without a sharp onset (a 100 ms swell) before the first hit is no onset to librosa; kept."""
+    tone = decaying_tone(0.6)
+    tone[: int(0.1 * RATE)] *= np.linspace(0.0, 1.0, int(0.1 * RATE), dtype=np.float32)
+    signal, start, end = with_hit(click(), [tone, silence(0.2)])
+    pieces = node_outputs(OnsetSplit, Take(signal, RATE, take_id="t"))
+    assert pieces[0].meta["onset_s"] == 0.0 and pieces[0].duration >= 0.5
+    piece_with(pieces, start, end)
