@@ -276,13 +276,13 @@ class Classifier:
     """Scores takes with a loaded model. Build it with :func:`load_classifier`.
 
     Attributes:
-        min_seconds: takes shorter than this are "too short".
+        min_seconds: takes shorter than this are "too short" (30 ms: a closed hi-hat or a click is a sound).
         silence_dbfs: takes whose peak is below this level (dB full scale) are "silent".
         window_floor_db: windows whose loudest frame is this many dB below the take's loudest frame are
             scored but left out of pooling (a take's silent tail does not vote).
     """
 
-    min_seconds: float = 0.25
+    min_seconds: float = 0.03
     silence_dbfs: float = -60.0
     window_floor_db: float = 40.0
 
