@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
@@ -21,7 +22,7 @@ WINDOWS = ("whole", "1s", "2s", "4s")
 POOLINGS = ("mean", "max", "vote")
 
 __all__ = ["DEFAULT_SLOT_TABLE", "ESC50_SLOTS", "MUSICAL_SLOTS", "SLOTS", "ConfidenceGate", "SlotMap",
-           "SoundClassifier", "normalize_label"]
+           "SoundClassifier", "normalize_label", "slot_scores"]
 
 
 def normalize_label(label: str) -> str:
@@ -30,6 +31,22 @@ def normalize_label(label: str) -> str:
     (The original system crashed on "Hi-hat" because its table said "hi_hat".)
     """
     return re.sub(r"[\s_\-]+", "_", label.strip().lower())
+
+
+def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -> list[tuple[str, float]]:
+    """Each slot's probability, best first: the sum over the labels of ``scores`` that ``table`` sends there.
+
+    ``scores`` are (label, probability) pairs, a prediction's top labels; ``table`` maps labels normalised with
+    :func:`normalize_label` to slots. Labels not in the table are ignored. A closed hi-hat scored
+    hihat_closed 0.45, hihat_open 0.40, dog 0.10 gives [("HH", 0.85), ("Bass", 0.10)]. Equal sums keep the
+    order of their best labels.
+    """
+    totals: dict[str, float] = {}
+    for label, probability in scores:
+        slot = table.get(normalize_label(label))
+        if slot is not None:
+            totals[slot] = totals.get(slot, 0.0) + float(probability)
+    return sorted(totals.items(), key=lambda item: -item[1])
 
 
 class SoundClassifier(Node):
@@ -121,7 +138,11 @@ class ConfidenceGate(Node):
 
 
 class SlotMap(Node):
-    """Turn a prediction's label into a sampler slot with an editable class-to-slot table.
+    """Turn a prediction into a sampler slot with an editable class-to-slot table.
+
+    By default the slot whose labels sum the highest probability over the prediction's top labels wins
+    (``choose: slot``: hihat_closed 0.45 + hihat_open 0.40 make HH 0.85, against dog 0.5 for Bass), and the
+    assignment's confidence is that sum; ``choose: label`` takes the best label's slot.
 
     With its ``take`` input linked, each assignment carries that version of its take (joined to the
     prediction by take id), so that processing the slot needs, such as pitch, can run beside the
@@ -132,12 +153,14 @@ class SlotMap(Node):
     type_name = "slot_map"
     family = "classify"
 
-    prediction = Input(PREDICTION, "predictions whose best label picks the slot", multiple=True)
+    prediction = Input(PREDICTION, "predictions whose labels pick the slot", multiple=True)
     take = Input(TAKE, "optional: the same takes after other processing (pitch), joined by take id", multiple=True)
     slot = Output(SLOT, "the take assigned to its slot")
-    unmapped = Output(PREDICTION, "predictions whose label is not in the table")
+    unmapped = Output(PREDICTION, "predictions whose labels are not in the table")
 
     table = Param(dict, DEFAULT_SLOT_TABLE, "label -> slot name (case, spaces, '-' and '_' do not matter)")
+    choose = Param(str, "slot", "slot: the slot whose labels sum the highest probability over the top labels; "
+                   "label: the slot of the best label", choices=("slot", "label"))
     fallback = Param(str, "", "slot for labels not in the table; empty: send them to 'unmapped'")
     max_waiting = Param(int, 8, "takes (or predictions) held for their other half, with the take input linked",
                         minimum=1, maximum=1000)
@@ -169,16 +192,30 @@ class SlotMap(Node):
         while len(waiting) > self.max_waiting:
             waiting.popitem(last=False)
 
+    def _choose(self, prediction: Prediction) -> tuple[str | None, str | None, float]:
+        """(slot or None, the label that chose it, confidence) from the table alone."""
+        if self.choose == "label" or not prediction.scores:
+            label = prediction.label
+            return (self._table.get(normalize_label(label)) if label else None), label, prediction.confidence
+        pairs = [(score.label, score.probability) for score in prediction.scores]
+        ranked = slot_scores(pairs, self._table)
+        outside = [(label, p) for label, p in pairs if normalize_label(label) not in self._table]
+        unmapped = sum(p for _, p in outside)
+        if not ranked or unmapped > ranked[0][1]:  # labels the table does not know weigh more
+            return None, outside[0][0], unmapped
+        slot, probability = ranked[0]
+        label = next(label for label, _ in pairs if self._table.get(normalize_label(label)) == slot)
+        return slot, label, probability
+
     def _map(self, prediction: Prediction, take: Take) -> None:
         if take is not prediction.take:  # the joined take, with what the classifier noted in its meta
             take = take.derive(meta={k: v for k, v in prediction.take.meta.items() if k not in take.meta})
             prediction = Prediction(take, prediction.scores, prediction.reason)
-        label = prediction.label
-        slot = self._table.get(normalize_label(label)) if label else None
-        slot = slot or self.fallback or None
+        chosen, label, confidence = self._choose(prediction)
+        slot = chosen or self.fallback or None
         if slot is None:
             self.report_status(label=label or "nothing", slot="")
             self.emit("unmapped", prediction)
             return
-        self.report_status(label=label, slot=slot, confidence=prediction.confidence)
-        self.emit("slot", SlotAssignment(slot, take, label, prediction.confidence))
+        self.report_status(label=label, slot=slot, confidence=confidence)
+        self.emit("slot", SlotAssignment(slot, take, label, confidence))

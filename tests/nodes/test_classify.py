@@ -6,9 +6,19 @@ import csv
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from exsampling_patch import Prediction, Score, SlotAssignment, Take
-from exsampling_patch.nodes.classify import ESC50_SLOTS, SLOTS, ConfidenceGate, SlotMap, normalize_label
+from exsampling_patch.nodes.classify import (
+    ESC50_SLOTS,
+    SLOTS,
+    ConfidenceGate,
+    SlotMap,
+    normalize_label,
+    slot_scores,
+)
+
+HATS = {"dog": "Bass", "hihat_closed": "HH", "hihat_open": "HH", "cat": "Chorus"}
 
 
 def prediction(*scores: tuple[str, float], reason: str | None = None) -> Prediction:
@@ -23,6 +33,17 @@ def test_gate_splits_on_threshold() -> None:
     gate.handle("prediction", prediction(reason="silent: peak -80 dBFS"))
     assert [port for port, _ in gate.context.emitted] == ["passed", "rejected", "passed", "rejected"]
     assert gate.context.statuses[-1]["label"] == "nothing"
+
+
+def test_slot_scores_sum_each_slots_labels() -> None:
+    table = {normalize_label(k): v for k, v in HATS.items()}
+    scores = [("dog", 0.5), ("Hihat-Closed", 0.3), ("hihat_open", 0.15), ("rain", 0.05)]
+    assert slot_scores(scores, table) == [("Bass", 0.5), ("HH", pytest.approx(0.45))]
+    assert slot_scores([("hihat_closed", 0.45), ("hihat_open", 0.40), ("dog", 0.1)], table) == [
+        ("HH", pytest.approx(0.85)), ("Bass", 0.1)]
+    assert slot_scores([("rain", 0.9)], table) == []  # labels not in the table are ignored
+    assert slot_scores([], table) == []
+    assert [s for s, _ in slot_scores([("cat", 0.2), ("dog", 0.2)], table)] == ["Chorus", "Bass"]  # ties: best first
 
 
 def test_map_uses_the_table_and_forgives_spelling() -> None:
@@ -66,6 +87,34 @@ def test_map_joins_predictions_with_the_takes_on_its_take_input_by_take_id() -> 
     for _ in range(3):  # takes whose predictions never come (gated out) are not held forever
         node.handle("take", prediction(("dog", 0.9)).take)
     assert len(node._takes) == 2
+
+
+def test_map_chooses_the_slot_whose_labels_sum_highest() -> None:
+    unsure_hat = prediction(("dog", 0.40), ("hihat_closed", 0.35), ("hihat_open", 0.25))
+    by_slot = SlotMap("map", {"table": HATS})  # choose: slot is the default
+    by_label = SlotMap("map", {"table": HATS, "choose": "label"})
+    for node in (by_slot, by_label):
+        node.start()
+        node.handle("prediction", unsure_hat)
+    hat: SlotAssignment = by_slot.context.emitted[0][1]
+    assert (hat.slot, hat.label, hat.confidence) == ("HH", "hihat_closed", pytest.approx(0.60))
+    dog: SlotAssignment = by_label.context.emitted[0][1]
+    assert (dog.slot, dog.label, dog.confidence) == ("Bass", "dog", 0.40)
+
+
+def test_map_by_slot_leaves_labels_outside_its_table_to_unmapped_or_the_fallback() -> None:
+    mostly_unknown = prediction(("rain", 0.7), ("dog", 0.2))
+    node = SlotMap("map", {"table": HATS})
+    node.start()
+    node.handle("prediction", mostly_unknown)
+    node.handle("prediction", prediction(("rain", 0.3), ("dog", 0.2), ("cat", 0.15)))  # Bass 0.2 < unknown 0.3
+    node.handle("prediction", prediction(("rain", 0.3), ("hihat_open", 0.2), ("hihat_closed", 0.2)))
+    assert [port for port, _ in node.context.emitted] == ["unmapped", "unmapped", "slot"]
+    falling = SlotMap("map", {"table": HATS, "fallback": "Wind"})
+    falling.start()
+    falling.handle("prediction", mostly_unknown)
+    ((_, assignment),) = falling.context.emitted
+    assert (assignment.slot, assignment.label, assignment.confidence) == ("Wind", "rain", 0.7)
 
 
 def test_map_without_its_take_input_linked_assigns_at_once() -> None:
