@@ -22,7 +22,7 @@ WINDOWS = ("whole", "1s", "2s", "4s")
 POOLINGS = ("mean", "max", "vote")
 
 __all__ = ["DEFAULT_SLOT_TABLE", "ESC50_SLOTS", "MUSICAL_SLOTS", "SLOTS", "ConfidenceGate", "SlotMap",
-           "SoundClassifier", "normalize_label", "slot_scores"]
+           "SoundClassifier", "gate_reason", "normalize_label", "slot_scores"]
 
 
 def normalize_label(label: str) -> str:
@@ -47,6 +47,20 @@ def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -
         if slot is not None:
             totals[slot] = totals.get(slot, 0.0) + float(probability)
     return sorted(totals.items(), key=lambda item: -item[1])
+
+
+def gate_reason(prediction: Prediction, threshold: float) -> str | None:
+    """Why a confidence gate at ``threshold`` rejects ``prediction`` (said for a phone), or None if it passes.
+
+    "not sure (dog 31%)" for a best label below the threshold; "nothing to classify: silent (peak -80 dBFS
+    < -60 dBFS)" for a take the classifier had no labels for.
+    """
+    if not prediction.scores:
+        what, _, detail = (prediction.reason or "no labels").partition(": ")
+        return f"nothing to classify: {what}" + (f" ({detail})" if detail else "")
+    if prediction.confidence >= threshold:
+        return None
+    return f"not sure ({prediction.label} {round(prediction.confidence * 100)}%)"
 
 
 class SoundClassifier(Node):
@@ -119,22 +133,44 @@ class SoundClassifier(Node):
 
 
 class ConfidenceGate(Node):
-    """Pass predictions whose best label is at least as probable as a threshold; the rest go to 'rejected'."""
+    """Pass predictions whose best label is at least as probable as a threshold; the rest go to 'rejected', with why.
+
+    A rejected prediction carries its reason (``reason`` "rejected: not sure (dog 31%)", or "nothing to
+    classify: ..."; meta ``gate`` "rejected" and ``gate_reason``), so that a ``recorder_status`` node linked to
+    'rejected' tells the phone. With ``fallback_slot`` set, a take that was classified but not surely enough
+    still goes to that slot: it leaves on 'passed' too, marked with meta ``fallback_slot`` (takes with nothing
+    to classify, silence, never replace a slot's sound).
+    """
 
     type_name = "confidence_gate"
     family = "classify"
 
     prediction = Input(PREDICTION, "predictions to filter", multiple=True)
-    passed = Output(PREDICTION, "predictions at or above the threshold")
-    rejected = Output(PREDICTION, "predictions below it, and takes with nothing to classify")
+    passed = Output(PREDICTION, "predictions at or above the threshold; with fallback_slot set, the rejected ones "
+                    "that have labels too, marked with meta fallback_slot")
+    rejected = Output(PREDICTION, "predictions below it, and takes with nothing to classify, each with its reason: "
+                      "link to recorder_status.prediction")
 
     threshold = Param(float, 0.4, "the least probability of the best label", minimum=0.0, maximum=1.0)
+    fallback_slot = Param(str, "", "slot that takes rejected as 'not sure' still go to (through 'passed', marked "
+                          "for the slot map); empty: none")
 
     def on_prediction(self, prediction: Prediction) -> None:
-        ok = bool(prediction.scores) and prediction.confidence >= self.threshold
-        self.report_status(label=prediction.label or "nothing", confidence=prediction.confidence,
-                           passed=ok)
-        self.emit("passed" if ok else "rejected", prediction)
+        why = gate_reason(prediction, self.threshold)
+        self.report_status(take=prediction.take.take_id, label=prediction.label or "nothing",
+                           confidence=prediction.confidence, passed=why is None, **({"reason": why} if why else {}))
+        if why is None:
+            self.emit("passed", prediction)
+            return
+        meta: dict[str, Any] = {"gate": "rejected", "gate_reason": why}
+        fallback = self.fallback_slot if prediction.scores else ""
+        if fallback:
+            meta["fallback_slot"] = fallback
+        told = Prediction(prediction.take.derive(meta=meta), prediction.scores,
+                          f"rejected: {why}" if prediction.scores else why)
+        self.emit("rejected", told)
+        if fallback:
+            self.emit("passed", told)
 
 
 class SlotMap(Node):
@@ -142,7 +178,8 @@ class SlotMap(Node):
 
     By default the slot whose labels sum the highest probability over the prediction's top labels wins
     (``choose: slot``: hihat_closed 0.45 + hihat_open 0.40 make HH 0.85, against dog 0.5 for Bass), and the
-    assignment's confidence is that sum; ``choose: label`` takes the best label's slot.
+    assignment's confidence is that sum; ``choose: label`` takes the best label's slot. A prediction the gate
+    marked with meta ``fallback_slot`` goes to that slot.
 
     With its ``take`` input linked, each assignment carries that version of its take (joined to the
     prediction by take id), so that processing the slot needs, such as pitch, can run beside the
@@ -153,7 +190,8 @@ class SlotMap(Node):
     type_name = "slot_map"
     family = "classify"
 
-    prediction = Input(PREDICTION, "predictions whose labels pick the slot", multiple=True)
+    prediction = Input(PREDICTION, "predictions whose labels pick the slot (one marked with meta fallback_slot "
+                       "goes there)", multiple=True)
     take = Input(TAKE, "optional: the same takes after other processing (pitch), joined by take id", multiple=True)
     slot = Output(SLOT, "the take assigned to its slot")
     unmapped = Output(PREDICTION, "predictions whose labels are not in the table")
@@ -172,10 +210,10 @@ class SlotMap(Node):
 
     def on_take(self, take: Take) -> None:
         prediction = self._predictions.pop(take.take_id, None)
-        if prediction is None:
-            self._hold(self._takes, take.take_id, take)
-        else:
+        if prediction is not None:
             self._map(prediction, take)
+            return
+        self._hold(self._takes, take.take_id, take)
 
     def on_prediction(self, prediction: Prediction) -> None:
         if not self.is_linked("take"):
@@ -208,14 +246,20 @@ class SlotMap(Node):
         return slot, label, probability
 
     def _map(self, prediction: Prediction, take: Take) -> None:
-        if take is not prediction.take:  # the joined take, with what the classifier noted in its meta
+        if take is not prediction.take:  # the joined take, with what the classifier and gate noted in its meta
             take = take.derive(meta={k: v for k, v in prediction.take.meta.items() if k not in take.meta})
             prediction = Prediction(take, prediction.scores, prediction.reason)
-        chosen, label, confidence = self._choose(prediction)
-        slot = chosen or self.fallback or None
+        fallback_slot = take.meta.get("fallback_slot")
+        slot: str | None
+        if fallback_slot:
+            slot, label, confidence = str(fallback_slot), prediction.label, prediction.confidence
+        else:
+            chosen, label, confidence = self._choose(prediction)
+            slot = chosen or self.fallback or None
         if slot is None:
-            self.report_status(label=label or "nothing", slot="")
+            self.report_status(take=take.take_id, label=label or "nothing", slot="")
             self.emit("unmapped", prediction)
             return
-        self.report_status(label=label, slot=slot, confidence=confidence)
+        extra = {"rejected": take.meta["gate_reason"]} if fallback_slot and "gate_reason" in take.meta else {}
+        self.report_status(take=take.take_id, label=label or "nothing", slot=slot, confidence=confidence, **extra)
         self.emit("slot", SlotAssignment(slot, take, label, confidence))

@@ -1,4 +1,5 @@
-"""Confidence gate and class-to-slot map (the classifier node itself is tested with the model)."""
+"""Confidence gate and class-to-slot map (the classifier node itself is tested with the model): the slot chosen
+by its labels' summed probability, rejections told with their reason or sent to a fallback slot."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from exsampling_patch import Prediction, Score, SlotAssignment, Take
+from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.classify import (
     ESC50_SLOTS,
     SLOTS,
@@ -30,9 +32,50 @@ def test_gate_splits_on_threshold() -> None:
     gate.handle("prediction", prediction(("dog", 0.7), ("cat", 0.2)))
     gate.handle("prediction", prediction(("dog", 0.3), ("cat", 0.2)))
     gate.handle("prediction", prediction(("dog", 0.5)))
-    gate.handle("prediction", prediction(reason="silent: peak -80 dBFS"))
+    gate.handle("prediction", prediction(reason="silent: peak -80 dBFS < -60 dBFS"))
     assert [port for port, _ in gate.context.emitted] == ["passed", "rejected", "passed", "rejected"]
     assert gate.context.statuses[-1]["label"] == "nothing"
+
+
+def test_gate_rejections_say_why_for_the_phone() -> None:
+    gate = ConfidenceGate("gate", {"threshold": 0.4})
+    gate.handle("prediction", prediction(("dog", 0.31), ("cat", 0.2)))
+    gate.handle("prediction", prediction(reason="silent: peak -80 dBFS < -60 dBFS"))
+    gate.handle("prediction", prediction(reason="too short: 0.01 s < 0.03 s"))
+    rejected = [message for _, message in gate.context.emitted]
+    assert [p.take.meta["gate_reason"] for p in rejected] == [
+        "not sure (dog 31%)", "nothing to classify: silent (peak -80 dBFS < -60 dBFS)",
+        "nothing to classify: too short (0.01 s < 0.03 s)"]
+    # the reason rides in the prediction's own field, which recorder_status puts on the phone's take list
+    assert [p.reason for p in rejected] == ["rejected: not sure (dog 31%)", rejected[1].take.meta["gate_reason"],
+                                            rejected[2].take.meta["gate_reason"]]
+    assert all(p.take.meta["gate"] == "rejected" and "fallback_slot" not in p.take.meta for p in rejected)
+    assert rejected[0].scores == (Score("dog", 0.31), Score("cat", 0.2))  # what the classifier said, kept
+    assert gate.context.statuses[0]["reason"] == "not sure (dog 31%)"
+
+
+def test_gate_sends_unsure_takes_to_its_fallback_slot_and_the_map_loads_them_there() -> None:
+    gate = ConfidenceGate("gate", {"threshold": 0.4, "fallback_slot": "Chorus"})
+    unsure, silent = prediction(("dog", 0.31)), prediction(reason="silent: peak -80 dBFS < -60 dBFS")
+    gate.handle("prediction", unsure)
+    gate.handle("prediction", silent)
+    # the unsure take is told (rejected) and still goes on (passed); silence never replaces a slot's sound
+    assert [(port, p.take.take_id) for port, p in gate.context.emitted] == [
+        ("rejected", unsure.take.take_id), ("passed", unsure.take.take_id), ("rejected", silent.take.take_id)]
+    marked = gate.context.emitted[1][1]
+    assert marked.take.meta["fallback_slot"] == "Chorus" and marked.reason == "rejected: not sure (dog 31%)"
+
+    context = NodeContext()
+    context.linked_inputs.add("take")
+    node = SlotMap("map", {"table": HATS}, context)  # dog is Bass in its table: the gate's fallback wins
+    node.start()
+    node.handle("take", unsure.take.derive(meta={"pitch_hz": 110.0}))
+    for port, message in gate.context.emitted:
+        if port == "passed":
+            node.handle("prediction", message)
+    ((port, assignment),) = context.emitted
+    assert port == "slot" and assignment.slot == "Chorus" and assignment.label == "dog"
+    assert assignment.take.meta["pitch_hz"] == 110.0 and assignment.take.meta["gate_reason"] == "not sure (dog 31%)"
 
 
 def test_slot_scores_sum_each_slots_labels() -> None:
@@ -137,3 +180,4 @@ def test_node_choices_match_the_classifier() -> None:
     from exsampling_patch.nodes import classify
 
     assert classify.WINDOWS == classifier.WINDOWS and classify.POOLINGS == classifier.POOLINGS
+
