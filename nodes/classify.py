@@ -24,6 +24,9 @@ POOLINGS = ("mean", "max", "vote")
 __all__ = ["DEFAULT_SLOT_TABLE", "ESC50_SLOTS", "MUSICAL_SLOTS", "SLOTS", "ConfidenceGate", "SlotMap",
            "SoundClassifier", "gate_reason", "normalize_label", "slot_scores"]
 
+#: Take ids whose prediction the gate rejected before their (pitched) take reached the slot map: ids only.
+REJECTED_MEMORY = 10_000
+
 
 def normalize_label(label: str) -> str:
     """A label as the map compares it: case, spaces, hyphens and underscores do not matter.
@@ -137,9 +140,9 @@ class ConfidenceGate(Node):
 
     A rejected prediction carries its reason (``reason`` "rejected: not sure (dog 31%)", or "nothing to
     classify: ..."; meta ``gate`` "rejected" and ``gate_reason``), so that a ``recorder_status`` node linked to
-    'rejected' tells the phone. With ``fallback_slot`` set, a take that was classified but not surely enough
-    still goes to that slot: it leaves on 'passed' too, marked with meta ``fallback_slot`` (takes with nothing
-    to classify, silence, never replace a slot's sound).
+    'rejected' tells the phone, and a slot map linked to it stops waiting for the take. With ``fallback_slot``
+    set, a take that was classified but not surely enough still goes to that slot: it leaves on 'passed' too,
+    marked with meta ``fallback_slot`` (takes with nothing to classify, silence, never replace a slot's sound).
     """
 
     type_name = "confidence_gate"
@@ -149,7 +152,7 @@ class ConfidenceGate(Node):
     passed = Output(PREDICTION, "predictions at or above the threshold; with fallback_slot set, the rejected ones "
                     "that have labels too, marked with meta fallback_slot")
     rejected = Output(PREDICTION, "predictions below it, and takes with nothing to classify, each with its reason: "
-                      "link to recorder_status.prediction")
+                      "link to slot_map.rejected and to recorder_status.prediction")
 
     threshold = Param(float, 0.4, "the least probability of the best label", minimum=0.0, maximum=1.0)
     fallback_slot = Param(str, "", "slot that takes rejected as 'not sure' still go to (through 'passed', marked "
@@ -183,8 +186,9 @@ class SlotMap(Node):
 
     With its ``take`` input linked, each assignment carries that version of its take (joined to the
     prediction by take id), so that processing the slot needs, such as pitch, can run beside the
-    classifier instead of before it. Takes and predictions whose other half has not come yet are held
-    (the oldest dropped past ``max_waiting``: a take whose prediction was gated out never gets one).
+    classifier instead of before it. Takes and predictions whose other half has not come yet are held, none
+    ever dropped: link the gate's 'rejected' output to the ``rejected`` input so that the takes whose
+    predictions the gate keeps back are let go. Past ``max_waiting`` held, the node reports it.
     """
 
     type_name = "slot_map"
@@ -192,6 +196,8 @@ class SlotMap(Node):
 
     prediction = Input(PREDICTION, "predictions whose labels pick the slot (one marked with meta fallback_slot "
                        "goes there)", multiple=True)
+    rejected = Input(PREDICTION, "optional: the gate's rejected predictions: their takes are not waited for",
+                     multiple=True)
     take = Input(TAKE, "optional: the same takes after other processing (pitch), joined by take id", multiple=True)
     slot = Output(SLOT, "the take assigned to its slot")
     unmapped = Output(PREDICTION, "predictions whose labels are not in the table")
@@ -200,18 +206,24 @@ class SlotMap(Node):
     choose = Param(str, "slot", "slot: the slot whose labels sum the highest probability over the top labels; "
                    "label: the slot of the best label", choices=("slot", "label"))
     fallback = Param(str, "", "slot for labels not in the table; empty: send them to 'unmapped'")
-    max_waiting = Param(int, 8, "takes (or predictions) held for their other half, with the take input linked",
-                        minimum=1, maximum=1000)
+    max_waiting = Param(int, 8, "takes (or predictions) held for their other half, with the take input linked, "
+                        "before the node warns (none is dropped)", minimum=1, maximum=1000)
 
     def start(self) -> None:
         self._table = {normalize_label(str(k)): str(v) for k, v in self.table.items()}
         self._takes: OrderedDict[str, Take] = OrderedDict()
         self._predictions: OrderedDict[str, Prediction] = OrderedDict()
+        self._rejected: OrderedDict[str, str] = OrderedDict()  # take id -> the gate's reason, take not come yet
+        self._warned = False
 
     def on_take(self, take: Take) -> None:
         prediction = self._predictions.pop(take.take_id, None)
         if prediction is not None:
             self._map(prediction, take)
+            return
+        why = self._rejected.pop(take.take_id, None)
+        if why is not None:
+            self._let_go(take.take_id, why)
             return
         self._hold(self._takes, take.take_id, take)
 
@@ -225,10 +237,36 @@ class SlotMap(Node):
         else:
             self._map(prediction, take)
 
+    def on_rejected(self, prediction: Prediction) -> None:
+        if prediction.take.meta.get("fallback_slot"):
+            return  # the gate sends it on 'passed' as well: it comes to 'prediction', for its fallback slot
+        take_id = prediction.take.take_id
+        why = str(prediction.take.meta.get("gate_reason") or prediction.reason or "rejected")
+        if not self.is_linked("take") or self._takes.pop(take_id, None) is not None:
+            self._let_go(take_id, why)
+            return
+        self._rejected[take_id] = why  # its take has not come yet: it will not be held when it does
+        while len(self._rejected) > REJECTED_MEMORY:
+            self._rejected.popitem(last=False)
+
+    def _let_go(self, take_id: str, why: str) -> None:
+        self.report_status(take=take_id, slot="", rejected=why, waiting=len(self._takes) + len(self._predictions))
+        self._check_waiting()
+
     def _hold(self, waiting: OrderedDict[str, Any], take_id: str, item: Any) -> None:
         waiting[take_id] = item
-        while len(waiting) > self.max_waiting:
-            waiting.popitem(last=False)
+        self.report_status(take=take_id, waiting=len(self._takes) + len(self._predictions))
+        self._check_waiting()
+
+    def _check_waiting(self) -> None:
+        """Warn once each time more than ``max_waiting`` takes or predictions are held; none is dropped."""
+        over = max(len(self._takes), len(self._predictions)) > self.max_waiting
+        if over and not self._warned:
+            self.report_error(
+                f"{len(self._takes)} takes wait for their predictions and {len(self._predictions)} predictions for "
+                f"their takes, more than max_waiting ({self.max_waiting}); all are kept. A take whose prediction "
+                "the gate rejected is let go only with the gate's 'rejected' linked to this node's 'rejected'")
+        self._warned = over
 
     def _choose(self, prediction: Prediction) -> tuple[str | None, str | None, float]:
         """(slot or None, the label that chose it, confidence) from the table alone."""

@@ -1,16 +1,18 @@
 """Confidence gate and class-to-slot map (the classifier node itself is tested with the model): the slot chosen
-by its labels' summed probability, rejections told with their reason or sent to a fallback slot."""
+by its labels' summed probability, rejections told with their reason or sent to a fallback slot, and the join
+with the pitched takes that never drops one."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from exsampling_patch import Prediction, Score, SlotAssignment, Take
-from exsampling_patch.node import NodeContext
+from exsampling_patch.node import Input, Node, NodeContext
 from exsampling_patch.nodes.classify import (
     ESC50_SLOTS,
     SLOTS,
@@ -19,6 +21,10 @@ from exsampling_patch.nodes.classify import (
     normalize_label,
     slot_scores,
 )
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.ports import SLOT
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
 
 HATS = {"dog": "Bass", "hihat_closed": "HH", "hihat_open": "HH", "cat": "Chorus"}
 
@@ -66,16 +72,19 @@ def test_gate_sends_unsure_takes_to_its_fallback_slot_and_the_map_loads_them_the
     assert marked.take.meta["fallback_slot"] == "Chorus" and marked.reason == "rejected: not sure (dog 31%)"
 
     context = NodeContext()
-    context.linked_inputs.add("take")
+    context.linked_inputs.update({"take", "rejected"})
     node = SlotMap("map", {"table": HATS}, context)  # dog is Bass in its table: the gate's fallback wins
     node.start()
     node.handle("take", unsure.take.derive(meta={"pitch_hz": 110.0}))
+    node.handle("take", silent.take)
     for port, message in gate.context.emitted:
-        if port == "passed":
-            node.handle("prediction", message)
+        node.handle("prediction" if port == "passed" else "rejected", message)
     ((port, assignment),) = context.emitted
     assert port == "slot" and assignment.slot == "Chorus" and assignment.label == "dog"
     assert assignment.take.meta["pitch_hz"] == 110.0 and assignment.take.meta["gate_reason"] == "not sure (dog 31%)"
+    assert node._takes == {} and node._predictions == {}  # the silent take was let go, not held
+    assert context.statuses[-1] == {"take": silent.take.take_id, "slot": "", "waiting": 0,
+                                    "rejected": "nothing to classify: silent (peak -80 dBFS < -60 dBFS)"}
 
 
 def test_slot_scores_sum_each_slots_labels() -> None:
@@ -127,9 +136,6 @@ def test_map_joins_predictions_with_the_takes_on_its_take_input_by_take_id() -> 
     assert [(a.slot, a.take.take_id, a.take.meta["pitch_hz"]) for a in slots] == [
         ("Bass", first.take.take_id, 110.0), ("Chorus", second.take.take_id, 220.0)]
     assert slots[0].take.meta["classified_ms"] == 9.0  # what the classifier noted is kept
-    for _ in range(3):  # takes whose predictions never come (gated out) are not held forever
-        node.handle("take", prediction(("dog", 0.9)).take)
-    assert len(node._takes) == 2
 
 
 def test_map_chooses_the_slot_whose_labels_sum_highest() -> None:
@@ -160,6 +166,45 @@ def test_map_by_slot_leaves_labels_outside_its_table_to_unmapped_or_the_fallback
     assert (assignment.slot, assignment.label, assignment.confidence) == ("Wind", "rain", 0.7)
 
 
+def test_map_holds_every_take_past_max_waiting_and_says_so() -> None:
+    context = NodeContext()
+    context.linked_inputs.add("take")  # the gate's 'rejected' is not linked here: nothing tells the map
+    node = SlotMap("map", {"table": HATS, "max_waiting": 2}, context)
+    node.start()
+    waiting = [prediction(("dog", 0.9)) for _ in range(5)]
+    for p in waiting:
+        node.handle("take", p.take)
+    assert len(node._takes) == 5 and context.emitted == []  # none dropped to make room
+    (warning,) = context.errors  # said once, when the limit was passed
+    assert "3 takes wait for their predictions" in str(warning) and "'rejected'" in str(warning)
+    assert context.statuses[-1]["waiting"] == 5
+    for p in waiting:  # the oldest one too: it was kept
+        node.handle("prediction", p)
+    assert [a.take.take_id for _, a in context.emitted] == [p.take.take_id for p in waiting]
+    for p in waiting[:3]:
+        node.handle("take", p.take.derive(take_id=p.take.take_id + "-again"))
+    assert len(context.errors) == 2  # below the limit in between: passing it again is said again
+
+
+def test_map_lets_go_of_takes_the_gate_rejected_whichever_comes_first() -> None:
+    context = NodeContext()
+    context.linked_inputs.update({"take", "rejected"})
+    node = SlotMap("map", {"table": HATS, "max_waiting": 2}, context)
+    node.start()
+    gate = ConfidenceGate("gate", {"threshold": 0.5})
+    early, late = prediction(("dog", 0.2)), prediction(("cat", 0.1))
+    gate.handle("prediction", early)
+    gate.handle("prediction", late)
+    (_, early_rejected), (_, late_rejected) = gate.context.emitted
+    node.handle("take", early.take)  # the pitched take first, then the gate's word
+    node.handle("rejected", early_rejected)
+    node.handle("rejected", late_rejected)  # the gate's word first, then the take
+    node.handle("take", late.take)
+    assert node._takes == {} and node._rejected == {} and context.emitted == [] and context.errors == []
+    assert [s.get("rejected") for s in context.statuses if "rejected" in s] == [
+        "not sure (dog 20%)", "not sure (cat 10%)"]
+
+
 def test_map_without_its_take_input_linked_assigns_at_once() -> None:
     node = SlotMap("map", {"table": {"dog": "Bass"}})
     node.start()
@@ -181,3 +226,66 @@ def test_node_choices_match_the_classifier() -> None:
 
     assert classify.WINDOWS == classifier.WINDOWS and classify.POOLINGS == classifier.POOLINGS
 
+
+class SlotProbe(Node):
+    """A sink keeping the assignments it receives."""
+
+    type_name = "test_slot_probe"
+    family = "test"
+    slot = Input(SLOT, "assignments", multiple=True)
+
+    def start(self) -> None:
+        self.received: list[SlotAssignment] = []
+
+    def on_slot(self, assignment: SlotAssignment) -> None:
+        self.received.append(assignment)
+
+
+def test_a_burst_of_64_takes_half_rejected_every_fate_told() -> None:
+    """As 64 phones' takes at once in the default patch: each pitched take waits in the map for its prediction;
+    the 32 the gate passes all reach a slot, the 32 it rejects are let go and their phones told why."""
+    from exsampling_patch.nodes.web_recorder.status import BOARD
+
+    patch = Patch()
+    patch.add_node(NodeSpec("pitch", "pitch", {"method": "yin"}))
+    patch.add_node(NodeSpec("gate", "confidence_gate", {"threshold": 0.4}))
+    patch.add_node(NodeSpec("map", "slot_map", {"table": HATS, "max_waiting": 8}))
+    patch.add_node(NodeSpec("phones", "recorder_status", {}))
+    patch.add_node(NodeSpec("probe", "test_slot_probe", {}))
+    for source, target in [("pitch.out", "map.take"), ("gate.passed", "map.prediction"),
+                           ("gate.rejected", "map.rejected"), ("gate.rejected", "phones.prediction"),
+                           ("map.slot", "phones.assigned"), ("map.slot", "probe.slot")]:
+        patch.connect(source, target)
+    registry = Registry.default(entry_points=False)
+    registry.register(SlotProbe, "tests")
+    engine = Engine(registry)
+    engine.start(patch)
+    try:
+        rng = np.random.default_rng(5)
+        takes = [Take((0.3 * np.sin(2 * np.pi * 110 * (1 + i % 4) * np.arange(24000) / 48000)).astype(np.float32),
+                      48000, take_id=f"burst-{i}") for i in range(64)]
+        for take in takes:
+            BOARD.add(take.take_id, "burst-phone")
+            engine.inject("pitch", "take", take)  # pitch is quicker than the classifier: the takes come first
+        sure = set(rng.permutation(64)[:32].tolist())
+        for i in rng.permutation(64).tolist():
+            label = ("dog", "hihat_closed", "cat")[i % 3]
+            engine.inject("gate", "prediction", Prediction(takes[i], (Score(label, 0.9 if i in sure else 0.3),)))
+        assert engine.wait_idle(60, settle=0.2)
+        probe: Any = engine.node("probe")
+        assert sorted(a.take.take_id for a in probe.received) == sorted(f"burst-{i}" for i in sure)
+        assert all(a.take.meta["pitched"] is not None for a in probe.received)  # the pitched take, joined
+        for i in range(64):
+            told = BOARD.get(f"burst-{i}")
+            assert told is not None
+            if i in sure:
+                assert told["status"] == "assigned" and told["slot"] == HATS[("dog", "hihat_closed", "cat")[i % 3]]
+            else:
+                assert told["reason"] == f"rejected: not sure ({('dog', 'hihat_closed', 'cat')[i % 3]} 30%)"
+                assert "slot" not in told
+        slot_map: Any = engine.node("map")
+        assert slot_map._takes == {} and slot_map._predictions == {} and slot_map._rejected == {}
+        # more than max_waiting takes waited at once: said on the node, none dropped
+        assert set(engine.errors) == {"map"} and "all are kept" in engine.errors["map"]
+    finally:
+        engine.stop()
