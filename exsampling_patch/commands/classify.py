@@ -1,11 +1,25 @@
-"""``exsampling classify FILE...``: print each file's top labels, loading the model once."""
+"""``exsampling classify FILE...``: print each file's top labels, loading the model once.
+
+With ``--patch PATCH``, each file goes through that patch's own chain up to the slot, as a take would in
+the running patch: the processing nodes before its classifier (trim, ...), the classifier, the confidence
+gate and the slot map after it, each built from the patch's parameters and run by its own node class
+(:class:`PatchChain`), the classifier in this process.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from exsampling_patch.messages import Prediction, SlotAssignment, Take
+    from exsampling_patch.node import Node
+    from exsampling_patch.patch import Patch
+    from exsampling_patch.registry import Registry
 
 WINDOWS = ("whole", "1s", "2s", "4s")
 POOLINGS = ("mean", "max", "vote")
@@ -15,27 +29,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "classify", help="classify audio files", description="Classify audio files with the sound classifier. "
         "Every window of a file is scored and the windows are pooled. A file that cannot be read gets its own "
-        "error and the others still run; the exit code is 1 if any file failed.",
+        "error and the others still run; the exit code is 1 if any file failed. With --patch, each file goes "
+        "through the patch's own chain up to the slot (the processing before its classifier, such as trim; "
+        "the classifier; the confidence gate; the slot map, with the patch's parameters) and the slot it would "
+        "land in is printed, or why not.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, OGG, ...)")
+    parser.add_argument("--patch", default=None, metavar="PATCH",
+                        help="a patch file: use its classifier node (the first one, if several) and what is linked "
+                        "before and after it; the model, window and pooling come from the patch")
     parser.add_argument("--json", action="store_true",
                         help='one JSON object a line: {"file", "top": [{"label", "probability"}]}, '
-                        'plus "reason" when there is nothing to classify, or "error"')
+                        'plus "reason" when there is nothing to classify, or "error"; with --patch, always '
+                        '"slot" (or null) and "reason" (why no slot, or null)')
     parser.add_argument("--top", type=int, default=5, metavar="K", help="how many labels (default 5)")
     parser.add_argument("--model", default=None, help="a model file from `exsampling train` (default: shipped)")
-    parser.add_argument("--window", choices=WINDOWS, default="1s", help="scored windows (default 1s)")
-    parser.add_argument("--pooling", choices=POOLINGS, default="mean", help="window pooling (default mean)")
+    parser.add_argument("--window", choices=WINDOWS, default=None, help="scored windows (default 1s)")
+    parser.add_argument("--pooling", choices=POOLINGS, default=None, help="window pooling (default mean)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for inference")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from exsampling_patch.models import load_classifier
-    from exsampling_patch.models.classifier import ModelFileError
-
     if args.top < 1:
         print("error: --top must be at least 1", file=sys.stderr)
         return 2
+    if args.patch is not None:
+        return run_patch(args)
+    from exsampling_patch.models import load_classifier
+    from exsampling_patch.models.classifier import ModelFileError
+
     try:
         classifier = load_classifier(args.model, threads=args.threads)
     except (ModelFileError, OSError) as error:
@@ -45,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     for path in args.files:
         row: dict[str, Any] = {"file": path}
         try:
-            prediction = classifier.predict_file(path, window=args.window, pooling=args.pooling, top_k=args.top)
+            prediction = classifier.predict_file(path, window=args.window or "1s", pooling=args.pooling or "mean",
+                                                 top_k=args.top)
         except Exception as error:  # one bad file must not stop the others
             failed = True
             row["error"] = f"{type(error).__name__}: {error}"
@@ -60,3 +84,215 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: " + ", ".join(f"{t['label']} {t['probability']:.2f}" for t in row["top"]), flush=True)
     return 1 if failed else 0
+
+
+# -- --patch: the patch's own chain ----------------------------------------------------------------------------
+
+
+class ChainError(ValueError):
+    """A patch whose chain cannot be run: no classifier node, or one that cannot be built."""
+
+
+@dataclass
+class Outcome:
+    """What the patch made of one take: the classifier's top labels, and the slot or why none."""
+
+    take_id: str
+    top: list[tuple[str, float]] = field(default_factory=list)
+    slot: str | None = None
+    reason: str | None = None
+    probability: float | None = None  # the slot's, as the map gives it
+    fallback: str | None = None  # the gate's reason, for a take that reached the gate's fallback slot
+
+
+@dataclass
+class _Step:
+    node: Node
+    in_port: str
+    out_port: str
+
+
+class PatchChain:
+    """A patch's chain from a take to its slot, run in this process by the patch's own node classes.
+
+    From the patch's classifier node (the first in the file, or ``classifier_id``) it follows the links
+    back through the processing nodes that feed it (family ``processing``: trim, normalize, onset_split, ...;
+    the walk stops at a source or any other node, which is never run), and forward to the
+    ``confidence_gate`` linked to its predictions and the ``slot_map`` linked to the gate's 'passed' (or to
+    the classifier directly). Each node is built with the patch's parameters, relative paths taken from
+    the patch's folder, and handles the take as it would in the running patch; the classifier runs in this
+    process (``own_process`` off; ``threads`` overrides its parameter). The slot map is not joined with
+    other branches (pitch): its slot does not depend on them.
+    """
+
+    def __init__(self, patch_path: str | Path, classifier_id: str | None = None, threads: int | None = None) -> None:
+        from exsampling_patch.validate import load_patch
+
+        patch_path = Path(patch_path)
+        patch, registry = load_patch(patch_path)
+        self.base_dir = patch_path.resolve().parent
+        classifiers = [spec for spec in patch.nodes.values() if spec.type == "classifier"]
+        if classifier_id is not None:
+            classifiers = [spec for spec in classifiers if spec.id == classifier_id]
+        if not classifiers:
+            raise ChainError(f"{patch_path}: no classifier node" + (f" '{classifier_id}'" if classifier_id else ""))
+        spec = classifiers[0]
+        self.steps = self._upstream(patch, registry, spec.id)
+        self.classifier = self._build(patch, registry, spec.id, own_process=False,
+                                      **({"threads": threads} if threads is not None else {}))
+        self.gate = self._downstream(patch, registry, spec.id, "prediction", "confidence_gate")
+        source = (self.gate.node_id, "passed") if self.gate is not None else (spec.id, "prediction")
+        self.slot_map = self._downstream(patch, registry, *source, "slot_map")
+        self.nodes: list[Node] = [s.node for s in self.steps] + [self.classifier]
+        self.nodes += [n for n in (self.gate, self.slot_map) if n is not None]
+
+    def _build(self, patch: Patch, registry: Registry, node_id: str, **overrides: Any) -> Node:
+        from exsampling_patch.node import NodeContext
+
+        spec = patch.nodes[node_id]
+        return registry.get(spec.type)(node_id, {**spec.params, **overrides}, NodeContext(self.base_dir))
+
+    def _upstream(self, patch: Patch, registry: Registry, node_id: str) -> list[_Step]:
+        from exsampling_patch.ports import ANY, TAKE
+
+        steps: list[_Step] = []
+        port = "take"
+        while True:
+            inbound = [link for link in patch.links if (link.target.node, link.target.port) == (node_id, port)]
+            if not inbound:
+                return steps
+            source = inbound[0].source
+            node_type = registry.get(patch.nodes[source.node].type)
+            take_inputs = [name for name, p in node_type.inputs.items() if p.type in (TAKE, ANY)]
+            if node_type.family != "processing" or not take_inputs or any(s.node.node_id == source.node
+                                                                            for s in steps):
+                return steps
+            steps.insert(0, _Step(self._build(patch, registry, source.node), take_inputs[0], source.port))
+            node_id, port = source.node, take_inputs[0]
+
+    def _downstream(self, patch: Patch, registry: Registry, node_id: str, port: str, type_name: str) -> Node | None:
+        for link in patch.links:
+            if (link.source.node, link.source.port) == (node_id, port) and link.target.port == "prediction" \
+                    and patch.nodes[link.target.node].type == type_name:
+                return self._build(patch, registry, link.target.node)
+        return None
+
+    def start(self) -> None:
+        for node in self.nodes:
+            node.start()
+
+    def stop(self) -> None:
+        for node in reversed(self.nodes):
+            node.stop()
+
+    def run(self, take: Take) -> list[Outcome]:
+        """What becomes of ``take``: one outcome, or one per piece when a node upstream splits it."""
+        takes = [take]
+        for step in self.steps:
+            out: list[Take] = []
+            for piece in takes:
+                out += _handle(step.node, step.in_port, piece, step.out_port)
+            if not out:
+                said = step.node.context.statuses[-1].get("label") if step.node.context.statuses else None
+                why = f"dropped by {step.node.node_id}" + (f": {said}" if said else "")
+                return [Outcome(piece.take_id, reason=why) for piece in takes]
+            takes = out
+        return [self._classify(piece) for piece in takes]
+
+    def _classify(self, take: Take) -> Outcome:
+        from exsampling_patch.nodes.classify import gate_reason
+
+        (prediction,) = _handle(self.classifier, "take", take, "prediction")
+        outcome = Outcome(take.take_id, [(s.label, s.probability) for s in prediction.scores])
+        passed = [prediction]
+        if self.gate is not None:
+            passed = _handle(self.gate, "prediction", prediction, "passed")
+            if not passed:
+                outcome.reason = gate_reason(prediction, self.gate.params["threshold"])
+                return outcome
+        if self.slot_map is None:
+            outcome.reason = gate_reason(prediction, 0.0) if not prediction.scores else \
+                "the patch has no slot_map after its classifier"
+            return outcome
+        marked = passed[0]
+        assigned: list[SlotAssignment] = _handle(self.slot_map, "prediction", marked, "slot")
+        if not assigned:
+            outcome.reason = gate_reason(prediction, 0.0) if not prediction.scores else \
+                f"{self.slot_map.node_id}'s table has no slot for {_labels(marked)}"
+            return outcome
+        outcome.slot, outcome.probability = assigned[0].slot, assigned[0].confidence
+        outcome.fallback = marked.take.meta.get("gate_reason") if marked.take.meta.get("fallback_slot") else None
+        return outcome
+
+
+def _labels(prediction: Prediction) -> str:
+    return ", ".join(s.label for s in prediction.scores[:3])
+
+
+def _handle(node: Node, in_port: str, message: Any, out_port: str) -> list[Any]:
+    """Hand ``message`` to ``node`` as the runtime does; what it emitted on ``out_port``."""
+    node.context.emitted.clear()
+    node.handle(in_port, message)
+    if node.context.errors:
+        error = node.context.errors.pop()
+        node.context.errors.clear()
+        raise error if isinstance(error, BaseException) else RuntimeError(f"{node.node_id}: {error}")
+    return [m for port, m in node.context.emitted if port == out_port]
+
+
+def run_patch(args: argparse.Namespace) -> int:
+    from exsampling_patch.models.classifier import ModelFileError
+    from exsampling_patch.node import ParamError
+    from exsampling_patch.takes import read_take
+    from exsampling_patch.validate import PatchError
+
+    given = [f"--{name}" for name in ("model", "window", "pooling") if getattr(args, name) is not None]
+    if given:
+        print(f"error: {', '.join(given)} come from the patch's classifier node with --patch", file=sys.stderr)
+        return 2
+    try:
+        chain = PatchChain(args.patch, threads=args.threads)
+        chain.start()
+    except (PatchError, ChainError, ModelFileError, ParamError, OSError) as error:
+        print(f"error: {args.patch}: {error}", file=sys.stderr)
+        return 2
+    failed = False
+    try:
+        for path in args.files:
+            try:
+                take = read_take(path).derive(take_id=Path(path).name)
+                outcomes = chain.run(take)
+            except Exception as error:  # one bad file must not stop the others
+                failed = True
+                _print_row(args, {"file": path, "error": f"{type(error).__name__}: {error}"})
+                continue
+            for outcome in outcomes:
+                row: dict[str, Any] = {"file": path}
+                if len(outcomes) > 1:
+                    row["take"] = outcome.take_id
+                row["top"] = [{"label": label, "probability": p} for label, p in outcome.top[: args.top]]
+                row.update(slot=outcome.slot, reason=outcome.reason)
+                if outcome.probability is not None:
+                    row["slot_probability"] = outcome.probability
+                if outcome.fallback:
+                    row["fallback"] = outcome.fallback
+                _print_row(args, row)
+    finally:
+        chain.stop()
+    return 1 if failed else 0
+
+
+def _print_row(args: argparse.Namespace, row: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps(row), flush=True)
+        return
+    name = row["file"] + (f" [{row['take']}]" if "take" in row else "")
+    if "error" in row:
+        print(f"{name}: error: {row['error']}", flush=True)
+        return
+    labels = ", ".join(f"{t['label']} {t['probability']:.2f}" for t in row["top"]) or "no labels"
+    if row["slot"] is None:
+        print(f"{name}: {labels} -> no slot: {row['reason']}", flush=True)
+        return
+    via = f" (gate's fallback: {row['fallback']})" if "fallback" in row else ""
+    print(f"{name}: {labels} -> {row['slot']} {row['slot_probability']:.2f}{via}", flush=True)
