@@ -203,6 +203,9 @@ class Trim(Node):
     pad_ms = Param(float, 0.0, "keep this much more before and after the sound", minimum=0.0, maximum=1000.0,
                    unit="ms")
     drop_silent = Param(bool, True, "drop takes that are silence throughout (otherwise pass them on, marked)")
+    min_ms = Param(float, 30.0, "never cut a take shorter than this (a tick's audible part can be 10-20 ms; the "
+                   "classifier takes 30 ms or more): the quiet after the sound, or before it, is kept to fill it",
+                   minimum=0.0, maximum=1000.0, unit="ms")
 
     def on_take(self, take: Take) -> None:
         start, end = trim_bounds(take.mono(), take.sample_rate, self.top_db, self.reference)
@@ -213,6 +216,10 @@ class Trim(Node):
             return
         pad = int(self.pad_ms * take.sample_rate / 1000)
         start, end = max(0, start - pad), min(take.frames, end + pad)
+        shortest = math.ceil(self.min_ms * take.sample_rate / 1000)
+        if end - start < shortest:  # what follows the sound first (its decay), then what comes before it
+            end = min(take.frames, start + shortest)
+            start = max(0, end - shortest)
         trimmed = take.derive(take.samples[start:end], meta={"trim_start_s": start / take.sample_rate,
                                                              "trim_db": self.top_db})
         self.report_status(take=take.take_id, label=f"{take.duration:.2f} -> {trimmed.duration:.2f} s")

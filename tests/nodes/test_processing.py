@@ -133,3 +133,17 @@ def test_onset_split_keeps_a_sound_that_swells_in_before_the_first_onset() -> No
     pieces = node_outputs(OnsetSplit, Take(signal, RATE, take_id="t"))
     assert pieces[0].meta["onset_s"] == 0.0 and pieces[0].duration >= 0.5
     piece_with(pieces, start, end)
+
+
+@pytest.mark.parametrize("lead", [0.0, 0.002, 0.3])
+def test_trim_keeps_a_sharp_tick_at_least_30_ms_long(lead: float) -> None:
+    """A tick whose sound dies in 10 ms (noise, 1 ms decay) was trimmed to 20-25 ms near the start of a take:
+    under the classifier's 30 ms, so 'too short'. The quiet after it now fills the take to 30 ms."""
+    tick = decaying_noise(0.04, tau=0.001)
+    signal = np.concatenate([silence(lead), tick, silence(0.5)])
+    start = int(lead * RATE)
+    (out,) = node_outputs(Trim, Take(signal, RATE, take_id="t"), top_db=60.0)
+    first = round(out.meta["trim_start_s"] * RATE)
+    assert out.duration >= 0.03 and first <= start < start + int(0.005 * RATE) <= first + out.frames
+    (short,) = node_outputs(Trim, Take(tick[: int(0.02 * RATE)], RATE, take_id="t"), top_db=60.0)
+    assert short.frames == int(0.02 * RATE)  # a take shorter than 30 ms is kept whole, not padded
