@@ -21,6 +21,7 @@ start their own threads in :meth:`Node.start` with :meth:`Node.run_thread` and c
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -92,6 +93,8 @@ class Param(Generic[T]):
     :data:`PARAM_KINDS` (``"path"``, ``"choice"``, ``"table"``). ``default=None`` with
     ``required=True`` makes a parameter that every patch must set. On an instance the descriptor
     reads the node's current value: ``self.gain_db``.
+
+    A float is refused when it is NaN, or infinite where the parameter has a limit.
     """
 
     @overload
@@ -196,6 +199,11 @@ class Param(Generic[T]):
                 f"parameter '{self.name}' is {value!r}, not one of {', '.join(map(str, self.choices))}{hint}"
             )
         number = cast(float, value)
+        bounded = self.minimum is not None or self.maximum is not None
+        if kind is float and not math.isfinite(number) and (bounded or math.isnan(number)):
+            # Every comparison with NaN is false: a NaN passed both limits and switched off what it set.
+            limits = f" in [{_bound(self.minimum)}, {_bound(self.maximum)}]" if bounded else ""
+            raise ParamError(f"parameter '{self.name}' is {value}: give a finite number{limits}")
         if self.minimum is not None and number < self.minimum:
             raise ParamError(f"parameter '{self.name}' is {value}, below its minimum {self.minimum}")
         if self.maximum is not None and number > self.maximum:
@@ -409,6 +417,10 @@ _RESERVED_NAMES = frozenset({
     "report_status", "run_thread", "resolve_path", "is_linked", "describe", "doc", "resolve_params", "type_name",
     "family", "inputs", "outputs", "param_specs",
 })
+
+
+def _bound(limit: float | None) -> str:
+    return "..." if limit is None else f"{limit:g}"
 
 
 def _snake_case(name: str) -> str:

@@ -21,6 +21,7 @@ that this project wrote reproduces it byte for byte.
 from __future__ import annotations
 
 import gc
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -283,9 +284,10 @@ def _read_nodes(nodes: Any, patch: Patch, source: SourceMap, problems: list[Prob
         position = item.get("position")
         if position is not None and not (
             isinstance(position, list) and len(position) == 2
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in position)
+            and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in position)
         ):
-            problems.append(source.problem(f"node '{node_id}': 'position' must be [x, y]", *where, "position"))
+            problems.append(source.problem(f"node '{node_id}': 'position' must be [x, y], two finite numbers",
+                                           *where, "position"))
             position = None
         source.node_index[node_id] = index
         patch.nodes[node_id] = NodeSpec(node_id, type_name, dict(params),

@@ -53,6 +53,21 @@ def test_params_are_validated_and_read_as_attributes() -> None:
         Scale("s", {"factor": True})
 
 
+def test_nan_and_infinite_numbers_are_refused() -> None:
+    # NaN compares false with both limits: it used to pass them and switch off what the parameter sets.
+    with pytest.raises(ParamError, match=r"'factor' is nan: give a finite number in \[0, 4\]"):
+        Scale("s", {"factor": float("nan")})
+    with pytest.raises(ParamError, match="'factor' is -inf"):
+        Scale("s", {"factor": float("-inf")})
+    unbounded = Param(float, 0.0, "no limits")
+    unbounded.name = "free"
+    with pytest.raises(ParamError, match=r"'free' is nan: give a finite number$"):
+        unbounded.validate(float("nan"))
+    assert unbounded.validate(float("inf")) == float("inf")  # no range: infinity may mean "no limit"
+    with pytest.raises(ParamError, match="must be int"):
+        Param(int, 1, "whole", minimum=0).validate(float("nan"))
+
+
 def test_handle_dispatches_and_emits() -> None:
     node = Scale("s", {"factor": 0.5})
     take = Take(np.ones(4, dtype=np.float32), 8000)
