@@ -14,21 +14,19 @@ cycle). Observers can read :meth:`WebRecorder.takes` for a recorder's takes and 
 from __future__ import annotations
 
 import logging
-import math
 import re
 import secrets
 import threading
 import time
 from typing import Any
 
-from exsampling_patch.messages import Location, Prediction, SlotAssignment, Take
+from exsampling_patch.messages import Prediction, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 from exsampling_patch.takes import TakeStore, read_take
 
 log = logging.getLogger("exsampling.web_recorder")
 
-_NAME_OK = re.compile(r"^[\w][\w .'@()+-]*$")
 
 
 def origin_id(take: Take) -> str:
@@ -125,15 +123,12 @@ class WebRecorder(Node):
             log.info("recovered take %s stored before a restart", take.take_id)
 
     def _accept(self, upload: Any) -> dict[str, Any]:
+        from exsampling_patch.nodes.web_recorder import headers as fields
         from exsampling_patch.nodes.web_recorder.upload import UploadError, decode_wav
 
         headers: dict[str, str] = upload.headers
-        recorder = headers.get("x-recorder", "").strip()
-        if not recorder:
-            raise UploadError(400, "say who is recording: the X-Recorder header (your name) is missing")
-        if len(recorder) > 40 or not _NAME_OK.match(recorder):
-            raise UploadError(400, "the recorder name must be 1 to 40 letters, digits, spaces or . ' @ ( ) + -")
-        client_id = headers.get("x-take-id", "").strip()[:64]
+        recorder = fields.recorder_name(headers)
+        client_id = fields.take_id(headers)
         key = (recorder, client_id)
         if client_id:
             with self._lock:
@@ -157,16 +152,17 @@ class WebRecorder(Node):
 
     def _store_and_emit(self, upload: Any, recorder: str, client_id: str, headers: dict[str, str],
                         decode: Any) -> dict[str, Any]:
+        from exsampling_patch.nodes.web_recorder import headers as fields
         from exsampling_patch.nodes.web_recorder.store import store_upload
         from exsampling_patch.nodes.web_recorder.upload import UploadError
 
-        location, location_error = _location(headers)
+        location, location_error = fields.location(headers)
+        recorded_at = fields.recorded_at(headers)
         wav = decode(upload.body, max_channels=self.max_channels)
         seconds = wav.samples.shape[0] / wav.sample_rate
         if seconds > self.max_seconds + 1.0:
             raise UploadError(413, f"the take is {seconds:.1f} s long; this recorder takes at most "
                                    f"{self.max_seconds:g} s")
-        recorded_at = _number(headers.get("x-recorded-at"), "X-Recorded-At")
         meta: dict[str, Any] = {"recorder": recorder, "client_take_id": client_id, "has_location": location is not None,
                                 "received_at": upload.received_at, "subtype": wav.subtype}
         if location is None:
@@ -178,7 +174,7 @@ class WebRecorder(Node):
         slug = re.sub(r"[^A-Za-z0-9]+", "-", recorder).strip("-")[:20] or "phone"
         take_id = f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}-{number:04d}{secrets.token_hex(2)}"
         take = Take(wav.samples, wav.sample_rate, take_id=take_id, source=recorder, location=location,
-                    recorded_at=recorded_at / 1000.0 if recorded_at else time.time(), meta=meta)
+                    recorded_at=recorded_at if recorded_at else time.time(), meta=meta)
         # Written and flushed to disk before anything else happens to it.
         stored = store_upload(take, upload.body, self._store.path_for(take))
         stored = stored.derive(meta={"stored_at": time.monotonic()})
@@ -197,37 +193,6 @@ def _row(take: Take) -> dict[str, Any]:
             "recorded_at": take.recorded_at, "duration": round(take.duration, 3), "sample_rate": take.sample_rate,
             "location": None if loc is None else {"latitude": loc.latitude, "longitude": loc.longitude,
                                                   "accuracy_m": loc.accuracy_m}}
-
-
-def _number(text: str | None, header: str) -> float | None:
-    from exsampling_patch.nodes.web_recorder.upload import UploadError
-
-    if text is None or text.strip() == "":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise UploadError(400, f"{header} must be a number, got {text[:40]!r}") from None
-    if not math.isfinite(value):
-        raise UploadError(400, f"{header} must be a finite number, got {text[:40]!r}")
-    return value
-
-
-def _location(headers: dict[str, str]) -> tuple[Location | None, str]:
-    from exsampling_patch.nodes.web_recorder.upload import UploadError
-
-    lat = _number(headers.get("x-latitude"), "X-Latitude")
-    lon = _number(headers.get("x-longitude"), "X-Longitude")
-    accuracy = _number(headers.get("x-accuracy"), "X-Accuracy")
-    if lat is None and lon is None:
-        return None, headers.get("x-location-error", "")[:200]
-    if lat is None or lon is None:
-        raise UploadError(400, "send both X-Latitude and X-Longitude, or neither")
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise UploadError(400, f"location out of range: latitude {lat}, longitude {lon}")
-    if accuracy is not None and accuracy < 0:
-        raise UploadError(400, f"X-Accuracy must be at least 0 metres, got {accuracy}")
-    return Location(lat, lon, accuracy), ""
 
 
 class RecorderStatus(Node):
