@@ -50,7 +50,7 @@ def test_classify_json_lines_reasons_errors_and_exit_code(esc50: Path, tmp_path:
     silent = tmp_path / "silent.wav"
     sf.write(str(silent), np.zeros((44100, 2), np.float32), 44100)
     short = tmp_path / "short.wav"
-    sf.write(str(short), (np.random.default_rng(0).standard_normal(800) * 0.3).astype(np.float32), 16000)
+    sf.write(str(short), (np.random.default_rng(0).standard_normal(320) * 0.3).astype(np.float32), 16000)  # 20 ms
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF....not audio at all")
     missing = tmp_path / "missing.wav"

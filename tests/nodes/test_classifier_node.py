@@ -63,7 +63,7 @@ def test_silent_take_gives_no_scores_and_a_reason(node: SoundClassifier) -> None
 
 def test_too_short_take_gives_a_reason(node: SoundClassifier) -> None:
     node.context.emitted.clear()
-    noise = (np.random.default_rng(0).standard_normal((2205, 2)) * 0.3).astype(np.float32)  # 50 ms
+    noise = (np.random.default_rng(0).standard_normal((882, 2)) * 0.3).astype(np.float32)  # 20 ms
     node.handle("take", Take(noise, 44100))
     prediction = node.context.emitted[-1][1]
     assert prediction.scores == () and prediction.reason and "too short" in prediction.reason
