@@ -54,6 +54,13 @@ class WebRecorder(Node):
     max_upload_mb = Param(float, 30.0, "uploads larger than this are refused (413)", minimum=0.1, maximum=500.0,
                           unit="MB")
     max_channels = Param(int, 2, "uploads with more channels are refused", minimum=1, maximum=8)
+    max_connections = Param(int, 128, "connections held at once; more are refused", minimum=2, maximum=4096)
+    max_unauthenticated = Param(int, 32, "connections held at once that have not shown the token yet (the oldest "
+                                "is closed to make room)", minimum=1, maximum=4096)
+    header_timeout = Param(float, 10.0, "time to connect and show the token (and to wait between requests)",
+                           minimum=0.5, maximum=600.0, unit="s")
+    request_timeout = Param(float, 120.0, "time to send a whole upload once the token is shown", minimum=1.0,
+                            maximum=3600.0, unit="s")
     print_qr = Param(bool, True, "print the URL and its QR code on the terminal at start")
 
     def start(self) -> None:
@@ -76,7 +83,9 @@ class WebRecorder(Node):
         token = self.token or load_token(state, rotate=self.rotate_token)
         self.server = RecorderServer(
             (self.host, self.port), token, self._accept, self.takes,
-            {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls)
+            {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls,
+            max_connections=self.max_connections, max_unauthenticated=self.max_unauthenticated,
+            header_timeout=self.header_timeout, request_timeout=self.request_timeout)
         scheme = "https" if self.https else "http"
         port = self.server.port
         default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)

@@ -1,9 +1,11 @@
 """The recorder's HTTP(S) server: serves the page, takes uploads, lists a phone's takes.
 
 Standard library only (``http.server.ThreadingHTTPServer`` + ``ssl``): one thread per connection, and
-the TLS handshake happens on that thread too, so a slow or stalled phone never holds up the others.
+the TLS handshake happens on that thread too, so a slow or stalled phone never holds up the others. How
+many connections are held, and for how long, is the :class:`~.door.Door`'s business.
 
-Routes (all but ``/static/`` need the pairing token, as ``?token=`` or an ``X-Token`` header):
+Routes (all but ``/static/`` need the pairing token, as ``?token=`` or an ``X-Token`` header; nothing of
+a request's body is read before its token is checked):
 
 - ``GET /`` the recording page
 - ``POST /api/takes`` a WAV body; headers ``X-Recorder`` (name), ``X-Take-Id`` (the phone's id, makes a
@@ -25,11 +27,19 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from exsampling_patch.nodes.web_recorder import headers as fields
+from exsampling_patch.nodes.web_recorder.door import Door
 from exsampling_patch.nodes.web_recorder.upload import UploadError
 
 log = logging.getLogger("exsampling.web_recorder")
 
-MAX_NAME = 40
+MAX_NAME = fields.MAX_NAME
+#: An oversize body up to this many times the limit is read and dropped, so that the phone, which sends
+#: its whole body before it reads, gets the 413 message; past that the connection is closed after it.
+DRAIN_FACTOR = 4
+#: A body refused for its token (a phone with an old link) is read and dropped, so that the 401 arrives,
+#: if it is no larger than an upload may be, for this long at most.
+STRANGER_DRAIN_SECONDS = 2.0
 
 
 class Upload:
@@ -52,10 +62,13 @@ class RecorderServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 128  # phones reconnecting together after a Wi-Fi drop
 
     def __init__(self, address: tuple[str, int], token: str, on_upload: Callable[[Upload], dict[str, Any]],
                  list_takes: Callable[[str], list[dict[str, Any]]], page_config: dict[str, Any],
-                 max_upload_bytes: int, tls: ssl.SSLContext | None = None, read_timeout: float = 30.0) -> None:
+                 max_upload_bytes: int, tls: ssl.SSLContext | None = None, read_timeout: float = 30.0,
+                 max_connections: int = 128, max_unauthenticated: int = 32, header_timeout: float = 10.0,
+                 request_timeout: float = 120.0) -> None:
         self.token = token
         self.on_upload = on_upload
         self.list_takes = list_takes
@@ -64,6 +77,8 @@ class RecorderServer(ThreadingHTTPServer):
         self.tls = tls
         self.read_timeout = read_timeout
         self.refused = 0
+        self.door = Door(max_connections, max_unauthenticated, header_timeout, request_timeout, read_timeout)
+        self._reaped = 0.0
         super().__init__(address, _Handler)
 
     def get_request(self) -> tuple[Any, Any]:
@@ -72,6 +87,19 @@ class RecorderServer(ThreadingHTTPServer):
             # No handshake here: it runs on the connection's own thread (see _Handler.setup).
             sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return sock, address
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        return self.door.admit(request)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.door.leave(request)  # before the close: the door never shuts a closed (reusable) descriptor
+        super().shutdown_request(request)
+
+    def service_actions(self) -> None:
+        now = time.monotonic()
+        if now - self._reaped >= 0.1:
+            self._reaped = now
+            self.door.reap()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
@@ -92,6 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         self.request.settimeout(self.server.read_timeout)  # a stalled phone frees its thread in time
+        self._expect_continue = False
         super().setup()
         if isinstance(self.connection, ssl.SSLSocket):
             self.connection.do_handshake()
@@ -99,20 +128,47 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
+    def handle_one_request(self) -> None:
+        self._expect_continue = False
+        self.__dict__.pop("headers", None)  # the last request's: send_error must not drop a body by them
+        super().handle_one_request()
+        if not self.close_connection:
+            self.server.door.waiting(self.request)
+
+    def handle_expect_100(self) -> bool:
+        # "100 Continue" only once the token and the length are checked (see _post): a refused body is
+        # then never sent at all.
+        self._expect_continue = True
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # The parser's own refusals of what a client sent are 4xx, like every other answer to bad input.
+        if code == 501:
+            code, message = 405, "method not allowed: the recorder answers GET, HEAD and POST"
+        elif code == 505:
+            code, message = 400, "HTTP version not supported: use HTTP/1.1"
+        super().send_error(code, message, explain)
+        if getattr(self, "headers", None) is not None:  # parsed: its body may be on its way
+            self._drop_body(self.server.max_upload_bytes, STRANGER_DRAIN_SECONDS)
+
     # -- helpers ---------------------------------------------------------------------------------------------
 
     def _send(self, status: int, body: bytes, content_type: str, close: bool = False) -> None:
+        self.server.door.answering(self.request)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
-        if close:
+        unread = self._has_body()
+        if close or unread:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+        if unread:
+            self._drop_body(self.server.max_upload_bytes, STRANGER_DRAIN_SECONDS)
 
     def _json(self, status: int, data: Any, close: bool = False) -> None:
         self._send(status, json.dumps(data).encode(), "application/json; charset=utf-8", close)
@@ -120,28 +176,59 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str, close: bool = False) -> None:
         self._json(status, {"error": message}, close)
 
+    def _has_body(self) -> bool:
+        """True if the request announced a body that has not been read (a GET with one, say)."""
+        if self.command == "POST":
+            return False  # the POST route reads or drains its own body
+        length = (self.headers.get("Content-Length") or "0").strip()
+        return self.headers.get("Transfer-Encoding") is not None or length not in ("", "0")
+
     def _authorised(self, query: dict[str, list[str]]) -> bool:
         given = self.headers.get("X-Token") or (query.get("token") or [""])[0]
         if given and hmac.compare_digest(given.encode(), self.server.token.encode()):
+            self.server.door.authenticated(self.request)
             return True
         self.server.refused += 1
-        log.warning("refused %s %s from %s: %s pairing token", self.command, urlsplit(self.path).path,
+        log.warning("refused %s %s from %s: %s pairing token", self.command, urlsplit(self.path).path[:200],
                     self.client_address[0], "wrong" if given else "no")
         return False
+
+    def _guarded(self, route: Callable[[], None]) -> None:
+        """Run a route: malformed input is answered with a 4xx, a bug with a 500, never a dropped line."""
+        try:
+            route()
+        except UploadError as error:
+            self._error(error.status, str(error), close=True)
+        except ValueError as error:  # a URL that urlsplit or parse_qs cannot take
+            self._error(400, f"malformed request: {error}", close=True)
+        except (ConnectionError, TimeoutError, ssl.SSLError):
+            self.close_connection = True
+        except Exception:
+            log.exception("request %s %s failed", self.command, self.path[:200])
+            self._error(500, "the recorder failed on this request (see its log)", close=True)
 
     # -- routes ----------------------------------------------------------------------------------------------
 
     def do_GET(self) -> None:
+        self._guarded(self._get)
+
+    def do_HEAD(self) -> None:
+        self._guarded(self._get)
+
+    def do_POST(self) -> None:
+        self._guarded(self._post)
+
+    def _get(self) -> None:
         url = urlsplit(self.path)
-        query = parse_qs(url.query)
+        query = parse_qs(url.query, max_num_fields=50)
         if url.path.startswith("/static/"):
             name = url.path[len("/static/"):]
-            if "/" in name or name.startswith(".") or not name:
+            if "/" in name or "\\" in name or name.startswith(".") or not name:
                 self._error(404, "not found")
                 return
             try:
                 body = _static(name)
-            except (FileNotFoundError, IsADirectoryError):
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError, OSError):
                 self._error(404, "not found")
                 return
             kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -160,46 +247,41 @@ class _Handler(BaseHTTPRequestHandler):
             recorder = (query.get("recorder") or [""])[0]
             self._json(200, {"takes": self.server.list_takes(recorder)})
         else:
-            self._error(404, f"no such page: {url.path}")
+            self._error(404, f"no such page: {url.path[:200]}")
 
-    do_HEAD = do_GET
-
-    def do_POST(self) -> None:
+    def _post(self) -> None:
         url = urlsplit(self.path)
-        if not self._authorised(parse_qs(url.query)):
-            self._discard_body()
-            self._error(401, "this recorder needs the pairing token: open the URL from the QR code", close=True)
+        if not self._authorised(parse_qs(url.query, max_num_fields=50)):
+            self._refuse_unread(401, "this recorder needs the pairing token: open the URL from the QR code",
+                                self.server.max_upload_bytes, STRANGER_DRAIN_SECONDS)
             return
-        if url.path != "/api/takes":
-            self._discard_body()
-            self._error(404, f"no such endpoint: {url.path}", close=True)
-            return
-        length_text = self.headers.get("Content-Length")
-        if length_text is None:
-            self._error(411, "send the take with a Content-Length", close=True)
-            return
+        limit = self.server.max_upload_bytes
         try:
-            length = int(length_text)
-            if length < 0:
-                raise ValueError
-        except ValueError:
-            self._error(400, f"bad Content-Length {length_text!r}", close=True)
+            if url.path != "/api/takes":
+                raise UploadError(404, f"no such endpoint: {url.path[:200]}")
+            if self.headers.get("Transfer-Encoding") is not None:
+                raise UploadError(411, "send the take with a Content-Length (not in chunks)")
+            length = fields.content_length(self.headers.get_all("Content-Length"))
+            if length is None:
+                raise UploadError(411, "send the take with a Content-Length")
+            if length > limit:
+                raise UploadError(413, f"the take is too large: {length / 1e6:.1f} MB (at most {limit / 1e6:.1f} MB)")
+        except UploadError as error:
+            self._refuse_unread(error.status, str(error), DRAIN_FACTOR * limit, None)
             return
-        if length > self.server.max_upload_bytes:
-            # Refused unread: the connection is closed rather than the body drained.
-            mb = self.server.max_upload_bytes / 1e6
-            self._error(413, f"the take is too large: {length / 1e6:.1f} MB (at most {mb:.1f} MB)", close=True)
-            return
-        try:
-            body = self._read_body(length)
-        except (TimeoutError, ConnectionError, OSError) as error:
-            log.info("upload from %s interrupted: %s", self.client_address[0], error)
-            self.close_connection = True
-            return
+        if self._expect_continue:
+            self.send_response_only(100)
+            self.end_headers()
+        body, timed_out = self._read_body(length)
         if len(body) < length:
             log.info("upload from %s cut short: %d of %d bytes", self.client_address[0], len(body), length)
-            self.close_connection = True
+            if timed_out:
+                self._error(408, f"the upload took longer than {self.server.door.request_timeout:g} s or stalled: "
+                                 "try again on a better connection", close=True)
+            else:
+                self._error(400, f"the upload was cut short: {len(body)} of {length} bytes arrived", close=True)
             return
+        self.server.door.working(self.request)
         upload = Upload(body, {k.lower(): v for k, v in self.headers.items()}, time.monotonic(),
                         self.client_address[0])
         try:
@@ -213,28 +295,61 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._json(200 if reply.get("duplicate") else 201, reply)
 
-    def _discard_body(self, limit: int = 1 << 20) -> None:
-        """Read a small refused body so the client gets the answer (closing on unread data resets it)."""
+    def _refuse_unread(self, status: int, message: str, drain_bytes: int, drain_seconds: float | None) -> None:
+        """Answer without taking the body, then read and drop it if it is at most ``drain_bytes``.
+
+        A client that sends its whole body before reading (a browser's fetch, http.client) would otherwise
+        get a reset connection instead of the answer: closing a socket with unread data resets it.
+        """
+        self._error(status, message, close=True)
+        self._drop_body(drain_bytes, drain_seconds)
+
+    def _drop_body(self, drain_bytes: int, drain_seconds: float | None) -> None:
+        if self._expect_continue:
+            return  # the client waits for "100 Continue" before it sends the body: there is none to drop
         try:
-            length = int(self.headers.get("Content-Length", "0"))
-            if 0 < length <= limit:
-                self._read_body(length)
-        except (ValueError, OSError):
+            announced = fields.content_length(self.headers.get_all("Content-Length")) or 0
+        except UploadError:
+            return
+        if announced > drain_bytes:
+            return  # too much to take in: the connection is closed after the answer
+        left = announced
+        if drain_seconds is not None:
+            self.server.door.cap(self.request, drain_seconds)
+        try:
+            while left > 0:
+                chunk = self.rfile.read(min(left, 1 << 16))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
             pass
 
-    def _read_body(self, length: int) -> bytes:
-        chunks, left = [], length
-        while left > 0:
-            chunk = self.rfile.read(min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+    def _read_body(self, length: int) -> tuple[bytes, bool]:
+        """Up to ``length`` bytes of body, read within the request's deadline; True if time ran out."""
+        chunks: list[bytes] = []
+        left = length
+        try:
+            while left > 0:
+                remaining = self.server.door.remaining(self.request)
+                if remaining is not None and remaining <= 0:
+                    return b"".join(chunks), True
+                timeout = self.server.read_timeout if remaining is None else min(self.server.read_timeout, remaining)
+                self.connection.settimeout(max(timeout, 0.001))
+                chunk = self.rfile.read1(min(left, 1 << 20))  # one read: each waits no longer than the deadline
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+        except TimeoutError:
+            return b"".join(chunks), True
+        except OSError as error:  # a reset, a TLS error: what arrived is short
+            log.info("upload from %s interrupted: %s", self.client_address[0], error)
+        finally:
+            self.connection.settimeout(self.server.read_timeout)
+        return b"".join(chunks), False
 
 
 _UNAUTHORISED = (b"<!doctype html><meta name=viewport content='width=device-width'><title>Not paired</title>"
                  b"<h1>Not paired</h1><p>This recorder needs its pairing token. Scan the QR code shown by the "
                  b"patch, or open the full URL it prints.</p>")
-
-

@@ -102,7 +102,7 @@ class Client:
         finally:
             conn.close()
         kind = reply.getheader("Content-Type", "")
-        return reply.status, json.loads(data) if kind.startswith("application/json") else data
+        return reply.status, json.loads(data) if data and kind.startswith("application/json") else data
 
     def upload(self, wav: bytes, recorder: str = "Mika", **headers: str) -> tuple[int, Any]:
         hdrs = {"Content-Type": "audio/wav", "X-Recorder": recorder}

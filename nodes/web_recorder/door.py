@@ -1,0 +1,160 @@
+"""The recorder's door: how many connections it holds, for how long, and which it lets go first.
+
+Every connection has a deadline for the phase it is in. Until its request has shown the pairing token
+it is *unauthenticated* (the TLS handshake, the request line and headers, a keep-alive wait between
+requests) and must get through that phase within ``header_timeout``; a request with the token must be
+read within ``request_timeout``. Storing a take has no deadline (it is our own work, and the phone's
+retry would store it again). Sending the answer gets ``write_timeout``.
+
+At most ``max_unauthenticated`` connections are unauthenticated at once and at most ``max_connections``
+are open: a new connection makes room by closing the oldest unauthenticated one (a slow or silent
+stranger, or a phone's idle keep-alive connection, which the browser simply opens again); when every
+open connection is an authenticated request, the new one is closed at once. So a thousand slow-drip
+connections hold at most ``max_unauthenticated`` threads and file descriptors, each for a bounded time,
+and a phone that shows its token gets in.
+
+The handler reads a request's body against its deadline itself (see ``remaining``), so that it can
+still answer 408. Past its deadline an unauthenticated connection is shut (``shutdown(2)``, both ways)
+from here; an authenticated one ``GRACE`` seconds later (a peer that reads nothing of its answer, or a
+read that was not timed). Sockets are shut, never closed, from here: closing stays with the handler's
+thread, and a socket is shut only while it is registered, so a reused file descriptor is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger("exsampling.web_recorder")
+
+GRACE = 2.0
+
+
+@dataclass
+class _Connection:
+    authenticated: bool
+    since: float  # when it entered its present phase (the oldest unauthenticated one goes first)
+    deadline: float | None
+
+
+class Door:
+    """Admits, tracks and times out the connections of one server. Thread-safe."""
+
+    def __init__(self, max_connections: int, max_unauthenticated: int, header_timeout: float,
+                 request_timeout: float, write_timeout: float) -> None:
+        self.max_connections = max_connections
+        self.max_unauthenticated = min(max_unauthenticated, max_connections)
+        self.header_timeout = header_timeout
+        self.request_timeout = request_timeout
+        self.write_timeout = write_timeout
+        self.turned_away = 0  # new connections closed at once: every slot held by an authenticated request
+        self.evicted = 0  # unauthenticated connections closed to make room
+        self.timed_out = 0
+        self._lock = threading.Lock()
+        self._open: dict[Any, _Connection] = {}
+
+    # -- counts ----------------------------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            unauthenticated = sum(1 for c in self._open.values() if not c.authenticated)
+            return {"open": len(self._open), "unauthenticated": unauthenticated, "turned_away": self.turned_away,
+                    "evicted": self.evicted, "timed_out": self.timed_out}
+
+    # -- the life of a connection ----------------------------------------------------------------------------
+
+    def admit(self, sock: Any) -> bool:
+        """Register a new connection, making room if needed; False: close it at once."""
+        now = time.monotonic()
+        with self._lock:
+            strangers = sorted((c.since, id(s), s) for s, c in self._open.items() if not c.authenticated)
+            while strangers and (len(strangers) >= self.max_unauthenticated
+                                 or len(self._open) >= self.max_connections):
+                _, _, oldest = strangers.pop(0)
+                self._shut(oldest, socket.SHUT_RDWR)
+                del self._open[oldest]
+                self.evicted += 1
+            if len(self._open) >= self.max_connections:
+                self.turned_away += 1
+                return False
+            self._open[sock] = _Connection(False, now, now + self.header_timeout)
+            return True
+
+    def authenticated(self, sock: Any) -> None:
+        """The request showed the token: it now has ``request_timeout`` to be read."""
+        self._phase(sock, True, self.request_timeout)
+
+    def working(self, sock: Any) -> None:
+        """The request is read and being handled: no deadline."""
+        self._phase(sock, True, None)
+
+    def answering(self, sock: Any) -> None:
+        self._phase(sock, None, self.write_timeout)
+
+    def waiting(self, sock: Any) -> None:
+        """Between requests on a kept-alive connection: unauthenticated again until the next token."""
+        self._phase(sock, False, self.header_timeout)
+
+    def cap(self, sock: Any, seconds: float) -> None:
+        """Shorten the present deadline to at most ``seconds`` from now."""
+        with self._lock:
+            conn = self._open.get(sock)
+            if conn is not None:
+                limit = time.monotonic() + seconds
+                conn.deadline = limit if conn.deadline is None else min(conn.deadline, limit)
+
+    def remaining(self, sock: Any) -> float | None:
+        """Seconds left before the connection's deadline (at least 0); None: no deadline."""
+        with self._lock:
+            conn = self._open.get(sock)
+            if conn is None:
+                return 0.0
+            return None if conn.deadline is None else max(0.0, conn.deadline - time.monotonic())
+
+    def leave(self, sock: Any) -> None:
+        with self._lock:
+            self._open.pop(sock, None)
+
+    def _phase(self, sock: Any, authenticated: bool | None, seconds: float | None) -> None:
+        now = time.monotonic()
+        with self._lock:
+            conn = self._open.get(sock)
+            if conn is None:
+                return
+            if authenticated is not None and authenticated != conn.authenticated:
+                conn.authenticated, conn.since = authenticated, now
+            conn.deadline = None if seconds is None else now + seconds
+
+    # -- enforcing deadlines ---------------------------------------------------------------------------------
+
+    def reap(self) -> None:
+        """Shut the connections past their deadline (the authenticated ones after ``GRACE``)."""
+        now = time.monotonic()
+        with self._lock:
+            for sock, conn in self._open.items():
+                if conn.deadline is None or now < conn.deadline + (GRACE if conn.authenticated else 0.0):
+                    continue
+                conn.deadline = None
+                self.timed_out += 1
+                log.info("connection from %s timed out %s", _peer(sock),
+                         "in a request" if conn.authenticated else "before showing the token")
+                self._shut(sock, socket.SHUT_RDWR)
+
+    @staticmethod
+    def _shut(sock: Any, how: int) -> None:
+        # The plain socket's shutdown even for a TLS socket: SSLSocket.shutdown would drop its TLS
+        # state under the feet of the thread that is reading it.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, how)
+
+
+def _peer(sock: Any) -> str:
+    try:
+        return str(sock.getpeername()[0])
+    except OSError:
+        return "?"

@@ -1,0 +1,233 @@
+"""The recorder's door holds: oversize bodies, deadlines, slow and silent strangers, nothing without the token.
+
+Every test talks to a real recorder on 127.0.0.1 over real sockets; each loop is bounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import socket
+import ssl
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+from exsampling_patch.runtime.engine import Engine
+
+from .conftest import Client, probe_of, rec_of, recorder_engine, sine
+
+WAV = encode_wav_pcm16(sine(seconds=0.2), 48000)
+
+
+@pytest.fixture
+def small_door(tmp_path: Path, recorder_state: Path) -> Iterator[tuple[Engine, Client]]:
+    """A recorder with small limits, so that the tests reach them quickly."""
+    engine = recorder_engine(tmp_path, recorder_state, max_upload_mb=1.0, max_connections=48,
+                             max_unauthenticated=16, header_timeout=1.0, request_timeout=1.5)
+    try:
+        yield engine, Client(engine, recorder_state / "recorder-cert.pem")
+    finally:
+        engine.stop()
+
+
+def tls_socket(client: Client, timeout: float = 10.0) -> ssl.SSLSocket:
+    assert client.tls is not None
+    sock = socket.create_connection(("127.0.0.1", client.port), timeout=timeout)
+    return client.tls.wrap_socket(sock, server_hostname="127.0.0.1")
+
+
+def read_until_closed(sock: socket.socket, limit: float = 10.0) -> bytes:
+    data, deadline = b"", time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionError, ssl.SSLError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def held_by_server(port: int) -> int:
+    """TCP connections on ``port`` that this process holds on the server's side (from /proc)."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            link = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    held = 0
+    with open("/proc/net/tcp") as table:
+        for line in table.read().splitlines()[1:]:
+            parts = line.split()
+            local_port, state, inode = int(parts[1].split(":")[1], 16), parts[3], parts[9]
+            held += local_port == port and state != "0A" and inode in inodes  # 0A: the listening socket
+    return held
+
+
+# -- bodies ------------------------------------------------------------------------------------------------------
+
+
+def test_an_oversize_body_sent_whole_gets_its_413_message(small_door) -> None:
+    _, client = small_door
+    # http.client sends the whole body before it reads, as a browser's fetch does: the answer must wait
+    # for it (it came back as a broken connection, and the phone said "could not reach the recorder").
+    status, reply = client.request("POST", "/api/takes", bytes(3_000_000), {"X-Recorder": "Mika"})
+    assert status == 413 and "too large: 3.0 MB (at most 1.0 MB)" in reply["error"]
+    assert client.upload(WAV)[0] == 201
+
+
+def test_with_expect_continue_a_refused_body_is_never_asked_for(small_door) -> None:
+    _, client = small_door
+    for query, expected in ((f"?token={client.token}", b"HTTP/1.1 413"), ("", b"HTTP/1.1 401")):
+        sock = tls_socket(client)
+        sock.sendall(f"POST /api/takes{query} HTTP/1.1\r\nHost: x\r\nX-Recorder: Mika\r\nExpect: 100-continue\r\n"
+                     f"Content-Length: 5000000\r\n\r\n".encode())
+        reply = read_until_closed(sock)
+        sock.close()
+        assert reply.startswith(expected) and b"100 Continue" not in reply, reply[:200]
+    # A body that may come is asked for, once the token and the length are checked.
+    sock = tls_socket(client)
+    sock.sendall(f"POST /api/takes?token={client.token} HTTP/1.1\r\nHost: x\r\nX-Recorder: Mika\r\n"
+                 f"Expect: 100-continue\r\nConnection: close\r\nContent-Length: {len(WAV)}\r\n\r\n".encode())
+    assert sock.recv(1024).startswith(b"HTTP/1.1 100 Continue")
+    sock.sendall(WAV)
+    assert read_until_closed(sock).startswith(b"HTTP/1.1 201")
+    sock.close()
+
+
+# -- slow, silent and many connections ---------------------------------------------------------------------
+
+
+def test_a_silent_stranger_is_let_go_after_the_header_timeout(small_door) -> None:
+    _, client = small_door
+    sock = socket.create_connection(("127.0.0.1", client.port), timeout=6)  # never even starts TLS
+    started = time.monotonic()
+    answer = read_until_closed(sock, 6.0)
+    sock.close()
+    assert answer == b"" or answer.startswith(b"\x15")  # closed, perhaps with a TLS alert
+    assert time.monotonic() - started < 4.0  # header_timeout 1 s (it was the 30 s read timeout)
+
+
+def test_an_upload_past_its_deadline_is_answered_408(small_door) -> None:
+    engine, client = small_door
+    sock = tls_socket(client)
+    sock.sendall(f"POST /api/takes?token={client.token} HTTP/1.1\r\nHost: x\r\nX-Recorder: Drip\r\n"
+                 f"Content-Length: {len(WAV)}\r\n\r\n".encode())
+    started, reply = time.monotonic(), b""
+    for at in range(0, len(WAV), 100):  # 100 bytes every 0.1 s: each read is in time, the whole never
+        if time.monotonic() - started > 8.0:
+            break
+        try:
+            sock.sendall(WAV[at:at + 100])
+        except OSError:
+            break
+        if select.select([sock], [], [], 0.1)[0]:
+            reply = read_until_closed(sock)
+            break
+    elapsed = time.monotonic() - started
+    sock.close()
+    assert reply.startswith(b"HTTP/1.1 408") and b"longer than 1.5 s" in reply, reply[:300]
+    assert elapsed < 4.0
+    assert probe_of(engine).received == []
+    assert client.upload(WAV)[0] == 201
+
+
+def test_a_thousand_slow_strangers_hold_few_connections_and_a_phone_still_gets_in(small_door) -> None:
+    engine, client = small_door
+    server = rec_of(engine).server
+    strangers: list[socket.socket] = []
+    try:
+        for _ in range(1000):
+            try:
+                sock = socket.create_connection(("127.0.0.1", client.port), timeout=5)
+            except OSError:
+                continue
+            strangers.append(sock)
+            with contextlib.suppress(OSError):
+                sock.sendall(b"\x16\x03")  # the first bytes of a TLS handshake, then nothing
+        assert len(strangers) >= 900
+        time.sleep(0.5)
+        started = time.monotonic()
+        status, reply = client.upload(WAV, recorder="Phone")
+        assert status == 201, reply
+        assert time.monotonic() - started < 5.0
+        # Each held connection is a thread and a file descriptor: there were a thousand of each.
+        assert held_by_server(client.port) <= server.door.max_connections
+        assert server.door.counts()["unauthenticated"] <= server.door.max_unauthenticated
+    finally:
+        for sock in strangers:
+            sock.close()
+
+
+def test_many_phones_at_once_up_to_the_cap_are_all_served(small_door) -> None:
+    import threading
+
+    engine, client = small_door
+    results: list[int] = []
+
+    def phone(n: int) -> None:
+        results.append(client.upload(WAV, recorder=f"P{n}", take_id=f"p{n}")[0])
+
+    threads = [threading.Thread(target=phone, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == [201] * 12
+    assert len(probe_of(engine).wait_for(12)) == 12
+
+
+# -- without the token ---------------------------------------------------------------------------------------
+
+
+def test_nothing_but_the_static_files_answers_without_the_token(recorder) -> None:
+    engine, client = recorder
+    for method in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"):
+        for path in ("/", "/index.html", "/api/takes", "/api/takes?recorder=Mika", "/api/takes?token=",
+                     "/nope", "//api/takes", "/static/../index.html"):
+            body = WAV if method in ("POST", "PUT") else None
+            status, reply = client.request(method, path, body, {"X-Recorder": "Mika"}, token=None)
+            assert 400 <= status < 500, (method, path, status)
+            if method in ("GET", "POST"):
+                assert b"take" not in reply if isinstance(reply, bytes) else "takes" not in reply
+    assert client.request("GET", "/static/app.js", token=None)[0] == 200
+    assert client.request("GET", "/static/pcm-worklet.js", token=None)[0] == 200
+    time.sleep(0.1)
+    assert probe_of(engine).received == []
+
+
+def test_no_body_is_read_before_the_token_is_checked(small_door) -> None:
+    _, client = small_door
+    # Without the token, a body is not waited for: the answer comes while it is still on its way.
+    sock = tls_socket(client)
+    sock.sendall(b"POST /api/takes HTTP/1.1\r\nHost: x\r\nX-Recorder: Mika\r\nContent-Length: 900000\r\n\r\n")
+    sock.settimeout(3)
+    started = time.monotonic()
+    head = sock.recv(4096)
+    assert head.startswith(b"HTTP/1.1 401") and time.monotonic() - started < 1.0
+    sock.close()
+
+
+def test_http_client_sees_every_refusal_as_an_answer(small_door) -> None:
+    """The refusals that come before the body is read, as a client that sends it all sees them."""
+    _, client = small_door
+    for headers, expected in (({"Content-Length": "12abc"}, 400), ({"Content-Length": "-1"}, 400),
+                              ({"Content-Length": "1_000"}, 400)):
+        conn = client.connection()
+        conn.putrequest("POST", f"/api/takes?token={client.token}", skip_accept_encoding=True)
+        conn.putheader("X-Recorder", "Mika")
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        reply = conn.getresponse()
+        assert reply.status == expected and b"Content-Length" in reply.read()
+        conn.close()
