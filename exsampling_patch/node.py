@@ -94,7 +94,9 @@ class Param(Generic[T]):
     ``required=True`` makes a parameter that every patch must set. On an instance the descriptor
     reads the node's current value: ``self.gain_db``.
 
-    A float is refused when it is NaN, or infinite where the parameter has a limit.
+    A float is refused when it is NaN, or infinite where the parameter has a limit. ``path_kind`` says
+    what a ``"path"`` names, ``"file"`` or ``"folder"`` (a path parameter called ``folder`` or ``*_folder``
+    names a folder unless told otherwise): ``exsampling check`` reports a path that cannot be one.
     """
 
     @overload
@@ -109,6 +111,7 @@ class Param(Generic[T]):
         choices: Sequence[Any] | None = None,
         required: bool = False,
         unit: str = "",
+        path_kind: str = "",
     ) -> None: ...
     @overload
     def __init__(
@@ -122,6 +125,7 @@ class Param(Generic[T]):
         choices: Sequence[Any] | None = None,
         required: bool = False,
         unit: str = "",
+        path_kind: str = "",
     ) -> None: ...
     def __init__(
         self,
@@ -134,6 +138,7 @@ class Param(Generic[T]):
         choices: Sequence[Any] | None = None,
         required: bool = False,
         unit: str = "",
+        path_kind: str = "",
     ) -> None:
         if isinstance(kind, str):
             if kind not in PARAM_KINDS:
@@ -146,6 +151,8 @@ class Param(Generic[T]):
             if kind not in names:
                 raise ValueError(f"unsupported parameter type {kind!r}")
             self.kind_name = "choice" if choices is not None and kind is str else names[kind]
+        if path_kind not in ("", "file", "folder"):
+            raise ValueError(f"path_kind must be 'file', 'folder' or '', not {path_kind!r}")
         if default is _NO_DEFAULT:
             if not required:
                 raise ValueError("a parameter needs a default unless it is required=True")
@@ -157,10 +164,13 @@ class Param(Generic[T]):
         self.choices = tuple(choices) if choices is not None else None
         self.required = required
         self.unit = unit
+        self.path_kind = path_kind
         self.name = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+        if self.kind_name == "path" and not self.path_kind and (name == "folder" or name.endswith("_folder")):
+            self.path_kind = "folder"
 
     @overload
     def __get__(self, instance: None, owner: type) -> Param[T]: ...
@@ -198,6 +208,8 @@ class Param(Generic[T]):
             raise ParamError(
                 f"parameter '{self.name}' is {value!r}, not one of {', '.join(map(str, self.choices))}{hint}"
             )
+        if self.kind_name == "path" and "\0" in cast(str, value):
+            raise ParamError(f"parameter '{self.name}' is {value!r}: a path cannot hold a NUL character")
         number = cast(float, value)
         bounded = self.minimum is not None or self.maximum is not None
         if kind is float and not math.isfinite(number) and (bounded or math.isnan(number)):
@@ -223,6 +235,8 @@ class Param(Generic[T]):
             spec["required"] = True
         if self.unit:
             spec["unit"] = self.unit
+        if self.path_kind:
+            spec["path_kind"] = self.path_kind
         return spec
 
 

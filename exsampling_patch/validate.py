@@ -72,8 +72,37 @@ def find_cycle(patch: Patch) -> list[str] | None:
     return [u for u, _ in edges]
 
 
-def check_patch(patch: Patch, registry: Registry, source: SourceMap | None = None) -> list[Problem]:
-    """Every problem in ``patch``; lines come from ``source`` when the patch was read from a file."""
+def path_problem(value: str, path_kind: str, base_dir: Path) -> str | None:
+    """Why the path ``value`` (relative ones from ``base_dir``) cannot work, or None if it may.
+
+    It cannot when it is a file where a folder should be (or the other way round), or when a folder above
+    it is a file, so that nothing can be made there. A path that does not exist yet may: nodes make it.
+    """
+    try:
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else base_dir / path
+        if path.exists():
+            if path_kind == "folder" and not path.is_dir():
+                return "is a file, not a folder"
+            if path_kind == "file" and path.is_dir():
+                return "is a folder, not a file"
+            return None
+        for parent in path.parents:
+            if parent.exists():
+                return None if parent.is_dir() else f"cannot be made: {parent} is a file, not a folder"
+    except (OSError, ValueError, RuntimeError) as error:
+        return f"cannot be used: {error}"
+    return None
+
+
+def check_patch(
+    patch: Patch, registry: Registry, source: SourceMap | None = None, base_dir: Path | None = None
+) -> list[Problem]:
+    """Every problem in ``patch``; lines come from ``source`` when the patch was read from a file.
+
+    With ``base_dir`` (the patch file's folder, from which relative paths are taken) the ``path``
+    parameters are also checked on disk: see :func:`path_problem`.
+    """
     source = source or SourceMap()
     problems: list[Problem] = []
 
@@ -103,6 +132,15 @@ def check_patch(patch: Patch, registry: Registry, source: SourceMap | None = Non
             except ParamError as error:
                 problems.append(Problem(f"node '{node_id}': {error}", source.file,
                                         source.node_line(node_id, "params", name)))
+                continue
+            if base_dir is not None and param.kind_name == "path" and value:
+                reason = path_problem(str(value), param.path_kind, base_dir)
+                if reason:
+                    problems.append(Problem(
+                        f"node '{node_id}': parameter '{name}': '{value}' {reason}", source.file,
+                        source.node_line(node_id, "params", name),
+                        hint=f"'{name}' names a {param.path_kind or 'path'}: {param.doc}",
+                    ))
         for name, param in node_type.param_specs.items():
             if param.required and spec.params.get(name) is None:
                 problems.append(Problem(
@@ -149,7 +187,7 @@ def load_patch(
     else:
         for folder in node_dirs_of(parsed.patch, path):
             registry.load_folder(folder)
-    problems = check_patch(parsed.patch, registry, parsed.source_map)
+    problems = check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))
     if problems:
         raise PatchError(problems)
     return parsed.patch, registry
@@ -161,5 +199,10 @@ def check_file(path: str | os.PathLike[str], extra_node_dirs: list[str] | None =
     if parsed.problems and not parsed.patch.nodes:
         return parsed.problems
     registry = Registry.default([*(extra_node_dirs or []), *node_dirs_of(parsed.patch, path)])
-    return sorted([*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map)],
+    return sorted([*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))],
                   key=lambda p: (p.line or 0, p.column or 0))
+
+
+def _base_dir(patch_file: str | os.PathLike[str]) -> Path:
+    """The folder relative paths of a patch are taken from, as the runtime takes them."""
+    return Path(patch_file).resolve().parent

@@ -147,3 +147,16 @@ def test_latency_status_counts_from_storage() -> None:
     take = Take(np.zeros(4, np.float32), 8000, meta={"stored_at": time.monotonic() - 0.25})
     assert 250.0 <= take.latency_status()["latency_ms"] < 1000.0
     assert Take(np.zeros(4, np.float32), 8000).latency_status() == {}
+
+
+def test_path_params_say_what_they_name() -> None:
+    class Writer(Node):
+        """Write takes."""
+
+        folder = Param("path", "takes", "where to write")
+        model = Param("path", "", "a model file", path_kind="file")
+
+    assert Writer.param_specs["folder"].describe()["path_kind"] == "folder"  # named folder: a folder
+    assert Writer.param_specs["model"].describe()["path_kind"] == "file"
+    with pytest.raises(ParamError, match="'folder' is 'a\\\\x00b': a path cannot hold a NUL character"):
+        Writer("w", {"folder": "a\0b"})

@@ -46,6 +46,20 @@ def test_load_patch_raises_with_every_problem(tmp_path: Path) -> None:
     assert [p.line for p in caught.value.problems] == [4, 5]
 
 
+def test_run_refuses_a_path_that_cannot_work(tmp_path: Path) -> None:
+    (tmp_path / "takes").write_text("a file where the take folder should be", encoding="utf-8")
+    path = tmp_path / "writer.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: w\n  type: take_writer\n  params:\n    folder: takes\n"
+                    "- id: in\n  type: folder_source\n  params:\n    folder: new/incoming\nlinks: []\n",
+                    encoding="utf-8")
+    with pytest.raises(PatchError) as caught:
+        load_patch(path)  # what `exsampling run` does
+    assert [(p.line, p.message) for p in caught.value.problems] == [
+        (6, "node 'w': parameter 'folder': 'takes' is a file, not a folder")]
+    (tmp_path / "takes").unlink()
+    load_patch(path)  # folders that do not exist yet are made by the nodes
+
+
 def test_check_link_is_the_one_rule() -> None:
     registry = Registry.default()
     patch = Patch()
