@@ -18,6 +18,7 @@ import re
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
@@ -27,6 +28,8 @@ from exsampling_patch.takes import TakeStore, read_take
 
 log = logging.getLogger("exsampling.web_recorder")
 
+#: How many phones' take lists are kept (the least recently uploading phone is forgotten first).
+KEEP_PHONES = 1000
 
 
 def origin_id(take: Take) -> str:
@@ -72,7 +75,8 @@ class WebRecorder(Node):
         self._board = BOARD
         self._store = TakeStore(self.resolve_path(self.folder))
         self._lock = threading.Lock()
-        self._seen: dict[tuple[str, str], dict[str, Any] | None] = {}  # (recorder, phone's id) -> reply
+        self._seen: dict[tuple[str, str, str], dict[str, Any] | None] = {}  # (recorder, phone, its id) -> reply
+        self._phones: OrderedDict[str, list[str]] = OrderedDict()  # phone key's digest -> its take ids
         self._count = 0
         self._recorders: set[str] = set()
         state = self.resolve_path(self.state_folder)
@@ -82,7 +86,7 @@ class WebRecorder(Node):
             tls = server_context(*ensure_certificate(state, [public]))
         token = self.token or load_token(state, rotate=self.rotate_token)
         self.server = RecorderServer(
-            (self.host, self.port), token, self._accept, self.takes,
+            (self.host, self.port), token, self._accept, self.phone_takes,
             {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls,
             max_connections=self.max_connections, max_unauthenticated=self.max_unauthenticated,
             header_timeout=self.header_timeout, request_timeout=self.request_timeout)
@@ -113,6 +117,13 @@ class WebRecorder(Node):
         """A recorder's takes with their status (received, label, confidence, slot), newest first."""
         return self._board.for_recorder(recorder) if recorder else []
 
+    def phone_takes(self, phone: str, recorder: str = "") -> list[dict[str, Any]]:
+        """The takes uploaded by one phone (the digest of its key), newest first; ``recorder``: of that name."""
+        with self._lock:
+            ids = list(self._phones.get(phone, ()))
+        rows = [row for row in (self._board.get(i) for i in reversed(ids)) if row is not None]
+        return [row for row in rows if not recorder or row["recorder"] == recorder]
+
     # -- uploads ---------------------------------------------------------------------------------------------
 
     def _recover(self) -> None:
@@ -138,7 +149,8 @@ class WebRecorder(Node):
         headers: dict[str, str] = upload.headers
         recorder = fields.recorder_name(headers)
         client_id = fields.take_id(headers)
-        key = (recorder, client_id)
+        phone = fields.phone(headers)
+        key = (recorder, phone, client_id)
         if client_id:
             with self._lock:
                 if key in self._seen:
@@ -148,7 +160,7 @@ class WebRecorder(Node):
                     return {**earlier, "duplicate": True}
                 self._seen[key] = None
         try:
-            reply = self._store_and_emit(upload, recorder, client_id, headers, decode_wav)
+            reply = self._store_and_emit(upload, recorder, phone, client_id, headers, decode_wav)
         except BaseException:
             if client_id:
                 with self._lock:
@@ -159,7 +171,7 @@ class WebRecorder(Node):
                 self._seen[key] = reply
         return reply
 
-    def _store_and_emit(self, upload: Any, recorder: str, client_id: str, headers: dict[str, str],
+    def _store_and_emit(self, upload: Any, recorder: str, phone: str, client_id: str, headers: dict[str, str],
                         decode: Any) -> dict[str, Any]:
         from exsampling_patch.nodes.web_recorder import headers as fields
         from exsampling_patch.nodes.web_recorder.store import store_upload
@@ -189,11 +201,23 @@ class WebRecorder(Node):
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         row = _row(stored)
         self._board.add(stored.take_id, recorder, **row)
+        if phone:
+            self._remember(phone, stored.take_id)
         self.emit("take", stored)
         self._store.mark_processed(stored)
         self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
                            label=f"{recorder}: {stored.duration:.1f} s")
         return {"status": "received", **row}
+
+    def _remember(self, phone: str, take_id: str) -> None:
+        from exsampling_patch.nodes.web_recorder.status import KEEP_PER_RECORDER
+
+        with self._lock:
+            ids = self._phones.pop(phone, [])
+            ids.append(take_id)
+            self._phones[phone] = ids[-KEEP_PER_RECORDER:]
+            while len(self._phones) > KEEP_PHONES:
+                self._phones.popitem(last=False)
 
 
 def _row(take: Take) -> dict[str, Any]:

@@ -8,6 +8,7 @@ the header, never passed on to fail later (``X-Recorded-At: 1e300`` once reached
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ LATEST_MS = 253_402_300_799_999
 
 _NAME_OK = re.compile(r"[\w][\w .'@()+-]*")
 _TAKE_ID_OK = re.compile(r"[ -~]+", re.ASCII)  # printable ASCII
+_PHONE_KEY_OK = re.compile(r"[A-Za-z0-9_-]{16,128}", re.ASCII)
 _DIGITS = re.compile(r"[0-9]{1,15}", re.ASCII)
 _NUMBER_OK = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -85,6 +87,22 @@ def take_id(headers: Mapping[str, str]) -> str:
     if text and not _TAKE_ID_OK.fullmatch(text):
         raise UploadError(400, f"X-Take-Id may hold printable ASCII characters only, got {_shown(text)}")
     return text
+
+
+def phone(headers: Mapping[str, str], required: bool = False) -> str:
+    """A digest of the phone's own secret (``X-Phone-Key``): the take list shows a phone its takes only.
+
+    The page makes the secret once and keeps it in the phone's storage; only its digest is kept here.
+    Returns "" when no key is given and none is required.
+    """
+    key = headers.get("x-phone-key", "").strip()
+    if not key:
+        if required:
+            raise UploadError(400, "send this phone's key (X-Phone-Key) to list its takes: reload the page")
+        return ""
+    if not _PHONE_KEY_OK.fullmatch(key):
+        raise UploadError(400, "X-Phone-Key must be 16 to 128 letters, digits, - or _")
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def location(headers: Mapping[str, str]) -> tuple[Location | None, str]:

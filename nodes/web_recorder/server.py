@@ -9,8 +9,10 @@ a request's body is read before its token is checked):
 
 - ``GET /`` the recording page
 - ``POST /api/takes`` a WAV body; headers ``X-Recorder`` (name), ``X-Take-Id`` (the phone's id, makes a
-  retried upload harmless), ``X-Recorded-At`` (ms since epoch), ``X-Latitude``/``X-Longitude``/``X-Accuracy``
-- ``GET /api/takes?recorder=NAME`` that recorder's takes with their status, newest first
+  retried upload harmless), ``X-Phone-Key`` (the phone's own secret), ``X-Recorded-At`` (ms since epoch),
+  ``X-Latitude``/``X-Longitude``/``X-Accuracy``
+- ``GET /api/takes`` with ``X-Phone-Key``: that phone's takes with their status, newest first
+  (``?recorder=NAME`` narrows them to one name)
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class RecorderServer(ThreadingHTTPServer):
     """A threading HTTP server, optionally TLS, that hands uploads to ``on_upload``.
 
     ``on_upload(upload)`` returns the JSON reply for an accepted take or raises :class:`UploadError`;
-    ``list_takes(recorder)`` returns the status rows for the page.
+    ``list_takes(phone, recorder)`` returns the status rows of one phone's takes for its page.
     """
 
     daemon_threads = True
@@ -65,7 +67,7 @@ class RecorderServer(ThreadingHTTPServer):
     request_queue_size = 128  # phones reconnecting together after a Wi-Fi drop
 
     def __init__(self, address: tuple[str, int], token: str, on_upload: Callable[[Upload], dict[str, Any]],
-                 list_takes: Callable[[str], list[dict[str, Any]]], page_config: dict[str, Any],
+                 list_takes: Callable[[str, str], list[dict[str, Any]]], page_config: dict[str, Any],
                  max_upload_bytes: int, tls: ssl.SSLContext | None = None, read_timeout: float = 30.0,
                  max_connections: int = 128, max_unauthenticated: int = 32, header_timeout: float = 10.0,
                  request_timeout: float = 120.0) -> None:
@@ -244,8 +246,9 @@ class _Handler(BaseHTTPRequestHandler):
             page = _static("index.html").replace(b"__CONFIG__", json.dumps(self.server.page_config).encode())
             self._send(200, page, "text/html; charset=utf-8")
         elif url.path == "/api/takes":
-            recorder = (query.get("recorder") or [""])[0]
-            self._json(200, {"takes": self.server.list_takes(recorder)})
+            phone = fields.phone(self.headers, required=True)
+            recorder = (query.get("recorder") or [""])[0].strip()
+            self._json(200, {"takes": self.server.list_takes(phone, recorder)})
         else:
             self._error(404, f"no such page: {url.path[:200]}")
 

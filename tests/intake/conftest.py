@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import secrets
 import ssl
 import threading
 import time
@@ -75,13 +76,18 @@ def recorder_engine(folder: Path, state: Path | None = None, **params: Any) -> E
 
 
 class Client:
-    """Talks to a running recorder over HTTPS, verifying its self-signed certificate."""
+    """Talks to a running recorder over HTTPS, verifying its self-signed certificate, as one phone.
+
+    Like the page, it sends its own phone key (``X-Phone-Key``) with every request: the take list shows
+    the takes uploaded with that key only.
+    """
 
     def __init__(self, engine: Engine, cert: Path | None, node_id: str = "rec") -> None:
         rec = rec_of(engine, node_id)
         self.port = rec.server.port
         self.token = rec.server.token
         self.tls = ssl.create_default_context(cafile=str(cert)) if cert else None
+        self.phone_key = secrets.token_urlsafe(16)
 
     def connection(self) -> http.client.HTTPConnection:
         if self.tls is None:
@@ -95,8 +101,9 @@ class Client:
         if token == "default":
             token = self.token
         url = path if token is None else f"{path}{sep}token={token}"
+        headers = {"X-Phone-Key": self.phone_key, **(headers or {})}
         try:
-            conn.request(method, url, body=body, headers=headers or {})
+            conn.request(method, url, body=body, headers=headers)
             reply = conn.getresponse()
             data = reply.read()
         finally:

@@ -52,5 +52,8 @@ def test_chromium_records_and_uploads_a_take(tmp_path: Path) -> None:
         assert dominant_frequency(stored, rate) == pytest.approx(660.0, rel=0.02)
         assert np.max(np.abs(stored)) == pytest.approx(0.4, rel=0.1)  # gain untouched (auto gain off)
         assert any("received" in row for row in result["rows"]), result["rows"]
+        # The page sent its own phone key: its take list is of this phone's takes.
+        phones = rec_of(engine)._phones
+        assert len(phones) == 1 and rec_of(engine).phone_takes(next(iter(phones)))[0]["take_id"] == take.take_id
     finally:
         engine.stop()

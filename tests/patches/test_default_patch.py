@@ -56,6 +56,7 @@ def test_upload_becomes_a_sampler_slot_and_osc(tmp_path: Path, esc50: Path) -> N
         connection = http.client.HTTPSConnection("127.0.0.1", recorder.server.port, context=tls, timeout=60)
         connection.request("POST", f"/api/takes?token={recorder.server.token}", body=encode_wav_pcm16(audio, rate),
                            headers={"X-Recorder": "Ana", "X-Take-Id": "dog1", "Content-Type": "audio/wav",
+                                    "X-Phone-Key": "ana-phone-0123456789",
                                     "X-Latitude": "48.85", "X-Longitude": "2.35", "X-Accuracy": "12"})
         reply = connection.getresponse()
         assert reply.status == 201, reply.read()
@@ -80,7 +81,8 @@ def test_upload_becomes_a_sampler_slot_and_osc(tmp_path: Path, esc50: Path) -> N
         assert sf.info(sound).duration == pytest.approx(fired["duration"], abs=1e-3)
         assert fired["duration"] < len(audio) / rate  # the dog bark is short; the clip's silence was trimmed
 
-        connection.request("GET", f"/api/takes?recorder=Ana&token={recorder.server.token}")
+        connection.request("GET", f"/api/takes?token={recorder.server.token}",
+                           headers={"X-Phone-Key": "ana-phone-0123456789"})  # a phone sees its own takes
         listing = json.loads(connection.getresponse().read())
         text = json.dumps(listing)
         assert "dog" in text and "Bass" in text, listing

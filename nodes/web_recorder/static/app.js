@@ -3,6 +3,7 @@
 "use strict";
 const config = window.RECORDER_CONFIG;
 const token = new URLSearchParams(location.search).get("token") || "";
+const phoneKey = ownKey();  // this phone's own secret: the take list shows the takes sent with it only
 const $ = (id) => document.getElementById(id);
 const recButton = $("rec"), info = $("info"), nameInput = $("name"), list = $("takes");
 const local = new Map();   // phone's take id -> {state, detail, startedAt}
@@ -13,6 +14,17 @@ let recording = null;      // {chunks, frames, id, startedAt, position, timer}
 $("max").textContent = config.maxSeconds;
 nameInput.value = localStorage.getItem("exsampling-recorder-name") || "";
 nameInput.addEventListener("change", () => localStorage.setItem("exsampling-recorder-name", nameInput.value.trim()));
+
+function ownKey() {
+  // Made once and kept on the phone; the recorder keeps only its digest. Private browsing may refuse
+  // storage: the key then lasts as long as the page.
+  const made = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  try {
+    let key = localStorage.getItem("exsampling-phone-key");
+    if (!/^[0-9a-f]{32}$/.test(key || "")) { key = made(); localStorage.setItem("exsampling-phone-key", key); }
+    return key;
+  } catch (error) { return made(); }
+}
 
 function say(text, error = false) { info.textContent = text; info.classList.toggle("error", error); }
 
@@ -96,7 +108,7 @@ function encodeWav(chunks, frames, rate) {
 
 async function upload(take, wav) {
   const where = await take.position;
-  const headers = { "Content-Type": "audio/wav", "X-Token": token, "X-Recorder": take.name,
+  const headers = { "Content-Type": "audio/wav", "X-Token": token, "X-Phone-Key": phoneKey, "X-Recorder": take.name,
                     "X-Take-Id": take.id, "X-Recorded-At": String(take.startedAt) };
   if (where.error === undefined) {
     headers["X-Latitude"] = String(where.latitude); headers["X-Longitude"] = String(where.longitude);
@@ -124,10 +136,8 @@ async function upload(take, wav) {
 }
 
 async function refresh() {
-  const name = nameInput.value.trim();
-  if (!name) return;
   try {
-    const reply = await fetch("/api/takes?recorder=" + encodeURIComponent(name), { headers: { "X-Token": token } });
+    const reply = await fetch("/api/takes", { headers: { "X-Token": token, "X-Phone-Key": phoneKey } });
     if (reply.ok) { serverTakes = (await reply.json()).takes; render(); }
   } catch (error) { /* offline for a moment: keep the last list */ }
 }
