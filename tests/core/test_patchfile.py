@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
+from exsampling_patch import patchfile
 from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
-from exsampling_patch.patchfile import dumps_patch, loads_patch, read_patch, save_patch
+from exsampling_patch.patchfile import MAX_DEPTH, dumps_patch, loads_patch, read_patch, save_patch
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -63,6 +66,37 @@ def test_unsafe_yaml_is_refused() -> None:
     assert parsed.problems
     assert parsed.problems[0].line == 2
     assert "evil.yaml" in str(parsed.problems[0])
+
+
+def test_alias_bomb_is_refused_at_its_line() -> None:
+    # Nine levels of ten aliases each: a few lines that the editor's JSON or a copy would expand to 10**9 items.
+    levels = ["    l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"    l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9)]
+    text = "exsampling_patch: 1\nnodes:\n- id: m\n  type: slot_map\n  params:\n   table:\n" + "\n".join(levels)
+    parsed = loads_patch(text + "\nlinks: []\n", "bomb.yaml")
+    assert [(p.line, p.message) for p in parsed.problems] == [(13, "the patch has more than 2,000,000 elements")]
+    assert not parsed.patch.nodes
+
+
+def test_nesting_within_the_limit_loads_copies_and_saves() -> None:
+    # The limit leaves the recursive code after the loader (copy, the YAML writer, JSON for the editor) room.
+    depth = MAX_DEPTH - 5  # the document, 'nodes', the node, 'params' and the parameter's mapping hold it
+    text = "exsampling_patch: 1\nnodes:\n- id: m\n  type: slot_map\n  params:\n    table: {x: " + "[" * depth
+    parsed = loads_patch(text + "]" * depth + "}\nlinks: []\n", "deep.yaml")
+    assert not parsed.problems
+    json.dumps(copy.deepcopy(parsed.patch.nodes["m"].params))
+    assert loads_patch(dumps_patch(parsed.patch)).patch == parsed.patch
+    parsed = loads_patch(text + "[]" + "]" * depth + "}\nlinks: []\n", "deep.yaml")
+    assert [(p.line, p.column, p.message) for p in parsed.problems] == [
+        (6, 16 + depth, f"lists and mappings nest more than {MAX_DEPTH} deep here")]
+
+
+def test_oversized_file_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("exsampling_patch: 1\n" + "# padding\n" * 300, encoding="utf-8")
+    monkeypatch.setattr(patchfile, "MAX_BYTES", 1024)
+    parsed = read_patch(path)
+    assert [p.message for p in parsed.problems] == ["the patch file is 0 MB, more than the 0 MB a patch may be"]
 
 
 def test_missing_version_is_reported() -> None:
