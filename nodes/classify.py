@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
-from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, ESC50_SLOTS, MUSICAL_SLOTS, SLOTS
+from exsampling_patch.nodes.slot_table import (
+    DEFAULT_SLOT_TABLE,
+    ESC50_SLOTS,
+    MUSICAL_SLOTS,
+    SLOTS,
+    normalize_label,
+)
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 
 if TYPE_CHECKING:
@@ -26,14 +31,6 @@ __all__ = ["DEFAULT_SLOT_TABLE", "ESC50_SLOTS", "MUSICAL_SLOTS", "SLOTS", "Confi
 
 #: Take ids whose prediction the gate rejected before their (pitched) take reached the slot map: ids only.
 REJECTED_MEMORY = 10_000
-
-
-def normalize_label(label: str) -> str:
-    """A label as the map compares it: case, spaces, hyphens and underscores do not matter.
-
-    (The original system crashed on "Hi-hat" because its table said "hi_hat".)
-    """
-    return re.sub(r"[\s_\-]+", "_", label.strip().lower())
 
 
 def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -> list[tuple[str, float]]:
@@ -75,7 +72,8 @@ class SoundClassifier(Node):
     take = Input(TAKE, "takes to classify (any sample rate, mono or multichannel)", multiple=True)
     prediction = Output(PREDICTION, "top-k labels with probabilities, or an explicit 'nothing to classify'")
 
-    model = Param("path", "", "a model file from `exsampling train`; empty: the shipped ESC-50 model")
+    model = Param("path", "", "a model file from `exsampling train`; empty: the shipped model (everyday and "
+                  "musical sounds)")
     window = Param(str, "whole", "windows scored across the (loudest span of the) take: whole scored best on "
                    "ESC-50 fold 4 and on 10 s takes (models/MODEL_CARD.md)", choices=WINDOWS)
     pooling = Param(str, "mean", "how the windows' scores are pooled", choices=POOLINGS)

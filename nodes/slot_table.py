@@ -9,6 +9,8 @@ piano, breathy sounds on wind, low engines and animals on bass, voices on chorus
 
 from __future__ import annotations
 
+import re
+
 SLOTS = ("HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus")
 """The original Max for Live device's eight slots, in MIDI channel order."""
 
@@ -47,3 +49,11 @@ MUSICAL_SLOTS: dict[str, str] = {
 
 DEFAULT_SLOT_TABLE: dict[str, str] = {**ESC50_SLOTS, **MUSICAL_SLOTS}
 """The slot map's default table: ESC-50's everyday classes and the musical classes."""
+
+
+def normalize_label(label: str) -> str:
+    """A label as the slot map compares it: case, spaces, hyphens and underscores do not matter.
+
+    (The original system crashed on "Hi-hat" because its table said "hi_hat".)
+    """
+    return re.sub(r"[\s_\-]+", "_", label.strip().lower())
