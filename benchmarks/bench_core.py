@@ -1,10 +1,15 @@
-"""Runtime overhead: per-hop cost on a 100-node pass-through chain; load + compile time of a 1,000-node patch.
+"""Runtime overhead: per-hop cost on a 100-node pass-through chain; load + compile time of a 1,000-node patch;
+how the time to start a patch (load, check, compile, build and start every node) grows with its size.
 
-Prints medians over several runs. Targets: under 20 us a hop; under 50 ms for the 1,000-node patch.
+Prints medians over several runs. Targets: under 20 us a hop; under 50 ms for the 1,000-node patch; a start
+time that grows linearly with the patch (10,000 nodes under 1 s; 40,000 about 4 times that).
+
+``python benchmarks/bench_core.py scale`` runs only the last part.
 """
 
 from __future__ import annotations
 
+import gc
 import statistics
 import sys
 import tempfile
@@ -14,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch import ANY, Input, Node
-from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
 from exsampling_patch.patchfile import save_patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, compile_plan
@@ -23,6 +28,8 @@ from exsampling_patch.validate import load_patch
 CHAIN = 100
 MESSAGES = 2000
 RUNS = 7
+SCALE_SIZES = (10_000, 20_000, 40_000)
+SCALE_RUNS = 3
 
 
 class CountingSink(Node):
@@ -88,9 +95,60 @@ def load_compile_ms(registry: Registry, path: Path) -> tuple[float, float]:
     return (loaded - start) * 1e3, (time.perf_counter() - loaded) * 1e3
 
 
+def wide_patch(size: int, chain: int = 10) -> Patch:
+    """``size`` nodes in chains of ``chain``: a relay, then trims with their parameters set, as an editor writes them.
+
+    Links are appended directly: :meth:`Patch.connect` looks for the link among those already there.
+    """
+    patch = Patch(name=f"{size} nodes in chains of {chain}")
+    for i in range(size):
+        node_id = f"n{i}"
+        if i % chain == 0:
+            patch.add_node(NodeSpec(node_id, "relay", {}, (i % chain * 120, i // chain * 60)))
+            continue
+        patch.add_node(NodeSpec(node_id, "trim", {"top_db": 50.0, "pad_ms": 5.0, "reference": "peak"},
+                                (i % chain * 120, i // chain * 60)))
+        port = "outlet" if (i - 1) % chain == 0 else "out"
+        patch.links.append(Link(PortRef(f"n{i - 1}", port), PortRef(node_id, "take")))
+    return patch
+
+
+def start_seconds(registry: Registry, path: Path) -> tuple[float, float]:
+    """(load_patch, Engine.start) in seconds for the patch file at ``path``, as `exsampling run` does them."""
+    gc.collect()
+    start = time.perf_counter()
+    patch, _ = load_patch(path, registry)
+    loaded = time.perf_counter()
+    engine = Engine(registry, workers=2)
+    engine.start(patch, checked=True)
+    started = time.perf_counter()
+    engine.stop()
+    return loaded - start, started - loaded
+
+
+def scale(registry: Registry) -> None:
+    print(f"start time by patch size (load_patch + Engine.start), median of {SCALE_RUNS} runs:")
+    first: float | None = None
+    with tempfile.TemporaryDirectory() as folder:
+        for size in SCALE_SIZES:
+            path = Path(folder) / f"wide{size}.yaml"
+            save_patch(wide_patch(size), path)
+            runs = [start_seconds(registry, path) for _ in range(SCALE_RUNS)]
+            load_s = statistics.median(r[0] for r in runs)
+            start_s = statistics.median(r[1] for r in runs)
+            total = statistics.median(r[0] + r[1] for r in runs)
+            per_node = total / size * 1e6
+            first = first or per_node
+            print(f"  {size:6,} nodes: load {load_s:5.2f} s + start {start_s:5.2f} s = {total:5.2f} s, "
+                  f"{per_node:5.1f} us a node ({per_node / first:4.2f}x the first; linear: 1.00x)")
+
+
 def main() -> int:
     registry = Registry.default(entry_points=False)
     registry.register(CountingSink, "benchmark")
+    if sys.argv[1:] == ["scale"]:
+        scale(registry)
+        return 0
     print(f"per-hop overhead, {CHAIN}-relay chain, {MESSAGES} messages, median of {RUNS} runs:")
     for workers in (1, 2, 4):
         runs = [per_hop_us(registry, workers) for _ in range(RUNS)]
@@ -104,6 +162,7 @@ def main() -> int:
         compile_ms = statistics.median(r[1] for r in runs)
         print(f"1,000-node patch: load {load_ms:.1f} ms + compile {compile_ms:.1f} ms = {load_ms + compile_ms:.1f} ms "
               f"(median of {RUNS}; target < 50 ms)")
+    scale(registry)
     return 0
 
 

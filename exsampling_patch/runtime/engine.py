@@ -200,7 +200,7 @@ class Engine:
         deadline = time.monotonic() + timeout
         plan = self._plan
         order = plan.order if plan else tuple(self._cells)
-        sources = plan.sources() if plan else ()
+        sources = set(plan.sources()) if plan else set()
         self._stop_nodes([n for n in order if n in sources])
         clean = self.wait_idle(max(0.0, deadline - time.monotonic()))
         self._stop_nodes([n for n in order if n not in sources])
@@ -244,14 +244,16 @@ class Engine:
                     self._record_error(node_id, error)
                     self._cells[node_id] = _Cell(_Failed(node_id, plan.node_types[node_id], self._context))
             self._plan = plan  # from here on, emits follow the new routes
+            # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
+            added_set, changed_set = set(added), set(changed)
             for node_id in reversed(plan.order):
-                if node_id in added:
+                if node_id in added_set:
                     self._prepare(node_id, self._cells[node_id].node)
             # Consumers start before producers, so the first messages find their targets ready.
             for node_id in reversed(plan.order):
-                if node_id in added:
+                if node_id in added_set:
                     self._start_cell(node_id)
-                elif node_id in changed:
+                elif node_id in changed_set:
                     self._replace(node_id, plan)
             self._retire(removed)
         self.events.publish(PlanSwapped("", version=plan.version, added=tuple(added), removed=tuple(removed)))
