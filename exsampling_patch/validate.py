@@ -15,7 +15,7 @@ import networkx as nx
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
 from exsampling_patch.patch import Link, Patch, PortRef
-from exsampling_patch.patchfile import SourceMap, read_patch
+from exsampling_patch.patchfile import SourceMap, collector_paused, read_patch
 from exsampling_patch.ports import link_problem
 from exsampling_patch.registry import Registry
 
@@ -60,13 +60,41 @@ def patch_graph(patch: Patch) -> nx.DiGraph:
     return graph
 
 
+def topological_order(patch: Patch) -> list[str] | None:
+    """The node ids in an order where every link goes forward, or None if the links form a cycle.
+
+    The order is networkx's ``topological_sort`` of :func:`patch_graph` (nodes in file order, generation by
+    generation), found here without building the graph, which cost more than the sort itself.
+    """
+    successors: dict[str, dict[str, None]] = {node_id: {} for node_id in patch.nodes}
+    for link in patch.links:
+        source, target = link.source.node, link.target.node
+        if source not in successors:
+            successors[source] = {}
+        if target not in successors:
+            successors[target] = {}
+        successors[source][target] = None
+    waiting = dict.fromkeys(successors, 0)
+    for targets in successors.values():
+        for target in targets:
+            waiting[target] += 1
+    order = [node_id for node_id, count in waiting.items() if count == 0]
+    index = 0
+    while index < len(order):
+        for target in successors[order[index]]:
+            waiting[target] -= 1
+            if not waiting[target]:
+                order.append(target)
+        index += 1
+    return order if len(order) == len(successors) else None
+
+
 def find_cycle(patch: Patch) -> list[str] | None:
     """The node ids on one cycle of the patch's links, or None if it has none."""
-    graph = patch_graph(patch)
-    if nx.is_directed_acyclic_graph(graph):  # a hundred times faster than find_cycle's search when acyclic
+    if topological_order(patch) is not None:  # far faster than find_cycle's search when acyclic
         return None
     try:
-        edges = nx.find_cycle(graph)
+        edges = nx.find_cycle(patch_graph(patch))
     except nx.NetworkXNoCycle:
         return None
     return [u for u, _ in edges]
@@ -179,6 +207,13 @@ def load_patch(
 
     Without a ``registry``, the default one is built with the patch's own ``node_dirs``.
     """
+    with collector_paused():
+        return _load_patch(path, registry, extra_node_dirs)
+
+
+def _load_patch(
+    path: str | os.PathLike[str], registry: Registry | None, extra_node_dirs: list[str] | None
+) -> tuple[Patch, Registry]:
     parsed = read_patch(path)
     if parsed.problems:
         raise PatchError(parsed.problems)
@@ -195,6 +230,11 @@ def load_patch(
 
 def check_file(path: str | os.PathLike[str], extra_node_dirs: list[str] | None = None) -> list[Problem]:
     """Every problem in the patch file at ``path`` (structure first; semantics if the structure is sound)."""
+    with collector_paused():
+        return _check_file(path, extra_node_dirs)
+
+
+def _check_file(path: str | os.PathLike[str], extra_node_dirs: list[str] | None) -> list[Problem]:
     parsed = read_patch(path)
     if parsed.problems and not parsed.patch.nodes:
         return parsed.problems

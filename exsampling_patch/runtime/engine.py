@@ -21,6 +21,7 @@ from typing import Any
 
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.patch import Patch
+from exsampling_patch.patchfile import collector_paused
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.events import (
     EventBus,
@@ -141,7 +142,8 @@ class Engine:
         """
         if self._running:
             raise RuntimeError("the engine is already running; use update() to change the patch")
-        plan = compile_plan(patch, self.registry, version=1, checked=checked)
+        with collector_paused():  # many objects and no garbage: see collector_paused
+            plan = compile_plan(patch, self.registry, version=1, checked=checked)
         self._running = True
         if self._switch_interval:
             self._switch_before = sys.getswitchinterval()
@@ -237,12 +239,13 @@ class Engine:
             if old is not None:
                 removed = [n for n in old.order if n not in plan.node_types]
 
-            for node_id in added:
-                try:
-                    self._cells[node_id] = _Cell(self._build(node_id, plan))
-                except Exception as error:
-                    self._record_error(node_id, error)
-                    self._cells[node_id] = _Cell(_Failed(node_id, plan.node_types[node_id], self._context))
+            with collector_paused():  # building every node makes many objects and no garbage
+                for node_id in added:
+                    try:
+                        self._cells[node_id] = _Cell(self._build(node_id, plan))
+                    except Exception as error:
+                        self._record_error(node_id, error)
+                        self._cells[node_id] = _Cell(_Failed(node_id, plan.node_types[node_id], self._context))
             self._plan = plan  # from here on, emits follow the new routes
             # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
             added_set, changed_set = set(added), set(changed)

@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-import networkx as nx
-
-from exsampling_patch.errors import PatchError
+from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.validate import check_patch, patch_graph
+from exsampling_patch.validate import check_patch, topological_order
 
 Route = tuple[str, str]  # (node id, port)
 
@@ -43,14 +41,16 @@ def compile_plan(patch: Patch, registry: Registry, version: int = 0, *, checked:
     problems = [] if checked else check_patch(patch, registry)
     if problems:
         raise PatchError(problems)
-    # networkx visits nodes in insertion (file) order, so the same patch always gets the same order.
-    order = tuple(nx.topological_sort(patch_graph(patch)))
+    # Generation by generation, in file order: the same patch always gets the same order.
+    order = topological_order(patch)
+    if order is None:
+        raise PatchError([Problem("the links form a cycle", hint="`exsampling check` names its nodes")])
     routes: dict[Route, list[Route]] = {}
     for link in patch.links:
         routes.setdefault((link.source.node, link.source.port), []).append((link.target.node, link.target.port))
     return Plan(
         version=version,
-        order=order,
+        order=tuple(order),
         node_types=MappingProxyType({n: registry.get(s.type) for n, s in patch.nodes.items()}),
         params=MappingProxyType({n: MappingProxyType(dict(s.params)) for n, s in patch.nodes.items()}),
         routes=MappingProxyType({k: tuple(v) for k, v in routes.items()}),

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from exsampling_patch.errors import PatchError
 from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
 from exsampling_patch.registry import Registry
-from exsampling_patch.validate import check_file, check_link, find_cycle, load_patch
+from exsampling_patch.validate import (
+    check_file,
+    check_link,
+    find_cycle,
+    load_patch,
+    patch_graph,
+    topological_order,
+)
 
 BROKEN = Path(__file__).parent / "broken"
 
@@ -70,6 +79,23 @@ def test_check_link_is_the_one_rule() -> None:
     assert check_link(patch, registry, Link(PortRef("r", "outlet"), PortRef("w", "take"))) is None  # any -> take
     reason = check_link(patch, registry, Link(PortRef("w", "take"), PortRef("r", "inlet")))
     assert reason is not None and "no output 'take'" in reason
+
+
+def test_topological_order_is_networkx_order() -> None:
+    # The runtime starts nodes in this order; it was networkx's topological_sort, and stays it.
+    rng = random.Random(7)
+    for trial in range(300):
+        ids = [f"n{i}" for i in range(rng.randint(1, 25))]
+        rng.shuffle(ids)
+        patch = Patch(nodes={i: NodeSpec(i, "relay") for i in ids})
+        for _ in range(rng.randint(0, 3 * len(ids))):
+            a, b = rng.choice(ids), rng.choice(ids)
+            if trial % 3 and ids.index(a) >= ids.index(b):
+                continue  # two in three patches have no cycle
+            patch.links.append(Link(PortRef(a, "outlet"), PortRef(b, rng.choice(["inlet", "other"]))))
+        graph = patch_graph(patch)
+        expected = list(nx.topological_sort(graph)) if nx.is_directed_acyclic_graph(graph) else None
+        assert topological_order(patch) == expected
 
 
 def test_find_cycle_names_the_nodes() -> None:
