@@ -136,7 +136,7 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 #: Scalars built by their constructor straight away (the others go through PyYAML's own construction).
 _SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "timestamp", "binary"))
-#: Elements (scalars, lists, mappings) in a patch, aliases counted as often as they are used: about 200,000
+#: Elements (scalars, lists, mappings) in a patch, aliases counted as often as they are used: about 100,000
 #: nodes. Far beyond any real patch; stops alias bombs before the editor or a copy expands them.
 MAX_ELEMENTS = 2_000_000
 #: How deep lists and mappings may nest. A patch needs 6 or so; Python's copy, the YAML writer and the editor
