@@ -53,6 +53,7 @@ class EditorApp:
         self._frame = 0
         self._title = ""
         self._spawn_step = 0
+        self._selected: list[str] = []  # the canvas's selection, as last seen
         model.listen(self._on_change)
 
     # -- building ----------------------------------------------------------------------------------------------
@@ -323,18 +324,33 @@ class EditorApp:
             action()
 
     def _typing(self) -> bool:
-        for tag in ("palette:search", "add_popup:search"):
-            if dpg.does_item_exist(tag) and dpg.is_item_active(tag):
+        """Whether keys belong to a widget being edited (a text field, a table cell, a slider being dragged).
+
+        Asks every widget of the inspector and the search fields for its state; widgets that have no
+        "active" state (a table, a group) are not being edited.
+        """
+        for item in (*self._descendants("inspector_box"), "palette:search", "add_popup:search"):
+            if dpg.does_item_exist(item) and dpg.get_item_state(item).get("active", False):
                 return True
-        node_id = self.inspector.node_id
-        if node_id is None:
-            return False
-        return any(dpg.is_item_active(f"param:{node_id}:{name}")
-                   for name in self.model.registry.get(self.model.patch.nodes[node_id].type).param_specs
-                   if dpg.does_item_exist(f"param:{node_id}:{name}"))
+        return False
+
+    @staticmethod
+    def _descendants(item: int | str) -> list[int | str]:
+        found: list[int | str] = []
+        if not dpg.does_item_exist(item):
+            return found
+        todo: list[int | str] = [item]
+        while todo:
+            current = todo.pop()
+            found.append(current)
+            for slot in (dpg.get_item_children(current) or {}).values():
+                todo.extend(slot)
+        return found
 
     def _on_mouse_release(self, sender: Any, app_data: Any) -> None:
         self.patch_view.commit_moves()
+        if dpg.is_item_hovered(self.patch_view.tag) and not self.selection() and self.inspector.node_id is not None:
+            self.inspector.show(None)  # a click on empty canvas: nothing is selected any more
 
     def _on_right_click(self, sender: Any, app_data: Any) -> None:
         if not dpg.is_item_hovered(self.patch_view.tag):
@@ -358,8 +374,10 @@ class EditorApp:
         if changed or self._frame % 10 == 0:
             self.perf_view.refresh()
         selected = self.selection()
-        if len(selected) == 1 and selected[0] != self.inspector.node_id:
-            self.inspector.show(selected[0])
+        if selected != self._selected:  # a click on a node shows it; other nodes may show meanwhile (added ones)
+            self._selected = selected
+            if len(selected) == 1:
+                self.inspector.show(selected[0])
         self._update_status()
 
     def _update_status(self) -> None:

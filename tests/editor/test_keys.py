@@ -1,0 +1,47 @@
+"""Shortcuts through real key events in a real window, with every node of the default patch selected in turn.
+
+The scenario (keys_scenario.py) runs in a subprocess on the test display; what the editor prints there is
+read here, and any traceback fails the test: Dear PyGui prints a failing callback's traceback and goes on,
+so a broken handler shows nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_scenario(module: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-m", module], cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env={**os.environ})
+    printed = done.stdout + done.stderr
+    assert done.returncode == 0, printed[-3000:]
+    assert "Traceback" not in printed and "Error" not in done.stderr, printed[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+@pytest.mark.display
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_every_node_selected_then_moved_saved_with_ctrl_s_and_undone_with_ctrl_z() -> None:
+    result = run_scenario("tests.editor.keys_scenario")
+    steps = result["steps"]
+    assert isinstance(steps, list) and len(steps) == 10
+    for step in steps:
+        node = step["node"]
+        assert step["inspector"] == node, step  # the click selected it and it shows in the inspector
+        assert step["moved"], step
+        assert step["saved"], step  # Ctrl+S wrote the file
+        assert step["undone"] and step["drawn_back"], step  # Ctrl+Z put it back
+    assert any(step["type"] == "slot_map" for step in steps) and any(step["type"] == "sampler" for step in steps)
+    cells = [step for step in steps if "typed_in_cell" in step]
+    assert cells and all(step["typed_in_cell"] for step in cells), cells  # Delete in a table cell is the cell's
+    assert result["inspector_after_empty_click"] is None
