@@ -24,7 +24,8 @@ import contextlib
 import gc
 import math
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -517,11 +518,17 @@ def dumps_patch(patch: Patch) -> str:
 
 
 def save_patch(patch: Patch, path: str | os.PathLike[str]) -> None:
-    """Write the patch atomically: a crash mid-save never leaves a half-written patch behind."""
+    """Write the patch atomically: a crash mid-save never leaves a half-written patch behind.
+
+    The file gets the permissions a plain write gives: an existing file keeps its mode, a new one is made
+    with 0666 less the umask (0644 under the usual 022), not the 0600 of a private temporary file.
+    """
     target = Path(path)
     text = dumps_patch(patch)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    fd, tmp = _create_beside(target)
     try:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -530,6 +537,19 @@ def save_patch(patch: Patch, path: str | os.PathLike[str]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _create_beside(target: Path) -> tuple[int, str]:
+    """A new, empty file next to ``target`` (same file system, for the atomic rename), made as ``open`` makes
+    files: mode 0666 less the umask. (``tempfile.mkstemp`` makes it 0600 whatever the umask.)"""
+    folder = target.parent or Path(".")
+    for _ in range(100):
+        tmp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), str(tmp)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {target}")
 
 
 def raise_if_problems(problems: list[Problem]) -> None:

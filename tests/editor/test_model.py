@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -199,3 +201,20 @@ def test_listeners_hear_every_primitive(model: EditorModel) -> None:
     build_chain(model, "in")
     model.undo()
     assert heard == ["node_added"] * 3 + ["link_added"] * 2 + ["link_removed"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_saved_patches_get_the_mode_a_plain_write_gives(model: EditorModel, tmp_path: Path, umask: int,
+                                                        mode: int) -> None:
+    build_chain(model, str(tmp_path / "in"))
+    target = tmp_path / "patch.yaml"
+    old = os.umask(umask)
+    try:
+        model.save(target)
+        assert stat.S_IMODE(target.stat().st_mode) == mode  # readable by the group and others unless umask says
+        target.chmod(0o640)  # an existing file keeps its mode, as with open(..., "w")
+        model.save(target)
+        assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
