@@ -3,7 +3,7 @@
 Import it as ``exsampling_patch.models``. Heavy modules (torch) load on first use of these names::
 
     from exsampling_patch.models import load_classifier
-    clf = load_classifier()                 # shipped ESC-50 model
+    clf = load_classifier()                 # the shipped model: everyday and musical sounds
     pred = clf.predict(samples, sample_rate, window="whole", pooling="mean", top_k=5)
 
     from exsampling_patch.models import load_validation_classifier

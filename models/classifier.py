@@ -3,7 +3,7 @@
 Example::
 
     from exsampling_patch.models import load_classifier
-    clf = load_classifier()                       # the shipped ESC-50 model
+    clf = load_classifier()                       # the shipped model
     pred = clf.predict(samples, 44100)            # samples: (frames,) or (frames, channels)
     if pred.nothing_to_classify:
         print("nothing to classify:", pred.reason)
@@ -14,10 +14,11 @@ Example::
 :meth:`Classifier.predict` is thread-safe (calls are serialised by a lock) and holds no state between takes;
 call it from a worker thread, never from an audio callback.
 
-The shipped model's head was trained on ESC-50 folds 1-4, so fold 4 says nothing about it. The head of the
-validation run (same recipe, folds 1-3) ships beside it as a small head file; :func:`load_validation_classifier`
+The shipped model's head was trained on ESC-50 folds 1-4 and every musical source, so those say nothing about
+it. The head of the validation run (ESC-50 folds 1-3, the musical sources but LMMS) ships beside it as a small
+head file; :func:`load_validation_classifier`
 (or ``load_classifier(head=VALIDATION_HEAD)``) puts it on the shipped, frozen trunk, which is how the
-honest fold-4 accuracy is measured (``models/benchmark.py``, ``tests/models``).
+honest fold-4 and LMMS accuracy is measured (``models/benchmark.py``, ``tests/models``).
 """
 
 from __future__ import annotations
@@ -66,12 +67,13 @@ __all__ = [
     "trunk_fingerprint",
 ]
 
-SHIPPED_MODEL = Path(__file__).resolve().parent / "esc50.pt"
-"""The shipped ESC-50 model (50 classes)."""
+SHIPPED_MODEL = Path(__file__).resolve().parent / "sounds.pt"
+"""The shipped model: ESC-50's 50 everyday classes and the musical classes (``models/musical.py``)."""
 
-VALIDATION_HEAD = Path(__file__).resolve().parent / "esc50_folds123_head.pt"
-"""The head of the validation run (ESC-50 folds 1-3 only), for the shipped model's trunk: with it, fold 4
-is held-out data (see :func:`load_validation_classifier`)."""
+VALIDATION_HEAD = Path(__file__).resolve().parent / "sounds_validation_head.pt"
+"""The head of the validation run (ESC-50 folds 1-3 and every musical source but the LMMS sample pack), for the
+shipped model's trunk: with it, ESC-50 fold 4 and the LMMS one-shots are held-out data (see
+:func:`load_validation_classifier`)."""
 
 MODEL_FORMAT = "exsampling-classifier"
 MODEL_VERSION = 1
@@ -218,7 +220,7 @@ class HeadFile:
 
 
 def save_head_file(model: SoundNet, labels: list[str], path: str | Path, meta: dict[str, Any] | None = None) -> Path:
-    """Write only ``model``'s linear head (float16, about 1.2 MB for 50 classes) and its trunk's fingerprint.
+    """Write only ``model``'s linear head (float16, 24.6 kB a class) and its trunk's fingerprint.
 
     Heads trained on one frozen trunk can then share it: :func:`load_classifier` with ``head=`` puts the
     head on the trunk of a full model file.
@@ -469,7 +471,7 @@ def load_classifier(
     int8: bool = True,
     head: str | Path | None = None,
 ) -> Classifier:
-    """Load a classifier from a model file (``None``: the shipped ESC-50 model).
+    """Load a classifier from a model file (``None``: the shipped model).
 
     Args:
         path: a model file written by :func:`save_model_file` (``exsampling train``).
@@ -497,7 +499,8 @@ def load_classifier(
 
 
 def load_validation_classifier(threads: int | None = None, int8: bool = True) -> Classifier:
-    """The shipped trunk with the validation head (trained on ESC-50 folds 1-3 only, :data:`VALIDATION_HEAD`).
+    """The shipped trunk with the validation head (:data:`VALIDATION_HEAD`: ESC-50 folds 1-3 and the musical
+    sources but LMMS).
 
     Use it to measure accuracy on ESC-50 fold 4, which the shipped model's own head was trained on; for
     classifying takes, use :func:`load_classifier`.

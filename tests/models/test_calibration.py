@@ -1,0 +1,85 @@
+"""Temperature scaling, calibration error, the chain's slot outcome, the gate threshold, phone-take augmentation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from exsampling_patch.models.augment import PhoneTakeConfig, change_speed, phone_take
+from exsampling_patch.models.calibration import (
+    calibration_error,
+    choose_threshold,
+    fit_temperature,
+    slot_outcomes,
+    softmax,
+)
+
+
+def calibrated_set(n: int = 4000, classes: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Logits whose softmax is the true class distribution the targets are drawn from (calibrated by design)."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0.0, 2.0, (n, classes))
+    probs = softmax(logits)
+    targets = np.array([rng.choice(classes, p=p) for p in probs])
+    return logits, targets
+
+
+def test_temperature_scaling_undoes_overconfidence_and_the_error_shows_it() -> None:
+    logits, targets = calibrated_set()
+    ece, _ = calibration_error(softmax(logits).max(1), softmax(logits).argmax(1) == targets)
+    assert ece < 0.03
+    sharp = logits * 3.0  # an over-confident model
+    ece_sharp, bins = calibration_error(softmax(sharp).max(1), softmax(sharp).argmax(1) == targets)
+    assert ece_sharp > 0.1 and sum(b["count"] for b in bins) == len(targets)
+    temperature = fit_temperature(sharp, targets)
+    assert 2.6 < temperature < 3.4
+    fixed = softmax(sharp / temperature)
+    assert calibration_error(fixed.max(1), fixed.argmax(1) == targets)[0] < 0.03
+
+
+def test_slot_outcome_sums_a_slots_labels_and_the_gate_reads_the_best_label() -> None:
+    labels = ["hihat_closed", "hihat_open", "dog", "kick"]
+    table = {"hihat_closed": "HH", "hihat_open": "HH", "dog": "Bass", "kick": "BD"}
+    probs = np.array([[0.35, 0.30, 0.35, 0.0],   # HH by slot (0.65), a tie by label
+                      [0.10, 0.10, 0.80, 0.0]])
+    by_slot = slot_outcomes(probs, labels, ["hihat_open", "hihat_open"], table, threshold=0.4)
+    assert by_slot["right"].tolist() == [True, False]
+    assert by_slot["passed"].tolist() == [False, True]  # 0.35 < 0.4: the gate judges the best label
+    dog_ahead = np.array([[0.33, 0.30, 0.37, 0.0]])
+    by_label = slot_outcomes(dog_ahead, labels, ["hihat_open"], table, 0.0, choose="label")
+    assert by_label["right"].tolist() == [False]  # dog 0.37 beats each hi-hat alone
+    assert slot_outcomes(dog_ahead, labels, ["hihat_open"], table, 0.0)["right"].tolist() == [True]
+
+
+def test_gate_threshold_meets_precision_when_it_can_else_caps_rejections() -> None:
+    confidence = np.linspace(0.01, 1.0, 100)
+    right = confidence > 0.03  # only the two least confident are wrong
+    assert choose_threshold(confidence, right) <= 0.05  # 95% precision reached while rejecting under 5%
+    hard = confidence > 0.5  # half wrong: precision 95% would reject far more than 5%
+    threshold = choose_threshold(confidence, hard)
+    assert (confidence < threshold).mean() <= 0.05 + 1e-9
+
+
+def test_phone_take_is_a_changed_but_recognisable_version() -> None:
+    rate = 44100
+    t = np.arange(int(0.5 * rate)) / rate
+    shot = (np.sin(2 * np.pi * 440 * t) * np.exp(-t * 8)).astype(np.float32)
+    rng = np.random.default_rng(0)
+    takes = [phone_take(shot, rate, rng, [rng.standard_normal(rate).astype(np.float32)]) for _ in range(20)]
+    for take in takes:
+        assert take.dtype == np.float32 and np.isfinite(take).all()
+        assert 0.0 < np.abs(take).max() <= 1.0
+        assert int(0.03 * rate) * 0.8 <= len(take) <= 4 * len(shot)
+    assert len({len(x) for x in takes}) > 10  # lengths differ: crops, speed, lead-in, reverb tails
+    quiet = phone_take(shot, rate, np.random.default_rng(1), (), PhoneTakeConfig(
+        semitones=0, crop_probability=0, reverb_probability=0, noise_probability=0, clip_probability=0))
+    spectrum = np.abs(np.fft.rfft(quiet))
+    assert abs(np.argmax(spectrum) * rate / len(quiet) - 440) < 5  # still a 440 Hz note
+
+
+def test_change_speed_shifts_pitch() -> None:
+    rate = 16000
+    tone = np.sin(2 * np.pi * 500 * np.arange(rate) / rate).astype(np.float32)
+    faster = change_speed(tone, 2 ** (2 / 12))
+    assert abs(len(faster) - rate / 2 ** (2 / 12)) <= 1
+    peak = np.argmax(np.abs(np.fft.rfft(faster))) * rate / len(faster)
+    assert abs(peak - 500 * 2 ** (2 / 12)) < 3
