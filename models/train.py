@@ -1,6 +1,7 @@
 """Training and fine-tuning of the classifier: :func:`train_folder`, and the names of its parts.
 
-Used by ``models/train_esc50.py`` (which built the shipped model) and by ``exsampling train``. The parts:
+Used by ``exsampling train`` (a composer's own labelled takes); the shipped model is built by
+``models/train_sounds.py``. The parts:
 ``datasets`` (data sets, validation of data, features), ``fitting`` (the training loop), ``cards`` (model
 cards and confusion matrices), ``progress`` (progress reports); their public names are re-exported here.
 

@@ -231,6 +231,16 @@ def _rate_of(path: Path) -> int:
 
 
 def _trunk_model(trunk: Path, n_classes: int) -> SoundNet:
+    """A network with a fresh head on the frozen trunk of a model file, or of the aiSFX 0.1.2 checkpoint
+    (``models/checkpoint.pth`` inside the ``aisfx`` wheel on PyPI) when ``trunk`` is a ``.pth`` file."""
+    if trunk.suffix == ".pth":
+        model = SoundNet(n_classes)
+        # A pickled (state_dict, dataset dict with NumPy scalars): a trusted file from the registry, read at
+        # training time only, so weights_only=False is acceptable here.
+        state, _ = torch.load(str(trunk), map_location="cpu", weights_only=False)
+        prefix = "embedding_net."
+        model.trunk.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+        return model.eval()
     loaded = load_model_file(trunk)
     model = SoundNet(n_classes, n_bands=loaded.model.n_bands)
     model.trunk.load_state_dict(loaded.model.trunk.state_dict())
@@ -429,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", default=str(DEFAULT_CACHE), help="downloads, one-shots and features (%(default)s)")
     ap.add_argument("--data", default=str(DEFAULT_DATA), help="ESC-50 folds 1-4 (%(default)s)")
     ap.add_argument("--trunk", default=str(SHIPPED_SOUNDS if SHIPPED_SOUNDS.is_file() else SHIPPED_MODEL),
-                    help="model file whose frozen trunk is used (%(default)s)")
+                    help="model file whose frozen trunk is used, or the aiSFX 0.1.2 checkpoint.pth (%(default)s)")
     ap.add_argument("--out", help="where summaries and the model go (default: <cache>/train)")
     ap.add_argument("--head-c", type=float, default=0.003)
     ap.add_argument("--epochs", type=int, default=20)
