@@ -126,6 +126,9 @@ class ParsedPatch:
     patch: Patch
     source_map: SourceMap
     problems: list[Problem]
+    #: Whether the text was read as a patch at all (YAML, a mapping, within the limits, a format this build
+    #: reads); when it was, ``patch`` holds every node and link that could be read, problems or not.
+    readable: bool = False
 
 
 # -- reading --------------------------------------------------------------------------------------------------
@@ -373,7 +376,7 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
 
     _read_nodes(data.get("nodes", []), patch, source, problems)
     _read_links(data.get("links", []), patch, source, problems)
-    return ParsedPatch(patch, source, problems)
+    return ParsedPatch(patch, source, problems, readable=True)
 
 
 def _read_nodes(nodes: Any, patch: Patch, source: SourceMap, problems: list[Problem]) -> None:

@@ -217,15 +217,39 @@ def _load_patch(
     parsed = read_patch(path)
     if parsed.problems:
         raise PatchError(parsed.problems)
-    if registry is None:
-        registry = Registry.default([*(extra_node_dirs or []), *node_dirs_of(parsed.patch, path)])
-    else:
-        for folder in node_dirs_of(parsed.patch, path):
-            registry.load_folder(folder)
+    registry = _registry_for(parsed.patch, path, registry, extra_node_dirs)
     problems = check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))
     if problems:
         raise PatchError(problems)
     return parsed.patch, registry
+
+
+def _registry_for(patch: Patch, path: str | os.PathLike[str], registry: Registry | None,
+                  extra_node_dirs: list[str] | None) -> Registry:
+    if registry is None:
+        return Registry.default([*(extra_node_dirs or []), *node_dirs_of(patch, path)])
+    for folder in node_dirs_of(patch, path):
+        registry.load_folder(folder)
+    return registry
+
+
+def open_patch(
+    path: str | os.PathLike[str], registry: Registry | None = None, extra_node_dirs: list[str] | None = None
+) -> tuple[Patch, Registry, list[Problem]]:
+    """Read a patch file to edit it, problems and all: the editor opens what :func:`load_patch` refuses.
+
+    Returns the patch (every node and link that could be read: unknown types, unknown or bad parameters and
+    links that do not fit are kept as written), the registry and every problem, located, as
+    :func:`check_file` finds them. Raises :class:`PatchError` only when the file cannot be read as a patch
+    at all: not YAML, not a mapping, past the size limits, or a newer format.
+    """
+    with collector_paused():
+        parsed = read_patch(path)
+        if not parsed.readable:
+            raise PatchError(parsed.problems)
+        registry = _registry_for(parsed.patch, path, registry, extra_node_dirs)
+        problems = [*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))]
+    return parsed.patch, registry, sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
 def check_file(path: str | os.PathLike[str], extra_node_dirs: list[str] | None = None) -> list[Problem]:

@@ -20,9 +20,10 @@ from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.palette import grouped, palette_entries
 from exsampling_patch.editor.patch_view import PatchView
 from exsampling_patch.editor.perf_view import PerformanceView
-from exsampling_patch.errors import PatchError
+from exsampling_patch.errors import PatchError, Problem
 
 PALETTE_W, INSPECTOR_W = 230, 270
+PROBLEMS_H = 130  # the problems panel under the patch, when there are any
 
 
 def free_position(model: EditorModel, wanted: tuple[float, float], size: tuple[float, float] = (240, 110)
@@ -54,6 +55,8 @@ class EditorApp:
         self._title = ""
         self._spawn_step = 0
         self._selected: list[str] = []  # the canvas's selection, as last seen
+        self._problems: list[Problem] = []  # listed in the problems panel
+        self._problem_texts: list[str] | None = None
         model.listen(self._on_change)
 
     # -- building ----------------------------------------------------------------------------------------------
@@ -74,6 +77,7 @@ class EditorApp:
                         dpg.tab_bar(tag="tabs"):
                     with dpg.tab(label="Patch", tag="tab:patch"):
                         self.patch_view.build("tab:patch")
+                        dpg.add_child_window(tag="problems", height=PROBLEMS_H - 4, width=-1, show=False)
                     with dpg.tab(label="Performance", tag="tab:perf"):
                         self.perf_view.build("tab:perf")
                 with dpg.child_window(width=INSPECTOR_W, height=-26, tag="inspector_box"):
@@ -85,6 +89,7 @@ class EditorApp:
         self.fill_palette("palette:list", "")
         self._build_prompts()
         self._build_handlers()
+        self.refresh_problems()
 
     def _build_menu(self) -> None:
         items: list[tuple[str, list[tuple[str, str, str, Callable[[], Any]]]]] = [
@@ -123,6 +128,11 @@ class EditorApp:
                 for answer in ("save", "discard", "cancel"):
                     dpg.add_button(label=answer.capitalize(), tag=f"prompt:{answer}", width=100,
                                    callback=lambda s, a, u: self.answer_prompt(u), user_data=answer)
+        with dpg.window(tag="message", label="Cannot open", modal=True, show=False, width=600, height=260,
+                        pos=(400, 250)):
+            dpg.add_text("", tag="message:text", wrap=570)
+            dpg.add_button(label="OK", tag="message:ok", width=100,
+                           callback=lambda: dpg.configure_item("message", show=False))
         with dpg.window(tag="add_popup", label="Add node", show=False, popup=True, width=240, height=320):
             dpg.add_input_text(tag="add_popup:search", hint="search", width=-1,
                                callback=lambda s, a, u=None: self.fill_palette("add_popup:list", a))
@@ -230,19 +240,68 @@ class EditorApp:
             self.status = f"could not save: {error}"
 
     def open(self, path: str | os.PathLike[str]) -> bool:
-        """Open a patch (call through :meth:`request` to keep unsaved changes safe)."""
+        """Open a patch, problems and all (call through :meth:`request` to keep unsaved changes safe).
+
+        Only a file that cannot be read as a patch at all (not YAML, ...) is refused, with the reason in a
+        message window."""
         try:
             if self.runner.running:
                 self.runner.stop()
-            self.model.open(path)
-        except PatchError as error:
-            self.status = f"cannot open {path}:\n{error}"
-            return False
-        except OSError as error:
-            self.status = f"cannot open {path}: {error}"
+            problems = self.model.open(path)
+        except (PatchError, OSError) as error:
+            self.status = f"cannot open {path}"
+            self.show_message(f"Cannot open {path}", str(error))
             return False
         self.status = f"opened {path}"
+        if problems:
+            count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+            self.status += f": {count}, listed under the patch; it cannot run until they are fixed"
         return True
+
+    def show_message(self, title: str, text: str) -> None:
+        if dpg.does_item_exist("message"):
+            dpg.configure_item("message", label=title, show=True)
+            dpg.set_value("message:text", text)
+
+    def refresh_problems(self) -> None:
+        """List what keeps the patch from running under the patch; a click on one shows its node."""
+        problems = self.model.problems()
+        texts = [self._problem_text(p) for p in problems]
+        if not dpg.does_item_exist("problems") or texts == self._problem_texts:
+            return
+        self._problem_texts = texts
+        self._problems = problems
+        dpg.delete_item("problems", children_only=True)
+        dpg.configure_item("problems", show=bool(problems))
+        dpg.configure_item(self.patch_view.tag, height=-PROBLEMS_H if problems else -1)
+        if not problems:
+            return
+        dpg.add_text(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: the patch cannot run until they "
+                     "are fixed. Click one to show its node.", parent="problems", color=(230, 200, 90))
+        for index, text in enumerate(texts):
+            dpg.add_selectable(label=text, tag=f"problems:{index}", parent="problems", span_columns=True,
+                               callback=lambda s, a, u: self.select_problem(u), user_data=index)
+            with dpg.tooltip(f"problems:{index}"):
+                dpg.add_text(text, wrap=600)
+
+    def _problem_text(self, problem: Problem) -> str:
+        where = f"line {problem.line}: " if problem.line is not None else ""
+        unkept = " [not read from the file: saving drops it]" if problem in self.model.file_problems else ""
+        return f"{where}{problem.message}{f' ({problem.hint})' if problem.hint else ''}{unkept}"
+
+    def select_problem(self, index: int) -> str | None:
+        """Show the node a listed problem is about in the inspector; returns its id (None if it names none)."""
+        if dpg.does_item_exist(f"problems:{index}"):
+            dpg.set_value(f"problems:{index}", False)
+        if index >= len(self._problems):
+            return None
+        node_id = self.model.problem_node(self._problems[index])
+        if node_id is not None:
+            dpg.clear_selected_nodes(self.patch_view.tag)
+            self._selected = []
+            self.inspector.show(node_id)
+        self.status = self._problems[index].message
+        return node_id
 
     def save(self) -> bool:
         if self.model.path is None:
@@ -283,7 +342,13 @@ class EditorApp:
         if self.runner.start():
             self.status = f"running {self.model.patch.name or 'the patch'}"
             return True
-        self.status = f"cannot run:\n{self.runner.problem}"
+        problems = self.model.problems()
+        if problems:
+            self.refresh_problems()
+            count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+            self.status = f"cannot run, {count} (listed under the patch): " + "; ".join(p.message for p in problems)
+        else:
+            self.status = f"cannot run:\n{self.runner.problem}"
         return False
 
     def stop_patch(self) -> None:
@@ -299,6 +364,8 @@ class EditorApp:
         elif what == "reset":
             self._spawn_step = 0
             self.observer.clear()
+        if what not in ("node_moved", "refused", "saved"):
+            self.refresh_problems()
 
     def _on_key(self, sender: Any, key: int) -> None:
         ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)

@@ -149,6 +149,23 @@ class SetParam(Command):
         model._set_param(self.node_id, self.name, copy.deepcopy(self.old))
 
 
+@dataclass
+class SetType(Command):
+    """Change a node's type (a placeholder of an unknown type made a known one): id, parameters, position and
+    links stay."""
+
+    node_id: str
+    old: str
+    new: str
+    label: str = "change type"
+
+    def apply(self, model: EditorModel) -> None:
+        model._set_type(self.node_id, self.new)
+
+    def revert(self, model: EditorModel) -> None:
+        model._set_type(self.node_id, self.old)
+
+
 class History:
     """The undo and redo stacks. ``revision`` identifies the current state (for the unsaved-changes mark)."""
 

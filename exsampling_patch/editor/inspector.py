@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import dearpygui.dearpygui as dpg
+import yaml
 
 from exsampling_patch.editor import dialogs
 from exsampling_patch.editor.history import UNSET
@@ -34,6 +35,7 @@ class Inspector:
         self.tag = tag
         self.node_id: str | None = None
         self._tables: dict[str, list[list[str]]] = {}
+        self._raw: set[str] = set()  # parameters shown as text because their value does not fit
         self._path_target: str | None = None
         model.listen(self._on_change)
 
@@ -46,8 +48,23 @@ class Inspector:
             return
         if what == "reset" or (what == "node_removed" and subject == self.node_id):
             self.show(None)
-        elif what == "param_changed" and subject[0] == self.node_id:
+            return
+        if what == "param_changed" and subject[0] == self.node_id:
             self._refresh_value(subject[1])
+        elif what == "node_retyped" and subject == self.node_id:
+            self.show(self.node_id)
+        if what not in ("node_moved", "refused", "saved"):
+            self._refresh_problems()
+
+    def _refresh_problems(self) -> None:
+        tag = f"{self.tag}:problems"
+        if self.node_id is None or not dpg.does_item_exist(tag):
+            return
+        found = self.model.node_problems().get(self.node_id, [])
+        text = "\n".join(f"- {m.removeprefix(f'node {self.node_id!r}: ')}" for m in found)
+        if dpg.get_value(tag) != text:
+            dpg.set_value(tag, text)
+            dpg.configure_item(tag, show=bool(text))
 
     # -- building ---------------------------------------------------------------------------------------------
 
@@ -57,22 +74,105 @@ class Inspector:
             node_id = None
         self.node_id = node_id
         self._tables.clear()
+        self._raw.clear()
         dpg.delete_item(self.tag, children_only=True)
         if node_id is None:
             dpg.add_text("Select a node to edit its parameters.", parent=self.tag, wrap=WIDTH)
             return
         spec = self.model.patch.nodes[node_id]
         dpg.add_text(node_id, parent=self.tag, color=(250, 250, 250))
+        dpg.add_text("", tag=f"{self.tag}:problems", parent=self.tag, color=WARN_YELLOW, wrap=WIDTH, show=False)
+        self._refresh_problems()
         if spec.type not in self.model.registry:
-            dpg.add_text(self.model.registry.unknown_message(spec.type), parent=self.tag, color=WARN_YELLOW,
-                         wrap=WIDTH)
+            self._show_placeholder(node_id)
             return
         node_type = self.model.registry.get(spec.type)
         dpg.add_text(f"{spec.type} ({node_type.family})", parent=self.tag, color=(170, 170, 170))
         dpg.add_text(node_type.doc(), parent=self.tag, wrap=WIDTH)
         dpg.add_separator(parent=self.tag)
         for param in node_type.param_specs.values():
-            self._add_param(node_id, widget_spec(param))
+            if param.name in spec.params and self._refused(param, spec.params[param.name]):
+                self._add_raw(node_id, param.name, widget_spec(param).tooltip)
+            else:
+                self._add_param(node_id, widget_spec(param))
+        extra = [name for name in spec.params if name not in node_type.param_specs]
+        if extra:
+            dpg.add_separator(parent=self.tag)
+            dpg.add_text(f"Not parameters of {spec.type} (kept until removed):", parent=self.tag, color=WARN_YELLOW,
+                         wrap=WIDTH)
+            for name in extra:
+                self._add_extra(node_id, name)
+
+    @staticmethod
+    def _refused(param: Any, value: Any) -> bool:
+        try:
+            param.validate(value)
+        except Exception:
+            return True
+        return False
+
+    def _show_placeholder(self, node_id: str) -> None:
+        """A node of an unknown type: its kept parameters, and a choice of type to make it (links stay)."""
+        spec = self.model.patch.nodes[node_id]
+        registry = self.model.registry
+        dpg.add_text(f"{spec.type} (unknown type: a placeholder that keeps its parameters and links)",
+                     parent=self.tag, color=(170, 170, 170), wrap=WIDTH)
+        close = registry.closest(spec.type)
+        choices = [*close, *sorted(t for t in registry.types if t not in close)]
+        with dpg.group(horizontal=True, parent=self.tag):
+            dpg.add_combo(choices, default_value=close[0] if close else "", tag=f"type:{node_id}", width=WIDTH - 70)
+            dpg.add_button(label="make it", tag=f"type:{node_id}:apply", callback=self._on_retype,
+                           user_data=node_id)
+        dpg.add_separator(parent=self.tag)
+        for name in spec.params:
+            self._add_extra(node_id, name)
+
+    def _on_retype(self, sender: Any, app_data: Any, user_data: str) -> None:
+        chosen = dpg.get_value(f"type:{user_data}")
+        if chosen:
+            self.model.set_type(user_data, chosen)
+
+    def _add_extra(self, node_id: str, name: str) -> None:
+        """A parameter kept from the file that the node's type does not take: its value, and a remove button."""
+        tag = self._tag(name)
+        with dpg.group(horizontal=True, parent=self.tag):
+            text = format_value(self.model.patch.nodes[node_id].params[name])
+            dpg.add_text(f"{name}: {text if len(text) <= 24 else text[:23] + '...'}", tag=f"{tag}:label")
+            dpg.add_button(label="remove", tag=f"{tag}:remove", callback=self._on_remove_param, user_data=name)
+        with dpg.tooltip(f"{tag}:label"):
+            dpg.add_text(f"{name}: {text}", wrap=400)
+
+    def _on_remove_param(self, sender: Any, app_data: Any, user_data: str) -> None:
+        if self.node_id is not None:
+            self.model.remove_param(self.node_id, user_data)
+            self.show(self.node_id)
+
+    def _add_raw(self, node_id: str, name: str, tooltip_text: str) -> None:
+        """A parameter whose value in the file does not fit (wrong kind, out of range): its text as written,
+        to correct; the widget of its kind comes back once the value fits."""
+        tag = self._tag(name)
+        value = self.model.patch.nodes[node_id].params[name]
+        self._raw.add(name)
+        with dpg.group(parent=self.tag):
+            dpg.add_text(name, tag=f"{tag}:label", color=WARN_YELLOW)
+            dpg.add_input_text(default_value=format_value(value), tag=tag, width=WIDTH, on_enter=True,
+                               callback=self._on_raw, user_data=name)
+            with dpg.tooltip(f"{tag}:label"):
+                dpg.add_text(tooltip_text, wrap=400)
+            dpg.add_text("", tag=f"{tag}:error", color=ERROR_RED, wrap=WIDTH, show=False)
+        param = self.model.registry.get(self.model.patch.nodes[node_id].type).param_specs[name]
+        try:
+            param.validate(value)
+        except Exception as error:
+            self._show_error(name, str(error))
+
+    def _on_raw(self, sender: Any, app_data: str, user_data: str) -> None:
+        try:
+            value = yaml.safe_load(app_data) if app_data.strip() else UNSET
+        except yaml.YAMLError:
+            value = app_data
+        if self._set(user_data, value) is None and self.node_id is not None:
+            self.show(self.node_id)  # it fits now: the widget of its kind
 
     def _tag(self, name: str) -> str:
         return f"param:{self.node_id}:{name}"
@@ -141,7 +241,10 @@ class Inspector:
         if self.node_id is None:
             return
         tag = self._tag(name)
-        if name in self._tables or not dpg.does_item_exist(tag):
+        spec = self.model.patch.nodes[self.node_id]
+        param = self.model.registry.get(spec.type).param_specs.get(name) if spec.type in self.model.registry else None
+        if (name in self._tables or name in self._raw or not dpg.does_item_exist(tag) or param is None
+                or (name in spec.params and self._refused(param, spec.params[name]))):
             self.show(self.node_id)
             return
         value = self.model.param_value(self.node_id, name)

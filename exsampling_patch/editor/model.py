@@ -24,17 +24,18 @@ from exsampling_patch.editor.history import (
     RemoveLinks,
     RemoveNodes,
     SetParam,
+    SetType,
 )
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
 from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
 from exsampling_patch.patchfile import save_patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.validate import check_link, check_patch, find_cycle, load_patch
+from exsampling_patch.validate import check_link, check_patch, find_cycle, open_patch
 
 #: A change notification: what changed (``"node_added"``, ``"node_removed"``, ``"node_moved"``,
-#: ``"link_added"``, ``"link_removed"``, ``"param_changed"``, ``"refused"``, ``"reset"``, ``"saved"``)
-#: and its subject (a node id, a :class:`Link`, ``(node_id, param)`` or None).
+#: ``"link_added"``, ``"link_removed"``, ``"param_changed"``, ``"node_retyped"``, ``"refused"``, ``"reset"``,
+#: ``"saved"``, ``"problems"``) and its subject (a node id, a :class:`Link`, ``(node_id, param)`` or None).
 Listener = Callable[[str, Any], None]
 
 Position = tuple[float, float]
@@ -60,6 +61,9 @@ class EditorModel:
         self.clipboard = Clipboard()
         #: Refused links by target port: why the last attempt to link into that input failed.
         self.refusals: dict[PortRef, tuple[Link, str]] = {}
+        #: Problems of the file as opened that no edit can fix (a node without an id, a malformed link, an unknown
+        #: key): what they name was not read, and saving drops it. Cleared by saving, new or open.
+        self.file_problems: list[Problem] = []
         self._saved_revision = 0
         self._listeners: list[Listener] = []
         self._pending: Callable[[], Any] | None = None
@@ -94,14 +98,22 @@ class EditorModel:
     def new(self) -> None:
         self._replace(Patch(name="untitled"), None)
 
-    def open(self, path: str | os.PathLike[str]) -> None:
-        """Open a patch file; raises :class:`PatchError` (the current patch stays) if it has problems."""
-        patch, registry = load_patch(path, self.registry)
+    def open(self, path: str | os.PathLike[str]) -> list[Problem]:
+        """Open a patch file, problems and all, and return its problems (see :func:`open_patch`).
+
+        Raises :class:`PatchError` (the current patch stays) only if the file cannot be read as a patch.
+        """
+        patch, registry, problems = open_patch(path, self.registry)
         self.registry = registry
+        fixable = {p.message for p in check_patch(patch, registry, base_dir=Path(path).resolve().parent)}
         self._replace(patch, Path(path))
+        self.file_problems = [p for p in problems if p.message not in fixable]
+        self._notify("problems", None)
+        return problems
 
     def _replace(self, patch: Patch, path: Path | None) -> None:
         self.patch, self.path = patch, path
+        self.file_problems = []
         self.history.clear()
         self._saved_revision = 0
         self.refusals.clear()
@@ -115,6 +127,9 @@ class EditorModel:
         save_patch(self.patch, target)
         self.path = target
         self._saved_revision = self.history.revision
+        if self.file_problems:
+            self.file_problems = []  # what they named was not read, so it is not in the file any more
+            self._notify("problems", None)
         self._notify("saved", target)
         return target
 
@@ -251,6 +266,20 @@ class EditorModel:
         self.execute(SetParam(node_id, name, copy.deepcopy(old), copy.deepcopy(value), label=f"set {node_id}.{name}"))
         return None
 
+    def remove_param(self, node_id: str, name: str) -> None:
+        """Remove a parameter from the patch, also one its node's type does not have (a typo kept from the file)."""
+        spec = self.patch.nodes[node_id]
+        if name in spec.params:
+            self.execute(SetParam(node_id, name, copy.deepcopy(spec.params[name]), UNSET,
+                                  label=f"remove {node_id}.{name}"))
+
+    def set_type(self, node_id: str, type_name: str) -> None:
+        """Make a node one of another type, keeping its id, parameters, position and links (one undo step)."""
+        self.registry.get(type_name)  # KeyError with a "did you mean" if unknown
+        old = self.patch.nodes[node_id].type
+        if old != type_name:
+            self.execute(SetType(node_id, old, type_name, label=f"make {node_id} a {type_name}"))
+
     # -- clipboard --------------------------------------------------------------------------------------------
 
     def copy(self, node_ids: Iterable[str]) -> int:
@@ -297,17 +326,33 @@ class EditorModel:
     # -- checks -----------------------------------------------------------------------------------------------
 
     def problems(self) -> list[Problem]:
-        """What keeps the patch from running (missing required parameters, ...), from :func:`check_patch`."""
-        return check_patch(self.patch, self.registry)
+        """What keeps the patch from running: the file's own problems (see :attr:`file_problems`), then those
+        :func:`check_patch` finds in the patch as edited (paths checked on disk once the patch has a file)."""
+        return [*self.file_problems,
+                *check_patch(self.patch, self.registry, base_dir=self.base_dir if self.path else None)]
+
+    def problem_node(self, problem: Problem) -> str | None:
+        """The node a problem is about (named as ``node 'id'``, or at either end of a link), or None."""
+        for node_id in self.patch.nodes:
+            if f"node '{node_id}'" in problem.message:
+                return node_id
+        if problem.message.startswith("link "):
+            for link in self.patch.links:
+                if problem.message.startswith(f"link {link}"):
+                    ends = [ref.node for ref in (link.source, link.target) if ref.node in self.patch.nodes]
+                    named = [n for n in ends if f"'{n}' (" in problem.message]  # "'trim' (trim) has no output"
+                    chosen = named or ends[::-1]
+                    return chosen[0] if chosen else None
+        return None
 
     def node_problems(self) -> dict[str, list[str]]:
         """Problems by node id (those that name a node)."""
         found: dict[str, list[str]] = {}
         for problem in self.problems():
-            for node_id in self.patch.nodes:
-                if f"node '{node_id}'" in problem.message:
-                    found.setdefault(node_id, []).append(problem.message)
-                    break
+            node_id = self.problem_node(problem)
+            if node_id is not None:
+                found.setdefault(node_id, []).append(f"{problem.message} ({problem.hint})" if problem.hint
+                                                     else problem.message)
         return found
 
     def runnable_patch(self) -> Patch:
@@ -346,6 +391,10 @@ class EditorModel:
     def _delete_link(self, link: Link) -> None:
         self.patch.links.remove(link)
         self._notify("link_removed", link)
+
+    def _set_type(self, node_id: str, type_name: str) -> None:
+        self.patch.nodes[node_id].type = type_name
+        self._notify("node_retyped", node_id)
 
     def _set_param(self, node_id: str, name: str, value: Any) -> None:
         params = self.patch.nodes[node_id].params

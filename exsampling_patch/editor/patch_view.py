@@ -12,6 +12,7 @@ import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.live import NodeLive
 from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.params import format_value
 from exsampling_patch.patch import Link, PortRef
 
 # Pin colours by port type, so that what may link is visible before trying.
@@ -94,6 +95,13 @@ class PatchView:
             dpg.add_theme_color(dpg.mvNodeCol_TitleBarHovered, (180, 50, 45), category=dpg.mvThemeCat_Nodes)
             dpg.add_theme_color(dpg.mvNodeCol_TitleBarSelected, (200, 60, 50), category=dpg.mvThemeCat_Nodes)
         self._themes["error"] = theme
+        with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):  # a node of an unknown type: a grey stand-in
+            dpg.add_theme_color(dpg.mvNodeCol_TitleBar, (85, 85, 85), category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_color(dpg.mvNodeCol_TitleBarHovered, (105, 105, 105), category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_color(dpg.mvNodeCol_TitleBarSelected, (125, 125, 125), category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_color(dpg.mvNodeCol_NodeBackground, (45, 45, 45), category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_color(dpg.mvNodeCol_NodeOutline, (200, 200, 200), category=dpg.mvThemeCat_Nodes)
+        self._themes["placeholder"] = theme
 
     def rebuild(self) -> None:
         """Redraw everything from the model (after open or new)."""
@@ -105,19 +113,39 @@ class PatchView:
         self._link_items.clear()
         self._positions.clear()
         self._shown.clear()
+        linked: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+        for link in self.model.patch.links:
+            linked.setdefault(link.target.node, ({}, {}))[0][link.target.port] = None
+            linked.setdefault(link.source.node, ({}, {}))[1][link.source.port] = None
         for i, node_id in enumerate(self.model.patch.nodes):
-            self._add_node(node_id, default_pos=(40.0 + 260 * (i % 5), 40.0 + 200 * (i // 5)))
+            self._add_node(node_id, default_pos=(40.0 + 260 * (i % 5), 40.0 + 200 * (i // 5)),
+                           linked=linked.get(node_id, ({}, {})))
         for link in self.model.patch.links:
             self._add_link(link)
         self.refresh_problems()
 
-    def _add_node(self, node_id: str, default_pos: tuple[float, float] | None = None) -> None:
+    def _add_node(self, node_id: str, default_pos: tuple[float, float] | None = None,
+                  linked: tuple[dict[str, None], dict[str, None]] | None = None) -> None:
         spec = self.model.patch.nodes[node_id]
         known = spec.type in self.model.registry
         node_type = self.model.registry.get(spec.type) if known else None
         pos = spec.position or default_pos or self.spawn_position
         label = node_id if node_id == spec.type else f"{node_id} : {spec.type}"
-        with dpg.node(label=label, tag=f"node:{node_id}", parent=self.tag, pos=[int(pos[0]), int(pos[1])]):
+        if linked is None:
+            linked = ({}, {})
+            for link in self.model.patch.links:
+                if link.target.node == node_id:
+                    linked[0][link.target.port] = None
+                if link.source.node == node_id:
+                    linked[1][link.source.port] = None
+        # Ports the file's links name that the type lacks (or every linked port of an unknown type): drawn as
+        # pins of their own, so that those links show, and stay, until the user fixes them.
+        ghost_in = [p for p in linked[0] if node_type is None or p not in node_type.inputs]
+        ghost_out = [p for p in linked[1] if node_type is None or p not in node_type.outputs]
+        with dpg.node(label=label if known else f"? {label}", tag=f"node:{node_id}", parent=self.tag,
+                      pos=[int(pos[0]), int(pos[1])]):
+            for name in ghost_in:
+                self._add_ghost_pin(PortRef(node_id, name), dpg.mvNode_Attr_Input)
             if node_type is not None:
                 for name, port in node_type.inputs.items():
                     ref = PortRef(node_id, name)
@@ -134,17 +162,54 @@ class PatchView:
                         dpg.add_text(f"{name} ({port.type})", indent=40)
                     self._ports[dpg.get_alias_id(attr)] = ref
                     dpg.bind_item_theme(attr, self._themes.get(port.type.name, 0))
+            for name in ghost_out:
+                self._add_ghost_pin(PortRef(node_id, name), dpg.mvNode_Attr_Output)
             with dpg.node_attribute(attribute_type=dpg.mvNode_Attr_Static):
-                dpg.add_text("", tag=f"problem:{node_id}", color=WARN_YELLOW, wrap=260, show=not known)
-                if not known:
-                    dpg.set_value(f"problem:{node_id}", self.model.registry.unknown_message(spec.type))
+                if not known:  # a placeholder keeps the parameters it was given: show them
+                    for name, value in spec.params.items():
+                        text = format_value(value)
+                        dpg.add_text(f"{name}: {text if len(text) <= 40 else text[:39] + '...'}",
+                                     color=(190, 190, 190))
+                dpg.add_text("", tag=f"problem:{node_id}", color=WARN_YELLOW, wrap=260, show=False)
                 dpg.add_progress_bar(tag=f"level:{node_id}", width=160, height=8, show=False)
                 dpg.add_text("", tag=f"live:{node_id}", show=False)
                 dpg.add_text("", tag=f"error:{node_id}", color=ERROR_RED, wrap=260, show=False)
+        if not known:
+            dpg.bind_item_theme(f"node:{node_id}", self._themes["placeholder"])
         self._positions[node_id] = (float(int(pos[0])), float(int(pos[1])))
 
+    def _redraw_node(self, node_id: str) -> None:
+        """Draw one node again (its type or its pins changed), with the links that touch it."""
+        for link in [ln for ln in self._links if node_id in (ln.source.node, ln.target.node)]:
+            item = self._links.pop(link)
+            self._link_items.pop(item, None)
+            if dpg.does_item_exist(item):
+                dpg.delete_item(item)
+        for attr in [a for a, ref in self._ports.items() if ref.node == node_id]:
+            del self._ports[attr]
+        self._shown.pop(node_id, None)
+        if dpg.does_item_exist(f"node:{node_id}"):
+            dpg.delete_item(f"node:{node_id}")
+        self._add_node(node_id)
+        for link in self.model.patch.links:
+            if node_id in (link.source.node, link.target.node):
+                self._add_link(link)
+        self.refresh_problems()
+
+    def _add_ghost_pin(self, ref: PortRef, kind: int) -> None:
+        output = kind == dpg.mvNode_Attr_Output
+        with dpg.node_attribute(tag=_alias("out" if output else "in", ref), attribute_type=kind,
+                                shape=dpg.mvNode_PinShape_Triangle if output else dpg.mvNode_PinShape_Circle) as attr:
+            dpg.add_text(f"{ref.port} (?)", color=WARN_YELLOW, indent=40 if output else 0)
+            if not output:
+                dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=260, show=False)
+        self._ports[dpg.get_alias_id(attr)] = ref
+
     def _add_link(self, link: Link) -> None:
-        item = dpg.add_node_link(_alias("out", link.source), _alias("in", link.target), parent=self.tag)
+        source, target = _alias("out", link.source), _alias("in", link.target)
+        if not (dpg.does_item_exist(source) and dpg.does_item_exist(target)):
+            return  # a link to a node that is not there: listed as a problem, kept in the patch
+        item = dpg.add_node_link(source, target, parent=self.tag)
         self._links[link] = item
         self._link_items[item] = link
 
@@ -155,6 +220,8 @@ class PatchView:
             return
         if what == "reset":
             self.rebuild()
+        elif what == "node_retyped":
+            self._redraw_node(subject)
         elif what == "node_added":
             self._add_node(subject)
         elif what == "node_removed":
@@ -169,7 +236,13 @@ class PatchView:
                 dpg.set_item_pos(f"node:{subject}", [int(pos[0]), int(pos[1])])
                 self._positions[subject] = (float(int(pos[0])), float(int(pos[1])))
         elif what == "link_added":
-            self._add_link(subject)
+            missing = [ref.node for ref in (subject.source, subject.target)
+                       if ref.node in self.model.patch.nodes and not dpg.does_item_exist(
+                           _alias("out" if ref is subject.source else "in", ref))]
+            for node_id in dict.fromkeys(missing):  # a port its type lacks (an undone delete brought it back)
+                self._redraw_node(node_id)
+            if not missing:
+                self._add_link(subject)
         elif what == "link_removed":
             item = self._links.pop(subject, None)
             if item is not None:
@@ -178,7 +251,7 @@ class PatchView:
                     dpg.delete_item(item)
         elif what == "refused":
             self._show_refusal(subject.target)
-        if what in ("node_added", "node_removed", "link_added", "link_removed", "param_changed"):
+        if what in ("node_added", "node_removed", "link_added", "link_removed", "param_changed", "problems"):
             self.refresh_problems()
 
     def _show_refusal(self, target: PortRef) -> None:
@@ -194,10 +267,11 @@ class PatchView:
         found = self.model.node_problems()
         for node_id in self.model.patch.nodes:
             tag = f"problem:{node_id}"
-            if dpg.does_item_exist(tag) and self.model.patch.nodes[node_id].type in self.model.registry:
-                text = "\n".join(found.get(node_id, ()))
-                dpg.set_value(tag, text)
-                dpg.configure_item(tag, show=bool(text))
+            if dpg.does_item_exist(tag):
+                text = "\n".join(m.removeprefix(f"node '{node_id}': ") for m in found.get(node_id, ()))
+                if dpg.get_value(tag) != text:
+                    dpg.set_value(tag, text)
+                    dpg.configure_item(tag, show=bool(text))
 
     # -- view -> model ------------------------------------------------------------------------------------------
 

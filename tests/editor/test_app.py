@@ -13,6 +13,7 @@ import pytest
 
 from exsampling_patch.editor.app import EditorApp
 from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.errors import PatchError
 from exsampling_patch.messages import Location, SlotAssignment, Take
 from exsampling_patch.patchfile import dumps_patch
 from exsampling_patch.registry import Registry
@@ -273,3 +274,129 @@ def test_unsaved_prompt_buttons(app: EditorApp, tmp_path: Path) -> None:
     call("menu:new")
     call("prompt:discard")
     assert not app.model.patch.nodes
+
+
+# A patch as a composer leaves it half done: a folder source with no folder yet, a node type mistyped (with
+# parameters and links of its own), a parameter name mistyped, a value out of range, a link to a port that
+# does not exist, and a node the file does not even give a type.
+BROKEN = """\
+exsampling_patch: 1
+name: half done
+nodes:
+- id: inbox
+  type: folder_source
+  position: [40, 80]
+- id: trimmer
+  type: trimm
+  position: [320, 80]
+  params:
+    top_db: 50.0
+    pad_ms: 5
+- id: poll
+  type: folder_source
+  position: [40, 300]
+  params:
+    folder: ../takes/poll
+    poll_intervall: 0.5
+- id: trim2
+  type: trim
+  position: [600, 300]
+  params:
+    top_db: 500.0
+- id: typeless
+- id: log
+  type: log
+  position: [900, 80]
+links:
+- inbox.take -> trimmer.take
+- trimmer.out -> log.message
+- poll.take -> trim2.take
+- trim2.outt -> log.message
+"""
+
+
+def test_a_patch_with_problems_opens_shows_them_keeps_them_and_is_fixed_in_place(registry: Registry,
+                                                                                 tmp_path: Path) -> None:
+    folder = tmp_path / "patches"
+    folder.mkdir()
+    path = folder / "half.yaml"
+    path.write_text(BROKEN)
+    with pytest.raises(PatchError):
+        load_patch(path)  # `exsampling run` and `check` stay strict
+    dpg.create_context()
+    try:
+        model = EditorModel(registry)
+        app = EditorApp(model, workers=2)
+        app.build()
+        assert app.open(path), app.status
+        assert "problems" in app.status
+        assert set(model.patch.nodes) == {"inbox", "trimmer", "poll", "trim2", "log"}
+        # The unknown type is a grey placeholder that keeps its parameters and links, with pins for them.
+        assert dpg.get_item_label("node:trimmer").startswith("? ")
+        assert model.patch.nodes["trimmer"].params == {"top_db": 50.0, "pad_ms": 5}
+        assert dpg.does_item_exist("in:trimmer.take") and dpg.does_item_exist("out:trimmer.out")
+        assert all(app.patch_view.link_item(link) is not None for link in model.patch.links)
+        assert "did you mean 'trim'" in dpg.get_value("problem:trimmer")
+        # Each node shows its problem; the panel lists them all.
+        assert "required parameter 'folder' is missing" in dpg.get_value("problem:inbox")
+        assert "poll_intervall" in dpg.get_value("problem:poll")
+        assert "top_db" in dpg.get_value("problem:trim2") and "outt" in dpg.get_value("problem:trim2")
+        assert dpg.get_item_configuration("problems")["show"]
+        rows = [dpg.get_item_label(f"problems:{i}") for i in range(len(app._problems))]
+        assert any("needs a 'type'" in row and "saving drops it" in row for row in rows), rows
+        # Running refuses, naming the problems.
+        call("menu:run")
+        assert not app.runner.running
+        assert "cannot run, 6 problems" in app.status and "poll_intervall" in app.status, app.status
+        # Saved as it is, everything not fixed stays (but for the node the file gave no type).
+        model.save(folder / "kept.yaml")
+        kept = (folder / "kept.yaml").read_text()
+        for text in ("type: trimm", "poll_intervall: 0.5", "top_db: 500.0", "trim2.outt -> log.message",
+                     "trimmer.out -> log.message", "pad_ms: 5"):
+            assert text in kept, text
+        assert "typeless" not in kept
+        # Clicking a problem shows its node in the inspector; fix each one there.
+        assert not any("needs a 'type'" in p.message for p in app._problems)  # saved: not in the file any more
+        index = next(i for i, p in enumerate(app._problems) if "poll_intervall" in p.message)
+        call(f"problems:{index}")
+        assert app.inspector.node_id == "poll"
+        assert "poll_intervall" in dpg.get_value("inspector:problems")
+        call("param:poll:poll_intervall:remove")
+        assert "poll_intervall" not in model.patch.nodes["poll"].params
+        index = next(i for i, p in enumerate(app._problems) if "top_db" in p.message)
+        call(f"problems:{index}")
+        assert app.inspector.node_id == "trim2"
+        assert dpg.get_item_type("param:trim2:top_db").endswith("InputText")  # the value as written, to correct
+        assert dpg.get_item_configuration("param:trim2:top_db:error")["show"]
+        call("param:trim2:top_db", "60")
+        assert model.patch.nodes["trim2"].params["top_db"] == 60
+        assert dpg.get_item_type("param:trim2:top_db").endswith("SliderFloat")  # it fits: its own widget again
+        app.inspector.show("trimmer")
+        assert dpg.get_value("type:trimmer") == "trim"  # the closest type is offered first
+        call("type:trimmer:apply")
+        assert model.patch.nodes["trimmer"].type == "trim" and not dpg.get_item_label("node:trimmer").startswith("?")
+        assert dpg.get_item_type("param:trimmer:pad_ms").endswith("SliderFloat")
+        assert all(app.patch_view.link_item(link) is not None for link in model.patch.links)
+        model.disconnect([ln for ln in model.patch.links if ln.source.port == "outt"])
+        model.connect("trim2.out", "log.message")
+        app.inspector.show("inbox")
+        call("param:inbox:folder", "../takes/inbox")
+        model.save()  # the file's own problem (the typeless node) goes with the save
+        assert not model.problems() and not dpg.get_item_configuration("problems")["show"]
+        assert dpg.get_value("problem:trim2") == ""
+        assert model.path == folder / "kept.yaml"
+        load_patch(model.path)  # strict load: it can run now
+        call("menu:undo")  # undoing a fix brings its problem back, on the node and in the panel
+        assert dpg.get_item_configuration("problems")["show"] and dpg.get_value("problem:inbox")
+    finally:
+        app.runner.stop()
+        dpg.destroy_context()
+
+
+def test_a_file_that_is_not_a_patch_is_refused_with_the_whole_reason(app: EditorApp, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("exsampling_patch: 1\nnodes: [\n")
+    assert not app.open(bad)
+    assert dpg.get_item_configuration("message")["show"]
+    assert "YAML syntax error" in dpg.get_value("message:text")
+    assert "inbox" in app.model.patch.nodes  # the patch that was open stays

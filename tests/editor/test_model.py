@@ -169,13 +169,21 @@ def test_open_default_patch_and_round_trip(model: EditorModel, tmp_path: Path) -
     assert (folder / "exsampling.yaml").read_text() == text  # positions and order kept
 
 
-def test_open_refuses_a_broken_patch_and_keeps_the_current(model: EditorModel, tmp_path: Path) -> None:
+def test_open_keeps_a_patch_with_problems_and_refuses_only_what_is_not_a_patch(model: EditorModel,
+                                                                              tmp_path: Path) -> None:
     build_chain(model, "in")
     broken = tmp_path / "broken.yaml"
-    broken.write_text("exsampling_patch: 1\nnodes:\n- id: a\n  type: no_such_type\n")
-    with pytest.raises(PatchError, match="unknown node type"):
-        model.open(broken)
-    assert "folder_source" in model.patch.nodes
+    broken.write_text("exsampling_patch: 1\nnodes:\n- id: a\n  type: no_such_type\n  params: {x: 1}\n")
+    problems = model.open(broken)
+    assert [p.line for p in problems] == [4] and "unknown node type" in problems[0].message
+    assert model.patch.nodes["a"].params == {"x": 1} and "a" in model.node_problems()
+    with pytest.raises(PatchError):
+        model.runnable_patch()
+    not_yaml = tmp_path / "not_yaml.yaml"
+    not_yaml.write_text("nodes: [\n")
+    with pytest.raises(PatchError, match="YAML syntax error"):
+        model.open(not_yaml)
+    assert "a" in model.patch.nodes  # the patch that was open stays
 
 
 def test_unsaved_changes_prompt(model: EditorModel, tmp_path: Path) -> None:
