@@ -253,6 +253,7 @@ class NodeContext:
         self.emitted: list[tuple[str, Any]] = []
         self.errors: list[BaseException | str] = []
         self.statuses: list[dict[str, Any]] = []
+        self.fates: list[tuple[str, str]] = []
         self.stop_event = threading.Event()
         #: Inputs that count as linked (:meth:`Node.is_linked`) outside a runtime: tests fill it.
         self.linked_inputs: set[str] = set()
@@ -268,6 +269,13 @@ class NodeContext:
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
         self.statuses.append(status)
+
+    #: Whether this context tells sources when their takes end (:meth:`Node.take_ended`). The runtime does;
+    #: without one (a node built alone), a source writes a take down as done once it has emitted it.
+    tracks_takes = False
+
+    def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
+        self.fates.append((fate, reason))
 
 
 class Node:
@@ -289,6 +297,10 @@ class Node:
     inputs: ClassVar[dict[str, PortSpec]] = {}
     outputs: ClassVar[dict[str, PortSpec]] = {}
     param_specs: ClassVar[dict[str, Param[Any]]] = {}
+    #: Seconds a handler may run before the runtime reports the node as hung and goes on without it. A type
+    #: sets its own (a classifier that may restart its process needs longer than a trim); a type that declares
+    #: a ``hang_after`` parameter lets each patch set it.
+    hang_after: ClassVar[float] = 30.0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -405,6 +417,22 @@ class Node:
         """Tell observers what flows through this node (``level=0.3``, ``label="dog"``, ...)."""
         self.context.report_status(self.node_id, status)
 
+    def tell_fate(self, take: Any, fate: str, reason: str) -> None:
+        """Say what became of a take here, for its end (:class:`~exsampling_patch.runtime.events.TakeEnded`).
+
+        ``take`` is the take or a message about it; ``fate`` is ``"rejected"`` (a gate: "not sure (dog 31%)"),
+        ``"dropped"`` (ended on purpose: "silent") or ``"error"``. A node that does not pass a take on should say
+        why; the runtime already notes slot assignments and errors raised.
+        """
+        self.context.tell_fate(self.node_id, take, fate, reason)
+
+    def take_ended(self, ended: Any) -> None:
+        """A take this node emitted as a source has ended (a ``TakeEnded``): nothing of it is in flight any more.
+
+        Sources write takes down as done here, not when they emit them. Called on a worker thread, possibly
+        while the source's own threads run: keep it short and thread-safe.
+        """
+
     def run_thread(self, target: Callable[[], None], name: str = "", restart_delay: float = 1.0) -> None:
         """Run ``target`` on a daemon thread until :attr:`stop_event` is set.
 
@@ -429,7 +457,7 @@ class Node:
 _RESERVED_NAMES = frozenset({
     "node_id", "context", "params", "stop_event", "prepare", "start", "stop", "handle", "emit", "report_error",
     "report_status", "run_thread", "resolve_path", "is_linked", "describe", "doc", "resolve_params", "type_name",
-    "family", "inputs", "outputs", "param_specs",
+    "family", "inputs", "outputs", "param_specs", "tell_fate", "take_ended",
 })
 
 

@@ -6,11 +6,13 @@ from exsampling_patch.runtime.events import (
     EventBus,
     MessageHop,
     NodeError,
+    NodeHung,
     NodeStarted,
     NodeStatus,
     NodeStopped,
     NodeTiming,
     PlanSwapped,
+    TakeEnded,
 )
 from exsampling_patch.runtime.plan import Plan, compile_plan
 
@@ -20,11 +22,13 @@ __all__ = [
     "EventBus",
     "MessageHop",
     "NodeError",
+    "NodeHung",
     "NodeStarted",
     "NodeStatus",
     "NodeStopped",
     "NodeTiming",
     "Plan",
     "PlanSwapped",
+    "TakeEnded",
     "compile_plan",
 ]

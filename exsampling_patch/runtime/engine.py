@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 import traceback
-from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,26 +31,16 @@ from exsampling_patch.runtime.events import (
     NodeStopped,
     NodeTiming,
     PlanSwapped,
+    TakeEnded,
 )
+from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
+from exsampling_patch.runtime.parts import Cell, Failed, Worker, hang_limit, worker_cpus
 from exsampling_patch.runtime.plan import Plan, compile_plan
+from exsampling_patch.runtime.watchdog import HangWatch
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
-
-
-class _Cell:
-    """A node instance with its inbox. ``lock`` guards ``inbox``, ``scheduled`` and ``started``."""
-
-    __slots__ = ("inbox", "lock", "node", "run_lock", "scheduled", "started")
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-        self.inbox: deque[tuple[str, Any]] = deque()
-        self.lock = threading.Lock()
-        self.run_lock = threading.Lock()  # held while the node handles a message or is being replaced
-        self.scheduled = False
-        self.started = False
 
 
 class _Context(NodeContext):
@@ -74,6 +63,13 @@ class _Context(NodeContext):
         if self._engine.events.wants(NodeStatus):
             self._engine.events.publish(NodeStatus(node_id, status))
 
+    tracks_takes = True
+
+    def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
+        key = take_key(take)
+        if key is not None:
+            self._engine.ledger.note(key, node_id, fate, reason)
+
 
 SWITCH_INTERVAL = 0.0005
 """Seconds a running thread keeps the interpreter lock while another waits for it (Python's default: 0.005).
@@ -86,7 +82,7 @@ of 40 takes: the runs' medians 16.6 against 16.7 ms, their p95s 19.2 against 19.
 engine sets it while it runs (never raising a lower value) and puts it back at stop."""
 
 
-class Engine:
+class Engine(HangWatch):
     """Runs a patch. ``start(patch)``, then ``update(patch)`` as it is edited, then ``stop()``.
 
     Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the
@@ -109,13 +105,19 @@ class Engine:
         self.error_counts: dict[str, int] = {}
         self.status: dict[str, dict[str, Any]] = {}
         self._workers_wanted = workers or max(2, os.cpu_count() or 2)
-        self._worker_cpus = _worker_cpus() if pin_workers else []
+        self._worker_cpus = worker_cpus() if pin_workers else []
         self._switch_interval = switch_interval
         self._switch_before: float | None = None
         self._plan: Plan | None = None
-        self._cells: dict[str, _Cell] = {}
+        self._cells: dict[str, Cell] = {}
         self._ready: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
+        self._states: list[Worker] = []  # each worker's state, hung ones included
+        self._pool_lock = threading.Lock()
+        self._spares = 0  # workers started in place of hung ones, still to leave when those come back
+        #: Takes in flight and what became of them: see :mod:`exsampling_patch.runtime.ledger`.
+        self.ledger = TakeLedger()
+        self.hung: dict[str, float] = {}  # node id -> seconds its handler had run when it was found hung
         self._local = threading.local()
         self._swap_lock = threading.Lock()
         self._context = _Context(self, base_dir)
@@ -148,10 +150,10 @@ class Engine:
         if self._switch_interval:
             self._switch_before = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
-        for i in range(self._workers_wanted):
-            thread = threading.Thread(target=self._work, args=(i,), name=f"exsampling-worker-{i}", daemon=True)
-            thread.start()
-            self._workers.append(thread)
+        self.ledger = TakeLedger()
+        for _ in range(self._workers_wanted):
+            self._add_worker()
+        threading.Thread(target=self._watch, name="exsampling-watchdog", daemon=True).start()
         self._install(plan)
 
     def update(self, patch: Patch) -> Plan:
@@ -172,7 +174,11 @@ class Engine:
             raise KeyError(f"no node '{node_id}' is running")
         if port not in self._cells[node_id].node.inputs:
             raise KeyError(f"node '{node_id}' has no input '{port}'")
-        self._deliver(self._cells[node_id], port, message)
+        key = take_key(message)
+        if key is not None and not self.ledger.add(key, 1):
+            ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), "", 1)
+            assert ended is None
+        self._deliver(self._cells[node_id], port, message, key)
 
     def idle(self) -> bool:
         """True when no message is queued or being handled."""
@@ -207,12 +213,15 @@ class Engine:
         clean = self.wait_idle(max(0.0, deadline - time.monotonic()))
         self._stop_nodes([n for n in order if n not in sources])
         self._running = False
-        for _ in self._workers:
+        with self._pool_lock:
+            workers = list(self._workers)
+        for _ in workers:
             self._ready.put(_STOP)
-        for thread in self._workers:
+        for thread in workers:
             thread.join(max(0.05, deadline - time.monotonic()))
             clean = clean and not thread.is_alive()
         self._workers.clear()
+        self._states.clear()
         self._cells.clear()
         self._plan = None
         if self._switch_before is not None:
@@ -242,10 +251,10 @@ class Engine:
             with collector_paused():  # building every node makes many objects and no garbage
                 for node_id in added:
                     try:
-                        self._cells[node_id] = _Cell(self._build(node_id, plan))
+                        self._cells[node_id] = Cell(self._build(node_id, plan))
                     except Exception as error:
                         self._record_error(node_id, error)
-                        self._cells[node_id] = _Cell(_Failed(node_id, plan.node_types[node_id], self._context))
+                        self._cells[node_id] = Cell(Failed(node_id, plan.node_types[node_id], self._context))
             self._plan = plan  # from here on, emits follow the new routes
             # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
             added_set, changed_set = set(added), set(changed)
@@ -289,7 +298,7 @@ class Engine:
                 cell.node = self._build(node_id, plan)
             except Exception as error:
                 self._record_error(node_id, error)
-                cell.node = _Failed(node_id, plan.node_types[node_id], self._context)
+                cell.node = Failed(node_id, plan.node_types[node_id], self._context)
             self._prepare(node_id, cell.node)
         self._start_cell(node_id)
 
@@ -330,73 +339,133 @@ class Engine:
         plan = self._plan
         if plan is None:
             return
-        targets = plan.routes.get((node_id, port), ())
+        cells = [(cell, target, target_port) for target, target_port in plan.routes.get((node_id, port), ())
+                 if (cell := self._cells.get(target)) is not None]
+        key = take_key(message)
+        if key is not None:
+            # Counted before any is queued: a fast consumer must not end the take before its other inputs get it.
+            slot = slot_of(message)
+            if slot is not None:
+                self.ledger.note(key, node_id, "slot", f"slot {slot}", slot=slot)
+            if not self.ledger.add(key, len(cells)):
+                if getattr(self._local, "worker", None) is not None or plan.node_types[node_id].inputs:
+                    key = None  # a take no source began (a node made it): not tracked
+                else:  # a source (from its own thread): the take begins
+                    ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), node_id, len(cells))
+                    if ended is not None:
+                        self._ended(ended)
         trace = self.events.wants(MessageHop)
-        for target, target_port in targets:
-            cell = self._cells.get(target)
-            if cell is None:
-                continue
+        for cell, target, target_port in cells:
             if trace:
                 self.events.publish(MessageHop(node_id, port=port, target=target, target_port=target_port,
                                                message=message))
-            self._deliver(cell, target_port, message)
+            self._deliver(cell, target_port, message, key)
 
-    def _deliver(self, cell: _Cell, port: str, message: Any) -> None:
+    def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None) -> None:
         with cell.lock:
-            cell.inbox.append((port, message))
+            cell.inbox.append((port, message, key))
             if cell.scheduled or not cell.started:
                 return
             cell.scheduled = True
-        pending = getattr(self._local, "pending", None)
-        if pending is not None:
-            pending.append(cell)  # this worker takes it up next: no hand-off between threads
-        else:
-            self._ready.put(cell)
+        worker: Worker | None = getattr(self._local, "worker", None)
+        if worker is not None:
+            with worker.lock:
+                if not worker.hung:
+                    worker.pending.append(cell)  # this worker takes it up next: no hand-off between threads
+                    return
+        self._ready.put(cell)
 
-    def _work(self, index: int = 0) -> None:
+    def _ended(self, ended: TakeEnded) -> None:
+        """A take has ended: tell observers, then the source that emitted it (it may now write it down as done)."""
+        log.debug("take %s ended at %s: %s", ended.take_id, ended.node_id, ended.reason)
+        self.events.publish(ended)
+        cell = self._cells.get(ended.source)
+        if cell is None:
+            return
+        try:
+            cell.node.take_ended(ended)
+        except Exception as error:
+            self._record_error(ended.source, error, details=traceback.format_exc())
+
+    # -- workers -----------------------------------------------------------------------------------------------
+
+    def _add_worker(self) -> None:
+        with self._pool_lock:
+            state = Worker(len(self._states))
+            thread = threading.Thread(target=self._work, args=(state,), name=f"exsampling-worker-{state.index}",
+                                      daemon=True)
+            self._states.append(state)
+            self._workers.append(thread)
+        thread.start()
+
+    def _work(self, state: Worker) -> None:
         if self._worker_cpus:
             with contextlib.suppress(OSError):
-                os.sched_setaffinity(0, {self._worker_cpus[index % len(self._worker_cpus)]})
-        pending: list[_Cell] = []
-        self._local.pending = pending
+                os.sched_setaffinity(0, {self._worker_cpus[state.index % len(self._worker_cpus)]})
+        self._local.worker = state
         while True:
-            cell = self._ready.get()
-            if cell is _STOP:
+            item = self._ready.get()
+            if item is _STOP:
                 return
+            cell: Cell | None = item
             while cell is not None:
-                self._drain(cell, pending)
-                if pending:
-                    cell = pending.pop(0)
-                    for other in pending:
+                self._drain(cell, state)
+                if state.retire:  # a spare took this worker's place while it hung: hand on what is left
+                    with state.lock:
+                        left, state.pending = state.pending, []
+                    for other in left:
                         self._ready.put(other)
-                    pending.clear()
-                else:
-                    cell = None
+                    with self._pool_lock:
+                        if threading.current_thread() in self._workers:
+                            self._workers.remove(threading.current_thread())
+                    return
+                with state.lock:
+                    cell = state.pending.pop(0) if state.pending else None
+                    others, state.pending = state.pending, []
+                for other in others:
+                    self._ready.put(other)
 
-    def _drain(self, cell: _Cell, pending: list[_Cell]) -> None:
+    def _drain(self, cell: Cell, state: Worker) -> None:
         """Handle ``cell``'s messages until its inbox is empty (or it must share the work)."""
         while True:
             with cell.lock:
                 if not cell.inbox or not cell.started:
                     cell.scheduled = False
                     return
-                port, message = cell.inbox.popleft()
+                port, message, key = cell.inbox.popleft()
             with cell.run_lock:
-                self._handle(cell, port, message)
-            if pending and cell.inbox:
-                # More is queued here and downstream has work: let other workers take the downstream.
-                for other in pending:
-                    self._ready.put(other)
-                pending.clear()
+                self._handle(cell, port, message, key, state)
+            if state.retire:
+                self._ready.put(cell)  # still scheduled: another worker goes on with its inbox
+                return
+            with state.lock:
+                share = bool(state.pending) and bool(cell.inbox)
+                others = state.pending if share else []
+                if share:
+                    state.pending = []
+            # More is queued here and downstream has work: let other workers take the downstream.
+            for other in others:
+                self._ready.put(other)
 
-    def _handle(self, cell: _Cell, port: str, message: Any) -> None:
+    def _handle(self, cell: Cell, port: str, message: Any, key: str | None, state: Worker) -> None:
         node = cell.node
         start = time.perf_counter()
+        state.busy = (node, port, time.monotonic(), hang_limit(node), key)
         try:
             node.handle(port, message)
         except Exception as error:
-            self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
+            text = self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
+            if key is not None:
+                self.ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {text}")
             self._bypass(node, port, message)
+        finally:
+            state.busy = None
+            if state.hung:
+                self._back_from_hang(node, port, state, time.perf_counter() - start)
+        if key is not None:
+            ended = self.ledger.finish(key, node.node_id)
+            if ended is not None:
+                self._ended(ended)
         if self.events.wants(NodeTiming):
             self.events.publish(NodeTiming(node.node_id, port=port, seconds=time.perf_counter() - start))
 
@@ -408,43 +477,10 @@ class Engine:
                 self._emit(node.node_id, name, message)
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                      details: str = "") -> None:
+                      details: str = "") -> str:
         text = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error)
         self.errors[node_id] = text
         self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
         log.debug("node %s failed: %s", node_id, text)
         self.events.publish(NodeError(node_id, error=text, details=details, port=port))
-
-
-def _worker_cpus() -> list[int]:
-    """The CPUs to pin workers to, one each in turn (none where threads cannot be pinned, or with one CPU).
-
-    Why pin: on a machine with few cores, the kernel often wakes a worker on the core where another worker
-    runs, and takes milliseconds to move one of them: the classifier, the longest step between a take and
-    its slot, then waited in the run queue for 3-6 ms of its 10 (the default patch's p95 from take stored
-    to slot loaded: 21.6-22.6 ms unpinned, 17.5-18.1 pinned, on 2 cores). Threads and processes that a
-    handler starts inherit its worker's CPU: nodes start theirs in ``start()``, which runs unpinned.
-    """
-    if not hasattr(os, "sched_getaffinity"):
-        return []
-    cpus = sorted(os.sched_getaffinity(0))
-    return cpus if len(cpus) > 1 else []
-
-
-class _Failed(Node):
-    """Stands in for a node that could not be built: everything it receives is bypassed."""
-
-    abstract = True
-
-    def __init__(self, node_id: str, node_type: type[Node], context: NodeContext) -> None:
-        self.inputs = node_type.inputs  # type: ignore[misc]
-        self.outputs = node_type.outputs  # type: ignore[misc]
-        self.type_name = node_type.type_name  # type: ignore[misc]
-        super().__init__(node_id, {}, context)
-
-    @classmethod
-    def resolve_params(cls, given: Any) -> dict[str, Any]:
-        return {}
-
-    def handle(self, port: str, message: Any) -> None:
-        raise RuntimeError(f"node '{self.node_id}' could not be built; see its first error")
+        return text

@@ -69,6 +69,40 @@ class NodeStatus(Event):
 
 
 @dataclass(frozen=True)
+class TakeEnded(Event):
+    """A take reached its end in the patch: nothing of it is in flight any more (``node_id``: where it ended).
+
+    ``fate`` is one word: ``slot`` (assigned; ``slots`` names them), ``rejected`` (by a gate, with why),
+    ``dropped`` (a node ended it on purpose: "silent"), ``error`` (a node failed on it) or ``done`` (it reached
+    the patch's sinks: a writer, an output). ``reason`` says it for a person: "slot HH", "rejected: not sure (dog
+    31%)", "silent", "error in trim: ValueError: ...". Published once per take a source emitted,
+    after which nothing of it is in flight.
+    """
+
+    take_id: str
+    recorder: str
+    fate: str
+    reason: str
+    slots: tuple[str, ...] = ()
+    source: str = ""  # the node that emitted the take
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class NodeHung(Event):
+    """A node's handler has run past its limit (``hang_after``) on ``take_id``; ``recovered`` when it came back.
+
+    The engine gives the other nodes a new worker meanwhile: the rest of the patch keeps flowing. The takes the
+    handler holds are not done (a restart redoes them)."""
+
+    port: str
+    seconds: float
+    limit: float
+    take_id: str = ""
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
 class PlanSwapped(Event):
     """A new plan is live (``node_id`` is empty); ``added`` and ``removed`` list node ids."""
 

@@ -1,0 +1,136 @@
+"""The take ledger: which takes are in flight, and what became of each when the last of it is handled.
+
+A take starts when a source emits it. Every message that carries it (the take, a prediction of it, its slot
+assignment, one-shots split from it: all keyed by the id of the take the source emitted) is counted when it
+is queued for a node and counted off when that node has handled it. When nothing of a take is left in flight,
+the take has ended: whatever it reached (a slot, a writer, an output) or wherever it stopped (a gate's rejection,
+a node that dropped it, an error), and nothing more will happen to it. Then, and only then, its source may
+write it down as done: work in flight when the process dies is not done, and is redone at the next start.
+
+What a take's end was is gathered on the way: a slot assignment emitted, a fate a node told
+(:meth:`~exsampling_patch.node.Node.tell_fate`), an error on a node. The most telling one is the take's fate.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.runtime.events import TakeEnded
+
+#: Fates, the most telling first: a take assigned to a slot and also rejected by a second gate went to a slot.
+FATES = ("slot", "error", "rejected", "dropped", "done")
+
+
+def take_of(message: Any) -> Take | None:
+    """The take a message is about (a take, or a prediction's or assignment's), or None."""
+    if isinstance(message, Take):
+        return message
+    take = getattr(message, "take", None)
+    return take if isinstance(take, Take) else None
+
+
+def take_key(message: Any) -> str | None:
+    """The id of the take a source emitted that ``message`` comes from (one-shots keep it in ``origin_take``)."""
+    take = take_of(message)
+    if take is None:
+        return None
+    return str(take.meta.get("origin_take") or take.take_id)
+
+
+class _Open:
+    __slots__ = ("count", "notes", "recorder", "slots", "source", "started")
+
+    def __init__(self, recorder: str, source: str) -> None:
+        self.count = 0
+        self.recorder = recorder
+        self.source = source
+        self.started = time.monotonic()
+        self.slots: list[str] = []
+        self.notes: dict[str, tuple[str, str]] = {}  # fate -> (node, reason), the first of each
+
+
+class TakeLedger:
+    """Counts each take's messages in flight; :meth:`finish` returns the take's :class:`TakeEnded` at its end."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, _Open] = {}
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def in_flight(self) -> list[str]:
+        with self._lock:
+            return list(self._open)
+
+    def source_of(self, take_id: str) -> str:
+        with self._lock:
+            entry = self._open.get(take_id)
+            return entry.source if entry else ""
+
+    def begin(self, take_id: str, recorder: str, source: str, count: int) -> TakeEnded | None:
+        """A source emitted a take to ``count`` inputs (0: nothing is linked, the take ends here)."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is None:
+                entry = self._open[take_id] = _Open(recorder, source)
+            entry.count += count
+            if entry.count > 0:
+                return None
+            del self._open[take_id]
+        return _ended(take_id, entry, source)
+
+    def add(self, take_id: str, count: int) -> bool:
+        """``count`` more messages of an open take were queued; False (nothing counted) for a take not open."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is None:
+                return False
+            entry.count += count
+            return True
+
+    def note(self, take_id: str, node_id: str, fate: str, reason: str, slot: str | None = None) -> None:
+        """What happened to an open take at ``node_id`` (fate one of :data:`FATES`)."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is None:
+                return
+            if slot is not None and slot not in entry.slots:
+                entry.slots.append(slot)
+            entry.notes.setdefault(fate, (node_id, reason))
+
+    def finish(self, take_id: str, node_id: str) -> TakeEnded | None:
+        """One message of the take was handled by ``node_id``; at the last one, the take's end."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is None:
+                return None
+            entry.count -= 1
+            if entry.count > 0:
+                return None
+            del self._open[take_id]
+        return _ended(take_id, entry, node_id)
+
+
+def _ended(take_id: str, entry: _Open, last_node: str) -> TakeEnded:
+    seconds = time.monotonic() - entry.started
+    common: dict[str, Any] = {"take_id": take_id, "recorder": entry.recorder, "seconds": seconds,
+                              "slots": tuple(entry.slots), "source": entry.source}
+    if entry.slots:
+        node, _ = entry.notes.get("slot", (last_node, ""))
+        word = "slot" if len(entry.slots) == 1 else "slots"
+        return TakeEnded(node, fate="slot", reason=f"{word} {', '.join(entry.slots)}", **common)
+    for fate in FATES[1:-1]:
+        if fate in entry.notes:
+            node, reason = entry.notes[fate]
+            return TakeEnded(node, fate=fate, reason=reason, **common)
+    reason = "nothing is linked to its source" if last_node == entry.source else f"done ({last_node})"
+    return TakeEnded(last_node, fate="done", reason=reason, **common)
+
+
+def slot_of(message: Any) -> str | None:
+    """The slot an assignment sends its take to (None for other messages)."""
+    return message.slot if isinstance(message, SlotAssignment) else None

@@ -1,0 +1,94 @@
+"""The engine's parts: a node's cell (its inbox), a worker's state, and the stand-in for a node that failed to build.
+
+A worker records what it is handling (:class:`Worker`), so that the engine's watchdog can see a handler that
+runs past its node's limit (``hang_after``): that worker is left to it, the cells it meant to take up next are
+handed to the others, and a new worker takes its place, so the rest of the patch keeps flowing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from typing import Any
+
+from exsampling_patch.node import Node, NodeContext
+
+#: A handler's limit when its node type sets none (seconds).
+DEFAULT_HANG_AFTER = 30.0
+
+
+class Cell:
+    """A node instance with its inbox. ``lock`` guards ``inbox``, ``scheduled`` and ``started``.
+
+    Inbox entries are (port, message, key of the take counted in the ledger for it, or None).
+    """
+
+    __slots__ = ("inbox", "lock", "node", "run_lock", "scheduled", "started")
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.inbox: deque[tuple[str, Any, str | None]] = deque()
+        self.lock = threading.Lock()
+        self.run_lock = threading.Lock()  # held while the node handles a message or is being replaced
+        self.scheduled = False
+        self.started = False
+
+
+class Worker:
+    """One worker thread's state. ``lock`` guards ``pending`` and ``hung`` (the watchdog reads them)."""
+
+    __slots__ = ("busy", "hung", "index", "lock", "pending", "retire")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.lock = threading.Lock()
+        self.pending: list[Cell] = []  # cells this worker takes up next (depth first), no hand-off
+        #: (node, port, started at (monotonic), limit, take key) of the handler running, or None
+        self.busy: tuple[Node, str, float, float, str | None] | None = None
+        self.hung = False
+        self.retire = False  # a replacement took its place while it hung: leave when back
+
+
+def hang_limit(node: Node) -> float:
+    """How long ``node``'s handler may run before it counts as hung: its ``hang_after`` (a class value or a
+    parameter), at least 0.05 s."""
+    try:
+        value = float(getattr(node, "hang_after", DEFAULT_HANG_AFTER))
+    except (TypeError, ValueError, KeyError):
+        value = DEFAULT_HANG_AFTER
+    return max(0.05, value)
+
+
+def worker_cpus() -> list[int]:
+    """The CPUs to pin workers to, one each in turn (none where threads cannot be pinned, or with one CPU).
+
+    Why pin: on a machine with few cores, the kernel often wakes a worker on the core where another worker
+    runs, and takes milliseconds to move one of them: the classifier, the longest step between a take and
+    its slot, then waited in the run queue for 3-6 ms of its 10 (the default patch's p95 from take stored
+    to slot loaded: 21.6-22.6 ms unpinned, 17.5-18.1 pinned, on 2 cores). Threads and processes that a
+    handler starts inherit its worker's CPU: nodes start theirs in ``start()``, which runs unpinned.
+    """
+    if not hasattr(os, "sched_getaffinity"):
+        return []
+    cpus = sorted(os.sched_getaffinity(0))
+    return cpus if len(cpus) > 1 else []
+
+
+class Failed(Node):
+    """Stands in for a node that could not be built: everything it receives is bypassed."""
+
+    abstract = True
+
+    def __init__(self, node_id: str, node_type: type[Node], context: NodeContext) -> None:
+        self.inputs = node_type.inputs  # type: ignore[misc]
+        self.outputs = node_type.outputs  # type: ignore[misc]
+        self.type_name = node_type.type_name  # type: ignore[misc]
+        super().__init__(node_id, {}, context)
+
+    @classmethod
+    def resolve_params(cls, given: Any) -> dict[str, Any]:
+        return {}
+
+    def handle(self, port: str, message: Any) -> None:
+        raise RuntimeError(f"node '{self.node_id}' could not be built; see its first error")

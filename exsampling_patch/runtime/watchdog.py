@@ -1,0 +1,84 @@
+"""The engine's watchdog: a handler that runs past its node's limit is reported as hung, and the patch goes on.
+
+Each node type sets ``hang_after`` (seconds; a class value, or a parameter where the type declares one). The
+watchdog looks at what each worker handles; one past its limit is reported (a :class:`NodeHung` event and an
+error on its node), the cells its worker meant to take up next go to the others, and a new worker is started in
+its place: a patch with any number of hung nodes keeps as many free workers as it was given. The hung handler's
+takes stay in flight, so they are not written down as done (a restart redoes them). When the handler comes back,
+``NodeHung(recovered=True)`` is published and the spare worker count shrinks back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from exsampling_patch.node import Node
+from exsampling_patch.runtime.events import EventBus, NodeHung
+from exsampling_patch.runtime.parts import Worker, hang_limit
+
+if TYPE_CHECKING:
+    import queue
+
+
+class HangWatch:
+    """Mixed into the engine: the watchdog thread's loop and what it does with a hung worker."""
+
+    _running: bool
+    _pool_lock: threading.Lock
+    _states: list[Worker]
+    _spares: int
+    _ready: queue.SimpleQueue[Any]
+    hung: dict[str, float]
+    events: EventBus
+
+    def _add_worker(self) -> None:
+        raise NotImplementedError
+
+    def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
+                      details: str = "") -> str:
+        raise NotImplementedError
+
+    WATCH_INTERVAL = 0.05
+    """Seconds between the watchdog's looks at the workers (a hang is seen at most this late)."""
+
+    def _watch(self) -> None:
+        while self._running:
+            now = time.monotonic()
+            with self._pool_lock:
+                states = list(self._states)
+            for state in states:
+                busy = state.busy
+                if busy is None or state.hung:
+                    continue
+                node, port, since, limit, key = busy
+                if now - since > limit:
+                    self._found_hung(state, node, port, now - since, limit, key)
+            time.sleep(self.WATCH_INTERVAL)
+
+    def _found_hung(self, state: Worker, node: Node, port: str, seconds: float, limit: float,
+                    key: str | None) -> None:
+        with state.lock:
+            state.hung = True
+            left, state.pending = state.pending, []
+        for cell in left:
+            self._ready.put(cell)
+        with self._pool_lock:
+            self._spares += 1
+        self._add_worker()  # the others go on with as many workers as before
+        self.hung[node.node_id] = seconds
+        self._record_error(node.node_id, f"hung: its handler on '{port}' has run {seconds:.1f} s, past its limit "
+                           f"of {limit:g} s (hang_after); the rest of the patch goes on", port=port)
+        self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, take_id=key or ""))
+
+    def _back_from_hang(self, node: Node, port: str, state: Worker, seconds: float) -> None:
+        with self._pool_lock:
+            if self._spares > 0:
+                self._spares -= 1
+                state.retire = True
+        with state.lock:
+            state.hung = False
+        self.hung.pop(node.node_id, None)
+        self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=hang_limit(node),
+                                     recovered=True))

@@ -1,0 +1,173 @@
+"""Every take's end is told once (the ledger), and a hung node does not stop the patch (the watchdog).
+
+Issue 16: "two nodes of a patch hang: both worker threads block, the whole patch stops, 29 takes are stuck and
+marked processed; nothing reported the stall"; "a classifier or node error must end the take with a reported
+fate".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from exsampling_patch import SLOT, TAKE, Input, Node, Output, Param, SlotAssignment, Take
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, NodeError, NodeHung, TakeEnded
+
+RELEASE = threading.Event()
+
+
+class Phone(Node):
+    """A source: the test calls push() from its own thread; remembers the ends it is told of."""
+
+    type_name = "t_phone"
+    out = Output(TAKE)
+
+    def start(self) -> None:
+        self.ended: list[Any] = []
+
+    def push(self, take_id: str) -> None:
+        self.emit("out", Take(np.full(480, 0.1, np.float32), 48000, take_id=take_id, source="Ana"))
+
+    def take_ended(self, ended: Any) -> None:
+        self.ended.append(ended)
+
+
+class Assign(Node):
+    """Assign each take to slot HH, unless its id says otherwise ('bad': raise; 'quiet': drop it, saying why)."""
+
+    type_name = "t_assign"
+    take = Input(TAKE, multiple=True)
+    slot = Output(SLOT)
+
+    def on_take(self, take: Take) -> None:
+        if "bad" in take.take_id:
+            raise ValueError("cannot assign")
+        if "quiet" in take.take_id:
+            self.tell_fate(take, "dropped", "silent")
+            return
+        self.emit("slot", SlotAssignment("HH", take, "hihat", 0.9))
+
+
+class Hang(Node):
+    """Sleep in the handler until RELEASE is set (or `seconds` pass)."""
+
+    type_name = "t_hang"
+    hang_after = 0.3
+    take = Input(TAKE, multiple=True)
+    seconds = Param(float, 30.0, "at most")
+
+    def start(self) -> None:
+        self.entered = threading.Event()
+
+    def on_take(self, take: Take) -> None:
+        self.entered.set()
+        RELEASE.wait(self.seconds)
+
+
+class Keep(Node):
+    """A sink that keeps what it gets."""
+
+    type_name = "t_keep"
+    inlet = Input(SLOT, multiple=True)
+    take = Input(TAKE, multiple=True)
+
+    def start(self) -> None:
+        self.got: list[Any] = []
+
+    def on_inlet(self, message: Any) -> None:
+        self.got.append(message)
+
+    def on_take(self, message: Any) -> None:
+        self.got.append(message)
+
+
+@pytest.fixture
+def registry() -> Registry:
+    registry = Registry.default(entry_points=False)
+    for node_type in (Phone, Assign, Hang, Keep):
+        registry.register(node_type, "test")
+    return registry
+
+
+def run(registry: Registry, links: list[str], nodes: dict[str, str], workers: int = 2) -> tuple[Engine, list[Any]]:
+    patch = Patch()
+    for node_id, type_name in nodes.items():
+        patch.add_node(NodeSpec(node_id, type_name))
+    for link in links:
+        patch.connect(*link.split(" -> "))
+    engine = Engine(registry, workers=workers, pin_workers=False)
+    events: list[Any] = []
+    engine.events.subscribe(events.append, TakeEnded, NodeHung, NodeError)
+    engine.start(patch)
+    return engine, events
+
+
+def test_each_take_ends_once_with_its_fate_and_its_source_is_told(registry: Registry) -> None:
+    engine, events = run(registry, ["phone.out -> assign.take", "phone.out -> keep.take", "assign.slot -> keep.inlet"],
+                         {"phone": "t_phone", "assign": "t_assign", "keep": "t_keep"})
+    try:
+        phone: Any = engine.node("phone")
+        for take_id in ("a1", "bad2", "quiet3", "a4"):
+            phone.push(take_id)
+        assert engine.wait_idle(5)
+        ended = {e.take_id: e for e in events if isinstance(e, TakeEnded)}
+        assert len([e for e in events if isinstance(e, TakeEnded)]) == 4  # once each
+        assert ended["a1"].fate == "slot" and ended["a1"].reason == "slot HH" and ended["a1"].slots == ("HH",)
+        assert ended["a1"].recorder == "Ana" and ended["a1"].source == "phone"
+        assert ended["bad2"].fate == "error" and ended["bad2"].node_id == "assign"
+        assert ended["bad2"].reason == "error in assign: ValueError: cannot assign"
+        assert ended["quiet3"].fate == "dropped" and ended["quiet3"].reason == "silent"
+        assert sorted(e.take_id for e in phone.ended) == ["a1", "a4", "bad2", "quiet3"]
+        assert len(engine.ledger) == 0
+    finally:
+        engine.stop()
+
+
+def test_a_take_with_nothing_linked_ends_at_once(registry: Registry) -> None:
+    engine, events = run(registry, [], {"phone": "t_phone"})
+    try:
+        engine.node("phone").push("alone")  # type: ignore[attr-defined]
+        (ended,) = [e for e in events if isinstance(e, TakeEnded)]
+        assert ended.fate == "done" and ended.reason == "nothing is linked to its source"
+    finally:
+        engine.stop()
+
+
+def test_two_hung_nodes_do_not_stop_the_patch_and_their_takes_are_not_done(registry: Registry) -> None:
+    """Two workers, two handlers that sleep: before, both workers blocked and nothing else flowed."""
+    RELEASE.clear()
+    engine, events = run(registry, ["phone.out -> h1.take", "phone.out -> h2.take", "phone.out -> keep.take"],
+                         {"phone": "t_phone", "h1": "t_hang", "h2": "t_hang", "keep": "t_keep"}, workers=2)
+    try:
+        phone: Any = engine.node("phone")
+        phone.push("first")
+        keep: Any = engine.node("keep")
+        deadline = time.monotonic() + 5
+        while len([e for e in events if isinstance(e, NodeHung)]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        hung = [e for e in events if isinstance(e, NodeHung)]
+        assert sorted(e.node_id for e in hung) == ["h1", "h2"] and all(e.take_id == "first" for e in hung)
+        assert all(e.limit == 0.3 and not e.recovered for e in hung)
+        assert "hung" in engine.errors["h1"] and set(engine.hung) == {"h1", "h2"}
+        started = time.monotonic()
+        for i in range(20):
+            phone.push(f"next{i}")
+        while len(keep.got) < 21 and time.monotonic() - started < 3:
+            time.sleep(0.01)
+        assert len(keep.got) == 21, "the rest of the patch stopped"
+        assert not [e for e in events if isinstance(e, TakeEnded)]  # their takes wait at the hung nodes
+        assert phone.ended == []
+        RELEASE.set()
+        assert engine.wait_idle(10)
+        assert len([e for e in events if isinstance(e, TakeEnded)]) == 21
+        assert sorted(e.node_id for e in events if isinstance(e, NodeHung) and e.recovered) == ["h1", "h2"]
+        assert engine.hung == {}
+    finally:
+        RELEASE.set()
+        engine.stop()
