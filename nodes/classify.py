@@ -56,6 +56,8 @@ def gate_reason(prediction: Prediction, threshold: float) -> str | None:
     < -60 dBFS)" for a take the classifier had no labels for.
     """
     if not prediction.scores:
+        if (prediction.reason or "").startswith("error in "):
+            return prediction.reason
         what, _, detail = (prediction.reason or "no labels").partition(": ")
         return f"nothing to classify: {what}" + (f" ({detail})" if detail else "")
     if prediction.confidence >= threshold:
@@ -85,6 +87,10 @@ class SoundClassifier(Node):
     own_process = Param(bool, True, "classify in a process of its own: the other nodes' Python never holds it "
                         "up, the patch's process never loads torch, and a crash there is survived (the process "
                         "is started again and the take sent again)")
+
+    hang_after = Param(float, 60.0, "seconds one take may take before the node is reported as hung (the rest "
+                       "of the patch goes on); long: a crashed process is started again within it", minimum=0.1,
+                       maximum=3600.0, unit="s")
 
     _classifier: Classifier | ClassifierProcess | None = None
 
@@ -124,7 +130,16 @@ class SoundClassifier(Node):
 
     def on_take(self, take: Take) -> None:
         assert self._classifier is not None, "start() loads the classifier"
-        result = self._classifier.predict(take.samples, take.sample_rate, top_k=self.top_k, **self._scoring())
+        try:
+            result = self._classifier.predict(take.samples, take.sample_rate, top_k=self.top_k, **self._scoring())
+        except Exception as error:
+            # The take still gets its prediction, an explicit "error in classifier": the gate turns it down
+            # with that reason, a slot map waiting for it lets its take go, and the phone is told.
+            why = f"error in {self.node_id}: {type(error).__name__}: {error}"
+            self.report_error(why)
+            self.tell_fate(take, "error", why)
+            self.emit("prediction", Prediction(take, (), why))
+            return
         scores = tuple(Score(label, probability) for label, probability in result.top)
         meta = {"classified_ms": result.seconds * 1e3, "classified_span_s": [round(t, 4) for t in result.span]}
         prediction = Prediction(take.derive(meta=meta), scores, result.reason)
@@ -165,6 +180,8 @@ class ConfidenceGate(Node):
             return
         meta: dict[str, Any] = {"gate": "rejected", "gate_reason": why}
         fallback = self.fallback_slot if prediction.scores else ""
+        if not why.startswith("error in "):  # an error is its own fate, told where it happened
+            self.tell_fate(prediction, "rejected", f"rejected: {why}")
         if fallback:
             meta["fallback_slot"] = fallback
         told = Prediction(prediction.take.derive(meta=meta), prediction.scores,
@@ -294,6 +311,7 @@ class SlotMap(Node):
             slot = chosen or self.fallback or None
         if slot is None:
             self.report_status(take=take.take_id, label=label or "nothing", slot="")
+            self.tell_fate(take, "dropped", f"no slot for {label or 'it'}")
             self.emit("unmapped", prediction)
             return
         extra = {"rejected": take.meta["gate_reason"]} if fallback_slot and "gate_reason" in take.meta else {}

@@ -193,6 +193,7 @@ class Trim(Node):
 
     type_name = "trim"
     family = "processing"
+    hang_after = 10.0  # milliseconds a take; 10 s is something wrong
 
     take = Input(TAKE, "takes to trim", multiple=True)
     out = Output(TAKE, "the trimmed take (meta trim_start_s)")
@@ -213,6 +214,8 @@ class Trim(Node):
             self.report_status(take=take.take_id, label="silent take")
             if not self.drop_silent:
                 self.emit("out", take.derive(meta={"silent": True}))
+            else:
+                self.tell_fate(take, "dropped", "silent")
             return
         pad = int(self.pad_ms * take.sample_rate / 1000)
         start, end = max(0, start - pad), min(take.frames, end + pad)
@@ -231,6 +234,7 @@ class Normalize(Node):
 
     type_name = "normalize"
     family = "processing"
+    hang_after = 10.0
 
     take = Input(TAKE, "takes to normalise", multiple=True)
     out = Output(TAKE, "the normalised take (meta gain_db)")
@@ -296,6 +300,7 @@ class Pitch(Node):
 
     type_name = "pitch"
     family = "processing"
+    hang_after = 20.0  # pyin on a long take can take seconds
 
     take = Input(TAKE, "takes to analyse", multiple=True)
     out = Output(TAKE, "the take with meta pitch_hz (None if unpitched), pitch_confidence, pitched")

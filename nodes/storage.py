@@ -16,6 +16,7 @@ class TakeWriter(Node):
 
     type_name = "take_writer"
     family = "storage"
+    hang_after = 60.0  # a slow disk (network, SD card) is not a hang
 
     take = Input(TAKE, "takes to store", multiple=True)
     written = Output(TAKE, "the stored take, with its path")

@@ -289,3 +289,45 @@ def test_a_burst_of_64_takes_half_rejected_every_fate_told() -> None:
         assert set(engine.errors) == {"map"} and "all are kept" in engine.errors["map"]
     finally:
         engine.stop()
+
+
+def test_a_classifier_error_ends_the_take_with_its_fate_and_the_map_lets_it_go() -> None:
+    """Before: the classifier raised, the engine bypassed nothing (no output of its input's type), and the slot
+    map waited for the prediction forever; nothing told the phone or the performer."""
+    from exsampling_patch.nodes.classify import SoundClassifier
+    from exsampling_patch.runtime import TakeEnded
+
+    class Broken:
+        def predict(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("the model process died")
+
+    patch = Patch()
+    patch.add_node(NodeSpec("classifier", "classifier", {"own_process": False}))
+    patch.add_node(NodeSpec("gate", "confidence_gate", {"threshold": 0.0}))
+    patch.add_node(NodeSpec("map", "slot_map", {"table": HATS}))
+    patch.add_node(NodeSpec("pitch", "trim", {}))  # stands for pitch: a take branch beside the classifier
+    patch.add_node(NodeSpec("recorder", "relay", {}))
+    for source, target in [("classifier.prediction", "gate.prediction"), ("gate.passed", "map.prediction"),
+                           ("gate.rejected", "map.rejected"), ("pitch.out", "map.take"),
+                           ("recorder.outlet", "pitch.take"), ("recorder.outlet", "classifier.take")]:
+        patch.connect(source, target)
+    registry = Registry.default(entry_points=False)
+    original_start = SoundClassifier.start
+    SoundClassifier.start = lambda self: setattr(self, "_classifier", Broken())  # type: ignore[method-assign]
+    engine = Engine(registry)
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(ended.append, TakeEnded)
+    try:
+        engine.start(patch)
+        take = Take(np.full(4800, 0.1, np.float32), 48000, take_id="doomed")
+        engine.inject("recorder", "inlet", take)
+        assert engine.wait_idle(10)
+        (end,) = ended
+        assert end.fate == "error" and end.node_id == "classifier"
+        assert end.reason == "error in classifier: RuntimeError: the model process died"
+        slot_map: Any = engine.node("map")
+        assert slot_map._takes == {}  # let go, not held forever
+        assert "model process died" in engine.errors["classifier"]
+    finally:
+        SoundClassifier.start = original_start  # type: ignore[method-assign]
+        engine.stop()
