@@ -2,7 +2,8 @@
 
 Every take is written (audio, then a JSON sidecar with its metadata) and flushed to disk before it
 flows on, with a temporary name and an atomic rename, so a crash never leaves half a take. A journal
-of processed take ids lets a source find takes that were stored but not processed before a crash.
+of take ids that are done (ended in the patch: see :mod:`exsampling_patch.runtime.ledger`) lets a source find takes
+that were stored but not done before a crash, and pass them on again.
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
 
 
 class TakeStore:
-    """A session's take folder: stores takes durably and remembers which ones were processed."""
+    """A session's take folder: stores takes durably and remembers which ones are done."""
 
     def __init__(self, folder: str | os.PathLike[str], suffix: str = ".wav") -> None:
         self.folder = Path(folder)
@@ -185,9 +186,13 @@ class TakeStore:
         return write_take(take, self.path_for(take), subtype)
 
     def mark_processed(self, take: Take) -> None:
-        """Record that ``take`` went into the patch (appends to the journal and flushes it)."""
+        """Record that ``take`` is done (see :meth:`mark_done`)."""
+        self.mark_done(take.take_id)
+
+    def mark_done(self, take_id: str) -> None:
+        """Record that a take is done: it ended in the patch (appends to the journal and flushes it to disk)."""
         with self._lock, open(self._journal, "a", encoding="utf-8") as handle:
-            handle.write(take.take_id + "\n")
+            handle.write(take_id + "\n")
             handle.flush()
             os.fsync(handle.fileno())
 
@@ -197,7 +202,7 @@ class TakeStore:
         return set(self._journal.read_text(encoding="utf-8").split())
 
     def unprocessed(self) -> list[Path]:
-        """Stored takes not yet marked processed, oldest first (to process after a crash)."""
+        """Stored takes not yet marked done, oldest first (to pass on again after a crash)."""
         done = self.processed_ids()
         found = []
         for sidecar in self.folder.glob("*.json"):

@@ -144,7 +144,12 @@ class Microphone(Node):
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
             self.emit("take", take)
-            self._store.mark_processed(take)
+            if not self.context.tracks_takes:
+                self._store.mark_processed(take)
+
+    def take_ended(self, ended: Any) -> None:
+        """A take has ended in the patch: written down as done (not before: a crash redoes it)."""
+        self._store.mark_done(ended.take_id)
 
     def stop(self) -> None:
         stream = getattr(self, "_stream", None)
@@ -202,5 +207,6 @@ class Microphone(Node):
         stored = self._store.store(take, subtype="FLOAT")
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         self.emit("take", stored)
-        self._store.mark_processed(stored)
+        if not self.context.tracks_takes:  # no runtime tells this node the take's end
+            self._store.mark_processed(stored)
         self.report_status(take=stored.take_id, label=f"take {self.takes_cut}: {stored.duration:.2f} s")

@@ -3,8 +3,11 @@
 The node runs an HTTPS server (a self-signed certificate made on first run and reused) whose URL carries
 a pairing token; it prints the URL and its QR code and reports both to observers (``url``, ``qr``).
 Each accepted upload is stored and flushed to disk (:class:`~exsampling_patch.takes.TakeStore`) before
-the phone is told and before the take flows on; takes stored but not passed on before a crash are
-passed on at the next start.
+the phone is told and before the take flows on. A take is written down as done (the take folder's
+``.processed`` journal) when it has ended in the patch (:meth:`WebRecorder.take_ended`), not when it is passed
+on: takes stored but not done when the process ended are passed on again at the next start. A phone's retry of
+a take already acknowledged gets the first reply, even after a restart (:mod:`.seen`). The phone's take list
+shows each take's end: its slot, or why not ("rejected: not sure (dog 31%)", "silent", "error in trim: ...").
 
 A phone's take list shows what became of each take: link the classifier's predictions and the slot
 map's assignments into a ``recorder_status`` node (a sink: links back into the recorder would form a
@@ -65,9 +68,14 @@ class WebRecorder(Node):
     request_timeout = Param(float, 120.0, "time to send a whole upload once the token is shown", minimum=1.0,
                             maximum=3600.0, unit="s")
     print_qr = Param(bool, True, "print the URL and its QR code on the terminal at start")
+    warn_free_mb = Param(float, 2000.0, "report the take folder's disk as filling up below this much free space",
+                         minimum=0.0, maximum=1e7, unit="MB")
+    min_free_mb = Param(float, 200.0, "refuse takes (507, shown on the phone) below this much free space",
+                        minimum=0.0, maximum=1e7, unit="MB")
 
     def start(self) -> None:
         from exsampling_patch.nodes.web_recorder.qr import qr_rows, terminal_text
+        from exsampling_patch.nodes.web_recorder.seen import SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
         from exsampling_patch.nodes.web_recorder.status import BOARD
         from exsampling_patch.nodes.web_recorder.tls import ensure_certificate, lan_address, load_token, server_context
@@ -75,11 +83,15 @@ class WebRecorder(Node):
         self._board = BOARD
         self._store = TakeStore(self.resolve_path(self.folder))
         self._lock = threading.Lock()
-        self._seen: dict[tuple[str, str, str], dict[str, Any] | None] = {}  # (recorder, phone, its id) -> reply
+        self._disk_low = False
+        self._done_at_emit = not self.context.tracks_takes  # no runtime to tell us a take's end
         self._phones: OrderedDict[str, list[str]] = OrderedDict()  # phone key's digest -> its take ids
         self._count = 0
         self._recorders: set[str] = set()
         state = self.resolve_path(self.state_folder)
+        state.mkdir(parents=True, exist_ok=True)
+        self._seen = SeenTakes(state)  # (recorder, phone, its id) -> reply, across restarts
+        self._check_disk(0)
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)
         tls = None
         if self.https:
@@ -110,6 +122,39 @@ class WebRecorder(Node):
             server.shutdown()
             server.server_close()
         super().stop()
+        seen = getattr(self, "_seen", None)
+        if seen is not None:
+            seen.close()
+
+    def take_ended(self, ended: Any) -> None:
+        """Write the take down as done, and show the phone how it ended."""
+        self._store.mark_done(ended.take_id)
+        row = self._board.get(ended.take_id) or {}
+        fields: dict[str, Any] = {"fate": ended.fate, "end": ended.reason}
+        if ended.fate in ("rejected", "dropped", "error"):
+            fields["status"] = ended.fate
+        elif row.get("status", "received") == "received":  # what a recorder_status node said stays
+            fields["status"] = "assigned" if ended.fate == "slot" else "done"
+        if ended.slots and not row.get("slot"):
+            fields["slot"] = ended.slots[0]
+        self._board.update(ended.take_id, **fields)
+
+    def _check_disk(self, incoming: int) -> None:
+        """Report a filling disk (once each time it crosses ``warn_free_mb``); refuse under ``min_free_mb``."""
+        from exsampling_patch.nodes.web_recorder.seen import disk_free
+        from exsampling_patch.nodes.web_recorder.upload import UploadError
+
+        free = disk_free(self._store.folder)
+        low = free < self.warn_free_mb * 1e6
+        if low and not self._disk_low:
+            self.report_error(f"the take folder's disk is filling up: {free / 1e6:.0f} MB free; takes are refused "
+                              f"below {self.min_free_mb:g} MB ({self._store.folder})")
+        if low != self._disk_low:
+            self.report_status(disk_free_mb=round(free / 1e6), disk_low=low)
+        self._disk_low = low
+        if free - incoming < self.min_free_mb * 1e6:
+            raise UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): this take was not "
+                                   "kept; tell the performer")
 
     # -- observers -------------------------------------------------------------------------------------------
 
@@ -137,9 +182,17 @@ class WebRecorder(Node):
                 self.report_error(f"{path.name}: stored take unreadable: {error}")
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
+            meta = take.meta
+            if meta.get("client_take_id"):  # acknowledged or not, a retry of it must not make a second take
+                key = (str(meta.get("recorder", take.source)), str(meta.get("phone", "")), str(meta["client_take_id"]))
+                if key not in self._seen:
+                    self._seen.remember(key, {"status": "received", **_row(take)})
             self._board.add(take.take_id, take.source, **_row(take))
+            if meta.get("phone"):
+                self._remember(str(meta["phone"]), take.take_id)
             self.emit("take", take)
-            self._store.mark_processed(take)
+            if self._done_at_emit:
+                self._store.mark_processed(take)
             log.info("recovered take %s stored before a restart", take.take_id)
 
     def _accept(self, upload: Any) -> dict[str, Any]:
@@ -152,24 +205,17 @@ class WebRecorder(Node):
         phone = fields.phone(headers)
         key = (recorder, phone, client_id)
         if client_id:
-            with self._lock:
-                if key in self._seen:
-                    earlier = self._seen[key]
-                    if earlier is None:
-                        raise UploadError(409, "this take is being uploaded already")
-                    return {**earlier, "duplicate": True}
-                self._seen[key] = None
+            new, earlier = self._seen.claim(key)
+            if not new:
+                if earlier is None:
+                    raise UploadError(409, "this take is being uploaded already")
+                return {**earlier, "duplicate": True}
         try:
-            reply = self._store_and_emit(upload, recorder, phone, client_id, headers, decode_wav)
+            return self._store_and_emit(upload, recorder, phone, client_id, headers, decode_wav)
         except BaseException:
             if client_id:
-                with self._lock:
-                    self._seen.pop(key, None)
+                self._seen.release(key)
             raise
-        if client_id:
-            with self._lock:
-                self._seen[key] = reply
-        return reply
 
     def _store_and_emit(self, upload: Any, recorder: str, phone: str, client_id: str, headers: dict[str, str],
                         decode: Any) -> dict[str, Any]:
@@ -184,8 +230,11 @@ class WebRecorder(Node):
         if seconds > self.max_seconds + 1.0:
             raise UploadError(413, f"the take is {seconds:.1f} s long; this recorder takes at most "
                                    f"{self.max_seconds:g} s")
+        self._check_disk(len(upload.body))
         meta: dict[str, Any] = {"recorder": recorder, "client_take_id": client_id, "has_location": location is not None,
                                 "received_at": upload.received_at, "subtype": wav.subtype}
+        if phone:
+            meta["phone"] = phone  # a digest: the take, recovered after a crash, is still the phone's
         if location is None:
             meta["location_error"] = location_error or "the phone sent no location"
         with self._lock:
@@ -200,11 +249,14 @@ class WebRecorder(Node):
         stored = store_upload(take, upload.body, self._store.path_for(take))
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         row = _row(stored)
+        if client_id:  # before it flows on: a retry after a crash from here on gets this reply
+            self._seen.remember((recorder, phone, client_id), {"status": "received", **row})
         self._board.add(stored.take_id, recorder, **row)
         if phone:
             self._remember(phone, stored.take_id)
         self.emit("take", stored)
-        self._store.mark_processed(stored)
+        if self._done_at_emit:
+            self._store.mark_processed(stored)
         self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
                            label=f"{recorder}: {stored.duration:.1f} s")
         return {"status": "received", **row}

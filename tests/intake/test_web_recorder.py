@@ -53,10 +53,11 @@ def test_upload_is_stored_then_emitted_with_location(recorder, tmp_path: Path) -
     assert sidecar["sample_rate"] == 48000 and sidecar["duration"] == pytest.approx(1.0)
     again = read_take(take.path)
     np.testing.assert_allclose(again.mono(), signal, atol=1 / 16000)
-    assert take.take_id in TakeStore(tmp_path / "takes").processed_ids()
+    assert engine.wait_idle()
+    assert take.take_id in TakeStore(tmp_path / "takes").processed_ids()  # done: it reached the probe
     status, listing = client.request("GET", "/api/takes?recorder=Mika")
     assert status == 200 and listing["takes"][0]["take_id"] == take.take_id
-    assert listing["takes"][0]["status"] == "received"
+    assert listing["takes"][0]["status"] == "done" and listing["takes"][0]["fate"] == "done"
     assert engine.status["rec"]["takes"] == 1
 
 

@@ -143,10 +143,13 @@ async function refresh() {
 }
 
 function describe(t) {
+  // A take that ended without a slot says why: "rejected: not sure (dog 31%)", "silent", "error in trim: ...".
+  if (t.fate && t.fate !== "slot" && t.fate !== "done" && t.end) return t.end;
   const parts = [];
   if (t.label) parts.push(t.label + (t.confidence != null ? ` ${Math.round(t.confidence * 100)}%` : ""));
   if (t.slot) parts.push("→ " + t.slot);
-  if (!parts.length) parts.push(t.status || "received");
+  else if (t.reason) parts.push(t.reason);
+  if (!parts.length) parts.push(t.end || t.status || "received");
   return parts.join(" ");
 }
 
