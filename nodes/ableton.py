@@ -14,8 +14,11 @@ A Live that is not running never stops the patch: sends are fire-and-forget, pro
 
 from __future__ import annotations
 
+import contextlib
+import json
 import socket
 import threading
+import time
 import zlib
 from collections import OrderedDict
 from pathlib import Path
@@ -25,7 +28,7 @@ from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget, osc_datagram
 from exsampling_patch.ports import SLOT, TAKE
-from exsampling_patch.takes import write_take
+from exsampling_patch.takes import write_atomic, write_take
 
 UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their files are written while they are "
                  "classified, so that the assignment only sends OSC")
@@ -38,19 +41,49 @@ class TakeFiles:
 
     A trimmed or normalised take is no longer the file it was recorded to (``Take.path`` is None); Live
     must load what the sampler plays, so it is written here. The recording itself is already safe on disk,
-    so the copy is not flushed (it still appears whole or not at all).
+    so the copy is not flushed (it still appears whole or not at all). A take that is its own file (unchanged)
+    is given as it is, in the take folder, which is never cleaned here.
 
     :meth:`write_ahead` writes a take's copy while the take is still being classified, so that its
     assignment only has to send OSC. Copies written ahead for takes that were never assigned (the gate
-    turned them down) are removed once ``keep_ahead`` newer ones wait.
+    turned them down) are removed once ``keep_ahead`` newer ones wait. Copies handed to Live are kept while a
+    slot or its history may need them: the newest ``keep_per_slot`` of each slot (:meth:`assigned`); older ones
+    are removed. The ones kept are listed in ``.kept-<name>.json`` in the folder, so that at the next start
+    copies that no slot needs any more (from earlier runs) are removed too.
     """
 
-    def __init__(self, folder: Path, keep_ahead: int = 8) -> None:
+    def __init__(self, folder: Path, keep_ahead: int = 8, keep_per_slot: int = 8, name: str = "live") -> None:
         self.folder = folder
         self.keep_ahead = keep_ahead
+        self.keep_per_slot = keep_per_slot
         # take id -> (take, its copy, whether write_ahead made that file): only a file made ahead and never
         # handed out may be removed (one handed out before, under the same name, is Live's)
         self._ahead: OrderedDict[str, tuple[Take, Path, bool]] = OrderedDict()
+        self._slots: dict[str, list[Path]] = {}  # slot -> the copies Live had for it, oldest first
+        self._index = folder / f".kept-{name}.json"
+        self.removed = 0
+
+    def sweep(self) -> int:
+        """Remove copies left by earlier runs that no node's list of kept copies names; returns how many."""
+        if not self.folder.is_dir():
+            return 0
+        kept: set[str] = set()
+        for index in self.folder.glob(".kept-*.json"):
+            try:
+                kept.update(str(p) for paths in json.loads(index.read_text(encoding="utf-8")).values() for p in paths)
+            except (OSError, ValueError, AttributeError, TypeError):
+                continue
+        started = time.time()
+        count = 0
+        for path in self.folder.glob("*.wav"):
+            try:
+                stale = path.stat().st_mtime < started - 1.0
+            except OSError:
+                continue
+            if stale and str(path) not in kept:
+                self._remove(path)
+                count += 1
+        return count
 
     def write_ahead(self, take: Take) -> None:
         """Write the copy of a take that may soon be assigned (nothing to do for a take that is its own file)."""
@@ -61,8 +94,8 @@ class TakeFiles:
         self._ahead[take.take_id] = (take, self._write(take), made)
         while len(self._ahead) > self.keep_ahead:
             _, (_, stale, stale_made) = self._ahead.popitem(last=False)
-            if stale_made:  # Live never heard of it
-                stale.unlink(missing_ok=True)
+            if stale_made and not self._in_slots(stale):  # Live never heard of it
+                self._remove(stale)
 
     def path_for(self, take: Take) -> Path:
         """The file to give Live for ``take``: its own, the copy written ahead for it, or a copy written now."""
@@ -73,6 +106,30 @@ class TakeFiles:
             return ahead[1]
         return self._write(take)
 
+    def assigned(self, slot: str, path: Path) -> None:
+        """Live was given ``path`` for ``slot``: keep it, and remove this slot's copies past ``keep_per_slot``."""
+        if path.parent != self.folder:
+            return  # a take's own file: the archive, never removed
+        history = self._slots.setdefault(slot, [])
+        if path in history:
+            history.remove(path)
+        history.append(path)
+        while len(history) > self.keep_per_slot:
+            old = history.pop(0)
+            if not self._in_slots(old) and not any(old == p for _, p, _ in self._ahead.values()):
+                self._remove(old)
+        text = json.dumps({s: [str(p) for p in paths] for s, paths in self._slots.items()})
+        with contextlib.suppress(OSError):  # the list is for the next start's sweep; the show goes on
+            write_atomic(self._index, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
+
+    def _in_slots(self, path: Path) -> bool:
+        return any(path in paths for paths in self._slots.values())
+
+    def _remove(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        path.with_name(path.name + ".json").unlink(missing_ok=True)
+        self.removed += 1
+
     def _path(self, take: Take) -> Path:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
         return self.folder / f"{safe}.wav"
@@ -82,6 +139,50 @@ class TakeFiles:
         stored = write_take(take, self._path(take), subtype="FLOAT", durable=False)
         assert stored.path is not None
         return stored.path
+
+
+class SentLog:
+    """Ids of stored takes whose assignment was sent, kept across restarts, so that a take redone after a crash
+    (it had not ended when the process died, so its source passes it on again, marked ``recovered``) is not sent
+    twice. Appended and flushed (a killed process keeps what it wrote); the newest ``keep`` are read back. The
+    file is made on the first id written."""
+
+    def __init__(self, path: Path, keep: int = 20_000) -> None:
+        self.path = path
+        self.keep = keep
+        self._ids: OrderedDict[str, None] | None = None
+        self._file: Any = None
+
+    def _load(self) -> OrderedDict[str, None]:
+        if self._ids is None:
+            lines = self.path.read_text(encoding="utf-8").split() if self.path.exists() else []
+            self._ids = OrderedDict.fromkeys(lines[-self.keep:])
+            if len(lines) > 2 * self.keep:
+                text = "".join(f"{i}\n" for i in self._ids)
+                write_atomic(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
+        return self._ids
+
+    def sent_before(self, take: Take) -> bool:
+        """Whether this take is a redo (``recovered``) of one whose assignment was sent already."""
+        return bool(take.meta.get("recovered")) and take.take_id in self._load()
+
+    def add(self, take: Take) -> None:
+        if "stored_at" not in take.meta:
+            return  # not a take from a take folder: never redone
+        ids = self._load()
+        ids[take.take_id] = None
+        while len(ids) > self.keep:
+            ids.popitem(last=False)
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open while the node runs
+        self._file.write(take.take_id + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 def max_device_messages(assignment: SlotAssignment, path: Path,
@@ -115,21 +216,33 @@ class AbletonMax(Node):
                           "rate on middle C)", minimum=8.0, maximum=20000.0, unit="Hz")
 
     folder = Param("path", "../session/live", "where takes changed by the patch (trimmed, ...) are written for Live")
+    keep_per_slot = Param(int, 8, "copies kept per slot for Live (the newest; older ones are removed)", minimum=1,
+                          maximum=10000)
 
     def start(self) -> None:
         self.target = OscTarget(self.host, self.port, self.report_error)
-        self.files = TakeFiles(self.resolve_path(self.folder))
+        self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
+        self.files.sweep()
+        self.sent = SentLog(self.files.folder / f".sent-{self.node_id}.txt")
 
     def stop(self) -> None:
         self.target.close()
+        self.sent.close()
         super().stop()
 
     def on_upcoming(self, take: Take) -> None:
         self.files.write_ahead(take)
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
-        messages = max_device_messages(assignment, self.files.path_for(assignment.take), self.default_pitch)
-        if self.target.send_many(messages):
+        if self.sent.sent_before(assignment.take):  # redone after a restart: the device has it already
+            self.report_status(take=assignment.take.take_id, already_sent=True)
+            return
+        path = self.files.path_for(assignment.take)
+        messages = max_device_messages(assignment, path, self.default_pitch)
+        self.files.assigned(assignment.slot, path)
+        sent = self.target.send_many(messages)
+        self.sent.add(assignment.take)
+        if sent:
             self.report_status(slot=assignment.slot, label=assignment.label or "", take=assignment.take.take_id,
                                **assignment.take.latency_status())
 
@@ -253,9 +366,12 @@ class AbletonLive(Node):
     port = Param(int, 10600, "the remote script's UDP port", minimum=1, maximum=65535)
     fire = Param(bool, False, "also launch the loaded clip")
     folder = Param("path", "../session/live", "where takes changed by the patch (trimmed, ...) are written for Live")
+    keep_per_slot = Param(int, 8, "copies kept per slot for Live (the newest; older ones are removed)", minimum=1,
+                          maximum=10000)
 
     def start(self) -> None:
-        self.files = TakeFiles(self.resolve_path(self.folder))
+        self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
+        self.files.sweep()
         self.loaded = 0
         self.last_reply: tuple[str, list[Any]] | None = None
         self.replies = threading.Event()
@@ -276,7 +392,9 @@ class AbletonLive(Node):
     def on_assignment(self, assignment: SlotAssignment) -> None:
         take = assignment.take
         pitch = take.meta.get("pitch_hz")
-        args = [assignment.slot, str(self.files.path_for(take).resolve()), assignment.label or "",
+        path = self.files.path_for(take)
+        self.files.assigned(assignment.slot, path)
+        args = [assignment.slot, str(path.resolve()), assignment.label or "",
                 float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
         if self._send("/exsampling/load", args):
             self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -218,3 +219,51 @@ def test_copies_for_live_are_written_ahead_and_unassigned_ones_are_cleaned_up(tm
     own = Take(np.zeros((10, 1), np.float32), 48000, take_id="stored", path=tmp_path / "stored.wav")
     files.write_ahead(own)
     assert files.path_for(own) == tmp_path / "stored.wav"  # a take that is its own file needs no copy
+
+
+def test_copies_for_live_are_removed_when_no_slot_needs_them(device: OriginalDevice, tmp_path: Path) -> None:
+    """Issue 16: 10 minutes of the default patch left 738 MB of copies for Live, never cleaned."""
+    live = tmp_path / "live"
+    node = AbletonMax("live", {"port": device.port, "folder": str(live), "keep_per_slot": 3})
+    node.start()
+    original = stored(tmp_path, "kept", sine_take(440.0))
+    node.on_assignment(SlotAssignment("Piano", original))  # unchanged: its own file, the archive
+    for i in range(10):
+        for slot in ("HH", "BD"):
+            take = sine_take(200.0 + i, seconds=0.2)  # changed by the patch: copied for Live
+            node.on_upcoming(take)
+            node.on_assignment(SlotAssignment(slot, take))
+    device.wait(21)
+    node.stop()
+    copies = sorted(live.glob("*.wav"))
+    assert len(copies) == 6  # the newest 3 of each slot
+    assert {Path(load["/sound"]) for load in device.loads[-6:]} == {p.resolve() for p in copies}
+    assert len(list(live.glob("*.wav.json"))) == 6
+    assert original.path is not None and original.path.exists()
+    # a copy no slot lists (an earlier run's) is removed at the next start; the listed ones stay
+    stray = write_take(sine_take(300.0, seconds=0.1), live / "stray.wav")
+    assert stray.path is not None
+    old = time.time() - 60
+    os.utime(stray.path, (old, old))
+    again = AbletonMax("live", {"port": device.port, "folder": str(live), "keep_per_slot": 3})
+    again.start()
+    again.stop()
+    assert not stray.path.exists() and sorted(live.glob("*.wav")) == copies
+
+
+def test_a_take_redone_after_a_restart_is_not_sent_twice(device: OriginalDevice, tmp_path: Path) -> None:
+    take = stored(tmp_path, "t", sine_take(440.0)).derive(meta={"stored_at": time.monotonic()})
+    node = AbletonMax("live", {"port": device.port, "folder": str(tmp_path / "live")})
+    node.start()
+    node.on_assignment(SlotAssignment("HH", take))
+    device.wait(1)
+    node.stop()
+    again = AbletonMax("live", {"port": device.port, "folder": str(tmp_path / "live")})
+    again.start()
+    again.on_assignment(SlotAssignment("HH", take.derive(meta={"recovered": True})))  # the source redoes it
+    other = stored(tmp_path, "u", sine_take(330.0)).derive(meta={"stored_at": 0.0, "recovered": True})
+    again.on_assignment(SlotAssignment("BD", other))  # recovered, but never sent: sent now
+    device.wait(2)
+    time.sleep(0.1)
+    again.stop()
+    assert [load["slot"] for load in device.loads] == ["HH", "BD"]
