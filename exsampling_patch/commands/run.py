@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from exsampling_patch.errors import PatchError
-from exsampling_patch.runtime import Engine, Event, MessageHop, NodeError, NodeStarted
+from exsampling_patch.runtime import Engine, Event, MessageHop, NodeError, NodeHung, NodeStarted, TakeEnded
 from exsampling_patch.validate import load_patch
 
 log = logging.getLogger("exsampling.run")
@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
                         help="stop after this many seconds (default: run until Ctrl+C)")
     parser.add_argument("--trace", action="store_true", help="log every message hop between nodes")
+    parser.add_argument("--takes", action="store_true", help="print each take's end (slot, or why not); -v does too")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
     parser.add_argument("--workers", type=int, default=None, help="worker threads (default: CPU count, >= 2)")
     parser.set_defaults(func=run)
@@ -46,8 +47,20 @@ def run(args: argparse.Namespace) -> int:
 
     engine = Engine(registry, workers=args.workers, base_dir=Path(args.patch).resolve().parent)
 
+    fates: dict[str, int] = {}
+    show_takes = args.takes or getattr(args, "verbose", 0) > 0
+
     def report(event: Event) -> None:
-        if isinstance(event, NodeError):
+        if isinstance(event, TakeEnded):
+            fates[event.fate] = fates.get(event.fate, 0) + 1
+            if show_takes:
+                who = f" from {event.recorder}" if event.recorder else ""
+                print(f"take {event.take_id}{who}: {event.reason} ({event.seconds * 1e3:.0f} ms)", file=sys.stderr,
+                      flush=True)
+        elif isinstance(event, NodeHung):
+            if event.recovered:
+                print(f"node '{event.node_id}' is back after {event.seconds:.1f} s", file=sys.stderr, flush=True)
+        elif isinstance(event, NodeError):
             print(f"error in node '{event.node_id}': {event.error}", file=sys.stderr, flush=True)
         elif isinstance(event, NodeStarted):
             log.info("started %s (%s)", event.node_id, event.type_name)
@@ -55,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
                   f"{summarize(event.message)}", file=sys.stderr, flush=True)
 
-    engine.events.subscribe(report, NodeError, NodeStarted, *((MessageHop,) if args.trace else ()))
+    engine.events.subscribe(report, NodeError, NodeStarted, TakeEnded, NodeHung,
+                            *((MessageHop,) if args.trace else ()))
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -70,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     failed = {node: count for node, count in engine.error_counts.items()}
     print(f"stopped after {time.monotonic() - started:.1f} s"
           + ("" if clean else " (some work did not finish in time)")
+          + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(fates.items()))}" if fates else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else ""),
           file=sys.stderr, flush=True)
     return 0
