@@ -421,9 +421,8 @@ def _single_threaded_blas() -> None:
     """Keep numpy's and scipy's BLAS (OpenBLAS) to one thread in this process, once.
 
     Its worker threads spin-wait after each product: beside torch's OpenMP threads they oversubscribe the
-    cores (2 torch threads: a 10 s take took 19 ms median, p95 116 ms, against 10.5 / 10.9 ms with one BLAS
-    thread) and starve the sampler's audio callback (xruns over 30 s with a take classified every 0.1 s: 91-156
-    with the BLAS pool, 1-3 without). The classifier's products are small; one thread loses nothing.
+    cores, slowing the classifier, and starve the sampler's audio callback (models/MODEL_CARD.md, "Threads",
+    has the figures). The classifier's products are small; one thread loses nothing.
     """
     global _blas_limited
     if _blas_limited:
@@ -479,12 +478,12 @@ def load_classifier(
             :data:`VALIDATION_HEAD`; it must have been trained on the same trunk (checked by fingerprint).
             Labels come from the head file.
         threads: torch intra-op threads to use (a process-wide setting). ``None`` means 1. Two threads
-            nearly halve the int8 trunk in a quiet process (5 s of audio: about 9.5 -> 5.5 ms), not
-            inside the running default patch, where the classifier node keeps 1.
+            speed the int8 trunk up in a quiet process, not inside a running patch, where the audio needs
+            the other core: the classifier node keeps 1 (models/MODEL_CARD.md).
             Loading a classifier also keeps numpy's BLAS to one thread in this process (its spinning
             workers would fight torch's for the cores, and the sampler's audio process with them).
-        int8: run the trunk in int8 when the file holds an int8 trunk (about 4x faster than
-            float32, same accuracy within 0.5 point on ESC-50 fold 4); falls back to float32 silently
+        int8: run the trunk in int8 when the file holds an int8 trunk (faster than float32, with
+            the same accuracy: models/MODEL_CARD.md); falls back to float32 silently
             where the CPU has no quantised engine (see ``Classifier.int8``).
 
     Raises:

@@ -254,7 +254,7 @@ def mel_power(y: np.ndarray, sample_rate: int = SAMPLE_RATE, front_end: FrontEnd
         yp, shape=(n_frames, n_fft), strides=(yp.strides[0] * hop, yp.strides[0]), writeable=False
     )
     fb = mel_filterbank(sample_rate, front_end)
-    # scipy's FFT runs in float32 for float32 input (numpy's: float64, about 2x slower)
+    # scipy's FFT runs in float32 for float32 input (numpy's runs in float64: slower)
     from scipy import fft as sp_fft
 
     spec = sp_fft.rfft(frames * _window(n_fft, front_end.frame_seconds * SAMPLE_RATE), axis=1)[:, : fb.shape[1]]

@@ -163,8 +163,8 @@ def _prepare_int8(trunk: nn.Module, n_bands: int) -> torch.fx.GraphModule:
 
     FX fuses each convolution with its batch norm *and its ReLU* into one int8 kernel. The ReLU fusion
     matters: a ReLU left on its own leaves every activation with a non-zero zero point, which sends the
-    next convolution down a slow path (the trunk took 8.6 ms for 5 s of audio on one thread, against 7.0 ms
-    fused). So the trunk must come here unfused (:func:`fuse_batch_norm` leaves identities between the two).
+    next convolution down a slow path (models/MODEL_CARD.md, "Speed and size"). So the trunk must come here
+    unfused (:func:`fuse_batch_norm` leaves identities between the two).
     """
     from torch.ao.quantization import get_default_qconfig_mapping
     from torch.ao.quantization.quantize_fx import prepare_fx
@@ -192,7 +192,7 @@ def calibrate_int8(model: SoundNet, specs: list[torch.Tensor]) -> dict[str, torc
 def quantize_trunk(model: SoundNet, observer_state: dict[str, torch.Tensor]) -> nn.Module:
     """An int8 version of ``model``'s trunk (``model`` unfused, as trained), from observer state saved by
     :func:`calibrate_int8`. Same inputs and outputs (float) as :class:`Trunk`; convolution, batch norm
-    and ReLU run as one int8 kernel, about 10x faster than float32 on x86 CPUs."""
+    and ReLU run as one int8 kernel, much faster than float32 on x86 CPUs."""
     import copy
 
     from torch.ao.quantization.quantize_fx import convert_fx
@@ -212,8 +212,8 @@ def quantize_trunk(model: SoundNet, observer_state: dict[str, torch.Tensor]) -> 
 def script_int8_trunk(model: SoundNet, observer_state: dict[str, torch.Tensor]) -> bytes:
     """The int8 trunk of ``model`` (unfused float model) as a frozen TorchScript archive, for the model file.
 
-    Loading it back (:func:`load_int8_trunk`) takes milliseconds, against about 1.5 s to rebuild it with
-    FX quantisation in a fresh process.
+    Loading it back (:func:`load_int8_trunk`) is far quicker than rebuilding it with FX quantisation in a
+    fresh process.
     """
     import io
 
@@ -252,7 +252,7 @@ def _silence_quantized_tensor_deprecation() -> None:
     straight to stderr (at every `exsampling run` start-up), out of reach of Python's warning filters. The
     notice is emitted once per process: raising it first from a Python call turns it into a Python warning,
     which the caller's ``warnings.catch_warnings()`` filter drops, and the later load stays quiet. (Storing
-    the trunk without torch's quantized tensors would mean dropping its int8 kernels, about 4x slower.)
+    the trunk without torch's quantized tensors would mean dropping its int8 kernels, and their speed.)
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*quantized tensor creation functions.*")

@@ -1,13 +1,11 @@
 """The classifier in a process of its own, so that it does not share a GIL with the rest of the patch.
 
 In the patch's process the classifier's Python steps (the mel front end, the calls around the
-int8 trunk) each wait for the GIL that the other nodes' threads hold: with one pure-Python thread busy beside
-it (as the editor's drawing can be), a 10 s take took 37-39 ms instead of 11-12 here; in the default patch its
-own time was 14.6-15.4 ms median in the patch's process and 13.3-13.9 in its own (3 runs each, alternated).
-In a process of its own it has an interpreter to itself, the patch's process never loads torch (the
+int8 trunk) each wait for the GIL that the other nodes' threads hold, so a busy Python thread beside it (as
+the editor's drawing can be) slows every take (docs/performance.md has the figures). In a process of its
+own it has an interpreter to itself, the patch's process never loads torch (the
 :class:`~.prediction.Prediction` it receives needs none), and a crash in native code ends only this process.
-Handing a take over costs about 0.8-0.9 ms (two wake-ups across processes; copying 10 s of samples:
-0.06-0.16 ms; unpickling the answer: 0.14 ms).
+Handing a take over costs two wake-ups across processes, a copy of the samples and the answer's unpickling.
 
 :class:`ClassifierProcess` offers :meth:`Classifier.predict`'s call and answer. It starts
 ``python -m exsampling_patch.models.process CONNECTION_FD``, which loads the model and answers over a Unix
@@ -49,8 +47,8 @@ if TYPE_CHECKING:
 __all__ = ["ClassifierProcess", "ClassifierProcessError", "warm_up_take"]
 
 INITIAL_BUFFER_BYTES = 16 << 20  # 40 s of 48 kHz stereo float32; grows (doubling) for longer takes
-START_TIMEOUT = 60.0  # seconds to import torch and load the model in a fresh process (about 2.5 s here)
-ANSWER_TIMEOUT = 30.0  # seconds for one take (10 s: 12 ms; a 600 s take scored whole: about 1 s)
+START_TIMEOUT = 60.0  # seconds to import torch and load the model in a fresh process: generous, for slow disks
+ANSWER_TIMEOUT = 30.0  # seconds for one take: far above what the longest take scored whole needs
 WARM_UP_SECONDS, WARM_UP_RATE = 10, 48000  # the first inference's take: like those of a show
 
 

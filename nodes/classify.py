@@ -82,8 +82,8 @@ class SoundClassifier(Node):
     top_k = Param(int, 5, "how many labels to pass on", minimum=1, maximum=50)
     max_seconds = Param(float, 5.0, "score the take's loudest span of this length (5 s: the training clips); "
                         "0: all of it", minimum=0.0, maximum=600.0, unit="s")
-    threads = Param(int, 1, "CPU threads for inference (in the default patch 2 gained nothing: see "
-                    "models/MODEL_CARD.md; leave the rest to audio)", minimum=1, maximum=16)
+    threads = Param(int, 1, "CPU threads for inference: one leaves the other cores to the audio "
+                    "(models/MODEL_CARD.md has why)", minimum=1, maximum=16)
     own_process = Param(bool, True, "classify in a process of its own: the other nodes' Python never holds it "
                         "up, the patch's process never loads torch, and a crash there is survived (the process "
                         "is started again and the take sent again)")

@@ -7,10 +7,10 @@ I/O. Everything else (preparing takes, history, MIDI ports) lives outside, in th
 
 All voices of all slots are rendered together as one (slots x voices, frames) array: positions, linear
 interpolation, envelope and velocity gain, then summed per slot. So a block costs the same few numpy calls
-whether one slot plays or eight (their overhead, ~36 us per call group, not the arithmetic, is what costs at
-this size). The samples are read with one ``np.take`` from a *pool*, one array holding every take (the
-audio process's shared arena, :mod:`.handoff`), at each slot's offset; a take outside the pool is read
-from its own array for its slot's rows. A new take replaces the slot at a block boundary: for a short
+whether one slot plays or eight (their overhead, not the arithmetic, is what costs at this size). The
+samples are read with one ``np.take`` from a *pool*, one array holding every take (the audio process's shared
+arena, :mod:`.handoff`), at each slot's offset; a take outside the pool is read from its own array for its
+slot's rows. A new take replaces the slot at a block boundary: for a short
 crossfade the playing voices are rendered from both the old and the new take, the old fading out.
 """
 

@@ -6,8 +6,8 @@ nothing, so taking up a 10 s take costs it microseconds instead of megabytes of 
 priority (where it preempted the classifier).
 
 Takes go into an :class:`Arena`: one anonymous file (``memfd``) that both processes map once, its pages
-faulted in at start. Fresh memory is what costs here (1.2 ms to fault in the 1.9 MB of a 10 s take, against
-0.1 ms to copy it into memory already mapped). The node allocates a block per take; the audio process says
+faulted in at start. Fresh memory is what costs here: faulting pages in takes far longer than copying into
+memory already mapped. The node allocates a block per take; the audio process says
 when the callback has let go of one (``("freed", offset)``). When the arena is full (long takes, many slots),
 a take gets a file of its own instead, passed over the Unix socket (``SCM_RIGHTS``): slower, never lost.
 """

@@ -1,9 +1,9 @@
 """The sampler's audio process: the audio callback with an interpreter (and a GIL) of its own.
 
 In the node's process the callback shares the GIL with every other node (the classifier, resampling,
-the web server): a block could wait for a worker's time slice, and under load about 1% of them missed
-their deadline. Here, the process does little else: its main thread receives takes from the node, and
-rtmidi's thread queues notes. Started by :class:`.host.AudioProcess` as
+the web server): a block could wait for a worker's time slice and, under load, miss its deadline.
+Here, the process does little else: its main thread receives takes from the node, and rtmidi's thread
+queues notes. Started by :class:`.host.AudioProcess` as
 ``python -m exsampling_patch.nodes.sampler.server CONNECTION_FD``.
 
 Messages from the node (pickled over a Unix socket, :class:`multiprocessing.connection.Connection`):
