@@ -98,7 +98,7 @@ class EditorApp:
                 ("open", "Open...", "Ctrl+O", lambda: self.request(self.ask_open)),
                 ("save", "Save", "Ctrl+S", self.save),
                 ("save_as", "Save as...", "", self.ask_save_as),
-                ("quit", "Quit", "", self.quit),
+                ("quit", "Quit", "Ctrl+Q", self.quit),
             ]),
             ("Edit", [
                 ("undo", "Undo", "Ctrl+Z", self.undo),
@@ -324,10 +324,31 @@ class EditorApp:
         return True
 
     def ask_open(self) -> None:
-        dialogs.ask_path("dialog:open", "Open patch", self.open, default_path=str(self.model.base_dir))
+        dialogs.ask_path("dialog:open", "Open patch", self.open, default_path=str(self.model.base_dir),
+                         ok_label="Open")
 
     def ask_save_as(self) -> None:
-        dialogs.ask_path("dialog:save_as", "Save patch as", self.save_as, default_path=str(self.model.base_dir))
+        name = self.model.path.name if self.model.path else "untitled.yaml"
+        dialogs.ask_path("dialog:save_as", "Save patch as", self.save_as, default_path=str(self.model.base_dir),
+                         default_name=name, ok_label="Save")
+
+    def escape(self) -> bool:
+        """Esc: cancel the prompt, a file dialog, the message or the add-node menu, whichever is open."""
+        if dpg.does_item_exist("prompt") and dpg.get_item_configuration("prompt")["show"]:
+            self.answer_prompt("cancel")
+            self.status = "cancelled"
+            return True
+        if dialogs.cancel_open():
+            return True
+        for tag in ("message", "add_popup"):
+            if dpg.does_item_exist(tag) and dpg.get_item_configuration(tag)["show"]:
+                dpg.configure_item(tag, show=False)
+                return True
+        return False
+
+    def _modal_open(self) -> bool:
+        return dialogs.any_open() or any(dpg.does_item_exist(t) and dpg.get_item_configuration(t)["show"]
+                                         for t in ("prompt", "message"))
 
     def quit(self) -> None:
         def leave() -> None:
@@ -370,8 +391,11 @@ class EditorApp:
     def _on_key(self, sender: Any, key: int) -> None:
         ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
         shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
-        if self._typing():
-            return  # keys belong to the text field being edited
+        if key == dpg.mvKey_Escape:
+            self.escape()
+            return
+        if self._modal_open() or self._typing():
+            return  # keys belong to the prompt or dialog on top, or to the text field being edited
         actions: dict[tuple[bool, bool, int], Callable[[], Any]] = {
             (True, False, dpg.mvKey_Z): self.undo,
             (True, True, dpg.mvKey_Z): self.redo,
@@ -382,6 +406,7 @@ class EditorApp:
             (True, False, dpg.mvKey_S): self.save,
             (True, False, dpg.mvKey_N): lambda: self.request(self.model.new),
             (True, False, dpg.mvKey_O): lambda: self.request(self.ask_open),
+            (True, False, dpg.mvKey_Q): self.quit,
             (False, False, dpg.mvKey_Delete): self.delete_selected,
             (False, False, dpg.mvKey_F5): self.run_patch,
             (False, True, dpg.mvKey_F5): self.stop_patch,

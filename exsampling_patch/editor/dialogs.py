@@ -1,41 +1,192 @@
-"""File dialogs made on demand: a hidden Dear PyGui file dialog still costs milliseconds every frame."""
+"""The editor's file dialog, made of plain Dear PyGui widgets and made on demand.
+
+Dear PyGui's own file dialog starts its name field with ".", opens nothing on a double-click and writes sizes
+in French ("Ko"); this one lists folders first, then the files that match, with sizes in B, KB, MB and GB, opens a
+folder or chooses a file on a double-click, and starts with an empty name (or the one it is given). A hidden
+dialog would still cost every frame, so each is deleted once answered.
+"""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import dearpygui.dearpygui as dpg
 
 _finished: list[str] = []
+SIZE, POS = (700, 450), (300, 150)
+#: Open dialogs by tag.
+OPEN: dict[str, FileDialog] = {}
+
+
+def human_size(size: int) -> str:
+    """``532 B``, ``12.3 KB``, ``4.5 MB``: powers of 1024, as file managers show them."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"  # pragma: no cover (the loop returns)
+
+
+@dataclass
+class Entry:
+    name: str
+    is_dir: bool
+    size: int
+    modified: float
+
+
+def list_folder(folder: Path, extensions: tuple[str, ...], directories_only: bool) -> list[Entry]:
+    """What the dialog lists in ``folder``: folders first, then the files with one of ``extensions`` (all files
+    when it is empty); hidden ones (a leading dot) left out."""
+    entries = []
+    try:
+        children = list(os.scandir(folder))
+    except OSError:
+        return []
+    for child in children:
+        if child.name.startswith("."):
+            continue
+        try:
+            is_dir = child.is_dir()
+            info = child.stat()
+        except OSError:
+            continue
+        if not is_dir and (directories_only or (extensions and not child.name.lower().endswith(extensions))):
+            continue
+        entries.append(Entry(child.name, is_dir, 0 if is_dir else info.st_size, info.st_mtime))
+    return sorted(entries, key=lambda e: (not e.is_dir, e.name.lower()))
+
+
+class FileDialog:
+    """A modal window: the folder, its entries, a name field, and OK / Cancel."""
+
+    def __init__(self, tag: str, label: str, on_path: Callable[[str], Any], directory: bool = False,
+                 default_path: str = "", extensions: tuple[str, ...] = (".yaml", ".yml"), default_name: str = "",
+                 ok_label: str = "OK") -> None:
+        self.tag, self.on_path, self.directory, self.extensions = tag, on_path, directory, extensions
+        self.folder = Path(default_path or os.getcwd()).expanduser().resolve()
+        self.entries: list[Entry] = []
+        # Made hidden and shown by collect() at the next frame: a modal shown from another modal's button (the
+        # unsaved-changes prompt) in the frame that one closes is hidden again by Dear PyGui, its size lost.
+        with dpg.window(tag=tag, label=label, modal=True, show=False, width=SIZE[0], height=SIZE[1], pos=POS,
+                        no_collapse=True, no_close=True):  # Cancel or Esc close it
+            with dpg.group(horizontal=True):
+                dpg.add_button(label="Up", tag=f"{tag}:up", callback=lambda: self.go(self.folder.parent))
+                dpg.add_input_text(tag=f"{tag}:folder", width=-1, on_enter=True,
+                                   callback=lambda s, a, u: self.go(Path(a).expanduser()))
+            with dpg.child_window(tag=f"{tag}:list", height=-60), dpg.table(
+                    tag=f"{tag}:table", header_row=True, policy=dpg.mvTable_SizingStretchProp):
+                dpg.add_table_column(label="name", init_width_or_weight=5)
+                dpg.add_table_column(label="size", init_width_or_weight=1)
+                dpg.add_table_column(label="modified", init_width_or_weight=2)
+            with dpg.group(horizontal=True):
+                dpg.add_text("folder" if directory else "name")
+                dpg.add_input_text(tag=f"{tag}:name", default_value=default_name, width=-1, on_enter=True,
+                                   hint="a folder inside this one, or none for this one" if directory else "file name",
+                                   callback=lambda: self.accept())
+            with dpg.group(horizontal=True):
+                dpg.add_button(label=ok_label, tag=f"{tag}:ok", width=100, callback=lambda: self.accept())
+                dpg.add_button(label="Cancel", tag=f"{tag}:cancel", width=100, callback=lambda: self.cancel())
+        with dpg.item_handler_registry(tag=f"{tag}:handlers"):
+            dpg.add_item_double_clicked_handler(callback=lambda s, a, u=None: self._on_double_click(a))
+        OPEN[tag] = self
+        self.go(self.folder)
+
+    def go(self, folder: Path) -> None:
+        """List ``folder`` (a folder that cannot be read lists nothing)."""
+        self.folder = folder.resolve()
+        dpg.set_value(f"{self.tag}:folder", str(self.folder))
+        self.entries = list_folder(self.folder, self.extensions, self.directory)
+        for row in dpg.get_item_children(f"{self.tag}:table", 1) or []:
+            dpg.delete_item(row)
+        for index, entry in enumerate(self.entries):
+            with dpg.table_row(parent=f"{self.tag}:table"):
+                item = dpg.add_selectable(label=entry.name + ("/" if entry.is_dir else ""), span_columns=True,
+                                          tag=f"{self.tag}:entry:{index}", callback=self._on_click, user_data=index)
+                dpg.bind_item_handler_registry(item, f"{self.tag}:handlers")
+                dpg.add_text("" if entry.is_dir else human_size(entry.size))
+                dpg.add_text(time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.modified)))
+
+    def _on_click(self, sender: Any, app_data: Any, user_data: int) -> None:
+        for index in range(len(self.entries)):
+            if index != user_data and dpg.does_item_exist(f"{self.tag}:entry:{index}"):
+                dpg.set_value(f"{self.tag}:entry:{index}", False)
+        entry = self.entries[user_data]
+        if not entry.is_dir or self.directory:
+            dpg.set_value(f"{self.tag}:name", entry.name)
+
+    def _on_double_click(self, app_data: Any) -> None:
+        item = app_data[1] if isinstance(app_data, list | tuple) and len(app_data) > 1 else app_data
+        alias = dpg.get_item_alias(item) if isinstance(item, int) else str(item)
+        if alias and alias.startswith(f"{self.tag}:entry:"):
+            self.activate(int(alias.rsplit(":", 1)[1]))
+
+    def activate(self, index: int) -> None:
+        """What a double-click on an entry does: a folder opens, a file is chosen."""
+        entry = self.entries[index]
+        if entry.is_dir:
+            self.go(self.folder / entry.name)
+        else:
+            dpg.set_value(f"{self.tag}:name", entry.name)
+            self.accept()
+
+    def accept(self) -> None:
+        name = str(dpg.get_value(f"{self.tag}:name") or "").strip()
+        if not name and not self.directory:
+            return  # nothing chosen yet
+        path = self.folder / Path(name).expanduser() if name else self.folder
+        self._close()
+        self.on_path(str(path))
+
+    def cancel(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        OPEN.pop(self.tag, None)
+        if dpg.does_item_exist(self.tag):
+            dpg.configure_item(self.tag, show=False)
+        _finished.append(self.tag)
 
 
 def ask_path(tag: str, label: str, on_path: Callable[[str], Any], directory: bool = False,
-             default_path: str = "", extensions: tuple[str, ...] = (".yaml",)) -> None:
+             default_path: str = "", extensions: tuple[str, ...] = (".yaml", ".yml"), default_name: str = "",
+             ok_label: str = "OK") -> FileDialog:
     """Show a file (or folder) dialog; ``on_path`` gets the chosen path. The dialog goes once answered."""
     if dpg.does_item_exist(tag):
-        dpg.delete_item(tag)
+        _delete(tag)
+    return FileDialog(tag, label, on_path, directory, default_path, extensions, default_name, ok_label)
 
-    def answered(sender: Any, app_data: dict[str, Any], user_data: Any = None) -> None:
-        _finished.append(tag)
-        path = (app_data or {}).get("file_path_name")
-        if path:
-            on_path(str(path))
 
-    def cancelled(sender: Any, app_data: Any, user_data: Any = None) -> None:
-        _finished.append(tag)
+def cancel_open() -> bool:
+    """Cancel the open dialogs (Esc); returns whether there was one."""
+    dialogs = [d for d in OPEN.values() if dpg.does_item_exist(d.tag)]
+    OPEN.clear()  # dialogs of a context that is gone go too
+    for dialog in dialogs:
+        dialog.cancel()
+    return bool(dialogs)
 
-    with dpg.file_dialog(tag=tag, label=label, width=700, height=450, modal=True, directory_selector=directory,
-                         default_path=default_path, callback=answered, cancel_callback=cancelled):
-        if not directory:
-            for extension in extensions:
-                dpg.add_file_extension(extension, color=(120, 220, 140))
-            dpg.add_file_extension(".*")
+
+def any_open() -> bool:
+    return any(dpg.does_item_exist(tag) for tag in OPEN)
+
+
+def _delete(tag: str) -> None:
+    OPEN.pop(tag, None)
+    for item in (tag, f"{tag}:handlers"):
+        if dpg.does_item_exist(item):
+            dpg.delete_item(item)
 
 
 def collect() -> None:
     """Delete answered dialogs (called once a frame: an item is not deleted inside its own callback)."""
     while _finished:
-        tag = _finished.pop()
-        if dpg.does_item_exist(tag):
-            dpg.delete_item(tag)
+        _delete(_finished.pop())
+    for tag in OPEN:  # new dialogs (only cancel() and accept() hide one)
+        if dpg.does_item_exist(tag) and not dpg.get_item_configuration(tag)["show"]:
+            dpg.configure_item(tag, show=True, width=SIZE[0], height=SIZE[1], pos=POS)

@@ -311,7 +311,7 @@ class Inspector:
     def _browse(self, sender: Any, app_data: Any, user_data: str) -> None:
         self._path_target = user_data
         dialogs.ask_path(f"{self.tag}:path_dialog", f"Choose {user_data}", self._on_path_chosen, directory=True,
-                         default_path=str(self.model.base_dir))
+                         default_path=str(self.model.base_dir), ok_label="Choose")
 
     def _on_path_chosen(self, chosen: str) -> None:
         if self._path_target is None or self.node_id is None:

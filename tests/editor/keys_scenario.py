@@ -147,6 +147,47 @@ def editor(patch: Path) -> Iterator[EditorApp]:
         dpg.destroy_context()
 
 
+def shown(tag: str) -> bool:
+    return bool(dpg.does_item_exist(tag) and dpg.get_item_configuration(tag)["show"])
+
+
+def centre(tag: str) -> tuple[float, float]:
+    (x, y), (w, h) = dpg.get_item_rect_min(tag), dpg.get_item_rect_size(tag)
+    return (x + min(w / 2, 40), y + h / 2)
+
+
+def prompts_and_dialogs(app: EditorApp, driver: Driver) -> dict[str, Any]:
+    """Ctrl+Q and Ctrl+O with unsaved changes ask first; Esc cancels the prompt and the file dialog; the file
+    dialog's name starts empty and its sizes read KB; a double-click on a patch opens it; Ctrl+Q quits."""
+    out: dict[str, Any] = {"dirty_before": app.model.dirty}
+    driver.key("q", "ctrl")
+    out["quit_asks"] = shown("prompt") and not app.quit_requested
+    driver.key("Escape")
+    out["esc_cancels_prompt"] = not shown("prompt") and not app.quit_requested and not app.model.pending
+    driver.key("o", "ctrl")
+    driver.click(centre("prompt:discard"))
+    out["dialog_shown"] = shown("dialog:open")
+    out["dialog_name"] = dpg.get_value("dialog:open:name")
+    rows = dpg.get_item_children("dialog:open:table", 1) or []
+    out["dialog_rows"] = [[dpg.get_value(c) if not dpg.get_item_type(c).endswith("Selectable")
+                           else dpg.get_item_label(c) for c in dpg.get_item_children(r, 1)] for r in rows]
+    driver.key("Escape")
+    out["esc_cancels_dialog"] = not dpg.does_item_exist("dialog:open")
+    driver.key("o", "ctrl")  # nothing unsaved now? it still is: the discard above only let the dialog open
+    if shown("prompt"):
+        driver.click(centre("prompt:discard"))
+    dialog = "dialog:open"
+    index = next(i for i, r in enumerate(out["dialog_rows"]) if r[0] == "exsampling.yaml")
+    x, y = centre(f"{dialog}:entry:{index}")
+    driver.move((x, y))
+    driver.xdotool("click", "--repeat", "2", "--delay", "60", "1", frames=8)
+    out["double_click_opens"] = not dpg.does_item_exist(dialog) and not app.model.dirty and \
+        app.status.startswith("opened")
+    driver.key("q", "ctrl")
+    out["ctrl_q_quits"] = app.quit_requested
+    return out
+
+
 def main() -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="exsampling-keys-"))
     patch = work / "patches" / "exsampling.yaml"
@@ -187,6 +228,7 @@ def main() -> dict[str, Any]:
             assert spot is not None
             driver.click(spot)
             result = {"steps": steps, "inspector_after_empty_click": app.inspector.node_id}
+            result.update(prompts_and_dialogs(app, driver))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result

@@ -11,7 +11,9 @@ import dearpygui.dearpygui as dpg
 import numpy as np
 import pytest
 
+from exsampling_patch.editor import dialogs
 from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.dialogs import human_size
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.errors import PatchError
 from exsampling_patch.messages import Location, SlotAssignment, Take
@@ -400,3 +402,34 @@ def test_a_file_that_is_not_a_patch_is_refused_with_the_whole_reason(app: Editor
     assert dpg.get_item_configuration("message")["show"]
     assert "YAML syntax error" in dpg.get_value("message:text")
     assert "inbox" in app.model.patch.nodes  # the patch that was open stays
+
+
+def test_file_dialog_lists_folders_then_patches_in_kb_and_a_double_click_opens(app: EditorApp,
+                                                                               tmp_path: Path) -> None:
+    assert human_size(532) == "532 B" and human_size(12_600) == "12.3 KB" and human_size(5 * 2**20) == "5.0 MB"
+    folder = tmp_path / "patches"
+    (folder / "old").mkdir()
+    (folder / ".hidden.yaml").write_text("x")
+    (folder / "notes.txt").write_text("x")
+    (folder / "old" / "older.yaml").write_text(PATCH)
+    call("menu:open")
+    app.frame()  # dialogs show from the next frame
+    dialog = dialogs.OPEN["dialog:open"]
+    assert dpg.get_item_configuration("dialog:open")["show"]
+    assert dpg.get_value("dialog:open:name") == ""  # Dear PyGui's own dialog started with "."
+    assert [e.name for e in dialog.entries] == ["old", "exsampling.yaml"]  # folders first; others left out
+    row = dpg.get_item_children("dialog:open:table", 1)[1]
+    cells = dpg.get_item_children(row, 1)
+    assert dpg.get_value(cells[1]).endswith(" B") or dpg.get_value(cells[1]).endswith(" KB")
+    call("dialog:open:entry:1")  # a click puts the name in the field
+    assert dpg.get_value("dialog:open:name") == "exsampling.yaml"
+    dialog.activate(0)  # a double-click on a folder opens it
+    assert [e.name for e in dialog.entries] == ["older.yaml"]
+    dialog.activate(0)  # ... on a file chooses it
+    assert app.model.path == folder / "old" / "older.yaml" and "dialog:open" not in dialogs.OPEN
+    app.frame()
+    assert not dpg.does_item_exist("dialog:open")
+    call("menu:save_as")
+    app.frame()
+    assert dpg.get_value("dialog:save_as:name") == "older.yaml"  # save as starts from the file's name
+    assert app.escape() and "dialog:save_as" not in dialogs.OPEN  # Esc cancels it

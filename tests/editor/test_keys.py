@@ -13,13 +13,20 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_scenario(module: str) -> dict[str, object]:
+@pytest.fixture(scope="module")
+def walk() -> dict[str, Any]:
+    """One run of the scenario (about 20 s), read by each test below."""
+    return run_scenario("tests.editor.keys_scenario")
+
+
+def run_scenario(module: str) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-m", module], cwd=REPO, capture_output=True, text=True, timeout=300,
                           env={**os.environ})
     printed = done.stdout + done.stderr
@@ -31,8 +38,8 @@ def run_scenario(module: str) -> dict[str, object]:
 @pytest.mark.display
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
-def test_every_node_selected_then_moved_saved_with_ctrl_s_and_undone_with_ctrl_z() -> None:
-    result = run_scenario("tests.editor.keys_scenario")
+def test_every_node_selected_then_moved_saved_with_ctrl_s_and_undone_with_ctrl_z(walk: dict[str, Any]) -> None:
+    result = walk
     steps = result["steps"]
     assert isinstance(steps, list) and len(steps) == 10
     for step in steps:
@@ -45,3 +52,17 @@ def test_every_node_selected_then_moved_saved_with_ctrl_s_and_undone_with_ctrl_z
     cells = [step for step in steps if "typed_in_cell" in step]
     assert cells and all(step["typed_in_cell"] for step in cells), cells  # Delete in a table cell is the cell's
     assert result["inspector_after_empty_click"] is None
+
+
+@pytest.mark.display
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_ctrl_q_esc_and_the_file_dialog_through_real_keys_and_clicks(walk: dict[str, Any]) -> None:
+    result = walk
+    assert result["dirty_before"] and result["quit_asks"], result  # unsaved: Ctrl+Q asks first
+    assert result["esc_cancels_prompt"] and result["esc_cancels_dialog"], result
+    assert result["dialog_shown"] and result["dialog_name"] == "", result  # not "."
+    rows = result["dialog_rows"]
+    assert isinstance(rows, list) and rows[0][0] == "exsampling.yaml" and rows[0][1].endswith(" KB"), rows
+    assert result["double_click_opens"], result
+    assert result["ctrl_q_quits"], result
