@@ -184,7 +184,10 @@ class EditorApp:
             dpg.configure_item("add_popup", show=False)
 
     def selection(self) -> list[str]:
-        return self.patch_view.selected_nodes()
+        """The nodes selected on the canvas, or else those just pasted or duplicated (marked as selected: Dear
+        PyGui cannot select nodes from code), until the canvas selection changes."""
+        selected = self.patch_view.selected_nodes()
+        return selected or [n for n in self.patch_view.chosen if n in self.model.patch.nodes]
 
     def undo(self) -> None:
         command = self.model.undo()
@@ -201,11 +204,13 @@ class EditorApp:
     def paste(self) -> list[str]:
         new = self.model.paste()
         self._select(new)
+        self.status = f"pasted {len(new)} node{'s' if len(new) != 1 else ''}" if new else "nothing to paste"
         return new
 
     def duplicate(self, node_ids: list[str] | None = None) -> list[str]:
         new = self.model.duplicate(node_ids if node_ids is not None else self.selection())
         self._select(new)
+        self.status = f"duplicated {len(new)} node{'s' if len(new) != 1 else ''}" if new else "nothing selected"
         return new
 
     def delete_selected(self) -> None:
@@ -217,9 +222,13 @@ class EditorApp:
             self.model.remove_nodes(nodes)
 
     def _select(self, node_ids: list[str]) -> None:
-        # Dear PyGui cannot select nodes from code; the new nodes show in the inspector instead.
-        if len(node_ids) == 1:
-            self.inspector.show(node_ids[0])
+        """Make new nodes the selection: the canvas's own is cleared and they are marked (see :meth:`selection`)."""
+        if not node_ids:
+            return
+        dpg.clear_selected_nodes(self.patch_view.tag)
+        self._selected = []
+        self.patch_view.choose(node_ids)
+        self.inspector.show(node_ids[0] if len(node_ids) == 1 else None)
 
     def request(self, action: Callable[[], Any]) -> bool:
         """Run ``action`` now, or after the unsaved-changes prompt; returns True if it ran now."""
@@ -382,6 +391,8 @@ class EditorApp:
     def _on_change(self, what: str, subject: Any) -> None:
         if what == "refused" and subject.target in self.model.refusals:
             self.status = self.model.refusals[subject.target][1]
+        elif what == "link_added":
+            self.status = f"linked {subject}"
         elif what == "reset":
             self._spawn_step = 0
             self.observer.clear()
@@ -441,8 +452,10 @@ class EditorApp:
 
     def _on_mouse_release(self, sender: Any, app_data: Any) -> None:
         self.patch_view.commit_moves()
-        if dpg.is_item_hovered(self.patch_view.tag) and not self.selection() and self.inspector.node_id is not None:
-            self.inspector.show(None)  # a click on empty canvas: nothing is selected any more
+        if dpg.is_item_hovered(self.patch_view.tag) and not self.patch_view.selected_nodes():
+            self.patch_view.choose([])  # a click on empty canvas: nothing is selected any more
+            if self.inspector.node_id is not None:
+                self.inspector.show(None)
 
     def _on_right_click(self, sender: Any, app_data: Any) -> None:
         if not dpg.is_item_hovered(self.patch_view.tag):
@@ -468,6 +481,8 @@ class EditorApp:
         selected = self.selection()
         if selected != self._selected:  # a click on a node shows it; other nodes may show meanwhile (added ones)
             self._selected = selected
+            if selected:
+                self.patch_view.choose([])
             if len(selected) == 1:
                 self.inspector.show(selected[0])
         self._update_status()

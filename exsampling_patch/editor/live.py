@@ -33,6 +33,8 @@ class NodeLive:
     error_count: int = 0
     handled: int = 0
     last_seconds: float | None = None
+    #: A message the node failed on is being finished (its NodeTiming follows its NodeError).
+    failing: bool = False
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.status.get(key, default)
@@ -143,11 +145,17 @@ class RuntimeObserver:
                 live = self.nodes.setdefault(node_id, NodeLive())
                 live.error = event.error
                 live.error_count += 1
+                live.failing = event.port is not None  # a failed message: its NodeTiming comes next
                 changed.add(node_id)
             elif isinstance(event, NodeTiming):
                 live = self.nodes.setdefault(node_id, NodeLive())
                 live.handled += 1
                 live.last_seconds = event.seconds
+                if live.failing:
+                    live.failing = False
+                elif live.error is not None:  # a message handled without an error: the node works again
+                    live.error = None
+                    changed.add(node_id)
             elif isinstance(event, MessageHop):
                 self._note_message(event.message)
             elif isinstance(event, PlanSwapped):

@@ -67,6 +67,7 @@ class EditorModel:
         self._saved_revision = 0
         self._listeners: list[Listener] = []
         self._pending: Callable[[], Any] | None = None
+        self._pastes = 0  # pastes of the clipboard since it was copied
 
     # -- observing ------------------------------------------------------------------------------------------
 
@@ -230,8 +231,10 @@ class EditorModel:
             self.refusals[link.target] = (link, reason)
             self._notify("refused", link)
             return None
-        if self.refusals.pop(link.target, None) is not None:
-            self._notify("refused", link)
+        # The user has moved on: every refusal shown (at this input or another) goes.
+        for target, (refused, _) in list(self.refusals.items()):
+            del self.refusals[target]
+            self._notify("refused", refused)
         self.execute(AddLink(link))
         return link
 
@@ -290,12 +293,20 @@ class EditorModel:
             [self.patch.nodes[n].copy() for n in ids],
             [ln for ln in self.patch.links if ln.source.node in chosen and ln.target.node in chosen],
         )
+        self._pastes = 0
         return len(ids)
 
-    def paste(self, offset: Position = (40.0, 40.0)) -> list[str]:
-        """Paste the clipboard as new nodes (fresh ids, moved by ``offset``) with their inner links."""
+    def paste(self, offset: Position | None = None) -> list[str]:
+        """Paste the clipboard as new nodes (fresh ids) with their inner links.
+
+        Each paste of the same copy lands one step (40, 40) further than the last, so that repeated pastes do not
+        cover each other; ``offset`` places this one instead.
+        """
         if not self.clipboard.specs:
             return []
+        if offset is None:
+            self._pastes += 1
+            offset = (40.0 * self._pastes, 40.0 * self._pastes)
         renamed: dict[str, str] = {}
         taken = set(self.patch.nodes)
         specs = []
@@ -316,12 +327,12 @@ class EditorModel:
 
     def duplicate(self, node_ids: Iterable[str], offset: Position = (40.0, 40.0)) -> list[str]:
         """Copy and paste in one step (the clipboard is kept as it was)."""
-        kept = self.clipboard
+        kept, pastes = self.clipboard, self._pastes
         self.copy(node_ids)
         try:
             return self.paste(offset)
         finally:
-            self.clipboard = kept
+            self.clipboard, self._pastes = kept, pastes
 
     # -- checks -----------------------------------------------------------------------------------------------
 

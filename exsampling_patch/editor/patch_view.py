@@ -68,6 +68,8 @@ class PatchView:
         self._positions: dict[str, tuple[float, float]] = {}  # last positions the view drew
         self._themes: dict[str, int] = {}
         self._shown: dict[str, dict[str, Any]] = {}  # node id -> what show_live last drew
+        #: Nodes marked as selected by the editor (pasted, duplicated): Dear PyGui cannot select from code.
+        self.chosen: list[str] = []
         self.spawn_position: tuple[float, float] = (60.0, 60.0)
         self._canvas_offset: tuple[float, float] | None = None  # viewport position of grid (0, 0), pan included
         model.listen(self._on_change)
@@ -102,6 +104,12 @@ class PatchView:
             dpg.add_theme_color(dpg.mvNodeCol_NodeBackground, (45, 45, 45), category=dpg.mvThemeCat_Nodes)
             dpg.add_theme_color(dpg.mvNodeCol_NodeOutline, (200, 200, 200), category=dpg.mvThemeCat_Nodes)
         self._themes["placeholder"] = theme
+        with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):  # looks selected: pasted, duplicated
+            dpg.add_theme_color(dpg.mvNodeCol_NodeOutline, (250, 250, 250), category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_color(dpg.mvNodeCol_TitleBar, (66, 150, 250), category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_color(dpg.mvNodeCol_NodeBackground, (75, 75, 75), category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_style(dpg.mvNodeStyleVar_NodeBorderThickness, 2.0, category=dpg.mvThemeCat_Nodes)
+        self._themes["chosen"] = theme
 
     def rebuild(self) -> None:
         """Redraw everything from the model (after open or new)."""
@@ -174,9 +182,24 @@ class PatchView:
                 dpg.add_progress_bar(tag=f"level:{node_id}", width=160, height=8, show=False)
                 dpg.add_text("", tag=f"live:{node_id}", show=False)
                 dpg.add_text("", tag=f"error:{node_id}", color=ERROR_RED, wrap=260, show=False)
-        if not known:
-            dpg.bind_item_theme(f"node:{node_id}", self._themes["placeholder"])
+        if not known or node_id in self.chosen:
+            dpg.bind_item_theme(f"node:{node_id}", self._theme_for(node_id))
         self._positions[node_id] = (float(int(pos[0])), float(int(pos[1])))
+
+    def _theme_for(self, node_id: str) -> int:
+        if node_id in self.chosen:
+            return int(self._themes["chosen"])
+        if self._shown.get(node_id, {}).get("theme"):
+            return int(self._themes["error"])
+        spec = self.model.patch.nodes.get(node_id)
+        return int(self._themes["placeholder"]) if spec is not None and spec.type not in self.model.registry else 0
+
+    def choose(self, node_ids: list[str]) -> None:
+        """Mark nodes as selected (and unmark the others)."""
+        before, self.chosen = self.chosen, list(node_ids)
+        for node_id in dict.fromkeys([*before, *node_ids]):
+            if dpg.does_item_exist(f"node:{node_id}"):
+                dpg.bind_item_theme(f"node:{node_id}", self._theme_for(node_id))
 
     def _redraw_node(self, node_id: str) -> None:
         """Draw one node again (its type or its pins changed), with the links that touch it."""
@@ -219,6 +242,7 @@ class PatchView:
         if not dpg.does_item_exist(self.tag):
             return
         if what == "reset":
+            self.chosen = []
             self.rebuild()
         elif what == "node_retyped":
             self._redraw_node(subject)
@@ -370,8 +394,7 @@ class PatchView:
             count = f" (x{live.error_count})" if live.error_count > 1 else ""
             put("error", f"ERROR{count}: {error}", lambda v: dpg.set_value(f"error:{node_id}", v))
         put("error_show", bool(error), lambda v: dpg.configure_item(f"error:{node_id}", show=v))
-        put("theme", bool(error),
-            lambda v: dpg.bind_item_theme(f"node:{node_id}", self._themes["error"] if v else 0))
+        put("theme", bool(error), lambda v: dpg.bind_item_theme(f"node:{node_id}", self._theme_for(node_id)))
 
     def clear_live(self) -> None:
         for node_id in self.model.patch.nodes:

@@ -140,13 +140,15 @@ def test_edit_through_widgets_undo_all_redo_copy_paste_save_and_run(app: EditorA
         call("menu:redo")
     assert dumps_patch(model.patch) == edited
     assert dpg.does_item_exist("node:relay") and app.patch_view.link_item(link) is not None
-    # Copy and paste keep the inner link.
+    call("menu:delete")  # nothing selected: nothing happens
+    assert dumps_patch(model.patch) == edited
+    # Copy and paste keep the inner link; the pasted nodes are the selection.
     app.copy(["library", "relay"])
     call("menu:paste")
     assert {"library_2", "relay_2"} <= set(model.patch.nodes)
     assert any(ln.source.node == "library_2" and ln.target.node == "relay_2" for ln in model.patch.links)
+    assert sorted(app.selection()) == ["library_2", "relay_2"]
     # Save as, and the file runs in the runtime.
-    call("menu:delete")  # nothing selected: nothing happens
     model.remove_nodes(["test_table_map"])  # the fake type is not in a fresh registry
     target = tmp_path / "patches" / "edited.yaml"
     assert app.save_as(target) and not model.dirty
@@ -433,3 +435,52 @@ def test_file_dialog_lists_folders_then_patches_in_kb_and_a_double_click_opens(a
     app.frame()
     assert dpg.get_value("dialog:save_as:name") == "older.yaml"  # save as starts from the file's name
     assert app.escape() and "dialog:save_as" not in dialogs.OPEN  # Esc cancels it
+
+
+def test_a_refusal_goes_once_a_later_link_succeeds(app: EditorApp) -> None:
+    call("palette:relay")
+    call("palette:test_table_map")
+    editor = app.patch_view.tag
+    call(editor, (attr("out:inbox.take"), attr("in:test_table_map.prediction")))  # refused: take -> prediction
+    assert dpg.get_item_configuration("refusal:test_table_map.prediction")["show"]
+    assert "cannot feed a prediction input" in app.status
+    call(editor, (attr("out:library.written"), attr("in:relay.inlet")))  # a good link, into another input
+    assert not dpg.get_item_configuration("refusal:test_table_map.prediction")["show"]
+    assert not app.model.refusals and app.status.startswith("linked library.written")
+
+
+def test_repeated_pastes_step_aside_are_selected_and_say_pasted(app: EditorApp) -> None:
+    model = app.model
+    app.copy(["library"])
+    assert app.status == "copied 1 node"
+    pasted = [app.paste() for _ in range(3)]
+    assert app.status == "pasted 1 node"
+    x, y = model.patch.nodes["library"].position or (0, 0)
+    positions = [model.patch.nodes[ids[0]].position for ids in pasted]
+    assert positions == [(x + 40, y + 40), (x + 80, y + 80), (x + 120, y + 120)]  # none on top of another
+    assert app.selection() == pasted[-1] and app.inspector.node_id == pasted[-1][0]  # the last paste is selected
+    assert dpg.get_item_theme(f"node:{pasted[-1][0]}") == app.patch_view._themes["chosen"]
+    assert not dpg.get_item_theme(f"node:{pasted[0][0]}")  # the earlier ones are not any more
+    app.duplicate()  # acts on the selection: the last paste
+    assert app.status == "duplicated 1 node" and len(app.selection()) == 1
+    call("menu:delete")
+    assert len(model.patch.nodes) == 3 + 3 and app.selection() == []
+    app.copy(["library"])
+    new = model.paste()
+    assert model.patch.nodes[new[0]].position == (x + 40, y + 40)  # a new copy starts the steps again
+
+
+def test_an_error_badge_goes_when_the_node_works_again(app: EditorApp) -> None:
+    call("menu:run")
+    engine = app.runner.engine
+    assert engine is not None
+    engine.inject("library", "take", "not a take")  # the writer fails on it
+    assert engine.wait_idle(5)
+    app.frame()
+    assert dpg.get_item_configuration("error:library")["show"]
+    assert dpg.get_item_theme("node:library") == app.patch_view._themes["error"]
+    engine.inject("library", "take", Take(np.zeros(480, dtype=np.float32), 48000, take_id="good"))
+    assert engine.wait_idle(5)
+    app.frame()
+    assert not dpg.get_item_configuration("error:library")["show"]  # it wrote the good take
+    assert not dpg.get_item_theme("node:library")
