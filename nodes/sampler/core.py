@@ -23,7 +23,18 @@ import numpy as np
 
 from exsampling_patch.nodes.sampler.prepare import EMPTY, GUARD, SlotBuffer
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, EventRing
-from exsampling_patch.nodes.sampler.shared import CALLBACKS, NOTES_STARTED, STEALS, TIMING_SLOTS, SharedState
+from exsampling_patch.nodes.sampler.schedule import BlockClock, Held
+from exsampling_patch.nodes.sampler.shared import (
+    BLOCK_FRAME,
+    BLOCK_TIME,
+    CALLBACKS,
+    LATE_EVENTS,
+    NOTES_STARTED,
+    OUTPUT_LATENCY,
+    STEALS,
+    TIMING_SLOTS,
+    SharedState,
+)
 
 #: Frequency of each MIDI note (A4 = note 69 = 440 Hz).
 NOTE_HZ = 440.0 * 2.0 ** ((np.arange(128) - 69) / 12.0)
@@ -83,6 +94,12 @@ class SamplerCore:
         self.counters = self.state.counters  # read them by name on the state (state.callbacks, .steals ...)
         self.cb_seconds = self.state.cb_seconds  # callback durations, ring indexed by callbacks
         self.note_wait = self.state.note_wait  # note queued -> rendered, seconds
+        self.clock_state = self.state.clock  # callback -> observers: block time and frame; stream: output latency
+
+        # -- timed events (see .schedule): the block clock and the events held until their block -------------
+        self.clock = BlockClock(sample_rate)
+        self.held = Held()
+        self._block_start = 0.0  # perf_counter time at which this block's first frame is heard
 
         # -- callback-owned state -----------------------------------------------------------------------------
         self.current: list[SlotBuffer] = [EMPTY] * slots
@@ -127,6 +144,8 @@ class SamplerCore:
         self._xfade_pairs[:, 0] = 1.0 / self.crossfade_frames
         self._read_pairs = np.zeros((slots * self.rows, 2), np.float64)  # (rate, position in the pool)
         self._end_pairs = np.zeros((slots * self.rows, 2), np.float64)  # (0, end of the voice's take in the pool)
+        self._begin_pairs = np.zeros((slots * self.rows, 2), np.float64)  # (0, start of the voice's take)
+        self._delayed = False  # a note starts after this block's first frame: keep its early reads in its take
         self._slot_flag = np.zeros(slots, np.bool_)
         self._crossfading = np.zeros(slots, np.bool_)
         self._old_active = np.zeros(shape, np.bool_)
@@ -183,17 +202,29 @@ class SamplerCore:
 
     # -- the callback ---------------------------------------------------------------------------------------------
 
-    def render(self, out: np.ndarray) -> None:
-        """Fill ``out`` (frames x channels, float32) with the next block. Called by the audio callback."""
+    def render(self, out: np.ndarray, at: float | None = None) -> None:
+        """Fill ``out`` (frames x channels, float32) with the next block. Called by the audio callback.
+
+        ``at`` is the block's start on the ``time.perf_counter()`` clock; by default the callback's own start,
+        filtered by :class:`.schedule.BlockClock` (offline renderers pass their own, to place timed events).
+        """
         started = time.perf_counter()
         frames = out.shape[0]
         if frames > self.max_frames:  # cannot happen with a sane device; stay silent
             out.fill(0.0)
             return
+        clock = self.clock_state
+        block = self.clock.tick(started, frames) if at is None else at
+        clock[BLOCK_TIME] = block
+        clock[BLOCK_FRAME] = self.clock.frame
+        self._block_start = block + float(clock[OUTPUT_LATENCY])
+        block_end = self._block_start + frames / self.sample_rate
         for s in range(self.slots):  # new takes first, so a note queued with its take finds it
-            self._swap_if_pending(s)
+            self._swap_if_pending(s, block_end)
         self._ensure(frames)
         self._drain_events(started)
+        if self.held.count:
+            self._play_held(frames)
         mix = self._mix
         if self._render_slots(frames):
             np.dot(self._ones_slots, self._new, out=mix)  # the slots' sum
@@ -206,12 +237,17 @@ class SamplerCore:
         counters[CALLBACKS] += 1
 
     def _drain_events(self, now: float) -> None:
+        held = self.held
         for ring in self.rings:
             r, w, cap = ring.read, ring.write, ring.capacity
             while r < w:
                 i = r % cap
                 kind = int(ring.kind[i])
-                if kind == NOTE_ON and ring.velocity[i] > 0:
+                due = float(ring.due[i])
+                if due > 0.0:  # timed: held until its block (which may be this one)
+                    held.add(kind, int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i]), due,
+                             float(ring.stamp[i]))
+                elif kind == NOTE_ON and ring.velocity[i] > 0:
                     if self._note_on(int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i])):
                         stamp = float(ring.stamp[i])
                         if stamp > 0.0:
@@ -224,11 +260,39 @@ class SamplerCore:
                 r += 1
             ring.read = r
 
+    def _play_held(self, frames: int) -> None:
+        """Start the held note-ons that fall in this block at their frame; apply note-offs whose time has come
+        by the block's start. The rest stay held, in order."""
+        held, start, rate = self.held, self._block_start, float(self.sample_rate)
+        kept = 0
+        for i in range(held.count):
+            due, kind = float(held.due[i]), int(held.kind[i])
+            if kind == NOTE_ON and held.velocity[i] > 0:
+                offset = round((due - start) * rate)
+                if offset >= frames:
+                    held.keep_from(i, kept)
+                    kept += 1
+                    continue
+                if offset < 0:  # came too late for its frame: it plays now
+                    self.counters[LATE_EVENTS] += 1
+                    offset = 0
+                if self._note_on(int(held.channel[i]), int(held.note[i]), int(held.velocity[i]), offset):
+                    self.counters[NOTES_STARTED] += 1
+            elif due > start:
+                held.keep_from(i, kept)
+                kept += 1
+            elif kind == ALL_OFF:
+                self._all_off()
+            else:
+                self._note_off(int(held.channel[i]), int(held.note[i]))
+        held.count = kept
+
     def _rate_for(self, buffer: SlotBuffer, note: int) -> float:
         base = buffer.pitch_hz if buffer.pitch_hz > 0.0 else self.root_hz
         return min(MAX_RATE, max(MIN_RATE, float(NOTE_HZ[note]) / base))
 
-    def _note_on(self, channel: int, note: int, velocity: int) -> bool:
+    def _note_on(self, channel: int, note: int, velocity: int, offset: int = 0) -> bool:
+        """Start a note on its slot's take, sounding from frame ``offset`` of this block (silent before)."""
         slot = int(self.note_slot[channel & 15, note & 127])
         if slot < 0 or slot >= self.slots or self.current[slot].frames == 0:
             return False
@@ -239,12 +303,17 @@ class SamplerCore:
         self.note[slot, voice] = note
         self.channel[slot, voice] = channel
         self.started[slot, voice] = self._serial
-        self.pos[slot, voice] = 0.0
-        self.rate[slot, voice] = self._rate_for(self.current[slot], note)
+        rate = self._rate_for(self.current[slot], note)
+        self.rate[slot, voice] = rate
+        # Reads before the offset fall before the take, under an envelope below 0 (clipped to silence): both
+        # reach 0 at frame ``offset``, as a note started at a block's first frame.
+        self.pos[slot, voice] = -rate * offset
+        if offset:
+            self._delayed = True
         self.old_pos[slot, voice] = 1e15  # nothing of the outgoing take for a note started now
         self.old_rate[slot, voice] = 0.0
         self.vgain[slot, voice] = (velocity / 127.0) ** self.velocity_curve
-        self.env[slot, voice] = 0.0
+        self.env[slot, voice] = -self.attack_step * offset
         self.env_step[slot, voice] = self.attack_step
         return True
 
@@ -293,10 +362,12 @@ class SamplerCore:
         self.releasing[self.active] = True
         self.env_step[self.active] = self.release_step
 
-    def _swap_if_pending(self, s: int) -> None:
+    def _swap_if_pending(self, s: int, block_end: float) -> None:
         incoming = self.pending[s]
         if incoming is self.current[s] or self.xfade_done[s] < self.crossfade_frames:
             return  # nothing new, or still fading the last swap: take it up after that
+        if incoming.due > 0.0 and incoming.due >= block_end:
+            return  # held for a beat or a bar: taken up at the start of the block its time falls in
         self._set_old(s, self.current[s])
         self.current[s] = incoming
         self.cur_frames[s] = incoming.frames
@@ -405,6 +476,10 @@ class SamplerCore:
         np.dot(read[r0:r1], self._t2, out=idx_f)  # start + pos + rate * t for every voice
         np.dot(end[r0:r1], self._t2, out=ends)
         np.minimum(idx_f, ends, out=idx_f)  # past the end reads the zero guard
+        if self._delayed:  # a voice that starts within the block reads its take's first sample until then
+            np.copyto(self._begin_pairs[:, 1], self._start_flat)
+            np.dot(self._begin_pairs[r0:r1], self._t2, out=ends)
+            np.maximum(idx_f, ends, out=idx_f)
         np.floor(idx_f, out=fl)
         np.copyto(idx, fl, casting="unsafe")
         np.subtract(idx_f, fl, out=idx_f)
@@ -437,6 +512,7 @@ class SamplerCore:
 
     def _finish_block(self, frames: int, fading: bool) -> None:
         """Advance positions and envelopes; retire voices that ended or faded out."""
+        self._delayed = False
         self._advance(self.pos, self.rate, frames)
         env = self.env
         np.multiply(self.env_step, np.float32(frames), out=self._tmp_p32)

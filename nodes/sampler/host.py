@@ -129,6 +129,7 @@ class AudioProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "exsampling_patch.nodes.sampler.server", str(fd)],
             pass_fds=(fd, self.state.fd, self.arena.fd), stdin=subprocess.DEVNULL,
+            process_group=0,  # out of the terminal's group: Ctrl+C stops the node, which stops this process
         )
         theirs.close()
         connection = Connection(ours.detach())
@@ -167,7 +168,8 @@ class AudioProcess:
             self.buffers[slot] = buffer
             staged = self._staged.pop(id(buffer.data), None)
             if staged is not None:
-                self._post(("load_staged", slot, staged[0], buffer.serial, buffer.frames, buffer.pitch_hz))
+                self._post(("load_staged", slot, staged[0], buffer.serial, buffer.frames, buffer.pitch_hz,
+                            buffer.due))
             else:
                 self._send(slot, buffer)
 
@@ -204,7 +206,8 @@ class AudioProcess:
             pass
 
     def _send(self, slot: int, buffer: SlotBuffer) -> None:
-        self._post(("load", slot, buffer.serial, buffer.frames, buffer.pitch_hz), buffer.data[: buffer.frames])
+        self._post(("load", slot, buffer.serial, buffer.frames, buffer.pitch_hz, buffer.due),
+                   buffer.data[: buffer.frames])
 
     # -- what the process says ---------------------------------------------------------------------------------------
 

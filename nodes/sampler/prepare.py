@@ -34,6 +34,7 @@ class SlotBuffer:
     prepared_at: float = 0.0
     serial: int = 0  # the node numbers its loads; the callback reports the serial it sounds
     offset: int = -1  # where ``data`` starts in the core's pool (the audio process's arena); -1: elsewhere
+    due: float = 0.0  # time.perf_counter() at the output from which the slot plays it (a swap on the beat); 0: now
 
     @functools.cached_property
     def overview(self) -> np.ndarray:

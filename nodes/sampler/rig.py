@@ -58,15 +58,31 @@ class AudioConfig:
     midi_inputs: list[MidiInput] = field(default_factory=list)
 
 
+#: A timed message's time may lie this far in the past (it then plays at once) or in the future; any other
+#: ``time`` (mido's delta times in a file, 0 from a port) means "now".
+DUE_PAST, DUE_FUTURE = 1.0, 10.0
+
+
+def message_due(message: Any, now: float) -> float:
+    """When a timed MIDI message should be heard (its ``time``: a ``time.perf_counter()``, as the ``pattern`` node
+    stamps them), or 0 for a message to play at once."""
+    due = getattr(message, "time", 0)
+    if isinstance(due, float) and now - DUE_PAST < due < now + DUE_FUTURE:
+        return due
+    return 0.0
+
+
 def push_midi(ring: EventRing, message: Any) -> None:
-    """Queue a mido message's note on/off (or all-notes-off CC 120/123) on ``ring``, time-stamped."""
+    """Queue a mido message's note on/off (or all-notes-off CC 120/123) on ``ring``, time-stamped, and with the
+    time it should be heard when it has one (:func:`message_due`)."""
     kind = getattr(message, "type", "")
+    now = time.perf_counter()
     if kind == "note_on":
-        ring.push(NOTE_ON, message.channel, message.note, message.velocity, time.perf_counter())
+        ring.push(NOTE_ON, message.channel, message.note, message.velocity, now, message_due(message, now))
     elif kind == "note_off":
-        ring.push(NOTE_OFF, message.channel, message.note, 0)
+        ring.push(NOTE_OFF, message.channel, message.note, 0, now, message_due(message, now))
     elif kind == "control_change" and message.control in (120, 123):
-        ring.push(ALL_OFF, message.channel, 0, 0)
+        ring.push(ALL_OFF, message.channel, 0, 0, now, message_due(message, now))
 
 
 class AudioRig:

@@ -20,6 +20,7 @@ ALL_OFF = 2
 
 _FIELDS: tuple[tuple[str, type], ...] = (
     ("stamp", np.float64),  # time.perf_counter() when queued (CLOCK_MONOTONIC: comparable across processes)
+    ("due", np.float64),  # time.perf_counter() at which the event should be heard at the output; 0: at once
     ("kind", np.int8),
     ("channel", np.int8),
     ("note", np.int8),
@@ -28,7 +29,12 @@ _FIELDS: tuple[tuple[str, type], ...] = (
 
 
 class EventRing:
-    """Fixed-size SPSC ring of (kind, channel, note, velocity, time) events; drops events when full."""
+    """Fixed-size SPSC ring of (kind, channel, note, velocity, time, due) events; drops events when full.
+
+    ``due`` (0: play at once) is when the event should reach the sound card's output, on the
+    ``time.perf_counter()`` clock: the callback places it at its frame within a later block
+    (:mod:`.schedule`), so a producer that schedules ahead is not subject to its own thread's jitter.
+    """
 
     def __init__(self, capacity: int = 1024, buffer: np.ndarray | None = None) -> None:
         self.capacity = capacity
@@ -43,6 +49,7 @@ class EventRing:
             setattr(self, name, memory[offset: offset + size].view(dtype))
             offset += size
         self.stamp: np.ndarray
+        self.due: np.ndarray
         self.kind: np.ndarray
         self.channel: np.ndarray
         self.note: np.ndarray
@@ -72,7 +79,7 @@ class EventRing:
         """Events refused because the ring was full."""
         return int(self._index[2])
 
-    def push(self, kind: int, channel: int, note: int, velocity: int, stamp: float = 0.0) -> bool:
+    def push(self, kind: int, channel: int, note: int, velocity: int, stamp: float = 0.0, due: float = 0.0) -> bool:
         """Queue one event (producer side). Returns False, counting a drop, when the ring is full."""
         w = int(self._index[0])
         if w - int(self._index[1]) >= self.capacity:
@@ -84,6 +91,7 @@ class EventRing:
         self.note[i] = note
         self.velocity[i] = velocity
         self.stamp[i] = stamp
+        self.due[i] = due
         self._index[0] = w + 1  # publish after the slot is filled
         return True
 

@@ -8,9 +8,9 @@ queues notes. Started by :class:`.host.AudioProcess` as
 
 Messages from the node (pickled over a Unix socket, :class:`multiprocessing.connection.Connection`):
 ``(AudioConfig, state_fd, arena_fd, arena_bytes)`` first, then ``("load", slot, serial, frames, pitch_hz,
-offset)``: the take's samples at ``offset`` in the shared arena, or with offset -1 in a file of their own
+due, offset)``: the take's samples at ``offset`` in the shared arena, or with offset -1 in a file of their own
 whose descriptor follows (:mod:`.handoff`); ``("stage", key, frames, offset)`` likewise for samples sent
-ahead of their assignment, ``("load_staged", slot, key, serial, frames, pitch_hz)`` that puts them in a slot
+ahead of their assignment, ``("load_staged", slot, key, serial, frames, pitch_hz, due)`` that puts them in a slot
 and ``("unstage", key)`` that drops them; and ``("stop",)``.
 Messages to the node: ``("rate", sample_rate)`` (first), ``("ready",)``, ``("opened", jack_client_name)``,
 ``("midi", [port names])``, ``("error", text)``, ``("status", values)``, ``("stopped",)``. Gains, notes from
@@ -23,6 +23,7 @@ import contextlib
 import dataclasses
 import gc
 import os
+import signal
 import sys
 import threading
 import weakref
@@ -82,9 +83,10 @@ def serve(connection: Connection) -> int:
         reading[offset] = weakref.ref(data)
         return data, offset
 
-    def load(slot: int, data: np.ndarray, offset: int, frames: int, pitch_hz: float, serial: int) -> None:
+    def load(slot: int, data: np.ndarray, offset: int, frames: int, pitch_hz: float, serial: int,
+             due: float) -> None:
         # A view into the arena costs nothing to drop, in the callback or anywhere: keep none of those.
-        rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial, offset=offset), retain=offset < 0)
+        rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial, offset=offset, due=due), retain=offset < 0)
 
     try:
         while True:
@@ -94,20 +96,20 @@ def serve(connection: Connection) -> int:
                 if kind == "stop":
                     break
                 if kind == "load":
-                    _, slot, serial, frames, pitch_hz, offset = message
-                    load(slot, *samples(offset, frames), frames, pitch_hz, serial)
+                    _, slot, serial, frames, pitch_hz, due, offset = message
+                    load(slot, *samples(offset, frames), frames, pitch_hz, serial, due)
                 elif kind == "stage":
                     _, key, frames, offset = message
                     staged[key] = samples(offset, frames)
                 elif kind == "unstage":
                     staged.pop(message[1], None)
                 elif kind == "load_staged":
-                    _, slot, key, serial, frames, pitch_hz = message
+                    _, slot, key, serial, frames, pitch_hz, due = message
                     sent = staged.pop(key, None)
                     if sent is None:
                         send(("error", f"the take for slot {slot} was not sent ahead (key {key}); not loaded"))
                     else:
-                        load(slot, *sent, frames, pitch_hz, serial)
+                        load(slot, *sent, frames, pitch_hz, serial, due)
                     del sent
             # Blocks nothing reads any more (the callback has moved on, a staged take was dropped) go back.
             freed = [offset for offset, ref in reading.items() if ref() is None]
@@ -148,6 +150,9 @@ def _jack_client_name() -> str | None:
 
 
 def main(argv: list[str]) -> int:
+    # Ctrl+C in a terminal reaches the whole process group: the node stops this process ("stop", or the end of
+    # its connection), never a KeyboardInterrupt here (a traceback, and the node taking it for a crash).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     return serve(Connection(int(argv[1])))
 
 

@@ -24,7 +24,10 @@ XRUN_SLOTS = 256  # times of the latest xruns kept
 RING_CAPACITY = 1024
 
 # indices into SharedState.counters
-CALLBACKS, XRUNS, NOTES_STARTED, STEALS = range(4)
+CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS = range(5)
+# indices into SharedState.clock (float64): the callback's estimate of when its last block began (filtered,
+# time.perf_counter()), the stream's frames rendered before it, and the output latency the stream reports
+BLOCK_TIME, BLOCK_FRAME, OUTPUT_LATENCY = range(3)
 
 
 def _layout(slots: int) -> list[tuple[str, type, int]]:
@@ -34,6 +37,7 @@ def _layout(slots: int) -> list[tuple[str, type, int]]:
         ("loaded_serial", np.int64, slots),  # callback: serial of the buffer each slot now sounds
         ("cb_seconds", np.float64, TIMING_SLOTS),  # callback durations, ring indexed by callbacks
         ("note_wait", np.float64, TIMING_SLOTS),  # note queued -> rendered, seconds
+        ("clock", np.float64, 4),  # callback -> observers: BLOCK_TIME, BLOCK_FRAME; stream: OUTPUT_LATENCY
         ("xrun_at", np.float64, XRUN_SLOTS),  # time.monotonic() of the callback that reported each xrun, a ring
         ("gain", np.float32, slots),
         ("master", np.float32, 1),
@@ -61,6 +65,7 @@ class SharedState:
     loaded_serial: np.ndarray
     cb_seconds: np.ndarray
     note_wait: np.ndarray
+    clock: np.ndarray
     xrun_at: np.ndarray
     gain: np.ndarray
     master: np.ndarray
@@ -132,6 +137,16 @@ class SharedState:
     @property
     def steals(self) -> int:
         return int(self.counters[STEALS])
+
+    @property
+    def late_events(self) -> int:
+        """Timed events that reached the callback after their time had passed (played at once)."""
+        return int(self.counters[LATE_EVENTS])
+
+    @property
+    def output_latency(self) -> float:
+        """Seconds from a block's start in the callback to its sound at the output, as the stream reports."""
+        return float(self.clock[OUTPUT_LATENCY])
 
     def xrun_times(self, since: int = 0) -> np.ndarray:
         """``time.monotonic()`` of the callbacks that reported xruns number ``since`` onwards (the latest

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from exsampling_patch.nodes.sampler.core import SamplerCore
-from exsampling_patch.nodes.sampler.shared import XRUN_SLOTS, XRUNS
+from exsampling_patch.nodes.sampler.shared import OUTPUT_LATENCY, XRUN_SLOTS, XRUNS
 
 
 def parse_device(device: str) -> int | str | None:
@@ -108,6 +108,8 @@ class AudioOutput:
             samplerate=self.core.sample_rate, blocksize=self.blocksize, device=parse_device(self.device),
             channels=self.channels, dtype="float32", latency=self.latency, callback=self._callback,
         )
+        # Timed notes are placed so that they are heard at their time: the core subtracts this latency.
+        self.core.state.clock[OUTPUT_LATENCY] = float(stream.latency)
         stream.start()
         self.stream = stream
         self._last_error = ""

@@ -1,0 +1,111 @@
+"""Timed notes in the sampler's callback: a note stamped with the time it should be heard starts at its frame
+within the block it falls in (not at the next block boundary), after the stream's output latency; note-offs
+and takes held for a beat wait for their block; the block clock filters the callback's wake-up jitter."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from exsampling_patch.messages import Take
+from exsampling_patch.nodes.sampler.core import SamplerCore
+from exsampling_patch.nodes.sampler.prepare import prepare
+from exsampling_patch.nodes.sampler.ring import NOTE_OFF, NOTE_ON, EventRing
+from exsampling_patch.nodes.sampler.schedule import BlockClock
+from exsampling_patch.nodes.sampler.shared import OUTPUT_LATENCY
+
+RATE, BLOCK, T0 = 48000, 512, 1000.0
+
+
+def block_core() -> tuple[SamplerCore, EventRing]:
+    ring = EventRing()
+    core = SamplerCore(8, RATE, rings=[ring], release_ms=1.0)
+    core.load(0, prepare(Take(np.full(RATE, 0.5, np.float32), RATE), RATE))  # a second of DC: onsets are sharp
+    core.load(1, prepare(Take(np.full(RATE, -0.25, np.float32), RATE), RATE))
+    return core, ring
+
+
+def render(core: SamplerCore, blocks: int, first: int = 0) -> np.ndarray:
+    out = np.zeros((BLOCK, 2), np.float32)
+    chunks = []
+    for b in range(first, first + blocks):
+        core.render(out, at=T0 + b * BLOCK / RATE)
+        chunks.append(out[:, 0].copy())
+    return np.concatenate(chunks)
+
+
+def onsets(signal: np.ndarray) -> np.ndarray:
+    loud = (np.abs(signal) > 1e-3).astype(np.int8)
+    return np.flatnonzero(np.diff(np.concatenate([[0], loud])) == 1)
+
+
+def test_timed_notes_start_at_their_frame_not_at_a_block_boundary() -> None:
+    core, ring = block_core()
+    times = [0.0123, 0.05, 0.0871, 0.2, 0.3337]
+    for t in times:
+        ring.push(NOTE_ON, 0, 60, 127, 1.0, T0 + t)
+        ring.push(NOTE_OFF, 0, 60, 0, 1.0, T0 + t + 0.02)
+    found = onsets(render(core, 40))
+    expected = [round(t * RATE) for t in times]
+    assert list(found) == expected  # to the frame; a block boundary would have been a multiple of 512
+    assert core.state.late_events == 0
+
+
+def test_output_latency_is_subtracted() -> None:
+    core, ring = block_core()
+    core.state.clock[OUTPUT_LATENCY] = 0.0213
+    ring.push(NOTE_ON, 0, 60, 127, 1.0, T0 + 0.1)
+    assert list(onsets(render(core, 20))) == [round((0.1 - 0.0213) * RATE)]
+
+
+def test_a_note_shorter_than_a_block_still_sounds_and_immediate_notes_are_not_held() -> None:
+    core, ring = block_core()
+    ring.push(NOTE_ON, 0, 60, 127, 1.0, T0 + 0.0150)
+    ring.push(NOTE_OFF, 0, 60, 0, 1.0, T0 + 0.0160)  # both within one block
+    ring.push(NOTE_ON, 1, 60, 127, 1.0, 0.0)  # a keyboard's note: at once, behind a timed one in the same ring
+    signal = render(core, 10)
+    assert signal[3] < 0.0  # slot 1 (negative DC) from the first frame
+    assert signal[round(0.015 * RATE) + 150] == pytest.approx(0.25, abs=0.01)  # slot 0 sounds on top, to its end
+
+
+def test_late_events_play_at_once_and_are_counted() -> None:
+    core, ring = block_core()
+    render(core, 5)
+    ring.push(NOTE_ON, 0, 60, 127, 1.0, T0 + 0.001)  # long past
+    signal = render(core, 2, first=5)
+    assert onsets(signal)[0] == 0
+    assert core.state.late_events == 1
+
+
+def test_a_take_held_for_its_time_swaps_in_the_block_it_falls_in() -> None:
+    core, ring = block_core()
+    render(core, 1)  # the first takes are in
+    due = T0 + 0.1
+    new = prepare(Take(np.full(RATE, 0.1, np.float32), RATE), RATE)
+    from dataclasses import replace
+
+    core.load(0, replace(new, due=due, serial=7))
+    ring.push(NOTE_ON, 0, 60, 127, 1.0, T0 + 0.01)
+    ring.push(NOTE_ON, 0, 61, 127, 1.0, due)
+    signal = np.concatenate([np.zeros(BLOCK, np.float32), render(core, 20, first=1)])
+    at = round(0.1 * RATE)
+    swap_block = at // BLOCK * BLOCK
+    assert signal[swap_block - 10] == pytest.approx(0.5, abs=1e-3)  # the old take until that block
+    assert core.loaded_serial[0] == 7
+    assert signal[at + 2000] == pytest.approx(0.2, abs=2e-3)  # both voices play the new take
+
+
+def test_block_clock_filters_wakeup_jitter() -> None:
+    clock = BlockClock(RATE)
+    rng = random.Random(1)
+    period = BLOCK / RATE
+    errors = []
+    for n in range(3000):
+        ideal = 50.0 + n * period
+        estimate = clock.tick(ideal + rng.uniform(0.0, 0.002), BLOCK)  # woken up to 2 ms late
+        if n > 1000:
+            errors.append(estimate - ideal)
+    spread = max(errors) - min(errors)
+    assert spread < 0.0004, spread  # the raw wake-up times spread over 2 ms
