@@ -51,7 +51,9 @@ class MidiIn(Node):
 
 
 class MidiOut(Node):
-    """Send a note or a control change for each slot assignment, and pass MIDI and controls to a port."""
+    """Send a note or a control change for each slot assignment, and pass MIDI and controls to a port.
+
+    A MIDI message with a time to be heard (a ``pattern`` node's, sent ahead) is held until then."""
 
     type_name = "midi_out"
     family = "outputs"
@@ -86,8 +88,9 @@ class MidiOut(Node):
         with self._wake:
             self._wake.notify()
         super().stop()
-        for _, _, message in self._offs:  # never leave a note hanging
-            self.keeper.send(message)
+        for _, _, message in self._offs:  # never leave a note hanging (nor start one held for later)
+            if message.type != "note_on":
+                self.keeper.send(message)
         self.keeper.stop()
 
     def _channel_for(self, slot: str) -> int:
@@ -115,7 +118,18 @@ class MidiOut(Node):
             self._wake.notify()
 
     def on_midi(self, message: Any) -> None:
-        self._send(message)
+        from exsampling_patch.nodes.sampler.rig import message_due
+
+        now = time.perf_counter()
+        due = message_due(message, now)
+        if due <= now:
+            self._send(message)
+            return
+        # A timed message (a pattern node's, sent ahead): held until its time, so a DAW hears it then.
+        with self._wake:
+            self._serial += 1
+            heapq.heappush(self._offs, (time.monotonic() + (due - now), self._serial, message.copy(time=0)))
+            self._wake.notify()
 
     def on_control(self, value: ControlValue) -> None:
         import mido

@@ -1,0 +1,152 @@
+"""The beat clock a ``pattern`` node plays by and publishes: its own tempo, or Ableton Link's session.
+
+A :class:`BeatClock` is one immutable snapshot of a timeline, ``beat = beat0 + (t - t0) * tempo / 60`` on the
+``time.perf_counter()`` clock, with a bar of ``quantum`` beats. Times are when a beat is *heard* (at the
+sound card's output), as Link defines them. The pattern node publishes a fresh snapshot every few milliseconds
+by replacing one dict entry (:func:`publish`); the sampler reads the latest (:func:`current`) to hold a new take
+until the next beat or bar. Nothing here locks or waits.
+
+:class:`LinkTimeline` joins the Link session (LinkPython-extern, module ``link``); :class:`LocalTimeline` is the
+node's own tempo when Link is off or not installed.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BeatClock:
+    """A timeline at one moment: beats against ``time.perf_counter()``, bars of ``quantum`` beats."""
+
+    t0: float
+    beat0: float
+    tempo: float
+    quantum: float = 4.0
+    playing: bool = True
+    peers: int = 0
+    link: bool = False
+
+    def beat_at(self, t: float) -> float:
+        return self.beat0 + (t - self.t0) * self.tempo / 60.0
+
+    def time_at(self, beat: float) -> float:
+        return self.t0 + (beat - self.beat0) * 60.0 / self.tempo
+
+    def next_boundary(self, t: float, beats: float) -> float:
+        """The time of the first multiple of ``beats`` (1: a beat, ``quantum``: a bar) at or after ``t``."""
+        n = math.ceil(self.beat_at(t) / beats - 1e-9) * beats
+        return self.time_at(n)
+
+
+_clocks: dict[str, BeatClock] = {}
+
+
+def publish(name: str, clock: BeatClock) -> None:
+    """Make ``clock`` the latest of the clock ``name`` (a pattern node's id)."""
+    _clocks[name] = clock
+
+
+def withdraw(name: str) -> None:
+    _clocks.pop(name, None)
+
+
+def current(name: str = "") -> BeatClock | None:
+    """The latest snapshot of clock ``name``, or with ``''`` of any running clock (None when none runs)."""
+    if name:
+        return _clocks.get(name)
+    for clock in list(_clocks.values()):
+        return clock
+    return None
+
+
+class LocalTimeline:
+    """The node's own tempo: beat 0 at ``start``; a tempo change keeps the beat where it is."""
+
+    def __init__(self, tempo: float, quantum: float, start: float) -> None:
+        self.clock = BeatClock(start, 0.0, tempo, quantum)
+
+    @property
+    def peers(self) -> int:
+        return 0
+
+    def capture(self) -> BeatClock:
+        return self.clock
+
+    def set_tempo(self, tempo: float) -> None:
+        now = time.perf_counter()
+        self.clock = replace(self.clock, t0=now, beat0=self.clock.beat_at(now), tempo=tempo)
+
+    def set_quantum(self, quantum: float) -> None:
+        self.clock = replace(self.clock, quantum=quantum)
+
+    def close(self) -> None:
+        pass
+
+
+class LinkTimeline:
+    """A peer of the Ableton Link session on the network (LinkPython-extern): tempo, beat phase within a bar of
+    ``quantum`` beats and, with ``start_stop_sync``, playing or not, shared with every other peer.
+
+    Link's clock on Linux is ``CLOCK_MONOTONIC_RAW`` in microseconds; each capture maps it onto
+    ``time.perf_counter()`` by reading both together.
+    """
+
+    def __init__(self, tempo: float, quantum: float, start_stop_sync: bool) -> None:
+        import link  # LinkPython-extern
+
+        self.quantum = quantum
+        self.start_stop_sync = start_stop_sync
+        self.link: Any = link.Link(tempo)
+        self.link.startStopSyncEnabled = start_stop_sync
+        self.link.enabled = True
+        self._lock = threading.Lock()  # the node's scheduler and its control input both commit states
+
+    @property
+    def peers(self) -> int:
+        return int(self.link.numPeers())
+
+    def _offset(self) -> tuple[float, int]:
+        """(perf_counter - Link seconds, Link micros now), read close together."""
+        before = time.perf_counter()
+        micros = int(self.link.clock().micros())
+        after = time.perf_counter()
+        return (before + after) / 2.0 - micros / 1e6, micros
+
+    def capture(self) -> BeatClock:
+        state = self.link.captureAppSessionState()
+        offset, micros = self._offset()
+        beat = float(state.beatAtTime(micros, self.quantum))
+        playing = bool(state.isPlaying()) if self.start_stop_sync else True
+        return BeatClock(micros / 1e6 + offset, beat, float(state.tempo()), self.quantum, playing, self.peers, True)
+
+    def set_tempo(self, tempo: float) -> None:
+        with self._lock:
+            state = self.link.captureAppSessionState()
+            state.setTempo(tempo, self._offset()[1])
+            self.link.commitAppSessionState(state)
+
+    def set_quantum(self, quantum: float) -> None:
+        self.quantum = quantum
+
+    def start_playing(self) -> None:
+        """Start the session's transport (with start/stop sync, alone in the session: no one else will)."""
+        with self._lock:
+            state = self.link.captureAppSessionState()
+            state.setIsPlaying(True, self._offset()[1])
+            self.link.commitAppSessionState(state)
+
+    def close(self) -> None:
+        self.link.enabled = False
+
+
+def link_available() -> bool:
+    try:
+        import link  # noqa: F401
+    except ImportError:
+        return False
+    return True

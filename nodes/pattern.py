@@ -1,0 +1,336 @@
+"""A step sequencer that plays the sampler's slots: per slot a pattern of steps, timed ahead against a beat clock.
+
+Each MIDI message it emits carries in ``time`` the ``time.perf_counter()`` at which it should be *heard*; it is
+emitted ``lookahead_ms`` before that. The sampler places such a note at its frame within the audio block it
+falls in (after its own output latency), and ``midi_out`` holds it until its time: the jitter of this
+node's thread and of the patch's workers never reaches the audio. See docs/pattern.md.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from exsampling_patch.messages import ControlValue
+from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes import clock as clocks
+from exsampling_patch.ports import CONTROL, MIDI
+
+DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
+#: Velocity of each step character; digits 1-9 scale to 14..127, and ``.``, ``-``, ``_`` and ``0`` rest.
+VELOCITIES = {"X": 127, "x": 110, "O": 100, "o": 80, ".": 0, "-": 0, "_": 0, "0": 0}
+NOTE_NAMES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
+TICK_SECONDS = 0.005  # how often the scheduler looks ahead
+LATE_DROP = 0.02  # a step whose time passed by more than this (a stalled thread, a jump of the session) is skipped
+HANDOVER_SECONDS = 5.0  # an edited node (rebuilt by the runtime) takes over the groove of the one it replaces
+
+
+@dataclass(frozen=True)
+class SlotPattern:
+    """One slot's steps: a velocity (0: rest) and a MIDI note each."""
+
+    channel: int
+    velocities: tuple[int, ...]
+    notes: tuple[int, ...]
+
+
+def parse_steps(text: str) -> tuple[int, ...]:
+    """``"x..x ..x. X.o9"`` as velocities: X 127, x 110 (accent), O 100, o 80, digits 1-9 (9: 127), rest ``.``.
+    Spaces and ``|`` only group steps."""
+    steps = []
+    for char in str(text):
+        if char in " |\t\n":
+            continue
+        if char in VELOCITIES:
+            steps.append(VELOCITIES[char])
+        elif char.isdigit():
+            steps.append(round(int(char) * 127 / 9))
+        else:
+            raise ValueError(f"step {char!r} in {text!r}: use x X o O (hits), 1-9 (velocity), . (rest)")
+    if not steps:
+        raise ValueError(f"pattern {text!r} has no steps")
+    return tuple(steps)
+
+
+def parse_note(token: str, root: int) -> int:
+    """A step's note: ``.`` the root, ``+3`` / ``-12`` / ``7`` semitones from it, or a name (``C4``, ``Eb3``)."""
+    token = token.strip()
+    if token in (".", "_", "-", ""):
+        return root
+    match = re.fullmatch(r"([A-Ga-g])([#b]?)(-?\d)", token)
+    if match:
+        letter, accidental, octave = match.groups()
+        note = 12 * (int(octave) + 1) + NOTE_NAMES[letter.lower()] + {"#": 1, "b": -1, "": 0}[accidental]
+    else:
+        try:
+            note = root + int(token)
+        except ValueError:
+            raise ValueError(f"note {token!r}: use a transposition (+3, -12), a name (C4, Eb3) or .") from None
+    if not 0 <= note <= 127:
+        raise ValueError(f"note {token!r} is {note}, outside MIDI's 0-127")
+    return note
+
+
+def parse_patterns(patterns: dict[str, Any], slots: list[str], root: int) -> dict[str, SlotPattern]:
+    """The ``patterns`` parameter: slot name (or channel number) -> steps, or -> {steps, notes}."""
+    lowered = [str(s).lower() for s in slots]
+    parsed = {}
+    for key, value in patterns.items():
+        name = str(key)
+        if name.lower() in lowered:
+            channel = lowered.index(name.lower())
+        elif name.isdigit() and 1 <= int(name) <= 16:
+            channel = int(name) - 1
+        else:
+            raise ValueError(f"patterns names slot {name!r}; slots are {', '.join(map(str, slots))} (or 1-16)")
+        spec = value if isinstance(value, dict) else {"steps": value}
+        unknown = set(spec) - {"steps", "notes"}
+        if unknown:
+            raise ValueError(f"pattern {name!r}: unknown key {sorted(unknown)[0]!r}; use steps and notes")
+        velocities = parse_steps(spec.get("steps", ""))
+        tokens = str(spec.get("notes", "")).split()
+        notes = tuple(parse_note(tokens[i % len(tokens)], root) if tokens else root for i in range(len(velocities)))
+        parsed[name] = SlotPattern(channel % 16, velocities, notes)
+    return parsed
+
+
+class Pattern(Node):
+    """Play the sampler's slots from step patterns (x..x ..x.), in time with Ableton Link or its own tempo.
+
+    ``patterns`` maps each slot (by name, in ``slots`` order: channel N plays slot N, as the sampler expects)
+    to its steps, one character each: ``X`` 127, ``x`` 110 (accent), ``O`` 100, ``o`` 80, ``1``-``9`` a
+    velocity, ``.`` a rest; spaces group. A pitched slot takes ``{steps: "x.x.", notes: "0 . +7 C5"}``: per step
+    a transposition from ``root_note``, or a note name. ``length`` steps make a loop (0: each slot loops its own
+    pattern); ``steps_per_beat`` sets the grid and ``swing`` delays every second step by that fraction of a step.
+    New patterns (:meth:`set_pattern`, or an edit of the patch) take effect at the next step or bar
+    (``change_at``). With ``link`` the node joins the Ableton Link session: tempo and beat phase (within
+    ``quantum`` beats) are the session's, and with ``start_stop_sync`` it plays while the session plays.
+    """
+
+    type_name = "pattern"
+    family = "sources"
+
+    control = Input(CONTROL, "tempo (BPM), swing (0..0.75), play (0/1), <slot>.mute (0/1)", multiple=True)
+    midi = Output(MIDI, "note on/off per step; channel N plays slot N; time: when it is heard (perf_counter)")
+
+    patterns = Param(dict, {}, "slot name -> steps ('x..x ..x.'), or -> {steps: ..., notes: '0 +3 . C5'}")
+    slots = Param(list, list(DEFAULT_SLOTS), "slot names in MIDI channel order (the sampler's slot_names)")
+    tempo = Param(float, 120.0, "beats per minute without Link, or proposed to the Link session", minimum=20.0,
+                  maximum=999.0, unit="BPM")
+    steps_per_beat = Param(int, 4, "steps in one beat (4: sixteenth notes)", minimum=1, maximum=16)
+    length = Param(int, 0, "steps in the loop (0: each slot loops its own pattern)", minimum=0, maximum=256)
+    swing = Param(float, 0.0, "delay of every second step, as a fraction of a step (1/3: triplet feel)",
+                  minimum=0.0, maximum=0.75)
+    gate = Param(float, 0.5, "note length in steps (a note off ends every voice of its note: keep it under 1 "
+                 "to let the next hit of the same note ring)", minimum=0.01, maximum=64.0)
+    root_note = Param(int, 60, "note of a step without one (the sampler plays an unpitched take at its own rate "
+                      "on its root_note, 60)", minimum=0, maximum=127)
+    change_at = Param(str, "bar", "when new patterns take over: the next step, or the next bar", choices=("step",
+                      "bar"))
+    lookahead_ms = Param(float, 100.0, "how far ahead notes are sent (covers the patch's delivery, the sampler's "
+                         "latency and its busy moments)", minimum=20.0, maximum=1000.0, unit="ms")
+    link = Param(bool, False, "join the Ableton Link session on the network (tempo, beat phase, start/stop)")
+    quantum = Param(float, 4.0, "beats in a bar: Link aligns phase within it; change_at bar and the sampler's "
+                    "swap: bar use it", minimum=1.0, maximum=64.0)
+    start_stop_sync = Param(bool, False, "with link: play only while the session plays (and start it when alone)")
+    playing = Param(bool, True, "play (the control 'play' switches it live)")
+
+    # -- lifecycle ------------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._patterns = parse_patterns(self.patterns, self.slots, self.root_note)  # what plays
+        self._pending: dict[str, SlotPattern] | None = None  # waiting for the next bar
+        self._muted: set[int] = set()
+        self._swing = self.swing
+        self._play = self.playing
+        self._next_step: int | None = None
+        self._last_due = 0.0
+        self.steps_played = 0
+        self.late_steps = 0
+        self._lock = threading.Lock()  # set_pattern from other threads against the scheduler's snapshot
+        handed = _take_handover(self.node_id)
+        start = time.perf_counter() + self.lookahead_ms / 1000.0  # beat 0: the first step is on time
+        self.timeline: clocks.LocalTimeline | clocks.LinkTimeline
+        if self.link and not clocks.link_available():
+            self.report_error("link: the Link library is not installed (pip install LinkPython-extern); playing "
+                              "on its own tempo")
+        if self.link and clocks.link_available():
+            reuse = handed.get("timeline") if handed else None
+            if isinstance(reuse, clocks.LinkTimeline) and reuse.start_stop_sync == self.start_stop_sync:
+                self.timeline = reuse
+                self.timeline.set_quantum(self.quantum)
+            else:
+                self.timeline = clocks.LinkTimeline(self.tempo, self.quantum, self.start_stop_sync)
+        elif handed and isinstance(handed.get("timeline"), clocks.LocalTimeline):
+            self.timeline = handed["timeline"]
+            self.timeline.set_quantum(self.quantum)
+            if self.timeline.capture().tempo != self.tempo and handed.get("tempo") != self.tempo:
+                self.timeline.set_tempo(self.tempo)
+        else:
+            self.timeline = clocks.LocalTimeline(self.tempo, self.quantum, start)
+        if handed:  # an edit rebuilt this node: go on from the step the last one reached
+            if handed.get("timeline") is not self.timeline and handed.get("timeline") is not None:
+                handed["timeline"].close()
+            self._next_step = handed.get("next_step")
+            self._last_due = handed.get("last_due", 0.0)
+            if self.change_at == "bar" and handed.get("patterns") is not None:
+                self._pending, self._patterns = self._patterns, handed["patterns"]
+        self._started_session = False
+        self.run_thread(self._run, name=f"{self.node_id}-pattern")
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        super().stop()
+        clocks.withdraw(self.node_id)
+        with self._lock:
+            patterns = self._pending if self._pending is not None else self._patterns
+        _give_handover(self.node_id, {"timeline": self.timeline, "next_step": self._next_step, "tempo": self.tempo,
+                                      "last_due": self._last_due, "patterns": patterns})
+
+    # -- live changes -----------------------------------------------------------------------------------------------
+
+    def set_pattern(self, slot: str, steps: str, notes: str = "") -> None:
+        """Give ``slot`` new steps (and notes), from the next step or bar (``change_at``); ``''`` silences it."""
+        spec: dict[str, Any] = {slot: {"steps": steps, "notes": notes}} if steps.strip() else {}
+        parsed = parse_patterns(spec, self.slots, self.root_note)
+        with self._lock:
+            base = dict(self._pending if self._pending is not None else self._patterns)
+            for key in [k for k in base if k.lower() == slot.lower()]:
+                del base[key]
+            base.update(parsed)
+            if self.change_at == "bar":
+                self._pending = base
+            else:
+                self._patterns = base
+
+    def set_tempo(self, bpm: float) -> None:
+        """A new tempo, from now (with Link, for the whole session)."""
+        self.timeline.set_tempo(max(20.0, min(999.0, float(bpm))))
+
+    def on_control(self, value: ControlValue) -> None:
+        target, _, what = value.name.rpartition(".")
+        what = what.lower()
+        if not target and what == "tempo":
+            self.set_tempo(value.value)
+        elif not target and what == "swing":
+            self._swing = max(0.0, min(0.75, value.value))
+        elif not target and what == "play":
+            self._play = value.value >= 0.5
+        elif target and what == "mute":
+            lowered = [str(s).lower() for s in self.slots]
+            if target.lower() not in lowered:
+                self.report_error(f"control {value.name!r}: no slot {target!r}")
+                return
+            channel = lowered.index(target.lower())
+            (self._muted.add if value.value >= 0.5 else self._muted.discard)(channel)
+        else:
+            self.report_error(f"unknown control {value.name!r}: use tempo, swing, play or <slot>.mute")
+
+    def beat_clock(self) -> clocks.BeatClock:
+        """The timeline now (tempo, beat, peers) for observers."""
+        return self.timeline.capture()
+
+    # -- the scheduler ------------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        last_status = 0.0
+        while not self.stop_event.is_set():
+            now = time.perf_counter()
+            clock = self.timeline.capture()
+            clocks.publish(self.node_id, clock)
+            if (self.link and self.start_stop_sync and not self._started_session and not clock.playing
+                    and clock.peers == 0 and isinstance(self.timeline, clocks.LinkTimeline)):
+                self.timeline.start_playing()  # alone in the session: start it, as a transport would
+                self._started_session = True
+            self._schedule(now, clock)
+            if now - last_status > 0.5:
+                last_status = now
+                self.report_status(tempo=round(clock.tempo, 2), beat=round(clock.beat_at(now), 2), peers=clock.peers,
+                                   playing=clock.playing and self._play, link=clock.link)
+            self.stop_event.wait(TICK_SECONDS)
+
+    def _step_beat(self, step: int) -> float:
+        beat = step / self.steps_per_beat
+        if step % 2:
+            beat += self._swing / self.steps_per_beat
+        return beat
+
+    def _schedule(self, now: float, clock: clocks.BeatClock) -> None:
+        """Send every step whose time falls before ``now + lookahead``, each stamped with that time."""
+        if not (clock.playing and self._play):
+            self._next_step = None
+            return
+        lookahead = self.lookahead_ms / 1000.0
+        horizon = now + lookahead
+        first = math.ceil(clock.beat_at(horizon - lookahead / 2) * self.steps_per_beat)
+        if self._next_step is None or self._next_step > first + 2 * self.steps_per_beat:
+            self._next_step = first  # (re)start, or the session's beat jumped back: go on from where it is now
+        while True:
+            step = self._next_step
+            due = clock.time_at(self._step_beat(step))
+            if due > horizon:
+                return
+            self._next_step = step + 1
+            if due < now - LATE_DROP:
+                self.late_steps += 1
+                continue
+            due = max(due, self._last_due + 1e-4)  # a tempo change never reorders steps already sent
+            self._last_due = due
+            self._play_step(step, due, 60.0 / clock.tempo / self.steps_per_beat, clock.quantum)
+
+    def _play_step(self, step: int, due: float, step_seconds: float, quantum: float) -> None:
+        import mido
+
+        bar_steps = max(1, round(quantum * self.steps_per_beat))
+        with self._lock:
+            if self._pending is not None and (self.change_at == "step" or step % bar_steps == 0):
+                self._patterns, self._pending = self._pending, None
+            patterns = self._patterns
+        off = due + self.gate * step_seconds
+        for pattern in patterns.values():
+            if pattern.channel in self._muted:
+                continue
+            index = step % self.length if self.length else step
+            index %= len(pattern.velocities)
+            velocity = pattern.velocities[index]
+            if velocity <= 0:
+                continue
+            note = pattern.notes[index]
+            self.emit("midi", mido.Message("note_on", channel=pattern.channel, note=note, velocity=velocity,
+                                           time=due))
+            self.emit("midi", mido.Message("note_off", channel=pattern.channel, note=note, time=off))
+        self.steps_played += 1
+
+
+_handover: dict[str, dict[str, Any]] = {}
+_handover_lock = threading.Lock()
+
+
+def _give_handover(node_id: str, state: dict[str, Any]) -> None:
+    """Keep a stopped node's groove for a node that replaces it (an edit); a Link peer nobody takes over leaves."""
+    state["at"] = time.monotonic()
+    with _handover_lock:
+        _handover[node_id] = state
+
+    def expire() -> None:
+        with _handover_lock:
+            if _handover.get(node_id) is not state:
+                return
+            del _handover[node_id]
+        state["timeline"].close()
+
+    timer = threading.Timer(HANDOVER_SECONDS, expire)
+    timer.daemon = True
+    timer.start()
+
+
+def _take_handover(node_id: str) -> dict[str, Any] | None:
+    with _handover_lock:
+        state = _handover.pop(node_id, None)
+    if state is None or time.monotonic() - state["at"] > HANDOVER_SECONDS:
+        return None
+    return state

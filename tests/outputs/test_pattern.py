@@ -1,0 +1,118 @@
+"""The pattern node: its step text, and the MIDI it sends ahead, stamped with when each step is heard."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from exsampling_patch.messages import ControlValue
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.pattern import Pattern, parse_note, parse_patterns, parse_steps
+
+
+def test_step_text() -> None:
+    assert parse_steps("x..o | X.9.") == (110, 0, 0, 80, 127, 0, 127, 0)
+    assert parse_steps("1-_0") == (14, 0, 0, 0)
+    with pytest.raises(ValueError, match="step 'q'"):
+        parse_steps("x.q.")
+    assert [parse_note(t, 60) for t in (".", "+3", "-12", "7", "C4", "Eb3", "f#5")] == [60, 63, 48, 67, 60, 51, 78]
+    parsed = parse_patterns({"BD": "x...", "Bass": {"steps": "x.x.", "notes": "0 . +7 C5"}, "9": "x"},
+                            ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass"], 60)
+    assert parsed["BD"].channel == 3 and parsed["Bass"].channel == 6 and parsed["9"].channel == 8
+    assert parsed["Bass"].notes == (60, 60, 67, 72)
+    with pytest.raises(ValueError, match="slots are"):
+        parse_patterns({"Cowbell": "x"}, ["HH"], 60)
+
+
+def collect(node: Pattern, seconds: float) -> list[Any]:
+    time.sleep(seconds)
+    return [m for port, m in list(node.context.emitted) if port == "midi"]
+
+
+def make(node_id: str, **params: Any) -> Pattern:
+    node = Pattern(node_id, params, NodeContext())
+    node.start()
+    return node
+
+
+def test_steps_are_sent_ahead_with_the_time_they_are_heard() -> None:
+    node = make("pat-grid", patterns={"HH": "x.o.", "BD": "x..."}, tempo=150.0, lookahead_ms=80.0, gate=0.5)
+    try:
+        started = time.perf_counter()
+        messages = collect(node, 1.0)
+    finally:
+        node.stop()
+    ons = [m for m in messages if m.type == "note_on"]
+    step = 60.0 / 150.0 / 4
+    hh = [m.time for m in ons if m.channel == 0]
+    bd = [m for m in ons if m.channel == 3]
+    assert [m.velocity for m in ons if m.channel == 0][:3] == [110, 80, 110]
+    grid = [(t - hh[0]) / (2 * step) for t in hh]
+    assert grid == pytest.approx(list(range(len(hh))), abs=1e-9)  # exactly on the grid, whatever the thread did
+    assert [round((m.time - hh[0]) / step) for m in bd] == list(range(0, 4 * len(bd), 4))
+    assert hh[0] == pytest.approx(started + 0.08, abs=0.02)  # the first step: one lookahead after the start
+    offs = [m for m in messages if m.type == "note_off" and m.channel == 3]
+    assert offs[0].time - bd[0].time == pytest.approx(0.5 * step)
+    assert max(m.time for m in messages) < time.perf_counter() + 0.2  # never further ahead than the lookahead
+
+
+def test_swing_delays_every_second_step() -> None:
+    node = make("pat-swing", patterns={"HH": "xxxx"}, tempo=120.0, swing=1 / 3)
+    try:
+        times = [m.time for m in collect(node, 0.6) if m.type == "note_on"]
+    finally:
+        node.stop()
+    step = 0.125
+    assert times[1] - times[0] == pytest.approx(step * 4 / 3)
+    assert times[2] - times[1] == pytest.approx(step * 2 / 3)
+
+
+def test_new_patterns_take_over_at_the_next_bar() -> None:
+    node = make("pat-bar", patterns={"HH": "x"}, tempo=240.0, steps_per_beat=1, quantum=4.0, change_at="bar")
+    try:
+        time.sleep(0.3)
+        node.set_pattern("Snare", "x")
+        node.set_pattern("HH", "")
+        messages = collect(node, 1.5)
+    finally:
+        node.stop()
+    ons = [m for m in messages if m.type == "note_on"]
+    first_snare = next(m for m in ons if m.channel == 1)
+    clock = node.beat_clock()
+    assert clock.beat_at(first_snare.time) == pytest.approx(round(clock.beat_at(first_snare.time) / 4) * 4, abs=1e-6)
+    assert all(m.channel == 0 for m in ons if m.time < first_snare.time)
+    assert all(m.channel == 1 for m in ons if m.time >= first_snare.time)
+
+
+def test_tempo_control_and_mutes() -> None:
+    node = make("pat-ctl", patterns={"HH": "x", "BD": "x"}, tempo=120.0)
+    try:
+        time.sleep(0.2)
+        node.handle("control", ControlValue("BD.mute", 1.0))
+        node.handle("control", ControlValue("tempo", 240.0))
+        time.sleep(0.3)
+        node.context.emitted.clear()
+        hh = [m.time for m in collect(node, 0.6) if m.type == "note_on" and m.channel == 0]
+        bd = [m for port, m in node.context.emitted if m.type == "note_on" and m.channel == 3]
+    finally:
+        node.stop()
+    assert hh[1] - hh[0] == pytest.approx(60.0 / 240.0 / 4)
+    assert not bd
+
+
+def test_an_edited_node_goes_on_with_the_groove() -> None:
+    """The runtime rebuilds a node whose parameters change: the new one keeps the beat and the step count."""
+    node = make("pat-edit", patterns={"HH": "x"}, tempo=120.0, change_at="step")
+    time.sleep(0.4)
+    node.stop()
+    before = [m.time for port, m in node.context.emitted if m.type == "note_on"]
+    again = make("pat-edit", patterns={"BD": "x"}, tempo=120.0, change_at="step")
+    try:
+        after = [m.time for m in collect(again, 0.4) if m.type == "note_on"]
+    finally:
+        again.stop()
+    step = 0.125
+    assert (after[0] - before[-1]) / step == pytest.approx(round((after[0] - before[-1]) / step), abs=1e-6)
+    assert after[0] - before[-1] < 0.2  # no new count-in: it goes straight on
