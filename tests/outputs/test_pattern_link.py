@@ -1,0 +1,120 @@
+"""The pattern node in an Ableton Link session with another peer: a second process that runs the Link library
+alone (LinkPython-extern), found over loopback. The node follows the peer's tempo change within a beat, and
+their beat phases agree within 1 ms."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import subprocess
+import sys
+import textwrap
+import time
+from typing import Any
+
+import pytest
+
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.pattern import Pattern
+
+pytest.importorskip("link")
+pytestmark = pytest.mark.slow
+
+PEER = textwrap.dedent("""
+    import sys, time
+    import link
+    peer = link.Link(120.0)
+    peer.enabled = True
+    print("up", flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if words[0] == "peers":
+            print(peer.numPeers(), flush=True)
+        elif words[0] == "tempo":
+            state = peer.captureAppSessionState()
+            now = peer.clock().micros()
+            state.setTempo(float(words[1]), now)
+            peer.commitAppSessionState(state)
+            print(now, flush=True)
+        elif words[0] == "beat":
+            state = peer.captureAppSessionState()
+            print(" ".join(str(state.beatAtTime(int(w), 4.0)) for w in words[1:]), flush=True)
+        elif words[0] == "quit":
+            break
+""")
+
+
+class Peer:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", PEER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)
+        assert self._read() == "up"
+
+    def _read(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline().strip()
+
+    def ask(self, line: str) -> str:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        with contextlib.suppress(BrokenPipeError, AssertionError):
+            self.ask("quit")
+        self.process.wait(timeout=5)
+
+
+def raw_to_perf() -> float:
+    """perf_counter - CLOCK_MONOTONIC_RAW (Link's clock on Linux), read together."""
+    before = time.perf_counter()
+    raw = time.clock_gettime(time.CLOCK_MONOTONIC_RAW)
+    return (before + time.perf_counter()) / 2 - raw
+
+
+def test_follows_a_peers_tempo_within_a_beat_and_shares_its_phase() -> None:
+    peer = Peer()
+    node = Pattern("pat-link", {"patterns": {"HH": "x"}, "link": True, "tempo": 120.0, "quantum": 4.0},
+                   NodeContext())
+    node.start()
+    try:
+        deadline = time.monotonic() + 10
+        while (node.beat_clock().peers < 1 or peer.ask("peers") == "0") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert node.beat_clock().peers >= 1, "the two Link peers did not find each other over loopback"
+        time.sleep(0.5)
+
+        # phase: both say which beat it is at the same instants
+        offset = raw_to_perf()
+        now_raw = time.clock_gettime(time.CLOCK_MONOTONIC_RAW)
+        instants = [now_raw + 0.01 * k for k in range(20)]
+        theirs = [float(b) for b in peer.ask("beat " + " ".join(str(int(t * 1e6)) for t in instants)).split()]
+        clock = node.beat_clock()
+        ours = [clock.beat_at(t + offset) for t in instants]
+        errors_ms = [((a - b + 2.0) % 4.0 - 2.0) * 60.0 / clock.tempo * 1000.0 for a, b in zip(ours, theirs,
+                                                                                                 strict=True)]
+        assert max(abs(e) for e in errors_ms) < 1.0, errors_ms
+
+        # tempo: the peer changes it; the node follows within a beat (0.4 s at 150 BPM)
+        node.context.emitted.clear()
+        changed = int(peer.ask("tempo 150")) / 1e6 + raw_to_perf()
+        while node.beat_clock().tempo != pytest.approx(150.0) and time.perf_counter() < changed + 2.0:
+            time.sleep(0.002)
+        followed = time.perf_counter() - changed
+        assert followed < 60.0 / 150.0, f"followed after {followed * 1000:.0f} ms"
+        time.sleep(1.0)
+        late = [m.time for port, m in list(node.context.emitted) if m.type == "note_on" and m.time > changed + 0.5]
+        steps = [b - a for a, b in itertools.pairwise(late)]
+        assert steps and all(s == pytest.approx(0.1, abs=1e-6) for s in steps), steps  # 16ths at 150 BPM
+        clock = node.beat_clock()
+        offset = raw_to_perf()
+        now_raw = time.clock_gettime(time.CLOCK_MONOTONIC_RAW)
+        theirs = [float(peer.ask(f"beat {int(now_raw * 1e6)}"))]
+        ours = [clock.beat_at(now_raw + offset)]
+        assert abs(((ours[0] - theirs[0] + 2.0) % 4.0 - 2.0) * 400.0) < 1.0  # still in phase, in ms
+        report: dict[str, Any] = {"phase_ms_max": max(abs(e) for e in errors_ms), "followed_ms": followed * 1000}
+        print(report)
+    finally:
+        node.stop()
+        peer.close()
