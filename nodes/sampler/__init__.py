@@ -32,6 +32,9 @@ RATE_WAIT = 10.0  # seconds to wait for the audio process to say the device's sa
 UPCOMING_KEEP = 4
 """Takes sent ahead (``upcoming``) and kept for their assignment; older ones are dropped unused."""
 
+SWAP_MARGIN = 0.03
+"""Seconds a held take needs to reach the callback: a swap is set on the first beat (or bar) after this."""
+
 
 class Sampler(Node):
     """Play the latest take of each slot from MIDI: chromatic, velocity-sensitive, with lock, gain and history.
@@ -89,6 +92,9 @@ class Sampler(Node):
     midi_port = Param(str, "", "existing MIDI input port to listen to, by (part of its) name ('' for none)")
     midi_api = Param(str, "auto", "rtmidi API (auto: MIDO_BACKEND, else ALSA, or JACK without ALSA)",
                      choices=API_CHOICES)
+    swap = Param(str, "now", "when an assigned take replaces the sounding one: now, or on the next beat or bar of "
+                 "the beat clock (a pattern node's), so a new sound enters on the one", choices=("now", "beat", "bar"))
+    clock = Param(str, "", "the pattern node whose beat clock swap follows ('': whichever pattern node runs)")
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -198,7 +204,7 @@ class Sampler(Node):
                 self.report_status(slot=record.name, skipped=assignment.take.take_id, locked=True)
                 return
             record.push(assignment.take, assignment.label, self.history)
-            self._load(index, assignment.take, assignment.label)
+            self._load(index, assignment.take, assignment.label, self._swap_due())
         self.emit("loaded", assignment)
 
     def on_upcoming(self, take: Take) -> None:
@@ -210,7 +216,20 @@ class Sampler(Node):
                 _, unused = self._upcoming.popitem(last=False)
                 self.audio.unstage(unused)
 
-    def _load(self, index: int, take: Take, label: str | None) -> None:
+    def _swap_due(self) -> float:
+        """When a take assigned now should start to sound (``swap``): 0 for at once, else the output time of the
+        next beat or bar of the beat clock (at once when no clock runs)."""
+        if self.swap == "now":
+            return 0.0
+        from exsampling_patch.nodes import clock as clocks
+
+        beat_clock = clocks.current(self.clock)
+        if beat_clock is None or not beat_clock.playing:
+            return 0.0
+        unit = 1.0 if self.swap == "beat" else beat_clock.quantum
+        return beat_clock.next_boundary(time.perf_counter() + SWAP_MARGIN, unit)
+
+    def _load(self, index: int, take: Take, label: str | None, due: float = 0.0) -> None:
         self._serial += 1
         now = time.monotonic()
         ahead = self._upcoming.pop(take.take_id, None)
@@ -218,12 +237,12 @@ class Sampler(Node):
                 and ahead.take.sample_rate == take.sample_rate:
             # Same audio, sent ahead: only what the assignment adds (pitch, label) is new.
             buffer = replace(ahead, pitch_hz=take_pitch(take), label=label, take=take, prepared_at=now,
-                             serial=self._serial)
+                             serial=self._serial, due=due)
         else:
             if ahead is not None:
                 self.audio.unstage(ahead)
-            buffer = prepare(take, self.sample_rate_used, label, self.max_seconds, now=now, serial=self._serial,
-                             guarded=self.audio.guarded)
+            buffer = replace(prepare(take, self.sample_rate_used, label, self.max_seconds, now=now,
+                                     serial=self._serial, guarded=self.audio.guarded), due=due)
         self.buffers[index] = buffer
         self.audio.load(index, buffer)
         self.report_status(slot=self.names[index], label=label or "", take=take.take_id, **take.latency_status())
@@ -320,6 +339,7 @@ class Sampler(Node):
         if times.size == 0:
             times = np.zeros(1)
         return {"callbacks": self.state.callbacks, "xruns": self.state.xruns,
-                "notes": self.state.notes_started, "steals": self.state.steals,
+                "notes": self.state.notes_started, "steals": self.state.steals, "late_events": self.state.late_events,
+                "output_latency_ms": self.state.output_latency * 1000.0,
                 "callback_ms_median": float(np.median(times) * 1000), "callback_ms_max": float(times.max() * 1000),
                 "sample_rate": self.sample_rate_used, "audio_process": self.core is None}
