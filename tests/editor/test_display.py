@@ -31,7 +31,7 @@ def test_default_patch_runs_with_a_dog_bark_and_both_views_draw_it(esc50: Path) 
     assert result["frame_std"] > 0.03  # not a blank frame
     assert not result["errors"], result["errors"]
     # Every node of the default patch has light text in its title bar (the node's label).
-    assert len(result["patch_titles"]) == 10
+    assert len(result["patch_titles"]) == 11  # with the groove (pattern node) since issue 19
     for node_id, pixels in result["patch_titles"].items():
         assert pixels > 20, f"no label drawn on node {node_id}: {result}"
     # The nodes show what flowed: the classifier's label, the slot the sampler loaded.
