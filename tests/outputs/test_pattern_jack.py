@@ -1,0 +1,43 @@
+"""The pattern node playing the sampler under the JACK dummy server, the sampler's output recorded: at 120 and
+then 150 BPM every step's click comes back on the step grid (loose tolerance here: this 2-core machine stalls
+now and then; benchmarks/bench_pattern.py measures the figures), none missing, none doubled."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from .groove_rig import RATE, grid_errors, groove_rig, onsets
+
+pytestmark = [pytest.mark.jack, pytest.mark.slow]
+TOLERANCE_MS = 3.0
+
+
+def test_steps_come_back_on_the_grid_at_120_then_150_bpm() -> None:
+    with groove_rig(slots=4, tempo=120.0) as (sampler, pattern, recorder):
+        start = recorder.mark()
+        pattern.start()
+        time.sleep(4.0)
+        pattern.set_tempo(150.0)
+        time.sleep(4.0)
+        pattern.stop()
+        time.sleep(0.3)
+        signal = recorder.since(start)
+        xruns = sampler.stats()["xruns"]
+    found = onsets(signal)
+    assert found.size > 60, f"only {found.size} onsets came back"
+    intervals = np.diff(found) / RATE * 1000.0
+    slow, fast = 125.0, 100.0  # ms per sixteenth at 120 and 150 BPM
+    on_grid = (np.abs(intervals - slow) < TOLERANCE_MS) | (np.abs(intervals - fast) < TOLERANCE_MS)
+    switch = np.flatnonzero(intervals < slow - TOLERANCE_MS)[0]  # first interval at the new tempo (or between)
+    odd = [float(i) for i in intervals[~on_grid]]
+    assert len(odd) <= 1 + 2 * xruns, f"intervals off the grid (ms): {odd}; xruns {xruns}"  # one: the change
+    assert intervals.min() > fast - TOLERANCE_MS * 2, "a step doubled"
+    assert intervals.max() < slow + TOLERANCE_MS * 2, "a step missing"
+    before, after = found[: switch + 1], found[switch + 1:]
+    for part, step_ms in ((before, slow), (after, fast)):
+        errors_ms = np.abs(grid_errors(part, step_ms * RATE / 1000.0)) / RATE * 1000.0
+        assert errors_ms.max() < TOLERANCE_MS or xruns, errors_ms.max()
+    assert sampler.stats()["late_events"] == 0
