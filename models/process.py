@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -129,7 +130,8 @@ class ClassifierProcess:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         fd = theirs.fileno()
         self._process = subprocess.Popen([sys.executable, "-m", "exsampling_patch.models.process", str(fd)],
-                                         pass_fds=(fd,), stdin=subprocess.DEVNULL)
+                                         pass_fds=(fd,), stdin=subprocess.DEVNULL,
+                                         process_group=0)  # Ctrl+C stops the node, which stops this process
         theirs.close()
         self._connection = Connection(ours.detach())
         self._ready = False
@@ -307,4 +309,12 @@ def _map(fd: int, nbytes: int) -> mmap.mmap:
 
 
 if __name__ == "__main__":
-    sys.exit(serve(Connection(int(sys.argv[1]))))
+    # Ctrl+C in a terminal reaches the whole process group: the node stops this process ("stop", or the end of
+    # its connection), never a KeyboardInterrupt here (a traceback, and the node taking it for a crash).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    code = serve(Connection(int(sys.argv[1])))
+    # Nothing is left to write: skip the interpreter's teardown, over a second with torch loaded, which the
+    # node's stop (and a Ctrl+C) would wait for.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

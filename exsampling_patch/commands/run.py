@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--takes", action="store_true", help="print each take's end (slot, or why not); -v does too")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
     parser.add_argument("--workers", type=int, default=None, help="worker threads (default: CPU count, >= 2)")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, exit_at_once=True)  # see cli.exit_at_once
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,14 +72,22 @@ def run(args: argparse.Namespace) -> int:
                             *((MessageHop,) if args.trace else ()))
 
     stop = threading.Event()
+    stopped_by: list[int] = []
+
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopped_by.append(signum)
+        stop.set()  # never raise here: a KeyboardInterrupt could land in any library's code, or in a callback
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, on_signal)
     started = time.monotonic()
-    engine.start(patch, checked=True)  # load_patch has just checked it
-    name = patch.name or args.patch
-    print(f"running {name}: {len(patch.nodes)} nodes, {len(patch.links)} links"
-          + (f", for {args.duration:g} s" if args.duration else "; Ctrl+C stops"), file=sys.stderr, flush=True)
-    stop.wait(args.duration)
+    engine.start(patch, checked=True)  # load_patch has just checked it; a signal meanwhile stops it right after
+    if not stop.is_set():
+        name = patch.name or args.patch
+        print(f"running {name}: {len(patch.nodes)} nodes, {len(patch.links)} links"
+              + (f", for {args.duration:g} s" if args.duration else "; Ctrl+C stops"), file=sys.stderr, flush=True)
+        stop.wait(args.duration)
     clean = engine.stop(timeout=5.0)
     failed = {node: count for node, count in engine.error_counts.items()}
     print(f"stopped after {time.monotonic() - started:.1f} s"
@@ -87,4 +95,6 @@ def run(args: argparse.Namespace) -> int:
           + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(fates.items()))}" if fates else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else ""),
           file=sys.stderr, flush=True)
+    if stopped_by:
+        return 128 + stopped_by[0]  # 130 after Ctrl+C (SIGINT), 143 after SIGTERM, as a shell reports them
     return 0

@@ -1,0 +1,117 @@
+"""Running ``exsampling run`` as a performer does: a process of its own, stopped with a signal to its group."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+EXE = [sys.executable, "-m", "exsampling_patch"]
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def default_patch(tmp_path: Path, **params: dict[str, Any]) -> Path:
+    """The shipped default patch in ``tmp_path/patches`` (its session folder beside it), the recorder on a free
+    port, without the QR code; ``params`` update nodes' parameters by node id."""
+    data = yaml.safe_load((REPO / "patches" / "exsampling.yaml").read_text(encoding="utf-8"))
+    wanted = {"recorder": {"port": free_port(), "print_qr": False}, "live": {"port": free_port(socket.SOCK_DGRAM)}}
+    for node_id, values in params.items():
+        wanted.setdefault(node_id, {}).update(values)
+    for node in data["nodes"]:
+        node.setdefault("params", {}).update(wanted.get(node["id"], {}))
+    folder = tmp_path / "patches"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "exsampling.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+class Run:
+    """``exsampling run ARGS`` in a new process group; stdout and stderr lines with when they came."""
+
+    def __init__(self, *args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> None:
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [*EXE, "run", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+            start_new_session=True, env={**os.environ, **(env or {})},
+        )
+        self.lines: queue.SimpleQueue[tuple[float, str, str]] = queue.SimpleQueue()
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._readers = [threading.Thread(target=self._read, args=(stream, name, into), daemon=True)
+                         for stream, name, into in ((self.process.stdout, "out", self.stdout),
+                                                    (self.process.stderr, "err", self.stderr))]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream: Any, name: str, into: list[str]) -> None:
+        for line in stream:
+            into.append(line)
+            self.lines.put((time.monotonic(), name, line))
+
+    def wait_for(self, text: str, timeout: float = 120.0) -> float:
+        """Wait for a line containing ``text`` on either stream; when it came."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                when, _, line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.kill()
+                raise AssertionError(f"no line with {text!r} in {timeout} s:\n{self.output()}") from None
+            if text in line:
+                return when
+
+    def children(self) -> list[int]:
+        """Ids of the run's child processes (and theirs)."""
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as file:
+                        kids = [int(k) for k in file.read().split()]
+                    found += kids
+                    todo += kids
+            except OSError:
+                continue
+        return found
+
+    def signal_group(self, signum: int = signal.SIGINT) -> float:
+        """Send ``signum`` to the run's whole process group, as a terminal's Ctrl+C does; when it was sent."""
+        os.killpg(self.process.pid, signum)
+        return time.monotonic()
+
+    def wait(self, timeout: float = 30.0) -> int:
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+        for reader in self._readers:
+            reader.join(5.0)
+        return code
+
+    def kill(self) -> None:
+        for pid in [self.process.pid, *self.children()]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def output(self) -> str:
+        return "".join(self.stdout) + "".join(self.stderr)
