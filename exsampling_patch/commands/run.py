@@ -16,16 +16,22 @@ from exsampling_patch.validate import load_patch
 
 log = logging.getLogger("exsampling.run")
 
+NODE_NEVER_STARTED = 3
+"""Exit status of a run that ended with a node that never started (1: the patch has problems; 130: Ctrl+C)."""
+STOP_SECONDS = 0.4  # for queued work to finish at stop; each node's own stop comes on top (--for: 0.5 s in all)
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "run", help="run a patch headless", description="Run a patch without the editor. Exits 1 if the "
         "patch has problems (printed as FILE:LINE: message). A node that fails while running is reported "
-        "and bypassed; the rest of the patch goes on.",
+        "and bypassed; the rest of the patch goes on. Exit status: 0, or 3 when the run ended with a node "
+        "that never started (each is named, with why), or 130 after Ctrl+C (143 after SIGTERM).",
     )
     parser.add_argument("patch", metavar="PATCH", help="patch file (YAML)")
     parser.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
-                        help="stop after this many seconds (default: run until Ctrl+C)")
+                        help="stop this many seconds after the patch is running (start-up not counted; "
+                        "default: run until Ctrl+C)")
     parser.add_argument("--trace", action="store_true", help="log every message hop between nodes")
     parser.add_argument("--takes", action="store_true", help="print each take's end (slot, or why not); -v does too")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
@@ -48,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine(registry, workers=args.workers, base_dir=Path(args.patch).resolve().parent)
 
     fates: dict[str, int] = {}
+    started_nodes: set[str] = set()
+    start_errors: dict[str, str] = {}  # node id -> the first error it reported before it started
     show_takes = args.takes or getattr(args, "verbose", 0) > 0
 
     def report(event: Event) -> None:
@@ -61,8 +69,11 @@ def run(args: argparse.Namespace) -> int:
             if event.recovered:
                 print(f"node '{event.node_id}' is back after {event.seconds:.1f} s", file=sys.stderr, flush=True)
         elif isinstance(event, NodeError):
+            if event.node_id not in started_nodes:
+                start_errors.setdefault(event.node_id, event.error)
             print(f"error in node '{event.node_id}': {event.error}", file=sys.stderr, flush=True)
         elif isinstance(event, NodeStarted):
+            started_nodes.add(event.node_id)
             log.info("started %s (%s)", event.node_id, event.type_name)
         elif isinstance(event, MessageHop):
             print(f"hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
@@ -81,20 +92,27 @@ def run(args: argparse.Namespace) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
-    started = time.monotonic()
+    starting = time.monotonic()
     engine.start(patch, checked=True)  # load_patch has just checked it; a signal meanwhile stops it right after
+    running = time.monotonic()  # --for counts from here: the patch is running (start-up may take seconds)
     if not stop.is_set():
         name = patch.name or args.patch
-        print(f"running {name}: {len(patch.nodes)} nodes, {len(patch.links)} links"
-              + (f", for {args.duration:g} s" if args.duration else "; Ctrl+C stops"), file=sys.stderr, flush=True)
+        print(f"running {name}: {len(patch.nodes)} nodes, {len(patch.links)} links, started in "
+              f"{running - starting:.1f} s" + (f"; for {args.duration:g} s" if args.duration else "; Ctrl+C stops"),
+              file=sys.stderr, flush=True)
         stop.wait(args.duration)
-    clean = engine.stop(timeout=5.0)
+    ran = time.monotonic() - running
+    clean = engine.stop(timeout=STOP_SECONDS)
     failed = {node: count for node, count in engine.error_counts.items()}
-    print(f"stopped after {time.monotonic() - started:.1f} s"
+    never = [node_id for node_id in patch.nodes if node_id not in started_nodes]
+    print(f"stopped after {ran:.1f} s running"
           + ("" if clean else " (some work did not finish in time)")
           + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(fates.items()))}" if fates else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else ""),
           file=sys.stderr, flush=True)
+    for node_id in never:
+        why = start_errors.get(node_id, "")
+        print(f"node '{node_id}' never started" + (f": {why}" if why else ""), file=sys.stderr, flush=True)
     if stopped_by:
         return 128 + stopped_by[0]  # 130 after Ctrl+C (SIGINT), 143 after SIGTERM, as a shell reports them
-    return 0
+    return NODE_NEVER_STARTED if never else 0
