@@ -1,12 +1,37 @@
 #!/usr/bin/env bash
-# Installs everything ExSampling Patch needs on a fresh Debian 12 machine (run as root):
-# system packages (display, audio, browser), then the project's virtual environment in .venv.
-# Idempotent: a second run only checks what is there.
+# Installs what ExSampling Patch needs on a fresh Debian 12 machine (as root, or with sudo), then the project's
+# virtual environment in .venv. Idempotent: a second run only checks what is there.
+#
+#   bash scripts/bootstrap.sh        # `make run`: what the patches and the editor need, nothing more
+#   bash scripts/bootstrap.sh test   # `make test`, `make bench`, `make lint`: that, plus what the tests use
+#                                    # (Xvfb, a JACK server, Chromium and Playwright, xdotool, pytest, linters)
+#   bash scripts/bootstrap.sh run --list   # print what it would install, install nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(xvfb xauth libgl1 libglx-mesa0 libgl1-mesa-dri libportaudio2 jackd2 libsndfile1 ffmpeg
-              chromium openssl xdotool)
+USE=${1:-run}
+case "$USE" in run | test) ;; *) echo "usage: $0 [run|test] [--list]" >&2; exit 2 ;; esac
+
+# The main job: audio out (PortAudio, libsndfile), the recorder's certificate (openssl), the editor's OpenGL.
+APT_PACKAGES=(libportaudio2 libsndfile1 openssl libgl1 libglx-mesa0 libgl1-mesa-dri)
+# The tests: a virtual display and a JACK dummy server (scripts/services.sh), real mouse and keys (xdotool),
+# the phone's recorder in a headless browser (chromium driven by playwright-core from npm), ffmpeg.
+if [ "$USE" = test ]; then
+  APT_PACKAGES+=(xvfb xauth jackd2 ffmpeg chromium xdotool)
+  # nodejs and npm only where there is no npm: a Node.js from elsewhere (nodesource) brings its own npm,
+  # and Debian's npm package conflicts with it.
+  command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
+fi
+
+EXTRAS=""
+if [ "$USE" = test ]; then EXTRAS="[dev]"; fi
+if [ "${2:-}" = --list ]; then
+  echo "apt: ${APT_PACKAGES[*]}"
+  echo "pip: torch .$EXTRAS"
+  if [ "$USE" = test ]; then echo "npm: playwright-core (with $(command -v npm || echo 'nodejs npm'))"; fi
+  exit 0
+fi
+
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
@@ -21,21 +46,19 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-stamp=.venv/.installed-$(cat pyproject.toml scripts/bootstrap.sh | sha1sum | cut -c1-12)
+# The package asks for torch>=2.3 (pyproject.toml); here it gets the CPU build, from a wheel on the machine.
+# Installed first and on its own: resolving plain `torch` pulls the newest build, with GBs of CUDA packages.
+TORCH_VERSION=${TORCH_VERSION:-2.13.0}
+stamp=.venv/.installed-$USE-$(cat pyproject.toml scripts/bootstrap.sh | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
-  # torch first, pinned: it comes from a CPU wheel on the machine; anything looser pulls CUDA builds.
-  .venv/bin/pip install -q torch==2.13.0
-  .venv/bin/pip install -q -e ".[dev]"
-  rm -f .venv/.installed-*
+  .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q "torch==$TORCH_VERSION"
+  .venv/bin/pip install -q -e ".$EXTRAS"
+  rm -f .venv/.installed-"$USE"-*
   touch "$stamp"
 fi
 
-# playwright-core drives Debian's chromium in the browser tests (no browser download of its own).
-if ! command -v npm >/dev/null; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm
-fi
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
+if [ "$USE" = test ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+  # playwright-core drives Debian's chromium in the browser tests (no browser download of its own).
   (cd tests/browser && npm ci --no-audit --no-fund -q)
 fi

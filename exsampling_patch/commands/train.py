@@ -26,7 +26,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    try:  # the `train` extra: not everyone who plays a patch trains models
+        import matplotlib  # noqa: F401  (the model card's confusion matrix)
+        from tqdm import tqdm
+    except ImportError as error:
+        print(f"error: exsampling train needs {error.name}: pip install 'exsampling-patch[train]'", file=sys.stderr)
+        return 2
 
     from exsampling_patch.models.classifier import ModelFileError
     from exsampling_patch.models.train import DataError, Progress, TrainConfig, load_dataset, train_folder
