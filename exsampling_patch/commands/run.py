@@ -10,8 +10,9 @@ import threading
 import time
 from pathlib import Path
 
+from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
 from exsampling_patch.errors import PatchError
-from exsampling_patch.runtime import Engine, Event, MessageHop, NodeError, NodeHung, NodeStarted, TakeEnded
+from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, TakeEnded
 from exsampling_patch.validate import load_patch
 
 log = logging.getLogger("exsampling.run")
@@ -32,16 +33,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
                         help="stop this many seconds after the patch is running (start-up not counted; "
                         "default: run until Ctrl+C)")
-    parser.add_argument("--trace", action="store_true", help="log every message hop between nodes")
-    parser.add_argument("--takes", action="store_true", help="print each take's end (slot, or why not); -v does too")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print only failures, recoveries and the summary (no line per take or per port)")
+    parser.add_argument("-v", "--verbose", dest="hops", action="store_true",
+                        help="also print every message hop between nodes")
+    parser.add_argument("--trace", dest="hops", action="store_true", help="the same as -v")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object per event on stdout (event, at, node_id, ...), for scripts")
+    parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
+    parser.add_argument("--log", metavar="FILE", default=None,
+                        help="where libraries' own messages go (libjack, PortAudio); default "
+                        "~/.local/state/exsampling/run.log; '-': the terminal")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
     parser.add_argument("--workers", type=int, default=None, help="worker threads (default: CPU count, >= 2)")
     parser.set_defaults(func=run, exit_at_once=True)  # see cli.exit_at_once
 
 
 def run(args: argparse.Namespace) -> int:
-    from exsampling_patch.nodes.utility import summarize
-
     try:
         patch, registry = load_patch(args.patch, extra_node_dirs=args.nodes)
     except PatchError as error:
@@ -51,36 +59,37 @@ def run(args: argparse.Namespace) -> int:
     for plugin_problem in registry.problems:
         print(f"warning: plugin {plugin_problem}", file=sys.stderr)
 
+    log_path = None if args.log == "-" else Path(args.log) if args.log else default_log_path()
+    if log_path is not None:
+        library_noise_to(log_path)
+    mode = "json" if args.json else "quiet" if args.quiet else "normal"
+    console = StageConsole(patch, mode)
+    console.hops = args.hops
+    for spec in patch.nodes.values():  # the console prints the recorder's URL and QR code, in its place
+        if spec.type == "web_recorder":
+            spec.params = {**spec.params, "print_qr": False}
     engine = Engine(registry, workers=args.workers, base_dir=Path(args.patch).resolve().parent)
+    console.node = lambda node_id: engine._cells[node_id].node if node_id in engine._cells else None
 
     fates: dict[str, int] = {}
     started_nodes: set[str] = set()
     start_errors: dict[str, str] = {}  # node id -> the first error it reported before it started
-    show_takes = args.takes or getattr(args, "verbose", 0) > 0
 
     def report(event: Event) -> None:
         if isinstance(event, TakeEnded):
             fates[event.fate] = fates.get(event.fate, 0) + 1
-            if show_takes:
-                who = f" from {event.recorder}" if event.recorder else ""
-                print(f"take {event.take_id}{who}: {event.reason} ({event.seconds * 1e3:.0f} ms)", file=sys.stderr,
-                      flush=True)
-        elif isinstance(event, NodeHung):
-            if event.recovered:
-                print(f"node '{event.node_id}' is back after {event.seconds:.1f} s", file=sys.stderr, flush=True)
         elif isinstance(event, NodeError):
             if event.node_id not in started_nodes:
                 start_errors.setdefault(event.node_id, event.error)
-            print(f"error in node '{event.node_id}': {event.error}", file=sys.stderr, flush=True)
         elif isinstance(event, NodeStarted):
             started_nodes.add(event.node_id)
             log.info("started %s (%s)", event.node_id, event.type_name)
-        elif isinstance(event, MessageHop):
-            print(f"hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
-                  f"{summarize(event.message)}", file=sys.stderr, flush=True)
+        console(event)
 
-    engine.events.subscribe(report, NodeError, NodeStarted, TakeEnded, NodeHung,
-                            *((MessageHop,) if args.trace else ()))
+    engine.events.subscribe(report, *console.kinds())
+    if log_path is not None and mode == "normal":
+        console.say(f"libraries' own messages (JACK, PortAudio) go to {log_path}")
+    console.announce_static()
 
     stop = threading.Event()
     stopped_by: list[int] = []

@@ -258,7 +258,7 @@ class WebRecorder(Node):
         if self._done_at_emit:
             self._store.mark_processed(stored)
         self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
-                           label=f"{recorder}: {stored.duration:.1f} s")
+                           label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2))
         return {"status": "received", **row}
 
     def _remember(self, phone: str, take_id: str) -> None:

@@ -1,0 +1,229 @@
+"""The stage console of ``exsampling run``: what a performer reads while the patch runs.
+
+At start, one line per input and output as each opens (the recorder's URL and QR code, the sound device or
+JACK server with its rate and block size, MIDI ports, OSC targets); then one line per take with its fate
+(``12:03:41 take 7 from Mika, 2.9 s: hi-hat 94% -> HH (14 ms)``, or why it went nowhere), and a line when a
+node fails or comes back. ``quiet`` prints only failures, recoveries and the summary; ``verbose`` adds every
+hop between nodes; ``json`` prints one JSON object per event instead (on stdout; a person's lines go to
+stderr).
+
+Libraries' own output (libjack, PortAudio, the classifier's torch) is written by native code to file
+descriptor 2, which every child process inherits: :func:`library_noise_to` points descriptor 2 at a log file
+and keeps Python's ``sys.stderr`` on the terminal. What fails reaches the console as the node's error, in
+one line.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from exsampling_patch.patch import Patch
+from exsampling_patch.runtime import (
+    Event,
+    MessageHop,
+    NodeError,
+    NodeHung,
+    NodeStarted,
+    NodeStatus,
+    TakeEnded,
+)
+
+#: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
+OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
+#: Status keys a node reports when an input or output has opened.
+OPENED_KEYS = ("url", "device", "midi_port", "port")
+
+
+def library_noise_to(path: Path) -> TextIO:
+    """Send what native code writes to descriptor 2 (here and in child processes) to ``path``, appended; keep
+    ``sys.stderr`` on the terminal. Returns the new ``sys.stderr``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    terminal = os.dup(2)
+    with open(path, "ab") as log:
+        log.write(f"\n-- exsampling run, {time.strftime('%Y-%m-%d %H:%M:%S')}, pid {os.getpid()}\n".encode())
+        os.dup2(log.fileno(), 2)
+    stream = io.TextIOWrapper(os.fdopen(terminal, "wb", buffering=0), encoding="utf-8", errors="replace",
+                              line_buffering=True, write_through=True)
+    sys.stderr = stream
+    return stream
+
+
+def default_log_path() -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "exsampling" / "run.log"
+
+
+def _clock(event: Event) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - event.time)))
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy of ``value`` (messages and other objects become their one-line summary)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    from exsampling_patch.nodes.utility import summarize
+
+    return summarize(value)
+
+
+class StageConsole:
+    """Prints a run's events for a person (``mode``: quiet or normal; ``hops`` adds every hop) on ``err``, or as
+    JSON lines (``json``) on ``out``."""
+
+    def __init__(self, patch: Patch, mode: str = "normal", out: TextIO | None = None,
+                 err: TextIO | None = None) -> None:
+        self.patch, self.mode = patch, mode
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self._lock = threading.Lock()
+        self._takes: dict[str, dict[str, Any]] = {}  # take id -> what nodes said of it (duration, label...)
+        self._opened: dict[str, set[str]] = {}  # node id -> what of it was announced (url, device...)
+        self._failing: set[str] = set()
+        #: the live node for an id (the run's engine.node), to read what a node knows beyond its status
+        self.node: Any = lambda node_id: None
+        #: web recorders whose QR code the console prints (their print_qr); they print none themselves
+        self.qr_wanted = {node_id: bool(spec.params.get("print_qr", True)) for node_id, spec in patch.nodes.items()
+                          if spec.type == "web_recorder"}
+
+    def kinds(self) -> tuple[type[Event], ...]:
+        base: tuple[type[Event], ...] = (NodeError, NodeStarted, TakeEnded, NodeHung, NodeStatus)
+        return (*base, MessageHop) if self.hops else base
+
+    hops = False  # set by the run for -v / --trace: every hop costs an event
+
+    def say(self, text: str) -> None:
+        """A line for a person, on stderr (stdout is for JSON lines, or a node's own output)."""
+        with self._lock:
+            print(text, file=self.err, flush=True)
+
+    def __call__(self, event: Event) -> None:
+        if self.mode == "json":
+            self._json(event)
+        if isinstance(event, NodeStatus):
+            self._status(event)
+        elif isinstance(event, TakeEnded):
+            self._take(event)
+        elif isinstance(event, NodeError):
+            self._failing.add(event.node_id)
+            if self.mode != "json":
+                self.say(f"{_clock(event)} error in node '{event.node_id}': {event.error}")
+        elif isinstance(event, NodeHung) and event.recovered and self.mode != "json":
+            self.say(f"{_clock(event)} node '{event.node_id}' is back after {event.seconds:.1f} s")
+        elif isinstance(event, MessageHop) and self.mode != "json":
+            from exsampling_patch.nodes.utility import summarize
+
+            self.say(f"{_clock(event)} hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
+                     f"{summarize(event.message)}")
+
+    def _json(self, event: Event) -> None:
+        fields = {k: _plain(v) for k, v in vars(event).items() if k not in ("time", "details")}
+        line = json.dumps({"event": type(event).__name__, "at": round(time.time() - (time.monotonic() - event.time),
+                                                                      3), **fields}, ensure_ascii=False)
+        with self._lock:
+            print(line, file=self.out, flush=True)
+
+    # -- inputs and outputs -----------------------------------------------------------------------------------------
+
+    def announce_static(self) -> None:
+        """Lines for outputs known from their parameters alone (OSC targets)."""
+        for node_id, spec in self.patch.nodes.items():
+            if spec.type in OSC_SENDERS and self.mode not in ("quiet", "json"):
+                host, port = spec.params.get("host", "127.0.0.1"), spec.params.get("port", "its default port")
+                self.say(f"{spec.type} '{node_id}': OSC to {host}:{port} (UDP)")
+
+    def _status(self, event: NodeStatus) -> None:
+        status = event.status
+        take_id = status.get("take")
+        if take_id:
+            with self._lock:
+                known = self._takes.setdefault(str(take_id), {})
+                for key in ("duration", "recorder", "label", "confidence", "slot", "rejected"):
+                    if key in status and not (key == "label" and "confidence" not in status):
+                        known.setdefault(key, status[key])
+        opened = [key for key in OPENED_KEYS if key in status]
+        if not opened:
+            return
+        node_id = event.node_id
+        back = node_id in self._failing
+        if back:
+            self._failing.discard(node_id)
+        said = self._opened.setdefault(node_id, set())
+        if all(key in said for key in opened) and not back:
+            return
+        said.update(opened)
+        if self.mode == "json" or (self.mode == "quiet" and not back):
+            return
+        opened_event = getattr(getattr(self.node(node_id), "audio", None), "opened", None)
+        if "device" in status and isinstance(opened_event, threading.Event):
+            # The sampler's host learns its JACK client name just after the device's status: wait for it,
+            # on a thread of our own (observers must return at once).
+            def later() -> None:
+                opened_event.wait(1.0)
+                self._say_opened(node_id, status, back, event)
+
+            threading.Thread(target=later, name="stage-console", daemon=True).start()
+            return
+        self._say_opened(node_id, status, back, event)
+
+    def _say_opened(self, node_id: str, status: dict[str, Any], back: bool, event: Event) -> None:
+        line = self._opened_line(node_id, status)
+        if line:
+            self.say(f"{_clock(event)} {node_id} is back: {line}" if back else line)
+
+    def _opened_line(self, node_id: str, status: dict[str, Any]) -> str:
+        spec = self.patch.nodes.get(node_id)
+        kind = spec.type if spec is not None else "node"
+        params = spec.params if spec is not None else {}
+        if "url" in status:
+            text = f"{kind} '{node_id}': phones open {status['url']}"
+            qr = status.get("qr")
+            if qr and self.qr_wanted.get(node_id, True) and self.mode != "quiet":
+                from exsampling_patch.nodes.web_recorder.qr import terminal_text
+
+                text += "\n" + terminal_text(qr)
+            return text
+        if "device" in status:
+            rate = status.get("sample_rate")
+            block = f"block {params.get('blocksize') or status.get('blocksize') or 'as the device sets it'}"
+            device = str(status["device"])
+            client = getattr(getattr(self.node(node_id), "audio", None), "jack_client", None)
+            server = os.environ.get("JACK_DEFAULT_SERVER", "default")
+            jack = f" (JACK server '{server}', client {client})" if client else ""
+            latency = f", output latency {status['output_latency_ms']} ms" if "output_latency_ms" in status else ""
+            return (f"{kind} '{node_id}': sound device {device}{jack} at {rate:g} Hz, {block}{latency}"
+                    if isinstance(rate, int | float) else f"{kind} '{node_id}': sound device {device}{jack}")
+        if "midi_port" in status:
+            return f"{kind} '{node_id}': MIDI port {status['midi_port']}"
+        if "port" in status and kind == "osc_receive":
+            return f"{kind} '{node_id}': OSC in on {params.get('host', '127.0.0.1')}:{status['port']} (UDP)"
+        return ""
+
+    # -- takes ---------------------------------------------------------------------------------------------------
+
+    def _take(self, event: TakeEnded) -> None:
+        with self._lock:
+            known = self._takes.pop(event.take_id, {})
+        if self.mode in ("quiet", "json"):
+            return
+        who = f" from {event.recorder}" if event.recorder else ""
+        duration = known.get("duration")
+        length = f", {duration:.1f} s" if isinstance(duration, int | float) else ""
+        label, confidence = known.get("label"), known.get("confidence")
+        heard = (f"{label} {confidence:.0%}" if isinstance(confidence, int | float) and label else "")
+        if event.fate == "slot":
+            fate = f"{heard} -> {', '.join(event.slots)}" if heard else event.reason
+        else:
+            fate = f"{heard}, {event.reason}" if heard and heard not in event.reason else event.reason
+        name = event.take_id if event.take_id.startswith("take") else f"take {event.take_id}"
+        self.say(f"{_clock(event)} {name}{who}{length}: {fate} ({event.seconds * 1e3:.0f} ms)")

@@ -1,0 +1,67 @@
+"""The stage console: a line per port at start, a line per take with its fate, JSON lines for scripts, and
+libraries' noise in a log file rather than on the console."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from tests.stage.helpers import Run, free_port
+from tests.stage.test_exit import folder_patch, recorder
+
+TAKE_LINE = re.compile(r"^\d\d:\d\d:\d\d take[ -]\S+ from inbox: done \(writer\) \(\d+ ms\)$", re.M)
+
+
+def run_with_a_take(tmp_path: Path, *options: str) -> Run:
+    phones = recorder(free_port()).replace("print_qr: false", "print_qr: true")
+    run = Run(str(folder_patch(tmp_path, phones)), "--for", "1.5", "--log",
+              str(tmp_path / "lib.log"), *options)
+    run.wait_for("running")
+    (tmp_path / "inbox").mkdir(exist_ok=True)
+    sf.write(tmp_path / "inbox" / "one.wav", np.zeros(4800, np.float32), 48000)
+    assert run.wait(60) == 0, run.output()
+    return run
+
+
+def test_the_console_names_each_port_at_start_and_each_take_with_its_fate(tmp_path: Path) -> None:
+    run = run_with_a_take(tmp_path)
+    err = "".join(run.stderr)
+    assert re.search(r"^web_recorder 'phones': phones open http://\S+:\d+/\?token=\S+$", err, re.M), err
+    assert "█" in err  # its QR code, printed by the console in the recorder's place (once)
+    assert err.count("phones open") == 1
+    assert TAKE_LINE.search(err), err
+    assert "takes ended: done 1" in err
+
+
+def test_quiet_prints_no_line_per_take_or_port(tmp_path: Path) -> None:
+    err = "".join(run_with_a_take(tmp_path, "-q").stderr)
+    assert not TAKE_LINE.search(err) and "phones open" not in err, err
+    assert "takes ended: done 1" in err  # the summary stays
+
+
+def test_json_prints_one_event_per_line_on_stdout(tmp_path: Path) -> None:
+    run = run_with_a_take(tmp_path, "--json")
+    events = [json.loads(line) for line in run.stdout if line.strip()]  # every line parses
+    kinds = {e["event"] for e in events}
+    assert {"NodeStarted", "NodeStatus", "TakeEnded"} <= kinds, kinds
+    ended = next(e for e in events if e["event"] == "TakeEnded")
+    assert ended["fate"] == "done" and ended["node_id"] == "writer" and abs(ended["at"] - time.time()) < 60
+    assert not TAKE_LINE.search("".join(run.stderr))
+
+
+def test_library_noise_goes_to_the_log_and_the_reason_to_the_console_in_one_line(tmp_path: Path) -> None:
+    patch = tmp_path / "sampler.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: sampler\n  type: sampler\n", encoding="utf-8")
+    log = tmp_path / "lib.log"
+    # A JACK server that does not run: libjack says so in many lines, on descriptor 2 of the audio process.
+    run = Run(str(patch), "--for", "1", "--log", str(log), env={"JACK_DEFAULT_SERVER": f"absent-{free_port()}"})
+    run.wait(60)
+    output = run.output()
+    assert "Cannot connect to server" not in output and "jack server is not running" not in output, output
+    assert "jack server is not running" in log.read_text(encoding="utf-8")
+    assert re.search(r"error in node 'sampler': cannot open sound device .*\n", output), output
