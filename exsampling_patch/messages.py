@@ -33,8 +33,10 @@ class Location:
 class Take:
     """An audio take.
 
-    ``samples`` is float32 with shape ``(frames, channels)``. ``path`` is where the take is stored on
-    disk, once it is. ``meta`` holds what nodes learnt about it on the way (``"pitch_hz"``,
+    ``samples`` is float32 with shape ``(frames, channels)``, and read-only: a take fanned out to several
+    branches shares its samples, so a node that changes them works on a copy (``take.samples * gain``,
+    ``take.samples.copy()``) and passes on ``take.derive(new_samples)``. ``path`` is where the take is stored
+    on disk, once it is. ``meta`` holds what nodes learnt about it on the way (``"pitch_hz"``,
     ``"subtype"``, ...): add to it with :meth:`derive`, never mutate it.
     """
 
@@ -55,6 +57,9 @@ class Take:
             raise ValueError(f"take samples must be (frames, channels), got shape {samples.shape}")
         if self.sample_rate <= 0:
             raise ValueError(f"take sample rate must be positive, got {self.sample_rate}")
+        if samples.flags.writeable:
+            samples = samples.view()  # a read-only view: the caller's own array stays as it was
+            samples.flags.writeable = False
         object.__setattr__(self, "samples", samples)
 
     @property

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
-from exsampling_patch.node import Node
+from exsampling_patch.node import Node, type_problems
 
 ENTRY_POINT_GROUP = "exsampling_patch.nodes"
 BUILTIN_PACKAGE = "exsampling_patch.nodes"
@@ -93,10 +93,19 @@ class Registry:
     # -- loading --------------------------------------------------------------------------------------------
 
     def register(self, node_type: type[Node], origin: str = "") -> None:
-        """Add one node type; a second type with a taken name is reported and ignored."""
+        """Add one node type; a second type with a taken name is reported and ignored, and so is a type with
+        mistakes that would only show at its first message (an input without its handler, an ``emit`` to an
+        unknown output: :func:`~exsampling_patch.node.type_problems`), each with its file and line."""
         if not (inspect.isclass(node_type) and issubclass(node_type, Node)) or node_type is Node:
             raise TypeError(f"{node_type!r} is not a Node subclass")
         name = node_type.type_name
+        # Built-ins are checked by the tests (tests/core/test_node_checks.py), not at every start.
+        mistakes = type_problems(node_type) if origin != "built-in" else []
+        if mistakes:
+            for mistake in mistakes:
+                self.problems.append(PluginProblem(f"{mistake.file}:{mistake.line}",
+                                                   f"{mistake.message}; node type '{name}' is not loaded"))
+            return
         if name in self.types and self.types[name] is not node_type:
             self.problems.append(PluginProblem(
                 origin or node_type.__module__,

@@ -1,0 +1,109 @@
+"""Mistakes in a node type's code are reported when the type is registered, with the file and line, not at
+its first message; takes are read-only, so no node changes a take that another branch shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Node, type_problems
+from exsampling_patch.registry import Registry
+
+MISSPELT_HANDLER = '''from exsampling_patch import TAKE, Input, Node, Output
+
+
+class Echo(Node):
+    """Pass takes on."""
+
+    take = Input(TAKE, "in")
+    out = Output(TAKE, "out")
+
+    def on_tkae(self, take):
+        self.emit("out", take)
+'''
+
+UNKNOWN_OUTPUT = '''from exsampling_patch import TAKE, Input, Node, Output
+
+
+class Echo2(Node):
+    """Pass takes on."""
+
+    take = Input(TAKE, "in")
+    out = Output(TAKE, "out")
+
+    def on_take(self, take):
+        if take.frames:
+            self.emit("outt", take)
+'''
+
+
+def load(tmp_path: Path, source: str) -> Registry:
+    (tmp_path / "mine.py").write_text(source, encoding="utf-8")
+    return Registry.default([tmp_path], entry_points=False)
+
+
+def test_an_input_without_its_handler_is_reported_at_load_with_file_and_line(tmp_path: Path) -> None:
+    registry = load(tmp_path, MISSPELT_HANDLER)
+    assert "echo" not in registry
+    (problem,) = registry.problems
+    assert problem.origin == f"{tmp_path / 'mine.py'}:7"  # the line declaring the input
+    assert "input 'take' has no handler on_take (on_tkae looks misspelt)" in problem.error
+
+
+def test_an_emit_to_an_unknown_output_is_reported_at_load_with_file_and_line(tmp_path: Path) -> None:
+    registry = load(tmp_path, UNKNOWN_OUTPUT)
+    assert "echo2" not in registry
+    (problem,) = registry.problems
+    assert problem.origin == f"{tmp_path / 'mine.py'}:12"  # the emit call
+    assert "emit to unknown output 'outt'; did you mean 'out'?" in problem.error
+
+
+def test_a_correct_node_and_one_routing_its_own_inputs_load(tmp_path: Path) -> None:
+    source = UNKNOWN_OUTPUT.replace('"outt"', '"out"') + '''
+
+class Router(Node):
+    """Routes every input itself."""
+
+    a = Input(TAKE, "a")
+    b = Input(TAKE, "b")
+
+    def handle(self, port, message):
+        pass
+'''
+    registry = load(tmp_path, source)
+    assert not registry.problems, registry.problems
+    assert "echo2" in registry and "router" in registry
+
+
+def test_every_built_in_node_type_passes_the_checks() -> None:
+    registry = Registry.default(entry_points=False)
+    assert [str(p) for node_type in registry for p in type_problems(node_type)] == []
+
+
+def test_a_type_registered_directly_is_checked() -> None:
+    from exsampling_patch import TAKE, Input
+
+    class Local(Node):
+        """Defined in a test."""
+
+        take = Input(TAKE, "in")
+
+    registry = Registry()
+    registry.register(Local)
+    assert "local" not in registry
+    assert registry.problems[0].origin.startswith(f"{__file__}:")
+
+
+def test_take_samples_are_read_only() -> None:
+    audio = np.zeros((8, 1), dtype=np.float32)
+    take = Take(audio, 8000)
+    with pytest.raises(ValueError, match="read-only"):
+        take.samples[0, 0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        take.samples *= 2.0
+    assert not take.derive(np.ones(4, dtype=np.float32)).samples.flags.writeable
+    audio[0, 0] = 0.5  # the array the take was made from is the caller's own, still writable
+    assert take.samples.copy().flags.writeable
