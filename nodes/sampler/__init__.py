@@ -130,7 +130,9 @@ class Sampler(Node):
         if in_process:
             # The callback is then a thread of this process: it needs the GIL within a block (5 ms), and Python
             # hands the GIL over every 5 ms by default; at 0.5 ms a busy worker delays it far less.
-            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+            # Restored by stop(): the interval is the whole process's, not the node's.
+            self._switch_before: float | None = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._switch_before, SWITCH_INTERVAL))
         # Warm up the resampler now: its first import would otherwise hold the GIL while the stream runs.
         prepare(Take(np.zeros(64, np.float32), 44100), rate or 48000)
         host = LocalAudio if in_process else AudioProcess
@@ -154,6 +156,10 @@ class Sampler(Node):
     def stop(self) -> None:
         if getattr(self, "audio", None) is not None:
             self.audio.stop()
+        switch_before = getattr(self, "_switch_before", None)
+        if switch_before is not None:
+            sys.setswitchinterval(switch_before)
+            self._switch_before = None
         super().stop()
 
     def _note_table(self) -> np.ndarray:
@@ -295,9 +301,6 @@ class Sampler(Node):
         else:
             self.report_error(f"unknown control {value.name!r}: use <slot>.gain, .mute, .lock or .rollback")
         self.report_status(slot=self.names[index])
-
-    def set_lock(self, slot: str | int, locked: bool = True) -> None:
-        self.records[self._slot_index(slot)].locked = locked
 
     # -- observers ----------------------------------------------------------------------------------------------------
 

@@ -19,11 +19,12 @@ from exsampling_patch.nodes.sampler.core import SamplerCore
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, EventRing
 from exsampling_patch.nodes.sampler.shared import SharedState
+from exsampling_patch.runtime.engine import SWITCH_INTERVAL as ENGINE_SWITCH_INTERVAL
 
 KEEP_BUFFERS = 4  # buffers the loader keeps per slot, so that the callback never frees one
-#: GIL hand-over interval (seconds) in a process that runs the callback: another thread gives it the GIL within
-#: 0.5 ms (Python's default is 5 ms, a whole block).
-SWITCH_INTERVAL = 0.0005
+#: GIL hand-over interval (seconds) in a process that runs the callback: the runtime's own (0.5 ms; Python's
+#: default is 5 ms, a whole block), so that another thread gives the callback the GIL within it.
+SWITCH_INTERVAL = ENGINE_SWITCH_INTERVAL
 
 
 @dataclass
