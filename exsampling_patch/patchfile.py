@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from exsampling_patch.errors import PatchError, Problem
+from exsampling_patch.errors import Problem
 from exsampling_patch.patch import FORMAT_VERSION, Link, NodeSpec, Patch, PortRef
 
 VERSION_KEY = "exsampling_patch"
@@ -553,8 +553,3 @@ def _create_beside(target: Path) -> tuple[int, str]:
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name next to {target}")
-
-
-def raise_if_problems(problems: list[Problem]) -> None:
-    if problems:
-        raise PatchError(problems)

@@ -214,8 +214,3 @@ class TakeStore:
             if take_id not in done and audio.exists():
                 found.append(audio)
         return sorted(found, key=lambda p: p.stat().st_mtime)
-
-
-def peak_level(samples: np.ndarray) -> float:
-    """The absolute peak of ``samples`` (0 for an empty array)."""
-    return float(np.max(np.abs(samples))) if samples.size else 0.0
