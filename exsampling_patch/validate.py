@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -16,7 +17,7 @@ from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
 from exsampling_patch.patch import Link, Patch, PortRef
 from exsampling_patch.patchfile import SourceMap, collector_paused, read_patch
-from exsampling_patch.ports import link_problem
+from exsampling_patch.ports import PREDICTION, SLOT, link_problem
 from exsampling_patch.registry import Registry
 
 
@@ -184,6 +185,10 @@ def check_patch(
         if reason:
             problems.append(Problem(reason, source.file, source.link_line(link)))
 
+    problems += slot_problems(patch, registry, source)
+    if base_dir is not None:
+        problems += read_path_problems(patch, registry, source, base_dir)
+
     cycle = find_cycle(patch)
     if cycle:
         loop = " -> ".join([*cycle, cycle[0]])
@@ -192,6 +197,183 @@ def check_patch(
             hint="messages would go round for ever; remove one link of the cycle",
         ))
     return problems
+
+
+# -- checks across nodes --------------------------------------------------------------------------------------
+
+#: Slots a node sends on its ``slot`` messages, by node type: ``param -> how its value names slots``.
+#: ``values``: a table's values; ``one``: the text itself; ``list``: each item. ``fixed_slot`` sends ``slot``
+#: in mode fixed and ``slots`` in mode round_robin; the gate's ``fallback_slot`` travels through the slot map.
+SLOT_SENDERS: dict[str, dict[str, str]] = {
+    "slot_map": {"table": "values", "fallback": "one"},
+    "fixed_slot": {"slot": "one", "slots": "list"},
+    "confidence_gate": {"fallback_slot": "one"},
+}
+
+#: The slots a node that takes ``slot`` messages has, by node type: the parameter that names them.
+SLOT_TAKERS: dict[str, str] = {"sampler": "slot_names", "ableton_osc": "slots"}
+
+#: Path parameters a node only reads, by node type (other path parameters are written: the node makes
+#: them on purpose, as the recorder makes its take folder). A file read must exist; a folder read (the folder
+#: source makes the one it watches, a drop box) is reported when it looks misspelt: missing, with an
+#: existing folder of a close name where it would be, and no node of the patch writing there.
+READ_PATHS: dict[str, tuple[str, ...]] = {"folder_source": ("folder",), "classifier": ("model",)}
+
+
+def _value(patch: Patch, registry: Registry, node_id: str, name: str) -> Any:
+    spec = patch.nodes[node_id]
+    param = registry.get(spec.type).param_specs.get(name)
+    value = spec.params.get(name, param.default if param is not None else None)
+    if param is not None:
+        try:
+            param.validate(value)
+        except ParamError:
+            return None  # reported on the parameter itself
+    return value
+
+
+def slots_sent(patch: Patch, registry: Registry, node_id: str) -> dict[str, list[str]]:
+    """The slot names ``node_id`` sends, each with what sends it (``table: dog``, ``slot``), in file order."""
+    spec = patch.nodes[node_id]
+    sent: dict[str, list[str]] = {}
+    round_robin = spec.type == "fixed_slot" and _value(patch, registry, node_id, "mode") == "round_robin"
+    for name, how in SLOT_SENDERS.get(spec.type, {}).items():
+        if spec.type == "fixed_slot" and (name == "slots") != round_robin:
+            continue
+        value = _value(patch, registry, node_id, name)
+        if how == "values" and isinstance(value, dict):
+            for key, slot in value.items():
+                sent.setdefault(str(slot), []).append(f"{name}: {key}")
+        elif how == "list" and isinstance(value, list):
+            for slot in value:
+                sent.setdefault(str(slot), []).append(name)
+        elif how == "one" and isinstance(value, str) and value:
+            sent.setdefault(value, []).append(name)
+    return sent
+
+
+def slots_of(patch: Patch, registry: Registry, node_id: str) -> list[str] | None:
+    """The slot names of a node that takes slot messages (a sampler, an ableton_osc), or None for others."""
+    spec = patch.nodes[node_id]
+    name = SLOT_TAKERS.get(spec.type)
+    if name is None or spec.type not in registry:
+        return None
+    value = _value(patch, registry, node_id, name)
+    given = [n.strip() for n in (value.split(",") if isinstance(value, str) else value or []) if str(n).strip()]
+    names = [str(n) for n in given]
+    if spec.type == "sampler":  # as the sampler names them: those given, then Slot<N> up to its count
+        count = _value(patch, registry, node_id, "slots")
+        count = count if isinstance(count, int) else len(names)
+        names = names[:count] + [f"Slot{i + 1}" for i in range(len(names), count)]
+    return names
+
+
+def slot_takers_fed(patch: Patch, registry: Registry, node_id: str) -> list[str]:
+    """The slot-taking nodes that slot names sent by ``node_id`` reach: along its slot and prediction links
+    (a gate's fallback slot goes through the slot map), through any nodes that pass them on."""
+    out: dict[str, list[Link]] = {}
+    for link in patch.links:
+        out.setdefault(link.source.node, []).append(link)
+    seen, todo, fed = {node_id}, [node_id], []
+    while todo:
+        for link in out.get(todo.pop(), []):
+            source, target = patch.nodes.get(link.source.node), patch.nodes.get(link.target.node)
+            if source is None or target is None or source.type not in registry or target.type not in registry:
+                continue
+            port = registry.get(source.type).outputs.get(link.source.port)
+            into = registry.get(target.type).inputs.get(link.target.port)
+            if port is None or into is None or port.type not in (SLOT, PREDICTION):
+                continue
+            if into.type == SLOT and target.type in SLOT_TAKERS and link.target.node not in fed:
+                fed.append(link.target.node)
+            if link.target.node not in seen:
+                seen.add(link.target.node)
+                todo.append(link.target.node)
+    return fed
+
+
+def slot_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """Slot names a node sends that a slot-taking node it feeds does not have (the sampler would refuse
+    them at run time: "no slot named 'Bas'"). Names are compared as the sampler does, case aside."""
+    problems: list[Problem] = []
+    for node_id, spec in patch.nodes.items():
+        if spec.type not in SLOT_SENDERS or spec.type not in registry:
+            continue
+        sent = slots_sent(patch, registry, node_id)
+        if not sent:
+            continue
+        for taker in slot_takers_fed(patch, registry, node_id):
+            names = slots_of(patch, registry, taker) or []
+            known = {n.lower() for n in names}
+            for slot, senders in sent.items():
+                if slot.lower() in known:
+                    continue
+                param, _, key = senders[0].partition(": ")
+                close = difflib.get_close_matches(slot, names, n=1)
+                what = ", ".join(senders[:4]) + (f" and {len(senders) - 4} more" if len(senders) > 4 else "")
+                problems.append(Problem(
+                    f"node '{node_id}': slot '{slot}' ({what}) is not a slot of '{taker}' "
+                    f"({patch.nodes[taker].type}), which it feeds",
+                    source.file, source.node_line(node_id, "params", param, *([key] if key else []))
+                    or source.node_line(node_id, "params", param) or source.node_line(node_id),
+                    hint=(f"did you mean '{close[0]}'? " if close else "")
+                    + f"its slots: {', '.join(names) or 'none'} ('{SLOT_TAKERS[patch.nodes[taker].type]}')",
+                ))
+    return problems
+
+
+def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base_dir: Path) -> list[Problem]:
+    """Paths a node reads that are not there (see :data:`READ_PATHS`)."""
+    written: set[Path] = set()
+    for node_id, spec in patch.nodes.items():
+        if spec.type not in registry:
+            continue
+        for name, param in registry.get(spec.type).param_specs.items():
+            value = _value(patch, registry, node_id, name)
+            if param.kind_name == "path" and value and name not in READ_PATHS.get(spec.type, ()):
+                written.add(_absolute(str(value), base_dir))
+    problems: list[Problem] = []
+    for node_id, spec in patch.nodes.items():
+        if spec.type not in registry:
+            continue
+        for name in READ_PATHS.get(spec.type, ()):
+            read = registry.get(spec.type).param_specs.get(name)
+            value = _value(patch, registry, node_id, name)
+            if read is None or not value or not isinstance(value, str):
+                continue
+            path = _absolute(value, base_dir)
+            if path in written or any(w in path.parents or path in w.parents for w in written):
+                continue  # another node of the patch writes there
+            reason = missing_path(path, read.path_kind)
+            if reason:
+                problems.append(Problem(
+                    f"node '{node_id}': parameter '{name}': '{value}' {reason}", source.file,
+                    source.node_line(node_id, "params", name), hint=f"'{name}': {read.doc}"))
+    return problems
+
+
+def _absolute(value: str, base_dir: Path) -> Path:
+    path = Path(value).expanduser()
+    return Path(os.path.normpath(path if path.is_absolute() else base_dir / path))
+
+
+def missing_path(path: Path, path_kind: str) -> str | None:
+    """Why a path a node reads is not there, or None. A file must exist; a folder that does not is reported
+    when an existing folder of a close name stands where its first missing part would be (a typo)."""
+    try:
+        if path.exists():
+            return None
+        first = next((p for p in [path, *path.parents] if p.parent.exists()), None)
+        if first is None:
+            return None
+        siblings = [c.name for c in first.parent.iterdir() if c.is_dir()] if first.parent.is_dir() else []
+    except OSError:
+        return None
+    close = difflib.get_close_matches(first.name, siblings, n=1, cutoff=0.75)
+    hint = f"; did you mean '{first.parent / close[0]}'?" if close else ""
+    if path_kind != "folder":
+        return f"does not exist{hint}"
+    return f"does not exist{hint}" if close else None
 
 
 def node_dirs_of(patch: Patch, patch_file: str | os.PathLike[str] | None) -> list[Path]:

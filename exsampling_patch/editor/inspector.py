@@ -23,6 +23,7 @@ from exsampling_patch.editor.params import (
     widget_spec,
 )
 from exsampling_patch.editor.patch_view import ERROR_RED, WARN_YELLOW
+from exsampling_patch.validate import SLOT_SENDERS
 
 WIDTH = 220
 
@@ -53,6 +54,9 @@ class Inspector:
             self._refresh_value(subject[1])
         elif what == "node_retyped" and subject == self.node_id:
             self.show(self.node_id)
+        elif (what in ("link_added", "link_removed") and self.node_id is not None and self._tables
+              and self.model.patch.nodes[self.node_id].type in SLOT_SENDERS):
+            self.show(self.node_id)  # the slots its table may name are those of the nodes it feeds
         if what not in ("node_moved", "refused", "saved"):
             self._refresh_problems()
 
@@ -221,6 +225,9 @@ class Inspector:
         """A key/value table (a class-to-slot map): one row of two text fields each, plus add/remove."""
         rows = [list(r) for r in table_rows(value if isinstance(value, dict) else {})]
         self._tables[name] = rows
+        node = self.model.patch.nodes[self.node_id or ""]
+        # The slots its values name are offered as a choice of the slots of the samplers it feeds.
+        slots = self.model.slot_choices(node.id) if SLOT_SENDERS.get(node.type, {}).get(name) == "values" else []
         with dpg.table(tag=tag, header_row=True, resizable=True, width=WIDTH, borders_innerH=True,
                        policy=dpg.mvTable_SizingStretchProp):
             dpg.add_table_column(label="key")
@@ -230,8 +237,13 @@ class Inspector:
                 with dpg.table_row():
                     dpg.add_input_text(default_value=key, tag=f"{tag}:{i}:key", width=-1, on_enter=True,
                                        callback=self._on_cell, user_data=(name, i, 0))
-                    dpg.add_input_text(default_value=text, tag=f"{tag}:{i}:value", width=-1, on_enter=True,
-                                       callback=self._on_cell, user_data=(name, i, 1))
+                    if slots:
+                        dpg.add_combo([*slots, *([text] if text not in slots else [])], default_value=text,
+                                      tag=f"{tag}:{i}:value", width=-1, callback=self._on_cell,
+                                      user_data=(name, i, 1))
+                    else:
+                        dpg.add_input_text(default_value=text, tag=f"{tag}:{i}:value", width=-1, on_enter=True,
+                                           callback=self._on_cell, user_data=(name, i, 1))
                     dpg.add_button(label="x", tag=f"{tag}:{i}:remove", callback=self._on_remove_row,
                                    user_data=(name, i))
         dpg.add_button(label="+ row", tag=f"{tag}:add", callback=self._on_add_row, user_data=name)

@@ -31,7 +31,14 @@ from exsampling_patch.node import ParamError
 from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
 from exsampling_patch.patchfile import save_patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.validate import check_link, check_patch, find_cycle, open_patch
+from exsampling_patch.validate import (
+    check_link,
+    check_patch,
+    find_cycle,
+    open_patch,
+    slot_takers_fed,
+    slots_of,
+)
 
 #: A change notification: what changed (``"node_added"``, ``"node_removed"``, ``"node_moved"``,
 #: ``"link_added"``, ``"link_removed"``, ``"param_changed"``, ``"node_retyped"``, ``"refused"``, ``"reset"``,
@@ -365,6 +372,14 @@ class EditorModel:
                 found.setdefault(node_id, []).append(f"{problem.message} ({problem.hint})" if problem.hint
                                                      else problem.message)
         return found
+
+    def slot_choices(self, node_id: str) -> list[str]:
+        """The slots of every slot-taking node (sampler, ableton_osc) that ``node_id``'s slot names reach, in
+        order: what a slot map's table may send (:func:`~exsampling_patch.validate.slot_problems`)."""
+        names: list[str] = []
+        for taker in slot_takers_fed(self.patch, self.registry, node_id):
+            names += [n for n in slots_of(self.patch, self.registry, taker) or [] if n not in names]
+        return names
 
     def runnable_patch(self) -> Patch:
         """A copy of the patch for the runtime; raises :class:`PatchError` if it cannot run."""

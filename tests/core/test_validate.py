@@ -108,3 +108,78 @@ def test_find_cycle_names_the_nodes() -> None:
     patch.connect("c.outlet", "b.inlet")
     cycle = find_cycle(patch)
     assert cycle is not None and sorted(cycle) == ["b", "c"]
+
+
+def slot_patch(tmp_path: Path, nodes: str, links: str) -> Path:
+    path = tmp_path / "slots.yaml"
+    path.write_text(f"exsampling_patch: 1\nnodes:\n{nodes}links:{' ' if links.startswith('[') else chr(10)}{links}",
+                    encoding="utf-8")
+    return path
+
+
+SAMPLER = "- id: sampler\n  type: sampler\n  params:\n    device: none\n    virtual_port: ''\n"
+
+
+def test_slot_names_sent_must_exist_where_they_go(tmp_path: Path) -> None:
+    # The slot map's table sends 'Bas' (a typo) to a sampler whose slots are the default eight: `check` says
+    # so on the table's line, as the loader does; before, the error came at run time ("no slot named 'Bas'").
+    path = slot_patch(tmp_path, "- id: map\n  type: slot_map\n  params:\n    table:\n      dog: Bas\n"
+                      "      cat: Chorus\n" + SAMPLER, "- map.slot -> sampler.assign\n")
+    problems = check_file(path)
+    assert [(p.line, p.message) for p in problems] == [
+        (7, "node 'map': slot 'Bas' (table: dog) is not a slot of 'sampler' (sampler), which it feeds")]
+    assert "did you mean 'Bass'?" in problems[0].hint and "HH, Snare" in problems[0].hint
+    with pytest.raises(PatchError):
+        load_patch(path)
+    # Not linked: nothing is fed, nothing to check.
+    assert check_file(slot_patch(tmp_path, "- id: map\n  type: slot_map\n  params:\n    table:\n      dog: Bas\n"
+                                 + SAMPLER, "[]\n")) == []
+    # The sampler names its slots otherwise: the default table's slots are missing there.
+    renamed = SAMPLER + "    slot_names: [Bas, Chorus]\n    slots: 2\n"
+    assert check_file(slot_patch(tmp_path, "- id: map\n  type: slot_map\n  params:\n    table:\n      dog: bas\n"
+                                 + renamed, "- map.slot -> sampler.assign\n")) == []  # case does not matter
+
+
+def test_fixed_slots_and_gate_fallback_are_checked_through_the_chain(tmp_path: Path) -> None:
+    osc = "- id: osc\n  type: ableton_osc\n  params:\n    slots: [HH, Snare]\n"
+    fixed = "- id: fixed\n  type: fixed_slot\n  params:\n    slot: Snare\n"
+    # sampler.loaded passes the assignment on to ableton_osc, whose slots lack 'TT'
+    path = slot_patch(tmp_path, fixed.replace("Snare", "TT") + SAMPLER + osc,
+                      "- fixed.assignment -> sampler.assign\n- sampler.loaded -> osc.assignment\n")
+    assert [p.message for p in check_file(path)] == [
+        "node 'fixed': slot 'TT' (slot) is not a slot of 'osc' (ableton_osc), which it feeds"]
+    assert check_file(slot_patch(tmp_path, fixed + osc, "- fixed.assignment -> osc.assignment\n")) == []
+    robin = "- id: fixed\n  type: fixed_slot\n  params:\n    mode: round_robin\n    slots: [HH, Bell]\n"
+    assert [p.message for p in check_file(slot_patch(tmp_path, robin + osc, "- fixed.assignment -> osc.assignment\n"))
+            ] == ["node 'fixed': slot 'Bell' (slots) is not a slot of 'osc' (ableton_osc), which it feeds"]
+    gate = "- id: gate\n  type: confidence_gate\n  params:\n    fallback_slot: Drums\n- id: map\n  type: slot_map\n"
+    chain = "- gate.passed -> map.prediction\n- map.slot -> sampler.assign\n"
+    messages = [p.message for p in check_file(slot_patch(tmp_path, gate + SAMPLER, chain))]
+    assert messages == [
+        "node 'gate': slot 'Drums' (fallback_slot) is not a slot of 'sampler' (sampler), which it feeds"]
+
+
+def test_folders_read_must_exist_folders_written_are_made(tmp_path: Path) -> None:
+    (tmp_path / "takes" / "inbox").mkdir(parents=True)
+    patch_dir = tmp_path / "patches"
+    patch_dir.mkdir()
+
+    def problems(nodes: str) -> list[str]:
+        path = patch_dir / "p.yaml"
+        path.write_text(f"exsampling_patch: 1\nnodes:\n{nodes}links: []\n", encoding="utf-8")
+        return [p.message + " " + p.hint for p in check_file(path)]
+
+    source = "- id: inbox\n  type: folder_source\n  params:\n    folder: {}\n"
+    found = problems(source.format("../takes/inbx"))  # misspelt: it would be made, and stay empty
+    assert len(found) == 1 and "'../takes/inbx' does not exist; did you mean" in found[0] and "inbox" in found[0]
+    assert problems(source.format("../tkaes/inbox")) and problems(source.format("../takes/inbox")) == []
+    assert problems(source.format("../takes/drop")) == []  # a new drop box, no folder of a close name: made
+    # Folders that nodes write are made on purpose: the recorder's take folder, the writer's folder, ...
+    writers = ("- id: rec\n  type: web_recorder\n  params:\n    folder: ../takes/web\n"
+               "- id: w\n  type: take_writer\n  params:\n    folder: ../takes/inbx\n")
+    assert problems(writers) == []
+    # ... and a folder source may watch what another node of the patch writes, before it exists.
+    assert problems(writers + source.format("../takes/inbx")) == []
+    # A file read must exist.
+    assert any("'model.pt' does not exist" in m for m in problems(
+        "- id: c\n  type: classifier\n  params:\n    model: model.pt\n"))
