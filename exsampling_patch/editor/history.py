@@ -166,6 +166,37 @@ class SetType(Command):
         model._set_type(self.node_id, self.old)
 
 
+@dataclass
+class RenameNode(Command):
+    """Give a node another id; its links, and the problems and refusals about it, follow."""
+
+    old: str
+    new: str
+    label: str = "rename node"
+
+    def apply(self, model: EditorModel) -> None:
+        model._rename_node(self.old, self.new)
+
+    def revert(self, model: EditorModel) -> None:
+        model._rename_node(self.new, self.old)
+
+
+@dataclass
+class SetInfo(Command):
+    """Change the patch's name or description (``field`` is ``"name"`` or ``"description"``)."""
+
+    field: str
+    old: str
+    new: str
+    label: str = "change the patch's name"
+
+    def apply(self, model: EditorModel) -> None:
+        model._set_info(self.field, self.new)
+
+    def revert(self, model: EditorModel) -> None:
+        model._set_info(self.field, self.old)
+
+
 class History:
     """The undo and redo stacks. ``revision`` identifies the current state (for the unsaved-changes mark)."""
 

@@ -42,7 +42,35 @@ class Inspector:
 
     def build(self, parent: int | str) -> None:
         with dpg.child_window(tag=self.tag, parent=parent, width=-1, height=-1):
-            dpg.add_text("Select a node to edit its parameters.", tag=f"{self.tag}:empty", wrap=WIDTH)
+            pass
+        self.show(None)
+
+    def _show_patch_info(self) -> None:
+        """With no node selected: the patch's name and description, to edit (saved with the patch)."""
+        dpg.add_text("Select a node to edit its parameters.", tag=f"{self.tag}:empty", parent=self.tag, wrap=WIDTH)
+        dpg.add_separator(parent=self.tag)
+        dpg.add_text("Patch name", parent=self.tag)
+        dpg.add_input_text(tag="patch:name", parent=self.tag, width=WIDTH, on_enter=True,
+                           default_value=self.model.patch.name, callback=self._on_info, user_data="name")
+        dpg.add_text("Description", parent=self.tag)
+        # Enter makes a new line here: the edit is one undo step when the field is left (a click elsewhere).
+        dpg.add_input_text(tag="patch:description", parent=self.tag, width=WIDTH, height=120, multiline=True,
+                           default_value=self.model.patch.description, user_data="description")
+        if not dpg.does_item_exist(f"{self.tag}:description_handlers"):
+            with dpg.item_handler_registry(tag=f"{self.tag}:description_handlers"):
+                dpg.add_item_deactivated_after_edit_handler(
+                    callback=lambda s, a, u=None: self._on_info(s, dpg.get_value("patch:description"), "description"))
+        dpg.bind_item_handler_registry("patch:description", f"{self.tag}:description_handlers")
+        dpg.add_text("(the description is kept when you click elsewhere)", parent=self.tag,
+                     color=(150, 150, 150), wrap=WIDTH)
+
+    def _on_info(self, sender: Any, app_data: str, user_data: str) -> None:
+        self.model.set_info(user_data, app_data)
+
+    def _on_rename(self, sender: Any, app_data: str, user_data: str) -> None:
+        reason = self.model.rename_node(user_data, app_data)
+        dpg.set_value(f"{self.tag}:id:error", reason or "")
+        dpg.configure_item(f"{self.tag}:id:error", show=reason is not None)
 
     def _on_change(self, what: str, subject: Any) -> None:
         if not dpg.does_item_exist(self.tag):
@@ -50,6 +78,11 @@ class Inspector:
         if what == "reset" or (what == "node_removed" and subject == self.node_id):
             self.show(None)
             return
+        if what == "node_renamed" and subject[0] == self.node_id:
+            self.show(subject[1])
+            return
+        if what == "info_changed" and self.node_id is None and dpg.does_item_exist(f"patch:{subject}"):
+            dpg.set_value(f"patch:{subject}", getattr(self.model.patch, subject))
         if what == "param_changed" and subject[0] == self.node_id:
             self._refresh_value(subject[1])
         elif what == "node_retyped" and subject == self.node_id:
@@ -81,10 +114,15 @@ class Inspector:
         self._raw.clear()
         dpg.delete_item(self.tag, children_only=True)
         if node_id is None:
-            dpg.add_text("Select a node to edit its parameters.", parent=self.tag, wrap=WIDTH)
+            self._show_patch_info()
             return
         spec = self.model.patch.nodes[node_id]
-        dpg.add_text(node_id, parent=self.tag, color=(250, 250, 250))
+        id_field = dpg.add_input_text(default_value=node_id, tag=f"{self.tag}:id", parent=self.tag, width=WIDTH,
+                                      on_enter=True, callback=self._on_rename, user_data=node_id)
+        with dpg.tooltip(id_field):
+            dpg.add_text("The node's id: type a new one and press Enter to rename it (its links follow; "
+                         "Ctrl+Z undoes it)", wrap=360)
+        dpg.add_text("", tag=f"{self.tag}:id:error", parent=self.tag, color=ERROR_RED, wrap=WIDTH, show=False)
         dpg.add_text("", tag=f"{self.tag}:problems", parent=self.tag, color=WARN_YELLOW, wrap=WIDTH, show=False)
         self._refresh_problems()
         if spec.type not in self.model.registry:

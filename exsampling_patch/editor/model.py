@@ -23,6 +23,8 @@ from exsampling_patch.editor.history import (
     MoveNodes,
     RemoveLinks,
     RemoveNodes,
+    RenameNode,
+    SetInfo,
     SetParam,
     SetType,
 )
@@ -42,7 +44,8 @@ from exsampling_patch.validate import (
 
 #: A change notification: what changed (``"node_added"``, ``"node_removed"``, ``"node_moved"``,
 #: ``"link_added"``, ``"link_removed"``, ``"param_changed"``, ``"node_retyped"``, ``"refused"``, ``"reset"``,
-#: ``"saved"``, ``"problems"``) and its subject (a node id, a :class:`Link`, ``(node_id, param)`` or None).
+#: ``"saved"``, ``"problems"``, ``"node_renamed"`` with ``(old, new)``, ``"info_changed"`` with the field)
+#: and its subject (a node id, a :class:`Link`, ``(node_id, param)`` or None).
 Listener = Callable[[str, Any], None]
 
 Position = tuple[float, float]
@@ -290,6 +293,26 @@ class EditorModel:
         if old != type_name:
             self.execute(SetType(node_id, old, type_name, label=f"make {node_id} a {type_name}"))
 
+    def rename_node(self, node_id: str, new_id: str) -> str | None:
+        """Give a node another id (one undo step; its links follow); returns why ``new_id`` is refused, or None."""
+        new_id = new_id.strip()
+        if new_id == node_id:
+            return None
+        if not new_id:
+            return "a node needs an id"
+        if "." in new_id or any(ch.isspace() for ch in new_id):
+            return f"'{new_id}': an id may not contain dots or spaces (use letters, digits, '_' or '-')"
+        if new_id in self.patch.nodes:
+            return f"'{new_id}' is the id of another node; say '{self.patch.unique_id(new_id)}'"
+        self.execute(RenameNode(node_id, new_id, label=f"rename {node_id} to {new_id}"))
+        return None
+
+    def set_info(self, field_name: str, value: str) -> None:
+        """Set the patch's ``name`` or ``description`` (one undo step, saved with the patch)."""
+        old = str(getattr(self.patch, field_name))
+        if value != old:
+            self.execute(SetInfo(field_name, old, value, label=f"change the patch's {field_name}"))
+
     # -- clipboard --------------------------------------------------------------------------------------------
 
     def copy(self, node_ids: Iterable[str]) -> int:
@@ -421,6 +444,22 @@ class EditorModel:
     def _set_type(self, node_id: str, type_name: str) -> None:
         self.patch.nodes[node_id].type = type_name
         self._notify("node_retyped", node_id)
+
+    def _rename_node(self, old: str, new: str) -> None:
+        def follow(ref: PortRef) -> PortRef:
+            return PortRef(new, ref.port) if ref.node == old else ref
+
+        spec = self.patch.nodes[old]
+        spec.id = new
+        self.patch.nodes = {new if key == old else key: value for key, value in self.patch.nodes.items()}
+        self.patch.links = [Link(follow(ln.source), follow(ln.target)) for ln in self.patch.links]
+        self.refusals = {follow(target): (Link(follow(ln.source), follow(ln.target)), why)
+                         for target, (ln, why) in self.refusals.items()}
+        self._notify("node_renamed", (old, new))
+
+    def _set_info(self, field_name: str, value: str) -> None:
+        setattr(self.patch, field_name, value)
+        self._notify("info_changed", field_name)
 
     def _set_param(self, node_id: str, name: str, value: Any) -> None:
         params = self.patch.nodes[node_id].params

@@ -66,6 +66,20 @@ def widget_spec(param: Param[Any]) -> WidgetSpec:
     return WidgetSpec(widget=widget, **common)
 
 
+def port_help(name: str, port: Any, output: bool) -> str:
+    """What a port's hover says: its type, how many links it takes, and what it carries (its doc)."""
+    if output:
+        links = "output: sends to any number of inputs"
+    elif port.multiple:
+        links = "input, many: takes any number of links (their messages merge)"
+    else:
+        links = "input, single: takes one link"
+    lines = [f"{name}: {links}", f"type {port.type.name}: {port.type.doc}"]
+    if port.doc:
+        lines.append(port.doc)
+    return "\n".join(lines)
+
+
 def format_value(value: Any) -> str:
     """A value as short text (a table or list as one line of YAML)."""
     if value is None:

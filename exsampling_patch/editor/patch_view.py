@@ -12,7 +12,7 @@ import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.live import NodeLive
 from exsampling_patch.editor.model import EditorModel
-from exsampling_patch.editor.params import format_value
+from exsampling_patch.editor.params import format_value, port_help
 from exsampling_patch.patch import Link, PortRef
 
 # Pin colours by port type, so that what may link is visible before trying.
@@ -159,7 +159,9 @@ class PatchView:
                     ref = PortRef(node_id, name)
                     with dpg.node_attribute(tag=_alias("in", ref), attribute_type=dpg.mvNode_Attr_Input,
                                             shape=dpg.mvNode_PinShape_CircleFilled) as attr:
-                        dpg.add_text(f"{name} ({port.type}{', many' if port.multiple else ''})")
+                        label = dpg.add_text(f"{name} ({port.type}{', many' if port.multiple else ''})")
+                        with dpg.tooltip(label):
+                            dpg.add_text(port_help(name, port, output=False), wrap=360)
                         dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=260, show=False)
                     self._ports[dpg.get_alias_id(attr)] = ref
                     dpg.bind_item_theme(attr, self._themes.get(port.type.name, 0))
@@ -167,7 +169,9 @@ class PatchView:
                     ref = PortRef(node_id, name)
                     with dpg.node_attribute(tag=_alias("out", ref), attribute_type=dpg.mvNode_Attr_Output,
                                             shape=dpg.mvNode_PinShape_TriangleFilled) as attr:
-                        dpg.add_text(f"{name} ({port.type})", indent=40)
+                        label = dpg.add_text(f"{name} ({port.type})", indent=40)
+                        with dpg.tooltip(label):
+                            dpg.add_text(port_help(name, port, output=True), wrap=360)
                     self._ports[dpg.get_alias_id(attr)] = ref
                     dpg.bind_item_theme(attr, self._themes.get(port.type.name, 0))
             for name in ghost_out:
@@ -219,6 +223,26 @@ class PatchView:
                 self._add_link(link)
         self.refresh_problems()
 
+    def _renamed(self, old: str, new: str) -> None:
+        """Draw a renamed node under its new id, where it was, with its links."""
+        for link in [ln for ln in self._links if old in (ln.source.node, ln.target.node)]:
+            item = self._links.pop(link)
+            self._link_items.pop(item, None)
+            if dpg.does_item_exist(item):
+                dpg.delete_item(item)
+        for attr in [a for a, ref in self._ports.items() if ref.node == old]:
+            del self._ports[attr]
+        self._shown.pop(old, None)
+        self._positions.pop(old, None)
+        self.chosen = [new if n == old else n for n in self.chosen]
+        if dpg.does_item_exist(f"node:{old}"):
+            dpg.delete_item(f"node:{old}")
+        self._add_node(new)
+        for link in self.model.patch.links:
+            if new in (link.source.node, link.target.node):
+                self._add_link(link)
+        self.refresh_problems()
+
     def _add_ghost_pin(self, ref: PortRef, kind: int) -> None:
         output = kind == dpg.mvNode_Attr_Output
         with dpg.node_attribute(tag=_alias("out" if output else "in", ref), attribute_type=kind,
@@ -246,6 +270,8 @@ class PatchView:
             self.rebuild()
         elif what == "node_retyped":
             self._redraw_node(subject)
+        elif what == "node_renamed":
+            self._renamed(*subject)
         elif what == "node_added":
             self._add_node(subject)
         elif what == "node_removed":

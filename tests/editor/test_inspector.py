@@ -75,3 +75,70 @@ def test_table_values_are_a_choice_of_the_fed_samplers_slots(app: EditorApp) -> 
     # Unlinked, there is nothing to choose from: free text
     app.model.disconnect(list(app.model.patch.links))
     assert dpg.get_item_type("param:map:table:0:value") == "mvAppItemType::mvInputText"
+
+
+def texts_under(item: int | str) -> list[str]:
+    found = []
+    for child in dpg.get_item_children(item, 1) or []:
+        if dpg.get_item_type(child) == "mvAppItemType::mvText":
+            found.append(str(dpg.get_value(child)))
+        found += texts_under(child)
+    return found
+
+
+def tooltip_of(item: int | str) -> str:
+    """The text of the tooltip attached to ``item`` (Dear PyGui places it right after the item)."""
+    item = dpg.get_alias_id(item) if isinstance(item, str) else item
+    siblings = dpg.get_item_children(dpg.get_item_parent(item), 1) or []
+    after = siblings[siblings.index(item) + 1:]
+    if not after or dpg.get_item_type(after[0]) != "mvAppItemType::mvTooltip":
+        return ""
+    return "\n".join(texts_under(after[0]))
+
+
+def test_ports_explain_themselves_on_hover(app: EditorApp) -> None:
+    label = dpg.get_item_children("in:map.prediction", 1)[0]
+    help_text = tooltip_of(label)
+    assert "prediction: input, many: takes any number of links" in help_text
+    assert "type prediction: a classifier's labels with probabilities" in help_text
+    assert "predictions whose labels pick the slot" in help_text  # the Input's own doc
+    out = tooltip_of(dpg.get_item_children("out:map.slot", 1)[0])
+    assert "slot: output: sends to any number of inputs" in out and "a take assigned to a named sampler slot" in out
+
+
+def test_a_node_is_renamed_its_links_follow_and_undo_brings_it_back(app: EditorApp) -> None:
+    model = app.model
+    app.inspector.show("map")
+    call("inspector:id", "slots.x")
+    assert "may not contain dots" in dpg.get_value("inspector:id:error") and "map" in model.patch.nodes
+    call("inspector:id", "sampler")
+    assert "another node" in dpg.get_value("inspector:id:error")
+    call("inspector:id", "classes")
+    assert list(model.patch.nodes) == ["classes", "sampler"] and model.patch.nodes["classes"].id == "classes"
+    assert [str(ln) for ln in model.patch.links] == ["classes.slot -> sampler.assign"]
+    assert dpg.does_item_exist("node:classes") and not dpg.does_item_exist("node:map")
+    assert dpg.does_item_exist("out:classes.slot") and len(app.patch_view._links) == 1
+    assert app.inspector.node_id == "classes" and dpg.get_value("inspector:id") == "classes"
+    assert model.dirty
+    model.undo()
+    assert list(model.patch.nodes) == ["map", "sampler"] and [str(ln) for ln in model.patch.links] == [
+        "map.slot -> sampler.assign"]
+    assert dpg.does_item_exist("node:map") and app.inspector.node_id == "map"
+    model.redo()
+    assert "classes" in model.patch.nodes
+
+
+def test_the_patch_name_and_description_are_edited_undone_and_saved(app: EditorApp, tmp_path: Path) -> None:
+    model = app.model
+    app.inspector.show(None)
+    assert dpg.get_value("patch:name") == "slots"
+    call("patch:name", "Drums from the street")
+    model.set_info("description", "Takes from the phone.\nDogs on the bass.")  # what leaving the field does
+    assert (model.patch.name, model.patch.description) == ("Drums from the street",
+                                                           "Takes from the phone.\nDogs on the bass.")
+    model.undo()
+    assert model.patch.description == "" and dpg.get_value("patch:description") == ""
+    model.redo()
+    app.save()
+    saved = (tmp_path / "slots.yaml").read_text()
+    assert "name: Drums from the street" in saved and "Dogs on the bass." in saved
