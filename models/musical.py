@@ -69,9 +69,9 @@ MUSICAL_CLASSES: tuple[MusicalClass, ...] = (
 """The musical labels. The slot table (``nodes/slot_table.py``) sends each to its natural slot. A gong is in
 the table but not here: no allowed source has one (General MIDI has no gong)."""
 
-DRUM_KITS: tuple[int, ...] = (0, 8, 16, 24, 25, 32, 40, 48)
+DRUM_KITS: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 24, 25, 32, 33, 34, 40, 41, 48)
 """General MIDI / GS drum kits (bank 128 programs): standard, room, power, electronic, TR-808, jazz, brush,
-orchestra. Each source renders the ones it has."""
+orchestra, and the variants some fonts have. Each source renders the ones it has."""
 
 
 @dataclass(frozen=True)

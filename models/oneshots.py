@@ -31,7 +31,7 @@ __all__ = ["DEFAULT_CACHE", "build", "fetch_package", "oneshot_folder", "render_
 DEFAULT_CACHE = Path.home() / ".cache" / "exsampling"
 RENDER_RATE = 44100
 EXAMPLES_PER_CLASS = 48
-"""One-shots rendered per class and sound font."""
+"""One-shots rendered per class and sound font (twice as many for drums: kits differ more than programs)."""
 NOTE_SLOT_SECONDS = 3.0
 """Time given to each note: its sounding length plus release; a longer ring is cut with a fade."""
 SILENT_DBFS = -50.0
@@ -156,7 +156,7 @@ def render_source(source: Source, root: Path, out: Path, seed: int = 0,
             counts[cls.label] = len(list(folder.glob("*.flac")))
             continue
         folder.mkdir(parents=True, exist_ok=True)
-        plan = _note_plan(cls, kits, rng, per_class)
+        plan = _note_plan(cls, kits, rng, per_class * (2 if cls.drum_notes and not cls.programs else 1))
         with tempfile.TemporaryDirectory() as tmp:
             midi, wav = Path(tmp) / "notes.mid", Path(tmp) / "notes.wav"
             starts = _write_midi(plan, midi)

@@ -149,10 +149,11 @@ def noise_bank(data: Path, rate: int, per_class: int = 8) -> list[np.ndarray]:
 
 def esc50_features(model: SoundNet, data: Path, fold: int, seed: int) -> FeatureSet:
     """Whole clips and 4 energy-weighted crops of each clip of one ESC-50 fold, each clip trimmed at 60 dB
-    first, as the default patch trims takes: many clips are one short event padded with digital silence to
-    5 s, which the patch's classifier sees as a short take."""
+    first, as the default patch trims takes (many clips are one short event padded with digital silence to
+    5 s, which the patch's classifier sees as a short take); and each clip untrimmed (``untrimmed``)."""
     ds = load_dataset(data, folds=[fold])
-    powers = [take_power(trim(y, rate), rate) for y, rate in (_read(e.path) for e in ds.examples)]
+    clips = [_read(e.path) for e in ds.examples]
+    powers = [take_power(trim(y, rate), rate) for y, rate in clips]
     maps = trunk_maps(model, powers)
     rng = np.random.default_rng([seed, fold])
     targets = ds.targets()
@@ -165,7 +166,12 @@ def esc50_features(model: SoundNet, data: Path, fold: int, seed: int) -> Feature
         labels += [example.label] * len(feats)
         groups += [f"esc50/{example.group}"] * len(feats)
         kinds += ["whole"] + ["crop"] * (len(feats) - 1)
-    return FeatureSet(torch.cat(rows), labels, groups, kinds)
+    # The clips as they are too, for patches that classify without trimming first.
+    raw = pooled(model, [take_power(y, rate) for y, rate in clips])
+    labels += [e.label for e in ds.examples]
+    groups += [f"esc50/{e.group}" for e in ds.examples]
+    kinds += ["untrimmed"] * len(ds.examples)
+    return FeatureSet(torch.cat([*rows, raw]), labels, groups, kinds)
 
 
 def oneshot_features(model: SoundNet, folder: Path, source: str, noises: Sequence[np.ndarray],
@@ -442,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="model file whose frozen trunk is used, or the aiSFX 0.1.2 checkpoint.pth (%(default)s)")
     ap.add_argument("--out", help="where summaries and the model go (default: <cache>/train)")
     ap.add_argument("--head-c", type=float, default=0.003)
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     cache, data, trunk = Path(args.cache), Path(args.data), Path(args.trunk)
