@@ -239,9 +239,9 @@ class AbletonMax(Node):
             return
         path = self.files.path_for(assignment.take)
         messages = max_device_messages(assignment, path, self.default_pitch)
-        self.files.assigned(assignment.slot, path)
         sent = self.target.send_many(messages)
         self.sent.add(assignment.take)
+        self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
         if sent:
             self.report_status(slot=assignment.slot, label=assignment.label or "", take=assignment.take.take_id,
                                **assignment.take.latency_status())
@@ -393,10 +393,11 @@ class AbletonLive(Node):
         take = assignment.take
         pitch = take.meta.get("pitch_hz")
         path = self.files.path_for(take)
-        self.files.assigned(assignment.slot, path)
         args = [assignment.slot, str(path.resolve()), assignment.label or "",
                 float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
-        if self._send("/exsampling/load", args):
+        sent = self._send("/exsampling/load", args)
+        self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
+        if sent:
             self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status())
 
     def _send(self, address: str, args: list[Any]) -> bool:
