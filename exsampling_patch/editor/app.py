@@ -17,6 +17,7 @@ from exsampling_patch.editor import dialogs, style
 from exsampling_patch.editor.inspector import Inspector
 from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.navigate import Navigator
 from exsampling_patch.editor.palette import grouped, palette_entries
 from exsampling_patch.editor.patch_view import PatchView
 from exsampling_patch.editor.perf_view import PerformanceView
@@ -46,6 +47,7 @@ class EditorApp:
         self.observer = RuntimeObserver()
         self.runner = Runner(model, self.observer, workers=workers)
         self.patch_view = PatchView(model)
+        self.navigator = Navigator(self.patch_view, self.selection)
         self.inspector = Inspector(model)
         self.perf_view = PerformanceView(self.runner, self.observer)
         self.status = ""
@@ -108,6 +110,7 @@ class EditorApp:
                 ("duplicate", "Duplicate", "Ctrl+D", self.duplicate),
                 ("delete", "Delete", "Del", self.delete_selected),
             ]),
+            ("View", self.navigator.menu_entries()),
             ("Run", [
                 ("run", "Run", "F5", self.run_patch),
                 ("stop", "Stop", "Shift+F5", self.stop_patch),
@@ -422,7 +425,7 @@ class EditorApp:
             (False, False, dpg.mvKey_F5): self.run_patch,
             (False, True, dpg.mvKey_F5): self.stop_patch,
         }
-        action = actions.get((ctrl, shift, key))
+        action = actions.get((ctrl, shift, key)) or self.navigator.keys().get((ctrl, shift, key))
         if action is not None:
             action()
 
@@ -471,6 +474,7 @@ class EditorApp:
         """Per-frame work on the GUI thread: apply runtime events, swap edited plans, refresh views."""
         self._frame += 1
         dialogs.collect()
+        self.navigator.frame(self._typing)
         changed = self.observer.apply()
         for node_id in changed:
             self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
@@ -478,7 +482,7 @@ class EditorApp:
             self.status = f"plan v{self.observer.plan_version + 1} swapped in"
         if changed or self._frame % 10 == 0:
             self.perf_view.refresh()
-        selected = self.selection()
+        selected = self.patch_view.selected_nodes()  # the canvas's own: marked nodes (pasted) stay marked
         if selected != self._selected:  # a click on a node shows it; other nodes may show meanwhile (added ones)
             self._selected = selected
             if selected:

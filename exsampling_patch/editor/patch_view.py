@@ -72,14 +72,21 @@ class PatchView:
         self.chosen: list[str] = []
         self.spawn_position: tuple[float, float] = (60.0, 60.0)
         self._canvas_offset: tuple[float, float] | None = None  # viewport position of grid (0, 0), pan included
+        #: How far the editor's own panning (keys, space+drag, fit) has moved the drawing: Dear PyGui cannot pan
+        #: a node editor from code (hoffstadt/DearPyGui#2551), so nodes are drawn at ``position + pan``.
+        self.pan: tuple[float, float] = (0.0, 0.0)
+        self.minimap = False  # View > Minimap (M)
         model.listen(self._on_change)
 
     # -- building -----------------------------------------------------------------------------------------------
 
     def build(self, parent: int | str) -> None:
         self._make_themes()
+        # An empty line just above the canvas tells where the canvas is on screen (the node editor's own rectangle
+        # reads (0, 0)): the canvas starts one item spacing (ImGui's 4 px) below it.
+        dpg.add_text("", tag=f"{self.tag}:above", parent=parent)
         with dpg.node_editor(tag=self.tag, parent=parent, callback=self._on_link, delink_callback=self._on_delink,
-                             minimap=True, minimap_location=dpg.mvNodeMiniMap_Location_BottomRight,
+                             minimap=False, minimap_location=dpg.mvNodeMiniMap_Location_BottomRight,
                              width=-1, height=-1):
             pass
         self.rebuild()
@@ -115,7 +122,7 @@ class PatchView:
         """Redraw everything from the model (after open or new)."""
         dpg.delete_item(self.tag, children_only=True)
         # The minimap draws every node a second time: about 15 ms a frame at 200 nodes on a software renderer.
-        dpg.configure_item(self.tag, minimap=len(self.model.patch.nodes) <= MINIMAP_MAX_NODES)
+        self.show_minimap(self.minimap)
         self._ports.clear()
         self._links.clear()
         self._link_items.clear()
@@ -137,7 +144,7 @@ class PatchView:
         spec = self.model.patch.nodes[node_id]
         known = spec.type in self.model.registry
         node_type = self.model.registry.get(spec.type) if known else None
-        pos = spec.position or default_pos or self.spawn_position
+        pos = self._view(spec.position or default_pos or self.spawn_position)
         label = node_id if node_id == spec.type else f"{node_id} : {spec.type}"
         if linked is None:
             linked = ({}, {})
@@ -283,6 +290,7 @@ class PatchView:
         elif what == "node_moved":
             pos = self.model.patch.nodes[subject].position
             if pos is not None:
+                pos = self._view(pos)
                 dpg.set_item_pos(f"node:{subject}", [int(pos[0]), int(pos[1])])
                 self._positions[subject] = (float(int(pos[0])), float(int(pos[1])))
         elif what == "link_added":
@@ -376,7 +384,34 @@ class PatchView:
             offset = (float(corner[0]), float(corner[1])) if corner else (0.0, 0.0)
         else:
             offset = self._canvas_offset
-        return (point[0] - offset[0], point[1] - offset[1])
+        return (point[0] - offset[0] - self.pan[0], point[1] - offset[1] - self.pan[1])
+
+    def show_minimap(self, on: bool) -> None:
+        """The minimap (bottom right; a click on it moves the view there) is off unless asked for: it covers
+        nodes. Patches over MINIMAP_MAX_NODES never get it (it draws every node a second time: about 15 ms a
+        frame at 200 nodes on a software renderer)."""
+        self.minimap = on
+        dpg.configure_item(self.tag, minimap=on and len(self.model.patch.nodes) <= MINIMAP_MAX_NODES)
+
+    def screen_rect(self) -> tuple[float, float, float, float]:
+        """The canvas on screen (viewport coordinates): left, top, width, height."""
+        above = f"{self.tag}:above"
+        (x, y), (_, h) = dpg.get_item_rect_min(above), dpg.get_item_rect_size(above)
+        width, height = dpg.get_item_rect_size(self.tag) or (0, 0)
+        return float(x), float(y + h + 4), float(width), float(height)
+
+    def _view(self, position: tuple[float, float]) -> tuple[float, float]:
+        return (position[0] + self.pan[0], position[1] + self.pan[1])
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Move the view: every node is drawn (dx, dy) further; the patch's positions stay as they are."""
+        dx, dy = float(int(dx)), float(int(dy))
+        if not (dx or dy):
+            return
+        self.pan = (self.pan[0] + dx, self.pan[1] + dy)
+        for node_id, (x, y) in self._positions.items():
+            self._positions[node_id] = (x + dx, y + dy)
+            dpg.set_item_pos(f"node:{node_id}", [int(x + dx), int(y + dy)])
 
     def commit_moves(self) -> None:
         """Record nodes dragged since the last call as one undoable move (called on mouse release)."""
@@ -387,7 +422,7 @@ class PatchView:
                 moved[node_id] = (float(pos[0]), float(pos[1]))
         if moved:
             self._positions.update(moved)
-            self.model.move_nodes(moved)
+            self.model.move_nodes({n: (x - self.pan[0], y - self.pan[1]) for n, (x, y) in moved.items()})
 
     # -- live state -----------------------------------------------------------------------------------------------
 

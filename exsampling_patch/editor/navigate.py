@@ -1,0 +1,128 @@
+"""Finding one's way on the canvas: fit the patch to the view, frame the selection, pan with keys and space+drag.
+
+Dear PyGui's node editor (imnodes) pans with the middle mouse button only, and has neither a call that pans
+(hoffstadt/DearPyGui#2551) nor zoom (Nelarius/imnodes#118). The editor pans itself by drawing every node
+``PatchView.pan`` further (:meth:`PatchView.pan_by`); the patch's positions do not change. There is no zoom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.patch_view import PatchView
+
+#: Pixels an arrow key pans (Shift: four times as far).
+STEP = 120.0
+MARGIN = 30.0
+
+
+class Navigator:
+    """The View menu's actions and keys, and space+drag panning (call :meth:`frame` once a frame)."""
+
+    def __init__(self, view: PatchView, selection: Callable[[], list[str]]) -> None:
+        self.view = view
+        self.selection = selection
+        self._drag_from: tuple[float, float] | None = None
+
+    def menu_entries(self) -> list[tuple[str, str, str, Callable[[], Any]]]:
+        return [
+            ("fit", "Fit patch to view", "Home", self.fit),
+            ("frame", "Frame selection", "F", self.frame_selection),
+            ("pan_left", "Pan left", "Left", lambda: self.pan_key(-1, 0)),
+            ("pan_right", "Pan right", "Right", lambda: self.pan_key(1, 0)),
+            ("pan_up", "Pan up", "Up", lambda: self.pan_key(0, -1)),
+            ("pan_down", "Pan down", "Down", lambda: self.pan_key(0, 1)),
+            ("minimap", "Minimap on/off", "M", self.toggle_minimap),
+        ]
+
+    def keys(self) -> dict[tuple[bool, bool, int], Callable[[], Any]]:
+        """(ctrl, shift, key) -> action; an arrow moves the view that way, Shift+arrow four times as far."""
+        arrows = {dpg.mvKey_Left: (-1, 0), dpg.mvKey_Right: (1, 0), dpg.mvKey_Up: (0, -1), dpg.mvKey_Down: (0, 1)}
+        found: dict[tuple[bool, bool, int], Callable[[], Any]] = {
+            (False, False, dpg.mvKey_Home): self.fit,
+            (False, False, dpg.mvKey_F): self.frame_selection,
+            (False, False, dpg.mvKey_M): self.toggle_minimap,
+        }
+        for key, (x, y) in arrows.items():
+            found[(False, False, key)] = partial(self.pan_key, x, y)
+            found[(False, True, key)] = partial(self.pan_key, 4 * x, 4 * y)
+        return found
+
+    def toggle_minimap(self) -> None:
+        self.view.show_minimap(not self.view.minimap)
+
+    def pan_key(self, x: float, y: float) -> None:
+        """Look further ``(x, y)`` steps: the drawing moves the other way."""
+        self.view.pan_by(-x * STEP, -y * STEP)
+
+    # -- fitting ------------------------------------------------------------------------------------------------
+
+    def visible(self) -> tuple[float, float, float, float]:
+        """The part of the canvas shown, in patch positions: (left, top, width, height)."""
+        x, y, width, height = self.view.screen_rect()
+        left, top = self.view.grid_at((x, y))
+        return left, top, width or 800.0, height or 600.0
+
+    def bounds(self, node_ids: list[str]) -> tuple[float, float, float, float] | None:
+        """The box around ``node_ids`` in patch positions (left, top, right, bottom), or None if none is drawn."""
+        boxes = []
+        for node_id in node_ids:
+            spec = self.view.model.patch.nodes.get(node_id)
+            tag = f"node:{node_id}"
+            if spec is None or not dpg.does_item_exist(tag):
+                continue
+            pos = dpg.get_item_pos(tag)
+            size = dpg.get_item_rect_size(tag) or (200, 100)
+            x, y = pos[0] - self.view.pan[0], pos[1] - self.view.pan[1]
+            boxes.append((x, y, x + max(size[0], 1), y + max(size[1], 1)))
+        if not boxes:
+            return None
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                max(b[3] for b in boxes))
+
+    def show(self, node_ids: list[str]) -> bool:
+        """Pan so that the nodes are in view: centred, or from the top left corner if they do not fit."""
+        box = self.bounds(node_ids)
+        if box is None:
+            return False
+        left, top, width, height = self.visible()
+        dx = self._shift(box[0], box[2], left, width)
+        dy = self._shift(box[1], box[3], top, height)
+        self.view.pan_by(dx, dy)
+        return True
+
+    @staticmethod
+    def _shift(low: float, high: float, start: float, length: float) -> float:
+        if high - low + 2 * MARGIN > length:
+            return start + MARGIN - low
+        return (start + length / 2) - (low + high) / 2
+
+    def fit(self) -> bool:
+        """Show the whole patch (as much as fits: there is no zoom)."""
+        return self.show(list(self.view.model.patch.nodes))
+
+    def frame_selection(self) -> bool:
+        """Show the selected nodes (or the whole patch when none is selected)."""
+        return self.show(self.selection() or list(self.view.model.patch.nodes))
+
+    # -- space + drag ---------------------------------------------------------------------------------------------
+
+    def frame(self, typing: Callable[[], bool]) -> None:
+        """Pan while Space is held and the left button drags (for a trackpad: no middle button needed)."""
+        held = (dpg.is_key_down(dpg.mvKey_Spacebar) and dpg.is_mouse_button_down(dpg.mvMouseButton_Left)
+                and (self._drag_from is not None or not typing()))
+        if not held:
+            self._drag_from = None
+            return
+        mouse = dpg.get_mouse_pos(local=False)
+        here = (float(mouse[0]), float(mouse[1]))
+        if self._drag_from is None:
+            if not dpg.is_item_hovered(self.view.tag):
+                return
+        else:
+            self.view.pan_by(here[0] - self._drag_from[0], here[1] - self._drag_from[1])
+        self._drag_from = here

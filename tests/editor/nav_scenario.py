@@ -1,0 +1,66 @@
+"""Finding one's way with real keys and mouse: arrows pan, Home fits the patch, F frames the selection, and
+Space+left drag pans (no middle button). Every event is an ``xdotool`` event on the test display.
+
+Run as ``python -m tests.editor.nav_scenario`` (needs DISPLAY and xdotool; see test_navigate.py). Prints one
+JSON object: where a node was drawn after each step, the visible canvas, and whether the patch changed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from tests.editor.keys_scenario import REPO, Driver, editor, empty_spot
+
+
+def corner(node_id: str) -> list[float]:
+    x, y = dpg.get_item_rect_min(f"node:{node_id}")
+    return [float(x), float(y)]
+
+
+def main() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with editor(REPO / "patches" / "exsampling.yaml") as app:
+        driver = Driver(app)
+        model = app.model
+        positions = {n: spec.position for n, spec in model.patch.nodes.items()}
+        first = next(iter(model.patch.nodes))
+        last = list(model.patch.nodes)[-1]
+        driver.move(empty_spot((0, 0)) or (600, 500))  # the keys go to the window under the mouse
+        out["start"] = corner(first)
+        driver.key("Right")
+        out["after_right"] = corner(first)
+        driver.key("Down", "shift")
+        out["after_shift_down"] = corner(first)
+        driver.key("Home")
+        out["after_home"] = {n: corner(n) for n in model.patch.nodes}
+        left, top, width, height = app.navigator.visible()
+        out["visible"] = [left + app.patch_view.pan[0], top + app.patch_view.pan[1], width, height]
+        out["canvas_corner"] = list(app.patch_view.screen_rect()[:2])
+        app._select([last])  # selected as a paste selects its nodes; then F frames it
+        driver.key("f")
+        (x, y), (w, h) = dpg.get_item_rect_min(f"node:{last}"), dpg.get_item_rect_size(f"node:{last}")
+        out["framed_centre"] = [x + w / 2, y + h / 2]
+        out["canvas_centre"] = [out["canvas_corner"][0] + width / 2, out["canvas_corner"][1] + height / 2]
+        before = corner(last)
+        start = empty_spot((150, 80))
+        assert start is not None
+        driver.xdotool("keydown", "space")
+        driver.drag(start, (150, 80))
+        driver.xdotool("keyup", "space", frames=5)
+        out["space_drag_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
+        out["positions_kept"] = {n: spec.position for n, spec in model.patch.nodes.items()} == positions
+        out["dirty"] = model.dirty
+        out["minimap_before"] = dpg.get_item_configuration(app.patch_view.tag)["minimap"]
+        driver.key("m")
+        out["minimap_after_m"] = dpg.get_item_configuration(app.patch_view.tag)["minimap"]
+        out["menu"] = [dpg.get_item_configuration(f"menu:{k}")["shortcut"] for k in ("fit", "frame", "pan_left")]
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
+    sys.stdout.flush()

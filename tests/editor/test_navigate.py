@@ -1,0 +1,33 @@
+"""Arrows, Home, F and Space+drag move the view in a real window (real key and mouse events); the patch stays."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from tests.editor.test_keys import run_scenario
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_keys_and_space_drag_find_the_way() -> None:
+    result: dict[str, Any] = run_scenario("tests.editor.nav_scenario")
+    (x0, y0), (x1, y1), (x2, y2) = result["start"], result["after_right"], result["after_shift_down"]
+    assert (x1 - x0, y1 - y0) == (-120, 0), result  # Right looks right: the drawing moves left
+    assert (x2 - x1, y2 - y1) == (0, -480), result  # Shift+Down: four steps up
+    height = result["visible"][3]
+    cx, cy = result["canvas_corner"]
+    corners = result["after_home"].values()
+    # Home: the patch is wider than the view: its left edge a margin from the canvas's (within the 8 px by
+    # which the canvas's corner is known); it is not as high: centred, all in view
+    assert min(x for x, _ in corners) == pytest.approx(cx + 30, abs=10), result
+    assert all(cy <= y <= cy + height - 60 for _, y in corners), result
+    fx, fy = result["framed_centre"]
+    ccx, ccy = result["canvas_centre"]
+    assert abs(fx - ccx) <= 10 and abs(fy - ccy) <= 10, result  # F: the selected node in the middle
+    assert result["space_drag_moved"] == [150, 80], result  # Space+drag pans, no middle button
+    assert result["positions_kept"] and not result["dirty"], result  # the view moved, not the nodes
+    assert result["menu"] == ["Home", "F", "Left"], result
+    assert not result["minimap_before"] and result["minimap_after_m"], result  # off until M (it covers nodes)
