@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "exsampling_patch.commands.train",
     "exsampling_patch.commands.edit",
     "exsampling_patch.commands.ableton",
+    "exsampling_patch.commands.devices",
 )
 
 

@@ -15,6 +15,7 @@ A Live that is not running never stops the patch: sends are fire-and-forget, pro
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import socket
 import threading
@@ -297,7 +298,12 @@ class AbletonOsc(Node):
                            self.reply_port))
         except OSError as error:
             listener.close()
-            self.report_error(f"cannot listen for AbletonOSC replies on port {self.reply_port}: {error}")
+            text = f"cannot listen for AbletonOSC replies on port {self.reply_port}: {error}"
+            if error.errno == errno.EADDRINUSE:
+                from exsampling_patch.nodes.devices import busy_port_text
+
+                text = busy_port_text(self, "reply_port", self.reply_port, "UDP", zero="0 not to ask for track names")
+            self.report_error(text)
             return
         listener.settimeout(0.2)
         self._listener = listener

@@ -126,8 +126,13 @@ class Microphone(Node):
         device: int | str | None = None
         if self.device:
             device = int(self.device) if self.device.isdigit() else self.device
-        self._stream = sd.InputStream(device=device, channels=self.channels, samplerate=rate, dtype="float32",
-                                      blocksize=self.blocksize, callback=callback)
+        try:
+            self._stream = sd.InputStream(device=device, channels=self.channels, samplerate=rate, dtype="float32",
+                                          blocksize=self.blocksize, callback=callback)
+        except (ValueError, sd.PortAudioError) as error:
+            from exsampling_patch.nodes.devices import missing_device_text
+
+            raise RuntimeError(missing_device_text(self.device, "input", error)) from None
         self._stream.start()
         self.jack_client = jack_client_name()
         self.report_status(level=0.0, label=f"listening at {rate} Hz")

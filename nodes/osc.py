@@ -158,9 +158,12 @@ class OscReceive(Node):
         from pythonosc.dispatcher import Dispatcher
         from pythonosc.osc_server import BlockingOSCUDPServer
 
+        from exsampling_patch.nodes.devices import naming_busy_port
+
         dispatcher = Dispatcher()
         dispatcher.set_default_handler(self._on_osc)
-        self.server = BlockingOSCUDPServer((self.host, self.port), dispatcher)
+        with naming_busy_port(self, "port", self.port, "UDP"):
+            self.server = BlockingOSCUDPServer((self.host, self.port), dispatcher)
         self.bound_port = int(self.server.server_address[1])
         self.report_status(port=self.bound_port)
         self._serving = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},

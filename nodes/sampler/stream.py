@@ -138,7 +138,9 @@ class AudioOutput:
                     self._open()
                 except Exception as error:
                     self._close()
-                    self._error(f"cannot open sound device {self.device or '(default)'!r}: {error}")
+                    from exsampling_patch.nodes.devices import missing_device_text
+
+                    self._error(missing_device_text(self.device, "output", error))
             self._report_xruns()
             self._stop.wait(self.retry_seconds if self.stream is None else 0.25)
 

@@ -74,6 +74,7 @@ class WebRecorder(Node):
                         minimum=0.0, maximum=1e7, unit="MB")
 
     def start(self) -> None:
+        from exsampling_patch.nodes.devices import naming_busy_port
         from exsampling_patch.nodes.web_recorder.qr import qr_rows, terminal_text
         from exsampling_patch.nodes.web_recorder.seen import SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
@@ -97,11 +98,12 @@ class WebRecorder(Node):
         if self.https:
             tls = server_context(*ensure_certificate(state, [public]))
         token = self.token or load_token(state, rotate=self.rotate_token)
-        self.server = RecorderServer(
-            (self.host, self.port), token, self._accept, self.phone_takes,
-            {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls,
-            max_connections=self.max_connections, max_unauthenticated=self.max_unauthenticated,
-            header_timeout=self.header_timeout, request_timeout=self.request_timeout)
+        with naming_busy_port(self, "port", self.port, "TCP"):
+            self.server = RecorderServer(
+                (self.host, self.port), token, self._accept, self.phone_takes,
+                {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls,
+                max_connections=self.max_connections, max_unauthenticated=self.max_unauthenticated,
+                header_timeout=self.header_timeout, request_timeout=self.request_timeout)
         scheme = "https" if self.https else "http"
         port = self.server.port
         default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)

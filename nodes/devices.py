@@ -1,0 +1,111 @@
+"""What this machine offers a patch: audio devices, MIDI ports, a JACK server, and errors that name the fix.
+
+Used by ``exsampling devices``, and by nodes when a device is missing or a network port is taken: the
+performer reads which devices there are, or which parameter of which node to change, not a bare errno.
+sounddevice and mido are imported inside functions (importing sounddevice starts PortAudio).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+
+class PortInUse(OSError):
+    """A network port a node must listen on is held by another program; the message names the fix."""
+
+
+@contextlib.contextmanager
+def naming_busy_port(node: Any, param: str, port: int, protocol: str) -> Iterator[None]:
+    """Turn "Address already in use" while binding ``port`` into a :class:`PortInUse` that names the node,
+    the port and the parameter to change."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise PortInUse(errno.EADDRINUSE, busy_port_text(node, param, port, protocol)) from None
+
+
+def busy_port_text(node: Any, param: str, port: int, protocol: str, zero: str = "0 for any free one") -> str:
+    where = f"node '{node.node_id}' ({type(node).type_name})"
+    return (f"{protocol} port {port} is already in use (another program, or another exsampling run, holds it): "
+            f"{where} cannot listen on it; set its parameter '{param}' to a free port, or {zero}")
+
+
+# -- audio -------------------------------------------------------------------------------------------------------
+
+
+def audio_devices() -> list[dict[str, Any]]:
+    """Every PortAudio device: index, name, host API, channels in and out, default rate, and whether it is
+    the default input or output."""
+    import sounddevice as sd
+
+    apis = sd.query_hostapis()
+    default_in, default_out = (sd.default.device[0], sd.default.device[1])
+    rows = []
+    for info in sd.query_devices():
+        index = int(info["index"])
+        rows.append({
+            "index": index, "name": str(info["name"]), "host_api": str(apis[info["hostapi"]]["name"]),
+            "inputs": int(info["max_input_channels"]), "outputs": int(info["max_output_channels"]),
+            "default_samplerate": int(info["default_samplerate"]),
+            "default_input": index == default_in, "default_output": index == default_out,
+        })
+    return rows
+
+
+def describe_audio_device(row: dict[str, Any]) -> str:
+    return (f"{row['index']} '{row['name']}' ({row['host_api']}, {row['inputs']} in, {row['outputs']} out, "
+            f"{row['default_samplerate']} Hz)")
+
+
+def devices_present(kind: str) -> str:
+    """``"input"`` or ``"output"`` devices present, in one line, for an error message."""
+    try:
+        rows = audio_devices()
+    except Exception as error:  # PortAudio itself failed: say that instead
+        return f"no audio devices could be listed ({type(error).__name__}: {error})"
+    key = "inputs" if kind == "input" else "outputs"
+    found = [describe_audio_device(row) for row in rows if row[key] > 0]
+    if not found:
+        return f"no {kind} devices are present (is the sound card or the JACK server there?)"
+    return f"{kind} devices present: {'; '.join(found)}"
+
+
+def missing_device_text(device: str, kind: str, error: BaseException) -> str:
+    """The error of a device that would not open, with the devices present and the parameter to set."""
+    return (f"cannot open sound device {device or '(default)'!r} for {kind}: {error}; {devices_present(kind)}; "
+            f"set the node's 'device' parameter to one of them (number or part of the name)")
+
+
+# -- MIDI and JACK -----------------------------------------------------------------------------------------------
+
+
+def midi_ports(api: str = "auto") -> dict[str, Any]:
+    """The MIDI inputs and outputs that the nodes' backend (see :mod:`.midi_ports`) sees."""
+    from exsampling_patch.nodes.midi_ports import backend
+
+    chosen = backend(api)
+    return {"backend": str(getattr(chosen, "name", "")), "api": str(getattr(chosen, "api", "") or ""),
+            "inputs": list(chosen.get_input_names()), "outputs": list(chosen.get_output_names())}
+
+
+def jack_server() -> dict[str, Any]:
+    """Whether a JACK server runs (``jack_lsp`` answers), which one, and its ports."""
+    name = os.environ.get("JACK_DEFAULT_SERVER", "default")
+    if shutil.which("jack_lsp") is None:
+        return {"running": False, "server": name, "ports": [], "note": "jack_lsp not installed"}
+    try:
+        done = subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=5,
+                              env={**os.environ, "JACK_NO_START_SERVER": "1"})
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return {"running": False, "server": name, "ports": [], "note": str(error)}
+    running = done.returncode == 0
+    ports = [line for line in done.stdout.splitlines() if line.strip()] if running else []
+    return {"running": running, "server": name, "ports": ports}

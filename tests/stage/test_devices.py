@@ -1,0 +1,91 @@
+"""Errors that name the fix (a busy port, a missing device) and ``exsampling devices``."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.node import NodeContext
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime.engine import Engine
+
+from .helpers import EXE, REPO, Run
+
+
+def test_busy_ports_name_the_node_the_port_and_the_parameter(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        tcp.bind(("127.0.0.1", 0))
+        tcp.listen()
+        udp.bind(("127.0.0.1", 0))
+        tcp_port, udp_port = tcp.getsockname()[1], udp.getsockname()[1]
+        patch = Patch()
+        patch.add_node(NodeSpec("phones", "web_recorder", {
+            "host": "127.0.0.1", "port": tcp_port, "print_qr": False, "folder": str(tmp_path / "takes"),
+            "state_folder": str(tmp_path / "state")}))
+        patch.add_node(NodeSpec("remote", "osc_receive", {"host": "127.0.0.1", "port": udp_port}))
+        engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+        engine.start(patch)
+        try:
+            errors = dict(engine.errors)
+        finally:
+            engine.stop()
+    phones, remote = errors["phones"], errors["remote"]
+    assert f"TCP port {tcp_port} is already in use" in phones, phones
+    assert "node 'phones' (web_recorder)" in phones and "parameter 'port'" in phones, phones
+    assert f"UDP port {udp_port} is already in use" in remote, remote
+    assert "node 'remote' (osc_receive)" in remote and "parameter 'port'" in remote, remote
+
+
+@pytest.mark.jack
+def test_a_missing_input_device_lists_the_devices_present(tmp_path: Path) -> None:
+    from exsampling_patch.nodes.microphone import Microphone
+
+    mic = Microphone("mic", {"device": "no such card", "folder": str(tmp_path / "takes")}, NodeContext(tmp_path))
+    with pytest.raises(RuntimeError) as raised:
+        mic.start()
+    text = str(raised.value)
+    assert "'no such card'" in text and "input devices present: 0 'system' (JACK Audio Connection Kit" in text, text
+    assert "'device' parameter" in text
+
+
+@pytest.mark.jack
+@pytest.mark.slow
+def test_a_missing_output_device_lists_the_devices_present_on_the_console(tmp_path: Path) -> None:
+    patch = tmp_path / "sampler.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: sampler\n  type: sampler\n  params: {device: no such card}\n",
+                     encoding="utf-8")
+    run = Run(str(patch), "--for", "1", "--log", str(tmp_path / "lib.log"))
+    run.wait(60)
+    output = run.output()
+    assert re.search(r"error in node 'sampler': cannot open sound device 'no such card' for output: .*"
+                     r"output devices present: 0 'system' \(JACK Audio Connection Kit, 2 in, 2 out, \d+ Hz\)",
+                     output), output
+
+
+@pytest.mark.jack
+def test_devices_lists_the_jack_server_its_device_and_midi_ports() -> None:
+    from exsampling_patch.nodes.midi_ports import backend
+
+    midi = backend("UNIX_JACK")
+    port = midi.open_output("exs devices test", virtual=True, client_name="exs-devices-test")
+    try:
+        listed = subprocess.run([*EXE, "devices", "--json", "--midi-api", "UNIX_JACK"], capture_output=True,
+                                text=True, cwd=REPO, timeout=60)
+        text = subprocess.run([*EXE, "devices"], capture_output=True, text=True, cwd=REPO, timeout=60)
+    finally:
+        port.close()
+    assert listed.returncode == 0, listed.stderr
+    found = json.loads(listed.stdout)
+    assert found["jack"]["running"] and "system:playback_1" in found["jack"]["ports"]
+    jack_devices = [row for row in found["audio"] if row["host_api"] == "JACK Audio Connection Kit"]
+    assert jack_devices and jack_devices[0]["outputs"] >= 2 and jack_devices[0]["default_samplerate"] > 0
+    assert any("exs devices test" in name for name in found["midi"]["inputs"]), found["midi"]
+    assert text.returncode == 0, text.stderr
+    assert "is running" in text.stdout and "(JACK Audio Connection Kit, 2 in, 2 out" in text.stdout, text.stdout
