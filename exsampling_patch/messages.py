@@ -141,6 +141,22 @@ class Prediction:
         return self.scores[0].probability if self.scores else 0.0
 
 
+def gate_reason(prediction: Prediction, threshold: float) -> str | None:
+    """Why a confidence gate at ``threshold`` rejects ``prediction`` (said for a phone), or None if it passes.
+
+    "not sure (dog 31%)" for a best label below the threshold; "nothing to classify: silent (peak -80 dBFS
+    < -60 dBFS)" for a take the classifier had no labels for.
+    """
+    if not prediction.scores:
+        if (prediction.reason or "").startswith("error in "):
+            return prediction.reason
+        what, _, detail = (prediction.reason or "no labels").partition(": ")
+        return f"nothing to classify: {what}" + (f" ({detail})" if detail else "")
+    if prediction.confidence >= threshold:
+        return None
+    return f"not sure ({prediction.label} {round(prediction.confidence * 100)}%)"
+
+
 @dataclass(frozen=True)
 class SlotAssignment:
     """A take to be loaded into the sampler slot (or DAW track) named ``slot``."""
@@ -157,3 +173,19 @@ class ControlValue:
 
     name: str
     value: float
+
+
+def summarize(message: Any) -> str:
+    """A one-line description of a message, for logs, the stage console and the editor."""
+    if isinstance(message, Take):
+        where = f" at {message.location}" if message.location else ""
+        name = message.path.name if message.path else message.take_id
+        return f"take {name}: {message.duration:.2f} s, {message.sample_rate} Hz, {message.channels} ch{where}"
+    if isinstance(message, Prediction):
+        if not message.scores:
+            return f"prediction for {message.take.take_id}: nothing ({message.reason})"
+        top = ", ".join(f"{s.label} {s.probability:.2f}" for s in message.scores[:3])
+        return f"prediction for {message.take.take_id}: {top}"
+    if isinstance(message, SlotAssignment):
+        return f"slot {message.slot} <- {message.take.take_id} ({message.label}, {message.confidence:.2f})"
+    return repr(message)

@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
+from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take, gate_reason
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.slot_table import (
     DEFAULT_SLOT_TABLE,
@@ -47,22 +47,6 @@ def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -
         if slot is not None:
             totals[slot] = totals.get(slot, 0.0) + float(probability)
     return sorted(totals.items(), key=lambda item: -item[1])
-
-
-def gate_reason(prediction: Prediction, threshold: float) -> str | None:
-    """Why a confidence gate at ``threshold`` rejects ``prediction`` (said for a phone), or None if it passes.
-
-    "not sure (dog 31%)" for a best label below the threshold; "nothing to classify: silent (peak -80 dBFS
-    < -60 dBFS)" for a take the classifier had no labels for.
-    """
-    if not prediction.scores:
-        if (prediction.reason or "").startswith("error in "):
-            return prediction.reason
-        what, _, detail = (prediction.reason or "no labels").partition(": ")
-        return f"nothing to classify: {what}" + (f" ({detail})" if detail else "")
-    if prediction.confidence >= threshold:
-        return None
-    return f"not sure ({prediction.label} {round(prediction.confidence * 100)}%)"
 
 
 class SoundClassifier(Node):

@@ -5,27 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from exsampling_patch.messages import Prediction, SlotAssignment, Take
+from exsampling_patch.messages import summarize
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import ANY
 
 log = logging.getLogger("exsampling.log")
 
-
-def summarize(message: Any) -> str:
-    """A one-line description of a message, for logs and the editor."""
-    if isinstance(message, Take):
-        where = f" at {message.location}" if message.location else ""
-        name = message.path.name if message.path else message.take_id
-        return f"take {name}: {message.duration:.2f} s, {message.sample_rate} Hz, {message.channels} ch{where}"
-    if isinstance(message, Prediction):
-        if not message.scores:
-            return f"prediction for {message.take.take_id}: nothing ({message.reason})"
-        top = ", ".join(f"{s.label} {s.probability:.2f}" for s in message.scores[:3])
-        return f"prediction for {message.take.take_id}: {top}"
-    if isinstance(message, SlotAssignment):
-        return f"slot {message.slot} <- {message.take.take_id} ({message.label}, {message.confidence:.2f})"
-    return repr(message)
+__all__ = ["Log", "Relay", "summarize"]  # summarize lives in exsampling_patch.messages
 
 
 class Log(Node):

@@ -200,7 +200,7 @@ class PatchChain:
         return [self._classify(piece) for piece in takes]
 
     def _classify(self, take: Take) -> Outcome:
-        from exsampling_patch.nodes.classify import gate_reason
+        from exsampling_patch.messages import gate_reason
 
         (prediction,) = _handle(self.classifier, "take", take, "prediction")
         outcome = Outcome(take.take_id, [(s.label, s.probability) for s in prediction.scores])

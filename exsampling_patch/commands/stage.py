@@ -24,7 +24,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
+from exsampling_patch.qr import terminal_text
 from exsampling_patch.runtime import (
     Event,
     MessageHop,
@@ -72,8 +74,6 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    from exsampling_patch.nodes.utility import summarize
-
     return summarize(value)
 
 
@@ -121,8 +121,6 @@ class StageConsole:
         elif isinstance(event, NodeHung) and event.recovered and self.mode != "json":
             self.say(f"{_clock(event)} node '{event.node_id}' is back after {event.seconds:.1f} s")
         elif isinstance(event, MessageHop) and self.mode != "json":
-            from exsampling_patch.nodes.utility import summarize
-
             self.say(f"{_clock(event)} hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
                      f"{summarize(event.message)}")
 
@@ -189,8 +187,6 @@ class StageConsole:
             text = f"{kind} '{node_id}': phones open {status['url']}"
             qr = status.get("qr")
             if qr and self.qr_wanted.get(node_id, True) and self.mode != "quiet":
-                from exsampling_patch.nodes.web_recorder.qr import terminal_text
-
                 text += "\n" + terminal_text(qr)
             return text
         if "device" in status:

@@ -75,11 +75,11 @@ class WebRecorder(Node):
 
     def start(self) -> None:
         from exsampling_patch.nodes.devices import naming_busy_port
-        from exsampling_patch.nodes.web_recorder.qr import qr_rows, terminal_text
         from exsampling_patch.nodes.web_recorder.seen import SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
         from exsampling_patch.nodes.web_recorder.status import BOARD
         from exsampling_patch.nodes.web_recorder.tls import ensure_certificate, lan_address, load_token, server_context
+        from exsampling_patch.qr import qr_rows, terminal_text
 
         self._board = BOARD
         self._store = TakeStore(self.resolve_path(self.folder))
