@@ -240,7 +240,7 @@ class AbletonMax(Node):
             return
         path = self.files.path_for(assignment.take)
         messages = max_device_messages(assignment, path, self.default_pitch)
-        sent = self.target.send_many(messages)
+        sent = self.target.send_bundle(messages)  # one datagram: in order, trigger last, across a network too
         self.sent.add(assignment.take)
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
         if sent:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,18 @@ def osc_datagram(address: str, args: Sequence[Any] = ()) -> bytes:
     return builder.build().dgram
 
 
+def osc_bundle(messages: Sequence[tuple[str, Sequence[Any]]]) -> bytes:
+    """Messages as one OSC bundle (to be acted on at once), in one datagram: a receiver gets all of them, in
+    this order, or none, wherever the network between reorders or drops datagrams."""
+    from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+    from pythonosc.osc_message import OscMessage
+
+    builder = OscBundleBuilder(IMMEDIATELY)
+    for address, args in messages:
+        builder.add_content(OscMessage(osc_datagram(address, args)))
+    return builder.build().dgram
+
+
 class OscTarget:
     """A UDP OSC destination that reports problems instead of raising, and retries on the next send."""
 
@@ -49,6 +61,7 @@ class OscTarget:
         self.failed = 0
         # pythonosc's first import takes milliseconds (and the interpreter lock): pay it at start-up, not on
         # the show's first take.
+        import pythonosc.osc_bundle_builder  # noqa: F401
         import pythonosc.osc_message_builder  # noqa: F401
 
     def _connect(self) -> None:
@@ -62,13 +75,20 @@ class OscTarget:
 
     def send_many(self, messages: Sequence[tuple[str, Sequence[Any]]]) -> bool:
         """Send messages in order, each its own datagram (UDP keeps their order on one host and socket)."""
+        return self._send(lambda: [osc_datagram(address, args) for address, args in messages])
+
+    def send_bundle(self, messages: Sequence[tuple[str, Sequence[Any]]]) -> bool:
+        """Send messages as one bundle in one datagram: in order, and all or none, across a network too."""
+        return self._send(lambda: [osc_bundle(messages)])
+
+    def _send(self, datagrams: Callable[[], list[bytes]]) -> bool:
         with self._lock:
             try:
                 if self._sock is None:
                     self._connect()
                 assert self._sock is not None and self._address is not None
-                for address, args in messages:
-                    self._sock.sendto(osc_datagram(address, args), self._address)
+                for datagram in datagrams():
+                    self._sock.sendto(datagram, self._address)
                     self.sent += 1
             except (OSError, ValueError) as error:
                 self.failed += 1

@@ -105,6 +105,37 @@ def test_unpitched_take_gets_the_default_pitch_and_unstored_take_is_written_for_
     node.stop()
 
 
+def test_each_take_reaches_the_device_as_one_bundle_in_order_trigger_last(tmp_path: Path) -> None:
+    """One datagram per take: a network that reorders or drops datagrams cannot mix two takes' messages."""
+    import socket
+
+    from pythonosc.osc_bundle import OscBundle
+    from pythonosc.osc_message import OscMessage
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as receiver:
+        receiver.bind(("127.0.0.1", 0))
+        receiver.settimeout(0.5)
+        node = AbletonMax("live", {"port": receiver.getsockname()[1], "folder": str(tmp_path / "live")})
+        node.start()
+        takes = [stored(tmp_path, f"t{i}", sine_take(220.0 * (i + 1), location=LOCATION)) for i in range(3)]
+        for i, take in enumerate(takes):
+            node.on_assignment(SlotAssignment(f"S{i}", take, "dog", 0.9))
+        datagrams = []
+        with pytest.raises(TimeoutError):  # then nothing more arrives
+            while True:
+                datagrams.append(receiver.recv(65536))
+        node.stop()
+    assert len(datagrams) == len(takes), f"{len(datagrams)} datagrams for {len(takes)} takes"
+    for i, (datagram, take) in enumerate(zip(datagrams, takes, strict=True)):
+        assert OscBundle.dgram_is_bundle(datagram)
+        contents = list(OscBundle(datagram))
+        assert all(isinstance(m, OscMessage) for m in contents)
+        got = [(m.address, m.params) for m in contents]  # type: ignore[union-attr]
+        assert [address for address, _ in got] == ["/sound", "/pitch", "/location", "/duration", "/label"]
+        assert got[0][1] == [str(take.path)] and got[1][1][0] == pytest.approx(220.0 * (i + 1))
+        assert got[-1][1] == [f"S{i}"]  # the trigger, last
+
+
 def test_dead_targets_are_reported_and_the_node_goes_on(tmp_path: Path) -> None:
     context = NodeContext()
     node = AbletonMax("live", {"host": "no-such-host.invalid", "port": 10500}, context)
