@@ -271,7 +271,7 @@ def main() -> int:
 
     import mido
 
-    from exsampling_patch.nodes.midi_ports import backend, jack_link
+    from exsampling_patch.midi_ports import backend, jack_link
     from exsampling_patch.nodes.sampler import Sampler
 
     share = offline_share(blocksize)

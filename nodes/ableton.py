@@ -300,7 +300,7 @@ class AbletonOsc(Node):
             listener.close()
             text = f"cannot listen for AbletonOSC replies on port {self.reply_port}: {error}"
             if error.errno == errno.EADDRINUSE:
-                from exsampling_patch.nodes.devices import busy_port_text
+                from exsampling_patch.devices import busy_port_text
 
                 text = busy_port_text(self, "reply_port", self.reply_port, "UDP", zero="0 not to ask for track names")
             self.report_error(text)

@@ -130,7 +130,7 @@ class Microphone(Node):
             self._stream = sd.InputStream(device=device, channels=self.channels, samplerate=rate, dtype="float32",
                                           blocksize=self.blocksize, callback=callback)
         except (ValueError, sd.PortAudioError) as error:
-            from exsampling_patch.nodes.devices import missing_device_text
+            from exsampling_patch.devices import missing_device_text
 
             raise RuntimeError(missing_device_text(self.device, "input", error)) from None
         self._stream.start()

@@ -1,7 +1,7 @@
 """MIDI in and out (mido over python-rtmidi): drive the sampler from a keyboard, or tell any DAW about takes.
 
 A named port that disappears is reported and re-opened when it comes back; a virtual port is the node's
-own (other programs connect to it). See :mod:`exsampling_patch.nodes.midi_ports`.
+own (other programs connect to it). See :mod:`exsampling_patch.midi_ports`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from exsampling_patch.messages import ControlValue, SlotAssignment
+from exsampling_patch.midi_ports import API_CHOICES, PortKeeper
 from exsampling_patch.node import Input, Node, Output, Param
-from exsampling_patch.nodes.midi_ports import API_CHOICES, PortKeeper
 from exsampling_patch.ports import CONTROL, MIDI, SLOT
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]

@@ -178,7 +178,7 @@ class OscReceive(Node):
         from pythonosc.dispatcher import Dispatcher
         from pythonosc.osc_server import BlockingOSCUDPServer
 
-        from exsampling_patch.nodes.devices import naming_busy_port
+        from exsampling_patch.devices import naming_busy_port
 
         dispatcher = Dispatcher()
         dispatcher.set_default_handler(self._on_osc)

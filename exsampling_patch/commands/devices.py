@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from exsampling_patch.nodes.midi_ports import API_CHOICES
+from exsampling_patch.midi_ports import API_CHOICES
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def gather(midi_api: str = "auto") -> dict[str, Any]:
     """Everything listed; a part that cannot be asked says why in ``error``."""
-    from exsampling_patch.nodes import devices
+    from exsampling_patch import devices
 
     found: dict[str, Any] = {"jack": devices.jack_server()}
     try:
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(found, sys.stdout, indent=1)
         print()
         return 0
-    from exsampling_patch.nodes.devices import describe_audio_device
+    from exsampling_patch.devices import describe_audio_device
 
     jack = found["jack"]
     if jack["running"]:

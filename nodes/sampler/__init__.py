@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from exsampling_patch.messages import ControlValue, SlotAssignment, Take
+from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
-from exsampling_patch.nodes.midi_ports import API_CHOICES
 from exsampling_patch.nodes.sampler.core import channel_map, range_map
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare, take_pitch
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi

@@ -8,6 +8,7 @@ imported only when the stream or a port opens.
 from __future__ import annotations
 
 import collections
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -114,7 +115,7 @@ class AudioRig:
         self.keepers: list[Any] = []
 
     def start(self) -> None:
-        from exsampling_patch.nodes.midi_ports import PortKeeper
+        from exsampling_patch.midi_ports import PortKeeper
         from exsampling_patch.nodes.sampler.stream import AudioOutput
 
         c = self.config
@@ -125,7 +126,7 @@ class AudioRig:
             self.output.start()
         for ring, midi in zip(self.port_rings, c.midi_inputs, strict=True):
             keeper = PortKeeper("input", port=midi.port, virtual=midi.virtual, client_name=midi.client_name,
-                                api=midi.api, on_message=lambda message, ring=ring: push_midi(ring, message),
+                                api=midi.api, on_message=functools.partial(push_midi, ring),
                                 report_error=self.report_error, report_status=self.report_status)
             keeper.start()
             self.keepers.append(keeper)

@@ -138,7 +138,7 @@ class AudioOutput:
                     self._open()
                 except Exception as error:
                     self._close()
-                    from exsampling_patch.nodes.devices import missing_device_text
+                    from exsampling_patch.devices import missing_device_text
 
                     self._error(missing_device_text(self.device, "output", error))
             self._report_xruns()

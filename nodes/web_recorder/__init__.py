@@ -74,7 +74,7 @@ class WebRecorder(Node):
                         minimum=0.0, maximum=1e7, unit="MB")
 
     def start(self) -> None:
-        from exsampling_patch.nodes.devices import naming_busy_port
+        from exsampling_patch.devices import naming_busy_port
         from exsampling_patch.nodes.web_recorder.seen import SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
         from exsampling_patch.nodes.web_recorder.status import BOARD

@@ -71,7 +71,7 @@ def test_a_missing_output_device_lists_the_devices_present_on_the_console(tmp_pa
 
 @pytest.mark.jack
 def test_devices_lists_the_jack_server_its_device_and_midi_ports() -> None:
-    from exsampling_patch.nodes.midi_ports import backend
+    from exsampling_patch.midi_ports import backend
 
     midi = backend("UNIX_JACK")
     port = midi.open_output("exs devices test", virtual=True, client_name="exs-devices-test")

@@ -89,7 +89,7 @@ def missing_device_text(device: str, kind: str, error: BaseException) -> str:
 
 def midi_ports(api: str = "auto") -> dict[str, Any]:
     """The MIDI inputs and outputs that the nodes' backend (see :mod:`.midi_ports`) sees."""
-    from exsampling_patch.nodes.midi_ports import backend
+    from exsampling_patch.midi_ports import backend
 
     chosen = backend(api)
     return {"backend": str(getattr(chosen, "name", "")), "api": str(getattr(chosen, "api", "") or ""),
