@@ -180,9 +180,22 @@ def estimate_pitch(mono: np.ndarray, sample_rate: int, method: str = "pyin", fmi
     f0, sounding = f0[:n], sounding[:n]
     if sounding.sum() < 3:
         return None, 0.0
-    median = float(np.median(f0[sounding]))
-    cents = 1200 * np.abs(np.log2(f0[sounding] / median))
-    return median, float(np.mean(cents < 50))
+    voiced = voiced_frames(f0[sounding])
+    return float(np.median(f0[sounding][voiced])), float(np.mean(voiced))
+
+
+def voiced_frames(f0: np.ndarray, width_cents: float = 50.0) -> np.ndarray:
+    """The frames of the take's one pitch: those within ``width_cents`` of the f0 that most frames lie near.
+
+    yin gives an f0 for every frame, voiced or not, and octave errors on some; the median of them all moved
+    with the share of noise and octave slips in the take. The frames around the densest pitch are the voiced
+    part of the note, and their median stays put.
+    """
+    cents = 1200.0 * np.log2(np.maximum(f0, 1e-6))
+    order = np.sort(cents)
+    near = np.searchsorted(order, order + width_cents, "right") - np.searchsorted(order, order - width_cents, "left")
+    centre = float(np.median(order[near == near.max()]))  # ties: the middle of the densest stretch
+    return np.asarray(np.abs(cents - centre) < width_cents)
 
 
 # -- nodes --------------------------------------------------------------------------------------------------
@@ -311,19 +324,36 @@ class Pitch(Node):
     fmax = Param(float, 2000.0, "highest pitch looked for", minimum=50.0, maximum=8000.0, unit="Hz")
     min_confidence = Param(float, 0.5, "below this confidence the take counts as unpitched", minimum=0.0,
                            maximum=1.0)
+    margin = Param(float, 0.1, "hysteresis around min_confidence: a take within this much of it keeps the last "
+                   "decision (the first take is decided by min_confidence alone), so that takes near the threshold "
+                   "do not flip between pitched and unpitched", minimum=0.0, maximum=0.5)
     max_seconds = Param(float, 1.0, "analyse at most this much of the take (the start of a trimmed take: its "
                         "note)", minimum=0.1, maximum=60.0, unit="s")
 
+    last_decision: bool | None = None  # pitched or not, as the last take was decided; None before the first
+
     def start(self) -> None:
+        self.last_decision = None
         # librosa's first call imports it and compiles with numba (up to seconds): pay that at start-up,
         # not on the show's first take.
         noise = np.random.default_rng(0).standard_normal(24000).astype(np.float32) * 0.1
         estimate_pitch(noise, 48000, self.method, self.fmin, self.fmax, 0.5)
 
+    def decide(self, confidence: float) -> bool:
+        """Pitched or not, with hysteresis: clear above or below the band around min_confidence, else as the last
+        take was decided (a Schmitt trigger)."""
+        if confidence >= self.min_confidence + self.margin:
+            self.last_decision = True
+        elif confidence < self.min_confidence - self.margin:
+            self.last_decision = False
+        elif self.last_decision is None:
+            self.last_decision = confidence >= self.min_confidence
+        return self.last_decision
+
     def on_take(self, take: Take) -> None:
         hz, confidence = estimate_pitch(take.mono(), take.sample_rate, self.method, self.fmin, self.fmax,
                                         self.max_seconds)
-        pitched = hz is not None and confidence >= self.min_confidence
+        pitched = self.decide(confidence) and hz is not None
         meta: dict[str, Any] = {"pitch_hz": round(hz, 3) if pitched and hz is not None else None,
                                 "pitch_confidence": round(confidence, 4), "pitched": pitched,
                                 "pitch_method": self.method}
