@@ -61,7 +61,7 @@ class OscTarget:
         self.failed = 0
         # pythonosc's first import takes milliseconds (and the interpreter lock): pay it at start-up, not on
         # the show's first take.
-        import pythonosc.osc_bundle_builder  # noqa: F401
+        import pythonosc.osc_bundle_builder
         import pythonosc.osc_message_builder  # noqa: F401
 
     def _connect(self) -> None:
