@@ -1,15 +1,32 @@
-"""Undo and redo: every edit of the patch is a :class:`Command` that knows how to apply and revert itself."""
+"""Undo and redo: every edit of the patch is a :class:`Command` that knows how to apply and revert itself.
+
+Commands change an :class:`Editable` (the protocol below; :class:`exsampling_patch.editor.model.EditorModel`
+is the one) through its primitive operations only: this module does not import the model, which imports it.
+"""
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from exsampling_patch.patch import Link, NodeSpec
+from exsampling_patch.patch import Link, NodeSpec, Patch
 
-if TYPE_CHECKING:
-    from exsampling_patch.editor.model import EditorModel
+
+class Editable(Protocol):
+    """What commands need of the editor model: its patch and its primitive operations."""
+
+    patch: Patch
+
+    def _insert_node(self, spec: NodeSpec, index: int | None = None) -> None: ...
+    def _delete_node(self, node_id: str) -> None: ...
+    def _set_position(self, node_id: str, position: tuple[float, float] | None) -> None: ...
+    def _insert_link(self, link: Link, index: int | None = None) -> None: ...
+    def _delete_link(self, link: Link) -> None: ...
+    def _set_type(self, node_id: str, type_name: str) -> None: ...
+    def _rename_node(self, old: str, new: str) -> None: ...
+    def _set_info(self, field_name: str, value: str) -> None: ...
+    def _set_param(self, node_id: str, name: str, value: Any) -> None: ...
 
 class _Unset:
     """A parameter that is not set in the patch; copies are the same object, so ``is UNSET`` holds."""
@@ -33,10 +50,10 @@ class Command:
 
     label = "edit"
 
-    def apply(self, model: EditorModel) -> None:
+    def apply(self, model: Editable) -> None:
         raise NotImplementedError
 
-    def revert(self, model: EditorModel) -> None:
+    def revert(self, model: Editable) -> None:
         raise NotImplementedError
 
 
@@ -48,13 +65,13 @@ class AddNodes(Command):
     links: list[Link] = field(default_factory=list)
     label: str = "add node"
 
-    def apply(self, model: EditorModel) -> None:
+    def apply(self, model: Editable) -> None:
         for spec in self.specs:
             model._insert_node(spec.copy())
         for link in self.links:
             model._insert_link(link)
 
-    def revert(self, model: EditorModel) -> None:
+    def revert(self, model: Editable) -> None:
         for link in reversed(self.links):
             model._delete_link(link)
         for spec in reversed(self.specs):
@@ -70,7 +87,7 @@ class RemoveNodes(Command):
     _saved: list[tuple[int, NodeSpec]] = field(default_factory=list)
     _links: list[tuple[int, Link]] = field(default_factory=list)
 
-    def apply(self, model: EditorModel) -> None:
+    def apply(self, model: Editable) -> None:
         patch = model.patch
         ids = set(self.node_ids)
         order = list(patch.nodes)
@@ -81,7 +98,7 @@ class RemoveNodes(Command):
         for node_id in self.node_ids:
             model._delete_node(node_id)
 
-    def revert(self, model: EditorModel) -> None:
+    def revert(self, model: Editable) -> None:
         for index, spec in sorted(self._saved, key=lambda s: s[0]):
             model._insert_node(spec.copy(), index)
         for index, link in self._links:
@@ -95,11 +112,11 @@ class MoveNodes(Command):
     moves: dict[str, tuple[tuple[float, float] | None, tuple[float, float]]]
     label: str = "move"
 
-    def apply(self, model: EditorModel) -> None:
+    def apply(self, model: Editable) -> None:
         for node_id, (_, new) in self.moves.items():
             model._set_position(node_id, new)
 
-    def revert(self, model: EditorModel) -> None:
+    def revert(self, model: Editable) -> None:
         for node_id, (old, _) in self.moves.items():
             model._set_position(node_id, old)
 
@@ -109,10 +126,10 @@ class AddLink(Command):
     link: Link
     label: str = "link"
 
-    def apply(self, model: EditorModel) -> None:
+    def apply(self, model: Editable) -> None:
         model._insert_link(self.link)
 
-    def revert(self, model: EditorModel) -> None:
+    def revert(self, model: Editable) -> None:
         model._delete_link(self.link)
 
 
@@ -122,12 +139,12 @@ class RemoveLinks(Command):
     label: str = "unlink"
     _indices: list[tuple[int, Link]] = field(default_factory=list)
 
-    def apply(self, model: EditorModel) -> None:
+    def apply(self, model: Editable) -> None:
         self._indices = sorted((model.patch.links.index(ln), ln) for ln in self.links)
         for _, link in reversed(self._indices):
             model._delete_link(link)
 
-    def revert(self, model: EditorModel) -> None:
+    def revert(self, model: Editable) -> None:
         for index, link in self._indices:
             model._insert_link(link, index)
 
@@ -142,10 +159,10 @@ class SetParam(Command):
     new: Any
     label: str = "change parameter"
 
-    def apply(self, model: EditorModel) -> None:
+    def apply(self, model: Editable) -> None:
         model._set_param(self.node_id, self.name, copy.deepcopy(self.new))
 
-    def revert(self, model: EditorModel) -> None:
+    def revert(self, model: Editable) -> None:
         model._set_param(self.node_id, self.name, copy.deepcopy(self.old))
 
 
@@ -159,10 +176,10 @@ class SetType(Command):
     new: str
     label: str = "change type"
 
-    def apply(self, model: EditorModel) -> None:
+    def apply(self, model: Editable) -> None:
         model._set_type(self.node_id, self.new)
 
-    def revert(self, model: EditorModel) -> None:
+    def revert(self, model: Editable) -> None:
         model._set_type(self.node_id, self.old)
 
 
@@ -174,10 +191,10 @@ class RenameNode(Command):
     new: str
     label: str = "rename node"
 
-    def apply(self, model: EditorModel) -> None:
+    def apply(self, model: Editable) -> None:
         model._rename_node(self.old, self.new)
 
-    def revert(self, model: EditorModel) -> None:
+    def revert(self, model: Editable) -> None:
         model._rename_node(self.new, self.old)
 
 
@@ -190,10 +207,10 @@ class SetInfo(Command):
     new: str
     label: str = "change the patch's name"
 
-    def apply(self, model: EditorModel) -> None:
+    def apply(self, model: Editable) -> None:
         model._set_info(self.field, self.new)
 
-    def revert(self, model: EditorModel) -> None:
+    def revert(self, model: Editable) -> None:
         model._set_info(self.field, self.old)
 
 
@@ -211,14 +228,14 @@ class History:
         """The serial of the last applied command (0 when nothing is applied)."""
         return self._done[-1][0] if self._done else 0
 
-    def push(self, command: Command, model: EditorModel) -> None:
+    def push(self, command: Command, model: Editable) -> None:
         command.apply(model)
         self._serial += 1
         self._done.append((self._serial, command))
         del self._done[: -self.limit]
         self._undone.clear()
 
-    def undo(self, model: EditorModel) -> Command | None:
+    def undo(self, model: Editable) -> Command | None:
         if not self._done:
             return None
         entry = self._done.pop()
@@ -226,7 +243,7 @@ class History:
         self._undone.append(entry)
         return entry[1]
 
-    def redo(self, model: EditorModel) -> Command | None:
+    def redo(self, model: Editable) -> Command | None:
         if not self._undone:
             return None
         entry = self._undone.pop()

@@ -2,14 +2,19 @@
 
 The core (``exsampling_patch/``: the patch model, the runtime, the registry, the CLI, the editor) knows node
 types only through the registry: it imports no node module. ``exsampling_patch.nodes`` is the installed name
-of the top-level ``nodes/`` folder (pyproject's package-dir).
+of the top-level ``nodes/`` folder (pyproject's package-dir). And no module imports, by any path, a module
+that imports it: every import counts, in a function or under ``TYPE_CHECKING`` too (a circle hidden there is
+still two modules that cannot be read, tested or moved one without the other).
 """
 
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+
+import networkx as nx
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "exsampling_patch"
@@ -91,3 +96,96 @@ def test_the_walker_sees_every_form_of_import(tmp_path: Path) -> None:
     assert [line.split(":")[1] for line in found] == ["3", "4", "5", "6", "9", "11"], found
     assert node_imports(package / "commands" / "__init__.py", package) == [
         "exsampling_patch/commands/__init__.py:1: imports exsampling_patch.nodes"]
+
+
+# -- import circles -------------------------------------------------------------------------------------------------
+
+
+def package_dirs(root: Path = ROOT) -> dict[str, Path]:
+    """Top-level package name -> its folder, as pyproject's package-dir installs them (nested names, such as
+    ``exsampling_patch.nodes`` for ``nodes/``, included)."""
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    return {name: root / folder for name, folder in setuptools["package-dir"].items()}
+
+
+def modules_in(dirs: dict[str, Path]) -> dict[str, Path]:
+    """Module name -> file, for every ``.py`` under each folder (a folder mapped to a name of its own, like
+    ``nodes/`` inside ``exsampling_patch/``'s name, is read under that name only)."""
+    modules: dict[str, Path] = {}
+    for package, folder in dirs.items():
+        nested = [other for other in dirs.values() if other != folder and other.is_relative_to(folder)]
+        for path in sorted(folder.rglob("*.py")):
+            if not any(path.is_relative_to(other) for other in nested):
+                modules[module_name(path, folder, package)] = path
+    return modules
+
+
+def import_graph(modules: dict[str, Path]) -> nx.DiGraph:
+    """An edge from each module to each module of ``modules`` it imports, anywhere in its body. ``from p import
+    m`` is an edge to the module ``p.m`` when there is one, else to ``p``; ``import p.m`` to ``p.m``."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(modules)
+
+    def known(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    for module, path in modules.items():
+        base = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            targets: list[str | None] = []
+            if isinstance(node, ast.Import):
+                targets = [known(alias.name) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                anchor = base[: len(base) - (node.level - 1)] if node.level else []
+                source = ".".join([*anchor, node.module] if node.module else anchor)
+                targets = [f"{source}.{alias.name}" if f"{source}.{alias.name}" in modules else known(source)
+                           for alias in node.names]
+            for target in targets:
+                if target is not None and target != module:
+                    graph.add_edge(module, target, line=node.lineno)
+    return graph
+
+
+def circles(graph: nx.DiGraph) -> list[str]:
+    """Each group of modules that import one another, with one circle through it spelt out."""
+    found = []
+    for group in nx.strongly_connected_components(graph):
+        if len(group) > 1:
+            cycle = nx.find_cycle(graph.subgraph(group), source=min(group))
+            first = min(range(len(cycle)), key=lambda i: cycle[i][0])  # spelt from its first module by name
+            cycle = cycle[first:] + cycle[:first]
+            found.append(" -> ".join(f"{a} (line {graph.edges[a, b]['line']})" for a, b in cycle)
+                         + f" -> {cycle[0][0]}")
+    return sorted(found)
+
+
+def test_no_module_imports_itself_in_a_circle() -> None:
+    dirs = package_dirs()
+    assert {"exsampling_patch", "exsampling_patch.nodes", "exsampling_patch.models"} <= set(dirs)
+    modules = modules_in(dirs)
+    assert {"exsampling_patch.editor.model", "exsampling_patch.nodes.utility", "exsampling_patch.models.train"} \
+        <= set(modules)
+    found = circles(import_graph(modules))
+    assert not found, "modules import each other (move what both need to a third module, or let one depend on " \
+                      "a Protocol):\n" + "\n".join(found)
+
+
+def test_the_graph_sees_circles_in_functions_and_type_checking_but_not_submodule_imports(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    files = {
+        "__init__.py": "from .b import B\n",
+        "a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.b import B\n",
+        "b.py": "from pkg import c\nimport json\nfrom .a import A\n",  # b -> c, b -> a (closes a circle)
+        "c.py": "def later():\n    from . import d\n",  # c -> d
+        "d.py": "import pkg.c\n",  # d -> c (closes a second circle)
+        "e.py": "from pkg import a, b\n",  # the package's modules, not the package: no circle with __init__
+    }
+    for name, text in files.items():
+        (package / name).write_text(text)
+    graph = import_graph(modules_in({"pkg": package}))
+    assert set(graph.successors("pkg.e")) == {"pkg.a", "pkg.b"}
+    assert circles(graph) == ["pkg.a (line 3) -> pkg.b (line 3) -> pkg.a",
+                              "pkg.c (line 2) -> pkg.d (line 1) -> pkg.c"]
