@@ -1,5 +1,7 @@
 // Records one take on the web recorder's page in headless Chromium, the way a phone would.
 // Usage: node record_take.js URL FAKE_MIC.wav LATITUDE LONGITUDE SECONDS NAME
+// An empty NAME types none: the page's made-up name is used, and REC is tapped once the microphone, opened on
+// load, is running (the page says so in <body data-microphone>).
 // Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set.
 const { chromium } = require("playwright-core");
 
@@ -24,9 +26,17 @@ async function main() {
     page.on("console", (m) => log.push(`console ${m.type()}: ${m.text()}`));
     page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
     await page.goto(url);
-    await page.fill("#name", name);
+    let micBeforeRec = null;
+    if (name) await page.fill("#name", name);
+    else {
+      await page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
+      micBeforeRec = await page.evaluate(() => document.body.dataset.microphone);
+    }
+    const shownName = await page.inputValue("#name");
+    const tapped = Date.now();
     await page.click("#rec");
     await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
+    const recordingAfterMs = Date.now() - tapped;
     await page.waitForTimeout(Number(seconds) * 1000);
     await page.click("#rec");
     await page.waitForFunction(() => /^(Received|Refused)/.test(document.querySelector("#info").textContent),
@@ -34,7 +44,7 @@ async function main() {
     const info = await page.textContent("#info");
     await page.waitForTimeout(2500);  // one poll of the take list
     const rows = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
-    console.log(JSON.stringify({ info, rows, log }));
+    console.log(JSON.stringify({ info, rows, log, shownName, micBeforeRec, recordingAfterMs }));
   } finally {
     await browser.close();
   }

@@ -11,9 +11,26 @@ let serverTakes = [];
 let audio = null;          // {context, stream, node}
 let recording = null;      // {chunks, frames, id, startedAt, position, timer}
 
+let micOpening = null;      // the promise of `audio` while the microphone opens
+
 $("max").textContent = config.maxSeconds;
-nameInput.value = localStorage.getItem("exsampling-recorder-name") || "";
-nameInput.addEventListener("change", () => localStorage.setItem("exsampling-recorder-name", nameInput.value.trim()));
+const madeUpName = makeUpName(phoneKey);  // REC works at once; the phone may type its own name instead
+nameInput.value = stored("exsampling-recorder-name") || madeUpName;
+nameInput.addEventListener("change", () => {
+  if (!nameInput.value.trim()) nameInput.value = madeUpName;
+  store("exsampling-recorder-name", nameInput.value.trim());
+});
+
+function stored(key) { try { return localStorage.getItem(key); } catch (error) { return null; } }
+function store(key, value) { try { localStorage.setItem(key, value); } catch (error) { /* private browsing */ } }
+
+function makeUpName(key) {
+  // The same made-up name on this phone every time (it is drawn from the phone's own key): "Amber Heron 42".
+  const colours = ["Amber", "Blue", "Coral", "Green", "Indigo", "Jade", "Lime", "Olive", "Orange", "Ruby", "Silver", "Teal"];
+  const animals = ["Badger", "Crane", "Finch", "Fox", "Hare", "Heron", "Lynx", "Otter", "Owl", "Robin", "Seal", "Wren"];
+  const n = parseInt(key.slice(0, 8), 16) || 0;
+  return `${colours[n % colours.length]} ${animals[Math.floor(n / 16) % animals.length]} ${Math.floor(n / 256) % 90 + 10}`;
+}
 
 function ownKey() {
   // Made once and kept on the phone; the recorder keeps only its digest. Private browsing may refuse
@@ -53,6 +70,27 @@ async function openMicrophone() {
   return { context, stream, node };
 }
 
+function ensureMicrophone() {
+  if (!micOpening) {
+    micOpening = openMicrophone().then((opened) => { audio = opened; return opened; })
+      .catch((error) => { micOpening = null; throw error; });
+  }
+  return micOpening;
+}
+
+async function warmUp() {
+  // The microphone opens before the first REC (on load, or on the first tap of anything where the browser
+  // waits for a gesture to start audio), so that no take loses its start to the opening.
+  try {
+    const opened = await ensureMicrophone();
+    if (opened.context.state !== "running") await opened.context.resume();
+    document.body.dataset.microphone = opened.context.state;  // "running" once it records
+    if (opened.context.state === "running") {
+      for (const kind of GESTURES) document.removeEventListener(kind, warmUp, true);
+    }
+  } catch (error) { document.body.dataset.microphone = "failed"; /* said when REC is tapped */ }
+}
+
 function whereNow() {
   // A fresh fix for every take (maximumAge 0), never one cached from the page load.
   return new Promise((resolve) => {
@@ -65,11 +103,11 @@ function whereNow() {
 }
 
 async function start() {
-  const name = nameInput.value.trim();
-  if (!name) { say("Type your name first, so the performers know whose sound it is.", true); nameInput.focus(); return; }
-  localStorage.setItem("exsampling-recorder-name", name);
+  const name = nameInput.value.trim() || madeUpName;
+  nameInput.value = name;
+  store("exsampling-recorder-name", name);
   try {
-    if (!audio) audio = await openMicrophone();
+    await ensureMicrophone();
     await audio.context.resume();
   } catch (error) { say("Microphone: " + error.message, true); return; }
   const id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, "").slice(0, 24);
@@ -176,6 +214,9 @@ function render() {
   }));
 }
 
+const GESTURES = ["pointerdown", "touchstart", "keydown"];
+for (const kind of GESTURES) document.addEventListener(kind, warmUp, { capture: true, passive: true });
+warmUp();
 recButton.addEventListener("click", () => (recording ? stop() : start()));
 setInterval(refresh, 2000);
 refresh();
