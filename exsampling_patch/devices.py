@@ -96,6 +96,24 @@ def midi_ports(api: str = "auto") -> dict[str, Any]:
             "inputs": list(chosen.get_input_names()), "outputs": list(chosen.get_output_names())}
 
 
+def jack_client_name() -> str | None:
+    """The JACK client name PortAudio registered for this process, to connect its ports (None without
+    PortAudio's JACK host). Used by the microphone and the sampler's audio process."""
+    import ctypes
+
+    import sounddevice as sd
+
+    try:
+        lib = ctypes.CDLL(sd._libname)  # the library sounddevice loaded: the same PortAudio state
+        name = ctypes.c_char_p()
+        lib.PaJack_GetClientName.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
+        if lib.PaJack_GetClientName(ctypes.byref(name)) != 0 or not name.value:
+            return None
+        return name.value.decode()
+    except (OSError, AttributeError):
+        return None
+
+
 def jack_server() -> dict[str, Any]:
     """Whether a JACK server runs (``jack_lsp`` answers), which one, and its ports."""
     name = os.environ.get("JACK_DEFAULT_SERVER", "default")

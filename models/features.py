@@ -13,7 +13,7 @@ preprocessing you trained with), at the rate it was recorded at:
 4. :func:`compress` gives the scale the trunk expects, ``log10(1 + 10000 * power) / 9.4578``.
 
 :func:`analyse` does 1-3. :func:`compress` is apart so that training can apply a gain in the power domain
-before the log. :func:`resample` (soxr) remains for callers that need a take at another rate.
+before the log.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ __all__ = [
     "mel_power",
     "normalise_peak",
     "peak_dbfs",
-    "resample",
     "to_mono",
 ]
 
@@ -94,18 +93,6 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
     elif x.ndim != 1:
         raise ValueError(f"expected a (frames,) or (frames, channels) array, got shape {x.shape}")
     return np.ascontiguousarray(x, dtype=np.float32)
-
-
-def resample(y: np.ndarray, orig_sr: int, target_sr: int = SAMPLE_RATE) -> np.ndarray:
-    """Resample a mono signal (soxr, high quality). Returns float32; a no-op when the rates match."""
-    if orig_sr <= 0:
-        raise ValueError(f"sample rate must be positive, got {orig_sr}")
-    y = np.asarray(y, dtype=np.float32)
-    if orig_sr == target_sr or y.size == 0:
-        return y
-    import soxr  # librosa's own resampler; imported here to keep module import light
-
-    return np.asarray(soxr.resample(y, orig_sr, target_sr, quality="HQ"), dtype=np.float32)
 
 
 def loudest_span(y: np.ndarray, sample_rate: int, seconds: float, block_seconds: float = 0.01) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from exsampling_patch.devices import jack_client_name
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.ports import TAKE
@@ -59,22 +60,6 @@ class LevelCutter:
             self.last_stop = stop
             self.start = None
         return [(a, b) for a, b in done if b - a >= self.min_frames]
-
-
-def jack_client_name() -> str | None:
-    """The JACK client name PortAudio registered in this process (to connect its ports), or None."""
-    import ctypes
-
-    import sounddevice as sd
-
-    try:
-        lib = ctypes.CDLL(sd._libname)  # the library sounddevice loaded: the same PortAudio state
-        name = ctypes.c_char_p()
-        if lib.PaJack_GetClientName(ctypes.byref(name)) != 0 or not name.value:
-            return None
-        return name.value.decode()
-    except (OSError, AttributeError):
-        return None
 
 
 class Microphone(Node):

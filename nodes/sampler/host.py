@@ -57,7 +57,7 @@ class LocalAudio:
         self.core = self.rig.core
 
     def _on_opened(self) -> None:
-        from exsampling_patch.nodes.sampler.stream import jack_client_name
+        from exsampling_patch.devices import jack_client_name
 
         self.jack_client = jack_client_name()
         self.opened.set()

@@ -144,7 +144,7 @@ def _realtime_if_allowed() -> None:
 
 
 def _jack_client_name() -> str | None:
-    from exsampling_patch.nodes.sampler.stream import jack_client_name
+    from exsampling_patch.devices import jack_client_name
 
     return jack_client_name()
 

@@ -35,23 +35,6 @@ def device_rate(device: str, fallback: int = 48000) -> int:
         return fallback
 
 
-def jack_client_name() -> str | None:
-    """The JACK client name PortAudio registered for this process (None without PortAudio's JACK host)."""
-    import ctypes
-
-    import sounddevice as sd
-
-    try:
-        lib = ctypes.CDLL(sd._libname)
-        name = ctypes.c_char_p()
-        lib.PaJack_GetClientName.argtypes = [ctypes.POINTER(ctypes.c_char_p)]
-        if lib.PaJack_GetClientName(ctypes.byref(name)) != 0 or not name.value:
-            return None
-        return name.value.decode()
-    except (OSError, AttributeError):
-        return None
-
-
 class AudioOutput:
     """Plays ``core`` on a device; re-opens the stream when it fails, reporting each new problem once."""
 

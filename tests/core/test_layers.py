@@ -189,3 +189,27 @@ def test_the_graph_sees_circles_in_functions_and_type_checking_but_not_submodule
     assert set(graph.successors("pkg.e")) == {"pkg.a", "pkg.b"}
     assert circles(graph) == ["pkg.a (line 3) -> pkg.b (line 3) -> pkg.a",
                               "pkg.c (line 2) -> pkg.d (line 1) -> pkg.c"]
+
+
+# -- helpers written once -------------------------------------------------------------------------------------------
+
+#: Helpers that more than one layer needs, each written in one module (the others import it). Two copies drift:
+#: the sampler's jack_client_name set the C function's argtypes, the microphone's did not.
+WRITTEN_ONCE = {
+    "jack_client_name": "exsampling_patch.devices",
+    "summarize": "exsampling_patch.messages",
+    "gate_reason": "exsampling_patch.messages",
+    "terminal_text": "exsampling_patch.qr",
+}
+
+
+def test_shared_helpers_are_defined_in_one_module() -> None:
+    where: dict[str, list[str]] = {name: [] for name in WRITTEN_ONCE}
+    for module, path in modules_in(package_dirs()).items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in where:
+                where[node.name].append(module)
+            elif isinstance(node, ast.Assign):
+                where.update({t.id: [*where[t.id], module] for t in node.targets
+                              if isinstance(t, ast.Name) and t.id in where})
+    assert where == {name: [module] for name, module in WRITTEN_ONCE.items()}

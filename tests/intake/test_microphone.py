@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from exsampling_patch.devices import jack_client_name
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
-from exsampling_patch.nodes.microphone import LevelCutter, Microphone, jack_client_name
+from exsampling_patch.nodes.microphone import LevelCutter, Microphone
 
 RATE = 48000
 

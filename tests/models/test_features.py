@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import librosa
 import numpy as np
 import pytest
 
@@ -20,17 +21,6 @@ def test_to_mono_mixes_channels_and_scales_integers() -> None:
     assert fe.to_mono(np.zeros((5, 1))).shape == (5,)
     with pytest.raises(ValueError):
         fe.to_mono(np.zeros((2, 2, 2)))
-
-
-@pytest.mark.parametrize("rate", [8000, 22050, 44100, 48000, 96000])
-def test_resample_keeps_duration_and_pitch(rate: int) -> None:
-    t = np.arange(rate) / rate
-    y = np.sin(2 * np.pi * 1000 * t).astype(np.float32)
-    out = fe.resample(y, rate)
-    assert abs(out.size - fe.SAMPLE_RATE) <= 2
-    spec = np.abs(np.fft.rfft(out[2000:-2000]))
-    peak_hz = np.argmax(spec) * fe.SAMPLE_RATE / (out.size - 4000)
-    assert abs(peak_hz - 1000) < 5
 
 
 def test_analyse_normalises_peak_and_handles_silence_and_nan() -> None:
@@ -117,11 +107,12 @@ def test_loudest_span_finds_the_loud_part_before_resampling() -> None:
 
 def test_band_powers_do_not_depend_on_the_rate_a_take_is_analysed_at() -> None:
     rng = np.random.default_rng(2)
-    y16 = fe.resample(rng.standard_normal(3 * 48000).astype(np.float32) * 0.1, 48000)  # nothing above 8 kHz
+    noise = rng.standard_normal(3 * 48000).astype(np.float32) * 0.1
+    y16 = librosa.resample(noise, orig_sr=48000, target_sr=16000)  # nothing above 8 kHz
     tone = np.sin(2 * np.pi * 1234.5 * np.arange(16000 * 3) / 16000).astype(np.float32) * 0.5
     for y in (y16, tone, y16 + tone):
         at16 = fe.mel_power(y, 16000)
-        at48 = fe.mel_power(fe.resample(y, 16000, 48000), 48000)
+        at48 = fe.mel_power(librosa.resample(y, orig_sr=16000, target_sr=48000), 48000)
         assert at48.shape == at16.shape
         inner = slice(2, -2)  # away from the padded edges; bands below 7 kHz (above it the resampler rolls off)
         db = 10 * np.log10((at48[inner, :66].mean(axis=0) + 1e-9) / (at16[inner, :66].mean(axis=0) + 1e-9))

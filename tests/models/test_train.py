@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import librosa
 import numpy as np
 import pytest
 import soundfile as sf
 
 from exsampling_patch.models import load_classifier
-from exsampling_patch.models.features import resample
 from exsampling_patch.models.train import (
     DataError,
     Progress,
@@ -104,7 +104,7 @@ def test_small_fine_tune_beats_chance(esc50: Path, tmp_path: Path) -> None:
                      for r in clips if r["fold"] == "3" and r["src_file"] not in train_src][:6]
         for r in train_rows:  # takes as a performer's recorder writes them: 44.1 kHz stereo WAV
             y, sr = sf.read(str(esc50 / "audio" / r["filename"]), dtype="float32")
-            y44 = resample(y, sr, 44100)
+            y44 = librosa.resample(y, orig_sr=sr, target_sr=44100)
             (data / c).mkdir(parents=True, exist_ok=True)
             sf.write(str(data / c / (Path(r["filename"]).stem + ".wav")), np.stack([y44, y44], axis=1), 44100)
     reports: list[Progress] = []

@@ -7,12 +7,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import librosa
 import numpy as np
 import pytest
 import soundfile as sf
 
 from exsampling_patch.messages import Prediction, Take
-from exsampling_patch.models.features import resample
 from exsampling_patch.nodes.classify import SoundClassifier
 
 
@@ -30,7 +30,7 @@ def clip(esc50: Path, category: str) -> np.ndarray:
         rows = sorted(csv.DictReader(handle), key=lambda r: r["filename"])
     name = next(r["filename"] for r in rows if r["category"] == category and r["fold"] == "4")
     y, sr = sf.read(str(esc50 / "audio" / name), dtype="float32")
-    y44 = resample(y, sr, 44100)
+    y44 = librosa.resample(y, orig_sr=sr, target_sr=44100)
     return np.stack([y44, 0.6 * y44], axis=1)
 
 

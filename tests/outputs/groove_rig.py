@@ -48,9 +48,9 @@ def one_hit_per_step(slots: int) -> dict[str, str]:
 @contextmanager
 def groove_rig(slots: int, tempo: float, audio_process: bool = True) -> Iterator[tuple[Any, Any, Any]]:
     """(sampler, pattern node, recorder): the pattern plays ``one_hit_per_step(slots)`` at ``tempo``, recorded."""
+    from exsampling_patch.devices import jack_client_name
     from exsampling_patch.nodes.pattern import Pattern
     from exsampling_patch.nodes.sampler import Sampler
-    from exsampling_patch.nodes.sampler.stream import jack_client_name
 
     from .test_sampler_jack import Recorder, client_ports, jack_connect
 

@@ -73,9 +73,9 @@ def jack_connect(source: str, target: str) -> None:
 
 @pytest.fixture(params=[True, False], ids=["audio-process", "in-process"])
 def rig(request: Any) -> Iterator[tuple[Any, Recorder, Any, NodeContext]]:
+    from exsampling_patch.devices import jack_client_name
     from exsampling_patch.midi_ports import backend, jack_link
     from exsampling_patch.nodes.sampler import Sampler
-    from exsampling_patch.nodes.sampler.stream import jack_client_name
 
     port_name = f"exs-sampler-test-{os.getpid()}"
     context = NodeContext()
