@@ -23,4 +23,4 @@ bench: install-test
 
 lint: install-test
 	.venv/bin/ruff check .
-	.venv/bin/mypy exsampling_patch nodes models
+	.venv/bin/mypy exsampling_patch nodes models ableton_remote

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import sys
@@ -20,10 +21,17 @@ def default_remote_scripts(platform: str = sys.platform, home: Path | None = Non
     return home / "Documents" / "Ableton" / "User Library" / "Remote Scripts"
 
 
-def script_source() -> Path:
-    from exsampling_patch import ableton_remote
+#: The remote script's package (top-level ``ableton_remote/`` in the repository): installed beside the core, never
+#: imported by it (it is code for Live's Python), only found and copied.
+SCRIPT_PACKAGE = "exsampling_ableton_remote"
 
-    return Path(ableton_remote.__file__).parent
+
+def script_source() -> Path:
+    """The folder of the installed remote script, found without importing it."""
+    spec = importlib.util.find_spec(SCRIPT_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise OSError(f"the remote script's package {SCRIPT_PACKAGE} is not installed (reinstall exsampling-patch)")
+    return Path(spec.origin).parent
 
 
 def install(dest: Path, name: str = SCRIPT_NAME) -> Path:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch import ableton_remote
-from exsampling_patch.ableton_remote import osc
+import exsampling_ableton_remote as ableton_remote
+from exsampling_ableton_remote import osc
 from exsampling_patch.commands.ableton import default_remote_scripts
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
@@ -104,6 +104,25 @@ def test_script_is_python_3_7_and_create_instance_works(monkeypatch: pytest.Monk
         assert f"port {surface.port}" in c_instance.messages[0]
     finally:
         surface.disconnect()
+
+
+def test_the_script_is_a_package_apart_that_needs_only_the_standard_library() -> None:
+    """It runs inside Live's Python: nothing of ours (nor any third-party module) is there to import, and the
+    core, which only copies it, does not carry it."""
+    import exsampling_patch
+
+    folder = Path(ableton_remote.__file__).parent
+    assert not folder.is_relative_to(Path(exsampling_patch.__file__).parent)
+    for file in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in sys.stdlib_module_names, f"{file.name}:{node.lineno} imports {name}"
 
 
 def test_install_copies_the_script_and_says_where(tmp_path: Path) -> None:
