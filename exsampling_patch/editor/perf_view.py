@@ -7,6 +7,7 @@ on a map scaled to the area, with a scale bar.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import dearpygui.dearpygui as dpg
@@ -19,6 +20,8 @@ from exsampling_patch.editor.slots import SlotState, read_slots, rollback_steps,
 MAP_W, MAP_H = 420, 280
 WAVE_W, WAVE_H = 180, 32
 QR_CELL = 3
+MIDI_LIT_S = 0.25  # how long a slot's MIDI lamp stays lit after a note reached it
+LAMP_ON, LAMP_OFF = (255, 200, 60), (70, 70, 80)
 
 
 class PerformanceView:
@@ -31,6 +34,8 @@ class PerformanceView:
         self._slot_keys: list[tuple[str, str]] | None = None
         self._slots: dict[tuple[str, str], SlotState] = {}
         self._waves: dict[tuple[str, str], Any] = {}
+        self._notes_seen: dict[tuple[str, str], int] = {}
+        self._lit_until: dict[tuple[str, str], float] = {}
         self._map_signature: Any = None
         self._pairing_signature: Any = None
         self.message = ""
@@ -104,12 +109,16 @@ class PerformanceView:
             dpg.add_text("No slots yet: run a patch with a sampler, or feed it a take.", parent=parent)
             return
         with dpg.table(parent=parent, header_row=True, borders_innerH=True, policy=dpg.mvTable_SizingFixedFit):
-            for label in ("slot", "take", "label", "pitch", "wave", "lock", "gain", "history"):
+            for label in ("slot", "level", "voices", "midi", "take", "label", "pitch", "wave", "lock", "gain",
+                          "history"):
                 dpg.add_table_column(label=label)
             for node_id, slot, controllable in slots:
                 t = lambda part, n=node_id, s=slot.name: self._slot_tag(n, s, part)  # noqa: E731
                 with dpg.table_row():
                     dpg.add_text(slot.name, color=(250, 250, 250))
+                    dpg.add_progress_bar(tag=t("level"), width=70, height=10, default_value=0.0)
+                    dpg.add_text("-", tag=t("voices"))
+                    dpg.add_text("MIDI", tag=t("midi"), color=LAMP_OFF)
                     dpg.add_text("", tag=t("take"))
                     dpg.add_text("", tag=t("label"), color=(120, 220, 140))
                     dpg.add_text("", tag=t("pitch"))
@@ -127,6 +136,7 @@ class PerformanceView:
         t = lambda part: self._slot_tag(node_id, slot.name, part)  # noqa: E731
         if not dpg.does_item_exist(t("take")):
             return
+        self._update_meters(node_id, slot)
         dpg.set_value(t("take"), slot.take_id or "-")
         dpg.set_value(t("label"), slot.label or "-")
         dpg.set_value(t("pitch"), f"{slot.pitch_hz:.1f} Hz" if isinstance(slot.pitch_hz, int | float) else "-")
@@ -141,6 +151,23 @@ class PerformanceView:
         if self._waves.get(key) != wave_id:
             self._waves[key] = wave_id
             self._draw_wave(t("wave"), slot.waveform)
+
+    def _update_meters(self, node_id: str, slot: SlotState) -> None:
+        """Level bar, voice count and MIDI lamp, from what the sampler reports (``level``, ``voices``, ``notes``)."""
+        t = lambda part: self._slot_tag(node_id, slot.name, part)  # noqa: E731
+        dpg.set_value(t("level"), max(0.0, min(1.0, slot.level or 0.0)))
+        dpg.set_value(t("voices"), "-" if slot.voices is None else str(slot.voices))
+        key, now = (node_id, slot.name), time.monotonic()
+        if slot.notes is not None:
+            seen = self._notes_seen.get(key)
+            if seen is not None and slot.notes != seen:
+                self._lit_until[key] = now + MIDI_LIT_S
+            self._notes_seen[key] = slot.notes
+        dpg.configure_item(t("midi"), color=LAMP_ON if self.midi_lit(node_id, slot.name, now) else LAMP_OFF)
+
+    def midi_lit(self, node_id: str, name: str, now: float | None = None) -> bool:
+        """Whether the slot's MIDI lamp is lit (a note reached the slot within :data:`MIDI_LIT_S`)."""
+        return (now if now is not None else time.monotonic()) < self._lit_until.get((node_id, name), 0.0)
 
     def _draw_wave(self, tag: str, waveform: np.ndarray | None) -> None:
         dpg.delete_item(tag, children_only=True)

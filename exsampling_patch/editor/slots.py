@@ -3,7 +3,9 @@
 A node that holds sampler slots (the built-in ``sampler``) exposes ``slot_states() -> list[dict]``, one
 dict a slot with ``name``, ``take`` (or ``take_id``), ``label``, ``pitch_hz``, ``gain``, ``locked``,
 ``muted``, ``history`` (take ids, oldest first), ``position`` (index in history of the loaded take) and
-``overview`` (or ``waveform``: a 1-D array of peaks of the current take). A missing key reads as None;
+``overview`` (or ``waveform``: a 1-D array of peaks of the current take), and live meters: ``level`` (peak of the
+last audio block), ``voices`` (sounding) and ``notes`` (note-ons that reached the slot so far, for a MIDI
+activity lamp). A missing key reads as None;
 nodes without ``slot_states`` are skipped.
 
 Commands go through the runtime, never straight into the node from the GUI thread: when the node has a
@@ -34,6 +36,9 @@ class SlotState:
     history: list[str] = field(default_factory=list)  # oldest first
     position: int = -1  # index in history of the loaded take
     waveform: np.ndarray | None = None
+    level: float | None = None
+    voices: int | None = None
+    notes: int | None = None
 
 
 def _take_ids(history: Any) -> list[str]:
@@ -44,6 +49,10 @@ def _take_ids(history: Any) -> list[str]:
         if item is not None:
             ids.append(str(item))
     return ids
+
+
+def _number(value: Any, kind: type) -> Any:
+    return kind(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def read_slots(node: Any) -> list[SlotState] | None:
@@ -73,6 +82,9 @@ def read_slots(node: Any) -> list[SlotState] | None:
             history=history,
             position=position if isinstance(position, int) else len(history) - 1,
             waveform=None if wave is None else np.asarray(wave, dtype=np.float32).reshape(-1),
+            level=_number(row.get("level"), float),
+            voices=_number(row.get("voices"), int),
+            notes=_number(row.get("notes"), int),
         ))
     return slots
 

@@ -306,7 +306,8 @@ class Sampler(Node):
 
     def slot_states(self) -> list[dict[str, Any]]:
         """Each slot: name, take id, label, pitch_hz, gain, locked, muted, history (take ids, oldest first),
-        position (index in history of the loaded take), level, voices and overview (float32 peaks)."""
+        position (index in history of the loaded take), level (peak of the last block), voices (sounding), notes
+        (note-ons that reached the slot so far: MIDI activity) and overview (float32 peaks)."""
         states = []
         for i, record in enumerate(self.records):
             buffer = self.buffers[i]
@@ -323,6 +324,7 @@ class Sampler(Node):
                 "position": record.position,
                 "level": float(self.state.levels[i]),
                 "voices": int(self.state.voices_active[i]),
+                "notes": int(self.state.notes_in[i]),
                 "overview": buffer.overview,
             })
         return states

@@ -294,7 +294,10 @@ class SamplerCore:
     def _note_on(self, channel: int, note: int, velocity: int, offset: int = 0) -> bool:
         """Start a note on its slot's take, sounding from frame ``offset`` of this block (silent before)."""
         slot = int(self.note_slot[channel & 15, note & 127])
-        if slot < 0 or slot >= self.slots or self.current[slot].frames == 0:
+        if slot < 0 or slot >= self.slots:
+            return False
+        self.state.notes_in[slot] += 1  # MIDI activity for observers, whether the slot holds a take or not
+        if self.current[slot].frames == 0:
             return False
         voice = self._free_voice(slot)
         self._serial += 1

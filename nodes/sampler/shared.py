@@ -35,6 +35,7 @@ def _layout(slots: int) -> list[tuple[str, type, int]]:
     return [
         ("counters", np.int64, 8),
         ("loaded_serial", np.int64, slots),  # callback: serial of the buffer each slot now sounds
+        ("notes_in", np.int64, slots),  # callback: note-ons that reached each slot (MIDI activity, even when empty)
         ("cb_seconds", np.float64, TIMING_SLOTS),  # callback durations, ring indexed by callbacks
         ("note_wait", np.float64, TIMING_SLOTS),  # note queued -> rendered, seconds
         ("clock", np.float64, 4),  # callback -> observers: BLOCK_TIME, BLOCK_FRAME; stream: OUTPUT_LATENCY
@@ -63,6 +64,7 @@ class SharedState:
 
     counters: np.ndarray
     loaded_serial: np.ndarray
+    notes_in: np.ndarray
     cb_seconds: np.ndarray
     note_wait: np.ndarray
     clock: np.ndarray

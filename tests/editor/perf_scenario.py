@@ -1,0 +1,116 @@
+"""The performance view as an instrument, in a real (virtual) window with the real default patch running.
+
+Opens a copy of the default patch (display_scenario.test_patch: no sound card, local ports, temporary folders;
+the groove stopped so that only the notes sent here reach the sampler), runs it, shows the performance view
+and checks what a performer sees and does there. The sampler has no sound card (``device: none``): its audio
+core is in this process, and the scenario renders its blocks, standing in for the sound card's callback.
+
+Run as ``python -m tests.editor.perf_scenario`` (needs DISPLAY and xdotool; see test_perf.py). Prints one
+JSON object of measurements.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+import mido
+import numpy as np
+import yaml
+
+from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.registry import Registry
+from tests.editor.display_scenario import test_patch
+
+VIEWPORT = (1280, 1000)
+
+
+def tone(seconds: float = 1.0, rate: int = 48000) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.5 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)
+
+
+def wait_for(app: EditorApp, check: Any, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.render()
+        if check():
+            return True
+    return False
+
+
+def main() -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="exsampling-perf-"))
+    live_device = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    live_device.bind(("127.0.0.1", 0))
+    path = test_patch(work, live_device.getsockname()[1])
+    data = yaml.safe_load(path.read_text())
+    for node in data["nodes"]:
+        if node["id"] == "groove":
+            node["params"]["playing"] = False
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    dpg.create_context()
+    model = EditorModel(Registry.default())
+    model.open(path)
+    app = EditorApp(model, workers=2)
+    app.build()
+    app.open_viewport(*VIEWPORT)
+    result: dict[str, Any] = {}
+    view = app.perf_view
+    tag = view._slot_tag
+    try:
+        assert app.run_patch(), app.status
+        engine = app.runner.engine
+        assert engine is not None
+        dpg.set_value("tabs", "tab:perf")
+        sampler = engine.node("sampler")
+        core = sampler.core
+        assert core is not None, "the sampler should render in this process (device: none)"
+        block = np.zeros((256, 2), np.float32)
+        take = Take(tone(), 48000, take_id="tone-1", source="Ana")
+        engine.inject("sampler", "assign", SlotAssignment("Bass", take, "dog", 0.9))
+        assert wait_for(app, lambda: dpg.get_value(tag("sampler", "Bass", "take")) == "tone-1"), "no take in Bass"
+        core.render(block)
+        app.render(12)
+
+        # 1. Meters: level, voices and MIDI activity per slot.
+        result["meters_before"] = {
+            "level": dpg.get_value(tag("sampler", "Bass", "level")),
+            "voices": dpg.get_value(tag("sampler", "Bass", "voices")),
+            "midi": view.midi_lit("sampler", "Bass"),
+        }
+        engine.inject("sampler", "midi", mido.Message("note_on", channel=6, note=60, velocity=100))
+        assert engine.wait_idle(5)
+        for _ in range(4):
+            core.render(block)
+        app.render(12)
+        result["meters_playing"] = {
+            "level": dpg.get_value(tag("sampler", "Bass", "level")),
+            "voices": dpg.get_value(tag("sampler", "Bass", "voices")),
+            "midi": view.midi_lit("sampler", "Bass"),
+            "midi_colour": list(dpg.get_item_configuration(tag("sampler", "Bass", "midi"))["color"]),
+            "other_midi": view.midi_lit("sampler", "HH"),
+            "other_voices": dpg.get_value(tag("sampler", "HH", "voices")),
+        }
+        time.sleep(0.3)
+        app.render(12)
+        result["midi_after"] = view.midi_lit("sampler", "Bass")
+        result["errors"] = {n: str(e) for n, e in engine.errors.items()}
+    finally:
+        app.stop_patch()
+        dpg.destroy_context()
+        live_device.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))

@@ -1,0 +1,29 @@
+"""The performance view as an instrument (issue 17 item 5, issue 19 item 4), in a real window.
+
+The scenario (perf_scenario.py) runs in a subprocess on the test display with the default patch running; any
+traceback it prints fails the test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.editor.test_keys import run_scenario
+
+
+@pytest.fixture(scope="module")
+def perf() -> dict[str, Any]:
+    return run_scenario("tests.editor.perf_scenario")
+
+
+@pytest.mark.display
+def test_each_slot_shows_its_level_voices_and_midi_activity(perf: dict[str, Any]) -> None:
+    before, playing = perf["meters_before"], perf["meters_playing"]
+    assert before == {"level": 0.0, "voices": "0", "midi": False}, before
+    assert playing["level"] > 0.05 and playing["voices"] == "1" and playing["midi"], playing
+    assert playing["midi_colour"][0] > 0.9  # the lamp drawn lit (Dear PyGui gives colours as 0..1)
+    assert not playing["other_midi"] and playing["other_voices"] == "0", playing
+    assert not perf["midi_after"]  # it goes out again
+    assert not perf["errors"], perf["errors"]
