@@ -15,7 +15,7 @@ import numpy as np
 
 from exsampling_patch.editor import geo
 from exsampling_patch.editor.live import Runner, RuntimeObserver, envelope
-from exsampling_patch.editor.slots import SlotState, read_slots, rollback_steps, slot_control
+from exsampling_patch.editor.slots import SlotState, audition, read_slots, rollback_steps, slot_control
 
 MAP_W, MAP_H = 420, 280
 WAVE_W, WAVE_H = 180, 32
@@ -109,13 +109,17 @@ class PerformanceView:
             dpg.add_text("No slots yet: run a patch with a sampler, or feed it a take.", parent=parent)
             return
         with dpg.table(parent=parent, header_row=True, borders_innerH=True, policy=dpg.mvTable_SizingFixedFit):
-            for label in ("slot", "level", "voices", "midi", "take", "label", "pitch", "wave", "lock", "gain",
+            for label in ("slot", "play", "level", "voices", "midi", "take", "label", "pitch", "wave", "lock", "gain",
                           "history"):
                 dpg.add_table_column(label=label)
             for node_id, slot, controllable in slots:
                 t = lambda part, n=node_id, s=slot.name: self._slot_tag(n, s, part)  # noqa: E731
                 with dpg.table_row():
                     dpg.add_text(slot.name, color=(250, 250, 250))
+                    dpg.add_button(label=" > ", tag=t("play"), enabled=controllable, callback=self._on_audition,
+                                   user_data=(node_id, slot.name))
+                    with dpg.tooltip(t("play")):
+                        dpg.add_text("hear the slot: a note sent to the sampler's MIDI input")
                     dpg.add_progress_bar(tag=t("level"), width=70, height=10, default_value=0.0)
                     dpg.add_text("-", tag=t("voices"))
                     dpg.add_text("MIDI", tag=t("midi"), color=LAMP_OFF)
@@ -191,6 +195,11 @@ class PerformanceView:
 
     def _on_gain(self, sender: Any, app_data: float, user_data: tuple[str, str]) -> None:
         self._control(user_data, "gain", float(app_data))
+
+    def _on_audition(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
+        slot = self._slots.get(user_data)
+        if slot is not None:
+            self.message = audition(self.runner.engine, user_data[0], slot) or ""
 
     def _on_roll_back(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
         slot = self._slots.get(user_data)

@@ -5,19 +5,24 @@ dict a slot with ``name``, ``take`` (or ``take_id``), ``label``, ``pitch_hz``, `
 ``muted``, ``history`` (take ids, oldest first), ``position`` (index in history of the loaded take) and
 ``overview`` (or ``waveform``: a 1-D array of peaks of the current take), and live meters: ``level`` (peak of the
 last audio block), ``voices`` (sounding) and ``notes`` (note-ons that reached the slot so far, for a MIDI
-activity lamp). A missing key reads as None;
+activity lamp), and ``audition`` ((channel, note) of a MIDI note that plays the slot). A missing key reads as
+None;
 nodes without ``slot_states`` are skipped.
 
 Commands go through the runtime, never straight into the node from the GUI thread: when the node has a
 ``control`` input, the editor injects ControlValues ``<slot>.lock``, ``<slot>.gain`` and
-``<slot>.rollback`` (steps back), so the node handles them on its worker like any other message.
+``<slot>.rollback`` (steps back), so the node handles them on its worker like any other message. Auditioning a
+slot sends a note on, and a note off stamped :data:`AUDITION_S` later, to the node's ``midi`` input, as a MIDI
+source linked there would (a MIDI message's ``time`` within 10 s ahead is when the sampler plays it).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import mido
 import numpy as np
 
 from exsampling_patch.messages import ControlValue
@@ -39,6 +44,7 @@ class SlotState:
     level: float | None = None
     voices: int | None = None
     notes: int | None = None
+    audition: tuple[int, int] | None = None  # (channel, note) that plays the slot
 
 
 def _take_ids(history: Any) -> list[str]:
@@ -53,6 +59,12 @@ def _take_ids(history: Any) -> list[str]:
 
 def _number(value: Any, kind: type) -> Any:
     return kind(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _pair(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return int(value[0]), int(value[1])
+    return None
 
 
 def read_slots(node: Any) -> list[SlotState] | None:
@@ -85,6 +97,7 @@ def read_slots(node: Any) -> list[SlotState] | None:
             level=_number(row.get("level"), float),
             voices=_number(row.get("voices"), int),
             notes=_number(row.get("notes"), int),
+            audition=_pair(row.get("audition")),
         ))
     return slots
 
@@ -95,6 +108,28 @@ def slot_control(engine: Engine | None, node_id: str, slot: str, what: str, valu
         return "the patch is not running"
     try:
         engine.inject(node_id, "control", ControlValue(f"{slot}.{what}", float(value)))
+    except KeyError as error:
+        return str(error.args[0])
+    return None
+
+
+AUDITION_S = 0.6  # how long an audition note is held
+AUDITION_VELOCITY = 100
+
+
+def audition(engine: Engine | None, node_id: str, slot: SlotState, seconds: float = AUDITION_S) -> str | None:
+    """Play ``slot`` once through the node's ``midi`` input (a note on now, its note off ``seconds`` later);
+    returns why not, or None."""
+    if engine is None or not engine.running:
+        return "the patch is not running"
+    if slot.audition is None:
+        return f"no MIDI note plays slot {slot.name}"
+    channel, note = slot.audition
+    try:
+        engine.inject(node_id, "midi", mido.Message("note_on", channel=channel, note=note,
+                                                     velocity=AUDITION_VELOCITY))
+        engine.inject(node_id, "midi", mido.Message("note_off", channel=channel, note=note,
+                                                     time=time.perf_counter() + seconds))
     except KeyError as error:
         return str(error.args[0])
     return None

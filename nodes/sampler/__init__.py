@@ -118,6 +118,7 @@ class Sampler(Node):
             one_shot=self.one_shot, device=self.device, blocksize=self.blocksize, channels=self.channels,
             latency=self.latency, midi_inputs=inputs,
         )
+        self._audition = audition_notes(config.note_slot, len(self.names), self.root_note)
         self.state = SharedState.local(config.slots) if in_process else SharedState.create(config.slots)
         self.state.master[0] = self.gain
         # Producer-side locks only (the callback never takes them): the patch ring is fed from the engine's worker
@@ -307,7 +308,8 @@ class Sampler(Node):
     def slot_states(self) -> list[dict[str, Any]]:
         """Each slot: name, take id, label, pitch_hz, gain, locked, muted, history (take ids, oldest first),
         position (index in history of the loaded take), level (peak of the last block), voices (sounding), notes
-        (note-ons that reached the slot so far: MIDI activity) and overview (float32 peaks)."""
+        (note-ons that reached the slot so far: MIDI activity), audition ((channel, note) of a MIDI note that plays
+        the slot, or None) and overview (float32 peaks)."""
         states = []
         for i, record in enumerate(self.records):
             buffer = self.buffers[i]
@@ -325,6 +327,7 @@ class Sampler(Node):
                 "level": float(self.state.levels[i]),
                 "voices": int(self.state.voices_active[i]),
                 "notes": int(self.state.notes_in[i]),
+                "audition": self._audition[i],
                 "overview": buffer.overview,
             })
         return states
@@ -348,3 +351,17 @@ class Sampler(Node):
                 "output_latency_ms": self.state.output_latency * 1000.0,
                 "callback_ms_median": float(np.median(times) * 1000), "callback_ms_max": float(times.max() * 1000),
                 "sample_rate": self.sample_rate_used, "audio_process": self.core is None}
+
+
+def audition_notes(note_slot: np.ndarray, slots: int, root: int) -> list[tuple[int, int] | None]:
+    """Per slot, a (channel, note) that plays it in ``note_slot`` (channel x note -> slot): the root note on the
+    first channel that maps it there, else the slot's note nearest the root; None for a slot no note plays."""
+    found: list[tuple[int, int] | None] = []
+    for slot in range(slots):
+        channels, notes = np.nonzero(note_slot == slot)
+        if channels.size == 0:
+            found.append(None)
+            continue
+        best = int(np.argmin(np.abs(notes.astype(int) - root) * 16 + channels))
+        found.append((int(channels[best]), int(notes[best])))
+    return found

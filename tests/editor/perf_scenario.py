@@ -29,6 +29,7 @@ from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.registry import Registry
 from tests.editor.display_scenario import test_patch
+from tests.editor.keys_scenario import Driver
 
 VIEWPORT = (1280, 1000)
 
@@ -56,6 +57,8 @@ def main() -> dict[str, Any]:
     for node in data["nodes"]:
         if node["id"] == "groove":
             node["params"]["playing"] = False
+        if node["id"] == "sampler":
+            node["params"]["swap"] = "now"  # takes sound at once, not on the next bar of the groove's clock
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     dpg.create_context()
     model = EditorModel(Registry.default())
@@ -78,7 +81,7 @@ def main() -> dict[str, Any]:
         take = Take(tone(), 48000, take_id="tone-1", source="Ana")
         engine.inject("sampler", "assign", SlotAssignment("Bass", take, "dog", 0.9))
         assert wait_for(app, lambda: dpg.get_value(tag("sampler", "Bass", "take")) == "tone-1"), "no take in Bass"
-        core.render(block)
+        core.render(block, at=time.perf_counter())
         app.render(12)
 
         # 1. Meters: level, voices and MIDI activity per slot.
@@ -90,7 +93,7 @@ def main() -> dict[str, Any]:
         engine.inject("sampler", "midi", mido.Message("note_on", channel=6, note=60, velocity=100))
         assert engine.wait_idle(5)
         for _ in range(4):
-            core.render(block)
+            core.render(block, at=time.perf_counter())
         app.render(12)
         result["meters_playing"] = {
             "level": dpg.get_value(tag("sampler", "Bass", "level")),
@@ -103,6 +106,32 @@ def main() -> dict[str, Any]:
         time.sleep(0.3)
         app.render(12)
         result["midi_after"] = view.midi_lit("sampler", "Bass")
+
+        # 2. Audition: a click on a slot's play button plays it through the sampler's MIDI input.
+        engine.inject("sampler", "assign", SlotAssignment("Snare", Take(tone(), 48000, take_id="tone-2"), "x", 0.9))
+        assert wait_for(app, lambda: dpg.get_value(tag("sampler", "Snare", "take")) == "tone-2"), "no take in Snare"
+        core.render(block, at=time.perf_counter())  # the callback takes the new take up
+        driver = Driver(app)
+        button = tag("sampler", "Snare", "play")
+        x, y = dpg.get_item_rect_min(button)
+        w, h = dpg.get_item_rect_size(button)
+        notes_before = sampler.stats()["notes"]
+        driver.click((x + w / 2, y + h / 2))
+        assert engine.wait_idle(5)
+        for _ in range(4):
+            core.render(block, at=time.perf_counter())
+        app.render(12)
+        result["audition"] = {
+            "voices": dpg.get_value(tag("sampler", "Snare", "voices")),
+            "midi": view.midi_lit("sampler", "Snare"),
+            "notes": sampler.stats()["notes"] - notes_before,
+            "message": view.message,
+        }
+        time.sleep(0.8)  # past the audition's note off
+        for _ in range(40):
+            core.render(block, at=time.perf_counter())
+        app.render(12)
+        result["audition_after"] = dpg.get_value(tag("sampler", "Snare", "voices"))
         result["errors"] = {n: str(e) for n, e in engine.errors.items()}
     finally:
         app.stop_patch()

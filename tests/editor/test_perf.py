@@ -27,3 +27,11 @@ def test_each_slot_shows_its_level_voices_and_midi_activity(perf: dict[str, Any]
     assert not playing["other_midi"] and playing["other_voices"] == "0", playing
     assert not perf["midi_after"]  # it goes out again
     assert not perf["errors"], perf["errors"]
+
+
+@pytest.mark.display
+def test_a_click_on_a_slot_plays_it_through_the_sampler(perf: dict[str, Any]) -> None:
+    heard = perf["audition"]
+    assert heard["voices"] == "1" and heard["midi"] and heard["notes"] == 1, heard
+    assert heard["message"] == "", heard
+    assert perf["audition_after"] == "0"  # its note off came, timed, as from a MIDI source
