@@ -134,7 +134,6 @@ def import_graph(modules: dict[str, Path]) -> nx.DiGraph:
     for module, path in modules.items():
         base = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
-            targets: list[str | None] = []
             if isinstance(node, ast.Import):
                 targets = [known(alias.name) for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -142,6 +141,8 @@ def import_graph(modules: dict[str, Path]) -> nx.DiGraph:
                 source = ".".join([*anchor, node.module] if node.module else anchor)
                 targets = [f"{source}.{alias.name}" if f"{source}.{alias.name}" in modules else known(source)
                            for alias in node.names]
+            else:
+                continue
             for target in targets:
                 if target is not None and target != module:
                     graph.add_edge(module, target, line=node.lineno)
