@@ -7,19 +7,16 @@ own it has an interpreter to itself, the patch's process never loads torch (the
 :class:`~.prediction.Prediction` it receives needs none), and a crash in native code ends only this process.
 Handing a take over costs two wake-ups across processes, a copy of the samples and the answer's unpickling.
 
-:class:`ClassifierProcess` offers :meth:`Classifier.predict`'s call and answer. It starts
-``python -m exsampling_patch.models.process CONNECTION_FD``, which loads the model and answers over a Unix
-socket (:class:`multiprocessing.connection.Connection`); the take's samples go through shared memory
-(a ``memfd`` both map), which only grows when a take does not fit. A process that dies is started again,
-and the take it was scoring is sent once more.
+:class:`ClassifierProcess` offers :meth:`Classifier.predict`'s call and answer. It starts this module's
+:func:`serve` as a child process (:mod:`exsampling_patch.child_process`), which loads the model and answers
+over a Unix socket; the take's samples go through shared memory (a ``memfd`` both map), which only grows when
+a take does not fit. A process that dies is started again, and the take it was scoring is sent once more.
 
-Messages to the process: ``(model_path, threads, int8, warm_up, buffer_bytes)`` first (the buffer's
-descriptor follows), then ``("predict", dtype, shape, sample_rate, options, cpus)`` for samples at the start of
-the buffer (``cpus``: those of the thread that waits, which the process moves to),
-``("buffer", nbytes)`` followed by a new buffer's descriptor, and ``("stop",)``. Messages from it:
-``("ready", labels, path, meta)`` or ``("failed", text)`` at start, then ``("prediction", Prediction)``,
-``("rejected", text)`` for arguments :meth:`Classifier.predict` refuses (raised here as ValueError) and
-``("failed", text)`` for anything else it raised.
+The messages, both ways, are the dataclasses below: :class:`Setup` first (the buffer's descriptor follows),
+then :class:`Predict` for samples at the start of the buffer, :class:`NewBuffer` (its descriptor follows) and
+:class:`~exsampling_patch.child_process.Stop`. From the process: :class:`Ready` or :class:`Failed` at start,
+then :class:`Answer`, :class:`Rejected` for arguments :meth:`Classifier.predict` refuses (raised here as
+ValueError) and :class:`Failed` for anything else it raised.
 """
 
 from __future__ import annotations
@@ -27,19 +24,17 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.reduction import recv_handle, send_handle
+from multiprocessing.reduction import recv_handle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from exsampling_patch.child_process import Child, Stop
 from exsampling_patch.shared_memory import anonymous_file, map_shared
 
 if TYPE_CHECKING:
@@ -51,6 +46,68 @@ INITIAL_BUFFER_BYTES = 16 << 20  # 40 s of 48 kHz stereo float32; grows (doublin
 START_TIMEOUT = 60.0  # seconds to import torch and load the model in a fresh process: generous, for slow disks
 ANSWER_TIMEOUT = 30.0  # seconds for one take: far above what the longest take scored whole needs
 WARM_UP_SECONDS, WARM_UP_RATE = 10, 48000  # the first inference's take: like those of a show
+FAST_EXIT = True  # the process skips the interpreter's teardown: nothing is left to write (child_process.main)
+
+
+# -- the messages, to the process --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The first message: what to load; the take buffer's descriptor follows."""
+
+    model: str | None
+    threads: int | None
+    int8: bool
+    warm_up: dict[str, Any] | None
+    buffer_bytes: int
+
+
+@dataclass(frozen=True)
+class Predict:
+    """Classify the samples at the start of the buffer, on ``cpus`` (the waiting thread's)."""
+
+    dtype: str
+    shape: tuple[int, ...]
+    sample_rate: int
+    options: dict[str, Any]
+    cpus: list[int]
+
+
+@dataclass(frozen=True)
+class NewBuffer:
+    """Takes come in a new, larger buffer from now on; its descriptor follows."""
+
+    nbytes: int
+
+
+# -- and from it -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ready:
+    labels: tuple[str, ...]
+    path: str
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The model could not be loaded, or a take failed: why."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Arguments the classifier refuses (a ValueError or TypeError there)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    prediction: Prediction
 
 
 def warm_up_take() -> np.ndarray:
@@ -111,8 +168,7 @@ class ClassifierProcess:
         self._on_restart = on_restart
         self._lock = threading.Lock()
         self._buffer = _Buffer(INITIAL_BUFFER_BYTES)
-        self._process: subprocess.Popen[bytes] | None = None
-        self._connection: Connection | None = None
+        self._child = Child(__name__)
         self._ready = False
         self._failure = ""  # why the process could not start, said again to every later call
         self.labels: tuple[str, ...] = ()
@@ -124,20 +180,12 @@ class ClassifierProcess:
     @property
     def pid(self) -> int | None:
         """The process's id (None once stopped)."""
-        return self._process.pid if self._process is not None else None
+        return self._child.pid
 
     def _spawn(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        fd = theirs.fileno()
-        self._process = subprocess.Popen([sys.executable, "-m", "exsampling_patch.models.process", str(fd)],
-                                         pass_fds=(fd,), stdin=subprocess.DEVNULL,
-                                         process_group=0)  # Ctrl+C stops the node, which stops this process
-        theirs.close()
-        self._connection = Connection(ours.detach())
+        # a process that died at once is found out by wait_ready
+        self._child.start(Setup(*self._config, self._buffer.nbytes), handles=(self._buffer.fd,))
         self._ready = False
-        with contextlib.suppress(OSError):  # a process that died at once is found out by wait_ready
-            self._connection.send((*self._config, self._buffer.nbytes))
-            send_handle(self._connection, self._buffer.fd, self._process.pid)
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         """Wait until the process has loaded the model.
@@ -152,22 +200,23 @@ class ClassifierProcess:
     def _wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         if self._ready:
             return
-        if self._connection is None or self._process is None:
+        connection, process = self._child.connection, self._child.process
+        if connection is None or process is None:
             raise ClassifierProcessError(self._failure or "the classifier's process is stopped")
-        reply: tuple[Any, ...]
+        reply: Ready | Failed
         try:
-            if not self._connection.poll(timeout):
-                reply = ("failed", f"the classifier's process did not load its model in {timeout:.0f} s")
+            if not connection.poll(timeout):
+                reply = Failed(f"the classifier's process did not load its model in {timeout:.0f} s")
             else:
-                reply = self._connection.recv()
+                reply = connection.recv()
         except (OSError, EOFError):
-            reply = ("failed", f"the classifier's process ended while starting (exit status {_end(self._process)})")
-        if reply[0] != "ready":
+            code = self._child.end()
+            reply = Failed(f"the classifier's process ended while starting (exit status {code})")
+        if not isinstance(reply, Ready):
             self._close()
-            self._failure = str(reply[1])
+            self._failure = reply.text
             raise ClassifierProcessError(self._failure)
-        _, labels, path, meta = reply
-        self.labels, self.path, self.meta = tuple(labels), Path(path), dict(meta)
+        self.labels, self.path, self.meta = tuple(reply.labels), Path(reply.path), dict(reply.meta)
         self._ready = True
 
     def predict(self, samples: np.ndarray, sample_rate: int, **options: Any) -> Prediction:
@@ -204,57 +253,39 @@ class ClassifierProcess:
         return code
 
     def _ask(self, samples: np.ndarray, sample_rate: int, options: dict[str, Any]) -> Prediction:
-        assert self._connection is not None and self._process is not None
+        connection = self._child.connection
+        assert connection is not None
         if samples.nbytes > self._buffer.nbytes:
             size = self._buffer.nbytes
             while size < samples.nbytes:
                 size *= 2
             self._buffer.close()
             self._buffer = _Buffer(size)
-            self._connection.send(("buffer", size))
-            send_handle(self._connection, self._buffer.fd, self._process.pid)
+            self._child.send(NewBuffer(size))
+            self._child.send_handle(self._buffer.fd)
         self._buffer.write(samples)
         cpus = sorted(os.sched_getaffinity(0))  # the calling thread's: it waits, the process works there
-        self._connection.send(("predict", samples.dtype.str, samples.shape, sample_rate, options, cpus))
-        if not self._connection.poll(self.answer_timeout):
+        self._child.send(Predict(samples.dtype.str, samples.shape, sample_rate, options, cpus))
+        if not connection.poll(self.answer_timeout):
             raise TimeoutError
-        kind, answer = self._connection.recv()
-        if kind == "prediction":
-            return answer
-        if kind == "rejected":
-            raise ValueError(answer)
-        raise ClassifierProcessError(answer)
+        reply: Answer | Rejected | Failed = connection.recv()
+        if isinstance(reply, Answer):
+            return reply.prediction
+        if isinstance(reply, Rejected):
+            raise ValueError(reply.text)
+        raise ClassifierProcessError(reply.text)
 
     def _close(self, timeout: float = 1.0) -> int | None:
         """Close the connection and end the process; its exit status."""
-        code = None
-        if self._connection is not None:
-            with contextlib.suppress(OSError):
-                self._connection.close()
-            self._connection = None
-        if self._process is not None:
-            code = _end(self._process, timeout)
-            self._process = None
         self._ready = False
-        return code
+        return self._child.end(timeout)
 
     def stop(self, timeout: float = 3.0) -> None:
         """End the process (killed if it does not stop within ``timeout`` seconds)."""
         with self._lock:
-            if self._connection is not None:
-                with contextlib.suppress(OSError):
-                    self._connection.send(("stop",))
+            self._child.ask_to_stop()
             self._close(timeout)
             self._buffer.close()
-
-
-def _end(process: subprocess.Popen[bytes], timeout: float = 1.0) -> int:
-    """Wait up to ``timeout`` s for ``process`` to end, then kill it; its exit status."""
-    try:
-        return process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return process.wait()
 
 
 # -- the process's side --------------------------------------------------------------------------------------------
@@ -262,42 +293,41 @@ def _end(process: subprocess.Popen[bytes], timeout: float = 1.0) -> int:
 
 def serve(connection: Connection) -> int:
     """Load the model the node names and classify takes until told to stop or the node goes away."""
-    model, threads, int8, warm_up, nbytes = connection.recv()
-    buffer = _map(recv_handle(connection), nbytes)
+    setup: Setup = connection.recv()
+    buffer = _map(recv_handle(connection), setup.buffer_bytes)
     try:
         from .classifier import load_classifier
 
-        classifier = load_classifier(model, threads=threads, int8=int8)
-        if warm_up is not None:
-            classifier.predict(warm_up_take(), WARM_UP_RATE, **warm_up)
+        classifier = load_classifier(setup.model, threads=setup.threads, int8=setup.int8)
+        if setup.warm_up is not None:
+            classifier.predict(warm_up_take(), WARM_UP_RATE, **setup.warm_up)
     except Exception as error:  # the model file's problem, or the options', told to the node
-        connection.send(("failed", str(error) or type(error).__name__))
+        connection.send(Failed(str(error) or type(error).__name__))
         return 1
-    connection.send(("ready", list(classifier.labels), str(classifier.path), classifier.meta))
+    connection.send(Ready(tuple(classifier.labels), str(classifier.path), classifier.meta))
     on_cpus: list[int] = []
     while True:
         try:
-            message = connection.recv()
+            message: Predict | NewBuffer | Stop = connection.recv()
         except (EOFError, OSError):
             return 0
-        kind = message[0]
-        if kind == "stop":
+        if isinstance(message, Stop):
             return 0
-        if kind == "buffer":
-            buffer = _map(recv_handle(connection), message[1])
+        if isinstance(message, NewBuffer):
+            buffer = _map(recv_handle(connection), message.nbytes)
             continue
-        _, dtype, shape, sample_rate, options, cpus = message
-        if cpus != on_cpus:
+        if message.cpus != on_cpus:
             with contextlib.suppress(OSError):
-                os.sched_setaffinity(0, cpus)
-            on_cpus = cpus
-        samples = np.ndarray(tuple(shape), np.dtype(dtype), buffer=buffer)
+                os.sched_setaffinity(0, message.cpus)
+            on_cpus = message.cpus
+        samples = np.ndarray(tuple(message.shape), np.dtype(message.dtype), buffer=buffer)
         try:
-            reply: tuple[str, Any] = ("prediction", classifier.predict(samples, sample_rate, **options))
+            reply: Answer | Rejected | Failed = Answer(classifier.predict(samples, message.sample_rate,
+                                                                          **message.options))
         except (ValueError, TypeError) as error:
-            reply = ("rejected", str(error))
+            reply = Rejected(str(error))
         except Exception as error:
-            reply = ("failed", f"{type(error).__name__}: {error}")
+            reply = Failed(f"{type(error).__name__}: {error}")
         connection.send(reply)
 
 
@@ -306,15 +336,3 @@ def _map(fd: int, nbytes: int) -> mmap.mmap:
         return map_shared(fd, nbytes, read_only=True, populate=False)
     finally:
         os.close(fd)
-
-
-if __name__ == "__main__":
-    # Ctrl+C in a terminal reaches the whole process group: the node stops this process ("stop", or the end of
-    # its connection), never a KeyboardInterrupt here (a traceback, and the node taking it for a crash).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    code = serve(Connection(int(sys.argv[1])))
-    # Nothing is left to write: skip the interpreter's teardown, over a second with torch loaded, which the
-    # node's stop (and a Ctrl+C) would wait for.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

@@ -10,19 +10,17 @@ the shared state, the same way in both.
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import itertools
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
-from multiprocessing.connection import Connection
-from typing import Any
 
 import numpy as np
 
+from exsampling_patch.child_process import Child
+from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.handoff import Arena, send_samples
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
 from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
@@ -105,8 +103,8 @@ class AudioProcess:
         self._staged: dict[int, tuple[int, np.ndarray]] = {}
         self._stage_keys = itertools.count(1)
         self.arena = Arena(ARENA_BYTES)
-        self.process: subprocess.Popen[bytes] | None = None
-        self._connection: Connection | None = None
+        self.child = Child("exsampling_patch.nodes.sampler.server", pass_fds=(self.state.fd, self.arena.fd))
+        self.process: subprocess.Popen[bytes] | None = None  # the latest process, kept once it has ended
         self._send_lock = threading.Lock()
         self._stopping = threading.Event()
         self._reader: threading.Thread | None = None
@@ -124,18 +122,9 @@ class AudioProcess:
         self.state.levels[:] = 0.0
         self.state.voices_active[:] = 0
         self.state.ring.read = self.state.ring.write
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        fd = theirs.fileno()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "exsampling_patch.nodes.sampler.server", str(fd)],
-            pass_fds=(fd, self.state.fd, self.arena.fd), stdin=subprocess.DEVNULL,
-            process_group=0,  # out of the terminal's group: Ctrl+C stops the node, which stops this process
-        )
-        theirs.close()
-        connection = Connection(ours.detach())
-        connection.send((self.config, self.state.fd, self.arena.fd, self.arena.capacity * 4))
         with self._send_lock:
-            self._connection = connection
+            self.child.start(msg.Setup(self.config, self.state.fd, self.arena.fd, self.arena.capacity * 4))
+            self.process = self.child.process
             self._staged.clear()  # a new process holds nothing sent ahead, and reads no block of the arena
             self.arena.reset()
             for slot, buffer in self.buffers.items():
@@ -144,19 +133,11 @@ class AudioProcess:
     def stop(self) -> None:
         self._stopping.set()
         with self._send_lock:
-            if self._connection is not None:
-                with contextlib.suppress(OSError):
-                    self._connection.send(("stop",))
+            self.child.ask_to_stop()
         if self._reader is not None:
             self._reader.join(timeout=5.0)
-        if self.process is not None:
-            try:
-                self.process.wait(timeout=3.0)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=3.0)
-        if self._connection is not None:
-            self._connection.close()
+        with self._send_lock:
+            self.child.end(timeout=3.0)
         self.arena.close()
 
     # -- takes ----------------------------------------------------------------------------------------------------
@@ -168,8 +149,8 @@ class AudioProcess:
             self.buffers[slot] = buffer
             staged = self._staged.pop(id(buffer.data), None)
             if staged is not None:
-                self._post(("load_staged", slot, staged[0], buffer.serial, buffer.frames, buffer.pitch_hz,
-                            buffer.due))
+                self._post(msg.LoadStaged(slot, staged[0], buffer.serial, buffer.frames, buffer.pitch_hz,
+                                          buffer.due))
             else:
                 self._send(slot, buffer)
 
@@ -179,19 +160,20 @@ class AudioProcess:
         with self._send_lock:
             key = next(self._stage_keys)
             self._staged[id(buffer.data)] = (key, buffer.data)
-            self._post(("stage", key, buffer.frames), buffer.data[: buffer.frames])
+            self._post(msg.Stage(key, buffer.frames), buffer.data[: buffer.frames])
 
     def unstage(self, buffer: SlotBuffer) -> None:
         """Drop samples sent ahead that no slot will take."""
         with self._send_lock:
             staged = self._staged.pop(id(buffer.data), None)
             if staged is not None:
-                self._post(("unstage", staged[0]))
+                self._post(msg.Unstage(staged[0]))
 
-    def _post(self, message: tuple[Any, ...], samples: np.ndarray | None = None) -> None:
-        """Send ``message``; with ``samples``, append where they are: an offset in the arena, or -1 and a file
+    def _post(self, message: msg.Load | msg.Stage | msg.LoadStaged | msg.Unstage,
+              samples: np.ndarray | None = None) -> None:
+        """Send ``message``; with ``samples``, its ``offset`` says where they are: in the arena, or -1 and a file
         of their own passed after the message (:mod:`.handoff`)."""
-        connection, process = self._connection, self.process
+        connection, process = self.child.connection, self.child.process
         if connection is None or process is None:
             return
         try:
@@ -199,14 +181,15 @@ class AudioProcess:
                 connection.send(message)
                 return
             offset = self.arena.write(samples)
-            connection.send((*message, -1 if offset is None else offset))
+            assert isinstance(message, msg.Load | msg.Stage)
+            connection.send(dataclasses.replace(message, offset=-1 if offset is None else offset))
             if offset is None:
                 send_samples(connection, samples, process.pid)
         except OSError:  # the process died: the reader restarts it and re-sends every slot
             pass
 
     def _send(self, slot: int, buffer: SlotBuffer) -> None:
-        self._post(("load", slot, buffer.serial, buffer.frames, buffer.pitch_hz, buffer.due),
+        self._post(msg.Load(slot, buffer.serial, buffer.frames, buffer.pitch_hz, buffer.due),
                    buffer.data[: buffer.frames])
 
     # -- what the process says ---------------------------------------------------------------------------------------
@@ -217,14 +200,14 @@ class AudioProcess:
 
     def _read(self) -> None:
         while True:
-            connection = self._connection
-            assert connection is not None
+            connection, process = self.child.connection, self.child.process
+            assert connection is not None and process is not None
             try:
                 while True:
                     self._handle(connection.recv())
             except (EOFError, OSError):
                 pass
-            code = self.process.wait() if self.process is not None else None
+            code = process.wait()
             self.opened.clear()
             self.ready.clear()
             if self._stopping.is_set():
@@ -232,8 +215,8 @@ class AudioProcess:
             self.report_error(f"the sampler's audio process ended (exit status {code}); restarting it")
             if self._stopping.wait(RESTART_SECONDS):
                 return
-            with contextlib.suppress(OSError):
-                connection.close()
+            with self._send_lock:
+                self.child.end()
             try:
                 self._spawn()
             except OSError as error:
@@ -241,24 +224,24 @@ class AudioProcess:
                 if self._stopping.wait(RESTART_SECONDS * 5):
                     return
 
-    def _handle(self, message: Any) -> None:
-        kind = message[0]
-        if kind == "error":
-            self.report_error(message[1])
-        elif kind == "status":
-            self.report_status(**message[1])
-        elif kind == "opened":
-            self.jack_client = message[1]
+    def _handle(self, message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status
+                | msg.Freed | msg.Stopped) -> None:
+        if isinstance(message, msg.Error):
+            self.report_error(message.text)
+        elif isinstance(message, msg.Status):
+            self.report_status(**message.values)
+        elif isinstance(message, msg.Opened):
+            self.jack_client = message.jack_client
             self.opened.set()
-        elif kind == "midi":
-            self.midi_ports = list(message[1])
-        elif kind == "ready":
+        elif isinstance(message, msg.MidiPorts):
+            self.midi_ports = list(message.names)
+        elif isinstance(message, msg.Ready):
             self.ready.set()
-        elif kind == "rate":
-            self.sample_rate = int(message[1])
+        elif isinstance(message, msg.Rate):
+            self.sample_rate = int(message.sample_rate)
             self.rate_known.set()
-        elif kind == "freed":
-            for offset in message[1]:
+        elif isinstance(message, msg.Freed):
+            for offset in message.offsets:
                 self.arena.release(offset)
-        elif kind == "stopped":
+        elif isinstance(message, msg.Stopped):
             self.opened.clear()

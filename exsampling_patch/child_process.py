@@ -1,0 +1,130 @@
+"""Child processes: the classifier's and the sampler's audio process, started, spoken to and ended one way.
+
+A child runs ``python -m exsampling_patch.child_process MODULE FD``: this module's :func:`main` imports
+``MODULE`` (by its package name, so that the messages it sends unpickle in the parent) and calls its
+``serve(connection)`` with FD, the child's end of a Unix socket pair, as a
+:class:`multiprocessing.connection.Connection` (pickled messages; file descriptors follow a message with
+:func:`send_handle`). The child ignores Ctrl+C: the terminal sends it to the whole process group, and the node
+stops its child (:class:`Stop`, or the end of the connection) rather than the child dying with a traceback that
+the node would take for a crash.
+
+On the parent's side, :class:`Child` starts the process with its first message (the handshake: its
+configuration, and descriptors passed along), sends and receives, and ends it (:meth:`Child.end`: the
+connection closed, then killed if it has not ended within a timeout); starting it again after an end is
+:meth:`Child.start` once more, with what the caller must send a new process.
+
+Each protocol's messages are frozen dataclasses defined once, in a module both ends import
+(:mod:`exsampling_patch.models.process`, :mod:`exsampling_patch.nodes.sampler.protocol`); :class:`Stop` is
+common to both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.reduction import send_handle
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Stop:
+    """To a child: end (after what it was doing)."""
+
+
+class Child:
+    """One child process running ``module``'s ``serve`` (see the module's docstring); not thread-safe: the
+    caller holds its own lock around sends that must not interleave."""
+
+    def __init__(self, module: str, pass_fds: Sequence[int] = ()) -> None:
+        self.module = module
+        self.pass_fds = tuple(pass_fds)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.connection: Connection | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The process's id (None when not started, or ended)."""
+        return self.process.pid if self.process is not None else None
+
+    def start(self, first: Any, handles: Sequence[int] = ()) -> None:
+        """Start the process and send it ``first`` then each descriptor of ``handles``. A process that dies at
+        once is not an error here: the caller finds it out at its first receive (EOFError or OSError)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        fd = theirs.fileno()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", __name__, self.module, str(fd)], pass_fds=(fd, *self.pass_fds),
+                stdin=subprocess.DEVNULL,
+                process_group=0)  # out of the terminal's group: Ctrl+C stops the node, which stops this process
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self.connection = Connection(ours.detach())
+        with contextlib.suppress(OSError):
+            self.connection.send(first)
+            for handle in handles:
+                self.send_handle(handle)
+
+    def send(self, message: Any) -> None:
+        """Send one message (OSError when the process has gone)."""
+        if self.connection is None:
+            raise OSError("the child process is not running")
+        self.connection.send(message)
+
+    def send_handle(self, fd: int) -> None:
+        """Pass a file descriptor to the process (it receives it with :func:`recv_handle`)."""
+        if self.connection is None or self.process is None:
+            raise OSError("the child process is not running")
+        send_handle(self.connection, fd, self.process.pid)
+
+    def ask_to_stop(self) -> None:
+        """Send :class:`Stop`, if the process can still be told."""
+        with contextlib.suppress(OSError):
+            self.send(Stop())
+
+    def end(self, timeout: float = 1.0) -> int | None:
+        """Close the connection (the process sees its end), wait up to ``timeout`` seconds for the process to
+        end, then kill it; its exit status (None if it was not running)."""
+        if self.connection is not None:
+            with contextlib.suppress(OSError):
+                self.connection.close()
+            self.connection = None
+        process, self.process = self.process, None
+        return wait_or_kill(process, timeout) if process is not None else None
+
+
+def wait_or_kill(process: subprocess.Popen[bytes], timeout: float = 1.0) -> int:
+    """Wait up to ``timeout`` s for ``process`` to end, then kill it; its exit status."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+def main(argv: list[str]) -> int:
+    """The child's side: ``MODULE FD``; runs ``MODULE.serve(Connection(FD))`` and exits with what it returns.
+    A module with ``FAST_EXIT = True`` skips the interpreter's teardown (over a second with torch loaded, which
+    the node's stop and a Ctrl+C would wait for)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    module = importlib.import_module(argv[1])
+    code = int(module.serve(Connection(int(argv[2]))))
+    if getattr(module, "FAST_EXIT", False):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,122 @@
+"""The messages between the sampler node (:class:`.host.AudioProcess`) and its audio process (:mod:`.server`),
+defined once for both ends; sent pickled over the connection of :mod:`exsampling_patch.child_process`.
+
+To the process: :class:`Setup` first, then :class:`Load` (the take's samples at ``offset`` in the shared arena,
+or with offset -1 in a file of their own whose descriptor follows: :mod:`.handoff`), :class:`Stage` likewise for
+samples sent ahead of their assignment, :class:`LoadStaged` that puts them in a slot, :class:`Unstage` that drops
+them, and :class:`~exsampling_patch.child_process.Stop`. From it: :class:`Rate` (first), :class:`Ready`,
+:class:`Opened`, :class:`MidiPorts`, :class:`Error`, :class:`Status`, :class:`Freed` and :class:`Stopped`. Gains,
+notes from the patch and meters go through the shared state, not messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from exsampling_patch.nodes.sampler.rig import AudioConfig
+
+# -- to the audio process -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The first message: the rig to run, the shared state's and the arena's descriptors (passed with the
+    process) and the arena's size."""
+
+    config: AudioConfig
+    state_fd: int
+    arena_fd: int
+    arena_bytes: int
+
+
+@dataclass(frozen=True)
+class Load:
+    """Put a take into ``slot``: its samples at ``offset`` in the arena, or -1: in a file whose descriptor
+    follows."""
+
+    slot: int
+    serial: int
+    frames: int
+    pitch_hz: float
+    due: float
+    offset: int = -1
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Samples sent ahead of their assignment, kept under ``key`` (``offset`` as in :class:`Load`)."""
+
+    key: int
+    frames: int
+    offset: int = -1
+
+
+@dataclass(frozen=True)
+class LoadStaged:
+    """Put the samples staged under ``key`` into ``slot``."""
+
+    slot: int
+    key: int
+    serial: int
+    frames: int
+    pitch_hz: float
+    due: float
+
+
+@dataclass(frozen=True)
+class Unstage:
+    """Drop the samples staged under ``key``: no slot will take them."""
+
+    key: int
+
+
+# -- from it ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The stream's sample rate (asked of the device when the node's configuration left it 0)."""
+
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The rig is started."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The sound device is open; the PortAudio JACK client's name, if there is one."""
+
+    jack_client: str | None
+
+
+@dataclass(frozen=True)
+class MidiPorts:
+    """The name of each MIDI input's open port ("" while closed)."""
+
+    names: list[str]
+
+
+@dataclass(frozen=True)
+class Error:
+    text: str
+
+
+@dataclass(frozen=True)
+class Status:
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Freed:
+    """Arena blocks that nothing reads any more."""
+
+    offsets: list[int]
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The rig is stopped; the process ends."""
