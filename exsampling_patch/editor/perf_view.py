@@ -15,6 +15,7 @@ import numpy as np
 
 from exsampling_patch.editor import geo
 from exsampling_patch.editor.live import Runner, RuntimeObserver, envelope
+from exsampling_patch.editor.pattern_grid import PatternPanel
 from exsampling_patch.editor.slots import SlotState, audition, read_slots, rollback_steps, slot_control
 
 MAP_W, MAP_H = 420, 280
@@ -39,14 +40,17 @@ class PerformanceView:
         self._map_signature: Any = None
         self._pairing_signature: Any = None
         self.message = ""
+        self.patterns = PatternPanel(runner.model, observer, f"{tag}:patterns")
 
     def build(self, parent: int | str) -> None:
         with dpg.group(tag=self.tag, parent=parent):
-            with dpg.child_window(width=-1, height=-(MAP_H + 50)):
+            with dpg.child_window(width=-1, height=-(MAP_H + 50), tag=f"{self.tag}:top"):
                 dpg.add_text("Slots", color=(250, 250, 250))
                 dpg.add_text("", tag=f"{self.tag}:last_take", wrap=800)
                 dpg.add_text("", tag=f"{self.tag}:message", color=(230, 200, 90), show=False)
                 dpg.add_group(tag=f"{self.tag}:slots")
+                dpg.add_spacer(height=6)
+                dpg.add_group(tag=f"{self.tag}:patterns")
             with dpg.group(horizontal=True):
                 with dpg.child_window(width=MAP_W + 16, height=-1):
                     dpg.add_text("Takes by location", color=(250, 250, 250))
@@ -92,8 +96,10 @@ class PerformanceView:
             if last.slot:
                 what += f" -> slot {last.slot}"
             dpg.set_value(f"{self.tag}:last_take", what)
-        dpg.set_value(f"{self.tag}:message", self.message)
-        dpg.configure_item(f"{self.tag}:message", show=bool(self.message))
+        self.patterns.refresh()
+        message = self.message or self.patterns.message
+        dpg.set_value(f"{self.tag}:message", message)
+        dpg.configure_item(f"{self.tag}:message", show=bool(message))
         self._draw_map()
         self._draw_pairing()
 

@@ -132,6 +132,29 @@ def main() -> dict[str, Any]:
             core.render(block, at=time.perf_counter())
         app.render(12)
         result["audition_after"] = dpg.get_value(tag("sampler", "Snare", "voices"))
+
+        # 3. Patterns: the groove's steps as a grid; a click on a step edits the patch (undoable, swapped in).
+        grid = view.patterns
+        result["clock"] = dpg.get_value(grid.clock_tag("groove"))
+        result["hh_cells"] = sum(dpg.does_item_exist(grid.step_tag("groove", "HH", i)) for i in range(32))
+        result["hh_step1_label"] = dpg.get_item_label(grid.step_tag("groove", "HH", 1))
+        step = grid.step_tag("groove", "HH", 1)
+        dpg.set_y_scroll("perf:top", dpg.get_y_scroll_max("perf:top"))
+        app.render(3)
+        x, y = dpg.get_item_rect_min(step)
+        w, h = dpg.get_item_rect_size(step)
+        version = app.observer.plan_version
+        driver.click((x + w / 2, y + h / 2))
+        result["hh_after_click"] = model.param_value("groove", "patterns")["HH"]
+        wait_for(app, lambda: app.observer.plan_version > version and not app.runner.swapping, 20)
+        app.render(12)
+        result["hh_step1_label_after"] = dpg.get_item_label(grid.step_tag("groove", "HH", 1))
+        groove = engine.node("groove")
+        upcoming = groove._pending if groove._pending is not None else groove._patterns  # change_at: bar
+        result["running_hh"] = list(upcoming["HH"].velocities[:4])
+        result["swap_problem"] = app.runner.problem
+        model.undo()
+        result["hh_after_undo"] = model.param_value("groove", "patterns")["HH"]
         result["errors"] = {n: str(e) for n, e in engine.errors.items()}
     finally:
         app.stop_patch()

@@ -35,3 +35,26 @@ def test_a_click_on_a_slot_plays_it_through_the_sampler(perf: dict[str, Any]) ->
     assert heard["voices"] == "1" and heard["midi"] and heard["notes"] == 1, heard
     assert heard["message"] == "", heard
     assert perf["audition_after"] == "0"  # its note off came, timed, as from a MIDI source
+
+
+@pytest.mark.display
+def test_the_groove_shows_as_a_step_grid_that_a_click_edits_live(perf: dict[str, Any]) -> None:
+    assert perf["clock"].startswith("112.0 BPM") and "Link off" in perf["clock"], perf["clock"]
+    assert perf["hh_cells"] == 16
+    assert perf["hh_step1_label"] == ""  # a rest
+    assert perf["hh_after_click"] == "xxo. x.o. x.o. x.oo"  # grouping kept
+    assert perf["hh_step1_label_after"] == "x"
+    assert perf["running_hh"] == [110, 110, 80, 0], perf  # swapped into the running groove
+    assert perf["swap_problem"] is None
+    assert perf["hh_after_undo"] == "x.o. x.o. x.o. x.oo"
+
+
+def test_a_step_past_the_end_extends_the_pattern_and_dict_patterns_keep_their_notes() -> None:
+    from exsampling_patch.editor.pattern_grid import link_text, toggled_patterns
+
+    assert toggled_patterns({}, "TT", 5) == {"TT": ".... .x"}
+    bass = {"bass": {"steps": "x..x", "notes": "0 . . +3"}}
+    assert toggled_patterns(bass, "Bass", 0) == {"bass": {"steps": "...x", "notes": "0 . . +3"}}
+    assert bass["bass"]["steps"] == "x..x"  # the model's value is not changed in place
+    clock = {"tempo": 128.0, "beat": 7.25, "peers": 2, "playing": True, "link": True}
+    assert link_text(clock) == "128.0 BPM  |  beat 7.2  |  Link: 2 peer(s)  |  playing"
