@@ -22,6 +22,7 @@ from exsampling_patch.errors import PatchError
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import Engine, Event, MessageHop, NodeError, NodeStatus, NodeTiming, PlanSwapped
+from exsampling_patch.runtime.events import TakeEnded
 
 
 @dataclass
@@ -52,6 +53,10 @@ class TakePoint:
     confidence: float | None = None
     slot: str | None = None
     seen: float = field(default_factory=time.monotonic)
+    #: What became of it, from its TakeEnded: ``fate`` (slot, skipped, rejected, dropped, error, done) and ``end``
+    #: (the reason, for a person: "slot Bass", "skipped: slot Bass locked", "rejected: not sure (dog 31%)").
+    fate: str | None = None
+    end: str | None = None
 
 
 @dataclass
@@ -88,7 +93,7 @@ def envelope(samples: np.ndarray, points: int = 200) -> tuple[list[float], list[
 class RuntimeObserver:
     """Queues runtime events from any thread; :meth:`apply` folds them into :attr:`nodes` on the GUI thread."""
 
-    KINDS = (NodeError, NodeStatus, NodeTiming, MessageHop, PlanSwapped)
+    KINDS = (NodeError, NodeStatus, NodeTiming, MessageHop, PlanSwapped, TakeEnded)
 
     def __init__(self, max_queued: int = 50_000, max_takes: int = 500) -> None:
         # A bounded deque: if the GUI stalls, the oldest events go, never the show.
@@ -98,6 +103,8 @@ class RuntimeObserver:
         self.nodes: dict[str, NodeLive] = {}
         self.takes: collections.OrderedDict[str, TakePoint] = collections.OrderedDict()
         self.slots: dict[str, SlotSeen] = {}
+        #: The latest ended take each slot was assigned (slot name in lower case): loaded or skipped.
+        self.slot_ends: dict[str, TakePoint] = {}
         self.plan_version = 0
         self.last_take: TakePoint | None = None
 
@@ -124,6 +131,7 @@ class RuntimeObserver:
         self.nodes.clear()
         self.takes.clear()
         self.slots.clear()
+        self.slot_ends.clear()
         self.last_take = None
 
     def apply(self) -> set[str]:
@@ -158,6 +166,8 @@ class RuntimeObserver:
                     changed.add(node_id)
             elif isinstance(event, MessageHop):
                 self._note_message(event.message)
+            elif isinstance(event, TakeEnded):
+                self._note_end(event)
             elif isinstance(event, PlanSwapped):
                 self.plan_version = event.version
                 for removed in event.removed:
@@ -189,6 +199,18 @@ class RuntimeObserver:
             if message.label is not None:
                 point.label, point.confidence = message.label, message.confidence
             self.slots[message.slot] = SlotSeen(message.slot, take, message.label, message.confidence)
+
+    def _note_end(self, event: TakeEnded) -> None:
+        point = self.takes.get(event.take_id)
+        if point is None:
+            point = self._point(Take(np.zeros(0, np.float32), 1, take_id=event.take_id, source=event.source))
+        point.fate, point.end = event.fate, event.reason
+        if event.fate == "slot" and event.slots:
+            point.slot = event.slots[0]
+        elif event.fate != "slot":
+            point.slot = None  # not in a slot, whatever was assigned on the way
+        for slot in event.slots:
+            self.slot_ends[slot.lower()] = point
 
     def _note_status(self, node_id: str, status: dict[str, Any]) -> None:
         take_id = status.get("take")

@@ -16,7 +16,15 @@ import numpy as np
 from exsampling_patch.editor import geo
 from exsampling_patch.editor.live import Runner, RuntimeObserver, envelope
 from exsampling_patch.editor.pattern_grid import PatternPanel
-from exsampling_patch.editor.slots import SlotState, audition, read_slots, rollback_steps, slot_control
+from exsampling_patch.editor.slots import (
+    SlotState,
+    audition,
+    fate_text,
+    read_slots,
+    rollback_steps,
+    short_id,
+    slot_control,
+)
 
 MAP_W, MAP_H = 420, 280
 WAVE_W, WAVE_H = 180, 32
@@ -93,7 +101,9 @@ class PerformanceView:
             what = f"last take {last.take_id} from {last.source or '?'}"
             if last.label:
                 what += f": {last.label}" + (f" {last.confidence:.0%}" if last.confidence is not None else "")
-            if last.slot:
+            if last.end:  # what became of it, as its TakeEnded told
+                what += f": loaded in {last.end}" if last.fate == "slot" else f": {last.end}"
+            elif last.slot:
                 what += f" -> slot {last.slot}"
             dpg.set_value(f"{self.tag}:last_take", what)
         self.patterns.refresh()
@@ -115,8 +125,8 @@ class PerformanceView:
             dpg.add_text("No slots yet: run a patch with a sampler, or feed it a take.", parent=parent)
             return
         with dpg.table(parent=parent, header_row=True, borders_innerH=True, policy=dpg.mvTable_SizingFixedFit):
-            for label in ("slot", "play", "level", "voices", "midi", "take", "label", "pitch", "wave", "lock", "gain",
-                          "history"):
+            for label in ("slot", "play", "level", "voices", "midi", "take", "last take", "label", "pitch", "wave",
+                          "lock", "gain", "history"):
                 dpg.add_table_column(label=label)
             for node_id, slot, controllable in slots:
                 t = lambda part, n=node_id, s=slot.name: self._slot_tag(n, s, part)  # noqa: E731
@@ -130,6 +140,7 @@ class PerformanceView:
                     dpg.add_text("-", tag=t("voices"))
                     dpg.add_text("MIDI", tag=t("midi"), color=LAMP_OFF)
                     dpg.add_text("", tag=t("take"))
+                    dpg.add_text("-", tag=t("fate"), color=(180, 180, 190))
                     dpg.add_text("", tag=t("label"), color=(120, 220, 140))
                     dpg.add_text("", tag=t("pitch"))
                     dpg.add_drawlist(WAVE_W, WAVE_H, tag=t("wave"))
@@ -147,7 +158,10 @@ class PerformanceView:
         if not dpg.does_item_exist(t("take")):
             return
         self._update_meters(node_id, slot)
-        dpg.set_value(t("take"), slot.take_id or "-")
+        dpg.set_value(t("take"), short_id(slot.take_id))
+        ended = self.observer.slot_ends.get(slot.name.lower())
+        if ended is not None:
+            dpg.set_value(t("fate"), fate_text(ended.take_id, ended.fate, ended.end))
         dpg.set_value(t("label"), slot.label or "-")
         dpg.set_value(t("pitch"), f"{slot.pitch_hz:.1f} Hz" if isinstance(slot.pitch_hz, int | float) else "-")
         dpg.set_value(t("lock"), slot.locked)

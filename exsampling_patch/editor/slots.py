@@ -113,6 +113,24 @@ def slot_control(engine: Engine | None, node_id: str, slot: str, what: str, valu
     return None
 
 
+def short_id(take_id: str | None, width: int = 16) -> str:
+    """A take id cut to ``width`` characters (long ids would push a row's buttons out), ``-`` for none."""
+    if not take_id:
+        return "-"
+    return take_id if len(take_id) <= width else take_id[: width - 1] + "~"
+
+
+def fate_text(take_id: str, fate: str | None, end: str | None, slot: str = "") -> str:
+    """What became of a take, for a slot row: ``loaded``, ``skipped: locked``, or the take's end as told."""
+    if fate == "slot":
+        word = "loaded"
+    elif fate == "skipped":
+        word = "skipped: locked" if end and "locked" in end else (end or "skipped")
+    else:
+        word = end or fate or "?"
+    return f"{short_id(take_id)} {word}"
+
+
 AUDITION_S = 0.6  # how long an audition note is held
 AUDITION_VELOCITY = 100
 

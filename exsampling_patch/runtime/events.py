@@ -72,7 +72,8 @@ class NodeStatus(Event):
 class TakeEnded(Event):
     """A take reached its end in the patch: nothing of it is in flight any more (``node_id``: where it ended).
 
-    ``fate`` is one word: ``slot`` (assigned; ``slots`` names them), ``rejected`` (by a gate, with why),
+    ``fate`` is one word: ``slot`` (assigned; ``slots`` names them), ``skipped`` (assigned, but a sampler kept its
+    slot's take: "skipped: slot Bass locked"; ``slots`` names them), ``rejected`` (by a gate, with why),
     ``dropped`` (a node ended it on purpose: "silent"), ``error`` (a node failed on it) or ``done`` (it reached
     the patch's sinks: a writer, an output). ``reason`` says it for a person: "slot HH", "rejected: not sure (dog
     31%)", "silent", "error in trim: ValueError: ...". Published once per take a source emitted,

@@ -20,8 +20,9 @@ from typing import Any
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.runtime.events import TakeEnded
 
-#: Fates, the most telling first: a take assigned to a slot and also rejected by a second gate went to a slot.
-FATES = ("slot", "error", "rejected", "dropped", "done")
+#: Fates, the most telling first: a take assigned to a slot and also rejected by a second gate went to a slot;
+#: one a sampler skipped (its slot locked) did not sound, though it was assigned.
+FATES = ("skipped", "slot", "error", "rejected", "dropped", "done")
 
 
 def take_of(message: Any) -> Take | None:
@@ -119,11 +120,14 @@ def _ended(take_id: str, entry: _Open, last_node: str) -> TakeEnded:
     seconds = time.monotonic() - entry.started
     common: dict[str, Any] = {"take_id": take_id, "recorder": entry.recorder, "seconds": seconds,
                               "slots": tuple(entry.slots), "source": entry.source}
+    if "skipped" in entry.notes:
+        node, reason = entry.notes["skipped"]
+        return TakeEnded(node, fate="skipped", reason=reason, **common)
     if entry.slots:
         node, _ = entry.notes.get("slot", (last_node, ""))
         word = "slot" if len(entry.slots) == 1 else "slots"
         return TakeEnded(node, fate="slot", reason=f"{word} {', '.join(entry.slots)}", **common)
-    for fate in FATES[1:-1]:
+    for fate in FATES[2:-1]:
         if fate in entry.notes:
             node, reason = entry.notes[fate]
             return TakeEnded(node, fate=fate, reason=reason, **common)

@@ -209,6 +209,7 @@ class Sampler(Node):
         with self._records_lock:
             if record.locked:
                 self.report_status(slot=record.name, skipped=assignment.take.take_id, locked=True)
+                self.tell_fate(assignment, "skipped", f"skipped: slot {record.name} locked")
                 return
             record.push(assignment.take, assignment.label, self.history)
             self._load(index, assignment.take, assignment.label, self._swap_due())

@@ -22,13 +22,14 @@ from typing import Any
 import dearpygui.dearpygui as dpg
 import mido
 import numpy as np
+import soundfile as sf
 import yaml
 
 from exsampling_patch.editor.app import EditorApp
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.registry import Registry
-from tests.editor.display_scenario import test_patch
+from tests.editor.display_scenario import DOG, test_patch
 from tests.editor.keys_scenario import Driver
 
 VIEWPORT = (1280, 1000)
@@ -155,6 +156,35 @@ def main() -> dict[str, Any]:
         result["swap_problem"] = app.runner.problem
         model.undo()
         result["hh_after_undo"] = model.param_value("groove", "patterns")["HH"]
+
+        # 4. What became of each take, from its TakeEnded: loaded, skipped (slot locked), rejected.
+        audio, rate = sf.read(DOG, dtype="float32")
+
+        def dog(take_id: str) -> None:
+            engine.inject("trim", "take", Take(audio, rate, take_id=take_id, source="Ana"))
+            assert wait_for(app, lambda: app.observer.takes.get(take_id) is not None
+                            and app.observer.takes[take_id].end is not None, 60), f"{take_id} never ended"
+            app.render(12)
+
+        dog("dog-1")
+        result["fate_loaded"] = dpg.get_value(tag("sampler", "Bass", "fate"))
+        dpg.set_y_scroll("perf:top", 0)
+        app.render(3)
+        lock = tag("sampler", "Bass", "lock")
+        x, y = dpg.get_item_rect_min(lock)
+        w, h = dpg.get_item_rect_size(lock)
+        driver.click((x + h / 2, y + h / 2))
+        assert wait_for(app, lambda: dpg.get_value(lock) is True), "the lock did not take"
+        dog("dog-2")
+        result["fate_skipped"] = dpg.get_value(tag("sampler", "Bass", "fate"))
+        result["bass_take"] = dpg.get_value(tag("sampler", "Bass", "take"))
+        result["last_take_skipped"] = dpg.get_value("perf:last_take")
+        version = app.observer.plan_version
+        assert model.set_param("gate", "threshold", 0.999) is None
+        wait_for(app, lambda: app.observer.plan_version > version and not app.runner.swapping, 30)
+        dog("dog-3")
+        result["last_take_rejected"] = dpg.get_value("perf:last_take")
+        result["fate_after_rejected"] = dpg.get_value(tag("sampler", "Bass", "fate"))
         result["errors"] = {n: str(e) for n, e in engine.errors.items()}
     finally:
         app.stop_patch()
