@@ -1,0 +1,300 @@
+"""Issue 16's independent check: the default patch, run as `exsampling run` and seen only from outside, through
+its OSC output, gives each acknowledged take exactly one ``/label``, through a burst and through kill -9 restarts.
+
+The gate is set to 0, so every take must reach a slot, and the original Max for Live device is stood in for by an
+OSC server on a loopback port: the bundle of each take names its file (``/sound``, whose stem is the take id the
+recorder answered with) and ends with ``/label``. 64 uploads arrive at once, then 8 phones upload while the
+process is killed with SIGKILL three times and started again on the same folders; a phone that got no answer
+sends the same take again (same take id), as the phone page does. Once the last process has drained, every take
+the recorder acknowledged must have given exactly one ``/label`` (one from a restarted process counts the same).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_server import BlockingOSCUDPServer
+
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+
+REPO = Path(__file__).resolve().parents[2]
+EXSAMPLING = Path(sys.executable).with_name("exsampling")
+TOKEN = "crash-safety-token-0123456789"
+BURST = 64
+PHONES = 8
+KILLS = 3
+RATE = 22050
+
+
+class Device:
+    """The original device's OSC input: remembers the take's /sound, counts /label per take id."""
+
+    def __init__(self) -> None:
+        self.sound = ""
+        self.labels: Counter[str] = Counter()
+        self.senders: dict[str, list[int]] = {}  # take id -> the UDP port of each process that labelled it
+        self.lock = threading.Lock()
+        self.labelled = threading.Event()  # set at each /label
+        dispatcher = Dispatcher()
+        dispatcher.map("/sound", lambda _a, path: setattr(self, "sound", path))
+        dispatcher.map("/label", self._label, needs_reply_address=True)
+        self.server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        self.server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)  # no loss in a burst
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def _label(self, sender: tuple[str, int], _address: str, _slot: str) -> None:
+        take = Path(self.sound).stem
+        with self.lock:  # one bundle per take, handled in order on this one thread: /sound came just before
+            self.labels[take] += 1
+            self.senders.setdefault(take, []).append(sender[1])
+        self.labelled.set()
+
+    def count(self) -> Counter[str]:
+        with self.lock:
+            return Counter(self.labels)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_patch(folder: Path, recorder_port: int, osc_port: int) -> Path:
+    """The default patch with its folders in ``folder``, on loopback only, the gate at 0, no sound card."""
+    data = yaml.safe_load((REPO / "patches" / "exsampling.yaml").read_text(encoding="utf-8"))
+    overrides = {
+        "recorder": {"folder": "takes", "state_folder": "state", "host": "127.0.0.1", "port": recorder_port,
+                     "token": TOKEN, "print_qr": False},
+        "gate": {"threshold": 0.0},
+        "live": {"host": "127.0.0.1", "port": osc_port, "folder": "live"},
+        "sampler": {"device": "none", "virtual_port": ""},
+    }
+    for node in data["nodes"]:
+        node.setdefault("params", {}).update(overrides.get(node["id"], {}))
+    path = folder / "exsampling.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def clips() -> list[bytes]:
+    """Short decaying tones with a little noise: never silent, so every take must reach a slot."""
+    rng = np.random.default_rng(16)
+    t = np.arange(int(RATE * 0.6)) / RATE
+    out = []
+    for i in range(12):
+        tone = 0.4 * np.sin(2 * np.pi * 110 * (1 + i % 7) * t) * np.exp(-4 * t)
+        out.append(encode_wav_pcm16((tone + 0.02 * rng.standard_normal(t.size)).astype(np.float32), RATE))
+    return out
+
+
+class Patch:
+    """`exsampling run` of the patch, started again on the same folders after each kill."""
+
+    def __init__(self, patch: Path) -> None:
+        self.patch = patch
+        self.runs = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.runs += 1
+        out = open(self.patch.parent / f"run-{self.runs}.txt", "wb")  # noqa: SIM115 - the child holds it
+        self.process = subprocess.Popen(
+            [str(EXSAMPLING), "run", str(self.patch), "-q", "--log", str(self.patch.parent / "libraries.log")],
+            cwd=self.patch.parent, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        out.close()
+
+    def kill(self) -> None:
+        assert self.process is not None
+        assert self.process.poll() is None, f"run {self.runs} ended by itself: {self.output()}"
+        self.process.send_signal(signal.SIGKILL)  # the process only: its children must go with it
+        self.process.wait(10)
+        self._reap()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self._reap()
+
+    def _reap(self) -> None:
+        """Leave nothing of this run behind (its own session: a child that outlived it is ended too)."""
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    def output(self) -> str:
+        return (self.patch.parent / f"run-{self.runs}.txt").read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+class Phones:
+    """Phones that upload takes and send a take again, same id, until it is acknowledged."""
+
+    def __init__(self, port: int, cafile: Path) -> None:
+        self.port = port
+        self.cafile = cafile
+        self.sounds = clips()
+        self.acked: dict[str, str] = {}  # the recorder's take id -> the phone's
+        self.tries = 0
+        self.failures: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def upload(self, phone: int, client_id: str, sound: bytes, deadline: float) -> str | None:
+        """Send until acknowledged (or ``deadline``); the recorder's take id."""
+        tls = ssl.create_default_context(cafile=str(self.cafile))
+        while time.monotonic() < deadline:
+            with self.lock:
+                self.tries += 1
+            try:
+                conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=tls, timeout=15)
+                try:
+                    conn.request("POST", f"/api/takes?token={TOKEN}", body=sound,
+                                 headers={"X-Recorder": f"Phone {phone}", "X-Take-Id": client_id,
+                                          "X-Phone-Key": f"crash-phone-{phone:02d}-0123456789",
+                                          "Content-Type": "audio/wav"})
+                    reply = conn.getresponse()
+                    body = reply.read()
+                finally:
+                    conn.close()
+                if reply.status in (200, 201):
+                    take_id = str(json.loads(body)["take_id"])
+                    with self.lock:
+                        earlier = self.acked.setdefault(take_id, client_id)
+                    assert earlier == client_id, f"{client_id} acknowledged as {earlier}'s take {take_id}"
+                    return take_id
+                with self.lock:
+                    self.failures[f"HTTP {reply.status}"] += 1
+            except (OSError, http.client.HTTPException) as error:
+                with self.lock:
+                    self.failures[type(error).__name__] += 1
+            time.sleep(0.15)
+        return None
+
+
+def wait_ready(port: int, patch: Patch, timeout: float = 30.0) -> None:
+    """Until the recorder answers over HTTPS (certificate and all)."""
+    deadline = time.monotonic() + timeout
+    cafile = patch.patch.parent / "state" / "recorder-cert.pem"
+    while time.monotonic() < deadline:
+        assert patch.process is not None and patch.process.poll() is None, patch.output()
+        if cafile.exists():
+            try:
+                conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=2,
+                                                   context=ssl.create_default_context(cafile=str(cafile)))
+                conn.request("GET", f"/api/takes?token={TOKEN}", headers={"X-Phone-Key": "crash-probe-0123456789"})
+                conn.getresponse().read()
+                conn.close()
+                return
+            except (OSError, http.client.HTTPException):
+                pass
+        time.sleep(0.1)
+    raise AssertionError(f"the recorder did not answer in {timeout:g} s: {patch.output()}")
+
+
+def wait_labels(device: Device, wanted: set[str], timeout: float) -> set[str]:
+    """Wait until every take in ``wanted`` has a /label; the ones still missing."""
+    deadline = time.monotonic() + timeout
+    while True:
+        missing = wanted - set(device.count())
+        if not missing or time.monotonic() > deadline:
+            return missing
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_every_acknowledged_take_gives_one_label_through_a_burst_and_kill_9(tmp_path: Path) -> None:
+    began = time.monotonic()
+    device = Device()
+    port = free_port()
+    patch = Patch(write_patch(tmp_path, port, device.port))
+    patch.start()
+    try:
+        wait_ready(port, patch)
+        phones = Phones(port, tmp_path / "state" / "recorder-cert.pem")
+
+        # 64 uploads at once (phones reconnecting after a Wi-Fi drop)
+        gate = threading.Barrier(BURST)
+        burst: list[str | None] = [None] * BURST
+
+        def one(i: int) -> None:
+            gate.wait()
+            burst[i] = phones.upload(100 + i, f"burst-{i}", phones.sounds[i % len(phones.sounds)],
+                                     time.monotonic() + 30)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(BURST)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert None not in burst, f"burst: {burst.count(None)} never acknowledged; {phones.failures}"
+        burst_tries = phones.tries
+        missing = wait_labels(device, set(phones.acked), 40)
+        assert not missing, f"burst: {len(missing)} of {BURST} acknowledged takes gave no /label: {sorted(missing)}"
+
+        # 8 phones uploading while the process is killed -9 three times and started again
+        stop = threading.Event()
+
+        def phone(n: int) -> None:
+            i = 0
+            while not stop.is_set():
+                phones.upload(n, f"take-{i}", phones.sounds[(n + i) % len(phones.sounds)], time.monotonic() + 40)
+                i += 1
+                time.sleep(0.25)
+
+        threads = [threading.Thread(target=phone, args=(n,)) for n in range(PHONES)]
+        for t in threads:
+            t.start()
+        for kill in range(KILLS):
+            time.sleep(2.0 + 0.7 * kill)  # uploads stored, in flight in the patch and half-sent at the kill
+            if kill % 2 == 1:  # the worst moment: a take's /label has just gone out, its bookkeeping not yet
+                device.labelled.clear()
+                device.labelled.wait(5)
+            patch.kill()
+            patch.start()
+            wait_ready(port, patch)
+        time.sleep(2.0)
+        stop.set()
+        for t in threads:
+            t.join(60)
+        assert not any(t.is_alive() for t in threads)
+
+        # after the last restart has drained: exactly one /label per acknowledged take
+        acked = set(phones.acked)
+        missing = wait_labels(device, acked, 45)
+        time.sleep(1.5)  # a late second /label would arrive now
+        labels = device.count()
+        twice = {take: n for take, n in labels.items() if n > 1}
+        strangers = set(labels) - acked
+        print(f"\ncrash safety: {len(acked)} takes acknowledged ({BURST} in the burst, {burst_tries} tries), "
+              f"{phones.tries} uploads sent in all, failures {dict(phones.failures)}; {KILLS} kill -9, "
+              f"{patch.runs} runs; /label: {sum(labels.values())} for {len(labels)} takes, lost {len(missing)}, "
+              f"twice {len(twice)}, unacknowledged {len(strangers)}; {time.monotonic() - began:.1f} s")
+        assert not missing, f"{len(missing)} acknowledged takes never gave a /label: {sorted(missing)}"
+        assert not twice, f"takes labelled more than once (from UDP ports): { {t: device.senders[t] for t in twice} }"
+        assert not strangers, f"/label for takes never acknowledged: {sorted(strangers)}"
+        assert sum(labels.values()) == len(acked)
+    finally:
+        patch.stop()
+        device.server.shutdown()
+        device.server.server_close()
