@@ -12,7 +12,7 @@ from pathlib import Path
 
 from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
 from exsampling_patch.errors import PatchError
-from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, TakeEnded
+from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, TakeEnded, showlog
 from exsampling_patch.validate import load_patch
 
 log = logging.getLogger("exsampling.run")
@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages go (libjack, PortAudio); default "
                         "~/.local/state/exsampling/run.log; '-': the terminal")
+    parser.add_argument("--show-log", metavar="FILE", default=None,
+                        help="where the show log goes (JSON lines, for 'exsampling replay'); default "
+                        "<take folder>/../shows/<start>.jsonl, beside the takes (see docs/replay.md); 'none': no log")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
     parser.add_argument("--workers", type=int, default=None, help="worker threads (default: CPU count, >= 2)")
     parser.set_defaults(func=run, exit_at_once=True)  # see cli.exit_at_once
@@ -87,6 +90,20 @@ def run(args: argparse.Namespace) -> int:
         console(event)
 
     engine.events.subscribe(report, *console.kinds())
+    show = None
+    if args.show_log != "none":
+        base_dir = Path(args.patch).resolve().parent
+        show_path = Path(args.show_log) if args.show_log else showlog.default_path(patch, base_dir, time.time())
+        sources = [nid for nid, spec in patch.nodes.items() if not registry.get(spec.type).inputs]
+        samplers = [nid for nid, spec in patch.nodes.items() if spec.type == "sampler"]
+        try:
+            show = showlog.ShowLog(show_path, patch, sources, samplers, patch_path=str(Path(args.patch).resolve()))
+        except OSError as error:
+            print(f"warning: no show log: {error}", file=sys.stderr)
+        else:
+            engine.events.subscribe(show, *showlog.KINDS)
+            if mode == "normal":
+                console.say(f"show log: {show_path}")
     if log_path is not None and mode == "normal":
         console.say(f"libraries' own messages (JACK, PortAudio) go to {log_path}")
     console.announce_static()
@@ -112,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
         stop.wait(args.duration)
     ran = time.monotonic() - running
     clean = engine.stop(timeout=STOP_SECONDS)
+    if show is not None:
+        show.close()
     failed = {node: count for node, count in engine.error_counts.items()}
     never = [node_id for node_id in patch.nodes if node_id not in started_nodes]
     print(f"stopped after {ran:.1f} s running"

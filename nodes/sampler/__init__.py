@@ -253,7 +253,8 @@ class Sampler(Node):
                                      serial=self._serial, guarded=self.audio.guarded), due=due)
         self.buffers[index] = buffer
         self.audio.load(index, buffer)
-        self.report_status(slot=self.names[index], label=label or "", take=take.take_id, **take.latency_status())
+        self.report_status(slot=self.names[index], label=label or "", take=take.take_id, swap_due=due,
+                           **take.latency_status())
 
     def rollback(self, slot: str | int, steps: int = 1) -> str | None:
         """Load the take ``steps`` back in the slot's history (negative: forward); returns its take id."""

@@ -1,0 +1,274 @@
+"""The show log: what happened in a run, one JSON object a line, for ``exsampling replay`` and for people.
+
+An observer of the runtime's events (no node logic here: it reads the messages that hop between nodes and the
+events the engine publishes). The observer only queues what it is given, on the thread that published it (a
+worker, a source's thread; never the sampler's audio callback, which publishes nothing); a thread of its own
+turns each into a line, hashes take files, writes the audio each sampler was given, and flushes every line.
+
+Lines (``t``: seconds since the show began, on the clock the sampler schedules by; ``due``: when a timed MIDI
+message was to be heard, on the same scale):
+
+- ``show``: the header: start time, patch file, every node's type and parameters.
+- ``take``: a take a source emitted: ``path`` of its file and the file's ``sha256``.
+- ``prediction`` / ``gate``: a prediction a node emitted (``gate``: on a ``passed`` or ``rejected`` output,
+  ``decision`` says which), its label, confidence, top scores.
+- ``assign``: a slot assignment a node emitted (slot, take, label, confidence).
+- ``sampler_take``: the audio a sampler was given for a take (``file``, float32 WAV beside the log, with its
+  ``sha256``), with its pitch: what the replay loads.
+- ``load``: a sampler loaded a take into a slot (an assignment, or a roll-back); ``due`` when it swaps later.
+- ``midi``: a MIDI message into a sampler's ``midi`` input; ``control``: a control value into its ``control``
+  input (lock, gain, mute, roll-back).
+- ``audio``: what a sampler's sound device said (sample rate, block size).
+- ``fate``: a take's end (:class:`~exsampling_patch.runtime.events.TakeEnded`); ``error``: a node's error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from exsampling_patch.messages import ControlValue, Prediction, SlotAssignment, Take
+from exsampling_patch.patch import Patch
+from exsampling_patch.runtime.events import Event, MessageHop, NodeError, NodeStatus, TakeEnded
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+KINDS: tuple[type[Event], ...] = (MessageHop, NodeError, NodeStatus, TakeEnded)
+_SEEN_KEEP = 512  # recent (node, port, message) triples: one message emitted to several inputs is one line
+_DUE_PAST, _DUE_FUTURE = 1.0, 10.0  # a MIDI message's ``time`` within this of now is its due time (as the sampler)
+_STOP = object()
+
+
+def default_path(patch: Patch, base_dir: Path, started: float) -> Path:
+    """``<take folder>/../shows/<start>.jsonl`` for the first node with a ``folder`` parameter (the recorder's, the
+    folder source's), else ``<patch folder>/shows/<start>.jsonl``."""
+    stamp = datetime.datetime.fromtimestamp(started).strftime("%Y%m%d-%H%M%S")
+    shows = base_dir.resolve() / "shows"
+    for spec in patch.nodes.values():
+        folder = spec.params.get("folder")
+        if isinstance(folder, str) and folder:
+            shows = (base_dir / folder).resolve().parent / "shows"
+            break
+    path, n = shows / f"{stamp}.jsonl", 1
+    while path.exists():  # two runs in one second: each its own log
+        n += 1
+        path = shows / f"{stamp}-{n}.jsonl"
+    return path
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float | np.floating):
+        return float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+class ShowLog:
+    """Writes the show log of one run to ``path`` (audio for the samplers in ``path``'s stem folder).
+
+    ``sources``: the nodes that begin takes; ``samplers``: the sampler nodes. Subscribe :meth:`__call__` to the
+    engine's events for :data:`KINDS`; :meth:`close` after the engine has stopped.
+    """
+
+    def __init__(self, path: Path, patch: Patch, sources: Iterable[str], samplers: Iterable[str],
+                 patch_path: str = "") -> None:
+        self.path = Path(path)
+        self.audio_dir = self.path.with_suffix("")
+        self.sources, self.samplers = frozenset(sources), frozenset(samplers)
+        self.t0 = time.monotonic()
+        self.t0_perf = time.perf_counter()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._seen: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
+        self._written: dict[str, tuple[str, str]] = {}  # take id -> (file, sha256) of the audio written
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: TextIO = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        self._write({"event": "show", "version": VERSION, "t": 0.0,
+                     "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+                     "patch": patch_path, "name": patch.name,
+                     "nodes": {nid: {"type": spec.type, "params": _plain(dict(spec.params))}
+                               for nid, spec in patch.nodes.items()}})
+        self._thread = threading.Thread(target=self._run, name="exsampling-show-log", daemon=True)
+        self._thread.start()
+
+    def __call__(self, event: Event) -> None:
+        """The observer: queue the event (the publisher's thread does nothing more)."""
+        if isinstance(event, MessageHop) and not self._wanted(event):
+            return
+        self._queue.put(event)
+
+    def _wanted(self, hop: MessageHop) -> bool:
+        message = hop.message
+        if hop.target in self.samplers and hop.target_port in ("midi", "control", "assign"):
+            return True
+        if isinstance(message, Take):
+            return hop.node_id in self.sources
+        return isinstance(message, Prediction | SlotAssignment)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then close the file."""
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+        with contextlib.suppress(Exception):
+            self._file.close()
+
+    # -- the writer thread ----------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            event = self._queue.get()
+            if event is _STOP:
+                return
+            try:
+                for line in self._lines(event):
+                    self._write(line)
+            except Exception:
+                log.exception("show log: could not write %r", event)
+
+    def _write(self, line: dict[str, Any]) -> None:
+        self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self._file.flush()
+
+    def _t(self, event: Event) -> float:
+        return round(event.time - self.t0, 6)
+
+    def _first(self, hop: MessageHop) -> bool:
+        """Whether this is the first hop of a message out of its port (one line per message, not per link)."""
+        key = (hop.node_id, hop.port, id(hop.message))
+        if key in self._seen:
+            return False
+        self._seen[key] = hop.message  # kept referenced: its id stays its own while remembered
+        while len(self._seen) > _SEEN_KEEP:
+            self._seen.popitem(last=False)
+        return True
+
+    def _lines(self, event: Event) -> list[dict[str, Any]]:
+        t = self._t(event)
+        if isinstance(event, MessageHop):
+            return self._hop(event, t)
+        if isinstance(event, TakeEnded):
+            return [{"event": "fate", "t": t, "node": event.node_id, "take_id": event.take_id, "fate": event.fate,
+                     "reason": event.reason, "slots": list(event.slots), "recorder": event.recorder}]
+        if isinstance(event, NodeError):
+            return [{"event": "error", "t": t, "node": event.node_id, "error": event.error, "port": event.port}]
+        if isinstance(event, NodeStatus) and event.node_id in self.samplers:
+            status = event.status
+            if "take" in status and "slot" in status:
+                due = status.get("swap_due") or 0.0
+                line = {"event": "load", "t": t, "sampler": event.node_id, "slot": status["slot"],
+                        "take_id": status["take"], "label": status.get("label") or ""}
+                if due:
+                    line["due"] = round(float(due) - self.t0_perf, 6)
+                return [line]
+            if "sample_rate" in status:
+                return [{"event": "audio", "t": t, "sampler": event.node_id,
+                         **{k: _plain(status[k]) for k in ("device", "sample_rate", "blocksize") if k in status}}]
+        return []
+
+    def _hop(self, hop: MessageHop, t: float) -> list[dict[str, Any]]:
+        message = hop.message
+        lines: list[dict[str, Any]] = []
+        if hop.target in self.samplers:
+            if hop.target_port == "midi":
+                lines.append(self._midi(hop, t))
+            elif hop.target_port == "control" and isinstance(message, ControlValue):
+                lines.append({"event": "control", "t": t, "sampler": hop.target, "name": message.name,
+                              "value": float(message.value)})
+            elif hop.target_port == "assign" and isinstance(message, SlotAssignment):
+                lines.append(self._sampler_take(hop, t, message))
+        if not self._first(hop):
+            return lines
+        if isinstance(message, Take):
+            lines.insert(0, self._take(hop, t, message))
+        elif isinstance(message, Prediction):
+            scores = sorted(message.scores, key=lambda s: -s.probability)[:5]
+            line: dict[str, Any] = {"event": "prediction", "t": t, "node": hop.node_id, "port": hop.port,
+                                    "take_id": message.take.take_id, "label": message.label,
+                                    "confidence": float(message.confidence),
+                                    "scores": [[s.label, round(float(s.probability), 6)] for s in scores]}
+            if hop.port in ("passed", "rejected"):
+                line["event"], line["decision"] = "gate", hop.port
+                line["reason"] = str(message.take.meta.get("gate_reason") or message.reason or "")
+            if message.take.meta.get("fallback_slot"):
+                line["fallback_slot"] = str(message.take.meta["fallback_slot"])
+            lines.insert(0, line)
+        elif isinstance(message, SlotAssignment):
+            lines.insert(0, {"event": "assign", "t": t, "node": hop.node_id, "slot": message.slot,
+                             "take_id": message.take.take_id, "label": message.label,
+                             "confidence": float(message.confidence)})
+        return lines
+
+    def _take(self, hop: MessageHop, t: float, take: Take) -> dict[str, Any]:
+        path = take.path
+        digest = ""
+        if path is not None and Path(path).is_file():
+            try:
+                digest = sha256_of(Path(path))
+            except OSError as error:
+                digest = f"unreadable: {error}"
+        return {"event": "take", "t": t, "node": hop.node_id, "take_id": take.take_id, "source": take.source,
+                "path": str(path) if path is not None else None, "sha256": digest, "sample_rate": take.sample_rate,
+                "frames": int(np.asarray(take.samples).shape[0]),
+                "seconds": round(np.asarray(take.samples).shape[0] / max(1, take.sample_rate), 6)}
+
+    def _sampler_take(self, hop: MessageHop, t: float, assignment: SlotAssignment) -> dict[str, Any]:
+        """The exact audio the sampler was given (the take after processing), written once per take."""
+        import soundfile
+
+        take = assignment.take
+        written = self._written.get(take.take_id)
+        if written is None:
+            self.audio_dir.mkdir(parents=True, exist_ok=True)
+            name = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id) + ".wav"
+            target = self.audio_dir / name
+            samples = np.asarray(take.samples, np.float32)
+            soundfile.write(target, samples, take.sample_rate, subtype="FLOAT")
+            written = (f"{self.audio_dir.name}/{name}", sha256_of(target))
+            self._written[take.take_id] = written
+        return {"event": "sampler_take", "t": t, "sampler": hop.target, "slot": assignment.slot,
+                "take_id": take.take_id, "label": assignment.label, "file": written[0], "sha256": written[1],
+                "sample_rate": take.sample_rate, "pitch_hz": _plain(take.meta.get("pitch_hz")),
+                "path": str(take.path) if take.path is not None else None}
+
+    def _midi(self, hop: MessageHop, t: float) -> dict[str, Any]:
+        message = hop.message
+        line: dict[str, Any] = {"event": "midi", "t": t, "sampler": hop.target,
+                                "type": str(getattr(message, "type", type(message).__name__))}
+        for key in ("channel", "note", "velocity", "control", "value"):
+            value = getattr(message, key, None)
+            if isinstance(value, int):
+                line[key] = value
+        with contextlib.suppress(Exception):
+            line["bytes"] = bytes(message.bytes()).hex()
+        due = getattr(message, "time", 0)
+        published = hop.time - self.t0 + self.t0_perf  # the hop's time on the perf_counter clock
+        if isinstance(due, float) and published - _DUE_PAST < due < published + _DUE_FUTURE:
+            line["due"] = round(due - self.t0_perf, 6)
+        return line

@@ -1,0 +1,91 @@
+"""The show log of ``exsampling run`` (runtime/showlog.py) and ``exsampling replay`` of it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from exsampling_patch.cli import main
+
+RATE = 48000
+
+
+def _patch(tmp: Path, takes: Path, slots: str = "[HH, Snare]", name: str = "show.yaml") -> Path:
+    patch = tmp / name
+    patch.write_text(f"""exsampling_patch: 1
+name: show test
+nodes:
+- id: inbox
+  type: folder_source
+  params: {{folder: {takes}, include_existing: true, poll_interval: 0.02}}
+- id: slots
+  type: fixed_slot
+  params: {{mode: round_robin, slots: [HH, Snare]}}
+- id: sampler
+  type: sampler
+  params: {{device: none, virtual_port: '', slots: 2, slot_names: {slots}, sample_rate: {RATE}}}
+- id: groove
+  type: pattern
+  params: {{tempo: 240.0, slots: [HH, Snare], patterns: {{HH: 'x...', Snare: '..x.'}}, lookahead_ms: 50.0}}
+links:
+- inbox.take -> slots.take
+- slots.assignment -> sampler.assign
+- groove.midi -> sampler.midi
+""")
+    return patch
+
+
+def _takes(tmp: Path) -> Path:
+    takes = tmp / "takes"
+    takes.mkdir()
+    t = np.arange(RATE // 4) / RATE
+    soundfile.write(takes / "a.wav", (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), RATE)
+    soundfile.write(takes / "b.wav", (0.3 * np.sign(np.sin(2 * np.pi * 110 * t))).astype(np.float32), RATE)
+    return takes
+
+
+@pytest.fixture(scope="module")
+def show(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict], Path]:
+    tmp = tmp_path_factory.mktemp("show")
+    takes = _takes(tmp)
+    patch = _patch(tmp, takes)
+    assert main(["run", str(patch), "--for", "2.5", "--log", "-", "-q"]) == 0
+    logs = sorted((tmp / "shows").glob("*.jsonl"))  # default: beside the take folder
+    assert len(logs) == 1, logs
+    return logs[0], [json.loads(line) for line in logs[0].read_text().splitlines()], tmp
+
+
+def test_run_writes_a_show_log_beside_its_takes(show: tuple[Path, list[dict], Path]) -> None:
+    path, lines, _tmp = show
+    assert lines[0]["event"] == "show" and lines[0]["nodes"]["sampler"]["type"] == "sampler"
+    by = {}
+    for line in lines:
+        by.setdefault(line["event"], []).append(line)
+    takes = by["take"]
+    assert sorted(Path(t["path"]).name for t in takes) == ["a.wav", "b.wav"]
+    for take in takes:
+        assert take["sha256"] == hashlib.sha256(Path(take["path"]).read_bytes()).hexdigest()
+    assert sorted(a["slot"] for a in by["assign"]) == ["HH", "Snare"]
+    for given in by["sampler_take"]:  # the exact audio the sampler got, beside the log
+        audio = path.parent / given["file"]
+        assert given["sha256"] == hashlib.sha256(audio.read_bytes()).hexdigest()
+        source = next(t for t in takes if t["take_id"] == given["take_id"])
+        np.testing.assert_array_equal(soundfile.read(audio, dtype="float32")[0],
+                                      soundfile.read(source["path"], dtype="float32")[0])
+    assert sorted(load["slot"] for load in by["load"]) == ["HH", "Snare"]
+    assert {f["fate"] for f in by["fate"]} == {"slot"}
+    midi = [m for m in by["midi"] if m["type"] == "note_on"]
+    assert len(midi) >= 4 and all(m["sampler"] == "sampler" and "due" in m for m in midi)
+    assert {m["channel"] for m in midi} == {0, 1}
+
+
+def test_show_log_none_writes_nothing(tmp_path: Path) -> None:
+    takes = _takes(tmp_path)
+    patch = _patch(tmp_path, takes)
+    assert main(["run", str(patch), "--for", "0.3", "--log", "-", "-q", "--show-log", "none"]) == 0
+    assert not (tmp_path / "shows").exists()
