@@ -12,6 +12,7 @@ from collections.abc import Sequence
 #: Sub-command modules; each has ``register(subparsers)`` that adds its parser with ``func`` set.
 COMMAND_MODULES = (
     "exsampling_patch.commands.run",
+    "exsampling_patch.commands.replay",
     "exsampling_patch.commands.check",
     "exsampling_patch.commands.nodes",
     "exsampling_patch.commands.classify",

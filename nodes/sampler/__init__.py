@@ -20,6 +20,7 @@ from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.sampler.core import channel_map, range_map
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare, take_pitch
+from exsampling_patch.nodes.sampler.replay import read_show, remapper, render_show
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_ON
 from exsampling_patch.nodes.sampler.shared import SharedState
@@ -95,6 +96,11 @@ class Sampler(Node):
     swap = Param(str, "now", "when an assigned take replaces the sounding one: now, or on the next beat or bar of "
                  "the beat clock (a pattern node's), so a new sound enters on the one", choices=("now", "beat", "bar"))
     clock = Param(str, "", "the pattern node whose beat clock swap follows ('': whichever pattern node runs)")
+
+    #: ``exsampling replay`` renders a show log through this node type (see sampler/replay.py)
+    render_show = staticmethod(render_show)
+    remapper = staticmethod(remapper)
+    read_show = staticmethod(read_show)
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 

@@ -89,3 +89,49 @@ def test_show_log_none_writes_nothing(tmp_path: Path) -> None:
     patch = _patch(tmp_path, takes)
     assert main(["run", str(patch), "--for", "0.3", "--log", "-", "-q", "--show-log", "none"]) == 0
     assert not (tmp_path / "shows").exists()
+
+
+def _onsets(lines: list[dict], channel: int) -> list[float]:
+    loads = [line["t"] for line in lines if line["event"] == "load"]
+    return [m["due"] for m in lines if m["event"] == "midi" and m["type"] == "note_on" and m["channel"] == channel
+            and m["due"] > max(loads) + 0.01]
+
+
+def test_replay_renders_the_notes_at_their_times(show: tuple[Path, list[dict], Path], tmp_path: Path) -> None:
+    path, lines, _tmp = show
+    out = tmp_path / "show.wav"
+    assert main(["replay", str(path), "--out", str(out)]) == 0
+    audio, rate = soundfile.read(out, dtype="float32")
+    assert rate == RATE
+    for channel, peak in ((0, 0.5), (1, 0.3)):  # HH holds the sine (0.5), Snare the square (0.3)
+        onsets = _onsets(lines, channel)
+        assert onsets
+        for due in onsets:
+            at = round(due * rate)
+            assert np.abs(audio[at - int(0.02 * rate): at]).max() < 1e-6  # silent before the note
+            sound = np.flatnonzero(np.abs(audio[at: at + int(0.02 * rate)]) > 1e-4)
+            assert sound.size and sound[0] <= 2, (due, sound[:3])  # it starts at its frame
+            level = np.abs(audio[at: at + int(0.02 * rate)]).max()
+            assert level == pytest.approx(peak * 110 / 127, rel=0.05)
+
+
+def test_replay_loads_the_logged_slots(show: tuple[Path, list[dict], Path]) -> None:
+    from exsampling_patch.nodes.sampler import Sampler
+
+    path, lines, _tmp = show
+    loaded: list[tuple[str, str]] = []
+    Sampler.render_show(Sampler, lines, path.parent, on_assign=lambda t, slot, take: loaded.append(
+        (slot, take)))
+    assert sorted(loaded) == sorted((line["slot"], line["take_id"]) for line in lines if line["event"] == "load")
+
+
+def test_replay_through_another_patch(show: tuple[Path, list[dict], Path], tmp_path: Path) -> None:
+    path, lines, tmp = show
+    other = _patch(tmp_path, tmp / "takes", slots="[Snare, HH]", name="other.yaml")  # channel 1 plays HH now
+    out = tmp_path / "other.wav"
+    assert main(["replay", str(path), "--out", str(out), "--patch", str(other)]) == 0
+    audio, rate = soundfile.read(out, dtype="float32")
+    for channel, peak in ((0, 0.3), (1, 0.5)):
+        for due in _onsets(lines, channel):
+            at = round(due * rate)
+            assert np.abs(audio[at: at + int(0.02 * rate)]).max() == pytest.approx(peak * 110 / 127, rel=0.05)
