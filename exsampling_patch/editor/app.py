@@ -65,7 +65,7 @@ class EditorApp:
 
     def build(self) -> None:
         # Not a primary window: Dear PyGui forces a primary window's background opaque, a full-window fill
-        # (~7 ms a frame on llvmpipe); the viewport's clear colour paints it instead (see style.py).
+        # (costly on a software renderer); the viewport's clear colour paints it instead (see style.py).
         with dpg.window(tag="main", label="ExSampling Patch", no_title_bar=True, no_move=True, no_resize=True,
                         no_collapse=True, no_background=True, no_bring_to_front_on_focus=True,
                         width=1400, height=900, pos=(0, 0)):

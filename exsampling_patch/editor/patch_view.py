@@ -121,7 +121,7 @@ class PatchView:
     def rebuild(self) -> None:
         """Redraw everything from the model (after open or new)."""
         dpg.delete_item(self.tag, children_only=True)
-        # The minimap draws every node a second time: about 15 ms a frame at 200 nodes on a software renderer.
+        # The minimap draws every node a second time, which big patches cannot afford on a software renderer.
         self.show_minimap(self.minimap)
         self._ports.clear()
         self._links.clear()
@@ -388,8 +388,7 @@ class PatchView:
 
     def show_minimap(self, on: bool) -> None:
         """The minimap (bottom right; a click on it moves the view there) is off unless asked for: it covers
-        nodes. Patches over MINIMAP_MAX_NODES never get it (it draws every node a second time: about 15 ms a
-        frame at 200 nodes on a software renderer)."""
+        nodes. Patches over MINIMAP_MAX_NODES never get it (it draws every node a second time)."""
         self.minimap = on
         dpg.configure_item(self.tag, minimap=on and len(self.model.patch.nodes) <= MINIMAP_MAX_NODES)
 
@@ -430,7 +429,7 @@ class PatchView:
         """Draw a node's level, last label and confidence, slot, latency and error badge.
 
         Only what changed since the last call touches a widget: a running patch reports many times a
-        second and each Dear PyGui call costs a few microseconds (200 nodes x 8 calls was 3 ms a frame).
+        second and each Dear PyGui call has a cost that adds up over a big patch.
         """
         if not dpg.does_item_exist(f"node:{node_id}"):
             return

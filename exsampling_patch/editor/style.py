@@ -1,11 +1,11 @@
 """The editor's look, chosen to keep a frame cheap on a software renderer.
 
 Under Xvfb (and on machines without a GPU driver) Mesa's llvmpipe rasterises on the CPU, and a frame's cost
-is mostly the pixels filled: every blended layer over the whole 1400x900 window costs about 7 ms
-(`benchmarks/bench_editor.py` measures it). Dear PyGui draws the main window's background, then each child
-window's, then the node editor's canvas, all in the same colour: three to four full layers before a node is
-drawn. Here the viewport's clear colour (almost free) paints the background once, and the layers above are
-made transparent (a colour with alpha 0 is not drawn at all), so the window looks the same.
+is mostly the pixels filled: every blended layer over the whole window costs a noticeable share of a frame
+(`benchmarks/bench_editor.py` measures it; figures in docs/performance.md). Dear PyGui draws the main window's
+background, then each child window's, then the node editor's canvas, all in the same colour: three to four full
+layers before a node is drawn. Here the viewport's clear colour (almost free) paints the background once, and
+the layers above are made transparent (a colour with alpha 0 is not drawn at all), so the window looks the same.
 """
 
 from __future__ import annotations

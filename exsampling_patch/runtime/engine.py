@@ -75,10 +75,7 @@ SWITCH_INTERVAL = 0.0005
 """Seconds a running thread keeps the interpreter lock while another waits for it (Python's default: 0.005).
 
 Workers run nodes side by side, and most of them hand the lock back and forth many times a take (numpy calls,
-torch calls). At 5 ms, a waiting node could wait a whole 5 ms each time: beside a thread running librosa's pitch
-tracker, the classifier took 12.2 ms median (p95 14.3) for a 10 s take, against 11.6 (p95 12.1) at 0.5 ms.
-In the default patch the gain is smaller, within this machine's noise (take stored -> slot loaded, 7 paired runs
-of 40 takes: the runs' medians 16.6 against 16.7 ms, their p95s 19.2 against 19.7 ms, at the middle run). The
+torch calls). At 5 ms, a waiting node could wait a whole 5 ms each time (figures in docs/performance.md). The
 engine sets it while it runs (never raising a lower value) and puts it back at stop."""
 
 

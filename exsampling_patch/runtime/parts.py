@@ -65,8 +65,7 @@ def worker_cpus() -> list[int]:
 
     Why pin: on a machine with few cores, the kernel often wakes a worker on the core where another worker
     runs, and takes milliseconds to move one of them: the classifier, the longest step between a take and
-    its slot, then waited in the run queue for 3-6 ms of its 10 (the default patch's p95 from take stored
-    to slot loaded: 21.6-22.6 ms unpinned, 17.5-18.1 pinned, on 2 cores). Threads and processes that a
+    its slot, then waits in the run queue (figures in docs/performance.md). Threads and processes that a
     handler starts inherit its worker's CPU: nodes start theirs in ``start()``, which runs unpinned.
     """
     if not hasattr(os, "sched_getaffinity"):
