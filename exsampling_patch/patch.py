@@ -74,13 +74,6 @@ class Patch:
         self.nodes[spec.id] = spec
         return spec
 
-    def remove_node(self, node_id: str) -> list[Link]:
-        """Remove a node and the links touching it; returns the removed links."""
-        del self.nodes[node_id]
-        removed = [ln for ln in self.links if node_id in (ln.source.node, ln.target.node)]
-        self.links = [ln for ln in self.links if ln not in removed]
-        return removed
-
     def connect(self, source: str | PortRef, target: str | PortRef) -> Link:
         """Add a link (no type check here: see :func:`exsampling_patch.validate.check_patch`)."""
         link = Link(
