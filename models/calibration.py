@@ -8,7 +8,6 @@ leave-one-source-out predictions.
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,22 +60,18 @@ def slot_outcomes(probs: np.ndarray, labels: Sequence[str], truth: Sequence[str]
     """What the default chain does with each row: the gate (best label's probability >= threshold) and the
     slot map (``slot``: the slot whose labels sum the most probability among the top ``top_k``; ``label``: the
     best label's slot). Returns boolean arrays ``passed`` and ``right`` (the true label's slot chosen)."""
-    from exsampling_patch.nodes.slot_table import normalize_label as normalize
+    from exsampling_patch.nodes.slot_table import normalize_label, slot_scores  # the slot map's own rule
 
-    slot_of = [table.get(normalize(label)) for label in labels]
     passed = probs.max(axis=1) >= threshold
     right = np.zeros(len(probs), bool)
     for i, row in enumerate(probs):
         order = np.argsort(-row)[:top_k]
         if choose == "slot":
-            sums: dict[str, float] = defaultdict(float)
-            for j in order:
-                if slot_of[j] is not None:
-                    sums[slot_of[j]] += float(row[j])
-            chosen = max(sums, key=sums.__getitem__) if sums else None
+            ranked = slot_scores([(labels[j], float(row[j])) for j in order], table)
+            chosen = ranked[0][0] if ranked else None
         else:
-            chosen = slot_of[order[0]]
-        right[i] = chosen is not None and chosen == table.get(normalize(truth[i]))
+            chosen = table.get(normalize_label(labels[order[0]]))
+        right[i] = chosen is not None and chosen == table.get(normalize_label(truth[i]))
     return {"passed": passed, "right": right}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take, gate_reason
@@ -14,6 +13,7 @@ from exsampling_patch.nodes.slot_table import (
     MUSICAL_SLOTS,
     SLOTS,
     normalize_label,
+    slot_scores,
 )
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 
@@ -31,22 +31,6 @@ __all__ = ["DEFAULT_SLOT_TABLE", "ESC50_SLOTS", "MUSICAL_SLOTS", "SLOTS", "Confi
 
 #: Take ids whose prediction the gate rejected before their (pitched) take reached the slot map: ids only.
 REJECTED_MEMORY = 10_000
-
-
-def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -> list[tuple[str, float]]:
-    """Each slot's probability, best first: the sum over the labels of ``scores`` that ``table`` sends there.
-
-    ``scores`` are (label, probability) pairs, a prediction's top labels; ``table`` maps labels normalised with
-    :func:`normalize_label` to slots. Labels not in the table are ignored. A closed hi-hat scored
-    hihat_closed 0.45, hihat_open 0.40, dog 0.10 gives [("HH", 0.85), ("Bass", 0.10)]. Equal sums keep the
-    order of their best labels.
-    """
-    totals: dict[str, float] = {}
-    for label, probability in scores:
-        slot = table.get(normalize_label(label))
-        if slot is not None:
-            totals[slot] = totals.get(slot, 0.0) + float(probability)
-    return sorted(totals.items(), key=lambda item: -item[1])
 
 
 class SoundClassifier(Node):

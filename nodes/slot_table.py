@@ -10,6 +10,7 @@ piano, breathy sounds on wind, low engines and animals on bass, voices on chorus
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 SLOTS = ("HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus")
 """The original Max for Live device's eight slots, in MIDI channel order."""
@@ -57,3 +58,19 @@ def normalize_label(label: str) -> str:
     (The original system crashed on "Hi-hat" because its table said "hi_hat".)
     """
     return re.sub(r"[\s_\-]+", "_", label.strip().lower())
+
+
+def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -> list[tuple[str, float]]:
+    """Each slot's probability, best first: the sum over the labels of ``scores`` that ``table`` sends there.
+
+    ``scores`` are (label, probability) pairs, a prediction's top labels; ``table`` maps labels normalised with
+    :func:`normalize_label` to slots. Labels not in the table are ignored. A closed hi-hat scored
+    hihat_closed 0.45, hihat_open 0.40, dog 0.10 gives [("HH", 0.85), ("Bass", 0.10)]. Equal sums keep the
+    order of their best labels.
+    """
+    totals: dict[str, float] = {}
+    for label, probability in scores:
+        slot = table.get(normalize_label(label))
+        if slot is not None:
+            totals[slot] = totals.get(slot, 0.0) + float(probability)
+    return sorted(totals.items(), key=lambda item: -item[1])

@@ -20,7 +20,7 @@ from exsampling_patch.models.classifier import SHIPPED_MODEL, Classifier
 from exsampling_patch.models.musical import MUSICAL_CLASSES
 from exsampling_patch.models.oneshots import DEFAULT_CACHE, build
 from exsampling_patch.nodes.processing import trim_bounds
-from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, normalize_label
+from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, normalize_label, slot_scores
 
 pytestmark = pytest.mark.slow
 
@@ -60,11 +60,8 @@ def right_slot_share(clf: Classifier, takes: list[tuple[np.ndarray, int, str]],
         probs = clf.predict(samples, rate, max_seconds=5.0, top_k=len(labels)).probabilities.astype(np.float64)
         if struck:
             probs[[i for i, x in enumerate(labels) if x in struck]] = 0.0
-        sums: dict[str, float] = {}
-        for i in np.argsort(-probs)[:5]:
-            slot = DEFAULT_SLOT_TABLE[labels[i]]
-            sums[slot] = sums.get(slot, 0.0) + probs[i]
-        right += max(sums, key=sums.__getitem__) == DEFAULT_SLOT_TABLE[truth]
+        ranked = slot_scores([(labels[i], probs[i]) for i in np.argsort(-probs)[:5]], DEFAULT_SLOT_TABLE)
+        right += ranked[0][0] == DEFAULT_SLOT_TABLE[truth]
     return right / len(takes)
 
 
