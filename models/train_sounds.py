@@ -34,8 +34,8 @@ import torch
 from .augment import phone_take
 from .calibration import calibration_error, choose_threshold, fit_temperature, reliability_png, slot_outcomes, softmax
 from .classifier import SHIPPED_MODEL, load_model_file, save_head_file, save_model_file
-from .datasets import load_dataset
-from .features import analyse, compress, loudest_span, to_mono
+from .datasets import _load_audio, load_dataset
+from .features import analyse, compress, loudest_span
 from .fitting import augmented_features, calibration_specs, trunk_maps
 from .musical import SOURCES
 from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, script_int8_trunk
@@ -127,13 +127,6 @@ def pooled(model: SoundNet, powers: Sequence[np.ndarray], batch: int = 32) -> to
     return out
 
 
-def _read(path: Path) -> tuple[np.ndarray, int]:
-    import soundfile as sf
-
-    data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    return to_mono(data), int(rate)
-
-
 def noise_bank(data: Path, rate: int, per_class: int = 8) -> list[np.ndarray]:
     """Background noises at ``rate``: ESC-50 clips (folds 1-4) of :data:`AMBIENT_NOISE` classes."""
     from scipy.signal import resample_poly
@@ -142,7 +135,7 @@ def noise_bank(data: Path, rate: int, per_class: int = 8) -> list[np.ndarray]:
     noises = []
     for label in AMBIENT_NOISE:
         for example in [e for e in ds.examples if e.label == label][:per_class]:
-            y, sr = _read(example.path)
+            y, sr = _load_audio(example.path)
             noises.append(resample_poly(y, rate, sr).astype(np.float32) if sr != rate else y)
     return noises
 
@@ -152,7 +145,7 @@ def esc50_features(model: SoundNet, data: Path, fold: int, seed: int) -> Feature
     first, as the default patch trims takes (many clips are one short event padded with digital silence to
     5 s, which the patch's classifier sees as a short take); and each clip untrimmed (``untrimmed``)."""
     ds = load_dataset(data, folds=[fold])
-    clips = [_read(e.path) for e in ds.examples]
+    clips = [_load_audio(e.path) for e in ds.examples]
     powers = [take_power(trim(y, rate), rate) for y, rate in clips]
     maps = trunk_maps(model, powers)
     rng = np.random.default_rng([seed, fold])
@@ -182,7 +175,7 @@ def oneshot_features(model: SoundNet, folder: Path, source: str, noises: Sequenc
     rng = np.random.default_rng([seed, sum(map(ord, source))])
     powers, labels, groups, kinds = [], [], [], []
     for path in files:
-        y, rate = _read(path)
+        y, rate = _load_audio(path)
         versions = [("clean", y)] + [("phone", phone_take(y, rate, rng, noises)) for _ in range(copies)]
         for kind, version in versions:
             powers.append(take_power(trim(version, rate), rate))
@@ -436,7 +429,7 @@ def _calibration_powers(data: Path, cache: Path, seed: int) -> list[np.ndarray]:
     clips = [ds.examples[i].path for i in calibration_indices(len(ds.examples), 64, seed)]
     shots = sorted(oneshot_folder(cache).glob("*/*/*.flac"))
     picked = [shots[i] for i in np.random.default_rng(seed).permutation(len(shots))[:32]]
-    return [take_power(trim(y, rate), rate) for y, rate in (_read(p) for p in clips + picked)]
+    return [take_power(trim(y, rate), rate) for y, rate in (_load_audio(p) for p in clips + picked)]
 
 
 def main(argv: list[str] | None = None) -> int:
