@@ -15,13 +15,11 @@ import soundfile as sf
 import yaml
 
 from exsampling_patch.commands.classify import PatchChain
-from exsampling_patch.messages import SlotAssignment
-from exsampling_patch.node import Input, Node
 from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.ports import SLOT
 from exsampling_patch.runtime import Engine
 from exsampling_patch.takes import read_take
 from exsampling_patch.validate import load_patch
+from tests.nodes.test_classify import SlotProbe
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PATCH = REPO / "patches" / "exsampling.yaml"
@@ -120,27 +118,13 @@ def test_classify_patch_model_is_found_from_the_patch_folder(esc50: Path, tmp_pa
     assert mixed.returncode == 2 and "--window" in mixed.stderr
 
 
-class SlotProbe(Node):
-    """A sink keeping the assignments it receives."""
-
-    type_name = "test_cli_slot_probe"
-    family = "test"
-    slot = Input(SLOT, "assignments", multiple=True)
-
-    def start(self) -> None:
-        self.received: list[SlotAssignment] = []
-
-    def on_slot(self, assignment: SlotAssignment) -> None:
-        self.received.append(assignment)
-
-
 def test_patch_chain_gives_the_slots_the_running_patch_gives(esc50: Path) -> None:
     """The default patch's trim, classifier, gate and map running in the engine, against PatchChain."""
     default, registry = load_patch(DEFAULT_PATCH)
     patch = Patch()
     for node_id in ("trim", "classifier", "gate", "map"):
         patch.add_node(default.nodes[node_id].copy())
-    patch.add_node(NodeSpec("probe", "test_cli_slot_probe", {}))
+    patch.add_node(NodeSpec("probe", "test_slot_probe", {}))
     for link in default.links:
         if link.source.node in patch.nodes and link.target.node in patch.nodes:
             patch.connect(link.source, link.target)
