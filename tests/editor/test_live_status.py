@@ -1,0 +1,39 @@
+"""A node's live line tells of one event at a time: a newer status's fields replace those of the last event,
+so the line never mixes two takes (the sampler once read "dog | slot HH" while HH held crickets)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exsampling_patch.editor.live import RuntimeObserver
+from exsampling_patch.editor.patch_view import live_text
+from exsampling_patch.runtime import NodeStatus
+
+
+def line(observer: RuntimeObserver, node_id: str, **status: Any) -> str:
+    observer.on_event(NodeStatus(node_id, status))
+    observer.apply()
+    return live_text(observer.nodes[node_id])
+
+
+def test_a_newer_events_status_replaces_the_last_ones_fields() -> None:
+    observer = RuntimeObserver()
+    # As the sampler reports: a dog loaded into Bass, then a take skipped because HH is locked, then a gain
+    # change on HH (a control names only the slot).
+    assert line(observer, "sampler", slot="Bass", label="dog", take="t1", swap_due=0.0, latency_ms=12.0) == \
+        "dog  |  slot Bass  |  12 ms"
+    assert line(observer, "sampler", slot="HH", skipped="t2", locked=True) == "slot HH"
+    assert line(observer, "sampler", slot="HH") == "slot HH"
+    assert line(observer, "sampler", slot="HH", label="crickets", take="t3") == "crickets  |  slot HH"
+    # The slot map: a take held for its prediction says nothing of the last take's label or slot.
+    assert line(observer, "map", take="t4", label="dog", slot="Bass", confidence=0.9) == "dog 90%  |  slot Bass"
+    assert line(observer, "map", take="t5", waiting=1) == ""
+
+
+def test_fields_that_are_no_event_are_kept_beside_the_last_event() -> None:
+    observer = RuntimeObserver()
+    line(observer, "sampler", xruns=2)
+    assert line(observer, "sampler", slot="Bass", label="dog", take="t1") == "2 xruns  |  dog  |  slot Bass"
+    assert line(observer, "sampler", level=0.5, voices=2) == "2 xruns  |  dog  |  slot Bass"  # the level keeps it
+    line(observer, "folder", last_file="a.wav", takes=1)
+    assert line(observer, "folder", last_file="b.wav", takes=2) == "last file b.wav  |  takes 2"
