@@ -14,6 +14,7 @@ from typing import Any
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor import dialogs, style
+from exsampling_patch.editor.add_popup import AddPopup
 from exsampling_patch.editor.inspector import Inspector
 from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
@@ -50,6 +51,7 @@ class EditorApp:
         self.navigator = Navigator(self.patch_view, self.selection)
         self.inspector = Inspector(model)
         self.perf_view = PerformanceView(self.runner, self.observer)
+        self.add_popup = AddPopup(lambda: self.model.registry, self.fill_palette, self.add_node)
         self.status = ""
         self.has_viewport = False
         self.quit_requested = False
@@ -136,11 +138,7 @@ class EditorApp:
             dpg.add_text("", tag="message:text", wrap=570)
             dpg.add_button(label="OK", tag="message:ok", width=100,
                            callback=lambda: dpg.configure_item("message", show=False))
-        with dpg.window(tag="add_popup", label="Add node", show=False, popup=True, width=240, height=320):
-            dpg.add_input_text(tag="add_popup:search", hint="search", width=-1,
-                               callback=lambda s, a, u=None: self.fill_palette("add_popup:list", a))
-            dpg.add_group(tag="add_popup:list")
-        self.fill_palette("add_popup:list", "")
+        self.add_popup.build()
 
     def _build_handlers(self) -> None:
         with dpg.handler_registry(tag="editor_handlers"):
@@ -466,7 +464,7 @@ class EditorApp:
         mouse = dpg.get_mouse_pos(local=False)
         self.patch_view.spawn_position = self.patch_view.grid_at((mouse[0], mouse[1]))
         self._spawn_step = 0
-        dpg.configure_item("add_popup", show=True, pos=mouse)
+        self.add_popup.open_at((mouse[0], mouse[1]))
 
     # -- the frame loop -------------------------------------------------------------------------------------------
 

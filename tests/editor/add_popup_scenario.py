@@ -1,0 +1,105 @@
+"""The add-node pop-up through real events: a right click near the bottom of the canvas, typing, Enter.
+
+Opens a copy of the default patch at 1280x1000; right-clicks empty canvas near the window's bottom edge, types
+a search (the keys go to the pop-up's search field only if it has the focus), checks that the pop-up lies
+inside the window and lists only what matches, presses Enter (the first match is added), then opens it again
+(the last search is gone, the list is whole). Every event is an ``xdotool`` event.
+
+Run as ``python -m tests.editor.add_popup_scenario`` (needs DISPLAY and xdotool; see test_add_popup.py).
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.palette import grouped, palette_entries
+from tests.editor.keys_scenario import REPO, Driver, canvas_box, editor, node_rects
+
+SEARCH = "log"
+
+
+def listed() -> list[str]:
+    """The type names the pop-up lists now."""
+    names = []
+    for header in dpg.get_item_children("add_popup:list", 1) or []:
+        for item in dpg.get_item_children(header, 1) or []:
+            if dpg.get_item_type(item).endswith("Selectable"):
+                names.append(dpg.get_item_label(item))
+    return names
+
+
+def low_empty_spot() -> tuple[float, float]:
+    """Empty canvas as near the window's bottom edge as the canvas goes."""
+    x0, y0, x1, y1 = canvas_box()
+    rects = node_rects().values()
+    for y in range(int(y1), int(y0), -20):
+        for x in range(int(x0), int(x1), 20):
+            if all(not (rx0 - 10 <= x <= rx1 + 10 and ry0 - 10 <= y <= ry1 + 10) for rx0, ry0, rx1, ry1 in rects):
+                return (x, y)
+    raise RuntimeError("no empty canvas")
+
+
+def inside_window(tag: str) -> bool:
+    # A window's place and size as drawn (Dear PyGui reads them back from the window each frame).
+    (x, y), w, h = dpg.get_item_pos(tag), dpg.get_item_width(tag) or 0, dpg.get_item_height(tag) or 0
+    width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
+    return x >= 0 and y >= 0 and x + w <= width and y + h <= height and w > 100 and h > 100
+
+
+def right_click(driver: Driver, point: tuple[float, float]) -> None:
+    driver.move(point)
+    driver.xdotool("click", 3, frames=8)
+
+
+def main() -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="exsampling-popup-"))
+    patch = work / "exsampling.yaml"
+    shutil.copy(REPO / "patches" / "exsampling.yaml", patch)
+    out: dict[str, Any] = {}
+    try:
+        with editor(patch) as app:
+            driver = Driver(app)
+            registry = app.model.registry
+            out["all_types"] = sorted(registry.types)
+            out["expected"] = [e.type_name for es in grouped(palette_entries(registry), SEARCH).values() for e in es]
+            spot = low_empty_spot()
+            out["spot"] = list(spot)
+            out["window"] = [dpg.get_viewport_client_width(), dpg.get_viewport_client_height()]
+            right_click(driver, spot)
+            out["shown"] = dpg.get_item_configuration("add_popup")["show"]
+            out["inside"] = inside_window("add_popup")
+            out["rect"] = [*dpg.get_item_pos("add_popup"), dpg.get_item_width("add_popup"),
+                           dpg.get_item_height("add_popup")]
+            driver.xdotool("type", "--delay", "60", SEARCH, frames=8)
+            out["typed"] = dpg.get_value("add_popup:search")
+            out["listed"] = listed()
+            before = set(app.model.patch.nodes)
+            driver.key("Return")
+            app.render(5)
+            added = [n for n in app.model.patch.nodes if n not in before]
+            out["added"] = [app.model.patch.nodes[n].type for n in added]
+            out["hidden_after_enter"] = not dpg.get_item_configuration("add_popup")["show"]
+            # Opened again: a fresh search, the whole list, still inside the window.
+            right_click(driver, low_empty_spot())
+            out["search_again"] = dpg.get_value("add_popup:search")
+            out["listed_again"] = sorted(listed())
+            out["inside_again"] = inside_window("add_popup")
+            driver.xdotool("type", "--delay", "60", "zzzz", frames=8)
+            out["typed_again"] = dpg.get_value("add_popup:search")
+            driver.key("Escape")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
+    sys.stdout.flush()

@@ -1,0 +1,33 @@
+"""The add-node pop-up (right click on the canvas), through real clicks and keys: its search has the keyboard
+when it opens, starts empty each time, lists only what matches, Enter adds the first match, and the pop-up
+lies inside the window even when opened near its edge."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from exsampling_patch.editor.add_popup import MARGIN, popup_rect
+from tests.editor.test_keys import run_scenario
+
+
+def test_the_popup_is_placed_and_sized_to_lie_inside_the_window() -> None:
+    assert popup_rect((100, 100), (1280, 1000)) == (100, 100, 260, 420)  # room: at the mouse
+    x, y, w, h = popup_rect((1270, 990), (1280, 1000))  # at the bottom right corner: moved back inside
+    assert (x + w, y + h) == (1280 - MARGIN, 1000 - MARGIN)
+    x, y, w, h = popup_rect((10, 10), (300, 200))  # a small window: made smaller to fit
+    assert x >= 0 and y >= 0 and x + w <= 300 and y + h <= 200
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_right_click_type_and_enter_add_the_first_match() -> None:
+    result = run_scenario("tests.editor.add_popup_scenario")
+    assert result["shown"] and result["inside"], result  # opened near the bottom edge, yet inside the window
+    assert result["typed"] == "log", result  # the keys went to the search field: it had the focus
+    assert result["listed"] == result["expected"] and "log" in result["expected"], result  # filtered as typed
+    assert result["added"] == [result["expected"][0]] and result["hidden_after_enter"], result
+    assert result["search_again"] == "", result  # the last search is gone
+    assert result["listed_again"] == result["all_types"], result  # the whole list again
+    assert result["inside_again"] and result["typed_again"] == "zzzz", result
