@@ -6,6 +6,7 @@ validates it (a refused value is shown in red under the widget, and the patch is
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import dearpygui.dearpygui as dpg
@@ -23,6 +24,8 @@ from exsampling_patch.editor.params import (
     widget_spec,
 )
 from exsampling_patch.editor.patch_view import ERROR_RED, WARN_YELLOW
+from exsampling_patch.editor.present import present_kind
+from exsampling_patch.editor.present_combo import COMBOS
 from exsampling_patch.validate import SLOT_SENDERS
 
 WIDTH = 220
@@ -243,6 +246,10 @@ class Inspector:
                 dpg.add_input_float(default_value=float(value or 0.0), on_enter=True, format="%.4g", **common)
             elif ws.widget == "table":
                 self._add_table(name, value, tag)
+            elif (kind := present_kind(self.model.patch.nodes[node_id].type, name)) is not None:
+                # A device or port: chosen among those present (present_combo.py, shared with the performance view).
+                COMBOS.add(f"{tag}:choice", kind, partial(self.model.param_value, node_id, name),
+                           partial(self._on_present, name), WIDTH)
             elif ws.widget == "path":
                 with dpg.group(horizontal=True):
                     common["width"] = WIDTH - 40
@@ -331,6 +338,9 @@ class Inspector:
         elif param.kind_name in ("str", "path") and value == "" and param.required:
             value = None
         self._set(user_data, value)
+
+    def _on_present(self, name: str, value: str) -> None:
+        self._on_widget(None, value, name)
 
     def _show_error(self, name: str, text: str) -> None:
         tag = f"{self._tag(name)}:error"

@@ -8,14 +8,17 @@ on a map scaled to the area, with a scale bar.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import dearpygui.dearpygui as dpg
 import numpy as np
 
 from exsampling_patch.editor import geo
+from exsampling_patch.editor.history import UNSET
 from exsampling_patch.editor.live import Runner, RuntimeObserver, envelope
 from exsampling_patch.editor.pattern_grid import PatternPanel
+from exsampling_patch.editor.present_combo import COMBOS, PresentCombos
 from exsampling_patch.editor.slots import (
     SlotState,
     audition,
@@ -49,6 +52,8 @@ class PerformanceView:
         self._pairing_signature: Any = None
         self.message = ""
         self.patterns = PatternPanel(runner.model, observer, f"{tag}:patterns")
+        self.devices: PresentCombos = COMBOS
+        self._device_nodes: list[str] | None = None
 
     def build(self, parent: int | str) -> None:
         with dpg.group(tag=self.tag, parent=parent):
@@ -56,6 +61,7 @@ class PerformanceView:
                 dpg.add_text("Slots", color=(250, 250, 250))
                 dpg.add_text("", tag=f"{self.tag}:last_take", wrap=800)
                 dpg.add_text("", tag=f"{self.tag}:message", color=(230, 200, 90), show=False)
+                dpg.add_group(tag=f"{self.tag}:devices")
                 dpg.add_group(tag=f"{self.tag}:slots")
                 dpg.add_spacer(height=6)
                 dpg.add_group(tag=f"{self.tag}:patterns")
@@ -89,6 +95,7 @@ class PerformanceView:
     def refresh(self) -> None:
         if not dpg.does_item_exist(self.tag):
             return
+        self._refresh_devices()
         slots = self.gather_slots()
         keys = [(node_id, slot.name) for node_id, slot, _ in slots]
         if keys != self._slot_keys:
@@ -112,6 +119,38 @@ class PerformanceView:
         dpg.configure_item(f"{self.tag}:message", show=bool(message))
         self._draw_map()
         self._draw_pairing()
+
+    # -- the samplers' sound device and MIDI port ----------------------------------------------------------------
+
+    def device_tag(self, node_id: str, param: str) -> str:
+        return f"{self.tag}:devices:{node_id}:{param}"
+
+    def _refresh_devices(self) -> None:
+        """Per sampler of the patch, its sound device and MIDI port as a choice of those present (an edit of
+        the patch: undoable, swapped into the running patch)."""
+        model = self.runner.model
+        nodes = [node_id for node_id, spec in model.patch.nodes.items() if spec.type == "sampler"]
+        if nodes != self._device_nodes:
+            self._device_nodes = nodes
+            parent = f"{self.tag}:devices"
+            dpg.delete_item(parent, children_only=True)
+            for node_id in nodes:
+                with dpg.group(horizontal=True, parent=parent):
+                    dpg.add_text(f"{node_id}: sound device")
+                    self.devices.add(self.device_tag(node_id, "device"), "audio_output",
+                                     partial(model.param_value, node_id, "device"),
+                                     partial(self._set_param, node_id, "device"), 330)
+                    dpg.add_text("MIDI port")
+                    self.devices.add(self.device_tag(node_id, "midi_port"), "midi_input",
+                                     partial(model.param_value, node_id, "midi_port"),
+                                     partial(self._set_param, node_id, "midi_port"), 260)
+        self.devices.update()
+
+    def _set_param(self, node_id: str, name: str, value: str) -> None:
+        model = self.runner.model
+        default = model.registry.get(model.patch.nodes[node_id].type).param_specs[name].default
+        reason = model.set_param(node_id, name, UNSET if value == default else value)
+        self.message = f"{node_id}.{name}: {reason}" if reason else ""
 
     def _slot_tag(self, node_id: str, name: str, part: str) -> str:
         return f"{self.tag}:slot:{node_id}:{name}:{part}"
