@@ -424,8 +424,18 @@ class EditorApp:
             (False, True, dpg.mvKey_F5): self.stop_patch,
         }
         action = actions.get((ctrl, shift, key)) or self.navigator.keys().get((ctrl, shift, key))
+        if action is None and self.performance_shown():
+            action = self.perf_view.keys().get((ctrl, shift, key))  # 1-8, Space: hear a slot
         if action is not None:
             action()
+
+    @staticmethod
+    def performance_shown() -> bool:
+        """Whether the Performance tab is the one shown."""
+        if not dpg.does_item_exist("tabs"):
+            return False
+        shown = dpg.get_value("tabs")
+        return shown in ("tab:perf", dpg.get_alias_id("tab:perf"))
 
     def _typing(self) -> bool:
         """Whether keys belong to a widget being edited (a text field, a table cell, a slider being dragged).

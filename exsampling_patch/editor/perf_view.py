@@ -8,6 +8,7 @@ on a map scaled to the area, with a scale bar.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -54,6 +55,7 @@ class PerformanceView:
         self.patterns = PatternPanel(runner.model, observer, f"{tag}:patterns")
         self.devices: PresentCombos = COMBOS
         self._device_nodes: list[str] | None = None
+        self.selected: tuple[str, str] | None = None  # the slot Space plays
 
     def build(self, parent: int | str) -> None:
         with dpg.group(tag=self.tag, parent=parent):
@@ -100,6 +102,7 @@ class PerformanceView:
         keys = [(node_id, slot.name) for node_id, slot, _ in slots]
         if keys != self._slot_keys:
             self._build_slots(slots)
+            self.select(self.selected if self.selected in keys else None)
         self._slots = {(node_id, slot.name): slot for node_id, slot, _ in slots}
         for node_id, slot, _ in slots:
             self._update_slot(node_id, slot)
@@ -135,15 +138,13 @@ class PerformanceView:
             parent = f"{self.tag}:devices"
             dpg.delete_item(parent, children_only=True)
             for node_id in nodes:
-                with dpg.group(horizontal=True, parent=parent):
-                    dpg.add_text(f"{node_id}: sound device")
-                    self.devices.add(self.device_tag(node_id, "device"), "audio_output",
-                                     partial(model.param_value, node_id, "device"),
-                                     partial(self._set_param, node_id, "device"), 330)
-                    dpg.add_text("MIDI port")
-                    self.devices.add(self.device_tag(node_id, "midi_port"), "midi_input",
-                                     partial(model.param_value, node_id, "midi_port"),
-                                     partial(self._set_param, node_id, "midi_port"), 260)
+                for param, kind, what in (("device", "audio_output", "sound device"),
+                                          ("midi_port", "midi_input", "MIDI port")):
+                    with dpg.group(horizontal=True, parent=parent):
+                        dpg.add_text(f"{node_id}: {what}".ljust(len(node_id) + 15))
+                        self.devices.add(self.device_tag(node_id, param), kind,
+                                         partial(model.param_value, node_id, param),
+                                         partial(self._set_param, node_id, param), 360)
         self.devices.update()
 
     def _set_param(self, node_id: str, name: str, value: str) -> None:
@@ -170,11 +171,13 @@ class PerformanceView:
             for node_id, slot, controllable in slots:
                 t = lambda part, n=node_id, s=slot.name: self._slot_tag(n, s, part)  # noqa: E731
                 with dpg.table_row():
-                    dpg.add_text(slot.name, color=(250, 250, 250))
+                    dpg.add_selectable(label=slot.name, tag=t("name"), callback=self._on_select,
+                                       user_data=(node_id, slot.name), enabled=controllable)
                     dpg.add_button(label=" > ", tag=t("play"), enabled=controllable, callback=self._on_audition,
                                    user_data=(node_id, slot.name))
                     with dpg.tooltip(t("play")):
-                        dpg.add_text("hear the slot: a note sent to the sampler's MIDI input")
+                        dpg.add_text("hear the slot: a note sent to the sampler's MIDI input (keys 1-8 play slots "
+                                     "1-8; Space the selected slot)")
                     dpg.add_progress_bar(tag=t("level"), width=70, height=10, default_value=0.0)
                     dpg.add_text("-", tag=t("voices"))
                     dpg.add_text("MIDI", tag=t("midi"), color=LAMP_OFF)
@@ -256,9 +259,51 @@ class PerformanceView:
         self._control(user_data, "gain", float(app_data))
 
     def _on_audition(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
-        slot = self._slots.get(user_data)
-        if slot is not None:
-            self.message = audition(self.runner.engine, user_data[0], slot) or ""
+        self.play(user_data)
+
+    def play(self, key: tuple[str, str]) -> bool:
+        """Audition the slot ``(node id, slot name)`` through its sampler; False (and why, in the message) if not."""
+        slot = self._slots.get(key)
+        if slot is None:
+            return False
+        self.message = audition(self.runner.engine, key[0], slot) or ""
+        return not self.message
+
+    # -- keys: hear a slot without a MIDI keyboard ------------------------------------------------------------------
+
+    def keys(self) -> dict[tuple[bool, bool, int], Callable[[], Any]]:
+        """(ctrl, shift, key) -> action while the view is shown: 1-8 play slots 1-8 (of the samplers, in the rows'
+        order) at their note, Space plays the selected slot (a click on a slot's name selects it)."""
+        found: dict[tuple[bool, bool, int], Callable[[], Any]] = {
+            (False, False, getattr(dpg, f"mvKey_{n}")): partial(self.play_number, n) for n in range(1, 9)}
+        found[(False, False, dpg.mvKey_Spacebar)] = self.play_selected
+        return found
+
+    def play_number(self, number: int) -> bool:
+        """Select and play the ``number``-th (1-based) slot that can be played."""
+        playable = [(node_id, slot.name) for node_id, slot, controllable in self.gather_slots() if controllable]
+        if not 1 <= number <= len(playable):
+            self.message = f"no slot {number} to play" if playable else "no sampler is running"
+            return False
+        self.select(playable[number - 1])
+        return self.play(playable[number - 1])
+
+    def play_selected(self) -> bool:
+        if self.selected is None:
+            self.message = "select a slot (click its name) to hear it with Space, or press 1-8"
+            return False
+        return self.play(self.selected)
+
+    def select(self, key: tuple[str, str] | None) -> None:
+        """Make a slot the selected one (its name highlighted): Space plays it."""
+        self.selected = key
+        for node_id, name in self._slot_keys or ():
+            tag = self._slot_tag(node_id, name, "name")
+            if dpg.does_item_exist(tag):
+                dpg.set_value(tag, (node_id, name) == key)
+
+    def _on_select(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
+        self.select(user_data)
 
     def _on_roll_back(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
         slot = self._slots.get(user_data)

@@ -134,6 +134,36 @@ def main() -> dict[str, Any]:
         app.render(12)
         result["audition_after"] = dpg.get_value(tag("sampler", "Snare", "voices"))
 
+        # 2b. Keys: 2 plays slot 2 (Snare) at its note; a click on Bass's name selects it, and Space plays it.
+        def heard(key: str, *modifiers: str) -> dict[str, Any]:
+            notes = sampler.stats()["notes"]
+            driver.key(key, *modifiers)
+            assert engine.wait_idle(5)
+            for _ in range(4):
+                core.render(block, at=time.perf_counter())
+            app.render(12)
+            found = {"notes": sampler.stats()["notes"] - notes, "message": view.message,
+                     "lit": [name for name in ("HH", "Snare", "Bass") if view.midi_lit("sampler", name)]}
+            time.sleep(0.8)  # past the audition's note off and the lamp
+            for _ in range(40):
+                core.render(block, at=time.perf_counter())
+            app.render(12)
+            return found
+
+        result["key_2"] = heard("2")
+        result["key_2_selected"] = view.selected
+        name = tag("sampler", "Bass", "name")
+        x, y = dpg.get_item_rect_min(name)
+        w, h = dpg.get_item_rect_size(name)
+        driver.click((x + w / 2, y + h / 2))
+        result["selected_after_click"] = view.selected
+        result["key_space"] = heard("space")
+        dpg.set_value("tabs", "tab:patch")
+        app.render(3)
+        result["key_2_on_patch_tab"] = heard("2")
+        dpg.set_value("tabs", "tab:perf")
+        app.render(3)
+
         # 3. Patterns: the groove's steps as a grid; a click on a step edits the patch (undoable, swapped in).
         grid = view.patterns
         result["clock"] = dpg.get_value(grid.clock_tag("groove"))

@@ -38,6 +38,16 @@ def test_a_click_on_a_slot_plays_it_through_the_sampler(perf: dict[str, Any]) ->
 
 
 @pytest.mark.display
+def test_number_keys_and_space_play_slots_through_the_sampler(perf: dict[str, Any]) -> None:
+    # Real key events (xdotool): 2 plays slot 2 (Snare), Space the slot whose name was clicked (Bass).
+    assert perf["key_2"] == {"notes": 1, "message": "", "lit": ["Snare"]}, perf["key_2"]
+    assert tuple(perf["key_2_selected"]) == ("sampler", "Snare")
+    assert tuple(perf["selected_after_click"]) == ("sampler", "Bass")
+    assert perf["key_space"] == {"notes": 1, "message": "", "lit": ["Bass"]}, perf["key_space"]
+    assert perf["key_2_on_patch_tab"]["notes"] == 0  # only while the performance view is shown
+
+
+@pytest.mark.display
 def test_the_groove_shows_as_a_step_grid_that_a_click_edits_live(perf: dict[str, Any]) -> None:
     assert perf["clock"].startswith("112.0 BPM") and "Link off" in perf["clock"], perf["clock"]
     assert perf["hh_cells"] == 16
