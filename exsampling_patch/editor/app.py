@@ -16,6 +16,7 @@ import dearpygui.dearpygui as dpg
 from exsampling_patch.editor import dialogs, style
 from exsampling_patch.editor.add_popup import AddPopup
 from exsampling_patch.editor.inspector import Inspector
+from exsampling_patch.editor.link_hints import LinkHints
 from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.navigate import Navigator
@@ -49,6 +50,7 @@ class EditorApp:
         self.runner = Runner(model, self.observer, workers=workers)
         self.patch_view = PatchView(model)
         self.navigator = Navigator(self.patch_view, self.selection)
+        self.link_hints = LinkHints(self.patch_view)
         self.inspector = Inspector(model)
         self.perf_view = PerformanceView(self.runner, self.observer)
         self.add_popup = AddPopup(lambda: self.model.registry, self.fill_palette, self.add_node)
@@ -483,6 +485,7 @@ class EditorApp:
         self._frame += 1
         dialogs.collect()
         self.navigator.frame(self._typing)
+        self.link_hints.frame()
         changed = self.observer.apply()
         for node_id in changed:
             self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))

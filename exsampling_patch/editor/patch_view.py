@@ -350,6 +350,18 @@ class PatchView:
         if link is not None:
             self.model.disconnect([link])
 
+    def pins(self) -> dict[int, PortRef]:
+        """Every pin drawn: attribute item -> port (aliases ``in:<ref>``, ``out:<ref>``)."""
+        return dict(self._ports)
+
+    def pin_theme(self, ref: PortRef) -> int:
+        """The theme of an input's pin: its port type's colour (0 for a port its node's type lacks)."""
+        spec = self.model.patch.nodes.get(ref.node)
+        if spec is None or spec.type not in self.model.registry:
+            return 0
+        port = self.model.registry.get(spec.type).inputs.get(ref.port)
+        return int(self._themes.get(port.type.name, 0)) if port is not None else 0
+
     def selected_nodes(self) -> list[str]:
         ids = []
         for item in dpg.get_selected_nodes(self.tag):

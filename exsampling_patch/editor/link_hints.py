@@ -1,0 +1,98 @@
+"""While a link is dragged from an output, show which inputs fit: their pins lit, the others dimmed.
+
+Dear PyGui's node editor tells nothing when a link drag starts (imnodes' ``IsLinkStarted`` is not exposed: the
+node editor has a callback for a link made and one for a link removed, no more). So :meth:`LinkHints.frame`,
+called once a frame, watches the left mouse button: when it goes down on an output pin (imnodes draws it at
+the node's right edge, level with the port's row, and starts a drag within its hover radius of it), every
+input of the patch is checked with the rule that refuses links (:meth:`EditorModel.link_problem`: port types,
+single inputs already linked, cycles), and lit or dimmed until the button goes up.
+"""
+
+from __future__ import annotations
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.patch_view import PatchView
+from exsampling_patch.patch import Link, PortRef
+
+PIN_RADIUS = 10.0  # imnodes' PinHoverRadius: how near the pin a press starts a link
+FIT = (255, 235, 110)
+DIM_PIN, DIM_TEXT = (55, 55, 60), (105, 105, 110)
+
+
+class LinkHints:
+    """Lights the inputs a link dragged from an output may go to; :attr:`fits` says which (empty when no drag)."""
+
+    def __init__(self, view: PatchView) -> None:
+        self.view = view
+        self.source: PortRef | None = None
+        self.fits: dict[PortRef, bool] = {}  # input -> whether the dragged link may go there
+        self._was_down = False
+        self._themes: dict[bool, int] = {}
+
+    def _theme(self, fits: bool) -> int:
+        if fits not in self._themes:
+            with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):
+                pin = FIT if fits else DIM_PIN
+                dpg.add_theme_color(dpg.mvNodeCol_Pin, pin, category=dpg.mvThemeCat_Nodes)
+                dpg.add_theme_color(dpg.mvNodeCol_PinHovered, (255, 255, 255), category=dpg.mvThemeCat_Nodes)
+                dpg.add_theme_color(dpg.mvThemeCol_Text, FIT if fits else DIM_TEXT)
+            self._themes[fits] = int(theme)
+        return self._themes[fits]
+
+    def frame(self) -> None:
+        """Once a frame: a press on an output pin shows the hints, the release clears them."""
+        down = dpg.is_mouse_button_down(dpg.mvMouseButton_Left)
+        if down and not self._was_down:
+            source = self.output_at(dpg.get_mouse_pos(local=False))
+            if source is not None:
+                self.show(source)
+        elif not down and self.source is not None:
+            self.clear()
+        self._was_down = down
+
+    def output_at(self, point: list[float] | tuple[float, ...]) -> PortRef | None:
+        """The output whose pin is under ``point`` (viewport coordinates), if any."""
+        for attr, ref in self.view.pins().items():
+            if not self._is_output(attr):
+                continue
+            pin = self.pin_point(attr, output=True)
+            if pin is not None and (point[0] - pin[0]) ** 2 + (point[1] - pin[1]) ** 2 <= PIN_RADIUS ** 2:
+                return ref
+        return None
+
+    @staticmethod
+    def _is_output(attr: int) -> bool:
+        return (dpg.get_item_alias(attr) or "").startswith("out:")
+
+    @staticmethod
+    def pin_point(attr: int | str, output: bool) -> tuple[float, float] | None:
+        """Where imnodes draws an attribute's pin, in viewport coordinates: at its node's right edge (an output)
+        or left edge (an input), level with the middle of the attribute's row."""
+        node = dpg.get_item_parent(attr)
+        children = dpg.get_item_children(attr, 1) or []
+        if node is None or not children or not dpg.is_item_visible(node):
+            return None
+        (nx, _), (nw, _) = dpg.get_item_rect_min(node), dpg.get_item_rect_size(node)
+        (_, ty), (_, th) = dpg.get_item_rect_min(children[0]), dpg.get_item_rect_size(children[0])
+        return (float(nx + nw) if output else float(nx), float(ty + th / 2))
+
+    def show(self, source: PortRef) -> None:
+        """Light the inputs a link from ``source`` may go to, dim the others."""
+        self.source = source
+        self.fits.clear()
+        model = self.view.model
+        for attr, ref in self.view.pins().items():
+            if self._is_output(attr) or ref.node not in model.patch.nodes:
+                continue
+            fits = ref.node != source.node and model.link_problem(Link(source, ref)) is None
+            self.fits[ref] = fits
+            dpg.bind_item_theme(attr, self._theme(fits))
+
+    def clear(self) -> None:
+        """Every input back to its own look."""
+        for attr, ref in self.view.pins().items():
+            if ref in self.fits and not self._is_output(attr) and dpg.does_item_exist(attr):
+                dpg.bind_item_theme(attr, self.view.pin_theme(ref))
+        self.source = None
+        self.fits.clear()

@@ -1,0 +1,93 @@
+"""While a link is dragged from an output, the inputs that fit are lit and the others dimmed (real mouse events).
+
+Opens a small patch in a real (virtual) window: a folder source, a trim (takes a take), a log (takes
+anything, one link already) and a MIDI output (takes slots, MIDI and control values, not takes). ``xdotool``
+presses on the source's ``take`` pin, moves halfway (the hints are read there, mid-drag), then drops on the
+trim's input (the link must be made: the press really started imnodes' drag) and releases.
+
+Run as ``python -m tests.editor.links_scenario`` (needs DISPLAY and xdotool; see test_link_hints.py). Prints one
+JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.patch import PortRef
+from exsampling_patch.registry import Registry
+from tests.editor.keys_scenario import VIEWPORT, Driver
+
+PATCH = """\
+exsampling_patch: 1
+name: link hints
+nodes:
+- id: inbox
+  type: folder_source
+  position: [20, 40]
+  params: {folder: inbox}
+- id: trim
+  type: trim
+  position: [380, 20]
+- id: log
+  type: log
+  position: [380, 200]
+- id: out
+  type: midi_out
+  position: [380, 340]
+links:
+- {from: trim.take, to: log.message}
+"""
+
+
+def main() -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="exsampling-links-"))
+    (work / "hints.yaml").write_text(PATCH)
+    dpg.create_context()
+    model = EditorModel(Registry.default())
+    model.open(work / "hints.yaml")
+    app = EditorApp(model, workers=1)
+    app.build()
+    app.open_viewport(*VIEWPORT)
+    result: dict[str, Any] = {}
+    try:
+        app.render(20)
+        driver = Driver(app)
+        hints = app.link_hints
+        source = hints.pin_point("out:inbox.take", output=True)
+        target = hints.pin_point("in:trim.take", output=False)
+        assert source is not None and target is not None
+        driver.move(source)
+        driver.xdotool("mousedown", 1)
+        for step in range(1, 6):
+            driver.move((source[0] + (target[0] - source[0]) * step / 10,
+                         source[1] + (target[1] - source[1]) * step / 10))
+        result["dragging_from"] = str(hints.source)
+        result["fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(), key=lambda item: str(item[0]))}
+        result["themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
+                            ("in:trim.take", "in:out.assignment", "in:log.message")}
+        result["fit_theme"], result["dim_theme"] = hints._theme(True), hints._theme(False)
+        for step in range(6, 11):
+            driver.move((source[0] + (target[0] - source[0]) * step / 10,
+                         source[1] + (target[1] - source[1]) * step / 10))
+        driver.xdotool("mouseup", 1, frames=5)
+        result["links"] = [str(link) for link in model.patch.links]
+        result["fits_after"] = len(hints.fits)
+        result["theme_after"] = dpg.get_item_info("in:trim.take")["theme"]
+        result["type_theme"] = app.patch_view.pin_theme(PortRef("trim", "take"))
+    finally:
+        app.runner.stop()
+        dpg.destroy_context()
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))

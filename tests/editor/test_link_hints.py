@@ -1,0 +1,28 @@
+"""While a link is dragged from an output, the inputs it may go to are lit and the others dimmed (issue 17),
+through real mouse events (links_scenario.py, in a subprocess on the test display)."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from tests.editor.test_keys import run_scenario
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_dragging_a_link_lights_the_inputs_that_fit_and_dims_the_others() -> None:
+    result: dict[str, Any] = run_scenario("tests.editor.links_scenario")
+    assert result["dragging_from"] == "inbox.take", result
+    # The rule that refuses links: a take goes to trim's take and to log's message (any type, many links),
+    # not to the MIDI output's slot, MIDI or control inputs.
+    assert result["fits"] == {"log.message": True, "out.assignment": False, "out.control": False,
+                              "out.midi": False, "trim.take": True}, result
+    themes = result["themes"]
+    assert themes["in:trim.take"] == themes["in:log.message"] == result["fit_theme"], result
+    assert themes["in:out.assignment"] == result["dim_theme"] != result["fit_theme"], result
+    # The drop made the link (the press started imnodes' own drag), and the pins have their own colours again.
+    assert "inbox.take -> trim.take" in result["links"], result
+    assert result["fits_after"] == 0 and result["theme_after"] == result["type_theme"], result
