@@ -97,6 +97,11 @@ class Param(Generic[T]):
     A float is refused when it is NaN, or infinite where the parameter has a limit. ``path_kind`` says
     what a ``"path"`` names, ``"file"`` or ``"folder"`` (a path parameter called ``folder`` or ``*_folder``
     names a folder unless told otherwise): ``exsampling check`` reports a path that cannot be one.
+
+    ``merge=True`` (a table) makes the value a patch gives a list of changes to the default: its rows replace
+    the default's rows of the same key, a default row given an empty value ('' or null) is removed, and the
+    default's other rows stay (:meth:`in_effect`). A patch then lists only the rows it changes; one that lists
+    every row means the same as before.
     """
 
     @overload
@@ -112,6 +117,7 @@ class Param(Generic[T]):
         required: bool = False,
         unit: str = "",
         path_kind: str = "",
+        merge: bool = False,
     ) -> None: ...
     @overload
     def __init__(
@@ -126,6 +132,7 @@ class Param(Generic[T]):
         required: bool = False,
         unit: str = "",
         path_kind: str = "",
+        merge: bool = False,
     ) -> None: ...
     def __init__(
         self,
@@ -139,6 +146,7 @@ class Param(Generic[T]):
         required: bool = False,
         unit: str = "",
         path_kind: str = "",
+        merge: bool = False,
     ) -> None:
         if isinstance(kind, str):
             if kind not in PARAM_KINDS:
@@ -165,6 +173,9 @@ class Param(Generic[T]):
         self.required = required
         self.unit = unit
         self.path_kind = path_kind
+        if merge and not isinstance(default, dict):
+            raise ValueError("merge=True is for a table parameter with a table as its default")
+        self.merge = merge
         self.name = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -180,6 +191,13 @@ class Param(Generic[T]):
         if instance is None:
             return self
         return instance.params[self.name]  # type: ignore[no-any-return,unused-ignore]
+
+    def in_effect(self, value: Any) -> Any:
+        """The value a node runs with for ``value`` (validated): with ``merge``, the default with its changes."""
+        if not self.merge or not isinstance(value, dict) or value is self.default:
+            return value
+        merged = {**cast(dict[Any, Any], self.default), **value}
+        return {k: v for k, v in merged.items() if not (v in ("", None) and k in cast(dict[Any, Any], self.default))}
 
     @property
     def python_type(self) -> type:
@@ -237,6 +255,8 @@ class Param(Generic[T]):
             spec["unit"] = self.unit
         if self.path_kind:
             spec["path_kind"] = self.path_kind
+        if self.merge:
+            spec["merge"] = True
         return spec
 
 
@@ -349,7 +369,7 @@ class Node:
             raise ParamError(f"'{cls.type_name}' has no parameter '{unknown[0]}'{hint}")
         values = {}
         for name, spec in cls.param_specs.items():
-            values[name] = spec.validate(given.get(name, spec.default))
+            values[name] = spec.in_effect(spec.validate(given.get(name, spec.default)))
         return values
 
     @classmethod

@@ -229,6 +229,7 @@ def _value(patch: Patch, registry: Registry, node_id: str, name: str) -> Any:
             param.validate(value)
         except ParamError:
             return None  # reported on the parameter itself
+        return param.in_effect(value)  # a table that lists changes to its default: the table in effect
     return value
 
 

@@ -185,7 +185,9 @@ class SlotMap(Node):
     slot = Output(SLOT, "the take assigned to its slot")
     unmapped = Output(PREDICTION, "predictions whose labels are not in the table")
 
-    table = Param(dict, DEFAULT_SLOT_TABLE, "label -> slot name (case, spaces, '-' and '_' do not matter)")
+    table = Param(dict, DEFAULT_SLOT_TABLE, "label -> slot name (case, spaces, '-' and '_' do not matter): the "
+                  "rows that change the shipped table (an empty slot removes a label); its other rows stay",
+                  merge=True)
     choose = Param(str, "slot", "slot: the slot whose labels sum the highest probability over the top labels; "
                    "label: the slot of the best label", choices=("slot", "label"))
     fallback = Param(str, "", "slot for labels not in the table; empty: send them to 'unmapped'")

@@ -14,6 +14,7 @@ import pytest
 from exsampling_patch import Prediction, Score, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, NodeContext
 from exsampling_patch.nodes.classify import (
+    DEFAULT_SLOT_TABLE,
     ESC50_SLOTS,
     SLOTS,
     ConfidenceGate,
@@ -103,7 +104,7 @@ def test_map_uses_the_table_and_forgives_spelling() -> None:
     node.start()
     node.handle("prediction", prediction(("hi_hat", 0.9)))
     node.handle("prediction", prediction(("Snare-Drum", 0.6)))
-    node.handle("prediction", prediction(("dog", 0.9)))
+    node.handle("prediction", prediction(("kazoo", 0.9)))  # in no table
     ports = [port for port, _ in node.context.emitted]
     assert ports == ["slot", "slot", "unmapped"]
     first: SlotAssignment = node.context.emitted[0][1]
@@ -153,13 +154,13 @@ def test_map_chooses_the_slot_whose_labels_sum_highest() -> None:
 
 def test_map_by_slot_leaves_labels_outside_its_table_to_unmapped_or_the_fallback() -> None:
     mostly_unknown = prediction(("rain", 0.7), ("dog", 0.2))
-    node = SlotMap("map", {"table": HATS})
+    node = SlotMap("map", {"table": {**HATS, "rain": ""}})  # an empty slot takes rain out of the table
     node.start()
     node.handle("prediction", mostly_unknown)
     node.handle("prediction", prediction(("rain", 0.3), ("dog", 0.2), ("cat", 0.15)))  # Bass 0.2 < unknown 0.3
     node.handle("prediction", prediction(("rain", 0.3), ("hihat_open", 0.2), ("hihat_closed", 0.2)))
     assert [port for port, _ in node.context.emitted] == ["unmapped", "unmapped", "slot"]
-    falling = SlotMap("map", {"table": HATS, "fallback": "Wind"})
+    falling = SlotMap("map", {"table": {"rain": None}, "fallback": "Wind"})
     falling.start()
     falling.handle("prediction", mostly_unknown)
     ((_, assignment),) = falling.context.emitted
@@ -203,6 +204,20 @@ def test_map_lets_go_of_takes_the_gate_rejected_whichever_comes_first() -> None:
     assert node._takes == {} and node._rejected == {} and context.emitted == [] and context.errors == []
     assert [s.get("rejected") for s in context.statuses if "rejected" in s] == [
         "not sure (dog 20%)", "not sure (cat 10%)"]
+
+
+def test_the_table_lists_changes_to_the_shipped_table() -> None:
+    node = SlotMap("map", {"table": {"dog": "HH", "crickets": "", "kazoo": "Wind"}})
+    assert node.table == {**{k: v for k, v in DEFAULT_SLOT_TABLE.items() if k != "crickets"}, "dog": "HH",
+                          "kazoo": "Wind"}
+    assert list(node.table)[:3] == list(DEFAULT_SLOT_TABLE)[:3]  # the shipped rows keep their order
+    every_row = SlotMap("map", {"table": dict(DEFAULT_SLOT_TABLE)})  # an older patch that lists every row
+    assert every_row.table == DEFAULT_SLOT_TABLE
+    node.start()
+    for label in ("dog", "crickets", "kazoo", "cat"):
+        node.handle("prediction", prediction((label, 0.9)))
+    assert [(port, getattr(m, "slot", None)) for port, m in node.context.emitted] == [
+        ("slot", "HH"), ("unmapped", None), ("slot", "Wind"), ("slot", "Chorus")]
 
 
 def test_map_without_its_take_input_linked_assigns_at_once() -> None:
