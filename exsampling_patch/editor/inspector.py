@@ -19,16 +19,16 @@ from exsampling_patch.editor.params import (
     WidgetSpec,
     format_value,
     parse_list,
-    rows_to_table,
-    table_rows,
     widget_spec,
 )
 from exsampling_patch.editor.patch_view import ERROR_RED, WARN_YELLOW
 from exsampling_patch.editor.present import present_kind
 from exsampling_patch.editor.present_combo import COMBOS
+from exsampling_patch.editor.table_param import TableEditor
 from exsampling_patch.validate import SLOT_SENDERS
 
 WIDTH = 220
+TOOLTIP_WRAP = 360  # a tooltip's lines wrap here instead of running off the screen
 
 
 class Inspector:
@@ -38,7 +38,7 @@ class Inspector:
         self.model = model
         self.tag = tag
         self.node_id: str | None = None
-        self._tables: dict[str, list[list[str]]] = {}
+        self._tables: dict[str, TableEditor] = {}
         self._raw: set[str] = set()  # parameters shown as text because their value does not fit
         self._path_target: str | None = None
         model.listen(self._on_change)
@@ -260,38 +260,21 @@ class Inspector:
             else:
                 dpg.add_input_text(default_value="" if value is None else str(value), on_enter=True, **common)
             with dpg.tooltip(f"{tag}:label"):
-                dpg.add_text(ws.tooltip)
+                dpg.add_text(ws.tooltip, wrap=TOOLTIP_WRAP)
             if dpg.does_item_exist(tag):
                 with dpg.tooltip(tag):
-                    dpg.add_text(ws.tooltip)
+                    dpg.add_text(ws.tooltip, wrap=TOOLTIP_WRAP)
             dpg.add_text("", tag=f"{tag}:error", color=ERROR_RED, wrap=WIDTH, show=False)
 
     def _add_table(self, name: str, value: Any, tag: str) -> None:
-        """A key/value table (a class-to-slot map): one row of two text fields each, plus add/remove."""
-        rows = [list(r) for r in table_rows(value if isinstance(value, dict) else {})]
-        self._tables[name] = rows
+        """A key/value table (a class-to-slot map): table_param.py; an edit sets the parameter at once."""
         node = self.model.patch.nodes[self.node_id or ""]
+        param = self.model.registry.get(node.type).param_specs[name]
         # The slots its values name are offered as a choice of the slots of the samplers it feeds.
         slots = self.model.slot_choices(node.id) if SLOT_SENDERS.get(node.type, {}).get(name) == "values" else []
-        with dpg.table(tag=tag, header_row=True, resizable=True, width=WIDTH, borders_innerH=True,
-                       policy=dpg.mvTable_SizingStretchProp):
-            dpg.add_table_column(label="key")
-            dpg.add_table_column(label="value")
-            dpg.add_table_column(label="", width_fixed=True, init_width_or_weight=20)
-            for i, (key, text) in enumerate(rows):
-                with dpg.table_row():
-                    dpg.add_input_text(default_value=key, tag=f"{tag}:{i}:key", width=-1, on_enter=True,
-                                       callback=self._on_cell, user_data=(name, i, 0))
-                    if slots:
-                        dpg.add_combo([*slots, *([text] if text not in slots else [])], default_value=text,
-                                      tag=f"{tag}:{i}:value", width=-1, callback=self._on_cell,
-                                      user_data=(name, i, 1))
-                    else:
-                        dpg.add_input_text(default_value=text, tag=f"{tag}:{i}:value", width=-1, on_enter=True,
-                                           callback=self._on_cell, user_data=(name, i, 1))
-                    dpg.add_button(label="x", tag=f"{tag}:{i}:remove", callback=self._on_remove_row,
-                                   user_data=(name, i))
-        dpg.add_button(label="+ row", tag=f"{tag}:add", callback=self._on_add_row, user_data=name)
+        editor = TableEditor(param, value, tag, WIDTH, slots, partial(self._set, name))
+        self._tables[name] = editor
+        editor.build()
 
     def _refresh_value(self, name: str) -> None:
         """Show the model's value (after undo or redo) without rebuilding the panel."""
@@ -346,27 +329,6 @@ class Inspector:
         tag = f"{self._tag(name)}:error"
         dpg.set_value(tag, text)
         dpg.configure_item(tag, show=True)
-
-    def _commit_table(self, name: str) -> None:
-        self._set(name, rows_to_table([(k, v) for k, v in self._tables[name]]))
-
-    def _on_cell(self, sender: Any, app_data: str, user_data: tuple[str, int, int]) -> None:
-        name, row, column = user_data
-        self._tables[name][row][column] = app_data
-        self._commit_table(name)
-
-    def _on_add_row(self, sender: Any, app_data: Any, user_data: str) -> None:
-        rows = self._tables[user_data]
-        key, n = "new", 2
-        while any(r[0] == key for r in rows):
-            key, n = f"new_{n}", n + 1
-        rows.append([key, ""])
-        self._commit_table(user_data)
-
-    def _on_remove_row(self, sender: Any, app_data: Any, user_data: tuple[str, int]) -> None:
-        name, row = user_data
-        del self._tables[name][row]
-        self._commit_table(name)
 
     def _browse(self, sender: Any, app_data: Any, user_data: str) -> None:
         self._path_target = user_data

@@ -30,6 +30,9 @@ class WidgetSpec:
     required: bool = False
 
 
+TOOLTIP_ROWS = 6  # a default table longer than this is told by its size in a tooltip, not written out
+
+
 def tooltip(param: Param[Any]) -> str:
     """The one-line doc with the limits, unit and default: what the widget's tooltip says."""
     parts = [param.doc or param.name]
@@ -41,6 +44,10 @@ def tooltip(param: Param[Any]) -> str:
         parts.append(f"in {param.unit}")
     if param.required:
         parts.append("required")
+    elif isinstance(param.default, dict) and len(param.default) > TOOLTIP_ROWS:
+        # A long table read as one line ran off the screen: its size, and the rows are in the inspector.
+        parts.append(f"default: a table of {len(param.default)} rows"
+                     + ("; a patch lists only the rows it changes" if getattr(param, "merge", False) else ""))
     else:
         parts.append(f"default: {format_value(param.default)}")
     return "\n".join(parts)

@@ -30,8 +30,8 @@ nodes:
   params:
     device: none
     virtual_port: ''
-    slots: 3
-    slot_names: [Bass, HH, Keys]
+    slots: 9
+    slot_names: [HH, Snare, TT, BD, Piano, Wind, Bass, Chorus, Keys]
 links:
 - map.slot -> sampler.assign
 """
@@ -58,23 +58,56 @@ def app(tmp_path: Path) -> Iterator[EditorApp]:
         dpg.destroy_context()
 
 
+def row_of(key: str, tag: str = "param:map:table") -> int:
+    """The index of the table row whose key is ``key``."""
+    i = 0
+    while dpg.does_item_exist(f"{tag}:{i}:key"):
+        if dpg.get_value(f"{tag}:{i}:key") == key:
+            return i
+        i += 1
+    raise KeyError(key)
+
+
+SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus", "Keys"]
+
+
 def test_table_values_are_a_choice_of_the_fed_samplers_slots(app: EditorApp) -> None:
     app.inspector.show("map")
-    cell = "param:map:table:0:value"
+    cell = f"param:map:table:{row_of('dog')}:value"
     assert dpg.get_item_type(cell) == "mvAppItemType::mvCombo"
-    assert dpg.get_item_configuration(cell)["items"] == ["Bass", "HH", "Keys"]
+    assert dpg.get_item_configuration(cell)["items"] == SLOTS
     call(cell, "Keys")
-    assert app.model.patch.nodes["map"].params["table"] == {"dog": "Keys", "hihat_closed": "HH"}
+    # Only the row that differs from the shipped table is kept (the file listed two rows equal to it).
+    assert app.model.patch.nodes["map"].params["table"] == {"dog": "Keys"}
     assert app.model.problems() == []
     # A slot the sampler does not have is a problem on the slot map, shown in the inspector
-    app.model.set_param("sampler", "slot_names", ["Bass", "Hats", "Keys"])
-    assert app.model.node_problems()["map"][0].startswith("node 'map': slot 'HH' (table: hihat_closed) is not")
+    app.model.set_param("sampler", "slot_names", ["Hats", *SLOTS[1:]])
+    assert app.model.node_problems()["map"][0].startswith("node 'map': slot 'HH' (table: mouse_click, ")
     app.inspector.show("map")
     assert "slot 'HH'" in dpg.get_value("inspector:problems")
-    assert dpg.get_item_configuration("param:map:table:1:value")["items"] == ["Bass", "Hats", "Keys", "HH"]
+    assert dpg.get_item_configuration(f"param:map:table:{row_of('hihat_closed')}:value")["items"] == [
+        "Hats", *SLOTS[1:], "HH"]
     # Unlinked, there is nothing to choose from: free text
     app.model.disconnect(list(app.model.patch.links))
     assert dpg.get_item_type("param:map:table:0:value") == "mvAppItemType::mvInputText"
+
+
+def test_a_table_row_edited_changes_only_that_row_and_one_put_back_drops_it(app: EditorApp) -> None:
+    model = app.model
+    app.inspector.show("map")
+    call(f"param:map:table:{row_of('crickets')}:value", "Bass")
+    assert model.patch.nodes["map"].params["table"] == {"crickets": "Bass"}
+    call(f"param:map:table:{row_of('crickets')}:remove")  # removing a shipped row lists it, emptied
+    assert model.patch.nodes["map"].params["table"] == {"crickets": ""}
+    model.undo()
+    model.undo()
+    assert model.patch.nodes["map"].params["table"] == {"dog": "Bass", "hihat_closed": "HH"}  # as in the file
+    call(f"param:map:table:{row_of('crickets')}:value", "HH")  # as shipped: nothing differs, nothing listed
+    assert "table" not in model.patch.nodes["map"].params
+    call("param:map:table:filter", "PIANO")  # the filter forgives case, as the table does
+    shown = [i for i in range(80) if dpg.does_item_exist(f"param:map:table:{i}:row")
+             and dpg.get_item_configuration(f"param:map:table:{i}:row")["show"]]
+    assert [dpg.get_value(f"param:map:table:{i}:key") for i in shown] == ["acoustic_piano", "electric_piano_organ"]
 
 
 def texts_under(item: int | str) -> list[str]:
