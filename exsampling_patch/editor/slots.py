@@ -102,12 +102,17 @@ def read_slots(node: Any) -> list[SlotState] | None:
     return slots
 
 
+EDITOR = "editor"
+"""The source the editor's buttons inject messages as (a hop from it, for observers such as the show log)."""
+
+
 def slot_control(engine: Engine | None, node_id: str, slot: str, what: str, value: float) -> str | None:
     """Send ``<slot>.<what> = value`` to the node's ``control`` input; returns why not, or None."""
     if engine is None or not engine.running:
         return "the patch is not running"
     try:
-        engine.inject(node_id, "control", ControlValue(f"{slot}.{what}", float(value)))
+        # From the editor: published as a hop, so the show log keeps the performer's lock, gain or roll-back
+        engine.inject(node_id, "control", ControlValue(f"{slot}.{what}", float(value)), source=EDITOR)
     except KeyError as error:
         return str(error.args[0])
     return None
@@ -145,9 +150,9 @@ def audition(engine: Engine | None, node_id: str, slot: SlotState, seconds: floa
     channel, note = slot.audition
     try:
         engine.inject(node_id, "midi", mido.Message("note_on", channel=channel, note=note,
-                                                     velocity=AUDITION_VELOCITY))
+                                                     velocity=AUDITION_VELOCITY), source=EDITOR)
         engine.inject(node_id, "midi", mido.Message("note_off", channel=channel, note=note,
-                                                     time=time.perf_counter() + seconds))
+                                                     time=time.perf_counter() + seconds), source=EDITOR)
     except KeyError as error:
         return str(error.args[0])
     return None

@@ -165,12 +165,17 @@ class Engine(HangWatch):
         self._install(plan)
         return plan
 
-    def inject(self, node_id: str, port: str, message: Any) -> None:
-        """Deliver ``message`` to input ``port`` of ``node_id`` as if a link had carried it."""
+    def inject(self, node_id: str, port: str, message: Any, source: str = "") -> None:
+        """Deliver ``message`` to input ``port`` of ``node_id`` as if a link had carried it.
+
+        ``source`` names who sent it (``"editor"``: a performer's button): the message is then published as a
+        :class:`MessageHop` from ``source`` (port ``""``), so observers (the show log) see it as any hop."""
         if node_id not in self._cells:
             raise KeyError(f"no node '{node_id}' is running")
         if port not in self._cells[node_id].node.inputs:
             raise KeyError(f"node '{node_id}' has no input '{port}'")
+        if source and self.events.wants(MessageHop):
+            self.events.publish(MessageHop(source, port="", target=node_id, target_port=port, message=message))
         key = take_key(message)
         if key is not None and not self.ledger.add(key, 1):
             ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), "", 1)

@@ -1,0 +1,103 @@
+"""The editor's buttons (the performance view's lock, unlock, roll-back; a slot's audition) in the show log: they
+reach the sampler through ``engine.inject(..., source="editor")``, published as hops the log writes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import mido
+import numpy as np
+import pytest
+
+from exsampling_patch.editor.slots import audition, read_slots, slot_control
+from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.runtime import Engine, showlog
+from exsampling_patch.validate import load_patch
+
+RATE = 48000
+BLOCK = 256
+
+
+def sine(hz: float, seconds: float, level: float, take_id: str) -> Take:
+    t = np.arange(int(seconds * RATE)) / RATE
+    return Take((level * np.sin(2 * np.pi * hz * t)).astype(np.float32), RATE, take_id=take_id,
+                meta={"pitch_hz": hz})
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[Engine, Any, showlog.ShowLog, Path]]:
+    patch_file = tmp_path / "live.yaml"
+    patch_file.write_text(f"""exsampling_patch: 1
+nodes:
+- id: sampler
+  type: sampler
+  params: {{device: none, virtual_port: '', slots: 2, slot_names: [HH, Snare], sample_rate: {RATE},
+            release_ms: 8.0, crossfade_ms: 4.0}}
+links: []
+""", encoding="utf-8")
+    patch, registry = load_patch(patch_file)
+    engine = Engine(registry, workers=2)
+    path = tmp_path / "shows" / "show.jsonl"
+    show = showlog.ShowLog(path, patch, [], ["sampler"])
+    engine.events.subscribe(show, *showlog.KINDS)
+    engine.start(patch)
+    node = engine.node("sampler")
+    try:
+        yield engine, node, show, path
+    finally:
+        engine.stop()
+        show.close()
+
+
+def lines_of(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_editor_lock_and_roll_back_are_in_the_show_log(live: tuple[Engine, Any, showlog.ShowLog, Path]) -> None:
+    """The performance view's lock, unlock and roll-back reach the sampler through slot_control: each is a
+    ``control`` line, and the roll-back's ``load``; replayed, the slot plays the take rolled back to."""
+    from exsampling_patch.nodes.sampler import Sampler
+
+    engine, node, show, path = live
+    engine.inject("sampler", "assign", SlotAssignment("HH", sine(440.0, 0.5, 0.5, "a")), source="test")
+    engine.inject("sampler", "assign", SlotAssignment("HH", sine(330.0, 0.5, 0.5, "b")), source="test")
+    engine.wait_idle(2.0)
+    assert slot_control(engine, "sampler", "HH", "lock", 1.0) is None
+    engine.wait_idle(2.0)
+    engine.inject("sampler", "assign", SlotAssignment("HH", sine(220.0, 0.5, 0.5, "c")), source="test")  # skipped
+    engine.wait_idle(2.0)
+    assert slot_control(engine, "sampler", "HH", "lock", 0.0) is None
+    assert slot_control(engine, "sampler", "HH", "rollback", 1.0) is None
+    engine.wait_idle(2.0)
+    time.sleep(0.05)
+    engine.inject("sampler", "midi", mido.Message("note_on", channel=0, note=69, velocity=127), source="test")
+    engine.wait_idle(2.0)
+    time.sleep(0.05)
+    show.close()
+    lines = lines_of(path)
+    controls = [(c["name"], c["value"]) for c in lines if c["event"] == "control"]
+    assert controls == [("HH.lock", 1.0), ("HH.lock", 0.0), ("HH.rollback", 1.0)]
+    assert [load["take_id"] for load in lines if load["event"] == "load"] == ["a", "b", "a"]
+    assert node.slot_states()[0]["take"] == "a"
+    audio, rate = Sampler.render_show(Sampler, lines, path.parent)
+    note = next(m["t"] for m in lines if m["event"] == "midi")
+    heard = audio[int(note * rate) + 2 * BLOCK: int(note * rate) + 2 * BLOCK + 4800]
+    spectrum = np.abs(np.fft.rfft(heard * np.hanning(heard.size)))
+    assert np.fft.rfftfreq(heard.size, 1 / rate)[int(np.argmax(spectrum))] == pytest.approx(440.0, abs=15.0)
+
+
+def test_an_audition_from_the_editor_is_in_the_show_log(live: tuple[Engine, Any, showlog.ShowLog, Path]) -> None:
+    engine, node, show, path = live
+    engine.inject("sampler", "assign", SlotAssignment("Snare", sine(220.0, 0.5, 0.5, "a")), source="test")
+    engine.wait_idle(2.0)
+    slots = read_slots(node)
+    assert slots is not None
+    assert audition(engine, "sampler", slots[1], seconds=0.1) is None
+    engine.wait_idle(2.0)
+    show.close()
+    midi = [(m["type"], m["channel"], "due" in m) for m in lines_of(path) if m["event"] == "midi"]
+    assert midi == [("note_on", 1, False), ("note_off", 1, True)]
