@@ -37,6 +37,7 @@ class Navigator:
             ("pan_up", "Pan up", "Up", lambda: self.pan_key(0, -1)),
             ("pan_down", "Pan down", "Down", lambda: self.pan_key(0, 1)),
             ("minimap", "Minimap on/off", "M", self.toggle_minimap),
+            ("compact", "Compact nodes on/off", "C", self.toggle_compact),
         ]
 
     def keys(self) -> dict[tuple[bool, bool, int], Callable[[], Any]]:
@@ -46,6 +47,7 @@ class Navigator:
             (False, False, dpg.mvKey_Home): self.fit,
             (False, False, dpg.mvKey_F): self.frame_selection,
             (False, False, dpg.mvKey_M): self.toggle_minimap,
+            (False, False, dpg.mvKey_C): self.toggle_compact,
         }
         for key, (x, y) in arrows.items():
             found[(False, False, key)] = partial(self.pan_key, x, y)
@@ -54,6 +56,11 @@ class Navigator:
 
     def toggle_minimap(self) -> None:
         self.view.show_minimap(not self.view.minimap)
+
+    def toggle_compact(self) -> None:
+        """The compact display (ids and pins only, distances halved) on or off, then the whole patch shown."""
+        self.view.set_compact(not self.view.compact)
+        self.fit()
 
     def pan_key(self, x: float, y: float) -> None:
         """Look further ``(x, y)`` steps: the drawing moves the other way."""
@@ -77,8 +84,9 @@ class Navigator:
                 continue
             pos = dpg.get_item_pos(tag)
             size = dpg.get_item_rect_size(tag) or (200, 100)
-            x, y = pos[0] - self.view.pan[0], pos[1] - self.view.pan[1]
-            boxes.append((x, y, x + max(size[0], 1), y + max(size[1], 1)))
+            scale = self.view.scale  # the compact display draws distances smaller
+            x, y = (pos[0] - self.view.pan[0]) / scale, (pos[1] - self.view.pan[1]) / scale
+            boxes.append((x, y, x + max(size[0], 1) / scale, y + max(size[1], 1) / scale))
         if not boxes:
             return None
         return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
@@ -90,8 +98,9 @@ class Navigator:
         if box is None:
             return False
         left, top, width, height = self.visible()
-        dx = self._shift(box[0], box[2], left, width)
-        dy = self._shift(box[1], box[3], top, height)
+        scale = self.view.scale
+        dx = self._shift(box[0] * scale, box[2] * scale, left * scale, width)
+        dy = self._shift(box[1] * scale, box[3] * scale, top * scale, height)
         self.view.pan_by(dx, dy)
         return True
 

@@ -25,6 +25,8 @@ PORT_COLOURS = {
     "any": (150, 150, 150),
 }
 ERROR_RED = (235, 80, 70)
+#: In the compact display (View > Compact nodes, C) nodes are drawn at this fraction of their distances.
+COMPACT_SCALE = 0.5
 MINIMAP_MAX_NODES = 60
 WARN_YELLOW = (230, 200, 90)
 
@@ -76,6 +78,11 @@ class PatchView:
         #: a node editor from code (hoffstadt/DearPyGui#2551), so nodes are drawn at ``position + pan``.
         self.pan: tuple[float, float] = (0.0, 0.0)
         self.minimap = False  # View > Minimap (M)
+        #: The compact display: nodes show their id and pins only (no parameters, status or badges' text), and are
+        #: drawn at COMPACT_SCALE of their distances, so that a big patch fits (the node editor cannot zoom).
+        self.compact = False
+        self.scale = 1.0
+        self._live: dict[str, NodeLive] = {}  # what show_live was last given, to draw again after a redraw
         model.listen(self._on_change)
 
     # -- building -----------------------------------------------------------------------------------------------
@@ -138,6 +145,13 @@ class PatchView:
         for link in self.model.patch.links:
             self._add_link(link)
         self.refresh_problems()
+        for node_id, live in list(self._live.items()):
+            self.show_live(node_id, live)
+
+    def set_compact(self, on: bool) -> None:
+        """Switch the compact display on or off (the patch itself does not change)."""
+        self.compact, self.scale = on, COMPACT_SCALE if on else 1.0
+        self.rebuild()
 
     def _add_node(self, node_id: str, default_pos: tuple[float, float] | None = None,
                   linked: tuple[dict[str, None], dict[str, None]] | None = None) -> None:
@@ -145,7 +159,7 @@ class PatchView:
         known = spec.type in self.model.registry
         node_type = self.model.registry.get(spec.type) if known else None
         pos = self._view(spec.position or default_pos or self.spawn_position)
-        label = node_id if node_id == spec.type else f"{node_id} : {spec.type}"
+        label = node_id if node_id == spec.type or self.compact else f"{node_id} : {spec.type}"
         if linked is None:
             linked = ({}, {})
             for link in self.model.patch.links:
@@ -166,7 +180,8 @@ class PatchView:
                     ref = PortRef(node_id, name)
                     with dpg.node_attribute(tag=_alias("in", ref), attribute_type=dpg.mvNode_Attr_Input,
                                             shape=dpg.mvNode_PinShape_CircleFilled) as attr:
-                        label = dpg.add_text(f"{name} ({port.type}{', many' if port.multiple else ''})")
+                        label = dpg.add_text(name if self.compact else
+                                             f"{name} ({port.type}{', many' if port.multiple else ''})")
                         with dpg.tooltip(label):
                             dpg.add_text(port_help(name, port, output=False), wrap=360)
                         dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=260, show=False)
@@ -176,14 +191,15 @@ class PatchView:
                     ref = PortRef(node_id, name)
                     with dpg.node_attribute(tag=_alias("out", ref), attribute_type=dpg.mvNode_Attr_Output,
                                             shape=dpg.mvNode_PinShape_TriangleFilled) as attr:
-                        label = dpg.add_text(f"{name} ({port.type})", indent=40)
+                        label = dpg.add_text(name if self.compact else f"{name} ({port.type})",
+                                             indent=8 if self.compact else 40)
                         with dpg.tooltip(label):
                             dpg.add_text(port_help(name, port, output=True), wrap=360)
                     self._ports[dpg.get_alias_id(attr)] = ref
                     dpg.bind_item_theme(attr, self._themes.get(port.type.name, 0))
             for name in ghost_out:
                 self._add_ghost_pin(PortRef(node_id, name), dpg.mvNode_Attr_Output)
-            with dpg.node_attribute(attribute_type=dpg.mvNode_Attr_Static):
+            with dpg.node_attribute(attribute_type=dpg.mvNode_Attr_Static, show=not self.compact):
                 if not known:  # a placeholder keeps the parameters it was given: show them
                     for name, value in spec.params.items():
                         text = format_value(value)
@@ -274,6 +290,7 @@ class PatchView:
             return
         if what == "reset":
             self.chosen = []
+            self._live.clear()
             self.rebuild()
         elif what == "node_retyped":
             self._redraw_node(subject)
@@ -286,6 +303,7 @@ class PatchView:
                 del self._ports[attr]
             self._positions.pop(subject, None)
             self._shown.pop(subject, None)
+            self._live.pop(subject, None)
             dpg.delete_item(f"node:{subject}")
         elif what == "node_moved":
             pos = self.model.patch.nodes[subject].position
@@ -396,7 +414,7 @@ class PatchView:
             offset = (float(corner[0]), float(corner[1])) if corner else (0.0, 0.0)
         else:
             offset = self._canvas_offset
-        return (point[0] - offset[0] - self.pan[0], point[1] - offset[1] - self.pan[1])
+        return ((point[0] - offset[0] - self.pan[0]) / self.scale, (point[1] - offset[1] - self.pan[1]) / self.scale)
 
     def show_minimap(self, on: bool) -> None:
         """The minimap (bottom right; a click on it moves the view there) is off unless asked for: it covers
@@ -412,7 +430,7 @@ class PatchView:
         return float(x), float(y + h + 4), float(width), float(height)
 
     def _view(self, position: tuple[float, float]) -> tuple[float, float]:
-        return (position[0] + self.pan[0], position[1] + self.pan[1])
+        return (position[0] * self.scale + self.pan[0], position[1] * self.scale + self.pan[1])
 
     def pan_by(self, dx: float, dy: float) -> None:
         """Move the view: every node is drawn (dx, dy) further; the patch's positions stay as they are."""
@@ -433,7 +451,8 @@ class PatchView:
                 moved[node_id] = (float(pos[0]), float(pos[1]))
         if moved:
             self._positions.update(moved)
-            self.model.move_nodes({n: (x - self.pan[0], y - self.pan[1]) for n, (x, y) in moved.items()})
+            self.model.move_nodes({n: ((x - self.pan[0]) / self.scale, (y - self.pan[1]) / self.scale)
+                                   for n, (x, y) in moved.items()})
 
     # -- live state -----------------------------------------------------------------------------------------------
 
@@ -446,6 +465,10 @@ class PatchView:
         if not dpg.does_item_exist(f"node:{node_id}"):
             return
         shown = self._shown.setdefault(node_id, {})
+        if live is None:
+            self._live.pop(node_id, None)
+        else:
+            self._live[node_id] = live
 
         def put(key: str, value: Any, apply: Any) -> None:
             if shown.get(key, _UNSET) != value:
