@@ -95,9 +95,9 @@ def run(args: argparse.Namespace) -> int:
         base_dir = Path(args.patch).resolve().parent
         show_path = Path(args.show_log) if args.show_log else showlog.default_path(patch, base_dir, time.time())
         sources = [nid for nid, spec in patch.nodes.items() if not registry.get(spec.type).inputs]
-        samplers = [nid for nid, spec in patch.nodes.items() if spec.type == "sampler"]
         try:
-            show = showlog.ShowLog(show_path, patch, sources, samplers, patch_path=str(Path(args.patch).resolve()))
+            show = showlog.ShowLog(show_path, patch, sources, samplers_of(patch),
+                                   patch_path=str(Path(args.patch).resolve()))
         except OSError as error:
             print(f"warning: no show log: {error}", file=sys.stderr)
         else:
@@ -120,6 +120,11 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, on_signal)
     starting = time.monotonic()
     engine.start(patch, checked=True)  # load_patch has just checked it; a signal meanwhile stops it right after
+    if show is not None:
+        for node_id in samplers_of(patch):
+            node = engine._cells[node_id].node if node_id in engine._cells else None
+            if callable(getattr(node, "played", None)):
+                show.watch(node_id, node.played)  # type: ignore[union-attr]
     running = time.monotonic()  # --for counts from here: the patch is running (start-up may take seconds)
     if not stop.is_set():
         name = patch.name or args.patch
@@ -144,3 +149,8 @@ def run(args: argparse.Namespace) -> int:
     if stopped_by:
         return 128 + stopped_by[0]  # 130 after Ctrl+C (SIGINT), 143 after SIGTERM, as a shell reports them
     return NODE_NEVER_STARTED if never else 0
+
+
+def samplers_of(patch: object) -> list[str]:
+    """Ids of the patch's sampler nodes."""
+    return [nid for nid, spec in getattr(patch, "nodes", {}).items() if spec.type == "sampler"]

@@ -18,7 +18,12 @@ message was to be heard, on the same scale):
 - ``load``: a sampler loaded a take into a slot (an assignment, or a roll-back); ``due`` when it swaps later.
 - ``midi``: a MIDI message into a sampler's ``midi`` input; ``control``: a control value into its ``control``
   input (lock, gain, mute, roll-back).
-- ``audio``: what a sampler's sound device said (sample rate, block size).
+- ``audio``: what a sampler's sound device said when its stream opened (sample rate, block size, output
+  latency).
+- ``played`` / ``swap``: what a sampler's audio callback did, at the stream frame it did it (``frame``): each MIDI
+  event it applied, whichever way it came (the ``midi`` input, or the sampler's own MIDI port: ``source``), and
+  each take a slot took up. Read from the sampler (:meth:`watch`) by this log's thread, every
+  :data:`POLL_SECONDS`; the callback only writes them into a ring of preallocated arrays.
 - ``fate``: a take's end (:class:`~exsampling_patch.runtime.events.TakeEnded`); ``error``: a node's error.
 """
 
@@ -33,7 +38,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -50,6 +55,7 @@ KINDS: tuple[type[Event], ...] = (MessageHop, NodeError, NodeStatus, TakeEnded)
 _SEEN_KEEP = 512  # recent (node, port, message) triples: one message emitted to several inputs is one line
 _DUE_PAST, _DUE_FUTURE = 1.0, 10.0  # a MIDI message's ``time`` within this of now is its due time (as the sampler)
 _STOP = object()
+POLL_SECONDS = 0.05  # how often the writer reads what the watched samplers' callbacks played
 
 
 def default_path(patch: Patch, base_dir: Path, started: float) -> Path:
@@ -108,6 +114,7 @@ class ShowLog:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._seen: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
         self._written: dict[str, tuple[str, str]] = {}  # take id -> (file, sha256) of the audio written
+        self._watched: dict[str, Callable[[], list[dict[str, Any]]]] = {}  # sampler id -> its played()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file: TextIO = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
         self._write({"event": "show", "version": VERSION, "t": 0.0,
@@ -132,6 +139,11 @@ class ShowLog:
             return hop.node_id in self.sources
         return isinstance(message, Prediction | SlotAssignment)
 
+    def watch(self, sampler_id: str, played: Callable[[], list[dict[str, Any]]]) -> None:
+        """Log what ``played()`` returns (a sampler node's :meth:`played`: what its audio callback did, at which
+        stream frame), read on this log's thread: ``played`` and ``swap`` lines."""
+        self._watched = {**self._watched, sampler_id: played}
+
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then close the file."""
         self._queue.put(_STOP)
@@ -143,14 +155,36 @@ class ShowLog:
 
     def _run(self) -> None:
         while True:
-            event = self._queue.get()
+            try:
+                event = self._queue.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                self._poll()
+                continue
             if event is _STOP:
+                self._poll()
                 return
             try:
                 for line in self._lines(event):
                     self._write(line)
             except Exception:
                 log.exception("show log: could not write %r", event)
+
+    def _poll(self) -> None:
+        for sampler_id, played in self._watched.items():
+            try:
+                for record in played():
+                    self._write(self._played(sampler_id, record))
+            except Exception:
+                log.exception("show log: could not read what sampler %s played", sampler_id)
+
+    def _played(self, sampler_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        if record["type"] == "swap":
+            return {"event": "swap", "t": round(time.monotonic() - self.t0, 6), "sampler": sampler_id,
+                    "frame": record["frame"], "slot": record["slot"], "take_id": record["take_id"]}
+        stamp = float(record.get("stamp") or 0.0)
+        line = {"event": "played", "t": round(stamp - self.t0_perf, 6) if stamp else None, "sampler": sampler_id}
+        line.update({k: record[k] for k in ("frame", "type", "channel", "note", "velocity", "source")})
+        return line
 
     def _write(self, line: dict[str, Any]) -> None:
         self._file.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -188,8 +222,14 @@ class ShowLog:
                     line["due"] = round(float(due) - self.t0_perf, 6)
                 return [line]
             if "sample_rate" in status:
-                return [{"event": "audio", "t": t, "sampler": event.node_id,
-                         **{k: _plain(status[k]) for k in ("device", "sample_rate", "blocksize") if k in status}}]
+                line = {"event": "audio", "t": t, "sampler": event.node_id,
+                        **{k: _plain(status[k]) for k in ("device", "sample_rate", "blocksize", "output_latency_ms")
+                           if k in status}}
+                if isinstance(status.get("block_time"), float) and status["block_time"] > 0.0:
+                    # one live block's start (its callback's time) and stream frame: places controls on the stream
+                    line["block_t"] = round(status["block_time"] - self.t0_perf, 6)
+                    line["block_frame"] = int(status.get("block_frame") or 0)
+                return [line]
         return []
 
     def _hop(self, hop: MessageHop, t: float) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from exsampling_patch.nodes.sampler.core import channel_map, range_map
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare, take_pitch
 from exsampling_patch.nodes.sampler.replay import read_show, remapper, render_show
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
-from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_ON
+from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, SWAP
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, parse_range
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
@@ -32,6 +32,8 @@ RATE_WAIT = 10.0  # seconds to wait for the audio process to say the device's sa
 
 UPCOMING_KEEP = 4
 """Takes sent ahead (``upcoming``) and kept for their assignment; older ones are dropped unused."""
+
+SERIALS_KEEP = 256  # loads remembered by serial, to name the take in each swap the callback reports
 
 SWAP_MARGIN = 0.03
 """Seconds a held take needs to reach the callback: a swap is set on the first beat (or bar) after this."""
@@ -132,6 +134,8 @@ class Sampler(Node):
         self._ring_lock = threading.Lock()
         self._records_lock = threading.RLock()
         self._serial = 0
+        self._serials: OrderedDict[int, str] = OrderedDict()  # serial of a load -> its take id (for played())
+        self._sources = ["midi", *(f"port:{m.virtual or m.port}" for m in inputs)]  # the rings, as played() names them
         self.buffers: list[SlotBuffer] = [EMPTY] * config.slots  # what each slot holds, as sent to the audio
         self._upcoming: OrderedDict[str, SlotBuffer] = OrderedDict()  # take id -> buffer sent ahead
         if in_process:
@@ -258,6 +262,9 @@ class Sampler(Node):
             buffer = replace(prepare(take, self.sample_rate_used, label, self.max_seconds, now=now,
                                      serial=self._serial, guarded=self.audio.guarded), due=due)
         self.buffers[index] = buffer
+        self._serials[buffer.serial] = take.take_id
+        while len(self._serials) > SERIALS_KEEP:
+            self._serials.popitem(last=False)
         self.audio.load(index, buffer)
         self.report_status(slot=self.names[index], label=label or "", take=take.take_id, swap_due=due,
                            **take.latency_status())
@@ -347,6 +354,28 @@ class Sampler(Node):
         if int(self.state.loaded_serial[index]) != buffer.serial:
             return None
         return buffer.take_id or None
+
+    def played(self, limit: int = 4096) -> list[dict[str, Any]]:
+        """What the audio callback has done since the last call, at the stream frame it did it: each MIDI event it
+        applied (``type``, ``channel``, ``note``, ``velocity``, ``source``: ``midi`` for the node's input and
+        :meth:`note_on`, ``port:<name>`` for its own MIDI ports; ``stamp``: when it was queued, on the
+        ``time.perf_counter()`` clock) and each take a slot took up (``type`` ``swap``, ``slot``, ``take_id``).
+
+        Read from a ring the callback fills without waiting (``state.played``): one reader only (the show log's
+        thread). What a reader does not take in time is dropped there, never waited for."""
+        kinds = {NOTE_ON: "note_on", NOTE_OFF: "note_off", ALL_OFF: "all_off"}
+        out: list[dict[str, Any]] = []
+        for kind, channel, note, velocity, source, frame, stamp in self.state.played.take(limit):
+            if kind == SWAP:
+                serial = int(stamp)
+                out.append({"type": "swap", "frame": frame, "slot": self.names[source] if source < len(self.names)
+                            else str(source), "take_id": self._serials.get(serial) if serial else None,
+                            "serial": serial})
+            else:
+                out.append({"type": kinds.get(kind, str(kind)), "frame": frame, "channel": channel, "note": note,
+                            "velocity": velocity, "stamp": stamp,
+                            "source": self._sources[source] if source < len(self._sources) else str(source)})
+        return out
 
     def stats(self) -> dict[str, Any]:
         """Audio statistics: callbacks, xruns, notes started, voices stolen, callback time (median/max ms) over

@@ -22,10 +22,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from exsampling_patch.nodes.sampler.prepare import EMPTY, GUARD, SlotBuffer
-from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, EventRing
+from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, SWAP, EventRing
 from exsampling_patch.nodes.sampler.schedule import BlockClock, Held
 from exsampling_patch.nodes.sampler.shared import (
     BLOCK_FRAME,
+    BLOCK_FRAMES,
     BLOCK_TIME,
     CALLBACKS,
     LATE_EVENTS,
@@ -95,11 +96,13 @@ class SamplerCore:
         self.cb_seconds = self.state.cb_seconds  # callback durations, ring indexed by callbacks
         self.note_wait = self.state.note_wait  # note queued -> rendered, seconds
         self.clock_state = self.state.clock  # callback -> observers: block time and frame; stream: output latency
+        self.played = self.state.played  # callback -> the show log: each event applied, at its stream frame
 
         # -- timed events (see .schedule): the block clock and the events held until their block -------------
         self.clock = BlockClock(sample_rate)
         self.held = Held()
         self._block_start = 0.0  # perf_counter time at which this block's first frame is heard
+        self.frame = 0  # frames rendered before this block: the stream frame of its first sample
 
         # -- callback-owned state -----------------------------------------------------------------------------
         self.current: list[SlotBuffer] = [EMPTY] * slots
@@ -212,11 +215,13 @@ class SamplerCore:
         frames = out.shape[0]
         if frames > self.max_frames:  # cannot happen with a sane device; stay silent
             out.fill(0.0)
+            self.frame += frames
             return
         clock = self.clock_state
         block = self.clock.tick(started, frames) if at is None else at
         clock[BLOCK_TIME] = block
         clock[BLOCK_FRAME] = self.clock.frame
+        clock[BLOCK_FRAMES] = frames
         self._block_start = block + float(clock[OUTPUT_LATENCY])
         block_end = self._block_start + frames / self.sample_rate
         for s in range(self.slots):  # new takes first, so a note queued with its take finds it
@@ -235,10 +240,11 @@ class SamplerCore:
         counters = self.counters
         self.cb_seconds[counters[CALLBACKS] % TIMING_SLOTS] = time.perf_counter() - started
         counters[CALLBACKS] += 1
+        self.frame += frames
 
     def _drain_events(self, now: float) -> None:
-        held = self.held
-        for ring in self.rings:
+        held, played, frame = self.held, self.played, self.frame
+        for source, ring in enumerate(self.rings):
             r, w, cap = ring.read, ring.write, ring.capacity
             while r < w:
                 i = r % cap
@@ -246,8 +252,12 @@ class SamplerCore:
                 due = float(ring.due[i])
                 if due > 0.0:  # timed: held until its block (which may be this one)
                     held.add(kind, int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i]), due,
-                             float(ring.stamp[i]))
-                elif kind == NOTE_ON and ring.velocity[i] > 0:
+                             float(ring.stamp[i]), source)
+                    r += 1
+                    continue
+                played.record(kind, int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i]), source, frame,
+                              float(ring.stamp[i]))
+                if kind == NOTE_ON and ring.velocity[i] > 0:
                     if self._note_on(int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i])):
                         stamp = float(ring.stamp[i])
                         if stamp > 0.0:
@@ -263,7 +273,7 @@ class SamplerCore:
     def _play_held(self, frames: int) -> None:
         """Start the held note-ons that fall in this block at their frame; apply note-offs whose time has come
         by the block's start. The rest stay held, in order."""
-        held, start, rate = self.held, self._block_start, float(self.sample_rate)
+        held, start, rate, played = self.held, self._block_start, float(self.sample_rate), self.played
         kept = 0
         for i in range(held.count):
             due, kind = float(held.due[i]), int(held.kind[i])
@@ -276,12 +286,18 @@ class SamplerCore:
                 if offset < 0:  # came too late for its frame: it plays now
                     self.counters[LATE_EVENTS] += 1
                     offset = 0
+                played.record(kind, int(held.channel[i]), int(held.note[i]), int(held.velocity[i]),
+                              int(held.source[i]), self.frame + offset, float(held.stamp[i]))
                 if self._note_on(int(held.channel[i]), int(held.note[i]), int(held.velocity[i]), offset):
                     self.counters[NOTES_STARTED] += 1
-            elif due > start:
+                continue
+            if due > start:
                 held.keep_from(i, kept)
                 kept += 1
-            elif kind == ALL_OFF:
+                continue
+            played.record(kind, int(held.channel[i]), int(held.note[i]), int(held.velocity[i]), int(held.source[i]),
+                          self.frame, float(held.stamp[i]))
+            if kind == ALL_OFF:
                 self._all_off()
             else:
                 self._note_off(int(held.channel[i]), int(held.note[i]))
@@ -371,6 +387,7 @@ class SamplerCore:
             return  # nothing new, or still fading the last swap: take it up after that
         if incoming.due > 0.0 and incoming.due >= block_end:
             return  # held for a beat or a bar: taken up at the start of the block its time falls in
+        self.played.record(SWAP, 0, 0, 0, s, self.frame, float(incoming.serial))
         self._set_old(s, self.current[s])
         self.current[s] = incoming
         self.cur_frames[s] = incoming.frames

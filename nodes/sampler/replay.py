@@ -5,6 +5,13 @@ sampler parameters (or another patch's); each take the sampler was given is assi
 time through the node's own ``assign`` handler, controls go through its ``control`` handler, and each MIDI
 message is queued on its ring with its logged time; its core renders block after block, each block's start
 being its place in the show, so timed notes start at their frame.
+
+A show whose sampler played on a sound device also logged what its audio callback did, at which frame of the
+stream (``played`` and ``swap`` lines) and the stream's block size (the ``audio`` line). Such a show is replayed
+frame for frame (:func:`_render_frames`): blocks of the live block size from the stream's first frame, each take
+taken up at the block the live callback took it up, each MIDI event applied at its frame (an untimed note at the
+start of the live block that drained it, a timed one at the frame it was placed), whichever way it came in (the
+patch, or the sampler's own MIDI port). Sample ``n`` of the replay is then frame ``n`` of the live stream.
 """
 
 from __future__ import annotations
@@ -75,12 +82,19 @@ def render_show(sampler_type: type, lines: list[dict[str, Any]], audio_dir: Path
     audio_rate = next((line.get("sample_rate") for line in lines if line["event"] == "audio"
                        and line.get("sampler") == sampler_id and line.get("sample_rate")), None)
     rate = int(sample_rate or audio_rate or logged.get("sample_rate") or 48000)
+    live_block = next((int(line["blocksize"]) for line in lines if line["event"] == "audio"
+                       and line.get("sampler") == sampler_id and line.get("blocksize")), 0)
+    exact = audio_rate is not None and bool(live_block) and rate == int(audio_rate) and any(
+        line["event"] in ("played", "swap") and line.get("sampler") == sampler_id for line in lines)
     chosen = dict(params if params is not None else logged)
     chosen.update(device="none", virtual_port="", midi_port="", sample_rate=rate, swap="now", audio_process=False)
     context = _Collect()
     node = sampler_type(sampler_id, chosen, context)
     node.start()
     try:
+        if exact:
+            return _render_frames(node, lines, audio_dir, sampler_id, slot_for, rate, live_block, tail,
+                                  on_assign), rate
         return _render(node, lines, audio_dir, sampler_id, slot_for, rate, block, tail, on_assign), rate
     finally:
         node.stop()
@@ -170,3 +184,100 @@ def _push(ring: Any, line: dict[str, Any]) -> None:
         ring.push(NOTE_OFF, channel, note, 0, 0.0, at)
     elif kind == "control_change" and line.get("control") in (120, 123):
         ring.push(ALL_OFF, channel, 0, 0, 0.0, at)
+
+
+def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, sampler_id: str,
+                   slot_for: Callable[[dict[str, Any]], str | None] | None, rate: int, block: int, tail: float,
+                   on_assign: Callable[[float, str, str], None] | None) -> np.ndarray:
+    """The show frame for frame, from what the live callback did (``played``, ``swap``): sample ``n`` of the
+    result is frame ``n`` of the live stream, rendered in blocks of the live ``block`` size.
+
+    Every event goes to the core as a timed one, due at its frame (:mod:`.schedule`), in the order the live callback
+    applied them: a note-on starts at that frame, a note-off or all-notes-off applies at the start of that block,
+    as live. Gain, mute and master-gain controls have only their time (``t``): they apply at the first block that
+    began after it, placed on the stream by the ``audio`` line's clock (to within a block). Lock controls are not
+    replayed: the swaps say what each slot took up. A stream that restarted (a new audio process counts frames
+    from 0 again) is not replayed as such.
+    """
+    import soundfile
+
+    audio: dict[str, dict[str, Any]] = {}
+    predictions: dict[str, dict[str, Any]] = {}
+    anchor: tuple[float, int] | None = None  # (show time, stream frame) of one live block's start
+    events: list[tuple[int, int, Any]] = []
+    controls: list[tuple[float, int, Any]] = []
+    for order, line in enumerate(lines):
+        kind = line["event"]
+        if kind in ("prediction", "gate") and line.get("decision") != "rejected":
+            predictions[line["take_id"]] = line
+        elif kind == "sampler_take" and line.get("sampler") == sampler_id:
+            audio[line["take_id"]] = line
+        elif line.get("sampler") != sampler_id:
+            continue
+        elif kind == "audio" and line.get("block_t") is not None and anchor is None:
+            anchor = (float(line["block_t"]), int(line.get("block_frame") or 0))
+        elif kind == "swap":
+            take_id = str(line.get("take_id") or "")
+            given = audio.get(take_id) if take_id else None
+            slot: str | None = line["slot"]
+            if given is not None and slot_for is not None and take_id in predictions:
+                slot = slot_for(predictions[take_id])
+            if slot is None:
+                continue
+            if given is None:  # emptied (or a take the log has no audio of): the slot is silent from here
+                events.append((int(line["frame"]), order, ("empty", slot)))
+                continue
+            samples, file_rate = soundfile.read(audio_dir / given["file"], dtype="float32", always_2d=False)
+            meta = {"pitch_hz": given["pitch_hz"]} if given.get("pitch_hz") else {}
+            take = Take(samples, int(file_rate), take_id=take_id, meta=meta)
+            events.append((int(line["frame"]), order, ("load", slot, take, given.get("label"))))
+        elif kind == "played":
+            events.append((int(line["frame"]), order, ("midi", line)))
+        elif kind == "control" and line["name"].rpartition(".")[2].lower() in ("gain", "mute", "notes_off"):
+            controls.append((float(line["t"]), order, ("control", line["name"], float(line["value"]))))
+    if controls and anchor is not None:
+        t0, f0 = anchor
+        for t, order, what in controls:  # the first block that began after it
+            frame = f0 + int(np.ceil((t - t0) * rate / block)) * block
+            events.append((max(0, frame), order, what))
+    events.sort(key=lambda e: (e[0], e[1]))
+    last = max([e[0] for e in events] + [0])
+    total = last + int(tail * rate)
+    blocks = -(-total // block)
+    out_audio = np.zeros(blocks * block, np.float32)
+    out = np.zeros((block, 1), np.float32)
+    core, ring = node.core, node.state.ring
+    i = 0
+    for b in range(blocks):
+        start = b * block
+        while i < len(events) and events[i][0] < start + block:
+            frame, _, what = events[i]
+            i += 1
+            if what[0] == "load":
+                _, slot, take, label = what
+                index = node._slot_index(slot)
+                with node._records_lock:  # what the slot took up, lock or not: the swap says it did
+                    node.records[index].push(take, label, node.history)
+                    node._load(index, take, label)
+                if on_assign is not None:
+                    on_assign(frame / rate, slot, take.take_id)
+            elif what[0] == "empty":
+                node.clear(what[1])
+            elif what[0] == "control":
+                node.handle("control", ControlValue(what[1], what[2]))
+            else:
+                _push_at(ring, what[1], BASE + frame / rate)
+        core.render(out, at=BASE + start / rate)
+        out_audio[start:start + block] = out[:, 0]
+    return out_audio[:total]
+
+
+def _push_at(ring: Any, line: dict[str, Any], due: float) -> None:
+    kind = line.get("type")
+    channel, note, velocity = int(line.get("channel", 0)), int(line.get("note", 0)), int(line.get("velocity", 0))
+    if kind == "note_on":
+        ring.push(NOTE_ON, channel, note, velocity, 0.0, due)
+    elif kind == "note_off":
+        ring.push(NOTE_OFF, channel, note, 0, 0.0, due)
+    elif kind == "all_off":
+        ring.push(ALL_OFF, channel, 0, 0, 0.0, due)

@@ -17,6 +17,7 @@ import numpy as np
 NOTE_OFF = 0
 NOTE_ON = 1
 ALL_OFF = 2
+SWAP = 3  # in a :class:`PlayedRing` only: a slot took up a new take (``source``: the slot; ``stamp``: its serial)
 
 _FIELDS: tuple[tuple[str, type], ...] = (
     ("stamp", np.float64),  # time.perf_counter() when queued (CLOCK_MONOTONIC: comparable across processes)
@@ -36,6 +37,8 @@ class EventRing:
     (:mod:`.schedule`), so a producer that schedules ahead is not subject to its own thread's jitter.
     """
 
+    FIELDS: tuple[tuple[str, type], ...] = _FIELDS
+
     def __init__(self, capacity: int = 1024, buffer: np.ndarray | None = None) -> None:
         self.capacity = capacity
         memory = np.zeros(self.nbytes(capacity), np.uint8) if buffer is None else buffer
@@ -44,7 +47,7 @@ class EventRing:
         # indices first (8-byte aligned): write (producer), read (consumer), dropped (producer)
         self._index = memory[:24].view(np.int64)
         offset = 24
-        for name, dtype in _FIELDS:
+        for name, dtype in self.FIELDS:
             size = capacity * np.dtype(dtype).itemsize
             setattr(self, name, memory[offset: offset + size].view(dtype))
             offset += size
@@ -55,10 +58,10 @@ class EventRing:
         self.note: np.ndarray
         self.velocity: np.ndarray
 
-    @staticmethod
-    def nbytes(capacity: int) -> int:
+    @classmethod
+    def nbytes(cls, capacity: int) -> int:
         """Bytes a ring of ``capacity`` events takes in a shared buffer."""
-        return 24 + capacity * sum(np.dtype(dtype).itemsize for _, dtype in _FIELDS)
+        return 24 + capacity * sum(np.dtype(dtype).itemsize for _, dtype in cls.FIELDS)
 
     @property
     def write(self) -> int:
@@ -97,3 +100,57 @@ class EventRing:
 
     def pending(self) -> int:
         return self.write - self.read
+
+
+class PlayedRing(EventRing):
+    """What the audio callback did with each event, at which frame of its stream: the callback is the producer,
+    an observer (the show log's thread) the consumer. So a replay can start every note, release and take swap at
+    the very frame the live stream did, whichever thread or port the event came through.
+
+    ``frame``: the stream frame the event took effect at (a note-on's first sounding frame; a note-off's block
+    start); ``source``: the ring the event came from (0: the node's ``midi`` input and ``note_on()``; 1, 2:
+    the node's own MIDI ports, in the order configured), or for :data:`SWAP` the slot; ``stamp``: when the event
+    was queued (``time.perf_counter()``), or for :data:`SWAP` the serial of the buffer taken up. When the
+    consumer falls behind, new records are dropped (counted), never blocking the callback.
+    """
+
+    FIELDS = (
+        ("frame", np.int64),
+        ("stamp", np.float64),
+        ("kind", np.int8),
+        ("channel", np.int8),
+        ("note", np.int8),
+        ("velocity", np.int8),
+        ("source", np.int8),
+    )
+    frame: np.ndarray
+    source: np.ndarray
+
+    def record(self, kind: int, channel: int, note: int, velocity: int, source: int, frame: int,
+               stamp: float) -> None:
+        """Producer side (the callback): note one event; nothing is waited for or allocated."""
+        w = int(self._index[0])
+        if w - int(self._index[1]) >= self.capacity:
+            self._index[2] += 1
+            return
+        i = w % self.capacity
+        self.kind[i] = kind
+        self.channel[i] = channel
+        self.note[i] = note
+        self.velocity[i] = velocity
+        self.source[i] = source
+        self.frame[i] = frame
+        self.stamp[i] = stamp
+        self._index[0] = w + 1
+
+    def take(self, limit: int = 4096) -> list[tuple[int, int, int, int, int, int, float]]:
+        """Consumer side: the records not read yet, as (kind, channel, note, velocity, source, frame, stamp)."""
+        r, w = self.read, self.write
+        w = min(w, r + limit)
+        out = []
+        for n in range(r, w):
+            i = n % self.capacity
+            out.append((int(self.kind[i]), int(self.channel[i]), int(self.note[i]), int(self.velocity[i]),
+                        int(self.source[i]), int(self.frame[i]), float(self.stamp[i])))
+        self.read = w
+        return out

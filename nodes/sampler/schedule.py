@@ -82,16 +82,18 @@ class Held:
         self.velocity = np.zeros(capacity, np.int8)
         self.due = np.zeros(capacity, np.float64)  # perf_counter time at which the event is rendered
         self.stamp = np.zeros(capacity, np.float64)
+        self.source = np.zeros(capacity, np.int8)  # the ring it came from
         self.count = 0
         self.dropped = 0
 
-    def add(self, kind: int, channel: int, note: int, velocity: int, due: float, stamp: float) -> bool:
+    def add(self, kind: int, channel: int, note: int, velocity: int, due: float, stamp: float,
+            source: int = 0) -> bool:
         n = self.count
         if n >= self.capacity:
             self.dropped += 1
             return False
         self.kind[n], self.channel[n], self.note[n], self.velocity[n] = kind, channel, note, velocity
-        self.due[n], self.stamp[n] = due, stamp
+        self.due[n], self.stamp[n], self.source[n] = due, stamp, source
         self.count = n + 1
         return True
 
@@ -101,6 +103,7 @@ class Held:
             self.kind[into], self.channel[into] = self.kind[index], self.channel[index]
             self.note[into], self.velocity[into] = self.note[index], self.velocity[index]
             self.due[into], self.stamp[into] = self.due[index], self.stamp[index]
+            self.source[into] = self.source[index]
 
     def clear(self) -> None:
         self.count = 0

@@ -16,18 +16,20 @@ import os
 
 import numpy as np
 
-from exsampling_patch.nodes.sampler.ring import EventRing
+from exsampling_patch.nodes.sampler.ring import EventRing, PlayedRing
 from exsampling_patch.shared_memory import anonymous_file, map_shared
 
 TIMING_SLOTS = 8192  # callback durations and note waits kept for observers and benchmarks
 XRUN_SLOTS = 256  # times of the latest xruns kept
 RING_CAPACITY = 1024
+PLAYED_CAPACITY = 4096  # what the callback played, for the show log (read every 50 ms)
 
 # indices into SharedState.counters
 CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS = range(5)
 # indices into SharedState.clock (float64): the callback's estimate of when its last block began (filtered,
-# time.perf_counter()), the stream's frames rendered before it, and the output latency the stream reports
-BLOCK_TIME, BLOCK_FRAME, OUTPUT_LATENCY = range(3)
+# time.perf_counter()), the stream's frames rendered before it, the output latency the stream reports, and the
+# frames of the last block (the stream's block size, as the callback sees it)
+BLOCK_TIME, BLOCK_FRAME, OUTPUT_LATENCY, BLOCK_FRAMES = range(4)
 
 
 def _layout(slots: int) -> list[tuple[str, type, int]]:
@@ -51,7 +53,7 @@ def _layout(slots: int) -> list[tuple[str, type, int]]:
 def state_nbytes(slots: int) -> int:
     """Bytes of a shared state for ``slots`` slots."""
     arrays = sum(np.dtype(dtype).itemsize * count for _, dtype, count in _layout(slots))
-    return _aligned(arrays) + EventRing.nbytes(RING_CAPACITY)
+    return _aligned(arrays) + _aligned(EventRing.nbytes(RING_CAPACITY)) + PlayedRing.nbytes(PLAYED_CAPACITY)
 
 
 def _aligned(n: int) -> int:
@@ -84,6 +86,9 @@ class SharedState:
             offset += size
         offset = _aligned(offset)
         self.ring = EventRing(RING_CAPACITY, memory[offset: offset + EventRing.nbytes(RING_CAPACITY)])
+        offset += _aligned(EventRing.nbytes(RING_CAPACITY))
+        #: callback -> the show log: each event the callback applied, and each take swap, at its stream frame
+        self.played = PlayedRing(PLAYED_CAPACITY, memory[offset: offset + PlayedRing.nbytes(PLAYED_CAPACITY)])
 
     @classmethod
     def local(cls, slots: int) -> SharedState:

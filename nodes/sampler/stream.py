@@ -13,7 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from exsampling_patch.nodes.sampler.core import SamplerCore
-from exsampling_patch.nodes.sampler.shared import OUTPUT_LATENCY, XRUN_SLOTS, XRUNS
+from exsampling_patch.nodes.sampler.shared import (
+    BLOCK_FRAME,
+    BLOCK_FRAMES,
+    BLOCK_TIME,
+    OUTPUT_LATENCY,
+    XRUN_SLOTS,
+    XRUNS,
+)
+
+FIRST_BLOCK_WAIT = 0.5  # seconds to wait for the first callback, which tells the block size the host chose
 
 
 def parse_device(device: str) -> int | str | None:
@@ -92,13 +101,22 @@ class AudioOutput:
             channels=self.channels, dtype="float32", latency=self.latency, callback=self._callback,
         )
         # Timed notes are placed so that they are heard at their time: the core subtracts this latency.
-        self.core.state.clock[OUTPUT_LATENCY] = float(stream.latency)
+        clock = self.core.state.clock
+        clock[OUTPUT_LATENCY] = float(stream.latency)
+        clock[BLOCK_FRAMES] = 0.0  # the callback sets it: with blocksize 0 only the first block tells
         stream.start()
         self.stream = stream
         self._last_error = ""
         self.opened.set()
+        deadline = time.monotonic() + FIRST_BLOCK_WAIT
+        while not clock[BLOCK_FRAMES] and time.monotonic() < deadline and stream.active:
+            time.sleep(0.002)
+        # The block size, rate and latency the stream runs at: the show log keeps them, so that a replay renders
+        # the same blocks (an untimed note starts at a block's first frame).
         self.report_status(device=str(stream.device), sample_rate=stream.samplerate,
-                           output_latency_ms=round(stream.latency * 1000.0, 2))
+                           blocksize=int(clock[BLOCK_FRAMES]) or int(stream.blocksize),
+                           output_latency_ms=round(stream.latency * 1000.0, 2),
+                           block_time=float(clock[BLOCK_TIME]), block_frame=int(clock[BLOCK_FRAME]))
         self.on_opened()
 
     def _close(self) -> None:

@@ -1,0 +1,111 @@
+"""A show replayed frame for frame from what the sampler's callback played (``played`` / ``swap`` lines). No sound
+device: the test is the callback, rendering the core block by block on the real clock as a stream would
+(tests/outputs/test_show_replay_jack.py does it under JACK)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import mido
+import numpy as np
+import pytest
+
+from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.runtime import Engine, showlog
+from exsampling_patch.validate import load_patch
+
+RATE = 48000
+BLOCK = 256
+
+
+def sine(hz: float, seconds: float, level: float, take_id: str) -> Take:
+    t = np.arange(int(seconds * RATE)) / RATE
+    return Take((level * np.sin(2 * np.pi * hz * t)).astype(np.float32), RATE, take_id=take_id,
+                meta={"pitch_hz": hz})
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[Engine, Any, showlog.ShowLog, Path]]:
+    patch_file = tmp_path / "live.yaml"
+    patch_file.write_text(f"""exsampling_patch: 1
+nodes:
+- id: sampler
+  type: sampler
+  params: {{device: none, virtual_port: '', slots: 2, slot_names: [HH, Snare], sample_rate: {RATE},
+            release_ms: 8.0, crossfade_ms: 4.0}}
+links: []
+""", encoding="utf-8")
+    patch, registry = load_patch(patch_file)
+    engine = Engine(registry, workers=2)
+    path = tmp_path / "shows" / "show.jsonl"
+    show = showlog.ShowLog(path, patch, [], ["sampler"])
+    engine.events.subscribe(show, *showlog.KINDS)
+    engine.start(patch)
+    node = engine.node("sampler")
+    show.watch("sampler", node.played)  # type: ignore[attr-defined]
+    try:
+        yield engine, node, show, path
+    finally:
+        engine.stop()
+        show.close()
+
+
+def lines_of(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_replay_matches_the_live_callback_frame_for_frame(live: tuple[Engine, Any, showlog.ShowLog, Path]) -> None:
+    """Untimed notes start at the block the callback drained them in, timed ones at the frame it placed them,
+    swaps at the block it took them up: the replay equals the live render sample for sample."""
+    from exsampling_patch.nodes.sampler import Sampler
+
+    engine, node, show, path = live
+    # what a stream reports when it opens: the replay renders blocks of this size
+    node.report_status(device="test", sample_rate=RATE, blocksize=BLOCK, output_latency_ms=0.0,
+                       block_time=time.perf_counter(), block_frame=0)
+    rendered: list[np.ndarray] = []
+
+    def callback(blocks: int) -> None:  # the audio callback: blocks on the real clock, as a stream renders them
+        out = np.zeros((BLOCK, 2), np.float32)
+        for _ in range(blocks):
+            node.core.render(out)
+            rendered.append(out[:, 0].copy())
+            time.sleep(BLOCK / RATE)
+
+    def send(port: str, message: Any) -> None:
+        engine.inject("sampler", port, message, source="test")
+        engine.wait_idle(2.0)
+
+    callback(4)
+    send("assign", SlotAssignment("HH", sine(440.0, 0.5, 0.5, "a")))
+    callback(3)
+    send("midi", mido.Message("note_on", channel=0, note=69, velocity=100))  # untimed: the next block
+    callback(7)
+    send("midi", mido.Message("note_on", channel=0, note=76, velocity=60, time=time.perf_counter() + 0.021))
+    callback(6)
+    send("assign", SlotAssignment("HH", sine(330.0, 0.5, 0.4, "b")))  # swapped while both notes sound
+    callback(5)
+    send("midi", mido.Message("note_off", channel=0, note=69))
+    send("assign", SlotAssignment("Snare", sine(220.0, 0.3, 0.6, "c")))
+    callback(3)
+    send("midi", mido.Message("note_on", channel=1, note=57, velocity=127))
+    send("midi", mido.Message("note_off", channel=1, note=57, time=time.perf_counter() + 0.02))
+    callback(40)
+    show.close()
+    lines = lines_of(path)
+    played = [line for line in lines if line["event"] == "played"]
+    assert [(p["type"], p["note"]) for p in played] == [("note_on", 69), ("note_on", 76), ("note_off", 69),
+                                                         ("note_on", 57), ("note_off", 57)]
+    assert all(p["source"] == "midi" for p in played)
+    assert [(s["slot"], s["take_id"]) for s in lines if s["event"] == "swap"] == [("HH", "a"), ("HH", "b"),
+                                                                                  ("Snare", "c")]
+    live_audio = np.concatenate(rendered)
+    assert np.abs(live_audio).max() > 0.1
+    replay, rate = Sampler.render_show(Sampler, lines, path.parent)
+    assert rate == RATE
+    assert replay.size >= live_audio.size
+    np.testing.assert_array_equal(replay[: live_audio.size], live_audio)
