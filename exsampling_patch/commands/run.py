@@ -19,6 +19,7 @@ log = logging.getLogger("exsampling.run")
 
 NODE_NEVER_STARTED = 3
 """Exit status of a run that ended with a node that never started (1: the patch has problems; 130: Ctrl+C)."""
+START_GRACE = 0.5  # after Ctrl+C during start-up: how long the node starting then may take to finish its start()
 STOP_SECONDS = 0.4  # for queued work to finish at stop; each node's own stop comes on top (--for: 0.5 s in all)
 
 
@@ -119,7 +120,26 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
     starting = time.monotonic()
-    engine.start(patch, checked=True)  # load_patch has just checked it; a signal meanwhile stops it right after
+    # The nodes start on a thread of their own: start-up may take seconds (a model to load, a device to open), and
+    # Ctrl+C meanwhile must stop the run at once, not when the last node has started.
+    start_failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            engine.start(patch, checked=True)  # load_patch has just checked it
+        except BaseException as error:  # re-raised on the main thread
+            start_failed.append(error)
+
+    starter = threading.Thread(target=start, name="exsampling-start", daemon=True)
+    starter.start()
+    while starter.is_alive() and not stop.wait(0.02):
+        pass
+    interrupted = starter.is_alive()
+    if interrupted:  # a signal came during start-up: start no more nodes, and do not wait for the one starting
+        engine.abort_start()
+        starter.join(START_GRACE)
+    if start_failed:
+        raise start_failed[0]
     if show is not None:
         for node_id in samplers_of(patch):
             node = engine._cells[node_id].node if node_id in engine._cells else None
@@ -138,13 +158,14 @@ def run(args: argparse.Namespace) -> int:
         show.close()
     failed = {node: count for node, count in engine.error_counts.items()}
     never = [node_id for node_id in patch.nodes if node_id not in started_nodes]
-    print(f"stopped after {ran:.1f} s running"
+    print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
+           else f"stopped after {ran:.1f} s running")
           + ("" if clean else " (some work did not finish in time)")
           + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(fates.items()))}" if fates else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else ""),
           file=sys.stderr, flush=True)
     for node_id in never:
-        why = start_errors.get(node_id, "")
+        why = start_errors.get(node_id, "") or ("the run was stopped first" if interrupted else "")
         print(f"node '{node_id}' never started" + (f": {why}" if why else ""), file=sys.stderr, flush=True)
     if stopped_by:
         return 128 + stopped_by[0]  # 130 after Ctrl+C (SIGINT), 143 after SIGTERM, as a shell reports them

@@ -117,6 +117,8 @@ class Engine(HangWatch):
         self.hung: dict[str, float] = {}  # node id -> seconds its handler had run when it was found hung
         self._local = threading.local()
         self._swap_lock = threading.Lock()
+        self._abort = threading.Event()  # abort_start(): nodes not started yet are left unstarted
+        self._starting: str | None = None  # the node whose start() runs now (stop() leaves it be)
         self._context = _Context(self, base_dir)
         self._running = False
 
@@ -164,6 +166,11 @@ class Engine(HangWatch):
         plan = compile_plan(patch, self.registry, version=self._plan.version + 1)
         self._install(plan)
         return plan
+
+    def abort_start(self) -> None:
+        """Start no more nodes (called from another thread while :meth:`start` runs, on Ctrl+C): the node starting
+        now finishes its ``start()``, the rest are left unstarted (:meth:`stop` then stops what did start)."""
+        self._abort.set()
 
     def inject(self, node_id: str, port: str, message: Any, source: str = "") -> None:
         """Deliver ``message`` to input ``port`` of ``node_id`` as if a link had carried it.
@@ -261,10 +268,12 @@ class Engine(HangWatch):
             # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
             added_set, changed_set = set(added), set(changed)
             for node_id in reversed(plan.order):
-                if node_id in added_set:
+                if node_id in added_set and not self._abort.is_set():
                     self._prepare(node_id, self._cells[node_id].node)
             # Consumers start before producers, so the first messages find their targets ready.
             for node_id in reversed(plan.order):
+                if self._abort.is_set():
+                    break
                 if node_id in added_set:
                     self._start_cell(node_id)
                 elif node_id in changed_set:
@@ -274,11 +283,14 @@ class Engine(HangWatch):
 
     def _start_cell(self, node_id: str) -> None:
         cell = self._cells[node_id]
+        self._starting = node_id
         try:
             cell.node.start()
         except Exception as error:
+            self._starting = None
             self._record_error(node_id, error)
         else:
+            self._starting = None
             self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
         with cell.lock:
             cell.started = True
@@ -325,7 +337,7 @@ class Engine(HangWatch):
     def _stop_nodes(self, node_ids: Iterable[str]) -> None:
         for node_id in node_ids:
             cell = self._cells.get(node_id)
-            if cell is not None:
+            if cell is not None and node_id != self._starting:  # one still in start() (Ctrl+C then) is left be
                 self._stop_node(node_id, cell.node)
 
     def _stop_node(self, node_id: str, node: Node) -> None:

@@ -1,0 +1,66 @@
+"""Ctrl+C while the nodes are still starting (a model loading, a device opening) stops the run at once: it does not
+wait for start-up to finish. A node whose start() takes 30 s stands in for the slow one; a real SIGINT goes to the
+run's whole process group, as a terminal's Ctrl+C does."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+from tests.stage.helpers import Run
+
+SLOW_NODE = '''
+import time
+from pathlib import Path
+
+from exsampling_patch import TAKE, Node, Output, Param
+
+
+class SlowStart(Node):
+    """Starts slowly, as a node loading a large model does."""
+
+    type_name = "slow_start"
+    out = Output(TAKE, "nothing")
+    marker = Param(str, "", "a file written when start() begins")
+
+    def start(self) -> None:
+        Path(self.marker).write_text("starting")
+        time.sleep(30.0)
+'''
+
+
+def test_ctrl_c_during_start_up_stops_the_run_at_once(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes"
+    nodes.mkdir()
+    (nodes / "slow_start.py").write_text(SLOW_NODE, encoding="utf-8")
+    marker = tmp_path / "starting"
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(f"""exsampling_patch: 1
+node_dirs: [{nodes}]
+nodes:
+- id: slow
+  type: slow_start
+  params: {{marker: '{marker}'}}
+links: []
+""", encoding="utf-8")
+    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    try:
+        deadline = time.monotonic() + 60.0
+        while not marker.exists():
+            assert run.process.poll() is None, run.output()
+            assert time.monotonic() < deadline, "the slow node never began to start"
+            time.sleep(0.02)
+        time.sleep(0.2)
+        sent = run.signal_group(signal.SIGINT)
+        code = run.wait(10.0)
+        took = time.monotonic() - sent
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+    output = run.output()
+    assert code == 130, output
+    assert took < 2.0, f"stopped {took:.2f} s after Ctrl+C (start-up takes 30 s)\n{output}"
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert "Ctrl+C stops" not in output, output  # it never said it was running
+    assert "stopped during start-up" in output and "node 'slow' never started: the run was stopped first" in output
