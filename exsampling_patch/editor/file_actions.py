@@ -1,0 +1,133 @@
+"""Files: open, save, save as, the unsaved-changes prompt and the message window a refused file shows in.
+
+Any patch that reads as YAML opens, problems and all; only a file that is not a patch at all is refused, with
+the whole reason in the message window. Leaving unsaved changes (new, open, quit) goes through :meth:`request`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor import dialogs
+from exsampling_patch.editor.live import Runner
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.errors import PatchError
+
+
+class FileActions:
+    """``say(text)`` puts text in the status bar."""
+
+    def __init__(self, model: EditorModel, runner: Runner, say: Callable[[str], None]) -> None:
+        self.model = model
+        self.runner = runner
+        self.say = say
+
+    def build(self) -> None:
+        """The unsaved-changes prompt and the message window (hidden)."""
+        with dpg.window(tag="prompt", label="Unsaved changes", modal=True, show=False, no_resize=True,
+                        width=360, height=110, pos=(500, 300)):
+            dpg.add_text("The patch has unsaved changes. Save them first?")
+            with dpg.group(horizontal=True):
+                for answer in ("save", "discard", "cancel"):
+                    dpg.add_button(label=answer.capitalize(), tag=f"prompt:{answer}", width=100,
+                                   callback=lambda s, a, u: self.answer_prompt(u), user_data=answer)
+        with dpg.window(tag="message", label="Cannot open", modal=True, show=False, width=600, height=260,
+                        pos=(400, 250)):
+            dpg.add_text("", tag="message:text", wrap=570)
+            dpg.add_button(label="OK", tag="message:ok", width=100,
+                           callback=lambda: dpg.configure_item("message", show=False))
+
+    def request(self, action: Callable[[], Any]) -> bool:
+        """Run ``action`` now, or after the unsaved-changes prompt; returns True if it ran now."""
+        if self.model.guard(action):
+            return True
+        dpg.configure_item("prompt", show=True)
+        return False
+
+    def answer_prompt(self, answer: str) -> None:
+        dpg.configure_item("prompt", show=False)
+        if answer == "save" and self.model.path is None:
+            # No file yet: ask where; save_as() then runs the action the prompt holds.
+            self.ask_save_as()
+            return
+        try:
+            self.model.resolve(answer)
+        except Exception as error:
+            self.say(f"could not save: {error}")
+
+    def open(self, path: str | os.PathLike[str]) -> bool:
+        """Open a patch, problems and all (call through :meth:`request` to keep unsaved changes safe).
+
+        Only a file that cannot be read as a patch at all (not YAML, ...) is refused, with the reason in a
+        message window."""
+        try:
+            if self.runner.running:
+                self.runner.stop()
+            problems = self.model.open(path)
+        except (PatchError, OSError) as error:
+            self.say(f"cannot open {path}")
+            self.show_message(f"Cannot open {path}", str(error))
+            return False
+        status = f"opened {path}"
+        if problems:
+            count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+            status += f": {count}, listed under the patch; it cannot run until they are fixed"
+        self.say(status)
+        return True
+
+    def show_message(self, title: str, text: str) -> None:
+        if dpg.does_item_exist("message"):
+            dpg.configure_item("message", label=title, show=True)
+            dpg.set_value("message:text", text)
+
+    def save(self) -> bool:
+        if self.model.path is None:
+            self.ask_save_as()
+            return False
+        return self.save_as(self.model.path)
+
+    def save_as(self, path: str | os.PathLike[str]) -> bool:
+        target = Path(path)
+        if target.suffix == "":
+            target = target.with_suffix(".yaml")
+        try:
+            self.model.save(target)
+        except OSError as error:
+            self.say(f"cannot save {target}: {error}")
+            return False
+        self.say(f"saved {target}")
+        if self.model.pending:
+            self.model.resolve("discard")  # already saved: run the action the prompt held
+        return True
+
+    def ask_open(self) -> None:
+        dialogs.ask_path("dialog:open", "Open patch", self.open, default_path=str(self.model.base_dir),
+                         ok_label="Open")
+
+    def ask_save_as(self) -> None:
+        name = self.model.path.name if self.model.path else "untitled.yaml"
+        dialogs.ask_path("dialog:save_as", "Save patch as", self.save_as, default_path=str(self.model.base_dir),
+                         default_name=name, ok_label="Save")
+
+    def cancel(self) -> bool:
+        """Esc: cancel the prompt, a file dialog or the message, whichever is open; False if none is."""
+        if dpg.does_item_exist("prompt") and dpg.get_item_configuration("prompt")["show"]:
+            self.answer_prompt("cancel")
+            self.say("cancelled")
+            return True
+        if dialogs.cancel_open():
+            return True
+        if dpg.does_item_exist("message") and dpg.get_item_configuration("message")["show"]:
+            dpg.configure_item("message", show=False)
+            return True
+        return False
+
+    def modal_open(self) -> bool:
+        """Whether the prompt, the message or a file dialog is on top (keys belong to it)."""
+        return dialogs.any_open() or any(dpg.does_item_exist(t) and dpg.get_item_configuration(t)["show"]
+                                         for t in ("prompt", "message"))

@@ -1,0 +1,54 @@
+"""The palette (left): a search field and the node types by family; a click on one adds a node.
+
+The add-node pop-up (:mod:`exsampling_patch.editor.add_popup`) lists the types with the same filler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.palette import grouped, palette_entries
+from exsampling_patch.registry import Registry
+
+
+class PaletteView:
+    """``add(type_name)`` adds a node of a type picked; ``picked()`` runs after (the pop-up closes)."""
+
+    search = "palette:search"
+    list = "palette:list"
+
+    def __init__(self, registry: Callable[[], Registry], add: Callable[[str], Any], picked: Callable[[], Any]) -> None:
+        self.registry = registry
+        self.add = add
+        self.picked = picked
+
+    def build(self) -> None:
+        """The search field and the list, in the container being built."""
+        dpg.add_input_text(tag=self.search, hint="search nodes", width=-1,
+                           callback=lambda s, a, u=None: self.fill(self.list, a))
+        dpg.add_group(tag=self.list)
+
+    def fill(self, container: str, search: str) -> None:
+        """The node types that match ``search``, grouped by family; a click adds one."""
+        dpg.delete_item(container, children_only=True)
+        prefix = "palette" if container == self.list else "add_popup"
+        groups = grouped(palette_entries(self.registry()), search or "")
+        if not groups:
+            dpg.add_text("no node type matches", parent=container, color=(150, 150, 150))
+        for family, entries in groups.items():
+            with dpg.collapsing_header(label=family, parent=container, default_open=True):
+                for entry in entries:
+                    item = dpg.add_selectable(label=entry.type_name, tag=f"{prefix}:{entry.type_name}",
+                                              callback=self._on_pick, user_data=entry.type_name)
+                    with dpg.tooltip(item):
+                        dpg.add_text(entry.doc, wrap=320)
+                        dpg.add_text(entry.ports, color=(170, 170, 170), wrap=320)
+
+    def _on_pick(self, sender: Any, app_data: Any, user_data: str) -> None:
+        if dpg.does_item_exist(sender):
+            dpg.set_value(sender, False)  # a selectable stays highlighted otherwise
+        self.add(user_data)
+        self.picked()

@@ -1,0 +1,70 @@
+"""The problems panel under the patch: what keeps the patch from running, one line each; a click on one shows
+its node in the inspector. Hidden while there are none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.errors import Problem
+
+PROBLEMS_H = 130  # the panel's height, when there are problems
+
+
+class ProblemsPanel:
+    """``canvas`` is the node editor shortened to make room; ``show_node(node_id)`` shows a node in the
+    inspector; ``say(text)`` puts text in the status bar."""
+
+    tag = "problems"
+
+    def __init__(self, model: EditorModel, canvas: str, show_node: Callable[[str], None],
+                 say: Callable[[str], None]) -> None:
+        self.model = model
+        self.canvas = canvas
+        self.show_node = show_node
+        self.say = say
+        self.problems: list[Problem] = []  # listed in the panel
+        self._texts: list[str] | None = None
+
+    def build(self, parent: int | str) -> None:
+        dpg.add_child_window(tag=self.tag, parent=parent, height=PROBLEMS_H - 4, width=-1, show=False)
+
+    def refresh(self) -> None:
+        """List what keeps the patch from running under the patch; a click on one shows its node."""
+        problems = self.model.problems()
+        texts = [self.text(p) for p in problems]
+        if not dpg.does_item_exist(self.tag) or texts == self._texts:
+            return
+        self._texts = texts
+        self.problems = problems
+        dpg.delete_item(self.tag, children_only=True)
+        dpg.configure_item(self.tag, show=bool(problems))
+        dpg.configure_item(self.canvas, height=-PROBLEMS_H if problems else -1)
+        if not problems:
+            return
+        dpg.add_text(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: the patch cannot run until they "
+                     "are fixed. Click one to show its node.", parent=self.tag, color=(230, 200, 90))
+        for index, text in enumerate(texts):
+            dpg.add_selectable(label=text, tag=f"{self.tag}:{index}", parent=self.tag, span_columns=True,
+                               callback=lambda s, a, u: self.select(u), user_data=index)
+            with dpg.tooltip(f"{self.tag}:{index}"):
+                dpg.add_text(text, wrap=600)
+
+    def text(self, problem: Problem) -> str:
+        where = f"line {problem.line}: " if problem.line is not None else ""
+        unkept = " [not read from the file: saving drops it]" if problem in self.model.file_problems else ""
+        return f"{where}{problem.message}{f' ({problem.hint})' if problem.hint else ''}{unkept}"
+
+    def select(self, index: int) -> str | None:
+        """Show the node a listed problem is about in the inspector; returns its id (None if it names none)."""
+        if dpg.does_item_exist(f"{self.tag}:{index}"):
+            dpg.set_value(f"{self.tag}:{index}", False)
+        if index >= len(self.problems):
+            return None
+        node_id = self.model.problem_node(self.problems[index])
+        if node_id is not None:
+            self.show_node(node_id)
+        self.say(self.problems[index].message)
+        return node_id

@@ -1,0 +1,154 @@
+"""The menus (File, Edit, View, Run) and the keys: which action each runs, and when keys belong to a widget.
+
+Keys go to the shortcuts unless a prompt or file dialog is on top or a widget is being edited (a text field,
+a table cell, a search box); Esc always cancels what is open. The View menu's entries and keys are the
+navigator's; 1-8 and Space hear slots while the Performance tab is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.navigate import Navigator
+from exsampling_patch.editor.perf_view import PerformanceView
+
+Key = tuple[bool, bool, int]  # (ctrl, shift, key)
+MenuEntry = tuple[str, str, str, Callable[[], Any]]  # (tag suffix, label, shortcut shown, action)
+
+
+class Actions(Protocol):
+    """What the menus and keys act on (the editor)."""
+
+    model: EditorModel
+    navigator: Navigator
+    perf_view: PerformanceView
+
+    def request(self, action: Callable[[], Any]) -> bool: ...
+    def ask_open(self) -> None: ...
+    def save(self) -> bool: ...
+    def ask_save_as(self) -> None: ...
+    def quit(self) -> None: ...
+    def undo(self) -> None: ...
+    def redo(self) -> None: ...
+    def copy(self, node_ids: list[str] | None = None) -> None: ...
+    def paste(self) -> list[str]: ...
+    def duplicate(self, node_ids: list[str] | None = None) -> list[str]: ...
+    def delete_selected(self) -> None: ...
+    def run_patch(self) -> bool: ...
+    def stop_patch(self) -> None: ...
+    def escape(self) -> bool: ...
+    def modal_open(self) -> bool: ...
+
+
+class Shortcuts:
+    """Builds the menu bar and handles key presses for ``actions``; ``editing`` lists the widgets whose
+    keys are their own while active (containers are searched through)."""
+
+    def __init__(self, actions: Actions, editing: tuple[str, ...] = ("inspector_box", "palette:search",
+                                                                     "add_popup:search")) -> None:
+        self.actions = actions
+        self.editing = editing
+
+    def menus(self) -> list[tuple[str, list[MenuEntry]]]:
+        a = self.actions
+        return [
+            ("File", [
+                ("new", "New", "Ctrl+N", lambda: a.request(a.model.new)),
+                ("open", "Open...", "Ctrl+O", lambda: a.request(a.ask_open)),
+                ("save", "Save", "Ctrl+S", a.save),
+                ("save_as", "Save as...", "", a.ask_save_as),
+                ("quit", "Quit", "Ctrl+Q", a.quit),
+            ]),
+            ("Edit", [
+                ("undo", "Undo", "Ctrl+Z", a.undo),
+                ("redo", "Redo", "Ctrl+Shift+Z", a.redo),
+                ("copy", "Copy", "Ctrl+C", a.copy),
+                ("paste", "Paste", "Ctrl+V", a.paste),
+                ("duplicate", "Duplicate", "Ctrl+D", a.duplicate),
+                ("delete", "Delete", "Del", a.delete_selected),
+            ]),
+            ("View", a.navigator.menu_entries()),
+            ("Run", [
+                ("run", "Run", "F5", a.run_patch),
+                ("stop", "Stop", "Shift+F5", a.stop_patch),
+            ]),
+        ]
+
+    def build_menu(self) -> None:
+        """The menu bar of the window being built; each item's tag is ``menu:<key>``."""
+        with dpg.menu_bar():
+            for title, entries in self.menus():
+                with dpg.menu(label=title):
+                    for key, label, shortcut, action in entries:
+                        dpg.add_menu_item(label=label, shortcut=shortcut, tag=f"menu:{key}",
+                                          callback=lambda s, a, u: u(), user_data=action)
+
+    def keys(self) -> dict[Key, Callable[[], Any]]:
+        a = self.actions
+        return {
+            (True, False, dpg.mvKey_Z): a.undo,
+            (True, True, dpg.mvKey_Z): a.redo,
+            (True, False, dpg.mvKey_Y): a.redo,
+            (True, False, dpg.mvKey_C): a.copy,
+            (True, False, dpg.mvKey_V): a.paste,
+            (True, False, dpg.mvKey_D): a.duplicate,
+            (True, False, dpg.mvKey_S): a.save,
+            (True, False, dpg.mvKey_N): lambda: a.request(a.model.new),
+            (True, False, dpg.mvKey_O): lambda: a.request(a.ask_open),
+            (True, False, dpg.mvKey_Q): a.quit,
+            (False, False, dpg.mvKey_Delete): a.delete_selected,
+            (False, False, dpg.mvKey_F5): a.run_patch,
+            (False, True, dpg.mvKey_F5): a.stop_patch,
+        }
+
+    def on_key(self, sender: Any, key: int) -> None:
+        """The key press handler."""
+        ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
+        shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
+        if key == dpg.mvKey_Escape:
+            self.actions.escape()
+            return
+        if self.actions.modal_open() or self.typing():
+            return  # keys belong to the prompt or dialog on top, or to the text field being edited
+        action = self.keys().get((ctrl, shift, key)) or self.actions.navigator.keys().get((ctrl, shift, key))
+        if action is None and self.performance_shown():
+            action = self.actions.perf_view.keys().get((ctrl, shift, key))  # 1-8, Space: hear a slot
+        if action is not None:
+            action()
+
+    @staticmethod
+    def performance_shown() -> bool:
+        """Whether the Performance tab is the one shown."""
+        if not dpg.does_item_exist("tabs"):
+            return False
+        shown = dpg.get_value("tabs")
+        return shown in ("tab:perf", dpg.get_alias_id("tab:perf"))
+
+    def typing(self) -> bool:
+        """Whether keys belong to a widget being edited (a text field, a table cell, a slider being dragged).
+
+        Asks every widget of the inspector and the search fields for its state; widgets that have no
+        "active" state (a table, a group) are not being edited.
+        """
+        for root in self.editing:
+            for item in self.descendants(root):
+                if dpg.does_item_exist(item) and dpg.get_item_state(item).get("active", False):
+                    return True
+        return False
+
+    @staticmethod
+    def descendants(item: int | str) -> list[int | str]:
+        found: list[int | str] = []
+        if not dpg.does_item_exist(item):
+            return found
+        todo: list[int | str] = [item]
+        while todo:
+            current = todo.pop()
+            found.append(current)
+            for slot in (dpg.get_item_children(current) or {}).values():
+                todo.extend(slot)
+        return found
