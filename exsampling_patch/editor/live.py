@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,16 @@ from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.errors import PatchError
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
 from exsampling_patch.patch import Patch
-from exsampling_patch.runtime import Engine, Event, MessageHop, NodeError, NodeStatus, NodeTiming, PlanSwapped
+from exsampling_patch.runtime import (
+    Engine,
+    Event,
+    MessageHop,
+    NodeError,
+    NodeStatus,
+    NodeTiming,
+    PlanSwapped,
+    showlog,
+)
 from exsampling_patch.runtime.events import TakeEnded
 
 #: Status fields that tell of one event at a node (a take passing, a slot loaded, skipped or controlled): a status
@@ -252,6 +262,8 @@ class Runner:
         self.problem: str | None = None
         self._stale = False
         self._swap: threading.Thread | None = None
+        #: The show log of the run (docs/replay.md), with the performer's locks and roll-backs; None: none written
+        self.show: showlog.ShowLog | None = None
         model.listen(self._on_change)
 
     @property
@@ -274,14 +286,51 @@ class Runner:
         engine = Engine(self.model.registry, workers=self.workers, base_dir=self.model.base_dir)
         self.observer.clear()
         self.observer.attach(engine)
+        self._open_show(engine, patch)
         try:
             engine.start(patch)
         except Exception as error:
             self.observer.detach()
+            self._close_show()
             self.problem = f"{type(error).__name__}: {error}"
             return False
         self.engine, self.problem, self._stale = engine, None, False
+        self._watch_samplers(engine)
         return True
+
+    def _open_show(self, engine: Engine, patch: Patch) -> None:
+        """A show log for this run, as ``exsampling run`` writes: what the performer does here is part of the show."""
+        registry = self.model.registry
+        if self.model.path is None:  # an unsaved patch has no folder for its shows
+            return
+        try:
+            base = Path(self.model.base_dir)
+            sources = [n for n, spec in patch.nodes.items()
+                       if spec.type in registry and not registry.get(spec.type).inputs]
+            samplers = [n for n, spec in patch.nodes.items() if spec.type == "sampler"]
+            self.show = showlog.ShowLog(showlog.default_path(patch, base, time.time()), patch, sources, samplers)
+        except Exception:  # no show log (a folder not writable): the patch still runs
+            self.show = None
+            return
+        self._unsubscribe_show = engine.events.subscribe(self.show, *showlog.KINDS)
+
+    def _watch_samplers(self, engine: Engine) -> None:
+        show = self.show
+        if show is None:
+            return
+        for node_id in show.samplers:  # after a swap restarted one, its new instance
+            try:
+                node = engine.node(node_id)
+            except KeyError:
+                continue
+            if callable(getattr(node, "played", None)):
+                show.watch(node_id, node.played)  # type: ignore[attr-defined]
+
+    def _close_show(self) -> None:
+        show, self.show = self.show, None
+        if show is not None:
+            self._unsubscribe_show()
+            show.close()
 
     def sync(self) -> bool:
         """Swap the edited patch in if it changed (called once a frame); returns True, once, when a new plan
@@ -317,6 +366,7 @@ class Runner:
             self.problem = f"not swapped in (the old plan runs on): {error}"
         else:
             self.problem = None
+            self._watch_samplers(engine)
 
     @property
     def swapping(self) -> bool:
@@ -331,6 +381,7 @@ class Runner:
             return True
         engine, self.engine = self.engine, None
         clean = engine.stop(timeout)
+        self._close_show()
         self.observer.apply()
         self.observer.detach()
         return clean
