@@ -164,6 +164,27 @@ def main() -> dict[str, Any]:
         dpg.set_value("tabs", "tab:perf")
         app.render(3)
 
+        # 2c. The sampler's sound device and MIDI port: a click on refresh lists what is present (a real
+        # `exsampling devices` child process).
+        present = view.devices.present
+        present.wait()
+        version = present.version
+        refresh = f"{view.device_tag('sampler', 'device')}:refresh"
+        x, y = dpg.get_item_rect_min(refresh)
+        w, h = dpg.get_item_rect_size(refresh)
+        driver.click((x + w / 2, y + h / 2))
+        present.wait()
+        app.render(12)
+        listing = present.listing or {}
+        result["devices"] = {
+            "listed_again": present.version > version, "error": present.error,
+            "device_items": dpg.get_item_configuration(view.device_tag("sampler", "device"))["items"],
+            "device": dpg.get_value(view.device_tag("sampler", "device")),
+            "port_items": dpg.get_item_configuration(view.device_tag("sampler", "midi_port"))["items"],
+            "midi_inputs": listing.get("midi", {}).get("inputs"),
+            "outputs": [row["name"] for row in listing.get("audio", []) if row["outputs"] > 0],
+        }
+
         # 3. Patterns: the groove's steps as a grid; a click on a step edits the patch (undoable, swapped in).
         grid = view.patterns
         result["clock"] = dpg.get_value(grid.clock_tag("groove"))

@@ -48,6 +48,16 @@ def test_number_keys_and_space_play_slots_through_the_sampler(perf: dict[str, An
 
 
 @pytest.mark.display
+def test_refresh_lists_the_sound_devices_and_midi_ports_present(perf: dict[str, Any]) -> None:
+    found = perf["devices"]
+    assert found["listed_again"] and not found["error"], found  # a real click on refresh, a real listing
+    assert found["device"] == "none (renders nothing)", found  # the test patch's device: none
+    assert found["device_items"][:2] == ["(default)", "none (renders nothing)"], found
+    assert len(found["device_items"]) == 2 + len(found["outputs"]), found
+    assert found["port_items"] == ["(none)", *found["midi_inputs"]], found
+
+
+@pytest.mark.display
 def test_the_groove_shows_as_a_step_grid_that_a_click_edits_live(perf: dict[str, Any]) -> None:
     assert perf["clock"].startswith("112.0 BPM") and "Link off" in perf["clock"], perf["clock"]
     assert perf["hh_cells"] == 16
