@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import os
 import socket
 import threading
 import time
@@ -145,20 +146,25 @@ class TakeFiles:
 class SentLog:
     """Ids of stored takes whose assignment was sent, kept across restarts, so that a take redone after a crash
     (it had not ended when the process died, so its source passes it on again, marked ``recovered``) is not sent
-    twice. Appended and flushed (a killed process keeps what it wrote); the newest ``keep`` are read back. The
-    file is made on the first id written."""
+    twice. The newest ``keep`` are read back. The file is made on the first id written.
+
+    Each id is written by the send itself (:meth:`record` is handed to :meth:`OscTarget.send_bundle
+    <exsampling_patch.nodes.osc.OscTarget.send_bundle>`): the line is made before the datagram goes and appended
+    with one ``write`` on an ``O_APPEND`` descriptor right after it, with the interpreter lock held in between, so a
+    kill -9 cannot fall between the two (what was written is the kernel's: a killed process keeps it; only a power
+    cut could lose it, and then Live has gone too)."""
 
     def __init__(self, path: Path, keep: int = 20_000) -> None:
         self.path = path
         self.keep = keep
         self._ids: OrderedDict[str, None] | None = None
-        self._file: Any = None
+        self._fd: int | None = None
 
     def _load(self) -> OrderedDict[str, None]:
         if self._ids is None:
             lines = self.path.read_text(encoding="utf-8").split() if self.path.exists() else []
             self._ids = OrderedDict.fromkeys(lines[-self.keep:])
-            if len(lines) > 2 * self.keep:
+            if len(lines) > 2 * self.keep:  # before the descriptor is opened: it must be the new file's
                 text = "".join(f"{i}\n" for i in self._ids)
                 write_atomic(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
         return self._ids
@@ -167,23 +173,37 @@ class SentLog:
         """Whether this take is a redo (``recovered``) of one whose assignment was sent already."""
         return bool(take.meta.get("recovered")) and take.take_id in self._load()
 
-    def add(self, take: Take) -> None:
+    def record(self, take: Take) -> tuple[int, bytes] | None:
+        """(descriptor, line) for the send to append once the take's datagram has gone; None for a take that is
+        not from a take folder (never redone, nothing to remember). Then call :meth:`sent`."""
         if "stored_at" not in take.meta:
-            return  # not a take from a take folder: never redone
+            return None
+        self._load()
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        return self._fd, (take.take_id + "\n").encode("utf-8")
+
+    def sent(self, take: Take) -> None:
+        """The take's line was written (by the send): remember it here too."""
+        if "stored_at" not in take.meta:
+            return
         ids = self._load()
         ids[take.take_id] = None
         while len(ids) > self.keep:
             ids.popitem(last=False)
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open while the node runs
-        self._file.write(take.take_id + "\n")
-        self._file.flush()
+
+    def add(self, take: Take) -> None:
+        """Write a take down as sent (for a send made some other way than with :meth:`record`)."""
+        record = self.record(take)
+        if record is not None:
+            os.write(*record)
+            self.sent(take)
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def max_device_messages(assignment: SlotAssignment, path: Path,
@@ -240,8 +260,9 @@ class AbletonMax(Node):
             return
         path = self.files.path_for(assignment.take)
         messages = max_device_messages(assignment, path, self.default_pitch)
-        sent = self.target.send_bundle(messages)  # one datagram: in order, trigger last, across a network too
-        self.sent.add(assignment.take)
+        # One datagram: in order, trigger last, across a network too; the sent log's line written by the send.
+        sent = self.target.send_bundle(messages, self.sent.record(assignment.take))
+        self.sent.sent(assignment.take)
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
         if sent:
             self.report_status(slot=assignment.slot, label=assignment.label or "", take=assignment.take.take_id,

@@ -14,6 +14,10 @@ An unreachable or unknown host never stops the patch: the node reports the error
 
 from __future__ import annotations
 
+import ctypes
+import itertools
+import operator
+import os
 import socket
 import threading
 from collections.abc import Callable, Sequence
@@ -47,8 +51,63 @@ def osc_bundle(messages: Sequence[tuple[str, Sequence[Any]]]) -> bytes:
     return builder.build().dgram
 
 
+def _libc_holding_the_lock() -> tuple[Any, Any] | None:
+    """libc's ``send`` and ``write`` called through :class:`ctypes.PyDLL`, which keeps the interpreter lock during
+    the call (a plain socket or ``os`` call lets it go around the system call); None where there is no such libc."""
+    try:
+        libc = ctypes.PyDLL(None)
+        send, write = libc.send, libc.write
+    except (OSError, AttributeError, TypeError):
+        return None
+    send.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]
+    write.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t]
+    send.restype = write.restype = ctypes.c_ssize_t
+    return send, write
+
+
+_SEND_WRITE = _libc_holding_the_lock() if os.name == "posix" else None
+
+
+def send_then_write(sock: socket.socket, datagram: bytes, fd: int, line: bytes) -> None:
+    """Send ``datagram`` on the connected UDP socket ``sock``, then append ``line`` to the file ``fd`` (opened with
+    ``O_APPEND``), as close together as two system calls can be: a process killed once the datagram has gone
+    finds the line written (the kernel keeps it; no flush to disk is needed for that).
+
+    With a plain ``sock.send`` the sending thread lets the interpreter lock go during the call and must win it
+    back before it can write the line: on a busy patch that took hundreds of microseconds, during which a kill -9
+    found the datagram sent and the line unwritten (the receiver, woken by the datagram, had long acted on it).
+    Here both calls run from C (``starmap``, no Python between them) with the lock held, so no other thread runs
+    in between. The line is written even if the send fails (the caller's record says "handled", as before); a
+    failed send is then tried again the plain way, which raises its error.
+    """
+    calls = _SEND_WRITE
+    if calls is None:  # no libc to call with the lock held: the plain way, nothing in between
+        sock.send(datagram)
+        os.write(fd, line)
+        return
+    send, write = calls
+    sent, written = itertools.starmap(operator.call, ((send, sock.fileno(), datagram, len(datagram), 0),
+                                                      (write, fd, line, len(line))))
+    if written != len(line):
+        os.write(fd, line[max(written, 0):])
+    if sent < 0:
+        send_datagram(sock, datagram)
+
+
+def send_datagram(sock: socket.socket, datagram: bytes) -> None:
+    """Send on the connected UDP socket ``sock``, once more after a refusal: there, an ICMP "port unreachable" for
+    an earlier datagram fails the next send (which did not go); UDP to a port where nothing listens is no error."""
+    try:
+        sock.send(datagram)
+    except ConnectionRefusedError:
+        sock.send(datagram)
+
+
 class OscTarget:
-    """A UDP OSC destination that reports problems instead of raising, and retries on the next send."""
+    """A UDP OSC destination that reports problems instead of raising, and retries on the next send.
+
+    The socket is connected to the destination (a refusal reported for an earlier datagram is not an error: the
+    datagram is sent again, as an unconnected socket would have sent it)."""
 
     def __init__(self, host: str, port: int, report_error: Any = None) -> None:
         self.host, self.port = host, port
@@ -66,8 +125,13 @@ class OscTarget:
 
     def _connect(self) -> None:
         info = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)[0]
-        self._sock = socket.socket(info[0], socket.SOCK_DGRAM)
-        self._address = info[4]
+        sock = socket.socket(info[0], socket.SOCK_DGRAM)
+        try:
+            sock.connect(info[4])
+        except OSError:
+            sock.close()
+            raise
+        self._sock, self._address = sock, info[4]
 
     def send(self, address: str, args: Sequence[Any] = ()) -> bool:
         """Send one message; False (reported once per distinct problem) when it cannot go."""
@@ -77,18 +141,26 @@ class OscTarget:
         """Send messages in order, each its own datagram (UDP keeps their order on one host and socket)."""
         return self._send(lambda: [osc_datagram(address, args) for address, args in messages])
 
-    def send_bundle(self, messages: Sequence[tuple[str, Sequence[Any]]]) -> bool:
-        """Send messages as one bundle in one datagram: in order, and all or none, across a network too."""
-        return self._send(lambda: [osc_bundle(messages)])
+    def send_bundle(self, messages: Sequence[tuple[str, Sequence[Any]]],
+                    record: tuple[int, bytes] | None = None) -> bool:
+        """Send messages as one bundle in one datagram: in order, and all or none, across a network too.
 
-    def _send(self, datagrams: Callable[[], list[bytes]]) -> bool:
+        ``record``: (file descriptor, line) appended to that file right after the datagram has gone, with nothing
+        in between (:func:`send_then_write`): a log of what was sent that a kill -9 cannot leave behind."""
+        return self._send(lambda: [osc_bundle(messages)], record)
+
+    def _send(self, datagrams: Callable[[], list[bytes]], record: tuple[int, bytes] | None = None) -> bool:
         with self._lock:
             try:
                 if self._sock is None:
                     self._connect()
                 assert self._sock is not None and self._address is not None
-                for datagram in datagrams():
-                    self._sock.sendto(datagram, self._address)
+                packets = datagrams()
+                for i, datagram in enumerate(packets):
+                    if record is not None and i == len(packets) - 1:
+                        send_then_write(self._sock, datagram, *record)
+                    else:
+                        send_datagram(self._sock, datagram)
                     self.sent += 1
             except (OSError, ValueError) as error:
                 self.failed += 1
