@@ -8,13 +8,24 @@ process is killed with SIGKILL three times and started again on the same folders
 sends the same take again (same take id), as the phone page does. Once the last process has drained, every take
 the recorder acknowledged must have given exactly one ``/label`` (one from a restarted process counts the same).
 
-One duplicate is allowed, and only across a kill: ableton_max sends a take's bundle, then appends its id to
-``.sent-<node>.txt``; a kill between the two (the sending thread waits for the GIL after ``sendto``) leaves the
-take unlogged, and the restarted process sends it again (2 runs in 20 here). A UDP datagram and a log line
-cannot be made one atomic step, and logging first would turn that duplicate into a lost take, worse on stage;
-the second bundle names the same file for the same slot, so the device's state is the same (one effect). So a
-take may be labelled twice only by two different processes (told apart by their UDP ports), at most one such
-take per kill and sending worker; twice from one process, or any take lost, fails.
+A take may be labelled twice only in one way, the one a UDP datagram and a log line leave open: ableton_max sends a
+take's bundle and appends its id to ``.sent-<node>.txt``; a kill between the two leaves the take unlogged, not
+done, so the restarted process redoes it and sends it again. The second bundle names the same file for the same
+slot (one effect on the device); logging first would turn it into a lost take. So a second ``/label`` passes only
+from a later process (another UDP port), for a take whose first ``/label`` arrived at most ``RESEND_WINDOW`` before
+a kill, one such take per kill; any other take twice, or any take lost, fails.
+
+Why that window is not closed, measured (issue 16, 2026-12-02). The middle kill waits for a ``/label`` and kills at
+once, 0.1-1.5 ms after it arrives. The sender used to let the interpreter lock go for ``sendto`` and wait to win it
+back (other threads: uploads, the classifier) before writing the line: 18 % of takes had their line written more
+than 0.15 ms after the device had the bundle, and 2 runs in 20 of this test failed, each time with the take
+labelled 0.08-0.18 ms before the kill (4 such takes in 19 kills right after a ``/label``, all of that kind). Now
+the send and the write are two system calls with the lock held between them (``nodes/osc.py``,
+``send_then_write``; ``tests/outputs/test_ableton_sent_log.py``). What is left is the kernel's: the device's
+socket is woken by the send and, on the same processor, runs before the sender returns from it; a kill sent by
+the device in that moment finds the line unwritten (1 take in 18 such kills on a loaded 2-core machine, labelled
+1.5 ms before the kill). A kill that is not caused by the ``/label`` lands there with a probability of about the
+takes per second times that moment (7 takes/s here: about 1 % per kill at worst).
 """
 
 from __future__ import annotations
@@ -48,6 +59,7 @@ BURST = 64
 PHONES = 8
 KILLS = 3
 RATE = 22050
+RESEND_WINDOW = 0.02  # s: a take labelled this long before a kill may be labelled again by the next process
 
 
 class Device:
@@ -57,6 +69,7 @@ class Device:
         self.sound = ""
         self.labels: Counter[str] = Counter()
         self.senders: dict[str, list[int]] = {}  # take id -> the UDP port of each process that labelled it
+        self.first_at: dict[str, float] = {}  # take id -> when its first /label arrived (time.monotonic)
         self.lock = threading.Lock()
         self.labelled = threading.Event()  # set at each /label
         dispatcher = Dispatcher()
@@ -72,6 +85,7 @@ class Device:
         with self.lock:  # one bundle per take, handled in order on this one thread: /sound came just before
             self.labels[take] += 1
             self.senders.setdefault(take, []).append(sender[1])
+            self.first_at.setdefault(take, time.monotonic())
         self.labelled.set()
 
     def count(self) -> Counter[str]:
@@ -120,6 +134,7 @@ class Patch:
         self.patch = patch
         self.runs = 0
         self.process: subprocess.Popen[bytes] | None = None
+        self.kills: list[float] = []  # when each kill -9 was sent (time.monotonic)
 
     def start(self) -> None:
         self.runs += 1
@@ -132,6 +147,7 @@ class Patch:
     def kill(self) -> None:
         assert self.process is not None
         assert self.process.poll() is None, f"run {self.runs} ended by itself: {self.output()}"
+        self.kills.append(time.monotonic())
         self.process.send_signal(signal.SIGKILL)  # the process only: its children must go with it
         self.process.wait(10)
         self._reap()
@@ -293,8 +309,10 @@ def test_every_acknowledged_take_gives_one_label_through_a_burst_and_kill_9(tmp_
         time.sleep(1.5)  # a late second /label would arrive now
         labels = device.count()
         twice = {take: n for take, n in labels.items() if n > 1}
-        # across a kill (see the module's docstring): each /label of such a take from another process
-        across_kill = {take for take in twice if len(set(device.senders[take])) == labels[take]}
+        # across a kill (see the module's docstring): labelled just before a kill, then once by a later process
+        across_kill = {take for take, n in twice.items()
+                       if n == 2 and len(set(device.senders[take])) == 2
+                       and any(0 <= kill - device.first_at[take] <= RESEND_WINDOW for kill in patch.kills)}
         strangers = set(labels) - acked
         print(f"\ncrash safety: {len(acked)} takes acknowledged ({BURST} in the burst, {burst_tries} tries), "
               f"{phones.tries} uploads sent in all, failures {dict(phones.failures)}; {KILLS} kill -9, "
@@ -302,9 +320,10 @@ def test_every_acknowledged_take_gives_one_label_through_a_burst_and_kill_9(tmp_
               f"twice {len(twice)} ({len(across_kill)} across a kill), unacknowledged {len(strangers)}; "
               f"{time.monotonic() - began:.1f} s")
         assert not missing, f"{len(missing)} acknowledged takes never gave a /label: {sorted(missing)}"
-        same_process = {t: device.senders[t] for t in twice if t not in across_kill}
-        assert not same_process, f"takes labelled more than once by one process (UDP ports): {same_process}"
-        assert len(across_kill) <= KILLS * 2, f"too many takes labelled again after a kill: {sorted(across_kill)}"
+        again = {t: (device.senders[t], [round(k - device.first_at[t], 4) for k in patch.kills])
+                 for t in twice if t not in across_kill}
+        assert not again, f"takes labelled more than once (UDP ports, s from the first /label to each kill): {again}"
+        assert len(across_kill) <= KILLS, f"more takes labelled again than kills: {sorted(across_kill)}"
         assert not strangers, f"/label for takes never acknowledged: {sorted(strangers)}"
         assert sum(labels.values()) == len(acked) + sum(labels[t] - 1 for t in across_kill)
     finally:
