@@ -101,7 +101,8 @@ class Param(Generic[T]):
     ``merge=True`` (a table) makes the value a patch gives a list of changes to the default: its rows replace
     the default's rows of the same key, a default row given an empty value ('' or null) is removed, and the
     default's other rows stay (:meth:`in_effect`). A patch then lists only the rows it changes; one that lists
-    every row means the same as before.
+    every row means the same as before. ``base`` names a choice parameter of the same node: where its value is
+    ``"empty"`` the table starts empty instead (the patch's rows alone), else from the default.
     """
 
     @overload
@@ -118,6 +119,7 @@ class Param(Generic[T]):
         unit: str = "",
         path_kind: str = "",
         merge: bool = False,
+        base: str = "",
     ) -> None: ...
     @overload
     def __init__(
@@ -133,6 +135,7 @@ class Param(Generic[T]):
         unit: str = "",
         path_kind: str = "",
         merge: bool = False,
+        base: str = "",
     ) -> None: ...
     def __init__(
         self,
@@ -147,6 +150,7 @@ class Param(Generic[T]):
         unit: str = "",
         path_kind: str = "",
         merge: bool = False,
+        base: str = "",
     ) -> None:
         if isinstance(kind, str):
             if kind not in PARAM_KINDS:
@@ -175,7 +179,7 @@ class Param(Generic[T]):
         self.path_kind = path_kind
         if merge and not isinstance(default, dict):
             raise ValueError("merge=True is for a table parameter with a table as its default")
-        self.merge = merge
+        self.merge, self.base = merge, base
         self.name = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -192,12 +196,21 @@ class Param(Generic[T]):
             return self
         return instance.params[self.name]  # type: ignore[no-any-return,unused-ignore]
 
-    def in_effect(self, value: Any) -> Any:
-        """The value a node runs with for ``value`` (validated): with ``merge``, the default with its changes."""
-        if not self.merge or not isinstance(value, dict) or value is self.default:
+    def base_of(self, params: Mapping[str, Any] | None = None) -> dict[Any, Any]:
+        """The table that a ``merge`` table's rows change: the default, or none where ``params`` (the node's
+        values) set the ``base`` parameter to ``"empty"``."""
+        if self.base and (params or {}).get(self.base) == "empty":
+            return {}
+        return dict(cast(dict[Any, Any], self.default)) if isinstance(self.default, dict) else {}
+
+    def in_effect(self, value: Any, params: Mapping[str, Any] | None = None) -> Any:
+        """The value a node runs with for ``value`` (validated): with ``merge``, its base (:meth:`base_of`)
+        with these changes (None: no changes); a row with an empty value removes the base's row."""
+        if not self.merge or not (value is None or isinstance(value, dict)):
             return value
-        merged = {**cast(dict[Any, Any], self.default), **value}
-        return {k: v for k, v in merged.items() if not (v in ("", None) and k in cast(dict[Any, Any], self.default))}
+        base = self.base_of(params)
+        merged = {**base, **(value or {})}
+        return {k: v for k, v in merged.items() if not (v in ("", None) and k in base)}
 
     @property
     def python_type(self) -> type:
@@ -257,6 +270,8 @@ class Param(Generic[T]):
             spec["path_kind"] = self.path_kind
         if self.merge:
             spec["merge"] = True
+        if self.base:
+            spec["base"] = self.base
         return spec
 
 
@@ -367,9 +382,10 @@ class Node:
             close = difflib.get_close_matches(unknown[0], list(cls.param_specs), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ParamError(f"'{cls.type_name}' has no parameter '{unknown[0]}'{hint}")
-        values = {}
+        values = {name: spec.validate(given.get(name, spec.default)) for name, spec in cls.param_specs.items()}
         for name, spec in cls.param_specs.items():
-            values[name] = spec.in_effect(spec.validate(given.get(name, spec.default)))
+            if spec.merge:  # the rows given change its base (the default, or an empty table): the table in effect
+                values[name] = spec.in_effect(values[name] if name in given else None, values)
         return values
 
     @classmethod

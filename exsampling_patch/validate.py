@@ -226,10 +226,12 @@ def _value(patch: Patch, registry: Registry, node_id: str, name: str) -> Any:
     value = spec.params.get(name, param.default if param is not None else None)
     if param is not None:
         try:
-            param.validate(value)
+            value = param.validate(value)
         except ParamError:
             return None  # reported on the parameter itself
-        return param.in_effect(value)  # a table that lists changes to its default: the table in effect
+        if param.merge:  # a table that lists changes to its base (the default, or empty): the table in effect
+            base = {param.base: _value(patch, registry, node_id, param.base)} if param.base else {}
+            return param.in_effect(value if name in spec.params else None, base)
     return value
 
 
@@ -244,7 +246,8 @@ def slots_sent(patch: Patch, registry: Registry, node_id: str) -> dict[str, list
         value = _value(patch, registry, node_id, name)
         if how == "values" and isinstance(value, dict):
             for key, slot in value.items():
-                sent.setdefault(str(slot), []).append(f"{name}: {key}")
+                if slot not in ("", None):  # a row without a slot sends none
+                    sent.setdefault(str(slot), []).append(f"{name}: {key}")
         elif how == "list" and isinstance(value, list):
             for slot in value:
                 sent.setdefault(str(slot), []).append(name)

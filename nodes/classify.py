@@ -172,6 +172,9 @@ class SlotMap(Node):
     classifier instead of before it. Takes and predictions whose other half has not come yet are held, none
     ever dropped: link the gate's 'rejected' output to the ``rejected`` input so that the takes whose
     predictions the gate keeps back are let go. Past ``max_waiting`` held, the node reports it.
+
+    ``table`` lists changes to the shipped table (a row replaces the shipped row of its label, an empty value
+    removes one, the other rows stay); with ``base_table: empty`` it is the patch's rows alone.
     """
 
     type_name = "slot_map"
@@ -185,9 +188,11 @@ class SlotMap(Node):
     slot = Output(SLOT, "the take assigned to its slot")
     unmapped = Output(PREDICTION, "predictions whose labels are not in the table")
 
+    base_table = Param(str, "shipped", "what the table's rows change: shipped: the shipped class table; "
+                       "empty: nothing, the table is the patch's rows alone", choices=("shipped", "empty"))
     table = Param(dict, DEFAULT_SLOT_TABLE, "label -> slot name (case, spaces, '-' and '_' do not matter): the "
-                  "rows that change the shipped table (an empty slot removes a label); its other rows stay",
-                  merge=True)
+                  "rows that change the shipped table (an empty slot removes a label); its other rows stay "
+                  "(base_table: empty: these rows alone)", merge=True, base="base_table")
     choose = Param(str, "slot", "slot: the slot whose labels sum the highest probability over the top labels; "
                    "label: the slot of the best label", choices=("slot", "label"))
     fallback = Param(str, "", "slot for labels not in the table; empty: send them to 'unmapped'")

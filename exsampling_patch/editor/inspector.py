@@ -245,7 +245,7 @@ class Inspector:
             elif ws.widget == "input_float":
                 dpg.add_input_float(default_value=float(value or 0.0), on_enter=True, format="%.4g", **common)
             elif ws.widget == "table":
-                self._add_table(name, value, tag)
+                self._add_table(name, tag)
             elif (kind := present_kind(self.model.patch.nodes[node_id].type, name)) is not None:
                 # A device or port: chosen among those present (present_combo.py, shared with the performance view).
                 COMBOS.add(f"{tag}:choice", kind, partial(self.model.param_value, node_id, name),
@@ -266,13 +266,15 @@ class Inspector:
                     dpg.add_text(ws.tooltip, wrap=TOOLTIP_WRAP)
             dpg.add_text("", tag=f"{tag}:error", color=ERROR_RED, wrap=WIDTH, show=False)
 
-    def _add_table(self, name: str, value: Any, tag: str) -> None:
+    def _add_table(self, name: str, tag: str) -> None:
         """A key/value table (a class-to-slot map): table_param.py; an edit sets the parameter at once."""
         node = self.model.patch.nodes[self.node_id or ""]
         param = self.model.registry.get(node.type).param_specs[name]
         # The slots its values name are offered as a choice of the slots of the samplers it feeds.
         slots = self.model.slot_choices(node.id) if SLOT_SENDERS.get(node.type, {}).get(name) == "values" else []
-        editor = TableEditor(param, value, tag, WIDTH, slots, partial(self._set, name))
+        # A table of changes shows its base with them: the default, or nothing (the slot map's base_table).
+        base = {param.base: self.model.param_value(node.id, param.base)} if param.base else {}
+        editor = TableEditor(param, node.params.get(name), tag, WIDTH, slots, partial(self._set, name), base)
         self._tables[name] = editor
         editor.build()
 
@@ -283,7 +285,8 @@ class Inspector:
         tag = self._tag(name)
         spec = self.model.patch.nodes[self.node_id]
         param = self.model.registry.get(spec.type).param_specs.get(name) if spec.type in self.model.registry else None
-        if (name in self._tables or name in self._raw or not dpg.does_item_exist(tag) or param is None
+        based = any(t.param.base == name for t in self._tables.values())  # a table's base: the table changes
+        if (name in self._tables or based or name in self._raw or not dpg.does_item_exist(tag) or param is None
                 or (name in spec.params and self._refused(param, spec.params[name]))):
             self.show(self.node_id)
             return

@@ -3,7 +3,8 @@
 The key column is as wide as the longest key, so that no class name is cut off; the table scrolls (both ways)
 inside a box of its own instead of stretching the inspector. A table parameter that lists changes to its
 default (``Param(merge=True)``, the slot map's) shows the table in effect, and an edit stores only the rows
-that differ from the default: editing one row of the 76 changes one row of the saved patch.
+that differ from the default: editing one row of the 77 changes one row of the saved patch. Where the table
+starts empty instead (the slot map's ``base_table: empty``), it shows and stores the patch's rows alone.
 """
 
 from __future__ import annotations
@@ -53,14 +54,19 @@ def text_width(text: str) -> float:
 
 class TableEditor:
     """The widgets of one table parameter under ``tag``; ``commit(value)`` sets the parameter (``UNSET``
-    clears it) and returns why a value is refused, or None."""
+    clears it) and returns why a value is refused, or None. ``given`` is the patch's value (None: not set);
+    ``params`` the node's other values in effect (a ``merge`` table's ``base`` among them)."""
 
-    def __init__(self, param: Param[Any], value: Any, tag: str, width: int, slots: list[str],
-                 commit: Callable[[Any], str | None]) -> None:
+    def __init__(self, param: Param[Any], given: Any, tag: str, width: int, slots: list[str],
+                 commit: Callable[[Any], str | None], params: dict[str, Any] | None = None) -> None:
         self.param, self.tag, self.width, self.slots, self.commit = param, tag, width, slots, commit
-        table = value if isinstance(value, dict) else {}
-        self.rows = [list(r) for r in table_rows(param.in_effect(table))]
-        self.default: dict[str, Any] = param.default if param.merge and isinstance(param.default, dict) else {}
+        #: What the rows change: with ``merge``, the default or (base 'empty') nothing; without, not used.
+        self.default: dict[str, Any] = param.base_of(params) if param.merge else {}
+        if param.merge:
+            table = param.in_effect(given if isinstance(given, dict) else None, params)
+        else:
+            table = given if isinstance(given, dict) else param.default if isinstance(param.default, dict) else {}
+        self.rows = [list(r) for r in table_rows(table)]
 
     def build(self) -> None:
         tag = self.tag
@@ -95,7 +101,7 @@ class TableEditor:
     def value(self) -> Any:
         """The parameter's value for the rows shown: the whole table, or with ``merge`` only its changes."""
         table = rows_to_table([(k, v) for k, v in self.rows])
-        if not self.default:
+        if not self.param.merge:
             return table
         return table_changes(table, self.default) or UNSET
 

@@ -144,6 +144,21 @@ def test_slot_names_sent_must_exist_where_they_go(tmp_path: Path) -> None:
     assert messages[0].startswith("node 'map': slot 'HH' (table: mouse_click, "), messages
 
 
+
+def test_a_slot_map_that_starts_empty_is_checked_on_its_own_rows(tmp_path: Path) -> None:
+    # base_table: empty: the table is the patch's rows alone, so a sampler with other slot names is fed only
+    # those; the shipped rows (HH, Snare, ...) are not in use and not checked.
+    renamed = SAMPLER + "    slot_names: [Kick, Pad]\n    slots: 2\n"
+    own = "- id: map\n  type: slot_map\n  params:\n    base_table: empty\n    table:\n      dog: kick\n"
+    assert check_file(slot_patch(tmp_path, own + "      rain: Pad\n" + renamed,
+                                 "- map.slot -> sampler.assign\n")) == []
+    problems = check_file(slot_patch(tmp_path, own + "      rain: Pads\n" + renamed, "- map.slot -> sampler.assign\n"))
+    assert [p.message for p in problems] == [
+        "node 'map': slot 'Pads' (table: rain) is not a slot of 'sampler' (sampler), which it feeds"]
+    # An empty table and no table at all send nothing.
+    assert check_file(slot_patch(tmp_path, "- id: map\n  type: slot_map\n  params:\n    base_table: empty\n"
+                                 + renamed, "- map.slot -> sampler.assign\n")) == []
+
 def test_fixed_slots_and_gate_fallback_are_checked_through_the_chain(tmp_path: Path) -> None:
     osc = "- id: osc\n  type: ableton_osc\n  params:\n    slots: [HH, Snare]\n"
     fixed = "- id: fixed\n  type: fixed_slot\n  params:\n    slot: Snare\n"

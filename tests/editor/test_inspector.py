@@ -110,6 +110,21 @@ def test_a_table_row_edited_changes_only_that_row_and_one_put_back_drops_it(app:
     assert [dpg.get_value(f"param:map:table:{i}:key") for i in shown] == ["acoustic_piano", "electric_piano_organ"]
 
 
+
+def test_a_table_that_starts_empty_shows_and_saves_only_the_patch_rows(app: EditorApp) -> None:
+    model = app.model
+    app.inspector.show("map")
+    assert dpg.get_value("param:map:base_table") == "shipped" and row_of("crickets") >= 0
+    call("param:map:base_table", "empty")  # the combo: the table is rebuilt from the patch's rows alone
+    assert model.patch.nodes["map"].params["base_table"] == "empty"
+    assert [dpg.get_value(f"param:map:table:{i}:key") for i in range(2)] == ["dog", "hihat_closed"]
+    assert not dpg.does_item_exist("param:map:table:2:row")
+    call("param:map:table:add")  # a new row: the whole table is saved, no shipped row emptied
+    assert model.patch.nodes["map"].params["table"] == {"dog": "Bass", "hihat_closed": "HH", "new": "HH"}
+    call(f"param:map:table:{row_of('hihat_closed')}:remove")
+    assert model.patch.nodes["map"].params["table"] == {"dog": "Bass", "new": "HH"}
+    assert model.problems() == []
+
 def texts_under(item: int | str) -> list[str]:
     found = []
     for child in dpg.get_item_children(item, 1) or []:

@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch.editor.table_param import matches, table_changes
+from exsampling_patch.editor.history import UNSET
+from exsampling_patch.editor.table_param import TableEditor, matches, table_changes
+from exsampling_patch.nodes.classify import SlotMap
+from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
 from tests.editor.test_keys import run_scenario
 
 
@@ -19,6 +22,22 @@ def test_changes_are_the_rows_that_differ_from_the_default() -> None:
         "dog": "HH", "kazoo": "TT", "rain": ""}
     assert matches(["electric_piano_organ", "Piano"], "Piano Organ") and not matches(["dog", "Bass"], "bass")
 
+
+
+def test_a_table_that_starts_empty_shows_and_saves_the_patch_rows_alone() -> None:
+    param = SlotMap.param_specs["table"]
+    saved: list[Any] = []
+    empty = TableEditor(param, {"dog": "Kick"}, "t", 200, [], lambda v: saved.append(v) or None,
+                        {"base_table": "empty"})
+    assert empty.rows == [["dog", "Kick"]]  # no shipped row
+    empty.rows.append(["rain", "Pad"])
+    assert empty.value() == {"dog": "Kick", "rain": "Pad"}
+    empty.rows.clear()
+    assert empty.value() is UNSET  # no rows: the parameter is cleared, the table stays empty
+    assert TableEditor(param, None, "t", 200, [], lambda v: None, {"base_table": "empty"}).rows == []
+    shipped = TableEditor(param, {"dog": "Kick"}, "t", 200, [], lambda v: None, {"base_table": "shipped"})
+    assert len(shipped.rows) == len(DEFAULT_SLOT_TABLE) and ["dog", "Kick"] in shipped.rows
+    assert shipped.value() == {"dog": "Kick"}  # the changes to the shipped table
 
 @pytest.mark.display
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")

@@ -220,6 +220,19 @@ def test_the_table_lists_changes_to_the_shipped_table() -> None:
         ("slot", "HH"), ("unmapped", None), ("slot", "Wind"), ("slot", "Chorus")]
 
 
+
+def test_the_table_can_start_empty_instead_of_from_the_shipped_one() -> None:
+    node = SlotMap("map", {"base_table": "empty", "table": {"dog": "Kick", "rain": "Pad", "kazoo": ""}})
+    assert node.table == {"dog": "Kick", "rain": "Pad", "kazoo": ""}  # the patch's rows, none shipped
+    assert SlotMap("map", {"base_table": "empty"}).table == {}
+    node.start()
+    for label in ("dog", "rain", "cat", "kazoo"):
+        node.handle("prediction", prediction((label, 0.9)))
+    assert [(port, getattr(m, "slot", None)) for port, m in node.context.emitted] == [
+        ("slot", "Kick"), ("slot", "Pad"), ("unmapped", None), ("unmapped", None)]
+    assert SlotMap("map", {"base_table": "shipped", "table": {"dog": "Kick"}}).table == {
+        **DEFAULT_SLOT_TABLE, "dog": "Kick"}
+
 def test_map_without_its_take_input_linked_assigns_at_once() -> None:
     node = SlotMap("map", {"table": {"dog": "Bass"}})
     node.start()
