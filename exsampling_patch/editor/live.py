@@ -32,22 +32,7 @@ from exsampling_patch.runtime import (
     PlanSwapped,
     showlog,
 )
-from exsampling_patch.runtime.events import TakeEnded
-
-#: Status fields that tell of one event at a node (a take passing, a slot loaded, skipped or controlled): a status
-#: that carries any of them replaces all of them, so that a node's line never shows one take's label beside
-#: another's slot (the sampler showed "dog | slot HH" once a control on HH followed a dog loaded into Bass).
-#: Other fields (level, voices, xruns, counters, device) are kept until a newer value comes.
-EVENT_KEYS = frozenset({"take", "label", "confidence", "slot", "skipped", "locked", "rejected", "passed", "reason",
-                        "swap_due", "latency_ms", "already_sent", "track"})
-
-
-def merge_status(status: dict[str, Any], update: dict[str, Any]) -> None:
-    """Fold ``update`` into ``status`` in place: an update that tells of an event replaces the last one's fields."""
-    if not EVENT_KEYS.isdisjoint(update):
-        for key in EVENT_KEYS.difference(update):
-            status.pop(key, None)
-    status.update(update)
+from exsampling_patch.runtime.events import TakeEnded, merge_status
 
 
 @dataclass

@@ -32,6 +32,7 @@ from exsampling_patch.runtime.events import (
     NodeTiming,
     PlanSwapped,
     TakeEnded,
+    merge_status,
 )
 from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
 from exsampling_patch.runtime.parts import Cell, Failed, Worker, hang_limit, worker_cpus
@@ -59,7 +60,9 @@ class _Context(NodeContext):
         return plan is not None and (node_id, port) in plan.inbound
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
-        self._engine.status[node_id] = {**self._engine.status.get(node_id, {}), **status}
+        merged = dict(self._engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two takes mixed
+        merge_status(merged, status)
+        self._engine.status[node_id] = merged
         if self._engine.events.wants(NodeStatus):
             self._engine.events.publish(NodeStatus(node_id, status))
 

@@ -61,6 +61,24 @@ class NodeTiming(Event):
     seconds: float
 
 
+#: Status fields that tell of one event at a node (a take passing, a slot loaded, skipped or controlled): a status
+#: that carries any of them replaces all of them, so that a node's line never shows one take's label beside
+#: another's slot (the sampler showed "dog | slot HH" once a control on HH followed a dog loaded into Bass).
+#: Other fields (level, voices, xruns, counters, device) are kept until a newer value comes. The engine keeps
+#: each node's status by this rule (``Engine.status``, what an observer that joins late copies) and so does the
+#: editor's observer (``editor/live.py``).
+EVENT_KEYS = frozenset({"take", "label", "confidence", "slot", "skipped", "locked", "rejected", "passed", "reason",
+                        "swap_due", "latency_ms", "already_sent", "track"})
+
+
+def merge_status(status: dict[str, Any], update: dict[str, Any]) -> None:
+    """Fold ``update`` into ``status`` in place: an update that tells of an event replaces the last one's fields."""
+    if not EVENT_KEYS.isdisjoint(update):
+        for key in EVENT_KEYS.difference(update):
+            status.pop(key, None)
+    status.update(update)
+
+
 @dataclass(frozen=True)
 class NodeStatus(Event):
     """What a node says flows through it: levels, last label, confidence, slot..."""

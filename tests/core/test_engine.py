@@ -109,10 +109,20 @@ class Slow(Node):
         self.emit("outlet", message)
 
 
+class Reporter(Node):
+    """Report each message (a dict) as its status, as a sampler reports a take loaded or skipped."""
+
+    type_name = "reporter"
+    inlet = Input(ANY)
+
+    def on_inlet(self, message: dict[str, Any]) -> None:
+        self.report_status(**message)
+
+
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Counter, AddOne, Sink, BadStart, Slow):
+    for node_type in (Counter, AddOne, Sink, BadStart, Slow, Reporter):
         registry.register(node_type, "test")
     return registry
 
@@ -336,6 +346,24 @@ def test_events_are_published(registry: Registry) -> None:
     hops = [(e.node_id, e.target) for e in seen if isinstance(e, MessageHop)]
     assert hops.count(("src", "r0")) == 3 and hops.count(("r0", "sink")) == 3
 
+
+
+def test_a_nodes_status_keeps_one_events_fields_never_two_takes_mixed(registry: Registry) -> None:
+    # What an observer that joins late (the editor attaching to a running patch) copies: after a dog loaded into
+    # Bass and a take skipped on locked HH, the status tells of the skipped take alone, beside the level.
+    patch = Patch()
+    patch.add_node(NodeSpec("sampler", "reporter"))
+    engine = Engine(registry)
+    engine.start(patch)
+    try:
+        for status in ({"level": 0.5, "xruns": 1}, {"take": "t1", "label": "dog", "slot": "Bass", "latency_ms": 12.0},
+                       {"take": "t2", "slot": "HH", "skipped": "t2", "locked": True}, {"level": 0.25}):
+            engine.inject("sampler", "inlet", status)
+            engine.wait_idle()
+        assert engine.status["sampler"] == {"level": 0.25, "xruns": 1, "take": "t2", "slot": "HH", "skipped": "t2",
+                                            "locked": True}
+    finally:
+        engine.stop()
 
 def test_unsubscribe(registry: Registry) -> None:
     seen: list[Event] = []

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from exsampling_patch import ANY, Input, Node
 from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.editor.patch_view import live_text
-from exsampling_patch.runtime import NodeStatus
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, NodeStatus
 
 
 def line(observer: RuntimeObserver, node_id: str, **status: Any) -> str:
@@ -37,3 +40,37 @@ def test_fields_that_are_no_event_are_kept_beside_the_last_event() -> None:
     assert line(observer, "sampler", level=0.5, voices=2) == "2 xruns  |  dog  |  slot Bass"  # the level keeps it
     line(observer, "folder", last_file="a.wav", takes=1)
     assert line(observer, "folder", last_file="b.wav", takes=2) == "last file b.wav  |  takes 2"
+
+
+
+class Reporter(Node):
+    """Report each message (a dict) as its status, as a sampler reports a take loaded or skipped."""
+
+    type_name = "reporter"
+    inlet = Input(ANY)
+
+    def on_inlet(self, message: dict[str, Any]) -> None:
+        self.report_status(**message)
+
+
+def test_the_status_copied_when_attaching_to_a_running_patch_is_one_events() -> None:
+    # The engine keeps each node's status by the same rule (runtime.events.merge_status), so an editor that
+    # attaches while the patch runs does not start from a line mixing two takes.
+    registry = Registry.default(entry_points=False)
+    registry.register(Reporter, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("sampler", "reporter"))
+    engine = Engine(registry)
+    engine.start(patch)
+    try:
+        for status in ({"slot": "Bass", "label": "dog", "take": "t1"}, {"slot": "HH", "skipped": "t2", "locked": True}):
+            engine.inject("sampler", "inlet", status)
+            engine.wait_idle()
+        observer = RuntimeObserver()
+        observer.attach(engine)
+        observer.apply()
+        observer.detach()
+    finally:
+        engine.stop()
+    assert "label" not in observer.nodes["sampler"].status
+    assert "dog" not in live_text(observer.nodes["sampler"])
