@@ -203,14 +203,26 @@ class TakeStore:
 
     def unprocessed(self) -> list[Path]:
         """Stored takes not yet marked done, oldest first (to pass on again after a crash)."""
+        return [audio for audio, _ in self.unfinished()]
+
+    def unfinished(self) -> list[tuple[Path, dict[str, Any]]]:
+        """Stored takes not yet marked done with their sidecars' metadata, oldest first; no audio is read.
+
+        Quick enough to call before a source takes anything new: a source that knows its unfinished takes
+        (their ids, a phone's own take ids) before it listens cannot mistake a retry of one for a new take.
+        """
         done = self.processed_ids()
         found = []
         for sidecar in self.folder.glob("*.json"):
             try:
-                take_id = json.loads(sidecar.read_text(encoding="utf-8"))["take_id"]
-            except (OSError, ValueError, KeyError):
-                continue
-            audio = sidecar.with_name(sidecar.name[: -len(".json")])
-            if take_id not in done and audio.exists():
-                found.append(audio)
-        return sorted(found, key=lambda p: p.stat().st_mtime)
+                data = json.loads(sidecar.read_text(encoding="utf-8"))
+                audio = sidecar.with_name(sidecar.name[: -len(".json")])
+                stored_at = audio.stat().st_mtime
+            except (OSError, ValueError):
+                continue  # unreadable, or its audio is gone
+            if not isinstance(data, dict) or not isinstance(data.get("take_id"), str):
+                continue  # not a take's sidecar
+            if data["take_id"] not in done:
+                found.append((stored_at, audio, data))
+        found.sort(key=lambda entry: entry[0])
+        return [(audio, data) for _, audio, data in found]

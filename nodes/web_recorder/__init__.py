@@ -6,7 +6,8 @@ Each accepted upload is stored and flushed to disk (:class:`~exsampling_patch.ta
 the phone is told and before the take flows on. A take is written down as done (the take folder's
 ``.processed`` journal) when it has ended in the patch (:meth:`WebRecorder.take_ended`), not when it is passed
 on: takes stored but not done when the process ended are passed on again at the next start. A phone's retry of
-a take already acknowledged gets the first reply, even after a restart (:mod:`.seen`). The phone's take list
+a take already stored gets the first reply, even after a restart, even before that take is passed on again (its
+sidecar is read at start, before the server listens: :mod:`.seen`). The phone's take list
 shows each take's end: its slot, or why not ("rejected: not sure (dog 31%)", "silent", "error in trim: ...").
 
 A phone's take list shows what became of each take: link the classifier's predictions and the slot
@@ -21,7 +22,8 @@ import re
 import secrets
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from pathlib import Path
 from typing import Any
 
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
@@ -92,6 +94,7 @@ class WebRecorder(Node):
         state = self.resolve_path(self.state_folder)
         state.mkdir(parents=True, exist_ok=True)
         self._seen = SeenTakes(state)  # (recorder, phone, its id) -> reply, across restarts
+        self._unfinished = self._know_unfinished()  # before the server listens: a retry of one is a duplicate
         self._check_disk(0)
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)
         tls = None
@@ -173,25 +176,39 @@ class WebRecorder(Node):
 
     # -- uploads ---------------------------------------------------------------------------------------------
 
+    def _know_unfinished(self) -> deque[tuple[Path, str]]:
+        """Make the takes stored but not done before the last run ended known, from their sidecars (no audio read).
+
+        Called in :meth:`start` before the server listens: a phone retrying one of them (its reply lost in the
+        crash) is answered as a duplicate of the stored take, with its take id, whether it has been passed on
+        again yet or not, and is not stored a second time. The takes themselves flow on from :meth:`_recover`.
+        """
+        paths: deque[tuple[Path, str]] = deque()
+        for path, data in self._store.unfinished():
+            paths.append((path, data["take_id"]))
+            meta = _sidecar_meta(data)
+            recorder = str(meta.get("recorder") or data.get("source") or "")
+            row = _sidecar_row(data)
+            if meta.get("client_take_id"):  # acknowledged or not, a retry of it must not make a second take
+                key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
+                if key not in self._seen:
+                    self._seen.remember(key, {"status": "received", **row})
+            self._board.add(row["take_id"], str(data.get("source") or recorder), **row)
+            if meta.get("phone"):
+                self._remember(str(meta["phone"]), row["take_id"])
+        return paths
+
     def _recover(self) -> None:
-        """Pass on takes that were stored but not passed on before the last run ended."""
-        for path in self._store.unprocessed():
-            if self.stop_event.is_set():
-                return
+        """Pass on the takes that were stored but not done before the last run ended (found by :meth:`start`)."""
+        while self._unfinished and not self.stop_event.is_set():
+            path, take_id = self._unfinished.popleft()  # each once, even if this thread is run again
             try:
                 take = read_take(path)
             except Exception as error:
                 self.report_error(f"{path.name}: stored take unreadable: {error}")
+                self._board.update(take_id, status="error", fate="error", end=f"stored take unreadable: {error}")
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
-            meta = take.meta
-            if meta.get("client_take_id"):  # acknowledged or not, a retry of it must not make a second take
-                key = (str(meta.get("recorder", take.source)), str(meta.get("phone", "")), str(meta["client_take_id"]))
-                if key not in self._seen:
-                    self._seen.remember(key, {"status": "received", **_row(take)})
-            self._board.add(take.take_id, take.source, **_row(take))
-            if meta.get("phone"):
-                self._remember(str(meta["phone"]), take.take_id)
             self.emit("take", take)
             if self._done_at_emit:
                 self._store.mark_processed(take)
@@ -272,6 +289,26 @@ class WebRecorder(Node):
             self._phones[phone] = ids[-KEEP_PER_RECORDER:]
             while len(self._phones) > KEEP_PHONES:
                 self._phones.popitem(last=False)
+
+
+def _sidecar_meta(data: dict[str, Any]) -> dict[str, Any]:
+    meta = data.get("meta")
+    return meta if isinstance(meta, dict) else {}
+
+
+def _sidecar_row(data: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_row` of a stored take, from its sidecar (:func:`~exsampling_patch.takes.take_metadata`)."""
+    meta = _sidecar_meta(data)
+    loc = data.get("location")
+    location = None
+    if isinstance(loc, dict):
+        location = {"latitude": loc.get("latitude"), "longitude": loc.get("longitude"),
+                    "accuracy_m": loc.get("accuracy_m")}
+    duration = data.get("duration")
+    return {"take_id": data["take_id"], "client_take_id": meta.get("client_take_id", ""),
+            "recorded_at": data.get("recorded_at"),
+            "duration": round(duration, 3) if isinstance(duration, (int, float)) else None,
+            "sample_rate": data.get("sample_rate"), "location": location}
 
 
 def _row(take: Take) -> dict[str, Any]:

@@ -4,8 +4,9 @@ A phone that gets no answer sends its take again (after a Wi-Fi drop, or after t
 restarted): the take must have one effect. Each acknowledged take's key (recorder, phone, the phone's take id)
 and the reply it got are appended to ``seen-takes.jsonl`` in the recorder's state folder before the take flows
 on, so that a retry, even after a kill -9, gets the first reply again (marked ``duplicate``) and nothing else.
-A take stored but not yet written here when the process died is found again at the next start (it is not done,
-so it is recovered, and :meth:`SeenTakes.remember` is called for it from its sidecar).
+A take stored but not yet written here when the process died is found again at the next start (it is not done):
+:meth:`SeenTakes.remember` is called for it from its sidecar before the server listens, so that a retry arriving
+before the take is passed on again is answered as its duplicate too.
 
 The file is appended to and flushed, not synced to disk: a process killed keeps what it wrote (the kernel has
 it); only a power cut could lose the last lines. It is rewritten with the newest ``keep`` entries at start once

@@ -1,0 +1,74 @@
+"""A phone's retry that arrives at a restart before the recorder has passed on its unfinished takes again is
+answered as a duplicate of the stored take, and the take reaches the patch once (issue 16: "nothing lost, none
+twice"; seen in the crash harness: two phones' ``take-41`` retried 0 and 20 ms after the recovery scan)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import exsampling_patch.nodes.web_recorder as web_recorder
+from exsampling_patch.nodes.web_recorder import seen as seen_module
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+from exsampling_patch.takes import PROCESSED_JOURNAL
+
+from .conftest import Client, probe_of, recorder_engine, sine
+
+
+@pytest.mark.parametrize("acknowledged", [False, True], ids=["killed-before-the-reply", "killed-after-the-reply"])
+def test_a_retry_before_recovery_is_a_duplicate_of_the_stored_take(tmp_path: Path, recorder_state: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  acknowledged: bool) -> None:
+    """Before: the server listened before the recovery thread had made the stored take's phone id known; the
+    retry was stored under a new take id and both takes flowed on (two /label in Live for one recording)."""
+    wav = encode_wav_pcm16(sine(330.0, 0.4), 48000)
+    client_id = f"take-41-{secrets.token_hex(4)}"  # the state folder is shared with other tests
+    engine = recorder_engine(tmp_path, recorder_state)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        status, first = client.upload(wav, recorder="Phone 1", take_id=client_id)
+        assert status == 201 and engine.wait_idle()
+    finally:
+        engine.stop()
+    # The disk as a kill -9 leaves it: the take stored, not done; its phone id written down or not yet.
+    journal = tmp_path / "takes" / PROCESSED_JOURNAL
+    journal.write_text(journal.read_text().replace(first["take_id"] + "\n", ""))
+    if not acknowledged:
+        seen = recorder_state / seen_module.SEEN_FILE
+        seen.write_text("".join(line + "\n" for line in seen.read_text().splitlines() if client_id not in line))
+
+    # Recovery held: the stored take is not passed on (its audio not even read) until the retry is answered.
+    release, reading = threading.Event(), threading.Event()
+    read_take = web_recorder.read_take
+
+    def held_read_take(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        release.wait(20)
+        return read_take(*args, **kwargs)
+
+    monkeypatch.setattr(web_recorder, "read_take", held_read_take)
+    engine = recorder_engine(tmp_path, recorder_state)
+    try:
+        again = Client(engine, recorder_state / "recorder-cert.pem")
+        again.phone_key = client.phone_key  # the same phone, retrying at once
+        status, second = again.upload(wav, recorder="Phone 1", take_id=client_id)
+        status_new, new = again.upload(wav, recorder="Phone 1", take_id=f"{client_id}-next")
+        assert reading.wait(5)  # the retry came before the stored take was passed on again:
+        assert first["take_id"] not in [take.take_id for _, take in probe_of(engine).received]
+        release.set()
+        assert engine.wait_idle(10, settle=0.3)
+        received = [take for _, take in probe_of(engine).received]
+        status_list, listing = again.request("GET", "/api/takes?recorder=Phone%201")
+    finally:
+        release.set()
+        engine.stop()
+    assert status == 200 and second.get("duplicate") is True and second["take_id"] == first["take_id"]
+    assert status_new == 201 and new["take_id"] != first["take_id"]
+    assert sorted(take.take_id for take in received) == sorted([first["take_id"], new["take_id"]])
+    assert [take.meta.get("recovered") for take in received if take.take_id == first["take_id"]] == [True]
+    assert len(list((tmp_path / "takes").glob("*.wav"))) == 2  # one file for the retried take
+    assert status_list == 200 and [row["take_id"] for row in listing["takes"]] == [new["take_id"], first["take_id"]]
