@@ -12,6 +12,7 @@ import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.live import NodeLive
 from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.editor.params import format_value, port_help
 from exsampling_patch.patch import Link, PortRef
 
@@ -32,26 +33,6 @@ WARN_YELLOW = (230, 200, 90)
 
 
 _UNSET = object()
-
-
-def live_text(live: NodeLive) -> str:
-    """A node's live line: dropouts first (a performer must see them), then last label with confidence, slot,
-    latency (or a few counters)."""
-    parts = []
-    xruns = live.get("xruns")
-    if isinstance(xruns, int) and xruns > 0:
-        parts.append(f"{xruns} xrun{'s' if xruns != 1 else ''}")
-    if live.get("label") is not None:
-        confidence = live.get("confidence")
-        parts.append(f"{live.get('label')}" + (f" {confidence:.0%}" if isinstance(confidence, float) else ""))
-    if live.get("slot") is not None:
-        parts.append(f"slot {live.get('slot')}")
-    if isinstance(live.get("latency_ms"), int | float):
-        parts.append(f"{live.get('latency_ms'):.0f} ms")
-    for key in ("last_file", "count", "written", "takes"):
-        if live.get(key) is not None and len(parts) < 4:
-            parts.append(f"{key.replace('_', ' ')} {live.get(key)}")
-    return "  |  ".join(parts)
 
 
 def _alias(kind: str, ref: PortRef) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from exsampling_patch import ANY, Input, Node
 from exsampling_patch.editor.live import RuntimeObserver
-from exsampling_patch.editor.patch_view import live_text
+from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeStatus
@@ -25,12 +25,18 @@ def test_a_newer_events_status_replaces_the_last_ones_fields() -> None:
     # change on HH (a control names only the slot).
     assert line(observer, "sampler", slot="Bass", label="dog", take="t1", swap_due=0.0, latency_ms=12.0) == \
         "dog  |  slot Bass  |  12 ms"
-    assert line(observer, "sampler", slot="HH", skipped="t2", locked=True) == "slot HH"
+    assert line(observer, "sampler", slot="HH", skipped="t2", locked=True) == "skipped: slot HH locked"
     assert line(observer, "sampler", slot="HH") == "slot HH"
     assert line(observer, "sampler", slot="HH", label="crickets", take="t3") == "crickets  |  slot HH"
     # The slot map: a take held for its prediction says nothing of the last take's label or slot.
     assert line(observer, "map", take="t4", label="dog", slot="Bass", confidence=0.9) == "dog 90%  |  slot Bass"
     assert line(observer, "map", take="t5", waiting=1) == ""
+    # A take the gate rejected, let go by the slot map: why, not an empty slot.
+    assert line(observer, "map", take="t6", slot="", rejected="not sure (dog 31%)", waiting=0) == \
+        "rejected: not sure (dog 31%)"
+    # Rejected but sent to the gate's fallback slot: the slot it went to.
+    assert line(observer, "map", take="t7", label="dog", slot="Wind", confidence=0.3, rejected="not sure") == \
+        "dog 30%  |  slot Wind"
 
 
 def test_fields_that_are_no_event_are_kept_beside_the_last_event() -> None:

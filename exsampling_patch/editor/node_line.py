@@ -1,0 +1,44 @@
+"""A node's live line in the patch view: what its last status tells, as one short line of text.
+
+Plain Python (no widgets): ``patch_view.py`` draws it under the node's title while the patch runs.
+"""
+
+from __future__ import annotations
+
+from exsampling_patch.editor.live import NodeLive
+
+
+def fate_text(live: NodeLive) -> str | None:
+    """What became of the last take when it did not reach its slot: skipped (the slot locked, so it kept its take)
+    or rejected (by a gate or the slot map, with why); None when the status tells of no such take."""
+    slot = live.get("slot")
+    if live.get("skipped") is not None:
+        where = f"slot {slot}" if slot else "its slot"
+        return f"skipped: {where} locked" if live.get("locked") else f"skipped: {where}"
+    rejected = live.get("rejected")
+    if isinstance(rejected, str) and rejected and not slot:  # with a slot: rejected, but sent to a fallback slot
+        return rejected if rejected.startswith("rejected") else f"rejected: {rejected}"
+    return None
+
+
+def live_text(live: NodeLive) -> str:
+    """A node's live line: dropouts first (a performer must see them), then last label with confidence, slot
+    (or what became of a take that did not reach it: "skipped: slot HH locked"), latency (or a few counters)."""
+    parts = []
+    xruns = live.get("xruns")
+    if isinstance(xruns, int) and xruns > 0:
+        parts.append(f"{xruns} xrun{'s' if xruns != 1 else ''}")
+    if live.get("label") is not None:
+        confidence = live.get("confidence")
+        parts.append(f"{live.get('label')}" + (f" {confidence:.0%}" if isinstance(confidence, float) else ""))
+    fate = fate_text(live)
+    if fate is not None:
+        parts.append(fate)
+    elif live.get("slot") is not None:
+        parts.append(f"slot {live.get('slot')}")
+    if isinstance(live.get("latency_ms"), int | float):
+        parts.append(f"{live.get('latency_ms'):.0f} ms")
+    for key in ("last_file", "count", "written", "takes"):
+        if live.get(key) is not None and len(parts) < 4:
+            parts.append(f"{key.replace('_', ' ')} {live.get(key)}")
+    return "  |  ".join(parts)
