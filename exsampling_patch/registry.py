@@ -20,7 +20,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
-from exsampling_patch.node import Node, type_problems
+from exsampling_patch.node import Node
+from exsampling_patch.node_checks import type_problems
 
 ENTRY_POINT_GROUP = "exsampling_patch.nodes"
 BUILTIN_PACKAGE = "exsampling_patch.nodes"
@@ -95,7 +96,7 @@ class Registry:
     def register(self, node_type: type[Node], origin: str = "") -> None:
         """Add one node type; a second type with a taken name is reported and ignored, and so is a type with
         mistakes that would only show at its first message (an input without its handler, an ``emit`` to an
-        unknown output: :func:`~exsampling_patch.node.type_problems`), each with its file and line."""
+        unknown output: :func:`~exsampling_patch.node_checks.type_problems`), each with its file and line."""
         if not (inspect.isclass(node_type) and issubclass(node_type, Node)) or node_type is Node:
             raise TypeError(f"{node_type!r} is not a Node subclass")
         name = node_type.type_name

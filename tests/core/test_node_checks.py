@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from exsampling_patch.messages import Take
-from exsampling_patch.node import Node, type_problems
+from exsampling_patch.node import Node
+from exsampling_patch.node_checks import type_problems
 from exsampling_patch.registry import Registry
 
 MISSPELT_HANDLER = '''from exsampling_patch import TAKE, Input, Node, Output

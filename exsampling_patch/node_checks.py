@@ -1,0 +1,108 @@
+"""Checks of a node type's code, made when the type is registered (before any message): an input without its
+``on_<input>`` handler, an ``emit`` to an output the type does not have (:func:`type_problems`).
+
+Apart from ``node.py`` (the node API) so that the API stays short; the registry runs these checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from exsampling_patch.node import Node
+
+
+@dataclass(frozen=True)
+class TypeProblem:
+    """A mistake in a node type's code, found when the type is registered (before any message)."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+def type_problems(cls: type[Node]) -> list[TypeProblem]:
+    """Mistakes :meth:`Node.handle` and :meth:`Node.emit` would only meet at the first message: an input
+    without its ``on_<input>`` handler (a misspelt ``on_tkae``), and ``self.emit("name", ...)`` with a name
+    that is no output of the type. A type that overrides :meth:`Node.handle` routes its inputs itself and
+    is not checked for handlers; ``emit`` is checked where its port is written as a literal string.
+    """
+    import ast
+
+    found = _class_source(cls)
+    if found is None:
+        return []  # defined where no source can be read (a REPL, exec): nothing to check against
+    file, body = found
+    problems: list[TypeProblem] = []
+    name = cls.__name__
+
+    def line_of(attribute: str) -> int:
+        for statement in body.body:
+            targets = statement.targets if isinstance(statement, ast.Assign) else (
+                [statement.target] if isinstance(statement, ast.AnnAssign) else [])
+            if any(isinstance(t, ast.Name) and t.id == attribute for t in targets):
+                return statement.lineno
+        return body.lineno
+
+    if "handle" not in {n for klass in cls.__mro__ if klass is not Node for n in vars(klass)}:
+        handlers = {n[3:] for n in dir(cls) if n.startswith("on_") and callable(getattr(cls, n, None))}
+        for port in cls.inputs:
+            if port not in handlers:
+                close = difflib.get_close_matches(port, sorted(handlers - set(cls.inputs)), n=1)
+                hint = f" (on_{close[0]} looks misspelt)" if close else ""
+                problems.append(TypeProblem(file, line_of(port),
+                                            f"{name}: input '{port}' has no handler on_{port}{hint}"))
+    for call in ast.walk(body):
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "emit"
+                and isinstance(call.func.value, ast.Name) and call.func.value.id == "self" and call.args
+                and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
+                and call.args[0].value not in cls.outputs):
+            port = call.args[0].value
+            close = difflib.get_close_matches(port, list(cls.outputs), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else (
+                "" if cls.outputs else f" ({name} declares no output)")
+            problems.append(TypeProblem(file, call.lineno, f"{name}: emit to unknown output '{port}'{hint}"))
+    return problems
+
+
+def _class_source(cls: type) -> tuple[str, Any] | None:
+    """The file and the ``ast.ClassDef`` of ``cls``, from its module's source parsed once (or None)."""
+    import ast
+    import inspect
+    import linecache
+
+    try:
+        file = inspect.getsourcefile(cls)
+    except TypeError:
+        return None
+    if not file:
+        return None
+    source = "".join(linecache.getlines(file))
+    if not source:
+        return None
+    classes = _class_index.get((file, source))
+    if classes is None:
+        try:
+            tree = ast.parse(source, file)
+        except SyntaxError:
+            return None
+        if len(_class_index) > 64:
+            _class_index.clear()
+        classes = _class_index[(file, source)] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                classes.setdefault(node.name, []).append(node)
+    candidates = classes.get(cls.__name__, [])
+    if len(candidates) > 1:  # classes of one name in several functions: the one declaring these ports
+        def declared(node: ast.ClassDef) -> set[str]:
+            return {t.id for s in node.body if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)}
+        candidates = [n for n in candidates if set(vars(cls)) >= declared(n)]
+    return (file, candidates[0]) if len(candidates) == 1 else None
+
+
+#: Class definitions by name, per (file, source) parsed: a module with many node types is parsed once.
+_class_index: dict[tuple[str, str], dict[str, list[Any]]] = {}
