@@ -16,9 +16,20 @@ import math
 
 import numpy as np
 
-#: A callback further than this from where the clock expects it (an xrun, a stream re-opened, a machine
-#: that stopped) restarts the clock at that callback.
+#: A callback further than this from where the clock expects it (a stream re-opened, a machine that stopped)
+#: restarts the clock at that callback.
 RESET_SECONDS = 0.05
+#: The most one callback's distance from the prediction moves the loop: a callback the scheduler woke late
+#: (5 or 30 ms: a busy machine) counts as this much late, so the blocks after it keep their times.
+CLAMP_SECONDS = 0.001
+#: A callback at least this far (and half a block) off the prediction is not fed to the loop: it was woken very
+#: late, or the stream's frames and the clock parted by whole blocks (the host dropped cycles in an xrun). One
+#: alone moves nothing; :data:`CONFIRM` in a row that agree within a quarter of a block (and half of this) are
+#: the new phase, which the clock then takes up at once instead of slewing to it for seconds.
+HOLD_SECONDS = 0.002
+CONFIRM = 3
+#: ... or this many in a row that do not agree (a busy machine after the xrun): the earliest of them.
+HOLD_LIMIT = 8
 
 
 class BlockClock:
@@ -27,8 +38,12 @@ class BlockClock:
     A second-order delay-locked loop (F. Adriaensen, "Using a DLL to filter time", 2005): each callback's
     measured start corrects the prediction by a fraction, so the estimate follows the sound card's clock
     (and its drift against the computer's) while a callback woken late by the scheduler moves it by
-    ``b`` times its lateness only. ``bandwidth`` (Hz) sets how fast it follows: 0.1 Hz holds a block's start to
-    about 0.2 ms under 2 ms of wake-up jitter (tests/outputs/test_sampler_timing.py).
+    ``b`` times its lateness only, and by no more than ``b`` times :data:`CLAMP_SECONDS` however late it was: a
+    30 ms stall would otherwise move the grid by 0.3 ms and hold it off for seconds. ``bandwidth`` (Hz) sets how
+    fast it follows: 0.1 Hz holds a block's start to about 0.2 ms under 2 ms of wake-up jitter
+    (tests/outputs/test_sampler_timing.py). When the host drops cycles (an xrun), the stream's frame count falls
+    behind by whole blocks: callbacks then stay that far off the prediction, and after :data:`CONFIRM` of them
+    the clock steps to the new phase (``rephased`` counts it).
     """
 
     def __init__(self, sample_rate: int, bandwidth: float = 0.1, start_bandwidth: float = 2.0) -> None:
@@ -41,6 +56,10 @@ class BlockClock:
         self.seconds_per_frame = 1.0 / sample_rate
         self._started = False
         self._last_frames = 0
+        self._off = [0.0] * HOLD_LIMIT  # distances of the callbacks held off, in a row (a ring)
+        self._offs = 0
+        self.held_off = 0  # callbacks at least half a block off the prediction: not fed to the loop
+        self.rephased = 0  # steps to a new phase (cycles dropped)
 
     def tick(self, measured: float, frames: int) -> float:
         """The block of ``frames`` frames whose callback began at ``measured``: returns its estimated start."""
@@ -51,6 +70,10 @@ class BlockClock:
         error = measured - predicted
         if abs(error) > RESET_SECONDS:
             return self._reset(measured, frames)
+        if abs(error) >= max(HOLD_SECONDS, self._last_frames * self.seconds_per_frame / 2.0):
+            return self._hold_off(predicted, error, frames)
+        self._offs = 0
+        error = min(CLAMP_SECONDS, max(-CLAMP_SECONDS, error))
         self._bandwidth = max(self.bandwidth, self._bandwidth * 0.99)
         omega = 2.0 * math.pi * self._bandwidth * self._last_frames * self.seconds_per_frame
         self.time = predicted + math.sqrt(2.0) * omega * error
@@ -61,8 +84,34 @@ class BlockClock:
         self._last_frames = frames
         return self.time
 
+    def _hold_off(self, predicted: float, error: float, frames: int) -> float:
+        """A callback half a block or more off: late (keep the prediction), or the grid moved (step to it)."""
+        self.held_off += 1
+        self._off[self._offs % HOLD_LIMIT] = error
+        self._offs += 1
+        self.time = predicted
+        n = self._offs
+        if n >= CONFIRM:
+            # the last CONFIRM (and the last HOLD_LIMIT) distances: no lists, the callback allocates nothing
+            low = high = error
+            for k in range(1, CONFIRM):
+                value = self._off[(n - 1 - k) % HOLD_LIMIT]
+                low, high = min(low, value), max(high, value)
+            agree = high - low <= max(HOLD_SECONDS / 2.0, self._last_frames * self.seconds_per_frame / 4.0)
+            if not agree and n >= HOLD_LIMIT:
+                for k in range(CONFIRM, HOLD_LIMIT):
+                    low = min(low, self._off[(n - 1 - k) % HOLD_LIMIT])
+            if agree or n >= HOLD_LIMIT:
+                # callbacks are woken late, never early: the earliest is nearest the new phase
+                self.time = predicted + low
+                self._offs = 0
+                self.rephased += 1
+        self._last_frames = frames
+        return self.time
+
     def _reset(self, measured: float, frames: int) -> float:
         self._started = True
+        self._offs = 0
         self._bandwidth = self.start_bandwidth
         self.frame += self._last_frames
         self.time = measured
