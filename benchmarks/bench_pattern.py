@@ -2,8 +2,11 @@
 
 Prints the onset timing error of the recorded clicks against the step grid (median, p95, max; the grid's offset
 fitted over each onset's 16 neighbours, i.e. after the constant latency, and across cycles JACK dropped in a
-stall), missing and doubled steps, late events, xruns, PortAudio's output latency, and the callback's share of
-its budget (blocksize / rate) with the pattern playing.
+stall); the absolute error: when each click is heard (the JACK cycle it was rendered in, on JACK's clock, plus
+its frame in it, plus the output latency PortAudio reports and the sampler compensates) less its step's time on
+the pattern node's beat clock, over all onsets and over those 5 s or more after any xrun (JACK's own clock,
+the reference, slews for seconds after one); missing and doubled steps, late events, xruns, PortAudio's output
+latency, and the callback's share of its budget (blocksize / rate) with the pattern playing.
 
 Usage: ``python benchmarks/bench_pattern.py [--seconds 30] [--tempo 120]`` with a JACK server running
 (``make bench``).
@@ -20,7 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.outputs.groove_rig import RATE, grid_errors, groove_rig, onsets
+from tests.outputs.groove_rig import RATE, absolute_errors, grid_errors, groove_rig, onsets
+from tests.outputs.jack_clock import JackClock
 
 
 def main() -> int:
@@ -28,7 +32,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--tempo", type=float, default=120.0)
     args = parser.parse_args()
-    with groove_rig(slots=8, tempo=args.tempo) as (sampler, pattern, recorder):
+    jack = JackClock("exs-bench-clock")
+    offset = jack.offset()  # perf_counter - JACK's clock
+    with groove_rig(slots=8, tempo=args.tempo, jack=jack) as (sampler, pattern, recorder):
         start = recorder.mark()
         callbacks = sampler.state.callbacks
         pattern.start()
@@ -38,6 +44,12 @@ def main() -> int:
         signal = recorder.since(start)
         stats = sampler.stats()
         times = sampler.state.recent_callback_seconds()[-(sampler.state.callbacks - callbacks):]
+        beat_clock = pattern.beat_clock()
+        latency = sampler.state.output_latency
+        monotonic = time.perf_counter() - time.monotonic()
+        xrun_at = sampler.state.xrun_at[: min(stats["xruns"], sampler.state.xrun_at.size)] + monotonic
+        heard = recorder.cycle_time(onsets(signal) + start) + offset + latency
+    jack.close()
     step_frames = 60.0 / args.tempo / 4 * RATE
     found = onsets(signal)
     intervals = np.diff(found)
@@ -54,6 +66,13 @@ def main() -> int:
           f"({expected} steps between the first and the last)")
     print(f"onset error vs the step grid (ms): median {np.median(errors_ms):.3f}, p95 "
           f"{np.percentile(errors_ms, 95):.3f}, max {errors_ms.max():.3f}")
+    absolute = absolute_errors(heard, beat_clock) * 1000.0
+    calm = np.array([not np.any((xrun_at <= t) & (t < xrun_at + 5.0)) for t in heard], bool)
+    for label, part in (("all onsets", absolute), (f"{int(calm.sum())} onsets 5 s or more after an xrun",
+                                                   absolute[calm])):
+        if part.size:
+            print(f"absolute error vs the beat clock, {label} (ms): median {np.median(part):+.3f}, p95 |e| "
+                  f"{np.percentile(np.abs(part), 95):.3f}, max |e| {np.abs(part).max():.3f}")
     print(f"missing {expected - found.size}, doubled {int(np.sum(intervals < step_frames / 2))}, late events "
           f"{stats['late_events']}, xruns {stats['xruns']}, output latency (PortAudio) "
           f"{stats['output_latency_ms']:.2f} ms")

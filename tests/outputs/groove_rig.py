@@ -29,8 +29,11 @@ class Forward(NodeContext):
     def __init__(self, sampler: Any) -> None:
         super().__init__()
         self.sampler = sampler
+        self.due: list[float] = []  # each note-on's time (when it should be heard), in the order sent
 
     def emit(self, node_id: str, port: str, message: Any) -> None:
+        if message.type == "note_on":
+            self.due.append(float(message.time))
         self.sampler.on_midi(message)
 
 
@@ -45,9 +48,77 @@ def one_hit_per_step(slots: int) -> dict[str, str]:
     return {SLOTS[i]: "." * i + "x" + "." * (slots - i - 1) for i in range(slots)}
 
 
+class TimedRecorder:
+    """A PortAudio input stream at JACK's period (one callback per cycle) that notes, for each block it records,
+    the JACK cycle it came in (:class:`.jack_clock.JackClock`): its first frame and its start on JACK's clock.
+
+    A JACK client reads an input port in the same cycle as the client that wrote it (the graph runs the
+    sampler before its listeners), so the recorded frame ``i`` of a block is the frame the sampler rendered at
+    offset ``i`` of the block it rendered in that cycle: :meth:`cycle_time` maps it onto JACK's clock."""
+
+    def __init__(self, jack: Any, seconds: float = 120.0) -> None:
+        import sounddevice as sd
+
+        self.jack = jack
+        self.buffer = np.zeros(int(seconds * RATE), np.float32)
+        blocks = int(seconds * RATE) // 64 + 1
+        self.block_start = np.zeros(blocks, np.int64)  # buffer index of each block's first frame
+        self.block_cycle = np.zeros(blocks, np.float64)  # that cycle's start, JACK's clock (s)
+        self.block_frame = np.zeros(blocks, np.int64)  # that cycle's first frame on JACK's counter
+        self.block_adc = np.zeros(blocks, np.float64)  # PortAudio's inputBufferAdcTime (stream time, s)
+        self.block_current = np.zeros(blocks, np.float64)  # PortAudio's currentTime (stream time, s)
+        self.blocks = 0
+        self.written = 0
+        self.overflows = 0
+        self.stream = sd.InputStream(samplerate=RATE, channels=1, blocksize=0, dtype="float32",
+                                     callback=self._callback)
+        self.stream.start()
+
+    def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        if status.input_overflow:
+            self.overflows += 1
+        frame, start = self.jack.cycle()
+        b = self.blocks
+        if b < self.block_start.size:
+            self.block_start[b], self.block_cycle[b], self.block_frame[b] = self.written, start, frame
+            self.block_adc[b], self.block_current[b] = time_info.inputBufferAdcTime, time_info.currentTime
+            self.blocks = b + 1
+        n = min(frames, self.buffer.size - self.written)
+        self.buffer[self.written : self.written + n] = indata[:n, 0]
+        self.written += n
+
+    def mark(self) -> int:
+        return self.written
+
+    def since(self, start: int) -> np.ndarray:
+        return self.buffer[start : self.written].copy()
+
+    def cycle_time(self, index: np.ndarray) -> np.ndarray:
+        """Buffer indices -> when JACK's cycle had that frame at its start (seconds, JACK's clock): the cycle's start
+        plus the frame's offset in it.
+
+        A callback that ran so late that the server had begun the next cycle reads that cycle's times: each block's
+        (JACK frame - buffer index) and (cycle start - JACK frame / rate) are taken as the median over the 17 blocks
+        around it, so one misread does not move a frame by a period, while cycles JACK dropped in a stall (the
+        buffer then falls behind JACK's frame counter by whole periods) are followed within a few blocks."""
+        b = self.blocks
+        starts = self.block_start[:b]
+        frames = self.block_frame[:b].astype(np.int64)
+        frames += np.cumsum(np.concatenate([[0], np.diff(frames) < -(1 << 31)])) << 32  # the counter wraps
+        shift = _running_median(frames - starts)
+        base = _running_median(self.block_cycle[:b] - frames / RATE)
+        block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, b - 1)
+        return base[block] + (index + shift[block]) / RATE
+
+    def close(self) -> None:
+        self.stream.close()
+
+
 @contextmanager
-def groove_rig(slots: int, tempo: float, audio_process: bool = True) -> Iterator[tuple[Any, Any, Any]]:
-    """(sampler, pattern node, recorder): the pattern plays ``one_hit_per_step(slots)`` at ``tempo``, recorded."""
+def groove_rig(slots: int, tempo: float, audio_process: bool = True,
+               jack: Any = None) -> Iterator[tuple[Any, Any, Any]]:
+    """(sampler, pattern node, recorder): the pattern plays ``one_hit_per_step(slots)`` at ``tempo``, recorded;
+    with ``jack`` (a :class:`.jack_clock.JackClock`) by a :class:`TimedRecorder`."""
     from exsampling_patch.devices import jack_client_name
     from exsampling_patch.nodes.pattern import Pattern
     from exsampling_patch.nodes.sampler import Sampler
@@ -67,7 +138,7 @@ def groove_rig(slots: int, tempo: float, audio_process: bool = True) -> Iterator
         theirs = sampler.audio.jack_client
         outputs = {p for p in client_ports(theirs) - before if ":out_" in p}
         marked = client_ports(ours)
-        recorder = Recorder(seconds=120.0)
+        recorder = Recorder(seconds=120.0) if jack is None else TimedRecorder(jack)
         inputs = client_ports(ours) - marked
         by_number = lambda port: int(port.rsplit("_", 1)[1])  # noqa: E731
         jack_connect(min(outputs, key=by_number), min(inputs, key=by_number))
@@ -83,6 +154,17 @@ def groove_rig(slots: int, tempo: float, audio_process: bool = True) -> Iterator
         if recorder is not None:
             recorder.close()
         sampler.stop()
+
+
+def _running_median(values: np.ndarray, half: int = 8) -> np.ndarray:
+    padded = np.pad(values.astype(np.float64), half, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)
+
+
+def absolute_errors(times: np.ndarray, clock: Any, steps_per_beat: int = 4) -> np.ndarray:
+    """Each time (perf_counter) less the time of the nearest step on ``clock`` (a BeatClock), seconds."""
+    beats = clock.beat0 + (times - clock.t0) * clock.tempo / 60.0
+    return (beats - np.round(beats * steps_per_beat) / steps_per_beat) * 60.0 / clock.tempo
 
 
 def onsets(signal: np.ndarray, threshold: float = 0.05, quiet: int = 240) -> np.ndarray:
