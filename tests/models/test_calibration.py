@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from exsampling_patch.models.augment import PhoneTakeConfig, change_speed, phone_take
 from exsampling_patch.models.calibration import (
@@ -83,3 +84,22 @@ def test_change_speed_shifts_pitch() -> None:
     assert abs(len(faster) - rate / 2 ** (2 / 12)) <= 1
     peak = np.argmax(np.abs(np.fft.rfft(faster))) * rate / len(faster)
     assert abs(peak - 500 * 2 ** (2 / 12)) < 3
+
+
+def test_the_heads_slot_term_sums_labels_as_the_slot_map_does() -> None:
+    """Training's slot log-probabilities (log-sum-exp over :func:`slot_groups`) are the slot map's sums."""
+    import torch
+
+    from exsampling_patch.models.train_sounds import slot_groups
+    from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, slot_scores
+
+    labels = ["hihat_closed", "hihat_open", "clap_snap", "kick", "dog", "not_a_label"]
+    probs = np.array([0.30, 0.25, 0.20, 0.10, 0.10, 0.05])
+    groups = slot_groups(labels)
+    slot_logp = torch.logsumexp(torch.log(torch.tensor(probs, dtype=torch.float32))[:, None] + groups, dim=0)
+    by_slot = dict(slot_scores(zip(labels, probs, strict=True), DEFAULT_SLOT_TABLE))
+    assert by_slot["HH"] == pytest.approx(0.55)
+    for slot, total in by_slot.items():
+        column = int(groups[labels.index(next(k for k in labels if DEFAULT_SLOT_TABLE.get(k) == slot))].argmax())
+        assert float(slot_logp[column].exp()) == pytest.approx(total, rel=1e-5)
+    assert groups.shape[1] == len(by_slot) + 1  # the unknown label has a column of its own
