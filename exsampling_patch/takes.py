@@ -3,7 +3,9 @@
 Every take is written (audio, then a JSON sidecar with its metadata) and flushed to disk before it
 flows on, with a temporary name and an atomic rename, so a crash never leaves half a take. A journal
 of take ids that are done (ended in the patch: see :mod:`exsampling_patch.runtime.ledger`) lets a source find takes
-that were stored but not done before a crash, and pass them on again.
+that were stored but not done before a crash, and pass them on again. A stored take that cannot be read back is
+moved aside into the ``damaged/`` subfolder with why, and written down as done: the take folder is the archive,
+nothing in it is deleted, and such a take is reported once, not at every start.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 _FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
 _DEFAULT_SUBTYPES = {".wav": "PCM_16", ".flac": "PCM_16", ".ogg": "VORBIS"}
 PROCESSED_JOURNAL = ".processed"
+DAMAGED_FOLDER = "damaged"
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -226,3 +229,37 @@ class TakeStore:
                 found.append((stored_at, audio, data))
         found.sort(key=lambda entry: entry[0])
         return [(audio, data) for _, audio, data in found]
+
+    def set_aside(self, audio: Path, take_id: str, reason: str) -> Path:
+        """Move a stored take that cannot be passed on (its audio unreadable) into ``damaged/``, and mark it done.
+
+        Its audio and sidecar are moved, never deleted (the take folder is the archive); the sidecar gets the
+        take's end (``"ended": {"fate": "error", "reason": ...}``). Once moved it is no longer :meth:`unfinished`,
+        even if the process dies before the journal is written: it is reported once. Returns the new audio path.
+        """
+        damaged = self.folder / DAMAGED_FOLDER
+        damaged.mkdir(exist_ok=True)
+        target = damaged / audio.name
+        n = 2
+        while target.exists() or sidecar_path(target).exists():  # never overwrite an earlier damaged take
+            target = damaged / f"{audio.stem}-{n}{audio.suffix}"
+            n += 1
+        if audio.exists():  # first: from here on it is not unfinished (its sidecar has no audio beside it)
+            os.replace(audio, target)
+        sidecar = sidecar_path(audio)
+        try:
+            data = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        if isinstance(data, dict):  # the moved sidecar says how the take ended
+            data["ended"] = {"fate": "error", "reason": reason,
+                             "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            text = json.dumps(data, indent=1)
+            write_atomic(sidecar_path(target), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            sidecar.unlink(missing_ok=True)
+        elif sidecar.exists():
+            os.replace(sidecar, sidecar_path(target))
+        _fsync_dir(self.folder)
+        _fsync_dir(damaged)
+        self.mark_done(take_id)
+        return target

@@ -7,7 +7,9 @@ the phone is told and before the take flows on. A take is written down as done (
 ``.processed`` journal) when it has ended in the patch (:meth:`WebRecorder.take_ended`), not when it is passed
 on: takes stored but not done when the process ended are passed on again at the next start. A phone's retry of
 a take already stored gets the first reply, even after a restart, even before that take is passed on again (its
-sidecar is read at start, before the server listens: :mod:`.seen`). The phone's take list
+sidecar is read at start, before the server listens: :mod:`.seen`). A stored take that proves unreadable is told
+(an error on the node and on the phone's list), moved aside into the take folder's ``damaged/`` (kept, told once),
+and its phone take id is withdrawn, so that the phone's retry is stored anew. The phone's take list
 shows each take's end: its slot, or why not ("rejected: not sure (dog 31%)", "silent", "error in trim: ...").
 
 A phone's take list shows what became of each take: link the classifier's predictions and the slot
@@ -24,12 +26,15 @@ import threading
 import time
 from collections import OrderedDict, deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 from exsampling_patch.takes import TakeStore, read_take
+
+if TYPE_CHECKING:
+    from exsampling_patch.nodes.web_recorder.seen import Key
 
 log = logging.getLogger("exsampling.web_recorder")
 
@@ -176,23 +181,24 @@ class WebRecorder(Node):
 
     # -- uploads ---------------------------------------------------------------------------------------------
 
-    def _know_unfinished(self) -> deque[tuple[Path, str]]:
+    def _know_unfinished(self) -> deque[tuple[Path, str, Key | None]]:
         """Make the takes stored but not done before the last run ended known, from their sidecars (no audio read).
 
         Called in :meth:`start` before the server listens: a phone retrying one of them (its reply lost in the
         crash) is answered as a duplicate of the stored take, with its take id, whether it has been passed on
         again yet or not, and is not stored a second time. The takes themselves flow on from :meth:`_recover`.
         """
-        paths: deque[tuple[Path, str]] = deque()
+        paths: deque[tuple[Path, str, Key | None]] = deque()
         for path, data in self._store.unfinished():
-            paths.append((path, data["take_id"]))
             meta = _sidecar_meta(data)
             recorder = str(meta.get("recorder") or data.get("source") or "")
             row = _sidecar_row(data)
+            key: Key | None = None
             if meta.get("client_take_id"):  # acknowledged or not, a retry of it must not make a second take
                 key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
                 if key not in self._seen:
                     self._seen.remember(key, {"status": "received", **row})
+            paths.append((path, data["take_id"], key))
             self._board.add(row["take_id"], str(data.get("source") or recorder), **row)
             if meta.get("phone"):
                 self._remember(str(meta["phone"]), row["take_id"])
@@ -201,18 +207,34 @@ class WebRecorder(Node):
     def _recover(self) -> None:
         """Pass on the takes that were stored but not done before the last run ended (found by :meth:`start`)."""
         while self._unfinished and not self.stop_event.is_set():
-            path, take_id = self._unfinished.popleft()  # each once, even if this thread is run again
+            path, take_id, key = self._unfinished.popleft()  # each once, even if this thread is run again
             try:
                 take = read_take(path)
             except Exception as error:
-                self.report_error(f"{path.name}: stored take unreadable: {error}")
-                self._board.update(take_id, status="error", fate="error", end=f"stored take unreadable: {error}")
+                self._lost(path, take_id, key, error)
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
             self.emit("take", take)
             if self._done_at_emit:
                 self._store.mark_processed(take)
             log.info("recovered take %s stored before a restart", take.take_id)
+
+    def _lost(self, path: Path, take_id: str, key: Key | None, error: Exception) -> None:
+        """A stored take proved unreadable: its end told (the node's error, the phone's list), its phone take id
+        withdrawn from the dedupe table (the phone's retry is stored anew, in its place), the take moved aside into
+        ``damaged/`` and written down as done (told once, not at every start; kept, never deleted)."""
+        reason = f"stored take unreadable: {error}"
+        if key is not None:  # before it is moved aside: a crash in between finds it again, and withdraws again
+            self._seen.forget(key, take_id)
+        try:
+            moved = self._store.set_aside(path, take_id, reason)
+            where = f"moved to {moved.relative_to(self._store.folder)}"
+        except OSError as move_error:
+            where = f"could not be moved aside: {move_error}"
+        again = "; the phone's retry of it is taken as a new take" if key is not None else ""
+        self.report_error(f"{path.name}: {reason} ({where}){again}")
+        self._board.update(take_id, status="error", fate="error", end=f"error: {reason}")
+        log.warning("recovered take %s: %s (%s)", take_id, reason, where)
 
     def _accept(self, upload: Any) -> dict[str, Any]:
         from exsampling_patch.nodes.web_recorder import headers as fields

@@ -6,7 +6,8 @@ and the reply it got are appended to ``seen-takes.jsonl`` in the recorder's stat
 on, so that a retry, even after a kill -9, gets the first reply again (marked ``duplicate``) and nothing else.
 A take stored but not yet written here when the process died is found again at the next start (it is not done):
 :meth:`SeenTakes.remember` is called for it from its sidecar before the server listens, so that a retry arriving
-before the take is passed on again is answered as its duplicate too.
+before the take is passed on again is answered as its duplicate too. If that take then proves unreadable, its entry
+is withdrawn (:meth:`SeenTakes.forget`, written down too): the phone's next retry is stored anew, in its place.
 
 The file is appended to and flushed, not synced to disk: a process killed keeps what it wrote (the kernel has
 it); only a power cut could lose the last lines. It is rewritten with the newest ``keep`` entries at start once
@@ -49,7 +50,8 @@ class SeenTakes:
                     except (ValueError, KeyError, IndexError, TypeError):
                         continue  # a line cut short by a crash
                     self._replies.pop(key, None)
-                    self._replies[key] = entry.get("r") or {}
+                    if not entry.get("forget"):
+                        self._replies[key] = entry.get("r") or {}
         while len(self._replies) > keep:
             self._replies.popitem(last=False)
         if lines > 2 * keep:
@@ -87,6 +89,23 @@ class SeenTakes:
             if not self._file.closed:
                 self._file.write(line)
                 self._file.flush()
+
+    def forget(self, key: Key, take_id: str) -> bool:
+        """Withdraw ``key`` if its reply names ``take_id`` (a take stored, then lost): a retry is then a new take.
+
+        Written down like :meth:`remember`, so the withdrawal holds across restarts. An entry naming another take
+        (the phone's retry already stored anew) is kept. Returns whether the entry was withdrawn.
+        """
+        line = json.dumps({"k": list(key), "forget": True}) + "\n"
+        with self._lock:
+            reply = self._replies.get(key)
+            if reply is None or reply.get("take_id") != take_id:
+                return False
+            del self._replies[key]
+            if not self._file.closed:
+                self._file.write(line)
+                self._file.flush()
+            return True
 
     def __contains__(self, key: object) -> bool:
         with self._lock:

@@ -1,0 +1,119 @@
+"""A stored phone take found unreadable at a restart: told (the node, the phone's list), kept aside in ``damaged/``
+and told once, and the phone's retry of it is stored anew instead of answered "duplicate" (issue 16: "nothing
+lost, every fate told")."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL
+
+from .conftest import Client, probe_of, recorder_engine, registry, sine
+
+GARBAGE = b"RIFF\x10\x00\x00\x00WAVEnot audio at all"
+
+
+def restarted(folder: Path, state: Path) -> Engine:
+    """:func:`recorder_engine` as a restart finds it: the recovery thread may report an error at once."""
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(folder / "takes"), "state_folder": str(state),
+                                                    "host": "127.0.0.1", "port": 0, "print_qr": False}))
+    patch.add_node(NodeSpec("probe", "test_probe", {}))
+    patch.connect("rec.take", "probe.take")
+    engine = Engine(registry(), base_dir=folder)
+    engine.start(patch)
+    return engine
+
+
+def wait_for_error(engine: Engine, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while "rec" not in engine.errors and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return engine.errors.get("rec", "")
+
+
+@pytest.mark.parametrize("retried", ["at once", "after another restart"])
+def test_an_unreadable_recovered_take_is_told_once_and_its_retry_stored_anew(tmp_path: Path, recorder_state: Path,
+                                                                             retried: str) -> None:
+    """Before: the phone's id of the lost take stayed in the dedupe table, so its retry was answered "duplicate"
+    and nothing replaced the take; and the take, never marked done, was told again at every start."""
+    wav = encode_wav_pcm16(sine(330.0, 0.4), 48000)
+    client_id = f"take-7-{secrets.token_hex(4)}"  # the state folder is shared with other tests
+    takes = tmp_path / "takes"
+    engine = recorder_engine(tmp_path, recorder_state)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        status, first = client.upload(wav, recorder="Phone 3", take_id=client_id)
+        assert status == 201 and engine.wait_idle()
+    finally:
+        engine.stop()
+    # The disk after a kill -9 and a bad sector: the take stored, acknowledged, not done, its audio unreadable.
+    journal = takes / PROCESSED_JOURNAL
+    journal.write_text(journal.read_text().replace(first["take_id"] + "\n", ""))
+    stored = takes / f"{first['take_id']}.wav"
+    stored.write_bytes(GARBAGE)
+
+    def phone(engine: Engine) -> Client:
+        again = Client(engine, recorder_state / "recorder-cert.pem")
+        again.phone_key = client.phone_key  # the same phone
+        return again
+
+    engine = restarted(tmp_path, recorder_state)
+    try:
+        error = wait_for_error(engine)
+        assert "unreadable" in error and first["take_id"] in error
+        status_list, listing = phone(engine).request("GET", "/api/takes?recorder=Phone%203")
+        if retried == "at once":
+            status, second = phone(engine).upload(wav, recorder="Phone 3", take_id=client_id)
+            assert engine.wait_idle(10, settle=0.3)
+    finally:
+        engine.stop()
+    assert status_list == 200
+    row = next(row for row in listing["takes"] if row["take_id"] == first["take_id"])
+    assert row["status"] == "error" and row["fate"] == "error" and "unreadable" in row["end"]
+
+    engine = restarted(tmp_path, recorder_state)  # told once: not found again, not told again
+    try:
+        if retried == "after another restart":  # the withdrawal was written down
+            status, second = phone(engine).upload(wav, recorder="Phone 3", take_id=client_id)
+        status_dup, dup = phone(engine).upload(wav, recorder="Phone 3", take_id=client_id)
+        assert engine.wait_idle(10, settle=0.5)
+        received = [take for _, take in probe_of(engine).received]
+    finally:
+        engine.stop()
+    assert status == 201 and not second.get("duplicate") and second["take_id"] != first["take_id"]
+    assert "rec" not in engine.errors, engine.errors  # told once
+    assert status_dup == 200 and dup["duplicate"] is True and dup["take_id"] == second["take_id"]
+    assert first["take_id"] not in [take.take_id for take in received]
+    # Kept aside, never deleted, and written down as done.
+    assert f"moved to {DAMAGED_FOLDER}/{stored.name}" in error
+    kept = takes / DAMAGED_FOLDER / stored.name
+    assert kept.read_bytes() == GARBAGE and not stored.exists()
+    assert (takes / DAMAGED_FOLDER / f"{stored.name}.json").exists()
+    assert first["take_id"] in journal.read_text().split()
+    assert (takes / f"{second['take_id']}.wav").exists()
+
+
+def test_forget_withdraws_only_the_lost_take_and_holds_across_restarts(tmp_path: Path) -> None:
+    from exsampling_patch.nodes.web_recorder.seen import SeenTakes
+
+    lost, stored_anew = ("Phone 3", "p", "take-1"), ("Phone 3", "p", "take-2")
+    seen = SeenTakes(tmp_path)
+    seen.remember(lost, {"status": "received", "take_id": "T1"})
+    seen.remember(stored_anew, {"status": "received", "take_id": "T2-retry"})
+    assert not seen.forget(stored_anew, "T2")  # the phone's retry already stored anew: its entry is kept
+    assert seen.forget(lost, "T1") and not seen.forget(lost, "T1")
+    seen.close()
+    again = SeenTakes(tmp_path)
+    try:
+        assert lost not in again and stored_anew in again
+        assert again.claim(lost) == (True, None)
+    finally:
+        again.close()
