@@ -3,12 +3,16 @@
 The audio callback only copies each block into a preallocated ring buffer and advances a frame
 counter (single producer, single consumer: no lock). Take assembly (level, threshold, pre-roll, hang
 time, minimum and maximum length) runs on its own thread, which reads behind the counter, stores each
-take to disk and then emits it.
+take to disk and then emits it. Takes stored but not done when the last run ended are listed in :meth:`start`,
+before recording begins (their sidecars only), and passed on again from a thread: a take recorded meanwhile is not
+among them, so it is passed on once.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -95,6 +99,9 @@ class Microphone(Node):
         self._ring = np.zeros((size, self.channels), dtype=np.float32)
         self._written = 0  # frames written in total; only the callback assigns it
         self._store = TakeStore(self.resolve_path(self.folder))
+        # Before recording begins: a take stored from here on is not "unfinished", it flows on from _assemble.
+        self._unfinished: deque[tuple[Path, str]] = deque(
+            (path, data["take_id"]) for path, data in self._store.unfinished())
         self.overruns = 0
         self.takes_cut = 0
         ring, length = self._ring, size
@@ -125,12 +132,18 @@ class Microphone(Node):
         self.run_thread(self._recover, name=f"{self.node_id}-recover")
 
     def _recover(self) -> None:
-        """Pass on takes stored but not passed on before the last run ended (a crash mid-take hand-over)."""
-        for path in self._store.unprocessed():
+        """Pass on the takes stored but not done before the last run ended (listed by :meth:`start`)."""
+        while self._unfinished and not self.stop_event.is_set():
+            path, take_id = self._unfinished.popleft()  # each once, even if this thread is run again
             try:
                 take = read_take(path, source=self.node_id)
             except Exception as error:
-                self.report_error(f"{path.name}: stored take unreadable: {error}")
+                reason = f"stored take unreadable: {error}"
+                try:  # kept, never deleted; written down as done: told once, not at every start
+                    where = f"moved to {self._store.set_aside(path, take_id, reason).relative_to(self._store.folder)}"
+                except OSError as move_error:
+                    where = f"could not be moved aside: {move_error}"
+                self.report_error(f"{path.name}: {reason} ({where})")
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
             self.emit("take", take)

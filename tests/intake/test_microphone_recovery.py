@@ -1,0 +1,170 @@
+"""The microphone's takes after a crash: each stored take reaches the patch once, a damaged one is told once
+(issue 16: "nothing lost, every fate told").
+
+No sound card: ``sounddevice.InputStream`` is replaced by a stream whose callback the test calls itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import exsampling_patch.nodes.microphone as microphone
+from exsampling_patch.messages import Take
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.microphone import Microphone
+from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, TakeStore
+
+RATE = 8000
+
+
+class TrackingContext(NodeContext):
+    """As in the runtime: the microphone writes a take down as done when told its end, not when it emits it."""
+
+    tracks_takes = True
+
+
+class FakeStream:
+    """Stands for ``sounddevice.InputStream``: the test feeds the audio callback."""
+
+    made: list[FakeStream] = []
+
+    def __init__(self, callback: Callable[..., None], channels: int = 1, **_: Any) -> None:
+        self.callback = callback
+        self.channels = channels
+        FakeStream.made.append(self)
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def play(self, samples: np.ndarray, block: int = 80) -> None:
+        data = samples.reshape(-1, 1).astype(np.float32)
+        for i in range(0, len(data), block):
+            chunk = data[i:i + block]
+            self.callback(chunk, len(chunk), None, None)
+
+
+@pytest.fixture
+def fake_input(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeStream]]:
+    import sounddevice
+
+    FakeStream.made = []
+    monkeypatch.setattr(sounddevice, "InputStream", FakeStream)
+    monkeypatch.setattr(microphone, "jack_client_name", lambda: None)
+    yield FakeStream
+
+
+def make_mic(tmp_path: Path, context: NodeContext) -> Microphone:
+    return Microphone("mic", {"sample_rate": RATE, "threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.05,
+                              "min_length": 0.05, "folder": str(tmp_path / "takes"), "buffer_seconds": 15.0},
+                      context)
+
+
+def emitted_ids(context: NodeContext) -> list[str]:
+    return [take.take_id for port, take in list(context.emitted) if port == "take"]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, fake_input: type[FakeStream],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: the recovery thread listed the unfinished takes after recording had begun; a take recorded and
+    stored before that (not done yet: its end had not come back) was listed too, and passed on twice."""
+    store = TakeStore(tmp_path / "takes")
+    crashed = store.store(Take(np.full(800, 0.5, np.float32), RATE, take_id="mic-crashed", source="mic"))
+
+    # The recovery thread is held at its first step, whichever it is (listing the takes, or reading one).
+    main = threading.current_thread()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        if threading.current_thread() is not main:
+            holding.set()
+            assert release.wait(20)
+
+    unfinished, read_take = TakeStore.unfinished, microphone.read_take
+
+    def held_unfinished(self: TakeStore) -> list[tuple[Path, dict[str, Any]]]:
+        hold()
+        return unfinished(self)
+
+    def held_read_take(*args: Any, **kwargs: Any) -> Take:
+        hold()
+        return read_take(*args, **kwargs)
+
+    monkeypatch.setattr(TakeStore, "unfinished", held_unfinished)
+    monkeypatch.setattr(microphone, "read_take", held_read_take)
+
+    context = TrackingContext(tmp_path)
+    mic = make_mic(tmp_path, context)
+    mic.start()
+    try:
+        assert holding.wait(5)
+        stream = fake_input.made[-1]
+        stream.play(np.zeros(int(0.2 * RATE)))
+        assert wait_until(lambda: len(context.statuses) >= 2)  # take assembly is running: it hears what comes
+        t = np.arange(int(0.3 * RATE)) / RATE
+        stream.play(np.concatenate([0.5 * np.sin(2 * np.pi * 330 * t), np.zeros(int(0.3 * RATE))]))
+        assert wait_until(lambda: len(emitted_ids(context)) == 1)  # the new take, stored and passed on
+        new_id = emitted_ids(context)[0]
+        assert new_id != "mic-crashed"
+        assert new_id not in store.processed_ids()  # in flight: its end has not come back
+        release.set()
+        assert wait_until(lambda: "mic-crashed" in emitted_ids(context))
+        time.sleep(0.3)  # anything more would come now
+    finally:
+        release.set()
+        mic.stop()
+    assert context.errors == []
+    assert sorted(emitted_ids(context)) == sorted(["mic-crashed", new_id])  # each once
+    recovered = [take for _, take in context.emitted if take.take_id == "mic-crashed"]
+    assert recovered[0].meta["recovered"] is True and recovered[0].path == crashed.path
+
+
+def test_an_unreadable_stored_take_is_told_once_and_kept_aside(tmp_path: Path,
+                                                               fake_input: type[FakeStream]) -> None:
+    """Before: the take was never written down as done; it was reported again at every start."""
+    store = TakeStore(tmp_path / "takes")
+    broken = store.store(Take(np.full(800, 0.5, np.float32), RATE, take_id="mic-broken", source="mic"))
+    assert broken.path is not None
+    broken.path.write_bytes(b"RIFF\x00\x00not a wav")
+
+    for run in range(2):
+        context = TrackingContext(tmp_path)
+        mic = make_mic(tmp_path, context)
+        mic.start()
+        try:
+            if run == 0:
+                assert wait_until(lambda: bool(context.errors))  # noqa: B023 - waited for at once
+            time.sleep(0.3)
+        finally:
+            mic.stop()
+        assert emitted_ids(context) == []
+        if run == 0:
+            assert len(context.errors) == 1 and "unreadable" in str(context.errors[0])
+            assert DAMAGED_FOLDER in str(context.errors[0])
+        else:
+            assert context.errors == []  # told once
+    kept = tmp_path / "takes" / DAMAGED_FOLDER / broken.path.name
+    assert kept.read_bytes() == b"RIFF\x00\x00not a wav"  # moved, not deleted
+    assert (kept.parent / (kept.name + ".json")).exists() and not broken.path.exists()
+    assert "mic-broken" in (tmp_path / "takes" / PROCESSED_JOURNAL).read_text().split()
