@@ -22,7 +22,8 @@ message was to be heard, on the same scale):
   latency).
 - ``played`` / ``swap``: what a sampler's audio callback did, at the stream frame it did it (``frame``): each MIDI
   event it applied, whichever way it came (the ``midi`` input, or the sampler's own MIDI port: ``source``), and
-  each take a slot took up. Read from the sampler (:meth:`watch`) by this log's thread, every
+  each take a slot took up. ``applied``: a gain, mute or master-gain change (``name``, ``value``) as the callback
+  applied it, from the block at ``frame`` on. Read from the sampler (:meth:`watch`) by this log's thread, every
   :data:`POLL_SECONDS`; the callback only writes them into a ring of preallocated arrays.
 - ``fate``: a take's end (:class:`~exsampling_patch.runtime.events.TakeEnded`); ``error``: a node's error.
 """
@@ -178,6 +179,9 @@ class ShowLog:
                 log.exception("show log: could not read what sampler %s played", sampler_id)
 
     def _played(self, sampler_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        if record["type"] == "control":
+            return {"event": "applied", "t": round(time.monotonic() - self.t0, 6), "sampler": sampler_id,
+                    "frame": record["frame"], "name": record["name"], "value": record["value"]}
         if record["type"] == "swap":
             return {"event": "swap", "t": round(time.monotonic() - self.t0, 6), "sampler": sampler_id,
                     "frame": record["frame"], "slot": record["slot"], "take_id": record["take_id"]}

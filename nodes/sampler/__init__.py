@@ -22,7 +22,7 @@ from exsampling_patch.nodes.sampler.core import channel_map, range_map
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare, take_pitch
 from exsampling_patch.nodes.sampler.replay import read_show, remapper, render_show
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
-from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, SWAP
+from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, SWAP
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, parse_range
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
@@ -359,14 +359,20 @@ class Sampler(Node):
         """What the audio callback has done since the last call, at the stream frame it did it: each MIDI event it
         applied (``type``, ``channel``, ``note``, ``velocity``, ``source``: ``midi`` for the node's input and
         :meth:`note_on`, ``port:<name>`` for its own MIDI ports; ``stamp``: when it was queued, on the
-        ``time.perf_counter()`` clock) and each take a slot took up (``type`` ``swap``, ``slot``, ``take_id``).
+        ``time.perf_counter()`` clock), each take a slot took up (``type`` ``swap``, ``slot``, ``take_id``) and
+        each gain, mute or master-gain change it applied from that block on (``type`` ``control``, ``name`` as a
+        control's: ``HH.gain``, ``HH.mute``, ``master.gain``; ``value``).
 
         Read from a ring the callback fills without waiting (``state.played``): one reader only (the show log's
         thread). What a reader does not take in time is dropped there, never waited for."""
         kinds = {NOTE_ON: "note_on", NOTE_OFF: "note_off", ALL_OFF: "all_off"}
         out: list[dict[str, Any]] = []
         for kind, channel, note, velocity, source, frame, stamp in self.state.played.take(limit):
-            if kind == SWAP:
+            if kind in (GAIN, MUTE, MASTER):
+                target = "master" if kind == MASTER else self.names[source] if source < len(self.names) else str(source)
+                out.append({"type": "control", "frame": frame, "value": stamp,
+                            "name": f"{target}.{'mute' if kind == MUTE else 'gain'}"})
+            elif kind == SWAP:
                 serial = int(stamp)
                 out.append({"type": "swap", "frame": frame, "slot": self.names[source] if source < len(self.names)
                             else str(source), "take_id": self._serials.get(serial) if serial else None,

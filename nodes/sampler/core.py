@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from exsampling_patch.nodes.sampler.prepare import EMPTY, GUARD, SlotBuffer
-from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, SWAP, EventRing
+from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, SWAP, EventRing
 from exsampling_patch.nodes.sampler.schedule import BlockClock, Held
 from exsampling_patch.nodes.sampler.shared import (
     BLOCK_FRAME,
@@ -110,6 +110,14 @@ class SamplerCore:
         self.xfade_done = np.zeros(slots, np.int64)  # frames of the crossfade rendered; == crossfade_frames: none
         self.xfade_done[:] = self.crossfade_frames
         self.applied_gain = np.ones(slots, np.float32)
+        # The controls as this block applies them: copied from the shared ones at a block's start, each change noted
+        # in ``played`` at that block's frame (so a replay applies it at the same block), and only these are used.
+        self._gain_now = self.gain.copy()
+        self._mute_now = self.mute.copy()
+        self._master_now = self.master.copy()
+        self._controls = ((self.gain, self._gain_now, GAIN, np.zeros(slots, np.bool_)),
+                          (self.mute, self._mute_now, MUTE, np.zeros(slots, np.bool_)),
+                          (self.master, self._master_now, MASTER, np.zeros(1, np.bool_)))
         # Voices 0..polyphony-1 play notes; the STEAL_TAILS after them only play out stolen notes.
         self.rows = polyphony + STEAL_TAILS
         shape = (slots, self.rows)
@@ -227,6 +235,7 @@ class SamplerCore:
         for s in range(self.slots):  # new takes first, so a note queued with its take finds it
             self._swap_if_pending(s, block_end)
         self._ensure(frames)
+        self._take_controls()
         self._drain_events(started)
         if self.held.count:
             self._play_held(frames)
@@ -235,12 +244,23 @@ class SamplerCore:
             np.dot(self._ones_slots, self._new, out=mix)  # the slots' sum
         else:
             mix.fill(0.0)
-        np.multiply(mix, self.master[0], out=mix)
+        np.multiply(mix, self._master_now[0], out=mix)
         np.copyto(out, mix[:, None])  # every channel gets the mix
         counters = self.counters
         self.cb_seconds[counters[CALLBACKS] % TIMING_SLOTS] = time.perf_counter() - started
         counters[CALLBACKS] += 1
         self.frame += frames
+
+    def _take_controls(self) -> None:
+        """Copy the gains, mutes and master gain this block applies, noting each change at this block's frame."""
+        played, frame = self.played, self.frame
+        for shared, now, kind, changed in self._controls:
+            np.not_equal(shared, now, out=changed)
+            if changed.any():
+                for s in range(changed.shape[0]):
+                    if changed[s]:
+                        now[s] = shared[s]
+                        played.record(kind, 0, 0, 0, s, frame, float(now[s]))
 
     def _drain_events(self, now: float) -> None:
         held, played, frame = self.held, self.played, self.frame
@@ -422,8 +442,8 @@ class SamplerCore:
         """Every slot's block into ``self._new`` (slots x frames), gains applied; False when nothing sounds."""
         active, counts, target = self.active, self.voices_active, self._target
         np.sum(active, axis=1, out=counts)
-        np.logical_not(self.mute, out=self._slot_flag)
-        np.multiply(self.gain, self._slot_flag, out=target)  # each slot's gain, muted ones 0
+        np.logical_not(self._mute_now, out=self._slot_flag)
+        np.multiply(self._gain_now, self._slot_flag, out=target)  # each slot's gain, muted ones 0
         crossfading = self._crossfading
         np.less(self.xfade_done, self.crossfade_frames, out=crossfading)
         if crossfading.any():

@@ -194,9 +194,11 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
 
     Every event goes to the core as a timed one, due at its frame (:mod:`.schedule`), in the order the live callback
     applied them: a note-on starts at that frame, a note-off or all-notes-off applies at the start of that block,
-    as live. Gain, mute and master-gain controls have only their time (``t``): they apply at the first block that
-    began after it, placed on the stream by the ``audio`` line's clock (to within a block). Lock controls are not
-    replayed: the swaps say what each slot took up. A stream that restarted (a new audio process counts frames
+    as live. Gain, mute and master-gain changes apply from the block the live callback applied them at
+    (``applied`` lines); a show logged before the callback noted them has only their time (``t``): they apply at the
+    first block that began after it, placed on the stream by the ``audio`` line's clock (to within a block). Lock
+    controls are not replayed: the swaps say what each slot took up; nor all-notes-off controls: the callback's
+    ``all_off`` is a ``played`` line. A stream that restarted (a new audio process counts frames
     from 0 again) is not replayed as such.
     """
     import soundfile
@@ -206,6 +208,7 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
     anchor: tuple[float, int] | None = None  # (show time, stream frame) of one live block's start
     events: list[tuple[int, int, Any]] = []
     controls: list[tuple[float, int, Any]] = []
+    applied = False  # the callback noted the controls it applied (``applied`` lines): those, not the ``control`` lines
     for order, line in enumerate(lines):
         kind = line["event"]
         if kind in ("prediction", "gate") and line.get("decision") != "rejected":
@@ -233,9 +236,12 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
             events.append((int(line["frame"]), order, ("load", slot, take, given.get("label"))))
         elif kind == "played":
             events.append((int(line["frame"]), order, ("midi", line)))
-        elif kind == "control" and line["name"].rpartition(".")[2].lower() in ("gain", "mute", "notes_off"):
+        elif kind == "applied":
+            applied = True
+            events.append((int(line["frame"]), order, ("applied", line["name"], float(line["value"]))))
+        elif kind == "control" and line["name"].rpartition(".")[2].lower() in ("gain", "mute"):
             controls.append((float(line["t"]), order, ("control", line["name"], float(line["value"]))))
-    if controls and anchor is not None:
+    if controls and anchor is not None and not applied:  # an older show: by the time the control came
         t0, f0 = anchor
         for t, order, what in controls:  # the first block that began after it
             frame = f0 + int(np.ceil((t - t0) * rate / block)) * block
@@ -265,6 +271,8 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
                 node.clear(what[1])
             elif what[0] == "control":
                 node.handle("control", ControlValue(what[1], what[2]))
+            elif what[0] == "applied":
+                _apply(node, what[1], what[2])
             else:
                 _push_at(ring, what[1], BASE + frame / rate)
         core.render(out, at=BASE + start / rate)
@@ -281,3 +289,21 @@ def _push_at(ring: Any, line: dict[str, Any], due: float) -> None:
         ring.push(NOTE_OFF, channel, note, 0, 0.0, due)
     elif kind == "all_off":
         ring.push(ALL_OFF, channel, 0, 0, 0.0, due)
+
+
+def _apply(node: Any, name: str, value: float) -> None:
+    """Set a gain, mute or the master gain in the state the core reads, as the live callback found it (a slot the
+    replaying patch does not have is left out)."""
+    target, _, what = name.rpartition(".")
+    state = node.state
+    if target.lower() == "master":
+        state.master[0] = value
+        return
+    try:
+        index = node._slot_index(target)
+    except KeyError:
+        return
+    if what.lower() == "mute":
+        state.mute[index] = value >= 0.5
+    else:
+        state.gain[index] = value

@@ -18,6 +18,9 @@ NOTE_OFF = 0
 NOTE_ON = 1
 ALL_OFF = 2
 SWAP = 3  # in a :class:`PlayedRing` only: a slot took up a new take (``source``: the slot; ``stamp``: its serial)
+# In a :class:`PlayedRing` only: a slot's gain, its mute or the master gain, as the callback applied it from the block
+# at ``frame`` on (``source``: the slot, ``stamp``: the new value)
+GAIN, MUTE, MASTER = 4, 5, 6
 
 _FIELDS: tuple[tuple[str, type], ...] = (
     ("stamp", np.float64),  # time.perf_counter() when queued (CLOCK_MONOTONIC: comparable across processes)

@@ -109,3 +109,59 @@ def test_replay_matches_the_live_callback_frame_for_frame(live: tuple[Engine, An
     assert rate == RATE
     assert replay.size >= live_audio.size
     np.testing.assert_array_equal(replay[: live_audio.size], live_audio)
+
+
+def test_gain_and_mute_changes_replay_at_the_block_the_callback_applied_them(
+        live: tuple[Engine, Any, showlog.ShowLog, Path]) -> None:
+    """Gain, mute and master-gain changes sent while notes sound (through the ``control`` input, as the editor's
+    sliders and a patch's controls do): the callback notes the block it applied each at (``applied`` lines), and the
+    replay applies them there, so it equals the live render sample for sample (placed by their time, they would land
+    a block or more off: the live blocks here run slower than the clock, as a stream's may drift from it)."""
+    from exsampling_patch.messages import ControlValue
+    from exsampling_patch.nodes.sampler import Sampler
+
+    engine, node, show, path = live
+    node.report_status(device="test", sample_rate=RATE, blocksize=BLOCK, output_latency_ms=0.0,
+                       block_time=time.perf_counter(), block_frame=0)
+    rendered: list[np.ndarray] = []
+
+    def callback(blocks: int) -> None:
+        out = np.zeros((BLOCK, 2), np.float32)
+        for _ in range(blocks):
+            node.core.render(out)
+            rendered.append(out[:, 0].copy())
+            time.sleep(1.5 * BLOCK / RATE)  # a stream slower than the clock: times place nothing to the block
+
+    def send(port: str, message: Any) -> None:
+        engine.inject("sampler", port, message, source="test")
+        engine.wait_idle(2.0)
+
+    callback(2)
+    send("assign", SlotAssignment("HH", sine(440.0, 1.0, 0.5, "a")))
+    send("assign", SlotAssignment("Snare", sine(220.0, 1.0, 0.5, "c")))
+    callback(2)
+    send("midi", mido.Message("note_on", channel=0, note=69, velocity=100))
+    send("midi", mido.Message("note_on", channel=1, note=57, velocity=100))
+    callback(5)
+    send("control", ControlValue("HH.gain", 0.37))
+    callback(4)
+    send("control", ControlValue("Snare.mute", 1.0))
+    callback(3)
+    send("control", ControlValue("master.gain", 1.8))
+    send("control", ControlValue("HH.gain", 1.25))
+    callback(4)
+    send("control", ControlValue("Snare.mute", 0.0))
+    callback(3)
+    send("control", ControlValue("HH.gain", 1.25))  # no change: nothing applied
+    send("control", ControlValue("master.gain", 0.6))
+    callback(6)
+    show.close()
+    lines = lines_of(path)
+    applied = [(a["name"], a["value"]) for a in lines if a["event"] == "applied"]
+    assert applied == [("HH.gain", pytest.approx(0.37)), ("Snare.mute", 1.0), ("HH.gain", 1.25),
+                       ("master.gain", pytest.approx(1.8)), ("Snare.mute", 0.0), ("master.gain", pytest.approx(0.6))]
+    frames = [a["frame"] for a in lines if a["event"] == "applied"]
+    assert frames == [9 * BLOCK, 13 * BLOCK, 16 * BLOCK, 16 * BLOCK, 20 * BLOCK, 23 * BLOCK]
+    live_audio = np.concatenate(rendered)
+    replay, _ = Sampler.render_show(Sampler, lines, path.parent)
+    np.testing.assert_array_equal(replay[: live_audio.size], live_audio)
