@@ -7,6 +7,9 @@ keeps taking assignments meanwhile. sounddevice is imported here, inside functio
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +26,83 @@ from exsampling_patch.nodes.sampler.shared import (
 )
 
 FIRST_BLOCK_WAIT = 0.5  # seconds to wait for the first callback, which tells the block size the host chose
+JACK_HOST_API = "JACK Audio Connection Kit"
+_JACK_PORT_IS_OUTPUT, _JACK_PLAYBACK_LATENCY, _JACK_NO_START_SERVER = 0x2, 1, 0x01
+
+
+class _LatencyRange(ctypes.Structure):
+    _fields_ = [("min", ctypes.c_uint32), ("max", ctypes.c_uint32)]
+
+
+class JackGraph:
+    """A passive JACK client through libjack (ctypes; never activated: it only reads the graph the server shares):
+    a client's output ports and the playback latency of the ports they feed. Raises OSError without libjack or
+    a server.
+
+    Why the sampler asks JACK rather than PortAudio: PortAudio's JACK host computes a stream's output latency
+    when it opens, before it connects the stream's ports, from its own buffering only: one period (512 frames at
+    ``-p 512``). The server's account of a playback port (jack2 ``JackAudioDriver::UpdateLatencies``) is the
+    driver's systemic latency (``-O``, what ``jack_iodelay`` measures on a real card) plus one period, plus a
+    second one in the default asynchronous mode (all but ``-S``): there the driver writes out the buffers the
+    clients filled in the *previous* cycle (``JackAudioDriver::ProcessAsync``), so a frame written in cycle N
+    leaves in cycle N+1. That holds for the ALSA driver and a real card as for the dummy driver (the same code
+    path; the dummy has no card behind it, so no systemic part): 1024 frames at ``-p 512``, as ``jack_lsp -l``
+    shows. JACK clients that place sound in time read it so (``jack_port_get_latency_range``, playback, max)."""
+
+    def __init__(self, name: str = "exs-latency") -> None:
+        lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
+        lib.jack_client_open.restype = ctypes.c_void_p
+        lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+        lib.jack_client_close.argtypes = [ctypes.c_void_p]
+        lib.jack_get_ports.restype = ctypes.POINTER(ctypes.c_char_p)
+        lib.jack_get_ports.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong]
+        lib.jack_port_by_name.restype = ctypes.c_void_p
+        lib.jack_port_by_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.jack_port_get_all_connections.restype = ctypes.POINTER(ctypes.c_char_p)
+        lib.jack_port_get_all_connections.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        lib.jack_port_get_latency_range.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(_LatencyRange)]
+        lib.jack_free.argtypes = [ctypes.c_void_p]
+        status = ctypes.c_int(0)
+        client = lib.jack_client_open(name.encode(), _JACK_NO_START_SERVER, ctypes.byref(status))
+        if not client:
+            raise OSError(f"jack_client_open failed (status {status.value:#x})")
+        self.lib, self.client = lib, client
+
+    def _names(self, array: Any) -> list[str]:
+        found: list[str] = []
+        if array:
+            while array[len(found)]:
+                found.append(array[len(found)].decode())
+            self.lib.jack_free(ctypes.cast(array, ctypes.c_void_p))
+        return found
+
+    def output_ports(self, client_name: str) -> set[str]:
+        """A client's output ports."""
+        pattern = f"^{re.escape(client_name)}:".encode()
+        return set(self._names(self.lib.jack_get_ports(self.client, pattern, None, _JACK_PORT_IS_OUTPUT)))
+
+    def playback_latency(self, port: str) -> int:
+        """A port's playback latency, frames (the range's max; 0 for a port that is gone)."""
+        handle = self.lib.jack_port_by_name(self.client, port.encode())
+        if not handle:
+            return 0
+        span = _LatencyRange()
+        self.lib.jack_port_get_latency_range(handle, _JACK_PLAYBACK_LATENCY, ctypes.byref(span))
+        return int(span.max)
+
+    def connections(self, port: str) -> list[str]:
+        handle = self.lib.jack_port_by_name(self.client, port.encode())
+        return self._names(self.lib.jack_port_get_all_connections(self.client, handle)) if handle else []
+
+    def fed_latency(self, ports: set[str]) -> int:
+        """The largest playback latency (frames) of the ports that ``ports`` are connected to (0: none)."""
+        return max((self.playback_latency(theirs) for port in ports for theirs in self.connections(port)),
+                   default=0)
+
+    def close(self) -> None:
+        if self.client:
+            self.lib.jack_client_close(self.client)
+            self.client = None
 
 
 def parse_device(device: str) -> int | str | None:
@@ -42,6 +122,12 @@ def device_rate(device: str, fallback: int = 48000) -> int:
         return int(info["default_samplerate"]) or fallback
     except Exception:
         return fallback
+
+
+def _pa_jack_client() -> str | None:
+    from exsampling_patch.devices import jack_client_name
+
+    return jack_client_name()
 
 
 class AudioOutput:
@@ -68,6 +154,7 @@ class AudioOutput:
         self._thread: threading.Thread | None = None
         self._last_error = ""
         self._xruns_reported = 0
+        self.jack_latency_frames = 0  # the server's playback latency of the ports the stream feeds (JACK only)
         self.opened = threading.Event()
 
     def start(self) -> None:
@@ -96,15 +183,27 @@ class AudioOutput:
     def _open(self) -> None:
         import sounddevice as sd
 
+        device = parse_device(self.device)
+        jack = self._jack_graph(device)
+        client = _pa_jack_client() if jack is not None else None
+        before = jack.output_ports(client) if jack is not None and client else set()
         stream = sd.OutputStream(
-            samplerate=self.core.sample_rate, blocksize=self.blocksize, device=parse_device(self.device),
+            samplerate=self.core.sample_rate, blocksize=self.blocksize, device=device,
             channels=self.channels, dtype="float32", latency=self.latency, callback=self._callback,
         )
         # Timed notes are placed so that they are heard at their time: the core subtracts this latency.
         clock = self.core.state.clock
         clock[OUTPUT_LATENCY] = float(stream.latency)
         clock[BLOCK_FRAMES] = 0.0  # the callback sets it: with blocksize 0 only the first block tells
-        stream.start()
+        try:
+            stream.start()  # PortAudio's JACK host connects the stream's ports here
+            if jack is not None and client:
+                # under JACK the server's playback latency of the ports ours feed, where larger: see JackGraph
+                self.jack_latency_frames = jack.fed_latency(jack.output_ports(client) - before)
+                clock[OUTPUT_LATENCY] = max(float(stream.latency), self.jack_latency_frames / stream.samplerate)
+        finally:
+            if jack is not None:
+                jack.close()
         self.stream = stream
         self._last_error = ""
         self.opened.set()
@@ -115,9 +214,23 @@ class AudioOutput:
         # the same blocks (an untimed note starts at a block's first frame).
         self.report_status(device=str(stream.device), sample_rate=stream.samplerate,
                            blocksize=int(clock[BLOCK_FRAMES]) or int(stream.blocksize),
-                           output_latency_ms=round(stream.latency * 1000.0, 2),
+                           output_latency_ms=round(float(clock[OUTPUT_LATENCY]) * 1000.0, 2),
+                           portaudio_latency_ms=round(stream.latency * 1000.0, 2),
                            block_time=float(clock[BLOCK_TIME]), block_frame=int(clock[BLOCK_FRAME]))
         self.on_opened()
+
+    @staticmethod
+    def _jack_graph(device: int | str | None) -> JackGraph | None:
+        """A :class:`JackGraph` when the stream will play through PortAudio's JACK host, else None."""
+        import sounddevice as sd
+
+        try:
+            info: Any = sd.query_devices(device, "output")
+            if sd.query_hostapis(info["hostapi"])["name"] != JACK_HOST_API:
+                return None
+            return JackGraph()
+        except Exception:
+            return None
 
     def _close(self) -> None:
         stream, self.stream = self.stream, None

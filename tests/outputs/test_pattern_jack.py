@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from exsampling_patch.node import NodeContext
+
 from .groove_rig import RATE, absolute_errors, grid_errors, groove_rig, onsets
 from .jack_clock import JackClock
 
@@ -87,3 +89,30 @@ def test_steps_are_heard_at_their_beat_time_on_the_clock() -> None:
     assert abs(float(np.median(errors_ms))) < 1.0, (np.median(errors_ms), xruns)
     if not xruns:
         assert float(np.percentile(np.abs(errors_ms), 90)) < 1.0, (np.percentile(np.abs(errors_ms), 90))
+
+
+@pytest.mark.parametrize("audio_process", [True, False], ids=["audio-process", "in-process"])
+def test_the_sampler_compensates_the_playback_latency_jack_reports(audio_process: bool) -> None:
+    """PortAudio reports one JACK period (what it buffers); the server's playback ports add the period of its
+    asynchronous mode (nodes/sampler/stream.py, JackGraph): the sampler compensates the larger, the server's."""
+    from exsampling_patch.nodes.sampler import Sampler
+    from exsampling_patch.nodes.sampler.stream import JackGraph
+
+    sampler = Sampler("smp-latency", {"virtual_port": "", "audio_process": audio_process}, NodeContext())
+    sampler.start()
+    try:
+        assert sampler.audio.opened.wait(10)
+        graph = JackGraph("exs-test-latency")
+        try:
+            ours = {port for port in graph.output_ports(sampler.audio.jack_client) if ":out_" in port}
+            fed = {theirs: graph.playback_latency(theirs) for port in ours for theirs in graph.connections(port)}
+        finally:
+            graph.close()
+        assert fed, f"the sampler's ports {ours} feed nothing"
+        frames = max(fed.values())
+        assert frames > 0, fed
+        reported = sampler.stats()["output_latency_ms"]
+        print(f"\nplayback latency {fed} frames; the sampler compensates {reported:.2f} ms")
+        assert reported == pytest.approx(frames / RATE * 1000.0), fed
+    finally:
+        sampler.stop()
