@@ -103,6 +103,13 @@ class Child:
         return wait_or_kill(process, timeout) if process is not None else None
 
 
+def run_command(args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``exsampling ARGS`` once in a fresh interpreter and return what it printed (text), for listings that
+    must not load their libraries into this process (PortAudio's device list goes stale in a long-lived one)."""
+    return subprocess.run([sys.executable, "-m", "exsampling_patch", *args], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
 def wait_or_kill(process: subprocess.Popen[bytes], timeout: float = 1.0) -> int:
     """Wait up to ``timeout`` s for ``process`` to end, then kill it; its exit status."""
     try:

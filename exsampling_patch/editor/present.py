@@ -13,12 +13,12 @@ would start PortAudio beside a sampler that may render in this process.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from exsampling_patch.child_process import run_command
 
 #: (node type, parameter) -> what it names: ``audio_output``, ``audio_input``, ``midi_input``, ``midi_output``.
 PRESENT_PARAMS: dict[tuple[str, str], str] = {
@@ -41,8 +41,7 @@ def present_kind(node_type: str, param: str) -> str | None:
 
 def list_devices() -> dict[str, Any]:
     """What ``exsampling devices --json`` prints, from a child process (a fresh PortAudio and MIDI listing)."""
-    done = subprocess.run([sys.executable, "-m", "exsampling_patch", "devices", "--json"], capture_output=True,
-                          text=True, timeout=LIST_TIMEOUT_S)
+    done = run_command(["devices", "--json"], LIST_TIMEOUT_S)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}")
     found = json.loads(done.stdout)
