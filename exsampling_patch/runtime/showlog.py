@@ -19,7 +19,10 @@ message was to be heard, on the same scale):
 - ``midi``: a MIDI message into a sampler's ``midi`` input; ``control``: a control value into its ``control``
   input (lock, gain, mute, roll-back).
 - ``audio``: what a sampler's sound device said when its stream opened (sample rate, block size, output
-  latency).
+  latency); after a restart of its audio process, its ``epoch`` (the processes before it) and when the previous
+  one was found dead (``ended_t``). ``played``, ``swap`` and ``applied`` lines of such a process have its
+  ``epoch``: their frames count from its own stream's start. ``clock``: now and then, a block's start
+  (``block_t``) and stream frame (``block_frame``), from the callback's filtered block clock.
 - ``played`` / ``swap``: what a sampler's audio callback did, at the stream frame it did it (``frame``): each MIDI
   event it applied, whichever way it came (the ``midi`` input, or the sampler's own MIDI port: ``source``), and
   each take a slot took up. ``applied``: a gain, mute or master-gain change (``name``, ``value``) as the callback
@@ -179,6 +182,15 @@ class ShowLog:
                 log.exception("show log: could not read what sampler %s played", sampler_id)
 
     def _played(self, sampler_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        line = self._played_line(sampler_id, record)
+        if record.get("epoch"):  # done by a restarted audio process: its frames count from its own stream's start
+            line["epoch"] = record["epoch"]
+        return line
+
+    def _played_line(self, sampler_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        if record["type"] == "clock":
+            return {"event": "clock", "t": round(time.monotonic() - self.t0, 6), "sampler": sampler_id,
+                    "block_t": round(record["block_time"] - self.t0_perf, 6), "block_frame": record["frame"]}
         if record["type"] == "control":
             return {"event": "applied", "t": round(time.monotonic() - self.t0, 6), "sampler": sampler_id,
                     "frame": record["frame"], "name": record["name"], "value": record["value"]}
@@ -233,6 +245,10 @@ class ShowLog:
                     # one live block's start (its callback's time) and stream frame: places controls on the stream
                     line["block_t"] = round(status["block_time"] - self.t0_perf, 6)
                     line["block_frame"] = int(status.get("block_frame") or 0)
+                if status.get("epoch"):  # a restarted audio process: its stream's frames count from 0 again
+                    line["epoch"] = int(status["epoch"])
+                    if isinstance(status.get("previous_ended"), float) and status["previous_ended"] > 0.0:
+                        line["ended_t"] = round(status["previous_ended"] - self.t0_perf, 6)  # the previous one's end
                 return [line]
         return []
 

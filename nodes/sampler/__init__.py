@@ -22,8 +22,8 @@ from exsampling_patch.nodes.sampler.core import channel_map, range_map
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare, take_pitch
 from exsampling_patch.nodes.sampler.replay import read_show, remapper, render_show
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
-from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, SWAP
-from exsampling_patch.nodes.sampler.shared import SharedState
+from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, STREAM, SWAP
+from exsampling_patch.nodes.sampler.shared import BLOCK_FRAME, BLOCK_TIME, SharedState
 from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, parse_range
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT, TAKE
@@ -32,6 +32,8 @@ RATE_WAIT = 10.0  # seconds to wait for the audio process to say the device's sa
 
 UPCOMING_KEEP = 4
 """Takes sent ahead (``upcoming``) and kept for their assignment; older ones are dropped unused."""
+
+CLOCK_EVERY = 1.0  # seconds between the stream clock points played() gives (the show log's clock lines)
 
 SERIALS_KEEP = 256  # loads remembered by serial, to name the take in each swap the callback reports
 
@@ -135,6 +137,8 @@ class Sampler(Node):
         self._records_lock = threading.RLock()
         self._serial = 0
         self._serials: OrderedDict[int, str] = OrderedDict()  # serial of a load -> its take id (for played())
+        self._epoch = 0  # the audio process whose records played() reads now (see .shared.EPOCH)
+        self._clock_read = 0.0  # when played() last gave the stream's clock (time.monotonic())
         self._sources = ["midi", *(f"port:{m.virtual or m.port}" for m in inputs)]  # the rings, as played() names them
         self.buffers: list[SlotBuffer] = [EMPTY] * config.slots  # what each slot holds, as sent to the audio
         self._upcoming: OrderedDict[str, SlotBuffer] = OrderedDict()  # take id -> buffer sent ahead
@@ -361,13 +365,19 @@ class Sampler(Node):
         :meth:`note_on`, ``port:<name>`` for its own MIDI ports; ``stamp``: when it was queued, on the
         ``time.perf_counter()`` clock), each take a slot took up (``type`` ``swap``, ``slot``, ``take_id``) and
         each gain, mute or master-gain change it applied from that block on (``type`` ``control``, ``name`` as a
-        control's: ``HH.gain``, ``HH.mute``, ``master.gain``; ``value``).
+        control's: ``HH.gain``, ``HH.mute``, ``master.gain``; ``value``). Each has the ``epoch`` of the audio
+        process that did it (a restarted one counts its frames from 0 again). Every :data:`CLOCK_EVERY` s, the
+        stream's clock (``type`` ``clock``: a block's ``frame`` and its start, ``block_time``, filtered by the
+        callback's block clock): where a replay places a restarted process's frames.
 
         Read from a ring the callback fills without waiting (``state.played``): one reader only (the show log's
         thread). What a reader does not take in time is dropped there, never waited for."""
         kinds = {NOTE_ON: "note_on", NOTE_OFF: "note_off", ALL_OFF: "all_off"}
         out: list[dict[str, Any]] = []
         for kind, channel, note, velocity, source, frame, stamp in self.state.played.take(limit):
+            if kind == STREAM:
+                self._epoch = int(stamp)
+                continue
             if kind in (GAIN, MUTE, MASTER):
                 target = "master" if kind == MASTER else self.names[source] if source < len(self.names) else str(source)
                 out.append({"type": "control", "frame": frame, "value": stamp,
@@ -381,6 +391,14 @@ class Sampler(Node):
                 out.append({"type": kinds.get(kind, str(kind)), "frame": frame, "channel": channel, "note": note,
                             "velocity": velocity, "stamp": stamp,
                             "source": self._sources[source] if source < len(self._sources) else str(source)})
+            out[-1]["epoch"] = self._epoch
+        now = time.monotonic()
+        if now - self._clock_read >= CLOCK_EVERY:  # after the ring: its STREAM record comes before a new core's clock
+            clock = self.state.clock
+            frame, block_time = clock[BLOCK_FRAME], float(clock[BLOCK_TIME])
+            if block_time > 0.0 and clock[BLOCK_FRAME] == frame:  # not torn by a block written meanwhile
+                self._clock_read = now
+                out.append({"type": "clock", "frame": int(frame), "block_time": block_time, "epoch": self._epoch})
         return out
 
     def stats(self) -> dict[str, Any]:

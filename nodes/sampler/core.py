@@ -22,13 +22,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from exsampling_patch.nodes.sampler.prepare import EMPTY, GUARD, SlotBuffer
-from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, SWAP, EventRing
+from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, STREAM, SWAP, EventRing
 from exsampling_patch.nodes.sampler.schedule import BlockClock, Held
 from exsampling_patch.nodes.sampler.shared import (
     BLOCK_FRAME,
     BLOCK_FRAMES,
     BLOCK_TIME,
     CALLBACKS,
+    EPOCH,
     LATE_EVENTS,
     NOTES_STARTED,
     OUTPUT_LATENCY,
@@ -103,6 +104,8 @@ class SamplerCore:
         self.held = Held()
         self._block_start = 0.0  # perf_counter time at which this block's first frame is heard
         self.frame = 0  # frames rendered before this block: the stream frame of its first sample
+        self.epoch = int(self.state.counters[EPOCH])  # the audio processes before this one: noted at the first block
+        self._stream_noted = False
 
         # -- callback-owned state -----------------------------------------------------------------------------
         self.current: list[SlotBuffer] = [EMPTY] * slots
@@ -221,6 +224,9 @@ class SamplerCore:
         """
         started = time.perf_counter()
         frames = out.shape[0]
+        if not self._stream_noted:  # what the played ring says from here on, this core did, counting from frame 0
+            self._stream_noted = True
+            self.played.record(STREAM, 0, 0, 0, 0, self.frame, float(self.epoch))
         if frames > self.max_frames:  # cannot happen with a sane device; stay silent
             out.fill(0.0)
             self.frame += frames

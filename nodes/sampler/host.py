@@ -24,7 +24,7 @@ from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.handoff import Arena, send_samples
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
 from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
-from exsampling_patch.nodes.sampler.shared import SharedState
+from exsampling_patch.nodes.sampler.shared import EPOCH, SharedState
 
 RESTART_SECONDS = 1.0
 ARENA_BYTES = 64 << 20  # shared memory for takes: 33 takes of 10 s at 48 kHz (longer ones may get files of their own)
@@ -108,6 +108,8 @@ class AudioProcess:
         self._send_lock = threading.Lock()
         self._stopping = threading.Event()
         self._reader: threading.Thread | None = None
+        self.epoch = -1  # the processes started before the latest one: its stream counts frames from 0 again
+        self._ended_at = 0.0  # when the previous process was found dead (time.perf_counter()), 0.0 for none
 
     # -- life cycle ---------------------------------------------------------------------------------------------
 
@@ -122,6 +124,8 @@ class AudioProcess:
         self.state.levels[:] = 0.0
         self.state.voices_active[:] = 0
         self.state.ring.read = self.state.ring.write
+        self.epoch += 1
+        self.state.counters[EPOCH] = self.epoch  # the new process's core notes it at its first block
         with self._send_lock:
             self.child.start(msg.Setup(self.config, self.state.fd, self.arena.fd, self.arena.capacity * 4))
             self.process = self.child.process
@@ -208,6 +212,7 @@ class AudioProcess:
             except (EOFError, OSError):
                 pass
             code = process.wait()
+            self._ended_at = time.perf_counter()
             self.opened.clear()
             self.ready.clear()
             if self._stopping.is_set():
@@ -229,7 +234,10 @@ class AudioProcess:
         if isinstance(message, msg.Error):
             self.report_error(message.text)
         elif isinstance(message, msg.Status):
-            self.report_status(**message.values)
+            values = message.values
+            if "sample_rate" in values and self.epoch > 0:  # a restarted process's stream: its frames count from 0
+                values = {**values, "epoch": self.epoch, "previous_ended": self._ended_at}
+            self.report_status(**values)
         elif isinstance(message, msg.Opened):
             self.jack_client = message.jack_client
             self.opened.set()

@@ -16,6 +16,7 @@ patch, or the sampler's own MIDI port). Sample ``n`` of the replay is then frame
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -198,14 +199,20 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
     (``applied`` lines); a show logged before the callback noted them has only their time (``t``): they apply at the
     first block that began after it, placed on the stream by the ``audio`` line's clock (to within a block). Lock
     controls are not replayed: the swaps say what each slot took up; nor all-notes-off controls: the callback's
-    ``all_off`` is a ``played`` line. A stream that restarted (a new audio process counts frames
-    from 0 again) is not replayed as such.
+    ``all_off`` is a ``played`` line.
+
+    A sampler whose audio process died and was restarted has lines of each process (``epoch``), each counting its
+    stream's frames from 0 (:func:`_epoch_bases`): a later one's frames are placed after the earlier one's by the
+    two streams' clocks (their ``audio`` lines), on the live block grid; at the block the earlier process was found
+    dead every voice stops, as its stream did, and the replay is silent until the next one's first block.
     """
     import soundfile
 
     audio: dict[str, dict[str, Any]] = {}
     predictions: dict[str, dict[str, Any]] = {}
-    anchor: tuple[float, int] | None = None  # (show time, stream frame) of one live block's start
+    anchors: dict[int, tuple[float, int]] = {}  # epoch -> (show time, stream frame) of one live block's start
+    clocks: dict[int, tuple[float, int]] = {}  # epoch -> its latest clock line: the callback's filtered block clock
+    ended: dict[int, float] = {}  # epoch -> show time its audio process was found dead
     events: list[tuple[int, int, Any]] = []
     controls: list[tuple[float, int, Any]] = []
     applied = False  # the callback noted the controls it applied (``applied`` lines): those, not the ``control`` lines
@@ -217,8 +224,13 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
             audio[line["take_id"]] = line
         elif line.get("sampler") != sampler_id:
             continue
-        elif kind == "audio" and line.get("block_t") is not None and anchor is None:
-            anchor = (float(line["block_t"]), int(line.get("block_frame") or 0))
+        elif kind == "clock":
+            clocks[int(line.get("epoch") or 0)] = (float(line["block_t"]), int(line["block_frame"]))
+        elif kind == "audio" and line.get("block_t") is not None:
+            epoch = int(line.get("epoch") or 0)
+            anchors.setdefault(epoch, (float(line["block_t"]), int(line.get("block_frame") or 0)))
+            if epoch and line.get("ended_t") is not None:
+                ended.setdefault(epoch - 1, float(line["ended_t"]))
         elif kind == "swap":
             take_id = str(line.get("take_id") or "")
             given = audio.get(take_id) if take_id else None
@@ -241,6 +253,12 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
             events.append((int(line["frame"]), order, ("applied", line["name"], float(line["value"]))))
         elif kind == "control" and line["name"].rpartition(".")[2].lower() in ("gain", "mute"):
             controls.append((float(line["t"]), order, ("control", line["name"], float(line["value"]))))
+    epochs = [int(lines[order].get("epoch") or 0) for _, order, _ in events]  # each counts its stream's frames
+    if len(set(epochs)) > 1:
+        bases, cuts = _epoch_bases(events, epochs, {**anchors, **clocks}, ended, rate, block)
+        events = [(bases[e] + frame, order, what) for (frame, order, what), e in zip(events, epochs, strict=True)]
+        events += [(frame, -1, ("cut",)) for frame in cuts]
+    anchor = anchors.get(0)
     if controls and anchor is not None and not applied:  # an older show: by the time the control came
         t0, f0 = anchor
         for t, order, what in controls:  # the first block that began after it
@@ -273,11 +291,51 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
                 node.handle("control", ControlValue(what[1], what[2]))
             elif what[0] == "applied":
                 _apply(node, what[1], what[2])
+            elif what[0] == "cut":
+                _cut(core)
             else:
                 _push_at(ring, what[1], BASE + frame / rate)
         core.render(out, at=BASE + start / rate)
         out_audio[start:start + block] = out[:, 0]
     return out_audio[:total]
+
+
+def _epoch_bases(events: list[tuple[int, int, Any]], epochs: list[int], anchors: dict[int, tuple[float, int]],
+                 ended: dict[int, float], rate: int, block: int) -> tuple[dict[int, int], list[int]]:
+    """Where each audio process's frame 0 falls in the replay (epoch -> replay frame), and the replay frames at which
+    an earlier process's stream stopped.
+
+    Epoch ``e`` after ``p``: its block at ``(t_e, f_e)`` lies ``(t_e - t_p) * rate`` frames after ``p``'s at
+    ``(t_p, f_p)`` (the latest clock point of each); rounded to the live block grid (JACK's cycles run on across a
+    restart), and never before the block after ``p``'s last event. ``p``'s stream stopped at the block after it was
+    found dead (``ended``), else where ``e`` starts. Without both clocks, ``e`` starts after ``p``'s last event."""
+    last: dict[int, int] = {}
+    for (frame, _, _), epoch in zip(events, epochs, strict=True):
+        last[epoch] = max(last.get(epoch, 0), frame)
+    order = sorted(set(epochs) | set(anchors))
+    bases, cuts = {order[0]: 0}, []
+    for p, e in itertools.pairwise(order):
+        after = (bases[p] + last.get(p, 0)) // block * block + block  # the block after p's last event
+        if p in anchors and e in anchors:
+            (t_p, f_p), (t_e, f_e) = anchors[p], anchors[e]
+            start = round((bases[p] + f_p + (t_e - t_p) * rate - f_e) / block) * block
+            cut = -(-int(bases[p] + f_p + (ended[p] - t_p) * rate) // block) * block if p in ended else start
+        else:
+            start = cut = after
+        bases[e] = max(start, after)
+        cuts.append(min(max(cut, after), bases[e]))
+    return bases, cuts
+
+
+def _cut(core: Any) -> None:
+    """The stream stopped (its audio process died): every voice and held event goes, as with the process; the next
+    process's core starts with no crossfade and unit applied gains."""
+    core.active.fill(False)
+    core.releasing.fill(False)
+    core.held.count = 0
+    for s in range(core.slots):
+        core._end_crossfade(s)
+    core.applied_gain.fill(1.0)
 
 
 def _push_at(ring: Any, line: dict[str, Any], due: float) -> None:

@@ -21,6 +21,9 @@ SWAP = 3  # in a :class:`PlayedRing` only: a slot took up a new take (``source``
 # In a :class:`PlayedRing` only: a slot's gain, its mute or the master gain, as the callback applied it from the block
 # at ``frame`` on (``source``: the slot, ``stamp``: the new value)
 GAIN, MUTE, MASTER = 4, 5, 6
+# In a :class:`PlayedRing` only: a core's first block (``frame`` 0: each audio process counts its stream's frames
+# from 0; ``stamp``: its epoch, :data:`.shared.EPOCH`). What follows it was done by that process.
+STREAM = 7
 
 _FIELDS: tuple[tuple[str, type], ...] = (
     ("stamp", np.float64),  # time.perf_counter() when queued (CLOCK_MONOTONIC: comparable across processes)

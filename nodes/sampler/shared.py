@@ -25,7 +25,8 @@ RING_CAPACITY = 1024
 PLAYED_CAPACITY = 4096  # what the callback played, for the show log (read every 50 ms)
 
 # indices into SharedState.counters
-CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS = range(5)
+# (EPOCH: the audio processes started before the one now running, set by the node before it starts one)
+CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS, EPOCH = range(6)
 # indices into SharedState.clock (float64): the callback's estimate of when its last block began (filtered,
 # time.perf_counter()), the stream's frames rendered before it, the output latency the stream reports, and the
 # frames of the last block (the stream's block size, as the callback sees it)
@@ -136,6 +137,12 @@ class SharedState:
     @property
     def xruns(self) -> int:
         return int(self.counters[XRUNS])
+
+    @property
+    def epoch(self) -> int:
+        """The audio processes started before the one now running (0 in the node's process): each counts its
+        stream's frames from 0."""
+        return int(self.counters[EPOCH])
 
     @property
     def notes_started(self) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,13 +80,14 @@ links: []
         recorder = Recorder(seconds=20.0)
         inputs = client_ports(ours) - marked
         by_number = lambda port: int(port.rsplit("_", 1)[1])  # noqa: E731
-        jack_connect(min(outputs, key=by_number), min(inputs, key=by_number))
+        record_port = min(inputs, key=by_number)
+        jack_connect(min(outputs, key=by_number), record_port)
         midi = backend("UNIX_JACK")
         target = next(n for n in midi.get_output_names() if n.endswith(port_name))
         sender = midi.open_output(target, client_name=f"exs-keys-{os.getpid()}")
         jack_link(f"exs-keys-{os.getpid()}", target, "output")
         yield {"engine": engine, "node": node, "show": show, "path": path, "recorder": recorder, "keys": sender,
-               "port": port_name}
+               "port": port_name, "record_port": record_port}
     finally:
         if sender is not None:
             sender.close()
@@ -205,3 +207,85 @@ def test_midi_through_the_samplers_own_port_is_in_the_show_log(stage: dict[str, 
     port = f"port:{stage['port']}"
     assert played == [("note_on", 62, 70, port), ("note_off", 62, 0, port)], played
     assert not [line for line in lines if line["event"] == "midi"]  # nothing of it went through the patch
+
+
+def test_replay_follows_a_restart_of_the_samplers_audio_process(stage: dict[str, Any]) -> None:
+    """The sampler's audio process is killed mid-show and restarted by the node: the new process counts its stream's
+    frames from 0 again. The show log says so (an ``audio`` line with ``epoch`` 1, and that epoch on what the new
+    process played), and the replay places the new process's frames after the old one's by the two streams' clocks,
+    on the live block grid, silent in between: every sounding stretch of each process is found in the recording at
+    one lag and equals it to :data:`BOUND`, and, when neither the stream nor the recorder lost a block (the recorder
+    often does while a new JACK client starts on a busy machine), at the same lag before and after the restart."""
+    from exsampling_patch.messages import ControlValue
+    from exsampling_patch.nodes.sampler import Sampler
+
+    from .test_sampler_jack import client_ports as ports_of
+
+    engine, node, recorder = stage["engine"], stage["node"], stage["recorder"]
+
+    def inject(port: str, message: Any) -> None:
+        engine.inject("sampler", port, message, source="test")
+
+    def phrase(note: int) -> None:
+        inject("midi", mido.Message("note_on", channel=0, note=note, velocity=100))
+        time.sleep(0.15)
+        inject("midi", mido.Message("note_off", channel=0, note=note))
+        time.sleep(0.2)
+        inject("midi", mido.Message("note_on", channel=1, note=57, velocity=90))
+        time.sleep(0.1)
+        inject("control", ControlValue("Snare.gain", 0.5 if note == 69 else 1.5))
+        time.sleep(0.1)
+        inject("midi", mido.Message("note_off", channel=1, note=57))
+        time.sleep(0.2)
+        now = time.perf_counter()
+        inject("midi", mido.Message("note_on", channel=0, note=note + 7, velocity=80, time=now + 0.05))
+        inject("midi", mido.Message("note_off", channel=0, note=note + 7, time=now + 0.09))
+        time.sleep(0.4)
+
+    xruns_before, overflows_before = node.stats()["xruns"], recorder.overflows
+    inject("assign", SlotAssignment("HH", sine(440.0, 0.6, 0.5, "a")))
+    inject("assign", SlotAssignment("Snare", sine(220.0, 0.6, 0.4, "c")))
+    time.sleep(0.2)
+    phrase(69)
+    first = node.audio.process
+    os.kill(first.pid, signal.SIGKILL)  # nothing sounds now: the live output is silent from here either way
+    deadline = time.monotonic() + 20.0
+    while not (node.audio.epoch >= 1 and node.audio.opened.is_set()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert node.audio.epoch == 1 and node.audio.opened.is_set(), engine.errors
+    outputs = [p for p in ports_of(node.audio.jack_client) if ":out_" in p]
+    jack_connect(min(outputs, key=lambda port: int(port.rsplit("_", 1)[1])), stage["record_port"])
+    time.sleep(0.3)
+    phrase(64)
+    xruns = node.stats()["xruns"] - xruns_before
+    overflows = recorder.overflows - overflows_before
+    recording = recorder.since(0)
+    engine.stop()
+    stage["show"].close()
+
+    lines = [json.loads(line) for line in stage["path"].read_text(encoding="utf-8").splitlines()]
+    audio = [line for line in lines if line["event"] == "audio" and line.get("block_t") is not None]
+    assert [line.get("epoch", 0) for line in audio] == [0, 1], audio
+    assert audio[1]["ended_t"] < audio[1]["block_t"], audio
+    played = [(p.get("epoch", 0), p["type"], p["note"]) for p in lines if p["event"] == "played"]
+    assert [p for p in played if p[1] == "note_on"] == [(0, "note_on", 69), (0, "note_on", 57), (0, "note_on", 76),
+                                                        (1, "note_on", 64), (1, "note_on", 57), (1, "note_on", 71)]
+    assert {s.get("epoch", 0) for s in lines if s["event"] == "swap"} == {0, 1}  # the new process took both up
+    replay, _ = Sampler.render_show(Sampler, lines, stage["path"].parent)
+
+    stretches = segments(replay)
+    assert len(stretches) >= 6, stretches
+    found = []
+    for start, end in stretches:
+        piece = replay[start:end]
+        lag = lag_of(piece, recording) - start
+        found.append((start / RATE, lag, float(np.abs(recording[start + lag: end + lag] - piece).max())))
+    restart = audio[1]["ended_t"]  # stretches before it are the first process's, after it the second's
+    for epoch in (0, 1):  # each process's stretches: at one lag, equal to the recording
+        mine = [f for f in found if (f[0] > restart) == bool(epoch)]
+        lag = max({f[1] for f in mine}, key=[f[1] for f in mine].count)
+        bad = [f for f in mine if f[1] != lag or f[2] > BOUND]
+        assert len(mine) >= 3 and len(bad) <= 2 * (xruns + overflows) and len(bad) < len(mine), found
+    print(f"xruns {xruns}, recorder overflows {overflows}; stretches (s, lag, error): {found}")
+    if not (xruns or overflows):  # and the second process's frames placed after the first's on the live grid
+        assert len({f[1] for f in found}) == 1, found
