@@ -70,6 +70,8 @@ class TimedRecorder:
         self.blocks = 0
         self.written = 0
         self.overflows = 0
+        self.flagged_at = np.zeros(4096, np.float64)  # perf_counter of each callback PortAudio flagged (an xrun)
+        self.flagged = 0
         self.stream = sd.InputStream(samplerate=RATE, channels=1, blocksize=0, dtype="float32",
                                      callback=self._callback)
         self.stream.start()
@@ -77,6 +79,9 @@ class TimedRecorder:
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         if status.input_overflow:
             self.overflows += 1
+        if status and self.flagged < self.flagged_at.size:  # PortAudio flags the callback after JACK's xrun
+            self.flagged_at[self.flagged] = time.perf_counter()
+            self.flagged += 1
         frame, start = self.jack.cycle()
         b = self.blocks
         if b < self.block_start.size:
@@ -109,6 +114,21 @@ class TimedRecorder:
         base = _running_median(self.block_cycle[:b] - frames / RATE)
         block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, b - 1)
         return base[block] + (index + shift[block]) / RATE
+
+    def jack_frame(self, index: np.ndarray) -> np.ndarray:
+        """Buffer indices -> JACK's frame counter (unwrapped) at those frames: a cycle JACK dropped in a stall
+        advances it, not the buffer, so times in these frames keep their distance across a stall."""
+        b = self.blocks
+        starts = self.block_start[:b]
+        frames = self.block_frame[:b].astype(np.int64)
+        frames += np.cumsum(np.concatenate([[0], np.diff(frames) < -(1 << 31)])) << 32
+        shift = _running_median(frames - starts)
+        block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, b - 1)
+        return index + shift[block]
+
+    def xrun_times(self) -> np.ndarray:
+        """perf_counter of the callbacks PortAudio flagged (input overflow: JACK reported an xrun)."""
+        return self.flagged_at[: self.flagged].copy()
 
     def close(self) -> None:
         self.stream.close()

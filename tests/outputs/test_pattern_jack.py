@@ -1,6 +1,6 @@
-"""The pattern node playing the sampler under the JACK dummy server, the sampler's output recorded: at 120 and
-then 150 BPM every step's click comes back on the step grid (loose tolerance here: this 2-core machine stalls
-now and then; benchmarks/bench_pattern.py measures the figures), none missing, none doubled."""
+"""The pattern node playing the sampler under the JACK dummy server, the sampler's output recorded: for 30 s at 120
+and then 30 s at 150 BPM every step's click comes back within 1 ms of its step, none missing, none doubled; and
+the output latency the sampler compensates is the one JACK reports for the playback port it feeds."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ import pytest
 
 from exsampling_patch.node import NodeContext
 
-from .groove_rig import RATE, absolute_errors, grid_errors, groove_rig, onsets
+from .groove_rig import RATE, absolute_errors, groove_rig, onsets
 from .jack_clock import JackClock
 
 pytestmark = [pytest.mark.jack, pytest.mark.slow]
-TOLERANCE_MS = 3.0
+SECONDS = 30.0  # at each tempo
+TOLERANCE_MS = 1.0
+#: An onset heard from this long before an xrun was observed (the stall began before the callback that reported
+#: it) to this long after it may be left out: the sampler's block clock takes the new phase up within a few blocks
+#: (nodes/sampler/schedule.py), but after a stall of 50 ms or more it restarts and settles for a second or two
+#: (0.85 ms off 0.5 s after one, 0.65 ms 0.75 s after, in one of the runs behind these numbers).
+XRUN_BEFORE, XRUN_AFTER = 0.1, 0.5
+MOST_EXCLUDED = 0.10  # of the onsets; more fails the test
+SLOW_MS, FAST_MS = 125.0, 100.0  # a sixteenth at 120 and at 150 BPM
 
 
 def change_just_after_a_step_was_sent(pattern: Any) -> None:
@@ -28,39 +36,78 @@ def change_just_after_a_step_was_sent(pattern: Any) -> None:
     time.sleep(0.01)
 
 
+def stretches(due: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Index of the stretch each step falls in, the stretches split at ``cuts`` (times)."""
+    return np.searchsorted(np.sort(cuts), due, side="right")
+
+
 def test_steps_come_back_on_the_grid_at_120_then_150_bpm() -> None:
-    with groove_rig(slots=4, tempo=120.0) as (sampler, pattern, recorder):
-        start = recorder.mark()
-        pattern.start()
-        time.sleep(4.0)
-        change_just_after_a_step_was_sent(pattern)
-        pattern.set_tempo(150.0)
-        time.sleep(4.0)
-        pattern.stop()
-        time.sleep(0.3)
-        signal = recorder.since(start)
-        xruns = sampler.stats()["xruns"]
-    found = onsets(signal)
-    assert found.size > 60, f"only {found.size} onsets came back"
-    intervals = np.diff(found) / RATE * 1000.0
-    slow, fast = 125.0, 100.0  # ms per sixteenth at 120 and 150 BPM
-    on_grid = (np.abs(intervals - slow) < TOLERANCE_MS) | (np.abs(intervals - fast) < TOLERANCE_MS)
-    switch = np.flatnonzero(intervals < slow - TOLERANCE_MS)[0]  # first interval at the new tempo (or between)
-    odd = [float(i) for i in intervals[~on_grid]]
-    assert len(odd) <= 1 + 2 * xruns, f"intervals off the grid (ms): {odd}; xruns {xruns}"  # one: the change
-    # Steps already sent ahead keep their old-tempo times, so the interval across the change lies anywhere from
-    # ``fast`` less the lookahead's share of the difference up to ``slow``; every other one is a whole step.
-    lookahead_steps = pattern.lookahead_ms / slow
-    change = intervals[switch]
-    assert fast - (slow - fast) * lookahead_steps - TOLERANCE_MS < change < slow + TOLERANCE_MS, change
-    others = np.delete(intervals, switch)
-    assert others.min() > fast - TOLERANCE_MS * 2, "a step doubled"
-    assert others.max() < slow + TOLERANCE_MS * 2, "a step missing"
-    before, after = found[: switch + 1], found[switch + 1:]
-    for part, step_ms in ((before, slow), (after, fast)):
-        errors_ms = np.abs(grid_errors(part, step_ms * RATE / 1000.0)) / RATE * 1000.0
-        assert errors_ms.max() < TOLERANCE_MS or xruns, errors_ms.max()
-    assert sampler.stats()["late_events"] == 0
+    """Each click's frame on JACK's frame counter (the recording's frame, plus the cycles JACK dropped in a
+    stall) against its step's time (the ``due`` the node stamped the note with), the offset (the latency) fitted
+    per tempo segment by the median. A stall of the dummy driver moves its frame counter against the clock by
+    the time it lost, so an observed xrun also starts a new stretch with its own offset; onsets near an xrun
+    observed at that time (the sampler's stream and the recorder's are flagged in their next callback) may be
+    left out, counted and printed, at most 10 %. The steps' own times are checked on the grid: whole sixteenths
+    at each tempo, and across the change an interval as the steps sent ahead allow (they keep their old-tempo
+    times)."""
+    jack = JackClock(f"exs-test-grid-{id(object())}")
+    try:
+        with groove_rig(slots=4, tempo=120.0, jack=jack) as (sampler, pattern, recorder):
+            start = recorder.mark()
+            xruns_before = sampler.state.xruns
+            pattern.start()
+            time.sleep(SECONDS)
+            change_just_after_a_step_was_sent(pattern)
+            changed = time.perf_counter()
+            pattern.set_tempo(150.0)
+            time.sleep(SECONDS)
+            pattern.stop()
+            time.sleep(0.3)
+            found = onsets(recorder.since(start)) + start
+            frames = recorder.jack_frame(found)
+            monotonic = time.perf_counter() - time.monotonic()  # the sampler notes xruns on time.monotonic()
+            xrun_at = np.concatenate([sampler.state.xrun_times(xruns_before) + monotonic, recorder.xrun_times()])
+            due = np.array(pattern.context.due)
+            late_events = sampler.stats()["late_events"]
+    finally:
+        jack.close()
+
+    # the steps as sent: on the grid at each tempo, one interval across the change
+    sent = np.diff(due) * 1000.0
+    across = int(np.flatnonzero(np.abs(sent - SLOW_MS) > 0.01)[0])  # the interval across the change
+    switch = across + 1  # the first step at the new tempo
+    assert due[across] <= changed + pattern.lookahead_ms / 1000.0 + 0.01, "an old-tempo step sent after the change"
+    slow, fast = sent[:across], sent[switch:]
+    assert np.allclose(fast, FAST_MS, atol=0.01), f"steps off the grid (ms): {fast[np.abs(fast - FAST_MS) > 0.01]}"
+    lookahead_steps = pattern.lookahead_ms / SLOW_MS
+    change = sent[across]
+    assert FAST_MS - (SLOW_MS - FAST_MS) * lookahead_steps - 0.01 < change < SLOW_MS + 0.01, change
+    assert slow.size * SLOW_MS > (SECONDS - 1) * 1000 and fast.size * FAST_MS > (SECONDS - 1) * 1000
+
+    # each step one click, in order: none missing, none doubled
+    heard = np.diff(frames) / RATE * 1000.0
+    assert found.size == due.size, (f"{due.size} steps sent, {found.size} onsets; intervals off the steps' (ms): "
+                                    f"{[round(float(h), 2) for h in heard[np.abs(heard - sent[:heard.size]) > 5]]}")
+
+    # each click on its step: offsets per tempo segment and stretch between observed xruns
+    error = frames / RATE - due
+    segment = stretches(due, np.concatenate([[due[switch] - 1e-6], xrun_at]))
+    excluded = np.zeros(due.size, bool)
+    for x in xrun_at:
+        excluded |= (due >= x - XRUN_BEFORE) & (due < x + XRUN_AFTER)
+    errors_ms = np.zeros(due.size)
+    for s in np.unique(segment[~excluded]):
+        kept = (segment == s) & ~excluded
+        errors_ms[kept] = (error[kept] - np.median(error[kept])) * 1000.0
+    print(f"\n{due.size} steps, {found.size} onsets; {xrun_at.size} xrun reports; {int(excluded.sum())} onsets "
+          f"left out near them ({excluded.mean():.1%}); error |median| per stretch removed: max "
+          f"{np.abs(errors_ms).max():.3f} ms, p95 {np.percentile(np.abs(errors_ms[~excluded]), 95):.3f} ms; "
+          f"late events {late_events}")
+    assert excluded.mean() <= MOST_EXCLUDED, (excluded.sum(), np.round(np.sort(xrun_at) - due[0], 2))
+    worst = np.argsort(-np.abs(errors_ms))[:5]
+    assert np.abs(errors_ms).max() < TOLERANCE_MS, (
+        f"onsets off their steps (ms): {np.round(errors_ms[worst], 3)} at {np.round(due[worst] - due[0], 2)} s; "
+        f"xruns at {np.round(np.sort(xrun_at) - due[0], 2)} s")
 
 
 def test_steps_are_heard_at_their_beat_time_on_the_clock() -> None:
