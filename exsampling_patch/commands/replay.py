@@ -64,4 +64,9 @@ def replay(args: argparse.Namespace) -> int:
     soundfile.write(args.out, audio, rate, subtype="FLOAT")
     took = time.perf_counter() - began
     print(f"wrote {args.out}: {len(audio) / rate:.1f} s at {rate} Hz in {took:.1f} s", file=sys.stderr)
+    xruns = sampler_type.live_xruns(lines, args.sampler)
+    if xruns:
+        at = ", ".join(f"{x['frame'] / rate:.2f} s" for x in xruns[:8]) + (" ..." if len(xruns) > 8 else "")
+        print(f"the live run had {len(xruns)} xrun(s) (stream at {at}): dropouts the audience heard, which a replay "
+              "cannot reproduce; it plays on where the recording jumped", file=sys.stderr)
     return 0

@@ -22,7 +22,8 @@ message was to be heard, on the same scale):
   latency); after a restart of its audio process, its ``epoch`` (the processes before it) and when the previous
   one was found dead (``ended_t``). ``played``, ``swap`` and ``applied`` lines of such a process have its
   ``epoch``: their frames count from its own stream's start. ``clock``: now and then, a block's start
-  (``block_t``) and stream frame (``block_frame``), from the callback's filtered block clock.
+  (``block_t``) and stream frame (``block_frame``), from the callback's filtered block clock. ``xrun``: the
+  stream reported an xrun (``count`` so far), seen by the callback at the block at ``frame``.
 - ``played`` / ``swap``: what a sampler's audio callback did, at the stream frame it did it (``frame``): each MIDI
   event it applied, whichever way it came (the ``midi`` input, or the sampler's own MIDI port: ``source``), and
   each take a slot took up. ``applied``: a gain, mute or master-gain change (``name``, ``value``) as the callback
@@ -188,6 +189,9 @@ class ShowLog:
         return line
 
     def _played_line(self, sampler_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        if record["type"] == "xrun":
+            return {"event": "xrun", "t": round(time.monotonic() - self.t0, 6), "sampler": sampler_id,
+                    "count": record["count"], "frame": record["frame"]}
         if record["type"] == "clock":
             return {"event": "clock", "t": round(time.monotonic() - self.t0, 6), "sampler": sampler_id,
                     "block_t": round(record["block_time"] - self.t0_perf, 6), "block_frame": record["frame"]}

@@ -20,10 +20,10 @@ from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.sampler.core import channel_map, range_map
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare, take_pitch
-from exsampling_patch.nodes.sampler.replay import read_show, remapper, render_show
+from exsampling_patch.nodes.sampler.replay import live_xruns, read_show, remapper, render_show
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, STREAM, SWAP
-from exsampling_patch.nodes.sampler.shared import BLOCK_FRAME, BLOCK_TIME, SharedState
+from exsampling_patch.nodes.sampler.shared import BLOCK_FRAME, BLOCK_TIME, XRUNS_NOTED, SharedState
 from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, parse_range
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT, TAKE
@@ -105,6 +105,7 @@ class Sampler(Node):
     render_show = staticmethod(render_show)
     remapper = staticmethod(remapper)
     read_show = staticmethod(read_show)
+    live_xruns = staticmethod(live_xruns)
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -139,6 +140,7 @@ class Sampler(Node):
         self._serials: OrderedDict[int, str] = OrderedDict()  # serial of a load -> its take id (for played())
         self._epoch = 0  # the audio process whose records played() reads now (see .shared.EPOCH)
         self._clock_read = 0.0  # when played() last gave the stream's clock (time.monotonic())
+        self._xruns_read = 0  # xruns played() has given
         self._sources = ["midi", *(f"port:{m.virtual or m.port}" for m in inputs)]  # the rings, as played() names them
         self.buffers: list[SlotBuffer] = [EMPTY] * config.slots  # what each slot holds, as sent to the audio
         self._upcoming: OrderedDict[str, SlotBuffer] = OrderedDict()  # take id -> buffer sent ahead
@@ -368,7 +370,8 @@ class Sampler(Node):
         control's: ``HH.gain``, ``HH.mute``, ``master.gain``; ``value``). Each has the ``epoch`` of the audio
         process that did it (a restarted one counts its frames from 0 again). Every :data:`CLOCK_EVERY` s, the
         stream's clock (``type`` ``clock``: a block's ``frame`` and its start, ``block_time``, filtered by the
-        callback's block clock): where a replay places a restarted process's frames.
+        callback's block clock): where a replay places a restarted process's frames. Each xrun the stream reported
+        (``type`` ``xrun``: ``count`` so far, ``frame`` of the block the callback saw it at).
 
         Read from a ring the callback fills without waiting (``state.played``): one reader only (the show log's
         thread). What a reader does not take in time is dropped there, never waited for."""
@@ -392,6 +395,13 @@ class Sampler(Node):
                             "velocity": velocity, "stamp": stamp,
                             "source": self._sources[source] if source < len(self._sources) else str(source)})
             out[-1]["epoch"] = self._epoch
+        noted = int(self.state.counters[XRUNS_NOTED])
+        if noted > self._xruns_read:  # the callback's counters: no I/O there, read here
+            frames = self.state.xrun_frames(self._xruns_read)
+            for i, xrun_frame in enumerate(frames):
+                out.append({"type": "xrun", "count": noted - frames.size + i + 1, "frame": int(xrun_frame),
+                            "epoch": self._epoch})
+            self._xruns_read = noted
         now = time.monotonic()
         if now - self._clock_read >= CLOCK_EVERY:  # after the ring: its STREAM record comes before a new core's clock
             clock = self.state.clock

@@ -35,6 +35,9 @@ from exsampling_patch.nodes.sampler.shared import (
     OUTPUT_LATENCY,
     STEALS,
     TIMING_SLOTS,
+    XRUN_SLOTS,
+    XRUNS,
+    XRUNS_NOTED,
     SharedState,
 )
 
@@ -227,6 +230,11 @@ class SamplerCore:
         if not self._stream_noted:  # what the played ring says from here on, this core did, counting from frame 0
             self._stream_noted = True
             self.played.record(STREAM, 0, 0, 0, 0, self.frame, float(self.epoch))
+        counters = self.counters
+        if counters[XRUNS] != counters[XRUNS_NOTED]:  # the stream counted an xrun: note this block's frame for it
+            for n in range(int(counters[XRUNS_NOTED]), int(counters[XRUNS])):
+                self.state.xrun_frame[n % XRUN_SLOTS] = self.frame
+            counters[XRUNS_NOTED] = counters[XRUNS]
         if frames > self.max_frames:  # cannot happen with a sane device; stay silent
             out.fill(0.0)
             self.frame += frames

@@ -365,3 +365,12 @@ def _apply(node: Any, name: str, value: float) -> None:
         state.mute[index] = value >= 0.5
     else:
         state.gain[index] = value
+
+
+def live_xruns(lines: list[dict[str, Any]], sampler_id: str | None = None) -> list[dict[str, Any]]:
+    """The xruns the live stream of the sampler (default: the show's first) reported (``xrun`` lines: ``count``,
+    ``frame``, ``epoch``): dropouts the audience heard, which a replay cannot reproduce."""
+    nodes = lines[0].get("nodes", {}) if lines else {}
+    samplers = [nid for nid, spec in nodes.items() if spec.get("type") == "sampler"]
+    sampler_id = sampler_id or (samplers[0] if samplers else "sampler")
+    return [line for line in lines if line.get("event") == "xrun" and line.get("sampler") == sampler_id]

@@ -25,8 +25,9 @@ RING_CAPACITY = 1024
 PLAYED_CAPACITY = 4096  # what the callback played, for the show log (read every 50 ms)
 
 # indices into SharedState.counters
-# (EPOCH: the audio processes started before the one now running, set by the node before it starts one)
-CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS, EPOCH = range(6)
+# (EPOCH: the audio processes started before the one now running, set by the node before it starts one;
+# XRUNS_NOTED: the xruns whose stream frame the callback has written in ``xrun_frame``)
+CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS, EPOCH, XRUNS_NOTED = range(7)
 # indices into SharedState.clock (float64): the callback's estimate of when its last block began (filtered,
 # time.perf_counter()), the stream's frames rendered before it, the output latency the stream reports, and the
 # frames of the last block (the stream's block size, as the callback sees it)
@@ -41,6 +42,7 @@ def _layout(slots: int) -> list[tuple[str, type, int]]:
         ("notes_in", np.int64, slots),  # callback: note-ons that reached each slot (MIDI activity, even when empty)
         ("cb_seconds", np.float64, TIMING_SLOTS),  # callback durations, ring indexed by callbacks
         ("note_wait", np.float64, TIMING_SLOTS),  # note queued -> rendered, seconds
+        ("xrun_frame", np.int64, XRUN_SLOTS),  # callback: stream frame of the block each xrun was seen at, a ring
         ("clock", np.float64, 4),  # callback -> observers: BLOCK_TIME, BLOCK_FRAME; stream: OUTPUT_LATENCY
         ("xrun_at", np.float64, XRUN_SLOTS),  # time.monotonic() of the callback that reported each xrun, a ring
         ("gain", np.float32, slots),
@@ -72,6 +74,7 @@ class SharedState:
     note_wait: np.ndarray
     clock: np.ndarray
     xrun_at: np.ndarray
+    xrun_frame: np.ndarray
     gain: np.ndarray
     master: np.ndarray
     levels: np.ndarray
@@ -166,6 +169,11 @@ class SharedState:
         """``time.monotonic()`` of the callbacks that reported xruns number ``since`` onwards (the latest
         :data:`XRUN_SLOTS` at most), oldest first."""
         return _ring_entries(self.xrun_at, self.xruns, since)
+
+    def xrun_frames(self, since: int = 0) -> np.ndarray:
+        """The stream frame of the block at which the callback saw each xrun number ``since`` onwards, of those it
+        has noted (the latest :data:`XRUN_SLOTS` at most), oldest first."""
+        return _ring_entries(self.xrun_frame, int(self.counters[XRUNS_NOTED]), since)
 
     def recent_callback_seconds(self) -> np.ndarray:
         """Durations of the most recent callbacks (up to :data:`TIMING_SLOTS`), oldest first."""

@@ -165,3 +165,36 @@ def test_gain_and_mute_changes_replay_at_the_block_the_callback_applied_them(
     live_audio = np.concatenate(rendered)
     replay, _ = Sampler.render_show(Sampler, lines, path.parent)
     np.testing.assert_array_equal(replay[: live_audio.size], live_audio)
+
+
+def test_xruns_are_logged_with_their_frame_and_the_replay_reports_them(
+        live: tuple[Engine, Any, showlog.ShowLog, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """An xrun the stream reports (as stream.py's callback counts it) is logged from the callback's counters, with
+    the frame of the block the callback saw it at; ``exsampling replay`` says how many the live run had."""
+    import argparse
+
+    from exsampling_patch.commands.replay import replay
+    from exsampling_patch.nodes.sampler.shared import XRUN_SLOTS, XRUNS
+
+    engine, node, show, path = live
+    node.report_status(device="test", sample_rate=RATE, blocksize=BLOCK, output_latency_ms=0.0,
+                       block_time=time.perf_counter(), block_frame=0)
+    engine.inject("sampler", "assign", SlotAssignment("HH", sine(440.0, 0.5, 0.5, "a")), source="test")
+    engine.wait_idle(2.0)
+    engine.inject("sampler", "midi", mido.Message("note_on", channel=0, note=69, velocity=100), source="test")
+    engine.wait_idle(2.0)
+    out = np.zeros((BLOCK, 2), np.float32)
+    state = node.state
+    for block in range(12):
+        if block in (5, 9):  # what the stream's callback does on an output underflow, before it renders
+            state.xrun_at[state.counters[XRUNS] % XRUN_SLOTS] = time.monotonic()
+            state.counters[XRUNS] += 1
+        node.core.render(out)
+    show.close()
+    xruns = [(x["count"], x["frame"]) for x in lines_of(path) if x["event"] == "xrun"]
+    assert xruns == [(1, 5 * BLOCK), (2, 9 * BLOCK)]
+    out_file = path.parent / "replay.wav"
+    args = argparse.Namespace(show=str(path), out=str(out_file), patch=None, sampler=None, rate=0, block=256)
+    assert replay(args) == 0
+    said = capsys.readouterr().err
+    assert "the live run had 2 xrun(s)" in said and "cannot reproduce" in said, said
