@@ -3,9 +3,9 @@
 Prints the onset timing error of the recorded clicks against the step grid (median, p95, max; the grid's offset
 fitted over each onset's 16 neighbours, i.e. after the constant latency, and across cycles JACK dropped in a
 stall); the absolute error: when each click is heard (the JACK cycle it was rendered in, on JACK's clock, plus
-its frame in it, plus the output latency PortAudio reports and the sampler compensates) less its step's time on
+its frame in it, plus the output latency the sampler compensates: JACK's playback latency) less its step's time on
 the pattern node's beat clock, over all onsets and over those 5 s or more after any xrun (JACK's own clock,
-the reference, slews for seconds after one); missing and doubled steps, late events, xruns, PortAudio's output
+the reference, slews for seconds after one); missing and doubled steps, late events, xruns, the compensated output
 latency, and the callback's share of its budget (blocksize / rate) with the pattern playing.
 
 Usage: ``python benchmarks/bench_pattern.py [--seconds 30] [--tempo 120]`` with a JACK server running
@@ -74,7 +74,7 @@ def main() -> int:
             print(f"absolute error vs the beat clock, {label} (ms): median {np.median(part):+.3f}, p95 |e| "
                   f"{np.percentile(np.abs(part), 95):.3f}, max |e| {np.abs(part).max():.3f}")
     print(f"missing {expected - found.size}, doubled {int(np.sum(intervals < step_frames / 2))}, late events "
-          f"{stats['late_events']}, xruns {stats['xruns']}, output latency (PortAudio) "
+          f"{stats['late_events']}, xruns {stats['xruns']}, output latency (compensated) "
           f"{stats['output_latency_ms']:.2f} ms")
     print(f"callback share of a {block}-frame block: median {np.median(share):.1f}%, p95 "
           f"{np.percentile(share, 95):.1f}%, max {share.max():.1f}% ({times.size} callbacks)")
