@@ -19,10 +19,8 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.patch import PortRef
-from exsampling_patch.registry import Registry
+from tests.editor.harness import open_editor
 from tests.editor.keys_scenario import VIEWPORT, Driver
 
 PATCH = """\
@@ -50,41 +48,36 @@ links:
 def main() -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="exsampling-links-"))
     (work / "hints.yaml").write_text(PATCH)
-    dpg.create_context()
-    model = EditorModel(Registry.default())
-    model.open(work / "hints.yaml")
-    app = EditorApp(model, workers=1)
-    app.build()
-    app.open_viewport(*VIEWPORT)
     result: dict[str, Any] = {}
     try:
-        app.render(20)
-        driver = Driver(app)
-        hints = app.link_hints
-        source = hints.pin_point("out:inbox.take", output=True)
-        target = hints.pin_point("in:trim.take", output=False)
-        assert source is not None and target is not None
-        driver.move(source)
-        driver.xdotool("mousedown", 1)
-        for step in range(1, 6):
-            driver.move((source[0] + (target[0] - source[0]) * step / 10,
-                         source[1] + (target[1] - source[1]) * step / 10))
-        result["dragging_from"] = str(hints.source)
-        result["fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(), key=lambda item: str(item[0]))}
-        result["themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
-                            ("in:trim.take", "in:out.assignment", "in:log.message")}
-        result["fit_theme"], result["dim_theme"] = hints._theme(True), hints._theme(False)
-        for step in range(6, 11):
-            driver.move((source[0] + (target[0] - source[0]) * step / 10,
-                         source[1] + (target[1] - source[1]) * step / 10))
-        driver.xdotool("mouseup", 1, frames=5)
-        result["links"] = [str(link) for link in model.patch.links]
-        result["fits_after"] = len(hints.fits)
-        result["theme_after"] = dpg.get_item_info("in:trim.take")["theme"]
-        result["type_theme"] = app.patch_view.pin_theme(PortRef("trim", "take"))
+        with open_editor(work / "hints.yaml", workers=1) as app:
+            app.open_viewport(*VIEWPORT)
+            model = app.model
+            app.render(20)
+            driver = Driver(app)
+            hints = app.link_hints
+            source = hints.pin_point("out:inbox.take", output=True)
+            target = hints.pin_point("in:trim.take", output=False)
+            assert source is not None and target is not None
+            driver.move(source)
+            driver.xdotool("mousedown", 1)
+            for step in range(1, 6):
+                driver.move((source[0] + (target[0] - source[0]) * step / 10,
+                             source[1] + (target[1] - source[1]) * step / 10))
+            result["dragging_from"] = str(hints.source)
+            result["fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(), key=lambda item: str(item[0]))}
+            result["themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
+                                ("in:trim.take", "in:out.assignment", "in:log.message")}
+            result["fit_theme"], result["dim_theme"] = hints._theme(True), hints._theme(False)
+            for step in range(6, 11):
+                driver.move((source[0] + (target[0] - source[0]) * step / 10,
+                             source[1] + (target[1] - source[1]) * step / 10))
+            driver.xdotool("mouseup", 1, frames=5)
+            result["links"] = [str(link) for link in model.patch.links]
+            result["fits_after"] = len(hints.fits)
+            result["theme_after"] = dpg.get_item_info("in:trim.take")["theme"]
+            result["type_theme"] = app.patch_view.pin_theme(PortRef("trim", "take"))
     finally:
-        app.runner.stop()
-        dpg.destroy_context()
         shutil.rmtree(work, ignore_errors=True)
     return result
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import dearpygui.dearpygui as dpg
 import numpy as np
@@ -22,6 +21,7 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, MessageHop, NodeStatus
 from exsampling_patch.validate import load_patch
 from tests.editor import fake_nodes
+from tests.editor.harness import call, open_editor
 
 # A small patch the widget tests edit and run (the default patch needs a model, a sound card, a web server):
 # a folder source feeding a take writer, logged.
@@ -48,13 +48,6 @@ links:
 """
 
 
-def call(tag: str | int, app_data: Any = None) -> None:
-    """Do what a click or an edit on the widget ``tag`` does."""
-    callback = dpg.get_item_callback(tag)
-    assert callback is not None, f"{tag} has no callback"
-    callback(tag, app_data, dpg.get_item_user_data(tag))
-
-
 def attr(alias: str) -> int:
     return int(dpg.get_alias_id(alias))
 
@@ -71,16 +64,8 @@ def app(registry: Registry, tmp_path: Path) -> Iterator[EditorApp]:
     folder = tmp_path / "patches"
     folder.mkdir()
     (folder / "exsampling.yaml").write_text(PATCH)
-    dpg.create_context()
-    model = EditorModel(registry)
-    model.open(folder / "exsampling.yaml")
-    editor = EditorApp(model, workers=2)
-    editor.build()
-    try:
+    with open_editor(folder / "exsampling.yaml", registry) as editor:
         yield editor
-    finally:
-        editor.runner.stop()
-        dpg.destroy_context()
 
 
 def test_palette_groups_searches_and_adds(app: EditorApp) -> None:

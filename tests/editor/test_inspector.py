@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.model import EditorModel
-from exsampling_patch.registry import Registry
+from tests.editor.harness import call, open_editor
 
 PATCH = """\
 exsampling_patch: 1
@@ -37,25 +35,11 @@ links:
 """
 
 
-def call(tag: str | int, app_data: Any = None) -> None:
-    callback = dpg.get_item_callback(tag)
-    assert callback is not None, f"{tag} has no callback"
-    callback(tag, app_data, dpg.get_item_user_data(tag))
-
-
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[EditorApp]:
     (tmp_path / "slots.yaml").write_text(PATCH)
-    dpg.create_context()
-    model = EditorModel(Registry.default())
-    model.open(tmp_path / "slots.yaml")
-    editor = EditorApp(model, workers=2)
-    editor.build()
-    try:
+    with open_editor(tmp_path / "slots.yaml") as editor:
         yield editor
-    finally:
-        editor.runner.stop()
-        dpg.destroy_context()
 
 
 def row_of(key: str, tag: str = "param:map:table") -> int:

@@ -12,9 +12,8 @@ import pytest
 
 from exsampling_patch.editor import present_combo
 from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.present import Present, choices, list_devices
-from exsampling_patch.registry import Registry
+from tests.editor.harness import call, open_editor
 
 PATCH = """\
 exsampling_patch: 1
@@ -65,22 +64,8 @@ def machine() -> Iterator[Machine]:
 @pytest.fixture
 def app(tmp_path: Path, machine: Machine) -> Iterator[EditorApp]:
     (tmp_path / "devices.yaml").write_text(PATCH)
-    dpg.create_context()
-    model = EditorModel(Registry.default())
-    model.open(tmp_path / "devices.yaml")
-    editor = EditorApp(model, workers=2)
-    editor.build()
-    try:
+    with open_editor(tmp_path / "devices.yaml") as editor:
         yield editor
-    finally:
-        editor.runner.stop()
-        dpg.destroy_context()
-
-
-def call(tag: str | int, app_data: Any = None) -> None:
-    callback = dpg.get_item_callback(tag)
-    assert callback is not None, f"{tag} has no callback"
-    callback(tag, app_data, dpg.get_item_user_data(tag))
 
 
 def items(tag: str) -> list[str]:
