@@ -12,16 +12,13 @@ Prints one JSON object.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.palette import grouped, palette_entries
-from tests.editor.keys_scenario import REPO, Driver, canvas_box, editor, node_rects
+from tests.editor.driving import Driver, canvas_box, default_patch_copy, editor, node_rects
 
 SEARCH = "log"
 
@@ -60,43 +57,37 @@ def right_click(driver: Driver, point: tuple[float, float]) -> None:
 
 
 def main() -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="exsampling-popup-"))
-    patch = work / "exsampling.yaml"
-    shutil.copy(REPO / "patches" / "exsampling.yaml", patch)
     out: dict[str, Any] = {}
-    try:
-        with editor(patch) as app:
-            driver = Driver(app)
-            registry = app.model.registry
-            out["all_types"] = sorted(registry.types)
-            out["expected"] = [e.type_name for es in grouped(palette_entries(registry), SEARCH).values() for e in es]
-            spot = low_empty_spot()
-            out["spot"] = list(spot)
-            out["window"] = [dpg.get_viewport_client_width(), dpg.get_viewport_client_height()]
-            right_click(driver, spot)
-            out["shown"] = dpg.get_item_configuration("add_popup")["show"]
-            out["inside"] = inside_window("add_popup")
-            out["rect"] = [*dpg.get_item_pos("add_popup"), dpg.get_item_width("add_popup"),
-                           dpg.get_item_height("add_popup")]
-            driver.xdotool("type", "--delay", "60", SEARCH, frames=8)
-            out["typed"] = dpg.get_value("add_popup:search")
-            out["listed"] = listed()
-            before = set(app.model.patch.nodes)
-            driver.key("Return")
-            app.render(5)
-            added = [n for n in app.model.patch.nodes if n not in before]
-            out["added"] = [app.model.patch.nodes[n].type for n in added]
-            out["hidden_after_enter"] = not dpg.get_item_configuration("add_popup")["show"]
-            # Opened again: a fresh search, the whole list, still inside the window.
-            right_click(driver, low_empty_spot())
-            out["search_again"] = dpg.get_value("add_popup:search")
-            out["listed_again"] = sorted(listed())
-            out["inside_again"] = inside_window("add_popup")
-            driver.xdotool("type", "--delay", "60", "zzzz", frames=8)
-            out["typed_again"] = dpg.get_value("add_popup:search")
-            driver.key("Escape")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with default_patch_copy("exsampling-popup-") as patch, editor(patch) as app:
+        driver = Driver(app)
+        registry = app.model.registry
+        out["all_types"] = sorted(registry.types)
+        out["expected"] = [e.type_name for es in grouped(palette_entries(registry), SEARCH).values() for e in es]
+        spot = low_empty_spot()
+        out["spot"] = list(spot)
+        out["window"] = [dpg.get_viewport_client_width(), dpg.get_viewport_client_height()]
+        right_click(driver, spot)
+        out["shown"] = dpg.get_item_configuration("add_popup")["show"]
+        out["inside"] = inside_window("add_popup")
+        out["rect"] = [*dpg.get_item_pos("add_popup"), dpg.get_item_width("add_popup"),
+                       dpg.get_item_height("add_popup")]
+        driver.xdotool("type", "--delay", "60", SEARCH, frames=8)
+        out["typed"] = dpg.get_value("add_popup:search")
+        out["listed"] = listed()
+        before = set(app.model.patch.nodes)
+        driver.key("Return")
+        app.render(5)
+        added = [n for n in app.model.patch.nodes if n not in before]
+        out["added"] = [app.model.patch.nodes[n].type for n in added]
+        out["hidden_after_enter"] = not dpg.get_item_configuration("add_popup")["show"]
+        # Opened again: a fresh search, the whole list, still inside the window.
+        right_click(driver, low_empty_spot())
+        out["search_again"] = dpg.get_value("add_popup:search")
+        out["listed_again"] = sorted(listed())
+        out["inside_again"] = inside_window("add_popup")
+        driver.xdotool("type", "--delay", "60", "zzzz", frames=8)
+        out["typed_again"] = dpg.get_value("add_popup:search")
+        driver.key("Escape")
     return out
 
 

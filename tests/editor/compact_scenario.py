@@ -12,8 +12,6 @@ JSON object.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +19,8 @@ import dearpygui.dearpygui as dpg
 import yaml
 
 from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.model import EditorModel
-from exsampling_patch.registry import Registry
-from tests.editor.keys_scenario import VIEWPORT, Driver, title_point
+from tests.editor.driving import VIEWPORT, Driver, title_point, work_folder
+from tests.editor.harness import open_editor
 
 COLUMNS, ROWS = 5, 8
 STEP = (250.0, 170.0)
@@ -56,43 +53,36 @@ def in_view(app: EditorApp) -> tuple[int, bool]:
 
 
 def main() -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="exsampling-compact-"))
-    big_patch(work / "forty.yaml")
-    dpg.create_context()
-    model = EditorModel(Registry.default())
-    model.open(work / "forty.yaml")
-    app = EditorApp(model, workers=1)
-    app.build()
-    app.open_viewport(*VIEWPORT)
-    result: dict[str, Any] = {"nodes": len(model.patch.nodes)}
-    try:
-        app.render(10)
-        driver = Driver(app)
-        driver.move((VIEWPORT[0] / 2, VIEWPORT[1] / 2))
-        driver.key("Home")
-        app.render(5)
-        result["full_in_view"], _ = in_view(app)
-        result["full_height"] = dpg.get_item_rect_size("node:normalize_1")[1]
-        driver.key("c")
-        app.render(5)
-        result["compact"] = app.patch_view.compact
-        result["compact_in_view"], result["compact_overlap"] = in_view(app)
-        result["compact_height"] = dpg.get_item_rect_size("node:normalize_1")[1]
-        result["compact_title"] = dpg.get_item_label("node:normalize_1")
-        result["status_shown"] = dpg.is_item_visible("live:normalize_1")
-        before = model.patch.nodes["relay_0"].position
-        driver.drag(title_point("relay_0"), (40, 30))
-        after = model.patch.nodes["relay_0"].position
-        result["moved_by"] = [after[0] - before[0], after[1] - before[1]] if before and after else None
-        driver.key("c")
-        app.render(5)
-        result["compact_after"] = app.patch_view.compact
-        result["full_title"] = dpg.get_item_label("node:normalize_1")
-        result["undo_moves_back"] = model.undo() is not None and model.patch.nodes["relay_0"].position == before
-    finally:
-        app.runner.stop()
-        dpg.destroy_context()
-        shutil.rmtree(work, ignore_errors=True)
+    result: dict[str, Any] = {}
+    with work_folder("exsampling-compact-") as work:
+        big_patch(work / "forty.yaml")
+        with open_editor(work / "forty.yaml", workers=1) as app:
+            app.open_viewport(*VIEWPORT)
+            model = app.model
+            result["nodes"] = len(model.patch.nodes)
+            app.render(10)
+            driver = Driver(app)
+            driver.move((VIEWPORT[0] / 2, VIEWPORT[1] / 2))
+            driver.key("Home")
+            app.render(5)
+            result["full_in_view"], _ = in_view(app)
+            result["full_height"] = dpg.get_item_rect_size("node:normalize_1")[1]
+            driver.key("c")
+            app.render(5)
+            result["compact"] = app.patch_view.compact
+            result["compact_in_view"], result["compact_overlap"] = in_view(app)
+            result["compact_height"] = dpg.get_item_rect_size("node:normalize_1")[1]
+            result["compact_title"] = dpg.get_item_label("node:normalize_1")
+            result["status_shown"] = dpg.is_item_visible("live:normalize_1")
+            before = model.patch.nodes["relay_0"].position
+            driver.drag(title_point("relay_0"), (40, 30))
+            after = model.patch.nodes["relay_0"].position
+            result["moved_by"] = [after[0] - before[0], after[1] - before[1]] if before and after else None
+            driver.key("c")
+            app.render(5)
+            result["compact_after"] = app.patch_view.compact
+            result["full_title"] = dpg.get_item_label("node:normalize_1")
+            result["undo_moves_back"] = model.undo() is not None and model.patch.nodes["relay_0"].position == before
     return result
 
 

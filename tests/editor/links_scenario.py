@@ -12,16 +12,13 @@ JSON object.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.patch import PortRef
+from tests.editor.driving import VIEWPORT, Driver, work_folder
 from tests.editor.harness import open_editor
-from tests.editor.keys_scenario import VIEWPORT, Driver
 
 PATCH = """\
 exsampling_patch: 1
@@ -46,10 +43,9 @@ links:
 
 
 def main() -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="exsampling-links-"))
-    (work / "hints.yaml").write_text(PATCH)
     result: dict[str, Any] = {}
-    try:
+    with work_folder("exsampling-links-") as work:
+        (work / "hints.yaml").write_text(PATCH)
         with open_editor(work / "hints.yaml", workers=1) as app:
             app.open_viewport(*VIEWPORT)
             model = app.model
@@ -77,8 +73,6 @@ def main() -> dict[str, Any]:
             result["fits_after"] = len(hints.fits)
             result["theme_after"] = dpg.get_item_info("in:trim.take")["theme"]
             result["type_theme"] = app.patch_view.pin_theme(PortRef("trim", "take"))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return result
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.keys_scenario import REPO, Driver, editor, empty_spot
+from tests.editor.driving import REPO, Driver, editor, empty_spot
 
 
 def corner(node_id: str) -> list[float]:

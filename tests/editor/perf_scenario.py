@@ -30,7 +30,7 @@ from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.registry import Registry
 from tests.editor.display_scenario import DOG, test_patch
-from tests.editor.keys_scenario import Driver
+from tests.editor.driving import Driver
 
 VIEWPORT = (1280, 1000)
 

@@ -1,0 +1,149 @@
+"""Real input for the window scenarios (``*_scenario.py``): ``xdotool`` mouse and key events on the test
+display, each followed by frames, and where on the canvas to aim them; the editor opened in a window, and the
+temporary folders the scenarios work in.
+
+Every event goes through the X server to the window, so Dear PyGui's own handlers run, as for a person.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.app import INSPECTOR_W, PALETTE_W, EditorApp
+from tests.editor.harness import open_editor
+
+REPO = Path(__file__).resolve().parents[2]
+VIEWPORT = (1280, 1000)  # the whole test display (Xvfb 1280x1024): every point of it can be clicked
+
+
+class Driver:
+    """Real input events, each followed by frames so that the editor sees them one at a time."""
+
+    def __init__(self, app: EditorApp) -> None:
+        self.app = app
+        x, y = dpg.get_viewport_pos()
+        self.origin = (int(x), int(y))
+
+    def xdotool(self, *args: object, frames: int = 3) -> None:
+        subprocess.run(["xdotool", *map(str, args)], check=True)
+        time.sleep(0.02)
+        self.app.render(frames)
+
+    def move(self, point: tuple[float, float]) -> None:
+        self.xdotool("mousemove", self.origin[0] + int(point[0]), self.origin[1] + int(point[1]))
+
+    def drag(self, start: tuple[float, float], delta: tuple[float, float], button: int = 1) -> None:
+        self.move(start)
+        self.xdotool("mousedown", button)
+        for step in range(1, 9):
+            self.move((start[0] + delta[0] * step / 8, start[1] + delta[1] * step / 8))
+        self.xdotool("mouseup", button, frames=5)
+
+    def click(self, point: tuple[float, float]) -> None:
+        self.move(point)
+        self.xdotool("mousedown", 1)
+        self.xdotool("mouseup", 1, frames=5)
+
+    def key(self, key: str, *modifiers: str) -> None:
+        for modifier in modifiers:
+            self.xdotool("keydown", modifier)
+        self.xdotool("keydown", key)
+        self.xdotool("keyup", key)
+        for modifier in reversed(modifiers):
+            self.xdotool("keyup", modifier, frames=5)
+
+
+def canvas_box() -> tuple[float, float, float, float]:
+    """Where canvas points may be clicked: inside the node editor, clear of the minimap (bottom right)."""
+    width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
+    return (PALETTE_W + 30, 80, width - INSPECTOR_W - 30, height - 50)
+
+
+def node_rects() -> dict[str, tuple[float, float, float, float]]:
+    rects = {}
+    for alias in dpg.get_aliases():
+        if alias.startswith("node:") and dpg.is_item_visible(alias):
+            (x, y), (w, h) = dpg.get_item_rect_min(alias), dpg.get_item_rect_size(alias)
+            rects[alias[5:]] = (x, y, x + w, y + h)
+    return rects
+
+
+def in_minimap(point: tuple[float, float]) -> bool:
+    x0, y0, x1, y1 = canvas_box()
+    return point[0] > x1 - 0.3 * (x1 - x0) and point[1] > y1 - 0.3 * (y1 - y0)
+
+
+def empty_spot(delta: tuple[float, float]) -> tuple[float, float] | None:
+    """A canvas point under no node from which a drag by ``delta`` stays on the canvas."""
+    x0, y0, x1, y1 = canvas_box()
+    rects = node_rects().values()
+    for y in range(int(y0), int(y1), 20):
+        for x in range(int(x0), int(x1), 20):
+            end = (x + delta[0], y + delta[1])
+            if not (x0 <= end[0] <= x1 and y0 <= end[1] <= y1) or in_minimap((x, y)):
+                continue
+            if all(not (rx0 - 10 <= x <= rx1 + 10 and ry0 - 10 <= y <= ry1 + 10) for rx0, ry0, rx1, ry1 in rects):
+                return (x, y)
+    return None
+
+
+def title_point(node_id: str) -> tuple[float, float]:
+    x, y = dpg.get_item_rect_min(f"node:{node_id}")
+    return (x + 12, y + 8)
+
+
+def reveal(driver: Driver, node_id: str) -> None:
+    """Pan (middle-button drags on empty canvas) until the node's title is well inside the canvas."""
+    x0, y0, _, y1 = canvas_box()
+    goal = (x0 + 60, y0 + 60)
+    for _ in range(12):
+        x, y = title_point(node_id)
+        if dpg.is_item_visible(f"node:{node_id}") and x0 + 20 <= x <= x0 + 300 and y0 + 20 <= y <= y1 - 300:
+            return
+        want = (goal[0] - x, goal[1] - y)
+        for scale in (1.0, 0.5, 0.25, 0.12):
+            delta = (want[0] * scale, want[1] * scale)
+            start = empty_spot(delta)
+            if start is not None:
+                driver.drag(start, delta, button=2)
+                break
+        else:
+            raise RuntimeError(f"no empty canvas to pan from towards {node_id}")
+    raise RuntimeError(f"could not bring {node_id} into view")
+
+
+@contextmanager
+def editor(patch: Path) -> Iterator[EditorApp]:
+    """The editor on ``patch`` in a window the size of the test display, its first frames drawn."""
+    with open_editor(patch) as app:
+        app.open_viewport(*VIEWPORT, vsync=False)
+        app.render(30)
+        yield app
+
+
+@contextmanager
+def work_folder(prefix: str) -> Iterator[Path]:
+    """A temporary folder, removed afterwards."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def default_patch_copy(prefix: str, folder: str = "") -> Iterator[Path]:
+    """A copy of the default patch, ``exsampling.yaml`` in ``folder`` of a temporary folder removed afterwards."""
+    with work_folder(prefix) as work:
+        patch = work / folder / "exsampling.yaml"
+        patch.parent.mkdir(exist_ok=True)
+        shutil.copy(REPO / "patches" / "exsampling.yaml", patch)
+        yield patch
