@@ -126,8 +126,7 @@ class EditorApp:
 
     def _picked(self) -> None:
         """After a type is picked (in the palette or the pop-up): the pop-up closes."""
-        if dpg.does_item_exist("add_popup"):
-            dpg.configure_item("add_popup", show=False)
+        self.add_popup.hide()
 
     def say(self, text: str) -> None:
         """Put ``text`` in the status bar."""
@@ -215,8 +214,8 @@ class EditorApp:
         """Esc: cancel the prompt, a file dialog, the message or the add-node menu, whichever is open."""
         if self.files.cancel():
             return True
-        if dpg.does_item_exist("add_popup") and dpg.get_item_configuration("add_popup")["show"]:
-            dpg.configure_item("add_popup", show=False)
+        if self.add_popup.shown:
+            self.add_popup.hide()
             return True
         return False
 

@@ -19,6 +19,10 @@ from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.errors import PatchError
 
 
+def _shown(tag: str) -> bool:
+    return bool(dpg.does_item_exist(tag) and dpg.get_item_configuration(tag)["show"])
+
+
 class FileActions:
     """``say(text)`` puts text in the status bar."""
 
@@ -116,18 +120,17 @@ class FileActions:
 
     def cancel(self) -> bool:
         """Esc: cancel the prompt, a file dialog or the message, whichever is open; False if none is."""
-        if dpg.does_item_exist("prompt") and dpg.get_item_configuration("prompt")["show"]:
+        if _shown("prompt"):
             self.answer_prompt("cancel")
             self.say("cancelled")
             return True
         if dialogs.cancel_open():
             return True
-        if dpg.does_item_exist("message") and dpg.get_item_configuration("message")["show"]:
+        if _shown("message"):
             dpg.configure_item("message", show=False)
             return True
         return False
 
     def modal_open(self) -> bool:
         """Whether the prompt, the message or a file dialog is on top (keys belong to it)."""
-        return dialogs.any_open() or any(dpg.does_item_exist(t) and dpg.get_item_configuration(t)["show"]
-                                         for t in ("prompt", "message"))
+        return dialogs.any_open() or _shown("prompt") or _shown("message")
