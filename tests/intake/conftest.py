@@ -22,6 +22,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import TAKE
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.takes import PROCESSED_JOURNAL
 
 
 class Probe(Node):
@@ -60,8 +61,9 @@ def registry() -> Registry:
     return reg
 
 
-def recorder_engine(folder: Path, state: Path | None = None, **params: Any) -> Engine:
-    """An engine running web_recorder -> test_probe, the recorder on a free port of 127.0.0.1."""
+def recorder_engine(folder: Path, state: Path | None = None, *, check: bool = True, **params: Any) -> Engine:
+    """An engine running web_recorder -> test_probe, the recorder on a free port of 127.0.0.1; with ``check``
+    False, as a restart finds it (the recovery thread may report an error at once)."""
     patch = Patch()
     state = state or folder / "state"
     settings = {"folder": str(folder / "takes"), "state_folder": str(state), "host": "127.0.0.1",
@@ -71,7 +73,7 @@ def recorder_engine(folder: Path, state: Path | None = None, **params: Any) -> E
     patch.connect("rec.take", "probe.take")
     engine = Engine(registry(), base_dir=folder)
     engine.start(patch)
-    assert not engine.errors, engine.errors
+    assert not check or not engine.errors, engine.errors
     return engine
 
 
@@ -115,6 +117,21 @@ class Client:
         hdrs = {"Content-Type": "audio/wav", "X-Recorder": recorder}
         hdrs.update({f"X-{k.replace('_', '-').title()}": v for k, v in headers.items()})
         return self.request("POST", "/api/takes", wav, hdrs)
+
+
+def stored_not_done(folder: Path, state: Path, wav: bytes, recorder: str, take_id: str) -> tuple[Client, Any]:
+    """A phone's take uploaded and stored, then the disk as a kill -9 leaves it: the take not written down as
+    done in the processed journal. Returns the phone (a retry reuses its key) and the upload's reply."""
+    engine = recorder_engine(folder, state)
+    try:
+        client = Client(engine, state / "recorder-cert.pem")
+        status, first = client.upload(wav, recorder=recorder, take_id=take_id)
+        assert status == 201 and engine.wait_idle()
+    finally:
+        engine.stop()
+    journal = folder / "takes" / PROCESSED_JOURNAL
+    journal.write_text(journal.read_text().replace(first["take_id"] + "\n", ""))
+    return client, first
 
 
 def sine(freq: float = 440.0, seconds: float = 1.0, rate: int = 48000, amp: float = 0.5) -> np.ndarray:

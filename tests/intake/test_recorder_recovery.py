@@ -14,9 +14,8 @@ import pytest
 import exsampling_patch.nodes.web_recorder as web_recorder
 from exsampling_patch.nodes.web_recorder import seen as seen_module
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
-from exsampling_patch.takes import PROCESSED_JOURNAL
 
-from .conftest import Client, probe_of, recorder_engine, sine
+from .conftest import Client, probe_of, recorder_engine, sine, stored_not_done
 
 
 @pytest.mark.parametrize("acknowledged", [False, True], ids=["killed-before-the-reply", "killed-after-the-reply"])
@@ -27,16 +26,8 @@ def test_a_retry_before_recovery_is_a_duplicate_of_the_stored_take(tmp_path: Pat
     retry was stored under a new take id and both takes flowed on (two /label in Live for one recording)."""
     wav = encode_wav_pcm16(sine(330.0, 0.4), 48000)
     client_id = f"take-41-{secrets.token_hex(4)}"  # the state folder is shared with other tests
-    engine = recorder_engine(tmp_path, recorder_state)
-    try:
-        client = Client(engine, recorder_state / "recorder-cert.pem")
-        status, first = client.upload(wav, recorder="Phone 1", take_id=client_id)
-        assert status == 201 and engine.wait_idle()
-    finally:
-        engine.stop()
     # The disk as a kill -9 leaves it: the take stored, not done; its phone id written down or not yet.
-    journal = tmp_path / "takes" / PROCESSED_JOURNAL
-    journal.write_text(journal.read_text().replace(first["take_id"] + "\n", ""))
+    client, first = stored_not_done(tmp_path, recorder_state, wav, "Phone 1", client_id)
     if not acknowledged:
         seen = recorder_state / seen_module.SEEN_FILE
         seen.write_text("".join(line + "\n" for line in seen.read_text().splitlines() if client_id not in line))
