@@ -185,7 +185,7 @@ def oneshot_features(model: SoundNet, folder: Path, source: str, noises: Sequenc
     return FeatureSet(pooled(model, powers), labels, groups, kinds)
 
 
-def features(cache: Path, data: Path, trunk: Path, seed: int) -> dict[str, Path]:
+def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGMENTED_COPIES) -> dict[str, Path]:
     """Build the one-shots and compute (or find cached) every part's features; returns part name -> file."""
     folder = build(cache)
     out = cache / "features"
@@ -217,7 +217,7 @@ def features(cache: Path, data: Path, trunk: Path, seed: int) -> dict[str, Path]
         rate = max(rates) if rates else 44100
         if rate not in noises:
             noises[rate] = noise_bank(data, rate)
-        part = oneshot_features(model, folder, source.name, noises[rate], AUGMENTED_COPIES, seed)
+        part = oneshot_features(model, folder, source.name, noises[rate], copies, seed)
         part.save(parts[source.name])
         print(f"features {source.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
     return parts
@@ -469,13 +469,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="weight of the slot's cross-entropy beside the label's (%(default)s)")
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--copies", type=int, default=AUGMENTED_COPIES,
+                    help="phone takes made of each one-shot (%(default)s; features of another count need a new cache)")
     args = ap.parse_args(argv)
     cache, data, trunk = Path(args.cache), Path(args.data), Path(args.trunk)
     out = Path(args.out) if args.out else cache / "train"
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     t0 = time.perf_counter()
-    paths = features(cache, data, trunk, args.seed)
+    paths = features(cache, data, trunk, args.seed, args.copies)
     print(f"features ready in {time.perf_counter() - t0:.0f} s", flush=True)
     if args.phase == "features":
         return 0
