@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 
+from exsampling_patch.context import NodeContext as NodeContext  # the node API's: imported from here
 from exsampling_patch.ports import PortType
 
 T = TypeVar("T")
@@ -275,44 +275,6 @@ class Param(Generic[T]):
         return spec
 
 
-class NodeContext:
-    """What the runtime gives a node: where its messages go and how it reports.
-
-    The default context (used when a node is built outside a runtime, as in unit tests) collects
-    emitted messages in :attr:`emitted` and errors in :attr:`errors`.
-    """
-
-    def __init__(self, base_dir: str | os.PathLike[str] | None = None) -> None:
-        #: Relative ``path`` parameters are taken from here: the patch file's folder when run from a file.
-        self.base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
-        self.emitted: list[tuple[str, Any]] = []
-        self.errors: list[BaseException | str] = []
-        self.statuses: list[dict[str, Any]] = []
-        self.fates: list[tuple[str, str]] = []
-        self.stop_event = threading.Event()
-        #: Inputs that count as linked (:meth:`Node.is_linked`) outside a runtime: tests fill it.
-        self.linked_inputs: set[str] = set()
-
-    def emit(self, node_id: str, port: str, message: Any) -> None:
-        self.emitted.append((port, message))
-
-    def is_linked(self, node_id: str, port: str) -> bool:
-        return port in self.linked_inputs
-
-    def report_error(self, node_id: str, error: BaseException | str) -> None:
-        self.errors.append(error)
-
-    def report_status(self, node_id: str, status: dict[str, Any]) -> None:
-        self.statuses.append(status)
-
-    #: Whether this context tells sources when their takes end (:meth:`Node.take_ended`). The runtime does;
-    #: without one (a node built alone), a source writes a take down as done once it has emitted it.
-    tracks_takes = False
-
-    def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
-        self.fates.append((fate, reason))
-
-
 class Node:
     """Base class of every node type. Subclasses declare ports and parameters as class attributes.
 
@@ -462,6 +424,14 @@ class Node:
         """
         self.context.tell_fate(self.node_id, take, fate, reason)
 
+    def tell_fate_of(self, take_id: str, recorder: str = "", *, fate: str = "error", reason: str) -> None:
+        """Tell the end of a take this source never emitted (a stored take found unreadable at a restart).
+
+        The runtime publishes its :class:`~exsampling_patch.runtime.events.TakeEnded` (``node_id``: this node) as
+        any other take's end, and calls :meth:`take_ended`; a take still in flight only gets the fate noted.
+        """
+        self.context.tell_fate_of(self.node_id, take_id, recorder, fate, reason)
+
     def take_ended(self, ended: Any) -> None:
         """A take this node emitted as a source has ended (a ``TakeEnded``): nothing of it is in flight any more.
 
@@ -493,7 +463,7 @@ class Node:
 _RESERVED_NAMES = frozenset({
     "node_id", "context", "params", "stop_event", "prepare", "start", "stop", "handle", "emit", "report_error",
     "report_status", "run_thread", "resolve_path", "is_linked", "describe", "doc", "resolve_params", "type_name",
-    "family", "inputs", "outputs", "param_specs", "tell_fate", "take_ended",
+    "family", "inputs", "outputs", "param_specs", "tell_fate", "tell_fate_of", "take_ended",
 })
 
 

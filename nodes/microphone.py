@@ -144,6 +144,7 @@ class Microphone(Node):
                 except OSError as move_error:
                     where = f"could not be moved aside: {move_error}"
                 self.report_error(f"{path.name}: {reason} ({where})")
+                self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: {reason}")  # its TakeEnded
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
             self.emit("take", take)

@@ -73,6 +73,11 @@ class _Context(NodeContext):
         if key is not None:
             self._engine.ledger.note(key, node_id, fate, reason)
 
+    def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
+        ended = self._engine.ledger.told(take_id, recorder, node_id, fate, reason)
+        if ended is not None:
+            self._engine._ended(ended)
+
 
 SWITCH_INTERVAL = 0.0005
 """Seconds a running thread keeps the interpreter lock while another waits for it (Python's default: 0.005).

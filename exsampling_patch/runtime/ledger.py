@@ -103,6 +103,15 @@ class TakeLedger:
                 entry.slots.append(slot)
             entry.notes.setdefault(fate, (node_id, reason))
 
+    def told(self, take_id: str, recorder: str, node_id: str, fate: str, reason: str) -> TakeEnded | None:
+        """A source told the end of a take it never emitted (:meth:`~exsampling_patch.node.Node.tell_fate_of`):
+        its end, at once; for a take still in flight, only the fate noted (it ends when the last of it does)."""
+        with self._lock:
+            if take_id in self._open:
+                self._open[take_id].notes.setdefault(fate, (node_id, reason))
+                return None
+        return TakeEnded(node_id, take_id=take_id, recorder=recorder, fate=fate, reason=reason, source=node_id)
+
     def finish(self, take_id: str, node_id: str) -> TakeEnded | None:
         """One message of the take was handled by ``node_id``; at the last one, the take's end."""
         with self._lock:

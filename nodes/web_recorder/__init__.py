@@ -222,7 +222,8 @@ class WebRecorder(Node):
     def _lost(self, path: Path, take_id: str, key: Key | None, error: Exception) -> None:
         """A stored take proved unreadable: its end told (the node's error, the phone's list), its phone take id
         withdrawn from the dedupe table (the phone's retry is stored anew, in its place), the take moved aside into
-        ``damaged/`` and written down as done (told once, not at every start; kept, never deleted)."""
+        ``damaged/`` and written down as done (told once, not at every start; kept, never deleted); its end published
+        as a ``TakeEnded`` (:meth:`~exsampling_patch.node.Node.tell_fate_of`)."""
         reason = f"stored take unreadable: {error}"
         if key is not None:  # before it is moved aside: a crash in between finds it again, and withdraws again
             self._seen.forget(key, take_id)
@@ -233,8 +234,12 @@ class WebRecorder(Node):
             where = f"could not be moved aside: {move_error}"
         again = "; the phone's retry of it is taken as a new take" if key is not None else ""
         self.report_error(f"{path.name}: {reason} ({where}){again}")
-        self._board.update(take_id, status="error", fate="error", end=f"error: {reason}")
+        end = f"error in {self.node_id}: {reason}"
+        self._board.update(take_id, status="error", fate="error", end=end)
         log.warning("recovered take %s: %s (%s)", take_id, reason, where)
+        # Its end, as any take's (the console, the show log, the editor), though it never flowed: after it is set
+        # aside and written down as done, so that the runtime's call back (take_ended) finds it so.
+        self.tell_fate_of(take_id, str((self._board.get(take_id) or {}).get("recorder", "")), reason=end)
 
     def _accept(self, upload: Any) -> dict[str, Any]:
         from exsampling_patch.nodes.web_recorder import headers as fields

@@ -171,3 +171,37 @@ def test_two_hung_nodes_do_not_stop_the_patch_and_their_takes_are_not_done(regis
     finally:
         RELEASE.set()
         engine.stop()
+
+
+def test_a_source_tells_the_end_of_a_take_it_never_emitted(registry: Registry) -> None:
+    """A stored take found unreadable at a restart never flows: before, its end was no event (``tell_fate``
+    ignores takes not in flight), so the console, the show log and the editor never saw it."""
+    engine, events = run(registry, ["phone.out -> keep.take"], {"phone": "t_phone", "keep": "t_keep"})
+    try:
+        phone: Any = engine.node("phone")
+        phone.tell_fate_of("lost1", "Ana", reason="error in phone: stored take unreadable")
+        (ended,) = [e for e in events if isinstance(e, TakeEnded)]
+        assert (ended.take_id, ended.recorder, ended.fate) == ("lost1", "Ana", "error")
+        assert ended.reason == "error in phone: stored take unreadable"
+        assert ended.node_id == ended.source == "phone" and ended.slots == ()
+        assert phone.ended == [ended] and len(engine.ledger) == 0  # its source told, as of any take's end
+        assert engine.node("keep").got == []  # type: ignore[attr-defined]
+    finally:
+        engine.stop()
+
+
+def test_the_end_told_of_a_take_in_flight_waits_for_its_last_message(registry: Registry) -> None:
+    RELEASE.clear()
+    engine, events = run(registry, ["phone.out -> h.take"], {"phone": "t_phone", "h": "t_hang"})
+    try:
+        phone: Any = engine.node("phone")
+        phone.push("held")
+        phone.tell_fate_of("held", "Ana", fate="dropped", reason="told while in flight")
+        assert not [e for e in events if isinstance(e, TakeEnded)]  # still at h: not ended yet
+        RELEASE.set()
+        assert engine.wait_idle(5)
+        (ended,) = [e for e in events if isinstance(e, TakeEnded)]
+        assert ended.fate == "dropped" and ended.reason == "told while in flight" and ended.node_id == "phone"
+    finally:
+        RELEASE.set()
+        engine.stop()

@@ -61,9 +61,11 @@ def registry() -> Registry:
     return reg
 
 
-def recorder_engine(folder: Path, state: Path | None = None, *, check: bool = True, **params: Any) -> Engine:
+def recorder_engine(folder: Path, state: Path | None = None, *, check: bool = True, events: list[Any] | None = None,
+                    **params: Any) -> Engine:
     """An engine running web_recorder -> test_probe, the recorder on a free port of 127.0.0.1; with ``check``
-    False, as a restart finds it (the recovery thread may report an error at once)."""
+    False, as a restart finds it (the recovery thread may report an error at once). ``events`` gets every runtime
+    event from before the start on."""
     patch = Patch()
     state = state or folder / "state"
     settings = {"folder": str(folder / "takes"), "state_folder": str(state), "host": "127.0.0.1",
@@ -72,6 +74,8 @@ def recorder_engine(folder: Path, state: Path | None = None, *, check: bool = Tr
     patch.add_node(NodeSpec("probe", "test_probe", {}))
     patch.connect("rec.take", "probe.take")
     engine = Engine(registry(), base_dir=folder)
+    if events is not None:
+        engine.events.subscribe(events.append)
     engine.start(patch)
     assert not check or not engine.errors, engine.errors
     return engine

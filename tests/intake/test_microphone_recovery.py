@@ -162,9 +162,43 @@ def test_an_unreadable_stored_take_is_told_once_and_kept_aside(tmp_path: Path,
         if run == 0:
             assert len(context.errors) == 1 and "unreadable" in str(context.errors[0])
             assert DAMAGED_FOLDER in str(context.errors[0])
+            ((take_id, recorder, fate, reason),) = context.ended  # its end, told by id
+            assert (take_id, recorder, fate) == ("mic-broken", "mic", "error") and "unreadable" in reason
         else:
-            assert context.errors == []  # told once
+            assert context.errors == [] and context.ended == []  # told once
     kept = tmp_path / "takes" / DAMAGED_FOLDER / broken.path.name
     assert kept.read_bytes() == b"RIFF\x00\x00not a wav"  # moved, not deleted
     assert (kept.parent / (kept.name + ".json")).exists() and not broken.path.exists()
     assert "mic-broken" in (tmp_path / "takes" / PROCESSED_JOURNAL).read_text().split()
+
+
+def test_an_unreadable_stored_take_ends_as_a_runtime_fate_event(tmp_path: Path, fake_input: type[FakeStream]) -> None:
+    """Before: never emitted, the damaged take had no ``TakeEnded``: the console and the editor never saw its end."""
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.runtime.engine import Engine
+    from exsampling_patch.runtime.events import TakeEnded
+
+    from .conftest import registry
+
+    store = TakeStore(tmp_path / "takes")
+    broken = store.store(Take(np.full(800, 0.5, np.float32), RATE, take_id="mic-broken", source="mic"))
+    assert broken.path is not None
+    broken.path.write_bytes(b"RIFF\x00\x00not a wav")
+    patch = Patch()
+    patch.add_node(NodeSpec("mic", "microphone", {"sample_rate": RATE, "folder": str(tmp_path / "takes")}))
+    patch.add_node(NodeSpec("probe", "test_probe", {}))
+    patch.connect("mic.take", "probe.take")
+    engine = Engine(registry(), base_dir=tmp_path)
+    ended: list[Any] = []
+    engine.events.subscribe(ended.append, TakeEnded)
+    engine.start(patch)
+    try:
+        assert wait_until(lambda: bool(ended))
+        time.sleep(0.2)  # a second end would come now
+    finally:
+        engine.stop()
+    (end,) = ended
+    assert (end.take_id, end.recorder, end.fate) == ("mic-broken", "mic", "error")
+    assert end.node_id == end.source == "mic"
+    assert end.reason.startswith("error in mic: stored take unreadable")
+    assert "unreadable" in engine.errors["mic"]

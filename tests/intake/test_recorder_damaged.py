@@ -7,14 +7,16 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.runtime.events import MessageHop, TakeEnded
 from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL
 
-from .conftest import Client, probe_of, recorder_engine, sine, stored_not_done
+from .conftest import Client, probe_of, rec_of, recorder_engine, sine, stored_not_done
 
 GARBAGE = b"RIFF\x10\x00\x00\x00WAVEnot audio at all"
 
@@ -79,6 +81,32 @@ def test_an_unreadable_recovered_take_is_told_once_and_its_retry_stored_anew(tmp
     assert (takes / DAMAGED_FOLDER / f"{stored.name}.json").exists()
     assert first["take_id"] in journal.read_text().split()
     assert (takes / f"{second['take_id']}.wav").exists()
+
+
+def test_an_unreadable_recovered_take_ends_as_a_runtime_fate_event(tmp_path: Path, recorder_state: Path) -> None:
+    """Before: the take was never emitted, so no ``TakeEnded`` was published for it: the console, the show log and
+    the editor never saw its end (only the node's error and the phone's list told it)."""
+    wav = encode_wav_pcm16(sine(330.0, 0.4), 48000)
+    client_id = f"take-9-{secrets.token_hex(4)}"
+    _, first = stored_not_done(tmp_path, recorder_state, wav, "Phone 4", client_id)
+    (tmp_path / "takes" / f"{first['take_id']}.wav").write_bytes(GARBAGE)
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, recorder_state, check=False, events=events)
+    try:
+        wait_for_error(engine)
+        deadline = time.monotonic() + 10
+        while not [e for e in list(events) if isinstance(e, TakeEnded)] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        row = rec_of(engine).takes("Phone 4")[0]
+    finally:
+        engine.stop()
+    (ended,) = [e for e in events if isinstance(e, TakeEnded)]  # once
+    assert (ended.take_id, ended.recorder, ended.fate) == (first["take_id"], "Phone 4", "error")
+    assert ended.node_id == ended.source == "rec" and ended.slots == ()
+    assert ended.reason.startswith("error in rec: stored take unreadable")
+    assert (row["take_id"], row["fate"], row["end"]) == (first["take_id"], "error", ended.reason)
+    hops = [e for e in events if isinstance(e, MessageHop)]
+    assert not hops  # it never flowed
 
 
 def test_forget_withdraws_only_the_lost_take_and_holds_across_restarts(tmp_path: Path) -> None:

@@ -1,0 +1,58 @@
+"""What the runtime gives a node (:class:`NodeContext`): where its messages go and how it reports.
+
+The runtime's own context (``exsampling_patch.runtime.engine``) routes messages and publishes events; this base
+class is the one a node built alone (a unit test, a command) gets, and collects what the node does.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+
+class NodeContext:
+    """What the runtime gives a node: where its messages go and how it reports.
+
+    The default context (used when a node is built outside a runtime, as in unit tests) collects
+    emitted messages in :attr:`emitted`, errors in :attr:`errors` and fates told in :attr:`fates`
+    (``(fate, reason)``; a fate told of a take by its id also in :attr:`ended`).
+    """
+
+    def __init__(self, base_dir: str | os.PathLike[str] | None = None) -> None:
+        #: Relative ``path`` parameters are taken from here: the patch file's folder when run from a file.
+        self.base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        self.emitted: list[tuple[str, Any]] = []
+        self.errors: list[BaseException | str] = []
+        self.statuses: list[dict[str, Any]] = []
+        self.fates: list[tuple[str, str]] = []
+        #: ``(take_id, recorder, fate, reason)`` for each end told with :meth:`tell_fate_of`.
+        self.ended: list[tuple[str, str, str, str]] = []
+        self.stop_event = threading.Event()
+        #: Inputs that count as linked (:meth:`Node.is_linked`) outside a runtime: tests fill it.
+        self.linked_inputs: set[str] = set()
+
+    def emit(self, node_id: str, port: str, message: Any) -> None:
+        self.emitted.append((port, message))
+
+    def is_linked(self, node_id: str, port: str) -> bool:
+        return port in self.linked_inputs
+
+    def report_error(self, node_id: str, error: BaseException | str) -> None:
+        self.errors.append(error)
+
+    def report_status(self, node_id: str, status: dict[str, Any]) -> None:
+        self.statuses.append(status)
+
+    #: Whether this context tells sources when their takes end (:meth:`Node.take_ended`). The runtime does;
+    #: without one (a node built alone), a source writes a take down as done once it has emitted it.
+    tracks_takes = False
+
+    def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
+        self.fates.append((fate, reason))
+
+    def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
+        """A source tells the end of a take by its id (one it never emitted): see :meth:`Node.tell_fate_of`."""
+        self.fates.append((fate, reason))
+        self.ended.append((take_id, recorder, fate, reason))
