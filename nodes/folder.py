@@ -1,4 +1,8 @@
-"""Folder source: turns audio files that appear in a folder into takes (a recordings library, a drop box)."""
+"""Folder source: turns audio files that appear in a folder into takes (a recordings library, a drop box).
+
+Hidden files and folders are skipped, and so is the ``damaged/`` subfolder of a take folder (one a recorder or a
+microphone writes: it holds a ``.processed`` journal), where takes found unreadable are set aside.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.ports import TAKE
-from exsampling_patch.takes import read_take
+from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, read_take
 
 
 class FolderSource(Node):
@@ -23,7 +27,7 @@ class FolderSource(Node):
     folder = Param("path", None, "the folder to watch", required=True)
     patterns = Param(str, "*.wav,*.flac,*.ogg", "file name patterns, comma separated")
     include_existing = Param(bool, False, "also emit the files already there when the patch starts")
-    recursive = Param(bool, False, "watch sub-folders too")
+    recursive = Param(bool, False, "watch sub-folders too (not hidden ones, nor a take folder's damaged/)")
     poll_interval = Param(float, 0.1, "seconds between scans of the folder", minimum=0.01, maximum=10.0, unit="s")
 
     def start(self) -> None:
@@ -40,7 +44,10 @@ class FolderSource(Node):
     def _scan(self) -> dict[Path, tuple[int, int]]:
         found = {}
         walker = os.walk(self._root) if self.recursive else [(str(self._root), [], os.listdir(self._root))]
-        for folder, _, names in walker:
+        for folder, subfolders, names in walker:
+            # Not into hidden folders, nor a take folder's damaged/ (takes set aside as unreadable: told already).
+            subfolders[:] = [d for d in subfolders if not d.startswith(".")
+                             and not (d == DAMAGED_FOLDER and _is_take_folder(Path(folder)))]
             for name in names:
                 if name.startswith(".") or not any(fnmatch.fnmatch(name.lower(), g) for g in self._globs):
                     continue
@@ -74,3 +81,8 @@ class FolderSource(Node):
             return
         self.report_status(last_file=path.name, takes=len(self._done))
         self.emit("take", take)
+
+
+def _is_take_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a take folder (:class:`~exsampling_patch.takes.TakeStore`'s): it keeps a journal."""
+    return (folder / PROCESSED_JOURNAL).exists()
