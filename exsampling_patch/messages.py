@@ -141,20 +141,23 @@ class Prediction:
         return self.scores[0].probability if self.scores else 0.0
 
 
-def gate_reason(prediction: Prediction, threshold: float) -> str | None:
+def gate_reason(prediction: Prediction, threshold: float, judged: tuple[str, float] | None = None) -> str | None:
     """Why a confidence gate at ``threshold`` rejects ``prediction`` (said for a phone), or None if it passes.
 
     "not sure (dog 31%)" for a best label below the threshold; "nothing to classify: silent (peak -80 dBFS
-    < -60 dBFS)" for a take the classifier had no labels for.
+    < -60 dBFS)" for a take the classifier had no labels for. ``judged`` is what the gate compared, when not the
+    best label: (a slot, its summed probability), said as "not sure (hihat_closed 25%, HH 31%)".
     """
     if not prediction.scores:
         if (prediction.reason or "").startswith("error in "):
             return prediction.reason
         what, _, detail = (prediction.reason or "no labels").partition(": ")
         return f"nothing to classify: {what}" + (f" ({detail})" if detail else "")
-    if prediction.confidence >= threshold:
+    name, confidence = judged if judged is not None else (prediction.label or "", prediction.confidence)
+    if confidence >= threshold:
         return None
-    return f"not sure ({prediction.label} {round(prediction.confidence * 100)}%)"
+    best = f"{prediction.label} {round(prediction.confidence * 100)}%"
+    return f"not sure ({best})" if name == prediction.label else f"not sure ({best}, {name} {round(confidence * 100)}%)"
 
 
 @dataclass(frozen=True)

@@ -56,23 +56,28 @@ def calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 1
 
 
 def slot_outcomes(probs: np.ndarray, labels: Sequence[str], truth: Sequence[str], table: dict[str, str],
-                  threshold: float, choose: str = "slot", top_k: int = 5) -> dict[str, np.ndarray]:
+                  threshold: float, choose: str = "slot", top_k: int = 5,
+                  judge: str = "label") -> dict[str, np.ndarray]:
     """What the default chain does with each row: the gate (best label's probability >= threshold) and the
     slot map (``slot``: the slot whose labels sum the most probability among the top ``top_k``; ``label``: the
-    best label's slot). Returns boolean arrays ``passed`` and ``right`` (the true label's slot chosen)."""
+    best label's slot). With ``judge`` "slot" the gate compares the best slot's summed probability (when more
+    than the best label's), as ``confidence_gate`` does with ``judge: slot``. Returns boolean arrays ``passed``
+    and ``right`` (the true label's slot chosen) and the ``confidence`` the gate compared."""
     from exsampling_patch.nodes.slot_table import normalize_label, slot_scores  # the slot map's own rule
 
-    passed = probs.max(axis=1) >= threshold
+    confidence = probs.max(axis=1).astype(np.float64)
     right = np.zeros(len(probs), bool)
     for i, row in enumerate(probs):
         order = np.argsort(-row)[:top_k]
+        ranked = slot_scores([(labels[j], float(row[j])) for j in order], table)
+        if judge == "slot" and ranked:
+            confidence[i] = max(confidence[i], ranked[0][1])
         if choose == "slot":
-            ranked = slot_scores([(labels[j], float(row[j])) for j in order], table)
             chosen = ranked[0][0] if ranked else None
         else:
             chosen = table.get(normalize_label(labels[order[0]]))
         right[i] = chosen is not None and chosen == table.get(normalize_label(truth[i]))
-    return {"passed": passed, "right": right}
+    return {"passed": confidence >= threshold, "right": right, "confidence": confidence}
 
 
 def choose_threshold(confidence: np.ndarray, right: np.ndarray, max_rejected: float = 0.05,

@@ -57,6 +57,8 @@ MAX_SECONDS = 5.0
 """As the classifier node scores takes: the loudest 5 s."""
 TRIM_DB = 60.0
 """As the default patch's trim node."""
+GATE_JUDGE = "slot"
+"""As the default patch's confidence gate (``judge``): its threshold is read off the best slot's probability."""
 
 
 @dataclass
@@ -365,8 +367,8 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
     ece, bins = calibration_error(confidence[calibrate_rows], correct[calibrate_rows])
     raw_correct = raw_probs.argmax(1) == truth
     ece_raw, bins_raw = calibration_error(raw_probs.max(1)[calibrate_rows], raw_correct[calibrate_rows])
-    outcome = slot_outcomes(probs, labels, list(pooled_truth), DEFAULT_SLOT_TABLE, 0.0)
-    threshold = choose_threshold(confidence[calibrate_rows], outcome["right"][calibrate_rows])
+    outcome = slot_outcomes(probs, labels, list(pooled_truth), DEFAULT_SLOT_TABLE, 0.0, judge=GATE_JUDGE)
+    threshold = choose_threshold(outcome["confidence"][calibrate_rows], outcome["right"][calibrate_rows])
     summary: dict = {"labels": labels, "temperature": temperature, "ece": ece, "ece_before": ece_raw,
                      "reliability": bins, "reliability_before": bins_raw, "gate_threshold": threshold,
                      "sources": held}
@@ -374,7 +376,7 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
         rows = kinds == name
         for choose in ("slot", "label"):
             o = slot_outcomes(probs[rows], labels, [pooled_truth[i] for i in np.flatnonzero(rows)],
-                              DEFAULT_SLOT_TABLE, threshold, choose)
+                              DEFAULT_SLOT_TABLE, threshold, choose, judge=GATE_JUDGE)
             summary.setdefault("by_part", {}).setdefault(name, {})[choose] = {
                 "rows": int(rows.sum()), "top1": float(correct[rows].mean()),
                 "right_slot_no_gate": float(o["right"].mean()),
@@ -398,7 +400,7 @@ def _per_class(summary: dict, probs: np.ndarray, labels: Sequence[str], truth: S
     from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
 
     rows = [int(i) for i in np.flatnonzero([k.endswith("/phone") for k in kinds])]
-    o = slot_outcomes(probs[rows], labels, [truth[i] for i in rows], DEFAULT_SLOT_TABLE, threshold)
+    o = slot_outcomes(probs[rows], labels, [truth[i] for i in rows], DEFAULT_SLOT_TABLE, threshold, judge=GATE_JUDGE)
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for j, i in enumerate(rows):
         per[truth[i]][0] += 1
@@ -425,7 +427,8 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
     meta = {
         "data": "ESC-50 folds 1-4 and musical one-shots: " + ", ".join(
             f"{name} ({m['package']} {m['version']}, {m['licence']}, {m['total']})" for name, m in manifest.items()),
-        "temperature": temperature, "gate_threshold": summary["gate_threshold"], "ece": summary["ece"],
+        "temperature": temperature, "gate_threshold": summary["gate_threshold"], "gate_judge": GATE_JUDGE,
+        "ece": summary["ece"],
         "trunk": "aiSFX 0.1.2 (CC BY 4.0), frozen", "head_seconds": seconds,
         "head": {"c": c, "epochs": epochs, "slot_weight": slot_weight},
     }

@@ -27,7 +27,7 @@ WINDOWS = ("whole", "1s", "2s", "4s")
 POOLINGS = ("mean", "max", "vote")
 
 __all__ = ["DEFAULT_SLOT_TABLE", "ESC50_SLOTS", "MUSICAL_SLOTS", "SLOTS", "ConfidenceGate", "SlotMap",
-           "SoundClassifier", "gate_reason", "normalize_label", "slot_scores"]
+           "SoundClassifier", "gate_reason", "judged_confidence", "normalize_label", "slot_scores"]
 
 #: Take ids whose prediction the gate rejected before their (pitched) take reached the slot map: ids only.
 REJECTED_MEMORY = 10_000
@@ -116,8 +116,20 @@ class SoundClassifier(Node):
         self.emit("prediction", prediction)
 
 
+def judged_confidence(prediction: Prediction, judge: str) -> tuple[str, float]:
+    """What a gate compares with its threshold: (the best label, its probability), or with ``judge`` "slot" (the
+    best slot, the summed probability of its labels among the prediction's top ones, by the shipped slot table:
+    the rule the model's calibration and gate threshold were fitted with) when that is more."""
+    best = (prediction.label or "", prediction.confidence)
+    if judge != "slot" or not prediction.scores:
+        return best
+    ranked = slot_scores([(score.label, score.probability) for score in prediction.scores], DEFAULT_SLOT_TABLE)
+    return ranked[0] if ranked and ranked[0][1] > best[1] else best
+
+
 class ConfidenceGate(Node):
-    """Pass predictions whose best label is at least as probable as a threshold; the rest go to 'rejected', with why.
+    """Pass predictions whose best label (or, with ``judge: slot``, best slot) is at least as probable as a
+    threshold; the rest go to 'rejected', with why.
 
     A rejected prediction carries its reason (``reason`` "rejected: not sure (dog 31%)", or "nothing to
     classify: ..."; meta ``gate`` "rejected" and ``gate_reason``), so that a ``recorder_status`` node linked to
@@ -135,12 +147,16 @@ class ConfidenceGate(Node):
     rejected = Output(PREDICTION, "predictions below it, and takes with nothing to classify, each with its reason: "
                       "link to slot_map.rejected and to recorder_status.prediction")
 
-    threshold = Param(float, 0.4, "the least probability of the best label", minimum=0.0, maximum=1.0)
+    threshold = Param(float, 0.4, "the least probability of what is judged", minimum=0.0, maximum=1.0)
+    judge = Param(str, "label", "label: the best label's probability; slot: the best slot's, the sum over the "
+                  "top labels the shipped slot table sends there (a hi-hat heard as partly closed, partly open is "
+                  "sure of HH)",
+                  choices=("label", "slot"))
     fallback_slot = Param(str, "", "slot that takes rejected as 'not sure' still go to (through 'passed', marked "
                           "for the slot map); empty: none")
 
     def on_prediction(self, prediction: Prediction) -> None:
-        why = gate_reason(prediction, self.threshold)
+        why = gate_reason(prediction, self.threshold, judged_confidence(prediction, self.judge))
         self.report_status(take=prediction.take.take_id, label=prediction.label or "nothing",
                            confidence=prediction.confidence, passed=why is None, **({"reason": why} if why else {}))
         if why is None:

@@ -201,6 +201,7 @@ class PatchChain:
 
     def _classify(self, take: Take) -> Outcome:
         from exsampling_patch.messages import gate_reason
+        from exsampling_patch.nodes.classify import judged_confidence
 
         (prediction,) = _handle(self.classifier, "take", take, "prediction")
         outcome = Outcome(take.take_id, [(s.label, s.probability) for s in prediction.scores])
@@ -208,7 +209,8 @@ class PatchChain:
         if self.gate is not None:
             passed = _handle(self.gate, "prediction", prediction, "passed")
             if not passed:
-                outcome.reason = gate_reason(prediction, self.gate.params["threshold"])
+                outcome.reason = gate_reason(prediction, self.gate.params["threshold"],
+                                             judged_confidence(prediction, self.gate.params.get("judge", "label")))
                 return outcome
         if self.slot_map is None:
             outcome.reason = gate_reason(prediction, 0.0) if not prediction.scores else \

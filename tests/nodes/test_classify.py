@@ -61,6 +61,24 @@ def test_gate_rejections_say_why_for_the_phone() -> None:
     assert gate.context.statuses[0]["reason"] == "not sure (dog 31%)"
 
 
+def test_gate_judging_slots_passes_a_sound_split_between_labels_of_one_slot() -> None:
+    """A hi-hat the classifier splits between closed and open is sure of HH: ``judge: slot`` passes it where the
+    best label alone would not; a take split between slots is still turned down, saying both."""
+    hat = prediction(("hihat_closed", 0.25), ("hihat_open", 0.22), ("dog", 0.2))
+    split = prediction(("hihat_closed", 0.25), ("dog", 0.22), ("snare", 0.2))
+    by_label = ConfidenceGate("gate", {"threshold": 0.4})
+    by_slot = ConfidenceGate("gate", {"threshold": 0.4, "judge": "slot"})
+    for gate in (by_label, by_slot):
+        gate.handle("prediction", hat)
+        gate.handle("prediction", split)
+    assert [port for port, _ in by_label.context.emitted] == ["rejected", "rejected"]
+    assert [port for port, _ in by_slot.context.emitted] == ["passed", "rejected"]
+    assert by_slot.context.emitted[1][1].take.meta["gate_reason"] == "not sure (hihat_closed 25%)"
+    unsure = prediction(("hihat_closed", 0.2), ("hihat_open", 0.15), ("dog", 0.1))
+    by_slot.handle("prediction", unsure)
+    assert by_slot.context.emitted[-1][1].take.meta["gate_reason"] == "not sure (hihat_closed 20%, HH 35%)"
+
+
 def test_gate_sends_unsure_takes_to_its_fallback_slot_and_the_map_loads_them_there() -> None:
     gate = ConfidenceGate("gate", {"threshold": 0.4, "fallback_slot": "Chorus"})
     unsure, silent = prediction(("dog", 0.31)), prediction(reason="silent: peak -80 dBFS < -60 dBFS")
