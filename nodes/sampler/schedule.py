@@ -16,8 +16,9 @@ import math
 
 import numpy as np
 
-#: A callback further than this from where the clock expects it (a stream re-opened, a machine that stopped)
-#: restarts the clock at that callback.
+#: A callback further than this off (and all held off with it): the machine stopped or the stream was re-opened,
+#: and no buffer holds the old phase. While the new phase is confirmed, each such block is placed at the earliest
+#: of the callbacks so far (not at the old prediction, nor the clock restarted at one of them).
 RESET_SECONDS = 0.05
 #: The most one callback's distance from the prediction moves the loop: a callback the scheduler woke late
 #: (5 or 30 ms: a busy machine) counts as this much late, so the blocks after it keep their times.
@@ -25,10 +26,12 @@ CLAMP_SECONDS = 0.001
 #: A callback at least this far (and half a block) off the prediction is not fed to the loop: it was woken very
 #: late, or the stream's frames and the clock parted by whole blocks (the host dropped cycles in an xrun). One
 #: alone moves nothing; :data:`CONFIRM` in a row that agree within a quarter of a block (and half of this) are
-#: the new phase, which the clock then takes up at once instead of slewing to it for seconds.
+#: the new phase, which the clock then takes up at once instead of slewing to it for seconds. A callback any
+#: distance off goes this way, a stall of 100 ms too: one callback never restarts the clock.
 HOLD_SECONDS = 0.002
 CONFIRM = 3
-#: ... or this many in a row that do not agree (a busy machine after the xrun): the earliest of them.
+#: ... or this many in a row that do not agree (a busy machine after the xrun): the earliest of them. At the start
+#: the clock's phase is the earliest of this many first callbacks.
 HOLD_LIMIT = 8
 
 
@@ -43,7 +46,12 @@ class BlockClock:
     fast it follows: 0.1 Hz holds a block's start to about 0.2 ms under 2 ms of wake-up jitter
     (tests/outputs/test_sampler_timing.py). When the host drops cycles (an xrun), the stream's frame count falls
     behind by whole blocks: callbacks then stay that far off the prediction, and after :data:`CONFIRM` of them
-    the clock steps to the new phase (``rephased`` counts it).
+    the clock steps to the new phase (``rephased`` counts it); a stall (a callback 100 ms late) goes the same way,
+    its blocks placed meanwhile at the earliest of its callbacks so far (:data:`RESET_SECONDS`).
+    At the start the first callback may be woken late too (a loaded machine): the clock takes its phase from the
+    earliest of the first :data:`HOLD_LIMIT` callbacks (callbacks are woken late, never early), each block's
+    estimate the best so far, and only then runs the loop. A stream re-opened in a new audio process starts a new
+    clock (its frames count from 0 again).
     """
 
     def __init__(self, sample_rate: int, bandwidth: float = 0.1, start_bandwidth: float = 2.0) -> None:
@@ -52,9 +60,12 @@ class BlockClock:
         self.start_bandwidth = start_bandwidth  # after a (re)start it locks fast, then narrows to ``bandwidth``
         self._bandwidth = start_bandwidth
         self.frame = 0  # frames rendered before the current block
-        self.time = 0.0  # estimated start of the current block
+        self.time = 0.0  # estimated start of the current block (after a stall, until the step: the old grid's)
         self.seconds_per_frame = 1.0 / sample_rate
         self._started = False
+        self._starting = 0  # first callbacks still to be taken for the phase (after the first)
+        self._anchor = 0.0  # the start of the first block, from the earliest of them so far
+        self._elapsed = 0  # frames since the first block
         self._last_frames = 0
         self._off = [0.0] * HOLD_LIMIT  # distances of the callbacks held off, in a row (a ring)
         self._offs = 0
@@ -64,12 +75,12 @@ class BlockClock:
     def tick(self, measured: float, frames: int) -> float:
         """The block of ``frames`` frames whose callback began at ``measured``: returns its estimated start."""
         if not self._started:
-            return self._reset(measured, frames)
+            return self._start(measured, frames)
         self.frame += self._last_frames
+        if self._starting:
+            return self._take_phase(measured, frames)
         predicted = self.time + self._last_frames * self.seconds_per_frame
         error = measured - predicted
-        if abs(error) > RESET_SECONDS:
-            return self._reset(measured, frames)
         if abs(error) >= max(HOLD_SECONDS, self._last_frames * self.seconds_per_frame / 2.0):
             return self._hold_off(predicted, error, frames)
         self._offs = 0
@@ -107,17 +118,35 @@ class BlockClock:
                 self._offs = 0
                 self.rephased += 1
         self._last_frames = frames
+        if self._offs:
+            earliest = error
+            for k in range(1, min(n, HOLD_LIMIT)):
+                earliest = min(earliest, self._off[(n - 1 - k) % HOLD_LIMIT])
+            if abs(earliest) > RESET_SECONDS:  # a stall: the earliest so far, the loop's grid kept for the step
+                return predicted + earliest
         return self.time
 
-    def _reset(self, measured: float, frames: int) -> float:
+    def _start(self, measured: float, frames: int) -> float:
         self._started = True
+        self._starting = HOLD_LIMIT - 1
+        self._anchor = measured
+        self._elapsed = 0
         self._offs = 0
         self._bandwidth = self.start_bandwidth
-        self.frame += self._last_frames
         self.time = measured
         self.seconds_per_frame = 1.0 / self.sample_rate
         self._last_frames = frames
         return measured
+
+    def _take_phase(self, measured: float, frames: int) -> float:
+        """One of the first callbacks: the earliest (against the frames since the first) is the clock's phase."""
+        self._starting -= 1
+        self._elapsed += self._last_frames
+        span = self._elapsed * self.seconds_per_frame
+        self._anchor = min(self._anchor, measured - span)  # woken late, never early: the earliest is nearest
+        self.time = self._anchor + span
+        self._last_frames = frames
+        return self.time
 
 
 class Held:

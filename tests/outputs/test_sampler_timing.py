@@ -4,6 +4,7 @@ and takes held for a beat wait for their block; the block clock filters the call
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -111,11 +112,11 @@ def test_block_clock_filters_wakeup_jitter() -> None:
     assert spread < 0.0004, spread  # the raw wake-up times spread over 2 ms
 
 
-def locked_clock(blocks: int = 2000, seed: int = 2) -> tuple[BlockClock, random.Random, float]:
-    """A block clock locked onto callbacks woken up to 0.3 ms late (a steady machine)."""
+def locked_clock(blocks: int = 2000, seed: int = 2, jitter: float = 0.0003) -> tuple[BlockClock, random.Random, float]:
+    """A block clock locked onto callbacks woken up to ``jitter`` late (0.3 ms: a steady machine)."""
     clock, rng, period = BlockClock(RATE), random.Random(seed), BLOCK / RATE
     for n in range(blocks):
-        clock.tick(50.0 + n * period + rng.uniform(0.0, 0.0003), BLOCK)
+        clock.tick(50.0 + n * period + rng.uniform(0.0, jitter), BLOCK)
     return clock, rng, period
 
 
@@ -146,4 +147,48 @@ def test_dropped_cycles_move_the_clock_to_the_new_phase_at_once() -> None:
         estimate = clock.tick(50.0 + (n + 2) * period + rng.uniform(0.0, 0.0003), BLOCK)
         if n >= 2000 + 3:
             assert abs(estimate - (50.0 + (n + 2) * period) - before) < 0.0003, (n, estimate)
+    assert clock.rephased == 1
+
+
+def woken(starts: list[float], first_late: float, rng: random.Random, jitter: float = 0.0001) -> list[float]:
+    """When the callbacks of blocks that start at ``starts`` are woken: the first ``first_late`` late, the others
+    up to ``jitter``, none before the one ahead of it has returned (0.2 ms later: a machine catching up)."""
+    times: list[float] = []
+    last = -math.inf
+    for i, start in enumerate(starts):
+        last = max(start + (first_late if i == 0 else rng.uniform(0.0, jitter)), last + 0.0002)
+        times.append(last)
+    return times
+
+
+@pytest.mark.parametrize("late_ms", [1.5, 20.0])
+def test_a_late_first_callback_does_not_set_the_clock(late_ms: float) -> None:
+    """A stream's first callback woken late (a loaded machine): the clock takes its phase from the earliest of the
+    first callbacks, so from the third block on each estimate is within 0.1 ms of the block's true start. Before
+    the fix it started at the late one: 1.5 ms late slewed back over ten blocks (1.1 ms off at the third), 20 ms
+    late held the blocks 20 ms off until the fifth."""
+    clock, period = BlockClock(RATE), BLOCK / RATE
+    starts = [50.0 + n * period for n in range(300)]
+    times = woken(starts, late_ms / 1000.0, random.Random(4))
+    for n, (start, measured) in enumerate(zip(starts, times, strict=True)):
+        estimate = clock.tick(measured, BLOCK)
+        if n >= 2:
+            assert abs(estimate - start) < 0.0001, f"block {n} {(estimate - start) * 1000:.3f} ms off"
+
+
+@pytest.mark.parametrize("late_ms", [3.0, 20.0])
+def test_a_stall_does_not_restart_the_clock_at_one_late_callback(late_ms: float) -> None:
+    """The machine stopped for 100 ms: the stream's cycles went on without the callback, which comes back on a new
+    phase, its first callback woken late again. The clock places each block at the earliest of the callbacks so
+    far and steps to the new phase once they confirm it: from the third block on within 0.1 ms of the true starts.
+    Before the fix it restarted at the first (late) callback and slewed back: 3 ms late was still 2.6 ms off at
+    the third block, 1.9 ms at the sixth."""
+    clock, rng, period = locked_clock(jitter=0.0001)
+    resumed = 50.0 + 2000 * period + 0.1  # 9.4 blocks later
+    starts = [resumed + k * period for k in range(300)]
+    times = woken(starts, late_ms / 1000.0, rng)
+    for k, (start, measured) in enumerate(zip(starts, times, strict=True)):
+        estimate = clock.tick(measured, BLOCK)
+        if k >= 2:
+            assert abs(estimate - start) < 0.0001, f"block {k} {(estimate - start) * 1000:.3f} ms off"
     assert clock.rephased == 1
