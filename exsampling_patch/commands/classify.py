@@ -201,16 +201,16 @@ class PatchChain:
 
     def _classify(self, take: Take) -> Outcome:
         from exsampling_patch.messages import gate_reason
-        from exsampling_patch.nodes.classify import judged_confidence
 
         (prediction,) = _handle(self.classifier, "take", take, "prediction")
         outcome = Outcome(take.take_id, [(s.label, s.probability) for s in prediction.scores])
         passed = [prediction]
         if self.gate is not None:
             passed = _handle(self.gate, "prediction", prediction, "passed")
-            if not passed:
-                outcome.reason = gate_reason(prediction, self.gate.params["threshold"],
-                                             judged_confidence(prediction, self.gate.params.get("judge", "label")))
+            if not passed:  # the gate's own words: it said why on its 'rejected' output
+                told = [m for port, m in self.gate.context.emitted if port == "rejected"]
+                outcome.reason = told[0].take.meta.get("gate_reason") if told else None
+                outcome.reason = outcome.reason or gate_reason(prediction, self.gate.params["threshold"])
                 return outcome
         if self.slot_map is None:
             outcome.reason = gate_reason(prediction, 0.0) if not prediction.scores else \
