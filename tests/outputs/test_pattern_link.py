@@ -106,8 +106,10 @@ def test_follows_a_peers_tempo_within_a_beat_and_shares_its_phase() -> None:
         time.sleep(1.0)
         late = [m.time for port, m in list(node.context.emitted) if m.type == "note_on" and m.time > changed + 0.5]
         steps = [b - a for a, b in itertools.pairwise(late)]
-        # 16ths at 150 BPM; Link's timeline converts beats to whole microseconds, so a step can be a few us off
-        assert steps and all(s == pytest.approx(0.1, abs=1e-5) for s in steps), steps
+        # 16ths at 150 BPM; Link's timeline converts beats to whole microseconds and each capture maps Link's
+        # clock onto perf_counter anew (a busy 2-core machine moved that by 40 us once), so a step can be
+        # tens of us off: far inside the 1 ms the issue asks
+        assert steps and all(s == pytest.approx(0.1, abs=1e-4) for s in steps), steps
         clock = node.beat_clock()
         offset = raw_to_perf()
         now_raw = time.clock_gettime(time.CLOCK_MONOTONIC_RAW)
