@@ -20,10 +20,11 @@ SECONDS = 30.0  # at each tempo
 TOLERANCE_MS = 1.0
 #: An onset heard from this long before an xrun was observed (the stall began before the callback that reported
 #: it) to this long after it may be left out: the sampler's block clock takes the new phase up within a few blocks
-#: (nodes/sampler/schedule.py), but after a stall of 50 ms or more it restarts and settles for a second or two
-#: (0.85 ms off 0.5 s after one, 0.65 ms 0.75 s after, in one of the runs behind these numbers).
-XRUN_BEFORE, XRUN_AFTER = 0.1, 0.5
-MOST_EXCLUDED = 0.10  # of the onsets; more fails the test
+#: (nodes/sampler/schedule.py), but the reference, JACK's own frame clock, settles for a second or so after a
+#: burst of xruns (1.02 ms off 0.57 s after the last of 11 in 0.15 s, falling to 0.63 ms 0.5 s later, in a CI
+#: check on 2 cores; 0.85 ms 0.5 s after one stall in an earlier run).
+XRUN_BEFORE, XRUN_AFTER = 0.1, 1.5
+MOST_EXCLUDED = 0.20  # of the onsets; more fails the test
 ABSOLUTE_MEDIAN_MS = 3.0  # see test_steps_are_heard_at_their_beat_time_on_the_clock
 SLOW_MS, FAST_MS = 125.0, 100.0  # a sixteenth at 120 and at 150 BPM
 
@@ -48,7 +49,7 @@ def test_steps_come_back_on_the_grid_at_120_then_150_bpm() -> None:
     per tempo segment by the median. A stall of the dummy driver moves its frame counter against the clock by
     the time it lost, so an observed xrun also starts a new stretch with its own offset; onsets near an xrun
     observed at that time (the sampler's stream and the recorder's are flagged in their next callback) may be
-    left out, counted and printed, at most 10 %. The steps' own times are checked on the grid: whole sixteenths
+    left out, counted and printed, at most 20 %. The steps' own times are checked on the grid: whole sixteenths
     at each tempo, and across the change an interval as the steps sent ahead allow (they keep their old-tempo
     times)."""
     jack = JackClock(f"exs-test-grid-{id(object())}")
