@@ -4,7 +4,6 @@ device: the test is the callback, rendering the core block by block on the real 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,48 +13,16 @@ import mido
 import numpy as np
 import pytest
 
-from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.runtime import Engine, showlog
-from exsampling_patch.validate import load_patch
 
-RATE = 48000
-BLOCK = 256
-
-
-def sine(hz: float, seconds: float, level: float, take_id: str) -> Take:
-    t = np.arange(int(seconds * RATE)) / RATE
-    return Take((level * np.sin(2 * np.pi * hz * t)).astype(np.float32), RATE, take_id=take_id,
-                meta={"pitch_hz": hz})
+from .show_rig import BLOCK, RATE, lines_of, live_sampler, sine
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[Engine, Any, showlog.ShowLog, Path]]:
-    patch_file = tmp_path / "live.yaml"
-    patch_file.write_text(f"""exsampling_patch: 1
-nodes:
-- id: sampler
-  type: sampler
-  params: {{device: none, virtual_port: '', slots: 2, slot_names: [HH, Snare], sample_rate: {RATE},
-            release_ms: 8.0, crossfade_ms: 4.0}}
-links: []
-""", encoding="utf-8")
-    patch, registry = load_patch(patch_file)
-    engine = Engine(registry, workers=2)
-    path = tmp_path / "shows" / "show.jsonl"
-    show = showlog.ShowLog(path, patch, [], ["sampler"])
-    engine.events.subscribe(show, *showlog.KINDS)
-    engine.start(patch)
-    node = engine.node("sampler")
-    show.watch("sampler", node.played)  # type: ignore[attr-defined]
-    try:
-        yield engine, node, show, path
-    finally:
-        engine.stop()
-        show.close()
-
-
-def lines_of(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    with live_sampler(tmp_path, watch_played=True) as rig:
+        yield rig
 
 
 def test_replay_matches_the_live_callback_frame_for_frame(live: tuple[Engine, Any, showlog.ShowLog, Path]) -> None:
