@@ -208,9 +208,8 @@ class PatchChain:
         if self.gate is not None:
             passed = _handle(self.gate, "prediction", prediction, "passed")
             if not passed:  # the gate's own words: it said why on its 'rejected' output
-                told = [m for port, m in self.gate.context.emitted if port == "rejected"]
-                outcome.reason = told[0].take.meta.get("gate_reason") if told else None
-                outcome.reason = outcome.reason or gate_reason(prediction, self.gate.params["threshold"])
+                (told,) = [m for port, m in self.gate.context.emitted if port == "rejected"]
+                outcome.reason = told.take.meta["gate_reason"]
                 return outcome
         if self.slot_map is None:
             outcome.reason = gate_reason(prediction, 0.0) if not prediction.scores else \
