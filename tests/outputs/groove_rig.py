@@ -19,6 +19,8 @@ import numpy as np
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import NodeContext
 
+from .test_sampler_jack import Recorder
+
 RATE = 48000
 SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
 
@@ -48,7 +50,7 @@ def one_hit_per_step(slots: int) -> dict[str, str]:
     return {SLOTS[i]: "." * i + "x" + "." * (slots - i - 1) for i in range(slots)}
 
 
-class TimedRecorder:
+class TimedRecorder(Recorder):
     """A PortAudio input stream at JACK's period (one callback per cycle) that notes, for each block it records,
     the JACK cycle it came in (:class:`.jack_clock.JackClock`): its first frame and its start on JACK's clock.
 
@@ -57,10 +59,7 @@ class TimedRecorder:
     offset ``i`` of the block it rendered in that cycle: :meth:`cycle_time` maps it onto JACK's clock."""
 
     def __init__(self, jack: Any, seconds: float = 120.0) -> None:
-        import sounddevice as sd
-
         self.jack = jack
-        self.buffer = np.zeros(int(seconds * RATE), np.float32)
         blocks = int(seconds * RATE) // 64 + 1
         self.block_start = np.zeros(blocks, np.int64)  # buffer index of each block's first frame
         self.block_cycle = np.zeros(blocks, np.float64)  # that cycle's start, JACK's clock (s)
@@ -68,17 +67,11 @@ class TimedRecorder:
         self.block_adc = np.zeros(blocks, np.float64)  # PortAudio's inputBufferAdcTime (stream time, s)
         self.block_current = np.zeros(blocks, np.float64)  # PortAudio's currentTime (stream time, s)
         self.blocks = 0
-        self.written = 0
-        self.overflows = 0
         self.flagged_at = np.zeros(4096, np.float64)  # perf_counter of each callback PortAudio flagged (an xrun)
         self.flagged = 0
-        self.stream = sd.InputStream(samplerate=RATE, channels=1, blocksize=0, dtype="float32",
-                                     callback=self._callback)
-        self.stream.start()
+        super().__init__(seconds, blocksize=0)
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
-        if status.input_overflow:
-            self.overflows += 1
         if status and self.flagged < self.flagged_at.size:  # PortAudio flags the callback after JACK's xrun
             self.flagged_at[self.flagged] = time.perf_counter()
             self.flagged += 1
@@ -88,15 +81,16 @@ class TimedRecorder:
             self.block_start[b], self.block_cycle[b], self.block_frame[b] = self.written, start, frame
             self.block_adc[b], self.block_current[b] = time_info.inputBufferAdcTime, time_info.currentTime
             self.blocks = b + 1
-        n = min(frames, self.buffer.size - self.written)
-        self.buffer[self.written : self.written + n] = indata[:n, 0]
-        self.written += n
+        super()._callback(indata, frames, time_info, status)
 
-    def mark(self) -> int:
-        return self.written
-
-    def since(self, start: int) -> np.ndarray:
-        return self.buffer[start : self.written].copy()
+    def _blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each block's buffer index, JACK frame (the counter unwrapped) and (JACK frame - buffer index), the last
+        as the median over the 17 blocks around it."""
+        b = self.blocks
+        starts = self.block_start[:b]
+        frames = self.block_frame[:b].astype(np.int64)
+        frames += np.cumsum(np.concatenate([[0], np.diff(frames) < -(1 << 31)])) << 32  # the counter wraps
+        return starts, frames, _running_median(frames - starts)
 
     def cycle_time(self, index: np.ndarray) -> np.ndarray:
         """Buffer indices -> when JACK's cycle had that frame at its start (seconds, JACK's clock): the cycle's start
@@ -106,32 +100,21 @@ class TimedRecorder:
         (JACK frame - buffer index) and (cycle start - JACK frame / rate) are taken as the median over the 17 blocks
         around it, so one misread does not move a frame by a period, while cycles JACK dropped in a stall (the
         buffer then falls behind JACK's frame counter by whole periods) are followed within a few blocks."""
-        b = self.blocks
-        starts = self.block_start[:b]
-        frames = self.block_frame[:b].astype(np.int64)
-        frames += np.cumsum(np.concatenate([[0], np.diff(frames) < -(1 << 31)])) << 32  # the counter wraps
-        shift = _running_median(frames - starts)
-        base = _running_median(self.block_cycle[:b] - frames / RATE)
-        block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, b - 1)
+        starts, frames, shift = self._blocks()
+        base = _running_median(self.block_cycle[: self.blocks] - frames / RATE)
+        block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, self.blocks - 1)
         return base[block] + (index + shift[block]) / RATE
 
     def jack_frame(self, index: np.ndarray) -> np.ndarray:
         """Buffer indices -> JACK's frame counter (unwrapped) at those frames: a cycle JACK dropped in a stall
         advances it, not the buffer, so times in these frames keep their distance across a stall."""
-        b = self.blocks
-        starts = self.block_start[:b]
-        frames = self.block_frame[:b].astype(np.int64)
-        frames += np.cumsum(np.concatenate([[0], np.diff(frames) < -(1 << 31)])) << 32
-        shift = _running_median(frames - starts)
-        block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, b - 1)
+        starts, _, shift = self._blocks()
+        block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, self.blocks - 1)
         return index + shift[block]
 
     def xrun_times(self) -> np.ndarray:
         """perf_counter of the callbacks PortAudio flagged (input overflow: JACK reported an xrun)."""
         return self.flagged_at[: self.flagged].copy()
-
-    def close(self) -> None:
-        self.stream.close()
 
 
 @contextmanager
@@ -143,7 +126,7 @@ def groove_rig(slots: int, tempo: float, audio_process: bool = True,
     from exsampling_patch.nodes.pattern import Pattern
     from exsampling_patch.nodes.sampler import Sampler
 
-    from .test_sampler_jack import Recorder, client_ports, jack_connect
+    from .test_sampler_jack import client_ports, jack_connect
 
     ours = jack_client_name()
     assert ours, "PortAudio has no JACK client"

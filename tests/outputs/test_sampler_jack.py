@@ -28,14 +28,14 @@ RATE = 48000
 class Recorder:
     """A PortAudio input stream writing into one preallocated buffer; ``grab(seconds)`` returns the next stretch."""
 
-    def __init__(self, seconds: float = 30.0) -> None:
+    def __init__(self, seconds: float = 30.0, blocksize: int = 256) -> None:
         import sounddevice as sd
 
         self.buffer = np.zeros(int(seconds * RATE), np.float32)
         self.written = 0
         self.overflows = 0
         self.stall_seconds = 0.0  # set it, and the next callback sleeps that long: this JACK client runs late
-        self.stream = sd.InputStream(samplerate=RATE, channels=1, blocksize=256, dtype="float32",
+        self.stream = sd.InputStream(samplerate=RATE, channels=1, blocksize=blocksize, dtype="float32",
                                      callback=self._callback)
         self.stream.start()
 
