@@ -9,7 +9,6 @@ is jack_connect-ed to this process's recording input (as in test_sampler_jack.py
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -25,6 +24,7 @@ from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.runtime import Engine, showlog
 from exsampling_patch.validate import load_patch
 
+from .show_rig import lines_of
 from .test_sampler_jack import Recorder, client_ports, jack_connect
 
 pytestmark = pytest.mark.jack
@@ -159,7 +159,7 @@ def test_replay_of_a_jack_show_is_its_recording_sample_for_sample(stage: dict[st
     engine.stop()
     stage["show"].close()
 
-    lines = [json.loads(line) for line in stage["path"].read_text(encoding="utf-8").splitlines()]
+    lines = lines_of(stage["path"])
     audio = next(line for line in lines if line["event"] == "audio")
     assert audio["blocksize"] > 0 and audio["sample_rate"] == RATE, audio
     played = [line for line in lines if line["event"] == "played"]
@@ -202,7 +202,7 @@ def test_midi_through_the_samplers_own_port_is_in_the_show_log(stage: dict[str, 
     stage["keys"].send(mido.Message("note_off", channel=0, note=62))
     time.sleep(0.2)
     stage["show"].close()
-    lines = [json.loads(line) for line in stage["path"].read_text(encoding="utf-8").splitlines()]
+    lines = lines_of(stage["path"])
     played = [(p["type"], p["note"], p["velocity"], p["source"]) for p in lines if p["event"] == "played"]
     port = f"port:{stage['port']}"
     assert played == [("note_on", 62, 70, port), ("note_off", 62, 0, port)], played
@@ -263,7 +263,7 @@ def test_replay_follows_a_restart_of_the_samplers_audio_process(stage: dict[str,
     engine.stop()
     stage["show"].close()
 
-    lines = [json.loads(line) for line in stage["path"].read_text(encoding="utf-8").splitlines()]
+    lines = lines_of(stage["path"])
     audio = [line for line in lines if line["event"] == "audio" and line.get("block_t") is not None]
     assert [line.get("epoch", 0) for line in audio] == [0, 1], audio
     assert audio[1]["ended_t"] < audio[1]["block_t"], audio
