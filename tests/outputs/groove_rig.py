@@ -86,7 +86,7 @@ class TimedRecorder(Recorder):
     def _blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each block's buffer index, JACK frame (the counter unwrapped) and (JACK frame - buffer index), the last
         as the median over the 17 blocks around it."""
-        b = self.blocks
+        b = self.blocks  # read once: the callback goes on adding blocks
         starts = self.block_start[:b]
         frames = self.block_frame[:b].astype(np.int64)
         frames += np.cumsum(np.concatenate([[0], np.diff(frames) < -(1 << 31)])) << 32  # the counter wraps
@@ -100,16 +100,16 @@ class TimedRecorder(Recorder):
         (JACK frame - buffer index) and (cycle start - JACK frame / rate) are taken as the median over the 17 blocks
         around it, so one misread does not move a frame by a period, while cycles JACK dropped in a stall (the
         buffer then falls behind JACK's frame counter by whole periods) are followed within a few blocks."""
-        starts, frames, shift = self._blocks()
-        base = _running_median(self.block_cycle[: self.blocks] - frames / RATE)
-        block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, self.blocks - 1)
+        starts, frames, shift = self._blocks()  # blocks go on coming while this runs: count what was read
+        base = _running_median(self.block_cycle[: starts.size] - frames / RATE)
+        block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, starts.size - 1)
         return base[block] + (index + shift[block]) / RATE
 
     def jack_frame(self, index: np.ndarray) -> np.ndarray:
         """Buffer indices -> JACK's frame counter (unwrapped) at those frames: a cycle JACK dropped in a stall
         advances it, not the buffer, so times in these frames keep their distance across a stall."""
         starts, _, shift = self._blocks()
-        block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, self.blocks - 1)
+        block = np.clip(np.searchsorted(starts, index, side="right") - 1, 0, starts.size - 1)
         return index + shift[block]
 
     def xrun_times(self) -> np.ndarray:
