@@ -88,6 +88,9 @@ def test_steps_come_back_on_the_grid_at_120_then_150_bpm() -> None:
 
     # each step one click, in order: none missing, none doubled
     heard = np.diff(frames) / RATE * 1000.0
+    if found.size != due.size and xrun_at.size:  # clicks lost in cycles the server dropped: nothing to judge by
+        pytest.skip(f"the JACK server dropped audio ({xrun_at.size} xrun reports): {due.size} steps sent, "
+                    f"{found.size} onsets heard")
     assert found.size == due.size, (f"{due.size} steps sent, {found.size} onsets; intervals off the steps' (ms): "
                                     f"{[round(float(h), 2) for h in heard[np.abs(heard - sent[:heard.size]) > 5]]}")
 
