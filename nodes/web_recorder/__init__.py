@@ -7,9 +7,10 @@ the phone is told and before the take flows on. A take is written down as done (
 ``.processed`` journal) when it has ended in the patch (:meth:`WebRecorder.take_ended`), not when it is passed
 on: takes stored but not done when the process ended are passed on again at the next start. A phone's retry of
 a take already stored gets the first reply, even after a restart, even before that take is passed on again (its
-sidecar is read at start, before the server listens: :mod:`.seen`). A stored take that proves unreadable is told
-(an error on the node and on the phone's list), moved aside into the take folder's ``damaged/`` (kept, told once),
-and its phone take id is withdrawn, so that the phone's retry is stored anew. The phone's take list
+sidecar is read at start, before the server listens: :mod:`.seen`). A stored take that proves unreadable (its header
+or its length, checked at start before the server listens; its samples, when it is read) is told (an error on the
+node and on the phone's list), moved aside into the take folder's ``damaged/`` (kept, told once), and its phone take
+id is withdrawn, so that the phone's retry is stored anew. The phone's take list
 shows each take's end: its slot, or why not ("rejected: not sure (dog 31%)", "silent", "error in trim: ...").
 
 A phone's take list shows what became of each take: link the classifier's predictions and the slot
@@ -182,26 +183,36 @@ class WebRecorder(Node):
     # -- uploads ---------------------------------------------------------------------------------------------
 
     def _know_unfinished(self) -> deque[tuple[Path, str, Key | None]]:
-        """Make the takes stored but not done before the last run ended known, from their sidecars (no audio read).
+        """Make the takes stored but not done before the last run ended known, from their sidecars and the headers
+        of their audio (no samples read).
 
         Called in :meth:`start` before the server listens: a phone retrying one of them (its reply lost in the
         crash) is answered as a duplicate of the stored take, with its take id, whether it has been passed on
         again yet or not, and is not stored a second time. The takes themselves flow on from :meth:`_recover`.
+        A take whose audio is already seen to be unreadable (its header, or a WAV cut short: :func:`.check_stored`)
+        is lost here (:meth:`_lost`), before the server listens: its phone's retry, however soon, is stored anew.
         """
+        from exsampling_patch.nodes.web_recorder.store import check_stored
+
         paths: deque[tuple[Path, str, Key | None]] = deque()
         for path, data in self._store.unfinished():
             meta = _sidecar_meta(data)
             recorder = str(meta.get("recorder") or data.get("source") or "")
             row = _sidecar_row(data)
             key: Key | None = None
-            if meta.get("client_take_id"):  # acknowledged or not, a retry of it must not make a second take
+            if meta.get("client_take_id"):
                 key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
-                if key not in self._seen:
-                    self._seen.remember(key, {"status": "received", **row})
-            paths.append((path, data["take_id"], key))
             self._board.add(row["take_id"], str(data.get("source") or recorder), **row)
             if meta.get("phone"):
                 self._remember(str(meta["phone"]), row["take_id"])
+            try:
+                check_stored(path)
+            except Exception as error:
+                self._lost(path, data["take_id"], key, error)  # its key withdrawn, if an earlier run wrote it
+                continue
+            if key is not None and key not in self._seen:  # acknowledged or not, a retry must not make a second take
+                self._seen.remember(key, {"status": "received", **row})
+            paths.append((path, data["take_id"], key))
         return paths
 
     def _recover(self) -> None:

@@ -3,13 +3,17 @@
 The uploaded file is already a checked WAV, so its bytes are kept as they came (no re-encoding), and
 both files are flushed before either is renamed, with one flush of the folder: the same guarantee as
 :func:`exsampling_patch.takes.write_take` (a crash leaves the whole take or nothing), in less time.
+:func:`check_stored` tells, from its header and its size only, whether a stored take's audio is still whole.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import struct
 from pathlib import Path
+
+import soundfile as sf
 
 from exsampling_patch.messages import Take
 from exsampling_patch.takes import sidecar_path, take_metadata
@@ -46,3 +50,31 @@ def store_upload(take: Take, wav: bytes, path: Path) -> Take:
     finally:
         os.close(fd)
     return stored
+
+
+def check_stored(path: Path) -> None:
+    """Raise if the stored take at ``path`` cannot be read back whole; cheap: its header and its size, no samples.
+
+    libsndfile must open it (:func:`soundfile.info`), and a WAV's data chunk must hold audio and lie within the
+    file: libsndfile quietly reads a WAV cut short as a shorter take (see :mod:`.upload`), and every stored upload
+    was whole when stored. What the header cannot show (a bad sector inside the samples) is found when the take
+    is read (:func:`exsampling_patch.takes.read_take`).
+    """
+    info = sf.info(str(path))
+    if info.frames <= 0:
+        raise ValueError("the file holds no audio")
+    if info.format not in ("WAV", "WAVEX"):
+        return
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        pos = 12
+        while pos + 8 <= size:
+            handle.seek(pos)
+            chunk_id, length = struct.unpack("<4sI", handle.read(8))
+            if chunk_id == b"data":
+                if pos + 8 + length > size:
+                    raise ValueError(f"the file is cut short: its data chunk announces {length} bytes, "
+                                     f"the file holds {size - pos - 8}")
+                return
+            pos += 8 + length + (length & 1)  # chunks are padded to an even length
+    raise ValueError("the file has no data chunk")

@@ -5,12 +5,14 @@ lost, every fate told")."""
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from exsampling_patch.nodes.web_recorder import WebRecorder
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.events import MessageHop, TakeEnded
@@ -81,6 +83,50 @@ def test_an_unreadable_recovered_take_is_told_once_and_its_retry_stored_anew(tmp
     assert (takes / DAMAGED_FOLDER / f"{stored.name}.json").exists()
     assert first["take_id"] in journal.read_text().split()
     assert (takes / f"{second['take_id']}.wav").exists()
+
+
+@pytest.mark.parametrize("damage", ["not audio", "cut short"])
+def test_an_unreadable_stored_take_is_lost_before_the_server_listens(tmp_path: Path, recorder_state: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     damage: str) -> None:
+    """Before: the take's phone id stayed registered until the recovery thread got to its audio, so a retry sent in
+    the first moments after the restart was answered "duplicate" (the phone stopped sending it), and then the take
+    proved unreadable: the recording was lost. A WAV cut short was not even seen (libsndfile reads it as shorter)."""
+    wav = encode_wav_pcm16(sine(330.0, 0.4), 48000)
+    client_id = f"take-8-{secrets.token_hex(4)}"
+    takes = tmp_path / "takes"
+    client, first = stored_not_done(tmp_path, recorder_state, wav, "Phone 5", client_id)
+    stored = takes / f"{first['take_id']}.wav"
+    stored.write_bytes(GARBAGE if damage == "not audio" else wav[: len(wav) // 2])
+    # The recovery thread has not got to the take yet (thousands of takes before it, a slow disk).
+    recovered = threading.Event()
+    recover = WebRecorder._recover
+
+    def held_back(self: WebRecorder) -> None:
+        recovered.wait(10)
+        recover(self)
+
+    monkeypatch.setattr(WebRecorder, "_recover", held_back)
+    engine = recorder_engine(tmp_path, recorder_state, check=False)
+    try:
+        again = Client(engine, recorder_state / "recorder-cert.pem")
+        again.phone_key = client.phone_key  # the same phone, retrying at once
+        status, second = again.upload(wav, recorder="Phone 5", take_id=client_id)
+        recovered.set()
+        assert engine.wait_idle(10, settle=0.3)
+        received = [take.take_id for _, take in probe_of(engine).received]
+        row = next(row for row in rec_of(engine).takes("Phone 5") if row["take_id"] == first["take_id"])
+    finally:
+        recovered.set()
+        engine.stop()
+    assert status == 201 and not second.get("duplicate") and second["take_id"] != first["take_id"], second
+    assert received == [second["take_id"]]
+    error = engine.errors.get("rec", "")
+    assert "unreadable" in error and first["take_id"] in error and engine.error_counts["rec"] == 1  # told once
+    assert row["status"] == "error" and "unreadable" in row["end"]
+    assert not stored.exists() and (takes / DAMAGED_FOLDER / stored.name).exists()
+    if damage == "cut short":
+        assert "cut short" in error
 
 
 def test_an_unreadable_recovered_take_ends_as_a_runtime_fate_event(tmp_path: Path, recorder_state: Path) -> None:
