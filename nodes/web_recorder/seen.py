@@ -5,9 +5,10 @@ restarted): the take must have one effect. Each acknowledged take's key (recorde
 and the reply it got are appended to ``seen-takes.jsonl`` in the recorder's state folder before the take flows
 on, so that a retry, even after a kill -9, gets the first reply again (marked ``duplicate``) and nothing else.
 A take stored but not yet written here when the process died is found again at the next start (it is not done):
-:meth:`SeenTakes.remember` is called for it from its sidecar before the server listens, so that a retry arriving
-before the take is passed on again is answered as its duplicate too. If that take then proves unreadable, its entry
-is withdrawn (:meth:`SeenTakes.forget`, written down too): the phone's next retry is stored anew, in its place.
+its audio's header is checked and, if whole, :meth:`SeenTakes.remember` is called for it from its sidecar before the
+server listens, so that a retry arriving before the take is passed on again is answered as its duplicate too. A
+take whose audio is unreadable, at that check or when it is read later, has its entry withdrawn
+(:meth:`SeenTakes.forget`, written down too): the phone's next retry is stored anew, in its place.
 
 The file is appended to and flushed, not synced to disk: a process killed keeps what it wrote (the kernel has
 it); only a power cut could lose the last lines. It is rewritten with the newest ``keep`` entries at start once
