@@ -92,16 +92,12 @@ class FeatureSet:
 
 
 def trim(mono: np.ndarray, rate: int, top_db: float = TRIM_DB) -> np.ndarray:
-    """The sound between the first and last 20 ms frame louder than ``top_db`` below the loudest frame."""
-    frame = max(16, rate // 50)
-    n = len(mono) // frame
-    if n < 2:
-        return mono
-    power = (mono[: n * frame].astype(np.float64).reshape(n, frame) ** 2).mean(axis=1)
-    loud = np.flatnonzero(power > power.max() * 10 ** (-top_db / 10))
-    if loud.size == 0:
-        return mono
-    return mono[loud[0] * frame : (loud[-1] + 1) * frame]
+    """The sound as the default patch's trim node keeps it (:func:`~exsampling_patch.nodes.processing.trim_bounds`
+    from the loudest frame); all of it when nothing stands above the threshold."""
+    from exsampling_patch.nodes.processing import trim_bounds
+
+    start, end = trim_bounds(mono, rate, top_db)
+    return mono[start:end] if end > start else mono
 
 
 def take_power(mono: np.ndarray, rate: int) -> np.ndarray:
