@@ -94,6 +94,9 @@ SOURCES: tuple[Source, ...] = (
            "MIT"),
     Source("timgm6mb", "timgm6mb-soundfont", "usr/share/sounds/sf2/TimGM6mb.sf2", "GPL-2"),
     Source("sf_gmbank", "csound-soundfont", "usr/share/sounds/sf2/sf_GMbank.sf2", "public domain"),
+    Source("generaluser", "minuet-data", "usr/share/minuet/soundfonts/GeneralUser-v1.47.sf2",
+           "GeneralUser GS licence (free use and redistribution; Debian: GPL-2+)"),
+    Source("a320u", "denemo-data", "usr/share/sounds/sf2/A320U.sf2", "GPL-2"),
     Source("lmms", "lmms-common", "usr/share/lmms/samples", "GPL-2+ (LMMS)", kind="samples"),
 )
 """Open sources of musical one-shots from Debian's archive. None of the held-out packages (see the model card)
