@@ -102,28 +102,23 @@ class BlockClock:
         self._offs += 1
         self.time = predicted
         n = self._offs
+        # callbacks are woken late, never early: the earliest of those held off is nearest the new phase
+        earliest = error  # over the ring (the last HOLD_LIMIT); no lists, the callback allocates nothing
+        for k in range(1, min(n, HOLD_LIMIT)):
+            earliest = min(earliest, self._off[(n - 1 - k) % HOLD_LIMIT])
         if n >= CONFIRM:
-            # the last CONFIRM (and the last HOLD_LIMIT) distances: no lists, the callback allocates nothing
-            low = high = error
+            low = high = error  # the last CONFIRM distances
             for k in range(1, CONFIRM):
                 value = self._off[(n - 1 - k) % HOLD_LIMIT]
                 low, high = min(low, value), max(high, value)
             agree = high - low <= max(HOLD_SECONDS / 2.0, self._last_frames * self.seconds_per_frame / 4.0)
-            if not agree and n >= HOLD_LIMIT:
-                for k in range(CONFIRM, HOLD_LIMIT):
-                    low = min(low, self._off[(n - 1 - k) % HOLD_LIMIT])
             if agree or n >= HOLD_LIMIT:
-                # callbacks are woken late, never early: the earliest is nearest the new phase
-                self.time = predicted + low
+                self.time = predicted + (low if agree else earliest)
                 self._offs = 0
                 self.rephased += 1
         self._last_frames = frames
-        if self._offs:
-            earliest = error
-            for k in range(1, min(n, HOLD_LIMIT)):
-                earliest = min(earliest, self._off[(n - 1 - k) % HOLD_LIMIT])
-            if abs(earliest) > RESET_SECONDS:  # a stall: the earliest so far, the loop's grid kept for the step
-                return predicted + earliest
+        if self._offs and abs(earliest) > RESET_SECONDS:  # a stall: the earliest so far, the loop's grid kept
+            return predicted + earliest
         return self.time
 
     def _start(self, measured: float, frames: int) -> float:
