@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 from pathlib import Path
 
 import soundfile as sf
 
 from exsampling_patch.messages import Take
+from exsampling_patch.nodes.web_recorder.upload import riff_chunks
 from exsampling_patch.takes import sidecar_path, take_metadata
 
 
@@ -67,14 +67,15 @@ def check_stored(path: Path) -> None:
         return
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
-        pos = 12
-        while pos + 8 <= size:
+
+        def read_at(pos: int) -> bytes:
             handle.seek(pos)
-            chunk_id, length = struct.unpack("<4sI", handle.read(8))
+            return handle.read(8)
+
+        for chunk_id, body, length in riff_chunks(read_at, size):
             if chunk_id == b"data":
-                if pos + 8 + length > size:
+                if body + length > size:
                     raise ValueError(f"the file is cut short: its data chunk announces {length} bytes, "
-                                     f"the file holds {size - pos - 8}")
+                                     f"the file holds {size - body}")
                 return
-            pos += 8 + length + (length & 1)  # chunks are padded to an even length
     raise ValueError("the file has no data chunk")

@@ -7,6 +7,7 @@ as a shorter one; a field recorder must be told that the upload was cut, not get
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,16 @@ class DecodedWav:
     subtype: str
 
 
+def riff_chunks(read_at: Callable[[int], bytes], size: int) -> Iterator[tuple[bytes, int, int]]:
+    """(id, offset of its body, length it announces) of each chunk of a RIFF file of ``size`` bytes, in order;
+    ``read_at(pos)`` gives the 8 bytes of a chunk's header at ``pos`` (from memory, or seeking in a file)."""
+    pos = 12
+    while pos + 8 <= size:
+        chunk_id, length = struct.unpack("<4sI", read_at(pos))
+        yield chunk_id, pos + 8, length
+        pos += 8 + length + (length & 1)  # chunks are padded to an even length
+
+
 def decode_wav(data: bytes, max_channels: int = 2, min_rate: int = 8000, max_rate: int = 192_000) -> DecodedWav:
     """Decode ``data`` as a WAV file or raise :class:`UploadError` naming what is wrong with it."""
     if len(data) == 0:
@@ -40,10 +51,7 @@ def decode_wav(data: bytes, max_channels: int = 2, min_rate: int = 8000, max_rat
         what = f" (this is {kind})" if kind else ""
         raise UploadError(415, f"not a WAV file{what}: send uncompressed WAV (RIFF/WAVE)")
     fmt: tuple[int, int, int, int, int] | None = None
-    pos = 12
-    while pos + 8 <= len(data):
-        chunk_id, size = data[pos:pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
-        body = pos + 8
+    for chunk_id, body, size in riff_chunks(lambda pos: data[pos:pos + 8], len(data)):
         if chunk_id == b"fmt ":
             if size < 16 or body + size > len(data):
                 raise UploadError(422, "corrupt WAV: the 'fmt ' chunk is cut short")
@@ -58,7 +66,6 @@ def decode_wav(data: bytes, max_channels: int = 2, min_rate: int = 8000, max_rat
                 raise UploadError(422, f"corrupt WAV: the data chunk announces {size} bytes but only "
                                        f"{len(data) - body} arrived (upload cut short?)")
             return _decode(data[body:body + size], fmt, max_channels, min_rate, max_rate)
-        pos = body + size + (size & 1)  # chunks are padded to an even length
     raise UploadError(422, "corrupt WAV: no 'fmt ' chunk" if fmt is None else "corrupt WAV: no 'data' chunk")
 
 
