@@ -63,15 +63,16 @@ def slot_outcomes(probs: np.ndarray, labels: Sequence[str], truth: Sequence[str]
     best label's slot). With ``judge`` "slot" the gate compares the best slot's summed probability (when more
     than the best label's), as ``confidence_gate`` does with ``judge: slot``. Returns boolean arrays ``passed``
     and ``right`` (the true label's slot chosen) and the ``confidence`` the gate compared."""
-    from exsampling_patch.nodes.slot_table import normalize_label, slot_scores  # the slot map's own rule
+    # The slot map's and the gate's own rules.
+    from exsampling_patch.nodes.slot_table import gate_confidence, normalize_label, slot_scores
 
-    confidence = probs.max(axis=1).astype(np.float64)
+    confidence = np.zeros(len(probs))
     right = np.zeros(len(probs), bool)
     for i, row in enumerate(probs):
         order = np.argsort(-row)[:top_k]
-        ranked = slot_scores([(labels[j], float(row[j])) for j in order], table)
-        if judge == "slot" and ranked:
-            confidence[i] = max(confidence[i], ranked[0][1])
+        top = [(labels[j], float(row[j])) for j in order]
+        ranked = slot_scores(top, table)
+        confidence[i] = gate_confidence(top, table, judge)[1]
         if choose == "slot":
             chosen = ranked[0][0] if ranked else None
         else:

@@ -12,6 +12,7 @@ from exsampling_patch.nodes.slot_table import (
     ESC50_SLOTS,
     MUSICAL_SLOTS,
     SLOTS,
+    gate_confidence,
     normalize_label,
     slot_scores,
 )
@@ -117,14 +118,12 @@ class SoundClassifier(Node):
 
 
 def judged_confidence(prediction: Prediction, judge: str) -> tuple[str, float]:
-    """What a gate compares with its threshold: (the best label, its probability), or with ``judge`` "slot" (the
-    best slot, the summed probability of its labels among the prediction's top ones, by the shipped slot table:
-    the rule the model's calibration and gate threshold were fitted with) when that is more."""
-    best = (prediction.label or "", prediction.confidence)
-    if judge != "slot" or not prediction.scores:
-        return best
-    ranked = slot_scores([(score.label, score.probability) for score in prediction.scores], DEFAULT_SLOT_TABLE)
-    return ranked[0] if ranked and ranked[0][1] > best[1] else best
+    """What a gate compares with its threshold (:func:`~exsampling_patch.nodes.slot_table.gate_confidence` by the
+    shipped slot table: the rule the model's calibration and gate threshold were fitted with)."""
+    if not prediction.scores:
+        return (prediction.label or "", prediction.confidence)
+    return gate_confidence([(score.label, score.probability) for score in prediction.scores], DEFAULT_SLOT_TABLE,
+                           judge)
 
 
 class ConfidenceGate(Node):

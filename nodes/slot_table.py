@@ -10,7 +10,7 @@ piano, breathy sounds on wind, low engines and animals on bass, voices on chorus
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 SLOTS = ("HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus")
 """The original Max for Live device's eight slots, in MIDI channel order."""
@@ -74,3 +74,21 @@ def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -
         if slot is not None:
             totals[slot] = totals.get(slot, 0.0) + float(probability)
     return sorted(totals.items(), key=lambda item: -item[1])
+
+
+def gate_confidence(scores: Sequence[tuple[str, float]], table: Mapping[str, str],
+                    judge: str = "label") -> tuple[str, float]:
+    """What a confidence gate compares with its threshold: (the best label, its probability), or with ``judge``
+    "slot" (the best slot and its summed probability, :func:`slot_scores`) when that is more.
+
+    ``scores`` are a prediction's top (label, probability) pairs. The gate node and the model's calibration
+    (which reads the gate's threshold off held-out takes) both use this rule, so that they cannot drift apart.
+    """
+    if not scores:
+        return ("", 0.0)
+    best = max(scores, key=lambda item: item[1])
+    if judge != "slot":
+        return best
+    ranked = slot_scores(scores, table)
+    return ranked[0] if ranked and ranked[0][1] > best[1] else best
+

@@ -51,6 +51,23 @@ def test_slot_outcome_sums_a_slots_labels_and_the_gate_reads_the_best_label() ->
     assert slot_outcomes(dog_ahead, labels, ["hihat_open"], table, 0.0)["right"].tolist() == [True]
 
 
+def test_calibration_judges_each_row_as_the_gate_node_does() -> None:
+    """The threshold read off held-out rows must mean at run time what it meant there: the same rule."""
+    from exsampling_patch.messages import Prediction, Score
+    from exsampling_patch.nodes.classify import judged_confidence
+    from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
+
+    labels = ["hihat_closed", "hihat_open", "crash_cymbal", "dog", "kick", "snare"]
+    probs = softmax(np.random.default_rng(3).normal(0.0, 1.5, (200, len(labels))))
+    for judge in ("label", "slot"):
+        rows = slot_outcomes(probs, labels, ["kick"] * len(probs), DEFAULT_SLOT_TABLE, 0.0, judge=judge)
+        for row, confidence in zip(probs, rows["confidence"], strict=True):
+            order = np.argsort(-row)[:5]
+            scores = tuple(Score(labels[j], float(row[j])) for j in order)
+            assert judged_confidence(Prediction(None, scores), judge)[1] == pytest.approx(confidence)  # type: ignore[arg-type]
+    assert (rows["confidence"] > probs.max(1)).any()  # "slot" sums hi-hats: the rule is exercised
+
+
 def test_gate_threshold_meets_precision_when_it_can_else_caps_rejections() -> None:
     confidence = np.linspace(0.01, 1.0, 100)
     right = confidence > 0.03  # only the two least confident are wrong
