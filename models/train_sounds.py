@@ -3,7 +3,8 @@
 Its head reads the frozen aiSFX trunk (taken from the model file given by ``--trunk``, the shipped one by
 default) and is trained on ESC-50 folds 1-4 and on musical one-shots from Debian's sound fonts and sample packs
 (:mod:`models.oneshots` fetches and renders them; :mod:`models.augment` makes each clean one-shot sound like a
-phone take in a room). Phases, each reusing the cached work of the ones before::
+phone take in a room; :mod:`models.sound_features` computes and caches the trunk's features). Phases, each
+reusing the cached work of the ones before::
 
     python -m exsampling_patch.models.train_sounds features   # one-shots, then trunk features of everything
     python -m exsampling_patch.models.train_sounds loso       # leave-one-source-out validation, calibration
@@ -25,21 +26,16 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .augment import phone_take
 from .calibration import calibration_error, choose_threshold, fit_temperature, reliability_png, slot_outcomes, softmax
-from .classifier import SHIPPED_MODEL, load_model_file, save_head_file, save_model_file
-from .datasets import _load_audio, load_dataset
-from .features import analyse, compress, loudest_span
-from .fitting import augmented_features, calibration_specs, trunk_maps
+from .classifier import SHIPPED_MODEL, save_head_file, save_model_file
 from .musical import SOURCES
-from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, script_int8_trunk
-from .oneshots import DEFAULT_CACHE, build, oneshot_folder
+from .oneshots import DEFAULT_CACHE, oneshot_folder
+from .sound_features import AUGMENTED_COPIES, FeatureSet, features, load_parts, trunk_model
 
 __all__ = ["FeatureSet", "fit_head", "loso", "main", "ship"]
 
@@ -49,203 +45,8 @@ SHIPPED_SOUNDS = MODELS / "sounds.pt"
 VALIDATION_SOUNDS_HEAD = MODELS / "sounds_validation_head.pt"
 VALIDATION_SOURCE = "lmms"
 """The musical source the validation head never saw (with ESC-50 fold 4): what CI scores."""
-AMBIENT_NOISE = ("rain", "wind", "sea_waves", "crackling_fire", "airplane", "train", "engine", "crickets",
-                 "vacuum_cleaner", "washing_machine")
-"""ESC-50 classes whose clips (folds 1-4) serve as background noise under augmented one-shots."""
-AUGMENTED_COPIES = 2
-MAX_SECONDS = 5.0
-"""As the classifier node scores takes: the loudest 5 s."""
-TRIM_DB = 60.0
-"""As the default patch's trim node."""
 GATE_JUDGE = "slot"
 """As the default patch's confidence gate (``judge``): its threshold is read off the best slot's probability."""
-
-
-@dataclass
-class FeatureSet:
-    """Pooled trunk features of one part of the data, with a label, group and kind for each row."""
-
-    feats: torch.Tensor
-    labels: list[str]
-    groups: list[str]
-    kinds: list[str]
-    """``whole`` (an ESC-50 clip), ``crop`` (a crop of one), ``clean`` (a one-shot as rendered) or ``phone``."""
-
-    def save(self, path: Path) -> None:
-        torch.save({"feats": self.feats.half(), "labels": self.labels, "groups": self.groups,
-                    "kinds": self.kinds}, path)
-
-    @staticmethod
-    def load(path: Path) -> FeatureSet:
-        blob = torch.load(path, weights_only=True)
-        return FeatureSet(blob["feats"].float(), blob["labels"], blob["groups"], blob["kinds"])
-
-    @staticmethod
-    def concat(parts: Sequence[FeatureSet]) -> FeatureSet:
-        return FeatureSet(torch.cat([p.feats for p in parts]), [x for p in parts for x in p.labels],
-                          [x for p in parts for x in p.groups], [x for p in parts for x in p.kinds])
-
-    def select(self, keep: Sequence[bool]) -> FeatureSet:
-        idx = [i for i, k in enumerate(keep) if k]
-        return FeatureSet(self.feats[idx], [self.labels[i] for i in idx], [self.groups[i] for i in idx],
-                          [self.kinds[i] for i in idx])
-
-
-def trim(mono: np.ndarray, rate: int, top_db: float = TRIM_DB) -> np.ndarray:
-    """The sound as the default patch's trim node keeps it (:func:`~exsampling_patch.nodes.processing.trim_bounds`
-    from the loudest frame); all of it when nothing stands above the threshold."""
-    from exsampling_patch.nodes.processing import trim_bounds
-
-    start, end = trim_bounds(mono, rate, top_db)
-    return mono[start:end] if end > start else mono
-
-
-def take_power(mono: np.ndarray, rate: int) -> np.ndarray:
-    """What the classifier analyses of a take: the loudest 5 s, as mel power, at least one trunk step long."""
-    first, last = loudest_span(mono, rate, MAX_SECONDS)
-    power = analyse(mono[first:last], rate)
-    if power.shape[0] < STEP_FRAMES:
-        power = np.concatenate([power, np.zeros((STEP_FRAMES - power.shape[0], power.shape[1]), np.float32)])
-    return power
-
-
-@torch.no_grad()
-def pooled(model: SoundNet, powers: Sequence[np.ndarray], batch: int = 32) -> torch.Tensor:
-    """Pooled features of whole inputs, batched by equal length (no padding: as the classifier sees them)."""
-    model.eval()
-    out = torch.zeros(len(powers), model.feature_dim)
-    by_length: dict[int, list[int]] = defaultdict(list)
-    for i, p in enumerate(powers):
-        by_length[p.shape[0]].append(i)
-    for idx in by_length.values():
-        for a in range(0, len(idx), batch):
-            chunk = idx[a : a + batch]
-            x = torch.from_numpy(np.stack([compress(powers[i]) for i in chunk]))
-            out[chunk] = model.pool(*model.sequence(x))
-    return out
-
-
-def noise_bank(data: Path, rate: int, per_class: int = 8) -> list[np.ndarray]:
-    """Background noises at ``rate``: ESC-50 clips (folds 1-4) of :data:`AMBIENT_NOISE` classes."""
-    from scipy.signal import resample_poly
-
-    ds = load_dataset(data, folds=[1, 2, 3, 4], check_files=False)
-    noises = []
-    for label in AMBIENT_NOISE:
-        for example in [e for e in ds.examples if e.label == label][:per_class]:
-            y, sr = _load_audio(example.path)
-            noises.append(resample_poly(y, rate, sr).astype(np.float32) if sr != rate else y)
-    return noises
-
-
-def esc50_features(model: SoundNet, data: Path, fold: int, seed: int) -> FeatureSet:
-    """Whole clips and 4 energy-weighted crops of each clip of one ESC-50 fold, each clip trimmed at 60 dB
-    first, as the default patch trims takes (many clips are one short event padded with digital silence to
-    5 s, which the patch's classifier sees as a short take); and each clip untrimmed (``untrimmed``)."""
-    ds = load_dataset(data, folds=[fold])
-    clips = [_load_audio(e.path) for e in ds.examples]
-    powers = [take_power(trim(y, rate), rate) for y, rate in clips]
-    maps = trunk_maps(model, powers)
-    rng = np.random.default_rng([seed, fold])
-    targets = ds.targets()
-    rows: list[torch.Tensor] = []
-    labels, groups, kinds = [], [], []
-    for i, example in enumerate(ds.examples):  # one clip at a time, so that its first row is the whole clip
-        feats, _ = augmented_features(model, maps[i : i + 1], powers[i : i + 1], targets[i : i + 1], 4,
-                                      (1.0, 2.5), rng)
-        rows.append(feats)
-        labels += [example.label] * len(feats)
-        groups += [f"esc50/{example.group}"] * len(feats)
-        kinds += ["whole"] + ["crop"] * (len(feats) - 1)
-    # The clips as they are too, for patches that classify without trimming first.
-    raw = pooled(model, [take_power(y, rate) for y, rate in clips])
-    labels += [e.label for e in ds.examples]
-    groups += [f"esc50/{e.group}" for e in ds.examples]
-    kinds += ["untrimmed"] * len(ds.examples)
-    return FeatureSet(torch.cat([*rows, raw]), labels, groups, kinds)
-
-
-def oneshot_features(model: SoundNet, folder: Path, source: str, noises: Sequence[np.ndarray],
-                     copies: int, seed: int) -> FeatureSet:
-    """Each one-shot of a source as rendered (``clean``) and as ``copies`` random phone takes (``phone``),
-    trimmed as the default patch trims, analysed as the classifier analyses."""
-    files = sorted((folder / source).glob("*/*.flac"))
-    rng = np.random.default_rng([seed, sum(map(ord, source))])
-    powers, labels, groups, kinds = [], [], [], []
-    for path in files:
-        y, rate = _load_audio(path)
-        versions = [("clean", y)] + [("phone", phone_take(y, rate, rng, noises)) for _ in range(copies)]
-        for kind, version in versions:
-            powers.append(take_power(trim(version, rate), rate))
-            labels.append(path.parent.name)
-            groups.append(f"{source}/{path.stem}")
-            kinds.append(kind)
-    return FeatureSet(pooled(model, powers), labels, groups, kinds)
-
-
-def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGMENTED_COPIES) -> dict[str, Path]:
-    """Build the one-shots and compute (or find cached) every part's features; returns part name -> file."""
-    folder = build(cache)
-    out = cache / "features"
-    out.mkdir(parents=True, exist_ok=True)
-    model = _trunk_model(trunk, 1)
-    torch.set_num_threads(2)
-    int8_path = out / "int8_trunk.pt"
-    if not int8_path.is_file():  # features made with another int8 trunk would not match it: start afresh
-        for stale in out.glob("*.pt"):
-            stale.unlink()
-        observers = calibrate_int8(model, calibration_specs(_calibration_powers(data, cache, seed), n=96, seed=seed))
-        int8_path.write_bytes(script_int8_trunk(model, observers))
-    # Features come from the int8 trunk that ships: the head learns exactly what the classifier will compute.
-    model.trunk = load_int8_trunk(int8_path.read_bytes(), model.n_bands)  # type: ignore[assignment]
-    parts: dict[str, Path] = {}
-    for fold in (1, 2, 3, 4):
-        parts[f"esc50_fold{fold}"] = out / f"esc50_fold{fold}.pt"
-        if not parts[f"esc50_fold{fold}"].is_file():
-            t0 = time.perf_counter()
-            esc50_features(model, data, fold, seed).save(parts[f"esc50_fold{fold}"])
-            print(f"features esc50 fold {fold}: {time.perf_counter() - t0:.0f} s", flush=True)
-    noises: dict[int, list[np.ndarray]] = {}
-    for source in SOURCES:
-        parts[source.name] = out / f"{source.name}.pt"
-        if parts[source.name].is_file():
-            continue
-        t0 = time.perf_counter()
-        rates = {_rate_of(p) for p in (folder / source.name).glob("*/*.flac")}
-        rate = max(rates) if rates else 44100
-        if rate not in noises:
-            noises[rate] = noise_bank(data, rate)
-        part = oneshot_features(model, folder, source.name, noises[rate], copies, seed)
-        part.save(parts[source.name])
-        print(f"features {source.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
-    return parts
-
-
-def _rate_of(path: Path) -> int:
-    import soundfile as sf
-
-    return int(sf.info(str(path)).samplerate)
-
-
-def _trunk_model(trunk: Path, n_classes: int) -> SoundNet:
-    """A network with a fresh head on the frozen trunk of a model file, or of the aiSFX 0.1.2 checkpoint
-    (``models/checkpoint.pth`` inside the ``aisfx`` wheel on PyPI) when ``trunk`` is a ``.pth`` file."""
-    if trunk.suffix == ".pth":
-        model = SoundNet(n_classes)
-        # A pickled (state_dict, dataset dict with NumPy scalars): a trusted file from the registry, read at
-        # training time only, so weights_only=False is acceptable here.
-        state, _ = torch.load(str(trunk), map_location="cpu", weights_only=False)
-        prefix = "embedding_net."
-        model.trunk.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
-        return model.eval()
-    loaded = load_model_file(trunk)
-    model = SoundNet(n_classes, n_bands=loaded.model.n_bands)
-    model.trunk.load_state_dict(loaded.model.trunk.state_dict())
-    return model.eval()
-
-
-def _load_parts(parts: dict[str, Path]) -> dict[str, FeatureSet]:
-    return {name: FeatureSet.load(path) for name, path in parts.items()}
 
 
 def slot_groups(labels: Sequence[str]) -> torch.Tensor:
@@ -415,7 +216,7 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
     t0 = time.perf_counter()
     weight, bias = fit_head(FeatureSet.concat(list(parts.values())), labels, c, epochs, slot_weight=slot_weight)
     seconds = time.perf_counter() - t0
-    model = _trunk_model(trunk, len(labels))
+    model = trunk_model(trunk, len(labels))
     with torch.no_grad():
         model.head.fc.weight.copy_(weight / temperature)
         model.head.fc.bias.copy_(bias / temperature)
@@ -444,17 +245,6 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
     return path
 
 
-def _calibration_powers(data: Path, cache: Path, seed: int) -> list[np.ndarray]:
-    """Inputs for the int8 trunk's activation ranges: 64 ESC-50 clips and 32 one-shots (no labels used)."""
-    from .fitting import calibration_indices
-
-    ds = load_dataset(data, folds=[1, 2, 3, 4], check_files=False)
-    clips = [ds.examples[i].path for i in calibration_indices(len(ds.examples), 64, seed)]
-    shots = sorted(oneshot_folder(cache).glob("*/*/*.flac"))
-    picked = [shots[i] for i in np.random.default_rng(seed).permutation(len(shots))[:32]]
-    return [take_power(trim(y, rate), rate) for y, rate in (_load_audio(p) for p in clips + picked)]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("phase", choices=["features", "loso", "ship", "all"])
@@ -480,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"features ready in {time.perf_counter() - t0:.0f} s", flush=True)
     if args.phase == "features":
         return 0
-    parts = _load_parts(paths)
+    parts = load_parts(paths)
     summary_path = out / "loso.json"
     if args.phase in ("loso", "all") or not summary_path.is_file():
         summary = loso(parts, args.head_c, args.epochs, out, args.slot_weight)

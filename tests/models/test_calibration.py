@@ -126,7 +126,7 @@ def test_training_trims_takes_as_the_default_patchs_trim_node() -> None:
     """The head learns from takes cut where the trim node cuts them: a hit after a quiet lead-in, whose 20 ms
     frames every 20 ms (the copy training once had) and every 5 ms (the node's) end in different places."""
     from exsampling_patch.messages import Take
-    from exsampling_patch.models.train_sounds import trim
+    from exsampling_patch.models.sound_features import trim
     from exsampling_patch.nodes.processing import Trim
 
     rate = 48000

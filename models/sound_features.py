@@ -1,0 +1,241 @@
+"""Training data of the sound classifier's head: pooled trunk features of ESC-50 clips and musical one-shots.
+
+Each part of the data (an ESC-50 fold, a musical source) becomes a :class:`FeatureSet` cached under
+``<cache>/features``: the frozen trunk's pooled maps of every clip, crop and augmented phone take, computed with
+the int8 trunk that ships, so that the head learns exactly what the classifier computes at run time. Every take
+is trimmed as the default patch trims (:func:`trim`) and analysed as the classifier node analyses (:func:`take_power`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .augment import phone_take
+from .classifier import load_model_file
+from .datasets import _load_audio, load_dataset
+from .features import analyse, compress, loudest_span
+from .fitting import augmented_features, calibration_specs, trunk_maps
+from .musical import SOURCES
+from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, script_int8_trunk
+from .oneshots import build, oneshot_folder
+
+__all__ = ["AMBIENT_NOISE", "FeatureSet", "esc50_features", "features", "load_parts", "noise_bank",
+           "oneshot_features", "pooled", "take_power", "trim", "trunk_model"]
+
+AMBIENT_NOISE = ("rain", "wind", "sea_waves", "crackling_fire", "airplane", "train", "engine", "crickets",
+                 "vacuum_cleaner", "washing_machine")
+"""ESC-50 classes whose clips (folds 1-4) serve as background noise under augmented one-shots."""
+AUGMENTED_COPIES = 2
+MAX_SECONDS = 5.0
+"""As the classifier node scores takes: the loudest 5 s."""
+TRIM_DB = 60.0
+"""As the default patch's trim node."""
+
+
+
+
+@dataclass
+class FeatureSet:
+    """Pooled trunk features of one part of the data, with a label, group and kind for each row."""
+
+    feats: torch.Tensor
+    labels: list[str]
+    groups: list[str]
+    kinds: list[str]
+    """``whole`` (an ESC-50 clip), ``crop`` (a crop of one), ``clean`` (a one-shot as rendered) or ``phone``."""
+
+    def save(self, path: Path) -> None:
+        torch.save({"feats": self.feats.half(), "labels": self.labels, "groups": self.groups,
+                    "kinds": self.kinds}, path)
+
+    @staticmethod
+    def load(path: Path) -> FeatureSet:
+        blob = torch.load(path, weights_only=True)
+        return FeatureSet(blob["feats"].float(), blob["labels"], blob["groups"], blob["kinds"])
+
+    @staticmethod
+    def concat(parts: Sequence[FeatureSet]) -> FeatureSet:
+        return FeatureSet(torch.cat([p.feats for p in parts]), [x for p in parts for x in p.labels],
+                          [x for p in parts for x in p.groups], [x for p in parts for x in p.kinds])
+
+    def select(self, keep: Sequence[bool]) -> FeatureSet:
+        idx = [i for i, k in enumerate(keep) if k]
+        return FeatureSet(self.feats[idx], [self.labels[i] for i in idx], [self.groups[i] for i in idx],
+                          [self.kinds[i] for i in idx])
+
+
+def trim(mono: np.ndarray, rate: int, top_db: float = TRIM_DB) -> np.ndarray:
+    """The sound as the default patch's trim node keeps it (:func:`~exsampling_patch.nodes.processing.trim_bounds`
+    from the loudest frame); all of it when nothing stands above the threshold."""
+    from exsampling_patch.nodes.processing import trim_bounds
+
+    start, end = trim_bounds(mono, rate, top_db)
+    return mono[start:end] if end > start else mono
+
+
+def take_power(mono: np.ndarray, rate: int) -> np.ndarray:
+    """What the classifier analyses of a take: the loudest 5 s, as mel power, at least one trunk step long."""
+    first, last = loudest_span(mono, rate, MAX_SECONDS)
+    power = analyse(mono[first:last], rate)
+    if power.shape[0] < STEP_FRAMES:
+        power = np.concatenate([power, np.zeros((STEP_FRAMES - power.shape[0], power.shape[1]), np.float32)])
+    return power
+
+
+@torch.no_grad()
+def pooled(model: SoundNet, powers: Sequence[np.ndarray], batch: int = 32) -> torch.Tensor:
+    """Pooled features of whole inputs, batched by equal length (no padding: as the classifier sees them)."""
+    model.eval()
+    out = torch.zeros(len(powers), model.feature_dim)
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for i, p in enumerate(powers):
+        by_length[p.shape[0]].append(i)
+    for idx in by_length.values():
+        for a in range(0, len(idx), batch):
+            chunk = idx[a : a + batch]
+            x = torch.from_numpy(np.stack([compress(powers[i]) for i in chunk]))
+            out[chunk] = model.pool(*model.sequence(x))
+    return out
+
+
+def noise_bank(data: Path, rate: int, per_class: int = 8) -> list[np.ndarray]:
+    """Background noises at ``rate``: ESC-50 clips (folds 1-4) of :data:`AMBIENT_NOISE` classes."""
+    from scipy.signal import resample_poly
+
+    ds = load_dataset(data, folds=[1, 2, 3, 4], check_files=False)
+    noises = []
+    for label in AMBIENT_NOISE:
+        for example in [e for e in ds.examples if e.label == label][:per_class]:
+            y, sr = _load_audio(example.path)
+            noises.append(resample_poly(y, rate, sr).astype(np.float32) if sr != rate else y)
+    return noises
+
+
+def esc50_features(model: SoundNet, data: Path, fold: int, seed: int) -> FeatureSet:
+    """Whole clips and 4 energy-weighted crops of each clip of one ESC-50 fold, each clip trimmed at 60 dB
+    first, as the default patch trims takes (many clips are one short event padded with digital silence to
+    5 s, which the patch's classifier sees as a short take); and each clip untrimmed (``untrimmed``)."""
+    ds = load_dataset(data, folds=[fold])
+    clips = [_load_audio(e.path) for e in ds.examples]
+    powers = [take_power(trim(y, rate), rate) for y, rate in clips]
+    maps = trunk_maps(model, powers)
+    rng = np.random.default_rng([seed, fold])
+    targets = ds.targets()
+    rows: list[torch.Tensor] = []
+    labels, groups, kinds = [], [], []
+    for i, example in enumerate(ds.examples):  # one clip at a time, so that its first row is the whole clip
+        feats, _ = augmented_features(model, maps[i : i + 1], powers[i : i + 1], targets[i : i + 1], 4,
+                                      (1.0, 2.5), rng)
+        rows.append(feats)
+        labels += [example.label] * len(feats)
+        groups += [f"esc50/{example.group}"] * len(feats)
+        kinds += ["whole"] + ["crop"] * (len(feats) - 1)
+    # The clips as they are too, for patches that classify without trimming first.
+    raw = pooled(model, [take_power(y, rate) for y, rate in clips])
+    labels += [e.label for e in ds.examples]
+    groups += [f"esc50/{e.group}" for e in ds.examples]
+    kinds += ["untrimmed"] * len(ds.examples)
+    return FeatureSet(torch.cat([*rows, raw]), labels, groups, kinds)
+
+
+def oneshot_features(model: SoundNet, folder: Path, source: str, noises: Sequence[np.ndarray],
+                     copies: int, seed: int) -> FeatureSet:
+    """Each one-shot of a source as rendered (``clean``) and as ``copies`` random phone takes (``phone``),
+    trimmed as the default patch trims, analysed as the classifier analyses."""
+    files = sorted((folder / source).glob("*/*.flac"))
+    rng = np.random.default_rng([seed, sum(map(ord, source))])
+    powers, labels, groups, kinds = [], [], [], []
+    for path in files:
+        y, rate = _load_audio(path)
+        versions = [("clean", y)] + [("phone", phone_take(y, rate, rng, noises)) for _ in range(copies)]
+        for kind, version in versions:
+            powers.append(take_power(trim(version, rate), rate))
+            labels.append(path.parent.name)
+            groups.append(f"{source}/{path.stem}")
+            kinds.append(kind)
+    return FeatureSet(pooled(model, powers), labels, groups, kinds)
+
+
+def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGMENTED_COPIES) -> dict[str, Path]:
+    """Build the one-shots and compute (or find cached) every part's features; returns part name -> file."""
+    folder = build(cache)
+    out = cache / "features"
+    out.mkdir(parents=True, exist_ok=True)
+    model = trunk_model(trunk, 1)
+    torch.set_num_threads(2)
+    int8_path = out / "int8_trunk.pt"
+    if not int8_path.is_file():  # features made with another int8 trunk would not match it: start afresh
+        for stale in out.glob("*.pt"):
+            stale.unlink()
+        observers = calibrate_int8(model, calibration_specs(calibration_powers(data, cache, seed), n=96, seed=seed))
+        int8_path.write_bytes(script_int8_trunk(model, observers))
+    # Features come from the int8 trunk that ships: the head learns exactly what the classifier will compute.
+    model.trunk = load_int8_trunk(int8_path.read_bytes(), model.n_bands)  # type: ignore[assignment]
+    parts: dict[str, Path] = {}
+    for fold in (1, 2, 3, 4):
+        parts[f"esc50_fold{fold}"] = out / f"esc50_fold{fold}.pt"
+        if not parts[f"esc50_fold{fold}"].is_file():
+            t0 = time.perf_counter()
+            esc50_features(model, data, fold, seed).save(parts[f"esc50_fold{fold}"])
+            print(f"features esc50 fold {fold}: {time.perf_counter() - t0:.0f} s", flush=True)
+    noises: dict[int, list[np.ndarray]] = {}
+    for source in SOURCES:
+        parts[source.name] = out / f"{source.name}.pt"
+        if parts[source.name].is_file():
+            continue
+        t0 = time.perf_counter()
+        rates = {_rate_of(p) for p in (folder / source.name).glob("*/*.flac")}
+        rate = max(rates) if rates else 44100
+        if rate not in noises:
+            noises[rate] = noise_bank(data, rate)
+        part = oneshot_features(model, folder, source.name, noises[rate], copies, seed)
+        part.save(parts[source.name])
+        print(f"features {source.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
+    return parts
+
+
+def _rate_of(path: Path) -> int:
+    import soundfile as sf
+
+    return int(sf.info(str(path)).samplerate)
+
+
+def trunk_model(trunk: Path, n_classes: int) -> SoundNet:
+    """A network with a fresh head on the frozen trunk of a model file, or of the aiSFX 0.1.2 checkpoint
+    (``models/checkpoint.pth`` inside the ``aisfx`` wheel on PyPI) when ``trunk`` is a ``.pth`` file."""
+    if trunk.suffix == ".pth":
+        model = SoundNet(n_classes)
+        # A pickled (state_dict, dataset dict with NumPy scalars): a trusted file from the registry, read at
+        # training time only, so weights_only=False is acceptable here.
+        state, _ = torch.load(str(trunk), map_location="cpu", weights_only=False)
+        prefix = "embedding_net."
+        model.trunk.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+        return model.eval()
+    loaded = load_model_file(trunk)
+    model = SoundNet(n_classes, n_bands=loaded.model.n_bands)
+    model.trunk.load_state_dict(loaded.model.trunk.state_dict())
+    return model.eval()
+
+
+
+def load_parts(parts: dict[str, Path]) -> dict[str, FeatureSet]:
+    return {name: FeatureSet.load(path) for name, path in parts.items()}
+
+
+def calibration_powers(data: Path, cache: Path, seed: int) -> list[np.ndarray]:
+    """Inputs for the int8 trunk's activation ranges: 64 ESC-50 clips and 32 one-shots (no labels used)."""
+    from .fitting import calibration_indices
+
+    ds = load_dataset(data, folds=[1, 2, 3, 4], check_files=False)
+    clips = [ds.examples[i].path for i in calibration_indices(len(ds.examples), 64, seed)]
+    shots = sorted(oneshot_folder(cache).glob("*/*/*.flac"))
+    picked = [shots[i] for i in np.random.default_rng(seed).permutation(len(shots))[:32]]
+    return [take_power(trim(y, rate), rate) for y, rate in (_load_audio(p) for p in clips + picked)]
+
