@@ -37,7 +37,7 @@ from .musical import SOURCES
 from .oneshots import DEFAULT_CACHE, oneshot_folder
 from .sound_features import AUGMENTED_COPIES, FeatureSet, features, load_parts, trunk_model
 
-__all__ = ["FeatureSet", "fit_head", "loso", "main", "ship"]
+__all__ = ["FeatureSet", "fit_head", "fit_heads", "loso", "main", "ship"]
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "esc50"
 MODELS = Path(__file__).resolve().parent
@@ -112,6 +112,14 @@ def fit_head(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, se
     return weight.detach(), bias.detach()
 
 
+def fit_heads(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, seeds: int,
+              slot_weight: float = 0.0, batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean of ``seeds`` heads of :func:`fit_head`, seeds 0, 1, ... (another mini-batch order each): itself
+    one linear head (the mean of their logits), whose figures vary less from one fit to the next than any one's."""
+    fits = [fit_head(train, labels, c, epochs, seed, batch_size, slot_weight=slot_weight) for seed in range(seeds)]
+    return torch.stack([w for w, _ in fits]).mean(0), torch.stack([b for _, b in fits]).mean(0)
+
+
 def _logits(feats: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> np.ndarray:
     return np.asarray((feats @ weight.T + bias).numpy(), dtype=np.float64)
 
@@ -120,13 +128,14 @@ def all_labels(parts: dict[str, FeatureSet]) -> list[str]:
     return sorted({label for part in parts.values() for label in part.labels})
 
 
-def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_weight: float = 0.0) -> dict:
+def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_weight: float = 0.0,
+         seeds: int = 1) -> dict:
     """Leave each musical source out in turn (ESC-50 fold 4 always out); score what was left out."""
     from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
 
     labels = all_labels(parts)
     index = {label: i for i, label in enumerate(labels)}
-    esc_train = [parts[f"esc50_fold{f}"] for f in (1, 2, 3)]
+    esc_train = [parts[name] for f in (1, 2, 3) for name in (f"esc50_fold{f}", f"esc50_phone_fold{f}") if name in parts]
     fold4 = parts["esc50_fold4"].select([k == "whole" for k in parts["esc50_fold4"].kinds])
     held: dict[str, dict] = {}
     pooled_logits, pooled_truth, pooled_kind = [], [], []
@@ -135,7 +144,7 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
         t0 = time.perf_counter()
         train = FeatureSet.concat(esc_train + [p for name, p in parts.items()
                                                if name != source and not name.startswith("esc50")])
-        weight, bias = fit_head(train, labels, c, epochs, slot_weight=slot_weight)
+        weight, bias = fit_heads(train, labels, c, epochs, seeds, slot_weight)
         heads[source] = (weight, bias)
         test = parts[source]
         logits = _logits(test.feats, weight, bias)
@@ -208,13 +217,13 @@ def _per_class(summary: dict, probs: np.ndarray, labels: Sequence[str], truth: S
 
 
 def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, summary: dict, c: float,
-         epochs: int, seed: int, out: Path, slot_weight: float = 0.0) -> Path:
+         epochs: int, seed: int, out: Path, slot_weight: float = 0.0, seeds: int = 1) -> Path:
     """Train on everything, fold the temperature into the head, calibrate the int8 trunk, write the model and
     the validation head (the ``loso`` head without :data:`VALIDATION_SOURCE`)."""
     labels = all_labels(parts)
     temperature = float(summary["temperature"])
     t0 = time.perf_counter()
-    weight, bias = fit_head(FeatureSet.concat(list(parts.values())), labels, c, epochs, slot_weight=slot_weight)
+    weight, bias = fit_heads(FeatureSet.concat(list(parts.values())), labels, c, epochs, seeds, slot_weight)
     seconds = time.perf_counter() - t0
     model = trunk_model(trunk, len(labels))
     with torch.no_grad():
@@ -227,7 +236,7 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
         "temperature": temperature, "gate_threshold": summary["gate_threshold"], "gate_judge": GATE_JUDGE,
         "ece": summary["ece"],
         "trunk": "aiSFX 0.1.2 (CC BY 4.0), frozen", "head_seconds": seconds,
-        "head": {"c": c, "epochs": epochs, "slot_weight": slot_weight},
+        "head": {"c": c, "epochs": epochs, "slot_weight": slot_weight, "seeds": seeds},
     }
     out.mkdir(parents=True, exist_ok=True)
     int8_trunk = (cache / "features" / "int8_trunk.pt").read_bytes()
@@ -258,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="weight of the slot's cross-entropy beside the label's (%(default)s)")
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--head-seeds", type=int, default=3,
+                    help="heads fitted with seeds 0, 1, ... and averaged into each head (%(default)s)")
     ap.add_argument("--copies", type=int, default=AUGMENTED_COPIES,
                     help="phone takes made of each one-shot (%(default)s; features of another count need a new cache)")
     args = ap.parse_args(argv)
@@ -273,13 +284,14 @@ def main(argv: list[str] | None = None) -> int:
     parts = load_parts(paths)
     summary_path = out / "loso.json"
     if args.phase in ("loso", "all") or not summary_path.is_file():
-        summary = loso(parts, args.head_c, args.epochs, out, args.slot_weight)
+        summary = loso(parts, args.head_c, args.epochs, out, args.slot_weight, args.head_seeds)
     else:
         summary = json.loads(summary_path.read_text())
     print(json.dumps({k: summary[k] for k in ("temperature", "ece", "ece_before", "gate_threshold", "by_part")},
                      indent=1), flush=True)
     if args.phase in ("ship", "all"):
-        ship(parts, trunk, data, cache, summary, args.head_c, args.epochs, args.seed, out, args.slot_weight)
+        ship(parts, trunk, data, cache, summary, args.head_c, args.epochs, args.seed, out, args.slot_weight,
+             args.head_seeds)
     print(f"done in {time.perf_counter() - t0:.0f} s", flush=True)
     return 0
 
