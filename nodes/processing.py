@@ -194,7 +194,10 @@ def voiced_frames(f0: np.ndarray, width_cents: float = 50.0) -> np.ndarray:
     cents = 1200.0 * np.log2(np.maximum(f0, 1e-6))
     order = np.sort(cents)
     near = np.searchsorted(order, order + width_cents, "right") - np.searchsorted(order, order - width_cents, "left")
-    centre = float(np.median(order[near == near.max()]))  # ties: the middle of the densest stretch
+    densest = order[near == near.max()]
+    # Ties: the middle one of the densest frames, a frame's own pitch, so that at least that frame is voiced (the
+    # median of two equally dense notes an octave apart lay between them, and no frame was).
+    centre = float(densest[len(densest) // 2])
     return np.asarray(np.abs(cents - centre) < width_cents)
 
 

@@ -9,7 +9,15 @@ import pytest
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node
-from exsampling_patch.nodes.processing import Normalize, OnsetSplit, Pitch, Trim, estimate_pitch, integrated_loudness
+from exsampling_patch.nodes.processing import (
+    Normalize,
+    OnsetSplit,
+    Pitch,
+    Trim,
+    estimate_pitch,
+    integrated_loudness,
+    voiced_frames,
+)
 
 from .conftest import sine
 
@@ -114,6 +122,15 @@ def test_unpitched_noise_says_so(method: str) -> None:
     (out,) = run(Pitch, Take(noise, RATE), method=method)
     assert out.meta["pitched"] is False
     assert out.meta["pitch_hz"] is None  # not an invented 440
+
+
+def test_two_equally_held_notes_give_one_of_them_not_a_pitch_between() -> None:
+    """yin's frames split evenly between two notes two octaves apart: the voiced frames are one note's, and the
+    take's pitch is that note (it was NaN: the median of tied notes fell between them and no frame was voiced)."""
+    f0 = np.array([110.0] * 4 + [440.0] * 4)
+    voiced = voiced_frames(f0)
+    assert voiced.any()
+    assert len(set(f0[voiced])) == 1
 
 
 # -- pitch decided steadily: the same sound recorded again gets the same decision and estimate ------------------
