@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -41,8 +42,6 @@ MAX_SECONDS = 5.0
 """As the classifier node scores takes: the loudest 5 s."""
 TRIM_DB = 60.0
 """As the default patch's trim node."""
-
-
 
 
 @dataclass
@@ -109,9 +108,11 @@ def pooled(model: SoundNet, powers: Sequence[np.ndarray], batch: int = 32) -> to
     return out
 
 
-def noise_bank(data: Path, rate: int, per_class: int = 8) -> list[np.ndarray]:
+@cache
+def noise_bank(data: Path, rate: int, per_class: int = 8) -> tuple[np.ndarray, ...]:
     """Background noises at ``rate``: the first ``per_class`` ESC-50 clips of each :data:`AMBIENT_NOISE` class
-    (with 8, fold 1's: fold 4, on which the validation head is scored, never lies under a training take)."""
+    (with 8, fold 1's: fold 4, on which the validation head is scored, never lies under a training take).
+    Read once a rate, for every part that needs them."""
     from scipy.signal import resample_poly
 
     ds = load_dataset(data, folds=[1, 2, 3, 4], check_files=False)
@@ -120,7 +121,7 @@ def noise_bank(data: Path, rate: int, per_class: int = 8) -> list[np.ndarray]:
         for example in [e for e in ds.examples if e.label == label][:per_class]:
             y, sr = _load_audio(example.path)
             noises.append(resample_poly(y, rate, sr).astype(np.float32) if sr != rate else y)
-    return noises
+    return tuple(noises)
 
 
 def esc50_features(model: SoundNet, data: Path, fold: int, seed: int) -> FeatureSet:
@@ -150,8 +151,7 @@ def esc50_features(model: SoundNet, data: Path, fold: int, seed: int) -> Feature
     return FeatureSet(torch.cat([*rows, raw]), labels, groups, kinds)
 
 
-def esc50_phone_features(model: SoundNet, data: Path, fold: int, noises: dict[int, list[np.ndarray]], copies: int,
-                         seed: int) -> FeatureSet:
+def esc50_phone_features(model: SoundNet, data: Path, fold: int, copies: int, seed: int) -> FeatureSet:
     """``copies`` random phone takes (:data:`ESC50_PHONE_TAKE`) of each clip of one ESC-50 fold (``phone``), trimmed
     and analysed as the default patch does: a dog or a door knock recorded on a phone in a room, as the musical
     one-shots are, so that the everyday classes are not the only ones met only as studio clips."""
@@ -160,10 +160,8 @@ def esc50_phone_features(model: SoundNet, data: Path, fold: int, noises: dict[in
     powers, labels, groups = [], [], []
     for example in ds.examples:
         y, rate = _load_audio(example.path)
-        if rate not in noises:
-            noises[rate] = noise_bank(data, rate)
         for _ in range(copies):
-            take = phone_take(y, rate, rng, noises[rate], ESC50_PHONE_TAKE)
+            take = phone_take(y, rate, rng, noise_bank(data, rate), ESC50_PHONE_TAKE)
             powers.append(take_power(trim(take, rate), rate))
             labels.append(example.label)
             groups.append(f"esc50/{example.group}")
@@ -210,12 +208,11 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
             t0 = time.perf_counter()
             esc50_features(model, data, fold, seed).save(parts[f"esc50_fold{fold}"])
             print(f"features esc50 fold {fold}: {time.perf_counter() - t0:.0f} s", flush=True)
-    noises: dict[int, list[np.ndarray]] = {}
     for fold in (1, 2, 3, 4):
         parts[f"esc50_phone_fold{fold}"] = out / f"esc50_phone_fold{fold}.pt"
         if not parts[f"esc50_phone_fold{fold}"].is_file():
             t0 = time.perf_counter()
-            esc50_phone_features(model, data, fold, noises, ESC50_PHONE_COPIES, seed).save(
+            esc50_phone_features(model, data, fold, ESC50_PHONE_COPIES, seed).save(
                 parts[f"esc50_phone_fold{fold}"])
             print(f"features esc50 phone takes fold {fold}: {time.perf_counter() - t0:.0f} s", flush=True)
     for source in SOURCES:
@@ -225,9 +222,7 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
         t0 = time.perf_counter()
         rates = {_rate_of(p) for p in (folder / source.name).glob("*/*.flac")}
         rate = max(rates) if rates else 44100
-        if rate not in noises:
-            noises[rate] = noise_bank(data, rate)
-        part = oneshot_features(model, folder, source.name, noises[rate], copies, seed)
+        part = oneshot_features(model, folder, source.name, noise_bank(data, rate), copies, seed)
         part.save(parts[source.name])
         print(f"features {source.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
     return parts

@@ -91,4 +91,3 @@ def gate_confidence(scores: Sequence[tuple[str, float]], table: Mapping[str, str
         return best
     ranked = slot_scores(scores, table)
     return ranked[0] if ranked and ranked[0][1] > best[1] else best
-
