@@ -37,7 +37,14 @@ RENDER_RATE = 44100
 EXAMPLES_PER_CLASS = 48
 """One-shots rendered per class and sound font (twice as many for drums: kits differ more than programs)."""
 NOTE_SLOT_SECONDS = 3.0
-"""Time given to each note: its sounding length plus release; a longer ring is cut with a fade."""
+"""Time given to each note at least: its sounding length plus release; a longer ring is cut with a fade."""
+RELEASE_SECONDS = 2.0
+"""Time given to a note after it is let go (a slot is longer than :data:`NOTE_SLOT_SECONDS` for long notes)."""
+LONG_NOTE_SHARE = 0.5
+"""Share of pitched notes held long (1.4-4.5 s), as sample packs record them (each note to its natural end);
+the rest are held 0.15-1.4 s, as a phrase plays them."""
+RENDER_RECIPE = "render-2"
+"""Names how notes are rendered (2: long notes too); a cached class rendered by another recipe is rendered again."""
 SILENT_DBFS = -50.0
 """Rendered notes whose peak is below this are dropped (a kit or font without that sound)."""
 
@@ -95,7 +102,12 @@ def _note_plan(cls: MusicalClass, kits: Sequence[int], rng: np.random.Generator,
         channel, program, note = options[int(order[i % len(order)])]
         if note < 0:
             note = int(rng.integers(lo, hi + 1))
-        held = 0.1 if channel == 9 else float(rng.uniform(0.15, 1.4))
+        if channel == 9:
+            held = 0.1
+        elif rng.random() < LONG_NOTE_SHARE:
+            held = float(rng.uniform(1.4, 4.5))
+        else:
+            held = float(rng.uniform(0.15, 1.4))
         plan.append((channel, program, note, int(rng.integers(45, 128)), held))
     return plan
 
@@ -119,15 +131,20 @@ def _write_midi(plan: Sequence[tuple[int, int, int, int, float]], path: Path) ->
             track.append(message.copy(time=tick - last_tick))
             last_tick = tick
         starts.append(now)
-        now += NOTE_SLOT_SECONDS
+        now += note_slot_seconds(held)
     track.append(mido.MetaMessage("end_of_track", time=round(now * ticks_per_second) - last_tick))
     mid.save(str(path))
     return starts
 
 
-def _cut(audio: np.ndarray, rate: int, start: float) -> np.ndarray | None:
+def note_slot_seconds(held: float) -> float:
+    """The time from a note's start to the next note's: its length and release, at least NOTE_SLOT_SECONDS."""
+    return max(NOTE_SLOT_SECONDS, held + RELEASE_SECONDS)
+
+
+def _cut(audio: np.ndarray, rate: int, start: float, held: float) -> np.ndarray | None:
     """One note from the rendering: from its start to where its tail falls 60 dB below its peak."""
-    a, b = int(start * rate), int((start + NOTE_SLOT_SECONDS) * rate)
+    a, b = int(start * rate), int((start + note_slot_seconds(held)) * rate)
     note = audio[a:b].astype(np.float32)
     peak = float(np.abs(note).max(initial=0.0))
     if peak <= 10 ** (SILENT_DBFS / 20):
@@ -156,10 +173,12 @@ def render_source(source: Source, root: Path, out: Path, seed: int = 0,
         folder = out / cls.label
         if not cls.drum_notes and not cls.programs:
             continue
-        if (folder / ".done").is_file():
+        stamp = folder / ".done"
+        if stamp.is_file() and stamp.read_text().split()[:1] == [RENDER_RECIPE]:
             counts[cls.label] = len(list(folder.glob("*.flac")))
             continue
-        folder.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
         plan = _note_plan(cls, kits, rng, per_class * (2 if cls.drum_notes and not cls.programs else 1))
         with tempfile.TemporaryDirectory() as tmp:
             midi, wav = Path(tmp) / "notes.mid", Path(tmp) / "notes.wav"
@@ -169,15 +188,15 @@ def render_source(source: Source, root: Path, out: Path, seed: int = 0,
             audio, rate = sf.read(str(wav), dtype="float32", always_2d=True)
         mono = audio.mean(axis=1)
         kept = 0
-        for i, (start, (channel, program, note, velocity, _)) in enumerate(zip(starts, plan, strict=True)):
-            shot = _cut(mono, rate, start)
+        for i, (start, (channel, program, note, velocity, held)) in enumerate(zip(starts, plan, strict=True)):
+            shot = _cut(mono, rate, start, held)
             if shot is None:
                 continue
             kind = f"kit{program}" if channel == 9 else f"prog{program}"
             sf.write(str(folder / f"{source.name}_{i:03d}_{kind}_n{note}_v{velocity}.flac"), shot, rate,
                      subtype="PCM_16")
             kept += 1
-        (folder / ".done").write_text(str(kept))
+        stamp.write_text(f"{RENDER_RECIPE} {kept}")
         counts[cls.label] = kept
     return counts
 
@@ -262,6 +281,8 @@ def build(cache: Path = DEFAULT_CACHE, sources: Sequence[str] | None = None, see
         manifest[source.name] = {"package": source.package, "version": version, "path": source.path,
                                  "licence": source.licence, "kind": source.kind, "counts": counts,
                                  "total": sum(counts.values())}
+        if source.kind == "soundfont":
+            manifest[source.name]["recipe"] = RENDER_RECIPE
         manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
         if log:
             print(f"{source.name}: {sum(counts.values())} one-shots in {len(counts)} classes "

@@ -8,6 +8,7 @@ is trimmed as the default patch trims (:func:`trim`) and analysed as the classif
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -215,15 +216,21 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
             esc50_phone_features(model, data, fold, ESC50_PHONE_COPIES, seed).save(
                 parts[f"esc50_phone_fold{fold}"])
             print(f"features esc50 phone takes fold {fold}: {time.perf_counter() - t0:.0f} s", flush=True)
+    manifest = json.loads((folder / "manifest.json").read_text())
     for source in SOURCES:
         parts[source.name] = out / f"{source.name}.pt"
-        if parts[source.name].is_file():
+        # Features are of the one-shots that the manifest describes: rendered again (another recipe, another
+        # package version), they are computed again.
+        made_from = out / f"{source.name}.from.json"
+        entry = json.dumps(manifest.get(source.name), sort_keys=True)
+        if parts[source.name].is_file() and made_from.is_file() and made_from.read_text() == entry:
             continue
         t0 = time.perf_counter()
         rates = {_rate_of(p) for p in (folder / source.name).glob("*/*.flac")}
         rate = max(rates) if rates else 44100
         part = oneshot_features(model, folder, source.name, noise_bank(data, rate), copies, seed)
         part.save(parts[source.name])
+        made_from.write_text(entry)
         print(f"features {source.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
     return parts
 

@@ -15,9 +15,10 @@ case "$USE" in run | test) ;; *) echo "usage: $0 [run|test] [--list]" >&2; exit 
 # The main job: audio out (PortAudio, libsndfile), the recorder's certificate (openssl), the editor's OpenGL.
 APT_PACKAGES=(libportaudio2 libsndfile1 openssl libgl1 libglx-mesa0 libgl1-mesa-dri)
 # The tests: a virtual display and a JACK dummy server (scripts/services.sh), real mouse and keys (xdotool),
-# the phone's recorder in a headless browser (chromium driven by playwright-core from npm), ffmpeg.
+# the phone's recorder in a headless browser (chromium driven by playwright-core from npm), ffmpeg, and
+# fluidsynth, which renders the classifier's training notes from sound fonts.
 if [ "$USE" = test ]; then
-  APT_PACKAGES+=(xvfb xauth jackd2 ffmpeg chromium xdotool)
+  APT_PACKAGES+=(xvfb xauth jackd2 ffmpeg chromium xdotool fluidsynth)
   # nodejs and npm only where there is no npm: a Node.js from elsewhere (nodesource) brings its own npm,
   # and Debian's npm package conflicts with it.
   command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
