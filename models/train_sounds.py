@@ -2,9 +2,9 @@
 
 Its head reads the frozen aiSFX trunk (taken from the model file given by ``--trunk``, the shipped one by
 default) and is trained on ESC-50 folds 1-4 and on musical one-shots from Debian's sound fonts and sample packs
-(:mod:`models.oneshots` fetches and renders them; :mod:`models.augment` makes each clean one-shot sound like a
-phone take in a room; :mod:`models.sound_features` computes and caches the trunk's features). Phases, each
-reusing the cached work of the ones before::
+and npm's recorded notes (:mod:`models.oneshots` fetches and renders them; :mod:`models.augment` makes each clean
+one-shot sound like a phone take in a room; :mod:`models.sound_features` computes and caches the trunk's
+features). Phases, each reusing the cached work of the ones before::
 
     python -m exsampling_patch.models.train_sounds features   # one-shots, then trunk features of everything
     python -m exsampling_patch.models.train_sounds loso       # leave-one-source-out validation, calibration
