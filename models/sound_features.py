@@ -29,7 +29,8 @@ from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, scr
 from .oneshots import build, oneshot_folder
 
 __all__ = ["AMBIENT_NOISE", "ESC50_PHONE_TAKE", "FeatureSet", "esc50_features", "esc50_phone_features", "features",
-           "load_parts", "noise_bank", "oneshot_features", "pooled", "take_power", "trim", "trunk_model"]
+           "features_current", "load_parts", "noise_bank", "oneshot_features", "pooled", "take_power", "trim",
+           "trunk_model"]
 
 AMBIENT_NOISE = ("rain", "wind", "sea_waves", "crackling_fire", "airplane", "train", "engine", "crickets",
                  "vacuum_cleaner", "washing_machine")
@@ -219,20 +220,28 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
     manifest = json.loads((folder / "manifest.json").read_text())
     for source in SOURCES:
         parts[source.name] = out / f"{source.name}.pt"
-        # Features are of the one-shots that the manifest describes: rendered again (another recipe, another
-        # package version), they are computed again.
-        made_from = out / f"{source.name}.from.json"
-        entry = json.dumps(manifest.get(source.name), sort_keys=True)
-        if parts[source.name].is_file() and made_from.is_file() and made_from.read_text() == entry:
+        if features_current(parts[source.name], manifest.get(source.name)):
             continue
         t0 = time.perf_counter()
         rates = {_rate_of(p) for p in (folder / source.name).glob("*/*.flac")}
         rate = max(rates) if rates else 44100
         part = oneshot_features(model, folder, source.name, noise_bank(data, rate), copies, seed)
         part.save(parts[source.name])
-        made_from.write_text(entry)
+        _made_from(parts[source.name]).write_text(json.dumps(manifest.get(source.name), sort_keys=True))
         print(f"features {source.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
     return parts
+
+
+def _made_from(features_file: Path) -> Path:
+    return features_file.with_suffix(".from.json")
+
+
+def features_current(features_file: Path, manifest_entry: object) -> bool:
+    """Whether a source's cached features were computed from the one-shots that its manifest entry describes:
+    rendered again (another recipe, another package version), they must be computed again."""
+    made_from = _made_from(features_file)
+    return (features_file.is_file() and made_from.is_file()
+            and made_from.read_text() == json.dumps(manifest_entry, sort_keys=True))
 
 
 def _rate_of(path: Path) -> int:

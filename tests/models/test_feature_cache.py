@@ -1,0 +1,28 @@
+"""Cached training features belong to the one-shots they were computed from: a source rendered again (another
+render recipe, another package version) has its features computed again, not silently reused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from exsampling_patch.models.sound_features import FeatureSet, features_current
+
+
+def _entry(recipe: str) -> dict:
+    return {"package": "timgm6mb-soundfont", "version": "1.3-5", "kind": "soundfont", "recipe": recipe,
+            "counts": {"kick": 96}, "total": 96}
+
+
+def test_features_follow_the_one_shots_they_were_made_from(tmp_path: Path) -> None:
+    part = tmp_path / "timgm6mb.pt"
+    assert not features_current(part, _entry("render-2")), "nothing cached yet"
+    FeatureSet(torch.zeros(2, 3), ["kick", "kick"], ["a", "b"], ["clean", "phone"]).save(part)
+    assert not features_current(part, _entry("render-2")), "features of a cache from before the record are stale"
+    (tmp_path / "timgm6mb.from.json").write_text(json.dumps(_entry("render-2"), sort_keys=True))
+    assert features_current(part, _entry("render-2"))
+    assert features_current(part, json.loads(json.dumps(_entry("render-2"))))  # key order does not matter
+    assert not features_current(part, _entry("render-3")), "one-shots rendered by another recipe"
+    assert not features_current(part, {**_entry("render-2"), "version": "1.3-6"}), "another package version"
