@@ -76,7 +76,7 @@ orchestra, and the variants some fonts have. Each source renders the ones it has
 
 @dataclass(frozen=True)
 class NpmPackage:
-    """A sample pack on the npm registry, pinned, whose every sound file is one-shot of one label."""
+    """A sample pack on the npm registry, pinned, each of whose sound files is a one-shot of one label."""
 
     name: str
     version: str
