@@ -51,8 +51,8 @@ MUSICAL_CLASSES: tuple[MusicalClass, ...] = (
                  sample_patterns=("instruments/steel_guitar01*", "latin/latin_guitar*")),
     MusicalClass("electric_guitar", programs=(26, 27, 28, 29, 30), note_range=(40, 84),
                  sample_patterns=("instruments/steel_guitar_*distorted*",)),
-    MusicalClass("electric_bass", programs=(33, 34, 35, 36, 37), note_range=(28, 55),
-                 sample_patterns=("instruments/bassslap*",)),
+    MusicalClass("electric_bass", programs=(33, 34, 35, 36, 37, 38, 39), note_range=(28, 55),
+                 sample_patterns=("instruments/bassslap*", "basses/*bass*")),
     MusicalClass("double_bass", programs=(32, 43), note_range=(28, 55)),
     MusicalClass("bowed_strings", programs=(40, 41, 42, 44, 48, 49), note_range=(40, 96),
                  sample_patterns=("instruments/violin*", "instruments/cello*", "stringsnpads/strings*")),
@@ -63,7 +63,7 @@ MUSICAL_CLASSES: tuple[MusicalClass, ...] = (
     MusicalClass("brass", programs=(56, 57, 58, 59, 60, 61), note_range=(34, 80),
                  sample_patterns=("instruments/trumpet*", "latin/latin_brass*")),
     MusicalClass("harmonica", programs=(22,), note_range=(60, 84)),
-    MusicalClass("choir_voice", programs=(52, 53), note_range=(48, 79),
+    MusicalClass("choir_voice", programs=(52, 53, 54), note_range=(48, 79),
                  sample_patterns=("stringsnpads/chorus*",)),
 )
 """The musical labels. The slot table (``nodes/slot_table.py``) sends each to its natural slot. A gong is in
