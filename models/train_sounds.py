@@ -128,9 +128,17 @@ def all_labels(parts: dict[str, FeatureSet]) -> list[str]:
     return sorted({label for part in parts.values() for label in part.labels})
 
 
+def left_out_with(source: str) -> list[str]:
+    """The sources left out of training with ``source``: those from its package (LMMS's samples and its
+    DrumSynth presets are both lmms-common's), itself first."""
+    package = next(s.package for s in SOURCES if s.name == source)
+    return [source] + [s.name for s in SOURCES if s.package == package and s.name != source]
+
+
 def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_weight: float = 0.0,
          seeds: int = 1) -> dict:
-    """Leave each musical source out in turn (ESC-50 fold 4 always out); score what was left out."""
+    """Leave each musical source out in turn, with the other sources of its package (ESC-50 fold 4 always out);
+    score what was left out."""
     from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
 
     labels = all_labels(parts)
@@ -142,8 +150,9 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
     heads = {}
     for source in [s.name for s in SOURCES if s.name in parts]:
         t0 = time.perf_counter()
+        out_too = left_out_with(source)
         train = FeatureSet.concat(esc_train + [p for name, p in parts.items()
-                                               if name != source and not name.startswith("esc50")])
+                                               if not name.startswith("esc50") and name not in out_too])
         weight, bias = fit_heads(train, labels, c, epochs, seeds, slot_weight)
         heads[source] = (weight, bias)
         test = parts[source]
@@ -248,7 +257,7 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
             model.head.fc.weight.copy_(head["weight"] / temperature)
             model.head.fc.bias.copy_(head["bias"] / temperature)
         save_head_file(model, labels, out / VALIDATION_SOUNDS_HEAD.name, {
-            "data": f"ESC-50 folds 1-3 and every musical source but {VALIDATION_SOURCE}",
+            "data": f"ESC-50 folds 1-3 and every musical source but {', '.join(left_out_with(VALIDATION_SOURCE))}",
             "temperature": temperature, "trunk": "aiSFX 0.1.2 (CC BY 4.0), frozen"})
     print(f"shipped model: {path} ({len(labels)} labels, head fitted in {seconds:.0f} s)", flush=True)
     return path

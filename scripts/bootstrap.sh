@@ -16,9 +16,9 @@ case "$USE" in run | test) ;; *) echo "usage: $0 [run|test] [--list]" >&2; exit 
 APT_PACKAGES=(libportaudio2 libsndfile1 openssl libgl1 libglx-mesa0 libgl1-mesa-dri)
 # The tests: a virtual display and a JACK dummy server (scripts/services.sh), real mouse and keys (xdotool),
 # the phone's recorder in a headless browser (chromium driven by playwright-core from npm), ffmpeg, and
-# fluidsynth, which renders the classifier's training notes from sound fonts.
+# fluidsynth and lmms, which render the classifier's training notes from sound fonts and LMMS's DrumSynth presets.
 if [ "$USE" = test ]; then
-  APT_PACKAGES+=(xvfb xauth jackd2 ffmpeg chromium xdotool fluidsynth)
+  APT_PACKAGES+=(xvfb xauth jackd2 ffmpeg chromium xdotool fluidsynth lmms)
   # nodejs and npm only where there is no npm: a Node.js from elsewhere (nodesource) brings its own npm,
   # and Debian's npm package conflicts with it.
   command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
