@@ -226,13 +226,15 @@ def samples_source(source: Source, root: Path, out: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for cls in MUSICAL_CLASSES:
         files = sorted({p for pattern in cls.sample_patterns for p in base.glob(pattern) if p.is_file()})
+        folder = out / cls.label
+        targets = {folder / f"{source.name}_{path.parent.name}_{path.stem}.flac": path for path in files}
+        for stale in set(folder.glob("*.flac")) - set(targets):  # a file no pattern of its class matches now
+            stale.unlink()
         if not files:
             continue
-        folder = out / cls.label
         folder.mkdir(parents=True, exist_ok=True)
         kept = 0
-        for path in files:
-            target = folder / f"{source.name}_{path.parent.name}_{path.stem}.flac"
+        for target, path in targets.items():
             if not target.is_file():
                 try:
                     data, rate = sf.read(str(path), dtype="float32", always_2d=True)
