@@ -72,7 +72,9 @@ def test_real_presets_render_to_one_labelled_hit_each(tmp_path: Path) -> None:
         hit, rate = sf.read(str(path), dtype="float32")
         assert rate == 44100 and 0.02 < len(hit) / rate < 5.0, (label, len(hit) / rate)
         assert np.abs(hit).max() > 0.05, label
-        assert np.argmax(np.abs(hit)) < 0.03 * rate, f"{label}: the hit starts its file"
+        # A clap's loudest burst may come after its first: the hit starts where it first comes near its peak.
+        onset = np.flatnonzero(np.abs(hit) > 0.25 * np.abs(hit).max())[0]
+        assert onset < 0.01 * rate, f"{label}: the hit starts its file"
         hits[label] = hit
     assert _centroid(hits["kick"], 44100) < _centroid(hits["snare"], 44100) < _centroid(hits["hihat_closed"], 44100)
     assert len(hits["hihat_open"]) > 1.5 * len(hits["hihat_closed"])
