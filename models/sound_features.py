@@ -267,7 +267,6 @@ def trunk_model(trunk: Path, n_classes: int) -> SoundNet:
     return model.eval()
 
 
-
 def load_parts(parts: dict[str, Path]) -> dict[str, FeatureSet]:
     return {name: FeatureSet.load(path) for name, path in parts.items()}
 
