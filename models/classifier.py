@@ -15,10 +15,10 @@ Example::
 call it from a worker thread, never from an audio callback.
 
 The shipped model's head was trained on ESC-50 folds 1-4 and every musical source, so those say nothing about
-it. The head of the validation run (ESC-50 folds 1-3, the musical sources but LMMS) ships beside it as a small
-head file; :func:`load_validation_classifier`
-(or ``load_classifier(head=VALIDATION_HEAD)``) puts it on the shipped, frozen trunk, which is how the
-honest fold-4 and LMMS accuracy is measured (``models/benchmark.py``, ``tests/models``).
+it. The head of the validation run (ESC-50 folds 1-3, the musical sources but lmms-common's) ships beside it as
+a small head file; :func:`load_validation_classifier` (or ``load_classifier(head=VALIDATION_HEAD)``) puts it on
+the shipped, frozen trunk, which is how the honest fold-4 and LMMS accuracy is measured (``models/benchmark.py``,
+``tests/models``).
 """
 
 from __future__ import annotations
@@ -71,9 +71,9 @@ SHIPPED_MODEL = Path(__file__).resolve().parent / "sounds.pt"
 """The shipped model: ESC-50's 50 everyday classes and the musical classes (``models/musical.py``)."""
 
 VALIDATION_HEAD = Path(__file__).resolve().parent / "sounds_validation_head.pt"
-"""The head of the validation run (ESC-50 folds 1-3 and every musical source but the LMMS sample pack), for the
-shipped model's trunk: with it, ESC-50 fold 4 and the LMMS one-shots are held-out data (see
-:func:`load_validation_classifier`)."""
+"""The head of the validation run (ESC-50 folds 1-3 and every musical source but lmms-common's: its sample pack
+and its DrumSynth presets), for the shipped model's trunk: with it, ESC-50 fold 4 and the LMMS one-shots are
+held-out data (see :func:`load_validation_classifier`)."""
 
 MODEL_FORMAT = "exsampling-classifier"
 MODEL_VERSION = 1
@@ -499,7 +499,7 @@ def load_classifier(
 
 def load_validation_classifier(threads: int | None = None, int8: bool = True) -> Classifier:
     """The shipped trunk with the validation head (:data:`VALIDATION_HEAD`: ESC-50 folds 1-3 and the musical
-    sources but LMMS).
+    sources but lmms-common's: LMMS's samples and DrumSynth presets).
 
     Use it to measure accuracy on ESC-50 fold 4, which the shipped model's own head was trained on; for
     classifying takes, use :func:`load_classifier`.

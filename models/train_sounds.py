@@ -14,8 +14,9 @@ features). Phases, each reusing the cached work of the ones before::
 ``loso`` trains one head per musical source with that source left out (and ESC-50 fold 4 left out), scores the
 left-out source's takes through the default patch's chain (gate, slot map), fits the temperature that
 calibrates the probabilities on all left-out predictions, and picks the gate's threshold from them. The head
-trained without the ``lmms`` sample pack ships as the validation head: CI scores ESC-50 fold 4 and the LMMS
-one-shots with it. ``ship`` trains on everything, with the temperature folded into the head.
+trained without lmms-common (the ``lmms`` sample pack and the ``drumsynth`` presets) ships as the validation
+head: CI scores ESC-50 fold 4 and the LMMS one-shots with it. ``ship`` trains on everything, with the
+temperature folded into the head.
 """
 
 from __future__ import annotations
