@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from exsampling_patch.models import train_sounds
-from exsampling_patch.models.musical import SOURCES
 from exsampling_patch.models.train_sounds import FeatureSet, fit_head, fit_heads
 
 LABELS = ["dog", "kick", "snare"]
@@ -52,7 +51,8 @@ def test_several_seeds_give_the_mean_of_their_heads() -> None:
 
 def test_sources_of_one_package_are_left_out_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """LMMS's samples and its DrumSynth presets come from one package (lmms-common): the head that scores one
-    of them has learnt from neither, or the validation head's LMMS figure would flatter it."""
+    of them has learnt from neither, or the validation head's LMMS figure would flatter it. One head is fitted
+    for the two: their training sets are the same."""
     def part(source: str, labels: list[str], kind: str) -> FeatureSet:
         feats = torch.randn(len(labels), 16, generator=torch.Generator().manual_seed(len(source)))
         return FeatureSet(feats, labels, [f"{source}:{i}" for i in range(len(labels))], [kind] * len(labels))
@@ -69,9 +69,8 @@ def test_sources_of_one_package_are_left_out_together(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(train_sounds, "fit_heads", recording_fit)
     summary = train_sounds.loso(parts, c=0.01, epochs=1, out=tmp_path)
-    left_out = dict(zip([s.name for s in SOURCES if s.name in parts], trained_on, strict=True))
-    assert left_out["lmms"] == {"esc50_fold1", "esc50_fold2", "esc50_fold3", "fluidr3", "tonejs"}
-    assert left_out["drumsynth"] == left_out["lmms"]
-    assert {"lmms", "drumsynth"} <= left_out["fluidr3"] and "fluidr3" not in left_out["fluidr3"]
+    esc = {"esc50_fold1", "esc50_fold2", "esc50_fold3"}
+    assert sorted(map(sorted, trained_on)) == sorted(map(sorted, [
+        esc | {"lmms", "drumsynth", "tonejs"}, esc | {"fluidr3", "tonejs"}, esc | {"fluidr3", "lmms", "drumsynth"}]))
     assert "esc50_fold4" not in set().union(*trained_on)
     assert set(summary["sources"]) == {"fluidr3", "lmms", "drumsynth", "tonejs"}
