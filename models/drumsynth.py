@@ -24,6 +24,8 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
+from .one_shot_cut import cut_one_shot
+
 __all__ = ["DRUMSYNTH_RECIPE", "label_of", "labelled_presets", "presets_digest", "render_presets"]
 
 IGNORED_KITS = frozenset({"effects", "magnetboy", "misc_fx", "misc_synth"})
@@ -133,15 +135,7 @@ def _render(presets: Sequence[Path]) -> np.ndarray:
 def _cut(audio: np.ndarray, index: int, silent_dbfs: float) -> np.ndarray | None:
     """Preset ``index``'s hit: from its start to where its tail falls 60 dB below its peak (None: silent)."""
     a = int(index * _SECONDS_PER_PRESET * _RENDER_RATE)
-    hit = audio[a : a + int(_SECONDS_PER_PRESET * _RENDER_RATE)].copy()
-    peak = float(np.abs(hit).max(initial=0.0))
-    if peak <= 10 ** (silent_dbfs / 20):
-        return None
-    loud = np.flatnonzero(np.abs(hit) > peak * 1e-3)
-    hit = hit[loud[0] : loud[-1] + 1]
-    fade = min(len(hit), int(0.01 * _RENDER_RATE))
-    hit[len(hit) - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
-    return hit
+    return cut_one_shot(audio[a : a + int(_SECONDS_PER_PRESET * _RENDER_RATE)], _RENDER_RATE, silent_dbfs, 0.01)
 
 
 def render_presets(folder: Path, out: Path, silent_dbfs: float = -50.0) -> dict[str, int]:

