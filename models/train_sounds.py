@@ -152,12 +152,12 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
     fitted: dict[frozenset[str], tuple[torch.Tensor, torch.Tensor]] = {}  # sources of one package share a head
     for source in [s.name for s in SOURCES if s.name in parts]:
         t0 = time.perf_counter()
-        out_too = left_out_with(source)
-        if frozenset(out_too) not in fitted:
+        out_too = frozenset(left_out_with(source))
+        if out_too not in fitted:
             train = FeatureSet.concat(esc_train + [p for name, p in parts.items()
                                                    if not name.startswith("esc50") and name not in out_too])
-            fitted[frozenset(out_too)] = fit_heads(train, labels, c, epochs, seeds, slot_weight)
-        weight, bias = fitted[frozenset(out_too)]
+            fitted[out_too] = fit_heads(train, labels, c, epochs, seeds, slot_weight)
+        weight, bias = fitted[out_too]
         heads[source] = (weight, bias)
         test = parts[source]
         logits = _logits(test.feats, weight, bias)
