@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
-import os
 import socket
 import threading
 import time
@@ -28,7 +27,8 @@ from typing import Any
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
-from exsampling_patch.nodes.osc import OscTarget, osc_datagram
+from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
+from exsampling_patch.nodes.osc_outbox import Outbox, bundle_key
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.takes import write_atomic, write_take
 
@@ -143,69 +143,6 @@ class TakeFiles:
         return stored.path
 
 
-class SentLog:
-    """Ids of stored takes whose assignment was sent, kept across restarts, so that a take redone after a crash
-    (it had not ended when the process died, so its source passes it on again, marked ``recovered``) is not sent
-    twice. The newest ``keep`` are read back. The file is made on the first id written.
-
-    Each id is written by the send itself (:meth:`record` is handed to :meth:`OscTarget.send_bundle
-    <exsampling_patch.nodes.osc.OscTarget.send_bundle>`): the line is made before the datagram goes and appended
-    with one ``write`` on an ``O_APPEND`` descriptor right after it, with the interpreter lock held in between, so a
-    kill -9 cannot fall between the two (what was written is the kernel's: a killed process keeps it; only a power
-    cut could lose it, and then Live has gone too)."""
-
-    def __init__(self, path: Path, keep: int = 20_000) -> None:
-        self.path = path
-        self.keep = keep
-        self._ids: OrderedDict[str, None] | None = None
-        self._fd: int | None = None
-
-    def _load(self) -> OrderedDict[str, None]:
-        if self._ids is None:
-            lines = self.path.read_text(encoding="utf-8").split() if self.path.exists() else []
-            self._ids = OrderedDict.fromkeys(lines[-self.keep:])
-            if len(lines) > 2 * self.keep:  # before the descriptor is opened: it must be the new file's
-                text = "".join(f"{i}\n" for i in self._ids)
-                write_atomic(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
-        return self._ids
-
-    def sent_before(self, take: Take) -> bool:
-        """Whether this take is a redo (``recovered``) of one whose assignment was sent already."""
-        return bool(take.meta.get("recovered")) and take.take_id in self._load()
-
-    def record(self, take: Take) -> tuple[int, bytes] | None:
-        """(descriptor, line) for the send to append once the take's datagram has gone; None for a take that is
-        not from a take folder (never redone, nothing to remember). Then call :meth:`sent`."""
-        if "stored_at" not in take.meta:
-            return None
-        self._load()
-        if self._fd is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        return self._fd, (take.take_id + "\n").encode("utf-8")
-
-    def sent(self, take: Take) -> None:
-        """The take's line was written (by the send): remember it here too."""
-        if "stored_at" not in take.meta:
-            return
-        ids = self._load()
-        ids[take.take_id] = None
-        while len(ids) > self.keep:
-            ids.popitem(last=False)
-
-    def add(self, take: Take) -> None:
-        """Write a take down as sent (for a send made some other way than with :meth:`record`)."""
-        record = self.record(take)
-        if record is not None:
-            os.write(*record)
-            self.sent(take)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
 def max_device_messages(assignment: SlotAssignment, path: Path,
                         default_pitch: float = 261.63) -> list[tuple[str, list[Any]]]:
     """The original device's messages for one take stored at ``path``, trigger (``/label``) last."""
@@ -244,29 +181,36 @@ class AbletonMax(Node):
         self.target = OscTarget(self.host, self.port, self.report_error)
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
         self.files.sweep()
-        self.sent = SentLog(self.files.folder / f".sent-{self.node_id}.txt")
+        # Bundles go through a sender process that a kill -9 of the patch does not reach (see osc_outbox).
+        self.outbox = Outbox(self.files.folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent)
+        self.outbox.start()
 
     def stop(self) -> None:
+        self.outbox.close()
         self.target.close()
-        self.sent.close()
         super().stop()
+
+    def _already_sent(self, key: str) -> None:
+        self.report_status(take=key.split("\t")[0], already_sent=True)
 
     def on_upcoming(self, take: Take) -> None:
         self.files.write_ahead(take)
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
-        if self.sent.sent_before(assignment.take):  # redone after a restart: the device has it already
-            self.report_status(take=assignment.take.take_id, already_sent=True)
+        destination = self.target.resolved()
+        if destination is None:  # reported
             return
-        path = self.files.path_for(assignment.take)
-        messages = max_device_messages(assignment, path, self.default_pitch)
-        # One datagram: in order, trigger last, across a network too; the sent log's line written by the send.
-        sent = self.target.send_bundle(messages, self.sent.record(assignment.take))
-        self.sent.sent(assignment.take)
-        self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
-        if sent:
-            self.report_status(slot=assignment.slot, label=assignment.label or "", take=assignment.take.take_id,
-                               **assignment.take.latency_status())
+        take = assignment.take
+        path = self.files.path_for(take)
+        # One datagram: in order, trigger last, across a network too.
+        bundle = osc_bundle(max_device_messages(assignment, path, self.default_pitch))
+        # A take from a take folder is redone after a crash (marked recovered): the sender sends it only if its
+        # log does not have it yet.
+        key = bundle_key(take.take_id, assignment.slot) if "stored_at" in take.meta else ""
+        self.outbox.send(destination[1], destination[0], bundle, key, skip_if_sent=bool(take.meta.get("recovered")))
+        self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the hand-over
+        self.report_status(slot=assignment.slot, label=assignment.label or "", take=take.take_id,
+                           **take.latency_status())
 
 
 def track_colour(label: str) -> int:

@@ -14,10 +14,6 @@ An unreachable or unknown host never stops the patch: the node reports the error
 
 from __future__ import annotations
 
-import ctypes
-import itertools
-import operator
-import os
 import socket
 import threading
 from collections.abc import Callable, Sequence
@@ -51,49 +47,6 @@ def osc_bundle(messages: Sequence[tuple[str, Sequence[Any]]]) -> bytes:
     return builder.build().dgram
 
 
-def _libc_holding_the_lock() -> tuple[Any, Any] | None:
-    """libc's ``send`` and ``write`` called through :class:`ctypes.PyDLL`, which keeps the interpreter lock during
-    the call (a plain socket or ``os`` call lets it go around the system call); None where there is no such libc."""
-    try:
-        libc = ctypes.PyDLL(None)
-        send, write = libc.send, libc.write
-    except (OSError, AttributeError, TypeError):
-        return None
-    send.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]
-    write.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t]
-    send.restype = write.restype = ctypes.c_ssize_t
-    return send, write
-
-
-_SEND_WRITE = _libc_holding_the_lock() if os.name == "posix" else None
-
-
-def send_then_write(sock: socket.socket, datagram: bytes, fd: int, line: bytes) -> None:
-    """Send ``datagram`` on the connected UDP socket ``sock``, then append ``line`` to the file ``fd`` (opened with
-    ``O_APPEND``), as close together as two system calls can be: a process killed once the datagram has gone
-    finds the line written (the kernel keeps it; no flush to disk is needed for that).
-
-    With a plain ``sock.send`` the sending thread lets the interpreter lock go during the call and must win it
-    back before it can write the line: on a busy patch that took hundreds of microseconds, during which a kill -9
-    found the datagram sent and the line unwritten (the receiver, woken by the datagram, had long acted on it).
-    Here both calls run from C (``starmap``, no Python between them) with the lock held, so no other thread runs
-    in between. The line is written even if the send fails (the caller's record says "handled", as before); a
-    failed send is then tried again the plain way, which raises its error.
-    """
-    calls = _SEND_WRITE
-    if calls is None:  # no libc to call with the lock held: the plain way, nothing in between
-        sock.send(datagram)
-        os.write(fd, line)
-        return
-    send, write = calls
-    sent, written = itertools.starmap(operator.call, ((send, sock.fileno(), datagram, len(datagram), 0),
-                                                      (write, fd, line, len(line))))
-    if written != len(line):
-        os.write(fd, line[max(written, 0):])
-    if sent < 0:
-        send_datagram(sock, datagram)
-
-
 def send_datagram(sock: socket.socket, datagram: bytes) -> None:
     """Send on the connected UDP socket ``sock``, once more after a refusal: there, an ICMP "port unreachable" for
     an earlier datagram fails the next send (which did not go); UDP to a port where nothing listens is no error."""
@@ -114,6 +67,7 @@ class OscTarget:
         self.report_error = report_error or (lambda text: None)
         self._sock: socket.socket | None = None
         self._address: tuple[Any, ...] | None = None
+        self._resolved: tuple[int, tuple[Any, ...]] | None = None
         self._last_error = ""
         self._lock = threading.Lock()
         self.sent = 0
@@ -141,37 +95,46 @@ class OscTarget:
         """Send messages in order, each its own datagram (UDP keeps their order on one host and socket)."""
         return self._send(lambda: [osc_datagram(address, args) for address, args in messages])
 
-    def send_bundle(self, messages: Sequence[tuple[str, Sequence[Any]]],
-                    record: tuple[int, bytes] | None = None) -> bool:
-        """Send messages as one bundle in one datagram: in order, and all or none, across a network too.
+    def send_bundle(self, messages: Sequence[tuple[str, Sequence[Any]]]) -> bool:
+        """Send messages as one bundle in one datagram: in order, and all or none, across a network too."""
+        return self._send(lambda: [osc_bundle(messages)])
 
-        ``record``: (file descriptor, line) appended to that file right after the datagram has gone, with nothing
-        in between (:func:`send_then_write`): a log of what was sent that a kill -9 cannot leave behind."""
-        return self._send(lambda: [osc_bundle(messages)], record)
+    def resolved(self) -> tuple[int, tuple[Any, ...]] | None:
+        """(address family, socket address) of the destination, looked up once; None (reported) when it cannot
+        be: for a sender elsewhere (:class:`~exsampling_patch.nodes.osc_outbox.Outbox`)."""
+        with self._lock:
+            if self._resolved is None:
+                try:
+                    info = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)[0]
+                except (OSError, UnicodeError) as error:
+                    self.failed += 1
+                    self._report(f"OSC to {self.host}:{self.port} failed: {error}")
+                    return None
+                self._resolved = (int(info[0]), tuple(info[4]))
+            return self._resolved
 
-    def _send(self, datagrams: Callable[[], list[bytes]], record: tuple[int, bytes] | None = None) -> bool:
+    def _send(self, datagrams: Callable[[], list[bytes]]) -> bool:
         with self._lock:
             try:
                 if self._sock is None:
                     self._connect()
                 assert self._sock is not None and self._address is not None
                 packets = datagrams()
-                for i, datagram in enumerate(packets):
-                    if record is not None and i == len(packets) - 1:
-                        send_then_write(self._sock, datagram, *record)
-                    else:
-                        send_datagram(self._sock, datagram)
+                for datagram in packets:
+                    send_datagram(self._sock, datagram)
                     self.sent += 1
             except (OSError, ValueError) as error:
                 self.failed += 1
                 self.close_locked()
-                text = f"OSC to {self.host}:{self.port} failed: {error}"
-                if text != self._last_error:
-                    self._last_error = text
-                    self.report_error(text)
+                self._report(f"OSC to {self.host}:{self.port} failed: {error}")
                 return False
             self._last_error = ""
             return True
+
+    def _report(self, text: str) -> None:
+        if text != self._last_error:  # once per distinct problem
+            self._last_error = text
+            self.report_error(text)
 
     def close(self) -> None:
         with self._lock:

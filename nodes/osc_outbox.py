@@ -1,0 +1,231 @@
+"""A sender process for OSC bundles that must go exactly once: it outlives a kill -9 of the patch.
+
+A node hands each bundle to its :class:`Outbox` with one write to a pipe; a small process of its own (this file,
+run as a script, standard library only) sends it and then appends the bundle's key (take id and slot) to a log
+file. The patch process is left with a single step that either happened or did not:
+
+- killed before the write: the bundle never went; the take had not ended, so the restarted patch redoes it and
+  hands it over once;
+- killed after the write: the sender, which a kill of the patch (or of its process group) does not reach, sends
+  the bundle, logs its key and exits when the pipe closes. A redone take's bundle is then skipped: the next
+  sender takes the log's lock only when the last one has let it go, so it reads every key sent before.
+
+A datagram and a log line cannot be one step, so a sender killed between the two can still send a bundle twice;
+it is never killed with the patch, so only a kill aimed at it (or a power cut, which takes Live down too) does
+that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["KEEP", "Outbox", "bundle_key", "read_sent", "serve"]
+
+KEEP = 20_000
+"""Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
+READY_SECONDS = 5.0
+"""How long the first hand-over waits for the sender to hold the log's lock (an earlier one may be draining)."""
+_LENGTH = struct.Struct(">I")
+
+
+def bundle_key(take_id: str, slot: str) -> str:
+    """The log's line for one take sent to one slot (a take sent to two slots is two bundles)."""
+    return " ".join(f"{take_id}\t{slot}".split("\n"))
+
+
+def read_sent(log: Path, keep: int = KEEP) -> OrderedDict[str, None]:
+    """The newest ``keep`` keys of a sent log (empty when there is none yet)."""
+    try:
+        lines = log.read_text(encoding="utf-8").split("\n")
+    except FileNotFoundError:
+        return OrderedDict()
+    return OrderedDict.fromkeys(line for line in lines[-keep - 1:] if line)
+
+
+class Outbox:
+    """Hands bundles to a sender process (:func:`serve`) that sends each and logs its key.
+
+    ``report_error`` gets the sender's problems (a send that failed, a sender that died); ``report_skipped`` the
+    key of each bundle not sent because the log has it (a take redone after a restart)."""
+
+    def __init__(self, log: Path, report_error: Callable[[str], None],
+                 report_skipped: Callable[[str], None] | None = None) -> None:
+        self.log = log
+        self.report_error = report_error
+        self.report_skipped = report_skipped or (lambda key: None)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the sender; it takes the log's lock once an earlier sender (a killed patch's) has drained."""
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        ready = threading.Event()
+        process = subprocess.Popen([sys.executable, "-I", "-S", __file__, str(self.log)], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, close_fds=True, start_new_session=True)
+        self._process, self._ready = process, ready
+        self._reader = threading.Thread(target=self._read_reports, args=(process, ready), daemon=True,
+                                        name=f"outbox {self.log.name}")
+        self._reader.start()
+
+    def send(self, address: tuple[Any, ...], family: int, datagram: bytes, key: str = "",
+             skip_if_sent: bool = False) -> None:
+        """Hand over one datagram for ``address`` (a resolved socket address of ``family``). With a ``key`` the
+        sender logs it once sent; with ``skip_if_sent`` too, it drops the datagram if the log has the key."""
+        header = json.dumps({"to": [family, *address], "key": key, "skip": skip_if_sent}).encode()
+        body = header + b"\n" + datagram
+        frame = _LENGTH.pack(len(body)) + body  # one write: a pipe takes up to 4 kB whole, or not at all
+        with self._lock:
+            if self._process is None:
+                self.start()
+            if not self._ready.is_set() and not self._ready.wait(READY_SECONDS):
+                self.report_error(f"the OSC sender has not started within {READY_SECONDS:g} s; bundles wait for it")
+            for _ in range(2):
+                try:
+                    self._write(frame)
+                    return
+                except (BrokenPipeError, ValueError, OSError) as error:
+                    self.report_error(f"the OSC sender stopped ({error}); starting it again")
+                    self._close_locked(wait=0.0)
+                    self.start()
+                    self._ready.wait(READY_SECONDS)
+
+    def _write(self, frame: bytes) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        fd = self._process.stdin.fileno()
+        view = memoryview(frame)
+        while view:
+            view = view[os.write(fd, view):]
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Close the pipe and wait (up to ``timeout``) for the sender to send what it holds and exit."""
+        with self._lock:
+            self._close_locked(timeout)
+
+    def _close_locked(self, wait: float) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(wait)
+        if self._reader is not None and process.returncode is not None:
+            self._reader.join(1.0)
+
+    def _read_reports(self, process: subprocess.Popen[bytes], ready: threading.Event) -> None:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            kind, _, text = raw.decode("utf-8", "replace").rstrip("\n").partition(" ")
+            if kind == "ready":
+                ready.set()
+            elif kind == "error":
+                self.report_error(text)
+            elif kind == "skipped":
+                self.report_skipped(text)
+        process.stdout.close()
+        code = process.wait()
+        if code != 0:
+            self.report_error(f"the OSC sender exited with status {code}")
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
+    data = stream.read(size)
+    return data if data is not None and len(data) == size else None
+
+
+class _Reports:
+    """The sender's lines to the patch; a patch that has gone (killed) no longer reads them, which is no error."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream: IO[str] | None = stream
+        self.last_error = ""
+
+    def say(self, kind: str, text: str = "") -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.write(f"{kind} {text}".rstrip() + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.stream = None
+
+    def error(self, text: str) -> None:
+        if text != self.last_error:  # once per distinct problem, as the node reports its own
+            self.last_error = text
+            self.say("error", text)
+
+
+def _send(sockets: dict[tuple[Any, ...], socket.socket], to: tuple[Any, ...], datagram: bytes) -> None:
+    family, address = int(to[0]), tuple(to[1:])
+    sock = sockets.get(to)
+    if sock is None:
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.connect(address)
+        except OSError:
+            sock.close()
+            raise
+        sockets[to] = sock
+    try:
+        sock.send(datagram)
+    except ConnectionRefusedError:  # an ICMP refusal of an earlier datagram: this one did not go yet
+        sock.send(datagram)
+
+
+def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP) -> None:
+    """The sender's loop: read frames until the pipe closes; send each datagram, then log its key."""
+    out = _Reports(reports)
+    with open(log.with_name(log.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held until exit: the next sender reads the log only after this one
+        sent = read_sent(log, keep)
+        if log.is_file() and log.read_text(encoding="utf-8").count("\n") > 2 * keep:  # keep the file short
+            tmp = log.with_name(log.name + ".tmp")
+            tmp.write_text("".join(f"{key}\n" for key in sent), encoding="utf-8")
+            os.replace(tmp, log)
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        out.say("ready")
+        sockets: dict[tuple[Any, ...], socket.socket] = {}
+        while (head := _read_exactly(frames, _LENGTH.size)) is not None:
+            body = _read_exactly(frames, _LENGTH.unpack(head)[0])
+            if body is None:  # the patch died in the middle of a frame: that bundle was never handed over
+                break
+            header, _, datagram = body.partition(b"\n")
+            meta = json.loads(header)
+            key, to = str(meta["key"]), tuple(meta["to"])
+            if key and meta["skip"] and key in sent:
+                out.say("skipped", key)
+                continue
+            try:
+                _send(sockets, to, datagram)
+            except OSError as error:
+                out.error(f"OSC to {to[1]}:{to[2]} failed: {error}")
+                for sock in sockets.values():
+                    sock.close()
+                sockets.clear()
+            else:
+                out.last_error = ""
+            if key:  # handled, sent or not: a redo would fail the same way, and Live may be back by then
+                os.write(fd, f"{key}\n".encode())
+                sent[key] = None
+                if len(sent) > keep:
+                    sent.popitem(last=False)
+        os.close(fd)
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), sys.stdin.buffer, sys.stdout)

@@ -1,0 +1,150 @@
+"""ableton_max's sender process: a bundle handed over goes exactly once, whenever the patch is killed.
+
+The patch process hands a take's bundle to a sender of its own with one write to a pipe; the sender sends it and
+logs its key. Before, the patch process sent the datagram and wrote the log line itself: a kill -9 between the
+two system calls (the device, woken by the datagram, could run first on the same processor) left the take
+unlogged, and the restarted patch sent it again (issue 16's crash check saw 1 such take in 18 kills made right
+after a ``/label``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.ableton import AbletonMax
+from exsampling_patch.nodes.osc_outbox import Outbox, bundle_key, serve
+from exsampling_patch.takes import write_take
+
+from .helpers import sine_take
+
+
+def receive_all(receiver: socket.socket, quiet: float = 0.5) -> list[bytes]:
+    """Datagrams until none has come for ``quiet`` seconds."""
+    receiver.settimeout(quiet)
+    got = []
+    try:
+        while True:
+            got.append(receiver.recv(65536))
+    except TimeoutError:
+        return got
+
+
+@pytest.fixture
+def receiver() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    yield sock  # type: ignore[misc]
+    sock.close()
+
+
+def test_a_patch_killed_right_after_the_hand_over_sends_the_take_once(tmp_path: Path, receiver: socket.socket) -> None:
+    """The patch's whole process group is killed the moment its write to the pipe returns: the bundle goes,
+    is logged, and the restarted patch's redo of the take (marked recovered) is not sent again."""
+    take = write_take(sine_take(440.0), tmp_path / "t.wav")
+    live = tmp_path / "live"
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from exsampling_patch.messages import SlotAssignment
+        from exsampling_patch.nodes.ableton import AbletonMax
+        from exsampling_patch.nodes.osc_outbox import Outbox
+        from exsampling_patch.takes import read_take
+
+        handed_over = Outbox._write
+        def write_then_die(self, frame):
+            handed_over(self, frame)
+            os.killpg(0, signal.SIGKILL)  # the patch and everything in its group, at once
+        Outbox._write = write_then_die
+        node = AbletonMax("live", {{"port": {receiver.getsockname()[1]}, "folder": {str(live)!r}}})
+        node.start()
+        take = read_take(Path({str(take.path)!r})).derive(meta={{"stored_at": 1.0}})
+        node.on_assignment(SlotAssignment("HH", take))
+        raise SystemExit("still alive after the kill")
+    """)
+    patch = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                           start_new_session=True)
+    assert patch.returncode == -signal.SIGKILL, patch.stderr
+    assert len(receive_all(receiver, 2.0)) == 1  # the sender outlived the kill and sent it
+    log = live / ".sent-live.txt"
+    assert log.read_text(encoding="utf-8") == bundle_key(take.take_id, "HH") + "\n"
+
+    context = NodeContext()
+    again = AbletonMax("live", {"port": receiver.getsockname()[1], "folder": str(live)}, context)
+    again.start()
+    again.on_assignment(SlotAssignment("HH", take.derive(meta={"stored_at": 2.0, "recovered": True})))
+    again.on_assignment(SlotAssignment("BD", take.derive(meta={"stored_at": 2.0, "recovered": True})))
+    again.stop()
+    got = receive_all(receiver)
+    assert len(got) == 1 and b"BD" in got[0]  # the same take for another slot is another bundle
+    assert log.read_text(encoding="utf-8").split("\n")[:2] == [bundle_key(take.take_id, s) for s in ("HH", "BD")]
+
+
+def frame(key: str, to: tuple[int, str, int], datagram: bytes, skip: bool = False) -> bytes:
+    body = json.dumps({"to": list(to), "key": key, "skip": skip}).encode() + b"\n" + datagram
+    return len(body).to_bytes(4, "big") + body
+
+
+def test_a_frame_cut_short_by_a_kill_is_neither_sent_nor_logged(tmp_path: Path, receiver: socket.socket) -> None:
+    to = (int(socket.AF_INET), *receiver.getsockname())
+    whole, cut = frame("a\tHH", to, b"first"), frame("b\tHH", to, b"second")
+    log = tmp_path / "sent.txt"
+    reports = io.StringIO()
+    serve(log, io.BytesIO(whole + cut[:-3]), reports)
+    assert receive_all(receiver) == [b"first"]
+    assert log.read_text(encoding="utf-8") == "a\tHH\n"
+    assert reports.getvalue() == "ready\n"
+
+
+def test_the_next_sender_reads_the_log_only_once_the_last_has_drained(tmp_path: Path,
+                                                                      receiver: socket.socket) -> None:
+    """A sender still sending a killed patch's bundles holds the log's lock; the new patch's sender waits for it,
+    so it sees every key logged before and skips the redone take."""
+    log = tmp_path / "live" / ".sent-live.txt"
+    log.parent.mkdir()
+    skipped: list[str] = []
+    errors: list[str] = []
+    with open(log.with_name(log.name + ".lock"), "a") as old_sender:
+        fcntl.flock(old_sender, fcntl.LOCK_EX)
+        outbox = Outbox(log, errors.append, skipped.append)
+        outbox.start()
+        to = receiver.getsockname()
+        time.sleep(0.3)
+        log.write_text("t1\tHH\n", encoding="utf-8")  # the old sender's last bundle, logged as it drains
+        # the redo of t1 (handed over as the old sender lets go), and a new take
+        fcntl.flock(old_sender, fcntl.LOCK_UN)
+    outbox.send(to, socket.AF_INET, b"t1 again", "t1\tHH", skip_if_sent=True)
+    outbox.send(to, socket.AF_INET, b"t2", "t2\tHH", skip_if_sent=True)
+    outbox.close()
+    assert receive_all(receiver) == [b"t2"]
+    assert skipped == ["t1\tHH"] and not errors
+    assert log.read_text(encoding="utf-8") == "t1\tHH\nt2\tHH\n"
+
+
+def test_a_sender_that_died_is_started_again_and_reported(tmp_path: Path, receiver: socket.socket) -> None:
+    errors: list[str] = []
+    outbox = Outbox(tmp_path / "sent.txt", errors.append)
+    outbox.start()
+    to = receiver.getsockname()
+    outbox.send(to, socket.AF_INET, b"one", "1\tHH")
+    receiver.settimeout(5.0)
+    assert receiver.recv(100) == b"one"
+    assert outbox._process is not None
+    outbox._process.kill()
+    outbox._process.wait()
+    outbox.send(to, socket.AF_INET, b"two", "2\tHH")
+    outbox.close()
+    assert receive_all(receiver) == [b"two"]
+    assert any("OSC sender" in e for e in errors)
