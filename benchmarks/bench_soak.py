@@ -8,7 +8,8 @@ The gate is set to 0, so every take that is not silent must reach a slot: each a
 exactly one ``/label`` at the stand-in for the original Max for Live device (its ``/sound`` names the take).
 Reports: takes acknowledged, lost (acknowledged, no /label and no other end), duplicated (more than one
 /label), the ends the runtime published (TakeEnded by fate), upload response time (median, p95, max),
-the process's memory (RSS) at start and end, and the size of session/live (copies for Live) at the end.
+the process's memory (RSS) at start, after the first minute (warm) and at the end, and the size of
+session/live (copies for Live) at the end.
 """
 
 from __future__ import annotations
@@ -143,7 +144,14 @@ def main() -> int:
             i += 1
             time.sleep(max(0.0, args.every - (time.monotonic() - began)))
 
+    memory_warm: list[float] = []  # the first classifications grow the heap once: growth after that is a leak
+
+    def sample_warm() -> None:
+        time.sleep(min(60.0, args.seconds / 2))
+        memory_warm.append(rss_mb())
+
     threads = [threading.Thread(target=phone, args=(n,)) for n in range(args.phones)]
+    threads.append(threading.Thread(target=sample_warm))
     for t in threads:
         t.start()
     for t in threads:
@@ -171,7 +179,9 @@ def main() -> int:
     print(f"  ends published: {dict(fates)}; not ended: {len([t for t in acked if t not in ends])}")
     print(f"  upload response: median {statistics.median(times) * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms, "
           f"max {max(times) * 1e3:.0f} ms" if times else "  no uploads")
-    print(f"  memory (RSS): start {memory_start:.0f} MB, end {memory_end:.0f} MB")
+    warm_at = min(60.0, args.seconds / 2)
+    print(f"  memory (RSS): start {memory_start:.0f} MB, after {warm_at:g} s {memory_warm[0]:.0f} MB, "
+          f"end {memory_end:.0f} MB")
     print(f"  disk: takes {takes_mb:.1f} MB, copies for Live {live_mb:.1f} MB "
           f"({len(list((tmp / 'live').glob('*.wav')))} files)")
     return 1 if lost or twice or ended_twice else 0
