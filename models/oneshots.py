@@ -38,7 +38,7 @@ __all__ = ["DEFAULT_CACHE", "build", "fetch_package", "npm_source", "oneshot_fol
 
 DEFAULT_CACHE = Path.home() / ".cache" / "exsampling"
 RENDER_RATE = 44100
-EXAMPLES_PER_CLASS = 48
+EXAMPLES_PER_CLASS = 96
 """One-shots rendered per class and sound font (twice as many for drums: kits differ more than programs)."""
 NOTE_SLOT_SECONDS = 3.0
 """Time given to each note at least: its sounding length plus release; a longer ring is cut with a fade."""
@@ -47,9 +47,10 @@ RELEASE_SECONDS = 2.0
 LONG_NOTE_SHARE = 0.5
 """Share of pitched notes held long (1.4-4.5 s), as sample packs record them (each note to its natural end);
 the rest are held 0.15-1.4 s, as a phrase plays them."""
-RENDER_RECIPE = "render-3"
-"""Names how notes are rendered (2: long notes too; 3: each class's notes drawn from a seed of its own); a cached
-class rendered by another recipe, or from another definition of its class, is rendered again."""
+RENDER_RECIPE = "render-4"
+"""Names how notes are rendered (2: long notes too; 3: each class's notes drawn from a seed of its own; 4: 96
+notes a class, the first 48 those of 3); a cached class rendered by another recipe, or from another definition of
+its class, is rendered again."""
 SILENT_DBFS = -50.0
 """Rendered notes whose peak is below this are dropped (a kit or font without that sound)."""
 
