@@ -85,14 +85,14 @@ def test_classify_through_the_default_patch(esc50: Path, tmp_path: Path) -> None
 
 def test_classify_through_a_strict_gate_says_why_not_or_falls_back(esc50: Path, tmp_path: Path) -> None:
     dog = str(esc50 / "audio" / DOG)
-    strict = patch_copy(tmp_path, threshold=0.99)
+    strict = patch_copy(tmp_path, threshold=0.999)
     (row,) = rows_of(exsampling("classify", "--patch", str(strict), dog, "--json"))
-    assert row["top"][0]["label"] == "dog" and row["top"][0]["probability"] < 0.99
+    assert row["top"][0]["label"] == "dog" and row["top"][0]["probability"] < 0.999
     assert row["slot"] is None and row["reason"] == f"not sure (dog {round(row['top'][0]['probability'] * 100)}%)"
     text = exsampling("classify", "--patch", str(strict), dog)
     assert text.stdout.strip().endswith("-> no slot: " + row["reason"])
 
-    falling = patch_copy(tmp_path, threshold=0.99, fallback_slot="Chorus")
+    falling = patch_copy(tmp_path, threshold=0.999, fallback_slot="Chorus")
     (row,) = rows_of(exsampling("classify", "--patch", str(falling), dog, "--json"))
     assert (row["slot"], row["reason"]) == ("Chorus", None) and row["fallback"].startswith("not sure (dog")
 
