@@ -22,6 +22,7 @@ from typing import Any
 
 from exsampling_patch.messages import ControlValue, Prediction, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes.osc_outbox import send_datagram
 from exsampling_patch.ports import ANY, CONTROL, MIDI, SLOT, TAKE
 
 
@@ -45,15 +46,6 @@ def osc_bundle(messages: Sequence[tuple[str, Sequence[Any]]]) -> bytes:
     for address, args in messages:
         builder.add_content(OscMessage(osc_datagram(address, args)))
     return builder.build().dgram
-
-
-def send_datagram(sock: socket.socket, datagram: bytes) -> None:
-    """Send on the connected UDP socket ``sock``, once more after a refusal: there, an ICMP "port unreachable" for
-    an earlier datagram fails the next send (which did not go); UDP to a port where nothing listens is no error."""
-    try:
-        sock.send(datagram)
-    except ConnectionRefusedError:
-        sock.send(datagram)
 
 
 class OscTarget:

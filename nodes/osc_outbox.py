@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["KEEP", "Outbox", "bundle_key", "read_sent", "serve"]
+__all__ = ["KEEP", "Outbox", "bundle_key", "read_sent", "send_datagram", "serve"]
 
 KEEP = 20_000
 """Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
@@ -45,13 +45,22 @@ def bundle_key(take_id: str, slot: str) -> str:
     return " ".join(f"{take_id}\t{slot}".split("\n"))
 
 
-def read_sent(log: Path, keep: int = KEEP) -> OrderedDict[str, None]:
-    """The newest ``keep`` keys of a sent log (empty when there is none yet)."""
+def read_sent(log: Path, keep: int = KEEP) -> tuple[OrderedDict[str, None], int]:
+    """The newest ``keep`` keys of a sent log (empty when there is none yet) and how many lines it holds."""
     try:
         lines = log.read_text(encoding="utf-8").split("\n")
     except FileNotFoundError:
-        return OrderedDict()
-    return OrderedDict.fromkeys(line for line in lines[-keep - 1:] if line)
+        return OrderedDict(), 0
+    return OrderedDict.fromkeys(line for line in lines[-keep - 1:] if line), len(lines) - 1
+
+
+def send_datagram(sock: socket.socket, datagram: bytes) -> None:
+    """Send on the connected UDP socket ``sock``, once more after a refusal: there, an ICMP "port unreachable" for
+    an earlier datagram fails the next send (which did not go); UDP to a port where nothing listens is no error."""
+    try:
+        sock.send(datagram)
+    except ConnectionRefusedError:
+        sock.send(datagram)
 
 
 class Outbox:
@@ -181,10 +190,7 @@ def _send(sockets: dict[tuple[Any, ...], socket.socket], to: tuple[Any, ...], da
             sock.close()
             raise
         sockets[to] = sock
-    try:
-        sock.send(datagram)
-    except ConnectionRefusedError:  # an ICMP refusal of an earlier datagram: this one did not go yet
-        sock.send(datagram)
+    send_datagram(sock, datagram)
 
 
 def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP) -> None:
@@ -192,8 +198,8 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP) -> N
     out = _Reports(reports)
     with open(log.with_name(log.name + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # held until exit: the next sender reads the log only after this one
-        sent = read_sent(log, keep)
-        if log.is_file() and log.read_text(encoding="utf-8").count("\n") > 2 * keep:  # keep the file short
+        sent, lines = read_sent(log, keep)
+        if lines > 2 * keep:  # keep the file short
             tmp = log.with_name(log.name + ".tmp")
             tmp.write_text("".join(f"{key}\n" for key in sent), encoding="utf-8")
             os.replace(tmp, log)
