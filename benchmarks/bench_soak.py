@@ -145,9 +145,10 @@ def main() -> int:
             time.sleep(max(0.0, args.every - (time.monotonic() - began)))
 
     memory_warm: list[float] = []  # the first classifications grow the heap once: growth after that is a leak
+    warm_at = min(60.0, args.seconds / 2)
 
     def sample_warm() -> None:
-        time.sleep(min(60.0, args.seconds / 2))
+        time.sleep(warm_at)
         memory_warm.append(rss_mb())
 
     threads = [threading.Thread(target=phone, args=(n,)) for n in range(args.phones)]
@@ -179,7 +180,6 @@ def main() -> int:
     print(f"  ends published: {dict(fates)}; not ended: {len([t for t in acked if t not in ends])}")
     print(f"  upload response: median {statistics.median(times) * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms, "
           f"max {max(times) * 1e3:.0f} ms" if times else "  no uploads")
-    warm_at = min(60.0, args.seconds / 2)
     print(f"  memory (RSS): start {memory_start:.0f} MB, after {warm_at:g} s {memory_warm[0]:.0f} MB, "
           f"end {memory_end:.0f} MB")
     print(f"  disk: takes {takes_mb:.1f} MB, copies for Live {live_mb:.1f} MB "
