@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable
 from typing import Any
 
 from exsampling_patch.node import Node, NodeContext
@@ -26,17 +25,15 @@ from exsampling_patch.runtime.events import (
     EventBus,
     MessageHop,
     NodeError,
-    NodeStarted,
     NodeStatus,
-    NodeStopped,
     NodeTiming,
-    PlanSwapped,
     TakeEnded,
     merge_status,
 )
 from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
-from exsampling_patch.runtime.parts import Cell, Failed, Worker, hang_limit, worker_cpus
+from exsampling_patch.runtime.parts import Cell, Worker, hang_limit, worker_cpus
 from exsampling_patch.runtime.plan import Plan, compile_plan
+from exsampling_patch.runtime.swap import PlanSwap
 from exsampling_patch.runtime.watchdog import HangWatch
 
 log = logging.getLogger(__name__)
@@ -87,7 +84,7 @@ torch calls). At 5 ms, a waiting node could wait a whole 5 ms each time (figures
 engine sets it while it runs (never raising a lower value) and puts it back at stop."""
 
 
-class Engine(HangWatch):
+class Engine(HangWatch, PlanSwap):
     """Runs a patch. ``start(patch)``, then ``update(patch)`` as it is edited, then ``stop()``.
 
     Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the
@@ -245,115 +242,6 @@ class Engine(HangWatch):
             sys.setswitchinterval(self._switch_before)
             self._switch_before = None
         return clean
-
-    # -- plan installation ------------------------------------------------------------------------------------
-
-    def _build(self, node_id: str, plan: Plan) -> Node:
-        return plan.node_types[node_id](node_id, plan.params[node_id], self._context)
-
-    def _install(self, plan: Plan) -> None:
-        with self._swap_lock:
-            old = self._plan
-            added, changed, removed = [], [], []
-            for node_id in plan.order:
-                if old is None or node_id not in old.node_types:
-                    added.append(node_id)
-                elif old.node_types[node_id] is not plan.node_types[node_id] or dict(
-                    old.params[node_id]
-                ) != dict(plan.params[node_id]):
-                    changed.append(node_id)
-            if old is not None:
-                removed = [n for n in old.order if n not in plan.node_types]
-
-            with collector_paused():  # building every node makes many objects and no garbage
-                for node_id in added:
-                    try:
-                        self._cells[node_id] = Cell(self._build(node_id, plan))
-                    except Exception as error:
-                        self._record_error(node_id, error)
-                        self._cells[node_id] = Cell(Failed(node_id, plan.node_types[node_id], self._context))
-            self._plan = plan  # from here on, emits follow the new routes
-            # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
-            added_set, changed_set = set(added), set(changed)
-            for node_id in reversed(plan.order):
-                if node_id in added_set and not self._abort.is_set():
-                    self._prepare(node_id, self._cells[node_id].node)
-            # Consumers start before producers, so the first messages find their targets ready.
-            for node_id in reversed(plan.order):
-                if self._abort.is_set():
-                    break
-                if node_id in added_set:
-                    self._start_cell(node_id)
-                elif node_id in changed_set:
-                    self._replace(node_id, plan)
-            self._retire(removed)
-        self.events.publish(PlanSwapped("", version=plan.version, added=tuple(added), removed=tuple(removed)))
-
-    def _start_cell(self, node_id: str) -> None:
-        cell = self._cells[node_id]
-        self._starting = node_id
-        try:
-            cell.node.start()
-        except Exception as error:
-            self._starting = None
-            self._record_error(node_id, error)
-        else:
-            self._starting = None
-            self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
-        with cell.lock:
-            cell.started = True
-            reschedule = bool(cell.inbox) and not cell.scheduled
-            if reschedule:
-                cell.scheduled = True
-        if reschedule:
-            self._ready.put(cell)
-
-    def _replace(self, node_id: str, plan: Plan) -> None:
-        cell = self._cells[node_id]
-        with cell.run_lock:
-            old_node = cell.node
-            with cell.lock:
-                cell.started = False
-            self._stop_node(node_id, old_node)
-            self.errors.pop(node_id, None)  # the old node's; the new one's own are recorded from here on
-            try:
-                cell.node = self._build(node_id, plan)
-            except Exception as error:
-                self._record_error(node_id, error)
-                cell.node = Failed(node_id, plan.node_types[node_id], self._context)
-            self._prepare(node_id, cell.node)
-        self._start_cell(node_id)
-
-    def _prepare(self, node_id: str, node: Node) -> None:
-        try:
-            node.prepare()
-        except Exception as error:  # start() runs anyway: it may still work, or say more
-            self._record_error(node_id, error)
-
-    def _retire(self, node_ids: Iterable[str]) -> None:
-        for node_id in node_ids:
-            cell = self._cells.get(node_id)
-            if cell is None:
-                continue
-            deadline = time.monotonic() + 2.0
-            while (cell.inbox or cell.scheduled) and time.monotonic() < deadline:
-                time.sleep(0.001)
-            with cell.run_lock:
-                self._stop_node(node_id, cell.node)
-            del self._cells[node_id]
-
-    def _stop_nodes(self, node_ids: Iterable[str]) -> None:
-        for node_id in node_ids:
-            cell = self._cells.get(node_id)
-            if cell is not None and node_id != self._starting:  # one still in start() (Ctrl+C then) is left be
-                self._stop_node(node_id, cell.node)
-
-    def _stop_node(self, node_id: str, node: Node) -> None:
-        try:
-            node.stop()
-        except Exception as error:
-            self._record_error(node_id, error)
-        self.events.publish(NodeStopped(node_id))
 
     # -- message flow ------------------------------------------------------------------------------------------
 
