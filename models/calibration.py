@@ -68,11 +68,12 @@ def slot_outcomes(probs: np.ndarray, labels: Sequence[str], truth: Sequence[str]
 
     confidence = np.zeros(len(probs))
     right = np.zeros(len(probs), bool)
+    wants_slots = choose == "slot" or judge == "slot"
     for i, row in enumerate(probs):
         order = np.argsort(-row)[:top_k]
         top = [(labels[j], float(row[j])) for j in order]
-        ranked = slot_scores(top, table)
-        confidence[i] = gate_confidence(top, table, judge)[1]
+        ranked = slot_scores(top, table) if wants_slots else None  # once a row: the gate reads the same ranking
+        confidence[i] = gate_confidence(top, table, judge, ranked)[1]
         if choose == "slot":
             chosen = ranked[0][0] if ranked else None
         else:

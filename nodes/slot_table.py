@@ -77,17 +77,19 @@ def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -
 
 
 def gate_confidence(scores: Sequence[tuple[str, float]], table: Mapping[str, str],
-                    judge: str = "label") -> tuple[str, float]:
+                    judge: str = "label", ranked: Sequence[tuple[str, float]] | None = None) -> tuple[str, float]:
     """What a confidence gate compares with its threshold: (the best label, its probability), or with ``judge``
     "slot" (the best slot and its summed probability, :func:`slot_scores`) when that is more.
 
     ``scores`` are a prediction's top (label, probability) pairs. The gate node and the model's calibration
     (which reads the gate's threshold off held-out takes) both use this rule, so that they cannot drift apart.
+    ``ranked``: ``slot_scores(scores, table)``, when the caller has it already (it is not ranked again).
     """
     if not scores:
         return ("", 0.0)
     best = max(scores, key=lambda item: item[1])
     if judge != "slot":
         return best
-    ranked = slot_scores(scores, table)
+    if ranked is None:
+        ranked = slot_scores(scores, table)
     return ranked[0] if ranked and ranked[0][1] > best[1] else best

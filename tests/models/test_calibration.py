@@ -68,6 +68,44 @@ def test_calibration_judges_each_row_as_the_gate_node_does() -> None:
     assert (rows["confidence"] > probs.max(1)).any()  # "slot" sums hi-hats: the rule is exercised
 
 
+def reference_outcomes(probs: np.ndarray, labels: list[str], truth: list[str], table: dict[str, str],
+                       threshold: float, choose: str, judge: str, top_k: int = 5) -> dict[str, list]:
+    """:func:`slot_outcomes` spelt out plainly, one row at a time (labels already normalised)."""
+    passed, right, confidence = [], [], []
+    for row, true_label in zip(probs, truth, strict=True):
+        top = sorted(zip(labels, row.tolist(), strict=True), key=lambda pair: -pair[1])[:top_k]
+        sums: dict[str, float] = {}
+        for label, probability in top:
+            if label in table:
+                sums[table[label]] = sums.get(table[label], 0.0) + probability
+        best_slot = max(sums, key=lambda slot: sums[slot]) if sums else None
+        value = top[0][1]
+        if judge == "slot" and best_slot is not None:
+            value = max(value, sums[best_slot])
+        chosen = best_slot if choose == "slot" else table.get(top[0][0])
+        right.append(chosen is not None and chosen == table.get(true_label))
+        confidence.append(value)
+        passed.append(value >= threshold)
+    return {"passed": passed, "right": right, "confidence": confidence}
+
+
+@pytest.mark.parametrize("choose", ["slot", "label"])
+@pytest.mark.parametrize("judge", ["label", "slot"])
+def test_slot_outcomes_equal_a_plain_reference_on_random_rows(choose: str, judge: str) -> None:
+    from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
+
+    labels = ["hihat_closed", "hihat_open", "crash_cymbal", "snare", "dog", "kick", "not_a_label", "wind"]
+    rng = np.random.default_rng(7)
+    probs = softmax(rng.normal(0.0, 1.5, (300, len(labels))))
+    truth = [labels[j] for j in rng.integers(0, len(labels), len(probs))]
+    got = slot_outcomes(probs, labels, truth, DEFAULT_SLOT_TABLE, 0.4, choose=choose, judge=judge)
+    want = reference_outcomes(probs, labels, truth, DEFAULT_SLOT_TABLE, 0.4, choose, judge)
+    np.testing.assert_allclose(got["confidence"], want["confidence"], rtol=1e-12)
+    assert got["passed"].tolist() == want["passed"]
+    assert got["right"].tolist() == want["right"]
+    assert 0 < sum(want["right"]) < len(truth) and 0 < sum(want["passed"]) < len(truth)  # both outcomes occur
+
+
 def test_gate_threshold_meets_precision_when_it_can_else_caps_rejections() -> None:
     confidence = np.linspace(0.01, 1.0, 100)
     right = confidence > 0.03  # only the two least confident are wrong
