@@ -80,13 +80,9 @@ def render_show(sampler_type: type, lines: list[dict[str, Any]], audio_dir: Path
     samplers = [nid for nid, spec in nodes.items() if spec.get("type") == "sampler"]
     sampler_id = sampler_id or (samplers[0] if samplers else "sampler")
     logged = dict(nodes.get(sampler_id, {}).get("params", {}))
-    audio_rate = next((line.get("sample_rate") for line in lines if line["event"] == "audio"
-                       and line.get("sampler") == sampler_id and line.get("sample_rate")), None)
+    audio_rate, live_block, played = _live_stream(lines, sampler_id)
     rate = int(sample_rate or audio_rate or logged.get("sample_rate") or 48000)
-    live_block = next((int(line["blocksize"]) for line in lines if line["event"] == "audio"
-                       and line.get("sampler") == sampler_id and line.get("blocksize")), 0)
-    exact = audio_rate is not None and bool(live_block) and rate == int(audio_rate) and any(
-        line["event"] in ("played", "swap") and line.get("sampler") == sampler_id for line in lines)
+    exact = audio_rate is not None and bool(live_block) and rate == int(audio_rate) and played
     chosen = dict(params if params is not None else logged)
     chosen.update(device="none", virtual_port="", midi_port="", sample_rate=rate, swap="now", audio_process=False)
     context = _Collect()
@@ -99,6 +95,29 @@ def render_show(sampler_type: type, lines: list[dict[str, Any]], audio_dir: Path
         return _render(node, lines, audio_dir, sampler_id, slot_for, rate, block, tail, on_assign), rate
     finally:
         node.stop()
+
+
+def _live_stream(lines: Iterable[dict[str, Any]], sampler_id: str) -> tuple[Any, int, bool]:
+    """What the show says of the sampler's live stream, in one pass over its lines: its sample rate and its block
+    size, each from the first of its ``audio`` lines that gives it (None, 0 without one), and whether its callback
+    logged what it did (``played`` or ``swap`` lines). The pass stops once all three are known."""
+    audio_rate: Any = None
+    live_block = 0
+    played = False
+    for line in lines:
+        kind = line["event"]
+        if line.get("sampler") != sampler_id:
+            continue
+        if kind == "audio":
+            if audio_rate is None and line.get("sample_rate"):
+                audio_rate = line.get("sample_rate")
+            if not live_block and line.get("blocksize"):
+                live_block = int(line["blocksize"])
+        elif kind in ("played", "swap"):
+            played = True
+        if played and audio_rate is not None and live_block:
+            break
+    return audio_rate, live_block, played
 
 
 def _events(lines: Iterable[dict[str, Any]], sampler_id: str, audio_dir: Path,
