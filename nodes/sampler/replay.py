@@ -45,7 +45,10 @@ class _Collect(NodeContext):
 
 
 def read_show(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The show log's lines, each up to its "\\n" only: the log writes text as is (``ensure_ascii=False``), and
+    ``str.splitlines()`` would also break a take's name or label at U+2028, U+2029 or U+0085."""
+    with open(path, encoding="utf-8", newline="\n") as file:
+        return [json.loads(line) for line in file if line.strip()]
 
 
 def remapper(slot_map_type: type, params: dict[str, Any]) -> Callable[[dict[str, Any]], str | None]:

@@ -135,3 +135,33 @@ def test_replay_through_another_patch(show: tuple[Path, list[dict], Path], tmp_p
         for due in _onsets(lines, channel):
             at = round(due * rate)
             assert np.abs(audio[at: at + int(0.02 * rate)]).max() == pytest.approx(peak * 110 / 127, rel=0.05)
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x85"])
+def test_read_show_keeps_a_line_whose_text_has_a_line_separator(tmp_path: Path, odd: str) -> None:
+    """A phone can name a take anything: the log writes such text as is (ensure_ascii=False), and Python's
+    ``str.splitlines()`` also breaks lines at U+2028, U+2029 and U+0085, so each line is read up to its "\\n"."""
+    from exsampling_patch.messages import Prediction, Score
+    from exsampling_patch.messages import Take as TakeMessage
+    from exsampling_patch.nodes.sampler.replay import read_show
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.runtime.events import MessageHop
+    from exsampling_patch.runtime.showlog import ShowLog
+
+    patch = Patch(nodes={"inbox": NodeSpec("inbox", "folder_source"), "classify": NodeSpec("classify", "classify")},
+                  name=f"show{odd}test")
+    name = f"kick{odd}take.wav"
+    audio = tmp_path / name
+    soundfile.write(audio, np.zeros(480, np.float32), RATE)
+    take = TakeMessage(np.zeros(480, np.float32), RATE, take_id=f"kick{odd}1", path=audio)
+    show = ShowLog(tmp_path / "show.jsonl", patch, sources=["inbox"], samplers=[])
+    show(MessageHop("inbox", port="take", target="classify", target_port="take", message=take))
+    show(MessageHop("classify", port="prediction", target="slots", target_port="prediction",
+                    message=Prediction(take, (Score(f"snare{odd}drum", 0.9),))))
+    show.close()
+
+    lines = read_show(tmp_path / "show.jsonl")
+    assert [line["event"] for line in lines] == ["show", "take", "prediction"]
+    assert lines[0]["name"] == f"show{odd}test"
+    assert lines[1]["path"] == str(audio) and lines[1]["take_id"] == f"kick{odd}1"
+    assert lines[2]["label"] == f"snare{odd}drum" and lines[2]["scores"] == [[f"snare{odd}drum", 0.9]]
