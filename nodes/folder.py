@@ -2,12 +2,25 @@
 
 Hidden files and folders are skipped, and so is the ``damaged/`` subfolder of a take folder (one a recorder or a
 microphone writes: it holds a ``.processed`` journal), where takes found unreadable are set aside.
+
+A file is read once it is whole, never while something still writes it (a slow copy, a recorder that stalls, a
+writer that updates the header at close). On Linux the system says when the writer has closed it (inotify's
+IN_CLOSE_WRITE, through :mod:`watchdog`), or renamed it in (IN_MOVED_TO): it is read then, at once, however
+long the writer paused; a file still open for writing is not read. Where nothing says so (not Linux, no
+watchdog, a network share written from another machine, a file already there at start), a file is read once
+its size and time stayed the same for ``settle_time``. The scan every ``poll_interval`` finds the files (patterns,
+sub-folders, what is skipped); the close events only tell it which are finished. A file changed after it was
+read (exported again over it) is a new recording: it is read again, once whole again.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from exsampling_patch.messages import Take
@@ -15,9 +28,26 @@ from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, read_take
 
+try:  # Linux: inotify, which says when a writer closes a file
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers.inotify import InotifyObserver
+except Exception:  # not installed, or not Linux (no inotify in its libc): the quiet time alone
+    InotifyObserver = None  # type: ignore[assignment,misc]
+    FileSystemEventHandler = object  # type: ignore[assignment,misc]
+
+#: Whether to use close events where they are available; off, every file waits for the quiet time (tests).
+CLOSE_EVENTS = True
+
+Stamp = tuple[int, int]  # (size, mtime in ns)
+
+
+def close_events_available() -> bool:
+    """Whether this system tells the folder source when a file's writer closed it (Linux, with watchdog)."""
+    return CLOSE_EVENTS and InotifyObserver is not None and sys.platform.startswith("linux")
+
 
 class FolderSource(Node):
-    """Emit a take for every new audio file (WAV, FLAC, OGG) that appears in a folder."""
+    """Emit a take for every new audio file (WAV, FLAC, OGG) that appears in a folder, once it is whole."""
 
     type_name = "folder_source"
     family = "sources"
@@ -29,19 +59,46 @@ class FolderSource(Node):
     include_existing = Param(bool, False, "also emit the files already there when the patch starts")
     recursive = Param(bool, False, "watch sub-folders too (not hidden ones, nor a take folder's damaged/)")
     poll_interval = Param(float, 0.1, "seconds between scans of the folder", minimum=0.01, maximum=10.0, unit="s")
+    settle_time = Param(float, 1.0, "seconds a file must stay unchanged before it is read where the system cannot "
+                        "say its writer closed it (not Linux, a network share, a file there at start)",
+                        minimum=0.05, maximum=60.0, unit="s")
 
     def start(self) -> None:
         self._root = self.resolve_path(self.folder)
         self._root.mkdir(parents=True, exist_ok=True)
         self._globs = [p.strip().lower() for p in self.patterns.split(",") if p.strip()]
-        # path -> (size, mtime) seen on the last scan; a file is read once it has stopped changing.
-        self._sizes: dict[Path, tuple[int, int]] = {}
-        self._done: dict[Path, tuple[int, int]] = {}
+        # path -> (stamp, when first seen with it): a file without a close event is read once quiet long enough.
+        self._since: dict[Path, tuple[Stamp, float]] = {}
+        # path -> the stamp last read (or there at start): read again only once changed.
+        self._done: dict[Path, Stamp] = {}
+        self._wake = threading.Event()
+        self._closes: _CloseWatch | None = None
         if not self.include_existing:
             self._done = dict(self._scan())
+        if close_events_available():
+            try:
+                self._closes = _CloseWatch(self._root, self.recursive, self._wanted, self._wake, self.report_error)
+            except Exception as error:  # out of inotify watches or instances: the quiet time does
+                self.report_error(f"no close events ({error}): files are read after {self.settle_time:g} s quiet")
+        self.watching = "close events" if self._closes else "quiet time"
+        self.report_status(watching=self.watching)
         self.run_thread(self._watch, name=f"{self.node_id}-watch")
 
-    def _scan(self) -> dict[Path, tuple[int, int]]:
+    _closes: _CloseWatch | None = None
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        wake = getattr(self, "_wake", None)  # None where start() failed early
+        if wake is not None:
+            wake.set()  # out of the wait between scans now
+        if self._closes is not None:
+            self._closes.stop()
+        super().stop()
+
+    def _wanted(self, name: str) -> bool:
+        return not name.startswith(".") and any(fnmatch.fnmatch(name.lower(), g) for g in self._globs)
+
+    def _scan(self) -> dict[Path, Stamp]:
         found = {}
         walker = os.walk(self._root) if self.recursive else [(str(self._root), [], os.listdir(self._root))]
         for folder, subfolders, names in walker:
@@ -49,38 +106,142 @@ class FolderSource(Node):
             subfolders[:] = [d for d in subfolders if not d.startswith(".")
                              and not (d == DAMAGED_FOLDER and _is_take_folder(Path(folder)))]
             for name in names:
-                if name.startswith(".") or not any(fnmatch.fnmatch(name.lower(), g) for g in self._globs):
+                if not self._wanted(name):
                     continue
                 path = Path(folder) / name
-                try:
-                    st = path.stat()
-                except OSError:
-                    continue
-                found[path] = (st.st_size, st.st_mtime_ns)
+                stamp = _stamp(path)
+                if stamp is not None:
+                    found[path] = stamp
         return found
 
     def _watch(self) -> None:
         while not self.stop_event.is_set():
+            if self._closes is not None and not self._closes.alive():
+                self.report_error(f"close events stopped: files are read after {self.settle_time:g} s quiet")
+                self._closes = None
+                self.watching = "quiet time"
+                self.report_status(watching=self.watching)
             current = self._scan()
+            closed, writing = self._closes.snapshot() if self._closes else ({}, set())
+            now = time.monotonic()
             for path in sorted(current, key=lambda p: (current[p][1], p.name)):
                 stamp = current[path]
                 if self._done.get(path) == stamp:
                     continue
-                if self._sizes.get(path) != stamp or stamp[0] == 0:
-                    continue  # still being written: wait for one quiet scan
-                self._done[path] = stamp
-                self._emit_file(path)
-            self._sizes = current
-            self.stop_event.wait(self.poll_interval)
+                seen = self._since.get(path)
+                if seen is None or seen[0] != stamp:
+                    self._since[path] = seen = (stamp, now)
+                if stamp[0] == 0 or path in writing:
+                    continue  # empty yet, or open for writing (written since its last close): wait for the close
+                if closed.get(path) != stamp and now - seen[1] < self.settle_time:
+                    continue  # not closed as it is now (no event heard of it): once unchanged for settle_time
+                self._emit_file(path, stamp)
+            self._since = {p: seen for p, seen in self._since.items() if p in current}
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
 
-    def _emit_file(self, path: Path) -> None:
+    def _emit_file(self, path: Path, stamp: Stamp) -> None:
         try:
             take: Take = read_take(path, source=self.node_id)
         except Exception as error:
+            if _stamp(path) != stamp:
+                return  # changed while read: not finished after all; read once it is
+            self._done[path] = stamp
             self.report_error(f"{path.name}: {error}")
             return
+        if _stamp(path) != stamp:
+            return  # written again while read: what was read may be half of it
+        self._done[path] = stamp
         self.report_status(last_file=path.name, takes=len(self._done))
         self.emit("take", take)
+
+
+class _CloseWatch(FileSystemEventHandler):
+    """Which files of a folder their writers have closed (or renamed in), and which are open for writing.
+
+    Fed by watchdog's inotify observer on its own thread; the scan reads :meth:`snapshot`. A file is *closed*
+    with the stamp it had at its close (IN_CLOSE_WRITE) or rename into the folder (IN_MOVED_TO), and *writing*
+    from a write after that (IN_MODIFY) until its next close.
+    """
+
+    def __init__(self, root: Path, recursive: bool, wanted: Callable[[str], bool], wake: threading.Event,
+                 report: Callable[[str], None]) -> None:
+        super().__init__()
+        self._wanted, self._wake, self._report = wanted, wake, report
+        self._lock = threading.Lock()
+        self._closed: dict[Path, Stamp] = {}
+        self._writing: set[Path] = set()
+        # Full events: a file moved in from an unwatched folder comes as a move (a rename in), not a creation.
+        self._observer = InotifyObserver(generate_full_events=True)
+        try:
+            self._observer.schedule(self, str(root), recursive=recursive)
+            self._observer.start()
+        except BaseException:
+            self._observer.stop()
+            raise
+
+    def alive(self) -> bool:
+        return bool(self._observer.is_alive())
+
+    def stop(self) -> None:
+        self._observer.stop()
+        self._observer.join(timeout=2.0)
+
+    def snapshot(self) -> tuple[dict[Path, Stamp], set[Path]]:
+        with self._lock:
+            return dict(self._closed), set(self._writing)
+
+    def dispatch(self, event: FileSystemEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception as error:  # never let one odd event end the observer thread
+            self._report(f"close events: {error!r} on {event!r}")
+
+    def _on_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        kind = event.event_type
+        path = Path(os.fsdecode(event.src_path)) if event.src_path else None
+        if kind == "moved":
+            if path is not None:
+                self._forget(path)
+            dest = os.fsdecode(getattr(event, "dest_path", "") or "")
+            if dest:
+                self._closed_now(Path(dest))
+        elif kind == "closed":  # IN_CLOSE_WRITE: the writer is done with it (not a close after reading)
+            if path is not None:
+                self._closed_now(path)
+        elif kind == "modified":  # IN_MODIFY (and IN_ATTRIB before watchdog 7): written again, open
+            if path is not None and self._wanted(path.name):
+                with self._lock:
+                    self._writing.add(path)
+        elif kind == "deleted" and path is not None:
+            self._forget(path)
+
+    def _closed_now(self, path: Path) -> None:
+        if not self._wanted(path.name):
+            return
+        stamp = _stamp(path)
+        with self._lock:
+            self._writing.discard(path)
+            if stamp is None:
+                self._closed.pop(path, None)
+            else:
+                self._closed[path] = stamp
+        self._wake.set()
+
+    def _forget(self, path: Path) -> None:
+        with self._lock:
+            self._closed.pop(path, None)
+            self._writing.discard(path)
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
 
 
 def _is_take_folder(folder: Path) -> bool:

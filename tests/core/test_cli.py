@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -111,12 +110,9 @@ def test_run_folder_to_writer_loses_nothing(tmp_path: Path) -> None:
     written = {}
     for name, (subtype, channels, rate) in files.items():
         samples = (rng.uniform(-0.5, 0.5, size=(rate // 2, channels))).astype(np.float32)
-        # Dropped whole (a hidden name, then renamed), as a recorder should: a file written in place can be read
-        # between libsndfile's data and its closing header update if the writer stalls, and is then seen twice
-        # (CI saw one-2.wav once on a busy host).
-        partial = inbox / f".{name}.part"
-        sf.write(partial, samples, rate, subtype=subtype, format=Path(name).suffix[1:].upper())
-        os.replace(partial, inbox / name)
+        # Written in place: the folder source reads a file once its writer has closed it (before, a writer that
+        # stalled between its data and its closing header update got the file read twice: one-2.wav on CI).
+        sf.write(inbox / name, samples, rate, subtype=subtype)
         written[name] = sf.read(inbox / name, dtype="int32", always_2d=True)[0]
         time.sleep(0.2)
     _, stderr = process.communicate(timeout=30)

@@ -3,13 +3,17 @@ for itself (issue 16: a take found unreadable is set aside in ``damaged/``, its 
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import numpy as np
+import pytest
+import soundfile as sf
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import folder as folder_module
 from exsampling_patch.nodes.folder import FolderSource
 from exsampling_patch.takes import DAMAGED_FOLDER, TakeStore, write_take
 
@@ -22,10 +26,10 @@ def emitted(folder: Path) -> list[str]:
     """The files the folder source passes on when started on ``folder`` (recursive, the files already there)."""
     context = NodeContext(folder)
     node = FolderSource("inbox", {"folder": str(folder), "recursive": True, "include_existing": True,
-                                  "poll_interval": 0.01}, context)
+                                  "poll_interval": 0.01, "settle_time": 0.05}, context)
     node.start()
     try:
-        time.sleep(0.3)  # a few scans: a file is read once it has stopped changing
+        time.sleep(0.3)  # files there at start are read once they stayed unchanged for settle_time
     finally:
         node.stop()
     assert context.errors == []
@@ -52,3 +56,172 @@ def test_a_damaged_folder_that_is_not_a_take_folders_is_watched(tmp_path: Path) 
     """A library's own folder named damaged/ (no take journal beside it) holds recordings like any other."""
     write_take(take("crackle"), tmp_path / "library" / DAMAGED_FOLDER / "crackle.wav")
     assert emitted(tmp_path / "library") == [f"{DAMAGED_FOLDER}/crackle.wav"]
+
+
+# -- a file is read once it is whole -------------------------------------------------------------------------
+# A recorder or a copy writes a file over seconds, stalling between writes longer than a scan (a network copy,
+# a recorder waiting for its buffer, libsndfile updating its header at close). Before, a file whose size and
+# time stayed the same for one scan (0.1 s) was read: half-written, then again once it changed (the take store
+# kept it twice, one-2.wav, one of them truncated).
+
+RATE = 8000
+needs_close_events = pytest.mark.skipif(not folder_module.close_events_available(),
+                                        reason="no close events here (not Linux, or no watchdog)")
+
+
+class Running:
+    """A folder source running on ``folder`` (the files there at start left alone unless ``include_existing``)."""
+
+    def __init__(self, folder: Path, **params: object) -> None:
+        self.context = NodeContext(folder)
+        self.node = FolderSource("inbox", {"folder": str(folder), **params}, self.context)
+
+    def __enter__(self) -> Running:
+        self.node.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.node.stop()
+
+    def takes(self) -> list[Take]:
+        return [message for _, message in self.context.emitted]
+
+    def wait_for(self, count: int, timeout: float) -> list[Take]:
+        """The takes once there are ``count`` of them (or at ``timeout``), checked every 10 ms."""
+        deadline = time.monotonic() + timeout
+        while len(self.takes()) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.takes()
+
+
+def chunks(seconds: float, parts: int) -> list[np.ndarray]:
+    """A ramp of ``seconds`` at 8 kHz (each frame a different value: a truncated read shows), in ``parts``."""
+    frames = int(seconds * RATE)
+    samples = (np.arange(frames, dtype=np.float32) % 2000 - 1000) / 4000
+    return np.array_split(samples, parts)
+
+
+def write_slowly(path: Path, parts: list[np.ndarray], pause: float, *, flush: bool = True) -> np.ndarray:
+    """Write a WAV the way a recorder does: the header, then ``parts`` with ``pause`` between them, then close.
+
+    With ``flush`` libsndfile updates the header after each part, so the file is a whole, shorter WAV while the
+    writer waits: the worst case, nothing but the writer knows more is coming."""
+    with sf.SoundFile(path, "w", samplerate=RATE, channels=1, subtype="PCM_16") as out:
+        for part in parts:
+            time.sleep(pause)
+            out.write(part)
+            if flush:
+                out.flush()
+    return np.concatenate(parts)
+
+
+def assert_one_whole_take(takes: list[Take], path: Path, written: np.ndarray) -> None:
+    assert [Path(t.path).name for t in takes] == [path.name], [(t.path, t.samples.shape) for t in takes]
+    assert takes[0].samples.shape == (len(written), 1)
+    np.testing.assert_allclose(takes[0].samples[:, 0], written, atol=1 / 32768)
+
+
+def test_a_file_written_slowly_is_read_once_and_whole(tmp_path: Path) -> None:
+    """Pauses longer than a scan and than the old quiet scan: one take, every frame, once it is closed."""
+    with Running(tmp_path) as run:
+        written = write_slowly(tmp_path / "one.wav", chunks(1.0, 4), pause=0.4)
+        takes = run.wait_for(1, timeout=5.0)
+        time.sleep(0.5)  # anything more would come now
+        takes = run.takes()
+    assert run.context.errors == []
+    assert_one_whole_take(takes, tmp_path / "one.wav", written)
+
+
+def test_a_file_copied_slowly_is_read_once_and_whole(tmp_path: Path) -> None:
+    """A network copy: the bytes of a finished WAV arrive in pieces (its header already says the full length)."""
+    source = tmp_path / "elsewhere.wav"
+    written = chunks(0.5, 1)[0]
+    sf.write(source, written, RATE, subtype="PCM_16")
+    data = source.read_bytes()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with Running(inbox) as run, (inbox / "copied.wav").open("wb") as out:
+        for start in range(0, len(data), len(data) // 3 + 1):
+            out.write(data[start:start + len(data) // 3 + 1])
+            out.flush()
+            time.sleep(0.4)
+        out.close()
+        run.wait_for(1, timeout=5.0)
+        time.sleep(0.5)
+        takes = run.takes()
+    assert run.context.errors == []
+    assert_one_whole_take(takes, inbox / "copied.wav", written)
+
+
+@needs_close_events
+def test_a_file_open_for_writing_is_not_read_however_long_it_stalls(tmp_path: Path) -> None:
+    """Where the system tells when a writer closes a file, a stall longer than the quiet time does not matter;
+    and once it is closed the file is read at once, without waiting for the quiet time."""
+    with Running(tmp_path, settle_time=0.6) as run:
+        written = write_slowly(tmp_path / "stalled.wav", chunks(0.5, 2), pause=1.0)
+        closed = time.monotonic()
+        takes = run.wait_for(1, timeout=5.0)
+        waited = time.monotonic() - closed
+        time.sleep(0.5)
+        takes = run.takes()
+    assert run.context.errors == []
+    assert_one_whole_take(takes, tmp_path / "stalled.wav", written)
+    assert waited < 0.5, f"read {waited:.2f} s after its close"
+
+
+@needs_close_events
+def test_a_file_renamed_into_the_folder_is_read_at_once(tmp_path: Path) -> None:
+    with Running(tmp_path, settle_time=5.0) as run:
+        written = chunks(0.25, 1)[0]
+        sf.write(tmp_path / ".dropped.wav.part", written, RATE, subtype="PCM_16", format="WAV")
+        os.replace(tmp_path / ".dropped.wav.part", tmp_path / "dropped.wav")
+        takes = run.wait_for(1, timeout=2.0)
+    assert run.context.errors == []
+    assert_one_whole_take(takes, tmp_path / "dropped.wav", written)
+
+
+def test_without_close_events_a_file_is_read_once_it_stayed_unchanged_for_the_quiet_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not Linux, a network share written from another machine, no watchdog: the quiet time (``settle_time``)
+    alone says when a file is finished; pauses shorter than it do not get a file read half-written."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", False)
+    with Running(tmp_path, settle_time=1.0) as run:
+        assert run.node.watching == "quiet time"
+        written = write_slowly(tmp_path / "slow.wav", chunks(1.0, 4), pause=0.4)
+        closed = time.monotonic()
+        run.wait_for(1, timeout=5.0)
+        waited = time.monotonic() - closed
+        time.sleep(0.3)
+        takes = run.takes()
+    assert run.context.errors == []
+    assert_one_whole_take(takes, tmp_path / "slow.wav", written)
+    assert 0.9 < waited < 2.0, f"read {waited:.2f} s after its last change"
+
+
+@pytest.mark.parametrize("close_events", [True, False])
+def test_a_file_exported_again_over_one_read_is_a_new_take(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, close_events: bool) -> None:
+    """Re-exported over by the user after it was read: read again (a new recording), and whole again."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", close_events)
+    with Running(tmp_path, settle_time=0.5) as run:
+        first = write_slowly(tmp_path / "loop.wav", chunks(0.5, 2), pause=0.1)
+        assert len(run.wait_for(1, timeout=5.0)) == 1
+        second = write_slowly(tmp_path / "loop.wav", chunks(1.0, 3)[::-1], pause=0.3)
+        takes = run.wait_for(2, timeout=5.0)
+        time.sleep(0.7)
+        takes = run.takes()
+    assert run.context.errors == []
+    assert [len(t.samples) for t in takes] == [len(first), len(second)]
+    np.testing.assert_allclose(takes[1].samples[:, 0], second, atol=1 / 32768)
+
+
+def test_files_already_there_are_read_after_the_quiet_time(tmp_path: Path) -> None:
+    """Files there at start (``include_existing``) were written before anything watched them: nothing says
+    they are closed, so the quiet time decides."""
+    written = chunks(0.25, 1)[0]
+    sf.write(tmp_path / "old.wav", written, RATE, subtype="PCM_16")
+    with Running(tmp_path, include_existing=True, settle_time=0.5) as run:
+        time.sleep(0.3)
+        assert run.takes() == []
+        takes = run.wait_for(1, timeout=3.0)
+    assert_one_whole_take(takes, tmp_path / "old.wav", written)
