@@ -200,11 +200,12 @@ class TakeStore:
             os.fsync(handle.fileno())
 
     def processed_ids(self) -> set[str]:
-        """The take ids in the journal: one a line, each up to its "\\n" (not split on spaces, U+2028, U+0085:
-        a microphone's take ids begin with its node id, which may hold them)."""
+        """The take ids in the journal: one a line, each up to its "\\n" (not split on spaces, U+2028, U+0085 or
+        "\\r": a microphone's take ids begin with its node id, which may hold them)."""
         if not self._journal.exists():
             return set()
-        return set(self._journal.read_text(encoding="utf-8").split("\n")) - {""}
+        with open(self._journal, encoding="utf-8", newline="\n") as handle:
+            return set(handle.read().split("\n")) - {""}
 
     def unprocessed(self) -> list[Path]:
         """Stored takes not yet marked done, oldest first (to pass on again after a crash)."""

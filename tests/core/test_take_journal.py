@@ -11,7 +11,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.takes import TakeStore
 
 
-@pytest.mark.parametrize("node_id", ["room mic", "room\u2028mic", "room\x85mic"])
+@pytest.mark.parametrize("node_id", ["room mic", "room\u2028mic", "room\x85mic", "room\rmic"])
 def test_a_take_marked_done_is_done_whatever_its_id_holds(tmp_path: Path, node_id: str) -> None:
     """A microphone's take ids begin with its node id, which may hold a space (or any character but a dot, and no
     surrounding spaces): the journal is one take id a line, read up to each "\\n" only."""
