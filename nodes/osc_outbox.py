@@ -47,8 +47,9 @@ def bundle_key(take_id: str, slot: str) -> str:
 
 def read_sent(log: Path, keep: int = KEEP) -> tuple[OrderedDict[str, None], int]:
     """The newest ``keep`` keys of a sent log (empty when there is none yet) and how many lines it holds."""
-    try:
-        lines = log.read_text(encoding="utf-8").split("\n")
+    try:  # no newline translation: a take id may hold a "\r" (a node id may), which must not end its line
+        with log.open(encoding="utf-8", newline="") as handle:
+            lines = handle.read().split("\n")
     except FileNotFoundError:
         return OrderedDict(), 0
     return OrderedDict.fromkeys(line for line in lines[-keep - 1:] if line), len(lines) - 1

@@ -25,7 +25,7 @@ import pytest
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.ableton import AbletonMax
-from exsampling_patch.nodes.osc_outbox import Outbox, bundle_key, serve
+from exsampling_patch.nodes.osc_outbox import Outbox, bundle_key, read_sent, serve
 from exsampling_patch.takes import write_take
 
 from .helpers import sine_take
@@ -148,3 +148,13 @@ def test_a_sender_that_died_is_started_again_and_reported(tmp_path: Path, receiv
     outbox.close()
     assert receive_all(receiver) == [b"two"]
     assert any("OSC sender" in e for e in errors)
+
+
+def test_sent_log_keeps_a_key_whose_take_id_holds_a_carriage_return(tmp_path: Path) -> None:
+    """A node id may hold a "\r", and a take id begins with its node's id: read back, its key must be whole, or
+    the take is sent again after a restart."""
+    keys = [bundle_key("room\rmic-0001", "HH"), bundle_key("plain-0002", "BD")]
+    log = tmp_path / ".sent-live.txt"
+    log.write_bytes(b"".join(f"{key}\n".encode() for key in keys))  # as the sender appends them
+    sent, lines = read_sent(log)
+    assert list(sent) == keys and lines == 2
