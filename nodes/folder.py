@@ -69,8 +69,9 @@ class FolderSource(Node):
         self._globs = [p.strip().lower() for p in self.patterns.split(",") if p.strip()]
         # path -> (stamp, when first seen with it): a file without a close event is read once quiet long enough.
         self._since: dict[Path, tuple[Stamp, float]] = {}
-        # path -> the stamp last read (or there at start): read again only once changed.
+        # path -> the stamp last read (or there at start): read again only once changed, or gone and back.
         self._done: dict[Path, Stamp] = {}
+        self._takes_read = 0
         self._wake = threading.Event()
         self._closes: _CloseWatch | None = None
         if not self.include_existing:
@@ -137,6 +138,8 @@ class FolderSource(Node):
                     continue  # not closed as it is now (no event heard of it): once unchanged for settle_time
                 self._emit_file(path, stamp)
             self._since = {p: seen for p, seen in self._since.items() if p in current}
+            for gone in self._done.keys() - current.keys():  # a file put back later is a new recording
+                del self._done[gone]
             self._wake.wait(self.poll_interval)
             self._wake.clear()
 
@@ -152,7 +155,8 @@ class FolderSource(Node):
         if _stamp(path) != stamp:
             return  # written again while read: what was read may be half of it
         self._done[path] = stamp
-        self.report_status(last_file=path.name, takes=len(self._done))
+        self._takes_read += 1
+        self.report_status(last_file=path.name, takes=self._takes_read)
         self.emit("take", take)
 
 

@@ -4,6 +4,7 @@ for itself (issue 16: a take found unreadable is set aside in ``damaged/``, its 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -225,3 +226,37 @@ def test_files_already_there_are_read_after_the_quiet_time(tmp_path: Path) -> No
         assert run.takes() == []
         takes = run.wait_for(1, timeout=3.0)
     assert_one_whole_take(takes, tmp_path / "old.wav", written)
+
+
+@pytest.mark.parametrize("close_events", [True, False])
+def test_a_file_deleted_and_put_back_is_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, close_events: bool) -> None:
+    """Deleted from the drop folder, then copied back with its times kept (``cp -p``, ``rsync -t``): a new
+    arrival. Before, the source remembered every path it had read with its size and time, deleted or not, so
+    the file put back (same size, same time) was never read again."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", close_events)
+    backup = tmp_path / "backup.wav"
+    written = chunks(0.25, 1)[0]
+    sf.write(backup, written, RATE, subtype="PCM_16")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with Running(inbox, settle_time=0.2, poll_interval=0.02) as run:
+        shutil.copy2(backup, inbox / "hit.wav")
+        assert len(run.wait_for(1, timeout=3.0)) == 1
+        (inbox / "hit.wav").unlink()
+        time.sleep(0.2)  # scanned without it
+        shutil.copy2(backup, inbox / "hit.wav")
+        takes = run.wait_for(2, timeout=3.0)
+    assert run.context.errors == []
+    assert [Path(t.path).name for t in takes] == ["hit.wav", "hit.wav"]
+    assert [s["takes"] for s in run.context.statuses if "takes" in s] == [1, 2]
+
+
+def test_the_takes_count_counts_takes_read_not_files_there_before(tmp_path: Path) -> None:
+    """The node's status says how many takes it passed on; before, it counted the files there at start too."""
+    for name in ("old1.wav", "old2.wav"):
+        sf.write(tmp_path / name, chunks(0.1, 1)[0], RATE, subtype="PCM_16")
+    with Running(tmp_path, settle_time=0.1, poll_interval=0.02) as run:
+        sf.write(tmp_path / "new.wav", chunks(0.1, 1)[0], RATE, subtype="PCM_16")
+        assert len(run.wait_for(1, timeout=3.0)) == 1
+    assert [s["takes"] for s in run.context.statuses if "takes" in s] == [1]
