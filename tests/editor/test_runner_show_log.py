@@ -3,7 +3,6 @@ lock or a roll-back from the performance view is a line of it."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.slots import slot_control
 from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.nodes.sampler.replay import read_show
 from exsampling_patch.registry import Registry
 
 
@@ -42,7 +42,7 @@ links: []
         runner.stop()
     logs = sorted((tmp_path / "shows").glob("*.jsonl"))
     assert len(logs) == 1, logs
-    lines = [json.loads(line) for line in logs[0].read_text(encoding="utf-8").splitlines()]
+    lines = read_show(logs[0])
     assert lines[0]["event"] == "show"
     assert [(c["name"], c["value"]) for c in lines if c["event"] == "control"] == [("HH.lock", 1.0),
                                                                                    ("HH.rollback", 1.0)]

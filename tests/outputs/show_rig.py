@@ -3,7 +3,6 @@ tests (test_show_log_editor.py, test_show_replay_exact.py)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from exsampling_patch.messages import Take
+from exsampling_patch.nodes.sampler.replay import read_show
 from exsampling_patch.runtime import Engine, showlog
 from exsampling_patch.validate import load_patch
 
@@ -26,7 +26,7 @@ def sine(hz: float, seconds: float, level: float, take_id: str) -> Take:
 
 
 def lines_of(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return read_show(path)
 
 
 @contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 import soundfile
 
 from exsampling_patch.cli import main
+from exsampling_patch.nodes.sampler.replay import read_show
 
 RATE = 48000
 
@@ -57,7 +57,7 @@ def show(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict], Pa
     assert main(["run", str(patch), "--for", "2.5", "--log", "-", "-q"]) == 0
     logs = sorted((tmp / "shows").glob("*.jsonl"))  # default: beside the take folder
     assert len(logs) == 1, logs
-    return logs[0], [json.loads(line) for line in logs[0].read_text().splitlines()], tmp
+    return logs[0], read_show(logs[0]), tmp
 
 
 def test_run_writes_a_show_log_beside_its_takes(show: tuple[Path, list[dict], Path]) -> None:
@@ -143,7 +143,6 @@ def test_read_show_keeps_a_line_whose_text_has_a_line_separator(tmp_path: Path, 
     ``str.splitlines()`` also breaks lines at U+2028, U+2029 and U+0085, so each line is read up to its "\\n"."""
     from exsampling_patch.messages import Prediction, Score
     from exsampling_patch.messages import Take as TakeMessage
-    from exsampling_patch.nodes.sampler.replay import read_show
     from exsampling_patch.patch import NodeSpec, Patch
     from exsampling_patch.runtime.events import MessageHop
     from exsampling_patch.runtime.showlog import ShowLog
