@@ -20,8 +20,16 @@ class MusicalClass:
     drum_notes: tuple[int, ...] = ()
     programs: tuple[int, ...] = ()
     note_range: tuple[int, int] = (48, 84)
+    """The notes (MIDI numbers, both ends played) of the programs that :attr:`program_ranges` does not name."""
     sample_patterns: tuple[str, ...] = ()
     """Glob patterns (relative to a sample pack's root) of one-shot files of this class."""
+    program_ranges: tuple[tuple[int, int, int], ...] = ()
+    """(program, lowest, highest note): the range of a real instrument of that program, where it differs
+    from :attr:`note_range` (a tuba plays far below a trumpet, and a recorded tuba's low notes must be brass)."""
+
+    def notes_of(self, program: int) -> tuple[int, int]:
+        """The (lowest, highest) note rendered for ``program``."""
+        return next(((lo, hi) for p, lo, hi in self.program_ranges if p == program), self.note_range)
 
 
 MUSICAL_CLASSES: tuple[MusicalClass, ...] = (
@@ -41,9 +49,11 @@ MUSICAL_CLASSES: tuple[MusicalClass, ...] = (
     MusicalClass("woodblock_rim", drum_notes=(37, 75, 76, 77),
                  sample_patterns=("drums/rim*", "drums/sidestick*", "drums/wood*", "drums/snare_rim*",
                                   "drums/nasty_rim*")),
-    MusicalClass("mallets", programs=(8, 9, 10, 11, 12, 13), note_range=(60, 96)),
+    MusicalClass("mallets", programs=(8, 9, 10, 11, 12, 13), note_range=(60, 96),
+                 # celesta, glockenspiel, music box, vibraphone, marimba, xylophone
+                 program_ranges=((8, 60, 108), (9, 79, 108), (11, 53, 89), (12, 36, 96), (13, 65, 108))),
     MusicalClass("chime_bell", programs=(14, 112), drum_notes=(80, 81), note_range=(60, 90)),
-    MusicalClass("acoustic_piano", programs=(0, 1, 3), note_range=(33, 96),
+    MusicalClass("acoustic_piano", programs=(0, 1, 3), note_range=(21, 108),
                  sample_patterns=("instruments/piano*",)),
     MusicalClass("electric_piano_organ", programs=(2, 4, 5, 16, 17, 18, 19), note_range=(36, 90),
                  sample_patterns=("instruments/e_organ*", "instruments/church_organ*", "instruments/e_piano*")),
@@ -54,13 +64,21 @@ MUSICAL_CLASSES: tuple[MusicalClass, ...] = (
     MusicalClass("electric_bass", programs=(33, 34, 35, 36, 37, 38, 39), note_range=(28, 55),
                  sample_patterns=("instruments/bassslap*", "basses/*bass*")),
     MusicalClass("double_bass", programs=(32, 43), note_range=(28, 55)),
-    MusicalClass("bowed_strings", programs=(40, 41, 42, 44, 48, 49), note_range=(40, 96),
+    MusicalClass("bowed_strings", programs=(40, 41, 42, 44, 48, 49), note_range=(36, 96),
+                 program_ranges=((40, 55, 100), (41, 48, 88), (42, 36, 81)),  # violin, viola, cello
                  sample_patterns=("instruments/violin*", "instruments/cello*", "stringsnpads/strings*")),
     MusicalClass("flute_recorder", programs=(72, 73, 74, 75), note_range=(60, 96),
+                 program_ranges=((72, 74, 108), (74, 60, 98)),  # piccolo, recorder
                  sample_patterns=("instruments/flute*",)),
-    MusicalClass("reeds", programs=(68, 69, 70, 71), note_range=(46, 84)),
-    MusicalClass("saxophone", programs=(64, 65, 66, 67), note_range=(44, 80)),
-    MusicalClass("brass", programs=(56, 57, 58, 59, 60, 61), note_range=(34, 80),
+    MusicalClass("reeds", programs=(68, 69, 70, 71), note_range=(34, 91),
+                 # oboe, English horn, bassoon, clarinet
+                 program_ranges=((68, 58, 93), (69, 52, 81), (70, 34, 75), (71, 50, 91))),
+    MusicalClass("saxophone", programs=(64, 65, 66, 67), note_range=(36, 88),
+                 # soprano, alto, tenor, baritone
+                 program_ranges=((64, 56, 88), (65, 49, 81), (66, 44, 76), (67, 36, 69))),
+    MusicalClass("brass", programs=(56, 57, 58, 59, 60, 61), note_range=(34, 84),
+                 # trumpet, trombone, tuba, muted trumpet, French horn (brass section: note_range)
+                 program_ranges=((56, 52, 84), (57, 34, 77), (58, 26, 65), (59, 52, 84), (60, 34, 77)),
                  sample_patterns=("instruments/trumpet*", "latin/latin_brass*")),
     MusicalClass("harmonica", programs=(22,), note_range=(60, 84)),
     MusicalClass("choir_voice", programs=(52, 53, 54), note_range=(48, 79),

@@ -97,7 +97,10 @@ def _font_kits(font: Path, wanted: Sequence[int]) -> list[int]:
 
 def class_stamp(cls: MusicalClass) -> str:
     """What a rendered class's ``.done`` file starts with: the recipe and a digest of the class's definition."""
-    definition = repr((cls.drum_notes, cls.programs, cls.note_range)).encode()
+    parts: tuple[object, ...] = (cls.drum_notes, cls.programs, cls.note_range)
+    if cls.program_ranges:  # only then, so that the stamps of classes without them stay as they were
+        parts += (cls.program_ranges,)
+    definition = repr(parts).encode()
     return f"{RENDER_RECIPE} {zlib.crc32(definition):08x}"
 
 
@@ -111,13 +114,13 @@ def _note_plan(cls: MusicalClass, kits: Sequence[int], rng: np.random.Generator,
     """``n`` notes to render as (channel, program, note, velocity, seconds held)."""
     options: list[tuple[int, int, int]] = []
     options += [(9, kit, note) for kit in kits for note in cls.drum_notes]
-    lo, hi = cls.note_range
     options += [(0, program, -1) for program in cls.programs]
     plan = []
     order = rng.permutation(len(options))
     for i in range(n):
         channel, program, note = options[int(order[i % len(order)])]
         if note < 0:
+            lo, hi = cls.notes_of(program)
             note = int(rng.integers(lo, hi + 1))
         if channel == 9:
             held = 0.1

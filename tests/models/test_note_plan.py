@@ -38,6 +38,21 @@ def test_pitched_notes_are_held_long_as_often_as_short() -> None:
     assert float((held >= 3.0).mean()) > 0.15, "some notes ring for seconds, as a sample pack's do"
 
 
+def test_each_program_plays_its_instruments_range() -> None:
+    """Recorded instruments play their whole range: a tuba's low notes (far below a trumpet's) and a piano's
+    lowest and highest octaves must be heard as brass and piano, not as a bass or a mallet."""
+    brass = _note_plan(CLASSES["brass"], [0], np.random.default_rng(7), 600)
+    notes = {program: [note for _, p, note, _, _ in brass if p == program] for program in (56, 58)}
+    assert min(notes[58]) <= 30 and max(notes[58]) <= 65, "tuba"
+    assert min(notes[56]) >= 52, "trumpet"
+    piano = [note for _, _, note, _, _ in _note_plan(CLASSES["acoustic_piano"], [0], np.random.default_rng(7), 400)]
+    assert min(piano) <= 26 and max(piano) >= 103
+    for cls in MUSICAL_CLASSES:
+        for program in cls.programs:
+            lo, hi = cls.notes_of(program)
+            assert 21 <= lo < hi <= 108, (cls.label, program)
+
+
 def test_drum_hits_stay_short() -> None:
     plan = _note_plan(CLASSES["kick"], [0, 8, 16], np.random.default_rng(3), 96)
     assert {note[0] for note in plan} == {9}
