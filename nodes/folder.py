@@ -10,7 +10,8 @@ long the writer paused; a file still open for writing is not read. Where nothing
 watchdog, a network share written from another machine, a file already there at start), a file is read once
 its size and time stayed the same for ``settle_time``. The scan every ``poll_interval`` finds the files (patterns,
 sub-folders, what is skipped); the close events only tell it which are finished. A file changed after it was
-read (exported again over it) is a new recording: it is read again, once whole again.
+read (exported again over it) is a new recording: it is read again, once whole again; one whose times alone
+changed since (``cp -p`` sets them after its close, ``touch``) is not, where close events say it was not written.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ except Exception:  # not installed, or not Linux (no inotify in its libc): the q
 CLOSE_EVENTS = True
 
 Stamp = tuple[int, int]  # (size, mtime in ns)
+Close = tuple[Stamp, int]  # a file's stamp at its writer's close, and that close's number (one count for all files)
 
 
 def close_events_available() -> bool:
@@ -71,6 +73,8 @@ class FolderSource(Node):
         self._since: dict[Path, tuple[Stamp, float]] = {}
         # path -> the stamp last read (or there at start): read again only once changed, or gone and back.
         self._done: dict[Path, Stamp] = {}
+        # path -> the number of the close it was read after: unwritten since, a new stamp is only new times.
+        self._read_at_close: dict[Path, int] = {}
         self._takes_read = 0
         self._wake = threading.Event()
         self._closes: _CloseWatch | None = None
@@ -129,43 +133,55 @@ class FolderSource(Node):
                 stamp = current[path]
                 if self._done.get(path) == stamp:
                     continue
+                close = closed.get(path)
+                if close is not None and self._read_at_close.get(path) == close[1] and path not in writing:
+                    self._done[path] = stamp  # not written since it was read: its times changed, not its sound
+                    continue
                 seen = self._since.get(path)
                 if seen is None or seen[0] != stamp:
                     self._since[path] = seen = (stamp, now)
                 if stamp[0] == 0 or path in writing:
                     continue  # empty yet, or open for writing (written since its last close): wait for the close
-                if closed.get(path) != stamp and now - seen[1] < self.settle_time:
+                if (close is None or close[0] != stamp) and now - seen[1] < self.settle_time:
                     continue  # not closed as it is now (no event heard of it): once unchanged for settle_time
-                self._emit_file(path, stamp)
+                self._emit_file(path, stamp, close[1] if close else None)
             self._since = {p: seen for p, seen in self._since.items() if p in current}
             for gone in self._done.keys() - current.keys():  # a file put back later is a new recording
                 del self._done[gone]
+                self._read_at_close.pop(gone, None)
             self._wake.wait(self.poll_interval)
             self._wake.clear()
 
-    def _emit_file(self, path: Path, stamp: Stamp) -> None:
+    def _emit_file(self, path: Path, stamp: Stamp, close_number: int | None) -> None:
         try:
             take: Take = read_take(path, source=self.node_id)
         except Exception as error:
             if _stamp(path) != stamp:
                 return  # changed while read: not finished after all; read once it is
-            self._done[path] = stamp
+            self._mark_read(path, stamp, close_number)
             self.report_error(f"{path.name}: {error}")
             return
         if _stamp(path) != stamp:
             return  # written again while read: what was read may be half of it
-        self._done[path] = stamp
+        self._mark_read(path, stamp, close_number)
         self._takes_read += 1
         self.report_status(last_file=path.name, takes=self._takes_read)
         self.emit("take", take)
+
+    def _mark_read(self, path: Path, stamp: Stamp, close_number: int | None) -> None:
+        self._done[path] = stamp
+        if close_number is None:
+            self._read_at_close.pop(path, None)
+        else:
+            self._read_at_close[path] = close_number
 
 
 class _CloseWatch(FileSystemEventHandler):
     """Which files of a folder their writers have closed (or renamed in), and which are open for writing.
 
     Fed by watchdog's inotify observer on its own thread; the scan reads :meth:`snapshot`. A file is *closed*
-    with the stamp it had at its close (IN_CLOSE_WRITE) or rename into the folder (IN_MOVED_TO), and *writing*
-    from a write after that (IN_MODIFY) until its next close.
+    with the stamp it had at its close (IN_CLOSE_WRITE) or rename into the folder (IN_MOVED_TO) and that close's
+    number, and *writing* from a write after that (IN_MODIFY) until its next close.
     """
 
     def __init__(self, root: Path, recursive: bool, wanted: Callable[[str], bool], wake: threading.Event,
@@ -173,7 +189,8 @@ class _CloseWatch(FileSystemEventHandler):
         super().__init__()
         self._wanted, self._wake, self._report = wanted, wake, report
         self._lock = threading.Lock()
-        self._closed: dict[Path, Stamp] = {}
+        self._closed: dict[Path, Close] = {}
+        self._closes = 0  # numbers each close, so that a file closed again is told apart from one closed once
         self._writing: set[Path] = set()
         # Full events: a file moved in from an unwatched folder comes as a move (a rename in), not a creation.
         self._observer = InotifyObserver(generate_full_events=True)
@@ -191,7 +208,7 @@ class _CloseWatch(FileSystemEventHandler):
         self._observer.stop()
         self._observer.join(timeout=2.0)
 
-    def snapshot(self) -> tuple[dict[Path, Stamp], set[Path]]:
+    def snapshot(self) -> tuple[dict[Path, Close], set[Path]]:
         with self._lock:
             return dict(self._closed), set(self._writing)
 
@@ -231,7 +248,8 @@ class _CloseWatch(FileSystemEventHandler):
             if stamp is None:
                 self._closed.pop(path, None)
             else:
-                self._closed[path] = stamp
+                self._closes += 1
+                self._closed[path] = (stamp, self._closes)
         self._wake.set()
 
     def _forget(self, path: Path) -> None:

@@ -231,7 +231,7 @@ def test_files_already_there_are_read_after_the_quiet_time(tmp_path: Path) -> No
 @pytest.mark.parametrize("close_events", [True, False])
 def test_a_file_deleted_and_put_back_is_read_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, close_events: bool) -> None:
-    """Deleted from the drop folder, then copied back with its times kept (``cp -p``, ``rsync -t``): a new
+    """Deleted from the drop folder, then copied back with its times kept (``rsync -t``): a new
     arrival. Before, the source remembered every path it had read with its size and time, deleted or not, so
     the file put back (same size, same time) was never read again."""
     monkeypatch.setattr(folder_module, "CLOSE_EVENTS", close_events)
@@ -240,13 +240,20 @@ def test_a_file_deleted_and_put_back_is_read_again(
     sf.write(backup, written, RATE, subtype="PCM_16")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
+
+    def put_back() -> None:  # as rsync -t does: copied with its times to a hidden name, then renamed in
+        shutil.copy2(backup, inbox / ".hit.wav.part")
+        os.replace(inbox / ".hit.wav.part", inbox / "hit.wav")
+
     with Running(inbox, settle_time=0.2, poll_interval=0.02) as run:
-        shutil.copy2(backup, inbox / "hit.wav")
+        put_back()
         assert len(run.wait_for(1, timeout=3.0)) == 1
         (inbox / "hit.wav").unlink()
-        time.sleep(0.2)  # scanned without it
-        shutil.copy2(backup, inbox / "hit.wav")
+        time.sleep(0.5)  # scanned without it
+        put_back()
         takes = run.wait_for(2, timeout=3.0)
+        time.sleep(0.3)  # anything more would come now
+        takes = run.takes()
     assert run.context.errors == []
     assert [Path(t.path).name for t in takes] == ["hit.wav", "hit.wav"]
     assert [s["takes"] for s in run.context.statuses if "takes" in s] == [1, 2]
@@ -260,3 +267,21 @@ def test_the_takes_count_counts_takes_read_not_files_there_before(tmp_path: Path
         sf.write(tmp_path / "new.wav", chunks(0.1, 1)[0], RATE, subtype="PCM_16")
         assert len(run.wait_for(1, timeout=3.0)) == 1
     assert [s["takes"] for s in run.context.statuses if "takes" in s] == [1]
+
+
+@needs_close_events
+def test_a_file_whose_times_alone_changed_after_it_was_read_is_not_read_again(tmp_path: Path) -> None:
+    """``cp -p`` (and a file manager keeping times) sets a file's times after closing it: where close events
+    say it was not written since it was read, that is not a new recording. Before, it was read twice."""
+    written = chunks(0.25, 1)[0]
+    with Running(tmp_path, settle_time=0.2, poll_interval=0.02) as run:
+        sf.write(tmp_path / "kept.wav", written, RATE, subtype="PCM_16")
+        assert len(run.wait_for(1, timeout=3.0)) == 1
+        os.utime(tmp_path / "kept.wav", ns=(1_000_000_000, 1_000_000_000))  # as cp -p does after its close
+        time.sleep(0.6)  # past the quiet time: a second read would come now
+        assert len(run.takes()) == 1, "read again for its times alone"
+        sf.write(tmp_path / "kept.wav", written[::-1], RATE, subtype="PCM_16")  # written again: a new recording
+        takes = run.wait_for(2, timeout=3.0)
+    assert run.context.errors == []
+    assert [len(t.samples) for t in takes] == [len(written)] * 2
+    np.testing.assert_allclose(takes[1].samples[:, 0], written[::-1], atol=1 / 32768)
