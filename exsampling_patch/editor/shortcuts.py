@@ -136,19 +136,26 @@ class Shortcuts:
         """
         for root in self.editing:
             for item in self.descendants(root):
-                if dpg.does_item_exist(item) and dpg.get_item_state(item).get("active", False):
-                    return True
+                try:
+                    if dpg.get_item_state(item).get("active", False):
+                        return True
+                except Exception:  # deleted since it was listed (the inspector rebuilt): not being edited
+                    continue
         return False
 
     @staticmethod
     def descendants(item: int | str) -> list[int | str]:
+        """``item`` and every item under it that still exists: the inspector may be rebuilt on another thread
+        while a key is handled, so an item listed as a child can be gone when it is asked for its own."""
         found: list[int | str] = []
-        if not dpg.does_item_exist(item):
-            return found
         todo: list[int | str] = [item]
         while todo:
             current = todo.pop()
+            try:
+                children = dpg.get_item_children(current) or {}
+            except Exception:  # gone already
+                continue
             found.append(current)
-            for slot in (dpg.get_item_children(current) or {}).values():
+            for slot in children.values():
                 todo.extend(slot)
         return found
