@@ -71,15 +71,15 @@ class FolderSource(Node):
         self._globs = [p.strip().lower() for p in self.patterns.split(",") if p.strip()]
         # path -> (stamp, when first seen with it): a file without a close event is read once quiet long enough.
         self._since: dict[Path, tuple[Stamp, float]] = {}
-        # path -> the stamp last read (or there at start): read again only once changed, or gone and back.
-        self._done: dict[Path, Stamp] = {}
-        # path -> the number of the close it was read after: unwritten since, a new stamp is only new times.
-        self._read_at_close: dict[Path, int] = {}
+        # path -> the stamp last read (or there at start) and the number of the close it was read after (None:
+        # no close heard of): read again once changed, or gone and back; unwritten since that close, a new
+        # stamp is only new times.
+        self._done: dict[Path, tuple[Stamp, int | None]] = {}
         self._takes_read = 0
         self._wake = threading.Event()
         self._closes: _CloseWatch | None = None
         if not self.include_existing:
-            self._done = dict(self._scan())
+            self._done = {path: (stamp, None) for path, stamp in self._scan().items()}
         if close_events_available():
             try:
                 self._closes = _CloseWatch(self._root, self.recursive, self._wanted, self._wake, self.report_error)
@@ -131,11 +131,12 @@ class FolderSource(Node):
             now = time.monotonic()
             for path in sorted(current, key=lambda p: (current[p][1], p.name)):
                 stamp = current[path]
-                if self._done.get(path) == stamp:
+                done = self._done.get(path)
+                if done is not None and done[0] == stamp:
                     continue
                 close = closed.get(path)
-                if close is not None and self._read_at_close.get(path) == close[1] and path not in writing:
-                    self._done[path] = stamp  # not written since it was read: its times changed, not its sound
+                if done is not None and close is not None and done[1] == close[1] and path not in writing:
+                    self._done[path] = (stamp, close[1])  # not written since it was read: new times, same sound
                     continue
                 seen = self._since.get(path)
                 if seen is None or seen[0] != stamp:
@@ -148,7 +149,6 @@ class FolderSource(Node):
             self._since = {p: seen for p, seen in self._since.items() if p in current}
             for gone in self._done.keys() - current.keys():  # a file put back later is a new recording
                 del self._done[gone]
-                self._read_at_close.pop(gone, None)
             self._wake.wait(self.poll_interval)
             self._wake.clear()
 
@@ -158,22 +158,15 @@ class FolderSource(Node):
         except Exception as error:
             if _stamp(path) != stamp:
                 return  # changed while read: not finished after all; read once it is
-            self._mark_read(path, stamp, close_number)
+            self._done[path] = (stamp, close_number)
             self.report_error(f"{path.name}: {error}")
             return
         if _stamp(path) != stamp:
             return  # written again while read: what was read may be half of it
-        self._mark_read(path, stamp, close_number)
+        self._done[path] = (stamp, close_number)
         self._takes_read += 1
         self.report_status(last_file=path.name, takes=self._takes_read)
         self.emit("take", take)
-
-    def _mark_read(self, path: Path, stamp: Stamp, close_number: int | None) -> None:
-        self._done[path] = stamp
-        if close_number is None:
-            self._read_at_close.pop(path, None)
-        else:
-            self._read_at_close[path] = close_number
 
 
 class _CloseWatch(FileSystemEventHandler):
