@@ -69,12 +69,15 @@ class LinkHints:
     def pin_point(attr: int | str, output: bool) -> tuple[float, float] | None:
         """Where imnodes draws an attribute's pin, in viewport coordinates: at its node's right edge (an output)
         or left edge (an input), level with the middle of the attribute's row."""
-        node = dpg.get_item_parent(attr)
-        children = dpg.get_item_children(attr, 1) or []
-        if node is None or not children or not dpg.is_item_visible(node):
+        try:
+            node = dpg.get_item_parent(attr)
+            children = dpg.get_item_children(attr, 1) or []
+            if node is None or not children or not dpg.is_item_visible(node):
+                return None
+            (nx, _), (nw, _) = dpg.get_item_rect_min(node), dpg.get_item_rect_size(node)
+            (_, ty), (_, th) = dpg.get_item_rect_min(children[0]), dpg.get_item_rect_size(children[0])
+        except Exception:  # deleted meanwhile (a callback on another thread removed its node): no pin to press
             return None
-        (nx, _), (nw, _) = dpg.get_item_rect_min(node), dpg.get_item_rect_size(node)
-        (_, ty), (_, th) = dpg.get_item_rect_min(children[0]), dpg.get_item_rect_size(children[0])
         return (float(nx + nw) if output else float(nx), float(ty + th / 2))
 
     def show(self, source: PortRef) -> None:
