@@ -190,6 +190,9 @@ def collect() -> None:
     """Delete answered dialogs (called once a frame: an item is not deleted inside its own callback)."""
     while _finished:
         _delete(_finished.pop())
-    for tag in OPEN:  # new dialogs (only cancel() and accept() hide one)
-        if dpg.does_item_exist(tag) and not dpg.get_item_configuration(tag)["show"]:
-            dpg.configure_item(tag, show=True, width=SIZE[0], height=SIZE[1], pos=POS)
+    for tag in list(OPEN):  # a copy: a callback (on Dear PyGui's own thread) may open or replace one meanwhile
+        try:
+            if not dpg.get_item_configuration(tag)["show"]:  # new dialogs (only cancel() and accept() hide one)
+                dpg.configure_item(tag, show=True, width=SIZE[0], height=SIZE[1], pos=POS)
+        except Exception:  # deleted since it was listed (replaced by ask_path), or of a context that is gone
+            continue
