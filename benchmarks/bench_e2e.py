@@ -3,7 +3,7 @@
 For each take: time from "take stored" (``meta["stored_at"]``, after the WAV and its sidecar are flushed
 to disk) to "slot loaded in the sampler" (its ``loaded`` output) and to "OSC /label received" by a loopback
 receiver that routes like the original Max for Live device. Takes are real ESC-50 recordings (two clips
-of one class joined into 10 s, at 48 kHz), uploaded one every 0.4 s. The confidence gate is opened
+of one class joined into 10 s, at 48 kHz), uploaded one every 0.4 s (``--gap``). The confidence gate is opened
 (threshold 0) so that every take travels the whole path. Target: p95 at most 20 ms.
 Also prints each node's median handling time. The original system took about 40 ms (p95 42 ms) per take.
 """
@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import yaml
 from esc50_takes import ten_second_takes
+from host_check import pause_cost_line
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 
@@ -72,10 +73,13 @@ class MaxDeviceStandIn:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--takes", type=int, default=24, help="takes to upload (at least 20)")
+    parser.add_argument("--gap", type=float, default=0.4,
+                        help="seconds between uploads (default 0.4; see the host check it prints)")
     parser.add_argument("--param", action="append", default=[], metavar="NODE.PARAM=VALUE",
                         help="override a parameter of the default patch (YAML value), e.g. classifier.threads=2")
     args = parser.parse_args()
     takes = [(category, encode_wav_pcm16(audio, RATE)) for category, audio in ten_second_takes(args.takes, RATE)]
+    print(pause_cost_line(args.gap))
     device = MaxDeviceStandIn()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -115,7 +119,7 @@ def main() -> int:
             reply.read()
             if reply.status != 201:
                 print(f"upload {i} ({category}) refused: {reply.status}")
-            time.sleep(0.4)
+            time.sleep(args.gap)
         connection.close()
         engine.wait_idle(30, settle=0.5)
         times: Any = engine.node("times")
@@ -128,7 +132,7 @@ def main() -> int:
     if len(loaded) < min(20, len(takes)):
         print(f"only {len(loaded)} of {len(takes)} takes reached the sampler; errors: {engine.errors}")
         return 1
-    print(f"default patch end to end, {len(loaded)} takes of 10 s through the web recorder:")
+    print(f"default patch end to end, {len(loaded)} takes of 10 s through the web recorder, one every {args.gap:g} s:")
     print("  stored -> loaded, in upload order (ms): " + " ".join(f"{v:.0f}" for v in loaded.values()))
     for name, values in (("take stored -> slot loaded in the sampler", list(loaded.values())),
                          ("take stored -> OSC /label received", list(osc.values()))):
