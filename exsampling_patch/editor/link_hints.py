@@ -89,13 +89,21 @@ class LinkHints:
             if self._is_output(attr) or ref.node not in model.patch.nodes:
                 continue
             fits = ref.node != source.node and model.link_problem(Link(source, ref)) is None
+            theme = self._theme(fits)
+            try:
+                dpg.bind_item_theme(attr, theme)
+            except Exception:  # deleted since the pins were listed (Del runs on the callback thread): no pin to light
+                continue
             self.fits[ref] = fits
-            dpg.bind_item_theme(attr, self._theme(fits))
 
     def clear(self) -> None:
         """Every input back to its own look."""
         for attr, ref in self.view.pins().items():
-            if ref in self.fits and not self._is_output(attr) and dpg.does_item_exist(attr):
-                dpg.bind_item_theme(attr, self.view.pin_theme(ref))
+            if ref in self.fits and not self._is_output(attr):
+                theme = self.view.pin_theme(ref)
+                try:
+                    dpg.bind_item_theme(attr, theme)
+                except Exception:  # deleted since the pins were listed, as in show()
+                    continue
         self.source = None
         self.fits.clear()
