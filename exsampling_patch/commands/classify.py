@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from exsampling_patch.registry import Registry
 
 WINDOWS = ("whole", "1s", "2s", "4s")
+READABLE = "WAV, FLAC, OGG, MP3, AIFF"  # what libsndfile (soundfile) reads that takes come as
 POOLINGS = ("mean", "max", "vote")
 
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
                                                  top_k=args.top)
         except Exception as error:  # one bad file must not stop the others
             failed = True
-            row["error"] = f"{type(error).__name__}: {error}"
+            row["error"] = unreadable(path, error)
         else:
             row.update(prediction.to_dict())
         if args.json:
@@ -265,7 +266,7 @@ def run_patch(args: argparse.Namespace) -> int:
                 outcomes = chain.run(take)
             except Exception as error:  # one bad file must not stop the others
                 failed = True
-                _print_row(args, {"file": path, "error": f"{type(error).__name__}: {error}"})
+                _print_row(args, {"file": path, "error": unreadable(path, error)})
                 continue
             for outcome in outcomes:
                 row: dict[str, Any] = {"file": path}
@@ -281,6 +282,19 @@ def run_patch(args: argparse.Namespace) -> int:
     finally:
         chain.stop()
     return 1 if failed else 0
+
+
+def unreadable(path: str, error: Exception) -> str:
+    """What went wrong with one file, in the words of the one who gave it: a missing file, a folder, a file
+    that is not audio; otherwise the error itself."""
+    where = Path(path)
+    if not where.exists():
+        return "no such file"
+    if where.is_dir():
+        return "a folder, not an audio file"
+    if type(error).__name__ == "LibsndfileError" and "Format not recognised" in str(error):
+        return f"not an audio file that can be read ({READABLE}, ...)"
+    return f"{type(error).__name__}: {error}"
 
 
 def _print_row(args: argparse.Namespace, row: dict[str, Any]) -> None:

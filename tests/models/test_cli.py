@@ -73,6 +73,8 @@ def test_classify_json_lines_reasons_errors_and_exit_code(esc50: Path, tmp_path:
     assert by_file[str(short)]["top"] == [] and "too short" in by_file[str(short)]["reason"]
     for bad in (broken, missing):
         assert by_file[str(bad)]["error"] and "top" not in by_file[str(bad)]
+    assert by_file[str(missing)]["error"] == "no such file"
+    assert by_file[str(broken)]["error"].startswith("not an audio file")
 
     ok = exsampling("classify", *(str(p) for p, _ in clips), "--json", "--top", "1")
     assert ok.returncode == 0, ok.stderr

@@ -83,6 +83,21 @@ def test_classify_through_the_default_patch(esc50: Path, tmp_path: Path) -> None
     assert text.stdout.count(",") == 1  # two labels
 
 
+def test_classify_patch_names_what_is_wrong_with_a_file(esc50: Path, tmp_path: Path) -> None:
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("a shopping list, not a recording")
+    missing, dog = tmp_path / "gone.wav", esc50 / "audio" / DOG
+    done = exsampling("classify", "--patch", str(DEFAULT_PATCH), str(not_audio), str(tmp_path), str(missing),
+                      str(dog))
+    assert done.returncode == 1, done.stderr  # the three bad ones failed; the dog still ran
+    assert done.stdout.splitlines() == [
+        f"{not_audio}: error: not an audio file that can be read (WAV, FLAC, OGG, MP3, AIFF, ...)",
+        f"{tmp_path}: error: a folder, not an audio file",
+        f"{missing}: error: no such file",
+        *[line for line in done.stdout.splitlines() if line.startswith(f"{dog}: dog 0.9")],
+    ]
+
+
 def test_classify_through_a_strict_gate_says_why_not_or_falls_back(esc50: Path, tmp_path: Path) -> None:
     dog = str(esc50 / "audio" / DOG)
     strict = patch_copy(tmp_path, threshold=0.999)
