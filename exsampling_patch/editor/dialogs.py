@@ -4,6 +4,11 @@ Dear PyGui's own file dialog starts its name field with ".", opens nothing on a 
 in French ("Ko"); this one lists folders first, then the files that match, with sizes in B, KB, MB and GB, opens a
 folder or chooses a file on a double-click, and starts with an empty name (or the one it is given). A hidden
 dialog would still cost every frame, so each is deleted once answered.
+
+Threads: a dialog is opened, answered and browsed in callbacks, on Dear PyGui's callback thread; collect() runs in
+the frame loop, on the main thread. A tag can name a new dialog before the frame deletes the one it named (Esc
+then Ctrl+O), so the frame deletes each answered dialog by its own item ids, and an answered dialog's queued
+callbacks do nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-_finished: list[str] = []
+#: Answered (or replaced) dialogs, deleted by the next collect().
+_finished: list[FileDialog] = []
 SIZE, POS = (700, 450), (300, 150)
 #: Open dialogs by tag.
 OPEN: dict[str, FileDialog] = {}
@@ -72,6 +78,7 @@ class FileDialog:
         self.tag, self.on_path, self.directory, self.extensions = tag, on_path, directory, extensions
         self.folder = Path(default_path or os.getcwd()).expanduser().resolve()
         self.entries: list[Entry] = []
+        self.closed = False
         # Made hidden and shown by collect() at the next frame: a modal shown from another modal's button (the
         # unsaved-changes prompt) in the frame that one closes is hidden again by Dear PyGui, its size lost.
         with dpg.window(tag=tag, label=label, modal=True, show=False, width=SIZE[0], height=SIZE[1], pos=POS,
@@ -95,11 +102,14 @@ class FileDialog:
                 dpg.add_button(label="Cancel", tag=f"{tag}:cancel", width=100, callback=lambda: self.cancel())
         with dpg.item_handler_registry(tag=f"{tag}:handlers"):
             dpg.add_item_double_clicked_handler(callback=lambda s, a, u=None: self._on_double_click(a))
+        self.window, self.handlers = dpg.get_alias_id(tag), dpg.get_alias_id(f"{tag}:handlers")
         OPEN[tag] = self
         self.go(self.folder)
 
     def go(self, folder: Path) -> None:
         """List ``folder`` (a folder that cannot be read lists nothing)."""
+        if self.closed:  # a callback queued behind the answer: the items are going, the tag maybe a new dialog's
+            return
         self.folder = folder.resolve()
         dpg.set_value(f"{self.tag}:folder", str(self.folder))
         self.entries = list_folder(self.folder, self.extensions, self.directory)
@@ -117,6 +127,8 @@ class FileDialog:
                 dpg.add_text(time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.modified)))
 
     def _on_click(self, sender: Any, app_data: Any, user_data: int) -> None:
+        if self.closed:  # as in go()
+            return
         for index in range(len(self.entries)):
             if index != user_data and dpg.does_item_exist(f"{self.tag}:entry:{index}"):
                 dpg.set_value(f"{self.tag}:entry:{index}", False)
@@ -132,6 +144,8 @@ class FileDialog:
 
     def activate(self, index: int) -> None:
         """What a double-click on an entry does: a folder opens, a file is chosen."""
+        if self.closed:  # as in go()
+            return
         entry = self.entries[index]
         if entry.is_dir:
             self.go(self.folder / entry.name)
@@ -140,6 +154,8 @@ class FileDialog:
             self.accept()
 
     def accept(self) -> None:
+        if self.closed:  # as in go(): answered once
+            return
         name = str(dpg.get_value(f"{self.tag}:name") or "").strip()
         if not name and not self.directory:
             return  # nothing chosen yet
@@ -151,24 +167,50 @@ class FileDialog:
         self._close()
 
     def _close(self) -> None:
-        OPEN.pop(self.tag, None)
-        if dpg.does_item_exist(self.tag):
-            dpg.configure_item(self.tag, show=False)
-        _finished.append(self.tag)
+        if self.closed:
+            return
+        self.closed = True
+        if OPEN.get(self.tag) is self:
+            del OPEN[self.tag]
+        if dpg.does_item_exist(self.window):
+            dpg.configure_item(self.window, show=False)
+        _finished.append(self)
+
+    def delete(self) -> None:
+        """Delete this dialog's window and handlers, by their ids: its tag may name a newer dialog by now."""
+        for item in (self.window, self.handlers):
+            try:
+                dpg.delete_item(item)
+            except Exception:  # deleted already (by ask_path, replacing it), or of a context that is gone
+                continue
+
+    def show_new(self) -> None:
+        """Show the dialog if it is new (only cancel() and accept() hide one)."""
+        try:
+            if not dpg.get_item_configuration(self.window)["show"]:
+                dpg.configure_item(self.window, show=True, width=SIZE[0], height=SIZE[1], pos=POS)
+        except Exception:  # deleted since collect() listed it (replaced by ask_path), or of a context that is gone
+            return
 
 
 def ask_path(tag: str, label: str, on_path: Callable[[str], Any], directory: bool = False,
              default_path: str = "", extensions: tuple[str, ...] = (".yaml", ".yml"), default_name: str = "",
              ok_label: str = "OK") -> FileDialog:
     """Show a file (or folder) dialog; ``on_path`` gets the chosen path. The dialog goes once answered."""
-    if dpg.does_item_exist(tag):
-        _delete(tag)
+    replaced = OPEN.pop(tag, None)
+    if replaced is not None:
+        replaced.closed = True  # its queued callbacks must leave the new one be
+    for item in (tag, f"{tag}:handlers"):  # the last dialog with the tag, open or answered: the tag is the new one's
+        try:
+            dpg.delete_item(item)
+        except Exception:  # none, or collect() deleted it meanwhile (in the frame loop)
+            continue
     return FileDialog(tag, label, on_path, directory, default_path, extensions, default_name, ok_label)
 
 
 def cancel_open() -> bool:
     """Cancel the open dialogs (Esc); returns whether there was one."""
-    dialogs = [d for d in OPEN.values() if dpg.does_item_exist(d.tag)]
+    dialogs = [d for d in list(OPEN.values()) if dpg.does_item_exist(d.window)]  # a copy, as in collect()
     OPEN.clear()  # dialogs of a context that is gone go too
     for dialog in dialogs:
         dialog.cancel()
@@ -176,23 +218,12 @@ def cancel_open() -> bool:
 
 
 def any_open() -> bool:
-    return any(dpg.does_item_exist(tag) for tag in OPEN)
-
-
-def _delete(tag: str) -> None:
-    OPEN.pop(tag, None)
-    for item in (tag, f"{tag}:handlers"):
-        if dpg.does_item_exist(item):
-            dpg.delete_item(item)
+    return any(dpg.does_item_exist(d.window) for d in list(OPEN.values()))  # a copy, as in collect()
 
 
 def collect() -> None:
     """Delete answered dialogs (called once a frame: an item is not deleted inside its own callback)."""
     while _finished:
-        _delete(_finished.pop())
-    for tag in list(OPEN):  # a copy: a callback (on Dear PyGui's own thread) may open or replace one meanwhile
-        try:
-            if not dpg.get_item_configuration(tag)["show"]:  # new dialogs (only cancel() and accept() hide one)
-                dpg.configure_item(tag, show=True, width=SIZE[0], height=SIZE[1], pos=POS)
-        except Exception:  # deleted since it was listed (replaced by ask_path), or of a context that is gone
-            continue
+        _finished.pop().delete()
+    for dialog in list(OPEN.values()):  # a copy: a callback (on Dear PyGui's own thread) may open or replace one
+        dialog.show_new()
