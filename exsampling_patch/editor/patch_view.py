@@ -206,8 +206,11 @@ class PatchView:
         """Mark nodes as selected (and unmark the others)."""
         before, self.chosen = self.chosen, list(node_ids)
         for node_id in dict.fromkeys([*before, *node_ids]):
-            if dpg.does_item_exist(f"node:{node_id}"):
-                dpg.bind_item_theme(f"node:{node_id}", self._theme_for(node_id))
+            theme = self._theme_for(node_id)
+            try:
+                dpg.bind_item_theme(f"node:{node_id}", theme)
+            except Exception:  # not drawn, or deleted meanwhile: Del (callback thread) while a frame chooses
+                continue
 
     def _redraw_node(self, node_id: str) -> None:
         """Draw one node again (its type or its pins changed), with the links that touch it."""
