@@ -298,9 +298,10 @@ class PerformanceView:
         """Make a slot the selected one (its name highlighted): Space plays it."""
         self.selected = key
         for node_id, name in self._slot_keys or ():
-            tag = self._slot_tag(node_id, name, "name")
-            if dpg.does_item_exist(tag):
-                dpg.set_value(tag, (node_id, name) == key)
+            try:
+                dpg.set_value(self._slot_tag(node_id, name, "name"), (node_id, name) == key)
+            except Exception:  # gone: clicks and keys select on the callback thread, refresh() (frame loop) rebuilds
+                continue
 
     def _on_select(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
         self.select(user_data)

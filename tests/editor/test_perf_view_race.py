@@ -1,0 +1,51 @@
+"""A slot selected while the slots are listed again: a slot's name may be gone when it is highlighted.
+
+A click on a slot's name or a number key runs :meth:`PerformanceView.select` on Dear PyGui's callback thread,
+while the frame loop (main thread) rebuilds the slot rows in ``refresh`` when the slots change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+import pytest
+
+from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.registry import Registry
+
+
+@pytest.fixture
+def app() -> Iterator[EditorApp]:
+    dpg.create_context()
+    editor = EditorApp(EditorModel(Registry.default()))
+    editor.build()
+    try:
+        yield editor
+    finally:
+        dpg.destroy_context()
+
+
+def test_selecting_skips_a_slot_name_deleted_just_before_it_is_set(app: EditorApp,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    view = app.perf_view
+    keys = [("sampler", "Bass"), ("sampler", "Pad"), ("sampler", "Kick")]
+    for node_id, name in keys:
+        dpg.add_selectable(label=name, tag=view._slot_tag(node_id, name, "name"), parent=f"{view.tag}:slots")
+    view._slot_keys = keys
+    gone = view._slot_tag("sampler", "Pad", "name")
+    set_value = dpg.set_value
+
+    def rebuilt_meanwhile(item: int | str, value: Any) -> None:
+        if item == gone and dpg.does_item_exist(item):
+            dpg.delete_item(item)  # the frame loop lists the slots again, after select() found this one
+        set_value(item, value)
+
+    monkeypatch.setattr(dpg, "set_value", rebuilt_meanwhile)
+    view.select(("sampler", "Kick"))
+    monkeypatch.undo()
+    assert view.selected == ("sampler", "Kick")
+    assert dpg.get_value(view._slot_tag("sampler", "Kick", "name")) is True
+    assert dpg.get_value(view._slot_tag("sampler", "Bass", "name")) is False
