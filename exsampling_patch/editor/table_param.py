@@ -108,8 +108,10 @@ class TableEditor:
     def _on_filter(self, sender: Any, app_data: str, user_data: Any = None) -> None:
         _FILTERS[self.tag] = app_data
         for i, row in enumerate(self.rows):
-            if dpg.does_item_exist(f"{self.tag}:{i}:row"):
+            try:
                 dpg.configure_item(f"{self.tag}:{i}:row", show=matches(row, app_data))
+            except Exception:  # gone: typing runs on the callback thread, the frame loop rebuilds the inspector
+                continue
 
     def _on_cell(self, sender: Any, app_data: str, user_data: tuple[int, int]) -> None:
         row, column = user_data
