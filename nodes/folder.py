@@ -11,7 +11,14 @@ watchdog, a network share written from another machine, a file already there at 
 its size and time stayed the same for ``settle_time``. The scan every ``poll_interval`` finds the files (patterns,
 sub-folders, what is skipped); the close events only tell it which are finished. A file changed after it was
 read (exported again over it) is a new recording: it is read again, once whole again; one whose times alone
-changed since (``cp -p`` sets them after its close, ``touch``) is not, where close events say it was not written.
+changed since (``cp -p`` sets them after its close, ``touch``) is not, where close events say it was not written
+and an IN_ATTRIB says its times were set.
+
+When the system's event queue overflows (IN_Q_OVERFLOW: a burst of thousands of files), it drops events without
+saying which: a file changed before that (not read as it is) is read once quiet for ``settle_time``, as without
+close events, even if a write of it was heard and no close, until it changes again (its events heard again).
+watchdog tells only its own watch groups of an overflow; :class:`_OverflowTellingFD` (watchdog 7.1 on) tells
+the source too; without it (watchdog before 7.1) an overflow goes unheard and a lost close is waited for.
 """
 
 from __future__ import annotations
@@ -35,6 +42,13 @@ try:  # Linux: inotify, which says when a writer closes a file
 except Exception:  # not installed, or not Linux (no inotify in its libc): the quiet time alone
     InotifyObserver = None  # type: ignore[assignment,misc]
     FileSystemEventHandler = object  # type: ignore[assignment,misc]
+
+try:  # watchdog 7.1 on: its inotify reader is a class of its own, that sees the queue overflow (IN_Q_OVERFLOW)
+    from watchdog.observers.api import BaseObserver
+    from watchdog.observers.inotify import InotifyFullEmitter
+    from watchdog.observers.inotify_c import InotifyEvent, InotifyFD
+except Exception:  # older: overflows go unheard (the close events they drop are waited for)
+    InotifyFD = None  # type: ignore[assignment,misc]
 
 #: Whether to use close events where they are available; off, every file waits for the quiet time (tests).
 CLOSE_EVENTS = True
@@ -76,6 +90,11 @@ class FolderSource(Node):
         # stamp is only new times.
         self._done: dict[Path, tuple[Stamp, int | None]] = {}
         self._takes_read = 0
+        # path -> its stamp when close events were lost (the queue overflowed), not read as it is: its write or close
+        # may be among those lost, so the quiet time reads it, open for writing or not, until it changes again.
+        self._doubt: dict[Path, Stamp] = {}
+        self._overflows = 0
+        self._overflow_told = -float("inf")
         self._wake = threading.Event()
         self._closes: _CloseWatch | None = None
         if not self.include_existing:
@@ -126,31 +145,48 @@ class FolderSource(Node):
                 self._closes = None
                 self.watching = "quiet time"
                 self.report_status(watching=self.watching)
+            # Overflows counted before the scan: it sees the files as the events dropped until then left them.
+            overflows = self._closes.overflows() if self._closes else self._overflows
             current = self._scan()
-            closed, writing = self._closes.snapshot() if self._closes else ({}, set())
+            closed, writing, touched = self._closes.snapshot() if self._closes else ({}, set(), {})
             now = time.monotonic()
+            if overflows != self._overflows:
+                self._overflows = overflows
+                self._doubt = {path: stamp for path, stamp in current.items() if not self._read_as(path, stamp)}
+                if now - self._overflow_told >= 60.0:
+                    self._overflow_told = now
+                    self.report_error(f"close events lost (the system's event queue overflowed): files changed "
+                                      f"until now are read after {self.settle_time:g} s quiet")
             for path in sorted(current, key=lambda p: (current[p][1], p.name)):
                 stamp = current[path]
                 done = self._done.get(path)
                 if done is not None and done[0] == stamp:
                     continue
                 close = closed.get(path)
-                if done is not None and close is not None and done[1] == close[1] and path not in writing:
+                doubt = self._doubt.get(path) == stamp  # as when events were lost: its own may be among them
+                if (done is not None and close is not None and done[1] == close[1] and touched.get(path) == stamp
+                        and not doubt):
                     self._done[path] = (stamp, close[1])  # not written since it was read: new times, same sound
                     continue
                 seen = self._since.get(path)
                 if seen is None or seen[0] != stamp:
                     self._since[path] = seen = (stamp, now)
-                if stamp[0] == 0 or path in writing:
+                if stamp[0] == 0 or (path in writing and not doubt):
                     continue  # empty yet, or open for writing (written since its last close): wait for the close
                 if (close is None or close[0] != stamp) and now - seen[1] < self.settle_time:
                     continue  # not closed as it is now (no event heard of it): once unchanged for settle_time
                 self._emit_file(path, stamp, close[1] if close else None)
             self._since = {p: seen for p, seen in self._since.items() if p in current}
+            if self._doubt:  # out of doubt once changed (its events heard) or read
+                self._doubt = {p: s for p, s in self._doubt.items() if current.get(p) == s and not self._read_as(p, s)}
             for gone in self._done.keys() - current.keys():  # a file put back later is a new recording
                 del self._done[gone]
             self._wake.wait(self.poll_interval)
             self._wake.clear()
+
+    def _read_as(self, path: Path, stamp: Stamp) -> bool:
+        done = self._done.get(path)
+        return done is not None and done[0] == stamp
 
     def _emit_file(self, path: Path, stamp: Stamp, close_number: int | None) -> None:
         try:
@@ -174,7 +210,9 @@ class _CloseWatch(FileSystemEventHandler):
 
     Fed by watchdog's inotify observer on its own thread; the scan reads :meth:`snapshot`. A file is *closed*
     with the stamp it had at its close (IN_CLOSE_WRITE) or rename into the folder (IN_MOVED_TO) and that close's
-    number, and *writing* from a write after that (IN_MODIFY) until its next close.
+    number, *writing* from a write after that (IN_MODIFY) until its next close, and *touched* with the stamp it
+    had when its times alone changed since (IN_ATTRIB). :meth:`overflows` counts the times the system dropped
+    events (its queue full): any of these may then be missing.
     """
 
     def __init__(self, root: Path, recursive: bool, wanted: Callable[[str], bool], wake: threading.Event,
@@ -185,8 +223,9 @@ class _CloseWatch(FileSystemEventHandler):
         self._closed: dict[Path, Close] = {}
         self._closes = 0  # numbers each close, so that a file closed again is told apart from one closed once
         self._writing: set[Path] = set()
-        # Full events: a file moved in from an unwatched folder comes as a move (a rename in), not a creation.
-        self._observer = InotifyObserver(generate_full_events=True)
+        self._touched: dict[Path, Stamp] = {}
+        self._overflows = 0
+        self._observer = _observer(self._overflowed)
         try:
             self._observer.schedule(self, str(root), recursive=recursive)
             self._observer.start()
@@ -201,9 +240,21 @@ class _CloseWatch(FileSystemEventHandler):
         self._observer.stop()
         self._observer.join(timeout=2.0)
 
-    def snapshot(self) -> tuple[dict[Path, Close], set[Path]]:
+    def snapshot(self) -> tuple[dict[Path, Close], set[Path], dict[Path, Stamp]]:
         with self._lock:
-            return dict(self._closed), set(self._writing)
+            return dict(self._closed), set(self._writing), dict(self._touched)
+
+    def overflows(self) -> int:
+        """How many times the system's event queue overflowed (events were dropped) since the start."""
+        with self._lock:
+            return self._overflows
+
+    def _overflowed(self) -> None:
+        # On watchdog's reader thread, maybe before events read ahead of the overflow reach dispatch(): the scan's
+        # doubt goes by the files' stamps, not by the order things are heard in.
+        with self._lock:
+            self._overflows += 1
+        self._wake.set()
 
     def dispatch(self, event: FileSystemEvent) -> None:
         try:
@@ -229,6 +280,13 @@ class _CloseWatch(FileSystemEventHandler):
             if path is not None and self._wanted(path.name):
                 with self._lock:
                     self._writing.add(path)
+                    self._touched.pop(path, None)
+        elif kind == "attrib":  # IN_ATTRIB (watchdog 7 on): its times alone changed (cp -p, touch)
+            if path is not None and self._wanted(path.name):
+                stamp = _stamp(path)
+                with self._lock:
+                    if stamp is not None and path not in self._writing:
+                        self._touched[path] = stamp
         elif kind == "deleted" and path is not None:
             self._forget(path)
 
@@ -238,6 +296,7 @@ class _CloseWatch(FileSystemEventHandler):
         stamp = _stamp(path)
         with self._lock:
             self._writing.discard(path)
+            self._touched.pop(path, None)
             if stamp is None:
                 self._closed.pop(path, None)
             else:
@@ -249,6 +308,44 @@ class _CloseWatch(FileSystemEventHandler):
         with self._lock:
             self._closed.pop(path, None)
             self._writing.discard(path)
+            self._touched.pop(path, None)
+
+
+if InotifyFD is not None:
+
+    class _OverflowTellingFD(InotifyFD):
+        """watchdog's inotify reader, telling ``on_overflow`` when the system's event queue overflowed: events were
+        dropped, which ones is not said. watchdog tells only its own watch groups (to watch anew)."""
+
+        def __init__(self, on_overflow: Callable[[], None]) -> None:
+            super().__init__()
+            self._on_overflow = on_overflow
+
+        def handle_event(self, event: InotifyEvent) -> None:
+            if event.is_queue_overflow:
+                self._on_overflow()
+            super().handle_event(event)
+
+    class _OverflowTellingObserver(BaseObserver):
+        """:class:`InotifyObserver` with ``generate_full_events``, reading through :class:`_OverflowTellingFD`."""
+
+        def __init__(self, on_overflow: Callable[[], None]) -> None:
+            self._reader = _OverflowTellingFD(on_overflow)
+            self._reader.start()
+            super().__init__(InotifyFullEmitter, inotify_fd=self._reader)
+
+        def on_thread_stop(self) -> None:
+            super().on_thread_stop()
+            self._reader.stop()
+            self._reader.join()
+
+
+def _observer(on_overflow: Callable[[], None]) -> BaseObserver:
+    """watchdog's inotify observer; full events: a file moved in from an unwatched folder comes as a move (a rename
+    in), not a creation. Where watchdog reads overflows (7.1 on), ``on_overflow`` is told of each."""
+    if InotifyFD is None:
+        return InotifyObserver(generate_full_events=True)
+    return _OverflowTellingObserver(on_overflow)
 
 
 def _stamp(path: Path) -> Stamp | None:
