@@ -16,15 +16,11 @@ import pytest
 from exsampling_patch.editor import dialogs
 
 
-@pytest.fixture
-def context() -> Iterator[None]:
-    dpg.create_context()
-    try:
-        yield
-    finally:
-        dialogs.OPEN.clear()
-        dialogs._finished.clear()
-        dpg.destroy_context()
+@pytest.fixture(autouse=True)
+def no_dialogs_left() -> Iterator[None]:
+    yield
+    dialogs.OPEN.clear()
+    dialogs._finished.clear()
 
 
 def test_listing_a_folder_skips_a_row_deleted_after_the_rows_were_listed(context: None, tmp_path: Path,

@@ -6,7 +6,7 @@ Dear PyGui runs callbacks (Del, the menus) on its own thread while the frame loo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import cast
 
@@ -37,15 +37,6 @@ class View:
     def pin_theme(self, ref: PortRef) -> int:
         self.meanwhile(ref)
         return 0
-
-
-@pytest.fixture
-def context() -> Iterator[None]:
-    dpg.create_context()
-    try:
-        yield
-    finally:
-        dpg.destroy_context()
 
 
 def test_output_at_skips_a_pin_whose_node_is_deleted_while_it_is_measured(context: None,

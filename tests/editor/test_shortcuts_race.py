@@ -6,21 +6,10 @@ found") when the inspector was rebuilt between listing a group's children and as
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.editor.shortcuts import Shortcuts
-
-
-@pytest.fixture
-def context() -> Iterator[None]:
-    dpg.create_context()
-    try:
-        yield
-    finally:
-        dpg.destroy_context()
 
 
 def test_descendants_skips_an_item_deleted_while_it_is_walked(context: None,

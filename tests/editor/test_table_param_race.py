@@ -6,7 +6,6 @@ Typing into the filter runs :meth:`TableEditor._on_filter` on Dear PyGui's callb
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import dearpygui.dearpygui as dpg
@@ -14,15 +13,6 @@ import pytest
 
 from exsampling_patch.editor.table_param import TableEditor
 from exsampling_patch.nodes.classify import SlotMap
-
-
-@pytest.fixture
-def context() -> Iterator[None]:
-    dpg.create_context()
-    try:
-        yield
-    finally:
-        dpg.destroy_context()
 
 
 def test_filtering_skips_a_row_deleted_just_before_it_is_shown_or_hidden(context: None,
