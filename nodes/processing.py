@@ -360,6 +360,8 @@ class Pitch(Node):
         meta: dict[str, Any] = {"pitch_hz": round(hz, 3) if pitched and hz is not None else None,
                                 "pitch_confidence": round(confidence, 4), "pitched": pitched,
                                 "pitch_method": self.method}
-        self.report_status(take=take.take_id, confidence=confidence,
+        # pitch_confidence, not confidence: a label with a confidence is the take's class (the console and the
+        # editor's take map read it so), and a pitch estimate is not one
+        self.report_status(take=take.take_id, pitch_confidence=round(confidence, 4),
                            label=f"{hz:.1f} Hz" if pitched and hz else "unpitched")
         self.emit("out", take.derive(meta=meta))

@@ -227,10 +227,9 @@ class RuntimeObserver:
         if not isinstance(take_id, str) or take_id not in self.takes:
             return
         point = self.takes[take_id]
-        if isinstance(status.get("label"), str):
-            point.label = status["label"]
-        if isinstance(status.get("confidence"), int | float):
-            point.confidence = float(status["confidence"])
+        # A class comes with its confidence; other nodes' labels (trim's lengths, pitch's Hz) are not the take's.
+        if isinstance(status.get("label"), str) and isinstance(status.get("confidence"), int | float):
+            point.label, point.confidence = status["label"], float(status["confidence"])
         if isinstance(status.get("slot"), str):
             point.slot = status["slot"]
 

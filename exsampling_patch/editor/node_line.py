@@ -29,7 +29,7 @@ def live_text(live: NodeLive) -> str:
     if isinstance(xruns, int) and xruns > 0:
         parts.append(f"{xruns} xrun{'s' if xruns != 1 else ''}")
     if live.get("label") is not None:
-        confidence = live.get("confidence")
+        confidence = live.get("confidence", live.get("pitch_confidence"))
         parts.append(f"{live.get('label')}" + (f" {confidence:.0%}" if isinstance(confidence, float) else ""))
     fate = fate_text(live)
     if fate is not None:

@@ -67,8 +67,8 @@ class NodeTiming(Event):
 #: Other fields (level, voices, xruns, counters, device) are kept until a newer value comes. The engine keeps
 #: each node's status by this rule (``Engine.status``, what an observer that joins late copies) and so does the
 #: editor's observer (``editor/live.py``).
-EVENT_KEYS = frozenset({"take", "label", "confidence", "slot", "skipped", "locked", "rejected", "passed", "reason",
-                        "swap_due", "latency_ms", "already_sent", "track"})
+EVENT_KEYS = frozenset({"take", "label", "confidence", "pitch_confidence", "slot", "skipped", "locked", "rejected",
+                        "passed", "reason", "swap_due", "latency_ms", "already_sent", "track"})
 
 
 def merge_status(status: dict[str, Any], update: dict[str, Any]) -> None:

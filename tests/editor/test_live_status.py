@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from exsampling_patch import ANY, Input, Node
 from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.editor.node_line import live_text
@@ -80,3 +82,20 @@ def test_the_status_copied_when_attaching_to_a_running_patch_is_one_events() -> 
         engine.stop()
     assert "label" not in observer.nodes["sampler"].status
     assert "dog" not in live_text(observer.nodes["sampler"])
+
+
+def test_a_takes_label_on_the_map_is_its_class_not_another_nodes_line() -> None:
+    from exsampling_patch.messages import Take
+    from exsampling_patch.runtime.events import MessageHop
+
+    observer = RuntimeObserver()
+    take = Take(np.zeros((480, 1), np.float32), 48000, take_id="t1", source="phones")
+    observer.on_event(MessageHop("phones", "take", "trim", "take", take))
+    for node_id, status in (("trim", {"take": "t1", "label": "5.00 -> 1.20 s"}),
+                            ("classifier", {"take": "t1", "label": "dog", "confidence": 0.97}),
+                            ("pitch", {"take": "t1", "label": "unpitched", "pitch_confidence": 0.45})):
+        observer.on_event(NodeStatus(node_id, status))
+    observer.apply()
+    point = observer.takes["t1"]
+    assert (point.label, point.confidence) == ("dog", 0.97)
+    assert live_text(observer.nodes["pitch"]) == "unpitched 45%"  # the pitch node's own line keeps its estimate

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -65,3 +66,36 @@ def test_library_noise_goes_to_the_log_and_the_reason_to_the_console_in_one_line
     assert "Cannot connect to server" not in output and "jack server is not running" not in output, output
     assert "jack server is not running" in log.read_text(encoding="utf-8")
     assert re.search(r"error in node 'sampler': cannot open sound device .*\n", output), output
+
+
+def test_a_take_line_names_the_class_heard_not_the_pitch_found_beside_it(tmp_path: Path, esc50: Path) -> None:
+    # As the default patch: pitch runs beside the classifier, and usually reports first.
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("""exsampling_patch: 1
+nodes:
+- {id: inbox, type: folder_source, params: {folder: inbox, poll_interval: 0.05}}
+- {id: trim, type: trim}
+- {id: pitch, type: pitch, params: {method: yin, max_seconds: 1.0}}
+- {id: classifier, type: classifier}
+- {id: gate, type: confidence_gate, params: {threshold: 0.45, judge: slot}}
+- {id: map, type: slot_map}
+links:
+- inbox.take -> trim.take
+- trim.out -> classifier.take
+- trim.out -> pitch.take
+- pitch.out -> map.take
+- classifier.prediction -> gate.prediction
+- gate.passed -> map.prediction
+- gate.rejected -> map.rejected
+""", encoding="utf-8")
+    run = Run(str(patch), "--for", "60", "--log", str(tmp_path / "lib.log"))
+    try:
+        run.wait_for("running")
+        (tmp_path / "inbox").mkdir(exist_ok=True)
+        shutil.copy(esc50 / "audio" / "1-100032-A-0.flac", tmp_path / "inbox" / "dog.flac")  # a dog barking
+        run.wait_for(" from inbox", timeout=60)
+    finally:
+        run.signal_group()
+        run.wait(30)
+    line = next(line for line in run.stderr if " from inbox" in line)
+    assert re.search(r": dog \d+% -> Bass \(\d+ ms\)$", line), line
