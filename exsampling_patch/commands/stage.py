@@ -62,6 +62,11 @@ def default_log_path() -> Path:
     return Path(state) / "exsampling" / "run.log"
 
 
+def seconds_text(seconds: float) -> str:
+    """A take's length for the console: tenths, but hundredths under a second (a 30 ms hi-hat is no "0.0 s")."""
+    return f"{seconds:.2f} s" if seconds < 0.995 else f"{seconds:.1f} s"
+
+
 def _clock(event: Event) -> str:
     return time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - event.time)))
 
@@ -214,7 +219,7 @@ class StageConsole:
             return
         who = f" from {event.recorder}" if event.recorder else ""
         duration = known.get("duration")
-        length = f", {duration:.1f} s" if isinstance(duration, int | float) else ""
+        length = f", {seconds_text(duration)}" if isinstance(duration, int | float) else ""
         label, confidence = known.get("label"), known.get("confidence")
         heard = (f"{label} {confidence:.0%}" if isinstance(confidence, int | float) and label else "")
         if event.fate == "slot":

@@ -99,3 +99,10 @@ links:
         run.wait(30)
     line = next(line for line in run.stderr if " from inbox" in line)
     assert re.search(r": dog \d+% -> Bass \(\d+ ms\)$", line), line
+
+
+def test_a_short_takes_length_is_told_in_hundredths() -> None:
+    from exsampling_patch.commands.stage import seconds_text
+
+    assert [seconds_text(s) for s in (0.03, 0.25, 0.994, 0.996, 5.0, 12.34)] == \
+        ["0.03 s", "0.25 s", "0.99 s", "1.0 s", "5.0 s", "12.3 s"]
