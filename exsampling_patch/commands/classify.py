@@ -256,7 +256,8 @@ def run_patch(args: argparse.Namespace) -> int:
         chain = PatchChain(args.patch, threads=args.threads)
         chain.start()
     except (PatchError, ChainError, ModelFileError, ParamError, OSError) as error:
-        print(f"error: {args.patch}: {error}", file=sys.stderr)
+        said = str(error)  # most name the patch file already, with its line
+        print(f"error: {said if said.startswith(str(args.patch)) else f'{args.patch}: {said}'}", file=sys.stderr)
         return 2
     failed = False
     try:

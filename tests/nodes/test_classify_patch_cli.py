@@ -166,3 +166,16 @@ def test_patch_chain_gives_the_slots_the_running_patch_gives(esc50: Path) -> Non
         engine.stop()
     assert expected[DOG] == "Bass"
     assert running == {name: slot for name, slot in expected.items() if slot is not None}
+
+
+def test_a_patch_that_cannot_be_used_is_named_once_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("exsampling_patch: 1\nnodes:\n- {id: c, type: classifier, params: {window: bogus}}\nlinks: []\n",
+                   encoding="utf-8")
+    done = exsampling("classify", "--patch", str(bad), str(tmp_path / "any.wav"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: {bad}:3: node 'c': parameter 'window' is 'bogus', not one of whole, 1s, " \
+                                  "2s, 4s"
+    writer = REPO / "patches" / "web_to_writer.yaml"
+    done = exsampling("classify", "--patch", str(writer), str(tmp_path / "any.wav"))
+    assert done.returncode == 2 and done.stderr.strip() == f"error: {writer}: no classifier node"
