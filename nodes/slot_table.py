@@ -48,8 +48,38 @@ MUSICAL_SLOTS: dict[str, str] = {
     **dict.fromkeys(["choir_voice"], "Chorus"),
 }
 
-DEFAULT_SLOT_TABLE: dict[str, str] = {**ESC50_SLOTS, **MUSICAL_SLOTS}
-"""The slot map's default table: ESC-50's everyday classes and the musical classes."""
+#: The original system's table (its classifier's 41 FSDKaggle2018 classes, by their data set's names and the
+#: short names ``../shared/DESIGN.md`` gives them), for models that composers train on takes labelled so.
+ORIGINAL_SLOTS: dict[str, str] = {
+    **dict.fromkeys(["hi_hat", "computer_keyboard", "keys_jangling", "writing", "scissors", "finger_snapping"], "HH"),
+    **dict.fromkeys(["knock", "snare_drum", "tearing", "cough", "shatter", "fireworks", "tambourine"], "Snare"),
+    **dict.fromkeys(["glockenspiel", "chime", "gong", "cowbell"], "TT"),
+    **dict.fromkeys(["gunshot_or_gunfire", "gunshot", "fart", "bass_drum", "drawer_open_or_close", "drawer"], "BD"),
+    **dict.fromkeys(["telephone", "harmonica", "electric_piano", "acoustic_guitar", "violin_or_fiddle", "violin"],
+                    "Piano"),
+    **dict.fromkeys(["saxophone", "trumpet", "clarinet", "oboe", "flute"], "Wind"),
+    **dict.fromkeys(["cello", "bark", "bus", "microwave_oven", "burping_or_eructation", "burping", "double_bass"],
+                    "Bass"),
+    **dict.fromkeys(["laughter", "squeak", "meow", "applause"], "Chorus"),
+}
+
+#: Everyday names of drums and instruments, for composers' own labels ("Kick", "Hi-hat open", "Organ").
+COMMON_NAMES: dict[str, str] = {
+    **dict.fromkeys(["hihat", "closed_hihat", "open_hihat", "hi_hat_closed", "hi_hat_open", "cymbal", "crash",
+                     "ride", "shaker"], "HH"),
+    **dict.fromkeys(["clap", "handclap", "snap", "rimshot", "rim"], "Snare"),
+    **dict.fromkeys(["toms", "tom_tom", "bell", "bells", "marimba", "xylophone", "vibraphone"], "TT"),
+    **dict.fromkeys(["kick", "kick_drum"], "BD"),
+    **dict.fromkeys(["piano", "organ", "guitar", "strings", "viola"], "Piano"),
+    **dict.fromkeys(["sax", "trombone", "horn", "french_horn", "tuba", "bassoon", "brass_section"], "Wind"),
+    **dict.fromkeys(["bass", "bass_guitar", "upright_bass", "contrabass", "synth_bass"], "Bass"),
+    **dict.fromkeys(["voice", "vocal", "vocals", "choir", "singing"], "Chorus"),
+}
+
+DEFAULT_SLOT_TABLE: dict[str, str] = {**ORIGINAL_SLOTS, **COMMON_NAMES, **ESC50_SLOTS, **MUSICAL_SLOTS}
+"""The slot map's default table: ESC-50's everyday classes and the musical classes (the shipped classifier's
+labels), then, for labels of composers' own models, the original system's classes and everyday names of drums
+and instruments."""
 
 
 def normalize_label(label: str) -> str:

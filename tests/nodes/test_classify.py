@@ -266,6 +266,33 @@ def test_default_table_maps_every_esc50_class(esc50: Path) -> None:
     assert set(ESC50_SLOTS.values()) == set(SLOTS)  # every slot gets sounds
 
 
+#: The original system's 41 classes (FSDKaggle2018's names) and the slots ../shared/DESIGN.md gives them.
+ORIGINAL_TABLE = {
+    "HH": ["Hi-hat", "Computer_keyboard", "Keys_jangling", "Writing", "Scissors", "Finger_snapping"],
+    "Snare": ["Knock", "Snare_drum", "Tearing", "Cough", "Shatter", "Fireworks", "Tambourine"],
+    "TT": ["Glockenspiel", "Chime", "Gong", "Cowbell"],
+    "BD": ["Gunshot_or_gunfire", "Fart", "Bass_drum", "Drawer_open_or_close"],
+    "Piano": ["Telephone", "Harmonica", "Electric_piano", "Acoustic_guitar", "Violin_or_fiddle"],
+    "Wind": ["Saxophone", "Trumpet", "Clarinet", "Oboe", "Flute"],
+    "Bass": ["Cello", "Bark", "Bus", "Microwave_oven", "Burping_or_eructation", "Double_bass"],
+    "Chorus": ["Laughter", "Squeak", "Meow", "Applause"],
+}
+
+
+def test_a_composers_own_labels_land_where_the_original_or_a_musician_would_put_them() -> None:
+    node = SlotMap("map", {})  # the shipped table, nothing changed
+    node.start()
+    wanted = {label: slot for slot, labels in ORIGINAL_TABLE.items() for label in labels}
+    wanted.update({"Kick": "BD", "Hi-hat open": "HH", "closed hihat": "HH", "Clap": "Snare", "Toms": "TT",
+                   "Organ": "Piano", "Bass guitar": "Bass", "Vocals": "Chorus", "Trombone": "Wind"})
+    assert len(wanted) == 41 + 9
+    for label in wanted:
+        node.handle("prediction", prediction((label, 0.9)))
+    emitted = node.context.emitted
+    assert [port for port, _ in emitted] == ["slot"] * len(wanted)
+    assert {message.label: message.slot for _, message in emitted} == wanted
+
+
 def test_node_choices_match_the_classifier() -> None:
     from exsampling_patch.models import classifier
     from exsampling_patch.nodes import classify
