@@ -25,6 +25,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+def slots_line(labels: list[str]) -> str:
+    """Where the shipped slot table sends each label, and which labels it does not know (the slot map sends
+    those to its ``unmapped`` output, or to its fallback, unless the patch's table names them)."""
+    from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, normalize_label
+
+    known = [(label, DEFAULT_SLOT_TABLE[normalize_label(label)]) for label in labels
+             if normalize_label(label) in DEFAULT_SLOT_TABLE]
+    unknown = [label for label in labels if normalize_label(label) not in DEFAULT_SLOT_TABLE]
+    line = "slots by the shipped table: " + (", ".join(f"{label} -> {slot}" for label, slot in known) or "none")
+    if unknown:
+        line += (f"; not in it: {', '.join(unknown)} (give them slots in the slot map's table, or they go to its "
+                 "'unmapped' output)")
+    return line
+
+
 def run(args: argparse.Namespace) -> int:
     try:  # the `train` extra: not everyone who plays a patch trains models
         import matplotlib  # noqa: F401  (the model card's confusion matrix)
@@ -46,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"{len(dataset.examples)} takes, {len(dataset.labels)} labels: {', '.join(dataset.labels)}",
           file=sys.stderr)
+    print(slots_line(dataset.labels), file=sys.stderr)
     bars: dict[str, Any] = {}
 
     def progress(report: Progress) -> None:

@@ -143,6 +143,7 @@ def test_train_writes_model_card_and_confusion_and_the_node_uses_it(esc50: Path,
 
     assert done.returncode == 0, done.stderr
     assert "%|" in done.stderr and "features" in done.stderr  # tqdm progress bars on stderr
+    assert "slots by the shipped table: church_bells -> TT, dog -> Bass, rain -> Wind\n" in done.stderr
     assert out.is_file()
     card = out.with_suffix(".md").read_text()
     assert "accuracy" in card and "church_bells" in card
@@ -164,6 +165,14 @@ def test_train_writes_model_card_and_confusion_and_the_node_uses_it(esc50: Path,
     assert all(isinstance(p, Prediction) and p.label in CLASSES for p in predictions)
     correct = sum(p.label == c for p, (_, c) in zip(predictions, held_out, strict=True))
     assert correct / len(held_out) >= 0.7, f"{correct}/{len(held_out)} held-out takes right"
+
+
+def test_train_says_which_labels_the_shipped_table_has_no_slot_for() -> None:
+    from exsampling_patch.commands.train import slots_line
+
+    assert slots_line(["Hi-hat", "kazoo", "Kick", "whistle"]) == (
+        "slots by the shipped table: Hi-hat -> HH, Kick -> BD; not in it: kazoo, whistle (give them slots in the "
+        "slot map's table, or they go to its 'unmapped' output)")
 
 
 @pytest.mark.parametrize("problem", ["empty class folder", "unreadable file", "one class only"])
