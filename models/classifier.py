@@ -154,12 +154,25 @@ def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, 
     try:
         blob = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise ModelFileError(f"not a readable {kind} file: {p} ({exc})") from exc
+        raise ModelFileError(f"not a readable {kind} file: {p} ({_unreadable_because(exc)})") from exc
     if not isinstance(blob, dict) or blob.get("format") != file_format:
         raise ModelFileError(f"not an exsampling classifier {kind}: {p}")
     if blob.get("version") != version:
         raise ModelFileError(f"unsupported {kind} version {blob.get('version')!r} in {p}")
     return blob
+
+
+def _unreadable_because(exc: Exception) -> str:
+    """Why torch could not load a file, in a few words: its own messages run to paragraphs of advice that does
+    not apply (to load with ``weights_only=False``, which would run code from the file)."""
+    text = str(exc)
+    if isinstance(exc, EOFError) or not text:
+        return "empty, or cut short"
+    if "zip archive" in text or "central directory" in text:
+        return "damaged: a model file cut short or changed"
+    if type(exc).__name__ == "UnpicklingError" or "Weights only load failed" in text:
+        return "not a model file: it holds something other than weights"
+    return text.splitlines()[0][:200]
 
 
 def _front_end(blob: dict[str, Any], p: Path, kind: str) -> FrontEnd:

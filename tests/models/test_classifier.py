@@ -211,6 +211,19 @@ def test_bad_model_file(tmp_path: Path) -> None:
         load_classifier(junk)
 
 
+def test_an_unreadable_model_file_is_named_with_why_in_one_line(tmp_path: Path) -> None:
+    """torch's own words run to paragraphs that advise loading with weights_only=False (running the file's code)."""
+    shipped = Path(load_model_file().path).read_bytes()
+    files = {"junk.pt": (b"garbage\n", "not a model file: it holds something other than weights"),
+             "empty.pt": (b"", "empty, or cut short"),
+             "cut.pt": (shipped[:100_000], "damaged: a model file cut short or changed")}
+    for name, (data, why) in files.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ModelFileError) as raised:
+            load_model_file(tmp_path / name)
+        assert str(raised.value) == f"not a readable model file: {tmp_path / name} ({why})"
+
+
 def test_a_model_file_of_another_front_end_is_refused_with_what_to_do(tmp_path: Path) -> None:
     """Model files written before 25 Nov 2026 describe a 16 kHz front end (n_fft/hop in samples)."""
     blob = torch.load(str(SHIPPED_MODEL), map_location="cpu", weights_only=True)
