@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,6 @@ import torch
 
 from .features import (
     FRONT_END,
-    FrontEnd,
     analyse,
     compress,
     hop_length,
@@ -42,7 +40,22 @@ from .features import (
     peak_dbfs,
     to_mono,
 )
-from .network import STEP_FRAMES, SoundNet, fuse_batch_norm, load_int8_trunk
+from .model_file import (
+    HEAD_FORMAT,
+    MODEL_FORMAT,
+    SHIPPED_MODEL,
+    VALIDATION_HEAD,
+    HeadFile,
+    LoadedModel,
+    ModelFileError,
+    load_head_file,
+    load_model_file,
+    save_head_file,
+    save_model_file,
+    trunk_fingerprint,
+    with_head,
+)
+from .network import STEP_FRAMES, fuse_batch_norm, load_int8_trunk
 from .prediction import Prediction, WindowScore
 
 __all__ = [
@@ -67,224 +80,12 @@ __all__ = [
     "trunk_fingerprint",
 ]
 
-SHIPPED_MODEL = Path(__file__).resolve().parent / "sounds.pt"
-"""The shipped model: ESC-50's 50 everyday classes and the musical classes (``models/musical.py``)."""
-
-VALIDATION_HEAD = Path(__file__).resolve().parent / "sounds_validation_head.pt"
-"""The head of the validation run (ESC-50 folds 1-3 and every musical source but lmms-common's: its sample pack
-and its DrumSynth presets), for the shipped model's trunk: with it, ESC-50 fold 4 and the LMMS one-shots are
-held-out data (see :func:`load_validation_classifier`)."""
-
-MODEL_FORMAT = "exsampling-classifier"
-MODEL_VERSION = 1
-HEAD_FORMAT = "exsampling-head"
-HEAD_VERSION = 1
-
 WINDOWS = ("whole", "1s", "2s", "4s")
 """Window choices: one window over the whole take, or windows of about 1, 2 or 4 s with 50% overlap."""
 
 POOLINGS = ("mean", "max", "vote")
 """Pooling of window probabilities: their mean, their per-class maximum (renormalised), or the share of
 windows that rank each class first."""
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be loaded (missing, not a classifier model, wrong version)."""
-
-
-@dataclass
-class LoadedModel:
-    """A model file's content: the network, its labels, its front end and free-form metadata."""
-
-    model: SoundNet
-    labels: list[str]
-    front_end: FrontEnd
-    meta: dict[str, Any]
-    path: Path
-    int8_trunk: bytes | None = None
-
-
-def save_model_file(
-    model: SoundNet,
-    labels: list[str],
-    path: str | Path,
-    meta: dict[str, Any] | None = None,
-    int8_trunk: bytes | None = None,
-) -> Path:
-    """Write a model file (float16 weights, labels, front end, metadata; loadable with weights_only).
-
-    ``int8_trunk`` (from :func:`network.script_int8_trunk`) lets the classifier run an int8 trunk.
-    """
-    if len(labels) != model.n_classes:
-        raise ValueError(f"{len(labels)} labels for a model with {model.n_classes} classes")
-    state = {k: (v.half() if v.is_floating_point() else v).clone() for k, v in model.state_dict().items()}
-    out = Path(path)
-    torch.save(
-        {
-            "format": MODEL_FORMAT,
-            "version": MODEL_VERSION,
-            "labels": list(labels),
-            "front_end": asdict(FRONT_END),
-            "state_dict": state,
-            "meta": _plain(meta or {}),
-            "int8_trunk": torch.frombuffer(bytearray(int8_trunk), dtype=torch.uint8) if int8_trunk else None,
-        },
-        out,
-    )
-    return out
-
-
-def _plain(x: Any) -> Any:
-    """Metadata reduced to types that ``torch.load(weights_only=True)`` accepts."""
-    if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_plain(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    if x is None or isinstance(x, bool | int | float | str):
-        return x
-    return str(x)
-
-
-def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, Any]:
-    """A model or head file's content, checked for its format and version; ModelFileError names the file."""
-    if not p.is_file():
-        raise ModelFileError(f"{kind} file not found: {p}")
-    try:
-        blob = torch.load(str(p), map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ModelFileError(f"not a readable {kind} file: {p} ({_unreadable_because(exc)})") from exc
-    if not isinstance(blob, dict) or blob.get("format") != file_format:
-        raise ModelFileError(f"not an exsampling classifier {kind}: {p}")
-    if blob.get("version") != version:
-        raise ModelFileError(f"unsupported {kind} version {blob.get('version')!r} in {p}")
-    return blob
-
-
-def _unreadable_because(exc: Exception) -> str:
-    """Why torch could not load a file, in a few words: its own messages run to paragraphs of advice that does
-    not apply (to load with ``weights_only=False``, which would run code from the file)."""
-    text = str(exc)
-    if isinstance(exc, EOFError) or not text:
-        return "empty, or cut short"
-    if "zip archive" in text or "central directory" in text:
-        return "damaged: a model file cut short or changed"
-    if type(exc).__name__ == "UnpicklingError" or "Weights only load failed" in text:
-        return "not a model file: it holds something other than weights"
-    return text.splitlines()[0][:200]
-
-
-def _front_end(blob: dict[str, Any], p: Path, kind: str) -> FrontEnd:
-    """The file's front end, if it is this version's; files from before 25 Nov 2026 (16 kHz resampling,
-    743-point frames) are refused with what to do."""
-    stored = blob.get("front_end")
-    try:
-        front_end = FrontEnd(**stored) if isinstance(stored, dict) else None
-    except TypeError:
-        front_end = None
-    if front_end != FRONT_END:
-        raise ModelFileError(
-            f"{kind} {p} was trained with another front end ({stored}); this version analyses takes with "
-            f"{FRONT_END}: train it again (exsampling train)"
-        )
-    return front_end
-
-
-def load_model_file(path: str | Path | None = None) -> LoadedModel:
-    """Read a model file (``None``: the shipped model). The network is returned in eval mode, unfused."""
-    p = SHIPPED_MODEL if path is None else Path(path)
-    blob = _read_blob(p, "model", MODEL_FORMAT, MODEL_VERSION)
-    labels = [str(x) for x in blob["labels"]]
-    front_end = _front_end(blob, p, "model")
-    model = SoundNet(len(labels))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
-    model.eval()
-    int8 = blob.get("int8_trunk")
-    return LoadedModel(model, labels, front_end, dict(blob.get("meta") or {}), p,
-                       bytes(int8.numpy().tobytes()) if isinstance(int8, torch.Tensor) else None)
-
-
-def trunk_fingerprint(model: SoundNet) -> str:
-    """SHA-256 of the trunk's weights as a model file stores them (float16): a head file records the
-    fingerprint of the trunk it was trained on, and loading it onto any other trunk is refused."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for key, value in sorted(model.trunk.state_dict().items()):
-        v = value.detach().cpu()
-        v = v.half() if v.is_floating_point() else v
-        digest.update(key.encode())
-        digest.update(v.contiguous().numpy().tobytes())
-    return digest.hexdigest()
-
-
-@dataclass
-class HeadFile:
-    """A head file's content: the linear head (``weight`` ``(classes, features)``, ``bias``), its labels,
-    the fingerprint of the trunk it belongs to, and metadata."""
-
-    labels: list[str]
-    weight: torch.Tensor
-    bias: torch.Tensor
-    trunk: str
-    meta: dict[str, Any]
-    path: Path
-
-
-def save_head_file(model: SoundNet, labels: list[str], path: str | Path, meta: dict[str, Any] | None = None) -> Path:
-    """Write only ``model``'s linear head (float16, 24.6 kB a class) and its trunk's fingerprint.
-
-    Heads trained on one frozen trunk can then share it: :func:`load_classifier` with ``head=`` puts the
-    head on the trunk of a full model file.
-    """
-    if len(labels) != model.n_classes:
-        raise ValueError(f"{len(labels)} labels for a head with {model.n_classes} classes")
-    out = Path(path)
-    torch.save(
-        {
-            "format": HEAD_FORMAT,
-            "version": HEAD_VERSION,
-            "labels": list(labels),
-            "front_end": asdict(FRONT_END),
-            "weight": model.head.fc.weight.detach().half().clone(),
-            "bias": model.head.fc.bias.detach().half().clone(),
-            "trunk": trunk_fingerprint(model),
-            "meta": _plain(meta or {}),
-        },
-        out,
-    )
-    return out
-
-
-def load_head_file(path: str | Path) -> HeadFile:
-    """Read a head file written by :func:`save_head_file` (weights returned in float32)."""
-    p = Path(path)
-    blob = _read_blob(p, "head", HEAD_FORMAT, HEAD_VERSION)
-    _front_end(blob, p, "head")
-    weight, bias = blob["weight"].float(), blob["bias"].float()
-    labels = [str(x) for x in blob["labels"]]
-    if weight.ndim != 2 or weight.shape[0] != len(labels) or bias.shape != (len(labels),):
-        raise ModelFileError(f"head {p}: weight {tuple(weight.shape)} and bias {tuple(bias.shape)} do not fit "
-                             f"{len(labels)} labels")
-    return HeadFile(labels, weight, bias, str(blob["trunk"]), dict(blob.get("meta") or {}), p)
-
-
-def _with_head(loaded: LoadedModel, head: HeadFile) -> LoadedModel:
-    """``loaded`` with its head replaced by ``head`` (checked against the trunk); the int8 trunk is kept."""
-    if head.trunk != trunk_fingerprint(loaded.model):
-        raise ModelFileError(f"head {head.path} was trained on another trunk than the one in {loaded.path}")
-    model = SoundNet(len(head.labels), n_bands=loaded.model.n_bands)
-    if head.weight.shape[1] != model.feature_dim:
-        raise ModelFileError(f"head {head.path} reads {head.weight.shape[1]} features, the trunk gives "
-                             f"{model.feature_dim}")
-    model.trunk.load_state_dict(loaded.model.trunk.state_dict())
-    with torch.no_grad():
-        model.head.fc.weight.copy_(head.weight)
-        model.head.fc.bias.copy_(head.bias)
-    model.eval()
-    meta = {**loaded.meta, "head": {"path": str(head.path), **head.meta}}
-    return LoadedModel(model, list(head.labels), loaded.front_end, meta, loaded.path, loaded.int8_trunk)
 
 
 class Classifier:
@@ -506,7 +307,7 @@ def load_classifier(
         threads = 1
     loaded = load_model_file(path)
     if head is not None:
-        loaded = _with_head(loaded, load_head_file(head))
+        loaded = with_head(loaded, load_head_file(head))
     return Classifier(loaded, threads=threads, int8=int8)
 
 
