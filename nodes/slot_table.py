@@ -76,10 +76,14 @@ COMMON_NAMES: dict[str, str] = {
     **dict.fromkeys(["voice", "vocal", "vocals", "choir", "singing"], "Chorus"),
 }
 
-DEFAULT_SLOT_TABLE: dict[str, str] = {**ORIGINAL_SLOTS, **COMMON_NAMES, **ESC50_SLOTS, **MUSICAL_SLOTS}
+_SHIPPED_MODELS_OWN = {**ESC50_SLOTS, **MUSICAL_SLOTS}
+DEFAULT_SLOT_TABLE: dict[str, str] = {
+    **_SHIPPED_MODELS_OWN,
+    **{label: slot for label, slot in {**ORIGINAL_SLOTS, **COMMON_NAMES}.items() if label not in _SHIPPED_MODELS_OWN},
+}
 """The slot map's default table: ESC-50's everyday classes and the musical classes (the shipped classifier's
-labels), then, for labels of composers' own models, the original system's classes and everyday names of drums
-and instruments."""
+labels, first: the editor lists them so), then, for labels of composers' own models, the original system's
+classes and everyday names of drums and instruments."""
 
 
 def normalize_label(label: str) -> str:

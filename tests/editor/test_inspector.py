@@ -9,6 +9,7 @@ import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
 from tests.editor.harness import call, open_editor
 
 PATCH = """\
@@ -89,9 +90,11 @@ def test_a_table_row_edited_changes_only_that_row_and_one_put_back_drops_it(app:
     call(f"param:map:table:{row_of('crickets')}:value", "HH")  # as shipped: nothing differs, nothing listed
     assert "table" not in model.patch.nodes["map"].params
     call("param:map:table:filter", "PIANO")  # the filter forgives case, as the table does
-    shown = [i for i in range(80) if dpg.does_item_exist(f"param:map:table:{i}:row")
+    shown = [i for i in range(len(DEFAULT_SLOT_TABLE)) if dpg.does_item_exist(f"param:map:table:{i}:row")
              and dpg.get_item_configuration(f"param:map:table:{i}:row")["show"]]
-    assert [dpg.get_value(f"param:map:table:{i}:key") for i in shown] == ["acoustic_piano", "electric_piano_organ"]
+    # the shipped model's labels first, then those kept for composers' own models
+    assert [dpg.get_value(f"param:map:table:{i}:key") for i in shown] == [
+        "acoustic_piano", "electric_piano_organ", "electric_piano", "piano"]
 
 
 
