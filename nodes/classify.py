@@ -221,6 +221,10 @@ class SlotMap(Node):
         self._rejected: OrderedDict[str, str] = OrderedDict()  # take id -> the gate's reason, take not come yet
         self._warned = False
 
+    def slot_for(self, label: str) -> str | None:
+        """The slot this map's table sends ``label`` to; None when the table has no row for it."""
+        return {normalize_label(str(k)): str(v) for k, v in self.table.items()}.get(normalize_label(label))
+
     def on_take(self, take: Take) -> None:
         prediction = self._predictions.pop(take.take_id, None)
         if prediction is not None:

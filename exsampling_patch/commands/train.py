@@ -28,11 +28,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def slots_line(labels: list[str]) -> str:
     """Where the shipped slot table sends each label, and which labels it does not know (the slot map sends
     those to its ``unmapped`` output, or to its fallback, unless the patch's table names them)."""
-    from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, normalize_label
+    from exsampling_patch.registry import Registry
 
-    known = [(label, DEFAULT_SLOT_TABLE[normalize_label(label)]) for label in labels
-             if normalize_label(label) in DEFAULT_SLOT_TABLE]
-    unknown = [label for label in labels if normalize_label(label) not in DEFAULT_SLOT_TABLE]
+    # the built-in slot map with the shipped table (Any: the core knows node types only through the registry)
+    shipped: Any = Registry.default(entry_points=False).get("slot_map")("slot_map", {})
+    slots = {label: shipped.slot_for(label) for label in labels}
+    known = [(label, slot) for label, slot in slots.items() if slot is not None]
+    unknown = [label for label, slot in slots.items() if slot is None]
     line = "slots by the shipped table: " + (", ".join(f"{label} -> {slot}" for label, slot in known) or "none")
     if unknown:
         line += (f"; not in it: {', '.join(unknown)} (give them slots in the slot map's table, or they go to its "
