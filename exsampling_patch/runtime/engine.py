@@ -124,6 +124,7 @@ class Engine(HangWatch, PlanSwap):
         self._swap_lock = threading.Lock()
         self._abort = threading.Event()  # abort_start(): nodes not started yet are left unstarted
         self._starting: str | None = None  # the node whose start() runs now (stop() leaves it be)
+        self._never_started: set[str] = set()  # nodes whose start() raised: their stop() may fail, unreported
         self._context = _Context(self, base_dir)
         self._running = False
 

@@ -8,6 +8,7 @@ queued for it, then stops.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -20,6 +21,8 @@ from exsampling_patch.runtime.events import EventBus, NodeStarted, NodeStopped, 
 from exsampling_patch.runtime.parts import Cell, Failed
 from exsampling_patch.runtime.plan import Plan
 
+log = logging.getLogger(__name__)
+
 
 class PlanSwap:
     """Mixed into the engine: installing a plan, and starting, restarting and stopping its nodes."""
@@ -31,6 +34,7 @@ class PlanSwap:
     _swap_lock: threading.Lock
     _abort: threading.Event
     _starting: str | None
+    _never_started: set[str]
     errors: dict[str, str]
     events: EventBus
 
@@ -86,9 +90,11 @@ class PlanSwap:
             cell.node.start()
         except Exception as error:
             self._starting = None
+            self._never_started.add(node_id)
             self._record_error(node_id, error)
         else:
             self._starting = None
+            self._never_started.discard(node_id)
             self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
         with cell.lock:
             cell.started = True
@@ -142,5 +148,9 @@ class PlanSwap:
         try:
             node.stop()
         except Exception as error:
-            self._record_error(node_id, error)
+            if node_id in self._never_started:  # its stop() met what the failed start() left half made: noise
+                log.debug("node %s, which never started, failed to stop: %s", node_id, error)
+            else:
+                self._record_error(node_id, error)
+        self._never_started.discard(node_id)
         self.events.publish(NodeStopped(node_id))
