@@ -365,6 +365,15 @@ class Node:
             "module": cls.__module__,
         }
 
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """Problems in parameter values that each pass their own limits but that only the node type can see (a
+        pattern's steps): ``(name, key, ...) -> what is wrong``, the key path pointing into a table's rows.
+        ``params`` are every parameter in effect. ``exsampling check``, the loader and the editor report each
+        with its file and line; the default finds none. Override it with the parsing :meth:`start` does, so
+        that the two cannot differ."""
+        return {}
+
     # -- lifecycle hooks, overridden by node types ---------------------------------------------------------
 
     def prepare(self) -> None:

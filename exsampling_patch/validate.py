@@ -176,6 +176,7 @@ def check_patch(
                     f"node '{node_id}': required parameter '{name}' is missing", source.file,
                     source.node_line(node_id), hint=f"add '{name}: ...' under params ({param.doc})",
                 ))
+        problems += node_type_problems(patch, registry, source, node_id)
 
     first_into: dict[PortRef, Link] = {}
     for link in patch.links:
@@ -218,6 +219,29 @@ SLOT_TAKERS: dict[str, str] = {"sampler": "slot_names", "ableton_osc": "slots"}
 #: source makes the one it watches, a drop box) is reported when it looks misspelt: missing, with an
 #: existing folder of a close name where it would be, and no node of the patch writing there.
 READ_PATHS: dict[str, tuple[str, ...]] = {"folder_source": ("folder",), "classifier": ("model",)}
+
+
+def node_type_problems(patch: Patch, registry: Registry, source: SourceMap, node_id: str) -> list[Problem]:
+    """What the node type's :meth:`~exsampling_patch.node.Node.check_params` finds in the parameters in effect,
+    each on the line of the value it names (the node's line for a default)."""
+    spec = patch.nodes[node_id]
+    node_type = registry.get(spec.type)
+    params = {name: _value(patch, registry, node_id, name) for name in node_type.param_specs}
+    try:
+        found = node_type.check_params(params)
+    except Exception as error:  # a plugin's own check must not stop the others
+        return [Problem(f"node '{node_id}': {spec.type}.check_params raised {type(error).__name__}: {error}",
+                        source.file, source.node_line(node_id))]
+    problems = []
+    for path, message in found.items():
+        line = None
+        for depth in range(len(path), 0, -1) if path[0] in spec.params else ():  # the deepest line the file has
+            line = source.node_line(node_id, "params", *path[:depth])
+            if line is not None:
+                break
+        problems.append(Problem(f"node '{node_id}': parameter '{path[0]}': {message}", source.file,
+                                line if line is not None else source.node_line(node_id)))
+    return problems
 
 
 def _value(patch: Patch, registry: Registry, node_id: str, name: str) -> Any:

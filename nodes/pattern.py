@@ -12,6 +12,7 @@ import math
 import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,6 +139,19 @@ class Pattern(Node):
                     "swap: bar use it", minimum=1.0, maximum=64.0)
     start_stop_sync = Param(bool, False, "with link: play only while the session plays (and start it when alone)")
     playing = Param(bool, True, "play (the control 'play' switches it live)")
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """Each slot's pattern parsed as :meth:`start` parses it: a step or note it cannot play, a slot it has not."""
+        problems: dict[tuple[str, ...], str] = {}
+        patterns, slots, root = params.get("patterns"), params.get("slots"), params.get("root_note")
+        if isinstance(patterns, dict) and isinstance(slots, list) and isinstance(root, int):
+            for key, value in patterns.items():
+                try:
+                    parse_patterns({key: value}, slots, root)
+                except ValueError as error:
+                    problems[("patterns", str(key))] = str(error)
+        return problems
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.validate import (
     check_file,
     check_link,
+    check_patch,
     find_cycle,
     load_patch,
     patch_graph,
@@ -202,3 +203,42 @@ def test_folders_read_must_exist_folders_written_are_made(tmp_path: Path) -> Non
     # A file read must exist.
     assert any("'model.pt' does not exist" in m for m in problems(
         "- id: c\n  type: classifier\n  params:\n    model: model.pt\n"))
+
+
+def test_a_pattern_it_cannot_play_is_a_problem_on_its_own_line(tmp_path: Path) -> None:
+    # Found only when the show started (the node never started: a silent groove) before check_params.
+    path = slot_patch(tmp_path, "- id: groove\n  type: pattern\n  params:\n    patterns:\n      HH: x.o. x.q.\n"
+                      "      Drums: x...\n      BD: {steps: x..., notes: C4 H9}\n      Snare: ....x...\n", "[]\n")
+    problems = check_file(path)
+    assert [(p.line, p.message) for p in problems] == [
+        (7, "node 'groove': parameter 'patterns': step 'q' in 'x.o. x.q.': use x X o O (hits), 1-9 (velocity), "
+            ". (rest)"),
+        (8, "node 'groove': parameter 'patterns': patterns names slot 'Drums'; slots are HH, Snare, TT, BD, Piano, "
+            "Wind, Bass, Chorus (or 1-16)"),
+        (9, "node 'groove': parameter 'patterns': note 'H9': use a transposition (+3, -12), a name (C4, Eb3) or ."),
+    ]
+    with pytest.raises(PatchError):
+        load_patch(path)
+
+
+def test_a_node_types_own_check_that_raises_is_told_not_fatal(tmp_path: Path) -> None:
+    from exsampling_patch import ANY, Input, Node
+
+    class Fussy(Node):
+        type_name = "fussy"
+        inlet = Input(ANY)
+
+        @classmethod
+        def check_params(cls, params: object) -> dict[tuple[str, ...], str]:
+            raise KeyError("mood")
+
+        def on_inlet(self, message: object) -> None:
+            pass
+
+    registry = Registry.default(entry_points=False)
+    registry.register(Fussy, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("f", "fussy"))
+    patch.add_node(NodeSpec("r", "relay"))
+    assert [p.message for p in check_patch(patch, registry)] == [
+        "node 'f': fussy.check_params raised KeyError: 'mood'"]
