@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 import dearpygui.dearpygui as dpg
+import numpy as np
 import yaml
 
 from exsampling_patch.editor import dialogs
@@ -237,9 +238,11 @@ class Inspector:
             elif ws.widget == "slider_int":
                 dpg.add_slider_int(default_value=int(value or 0), min_value=int(ws.minimum or 0),
                                    max_value=int(ws.maximum or 0), **common)
+                dpg.bind_item_handler_registry(tag, self._slider_handlers())
             elif ws.widget == "slider_float":
                 dpg.add_slider_float(default_value=float(value or 0.0), min_value=float(ws.minimum or 0.0),
                                      max_value=float(ws.maximum or 0.0), **common)
+                dpg.bind_item_handler_registry(tag, self._slider_handlers())
             elif ws.widget == "input_int":
                 dpg.add_input_int(default_value=int(value or 0), on_enter=True, **common)
             elif ws.widget == "input_float":
@@ -265,6 +268,19 @@ class Inspector:
                 with dpg.tooltip(tag):
                     dpg.add_text(ws.tooltip, wrap=TOOLTIP_WRAP)
             dpg.add_text("", tag=f"{tag}:error", color=ERROR_RED, wrap=WIDTH, show=False)
+
+    def _slider_handlers(self) -> str:
+        """The handlers every slider shares: its value is set when it is let go (see :meth:`_on_widget`)."""
+        tag = f"{self.tag}:slider_handlers"
+        if not dpg.does_item_exist(tag):
+            with dpg.item_handler_registry(tag=tag):
+                dpg.add_item_deactivated_after_edit_handler(callback=self._on_slider_done)
+        return tag
+
+    def _on_slider_done(self, sender: Any, app_data: Any, user_data: Any = None) -> None:
+        """A slider let go after a drag, or Enter after a value typed into it: its value, as one edit."""
+        if dpg.does_item_exist(app_data):
+            self._on_widget(app_data, dpg.get_value(app_data), dpg.get_item_user_data(app_data))
 
     def _add_table(self, name: str, tag: str) -> None:
         """A key/value table (a class-to-slot map): table_param.py; an edit sets the parameter at once."""
@@ -311,8 +327,15 @@ class Inspector:
     def _on_widget(self, sender: Any, app_data: Any, user_data: str) -> None:
         if self.node_id is None:
             return
+        if sender is not None and _is_slider(sender) and dpg.is_item_active(sender):
+            # A slider calls back on every frame of a drag and every key typed into it (Ctrl+click): "0.45"
+            # would set 0.0, then 0.4, then 0.45, each an undo step and, while running, a plan swapped in. The
+            # value is set once, when the slider is let go (_on_slider_done).
+            return
         param = self.model.registry.get(self.model.patch.nodes[self.node_id].type).param_specs[user_data]
         value = app_data
+        if param.kind_name == "float" and isinstance(value, float):
+            value = _as_shown(value)
         if param.kind_name == "list" and isinstance(value, str):
             try:
                 value = parse_list(value)
@@ -344,3 +367,12 @@ class Inspector:
         self._set(self._path_target, chosen)
         self._refresh_value(self._path_target)
 
+
+def _is_slider(item: Any) -> bool:
+    return dpg.does_item_exist(item) and dpg.get_item_type(item).endswith(("SliderFloat", "SliderInt"))
+
+
+def _as_shown(value: float) -> float:
+    """A float widget's value as typed or shown: Dear PyGui's float widgets hold 32-bit floats, so a typed 0.45
+    comes back as 0.44999998807907104; the shortest decimal that is the same 32-bit float is what was meant."""
+    return float(str(np.float32(value)))
