@@ -130,6 +130,15 @@ class Door:
                 conn.authenticated, conn.since = authenticated, now
             conn.deadline = None if seconds is None else now + seconds
 
+    def shut_unauthenticated(self) -> None:
+        """Shut every connection that has not shown the token in its present request (a kept-alive one waiting
+        for the next request, a stranger): the server stops."""
+        with self._lock:
+            for sock, conn in self._open.items():
+                if not conn.authenticated:
+                    conn.deadline = None
+                    self._shut(sock, socket.SHUT_RDWR)
+
     # -- enforcing deadlines ---------------------------------------------------------------------------------
 
     def reap(self) -> None:

@@ -79,6 +79,7 @@ class RecorderServer(ThreadingHTTPServer):
         self.tls = tls
         self.read_timeout = read_timeout
         self.refused = 0
+        self.closing = False  # set by server_close: a kept-alive connection takes no further request
         self.door = Door(max_connections, max_unauthenticated, header_timeout, request_timeout, read_timeout)
         self._reaped = 0.0
         super().__init__(address, _Handler)
@@ -102,6 +103,15 @@ class RecorderServer(ThreadingHTTPServer):
         if now - self._reaped >= 0.1:
             self._reaped = now
             self.door.reap()
+
+    def server_close(self) -> None:
+        """Stop listening, and let go of the connections held open between requests: a phone's kept-alive
+        connection would otherwise go on taking uploads into a stopped node, answered "received" and passed on
+        nowhere until the next start. The phone then meets a closed connection, keeps its take and sends it again
+        to the recorder that runs next. A request already being handled is answered, its connection closed."""
+        self.closing = True
+        super().server_close()
+        self.door.shut_unauthenticated()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
@@ -133,8 +143,13 @@ class _Handler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         self._expect_continue = False
         self.__dict__.pop("headers", None)  # the last request's: send_error must not drop a body by them
+        if self.server.closing:
+            self.close_connection = True
+            return
         super().handle_one_request()
-        if not self.close_connection:
+        if self.server.closing:
+            self.close_connection = True
+        elif not self.close_connection:
             self.server.door.waiting(self.request)
 
     def handle_expect_100(self) -> bool:

@@ -231,3 +231,28 @@ def test_http_client_sees_every_refusal_as_an_answer(small_door) -> None:
         reply = conn.getresponse()
         assert reply.status == expected and b"Content-Length" in reply.read()
         conn.close()
+
+
+def test_a_kept_alive_connection_takes_no_upload_once_the_recorder_stopped(tmp_path: Path,
+                                                                           recorder_state: Path) -> None:
+    """A phone's browser keeps its connection open between requests. Once the recorder stops (the patch stopped,
+    or restarted in the editor), that connection no longer takes takes into the stopped node, answered "received"
+    and passed on nowhere: the phone sees the recorder gone, keeps its take and sends it to the running one."""
+    engine = recorder_engine(tmp_path, recorder_state)
+    client = Client(engine, recorder_state / "recorder-cert.pem")
+    conn = client.connection()
+    try:
+        conn.request("GET", f"/api/takes?token={client.token}", headers={"X-Phone-Key": client.phone_key})
+        reply = conn.getresponse()
+        reply.read()
+        assert reply.status == 200 and reply.getheader("Connection") != "close"  # kept alive
+        engine.stop()
+        with pytest.raises(OSError):  # RemoteDisconnected, a reset or a refused reconnection
+            conn.request("POST", f"/api/takes?token={client.token}", body=WAV,
+                         headers={"X-Phone-Key": client.phone_key, "X-Recorder": "Mika", "Content-Type": "audio/wav"})
+            answer = conn.getresponse()
+            pytest.fail(f"a stopped recorder answered {answer.status}: {answer.read()[:200]!r}")
+        assert not list((tmp_path / "takes").rglob("*.wav"))
+    finally:
+        conn.close()
+        engine.stop()
