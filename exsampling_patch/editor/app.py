@@ -174,8 +174,7 @@ class EditorApp:
         """Make new nodes the selection: the canvas's own is cleared and they are marked (see :meth:`selection`)."""
         if not node_ids:
             return
-        dpg.clear_selected_nodes(self.patch_view.tag)
-        self._selected = []
+        self._clear_canvas_selection()
         self.patch_view.choose(node_ids)
         self.inspector.show(node_ids[0] if len(node_ids) == 1 else None)
 
@@ -233,9 +232,16 @@ class EditorApp:
         return self.problems_panel.problems
 
     def _show_problem_node(self, node_id: str) -> None:
-        dpg.clear_selected_nodes(self.patch_view.tag)
-        self._selected = []
+        self._clear_canvas_selection()
         self.inspector.show(node_id)
+
+    def _clear_canvas_selection(self) -> None:
+        """Clear the canvas's own selection, to show other nodes as selected or in the inspector."""
+        # Dear PyGui clears it when it draws the next frame: until then it still reports the nodes clicked
+        # before. Take those as seen, or frame() would take them for a new click and show the clicked node again
+        # (Ctrl+V then Delete deleted nothing; a problem clicked showed its node for one frame).
+        self._selected = self.patch_view.selected_nodes()
+        dpg.clear_selected_nodes(self.patch_view.tag)
 
     def quit(self) -> None:
         def leave() -> None:

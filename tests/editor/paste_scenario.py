@@ -1,0 +1,60 @@
+"""Copy and paste through real clicks and keys: the pasted node becomes the selection.
+
+Opens a copy of the default patch at 1280x1000, clicks the gate's title (selected on the canvas), presses Ctrl+C
+and Ctrl+V, then Delete; adds a folder source from the palette (it has a problem), clicks the gate, then the problem in
+the panel under the patch. Every event is an ``xdotool`` event, so the canvas's own selection (the gate, clicked)
+is what Dear PyGui reports until it draws the next frame, as for a person.
+
+Run as ``python -m tests.editor.paste_scenario`` (needs DISPLAY and xdotool; see test_paste.py). Prints one JSON
+object.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from tests.editor.driving import Driver, default_patch_copy, editor, reveal, title_point
+
+
+def centre(tag: str) -> tuple[float, float]:
+    (x, y), (w, h) = dpg.get_item_rect_min(tag), dpg.get_item_rect_size(tag)
+    return (x + min(w / 2, 40), y + h / 2)
+
+
+def main() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with default_patch_copy("exsampling-paste-") as patch, editor(patch) as app:
+        model = app.model
+        driver = Driver(app)
+        reveal(driver, "gate")
+        driver.click(title_point("gate"))
+        out["clicked"] = app.selection()
+        before = set(model.patch.nodes)
+        driver.key("c", "ctrl")
+        driver.key("v", "ctrl")
+        app.render(5)
+        out["pasted"] = sorted(set(model.patch.nodes) - before)
+        out["selection"] = app.selection()
+        out["inspector"] = app.inspector.node_id
+        driver.key("Delete")
+        out["after_delete"] = sorted(set(model.patch.nodes) ^ before)
+        out["gate_kept"] = "gate" in model.patch.nodes
+        # A node added from the palette has a problem (its folder is missing); with the gate clicked on the
+        # canvas, a click on that problem in the panel under the patch shows the new node in the inspector.
+        driver.click(centre("palette:folder_source"))
+        reveal(driver, "gate")
+        driver.click(title_point("gate"))
+        out["clicked_again"] = app.inspector.node_id
+        driver.click(centre("problems:0"))
+        app.render(5)
+        out["problem_shows"] = app.inspector.node_id
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
+    sys.stdout.flush()
