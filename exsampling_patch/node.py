@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -333,8 +334,9 @@ class Node:
 
     @classmethod
     def doc(cls) -> str:
-        """The one-line doc: the first line of the class docstring."""
-        return (cls.__doc__ or "").strip().splitlines()[0].strip() if cls.__doc__ else ""
+        """The one-line doc: the class docstring's summary (its first paragraph), on one line, also when it wraps
+        in the source."""
+        return " ".join(re.split(r"\n\s*\n", (cls.__doc__ or "").strip())[0].split())
 
     @classmethod
     def resolve_params(cls, given: Mapping[str, Any]) -> dict[str, Any]:

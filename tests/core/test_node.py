@@ -38,6 +38,20 @@ def test_class_declares_ports_and_params() -> None:
     assert described["params"][2]["type"] == "table"
 
 
+class Wrapped(Node):
+    """Pass what is at least as probable
+    as a threshold; the rest go to 'rejected'.
+
+    More about it, which the one-line doc leaves out.
+    """
+
+
+def test_the_one_line_doc_is_the_whole_summary_when_it_wraps_in_the_source() -> None:
+    # The palette's hover and the inspector show it: not cut mid-sentence ("... as probable as a").
+    assert Wrapped.doc() == "Pass what is at least as probable as a threshold; the rest go to 'rejected'."
+    assert Scale.doc() == "Scale takes."
+
+
 def test_params_are_validated_and_read_as_attributes() -> None:
     node = Scale("s", {"factor": 2})
     assert node.factor == 2.0 and isinstance(node.factor, float)
