@@ -169,6 +169,8 @@ class EditorApp:
             self.model.disconnect(links)
         if nodes:
             self.model.remove_nodes(nodes)
+        said = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in ((len(nodes), "node"), (len(links), "link")) if n]
+        self.status = f"deleted {' and '.join(said)}" if said else "nothing selected"
 
     def _select(self, node_ids: list[str]) -> None:
         """Make new nodes the selection: the canvas's own is cleared and they are marked (see :meth:`selection`)."""

@@ -450,6 +450,9 @@ def test_repeated_pastes_step_aside_are_selected_and_say_pasted(app: EditorApp) 
     assert app.status == "duplicated 1 node" and len(app.selection()) == 1
     call("menu:delete")
     assert len(model.patch.nodes) == 3 + 3 and app.selection() == []
+    assert app.status == "deleted 1 node"  # not "duplicated 1 node" still
+    call("menu:delete")
+    assert app.status == "nothing selected"
     app.copy(["library"])
     new = model.paste()
     assert model.patch.nodes[new[0]].position == (x + 40, y + 40)  # a new copy starts the steps again
