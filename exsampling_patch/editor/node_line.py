@@ -29,8 +29,13 @@ def live_text(live: NodeLive) -> str:
     if isinstance(xruns, int) and xruns > 0:
         parts.append(f"{xruns} xrun{'s' if xruns != 1 else ''}")
     if live.get("label") is not None:
-        confidence = live.get("confidence", live.get("pitch_confidence"))
-        parts.append(f"{live.get('label')}" + (f" {confidence:.0%}" if isinstance(confidence, float) else ""))
+        confidence, pitch_confidence = live.get("confidence"), live.get("pitch_confidence")
+        if isinstance(confidence, float):
+            parts.append(f"{live.get('label')} {confidence:.0%}")
+        elif isinstance(pitch_confidence, float):  # "unpitched 45%" would read as 45% sure it is unpitched
+            parts.append(f"{live.get('label')} (pitch confidence {pitch_confidence:.0%})")
+        else:
+            parts.append(f"{live.get('label')}")
     fate = fate_text(live)
     if fate is not None:
         parts.append(fate)

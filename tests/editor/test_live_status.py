@@ -98,4 +98,5 @@ def test_a_takes_label_on_the_map_is_its_class_not_another_nodes_line() -> None:
     observer.apply()
     point = observer.takes["t1"]
     assert (point.label, point.confidence) == ("dog", 0.97)
-    assert live_text(observer.nodes["pitch"]) == "unpitched 45%"  # the pitch node's own line keeps its estimate
+    # the pitch node's own line keeps its estimate, and says what the figure is
+    assert live_text(observer.nodes["pitch"]) == "unpitched (pitch confidence 45%)"
