@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -83,3 +84,47 @@ def test_rec_works_at_once_with_a_made_up_name_and_the_microphone_open_before(tm
         assert 1.5 < take.duration < 3.5
     finally:
         engine.stop()
+
+
+def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_back(tmp_path: Path) -> None:
+    """The patch restarts (or the Wi-Fi drops) for longer than a few retries: the phone keeps the take, says so,
+    and sends it once the recorder answers again, instead of giving up with "could not reach the recorder"."""
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    state = tmp_path / "state"
+    engine = recorder_engine(tmp_path, state)
+    port = rec_of(engine).server.port
+    phone = subprocess.Popen(["node", str(BROWSER / "record_through_outage.js"), rec_of(engine).local_url, str(fed),
+                              str(signals), "40"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    back = None
+    try:
+        deadline = time.monotonic() + 30
+        while not (signals / "ready").exists():
+            assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
+            time.sleep(0.05)
+        engine.stop()  # the recorder goes away after the page loaded
+        (signals / "go").touch()
+        while not (signals / "stopped").exists():
+            assert phone.poll() is None and time.monotonic() < deadline + 30, phone.communicate()
+            time.sleep(0.05)
+        time.sleep(13)  # away longer than a few quick retries (the page gave up after about 10 s)
+        back = recorder_engine(tmp_path, state, port=port)
+        out, err = phone.communicate(timeout=90)
+        assert phone.returncode == 0, err + out
+        result = json.loads(out.strip().splitlines()[-1])
+        assert result["info"].startswith("Received"), result
+        assert any("kept" in line for line in result["seen"]), result  # the phone said it keeps the take
+        assert not any("failed" in line for line in result["seen"]), result
+        take = probe_of(back).wait_for(1)[0]
+        assert 0.5 < take.duration < 2.5
+    finally:
+        if phone.poll() is None:
+            phone.kill()
+            phone.communicate()
+        engine.stop()
+        if back is not None:
+            back.stop()

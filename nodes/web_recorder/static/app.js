@@ -152,25 +152,32 @@ async function upload(take, wav) {
     headers["X-Latitude"] = String(where.latitude); headers["X-Longitude"] = String(where.longitude);
     headers["X-Accuracy"] = String(where.accuracy);
   } else headers["X-Location-Error"] = where.error.slice(0, 200);
-  for (let attempt = 1; attempt <= 4; attempt++) {
-    try {
-      const reply = await fetch("/api/takes", { method: "POST", headers, body: wav });
+  // A network drop or the recorder away (the patch restarting) never loses the take: it stays on the page and
+  // is sent again until the recorder answers; the same X-Take-Id makes every retry safe. So is a 408 (too slow).
+  for (let attempt = 1; ; attempt++) {
+    let reply = null;
+    try { reply = await fetch("/api/takes", { method: "POST", headers, body: wav }); } catch (error) { /* below */ }
+    if (reply && reply.status !== 408) {
       const data = await reply.json().catch(() => ({ error: "HTTP " + reply.status }));
       if (reply.ok) {
-        local.set(take.id, { ...local.get(take.id), state: "received", serverId: data.take_id });
-        say(where.error === undefined ? "Received. Tap REC for another." : "Received (without location: " + where.error + ").");
+        local.set(take.id, { ...local.get(take.id), state: "received", detail: "", serverId: data.take_id });
+        tell(where.error === undefined ? "Received. Tap REC for another." : "Received (without location: " + where.error + ").");
       } else {
         local.set(take.id, { ...local.get(take.id), state: "failed", detail: data.error });
-        say("Refused: " + data.error, true);
+        tell("Refused: " + data.error, true);
       }
       render(); refresh(); return;
-    } catch (error) {  // the network dropped: the same X-Take-Id makes a retry safe
-      say(`Network problem, retrying (${attempt})…`, true);
-      await new Promise((r) => setTimeout(r, 1000 * attempt));
     }
+    local.set(take.id, { ...local.get(take.id), state: "waiting", detail: "kept, sent when the recorder answers" });
+    render();
+    tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
+    await new Promise((r) => setTimeout(r, 1000 * Math.min(attempt, 5)));
   }
-  local.set(take.id, { ...local.get(take.id), state: "failed", detail: "could not reach the recorder" });
-  render();
+}
+
+function tell(text, error = false) {
+  // An upload's news never covers "Recording…": the take list shows it.
+  if (!recording) say(text, error);
 }
 
 async function refresh() {

@@ -1,0 +1,52 @@
+// Records one take while the recorder is away, the way a phone on a flaky network meets a restarting patch.
+// Usage: node record_through_outage.js URL FAKE_MIC.wav SIGNAL_DIR WAIT_SECONDS
+// Loads the page and writes SIGNAL_DIR/ready once the microphone runs; waits for SIGNAL_DIR/go (the recorder
+// stopped meanwhile), records 1 s, writes SIGNAL_DIR/stopped, then waits up to WAIT_SECONDS for the page to say
+// "Received" (the recorder back). Prints the info lines and take rows it saw, in order, as JSON.
+const fs = require("fs");
+const path = require("path");
+const { chromium } = require("playwright-core");
+
+async function main() {
+  const [url, wav, signals, waitSeconds] = process.argv.slice(2);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
+           "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${wav}`,
+           "--autoplay-policy=no-user-gesture-required"],
+  });
+  const seen = [];
+  try {
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true, permissions: ["geolocation", "microphone"],
+      geolocation: { latitude: 48.8584, longitude: 2.2945, accuracy: 8 },
+      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
+    fs.writeFileSync(path.join(signals, "ready"), "");
+    while (!fs.existsSync(path.join(signals, "go"))) await page.waitForTimeout(50);
+    await page.click("#rec");
+    await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
+    await page.waitForTimeout(1000);
+    await page.click("#rec");
+    fs.writeFileSync(path.join(signals, "stopped"), "");
+    const until = Date.now() + Number(waitSeconds) * 1000;
+    let info = "";
+    while (Date.now() < until) {
+      info = await page.textContent("#info");
+      const rows = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
+      const now = `${info} | ${rows.join(" / ")}`;
+      if (seen[seen.length - 1] !== now) seen.push(now);
+      if (info.startsWith("Received")) break;
+      await page.waitForTimeout(100);
+    }
+    console.log(JSON.stringify({ info, seen }));
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });
