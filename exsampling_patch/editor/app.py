@@ -70,6 +70,10 @@ class EditorApp:
         self._title = ""
         self._spawn_step = 0
         self._selected: list[str] = []  # the canvas's selection, as last seen
+        self._left_down = False
+        #: The node (or one of its pins) under the last left press on the canvas: its release is no click on empty
+        #: canvas (a link dragged from or to a pin leaves no node selected, yet must not clear the inspector).
+        self._pressed_on: str | None = None
         model.listen(self._on_change)
 
     # -- building ----------------------------------------------------------------------------------------------
@@ -287,7 +291,8 @@ class EditorApp:
 
     def _on_mouse_release(self, sender: Any, app_data: Any) -> None:
         self.patch_view.commit_moves()
-        if dpg.is_item_hovered(self.patch_view.tag) and not self.patch_view.selected_nodes():
+        if (dpg.is_item_hovered(self.patch_view.tag) and not self.patch_view.selected_nodes()
+                and self._pressed_on is None):
             self.patch_view.choose([])  # a click on empty canvas: nothing is selected any more
             if self.inspector.node_id is not None:
                 self.inspector.show(None)
@@ -308,6 +313,10 @@ class EditorApp:
         dialogs.collect()
         self.navigator.frame(self.shortcuts.typing)
         self.link_hints.frame()
+        down = dpg.is_mouse_button_down(dpg.mvMouseButton_Left)
+        if down and not self._left_down:  # where the press was decides what its release clears (the mouse moves)
+            self._pressed_on = self.patch_view.node_at(dpg.get_mouse_pos(local=False))
+        self._left_down = down
         changed = self.observer.apply()
         for node_id in changed:
             self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dearpygui.dearpygui as dpg
 
-from exsampling_patch.editor.patch_view import PatchView
+from exsampling_patch.editor.patch_view import PIN_REACH, PatchView
 from exsampling_patch.patch import Link, PortRef
 
-PIN_RADIUS = 10.0  # imnodes' PinHoverRadius: how near the pin a press starts a link
+PIN_RADIUS = PIN_REACH  # imnodes' PinHoverRadius: how near the pin a press starts a link
 FIT = (255, 235, 110)
 DIM_PIN, DIM_TEXT = (55, 55, 60), (105, 105, 110)
 

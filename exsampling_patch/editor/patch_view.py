@@ -30,6 +30,8 @@ ERROR_RED = (235, 80, 70)
 COMPACT_SCALE = 0.5
 MINIMAP_MAX_NODES = 60
 WARN_YELLOW = (230, 200, 90)
+#: imnodes' PinHoverRadius: a press this near a pin (drawn on its node's left or right edge) starts a link.
+PIN_REACH = 10.0
 
 
 _UNSET = object()
@@ -371,6 +373,21 @@ class PatchView:
             if alias and alias.startswith("node:"):
                 ids.append(alias[5:])
         return ids
+
+    def node_at(self, point: list[float] | tuple[float, ...]) -> str | None:
+        """The node under ``point`` (viewport coordinates), its pins included: they stick out of its edges, and a
+        press within PIN_REACH of one starts a link."""
+        for node_id in list(self._positions):
+            tag = f"node:{node_id}"
+            try:
+                if not dpg.is_item_visible(tag):
+                    continue
+                (x, y), (w, h) = dpg.get_item_rect_min(tag), dpg.get_item_rect_size(tag)
+            except Exception:  # deleted meanwhile (Del runs on the callback thread): nothing there
+                continue
+            if x - PIN_REACH <= point[0] <= x + w + PIN_REACH and y - PIN_REACH <= point[1] <= y + h + PIN_REACH:
+                return node_id
+        return None
 
     def selected_links(self) -> list[Link]:
         return [self._link_items[i] for i in dpg.get_selected_links(self.tag) if i in self._link_items]

@@ -1,0 +1,34 @@
+"""Left clicks on the canvas through real mouse events: wiring a link from or to a pin keeps the inspector, a click
+on a node shows it, and only a click on empty canvas clears it (inspector_click_scenario.py, in a subprocess on
+the test display)."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from tests.editor.test_keys import run_scenario
+
+
+@pytest.fixture(scope="module")
+def result() -> dict[str, Any]:
+    return run_scenario("tests.editor.inspector_click_scenario")
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_dragging_a_link_keeps_the_node_in_the_inspector(result: dict[str, Any]) -> None:
+    assert result["added"] == ["trim"] and result["shown"] == "trim", result
+    assert result["selected"] == [], result  # shown by the palette, not selected on the canvas
+    assert result["links"] == ["inbox.take -> trim.take"], result  # the drag really made the link
+    assert result["after_link"] == "trim", result
+    assert result["links_after_drop"] == 1 and result["after_dropped_link"] == "trim", result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_a_node_clicked_shows_and_empty_canvas_clicked_clears(result: dict[str, Any]) -> None:
+    assert result["clicked_log"] == "log", result
+    assert result["after_empty_click"] is None, result
