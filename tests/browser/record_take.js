@@ -44,7 +44,11 @@ async function main() {
     const info = await page.textContent("#info");
     await page.waitForTimeout(2500);  // one poll of the take list
     const rows = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
-    console.log(JSON.stringify({ info, rows, log, shownName, micBeforeRec, recordingAfterMs }));
+    const rowClasses = await page.$$eval("#takes li", (items) => items.map((li) => li.className));
+    const infoAfter = await page.textContent("#info");  // once the take's end is known
+    const infoAfterIsError = await page.$eval("#info", (el) => el.classList.contains("error"));
+    console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, infoAfterIsError, log, shownName, micBeforeRec,
+                                 recordingAfterMs }));
   } finally {
     await browser.close();
   }

@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from .conftest import probe_of, rec_of, recorder_engine, sine
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Input, Node
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.ports import TAKE
+from exsampling_patch.runtime.engine import Engine
+
+from .conftest import probe_of, rec_of, recorder_engine, registry, sine
 
 BROWSER = Path(__file__).resolve().parents[1] / "browser"
 
@@ -128,3 +134,43 @@ def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_
         engine.stop()
         if back is not None:
             back.stop()
+
+
+class Doubter(Node):
+    """A gate that is never sure: it rejects every take, as the confidence gate rejects one it doubts."""
+
+    type_name = "test_doubter"
+    family = "test"
+    take = Input(TAKE, "takes")
+
+    def on_take(self, take: Take) -> None:
+        self.tell_fate(take, "rejected", "rejected: not sure (dog 31%)")
+
+
+def test_a_rejected_take_is_shown_as_not_used_with_its_reason(tmp_path: Path) -> None:
+    """The performer sees at a glance that the take went nowhere, and why, not a plain "Received" and a row that
+    looks like every loaded take."""
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
+                                                     "state_folder": str(tmp_path / "state"), "print_qr": False}))
+    patch.add_node(NodeSpec("gate", "test_doubter", {}))
+    patch.connect("rec.take", "gate.take")
+    reg = registry()
+    reg.register(Doubter, "tests")
+    engine = Engine(reg, base_dir=tmp_path)
+    engine.start(patch)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
+                              "2.2945", "1", "Doubted"], capture_output=True, text=True, timeout=90)
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert result["rows"] and "rejected: not sure (dog 31%)" in result["rows"][0], result
+        assert "failed" in result["rowClasses"][0], result  # marked as the page marks a take that went nowhere
+        assert result["infoAfter"].startswith("Received, not used: rejected: not sure (dog 31%)"), result
+        assert result["infoAfterIsError"], result
+    finally:
+        engine.stop()

@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 const recButton = $("rec"), info = $("info"), nameInput = $("name"), list = $("takes");
 const local = new Map();   // phone's take id -> {state, detail, startedAt}
 let serverTakes = [];
+let announced = null;      // the take whose end the info line told
 let audio = null;          // {context, stream, node}
 let recording = null;      // {chunks, frames, id, startedAt, position, timer}
 
@@ -183,13 +184,31 @@ function tell(text, error = false) {
 async function refresh() {
   try {
     const reply = await fetch("/api/takes", { headers: { "X-Token": token, "X-Phone-Key": phoneKey } });
-    if (reply.ok) { serverTakes = (await reply.json()).takes; render(); }
+    if (reply.ok) { serverTakes = (await reply.json()).takes; render(); announce(); }
   } catch (error) { /* offline for a moment: keep the last list */ }
+}
+
+function unused(t) {
+  // The take ended without reaching a slot: rejected, dropped ("silent"), skipped (its slot locked), an error.
+  return Boolean(t.fate) && t.fate !== "slot" && t.fate !== "done";
+}
+
+function announce() {
+  // The info line tells the end of the newest take sent from this page once it is known, once: the performer
+  // sees at a glance whether to record it again, without reading the list.
+  let newest = null;
+  for (const [id, t] of local) if (!newest || t.startedAt > newest.startedAt) newest = { id, ...t };
+  if (!newest || newest.state !== "received" || newest.id === announced) return;  // a newer one is on its way
+  const row = serverTakes.find((t) => t.client_take_id === newest.id);
+  if (!row || !row.fate) return;
+  announced = newest.id;
+  if (unused(row)) tell(`Received, not used: ${row.end || row.fate}. Tap REC to try again.`, true);
+  else tell(`Received: ${describe(row)}. Tap REC for another.`);
 }
 
 function describe(t) {
   // A take that ended without a slot says why: "rejected: not sure (dog 31%)", "silent", "error in trim: ...".
-  if (t.fate && t.fate !== "slot" && t.fate !== "done" && t.end) return t.end;
+  if (unused(t) && t.end) return t.end;
   const parts = [];
   if (t.label) parts.push(t.label + (t.confidence != null ? ` ${Math.round(t.confidence * 100)}%` : ""));
   if (t.slot) parts.push("→ " + t.slot);
@@ -208,7 +227,7 @@ function render() {
   }
   for (const t of serverTakes) {
     rows.push({ time: t.recorded_at * 1000, what: `${t.duration.toFixed(1)} s${t.location ? "" : " · no location"}`,
-                state: describe(t), failed: false });
+                state: describe(t), failed: unused(t) });
   }
   rows.sort((a, b) => b.time - a.time);
   list.replaceChildren(...rows.map((r) => {
