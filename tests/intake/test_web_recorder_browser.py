@@ -174,3 +174,23 @@ def test_a_rejected_take_is_shown_as_not_used_with_its_reason(tmp_path: Path) ->
         assert result["infoAfterIsError"], result
     finally:
         engine.stop()
+
+
+def test_the_meter_is_red_only_near_full_scale(tmp_path: Path) -> None:
+    """A quiet input (-26 dBFS) lights a short bar, green to its tip: the meter's colours belong to its scale, not
+    to the lit part (where they squeezed green, amber and red into any bar, so a whisper looked like clipping)."""
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.05), 48000, subtype="PCM_16")
+    engine = recorder_engine(tmp_path)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "meter_colour.js"), rec_of(engine).local_url, str(fed)],
+                             capture_output=True, text=True, timeout=90)
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert 0.1 < result["width"] < 0.4, result  # sqrt(0.05) of the meter
+        red, green, _ = result["tip"]
+        assert green > red, result  # green at its tip, not the red of clipping
+    finally:
+        engine.stop()

@@ -56,9 +56,9 @@ async function openMicrophone() {
   await context.audioWorklet.addModule("/static/pcm-worklet.js");
   const source = context.createMediaStreamSource(stream);
   const node = new AudioWorkletNode(context, "pcm-capture");
-  const bar = $("meter").firstElementChild;
+  const unlit = $("meter").firstElementChild;  // covers the scale from the right, down to the level
   node.port.onmessage = ({ data }) => {
-    bar.style.width = Math.min(100, 100 * Math.sqrt(data.peak)) + "%";
+    unlit.style.width = (100 - Math.min(100, 100 * Math.sqrt(data.peak))) + "%";
     if (recording) {
       recording.chunks.push(data.samples);
       recording.frames += data.samples.length;
