@@ -5,7 +5,12 @@ Plain Python (no widgets): ``patch_view.py`` draws it under the node's title whi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from exsampling_patch.editor.live import NodeLive
+
+ELLIPSIS = "..."  # the default font has no glyph for U+2026
+SEPARATOR, TIGHT = "  |  ", " | "  # between the parts of a live line; the tight one where the line is cut
 
 
 def fate_text(live: NodeLive) -> str | None:
@@ -24,6 +29,11 @@ def fate_text(live: NodeLive) -> str | None:
 def live_text(live: NodeLive) -> str:
     """A node's live line: dropouts first (a performer must see them), then last label with confidence, slot
     (or what became of a take that did not reach it: "skipped: slot HH locked"), latency (or a few counters)."""
+    return SEPARATOR.join(live_parts(live))
+
+
+def live_parts(live: NodeLive) -> list[str]:
+    """The parts of a node's live line (:func:`live_text`), the most important first."""
     parts = []
     xruns = live.get("xruns")
     if isinstance(xruns, int) and xruns > 0:
@@ -46,4 +56,35 @@ def live_text(live: NodeLive) -> str:
     for key in ("last_file", "count", "written", "takes"):
         if live.get(key) is not None and len(parts) < 4:
             parts.append(f"{key.replace('_', ' ')} {live.get(key)}")
-    return "  |  ".join(parts)
+    return parts
+
+
+def fit_line(parts: list[str], width: float, measure: Callable[[str], float]) -> str:
+    """The live line of ``parts`` as it fits in ``width`` pixels (``measure`` gives a text's width): whole if it
+    fits, else with tighter separators, else its leading parts that fit and an ellipsis (the parts come most
+    important first), else cut within the first part, with an ellipsis."""
+    line = SEPARATOR.join(parts)
+    if measure(line) <= width:
+        return line
+    if measure(TIGHT.join(parts)) <= width:
+        return TIGHT.join(parts)
+    for count in range(len(parts) - 1, 0, -1):
+        line = TIGHT.join([*parts[:count], ELLIPSIS])
+        if measure(line) <= width:
+            return line
+    return fit_text(TIGHT.join(parts), width, measure)
+
+
+def fit_text(text: str, width: float, measure: Callable[[str], float]) -> str:
+    """``text`` whole if it fits in ``width`` pixels, else its longest beginning that fits with an ellipsis (a
+    separator it ends on left out)."""
+    if measure(text) <= width:
+        return text
+    low, high = 0, len(text)  # the longest beginning that fits, with the ellipsis, is text[:low]
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(text[:middle].rstrip(" |") + ELLIPSIS) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip(" |") + ELLIPSIS

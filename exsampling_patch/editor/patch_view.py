@@ -12,7 +12,7 @@ import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.live import NodeLive
 from exsampling_patch.editor.model import EditorModel
-from exsampling_patch.editor.node_line import live_text
+from exsampling_patch.editor.node_line import SEPARATOR, fit_line, live_parts
 from exsampling_patch.editor.params import format_value, port_help
 from exsampling_patch.patch import Link, PortRef
 
@@ -30,11 +30,23 @@ ERROR_RED = (235, 80, 70)
 COMPACT_SCALE = 0.5
 MINIMAP_MAX_NODES = 60
 WARN_YELLOW = (230, 200, 90)
+#: The widest a node's live line and messages (a refusal, a problem, an error) may be, in pixels: a node showing
+#: them is then at most 226 px wide (padding included; the default patch's widest is 219 px without them), short
+#: of its neighbour (the default patch puts nodes 240 px apart). The live line is fitted (tighter separators,
+#: then cut; its whole text is in its tooltip), messages wrap.
+NODE_TEXT_W = 210
 #: imnodes' PinHoverRadius: a press this near a pin (drawn on its node's left or right edge) starts a link.
 PIN_REACH = 10.0
 
 
 _UNSET = object()
+
+
+def _text_width(text: str) -> float:
+    """How wide ``text`` is drawn, in pixels (before the first frame, when Dear PyGui cannot tell, 7 px a
+    character: the default font's)."""
+    size = dpg.get_text_size(text)
+    return float(size[0]) if size and size[0] > 0 else 7.0 * len(text)
 
 
 def _alias(kind: str, ref: PortRef) -> str:
@@ -167,7 +179,7 @@ class PatchView:
                                              f"{name} ({port.type}{', many' if port.multiple else ''})")
                         with dpg.tooltip(label):
                             dpg.add_text(port_help(name, port, output=False), wrap=360)
-                        dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=260, show=False)
+                        dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=NODE_TEXT_W, show=False)
                     self._ports[dpg.get_alias_id(attr)] = ref
                     dpg.bind_item_theme(attr, self._themes.get(port.type.name, 0))
                 for name, port in node_type.outputs.items():
@@ -188,10 +200,10 @@ class PatchView:
                         text = format_value(value)
                         dpg.add_text(f"{name}: {text if len(text) <= 40 else text[:39] + '...'}",
                                      color=(190, 190, 190))
-                dpg.add_text("", tag=f"problem:{node_id}", color=WARN_YELLOW, wrap=260, show=False)
+                dpg.add_text("", tag=f"problem:{node_id}", color=WARN_YELLOW, wrap=NODE_TEXT_W, show=False)
                 dpg.add_progress_bar(tag=f"level:{node_id}", width=160, height=8, show=False)
                 dpg.add_text("", tag=f"live:{node_id}", show=False)
-                dpg.add_text("", tag=f"error:{node_id}", color=ERROR_RED, wrap=260, show=False)
+                dpg.add_text("", tag=f"error:{node_id}", color=ERROR_RED, wrap=NODE_TEXT_W, show=False)
         if not known or node_id in self.chosen:
             dpg.bind_item_theme(f"node:{node_id}", self._theme_for(node_id))
         self._positions[node_id] = (float(int(pos[0])), float(int(pos[1])))
@@ -258,7 +270,7 @@ class PatchView:
                                 shape=dpg.mvNode_PinShape_Triangle if output else dpg.mvNode_PinShape_Circle) as attr:
             dpg.add_text(f"{ref.port} (?)", color=WARN_YELLOW, indent=40 if output else 0)
             if not output:
-                dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=260, show=False)
+                dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=NODE_TEXT_W, show=False)
         self._ports[dpg.get_alias_id(attr)] = ref
 
     def _add_link(self, link: Link) -> None:
@@ -482,8 +494,9 @@ class PatchView:
         put("level_show", has_level, lambda v: dpg.configure_item(f"level:{node_id}", show=v))
         if has_level:
             put("level", max(0.0, min(1.0, float(level))), lambda v: dpg.set_value(f"level:{node_id}", v))
-        text = live_text(live)
-        put("live", text, lambda v: dpg.set_value(f"live:{node_id}", v))
+        parts = live_parts(live)
+        text = SEPARATOR.join(parts)
+        put("live", text, lambda v: self._set_live_line(node_id, parts))
         put("live_show", bool(text), lambda v: dpg.configure_item(f"live:{node_id}", show=v))
         error = live.error
         if error:
@@ -491,6 +504,19 @@ class PatchView:
             put("error", f"ERROR{count}: {error}", lambda v: dpg.set_value(f"error:{node_id}", v))
         put("error_show", bool(error), lambda v: dpg.configure_item(f"error:{node_id}", show=v))
         put("theme", bool(error), lambda v: dpg.bind_item_theme(f"node:{node_id}", self._theme_for(node_id)))
+
+    def _set_live_line(self, node_id: str, parts: list[str]) -> None:
+        """Show a node's live line fitted to NODE_TEXT_W (its whole text in its tooltip when cut)."""
+        tag, tip = f"live:{node_id}", f"live_tip:{node_id}"
+        text = SEPARATOR.join(parts)
+        shown = fit_line(parts, NODE_TEXT_W, _text_width)
+        dpg.set_value(tag, shown)
+        if shown != text and not dpg.does_item_exist(tip):  # made when first needed: most lines fit
+            with dpg.tooltip(tag, tag=f"{tip}:box"):
+                dpg.add_text(text, tag=tip, wrap=360)
+        if dpg.does_item_exist(tip):
+            dpg.set_value(tip, text)
+            dpg.configure_item(f"{tip}:box", show=shown != text)
 
     def clear_live(self) -> None:
         for node_id in self.model.patch.nodes:

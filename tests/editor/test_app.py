@@ -181,7 +181,8 @@ def test_run_shows_live_state_errors_and_swaps_edits(app: EditorApp) -> None:
     engine.events.publish(NodeStatus("log", {"label": "dog", "confidence": 0.87, "slot": "BD", "latency_ms": 42.0,
                                              "level": 0.5}))
     app.frame()
-    text = dpg.get_value("live:log")
+    assert dpg.get_value("live:log").startswith("dog 87% | slot BD")  # fitted to the node: the rest is cut
+    text = dpg.get_value("live_tip:log")  # the whole line, in its tooltip
     assert "dog 87%" in text and "slot BD" in text and "42 ms" in text
     assert dpg.get_value("level:log") == pytest.approx(0.5)
     call("menu:stop")

@@ -38,7 +38,9 @@ def test_badges_follow_the_status_and_clear(app: EditorApp) -> None:
     view = app.patch_view
     view.show_live("relay", live(level=0.25, label="dog", confidence=0.9, slot="Bass", latency_ms=41.6))
     assert shown("level:relay") and dpg.get_value("level:relay") == pytest.approx(0.25)
-    assert dpg.get_value("live:relay") == "dog 90%  |  slot Bass  |  42 ms" and shown("live:relay")
+    # Fitted to the node's width (tighter separators), the whole line in its tooltip.
+    assert dpg.get_value("live:relay") == "dog 90% | slot Bass | 42 ms" and shown("live:relay")
+    assert dpg.get_value("live_tip:relay") == "dog 90%  |  slot Bass  |  42 ms"
     view.show_live("relay", live(level=2.0, label="dog", confidence=0.9, slot="Bass", latency_ms=41.6))
     assert dpg.get_value("level:relay") == pytest.approx(1.0)  # clipped to the meter
     view.show_live("relay", live(error="boom", label="dog"))
