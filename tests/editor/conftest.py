@@ -7,6 +7,10 @@ from collections.abc import Iterator
 import dearpygui.dearpygui as dpg
 import pytest
 
+from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.registry import Registry
+
 
 @pytest.fixture
 def context() -> Iterator[None]:
@@ -14,5 +18,17 @@ def context() -> Iterator[None]:
     dpg.create_context()
     try:
         yield
+    finally:
+        dpg.destroy_context()
+
+
+@pytest.fixture
+def built_app() -> Iterator[EditorApp]:
+    """The editor's widgets built on an empty patch, in a context without a viewport (no frame is drawn)."""
+    dpg.create_context()
+    editor = EditorApp(EditorModel(Registry.default()))
+    editor.build()
+    try:
+        yield editor
     finally:
         dpg.destroy_context()

@@ -6,30 +6,15 @@ callback thread may delete a node (Del, the menus) between :meth:`PatchView.choo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.model import EditorModel
-from exsampling_patch.registry import Registry
 
 
-@pytest.fixture
-def app() -> Iterator[EditorApp]:
-    dpg.create_context()
-    editor = EditorApp(EditorModel(Registry.default()))
-    editor.build()
-    try:
-        yield editor
-    finally:
-        dpg.destroy_context()
-
-
-def test_choosing_skips_a_node_deleted_just_before_its_theme_is_bound(app: EditorApp,
+def test_choosing_skips_a_node_deleted_just_before_its_theme_is_bound(built_app: EditorApp,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    kept, gone = app.model.add_node("relay", (40, 40)), app.model.add_node("relay", (300, 40))
+    kept, gone = built_app.model.add_node("relay", (40, 40)), built_app.model.add_node("relay", (300, 40))
     bind = dpg.bind_item_theme
 
     def deleted_meanwhile(item: int | str, theme: int | str) -> None:
@@ -38,7 +23,7 @@ def test_choosing_skips_a_node_deleted_just_before_its_theme_is_bound(app: Edito
         bind(item, theme)
 
     monkeypatch.setattr(dpg, "bind_item_theme", deleted_meanwhile)
-    app.patch_view.choose([kept, gone])
+    built_app.patch_view.choose([kept, gone])
     monkeypatch.undo()
-    assert app.patch_view.chosen == [kept, gone]
-    assert dpg.get_item_theme(f"node:{kept}") == app.patch_view._themes["chosen"]
+    assert built_app.patch_view.chosen == [kept, gone]
+    assert dpg.get_item_theme(f"node:{kept}") == built_app.patch_view._themes["chosen"]

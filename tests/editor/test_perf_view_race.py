@@ -6,31 +6,17 @@ while the frame loop (main thread) rebuilds the slot rows in ``refresh`` when th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.model import EditorModel
-from exsampling_patch.registry import Registry
 
 
-@pytest.fixture
-def app() -> Iterator[EditorApp]:
-    dpg.create_context()
-    editor = EditorApp(EditorModel(Registry.default()))
-    editor.build()
-    try:
-        yield editor
-    finally:
-        dpg.destroy_context()
-
-
-def test_selecting_skips_a_slot_name_deleted_just_before_it_is_set(app: EditorApp,
+def test_selecting_skips_a_slot_name_deleted_just_before_it_is_set(built_app: EditorApp,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    view = app.perf_view
+    view = built_app.perf_view
     keys = [("sampler", "Bass"), ("sampler", "Pad"), ("sampler", "Kick")]
     for node_id, name in keys:
         dpg.add_selectable(label=name, tag=view._slot_tag(node_id, name, "name"), parent=f"{view.tag}:slots")
