@@ -2,17 +2,11 @@
 // Usage: node meter_colour.js URL FAKE_MIC.wav
 // Prints JSON: the lit part's width (a fraction of the meter) and the colour of its tip ([r, g, b]), read from a
 // screenshot of the meter (decoded in the page itself: no image library needed).
-const { chromium } = require("playwright-core");
+const { launchPhoneBrowser } = require("./phone");
 
 async function main() {
   const [url, wav] = process.argv.slice(2);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-           "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${wav}`,
-           "--autoplay-policy=no-user-gesture-required"],
-  });
+  const browser = await launchPhoneBrowser(wav);
   try {
     const context = await browser.newContext({ ignoreHTTPSErrors: true, permissions: ["microphone"],
                                                viewport: { width: 390, height: 844 }, isMobile: true });

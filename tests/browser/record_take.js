@@ -3,17 +3,11 @@
 // An empty NAME types none: the page's made-up name is used, and REC is tapped once the microphone, opened on
 // load, is running (the page says so in <body data-microphone>).
 // Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set.
-const { chromium } = require("playwright-core");
+const { launchPhoneBrowser } = require("./phone");
 
 async function main() {
   const [url, wav, lat, lon, seconds, name] = process.argv.slice(2);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-           "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${wav}`,
-           "--autoplay-policy=no-user-gesture-required"],
-  });
+  const browser = await launchPhoneBrowser(wav);
   const log = [];
   try {
     const context = await browser.newContext({

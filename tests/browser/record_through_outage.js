@@ -5,17 +5,11 @@
 // "Received" (the recorder back). Prints the info lines and take rows it saw, in order, as JSON.
 const fs = require("fs");
 const path = require("path");
-const { chromium } = require("playwright-core");
+const { launchPhoneBrowser } = require("./phone");
 
 async function main() {
   const [url, wav, signals, waitSeconds] = process.argv.slice(2);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
-           "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${wav}`,
-           "--autoplay-policy=no-user-gesture-required"],
-  });
+  const browser = await launchPhoneBrowser(wav);
   const seen = [];
   try {
     const context = await browser.newContext({
