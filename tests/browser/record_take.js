@@ -17,6 +17,8 @@ async function main() {
       viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
     });
     const page = await context.newPage();
+    const listPolls = [];  // when the page asked for its take list
+    page.on("request", (r) => { if (r.method() === "GET" && r.url().includes("/api/takes")) listPolls.push(Date.now()); });
     page.on("console", (m) => log.push(`console ${m.type()}: ${m.text()}`));
     page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
     await page.goto(url);
@@ -36,13 +38,18 @@ async function main() {
     await page.waitForFunction(() => /^(Received|Refused)/.test(document.querySelector("#info").textContent),
                                null, { timeout: 30000 });
     const info = await page.textContent("#info");
+    const receivedAt = Date.now();
+    await page.waitForFunction(() => /^Received(: |, not used)/.test(document.querySelector("#info").textContent),
+                               null, { timeout: 10000 }).catch(() => {});  // the take's end, once known
+    const endShownAfterMs = Date.now() - receivedAt;
+    const pollsUntilEnd = listPolls.filter((t) => t >= receivedAt).length;
     await page.waitForTimeout(2500);  // one poll of the take list
     const rows = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
     const rowClasses = await page.$$eval("#takes li", (items) => items.map((li) => li.className));
     const infoAfter = await page.textContent("#info");  // once the take's end is known
     const infoAfterIsError = await page.$eval("#info", (el) => el.classList.contains("error"));
     console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, infoAfterIsError, log, shownName, micBeforeRec,
-                                 recordingAfterMs }));
+                                 recordingAfterMs, endShownAfterMs, pollsUntilEnd }));
   } finally {
     await browser.close();
   }

@@ -176,6 +176,46 @@ def test_a_rejected_take_is_shown_as_not_used_with_its_reason(tmp_path: Path) ->
         engine.stop()
 
 
+class Ponderer(Node):
+    """Ends each take after 1.5 s, as a slow chain (a classifier on a busy machine) does."""
+
+    type_name = "test_ponderer"
+    family = "test"
+    take = Input(TAKE, "takes")
+
+    def on_take(self, take: Take) -> None:
+        time.sleep(1.5)
+        self.tell_fate(take, "rejected", "rejected: not sure (dog 31%)")
+
+
+def test_the_page_asks_often_while_a_takes_end_is_awaited(tmp_path: Path) -> None:
+    """The phone shows what became of a take as soon as the patch knows it (the README: within a second), not
+    at the page's next two-second poll of its take list."""
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
+                                                     "state_folder": str(tmp_path / "state"), "print_qr": False}))
+    patch.add_node(NodeSpec("slow", "test_ponderer", {}))
+    patch.connect("rec.take", "slow.take")
+    reg = registry()
+    reg.register(Ponderer, "tests")
+    engine = Engine(reg, base_dir=tmp_path)
+    engine.start(patch)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
+                              "2.2945", "1", "Patient"], capture_output=True, text=True, timeout=90)
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert result["infoAfter"].startswith("Received, not used: rejected"), result
+        # 1.5 s of waiting: every 2 s the page asked at most twice (once at the answer, once on its beat)
+        assert result["pollsUntilEnd"] >= 4, result
+    finally:
+        engine.stop()
+
+
 def test_the_meter_is_red_only_near_full_scale(tmp_path: Path) -> None:
     """A quiet input (-26 dBFS) lights a short bar, green to its tip: the meter's colours belong to its scale, not
     to the lit part (where they squeezed green, amber and red into any bar, so a whisper looked like clipping)."""

@@ -161,7 +161,8 @@ async function upload(take, wav) {
     if (reply && reply.status !== 408) {
       const data = await reply.json().catch(() => ({ error: "HTTP " + reply.status }));
       if (reply.ok) {
-        local.set(take.id, { ...local.get(take.id), state: "received", detail: "", serverId: data.take_id });
+        local.set(take.id, { ...local.get(take.id), state: "received", detail: "", serverId: data.take_id,
+                             receivedAt: Date.now() });
         tell(where.error === undefined ? "Received. Tap REC for another." : "Received (without location: " + where.error + ").");
       } else {
         local.set(take.id, { ...local.get(take.id), state: "failed", detail: data.error });
@@ -244,5 +245,19 @@ const GESTURES = ["pointerdown", "touchstart", "keydown"];
 for (const kind of GESTURES) document.addEventListener(kind, warmUp, { capture: true, passive: true });
 warmUp();
 recButton.addEventListener("click", () => (recording ? stop() : start()));
-setInterval(refresh, 2000);
-refresh();
+function awaitingEnd() {
+  // A take received in the last 30 s whose end (slot, rejected, ...) the list does not tell yet.
+  for (const [id, t] of local) {
+    if (t.state !== "received" || Date.now() - t.receivedAt > 30000) continue;
+    const row = serverTakes.find((s) => s.client_take_id === id);
+    if (!row || !row.fate) return true;
+  }
+  return false;
+}
+
+async function poll() {
+  // Often while a take's end is awaited (the performer waits for its slot: within a second), else every 2 s.
+  await refresh();
+  setTimeout(poll, awaitingEnd() ? 250 : 2000);
+}
+poll();
