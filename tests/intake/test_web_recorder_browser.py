@@ -234,3 +234,27 @@ def test_the_meter_is_red_only_near_full_scale(tmp_path: Path) -> None:
         assert green > red, result  # green at its tip, not the red of clipping
     finally:
         engine.stop()
+
+
+def test_the_page_shows_the_time_recorded_and_says_when_the_longest_take_ends_it(tmp_path: Path) -> None:
+    """A performer sees how long the take is and how long it may be, and that the page stopped it, not a
+    "Sending…" out of nowhere at max_seconds."""
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    engine = recorder_engine(tmp_path, max_seconds=1.5)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "record_timer.js"), rec_of(engine).local_url, str(fed)],
+                             capture_output=True, text=True, timeout=90)
+        assert run.returncode == 0, run.stderr + run.stdout
+        shown = json.loads(run.stdout.strip().splitlines()[-1])["shown"]
+        times = [float(m.group(1)) for m in (re.match(r"Recording (\d+\.\d) s of 1\.5 s… tap STOP when done\.$", t)
+                                             for t in shown) if m]
+        assert len(times) >= 5 and times == sorted(times) and times[-1] >= 1.0, shown  # tenths, counting up
+        stopped = shown.index("Stopped at 1.5 s, the longest take: sending…")
+        assert stopped > shown.index(f"Recording {times[-1]:.1f} s of 1.5 s… tap STOP when done."), shown
+        take = probe_of(engine).wait_for(1)[0]
+        assert 1.4 < take.duration < 1.7
+    finally:
+        engine.stop()

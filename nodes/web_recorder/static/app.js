@@ -62,7 +62,12 @@ async function openMicrophone() {
     if (recording) {
       recording.chunks.push(data.samples);
       recording.frames += data.samples.length;
-      if (recording.frames >= config.maxSeconds * context.sampleRate) stop();
+      const seconds = recording.frames / context.sampleRate;
+      if (seconds >= config.maxSeconds) stop(`Stopped at ${config.maxSeconds} s, the longest take: sending…`);
+      else if (Math.floor(seconds * 10) !== recording.tenths) {  // the time recorded, so the end comes as no surprise
+        recording.tenths = Math.floor(seconds * 10);
+        say(`Recording ${seconds.toFixed(1)} s of ${config.maxSeconds} s… tap STOP when done.`);
+      }
     }
   };
   source.connect(node);
@@ -112,19 +117,19 @@ async function start() {
     await audio.context.resume();
   } catch (error) { say("Microphone: " + error.message, true); return; }
   const id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, "").slice(0, 24);
-  recording = { chunks: [], frames: 0, id, name, startedAt: Date.now(), position: whereNow() };
+  recording = { chunks: [], frames: 0, tenths: -1, id, name, startedAt: Date.now(), position: whereNow() };
   recButton.textContent = "STOP"; recButton.classList.add("recording");
   say("Recording… tap STOP when done.");
 }
 
-function stop() {
+function stop(why = "Sending…") {
   if (!recording) return;
   const take = recording; recording = null;
   recButton.textContent = "REC"; recButton.classList.remove("recording");
   const wav = encodeWav(take.chunks, take.frames, audio.context.sampleRate);
   local.set(take.id, { state: "uploading", startedAt: take.startedAt, seconds: take.frames / audio.context.sampleRate });
   render();
-  say("Sending…");
+  say(why);
   upload(take, wav);
 }
 
