@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -258,3 +259,96 @@ def test_the_page_shows_the_time_recorded_and_says_when_the_longest_take_ends_it
         assert 1.4 < take.duration < 1.7
     finally:
         engine.stop()
+
+
+def _kept_run(tmp_path: Path, mode: str, between: Any) -> tuple[dict[str, Any], Engine]:
+    """record_kept.js through one recorder going away: ``between(engine, signals)`` runs once the first page's try
+    is over (the recorder stopped, or refusing) and returns the recorder that runs next and the URL to open."""
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    engine = recorder_engine(tmp_path, tmp_path / "state")
+    phone = subprocess.Popen(["node", str(BROWSER / "record_kept.js"), rec_of(engine).local_url, str(fed),
+                              str(signals), mode], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    back = None
+
+    def wait_for(name: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not (signals / name).exists():
+            assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
+            time.sleep(0.05)
+
+    try:
+        wait_for("ready", 30)
+        back, url = between(engine, signals, wait_for)
+        (signals / "back.part").write_text(url)
+        (signals / "back.part").rename(signals / "back")  # whole when the phone sees it
+        out, err = phone.communicate(timeout=90)
+        assert phone.returncode == 0, err + out
+        return json.loads(out.strip().splitlines()[-1]), back
+    except BaseException:
+        if back is not None:
+            back.stop()
+        raise
+    finally:
+        if phone.poll() is None:
+            phone.kill()
+            phone.communicate()
+        engine.stop()
+
+
+def test_a_take_waiting_when_the_page_is_reloaded_is_sent_once_by_the_page_opened_again(tmp_path: Path) -> None:
+    """The phone reloads the page (or kills the tab) while the recorder is away: the take, kept in the browser's
+    storage since STOP, is shown and sent by the page opened again, once. The page warned before the reload."""
+
+    def outage(engine: Engine, signals: Path, wait_for: Any) -> tuple[Engine, str]:
+        port, url = rec_of(engine).server.port, rec_of(engine).local_url
+        engine.stop()  # the recorder goes away after the page loaded
+        (signals / "go").touch()
+        wait_for("reloaded", 60)
+        return recorder_engine(tmp_path, tmp_path / "state", port=port), url
+
+    result, back = _kept_run(tmp_path, "reload", outage)
+    try:
+        assert "waiting: kept" in result["first"]["rows"][0], result
+        assert "beforeunload" in result["dialogs"], result  # the page asked before it was left
+        assert result["info"].startswith("Received"), result
+        assert any("waiting: kept" in rows for rows in result["shownAfterOpening"]), result  # shown by the new page
+        take = probe_of(back).wait_for(1)[0]
+        assert 0.5 < take.duration < 2.5
+        time.sleep(1.0)
+        assert len(probe_of(back).received) == 1, result  # once
+        assert len(list((tmp_path / "takes").rglob("*.wav"))) == 1
+        assert result["kept"] == 0, result  # gone from the phone once accepted
+    finally:
+        back.stop()
+
+
+def test_a_take_refused_for_an_old_token_is_kept_and_sent_after_re_pairing(tmp_path: Path) -> None:
+    """The recorder restarts with a new pairing token (rotate_token) between the page's load and the take: the
+    take, refused with 401, stays on the phone, its row says to scan the new QR code, and the page opened with
+    the new token sends it. Re-pairing is not warned against: the take is kept."""
+
+    def rotated(engine: Engine, signals: Path, wait_for: Any) -> tuple[Engine, str]:
+        port, old = rec_of(engine).server.port, rec_of(engine).local_url
+        engine.stop()
+        back = recorder_engine(tmp_path, tmp_path / "state", port=port, rotate_token=True)
+        assert rec_of(back).local_url != old
+        (signals / "go").touch()
+        wait_for("stopped", 60)
+        return back, rec_of(back).local_url
+
+    result, back = _kept_run(tmp_path, "repair", rotated)
+    try:
+        assert "QR code" in result["first"]["rows"][0], result
+        assert "failed" not in result["first"]["rows"][0], result
+        assert result["dialogs"] == [], result
+        assert result["info"].startswith("Received"), result
+        take = probe_of(back).wait_for(1)[0]
+        assert 0.5 < take.duration < 2.5
+        assert result["kept"] == 0, result
+    finally:
+        back.stop()

@@ -6,7 +6,9 @@ const token = new URLSearchParams(location.search).get("token") || "";
 const phoneKey = ownKey();  // this phone's own secret: the take list shows the takes sent with it only
 const $ = (id) => document.getElementById(id);
 const recButton = $("rec"), info = $("info"), nameInput = $("name"), list = $("takes");
-const local = new Map();   // phone's take id -> {state, detail, startedAt}
+const local = new Map();   // phone's take id -> {state, detail, startedAt, seconds, kept, repair}
+const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
+const WAITING = "kept, sent when the recorder answers";
 let serverTakes = [];
 let announced = null;      // the take whose end the info line told
 let audio = null;          // {context, stream, node}
@@ -42,6 +44,54 @@ function ownKey() {
     if (!/^[0-9a-f]{32}$/.test(key || "")) { key = made(); localStorage.setItem("exsampling-phone-key", key); }
     return key;
   } catch (error) { return made(); }
+}
+
+function openKeep() {
+  // Every take not yet accepted lives here, its WAV and what its upload says, from STOP until the recorder takes
+  // it: a reload, a tab the phone killed during an outage or a re-pairing loses none. Private browsing may have
+  // no IndexedDB: the takes are then kept in the page only, as long as it stays open.
+  return new Promise((resolve) => {
+    try {
+      const request = indexedDB.open("exsampling-recorder", 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("takes", { keyPath: "id" });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => resolve(null);
+      request.onblocked = () => resolve(null);
+    } catch (error) { resolve(null); }
+  });
+}
+
+async function kept(action) {
+  // action(store) in a transaction; resolves with its request's result once written, undefined if it could not be.
+  const db = await keeping;
+  if (!db) return undefined;
+  return new Promise((resolve) => {
+    try {
+      const tx = db.transaction("takes", "readwrite");
+      const request = action(tx.objectStore("takes"));
+      tx.oncomplete = () => resolve(request.result === undefined ? true : request.result);
+      tx.onerror = tx.onabort = () => resolve(undefined);
+    } catch (error) { resolve(undefined); }
+  });
+}
+
+async function keep(record) {
+  if (await kept((takes) => takes.put(record)) !== undefined && local.has(record.id)) local.get(record.id).kept = true;
+}
+
+function forget(id) { kept((takes) => takes.delete(id)); }
+
+async function sendKept() {
+  // Takes kept by an earlier page (reloaded, closed, opened again with a new token) are sent again, with their
+  // own X-Take-Id: one the recorder had already stored is answered as its duplicate, not stored twice.
+  const records = (await kept((takes) => takes.getAll())) || [];
+  for (const record of records) {
+    if (local.has(record.id) || !record.wav) continue;  // recorded by this page meanwhile: on its way already
+    local.set(record.id, { state: "waiting", detail: WAITING, startedAt: record.startedAt, seconds: record.seconds,
+                           kept: true });
+    upload(record, Promise.resolve(record.where || { error: "the page closed before the location was known" }));
+  }
+  if (records.length) render();
 }
 
 function say(text, error = false) { info.textContent = text; info.classList.toggle("error", error); }
@@ -126,11 +176,14 @@ function stop(why = "Sending…") {
   if (!recording) return;
   const take = recording; recording = null;
   recButton.textContent = "REC"; recButton.classList.remove("recording");
-  const wav = encodeWav(take.chunks, take.frames, audio.context.sampleRate);
-  local.set(take.id, { state: "uploading", startedAt: take.startedAt, seconds: take.frames / audio.context.sampleRate });
+  const seconds = take.frames / audio.context.sampleRate;
+  const record = { id: take.id, name: take.name, phoneKey, startedAt: take.startedAt, seconds, where: null,
+                   wav: encodeWav(take.chunks, take.frames, audio.context.sampleRate) };
+  local.set(take.id, { state: "uploading", startedAt: take.startedAt, seconds });
+  keep(record);  // before the first try: nothing recorded waits in the page's memory only
   render();
   say(why);
-  upload(take, wav);
+  upload(record, take.position);
 }
 
 function encodeWav(chunks, frames, rate) {
@@ -150,34 +203,50 @@ function encodeWav(chunks, frames, rate) {
   return buffer;
 }
 
-async function upload(take, wav) {
-  const where = await take.position;
-  const headers = { "Content-Type": "audio/wav", "X-Token": token, "X-Phone-Key": phoneKey, "X-Recorder": take.name,
-                    "X-Take-Id": take.id, "X-Recorded-At": String(take.startedAt) };
+async function upload(take, position) {
+  // take: the kept record {id, name, phoneKey, startedAt, seconds, where, wav}.
+  const where = await position;
+  if (!take.where) { take.where = where; keep(take); }  // known now: kept with it (after the first put)
+  const headers = { "Content-Type": "audio/wav", "X-Token": token, "X-Phone-Key": take.phoneKey || phoneKey,
+                    "X-Recorder": take.name, "X-Take-Id": take.id, "X-Recorded-At": String(take.startedAt) };
   if (where.error === undefined) {
     headers["X-Latitude"] = String(where.latitude); headers["X-Longitude"] = String(where.longitude);
     headers["X-Accuracy"] = String(where.accuracy);
   } else headers["X-Location-Error"] = where.error.slice(0, 200);
-  // A network drop or the recorder away (the patch restarting) never loses the take: it stays on the page and
-  // is sent again until the recorder answers; the same X-Take-Id makes every retry safe. So is a 408 (too slow).
+  // A network drop or the recorder away (the patch restarting) never loses the take: it stays on the phone and
+  // is sent again until the recorder answers; the same X-Take-Id makes every retry safe. So is a 408 (too slow),
+  // a 409 (an earlier try still being stored) and a 5xx (a full disk, a failure the recorder may get over).
   for (let attempt = 1; ; attempt++) {
     let reply = null;
-    try { reply = await fetch("/api/takes", { method: "POST", headers, body: wav }); } catch (error) { /* below */ }
-    if (reply && reply.status !== 408) {
-      const data = await reply.json().catch(() => ({ error: "HTTP " + reply.status }));
-      if (reply.ok) {
-        local.set(take.id, { ...local.get(take.id), state: "received", detail: "", serverId: data.take_id,
-                             receivedAt: Date.now() });
-        tell(where.error === undefined ? "Received. Tap REC for another." : "Received (without location: " + where.error + ").");
-      } else {
-        local.set(take.id, { ...local.get(take.id), state: "failed", detail: data.error });
-        tell("Refused: " + data.error, true);
-      }
+    try { reply = await fetch("/api/takes", { method: "POST", headers, body: take.wav }); } catch (error) { /* below */ }
+    const again = reply && (reply.status === 408 || reply.status === 409 || reply.status === 429 || reply.status >= 500);
+    const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
+    if (reply && reply.ok) {
+      forget(take.id);
+      local.set(take.id, { ...local.get(take.id), state: "received", detail: "", serverId: data.take_id,
+                           receivedAt: Date.now() });
+      tell(where.error === undefined ? "Received. Tap REC for another." : "Received (without location: " + where.error + ").");
       render(); refresh(); return;
     }
-    local.set(take.id, { ...local.get(take.id), state: "waiting", detail: "kept, sent when the recorder answers" });
+    if (reply && reply.status === 401) {
+      // The recorder's token changed (rotate_token): only a page opened with the new one can send the take.
+      const t = local.get(take.id);
+      local.set(take.id, { ...t, state: "waiting", repair: true, detail: t.kept
+        ? "refused, the recorder's pairing changed: kept, sent once you scan its new QR code"
+        : "refused, the recorder's pairing changed, and this browser keeps no takes across pages (private browsing)" });
+      tell("The recorder's pairing changed: scan its new QR code to send the takes kept here.", true);
+      render(); return;
+    }
+    if (reply && !again) {
+      forget(take.id);  // sending it again cannot help
+      local.set(take.id, { ...local.get(take.id), state: "failed", detail: data.error + " (not kept)" });
+      tell("Refused: " + data.error, true);
+      render(); refresh(); return;
+    }
+    local.set(take.id, { ...local.get(take.id), state: "waiting", detail: WAITING });
     render();
-    tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
+    if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
+    else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
     await new Promise((r) => setTimeout(r, 1000 * Math.min(attempt, 5)));
   }
 }
@@ -250,6 +319,14 @@ const GESTURES = ["pointerdown", "touchstart", "keydown"];
 for (const kind of GESTURES) document.addEventListener(kind, warmUp, { capture: true, passive: true });
 warmUp();
 recButton.addEventListener("click", () => (recording ? stop() : start()));
+window.addEventListener("beforeunload", (event) => {
+  // Leaving now (a reload, another page) may lose what waits: ask first. A take kept on the phone for a
+  // re-pairing is not asked about: opening the new link is how it gets sent.
+  const waiting = [...local.values()].some((t) => (t.state === "uploading" || t.state === "waiting") &&
+                                                  !(t.repair && t.kept));
+  if (recording || waiting) { event.preventDefault(); event.returnValue = ""; }
+});
+sendKept();
 function awaitingEnd() {
   // A take received in the last 30 s whose end (slot, rejected, ...) the list does not tell yet.
   for (const [id, t] of local) {

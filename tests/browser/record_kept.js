@@ -1,0 +1,92 @@
+// Records one take the recorder does not accept at once, then leaves the page and opens it again, the way a phone
+// meets a restarting patch or a rotated pairing token.
+// Usage: node record_kept.js URL FAKE_MIC.wav SIGNAL_DIR MODE
+// Loads URL and writes SIGNAL_DIR/ready once the microphone runs; waits for SIGNAL_DIR/go; records 1 s and waits
+// until the take's row no longer says "uploading"; writes SIGNAL_DIR/stopped. MODE "reload": reloads the page
+// (the recorder is away: the reload fails, as a phone's does) and writes SIGNAL_DIR/reloaded. Then waits for
+// SIGNAL_DIR/back, which holds the URL to open (the same, or the one with the new token), opens it and waits up to
+// 30 s for the page to say "Received". Prints the info lines and take rows it saw, in order, every take list the
+// page opened again showed, the dialogs the page raised, the rows after the first page's try and how many takes
+// the browser's storage still holds, as JSON.
+const fs = require("fs");
+const path = require("path");
+const { launchPhoneBrowser } = require("./phone");
+
+const seenNow = async (page) => {
+  const info = await page.textContent("#info").catch(() => "");
+  const rows = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent)).catch(() => []);
+  return { info, rows };
+};
+
+async function main() {
+  const [url, wav, signals, mode] = process.argv.slice(2);
+  const signal = (name) => path.join(signals, name);
+  const browser = await launchPhoneBrowser(wav);
+  const seen = [], dialogs = [], log = [];
+  try {
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true, permissions: ["geolocation", "microphone"],
+      geolocation: { latitude: 48.8584, longitude: 2.2945, accuracy: 8 },
+      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    });
+    const page = await context.newPage();
+    page.on("dialog", (dialog) => { dialogs.push(dialog.type()); dialog.accept().catch(() => {}); });
+    page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
+    // Every state the take list shows, however briefly (a kept take may be sent within milliseconds of the load).
+    const shown = [];
+    await page.exposeFunction("tellRows", (rows) => shown.push(rows.join(" / ")));
+    await page.addInitScript(() => document.addEventListener("DOMContentLoaded", () => {
+      const list = document.getElementById("takes");
+      if (!list) return;
+      new MutationObserver(() => window.tellRows([...list.children].map((li) => li.textContent)))
+        .observe(list, { childList: true, subtree: true, characterData: true });
+    }));
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
+    fs.writeFileSync(signal("ready"), "");
+    while (!fs.existsSync(signal("go"))) await page.waitForTimeout(50);
+    await page.click("#rec");
+    await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
+    await page.waitForTimeout(1000);
+    await page.click("#rec");
+    await page.waitForFunction(() => {
+      const row = document.querySelector("#takes li .state");
+      return row && !row.textContent.startsWith("uploading");
+    }, null, { timeout: 30000 });
+    const first = await seenNow(page);
+    fs.writeFileSync(signal("stopped"), "");
+    if (mode === "reload") {
+      await page.reload({ timeout: 10000 }).catch((error) => log.push(`reload: ${error.message.split("\n")[0]}`));
+      fs.writeFileSync(signal("reloaded"), "");
+    }
+    while (!fs.existsSync(signal("back"))) await new Promise((r) => setTimeout(r, 50));
+    const opened = shown.length;
+    await page.goto(fs.readFileSync(signal("back"), "utf8").trim());
+    const until = Date.now() + 30000;
+    let info = "";
+    while (Date.now() < until) {
+      const now = await seenNow(page);
+      info = now.info;
+      const line = `${now.info} | ${now.rows.join(" / ")}`;
+      if (seen[seen.length - 1] !== line) seen.push(line);
+      if (info.startsWith("Received")) break;
+      await page.waitForTimeout(100);
+    }
+    await page.waitForTimeout(2500);  // a second try, had the page kept the take after its answer, would be sent now
+    const kept = await page.evaluate(() => new Promise((resolve) => {
+      const open = indexedDB.open("exsampling-recorder");
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains("takes")) { resolve(-1); return; }
+        const all = db.transaction("takes").objectStore("takes").getAll();
+        all.onsuccess = () => resolve(all.result.length);
+      };
+      open.onerror = () => resolve(-1);
+    }));
+    console.log(JSON.stringify({ info, first, seen, shownAfterOpening: shown.slice(opened), dialogs, kept, log }));
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });
