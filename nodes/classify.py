@@ -127,7 +127,7 @@ def judged_confidence(prediction: Prediction, judge: str) -> tuple[str, float]:
 
 
 class ConfidenceGate(Node):
-    """Pass predictions whose best label (or, with ``judge: slot``, best slot) is at least as probable as a
+    """Pass predictions whose best label (or, with judge: slot, best slot) is at least as probable as a
     threshold; the rest go to 'rejected', with why.
 
     A rejected prediction carries its reason (``reason`` "rejected: not sure (dog 31%)", or "nothing to

@@ -33,3 +33,12 @@ def test_node_and_parameter_help_holds_no_measurements() -> None:
 def test_the_pattern_finds_what_the_issue_quoted() -> None:
     assert MEASURED.search("CPU threads for inference (in the default patch 2 gained nothing)")
     assert not MEASURED.search("never cut a take shorter than this (the classifier takes 30 ms or more)")
+
+
+#: reST markup, which the editor's hovers and `exsampling nodes` print as it is: ``x``, :class:`y`, `z`_
+MARKUP = re.compile(r"``|:[a-z]+:`|`_")
+
+
+def test_node_and_parameter_help_holds_no_markup() -> None:
+    found = [f"{where}: {text}" for where, text in help_texts() if MARKUP.search(text)]
+    assert not found, "\n".join(found)
