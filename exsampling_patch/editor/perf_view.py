@@ -23,7 +23,9 @@ from exsampling_patch.editor.present_combo import COMBOS, PresentCombos
 from exsampling_patch.editor.slots import (
     SlotState,
     audition,
+    clip,
     fate_text,
+    fate_word,
     read_slots,
     rollback_steps,
     short_id,
@@ -31,7 +33,10 @@ from exsampling_patch.editor.slots import (
 )
 
 MAP_W, MAP_H = 420, 280
-WAVE_W, WAVE_H = 180, 32
+WAVE_W, WAVE_H = 96, 32
+#: The slot rows' text, cut to so many characters (the full text in a tooltip): the whole table fits the tab of a
+#: 1280 px wide window with the palette and the inspector beside it, lock, gain and history in sight.
+TAKE_CHARS, LABEL_CHARS = 18, 11
 QR_CELL = 3
 MIDI_LIT_S = 0.25  # how long a slot's MIDI lamp stays lit after a note reached it
 LAMP_ON, LAMP_OFF = (255, 200, 60), (70, 70, 80)
@@ -164,9 +169,10 @@ class PerformanceView:
         if not slots:
             dpg.add_text("No slots yet: run a patch with a sampler, or feed it a take.", parent=parent)
             return
+        # Two lines per cell where that saves a column (level over voices and MIDI lamp, take over what became of
+        # the slot's last take, label over pitch, history over roll back): all of it fits 1280 px (docs/editor.md).
         with dpg.table(parent=parent, header_row=True, borders_innerH=True, policy=dpg.mvTable_SizingFixedFit):
-            for label in ("slot", "play", "level", "voices", "midi", "take", "last take", "label", "pitch", "wave",
-                          "lock", "gain", "history"):
+            for label in ("slot", "play", "level", "take", "label", "wave", "lock", "gain", "history"):
                 dpg.add_table_column(label=label)
             for node_id, slot, controllable in slots:
                 t = lambda part, n=node_id, s=slot.name: self._slot_tag(n, s, part)  # noqa: E731
@@ -178,20 +184,32 @@ class PerformanceView:
                     with dpg.tooltip(t("play")):
                         dpg.add_text("hear the slot: a note sent to the sampler's MIDI input (keys 1-8 play slots "
                                      "1-8; Space the selected slot)")
-                    dpg.add_progress_bar(tag=t("level"), width=70, height=10, default_value=0.0)
-                    dpg.add_text("-", tag=t("voices"))
-                    dpg.add_text("MIDI", tag=t("midi"), color=LAMP_OFF)
-                    dpg.add_text("", tag=t("take"))
-                    dpg.add_text("-", tag=t("fate"), color=(180, 180, 190))
-                    dpg.add_text("", tag=t("label"), color=(120, 220, 140))
-                    dpg.add_text("", tag=t("pitch"))
+                    with dpg.group():
+                        dpg.add_progress_bar(tag=t("level"), width=50, height=10, default_value=0.0)
+                        with dpg.group(horizontal=True, tag=t("meters")):
+                            dpg.add_text("-", tag=t("voices"))
+                            dpg.add_text("MIDI", tag=t("midi"), color=LAMP_OFF)
+                        with dpg.tooltip(t("meters")):
+                            dpg.add_text("voices sounding; the lamp lights when a note reaches the slot")
+                    with dpg.group():
+                        dpg.add_text("", tag=t("take"))
+                        with dpg.tooltip(t("take")):
+                            dpg.add_text("", tag=t("take_tip"))
+                        dpg.add_text("-", tag=t("fate"), color=(180, 180, 190))
+                        with dpg.tooltip(t("fate")):
+                            dpg.add_text("no take ended in this slot yet", tag=t("fate_tip"))
+                    with dpg.group():
+                        dpg.add_text("", tag=t("label"), color=(120, 220, 140))
+                        with dpg.tooltip(t("label")):
+                            dpg.add_text("", tag=t("label_tip"))
+                        dpg.add_text("", tag=t("pitch"))
                     dpg.add_drawlist(WAVE_W, WAVE_H, tag=t("wave"))
                     dpg.add_checkbox(tag=t("lock"), enabled=controllable, callback=self._on_lock,
                                      user_data=(node_id, slot.name))
-                    dpg.add_slider_float(tag=t("gain"), width=90, min_value=0.0, max_value=2.0, enabled=controllable,
+                    dpg.add_slider_float(tag=t("gain"), width=64, min_value=0.0, max_value=2.0, enabled=controllable,
                                          callback=self._on_gain, user_data=(node_id, slot.name), format="%.2f")
-                    with dpg.group(horizontal=True):
-                        dpg.add_combo([], tag=t("history"), width=110, enabled=controllable)
+                    with dpg.group():
+                        dpg.add_combo([], tag=t("history"), width=100, enabled=controllable)
                         dpg.add_button(label="roll back", tag=t("rollback"), enabled=controllable,
                                        callback=self._on_roll_back, user_data=(node_id, slot.name))
 
@@ -200,11 +218,14 @@ class PerformanceView:
         if not dpg.does_item_exist(t("take")):
             return
         self._update_meters(node_id, slot)
-        dpg.set_value(t("take"), short_id(slot.take_id))
+        dpg.set_value(t("take"), short_id(slot.take_id, TAKE_CHARS))
+        dpg.set_value(t("take_tip"), f"take {slot.take_id}" if slot.take_id else "no take in this slot")
         ended = self.observer.slot_ends.get(slot.name.lower())
-        if ended is not None:
-            dpg.set_value(t("fate"), fate_text(ended.take_id, ended.fate, ended.end))
-        dpg.set_value(t("label"), slot.label or "-")
+        if ended is not None:  # what became of the slot's last take; its id in the tooltip
+            dpg.set_value(t("fate"), clip(fate_word(ended.fate, ended.end), TAKE_CHARS))
+            dpg.set_value(t("fate_tip"), f"last take {fate_text(ended.take_id, ended.fate, ended.end)}")
+        dpg.set_value(t("label"), clip(slot.label or "-", LABEL_CHARS))
+        dpg.set_value(t("label_tip"), slot.label or "no label")
         dpg.set_value(t("pitch"), f"{slot.pitch_hz:.1f} Hz" if isinstance(slot.pitch_hz, int | float) else "-")
         dpg.set_value(t("lock"), slot.locked)
         if slot.gain is not None:

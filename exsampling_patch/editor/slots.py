@@ -118,22 +118,29 @@ def slot_control(engine: Engine | None, node_id: str, slot: str, what: str, valu
     return None
 
 
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in ``...`` where cut (the slot rows' cells: long take ids
+    and fates would push a row's controls out of the window; the full text goes in a tooltip)."""
+    return text if len(text) <= width else text[: max(0, width - 3)] + "..."
+
+
 def short_id(take_id: str | None, width: int = 16) -> str:
-    """A take id cut to ``width`` characters (long ids would push a row's buttons out), ``-`` for none."""
-    if not take_id:
-        return "-"
-    return take_id if len(take_id) <= width else take_id[: width - 1] + "~"
+    """A take id cut to ``width`` characters (see :func:`clip`), ``-`` for none."""
+    return clip(take_id, width) if take_id else "-"
+
+
+def fate_word(fate: str | None, end: str | None) -> str:
+    """What became of a take, for a slot row: ``loaded``, ``skipped: locked``, or the take's end as told."""
+    if fate == "slot":
+        return "loaded"
+    if fate == "skipped":
+        return "skipped: locked" if end and "locked" in end else (end or "skipped")
+    return end or fate or "?"
 
 
 def fate_text(take_id: str, fate: str | None, end: str | None, slot: str = "") -> str:
-    """What became of a take, for a slot row: ``loaded``, ``skipped: locked``, or the take's end as told."""
-    if fate == "slot":
-        word = "loaded"
-    elif fate == "skipped":
-        word = "skipped: locked" if end and "locked" in end else (end or "skipped")
-    else:
-        word = end or fate or "?"
-    return f"{short_id(take_id)} {word}"
+    """The take's id and what became of it (:func:`fate_word`): ``dog-1 loaded``."""
+    return f"{take_id} {fate_word(fate, end)}"
 
 
 AUDITION_S = 0.6  # how long an audition note is held

@@ -228,6 +228,7 @@ def main() -> dict[str, Any]:
         assert wait_for(app, lambda: dpg.get_value(lock) is True), "the lock did not take"
         dog("dog-2")
         result["fate_skipped"] = dpg.get_value(tag("sampler", "Bass", "fate"))
+        result["fate_skipped_tip"] = dpg.get_value(tag("sampler", "Bass", "fate_tip"))
         result["bass_take"] = dpg.get_value(tag("sampler", "Bass", "take"))
         result["last_take_skipped"] = dpg.get_value("perf:last_take")
         version = app.observer.plan_version

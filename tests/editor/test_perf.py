@@ -71,13 +71,15 @@ def test_the_groove_shows_as_a_step_grid_that_a_click_edits_live(perf: dict[str,
 
 @pytest.mark.display
 def test_the_slot_rows_tell_what_became_of_each_take(perf: dict[str, Any]) -> None:
-    assert perf["fate_loaded"] == "dog-1 loaded"
-    assert perf["fate_skipped"] == "dog-2 skipped: locked"  # not "-> slot Bass": the slot kept its take
+    # The cell tells what became of the slot's last take; its id is in the cell's tooltip (test_perf_width.py).
+    assert perf["fate_loaded"] == "loaded"
+    assert perf["fate_skipped"] == "skipped: locked"  # not "-> slot Bass": the slot kept its take
+    assert perf["fate_skipped_tip"] == "last take dog-2 skipped: locked"
     assert perf["bass_take"] == "dog-1"
     assert "dog-2" in perf["last_take_skipped"] and "skipped: slot Bass locked" in perf["last_take_skipped"]
     assert "-> slot" not in perf["last_take_skipped"]
     assert "dog-3" in perf["last_take_rejected"] and "rejected: not sure" in perf["last_take_rejected"]
-    assert perf["fate_after_rejected"] == "dog-2 skipped: locked"  # a rejected take never reached the slot
+    assert perf["fate_after_rejected"] == "skipped: locked"  # a rejected take never reached the slot
 
 
 def test_a_step_past_the_end_extends_the_pattern_and_dict_patterns_keep_their_notes() -> None:
