@@ -27,6 +27,26 @@ BROWSER = Path(__file__).resolve().parents[1] / "browser"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+@pytest.fixture(autouse=True)
+def playwright() -> None:
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+
+
+def recorder_into(tmp_path: Path, node_type: type[Node]) -> Engine:
+    """An engine running web_recorder -> a node of ``node_type`` (its input ``take``), which ends each take."""
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
+                                                     "state_folder": str(tmp_path / "state"), "print_qr": False}))
+    patch.add_node(NodeSpec("end", node_type.type_name, {}))
+    patch.connect("rec.take", "end.take")
+    reg = registry()
+    reg.register(node_type, "tests")
+    engine = Engine(reg, base_dir=tmp_path)
+    engine.start(patch)
+    return engine
+
+
 def dominant_frequency(samples: np.ndarray, rate: int) -> float:
     windowed = samples * np.hanning(len(samples))
     spectrum = np.abs(np.fft.rfft(windowed))
@@ -38,8 +58,6 @@ def dominant_frequency(samples: np.ndarray, rate: int) -> float:
 
 
 def test_chromium_records_and_uploads_a_take(tmp_path: Path) -> None:
-    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
-        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(660.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")  # longer than the take: no loop seam
     engine = recorder_engine(tmp_path)
@@ -72,8 +90,6 @@ def test_chromium_records_and_uploads_a_take(tmp_path: Path) -> None:
 def test_rec_works_at_once_with_a_made_up_name_and_the_microphone_open_before(tmp_path: Path) -> None:
     """No name typed: REC records under the page's made-up name; the microphone was running before REC, so
     recording starts at the tap (no "Type your name first", no start lost to opening the microphone)."""
-    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
-        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path)
@@ -96,8 +112,6 @@ def test_rec_works_at_once_with_a_made_up_name_and_the_microphone_open_before(tm
 def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_back(tmp_path: Path) -> None:
     """The patch restarts (or the Wi-Fi drops) for longer than a few retries: the phone keeps the take, says so,
     and sends it once the recorder answers again, instead of giving up with "could not reach the recorder"."""
-    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
-        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     signals = tmp_path / "signals"
@@ -151,19 +165,9 @@ class Doubter(Node):
 def test_a_rejected_take_is_shown_as_not_used_with_its_reason(tmp_path: Path) -> None:
     """The performer sees at a glance that the take went nowhere, and why, not a plain "Received" and a row that
     looks like every loaded take."""
-    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
-        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
-    patch = Patch()
-    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
-                                                     "state_folder": str(tmp_path / "state"), "print_qr": False}))
-    patch.add_node(NodeSpec("gate", "test_doubter", {}))
-    patch.connect("rec.take", "gate.take")
-    reg = registry()
-    reg.register(Doubter, "tests")
-    engine = Engine(reg, base_dir=tmp_path)
-    engine.start(patch)
+    engine = recorder_into(tmp_path, Doubter)
     try:
         run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
                               "2.2945", "1", "Doubted"], capture_output=True, text=True, timeout=90)
@@ -192,19 +196,9 @@ class Ponderer(Node):
 def test_the_page_asks_often_while_a_takes_end_is_awaited(tmp_path: Path) -> None:
     """The phone shows what became of a take as soon as the patch knows it (the README: within a second), not
     at the page's next two-second poll of its take list."""
-    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
-        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
-    patch = Patch()
-    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
-                                                     "state_folder": str(tmp_path / "state"), "print_qr": False}))
-    patch.add_node(NodeSpec("slow", "test_ponderer", {}))
-    patch.connect("rec.take", "slow.take")
-    reg = registry()
-    reg.register(Ponderer, "tests")
-    engine = Engine(reg, base_dir=tmp_path)
-    engine.start(patch)
+    engine = recorder_into(tmp_path, Ponderer)
     try:
         run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
                               "2.2945", "1", "Patient"], capture_output=True, text=True, timeout=90)
@@ -220,8 +214,6 @@ def test_the_page_asks_often_while_a_takes_end_is_awaited(tmp_path: Path) -> Non
 def test_the_meter_is_red_only_near_full_scale(tmp_path: Path) -> None:
     """A quiet input (-26 dBFS) lights a short bar, green to its tip: the meter's colours belong to its scale, not
     to the lit part (where they squeezed green, amber and red into any bar, so a whisper looked like clipping)."""
-    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
-        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.05), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path)
@@ -240,8 +232,6 @@ def test_the_meter_is_red_only_near_full_scale(tmp_path: Path) -> None:
 def test_the_page_shows_the_time_recorded_and_says_when_the_longest_take_ends_it(tmp_path: Path) -> None:
     """A performer sees how long the take is and how long it may be, and that the page stopped it, not a
     "Sending…" out of nowhere at max_seconds."""
-    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
-        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path, max_seconds=1.5)
@@ -264,8 +254,6 @@ def test_the_page_shows_the_time_recorded_and_says_when_the_longest_take_ends_it
 def _kept_run(tmp_path: Path, mode: str, between: Any) -> tuple[dict[str, Any], Engine]:
     """record_kept.js through one recorder going away: ``between(engine, signals)`` runs once the first page's try
     is over (the recorder stopped, or refusing) and returns the recorder that runs next and the URL to open."""
-    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
-        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     signals = tmp_path / "signals"
