@@ -180,10 +180,10 @@ function stop(why = "Sending…") {
   const record = { id: take.id, name: take.name, phoneKey, startedAt: take.startedAt, seconds, where: null,
                    wav: encodeWav(take.chunks, take.frames, audio.context.sampleRate) };
   local.set(take.id, { state: "uploading", startedAt: take.startedAt, seconds });
-  keep(record);  // before the first try: nothing recorded waits in the page's memory only
+  const stored = keep(record);  // before the first try: nothing recorded waits in the page's memory only
   render();
   say(why);
-  upload(record, take.position);
+  upload(record, take.position, stored);
 }
 
 function encodeWav(chunks, frames, rate) {
@@ -203,8 +203,9 @@ function encodeWav(chunks, frames, rate) {
   return buffer;
 }
 
-async function upload(take, position) {
+async function upload(take, position, stored = Promise.resolve()) {
   // take: the kept record {id, name, phoneKey, startedAt, seconds, where, wav}.
+  await stored;  // kept on the phone before it is sent: an answer never comes before the take is safe
   const where = await position;
   if (!take.where) { take.where = where; keep(take); }  // known now: kept with it (after the first put)
   const headers = { "Content-Type": "audio/wav", "X-Token": token, "X-Phone-Key": take.phoneKey || phoneKey,
