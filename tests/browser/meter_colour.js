@@ -2,17 +2,16 @@
 // Usage: node meter_colour.js URL FAKE_MIC.wav
 // Prints JSON: the lit part's width (a fraction of the meter) and the colour of its tip ([r, g, b]), read from a
 // screenshot of the meter (decoded in the page itself: no image library needed).
-const { launchPhoneBrowser } = require("./phone");
+const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
   const [url, wav] = process.argv.slice(2);
   const browser = await launchPhoneBrowser(wav);
   try {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, permissions: ["microphone"],
-                                               viewport: { width: 390, height: 844 }, isMobile: true });
+    const context = await phoneContext(browser);
     const page = await context.newPage();
     await page.goto(url);
-    await page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
+    await microphoneRunning(page);
     await page.waitForTimeout(600);  // a steady level
     const png = (await page.locator("#meter").screenshot({ animations: "disabled" })).toString("base64");
     const result = await page.evaluate(async (data) => {

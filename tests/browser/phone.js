@@ -12,4 +12,21 @@ function launchPhoneBrowser(wav) {
   });
 }
 
-module.exports = { launchPhoneBrowser };
+// A phone's browsing context: a phone's screen, the recorder's self-signed certificate accepted (as a phone accepts
+// it once), the microphone allowed without a prompt, and the location too where a position {latitude, longitude}
+// is given.
+function phoneContext(browser, position = null) {
+  return browser.newContext({
+    ignoreHTTPSErrors: true,
+    permissions: position ? ["geolocation", "microphone"] : ["microphone"],
+    ...(position ? { geolocation: { ...position, accuracy: 8 } } : {}),
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+  });
+}
+
+// Resolves once the page's microphone runs (the page says so in <body data-microphone>).
+function microphoneRunning(page) {
+  return page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
+}
+
+module.exports = { launchPhoneBrowser, microphoneRunning, phoneContext };

@@ -10,7 +10,7 @@
 // the browser's storage still holds, as JSON.
 const fs = require("fs");
 const path = require("path");
-const { launchPhoneBrowser } = require("./phone");
+const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 const seenNow = async (page) => {
   const info = await page.textContent("#info").catch(() => "");
@@ -24,11 +24,7 @@ async function main() {
   const browser = await launchPhoneBrowser(wav);
   const seen = [], dialogs = [], log = [];
   try {
-    const context = await browser.newContext({
-      ignoreHTTPSErrors: true, permissions: ["geolocation", "microphone"],
-      geolocation: { latitude: 48.8584, longitude: 2.2945, accuracy: 8 },
-      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
-    });
+    const context = await phoneContext(browser, { latitude: 48.8584, longitude: 2.2945 });
     const page = await context.newPage();
     page.on("dialog", (dialog) => { dialogs.push(dialog.type()); dialog.accept().catch(() => {}); });
     page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
@@ -42,7 +38,7 @@ async function main() {
         .observe(list, { childList: true, subtree: true, characterData: true });
     }));
     await page.goto(url);
-    await page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
+    await microphoneRunning(page);
     fs.writeFileSync(signal("ready"), "");
     while (!fs.existsSync(signal("go"))) await page.waitForTimeout(50);
     await page.click("#rec");

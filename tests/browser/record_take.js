@@ -3,19 +3,14 @@
 // An empty NAME types none: the page's made-up name is used, and REC is tapped once the microphone, opened on
 // load, is running (the page says so in <body data-microphone>).
 // Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set.
-const { launchPhoneBrowser } = require("./phone");
+const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
   const [url, wav, lat, lon, seconds, name] = process.argv.slice(2);
   const browser = await launchPhoneBrowser(wav);
   const log = [];
   try {
-    const context = await browser.newContext({
-      ignoreHTTPSErrors: true,  // the recorder's self-signed certificate, as a phone accepts it once
-      geolocation: { latitude: Number(lat), longitude: Number(lon), accuracy: 8 },
-      permissions: ["geolocation", "microphone"],
-      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
-    });
+    const context = await phoneContext(browser, { latitude: Number(lat), longitude: Number(lon) });
     const page = await context.newPage();
     const listPolls = [];  // when the page asked for its take list
     page.on("request", (r) => { if (r.method() === "GET" && r.url().includes("/api/takes")) listPolls.push(Date.now()); });
@@ -25,7 +20,7 @@ async function main() {
     let micBeforeRec = null;
     if (name) await page.fill("#name", name);
     else {
-      await page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
+      await microphoneRunning(page);
       micBeforeRec = await page.evaluate(() => document.body.dataset.microphone);
     }
     const shownName = await page.inputValue("#name");

@@ -5,21 +5,17 @@
 // "Received" (the recorder back). Prints the info lines and take rows it saw, in order, as JSON.
 const fs = require("fs");
 const path = require("path");
-const { launchPhoneBrowser } = require("./phone");
+const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
   const [url, wav, signals, waitSeconds] = process.argv.slice(2);
   const browser = await launchPhoneBrowser(wav);
   const seen = [];
   try {
-    const context = await browser.newContext({
-      ignoreHTTPSErrors: true, permissions: ["geolocation", "microphone"],
-      geolocation: { latitude: 48.8584, longitude: 2.2945, accuracy: 8 },
-      viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
-    });
+    const context = await phoneContext(browser, { latitude: 48.8584, longitude: 2.2945 });
     const page = await context.newPage();
     await page.goto(url);
-    await page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
+    await microphoneRunning(page);
     fs.writeFileSync(path.join(signals, "ready"), "");
     while (!fs.existsSync(path.join(signals, "go"))) await page.waitForTimeout(50);
     await page.click("#rec");

@@ -1,17 +1,16 @@
 // Records until the recorder's longest take ends it, the way a phone left recording does.
 // Usage: node record_timer.js URL FAKE_MIC.wav
 // Taps REC once and never STOP; prints JSON: every text the info line showed, in order, until "Received".
-const { launchPhoneBrowser } = require("./phone");
+const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
   const [url, wav] = process.argv.slice(2);
   const browser = await launchPhoneBrowser(wav);
   try {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, permissions: ["microphone"],
-                                               viewport: { width: 390, height: 844 }, isMobile: true });
+    const context = await phoneContext(browser);
     const page = await context.newPage();
     await page.goto(url);
-    await page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
+    await microphoneRunning(page);
     await page.evaluate(() => {
       window.shown = [];
       new MutationObserver(() => window.shown.push(document.querySelector("#info").textContent))
