@@ -19,6 +19,8 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,20 +76,40 @@ def test_patch(work: Path, live_port: int) -> Path:
     return path
 
 
-def main(out: Path) -> dict[str, Any]:
-    out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="exsampling-editor-"))
+@contextmanager
+def default_patch_editor(prefix: str, viewport: tuple[int, int],
+                         adjust: Callable[[dict[str, Any]], None] | None = None) -> Iterator[EditorApp]:
+    """The editor on a copy of the default patch (:func:`test_patch`, changed by ``adjust`` where given), its
+    viewport open; afterwards the patch is stopped, the context destroyed and the copy removed."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
     live_device = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # stands in for Max for Live: receives OSC
     live_device.bind(("127.0.0.1", 0))
+    path = test_patch(work, live_device.getsockname()[1])
+    if adjust is not None:
+        data = yaml.safe_load(path.read_text())
+        adjust(data)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
     dpg.create_context()
     model = EditorModel(Registry.default())
-    model.open(test_patch(work, live_device.getsockname()[1]))
+    model.open(path)
     app = EditorApp(model, workers=2)
     app.build()
-    app.open_viewport(*VIEWPORT)
-    result: dict[str, Any] = {"nodes": list(model.patch.nodes)}
-    timings: dict[str, float] = {}
+    app.open_viewport(*viewport)
     try:
+        yield app
+    finally:
+        app.stop_patch()
+        dpg.destroy_context()
+        live_device.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(out: Path) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    with default_patch_editor("exsampling-editor-", VIEWPORT) as app:
+        model = app.model
+        result: dict[str, Any] = {"nodes": list(model.patch.nodes)}
         started = time.monotonic()
         assert app.run_patch(), app.status
         engine = app.runner.engine
@@ -126,11 +148,6 @@ def main(out: Path) -> dict[str, Any]:
         result["pairing_urls"] = [dpg.get_value(c) for c in pairing if dpg.get_item_type(c).endswith("Text")]
         result["pairing_pixels"] = text_pixels(frame, "perf:pairing")
         result["timings"] = timings
-    finally:
-        app.stop_patch()
-        dpg.destroy_context()
-        live_device.close()
-        shutil.rmtree(work, ignore_errors=True)
     return result
 
 

@@ -12,24 +12,17 @@ JSON object of measurements.
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import dearpygui.dearpygui as dpg
 import mido
 import numpy as np
 import soundfile as sf
-import yaml
 
 from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.messages import SlotAssignment, Take
-from exsampling_patch.registry import Registry
-from tests.editor.display_scenario import DOG, test_patch
+from tests.editor.display_scenario import DOG, default_patch_editor
 from tests.editor.driving import Driver
 
 VIEWPORT = (1280, 1000)
@@ -49,28 +42,21 @@ def wait_for(app: EditorApp, check: Any, seconds: float = 10.0) -> bool:
     return False
 
 
-def main() -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="exsampling-perf-"))
-    live_device = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    live_device.bind(("127.0.0.1", 0))
-    path = test_patch(work, live_device.getsockname()[1])
-    data = yaml.safe_load(path.read_text())
+def quiet_groove_swap_now(data: dict[str, Any]) -> None:
+    """The default patch's groove stopped, and its sampler taking takes at once (not on the groove's next bar)."""
     for node in data["nodes"]:
         if node["id"] == "groove":
             node["params"]["playing"] = False
         if node["id"] == "sampler":
-            node["params"]["swap"] = "now"  # takes sound at once, not on the next bar of the groove's clock
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    dpg.create_context()
-    model = EditorModel(Registry.default())
-    model.open(path)
-    app = EditorApp(model, workers=2)
-    app.build()
-    app.open_viewport(*VIEWPORT)
+            node["params"]["swap"] = "now"
+
+
+def main() -> dict[str, Any]:
     result: dict[str, Any] = {}
-    view = app.perf_view
-    tag = view._slot_tag
-    try:
+    with default_patch_editor("exsampling-perf-", VIEWPORT, quiet_groove_swap_now) as app:
+        model = app.model
+        view = app.perf_view
+        tag = view._slot_tag
         assert app.run_patch(), app.status
         engine = app.runner.engine
         assert engine is not None
@@ -238,11 +224,6 @@ def main() -> dict[str, Any]:
         result["last_take_rejected"] = dpg.get_value("perf:last_take")
         result["fate_after_rejected"] = dpg.get_value(tag("sampler", "Bass", "fate"))
         result["errors"] = {n: str(e) for n, e in engine.errors.items()}
-    finally:
-        app.stop_patch()
-        dpg.destroy_context()
-        live_device.close()
-        shutil.rmtree(work, ignore_errors=True)
     return result
 
 

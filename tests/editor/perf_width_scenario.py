@@ -10,20 +10,13 @@ test_perf_width.py). Prints one JSON object of measurements.
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.messages import SlotAssignment, Take
-from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.events import TakeEnded
-from tests.editor.display_scenario import test_patch
+from tests.editor.display_scenario import default_patch_editor
 from tests.editor.perf_scenario import tone, wait_for
 
 VIEWPORT = (1280, 800)
@@ -40,19 +33,9 @@ def rect(tag: str) -> list[float]:
 
 
 def main() -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="exsampling-perf-width-"))
-    live_device = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    live_device.bind(("127.0.0.1", 0))
-    path = test_patch(work, live_device.getsockname()[1])
-    dpg.create_context()
-    model = EditorModel(Registry.default())
-    model.open(path)
-    app = EditorApp(model, workers=2)
-    app.build()
-    app.open_viewport(*VIEWPORT)
-    view = app.perf_view
     result: dict[str, Any] = {}
-    try:
+    with default_patch_editor("exsampling-perf-width-", VIEWPORT) as app:
+        view = app.perf_view
         assert app.run_patch(), app.status
         engine = app.runner.engine
         assert engine is not None
@@ -98,11 +81,6 @@ def main() -> dict[str, Any]:
                                   for part in ("take", "take_tip", "fate", "fate_tip")} for name in names}
         result["loaded"], result["ended"] = loaded, ended
         result["errors"] = {n: str(e) for n, e in engine.errors.items()}
-    finally:
-        app.stop_patch()
-        dpg.destroy_context()
-        live_device.close()
-        shutil.rmtree(work, ignore_errors=True)
     return result
 
 
