@@ -47,6 +47,14 @@ class Driver:
             self.move((start[0] + delta[0] * step / 8, start[1] + delta[1] * step / 8))
         self.xdotool("mouseup", button, frames=5)
 
+    def drag_to(self, start: tuple[float, float], end: tuple[float, float], steps: int = 10) -> None:
+        """Press at ``start``, move to ``end`` in ``steps`` even steps and let go (a link dragged pin to pin)."""
+        self.move(start)
+        self.xdotool("mousedown", 1)
+        for step in range(1, steps + 1):
+            self.move((start[0] + (end[0] - start[0]) * step / steps, start[1] + (end[1] - start[1]) * step / steps))
+        self.xdotool("mouseup", 1, frames=8)
+
     def click(self, point: tuple[float, float]) -> None:
         self.move(point)
         self.xdotool("mousedown", 1)
@@ -59,6 +67,13 @@ class Driver:
         self.xdotool("keyup", key)
         for modifier in reversed(modifiers):
             self.xdotool("keyup", modifier, frames=5)
+
+
+def press_point(tag: str) -> tuple[float, float]:
+    """Where a click on an item lands: level with its middle, at most 40 px in from its left edge (a wide row's
+    text starts there)."""
+    (x, y), (w, h) = dpg.get_item_rect_min(tag), dpg.get_item_rect_size(tag)
+    return (x + min(w / 2, 40), y + h / 2)
 
 
 def canvas_box() -> tuple[float, float, float, float]:

@@ -16,9 +16,7 @@ import json
 import sys
 from typing import Any
 
-import dearpygui.dearpygui as dpg
-
-from tests.editor.driving import VIEWPORT, Driver, empty_spot, title_point, work_folder
+from tests.editor.driving import VIEWPORT, Driver, empty_spot, press_point, title_point, work_folder
 from tests.editor.harness import open_editor
 
 PATCH = """\
@@ -38,19 +36,6 @@ nodes:
 """
 
 
-def centre(tag: str) -> tuple[float, float]:
-    (x, y), (w, h) = dpg.get_item_rect_min(tag), dpg.get_item_rect_size(tag)
-    return (x + min(w / 2, 40), y + h / 2)
-
-
-def drag_to(driver: Driver, start: tuple[float, float], end: tuple[float, float]) -> None:
-    driver.move(start)
-    driver.xdotool("mousedown", 1)
-    for step in range(1, 11):
-        driver.move((start[0] + (end[0] - start[0]) * step / 10, start[1] + (end[1] - start[1]) * step / 10))
-    driver.xdotool("mouseup", 1, frames=8)
-
-
 def main() -> dict[str, Any]:
     out: dict[str, Any] = {}
     with work_folder("exsampling-inspector-click-") as work:
@@ -61,7 +46,7 @@ def main() -> dict[str, Any]:
             driver = Driver(app)
             hints = app.link_hints
             # A trim added from the palette: the inspector shows it (nothing is selected on the canvas).
-            driver.click(centre("palette:trim"))
+            driver.click(press_point("palette:trim"))
             added = [n for n in app.model.patch.nodes if n.startswith("trim")]
             out["added"] = added
             out["shown"] = app.inspector.node_id
@@ -70,7 +55,7 @@ def main() -> dict[str, Any]:
             source = hints.pin_point("out:inbox.take", output=True)
             target = hints.pin_point("in:trim.take", output=False)
             assert source is not None and target is not None
-            drag_to(driver, source, target)
+            driver.drag_to(source, target)
             out["links"] = [str(link) for link in app.model.patch.links]
             out["after_link"] = app.inspector.node_id
             # A link dragged from an output and dropped on empty canvas: nothing made, the inspector kept.
@@ -78,7 +63,7 @@ def main() -> dict[str, Any]:
             assert source is not None
             drop = empty_spot((0, 0))
             assert drop is not None
-            drag_to(driver, source, drop)
+            driver.drag_to(source, drop)
             out["links_after_drop"] = len(app.model.patch.links)
             out["after_dropped_link"] = app.inspector.node_id
             # A click on another node shows it; a click on empty canvas clears the inspector.

@@ -20,18 +20,13 @@ from typing import Any
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.app import EditorApp
-from tests.editor.driving import Driver, default_patch_copy, editor, empty_spot, reveal, title_point
+from tests.editor.driving import Driver, default_patch_copy, editor, empty_spot, press_point, reveal, title_point
 
 MOVE = (40, 30)
 
 
 def shown(tag: str) -> bool:
     return bool(dpg.does_item_exist(tag) and dpg.get_item_configuration(tag)["show"])
-
-
-def centre(tag: str) -> tuple[float, float]:
-    (x, y), (w, h) = dpg.get_item_rect_min(tag), dpg.get_item_rect_size(tag)
-    return (x + min(w / 2, 40), y + h / 2)
 
 
 def prompts_and_dialogs(app: EditorApp, driver: Driver) -> dict[str, Any]:
@@ -43,7 +38,7 @@ def prompts_and_dialogs(app: EditorApp, driver: Driver) -> dict[str, Any]:
     driver.key("Escape")
     out["esc_cancels_prompt"] = not shown("prompt") and not app.quit_requested and not app.model.pending
     driver.key("o", "ctrl")
-    driver.click(centre("prompt:discard"))
+    driver.click(press_point("prompt:discard"))
     out["dialog_shown"] = shown("dialog:open")
     out["dialog_name"] = dpg.get_value("dialog:open:name")
     rows = dpg.get_item_children("dialog:open:table", 1) or []
@@ -53,10 +48,10 @@ def prompts_and_dialogs(app: EditorApp, driver: Driver) -> dict[str, Any]:
     out["esc_cancels_dialog"] = not dpg.does_item_exist("dialog:open")
     driver.key("o", "ctrl")  # nothing unsaved now? it still is: the discard above only let the dialog open
     if shown("prompt"):
-        driver.click(centre("prompt:discard"))
+        driver.click(press_point("prompt:discard"))
     dialog = "dialog:open"
     index = next(i for i, r in enumerate(out["dialog_rows"]) if r[0] == "exsampling.yaml")
-    x, y = centre(f"{dialog}:entry:{index}")
+    x, y = press_point(f"{dialog}:entry:{index}")
     driver.move((x, y))
     driver.xdotool("click", "--repeat", "2", "--delay", "60", "1", frames=8)
     out["double_click_opens"] = not dpg.does_item_exist(dialog) and not app.model.dirty and \

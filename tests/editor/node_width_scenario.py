@@ -50,12 +50,7 @@ def main() -> dict[str, Any]:
         source = hints.pin_point("out:classifier.prediction", output=True)
         target = hints.pin_point("in:pitch.take", output=False)
         assert source is not None and target is not None
-        driver.move(source)
-        driver.xdotool("mousedown", 1)
-        for step in range(1, 11):
-            driver.move((source[0] + (target[0] - source[0]) * step / 10,
-                         source[1] + (target[1] - source[1]) * step / 10))
-        driver.xdotool("mouseup", 1, frames=8)
+        driver.drag_to(source, target)
         out["refusal"] = dpg.get_value("refusal:pitch.take")
         out["refusal_shown"] = dpg.is_item_shown("refusal:pitch.take")
         out["widths_refused"] = widths()

@@ -15,14 +15,7 @@ import json
 import sys
 from typing import Any
 
-import dearpygui.dearpygui as dpg
-
-from tests.editor.driving import Driver, default_patch_copy, editor, reveal, title_point
-
-
-def centre(tag: str) -> tuple[float, float]:
-    (x, y), (w, h) = dpg.get_item_rect_min(tag), dpg.get_item_rect_size(tag)
-    return (x + min(w / 2, 40), y + h / 2)
+from tests.editor.driving import Driver, default_patch_copy, editor, press_point, reveal, title_point
 
 
 def main() -> dict[str, Any]:
@@ -45,11 +38,11 @@ def main() -> dict[str, Any]:
         out["gate_kept"] = "gate" in model.patch.nodes
         # A node added from the palette has a problem (its folder is missing); with the gate clicked on the
         # canvas, a click on that problem in the panel under the patch shows the new node in the inspector.
-        driver.click(centre("palette:folder_source"))
+        driver.click(press_point("palette:folder_source"))
         reveal(driver, "gate")
         driver.click(title_point("gate"))
         out["clicked_again"] = app.inspector.node_id
-        driver.click(centre("problems:0"))
+        driver.click(press_point("problems:0"))
         app.render(5)
         out["problem_shows"] = app.inspector.node_id
     return out
