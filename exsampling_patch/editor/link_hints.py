@@ -15,7 +15,6 @@ import dearpygui.dearpygui as dpg
 from exsampling_patch.editor.patch_view import PIN_REACH, PatchView
 from exsampling_patch.patch import Link, PortRef
 
-PIN_RADIUS = PIN_REACH  # imnodes' PinHoverRadius: how near the pin a press starts a link
 FIT = (255, 235, 110)
 DIM_PIN, DIM_TEXT = (55, 55, 60), (105, 105, 110)
 
@@ -57,7 +56,7 @@ class LinkHints:
             if not self._is_output(attr):
                 continue
             pin = self.pin_point(attr, output=True)
-            if pin is not None and (point[0] - pin[0]) ** 2 + (point[1] - pin[1]) ** 2 <= PIN_RADIUS ** 2:
+            if pin is not None and (point[0] - pin[0]) ** 2 + (point[1] - pin[1]) ** 2 <= PIN_REACH ** 2:
                 return ref
         return None
 
