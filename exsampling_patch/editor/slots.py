@@ -138,7 +138,7 @@ def fate_word(fate: str | None, end: str | None) -> str:
     return end or fate or "?"
 
 
-def fate_text(take_id: str, fate: str | None, end: str | None, slot: str = "") -> str:
+def fate_text(take_id: str, fate: str | None, end: str | None) -> str:
     """The take's id and what became of it (:func:`fate_word`): ``dog-1 loaded``."""
     return f"{take_id} {fate_word(fate, end)}"
 
