@@ -224,15 +224,13 @@ async function upload(take, position, stored = Promise.resolve()) {
     const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
     if (reply && reply.ok) {
       forget(take.id);
-      local.set(take.id, { ...local.get(take.id), state: "received", detail: "", serverId: data.take_id,
-                           receivedAt: Date.now() });
+      update(take.id, { state: "received", detail: "", serverId: data.take_id, receivedAt: Date.now() });
       tell(where.error === undefined ? "Received. Tap REC for another." : "Received (without location: " + where.error + ").");
       render(); refresh(); return;
     }
     if (reply && reply.status === 401) {
       // The recorder's token changed (rotate_token): only a page opened with the new one can send the take.
-      const t = local.get(take.id);
-      local.set(take.id, { ...t, state: "waiting", repair: true, detail: t.kept
+      update(take.id, { state: "waiting", repair: true, detail: local.get(take.id).kept
         ? "refused, the recorder's pairing changed: kept, sent once you scan its new QR code"
         : "refused, the recorder's pairing changed, and this browser keeps no takes across pages (private browsing)" });
       tell("The recorder's pairing changed: scan its new QR code to send the takes kept here.", true);
@@ -240,16 +238,21 @@ async function upload(take, position, stored = Promise.resolve()) {
     }
     if (reply && !again) {
       forget(take.id);  // sending it again cannot help
-      local.set(take.id, { ...local.get(take.id), state: "failed", detail: data.error + " (not kept)" });
+      update(take.id, { state: "failed", detail: data.error + " (not kept)" });
       tell("Refused: " + data.error, true);
       render(); refresh(); return;
     }
-    local.set(take.id, { ...local.get(take.id), state: "waiting", detail: WAITING });
+    update(take.id, { state: "waiting", detail: WAITING });
     render();
     if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
     else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
     await new Promise((r) => setTimeout(r, 1000 * Math.min(attempt, 5)));
   }
+}
+
+function update(id, changes) {
+  // A take's entry in the page's list, with the fields in changes replaced.
+  local.set(id, { ...local.get(id), ...changes });
 }
 
 function tell(text, error = false) {
