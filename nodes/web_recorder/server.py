@@ -293,11 +293,14 @@ class _Handler(BaseHTTPRequestHandler):
         body, timed_out = self._read_body(length)
         if len(body) < length:
             log.info("upload from %s cut short: %d of %d bytes", self.client_address[0], len(body), length)
+            # 408 either way, never a final 4xx: the take is whole on the phone, only its way here broke (a Wi-Fi
+            # drop, a phone that slept), so the page keeps it and sends it again.
             if timed_out:
                 self._error(408, f"the upload took longer than {self.server.door.request_timeout:g} s or stalled: "
                                  "try again on a better connection", close=True)
             else:
-                self._error(400, f"the upload was cut short: {len(body)} of {length} bytes arrived", close=True)
+                self._error(408, f"the upload was cut short: {len(body)} of {length} bytes arrived; send it again",
+                            close=True)
             return
         self.server.door.working(self.request)
         upload = Upload(body, {k.lower(): v for k, v in self.headers.items()}, time.monotonic(),

@@ -256,3 +256,26 @@ def test_a_kept_alive_connection_takes_no_upload_once_the_recorder_stopped(tmp_p
     finally:
         conn.close()
         engine.stop()
+
+
+def test_an_upload_cut_short_is_answered_408_and_its_retry_is_stored(tmp_path: Path, recorder_state: Path) -> None:
+    """A phone's Wi-Fi drops mid-upload: before, the half body was answered 400, which the page takes as final,
+    and dropped the take from the phone. 408 is what the page sends again (its retry set: 408, 409, 429, 5xx),
+    and the retry, with the same take id, is stored as a new take, not refused as one being uploaded."""
+    engine = recorder_engine(tmp_path, recorder_state, https=False)
+    try:
+        client = Client(engine, None)
+        sock = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+        sock.sendall(f"POST /api/takes?token={client.token} HTTP/1.1\r\nHost: x\r\nX-Recorder: Drop\r\n"
+                     f"X-Take-Id: cut-1\r\nX-Phone-Key: {client.phone_key}\r\n"
+                     f"Content-Length: {len(WAV)}\r\n\r\n".encode() + WAV[:len(WAV) // 2])
+        sock.shutdown(socket.SHUT_WR)  # the rest never comes
+        reply = read_until_closed(sock)
+        sock.close()
+        assert reply.startswith(b"HTTP/1.1 408") and b"cut short" in reply, reply[:300]
+        assert probe_of(engine).received == []
+        status, stored = client.upload(WAV, recorder="Drop", take_id="cut-1")
+        assert status == 201, stored
+        assert len(probe_of(engine).wait_for(1)) == 1
+    finally:
+        engine.stop()
