@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
                 console.say(f"show log: {show_path}")
     if log_path is not None and mode == "normal":
         console.say(f"libraries' own messages (JACK, PortAudio) go to {log_path}")
-    console.announce_static()
+    console.announce_static(registry)
 
     stop = threading.Event()
     stopped_by: list[int] = []

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
 from exsampling_patch.qr import terminal_text
+from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import (
     Event,
     MessageHop,
@@ -138,12 +139,12 @@ class StageConsole:
 
     # -- inputs and outputs -----------------------------------------------------------------------------------------
 
-    def announce_static(self) -> None:
-        """Lines for outputs known from their parameters alone (OSC targets)."""
+    def announce_static(self, registry: Registry) -> None:
+        """Lines for outputs known from their parameters alone (OSC targets; ``registry`` knows their defaults)."""
         for node_id, spec in self.patch.nodes.items():
             if spec.type in OSC_SENDERS and self.mode not in ("quiet", "json"):
-                host, port = spec.params.get("host", "127.0.0.1"), spec.params.get("port", "its default port")
-                self.say(f"{spec.type} '{node_id}': OSC to {host}:{port} (UDP)")
+                params = registry.get(spec.type).resolve_params(spec.params)  # a port left out is the type's default
+                self.say(f"{spec.type} '{node_id}': OSC to {params['host']}:{params['port']} (UDP)")
 
     def _status(self, event: NodeStatus) -> None:
         status = event.status

@@ -106,3 +106,19 @@ def test_a_short_takes_length_is_told_in_hundredths() -> None:
 
     assert [seconds_text(s) for s in (0.03, 0.25, 0.994, 0.996, 5.0, 12.34)] == \
         ["0.03 s", "0.25 s", "0.99 s", "1.0 s", "5.0 s", "12.3 s"]
+
+
+def test_an_osc_target_without_a_port_is_named_with_its_types_default_port() -> None:
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.registry import Registry
+
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_max", {}))
+    patch.add_node(NodeSpec("out", "osc_send", {"host": "10.0.0.7", "port": 9100}))
+    err = io.StringIO()
+    StageConsole(patch, err=err).announce_static(Registry.default())
+    assert err.getvalue().splitlines() == ["ableton_max 'live': OSC to 127.0.0.1:10500 (UDP)",
+                                           "osc_send 'out': OSC to 10.0.0.7:9100 (UDP)"]
