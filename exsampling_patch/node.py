@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 
 from exsampling_patch.context import NodeContext as NodeContext  # the node API's: imported from here
-from exsampling_patch.ports import PortType
+from exsampling_patch.ports import PortType, port_type
 
 T = TypeVar("T")
 
@@ -68,7 +68,7 @@ class Input(PortSpec):
     """
 
     def __init__(self, type: PortType, doc: str = "", *, multiple: bool = False) -> None:
-        super().__init__(type=type, doc=doc, multiple=multiple)
+        super().__init__(type=port_type(type), doc=doc, multiple=multiple)
 
     def __set_name__(self, owner: type, name: str) -> None:
         object.__setattr__(self, "name", name)
@@ -78,7 +78,7 @@ class Output(PortSpec):
     """Declare an output port: ``out = Output(TAKE, "the trimmed take")``. Outputs fan out freely."""
 
     def __init__(self, type: PortType, doc: str = "") -> None:
-        super().__init__(type=type, doc=doc, multiple=True)
+        super().__init__(type=port_type(type), doc=doc, multiple=True)
 
     def __set_name__(self, owner: type, name: str) -> None:
         object.__setattr__(self, "name", name)

@@ -6,6 +6,7 @@ whether a link is allowed.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 
@@ -28,6 +29,18 @@ CONTROL = PortType("control", "a named control value (a number)")
 ANY = PortType("any", "any message: the port passes through whatever it is given")
 
 PORT_TYPES: dict[str, PortType] = {t.name: t for t in (TAKE, PREDICTION, SLOT, MIDI, CONTROL, ANY)}
+
+
+def port_type(value: object) -> PortType:
+    """``value`` if it is a port type; else a :class:`TypeError` naming the constant meant (``Input("take")``
+    means ``Input(TAKE)``). Raised where the port is declared, so that the plugin's file is reported when it is
+    imported, instead of ``exsampling nodes`` and the loader failing later on a type without a name."""
+    if isinstance(value, PortType):
+        return value
+    known = ", ".join(name.upper() for name in PORT_TYPES)
+    close = difflib.get_close_matches(str(value).lower(), list(PORT_TYPES), n=1) if isinstance(value, str) else []
+    hint = f"; did you mean {close[0].upper()}?" if close else ""
+    raise TypeError(f"a port's type must be one of {known} (from exsampling_patch), not {value!r}{hint}")
 
 
 def link_problem(source: PortType, target: PortType) -> str | None:

@@ -129,6 +129,16 @@ def test_port_rule() -> None:
     assert link_problem(CONTROL, TAKE) is not None
 
 
+def test_a_port_typed_with_anything_but_a_port_type_is_refused_where_it_is_declared() -> None:
+    # Before, Input("take") was accepted and `exsampling nodes` failed later on the type's missing .name.
+    with pytest.raises(TypeError, match="not 'take'; did you mean TAKE"):
+        Input("take", "in")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not 'tkae'; did you mean TAKE"):
+        Output("tkae", "out")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="one of TAKE, PREDICTION, SLOT, MIDI, CONTROL, ANY"):
+        Input(None, "in")  # type: ignore[arg-type]
+
+
 def test_take_shapes() -> None:
     mono = Take(np.zeros(10), 16000)
     assert mono.samples.shape == (10, 1) and mono.samples.dtype == np.float32
