@@ -291,8 +291,9 @@ class EditorApp:
 
     def _on_mouse_release(self, sender: Any, app_data: Any) -> None:
         self.patch_view.commit_moves()
+        # A click on a link selects it (for Delete): no click on empty canvas either, whatever the inspector shows.
         if (dpg.is_item_hovered(self.patch_view.tag) and not self.patch_view.selected_nodes()
-                and self._pressed_on is None):
+                and not self.patch_view.selected_links() and self._pressed_on is None):
             self.patch_view.choose([])  # a click on empty canvas: nothing is selected any more
             if self.inspector.node_id is not None:
                 self.inspector.show(None)

@@ -32,3 +32,10 @@ def test_dragging_a_link_keeps_the_node_in_the_inspector(result: dict[str, Any])
 def test_a_node_clicked_shows_and_empty_canvas_clicked_clears(result: dict[str, Any]) -> None:
     assert result["clicked_log"] == "log", result
     assert result["after_empty_click"] is None, result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_a_link_clicked_keeps_the_node_in_the_inspector(result: dict[str, Any]) -> None:
+    assert result["link_selected"] == ["inbox.take -> trim.take"], result  # the click landed on the link
+    assert result["after_link_click"] == "trim", result
