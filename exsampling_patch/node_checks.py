@@ -1,5 +1,6 @@
 """Checks of a node type's code, made when the type is registered (before any message): an input without its
-``on_<input>`` handler, an ``emit`` to an output the type does not have (:func:`type_problems`).
+``on_<input>`` handler, an ``emit`` to an output the type does not have, a parameter default that does not fit
+its parameter (:func:`type_problems`).
 
 Apart from ``node.py`` (the node API) so that the API stays short; the registry runs these checks.
 """
@@ -10,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from exsampling_patch.node import Node
+from exsampling_patch.node import Node, ParamError
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class TypeProblem:
 def type_problems(cls: type[Node]) -> list[TypeProblem]:
     """Mistakes :meth:`Node.handle` and :meth:`Node.emit` would only meet at the first message: an input
     without its ``on_<input>`` handler (a misspelt ``on_tkae``), and ``self.emit("name", ...)`` with a name
-    that is no output of the type. A type that overrides :meth:`Node.handle` routes its inputs itself and
+    that is no output of the type; and a parameter whose default does not fit it (``Param(float, "0.5")``, a
+    default outside its range or choices), which ``exsampling check`` passed and every node built of the type
+    failed on. A type that overrides :meth:`Node.handle` routes its inputs itself and
     is not checked for handlers; ``emit`` is checked where its port is written as a literal string.
     """
     import ast
@@ -56,6 +59,13 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
                 hint = f" (on_{close[0]} looks misspelt)" if close else ""
                 problems.append(TypeProblem(file, line_of(port),
                                             f"{name}: input '{port}' has no handler on_{port}{hint}"))
+    for param_name, spec in cls.param_specs.items():
+        if spec.default is None and spec.required:
+            continue  # no default on purpose: every patch sets it
+        try:
+            spec.validate(spec.default)
+        except ParamError as error:
+            problems.append(TypeProblem(file, line_of(param_name), f"{name}: the default does not fit: {error}"))
     for call in ast.walk(body):
         if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "emit"
                 and isinstance(call.func.value, ast.Name) and call.func.value.id == "self" and call.args

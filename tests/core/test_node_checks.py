@@ -108,3 +108,29 @@ def test_take_samples_are_read_only() -> None:
     assert not take.derive(np.ones(4, dtype=np.float32)).samples.flags.writeable
     audio[0, 0] = 0.5  # the array the take was made from is the caller's own, still writable
     assert take.samples.copy().flags.writeable
+
+
+def test_a_default_that_does_not_fit_its_parameter_is_reported_at_load_with_file_and_line(tmp_path: Path) -> None:
+    # Before, check passed a patch using the type and every node built of it failed ("must be float").
+    source = '''from exsampling_patch import TAKE, Input, Node, Output, Param
+
+
+class Louder(Node):
+    """Pass takes on."""
+
+    take = Input(TAKE, "in")
+    out = Output(TAKE, "out")
+    amount = Param(float, "0.5", "how much")
+    count = Param(int, 0, "how many", minimum=1)
+    path = Param("path", None, "a file every patch names", required=True)
+
+    def on_take(self, take):
+        self.emit("out", take)
+'''
+    registry = load(tmp_path, source)
+    assert "louder" not in registry
+    mine = tmp_path / "mine.py"
+    assert [(p.origin, p.error.split("; node type")[0]) for p in registry.problems] == [
+        (f"{mine}:9", "Louder: the default does not fit: parameter 'amount' must be float, got str '0.5'"),
+        (f"{mine}:10", "Louder: the default does not fit: parameter 'count' is 0, below its minimum 1"),
+    ]
