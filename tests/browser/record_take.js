@@ -2,7 +2,8 @@
 // Usage: node record_take.js URL FAKE_MIC.wav LATITUDE LONGITUDE SECONDS NAME
 // An empty NAME types none: the page's made-up name is used, and REC is tapped once the microphone, opened on
 // load, is running (the page says so in <body data-microphone>).
-// Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set.
+// Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set, or with an empty
+// LATITUDE not allowed (the take is sent without location).
 const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
@@ -10,7 +11,7 @@ async function main() {
   const browser = await launchPhoneBrowser(wav);
   const log = [];
   try {
-    const context = await phoneContext(browser, { latitude: Number(lat), longitude: Number(lon) });
+    const context = await phoneContext(browser, lat ? { latitude: Number(lat), longitude: Number(lon) } : null);
     const page = await context.newPage();
     const listPolls = [];  // when the page asked for its take list
     page.on("request", (r) => { if (r.method() === "GET" && r.url().includes("/api/takes")) listPolls.push(Date.now()); });

@@ -181,6 +181,27 @@ def test_a_rejected_take_is_shown_as_not_used_with_its_reason(tmp_path: Path) ->
         engine.stop()
 
 
+def test_a_takes_end_on_the_info_line_still_says_it_has_no_location(tmp_path: Path) -> None:
+    """The phone refused its location: the info line said "Received (without location: ...)", then the take's end
+    replaced it with a plain "Received: ... → slot", and the performer never learnt that the take is not on the
+    map. The end now joins the note."""
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    engine = recorder_engine(tmp_path)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "", "",
+                              "1", "Unplaced"], capture_output=True, text=True, timeout=90)
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert result["info"].startswith("Received (without location: "), result
+        assert result["infoAfter"].startswith("Received: "), result  # the take's end is told
+        assert "without location: " in result["infoAfter"], result  # and the note stays
+        take = probe_of(engine).wait_for(1)[0]
+        assert take.location is None and take.meta["location_error"] in result["infoAfter"]
+    finally:
+        engine.stop()
+
+
 class Ponderer(Node):
     """Ends each take after 1.5 s, as a slow chain (a classifier on a busy machine) does."""
 

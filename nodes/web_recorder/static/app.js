@@ -6,7 +6,7 @@ const token = new URLSearchParams(location.search).get("token") || "";
 const phoneKey = ownKey();  // this phone's own secret: the take list shows the takes sent with it only
 const $ = (id) => document.getElementById(id);
 const recButton = $("rec"), info = $("info"), nameInput = $("name"), list = $("takes");
-const local = new Map();   // phone's take id -> {state, detail, startedAt, seconds, kept, repair}
+const local = new Map();   // phone's take id -> {state, detail, startedAt, seconds, kept, repair, unplaced}
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
 const WAITING = "kept, sent when the recorder answers";
 let serverTakes = [];
@@ -224,8 +224,9 @@ async function upload(take, position, stored = Promise.resolve()) {
     const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
     if (reply && reply.ok) {
       forget(take.id);
-      update(take.id, { state: "received", detail: "", serverId: data.take_id, receivedAt: Date.now() });
-      tell(where.error === undefined ? "Received. Tap REC for another." : "Received (without location: " + where.error + ").");
+      const unplaced = where.error === undefined ? "" : ` (without location: ${where.error})`;
+      update(take.id, { state: "received", detail: "", serverId: data.take_id, receivedAt: Date.now(), unplaced });
+      tell(`Received${unplaced}. Tap REC for another.`);
       render(); refresh(); return;
     }
     if (reply && reply.status === 401) {
@@ -281,8 +282,10 @@ function announce() {
   const row = serverTakes.find((t) => t.client_take_id === newest.id);
   if (!row || !row.fate) return;
   announced = newest.id;
-  if (unused(row)) tell(`Received, not used: ${row.end || row.fate}. Tap REC to try again.`, true);
-  else tell(`Received: ${describe(row)}. Tap REC for another.`);
+  // The take's end joins what was said at its receipt, never hides it: a take without location stays told so.
+  const unplaced = newest.unplaced || "";
+  if (unused(row)) tell(`Received, not used: ${row.end || row.fate}${unplaced}. Tap REC to try again.`, true);
+  else tell(`Received: ${describe(row)}${unplaced}. Tap REC for another.`);
 }
 
 function describe(t) {
