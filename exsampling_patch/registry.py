@@ -34,6 +34,7 @@ class PluginProblem:
     origin: str  # "entry point NAME (VALUE)" or a file path
     error: str
     details: str = ""
+    type_name: str = ""  # the node type it is about, where one is known (not for a file that failed to import)
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.error}"
@@ -77,6 +78,22 @@ class Registry:
         """Known type names that look like ``type_name`` (for "did you mean" hints)."""
         return difflib.get_close_matches(type_name, list(self.types), n=n, cutoff=0.5)
 
+    def unknown_hint(self, type_name: str) -> str:
+        """Why ``type_name`` may be unknown, for a problem's hint: its type was refused when registered, or the
+        closest known names and the plugins that failed to load (a syntax error in the file that defines it:
+        before, `check` and `run` said only "unknown node type" and the plugin's error was not shown)."""
+        refused = [str(p).removesuffix(f"; node type '{type_name}' is not loaded")
+                   for p in self.problems if p.type_name == type_name]
+        if refused:
+            return f"not loaded: {'; '.join(refused)}"
+        close = self.closest(type_name)
+        parts = [f"did you mean {', '.join(repr(c) for c in close)}?"] if close else []
+        failed = [str(p) for p in self.problems if not p.type_name]
+        if failed:
+            more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
+            parts.append(f"not loaded: {'; '.join(failed[:3])}{more}")
+        return " ".join(parts) or "`exsampling nodes` lists the known types"
+
     def unknown_message(self, type_name: str) -> str:
         close = self.closest(type_name)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
@@ -105,12 +122,14 @@ class Registry:
         if mistakes:
             for mistake in mistakes:
                 self.problems.append(PluginProblem(f"{mistake.file}:{mistake.line}",
-                                                   f"{mistake.message}; node type '{name}' is not loaded"))
+                                                   f"{mistake.message}; node type '{name}' is not loaded",
+                                                   type_name=name))
             return
         if name in self.types and self.types[name] is not node_type:
             self.problems.append(PluginProblem(
                 origin or node_type.__module__,
                 f"node type '{name}' is already defined by {self.origins[name]}; this one is ignored",
+                type_name=name,
             ))
             return
         self.types[name] = node_type

@@ -137,11 +137,9 @@ def check_patch(
 
     for node_id, spec in patch.nodes.items():
         if spec.type not in registry:
-            close = registry.closest(spec.type)
             problems.append(Problem(
                 f"node '{node_id}': unknown node type '{spec.type}'", source.file, source.node_line(node_id, "type"),
-                hint=f"did you mean {', '.join(repr(c) for c in close)}?" if close
-                else "`exsampling nodes` lists the known types",
+                hint=registry.unknown_hint(spec.type),
             ))
             continue
         node_type = registry.get(spec.type)

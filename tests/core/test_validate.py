@@ -242,3 +242,23 @@ def test_a_node_types_own_check_that_raises_is_told_not_fatal(tmp_path: Path) ->
     patch.add_node(NodeSpec("r", "relay"))
     assert [p.message for p in check_patch(patch, registry)] == [
         "node 'f': fussy.check_params raised KeyError: 'mood'"]
+
+
+def test_an_unknown_type_tells_the_plugins_that_did_not_load(tmp_path: Path) -> None:
+    # Before, a syntax error in the file defining a type gave only "unknown node type" from check and run.
+    nodes = tmp_path / "my-nodes"
+    nodes.mkdir()
+    (nodes / "broken.py").write_text("from exsampling_patch import Node\n\nclass Broken(Node)\n", encoding="utf-8")
+    (nodes / "loud.py").write_text(
+        "from exsampling_patch import ANY, Input, Node, Param\n\nclass Loud(Node):\n    '''Loud.'''\n\n"
+        "    x = Input(ANY)\n    gain = Param(float, 'high', 'gain')\n\n    def on_x(self, m): pass\n",
+        encoding="utf-8")
+    path = tmp_path / "show.yaml"
+    path.write_text("exsampling_patch: 1\nnode_dirs: [my-nodes]\nnodes:\n- id: b\n  type: broken\n"
+                    "- id: l\n  type: loud\n", encoding="utf-8")
+    (broken, loud) = check_file(path)
+    assert broken.line == 5 and broken.message == "node 'b': unknown node type 'broken'"
+    assert f"not loaded: {nodes / 'broken.py'}: SyntaxError: expected ':'" in broken.hint
+    assert loud.line == 7 and loud.hint == (
+        f"not loaded: {nodes / 'loud.py'}:7: Loud: the default does not fit: parameter 'gain' must be float, "
+        "got str 'high'")
