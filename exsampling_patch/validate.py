@@ -231,7 +231,9 @@ def node_type_problems(patch: Patch, registry: Registry, source: SourceMap, node
         return [Problem(f"node '{node_id}': {spec.type}.check_params raised {type(error).__name__}: {error}",
                         source.file, source.node_line(node_id))]
     problems = []
-    for path, message in found.items():
+    for key, message in found.items():
+        # A bare name ({"formula": ...}) is read as (name,): as a tuple it gave the parameter 'f', on the node's line.
+        path = (key,) if isinstance(key, str) else tuple(key)
         line = None
         for depth in range(len(path), 0, -1) if path[0] in spec.params else ():  # the deepest line the file has
             line = source.node_line(node_id, "params", *path[:depth])

@@ -11,6 +11,7 @@ import pytest
 
 from exsampling_patch.errors import PatchError
 from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
+from exsampling_patch.patchfile import read_patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.validate import (
     check_file,
@@ -262,3 +263,29 @@ def test_an_unknown_type_tells_the_plugins_that_did_not_load(tmp_path: Path) -> 
     assert loud.line == 7 and loud.hint == (
         f"not loaded: {nodes / 'loud.py'}:7: Loud: the default does not fit: parameter 'gain' must be float, "
         "got str 'high'")
+
+
+def test_a_node_types_own_check_may_name_a_parameter_without_a_tuple(tmp_path: Path) -> None:
+    # Before, {"formula": ...} was read as the key path ('f', 'o', ...): "parameter 'f'", on the node's line.
+    from exsampling_patch import ANY, Input, Node, Param
+
+    class Formula(Node):
+        type_name = "formula"
+        inlet = Input(ANY)
+        formula = Param(str, "x", "an expression of x")
+
+        @classmethod
+        def check_params(cls, params: object) -> dict[str, str]:  # type: ignore[override]
+            return {"formula": "not an expression"}
+
+        def on_inlet(self, message: object) -> None:
+            pass
+
+    registry = Registry.default(entry_points=False)
+    registry.register(Formula, "test")
+    path = tmp_path / "show.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: f\n  type: formula\n  params:\n    formula: x *\n",
+                    encoding="utf-8")
+    parsed = read_patch(path)
+    assert [(p.line, p.message) for p in check_patch(parsed.patch, registry, parsed.source_map)] == [
+        (6, "node 'f': parameter 'formula': not an expression")]
