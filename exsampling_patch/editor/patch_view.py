@@ -13,6 +13,7 @@ import dearpygui.dearpygui as dpg
 from exsampling_patch.editor.live import NodeLive
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.node_line import SEPARATOR, fit_line, live_parts
+from exsampling_patch.editor.node_text import add_fitted_text, text_width
 from exsampling_patch.editor.params import format_value, port_help
 from exsampling_patch.patch import Link, PortRef
 
@@ -40,13 +41,6 @@ PIN_REACH = 10.0
 
 
 _UNSET = object()
-
-
-def _text_width(text: str) -> float:
-    """How wide ``text`` is drawn, in pixels (before the first frame, when Dear PyGui cannot tell, 7 px a
-    character: the default font's)."""
-    size = dpg.get_text_size(text)
-    return float(size[0]) if size and size[0] > 0 else 7.0 * len(text)
 
 
 def _alias(kind: str, ref: PortRef) -> str:
@@ -195,11 +189,10 @@ class PatchView:
             for name in ghost_out:
                 self._add_ghost_pin(PortRef(node_id, name), dpg.mvNode_Attr_Output)
             with dpg.node_attribute(attribute_type=dpg.mvNode_Attr_Static, show=not self.compact):
-                if not known:  # a placeholder keeps the parameters it was given: show them
+                if not known:  # a placeholder keeps the parameters it was given: show them, as wide as the node
                     for name, value in spec.params.items():
-                        text = format_value(value)
-                        dpg.add_text(f"{name}: {text if len(text) <= 40 else text[:39] + '...'}",
-                                     color=(190, 190, 190))
+                        add_fitted_text(f"{name}: {format_value(value)}", NODE_TEXT_W, f"kept:{node_id}:{name}",
+                                        color=(190, 190, 190))
                 dpg.add_text("", tag=f"problem:{node_id}", color=WARN_YELLOW, wrap=NODE_TEXT_W, show=False)
                 dpg.add_progress_bar(tag=f"level:{node_id}", width=160, height=8, show=False)
                 dpg.add_text("", tag=f"live:{node_id}", show=False)
@@ -509,7 +502,7 @@ class PatchView:
         """Show a node's live line fitted to NODE_TEXT_W (its whole text in its tooltip when cut)."""
         tag, tip = f"live:{node_id}", f"live_tip:{node_id}"
         text = SEPARATOR.join(parts)
-        shown = fit_line(parts, NODE_TEXT_W, _text_width)
+        shown = fit_line(parts, NODE_TEXT_W, text_width)
         dpg.set_value(tag, shown)
         if shown != text and not dpg.does_item_exist(tip):  # made when first needed: most lines fit
             with dpg.tooltip(tag, tag=f"{tip}:box"):
