@@ -1,5 +1,6 @@
 // Records one take while the recorder is away, the way a phone on a flaky network meets a restarting patch.
-// Usage: node record_through_outage.js URL FAKE_MIC.wav SIGNAL_DIR WAIT_SECONDS
+// Usage: node record_through_outage.js URL FAKE_MIC.wav SIGNAL_DIR WAIT_SECONDS [no-indexeddb]
+// With "no-indexeddb" the browser has no IndexedDB, as in some private-browsing modes: opening it fails.
 // Loads the page and writes SIGNAL_DIR/ready once the microphone runs; waits for SIGNAL_DIR/go (the recorder
 // stopped meanwhile), records 1 s, writes SIGNAL_DIR/stopped, then waits up to WAIT_SECONDS for the page to say
 // "Received" (the recorder back). Prints the info lines and take rows it saw, in order, as JSON.
@@ -8,12 +9,27 @@ const path = require("path");
 const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
-  const [url, wav, signals, waitSeconds] = process.argv.slice(2);
+  const [url, wav, signals, waitSeconds, mode] = process.argv.slice(2);
   const browser = await launchPhoneBrowser(wav);
   const seen = [];
   try {
     const context = await phoneContext(browser, { latitude: 48.8584, longitude: 2.2945 });
     const page = await context.newPage();
+    if (mode === "no-indexeddb") {
+      await page.addInitScript(() => {
+        // Firefox's private windows (before 115) answer every open with an error event, as here.
+        window.indexedDBOpens = 0;
+        const refused = { open() {
+          window.indexedDBOpens += 1;
+          const request = { result: undefined, error: new DOMException("A mutation operation was attempted on a "
+                                                                       + "database that did not allow mutations.",
+                                                                       "InvalidStateError") };
+          setTimeout(() => request.onerror && request.onerror({ target: request }), 0);
+          return request;
+        } };
+        Object.defineProperty(window, "indexedDB", { get: () => refused, configurable: true });
+      });
+    }
     await page.goto(url);
     await microphoneRunning(page);
     fs.writeFileSync(path.join(signals, "ready"), "");
@@ -33,7 +49,8 @@ async function main() {
       if (info.startsWith("Received")) break;
       await page.waitForTimeout(100);
     }
-    console.log(JSON.stringify({ info, seen }));
+    const indexedDBOpens = await page.evaluate(() => window.indexedDBOpens);  // tries refused (no-indexeddb)
+    console.log(JSON.stringify({ info, seen, indexedDBOpens }));
   } finally {
     await browser.close();
   }

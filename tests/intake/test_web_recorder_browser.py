@@ -109,9 +109,14 @@ def test_rec_works_at_once_with_a_made_up_name_and_the_microphone_open_before(tm
         engine.stop()
 
 
-def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_back(tmp_path: Path) -> None:
+@pytest.mark.parametrize("storage", ["indexeddb", "no-indexeddb"])
+def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_back(tmp_path: Path,
+                                                                                    storage: str) -> None:
     """The patch restarts (or the Wi-Fi drops) for longer than a few retries: the phone keeps the take, says so,
-    and sends it once the recorder answers again, instead of giving up with "could not reach the recorder"."""
+    and sends it once the recorder answers again, instead of giving up with "could not reach the recorder".
+
+    A browser without IndexedDB (some private-browsing modes) keeps it in the page, and its row says so: a reload
+    would lose it (before, it said "kept" as the stored take's row does)."""
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     signals = tmp_path / "signals"
@@ -120,7 +125,7 @@ def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_
     engine = recorder_engine(tmp_path, state)
     port = rec_of(engine).server.port
     phone = subprocess.Popen(["node", str(BROWSER / "record_through_outage.js"), rec_of(engine).local_url, str(fed),
-                              str(signals), "40"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              str(signals), "40", storage], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     back = None
     try:
         deadline = time.monotonic() + 30
@@ -140,8 +145,14 @@ def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_
         assert result["info"].startswith("Received"), result
         assert any("kept" in line for line in result["seen"]), result  # the phone said it keeps the take
         assert not any("failed" in line for line in result["seen"]), result
+        in_page_only = any("waiting: kept in this page only" in line for line in result["seen"])
+        assert in_page_only == (storage == "no-indexeddb"), result
+        if storage == "no-indexeddb":
+            assert result["indexedDBOpens"] >= 1, result  # the page met the refusal
         take = probe_of(back).wait_for(1)[0]
         assert 0.5 < take.duration < 2.5
+        time.sleep(0.5)
+        assert len(probe_of(back).received) == 1, result  # sent once
     finally:
         if phone.poll() is None:
             phone.kill()

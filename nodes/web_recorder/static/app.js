@@ -9,6 +9,7 @@ const recButton = $("rec"), info = $("info"), nameInput = $("name"), list = $("t
 const local = new Map();   // phone's take id -> {state, detail, startedAt, seconds, kept, repair, unplaced}
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
 const WAITING = "kept, sent when the recorder answers";
+const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when the recorder answers";
 let serverTakes = [];
 let announced = null;      // the take whose end the info line told
 let audio = null;          // {context, stream, node}
@@ -243,7 +244,8 @@ async function upload(take, position, stored = Promise.resolve()) {
       tell("Refused: " + data.error, true);
       render(); refresh(); return;
     }
-    update(take.id, { state: "waiting", detail: WAITING });
+    // Without the phone's storage (private browsing, a full disk) the take lives as long as this page: say so.
+    update(take.id, { state: "waiting", detail: local.get(take.id).kept ? WAITING : WAITING_IN_PAGE });
     render();
     if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
     else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
