@@ -35,6 +35,7 @@ import yaml
 
 from exsampling_patch.errors import Problem
 from exsampling_patch.patch import FORMAT_VERSION, Link, NodeSpec, Patch, PortRef
+from exsampling_patch.yaml_syntax import syntax_problem
 
 VERSION_KEY = "exsampling_patch"
 _TOP_KEYS = (VERSION_KEY, "name", "description", "node_dirs", "nodes", "links")
@@ -328,12 +329,7 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
         return ParsedPatch(patch, source, [Problem(str(error), file, error.mark.line + 1, error.mark.column + 1,
                                                    hint=error.hint)])
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        what = " ".join(x for x in (error.context, error.problem) if x)
-        return ParsedPatch(patch, source, [Problem(f"YAML syntax error: {what}", file, line, column,
-                                                    hint="check the indentation and quoting on this line")])
+        return ParsedPatch(patch, source, [syntax_problem(error, file)])
     except yaml.YAMLError as error:
         return ParsedPatch(patch, source, [Problem(f"YAML error: {error}", file, 1)])
     finally:
