@@ -186,7 +186,25 @@ class Registry:
         try:
             load()
         except Exception as error:
-            self.problems.append(PluginProblem(origin, f"{type(error).__name__}: {error}", traceback.format_exc()))
+            message = f"{type(error).__name__}: {error.msg if isinstance(error, SyntaxError) else error}"
+            where = _user_line(error)
+            if where and where[0] == origin:
+                origin = f"{origin}:{where[1]}"
+            elif where:
+                message += f" (at {where[0]}:{where[1]})"
+            self.problems.append(PluginProblem(origin, message, traceback.format_exc()))
+
+
+def _user_line(error: BaseException) -> tuple[str, int] | None:
+    """The file and line of the plugin's code that raised ``error`` (or a syntax error's own), outside this package
+    and the import machinery: "cannot import name 'TAEK'" said nothing of the line that asked for it."""
+    if isinstance(error, SyntaxError) and error.filename and error.lineno:
+        return error.filename, error.lineno
+    package = str(Path(__file__).resolve().parent)
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.lineno and not frame.filename.startswith(("<", package)) and "/importlib/" not in frame.filename:
+            return frame.filename, frame.lineno
+    return None
 
 
 def _import_file(file: Path) -> ModuleType:

@@ -33,8 +33,26 @@ def test_broken_plugin_is_reported_and_others_load(tmp_path: Path) -> None:
     registry = Registry.default([tmp_path], entry_points=False)
     assert "good" in registry
     origins = {Path(p.origin).name: p.error for p in registry.problems}
-    assert "ModuleNotFoundError" in origins["a_broken.py"]
-    assert "SyntaxError" in origins["b_syntax.py"]
+    assert "ModuleNotFoundError" in origins["a_broken.py:1"]
+    assert "SyntaxError" in origins["b_syntax.py:1"]
+
+
+def test_a_plugin_that_fails_to_import_is_told_with_the_line_of_its_own_code(tmp_path: Path) -> None:
+    # Before, "ImportError: cannot import name 'TAEK'" or the port type's TypeError came without a line.
+    (tmp_path / "typo.py").write_text("import json\nfrom exsampling_patch import TAEK\n", encoding="utf-8")
+    (tmp_path / "port.py").write_text(
+        "from exsampling_patch import Input, Node\n\n\nclass P(Node):\n    x = Input('take')\n", encoding="utf-8")
+    helper = tmp_path / "lib"
+    helper.mkdir()
+    (helper / "shared.py").write_text("\nraise RuntimeError('no config')\n", encoding="utf-8")
+    (tmp_path / "uses_helper.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(helper)!r})\ntry:\n    import shared\nfinally:\n    sys.path.pop(0)\n",
+        encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    told = {p.origin: p.error for p in registry.problems}
+    assert told[f"{tmp_path / 'typo.py'}:2"].startswith("ImportError: cannot import name 'TAEK'")
+    assert told[f"{tmp_path / 'port.py'}:5"].startswith("TypeError: a port's type must be one of")
+    assert told[f"{tmp_path / 'uses_helper.py'}"] == f"RuntimeError: no config (at {helper / 'shared.py'}:2)"
 
 
 def test_name_clash_is_reported(tmp_path: Path) -> None:
