@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -44,6 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = int(args.func(args) or 0)
     except KeyboardInterrupt:
         code = 130
+    except BrokenPipeError:
+        # The reader stopped early (`exsampling nodes | head`, quitting `less`): no traceback, and no second one
+        # when the interpreter flushes stdout at exit. 141 is a shell's status for a write to a closed pipe.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141
     if argv is None and getattr(args, "exit_at_once", False):
         exit_at_once(code)
     return code
@@ -54,7 +61,6 @@ def exit_at_once(code: int) -> None:
     interpreter's teardown of every module is skipped. With librosa, scipy and numba loaded it took 2 s on a
     busy machine, after the patch had stopped: a Ctrl+C on stage must end the run sooner than that."""
     import atexit
-    import os
 
     atexit._run_exitfuncs()
     logging.shutdown()

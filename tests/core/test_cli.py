@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -129,3 +130,19 @@ def test_run_folder_to_writer_loses_nothing(tmp_path: Path) -> None:
             assert np.array_equal(data, written[name]), name
         meta = json.loads((library / f"{name}.json").read_text(encoding="utf-8"))
         assert meta["sample_rate"] == rate and meta["channels"] == channels
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, `exsampling nodes | head` ended in a BrokenPipeError traceback.
+    class ClosedPipe:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            pass
+
+        def fileno(self) -> int:
+            raise io.UnsupportedOperation("fileno")  # as pytest's captured stdout: nothing to point at /dev/null
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["nodes"]) == 141
