@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.wording import problems_text
 from exsampling_patch.errors import PatchError
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
 from exsampling_patch.patch import Patch
@@ -265,7 +266,7 @@ class Runner:
         try:
             patch = self.model.runnable_patch()
         except PatchError as error:
-            self.problem = str(error)
+            self.problem = problems_text(error.problems)
             return False
         engine = Engine(self.model.registry, workers=self.workers, base_dir=self.model.base_dir)
         self.observer.clear()
@@ -336,7 +337,7 @@ class Runner:
         try:
             patch = self.model.runnable_patch()
         except PatchError as error:
-            self.problem = f"not swapped in (the old plan runs on): {error}"
+            self.problem = f"not swapped in (the old plan runs on): {problems_text(error.problems)}"
             return False
         self._swap = threading.Thread(target=self._update, args=(self.engine, patch), name="editor-swap",
                                       daemon=True)
@@ -347,7 +348,7 @@ class Runner:
         try:
             engine.update(patch)
         except PatchError as error:
-            self.problem = f"not swapped in (the old plan runs on): {error}"
+            self.problem = f"not swapped in (the old plan runs on): {problems_text(error.problems)}"
         else:
             self.problem = None
             self._watch_samplers(engine)

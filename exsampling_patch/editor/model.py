@@ -28,6 +28,7 @@ from exsampling_patch.editor.history import (
     SetParam,
     SetType,
 )
+from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
 from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
@@ -392,8 +393,7 @@ class EditorModel:
         for problem in self.problems():
             node_id = self.problem_node(problem)
             if node_id is not None:
-                found.setdefault(node_id, []).append(f"{problem.message} ({problem.hint})" if problem.hint
-                                                     else problem.message)
+                found.setdefault(node_id, []).append(problem_text(problem))
         return found
 
     def slot_choices(self, node_id: str) -> list[str]:

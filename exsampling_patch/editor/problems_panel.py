@@ -8,6 +8,7 @@ from collections.abc import Callable
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import Problem
 
 PROBLEMS_H = 130  # the panel's height, when there are problems
@@ -55,7 +56,7 @@ class ProblemsPanel:
     def text(self, problem: Problem) -> str:
         where = f"line {problem.line}: " if problem.line is not None else ""
         unkept = " [not read from the file: saving drops it]" if problem in self.model.file_problems else ""
-        return f"{where}{problem.message}{f' ({problem.hint})' if problem.hint else ''}{unkept}"
+        return f"{where}{problem_text(problem)}{unkept}"
 
     def select(self, index: int) -> str | None:
         """Show the node a listed problem is about in the inspector; returns its id (None if it names none)."""
