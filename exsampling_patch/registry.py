@@ -157,7 +157,8 @@ class Registry:
             self._guarded(origin, lambda entry=entry, origin=origin: self._register_loaded(entry.load(), origin))
 
     def load_folder(self, folder: str | Path) -> None:
-        """Load every ``*.py`` file in ``folder`` (not recursively) as a module of user nodes."""
+        """Load every ``*.py`` file in ``folder`` (not recursively, not those starting with ``_``) as a module of
+        user nodes; the folder goes on ``sys.path`` so that they can import the modules beside them."""
         path = Path(folder).expanduser().resolve()
         if path in self._loaded_dirs:
             return
@@ -165,6 +166,10 @@ class Registry:
         if not path.is_dir():
             self.problems.append(PluginProblem(str(path), "node folder does not exist"))
             return
+        # The folder's helper modules (`_dsp.py`, skipped below) are imported by name, as a script imports the
+        # files beside it; at the end of the path, so that a file named like an installed module hides nothing.
+        if str(path) not in sys.path:
+            sys.path.append(str(path))
         for file in sorted(path.glob("*.py")):
             if file.name.startswith("_"):
                 continue

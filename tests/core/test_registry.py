@@ -55,6 +55,18 @@ def test_a_plugin_that_fails_to_import_is_told_with_the_line_of_its_own_code(tmp
     assert told[f"{tmp_path / 'uses_helper.py'}"] == f"RuntimeError: no config (at {helper / 'shared.py'}:2)"
 
 
+def test_a_node_file_imports_the_helper_modules_beside_it(tmp_path: Path) -> None:
+    # Before, `from _dsp import flip` failed (ModuleNotFoundError) although the docs skip `_` files as helpers.
+    (tmp_path / "_dsp_helpers_for_this_test.py").write_text("def flip(x):\n    return x[::-1]\n", encoding="utf-8")
+    (tmp_path / "flip.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\nfrom _dsp_helpers_for_this_test import flip\n\n\n"
+        "class Flip(Node):\n    '''Flip.'''\n\n    x = Input(ANY)\n\n    def on_x(self, m):\n        flip(m)\n",
+        encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert not registry.problems, registry.problems
+    assert "flip" in registry
+
+
 def test_name_clash_is_reported(tmp_path: Path) -> None:
     (tmp_path / "clash.py").write_text(
         "from exsampling_patch import Node\nclass Log(Node):\n    '''Another log.'''\n    type_name = 'log'\n",
