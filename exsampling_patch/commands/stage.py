@@ -123,7 +123,8 @@ class StageConsole:
         elif isinstance(event, NodeError):
             self._failing.add(event.node_id)
             if self.mode != "json":
-                self.say(f"{_clock(event)} error in node '{event.node_id}': {event.error}")
+                where = f" (at {event.where})" if event.where else ""
+                self.say(f"{_clock(event)} error in node '{event.node_id}': {event.error}{where}")
         elif isinstance(event, NodeHung) and event.recovered and self.mode != "json":
             self.say(f"{_clock(event)} node '{event.node_id}' is back after {event.seconds:.1f} s")
         elif isinstance(event, MessageHop) and self.mode != "json":

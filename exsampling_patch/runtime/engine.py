@@ -31,7 +31,7 @@ from exsampling_patch.runtime.events import (
     merge_status,
 )
 from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
-from exsampling_patch.runtime.parts import Cell, Worker, hang_limit, worker_cpus
+from exsampling_patch.runtime.parts import Cell, Worker, hang_limit, raised_at, worker_cpus
 from exsampling_patch.runtime.plan import Plan, compile_plan
 from exsampling_patch.runtime.swap import PlanSwap
 from exsampling_patch.runtime.watchdog import HangWatch
@@ -393,5 +393,7 @@ class Engine(HangWatch, PlanSwap):
         self.errors[node_id] = text
         self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
         log.debug("node %s failed: %s", node_id, text)
-        self.events.publish(NodeError(node_id, error=text, details=details, port=port))
+        cell = self._cells.get(node_id)
+        where = raised_at(error, cell.node) if cell is not None and isinstance(error, BaseException) else ""
+        self.events.publish(NodeError(node_id, error=text, details=details, port=port, where=where))
         return text

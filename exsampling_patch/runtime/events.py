@@ -51,6 +51,7 @@ class NodeError(Event):
     error: str
     details: str = ""
     port: str | None = None
+    where: str = ""  # FILE:LINE in FUNCTION of a plugin node's own code that raised (runtime.parts.raised_at)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ handed to the others, and a new worker takes its place, so the rest of the patch
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
+import traceback
 from collections import deque
 from typing import Any
 
@@ -80,6 +82,7 @@ class Failed(Node):
     abstract = True
 
     def __init__(self, node_id: str, node_type: type[Node], context: NodeContext) -> None:
+        self.built_type = node_type  # whose code raised, for raised_at
         self.inputs = node_type.inputs  # type: ignore[misc]
         self.outputs = node_type.outputs  # type: ignore[misc]
         self.type_name = node_type.type_name  # type: ignore[misc]
@@ -91,3 +94,22 @@ class Failed(Node):
 
     def handle(self, port: str, message: Any) -> None:
         raise RuntimeError(f"node '{self.node_id}' could not be built; see its first error")
+
+
+def raised_at(error: BaseException, node: Node) -> str:
+    """Where ``node``'s own code raised ``error``, as ``FILE:LINE in FUNCTION`` (the deepest such frame), for a
+    plugin's node: the console said only "ValueError: ...", and the traceback went nowhere a developer looks.
+    '' for a built-in type (its messages are written for performers) or when no frame is the node's."""
+    node_type = getattr(node, "built_type", type(node))
+    files = set()
+    for klass in node_type.__mro__:
+        if klass.__module__.startswith("exsampling_patch.") or klass.__module__ == "builtins":
+            continue
+        try:
+            files.add(inspect.getsourcefile(klass))
+        except TypeError:
+            continue
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename in files:
+            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from typing import Any
@@ -216,6 +217,28 @@ def test_failing_node_is_bypassed_and_reported(registry: Registry) -> None:
     assert [e.node_id for e in errors] == ["add", "add"]
     assert "cannot add one to 7" in engine.errors["add"]
     assert engine.error_counts["add"] == 2
+
+
+def test_a_plugin_nodes_error_says_where_its_code_raised(registry: Registry) -> None:
+    # Before, the console said only "ValueError: cannot add one to 0": the traceback reached no one.
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 1}))
+    patch.add_node(NodeSpec("add", "add_one", {"fail_on": [0]}))
+    patch.add_node(NodeSpec("built", "slow", {"fail_build": True}))
+    patch.add_node(NodeSpec("bad", "bad_start"))
+    patch.connect("src.out", "add.inlet")
+    patch.connect("add.outlet", "bad.inlet")
+    errors: list[NodeError] = []
+    engine = Engine(registry)
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.start(patch)
+    assert engine.wait_idle(5, settle=0.05)
+    engine.stop()
+    where = {e.node_id: e.where for e in errors}
+    here = re.escape(__file__)
+    assert re.fullmatch(rf"{here}:\d+ in on_inlet", where["add"]), where
+    assert re.fullmatch(rf"{here}:\d+ in __init__", where["built"]), where
+    assert re.fullmatch(rf"{here}:\d+ in start", where["bad"]), where
 
 
 def test_node_that_cannot_start_does_not_stop_the_show(registry: Registry) -> None:
