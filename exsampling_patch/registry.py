@@ -163,6 +163,10 @@ class Registry:
         if path in self._loaded_dirs:
             return
         self._loaded_dirs.add(path)
+        if path.is_file():  # `--nodes my-nodes/reverse.py`: "does not exist" sent people looking for a typo
+            self.problems.append(PluginProblem(str(path), f"is a file, not a folder of node files: name its folder, "
+                                                          f"{path.parent}"))
+            return
         if not path.is_dir():
             self.problems.append(PluginProblem(str(path), "node folder does not exist"))
             return

@@ -82,6 +82,14 @@ def test_missing_folder_is_reported(tmp_path: Path) -> None:
     assert any("does not exist" in p.error for p in registry.problems)
 
 
+def test_a_node_file_given_for_a_folder_is_told_as_such(tmp_path: Path) -> None:
+    # Before, `--nodes my-nodes/reverse.py` said "node folder does not exist" of a file that does.
+    (tmp_path / "reverse.py").write_text("", encoding="utf-8")
+    registry = Registry.default([tmp_path / "reverse.py"], entry_points=False)
+    told = [p.error for p in registry.problems]
+    assert told == [f"is a file, not a folder of node files: name its folder, {tmp_path}"]
+
+
 def test_closest_names() -> None:
     registry = Registry.default(entry_points=False)
     assert registry.closest("folder_sorce")[0] == "folder_source"
