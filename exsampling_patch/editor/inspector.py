@@ -16,10 +16,13 @@ import yaml
 from exsampling_patch.editor import dialogs
 from exsampling_patch.editor.history import UNSET
 from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.node_line import fit_text
+from exsampling_patch.editor.node_text import text_width
 from exsampling_patch.editor.params import (
     WidgetSpec,
     format_value,
     parse_list,
+    value_tip,
     widget_spec,
 )
 from exsampling_patch.editor.patch_view import ERROR_RED, WARN_YELLOW
@@ -30,6 +33,7 @@ from exsampling_patch.validate import SLOT_SENDERS
 
 WIDTH = 220
 TOOLTIP_WRAP = 360  # a tooltip's lines wrap here instead of running off the screen
+REMOVE_W = 64  # a "remove" button beside a parameter's text, with the space before it
 
 
 class Inspector:
@@ -181,12 +185,13 @@ class Inspector:
     def _add_extra(self, node_id: str, name: str) -> None:
         """A parameter kept from the file that the node's type does not take: its value, and a remove button."""
         tag = self._tag(name)
+        value = self.model.patch.nodes[node_id].params[name]
         with dpg.group(horizontal=True, parent=self.tag):
-            text = format_value(self.model.patch.nodes[node_id].params[name])
-            dpg.add_text(f"{name}: {text if len(text) <= 24 else text[:23] + '...'}", tag=f"{tag}:label")
+            # Cut to leave room for the button: a long one was pushed past the inspector's edge, out of reach.
+            dpg.add_text(fit_text(f"{name}: {format_value(value)}", WIDTH - REMOVE_W, text_width), tag=f"{tag}:label")
             dpg.add_button(label="remove", tag=f"{tag}:remove", callback=self._on_remove_param, user_data=name)
         with dpg.tooltip(f"{tag}:label"):
-            dpg.add_text(f"{name}: {text}", wrap=400)
+            dpg.add_text(value_tip(name, value), tag=f"{tag}:tip", wrap=TOOLTIP_WRAP)
 
     def _on_remove_param(self, sender: Any, app_data: Any, user_data: str) -> None:
         if self.node_id is not None:

@@ -19,12 +19,13 @@ def text_width(text: str) -> float:
     return float(size[0]) if size and size[0] > 0 else 7.0 * len(text)
 
 
-def add_fitted_text(text: str, width: float, tag: str, **config: Any) -> str:
-    """A line of text cut with an ellipsis to ``width`` pixels, its whole text in its tooltip when cut (a
-    placeholder's parameter: a path or a list is often wider than the node). Returns what is shown."""
+def add_fitted_text(text: str, width: float, tag: str, tip: str | None = None, **config: Any) -> str:
+    """A line of text cut with an ellipsis to ``width`` pixels, its whole text (or ``tip``, for a text too long
+    to show whole) in its tooltip when cut (a placeholder's parameter: a path or a list is often wider than the
+    node). Returns what is shown."""
     shown = fit_text(text, width, text_width)
     dpg.add_text(shown, tag=tag, **config)
     if shown != text:
         with dpg.tooltip(tag, tag=f"{tag}:tip:box"):
-            dpg.add_text(text, tag=f"{tag}:tip", wrap=360)
+            dpg.add_text(text if tip is None else tip, tag=f"{tag}:tip", wrap=360)
     return shown

@@ -87,6 +87,27 @@ def port_help(name: str, port: Any, output: bool) -> str:
     return "\n".join(lines)
 
 
+#: A kept value's tooltip lists at most this many rows (or items), each cut to TIP_LINE_CHARS: a 200-row table
+#: written out as one wrapped line was taller than the window and ran off its edge.
+TIP_ROWS, TIP_LINE_CHARS = 16, 100
+
+
+def value_tip(name: str, value: Any) -> str:
+    """What the tooltip of a parameter's value (kept by a placeholder, or not the type's) says: ``name: value``,
+    a table one row a line (a long list one item a line), cut after TIP_ROWS with how many more."""
+    if isinstance(value, dict) and value:
+        head = f"{name}: a table of {len(value)} row{'s' if len(value) != 1 else ''}"
+        lines = [f"{key}: {format_value(item)}" for key, item in value.items()]
+    elif isinstance(value, list) and len(value) > TIP_ROWS:
+        head, lines = f"{name}: a list of {len(value)} items", [format_value(item) for item in value]
+    else:
+        text = f"{name}: {format_value(value)}"
+        return text if len(text) <= TIP_ROWS * TIP_LINE_CHARS else text[:TIP_ROWS * TIP_LINE_CHARS - 3] + "..."
+    more = len(lines) - TIP_ROWS
+    lines = [line if len(line) <= TIP_LINE_CHARS else line[:TIP_LINE_CHARS - 3] + "..." for line in lines[:TIP_ROWS]]
+    return "\n".join([head, *(f"  {line}" for line in lines), *([f"  ... and {more} more"] if more > 0 else [])])
+
+
 def format_value(value: Any) -> str:
     """A value as short text (a table or list as one line of YAML)."""
     if value is None:

@@ -14,7 +14,7 @@ from exsampling_patch.editor.live import NodeLive
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.node_line import SEPARATOR, fit_line, live_parts
 from exsampling_patch.editor.node_text import add_fitted_text, text_width
-from exsampling_patch.editor.params import format_value, port_help
+from exsampling_patch.editor.params import format_value, port_help, value_tip
 from exsampling_patch.patch import Link, PortRef
 
 # Pin colours by port type, so that what may link is visible before trying.
@@ -192,7 +192,7 @@ class PatchView:
                 if not known:  # a placeholder keeps the parameters it was given: show them, as wide as the node
                     for name, value in spec.params.items():
                         add_fitted_text(f"{name}: {format_value(value)}", NODE_TEXT_W, f"kept:{node_id}:{name}",
-                                        color=(190, 190, 190))
+                                        value_tip(name, value), color=(190, 190, 190))
                 dpg.add_text("", tag=f"problem:{node_id}", color=WARN_YELLOW, wrap=NODE_TEXT_W, show=False)
                 dpg.add_progress_bar(tag=f"level:{node_id}", width=160, height=8, show=False)
                 dpg.add_text("", tag=f"live:{node_id}", show=False)

@@ -35,3 +35,21 @@ def test_a_cut_parameter_is_whole_in_its_tooltip(result: dict[str, Any]) -> None
     assert "samples" in result["tips"] and "mix" not in result["tips"], result
     assert not result["tip_visible_before"] and result["tip_visible"], result
     assert result["tip_text"] == f"samples: {SAMPLES}", result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_a_long_tables_tooltip_stays_inside_the_window(result: dict[str, Any]) -> None:
+    for where in ("node_table_tip", "inspector_table_tip"):
+        box = result[where]
+        assert box is not None, result  # shown
+        top, bottom, lines = box
+        assert top >= 0 and bottom <= result["window_h"], (where, box)
+        assert lines > 10, (where, box)  # rows of the table, not one long line
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_the_remove_button_beside_a_long_value_is_in_reach(result: dict[str, Any]) -> None:
+    assert result["shown"] == "grains", result
+    assert result["remove_right"] <= result["inspector_right"], result
