@@ -259,7 +259,7 @@ def test_an_unknown_type_tells_the_plugins_that_did_not_load(tmp_path: Path) -> 
                     "- id: l\n  type: loud\n", encoding="utf-8")
     (broken, loud) = check_file(path)
     assert broken.line == 5 and broken.message == "node 'b': unknown node type 'broken'"
-    assert f"not loaded: {nodes / 'broken.py'}: SyntaxError: expected ':'" in broken.hint
+    assert f"not loaded: {nodes / 'broken.py'}:3: SyntaxError: expected ':'" in broken.hint
     assert loud.line == 7 and loud.hint == (
         f"not loaded: {nodes / 'loud.py'}:7: Loud: the default does not fit: parameter 'gain' must be float, "
         "got str 'high'")
