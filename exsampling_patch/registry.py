@@ -126,11 +126,14 @@ class Registry:
                                                    type_name=name))
             return
         if name in self.types and self.types[name] is not node_type:
-            self.problems.append(PluginProblem(
-                origin or node_type.__module__,
-                f"node type '{name}' is already defined by {self.origins[name]}; this one is ignored",
-                type_name=name,
-            ))
+            where, origin = _class_line(node_type), origin or node_type.__module__
+            told = (f"{node_type.__name__}: node type '{name}' is already defined by {self.origins[name]}; "
+                    "this one is ignored")
+            if where.startswith(f"{origin}:"):
+                origin = where
+            elif where:
+                told += f" (at {where})"
+            self.problems.append(PluginProblem(origin, told, type_name=name))
             return
         self.types[name] = node_type
         self.origins[name] = origin or node_type.__module__
@@ -202,6 +205,15 @@ class Registry:
             elif where:
                 message += f" (at {where[0]}:{where[1]})"
             self.problems.append(PluginProblem(origin, message, traceback.format_exc()))
+
+
+def _class_line(node_type: type) -> str:
+    """``FILE:LINE`` of the class statement of ``node_type``, or '': two classes of one file taking one type name
+    were told as the file twice, with nothing to say which."""
+    try:
+        return f"{inspect.getsourcefile(node_type)}:{inspect.getsourcelines(node_type)[1]}"
+    except (OSError, TypeError):
+        return ""
 
 
 def _user_line(error: BaseException) -> tuple[str, int] | None:

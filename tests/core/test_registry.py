@@ -77,6 +77,19 @@ def test_name_clash_is_reported(tmp_path: Path) -> None:
     assert any("already defined" in p.error for p in registry.problems)
 
 
+def test_a_name_clash_is_told_at_the_class_that_is_ignored(tmp_path: Path) -> None:
+    # Before, two classes of one file taking one type name were both told as just the file.
+    (tmp_path / "two.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\n\n\nclass Flip(Node):\n    '''Flip.'''\n\n    x = Input(ANY)\n"
+        "\n    def on_x(self, m):\n        pass\n\n\nclass Flop(Flip):\n    '''Flop.'''\n\n    type_name = 'flip'\n",
+        encoding="utf-8",
+    )
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert [str(p) for p in registry.problems] == [
+        f"{tmp_path / 'two.py'}:13: Flop: node type 'flip' is already defined by {tmp_path / 'two.py'}; this one is "
+        "ignored"]
+
+
 def test_missing_folder_is_reported(tmp_path: Path) -> None:
     registry = Registry.default([tmp_path / "nope"], entry_points=False)
     assert any("does not exist" in p.error for p in registry.problems)
