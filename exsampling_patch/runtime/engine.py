@@ -127,6 +127,7 @@ class Engine(HangWatch, PlanSwap):
         self._never_started: set[str] = set()  # nodes whose start() raised: their stop() may fail, unreported
         self._context = _Context(self, base_dir)
         self._running = False
+        self._stopping = False  # stop() is stopping the consumers: what they handle from then on is not done
 
     # -- public API -------------------------------------------------------------------------------------------
 
@@ -156,6 +157,7 @@ class Engine(HangWatch, PlanSwap):
             self._switch_before = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
         self.ledger = TakeLedger()
+        self._stopping = False
         for _ in range(self._workers_wanted):
             self._add_worker()
         threading.Thread(target=self._watch, name="exsampling-watchdog", daemon=True).start()
@@ -226,6 +228,10 @@ class Engine(HangWatch, PlanSwap):
         sources = set(plan.sources()) if plan else set()
         self._stop_nodes([n for n in order if n in sources])
         clean = self.wait_idle(max(0.0, deadline - time.monotonic()))
+        # What is still queued or being handled now meets stopped nodes: a take in flight does not end (its source
+        # does not write it down as done, it is passed on again at the next start), and a handler failing on its
+        # stopped node is no error of the show (the classifier's "process is stopped", once for each take queued).
+        self._stopping = True
         self._stop_nodes([n for n in order if n not in sources])
         self._running = False
         with self._pool_lock:
@@ -365,15 +371,18 @@ class Engine(HangWatch, PlanSwap):
         try:
             node.handle(port, message)
         except Exception as error:
-            text = self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
-            if key is not None:
-                self.ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {text}")
-            self._bypass(node, port, message)
+            if self._stopping:  # see stop(): the take is redone at the next start
+                log.debug("node %s failed while the patch stops: %s", node.node_id, error)
+            else:
+                text = self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
+                if key is not None:
+                    self.ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {text}")
+                self._bypass(node, port, message)
         finally:
             state.busy = None
             if state.hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start)
-        if key is not None:
+        if key is not None and not self._stopping:
             ended = self.ledger.finish(key, node.node_id)
             if ended is not None:
                 self._ended(ended)

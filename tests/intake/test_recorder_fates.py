@@ -17,6 +17,7 @@ from exsampling_patch.nodes.web_recorder import seen as seen_module
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import TAKE
+from exsampling_patch.runtime import NodeError, TakeEnded
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import TakeStore
 
@@ -42,9 +43,34 @@ class Held(Node):
         self.got.append(take)
 
 
-def engine_of(tmp_path: Path, state: Path, sink: str, **params: Any) -> Engine:
+class Stopping(Node):
+    """A sink whose handler waits until its node is stopped, then fails, as the classifier does when the patch
+    stops while takes are queued for it ("the classifier's process is stopped")."""
+
+    type_name = "test_stopping"
+    hang_after = 60.0
+    take = Input(TAKE, multiple=True)
+
+    def start(self) -> None:
+        self.entered = threading.Event()
+        self.stopped = threading.Event()
+        self.failed = 0
+
+    def on_take(self, take: Take) -> None:
+        self.entered.set()
+        self.stopped.wait(20)
+        self.failed += 1
+        raise RuntimeError("the classifier's process is stopped")
+
+    def stop(self) -> None:
+        self.stopped.set()
+        super().stop()
+
+
+def engine_of(tmp_path: Path, state: Path, sink: str, events: list[Any] | None = None, **params: Any) -> Engine:
     reg = registry()
     reg.register(Held, "tests")
+    reg.register(Stopping, "tests")
     patch = Patch()
     patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "state_folder": str(state),
                                                    "host": "127.0.0.1", "port": 0, "print_qr": False, **params}))
@@ -58,6 +84,8 @@ def engine_of(tmp_path: Path, state: Path, sink: str, **params: Any) -> Engine:
         patch.add_node(NodeSpec("probe", sink, {}))
         patch.connect("rec.take", "probe.take")
     engine = Engine(reg, base_dir=tmp_path, pin_workers=False)
+    if events is not None:
+        engine.events.subscribe(events.append)
     engine.start(patch)
     assert not engine.errors, engine.errors
     return engine
@@ -88,6 +116,33 @@ def test_a_take_is_done_when_it_has_ended_not_when_it_is_queued(tmp_path: Path, 
         assert reply["take_id"] in TakeStore(tmp_path / "takes").processed_ids()
     finally:
         GATE.set()
+        engine.stop()
+
+
+def test_takes_failing_because_the_patch_stops_are_redone_at_the_next_start(tmp_path: Path,
+                                                                            recorder_state: Path) -> None:
+    """Ctrl+C during a burst: the nodes stopped with takes still queued, each failed on its stopped node, ended as
+    an error ("error in classifier: ... process is stopped", a line each on the console) and was written down as
+    done: never passed on again, though the phone was told "received". A take that the stop cuts off is not done:
+    it ends nowhere, is not reported as a node's error, and is passed on at the next start."""
+    events: list[Any] = []
+    engine = engine_of(tmp_path, recorder_state, "test_stopping", events)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        wav = encode_wav_pcm16(sine(), 48000)
+        stored = [client.upload(wav, take_id=f"cut-{i}")[1]["take_id"] for i in range(3)]
+        stopping: Any = engine.node("probe")
+        assert stopping.entered.wait(5)
+    finally:
+        engine.stop(timeout=0.3)  # the first take is being handled, two are queued
+    assert stopping.failed >= 1  # the handler did fail on its stopped node
+    assert not [e for e in events if isinstance(e, NodeError)], events
+    assert not [e for e in events if isinstance(e, TakeEnded)], events
+    assert TakeStore(tmp_path / "takes").processed_ids() & set(stored) == set()
+    engine = engine_of(tmp_path, recorder_state, "test_probe")  # the next start passes all three on
+    try:
+        assert sorted(t.take_id for t in probe_of(engine).wait_for(3)) == sorted(stored)
+    finally:
         engine.stop()
 
 
