@@ -28,6 +28,7 @@ from exsampling_patch.editor.history import (
     SetParam,
     SetType,
 )
+from exsampling_patch.editor.palette import bridge_hint
 from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
@@ -226,7 +227,7 @@ class EditorModel:
             return f"link {link} is already in the patch"
         reason = check_link(self.patch, self.registry, link)
         if reason:
-            return reason
+            return reason + bridge_hint(self.patch, self.registry, link)
         trial = Patch(nodes=self.patch.nodes, links=[*self.patch.links, link])
         cycle = find_cycle(trial)
         if cycle:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exsampling_patch.patch import Link, Patch
+from exsampling_patch.ports import ANY, PortType, link_problem
 from exsampling_patch.registry import Registry
 
 #: Families in the order data flows; others follow alphabetically.
@@ -44,3 +46,29 @@ def grouped(entries: list[PaletteEntry], search: str = "") -> dict[str, list[Pal
         if entry.matches(words):
             groups.setdefault(entry.family, []).append(entry)
     return groups
+
+
+def bridges(registry: Registry, source: PortType, target: PortType) -> list[str]:
+    """Node types that turn a ``source`` message into a ``target`` one: their first input (what they work on) takes
+    the one type, their first output sends the other (a sampler's side input of takes to come and its output of
+    slots loaded is no such turn); pass-throughs of ``any`` left out. What goes between two ports that do not fit."""
+    if ANY in (source, target):
+        return []
+    return sorted(t.type_name for t in registry
+                  if [p.type for p in t.inputs.values()][:1] == [source]
+                  and [p.type for p in t.outputs.values()][:1] == [target])
+
+
+def bridge_hint(patch: Patch, registry: Registry, link: Link) -> str:
+    """For a link refused because its ports' types differ, what to put between them ("; put a slot_map between
+    them"); else "". A composer told only that a prediction cannot feed a slot input is left to guess which node
+    type turns one into the other."""
+    source_node, target_node = patch.nodes.get(link.source.node), patch.nodes.get(link.target.node)
+    if source_node is None or target_node is None or not {source_node.type, target_node.type} <= set(registry.types):
+        return ""
+    source = registry.get(source_node.type).outputs.get(link.source.port)
+    target = registry.get(target_node.type).inputs.get(link.target.port)
+    if source is None or target is None or link_problem(source.type, target.type) is None:
+        return ""
+    names = bridges(registry, source.type, target.type)
+    return f"; put {' or '.join(f'a {n}' for n in names)} between them" if names else ""

@@ -94,6 +94,19 @@ def test_type_mismatch_uses_check_link(registry: Registry) -> None:
     assert model.history.revision == 2  # the refused link is no edit
 
 
+def test_a_type_mismatch_says_which_node_type_goes_between(model: EditorModel) -> None:
+    model.add_node("folder_source", params={"folder": "in"})
+    for type_name in ("classifier", "sampler", "pattern"):
+        model.add_node(type_name)
+    assert model.connect("classifier.prediction", "sampler.assign") is None
+    reason = model.refusals[PortRef("sampler", "assign")][1]
+    assert reason.endswith("a prediction output cannot feed a slot input; put a slot_map between them"), reason
+    assert model.connect("folder_source.take", "sampler.assign") is None
+    assert model.refusals[PortRef("sampler", "assign")][1].endswith("; put a fixed_slot between them")
+    assert model.connect("folder_source.take", "sampler.midi") is None  # no node type turns a take into MIDI
+    assert model.refusals[PortRef("sampler", "midi")][1].endswith("a take output cannot feed a midi input")
+
+
 def test_param_validation_and_unset(model: EditorModel) -> None:
     model.add_node("folder_source", params={"folder": "in"})
     assert "below its minimum" in (model.set_param("folder_source", "poll_interval", 0.0) or "")
