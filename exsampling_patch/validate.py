@@ -38,8 +38,15 @@ def check_link(patch: Patch, registry: Registry, link: Link, others: list[Link] 
             return None  # the unknown type is reported on the node itself
         ports = registry.get(spec.type).outputs if kind == "output" else registry.get(spec.type).inputs
         if ref.port not in ports:
+            backwards = _backwards(patch, registry, link)
+            if backwards:
+                return f"link {link}: {backwards}"
             close = difflib.get_close_matches(ref.port, list(ports), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; its {kind}s: {', '.join(ports) or 'none'}"
+            node_type = registry.get(spec.type)
+            if ref.port in (node_type.inputs if kind == "output" else node_type.outputs):
+                other = "input" if kind == "output" else "output"
+                hint += f" ('{ref.port}' is its {other}: a link goes from an output to an input)"
             return f"link {link}: '{ref.node}' ({spec.type}) has no {kind} '{ref.port}'{hint}"
         ends.append(ports[ref.port])
     source, target = ends
@@ -50,6 +57,18 @@ def check_link(patch: Patch, registry: Registry, link: Link, others: list[Link] 
         taken = [ln for ln in (patch.links if others is None else others) if ln.target == link.target and ln != link]
         if taken:
             return f"link {link}: input {link.target} takes one link and already has {taken[0].source}"
+    return None
+
+
+def _backwards(patch: Patch, registry: Registry, link: Link) -> str | None:
+    """Why ``link`` looks written the wrong way round (an input on the left and an output on the right), or None:
+    "has no output 'take'; its outputs: written" did not say that links go from an output to an input."""
+    types = [patch.nodes[ref.node].type for ref in (link.source, link.target)]
+    if not all(t in registry for t in types):
+        return None
+    source, target = (registry.get(t) for t in types)
+    if link.source.port in source.inputs and link.target.port in target.outputs:
+        return f"it runs backwards (links go output -> input): write '{link.target} -> {link.source}'"
     return None
 
 
@@ -177,18 +196,21 @@ def check_patch(
         problems += node_type_problems(patch, registry, source, node_id)
 
     first_into: dict[PortRef, Link] = {}
+    sound = patch.copy()  # its links without the ones reported: a link that cannot be made closes no cycle
     for link in patch.links:
         # Only a later link into a single input is wrong: the first one holds the input.
         earlier = first_into.setdefault(link.target, link)
         reason = check_link(patch, registry, link, others=[] if earlier is link else [earlier])
         if reason:
             problems.append(Problem(reason, source.file, source.link_line(link)))
+            if not reason.endswith(f"already has {earlier.source}"):
+                sound.links.remove(link)
 
     problems += slot_problems(patch, registry, source)
     if base_dir is not None:
         problems += read_path_problems(patch, registry, source, base_dir)
 
-    cycle = find_cycle(patch)
+    cycle = find_cycle(sound)
     if cycle:
         loop = " -> ".join([*cycle, cycle[0]])
         problems.append(Problem(

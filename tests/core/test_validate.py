@@ -289,3 +289,22 @@ def test_a_node_types_own_check_may_name_a_parameter_without_a_tuple(tmp_path: P
     parsed = read_patch(path)
     assert [(p.line, p.message) for p in check_patch(parsed.patch, registry, parsed.source_map)] == [
         (6, "node 'f': parameter 'formula': not an expression")]
+
+
+def test_a_link_that_cannot_be_made_closes_no_cycle(tmp_path: Path) -> None:
+    # Before, a link written backwards was told twice: as the link, and as a cycle through the two nodes.
+    path = tmp_path / "show.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: inbox\n  type: folder_source\n  params: {folder: in}\n"
+                    "- id: writer\n  type: take_writer\n  params: {folder: out}\nlinks:\n- inbox.take -> writer.take\n"
+                    "- writer.take -> inbox.take\n", encoding="utf-8")
+    assert [(p.line, p.message) for p in check_file(path)] == [
+        (11, "link writer.take -> inbox.take: it runs backwards (links go output -> input): write "
+             "'inbox.take -> writer.take'")]
+    assert check_link(load_patch_free(path), Registry.default(entry_points=False), Link(
+        PortRef("writer", "take"), PortRef("writer", "take"))) == (
+        "link writer.take -> writer.take: 'writer' (take_writer) has no output 'take'; its outputs: written ('take' "
+        "is its input: a link goes from an output to an input)")
+
+
+def load_patch_free(path: Path) -> Patch:
+    return read_patch(path).patch
