@@ -93,6 +93,7 @@ class SoundClassifier(Node):
     def stop(self) -> None:
         from exsampling_patch.models.process import ClassifierProcess
 
+        self.stop_event.set()  # before the process ends: a take it cuts off is the stop's, not an error (on_take)
         if isinstance(self._classifier, ClassifierProcess):
             self._classifier.stop()
         super().stop()
@@ -102,6 +103,8 @@ class SoundClassifier(Node):
         try:
             result = self._classifier.predict(take.samples, take.sample_rate, top_k=self.top_k, **self._scoring())
         except Exception as error:
+            if self.stop_event.is_set():
+                raise  # the patch stops under it: the runtime redoes the take at the next start, no error of the show
             # The take still gets its prediction, an explicit "error in classifier": the gate turns it down
             # with that reason, a slot map waiting for it lets its take go, and the phone is told.
             why = f"error in {self.node_id}: {type(error).__name__}: {error}"

@@ -404,3 +404,49 @@ def test_a_classifier_error_ends_the_take_with_its_fate_and_the_map_lets_it_go()
     finally:
         SoundClassifier.start = original_start  # type: ignore[method-assign]
         engine.stop()
+
+
+def test_a_take_the_stop_cuts_off_from_the_classifier_is_no_error() -> None:
+    """Ctrl+C with takes queued: the classifier's process ended under the take being classified, and the node
+    said "error in classifier: ClassifierProcessError: the classifier's process is stopped" for it and for every
+    take still queued, a console line each, and ended each as an error. A failure once the node is stopping is the
+    stop's: the runtime leaves the take to be redone at the next start."""
+    import threading
+
+    from exsampling_patch.models.process import ClassifierProcess, ClassifierProcessError
+    from exsampling_patch.nodes.classify import SoundClassifier
+    from exsampling_patch.runtime import NodeError, TakeEnded
+
+    entered, released = threading.Event(), threading.Event()
+
+    class Ending(ClassifierProcess):
+        def __init__(self) -> None:  # no process: predict waits until stop() ends it
+            pass
+
+        def predict(self, *args: Any, **kwargs: Any) -> Any:
+            entered.set()
+            released.wait(10)
+            raise ClassifierProcessError("the classifier's process is stopped")
+
+        def stop(self, timeout: float = 3.0) -> None:
+            released.set()
+
+    patch = Patch()
+    patch.add_node(NodeSpec("recorder", "relay", {}))
+    patch.add_node(NodeSpec("classifier", "classifier", {"own_process": False}))
+    patch.connect("recorder.outlet", "classifier.take")
+    original_start = SoundClassifier.start
+    SoundClassifier.start = lambda self: setattr(self, "_classifier", Ending())  # type: ignore[method-assign]
+    engine = Engine(Registry.default(entry_points=False))
+    seen: list[Any] = []
+    engine.events.subscribe(seen.append, NodeError, TakeEnded)
+    try:
+        engine.start(patch)
+        for i in range(3):
+            engine.inject("recorder", "inlet", Take(np.full(4800, 0.1, np.float32), 48000, take_id=f"cut-{i}"))
+        assert entered.wait(10)
+    finally:
+        SoundClassifier.start = original_start  # type: ignore[method-assign]
+        engine.stop(timeout=0.2)
+    assert released.is_set()  # the node's stop ended its process under the take
+    assert seen == []
