@@ -166,6 +166,14 @@ class Param(Generic[T]):
             self.kind_name = "choice" if choices is not None and kind is str else names[kind]
         if path_kind not in ("", "file", "folder"):
             raise ValueError(f"path_kind must be 'file', 'folder' or '', not {path_kind!r}")
+        # Refused here, in the plugin's file: a str with a minimum failed in every check of a value (TypeError),
+        # which lost the plugin's other types, and a choice without choices took any text.
+        if (minimum is not None or maximum is not None) and self.kind_name not in ("int", "float"):
+            raise ValueError(f"minimum and maximum are for int and float parameters, not {self.kind_name}")
+        if minimum is not None and maximum is not None and minimum > maximum:
+            raise ValueError(f"minimum {minimum} is above maximum {maximum}")
+        if self.kind_name == "choice" and not choices:
+            raise ValueError("a choice parameter needs its choices: choices=[...]")
         if default is _NO_DEFAULT:
             if not required:
                 raise ValueError("a parameter needs a default unless it is required=True")

@@ -184,3 +184,13 @@ def test_path_params_say_what_they_name() -> None:
     assert Writer.param_specs["model"].describe()["path_kind"] == "file"
     with pytest.raises(ParamError, match="'folder' is 'a\\\\x00b': a path cannot hold a NUL character"):
         Writer("w", {"folder": "a\0b"})
+
+
+def test_a_parameter_spec_that_cannot_work_is_refused_where_it_is_declared() -> None:
+    # Before, a str with a minimum made every check of its value raise TypeError ('<' between str and int).
+    with pytest.raises(ValueError, match="minimum and maximum are for int and float parameters, not str"):
+        Param(str, "abc", "a name", minimum=1)
+    with pytest.raises(ValueError, match="minimum 5 is above maximum 2"):
+        Param(float, 3.0, "x", minimum=5, maximum=2)
+    with pytest.raises(ValueError, match="a choice parameter needs its choices"):
+        Param("choice", "a", "a mode")
