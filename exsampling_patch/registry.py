@@ -139,11 +139,13 @@ class Registry:
         self.origins[name] = origin or node_type.__module__
 
     def register_module(self, module: ModuleType, origin: str) -> int:
-        """Register every node type defined in ``module``; returns how many."""
+        """Register every node type defined in ``module``; returns how many. A class that sets ``abstract = True``
+        itself is a base of others, not a type; its subclasses are types (the flag is read off the class alone:
+        inherited, it hid every subclass without a word)."""
         count = 0
         for value in vars(module).values():
             if (inspect.isclass(value) and issubclass(value, Node) and value.__module__ == module.__name__
-                    and not inspect.isabstract(value) and not getattr(value, "abstract", False)):
+                    and not inspect.isabstract(value) and not vars(value).get("abstract", False)):
                 self.register(value, origin)
                 count += 1
         return count

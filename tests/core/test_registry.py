@@ -67,6 +67,18 @@ def test_a_node_file_imports_the_helper_modules_beside_it(tmp_path: Path) -> Non
     assert "flip" in registry
 
 
+def test_a_base_class_marked_abstract_is_no_type_and_its_subclasses_are(tmp_path: Path) -> None:
+    # Before, `abstract = True` was inherited: every subclass of the base vanished, without a warning.
+    (tmp_path / "family.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\n\n\nclass Base(Node):\n    '''Shared.'''\n\n"
+        "    abstract = True\n    x = Input(ANY)\n\n    def on_x(self, m):\n        pass\n\n\n"
+        "class Invert(Base):\n    '''Invert.'''\n",
+        encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert not registry.problems, registry.problems
+    assert "invert" in registry and "base" not in registry
+
+
 def test_name_clash_is_reported(tmp_path: Path) -> None:
     (tmp_path / "clash.py").write_text(
         "from exsampling_patch import Node\nclass Log(Node):\n    '''Another log.'''\n    type_name = 'log'\n",
