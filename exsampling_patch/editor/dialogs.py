@@ -27,6 +27,8 @@ _finished: list[FileDialog] = []
 SIZE, POS = (700, 450), (300, 150)
 #: Open dialogs by tag.
 OPEN: dict[str, FileDialog] = {}
+#: Modal windows to show at the next collect(), with their size and place (see :func:`show_later`).
+_due: dict[str, dict[str, Any]] = {}
 
 
 def human_size(size: int) -> str:
@@ -221,9 +223,22 @@ def any_open() -> bool:
     return any(dpg.does_item_exist(d.window) for d in list(OPEN.values()))  # a copy, as in collect()
 
 
+def show_later(tag: str, **config: Any) -> None:
+    """Show the modal window ``tag`` (with ``config``: its size and place) once no dialog is being deleted. Shown
+    from a file dialog's callback (Open on a file that is no patch), or in the frame that dialog is deleted, Dear
+    PyGui closed it again at once: the reason a file was refused was never seen."""
+    _due[tag] = config
+
+
 def collect() -> None:
-    """Delete answered dialogs (called once a frame: an item is not deleted inside its own callback)."""
+    """Delete answered dialogs (called once a frame: an item is not deleted inside its own callback); show the
+    windows due (:func:`show_later`) in a frame that deletes none."""
+    deleting = bool(_finished)
     while _finished:
         _finished.pop().delete()
+    for tag in [] if deleting else list(_due):
+        config = _due.pop(tag)
+        if dpg.does_item_exist(tag):
+            dpg.configure_item(tag, show=True, **config)
     for dialog in list(OPEN.values()):  # a copy: a callback (on Dear PyGui's own thread) may open or replace one
         dialog.show_new()

@@ -18,6 +18,8 @@ from exsampling_patch.editor.live import Runner
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.errors import PatchError
 
+MESSAGE_BOX: dict[str, Any] = {"width": 600, "height": 260, "pos": (400, 250)}
+
 
 def _shown(tag: str) -> bool:
     return bool(dpg.does_item_exist(tag) and dpg.get_item_configuration(tag)["show"])
@@ -40,8 +42,7 @@ class FileActions:
                 for answer in ("save", "discard", "cancel"):
                     dpg.add_button(label=answer.capitalize(), tag=f"prompt:{answer}", width=100,
                                    callback=lambda s, a, u: self.answer_prompt(u), user_data=answer)
-        with dpg.window(tag="message", label="Cannot open", modal=True, show=False, width=600, height=260,
-                        pos=(400, 250)):
+        with dpg.window(tag="message", label="Cannot open", modal=True, show=False, **MESSAGE_BOX):
             dpg.add_text("", tag="message:text", wrap=570)
             dpg.add_button(label="OK", tag="message:ok", width=100,
                            callback=lambda: dpg.configure_item("message", show=False))
@@ -85,9 +86,12 @@ class FileActions:
         return True
 
     def show_message(self, title: str, text: str) -> None:
+        """The message window with ``text``, shown from the next frame on (it is often asked for by the file
+        dialog's callback, as that modal closes: see :func:`dialogs.show_later`)."""
         if dpg.does_item_exist("message"):
-            dpg.configure_item("message", label=title, show=True)
+            dpg.configure_item("message", label=title)
             dpg.set_value("message:text", text)
+            dialogs.show_later("message", **MESSAGE_BOX)
 
     def save(self) -> bool:
         if self.model.path is None:

@@ -387,6 +387,7 @@ def test_a_file_that_is_not_a_patch_is_refused_with_the_whole_reason(app: Editor
     bad = tmp_path / "bad.yaml"
     bad.write_text("exsampling_patch: 1\nnodes: [\n")
     assert not app.open(bad)
+    app.frame()  # shown from the next frame on (see dialogs.show_later)
     assert dpg.get_item_configuration("message")["show"]
     assert "YAML syntax error" in dpg.get_value("message:text")
     assert "inbox" in app.model.patch.nodes  # the patch that was open stays
