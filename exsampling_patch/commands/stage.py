@@ -153,7 +153,7 @@ class StageConsole:
         if take_id:
             with self._lock:
                 known = self._takes.setdefault(str(take_id), {})
-                for key in ("duration", "recorder", "label", "confidence", "slot", "rejected"):
+                for key in ("duration", "recorder", "label", "confidence", "slot", "rejected", "recovered"):
                     if key in status and not (key == "label" and "confidence" not in status):
                         known.setdefault(key, status[key])
         opened = [key for key in OPENED_KEYS if key in status]
@@ -222,6 +222,8 @@ class StageConsole:
         who = f" from {event.recorder}" if event.recorder else ""
         duration = known.get("duration")
         length = f", {seconds_text(duration)}" if isinstance(duration, int | float) else ""
+        if known.get("recovered"):  # stored by the last run, not through the patch when it ended: passed on again
+            length += ", recovered from the last run"
         label, confidence = known.get("label"), known.get("confidence")
         heard = (f"{label} {confidence:.0%}" if isinstance(confidence, int | float) and label else "")
         if event.fate == "slot":

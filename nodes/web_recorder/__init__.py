@@ -225,6 +225,8 @@ class WebRecorder(Node):
                 self._lost(path, take_id, key, error)
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
+            # Told as the last run's take, with its length (the console's line, the editor): before it flows on.
+            self.report_status(take=take.take_id, duration=round(take.duration, 2), recovered=True)
             self.emit("take", take)
             if self._done_at_emit:
                 self._store.mark_processed(take)

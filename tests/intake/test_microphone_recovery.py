@@ -138,6 +138,8 @@ def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, fake
     assert sorted(emitted_ids(context)) == sorted(["mic-crashed", new_id])  # each once
     recovered = [take for _, take in context.emitted if take.take_id == "mic-crashed"]
     assert recovered[0].meta["recovered"] is True and recovered[0].path == crashed.path
+    # told as the last run's take, with its length (the console's take line says so)
+    assert {"take": "mic-crashed", "duration": round(recovered[0].duration, 2), "recovered": True} in context.statuses
 
 
 def test_an_unreadable_stored_take_is_told_once_and_kept_aside(tmp_path: Path,

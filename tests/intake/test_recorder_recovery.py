@@ -63,3 +63,33 @@ def test_a_retry_before_recovery_is_a_duplicate_of_the_stored_take(tmp_path: Pat
     assert [take.meta.get("recovered") for take in received if take.take_id == first["take_id"]] == [True]
     assert len(list((tmp_path / "takes").glob("*.wav"))) == 2  # one file for the retried take
     assert status_list == 200 and [row["take_id"] for row in listing["takes"]] == [new["take_id"], first["take_id"]]
+
+
+def test_the_console_tells_a_recovered_take_as_recovered_with_its_length(tmp_path: Path,
+                                                                        recorder_state: Path) -> None:
+    """After a kill -9, the takes passed on again at the start were told like new ones, and without their length
+    ("take X from Phone 1: ... -> Bass"): the performer could not tell the last show's takes from this one's."""
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import Patch
+    from exsampling_patch.runtime import TakeEnded
+
+    wav = encode_wav_pcm16(sine(330.0, 0.4), 48000)
+    _, first = stored_not_done(tmp_path, recorder_state, wav, "Phone 1", f"take-{secrets.token_hex(4)}")
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, recorder_state, events=events)
+    try:
+        assert probe_of(engine).wait_for(1)[0].take_id == first["take_id"]
+        assert engine.wait_idle(settle=0.1)
+    finally:
+        engine.stop()
+    assert any(isinstance(e, TakeEnded) for e in events)
+    console = StageConsole(Patch(), err=io.StringIO())
+    for event in events:
+        console(event)
+    assert isinstance(console.err, io.StringIO)
+    told = [line for line in console.err.getvalue().splitlines() if f"take {first['take_id']} from" in line]
+    assert len(told) == 1, console.err.getvalue()
+    line = told[0]
+    assert f"take {first['take_id']} from Phone 1, 0.40 s, recovered from the last run: " in line, line
