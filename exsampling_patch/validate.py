@@ -19,6 +19,7 @@ from exsampling_patch.patch import Link, Patch, PortRef
 from exsampling_patch.patchfile import SourceMap, collector_paused, read_patch
 from exsampling_patch.ports import PREDICTION, SLOT, link_problem
 from exsampling_patch.registry import Registry
+from exsampling_patch.yaml_syntax import quoting_hint
 
 
 def check_link(patch: Patch, registry: Registry, link: Link, others: list[Link] | None = None) -> str | None:
@@ -177,7 +178,8 @@ def check_patch(
                 param.validate(value)
             except ParamError as error:
                 problems.append(Problem(f"node '{node_id}': {error}", source.file,
-                                        source.node_line(node_id, "params", name)))
+                                        source.node_line(node_id, "params", name),
+                                        hint=quoting_hint(param.kind_name, value)))
                 continue
             if base_dir is not None and param.kind_name == "path" and value:
                 reason = path_problem(str(value), param.path_kind, base_dir)

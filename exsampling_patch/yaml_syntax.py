@@ -1,4 +1,5 @@
-"""A YAML syntax error as a located :class:`~exsampling_patch.errors.Problem`, at the line to fix.
+"""A YAML syntax error as a located :class:`~exsampling_patch.errors.Problem`, at the line to fix; and hints for
+values that YAML read as another kind than the one meant (:func:`quoting_hint`).
 
 PyYAML marks where it stopped reading (``problem_mark``) and where the construct it was reading began
 (``context_mark``). For a quote or a bracket that is never closed it stops far below, often past the last
@@ -27,3 +28,33 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
     mark = stop or start
     return Problem(f"YAML syntax error: {what}", file, mark.line + 1 if mark else None,
                    mark.column + 1 if mark else None, hint="check the indentation and quoting on this line")
+
+
+#: Unquoted words YAML (1.1, PyYAML's) reads as true or false.
+_BOOL_WORDS = ("yes", "no", "on", "off", "true", "false", "y", "n")
+
+
+def quoting_hint(kind: str, value: object) -> str:
+    """A hint for a parameter value of the wrong kind that quoting (or not quoting) makes right, else ''.
+
+    ``slot: off`` arrives as False and ``label: 1.10`` as 1.1: "must be str, got bool False" named a value the
+    file does not show. The other way, ``gain: "0.5"`` is text, not a number."""
+    if kind in ("str", "choice", "path") and isinstance(value, bool):
+        return "YAML reads yes, no, on, off, true and false unquoted as true or false: put the text in quotes"
+    if kind in ("str", "choice", "path") and isinstance(value, int | float):
+        return "YAML reads digits unquoted as a number, 1.10 as 1.1: put the text in quotes"
+    if kind in ("int", "float") and isinstance(value, str) and _number(value):
+        return "a number in quotes is text: write it without the quotes"
+    if kind == "float" and isinstance(value, str) and _number(value.replace(",", ".", 1)):
+        return f"a number is written with a decimal point: {value.replace(',', '.', 1)}"
+    if kind == "bool" and isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
+        return "in quotes it is text: write true or false without the quotes"
+    return ""
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -308,3 +308,18 @@ def test_a_link_that_cannot_be_made_closes_no_cycle(tmp_path: Path) -> None:
 
 def load_patch_free(path: Path) -> Patch:
     return read_patch(path).patch
+
+
+def test_a_value_yaml_read_as_another_kind_says_how_to_quote_it(tmp_path: Path) -> None:
+    # Before, `slot: off` was told as "must be str, got bool False": a value the file does not show.
+    path = tmp_path / "show.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: f\n  type: fixed_slot\n  params:\n    slot: off\n"
+                    "    label: 1.10\n- id: inbox\n  type: folder_source\n  params:\n    folder: in\n"
+                    "    poll_interval: '0.5'\n    settle_time: 1,5\n    recursive: 'yes'\n", encoding="utf-8")
+    assert [(p.line, p.hint) for p in check_file(path)] == [
+        (6, "YAML reads yes, no, on, off, true and false unquoted as true or false: put the text in quotes"),
+        (7, "YAML reads digits unquoted as a number, 1.10 as 1.1: put the text in quotes"),
+        (12, "a number in quotes is text: write it without the quotes"),
+        (13, "a number is written with a decimal point: 1.5"),
+        (14, "in quotes it is text: write true or false without the quotes"),
+    ]
