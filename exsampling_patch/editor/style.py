@@ -20,16 +20,24 @@ TRANSPARENT = (0, 0, 0, 0)
 LINK_SEGMENTS_PER_PIXEL = 0.03
 #: The canvas grid's spacing in pixels (imnodes' default 24 drew ~70 lines across the canvas).
 GRID_SPACING = 48
+#: A tooltip's margin around its text, in pixels (Dear ImGui's window padding).
+TOOLTIP_PADDING = (8, 6)
 
 
 def app_theme() -> int | str:
-    """The theme bound to the whole app: transparent child windows and node canvas, lighter links."""
-    with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):
-        dpg.add_theme_color(dpg.mvThemeCol_ChildBg, TRANSPARENT, category=dpg.mvThemeCat_Core)
-        dpg.add_theme_color(dpg.mvNodeCol_GridBackground, TRANSPARENT, category=dpg.mvThemeCat_Nodes)
-        dpg.add_theme_style(dpg.mvNodeStyleVar_LinkLineSegmentsPerLength, LINK_SEGMENTS_PER_PIXEL,
-                            category=dpg.mvThemeCat_Nodes)
-        dpg.add_theme_style(dpg.mvNodeStyleVar_GridSpacing, GRID_SPACING, category=dpg.mvThemeCat_Nodes)
+    """The theme bound to the whole app: transparent child windows and node canvas, lighter links; tooltips
+    with a margin."""
+    with dpg.theme() as theme:
+        with dpg.theme_component(dpg.mvAll):
+            dpg.add_theme_color(dpg.mvThemeCol_ChildBg, TRANSPARENT, category=dpg.mvThemeCat_Core)
+            dpg.add_theme_color(dpg.mvNodeCol_GridBackground, TRANSPARENT, category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_style(dpg.mvNodeStyleVar_LinkLineSegmentsPerLength, LINK_SEGMENTS_PER_PIXEL,
+                                category=dpg.mvThemeCat_Nodes)
+            dpg.add_theme_style(dpg.mvNodeStyleVar_GridSpacing, GRID_SPACING, category=dpg.mvThemeCat_Nodes)
+        with dpg.theme_component(dpg.mvTooltip):
+            # A tooltip on a node (a pin's help, a cut line's whole text) opens where imnodes has set the window
+            # padding to nothing: its text touched the box's edges and its last characters ran past them.
+            dpg.add_theme_style(dpg.mvStyleVar_WindowPadding, *TOOLTIP_PADDING, category=dpg.mvThemeCat_Core)
     return theme
 
 

@@ -88,6 +88,7 @@ def main() -> dict[str, Any]:
             app.render(20)
             out["tip_visible"] = dpg.does_item_exist(tip) and dpg.is_item_visible(tip)
             out["tip_text"] = dpg.get_value(tip) if dpg.does_item_exist(tip) else None
+            out["tip_margin"] = list(dpg.get_item_pos(tip)) if dpg.does_item_exist(tip) else None  # in its box
             # The table's tooltip, on the node and in the inspector, inside the window; the inspector's remove
             # button beside a long value within the inspector.
             out["node_table_tip"] = tip_box(driver, "kept:grains:table")

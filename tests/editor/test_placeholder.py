@@ -35,6 +35,8 @@ def test_a_cut_parameter_is_whole_in_its_tooltip(result: dict[str, Any]) -> None
     assert "samples" in result["tips"] and "mix" not in result["tips"], result
     assert not result["tip_visible_before"] and result["tip_visible"], result
     assert result["tip_text"] == f"samples: {SAMPLES}", result
+    # A margin round the text, as any tooltip has (on a node, imnodes had left it none: the text ran past the box).
+    assert min(result["tip_margin"]) >= 4, result
 
 
 @pytest.mark.display
