@@ -274,10 +274,13 @@ class SlotMap(Node):
         """Warn once each time more than ``max_waiting`` takes or predictions are held; none is dropped."""
         over = max(len(self._takes), len(self._predictions)) > self.max_waiting
         if over and not self._warned:
+            # The hint only where it helps: with 'rejected' linked, a backlog is a burst the classifier works through.
+            hint = "" if self.is_linked("rejected") else (
+                ". A take whose prediction the gate rejected is let go only with the gate's 'rejected' linked to this "
+                "node's 'rejected'")
             self.report_error(
                 f"{len(self._takes)} takes wait for their predictions and {len(self._predictions)} predictions for "
-                f"their takes, more than max_waiting ({self.max_waiting}); all are kept. A take whose prediction "
-                "the gate rejected is let go only with the gate's 'rejected' linked to this node's 'rejected'")
+                f"their takes, more than max_waiting ({self.max_waiting}); all are kept{hint}")
         self._warned = over
 
     def _choose(self, prediction: Prediction) -> tuple[str | None, str | None, float]:

@@ -360,6 +360,8 @@ def test_a_burst_of_64_takes_half_rejected_every_fate_told() -> None:
         assert slot_map._takes == {} and slot_map._predictions == {} and slot_map._rejected == {}
         # more than max_waiting takes waited at once: said on the node, none dropped
         assert set(engine.errors) == {"map"} and "all are kept" in engine.errors["map"]
+        # without telling the performer to link the gate's 'rejected', which is linked
+        assert "'rejected'" not in engine.errors["map"], engine.errors["map"]
     finally:
         engine.stop()
 
