@@ -292,10 +292,12 @@ class Inspector:
         node = self.model.patch.nodes[self.node_id or ""]
         param = self.model.registry.get(node.type).param_specs[name]
         # The slots its values name are offered as a choice of the slots of the samplers it feeds.
-        slots = self.model.slot_choices(node.id) if SLOT_SENDERS.get(node.type, {}).get(name) == "values" else []
+        to_slots = SLOT_SENDERS.get(node.type, {}).get(name) == "values"  # keyed by class (a slot map's table)
+        slots = self.model.slot_choices(node.id) if to_slots else []
         # A table of changes shows its base with them: the default, or nothing (the slot map's base_table).
         base = {param.base: self.model.param_value(node.id, param.base)} if param.base else {}
-        editor = TableEditor(param, node.params.get(name), tag, WIDTH, slots, partial(self._set, name), base)
+        editor = TableEditor(param, node.params.get(name), tag, WIDTH, slots, partial(self._set, name), base,
+                             "class" if to_slots else "row")
         self._tables[name] = editor
         editor.build()
 

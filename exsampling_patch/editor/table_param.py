@@ -58,8 +58,10 @@ class TableEditor:
     ``params`` the node's other values in effect (a ``merge`` table's ``base`` among them)."""
 
     def __init__(self, param: Param[Any], given: Any, tag: str, width: int, slots: list[str],
-                 commit: Callable[[Any], str | None], params: dict[str, Any] | None = None) -> None:
+                 commit: Callable[[Any], str | None], params: dict[str, Any] | None = None,
+                 key_noun: str = "row") -> None:
         self.param, self.tag, self.width, self.slots, self.commit = param, tag, width, slots, commit
+        self.key_noun = key_noun  # what the filter finds: "class" in a class-to-slot table
         #: What the rows change: with ``merge``, the default or (base 'empty') nothing; without, not used.
         self.default: dict[str, Any] = param.base_of(params) if param.merge else {}
         if param.merge:
@@ -71,7 +73,8 @@ class TableEditor:
     def build(self) -> None:
         tag = self.tag
         search = _FILTERS.get(tag, "")
-        dpg.add_input_text(tag=f"{tag}:filter", hint=f"find a class ({len(self.rows)} rows)", width=self.width,
+        count = f"{len(self.rows)} row{'s' if len(self.rows) != 1 else ''}"
+        dpg.add_input_text(tag=f"{tag}:filter", hint=f"find a {self.key_noun} ({count})", width=self.width,
                            default_value=search, callback=self._on_filter)
         key_w = max([text_width(k) for k, _ in self.rows] + [text_width("key")]) + CELL_PAD
         height = (min(len(self.rows), ROWS_SHOWN) + 1) * ROW_H + 6

@@ -6,8 +6,10 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
+import dearpygui.dearpygui as dpg
 import pytest
 
+from exsampling_patch.editor.app import EditorApp
 from exsampling_patch.editor.history import UNSET
 from exsampling_patch.editor.table_param import TableEditor, matches, table_changes
 from exsampling_patch.nodes.classify import SlotMap
@@ -38,6 +40,16 @@ def test_a_table_that_starts_empty_shows_and_saves_the_patch_rows_alone() -> Non
     shipped = TableEditor(param, {"dog": "Kick"}, "t", 200, [], lambda v: None, {"base_table": "shipped"})
     assert len(shipped.rows) == len(DEFAULT_SLOT_TABLE) and ["dog", "Kick"] in shipped.rows
     assert shipped.value() == {"dog": "Kick"}  # the changes to the shipped table
+
+def test_the_filter_finds_a_class_only_in_a_class_table(built_app: EditorApp) -> None:
+    for type_name in ("slot_map", "sampler"):
+        built_app.add_node(type_name)
+    built_app.inspector.show("sampler")  # note_ranges: slot name -> notes
+    assert dpg.get_item_configuration("param:sampler:note_ranges:filter")["hint"] == "find a row (0 rows)"
+    built_app.inspector.show("slot_map")  # label -> slot
+    hint = dpg.get_item_configuration("param:slot_map:table:filter")["hint"]
+    assert hint == f"find a class ({len(DEFAULT_SLOT_TABLE)} rows)", hint
+
 
 @pytest.mark.display
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
