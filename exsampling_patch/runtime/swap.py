@@ -152,5 +152,9 @@ class PlanSwap:
                 log.debug("node %s, which never started, failed to stop: %s", node_id, error)
             else:
                 self._record_error(node_id, error)
+        finally:
+            # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
+            # replaced by a live edit went on emitting beside its successor.
+            node.stop_event.set()
         self._never_started.discard(node_id)
         self.events.publish(NodeStopped(node_id))

@@ -421,3 +421,32 @@ def test_a_node_knows_which_of_its_inputs_are_linked_as_links_change(registry: R
     engine.update(edited)
     assert a.is_linked("inlet") and engine.node("a") is a  # the same node sees the new link
     engine.stop()
+
+
+class Forgetful(Node):
+    """A source whose stop() forgets super().stop(), as plugin code does."""
+
+    type_name = "forgetful"
+    out = Output(ANY)
+
+    def start(self) -> None:
+        self.run_thread(self.loop)
+
+    def loop(self) -> None:
+        self.stop_event.wait()
+
+    def stop(self) -> None:
+        pass
+
+
+def test_a_node_stopped_has_its_threads_told_to_end_though_its_stop_forgot_to(registry: Registry) -> None:
+    # Before, a node replaced by a live edit went on emitting from its run_thread loops beside its successor.
+    registry.register(Forgetful, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "forgetful"))
+    engine = Engine(registry)
+    engine.start(patch)
+    first = engine.node("src")
+    engine.update(Patch())
+    assert first.stop_event.is_set()
+    engine.stop()
