@@ -249,6 +249,11 @@ def node_type_problems(patch: Patch, registry: Registry, source: SourceMap, node
     spec = patch.nodes[node_id]
     node_type = registry.get(spec.type)
     params = {name: _value(patch, registry, node_id, name) for name in node_type.param_specs}
+    for name, param in node_type.param_specs.items():
+        if params[name] is None and spec.params.get(name) is not None:
+            # Its value is refused (and told on its line): the check sees the default, not a None it never
+            # expects ("check_params raised TypeError" on top of the real problem).
+            params[name] = param.in_effect(None) if param.merge else param.default
     try:
         found = node_type.check_params(params)
     except Exception as error:  # a plugin's own check must not stop the others

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -323,3 +324,29 @@ def test_a_value_yaml_read_as_another_kind_says_how_to_quote_it(tmp_path: Path) 
         (13, "a number is written with a decimal point: 1.5"),
         (14, "in quotes it is text: write true or false without the quotes"),
     ]
+
+
+def test_a_node_types_own_check_sees_the_default_of_a_value_that_is_refused(tmp_path: Path) -> None:
+    # Before, it got None for `formula: 5` and raised: "check_params raised TypeError" beside the real problem.
+    from exsampling_patch import ANY, Input, Node, Param
+
+    class Strict(Node):
+        type_name = "strict"
+        inlet = Input(ANY)
+        formula = Param(str, "x", "an expression of x")
+
+        @classmethod
+        def check_params(cls, params: Any) -> dict[tuple[str, ...], str]:
+            return {} if params["formula"].strip() else {("formula",): "empty"}
+
+        def on_inlet(self, message: object) -> None:
+            pass
+
+    registry = Registry.default(entry_points=False)
+    registry.register(Strict, "test")
+    path = tmp_path / "show.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: s\n  type: strict\n  params:\n    formula: 5\n",
+                    encoding="utf-8")
+    parsed = read_patch(path)
+    assert [(p.line, p.message) for p in check_patch(parsed.patch, registry, parsed.source_map)] == [
+        (6, "node 's': parameter 'formula' must be str, got int 5")]
