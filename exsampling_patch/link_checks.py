@@ -1,0 +1,62 @@
+"""Whether one link fits its patch (:func:`check_link`): both ends exist, the port types fit, an input that takes
+one link has no other. The editor calls it before drawing a link; ``validate.check_patch`` for every link.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from exsampling_patch.patch import Link, Patch
+from exsampling_patch.ports import link_problem
+from exsampling_patch.registry import Registry
+
+
+def check_link(patch: Patch, registry: Registry, link: Link, others: list[Link] | None = None) -> str | None:
+    """Why ``link`` cannot be added to ``patch`` (or stay in it), or None if it fits.
+
+    ``others`` are the links it must share inputs with (default: every other link of the patch). The
+    editor calls this before drawing a link; :func:`check_patch` calls it for every link.
+    """
+    ends = []
+    for ref, kind in ((link.source, "output"), (link.target, "input")):
+        spec = patch.nodes.get(ref.node)
+        if spec is None:
+            close = difflib.get_close_matches(ref.node, list(patch.nodes), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            return f"link {link}: no node with id '{ref.node}'{hint}"
+        if spec.type not in registry:
+            return None  # the unknown type is reported on the node itself
+        ports = registry.get(spec.type).outputs if kind == "output" else registry.get(spec.type).inputs
+        if ref.port not in ports:
+            backwards = _backwards(patch, registry, link)
+            if backwards:
+                return f"link {link}: {backwards}"
+            close = difflib.get_close_matches(ref.port, list(ports), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; its {kind}s: {', '.join(ports) or 'none'}"
+            node_type = registry.get(spec.type)
+            if ref.port in (node_type.inputs if kind == "output" else node_type.outputs):
+                other = "input" if kind == "output" else "output"
+                hint += f" ('{ref.port}' is its {other}: a link goes from an output to an input)"
+            return f"link {link}: '{ref.node}' ({spec.type}) has no {kind} '{ref.port}'{hint}"
+        ends.append(ports[ref.port])
+    source, target = ends
+    reason = link_problem(source.type, target.type)
+    if reason:
+        return f"link {link}: {reason}"
+    if not target.multiple:
+        taken = [ln for ln in (patch.links if others is None else others) if ln.target == link.target and ln != link]
+        if taken:
+            return f"link {link}: input {link.target} takes one link and already has {taken[0].source}"
+    return None
+
+
+def _backwards(patch: Patch, registry: Registry, link: Link) -> str | None:
+    """Why ``link`` looks written the wrong way round (an input on the left and an output on the right), or None:
+    "has no output 'take'; its outputs: written" did not say that links go from an output to an input."""
+    types = [patch.nodes[ref.node].type for ref in (link.source, link.target)]
+    if not all(t in registry for t in types):
+        return None
+    source, target = (registry.get(t) for t in types)
+    if link.source.port in source.inputs and link.target.port in target.outputs:
+        return f"it runs backwards (links go output -> input): write '{link.target} -> {link.source}'"
+    return None
