@@ -8,10 +8,14 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
 from exsampling_patch.errors import PatchError
+from exsampling_patch.node import Node
+from exsampling_patch.patch import Patch
+from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, TakeEnded, showlog
 from exsampling_patch.validate import load_patch
 
@@ -154,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
         stop.wait(args.duration)
     ran = time.monotonic() - running
     clean = engine.stop(timeout=STOP_SECONDS)
+    cut_off = cut_off_text(engine, patch, registry)
     if show is not None:
         show.close()
     failed = {node: count for node, count in engine.error_counts.items()}
@@ -162,14 +167,29 @@ def run(args: argparse.Namespace) -> int:
            else f"stopped after {ran:.1f} s running")
           + ("" if clean else " (some work did not finish in time)")
           + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(fates.items()))}" if fates else "")
-          + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else ""),
-          file=sys.stderr, flush=True)
+          + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
+          + cut_off, file=sys.stderr, flush=True)
     for node_id in never:
         why = start_errors.get(node_id, "") or ("the run was stopped first" if interrupted else "")
         print(f"node '{node_id}' never started" + (f": {why}" if why else ""), file=sys.stderr, flush=True)
     if stopped_by:
         return 128 + stopped_by[0]  # 130 after Ctrl+C (SIGINT), 143 after SIGTERM, as a shell reports them
     return NODE_NEVER_STARTED if never else 0
+
+
+def cut_off_text(engine: Engine, patch: Patch, registry: Registry) -> str:
+    """The summary's part for the takes the stop cut off (still in flight), by source: a source that writes its takes
+    down as done when they end (it overrides ``take_ended``: the web recorder, the microphone) passes them on again
+    at the next start. Before, a Ctrl+C during a burst said only "some work did not finish in time"."""
+    by_source = Counter(engine.ledger.source_of(take_id) for take_id in engine.ledger.in_flight())
+    parts = []
+    for source, count in sorted(by_source.items()):
+        spec = patch.nodes.get(source)
+        kind = registry.types.get(spec.type) if spec is not None else None
+        again = kind is not None and kind.take_ended is not Node.take_ended
+        parts.append(f"{count} take{'s' if count != 1 else ''} from '{source}' not through the patch"
+                     + (", passed on again at the next start" if again else ""))
+    return "; " + "; ".join(parts) if parts else ""
 
 
 def samplers_of(patch: object) -> list[str]:

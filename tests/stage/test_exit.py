@@ -7,6 +7,7 @@ import socket
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.stage.helpers import Run, free_port
@@ -62,3 +63,56 @@ def test_for_counts_from_when_the_patch_is_running(tmp_path: Path, seconds: floa
     ended = time.monotonic()
     assert seconds <= ended - running < seconds + 0.5, f"ended {ended - running:.2f} s after running\n{run.output()}"
     assert f"stopped after {seconds:.1f} s running" in run.output()
+
+
+PONDER = '''
+import threading
+
+from exsampling_patch import TAKE, Input, Node
+
+
+class Ponder(Node):
+    """Holds each take until the run stops, as a classifier busy with a burst does."""
+
+    hang_after = 600.0
+    take = Input(TAKE, "takes")
+
+    def start(self):
+        self.stopping = threading.Event()
+
+    def on_take(self, take):
+        self.stopping.wait(30)
+
+    def stop(self):
+        self.stopping.set()
+        super().stop()
+'''
+
+
+def test_the_summary_counts_the_takes_a_stop_cut_off_and_says_they_come_again(tmp_path: Path) -> None:
+    """Ctrl+C (here --for) during a burst: the summary said only "some work did not finish in time"; the performer
+    did not learn that takes were stored but not through the patch, nor that the next start passes them on."""
+    import http.client
+
+    from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+
+    (tmp_path / "nodes").mkdir()
+    (tmp_path / "nodes" / "ponder.py").write_text(PONDER, encoding="utf-8")
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n" + recorder(free_port()) + "- {id: ponder, type: ponder}\n"
+                     "links:\n- {from: phones.take, to: ponder.take}\n", encoding="utf-8")
+    run = Run(str(patch), "--for", "3", "--nodes", str(tmp_path / "nodes"))
+    run.wait_for("running")
+    url = re.search(r"phones open (http://\S+)", run.output())
+    assert url is not None, run.output()
+    host, token = url.group(1).split("/")[2], url.group(1).split("token=")[1]
+    wav = encode_wav_pcm16(np.full(4800, 0.1, np.float32), 48000)
+    for i in range(3):
+        conn = http.client.HTTPConnection(host, timeout=10)
+        conn.request("POST", "/api/takes", body=wav, headers={"X-Token": token, "X-Recorder": "Ana",
+                                                               "X-Take-Id": f"burst-{i}", "Content-Type": "audio/wav"})
+        assert conn.getresponse().status == 201
+        conn.close()
+    assert run.wait(60) == 0, run.output()
+    assert "3 takes from 'phones' not through the patch, passed on again at the next start" in run.output(), \
+        run.output()
