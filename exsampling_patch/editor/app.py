@@ -117,7 +117,10 @@ class EditorApp:
 
     def add_node(self, type_name: str, position: tuple[float, float] | None = None) -> str | None:
         if position is None:
-            x, y = self.patch_view.spawn_position
+            spot = self.navigator.spawn_spot(self.patch_view.spawn_position)  # in view, however it was panned
+            if spot != self.patch_view.spawn_position:
+                self.patch_view.spawn_position, self._spawn_step = spot, 0
+            x, y = spot
             position = free_position(self.model, (x + 30 * (self._spawn_step % 8), y + 30 * (self._spawn_step % 8)))
             self._spawn_step += 1
         try:

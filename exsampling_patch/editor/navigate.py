@@ -74,6 +74,22 @@ class Navigator:
         left, top = self.view.grid_at((x, y))
         return left, top, width or 800.0, height or 600.0
 
+    def spawn_spot(self, wanted: tuple[float, float]) -> tuple[float, float]:
+        """Where a node added with no mouse spot goes (a palette click): ``wanted`` (the last right-click's spot)
+        while a node there is in view, else near the view's top left corner. Without that a palette click after a
+        pan added the node where the view had been, out of sight, and the composer saw nothing appear."""
+        try:
+            shown = self.view.screen_rect()[2:]
+            left, top, width, height = self.visible()
+        except Exception:  # no frame drawn yet (no viewport): nothing to keep in view
+            return wanted
+        if not all(shown):
+            return wanted
+        scale, (x, y) = self.view.scale, wanted
+        if 0 <= (x - left) * scale <= width and 0 <= (y - top) * scale <= height:  # its corner is in view
+            return wanted
+        return (float(int(left + 2 * MARGIN / scale)), float(int(top + 2 * MARGIN / scale)))
+
     def bounds(self, node_ids: list[str]) -> tuple[float, float, float, float] | None:
         """The box around ``node_ids`` in patch positions (left, top, right, bottom), or None if none is drawn."""
         boxes = []

@@ -1,5 +1,6 @@
 """Finding one's way with real keys and mouse: arrows pan, Home fits the patch, F frames the selection, and
-Space+left drag pans (no middle button). Every event is an ``xdotool`` event on the test display.
+Space+left drag pans (no middle button); after a pan far off, a palette click adds a node in view. Every event is
+an ``xdotool`` event on the test display.
 
 Run as ``python -m tests.editor.nav_scenario`` (needs DISPLAY and xdotool; see test_navigate.py). Prints one
 JSON object: where a node was drawn after each step, the visible canvas, and whether the patch changed.
@@ -13,7 +14,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.driving import REPO, Driver, editor, empty_spot
+from tests.editor.driving import REPO, Driver, editor, empty_spot, press_point
 
 
 def corner(node_id: str) -> list[float]:
@@ -58,6 +59,14 @@ def main() -> dict[str, Any]:
         driver.key("m")
         out["minimap_after_m"] = dpg.get_item_configuration(app.patch_view.tag)["minimap"]
         out["menu"] = [dpg.get_item_configuration(f"menu:{k}")["shortcut"] for k in ("fit", "frame", "pan_left")]
+        # Panned far off (no node in view), then a type clicked in the palette: the new node shows in the view.
+        for _ in range(8):
+            driver.key("Right", "shift")
+        driver.click(press_point("palette:relay"))
+        app.render(5)
+        out["palette_node_visible"] = dpg.is_item_visible("node:relay")
+        out["palette_node_corner"] = corner("relay") if out["palette_node_visible"] else None
+        out["canvas"] = list(app.patch_view.screen_rect())
     return out
 
 

@@ -31,3 +31,7 @@ def test_keys_and_space_drag_find_the_way() -> None:
     assert result["positions_kept"] and not result["dirty"], result  # the view moved, not the nodes
     assert result["menu"] == ["Home", "F", "Left"], result
     assert not result["minimap_before"] and result["minimap_after_m"], result  # off until M (it covers nodes)
+    # A palette click after a pan far off: the node lands in view (it went where the view had been, unseen).
+    assert result["palette_node_visible"], result
+    (nx, ny), (left, top, width, height) = result["palette_node_corner"], result["canvas"]
+    assert left <= nx <= left + width - 200 and top <= ny <= top + height - 100, result
