@@ -48,8 +48,8 @@ def tooltip(param: Param[Any]) -> str:
         # A long table read as one line ran off the screen: its size, and the rows are in the inspector.
         parts.append(f"default: a table of {len(param.default)} rows"
                      + ("; a patch lists only the rows it changes" if getattr(param, "merge", False) else ""))
-    else:
-        parts.append(f"default: {format_value(param.default)}")
+    else:  # an empty text said nothing at all ("default: "), as if the line had been cut
+        parts.append(f"default: {format_value(param.default) if param.default != '' else 'empty'}")
     return "\n".join(parts)
 
 

@@ -9,6 +9,8 @@ import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.params import tooltip
+from exsampling_patch.nodes.sampler import Sampler
 from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
 from tests.editor.harness import call, open_editor
 
@@ -177,3 +179,8 @@ def test_the_patch_name_and_description_are_edited_undone_and_saved(app: EditorA
     app.save()
     saved = (tmp_path / "slots.yaml").read_text()
     assert "name: Drums from the street" in saved and "Dogs on the bass." in saved
+
+
+def test_an_empty_default_is_told_in_the_tooltip() -> None:
+    assert tooltip(Sampler.param_specs["clock"]).splitlines()[-1] == "default: empty"  # not "default: "
+    assert tooltip(Sampler.param_specs["gain"]).splitlines()[-1] == "default: 1.0"
