@@ -103,12 +103,20 @@ class FileActions:
         target = Path(path)
         if target.suffix == "":
             target = target.with_suffix(".yaml")
+        folder = self.model.base_dir
         try:
             self.model.save(target)
         except OSError as error:
             self.say(f"cannot save {target}: {error}")
             return False
         self.say(f"saved {target}")
+        if self.runner.running and self.model.base_dir != folder:
+            # Its relative paths now name the same files from the new folder; the running patch takes them from
+            # the folder it started in: it starts again from the new one, or an edit swapped in would mix the two.
+            self.runner.stop()
+            started = self.runner.start()
+            self.say(f"saved {target}; the patch " + ("started again from its new folder" if started
+                                                     else f"stopped: {self.runner.problem}"))
         if self.model.pending:
             self.model.resolve("discard")  # already saved: run the action the prompt held
         return True

@@ -29,6 +29,7 @@ from exsampling_patch.editor.history import (
     SetType,
 )
 from exsampling_patch.editor.palette import bridge_hint
+from exsampling_patch.editor.rebase import rebase_path, rebased_paths
 from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
@@ -137,12 +138,26 @@ class EditorModel:
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("this patch has no file yet: use save as")
-        save_patch(self.patch, target)
+        # Saved into another folder, relative paths are rewritten to name the same files (a new patch's are meant
+        # from where it is saved). The patch is changed only once the file is written.
+        old, new = self.base_dir, target.resolve().parent
+        moved = {} if self.path is None else rebased_paths(self.patch, self.registry, old, new)
+        dirs = self.patch.node_dirs if self.path is None else [rebase_path(d, old, new) for d in self.patch.node_dirs]
+        written = self.patch.copy() if moved or dirs != self.patch.node_dirs else self.patch
+        for (node_id, name), value in moved.items():
+            written.nodes[node_id].params[name] = value
+        written.node_dirs = dirs
+        save_patch(written, target)
+        for (node_id, name), value in moved.items():
+            self.patch.nodes[node_id].params[name] = value
+        self.patch.node_dirs = dirs
         self.path = target
         self._saved_revision = self.history.revision
         if self.file_problems:
             self.file_problems = []  # what they named was not read, so it is not in the file any more
             self._notify("problems", None)
+        for node_id, name in moved:
+            self._notify("param_changed", (node_id, name))
         self._notify("saved", target)
         return target
 

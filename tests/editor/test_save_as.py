@@ -1,0 +1,52 @@
+"""Save as into another folder: relative paths are rewritten to name the same files from there (else the recorder
+would write its takes, and look for its pairing state, somewhere else, silently), and a running patch starts
+again from the new folder (widgets driven through their callbacks, no viewport)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.patchfile import read_patch
+from exsampling_patch.registry import Registry
+from tests.editor.harness import open_editor
+from tests.editor.test_app import PATCH
+
+
+def patch_in(tmp_path: Path) -> Path:
+    path = tmp_path / "show" / "patches" / "exsampling.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(PATCH.replace("name: ExSampling (editor tests)", "name: moved\nnode_dirs: [my-nodes]"))
+    (tmp_path / "show" / "takes" / "inbox").mkdir(parents=True)
+    return path
+
+
+def test_save_as_elsewhere_keeps_relative_paths_naming_the_same_files(tmp_path: Path) -> None:
+    model = EditorModel(Registry.default())
+    model.open(patch_in(tmp_path))
+    model.set_param("log", "prefix", "../not/a/path")  # text, not a path: left alone
+    model.set_param("library", "folder", str(tmp_path / "library"))  # absolute: left alone
+    target = tmp_path / "elsewhere" / "copy.yaml"
+    target.parent.mkdir()
+    model.save(target)
+    saved = read_patch(target).patch
+    assert saved.nodes["inbox"].params["folder"] == "../show/takes/inbox"  # was ../takes/inbox from show/patches
+    assert (target.parent / saved.nodes["inbox"].params["folder"]).resolve() == tmp_path / "show" / "takes" / "inbox"
+    assert saved.nodes["library"].params["folder"] == str(tmp_path / "library")
+    assert saved.nodes["log"].params["prefix"] == "../not/a/path"
+    assert saved.node_dirs == ["../show/patches/my-nodes"]
+    assert model.patch.nodes["inbox"].params["folder"] == "../show/takes/inbox" and not model.dirty
+    assert not model.problems(), model.problems()  # the folder read is found from the new place
+    model.save(target.parent / "again.yaml")  # the same folder: nothing to rewrite
+    assert read_patch(target.parent / "again.yaml").patch.nodes["inbox"].params["folder"] == "../show/takes/inbox"
+
+
+def test_a_running_patch_saved_elsewhere_starts_again_from_there(tmp_path: Path) -> None:
+    with open_editor(patch_in(tmp_path)) as app:
+        app.run_patch()
+        assert app.runner.running, app.status
+        engine = app.runner.engine
+        (tmp_path / "elsewhere").mkdir()
+        assert app.save_as(tmp_path / "elsewhere" / "copy.yaml")
+        assert app.runner.running and app.runner.engine is not engine, app.status
+        assert "started again from its new folder" in app.status, app.status
