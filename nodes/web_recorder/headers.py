@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
+from urllib.parse import unquote
 
 from exsampling_patch.messages import Location
 from exsampling_patch.nodes.web_recorder.upload import UploadError
@@ -21,7 +23,6 @@ MAX_TAKE_ID = 64
 #: Latest accepted ``X-Recorded-At``: the last millisecond of year 9999 (``time.gmtime`` handles it).
 LATEST_MS = 253_402_300_799_999
 
-_NAME_OK = re.compile(r"[\w][\w .'@()+-]*")
 _TAKE_ID_OK = re.compile(r"[ -~]+", re.ASCII)  # printable ASCII
 _PHONE_KEY_OK = re.compile(r"[A-Za-z0-9_-]{16,128}", re.ASCII)
 _DIGITS = re.compile(r"[0-9]{1,15}", re.ASCII)
@@ -69,11 +70,30 @@ def recorded_at(headers: Mapping[str, str]) -> float | None:
     return None if ms is None else ms / 1000.0
 
 
+def text_value(raw: str) -> str:
+    """A header's text as the phone meant it: the page sends ``X-Recorder`` and ``X-Location-Error`` percent-encoded
+    UTF-8, since a browser refuses to send a header holding a character outside Latin-1 ("Łucja", "田中"); a value
+    without ``%`` is a script's UTF-8 or plain Latin-1."""
+    if "%" in raw:
+        return unquote(raw, errors="replace")
+    try:  # a script's UTF-8 (curl -H 'X-Recorder: Łucja'), which the HTTP parser read as Latin-1
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return raw
+
+
+def _name_ok(name: str) -> bool:
+    # Letters and digits of any script, with their combining marks (Devanagari vowel signs), and a few signs.
+    first, rest = name[0], name[1:]
+    return (first.isalnum() or first == "_") and all(
+        c.isalnum() or c in "_ .'@()+-" or unicodedata.category(c).startswith("M") for c in rest)
+
+
 def recorder_name(headers: Mapping[str, str]) -> str:
-    name = headers.get("x-recorder", "").strip()
+    name = unicodedata.normalize("NFC", text_value(headers.get("x-recorder", "")).strip())
     if not name:
         raise UploadError(400, "say who is recording: the X-Recorder header (your name) is missing")
-    if len(name) > MAX_NAME or not _NAME_OK.fullmatch(name):
+    if len(name) > MAX_NAME or not _name_ok(name):
         raise UploadError(400, f"the recorder name must be 1 to {MAX_NAME} letters, digits, spaces or . ' @ ( ) + -")
     return name
 
@@ -111,7 +131,7 @@ def location(headers: Mapping[str, str]) -> tuple[Location | None, str]:
     lon = number(headers.get("x-longitude"), "X-Longitude")
     accuracy = number(headers.get("x-accuracy"), "X-Accuracy")
     if lat is None and lon is None:
-        return None, _CONTROL.sub(" ", headers.get("x-location-error", "")[:200]).strip()
+        return None, _CONTROL.sub(" ", text_value(headers.get("x-location-error", ""))[:200]).strip()
     if lat is None or lon is None:
         raise UploadError(400, "send both X-Latitude and X-Longitude, or neither")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+from exsampling_patch.nodes.web_recorder.headers import recorder_name
+from exsampling_patch.nodes.web_recorder.upload import UploadError, encode_wav_pcm16
 
 from .conftest import probe_of, sine
 
@@ -34,3 +35,20 @@ def test_a_take_id_too_long_is_refused_not_cut(recorder) -> None:
     assert client.upload(WAV, take_id="\x7fbell")[0] == 400
     time.sleep(0.2)
     assert len(probe_of(engine).received) == 1
+
+
+@pytest.mark.parametrize("header, name", [("%C5%81ucja%20%E7%94%B0%E4%B8%AD", "Łucja 田中"),  # the page's
+                                          ("Łucja".encode().decode("latin-1"), "Łucja"),  # a script's UTF-8
+                                          ("Jos\xe9", "José"),  # a script's Latin-1
+                                          ("%E0%A4%A8%E0%A4%AE%E0%A4%B8%E0%A5%8D%E0%A4%A4%E0%A5%87", "नमस्ते")])
+def test_a_name_in_any_script_is_read_as_the_phone_meant_it(header: str, name: str) -> None:
+    """Before, a name outside Latin-1 could not arrive at all (a browser sends none), and a Devanagari name, whose
+    vowel signs are combining marks, was refused."""
+    assert recorder_name({"x-recorder": header}) == name
+
+
+@pytest.mark.parametrize("header", ["%3Cscript%3E", "Mika%0AX-Evil: 1", "%00", "%20"])
+def test_a_percent_encoded_name_is_checked_as_any_name(header: str) -> None:
+    with pytest.raises(UploadError) as refused:
+        recorder_name({"x-recorder": header})
+    assert refused.value.status == 400

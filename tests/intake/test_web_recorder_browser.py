@@ -109,6 +109,26 @@ def test_rec_works_at_once_with_a_made_up_name_and_the_microphone_open_before(tm
         engine.stop()
 
 
+@pytest.mark.parametrize("typed, sent", [("Łucja 田中", "Łucja 田中"), ("Zoë & Ana", "Zoë Ana")])
+def test_a_take_named_in_any_script_or_with_any_sign_reaches_the_recorder(tmp_path: Path, typed: str,
+                                                                           sent: str) -> None:
+    """A name outside Latin-1: the browser refused to send the header, and the page said "cannot reach the
+    recorder" for ever. A sign the recorder does not take in a name ("&"): the take was refused and dropped from
+    the phone. The page sends its name percent-encoded, and as the recorder takes it."""
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    engine = recorder_engine(tmp_path)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
+                              "2.2945", "1", typed], capture_output=True, text=True, timeout=90)
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert result["info"].startswith("Received"), result
+        assert probe_of(engine).wait_for(1)[0].source == sent
+    finally:
+        engine.stop()
+
+
 @pytest.mark.parametrize("storage", ["indexeddb", "no-indexeddb"])
 def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_back(tmp_path: Path,
                                                                                     storage: str) -> None:

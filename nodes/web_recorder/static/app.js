@@ -19,11 +19,19 @@ let micOpening = null;      // the promise of `audio` while the microphone opens
 
 $("max").textContent = config.maxSeconds;
 const madeUpName = makeUpName(phoneKey);  // REC works at once; the phone may type its own name instead
-nameInput.value = stored("exsampling-recorder-name") || madeUpName;
+nameInput.value = cleanName(stored("exsampling-recorder-name")) || madeUpName;
 nameInput.addEventListener("change", () => {
-  if (!nameInput.value.trim()) nameInput.value = madeUpName;
-  store("exsampling-recorder-name", nameInput.value.trim());
+  nameInput.value = cleanName(nameInput.value) || madeUpName;  // shown as the takes will carry it
+  store("exsampling-recorder-name", nameInput.value);
 });
+
+function cleanName(text) {
+  // The name as the recorder takes it (letters and digits of any script with their marks, spaces and . ' @ ( ) + -,
+  // at most 40): a take is never refused, and dropped, for the name typed. "Zoë & Ana" becomes "Zoë Ana".
+  const kept = String(text || "").normalize("NFC").replace(/[^\p{L}\p{N}\p{M}_ .'@()+-]+/gu, " ")
+    .replace(/\s+/g, " ").replace(/^[^\p{L}\p{N}_]+/u, "");
+  return [...kept].slice(0, 40).join("").trim();
+}
 
 function stored(key) { try { return localStorage.getItem(key); } catch (error) { return null; } }
 function store(key, value) { try { localStorage.setItem(key, value); } catch (error) { /* private browsing */ } }
@@ -160,7 +168,7 @@ function whereNow() {
 }
 
 async function start() {
-  const name = nameInput.value.trim() || madeUpName;
+  const name = cleanName(nameInput.value) || madeUpName;
   nameInput.value = name;
   store("exsampling-recorder-name", name);
   try {
@@ -209,12 +217,15 @@ async function upload(take, position, stored = Promise.resolve()) {
   await stored;  // kept on the phone before it is sent: an answer never comes before the take is safe
   const where = await position;
   if (!take.where) { take.where = where; keep(take); }  // known now: kept with it (after the first put)
+  // Text headers go percent-encoded (UTF-8): a browser refuses to send a header holding a character outside Latin-1
+  // ("Łucja", a location error in the phone's language), and the take was then never sent.
   const headers = { "Content-Type": "audio/wav", "X-Token": token, "X-Phone-Key": take.phoneKey || phoneKey,
-                    "X-Recorder": take.name, "X-Take-Id": take.id, "X-Recorded-At": String(take.startedAt) };
+                    "X-Recorder": encodeURIComponent(cleanName(take.name) || madeUpName), "X-Take-Id": take.id,
+                    "X-Recorded-At": String(take.startedAt) };
   if (where.error === undefined) {
     headers["X-Latitude"] = String(where.latitude); headers["X-Longitude"] = String(where.longitude);
     headers["X-Accuracy"] = String(where.accuracy);
-  } else headers["X-Location-Error"] = where.error.slice(0, 200);
+  } else headers["X-Location-Error"] = encodeURIComponent(String(where.error).slice(0, 200));
   // A network drop or the recorder away (the patch restarting) never loses the take: it stays on the phone and
   // is sent again until the recorder answers; the same X-Take-Id makes every retry safe. So is a 408 (too slow),
   // a 409 (an earlier try still being stored) and a 5xx (a full disk, a failure the recorder may get over).
