@@ -225,7 +225,9 @@ class StageConsole:
         if known.get("recovered"):  # stored by the last run, not through the patch when it ended: passed on again
             length += ", recovered from the last run"
         label, confidence = known.get("label"), known.get("confidence")
-        heard = (f"{label} {confidence:.0%}" if isinstance(confidence, int | float) and label else "")
+        # A label at 0% is the classifier's word for none ("nothing 0%"), not something it heard.
+        heard = (f"{label} {confidence:.0%}" if isinstance(confidence, int | float) and confidence > 0 and label
+                 else "")
         if event.fate == "slot":
             fate = f"{heard} -> {', '.join(event.slots)}" if heard else event.reason
         else:

@@ -122,3 +122,22 @@ def test_an_osc_target_without_a_port_is_named_with_its_types_default_port() -> 
     StageConsole(patch, err=err).announce_static(Registry.default())
     assert err.getvalue().splitlines() == ["ableton_max 'live': OSC to 127.0.0.1:10500 (UDP)",
                                            "osc_send 'out': OSC to 10.0.0.7:9100 (UDP)"]
+
+
+def test_a_take_the_classifier_could_not_hear_is_not_told_as_nothing_at_0_percent() -> None:
+    """A 10 ms tick: the console said "take T from Tiny, 0.01 s: nothing 0%, rejected: nothing to classify: too
+    short (...)", where "nothing 0%" is the classifier's status for no label, not something it heard."""
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import Patch
+    from exsampling_patch.runtime import NodeStatus, TakeEnded
+
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    console(NodeStatus("recorder", {"take": "T", "duration": 0.01}))
+    console(NodeStatus("classifier", {"take": "T", "label": "nothing", "confidence": 0.0}))
+    console(TakeEnded("gate", take_id="T", recorder="Tiny", fate="rejected",
+                      reason="rejected: nothing to classify: too short (0.01 s < 0.03 s)", seconds=0.003))
+    told = " take T from Tiny, 0.01 s: rejected: nothing to classify: too short (0.01 s < 0.03 s) (3 ms)\n"
+    assert err.getvalue().endswith(told), err.getvalue()
