@@ -15,7 +15,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from exsampling_patch.editor import dialogs, style
+from exsampling_patch.editor import dialogs, screen, style
 from exsampling_patch.editor.add_popup import AddPopup
 from exsampling_patch.editor.file_actions import FileActions
 from exsampling_patch.editor.inspector import Inspector
@@ -357,8 +357,12 @@ class EditorApp:
             self.frame()
             dpg.render_dearpygui_frame()
 
-    def open_viewport(self, width: int = 1400, height: int = 900, vsync: bool = True) -> None:
-        dpg.create_viewport(title=self.model.title, width=width, height=height, disable_close=True, vsync=vsync)
+    def open_viewport(self, width: int = 1400, height: int = 900, vsync: bool = True, fit: bool = False) -> None:
+        """The window: ``width`` x ``height``, or with ``fit`` at most that and within the screen, centred."""
+        x, y, width, height = screen.window_box((width, height), screen.screen_size()) if fit else (
+            100, 100, width, height)
+        dpg.create_viewport(title=self.model.title, width=width, height=height, x_pos=x, y_pos=y,
+                            disable_close=True, vsync=vsync)
         dpg.set_exit_callback(lambda: self.quit())
         dpg.set_viewport_clear_color(list(style.BACKGROUND))
         dpg.set_viewport_resize_callback(lambda *_: self._fit_main_window())
@@ -374,8 +378,8 @@ class EditorApp:
             dpg.configure_item("main", pos=(0, 0), width=width, height=height)
 
     def run(self) -> None:
-        """Open the window and loop until quit."""
-        self.open_viewport()
+        """Open the window (fitted to the screen) and loop until quit."""
+        self.open_viewport(fit=True)
         try:
             while dpg.is_dearpygui_running() and not self.quit_requested:
                 self.render()

@@ -1,0 +1,51 @@
+"""The editor's own window (what ``exsampling edit`` opens) on a screen smaller than its 1400x900: it must lie
+inside the screen, the inspector and the status bar in reach.
+
+Runs :meth:`EditorApp.run` on the test display (Xvfb, 1280x1024) and, after some frames, reads where the window
+is and how large, and the screen's size as ``xdotool`` tells it, then quits.
+
+Run as ``python -m tests.editor.window_fit_scenario`` (needs DISPLAY and xdotool; see test_window_fit.py).
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from tests.editor.driving import work_folder
+from tests.editor.harness import open_editor
+from tests.editor.test_app import PATCH
+
+
+def main() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with work_folder("exsampling-window-fit-") as work:
+        (work / "p.yaml").write_text(PATCH)
+        with open_editor(work / "p.yaml", workers=1) as app:
+            frames = 0
+            render = app.render
+
+            def counted(count: int = 1) -> None:
+                nonlocal frames
+                render(count)
+                frames += 1
+                if frames == 20:
+                    out["window"] = [*dpg.get_viewport_pos(), dpg.get_viewport_width(), dpg.get_viewport_height()]
+                    out["statusbar_bottom"] = dpg.get_item_rect_max("statusbar")[1]
+                    app.quit_requested = True
+
+            app.render = counted  # type: ignore[method-assign]
+            app.run()
+    shown = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True, text=True, check=True)
+    out["screen"] = [int(n) for n in shown.stdout.split()]
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
+    sys.stdout.flush()
