@@ -192,3 +192,21 @@ def summarize(message: Any) -> str:
     if isinstance(message, SlotAssignment):
         return f"slot {message.slot} <- {message.take.take_id} ({message.label}, {message.confidence:.2f})"
     return repr(message)
+
+
+def message_problem(port_type: str, message: Any) -> str | None:
+    """Why ``message`` cannot go out of an output of type ``port_type`` (a port type's name), or None.
+
+    :meth:`Node.emit` asks, so that a node emitting the wrong thing (a take's samples instead of the take) is
+    told at its own emit, not as an AttributeError in whichever node the message reached."""
+    expected = _MESSAGE_CLASSES.get(port_type)
+    if expected is not None and not isinstance(message, expected):
+        return f"carries {port_type} messages ({expected.__name__}), not {type(message).__name__}"
+    if port_type == "midi" and type(message).__module__.split(".")[0] != "mido":  # mido imported only if used
+        return f"carries midi messages (mido.Message), not {type(message).__name__}"
+    return None
+
+
+_MESSAGE_CLASSES: dict[str, type] = {
+    "take": Take, "prediction": Prediction, "slot": SlotAssignment, "control": ControlValue,
+}

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, cast, overload
 
 from exsampling_patch.context import NodeContext as NodeContext  # the node API's: imported from here
+from exsampling_patch.messages import message_problem
 from exsampling_patch.ports import PortType, port_type
 
 T = TypeVar("T")
@@ -166,8 +167,7 @@ class Param(Generic[T]):
             self.kind_name = "choice" if choices is not None and kind is str else names[kind]
         if path_kind not in ("", "file", "folder"):
             raise ValueError(f"path_kind must be 'file', 'folder' or '', not {path_kind!r}")
-        # Refused here, in the plugin's file: a str with a minimum failed in every check of a value (TypeError),
-        # which lost the plugin's other types, and a choice without choices took any text.
+        # Refused here, at the plugin's line: a str with a minimum failed every check of a value (TypeError).
         if (minimum is not None or maximum is not None) and self.kind_name not in ("int", "float"):
             raise ValueError(f"minimum and maximum are for int and float parameters, not {self.kind_name}")
         if minimum is not None and maximum is not None and minimum > maximum:
@@ -415,6 +415,9 @@ class Node:
         """Send ``message`` out of output ``port`` to every linked input."""
         if port not in self.outputs:
             raise KeyError(f"{self.type_name} has no output '{port}'")
+        wrong = message_problem(self.outputs[port].type.name, message)
+        if wrong:
+            raise TypeError(f"output '{port}' {wrong}")
         self.context.emit(self.node_id, port, message)
 
     def is_linked(self, port: str) -> bool:

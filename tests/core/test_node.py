@@ -194,3 +194,20 @@ def test_a_parameter_spec_that_cannot_work_is_refused_where_it_is_declared() -> 
         Param(float, 3.0, "x", minimum=5, maximum=2)
     with pytest.raises(ValueError, match="a choice parameter needs its choices"):
         Param("choice", "a", "a mode")
+
+
+def test_an_emit_of_the_wrong_kind_of_message_is_refused_at_the_emitter() -> None:
+    # Before, a take's samples sent on a take output reached the next node, which failed on them instead.
+    class Raw(Node):
+        """Emit the samples instead of the take."""
+
+        take = Input(TAKE, "in")
+        out = Output(TAKE, "out")
+
+        def on_take(self, take: Take) -> None:
+            self.emit("out", take.samples)
+
+    node = Raw("raw")
+    with pytest.raises(TypeError, match=r"output 'out' carries take messages \(Take\), not ndarray"):
+        node.handle("take", Take(np.zeros(4, dtype=np.float32), 8000))
+    assert node.context.emitted == []
