@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import signal
 import sys
 import threading
@@ -118,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
 
 
     def on_signal(signum: int, _frame: object) -> None:
+        if stopped_by:  # a second Ctrl+C: the stop hangs (a node's stop() waiting on something gone): quit now
+            quit_at_once(signum)
         stopped_by.append(signum)
         stop.set()  # never raise here: a KeyboardInterrupt could land in any library's code, or in a callback
 
@@ -156,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
               f"{running - starting:.1f} s" + (f"; for {args.duration:g} s" if args.duration else "; Ctrl+C stops"),
               file=sys.stderr, flush=True)
         stop.wait(args.duration)
+    if stopped_by:
+        console.say("stopping (Ctrl+C again to quit at once; the takes stored are passed on at the next start)")
     ran = time.monotonic() - running
     clean = engine.stop(timeout=STOP_SECONDS)
     cut_off = cut_off_text(engine, patch, registry)
@@ -175,6 +181,16 @@ def run(args: argparse.Namespace) -> int:
     if stopped_by:
         return 128 + stopped_by[0]  # 130 after Ctrl+C (SIGINT), 143 after SIGTERM, as a shell reports them
     return NODE_NEVER_STARTED if never else 0
+
+
+def quit_at_once(signum: int) -> None:
+    """End the process now, from the signal handler: every take accepted is on disk already, and a source passes on
+    at the next start what had not reached its end. Written straight to the terminal's descriptor: the console's
+    lock may be held by the very thread this handler interrupted."""
+    with contextlib.suppress(OSError, ValueError):
+        os.write(sys.stderr.fileno(), b"quit at once: what was stopping was left as it was; the takes stored are "
+                                      b"passed on at the next start\n")
+    os._exit(128 + signum)
 
 
 def cut_off_text(engine: Engine, patch: Patch, registry: Registry) -> str:

@@ -1,0 +1,54 @@
+"""A second Ctrl+C ends a run whose stop hangs (a plugin's stop() waiting on a device gone away): before, the
+performer saw nothing after the first Ctrl+C, and the second did nothing; the run ended when the node let go."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+from tests.stage.helpers import Run
+
+STUCK_NODE = '''
+import threading
+
+from exsampling_patch import TAKE, Input, Node
+
+
+class StuckStop(Node):
+    """Its stop() hangs for a minute."""
+
+    type_name = "stuck_stop"
+    take = Input(TAKE, "takes")
+
+    def on_take(self, take):
+        pass
+
+    def stop(self):
+        threading.Event().wait(60.0)
+        super().stop()
+'''
+
+
+def test_a_second_ctrl_c_ends_a_run_whose_stop_hangs(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes"
+    nodes.mkdir()
+    (nodes / "stuck_stop.py").write_text(STUCK_NODE, encoding="utf-8")
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- {{id: stuck, type: stuck_stop}}\n"
+                     "links: []\n", encoding="utf-8")
+    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    try:
+        run.wait_for("running")
+        run.process.send_signal(signal.SIGINT)
+        run.wait_for("Ctrl+C again to quit at once", timeout=20.0)  # the performer learns the run is stopping
+        run.process.send_signal(signal.SIGINT)
+        try:
+            code = run.wait(10.0)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"a second Ctrl+C did not end the run:\n{run.output()}") from None
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+    assert code == 130, run.output()
+    assert "quit at once" in run.output() and "Traceback" not in run.output(), run.output()
