@@ -26,10 +26,23 @@ class PaletteView:
         self.picked = picked
 
     def build(self) -> None:
-        """The search field and the list, in the container being built."""
-        dpg.add_input_text(tag=self.search, hint="search nodes", width=-1,
+        """The search field and the list, in the container being built; Enter in the field adds the first type
+        listed, as in the add-node pop-up (typed without the mouse, the type was then clicked)."""
+        dpg.add_input_text(tag=self.search, hint="search nodes (Enter adds the first)", width=-1,
                            callback=lambda s, a, u=None: self.fill(self.list, a))
         dpg.add_group(tag=self.list)
+        with dpg.handler_registry(tag=f"{self.search}:keys"):
+            dpg.add_key_press_handler(dpg.mvKey_Return, callback=self._on_enter)
+            dpg.add_key_press_handler(dpg.mvKey_NumPadEnter, callback=self._on_enter)
+
+    def _on_enter(self, sender: Any = None, app_data: Any = None) -> None:
+        # Enter has ended the field's editing by now (it is no longer active), but it keeps the keyboard focus.
+        if not dpg.does_item_exist(self.search) or not dpg.is_item_focused(self.search):
+            return
+        for entries in grouped(palette_entries(self.registry()), dpg.get_value(self.search) or "").values():
+            self.add(entries[0].type_name)
+            self.picked()
+            return
 
     def fill(self, container: str, search: str) -> None:
         """The node types that match ``search``, grouped by family; a click adds one."""

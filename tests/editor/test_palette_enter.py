@@ -1,0 +1,20 @@
+"""Enter in the palette's search field adds the first type listed (palette_scenario.py, real key and mouse events
+in a subprocess on the test display)."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from tests.editor.test_keys import run_scenario
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_enter_in_the_palette_search_adds_the_first_type_listed() -> None:
+    result: dict[str, Any] = run_scenario("tests.editor.palette_scenario")
+    assert result["added"] == ["confidence_gate"], result  # "gate": the first (and only) type listed
+    assert result["shown"] == "confidence_gate" and result["visible"] == ["confidence_gate"], result
+    assert result["after_canvas_enter"] == 1, result  # the canvas has the keys: Enter adds nothing more
