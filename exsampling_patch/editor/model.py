@@ -60,6 +60,7 @@ class Clipboard:
 
     specs: list[NodeSpec] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    base: Path | None = None  # the folder their relative paths were taken from (the patch copied from)
 
 
 class EditorModel:
@@ -339,6 +340,7 @@ class EditorModel:
         self.clipboard = Clipboard(
             [self.patch.nodes[n].copy() for n in ids],
             [ln for ln in self.patch.links if ln.source.node in chosen and ln.target.node in chosen],
+            self.base_dir,
         )
         self._pastes = 0
         return len(ids)
@@ -369,6 +371,11 @@ class EditorModel:
                                   (pos[0] + offset[0], pos[1] + offset[1]) if pos else None))
         links = [Link(PortRef(renamed[ln.source.node], ln.source.port),
                       PortRef(renamed[ln.target.node], ln.target.port)) for ln in self.clipboard.links]
+        if self.clipboard.base is not None and self.clipboard.base != self.base_dir:  # copied from another folder
+            pasted = Patch(nodes={spec.id: spec for spec in specs})
+            for (node_id, name), value in rebased_paths(pasted, self.registry, self.clipboard.base,
+                                                        self.base_dir).items():
+                pasted.nodes[node_id].params[name] = value
         self.execute(AddNodes(specs, links, label=f"paste {len(specs)} node{'s' if len(specs) != 1 else ''}"))
         return [s.id for s in specs]
 

@@ -1,6 +1,6 @@
-"""Save as into another folder: relative paths are rewritten to name the same files from there (else the recorder
-would write its takes, and look for its pairing state, somewhere else, silently), and a running patch starts
-again from the new folder (widgets driven through their callbacks, no viewport)."""
+"""Save as, or a paste, into another folder: relative paths are rewritten to name the same files from there (else
+the recorder would write its takes, and look for its pairing state, somewhere else, silently), and a running patch
+starts again from the new folder (widgets driven through their callbacks, no viewport)."""
 
 from __future__ import annotations
 
@@ -50,3 +50,19 @@ def test_a_running_patch_saved_elsewhere_starts_again_from_there(tmp_path: Path)
         assert app.save_as(tmp_path / "elsewhere" / "copy.yaml")
         assert app.runner.running and app.runner.engine is not engine, app.status
         assert "started again from its new folder" in app.status, app.status
+
+
+def test_nodes_pasted_into_a_patch_of_another_folder_keep_naming_the_same_files(tmp_path: Path) -> None:
+    model = EditorModel(Registry.default())
+    model.open(patch_in(tmp_path))
+    model.copy(["inbox", "library"])
+    other = tmp_path / "other" / "new.yaml"
+    other.parent.mkdir()
+    other.write_text("exsampling_patch: 1\nname: other\nnodes: []\nlinks: []\n")
+    model.open(other)
+    assert model.paste() == ["inbox", "library"]
+    assert model.patch.nodes["inbox"].params["folder"] == "../show/takes/inbox"  # was ../takes/inbox
+    assert not model.problems(), model.problems()  # the folder read is found from here
+    assert [str(link) for link in model.patch.links] == ["inbox.take -> library.take"]
+    model.undo()
+    assert not model.patch.nodes
