@@ -8,6 +8,7 @@ Apart from ``node.py`` (the node API) so that the API stays short; the registry 
 from __future__ import annotations
 
 import difflib
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,13 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
                 hint = f" (on_{close[0]} looks misspelt)" if close else ""
                 problems.append(TypeProblem(file, line_of(port),
                                             f"{name}: input '{port}' has no handler on_{port}{hint}"))
+            elif not _takes_one_argument(getattr(cls, f"on_{port}")):
+                problems.append(TypeProblem(file, _line(getattr(cls, f"on_{port}"), line_of(port)),
+                                            f"{name}: on_{port} must take the message: def on_{port}(self, message)"))
+    check = inspect.getattr_static(cls, "check_params")
+    if not isinstance(check, classmethod | staticmethod):  # called on the type, before any node is built
+        problems.append(TypeProblem(file, _line(check, body.lineno),
+                                    f"{name}: check_params must be a @classmethod: def check_params(cls, params)"))
     for param_name, spec in cls.param_specs.items():
         if spec.default is None and spec.required:
             continue  # no default on purpose: every patch sets it
@@ -79,10 +87,25 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     return problems
 
 
+def _takes_one_argument(handler: Any) -> bool:
+    """Whether ``handler`` (a function on the class) can be called as ``node.on_x(message)``."""
+    try:
+        inspect.signature(handler).bind(None, None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (a builtin): trust it
+        return True
+    return True
+
+
+def _line(function: Any, fallback: int) -> int:
+    code = getattr(function, "__code__", None)
+    return code.co_firstlineno if code is not None else fallback
+
+
 def _class_source(cls: type) -> tuple[str, Any] | None:
     """The file and the ``ast.ClassDef`` of ``cls``, from its module's source parsed once (or None)."""
     import ast
-    import inspect
     import linecache
 
     try:

@@ -134,3 +134,30 @@ class Louder(Node):
         (f"{mine}:9", "Louder: the default does not fit: parameter 'amount' must be float, got str '0.5'"),
         (f"{mine}:10", "Louder: the default does not fit: parameter 'count' is 0, below its minimum 1"),
     ]
+
+
+def test_a_handler_without_its_message_and_an_instance_check_params_are_reported_at_load(tmp_path: Path) -> None:
+    # Before, both failed only when used: on_take() "takes 1 positional argument but 2 were given" at the first
+    # take, with no line of the plugin; check_params "missing 1 required positional argument" at every check.
+    source = '''from exsampling_patch import TAKE, Input, Node, Output
+
+
+class Echo3(Node):
+    """Pass takes on."""
+
+    take = Input(TAKE, "in")
+    out = Output(TAKE, "out")
+
+    def on_take(self):
+        pass
+
+    def check_params(cls, params):
+        return {}
+'''
+    registry = load(tmp_path, source)
+    assert "echo3" not in registry
+    mine = tmp_path / "mine.py"
+    assert [(p.origin, p.error.split("; node type")[0]) for p in registry.problems] == [
+        (f"{mine}:10", "Echo3: on_take must take the message: def on_take(self, message)"),
+        (f"{mine}:13", "Echo3: check_params must be a @classmethod: def check_params(cls, params)"),
+    ]
