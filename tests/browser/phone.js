@@ -24,9 +24,27 @@ function phoneContext(browser, position = null) {
   });
 }
 
+// A browser whose IndexedDB fails as some do, for every page of `context`: "refused" (Firefox's private windows
+// before 115 answer every open with an error event) or "hangs" (iOS Safari 14 could leave an open unanswered for
+// ever). window.indexedDBOpens counts the opens the page tried.
+function brokenIndexedDB(context, how) {
+  return context.addInitScript((mode) => {
+    window.indexedDBOpens = 0;
+    const broken = { open() {
+      window.indexedDBOpens += 1;
+      const request = { result: undefined, error: new DOMException("A mutation operation was attempted on a "
+                                                                   + "database that did not allow mutations.",
+                                                                   "InvalidStateError") };
+      if (mode === "refused") setTimeout(() => request.onerror && request.onerror({ target: request }), 0);
+      return request;
+    } };
+    Object.defineProperty(window, "indexedDB", { get: () => broken, configurable: true });
+  }, how);
+}
+
 // Resolves once the page's microphone runs (the page says so in <body data-microphone>).
 function microphoneRunning(page) {
   return page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
 }
 
-module.exports = { launchPhoneBrowser, microphoneRunning, phoneContext };
+module.exports = { brokenIndexedDB, launchPhoneBrowser, microphoneRunning, phoneContext };

@@ -3,8 +3,9 @@
 // An empty NAME types none: the page's made-up name is used, and REC is tapped once the microphone, opened on
 // load, is running (the page says so in <body data-microphone>).
 // Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set, or with an empty
-// LATITUDE not allowed (the take is sent without location).
-const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+// LATITUDE not allowed (the take is sent without location). PHONE_INDEXEDDB=refused or hangs: the browser's
+// IndexedDB fails so (phone.js, brokenIndexedDB).
+const { brokenIndexedDB, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
   const [url, wav, lat, lon, seconds, name] = process.argv.slice(2);
@@ -12,6 +13,7 @@ async function main() {
   const log = [];
   try {
     const context = await phoneContext(browser, lat ? { latitude: Number(lat), longitude: Number(lon) } : null);
+    if (process.env.PHONE_INDEXEDDB) await brokenIndexedDB(context, process.env.PHONE_INDEXEDDB);
     const page = await context.newPage();
     const listPolls = [];  // when the page asked for its take list
     page.on("request", (r) => { if (r.method() === "GET" && r.url().includes("/api/takes")) listPolls.push(Date.now()); });

@@ -6,7 +6,7 @@
 // "Received" (the recorder back). Prints the info lines and take rows it saw, in order, as JSON.
 const fs = require("fs");
 const path = require("path");
-const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { brokenIndexedDB, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
   const [url, wav, signals, waitSeconds, mode] = process.argv.slice(2);
@@ -14,22 +14,8 @@ async function main() {
   const seen = [];
   try {
     const context = await phoneContext(browser, { latitude: 48.8584, longitude: 2.2945 });
+    if (mode === "no-indexeddb") await brokenIndexedDB(context, "refused");
     const page = await context.newPage();
-    if (mode === "no-indexeddb") {
-      await page.addInitScript(() => {
-        // Firefox's private windows (before 115) answer every open with an error event, as here.
-        window.indexedDBOpens = 0;
-        const refused = { open() {
-          window.indexedDBOpens += 1;
-          const request = { result: undefined, error: new DOMException("A mutation operation was attempted on a "
-                                                                       + "database that did not allow mutations.",
-                                                                       "InvalidStateError") };
-          setTimeout(() => request.onerror && request.onerror({ target: request }), 0);
-          return request;
-        } };
-        Object.defineProperty(window, "indexedDB", { get: () => refused, configurable: true });
-      });
-    }
     await page.goto(url);
     await microphoneRunning(page);
     fs.writeFileSync(path.join(signals, "ready"), "");

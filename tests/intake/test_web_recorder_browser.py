@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -105,6 +106,25 @@ def test_rec_works_at_once_with_a_made_up_name_and_the_microphone_open_before(tm
         take = probe_of(engine).wait_for(1)[0]
         assert take.source == result["shownName"]
         assert 1.5 < take.duration < 3.5
+    finally:
+        engine.stop()
+
+
+def test_a_take_is_sent_when_the_browsers_storage_never_answers(tmp_path: Path) -> None:
+    """iOS Safari 14 could leave an IndexedDB open unanswered for ever. The page waits for a take to be kept before
+    it sends it: the take stayed "uploading" and was never sent. The page now stops waiting for the storage and
+    keeps its takes in the page, as without IndexedDB."""
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    engine = recorder_engine(tmp_path)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
+                              "2.2945", "1", "Patient"], capture_output=True, text=True, timeout=90,
+                             env={**os.environ, "PHONE_INDEXEDDB": "hangs"})
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert result["info"].startswith("Received"), result
+        assert probe_of(engine).wait_for(1)[0].source == "Patient"
     finally:
         engine.stop()
 

@@ -7,6 +7,7 @@ const phoneKey = ownKey();  // this phone's own secret: the take list shows the 
 const $ = (id) => document.getElementById(id);
 const recButton = $("rec"), info = $("info"), nameInput = $("name"), list = $("takes");
 const local = new Map();   // phone's take id -> {state, detail, startedAt, seconds, kept, repair, unplaced}
+const KEEP_WAIT_MS = 3000;  // the longest a take waits for the phone's storage before it is sent all the same
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
 const WAITING = "kept, sent when the recorder answers";
 const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when the recorder answers";
@@ -58,8 +59,10 @@ function ownKey() {
 function openKeep() {
   // Every take not yet accepted lives here, its WAV and what its upload says, from STOP until the recorder takes
   // it: a reload, a tab the phone killed during an outage or a re-pairing loses none. Private browsing may have
-  // no IndexedDB: the takes are then kept in the page only, as long as it stays open.
+  // no IndexedDB: the takes are then kept in the page only, as long as it stays open. So are they where it does not
+  // answer (iOS Safari 14 could leave an open unanswered for ever): a take waits for its keeping before it is sent.
   return new Promise((resolve) => {
+    setTimeout(() => resolve(null), KEEP_WAIT_MS);
     try {
       const request = indexedDB.open("exsampling-recorder", 1);
       request.onupgradeneeded = () => request.result.createObjectStore("takes", { keyPath: "id" });
@@ -75,6 +78,7 @@ async function kept(action) {
   const db = await keeping;
   if (!db) return undefined;
   return new Promise((resolve) => {
+    setTimeout(() => resolve(undefined), KEEP_WAIT_MS);  // a transaction never answered: not kept
     try {
       const tx = db.transaction("takes", "readwrite");
       const request = action(tx.objectStore("takes"));
