@@ -164,8 +164,9 @@ class WebRecorder(Node):
             self.report_status(disk_free_mb=round(free / 1e6), disk_low=low)
         self._disk_low = low
         if free - incoming < self.min_free_mb * 1e6:
-            raise UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): this take was not "
-                                   "kept; tell the performer")
+            # Not "this take was not kept": the phone keeps it and sends it again (507 is retried), and says so.
+            raise UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): it stores no take until "
+                                   "there is room; tell the performer")
 
     # -- observers -------------------------------------------------------------------------------------------
 

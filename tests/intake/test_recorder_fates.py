@@ -230,6 +230,8 @@ def test_a_filling_disk_is_reported_before_takes_are_refused(tmp_path: Path, rec
         free[0] = 50 * 10**6
         status, reply = client.upload(wav, take_id="d3")
         assert status == 507 and "disk is full" in reply["error"]
+        # the phone keeps the take and sends it again: the answer must not tell it the take is lost
+        assert "not kept" not in reply["error"], reply
         free[0] = 10_000 * 10**6
         assert client.upload(wav, take_id="d3")[0] == 201  # the phone's retry, once there is room
     finally:
