@@ -60,9 +60,12 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
                 hint = f" (on_{close[0]} looks misspelt)" if close else ""
                 problems.append(TypeProblem(file, line_of(port),
                                             f"{name}: input '{port}' has no handler on_{port}{hint}"))
-            elif not _takes_one_argument(getattr(cls, f"on_{port}")):
+            elif not _binds(getattr(cls, f"on_{port}"), None, None):
                 problems.append(TypeProblem(file, _line(getattr(cls, f"on_{port}"), line_of(port)),
                                             f"{name}: on_{port} must take the message: def on_{port}(self, message)"))
+    if not _binds(cls.__init__, None, "id", {}, None):  # the runtime builds each node as Type(id, params, context)
+        told = "__init__ must take what the runtime passes, and pass it on: (self, node_id, params, context)"
+        problems.append(TypeProblem(file, _line(cls.__init__, body.lineno), f"{name}: {told}"))
     check = inspect.getattr_static(cls, "check_params")
     if not isinstance(check, classmethod | staticmethod):  # called on the type, before any node is built
         problems.append(TypeProblem(file, _line(check, body.lineno),
@@ -87,10 +90,10 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     return problems
 
 
-def _takes_one_argument(handler: Any) -> bool:
-    """Whether ``handler`` (a function on the class) can be called as ``node.on_x(message)``."""
+def _binds(function: Any, *args: Any) -> bool:
+    """Whether ``function`` (as found on the class, ``self`` first) can be called with ``args``."""
     try:
-        inspect.signature(handler).bind(None, None)
+        inspect.signature(function).bind(*args)
     except TypeError:
         return False
     except ValueError:  # no signature to read (a builtin): trust it

@@ -161,3 +161,33 @@ class Echo3(Node):
         (f"{mine}:10", "Echo3: on_take must take the message: def on_take(self, message)"),
         (f"{mine}:13", "Echo3: check_params must be a @classmethod: def check_params(cls, params)"),
     ]
+
+
+def test_an_init_that_cannot_take_what_the_runtime_passes_is_reported_at_load(tmp_path: Path) -> None:
+    # Before, "__init__() takes 3 positional arguments but 4 were given" came when the show started, with no line.
+    source = '''from exsampling_patch import TAKE, Input, Node
+
+
+class Echo4(Node):
+    """Pass takes on."""
+
+    take = Input(TAKE, "in")
+
+    def __init__(self, node_id, params):
+        super().__init__(node_id, params)
+
+    def on_take(self, take):
+        pass
+
+
+class Echo5(Echo4):
+    """Takes whatever it is given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args[:2])
+'''
+    registry = load(tmp_path, source)
+    assert "echo4" not in registry and "echo5" in registry
+    assert [(p.origin, p.error.split("; node type")[0]) for p in registry.problems] == [
+        (f"{tmp_path / 'mine.py'}:9", "Echo4: __init__ must take what the runtime passes, and pass it on: "
+                                      "(self, node_id, params, context)")]
