@@ -450,7 +450,7 @@ def check_file(path: str | os.PathLike[str], extra_node_dirs: list[str] | None =
 def _check_file(path: str | os.PathLike[str], extra_node_dirs: list[str] | None) -> list[Problem]:
     parsed = read_patch(path)
     if parsed.problems and not parsed.patch.nodes:
-        return parsed.problems
+        return sorted(parsed.problems, key=lambda p: (p.line or 0, p.column or 0))  # in file order, as below
     registry = Registry.default([*(extra_node_dirs or []), *node_dirs_of(parsed.patch, path)])
     return sorted([*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))],
                   key=lambda p: (p.line or 0, p.column or 0))

@@ -350,3 +350,10 @@ def test_a_node_types_own_check_sees_the_default_of_a_value_that_is_refused(tmp_
     parsed = read_patch(path)
     assert [(p.line, p.message) for p in check_patch(parsed.patch, registry, parsed.source_map)] == [
         (6, "node 's': parameter 'formula' must be str, got int 5")]
+
+
+def test_problems_of_a_patch_with_no_node_read_come_in_file_order(tmp_path: Path) -> None:
+    # Before, a patch whose only node had no type listed its line 3 after its lines 4 and 5.
+    path = tmp_path / "show.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: a\n  typ: log\n  param: {prefix: x}\n", encoding="utf-8")
+    assert [p.line for p in check_file(path)] == [3, 4, 5]
