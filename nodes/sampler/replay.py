@@ -16,6 +16,7 @@ patch, or the sampler's own MIDI port). Sample ``n`` of the replay is then frame
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections.abc import Callable, Iterable
@@ -46,9 +47,16 @@ class _Collect(NodeContext):
 
 def read_show(path: Path) -> list[dict[str, Any]]:
     """The show log's lines, each up to its "\\n" only: the log writes text as is (``ensure_ascii=False``), and
-    ``str.splitlines()`` would also break a take's name or label at U+2028, U+2029 or U+0085."""
-    with open(path, encoding="utf-8", newline="\n") as file:
-        return [json.loads(line) for line in file if line.strip()]
+    ``str.splitlines()`` would also break a take's name or label at U+2028, U+2029 or U+0085. A last line without
+    its "\\n" that does not parse (a run killed mid-write) is left out; any other line that does not parse raises."""
+    with open(path, encoding="utf-8", errors="replace", newline="\n") as file:  # a kill may cut a character too
+        text = file.read()
+    *whole, last = text.split("\n")  # last: "" after a whole log's final "\n"
+    lines = [json.loads(line) for line in whole if line.strip()]
+    if last.strip():
+        with contextlib.suppress(ValueError):  # cut short mid-write: the show up to it is replayed
+            lines.append(json.loads(last))
+    return lines
 
 
 def remapper(slot_map_type: type, params: dict[str, Any]) -> Callable[[dict[str, Any]], str | None]:

@@ -164,3 +164,21 @@ def test_read_show_keeps_a_line_whose_text_has_a_line_separator(tmp_path: Path, 
     assert lines[0]["name"] == f"show{odd}test"
     assert lines[1]["path"] == str(audio) and lines[1]["take_id"] == f"kick{odd}1"
     assert lines[2]["label"] == f"snare{odd}drum" and lines[2]["scores"] == [[f"snare{odd}drum", 0.9]]
+
+
+def test_replay_reads_a_show_log_cut_short_by_a_kill(show: tuple[Path, list[dict], Path], tmp_path: Path) -> None:
+    """A kill -9 or a power cut mid-write leaves the last line cut short: replay refused the whole show ("Unterminated
+    string ..."), the show one most wants to hear again. The line cut short is left out; a line garbled anywhere
+    else is still refused."""
+    path, lines, _tmp = show
+    whole = path.read_text(encoding="utf-8")
+    cut = path.with_name("cut.jsonl")  # beside the show's audio
+    cut.write_bytes(whole.encode() + '{"event": "take", "t": 9.1, "source": "Zo\u00eb'.encode()[:-1])  # mid-character
+    assert read_show(cut) == lines
+    assert main(["replay", str(cut), "--out", str(tmp_path / "cut.wav")]) == 0
+    assert main(["replay", str(path), "--out", str(tmp_path / "whole.wav")]) == 0
+    assert np.array_equal(soundfile.read(tmp_path / "cut.wav")[0], soundfile.read(tmp_path / "whole.wav")[0])
+    garbled = path.with_name("garbled.jsonl")
+    garbled.write_text('{"event": "midi", "t": 9.1, "sam\n' + whole, encoding="utf-8")
+    with pytest.raises(ValueError):
+        read_show(garbled)
