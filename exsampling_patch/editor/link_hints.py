@@ -1,11 +1,13 @@
-"""While a link is dragged from an output, show which inputs fit: their pins lit, the others dimmed.
+"""While a link is dragged from an output, show which inputs fit: their pins lit, the others dimmed; dragged from
+an input, which outputs may feed it.
 
 Dear PyGui's node editor tells nothing when a link drag starts (imnodes' ``IsLinkStarted`` is not exposed: the
 node editor has a callback for a link made and one for a link removed, no more). So :meth:`LinkHints.frame`,
 called once a frame, watches the left mouse button: when it goes down on an output pin (imnodes draws it at
 the node's right edge, level with the port's row, and starts a drag within its hover radius of it), every
 input of the patch is checked with the rule that refuses links (:meth:`EditorModel.link_problem`: port types,
-single inputs already linked, cycles), and lit or dimmed until the button goes up.
+single inputs already linked, cycles), and lit or dimmed until the button goes up. A press on an input pin
+(imnodes drags a link from there too, dropped on an output) checks and lights every output the same way.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ DIM_PIN, DIM_TEXT = (55, 55, 60), (105, 105, 110)
 
 
 class LinkHints:
-    """Lights the inputs a link dragged from an output may go to; :attr:`fits` says which (empty when no drag)."""
+    """Lights the inputs a link dragged from an output may go to (or the outputs a link dragged from an input may
+    come from); :attr:`fits` says which (empty when no drag)."""
 
     def __init__(self, view: PatchView) -> None:
         self.view = view
-        self.source: PortRef | None = None
-        self.fits: dict[PortRef, bool] = {}  # input -> whether the dragged link may go there
+        self.source: PortRef | None = None  # the pin the drag started from
+        self.fits: dict[PortRef, bool] = {}  # pin at the other end -> whether the dragged link may go there
+        self.lit_outputs = False  # whether the pins lit are outputs (a drag from an input)
         self._was_down = False
         self._themes: dict[bool, int] = {}
 
@@ -43,19 +47,27 @@ class LinkHints:
         """Once a frame: a press on an output pin shows the hints, the release clears them."""
         down = dpg.is_mouse_button_down(dpg.mvMouseButton_Left)
         if down and not self._was_down:
-            source = self.output_at(dpg.get_mouse_pos(local=False))
+            mouse = dpg.get_mouse_pos(local=False)
+            source = self.output_at(mouse)
+            target = self.pin_at(mouse, output=False) if source is None else None
             if source is not None:
                 self.show(source)
+            elif target is not None:
+                self.show_feeders(target)
         elif not down and self.source is not None:
             self.clear()
         self._was_down = down
 
     def output_at(self, point: list[float] | tuple[float, ...]) -> PortRef | None:
         """The output whose pin is under ``point`` (viewport coordinates), if any."""
+        return self.pin_at(point, output=True)
+
+    def pin_at(self, point: list[float] | tuple[float, ...], output: bool) -> PortRef | None:
+        """The output (or input) whose pin is under ``point`` (viewport coordinates), if any."""
         for attr, ref in self.view.pins().items():
-            if not self._is_output(attr):
+            if self._is_output(attr) != output:
                 continue
-            pin = self.pin_point(attr, output=True)
+            pin = self.pin_point(attr, output=output)
             if pin is not None and (point[0] - pin[0]) ** 2 + (point[1] - pin[1]) ** 2 <= PIN_REACH ** 2:
                 return ref
         return None
@@ -81,13 +93,21 @@ class LinkHints:
 
     def show(self, source: PortRef) -> None:
         """Light the inputs a link from ``source`` may go to, dim the others."""
-        self.source = source
+        self._light(source, outputs=False)
+
+    def show_feeders(self, target: PortRef) -> None:
+        """Light the outputs a link into ``target`` may come from, dim the others."""
+        self._light(target, outputs=True)
+
+    def _light(self, pressed: PortRef, outputs: bool) -> None:
+        self.source, self.lit_outputs = pressed, outputs
         self.fits.clear()
         model = self.view.model
         for attr, ref in self.view.pins().items():
-            if self._is_output(attr) or ref.node not in model.patch.nodes:
+            if self._is_output(attr) != outputs or ref.node not in model.patch.nodes:
                 continue
-            fits = ref.node != source.node and model.link_problem(Link(source, ref)) is None
+            link = Link(ref, pressed) if outputs else Link(pressed, ref)
+            fits = ref.node != pressed.node and model.link_problem(link) is None
             theme = self._theme(fits)
             try:
                 dpg.bind_item_theme(attr, theme)
@@ -96,10 +116,10 @@ class LinkHints:
             self.fits[ref] = fits
 
     def clear(self) -> None:
-        """Every input back to its own look."""
+        """Every pin lit or dimmed back to its own look."""
         for attr, ref in self.view.pins().items():
-            if ref in self.fits and not self._is_output(attr):
-                theme = self.view.pin_theme(ref)
+            if ref in self.fits and self._is_output(attr) == self.lit_outputs:
+                theme = self.view.pin_theme(ref, self.lit_outputs)
                 try:
                     dpg.bind_item_theme(attr, theme)
                 except Exception:  # deleted since the pins were listed, as in show()

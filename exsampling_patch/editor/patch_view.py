@@ -363,12 +363,13 @@ class PatchView:
         """Every pin drawn: attribute item -> port (aliases ``in:<ref>``, ``out:<ref>``)."""
         return dict(self._ports)
 
-    def pin_theme(self, ref: PortRef) -> int:
-        """The theme of an input's pin: its port type's colour (0 for a port its node's type lacks)."""
+    def pin_theme(self, ref: PortRef, output: bool = False) -> int:
+        """The theme of an input's (or output's) pin: its port type's colour (0 for a port its node's type lacks)."""
         spec = self.model.patch.nodes.get(ref.node)
         if spec is None or spec.type not in self.model.registry:
             return 0
-        port = self.model.registry.get(spec.type).inputs.get(ref.port)
+        node_type = self.model.registry.get(spec.type)
+        port = (node_type.outputs if output else node_type.inputs).get(ref.port)
         return int(self._themes.get(port.type.name, 0)) if port is not None else 0
 
     def selected_nodes(self) -> list[str]:

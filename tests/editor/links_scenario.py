@@ -3,7 +3,8 @@
 Opens a small patch in a real (virtual) window: a folder source, a trim (takes a take), a log (takes
 anything, one link already) and a MIDI output (takes slots, MIDI and control values, not takes). ``xdotool``
 presses on the source's ``take`` pin, moves halfway (the hints are read there, mid-drag), then drops on the
-trim's input (the link must be made: the press really started imnodes' drag) and releases.
+trim's input (the link must be made: the press really started imnodes' drag) and releases. Then it presses on the
+log's input and drags to the source's output: the outputs are read mid-drag, and the link must be made.
 
 Run as ``python -m tests.editor.links_scenario`` (needs DISPLAY and xdotool; see test_link_hints.py). Prints one
 JSON object.
@@ -73,6 +74,27 @@ def main() -> dict[str, Any]:
             result["fits_after"] = len(hints.fits)
             result["theme_after"] = dpg.get_item_info("in:trim.take")["theme"]
             result["type_theme"] = app.patch_view.pin_theme(PortRef("trim", "take"))
+            # Dragged from an input (the log's, which takes anything) towards the source's output: the outputs that
+            # may feed it are lit, the others dimmed.
+            result["output_type_theme"] = dpg.get_item_info("out:inbox.take")["theme"]  # its own, before the drag
+            source = hints.pin_point("in:log.message", output=False)
+            target = hints.pin_point("out:inbox.take", output=True)
+            assert source is not None and target is not None
+            driver.move(source)
+            driver.xdotool("mousedown", 1)
+            for step in range(1, 6):
+                driver.move((source[0] + (target[0] - source[0]) * step / 10,
+                             source[1] + (target[1] - source[1]) * step / 10))
+            result["input_dragging_from"] = str(hints.source)
+            result["input_fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(),
+                                                                           key=lambda item: str(item[0]))}
+            result["output_themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
+                                       ("out:inbox.take", "out:trim.take")}
+            driver.move(target)
+            driver.xdotool("mouseup", 1, frames=5)
+            result["input_fits_after"] = len(hints.fits)
+            result["links_after_input_drag"] = [str(link) for link in model.patch.links]
+            result["output_theme_after"] = dpg.get_item_info("out:inbox.take")["theme"]
     return result
 
 

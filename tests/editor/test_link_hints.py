@@ -1,5 +1,6 @@
-"""While a link is dragged from an output, the inputs it may go to are lit and the others dimmed (issue 17),
-through real mouse events (links_scenario.py, in a subprocess on the test display)."""
+"""While a link is dragged from an output, the inputs it may go to are lit and the others dimmed (issue 17), and
+dragged from an input, the outputs that may feed it, through real mouse events (links_scenario.py, in a
+subprocess on the test display)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ import pytest
 from tests.editor.test_keys import run_scenario
 
 
+@pytest.fixture(scope="module")
+def result() -> dict[str, Any]:
+    return run_scenario("tests.editor.links_scenario")
+
+
 @pytest.mark.display
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
-def test_dragging_a_link_lights_the_inputs_that_fit_and_dims_the_others() -> None:
-    result: dict[str, Any] = run_scenario("tests.editor.links_scenario")
+def test_dragging_a_link_lights_the_inputs_that_fit_and_dims_the_others(result: dict[str, Any]) -> None:
     assert result["dragging_from"] == "inbox.take", result
     # The rule that refuses links: a take goes to trim's take and to log's message (any type, many links),
     # not to the MIDI output's slot, MIDI or control inputs.
@@ -26,3 +31,16 @@ def test_dragging_a_link_lights_the_inputs_that_fit_and_dims_the_others() -> Non
     # The drop made the link (the press started imnodes' own drag), and the pins have their own colours again.
     assert "inbox.take -> trim.take" in result["links"], result
     assert result["fits_after"] == 0 and result["theme_after"] == result["type_theme"], result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_dragging_a_link_from_an_input_lights_the_outputs_that_may_feed_it(result: dict[str, Any]) -> None:
+    assert result["input_dragging_from"] == "log.message", result
+    # The log takes anything: the source's take and the trim's output may feed it; not the link's end at the trim's
+    # "take" output, which the trim's type lacks (a pin kept for a link of the file).
+    assert result["input_fits"] == {"inbox.take": True, "trim.out": True, "trim.take": False}, result
+    themes = result["output_themes"]
+    assert themes["out:inbox.take"] == result["fit_theme"] and themes["out:trim.take"] == result["dim_theme"], result
+    assert "inbox.take -> log.message" in result["links_after_input_drag"], result  # the drag made the link
+    assert result["input_fits_after"] == 0 and result["output_theme_after"] == result["output_type_theme"], result

@@ -34,7 +34,7 @@ class View:
     def pins(self) -> dict[int, PortRef]:
         return dict(self._pins)
 
-    def pin_theme(self, ref: PortRef) -> int:
+    def pin_theme(self, ref: PortRef, output: bool = False) -> int:
         self.meanwhile(ref)
         return 0
 
