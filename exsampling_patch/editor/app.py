@@ -243,6 +243,7 @@ class EditorApp:
     def _show_problem_node(self, node_id: str) -> None:
         self._clear_canvas_selection()
         self.inspector.show(node_id)
+        self.navigator.reveal([node_id])  # a problem's node out of view: brought into it, to be seen and fixed
 
     def _clear_canvas_selection(self) -> None:
         """Clear the canvas's own selection, to show other nodes as selected or in the inspector."""

@@ -126,6 +126,21 @@ class Navigator:
             return start + MARGIN - low
         return (start + length / 2) - (low + high) / 2
 
+    def reveal(self, node_ids: list[str]) -> bool:
+        """Pan to the nodes (as :meth:`show`) unless they are in view already; returns whether it panned."""
+        try:
+            x, y, width, height = self.view.screen_rect()
+            inside = all(dpg.is_item_visible(f"node:{n}") and x <= (rect := self._rect(n))[0] and rect[2] <= x + width
+                         and y <= rect[1] and rect[3] <= y + height for n in node_ids)
+        except Exception:  # not drawn yet (no frame, or just deleted): pan to it if it is there
+            inside = False
+        return not inside and self.show(node_ids)
+
+    @staticmethod
+    def _rect(node_id: str) -> tuple[float, float, float, float]:
+        (x, y), (w, h) = dpg.get_item_rect_min(f"node:{node_id}"), dpg.get_item_rect_size(f"node:{node_id}")
+        return x, y, x + w, y + h
+
     def fit(self) -> bool:
         """Show the whole patch (as much as fits: there is no zoom)."""
         return self.show(list(self.view.model.patch.nodes))
