@@ -86,6 +86,7 @@ class WebRecorder(Node):
         from exsampling_patch.nodes.web_recorder.seen import SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
         from exsampling_patch.nodes.web_recorder.status import BOARD
+        from exsampling_patch.nodes.web_recorder.store import finish_interrupted
         from exsampling_patch.nodes.web_recorder.tls import ensure_certificate, lan_address, load_token, server_context
         from exsampling_patch.qr import qr_rows, terminal_text
 
@@ -100,6 +101,7 @@ class WebRecorder(Node):
         state = self.resolve_path(self.state_folder)
         state.mkdir(parents=True, exist_ok=True)
         self._seen = SeenTakes(state)  # (recorder, phone, its id) -> reply, across restarts
+        finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
         self._unfinished = self._know_unfinished()  # before the server listens: a retry of one is a duplicate
         self._check_disk(0)
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)

@@ -52,6 +52,34 @@ def store_upload(take: Take, wav: bytes, path: Path) -> Take:
     return stored
 
 
+def finish_interrupted(folder: Path) -> int:
+    """Finish what a kill or a power cut interrupted in :func:`store_upload`; returns how many takes it completed.
+
+    Its audio renamed into place, the sidecar still under its temporary name (the process died between the two
+    renames, or the folder's flush never came): the sidecar, written and flushed before either rename, is renamed
+    too, and the take is then found unfinished and passed on. Before, the audio stayed without a sidecar, never
+    passed on: lost, unless the phone sent it again. (A temporary audio file left alone is left: nothing of it was
+    renamed, the phone was told nothing and sends it again.)
+    """
+    completed = 0
+    for part in folder.glob(".*.json.part"):
+        sidecar = part.with_name(part.name[1:-len(".part")])
+        audio = sidecar.with_name(sidecar.name[: -len(".json")])
+        try:
+            if audio.is_file() and not sidecar.exists():
+                os.replace(part, sidecar)
+                completed += 1
+        except OSError:
+            continue
+    if completed:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return completed
+
+
 def check_stored(path: Path) -> None:
     """Raise if the stored take at ``path`` cannot be read back whole; cheap: its header and its size, no samples.
 

@@ -93,3 +93,20 @@ def test_the_console_tells_a_recovered_take_as_recovered_with_its_length(tmp_pat
     assert len(told) == 1, console.err.getvalue()
     line = told[0]
     assert f"take {first['take_id']} from Phone 1, 0.40 s, recovered from the last run: " in line, line
+
+
+def test_a_take_whose_storing_a_kill_cut_between_its_renames_is_passed_on(tmp_path: Path,
+                                                                           recorder_state: Path) -> None:
+    """The audio was renamed into place, its sidecar not yet (a kill between the two renames, or a power cut before
+    the folder's flush): the take was never found again, its audio on disk without a sidecar."""
+    wav = encode_wav_pcm16(sine(330.0, 0.4), 48000)
+    _, first = stored_not_done(tmp_path, recorder_state, wav, "Phone 1", f"take-{secrets.token_hex(4)}")
+    sidecar = tmp_path / "takes" / f"{first['take_id']}.wav.json"
+    sidecar.rename(sidecar.with_name(f".{sidecar.name}.part"))  # as store_upload leaves it between the renames
+    engine = recorder_engine(tmp_path, recorder_state)
+    try:
+        (take,) = probe_of(engine).wait_for(1)
+        assert take.take_id == first["take_id"] and take.meta["recovered"] is True
+        assert sidecar.exists()
+    finally:
+        engine.stop()
