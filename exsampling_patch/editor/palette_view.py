@@ -28,7 +28,7 @@ class PaletteView:
     def build(self) -> None:
         """The search field and the list, in the container being built; Enter in the field adds the first type
         listed, as in the add-node pop-up (typed without the mouse, the type was then clicked)."""
-        dpg.add_input_text(tag=self.search, hint="search nodes (Enter adds the first)", width=-1,
+        dpg.add_input_text(tag=self.search, hint="search (Enter: add first)", width=-1,
                            callback=lambda s, a, u=None: self.fill(self.list, a))
         dpg.add_group(tag=self.list)
         with dpg.handler_registry(tag=f"{self.search}:keys"):

@@ -28,6 +28,8 @@ def main() -> dict[str, Any]:
             app.render(20)
             driver = Driver(app)
             before = list(app.model.patch.nodes)
+            hint = dpg.get_item_configuration("palette:search")["hint"]
+            out["hint_room"] = [dpg.get_text_size(hint)[0], dpg.get_item_rect_size("palette:search")[0]]
             driver.click(press_point("palette:search"))
             for key in ("g", "a", "t", "e"):
                 driver.key(key)

@@ -18,3 +18,5 @@ def test_enter_in_the_palette_search_adds_the_first_type_listed() -> None:
     assert result["added"] == ["confidence_gate"], result  # "gate": the first (and only) type listed
     assert result["shown"] == "confidence_gate" and result["visible"] == ["confidence_gate"], result
     assert result["after_canvas_enter"] == 1, result  # the canvas has the keys: Enter adds nothing more
+    text_w, field_w = result["hint_room"]
+    assert text_w + 8 <= field_w, result  # the field's hint shows whole (its frame pads the text 4 px a side)
