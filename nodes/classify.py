@@ -232,6 +232,7 @@ class SlotMap(Node):
         prediction = self._predictions.pop(take.take_id, None)
         if prediction is not None:
             self._map(prediction, take)
+            self._check_waiting()
             return
         why = self._rejected.pop(take.take_id, None)
         if why is not None:
@@ -248,6 +249,7 @@ class SlotMap(Node):
             self._hold(self._predictions, prediction.take.take_id, prediction)
         else:
             self._map(prediction, take)
+            self._check_waiting()
 
     def on_rejected(self, prediction: Prediction) -> None:
         if prediction.take.meta.get("fallback_slot"):
@@ -271,7 +273,8 @@ class SlotMap(Node):
         self._check_waiting()
 
     def _check_waiting(self) -> None:
-        """Warn once each time more than ``max_waiting`` takes or predictions are held; none is dropped."""
+        """Warn once each time more than ``max_waiting`` takes or predictions are held; none is dropped. Said again
+        only once the backlog has cleared: a burst hovering at the limit is one warning, not one each crossing."""
         over = max(len(self._takes), len(self._predictions)) > self.max_waiting
         if over and not self._warned:
             # The hint only where it helps: with 'rejected' linked, a backlog is a burst the classifier works through.
@@ -281,7 +284,8 @@ class SlotMap(Node):
             self.report_error(
                 f"{len(self._takes)} takes wait for their predictions and {len(self._predictions)} predictions for "
                 f"their takes, more than max_waiting ({self.max_waiting}); all are kept{hint}")
-        self._warned = over
+        if over or not (self._takes or self._predictions):
+            self._warned = over
 
     def _choose(self, prediction: Prediction) -> tuple[str | None, str | None, float]:
         """(slot or None, the label that chose it, confidence) from the table alone."""

@@ -205,6 +205,31 @@ def test_map_holds_every_take_past_max_waiting_and_says_so() -> None:
     assert len(context.errors) == 2  # below the limit in between: passing it again is said again
 
 
+def test_map_warns_once_for_a_backlog_hovering_at_its_limit() -> None:
+    """A burst from many phones: the backlog went 3, 2, 3, 2, 3 around max_waiting 2, and each crossing was one more
+    "error in node 'map'" line on the console ("nodes with errors: map (3)" for one burst). Said again only after
+    the backlog has cleared."""
+    context = NodeContext()
+    context.linked_inputs.update({"take", "rejected"})
+    node = SlotMap("map", {"table": HATS, "max_waiting": 2}, context)
+    node.start()
+    burst = [prediction(("dog", 0.9)) for _ in range(6)]
+    for p in burst[:3]:
+        node.handle("take", p.take)
+    gate = ConfidenceGate("gate", {"threshold": 0.95})
+    for i in range(3):  # the gate rejects one held take, one more take comes: 2, then 3 again
+        gate.handle("prediction", burst[i])
+        node.handle("rejected", gate.context.emitted[-1][1])
+        node.handle("take", burst[3 + i].take)
+    assert len(context.errors) == 1, context.errors
+    for p in burst[3:]:
+        node.handle("prediction", p)
+    assert node._takes == {}
+    for p in [prediction(("dog", 0.9)) for _ in range(3)]:  # a later burst, after the backlog cleared
+        node.handle("take", p.take)
+    assert len(context.errors) == 2, context.errors
+
+
 def test_map_lets_go_of_takes_the_gate_rejected_whichever_comes_first() -> None:
     context = NodeContext()
     context.linked_inputs.update({"take", "rejected"})
