@@ -14,6 +14,7 @@ import numpy as np
 import yaml
 
 from exsampling_patch.editor import dialogs
+from exsampling_patch.editor.fields import commit_on_leave
 from exsampling_patch.editor.history import UNSET
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.node_line import fit_text
@@ -34,6 +35,8 @@ from exsampling_patch.validate import SLOT_SENDERS
 WIDTH = 220
 TOOLTIP_WRAP = 360  # a tooltip's lines wrap here instead of running off the screen
 REMOVE_W = 64  # a "remove" button beside a parameter's text, with the space before it
+#: Widgets whose value is typed and taken on Enter, or when left (fields.py); a device combo is not typed.
+TYPED = ("input_int", "input_float", "text", "path", "list")
 
 
 class Inspector:
@@ -60,6 +63,7 @@ class Inspector:
         dpg.add_text("Patch name", parent=self.tag)
         dpg.add_input_text(tag="patch:name", parent=self.tag, width=WIDTH, on_enter=True,
                            default_value=self.model.patch.name, callback=self._on_info, user_data="name")
+        commit_on_leave("patch:name")
         dpg.add_text("Description", parent=self.tag)
         # Enter makes a new line here: the edit is one undo step when the field is left (a click elsewhere).
         dpg.add_input_text(tag="patch:description", parent=self.tag, width=WIDTH, height=120, multiline=True,
@@ -127,6 +131,7 @@ class Inspector:
         spec = self.model.patch.nodes[node_id]
         id_field = dpg.add_input_text(default_value=node_id, tag=f"{self.tag}:id", parent=self.tag, width=WIDTH,
                                       on_enter=True, callback=self._on_rename, user_data=node_id)
+        commit_on_leave(id_field)
         with dpg.tooltip(id_field):
             dpg.add_text("The node's id: type a new one and press Enter to rename it (its links follow; "
                          "Ctrl+Z undoes it)", wrap=360)
@@ -208,6 +213,7 @@ class Inspector:
             dpg.add_text(name, tag=f"{tag}:label", color=WARN_YELLOW)
             dpg.add_input_text(default_value=format_value(value), tag=tag, width=WIDTH, on_enter=True,
                                callback=self._on_raw, user_data=name)
+            commit_on_leave(tag)
             with dpg.tooltip(f"{tag}:label"):
                 dpg.add_text(tooltip_text, wrap=400)
             dpg.add_text("", tag=f"{tag}:error", color=ERROR_RED, wrap=WIDTH, show=False)
@@ -267,6 +273,8 @@ class Inspector:
                 dpg.add_input_text(default_value=format_value(value or []), on_enter=True, **common)
             else:
                 dpg.add_input_text(default_value="" if value is None else str(value), on_enter=True, **common)
+            if ws.widget in TYPED and dpg.does_item_exist(tag):
+                commit_on_leave(tag)
             with dpg.tooltip(f"{tag}:label"):
                 dpg.add_text(ws.tooltip, wrap=TOOLTIP_WRAP)
             if dpg.does_item_exist(tag):

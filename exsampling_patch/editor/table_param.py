@@ -15,6 +15,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from exsampling_patch.editor.fields import commit_on_leave
 from exsampling_patch.editor.history import UNSET
 from exsampling_patch.editor.params import rows_to_table, table_rows
 from exsampling_patch.node import Param
@@ -88,6 +89,7 @@ class TableEditor:
                 with dpg.table_row(tag=f"{tag}:{i}:row", show=matches([key, text], search)):
                     dpg.add_input_text(default_value=key, tag=f"{tag}:{i}:key", width=-1, on_enter=True,
                                        callback=self._on_cell, user_data=(i, 0))
+                    commit_on_leave(f"{tag}:{i}:key")  # a cell left after typing keeps it, as on Enter
                     if changed:
                         with dpg.tooltip(f"{tag}:{i}:key"):
                             dpg.add_text(f"changed from the default ({self.default.get(key, 'not in it')})",
@@ -98,6 +100,7 @@ class TableEditor:
                     else:
                         dpg.add_input_text(default_value=text, tag=f"{tag}:{i}:value", width=-1, on_enter=True,
                                            callback=self._on_cell, user_data=(i, 1))
+                        commit_on_leave(f"{tag}:{i}:value")
                     dpg.add_button(label="x", tag=f"{tag}:{i}:remove", callback=self._on_remove_row, user_data=i)
         dpg.add_button(label="+ row", tag=f"{tag}:add", callback=self._on_add_row)
 

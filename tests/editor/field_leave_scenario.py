@@ -1,0 +1,69 @@
+"""A value typed into an inspector field and left with a click elsewhere (no Enter) is taken, as on Enter; Enter
+then a click elsewhere is one edit (real ``xdotool`` key and mouse events).
+
+Opens the editor's small test patch in a real (virtual) window: types a patch name and clicks the empty canvas,
+types a log prefix and clicks another node's title, types more of it, presses Enter and clicks the canvas, and
+types into the id field and clicks the canvas; the model is read after each.
+
+Run as ``python -m tests.editor.field_leave_scenario`` (needs DISPLAY and xdotool; see test_field_leave.py). Prints
+one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from tests.editor.driving import VIEWPORT, Driver, empty_spot, press_point, title_point, work_folder
+from tests.editor.harness import open_editor
+from tests.editor.test_app import PATCH
+
+
+def main() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with work_folder("exsampling-field-leave-") as work:
+        (work / "p.yaml").write_text(PATCH)
+        with open_editor(work / "p.yaml", workers=1) as app:
+            app.open_viewport(*VIEWPORT)
+            app.render(20)
+            driver = Driver(app)
+            model = app.model
+            spot = empty_spot((0, 0))
+            assert spot is not None
+
+            def type_text(text: str) -> None:
+                for char in text:
+                    driver.key(char)
+
+            driver.click(press_point("patch:name"))
+            driver.key("a", "ctrl")
+            type_text("river")
+            driver.click(spot)
+            out["name"] = model.patch.name
+            driver.click(title_point("log"))
+            driver.click(press_point("param:log:prefix"))
+            type_text("abc")
+            driver.click(title_point("library"))  # straight to another node
+            out["prefix"] = model.patch.nodes["log"].params.get("prefix")
+            driver.click(title_point("log"))
+            driver.click(press_point("param:log:prefix"))
+            driver.key("End")
+            type_text("d")
+            revision = model.history.revision
+            driver.key("Return")
+            driver.click(spot)
+            out["prefix_after_enter"] = model.patch.nodes["log"].params.get("prefix")
+            out["edits_for_enter_then_leave"] = model.history.revision - revision
+            driver.click(title_point("log"))
+            driver.click(press_point("inspector:id"))
+            driver.key("End")
+            type_text("book")
+            driver.click(spot)
+            out["ids"] = list(model.patch.nodes)
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
+    sys.stdout.flush()

@@ -1,0 +1,30 @@
+"""What is typed into an inspector field is kept when the field is left with a click elsewhere, as on Enter
+(field_leave_scenario.py, real key and mouse events in a subprocess on the test display)."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from tests.editor.test_keys import run_scenario
+
+
+@pytest.fixture(scope="module")
+def result() -> dict[str, Any]:
+    return run_scenario("tests.editor.field_leave_scenario")
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_a_value_typed_and_left_is_taken(result: dict[str, Any]) -> None:
+    assert result["name"] == "river", result  # the patch's name, the canvas clicked
+    assert result["prefix"] == "abc", result  # another node's title clicked
+    assert result["ids"] == ["inbox", "library", "logbook"], result  # a rename, as on Enter
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_enter_then_leaving_is_one_edit(result: dict[str, Any]) -> None:
+    assert result["prefix_after_enter"] == "abcd" and result["edits_for_enter_then_leave"] == 1, result
