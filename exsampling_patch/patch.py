@@ -12,6 +12,10 @@ from typing import Any
 
 #: The patch format version this build writes, and the newest it reads.
 FORMAT_VERSION = 1
+#: The top-level key of a patch file that holds its format version: ``exsampling_patch: 1``.
+VERSION_KEY = "exsampling_patch"
+#: How a link is written: ``- inbox.take -> writer.take`` (one scalar: a third of the parsing of a mapping).
+LINK_ARROW = " -> "
 
 
 @dataclass(frozen=True, order=True)
@@ -41,7 +45,7 @@ class Link:
     target: PortRef
 
     def __str__(self) -> str:
-        return f"{self.source} -> {self.target}"
+        return f"{self.source}{LINK_ARROW}{self.target}"
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Reading and writing patches as YAML.
+"""Reading patches from YAML.
 
 The format (version 1)::
 
@@ -13,9 +13,9 @@ The format (version 1)::
     links:
     - folder.take -> writer.take
 
-Loading uses PyYAML's safe loader and remembers the line of every node, parameter and link, so that
-every problem names its file and line. :func:`dumps_patch` is deterministic: saving a loaded file
-that this project wrote reproduces it byte for byte.
+Loading uses PyYAML's safe loader, within the limits of :mod:`exsampling_patch.yaml_limits`, and remembers the
+line of every node, parameter and link, so that every problem names its file and line. Writing is
+:mod:`exsampling_patch.patchwrite`'s; its functions are also importable from here, where callers found them.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ import contextlib
 import gc
 import math
 import os
-import secrets
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,34 +32,25 @@ from typing import Any
 import yaml
 
 from exsampling_patch.errors import Problem
-from exsampling_patch.patch import FORMAT_VERSION, Link, NodeSpec, Patch, PortRef
+from exsampling_patch.patch import FORMAT_VERSION, LINK_ARROW, VERSION_KEY, Link, NodeSpec, Patch, PortRef
+from exsampling_patch.patchwrite import dumps_patch as dumps_patch
+from exsampling_patch.patchwrite import patch_to_data as patch_to_data
+from exsampling_patch.patchwrite import save_patch as save_patch
+from exsampling_patch.yaml_limits import (
+    MAX_DEPTH,
+    MAX_ELEMENTS,
+    STR_TAG,
+    LimitError,
+    PatchLoader,
+    construct_within_limits,
+)
 from exsampling_patch.yaml_syntax import syntax_problem
 
-VERSION_KEY = "exsampling_patch"
 _TOP_KEYS = (VERSION_KEY, "name", "description", "node_dirs", "nodes", "links")
 _NODE_KEYS = ("id", "type", "position", "params")
 _LINK_KEYS = ("from", "to")  # the long form of a link, also read
-#: How a link is written: ``- inbox.take -> writer.take`` (one scalar: a third of the parsing of a mapping).
-LINK_ARROW = " -> "
 
 Path_ = tuple[Any, ...]
-
-
-
-class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader on libyaml's parser (several times faster than PyYAML's own, same line marks).
-
-    It also notes whether any mapping repeats a key (PyYAML keeps the last silently), so that the loader
-    can report it with its line.
-    """
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
-        if len(set(keys)) != len(keys):
-            self.has_duplicate_keys = True
-        return super().construct_mapping(node, deep=deep)
-
-    has_duplicate_keys = False
 
 
 class SourceMap:
@@ -83,7 +72,7 @@ class SourceMap:
     def lines(self) -> dict[Path_, int]:
         if self._lines is None:
             self._lines = {}
-            loader = _SafeLoader(self.text or "")
+            loader = PatchLoader(self.text or "")
             try:
                 root = loader.get_single_node()
                 if root is not None:
@@ -132,119 +121,8 @@ class ParsedPatch:
     readable: bool = False
 
 
-# -- reading --------------------------------------------------------------------------------------------------
-
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_MAP_TAG = "tag:yaml.org,2002:map"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-#: Scalars built by their constructor straight away (the others go through PyYAML's own construction).
-_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "timestamp", "binary"))
-#: Elements (scalars, lists, mappings) in a patch, aliases counted as often as they are used: about 100,000
-#: nodes. Far beyond any real patch; stops alias bombs before the editor or a copy expands them.
-MAX_ELEMENTS = 2_000_000
-#: How deep lists and mappings may nest. A patch needs 6 or so; Python's copy, the YAML writer and the editor
-#: recurse along the nesting, and run out of stack long before libyaml's own limit (1,000).
-MAX_DEPTH = 64
 #: The largest patch file read (a 40,000-node patch is about 3 MB).
 MAX_BYTES = 64 * 1024 * 1024
-
-
-_DEPTH_HINT = "a patch needs a few levels: nodes, their params, a table or list in a parameter"
-
-
-class _LimitError(Exception):
-    """The composed YAML passes a limit; ``mark`` is where."""
-
-    def __init__(self, message: str, mark: yaml.Mark, hint: str = "") -> None:
-        super().__init__(message)
-        self.mark = mark
-        self.hint = hint
-
-
-def _construct(loader: _SafeLoader, root: yaml.Node) -> Any:
-    """The Python value of the composed ``root``, as PyYAML's safe loader builds it, within the limits.
-
-    Raises :class:`_LimitError` at the first element nested deeper than :data:`MAX_DEPTH`, past
-    :data:`MAX_ELEMENTS` or held by an alias inside itself. Plain lists, mappings and scalars are built here,
-    a third of the time PyYAML's general construction takes; other tags and merge keys (``<<``) are left to
-    PyYAML once their subtree is known to be within the limits. Repeated keys set ``has_duplicate_keys``.
-    """
-    constructors = loader.yaml_constructors
-    # Containers by id: (value, elements below it, height); an alias reuses the value, as PyYAML does.
-    built: dict[int, tuple[Any, int, int]] = {}
-    active: set[int] = set()
-    count = 0
-
-    def build(node: yaml.Node, depth: int, parent: yaml.Node) -> tuple[Any, int]:
-        """(value, height) of ``node`` at ``depth`` in ``parent``; adds its elements to ``count``."""
-        nonlocal count
-        tag = node.tag
-        if node.__class__ is yaml.ScalarNode:
-            if tag == _STR_TAG:
-                return node.value, 1
-            if tag in _SCALAR_TAGS:
-                return constructors[tag](loader, node), 1
-            return loader.construct_object(node, deep=True), 1
-        key = id(node)
-        done = built.get(key)
-        if done is not None:  # an alias (located by its parent): counted and checked as if written out
-            count += done[1]
-            if count > MAX_ELEMENTS:
-                raise _LimitError(f"the patch has more than {MAX_ELEMENTS:,} elements", parent.start_mark,
-                                  hint="aliases expand here: write out what they repeat")
-            if depth + done[2] - 1 > MAX_DEPTH:
-                raise _LimitError(f"lists and mappings nest more than {MAX_DEPTH} deep here", parent.start_mark,
-                                  hint=_DEPTH_HINT)
-            return done[0], done[2]
-        if depth > MAX_DEPTH:
-            raise _LimitError(f"lists and mappings nest more than {MAX_DEPTH} deep here", node.start_mark,
-                              hint=_DEPTH_HINT)
-        if key in active:
-            raise _LimitError("an alias refers to the element that holds it", parent.start_mark,
-                              hint="it would hold itself for ever; write the value out")
-        active.add(key)
-        before = count
-        items = node.value
-        count += len(items) * 2 if node.__class__ is yaml.MappingNode else len(items)
-        if count > MAX_ELEMENTS:
-            raise _LimitError(f"the patch has more than {MAX_ELEMENTS:,} elements", node.start_mark,
-                              hint="split it into smaller patches")
-        height = 0
-        value: Any
-        if node.__class__ is yaml.SequenceNode:
-            value = []
-            for item in items:
-                child, child_height = build(item, depth + 1, node)
-                value.append(child)
-                height = max(height, child_height)
-            if tag != _SEQ_TAG:
-                value = loader.construct_object(node, deep=True)
-        else:
-            value = {}
-            plain = tag == _MAP_TAG
-            for key_node, value_node in items:
-                if key_node.__class__ is not yaml.ScalarNode:
-                    raise _LimitError("keys must be plain text", key_node.start_mark,
-                                      hint="a list or a mapping cannot name a key")
-                child, child_height = build(value_node, depth + 1, node)
-                height = max(height, child_height)
-                if key_node.tag == _MERGE_TAG:
-                    plain = False  # PyYAML merges; the values were built above only to check the limits
-                    continue
-                name, _ = build(key_node, depth + 1, node)
-                value[name] = child
-            if plain and len(value) != len(items):
-                loader.has_duplicate_keys = True
-            if not plain:
-                value = loader.construct_object(node, deep=True)
-        active.discard(key)
-        built[key] = (value, count - before, height + 1)
-        return value, height + 1
-
-    count = 1
-    return build(root, 1, root)[0]
 
 
 class _Builder:
@@ -264,7 +142,7 @@ class _Builder:
             raise ValueError("past the limits (the fast load has reported it)")
         self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.ScalarNode):
-            return node.value if node.tag == _STR_TAG else self.loader.construct_object(node)
+            return node.value if node.tag == STR_TAG else self.loader.construct_object(node)
         if id(node) in self.active:
             raise ValueError(f"line {node.start_mark.line + 1}: an alias refers to the element that holds it")
         self.active.add(id(node))
@@ -319,13 +197,13 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
     source = SourceMap(file, text)
     problems: list[Problem] = []
     patch = Patch()
-    loader = _SafeLoader(text)
+    loader = PatchLoader(text)
     try:
         root = loader.get_single_node()
-        data = None if root is None else _construct(loader, root)
+        data = None if root is None else construct_within_limits(loader, root)
         if loader.has_duplicate_keys:
             problems.extend(source.layout_problems())
-    except _LimitError as error:
+    except LimitError as error:
         return ParsedPatch(patch, source, [Problem(str(error), file, error.mark.line + 1, error.mark.column + 1,
                                                    hint=error.hint)])
     except yaml.MarkedYAMLError as error:
@@ -467,85 +345,3 @@ def read_patch(path: str | os.PathLike[str]) -> ParsedPatch:
     except (OSError, UnicodeDecodeError) as error:
         return ParsedPatch(Patch(), SourceMap(file), [Problem(f"cannot read the patch: {error}", file)])
     return loads_patch(text, file)
-
-
-# -- writing --------------------------------------------------------------------------------------------------
-
-
-class _Flow(list[Any]):
-    """A list written on one line: positions."""
-
-
-class _PatchDumper(yaml.SafeDumper):
-    pass
-
-
-_PatchDumper.add_representer(
-    _Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
-)
-_PatchDumper.add_representer(tuple, lambda d, v: d.represent_list(list(v)))
-
-
-def patch_to_data(patch: Patch) -> dict[str, Any]:
-    """The patch as the plain data written to YAML, keys in the file's order."""
-    data: dict[str, Any] = {VERSION_KEY: patch.version}
-    if patch.name:
-        data["name"] = patch.name
-    if patch.description:
-        data["description"] = patch.description
-    if patch.node_dirs:
-        data["node_dirs"] = list(patch.node_dirs)
-    nodes = []
-    for spec in patch.nodes.values():
-        node: dict[str, Any] = {"id": spec.id, "type": spec.type}
-        if spec.position is not None:
-            node["position"] = _Flow(spec.position)
-        if spec.params:
-            node["params"] = dict(spec.params)
-        nodes.append(node)
-    data["nodes"] = nodes
-    data["links"] = [f"{ln.source}{LINK_ARROW}{ln.target}" for ln in patch.links]
-    return data
-
-
-def dumps_patch(patch: Patch) -> str:
-    """The patch as YAML text (deterministic)."""
-    return yaml.dump(
-        patch_to_data(patch), Dumper=_PatchDumper, sort_keys=False, default_flow_style=False,
-        allow_unicode=True, width=10_000,
-    )
-
-
-def save_patch(patch: Patch, path: str | os.PathLike[str]) -> None:
-    """Write the patch atomically: a crash mid-save never leaves a half-written patch behind.
-
-    The file gets the permissions a plain write gives: an existing file keeps its mode, a new one is made
-    with 0666 less the umask (0644 under the usual 022), not the 0600 of a private temporary file.
-    """
-    target = Path(path)
-    text = dumps_patch(patch)
-    fd, tmp = _create_beside(target)
-    try:
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _create_beside(target: Path) -> tuple[int, str]:
-    """A new, empty file next to ``target`` (same file system, for the atomic rename), made as ``open`` makes
-    files: mode 0666 less the umask. (``tempfile.mkstemp`` makes it 0600 whatever the umask.)"""
-    folder = target.parent or Path(".")
-    for _ in range(100):
-        tmp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), str(tmp)
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name next to {target}")
