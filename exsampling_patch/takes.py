@@ -113,14 +113,17 @@ def write_take(take: Take, path: Path, subtype: str | None = None, durable: bool
     if not sf.check_format(file_format, subtype):
         subtype = _DEFAULT_SUBTYPES[suffix]
     path.parent.mkdir(parents=True, exist_ok=True)
+    stored = take.derive(path=path, meta={"subtype": subtype})
+    # The sidecar first, the audio's rename last: that rename stores the take. A kill before it leaves a sidecar
+    # without audio, which the store ignores; the audio first left, after a kill, audio that no sidecar lists: a
+    # take never passed on again, and a microphone's has no phone to send it again.
+    write_atomic(sidecar_path(path),
+                 lambda tmp: tmp.write_text(json.dumps(take_metadata(stored), indent=1), encoding="utf-8"), durable)
     if suffix == ".wav" and subtype == "FLOAT" and sys.byteorder == "little":
         write_atomic(path, lambda tmp: write_float_wav(tmp, take.samples, take.sample_rate), durable)
     else:
         write_atomic(path, lambda tmp: sf.write(tmp, take.samples, take.sample_rate, subtype=subtype,
                                                 format=file_format), durable)
-    stored = take.derive(path=path, meta={"subtype": subtype})
-    write_atomic(sidecar_path(path),
-                 lambda tmp: tmp.write_text(json.dumps(take_metadata(stored), indent=1), encoding="utf-8"), durable)
     return stored
 
 
