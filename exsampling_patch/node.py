@@ -21,35 +21,19 @@ start their own threads in :meth:`Node.start` with :meth:`Node.run_thread` and c
 from __future__ import annotations
 
 import difflib
-import math
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar, cast, overload
+from typing import Any, ClassVar
 
 from exsampling_patch.context import NodeContext as NodeContext  # the node API's: imported from here
 from exsampling_patch.messages import message_problem
+from exsampling_patch.param_spec import PARAM_KINDS as PARAM_KINDS  # the node API's too
+from exsampling_patch.param_spec import Param as Param
+from exsampling_patch.param_spec import ParamError as ParamError
 from exsampling_patch.ports import PortType, port_type
-
-T = TypeVar("T")
-
-#: The value kinds a parameter may have, by the name used in ``nodes --json`` and the editor.
-PARAM_KINDS: dict[str, type] = {
-    "int": int,
-    "float": float,
-    "bool": bool,
-    "str": str,
-    "choice": str,
-    "path": str,
-    "table": dict,
-    "list": list,
-}
-
-
-class ParamError(ValueError):
-    """A parameter value that does not fit its spec; the message names the parameter and the fix."""
 
 
 @dataclass(frozen=True)
@@ -83,205 +67,6 @@ class Output(PortSpec):
 
     def __set_name__(self, owner: type, name: str) -> None:
         object.__setattr__(self, "name", name)
-
-
-_NO_DEFAULT: Any = object()
-
-
-class Param(Generic[T]):
-    """Declare a parameter: its kind, default, one-line doc and limits.
-
-    ``kind`` is a Python type (int, float, bool, str, dict, list) or one of the names in
-    :data:`PARAM_KINDS` (``"path"``, ``"choice"``, ``"table"``). ``default=None`` with
-    ``required=True`` makes a parameter that every patch must set. On an instance the descriptor
-    reads the node's current value: ``self.gain_db``.
-
-    A float is refused when it is NaN, or infinite where the parameter has a limit. ``path_kind`` says
-    what a ``"path"`` names, ``"file"`` or ``"folder"`` (a path parameter called ``folder`` or ``*_folder``
-    names a folder unless told otherwise): ``exsampling check`` reports a path that cannot be one.
-
-    ``merge=True`` (a table) makes the value a patch gives a list of changes to the default: its rows replace
-    the default's rows of the same key, a default row given an empty value ('' or null) is removed, and the
-    default's other rows stay (:meth:`in_effect`). A patch then lists only the rows it changes; one that lists
-    every row means the same as before. ``base`` names a choice parameter of the same node: where its value is
-    ``"empty"`` the table starts empty instead (the patch's rows alone), else from the default.
-    """
-
-    @overload
-    def __init__(
-        self: Param[Any],
-        kind: str,
-        default: Any = _NO_DEFAULT,
-        doc: str = "",
-        *,
-        minimum: float | None = None,
-        maximum: float | None = None,
-        choices: Sequence[Any] | None = None,
-        required: bool = False,
-        unit: str = "",
-        path_kind: str = "",
-        merge: bool = False,
-        base: str = "",
-    ) -> None: ...
-    @overload
-    def __init__(
-        self,
-        kind: type[T],
-        default: T | None = _NO_DEFAULT,
-        doc: str = "",
-        *,
-        minimum: float | None = None,
-        maximum: float | None = None,
-        choices: Sequence[Any] | None = None,
-        required: bool = False,
-        unit: str = "",
-        path_kind: str = "",
-        merge: bool = False,
-        base: str = "",
-    ) -> None: ...
-    def __init__(
-        self,
-        kind: type[T] | str,
-        default: T | None = _NO_DEFAULT,
-        doc: str = "",
-        *,
-        minimum: float | None = None,
-        maximum: float | None = None,
-        choices: Sequence[Any] | None = None,
-        required: bool = False,
-        unit: str = "",
-        path_kind: str = "",
-        merge: bool = False,
-        base: str = "",
-    ) -> None:
-        if isinstance(kind, str):
-            if kind not in PARAM_KINDS:
-                raise ValueError(f"unknown parameter kind {kind!r}; use one of {sorted(PARAM_KINDS)}")
-            self.kind_name = kind
-        else:
-            names = {v: k for k, v in PARAM_KINDS.items() if k not in ("choice", "path", "table", "list")}
-            names[dict] = "table"
-            names[list] = "list"
-            if kind not in names:
-                raise ValueError(f"unsupported parameter type {kind!r}")
-            self.kind_name = "choice" if choices is not None and kind is str else names[kind]
-        if path_kind not in ("", "file", "folder"):
-            raise ValueError(f"path_kind must be 'file', 'folder' or '', not {path_kind!r}")
-        # Refused here, at the plugin's line: a str with a minimum failed every check of a value (TypeError).
-        if (minimum is not None or maximum is not None) and self.kind_name not in ("int", "float"):
-            raise ValueError(f"minimum and maximum are for int and float parameters, not {self.kind_name}")
-        if minimum is not None and maximum is not None and minimum > maximum:
-            raise ValueError(f"minimum {minimum} is above maximum {maximum}")
-        if self.kind_name == "choice" and not choices:
-            raise ValueError("a choice parameter needs its choices: choices=[...]")
-        if default is _NO_DEFAULT:
-            if not required:
-                raise ValueError("a parameter needs a default unless it is required=True")
-            default = None
-        self.default = default
-        self.doc = doc
-        self.minimum = minimum
-        self.maximum = maximum
-        self.choices = tuple(choices) if choices is not None else None
-        self.required = required
-        self.unit = unit
-        self.path_kind = path_kind
-        if merge and not isinstance(default, dict):
-            raise ValueError("merge=True is for a table parameter with a table as its default")
-        self.merge, self.base = merge, base
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-        if self.kind_name == "path" and not self.path_kind and (name == "folder" or name.endswith("_folder")):
-            self.path_kind = "folder"
-
-    @overload
-    def __get__(self, instance: None, owner: type) -> Param[T]: ...
-    @overload
-    def __get__(self, instance: Node, owner: type) -> T: ...
-    def __get__(self, instance: Node | None, owner: type) -> Param[T] | T:
-        if instance is None:
-            return self
-        return instance.params[self.name]  # type: ignore[no-any-return,unused-ignore]
-
-    def base_of(self, params: Mapping[str, Any] | None = None) -> dict[Any, Any]:
-        """The table that a ``merge`` table's rows change: the default, or none where ``params`` (the node's
-        values) set the ``base`` parameter to ``"empty"``."""
-        if self.base and (params or {}).get(self.base) == "empty":
-            return {}
-        return dict(cast(dict[Any, Any], self.default)) if isinstance(self.default, dict) else {}
-
-    def in_effect(self, value: Any, params: Mapping[str, Any] | None = None) -> Any:
-        """The value a node runs with for ``value`` (validated): with ``merge``, its base (:meth:`base_of`)
-        with these changes (None: no changes); a row with an empty value removes the base's row."""
-        if not self.merge or not (value is None or isinstance(value, dict)):
-            return value
-        base = self.base_of(params)
-        merged = {**base, **(value or {})}
-        return {k: v for k, v in merged.items() if not (v in ("", None) and k in base)}
-
-    @property
-    def python_type(self) -> type:
-        return PARAM_KINDS[self.kind_name]
-
-    def validate(self, value: Any) -> Any:
-        """Return ``value`` coerced to this parameter's kind, or raise :class:`ParamError` saying why not."""
-        kind = self.python_type
-        if value is None:
-            if self.required:
-                raise ParamError(f"parameter '{self.name}' is required: {self.doc or 'give it a value'}")
-            return None
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if kind is int and isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if kind is str and isinstance(value, Path):
-            value = str(value)
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise ParamError(
-                f"parameter '{self.name}' must be {self.kind_name}, got {type(value).__name__} {value!r}"
-            )
-        if self.choices is not None and value not in self.choices:
-            close = difflib.get_close_matches(str(value), [str(c) for c in self.choices], n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ParamError(
-                f"parameter '{self.name}' is {value!r}, not one of {', '.join(map(str, self.choices))}{hint}"
-            )
-        if self.kind_name == "path" and "\0" in cast(str, value):
-            raise ParamError(f"parameter '{self.name}' is {value!r}: a path cannot hold a NUL character")
-        number = cast(float, value)
-        bounded = self.minimum is not None or self.maximum is not None
-        if kind is float and not math.isfinite(number) and (bounded or math.isnan(number)):
-            # Every comparison with NaN is false: a NaN passed both limits and switched off what it set.
-            limits = f" in [{_bound(self.minimum)}, {_bound(self.maximum)}]" if bounded else ""
-            raise ParamError(f"parameter '{self.name}' is {value}: give a finite number{limits}")
-        if self.minimum is not None and number < self.minimum:
-            raise ParamError(f"parameter '{self.name}' is {value}, below its minimum {self.minimum}")
-        if self.maximum is not None and number > self.maximum:
-            raise ParamError(f"parameter '{self.name}' is {value}, above its maximum {self.maximum}")
-        return value
-
-    def describe(self) -> dict[str, Any]:
-        """The spec as plain data (``nodes --json``, the editor's widgets)."""
-        spec: dict[str, Any] = {"name": self.name, "type": self.kind_name, "default": self.default, "doc": self.doc}
-        if self.minimum is not None:
-            spec["min"] = self.minimum
-        if self.maximum is not None:
-            spec["max"] = self.maximum
-        if self.choices is not None:
-            spec["choices"] = list(self.choices)
-        if self.required:
-            spec["required"] = True
-        if self.unit:
-            spec["unit"] = self.unit
-        if self.path_kind:
-            spec["path_kind"] = self.path_kind
-        if self.merge:
-            spec["merge"] = True
-        if self.base:
-            spec["base"] = self.base
-        return spec
 
 
 class Node:
@@ -487,10 +272,6 @@ _RESERVED_NAMES = frozenset({
     "report_status", "run_thread", "resolve_path", "is_linked", "describe", "doc", "resolve_params", "type_name",
     "family", "inputs", "outputs", "param_specs", "tell_fate", "tell_fate_of", "take_ended",
 })
-
-
-def _bound(limit: float | None) -> str:
-    return "..." if limit is None else f"{limit:g}"
 
 
 def _snake_case(name: str) -> str:
