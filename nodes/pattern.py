@@ -191,6 +191,13 @@ class Pattern(Node):
                 handed["timeline"].close()
             self._next_step = handed.get("next_step")
             self._last_due = handed.get("last_due", 0.0)
+            # What the control input changed lives on, unless the edit changed that very parameter.
+            if handed.get("swing_param") == self.swing:
+                self._swing = handed.get("swing", self._swing)
+            if handed.get("playing_param") == self.playing:
+                self._play = handed.get("play", self._play)
+            if handed.get("slots") == list(self.slots):
+                self._muted = set(handed.get("muted", ()))
             if self.change_at == "bar" and handed.get("patterns") is not None:
                 self._pending, self._patterns = self._patterns, handed["patterns"]
         self._started_session = False
@@ -203,7 +210,9 @@ class Pattern(Node):
         with self._lock:
             patterns = self._pending if self._pending is not None else self._patterns
         _give_handover(self.node_id, {"timeline": self.timeline, "next_step": self._next_step, "tempo": self.tempo,
-                                      "last_due": self._last_due, "patterns": patterns})
+                                      "last_due": self._last_due, "patterns": patterns, "swing": self._swing,
+                                      "swing_param": self.swing, "play": self._play, "playing_param": self.playing,
+                                      "muted": set(self._muted), "slots": list(self.slots)})
 
     # -- live changes -----------------------------------------------------------------------------------------------
 

@@ -116,3 +116,40 @@ def test_an_edited_node_goes_on_with_the_groove() -> None:
     step = 0.125
     assert (after[0] - before[-1]) / step == pytest.approx(round((after[0] - before[-1]) / step), abs=1e-6)
     assert after[0] - before[-1] < 0.2  # no new count-in: it goes straight on
+
+
+def swing_of(messages: list[Any], step: float = 0.125) -> list[float]:
+    """The distinct intervals between channel 1's note-ons, in steps."""
+    hh = [m.time for m in messages if m.type == "note_on" and m.channel == 0]
+    return sorted({round((b - a) / step, 6) for a, b in zip(hh, hh[1:], strict=False)})
+
+
+def test_an_edit_keeps_what_the_control_input_changed() -> None:
+    """Swing, mutes and play set live (OSC, the editor) outlive an edit of the patterns: before, the rebuilt node
+    came back unswung, with every slot unmuted, and playing after a stop. An edit of that parameter itself wins."""
+    node = make("pat-keep", patterns={"HH": "x", "BD": "x"}, tempo=120.0, change_at="step")
+    node.handle("control", ControlValue("swing", 1 / 3))
+    node.handle("control", ControlValue("BD.mute", 1.0))
+    time.sleep(0.3)
+    node.stop()
+    again = make("pat-keep", patterns={"HH": "xxxx", "BD": "x."}, tempo=120.0, change_at="step")
+    try:
+        messages = collect(again, 0.5)
+        again.handle("control", ControlValue("play", 0.0))
+    finally:
+        again.stop()
+    assert swing_of(messages) == pytest.approx([2 / 3, 4 / 3], abs=1e-5)  # still swung
+    assert not [m for m in messages if m.type == "note_on" and m.channel == 3]  # still muted
+    stopped = make("pat-keep", patterns={"HH": "x", "BD": "x"}, tempo=120.0, change_at="step")
+    try:
+        assert not collect(stopped, 0.4)  # still stopped
+    finally:
+        stopped.stop()
+    edited = make("pat-keep", patterns={"HH": "x", "BD": "x"}, tempo=120.0, swing=0.25, change_at="step")
+    try:
+        edited.handle("control", ControlValue("play", 1.0))
+        messages = collect(edited, 0.5)
+    finally:
+        edited.stop()
+    assert swing_of(messages) == pytest.approx([0.75, 1.25], abs=1e-5)  # the edited swing
+    assert not [m for m in messages if m.type == "note_on" and m.channel == 3]
