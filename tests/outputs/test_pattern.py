@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -119,9 +120,9 @@ def test_an_edited_node_goes_on_with_the_groove() -> None:
 
 
 def swing_of(messages: list[Any], step: float = 0.125) -> list[float]:
-    """The distinct intervals between channel 1's note-ons, in steps."""
+    """The distinct intervals between the HH slot's note-ons, in steps."""
     hh = [m.time for m in messages if m.type == "note_on" and m.channel == 0]
-    return sorted({round((b - a) / step, 6) for a, b in zip(hh, hh[1:], strict=False)})
+    return sorted({round((b - a) / step, 6) for a, b in itertools.pairwise(hh)})
 
 
 def test_an_edit_keeps_what_the_control_input_changed() -> None:
