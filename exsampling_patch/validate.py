@@ -19,7 +19,7 @@ from exsampling_patch.node import ParamError
 from exsampling_patch.patch import Link, Patch, PortRef
 from exsampling_patch.patchfile import SourceMap, collector_paused, read_patch
 from exsampling_patch.ports import PREDICTION, SLOT
-from exsampling_patch.registry import Registry
+from exsampling_patch.registry import PluginProblem, Registry
 from exsampling_patch.yaml_syntax import quoting_hint
 
 
@@ -443,17 +443,30 @@ def open_patch(
 
 def check_file(path: str | os.PathLike[str], extra_node_dirs: list[str] | None = None) -> list[Problem]:
     """Every problem in the patch file at ``path`` (structure first; semantics if the structure is sound)."""
+    return check_file_and_plugins(path, extra_node_dirs)[0]
+
+
+def check_file_and_plugins(
+    path: str | os.PathLike[str], extra_node_dirs: list[str] | None = None
+) -> tuple[list[Problem], list[PluginProblem]]:
+    """:func:`check_file`'s problems, and the plugins that did not load for it (its ``node_dirs``, the extra
+    folders, entry points) that no problem names already: a broken plugin the patch does not use let
+    ``exsampling check`` say "ok" without a word, and ``run`` then warned of it."""
     with collector_paused():
         return _check_file(path, extra_node_dirs)
 
 
-def _check_file(path: str | os.PathLike[str], extra_node_dirs: list[str] | None) -> list[Problem]:
+def _check_file(
+    path: str | os.PathLike[str], extra_node_dirs: list[str] | None
+) -> tuple[list[Problem], list[PluginProblem]]:
     parsed = read_patch(path)
     if parsed.problems and not parsed.patch.nodes:
-        return sorted(parsed.problems, key=lambda p: (p.line or 0, p.column or 0))  # in file order, as below
+        return sorted(parsed.problems, key=lambda p: (p.line or 0, p.column or 0)), []  # in file order, as below
     registry = Registry.default([*(extra_node_dirs or []), *node_dirs_of(parsed.patch, path)])
-    return sorted([*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))],
-                  key=lambda p: (p.line or 0, p.column or 0))
+    problems = sorted([*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))],
+                      key=lambda p: (p.line or 0, p.column or 0))
+    hints = " ".join(problem.hint for problem in problems)
+    return problems, [plugin for plugin in registry.problems if str(plugin) not in hints]
 
 
 def _base_dir(patch_file: str | os.PathLike[str]) -> Path:

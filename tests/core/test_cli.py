@@ -36,6 +36,39 @@ def test_check_shipped_patches(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == ""
 
 
+def broken_plugin_patch(tmp_path: Path, node_type: str) -> tuple[Path, Path]:
+    """A patch of one ``node_type`` node, with a node folder whose one file fails to import at its line 2."""
+    nodes = tmp_path / "my-nodes"
+    nodes.mkdir()
+    plugin = nodes / "echo.py"
+    plugin.write_text("from exsampling_patch import Node\nfrom exsampling_patch import TAEK\n", encoding="utf-8")
+    patch = tmp_path / "show.yaml"
+    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [my-nodes]\nnodes:\n- id: a\n  type: {node_type}\n"
+                     "links: []\n", encoding="utf-8")
+    return patch, plugin
+
+
+def test_check_warns_of_a_plugin_that_did_not_load_without_failing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    patch, plugin = broken_plugin_patch(tmp_path, "log")
+    assert main(["check", str(patch), str(patch)]) == 0  # the patch itself is sound: it runs as it is
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    warnings = [line for line in captured.err.splitlines() if line.startswith("warning: plugin")]
+    assert len(warnings) == 1, captured.err  # the same plugin for two patches: told once
+    assert warnings[0].startswith(f"warning: plugin {plugin}:2: ImportError: cannot import name 'TAEK'")
+    assert f"{patch}: ok, but 1 plugin did not load" in captured.err
+
+
+def test_check_names_a_used_plugin_that_did_not_load_in_the_problem_alone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    patch, plugin = broken_plugin_patch(tmp_path, "echo")
+    assert main(["check", str(patch)]) == 1
+    captured = capsys.readouterr()
+    assert f"not loaded: {plugin}:2: ImportError" in captured.out
+    assert "warning: plugin" not in captured.err  # the problem's hint already says it
+
+
 def test_nodes_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["nodes", "--json", "--nodes", str(PLUGINS)]) == 0
     rows = json.loads(capsys.readouterr().out)
