@@ -211,7 +211,9 @@ class Microphone(Node):
                     meta={"stream_frame": start, "stream_start_s": start / rate})
         stored = self._store.store(take, subtype="FLOAT")
         stored = stored.derive(meta={"stored_at": time.monotonic()})
+        # Told before it flows on, with its length: a quick patch ends the take before a later status comes.
+        self.report_status(take=stored.take_id, label=f"take {self.takes_cut}: {stored.duration:.2f} s",
+                           duration=round(stored.duration, 2))
         self.emit("take", stored)
         if not self.context.tracks_takes:  # no runtime tells this node the take's end
             self._store.mark_processed(stored)
-        self.report_status(take=stored.take_id, label=f"take {self.takes_cut}: {stored.duration:.2f} s")

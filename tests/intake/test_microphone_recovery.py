@@ -204,3 +204,36 @@ def test_an_unreadable_stored_take_ends_as_a_runtime_fate_event(tmp_path: Path, 
     assert end.node_id == end.source == "mic"
     assert end.reason.startswith("error in mic: stored take unreadable")
     assert "unreadable" in engine.errors["mic"]
+
+
+def test_a_take_is_told_with_its_length_before_it_flows_on(tmp_path: Path, fake_input: type[FakeStream]) -> None:
+    """The console's line for a microphone take had no length ("take mic-...: -> HH"): the microphone reported its
+    take after passing it on, without a duration, and a quick patch had ended the take before that."""
+
+    class Ordered(TrackingContext):
+        def __init__(self) -> None:
+            super().__init__()
+            self.order: list[tuple[str, Any]] = []
+
+        def emit(self, node_id: str, port: str, message: Any) -> None:
+            self.order.append(("emit", message.take_id))
+            super().emit(node_id, port, message)
+
+        def report_status(self, node_id: str, status: dict[str, Any]) -> None:
+            if "take" in status:
+                self.order.append(("status", dict(status)))
+            super().report_status(node_id, status)
+
+    context = Ordered()
+    mic = make_mic(tmp_path, context)
+    mic.start()
+    try:
+        t = np.arange(int(0.3 * RATE)) / RATE
+        fake_input.made[-1].play(np.concatenate([0.5 * np.sin(2 * np.pi * 330 * t), np.zeros(int(0.3 * RATE))]))
+        assert wait_until(lambda: len(emitted_ids(context)) == 1)
+    finally:
+        mic.stop()
+    (take_id,) = emitted_ids(context)
+    told = next(i for i, (kind, what) in enumerate(context.order) if kind == "status" and what["take"] == take_id)
+    assert context.order[told][1]["duration"] > 0.25, context.order
+    assert told < context.order.index(("emit", take_id)), context.order
