@@ -74,6 +74,8 @@ class EditorApp:
         #: The node (or one of its pins) under the last left press on the canvas: its release is no click on empty
         #: canvas (a link dragged from or to a pin leaves no node selected, yet must not clear the inspector).
         self._pressed_on: str | None = None
+        #: Where that press on a node was (see _click_past_field).
+        self._press_point: tuple[float, float] | None = None
         model.listen(self._on_change)
 
     # -- building ----------------------------------------------------------------------------------------------
@@ -301,6 +303,25 @@ class EditorApp:
             self.patch_view.choose([])  # a click on empty canvas: nothing is selected any more
             if self.inspector.node_id is not None:
                 self.inspector.show(None)
+        self._click_past_field()
+
+    def _click_past_field(self) -> None:
+        """A click on a node that left it unselected: imnodes takes a press while an inspector field has the
+        keyboard only to end the editing, so the composer clicked a node and the inspector went on showing the
+        other. Such a node is made the selection (marked, as pasted ones are) and shown; a drag, a press on a pin
+        (a link) or a Ctrl or Shift click (imnodes' own adding and removing) is no such click."""
+        press, self._press_point = self._press_point, None
+        node_id = self._pressed_on
+        if press is None or node_id is None or node_id not in self.model.patch.nodes:
+            return
+        mouse = dpg.get_mouse_pos(local=False)
+        modifier = any(dpg.is_key_down(key) for key in (dpg.mvKey_LControl, dpg.mvKey_RControl, dpg.mvKey_LShift,
+                                                        dpg.mvKey_RShift))
+        on_pin = self.link_hints.pin_at(press, output=True) or self.link_hints.pin_at(press, output=False)
+        if abs(mouse[0] - press[0]) > 4 or abs(mouse[1] - press[1]) > 4 or on_pin or modifier:
+            return
+        if node_id not in self.patch_view.selected_nodes():
+            self._select([node_id])
 
     def _on_right_click(self, sender: Any, app_data: Any) -> None:
         if not dpg.is_item_hovered(self.patch_view.tag):
@@ -320,7 +341,9 @@ class EditorApp:
         self.link_hints.frame()
         down = dpg.is_mouse_button_down(dpg.mvMouseButton_Left)
         if down and not self._left_down:  # where the press was decides what its release clears (the mouse moves)
-            self._pressed_on = self.patch_view.node_at(dpg.get_mouse_pos(local=False))
+            mouse = dpg.get_mouse_pos(local=False)
+            self._pressed_on = self.patch_view.node_at(mouse)
+            self._press_point = (float(mouse[0]), float(mouse[1])) if self._pressed_on is not None else None
         self._left_down = down
         changed = self.observer.apply()
         for node_id in changed:

@@ -2,8 +2,8 @@
 then a click elsewhere is one edit (real ``xdotool`` key and mouse events).
 
 Opens the editor's small test patch in a real (virtual) window: types a patch name and clicks the empty canvas,
-types a log prefix and clicks another node's title, types more of it, presses Enter and clicks the canvas, and
-types into the id field and clicks the canvas; the model is read after each.
+types a log prefix and clicks another node's title (once: it must show), types more of it, presses Enter and
+clicks the canvas, and types into the id field and clicks the canvas; the model is read after each.
 
 Run as ``python -m tests.editor.field_leave_scenario`` (needs DISPLAY and xdotool; see test_field_leave.py). Prints
 one JSON object.
@@ -46,6 +46,7 @@ def main() -> dict[str, Any]:
             type_text("abc")
             driver.click(title_point("library"))  # straight to another node
             out["prefix"] = model.patch.nodes["log"].params.get("prefix")
+            out["shown"], out["selection"] = app.inspector.node_id, app.selection()  # the first click shows it
             driver.click(title_point("log"))
             driver.click(press_point("param:log:prefix"))
             driver.key("End")

@@ -28,3 +28,10 @@ def test_a_value_typed_and_left_is_taken(result: dict[str, Any]) -> None:
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_enter_then_leaving_is_one_edit(result: dict[str, Any]) -> None:
     assert result["prefix_after_enter"] == "abcd" and result["edits_for_enter_then_leave"] == 1, result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_a_node_clicked_once_from_a_field_is_shown_and_selected(result: dict[str, Any]) -> None:
+    # imnodes takes that press only to end the field's editing: the node was neither selected nor shown.
+    assert result["shown"] == "library" and result["selection"] == ["library"], result
