@@ -186,8 +186,11 @@ class AbletonMax(Node):
         self.outbox.start()
 
     def stop(self) -> None:
-        self.outbox.close()
-        self.target.close()
+        outbox, target = getattr(self, "outbox", None), getattr(self, "target", None)  # those start() made
+        if outbox is not None:
+            outbox.close()
+        if target is not None:
+            target.close()
         super().stop()
 
     def _already_sent(self, key: str) -> None:
@@ -240,20 +243,22 @@ class AbletonOsc(Node):
     clip = Param(int, 0, "clip slot fired by the 'fire' action (0: the first scene)", minimum=0, maximum=999)
 
     def start(self) -> None:
+        self._listener: socket.socket | None = None
+        self.track_names: list[str] = []
         unknown = set(self.actions) - {"name", "color", "volume", "fire"}
         if unknown:
             raise ValueError(f"ableton_osc actions {sorted(unknown)} unknown: use name, color, volume, fire")
         self.target = OscTarget(self.host, self.port, self.report_error)
-        self.track_names: list[str] = []
-        self._listener: socket.socket | None = None
         if self.reply_port:
             self._listen()
 
     def stop(self) -> None:
         self.stop_event.set()
-        if self._listener is not None:
-            self._listener.close()
-        self.target.close()
+        listener, target = getattr(self, "_listener", None), getattr(self, "target", None)  # those start() made
+        if listener is not None:
+            listener.close()
+        if target is not None:
+            target.close()
         super().stop()
 
     def _listen(self) -> None:
@@ -355,7 +360,9 @@ class AbletonLive(Node):
     def stop(self) -> None:
         self.stop_event.set()
         super().stop()
-        self._sock.close()
+        sock = getattr(self, "_sock", None)  # none when start() failed before it
+        if sock is not None:
+            sock.close()
 
     def on_upcoming(self, take: Take) -> None:
         self.files.write_ahead(take)

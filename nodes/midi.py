@@ -40,7 +40,9 @@ class MidiIn(Node):
         self.keeper.start()
 
     def stop(self) -> None:
-        self.keeper.stop()
+        keeper = getattr(self, "keeper", None)  # none when start() failed before it
+        if keeper is not None:
+            keeper.stop()
         super().stop()
 
     def _on_message(self, message: Any) -> None:
@@ -75,23 +77,28 @@ class MidiOut(Node):
     api = Param(str, "auto", "rtmidi API (auto: MIDO_BACKEND, else ALSA, or JACK without ALSA)", choices=API_CHOICES)
 
     def start(self) -> None:
-        self.keeper = PortKeeper("output", port=self.port, virtual=self.virtual_port, client_name=self.node_id,
-                                 api=self.api, report_error=self.report_error, report_status=self.report_status)
-        self.keeper.start()
         self._offs: list[tuple[float, int, Any]] = []
         self._serial = 0
         self._wake = threading.Condition()
+        self.keeper = PortKeeper("output", port=self.port, virtual=self.virtual_port, client_name=self.node_id,
+                                 api=self.api, report_error=self.report_error, report_status=self.report_status)
+        self.keeper.start()
         self.run_thread(self._note_offs, name=f"{self.node_id}-offs")
 
     def stop(self) -> None:
         self.stop_event.set()
-        with self._wake:
-            self._wake.notify()
+        wake = getattr(self, "_wake", None)  # what start() made before it failed, if it did
+        if wake is not None:
+            with wake:
+                wake.notify()
         super().stop()
+        keeper = getattr(self, "keeper", None)
+        if keeper is None:
+            return
         for _, _, message in self._offs:  # never leave a note hanging (nor start one held for later)
             if message.type != "note_on":
-                self.keeper.send(message)
-        self.keeper.stop()
+                keeper.send(message)
+        keeper.stop()
 
     def _channel_for(self, slot: str) -> int:
         if self.channel:

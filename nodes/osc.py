@@ -172,7 +172,9 @@ class OscSend(Node):
         self.target = OscTarget(self.host, self.port, self.report_error)
 
     def stop(self) -> None:
-        self.target.close()
+        target = getattr(self, "target", None)  # none when start() failed before it
+        if target is not None:
+            target.close()
         super().stop()
 
     def on_message(self, message: Any) -> None:
@@ -213,13 +215,17 @@ class OscReceive(Node):
             self.server = BlockingOSCUDPServer((self.host, self.port), dispatcher)
         self.bound_port = int(self.server.server_address[1])
         self.report_status(port=self.bound_port)
-        self._serving = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
-                                         name=f"{self.node_id}-osc", daemon=True)
-        self._serving.start()
+        serving = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                   name=f"{self.node_id}-osc", daemon=True)
+        serving.start()
+        self._serving = serving
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        server = getattr(self, "server", None)  # none when the port could not be bound
+        if server is not None:
+            if getattr(self, "_serving", None) is not None:
+                server.shutdown()  # waits for serve_forever: never started if start() failed before it
+            server.server_close()
         super().stop()
 
     def _on_osc(self, address: str, *args: Any) -> None:

@@ -167,6 +167,7 @@ class Pattern(Node):
         self.late_steps = 0
         self._lock = threading.Lock()  # set_pattern from other threads against the scheduler's snapshot
         handed = _take_handover(self.node_id)
+        self._handed = handed  # until its Link peer is taken up or closed: stop() closes it if start() fails first
         start = time.perf_counter() + self.lookahead_ms / 1000.0  # beat 0: the first step is on time
         self.timeline: clocks.LocalTimeline | clocks.LinkTimeline
         if self.link and not clocks.link_available():
@@ -189,6 +190,7 @@ class Pattern(Node):
         if handed:  # an edit rebuilt this node: go on from the step the last one reached
             if handed.get("timeline") is not self.timeline and handed.get("timeline") is not None:
                 handed["timeline"].close()
+            self._handed = None
             self._next_step = handed.get("next_step")
             self._last_due = handed.get("last_due", 0.0)
             # What the control input changed lives on, unless the edit changed that very parameter.
@@ -207,6 +209,12 @@ class Pattern(Node):
         self.stop_event.set()
         super().stop()
         clocks.withdraw(self.node_id)
+        timeline = getattr(self, "timeline", None)
+        handed = getattr(self, "_handed", None)
+        if handed and handed.get("timeline") is not None and handed["timeline"] is not timeline:
+            handed["timeline"].close()  # start() failed with the replaced node's Link peer still in the session
+        if timeline is None:  # start() failed before it had a timeline: no groove to hand over
+            return
         with self._lock:
             patterns = self._pending if self._pending is not None else self._patterns
         _give_handover(self.node_id, {"timeline": self.timeline, "next_step": self._next_step, "tempo": self.tempo,
