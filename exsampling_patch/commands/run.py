@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
+from exsampling_patch.commands.start_watch import StartWatch
 from exsampling_patch.errors import PatchError
 from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
@@ -140,8 +141,11 @@ def run(args: argparse.Namespace) -> int:
 
     starter = threading.Thread(target=start, name="exsampling-start", daemon=True)
     starter.start()
+    watch = StartWatch(lambda node_id: patch.nodes[node_id].type if node_id in patch.nodes else "")
     while starter.is_alive() and not stop.wait(0.02):
-        pass
+        slow = watch.check(engine.starting, time.monotonic())
+        if slow:
+            console.say(f"{time.strftime('%H:%M:%S')} {slow}")
     interrupted = starter.is_alive()
     if interrupted:  # a signal came during start-up: start no more nodes, and do not wait for the one starting
         engine.abort_start()

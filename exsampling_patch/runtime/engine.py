@@ -139,6 +139,12 @@ class Engine(HangWatch, PlanSwap):
     def running(self) -> bool:
         return self._running
 
+    @property
+    def starting(self) -> str | None:
+        """The node whose ``start()`` runs now, or None (read from another thread: ``exsampling run`` names a node
+        whose start takes long)."""
+        return self._starting
+
     def node(self, node_id: str) -> Node:
         """The live instance of a node (for observers and tests; do not call its handlers)."""
         return self._cells[node_id].node

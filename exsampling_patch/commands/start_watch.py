@@ -1,0 +1,49 @@
+"""Which node is still starting, for ``exsampling run``'s console.
+
+Start-up prints nothing of its own until every node has started: a node whose ``start()`` hangs (a device that
+never answers, a model on a network drive gone away) left the terminal blank for as long as it hung, with nothing
+to say which node to look at. :class:`StartWatch` names it after a few seconds, and again if it goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+#: Seconds into one node's start() at which the console names it: a first notice while a performer still waits
+#: patiently, another when it is clearly stuck.
+NOTICES = (5.0, 30.0)
+#: Seconds between further notices after the last of :data:`NOTICES`: a run left hanging says it now and then.
+REMIND_EVERY = 120.0
+
+
+class StartWatch:
+    """Fed the node whose start() runs now (None between nodes) and the time, says when to name it.
+
+    ``type_of`` gives a node id's type name, for the line. Times are the caller's (``time.monotonic()``), so
+    that the notices can be tested without waiting for them.
+    """
+
+    def __init__(self, type_of: Callable[[str], str]) -> None:
+        self.type_of = type_of
+        self._node: str | None = None
+        self._since = 0.0
+        self._told = 0  # notices given for this node's start
+
+    def check(self, starting: str | None, now: float) -> str | None:
+        """The line to print now, or None."""
+        if starting != self._node:
+            self._node, self._since, self._told = starting, now, 0
+        if starting is None:
+            return None
+        waited = now - self._since
+        if waited < self._due():
+            return None
+        self._told += 1
+        kind = self.type_of(starting)
+        return (f"node '{starting}'{f' ({kind})' if kind else ''} is still starting, {waited:.0f} s in: its "
+                f"start() has not returned (Ctrl+C stops the run)")
+
+    def _due(self) -> float:
+        if self._told < len(NOTICES):
+            return NOTICES[self._told]
+        return NOTICES[-1] + REMIND_EVERY * (self._told - len(NOTICES) + 1)
