@@ -183,10 +183,10 @@ class Pattern(Node):
         elif handed and isinstance(handed.get("timeline"), clocks.LocalTimeline):
             self.timeline = handed["timeline"]
             self.timeline.set_quantum(self.quantum)
-            if self.timeline.capture().tempo != self.tempo and handed.get("tempo") != self.tempo:
-                self.timeline.set_tempo(self.tempo)
         else:
             self.timeline = clocks.LocalTimeline(self.tempo, self.quantum, start)
+        if handed and handed.get("tempo") != self.tempo and self.timeline.capture().tempo != self.tempo:
+            self.timeline.set_tempo(self.tempo)  # the edit changed the tempo: with Link, the session's, as control does
         if handed:  # an edit rebuilt this node: go on from the step the last one reached
             if handed.get("timeline") is not self.timeline and handed.get("timeline") is not None:
                 handed["timeline"].close()

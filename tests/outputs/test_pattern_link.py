@@ -36,6 +36,8 @@ PEER = textwrap.dedent("""
             state.setTempo(float(words[1]), now)
             peer.commitAppSessionState(state)
             print(now, flush=True)
+        elif words[0] == "session_tempo":
+            print(peer.captureAppSessionState().tempo(), flush=True)
         elif words[0] == "beat":
             state = peer.captureAppSessionState()
             print(" ".join(str(state.beatAtTime(int(w), 4.0)) for w in words[1:]), flush=True)
@@ -120,4 +122,31 @@ def test_follows_a_peers_tempo_within_a_beat_and_shares_its_phase() -> None:
         print(report)
     finally:
         node.stop()
+        peer.close()
+
+
+def test_an_edit_of_the_tempo_sets_the_sessions_tempo() -> None:
+    """The runtime rebuilds an edited node, which takes over the old one's Link peer: the tempo the edit gives is
+    the session's, for the other peers too (before, the edit was ignored while the node played with Link)."""
+    peer = Peer()
+    node = Pattern("pat-link-edit", {"patterns": {"HH": "x"}, "link": True, "tempo": 120.0}, NodeContext())
+    node.start()
+    edited: Pattern | None = None
+    try:
+        deadline = time.monotonic() + 10
+        while (node.beat_clock().peers < 1 or peer.ask("peers") == "0") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert node.beat_clock().peers >= 1, "the two Link peers did not find each other over loopback"
+        peer.ask("tempo 120")
+        node.stop()
+        edited = Pattern("pat-link-edit", {"patterns": {"HH": "x"}, "link": True, "tempo": 133.0}, NodeContext())
+        edited.start()
+        assert edited.timeline is node.timeline  # the same peer: the groove goes on
+        assert edited.beat_clock().tempo == pytest.approx(133.0)
+        deadline = time.monotonic() + 10
+        while float(peer.ask("session_tempo")) != pytest.approx(133.0) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert float(peer.ask("session_tempo")) == pytest.approx(133.0)
+    finally:
+        (edited or node).stop()
         peer.close()
