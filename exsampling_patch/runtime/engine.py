@@ -31,7 +31,7 @@ from exsampling_patch.runtime.events import (
     merge_status,
 )
 from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
-from exsampling_patch.runtime.parts import Cell, Worker, hang_limit, raised_at, worker_cpus
+from exsampling_patch.runtime.parts import Cell, NotBuilt, Worker, hang_limit, raised_at, worker_cpus
 from exsampling_patch.runtime.plan import Plan, compile_plan
 from exsampling_patch.runtime.swap import PlanSwap
 from exsampling_patch.runtime.watchdog import HangWatch
@@ -379,6 +379,10 @@ class Engine(HangWatch, PlanSwap):
         except Exception as error:
             if self._stopping:  # see stop(): the take is redone at the next start
                 log.debug("node %s failed while the patch stops: %s", node.node_id, error)
+            elif isinstance(error, NotBuilt):  # its build error was reported once: the take alone says it again
+                if key is not None:
+                    self.ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {error}")
+                self._bypass(node, port, message)
             else:
                 text = self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
                 if key is not None:

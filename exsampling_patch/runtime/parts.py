@@ -76,16 +76,24 @@ def worker_cpus() -> list[int]:
     return cpus if len(cpus) > 1 else []
 
 
+class NotBuilt(RuntimeError):
+    """What a :class:`Failed` stand-in raises for each message. The build's error was reported once, when it
+    failed; the engine notes this one on the take and bypasses, without a new error for each message (a line on
+    the console per take, the node's count going up, and its shown error replaced by "could not be built")."""
+
+
 class Failed(Node):
     """Stands in for a node that could not be built: everything it receives is bypassed."""
 
     abstract = True
 
-    def __init__(self, node_id: str, node_type: type[Node], context: NodeContext) -> None:
+    def __init__(self, node_id: str, node_type: type[Node], context: NodeContext,
+                 error: BaseException | str = "") -> None:
         self.built_type = node_type  # whose code raised, for raised_at
         self.inputs = node_type.inputs  # type: ignore[misc]
         self.outputs = node_type.outputs  # type: ignore[misc]
         self.type_name = node_type.type_name  # type: ignore[misc]
+        self.why = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else error
         super().__init__(node_id, {}, context)
 
     @classmethod
@@ -93,7 +101,7 @@ class Failed(Node):
         return {}
 
     def handle(self, port: str, message: Any) -> None:
-        raise RuntimeError(f"node '{self.node_id}' could not be built; see its first error")
+        raise NotBuilt(f"could not be built: {self.why}" if self.why else "could not be built")
 
 
 def raised_at(error: BaseException, node: Node) -> str:

@@ -64,7 +64,7 @@ class PlanSwap:
                     try:
                         self._cells[node_id] = Cell(self._build(node_id, plan))
                     except Exception as error:
-                        self._cells[node_id] = Cell(Failed(node_id, plan.node_types[node_id], self._context))
+                        self._cells[node_id] = Cell(Failed(node_id, plan.node_types[node_id], self._context, error))
                         self._record_error(node_id, error)  # after: it finds the type whose code raised
             self._plan = plan  # from here on, emits follow the new routes
             # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
@@ -115,7 +115,7 @@ class PlanSwap:
             try:
                 cell.node = self._build(node_id, plan)
             except Exception as error:
-                cell.node = Failed(node_id, plan.node_types[node_id], self._context)
+                cell.node = Failed(node_id, plan.node_types[node_id], self._context, error)
                 self._record_error(node_id, error)  # after: it finds the type whose code raised
             self._prepare(node_id, cell.node)
         self._start_cell(node_id)

@@ -54,6 +54,21 @@ class Assign(Node):
         self.emit("slot", SlotAssignment("HH", take, "hihat", 0.9))
 
 
+class Unbuildable(Node):
+    """Cannot be built: its constructor raises, as a plugin's that looks for a file that is not there."""
+
+    type_name = "t_unbuildable"
+    take = Input(TAKE)
+    slot = Output(SLOT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        raise FileNotFoundError("no model file")
+
+    def on_take(self, take: Take) -> None:
+        raise AssertionError("never built, never called")
+
+
 class Hang(Node):
     """Sleep in the handler until RELEASE is set (or `seconds` pass)."""
 
@@ -90,7 +105,7 @@ class Keep(Node):
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Phone, Assign, Hang, Keep):
+    for node_type in (Phone, Assign, Unbuildable, Hang, Keep):
         registry.register(node_type, "test")
     return registry
 
@@ -125,6 +140,26 @@ def test_each_take_ends_once_with_its_fate_and_its_source_is_told(registry: Regi
         assert ended["quiet3"].fate == "dropped" and ended["quiet3"].reason == "silent"
         assert sorted(e.take_id for e in phone.ended) == ["a1", "a4", "bad2", "quiet3"]
         assert len(engine.ledger) == 0
+    finally:
+        engine.stop()
+
+
+def test_a_node_that_could_not_be_built_is_reported_once_and_each_take_says_why(registry: Registry) -> None:
+    # Before, each take raised "could not be built; see its first error" anew: an error line per take on the console,
+    # the node's error count going up with every take, and its shown error replaced by that one, the build's lost.
+    engine, events = run(registry, ["phone.out -> broken.take"], {"phone": "t_phone", "broken": "t_unbuildable"})
+    try:
+        phone: Any = engine.node("phone")
+        for take_id in ("a1", "a2", "a3"):
+            phone.push(take_id)
+        assert engine.wait_idle(5)
+        errors = [e for e in events if isinstance(e, NodeError)]
+        assert [(e.node_id, e.error) for e in errors] == [("broken", "FileNotFoundError: no model file")]
+        assert engine.errors["broken"] == "FileNotFoundError: no model file" and engine.error_counts["broken"] == 1
+        ended = [e for e in events if isinstance(e, TakeEnded)]
+        assert sorted(e.take_id for e in ended) == ["a1", "a2", "a3"]
+        assert {(e.fate, e.node_id, e.reason) for e in ended} == {
+            ("error", "broken", "error in broken: could not be built: FileNotFoundError: no model file")}
     finally:
         engine.stop()
 
