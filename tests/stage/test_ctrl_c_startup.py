@@ -53,14 +53,13 @@ links: []
             time.sleep(0.02)
         time.sleep(0.2)
         sent = run.signal_group(signal.SIGINT)
-        code = run.wait(10.0)
+        code = run.wait(10.0)  # start-up takes 30 s: a run that waited for it is still running here
         took = time.monotonic() - sent
     finally:
         if run.process.poll() is None:
             run.kill()
     output = run.output()
-    assert code == 130, output
-    assert took < 2.0, f"stopped {took:.2f} s after Ctrl+C (start-up takes 30 s)\n{output}"
+    assert code == 130, f"stopped {took:.2f} s after Ctrl+C (start-up takes 30 s)\n{output}"
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
     assert "Ctrl+C stops" not in output, output  # it never said it was running
     assert "stopped during start-up" in output and "node 'slow' never started: the run was stopped first" in output
