@@ -30,6 +30,9 @@ class BeatClock:
     playing: bool = True
     peers: int = 0
     link: bool = False
+    #: With Link's start/stop sync: the bar the session's transport started on; the steps before it are silent (the
+    #: other peers, Live among them, start on that bar: a count-in, not the rest of the bar they were pressed in).
+    start_beat: float = -math.inf
 
     def beat_at(self, t: float) -> float:
         return self.beat0 + (t - self.t0) * self.tempo / 60.0
@@ -128,7 +131,12 @@ class LinkTimeline:
         offset, micros = self._offset()
         beat = float(state.beatAtTime(micros, self.quantum))
         playing = bool(state.isPlaying()) if self.start_stop_sync else True
-        return BeatClock(micros / 1e6 + offset, beat, float(state.tempo()), self.quantum, playing, self.peers, True)
+        start_beat = -math.inf
+        if self.start_stop_sync and playing:  # the first bar at or after the time the transport started
+            started = float(state.beatAtTime(int(state.timeForIsPlaying()), self.quantum))
+            start_beat = math.ceil(started / self.quantum - 1e-9) * self.quantum
+        return BeatClock(micros / 1e6 + offset, beat, float(state.tempo()), self.quantum, playing, self.peers, True,
+                         start_beat)
 
     def set_tempo(self, tempo: float) -> None:
         with self._lock:
@@ -139,11 +147,12 @@ class LinkTimeline:
     def set_quantum(self, quantum: float) -> None:
         self.quantum = quantum
 
-    def start_playing(self) -> None:
-        """Start the session's transport (with start/stop sync, alone in the session: no one else will)."""
+    def start_playing(self, delay: float = 0.0) -> None:
+        """Start the session's transport ``delay`` seconds from now, on a bar there (with start/stop sync, alone in
+        the session: no one else will)."""
         with self._lock:
             state = self.link.captureAppSessionState()
-            state.setIsPlaying(True, self._offset()[1])
+            state.setIsPlayingAndRequestBeatAtTime(True, self._offset()[1] + round(delay * 1e6), 0.0, self.quantum)
             self.link.commitAppSessionState(state)
 
     def close(self) -> None:

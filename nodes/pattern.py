@@ -275,7 +275,8 @@ class Pattern(Node):
             clocks.publish(self.node_id, clock)
             if (self.link and self.start_stop_sync and not self._started_session and not clock.playing
                     and clock.peers == 0 and isinstance(self.timeline, clocks.LinkTimeline)):
-                self.timeline.start_playing()  # alone in the session: start it, as a transport would
+                # alone in the session: start it, as a transport would, on a bar one lookahead from now
+                self.timeline.start_playing(self.lookahead_ms / 1000.0)
                 self._started_session = True
             self._schedule(now, clock)
             if now - last_status > 0.5:
@@ -300,12 +301,17 @@ class Pattern(Node):
         first = math.ceil(clock.beat_at(horizon - lookahead / 2) * self.steps_per_beat)
         if self._next_step is None or self._next_step > first + 2 * self.steps_per_beat:
             self._next_step = first  # (re)start, or the session's beat jumped back: go on from where it is now
+            start = math.ceil(clock.start_beat * self.steps_per_beat - 1e-6) if clock.start_beat > -math.inf else first
+            if start < first and clock.time_at(start / self.steps_per_beat) >= now - LATE_DROP:
+                self._next_step = start  # the bar the session starts on is close: play it, rather than skip it
         while True:
             step = self._next_step
             due = clock.time_at(self._step_beat(step))
             if due > horizon:
                 return
             self._next_step = step + 1
+            if step < clock.start_beat * self.steps_per_beat - 1e-6:
+                continue  # before the bar the session's transport started on: the other peers are silent too
             if due < now - LATE_DROP:
                 self.late_steps += 1
                 continue

@@ -36,6 +36,22 @@ PEER = textwrap.dedent("""
             state.setTempo(float(words[1]), now)
             peer.commitAppSessionState(state)
             print(now, flush=True)
+        elif words[0] == "sync":
+            peer.startStopSyncEnabled = True
+            print("ok", flush=True)
+        elif words[0] == "stop":
+            state = peer.captureAppSessionState()
+            state.setIsPlaying(False, peer.clock().micros())
+            peer.commitAppSessionState(state)
+            print("ok", flush=True)
+        elif words[0] == "play":  # as LinkHut (and Live) start: beat 0 on the session's next bar; pressed mid-bar
+            while not 1.0 <= peer.captureAppSessionState().phaseAtTime(peer.clock().micros(), 4.0) < 2.0:
+                time.sleep(0.001)
+            state = peer.captureAppSessionState()
+            now = peer.clock().micros()
+            state.setIsPlayingAndRequestBeatAtTime(True, now, 0.0, 4.0)
+            peer.commitAppSessionState(state)
+            print(now, peer.captureAppSessionState().timeAtBeat(0.0, 4.0), flush=True)
         elif words[0] == "session_tempo":
             print(peer.captureAppSessionState().tempo(), flush=True)
         elif words[0] == "beat":
@@ -150,3 +166,36 @@ def test_an_edit_of_the_tempo_sets_the_sessions_tempo() -> None:
     finally:
         (edited or node).stop()
         peer.close()
+
+
+def test_with_start_stop_sync_it_starts_on_the_bar_the_session_starts_on() -> None:
+    """A peer (Live, LinkHut) pressed play mid-bar: it starts on the session's next bar, and so does the node.
+    Before, the node began at once and played the rest of that bar alone."""
+    peer = Peer()
+    assert peer.ask("sync") == "ok"
+    node = Pattern("pat-link-sync", {"patterns": {"HH": "x"}, "link": True, "start_stop_sync": True, "tempo": 120.0},
+                   NodeContext())
+    node.start()
+    try:
+        deadline = time.monotonic() + 10
+        while (node.beat_clock().peers < 1 or peer.ask("peers") == "0") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert node.beat_clock().peers >= 1, "the two Link peers did not find each other over loopback"
+        assert peer.ask("stop") == "ok"
+        deadline = time.monotonic() + 10
+        while node.beat_clock().playing and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not node.beat_clock().playing
+        time.sleep(0.2)  # what was sent ahead before the stop has gone out
+        node.context.emitted.clear()
+        pressed, bar = (int(w) / 1e6 + raw_to_perf() for w in peer.ask("play").split())
+        assert bar - pressed > 0.9  # two beats at least (120 BPM) between the press and the bar
+        deadline = time.monotonic() + 10
+        while not node.context.emitted and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        ons = [m.time for port, m in list(node.context.emitted) if m.type == "note_on"]
+    finally:
+        node.stop()
+        peer.close()
+    assert ons and ons[0] == pytest.approx(bar, abs=0.002)  # nothing before the bar, the first step on it
