@@ -130,7 +130,7 @@ class EditorApp:
         except (KeyError, ValueError) as error:
             self.status = str(error)
             return None
-        self.inspector.show(node_id)
+        self._select([node_id])  # the selection, as a pasted node is: Delete takes back a type clicked by mistake
         return node_id
 
     def _picked(self) -> None:

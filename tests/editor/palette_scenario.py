@@ -1,6 +1,6 @@
 """Adding a node from the palette without the mouse: a click in its search field, a few letters typed and Enter
 (real ``xdotool`` events): the first type listed is added, as in the add-node pop-up; Enter once the canvas has
-been clicked adds nothing.
+been clicked adds nothing. A type then clicked in the palette is the selection: Delete removes it.
 
 Run as ``python -m tests.editor.palette_scenario`` (needs DISPLAY and xdotool; see test_palette_enter.py). Prints
 one JSON object.
@@ -42,6 +42,15 @@ def main() -> dict[str, Any]:
             driver.click(spot)
             driver.key("Return")
             out["after_canvas_enter"] = len(app.model.patch.nodes) - len(before)
+            # The search emptied, a type clicked by mistake, then Delete (the mouse over the canvas): it goes.
+            driver.click(press_point("palette:search"))
+            driver.key("a", "ctrl")
+            driver.key("BackSpace")
+            driver.click(press_point("palette:relay"))
+            out["added_by_click"] = [n for n in app.model.patch.nodes if n not in before]
+            driver.move(spot)
+            driver.key("Delete")
+            out["after_delete"] = [n for n in app.model.patch.nodes if n not in before]
     return out
 
 

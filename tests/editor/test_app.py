@@ -125,6 +125,7 @@ def test_edit_through_widgets_undo_all_redo_copy_paste_save_and_run(app: EditorA
         call("menu:redo")
     assert dumps_patch(model.patch) == edited
     assert dpg.does_item_exist("node:relay") and app.patch_view.link_item(link) is not None
+    app.patch_view.choose([])  # as a click on the empty canvas does: the node added last is no longer selected
     call("menu:delete")  # nothing selected: nothing happens
     assert dumps_patch(model.patch) == edited
     # Copy and paste keep the inner link; the pasted nodes are the selection.
