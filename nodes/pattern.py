@@ -162,6 +162,7 @@ class Pattern(Node):
         self._swing = self.swing
         self._play = self.playing
         self._next_step: int | None = None
+        self._sent_step: int | None = None  # the last step sent: a quick stop and start must not send it again
         self._last_due = 0.0
         self.steps_played = 0
         self.late_steps = 0
@@ -192,6 +193,7 @@ class Pattern(Node):
                 handed["timeline"].close()
             self._handed = None
             self._next_step = handed.get("next_step")
+            self._sent_step = handed.get("sent_step")
             self._last_due = handed.get("last_due", 0.0)
             # What the control input changed lives on, unless the edit changed that very parameter.
             if handed.get("swing_param") == self.swing:
@@ -218,9 +220,10 @@ class Pattern(Node):
         with self._lock:
             patterns = self._pending if self._pending is not None else self._patterns
         _give_handover(self.node_id, {"timeline": self.timeline, "next_step": self._next_step, "tempo": self.tempo,
-                                      "last_due": self._last_due, "patterns": patterns, "swing": self._swing,
-                                      "swing_param": self.swing, "play": self._play, "playing_param": self.playing,
-                                      "muted": set(self._muted), "slots": list(self.slots)})
+                                      "last_due": self._last_due, "sent_step": self._sent_step, "patterns": patterns,
+                                      "swing": self._swing, "swing_param": self.swing, "play": self._play,
+                                      "playing_param": self.playing, "muted": set(self._muted),
+                                      "slots": list(self.slots)})
 
     # -- live changes -----------------------------------------------------------------------------------------------
 
@@ -304,6 +307,9 @@ class Pattern(Node):
             start = math.ceil(clock.start_beat * self.steps_per_beat - 1e-6) if clock.start_beat > -math.inf else first
             if start < first and clock.time_at(start / self.steps_per_beat) >= now - LATE_DROP:
                 self._next_step = start  # the bar the session starts on is close: play it, rather than skip it
+            sent = self._sent_step
+            if sent is not None and self._next_step <= sent <= first + 2 * self.steps_per_beat:
+                self._next_step = sent + 1  # stopped and started within the lookahead: those steps are out already
         while True:
             step = self._next_step
             due = clock.time_at(self._step_beat(step))
@@ -317,6 +323,7 @@ class Pattern(Node):
                 continue
             due = max(due, self._last_due + 1e-4)  # a tempo change never reorders steps already sent
             self._last_due = due
+            self._sent_step = step
             self._play_step(step, due, 60.0 / clock.tempo / self.steps_per_beat, clock.quantum)
 
     def _play_step(self, step: int, due: float, step_seconds: float, quantum: float) -> None:

@@ -154,3 +154,23 @@ def test_an_edit_keeps_what_the_control_input_changed() -> None:
         edited.stop()
     assert swing_of(messages) == pytest.approx([0.75, 1.25], abs=1e-5)  # the edited swing
     assert not [m for m in messages if m.type == "note_on" and m.channel == 3]
+
+
+def test_a_quick_stop_and_start_sends_no_step_twice() -> None:
+    """Steps go out a lookahead ahead: a play 0 then 1 within it (a stutter, a slip of the finger, Link's transport
+    stopped and started) restarted half a lookahead ahead and sent the steps already out again, doubled hits."""
+    node = make("pat-stutter", patterns={"HH": "x"}, tempo=240.0, steps_per_beat=16, lookahead_ms=100.0)
+    try:
+        time.sleep(0.3)
+        node.handle("control", ControlValue("play", 0.0))
+        deadline = time.monotonic() + 10
+        while node._next_step is not None and time.monotonic() < deadline:  # the scheduler has seen the stop
+            time.sleep(0.001)
+        assert node._next_step is None
+        node.handle("control", ControlValue("play", 1.0))
+        messages = collect(node, 0.3)
+    finally:
+        node.stop()
+    clock = node.beat_clock()
+    steps = [round(clock.beat_at(m.time) * 16) for m in messages if m.type == "note_on"]
+    assert steps and len(steps) == len(set(steps)), sorted(s for s in steps if steps.count(s) > 1)
