@@ -4,7 +4,7 @@
 // load, is running (the page says so in <body data-microphone>).
 // Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set, or with an empty
 // LATITUDE not allowed (the take is sent without location). PHONE_INDEXEDDB=refused or hangs: the browser's
-// IndexedDB fails so (phone.js, brokenIndexedDB).
+// IndexedDB fails so (phone.js, brokenIndexedDB). PHONE_SILENT_UPLOADS=N: the first N uploads are never answered.
 const { brokenIndexedDB, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
@@ -15,6 +15,14 @@ async function main() {
     const context = await phoneContext(browser, lat ? { latitude: Number(lat), longitude: Number(lon) } : null);
     if (process.env.PHONE_INDEXEDDB) await brokenIndexedDB(context, process.env.PHONE_INDEXEDDB);
     const page = await context.newPage();
+    let stalled = 0;  // PHONE_SILENT_UPLOADS=N: the first N uploads go out and are never answered (a silent network)
+    await page.route("**/api/takes*", (route) => {
+      if (route.request().method() === "POST" && stalled < Number(process.env.PHONE_SILENT_UPLOADS || 0)) {
+        stalled += 1;
+        return;  // neither sent on nor answered
+      }
+      route.continue();
+    });
     const listPolls = [];  // when the page asked for its take list
     page.on("request", (r) => { if (r.method() === "GET" && r.url().includes("/api/takes")) listPolls.push(Date.now()); });
     page.on("console", (m) => log.push(`console ${m.type()}: ${m.text()}`));

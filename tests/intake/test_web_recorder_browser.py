@@ -129,6 +129,25 @@ def test_a_take_is_sent_when_the_browsers_storage_never_answers(tmp_path: Path) 
         engine.stop()
 
 
+def test_an_upload_never_answered_is_given_up_and_sent_again(tmp_path: Path) -> None:
+    """A phone walks out of the Wi-Fi's range mid-upload: no reset ever comes, and the page waited on that upload
+    for the minutes a phone's network takes to notice, the take showing "uploading". It now gives up on a silent
+    upload (after 15 s and a moment per 50 kB) and sends the take again."""
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    engine = recorder_engine(tmp_path)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
+                              "2.2945", "1", "Wanderer"], capture_output=True, text=True, timeout=90,
+                             env={**os.environ, "PHONE_SILENT_UPLOADS": "1"})
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert result["info"].startswith("Received"), result
+        assert [t.source for t in probe_of(engine).wait_for(1)] == ["Wanderer"]
+    finally:
+        engine.stop()
+
+
 @pytest.mark.parametrize("typed, sent", [("Łucja 田中", "Łucja 田中"), ("Zoë & Ana", "Zoë Ana")])
 def test_a_take_named_in_any_script_or_with_any_sign_reaches_the_recorder(tmp_path: Path, typed: str,
                                                                            sent: str) -> None:

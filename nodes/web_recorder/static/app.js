@@ -9,6 +9,7 @@ const recButton = $("rec"), info = $("info"), nameInput = $("name"), list = $("t
 const local = new Map();   // phone's take id -> {state, detail, startedAt, seconds, kept, repair, unplaced}
 const KEEP_WAIT_MS = 3000;  // the longest a take waits for the phone's storage before it is sent all the same
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
+const UPLOAD_WAIT_MS = 15000, UPLOAD_SLOWEST_BYTES_PER_MS = 50;  // an upload's answer: 15 s, plus 50 kB/s of it
 const WAITING = "kept, sent when the recorder answers";
 const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when the recorder answers";
 let serverTakes = [];
@@ -234,10 +235,19 @@ async function upload(take, position, stored = Promise.resolve()) {
   // is sent again until the recorder answers; the same X-Take-Id makes every retry safe. So is a 408 (too slow),
   // a 409 (an earlier try still being stored) and a 5xx (a full disk, a failure the recorder may get over).
   for (let attempt = 1; ; attempt++) {
+    // A connection that went silent (the phone walked out of the Wi-Fi's range: no reset ever comes) is given up
+    // and tried again, rather than waited on for the minutes a phone's network takes to notice; each try waits
+    // longer (up to 4 times), so that a merely slow network gets its take through.
+    const silent = new AbortController();
+    const wait = (UPLOAD_WAIT_MS + take.wav.byteLength / UPLOAD_SLOWEST_BYTES_PER_MS) * Math.min(attempt, 4);
+    const timer = setTimeout(() => silent.abort(), wait);
     let reply = null;
-    try { reply = await fetch("/api/takes", { method: "POST", headers, body: take.wav }); } catch (error) { /* below */ }
+    try {
+      reply = await fetch("/api/takes", { method: "POST", headers, body: take.wav, signal: silent.signal });
+    } catch (error) { /* below */ }
     const again = reply && (reply.status === 408 || reply.status === 409 || reply.status === 429 || reply.status >= 500);
     const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
+    clearTimeout(timer);
     if (reply && reply.ok) {
       forget(take.id);
       const unplaced = where.error === undefined ? "" : ` (without location: ${where.error})`;
