@@ -6,9 +6,12 @@
 - a take: ``/exsampling/take <path> <duration> <take_id>``
 - a prediction: ``/exsampling/prediction <label> <confidence> <take_id>``
 - a control value: ``/exsampling/control/<name> <value>``
-- a MIDI message: ``/exsampling/midi <status> <data1> [<data2>]``
+- a MIDI message: ``/exsampling/midi <status> <data1> [<data2>]``; one with a time to be heard (a ``pattern``
+  node's, sent a lookahead ahead) in a bundle time-tagged with that time, on the wall clock
 
-``osc_receive`` reads the same messages back (paths must be readable on the receiving machine).
+``osc_receive`` reads the same messages back (paths must be readable on the receiving machine); a time-tagged MIDI
+message up to :data:`MAX_AHEAD` ahead keeps its time, so the sampler or ``midi_out`` there plays it then (the two
+machines' clocks must agree, as NTP keeps them; one more than that ahead, or behind, plays at once).
 An unreachable or unknown host never stops the patch: the node reports the error and goes on.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,8 @@ from exsampling_patch.messages import ControlValue, Prediction, SlotAssignment, 
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.osc_outbox import send_datagram
 from exsampling_patch.ports import ANY, CONTROL, MIDI, SLOT, TAKE
+
+MAX_AHEAD = 1.0  # seconds: a time-tagged MIDI message further ahead than this (clocks that disagree) plays at once
 
 
 def osc_datagram(address: str, args: Sequence[Any] = ()) -> bytes:
@@ -36,13 +42,14 @@ def osc_datagram(address: str, args: Sequence[Any] = ()) -> bytes:
     return builder.build().dgram
 
 
-def osc_bundle(messages: Sequence[tuple[str, Sequence[Any]]]) -> bytes:
-    """Messages as one OSC bundle (to be acted on at once), in one datagram: a receiver gets all of them, in
-    this order, or none, wherever the network between reorders or drops datagrams."""
+def osc_bundle(messages: Sequence[tuple[str, Sequence[Any]]], at: float | None = None) -> bytes:
+    """Messages as one OSC bundle (to be acted on at once, or at ``at``: a ``time.time()``), in one datagram: a
+    receiver gets all of them, in this order, or none, wherever the network between reorders or drops datagrams."""
     from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
     from pythonosc.osc_message import OscMessage
 
-    builder = OscBundleBuilder(IMMEDIATELY)
+    # python-osc annotates the timestamp as int, but writes any number of seconds as an NTP time (fractions too)
+    builder = OscBundleBuilder(IMMEDIATELY if at is None else at)  # type: ignore[arg-type]
     for address, args in messages:
         builder.add_content(OscMessage(osc_datagram(address, args)))
     return builder.build().dgram
@@ -87,9 +94,10 @@ class OscTarget:
         """Send messages in order, each its own datagram (UDP keeps their order on one host and socket)."""
         return self._send(lambda: [osc_datagram(address, args) for address, args in messages])
 
-    def send_bundle(self, messages: Sequence[tuple[str, Sequence[Any]]]) -> bool:
-        """Send messages as one bundle in one datagram: in order, and all or none, across a network too."""
-        return self._send(lambda: [osc_bundle(messages)])
+    def send_bundle(self, messages: Sequence[tuple[str, Sequence[Any]]], at: float | None = None) -> bool:
+        """Send messages as one bundle in one datagram: in order, and all or none, across a network too; time-tagged
+        ``at`` (a ``time.time()``) if given."""
+        return self._send(lambda: [osc_bundle(messages, at)])
 
     def resolved(self) -> tuple[int, tuple[Any, ...]] | None:
         """(address family, socket address) of the destination, looked up once; None (reported) when it cannot
@@ -183,8 +191,41 @@ class OscSend(Node):
             self.report_error(f"osc_send cannot send a {type(message).__name__}")
             return
         suffix, args = found
-        if self.target.send(self.prefix.rstrip("/") + suffix, args):
+        address = self.prefix.rstrip("/") + suffix
+        at = heard_at(message) if suffix == "/midi" else None
+        # sent ahead (a pattern's step): tagged with its time, or the other end would play it at once
+        sent = self.target.send(address, args) if at is None else self.target.send_bundle([(address, args)], at)
+        if sent:
             self.report_status(sent=self.target.sent)
+
+
+def heard_at(message: Any) -> float | None:
+    """When a timed MIDI message (a ``pattern`` node's) is to be heard, on the wall clock; None for one to play now."""
+    from exsampling_patch.nodes.sampler.rig import message_due
+
+    now = time.perf_counter()
+    due = message_due(message, now)
+    return time.time() + (due - now) if due > now else None
+
+
+class _TimedDispatcher:
+    """Hands each message of a packet to ``on_message(address, args, at)``, ``at`` its bundle's time (a
+    ``time.time()``; now for a message sent on its own). python-osc's own dispatcher would sleep on the server's
+    thread until then, holding up every message after it."""
+
+    def __init__(self, on_message: Callable[[str, list[Any], float], None]) -> None:
+        self.on_message = on_message
+
+    def call_handlers_for_packet(self, data: bytes, client_address: tuple[str, int]) -> list[Any]:
+        from pythonosc.osc_packet import OscPacket, ParseError
+
+        try:
+            packet = OscPacket(data)
+        except ParseError:
+            return []
+        for timed in packet.messages:
+            self.on_message(timed.message.address, list(timed.message.params), float(timed.time))
+        return []
 
 
 class OscReceive(Node):
@@ -204,13 +245,11 @@ class OscReceive(Node):
     prefix = Param(str, "/exsampling", "address prefix")
 
     def start(self) -> None:
-        from pythonosc.dispatcher import Dispatcher
         from pythonosc.osc_server import BlockingOSCUDPServer
 
         from exsampling_patch.devices import naming_busy_port
 
-        dispatcher = Dispatcher()
-        dispatcher.set_default_handler(self._on_osc)
+        dispatcher: Any = _TimedDispatcher(self._on_osc)
         with naming_busy_port(self, "port", self.port, "UDP"):
             self.server = BlockingOSCUDPServer((self.host, self.port), dispatcher)
         self.bound_port = int(self.server.server_address[1])
@@ -228,19 +267,23 @@ class OscReceive(Node):
             server.server_close()
         super().stop()
 
-    def _on_osc(self, address: str, *args: Any) -> None:
+    def _on_osc(self, address: str, args: list[Any], at: float = 0.0) -> None:
         try:
-            self._route(address, list(args))
+            self._route(address, args, at)
         except Exception as error:  # a malformed message is reported, the server goes on
             self.report_error(f"OSC {address} {args}: {error}")
 
-    def _route(self, address: str, args: list[Any]) -> None:
+    def _route(self, address: str, args: list[Any], at: float = 0.0) -> None:
         prefix = self.prefix.rstrip("/")
         path = address[len(prefix):] if prefix and address.startswith(prefix + "/") else address
         if path == "/midi":
             import mido
 
-            self.emit("midi", mido.Message.from_bytes([int(a) for a in args]))
+            message = mido.Message.from_bytes([int(a) for a in args])
+            ahead = at - time.time()
+            if 0.0 < ahead <= MAX_AHEAD:  # time-tagged: heard then, on this machine's perf_counter (see heard_at)
+                message = message.copy(time=time.perf_counter() + ahead)
+            self.emit("midi", message)
         elif path == "/slot":
             from exsampling_patch.takes import read_take
 

@@ -102,3 +102,27 @@ def test_midi_out_to_midi_in_over_jack_and_a_port_that_comes_back() -> None:
     finally:
         listen.stop()
         out.stop()
+
+
+def test_midi_sent_ahead_keeps_the_time_it_is_heard_at_over_osc() -> None:
+    """A pattern's steps go out a lookahead ahead, each with when it is to be heard: over OSC that time was lost,
+    so the sampler at the other end played each note on arrival, early, and its note off with it (no sound)."""
+    receiver = OscReceive("rx-timed", {"port": 0})
+    receiver.start()
+    sender = OscSend("tx-timed", {"port": receiver.bound_port})
+    sender.start()
+    try:
+        due = time.perf_counter() + 0.3
+        sender.on_message(mido.Message("note_on", channel=1, note=60, velocity=100, time=due))
+        sender.on_message(mido.Message("note_off", channel=1, note=60, time=due + 0.06))
+        sender.on_message(mido.Message("note_on", channel=2, note=64, velocity=90))  # untimed: at once, as before
+        got = receiver.context.emitted
+        wait_for(lambda: len(got) == 3)
+    finally:
+        sender.stop()
+        receiver.stop()
+    on, off, now = (message for _, message in got)
+    # the wall clock and perf_counter are read at each end: a few microseconds apart, more on a stalled machine
+    assert on.time == pytest.approx(due, abs=0.01) and off.time == pytest.approx(due + 0.06, abs=0.01)
+    assert (on.type, on.channel, on.velocity, off.type) == ("note_on", 1, 100, "note_off")
+    assert now.time == 0 and now.note == 64
