@@ -17,6 +17,8 @@ An unreachable or unknown host never stops the patch: the node reports the error
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import socket
 import threading
 import time
@@ -249,6 +251,10 @@ class OscReceive(Node):
 
         from exsampling_patch.devices import naming_busy_port
 
+        self._later: list[tuple[float, int, str, list[Any]]] = []  # time-tagged messages held for their time
+        self._serial = itertools.count()
+        self._wake = threading.Condition()
+        self.run_thread(self._hold, name=f"{self.node_id}-later")
         dispatcher: Any = _TimedDispatcher(self._on_osc)
         with naming_busy_port(self, "port", self.port, "UDP"):
             self.server = BlockingOSCUDPServer((self.host, self.port), dispatcher)
@@ -260,6 +266,11 @@ class OscReceive(Node):
         self._serving = serving
 
     def stop(self) -> None:
+        self.stop_event.set()
+        wake = getattr(self, "_wake", None)
+        if wake is not None:
+            with wake:
+                wake.notify()
         server = getattr(self, "server", None)  # none when the port could not be bound
         if server is not None:
             if getattr(self, "_serving", None) is not None:
@@ -268,6 +279,28 @@ class OscReceive(Node):
         super().stop()
 
     def _on_osc(self, address: str, args: list[Any], at: float = 0.0) -> None:
+        prefix = self.prefix.rstrip("/")
+        if at > time.time() and address not in (prefix + "/midi", "/midi"):
+            # Time-tagged for later (SuperCollider's latency, a sequencer): held until then, on a thread of its own,
+            # not on the server's (python-osc's dispatcher slept there, holding up every message after it). MIDI
+            # keeps its time instead (see _route), for the sampler and midi_out to place.
+            with self._wake:
+                heapq.heappush(self._later, (at, next(self._serial), address, args))
+                self._wake.notify()
+            return
+        self._deliver(address, args, at)
+
+    def _hold(self) -> None:
+        while not self.stop_event.is_set():
+            with self._wake:
+                wait = self._later[0][0] - time.time() if self._later else 0.5
+                if wait > 0:
+                    self._wake.wait(min(wait, 0.5))
+                    continue
+                _, _, address, args = heapq.heappop(self._later)
+            self._deliver(address, args, 0.0)
+
+    def _deliver(self, address: str, args: list[Any], at: float) -> None:
         try:
             self._route(address, args, at)
         except Exception as error:  # a malformed message is reported, the server goes on

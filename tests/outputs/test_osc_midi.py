@@ -126,3 +126,22 @@ def test_midi_sent_ahead_keeps_the_time_it_is_heard_at_over_osc() -> None:
     assert on.time == pytest.approx(due, abs=0.01) and off.time == pytest.approx(due + 0.06, abs=0.01)
     assert (on.type, on.channel, on.velocity, off.type) == ("note_on", 1, 100, "note_off")
     assert now.time == 0 and now.note == 64
+
+
+def test_a_control_time_tagged_for_later_waits_without_holding_up_the_rest() -> None:
+    """A bundle time-tagged ahead (SuperCollider's latency, a sequencer) is acted on at its time; python-osc's
+    dispatcher slept on the server's thread for it, so every message after it waited as well."""
+    from exsampling_patch.nodes.osc import OscTarget
+
+    receiver = OscReceive("rx-later", {"port": 0})
+    receiver.start()
+    target = OscTarget("127.0.0.1", receiver.bound_port)
+    try:
+        assert target.send_bundle([("/exsampling/control/tempo", [90.0])], time.time() + 0.5)
+        assert target.send("/exsampling/control/swing", [0.25])
+        got = receiver.context.emitted
+        wait_for(lambda: len(got) == 2)
+    finally:
+        target.close()
+        receiver.stop()
+    assert [message for _, message in got] == [ControlValue("swing", 0.25), ControlValue("tempo", 90.0)]
