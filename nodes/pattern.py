@@ -256,11 +256,15 @@ class Pattern(Node):
             self._play = value.value >= 0.5
         elif target and what == "mute":
             lowered = [str(s).lower() for s in self.slots]
-            if target.lower() not in lowered:
-                self.report_error(f"control {value.name!r}: no slot {target!r}")
+            if target.lower() in lowered:
+                channel = lowered.index(target.lower())
+            elif target.isdigit() and 1 <= int(target) <= 16:  # a slot numbered as in patterns ("9": x...)
+                channel = int(target) - 1
+            else:
+                self.report_error(f"control {value.name!r}: no slot {target!r} (slots: "
+                                  f"{', '.join(map(str, self.slots))}, or 1-16)")
                 return
-            channel = lowered.index(target.lower())
-            (self._muted.add if value.value >= 0.5 else self._muted.discard)(channel)
+            (self._muted.add if value.value >= 0.5 else self._muted.discard)(channel % 16)
         else:
             self.report_error(f"unknown control {value.name!r}: use tempo, swing, play or <slot>.mute")
 

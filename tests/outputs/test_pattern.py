@@ -174,3 +174,16 @@ def test_a_quick_stop_and_start_sends_no_step_twice() -> None:
     clock = node.beat_clock()
     steps = [round(clock.beat_at(m.time) * 16) for m in messages if m.type == "note_on"]
     assert steps and len(steps) == len(set(steps)), sorted(s for s in steps if steps.count(s) > 1)
+
+
+def test_a_slot_numbered_in_patterns_is_muted_by_its_number() -> None:
+    """patterns name a slot by its number (1-16) as well as by its name: so does <slot>.mute (it said 'no slot')."""
+    node = make("pat-number", patterns={"HH": "x", "9": "x"}, tempo=240.0)
+    try:
+        node.handle("control", ControlValue("9.mute", 1.0))
+        node.context.emitted.clear()
+        messages = collect(node, 0.4)
+    finally:
+        node.stop()
+    channels = {m.channel for m in messages if m.type == "note_on"}
+    assert channels == {0} and not node.context.errors
