@@ -195,12 +195,14 @@ class Pattern(Node):
             self._next_step = handed.get("next_step")
             self._sent_step = handed.get("sent_step")
             self._last_due = handed.get("last_due", 0.0)
-            # What the control input changed lives on, unless the edit changed that very parameter.
-            if handed.get("swing_param") == self.swing:
+            # What the control input changed lives on through an edit (the same run: the same engine's context),
+            # unless the edit changed that very parameter; a patch run again starts from its parameters.
+            same_run = handed.get("context") is self.context
+            if same_run and handed.get("swing_param") == self.swing:
                 self._swing = handed.get("swing", self._swing)
-            if handed.get("playing_param") == self.playing:
+            if same_run and handed.get("playing_param") == self.playing:
                 self._play = handed.get("play", self._play)
-            if handed.get("slots") == list(self.slots):
+            if same_run and handed.get("slots") == list(self.slots):
                 self._muted = set(handed.get("muted", ()))
             if self.change_at == "bar" and handed.get("patterns") is not None:
                 self._pending, self._patterns = self._patterns, handed["patterns"]
@@ -223,7 +225,7 @@ class Pattern(Node):
                                       "last_due": self._last_due, "sent_step": self._sent_step, "patterns": patterns,
                                       "swing": self._swing, "swing_param": self.swing, "play": self._play,
                                       "playing_param": self.playing, "muted": set(self._muted),
-                                      "slots": list(self.slots)})
+                                      "slots": list(self.slots), "context": self.context})
 
     # -- live changes -----------------------------------------------------------------------------------------------
 

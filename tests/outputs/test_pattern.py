@@ -32,8 +32,8 @@ def collect(node: Pattern, seconds: float) -> list[Any]:
     return [m for port, m in list(node.context.emitted) if port == "midi"]
 
 
-def make(node_id: str, **params: Any) -> Pattern:
-    node = Pattern(node_id, params, NodeContext())
+def make(node_id: str, context: NodeContext | None = None, **params: Any) -> Pattern:
+    node = Pattern(node_id, params, context or NodeContext())
     node.start()
     return node
 
@@ -127,13 +127,16 @@ def swing_of(messages: list[Any], step: float = 0.125) -> list[float]:
 
 def test_an_edit_keeps_what_the_control_input_changed() -> None:
     """Swing, mutes and play set live (OSC, the editor) outlive an edit of the patterns: before, the rebuilt node
-    came back unswung, with every slot unmuted, and playing after a stop. An edit of that parameter itself wins."""
-    node = make("pat-keep", patterns={"HH": "x", "BD": "x"}, tempo=120.0, change_at="step")
+    came back unswung, with every slot unmuted, and playing after a stop. An edit of that parameter itself wins;
+    the patch run again (another engine: another context) starts from its parameters."""
+    run = NodeContext()  # one engine's: an edit rebuilds the node with the same context
+    node = make("pat-keep", run, patterns={"HH": "x", "BD": "x"}, tempo=120.0, change_at="step")
     node.handle("control", ControlValue("swing", 1 / 3))
     node.handle("control", ControlValue("BD.mute", 1.0))
     time.sleep(0.3)
     node.stop()
-    again = make("pat-keep", patterns={"HH": "xxxx", "BD": "x."}, tempo=120.0, change_at="step")
+    run.emitted.clear()
+    again = make("pat-keep", run, patterns={"HH": "xxxx", "BD": "x."}, tempo=120.0, change_at="step")
     try:
         messages = collect(again, 0.5)
         again.handle("control", ControlValue("play", 0.0))
@@ -141,12 +144,13 @@ def test_an_edit_keeps_what_the_control_input_changed() -> None:
         again.stop()
     assert swing_of(messages) == pytest.approx([2 / 3, 4 / 3], abs=1e-5)  # still swung
     assert not [m for m in messages if m.type == "note_on" and m.channel == 3]  # still muted
-    stopped = make("pat-keep", patterns={"HH": "x", "BD": "x"}, tempo=120.0, change_at="step")
+    run.emitted.clear()
+    stopped = make("pat-keep", run, patterns={"HH": "x", "BD": "x"}, tempo=120.0, change_at="step")
     try:
         assert not collect(stopped, 0.4)  # still stopped
     finally:
         stopped.stop()
-    edited = make("pat-keep", patterns={"HH": "x", "BD": "x"}, tempo=120.0, swing=0.25, change_at="step")
+    edited = make("pat-keep", run, patterns={"HH": "x", "BD": "x"}, tempo=120.0, swing=0.25, change_at="step")
     try:
         edited.handle("control", ControlValue("play", 1.0))
         messages = collect(edited, 0.5)
@@ -154,6 +158,13 @@ def test_an_edit_keeps_what_the_control_input_changed() -> None:
         edited.stop()
     assert swing_of(messages) == pytest.approx([0.75, 1.25], abs=1e-5)  # the edited swing
     assert not [m for m in messages if m.type == "note_on" and m.channel == 3]
+    rerun = make("pat-keep", patterns={"HH": "x", "BD": "x"}, tempo=120.0, change_at="step")
+    try:
+        messages = collect(rerun, 0.5)
+    finally:
+        rerun.stop()
+    assert swing_of(messages) == [1.0]  # the parameters: unswung, playing
+    assert [m for m in messages if m.type == "note_on" and m.channel == 3]  # and unmuted
 
 
 def test_a_quick_stop_and_start_sends_no_step_twice() -> None:
