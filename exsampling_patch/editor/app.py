@@ -289,6 +289,8 @@ class EditorApp:
             self.status = self.model.refusals[subject.target][1]
         elif what == "link_added":
             self.status = f"linked {subject}"
+        elif what == "link_removed":  # a Ctrl+click took it away: say so (Delete, undo and redo say more after)
+            self.status = f"unlinked {subject}"
         elif what == "reset":
             self._spawn_step = 0
             self.observer.clear()

@@ -3,8 +3,9 @@
 Opens a small patch in a real (virtual) window: a folder source, a log and a MIDI output. ``xdotool`` clicks
 *trim* in the palette (the inspector shows the new node, nothing is selected on the canvas), drags a link from
 the source's ``take`` pin to the trim's input (the link is made), drags another from the trim's output and drops
-it on empty canvas (no link), clicks the link made (it is selected, the trim still shown), clicks the log's title
-(the inspector shows the log), then clicks empty canvas (the inspector is cleared). The inspector is read after each.
+it on empty canvas (no link), clicks the link made (it is selected, the trim still shown) and Ctrl+clicks it (it
+goes), clicks the log's title (the inspector shows the log), then clicks empty canvas (the inspector is cleared).
+The inspector is read after each.
 
 Run as ``python -m tests.editor.inspector_click_scenario`` (needs DISPLAY and xdotool; see
 test_inspector_click.py). Prints one JSON object.
@@ -74,6 +75,12 @@ def main() -> dict[str, Any]:
             driver.click(((source[0] + target[0]) / 2, (source[1] + target[1]) / 2))
             out["link_selected"] = [str(link) for link in app.patch_view.selected_links()]
             out["after_link_click"] = app.inspector.node_id
+            # Ctrl+click on it removes it, and the status bar says so.
+            driver.xdotool("keydown", "ctrl")
+            driver.click(((source[0] + target[0]) / 2, (source[1] + target[1]) / 2))
+            driver.xdotool("keyup", "ctrl", frames=5)
+            out["links_after_ctrl_click"] = [str(link) for link in app.model.patch.links]
+            out["status_after_ctrl_click"] = app.status
             # A click on another node shows it; a click on empty canvas clears the inspector.
             driver.click(title_point("log"))
             out["clicked_log"] = app.inspector.node_id

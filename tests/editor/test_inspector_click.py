@@ -39,3 +39,10 @@ def test_a_node_clicked_shows_and_empty_canvas_clicked_clears(result: dict[str, 
 def test_a_link_clicked_keeps_the_node_in_the_inspector(result: dict[str, Any]) -> None:
     assert result["link_selected"] == ["inbox.take -> trim.take"], result  # the click landed on the link
     assert result["after_link_click"] == "trim", result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_a_link_ctrl_clicked_goes_and_the_status_bar_says_so(result: dict[str, Any]) -> None:
+    assert result["links_after_ctrl_click"] == [], result
+    assert result["status_after_ctrl_click"] == "unlinked inbox.take -> trim.take", result
