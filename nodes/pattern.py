@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from exsampling_patch.messages import ControlValue
@@ -281,7 +281,8 @@ class Pattern(Node):
         while not self.stop_event.is_set():
             now = time.perf_counter()
             clock = self.timeline.capture()
-            clocks.publish(self.node_id, clock)
+            # stopped by its control (play 0): not playing for the sampler's swap, which then loads a take at once
+            clocks.publish(self.node_id, clock if self._play or not clock.playing else replace(clock, playing=False))
             if (self.link and self.start_stop_sync and not self._started_session and not clock.playing
                     and clock.peers == 0 and isinstance(self.timeline, clocks.LinkTimeline)):
                 # alone in the session: start it, as a transport would, on a bar one lookahead from now

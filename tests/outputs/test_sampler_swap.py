@@ -46,3 +46,26 @@ def test_the_sampler_holds_a_new_take_until_the_next_bar() -> None:
         assert now_sampler.buffers[0].due == 0.0
     finally:
         now_sampler.stop()
+
+
+def test_a_pattern_stopped_by_its_control_holds_no_take() -> None:
+    """A groove stopped with play 0 is not playing: a take assigned then sounds at once, as with no pattern at all
+    (it waited for the next bar of the stopped groove, up to 2 s at 120 BPM, while the performer auditioned it)."""
+    from exsampling_patch.messages import ControlValue
+    from exsampling_patch.nodes.sampler import Sampler
+
+    sampler = Sampler("smp-stopped", {"device": "none", "virtual_port": "", "swap": "bar", "clock": "pat-stopped"},
+                      NodeContext())
+    sampler.start()
+    node = make("pat-stopped", patterns={"HH": "x"}, tempo=120.0, quantum=4.0)
+    try:
+        node.handle("control", ControlValue("play", 0.0))
+        deadline = time.monotonic() + 10
+        while (clocks.current("pat-stopped") is None or clocks.current("pat-stopped").playing) \
+                and time.monotonic() < deadline:
+            time.sleep(0.005)
+        sampler.on_assign(SlotAssignment("HH", sine_take(220.0)))
+        assert sampler.buffers[0].due == 0.0
+    finally:
+        node.stop()
+        sampler.stop()
