@@ -295,6 +295,7 @@ class PatchView:
             self._positions.pop(subject, None)
             self._shown.pop(subject, None)
             self._live.pop(subject, None)
+            self.chosen = [n for n in self.chosen if n != subject]  # a node brought back (redo) is not marked
             dpg.delete_item(f"node:{subject}")
         elif what == "node_moved":
             pos = self.model.patch.nodes[subject].position
