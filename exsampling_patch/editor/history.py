@@ -7,6 +7,7 @@ is the one) through its primitive operations only: this module does not import t
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -45,10 +46,23 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
+#: Rewrites one parameter value held by a command: ``(node type, parameter name, value) -> value``.
+ParamMap = Callable[[str, str, Any], Any]
+
+
+def _map_spec(spec: NodeSpec, fn: ParamMap) -> None:
+    for name, value in spec.params.items():
+        spec.params[name] = fn(spec.type, name, value)
+
+
 class Command:
     """One undoable edit. ``apply`` and ``revert`` change the model only through its primitive operations."""
 
     label = "edit"
+
+    def map_params(self, fn: ParamMap) -> None:
+        """Rewrite the parameter values this command holds (what it sets and what it puts back) through ``fn``
+        (a *Save as* into another folder rebases relative paths, in the history too)."""
 
     def apply(self, model: Editable) -> None:
         raise NotImplementedError
@@ -77,6 +91,10 @@ class AddNodes(Command):
         for spec in reversed(self.specs):
             model._delete_node(spec.id)
 
+    def map_params(self, fn: ParamMap) -> None:
+        for spec in self.specs:
+            _map_spec(spec, fn)
+
 
 @dataclass
 class RemoveNodes(Command):
@@ -103,6 +121,10 @@ class RemoveNodes(Command):
             model._insert_node(spec.copy(), index)
         for index, link in self._links:
             model._insert_link(link, index)
+
+    def map_params(self, fn: ParamMap) -> None:
+        for _, spec in self._saved:
+            _map_spec(spec, fn)
 
 
 @dataclass
@@ -158,12 +180,16 @@ class SetParam(Command):
     old: Any
     new: Any
     label: str = "change parameter"
+    node_type: str = ""  # the node's type when it was set (which parameters are paths)
 
     def apply(self, model: Editable) -> None:
         model._set_param(self.node_id, self.name, copy.deepcopy(self.new))
 
     def revert(self, model: Editable) -> None:
         model._set_param(self.node_id, self.name, copy.deepcopy(self.old))
+
+    def map_params(self, fn: ParamMap) -> None:
+        self.old, self.new = (v if v is UNSET else fn(self.node_type, self.name, v) for v in (self.old, self.new))
 
 
 @dataclass
@@ -250,6 +276,11 @@ class History:
         entry[1].apply(model)
         self._done.append(entry)
         return entry[1]
+
+    def commands(self) -> Iterator[Command]:
+        """Every command held, done and undone."""
+        for _, command in [*self._done, *self._undone]:
+            yield command
 
     def can_undo(self) -> bool:
         return bool(self._done)

@@ -29,7 +29,7 @@ from exsampling_patch.editor.history import (
     SetType,
 )
 from exsampling_patch.editor.palette import bridge_hint
-from exsampling_patch.editor.rebase import rebase_path, rebased_paths
+from exsampling_patch.editor.rebase import rebase_history, rebase_path, rebased_paths
 from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
@@ -152,6 +152,8 @@ class EditorModel:
         for (node_id, name), value in moved.items():
             self.patch.nodes[node_id].params[name] = value
         self.patch.node_dirs = dirs
+        if self.path is not None and old != new:  # undo and redo put back values that name the same files too
+            rebase_history(self.history, self.registry, old, new)
         self.path = target
         self._saved_revision = self.history.revision
         if self.file_problems:
@@ -294,7 +296,8 @@ class EditorModel:
             return None
         if old is UNSET and value is UNSET:
             return None
-        self.execute(SetParam(node_id, name, copy.deepcopy(old), copy.deepcopy(value), label=f"set {node_id}.{name}"))
+        self.execute(SetParam(node_id, name, copy.deepcopy(old), copy.deepcopy(value), label=f"set {node_id}.{name}",
+                              node_type=spec.type))
         return None
 
     def remove_param(self, node_id: str, name: str) -> None:
@@ -302,7 +305,7 @@ class EditorModel:
         spec = self.patch.nodes[node_id]
         if name in spec.params:
             self.execute(SetParam(node_id, name, copy.deepcopy(spec.params[name]), UNSET,
-                                  label=f"remove {node_id}.{name}"))
+                                  label=f"remove {node_id}.{name}", node_type=spec.type))
 
     def set_type(self, node_id: str, type_name: str) -> None:
         """Make a node one of another type, keeping its id, parameters, position and links (one undo step)."""

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+from exsampling_patch.editor.history import History
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
 
@@ -18,14 +20,27 @@ def rebased_paths(patch: Patch, registry: Registry, old: Path, new: Path) -> dic
     folder ``new`` what it named from folder ``old`` (absolute paths, ``~`` and empty values stay as they are)."""
     found: dict[tuple[str, str], str] = {}
     for node_id, spec in patch.nodes.items():
-        specs = registry.get(spec.type).param_specs if spec.type in registry else {}
         for name, value in spec.params.items():
-            param = specs.get(name)
-            if param is None or param.kind_name != "path" or not isinstance(value, str) or not value:
-                continue
-            if rebase_path(value, old, new) != value:
-                found[(node_id, name)] = rebase_path(value, old, new)
+            moved = rebase_param(registry, spec.type, name, value, old, new)
+            if moved != value:
+                found[(node_id, name)] = moved
     return found
+
+
+def rebase_param(registry: Registry, type_name: str, name: str, value: Any, old: Path, new: Path) -> Any:
+    """``value`` of parameter ``name`` of a node of type ``type_name``, rebased from folder ``old`` to ``new`` if
+    it is a relative path (else as it is)."""
+    param = registry.get(type_name).param_specs.get(name) if type_name in registry else None
+    if param is None or param.kind_name != "path" or not isinstance(value, str) or not value:
+        return value
+    return rebase_path(value, old, new)
+
+
+def rebase_history(history: History, registry: Registry, old: Path, new: Path) -> None:
+    """Rebase the relative path values held by the undo and redo stacks, so that an edit undone or redone after
+    a *Save as* into folder ``new`` puts back a value naming the same file as it did from ``old``."""
+    for command in history.commands():
+        command.map_params(lambda type_name, name, value: rebase_param(registry, type_name, name, value, old, new))
 
 
 def rebase_path(value: str, old: Path, new: Path) -> str:

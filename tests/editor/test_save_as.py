@@ -66,3 +66,25 @@ def test_nodes_pasted_into_a_patch_of_another_folder_keep_naming_the_same_files(
     assert [str(link) for link in model.patch.links] == ["inbox.take -> library.take"]
     model.undo()
     assert not model.patch.nodes
+
+
+def test_undo_and_redo_after_save_as_elsewhere_put_back_values_naming_the_same_files(tmp_path: Path) -> None:
+    model = EditorModel(Registry.default())
+    model.open(patch_in(tmp_path))
+    model.set_param("inbox", "folder", "../takes/new")  # an edit made in the old folder
+    model.remove_nodes(["library"])  # a node, with its relative folder, held by the history only
+    target = tmp_path / "elsewhere" / "copy.yaml"
+    target.parent.mkdir()
+    model.save(target)
+    assert model.patch.nodes["inbox"].params["folder"] == "../show/takes/new"
+    model.undo()  # the node deleted comes back naming the same folder from here
+    assert model.patch.nodes["library"].params["folder"] == "../show/takes/library"
+    model.undo()  # the folder before the edit, as named from the new folder
+    assert model.patch.nodes["inbox"].params["folder"] == "../show/takes/inbox"
+    assert not model.problems(), model.problems()  # show/takes/inbox exists: found from here
+    model.redo()
+    assert model.patch.nodes["inbox"].params["folder"] == "../show/takes/new"
+    model.undo()  # back to the file as opened, then saved from here
+    model.save()
+    saved = read_patch(target).patch
+    assert (target.parent / saved.nodes["inbox"].params["folder"]).resolve() == tmp_path / "show" / "takes" / "inbox"
