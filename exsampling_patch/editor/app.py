@@ -266,7 +266,7 @@ class EditorApp:
 
     def run_patch(self) -> bool:
         if self.runner.start():
-            self.status = f"running {self.model.patch.name or 'the patch'}"
+            self.status = ""  # the status bar's run state says "running": once is enough
             return True
         problems = self.model.problems()
         if problems:
@@ -280,7 +280,7 @@ class EditorApp:
     def stop_patch(self) -> None:
         clean = self.runner.stop()
         self.patch_view.clear_live()
-        self.status = "stopped" if clean else "stopped (some work did not finish in time)"
+        self.status = "" if clean else "some work did not finish in time"  # next to the run state "stopped"
 
     # -- events ---------------------------------------------------------------------------------------------------
 

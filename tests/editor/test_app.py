@@ -152,6 +152,8 @@ def test_edit_through_widgets_undo_all_redo_copy_paste_save_and_run(app: EditorA
 def test_run_shows_live_state_errors_and_swaps_edits(app: EditorApp) -> None:
     call("menu:run")
     assert app.runner.running, app.status
+    app.frame()
+    assert dpg.get_value("statusbar").count("running") == 1, dpg.get_value("statusbar")  # said once
     engine = app.runner.engine
     assert engine is not None
     take = Take(0.5 * np.sin(np.linspace(0, 900, 24000)).astype(np.float32), 48000, take_id="live-1",
