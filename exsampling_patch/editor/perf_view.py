@@ -38,6 +38,7 @@ WAVE_W, WAVE_H = 96, 32
 #: 1280 px wide window with the palette and the inspector beside it, lock, gain and history in sight.
 TAKE_CHARS, LABEL_CHARS = 18, 11
 QR_CELL = 3
+FRAME_PAD_X = 4  # ImGui's frame padding: a field's text starts this far in from its edges
 MIDI_LIT_S = 0.25  # how long a slot's MIDI lamp stays lit after a note reached it
 LAMP_ON, LAMP_OFF = (255, 200, 60), (70, 70, 80)
 
@@ -371,11 +372,16 @@ class PerformanceView:
 
     # -- pairing ---------------------------------------------------------------------------------------------------
 
+    def url_tag(self, node_id: str, part: str = "url") -> str:
+        """The pairing URL's field of a recorder node (``part="more"``: the line saying that it goes on)."""
+        return f"{self.tag}:pairing:{node_id}:{part}"
+
     def _draw_pairing(self) -> None:
         found = [(node_id, live.get("url"), live.get("qr")) for node_id, live in self.observer.nodes.items()
                  if isinstance(live.get("url"), str)]
         signature = [(n, u, tuple(q) if isinstance(q, list) else None) for n, u, q in found]
         if signature == self._pairing_signature:
+            self._tell_cut_urls([node_id for node_id, _, _ in found])
             return
         self._pairing_signature = signature
         parent = f"{self.tag}:pairing"
@@ -385,7 +391,14 @@ class PerformanceView:
             return
         for node_id, url, qr in found:
             dpg.add_text(f"{node_id}: open on the phone", parent=parent)
-            dpg.add_input_text(default_value=str(url), readonly=True, width=MAP_W - 10, parent=parent)
+            # As wide as the pane (not wider: cut at its edge, the field's own scrolling would not reach the end);
+            # a URL longer than that is said to go on, under the field, and shown whole in its tooltip.
+            dpg.add_input_text(default_value=str(url), readonly=True, width=-1, parent=parent,
+                               tag=self.url_tag(node_id))
+            with dpg.tooltip(self.url_tag(node_id)):
+                dpg.add_text(str(url), wrap=400)
+            dpg.add_text("... goes on: click it and press End; Ctrl+A, Ctrl+C copies it whole", wrap=0, show=False,
+                         color=(150, 150, 150), tag=self.url_tag(node_id, "more"), parent=parent)
             if isinstance(qr, list) and qr:
                 size = (max(len(row) for row in qr) + 8) * QR_CELL
                 with dpg.drawlist(size, size, parent=parent) as draw:
@@ -397,3 +410,16 @@ class PerformanceView:
                                 x, y = (c + 4) * QR_CELL, (r + 4) * QR_CELL
                                 dpg.draw_rectangle((x, y), (x + QR_CELL, y + QR_CELL), color=(0, 0, 0),
                                                    fill=(0, 0, 0), thickness=0, parent=draw)
+
+    def _tell_cut_urls(self, node_ids: list[str]) -> None:
+        """Show, under each pairing URL wider than its field, that it goes on (once the field is drawn)."""
+        for node_id in node_ids:
+            field, more = self.url_tag(node_id), self.url_tag(node_id, "more")
+            if not dpg.does_item_exist(field) or not dpg.is_item_visible(field):
+                continue
+            text = dpg.get_text_size(str(dpg.get_value(field)))
+            if text is None:
+                continue
+            cut = text[0] + 2 * FRAME_PAD_X > dpg.get_item_rect_size(field)[0]
+            if cut != dpg.is_item_shown(more):
+                dpg.configure_item(more, show=cut)

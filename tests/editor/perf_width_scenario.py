@@ -80,6 +80,20 @@ def main() -> dict[str, Any]:
                                   if dpg.does_item_exist(tag("sampler", name, part)) else None
                                   for part in ("take", "take_tip", "fate", "fate_tip")} for name in names}
         result["loaded"], result["ended"] = loaded, ended
+        # The pairing URL, in the pane right of the map: its field within the pane, and said to go on if cut.
+        assert wait_for(app, lambda: any(isinstance(live.get("url"), str) for live in view.observer.nodes.values())
+                        and dpg.does_item_exist(view.url_tag("recorder"))), "no pairing URL"
+        app.render(6)
+        pane = dpg.get_item_parent(f"{view.tag}:pairing")  # its content region: from its heading's left edge
+        heading = dpg.get_item_children(pane, 1)[0]
+        pane_x = dpg.get_item_rect_min(heading)[0]
+        url = str(dpg.get_value(view.url_tag("recorder")))
+        result["pairing"] = {"pane": [pane_x, 0, pane_x + dpg.get_item_state(pane)["content_region_avail"][0], 0],
+                             "field": rect(view.url_tag("recorder")), "url": url,
+                             "text_w": dpg.get_text_size(url)[0],
+                             "more": dpg.is_item_shown(view.url_tag("recorder", "more"))
+                             and bool(dpg.get_item_state(view.url_tag("recorder", "more")).get("visible")),
+                             "more_text": dpg.get_value(view.url_tag("recorder", "more"))}
         result["errors"] = {n: str(e) for n, e in engine.errors.items()}
     return result
 

@@ -43,3 +43,14 @@ def test_long_take_ids_and_fates_are_cut_and_told_in_full_in_tooltips(width: dic
         word = shown["fate"].removesuffix("...")  # what became of it, cut at most
         assert word in ("loaded", "skipped: locked") or shown["fate"].endswith("..."), shown
         assert shown["fate_tip"].startswith(f"last take {ended} {word}"), shown
+
+
+@pytest.mark.display
+def test_the_pairing_url_lies_within_its_pane_and_is_said_to_go_on_where_cut(width: dict[str, Any]) -> None:
+    pairing = width["pairing"]
+    assert pairing["url"].startswith("http") and "token=" in pairing["url"], pairing
+    x0, _, x1, _ = pairing["field"]
+    assert pairing["pane"][0] <= x0 and x1 <= pairing["pane"][2], pairing  # not cut by the pane's edge
+    cut = pairing["text_w"] + 8 > x1 - x0  # longer than its field (its text starts 4 px in)
+    assert pairing["more"] == cut, pairing  # then it says so, in sight
+    assert "goes on" in pairing["more_text"], pairing
