@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "run", help="run a patch headless", description="Run a patch without the editor. Exits 1 if the "
         "patch has problems (printed as FILE:LINE: message). A node that fails while running is reported "
         "and bypassed; the rest of the patch goes on. Exit status: 0, or 3 when the run ended with a node "
-        "that never started (each is named, with why), or 130 after Ctrl+C (143 after SIGTERM).",
+        "that never started (each is named, with why), or 130 after Ctrl+C (143 after SIGTERM, 129 when its "
+        "terminal closed: SIGHUP).",
     )
     parser.add_argument("patch", metavar="PATCH", help="patch file (YAML)")
     parser.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
@@ -126,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
         stopped_by.append(signum)
         stop.set()  # never raise here: a KeyboardInterrupt could land in any library's code, or in a callback
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP: the terminal (or the ssh session) the show was started from closed: stop as cleanly as on Ctrl+C.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
     starting = time.monotonic()
     # The nodes start on a thread of their own: start-up may take seconds (a model to load, a device to open), and
@@ -183,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
         why = start_errors.get(node_id, "") or ("the run was stopped first" if interrupted else "")
         print(f"node '{node_id}' never started" + (f": {why}" if why else ""), file=sys.stderr, flush=True)
     if stopped_by:
-        return 128 + stopped_by[0]  # 130 after Ctrl+C (SIGINT), 143 after SIGTERM, as a shell reports them
+        return 128 + stopped_by[0]  # 130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP, as a shell reports them
     return NODE_NEVER_STARTED if never else 0
 
 

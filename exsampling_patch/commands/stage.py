@@ -15,6 +15,7 @@ one line.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -52,10 +53,46 @@ def library_noise_to(path: Path) -> TextIO:
     with open(path, "ab") as log:
         log.write(f"\n-- exsampling run, {time.strftime('%Y-%m-%d %H:%M:%S')}, pid {os.getpid()}\n".encode())
         os.dup2(log.fileno(), 2)
-    stream = io.TextIOWrapper(os.fdopen(terminal, "wb", buffering=0), encoding="utf-8", errors="replace",
+    stream = io.TextIOWrapper(TerminalOrLog(terminal, path), encoding="utf-8", errors="replace",
                               line_buffering=True, write_through=True)
     sys.stderr = stream
     return stream
+
+
+class TerminalOrLog(io.RawIOBase):
+    """The terminal's descriptor ``fd`` for the console, until the terminal is gone (closed, or the ssh session
+    dropped: writes fail with EIO): from then on what the console says is appended to ``log``. A write that
+    fails must not end the show, nor the stop that the hang-up (SIGHUP) begins."""
+
+    def __init__(self, fd: int, log: Path) -> None:
+        super().__init__()
+        self._fd: int | None = fd
+        self._log = log
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        if self._fd is None:
+            raise OSError("the terminal is gone")
+        return self._fd
+
+    def isatty(self) -> bool:
+        return self._fd is not None and os.isatty(self._fd)
+
+    def write(self, data: Any) -> int:
+        size = len(data)
+        if self._fd is not None:
+            try:
+                return os.write(self._fd, data)
+            except OSError as error:
+                gone, self._fd = self._fd, None
+                with contextlib.suppress(OSError):
+                    os.close(gone)
+                data = f"-- the terminal is gone ({error.strerror}); the console goes on here\n".encode() + bytes(data)
+        with contextlib.suppress(OSError), open(self._log, "ab") as log:
+            log.write(data)
+        return size
 
 
 def default_log_path() -> Path:
