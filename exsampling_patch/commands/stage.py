@@ -53,7 +53,7 @@ def library_noise_to(path: Path) -> TextIO:
     with open(path, "ab") as log:
         log.write(f"\n-- exsampling run, {time.strftime('%Y-%m-%d %H:%M:%S')}, pid {os.getpid()}\n".encode())
         os.dup2(log.fileno(), 2)
-    stream = io.TextIOWrapper(TerminalOrLog(terminal, path), encoding="utf-8", errors="replace",
+    stream = io.TextIOWrapper(io.BufferedWriter(TerminalOrLog(terminal, path)), encoding="utf-8", errors="replace",
                               line_buffering=True, write_through=True)
     sys.stderr = stream
     return stream
