@@ -159,6 +159,7 @@ class Pattern(Node):
         self._patterns = parse_patterns(self.patterns, self.slots, self.root_note)  # what plays
         self._pending: dict[str, SlotPattern] | None = None  # waiting for the next bar
         self._muted: set[int] = set()
+        self._unknown: set[str] = set()  # control names reported as not this node's
         self._swing = self.swing
         self._play = self.playing
         self._next_step: int | None = None
@@ -263,12 +264,19 @@ class Pattern(Node):
             elif target.isdigit() and 1 <= int(target) <= 16:  # a slot numbered as in patterns ("9": x...)
                 channel = int(target) - 1
             else:
-                self.report_error(f"control {value.name!r}: no slot {target!r} (slots: "
-                                  f"{', '.join(map(str, self.slots))}, or 1-16)")
+                self._unknown_control(value.name, f"control {value.name!r}: no slot {target!r} (slots: "
+                                      f"{', '.join(map(str, self.slots))}, or 1-16)")
                 return
             (self._muted.add if value.value >= 0.5 else self._muted.discard)(channel % 16)
         else:
-            self.report_error(f"unknown control {value.name!r}: use tempo, swing, play or <slot>.mute")
+            self._unknown_control(value.name, f"unknown control {value.name!r}: use tempo, swing, play or <slot>.mute")
+
+    def _unknown_control(self, name: str, text: str) -> None:
+        """Say it once per name: one OSC controller often feeds the sampler too (its gains: a fader sends dozens a
+        second), and every one of them was an error here."""
+        if name not in self._unknown:
+            self._unknown.add(name)
+            self.report_error(text)
 
     def beat_clock(self) -> clocks.BeatClock:
         """The timeline now (tempo, beat, peers) for observers."""

@@ -116,6 +116,7 @@ class Sampler(Node):
         self.names = make_slot_names(self.slot_names, self.slots)
         self._index = {n.lower(): i for i, n in enumerate(self.names)}
         self.records = [SlotRecord(n) for n in self.names]
+        self._unknown: set[str] = set()  # control names reported as not this node's (see _unknown_control)
         in_process = self.device == "none" or not self.audio_process
         # 0: the device's own rate. An audio process asks for it itself: asking here would start PortAudio in
         # this process, and with JACK that is one more client woken every period for the whole show.
@@ -305,12 +306,12 @@ class Sampler(Node):
                 with self._ring_lock:
                     self.state.ring.push(ALL_OFF, 0, 0, 0)
             else:
-                self.report_error(f"unknown control {value.name!r}: use master.gain or all.notes_off")
+                self._unknown_control(value.name, f"unknown control {value.name!r}: use master.gain or all.notes_off")
             return
         try:
             index = self._slot_index(target)
         except KeyError as error:
-            self.report_error(f"control {value.name!r}: {error.args[0]}")
+            self._unknown_control(value.name, f"control {value.name!r}: {error.args[0]}")
             return
         if what == "gain":
             self.state.gain[index] = max(0.0, min(4.0, value.value))
@@ -321,8 +322,17 @@ class Sampler(Node):
         elif what == "rollback":
             self.rollback(index, int(value.value) or 1)
         else:
-            self.report_error(f"unknown control {value.name!r}: use <slot>.gain, .mute, .lock or .rollback")
+            self._unknown_control(value.name, f"unknown control {value.name!r}: use <slot>.gain, .mute, .lock or "
+                                  ".rollback")
+            return
         self.report_status(slot=self.names[index])
+
+    def _unknown_control(self, name: str, text: str) -> None:
+        """Say it once per name: one OSC controller often feeds a pattern node too (its tempo: a fader sends dozens
+        a second), and every one of them was an error here."""
+        if name not in self._unknown:
+            self._unknown.add(name)
+            self.report_error(text)
 
     # -- observers ----------------------------------------------------------------------------------------------------
 

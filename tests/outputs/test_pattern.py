@@ -198,3 +198,28 @@ def test_a_slot_numbered_in_patterns_is_muted_by_its_number() -> None:
         node.stop()
     channels = {m.channel for m in messages if m.type == "note_on"}
     assert channels == {0} and not node.context.errors
+
+
+def test_one_controller_for_the_pattern_and_the_sampler_reports_each_foreign_control_once() -> None:
+    """One OSC controller drives both (tempo for the pattern, gains for the sampler): each node said that the
+    other's controls were unknown to it at every message, dozens a second from a fader."""
+    from exsampling_patch.nodes.sampler import Sampler
+
+    sampler = Sampler("smp-ctl", {"device": "none", "virtual_port": ""}, NodeContext())
+    sampler.start()
+    node = make("pat-ctl-both", patterns={"HH": "x"}, tempo=120.0)
+    try:
+        for value in (0.2, 0.4, 0.6, 0.8):
+            for control in (ControlValue("tempo", 100 + value * 50), ControlValue("HH.gain", value),
+                            ControlValue("HH.mute", 0.0), ControlValue("Cowbell.mute", 1.0)):
+                node.handle("control", control)
+                sampler.handle("control", control)
+        tempo, gain = node.beat_clock().tempo, float(sampler.state.gain[0])
+    finally:
+        node.stop()
+        sampler.stop()
+    assert tempo == pytest.approx(140.0) and gain == pytest.approx(0.8)  # each took its own
+    pattern_errors = [str(e) for e in node.context.errors]
+    sampler_errors = [str(e) for e in sampler.context.errors]
+    assert len(pattern_errors) == 2 and "HH.gain" in pattern_errors[0] and "Cowbell" in pattern_errors[1]
+    assert len(sampler_errors) == 2 and "tempo" in sampler_errors[0] and "Cowbell" in sampler_errors[1]
