@@ -252,6 +252,7 @@ class OscReceive(Node):
         from exsampling_patch.devices import naming_busy_port
 
         self._later: list[tuple[float, int, str, list[Any]]] = []  # time-tagged messages held for their time
+        self._unrouted: set[str] = set()  # addresses reported as having no route
         self._serial = itertools.count()
         self._wake = threading.Condition()
         self.run_thread(self._hold, name=f"{self.node_id}-later")
@@ -333,7 +334,10 @@ class OscReceive(Node):
         elif args and isinstance(args[0], (int, float)):
             name = path.removeprefix("/control/").strip("/").replace("/", ".")
             self.emit("control", ControlValue(name, float(args[0])))
-        else:
-            self.report_error(f"OSC {address}: no route for it (expected {prefix}/control/NAME, /midi, /slot, /take)")
+        else:  # once per address: a controller's own messages (a ping, a page change) come again and again
+            if address not in self._unrouted:
+                self._unrouted.add(address)
+                self.report_error(f"OSC {address}: no route for it (expected {prefix}/control/NAME, /midi, /slot, "
+                                  "/take); said once")
             return
         self.report_status(received=address)

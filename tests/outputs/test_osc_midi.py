@@ -145,3 +145,23 @@ def test_a_control_time_tagged_for_later_waits_without_holding_up_the_rest() -> 
         target.close()
         receiver.stop()
     assert [message for _, message in got] == [ControlValue("swing", 0.25), ControlValue("tempo", 90.0)]
+
+
+def test_an_address_with_no_route_is_reported_once() -> None:
+    """A controller's own messages (TouchOSC's ping, a page change) come again and again: one error each time."""
+    from exsampling_patch.nodes.osc import OscTarget
+
+    receiver = OscReceive("rx-unrouted", {"port": 0})
+    receiver.start()
+    target = OscTarget("127.0.0.1", receiver.bound_port)
+    try:
+        for _ in range(3):
+            assert target.send("/ping", [])
+            assert target.send("/page", ["mixer"])
+        assert target.send("/exsampling/control/swing", [0.5])  # after them, in order: they have all been read
+        wait_for(lambda: len(receiver.context.emitted) == 1)
+    finally:
+        target.close()
+        receiver.stop()
+    errors = [str(e) for e in receiver.context.errors]
+    assert len(errors) == 2 and "/ping" in errors[0] and "/page" in errors[1]
