@@ -293,6 +293,7 @@ class EditorApp:
             self.status = f"unlinked {subject}"
         elif what == "reset":
             self._spawn_step = 0
+            self.navigator.opening = True  # fitted once drawn (frame)
             self.observer.clear()
         if what not in ("node_moved", "refused", "saved"):
             self.refresh_problems()
@@ -340,6 +341,9 @@ class EditorApp:
         self._frame += 1
         dialogs.collect()
         self.navigator.frame(self.shortcuts.typing)
+        told = self.navigator.settle()
+        if told:  # after what opening said ("opened ...")
+            self.status = f"{self.status}; {told}" if self.status else told
         self.link_hints.frame()
         down = dpg.is_mouse_button_down(dpg.mvMouseButton_Left)
         if down and not self._left_down:  # where the press was decides what its release clears (the mouse moves)

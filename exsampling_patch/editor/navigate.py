@@ -27,6 +27,8 @@ class Navigator:
         self.view = view
         self.selection = selection
         self._drag_from: tuple[float, float] | None = None
+        #: A patch was just opened (or made new): :meth:`settle` fits it once it is drawn.
+        self.opening = True
 
     def menu_entries(self) -> list[tuple[str, str, str, Callable[[], Any]]]:
         return [
@@ -144,6 +146,31 @@ class Navigator:
     def fit(self) -> bool:
         """Show the whole patch (as much as fits: there is no zoom)."""
         return self.show(list(self.view.model.patch.nodes))
+
+    def settle(self) -> str | None:
+        """Once a patch just opened is drawn, show it as Home does unless it is all in view already (a window made
+        smaller for a small screen showed its top left part only). Returns what to say where it is still larger
+        than the view: how to see the rest (there is no zoom); else None."""
+        if not self.opening:
+            return None
+        nodes = list(self.view.model.patch.nodes)
+        try:
+            drawn = self.view.screen_rect()[2] > 0 and (not nodes or any(
+                dpg.get_item_rect_size(f"node:{n}")[0] > 0 for n in nodes))
+        except Exception:  # not drawn yet (no frame, or no viewport)
+            return None
+        if not drawn:
+            return None
+        self.opening = False
+        box = self.bounds(nodes)
+        if box is None:
+            return None
+        width, height = self.visible()[2:]  # not after the pan: nodes' corners on screen are known a frame later
+        self.reveal(nodes)
+        scale = self.view.scale
+        if (box[2] - box[0]) * scale + 2 * MARGIN <= width and (box[3] - box[1]) * scale + 2 * MARGIN <= height:
+            return None
+        return "the patch is larger than the view: arrows pan, Home comes back here, C compact nodes, M minimap"
 
     def frame_selection(self) -> bool:
         """Show the selected nodes (or the whole patch when none is selected)."""

@@ -81,7 +81,8 @@ def main() -> dict[str, Any]:
             driver.key("z", "ctrl")
             step["undone"] = model.patch.nodes[node_id].position == before
             pos = dpg.get_item_pos(f"node:{node_id}")
-            step["drawn_back"] = before is not None and (pos[0], pos[1]) == (int(before[0]), int(before[1]))
+            drawn = app.patch_view._view(before) if before is not None else None  # the view was fitted on opening
+            step["drawn_back"] = drawn is not None and (pos[0], pos[1]) == (int(drawn[0]), int(drawn[1]))
             cells = [a for a in dpg.get_aliases() if a.startswith(f"param:{node_id}:") and a.endswith(":0:key")]
             cell = cells[0] if cells else None
             if cell is not None and dpg.is_item_visible(cell):

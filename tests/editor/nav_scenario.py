@@ -30,6 +30,8 @@ def main() -> dict[str, Any]:
         positions = {n: spec.position for n, spec in model.patch.nodes.items()}
         first = next(iter(model.patch.nodes))
         last = list(model.patch.nodes)[-1]
+        out["opened"] = {n: corner(n) for n in model.patch.nodes}  # as opened: fitted, as Home does
+        out["opened_status"] = app.status
         driver.move(empty_spot((0, 0)) or (600, 500))  # the keys go to the window under the mouse
         out["start"] = corner(first)
         driver.key("Right")

@@ -24,6 +24,10 @@ def test_keys_and_space_drag_find_the_way() -> None:
     # which the canvas's corner is known); it is not as high: centred, all in view
     assert min(x for x, _ in corners) == pytest.approx(cx + 30, abs=10), result
     assert all(cy <= y <= cy + height - 60 for _, y in corners), result
+    # Opened in a window that shows part of it, the patch is fitted (as Home does) and the status bar says how to
+    # see the rest (there is no zoom).
+    assert result["opened"] == result["after_home"], result
+    assert "larger than the view" in result["opened_status"] and "Home" in result["opened_status"], result
     fx, fy = result["framed_centre"]
     ccx, ccy = result["canvas_centre"]
     assert abs(fx - ccx) <= 10 and abs(fy - ccy) <= 10, result  # F: the selected node in the middle
