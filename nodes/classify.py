@@ -189,7 +189,8 @@ class SlotMap(Node):
     prediction by take id), so that processing the slot needs, such as pitch, can run beside the
     classifier instead of before it. Takes and predictions whose other half has not come yet are held, none
     ever dropped: link the gate's 'rejected' output to the ``rejected`` input so that the takes whose
-    predictions the gate keeps back are let go. Past ``max_waiting`` held, the node reports it.
+    predictions the gate keeps back are let go. Past ``max_waiting`` held, the node warns (its status's
+    ``warning``: a line on the console, not an error), until the backlog has cleared.
 
     ``table`` lists changes to the shipped table (a row replaces the shipped row of its label, an empty value
     removes one, the other rows stay); with ``base_table: empty`` it is the patch's rows alone.
@@ -274,16 +275,21 @@ class SlotMap(Node):
 
     def _check_waiting(self) -> None:
         """Warn once each time more than ``max_waiting`` takes or predictions are held; none is dropped. Said again
-        only once the backlog has cleared: a burst hovering at the limit is one warning, not one each crossing."""
+        only once the backlog has cleared: a burst hovering at the limit is one warning, not one each crossing.
+
+        A warning (the status's ``warning``), not a node error: nothing failed and no take is lost, each still ends
+        with its own fate. As an error it ended a 64-phone burst with "nodes with errors: map (1)"."""
         over = max(len(self._takes), len(self._predictions)) > self.max_waiting
         if over and not self._warned:
             # The hint only where it helps: with 'rejected' linked, a backlog is a burst the classifier works through.
             hint = "" if self.is_linked("rejected") else (
                 ". A take whose prediction the gate rejected is let go only with the gate's 'rejected' linked to this "
                 "node's 'rejected'")
-            self.report_error(
+            self.report_status(warning=(
                 f"{len(self._takes)} takes wait for their predictions and {len(self._predictions)} predictions for "
-                f"their takes, more than max_waiting ({self.max_waiting}); all are kept{hint}")
+                f"their takes, more than max_waiting ({self.max_waiting}); all are kept{hint}"))
+        elif self._warned and not (self._takes or self._predictions):
+            self.report_status(warning="")  # the backlog has cleared
         if over or not (self._takes or self._predictions):
             self._warned = over
 

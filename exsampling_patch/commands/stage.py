@@ -2,10 +2,10 @@
 
 At start, one line per input and output as each opens (the recorder's URL and QR code, the sound device or
 JACK server with its rate and block size, MIDI ports, OSC targets); then one line per take with its fate
-(``12:03:41 take 7 from Mika, 2.9 s: hi-hat 94% -> HH (14 ms)``, or why it went nowhere), and a line when a
-node fails or comes back. ``quiet`` prints only failures, recoveries and the summary; ``verbose`` adds every
-hop between nodes; ``json`` prints one JSON object per event instead (on stdout; a person's lines go to
-stderr).
+(``12:03:41 take 7 from Mika, 2.9 s: hi-hat 94% -> HH (14 ms)``, or why it went nowhere), a line when a
+node fails or comes back, and one when a node warns (its status's ``warning``: a backlog, nothing failed).
+``quiet`` prints only failures, recoveries and the summary; ``verbose`` adds every hop between nodes; ``json``
+prints one JSON object per event instead (on stdout; a person's lines go to stderr).
 
 Libraries' own output (libjack, PortAudio, the classifier's torch) is written by native code to file
 descriptor 2, which every child process inherits: :func:`library_noise_to` points descriptor 2 at a log file
@@ -193,6 +193,10 @@ class StageConsole:
                 for key in ("duration", "recorder", "label", "confidence", "slot", "rejected", "recovered"):
                     if key in status and not (key == "label" and "confidence" not in status):
                         known.setdefault(key, status[key])
+        warning = status.get("warning")
+        if isinstance(warning, str) and warning and self.mode == "normal":
+            # Something to know that is no error (a backlog, nothing lost): a line, not "error in node".
+            self.say(f"{_clock(event)} warning from node '{event.node_id}': {warning}")
         opened = [key for key in OPENED_KEYS if key in status]
         if not opened:
             return

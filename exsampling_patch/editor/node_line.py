@@ -38,6 +38,9 @@ def live_parts(live: NodeLive) -> list[str]:
     xruns = live.get("xruns")
     if isinstance(xruns, int) and xruns > 0:
         parts.append(f"{xruns} xrun{'s' if xruns != 1 else ''}")
+    warning = live.get("warning")
+    if isinstance(warning, str) and warning:  # no error, but the performer should see it (a backlog)
+        parts.append(f"warning: {warning}")
     if live.get("label") is not None:
         confidence, pitch_confidence = live.get("confidence"), live.get("pitch_confidence")
         if isinstance(confidence, float):

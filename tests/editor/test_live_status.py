@@ -51,6 +51,16 @@ def test_fields_that_are_no_event_are_kept_beside_the_last_event() -> None:
 
 
 
+def test_a_warning_leads_the_line_until_it_is_cleared() -> None:
+    observer = RuntimeObserver()
+    assert line(observer, "map", take="t1", waiting=9, warning="9 takes wait; all are kept") == \
+        "warning: 9 takes wait; all are kept"
+    assert line(observer, "map", take="t2", label="dog", slot="Bass", confidence=0.9) == \
+        "warning: 9 takes wait; all are kept  |  dog 90%  |  slot Bass"
+    assert line(observer, "map", warning="") == "dog 90%  |  slot Bass"
+
+
+
 class Reporter(Node):
     """Report each message (a dict) as its status, as a sampler reports a take loaded or skipped."""
 

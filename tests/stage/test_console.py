@@ -141,3 +141,25 @@ def test_a_take_the_classifier_could_not_hear_is_not_told_as_nothing_at_0_percen
                       reason="rejected: nothing to classify: too short (0.01 s < 0.03 s)", seconds=0.003))
     told = " take T from Tiny, 0.01 s: rejected: nothing to classify: too short (0.01 s < 0.03 s) (3 ms)\n"
     assert err.getvalue().endswith(told), err.getvalue()
+
+
+def test_a_nodes_warning_is_a_line_of_its_own_not_an_error() -> None:
+    """A burst of more than max_waiting takes at the slot map, none lost: it was "error in node 'map'" and counted
+    among the nodes with errors. Now a warning line; the empty warning that clears it says nothing."""
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import Patch
+    from exsampling_patch.runtime import NodeStatus
+
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    backlog = "9 takes wait for their predictions; all are kept"
+    console(NodeStatus("map", {"take": "T", "waiting": 9, "warning": backlog}))
+    console(NodeStatus("map", {"warning": ""}))
+    (line,) = err.getvalue().splitlines()
+    assert line.endswith(f" warning from node 'map': {backlog}"), line
+    assert "error" not in line
+    quiet = io.StringIO()
+    StageConsole(Patch(), "quiet", err=quiet)(NodeStatus("map", {"warning": "9 takes wait"}))
+    assert quiet.getvalue() == ""  # quiet: failures, recoveries and the summary only
