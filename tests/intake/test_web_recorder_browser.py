@@ -431,3 +431,29 @@ def test_a_take_refused_for_an_old_token_is_kept_and_sent_after_re_pairing(tmp_p
         assert result["kept"] == 0, result
     finally:
         back.stop()
+
+
+def test_failed_uploads_are_sent_again_at_scattered_moments_not_all_phones_at_once(tmp_path: Path) -> None:
+    """The page waited exactly 1, 2, 3, 4 s, then 5 s again and again, after a failed upload: the phones that lost
+    the recorder together (a restart, the Wi-Fi down) all sent their takes again at the same moments, each time the
+    whole crowd at once on a recorder just back. Each wait is now drawn from half to one and a half of that step."""
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 2.0, 48000, 0.2), 48000, subtype="PCM_16")
+    engine = recorder_engine(tmp_path)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "retry_schedule.js"), rec_of(engine).local_url, str(fed)],
+                             capture_output=True, text=True, timeout=90)
+    finally:
+        engine.stop()
+    assert run.returncode == 0, run.stderr + run.stdout
+    tries = json.loads(run.stdout.strip().splitlines()[-1])
+    for attempt in range(1, 9):
+        step = 1000.0 * min(attempt, 5)  # the schedule's average stays: 1 s, 2 s ... 5 s, then every 5 s
+        drawn = np.array(tries[str(attempt)]["draws"])
+        assert tries[str(attempt)]["lowest"] == pytest.approx(0.5 * step)
+        assert tries[str(attempt)]["highest"] == pytest.approx(1.5 * step)
+        assert drawn.min() >= 0.5 * step and drawn.max() < 1.5 * step, (attempt, drawn.min(), drawn.max())
+        assert abs(drawn.mean() - step) < 0.15 * step, (attempt, drawn.mean())
+        # Scattered over the whole window: 400 phones would not send again at one moment, nor at a few.
+        assert drawn.max() - drawn.min() > 0.8 * step, (attempt, drawn.min(), drawn.max())
+        assert len(set(drawn.tolist())) > 390

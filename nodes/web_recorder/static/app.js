@@ -10,6 +10,7 @@ const local = new Map();   // phone's take id -> {state, detail, startedAt, seco
 const KEEP_WAIT_MS = 3000;  // the longest a take waits for the phone's storage before it is sent all the same
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
 const UPLOAD_WAIT_MS = 15000, UPLOAD_SLOWEST_BYTES_PER_MS = 50;  // an upload's answer: 15 s, plus 50 kB/s of it
+const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
 const WAITING = "kept, sent when the recorder answers";
 const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when the recorder answers";
 let serverTakes = [];
@@ -274,8 +275,16 @@ async function upload(take, position, stored = Promise.resolve()) {
     render();
     if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
     else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
-    await new Promise((r) => setTimeout(r, 1000 * Math.min(attempt, 5)));
+    await new Promise((r) => setTimeout(r, retryDelay(attempt)));
   }
+}
+
+function retryDelay(attempt, random = Math.random) {
+  // How long a take waits after its attempt-th try failed before it is sent again: 1 s, 2 s ... 5 s on average, each
+  // wait drawn anywhere from half to one and a half of that. The phones that lost the recorder together (a restart,
+  // the Wi-Fi down) failed together: on a fixed schedule they all sent again at the same moments, every 5 s, each
+  // time the whole crowd at once on a recorder just back.
+  return RETRY_STEP_MS * Math.min(attempt, RETRY_MOST_STEPS) * (0.5 + random());
 }
 
 function update(id, changes) {
