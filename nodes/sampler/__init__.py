@@ -18,13 +18,12 @@ import numpy as np
 from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
-from exsampling_patch.nodes.sampler.core import channel_map, range_map
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare, take_pitch
 from exsampling_patch.nodes.sampler.replay import live_xruns, read_show, remapper, render_show
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, STREAM, SWAP
 from exsampling_patch.nodes.sampler.shared import BLOCK_FRAME, BLOCK_TIME, XRUNS_NOTED, SharedState
-from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, parse_range
+from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, channel_map, parse_range, range_map
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT, TAKE
 
@@ -429,6 +428,7 @@ class Sampler(Node):
             times = np.zeros(1)
         return {"callbacks": self.state.callbacks, "xruns": self.state.xruns,
                 "notes": self.state.notes_started, "steals": self.state.steals, "late_events": self.state.late_events,
+                "late_dropped": self.state.late_dropped,
                 "output_latency_ms": self.state.output_latency * 1000.0,
                 "callback_ms_median": float(np.median(times) * 1000), "callback_ms_max": float(times.max() * 1000),
                 "sample_rate": self.sample_rate_used, "audio_process": self.core is None}

@@ -23,13 +23,14 @@ import numpy as np
 
 from exsampling_patch.nodes.sampler.prepare import EMPTY, GUARD, SlotBuffer
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, STREAM, SWAP, EventRing
-from exsampling_patch.nodes.sampler.schedule import BlockClock, Held
+from exsampling_patch.nodes.sampler.schedule import LATE_PLAY_SECONDS, BlockClock, Held
 from exsampling_patch.nodes.sampler.shared import (
     BLOCK_FRAME,
     BLOCK_FRAMES,
     BLOCK_TIME,
     CALLBACKS,
     EPOCH,
+    LATE_DROPPED,
     LATE_EVENTS,
     NOTES_STARTED,
     OUTPUT_LATENCY,
@@ -40,6 +41,8 @@ from exsampling_patch.nodes.sampler.shared import (
     XRUNS_NOTED,
     SharedState,
 )
+from exsampling_patch.nodes.sampler.slots import channel_map as channel_map  # where they were
+from exsampling_patch.nodes.sampler.slots import range_map as range_map
 
 #: Frequency of each MIDI note (A4 = note 69 = 440 Hz).
 NOTE_HZ = 440.0 * 2.0 ** ((np.arange(128) - 69) / 12.0)
@@ -105,6 +108,7 @@ class SamplerCore:
         # -- timed events (see .schedule): the block clock and the events held until their block -------------
         self.clock = BlockClock(sample_rate)
         self.held = Held()
+        self._late_frames = round(LATE_PLAY_SECONDS * sample_rate)  # later than this (and a block): dropped
         self._block_start = 0.0  # perf_counter time at which this block's first frame is heard
         self.frame = 0  # frames rendered before this block: the stream frame of its first sample
         self.epoch = int(self.state.counters[EPOCH])  # the audio processes before this one: noted at the first block
@@ -317,7 +321,10 @@ class SamplerCore:
                     held.keep_from(i, kept)
                     kept += 1
                     continue
-                if offset < 0:  # came too late for its frame: it plays now
+                if offset < 0:  # came too late for its frame: it plays now, unless so late it would stack
+                    if -offset > self._late_frames and -offset > frames:
+                        self.counters[LATE_DROPPED] += 1
+                        continue
                     self.counters[LATE_EVENTS] += 1
                     offset = 0
                 played.record(kind, int(held.channel[i]), int(held.note[i]), int(held.velocity[i]),
@@ -583,18 +590,3 @@ class SamplerCore:
         np.logical_not(ended, out=ended)
         np.logical_and(self.active, ended, out=self.active)
 
-
-def channel_map(slots: int) -> np.ndarray:
-    """MIDI channel N (1-based) plays slot N, as in the original device; any note."""
-    table = np.full((16, 128), -1, np.int16)
-    for channel in range(min(16, slots)):
-        table[channel, :] = channel
-    return table
-
-
-def range_map(ranges: Sequence[tuple[int, int, int]]) -> np.ndarray:
-    """Notes ``lo..hi`` (inclusive, any channel) play slot ``s`` for each ``(s, lo, hi)``."""
-    table = np.full((16, 128), -1, np.int16)
-    for slot, lo, hi in ranges:
-        table[:, max(0, lo): min(127, hi) + 1] = slot
-    return table

@@ -26,8 +26,9 @@ PLAYED_CAPACITY = 4096  # what the callback played, for the show log (read every
 
 # indices into SharedState.counters
 # (EPOCH: the audio processes started before the one now running, set by the node before it starts one;
-# XRUNS_NOTED: the xruns whose stream frame the callback has written in ``xrun_frame``)
-CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS, EPOCH, XRUNS_NOTED = range(7)
+# XRUNS_NOTED: the xruns whose stream frame the callback has written in ``xrun_frame``; LATE_DROPPED: timed
+# note-ons so late that they were dropped rather than played at once)
+CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS, EPOCH, XRUNS_NOTED, LATE_DROPPED = range(8)
 # indices into SharedState.clock (float64): the callback's estimate of when its last block began (filtered,
 # time.perf_counter()), the stream's frames rendered before it, the output latency the stream reports, and the
 # frames of the last block (the stream's block size, as the callback sees it)
@@ -159,6 +160,12 @@ class SharedState:
     def late_events(self) -> int:
         """Timed events that reached the callback after their time had passed (played at once)."""
         return int(self.counters[LATE_EVENTS])
+
+    @property
+    def late_dropped(self) -> int:
+        """Timed note-ons that reached the callback so late that playing them at once would have stacked them on
+        later ones (a stream that opened after they were due, a stall): dropped (see .schedule.LATE_PLAY_SECONDS)."""
+        return int(self.counters[LATE_DROPPED])
 
     @property
     def output_latency(self) -> float:

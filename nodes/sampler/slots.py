@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from exsampling_patch.messages import Take
 
@@ -55,3 +58,19 @@ class SlotRecord:
             return None
         self.position = target
         return self.history[target]
+
+
+def channel_map(slots: int) -> np.ndarray:
+    """MIDI channel N (1-based) plays slot N, as in the original device; any note."""
+    table = np.full((16, 128), -1, np.int16)
+    for channel in range(min(16, slots)):
+        table[channel, :] = channel
+    return table
+
+
+def range_map(ranges: Sequence[tuple[int, int, int]]) -> np.ndarray:
+    """Notes ``lo..hi`` (inclusive, any channel) play slot ``s`` for each ``(s, lo, hi)``."""
+    table = np.full((16, 128), -1, np.int16)
+    for slot, lo, hi in ranges:
+        table[:, max(0, lo): min(127, hi) + 1] = slot
+    return table

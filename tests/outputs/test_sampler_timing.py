@@ -74,10 +74,27 @@ def test_a_note_shorter_than_a_block_still_sounds_and_immediate_notes_are_not_he
 def test_late_events_play_at_once_and_are_counted() -> None:
     core, ring = block_core()
     render(core, 5)
-    ring.push(NOTE_ON, 0, 60, 127, 1.0, T0 + 0.001)  # long past
+    ring.push(NOTE_ON, 0, 60, 127, 1.0, T0 + 5 * BLOCK / RATE - 0.005)  # 5 ms past: under a block late
     signal = render(core, 2, first=5)
     assert onsets(signal)[0] == 0
-    assert core.state.late_events == 1
+    assert core.state.late_events == 1 and core.state.late_dropped == 0
+
+
+def test_very_late_notes_are_dropped_and_counted_not_stacked() -> None:
+    """Steps sent before the stream opened (or during a stall) would all start in one block: a loud flam."""
+    core, ring = block_core()
+    render(core, 10)
+    now = T0 + 10 * BLOCK / RATE
+    for late in (0.1, 0.075, 0.05, 0.025):  # long past: dropped
+        ring.push(NOTE_ON, 0, 60, 127, 1.0, now - late)
+    ring.push(NOTE_ON, 1, 60, 127, 1.0, now - 0.002)  # just past: plays at once
+    ring.push(NOTE_ON, 0, 60, 127, 1.0, now + 0.02)  # on time
+    signal = render(core, 4, first=10)
+    on_time = round(0.02 * RATE)
+    assert onsets(signal)[0] == 0
+    assert np.allclose(signal[100:on_time], -0.25, atol=0.01)  # slot 1 alone: slot 0's late hits never sounded
+    assert signal[on_time + 100] == pytest.approx(0.25, abs=0.01)  # then slot 0's hit on time
+    assert core.state.late_dropped == 4 and core.state.late_events == 1
 
 
 def test_a_take_held_for_its_time_swaps_in_the_block_it_falls_in() -> None:
