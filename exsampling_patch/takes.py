@@ -5,13 +5,17 @@ flows on, with a temporary name and an atomic rename, so a crash never leaves ha
 of take ids that are done (ended in the patch: see :mod:`exsampling_patch.runtime.ledger`) lets a source find takes
 that were stored but not done before a crash, and pass them on again. A stored take that cannot be read back is
 moved aside into the ``damaged/`` subfolder with why, and written down as done: the take folder is the archive,
-nothing in it is deleted, and such a take is reported once, not at every start.
+nothing in it is deleted, and such a take is reported once, not at every start. What a kill mid-store leaves that
+is no take (a temporary file, a sidecar whose audio never landed) is removed at the next start, once it is older
+than any store could still be writing (:meth:`TakeStore.remove_leftovers`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import struct
 import sys
 import tempfile
@@ -30,6 +34,16 @@ _FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
 _DEFAULT_SUBTYPES = {".wav": "PCM_16", ".flac": "PCM_16", ".ogg": "VORBIS"}
 PROCESSED_JOURNAL = ".processed"
 DAMAGED_FOLDER = "damaged"
+#: How old (since its last write) a store's leftover must be before :meth:`TakeStore.remove_leftovers` removes it.
+#: A store writes its two files in seconds at most (30 MB flushed to a slow SD card); the margin is for a process
+#: still writing into the same folder (a second run, a copy under a store's temporary name) that stalls: its file is
+#: never touched while that could be. A kill's leftovers are hidden and only take room: they go at a later start.
+LEFTOVER_AGE = 600.0
+#: A store's temporary file: ``.NAME.part`` (the web recorder's) or ``.NAME.XXXXXXXX.part`` (:func:`write_atomic`'s),
+#: NAME a take's audio file or its sidecar.
+_TEMPORARY = re.compile(r"^\.(?P<name>.+\.(?:wav|flac|ogg)(?:\.json)?)(?:\.[a-z0-9_]{8})?\.part$", re.IGNORECASE)
+
+log = logging.getLogger("exsampling.takes")
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -63,6 +77,11 @@ def write_atomic(path: Path, write: Any, durable: bool = True) -> None:
         raise
     if durable:
         _fsync_dir(path.parent)
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with the characters that :meth:`Path.glob` reads as a pattern (``*?[``) matched as themselves."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
 
 
 def sidecar_path(audio: Path) -> Path:
@@ -235,6 +254,78 @@ class TakeStore:
                 found.append((stored_at, audio, data))
         found.sort(key=lambda entry: entry[0])
         return [(audio, data) for _, audio, data in found]
+
+    def remove_leftovers(self, min_age: float = LEFTOVER_AGE, now: float | None = None) -> list[Path]:
+        """Remove what a kill in the middle of storing left in the folder that is no take; returns what it removed.
+
+        A take is stored when its audio's rename lands. Before that, a kill leaves a hidden temporary file (the
+        audio's or the sidecar's, ``.NAME.part`` or ``.NAME.XXXXXXXX.part``) or a sidecar whose audio never came
+        (:func:`write_take` renames the sidecar first): none of them is ever passed on, and nothing cleaned them.
+        Only those last written more than ``min_age`` seconds before ``now`` (:data:`LEFTOVER_AGE`) are removed:
+        another process may be writing into the same folder. Left alone: a sidecar's temporary file beside audio
+        that has no sidecar (the web recorder completes that take: ``finish_interrupted``), a sidecar whose audio is
+        still being written, one that is not a take's, and anything in sub-folders. A sidecar whose audio was moved
+        into ``damaged/`` (:meth:`set_aside` cut off by a kill) is moved beside it, not removed.
+        """
+        now = time.time() if now is None else now
+        removed: list[Path] = []
+
+        def old(path: Path) -> bool:
+            try:
+                return now - path.stat().st_mtime > min_age
+            except OSError:
+                return False  # gone meanwhile
+
+        for part in sorted(self.folder.glob(".*.part")):
+            match = _TEMPORARY.match(part.name)
+            if match is None or not part.is_file() or not old(part):
+                continue
+            name = match["name"]
+            if name.lower().endswith(".json"):
+                audio = self.folder / name[: -len(".json")]
+                if audio.is_file() and not (self.folder / name).exists():
+                    continue  # the web recorder's half-renamed take: finish_interrupted completes it
+            part.unlink(missing_ok=True)
+            removed.append(part)
+        for sidecar in sorted(self.folder.glob("*.json")):
+            audio = sidecar.with_name(sidecar.name[: -len(".json")])
+            if audio.suffix.lower() not in AUDIO_SUFFIXES or audio.exists() or not old(sidecar):
+                continue
+            if any(_TEMPORARY.match(p.name) for p in self.folder.glob(f".{glob_escape(audio.name)}.*part")):
+                continue  # its audio is still being written (a temporary file too young to be a leftover)
+            try:
+                data = json.loads(sidecar.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not isinstance(data, dict) or not isinstance(data.get("take_id"), str):
+                continue  # not a take's sidecar
+            aside = self._damaged_without_sidecar(audio)
+            if aside is not None:
+                os.replace(sidecar, sidecar_path(aside))
+                log.info("moved %s beside its audio, set aside in %s", sidecar.name, DAMAGED_FOLDER)
+                continue
+            sidecar.unlink(missing_ok=True)
+            removed.append(sidecar)
+        if removed:
+            _fsync_dir(self.folder)
+            log.info("removed %d leftovers of stores a kill cut off in %s: %s", len(removed), self.folder,
+                     ", ".join(p.name for p in removed))
+        return removed
+
+    def _damaged_without_sidecar(self, audio: Path) -> Path | None:
+        """The audio :meth:`set_aside` moved from ``audio`` into ``damaged/`` without its sidecar yet (a kill between
+        the two moves): the last of its names there (``NAME``, ``STEM-2``...) that has no sidecar; else None."""
+        damaged = self.folder / DAMAGED_FOLDER
+        names = [damaged / audio.name]
+        n = 2
+        while (damaged / f"{audio.stem}-{n}{audio.suffix}").exists() or sidecar_path(
+                damaged / f"{audio.stem}-{n}{audio.suffix}").exists():
+            names.append(damaged / f"{audio.stem}-{n}{audio.suffix}")
+            n += 1
+        for candidate in reversed(names):
+            if candidate.is_file():
+                return None if sidecar_path(candidate).exists() else candidate
+        return None
 
     def set_aside(self, audio: Path, take_id: str, reason: str) -> Path:
         """Move a stored take that cannot be passed on (its audio unreadable) into ``damaged/``, and mark it done.

@@ -99,6 +99,7 @@ class Microphone(Node):
         self._ring = np.zeros((size, self.channels), dtype=np.float32)
         self._written = 0  # frames written in total; only the callback assigns it
         self._store = TakeStore(self.resolve_path(self.folder))
+        self._store.remove_leftovers()  # what a kill mid-store left that is no take (temporary files, lone sidecars)
         # Before recording begins: a take stored from here on is not "unfinished", it flows on from _assemble.
         self._unfinished: deque[tuple[Path, str]] = deque(
             (path, data["take_id"]) for path, data in self._store.unfinished())

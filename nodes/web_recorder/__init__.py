@@ -102,6 +102,7 @@ class WebRecorder(Node):
         state.mkdir(parents=True, exist_ok=True)
         self._seen = SeenTakes(state)  # (recorder, phone, its id) -> reply, across restarts
         finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
+        self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
         self._unfinished = self._know_unfinished()  # before the server listens: a retry of one is a duplicate
         self._check_disk(0)
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from exsampling_patch.messages import Take
-from exsampling_patch.takes import TakeStore
+from exsampling_patch.takes import TakeStore, sidecar_path
 
 
 @pytest.mark.parametrize("node_id", ["room mic", "room\u2028mic", "room\x85mic", "room\rmic"])
@@ -47,3 +49,71 @@ def test_a_store_cut_off_by_a_kill_leaves_the_take_whole_or_not_at_all(tmp_path:
     monkeypatch.setattr(takes, "write_atomic", real)
     audio = [p for p in tmp_path.glob("*.wav")]
     assert audio == [] or [p for p, _ in TakeStore(tmp_path).unfinished()] == audio, list(tmp_path.iterdir())
+
+
+def aged(path: Path, seconds: float) -> Path:
+    """``path`` as if last written ``seconds`` ago."""
+    at = path.stat().st_mtime - seconds
+    os.utime(path, (at, at))
+    return path
+
+
+def test_a_kills_leftovers_are_removed_once_old_and_nothing_a_store_may_still_write(tmp_path: Path) -> None:
+    """Kills in the middle of storing left hidden temporary files and sidecars without audio in the take folder,
+    never passed on and never cleaned. The next start removes them once older than any store could still be writing
+    (LEFTOVER_AGE); a younger one may be another process's store under way, and a take is left whole."""
+    from exsampling_patch.takes import DAMAGED_FOLDER, LEFTOVER_AGE, write_take
+
+    store = TakeStore(tmp_path)
+    stored = store.store(Take(np.full(480, 0.1, np.float32), 48000, take_id="kept"))
+    assert stored.path is not None
+    old = LEFTOVER_AGE + 60
+
+    def file(name: str, age: float, text: str = "x") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return aged(path, age)
+
+    sidecar = '{"take_id": "%s"}'
+    leftovers = [
+        file(".mic-1.wav.k2j4_x9a.part", old),  # write_take's audio, cut off
+        file(".mic-2.wav.json.abcdefgh.part", old),  # write_take's sidecar, cut off
+        file(".phone-1.wav.part", old),  # the web recorder's audio, cut off
+        file(".phone-2.wav.json.part", old),  # its sidecar, cut off before the audio's rename
+        file("mic-3.wav.json", old, sidecar % "mic-3"),  # the sidecar landed, its audio never did
+        file(".kept.wav.abcdefgh.part", old),  # a store of the same take that died: the stored take stays
+    ]
+    left = [
+        file(".mic-4.wav.abcdefgh.part", 5),  # young: a store under way (another process's)
+        file("mic-5.wav.json", 5, sidecar % "mic-5"),  # young: its audio is being written
+        file("mic-6.wav.json", old, sidecar % "mic-6"),  # old, but its audio is being written
+        file(".mic-6.wav.qwertyui.part", 5),
+        file("notes.wav.json", old, '{"mine": 1}'),  # no take's sidecar
+        file(".phone-3.wav.json.part", old, sidecar % "phone-3"),  # the recorder completes it (finish_interrupted)
+        file("phone-3.wav", old),
+        file(".name.wav.tmp", old),  # no store's name
+        file(".mic-7.wav.a.part", old),
+        file("sub/.mic-8.wav.abcdefgh.part", old),  # sub-folders are not the store's
+        stored.path, sidecar_path(stored.path), tmp_path / ".processed",
+    ]
+    store.mark_done("kept")
+    removed = TakeStore(tmp_path).remove_leftovers()
+    assert sorted(removed) == sorted(leftovers)
+    assert not any(path.exists() for path in leftovers)
+    assert all(path.exists() for path in left), [path for path in left if not path.exists()]
+    assert TakeStore(tmp_path).remove_leftovers() == []
+
+    # A sidecar left behind by set_aside cut off by a kill (its audio already in damaged/): moved beside its audio.
+    broken = store.store(Take(np.full(480, 0.1, np.float32), 48000, take_id="broken"))
+    assert broken.path is not None
+    write_take(Take(np.full(480, 0.1, np.float32), 48000, take_id="earlier"), tmp_path / DAMAGED_FOLDER / "broken.wav")
+    (tmp_path / DAMAGED_FOLDER).mkdir(exist_ok=True)
+    os.replace(broken.path, tmp_path / DAMAGED_FOLDER / "broken-2.wav")
+    aged(sidecar_path(broken.path), old)
+    assert TakeStore(tmp_path).remove_leftovers() == []
+    assert not sidecar_path(broken.path).exists()
+    moved = json.loads((tmp_path / DAMAGED_FOLDER / "broken-2.wav.json").read_text(encoding="utf-8"))
+    assert moved["take_id"] == "broken"
+    assert json.loads((tmp_path / DAMAGED_FOLDER / "broken.wav.json").read_text(encoding="utf-8"))["take_id"] == \
+        "earlier"

@@ -237,3 +237,26 @@ def test_a_take_is_told_with_its_length_before_it_flows_on(tmp_path: Path, fake_
     told = next(i for i, (kind, what) in enumerate(context.order) if kind == "status" and what["take"] == take_id)
     assert context.order[told][1]["duration"] > 0.25, context.order
     assert told < context.order.index(("emit", take_id)), context.order
+
+
+def test_a_kills_old_leftovers_in_the_take_folder_are_removed_at_the_start(tmp_path: Path,
+                                                                          fake_input: type[FakeStream]) -> None:
+    """A kill while a take was stored left its hidden temporary audio, or its sidecar without audio, for ever."""
+    import os
+
+    from exsampling_patch.takes import LEFTOVER_AGE
+
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    cut_off = [folder / ".mic-1.wav.abcdefgh.part", folder / "mic-2.wav.json"]
+    cut_off[0].write_bytes(b"RIFF")
+    cut_off[1].write_text('{"take_id": "mic-2"}')
+    young = folder / ".mic-3.wav.abcdefgh.part"  # another process storing a take now
+    young.write_bytes(b"RIFF")
+    for path in cut_off:
+        at = path.stat().st_mtime - LEFTOVER_AGE - 60
+        os.utime(path, (at, at))
+    mic = make_mic(tmp_path, TrackingContext())
+    mic.start()
+    mic.stop()
+    assert [path.exists() for path in cut_off] == [False, False] and young.exists()
