@@ -169,6 +169,19 @@ class Node:
         that the two cannot differ."""
         return {}
 
+    @classmethod
+    def midi_parts(cls, params: Mapping[str, Any]) -> dict[str, tuple[str, int, tuple[int, ...]]]:
+        """What a node that plays slots over MIDI sends (a pattern): per part, as its ``params`` key it (a slot's
+        name), the slot it means, the MIDI channel and the notes of its hits. ``exsampling check`` holds them to
+        :meth:`note_slots` of a node its MIDI output is linked to. The default: nothing known."""
+        return {}
+
+    @classmethod
+    def note_slots(cls, params: Mapping[str, Any]) -> tuple[list[str], list[list[str]]] | None:
+        """What a node that plays slots from MIDI (the sampler) plays: its slots' names, and per channel (16), per
+        note (128), the name of the slot it plays (``''``: none). None (the default): not known, or no such node."""
+        return None
+
     # -- lifecycle hooks, overridden by node types ---------------------------------------------------------
 
     def prepare(self) -> None:

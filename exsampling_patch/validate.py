@@ -16,6 +16,7 @@ import networkx as nx
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.link_checks import check_link as check_link  # the one rule for a link; the editor's too
 from exsampling_patch.node import ParamError
+from exsampling_patch.note_checks import note_problems
 from exsampling_patch.patch import Link, Patch, PortRef
 from exsampling_patch.patchfile import SourceMap, collector_paused, read_patch
 from exsampling_patch.ports import PREDICTION, SLOT
@@ -159,6 +160,7 @@ def check_patch(
                 sound.links.remove(link)
 
     problems += slot_problems(patch, registry, source)
+    problems += note_problems(patch, registry, source)  # what a pattern plays against a sampler's note ranges
     if base_dir is not None:
         problems += read_path_problems(patch, registry, source, base_dir)
 

@@ -153,6 +153,23 @@ class Pattern(Node):
                     problems[("patterns", str(key))] = str(error)
         return problems
 
+    @classmethod
+    def midi_parts(cls, params: Mapping[str, Any]) -> dict[str, tuple[str, int, tuple[int, ...]]]:
+        """Per slot of ``patterns``: the slot it means (its name in ``slots``), its channel and the notes of its hits,
+        parsed as :meth:`start` parses them; ``exsampling check`` holds them to the slots a sampler plays them on."""
+        parts: dict[str, tuple[str, int, tuple[int, ...]]] = {}
+        patterns, slots, root = params.get("patterns"), params.get("slots"), params.get("root_note")
+        if isinstance(patterns, dict) and isinstance(slots, list) and isinstance(root, int):
+            for key, value in patterns.items():
+                try:
+                    parsed = parse_patterns({key: value}, slots, root)[str(key)]
+                except ValueError:
+                    continue  # reported by check_params
+                meant = str(slots[parsed.channel]) if parsed.channel < len(slots) else str(key)
+                hits = sorted({n for n, v in zip(parsed.notes, parsed.velocities, strict=True) if v > 0})
+                parts[str(key)] = (meant, parsed.channel, tuple(hits))
+        return parts
+
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
     def start(self) -> None:

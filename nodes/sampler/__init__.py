@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -23,7 +24,7 @@ from exsampling_patch.nodes.sampler.replay import live_xruns, read_show, remappe
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, STREAM, SWAP
 from exsampling_patch.nodes.sampler.shared import BLOCK_FRAME, BLOCK_TIME, XRUNS_NOTED, SharedState
-from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, channel_map, parse_range, range_map
+from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, note_table
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT, TAKE
 
@@ -180,15 +181,19 @@ class Sampler(Node):
         super().stop()
 
     def _note_table(self) -> np.ndarray:
-        if self.mapping == "channel":
-            return channel_map(len(self.names))
-        ranges = []
-        for name, text in self.note_ranges.items():
-            if str(name).lower() not in self._index:
-                raise ValueError(f"note_ranges names slot {name!r}; slots are {', '.join(self.names)}")
-            lo, hi = parse_range(text)
-            ranges.append((self._index[str(name).lower()], lo, hi))
-        return range_map(ranges)
+        return note_table(self.names, self.mapping, self.note_ranges)
+
+    @classmethod
+    def note_slots(cls, params: Mapping[str, Any]) -> tuple[list[str], list[list[str]]] | None:
+        """The slots, and the one each (channel, note) plays ('': none), as :meth:`start` builds the table: what
+        ``exsampling check`` holds a pattern's notes to (with ``mapping: note_range`` the note, not the channel,
+        picks the slot)."""
+        try:
+            names = make_slot_names(params["slot_names"], params["slots"])
+            table = note_table(names, params["mapping"], params["note_ranges"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None  # a value the sampler refuses: reported on it
+        return names, [[names[s] if s >= 0 else "" for s in row] for row in table.tolist()]
 
     # -- MIDI -------------------------------------------------------------------------------------------------------
 

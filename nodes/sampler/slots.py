@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -74,3 +75,18 @@ def range_map(ranges: Sequence[tuple[int, int, int]]) -> np.ndarray:
     for slot, lo, hi in ranges:
         table[:, max(0, lo): min(127, hi) + 1] = slot
     return table
+
+
+def note_table(names: list[str], mapping: str, note_ranges: dict[str, Any]) -> np.ndarray:
+    """(channel, note) -> slot index (-1: none) for ``mapping`` (channel or note_range); raises ValueError for a
+    range the sampler refuses or a slot it does not have."""
+    if mapping == "channel":
+        return channel_map(len(names))
+    index = {n.lower(): i for i, n in enumerate(names)}
+    ranges = []
+    for name, text in note_ranges.items():
+        if str(name).lower() not in index:
+            raise ValueError(f"note_ranges names slot {name!r}; slots are {', '.join(names)}")
+        lo, hi = parse_range(text)
+        ranges.append((index[str(name).lower()], lo, hi))
+    return range_map(ranges)

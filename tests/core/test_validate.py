@@ -357,3 +357,29 @@ def test_problems_of_a_patch_with_no_node_read_come_in_file_order(tmp_path: Path
     path = tmp_path / "show.yaml"
     path.write_text("exsampling_patch: 1\nnodes:\n- id: a\n  typ: log\n  param: {prefix: x}\n", encoding="utf-8")
     assert [p.line for p in check_file(path)] == [3, 4, 5]
+
+
+def test_a_pattern_feeding_a_sampler_that_picks_slots_by_note_is_held_to_its_ranges(tmp_path: Path) -> None:
+    # A pattern plays every hit on note 60 and each slot on its channel; a sampler with mapping: note_range picks the
+    # slot by the note: every hit went to Piano (48-84), and `check` said ok. Now: on the pattern's line for HH.
+    pattern = "- id: groove\n  type: pattern\n  params:\n    patterns:\n      HH: x.x.\n      Piano: x..x\n"
+    ranged = SAMPLER + "    mapping: note_range\n    note_ranges: {HH: 36-47, Piano: 48-84}\n"
+    path = slot_patch(tmp_path, pattern + ranged, "- groove.midi -> sampler.midi\n")
+    problems = check_file(path)
+    assert [(p.line, p.message) for p in problems] == [
+        (7, "node 'groove': pattern 'HH' plays note 60 (C4) on slot 'Piano' of 'sampler', not 'HH': with mapping: "
+            "note_range the sampler picks the slot by the note, not the channel")]
+    assert "notes: C2" in problems[0].hint
+    with pytest.raises(PatchError):
+        load_patch(path)
+    # Notes within HH's range, or the sampler's default mapping (channel N: slot N), or no link: nothing to say.
+    fitted = pattern.replace("HH: x.x.", "HH: {steps: x.x., notes: C2 D2}")
+    assert check_file(slot_patch(tmp_path, fitted + ranged, "- groove.midi -> sampler.midi\n")) == []
+    assert check_file(slot_patch(tmp_path, pattern + SAMPLER, "- groove.midi -> sampler.midi\n")) == []
+    assert check_file(slot_patch(tmp_path, pattern + ranged, "[]\n")) == []
+    # A slot no range plays: its hits go to another slot's range, or to none.
+    bd = pattern + "      BD: {steps: x..., notes: C1}\n"
+    problems = check_file(slot_patch(tmp_path, bd + ranged, "- groove.midi -> sampler.midi\n"))
+    assert [p.line for p in problems] == [7, 9]
+    assert problems[1].message.startswith("node 'groove': pattern 'BD' plays note 24 (C1) on no slot of 'sampler', "
+                                          "not 'BD'") and "add it to note_ranges" in problems[1].hint
