@@ -9,7 +9,8 @@ Lines (``t``: seconds since the show began, on the clock the sampler schedules b
 message was to be heard, on the same scale):
 
 - ``show``: the header: start time, patch file, every node's type and parameters.
-- ``take``: a take a source emitted: ``path`` of its file and the file's ``sha256``.
+- ``take``: a take a source emitted: ``path`` of its file and the file's ``sha256``; ``recovered``: true for a take
+  stored by an earlier run and passed on again at this one's start (``meta["recovered"]``).
 - ``prediction`` / ``gate``: a prediction a node emitted (``gate``: on a ``passed`` or ``rejected`` output,
   ``decision`` says which), its label, confidence, top scores.
 - ``assign``: a slot assignment a node emitted (slot, take, label, confidence).
@@ -300,7 +301,9 @@ class ShowLog:
         return {"event": "take", "t": t, "node": hop.node_id, "take_id": take.take_id, "source": take.source,
                 "path": str(path) if path is not None else None, "sha256": digest, "sample_rate": take.sample_rate,
                 "frames": int(np.asarray(take.samples).shape[0]),
-                "seconds": round(np.asarray(take.samples).shape[0] / max(1, take.sample_rate), 6)}
+                "seconds": round(np.asarray(take.samples).shape[0] / max(1, take.sample_rate), 6),
+                # The last run's take, passed on again at this start: not recorded during this show.
+                "recovered": bool(take.meta.get("recovered"))}
 
     def _sampler_take(self, hop: MessageHop, t: float, assignment: SlotAssignment) -> dict[str, Any]:
         """The exact audio the sampler was given (the take after processing), written once per take."""

@@ -182,3 +182,22 @@ def test_replay_reads_a_show_log_cut_short_by_a_kill(show: tuple[Path, list[dict
     garbled.write_text('{"event": "midi", "t": 9.1, "sam\n' + whole, encoding="utf-8")
     with pytest.raises(ValueError):
         read_show(garbled)
+
+
+def test_a_take_recovered_from_the_last_run_says_so_in_the_log(tmp_path: Path) -> None:
+    """A take stored by a killed run and passed on again at the next start was logged as any take of this show:
+    nothing told the reader (or a script counting the show's takes) that it was recorded before the show began."""
+    from exsampling_patch.messages import Take as TakeMessage
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.runtime.events import MessageHop
+    from exsampling_patch.runtime.showlog import ShowLog
+
+    patch = Patch(nodes={"rec": NodeSpec("rec", "web_recorder"), "trim": NodeSpec("trim", "trim")})
+    show = ShowLog(tmp_path / "show.jsonl", patch, sources=["rec"], samplers=[])
+    last_run = TakeMessage(np.zeros(480, np.float32), RATE, take_id="old", meta={"recovered": True})
+    this_run = TakeMessage(np.zeros(480, np.float32), RATE, take_id="new")
+    for take in (last_run, this_run):
+        show(MessageHop("rec", port="take", target="trim", target_port="take", message=take))
+    show.close()
+    takes = [line for line in read_show(tmp_path / "show.jsonl") if line["event"] == "take"]
+    assert [(line["take_id"], line["recovered"]) for line in takes] == [("old", True), ("new", False)]
