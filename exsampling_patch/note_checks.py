@@ -40,8 +40,13 @@ def note_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[P
         if port is None or into is None or port.type != MIDI or into.type != MIDI:
             continue
         try:
+            taken = taker_type.resolve_params(taker.params)
+            # Only a slot chosen by the note: a sampler whose channels name other slots than the pattern's is also
+            # what `exsampling replay --patch` tries out on purpose (another slot table for the same show).
+            if taken.get("mapping") != "note_range":
+                continue
             parts = sender_type.midi_parts(sender_type.resolve_params(sender.params))
-            slots = taker_type.note_slots(taker_type.resolve_params(taker.params)) if parts else None
+            slots = taker_type.note_slots(taken) if parts else None
         except (ParamError, ValueError, TypeError):
             continue  # a value the node refuses: reported on it
         if not slots:
@@ -58,12 +63,10 @@ def note_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[P
             held = [n for n in range(128) if table[channel][n].lower() == meant.lower()]
             hint = (f"give it notes that '{link.target.node}' plays on '{meant}' ({note_name(held[0])}-"
                     f"{note_name(held[-1])}), e.g. {{steps: ..., notes: {note_name(held[0])}}}" if held
-                    else f"no note on channel {channel + 1} plays '{meant}' there"
-                    + ("; add it to note_ranges" if taker.params.get("mapping") == "note_range" else ""))
+                    else f"no note on channel {channel + 1} plays '{meant}' there; add it to note_ranges")
             problems.append(Problem(
                 f"node '{link.source.node}': pattern '{key}' plays {heard} of '{link.target.node}', not "
-                f"'{meant}'" + (": with mapping: note_range the sampler picks the slot by the note, not the channel"
-                                if taker.params.get("mapping") == "note_range" else ""),
+                f"'{meant}': with mapping: note_range the sampler picks the slot by the note, not the channel",
                 source.file,
                 source.node_line(link.source.node, "params", "patterns", key)
                 or source.node_line(link.source.node, "params", "patterns") or source.node_line(link.source.node),
