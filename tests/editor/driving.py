@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +32,9 @@ class Driver:
         self.origin = (int(x), int(y))
 
     def xdotool(self, *args: object, frames: int = 3) -> None:
+        # No sleep before the frames: xdotool closes its display on exit, a round trip (XSync) after which the
+        # server has handled the event and queued what it sends the window, so the next frame's poll reads it.
         subprocess.run(["xdotool", *map(str, args)], check=True)
-        time.sleep(0.02)
         self.app.render(frames)
 
     def move(self, point: tuple[float, float]) -> None:
