@@ -40,13 +40,8 @@ def note_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[P
         if port is None or into is None or port.type != MIDI or into.type != MIDI:
             continue
         try:
-            taken = taker_type.resolve_params(taker.params)
-            # Only a slot chosen by the note: a sampler whose channels name other slots than the pattern's is also
-            # what `exsampling replay --patch` tries out on purpose (another slot table for the same show).
-            if taken.get("mapping") != "note_range":
-                continue
             parts = sender_type.midi_parts(sender_type.resolve_params(sender.params))
-            slots = taker_type.note_slots(taken) if parts else None
+            slots = taker_type.note_slots(taker_type.resolve_params(taker.params)) if parts else None
         except (ParamError, ValueError, TypeError):
             continue  # a value the node refuses: reported on it
         if not slots:

@@ -186,8 +186,11 @@ class Sampler(Node):
     @classmethod
     def note_slots(cls, params: Mapping[str, Any]) -> tuple[list[str], list[list[str]]] | None:
         """The slots, and the one each (channel, note) plays ('': none), as :meth:`start` builds the table: what
-        ``exsampling check`` holds a pattern's notes to (with ``mapping: note_range`` the note, not the channel,
-        picks the slot)."""
+        ``exsampling check`` holds a pattern's notes to where ``mapping: note_range`` lets the note, not the
+        channel, pick the slot. None with ``mapping: channel``: a pattern then plays each slot on a channel of its
+        own order, which ``exsampling replay --patch`` varies on purpose (another slot table for the same show)."""
+        if params.get("mapping") != "note_range":
+            return None
         try:
             names = make_slot_names(params["slot_names"], params["slots"])
             table = note_table(names, params["mapping"], params["note_ranges"])
