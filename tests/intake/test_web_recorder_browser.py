@@ -58,16 +58,25 @@ def dominant_frequency(samples: np.ndarray, rate: int) -> float:
     return float((peak + offset) * rate / len(samples))
 
 
-def test_chromium_records_and_uploads_a_take(tmp_path: Path) -> None:
+def record_take(tmp_path: Path, url: str, name: str, seconds: str, frequency: float = 440.0,
+                place: tuple[str, str] = ("48.8584", "2.2945"), env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Chromium as a phone (``record_take.js``) records a take of ``seconds`` as ``name`` at ``place`` (``""``:
+    the location refused), its microphone fed an 8 s sine of ``frequency`` Hz (longer than the take: no loop
+    seam), and sends it to ``url``; what the page showed (its JSON report)."""
     fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(660.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")  # longer than the take: no loop seam
+    sf.write(fed, sine(frequency, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    run = subprocess.run(["node", str(BROWSER / "record_take.js"), url, str(fed), *place, seconds, name],
+                         capture_output=True, text=True, timeout=90, env={**os.environ, **(env or {})})
+    assert run.returncode == 0, run.stderr + run.stdout
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_chromium_records_and_uploads_a_take(tmp_path: Path) -> None:
     engine = recorder_engine(tmp_path)
     try:
         url = rec_of(engine).local_url
-        run = subprocess.run(["node", str(BROWSER / "record_take.js"), url, str(fed), "48.8584", "2.2945", "2",
-                              "Field Tester"], capture_output=True, text=True, timeout=90)
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = record_take(tmp_path, url, "Field Tester", "2", frequency=660.0)
         assert result["info"].startswith("Received"), result
         take = probe_of(engine).wait_for(1)[0]
         assert take.source == "Field Tester"
@@ -91,14 +100,9 @@ def test_chromium_records_and_uploads_a_take(tmp_path: Path) -> None:
 def test_rec_works_at_once_with_a_made_up_name_and_the_microphone_open_before(tmp_path: Path) -> None:
     """No name typed: REC records under the page's made-up name; the microphone was running before REC, so
     recording starts at the tap (no "Type your name first", no start lost to opening the microphone)."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
-                              "2.2945", "2", ""], capture_output=True, text=True, timeout=90)
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = record_take(tmp_path, rec_of(engine).local_url, "", "2")
         assert result["micBeforeRec"] == "running", result
         assert result["info"].startswith("Received"), result
         assert re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+ \d\d", result["shownName"]), result
@@ -114,15 +118,9 @@ def test_a_take_is_sent_when_the_browsers_storage_never_answers(tmp_path: Path) 
     """iOS Safari 14 could leave an IndexedDB open unanswered for ever. The page waits for a take to be kept before
     it sends it: the take stayed "uploading" and was never sent. The page now stops waiting for the storage and
     keeps its takes in the page, as without IndexedDB."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
-                              "2.2945", "1", "Patient"], capture_output=True, text=True, timeout=90,
-                             env={**os.environ, "PHONE_INDEXEDDB": "hangs"})
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = record_take(tmp_path, rec_of(engine).local_url, "Patient", "1", env={"PHONE_INDEXEDDB": "hangs"})
         assert result["info"].startswith("Received"), result
         assert probe_of(engine).wait_for(1)[0].source == "Patient"
     finally:
@@ -133,15 +131,9 @@ def test_an_upload_never_answered_is_given_up_and_sent_again(tmp_path: Path) -> 
     """A phone walks out of the Wi-Fi's range mid-upload: no reset ever comes, and the page waited on that upload
     for the minutes a phone's network takes to notice, the take showing "uploading". It now gives up on a silent
     upload (after 15 s and a moment per 50 kB) and sends the take again."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
-                              "2.2945", "1", "Wanderer"], capture_output=True, text=True, timeout=90,
-                             env={**os.environ, "PHONE_SILENT_UPLOADS": "1"})
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = record_take(tmp_path, rec_of(engine).local_url, "Wanderer", "1", env={"PHONE_SILENT_UPLOADS": "1"})
         assert result["info"].startswith("Received"), result
         assert [t.source for t in probe_of(engine).wait_for(1)] == ["Wanderer"]
     finally:
@@ -154,14 +146,9 @@ def test_a_take_named_in_any_script_or_with_any_sign_reaches_the_recorder(tmp_pa
     """A name outside Latin-1: the browser refused to send the header, and the page said "cannot reach the
     recorder" for ever. A sign the recorder does not take in a name ("&"): the take was refused and dropped from
     the phone. The page sends its name percent-encoded, and as the recorder takes it."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
-                              "2.2945", "1", typed], capture_output=True, text=True, timeout=90)
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = record_take(tmp_path, rec_of(engine).local_url, typed, "1")
         assert result["info"].startswith("Received"), result
         assert probe_of(engine).wait_for(1)[0].source == sent
     finally:
@@ -235,14 +222,9 @@ class Doubter(Node):
 def test_a_rejected_take_is_shown_as_not_used_with_its_reason(tmp_path: Path) -> None:
     """The performer sees at a glance that the take went nowhere, and why, not a plain "Received" and a row that
     looks like every loaded take."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_into(tmp_path, Doubter)
     try:
-        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
-                              "2.2945", "1", "Doubted"], capture_output=True, text=True, timeout=90)
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = record_take(tmp_path, rec_of(engine).local_url, "Doubted", "1")
         assert result["rows"] and "rejected: not sure (dog 31%)" in result["rows"][0], result
         assert "failed" in result["rowClasses"][0], result  # marked as the page marks a take that went nowhere
         assert result["infoAfter"].startswith("Received, not used: rejected: not sure (dog 31%)"), result
@@ -255,14 +237,9 @@ def test_a_takes_end_on_the_info_line_still_says_it_has_no_location(tmp_path: Pa
     """The phone refused its location: the info line said "Received (without location: ...)", then the take's end
     replaced it with a plain "Received: ... → slot", and the performer never learnt that the take is not on the
     map. The end now joins the note."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "", "",
-                              "1", "Unplaced"], capture_output=True, text=True, timeout=90)
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = record_take(tmp_path, rec_of(engine).local_url, "Unplaced", "1", place=("", ""))
         assert result["info"].startswith("Received (without location: "), result
         assert result["infoAfter"].startswith("Received: "), result  # the take's end is told
         assert "without location: " in result["infoAfter"], result  # and the note stays
@@ -287,14 +264,9 @@ class Ponderer(Node):
 def test_the_page_asks_often_while_a_takes_end_is_awaited(tmp_path: Path) -> None:
     """The phone shows what became of a take as soon as the patch knows it (the README: within a second), not
     at the page's next two-second poll of its take list."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_into(tmp_path, Ponderer)
     try:
-        run = subprocess.run(["node", str(BROWSER / "record_take.js"), rec_of(engine).local_url, str(fed), "48.8584",
-                              "2.2945", "1", "Patient"], capture_output=True, text=True, timeout=90)
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = record_take(tmp_path, rec_of(engine).local_url, "Patient", "1")
         assert result["infoAfter"].startswith("Received, not used: rejected"), result
         # 1.5 s of waiting: every 2 s the page asked at most twice (once at the answer, once on its beat)
         assert result["pollsUntilEnd"] >= 4, result
