@@ -63,6 +63,9 @@ class PatchView:
         self.chosen: list[str] = []
         self.spawn_position: tuple[float, float] = (60.0, 60.0)
         self._canvas_offset: tuple[float, float] | None = None  # viewport position of grid (0, 0), pan included
+        #: node id -> (frame count, position before): a node placed from code (a pan, an undone move) keeps the
+        #: corner on screen of its old position until the next frame draws it, so grid_at pairs the two.
+        self._placed: dict[str, tuple[int, tuple[float, float]]] = {}
         #: How far the editor's own panning (keys, space+drag, fit) has moved the drawing: Dear PyGui cannot pan
         #: a node editor from code (hoffstadt/DearPyGui#2551), so nodes are drawn at ``position + pan``.
         self.pan: tuple[float, float] = (0.0, 0.0)
@@ -123,6 +126,7 @@ class PatchView:
         self._links.clear()
         self._link_items.clear()
         self._positions.clear()
+        self._placed.clear()
         self._shown.clear()
         linked: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
         for link in self.model.patch.links:
@@ -248,6 +252,7 @@ class PatchView:
             del self._ports[attr]
         self._shown.pop(old, None)
         self._positions.pop(old, None)
+        self._placed.pop(old, None)
         self.chosen = [new if n == old else n for n in self.chosen]
         if dpg.does_item_exist(f"node:{old}"):
             dpg.delete_item(f"node:{old}")
@@ -293,6 +298,7 @@ class PatchView:
             for attr in [a for a, ref in self._ports.items() if ref.node == subject]:
                 del self._ports[attr]
             self._positions.pop(subject, None)
+            self._placed.pop(subject, None)
             self._shown.pop(subject, None)
             self._live.pop(subject, None)
             self.chosen = [n for n in self.chosen if n != subject]  # a node brought back (redo) is not marked
@@ -301,7 +307,7 @@ class PatchView:
             pos = self.model.patch.nodes[subject].position
             if pos is not None:
                 pos = self._view(pos)
-                dpg.set_item_pos(f"node:{subject}", [int(pos[0]), int(pos[1])])
+                self._place(subject, pos)
                 self._positions[subject] = (float(int(pos[0])), float(int(pos[1])))
         elif what == "link_added":
             missing = [ref.node for ref in (subject.source, subject.target)
@@ -409,11 +415,15 @@ class PatchView:
         Dear PyGui gives neither the canvas's pan offset nor its origin (the node editor's rectangle reads
         (0, 0)), but every node drawn gives both at once: its corner on screen minus its canvas position.
         With no node drawn, the last offset seen is used (or, before any, the editor's own corner).
+        A node placed since the last frame (a pan) is measured at the position that frame drew it at.
         """
+        frame = dpg.get_frame_count()
         for node_id in self.model.patch.nodes:
             tag = f"node:{node_id}"
             if dpg.does_item_exist(tag) and dpg.is_item_visible(tag):
-                corner, pos = dpg.get_item_rect_min(tag), dpg.get_item_pos(tag)
+                placed = self._placed.get(node_id)
+                corner = dpg.get_item_rect_min(tag)
+                pos = placed[1] if placed is not None and placed[0] == frame else dpg.get_item_pos(tag)
                 if corner and pos:
                     self._canvas_offset = (float(corner[0] - pos[0]), float(corner[1] - pos[1]))
                     break
@@ -448,7 +458,16 @@ class PatchView:
         self.pan = (self.pan[0] + dx, self.pan[1] + dy)
         for node_id, (x, y) in self._positions.items():
             self._positions[node_id] = (x + dx, y + dy)
-            dpg.set_item_pos(f"node:{node_id}", [int(x + dx), int(y + dy)])
+            self._place(node_id, (x + dx, y + dy))
+
+    def _place(self, node_id: str, pos: tuple[float, float]) -> None:
+        """Draw a node at ``pos`` from the next frame on, remembering where it was drawn until then."""
+        tag, frame = f"node:{node_id}", dpg.get_frame_count()
+        if self._placed.get(node_id, (-1,))[0] != frame:  # the first placing this frame: what the frame drew
+            old = dpg.get_item_pos(tag)
+            if old:
+                self._placed[node_id] = (frame, (float(old[0]), float(old[1])))
+        dpg.set_item_pos(tag, [int(pos[0]), int(pos[1])])
 
     def commit_moves(self) -> None:
         """Record nodes dragged since the last call as one undoable move (called on mouse release)."""
