@@ -18,6 +18,7 @@ import dearpygui.dearpygui as dpg
 from exsampling_patch.editor import dialogs, screen, style
 from exsampling_patch.editor.add_popup import AddPopup
 from exsampling_patch.editor.file_actions import FileActions
+from exsampling_patch.editor.history import RemoveNodes
 from exsampling_patch.editor.inspector import Inspector
 from exsampling_patch.editor.link_hints import LinkHints
 from exsampling_patch.editor.live import Runner, RuntimeObserver
@@ -150,6 +151,8 @@ class EditorApp:
     def undo(self) -> None:
         command = self.model.undo()
         self.status = f"undid {command.label}" if command else "nothing to undo"
+        if isinstance(command, RemoveNodes):  # as in other editors: what came back is selected, to move or delete
+            self._select([n for n in command.node_ids if n in self.model.patch.nodes])
 
     def redo(self) -> None:
         command = self.model.redo()

@@ -1,0 +1,59 @@
+"""Delete then Ctrl+Z through real clicks and keys: the nodes brought back are the selection, so that the next
+Delete (or a drag, or Ctrl+C) acts on them, as in other editors.
+
+Opens a copy of the default patch at 1280x1000, clicks the gate's title, presses Delete then Ctrl+Z, then Delete
+again; then marks two nodes as selected (as a paste does), and does the same. Every event is an ``xdotool`` event.
+
+Run as ``python -m tests.editor.undo_scenario`` (needs DISPLAY and xdotool; see test_undo_select.py). Prints one
+JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from tests.editor.driving import Driver, default_patch_copy, editor, empty_spot, reveal, title_point
+
+
+def main() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with default_patch_copy("exsampling-undo-") as patch, editor(patch) as app:
+        model, view = app.model, app.patch_view
+        driver = Driver(app)
+        chosen = view._themes["chosen"]
+        reveal(driver, "gate")
+        driver.click(title_point("gate"))
+        out["clicked"] = app.selection()
+        driver.key("Delete")
+        out["deleted"] = "gate" not in model.patch.nodes
+        driver.key("z", "ctrl")
+        out["restored"] = "gate" in model.patch.nodes
+        out["selection"] = app.selection()
+        out["marked"] = dpg.get_item_theme("node:gate") == chosen
+        out["inspector"] = app.inspector.node_id
+        driver.key("Delete")
+        out["deleted_again"] = "gate" not in model.patch.nodes
+        driver.key("z", "ctrl")
+        # Two nodes at once, then a click on empty canvas: the marks go, as a canvas selection would.
+        pair = [n for n in model.patch.nodes if n != "gate"][:2]
+        app._select(pair)
+        driver.key("Delete")
+        out["pair_deleted"] = not any(n in model.patch.nodes for n in pair)
+        driver.key("z", "ctrl")
+        out["pair_selection"] = app.selection()
+        out["pair_marked"] = [dpg.get_item_theme(f"node:{n}") == chosen for n in pair]
+        out["pair"] = pair
+        spot = empty_spot((0, 0))
+        assert spot is not None
+        driver.click(spot)
+        out["after_empty_click"] = app.selection()
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
+    sys.stdout.flush()
