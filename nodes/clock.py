@@ -67,6 +67,27 @@ def current(name: str = "") -> BeatClock | None:
     return None
 
 
+_players: dict[str, tuple[str, threading.Event]] = {}
+
+
+def add_player(name: str, clock: str, can_play: threading.Event) -> None:
+    """Say that the node ``name`` (a sampler) plays the notes of clock ``clock`` ('': of any pattern node) once
+    ``can_play`` is set (its stream has rendered its first block): a pattern node holds its first step until then
+    (:func:`players_ready`), so that its groove starts on the one, not at whichever step the stream opened on."""
+    _players[name] = (clock, can_play)
+
+
+def remove_player(name: str, can_play: threading.Event) -> None:
+    """The player stopped (its own entry only: a node rebuilt by an edit may have added its own already)."""
+    if _players.get(name, ("", None))[1] is can_play:
+        _players.pop(name, None)
+
+
+def players_ready(name: str) -> bool:
+    """Whether every player of clock ``name`` (a pattern node's id), or of any clock, can play now."""
+    return all(event.is_set() for clock, event in list(_players.values()) if clock in ("", name))
+
+
 class LocalTimeline:
     """The node's own tempo: beat 0 at ``start``; a tempo change keeps the beat where it is."""
 
@@ -86,6 +107,10 @@ class LocalTimeline:
 
     def set_quantum(self, quantum: float) -> None:
         self.clock = replace(self.clock, quantum=quantum)
+
+    def set_origin(self, start: float) -> None:
+        """Beat 0 at ``start``, at the same tempo."""
+        self.clock = replace(self.clock, t0=start, beat0=0.0)
 
     def close(self) -> None:
         pass

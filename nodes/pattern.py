@@ -28,6 +28,9 @@ NOTE_NAMES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 TICK_SECONDS = 0.005  # how often the scheduler looks ahead
 LATE_DROP = 0.02  # a step whose time passed by more than this (a stalled thread, a jump of the session) is skipped
 HANDOVER_SECONDS = 5.0  # an edited node (rebuilt by the runtime) takes over the groove of the one it replaces
+#: At its start the node holds its first step until the samplers that play its clock can play (their streams open
+#: in a process of their own, a second or so later), for at most this long (a sampler whose device never opens).
+PLAYER_WAIT = 10.0
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,9 @@ class Pattern(Node):
         handed = _take_handover(self.node_id)
         self._handed = handed  # until its Link peer is taken up or closed: stop() closes it if start() fails first
         start = time.perf_counter() + self.lookahead_ms / 1000.0  # beat 0: the first step is on time
+        self._hold_until = start + PLAYER_WAIT  # see _players_ready
+        self._held = False  # the first step waited for a sampler: it goes out on the next bar line
+        self._own_timeline = False  # a LocalTimeline of this node's own, which it may move beat 0 of
         self.timeline: clocks.LocalTimeline | clocks.LinkTimeline
         if self.link and not clocks.link_available():
             self.report_error("link: the Link library is not installed (pip install LinkPython-extern); playing "
@@ -204,6 +210,7 @@ class Pattern(Node):
             self.timeline.set_quantum(self.quantum)
         else:
             self.timeline = clocks.LocalTimeline(self.tempo, self.quantum, start)
+            self._own_timeline = True
         if handed and handed.get("tempo") != self.tempo and self.timeline.capture().tempo != self.tempo:
             self.timeline.set_tempo(self.tempo)  # the edit changed the tempo: with Link, the session's, as control does
         if handed:  # an edit rebuilt this node: go on from the step the last one reached
@@ -320,6 +327,16 @@ class Pattern(Node):
                                    playing=clock.playing and self._play, link=clock.link)
             self.stop_event.wait(TICK_SECONDS)
 
+    def _players_ready(self, now: float) -> bool:
+        """Whether the samplers that play this clock can play (see :func:`clocks.add_player`). Before, the steps
+        due before a sampler's stream opened were dropped there, and the groove began at whichever step came after
+        it, mid-bar. Only at the node's start, and for at most :data:`PLAYER_WAIT`."""
+        if now < self._hold_until and not clocks.players_ready(self.node_id):
+            self._held = True
+            return False
+        self._hold_until = 0.0
+        return True
+
     def _step_beat(self, step: int) -> float:
         beat = step / self.steps_per_beat
         if step % 2:
@@ -333,9 +350,20 @@ class Pattern(Node):
             return
         lookahead = self.lookahead_ms / 1000.0
         horizon = now + lookahead
+        if self._next_step is None and not self._players_ready(now):
+            return
+        if self._held and self._own_timeline and self._sent_step is None \
+                and isinstance(self.timeline, clocks.LocalTimeline):
+            # nobody else plays by this timeline and nothing was heard yet: beat 0 one lookahead from now
+            self.timeline.set_origin(horizon)
+            clock = self.timeline.capture()
         first = math.ceil(clock.beat_at(horizon - lookahead / 2) * self.steps_per_beat)
         if self._next_step is None or self._next_step > first + 2 * self.steps_per_beat:
             self._next_step = first  # (re)start, or the session's beat jumped back: go on from where it is now
+            if self._held:  # the sampler could not play the steps before: start on the one, not mid-bar
+                self._held = False
+                bar_steps = max(1, round(clock.quantum * self.steps_per_beat))
+                self._next_step = -(-first // bar_steps) * bar_steps
             start = math.ceil(clock.start_beat * self.steps_per_beat - 1e-6) if clock.start_beat > -math.inf else first
             if start < first and clock.time_at(start / self.steps_per_beat) >= now - LATE_DROP:
                 self._next_step = start  # the bar the session starts on is close: play it, rather than skip it

@@ -99,7 +99,8 @@ class Sampler(Node):
                      choices=API_CHOICES)
     swap = Param(str, "now", "when an assigned take replaces the sounding one: now, or on the next beat or bar of "
                  "the beat clock (a pattern node's), so a new sound enters on the one", choices=("now", "beat", "bar"))
-    clock = Param(str, "", "the pattern node whose beat clock swap follows ('': whichever pattern node runs)")
+    clock = Param(str, "", "the pattern node whose beat clock swap follows, and which holds its first step until "
+                  "this sampler plays ('': whichever pattern node runs)")
 
     #: ``exsampling replay`` renders a show log through this node type (see sampler/replay.py)
     render_show = staticmethod(render_show)
@@ -156,6 +157,10 @@ class Sampler(Node):
         host = LocalAudio if in_process else AudioProcess
         self.audio: LocalAudio | AudioProcess = host(config, self.state, self.report_error, self.report_status)
         self.core = self.audio.core  # in this process only with device 'none' or audio_process off
+        if self.device != "none":  # a pattern node holds its first step until this stream plays (see clock.py)
+            from exsampling_patch.nodes import clock as clocks
+
+            clocks.add_player(self.node_id, self.clock, self.audio.opened)
         self.audio.start()
 
     @property
@@ -173,6 +178,9 @@ class Sampler(Node):
 
     def stop(self) -> None:
         if getattr(self, "audio", None) is not None:
+            from exsampling_patch.nodes import clock as clocks
+
+            clocks.remove_player(self.node_id, self.audio.opened)
             self.audio.stop()
         switch_before = getattr(self, "_switch_before", None)
         if switch_before is not None:

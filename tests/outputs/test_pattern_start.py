@@ -1,6 +1,7 @@
-"""A pattern started with its sampler, under the JACK dummy server: the steps that fall before the sampler's stream
-opens (in its own process, about a second) must not all play in its first block, stacked (a loud flam of a dozen
-hits); they are dropped and counted (``stats()["late_dropped"]``), and the groove starts cleanly, one hit a step.
+"""A pattern started with its sampler, under the JACK dummy server. The sampler's stream opens in its own process
+about a second after the patch starts; a step due before it would be dropped there (``stats()["late_dropped"]``,
+rather than stacked in its first block), and the groove would begin at whichever step came after, mid-bar. The
+pattern holds its first step until the sampler can play: nothing is dropped, and the first hit is on the one.
 What the callback started, and at which stream frame, is read from its played ring (``Sampler.played()``): the
 recorder can only be connected once the stream's ports exist, after that first block."""
 
@@ -15,13 +16,15 @@ import pytest
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
 
-from .groove_rig import RATE, SLOTS, Forward, click, one_hit_per_step
+from .groove_rig import RATE, SLOTS, Forward, click
 
 pytestmark = pytest.mark.jack
-TEMPO = 240.0  # a sixteenth is 62.5 ms: a dozen steps or more fall before a stream that opens after a second
+TEMPO = 240.0  # a sixteenth is 62.5 ms, a bar one second: a stream that opens after a second opens mid-bar
+#: HH on the one only, a Snare hit on each other step of the bar (16 sixteenths at the default quantum of 4)
+ONE_BAR = {"HH": "x" + "." * 15, "Snare": "." + "x" * 15}
 
 
-def test_steps_before_the_stream_opens_are_dropped_not_stacked_in_its_first_block() -> None:
+def test_the_groove_waits_for_the_sampler_and_starts_on_the_one() -> None:
     from exsampling_patch.nodes.pattern import Pattern
     from exsampling_patch.nodes.sampler import Sampler
 
@@ -30,30 +33,32 @@ def test_steps_before_the_stream_opens_are_dropped_not_stacked_in_its_first_bloc
     try:
         sampler.start()  # its audio process is up; its stream opens half a second or more later
         forward = Forward(sampler)
-        pattern = Pattern(f"groove-start-{os.getpid()}", {"patterns": one_hit_per_step(4), "tempo": TEMPO}, forward)
+        pattern = Pattern(f"groove-start-{os.getpid()}", {"patterns": ONE_BAR, "tempo": TEMPO}, forward)
         pattern.start()  # at once, as a patch starts its nodes
-        for name in SLOTS[:4]:
+        for name in SLOTS[:2]:
             sampler.on_assign(SlotAssignment(name, click()))
         assert sampler.audio.opened.wait(10), sampler.context.errors
-        opened = time.perf_counter()
-        time.sleep(1.0)
+        sent_before_open = len(forward.due)
+        time.sleep(1.5)
         pattern.stop()
         time.sleep(0.2)
         played = sampler.played()
         stats = sampler.stats()
+        clock = pattern.beat_clock()
     finally:
         if pattern is not None and getattr(pattern, "_threads", None):
             pattern.stop()
         sampler.stop()
 
-    if not forward.due or forward.due[0] > opened:
-        pytest.skip("the stream opened before the first step was due: nothing came late")
-    frames = np.array([p["frame"] for p in played if p["type"] == "note_on"])
+    ons = [p for p in played if p["type"] == "note_on"]
+    frames = np.array([p["frame"] for p in ons])
     step_frames = 60.0 / TEMPO / 4 * RATE
-    closest = np.diff(frames)
-    stacked = int(np.sum(closest < step_frames / 2))
-    print(f"\n{len(forward.due)} steps sent, {frames.size} played, {stats.get('late_dropped')} dropped late, "
-          f"{stats['late_events']} late; first step due {opened - forward.due[0]:.2f} s before the stream opened")
-    assert frames.size >= 8, f"only {frames.size} steps played in the second after the stream opened"
+    stacked = int(np.sum(np.diff(frames) < step_frames / 2))
+    print(f"\n{len(forward.due)} steps sent ({sent_before_open} before the stream opened), {frames.size} played, "
+          f"{stats['late_dropped']} dropped late, {stats['late_events']} late; first on channel "
+          f"{ons[0]['channel'] if ons else None}")
+    assert stats["late_dropped"] == 0, "steps went out before the sampler could play"
+    assert frames.size >= 16 and frames.size == len(forward.due), (frames.size, len(forward.due))
+    assert ons[0]["channel"] == 0, f"the groove began on step {[p['channel'] for p in ons[:4]]}, not on the one"
+    assert clock.beat_at(forward.due[0]) == pytest.approx(0.0, abs=1e-6)  # step 0 of a timeline nobody shares
     assert stacked == 0, f"{stacked + 1} note-ons within half a step of each other at frames {frames[:16]}"
-    assert stats["late_dropped"] > 0 and frames.size + stats["late_dropped"] == len(forward.due)
