@@ -55,7 +55,7 @@ class EditorApp:
         self.observer = RuntimeObserver()
         self.runner = Runner(model, self.observer, workers=workers)
         self.patch_view = PatchView(model)
-        self.navigator = Navigator(self.patch_view, self.selection)
+        self.navigator = Navigator(self.patch_view, self.selection, self.say)
         self.link_hints = LinkHints(self.patch_view)
         self.inspector = Inspector(model)
         self.perf_view = PerformanceView(self.runner, self.observer)

@@ -23,9 +23,11 @@ MARGIN = 30.0
 class Navigator:
     """The View menu's actions and keys, and space+drag panning (call :meth:`frame` once a frame)."""
 
-    def __init__(self, view: PatchView, selection: Callable[[], list[str]]) -> None:
+    def __init__(self, view: PatchView, selection: Callable[[], list[str]],
+                 say: Callable[[str], None] | None = None) -> None:
         self.view = view
         self.selection = selection
+        self.say = say  # the status bar: what Home found
         self._drag_from: tuple[float, float] | None = None
         #: A patch was just opened (or made new): :meth:`settle` fits it once it is drawn.
         self.opening = True
@@ -144,8 +146,24 @@ class Navigator:
         return x, y, x + w, y + h
 
     def fit(self) -> bool:
-        """Show the whole patch (as much as fits: there is no zoom)."""
-        return self.show(list(self.view.model.patch.nodes))
+        """Show the whole patch (as much as fits: there is no zoom) and say whether it all shows: a composer
+        who sees nodes cut at the edge after Home must learn that the rest is there and how to reach it."""
+        nodes = list(self.view.model.patch.nodes)
+        box = self.bounds(nodes)
+        shown = self.show(nodes)
+        if box is not None and self.say is not None:
+            self.say(self.larger(box) or "the whole patch is in view")
+        return shown
+
+    def larger(self, box: tuple[float, float, float, float]) -> str | None:
+        """What to say where ``box`` (patch positions, as :meth:`bounds` gives) cannot all be shown at once:
+        how to see the rest (there is no zoom); else None."""
+        width, height = self.visible()[2:]
+        scale = self.view.scale
+        if (box[2] - box[0]) * scale + 2 * MARGIN <= width and (box[3] - box[1]) * scale + 2 * MARGIN <= height:
+            return None
+        compact = "" if self.view.compact else ", C compact nodes"
+        return f"the patch is larger than the view: arrows pan, Home comes back here{compact}, M minimap"
 
     def settle(self) -> str | None:
         """Once a patch just opened is drawn, show it as Home does unless it is all in view already (a window made
@@ -165,12 +183,9 @@ class Navigator:
         box = self.bounds(nodes)
         if box is None:
             return None
-        width, height = self.visible()[2:]  # not after the pan: nodes' corners on screen are known a frame later
+        told = self.larger(box)
         self.reveal(nodes)
-        scale = self.view.scale
-        if (box[2] - box[0]) * scale + 2 * MARGIN <= width and (box[3] - box[1]) * scale + 2 * MARGIN <= height:
-            return None
-        return "the patch is larger than the view: arrows pan, Home comes back here, C compact nodes, M minimap"
+        return told
 
     def frame_selection(self) -> bool:
         """Show the selected nodes (or the whole patch when none is selected)."""

@@ -38,8 +38,10 @@ def main() -> dict[str, Any]:
         out["after_right"] = corner(first)
         driver.key("Down", "shift")
         out["after_shift_down"] = corner(first)
+        app.say("")
         driver.key("Home")
         out["after_home"] = {n: corner(n) for n in model.patch.nodes}
+        out["home_status"] = app.status
         left, top, width, height = app.navigator.visible()
         out["visible"] = [left + app.patch_view.pan[0], top + app.patch_view.pan[1], width, height]
         out["canvas_corner"] = list(app.patch_view.screen_rect()[:2])
@@ -69,6 +71,8 @@ def main() -> dict[str, Any]:
         out["palette_node_visible"] = dpg.is_item_visible("node:relay")
         out["palette_node_corner"] = corner("relay") if out["palette_node_visible"] else None
         out["canvas"] = list(app.patch_view.screen_rect())
+        driver.key("c")  # compact nodes, then fitted as Home does: all of it in view, and said
+        out["compact_status"] = app.status
     return out
 
 

@@ -27,6 +27,7 @@ def test_keys_and_space_drag_find_the_way() -> None:
     # Opened in a window that shows part of it, the patch is fitted (as Home does) and the status bar says how to
     # see the rest (there is no zoom).
     assert result["opened"] == result["after_home"], result
+    assert "larger than the view" in result["home_status"], result  # Home says so too, not only opening
     assert "larger than the view" in result["opened_status"] and "Home" in result["opened_status"], result
     fx, fy = result["framed_centre"]
     ccx, ccy = result["canvas_centre"]
@@ -39,3 +40,13 @@ def test_keys_and_space_drag_find_the_way() -> None:
     assert result["palette_node_visible"], result
     (nx, ny), (left, top, width, height) = result["palette_node_corner"], result["canvas"]
     assert left <= nx <= left + width - 200 and top <= ny <= top + height - 100, result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_home_says_whether_the_whole_patch_is_in_view() -> None:
+    result: dict[str, Any] = run_scenario("tests.editor.home_scenario")
+    assert result["small_status"] == "the whole patch is in view", result
+    assert result["log_x"][0] > 1000, result  # dragged far enough to make the patch wider than the view
+    status = result["wide_status"]
+    assert "larger than the view" in status and "arrows pan" in status and "Home" in status, result
