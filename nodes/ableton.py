@@ -28,7 +28,7 @@ from typing import Any
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
-from exsampling_patch.nodes.osc_outbox import Outbox, bundle_key
+from exsampling_patch.nodes.osc_outbox import Outbox, SentLog, bundle_key
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.takes import write_atomic, write_take
 
@@ -36,6 +36,19 @@ UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their fi
                  "classified, so that the assignment only sends OSC")
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
+
+
+def sent_key(assignment: SlotAssignment) -> str:
+    """The sent log's key of an assignment whose take a source stored (and so may redo after a restart); else ""."""
+    take = assignment.take
+    return bundle_key(take.take_id, assignment.slot) if "stored_at" in take.meta else ""
+
+
+def redone(assignment: SlotAssignment, sent: SentLog | None) -> bool:
+    """True for an assignment of a take the source passed on again at this start (``recovered``: it had reached its
+    slot when the last run stopped uncleanly) that this node had already sent to Live: not to be sent again."""
+    key = sent_key(assignment)
+    return bool(key) and bool(assignment.take.meta.get("recovered")) and sent is not None and key in sent
 
 
 class TakeFiles:
@@ -209,7 +222,7 @@ class AbletonMax(Node):
         bundle = osc_bundle(max_device_messages(assignment, path, self.default_pitch))
         # A take from a take folder is redone after a crash (marked recovered): the sender sends it only if its
         # log does not have it yet.
-        key = bundle_key(take.take_id, assignment.slot) if "stored_at" in take.meta else ""
+        key = sent_key(assignment)
         self.outbox.send(destination[1], destination[0], bundle, key, skip_if_sent=bool(take.meta.get("recovered")))
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the hand-over
         self.report_status(slot=assignment.slot, label=assignment.label or "", take=take.take_id,
@@ -241,13 +254,17 @@ class AbletonOsc(Node):
     volume = Param(float, 0.85, "track volume for the 'volume' action (Live's 0..1; 0.85 is 0 dB)",
                    minimum=0.0, maximum=1.0)
     clip = Param(int, 0, "clip slot fired by the 'fire' action (0: the first scene)", minimum=0, maximum=999)
+    folder = Param("path", "../session/live", "where the list of takes sent is kept (a take redone after a "
+                   "restart is not sent, nor its clip fired, again)")
 
     def start(self) -> None:
         self._listener: socket.socket | None = None
+        self.sent: SentLog | None = None
         self.track_names: list[str] = []
         unknown = set(self.actions) - {"name", "color", "volume", "fire"}
         if unknown:
             raise ValueError(f"ableton_osc actions {sorted(unknown)} unknown: use name, color, volume, fire")
+        self.sent = SentLog(self.resolve_path(self.folder) / f".sent-{self.node_id}.txt")
         self.target = OscTarget(self.host, self.port, self.report_error)
         if self.reply_port:
             self._listen()
@@ -260,6 +277,9 @@ class AbletonOsc(Node):
         if target is not None:
             target.close()
         super().stop()
+        sent = getattr(self, "sent", None)
+        if sent is not None:
+            sent.close()
 
     def _listen(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -313,6 +333,9 @@ class AbletonOsc(Node):
         return names.index(slot.lower())
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
+        if redone(assignment, self.sent):  # Live had it before the restart: its clip is not fired a second time
+            self.report_status(take=assignment.take.take_id, already_sent=True)
+            return
         track = self.track_index(assignment.slot)
         label = assignment.label or assignment.slot
         messages: list[tuple[str, list[Any]]] = []
@@ -326,6 +349,8 @@ class AbletonOsc(Node):
         if "fire" in self.actions:
             messages.append(("/live/clip_slot/fire", [track, self.clip]))
         if self.target.send_many(messages):
+            if (key := sent_key(assignment)) and self.sent is not None:
+                self.sent.add(key)
             self.report_status(slot=assignment.slot, label=label, track=track, **assignment.take.latency_status())
 
 
@@ -348,6 +373,7 @@ class AbletonLive(Node):
     def start(self) -> None:
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
         self.files.sweep()
+        self.sent: SentLog | None = SentLog(self.files.folder / f".sent-{self.node_id}.txt")
         self.loaded = 0
         self.last_reply: tuple[str, list[Any]] | None = None
         self.replies = threading.Event()
@@ -363,6 +389,9 @@ class AbletonLive(Node):
         sock = getattr(self, "_sock", None)  # none when start() failed before it
         if sock is not None:
             sock.close()
+        sent = getattr(self, "sent", None)
+        if sent is not None:
+            sent.close()
 
     def on_upcoming(self, take: Take) -> None:
         self.files.write_ahead(take)
@@ -371,10 +400,16 @@ class AbletonLive(Node):
         take = assignment.take
         pitch = take.meta.get("pitch_hz")
         path = self.files.path_for(take)
+        if redone(assignment, self.sent):  # Live loaded it before the restart: not loaded (nor fired) again
+            self.files.assigned(assignment.slot, path)
+            self.report_status(take=take.take_id, already_sent=True)
+            return
         args = [assignment.slot, str(path.resolve()), assignment.label or "",
                 float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
         sent = self._send("/exsampling/load", args)
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
+        if sent and (key := sent_key(assignment)) and self.sent is not None:
+            self.sent.add(key)
         if sent:
             self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status())
 

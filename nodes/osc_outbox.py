@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["KEEP", "Outbox", "bundle_key", "read_sent", "send_datagram", "serve"]
+__all__ = ["KEEP", "Outbox", "SentLog", "bundle_key", "read_sent", "send_datagram", "serve"]
 
 KEEP = 20_000
 """Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
@@ -53,6 +53,47 @@ def read_sent(log: Path, keep: int = KEEP) -> tuple[OrderedDict[str, None], int]
     except FileNotFoundError:
         return OrderedDict(), 0
     return OrderedDict.fromkeys(line for line in lines[-keep - 1:] if line), len(lines) - 1
+
+
+class SentLog:
+    """The keys of the takes a node sent from its own process (``ableton_live``, ``ableton_osc``): appended once sent,
+    read back at the next start, so that a take the source redoes there (it reached its slot while the last run
+    stopped uncleanly, or was killed) is not sent to Live a second time.
+
+    Unlike :class:`Outbox` the send and the log line are two steps of the patch process: a kill -9 between them can
+    still send one take twice (the window :class:`Outbox` closes for ``ableton_max``'s ``/label``); a stop, clean or
+    not, cannot. The newest ``keep`` keys are kept; the file is rewritten at start when it holds twice as many.
+    """
+
+    def __init__(self, log: Path, keep: int = KEEP) -> None:
+        self.log = log
+        self.keep = keep
+        self._sent, self._lines = read_sent(log, keep)
+        self._fd: int | None = None  # opened (and its folder made) with the first key: a node that sends no stored
+        self._closed = False  # take writes nothing
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._sent
+
+    def add(self, key: str) -> None:
+        if self._closed:
+            return
+        if self._fd is None:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
+            if self._lines > 2 * self.keep:
+                tmp = self.log.with_name(self.log.name + ".tmp")
+                tmp.write_text("".join(f"{k}\n" for k in self._sent), encoding="utf-8")
+                os.replace(tmp, self.log)
+            self._fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.write(self._fd, f"{key}\n".encode())
+        self._sent[key] = None
+        if len(self._sent) > self.keep:
+            self._sent.popitem(last=False)
+
+    def close(self) -> None:
+        fd, self._fd, self._closed = self._fd, None, True
+        if fd is not None:
+            os.close(fd)
 
 
 def send_datagram(sock: socket.socket, datagram: bytes) -> None:
