@@ -444,7 +444,7 @@ class Sampler(Node):
             times = np.zeros(1)
         return {"callbacks": self.state.callbacks, "xruns": self.state.xruns,
                 "notes": self.state.notes_started, "steals": self.state.steals, "late_events": self.state.late_events,
-                "late_dropped": self.state.late_dropped,
+                "late_dropped": self.state.late_dropped, "unstarted_dropped": self.state.unstarted_dropped,
                 "output_latency_ms": self.state.output_latency * 1000.0,
                 "callback_ms_median": float(np.median(times) * 1000), "callback_ms_max": float(times.max() * 1000),
                 "sample_rate": self.sample_rate_used, "audio_process": self.core is None}

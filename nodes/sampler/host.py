@@ -24,7 +24,8 @@ from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.handoff import Arena, send_samples
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
 from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
-from exsampling_patch.nodes.sampler.shared import EPOCH, SharedState
+from exsampling_patch.nodes.sampler.ring import NOTE_ON
+from exsampling_patch.nodes.sampler.shared import EPOCH, UNSTARTED_DROPPED, SharedState
 
 RESTART_SECONDS = 1.0
 ARENA_BYTES = 64 << 20  # shared memory for takes: 33 takes of 10 s at 48 kHz (longer ones may get files of their own)
@@ -119,11 +120,17 @@ class AudioProcess:
         self._reader.start()
 
     def _spawn(self) -> None:
-        # No callback runs now: its meters start again, and notes queued while no process played are dropped.
+        # No callback runs now: its meters start again, and notes queued while no process played are dropped,
+        # counted (a dead process's notes, each a hit the audience did not hear, must show in stats()).
         self.state.loaded_serial[:] = 0
         self.state.levels[:] = 0.0
         self.state.voices_active[:] = 0
-        self.state.ring.read = self.state.ring.write
+        ring = self.state.ring
+        read, write = ring.read, ring.write
+        queued = np.arange(read, write) % ring.capacity
+        self.state.counters[UNSTARTED_DROPPED] += int(np.count_nonzero((ring.kind[queued] == NOTE_ON)
+                                                                       & (ring.velocity[queued] > 0)))
+        ring.read = write
         self.epoch += 1
         self.state.counters[EPOCH] = self.epoch  # the new process's core notes it at its first block
         with self._send_lock:

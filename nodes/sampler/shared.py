@@ -27,8 +27,9 @@ PLAYED_CAPACITY = 4096  # what the callback played, for the show log (read every
 # indices into SharedState.counters
 # (EPOCH: the audio processes started before the one now running, set by the node before it starts one;
 # XRUNS_NOTED: the xruns whose stream frame the callback has written in ``xrun_frame``; LATE_DROPPED: timed
-# note-ons so late that they were dropped rather than played at once)
-CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS, EPOCH, XRUNS_NOTED, LATE_DROPPED = range(8)
+# note-ons so late that they were dropped rather than played at once; UNSTARTED_DROPPED: note-ons the node emptied
+# from the ring when it started an audio process: they came while none ran)
+CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS, EPOCH, XRUNS_NOTED, LATE_DROPPED, UNSTARTED_DROPPED = range(9)
 # indices into SharedState.clock (float64): the callback's estimate of when its last block began (filtered,
 # time.perf_counter()), the stream's frames rendered before it, the output latency the stream reports, and the
 # frames of the last block (the stream's block size, as the callback sees it)
@@ -38,7 +39,7 @@ BLOCK_TIME, BLOCK_FRAME, OUTPUT_LATENCY, BLOCK_FRAMES = range(4)
 def _layout(slots: int) -> list[tuple[str, type, int]]:
     """(name, dtype, count) of every array, largest alignment first."""
     return [
-        ("counters", np.int64, 8),
+        ("counters", np.int64, 9),
         ("loaded_serial", np.int64, slots),  # callback: serial of the buffer each slot now sounds
         ("notes_in", np.int64, slots),  # callback: note-ons that reached each slot (MIDI activity, even when empty)
         ("cb_seconds", np.float64, TIMING_SLOTS),  # callback durations, ring indexed by callbacks
@@ -166,6 +167,12 @@ class SharedState:
         """Timed note-ons that reached the callback so late that playing them at once would have stacked them on
         later ones (a stream that opened after they were due, a stall): dropped (see .schedule.LATE_PLAY_SECONDS)."""
         return int(self.counters[LATE_DROPPED])
+
+    @property
+    def unstarted_dropped(self) -> int:
+        """Note-ons that came while no audio process ran (it was starting, or restarting after it died), emptied
+        unplayed from the ring when the next one started (see .host.AudioProcess)."""
+        return int(self.counters[UNSTARTED_DROPPED])
 
     @property
     def output_latency(self) -> float:

@@ -175,3 +175,33 @@ def test_a_take_too_long_for_the_arena_gets_memory_of_its_own(monkeypatch: pytes
         sampler.note_on("Snare", 69, 127)
         assert wait_for(lambda: sampler.slot_states()[1]["level"] > 0.1)  # and it plays
         assert not context.errors
+
+
+def test_notes_that_come_while_no_audio_process_runs_are_counted_when_it_restarts() -> None:
+    """A restarted process starts from an empty ring: what came while none ran would play late, stacked. Those
+    notes were emptied without a trace; a performer who heard hits go missing found nothing in stats()."""
+    from exsampling_patch.nodes.sampler.host import AudioProcess
+    from exsampling_patch.nodes.sampler.rig import AudioConfig
+    from exsampling_patch.nodes.sampler.ring import NOTE_OFF, NOTE_ON
+    from exsampling_patch.nodes.sampler.slots import channel_map
+
+    errors: list[str] = []
+    state = SharedState.create(2)
+    audio = AudioProcess(AudioConfig(slots=2, sample_rate=48000, note_slot=channel_map(2), device="none"), state,
+                         errors.append, lambda **values: None)
+    audio.start()
+    try:
+        assert audio.ready.wait(30), errors
+        process = audio.process
+        assert process is not None
+        process.kill()
+        assert wait_for(lambda: process.poll() is not None)
+        for note in range(60, 65):  # a pattern's steps, while the reader waits to restart the process
+            state.ring.push(NOTE_ON, 0, note, 100, time.perf_counter())
+            state.ring.push(NOTE_OFF, 0, note, 0, time.perf_counter())
+        state.ring.push(NOTE_ON, 0, 65, 0, time.perf_counter())  # velocity 0: a note off
+        assert wait_for(lambda: audio.process is not process and audio.ready.is_set(), 30), errors
+        assert state.unstarted_dropped == 5 and state.ring.pending() == 0
+    finally:
+        audio.stop()
+        state.close()
