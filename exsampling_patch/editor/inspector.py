@@ -65,16 +65,40 @@ class Inspector:
                            default_value=self.model.patch.name, callback=self._on_info, user_data="name")
         commit_on_leave("patch:name")
         dpg.add_text("Description", parent=self.tag)
+        # Dear ImGui's text fields do not wrap: a long description ran off the field's right edge. Unless it is
+        # being edited (or empty, to click into) it is shown as text wrapped to the field's width instead, and
+        # a click on that text opens the field in its place.
+        description = self.model.patch.description
+        dpg.add_text(description, tag="patch:description:shown", parent=self.tag, wrap=WIDTH,
+                     show=bool(description))
         # Enter makes a new line here: the edit is one undo step when the field is left (a click elsewhere).
         dpg.add_input_text(tag="patch:description", parent=self.tag, width=WIDTH, height=120, multiline=True,
-                           default_value=self.model.patch.description, user_data="description")
+                           default_value=description, user_data="description", show=not description)
         if not dpg.does_item_exist(f"{self.tag}:description_handlers"):
             with dpg.item_handler_registry(tag=f"{self.tag}:description_handlers"):
                 dpg.add_item_deactivated_after_edit_handler(
                     callback=lambda s, a, u=None: self._on_info(s, dpg.get_value("patch:description"), "description"))
+                dpg.add_item_deactivated_handler(callback=lambda *_: self._show_description(editing=False))
+            with dpg.item_handler_registry(tag=f"{self.tag}:description_shown_handlers"):
+                dpg.add_item_clicked_handler(callback=lambda *_: self._show_description(editing=True))
         dpg.bind_item_handler_registry("patch:description", f"{self.tag}:description_handlers")
-        dpg.add_text("(the description is kept when you click elsewhere)", parent=self.tag,
+        dpg.bind_item_handler_registry("patch:description:shown", f"{self.tag}:description_shown_handlers")
+        dpg.add_text("(click the description to edit it; it is kept when you click elsewhere)", parent=self.tag,
                      color=(150, 150, 150), wrap=WIDTH)
+
+    def _show_description(self, editing: bool) -> None:
+        """Swap the wrapped description for its field (``editing``: focused, to type in) or back (the field
+        left; empty, the field stays, to be clicked into)."""
+        field, shown = "patch:description", "patch:description:shown"
+        if not (dpg.does_item_exist(field) and dpg.does_item_exist(shown)):
+            return  # the inspector was rebuilt meanwhile (a node clicked)
+        text = dpg.get_value(field)  # what was typed: the model may take it after this (handlers' order)
+        in_field = editing or not text
+        dpg.set_value(shown, text)
+        dpg.configure_item(shown, show=not in_field)
+        dpg.configure_item(field, show=in_field)
+        if editing:
+            dpg.focus_item(field)
 
     def _on_info(self, sender: Any, app_data: str, user_data: str) -> None:
         self.model.set_info(user_data, app_data)
@@ -95,6 +119,8 @@ class Inspector:
             return
         if what == "info_changed" and self.node_id is None and dpg.does_item_exist(f"patch:{subject}"):
             dpg.set_value(f"patch:{subject}", getattr(self.model.patch, subject))
+            if subject == "description" and not dpg.get_item_state("patch:description").get("active"):
+                self._show_description(editing=False)  # undone, redone: shown wrapped, as it now is
         if what == "param_changed" and subject[0] == self.node_id:
             self._refresh_value(subject[1])
         elif what == "node_retyped" and subject == self.node_id:
