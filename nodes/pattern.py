@@ -217,8 +217,9 @@ class Pattern(Node):
             if handed.get("timeline") is not self.timeline and handed.get("timeline") is not None:
                 handed["timeline"].close()
             self._handed = None
-            self._next_step = handed.get("next_step")
-            self._sent_step = handed.get("sent_step")
+            self._next_step, self._sent_step = _regrid(handed.get("next_step"), handed.get("sent_step"),
+                                                       handed.get("steps_per_beat", self.steps_per_beat),
+                                                       self.steps_per_beat)
             self._last_due = handed.get("last_due", 0.0)
             # What the control input changed lives on through an edit (the same run: the same engine's context),
             # unless the edit changed that very parameter; a patch run again starts from its parameters.
@@ -248,6 +249,7 @@ class Pattern(Node):
             patterns = self._pending if self._pending is not None else self._patterns
         _give_handover(self.node_id, {"timeline": self.timeline, "next_step": self._next_step, "tempo": self.tempo,
                                       "last_due": self._last_due, "sent_step": self._sent_step, "patterns": patterns,
+                                      "steps_per_beat": self.steps_per_beat,
                                       "swing": self._swing, "swing_param": self.swing, "play": self._play,
                                       "playing_param": self.playing, "muted": set(self._muted),
                                       "slots": list(self.slots), "context": self.context})
@@ -408,6 +410,17 @@ class Pattern(Node):
                                            time=due))
             self.emit("midi", mido.Message("note_off", channel=pattern.channel, note=note, time=off))
         self.steps_played += 1
+
+
+def _regrid(next_step: int | None, sent_step: int | None, before: int, after: int) -> tuple[int | None, int | None]:
+    """The step counts an edited node takes over, from a grid of ``before`` steps a beat to one of ``after``: the
+    first step after the last one handled, and the last sent. Taken as they were, they named other beats: a finer
+    grid went on from beats long past (every step between counted as late), a coarser one restarted and sent again
+    a step already out."""
+    if before == after:
+        return next_step, sent_step
+    regridded = None if next_step is None else (next_step - 1) * after // before + 1
+    return regridded, None if sent_step is None else sent_step * after // before
 
 
 _handover: dict[str, dict[str, Any]] = {}

@@ -223,3 +223,25 @@ def test_one_controller_for_the_pattern_and_the_sampler_reports_each_foreign_con
     sampler_errors = [str(e) for e in sampler.context.errors]
     assert len(pattern_errors) == 2 and "HH.gain" in pattern_errors[0] and "Cowbell" in pattern_errors[1]
     assert len(sampler_errors) == 2 and "tempo" in sampler_errors[0] and "Cowbell" in sampler_errors[1]
+
+
+def test_an_edit_of_steps_per_beat_goes_on_from_the_same_beat() -> None:
+    """The step counts an edited node takes over were counted on the old grid: after a finer one the new node went
+    on from beats long past, every step between counted in late_steps (hundreds after a minute); after a coarser
+    one it restarted and sent again a step already out (a doubled hit)."""
+    run = NodeContext()
+    ons: list[float] = []
+    late: list[int] = []
+    for steps_per_beat in (4, 8, 2):
+        node = make("pat-grid-edit", run, patterns={"HH": "x"}, tempo=240.0, steps_per_beat=steps_per_beat,
+                    change_at="step")
+        try:
+            time.sleep(1.0)
+        finally:
+            node.stop()
+        late.append(node.late_steps)
+        ons += [m.time for port, m in run.emitted if m.type == "note_on"]
+        run.emitted.clear()
+    gaps = [b - a for a, b in itertools.pairwise(ons)]
+    assert late == [0, 0, 0]
+    assert min(gaps) > 0.03, sorted(gaps)[:3]  # in order, none twice: the finest grid's step is 31 ms
