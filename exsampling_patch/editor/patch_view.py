@@ -11,9 +11,9 @@ from typing import Any
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.live import NodeLive
+from exsampling_patch.editor.live_badges import NODE_TEXT_W, LiveBadges
 from exsampling_patch.editor.model import EditorModel
-from exsampling_patch.editor.node_line import SEPARATOR, fit_line, live_parts
-from exsampling_patch.editor.node_text import add_fitted_text, text_width
+from exsampling_patch.editor.node_text import add_fitted_text
 from exsampling_patch.editor.params import format_value, port_help, value_tip
 from exsampling_patch.patch import Link, PortRef
 
@@ -31,16 +31,8 @@ ERROR_RED = (235, 80, 70)
 COMPACT_SCALE = 0.5
 MINIMAP_MAX_NODES = 60
 WARN_YELLOW = (230, 200, 90)
-#: The widest a node's live line and messages (a refusal, a problem, an error) may be, in pixels: a node showing
-#: them is then at most 226 px wide (padding included; the default patch's widest is 219 px without them), short
-#: of its neighbour (the default patch puts nodes 240 px apart). The live line is fitted (tighter separators,
-#: then cut; its whole text is in its tooltip), messages wrap.
-NODE_TEXT_W = 210
 #: imnodes' PinHoverRadius: a press this near a pin (drawn on its node's left or right edge) starts a link.
 PIN_REACH = 10.0
-
-
-_UNSET = object()
 
 
 def _alias(kind: str, ref: PortRef) -> str:
@@ -58,7 +50,6 @@ class PatchView:
         self._link_items: dict[int, Link] = {}
         self._positions: dict[str, tuple[float, float]] = {}  # last positions the view drew
         self._themes: dict[str, int] = {}
-        self._shown: dict[str, dict[str, Any]] = {}  # node id -> what show_live last drew
         #: Nodes marked as selected by the editor (pasted, duplicated): Dear PyGui cannot select from code.
         self.chosen: list[str] = []
         self.spawn_position: tuple[float, float] = (60.0, 60.0)
@@ -74,7 +65,7 @@ class PatchView:
         #: drawn at COMPACT_SCALE of their distances, so that a big patch fits (the node editor cannot zoom).
         self.compact = False
         self.scale = 1.0
-        self._live: dict[str, NodeLive] = {}  # what show_live was last given, to draw again after a redraw
+        self.badges = LiveBadges(self._theme_for)
         model.listen(self._on_change)
 
     # -- building -----------------------------------------------------------------------------------------------
@@ -127,7 +118,7 @@ class PatchView:
         self._link_items.clear()
         self._positions.clear()
         self._placed.clear()
-        self._shown.clear()
+        self.badges.drawn_anew()
         linked: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
         for link in self.model.patch.links:
             linked.setdefault(link.target.node, ({}, {}))[0][link.target.port] = None
@@ -138,8 +129,7 @@ class PatchView:
         for link in self.model.patch.links:
             self._add_link(link)
         self.refresh_problems()
-        for node_id, live in list(self._live.items()):
-            self.show_live(node_id, live)
+        self.badges.redraw()
 
     def set_compact(self, on: bool) -> None:
         """Switch the compact display on or off (the patch itself does not change)."""
@@ -208,7 +198,7 @@ class PatchView:
     def _theme_for(self, node_id: str) -> int:
         if node_id in self.chosen:
             return int(self._themes["chosen"])
-        if self._shown.get(node_id, {}).get("theme"):
+        if self.badges.has_error(node_id):
             return int(self._themes["error"])
         spec = self.model.patch.nodes.get(node_id)
         return int(self._themes["placeholder"]) if spec is not None and spec.type not in self.model.registry else 0
@@ -232,7 +222,7 @@ class PatchView:
                 dpg.delete_item(item)
         for attr in [a for a, ref in self._ports.items() if ref.node == node_id]:
             del self._ports[attr]
-        self._shown.pop(node_id, None)
+        self.badges.drawn_anew(node_id)
         if dpg.does_item_exist(f"node:{node_id}"):
             dpg.delete_item(f"node:{node_id}")
         self._add_node(node_id)
@@ -250,7 +240,7 @@ class PatchView:
                 dpg.delete_item(item)
         for attr in [a for a, ref in self._ports.items() if ref.node == old]:
             del self._ports[attr]
-        self._shown.pop(old, None)
+        self.badges.drawn_anew(old)
         self._positions.pop(old, None)
         self._placed.pop(old, None)
         self.chosen = [new if n == old else n for n in self.chosen]
@@ -286,7 +276,7 @@ class PatchView:
             return
         if what == "reset":
             self.chosen = []
-            self._live.clear()
+            self.badges.forget()
             self.rebuild()
         elif what == "node_retyped":
             self._redraw_node(subject)
@@ -299,8 +289,7 @@ class PatchView:
                 del self._ports[attr]
             self._positions.pop(subject, None)
             self._placed.pop(subject, None)
-            self._shown.pop(subject, None)
-            self._live.pop(subject, None)
+            self.badges.forget(subject)
             self.chosen = [n for n in self.chosen if n != subject]  # a node brought back (redo) is not marked
             dpg.delete_item(f"node:{subject}")
         elif what == "node_moved":
@@ -481,56 +470,11 @@ class PatchView:
             self.model.move_nodes({n: ((x - self.pan[0]) / self.scale, (y - self.pan[1]) / self.scale)
                                    for n, (x, y) in moved.items()})
 
-    # -- live state -----------------------------------------------------------------------------------------------
+    # -- live state (live_badges.py) ------------------------------------------------------------------------------
 
     def show_live(self, node_id: str, live: NodeLive | None) -> None:
-        """Draw a node's level, last label and confidence, slot, latency and error badge.
-
-        Only what changed since the last call touches a widget: a running patch reports many times a
-        second and each Dear PyGui call has a cost that adds up over a big patch.
-        """
-        if not dpg.does_item_exist(f"node:{node_id}"):
-            return
-        shown = self._shown.setdefault(node_id, {})
-        if live is None:
-            self._live.pop(node_id, None)
-        else:
-            self._live[node_id] = live
-
-        def put(key: str, value: Any, apply: Any) -> None:
-            if shown.get(key, _UNSET) != value:
-                shown[key] = value
-                apply(value)
-
-        live = live or NodeLive()
-        level = live.get("level")
-        has_level = isinstance(level, int | float)
-        put("level_show", has_level, lambda v: dpg.configure_item(f"level:{node_id}", show=v))
-        if has_level:
-            put("level", max(0.0, min(1.0, float(level))), lambda v: dpg.set_value(f"level:{node_id}", v))
-        parts = live_parts(live)
-        text = SEPARATOR.join(parts)
-        put("live", text, lambda v: self._set_live_line(node_id, parts))
-        put("live_show", bool(text), lambda v: dpg.configure_item(f"live:{node_id}", show=v))
-        error = live.error
-        if error:
-            count = f" (x{live.error_count})" if live.error_count > 1 else ""
-            put("error", f"ERROR{count}: {error}", lambda v: dpg.set_value(f"error:{node_id}", v))
-        put("error_show", bool(error), lambda v: dpg.configure_item(f"error:{node_id}", show=v))
-        put("theme", bool(error), lambda v: dpg.bind_item_theme(f"node:{node_id}", self._theme_for(node_id)))
-
-    def _set_live_line(self, node_id: str, parts: list[str]) -> None:
-        """Show a node's live line fitted to NODE_TEXT_W (its whole text in its tooltip when cut)."""
-        tag, tip = f"live:{node_id}", f"live_tip:{node_id}"
-        text = SEPARATOR.join(parts)
-        shown = fit_line(parts, NODE_TEXT_W, text_width)
-        dpg.set_value(tag, shown)
-        if shown != text and not dpg.does_item_exist(tip):  # made when first needed: most lines fit
-            with dpg.tooltip(tag, tag=f"{tip}:box"):
-                dpg.add_text(text, tag=tip, wrap=360)
-        if dpg.does_item_exist(tip):
-            dpg.set_value(tip, text)
-            dpg.configure_item(f"{tip}:box", show=shown != text)
+        """Draw a node's level, last label and confidence, slot, latency and error badge."""
+        self.badges.show(node_id, live)
 
     def clear_live(self) -> None:
         for node_id in self.model.patch.nodes:
