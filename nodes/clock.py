@@ -180,6 +180,13 @@ class LinkTimeline:
             state.setIsPlayingAndRequestBeatAtTime(True, self._offset()[1] + round(delay * 1e6), 0.0, self.quantum)
             self.link.commitAppSessionState(state)
 
+    def stop_playing(self) -> None:
+        """Stop the session's transport now (with start/stop sync: every peer that syncs stops too)."""
+        with self._lock:
+            state = self.link.captureAppSessionState()
+            state.setIsPlaying(False, self._offset()[1])
+            self.link.commitAppSessionState(state)
+
     def close(self) -> None:
         self.link.enabled = False
 

@@ -283,6 +283,14 @@ class Pattern(Node):
             self._swing = max(0.0, min(0.75, value.value))
         elif not target and what == "play":
             self._play = value.value >= 0.5
+            if self.start_stop_sync and isinstance(self.timeline, clocks.LinkTimeline):
+                # the session's transport, as Live's play button moves it: the other peers start and stop too
+                self._started_session = True  # what the performer pressed, not "alone: start it", from now on
+                playing = self.timeline.capture().playing
+                if self._play and not playing:  # on a bar (alone: one lookahead from now), as at the start
+                    self.timeline.start_playing(self.lookahead_ms / 1000.0)
+                elif not self._play and playing:
+                    self.timeline.stop_playing()
         elif target and what == "mute":
             lowered = [str(s).lower() for s in self.slots]
             if target.lower() in lowered:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.pattern import Pattern
 
@@ -52,6 +53,8 @@ PEER = textwrap.dedent("""
             state.setIsPlayingAndRequestBeatAtTime(True, now, 0.0, 4.0)
             peer.commitAppSessionState(state)
             print(now, peer.captureAppSessionState().timeAtBeat(0.0, 4.0), flush=True)
+        elif words[0] == "playing":
+            print(peer.captureAppSessionState().isPlaying(), flush=True)
         elif words[0] == "session_tempo":
             print(peer.captureAppSessionState().tempo(), flush=True)
         elif words[0] == "beat":
@@ -200,3 +203,41 @@ def test_with_start_stop_sync_it_starts_on_the_bar_the_session_starts_on() -> No
         node.stop()
         peer.close()
     assert ons and ons[0] == pytest.approx(bar, abs=0.002)  # nothing before the bar, the first step on it
+
+
+def test_with_start_stop_sync_its_play_control_starts_and_stops_the_session() -> None:
+    """The control input's play is the node's transport button: with start_stop_sync it starts and stops the whole
+    session, as Live's does. Before, it only silenced the node; the other peers played on."""
+    peer = Peer()
+    assert peer.ask("sync") == "ok"
+    node = Pattern("pat-link-play", {"patterns": {"HH": "x"}, "link": True, "start_stop_sync": True, "tempo": 120.0},
+                   NodeContext())
+    node.start()
+
+    def peer_sees(playing: bool) -> bool:
+        deadline = time.monotonic() + 10
+        while peer.ask("playing") != str(playing) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return peer.ask("playing") == str(playing)
+
+    try:
+        deadline = time.monotonic() + 10
+        while (node.beat_clock().peers < 1 or peer.ask("peers") == "0") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert node.beat_clock().peers >= 1, "the two Link peers did not find each other over loopback"
+        assert peer.ask("stop") == "ok"
+        deadline = time.monotonic() + 10
+        while node.beat_clock().playing and time.monotonic() < deadline:
+            time.sleep(0.01)
+        node.handle("control", ControlValue("play", 1.0))
+        assert peer_sees(True), "the node's play did not start the session"
+        deadline = time.monotonic() + 10
+        while not [m for port, m in list(node.context.emitted) if m.type == "note_on"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [m for port, m in list(node.context.emitted) if m.type == "note_on"], "the node did not play"
+        node.handle("control", ControlValue("play", 0.0))
+        assert peer_sees(False), "the node's play 0 did not stop the session"
+        assert not node.beat_clock().playing
+    finally:
+        node.stop()
+        peer.close()
