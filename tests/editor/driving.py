@@ -49,11 +49,30 @@ class Driver:
 
     def drag_to(self, start: tuple[float, float], end: tuple[float, float], steps: int = 10) -> None:
         """Press at ``start``, move to ``end`` in ``steps`` even steps and let go (a link dragged pin to pin)."""
+        with self.dragging(start, end, steps, pause_at=0):
+            pass
+
+    @contextmanager
+    def dragging(self, start: tuple[float, float], end: tuple[float, float], steps: int = 10,
+                 pause_at: int | None = None) -> Iterator[None]:
+        """Press at ``start`` and move towards ``end`` in ``steps`` even steps; the ``with`` block runs mid-drag,
+        after step ``pause_at`` (half-way unless given), with the button still down; then the rest of the steps
+        and the release. What a drag shows while it lasts (a link's hints) is read in the block."""
+        pause = steps // 2 if pause_at is None else pause_at
         self.move(start)
         self.xdotool("mousedown", 1)
-        for step in range(1, steps + 1):
-            self.move((start[0] + (end[0] - start[0]) * step / steps, start[1] + (end[1] - start[1]) * step / steps))
-        self.xdotool("mouseup", 1, frames=8)
+
+        def walk(steps_done: range) -> None:
+            for step in steps_done:
+                self.move((start[0] + (end[0] - start[0]) * step / steps,
+                           start[1] + (end[1] - start[1]) * step / steps))
+
+        walk(range(1, pause + 1))
+        try:
+            yield
+        finally:
+            walk(range(pause + 1, steps + 1))
+            self.xdotool("mouseup", 1, frames=8)
 
     def click(self, point: tuple[float, float]) -> None:
         self.move(point)

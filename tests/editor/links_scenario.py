@@ -56,20 +56,13 @@ def main() -> dict[str, Any]:
             source = hints.pin_point("out:inbox.take", output=True)
             target = hints.pin_point("in:trim.take", output=False)
             assert source is not None and target is not None
-            driver.move(source)
-            driver.xdotool("mousedown", 1)
-            for step in range(1, 6):
-                driver.move((source[0] + (target[0] - source[0]) * step / 10,
-                             source[1] + (target[1] - source[1]) * step / 10))
-            result["dragging_from"] = str(hints.source)
-            result["fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(), key=lambda item: str(item[0]))}
-            result["themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
-                                ("in:trim.take", "in:out.assignment", "in:log.message")}
-            result["fit_theme"], result["dim_theme"] = hints._theme(True), hints._theme(False)
-            for step in range(6, 11):
-                driver.move((source[0] + (target[0] - source[0]) * step / 10,
-                             source[1] + (target[1] - source[1]) * step / 10))
-            driver.xdotool("mouseup", 1, frames=5)
+            with driver.dragging(source, target):
+                result["dragging_from"] = str(hints.source)
+                result["fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(),
+                                                                         key=lambda item: str(item[0]))}
+                result["themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
+                                    ("in:trim.take", "in:out.assignment", "in:log.message")}
+                result["fit_theme"], result["dim_theme"] = hints._theme(True), hints._theme(False)
             result["links"] = [str(link) for link in model.patch.links]
             result["fits_after"] = len(hints.fits)
             result["theme_after"] = dpg.get_item_info("in:trim.take")["theme"]
@@ -80,18 +73,12 @@ def main() -> dict[str, Any]:
             source = hints.pin_point("in:log.message", output=False)
             target = hints.pin_point("out:inbox.take", output=True)
             assert source is not None and target is not None
-            driver.move(source)
-            driver.xdotool("mousedown", 1)
-            for step in range(1, 6):
-                driver.move((source[0] + (target[0] - source[0]) * step / 10,
-                             source[1] + (target[1] - source[1]) * step / 10))
-            result["input_dragging_from"] = str(hints.source)
-            result["input_fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(),
-                                                                           key=lambda item: str(item[0]))}
-            result["output_themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
-                                       ("out:inbox.take", "out:trim.take")}
-            driver.move(target)
-            driver.xdotool("mouseup", 1, frames=5)
+            with driver.dragging(source, target):
+                result["input_dragging_from"] = str(hints.source)
+                result["input_fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(),
+                                                                               key=lambda item: str(item[0]))}
+                result["output_themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
+                                           ("out:inbox.take", "out:trim.take")}
             result["input_fits_after"] = len(hints.fits)
             result["links_after_input_drag"] = [str(link) for link in model.patch.links]
             result["output_theme_after"] = dpg.get_item_info("out:inbox.take")["theme"]
