@@ -133,10 +133,11 @@ class LinkTimeline:
         self.link.startStopSyncEnabled = start_stop_sync
         self.link.enabled = True
         self._lock = threading.Lock()  # the node's scheduler and its control input both commit states
+        self._closed: BeatClock | None = None  # the last capture, once closed
 
     @property
     def peers(self) -> int:
-        return int(self.link.numPeers())
+        return 0 if self.link is None else int(self.link.numPeers())
 
     def _offset(self) -> tuple[float, int]:
         """(perf_counter - Link seconds, Link micros now), read close together: of three reads, the one that
@@ -152,6 +153,8 @@ class LinkTimeline:
         return best[1], best[2]
 
     def capture(self) -> BeatClock:
+        if self._closed is not None:
+            return self._closed
         state = self.link.captureAppSessionState()
         offset, micros = self._offset()
         beat = float(state.beatAtTime(micros, self.quantum))
@@ -188,7 +191,15 @@ class LinkTimeline:
             self.link.commitAppSessionState(state)
 
     def close(self) -> None:
-        self.link.enabled = False
+        """Leave the session and release the peer: a disabled one still held its three threads and sockets, and
+        each edit that toggled start_stop_sync (a new peer) left one more behind. Observers of the stopped node
+        read its last capture."""
+        with self._lock:
+            if self.link is None:
+                return
+            self._closed = replace(self.capture(), playing=False, peers=0)
+            self.link.enabled = False
+            self.link = None
 
 
 def link_available() -> bool:

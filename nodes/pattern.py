@@ -456,6 +456,9 @@ def _give_handover(node_id: str, state: dict[str, Any]) -> None:
 def _take_handover(node_id: str) -> dict[str, Any] | None:
     with _handover_lock:
         state = _handover.pop(node_id, None)
-    if state is None or time.monotonic() - state["at"] > HANDOVER_SECONDS:
+    if state is None:
+        return None
+    if time.monotonic() - state["at"] > HANDOVER_SECONDS:
+        state["timeline"].close()  # taken from its timer, which would have closed it
         return None
     return state

@@ -5,17 +5,20 @@ their beat phases agree within 1 ms."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import subprocess
 import sys
 import textwrap
 import time
+import weakref
 from typing import Any
 
 import pytest
 
 from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.pattern import Pattern
 
 pytest.importorskip("link")
@@ -241,3 +244,22 @@ def test_with_start_stop_sync_its_play_control_starts_and_stops_the_session() ->
     finally:
         node.stop()
         peer.close()
+
+
+def test_edits_that_toggle_start_stop_sync_release_the_peers_they_replace() -> None:
+    """Such an edit needs a new Link peer; the old one was only disabled, and kept its threads and sockets (three
+    threads each) while anything held the stopped node or its handover: they piled up edit after edit."""
+    context = NodeContext()
+    nodes, peers = [], []
+    for sync in (False, True, False, True):
+        node = Pattern("pat-link-toggle", {"patterns": {"HH": "x"}, "link": True, "start_stop_sync": sync}, context)
+        node.start()
+        assert isinstance(node.timeline, clocks.LinkTimeline)
+        nodes.append(node)  # as an observer (the editor, a test) may hold on to it
+        peers.append(weakref.ref(node.timeline.link))
+        time.sleep(0.1)
+        node.stop()
+    gc.collect()
+    alive = [peer() is not None for peer in peers]
+    assert alive == [False, False, False, True], alive  # the last waits for an edit that may take it over
+    assert nodes[0].beat_clock().peers == 0  # a stopped node still answers, from its last capture
