@@ -343,6 +343,7 @@ class EditorApp:
         """Per-frame work on the GUI thread: apply runtime events, swap edited plans, refresh views."""
         self._frame += 1
         dialogs.collect()
+        self.patch_view.measure()  # where the canvas is, while a node is in view to tell it
         self.navigator.frame(self.shortcuts.typing)
         told = self.navigator.settle()
         if told:  # after what opening said ("opened ...")

@@ -57,6 +57,7 @@ class PatchView:
         #: node id -> (frame count, position before): a node placed from code (a pan, an undone move) keeps the
         #: corner on screen of its old position until the next frame draws it, so grid_at pairs the two.
         self._placed: dict[str, tuple[int, tuple[float, float]]] = {}
+        self._measured_by: str | None = None  # the node the canvas offset was last measured from
         #: How far the editor's own panning (keys, space+drag, fit) has moved the drawing: Dear PyGui cannot pan
         #: a node editor from code (hoffstadt/DearPyGui#2551), so nodes are drawn at ``position + pan``.
         self.pan: tuple[float, float] = (0.0, 0.0)
@@ -397,17 +398,16 @@ class PatchView:
     def link_item(self, link: Link) -> int | None:
         return self._links.get(link)
 
-    def grid_at(self, point: tuple[float, float]) -> tuple[float, float]:
-        """The canvas position (what a node's ``position`` holds) under ``point``, a viewport position such as
-        ``dpg.get_mouse_pos(local=False)``, however far the canvas has been panned.
+    def measure(self) -> None:
+        """Note where the canvas is on screen, from a node drawn (once a frame, and before :meth:`grid_at`), for
+        when none is in view: a middle-button drag pans the canvas without the editor knowing, so an offset
+        noted only when grid_at last ran was off by every such drag since.
 
-        Dear PyGui gives neither the canvas's pan offset nor its origin (the node editor's rectangle reads
-        (0, 0)), but every node drawn gives both at once: its corner on screen minus its canvas position.
-        With no node drawn, the last offset seen is used (or, before any, the editor's own corner).
         A node placed since the last frame (a pan) is measured at the position that frame drew it at.
         """
-        frame = dpg.get_frame_count()
-        for node_id in self.model.patch.nodes:
+        frame, nodes = dpg.get_frame_count(), self.model.patch.nodes
+        first = [self._measured_by] if self._measured_by in nodes else []  # most frames: the same node again
+        for node_id in [*first, *nodes]:
             tag = f"node:{node_id}"
             if dpg.does_item_exist(tag) and dpg.is_item_visible(tag):
                 placed = self._placed.get(node_id)
@@ -415,7 +415,18 @@ class PatchView:
                 pos = placed[1] if placed is not None and placed[0] == frame else dpg.get_item_pos(tag)
                 if corner and pos:
                     self._canvas_offset = (float(corner[0] - pos[0]), float(corner[1] - pos[1]))
-                    break
+                    self._measured_by = node_id
+                    return
+
+    def grid_at(self, point: tuple[float, float]) -> tuple[float, float]:
+        """The canvas position (what a node's ``position`` holds) under ``point``, a viewport position such as
+        ``dpg.get_mouse_pos(local=False)``, however far the canvas has been panned.
+
+        Dear PyGui gives neither the canvas's pan offset nor its origin (the node editor's rectangle reads
+        (0, 0)), but every node drawn gives both at once: its corner on screen minus its canvas position.
+        With no node drawn, the last offset seen is used (or, before any, the editor's own corner).
+        """
+        self.measure()
         if self._canvas_offset is None:
             corner = dpg.get_item_rect_min(dpg.get_item_parent(self.tag) or self.tag)
             offset = (float(corner[0]), float(corner[1])) if corner else (0.0, 0.0)
