@@ -163,10 +163,24 @@ class EditorApp:
         self.status = f"copied {count} node{'s' if count != 1 else ''}"
 
     def paste(self) -> list[str]:
-        new = self.model.paste()
+        new = self.model.paste(self._paste_offset())
         self._select(new)
         self.status = f"pasted {len(new)} node{'s' if len(new) != 1 else ''}" if new else "nothing to paste"
         return new
+
+    def _paste_offset(self) -> tuple[float, float] | None:
+        """None (the model's own step past the last paste) while the copied nodes' corner is in view; else the
+        offset that brings it into view, where no node is. Pasted after a pan away, the nodes went beside the
+        copied ones, out of sight: the status said "pasted" and the composer saw nothing."""
+        corners = [spec.position for spec in self.model.clipboard.specs if spec.position is not None]
+        if not corners:
+            return None
+        corner = (min(x for x, _ in corners), min(y for _, y in corners))
+        spot = self.navigator.spawn_spot(corner)
+        if spot == corner:
+            return None
+        x, y = free_position(self.model, spot)
+        return (x - corner[0], y - corner[1])
 
     def duplicate(self, node_ids: list[str] | None = None) -> list[str]:
         new = self.model.duplicate(node_ids if node_ids is not None else self.selection())

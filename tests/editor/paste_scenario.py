@@ -2,8 +2,9 @@
 
 Opens a copy of the default patch at 1280x1000, clicks the gate's title (selected on the canvas), presses Ctrl+C
 and Ctrl+V, then Delete; adds a folder source from the palette (it has a problem), clicks the gate, then the problem in
-the panel under the patch. Every event is an ``xdotool`` event, so the canvas's own selection (the gate, clicked)
-is what Dear PyGui reports until it draws the next frame, as for a person.
+the panel under the patch; copies the gate, pans far off with the keys and pastes twice. Every event is an
+``xdotool`` event, so the canvas's own selection (the gate, clicked) is what Dear PyGui reports until it draws the
+next frame, as for a person.
 
 Run as ``python -m tests.editor.paste_scenario`` (needs DISPLAY and xdotool; see test_paste.py). Prints one JSON
 object.
@@ -14,6 +15,8 @@ from __future__ import annotations
 import json
 import sys
 from typing import Any
+
+import dearpygui.dearpygui as dpg
 
 from tests.editor.driving import Driver, default_patch_copy, editor, press_point, reveal, title_point
 
@@ -45,7 +48,27 @@ def main() -> dict[str, Any]:
         driver.click(press_point("problems:0"))
         app.render(5)
         out["problem_shows"] = app.inspector.node_id
+        # Copied, then the view panned far off (Shift+Right, four times): two pastes land in view, apart.
+        driver.click(title_point("gate"))
+        driver.key("c", "ctrl")
+        for _ in range(4):
+            driver.key("Right", "shift")
+        before = set(model.patch.nodes)
+        driver.key("v", "ctrl")
+        driver.key("v", "ctrl")
+        app.render(5)
+        far = [n for n in model.patch.nodes if n not in before]
+        out["far_pasted"] = far
+        out["far_visible"] = [dpg.is_item_visible(f"node:{n}") for n in far]
+        out["far_rects"] = [rect(n) for n in far]
+        out["canvas"] = list(app.patch_view.screen_rect())
+        out["far_selection"] = app.selection()
     return out
+
+
+def rect(node_id: str) -> list[float]:
+    (x, y), (w, h) = dpg.get_item_rect_min(f"node:{node_id}"), dpg.get_item_rect_size(f"node:{node_id}")
+    return [float(x), float(y), float(x + w), float(y + h)]
 
 
 if __name__ == "__main__":

@@ -31,3 +31,15 @@ def test_a_node_pasted_after_clicking_another_is_the_selection(result: dict[str,
 def test_a_problem_clicked_while_a_node_is_selected_shows_its_own_node(result: dict[str, Any]) -> None:
     assert result["clicked_again"] == "gate", result
     assert result["problem_shows"] == "folder_source", result  # not the gate again a frame later
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_pasted_after_panning_away_the_nodes_land_in_view_apart(result: dict[str, Any]) -> None:
+    assert len(result["far_pasted"]) == 2 and result["far_visible"] == [True, True], result
+    left, top, width, height = result["canvas"]
+    for x0, y0, x1, y1 in result["far_rects"]:
+        assert left <= x0 and x1 <= left + width and top <= y0 and y1 <= top + height, result
+    (_, _, _, first_bottom), (_, second_top, _, _) = result["far_rects"]
+    assert second_top >= first_bottom, result  # the second below the first, not on it
+    assert result["far_selection"] == result["far_pasted"][1:], result
