@@ -182,6 +182,13 @@ class Node:
         note (128), the name of the slot it plays (``''``: none). None (the default): not known, or no such node."""
         return None
 
+    @classmethod
+    def channel_slots(cls, params: Mapping[str, Any]) -> list[str] | None:
+        """Where the MIDI channel picks the slot (a sampler's ``mapping: channel``): the slot each channel plays, in
+        channel order. ``exsampling check`` warns of a part of :meth:`midi_parts` sent on another slot's channel.
+        None (the default): not known, or no such node."""
+        return None
+
     # -- lifecycle hooks, overridden by node types ---------------------------------------------------------
 
     def prepare(self) -> None:

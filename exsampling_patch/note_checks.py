@@ -11,9 +11,12 @@ short; ``validate.check_patch`` calls it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 from exsampling_patch.errors import Problem
-from exsampling_patch.node import ParamError
-from exsampling_patch.patch import Patch
+from exsampling_patch.node import Node, ParamError
+from exsampling_patch.patch import Link, Patch
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.ports import MIDI
 from exsampling_patch.registry import Registry
@@ -26,11 +29,12 @@ def note_name(note: int) -> str:
     return f"{NAMES[note % 12]}{note // 12 - 1}"
 
 
-def note_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
-    """Each part (a pattern's slot) whose hits a node it is linked to by MIDI plays on another of its slots, or on
-    none, reported on that part's line (``patterns: HH:``). A part that means a slot the other node does not have
-    is left alone (a slot numbered past its slots, a pattern naming them otherwise)."""
-    problems: list[Problem] = []
+Parts = dict[str, tuple[str, int, tuple[int, ...]]]
+
+
+def _midi_links(patch: Patch, registry: Registry) -> Iterator[tuple[Link, Parts, type[Node], Mapping[str, Any]]]:
+    """Each MIDI link from a node that says what it plays (:meth:`Node.midi_parts`): the link, those parts, and
+    the type and parameters in effect of the node it feeds."""
     for link in patch.links:
         sender, taker = (patch.nodes.get(ref.node) for ref in (link.source, link.target))
         if sender is None or taker is None or sender.type not in registry or taker.type not in registry:
@@ -41,8 +45,22 @@ def note_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[P
             continue
         try:
             parts = sender_type.midi_parts(sender_type.resolve_params(sender.params))
-            slots = taker_type.note_slots(taker_type.resolve_params(taker.params)) if parts else None
+            taker_params = taker_type.resolve_params(taker.params) if parts else {}
         except (ParamError, ValueError, TypeError):
+            continue  # a value the node refuses: reported on it
+        if parts:
+            yield link, parts, taker_type, taker_params
+
+
+def note_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """Each part (a pattern's slot) whose hits a node it is linked to by MIDI plays on another of its slots, or on
+    none, reported on that part's line (``patterns: HH:``). A part that means a slot the other node does not have
+    is left alone (a slot numbered past its slots, a pattern naming them otherwise)."""
+    problems: list[Problem] = []
+    for link, parts, taker_type, taker_params in _midi_links(patch, registry):
+        try:
+            slots = taker_type.note_slots(taker_params)
+        except (ValueError, TypeError):
             continue  # a value the node refuses: reported on it
         if not slots:
             continue
@@ -68,3 +86,30 @@ def note_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[P
                 hint=hint,
             ))
     return problems
+
+
+def slot_order_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """Per MIDI link, the parts (a pattern's slots) sent on the channel of another slot of a node that picks the slot
+    by the channel (a sampler's ``mapping: channel``): the pattern's ``slots`` are not in the sampler's
+    ``slot_names`` order. Likely a mistake, so ``exsampling check`` names it, but only as a warning: a patch that
+    plays a show through another slot table on purpose (``exsampling replay --patch``) must still load. Parts
+    numbered (``"9": x...``) pick their channel themselves and are left alone."""
+    warnings: list[Problem] = []
+    for link, parts, taker_type, taker_params in _midi_links(patch, registry):
+        names = taker_type.channel_slots(taker_params)
+        if not names:
+            continue
+        heard = [f"'{key}' on slot '{names[channel]}'" if channel < len(names) else f"'{key}' on no slot"
+                 for key, (meant, channel, _) in parts.items()
+                 if not key.isdigit() and (channel >= len(names) or names[channel].lower() != meant.lower())]
+        if not heard:
+            continue
+        warnings.append(Problem(
+            f"node '{link.source.node}': its slots are not the slot_names of '{link.target.node}', which picks the "
+            f"slot by the MIDI channel: it plays {', '.join(heard[:3])}"
+            + (f" and {len(heard) - 3} more" if len(heard) > 3 else ""),
+            source.file,
+            source.node_line(link.source.node, "params", "slots") or source.node_line(link.source.node),
+            hint=f"give it slots: [{', '.join(names)}], unless another slot table is meant",
+        ))
+    return warnings

@@ -16,7 +16,7 @@ import networkx as nx
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.link_checks import check_link as check_link  # the one rule for a link; the editor's too
 from exsampling_patch.node import ParamError
-from exsampling_patch.note_checks import note_problems
+from exsampling_patch.note_checks import note_problems, slot_order_warnings
 from exsampling_patch.patch import Link, Patch, PortRef
 from exsampling_patch.patchfile import SourceMap, collector_paused, read_patch
 from exsampling_patch.ports import PREDICTION, SLOT
@@ -454,21 +454,23 @@ def check_file_and_plugins(
     """:func:`check_file`'s problems, and the plugins that did not load for it (its ``node_dirs``, the extra
     folders, entry points) that no problem names already: a broken plugin the patch does not use let
     ``exsampling check`` say "ok" without a word, and ``run`` then warned of it."""
+    return check_file_with_warnings(path, extra_node_dirs)[:2]
+
+
+def check_file_with_warnings(
+    path: str | os.PathLike[str], extra_node_dirs: list[str] | None = None
+) -> tuple[list[Problem], list[PluginProblem], list[Problem]]:
+    """:func:`check_file_and_plugins`, and what is likely a mistake but loads (``note_checks.slot_order_warnings``)."""
     with collector_paused():
-        return _check_file(path, extra_node_dirs)
-
-
-def _check_file(
-    path: str | os.PathLike[str], extra_node_dirs: list[str] | None
-) -> tuple[list[Problem], list[PluginProblem]]:
-    parsed = read_patch(path)
-    if parsed.problems and not parsed.patch.nodes:
-        return sorted(parsed.problems, key=lambda p: (p.line or 0, p.column or 0)), []  # in file order, as below
-    registry = Registry.default([*(extra_node_dirs or []), *node_dirs_of(parsed.patch, path)])
-    problems = sorted([*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))],
-                      key=lambda p: (p.line or 0, p.column or 0))
-    hints = " ".join(problem.hint for problem in problems)
-    return problems, [plugin for plugin in registry.problems if str(plugin) not in hints]
+        parsed = read_patch(path)
+        if parsed.problems and not parsed.patch.nodes:
+            return sorted(parsed.problems, key=lambda p: (p.line or 0, p.column or 0)), [], []  # file order, as below
+        registry = Registry.default([*(extra_node_dirs or []), *node_dirs_of(parsed.patch, path)])
+        problems = sorted([*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map,
+                                                          _base_dir(path))], key=lambda p: (p.line or 0, p.column or 0))
+        hints = " ".join(problem.hint for problem in problems)
+        warnings = slot_order_warnings(parsed.patch, registry, parsed.source_map)
+    return problems, [plugin for plugin in registry.problems if str(plugin) not in hints], warnings
 
 
 def _base_dir(patch_file: str | os.PathLike[str]) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from exsampling_patch.validate import check_file_and_plugins
+from exsampling_patch.validate import check_file_with_warnings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -13,7 +13,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "check", help="validate patch files", description="Validate patch files. Prints each problem on one "
         "line as FILE:LINE: message (hint); exits 1 if there is any. A plugin that does not load (in the patch's "
         "node_dirs, --nodes or an entry point) is a warning on stderr, 'warning: plugin FILE:LINE: error'; it "
-        "makes a check fail only where the patch uses a node type it would have defined.",
+        "makes a check fail only where the patch uses a node type it would have defined. What is likely a mistake "
+        "but runs (a pattern whose slots are not its sampler's slot_names) is a warning on stderr too, "
+        "'warning: FILE:LINE: message (hint)'.",
     )
     parser.add_argument("patches", nargs="+", metavar="PATCH", help="patch files (YAML)")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
@@ -24,9 +26,11 @@ def run(args: argparse.Namespace) -> int:
     failed = False
     warned: set[str] = set()  # a plugin shared by several patches (an entry point, a common folder): told once
     for path in args.patches:
-        problems, plugins = check_file_and_plugins(path, args.nodes)
+        problems, plugins, warnings = check_file_with_warnings(path, args.nodes)
         for problem in problems:
             print(problem)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         failed = failed or bool(problems)
         for plugin in plugins:
             if str(plugin) not in warned:
@@ -35,5 +39,7 @@ def run(args: argparse.Namespace) -> int:
         if not problems:
             # The patch runs as it is (`run` warns of the same plugins and goes on): ok, but not without a word.
             but = f", but {len(plugins)} plugin{'s' if len(plugins) != 1 else ''} did not load" if plugins else ""
+            but += f"{', and' if but else ', but'} {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" \
+                if warnings else ""
             print(f"{path}: ok{but}", file=sys.stderr)
     return 1 if failed else 0

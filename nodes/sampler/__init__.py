@@ -206,6 +206,16 @@ class Sampler(Node):
             return None  # a value the sampler refuses: reported on it
         return names, [[names[s] if s >= 0 else "" for s in row] for row in table.tolist()]
 
+    @classmethod
+    def channel_slots(cls, params: Mapping[str, Any]) -> list[str] | None:
+        """The slots in channel order (channel N plays slot N) with ``mapping: channel``; None otherwise."""
+        if params.get("mapping") != "channel":
+            return None
+        try:
+            return make_slot_names(params["slot_names"], params["slots"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None  # a value the sampler refuses: reported on it
+
     # -- MIDI -------------------------------------------------------------------------------------------------------
 
     def on_midi(self, message: Any) -> None:

@@ -60,6 +60,34 @@ def test_check_warns_of_a_plugin_that_did_not_load_without_failing(
     assert f"{patch}: ok, but 1 plugin did not load" in captured.err
 
 
+def test_check_warns_of_a_pattern_whose_slots_are_not_its_samplers_slot_names(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The sampler (mapping: channel) plays channel N as its slot N: a pattern whose slots list them in another order
+    plays every part on another slot, and check said ok. A warning, not a problem: `replay --patch` is given such
+    a patch on purpose, to hear a show through another slot table, and it must load."""
+    from exsampling_patch.validate import load_patch
+
+    patch = tmp_path / "show.yaml"
+    sampler = "- id: sampler\n  type: sampler\n  params: {device: none, virtual_port: ''}\n"
+    groove = ("- id: groove\n  type: pattern\n  params:\n    slots: [BD, Snare, TT, HH]\n"
+              "    patterns: {HH: x.x., Snare: ..x., '9': x...}\n")
+    patch.write_text(f"exsampling_patch: 1\nnodes:\n{groove}{sampler}links:\n- groove.midi -> sampler.midi\n",
+                     encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    warnings = [line for line in captured.err.splitlines() if line.startswith("warning:")]
+    assert warnings == [f"warning: {patch}:6: node 'groove': its slots are not the slot_names of 'sampler', which "
+                        "picks the slot by the MIDI channel: it plays 'HH' on slot 'BD' (give it slots: [HH, Snare, "
+                        "TT, BD, Piano, Wind, Bass, Chorus], unless another slot table is meant)"], captured.err
+    assert f"{patch}: ok, but 1 warning" in captured.err
+    load_patch(patch)  # it runs as it is
+    patch.write_text(patch.read_text(encoding="utf-8").replace("[BD, Snare, TT, HH]", "[HH, Snare, TT, BD]"),
+                     encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_check_names_a_used_plugin_that_did_not_load_in_the_problem_alone(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     patch, plugin = broken_plugin_patch(tmp_path, "echo")
