@@ -162,6 +162,14 @@ class EditorApp:
         count = self.model.copy(node_ids if node_ids is not None else self.selection())
         self.status = f"copied {count} node{'s' if count != 1 else ''}"
 
+    def cut(self, node_ids: list[str] | None = None) -> None:
+        """Copy the nodes, then delete them (one undo step, which brings them back selected)."""
+        ids = [n for n in (node_ids if node_ids is not None else self.selection()) if n in self.model.patch.nodes]
+        count = self.model.copy(ids)
+        if count:
+            self.model.execute(RemoveNodes(ids, label="cut"))
+        self.status = f"cut {count} node{'s' if count != 1 else ''}" if count else "nothing selected"
+
     def paste(self) -> list[str]:
         new = self.model.paste(self._paste_offset())
         self._select(new)

@@ -34,6 +34,7 @@ class Actions(Protocol):
     def quit(self) -> None: ...
     def undo(self) -> None: ...
     def redo(self) -> None: ...
+    def cut(self, node_ids: list[str] | None = None) -> None: ...
     def copy(self, node_ids: list[str] | None = None) -> None: ...
     def paste(self) -> list[str]: ...
     def duplicate(self, node_ids: list[str] | None = None) -> list[str]: ...
@@ -66,6 +67,7 @@ class Shortcuts:
             ("Edit", [
                 ("undo", "Undo", "Ctrl+Z", a.undo),
                 ("redo", "Redo", "Ctrl+Shift+Z", a.redo),
+                ("cut", "Cut", "Ctrl+X", a.cut),
                 ("copy", "Copy", "Ctrl+C", a.copy),
                 ("paste", "Paste", "Ctrl+V", a.paste),
                 ("duplicate", "Duplicate", "Ctrl+D", a.duplicate),
@@ -93,6 +95,7 @@ class Shortcuts:
             (True, False, dpg.mvKey_Z): a.undo,
             (True, True, dpg.mvKey_Z): a.redo,
             (True, False, dpg.mvKey_Y): a.redo,
+            (True, False, dpg.mvKey_X): a.cut,
             (True, False, dpg.mvKey_C): a.copy,
             (True, False, dpg.mvKey_V): a.paste,
             (True, False, dpg.mvKey_D): a.duplicate,

@@ -1,4 +1,5 @@
-"""Ctrl+Z after Delete selects the nodes it brings back (undo_scenario.py, real keys on the test display)."""
+"""Ctrl+Z after Delete selects the nodes it brings back; Ctrl+X cuts (undo_scenario.py, real keys on the test
+display)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,26 @@ import pytest
 from tests.editor.test_keys import run_scenario
 
 
+@pytest.fixture(scope="module")
+def result() -> dict[str, Any]:
+    return run_scenario("tests.editor.undo_scenario")
+
+
 @pytest.mark.display
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
-def test_undoing_a_delete_selects_the_nodes_it_brings_back() -> None:
-    result: dict[str, Any] = run_scenario("tests.editor.undo_scenario")
+def test_undoing_a_delete_selects_the_nodes_it_brings_back(result: dict[str, Any]) -> None:
     assert result["clicked"] == ["gate"] and result["deleted"] and result["restored"], result
     assert result["selection"] == ["gate"] and result["marked"] and result["inspector"] == "gate", result
     assert result["deleted_again"], result  # the next Delete takes it again
     assert result["pair_deleted"], result
     assert result["pair_selection"] == result["pair"] and result["pair_marked"] == [True, True], result
     assert result["after_empty_click"] == [], result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_ctrl_x_cuts_and_ctrl_v_puts_the_node_back(result: dict[str, Any]) -> None:
+    assert result["cut_gone"] and result["cut_status"] == "cut 1 node", result
+    assert result["menu_cut"] == "Ctrl+X", result
+    assert result["cut_pasted"] == ["gate"] and result["cut_params_kept"], result  # its own id: it was free
+    assert result["cut_undone"] == ["gate"] and result["cut_undo_status"] == "undid cut", result

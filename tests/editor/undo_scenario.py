@@ -2,7 +2,8 @@
 Delete (or a drag, or Ctrl+C) acts on them, as in other editors.
 
 Opens a copy of the default patch at 1280x1000, clicks the gate's title, presses Delete then Ctrl+Z, then Delete
-again; then marks two nodes as selected (as a paste does), and does the same. Every event is an ``xdotool`` event.
+again; then marks two nodes as selected (as a paste does), and does the same; then cuts the gate (Ctrl+X), pastes
+it and undoes both. Every event is an ``xdotool`` event.
 
 Run as ``python -m tests.editor.undo_scenario`` (needs DISPLAY and xdotool; see test_undo_select.py). Prints one
 JSON object.
@@ -51,6 +52,21 @@ def main() -> dict[str, Any]:
         assert spot is not None
         driver.click(spot)
         out["after_empty_click"] = app.selection()
+        # Ctrl+X on a clicked node: gone, and Ctrl+V brings it back under its own id, its parameters kept.
+        reveal(driver, "gate")
+        driver.click(title_point("gate"))
+        params = dict(model.patch.nodes["gate"].params)
+        driver.key("x", "ctrl")
+        out["cut_gone"] = "gate" not in model.patch.nodes
+        out["cut_status"] = app.status
+        out["menu_cut"] = dpg.get_item_configuration("menu:cut")["shortcut"]
+        driver.key("v", "ctrl")
+        out["cut_pasted"] = app.selection()
+        out["cut_params_kept"] = "gate" in model.patch.nodes and model.patch.nodes["gate"].params == params
+        driver.key("z", "ctrl")
+        driver.key("z", "ctrl")
+        out["cut_undone"] = app.selection()
+        out["cut_undo_status"] = app.status
     return out
 
 
