@@ -14,18 +14,10 @@ from exsampling_patch.editor.live import NodeLive
 from exsampling_patch.editor.live_badges import NODE_TEXT_W, LiveBadges
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.node_text import add_fitted_text
+from exsampling_patch.editor.node_themes import make_themes
 from exsampling_patch.editor.params import format_value, port_help, value_tip
 from exsampling_patch.patch import Link, PortRef
 
-# Pin colours by port type, so that what may link is visible before trying.
-PORT_COLOURS = {
-    "take": (90, 200, 120),
-    "prediction": (230, 190, 70),
-    "slot": (220, 110, 200),
-    "midi": (90, 160, 240),
-    "control": (200, 200, 200),
-    "any": (150, 150, 150),
-}
 ERROR_RED = (235, 80, 70)
 #: In the compact display (View > Compact nodes, C) nodes are drawn at this fraction of their distances.
 COMPACT_SCALE = 0.5
@@ -72,7 +64,8 @@ class PatchView:
     # -- building -----------------------------------------------------------------------------------------------
 
     def build(self, parent: int | str) -> None:
-        self._make_themes()
+        if not self._themes:
+            self._themes = make_themes()
         # An empty line just above the canvas tells where the canvas is on screen (the node editor's own rectangle
         # reads (0, 0)): the canvas starts one item spacing (ImGui's 4 px) below it.
         dpg.add_text("", tag=f"{self.tag}:above", parent=parent)
@@ -81,33 +74,6 @@ class PatchView:
                              width=-1, height=-1):
             pass
         self.rebuild()
-
-    def _make_themes(self) -> None:
-        if self._themes:
-            return
-        for name, colour in PORT_COLOURS.items():
-            with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):
-                dpg.add_theme_color(dpg.mvNodeCol_Pin, colour, category=dpg.mvThemeCat_Nodes)
-                dpg.add_theme_color(dpg.mvNodeCol_PinHovered, (255, 255, 255), category=dpg.mvThemeCat_Nodes)
-            self._themes[name] = theme
-        with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):
-            dpg.add_theme_color(dpg.mvNodeCol_TitleBar, (150, 40, 35), category=dpg.mvThemeCat_Nodes)
-            dpg.add_theme_color(dpg.mvNodeCol_TitleBarHovered, (180, 50, 45), category=dpg.mvThemeCat_Nodes)
-            dpg.add_theme_color(dpg.mvNodeCol_TitleBarSelected, (200, 60, 50), category=dpg.mvThemeCat_Nodes)
-        self._themes["error"] = theme
-        with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):  # a node of an unknown type: a grey stand-in
-            dpg.add_theme_color(dpg.mvNodeCol_TitleBar, (85, 85, 85), category=dpg.mvThemeCat_Nodes)
-            dpg.add_theme_color(dpg.mvNodeCol_TitleBarHovered, (105, 105, 105), category=dpg.mvThemeCat_Nodes)
-            dpg.add_theme_color(dpg.mvNodeCol_TitleBarSelected, (125, 125, 125), category=dpg.mvThemeCat_Nodes)
-            dpg.add_theme_color(dpg.mvNodeCol_NodeBackground, (45, 45, 45), category=dpg.mvThemeCat_Nodes)
-            dpg.add_theme_color(dpg.mvNodeCol_NodeOutline, (200, 200, 200), category=dpg.mvThemeCat_Nodes)
-        self._themes["placeholder"] = theme
-        with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):  # looks selected: pasted, duplicated
-            dpg.add_theme_color(dpg.mvNodeCol_NodeOutline, (250, 250, 250), category=dpg.mvThemeCat_Nodes)
-            dpg.add_theme_color(dpg.mvNodeCol_TitleBar, (66, 150, 250), category=dpg.mvThemeCat_Nodes)
-            dpg.add_theme_color(dpg.mvNodeCol_NodeBackground, (75, 75, 75), category=dpg.mvThemeCat_Nodes)
-            dpg.add_theme_style(dpg.mvNodeStyleVar_NodeBorderThickness, 2.0, category=dpg.mvThemeCat_Nodes)
-        self._themes["chosen"] = theme
 
     def rebuild(self) -> None:
         """Redraw everything from the model (after open or new)."""
