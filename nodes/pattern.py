@@ -193,6 +193,7 @@ class Pattern(Node):
         start = time.perf_counter() + self.lookahead_ms / 1000.0  # beat 0: the first step is on time
         self._hold_until = start + PLAYER_WAIT  # see _players_ready
         self._held = False  # the first step waited for a sampler: it goes out on the next bar line
+        self._quiet_until: int | None = None  # the steps before this bar line stay silent, uncounted (see _held)
         self._own_timeline = False  # a LocalTimeline of this node's own, which it may move beat 0 of
         self.timeline: clocks.LocalTimeline | clocks.LinkTimeline
         if self.link and not clocks.link_available():
@@ -370,10 +371,12 @@ class Pattern(Node):
         first = math.ceil(clock.beat_at(horizon - lookahead / 2) * self.steps_per_beat)
         if self._next_step is None or self._next_step > first + 2 * self.steps_per_beat:
             self._next_step = first  # (re)start, or the session's beat jumped back: go on from where it is now
+            self._quiet_until = None
             if self._held:  # the sampler could not play the steps before: start on the one, not mid-bar
                 self._held = False
                 bar_steps = max(1, round(clock.quantum * self.steps_per_beat))
-                self._next_step = -(-first // bar_steps) * bar_steps
+                # not next_step itself: a bar line more than two beats ahead would read as the beat jumping back
+                self._quiet_until = -(-first // bar_steps) * bar_steps
             start = math.ceil(clock.start_beat * self.steps_per_beat - 1e-6) if clock.start_beat > -math.inf else first
             if start < first and clock.time_at(start / self.steps_per_beat) >= now - LATE_DROP:
                 self._next_step = start  # the bar the session starts on is close: play it, rather than skip it
@@ -388,6 +391,8 @@ class Pattern(Node):
             self._next_step = step + 1
             if step < clock.start_beat * self.steps_per_beat - 1e-6:
                 continue  # before the bar the session's transport started on: the other peers are silent too
+            if self._quiet_until is not None and step < self._quiet_until:
+                continue  # waited for the sampler: the groove starts on the one
             if due < now - LATE_DROP:
                 self.late_steps += 1
                 continue

@@ -7,9 +7,11 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import math
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import weakref
 from typing import Any
@@ -263,3 +265,33 @@ def test_edits_that_toggle_start_stop_sync_release_the_peers_they_replace() -> N
     alive = [peer() is not None for peer in peers]
     assert alive == [False, False, False, True], alive  # the last waits for an edit that may take it over
     assert nodes[0].beat_clock().peers == 0  # a stopped node still answers, from its last capture
+
+
+def test_after_waiting_for_its_sampler_it_starts_on_the_sessions_next_bar() -> None:
+    """In a Link session the node cannot move beat 0: after waiting for its sampler's stream it starts on the
+    session's next bar. A bar line more than two beats ahead read as the session's beat jumping back, and the node
+    started at once, mid-bar."""
+    can_play = threading.Event()
+    clocks.add_player("smp-link-wait", "pat-link-wait", can_play)  # a sampler whose stream is not open yet
+    node = Pattern("pat-link-wait", {"patterns": {"HH": "x"}, "link": True, "tempo": 120.0, "quantum": 4.0},
+                   NodeContext())
+    node.start()
+    try:
+        time.sleep(0.3)
+        assert not node.context.emitted
+        deadline = time.monotonic() + 10
+        while not 0.2 <= node.beat_clock().beat_at(time.perf_counter()) % 4.0 < 0.6 and time.monotonic() < deadline:
+            time.sleep(0.002)
+        can_play.set()  # early in a bar: its next bar line is more than three beats away
+        opened = node.beat_clock().beat_at(time.perf_counter())
+        deadline = time.monotonic() + 10
+        while not node.context.emitted and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        clock = node.beat_clock()
+        ons = [clock.beat_at(m.time) for port, m in list(node.context.emitted) if m.type == "note_on"]
+    finally:
+        node.stop()
+        clocks.remove_player("smp-link-wait", can_play)
+    assert ons and ons[0] == pytest.approx(math.ceil(opened / 4.0) * 4.0, abs=1e-3), (opened, ons[:4])
+    assert node.late_steps == 0
