@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from typing import Any
 
@@ -245,3 +246,36 @@ def test_an_edit_of_steps_per_beat_goes_on_from_the_same_beat() -> None:
     gaps = [b - a for a, b in itertools.pairwise(ons)]
     assert late == [0, 0, 0]
     assert min(gaps) > 0.03, sorted(gaps)[:3]  # in order, none twice: the finest grid's step is 31 ms
+
+
+def test_a_patch_run_again_waits_for_its_sampler_and_comes_back_on_the_one() -> None:
+    """A patch stopped and run again within the handover goes on with the timeline; it went on from the last run's
+    step too: the steps of the gap counted as late, and while the new sampler's stream opened (a second) its steps
+    were dropped there, so the groove came back mid-bar. Now it waits for that sampler (a player of its clock, as a
+    sampler says it: clocks.add_player), and starts on the next bar of the same timeline."""
+    from exsampling_patch.nodes import clock as clocks
+
+    first = make("pat-rerun", NodeContext(), patterns={"HH": "x"}, tempo=240.0)
+    time.sleep(0.5)
+    first.stop()
+    before = [m.time for port, m in first.context.emitted if m.type == "note_on"]
+    time.sleep(0.3)  # the engine stops and starts again
+    can_play = threading.Event()
+    clocks.add_player("smp-rerun", "pat-rerun", can_play)  # the new run's sampler, its stream not open yet
+    again = make("pat-rerun", NodeContext(), patterns={"HH": "x"}, tempo=240.0)
+    try:
+        time.sleep(0.4)
+        sent_while_closed = len(again.context.emitted)
+        opened = time.perf_counter()
+        can_play.set()
+        after = [m.time for m in collect(again, 1.3) if m.type == "note_on"]  # the next bar: within a second
+    finally:
+        again.stop()
+        clocks.remove_player("smp-rerun", can_play)
+    clock = again.beat_clock()
+    assert again.timeline is first.timeline  # the same timeline: it goes on
+    assert sent_while_closed == 0 and again.late_steps == 0
+    assert after and after[0] > opened
+    beat = clock.beat_at(after[0])
+    assert beat == pytest.approx(round(beat / 4) * 4, abs=1e-6), beat  # on a bar line of the timeline
+    assert clock.beat_at(after[0]) > clock.beat_at(before[-1])
