@@ -77,6 +77,8 @@ class EditorApp:
         self._pressed_on: str | None = None
         #: Where that press on a node was (see _click_past_field).
         self._press_point: tuple[float, float] | None = None
+        #: A press on one of several marked nodes (pasted ones): (that node, them all), dragged together.
+        self._group: tuple[str, list[str]] | None = None
         model.listen(self._on_change)
 
     # -- building ----------------------------------------------------------------------------------------------
@@ -324,7 +326,15 @@ class EditorApp:
             self.refresh_problems()
 
     def _on_mouse_release(self, sender: Any, app_data: Any) -> None:
-        self.patch_view.commit_moves()
+        group, self._group = self._group, None
+        if group is not None:
+            self.patch_view.drag_along(*group)  # where the last frame left them
+        moved = self.patch_view.commit_moves()
+        if group is not None:
+            if moved:  # dragged together: they stay the selection, not the one imnodes holds
+                self._clear_canvas_selection()
+            else:  # a click on one of them: that one alone, as in other editors
+                self.patch_view.choose([])
         # A click on a link selects it (for Delete): no click on empty canvas either, whatever the inspector shows.
         if (dpg.is_item_hovered(self.patch_view.tag) and not self.patch_view.selected_nodes()
                 and not self.patch_view.selected_links() and self._pressed_on is None):
@@ -387,10 +397,15 @@ class EditorApp:
         selected = self.patch_view.selected_nodes()  # the canvas's own: marked nodes (pasted) stay marked
         if selected != self._selected:  # a click on a node shows it; other nodes may show meanwhile (added ones)
             self._selected = selected
-            if selected:
+            marked = [n for n in self.patch_view.chosen if n in self.model.patch.nodes]
+            if down and len(selected) == 1 and selected[0] in marked and len(marked) > 1:
+                self._group = (selected[0], marked)  # a press on one of them: a drag moves them all
+            elif selected:
                 self.patch_view.choose([])
             if len(selected) == 1:
                 self.inspector.show(selected[0])
+        if self._group is not None and down:
+            self.patch_view.drag_along(*self._group)
         self._update_status()
 
     def _update_status(self) -> None:

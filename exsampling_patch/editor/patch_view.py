@@ -435,8 +435,26 @@ class PatchView:
                 self._placed[node_id] = (frame, (float(old[0]), float(old[1])))
         dpg.set_item_pos(tag, [int(pos[0]), int(pos[1])])
 
-    def commit_moves(self) -> None:
-        """Record nodes dragged since the last call as one undoable move (called on mouse release)."""
+    def drag_along(self, lead: str, others: list[str]) -> None:
+        """Draw ``others`` as far from where the view put them as ``lead`` has been dragged from its place: imnodes
+        drags the node under the mouse (and its own selection) only, and marked nodes (pasted) are not that."""
+        try:
+            pos = dpg.get_item_pos(f"node:{lead}")
+        except Exception:  # deleted meanwhile (Del on the callback thread)
+            return
+        start = self._positions.get(lead)
+        if not pos or start is None:
+            return
+        dx, dy = pos[0] - start[0], pos[1] - start[1]
+        for node_id in others:
+            if node_id == lead or node_id not in self._positions:
+                continue
+            x, y = self._positions[node_id]
+            if dpg.get_item_pos(f"node:{node_id}") != [int(x + dx), int(y + dy)]:
+                self._place(node_id, (x + dx, y + dy))
+
+    def commit_moves(self) -> list[str]:
+        """Record nodes dragged since the last call as one undoable move (called on mouse release); returns them."""
         moved = {}
         for node_id, old in self._positions.items():
             pos = dpg.get_item_pos(f"node:{node_id}")
@@ -446,6 +464,7 @@ class PatchView:
             self._positions.update(moved)
             self.model.move_nodes({n: ((x - self.pan[0]) / self.scale, (y - self.pan[1]) / self.scale)
                                    for n, (x, y) in moved.items()})
+        return list(moved)
 
     # -- live state (live_badges.py) ------------------------------------------------------------------------------
 
