@@ -164,6 +164,12 @@ class EditorApp:
         count = self.model.copy(node_ids if node_ids is not None else self.selection())
         self.status = f"copied {count} node{'s' if count != 1 else ''}"
 
+    def select_all(self) -> None:
+        """Every node becomes the selection (marked: Dear PyGui cannot select nodes from code)."""
+        nodes = list(self.model.patch.nodes)
+        self._select(nodes)
+        self.status = f"selected {len(nodes)} node{'s' if len(nodes) != 1 else ''}"
+
     def cut(self, node_ids: list[str] | None = None) -> None:
         """Copy the nodes, then delete them (one undo step, which brings them back selected)."""
         ids = [n for n in (node_ids if node_ids is not None else self.selection()) if n in self.model.patch.nodes]

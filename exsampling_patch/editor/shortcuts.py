@@ -34,6 +34,7 @@ class Actions(Protocol):
     def quit(self) -> None: ...
     def undo(self) -> None: ...
     def redo(self) -> None: ...
+    def select_all(self) -> None: ...
     def cut(self, node_ids: list[str] | None = None) -> None: ...
     def copy(self, node_ids: list[str] | None = None) -> None: ...
     def paste(self) -> list[str]: ...
@@ -72,6 +73,7 @@ class Shortcuts:
                 ("paste", "Paste", "Ctrl+V", a.paste),
                 ("duplicate", "Duplicate", "Ctrl+D", a.duplicate),
                 ("delete", "Delete", "Del", a.delete_selected),
+                ("select_all", "Select all", "Ctrl+A", a.select_all),
             ]),
             ("View", a.navigator.menu_entries()),
             ("Run", [
@@ -95,6 +97,7 @@ class Shortcuts:
             (True, False, dpg.mvKey_Z): a.undo,
             (True, True, dpg.mvKey_Z): a.redo,
             (True, False, dpg.mvKey_Y): a.redo,
+            (True, False, dpg.mvKey_A): a.select_all,
             (True, False, dpg.mvKey_X): a.cut,
             (True, False, dpg.mvKey_C): a.copy,
             (True, False, dpg.mvKey_V): a.paste,

@@ -34,3 +34,10 @@ def test_ctrl_x_cuts_and_ctrl_v_puts_the_node_back(result: dict[str, Any]) -> No
     assert result["menu_cut"] == "Ctrl+X", result
     assert result["cut_pasted"] == ["gate"] and result["cut_params_kept"], result  # its own id: it was free
     assert result["cut_undone"] == ["gate"] and result["cut_undo_status"] == "undid cut", result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_ctrl_a_selects_every_node(result: dict[str, Any]) -> None:
+    assert result["all_selected"] and result["all_status"] == "selected 11 nodes", result
+    assert result["all_deleted"] == [] and result["all_back_selected"], result

@@ -3,7 +3,7 @@ Delete (or a drag, or Ctrl+C) acts on them, as in other editors.
 
 Opens a copy of the default patch at 1280x1000, clicks the gate's title, presses Delete then Ctrl+Z, then Delete
 again; then marks two nodes as selected (as a paste does), and does the same; then cuts the gate (Ctrl+X), pastes
-it and undoes both. Every event is an ``xdotool`` event.
+it and undoes both; then selects all (Ctrl+A), deletes and undoes. Every event is an ``xdotool`` event.
 
 Run as ``python -m tests.editor.undo_scenario`` (needs DISPLAY and xdotool; see test_undo_select.py). Prints one
 JSON object.
@@ -67,6 +67,16 @@ def main() -> dict[str, Any]:
         driver.key("z", "ctrl")
         out["cut_undone"] = app.selection()
         out["cut_undo_status"] = app.status
+        # Ctrl+A, then Delete: the patch is empty; Ctrl+Z brings every node back, selected.
+        everything = list(model.patch.nodes)
+        driver.move(spot)  # keys go to the canvas, not a field of the inspector
+        driver.key("a", "ctrl")
+        out["all_selected"] = app.selection() == everything
+        out["all_status"] = app.status
+        driver.key("Delete")
+        out["all_deleted"] = list(model.patch.nodes)
+        driver.key("z", "ctrl")
+        out["all_back_selected"] = app.selection() == everything and list(model.patch.nodes) == everything
     return out
 
 
