@@ -420,6 +420,10 @@ class EditorApp:
             run += " (swapping the edit in)"
         problem = self.runner.problem
         parts = [self.model.title, run, f"{len(self.model.patch.nodes)} nodes, {len(self.model.patch.links)} links"]
+        failing = [n for n, live in self.observer.nodes.items() if live.error and n in self.model.patch.nodes]
+        if failing and self.runner.running:  # told here too: most of a big patch is out of view
+            more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
+            parts.append(f"error on {', '.join(failing[:3])}{more} (shown on the node)")
         text = "  |  ".join(parts) + (f"  |  {self.status}" if self.status else "")
         if problem and self.runner.running:
             text += f"  |  {problem}"

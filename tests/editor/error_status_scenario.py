@@ -1,0 +1,59 @@
+"""A node that fails while it is out of view (real keys): the status bar says which node is in error until it
+works again.
+
+Opens the editor's small test patch in a real (virtual) window, runs it with F5, feeds the take writer a message
+it fails on, pans it out of view with the arrow keys, then feeds it a good take and stops with Shift+F5.
+
+Run as ``python -m tests.editor.error_status_scenario`` (needs DISPLAY and xdotool; see test_error_status.py).
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+import numpy as np
+
+from exsampling_patch.messages import Take
+from tests.editor.driving import VIEWPORT, Driver, empty_spot, work_folder
+from tests.editor.harness import open_editor
+from tests.editor.test_app import PATCH
+
+
+def main() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with work_folder("exsampling-error-status-") as work:
+        (work / "patches").mkdir()
+        (work / "patches" / "p.yaml").write_text(PATCH)
+        with open_editor(work / "patches" / "p.yaml", workers=1) as app:
+            app.open_viewport(*VIEWPORT, vsync=False)
+            app.render(20)
+            driver = Driver(app)
+            driver.move(empty_spot((0, 0)) or (600, 500))
+            driver.key("F5")
+            out["running"] = app.runner.running
+            engine = app.runner.engine
+            assert engine is not None
+            out["status_running"] = dpg.get_value("statusbar")
+            engine.inject("library", "take", "not a take")  # the writer fails on it
+            out["idle"] = engine.wait_idle(5)
+            for _ in range(4):
+                driver.key("Right", "shift")
+            app.render(5)
+            out["library_visible"] = dpg.is_item_visible("node:library")
+            out["status_error"] = dpg.get_value("statusbar")
+            engine.inject("library", "take", Take(np.zeros(480, dtype=np.float32), 48000, take_id="good"))
+            out["idle_again"] = engine.wait_idle(5)
+            app.render(5)
+            out["status_good"] = dpg.get_value("statusbar")
+            driver.key("F5", "shift")
+            out["status_stopped"] = dpg.get_value("statusbar")
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
+    sys.stdout.flush()
