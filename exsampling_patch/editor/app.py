@@ -161,7 +161,11 @@ class EditorApp:
         self.status = f"redid {command.label}" if command else "nothing to redo"
 
     def copy(self, node_ids: list[str] | None = None) -> None:
-        count = self.model.copy(node_ids if node_ids is not None else self.selection())
+        ids = [n for n in (node_ids if node_ids is not None else self.selection()) if n in self.model.patch.nodes]
+        if not ids:  # a stray Ctrl+C must not empty the clipboard: what was copied stays to paste
+            self.status = "nothing selected: the clipboard is kept"
+            return
+        count = self.model.copy(ids)
         self.status = f"copied {count} node{'s' if count != 1 else ''}"
 
     def select_all(self) -> None:

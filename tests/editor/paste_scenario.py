@@ -2,9 +2,9 @@
 
 Opens a copy of the default patch at 1280x1000, clicks the gate's title (selected on the canvas), presses Ctrl+C
 and Ctrl+V, then Delete; adds a folder source from the palette (it has a problem), clicks the gate, then the problem in
-the panel under the patch; copies the gate, pans far off with the keys and pastes twice. Every event is an
-``xdotool`` event, so the canvas's own selection (the gate, clicked) is what Dear PyGui reports until it draws the
-next frame, as for a person.
+the panel under the patch; copies the gate, pans far off with the keys and pastes twice; presses Ctrl+C with
+nothing selected, then Ctrl+V. Every event is an ``xdotool`` event, so the canvas's own selection (the gate,
+clicked) is what Dear PyGui reports until it draws the next frame, as for a person.
 
 Run as ``python -m tests.editor.paste_scenario`` (needs DISPLAY and xdotool; see test_paste.py). Prints one JSON
 object.
@@ -18,7 +18,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.driving import Driver, default_patch_copy, editor, press_point, reveal, title_point
+from tests.editor.driving import Driver, default_patch_copy, editor, empty_spot, press_point, reveal, title_point
 
 
 def main() -> dict[str, Any]:
@@ -63,6 +63,16 @@ def main() -> dict[str, Any]:
         out["far_rects"] = [rect(n) for n in far]
         out["canvas"] = list(app.patch_view.screen_rect())
         out["far_selection"] = app.selection()
+        # Ctrl+C with nothing selected (a click on empty canvas first): the gate copied before is still pasted.
+        spot = empty_spot((0, 0))
+        assert spot is not None
+        driver.click(spot)
+        out["nothing_selected"] = app.selection()
+        driver.key("c", "ctrl")
+        out["stray_copy_status"] = app.status
+        before = set(model.patch.nodes)
+        driver.key("v", "ctrl")
+        out["pasted_after_stray_copy"] = [model.patch.nodes[n].type for n in model.patch.nodes if n not in before]
     return out
 
 

@@ -43,3 +43,11 @@ def test_pasted_after_panning_away_the_nodes_land_in_view_apart(result: dict[str
     (_, _, _, first_bottom), (_, second_top, _, _) = result["far_rects"]
     assert second_top >= first_bottom, result  # the second below the first, not on it
     assert result["far_selection"] == result["far_pasted"][1:], result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_ctrl_c_with_nothing_selected_keeps_the_clipboard(result: dict[str, Any]) -> None:
+    assert result["nothing_selected"] == [], result
+    assert result["stray_copy_status"] == "nothing selected: the clipboard is kept", result
+    assert result["pasted_after_stray_copy"] == ["confidence_gate"], result
