@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,13 @@ def write_atomic(path: Path, write: Any, durable: bool = True) -> None:
         raise
     if durable:
         _fsync_dir(path.parent)
+
+
+def file_stem(take_id: str) -> str:
+    """A take id as a file name's stem: letters and digits of any script with their combining marks (a Devanagari
+    name keeps its vowel signs), ``-``, ``_`` and ``.``; anything else (a ``/``, a space) becomes ``_``."""
+    return "".join(c if c.isalnum() or c in "-_." or unicodedata.category(c).startswith("M") else "_"
+                   for c in take_id)
 
 
 def glob_escape(name: str) -> str:
@@ -203,8 +211,7 @@ class TakeStore:
         self._journal = self.folder / PROCESSED_JOURNAL
 
     def path_for(self, take: Take) -> Path:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
-        return self.folder / f"{safe}{self.suffix}"
+        return self.folder / f"{file_stem(take.take_id)}{self.suffix}"
 
     def store(self, take: Take, subtype: str | None = None) -> Take:
         """Write ``take`` durably; returns it with ``path`` set. Call before the take flows anywhere."""

@@ -30,7 +30,7 @@ from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
 from exsampling_patch.nodes.osc_outbox import Outbox, SentLog, bundle_key
 from exsampling_patch.ports import SLOT, TAKE
-from exsampling_patch.takes import write_atomic, write_take
+from exsampling_patch.takes import file_stem, write_atomic, write_take
 
 UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their files are written while they are "
                  "classified, so that the assignment only sends OSC")
@@ -146,8 +146,7 @@ class TakeFiles:
         self.removed += 1
 
     def _path(self, take: Take) -> Path:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
-        return self.folder / f"{safe}.wav"
+        return self.folder / f"{file_stem(take.take_id)}.wav"
 
     def _write(self, take: Take) -> Path:
         # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.

@@ -8,7 +8,7 @@ from pathlib import Path
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import TAKE
-from exsampling_patch.takes import write_take
+from exsampling_patch.takes import file_stem, write_take
 
 
 class TakeWriter(Node):
@@ -40,10 +40,7 @@ class TakeWriter(Node):
         suffix = Path(source_name).suffix.lower() if source_name else ".wav"
         if self.file_format != "same":
             suffix = f".{self.file_format}"
-        if self.naming == "original" and source_name:
-            stem = Path(source_name).stem
-        else:
-            stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
+        stem = Path(source_name).stem if self.naming == "original" and source_name else file_stem(take.take_id)
         target = self._folder / f"{stem}{suffix}"
         n = 2
         while target.exists():  # never overwrite a stored take

@@ -21,7 +21,6 @@ cycle). Observers can read :meth:`WebRecorder.takes` for a recorder's takes and 
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import threading
 import time
@@ -304,7 +303,7 @@ class WebRecorder(Node):
             self._count += 1
             number = self._count
             self._recorders.add(recorder)
-        slug = re.sub(r"[^A-Za-z0-9]+", "-", recorder).strip("-")[:20] or "phone"
+        slug = fields.name_slug(recorder)
         take_id = f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}-{number:04d}{secrets.token_hex(2)}"
         take = Take(wav.samples, wav.sample_rate, take_id=take_id, source=recorder, location=location,
                     recorded_at=recorded_at if recorded_at else time.time(), meta=meta)

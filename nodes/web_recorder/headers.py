@@ -89,6 +89,21 @@ def _name_ok(name: str) -> bool:
         c.isalnum() or c in "_ .'@()+-" or unicodedata.category(c).startswith("M") for c in rest)
 
 
+def name_slug(name: str, most: int = 20) -> str:
+    """The start of a take id made from a recorder's name, safe as a file name: letters and digits of any script
+    with their combining marks ("Łucja", "田中", "नमस्ते"), every other run of characters one "-", at most ``most``
+    characters (a mark is never cut from its letter); "phone" if nothing is left."""
+    kept = "".join(c if c.isalnum() or unicodedata.category(c).startswith("M") else "-"
+                   for c in unicodedata.normalize("NFC", name))
+    kept = re.sub(r"-+", "-", kept).strip("-")
+    while kept and unicodedata.category(kept[0]).startswith("M"):  # a mark with no letter before it
+        kept = kept[1:].lstrip("-")
+    cut = kept[:most]
+    while len(cut) < len(kept) and cut and unicodedata.category(kept[len(cut)]).startswith("M"):
+        cut = cut[:-1]  # the next character is a mark of the last one kept: end before that letter
+    return cut.strip("-") or "phone"
+
+
 def recorder_name(headers: Mapping[str, str]) -> str:
     name = unicodedata.normalize("NFC", text_value(headers.get("x-recorder", "")).strip())
     if not name:

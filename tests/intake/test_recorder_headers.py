@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from exsampling_patch.nodes.web_recorder.headers import recorder_name
+from exsampling_patch.nodes.web_recorder.headers import name_slug, recorder_name
 from exsampling_patch.nodes.web_recorder.upload import UploadError, encode_wav_pcm16
 
 from .conftest import probe_of, sine
@@ -45,6 +45,32 @@ def test_a_name_in_any_script_is_read_as_the_phone_meant_it(header: str, name: s
     """Before, a name outside Latin-1 could not arrive at all (a browser sends none), and a Devanagari name, whose
     vowel signs are combining marks, was refused."""
     assert recorder_name({"x-recorder": header}) == name
+
+
+@pytest.mark.parametrize("header, slug", [("%C5%81ucja", "Łucja"), ("%E7%94%B0%E4%B8%AD%20%C3%86", "田中-Æ"),
+                                          ("%E0%A4%A8%E0%A4%AE%E0%A4%B8%E0%A5%8D%E0%A4%A4%E0%A5%87", "नमस्ते"),
+                                          ("Zo%C3%AB%20(2)", "Zoë-2"), ("Mika", "Mika")])
+def test_a_take_id_keeps_the_letters_of_any_script_and_is_a_file_name(recorder, tmp_path, header: str,
+                                                                      slug: str) -> None:
+    """Before, the id kept ASCII letters only: "Łucja" gave "ucja-...", "田中" gave "phone-..."."""
+    engine, client = recorder
+    status, reply = client.request("POST", "/api/takes", WAV, {"Content-Type": "audio/wav", "X-Recorder": header})
+    assert status == 201, reply
+    take_id = reply["take_id"]
+    assert take_id.startswith(slug + "-") and take_id[len(slug) + 1:].isascii(), take_id
+    (take,) = probe_of(engine).wait_for(1)
+    assert take.take_id == take_id and take.path is not None and take.path.is_file()
+    assert take.path.parent == tmp_path / "takes" and take.path.name.startswith(slug + "-")
+
+
+@pytest.mark.parametrize("name, slug", [("../../etc/passwd", "etc-passwd"), ("a/b\\c", "a-b-c"), ("..", "phone"),
+                                        ("\u0301x", "x"), ("Zoe\u0301", "Zoé"), ("-" * 5, "phone"),
+                                        ("a\u200fb", "a-b"),  # a right-to-left mark: no letter
+                                        ("x" * 19 + "e\u0301\u0301", "x" * 19),  # a mark is not cut off its letter
+                                        ("Ł" * 30, "Ł" * 20)])
+def test_a_slug_is_safe_as_a_file_name(name: str, slug: str) -> None:
+    assert name_slug(name) == slug
+    assert "/" not in slug and "\\" not in slug and slug not in (".", "..")
 
 
 @pytest.mark.parametrize("header", ["%3Cscript%3E", "Mika%0AX-Evil: 1", "%00", "%20"])
