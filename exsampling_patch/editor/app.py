@@ -177,10 +177,12 @@ class EditorApp:
     def cut(self, node_ids: list[str] | None = None) -> None:
         """Copy the nodes, then delete them (one undo step, which brings them back selected)."""
         ids = [n for n in (node_ids if node_ids is not None else self.selection()) if n in self.model.patch.nodes]
+        if not ids:  # as for Ctrl+C: what was copied stays to paste
+            self.status = "nothing selected: the clipboard is kept"
+            return
         count = self.model.copy(ids)
-        if count:
-            self.model.execute(RemoveNodes(ids, label="cut"))
-        self.status = f"cut {count} node{'s' if count != 1 else ''}" if count else "nothing selected"
+        self.model.execute(RemoveNodes(ids, label="cut"))
+        self.status = f"cut {count} node{'s' if count != 1 else ''}"
 
     def paste(self) -> list[str]:
         new = self.model.paste(self._paste_offset())

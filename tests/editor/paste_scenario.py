@@ -2,8 +2,8 @@
 
 Opens a copy of the default patch at 1280x1000, clicks the gate's title (selected on the canvas), presses Ctrl+C
 and Ctrl+V, then Delete; adds a folder source from the palette (it has a problem), clicks the gate, then the problem in
-the panel under the patch; copies the gate, pans far off with the keys and pastes twice; presses Ctrl+C with
-nothing selected, then Ctrl+V. Every event is an ``xdotool`` event, so the canvas's own selection (the gate,
+the panel under the patch; copies the gate, pans far off with the keys and pastes twice; presses Ctrl+C (then Ctrl+X)
+with nothing selected, then Ctrl+V. Every event is an ``xdotool`` event, so the canvas's own selection (the gate,
 clicked) is what Dear PyGui reports until it draws the next frame, as for a person.
 
 Run as ``python -m tests.editor.paste_scenario`` (needs DISPLAY and xdotool; see test_paste.py). Prints one JSON
@@ -73,6 +73,12 @@ def main() -> dict[str, Any]:
         before = set(model.patch.nodes)
         driver.key("v", "ctrl")
         out["pasted_after_stray_copy"] = [model.patch.nodes[n].type for n in model.patch.nodes if n not in before]
+        driver.click(spot)
+        driver.key("x", "ctrl")  # the same for Ctrl+X
+        out["stray_cut_status"] = app.status
+        before = set(model.patch.nodes)
+        driver.key("v", "ctrl")
+        out["pasted_after_stray_cut"] = [model.patch.nodes[n].type for n in model.patch.nodes if n not in before]
     return out
 
 

@@ -47,7 +47,9 @@ def test_pasted_after_panning_away_the_nodes_land_in_view_apart(result: dict[str
 
 @pytest.mark.display
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
-def test_ctrl_c_with_nothing_selected_keeps_the_clipboard(result: dict[str, Any]) -> None:
+def test_ctrl_c_or_ctrl_x_with_nothing_selected_keeps_the_clipboard(result: dict[str, Any]) -> None:
     assert result["nothing_selected"] == [], result
     assert result["stray_copy_status"] == "nothing selected: the clipboard is kept", result
     assert result["pasted_after_stray_copy"] == ["confidence_gate"], result
+    assert result["stray_cut_status"] == "nothing selected: the clipboard is kept", result
+    assert result["pasted_after_stray_cut"] == ["confidence_gate"], result
