@@ -1,0 +1,125 @@
+"""MIDI clock out: 24 ticks a beat, and start and stop, from a ``pattern`` node's beat clock (its own tempo, or the
+Ableton Link session's), so that a drum machine, a hardware sequencer or a DAW slaved to MIDI clock plays along.
+
+Like the pattern's steps, each message is sent ``lookahead_ms`` ahead, stamped in its ``time`` with when it is to
+be heard (``time.perf_counter()``); ``midi_out`` holds it until then. The ticks run whenever the groove plays;
+``start`` goes out just before the tick on the first bar line the groove plays (a slave counts its bars from there),
+``stop`` after the last tick sent when the groove stops. The beat clock is the one the pattern node publishes
+(``exsampling_patch.nodes.clock``), read every 5 ms: nothing here waits on the pattern node.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from exsampling_patch.node import Node, Output, Param
+from exsampling_patch.nodes import clock as clocks
+from exsampling_patch.ports import MIDI
+
+TICKS_PER_BEAT = 24  # MIDI clock's resolution: 24 pulses per quarter note
+TICK_SECONDS = 0.005  # how often the node looks ahead
+LATE_DROP = 0.02  # a tick whose time passed by more than this (a stalled thread) is skipped
+GRACE_SECONDS = 1.0  # an edit rebuilds the pattern node: its clock is gone that long at most, not stopped
+
+
+class MidiClock(Node):
+    """Send MIDI clock (24 ticks a beat) with start and stop, in time with a pattern node (its tempo, or Link's).
+
+    Link its ``midi`` output to ``midi_out``: a drum machine or a DAW set to follow MIDI clock then plays at the
+    groove's tempo and starts on its bar. Ticks go out ahead, each stamped with when it is to be heard, and
+    ``midi_out`` holds each until then. ``start`` comes just before the first tick of the first bar the groove
+    plays; ``stop`` when the groove stops (its ``play`` control, or the Link session's transport).
+    """
+
+    type_name = "midi_clock"
+    family = "sources"
+
+    midi = Output(MIDI, "clock ticks, start and stop; time: when each is heard (perf_counter), held by midi_out")
+
+    clock = Param(str, "", "the pattern node whose beat clock it sends ('': whichever pattern node runs)")
+    lookahead_ms = Param(float, 100.0, "how far ahead messages are sent (as the pattern's)", minimum=20.0,
+                         maximum=1000.0, unit="ms")
+    start_stop = Param(bool, True, "send start on the bar the groove starts on, and stop when it stops")
+
+    def start(self) -> None:
+        self._next_tick: int | None = None  # the next tick to send, counted from beat 0 of the beat clock
+        self._start_tick: int | None = None  # the tick a start is due before (a bar line), until it is sent
+        self._started = False  # a start was sent and no stop since
+        self._last_due = 0.0
+        self._last_clock: clocks.BeatClock | None = None
+        self._last_seen = 0.0
+        self.ticks_sent = 0
+        self.late_ticks = 0
+        self.run_thread(self._run, name=f"{self.node_id}-midi-clock")
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        super().stop()
+        if getattr(self, "_started", False):  # a slave left running would play on without a clock
+            self._started = False
+            self._emit("stop", 0.0)
+
+    def _run(self) -> None:
+        while not self.stop_event.is_set():
+            now = time.perf_counter()
+            self._schedule(now, self._beat_clock(now))
+            self.stop_event.wait(TICK_SECONDS)
+
+    def _beat_clock(self, now: float) -> clocks.BeatClock | None:
+        clock = clocks.current(self.clock)
+        if clock is not None:
+            self._last_clock, self._last_seen = clock, now
+        elif now - self._last_seen < GRACE_SECONDS:
+            clock = self._last_clock
+        return clock
+
+    def _emit(self, kind: str, due: float) -> None:
+        import mido
+
+        self.emit("midi", mido.Message(kind, time=due))
+
+    def _schedule(self, now: float, clock: clocks.BeatClock | None) -> None:
+        """Send every tick whose time falls before ``now + lookahead``, each stamped with that time."""
+        if clock is None or not clock.playing:
+            if self._next_tick is not None:
+                self._next_tick = self._start_tick = None
+                self._stop(now)
+            return
+        lookahead = self.lookahead_ms / 1000.0
+        horizon = now + lookahead
+        first = math.ceil(clock.beat_at(horizon - lookahead / 2) * TICKS_PER_BEAT)
+        if self._next_tick is None or self._next_tick > first + 2 * TICKS_PER_BEAT:
+            self._stop(now)  # the beat jumped back (a Link session's did): the slave starts again on a bar
+            self._next_tick = first
+            bar = max(1, round(clock.quantum * TICKS_PER_BEAT))
+            begin = max(first, math.ceil(clock.start_beat * TICKS_PER_BEAT - 1e-6)) \
+                if clock.start_beat > -math.inf else first
+            self._start_tick = -(-begin // bar) * bar if self.start_stop else None
+        while True:
+            tick = self._next_tick
+            due = clock.time_at(tick / TICKS_PER_BEAT)
+            if due > horizon:
+                return
+            self._next_tick = tick + 1
+            if due < now - LATE_DROP:
+                self.late_ticks += 1
+                continue
+            # A faster tempo from now moves ticks already sent (up to a lookahead, at the old tempo) earlier than the
+            # next one: never closer than half a tick after the last, so the slave sees every tick (its count is its
+            # place in the bar) at no more than twice the tempo, and the ticks catch up with the clock within a few.
+            due = max(due, self._last_due + 0.5 * 60.0 / clock.tempo / TICKS_PER_BEAT)
+            self._last_due = due
+            if self._start_tick is not None and tick >= self._start_tick:
+                self._start_tick = None
+                self._started = True
+                self._emit("start", due)
+            self._emit("clock", due)
+            self.ticks_sent += 1
+
+    def _stop(self, now: float) -> None:
+        if self._started:
+            self._started = False
+            self._last_due = max(now, self._last_due + 1e-5)  # after the ticks already sent
+            self._emit("stop", self._last_due)
+

@@ -1,0 +1,121 @@
+"""midi_clock: MIDI clock out from a pattern node's beat clock, so that a drum machine or a DAW slaved to MIDI clock
+plays at the groove's tempo and starts on its bar. Each message is stamped with when it is to be heard."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from typing import Any
+
+import pytest
+
+from exsampling_patch.messages import ControlValue
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.midi_clock import MidiClock
+from exsampling_patch.nodes.pattern import Pattern
+
+
+def sent(node: Any) -> list[Any]:
+    return [m for port, m in list(node.context.emitted) if port == "midi"]
+
+
+def test_ticks_follow_the_grooves_tempo_and_start_on_its_bar_and_stop_with_it() -> None:
+    pattern = Pattern("pat-clock", {"patterns": {"HH": "x..."}, "tempo": 150.0, "quantum": 4.0}, NodeContext())
+    clock_node = MidiClock("midi-clock", {"clock": "pat-clock"}, NodeContext())
+    clock_node.start()  # before the pattern: it waits for a beat clock
+    pattern.start()
+    try:
+        time.sleep(0.8)
+        pattern.handle("control", ControlValue("tempo", 200.0))
+        time.sleep(0.8)
+        pattern.handle("control", ControlValue("play", 0.0))
+        time.sleep(0.3)
+        messages = sent(clock_node)
+    finally:
+        clock_node.stop()
+        pattern.stop()
+    kinds = [m.type for m in messages]
+    assert kinds.count("start") == 1 and kinds.count("stop") == 1 and kinds[-1] == "stop", kinds[:3]
+    ticks = [m.time for m in messages if m.type == "clock"]
+    start = kinds.index("start")
+    assert messages[start + 1].type == "clock" and messages[start].time == messages[start + 1].time
+    hh = [m.time for port, m in pattern.context.emitted if m.type == "note_on"]
+    assert messages[start].time == pytest.approx(hh[0], abs=1e-6)  # the slave's beat 1: the groove's step 0
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(ticks)]
+    slow, fast = round(60 / 150 / 24, 6), round(60 / 200 / 24, 6)
+    # evenly at one tempo or the other; where the faster one begins, ticks sent ahead at the slower one are caught
+    # up with, never closer than half a tick (a slave counts them: each one must come)
+    assert all(fast / 2 - 1e-6 <= g <= slow + 1e-6 for g in gaps), sorted(gaps)[:3]
+    assert gaps.count(slow) > 24 and gaps.count(fast) > 24  # a beat and more at each
+    beats = pattern.beat_clock()  # the last tempo's: the ticks after the change are back on its grid
+    assert [round(beats.beat_at(t) * 24, 6) % 1 for t in ticks[-24:]] == [0.0] * 24
+    assert all(m.time >= ticks[-1] for m in messages[kinds.index("stop"):])  # after every tick sent
+    assert clock_node.late_ticks == 0
+
+
+def test_without_a_beat_clock_nothing_is_sent() -> None:
+    node = MidiClock("midi-clock-alone", {"clock": "no-such-pattern"}, NodeContext())
+    node.start()
+    try:
+        time.sleep(0.2)
+    finally:
+        node.stop()
+    assert sent(node) == []
+
+
+def test_a_slave_is_stopped_when_the_node_stops_mid_groove() -> None:
+    pattern = Pattern("pat-clock-end", {"patterns": {"HH": "x"}, "tempo": 240.0}, NodeContext())
+    clock_node = MidiClock("midi-clock-end", {"clock": "pat-clock-end"}, NodeContext())
+    pattern.start()
+    clock_node.start()
+    try:
+        time.sleep(1.3)  # past the groove's next bar, whenever the node came in
+    finally:
+        clock_node.stop()
+        pattern.stop()
+    kinds = [m.type for m in sent(clock_node)]
+    assert kinds.count("start") == 1 and kinds[-1] == "stop" and kinds.count("clock") > 24
+
+
+class Into(NodeContext):
+    """A node's context that hands its MIDI to ``midi_out`` at once, as the engine would deliver it."""
+
+    def __init__(self, out: Any) -> None:
+        super().__init__()
+        self.out = out
+
+    def emit(self, node_id: str, port: str, message: Any) -> None:
+        super().emit(node_id, port, message)
+        self.out.on_midi(message)
+
+
+@pytest.mark.jack
+def test_a_slave_on_a_jack_midi_port_gets_start_the_ticks_and_stop() -> None:
+    from exsampling_patch.nodes.midi import MidiIn, MidiOut
+
+    tag = os.getpid()
+    out = MidiOut("mout-clock", {"virtual_port": f"exs-clock-{tag}", "api": "UNIX_JACK"})
+    out.start()
+    slave = MidiIn("slave", {"virtual_port": "", "port": f"exs-clock-{tag}", "api": "UNIX_JACK"})
+    slave.start()
+    pattern = Pattern("pat-clock-jack", {"patterns": {"HH": "x"}, "tempo": 240.0}, NodeContext())
+    clock_node = MidiClock("midi-clock-jack", {"clock": "pat-clock-jack"}, Into(out))
+    try:
+        assert out.keeper.wait_open(10)
+        slave.keeper.poll_seconds = 0.1
+        assert slave.keeper.wait_open(10), slave.context.errors
+        pattern.start()
+        clock_node.start()
+        time.sleep(1.5)
+        pattern.handle("control", ControlValue("play", 0.0))
+        time.sleep(0.3)
+    finally:
+        clock_node.stop()
+        pattern.stop()
+        slave.stop()
+        out.stop()
+    kinds = [m.type for port, m in slave.context.emitted]
+    assert kinds.count("start") == 1 and kinds[-1] == "stop", kinds[:5]
+    assert kinds.count("clock") == clock_node.ticks_sent and kinds[kinds.index("start") + 1] == "clock"
+
