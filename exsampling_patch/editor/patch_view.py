@@ -447,11 +447,15 @@ class PatchView:
             return
         dx, dy = pos[0] - start[0], pos[1] - start[1]
         for node_id in others:
-            if node_id == lead or node_id not in self._positions:
+            start = self._positions.get(node_id)
+            if node_id == lead or start is None:
                 continue
-            x, y = self._positions[node_id]
-            if dpg.get_item_pos(f"node:{node_id}") != [int(x + dx), int(y + dy)]:
-                self._place(node_id, (x + dx, y + dy))
+            x, y = start
+            try:
+                if dpg.get_item_pos(f"node:{node_id}") != [int(x + dx), int(y + dy)]:
+                    self._place(node_id, (x + dx, y + dy))
+            except Exception:  # deleted meanwhile (Del on the callback thread, while the frame drags it)
+                continue
 
     def commit_moves(self) -> list[str]:
         """Record nodes dragged since the last call as one undoable move (called on mouse release); returns them."""

@@ -1,10 +1,14 @@
-"""Nodes marked as selected while one is deleted: a node listed may be gone when its theme is bound.
+"""Nodes marked as selected while one is deleted: a node listed may be gone when its theme is bound, or when a
+drag of the marked nodes moves it along.
 
-The frame loop (main thread) unmarks the nodes when the canvas's own selection changes, while Dear PyGui's
-callback thread may delete a node (Del, the menus) between :meth:`PatchView.choose` finding it and binding it.
+The frame loop (main thread) unmarks the nodes when the canvas's own selection changes, and drags marked nodes
+along, while Dear PyGui's callback thread may delete a node (Del, the menus) between :meth:`PatchView.choose` (or
+:meth:`PatchView.drag_along`) finding it and using it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import dearpygui.dearpygui as dpg
 import pytest
@@ -27,3 +31,21 @@ def test_choosing_skips_a_node_deleted_just_before_its_theme_is_bound(built_app:
     monkeypatch.undo()
     assert built_app.patch_view.chosen == [kept, gone]
     assert dpg.get_item_theme(f"node:{kept}") == built_app.patch_view._themes["chosen"]
+
+
+def test_dragging_marked_nodes_along_skips_one_deleted_meanwhile(built_app: EditorApp,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    view = built_app.patch_view
+    lead, gone, kept = (built_app.model.add_node("relay", (40.0 + 260 * i, 40)) for i in range(3))
+    dpg.set_item_pos(f"node:{lead}", [100, 90])  # imnodes dragged it 60, 50 from where the view put it
+    get_pos = dpg.get_item_pos
+
+    def deleted_meanwhile(item: int | str) -> Any:
+        if item == f"node:{gone}" and dpg.does_item_exist(item):
+            dpg.delete_item(item)  # Del on the callback thread, after drag_along found the node
+        return get_pos(item)
+
+    monkeypatch.setattr(dpg, "get_item_pos", deleted_meanwhile)
+    view.drag_along(lead, [lead, gone, kept])
+    monkeypatch.undo()
+    assert dpg.get_item_pos(f"node:{kept}") == [620, 90]  # the one still there came along
