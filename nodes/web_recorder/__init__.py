@@ -68,8 +68,9 @@ class WebRecorder(Node):
                           unit="MB")
     max_channels = Param(int, 2, "uploads with more channels are refused", minimum=1, maximum=8)
     max_connections = Param(int, 128, "connections held at once; more are refused", minimum=2, maximum=4096)
-    max_unauthenticated = Param(int, 32, "connections held at once that have not shown the token yet (the oldest "
-                                "is closed to make room)", minimum=1, maximum=4096)
+    max_unauthenticated = Param(int, 32, "connections held at once that have not shown the token within a second "
+                                "(the oldest is closed to make room; a burst of phones connecting together is "
+                                "held up to max_connections)", minimum=1, maximum=4096)
     header_timeout = Param(float, 10.0, "time to connect and show the token (and to wait between requests)",
                            minimum=0.5, maximum=600.0, unit="s")
     request_timeout = Param(float, 120.0, "time to send a whole upload once the token is shown", minimum=1.0,

@@ -6,12 +6,15 @@ requests) and must get through that phase within ``header_timeout``; a request w
 read within ``request_timeout``. Storing a take has no deadline (it is our own work, and the phone's
 retry would store it again). Sending the answer gets ``write_timeout``.
 
-At most ``max_unauthenticated`` connections are unauthenticated at once and at most ``max_connections``
-are open: a new connection makes room by closing the oldest unauthenticated one (a slow or silent
-stranger, or a phone's idle keep-alive connection, which the browser simply opens again); when every
-open connection is an authenticated request, the new one is closed at once. So a thousand slow-drip
-connections hold at most ``max_unauthenticated`` threads and file descriptors, each for a bounded time,
-and a phone that shows its token gets in.
+At most ``max_connections`` are open, and at most ``max_unauthenticated`` of them have been unauthenticated for
+longer than ``SETTLE`` seconds: a new connection makes room by closing the oldest unauthenticated one (a slow or
+silent stranger, or a phone's idle keep-alive connection, which the browser simply opens again); when every
+open connection is an authenticated request, the new one is closed at once. A connection younger than ``SETTLE``
+is closed to make room only when ``max_connections`` are open: a burst of phones connecting together (40 pages
+opened at once, every phone sending again when the Wi-Fi comes back) is still in its TLS handshakes when the
+next ones arrive, and closing the oldest of them cut phones off that were about to show the token. Past
+``SETTLE`` the cap holds again (:meth:`Door.reap`). So a thousand slow-drip connections hold at most
+``max_connections`` threads and file descriptors, each for a bounded time, and a phone that shows its token gets in.
 
 The handler reads a request's body against its deadline itself (see ``remaining``), so that it can
 still answer 408. Past its deadline an unauthenticated connection is shut (``shutdown(2)``, both ways)
@@ -33,6 +36,8 @@ from typing import Any
 log = logging.getLogger("exsampling.web_recorder")
 
 GRACE = 2.0
+SETTLE = 1.0
+"""Seconds a new connection has to show the token before it counts against ``max_unauthenticated`` (see above)."""
 
 
 @dataclass
@@ -75,10 +80,10 @@ class Door:
             strangers = sorted((c.since, id(s), s) for s, c in self._open.items() if not c.authenticated)
             while strangers and (len(strangers) >= self.max_unauthenticated
                                  or len(self._open) >= self.max_connections):
-                _, _, oldest = strangers.pop(0)
-                self._shut(oldest, socket.SHUT_RDWR)
-                del self._open[oldest]
-                self.evicted += 1
+                since, _, oldest = strangers.pop(0)
+                if len(self._open) < self.max_connections and now - since < SETTLE:
+                    break  # every stranger is still settling (a burst of phones): room enough, none is closed
+                self._evict(oldest)
             if len(self._open) >= self.max_connections:
                 self.turned_away += 1
                 return False
@@ -142,9 +147,15 @@ class Door:
     # -- enforcing deadlines ---------------------------------------------------------------------------------
 
     def reap(self) -> None:
-        """Shut the connections past their deadline (the authenticated ones after ``GRACE``)."""
+        """Shut the connections past their deadline (the authenticated ones after ``GRACE``), and the oldest strangers
+        past ``max_unauthenticated`` once they have had ``SETTLE`` seconds."""
         now = time.monotonic()
         with self._lock:
+            strangers = sorted((c.since, id(s), s) for s, c in self._open.items() if not c.authenticated)
+            for since, _, oldest in strangers[:max(0, len(strangers) - self.max_unauthenticated)]:
+                if now - since < SETTLE:
+                    break
+                self._evict(oldest)
             for sock, conn in self._open.items():
                 if conn.deadline is None or now < conn.deadline + (GRACE if conn.authenticated else 0.0):
                     continue
@@ -153,6 +164,12 @@ class Door:
                 log.info("connection from %s timed out %s", _peer(sock),
                          "in a request" if conn.authenticated else "before showing the token")
                 self._shut(sock, socket.SHUT_RDWR)
+
+    def _evict(self, sock: Any) -> None:
+        """Close an unauthenticated connection to make room (the lock held)."""
+        self._shut(sock, socket.SHUT_RDWR)
+        del self._open[sock]
+        self.evicted += 1
 
     @staticmethod
     def _shut(sock: Any, how: int) -> None:

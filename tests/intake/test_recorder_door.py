@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from exsampling_patch.nodes.web_recorder.door import SETTLE
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.runtime.engine import Engine
 
@@ -162,6 +163,7 @@ def test_a_thousand_slow_strangers_hold_few_connections_and_a_phone_still_gets_i
         assert time.monotonic() - started < 5.0
         # Each held connection is a thread and a file descriptor: there were a thousand of each.
         assert held_by_server(client.port) <= server.door.max_connections
+        time.sleep(SETTLE + 0.3)  # strangers younger than SETTLE may be more (a burst of phones is let in whole)
         assert server.door.counts()["unauthenticated"] <= server.door.max_unauthenticated
     finally:
         for sock in strangers:
@@ -184,6 +186,53 @@ def test_many_phones_at_once_up_to_the_cap_are_all_served(small_door) -> None:
         t.join(30)
     assert sorted(results) == [201] * 12
     assert len(probe_of(engine).wait_for(12)) == 12
+
+
+def test_a_burst_of_forty_phones_connecting_together_is_served_whole(tmp_path: Path, recorder_state: Path) -> None:
+    """40 phones connect at once (their TLS handshakes done together, as when 40 pages open or the Wi-Fi comes back),
+    then each uploads, with the recorder's default limits. Before, past ``max_unauthenticated`` (32) each new
+    connection closed the oldest one that had not shown the token yet: 8 phones, a moment from sending it, were cut
+    off (``SSLEOFError``) and had to try again."""
+    import http.client
+    import threading
+
+    engine = recorder_engine(tmp_path, recorder_state)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        door = rec_of(engine).server.door
+        assert door.max_unauthenticated == 32 and door.max_connections == 128
+        phones: list[http.client.HTTPConnection] = []
+        for _ in range(40):
+            conn = client.connection()
+            conn.connect()
+            phones.append(conn)
+        ready = threading.Barrier(40)
+        results: dict[int, object] = {}
+
+        def phone(n: int) -> None:
+            ready.wait()
+            try:
+                phones[n].request("POST", f"/api/takes?token={client.token}", body=WAV, headers={
+                    "Content-Type": "audio/wav", "X-Recorder": f"Phone {n}", "X-Take-Id": f"burst-{n}",
+                    "X-Phone-Key": client.phone_key})
+                reply = phones[n].getresponse()
+                reply.read()
+                results[n] = reply.status
+            except Exception as error:
+                results[n] = repr(error)
+
+        threads = [threading.Thread(target=phone, args=(n,)) for n in range(40)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        for conn in phones:
+            conn.close()
+        assert sorted(results) == list(range(40)) and set(results.values()) == {201}, results
+        assert door.evicted == 0
+        assert len(probe_of(engine).wait_for(40)) == 40
+    finally:
+        engine.stop()
 
 
 # -- without the token ---------------------------------------------------------------------------------------
