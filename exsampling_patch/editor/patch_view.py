@@ -375,14 +375,18 @@ class PatchView:
         first = [self._measured_by] if self._measured_by in nodes else []  # most frames: the same node again
         for node_id in [*first, *nodes]:
             tag = f"node:{node_id}"
-            if dpg.does_item_exist(tag) and dpg.is_item_visible(tag):
+            try:
+                if not (dpg.does_item_exist(tag) and dpg.is_item_visible(tag)):
+                    continue
                 placed = self._placed.get(node_id)
                 corner = dpg.get_item_rect_min(tag)
                 pos = placed[1] if placed is not None and placed[0] == frame else dpg.get_item_pos(tag)
-                if corner and pos:
-                    self._canvas_offset = (float(corner[0] - pos[0]), float(corner[1] - pos[1]))
-                    self._measured_by = node_id
-                    return
+            except Exception:  # deleted meanwhile (Del runs on the callback thread, this in the frame loop)
+                continue
+            if corner and pos:
+                self._canvas_offset = (float(corner[0] - pos[0]), float(corner[1] - pos[1]))
+                self._measured_by = node_id
+                return
 
     def grid_at(self, point: tuple[float, float]) -> tuple[float, float]:
         """The canvas position (what a node's ``position`` holds) under ``point``, a viewport position such as

@@ -1,9 +1,9 @@
-"""Nodes marked as selected while one is deleted: a node listed may be gone when its theme is bound, or when a
-drag of the marked nodes moves it along.
+"""The patch view's frame-loop work while a node is deleted: a node listed may be gone when its theme is bound
+(marked as selected), when a drag of the marked nodes moves it along, or when the canvas is measured from it.
 
-The frame loop (main thread) unmarks the nodes when the canvas's own selection changes, and drags marked nodes
-along, while Dear PyGui's callback thread may delete a node (Del, the menus) between :meth:`PatchView.choose` (or
-:meth:`PatchView.drag_along`) finding it and using it.
+The frame loop (main thread) unmarks the nodes when the canvas's own selection changes, drags marked nodes along
+and measures the canvas, while Dear PyGui's callback thread may delete a node (Del, the menus) between
+:meth:`PatchView.choose` (:meth:`PatchView.drag_along`, :meth:`PatchView.measure`) finding it and using it.
 """
 
 from __future__ import annotations
@@ -49,3 +49,19 @@ def test_dragging_marked_nodes_along_skips_one_deleted_meanwhile(built_app: Edit
     view.drag_along(lead, [lead, gone, kept])
     monkeypatch.undo()
     assert dpg.get_item_pos(f"node:{kept}") == [620, 90]  # the one still there came along
+
+
+def test_measuring_the_canvas_skips_a_node_deleted_meanwhile(built_app: EditorApp,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    gone, kept = built_app.model.add_node("relay", (40, 40)), built_app.model.add_node("relay", (300, 40))
+    visible = dpg.is_item_visible
+
+    def deleted_meanwhile(item: int | str) -> Any:
+        if item == f"node:{gone}" and dpg.does_item_exist(item):
+            dpg.delete_item(item)  # Del on the callback thread, after measure() found the node
+        return visible(item)
+
+    monkeypatch.setattr(dpg, "is_item_visible", deleted_meanwhile)
+    built_app.patch_view.measure()  # in the frame loop: an exception there would end the editor
+    monkeypatch.undo()
+    assert dpg.does_item_exist(f"node:{kept}") and not dpg.does_item_exist(f"node:{gone}")
