@@ -91,14 +91,17 @@ class Inspector:
         left; empty, the field stays, to be clicked into)."""
         field, shown = "patch:description", "patch:description:shown"
         if not (dpg.does_item_exist(field) and dpg.does_item_exist(shown)):
-            return  # the inspector was rebuilt meanwhile (a node clicked)
-        text = dpg.get_value(field)  # what was typed: the model may take it after this (handlers' order)
-        in_field = editing or not text
-        dpg.set_value(shown, text)
-        dpg.configure_item(shown, show=not in_field)
-        dpg.configure_item(field, show=in_field)
-        if editing:
-            dpg.focus_item(field)
+            return  # the inspector was rebuilt (a node clicked)
+        try:
+            text = dpg.get_value(field)  # what was typed: the model may take it after this (handlers' order)
+            in_field = editing or not text
+            dpg.set_value(shown, text)
+            dpg.configure_item(shown, show=not in_field)
+            dpg.configure_item(field, show=in_field)
+            if editing:
+                dpg.focus_item(field)
+        except Exception:  # rebuilt by the frame loop meanwhile (a node clicked): this runs on the callback thread
+            return
 
     def _on_info(self, sender: Any, app_data: str, user_data: str) -> None:
         self.model.set_info(user_data, app_data)
