@@ -56,7 +56,7 @@ class EditorApp:
         self.runner = Runner(model, self.observer, workers=workers)
         self.patch_view = PatchView(model)
         self.navigator = Navigator(self.patch_view, self.selection, self.say)
-        self.link_hints = LinkHints(self.patch_view)
+        self.link_hints = LinkHints(self.patch_view, self.say)
         self.inspector = Inspector(model)
         self.perf_view = PerformanceView(self.runner, self.observer)
         self.palette = PaletteView(lambda: self.model.registry, self.add_node, self._picked)

@@ -12,6 +12,8 @@ single inputs already linked, cycles), and lit or dimmed until the button goes u
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.patch_view import PIN_REACH, PatchView
@@ -25,8 +27,9 @@ class LinkHints:
     """Lights the inputs a link dragged from an output may go to (or the outputs a link dragged from an input may
     come from); :attr:`fits` says which (empty when no drag)."""
 
-    def __init__(self, view: PatchView) -> None:
+    def __init__(self, view: PatchView, say: Callable[[str], None] | None = None) -> None:
         self.view = view
+        self.say = say  # the status bar: why a drag dropped on a pin made no link, where imnodes does not say
         self.source: PortRef | None = None  # the pin the drag started from
         self.fits: dict[PortRef, bool] = {}  # pin at the other end -> whether the dragged link may go there
         self.lit_outputs = False  # whether the pins lit are outputs (a drag from an input)
@@ -55,8 +58,26 @@ class LinkHints:
             elif target is not None:
                 self.show_feeders(target)
         elif not down and self.source is not None:
+            self._tell_no_link(dpg.get_mouse_pos(local=False))
             self.clear()
         self._was_down = down
+
+    def _tell_no_link(self, point: list[float] | tuple[float, ...]) -> None:
+        """Say why a drag dropped on a pin of the same kind (output on output, input on input) or of the same node
+        made no link: imnodes refuses those itself, before the model is asked, and the composer saw nothing."""
+        source = self.source
+        if self.say is None or source is None:
+            return
+        from_output = not self.lit_outputs
+        other = self.pin_at(point, output=not from_output)
+        if other is not None and other.node != source.node:
+            return  # a link was made, or refused by the model, which says why
+        same_kind = self.pin_at(point, output=from_output)
+        if same_kind is not None and same_kind != source:
+            kind = "outputs" if from_output else "inputs"
+            self.say(f"no link: {source} and {same_kind} are both {kind}; a link goes from an output to an input")
+        elif other is not None:
+            self.say(f"no link: {source} and {other} are on the same node, and a node cannot feed itself")
 
     def output_at(self, point: list[float] | tuple[float, ...]) -> PortRef | None:
         """The output whose pin is under ``point`` (viewport coordinates), if any."""

@@ -4,7 +4,8 @@ Opens a small patch in a real (virtual) window: a folder source, a trim (takes a
 anything, one link already) and a MIDI output (takes slots, MIDI and control values, not takes). ``xdotool``
 presses on the source's ``take`` pin, moves halfway (the hints are read there, mid-drag), then drops on the
 trim's input (the link must be made: the press really started imnodes' drag) and releases. Then it presses on the
-log's input and drags to the source's output: the outputs are read mid-drag, and the link must be made.
+log's input and drags to the source's output: the outputs are read mid-drag, and the link must be made. Then it
+drops an output on an output, an input on an input and a node's output on its own input: no link, and why.
 
 Run as ``python -m tests.editor.links_scenario`` (needs DISPLAY and xdotool; see test_link_hints.py). Prints one
 JSON object.
@@ -82,6 +83,17 @@ def main() -> dict[str, Any]:
             result["input_fits_after"] = len(hints.fits)
             result["links_after_input_drag"] = [str(link) for link in model.patch.links]
             result["output_theme_after"] = dpg.get_item_info("out:inbox.take")["theme"]
+            # Drops imnodes refuses before the model is asked: output on output, input on input, a node on itself.
+            links = list(model.patch.links)
+            result["no_link_said"] = []
+            for start, end in (("out:inbox.take", "out:trim.out"), ("in:trim.take", "in:out.assignment"),
+                               ("out:trim.out", "in:trim.take")):
+                source = hints.pin_point(start, output=start.startswith("out:"))
+                target = hints.pin_point(end, output=end.startswith("out:"))
+                assert source is not None and target is not None
+                driver.drag_to(source, target)
+                result["no_link_said"].append(app.status)
+            result["links_unchanged"] = list(model.patch.links) == links
     return result
 
 

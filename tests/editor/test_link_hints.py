@@ -44,3 +44,13 @@ def test_dragging_a_link_from_an_input_lights_the_outputs_that_may_feed_it(resul
     assert themes["out:inbox.take"] == result["fit_theme"] and themes["out:trim.take"] == result["dim_theme"], result
     assert "inbox.take -> log.message" in result["links_after_input_drag"], result  # the drag made the link
     assert result["input_fits_after"] == 0 and result["output_theme_after"] == result["output_type_theme"], result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_a_drop_imnodes_refuses_says_why(result: dict[str, Any]) -> None:
+    outputs, inputs, itself = result["no_link_said"]
+    assert "inbox.take and trim.out are both outputs" in outputs, result
+    assert "trim.take and out.assignment are both inputs" in inputs, result
+    assert "trim.out and trim.take are on the same node" in itself, result
+    assert result["links_unchanged"], result
