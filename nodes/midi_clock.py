@@ -21,6 +21,11 @@ TICKS_PER_BEAT = 24  # MIDI clock's resolution: 24 pulses per quarter note
 TICK_SECONDS = 0.005  # how often the node looks ahead
 LATE_DROP = 0.02  # a tick whose time passed by more than this (a stalled thread) is skipped
 GRACE_SECONDS = 1.0  # an edit rebuilds the pattern node: its clock is gone that long at most, not stopped
+#: start is stamped this part of a tick before its tick, stop as much after the last: midi_out holds each until its
+#: time, converted from perf_counter to its own clock message by message (microseconds apart), so two messages
+#: stamped the same or 10 us apart could go out in either order: a slave that counted the bar's first tick before
+#: its start was a tick late for the whole song.
+APART = 0.25
 
 
 class MidiClock(Node):
@@ -47,6 +52,7 @@ class MidiClock(Node):
         self._start_tick: int | None = None  # the tick a start is due before (a bar line), until it is sent
         self._started = False  # a start was sent and no stop since
         self._last_due = 0.0
+        self._tick_seconds = 0.0  # between the last two ticks sent
         self._last_clock: clocks.BeatClock | None = None
         self._last_seen = 0.0
         self.ticks_sent = 0
@@ -108,18 +114,19 @@ class MidiClock(Node):
             # A faster tempo from now moves ticks already sent (up to a lookahead, at the old tempo) earlier than the
             # next one: never closer than half a tick after the last, so the slave sees every tick (its count is its
             # place in the bar) at no more than twice the tempo, and the ticks catch up with the clock within a few.
-            due = max(due, self._last_due + 0.5 * 60.0 / clock.tempo / TICKS_PER_BEAT)
-            self._last_due = due
+            tick_seconds = 60.0 / clock.tempo / TICKS_PER_BEAT
+            due = max(due, self._last_due + 0.5 * tick_seconds)
+            self._last_due, self._tick_seconds = due, tick_seconds
             if self._start_tick is not None and tick >= self._start_tick:
                 self._start_tick = None
                 self._started = True
-                self._emit("start", due)
+                self._emit("start", due - APART * tick_seconds)
             self._emit("clock", due)
             self.ticks_sent += 1
 
     def _stop(self, now: float) -> None:
         if self._started:
             self._started = False
-            self._last_due = max(now, self._last_due + 1e-5)  # after the ticks already sent
+            self._last_due = max(now, self._last_due + APART * self._tick_seconds)  # after the ticks already sent
             self._emit("stop", self._last_due)
 
