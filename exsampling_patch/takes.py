@@ -271,8 +271,10 @@ class TakeStore:
         Only those last written more than ``min_age`` seconds before ``now`` (:data:`LEFTOVER_AGE`) are removed:
         another process may be writing into the same folder. Left alone: a sidecar's temporary file beside audio
         that has no sidecar (the web recorder completes that take: ``finish_interrupted``), a sidecar whose audio is
-        still being written, one that is not a take's, and anything in sub-folders. A sidecar whose audio was moved
-        into ``damaged/`` (:meth:`set_aside` cut off by a kill) is moved beside it, not removed.
+        still being written, one that is not a take's, and anything in other sub-folders. A sidecar whose audio was
+        moved into ``damaged/`` (:meth:`set_aside` cut off by a kill) is moved beside it, not removed; the temporary
+        file :meth:`set_aside` was writing there (the sidecar that says how the take ended) is removed: the sidecar
+        it stood for is still whole beside the audio's old name, and is moved as just said.
         """
         now = time.time() if now is None else now
         removed: list[Path] = []
@@ -294,6 +296,11 @@ class TakeStore:
                     continue  # the web recorder's half-renamed take: finish_interrupted completes it
             part.unlink(missing_ok=True)
             removed.append(part)
+        damaged = self.folder / DAMAGED_FOLDER
+        for part in sorted(damaged.glob(".*.part")) if damaged.is_dir() else []:
+            if _TEMPORARY.match(part.name) and part.is_file() and old(part):
+                part.unlink(missing_ok=True)
+                removed.append(part)
         for sidecar in sorted(self.folder.glob("*.json")):
             audio = sidecar.with_name(sidecar.name[: -len(".json")])
             if audio.suffix.lower() not in AUDIO_SUFFIXES or audio.exists() or not old(sidecar):

@@ -109,7 +109,8 @@ class WebRecorder(Node):
         tls = None
         if self.https:
             tls = server_context(*ensure_certificate(state, [public]))
-        token = self.token or load_token(state, rotate=self.rotate_token)
+        token = self.token or load_token(state, rotate=self.rotate_token,
+                                         warn=lambda text: self.report_status(warning=text))
         with naming_busy_port(self, "port", self.port, "TCP"):
             self.server = RecorderServer(
                 (self.host, self.port), token, self._accept, self.phone_takes,

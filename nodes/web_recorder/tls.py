@@ -8,15 +8,19 @@ folder, so a phone that accepted it once is not asked again after a restart.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import secrets
 import shutil
 import socket
 import ssl
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 CERT_NAME, KEY_NAME, TOKEN_NAME = "recorder-cert.pem", "recorder-key.pem", "token"
+
+log = logging.getLogger("exsampling.web_recorder")
 
 
 def lan_address() -> str:
@@ -65,14 +69,26 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
     return context
 
 
-def load_token(folder: Path, rotate: bool = False) -> str:
-    """The pairing token kept in ``folder`` (made on first run, or anew when ``rotate``)."""
+MIN_TOKEN = 16
+"""Characters a saved pairing token must have; a shorter one (a hand-edited file, a file cut short) is replaced."""
+
+
+def load_token(folder: Path, rotate: bool = False, warn: Callable[[str], None] | None = None) -> str:
+    """The pairing token kept in ``folder`` (made on first run, or anew when ``rotate``). A saved token shorter than
+    :data:`MIN_TOKEN` is replaced by a new one, and ``warn`` (and the log) is told so, naming the file: the phones
+    paired with it must scan the new QR code."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / TOKEN_NAME
     if not rotate and path.exists():
         token = path.read_text(encoding="utf-8").strip()
-        if len(token) >= 16:
+        if len(token) >= MIN_TOKEN:
             return token
+        text = (f"the pairing token in {path} is {len(token)} characters long, fewer than {MIN_TOKEN}: a new one "
+                f"replaces it (phones paired with the old one scan the new QR code; a token of your own goes in "
+                f"the node's 'token' parameter)")
+        log.warning("%s", text)
+        if warn is not None:
+            warn(text)
     token = secrets.token_urlsafe(18)
     tmp = folder / f".{TOKEN_NAME}.part"
     tmp.write_text(token + "\n", encoding="utf-8")

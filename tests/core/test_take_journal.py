@@ -117,3 +117,37 @@ def test_a_kills_leftovers_are_removed_once_old_and_nothing_a_store_may_still_wr
     assert moved["take_id"] == "broken"
     assert json.loads((tmp_path / DAMAGED_FOLDER / "broken.wav.json").read_text(encoding="utf-8"))["take_id"] == \
         "earlier"
+
+
+def test_set_asides_temporary_file_in_damaged_is_removed_once_old(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """set_aside writes the moved sidecar (with how the take ended) into damaged/ under a temporary name; a kill
+    there left that file in damaged/ for ever: remove_leftovers looked at the take folder's own files only. It is
+    now removed once old, the sidecar it stood for moved beside its audio, and a young one is left alone."""
+    import exsampling_patch.takes as takes
+    from exsampling_patch.takes import DAMAGED_FOLDER, LEFTOVER_AGE
+
+    store = TakeStore(tmp_path)
+    broken = store.store(Take(np.full(480, 0.1, np.float32), 48000, take_id="broken"))
+    assert broken.path is not None
+    real = takes.write_atomic
+
+    def killed_after_writing(path: Path, write: object, durable: bool = True) -> None:
+        tmp = path.with_name(f".{path.name}.k2j4x9ab.part")
+        write(tmp)  # type: ignore[operator]
+        raise KeyboardInterrupt  # the process dies before the rename
+
+    monkeypatch.setattr(takes, "write_atomic", killed_after_writing)
+    with pytest.raises(KeyboardInterrupt):
+        store.set_aside(broken.path, "broken", "unreadable")
+    monkeypatch.setattr(takes, "write_atomic", real)
+    damaged = tmp_path / DAMAGED_FOLDER
+    (part,) = damaged.glob(".*.part")
+    young = damaged / ".other.wav.json.abcdefgh.part"  # another set_aside under way
+    young.write_text("x", encoding="utf-8")
+    aged(part, LEFTOVER_AGE + 60)
+    aged(sidecar_path(broken.path), LEFTOVER_AGE + 60)
+    removed = TakeStore(tmp_path).remove_leftovers()
+    assert removed == [part] and not part.exists() and young.exists()
+    assert json.loads(sidecar_path(damaged / "broken.wav").read_text(encoding="utf-8"))["take_id"] == "broken"
+    assert TakeStore(tmp_path).unfinished() == []
