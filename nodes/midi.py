@@ -77,6 +77,10 @@ class MidiOut(Node):
     api = Param(str, "auto", "rtmidi API (auto: MIDO_BACKEND, else ALSA, or JACK without ALSA)", choices=API_CHOICES)
 
     def start(self) -> None:
+        # Messages held for later, by when they go out on the perf_counter clock: the clock of a timed message's
+        # time, so it is kept as it came. Converted to another clock message by message, two messages stamped
+        # microseconds apart (a step's note off and the next note on) went out in either order when the thread was
+        # preempted between the two clock reads.
         self._offs: list[tuple[float, int, Any]] = []
         self._serial = 0
         self._wake = threading.Condition()
@@ -121,7 +125,7 @@ class MidiOut(Node):
         off = mido.Message("note_off", channel=channel, note=self.note)
         with self._wake:
             self._serial += 1
-            heapq.heappush(self._offs, (time.monotonic() + self.length_ms / 1000.0, self._serial, off))
+            heapq.heappush(self._offs, (time.perf_counter() + self.length_ms / 1000.0, self._serial, off))
             self._wake.notify()
 
     def on_midi(self, message: Any) -> None:
@@ -135,7 +139,7 @@ class MidiOut(Node):
         # A timed message (a pattern node's, sent ahead): held until its time, so a DAW hears it then.
         with self._wake:
             self._serial += 1
-            heapq.heappush(self._offs, (time.monotonic() + (due - now), self._serial, message.copy(time=0)))
+            heapq.heappush(self._offs, (due, self._serial, message.copy(time=0)))
             self._wake.notify()
 
     def on_control(self, value: ControlValue) -> None:
@@ -157,7 +161,7 @@ class MidiOut(Node):
                 if not self._offs:
                     self._wake.wait(0.5)
                     continue
-                due = self._offs[0][0] - time.monotonic()
+                due = self._offs[0][0] - time.perf_counter()
                 if due > 0:
                     self._wake.wait(due)
                     continue

@@ -165,3 +165,22 @@ def test_an_address_with_no_route_is_reported_once() -> None:
         receiver.stop()
     errors = [str(e) for e in receiver.context.errors]
     assert len(errors) == 2 and "/ping" in errors[0] and "/page" in errors[1]
+
+
+def test_midi_out_holds_timed_messages_by_the_time_they_carry() -> None:
+    """A timed message (a pattern's step, a clock tick) was held until a time converted to another clock, one
+    message at a time: two messages stamped microseconds apart (a step's note off and the next note on of the same
+    note, a clock's last tick and its stop) went out in either order when the thread was preempted between the two
+    clock reads. They are held by the very time they carry now, so they go out in its order."""
+    out = MidiOut("mout-order", {"virtual_port": "", "api": "UNIX_JACK"})
+    out.start()
+    try:
+        base = time.perf_counter() + 5.0
+        dues = [base + k * 1e-6 for k in range(100)]
+        for k, due in enumerate(dues):
+            out.on_midi(mido.Message("note_off" if k % 2 else "note_on", note=60, time=due))
+        held = sorted(out._offs)
+    finally:
+        out.stop()
+    assert [when for when, _, _ in held] == dues
+    assert [m.type for _, _, m in held] == ["note_on", "note_off"] * 50
