@@ -99,8 +99,8 @@ class MidiOut(Node):
         keeper = getattr(self, "keeper", None)
         if keeper is None:
             return
-        for _, _, message in self._offs:  # never leave a note hanging (nor start one held for later)
-            if message.type != "note_on":
+        for _, _, message in self._offs:  # never leave a note hanging (nor start one, or a clock, held for later)
+            if message.type not in ("note_on", "clock", "start"):
                 keeper.send(message)
         keeper.stop()
 

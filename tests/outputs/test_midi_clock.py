@@ -121,3 +121,31 @@ def test_a_slave_on_a_jack_midi_port_gets_start_the_ticks_and_stop() -> None:
     assert kinds.count("start") == 1 and kinds[-1] == "stop", (kinds[:5], kinds[-5:])
     assert kinds.count("clock") == clock_node.ticks_sent and kinds[kinds.index("start") + 1] == "clock"
 
+@pytest.mark.jack
+def test_midi_out_stopping_sends_no_clock_or_start_held_for_later() -> None:
+    """midi_out sends what it holds when it stops, so that no note hangs: a start held for later made a slave start
+    as the patch stopped, and held ticks went out in a burst."""
+    import mido
+
+    from exsampling_patch.nodes.midi import MidiIn, MidiOut
+
+    tag = os.getpid()
+    out = MidiOut("mout-held", {"virtual_port": f"exs-held-{tag}", "api": "UNIX_JACK"})
+    out.start()
+    slave = MidiIn("slave-held", {"virtual_port": "", "port": f"exs-held-{tag}", "api": "UNIX_JACK"})
+    slave.start()
+    try:
+        assert out.keeper.wait_open(10)
+        slave.keeper.poll_seconds = 0.1
+        assert slave.keeper.wait_open(10), slave.context.errors
+        later = time.perf_counter() + 5.0
+        for message in (mido.Message("start", time=later), mido.Message("clock", time=later),
+                        mido.Message("note_on", note=60, time=later), mido.Message("note_off", note=61, time=later)):
+            out.on_midi(message)
+        out.stop()
+        time.sleep(0.3)
+    finally:
+        slave.stop()
+        if not out.stop_event.is_set():
+            out.stop()
+    assert [m.type for port, m in slave.context.emitted] == ["note_off"]
