@@ -108,7 +108,8 @@ class WebRecorder(Node):
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)
         tls = None
         if self.https:
-            tls = server_context(*ensure_certificate(state, [public]))
+            tls = server_context(*ensure_certificate(state, [public],
+                                                     warn=lambda text: self.report_status(warning=text)))
         token = self.token or load_token(state, rotate=self.rotate_token,
                                          warn=lambda text: self.report_status(warning=text))
         with naming_busy_port(self, "port", self.port, "TCP"):

@@ -15,6 +15,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,12 +34,46 @@ def lan_address() -> str:
             return "127.0.0.1"
 
 
-def ensure_certificate(folder: Path, hosts: list[str]) -> tuple[Path, Path]:
-    """The (certificate, key) in ``folder``, made now if missing; raises RuntimeError if it cannot be."""
+CERT_DAYS = 825
+"""How long a new certificate is valid (the most Apple's devices accept for a TLS server's certificate)."""
+RENEW_DAYS = 30
+"""A certificate that expires within this many days (or has expired) is made anew at start."""
+
+
+def certificate_expiry(cert: Path) -> float | None:
+    """When ``cert`` expires (seconds since 1970), read with ``openssl``; None if it cannot be read."""
+    if shutil.which("openssl") is None:
+        return None
+    try:
+        result = subprocess.run(["openssl", "x509", "-enddate", "-noout", "-in", str(cert)], capture_output=True,
+                                text=True, timeout=30)
+        text = result.stdout.strip()
+        if result.returncode != 0 or not text.startswith("notAfter="):
+            return None
+        return float(ssl.cert_time_to_seconds(text[len("notAfter="):]))
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+
+
+def ensure_certificate(folder: Path, hosts: list[str], warn: Callable[[str], None] | None = None,
+                       now: float | None = None) -> tuple[Path, Path]:
+    """The (certificate, key) in ``folder``, made now if missing or if it expires within :data:`RENEW_DAYS` (then
+    ``warn`` and the log are told, naming the file); raises RuntimeError if it cannot be made."""
     folder.mkdir(parents=True, exist_ok=True)
     cert, key = folder / CERT_NAME, folder / KEY_NAME
     if cert.exists() and key.exists():
-        return cert, key
+        expires = certificate_expiry(cert)
+        now = time.time() if now is None else now
+        if expires is None or expires - now > RENEW_DAYS * 86400:
+            return cert, key  # valid long enough (or unreadable here: the server's start says what is wrong)
+        when = time.strftime("%Y-%m-%d", time.gmtime(expires))
+        left = (f"expired on {when}" if expires <= now
+                else f"expires on {when}, in {max(1, round((expires - now) / 86400))} days")
+        text = (f"the recorder's HTTPS certificate {cert} {left}: a new one is made, valid {CERT_DAYS} days (each "
+                f"phone accepts its certificate warning once more)")
+        log.warning("%s", text)
+        if warn is not None:
+            warn(text)
     if shutil.which("openssl") is None:
         raise RuntimeError("cannot make the HTTPS certificate: the 'openssl' command is missing "
                            "(apt-get install openssl, or run `make install`)")
@@ -50,7 +85,7 @@ def ensure_certificate(folder: Path, hosts: list[str]) -> tuple[Path, Path]:
             names.append(f"DNS:{host}")
     tmp_cert, tmp_key = folder / f".{CERT_NAME}.part", folder / f".{KEY_NAME}.part"
     command = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-               "-nodes", "-days", "825", "-subj", "/CN=ExSampling field recorder",
+               "-nodes", "-days", str(CERT_DAYS), "-subj", "/CN=ExSampling field recorder",
                "-addext", "subjectAltName=" + ",".join(dict.fromkeys(names)),
                "-keyout", str(tmp_key), "-out", str(tmp_cert)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=30)

@@ -254,6 +254,62 @@ def test_certificate_and_token_are_made_once_and_reused(tmp_path: Path) -> None:
         engine.stop()
 
 
+def certificate_days_left(pem: Path) -> float:
+    import subprocess
+
+    out = subprocess.run(["openssl", "x509", "-enddate", "-noout", "-in", str(pem)], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    return (ssl.cert_time_to_seconds(out.split("=", 1)[1]) - time.time()) / 86400
+
+
+def test_a_certificate_close_to_expiry_is_made_anew_at_start_and_said(tmp_path: Path) -> None:
+    """The certificate was made once, valid 825 days, and never again: on day 826 every phone met an expired
+    certificate. One that expires within 30 days is now made anew at start, and the recorder says so."""
+    import subprocess
+
+    from exsampling_patch.nodes.web_recorder.tls import CERT_NAME, KEY_NAME
+
+    state = tmp_path / "state"
+    state.mkdir()
+    cert, key = state / CERT_NAME, state / KEY_NAME
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "10", "-subj", "/CN=old", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], capture_output=True, check=True)
+    old = cert.read_bytes()
+    assert 9 < certificate_days_left(cert) <= 10
+    engine = recorder_engine(tmp_path)
+    try:
+        warning = engine.status["rec"]["warning"]
+        assert f"the recorder's HTTPS certificate {cert} expires on " in warning and "in 10 days" in warning, warning
+        assert "a new one is made, valid 825 days" in warning
+        assert cert.read_bytes() != old and certificate_days_left(cert) > 824
+        client = Client(engine, cert)  # the server serves the new one: a phone that trusts it connects
+        assert client.upload(encode_wav_pcm16(sine(), 48000))[0] == 201
+    finally:
+        engine.stop()
+    renewed = cert.read_bytes()
+    engine = recorder_engine(tmp_path)  # valid for long now: kept, nothing said
+    try:
+        assert "warning" not in engine.status["rec"]
+    finally:
+        engine.stop()
+    assert cert.read_bytes() == renewed
+
+
+@pytest.mark.parametrize(("days_on", "renewed"), [(0, False), (825 - 31, False), (825 - 29, True), (900, True)])
+def test_a_certificate_is_renewed_within_30_days_of_its_end_or_after(tmp_path: Path, days_on: int,
+                                                                     renewed: bool) -> None:
+    from exsampling_patch.nodes.web_recorder.tls import ensure_certificate
+
+    cert, _ = ensure_certificate(tmp_path, ["127.0.0.1"])
+    first = cert.read_bytes()
+    told: list[str] = []
+    ensure_certificate(tmp_path, ["127.0.0.1"], warn=told.append, now=time.time() + days_on * 86400)
+    assert (cert.read_bytes() != first) == renewed and bool(told) == renewed
+    if days_on == 900:
+        assert "expired on " in told[0] and str(cert) in told[0]
+
+
 def test_plain_http_when_asked(tmp_path: Path) -> None:
     engine = recorder_engine(tmp_path, https=False)
     try:
