@@ -111,6 +111,13 @@ class Shortcuts:
             (False, True, dpg.mvKey_F5): a.stop_patch,
         }
 
+    @staticmethod
+    def canvas_keys() -> set[Key]:
+        """The keys that act on the patch's selection (Delete, cut, copy, paste, duplicate, select all): the
+        patch tab's own."""
+        return {(False, False, dpg.mvKey_Delete), *((True, False, k) for k in (
+            dpg.mvKey_X, dpg.mvKey_C, dpg.mvKey_V, dpg.mvKey_D, dpg.mvKey_A))}
+
     def on_key(self, sender: Any, key: int) -> None:
         """The key press handler."""
         ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
@@ -120,9 +127,16 @@ class Shortcuts:
             return
         if self.actions.modal_open() or self.typing():
             return  # keys belong to the prompt or dialog on top, or to the text field being edited
-        action = self.keys().get((ctrl, shift, key)) or self.actions.navigator.keys().get((ctrl, shift, key))
-        if action is None and self.performance_shown():
-            action = self.actions.perf_view.keys().get((ctrl, shift, key))  # 1-8, Space: hear a slot
+        pressed, performing = (ctrl, shift, key), self.performance_shown()
+        if performing:
+            # The patch is hidden: keys that act on its selection or its view would change what nobody sees
+            # (Delete took the node selected before the tab was switched, in the middle of a show).
+            view_keys = self.actions.navigator.keys()
+            if pressed in self.canvas_keys() or pressed in view_keys:
+                return
+            action = self.keys().get(pressed) or self.actions.perf_view.keys().get(pressed)  # 1-8, Space: hear a slot
+        else:
+            action = self.keys().get(pressed) or self.actions.navigator.keys().get(pressed)
         if action is not None:
             action()
 

@@ -1,0 +1,50 @@
+"""Keys that act on the patch's selection or view while the Performance tab is shown (real clicks and keys): a node
+selected on the Patch tab, then the Performance tab clicked; Delete, Ctrl+X, Ctrl+D, Ctrl+A and the arrows must
+leave the hidden patch alone; back on the Patch tab, Delete deletes the node.
+
+Opens a copy of the default patch at 1280x1000. Every event is an ``xdotool`` event.
+
+Run as ``python -m tests.editor.tab_keys_scenario`` (needs DISPLAY and xdotool; see test_tab_keys.py). Prints one
+JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from tests.editor.driving import Driver, default_patch_copy, editor, press_point, reveal, title_point
+
+
+def main() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with default_patch_copy("exsampling-tab-keys-") as patch, editor(patch) as app:
+        model, view = app.model, app.patch_view
+        driver = Driver(app)
+        reveal(driver, "gate")
+        driver.click(title_point("gate"))
+        out["selected"] = app.selection()
+        nodes, pan = list(model.patch.nodes), view.pan
+        driver.click(press_point("tab:perf"))
+        out["tab"] = dpg.get_value("tabs") in ("tab:perf", dpg.get_alias_id("tab:perf"))
+        driver.key("Delete")
+        driver.key("x", "ctrl")
+        driver.key("d", "ctrl")
+        driver.key("a", "ctrl")
+        driver.key("Right")
+        out["nodes_kept"] = list(model.patch.nodes) == nodes
+        out["pan_kept"] = view.pan == pan
+        out["dirty"] = model.dirty
+        driver.click(press_point("tab:patch"))
+        out["selected_back"] = app.selection()
+        driver.key("Delete")
+        out["deleted_on_patch_tab"] = "gate" not in model.patch.nodes
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
+    sys.stdout.flush()
