@@ -5,6 +5,10 @@
 // Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set, or with an empty
 // LATITUDE not allowed (the take is sent without location). PHONE_INDEXEDDB=refused or hangs: the browser's
 // IndexedDB fails so (phone.js, brokenIndexedDB). PHONE_SILENT_UPLOADS=N: the first N uploads are never answered.
+// PHONE_BUSY_UPLOADS=N: the first N uploads (after the silent ones) are answered 503 as a busy recorder would,
+// with the header Retry-After: PHONE_BUSY_RETRY_AFTER if that is set ("date+S": the HTTP date S seconds on); the
+// report gives when each upload went ("uploadsAtMs", from the first) and what the page said a moment after each busy
+// answer ("busyInfo").
 const { brokenIndexedDB, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
@@ -16,10 +20,24 @@ async function main() {
     if (process.env.PHONE_INDEXEDDB) await brokenIndexedDB(context, process.env.PHONE_INDEXEDDB);
     const page = await context.newPage();
     let stalled = 0;  // PHONE_SILENT_UPLOADS=N: the first N uploads go out and are never answered (a silent network)
+    let busy = 0;  // PHONE_BUSY_UPLOADS=N: the next N are answered 503, with Retry-After: PHONE_BUSY_RETRY_AFTER
+    const uploadsAt = [], busyInfo = [];
     await page.route("**/api/takes*", (route) => {
-      if (route.request().method() === "POST" && stalled < Number(process.env.PHONE_SILENT_UPLOADS || 0)) {
+      if (route.request().method() !== "POST") return route.continue();
+      uploadsAt.push(Date.now());
+      if (stalled < Number(process.env.PHONE_SILENT_UPLOADS || 0)) {
         stalled += 1;
         return;  // neither sent on nor answered
+      }
+      if (busy < Number(process.env.PHONE_BUSY_UPLOADS || 0)) {
+        busy += 1;
+        const headers = { "Content-Type": "application/json" };
+        const after = process.env.PHONE_BUSY_RETRY_AFTER || "";
+        const dated = /^date\+([0-9]+)$/.exec(after);  // "date+5": an HTTP date 5 s from the answer
+        if (dated) headers["Retry-After"] = new Date(Date.now() + Number(dated[1]) * 1000).toUTCString();
+        else if (after) headers["Retry-After"] = after;
+        setTimeout(() => page.textContent("#info").then((text) => busyInfo.push(text), () => {}), 300);
+        return route.fulfill({ status: 503, headers, body: JSON.stringify({ error: "too many phones at once" }) });
       }
       route.continue();
     });
@@ -55,7 +73,8 @@ async function main() {
     const infoAfter = await page.textContent("#info");  // once the take's end is known
     const infoAfterIsError = await page.$eval("#info", (el) => el.classList.contains("error"));
     console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, infoAfterIsError, log, shownName, micBeforeRec,
-                                 recordingAfterMs, endShownAfterMs, pollsUntilEnd }));
+                                 recordingAfterMs, endShownAfterMs, pollsUntilEnd, busyInfo,
+                                 uploadsAtMs: uploadsAt.map((t) => t - uploadsAt[0]) }));
   } finally {
     await browser.close();
   }

@@ -140,6 +140,38 @@ def test_an_upload_never_answered_is_given_up_and_sent_again(tmp_path: Path) -> 
         engine.stop()
 
 
+@pytest.mark.parametrize("retry_after", ["seconds", "date"])
+def test_a_busy_recorders_retry_after_is_waited_before_the_take_is_sent_again(tmp_path: Path,
+                                                                             retry_after: str) -> None:
+    """A recorder that is busy answers 503 (or 429) and may say when to come back (Retry-After: seconds, or a date).
+    The page went by its own schedule all the same (a second or so for the first retry), back while it was still
+    busy; it now waits at least what the recorder asked, and says so."""
+    engine = recorder_engine(tmp_path)
+    try:
+        value = "4" if retry_after == "seconds" else "date+5"  # an HTTP date 5 s after the answer
+        result = record_take(tmp_path, rec_of(engine).local_url, "Patient", "1",
+                             env={"PHONE_BUSY_UPLOADS": "1", "PHONE_BUSY_RETRY_AFTER": value})
+        assert result["info"].startswith("Received"), result
+        first, second = result["uploadsAtMs"][:2]
+        # 4 s asked (a date 5 s ahead, read to the second: at least 4 s); the wait spreads up to half again.
+        assert 3900 <= second - first <= 4000 * 1.5 + 2500, result["uploadsAtMs"]
+        assert any("busy" in text and "as it asked" in text for text in result["busyInfo"]), result["busyInfo"]
+        assert [t.source for t in probe_of(engine).wait_for(1)] == ["Patient"]
+    finally:
+        engine.stop()
+
+
+def test_a_busy_answer_without_retry_after_keeps_the_pages_own_schedule(tmp_path: Path) -> None:
+    engine = recorder_engine(tmp_path)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url, "Patient", "1", env={"PHONE_BUSY_UPLOADS": "1"})
+        assert result["info"].startswith("Received"), result
+        first, second = result["uploadsAtMs"][:2]
+        assert 400 <= second - first <= 1500 + 1000, result["uploadsAtMs"]  # the first retry: 0.5 to 1.5 s
+    finally:
+        engine.stop()
+
+
 @pytest.mark.parametrize("typed, sent", [("Łucja 田中", "Łucja 田中"), ("Zoë & Ana", "Zoë Ana")])
 def test_a_take_named_in_any_script_or_with_any_sign_reaches_the_recorder(tmp_path: Path, typed: str,
                                                                            sent: str) -> None:

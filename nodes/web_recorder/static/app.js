@@ -11,6 +11,7 @@ const KEEP_WAIT_MS = 3000;  // the longest a take waits for the phone's storage 
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
 const UPLOAD_WAIT_MS = 15000, UPLOAD_SLOWEST_BYTES_PER_MS = 50;  // an upload's answer: 15 s, plus 50 kB/s of it
 const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
+const RETRY_AFTER_MOST_MS = 300000;  // the longest a recorder's Retry-After is waited (a wrong clock asks for days)
 const WAITING = "kept, sent when the recorder answers";
 const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when the recorder answers";
 let serverTakes = [];
@@ -273,10 +274,38 @@ async function upload(take, position, stored = Promise.resolve()) {
     // Without the phone's storage (private browsing, a full disk) the take lives as long as this page: say so.
     update(take.id, { state: "waiting", detail: local.get(take.id).kept ? WAITING : WAITING_IN_PAGE });
     render();
-    if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
+    // A busy recorder (429, 503) may say when to come back (Retry-After): the take waits that long, never less.
+    const asked = reply && (reply.status === 429 || reply.status === 503)
+      ? retryAfterMs(reply.headers.get("Retry-After")) : null;
+    const delay = asked === null ? retryDelay(attempt) : retryAfterDelay(asked);
+    if (asked !== null) {
+      tell(`The recorder is busy (${data.error}): the take is kept and sent again in ${Math.ceil(delay / 1000)} s, `
+           + `as it asked (try ${attempt}).`, true);
+    } else if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
     else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
-    await new Promise((r) => setTimeout(r, retryDelay(attempt)));
+    await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+function retryAfterMs(value, now = Date.now()) {
+  // A Retry-After header's wait in ms: delay-seconds ("120") or an HTTP date ("Fri, 04 Dec 2026 18:00:00 GMT");
+  // null when there is none or it cannot be read (the page's own schedule then applies). At most 5 minutes.
+  const text = String(value || "").trim();
+  if (!text) return null;
+  let ms;
+  if (/^[0-9]+$/.test(text)) ms = Number(text) * 1000;
+  else {
+    const at = Date.parse(text);
+    if (Number.isNaN(at)) return null;
+    ms = at - now;
+  }
+  return Math.min(Math.max(ms, 0), RETRY_AFTER_MOST_MS);
+}
+
+function retryAfterDelay(asked, random = Math.random) {
+  // The recorder's wait, never less, plus up to half of it again (at least a second's worth): the phones it turned
+  // away together, told the same wait, do not all come back in the same instant.
+  return asked + Math.max(asked, 2 * RETRY_STEP_MS) * 0.5 * random();
 }
 
 function retryDelay(attempt, random = Math.random) {
