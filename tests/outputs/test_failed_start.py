@@ -146,7 +146,7 @@ def test_a_pattern_rebuilt_by_an_edit_whose_start_failed_leaves_no_link_peer(mon
     with pytest.raises(Refused):
         new.start()  # after it took over the old node's groove
     stop_within(new)
-    assert not peer.link.enabled  # the replaced node's peer left the session
+    assert peer.link is None  # the replaced node's peer left the session, released
 
 
 def jack_ports() -> str:
