@@ -331,9 +331,10 @@ class Pattern(Node):
             clock = self.timeline.capture()
             # stopped by its control (play 0): not playing for the sampler's swap, which then loads a take at once
             clocks.publish(self.node_id, clock if self._play or not clock.playing else replace(clock, playing=False))
-            if (self.link and self.start_stop_sync and not self._started_session and not clock.playing
+            if (self.link and self.start_stop_sync and not self._started_session and not clock.playing and self._play
                     and clock.peers == 0 and isinstance(self.timeline, clocks.LinkTimeline)):
-                # alone in the session: start it, as a transport would, on a bar one lookahead from now
+                # alone in the session: start it, as a transport would, on a bar one lookahead from now (not when
+                # stopped: its play 0 stopped the session, and an edit must not start it again)
                 self.timeline.start_playing(self.lookahead_ms / 1000.0)
                 self._started_session = True
             self._schedule(now, clock)

@@ -295,3 +295,30 @@ def test_after_waiting_for_its_sampler_it_starts_on_the_sessions_next_bar() -> N
         clocks.remove_player("smp-link-wait", can_play)
     assert ons and ons[0] == pytest.approx(math.ceil(opened / 4.0) * 4.0, abs=1e-3), (opened, ons[:4])
     assert node.late_steps == 0
+
+
+def test_an_edit_does_not_start_a_session_its_play_control_stopped() -> None:
+    """Alone in the session with start_stop_sync the node starts it; a node rebuilt by an edit did so again after the
+    performer had stopped it with play 0 (the session played on with nobody playing, and play 1 then came in
+    mid-bar instead of starting it)."""
+    run = NodeContext()
+    params: dict[str, Any] = {"patterns": {"HH": "x"}, "link": True, "start_stop_sync": True, "tempo": 120.0}
+    node = Pattern("pat-link-edit-stopped", params, run)
+    node.start()
+    edited: Pattern | None = None
+    try:
+        deadline = time.monotonic() + 10
+        while not node.beat_clock().playing and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if node.beat_clock().peers:
+            pytest.skip("another Link peer is on this network: the node is not alone in the session")
+        node.handle("control", ControlValue("play", 0.0))
+        assert not node.beat_clock().playing
+        node.stop()
+        run.emitted.clear()
+        edited = Pattern("pat-link-edit-stopped", {**params, "patterns": {"HH": "x.x."}}, run)
+        edited.start()
+        time.sleep(0.3)
+        assert not edited.beat_clock().playing and not edited.context.emitted
+    finally:
+        (edited or node).stop()
