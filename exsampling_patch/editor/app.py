@@ -18,7 +18,7 @@ import dearpygui.dearpygui as dpg
 from exsampling_patch.editor import dialogs, screen, style
 from exsampling_patch.editor.add_popup import AddPopup
 from exsampling_patch.editor.file_actions import FileActions
-from exsampling_patch.editor.history import RemoveNodes
+from exsampling_patch.editor.history import Command, RemoveLinks, RemoveNodes, Together
 from exsampling_patch.editor.inspector import Inspector
 from exsampling_patch.editor.link_hints import LinkHints
 from exsampling_patch.editor.live import Runner, RuntimeObserver
@@ -153,8 +153,10 @@ class EditorApp:
     def undo(self) -> None:
         command = self.model.undo()
         self.status = f"undid {command.label}" if command else "nothing to undo"
-        if isinstance(command, RemoveNodes):  # as in other editors: what came back is selected, to move or delete
-            self._select([n for n in command.node_ids if n in self.model.patch.nodes])
+        parts = command.commands if isinstance(command, Together) else [command]
+        back = [n for part in parts if isinstance(part, RemoveNodes) for n in part.node_ids]
+        if back:  # as in other editors: what came back is selected, to move or delete
+            self._select([n for n in back if n in self.model.patch.nodes])
 
     def redo(self) -> None:
         command = self.model.redo()
@@ -211,12 +213,13 @@ class EditorApp:
         return new
 
     def delete_selected(self) -> None:
-        links = self.patch_view.selected_links()
-        nodes = self.selection()
-        if links:
-            self.model.disconnect(links)
-        if nodes:
-            self.model.remove_nodes(nodes)
+        links = [ln for ln in dict.fromkeys(self.patch_view.selected_links()) if ln in self.model.patch.links]
+        nodes = [n for n in dict.fromkeys(self.selection()) if n in self.model.patch.nodes]
+        # One undo step: undone in two, the nodes came back without the links selected with them (a box
+        # selection takes both), and a second Ctrl+Z was needed for those.
+        commands: list[Command] = [*([RemoveLinks(links)] if links else []), *([RemoveNodes(nodes)] if nodes else [])]
+        if commands:
+            self.model.execute(commands[0] if len(commands) == 1 else Together(commands, label="delete"))
         said = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in ((len(nodes), "node"), (len(links), "link")) if n]
         self.status = f"deleted {' and '.join(said)}" if said else "nothing selected"
 

@@ -240,6 +240,26 @@ class SetInfo(Command):
         model._set_info(self.field, self.old)
 
 
+@dataclass
+class Together(Command):
+    """Several commands done and undone as one step (Delete of selected links and nodes at once)."""
+
+    commands: list[Command]
+    label: str = "edit"
+
+    def apply(self, model: Editable) -> None:
+        for command in self.commands:
+            command.apply(model)
+
+    def revert(self, model: Editable) -> None:
+        for command in reversed(self.commands):
+            command.revert(model)
+
+    def map_params(self, fn: ParamMap) -> None:
+        for command in self.commands:
+            command.map_params(fn)
+
+
 class History:
     """The undo and redo stacks. ``revision`` identifies the current state (for the unsaved-changes mark)."""
 

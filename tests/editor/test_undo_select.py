@@ -41,3 +41,12 @@ def test_ctrl_x_cuts_and_ctrl_v_puts_the_node_back(result: dict[str, Any]) -> No
 def test_ctrl_a_selects_every_node(result: dict[str, Any]) -> None:
     assert result["all_selected"] and result["all_status"] == "selected 11 nodes", result
     assert result["all_deleted"] == [] and result["all_back_selected"], result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_nodes_and_links_deleted_together_come_back_with_one_undo(result: dict[str, Any]) -> None:
+    assert result["box_nodes"] == ["pitch", "trim"] and result["box_links"] > 0, result
+    assert result["box_deleted"].startswith("deleted 2 nodes and "), result
+    assert result["box_undo_status"] == "undid delete" and result["box_links_back"], result
+    assert result["box_selection"] == ["pitch", "trim"], result

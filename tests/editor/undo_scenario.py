@@ -3,7 +3,8 @@ Delete (or a drag, or Ctrl+C) acts on them, as in other editors.
 
 Opens a copy of the default patch at 1280x1000, clicks the gate's title, presses Delete then Ctrl+Z, then Delete
 again; then marks two nodes as selected (as a paste does), and does the same; then cuts the gate (Ctrl+X), pastes
-it and undoes both; then selects all (Ctrl+A), deletes and undoes. Every event is an ``xdotool`` event.
+it and undoes both; then selects all (Ctrl+A), deletes and undoes; then
+draws a box around two nodes (selecting their links too), deletes and undoes once. Every event is an ``xdotool`` event.
 
 Run as ``python -m tests.editor.undo_scenario`` (needs DISPLAY and xdotool; see test_undo_select.py). Prints one
 JSON object.
@@ -17,7 +18,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.driving import Driver, default_patch_copy, editor, empty_spot, reveal, title_point
+from tests.editor.driving import Driver, default_patch_copy, editor, empty_spot, node_rects, reveal, title_point
 
 
 def main() -> dict[str, Any]:
@@ -77,6 +78,23 @@ def main() -> dict[str, Any]:
         out["all_deleted"] = list(model.patch.nodes)
         driver.key("z", "ctrl")
         out["all_back_selected"] = app.selection() == everything and list(model.patch.nodes) == everything
+        # A box drawn around the trim and the pitch selects them and the links that touch them; Delete, then one
+        # Ctrl+Z brings back both nodes and every link.
+        driver.click(spot)
+        reveal(driver, "trim")
+        rects = node_rects()
+        (x0, y0), (x1, y1) = (rects["trim"][0] - 15, rects["trim"][1] - 25), (rects["pitch"][2] + 15,
+                                                                             rects["trim"][3] + 25)
+        links = list(model.patch.links)
+        driver.drag((x0, y0), (x1 - x0, y1 - y0))
+        out["box_nodes"] = sorted(view.selected_nodes())
+        out["box_links"] = len(view.selected_links())
+        driver.key("Delete")
+        out["box_deleted"] = app.status
+        driver.key("z", "ctrl")
+        out["box_undo_status"] = app.status
+        out["box_links_back"] = list(model.patch.links) == links
+        out["box_selection"] = sorted(app.selection())
     return out
 
 
