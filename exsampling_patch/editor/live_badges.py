@@ -72,12 +72,19 @@ class LiveBadges:
         else:
             self._live[node_id] = live
 
+        try:
+            self._draw(node_id, live or NodeLive(), shown)
+        except Exception:
+            if dpg.does_item_exist(f"node:{node_id}"):
+                raise
+            self.forget(node_id)  # deleted meanwhile: Del runs on the callback thread, this in the frame loop
+
+    def _draw(self, node_id: str, live: NodeLive, shown: dict[str, Any]) -> None:
         def put(key: str, value: Any, apply: Any) -> None:
             if shown.get(key, _UNSET) != value:
                 shown[key] = value
                 apply(value)
 
-        live = live or NodeLive()
         level = live.get("level")
         has_level = isinstance(level, int | float)
         put("level_show", has_level, lambda v: dpg.configure_item(f"level:{node_id}", show=v))

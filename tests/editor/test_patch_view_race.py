@@ -1,9 +1,11 @@
 """The patch view's frame-loop work while a node is deleted: a node listed may be gone when its theme is bound
-(marked as selected), when a drag of the marked nodes moves it along, or when the canvas is measured from it.
+(marked as selected), when a drag of the marked nodes moves it along, when the canvas is measured from it, or
+when its live state is drawn.
 
-The frame loop (main thread) unmarks the nodes when the canvas's own selection changes, drags marked nodes along
-and measures the canvas, while Dear PyGui's callback thread may delete a node (Del, the menus) between
-:meth:`PatchView.choose` (:meth:`PatchView.drag_along`, :meth:`PatchView.measure`) finding it and using it.
+The frame loop (main thread) unmarks the nodes when the canvas's own selection changes, drags marked nodes along,
+measures the canvas and draws what a running patch reports, while Dear PyGui's callback thread may delete a node
+(Del, the menus) between :meth:`PatchView.choose` (``drag_along``, ``measure``, ``show_live``) finding it and using
+it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.live import NodeLive
 
 
 def test_choosing_skips_a_node_deleted_just_before_its_theme_is_bound(built_app: EditorApp,
@@ -65,3 +68,22 @@ def test_measuring_the_canvas_skips_a_node_deleted_meanwhile(built_app: EditorAp
     built_app.patch_view.measure()  # in the frame loop: an exception there would end the editor
     monkeypatch.undo()
     assert dpg.does_item_exist(f"node:{kept}") and not dpg.does_item_exist(f"node:{gone}")
+
+
+def test_live_state_drawn_on_a_node_deleted_meanwhile_is_dropped(built_app: EditorApp,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    model, view = built_app.model, built_app.patch_view
+    node_id = model.add_node("relay", (40, 40))
+    configure = dpg.configure_item
+
+    def deleted_meanwhile(item: int | str, **kwargs: Any) -> None:
+        if item == f"level:{node_id}" and node_id in model.patch.nodes:
+            model.remove_nodes([node_id])  # Del on the callback thread, after show_live found the node
+        configure(item, **kwargs)
+
+    monkeypatch.setattr(dpg, "configure_item", deleted_meanwhile)
+    view.show_live(node_id, NodeLive(status={"level": 0.5, "label": "dog"}))  # the frame loop: must not raise
+    monkeypatch.undo()
+    assert node_id not in model.patch.nodes and not view.badges.has_error(node_id)
+    model.undo()  # back, drawn anew: nothing of the dropped state is drawn on it
+    assert not dpg.get_item_configuration(f"live:{node_id}")["show"]
