@@ -223,11 +223,12 @@ class Pattern(Node):
                 self._next_step, self._sent_step = _regrid(handed.get("next_step"), handed.get("sent_step"),
                                                            handed.get("steps_per_beat", self.steps_per_beat),
                                                            self.steps_per_beat)
+                self._last_due = handed.get("last_due", 0.0)
             # else a patch run again: its first step waits for its own sampler (the last run's stopped with it, and
             # a new one opens its stream a second later), then the next bar of the timeline it goes on with. Before,
             # it went on from the last run's step: the steps of the gap counted as late, those before the stream
-            # opened dropped there, and the groove came back mid-bar.
-            self._last_due = handed.get("last_due", 0.0)
+            # opened dropped there, and the groove came back mid-bar. What it sent went to that run's sampler: a
+            # step sent again here goes to another, on its time (not after the last one sent, 0.1 ms late).
             # What the control input changed lives on through an edit (the same run: the same engine's context),
             # unless the edit changed that very parameter; a patch run again starts from its parameters.
             if same_run and handed.get("swing_param") == self.swing:
