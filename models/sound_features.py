@@ -24,13 +24,14 @@ from .classifier import load_model_file
 from .datasets import _load_audio, load_dataset
 from .features import analyse, compress, loudest_span
 from .fitting import augmented_features, calibration_specs, trunk_maps
+from .model_file import trunk_fingerprint
 from .musical import SOURCES
 from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, script_int8_trunk
 from .oneshots import build, oneshot_folder
 
 __all__ = ["AMBIENT_NOISE", "ESC50_PHONE_TAKE", "FeatureSet", "esc50_features", "esc50_phone_features", "features",
-           "features_current", "load_parts", "noise_bank", "oneshot_features", "pooled", "take_power", "trim",
-           "trunk_model"]
+           "features_current", "features_of_trunk", "load_parts", "noise_bank", "oneshot_features", "pooled",
+           "take_power", "trim", "trunk_model"]
 
 AMBIENT_NOISE = ("rain", "wind", "sea_waves", "crackling_fire", "airplane", "train", "engine", "crickets",
                  "vacuum_cleaner", "washing_machine")
@@ -196,11 +197,11 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
     model = trunk_model(trunk, 1)
     torch.set_num_threads(2)
     int8_path = out / "int8_trunk.pt"
-    if not int8_path.is_file():  # features made with another int8 trunk would not match it: start afresh
-        for stale in out.glob("*.pt"):
-            stale.unlink()
+    fingerprint = trunk_fingerprint(model)
+    if not features_of_trunk(out, fingerprint):
         observers = calibrate_int8(model, calibration_specs(calibration_powers(data, cache, seed), n=96, seed=seed))
         int8_path.write_bytes(script_int8_trunk(model, observers))
+        _made_from(int8_path).write_text(fingerprint)
     # Features come from the int8 trunk that ships: the head learns exactly what the classifier will compute.
     model.trunk = load_int8_trunk(int8_path.read_bytes(), model.n_bands)  # type: ignore[assignment]
     parts: dict[str, Path] = {}
@@ -230,6 +231,19 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
         _made_from(parts[source.name]).write_text(json.dumps(manifest.get(source.name), sort_keys=True))
         print(f"features {source.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
     return parts
+
+
+def features_of_trunk(out: Path, fingerprint: str) -> bool:
+    """Whether the feature cache ``out`` was computed with the trunk of this fingerprint (its int8 version is
+    there, made from it). If not, every cached feature is deleted: made with another trunk (another
+    ``--trunk``, or a tuned one), they would not match what the classifier will compute."""
+    int8_path = out / "int8_trunk.pt"
+    made_from = _made_from(int8_path)
+    if int8_path.is_file() and made_from.is_file() and made_from.read_text() == fingerprint:
+        return True
+    for stale in out.glob("*.pt"):
+        stale.unlink()
+    return False
 
 
 def _made_from(features_file: Path) -> Path:

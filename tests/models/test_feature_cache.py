@@ -1,5 +1,6 @@
-"""Cached training features belong to the one-shots they were computed from: a source rendered again (another
-render recipe, another package version) has its features computed again, not silently reused."""
+"""Cached training features belong to the one-shots and the trunk they were computed from: a source rendered
+again (another render recipe, another package version), or another trunk, has its features computed again, not
+silently reused."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from exsampling_patch.models.sound_features import FeatureSet, features_current
+from exsampling_patch.models.sound_features import FeatureSet, features_current, features_of_trunk
 
 
 def _entry(recipe: str) -> dict:
@@ -26,3 +27,21 @@ def test_features_follow_the_one_shots_they_were_made_from(tmp_path: Path) -> No
     assert features_current(part, json.loads(json.dumps(_entry("render-2"))))  # key order does not matter
     assert not features_current(part, _entry("render-3")), "one-shots rendered by another recipe"
     assert not features_current(part, {**_entry("render-2"), "version": "1.3-6"}), "another package version"
+
+
+def test_features_follow_the_trunk_they_were_made_with(tmp_path: Path) -> None:
+    """A tuned trunk (or another --trunk) must not meet features, nor an int8 trunk, made with the one before."""
+    part = tmp_path / "esc50_fold1.pt"
+    FeatureSet(torch.zeros(1, 3), ["dog"], ["a"], ["whole"]).save(part)
+    (tmp_path / "int8_trunk.pt").write_bytes(b"int8 of trunk A")
+    (tmp_path / "int8_trunk.from.json").write_text("A")
+    assert features_of_trunk(tmp_path, "A")
+    assert part.is_file(), "features of the same trunk are kept"
+    assert not features_of_trunk(tmp_path, "B")
+    assert not part.is_file() and not (tmp_path / "int8_trunk.pt").exists(), "features of another trunk are deleted"
+
+
+def test_a_cache_from_before_the_record_starts_afresh(tmp_path: Path) -> None:
+    (tmp_path / "int8_trunk.pt").write_bytes(b"int8 of some trunk")
+    assert not features_of_trunk(tmp_path, "A"), "whose trunk made it is unknown"
+    assert not (tmp_path / "int8_trunk.pt").exists()
