@@ -30,12 +30,35 @@ class Driver:
         self.app = app
         x, y = dpg.get_viewport_pos()
         self.origin = (int(x), int(y))
+        # One tick a frame on the callback thread (see settle); one Driver per editor: a second one's handler
+        # would replace this one's.
+        self._ticks = 0
+        with dpg.item_handler_registry() as ticking:
+            dpg.add_item_visible_handler(callback=self._tick)
+        dpg.bind_item_handler_registry("statusbar", ticking)
+        self._bound_at = dpg.get_frame_count()
 
     def xdotool(self, *args: object, frames: int = 3) -> None:
         # No sleep before the frames: xdotool closes its display on exit, a round trip (XSync) after which the
         # server has handled the event and queued what it sends the window, so the next frame's poll reads it.
         subprocess.run(["xdotool", *map(str, args)], check=True)
         self.app.render(frames)
+        self.settle()
+
+    def settle(self, most: int = 2000) -> None:
+        """Render until every callback queued so far has run. Key and mouse handlers run on Dear PyGui's callback
+        thread, one after the other: on a busy machine a scenario read the editor while Delete was half done (the
+        status said "unlinked ..." of its first link). The status bar's visible handler queues one tick a frame
+        behind them; once the tick of a frame drawn after this call has run, so have they."""
+        wanted = dpg.get_frame_count() - self._bound_at + 1
+        for _ in range(most):
+            self.app.render(1)
+            if self._ticks >= wanted:
+                return
+        raise RuntimeError(f"Dear PyGui's callback thread did not catch up in {most} frames")
+
+    def _tick(self, *_: object) -> None:
+        self._ticks += 1
 
     def move(self, point: tuple[float, float]) -> None:
         self.xdotool("mousemove", self.origin[0] + int(point[0]), self.origin[1] + int(point[1]))
