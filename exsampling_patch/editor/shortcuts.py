@@ -107,15 +107,16 @@ class Shortcuts:
             (True, False, dpg.mvKey_O): lambda: a.request(a.ask_open),
             (True, False, dpg.mvKey_Q): a.quit,
             (False, False, dpg.mvKey_Delete): a.delete_selected,
+            (False, False, dpg.mvKey_Back): a.delete_selected,  # a Mac's "delete" key sends Backspace
             (False, False, dpg.mvKey_F5): a.run_patch,
             (False, True, dpg.mvKey_F5): a.stop_patch,
         }
 
     @staticmethod
     def canvas_keys() -> set[Key]:
-        """The keys that act on the patch's selection (Delete, cut, copy, paste, duplicate, select all): the
-        patch tab's own."""
-        return {(False, False, dpg.mvKey_Delete), *((True, False, k) for k in (
+        """The keys that act on the patch's selection (Delete or Backspace, cut, copy, paste, duplicate, select
+        all): the patch tab's own."""
+        return {(False, False, dpg.mvKey_Delete), (False, False, dpg.mvKey_Back), *((True, False, k) for k in (
             dpg.mvKey_X, dpg.mvKey_C, dpg.mvKey_V, dpg.mvKey_D, dpg.mvKey_A))}
 
     def on_key(self, sender: Any, key: int) -> None:

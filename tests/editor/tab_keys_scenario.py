@@ -1,6 +1,7 @@
 """Keys that act on the patch's selection or view while the Performance tab is shown (real clicks and keys): a node
 selected on the Patch tab, then the Performance tab clicked; Delete, Ctrl+X, Ctrl+D, Ctrl+A and the arrows must
-leave the hidden patch alone; back on the Patch tab, Delete deletes the node.
+leave the hidden patch alone; back on the Patch tab, Delete deletes the node, and so does Backspace (a Mac's
+"delete" key), which in a text field is the field's.
 
 Opens a copy of the default patch at 1280x1000. Every event is an ``xdotool`` event.
 
@@ -16,7 +17,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.driving import Driver, default_patch_copy, editor, press_point, reveal, title_point
+from tests.editor.driving import Driver, default_patch_copy, editor, empty_spot, press_point, reveal, title_point
 
 
 def main() -> dict[str, Any]:
@@ -42,6 +43,20 @@ def main() -> dict[str, Any]:
         out["selected_back"] = app.selection()
         driver.key("Delete")
         out["deleted_on_patch_tab"] = "gate" not in model.patch.nodes
+        # Backspace (what a Mac's "delete" key sends) deletes too, on the canvas; in a text field it is the field's.
+        driver.key("z", "ctrl")  # the gate back, selected
+        driver.key("BackSpace")
+        out["backspace_deleted"] = "gate" not in model.patch.nodes
+        driver.key("z", "ctrl")
+        spot = empty_spot((0, 0))
+        assert spot is not None
+        driver.click(spot)  # nothing selected: the inspector shows the patch's name and description
+        driver.click(press_point("patch:name"))
+        driver.key("End")
+        driver.key("BackSpace")
+        driver.key("Return")
+        out["name_after_backspace"] = model.patch.name
+        out["nodes_after_backspace_in_field"] = list(model.patch.nodes) == nodes
     return out
 
 

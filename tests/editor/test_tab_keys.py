@@ -1,5 +1,5 @@
-"""Delete, cut, duplicate, select all and the view keys leave the patch alone while the Performance tab hides it
-(tab_keys_scenario.py, real clicks and keys on the test display)."""
+"""Delete, cut, duplicate, select all and the view keys leave the patch alone while the Performance tab hides it;
+Backspace deletes as Delete does (tab_keys_scenario.py, real clicks and keys on the test display)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,21 @@ import pytest
 from tests.editor.test_keys import run_scenario
 
 
+@pytest.fixture(scope="module")
+def result() -> dict[str, Any]:
+    return run_scenario("tests.editor.tab_keys_scenario")
+
+
 @pytest.mark.display
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
-def test_keys_on_the_performance_tab_leave_the_hidden_patch_alone() -> None:
-    result: dict[str, Any] = run_scenario("tests.editor.tab_keys_scenario")
+def test_keys_on_the_performance_tab_leave_the_hidden_patch_alone(result: dict[str, Any]) -> None:
     assert result["selected"] == ["gate"] and result["tab"], result
     assert result["nodes_kept"] and result["pan_kept"] and not result["dirty"], result
     assert result["selected_back"] == ["gate"] and result["deleted_on_patch_tab"], result  # the Patch tab's own
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_backspace_deletes_on_the_canvas_and_edits_in_a_field(result: dict[str, Any]) -> None:
+    assert result["backspace_deleted"], result
+    assert result["name_after_backspace"] == "ExSamplin" and result["nodes_after_backspace_in_field"], result
