@@ -1,0 +1,114 @@
+"""Checks of the ``path`` parameters of a patch on disk: a path that cannot be what it names
+(:func:`path_problem`), and a path a node reads that is not there (:func:`read_path_problems`).
+
+Apart from ``validate.py`` so that it stays short; ``validate.check_patch`` calls these when it knows the patch
+file's folder, from which relative paths are taken.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any
+
+from exsampling_patch.errors import Problem
+from exsampling_patch.node import ParamError
+from exsampling_patch.param_spec import Param
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.patchfile import SourceMap
+from exsampling_patch.registry import Registry
+
+
+def path_problem(value: str, path_kind: str, base_dir: Path) -> str | None:
+    """Why the path ``value`` (relative ones from ``base_dir``) cannot work, or None if it may.
+
+    It cannot when it is a file where a folder should be (or the other way round), or when a folder above
+    it is a file, so that nothing can be made there. A path that does not exist yet may: nodes make it.
+    """
+    try:
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else base_dir / path
+        if path.exists():
+            if path_kind == "folder" and not path.is_dir():
+                return "is a file, not a folder"
+            if path_kind == "file" and path.is_dir():
+                return "is a folder, not a file"
+            return None
+        for parent in path.parents:
+            if parent.exists():
+                return None if parent.is_dir() else f"cannot be made: {parent} is a file, not a folder"
+    except (OSError, ValueError, RuntimeError) as error:
+        return f"cannot be used: {error}"
+    return None
+
+
+#: Path parameters a node only reads, by node type (other path parameters are written: the node makes
+#: them on purpose, as the recorder makes its take folder). A file read must exist; a folder read (the folder
+#: source makes the one it watches, a drop box) is reported when it looks misspelt: missing, with an
+#: existing folder of a close name where it would be, and no node of the patch writing there.
+READ_PATHS: dict[str, tuple[str, ...]] = {"folder_source": ("folder",), "classifier": ("model",)}
+
+
+def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base_dir: Path) -> list[Problem]:
+    """Paths a node reads that are not there (see :data:`READ_PATHS`)."""
+    written: set[Path] = set()
+    for spec in patch.nodes.values():
+        if spec.type not in registry:
+            continue
+        for name, param in registry.get(spec.type).param_specs.items():
+            if param.kind_name != "path" or name in READ_PATHS.get(spec.type, ()):
+                continue
+            value = _value(spec, name, param)
+            if value:
+                written.add(_absolute(str(value), base_dir))
+    problems: list[Problem] = []
+    for node_id, spec in patch.nodes.items():
+        if spec.type not in registry:
+            continue
+        for name in READ_PATHS.get(spec.type, ()):
+            read = registry.get(spec.type).param_specs.get(name)
+            value = None if read is None else _value(spec, name, read)
+            if read is None or not value or not isinstance(value, str):
+                continue
+            path = _absolute(value, base_dir)
+            if path in written or any(w in path.parents or path in w.parents for w in written):
+                continue  # another node of the patch writes there
+            reason = missing_path(path, read.path_kind)
+            if reason:
+                problems.append(Problem(
+                    f"node '{node_id}': parameter '{name}': '{value}' {reason}", source.file,
+                    source.node_line(node_id, "params", name), hint=f"'{name}': {read.doc}"))
+    return problems
+
+
+def _absolute(value: str, base_dir: Path) -> Path:
+    path = Path(value).expanduser()
+    return Path(os.path.normpath(path if path.is_absolute() else base_dir / path))
+
+
+def missing_path(path: Path, path_kind: str) -> str | None:
+    """Why a path a node reads is not there, or None. A file must exist; a folder that does not is reported
+    when an existing folder of a close name stands where its first missing part would be (a typo)."""
+    try:
+        if path.exists():
+            return None
+        first = next((p for p in [path, *path.parents] if p.parent.exists()), None)
+        if first is None:
+            return None
+        siblings = [c.name for c in first.parent.iterdir() if c.is_dir()] if first.parent.is_dir() else []
+    except OSError:
+        return None
+    close = difflib.get_close_matches(first.name, siblings, n=1, cutoff=0.75)
+    hint = f"; did you mean '{first.parent / close[0]}'?" if close else ""
+    if path_kind != "folder":
+        return f"does not exist{hint}"
+    return f"does not exist{hint}" if close else None
+
+
+def _value(spec: NodeSpec, name: str, param: Param[Any]) -> Any:
+    """The value in effect of a path parameter, or None where it is refused (that is told on its own line)."""
+    try:
+        return param.validate(spec.params.get(name, param.default))
+    except ParamError:
+        return None
