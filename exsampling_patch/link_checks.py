@@ -1,12 +1,14 @@
 """Whether one link fits its patch (:func:`check_link`): both ends exist, the port types fit, an input that takes
 one link has no other. The editor calls it before drawing a link; ``validate.check_patch`` for every link.
+:func:`bare_end_hint` suggests the port of a link written with a bare node id (``from: rec``).
 """
 
 from __future__ import annotations
 
 import difflib
 
-from exsampling_patch.patch import Link, Patch
+from exsampling_patch.node import PortSpec
+from exsampling_patch.patch import LINK_ARROW, Link, Patch, PortRef
 from exsampling_patch.ports import link_problem
 from exsampling_patch.registry import Registry
 
@@ -60,3 +62,44 @@ def _backwards(patch: Patch, registry: Registry, link: Link) -> str | None:
     if link.source.port in source.inputs and link.target.port in target.outputs:
         return f"it runs backwards (links go output -> input): write '{link.target} -> {link.source}'"
     return None
+
+
+def bare_end_hint(patch: Patch, registry: Registry, source: str, target: str) -> str:
+    """What a link with a bare node id for an end (``from: rec``, read as no link) may mean: the port, where one
+    alone fits the other end, else the ports that do. '' where the types are not known."""
+    options: list[list[tuple[PortRef, PortSpec | None]]] = []
+    bare: list[bool] = []
+    for text, kind in ((source, "output"), (target, "input")):
+        node, dot, port = text.rpartition(".")
+        if not (node and port):  # 'rec', or 'rec.'
+            node, dot, port = text.strip("."), "", ""
+        if node not in patch.nodes:  # misspelt too: the suggestion takes the closest id
+            close = difflib.get_close_matches(node, list(patch.nodes), n=1)
+            if not close:
+                return f"no node with id '{node}'"
+            node = close[0]
+        spec = patch.nodes[node]
+        if spec.type not in registry:
+            return ""
+        ports = registry.get(spec.type).outputs if kind == "output" else registry.get(spec.type).inputs
+        bare.append(not dot)
+        if dot:
+            options.append([(PortRef(node, port), ports.get(port))])
+        elif not ports:
+            return f"'{node}' ({spec.type}) has no {kind}s"
+        else:
+            options.append([(PortRef(node, name), port_spec) for name, port_spec in ports.items()])
+    fitting = [(out, into) for out, out_spec in options[0] for into, in_spec in options[1]
+               if out_spec is None or in_spec is None or link_problem(out_spec.type, in_spec.type) is None]
+    if len(fitting) == 1:
+        out, into = fitting[0]
+        meant = f"{out}{LINK_ARROW}{into}" if all(bare) else str(out if bare[0] else into)
+        return f"did you mean '{meant}'?"
+    hints = []
+    for index, kind in enumerate(("output", "input")):
+        if bare[index]:
+            node = options[index][0][0].node
+            names = list(dict.fromkeys(pair[index].port for pair in fitting)) or [ref.port for ref, _ in options[index]]
+            hints.append(f"'{node}' ({patch.nodes[node].type}) {kind}s{' that fit' if fitting else ''}: "
+                         f"{', '.join(names)}")
+    return "; ".join(hints)

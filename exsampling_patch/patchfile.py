@@ -21,11 +21,12 @@ line of every node, parameter and link, so that every problem names its file and
 from __future__ import annotations
 
 import contextlib
+import difflib
 import gc
 import math
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,9 @@ class ParsedPatch:
     #: Whether the text was read as a patch at all (YAML, a mapping, within the limits, a format this build
     #: reads); when it was, ``patch`` holds every node and link that could be read, problems or not.
     readable: bool = False
+    #: Links refused for an end that names a node and no port (``from: rec``): the problem, and the two ends as
+    #: written. Which port was meant takes the node types (``validate`` suggests one; reading knows no types).
+    bare_ends: list[tuple[Problem, str, str]] = field(default_factory=list)
 
 
 #: The largest patch file read (a 40,000-node patch is about 3 MB).
@@ -220,7 +224,7 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
     for key in data:
         if key not in _TOP_KEYS:
             problems.append(source.problem(f"unknown top-level key '{key}'", key,
-                                           hint=f"known keys: {', '.join(_TOP_KEYS)}"))
+                                           hint=_did_you_mean(key, _TOP_KEYS, "known keys:")))
     version = data.get(VERSION_KEY)
     if version is None:
         problems.append(source.problem(f"missing '{VERSION_KEY}: <format version>'",
@@ -249,8 +253,9 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
         patch.node_dirs = list(node_dirs)
 
     _read_nodes(data.get("nodes", []), patch, source, problems)
-    _read_links(data.get("links", []), patch, source, problems)
-    return ParsedPatch(patch, source, problems, readable=True)
+    parsed = ParsedPatch(patch, source, problems, readable=True)
+    _read_links(data.get("links", []), parsed)
+    return parsed
 
 
 def _read_nodes(nodes: Any, patch: Patch, source: SourceMap, problems: list[Problem]) -> None:
@@ -266,7 +271,7 @@ def _read_nodes(nodes: Any, patch: Patch, source: SourceMap, problems: list[Prob
         for key in item:
             if key not in _NODE_KEYS:
                 problems.append(source.problem(f"unknown node key '{key}'", *where, key,
-                                               hint=f"a node has {', '.join(_NODE_KEYS)}"))
+                                               hint=_did_you_mean(key, _NODE_KEYS, "a node has")))
         node_id, type_name = item.get("id"), item.get("type")
         if not isinstance(node_id, str) or not node_id:
             problems.append(source.problem("a node needs an 'id' (text)", *where, "id"))
@@ -303,7 +308,8 @@ def _read_nodes(nodes: Any, patch: Patch, source: SourceMap, problems: list[Prob
                                         (position[0], position[1]) if position else None)
 
 
-def _read_links(links: Any, patch: Patch, source: SourceMap, problems: list[Problem]) -> None:
+def _read_links(links: Any, parsed: ParsedPatch) -> None:
+    patch, source, problems = parsed.patch, parsed.source_map, parsed.problems
     if not isinstance(links, list):
         problems.append(source.problem("'links' must be a list", "links",
                                        hint=f"write each link as '- node.output{LINK_ARROW}node.input'"))
@@ -316,13 +322,19 @@ def _read_links(links: Any, patch: Patch, source: SourceMap, problems: list[Prob
         elif isinstance(item, dict) and set(item) == set(_LINK_KEYS):
             ends = [item["from"], item["to"]]
         else:
-            problems.append(source.problem(f"a link must be 'node.output{LINK_ARROW}node.input'", *where,
-                                           hint="or '{from: node.output, to: node.input}'"))
+            unknown = [key for key in item if key not in _LINK_KEYS] if isinstance(item, dict) else []
+            close = [match for key in unknown for match in difflib.get_close_matches(str(key), _LINK_KEYS, n=1)]
+            problems.append(source.problem(
+                f"a link must be 'node.output{LINK_ARROW}node.input'", *where,
+                hint=f"did you mean {' and '.join(repr(c) for c in close)}? a link is '{{from: node.output, to: "
+                "node.input}'" if close else "or '{from: node.output, to: node.input}'"))
             continue
         try:
             link = Link(PortRef.parse(ends[0]), PortRef.parse(ends[1]))
         except ValueError as error:
             problems.append(source.problem(f"bad link: {error}", *where))
+            if any(isinstance(end, str) and end.strip(".") and "." not in end.strip(".") for end in ends):
+                parsed.bare_ends.append((problems[-1], str(ends[0]), str(ends[1])))
             continue
         if link in seen:
             problems.append(source.problem(f"link {link} appears twice", *where, hint="remove one"))
@@ -330,6 +342,12 @@ def _read_links(links: Any, patch: Patch, source: SourceMap, problems: list[Prob
         seen.add(link)
         source.link_index[link] = index
         patch.links.append(link)
+
+
+def _did_you_mean(key: Any, known: tuple[str, ...], known_as: str) -> str:
+    """A misspelt key's hint: the known key it is closest to (``paramz``: ``params``), then all of them."""
+    close = difflib.get_close_matches(str(key), known, n=1)
+    return (f"did you mean '{close[0]}'? " if close else "") + f"{known_as} {', '.join(known)}"
 
 
 def read_patch(path: str | os.PathLike[str]) -> ParsedPatch:

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import difflib
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 from exsampling_patch.errors import PatchError, Problem
+from exsampling_patch.link_checks import bare_end_hint
 from exsampling_patch.link_checks import check_link as check_link  # the one rule for a link; the editor's too
 from exsampling_patch.node import ParamError
 from exsampling_patch.note_checks import note_problems, slot_order_warnings
 from exsampling_patch.patch import Link, Patch, PortRef
-from exsampling_patch.patchfile import SourceMap, collector_paused, read_patch
+from exsampling_patch.patchfile import ParsedPatch, SourceMap, collector_paused, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
 from exsampling_patch.ports import PREDICTION, SLOT
 from exsampling_patch.registry import PluginProblem, Registry
@@ -303,6 +305,15 @@ def slot_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[P
     return problems
 
 
+def read_problems(parsed: ParsedPatch, registry: Registry) -> list[Problem]:
+    """``parsed``'s problems, a link with a bare node id for an end (``from: rec``) with the port it may mean: its
+    reading knows no node types, and said only "not of the form node_id.port"."""
+    hints = {id(problem): bare_end_hint(parsed.patch, registry, source, target)
+             for problem, source, target in parsed.bare_ends}
+    return [replace(problem, hint=hints[id(problem)]) if hints.get(id(problem)) else problem
+            for problem in parsed.problems]
+
+
 def node_dirs_of(patch: Patch, patch_file: str | os.PathLike[str] | None) -> list[Path]:
     """The patch's ``node_dirs``, relative ones taken from the patch file's folder."""
     base = Path(patch_file).parent if patch_file else Path.cwd()
@@ -324,9 +335,11 @@ def _load_patch(
     path: str | os.PathLike[str], registry: Registry | None, extra_node_dirs: list[str] | None
 ) -> tuple[Patch, Registry]:
     parsed = read_patch(path)
-    if parsed.problems:
+    if parsed.problems and not parsed.bare_ends:
         raise PatchError(parsed.problems)
     registry = _registry_for(parsed.patch, path, registry, extra_node_dirs)
+    if parsed.problems:
+        raise PatchError(read_problems(parsed, registry))
     problems = check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))
     if problems:
         raise PatchError(problems)
@@ -357,7 +370,8 @@ def open_patch(
         if not parsed.readable:
             raise PatchError(parsed.problems)
         registry = _registry_for(parsed.patch, path, registry, extra_node_dirs)
-        problems = [*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))]
+        problems = [*read_problems(parsed, registry),
+                    *check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))]
     return parsed.patch, registry, sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
@@ -384,8 +398,9 @@ def check_file_with_warnings(
         if parsed.problems and not parsed.patch.nodes:
             return sorted(parsed.problems, key=lambda p: (p.line or 0, p.column or 0)), [], []  # file order, as below
         registry = Registry.default([*(extra_node_dirs or []), *node_dirs_of(parsed.patch, path)])
-        problems = sorted([*parsed.problems, *check_patch(parsed.patch, registry, parsed.source_map,
-                                                          _base_dir(path))], key=lambda p: (p.line or 0, p.column or 0))
+        problems = sorted([*read_problems(parsed, registry), *check_patch(parsed.patch, registry, parsed.source_map,
+                                                                          _base_dir(path))],
+                          key=lambda p: (p.line or 0, p.column or 0))
         hints = " ".join(problem.hint for problem in problems)
         warnings = slot_order_warnings(parsed.patch, registry, parsed.source_map)
     return problems, [plugin for plugin in registry.problems if str(plugin) not in hints], warnings
