@@ -161,7 +161,8 @@ class StageConsole:
             self._failing.add(event.node_id)
             if self.mode != "json":
                 where = f" (at {event.where})" if event.where else ""
-                self.say(f"{_clock(event)} error in node '{event.node_id}': {event.error}{where}")
+                during = f" in {event.during}()" if event.during else ""
+                self.say(f"{_clock(event)} error in node '{event.node_id}'{during}: {event.error}{where}")
         elif isinstance(event, NodeHung) and event.recovered and self.mode != "json":
             self.say(f"{_clock(event)} node '{event.node_id}' is back after {event.seconds:.1f} s")
         elif isinstance(event, MessageHop) and self.mode != "json":

@@ -308,7 +308,7 @@ class Engine(HangWatch, PlanSwap):
         try:
             cell.node.take_ended(ended)
         except Exception as error:
-            self._record_error(ended.source, error, details=traceback.format_exc())
+            self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended")
 
     # -- workers -----------------------------------------------------------------------------------------------
 
@@ -407,12 +407,12 @@ class Engine(HangWatch, PlanSwap):
                 self._emit(node.node_id, name, message)
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                      details: str = "") -> str:
+                      details: str = "", during: str = "") -> str:
         text = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error)
         self.errors[node_id] = text
         self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
         log.debug("node %s failed: %s", node_id, text)
         cell = self._cells.get(node_id)
         where = raised_at(error, cell.node) if cell is not None and isinstance(error, BaseException) else ""
-        self.events.publish(NodeError(node_id, error=text, details=details, port=port, where=where))
+        self.events.publish(NodeError(node_id, error=text, details=details, port=port, where=where, during=during))
         return text

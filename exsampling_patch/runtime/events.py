@@ -52,6 +52,10 @@ class NodeError(Event):
     details: str = ""
     port: str | None = None
     where: str = ""  # FILE:LINE in FUNCTION of a plugin node's own code that raised (runtime.parts.raised_at)
+    #: The node method the runtime called that raised, outside a handler (``port`` says which handler):
+    #: ``__init__``, ``prepare``, ``start``, ``stop`` or ``take_ended``; '' for a handler or a reported error.
+    #: ``where`` names the deepest line of the node's code, often a helper: this says what was going on.
+    during: str = ""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,9 @@ message was to be heard, on the same scale):
   each take a slot took up. ``applied``: a gain, mute or master-gain change (``name``, ``value``) as the callback
   applied it, from the block at ``frame`` on. Read from the sampler (:meth:`watch`) by this log's thread, every
   :data:`POLL_SECONDS`; the callback only writes them into a ring of preallocated arrays.
-- ``fate``: a take's end (:class:`~exsampling_patch.runtime.events.TakeEnded`); ``error``: a node's error.
+- ``fate``: a take's end (:class:`~exsampling_patch.runtime.events.TakeEnded`); ``error``: a node's error, with the
+  handler's ``port``, or ``during``: the method that raised outside one (``start``, ``stop``...), and ``where``: the
+  line of a plugin's code that raised (:class:`~exsampling_patch.runtime.events.NodeError`).
 """
 
 from __future__ import annotations
@@ -232,7 +234,8 @@ class ShowLog:
             return [{"event": "fate", "t": t, "node": event.node_id, "take_id": event.take_id, "fate": event.fate,
                      "reason": event.reason, "slots": list(event.slots), "recorder": event.recorder}]
         if isinstance(event, NodeError):
-            return [{"event": "error", "t": t, "node": event.node_id, "error": event.error, "port": event.port}]
+            return [{"event": "error", "t": t, "node": event.node_id, "error": event.error, "port": event.port,
+                     "during": event.during, "where": event.where}]
         if isinstance(event, NodeStatus) and event.node_id in self.samplers:
             status = event.status
             if "take" in status and "slot" in status:

@@ -39,7 +39,7 @@ class PlanSwap:
     events: EventBus
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                      details: str = "") -> str:
+                      details: str = "", during: str = "") -> str:
         raise NotImplementedError
 
     def _build(self, node_id: str, plan: Plan) -> Node:
@@ -65,7 +65,8 @@ class PlanSwap:
                         self._cells[node_id] = Cell(self._build(node_id, plan))
                     except Exception as error:
                         self._cells[node_id] = Cell(Failed(node_id, plan.node_types[node_id], self._context, error))
-                        self._record_error(node_id, error)  # after: it finds the type whose code raised
+                        # after: it finds the type whose code raised
+                        self._record_error(node_id, error, during="__init__")
             self._plan = plan  # from here on, emits follow the new routes
             # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
             added_set, changed_set = set(added), set(changed)
@@ -91,7 +92,7 @@ class PlanSwap:
         except Exception as error:
             self._starting = None
             self._never_started.add(node_id)
-            self._record_error(node_id, error)
+            self._record_error(node_id, error, during="start")
         else:
             self._starting = None
             self._never_started.discard(node_id)
@@ -116,7 +117,7 @@ class PlanSwap:
                 cell.node = self._build(node_id, plan)
             except Exception as error:
                 cell.node = Failed(node_id, plan.node_types[node_id], self._context, error)
-                self._record_error(node_id, error)  # after: it finds the type whose code raised
+                self._record_error(node_id, error, during="__init__")  # after: it finds the type whose code raised
             self._prepare(node_id, cell.node)
         self._start_cell(node_id)
 
@@ -124,7 +125,7 @@ class PlanSwap:
         try:
             node.prepare()
         except Exception as error:  # start() runs anyway: it may still work, or say more
-            self._record_error(node_id, error)
+            self._record_error(node_id, error, during="prepare")
 
     def _retire(self, node_ids: Iterable[str]) -> None:
         for node_id in node_ids:
@@ -151,7 +152,7 @@ class PlanSwap:
             if node_id in self._never_started:  # its stop() met what the failed start() left half made: noise
                 log.debug("node %s, which never started, failed to stop: %s", node_id, error)
             else:
-                self._record_error(node_id, error)
+                self._record_error(node_id, error, during="stop")
         finally:
             # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
             # replaced by a live edit went on emitting beside its successor.

@@ -37,7 +37,7 @@ class HangWatch:
         raise NotImplementedError
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                      details: str = "") -> str:
+                      details: str = "", during: str = "") -> str:
         raise NotImplementedError
 
     WATCH_INTERVAL = 0.05

@@ -85,6 +85,23 @@ class BadStart(Node):
         pass
 
 
+class BadStop(Node):
+    """Fails to close what it opened, in a helper its stop() calls."""
+
+    type_name = "bad_stop"
+    inlet = Input(ANY)
+
+    def stop(self) -> None:
+        self._close()
+        super().stop()
+
+    def _close(self) -> None:
+        raise OSError("device gone")
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
 LIFECYCLE: list[tuple[str, str]] = []  # (node id, "prepare" or "start"), in the order the engine called them
 
 
@@ -127,7 +144,7 @@ class Reporter(Node):
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Counter, AddOne, Sink, BadStart, Slow, Reporter):
+    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter):
         registry.register(node_type, "test")
     return registry
 
@@ -239,6 +256,24 @@ def test_a_plugin_nodes_error_says_where_its_code_raised(registry: Registry) -> 
     assert re.fullmatch(rf"{here}:\d+ in on_inlet", where["add"]), where
     assert re.fullmatch(rf"{here}:\d+ in __init__", where["built"]), where
     assert re.fullmatch(rf"{here}:\d+ in start", where["bad"]), where
+
+
+def test_an_error_outside_a_handler_says_which_method_raised(registry: Registry) -> None:
+    # "where" names the deepest line of the node's code (a helper, here): it did not say the node was stopping.
+    patch = Patch()
+    patch.add_node(NodeSpec("built", "slow", {"fail_build": True}))
+    patch.add_node(NodeSpec("prepared", "slow", {"fail_prepare": True}))
+    patch.add_node(NodeSpec("bad", "bad_start"))
+    patch.add_node(NodeSpec("closing", "bad_stop"))
+    errors: list[NodeError] = []
+    engine = Engine(registry)
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.start(patch)
+    engine.stop()
+    assert {e.node_id: e.during for e in errors} == {"built": "__init__", "prepared": "prepare", "bad": "start",
+                                                    "closing": "stop"}
+    (closing,) = [e for e in errors if e.node_id == "closing"]
+    assert closing.where.endswith(" in _close") and closing.port is None
 
 
 def test_node_that_cannot_start_does_not_stop_the_show(registry: Registry) -> None:

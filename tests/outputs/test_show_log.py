@@ -201,3 +201,18 @@ def test_a_take_recovered_from_the_last_run_says_so_in_the_log(tmp_path: Path) -
     show.close()
     takes = [line for line in read_show(tmp_path / "show.jsonl") if line["event"] == "take"]
     assert [(line["take_id"], line["recovered"]) for line in takes] == [("old", True), ("new", False)]
+
+
+def test_an_error_line_says_where_and_during_what(tmp_path: Path) -> None:
+    """The console named the plugin's line that raised (and the method); the show log kept the error text alone."""
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.runtime.events import NodeError
+    from exsampling_patch.runtime.showlog import ShowLog
+
+    show = ShowLog(tmp_path / "show.jsonl", Patch(nodes={"rev": NodeSpec("rev", "reverse")}), sources=[], samplers=[])
+    show(NodeError("rev", error="OSError: device gone", where="/my-nodes/rev.py:12 in _close", during="stop"))
+    show.close()
+
+    (error,) = [line for line in read_show(tmp_path / "show.jsonl") if line["event"] == "error"]
+    assert error["where"] == "/my-nodes/rev.py:12 in _close" and error["during"] == "stop"
+    assert error["node"] == "rev" and error["port"] is None

@@ -163,3 +163,21 @@ def test_a_nodes_warning_is_a_line_of_its_own_not_an_error() -> None:
     quiet = io.StringIO()
     StageConsole(Patch(), "quiet", err=quiet)(NodeStatus("map", {"warning": "9 takes wait"}))
     assert quiet.getvalue() == ""  # quiet: failures, recoveries and the summary only
+
+
+def test_an_error_outside_a_handler_names_the_method() -> None:
+    """An error in a plugin's stop() was "error in node 'rev': OSError: ... (at FILE:LINE in _close)": the line of a
+    helper, and nothing to say the node was stopping."""
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import Patch
+    from exsampling_patch.runtime import NodeError
+
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    console(NodeError("rev", error="OSError: device gone", where="/my-nodes/rev.py:12 in _close", during="stop"))
+    console(NodeError("rev", error="ValueError: odd take", port="take"))
+    stopping, handling = err.getvalue().splitlines()
+    assert stopping.endswith(" error in node 'rev' in stop(): OSError: device gone (at /my-nodes/rev.py:12 in _close)")
+    assert handling.endswith(" error in node 'rev': ValueError: odd take")
