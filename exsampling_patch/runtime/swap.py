@@ -96,7 +96,8 @@ class PlanSwap:
         else:
             self._starting = None
             self._never_started.discard(node_id)
-            self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
+            if not isinstance(cell.node, Failed):  # a stand-in "starts" only to bypass: the node itself never did
+                self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
         with cell.lock:
             cell.started = True
             reschedule = bool(cell.inbox) and not cell.scheduled

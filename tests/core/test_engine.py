@@ -276,6 +276,20 @@ def test_an_error_outside_a_handler_says_which_method_raised(registry: Registry)
     assert closing.where.endswith(" in _close") and closing.port is None
 
 
+def test_a_node_that_could_not_be_built_is_not_started(registry: Registry) -> None:
+    # Its stand-in "started" (to bypass what reaches it): `exsampling run` counted the node among those started.
+    patch = Patch()
+    patch.add_node(NodeSpec("built", "slow", {"fail_build": True}))
+    patch.add_node(NodeSpec("fine", "slow"))
+    started: list[NodeStarted] = []
+    engine = Engine(registry)
+    engine.events.subscribe(started.append, NodeStarted)  # type: ignore[arg-type]
+    engine.start(patch)
+    engine.stop()
+    assert [e.node_id for e in started] == ["fine"]
+    assert engine.errors["built"] == "RuntimeError: cannot be built"
+
+
 def test_node_that_cannot_start_does_not_stop_the_show(registry: Registry) -> None:
     patch = Patch()
     patch.add_node(NodeSpec("src", "counter", {"count": 5}))

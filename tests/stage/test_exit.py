@@ -49,6 +49,24 @@ def test_a_node_that_never_started_makes_the_exit_status_non_zero(tmp_path: Path
     assert re.search(r"node 'phones' never started: .*in use", run.output()), run.output()
 
 
+def test_a_node_that_could_not_be_built_never_started(tmp_path: Path) -> None:
+    nodes = tmp_path / "nodes"
+    nodes.mkdir()
+    (nodes / "unbuilt.py").write_text(
+        "from exsampling_patch import TAKE, Input, Node\n\n\n"
+        "class Unbuilt(Node):\n"
+        "    take = Input(TAKE)\n\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "        raise RuntimeError('no licence key')\n\n"
+        "    def on_take(self, take):\n"
+        "        pass\n", encoding="utf-8")
+    extra = "- id: odd\n  type: unbuilt\n"
+    run = Run(str(folder_patch(tmp_path, extra)), "--for", "0.2", "--nodes", str(nodes), "--show-log", "none")
+    assert run.wait(60) == 3, run.output()
+    assert "node 'odd' never started: RuntimeError: no licence key" in run.output(), run.output()
+
+
 def test_a_run_whose_nodes_all_started_exits_0(tmp_path: Path) -> None:
     run = Run(str(folder_patch(tmp_path, recorder(free_port()))), "--for", "0.2")
     assert run.wait(60) == 0, run.output()
