@@ -44,6 +44,10 @@ class Actions(Protocol):
     def stop_patch(self) -> None: ...
     def escape(self) -> bool: ...
     def modal_open(self) -> bool: ...
+    def say(self, text: str) -> None: ...
+
+    @property
+    def status(self) -> str: ...
 
 
 class Shortcuts:
@@ -126,8 +130,15 @@ class Shortcuts:
         if key == dpg.mvKey_Escape:
             self.actions.escape()
             return
-        if self.actions.modal_open() or self.typing():
-            return  # keys belong to the prompt or dialog on top, or to the text field being edited
+        if self.actions.modal_open():
+            return  # keys belong to the prompt or dialog on top
+        if self.typing():  # keys belong to the text field being edited
+            # Ignored, Ctrl+S left the composer thinking the value typed was saved. Dear PyGui gives a field's text
+            # only once it is taken (Enter, a click elsewhere): the patch is saved as it is, and told so.
+            if (ctrl, shift, key) == (True, False, dpg.mvKey_S) and self.actions.save():
+                self.actions.say(f"{self.actions.status}; not what is being typed: press Enter (or click "
+                                 "elsewhere) to take it, then Ctrl+S")
+            return
         pressed, performing = (ctrl, shift, key), self.performance_shown()
         if performing:
             # The patch is hidden: keys that act on its selection or its view would change what nobody sees

@@ -3,7 +3,8 @@ then a click elsewhere is one edit (real ``xdotool`` key and mouse events).
 
 Opens the editor's small test patch in a real (virtual) window: types a patch name and clicks the empty canvas,
 types a log prefix and clicks another node's title (once: it must show), types more of it, presses Enter and
-clicks the canvas, and types into the id field and clicks the canvas; the model is read after each.
+clicks the canvas, and types into the id field and clicks the canvas; the model is read after each. Then it types
+into a field and presses Ctrl+S, then Enter and Ctrl+S.
 
 Run as ``python -m tests.editor.field_leave_scenario`` (needs DISPLAY and xdotool; see test_field_leave.py). Prints
 one JSON object.
@@ -62,6 +63,18 @@ def main() -> dict[str, Any]:
             type_text("book")
             driver.click(spot)
             out["ids"] = list(model.patch.nodes)
+            # Ctrl+S while typing: the patch is saved as it is, and the status bar says the typed value is not in it.
+            driver.click(title_point("logbook"))
+            driver.click(press_point("param:logbook:prefix"))
+            driver.key("End")
+            type_text("xyz")
+            driver.key("s", "ctrl")
+            out["ctrl_s_status"] = app.status
+            out["saved_while_typing"] = "prefix: abcd\n" in (work / "p.yaml").read_text()
+            out["still_typing"] = app.shortcuts.typing()
+            driver.key("Return")
+            driver.key("s", "ctrl")
+            out["saved_after_enter"] = "prefix: abcdxyz" in (work / "p.yaml").read_text()
     return out
 
 

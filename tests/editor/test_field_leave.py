@@ -35,3 +35,11 @@ def test_enter_then_leaving_is_one_edit(result: dict[str, Any]) -> None:
 def test_a_node_clicked_once_from_a_field_is_shown_and_selected(result: dict[str, Any]) -> None:
     # imnodes takes that press only to end the field's editing: the node was neither selected nor shown.
     assert result["shown"] == "library" and result["selection"] == ["library"], result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_ctrl_s_while_typing_saves_and_says_the_typed_value_is_not_in_it(result: dict[str, Any]) -> None:
+    assert result["saved_while_typing"] and result["still_typing"], result
+    assert result["ctrl_s_status"].startswith("saved ") and "press Enter" in result["ctrl_s_status"], result
+    assert result["saved_after_enter"], result
