@@ -145,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
     starter.start()
     watch = StartWatch(lambda node_id: patch.nodes[node_id].type if node_id in patch.nodes else "")
     while starter.is_alive() and not stop.wait(0.02):
-        slow = watch.check(engine.starting, time.monotonic())
+        node_id, call = engine.starting_call or (None, "start")
+        slow = watch.check(node_id, time.monotonic(), call)
         if slow:
             console.say(f"{time.strftime('%H:%M:%S')} {slow}")
     interrupted = starter.is_alive()

@@ -2,7 +2,8 @@
 
 Start-up prints nothing of its own until every node has started: a node whose ``start()`` hangs (a device that
 never answers, a model on a network drive gone away) left the terminal blank for as long as it hung, with nothing
-to say which node to look at. :class:`StartWatch` names it after a few seconds, and again if it goes on.
+to say which node to look at. :class:`StartWatch` names it after a few seconds, and again if it goes on; its
+constructor and its ``prepare()`` alike (a model loaded there hangs as well).
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ class StartWatch:
     def __init__(self, type_of: Callable[[str], str]) -> None:
         self.type_of = type_of
         self._node: str | None = None
+        self._call = "start"
         self._since = 0.0
         self._told = 0  # notices given for this node's start
 
-    def check(self, starting: str | None, now: float) -> str | None:
-        """The line to print now, or None."""
-        if starting != self._node:
-            self._node, self._since, self._told = starting, now, 0
+    def check(self, starting: str | None, now: float, call: str = "start") -> str | None:
+        """The line to print now, or None. ``call``: the method of ``starting`` running (``__init__``, ``prepare``,
+        ``start``: :attr:`Engine.starting_call <exsampling_patch.runtime.engine.Engine.starting_call>`)."""
+        if (starting, call) != (self._node, self._call):
+            self._node, self._call, self._since, self._told = starting, call, now, 0
         if starting is None:
             return None
         waited = now - self._since
@@ -40,8 +43,9 @@ class StartWatch:
             return None
         self._told += 1
         kind = self.type_of(starting)
-        return (f"node '{starting}'{f' ({kind})' if kind else ''} is still starting, {waited:.0f} s in: its "
-                f"start() has not returned (Ctrl+C stops the run)")
+        doing = "being built" if call == "__init__" else "starting"
+        return (f"node '{starting}'{f' ({kind})' if kind else ''} is still {doing}, {waited:.0f} s in: its "
+                f"{call}() has not returned (Ctrl+C stops the run)")
 
     def _due(self) -> float:
         if self._told < len(NOTICES):

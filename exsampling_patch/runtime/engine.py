@@ -123,7 +123,8 @@ class Engine(HangWatch, PlanSwap):
         self._local = threading.local()
         self._swap_lock = threading.Lock()
         self._abort = threading.Event()  # abort_start(): nodes not started yet are left unstarted
-        self._starting: str | None = None  # the node whose start() runs now (stop() leaves it be)
+        #: The node being built, prepared or started now, with the method running (stop() leaves it be).
+        self._starting: tuple[str, str] | None = None
         self._never_started: set[str] = set()  # nodes whose start() raised: their stop() may fail, unreported
         self._context = _Context(self, base_dir)
         self._running = False
@@ -141,8 +142,14 @@ class Engine(HangWatch, PlanSwap):
 
     @property
     def starting(self) -> str | None:
-        """The node whose ``start()`` runs now, or None (read from another thread: ``exsampling run`` names a node
-        whose start takes long)."""
+        """The node being built, prepared or started now, or None (see :attr:`starting_call`)."""
+        starting = self._starting
+        return starting[0] if starting else None
+
+    @property
+    def starting_call(self) -> tuple[str, str] | None:
+        """The node being built, prepared or started now and the method of it running (``__init__``, ``prepare``,
+        ``start``), or None; read from another thread: ``exsampling run`` names a node whose start takes long."""
         return self._starting
 
     def node(self, node_id: str) -> Node:

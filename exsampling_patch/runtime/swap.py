@@ -33,7 +33,7 @@ class PlanSwap:
     _ready: queue.SimpleQueue[Any]
     _swap_lock: threading.Lock
     _abort: threading.Event
-    _starting: str | None
+    _starting: tuple[str, str] | None
     _never_started: set[str]
     errors: dict[str, str]
     events: EventBus
@@ -43,7 +43,11 @@ class PlanSwap:
         raise NotImplementedError
 
     def _build(self, node_id: str, plan: Plan) -> Node:
-        return plan.node_types[node_id](node_id, plan.params[node_id], self._context)
+        self._starting = (node_id, "__init__")  # a constructor that hangs is named as a start() that hangs
+        try:
+            return plan.node_types[node_id](node_id, plan.params[node_id], self._context)
+        finally:
+            self._starting = None
 
     def _install(self, plan: Plan) -> None:
         with self._swap_lock:
@@ -86,7 +90,7 @@ class PlanSwap:
 
     def _start_cell(self, node_id: str) -> None:
         cell = self._cells[node_id]
-        self._starting = node_id
+        self._starting = (node_id, "start")
         try:
             cell.node.start()
         except Exception as error:
@@ -123,10 +127,13 @@ class PlanSwap:
         self._start_cell(node_id)
 
     def _prepare(self, node_id: str, node: Node) -> None:
+        self._starting = (node_id, "prepare")
         try:
             node.prepare()
         except Exception as error:  # start() runs anyway: it may still work, or say more
             self._record_error(node_id, error, during="prepare")
+        finally:
+            self._starting = None
 
     def _retire(self, node_ids: Iterable[str]) -> None:
         for node_id in node_ids:
@@ -143,7 +150,9 @@ class PlanSwap:
     def _stop_nodes(self, node_ids: Iterable[str]) -> None:
         for node_id in node_ids:
             cell = self._cells.get(node_id)
-            if cell is not None and node_id != self._starting:  # one still in start() (Ctrl+C then) is left be
+            starting = self._starting
+            # One still in prepare() or start() (Ctrl+C then) is left be.
+            if cell is not None and (starting is None or node_id != starting[0]):
                 self._stop_node(node_id, cell.node)
 
     def _stop_node(self, node_id: str, node: Node) -> None:
