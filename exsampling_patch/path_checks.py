@@ -43,21 +43,31 @@ def path_problem(value: str, path_kind: str, base_dir: Path) -> str | None:
     return None
 
 
-#: Path parameters a node only reads, by node type (other path parameters are written: the node makes
-#: them on purpose, as the recorder makes its take folder). A file read must exist; a folder read (the folder
-#: source makes the one it watches, a drop box) is reported when it looks misspelt: missing, with an
-#: existing folder of a close name where it would be, and no node of the patch writing there.
+#: Path parameters a node only reads, by built-in node type (other path parameters are written: the node makes
+#: them on purpose, as the recorder makes its take folder); any type's ``path_kind="file"`` parameters are read
+#: too (:func:`read_params`). A file read must exist; a folder read (the folder source makes the one it watches,
+#: a drop box) is reported when it looks misspelt: missing, with an existing folder of a close name where it
+#: would be, and no node of the patch writing there.
 READ_PATHS: dict[str, tuple[str, ...]] = {"folder_source": ("folder",), "classifier": ("model",)}
+
+
+def read_params(type_name: str, registry: Registry) -> tuple[str, ...]:
+    """The path parameters a node type reads: its :data:`READ_PATHS`, and its ``path_kind="file"`` parameters (a
+    plugin's impulse response, a model): before, only the built-ins' were checked, by name."""
+    params = registry.get(type_name).param_specs
+    files = [name for name, param in params.items() if param.kind_name == "path" and param.path_kind == "file"]
+    return tuple(dict.fromkeys([*READ_PATHS.get(type_name, ()), *files]))
 
 
 def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base_dir: Path) -> list[Problem]:
     """Paths a node reads that are not there (see :data:`READ_PATHS`)."""
     written: set[Path] = set()
+    reads = {spec.type: read_params(spec.type, registry) for spec in patch.nodes.values() if spec.type in registry}
     for spec in patch.nodes.values():
         if spec.type not in registry:
             continue
         for name, param in registry.get(spec.type).param_specs.items():
-            if param.kind_name != "path" or name in READ_PATHS.get(spec.type, ()):
+            if param.kind_name != "path" or name in reads[spec.type]:
                 continue
             value = _value(spec, name, param)
             if value:
@@ -66,7 +76,7 @@ def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base
     for node_id, spec in patch.nodes.items():
         if spec.type not in registry:
             continue
-        for name in READ_PATHS.get(spec.type, ()):
+        for name in reads[spec.type]:
             read = registry.get(spec.type).param_specs.get(name)
             value = None if read is None else _value(spec, name, read)
             if read is None or not value or not isinstance(value, str):
