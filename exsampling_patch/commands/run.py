@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         if spec.type == "web_recorder":
             spec.params = {**spec.params, "print_qr": False}
     engine = Engine(registry, workers=args.workers, base_dir=Path(args.patch).resolve().parent)
-    console.node = lambda node_id: engine._cells[node_id].node if node_id in engine._cells else None
+    console.node = engine.find_node
 
     fates: dict[str, int] = {}
     started_nodes: set[str] = set()
@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         raise start_failed[0]
     if show is not None:
         for node_id in samplers_of(patch):
-            node = engine._cells[node_id].node if node_id in engine._cells else None
+            node = engine.find_node(node_id)
             if callable(getattr(node, "played", None)):
                 show.watch(node_id, node.played)  # type: ignore[union-attr]
     running = time.monotonic()  # --for counts from here: the patch is running (start-up may take seconds)

@@ -156,6 +156,12 @@ class Engine(HangWatch, PlanSwap):
         """The live instance of a node (for observers and tests; do not call its handlers)."""
         return self._cells[node_id].node
 
+    def find_node(self, node_id: str) -> Node | None:
+        """:meth:`node`, or None where no node runs under ``node_id`` (not built yet, or removed meanwhile): for an
+        observer on another thread, which cannot check first and then ask."""
+        cell = self._cells.get(node_id)
+        return cell.node if cell is not None else None
+
     def start(self, patch: Patch, checked: bool = False) -> None:
         """Compile ``patch`` and start it; raises :class:`PatchError` (nothing started) if it has problems.
 
