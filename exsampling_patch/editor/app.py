@@ -121,6 +121,8 @@ class EditorApp:
     # -- actions (menu items, keys and tests call these) --------------------------------------------------------
 
     def add_node(self, type_name: str, position: tuple[float, float] | None = None) -> str | None:
+        if self.shortcuts.performance_shown():  # a type clicked in the palette there: the new node is to be seen
+            dpg.set_value("tabs", "tab:patch")
         if position is None:
             spot = self.navigator.spawn_spot(self.patch_view.spawn_position)  # in view, however it was panned
             if spot != self.patch_view.spawn_position:
