@@ -20,18 +20,16 @@ line of every node, parameter and link, so that every problem names its file and
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import gc
 import math
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from exsampling_patch.collector import collector_paused
 from exsampling_patch.errors import Problem
 from exsampling_patch.patch import FORMAT_VERSION, LINK_ARROW, VERSION_KEY, Link, NodeSpec, Patch, PortRef
 from exsampling_patch.patchwrite import dumps_patch as dumps_patch
@@ -171,24 +169,6 @@ class _Builder:
             return mapping
         finally:
             self.active.discard(id(node))
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a block that makes many objects and no garbage cycles.
-
-    Loading, checking and starting a big patch make hundreds of thousands of small objects that live on;
-    while they are made, the collector's passes go over them again and again (and over everything else the
-    process holds: a full pass runs each time they grow by a quarter), for nothing: in a big patch's load,
-    more time than the load itself. Reference counting still frees what is dropped.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def loads_patch(text: str, file: str = "<patch>") -> ParsedPatch:

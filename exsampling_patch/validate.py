@@ -15,13 +15,14 @@ from typing import Any
 
 import networkx as nx
 
+from exsampling_patch.collector import collector_paused
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.link_checks import bare_end_hint
 from exsampling_patch.link_checks import check_link as check_link  # the one rule for a link; the editor's too
 from exsampling_patch.node import ParamError
 from exsampling_patch.note_checks import note_problems, slot_order_warnings
 from exsampling_patch.patch import Link, Patch, PortRef
-from exsampling_patch.patchfile import ParsedPatch, SourceMap, collector_paused, read_patch
+from exsampling_patch.patchfile import ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
 from exsampling_patch.ports import PREDICTION, SLOT
 from exsampling_patch.registry import PluginProblem, Registry

@@ -17,9 +17,9 @@ import time
 import traceback
 from typing import Any
 
+from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.patch import Patch
-from exsampling_patch.patchfile import collector_paused
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.events import (
     EventBus,

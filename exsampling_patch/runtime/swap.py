@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
-from exsampling_patch.patchfile import collector_paused
 from exsampling_patch.runtime.events import EventBus, NodeStarted, NodeStopped, PlanSwapped
 from exsampling_patch.runtime.parts import Cell, Failed
 from exsampling_patch.runtime.plan import Plan
