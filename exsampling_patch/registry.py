@@ -6,14 +6,17 @@ other plugins still load.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import inspect
 import pkgutil
 import sys
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -179,10 +182,12 @@ class Registry:
         # files beside it; at the end of the path, so that a file named like an installed module hides nothing.
         if str(path) not in sys.path:
             sys.path.append(str(path))
-        for file in sorted(path.glob("*.py")):
-            if file.name.startswith("_"):
-                continue
-            self._guarded(str(file), lambda file=file: self.register_module(_import_file(file), str(file)))
+        _NODE_FOLDERS.add(str(path))
+        with _own_helpers(path):
+            for file in sorted(path.glob("*.py")):
+                if file.name.startswith("_"):
+                    continue
+                self._guarded(str(file), lambda file=file: self.register_module(_import_file(file), str(file)))
 
     def _register_loaded(self, obj: Any, origin: str) -> None:
         if isinstance(obj, ModuleType):
@@ -228,6 +233,55 @@ def _user_line(error: BaseException) -> tuple[str, int] | None:
         if frame.lineno and not frame.filename.startswith(("<", package)) and "/importlib/" not in frame.filename:
             return frame.filename, frame.lineno
     return None
+
+
+#: The folders of user nodes put on ``sys.path`` (their helpers are found there by bare name).
+_NODE_FOLDERS: set[str] = set()
+
+
+class _HelperFinder(importlib.abc.MetaPathFinder):
+    """Finds ``names`` in ``folder`` alone, ahead of ``sys.path`` (where an earlier node folder comes first)."""
+
+    def __init__(self, folder: Path, names: set[str]) -> None:
+        self.folder, self.names = folder, names
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if path is None and fullname in self.names:
+            return importlib.machinery.PathFinder.find_spec(fullname, [str(self.folder)])
+        return None
+
+
+@contextlib.contextmanager
+def _own_helpers(folder: Path) -> Iterator[None]:
+    """While ``folder``'s node files are imported, ``from _util import ...`` finds ``folder``'s own ``_util.py``.
+
+    Helpers are imported by bare name from the node folders on ``sys.path``: a second folder's ``_util.py`` was the
+    first one's (cached in ``sys.modules``, and first on the path), so its nodes failed to load or ran the other
+    folder's code. A helper that something installed provides by that name is left to it, as before.
+    """
+    installed = [entry for entry in sys.path if entry not in _NODE_FOLDERS]
+    found = {file.stem for file in folder.glob("_*.py")} | {file.parent.name for file in folder.glob("_*/__init__.py")}
+    names = {name for name in found if name.isidentifier() and name != "__init__"
+             and name not in sys.builtin_module_names
+             and importlib.machinery.PathFinder.find_spec(name, installed) is None}
+    saved = {name: sys.modules.pop(name) for name in names if name in sys.modules and not _inside(sys.modules[name],
+                                                                                                   folder)}
+    finder = _HelperFinder(folder, names)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+        # The other folders' helpers go back: their nodes keep theirs, and this folder's keep these (bound by now).
+        for name in saved:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+
+
+def _inside(module: ModuleType, folder: Path) -> bool:
+    file = getattr(module, "__file__", None)
+    return file is not None and folder in Path(file).resolve().parents
 
 
 def _import_file(file: Path) -> ModuleType:

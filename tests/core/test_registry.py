@@ -119,3 +119,23 @@ def test_closest_names() -> None:
     registry = Registry.default(entry_points=False)
     assert registry.closest("folder_sorce")[0] == "folder_source"
     assert "did you mean 'take_writer'" in registry.unknown_message("take_writr")
+
+
+def test_two_node_folders_each_have_their_own_helper_of_one_name(tmp_path: Path) -> None:
+    # Before, the second folder's `from _util import ...` got the first folder's _util (cached by its bare name):
+    # its node failed to load (ImportError), or ran the other folder's code.
+    for name, value in (("first", "one"), ("second", "two")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "_util.py").write_text(f"WHICH = {value!r}\n\n\ndef {name}_only():\n    return WHICH\n",
+                                         encoding="utf-8")
+        (folder / f"{name}.py").write_text(
+            f"from _util import WHICH, {name}_only\n\nfrom exsampling_patch import ANY, Input, Node\n\n\n"
+            f"class {name.title()}Node(Node):\n    '''Says which helper it got.'''\n\n    x = Input(ANY)\n"
+            f"    which = WHICH\n\n    def on_x(self, m):\n        pass\n", encoding="utf-8")
+    registry = Registry.default([tmp_path / "first", tmp_path / "second"], entry_points=False)
+    assert registry.problems == []
+    assert registry.get("first_node").which == "one"  # type: ignore[attr-defined]
+    assert registry.get("second_node").which == "two"  # type: ignore[attr-defined]
+    again = Registry.default([tmp_path / "second"], entry_points=False)  # the editor builds registries anew
+    assert again.problems == [] and again.get("second_node").which == "two"  # type: ignore[attr-defined]
