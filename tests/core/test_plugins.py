@@ -45,17 +45,28 @@ def test_example_plugin_appears_through_its_entry_point(plugin_site: Path) -> No
 
 
 def test_example_plugin_runs_in_a_patch(plugin_site: Path, tmp_path: Path) -> None:
+    checkout = sys.modules.pop("exsampling_gain", None)  # the example's own tests load the checkout's copy
     sys.path.insert(0, str(plugin_site))
     try:
         from exsampling_gain import Gain  # type: ignore[import-not-found]
         from exsampling_patch import Take
 
+        assert plugin_site in Path(sys.modules[Gain.__module__].__file__ or "").parents  # the installed copy
         node = Gain("g", {"gain_db": -6.0206})
         node.handle("take", Take(np.full(8, 0.5, dtype=np.float32), 8000))
         (_, out), = node.context.emitted
         assert np.allclose(out.samples, 0.25, atol=1e-4)
     finally:
         sys.path.remove(str(plugin_site))
+        sys.modules.pop("exsampling_gain", None)
+        if checkout is not None:
+            sys.modules["exsampling_gain"] = checkout
+
+
+def test_the_example_tests_leave_the_path_alone() -> None:
+    """The example's conftest loads its package from the file: with its folder on sys.path, a build's .egg-info
+    there was read as installed, and every registry of the run had the example's 'gain' type."""
+    assert str(EXAMPLE) not in sys.path and str(EXAMPLE.resolve()) not in sys.path
 
 
 def test_broken_entry_point_is_reported(plugin_site: Path, tmp_path: Path) -> None:
