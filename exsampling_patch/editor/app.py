@@ -117,6 +117,7 @@ class EditorApp:
             dpg.add_key_press_handler(callback=self.shortcuts.on_key)
             dpg.add_mouse_release_handler(button=dpg.mvMouseButton_Left, callback=self._on_mouse_release)
             dpg.add_mouse_click_handler(button=dpg.mvMouseButton_Right, callback=self._on_right_click)
+            dpg.add_mouse_wheel_handler(callback=self._on_wheel)
 
     # -- actions (menu items, keys and tests call these) --------------------------------------------------------
 
@@ -377,6 +378,11 @@ class EditorApp:
             return
         if node_id not in self.patch_view.selected_nodes():
             self._select([node_id])
+
+    def _on_wheel(self, sender: Any, notches: Any) -> None:
+        if dpg.is_item_hovered(self.patch_view.tag):
+            shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
+            self.navigator.wheel(float(notches), sideways=shift)
 
     def _on_right_click(self, sender: Any, app_data: Any) -> None:
         if not dpg.is_item_hovered(self.patch_view.tag):

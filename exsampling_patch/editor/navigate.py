@@ -17,6 +17,8 @@ from exsampling_patch.editor.patch_view import PatchView
 
 #: Pixels an arrow key pans (Shift: four times as far).
 STEP = 120.0
+#: Pixels a notch of the mouse wheel pans (there is no zoom for the wheel to do).
+WHEEL_STEP = 80.0
 MARGIN = 30.0
 
 
@@ -65,6 +67,12 @@ class Navigator:
         """The compact display (ids and pins only, distances halved) on or off, then the whole patch shown."""
         self.view.set_compact(not self.view.compact)
         self.fit()
+
+    def wheel(self, notches: float, sideways: bool) -> None:
+        """The mouse wheel over the canvas: up looks up, Shift+wheel sideways (up looks left), as most programs
+        scroll a page; the node editor did nothing with it."""
+        step = float(notches) * WHEEL_STEP
+        self.view.pan_by(step if sideways else 0.0, 0.0 if sideways else step)
 
     def pan_key(self, x: float, y: float) -> None:
         """Look further ``(x, y)`` steps: the drawing moves the other way."""

@@ -1,6 +1,6 @@
 """Finding one's way with real keys and mouse: arrows pan, Home fits the patch, F frames the selection, and
-Space+left drag pans (no middle button); after a pan far off, a palette click adds a node in view. Every event is
-an ``xdotool`` event on the test display.
+Space+left drag pans (no middle button), and so does the mouse wheel; after a pan far off, a palette click adds a
+node in view. Every event is an ``xdotool`` event on the test display.
 
 Run as ``python -m tests.editor.nav_scenario`` (needs DISPLAY and xdotool; see test_navigate.py). Prints one
 JSON object: where a node was drawn after each step, the visible canvas, and whether the patch changed.
@@ -57,6 +57,23 @@ def main() -> dict[str, Any]:
         driver.drag(start, (150, 80))
         driver.xdotool("keyup", "space", frames=5)
         out["space_drag_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
+        # The mouse wheel over the canvas pans: a notch down looks down, Shift+notch up looks left; over the
+        # inspector it does not.
+        wheel_at = empty_spot((0, 0))
+        assert wheel_at is not None
+        driver.move(wheel_at)
+        before = corner(last)
+        driver.xdotool("click", 5)  # a notch down
+        out["wheel_down_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
+        before = corner(last)
+        driver.xdotool("keydown", "shift")
+        driver.xdotool("click", 4)  # a notch up, with Shift
+        driver.xdotool("keyup", "shift", frames=5)
+        out["shift_wheel_up_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
+        driver.move(press_point("patch:name"))
+        before = corner(last)
+        driver.xdotool("click", 5)
+        out["wheel_over_inspector_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
         out["positions_kept"] = {n: spec.position for n, spec in model.patch.nodes.items()} == positions
         out["dirty"] = model.dirty
         out["minimap_before"] = dpg.get_item_configuration(app.patch_view.tag)["minimap"]

@@ -1,4 +1,5 @@
-"""Arrows, Home, F and Space+drag move the view in a real window (real key and mouse events); the patch stays."""
+"""Arrows, Home, F, Space+drag and the mouse wheel move the view in a real window (real key and mouse events); the
+patch stays."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ def test_keys_and_space_drag_find_the_way() -> None:
     ccx, ccy = result["canvas_centre"]
     assert abs(fx - ccx) <= 10 and abs(fy - ccy) <= 10, result  # F: the selected node in the middle
     assert result["space_drag_moved"] == [150, 80], result  # Space+drag pans, no middle button
+    assert result["wheel_down_moved"] == [0, -80], result  # the wheel pans: down looks down, the drawing goes up
+    assert result["shift_wheel_up_moved"] == [80, 0], result  # Shift: sideways
+    assert result["wheel_over_inspector_moved"] == [0, 0], result
     assert result["positions_kept"] and not result["dirty"], result  # the view moved, not the nodes
     assert result["menu"] == ["Home", "F", "Left"], result
     assert not result["minimap_before"] and result["minimap_after_m"], result  # off until M (it covers nodes)
