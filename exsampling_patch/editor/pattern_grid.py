@@ -122,7 +122,11 @@ class PatternPanel:
         if not dpg.does_item_exist(self.tag):
             return
         nodes = self._pattern_nodes()
-        grids = {n: (self.model.param_value(n, "patterns"), list(self.model.param_value(n, "slots"))) for n in nodes}
+        try:
+            grids = {n: (self.model.param_value(n, "patterns"), list(self.model.param_value(n, "slots")))
+                     for n in nodes}
+        except KeyError:  # a pattern node deleted since it was listed (Del runs on the callback thread): next time
+            return
         signature = repr(sorted(grids.items()))
         if signature != self._signature:
             self._signature = signature
