@@ -54,3 +54,12 @@ def test_home_says_whether_the_whole_patch_is_in_view() -> None:
     assert result["log_x"][0] > 1000, result  # dragged far enough to make the patch wider than the view
     status = result["wide_status"]
     assert "larger than the view" in status and "arrows pan" in status and "Home" in status, result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_m_on_a_patch_too_big_for_the_minimap_says_why() -> None:
+    result: dict[str, Any] = run_scenario("tests.editor.minimap_scenario")
+    assert not result["minimap_shown"], result
+    assert result["m_status"].startswith("no minimap above 60 nodes"), result
+    assert "larger than the view" in result["home_status"] and "minimap" not in result["home_status"], result
