@@ -105,6 +105,14 @@ class Inspector:
         except Exception:  # rebuilt by the frame loop meanwhile (a node clicked): this runs on the callback thread
             return
 
+    def take_typed(self, item: int | str) -> bool:
+        """Take what is typed in ``item``, a field being edited, where Dear PyGui gives it before the field is
+        left: the description's (a multi-line field, not taken on Enter). Returns whether it was taken."""
+        if dpg.get_item_alias(item) != "patch:description":
+            return False
+        self._on_info(item, dpg.get_value(item), "description")
+        return True
+
     def _on_info(self, sender: Any, app_data: str, user_data: str) -> None:
         self.model.set_info(user_data, app_data)
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import dearpygui.dearpygui as dpg
 
+from exsampling_patch.editor.inspector import Inspector
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.navigate import Navigator
 from exsampling_patch.editor.perf_view import PerformanceView
@@ -26,6 +27,7 @@ class Actions(Protocol):
     model: EditorModel
     navigator: Navigator
     perf_view: PerformanceView
+    inspector: Inspector
 
     def request(self, action: Callable[[], Any]) -> bool: ...
     def ask_open(self) -> None: ...
@@ -132,12 +134,16 @@ class Shortcuts:
             return
         if self.actions.modal_open():
             return  # keys belong to the prompt or dialog on top
-        if self.typing():  # keys belong to the text field being edited
+        field = self.active_field()
+        if field is not None:  # keys belong to the text field being edited
             # Ignored, Ctrl+S left the composer thinking the value typed was saved. Dear PyGui gives a field's text
-            # only once it is taken (Enter, a click elsewhere): the patch is saved as it is, and told so.
-            if (ctrl, shift, key) == (True, False, dpg.mvKey_S) and self.actions.save():
-                self.actions.say(f"{self.actions.status}; not what is being typed: press Enter (or click "
-                                 "elsewhere) to take it, then Ctrl+S")
+            # only once it is taken (Enter, a click elsewhere), but for the description's: the patch is saved with
+            # what can be taken, and the status bar says when the value being typed is not in it.
+            if (ctrl, shift, key) == (True, False, dpg.mvKey_S):
+                taken = self.actions.inspector.take_typed(field)
+                if self.actions.save() and not taken:
+                    self.actions.say(f"{self.actions.status}; not what is being typed: press Enter (or click "
+                                     "elsewhere) to take it, then Ctrl+S")
             return
         pressed, performing = (ctrl, shift, key), self.performance_shown()
         if performing:
@@ -161,7 +167,11 @@ class Shortcuts:
         return shown in ("tab:perf", dpg.get_alias_id("tab:perf"))
 
     def typing(self) -> bool:
-        """Whether keys belong to a widget being edited (a text field, a table cell, a slider being dragged).
+        """Whether keys belong to a widget being edited (a text field, a table cell, a slider being dragged)."""
+        return self.active_field() is not None
+
+    def active_field(self) -> int | str | None:
+        """The widget being edited, if any.
 
         Asks every widget of the inspector and the search fields for its state; widgets that have no
         "active" state (a table, a group) are not being edited.
@@ -170,10 +180,10 @@ class Shortcuts:
             for item in self.descendants(root):
                 try:
                     if dpg.get_item_state(item).get("active", False):
-                        return True
+                        return item
                 except Exception:  # deleted since it was listed (the inspector rebuilt): not being edited
                     continue
-        return False
+        return None
 
     @staticmethod
     def descendants(item: int | str) -> list[int | str]:

@@ -4,7 +4,7 @@ then a click elsewhere is one edit (real ``xdotool`` key and mouse events).
 Opens the editor's small test patch in a real (virtual) window: types a patch name and clicks the empty canvas,
 types a log prefix and clicks another node's title (once: it must show), types more of it, presses Enter and
 clicks the canvas, and types into the id field and clicks the canvas; the model is read after each. Then it types
-into a field and presses Ctrl+S, then Enter and Ctrl+S.
+into a field and presses Ctrl+S, then Enter and Ctrl+S; then types a description and presses Ctrl+S.
 
 Run as ``python -m tests.editor.field_leave_scenario`` (needs DISPLAY and xdotool; see test_field_leave.py). Prints
 one JSON object.
@@ -75,6 +75,17 @@ def main() -> dict[str, Any]:
             driver.key("Return")
             driver.key("s", "ctrl")
             out["saved_after_enter"] = "prefix: abcdxyz" in (work / "p.yaml").read_text()
+            # The description (Enter makes a new line there, and its text is there to take): Ctrl+S saves it.
+            driver.click(spot)  # ends the editing (imnodes takes the press for that alone)
+            driver.click(spot)  # nothing selected: the patch's name and description
+            driver.click(press_point("patch:description"))
+            type_text("night")
+            driver.key("s", "ctrl")
+            out["description_status"] = app.status
+            out["saved_description"] = "description: night" in (work / "p.yaml").read_text()
+            out["dirty_after_description"] = model.dirty
+            driver.click(spot)
+            out["dirty_after_leaving"] = model.dirty  # leaving takes the same text again: no edit
     return out
 
 

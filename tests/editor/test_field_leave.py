@@ -43,3 +43,11 @@ def test_ctrl_s_while_typing_saves_and_says_the_typed_value_is_not_in_it(result:
     assert result["saved_while_typing"] and result["still_typing"], result
     assert result["ctrl_s_status"].startswith("saved ") and "press Enter" in result["ctrl_s_status"], result
     assert result["saved_after_enter"], result
+
+
+@pytest.mark.display
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
+def test_ctrl_s_while_typing_the_description_saves_it(result: dict[str, Any]) -> None:
+    assert result["saved_description"] and not result["dirty_after_description"], result
+    assert "press Enter" not in result["description_status"], result  # Enter makes a new line there
+    assert not result["dirty_after_leaving"], result
