@@ -2,8 +2,8 @@
 
 The trunk has the layout of the aiSFX embedding network (Ma and Lerch, ISMIR 2022; itself the DCASE
 cross-task "Cnn_9layers" baseline): four blocks of two 3x3 convolutions with batch norm and ReLU, 64-128-256-512
-channels, 2x2 max pooling after the first three blocks. Its weights start from aiSFX 0.1.2's published
-checkpoint (CC BY 4.0) and are fine-tuned on ESC-50 (see ``MODEL_CARD.md``).
+channels, 2x2 max pooling after the first three blocks. Its weights are aiSFX 0.1.2's published checkpoint
+(CC BY 4.0), frozen: only the head is trained here (see ``MODEL_CARD.md``; ``trunk_tuning`` can tune the trunk).
 
 The trunk is fully convolutional in time: :meth:`SoundNet.sequence` runs it once over a whole take and
 returns the outputs of blocks 3 and 4, one column for every 8 spectrogram frames (one *step*, 0.37 s) and
