@@ -54,6 +54,11 @@ def prompts_and_dialogs(app: EditorApp, driver: Driver) -> dict[str, Any]:
     x, y = press_point(f"{dialog}:entry:{index}")
     driver.move((x, y))
     driver.xdotool("click", "--repeat", "2", "--delay", "60", "1", frames=8)
+    if dpg.does_item_exist(dialog):
+        # ImGui times a double click by the frames that see its clicks (one event a frame): on a loaded machine
+        # (the full suite, once in 3 runs) the second click came after its 0.3 s. A slow double click is no
+        # double click in any editor, so try once more; a dialog that never opens on a double click still fails.
+        driver.xdotool("click", "--repeat", "2", "--delay", "60", "1", frames=8)
     out["double_click_opens"] = not dpg.does_item_exist(dialog) and not app.model.dirty and \
         app.status.startswith("opened")
     driver.key("q", "ctrl")
