@@ -15,15 +15,30 @@ trunk pass, whatever the number of windows.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["STEP_FRAMES", "ConvBlock", "Head", "SoundNet", "Trunk"]
+__all__ = ["STEP_FRAMES", "TUNED_TRUNK_KEY", "ConvBlock", "Head", "SoundNet", "Trunk", "read_tuned_trunk"]
 
 STEP_FRAMES = 8
 """Spectrogram frames per step of the trunk's output sequence (three 2x pools in time)."""
+TUNED_TRUNK_KEY = "tuned_trunk"
+"""The key under which a file of :mod:`.trunk_tuning` holds its tuned trunk's weights."""
+
+
+def read_tuned_trunk(path: str | Path) -> dict[str, torch.Tensor] | None:
+    """The trunk weights (float32) of a tuned trunk's file (:func:`.trunk_tuning.save_tuned_trunk`), or None for
+    any other file (a model file, whose TorchScript part plain loading refuses, or a checkpoint)."""
+    try:
+        saved = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception:
+        return None
+    if not isinstance(saved, dict) or TUNED_TRUNK_KEY not in saved:
+        return None
+    return {k: v.float() if v.is_floating_point() else v for k, v in saved[TUNED_TRUNK_KEY].items()}
 
 
 class ConvBlock(nn.Module):

@@ -26,7 +26,7 @@ from .features import analyse, compress, loudest_span
 from .fitting import augmented_features, calibration_specs, trunk_maps
 from .model_file import trunk_fingerprint
 from .musical import SOURCES
-from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, script_int8_trunk
+from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, read_tuned_trunk, script_int8_trunk
 from .oneshots import build, oneshot_folder
 
 __all__ = ["AMBIENT_NOISE", "ESC50_PHONE_TAKE", "FeatureSet", "esc50_features", "esc50_phone_features", "features",
@@ -275,24 +275,15 @@ def trunk_model(trunk: Path, n_classes: int) -> SoundNet:
         prefix = "embedding_net."
         model.trunk.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
         return model.eval()
-    tuned = _tuned_trunk(trunk)
+    tuned = read_tuned_trunk(trunk)
     if tuned is not None:
         model = SoundNet(n_classes)
-        model.trunk.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in tuned.items()})
+        model.trunk.load_state_dict(tuned)
         return model.eval()
     loaded = load_model_file(trunk)
     model = SoundNet(n_classes, n_bands=loaded.model.n_bands)
     model.trunk.load_state_dict(loaded.model.trunk.state_dict())
     return model.eval()
-
-
-def _tuned_trunk(path: Path) -> dict[str, torch.Tensor] | None:
-    """The trunk weights of a file written by :mod:`.trunk_tuning` (``tune``), or None for any other file."""
-    try:
-        saved = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception:  # a model file (TorchScript inside) or something else: not ours to read here
-        return None
-    return saved.get("tuned_trunk") if isinstance(saved, dict) else None
 
 
 def load_parts(parts: dict[str, Path]) -> dict[str, FeatureSet]:

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .network import SoundNet
+from .network import TUNED_TRUNK_KEY, SoundNet, read_tuned_trunk
 
 __all__ = ["LEFT_OUT_SOURCES", "TuningInputs", "load_inputs", "probe", "save_tuned_trunk", "start_trunk", "tune_trunk",
            "tuning_rows", "write_inputs"]
@@ -316,17 +316,17 @@ def score(probs: np.ndarray, inputs: TuningInputs) -> dict[str, float]:
 
 def start_trunk(path: Path) -> dict[str, torch.Tensor]:
     """Trunk weights (float32) of a model file (``sounds.pt``) or of a tuned trunk (:func:`save_tuned_trunk`)."""
+    tuned = read_tuned_trunk(path)
+    if tuned is not None:
+        return tuned
     saved = torch.load(str(path), map_location="cpu", weights_only=True)
-    if "tuned_trunk" in saved:
-        state = saved["tuned_trunk"]
-    else:
-        state = {k[len("trunk."):]: v for k, v in saved["state_dict"].items() if k.startswith("trunk.")}
+    state = {k[len("trunk."):]: v for k, v in saved["state_dict"].items() if k.startswith("trunk.")}
     return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
 
 
 def save_tuned_trunk(model: SoundNet, path: Path, recipe: dict[str, object]) -> None:
     """The tuned trunk's weights (float16) in a file that ``train_sounds --trunk`` reads."""
-    torch.save({"tuned_trunk": {k: (v.half() if v.is_floating_point() else v).cpu()
+    torch.save({TUNED_TRUNK_KEY: {k: (v.half() if v.is_floating_point() else v).cpu()
                                 for k, v in model.trunk.state_dict().items()},
                 "recipe": json.dumps(recipe)}, path)
 
