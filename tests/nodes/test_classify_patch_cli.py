@@ -3,7 +3,10 @@ real processes on real ESC-50 audio; and the same slots as the running patch giv
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +17,7 @@ import numpy as np
 import soundfile as sf
 import yaml
 
+from exsampling_patch.cli import main
 from exsampling_patch.commands.classify import PatchChain
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import Engine
@@ -31,6 +35,23 @@ CLIPS = (DOG, "1-115545-A-48.flac", "1-17367-A-10.flac", "1-137-A-32.flac", UNSU
 def exsampling(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "exsampling_patch.cli", *args], capture_output=True, text=True,
                           timeout=180, cwd=cwd)
+
+
+def exsampling_here(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The same command run by ``main`` in this process, where torch and the model's code are loaded already:
+    what the subprocess gives, seconds sooner. Output is caught by redirecting ``sys.stdout`` and ``sys.stderr``."""
+    out, err, before = io.StringIO(), io.StringIO(), Path.cwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's refusals
+                code = exit_.code if isinstance(exit_.code, int) else 2
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def rows_of(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
@@ -77,7 +98,7 @@ def test_classify_through_the_default_patch(esc50: Path, tmp_path: Path) -> None
     assert by_name["silent.wav"] == {"file": str(silent), "top": [], "slot": None,
                                      "reason": "dropped by trim: silent take"}
 
-    text = exsampling("classify", "--patch", str(DEFAULT_PATCH), str(dog), "--top", "2")
+    text = exsampling_here("classify", "--patch", str(DEFAULT_PATCH), str(dog), "--top", "2")
     assert text.returncode == 0, text.stderr
     assert text.stdout.startswith(f"{dog}: dog 0.9") and " -> Bass 0.9" in text.stdout
     assert text.stdout.count(",") == 1  # two labels
@@ -87,7 +108,7 @@ def test_classify_patch_names_what_is_wrong_with_a_file(esc50: Path, tmp_path: P
     not_audio = tmp_path / "notes.wav"
     not_audio.write_text("a shopping list, not a recording")
     missing, dog = tmp_path / "gone.wav", esc50 / "audio" / DOG
-    done = exsampling("classify", "--patch", str(DEFAULT_PATCH), str(not_audio), str(tmp_path), str(missing),
+    done = exsampling_here("classify", "--patch", str(DEFAULT_PATCH), str(not_audio), str(tmp_path), str(missing),
                       str(dog))
     assert done.returncode == 1, done.stderr  # the three bad ones failed; the dog still ran
     assert done.stdout.splitlines() == [
@@ -101,14 +122,14 @@ def test_classify_patch_names_what_is_wrong_with_a_file(esc50: Path, tmp_path: P
 def test_classify_through_a_strict_gate_says_why_not_or_falls_back(esc50: Path, tmp_path: Path) -> None:
     dog = str(esc50 / "audio" / DOG)
     strict = patch_copy(tmp_path, threshold=0.999)
-    (row,) = rows_of(exsampling("classify", "--patch", str(strict), dog, "--json"))
+    (row,) = rows_of(exsampling_here("classify", "--patch", str(strict), dog, "--json"))
     assert row["top"][0]["label"] == "dog" and row["top"][0]["probability"] < 0.999
     assert row["slot"] is None and row["reason"] == f"not sure (dog {round(row['top'][0]['probability'] * 100)}%)"
-    text = exsampling("classify", "--patch", str(strict), dog)
+    text = exsampling_here("classify", "--patch", str(strict), dog)
     assert text.stdout.strip().endswith("-> no slot: " + row["reason"])
 
     falling = patch_copy(tmp_path, threshold=0.999, fallback_slot="Chorus")
-    (row,) = rows_of(exsampling("classify", "--patch", str(falling), dog, "--json"))
+    (row,) = rows_of(exsampling_here("classify", "--patch", str(falling), dog, "--json"))
     assert (row["slot"], row["reason"]) == ("Chorus", None) and row["fallback"].startswith("not sure (dog")
 
 
@@ -123,13 +144,13 @@ def test_classify_patch_model_is_found_from_the_patch_folder(esc50: Path, tmp_pa
     patch.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    (row,) = rows_of(exsampling("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), "--json",
+    (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), "--json",
                                 cwd=elsewhere))
     assert row["slot"] == "Bass"
     (tmp_path / "models" / "mine.pt").unlink()
-    missing = exsampling("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), cwd=elsewhere)
+    missing = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), cwd=elsewhere)
     assert missing.returncode == 2 and "mine.pt" in missing.stderr
-    mixed = exsampling("classify", "--patch", str(DEFAULT_PATCH), "--window", "1s", str(esc50 / "audio" / DOG))
+    mixed = exsampling_here("classify", "--patch", str(DEFAULT_PATCH), "--window", "1s", str(esc50 / "audio" / DOG))
     assert mixed.returncode == 2 and "--window" in mixed.stderr
 
 
@@ -172,10 +193,10 @@ def test_a_patch_that_cannot_be_used_is_named_once_with_its_line(tmp_path: Path)
     bad = tmp_path / "bad.yaml"
     bad.write_text("exsampling_patch: 1\nnodes:\n- {id: c, type: classifier, params: {window: bogus}}\nlinks: []\n",
                    encoding="utf-8")
-    done = exsampling("classify", "--patch", str(bad), str(tmp_path / "any.wav"))
+    done = exsampling_here("classify", "--patch", str(bad), str(tmp_path / "any.wav"))
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: {bad}:3: node 'c': parameter 'window' is 'bogus', not one of whole, 1s, " \
                                   "2s, 4s"
     writer = REPO / "patches" / "web_to_writer.yaml"
-    done = exsampling("classify", "--patch", str(writer), str(tmp_path / "any.wav"))
+    done = exsampling_here("classify", "--patch", str(writer), str(tmp_path / "any.wav"))
     assert done.returncode == 2 and done.stderr.strip() == f"error: {writer}: no classifier node"
