@@ -48,7 +48,7 @@ def path_problem(value: str, path_kind: str, base_dir: Path) -> str | None:
 #: too (:func:`read_params`). A file read must exist; a folder read (the folder source makes the one it watches,
 #: a drop box) is reported when it looks misspelt: missing, with an existing folder of a close name where it
 #: would be, and no node of the patch writing there.
-READ_PATHS: dict[str, tuple[str, ...]] = {"folder_source": ("folder",), "classifier": ("model",)}
+READ_PATHS: dict[str, tuple[str, ...]] = {"folder_source": ("folder",)}
 
 
 def read_params(type_name: str, registry: Registry) -> tuple[str, ...]:

@@ -72,6 +72,17 @@ def test_run_refuses_a_path_that_cannot_work(tmp_path: Path) -> None:
     load_patch(path)  # folders that do not exist yet are made by the nodes
 
 
+def test_a_classifier_model_that_is_a_folder_is_named_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    path = tmp_path / "classify.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: c\n  type: classifier\n  params:\n    model: models\n"
+                    "links: []\n", encoding="utf-8")
+    with pytest.raises(PatchError) as caught:
+        load_patch(path)
+    assert [(p.line, p.message) for p in caught.value.problems] == [
+        (6, "node 'c': parameter 'model': 'models' is a folder, not a file")]
+
+
 def test_check_link_is_the_one_rule() -> None:
     registry = Registry.default()
     patch = Patch()
