@@ -4,7 +4,10 @@
 // load, is running (the page says so in <body data-microphone>).
 // Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set, or with an empty
 // LATITUDE not allowed (the take is sent without location). PHONE_INDEXEDDB=refused or hangs: the browser's
-// IndexedDB fails so (phone.js, brokenIndexedDB). PHONE_SILENT_UPLOADS=N: the first N uploads are never answered.
+// IndexedDB fails so (phone.js, brokenIndexedDB). PHONE_SILENT_UPLOADS=N: the first N uploads are never answered;
+// the page's clock is then moved on through its wait for each (15 s and 1 ms per 50 bytes sent) rather than waited
+// out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly") and in
+// all ("givenUp").
 // PHONE_BUSY_UPLOADS=N: the first N uploads (after the silent ones) are answered 503 as a busy recorder would,
 // with the header Retry-After: PHONE_BUSY_RETRY_AFTER if that is set ("date+S": the HTTP date S seconds on); the
 // report gives when each upload went ("uploadsAtMs", from the first) and what the page said a moment after each busy
@@ -19,15 +22,29 @@ async function main() {
     const context = await phoneContext(browser, lat ? { latitude: Number(lat), longitude: Number(lon) } : null);
     if (process.env.PHONE_INDEXEDDB) await brokenIndexedDB(context, process.env.PHONE_INDEXEDDB);
     const page = await context.newPage();
+    const silentUploads = Number(process.env.PHONE_SILENT_UPLOADS || 0);
+    if (silentUploads) await page.clock.install();  // the page's timers, moved on below; time flows as usual
+    const givenUpEarly = [];
+    let givenUp = 0;  // uploads the page aborted
+    page.on("requestfailed", (r) => { if (r.method() === "POST" && r.url().includes("/api/takes")) givenUp += 1; });
     let stalled = 0;  // PHONE_SILENT_UPLOADS=N: the first N uploads go out and are never answered (a silent network)
     let busy = 0;  // PHONE_BUSY_UPLOADS=N: the next N are answered 503, with Retry-After: PHONE_BUSY_RETRY_AFTER
     const uploadsAt = [], busyInfo = [];
     await page.route("**/api/takes*", (route) => {
       if (route.request().method() !== "POST") return route.continue();
       uploadsAt.push(Date.now());
-      if (stalled < Number(process.env.PHONE_SILENT_UPLOADS || 0)) {
+      if (stalled < silentUploads) {
         stalled += 1;
-        return;  // neither sent on nor answered
+        // Neither sent on nor answered. The page's wait for it (15 s and 1 ms per 50 bytes, times the try up to 4) goes
+        // by on its clock: all but a second of it, then the rest; only then may the take be sent again.
+        const wait = (15000 + (route.request().postDataBuffer() || Buffer.alloc(0)).length / 50) * Math.min(stalled, 4);
+        (async () => {
+          await page.clock.fastForward(Math.round(wait) - 1000);
+          await new Promise((r) => setTimeout(r, 300));
+          givenUpEarly.push(givenUp);
+          await page.clock.fastForward(1100);
+        })().catch((error) => log.push(`clock: ${error.message}`));
+        return;
       }
       if (busy < Number(process.env.PHONE_BUSY_UPLOADS || 0)) {
         busy += 1;
@@ -73,7 +90,7 @@ async function main() {
     const infoAfter = await page.textContent("#info");  // once the take's end is known
     const infoAfterIsError = await page.$eval("#info", (el) => el.classList.contains("error"));
     console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, infoAfterIsError, log, shownName, micBeforeRec,
-                                 recordingAfterMs, endShownAfterMs, pollsUntilEnd, busyInfo,
+                                 recordingAfterMs, endShownAfterMs, pollsUntilEnd, busyInfo, givenUpEarly, givenUp,
                                  uploadsAtMs: uploadsAt.map((t) => t - uploadsAt[0]) }));
   } finally {
     await browser.close();
