@@ -218,14 +218,20 @@ def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_
         while not (signals / "stopped").exists():
             assert phone.poll() is None and time.monotonic() < deadline + 30, phone.communicate()
             time.sleep(0.05)
-        time.sleep(13)  # away longer than a few quick retries (the page gave up after about 10 s)
+        # Away longer than a few quick retries (the page gave up after about 10 s): the phone's script moves the
+        # page's clock on through its retry waits and says when it has been away long enough.
+        while not (signals / "away").exists():
+            assert phone.poll() is None and time.monotonic() < deadline + 60, phone.communicate()
+            time.sleep(0.05)
         back = recorder_engine(tmp_path, state, port=port)
+        (signals / "back").touch()
         out, err = phone.communicate(timeout=90)
         assert phone.returncode == 0, err + out
         result = json.loads(out.strip().splitlines()[-1])
         assert result["info"].startswith("Received"), result
         assert any("kept" in line for line in result["seen"]), result  # the phone said it keeps the take
         assert not any("failed" in line for line in result["seen"]), result
+        assert result["failed"] >= 5 and result["awayMs"] >= 15000, result  # the page kept trying while away
         in_page_only = any("waiting: kept in this page only" in line for line in result["seen"])
         assert in_page_only == (storage == "no-indexeddb"), result
         if storage == "no-indexeddb":
