@@ -36,6 +36,7 @@ from exsampling_patch.nodes.sampler.shared import (
     OUTPUT_LATENCY,
     STEALS,
     TIMING_SLOTS,
+    UNSTARTED_DROPPED,
     XRUN_SLOTS,
     XRUNS,
     XRUNS_NOTED,
@@ -113,6 +114,7 @@ class SamplerCore:
         self.frame = 0  # frames rendered before this block: the stream frame of its first sample
         self.epoch = int(self.state.counters[EPOCH])  # the audio processes before this one: noted at the first block
         self._stream_noted = False
+        self._stream_starting = False  # set by stream_starts(): the next block is a stream's first
 
         # -- callback-owned state -----------------------------------------------------------------------------
         self.current: list[SlotBuffer] = [EMPTY] * slots
@@ -221,6 +223,11 @@ class SamplerCore:
         """Hand ``buffer`` to the callback for ``slot`` (one reference assignment: atomic)."""
         self.pending[slot] = buffer
 
+    def stream_starts(self) -> None:
+        """A stream starts calling :meth:`render`: its first block drops, counted (``unstarted_dropped``), untimed
+        note-ons queued over :data:`.schedule.LATE_PLAY_SECONDS` before it (while nothing played), not stacked."""
+        self._stream_starting = True
+
     # -- the callback ---------------------------------------------------------------------------------------------
 
     def render(self, out: np.ndarray, at: float | None = None) -> None:
@@ -282,6 +289,8 @@ class SamplerCore:
 
     def _drain_events(self, now: float) -> None:
         held, played, frame = self.held, self.played, self.frame
+        stale_before = now - LATE_PLAY_SECONDS if self._stream_starting else 0.0  # stamps before it: dropped
+        self._stream_starting = False
         for source, ring in enumerate(self.rings):
             r, w, cap = ring.read, ring.write, ring.capacity
             while r < w:
@@ -291,6 +300,10 @@ class SamplerCore:
                 if due > 0.0:  # timed: held until its block (which may be this one)
                     held.add(kind, int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i]), due,
                              float(ring.stamp[i]), source)
+                    r += 1
+                    continue
+                if kind == NOTE_ON and ring.velocity[i] > 0 and 0.0 < float(ring.stamp[i]) < stale_before:
+                    self.counters[UNSTARTED_DROPPED] += 1  # see stream_starts
                     r += 1
                     continue
                 played.record(kind, int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i]), source, frame,

@@ -28,7 +28,8 @@ PLAYED_CAPACITY = 4096  # what the callback played, for the show log (read every
 # (EPOCH: the audio processes started before the one now running, set by the node before it starts one;
 # XRUNS_NOTED: the xruns whose stream frame the callback has written in ``xrun_frame``; LATE_DROPPED: timed
 # note-ons so late that they were dropped rather than played at once; UNSTARTED_DROPPED: note-ons the node emptied
-# from the ring when it started an audio process: they came while none ran)
+# from the ring when it started an audio process, and untimed ones a stream's first block found stale: they came
+# while none ran)
 CALLBACKS, XRUNS, NOTES_STARTED, STEALS, LATE_EVENTS, EPOCH, XRUNS_NOTED, LATE_DROPPED, UNSTARTED_DROPPED = range(9)
 # indices into SharedState.clock (float64): the callback's estimate of when its last block began (filtered,
 # time.perf_counter()), the stream's frames rendered before it, the output latency the stream reports, and the
@@ -171,7 +172,8 @@ class SharedState:
     @property
     def unstarted_dropped(self) -> int:
         """Note-ons that came while no audio process ran (it was starting, or restarting after it died), emptied
-        unplayed from the ring when the next one started (see .host.AudioProcess)."""
+        unplayed from the ring when the next one started (see .host.AudioProcess), or dropped by the stream's first
+        block (see .core.SamplerCore.stream_starts)."""
         return int(self.counters[UNSTARTED_DROPPED])
 
     @property

@@ -195,6 +195,7 @@ class AudioOutput:
         clock = self.core.state.clock
         clock[OUTPUT_LATENCY] = float(stream.latency)
         clock[BLOCK_FRAMES] = 0.0  # the callback sets it: with blocksize 0 only the first block tells
+        self.core.stream_starts()  # what was queued while no stream played is not stacked in its first block
         try:
             stream.start()  # PortAudio's JACK host connects the stream's ports here
             if jack is not None and client:

@@ -205,3 +205,29 @@ def test_notes_that_come_while_no_audio_process_runs_are_counted_when_it_restart
     finally:
         audio.stop()
         state.close()
+
+
+@pytest.mark.jack
+def test_notes_that_come_while_the_audio_process_starts_are_dropped_not_stacked() -> None:
+    """Notes from the patch that come after the node started its audio process and before the stream's first
+    block (the process takes a second or more to start) were all played in that first block, stacked: a flam of
+    every hit of that second. Like the notes that came while no process ran, they are dropped and counted
+    (``unstarted_dropped``); a note that comes once the stream plays is played."""
+    from exsampling_patch.nodes.sampler import Sampler
+
+    context = NodeContext()
+    sampler = Sampler("smp-early", {"virtual_port": ""}, context)
+    sampler.start()
+    try:
+        for note in range(60, 65):  # a keyboard played while the process starts
+            sampler.note_on("HH", note, 100)
+        assert sampler.audio.opened.wait(10), context.errors
+        callbacks = sampler.state.callbacks
+        assert wait_for(lambda: sampler.state.callbacks > callbacks + 2)
+        assert int(sampler.state.notes_in.sum()) == 0, "notes queued before the stream's first block played"
+        assert sampler.stats()["unstarted_dropped"] == 5
+        sampler.note_on("HH", 69, 100)
+        assert wait_for(lambda: int(sampler.state.notes_in.sum()) == 1)
+        assert sampler.stats()["unstarted_dropped"] == 5
+    finally:
+        sampler.stop()
