@@ -74,7 +74,8 @@ def main() -> int:
             print(f"absolute error vs the beat clock, {label} (ms): median {np.median(part):+.3f}, p95 |e| "
                   f"{np.percentile(np.abs(part), 95):.3f}, max |e| {np.abs(part).max():.3f}")
     print(f"missing {expected - found.size}, doubled {int(np.sum(intervals < step_frames / 2))}, late events "
-          f"{stats['late_events']}, dropped as too late {stats.get('late_dropped', 0)}, xruns {stats['xruns']}, "
+          f"{stats['late_events']}, dropped as too late {stats.get('late_dropped', 0)}, dropped before the stream "
+          f"played {stats.get('unstarted_dropped', 0)}, xruns {stats['xruns']}, "
           f"output latency (compensated) "
           f"{stats['output_latency_ms']:.2f} ms")
     print(f"callback share of a {block}-frame block: median {np.median(share):.1f}%, p95 "
