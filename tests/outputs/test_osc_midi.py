@@ -62,7 +62,6 @@ def test_osc_to_a_dead_or_unknown_host_is_reported_once_and_never_raises() -> No
     assert len(context.errors) == 1 and "nowhere.invalid" in str(context.errors[0])
 
 
-@pytest.mark.jack
 def test_an_osc_target_pays_its_imports_when_made_not_on_the_first_send() -> None:
     """pythonosc's first import takes about 10 ms, holding the interpreter lock: it used to land on the show's
     first take (its OSC late, the classifier beside it slowed)."""
@@ -73,6 +72,7 @@ def test_an_osc_target_pays_its_imports_when_made_not_on_the_first_send() -> Non
     assert out.stdout.split() == ["False", "True"], out.stderr
 
 
+@pytest.mark.jack
 def test_midi_out_to_midi_in_over_jack_and_a_port_that_comes_back() -> None:
     tag = os.getpid()
     out = MidiOut("mout", {"virtual_port": f"exs-out-{tag}", "api": "UNIX_JACK", "length_ms": 20.0})
