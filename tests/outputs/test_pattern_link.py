@@ -92,6 +92,15 @@ class Peer:
         self.process.wait(timeout=5)
 
 
+def wait_for_peers(node: Pattern, peer: Peer) -> None:
+    """Until the node and the peer process have found each other over loopback, each seeing the other (10 s at
+    most)."""
+    deadline = time.monotonic() + 10
+    while (node.beat_clock().peers < 1 or peer.ask("peers") == "0") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert node.beat_clock().peers >= 1, "the two Link peers did not find each other over loopback"
+
+
 def raw_to_perf() -> float:
     """perf_counter - CLOCK_MONOTONIC_RAW (Link's clock on Linux), read together."""
     before = time.perf_counter()
@@ -105,10 +114,7 @@ def test_follows_a_peers_tempo_within_a_beat_and_shares_its_phase() -> None:
                    NodeContext())
     node.start()
     try:
-        deadline = time.monotonic() + 10
-        while (node.beat_clock().peers < 1 or peer.ask("peers") == "0") and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert node.beat_clock().peers >= 1, "the two Link peers did not find each other over loopback"
+        wait_for_peers(node, peer)
         time.sleep(0.5)
 
         # phase: both say which beat it is at the same instants
@@ -157,10 +163,7 @@ def test_an_edit_of_the_tempo_sets_the_sessions_tempo() -> None:
     node.start()
     edited: Pattern | None = None
     try:
-        deadline = time.monotonic() + 10
-        while (node.beat_clock().peers < 1 or peer.ask("peers") == "0") and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert node.beat_clock().peers >= 1, "the two Link peers did not find each other over loopback"
+        wait_for_peers(node, peer)
         # a tempo the session does not have (it may not be 120: the peer came first, or another session ran here)
         tempo = 133.0 if node.beat_clock().tempo != pytest.approx(133.0) else 141.0
         node.stop()
@@ -186,10 +189,7 @@ def test_with_start_stop_sync_it_starts_on_the_bar_the_session_starts_on() -> No
                    NodeContext())
     node.start()
     try:
-        deadline = time.monotonic() + 10
-        while (node.beat_clock().peers < 1 or peer.ask("peers") == "0") and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert node.beat_clock().peers >= 1, "the two Link peers did not find each other over loopback"
+        wait_for_peers(node, peer)
         assert peer.ask("stop") == "ok"
         deadline = time.monotonic() + 10
         while node.beat_clock().playing and time.monotonic() < deadline:
@@ -226,10 +226,7 @@ def test_with_start_stop_sync_its_play_control_starts_and_stops_the_session() ->
         return peer.ask("playing") == str(playing)
 
     try:
-        deadline = time.monotonic() + 10
-        while (node.beat_clock().peers < 1 or peer.ask("peers") == "0") and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert node.beat_clock().peers >= 1, "the two Link peers did not find each other over loopback"
+        wait_for_peers(node, peer)
         assert peer.ask("stop") == "ok"
         deadline = time.monotonic() + 10
         while node.beat_clock().playing and time.monotonic() < deadline:
