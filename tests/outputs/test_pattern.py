@@ -105,19 +105,25 @@ def test_tempo_control_and_mutes() -> None:
 
 
 def test_an_edited_node_goes_on_with_the_groove() -> None:
-    """The runtime rebuilds a node whose parameters change: the new one keeps the beat and the step count."""
-    node = make("pat-edit", patterns={"HH": "x"}, tempo=120.0, change_at="step")
+    """The runtime rebuilds a node whose parameters change, with the same context (one engine's): the new one keeps
+    the beat and the step count, and goes on from the step after the last one sent, its new patterns from it
+    (change_at step). Another context would be the patch run again, which starts on a step of its own."""
+    run = NodeContext()
+    node = make("pat-edit", run, patterns={"HH": "x"}, tempo=120.0, change_at="step")
     time.sleep(0.4)
     node.stop()
-    before = [m.time for port, m in node.context.emitted if m.type == "note_on"]
-    again = make("pat-edit", patterns={"BD": "x"}, tempo=120.0, change_at="step")
+    sent = len(run.emitted)
+    before = [m.time for port, m in run.emitted if m.type == "note_on"]
+    again = make("pat-edit", run, patterns={"BD": "x"}, tempo=120.0, change_at="step")
     try:
-        after = [m.time for m in collect(again, 0.4) if m.type == "note_on"]
+        time.sleep(0.4)
     finally:
         again.stop()
+    after = [m for port, m in list(run.emitted)[sent:] if m.type == "note_on"]
     step = 0.125
-    assert (after[0] - before[-1]) / step == pytest.approx(round((after[0] - before[-1]) / step), abs=1e-6)
-    assert after[0] - before[-1] < 0.2  # no new count-in: it goes straight on
+    assert before and after
+    assert after[0].time - before[-1] == pytest.approx(step, abs=1e-6)  # the next step: none skipped or sent again
+    assert {m.channel for m in after} == {3}  # the edit's patterns (BD), from that step on
 
 
 def swing_of(messages: list[Any], step: float = 0.125) -> list[float]:
