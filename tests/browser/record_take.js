@@ -84,7 +84,10 @@ async function main() {
                                null, { timeout: 10000 }).catch(() => {});  // the take's end, once known
     const endShownAfterMs = Date.now() - receivedAt;
     const pollsUntilEnd = listPolls.filter((t) => t >= receivedAt).length;
-    await page.waitForTimeout(2500);  // one poll of the take list
+    // One more answer to the page's take list (it asks every 2 s), and its rendering: what it shows then stays.
+    await page.waitForResponse((r) => r.request().method() === "GET" && r.url().includes("/api/takes"),
+                               { timeout: 5000 });
+    await page.waitForTimeout(200);
     const rows = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
     const rowClasses = await page.$$eval("#takes li", (items) => items.map((li) => li.className));
     const infoAfter = await page.textContent("#info");  // once the take's end is known
