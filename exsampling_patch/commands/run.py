@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
-from exsampling_patch.commands.start_watch import StartWatch
+from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch
 from exsampling_patch.errors import PatchError
 from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
@@ -58,7 +58,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "<take folder>/../shows/<start>.jsonl, beside the takes (see docs/replay.md); 'none': no log")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
     parser.add_argument("--workers", type=int, default=None, help="worker threads (default: CPU count, >= 2)")
+    parser.add_argument("--start-notice", type=_positive_seconds, default=NOTICES[0], metavar="SECONDS",
+                        help=f"name a node on the console once its start has taken this long (default: "
+                        f"{NOTICES[0]:g}; again at {NOTICES[1]:g} s and every {REMIND_EVERY / 60:g} minutes)")
     parser.set_defaults(func=run, exit_at_once=True)  # see cli.exit_at_once
+
+
+def _positive_seconds(text: str) -> float:
+    seconds = float(text)
+    if not seconds > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return seconds
 
 
 def run(args: argparse.Namespace) -> int:
@@ -143,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
 
     starter = threading.Thread(target=start, name="exsampling-start", daemon=True)
     starter.start()
-    watch = StartWatch(lambda node_id: patch.nodes[node_id].type if node_id in patch.nodes else "")
+    watch = StartWatch(lambda node_id: patch.nodes[node_id].type if node_id in patch.nodes else "", args.start_notice)
     while starter.is_alive() and not stop.wait(0.02):
         node_id, call = engine.starting_call or (None, "start")
         slow = watch.check(node_id, time.monotonic(), call)

@@ -24,8 +24,11 @@ class StartWatch:
     that the notices can be tested without waiting for them.
     """
 
-    def __init__(self, type_of: Callable[[str], str]) -> None:
+    def __init__(self, type_of: Callable[[str], str], first_notice: float = NOTICES[0]) -> None:
+        """``first_notice``: seconds before the first notice (``exsampling run --start-notice``); the later ones of
+        :data:`NOTICES` stay, those not after it left out."""
         self.type_of = type_of
+        self._notices = (first_notice, *(when for when in NOTICES[1:] if when > first_notice))
         self._node: str | None = None
         self._call = "start"
         self._since = 0.0
@@ -48,6 +51,6 @@ class StartWatch:
                 f"{call}() has not returned (Ctrl+C stops the run)")
 
     def _due(self) -> float:
-        if self._told < len(NOTICES):
-            return NOTICES[self._told]
-        return NOTICES[-1] + REMIND_EVERY * (self._told - len(NOTICES) + 1)
+        if self._told < len(self._notices):
+            return self._notices[self._told]
+        return self._notices[-1] + REMIND_EVERY * (self._told - len(self._notices) + 1)

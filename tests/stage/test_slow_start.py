@@ -41,9 +41,9 @@ def test_a_hanging_start_is_named_and_ctrl_c_still_stops_the_run(tmp_path: Path)
     patch = tmp_path / "patch.yaml"
     patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- id: stuck\n  type: hangs\nlinks: []\n",
                      encoding="utf-8")
-    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"), "--start-notice", "1")
     try:
-        run.wait_for("node 'stuck' (hangs) is still starting", timeout=60.0)
+        run.wait_for("node 'stuck' (hangs) is still starting, 1 s in", timeout=60.0)
         run.signal_group(signal.SIGINT)
         code = run.wait(30.0)
     finally:
@@ -96,8 +96,8 @@ class HangsPrepared(Node):
 '''
 
 
-@pytest.mark.parametrize(("kind", "told"), [("hangs_built", "is still being built, 5 s in: its __init__() has not"),
-                                            ("hangs_prepared", "is still starting, 5 s in: its prepare() has not")])
+@pytest.mark.parametrize(("kind", "told"), [("hangs_built", "is still being built, 1 s in: its __init__() has not"),
+                                            ("hangs_prepared", "is still starting, 1 s in: its prepare() has not")])
 def test_a_hanging_constructor_or_prepare_is_named_too(tmp_path: Path, kind: str, told: str) -> None:
     # Before, only start() was watched: a node that hung in its constructor or prepare() left the terminal blank.
     nodes = tmp_path / "nodes"
@@ -106,7 +106,7 @@ def test_a_hanging_constructor_or_prepare_is_named_too(tmp_path: Path, kind: str
     patch = tmp_path / "patch.yaml"
     patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- id: stuck\n  type: {kind}\nlinks: []\n",
                      encoding="utf-8")
-    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"), "--start-notice", "1")
     try:
         run.wait_for(f"node 'stuck' ({kind}) {told}", timeout=60.0)
         run.signal_group(signal.SIGINT)
@@ -116,6 +116,22 @@ def test_a_hanging_constructor_or_prepare_is_named_too(tmp_path: Path, kind: str
             run.kill()
     assert code == 130, run.output()
     assert "node 'stuck' never started: the run was stopped first" in run.output(), run.output()
+
+
+def test_the_first_notice_comes_when_asked_and_the_later_ones_stay() -> None:
+    # exsampling run --start-notice: a performer whose nodes take long to load by design asks for it later, a
+    # test sooner; the notices after the first keep their times, those not after it left out.
+    sooner = StartWatch({"stuck": "hangs"}.__getitem__, first_notice=1.0)
+    assert sooner.check("stuck", 0.0) is None
+    assert sooner.check("stuck", 0.9) is None
+    first = sooner.check("stuck", 1.0)
+    assert first is not None and ", 1 s in:" in first
+    assert [when for when in range(2, 200) if sooner.check("stuck", float(when)) is not None] == [
+        NOTICES[1], NOTICES[1] + REMIND_EVERY]
+    later = StartWatch({"stuck": "hangs"}.__getitem__, first_notice=2 * NOTICES[1])
+    assert later.check("stuck", 0.0) is None
+    told = [when for when in range(1, 400) if later.check("stuck", float(when)) is not None]
+    assert told == [2 * NOTICES[1], 2 * NOTICES[1] + REMIND_EVERY, 2 * NOTICES[1] + 2 * REMIND_EVERY]
 
 
 def test_the_watch_names_the_method_and_starts_its_clock_afresh_for_each() -> None:
