@@ -71,8 +71,10 @@ def jack_connect(source: str, target: str) -> None:
     assert f"   {target}" in listing, f"jack_connect {source} {target}: {done.stderr.strip()}"
 
 
-@pytest.fixture(params=[True, False], ids=["audio-process", "in-process"])
+@pytest.fixture(scope="module", params=[True, False], ids=["audio-process", "in-process"])
 def rig(request: Any) -> Iterator[tuple[Any, Recorder, Any, NodeContext]]:
+    """One sampler, recorded, with a MIDI keyboard on its port, for all the tests of each kind (starting one, its
+    audio process and the JACK connections, takes 1-4 s): each test assigns the takes it plays and plays them."""
     from exsampling_patch.devices import jack_client_name
     from exsampling_patch.midi_ports import backend, jack_link
     from exsampling_patch.nodes.sampler import Sampler
@@ -94,7 +96,7 @@ def rig(request: Any) -> Iterator[tuple[Any, Recorder, Any, NodeContext]]:
         assert theirs and (theirs != ours) == request.param, (theirs, ours)
         outputs = {p for p in client_ports(theirs) - before if ":out_" in p}
         marked = client_ports(ours)
-        recorder = Recorder()
+        recorder = Recorder(seconds=120.0)  # the tests of the module, one after the other
         inputs = client_ports(ours) - marked
         by_number = lambda port: int(port.rsplit("_", 1)[1])  # noqa: E731
         jack_connect(min(outputs, key=by_number), min(inputs, key=by_number))
