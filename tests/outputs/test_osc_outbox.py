@@ -31,13 +31,14 @@ from exsampling_patch.takes import write_take
 from .helpers import sine_take
 
 
-def receive_all(receiver: socket.socket, quiet: float = 0.5) -> list[bytes]:
-    """Datagrams until none has come for ``quiet`` seconds."""
-    receiver.settimeout(quiet)
+def receive_all(receiver: socket.socket, quiet: float = 0.5, first: float | None = None) -> list[bytes]:
+    """Datagrams until none has come for ``quiet`` seconds (for the first, ``first`` seconds if given)."""
+    receiver.settimeout(quiet if first is None else first)
     got = []
     try:
         while True:
             got.append(receiver.recv(65536))
+            receiver.settimeout(quiet)
     except TimeoutError:
         return got
 
@@ -77,7 +78,7 @@ def test_a_patch_killed_right_after_the_hand_over_sends_the_take_once(tmp_path: 
     patch = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                            start_new_session=True)
     assert patch.returncode == -signal.SIGKILL, patch.stderr
-    assert len(receive_all(receiver, 2.0)) == 1  # the sender outlived the kill and sent it
+    assert len(receive_all(receiver, first=10.0)) == 1  # the sender outlived the kill and sent it, once
     log = live / ".sent-live.txt"
     assert log.read_text(encoding="utf-8") == bundle_key(take.take_id, "HH") + "\n"
 
