@@ -243,7 +243,7 @@ def test_an_edit_of_steps_per_beat_goes_on_from_the_same_beat() -> None:
         node = make("pat-grid-edit", run, patterns={"HH": "x"}, tempo=240.0, steps_per_beat=steps_per_beat,
                     change_at="step")
         try:
-            time.sleep(1.0)
+            time.sleep(0.5)  # 8 steps at 4 a beat: a grid taken over as it was shows at the next edit
         finally:
             node.stop()
         late.append(node.late_steps)
