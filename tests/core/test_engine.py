@@ -3,163 +3,21 @@
 from __future__ import annotations
 
 import os
-import re
-import threading
 import time
-from typing import Any
 
 import pytest
 
-from exsampling_patch import ANY, Input, Node, Output, Param
+from exsampling_patch import ANY, Node, Output
 from exsampling_patch.errors import PatchError
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, Event, MessageHop, NodeError, NodeStarted, NodeTiming, PlanSwapped
-
-
-class Counter(Node):
-    """Emit 0, 1, 2, ... from its own thread until stopped (or `count` is reached)."""
-
-    type_name = "counter"
-    out = Output(ANY)
-    count = Param(int, 0, "how many (0: until stopped)")
-    interval = Param(float, 0.0005, "seconds between numbers")
-
-    def start(self) -> None:
-        self.sent = 0
-        self.run_thread(self.loop)
-
-    def loop(self) -> None:
-        while not self.stop_event.is_set() and (self.count == 0 or self.sent < self.count):
-            self.emit("out", self.sent)
-            self.sent += 1
-            time.sleep(self.interval)
-
-
-class AddOne(Node):
-    """Add one; raise on numbers in `fail_on`."""
-
-    type_name = "add_one"
-    inlet = Input(ANY)
-    outlet = Output(ANY)
-    fail_on = Param(list, [], "numbers that make it raise")
-
-    def on_inlet(self, message: int) -> None:
-        if message in self.fail_on:
-            raise ValueError(f"cannot add one to {message}")
-        self.emit("outlet", message + 1)
-
-
-class Sink(Node):
-    """Collect everything."""
-
-    type_name = "sink"
-    inlet = Input(ANY, multiple=True)
-    delay = Param(float, 0.0, "seconds to spend on each message")
-
-    def start(self) -> None:
-        self.received: list[Any] = []
-        self.threads: set[str] = set()
-
-    def on_inlet(self, message: Any) -> None:
-        if self.delay:
-            time.sleep(self.delay)
-        self.threads.add(threading.current_thread().name)
-        self.received.append(message)
-
-
-class BadStart(Node):
-    """Cannot start."""
-
-    type_name = "bad_start"
-    inlet = Input(ANY)
-
-    def start(self) -> None:
-        raise OSError("no such device")
-
-    def stop(self) -> None:
-        self.device.close()  # type: ignore[attr-defined]  # as real nodes do: start() never opened it
-        super().stop()
-
-    def on_inlet(self, message: Any) -> None:
-        pass
-
-
-class BadStop(Node):
-    """Fails to close what it opened, in a helper its stop() calls."""
-
-    type_name = "bad_stop"
-    inlet = Input(ANY)
-
-    def stop(self) -> None:
-        self._close()
-        super().stop()
-
-    def _close(self) -> None:
-        raise OSError("device gone")
-
-    def on_inlet(self, message: Any) -> None:
-        pass
-
-
-LIFECYCLE: list[tuple[str, str]] = []  # (node id, "prepare" or "start"), in the order the engine called them
-
-
-class Slow(Node):
-    """Notes when it is prepared and started; raises from prepare() when told to."""
-
-    type_name = "slow"
-    inlet = Input(ANY)
-    outlet = Output(ANY)
-    fail_prepare = Param(bool, False, "raise from prepare()")
-    fail_build = Param(bool, False, "raise from the constructor")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.fail_build:
-            raise RuntimeError("cannot be built")
-
-    def prepare(self) -> None:
-        LIFECYCLE.append((self.node_id, "prepare"))
-        if self.fail_prepare:
-            raise RuntimeError("cannot begin loading")
-
-    def start(self) -> None:
-        LIFECYCLE.append((self.node_id, "start"))
-
-    def on_inlet(self, message: Any) -> None:
-        self.emit("outlet", message)
-
-
-class Reporter(Node):
-    """Report each message (a dict) as its status, as a sampler reports a take loaded or skipped."""
-
-    type_name = "reporter"
-    inlet = Input(ANY)
-
-    def on_inlet(self, message: dict[str, Any]) -> None:
-        self.report_status(**message)
+from exsampling_patch.runtime import Engine, Event, MessageHop, NodeStarted, NodeTiming, PlanSwapped
+from tests.core.engine_nodes import LIFECYCLE, chain, engine_registry
 
 
 @pytest.fixture
 def registry() -> Registry:
-    registry = Registry.default(entry_points=False)
-    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter):
-        registry.register(node_type, "test")
-    return registry
-
-
-def chain(n: int, **source: Any) -> Patch:
-    patch = Patch()
-    patch.add_node(NodeSpec("src", "counter", source))
-    previous = "src.out"
-    for i in range(n):
-        patch.add_node(NodeSpec(f"r{i}", "relay"))
-        patch.connect(previous, f"r{i}.inlet")
-        previous = f"r{i}.outlet"
-    patch.add_node(NodeSpec("sink", "sink"))
-    patch.connect(previous, "sink.inlet")
-    return patch
+    return engine_registry()
 
 
 def test_order_and_completeness(registry: Registry) -> None:
@@ -212,100 +70,6 @@ def test_the_engine_shortens_the_gil_switch_interval_while_it_runs(registry: Reg
         assert sys.getswitchinterval() == pytest.approx(before)
     finally:
         untouched.stop()
-
-
-def test_failing_node_is_bypassed_and_reported(registry: Registry) -> None:
-    patch = Patch()
-    patch.add_node(NodeSpec("src", "counter", {"count": 10}))
-    patch.add_node(NodeSpec("add", "add_one", {"fail_on": [3, 7]}))
-    patch.add_node(NodeSpec("sink", "sink"))
-    patch.connect("src.out", "add.inlet")
-    patch.connect("add.outlet", "sink.inlet")
-    errors: list[Event] = []
-    engine = Engine(registry)
-    engine.events.subscribe(errors.append, NodeError)
-    engine.start(patch)
-    time.sleep(0.2)
-    assert engine.wait_idle(5, settle=0.05)
-    received = engine.node("sink").received  # type: ignore[attr-defined]
-    engine.stop()
-    # 3 and 7 went round the failing node unchanged; everything else got one added
-    assert received == [1, 2, 3, 3, 5, 6, 7, 7, 9, 10]
-    assert [e.node_id for e in errors] == ["add", "add"]
-    assert "cannot add one to 7" in engine.errors["add"]
-    assert engine.error_counts["add"] == 2
-
-
-def test_a_plugin_nodes_error_says_where_its_code_raised(registry: Registry) -> None:
-    # Before, the console said only "ValueError: cannot add one to 0": the traceback reached no one.
-    patch = Patch()
-    patch.add_node(NodeSpec("src", "counter", {"count": 1}))
-    patch.add_node(NodeSpec("add", "add_one", {"fail_on": [0]}))
-    patch.add_node(NodeSpec("built", "slow", {"fail_build": True}))
-    patch.add_node(NodeSpec("bad", "bad_start"))
-    patch.connect("src.out", "add.inlet")
-    patch.connect("add.outlet", "bad.inlet")
-    errors: list[NodeError] = []
-    engine = Engine(registry)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
-    engine.start(patch)
-    assert engine.wait_idle(5, settle=0.05)
-    engine.stop()
-    where = {e.node_id: e.where for e in errors}
-    here = re.escape(__file__)
-    assert re.fullmatch(rf"{here}:\d+ in on_inlet", where["add"]), where
-    assert re.fullmatch(rf"{here}:\d+ in __init__", where["built"]), where
-    assert re.fullmatch(rf"{here}:\d+ in start", where["bad"]), where
-
-
-def test_an_error_outside_a_handler_says_which_method_raised(registry: Registry) -> None:
-    # "where" names the deepest line of the node's code (a helper, here): it did not say the node was stopping.
-    patch = Patch()
-    patch.add_node(NodeSpec("built", "slow", {"fail_build": True}))
-    patch.add_node(NodeSpec("prepared", "slow", {"fail_prepare": True}))
-    patch.add_node(NodeSpec("bad", "bad_start"))
-    patch.add_node(NodeSpec("closing", "bad_stop"))
-    errors: list[NodeError] = []
-    engine = Engine(registry)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
-    engine.start(patch)
-    engine.stop()
-    assert {e.node_id: e.during for e in errors} == {"built": "__init__", "prepared": "prepare", "bad": "start",
-                                                    "closing": "stop"}
-    (closing,) = [e for e in errors if e.node_id == "closing"]
-    assert closing.where.endswith(" in _close") and closing.port is None
-
-
-def test_a_node_that_could_not_be_built_is_not_started(registry: Registry) -> None:
-    # Its stand-in "started" (to bypass what reaches it): `exsampling run` counted the node among those started.
-    patch = Patch()
-    patch.add_node(NodeSpec("built", "slow", {"fail_build": True}))
-    patch.add_node(NodeSpec("fine", "slow"))
-    started: list[NodeStarted] = []
-    engine = Engine(registry)
-    engine.events.subscribe(started.append, NodeStarted)  # type: ignore[arg-type]
-    engine.start(patch)
-    engine.stop()
-    assert [e.node_id for e in started] == ["fine"]
-    assert engine.errors["built"] == "RuntimeError: cannot be built"
-
-
-def test_node_that_cannot_start_does_not_stop_the_show(registry: Registry) -> None:
-    patch = Patch()
-    patch.add_node(NodeSpec("src", "counter", {"count": 5}))
-    patch.add_node(NodeSpec("bad", "bad_start"))
-    patch.add_node(NodeSpec("sink", "sink"))
-    patch.connect("src.out", "bad.inlet")
-    patch.connect("src.out", "sink.inlet")
-    engine = Engine(registry)
-    engine.start(patch)
-    time.sleep(0.1)
-    assert engine.wait_idle(5, settle=0.05)
-    assert engine.node("sink").received == [0, 1, 2, 3, 4]  # type: ignore[attr-defined]
-    assert "no such device" in engine.errors["bad"]
-    engine.stop()
-    # its stop() then fails on what start() never made: noise, not a second error over the one that matters
-    assert engine.errors["bad"] == "OSError: no such device" and engine.error_counts["bad"] == 1
 
 
 def test_every_node_is_prepared_before_any_starts(registry: Registry) -> None:

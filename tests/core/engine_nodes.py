@@ -1,0 +1,156 @@
+"""Small node types the engine tests run: counters, relays that fail on cue, sinks, nodes that cannot start."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from exsampling_patch import ANY, Input, Node, Output, Param
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+
+
+class Counter(Node):
+    """Emit 0, 1, 2, ... from its own thread until stopped (or `count` is reached)."""
+
+    type_name = "counter"
+    out = Output(ANY)
+    count = Param(int, 0, "how many (0: until stopped)")
+    interval = Param(float, 0.0005, "seconds between numbers")
+
+    def start(self) -> None:
+        self.sent = 0
+        self.run_thread(self.loop)
+
+    def loop(self) -> None:
+        while not self.stop_event.is_set() and (self.count == 0 or self.sent < self.count):
+            self.emit("out", self.sent)
+            self.sent += 1
+            time.sleep(self.interval)
+
+
+class AddOne(Node):
+    """Add one; raise on numbers in `fail_on`."""
+
+    type_name = "add_one"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+    fail_on = Param(list, [], "numbers that make it raise")
+
+    def on_inlet(self, message: int) -> None:
+        if message in self.fail_on:
+            raise ValueError(f"cannot add one to {message}")
+        self.emit("outlet", message + 1)
+
+
+class Sink(Node):
+    """Collect everything."""
+
+    type_name = "sink"
+    inlet = Input(ANY, multiple=True)
+    delay = Param(float, 0.0, "seconds to spend on each message")
+
+    def start(self) -> None:
+        self.received: list[Any] = []
+        self.threads: set[str] = set()
+
+    def on_inlet(self, message: Any) -> None:
+        if self.delay:
+            time.sleep(self.delay)
+        self.threads.add(threading.current_thread().name)
+        self.received.append(message)
+
+
+class BadStart(Node):
+    """Cannot start."""
+
+    type_name = "bad_start"
+    inlet = Input(ANY)
+
+    def start(self) -> None:
+        raise OSError("no such device")
+
+    def stop(self) -> None:
+        self.device.close()  # type: ignore[attr-defined]  # as real nodes do: start() never opened it
+        super().stop()
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
+class BadStop(Node):
+    """Fails to close what it opened, in a helper its stop() calls."""
+
+    type_name = "bad_stop"
+    inlet = Input(ANY)
+
+    def stop(self) -> None:
+        self._close()
+        super().stop()
+
+    def _close(self) -> None:
+        raise OSError("device gone")
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
+LIFECYCLE: list[tuple[str, str]] = []  # (node id, "prepare" or "start"), in the order the engine called them
+
+
+class Slow(Node):
+    """Notes when it is prepared and started; raises from prepare() when told to."""
+
+    type_name = "slow"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+    fail_prepare = Param(bool, False, "raise from prepare()")
+    fail_build = Param(bool, False, "raise from the constructor")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.fail_build:
+            raise RuntimeError("cannot be built")
+
+    def prepare(self) -> None:
+        LIFECYCLE.append((self.node_id, "prepare"))
+        if self.fail_prepare:
+            raise RuntimeError("cannot begin loading")
+
+    def start(self) -> None:
+        LIFECYCLE.append((self.node_id, "start"))
+
+    def on_inlet(self, message: Any) -> None:
+        self.emit("outlet", message)
+
+
+class Reporter(Node):
+    """Report each message (a dict) as its status, as a sampler reports a take loaded or skipped."""
+
+    type_name = "reporter"
+    inlet = Input(ANY)
+
+    def on_inlet(self, message: dict[str, Any]) -> None:
+        self.report_status(**message)
+
+
+def engine_registry() -> Registry:
+    """The built-in node types and the ones above."""
+    registry = Registry.default(entry_points=False)
+    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter):
+        registry.register(node_type, "test")
+    return registry
+
+
+def chain(n: int, **source: Any) -> Patch:
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", source))
+    previous = "src.out"
+    for i in range(n):
+        patch.add_node(NodeSpec(f"r{i}", "relay"))
+        patch.connect(previous, f"r{i}.inlet")
+        previous = f"r{i}.outlet"
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect(previous, "sink.inlet")
+    return patch

@@ -1,0 +1,113 @@
+"""The engine and nodes that fail: bypassed and reported, where their code raised, never stopping the show."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted
+from tests.core import engine_nodes
+from tests.core.engine_nodes import engine_registry
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return engine_registry()
+
+
+def test_failing_node_is_bypassed_and_reported(registry: Registry) -> None:
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 10}))
+    patch.add_node(NodeSpec("add", "add_one", {"fail_on": [3, 7]}))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("src.out", "add.inlet")
+    patch.connect("add.outlet", "sink.inlet")
+    errors: list[Event] = []
+    engine = Engine(registry)
+    engine.events.subscribe(errors.append, NodeError)
+    engine.start(patch)
+    time.sleep(0.2)
+    assert engine.wait_idle(5, settle=0.05)
+    received = engine.node("sink").received  # type: ignore[attr-defined]
+    engine.stop()
+    # 3 and 7 went round the failing node unchanged; everything else got one added
+    assert received == [1, 2, 3, 3, 5, 6, 7, 7, 9, 10]
+    assert [e.node_id for e in errors] == ["add", "add"]
+    assert "cannot add one to 7" in engine.errors["add"]
+    assert engine.error_counts["add"] == 2
+
+
+def test_a_plugin_nodes_error_says_where_its_code_raised(registry: Registry) -> None:
+    # Before, the console said only "ValueError: cannot add one to 0": the traceback reached no one.
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 1}))
+    patch.add_node(NodeSpec("add", "add_one", {"fail_on": [0]}))
+    patch.add_node(NodeSpec("built", "slow", {"fail_build": True}))
+    patch.add_node(NodeSpec("bad", "bad_start"))
+    patch.connect("src.out", "add.inlet")
+    patch.connect("add.outlet", "bad.inlet")
+    errors: list[NodeError] = []
+    engine = Engine(registry)
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.start(patch)
+    assert engine.wait_idle(5, settle=0.05)
+    engine.stop()
+    where = {e.node_id: e.where for e in errors}
+    here = re.escape(engine_nodes.__file__)  # where the failing nodes' code is
+    assert re.fullmatch(rf"{here}:\d+ in on_inlet", where["add"]), where
+    assert re.fullmatch(rf"{here}:\d+ in __init__", where["built"]), where
+    assert re.fullmatch(rf"{here}:\d+ in start", where["bad"]), where
+
+
+def test_an_error_outside_a_handler_says_which_method_raised(registry: Registry) -> None:
+    # "where" names the deepest line of the node's code (a helper, here): it did not say the node was stopping.
+    patch = Patch()
+    patch.add_node(NodeSpec("built", "slow", {"fail_build": True}))
+    patch.add_node(NodeSpec("prepared", "slow", {"fail_prepare": True}))
+    patch.add_node(NodeSpec("bad", "bad_start"))
+    patch.add_node(NodeSpec("closing", "bad_stop"))
+    errors: list[NodeError] = []
+    engine = Engine(registry)
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.start(patch)
+    engine.stop()
+    assert {e.node_id: e.during for e in errors} == {"built": "__init__", "prepared": "prepare", "bad": "start",
+                                                    "closing": "stop"}
+    (closing,) = [e for e in errors if e.node_id == "closing"]
+    assert closing.where.endswith(" in _close") and closing.port is None
+
+
+def test_a_node_that_could_not_be_built_is_not_started(registry: Registry) -> None:
+    # Its stand-in "started" (to bypass what reaches it): `exsampling run` counted the node among those started.
+    patch = Patch()
+    patch.add_node(NodeSpec("built", "slow", {"fail_build": True}))
+    patch.add_node(NodeSpec("fine", "slow"))
+    started: list[NodeStarted] = []
+    engine = Engine(registry)
+    engine.events.subscribe(started.append, NodeStarted)  # type: ignore[arg-type]
+    engine.start(patch)
+    engine.stop()
+    assert [e.node_id for e in started] == ["fine"]
+    assert engine.errors["built"] == "RuntimeError: cannot be built"
+
+
+def test_node_that_cannot_start_does_not_stop_the_show(registry: Registry) -> None:
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 5}))
+    patch.add_node(NodeSpec("bad", "bad_start"))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("src.out", "bad.inlet")
+    patch.connect("src.out", "sink.inlet")
+    engine = Engine(registry)
+    engine.start(patch)
+    time.sleep(0.1)
+    assert engine.wait_idle(5, settle=0.05)
+    assert engine.node("sink").received == [0, 1, 2, 3, 4]  # type: ignore[attr-defined]
+    assert "no such device" in engine.errors["bad"]
+    engine.stop()
+    # its stop() then fails on what start() never made: noise, not a second error over the one that matters
+    assert engine.errors["bad"] == "OSError: no such device" and engine.error_counts["bad"] == 1
