@@ -1,15 +1,29 @@
 // Headless Chromium as a phone's browser, for the scripts beside this file.
 const { chromium } = require("playwright-core");
 
-// Chromium whose fake capture device plays `wav` as the microphone (permission granted without a prompt).
-function launchPhoneBrowser(wav) {
-  return chromium.launch({
+// How Chromium is launched as a phone's browser: its fake capture device plays `wav` as the microphone
+// (permission granted without a prompt).
+function phoneLaunchOptions(wav) {
+  return {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--use-fake-ui-for-media-stream",
            "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${wav}`,
            "--autoplay-policy=no-user-gesture-required"],
-  });
+  };
+}
+
+// Chromium whose microphone plays `wav`. With PHONE_BROWSER set (the endpoint phone_browser.js printed), the browser
+// already running there, launched with the same WAV by whoever set it; closing the one returned closes this script's
+// contexts only.
+function launchPhoneBrowser(wav) {
+  if (process.env.PHONE_BROWSER) return chromium.connect(process.env.PHONE_BROWSER);
+  return chromium.launch(phoneLaunchOptions(wav));
+}
+
+// The same Chromium as a server that scripts connect to (phone_browser.js).
+function launchPhoneServer(wav) {
+  return chromium.launchServer(phoneLaunchOptions(wav));
 }
 
 // A phone's browsing context: a phone's screen, the recorder's self-signed certificate accepted (as a phone accepts
@@ -47,4 +61,4 @@ function microphoneRunning(page) {
   return page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
 }
 
-module.exports = { brokenIndexedDB, launchPhoneBrowser, microphoneRunning, phoneContext };
+module.exports = { brokenIndexedDB, launchPhoneBrowser, launchPhoneServer, microphoneRunning, phoneContext };

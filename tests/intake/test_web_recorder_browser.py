@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,64 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def playwright() -> None:
     if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
         pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+
+
+class PhoneBrowsers:
+    """Chromium kept for the module (tests/browser/phone_browser.js), one per microphone: each test's script connects
+    to it and opens a context of its own (its own storage, permissions, location), instead of launching a browser
+    of its own, a second or so of every test."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._running: dict[tuple[float, float], tuple[subprocess.Popen[str], Path, str]] = {}
+
+    def microphone(self, frequency: float, amplitude: float) -> tuple[Path, dict[str, str]]:
+        """The WAV the microphone plays, an 8 s sine of ``frequency`` Hz (longer than any take; whole periods, so
+        seamless where the device plays it again), and the environment that has a script use its browser."""
+        key = (frequency, amplitude)
+        if key not in self._running:
+            fed = self.folder / f"mic-{frequency:g}-{amplitude:g}.wav"
+            sf.write(fed, sine(frequency, 8.0, 48000, amplitude), 48000, subtype="PCM_16")
+            server = subprocess.Popen(["node", str(BROWSER / "phone_browser.js"), str(fed)], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            assert server.stdout is not None
+            line = server.stdout.readline()
+            if not line:
+                server.kill()
+                raise AssertionError(f"phone_browser.js ended: {server.wait()}")
+            self._running[key] = (server, fed, json.loads(line)["endpoint"])
+        _, fed, endpoint = self._running[key]
+        return fed, {"PHONE_BROWSER": endpoint}
+
+    def close(self) -> None:
+        for server, _, _ in self._running.values():
+            assert server.stdin is not None
+            server.stdin.close()  # phone_browser.js closes its browser
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+_BROWSERS: list[PhoneBrowsers] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def phone_browsers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    browsers = PhoneBrowsers(tmp_path_factory.mktemp("phones"))
+    _BROWSERS.append(browsers)
+    try:
+        yield
+    finally:
+        _BROWSERS.remove(browsers)
+        browsers.close()
+
+
+def microphone(frequency: float = 440.0, amplitude: float = 0.4) -> tuple[Path, dict[str, str]]:
+    """The module's browser whose microphone plays a sine of ``frequency`` Hz at ``amplitude``: its WAV, and the
+    environment that has a script (tests/browser) use that browser."""
+    return _BROWSERS[-1].microphone(frequency, amplitude)
 
 
 def recorder_into(tmp_path: Path, node_type: type[Node]) -> Engine:
@@ -63,10 +122,9 @@ def record_take(tmp_path: Path, url: str, name: str, seconds: str, frequency: fl
     """Chromium as a phone (``record_take.js``) records a take of ``seconds`` as ``name`` at ``place`` (``""``:
     the location refused), its microphone fed an 8 s sine of ``frequency`` Hz (longer than the take: no loop
     seam), and sends it to ``url``; what the page showed (its JSON report)."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(frequency, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed, browser = microphone(frequency)
     run = subprocess.run(["node", str(BROWSER / "record_take.js"), url, str(fed), *place, seconds, name],
-                         capture_output=True, text=True, timeout=90, env={**os.environ, **(env or {})})
+                         capture_output=True, text=True, timeout=90, env={**os.environ, **browser, **(env or {})})
     assert run.returncode == 0, run.stderr + run.stdout
     result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     return result
@@ -199,15 +257,15 @@ def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_
 
     A browser without IndexedDB (some private-browsing modes) keeps it in the page, and its row says so: a reload
     would lose it (before, it said "kept" as the stored take's row does)."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed, browser = microphone()
     signals = tmp_path / "signals"
     signals.mkdir()
     state = tmp_path / "state"
     engine = recorder_engine(tmp_path, state)
     port = rec_of(engine).server.port
     phone = subprocess.Popen(["node", str(BROWSER / "record_through_outage.js"), rec_of(engine).local_url, str(fed),
-                              str(signals), "40", storage], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              str(signals), "40", storage], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, **browser})
     back = None
     try:
         deadline = time.monotonic() + 30
@@ -319,12 +377,11 @@ def test_the_page_asks_often_while_a_takes_end_is_awaited(tmp_path: Path) -> Non
 def test_the_meter_is_red_only_near_full_scale(tmp_path: Path) -> None:
     """A quiet input (-26 dBFS) lights a short bar, green to its tip: the meter's colours belong to its scale, not
     to the lit part (where they squeezed green, amber and red into any bar, so a whisper looked like clipping)."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.05), 48000, subtype="PCM_16")
+    fed, browser = microphone(amplitude=0.05)
     engine = recorder_engine(tmp_path)
     try:
         run = subprocess.run(["node", str(BROWSER / "meter_colour.js"), rec_of(engine).local_url, str(fed)],
-                             capture_output=True, text=True, timeout=90)
+                             capture_output=True, text=True, timeout=90, env={**os.environ, **browser})
         assert run.returncode == 0, run.stderr + run.stdout
         result = json.loads(run.stdout.strip().splitlines()[-1])
         assert 0.1 < result["width"] < 0.4, result  # sqrt(0.05) of the meter
@@ -337,12 +394,11 @@ def test_the_meter_is_red_only_near_full_scale(tmp_path: Path) -> None:
 def test_the_page_shows_the_time_recorded_and_says_when_the_longest_take_ends_it(tmp_path: Path) -> None:
     """A performer sees how long the take is and how long it may be, and that the page stopped it, not a
     "Sending…" out of nowhere at max_seconds."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed, browser = microphone()
     engine = recorder_engine(tmp_path, max_seconds=1.5)
     try:
         run = subprocess.run(["node", str(BROWSER / "record_timer.js"), rec_of(engine).local_url, str(fed)],
-                             capture_output=True, text=True, timeout=90)
+                             capture_output=True, text=True, timeout=90, env={**os.environ, **browser})
         assert run.returncode == 0, run.stderr + run.stdout
         shown = json.loads(run.stdout.strip().splitlines()[-1])["shown"]
         times = [float(m.group(1)) for m in (re.match(r"Recording (\d+\.\d) s of 1\.5 s… tap STOP when done\.$", t)
@@ -359,13 +415,13 @@ def test_the_page_shows_the_time_recorded_and_says_when_the_longest_take_ends_it
 def _kept_run(tmp_path: Path, mode: str, between: Any) -> tuple[dict[str, Any], Engine]:
     """record_kept.js through one recorder going away: ``between(engine, signals)`` runs once the first page's try
     is over (the recorder stopped, or refusing) and returns the recorder that runs next and the URL to open."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed, browser = microphone()
     signals = tmp_path / "signals"
     signals.mkdir()
     engine = recorder_engine(tmp_path, tmp_path / "state")
     phone = subprocess.Popen(["node", str(BROWSER / "record_kept.js"), rec_of(engine).local_url, str(fed),
-                              str(signals), mode], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              str(signals), mode], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, **browser})
     back = None
 
     def wait_for(name: str, seconds: float) -> None:
@@ -451,12 +507,11 @@ def test_failed_uploads_are_sent_again_at_scattered_moments_not_all_phones_at_on
     """The page waited exactly 1, 2, 3, 4 s, then 5 s again and again, after a failed upload: the phones that lost
     the recorder together (a restart, the Wi-Fi down) all sent their takes again at the same moments, each time the
     whole crowd at once on a recorder just back. Each wait is now drawn from half to one and a half of that step."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 2.0, 48000, 0.2), 48000, subtype="PCM_16")
+    fed, browser = microphone()
     engine = recorder_engine(tmp_path)
     try:
         run = subprocess.run(["node", str(BROWSER / "retry_schedule.js"), rec_of(engine).local_url, str(fed)],
-                             capture_output=True, text=True, timeout=90)
+                             capture_output=True, text=True, timeout=90, env={**os.environ, **browser})
     finally:
         engine.stop()
     assert run.returncode == 0, run.stderr + run.stdout
