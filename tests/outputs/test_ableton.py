@@ -73,7 +73,7 @@ def stored(tmp_path: Path, name: str, take: Take) -> Take:
 
 def test_the_device_sees_this_takes_path_pitch_and_location_when_label_arrives(device: OriginalDevice,
                                                                                 tmp_path: Path) -> None:
-    node = AbletonMax("live", {"port": device.port})
+    node = AbletonMax("live", {"port": device.port, "folder": str(tmp_path / "live")})
     node.start()
     first = stored(tmp_path, "dog", sine_take(220.0, location=LOCATION))
     second = stored(tmp_path, "bell", sine_take(880.0, seconds=1.5, location=None))
@@ -138,7 +138,9 @@ def test_each_take_reaches_the_device_as_one_bundle_in_order_trigger_last(tmp_pa
 
 def test_dead_targets_are_reported_and_the_node_goes_on(tmp_path: Path) -> None:
     context = NodeContext()
-    node = AbletonMax("live", {"host": "no-such-host.invalid", "port": 10500}, context)
+    # Each with a folder in tmp_path: the default (../session/live) is taken from the working directory here.
+    node = AbletonMax("live", {"host": "no-such-host.invalid", "port": 10500, "folder": str(tmp_path / "live")},
+                      context)
     node.start()
     take = stored(tmp_path, "t", sine_take(440.0))
     node.on_assignment(SlotAssignment("HH", take))
@@ -146,7 +148,7 @@ def test_dead_targets_are_reported_and_the_node_goes_on(tmp_path: Path) -> None:
     assert len(context.errors) == 1 and "no-such-host.invalid" in str(context.errors[0])
     node.stop()
     # a host that is up but has nothing listening: UDP just goes nowhere, no error, no exception
-    quiet = AbletonMax("live2", {"port": 9}, NodeContext())
+    quiet = AbletonMax("live2", {"port": 9, "folder": str(tmp_path / "live")}, NodeContext())
     quiet.start()
     quiet.on_assignment(SlotAssignment("HH", take))
     quiet.on_assignment(SlotAssignment("HH", take))
@@ -189,7 +191,7 @@ def test_ableton_osc_finds_the_slots_track_by_name_and_fires_it(tmp_path: Path) 
     reply_port = free_udp_port()
     live = FakeAbletonOsc(["Drums", "Snare dog", "HH"], reply_port)
     node = AbletonOsc("aosc", {"port": live.port, "reply_port": reply_port,
-                               "actions": ["name", "color", "volume", "fire"]})
+                               "actions": ["name", "color", "volume", "fire"], "folder": str(tmp_path / "live")})
     node.start()
     try:
         deadline = time.monotonic() + 5
