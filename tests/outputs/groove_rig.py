@@ -8,6 +8,7 @@ so every step is one onset in the mix."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from exsampling_patch.node import NodeContext
 from .test_sampler_jack import Recorder
 
 RATE = 48000
+_rigs = itertools.count()
 SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
 
 
@@ -148,8 +150,10 @@ def groove_rig(slots: int, tempo: float, audio_process: bool = True,
         for name in SLOTS[:slots]:
             sampler.on_assign(SlotAssignment(name, click()))
         time.sleep(0.3)
-        pattern = Pattern(f"groove-{os.getpid()}", {"patterns": one_hit_per_step(slots), "tempo": tempo,
-                                                     "gate": 0.5}, Forward(sampler))
+        # an id of its own: a pattern node started under the id of one stopped within HANDOVER_SECONDS takes over
+        # its timeline (an edit, or the patch run again), at the tempo that one ended on
+        pattern = Pattern(f"groove-{os.getpid()}-{next(_rigs)}", {"patterns": one_hit_per_step(slots),
+                                                                    "tempo": tempo, "gate": 0.5}, Forward(sampler))
         yield sampler, pattern, recorder
     finally:
         if pattern is not None and getattr(pattern, "_threads", None):
