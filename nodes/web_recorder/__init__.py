@@ -67,7 +67,8 @@ class WebRecorder(Node):
     max_upload_mb = Param(float, 30.0, "uploads larger than this are refused (413)", minimum=0.1, maximum=500.0,
                           unit="MB")
     max_channels = Param(int, 2, "uploads with more channels are refused", minimum=1, maximum=8)
-    max_connections = Param(int, 128, "connections held at once; more are refused", minimum=2, maximum=4096)
+    max_connections = Param(int, 128, "connections held at once; more are told to come back (503)", minimum=2,
+                            maximum=4096)
     max_unauthenticated = Param(int, 32, "connections held at once that have not shown the token within a second "
                                 "(the oldest is closed to make room; a burst of phones connecting together is "
                                 "held up to max_connections)", minimum=1, maximum=4096)

@@ -9,12 +9,14 @@ retry would store it again). Sending the answer gets ``write_timeout``.
 At most ``max_connections`` are open, and at most ``max_unauthenticated`` of them have been unauthenticated for
 longer than ``SETTLE`` seconds: a new connection makes room by closing the oldest unauthenticated one (a slow or
 silent stranger, or a phone's idle keep-alive connection, which the browser simply opens again); when every
-open connection is an authenticated request, the new one is closed at once. A connection younger than ``SETTLE``
-is closed to make room only when ``max_connections`` are open: a burst of phones connecting together (40 pages
-opened at once, every phone sending again when the Wi-Fi comes back) is still in its TLS handshakes when the
-next ones arrive, and closing the oldest of them cut phones off that were about to show the token. Past
-``SETTLE`` the cap holds again (:meth:`Door.reap`). So a thousand slow-drip connections hold at most
-``max_connections`` threads and file descriptors, each for a bounded time, and a phone that shows its token gets in.
+open connection is an authenticated request, the new one is turned away. A connection younger than ``SETTLE``
+is never closed to make room: a burst of phones connecting together (40 pages opened at once, every phone sending
+again when the Wi-Fi comes back) is still in its TLS handshakes when the next ones arrive, and closing the oldest
+of them cut phones off that were about to show the token; with ``max_connections`` open and all of them younger,
+the new one is turned away. A connection turned away is answered 503 with ``Retry-After`` where it can be
+(``busy.py``), else closed at once. Past ``SETTLE`` the cap holds again (:meth:`Door.reap`). So a thousand
+slow-drip connections hold at most ``max_connections`` threads and file descriptors, each for a bounded time, and a
+phone that shows its token gets in.
 
 The handler reads a request's body against its deadline itself (see ``remaining``), so that it can
 still answer 408. Past its deadline an unauthenticated connection is shut (``shutdown(2)``, both ways)
@@ -57,7 +59,7 @@ class Door:
         self.header_timeout = header_timeout
         self.request_timeout = request_timeout
         self.write_timeout = write_timeout
-        self.turned_away = 0  # new connections closed at once: every slot held by an authenticated request
+        self.turned_away = 0  # new connections not let in: every slot held by a request or a settling stranger
         self.evicted = 0  # unauthenticated connections closed to make room
         self.timed_out = 0
         self._lock = threading.Lock()
@@ -81,8 +83,10 @@ class Door:
             while strangers and (len(strangers) >= self.max_unauthenticated
                                  or len(self._open) >= self.max_connections):
                 since, _, oldest = strangers.pop(0)
-                if len(self._open) < self.max_connections and now - since < SETTLE:
-                    break  # every stranger is still settling (a burst of phones): room enough, none is closed
+                if now - since < SETTLE:
+                    # Every stranger is still settling (a burst of phones): none is closed. Room enough, or, full,
+                    # the new one is turned away (answered 503, busy.py) rather than a phone cut mid-handshake.
+                    break
                 self._evict(oldest)
             if len(self._open) >= self.max_connections:
                 self.turned_away += 1

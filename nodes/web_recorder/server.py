@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from exsampling_patch.nodes.web_recorder import headers as fields
+from exsampling_patch.nodes.web_recorder.busy import BusyAnswers
 from exsampling_patch.nodes.web_recorder.door import Door
 from exsampling_patch.nodes.web_recorder.upload import UploadError
 
@@ -81,6 +82,8 @@ class RecorderServer(ThreadingHTTPServer):
         self.refused = 0
         self.closing = False  # set by server_close: a kept-alive connection takes no further request
         self.door = Door(max_connections, max_unauthenticated, header_timeout, request_timeout, read_timeout)
+        self.busy = BusyAnswers()
+        self._handed_over: Any = None  # the connection verify_request gave to self.busy: not closed after it
         self._reaped = 0.0
         super().__init__(address, _Handler)
 
@@ -92,9 +95,16 @@ class RecorderServer(ThreadingHTTPServer):
         return sock, address
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
-        return self.door.admit(request)
+        if self.door.admit(request):
+            return True
+        if self.busy.take(request):  # answered 503 with Retry-After, rather than closed mid-handshake
+            self._handed_over = request
+        return False
 
     def shutdown_request(self, request: Any) -> None:
+        if request is self._handed_over:  # right after verify_request, on this thread: its answer closes it
+            self._handed_over = None
+            return
         self.door.leave(request)  # before the close: the door never shuts a closed (reusable) descriptor
         super().shutdown_request(request)
 

@@ -6,6 +6,7 @@ Every test talks to a real recorder on 127.0.0.1 over real sockets; each loop is
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import socket
@@ -182,6 +183,33 @@ def test_a_thousand_slow_strangers_hold_few_connections_and_a_phone_still_gets_i
         assert server.door.counts()["unauthenticated"] <= server.door.max_unauthenticated
     finally:
         for sock in strangers:
+            sock.close()
+
+
+def test_a_phone_past_the_cap_in_a_burst_is_told_to_come_back_and_none_is_cut_mid_handshake(small_door) -> None:
+    """More phones at once than max_connections, every one still in its TLS handshake: the newest closed the oldest,
+    cut mid-handshake ("cannot reach the recorder" on that phone, which tried again on its own schedule). Now the one
+    past the cap is answered 503 with Retry-After, which the page waits, and the others go on."""
+    engine, client = small_door
+    door = rec_of(engine).server.door
+    phones = [tls_socket(client) for _ in range(door.max_connections)]  # handshakes done, no request yet
+    try:
+        conn = client.connection()
+        conn.request("POST", f"/api/takes?token={client.token}", body=WAV,
+                     headers={"X-Recorder": "Late", "X-Take-Id": "late-1", "Content-Type": "audio/wav"})
+        reply = conn.getresponse()
+        assert reply.status == 503, (reply.status, reply.read())
+        assert reply.getheader("Retry-After") == "2"
+        assert json.loads(reply.read())["error"] == "too many phones at once"
+        conn.close()
+        assert door.counts()["evicted"] == 0  # none of the earlier ones was cut
+        # The earliest phone still gets its take in, on the connection it opened.
+        phones[0].sendall(f"POST /api/takes?token={client.token} HTTP/1.1\r\nHost: x\r\nX-Recorder: Early\r\n"
+                          f"X-Take-Id: early-1\r\nConnection: close\r\nContent-Type: audio/wav\r\n"
+                          f"Content-Length: {len(WAV)}\r\n\r\n".encode() + WAV)
+        assert read_until_closed(phones[0], 5.0).startswith(b"HTTP/1.1 201"), door.counts()
+    finally:
+        for sock in phones:
             sock.close()
 
 

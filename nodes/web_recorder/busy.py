@@ -1,0 +1,89 @@
+"""The answer to a connection the door cannot hold: 503 with ``Retry-After``, rather than a closed connection.
+
+A connection past ``max_connections`` while every open one is busy (a burst of phones, each still in its TLS
+handshake, or every slot an upload) was closed at once: the phone met a reset mid-handshake and said "cannot reach
+the recorder", and tried again on its own schedule, the whole crowd at once. It is now answered on a thread of
+its own, a few at a time and each for a bounded time: the handshake, the request's head, ``503`` with
+``Retry-After`` (the page waits at least that long, each phone a different moment), and what the phone still sends
+of its body read and dropped for a moment, so that it reads the answer rather than a reset. Past
+:data:`MAX_ANSWERING` connections being answered so, a new one is closed at once as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import ssl
+import threading
+import time
+from typing import Any
+
+log = logging.getLogger("exsampling.web_recorder")
+
+#: Seconds a phone told the recorder is busy waits before it comes back (its page adds up to half again).
+RETRY_AFTER = 2
+#: Connections answered 503 at once; each holds a thread for at most :data:`ANSWER_SECONDS`.
+MAX_ANSWERING = 16
+ANSWER_SECONDS = 2.0
+#: At most this much of a refused upload's body is read and dropped after the answer.
+DRAIN_BYTES = 4_000_000
+
+
+class BusyAnswers:
+    """Answers turned-away connections 503 on threads of their own, :data:`MAX_ANSWERING` at most."""
+
+    def __init__(self) -> None:
+        self._slots = threading.BoundedSemaphore(MAX_ANSWERING)
+
+    def take(self, sock: Any) -> bool:
+        """Answer ``sock`` (closed when done); False: too many being answered, the caller closes it at once."""
+        if not self._slots.acquire(blocking=False):
+            return False
+        threading.Thread(target=self._answer, args=(sock,), name="recorder-busy", daemon=True).start()
+        return True
+
+    def _answer(self, sock: Any) -> None:
+        deadline = time.monotonic() + ANSWER_SECONDS
+        try:
+            sock.settimeout(ANSWER_SECONDS)
+            if isinstance(sock, ssl.SSLSocket):
+                sock.do_handshake()
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 16384 and time.monotonic() < deadline:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            path = head.split(b" ", 2)[1] if head.count(b" ") >= 2 else b"/"
+            sock.sendall(busy_reply(path.startswith(b"/api/")))
+            drained = len(head)
+            while drained < DRAIN_BYTES and time.monotonic() < deadline:
+                sock.settimeout(max(0.01, deadline - time.monotonic()))
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                drained += len(chunk)
+        except (OSError, ValueError) as error:  # a reset, a timeout, a failed handshake: nothing more to say
+            log.debug("a turned-away connection ended: %s", error)
+        finally:
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
+            self._slots.release()
+
+
+def busy_reply(api: bool) -> bytes:
+    """The whole 503 answer: JSON for the page's requests (it shows the error), a page that reloads itself for a
+    phone opening the recorder."""
+    if api:
+        body = json.dumps({"error": "too many phones at once"}).encode()
+        kind = "application/json"
+    else:
+        body = (f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="{RETRY_AFTER}">'
+                "<p>The recorder is busy with many phones at once: this page opens again in a moment.</p>").encode()
+        kind = "text/html; charset=utf-8"
+    return (f"HTTP/1.1 503 Service Unavailable\r\nRetry-After: {RETRY_AFTER}\r\nContent-Type: {kind}\r\n"
+            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n").encode() + body
