@@ -6,8 +6,9 @@
 // (the recorder is away: the reload fails, as a phone's does) and writes SIGNAL_DIR/reloaded. Then waits for
 // SIGNAL_DIR/back, which holds the URL to open (the same, or the one with the new token), opens it and waits up to
 // 30 s for the page to say "Received". Prints the info lines and take rows it saw, in order, every take list the
-// page opened again showed, the dialogs the page raised, the rows after the first page's try and how many takes
-// the browser's storage still holds, as JSON.
+// page opened again showed, the dialogs the page raised, the rows after the first page's try, how many takes
+// the browser's storage still holds and how many uploads went after "Received" ("sentAfterReceived", the page's
+// clock moved on past its longest wait between tries), as JSON.
 const fs = require("fs");
 const path = require("path");
 const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
@@ -26,6 +27,11 @@ async function main() {
   try {
     const context = await phoneContext(browser, { latitude: 48.8584, longitude: 2.2945 });
     const page = await context.newPage();
+    await page.clock.install();  // time flows as usual; moved on once the take is received (below)
+    const uploads = [];  // when each upload went, real time
+    page.on("request", (r) => {
+      if (r.method() === "POST" && r.url().includes("/api/takes")) uploads.push(Date.now());
+    });
     page.on("dialog", (dialog) => { dialogs.push(dialog.type()); dialog.accept().catch(() => {}); });
     page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
     // Every state the take list shows, however briefly (a kept take may be sent within milliseconds of the load).
@@ -68,7 +74,12 @@ async function main() {
       if (info.startsWith("Received")) break;
       await page.waitForTimeout(100);
     }
-    await page.waitForTimeout(2500);  // a second try, had the page kept the take after its answer, would be sent now
+    // A second try, had the page kept the take after its answer, would be sent within the page's longest wait between
+    // tries (5 s, drawn up to half again): that wait goes by on the page's clock, then a moment for the upload to go.
+    const sentBefore = uploads.length;
+    await page.clock.fastForward(7600);
+    await page.waitForTimeout(500);
+    const sentAfterReceived = uploads.length - sentBefore;
     const kept = await page.evaluate(() => new Promise((resolve) => {
       const open = indexedDB.open("exsampling-recorder");
       open.onsuccess = () => {
@@ -79,7 +90,8 @@ async function main() {
       };
       open.onerror = () => resolve(-1);
     }));
-    console.log(JSON.stringify({ info, first, seen, shownAfterOpening: shown.slice(opened), dialogs, kept, log }));
+    console.log(JSON.stringify({ info, first, seen, shownAfterOpening: shown.slice(opened), dialogs, kept, log,
+                                 sentAfterReceived }));
   } finally {
     await browser.close();
   }

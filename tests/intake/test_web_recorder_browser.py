@@ -471,6 +471,7 @@ def test_a_take_waiting_when_the_page_is_reloaded_is_sent_once_by_the_page_opene
         time.sleep(1.0)
         assert len(probe_of(back).received) == 1, result  # once
         assert len(list((tmp_path / "takes").rglob("*.wav"))) == 1
+        assert result["sentAfterReceived"] == 0, result  # not sent again by the page
         assert result["kept"] == 0, result  # gone from the phone once accepted
     finally:
         back.stop()
@@ -498,6 +499,7 @@ def test_a_take_refused_for_an_old_token_is_kept_and_sent_after_re_pairing(tmp_p
         assert result["info"].startswith("Received"), result
         take = probe_of(back).wait_for(1)[0]
         assert 0.5 < take.duration < 2.5
+        assert result["sentAfterReceived"] == 0, result
         assert result["kept"] == 0, result
     finally:
         back.stop()
