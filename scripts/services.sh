@@ -9,13 +9,7 @@ _started_pids=()
 _stop_services() { for pid in "${_started_pids[@]}"; do kill "$pid" 2>/dev/null; done; wait 2>/dev/null; }
 trap _stop_services EXIT
 
-if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
-  display=":$((90 + RANDOM % 9))"
-  Xvfb "$display" -screen 0 1280x1024x24 -nolisten tcp >/tmp/exsampling-xvfb.log 2>&1 &
-  _started_pids+=($!)
-  export DISPLAY="$display"
-  for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/xvfb.sh"
 
 if command -v jackd >/dev/null && ! jack_lsp >/dev/null 2>&1; then
   # Realtime scheduling, as on a performer's machine (jackd's default): JACK then runs each client's process
