@@ -104,7 +104,8 @@ def default_patch_editor(prefix: str, viewport: tuple[int, int],
         shutil.rmtree(work, ignore_errors=True)
 
 
-def main(out: Path) -> dict[str, Any]:
+def main(folder: str) -> dict[str, Any]:
+    out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     with default_patch_editor("exsampling-editor-", VIEWPORT) as app:
@@ -152,4 +153,4 @@ def main(out: Path) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(Path(sys.argv[1]))))
+    print(json.dumps(main(sys.argv[1])))

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import dearpygui.dearpygui as dpg
 
@@ -31,7 +33,7 @@ def xdotool(*args: object) -> None:
     subprocess.run(["xdotool", *map(str, args)], check=True)
 
 
-def main() -> None:
+def main() -> dict[str, Any]:
     dpg.create_context()
     model = EditorModel(Registry.default())
     model.open(REPO / "patches" / "exsampling.yaml")
@@ -69,12 +71,14 @@ def main() -> None:
     node_id = app.add_node("log")
     app.render(10)
     assert node_id is not None
-    print(json.dumps({"mouse": list(mouse), "node_corner": list(dpg.get_item_rect_min(f"node:{node_id}")),
-                      "pan_moved": [after[0] - before[0], after[1] - before[1]],
-                      "position": list(model.patch.nodes[node_id].position or ())}))
+    out = {"mouse": list(mouse), "node_corner": list(dpg.get_item_rect_min(f"node:{node_id}")),
+           "pan_moved": [after[0] - before[0], after[1] - before[1]],
+           "position": list(model.patch.nodes[node_id].position or ())}
     app.runner.stop()
     dpg.destroy_context()
+    return out
 
 
 if __name__ == "__main__":
-    main()
+    print(json.dumps(main()))
+    sys.stdout.flush()

@@ -1,18 +1,16 @@
 """The editor on a (virtual) display: screenshots of the patch and performance views with text drawn.
 
-The scenario runs in a subprocess (a viewport without a display aborts Python). Screenshots go to
-``screenshots/`` at the top of the repository (git-ignored), for people to look at.
+The scenario runs in the scenarios' process (scenario_worker.py; a viewport without a display aborts Python).
+Screenshots go to ``screenshots/`` at the top of the repository (git-ignored), for people to look at.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.editor.scenario_worker import run_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "screenshots"
@@ -22,10 +20,7 @@ SCREENSHOTS = REPO / "screenshots"
 def test_default_patch_runs_with_a_dog_bark_and_both_views_draw_it(esc50: Path) -> None:
     for name in ("patch_view.png", "performance_view.png"):
         (SCREENSHOTS / name).unlink(missing_ok=True)
-    done = subprocess.run([sys.executable, "-m", "tests.editor.display_scenario", str(SCREENSHOTS)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120, env={**os.environ})
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_scenario("tests.editor.display_scenario", str(SCREENSHOTS))
     assert (SCREENSHOTS / "patch_view.png").stat().st_size > 10_000
     assert (SCREENSHOTS / "performance_view.png").stat().st_size > 10_000
     assert result["frame_std"] > 0.03  # not a blank frame

@@ -1,23 +1,22 @@
 """Shortcuts through real key events in a real window, with every node of the default patch selected in turn.
 
-The scenario (keys_scenario.py) runs in a subprocess on the test display; what the editor prints there is
-read here, and any traceback fails the test: Dear PyGui prints a failing callback's traceback and goes on,
-so a broken handler shows nowhere else.
+The scenario (keys_scenario.py) runs in the scenarios' process on the test display (scenario_worker.py); what
+the editor prints there is read here, and any traceback fails the test: Dear PyGui prints a failing callback's
+traceback and goes on, so a broken handler shows nowhere else.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from exsampling_patch.patchfile import read_patch
+from tests.editor.scenario_worker import run_scenario
+
+__all__ = ["run_scenario"]  # the other window tests import it from here
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,15 +25,6 @@ REPO = Path(__file__).resolve().parents[2]
 def walk() -> dict[str, Any]:
     """One run of the scenario (about 20 s), read by each test below."""
     return run_scenario("tests.editor.keys_scenario")
-
-
-def run_scenario(module: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", module], cwd=REPO, capture_output=True, text=True, timeout=300,
-                          env={**os.environ})
-    printed = done.stdout + done.stderr
-    assert done.returncode == 0, printed[-3000:]
-    assert "Traceback" not in printed and "Error" not in done.stderr, printed[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 @pytest.mark.display

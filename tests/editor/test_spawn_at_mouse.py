@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.editor.scenario_worker import run_scenario
 
 
 @pytest.mark.display
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_node_added_at_the_mouse_lands_there_after_panning() -> None:
-    done = subprocess.run([sys.executable, "-m", "tests.editor.spawn_scenario"], cwd=REPO, capture_output=True,
-                          text=True, timeout=120, env={**os.environ})
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_scenario("tests.editor.spawn_scenario")
     assert result["pan_moved"][0] >= 150 and result["pan_moved"][1] >= 80, result  # the canvas really was panned
     (mx, my), (nx, ny) = result["mouse"], result["node_corner"]
     assert abs(nx - mx) <= 2 and abs(ny - my) <= 2, result  # the node's corner is where the mouse was
