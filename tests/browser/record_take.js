@@ -9,9 +9,10 @@
 // out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly") and in
 // all ("givenUp").
 // PHONE_BUSY_UPLOADS=N: the first N uploads (after the silent ones) are answered 503 as a busy recorder would,
-// with the header Retry-After: PHONE_BUSY_RETRY_AFTER if that is set ("date+S": the HTTP date S seconds on); the
-// report gives when each upload went ("uploadsAtMs", from the first) and what the page said a moment after each busy
-// answer ("busyInfo").
+// with the header Retry-After: PHONE_BUSY_RETRY_AFTER if that is set ("date+S": the HTTP date S seconds on), and the
+// page's clock is then moved on in steps of 200 ms until the take is sent again, rather than its wait waited out;
+// the report gives when each upload went by the page's clock ("uploadsAtMs", from the first) and what the page said a
+// moment after each busy answer ("busyInfo").
 const { brokenIndexedDB, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
@@ -23,16 +24,18 @@ async function main() {
     if (process.env.PHONE_INDEXEDDB) await brokenIndexedDB(context, process.env.PHONE_INDEXEDDB);
     const page = await context.newPage();
     const silentUploads = Number(process.env.PHONE_SILENT_UPLOADS || 0);
-    if (silentUploads) await page.clock.install();  // the page's timers, moved on below; time flows as usual
+    const busyUploads = Number(process.env.PHONE_BUSY_UPLOADS || 0);
+    if (silentUploads || busyUploads) await page.clock.install();  // the page's timers, moved on below; time flows
+    let finished = false;
     const givenUpEarly = [];
     let givenUp = 0;  // uploads the page aborted
     page.on("requestfailed", (r) => { if (r.method() === "POST" && r.url().includes("/api/takes")) givenUp += 1; });
     let stalled = 0;  // PHONE_SILENT_UPLOADS=N: the first N uploads go out and are never answered (a silent network)
     let busy = 0;  // PHONE_BUSY_UPLOADS=N: the next N are answered 503, with Retry-After: PHONE_BUSY_RETRY_AFTER
     const uploadsAt = [], busyInfo = [];
-    await page.route("**/api/takes*", (route) => {
+    await page.route("**/api/takes*", async (route) => {
       if (route.request().method() !== "POST") return route.continue();
-      uploadsAt.push(Date.now());
+      uploadsAt.push(await page.evaluate(() => Date.now()));  // by the page's clock: the waits it drew
       if (stalled < silentUploads) {
         stalled += 1;
         // Neither sent on nor answered. The page's wait for it (15 s and 1 ms per 50 bytes, times the try up to 4) goes
@@ -46,8 +49,16 @@ async function main() {
         })().catch((error) => log.push(`clock: ${error.message}`));
         return;
       }
-      if (busy < Number(process.env.PHONE_BUSY_UPLOADS || 0)) {
+      if (busy < busyUploads) {
         busy += 1;
+        const sent = uploadsAt.length;
+        (async () => {  // the page's wait goes by on its clock, 200 ms a step, until the take is sent again
+          await new Promise((r) => setTimeout(r, 300));  // the answer read and the wait drawn
+          for (let step = 0; step < 1500 && uploadsAt.length === sent && !finished; step++) {
+            await page.clock.fastForward(200);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })().catch((error) => log.push(`clock: ${error.message}`));
         const headers = { "Content-Type": "application/json" };
         const after = process.env.PHONE_BUSY_RETRY_AFTER || "";
         const dated = /^date\+([0-9]+)$/.exec(after);  // "date+5": an HTTP date 5 s from the answer
@@ -96,6 +107,7 @@ async function main() {
                                  recordingAfterMs, endShownAfterMs, pollsUntilEnd, busyInfo, givenUpEarly, givenUp,
                                  uploadsAtMs: uploadsAt.map((t) => t - uploadsAt[0]) }));
   } finally {
+    finished = true;
     await browser.close();
   }
 }
