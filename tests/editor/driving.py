@@ -1,6 +1,6 @@
-"""Real input for the window scenarios (``*_scenario.py``): ``xdotool`` mouse and key events on the test
-display, each followed by frames, and where on the canvas to aim them; the editor opened in a window, and the
-temporary folders the scenarios work in.
+"""Real input for the window scenarios (``*_scenario.py``): X mouse and key events on the test display (sent as
+``xdotool`` sends them), each followed by frames, and where on the canvas to aim them; the editor opened in a
+window, and the temporary folders the scenarios work in.
 
 Every event goes through the X server to the window, so Dear PyGui's own handlers run, as for a person.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.app import INSPECTOR_W, PALETTE_W, EditorApp
+from tests.editor import xinput
 from tests.editor.harness import open_editor
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,9 +40,13 @@ class Driver:
         self._bound_at = dpg.get_frame_count()
 
     def xdotool(self, *args: object, frames: int = 3) -> None:
-        # No sleep before the frames: xdotool closes its display on exit, a round trip (XSync) after which the
-        # server has handled the event and queued what it sends the window, so the next frame's poll reads it.
-        subprocess.run(["xdotool", *map(str, args)], check=True)
+        """The event of the ``xdotool`` command ``args``, sent from this process where xinput.py can send it
+        (pointer moves, buttons, keys: a process each cost 10-20 ms), else by ``xdotool`` itself."""
+        # No sleep before the frames: both end with a round trip (XSync; xdotool's when it closes its display on
+        # exit) after which the server has handled the event and queued what it sends the window, so the next
+        # frame's poll reads it.
+        if not xinput.send(*args):
+            subprocess.run(["xdotool", *map(str, args)], check=True)
         self.app.render(frames)
         self.settle()
 

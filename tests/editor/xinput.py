@@ -1,0 +1,88 @@
+"""Real X input events sent from the scenario's own process through the XTEST extension, as ``xdotool`` sends
+them, without starting an ``xdotool`` process for each one (10-20 ms each, 350 of them in the keys scenario).
+
+The X server treats them as it treats ``xdotool``'s (and a person's): it moves the pointer, presses the key or
+button, and sends the events to the window under the pointer or with the focus, where Dear PyGui's own
+handlers see them. After each one, ``XSync`` waits until the server has handled it (``xdotool`` does the same
+round trip when it closes its display on exit), so the next frame's poll reads what the server sent.
+
+Only what is sent exactly as ``xdotool`` would send it is sent here: pointer moves, buttons, and keys whose
+key symbol sits unshifted on a key of the keyboard map; :func:`send` says False for the rest (``xdotool``'s
+``type``, ``click --repeat``, a capital letter), which the caller hands to ``xdotool`` itself.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+# xdotool's names for the modifiers (xdo_symbol_map in xdo.c)
+_ALIASES = {"alt": "Alt_L", "ctrl": "Control_L", "control": "Control_L", "meta": "Meta_L", "super": "Super_L",
+            "shift": "Shift_L"}
+
+
+class _Display:
+    """One connection to the X server (of ``DISPLAY``) for this process."""
+
+    def __init__(self) -> None:
+        x11, xtst = ctypes.CDLL("libX11.so.6"), ctypes.CDLL("libXtst.so.6")
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XStringToKeysym.restype = ctypes.c_ulong
+        x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+        x11.XKeysymToKeycode.restype = ctypes.c_ubyte
+        x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        x11.XKeycodeToKeysym.restype = ctypes.c_ulong
+        x11.XKeycodeToKeysym.argtypes = [ctypes.c_void_p, ctypes.c_ubyte, ctypes.c_int]
+        x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                              ctypes.c_ulong]
+        xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+        xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
+        self.x11, self.xtst = x11, xtst
+        self.handle = x11.XOpenDisplay(None)
+        self.pid = os.getpid()
+
+    def keycode(self, name: str) -> int | None:
+        """The key that types ``name`` (an xdotool key name) with no modifier, or None."""
+        keysym = self.x11.XStringToKeysym(_ALIASES.get(name.lower(), name).encode())
+        if not keysym:
+            return None
+        code = int(self.x11.XKeysymToKeycode(self.handle, keysym))
+        if not code or self.x11.XKeycodeToKeysym(self.handle, code, 0) != keysym:
+            return None  # on a shifted level, or on no key: xdotool presses Shift or remaps a key for it
+        return code
+
+    def sync(self) -> None:
+        self.x11.XSync(self.handle, 0)
+
+
+_display: _Display | None = None
+
+
+def _connection() -> _Display | None:
+    global _display
+    if _display is None or _display.pid != os.getpid():  # a forked process opens its own
+        _display = _Display()
+    return _display if _display.handle else None
+
+
+def send(*args: object) -> bool:
+    """Send the event of the ``xdotool`` command ``args`` (``mousemove X Y``, ``mousedown``/``mouseup``
+    BUTTON, ``keydown``/``keyup`` KEY) and wait until the server has handled it; False, sending nothing, for
+    any other command."""
+    words = [str(arg) for arg in args]
+    command, rest = words[0], words[1:]
+    display = _connection()
+    if display is None:
+        return False
+    if command == "mousemove" and len(rest) == 2 and all(word.lstrip("-").isdigit() for word in rest):
+        display.xtst.XTestFakeMotionEvent(display.handle, -1, int(rest[0]), int(rest[1]), 0)
+    elif command in ("mousedown", "mouseup") and len(rest) == 1 and rest[0].isdigit():
+        display.xtst.XTestFakeButtonEvent(display.handle, int(rest[0]), int(command == "mousedown"), 0)
+    elif command in ("keydown", "keyup") and len(rest) == 1 and (code := display.keycode(rest[0])) is not None:
+        display.xtst.XTestFakeKeyEvent(display.handle, code, int(command == "keydown"), 0)
+    else:
+        return False
+    display.sync()
+    return True
