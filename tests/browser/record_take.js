@@ -10,7 +10,7 @@
 // all ("givenUp").
 // PHONE_BUSY_UPLOADS=N: the first N uploads (after the silent ones) are answered 503 as a busy recorder would,
 // with the header Retry-After: PHONE_BUSY_RETRY_AFTER if that is set ("date+S": the HTTP date S seconds on), and the
-// page's clock is then moved on in steps of 200 ms until the take is sent again, rather than its wait waited out;
+// page's clock is then moved on in steps of 500 ms until the take is sent again, rather than its wait waited out;
 // the report gives when each upload went by the page's clock ("uploadsAtMs", from the first) and what the page said a
 // moment after each busy answer ("busyInfo").
 const { brokenIndexedDB, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
@@ -52,10 +52,10 @@ async function main() {
       if (busy < busyUploads) {
         busy += 1;
         const sent = uploadsAt.length;
-        (async () => {  // the page's wait goes by on its clock, 200 ms a step, until the take is sent again
+        (async () => {  // the page's wait goes by on its clock, 500 ms a step, until the take is sent again
           await new Promise((r) => setTimeout(r, 300));  // the answer read and the wait drawn
-          for (let step = 0; step < 1500 && uploadsAt.length === sent && !finished; step++) {
-            await page.clock.fastForward(200);
+          for (let step = 0; step < 600 && uploadsAt.length === sent && !finished; step++) {
+            await page.clock.fastForward(500);
             await new Promise((r) => setTimeout(r, 20));
           }
         })().catch((error) => log.push(`clock: ${error.message}`));
