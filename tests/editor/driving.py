@@ -39,14 +39,17 @@ class Driver:
         dpg.bind_item_handler_registry("statusbar", ticking)
         self._bound_at = dpg.get_frame_count()
 
-    def xdotool(self, *args: object, frames: int = 3) -> None:
+    def send(self, *args: object) -> None:
         """The event of the ``xdotool`` command ``args``, sent from this process where xinput.py can send it
-        (pointer moves, buttons, keys: a process each cost 10-20 ms), else by ``xdotool`` itself."""
-        # No sleep before the frames: both end with a round trip (XSync; xdotool's when it closes its display on
-        # exit) after which the server has handled the event and queued what it sends the window, so the next
-        # frame's poll reads it.
+        (pointer moves, buttons, keys: a process each cost 10-20 ms), else by ``xdotool`` itself; no frame."""
         if not xinput.send(*args):
             subprocess.run(["xdotool", *map(str, args)], check=True)
+
+    def xdotool(self, *args: object, frames: int = 3) -> None:
+        # No sleep before the frames: both ways end with a round trip (XSync; xdotool's when it closes its display
+        # on exit) after which the server has handled the event and queued what it sends the window, so the next
+        # frame's poll reads it.
+        self.send(*args)
         self.app.render(frames)
         self.settle()
 
@@ -108,9 +111,13 @@ class Driver:
         self.xdotool("mouseup", 1, frames=5)
 
     def key(self, key: str, *modifiers: str) -> None:
+        """A tap of ``key``, ``modifiers`` held down first. The press and the release go together: ImGui takes the
+        press in one frame and the release in the next, so no repeat comes of it however slow the frames. Held for
+        frames, on a loaded machine they outlasted ImGui's key repeat delay (0.275 s): 'b' typed twice in a file
+        name, Ctrl+V pasted twice."""
         for modifier in modifiers:
             self.xdotool("keydown", modifier)
-        self.xdotool("keydown", key)
+        self.send("keydown", key)
         self.xdotool("keyup", key)
         for modifier in reversed(modifiers):
             self.xdotool("keyup", modifier, frames=5)
