@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import time
 
 # xdotool's names for the modifiers (xdo_symbol_map in xdo.c)
 _ALIASES = {"alt": "Alt_L", "ctrl": "Control_L", "control": "Control_L", "meta": "Meta_L", "super": "Super_L",
@@ -40,7 +41,11 @@ class _Display:
         xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
         xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
         self.x11, self.xtst = x11, xtst
-        self.handle = x11.XOpenDisplay(None)
+        for _ in range(10):  # a connection is now and then refused at once on this machine (EAGAIN)
+            self.handle = x11.XOpenDisplay(None)
+            if self.handle:
+                break
+            time.sleep(0.05)
         self.pid = os.getpid()
 
     def keycode(self, name: str) -> int | None:
