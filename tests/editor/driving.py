@@ -21,7 +21,10 @@ from tests.editor import xinput
 from tests.editor.harness import open_editor
 
 REPO = Path(__file__).resolve().parents[2]
-VIEWPORT = (1280, 1000)  # the whole test display (Xvfb 1280x1024): every point of it can be clicked
+VIEWPORT = (1280, 1000)
+#: Frames after a step of a drag, then the last step's (before the release, or a block that reads the drag): a
+#: frame takes each move in and the callbacks settle after it; the last has the frames any event has.
+STEP_FRAMES = (1, 3)  # the whole test display (Xvfb 1280x1024): every point of it can be clicked
 
 
 class Driver:
@@ -68,14 +71,14 @@ class Driver:
     def _tick(self, *_: object) -> None:
         self._ticks += 1
 
-    def move(self, point: tuple[float, float]) -> None:
-        self.xdotool("mousemove", self.origin[0] + int(point[0]), self.origin[1] + int(point[1]))
+    def move(self, point: tuple[float, float], frames: int = 3) -> None:
+        self.xdotool("mousemove", self.origin[0] + int(point[0]), self.origin[1] + int(point[1]), frames=frames)
 
     def drag(self, start: tuple[float, float], delta: tuple[float, float], button: int = 1) -> None:
         self.move(start)
         self.xdotool("mousedown", button)
         for step in range(1, 9):
-            self.move((start[0] + delta[0] * step / 8, start[1] + delta[1] * step / 8))
+            self.move((start[0] + delta[0] * step / 8, start[1] + delta[1] * step / 8), frames=STEP_FRAMES[step == 8])
         self.xdotool("mouseup", button, frames=5)
 
     def drag_to(self, start: tuple[float, float], end: tuple[float, float], steps: int = 10) -> None:
@@ -96,7 +99,7 @@ class Driver:
         def walk(steps_done: range) -> None:
             for step in steps_done:
                 self.move((start[0] + (end[0] - start[0]) * step / steps,
-                           start[1] + (end[1] - start[1]) * step / steps))
+                           start[1] + (end[1] - start[1]) * step / steps), frames=STEP_FRAMES[step == steps_done[-1]])
 
         walk(range(1, pause + 1))
         try:
