@@ -26,6 +26,7 @@ import importlib
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -70,8 +71,8 @@ class Forker:
             pass
         printed = [path.read_text(errors="replace") if path.exists() else "" for path in (out, err)]
         if reply is None:  # it hung, or the forking process itself died: what that one said goes with it
-            self.close()
             printed[1] += f"\nno answer in {TIMEOUT_S} s\n" + self.startup.read_text(errors="replace")
+            self.close()
             return (-9, printed[0], printed[1], None)
         result = json.loads(returned.read_text()) if returned.exists() else None
         return (int(reply["rc"]), printed[0], printed[1], result)
@@ -89,6 +90,7 @@ class Forker:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 _forker: Forker | None = None
