@@ -86,9 +86,14 @@ class CanvasGeometry:
         if not (dx or dy):
             return
         self.pan = (self.pan[0] + dx, self.pan[1] + dy)
-        for node_id, (x, y) in self._positions.items():
-            self._positions[node_id] = (x + dx, y + dy)
-            self._place(node_id, (x + dx, y + dy))
+        # A copy: Del (the callback thread) may remove a node meanwhile, while Space+drag pans in the frame loop.
+        for node_id, (x, y) in list(self._positions.items()):
+            try:
+                self._place(node_id, (x + dx, y + dy))
+            except Exception:  # deleted meanwhile: its item is gone
+                continue
+            if node_id in self._positions:  # not put back once its removal has taken it out
+                self._positions[node_id] = (x + dx, y + dy)
 
     def _place(self, node_id: str, pos: tuple[float, float]) -> None:
         """Draw a node at ``pos`` from the next frame on, remembering where it was drawn until then."""

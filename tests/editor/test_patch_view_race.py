@@ -87,3 +87,26 @@ def test_live_state_drawn_on_a_node_deleted_meanwhile_is_dropped(built_app: Edit
     assert node_id not in model.patch.nodes and not view.badges.has_error(node_id)
     model.undo()  # back, drawn anew: nothing of the dropped state is drawn on it
     assert not dpg.get_item_configuration(f"live:{node_id}")["show"]
+
+
+@pytest.mark.parametrize("deleted", ["first", "second"])
+def test_panning_skips_a_node_deleted_meanwhile(built_app: EditorApp, monkeypatch: pytest.MonkeyPatch,
+                                                deleted: str) -> None:
+    model, view = built_app.model, built_app.patch_view
+    first, second, third = (model.add_node("relay", (40.0 + 260 * i, 40)) for i in range(3))
+    gone = first if deleted == "first" else second
+    set_pos = dpg.set_item_pos
+
+    def deleted_meanwhile(item: int | str, pos: list[int]) -> None:
+        set_pos(item, pos)
+        if item == f"node:{first}" and gone in model.patch.nodes:
+            model.remove_nodes([gone])  # Del on the callback thread, while Space+drag (the frame loop) pans
+
+    monkeypatch.setattr(dpg, "set_item_pos", deleted_meanwhile)
+    view.pan_by(30, 20)  # the frame loop: an exception there would end the editor
+    monkeypatch.undo()
+    kept = [node_id for node_id in (first, second, third) if node_id != gone]
+    assert list(view._positions) == kept  # the one deleted is not put back
+    for node_id, x in zip((first, second, third), (40.0, 300.0, 560.0), strict=True):
+        if node_id != gone:
+            assert dpg.get_item_pos(f"node:{node_id}") == [int(x) + 30, 60]
