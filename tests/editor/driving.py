@@ -197,8 +197,26 @@ def editor(patch: Path) -> Iterator[EditorApp]:
     """The editor on ``patch`` in a window the size of the test display, its first frames drawn."""
     with open_editor(patch) as app:
         app.open_viewport(*VIEWPORT, vsync=False)
-        app.render(30)
+        drawn(app)
         yield app
+
+
+def drawn(app: EditorApp, most: int = 30) -> None:
+    """Render until the patch just opened is drawn and still: the opening's fit done (``Navigator.settle``) and
+    every node where it is on screen, and as large, three frames running; at most ``most`` frames, the fixed
+    count the scenarios waited before (most patches are still after 4-6)."""
+    nodes = [f"node:{node_id}" for node_id in app.model.patch.nodes]
+    last: list[tuple[float, ...]] | None = None
+    still = 0
+    for _ in range(most):
+        app.render(1)
+        if app.navigator.opening:
+            continue
+        now = [(*dpg.get_item_rect_min(tag), *dpg.get_item_rect_size(tag)) for tag in nodes]
+        still = still + 1 if now == last else 0
+        last = now
+        if still >= 2:
+            return
 
 
 @contextmanager
