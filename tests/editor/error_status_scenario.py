@@ -18,7 +18,7 @@ import dearpygui.dearpygui as dpg
 import numpy as np
 
 from exsampling_patch.messages import Take
-from tests.editor.driving import VIEWPORT, Driver, empty_spot, work_folder
+from tests.editor.driving import VIEWPORT, Driver, drawn, empty_spot, work_folder
 from tests.editor.harness import open_editor
 from tests.editor.test_app import PATCH
 
@@ -30,7 +30,7 @@ def main() -> dict[str, Any]:
         (work / "patches" / "p.yaml").write_text(PATCH)
         with open_editor(work / "patches" / "p.yaml", workers=1) as app:
             app.open_viewport(*VIEWPORT, vsync=False)
-            app.render(20)
+            drawn(app)
             driver = Driver(app)
             driver.move(empty_spot((0, 0)) or (600, 500))
             driver.key("F5")

@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Any
 
-from tests.editor.driving import VIEWPORT, Driver, empty_spot, press_point, title_point, work_folder
+from tests.editor.driving import VIEWPORT, Driver, drawn, empty_spot, press_point, title_point, work_folder
 from tests.editor.harness import open_editor
 from tests.editor.test_app import PATCH
 
@@ -27,7 +27,7 @@ def main() -> dict[str, Any]:
         (work / "p.yaml").write_text(PATCH)
         with open_editor(work / "p.yaml", workers=1) as app:
             app.open_viewport(*VIEWPORT)
-            app.render(20)
+            drawn(app)
             driver = Driver(app)
             model = app.model
             spot = empty_spot((0, 0))

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from tests.editor.driving import VIEWPORT, Driver, canvas_box, empty_spot, title_point, work_folder
+from tests.editor.driving import VIEWPORT, Driver, canvas_box, drawn, empty_spot, title_point, work_folder
 from tests.editor.harness import open_editor
 
 PATCH = """\
@@ -35,7 +35,7 @@ def main() -> dict[str, Any]:
         (work / "small.yaml").write_text(PATCH)
         with open_editor(work / "small.yaml", workers=1) as app:
             app.open_viewport(*VIEWPORT, vsync=False)
-            app.render(20)
+            drawn(app)
             driver = Driver(app)
             out["opened_status"] = app.status
             driver.move(empty_spot((0, 0)) or (600, 500))

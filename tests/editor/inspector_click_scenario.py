@@ -17,7 +17,7 @@ import json
 import sys
 from typing import Any
 
-from tests.editor.driving import VIEWPORT, Driver, empty_spot, press_point, title_point, work_folder
+from tests.editor.driving import VIEWPORT, Driver, drawn, empty_spot, press_point, title_point, work_folder
 from tests.editor.harness import open_editor
 
 PATCH = """\
@@ -43,7 +43,7 @@ def main() -> dict[str, Any]:
         (work / "clicks.yaml").write_text(PATCH)
         with open_editor(work / "clicks.yaml", workers=1) as app:
             app.open_viewport(*VIEWPORT)
-            app.render(20)
+            drawn(app)
             driver = Driver(app)
             hints = app.link_hints
             # A trim added from the palette: the inspector shows it (nothing is selected on the canvas).

@@ -19,7 +19,7 @@ from typing import Any
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.patch import PortRef
-from tests.editor.driving import VIEWPORT, Driver, work_folder
+from tests.editor.driving import VIEWPORT, Driver, drawn, work_folder
 from tests.editor.harness import open_editor
 
 PATCH = """\
@@ -51,7 +51,7 @@ def main() -> dict[str, Any]:
         with open_editor(work / "hints.yaml", workers=1) as app:
             app.open_viewport(*VIEWPORT)
             model = app.model
-            app.render(20)
+            drawn(app)
             driver = Driver(app)
             hints = app.link_hints
             source = hints.pin_point("out:inbox.take", output=True)

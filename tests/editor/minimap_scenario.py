@@ -15,7 +15,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.driving import VIEWPORT, Driver, empty_spot, work_folder
+from tests.editor.driving import VIEWPORT, Driver, drawn, empty_spot, work_folder
 from tests.editor.harness import open_editor
 
 NODES = "\n".join(f"- id: r{i}\n  type: relay\n  position: [{40 + 260 * (i % 10)}, {40 + 150 * (i // 10)}]"
@@ -28,7 +28,7 @@ def main() -> dict[str, Any]:
         (work / "big.yaml").write_text(f"exsampling_patch: 1\nname: big\nnodes:\n{NODES}\nlinks: []\n")
         with open_editor(work / "big.yaml", workers=1) as app:
             app.open_viewport(*VIEWPORT, vsync=False)
-            app.render(20)
+            drawn(app)
             driver = Driver(app)
             driver.move(empty_spot((0, 0)) or (600, 500))
             driver.key("m")

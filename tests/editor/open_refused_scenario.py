@@ -18,7 +18,7 @@ from typing import Any
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor import dialogs
-from tests.editor.driving import VIEWPORT, Driver, press_point, work_folder
+from tests.editor.driving import VIEWPORT, Driver, drawn, press_point, work_folder
 from tests.editor.harness import open_editor
 from tests.editor.test_app import PATCH
 
@@ -38,7 +38,7 @@ def main() -> dict[str, Any]:
         (work / "patches" / "broken.yaml").write_text(BROKEN)
         with open_editor(work / "patches" / "p.yaml", workers=1) as app:
             app.open_viewport(*VIEWPORT)
-            app.render(20)
+            drawn(app)
             driver = Driver(app)
             # The name typed and Enter.
             driver.key("o", "ctrl")

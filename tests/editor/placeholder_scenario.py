@@ -19,7 +19,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.driving import VIEWPORT, Driver, node_rects, press_point, title_point, work_folder
+from tests.editor.driving import VIEWPORT, Driver, drawn, node_rects, press_point, title_point, work_folder
 from tests.editor.harness import open_editor
 
 SAMPLES = "/home/composer/field recordings/2026-12-03 river at dusk/grains"
@@ -72,7 +72,7 @@ def main() -> dict[str, Any]:
         (work / "plugin.yaml").write_text(PATCH)
         with open_editor(work / "plugin.yaml", workers=1) as app:
             app.open_viewport(*VIEWPORT)
-            app.render(20)
+            drawn(app)
             driver = Driver(app)
             rects = node_rects()
             out["widths"] = {node: x1 - x0 for node, (x0, _, x1, _) in rects.items()}

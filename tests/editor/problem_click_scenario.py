@@ -16,7 +16,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.driving import VIEWPORT, Driver, press_point, work_folder
+from tests.editor.driving import VIEWPORT, Driver, drawn, press_point, work_folder
 from tests.editor.harness import open_editor
 
 PATCH = """\
@@ -40,7 +40,7 @@ def main() -> dict[str, Any]:
         (work / "far.yaml").write_text(PATCH)
         with open_editor(work / "far.yaml", workers=1) as app:
             app.open_viewport(*VIEWPORT)
-            app.render(20)
+            drawn(app)
             driver = Driver(app)
             rows = [dpg.get_item_label(f"problems:{i}") for i in range(len(app.problems_panel.problems))]
             out["rows"] = rows
