@@ -1,5 +1,6 @@
-"""The problems panel under the patch: what keeps the patch from running, one line each; a click on one shows
-its node in the inspector. Hidden while there are none."""
+"""The problems panel under the patch: what keeps the patch from running, one line each, then what
+``exsampling check`` warns of (likely a mistake, but it runs: a pattern whose slots are not the slot names of the
+sampler it plays); a click on one shows its node in the inspector. Hidden while there are none."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import dearpygui.dearpygui as dpg
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import Problem
+from exsampling_patch.note_checks import slot_order_warnings
+from exsampling_patch.patchfile import SourceMap
 
 PROBLEMS_H = 130  # the panel's height, when there are problems
 
@@ -33,9 +36,11 @@ class ProblemsPanel:
         dpg.add_child_window(tag=self.tag, parent=parent, height=PROBLEMS_H - 4, width=-1, show=False)
 
     def refresh(self) -> None:
-        """List what keeps the patch from running under the patch; a click on one shows its node."""
-        problems = self.model.problems()
-        texts = [self.text(p) for p in problems]
+        """List what keeps the patch from running under the patch, then the warnings; a click on one shows its node."""
+        stopping = self.model.problems()
+        warnings = slot_order_warnings(self.model.patch, self.model.registry, SourceMap())
+        problems = [*stopping, *warnings]
+        texts = [self.text(p) for p in stopping] + [f"warning: {self.text(w)}" for w in warnings]
         if not dpg.does_item_exist(self.tag) or texts == self._texts:
             return
         self._texts = texts
@@ -45,8 +50,11 @@ class ProblemsPanel:
         dpg.configure_item(self.canvas, height=-PROBLEMS_H if problems else -1)
         if not problems:
             return
-        dpg.add_text(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: the patch cannot run until they "
-                     "are fixed. Click one to show its node.", parent=self.tag, color=(230, 200, 90))
+        told = [f"{len(stopping)} problem{'s' if len(stopping) != 1 else ''}: the patch cannot run until they are "
+                "fixed"] if stopping else []
+        if warnings:
+            told.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}: it runs, but likely not as meant")
+        dpg.add_text(f"{'; '.join(told)}. Click one to show its node.", parent=self.tag, color=(230, 200, 90))
         for index, text in enumerate(texts):
             dpg.add_selectable(label=text, tag=f"{self.tag}:{index}", parent=self.tag, span_columns=True,
                                callback=lambda s, a, u: self.select(u), user_data=index)

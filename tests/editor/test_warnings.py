@@ -1,0 +1,31 @@
+"""What ``exsampling check`` warns of (likely a mistake, but the patch runs) shows in the editor's problems panel
+too, where a composer looks: a pattern whose slots are not the slot names of the sampler it plays."""
+
+from __future__ import annotations
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.app import EditorApp
+
+
+def test_a_pattern_playing_the_samplers_slots_in_another_order_is_warned_of(built_app: EditorApp) -> None:
+    app, model = built_app, built_app.model
+    sampler = model.add_node("sampler", (300, 40))
+    groove = model.add_node("pattern", (40, 40))
+    assert sampler is not None and groove is not None
+    assert model.set_param(sampler, "device", "none") is None
+    assert model.set_param(sampler, "virtual_port", "") is None
+    assert model.set_param(groove, "slots", ["BD", "Snare", "TT", "HH"]) is None
+    assert model.set_param(groove, "patterns", {"HH": "x.x.", "Snare": "..x."}) is None
+    assert model.connect(f"{groove}.midi", f"{sampler}.midi") is not None
+    assert model.problems() == []  # it runs
+    app.refresh_problems()
+    assert dpg.get_item_configuration("problems")["show"]
+    rows = [dpg.get_item_label(f"problems:{i}") for i in range(len(app._problems))]
+    assert len(rows) == 1 and rows[0].startswith(f"warning: node '{groove}': its slots are not the slot_names"), rows
+    assert "plays 'HH' on slot 'BD'" in rows[0], rows
+    assert app.select_problem(0) == groove  # a click shows the pattern node
+    assert app.inspector.node_id == groove
+    assert model.set_param(groove, "slots", ["HH", "Snare", "TT", "BD"]) is None  # the sampler's order
+    app.refresh_problems()
+    assert app._problems == [] and not dpg.get_item_configuration("problems")["show"]
