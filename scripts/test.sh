@@ -3,7 +3,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
-.venv/bin/python -m pytest -q -ra "$@"
+# --durations: the slowest tests in every log, so that the suite's time is watched where it grows.
+.venv/bin/python -m pytest -q -ra --durations=25 "$@"
 status=$?
 # pytest's 5 means "no test collected": that is a failure here, not a pass.
 exit $status
