@@ -60,6 +60,7 @@ class Shortcuts:
                                                                      "add_popup:search")) -> None:
         self.actions = actions
         self.editing = editing
+        self._held: set[int] = set()  # keys pressed and not yet released: ImGui repeats a held key's press
 
     def menus(self) -> list[tuple[str, list[MenuEntry]]]:
         a = self.actions
@@ -125,8 +126,14 @@ class Shortcuts:
         return {(False, False, dpg.mvKey_Delete), (False, False, dpg.mvKey_Back), *((True, False, k) for k in (
             dpg.mvKey_X, dpg.mvKey_C, dpg.mvKey_V, dpg.mvKey_D, dpg.mvKey_A))}
 
+    def on_key_release(self, sender: Any, key: int) -> None:
+        """The key release handler: the key's next press is a new one, not a repeat."""
+        self._held.discard(key)
+
     def on_key(self, sender: Any, key: int) -> None:
         """The key press handler."""
+        repeat = key in self._held
+        self._held.add(key)
         ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
         shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
         if key == dpg.mvKey_Escape:
@@ -152,7 +159,9 @@ class Shortcuts:
             view_keys = self.actions.navigator.keys()
             if pressed in self.canvas_keys() or pressed in view_keys:
                 return
-            action = self.keys().get(pressed) or self.actions.perf_view.keys().get(pressed)  # 1-8, Space: hear a slot
+            action = self.keys().get(pressed)
+            if action is None and not repeat:  # a held key plays its slot once, as a held pad does, not a roll
+                action = self.actions.perf_view.keys().get(pressed)  # 1-8, Space: hear a slot
         else:
             action = self.keys().get(pressed) or self.actions.navigator.keys().get(pressed)
         if action is not None:

@@ -166,6 +166,23 @@ def main() -> dict[str, Any]:
         result["key_2_on_patch_tab"] = heard("2")
         dpg.set_value("tabs", "tab:perf")
         app.render(3)
+        # 2b'. A key held down plays its slot once, as a pad held does: ImGui repeats a held key's press every
+        # 50 ms after 0.275 s, and each repeat played the slot again (a performer holding 2 heard a roll).
+        notes = sampler.stats()["notes"]
+        driver.xdotool("keydown", "2")
+        held_until = time.monotonic() + 0.8
+        while time.monotonic() < held_until:
+            app.render(1)
+        driver.xdotool("keyup", "2")
+        assert engine.wait_idle(5)
+        for _ in range(4):
+            core.render(block, at=time.perf_counter())
+        result["key_2_held"] = sampler.stats()["notes"] - notes
+        time.sleep(0.8)  # past the audition's note off
+        for _ in range(40):
+            core.render(block, at=time.perf_counter())
+        app.render(12)
+        result["key_2_after_held"] = heard("2")["notes"]  # released, the key plays again
 
         # 2c. The sampler's sound device and MIDI port: a click on refresh lists what is present (a real
         # `exsampling devices` child process).

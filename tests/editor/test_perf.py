@@ -45,6 +45,7 @@ def test_number_keys_and_space_play_slots_through_the_sampler(perf: dict[str, An
     assert tuple(perf["selected_after_click"]) == ("sampler", "Bass")
     assert perf["key_space"] == {"notes": 1, "message": "", "lit": ["Bass"]}, perf["key_space"]
     assert perf["key_2_on_patch_tab"]["notes"] == 0  # only while the performance view is shown
+    assert (perf["key_2_held"], perf["key_2_after_held"]) == (1, 1)  # held 0.8 s: one note, not ImGui's repeats
 
 
 @pytest.mark.display
