@@ -62,12 +62,9 @@ class Navigator:
 
     def toggle_minimap(self) -> None:
         self.view.show_minimap(not self.view.minimap)
-        if self.view.minimap and not self.minimap_allowed() and self.say is not None:  # M seemed to do nothing
+        if self.view.minimap and not self.view.minimap_allowed() and self.say is not None:  # M seemed to do nothing
             self.say(f"no minimap above {MINIMAP_MAX_NODES} nodes (it draws every node again): Home fits, "
                      "C compacts the patch")
-
-    def minimap_allowed(self) -> bool:
-        return len(self.view.model.patch.nodes) <= MINIMAP_MAX_NODES
 
     def toggle_compact(self) -> None:
         """The compact display (ids and pins only, distances halved) on or off, then the whole patch shown."""
@@ -177,7 +174,7 @@ class Navigator:
         if (box[2] - box[0]) * scale + 2 * MARGIN <= width and (box[3] - box[1]) * scale + 2 * MARGIN <= height:
             return None
         compact = "" if self.view.compact else ", C compact nodes"
-        minimap = ", M minimap" if self.minimap_allowed() else ""
+        minimap = ", M minimap" if self.view.minimap_allowed() else ""
         return f"the patch is larger than the view: arrows pan, Home comes back here{compact}{minimap}"
 
     def settle(self) -> str | None:

@@ -371,7 +371,11 @@ class PatchView(CanvasGeometry):
         """The minimap (bottom right; a click on it moves the view there) is off unless asked for: it covers
         nodes. Patches over MINIMAP_MAX_NODES never get it (it draws every node a second time)."""
         self.minimap = on
-        dpg.configure_item(self.tag, minimap=on and len(self.model.patch.nodes) <= MINIMAP_MAX_NODES)
+        dpg.configure_item(self.tag, minimap=on and self.minimap_allowed())
+
+    def minimap_allowed(self) -> bool:
+        """Whether the patch is small enough for the minimap (:data:`MINIMAP_MAX_NODES`)."""
+        return len(self.model.patch.nodes) <= MINIMAP_MAX_NODES
 
     # -- live state (live_badges.py) ------------------------------------------------------------------------------
 
