@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .features import FRONT_END, FrontEnd
-from .network import SoundNet
+from .network import SoundNet, float32_state
 
 __all__ = [
     "HEAD_FORMAT",
@@ -154,7 +154,7 @@ def load_model_file(path: str | Path | None = None) -> LoadedModel:
     labels = [str(x) for x in blob["labels"]]
     front_end = _front_end(blob, p, "model")
     model = SoundNet(len(labels))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
+    model.load_state_dict(float32_state(blob["state_dict"]))
     model.eval()
     int8 = blob.get("int8_trunk")
     return LoadedModel(model, labels, front_end, dict(blob.get("meta") or {}), p,

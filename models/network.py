@@ -21,12 +21,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["STEP_FRAMES", "TUNED_TRUNK_KEY", "ConvBlock", "Head", "SoundNet", "Trunk", "read_tuned_trunk"]
+__all__ = ["STEP_FRAMES", "TUNED_TRUNK_KEY", "ConvBlock", "Head", "SoundNet", "Trunk", "float32_state",
+           "read_tuned_trunk"]
 
 STEP_FRAMES = 8
 """Spectrogram frames per step of the trunk's output sequence (three 2x pools in time)."""
 TUNED_TRUNK_KEY = "tuned_trunk"
 """The key under which a file of :mod:`.trunk_tuning` holds its tuned trunk's weights."""
+
+
+def float32_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``state`` with its floating-point tensors in float32 (files keep weights in float16)."""
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
 
 
 def read_tuned_trunk(path: str | Path) -> dict[str, torch.Tensor] | None:
@@ -38,7 +44,7 @@ def read_tuned_trunk(path: str | Path) -> dict[str, torch.Tensor] | None:
         return None
     if not isinstance(saved, dict) or TUNED_TRUNK_KEY not in saved:
         return None
-    return {k: v.float() if v.is_floating_point() else v for k, v in saved[TUNED_TRUNK_KEY].items()}
+    return float32_state(saved[TUNED_TRUNK_KEY])
 
 
 class ConvBlock(nn.Module):

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .network import TUNED_TRUNK_KEY, SoundNet, read_tuned_trunk
+from .network import TUNED_TRUNK_KEY, SoundNet, float32_state
 
 __all__ = ["LEFT_OUT_SOURCES", "TuningInputs", "load_inputs", "probe", "save_tuned_trunk", "start_trunk", "tune_trunk",
            "tuning_rows", "write_inputs"]
@@ -316,12 +316,10 @@ def score(probs: np.ndarray, inputs: TuningInputs) -> dict[str, float]:
 
 def start_trunk(path: Path) -> dict[str, torch.Tensor]:
     """Trunk weights (float32) of a model file (``sounds.pt``) or of a tuned trunk (:func:`save_tuned_trunk`)."""
-    tuned = read_tuned_trunk(path)
-    if tuned is not None:
-        return tuned
     saved = torch.load(str(path), map_location="cpu", weights_only=True)
-    state = {k[len("trunk."):]: v for k, v in saved["state_dict"].items() if k.startswith("trunk.")}
-    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    if TUNED_TRUNK_KEY in saved:
+        return float32_state(saved[TUNED_TRUNK_KEY])
+    return float32_state({k[len("trunk."):]: v for k, v in saved["state_dict"].items() if k.startswith("trunk.")})
 
 
 def save_tuned_trunk(model: SoundNet, path: Path, recipe: dict[str, object]) -> None:
