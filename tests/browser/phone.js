@@ -61,4 +61,13 @@ function microphoneRunning(page) {
   return page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
 }
 
-module.exports = { brokenIndexedDB, launchPhoneBrowser, launchPhoneServer, microphoneRunning, phoneContext };
+// The page's longest wait between two tries of an upload (5 s, drawn up to half again; app.js).
+const LONGEST_RETRY_MS = 7500;
+
+// Whether `request` is an upload of a take (not the take list's GET).
+function isUpload(request) {
+  return request.method() === "POST" && request.url().includes("/api/takes");
+}
+
+module.exports = { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchPhoneBrowser, launchPhoneServer, microphoneRunning,
+                   phoneContext };

@@ -11,7 +11,7 @@
 // clock moved on past its longest wait between tries), as JSON.
 const fs = require("fs");
 const path = require("path");
-const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { LONGEST_RETRY_MS, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 const seenNow = async (page) => {
   const info = await page.textContent("#info").catch(() => "");
@@ -30,7 +30,7 @@ async function main() {
     await page.clock.install();  // time flows as usual; moved on once the take is received (below)
     const uploads = [];  // when each upload went, real time
     page.on("request", (r) => {
-      if (r.method() === "POST" && r.url().includes("/api/takes")) uploads.push(Date.now());
+      if (isUpload(r)) uploads.push(Date.now());
     });
     page.on("dialog", (dialog) => { dialogs.push(dialog.type()); dialog.accept().catch(() => {}); });
     page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
@@ -77,7 +77,7 @@ async function main() {
     // A second try, had the page kept the take after its answer, would be sent within the page's longest wait between
     // tries (5 s, drawn up to half again): that wait goes by on the page's clock, then a moment for the upload to go.
     const sentBefore = uploads.length;
-    await page.clock.fastForward(7600);
+    await page.clock.fastForward(LONGEST_RETRY_MS + 100);
     await page.waitForTimeout(500);
     const sentAfterReceived = uploads.length - sentBefore;
     const kept = await page.evaluate(() => new Promise((resolve) => {

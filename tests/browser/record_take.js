@@ -13,7 +13,7 @@
 // page's clock is then moved on in steps of 500 ms until the take is sent again, rather than its wait waited out;
 // the report gives when each upload went by the page's clock ("uploadsAtMs", from the first) and what the page said a
 // moment after each busy answer ("busyInfo").
-const { brokenIndexedDB, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { brokenIndexedDB, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
   const [url, wav, lat, lon, seconds, name] = process.argv.slice(2);
@@ -29,7 +29,7 @@ async function main() {
     let finished = false;
     const givenUpEarly = [];
     let givenUp = 0;  // uploads the page aborted
-    page.on("requestfailed", (r) => { if (r.method() === "POST" && r.url().includes("/api/takes")) givenUp += 1; });
+    page.on("requestfailed", (r) => { if (isUpload(r)) givenUp += 1; });
     let stalled = 0;  // PHONE_SILENT_UPLOADS=N: the first N uploads go out and are never answered (a silent network)
     let busy = 0;  // PHONE_BUSY_UPLOADS=N: the next N are answered 503, with Retry-After: PHONE_BUSY_RETRY_AFTER
     const uploadsAt = [], busyInfo = [];

@@ -10,8 +10,8 @@
 const fs = require("fs");
 const path = require("path");
 const AWAY_MS = 15000, AWAY_TRIES = 5;  // longer than a few quick retries (the page gave up after about 10 s)
-const LONGEST_RETRY_MS = 7500;  // the page's longest wait between tries (5 s, drawn up to half again)
-const { brokenIndexedDB, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchPhoneBrowser, microphoneRunning,
+        phoneContext } = require("./phone");
 
 async function main() {
   const [url, wav, signals, waitSeconds, mode] = process.argv.slice(2);
@@ -23,7 +23,7 @@ async function main() {
     const page = await context.newPage();
     await page.clock.install();  // time flows as usual until moved on
     let failed = 0;  // uploads that could not reach the recorder
-    page.on("requestfailed", (r) => { if (r.method() === "POST" && r.url().includes("/api/takes")) failed += 1; });
+    page.on("requestfailed", (r) => { if (isUpload(r)) failed += 1; });
     await page.goto(url);
     await microphoneRunning(page);
     fs.writeFileSync(path.join(signals, "ready"), "");
