@@ -235,6 +235,19 @@ class RuntimeObserver:
             point.slot = status["slot"]
 
 
+def failure_text(engine: Engine, error: BaseException) -> str:
+    """What escaped the engine's start() or update(), naming the node whose method it escaped where there is one
+    (its error shows on the node as well: the engine reports it there)."""
+    failed = engine.failed_call
+    if failed is not None:
+        node_id, call = failed
+        return f"node '{node_id}' failed in {call}(): {engine.errors.get(node_id, type(error).__name__)}"
+    try:
+        return f"{type(error).__name__}: {error}"
+    except Exception:  # its __str__ raised
+        return type(error).__name__
+
+
 class Runner:
     """Runs the model's patch for the editor; edits made while it runs are swapped in by :meth:`sync`."""
 
@@ -274,10 +287,10 @@ class Runner:
         self._open_show(engine, patch)
         try:
             engine.start(patch)
-        except Exception as error:
+        except (Exception, SystemExit) as error:  # a plugin's sys.exit() must not close the editor
             self.observer.detach()
             self._close_show()
-            self.problem = f"{type(error).__name__}: {error}"
+            self.problem = failure_text(engine, error)
             return False
         self.engine, self.problem, self._stale = engine, None, False
         self._watch_samplers(engine)
@@ -349,6 +362,8 @@ class Runner:
             engine.update(patch)
         except PatchError as error:
             self.problem = f"not swapped in (the old plan runs on): {problems_text(error.problems)}"
+        except (Exception, SystemExit) as error:  # else the thread ended unseen, and the edit was said swapped in
+            self.problem = f"the edit failed to swap in: {failure_text(engine, error)}"
         else:
             self.problem = None
             self._watch_samplers(engine)

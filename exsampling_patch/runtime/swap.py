@@ -8,16 +8,18 @@ queued for it, then stops.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 import time
-from collections.abc import Iterable
+import traceback
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
-from exsampling_patch.runtime.events import EventBus, NodeStarted, NodeStopped, PlanSwapped
+from exsampling_patch.runtime.events import EventBus, NodeError, NodeStarted, NodeStopped, PlanSwapped
 from exsampling_patch.runtime.parts import Cell, Failed
 from exsampling_patch.runtime.plan import Plan
 
@@ -34,13 +36,25 @@ class PlanSwap:
     _swap_lock: threading.Lock
     _abort: threading.Event
     _starting: tuple[str, str] | None
+    _local: threading.local  # .calling: see _node_call
     _never_started: set[str]
     errors: dict[str, str]
+    error_counts: dict[str, int]
     events: EventBus
+    failed_call: tuple[str, str] | None
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "") -> str:
         raise NotImplementedError
+
+    @contextlib.contextmanager
+    def _node_call(self, node_id: str, call: str) -> Iterator[None]:
+        """Note which node's ``call`` this thread is in, its error handling included: unlike :attr:`_starting`, an
+        exception escaping it leaves the note set, for :meth:`_install` to name the node. Per thread: stop() may
+        stop nodes while a start goes on (Ctrl+C during ``exsampling run``'s start-up)."""
+        self._local.calling = (node_id, call)
+        yield
+        self._local.calling = None
 
     def _build(self, node_id: str, plan: Plan) -> Node:
         self._starting = (node_id, "__init__")  # a constructor that hangs is named as a start() that hangs
@@ -51,57 +65,86 @@ class PlanSwap:
 
     def _install(self, plan: Plan) -> None:
         with self._swap_lock:
-            old = self._plan
-            added, changed, removed = [], [], []
-            for node_id in plan.order:
-                if old is None or node_id not in old.node_types:
-                    added.append(node_id)
-                elif old.node_types[node_id] is not plan.node_types[node_id] or dict(
-                    old.params[node_id]
-                ) != dict(plan.params[node_id]):
-                    changed.append(node_id)
-            if old is not None:
-                removed = [n for n in old.order if n not in plan.node_types]
+            self._local.calling = self.failed_call = None
+            try:
+                added, removed = self._swap_in(plan)
+            except BaseException as error:
+                self._escaped(error)
+                raise
+        self.events.publish(PlanSwapped("", version=plan.version, added=tuple(added), removed=tuple(removed)))
 
-            with collector_paused():  # building every node makes many objects and no garbage
-                for node_id in added:
+    def _escaped(self, error: BaseException) -> None:
+        """An exception escaped a node's call (a plugin's ``sys.exit()``; an error whose text cannot be made): it
+        reaches the caller of start() or update() with the engine's note of the node gone, so the node is named here,
+        in :attr:`failed_call` and a :class:`NodeError` on it. Ctrl+C is no node's failure."""
+        calling, self._local.calling = getattr(self._local, "calling", None), None
+        if calling is None or isinstance(error, KeyboardInterrupt):
+            return
+        node_id, call = self.failed_call = calling
+        try:
+            text = f"{type(error).__name__}: {error}"
+        except Exception:  # its __str__ raised (what escaped, maybe)
+            text = type(error).__name__
+        self.errors[node_id] = text
+        self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
+        self.events.publish(NodeError(node_id, error=text, details=traceback.format_exc(), during=call))
+
+    def _swap_in(self, plan: Plan) -> tuple[list[str], list[str]]:
+        """Build, prepare and start the added nodes, restart the changed ones, retire the removed ones; returns the
+        added and the removed."""
+        old = self._plan
+        added, changed, removed = [], [], []
+        for node_id in plan.order:
+            if old is None or node_id not in old.node_types:
+                added.append(node_id)
+            elif old.node_types[node_id] is not plan.node_types[node_id] or dict(
+                old.params[node_id]
+            ) != dict(plan.params[node_id]):
+                changed.append(node_id)
+        if old is not None:
+            removed = [n for n in old.order if n not in plan.node_types]
+
+        with collector_paused():  # building every node makes many objects and no garbage
+            for node_id in added:
+                with self._node_call(node_id, "__init__"):
                     try:
                         self._cells[node_id] = Cell(self._build(node_id, plan))
                     except Exception as error:
                         self._cells[node_id] = Cell(Failed(node_id, plan.node_types[node_id], self._context, error))
                         # after: it finds the type whose code raised
                         self._record_error(node_id, error, during="__init__")
-            self._plan = plan  # from here on, emits follow the new routes
-            # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
-            added_set, changed_set = set(added), set(changed)
-            for node_id in reversed(plan.order):
-                if node_id in added_set and not self._abort.is_set():
-                    self._prepare(node_id, self._cells[node_id].node)
-            # Consumers start before producers, so the first messages find their targets ready.
-            for node_id in reversed(plan.order):
-                if self._abort.is_set():
-                    break
-                if node_id in added_set:
-                    self._start_cell(node_id)
-                elif node_id in changed_set:
-                    self._replace(node_id, plan)
-            self._retire(removed)
-        self.events.publish(PlanSwapped("", version=plan.version, added=tuple(added), removed=tuple(removed)))
+        self._plan = plan  # from here on, emits follow the new routes
+        # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
+        added_set, changed_set = set(added), set(changed)
+        for node_id in reversed(plan.order):
+            if node_id in added_set and not self._abort.is_set():
+                self._prepare(node_id, self._cells[node_id].node)
+        # Consumers start before producers, so the first messages find their targets ready.
+        for node_id in reversed(plan.order):
+            if self._abort.is_set():
+                break
+            if node_id in added_set:
+                self._start_cell(node_id)
+            elif node_id in changed_set:
+                self._replace(node_id, plan)
+        self._retire(removed)
+        return added, removed
 
     def _start_cell(self, node_id: str) -> None:
         cell = self._cells[node_id]
-        self._starting = (node_id, "start")
-        try:
-            cell.node.start()
-        except Exception as error:
-            self._starting = None
-            self._never_started.add(node_id)
-            self._record_error(node_id, error, during="start")
-        else:
-            self._starting = None
-            self._never_started.discard(node_id)
-            if not isinstance(cell.node, Failed):  # a stand-in "starts" only to bypass: the node itself never did
-                self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
+        with self._node_call(node_id, "start"):
+            self._starting = (node_id, "start")
+            try:
+                cell.node.start()
+            except Exception as error:
+                self._starting = None
+                self._never_started.add(node_id)
+                self._record_error(node_id, error, during="start")
+            else:
+                self._starting = None
+                self._never_started.discard(node_id)
+                if not isinstance(cell.node, Failed):  # a stand-in "starts" only to bypass: the node never did
+                    self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
         with cell.lock:
             cell.started = True
             reschedule = bool(cell.inbox) and not cell.scheduled
@@ -118,22 +161,25 @@ class PlanSwap:
                 cell.started = False
             self._stop_node(node_id, old_node)
             self.errors.pop(node_id, None)  # the old node's; the new one's own are recorded from here on
-            try:
-                cell.node = self._build(node_id, plan)
-            except Exception as error:
-                cell.node = Failed(node_id, plan.node_types[node_id], self._context, error)
-                self._record_error(node_id, error, during="__init__")  # after: it finds the type whose code raised
+            with self._node_call(node_id, "__init__"):
+                try:
+                    cell.node = self._build(node_id, plan)
+                except Exception as error:
+                    cell.node = Failed(node_id, plan.node_types[node_id], self._context, error)
+                    # after: it finds the type whose code raised
+                    self._record_error(node_id, error, during="__init__")
             self._prepare(node_id, cell.node)
         self._start_cell(node_id)
 
     def _prepare(self, node_id: str, node: Node) -> None:
-        self._starting = (node_id, "prepare")
-        try:
-            node.prepare()
-        except Exception as error:  # start() runs anyway: it may still work, or say more
-            self._record_error(node_id, error, during="prepare")
-        finally:
-            self._starting = None
+        with self._node_call(node_id, "prepare"):
+            self._starting = (node_id, "prepare")
+            try:
+                node.prepare()
+            except Exception as error:  # start() runs anyway: it may still work, or say more
+                self._record_error(node_id, error, during="prepare")
+            finally:
+                self._starting = None
 
     def _retire(self, node_ids: Iterable[str]) -> None:
         for node_id in node_ids:
@@ -156,16 +202,17 @@ class PlanSwap:
                 self._stop_node(node_id, cell.node)
 
     def _stop_node(self, node_id: str, node: Node) -> None:
-        try:
-            node.stop()
-        except Exception as error:
-            if node_id in self._never_started:  # its stop() met what the failed start() left half made: noise
-                log.debug("node %s, which never started, failed to stop: %s", node_id, error)
-            else:
-                self._record_error(node_id, error, during="stop")
-        finally:
-            # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
-            # replaced by a live edit went on emitting beside its successor.
-            node.stop_event.set()
+        with self._node_call(node_id, "stop"):
+            try:
+                node.stop()
+            except Exception as error:
+                if node_id in self._never_started:  # its stop() met what the failed start() left half made: noise
+                    log.debug("node %s, which never started, failed to stop: %s", node_id, error)
+                else:
+                    self._record_error(node_id, error, during="stop")
+            finally:
+                # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
+                # replaced by a live edit went on emitting beside its successor.
+                node.stop_event.set()
         self._never_started.discard(node_id)
         self.events.publish(NodeStopped(node_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from typing import Any
@@ -135,10 +136,35 @@ class Reporter(Node):
         self.report_status(**message)
 
 
+class Quits(Node):
+    """Calls sys.exit() in the method it is told to, as a plugin may (argparse does on a bad argument)."""
+
+    type_name = "quits"
+    inlet = Input(ANY)
+    quit_in = Param(str, "start", "the method that calls sys.exit()", choices=("__init__", "prepare", "start"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._quit_if("__init__")
+
+    def _quit_if(self, call: str) -> None:
+        if self.quit_in == call:
+            sys.exit(f"no device, in {call}")
+
+    def prepare(self) -> None:
+        self._quit_if("prepare")
+
+    def start(self) -> None:
+        self._quit_if("start")
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
 def engine_registry() -> Registry:
     """The built-in node types and the ones above."""
     registry = Registry.default(entry_points=False)
-    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter):
+    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter, Quits):
         registry.register(node_type, "test")
     return registry
 

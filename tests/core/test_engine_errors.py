@@ -111,3 +111,25 @@ def test_node_that_cannot_start_does_not_stop_the_show(registry: Registry) -> No
     engine.stop()
     # its stop() then fails on what start() never made: noise, not a second error over the one that matters
     assert engine.errors["bad"] == "OSError: no such device" and engine.error_counts["bad"] == 1
+
+
+@pytest.mark.parametrize("call", ["__init__", "prepare", "start"])
+def test_what_escapes_a_nodes_method_at_start_names_the_node(registry: Registry, call: str) -> None:
+    # A plugin's sys.exit() passes the engine's error handling and reaches the caller of start(), by which time the
+    # engine no longer said which node was starting: the editor told "cannot run: SystemExit: ..." of no node.
+    patch = Patch()
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.add_node(NodeSpec("quitter", "quits", {"quit_in": call}))
+    errors: list[NodeError] = []
+    engine = Engine(registry)
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(SystemExit):
+            engine.start(patch)
+        assert engine.failed_call == ("quitter", call)
+        assert [(e.node_id, e.during, e.error) for e in errors] == [
+            ("quitter", call, f"SystemExit: no device, in {call}")]
+        assert engine.errors["quitter"] == f"SystemExit: no device, in {call}"
+    finally:
+        engine.stop()
+

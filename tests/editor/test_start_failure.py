@@ -1,0 +1,55 @@
+"""What escapes the engine's start (a plugin's sys.exit()) is told on the node it escaped from, and named in the
+status bar; the editor stays open (widgets driven through their callbacks, no viewport)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import dearpygui.dearpygui as dpg
+import pytest
+
+from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.registry import Registry
+from tests.core.engine_nodes import Quits
+from tests.editor.harness import call, open_editor
+from tests.editor.test_app import PATCH
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[EditorApp]:
+    registry = Registry.default()
+    registry.register(Quits, "tests")
+    (tmp_path / "patches").mkdir()
+    (tmp_path / "patches" / "p.yaml").write_text(PATCH)
+    with open_editor(tmp_path / "patches" / "p.yaml", registry) as editor:
+        yield editor
+
+
+def test_a_node_that_quits_in_its_start_is_named_and_marked(app: EditorApp) -> None:
+    # Before, the status bar said "cannot run: SystemExit: ..." of no node (or the editor closed).
+    node_id = app.model.add_node("quits", (900, 80), {"quit_in": "prepare"})
+    call("menu:run")
+    assert not app.runner.running
+    app.frame()
+    status = dpg.get_value("statusbar")
+    assert f"node '{node_id}' failed in prepare(): SystemExit: no device, in prepare" in status, status
+    assert dpg.get_item_configuration(f"error:{node_id}")["show"]
+    assert "no device, in prepare" in dpg.get_value(f"error:{node_id}")
+
+
+def test_a_node_added_while_running_that_quits_is_named(app: EditorApp) -> None:
+    # Before, the swap's thread ended unseen and the status bar said the edit was swapped in.
+    call("menu:run")
+    assert app.runner.running, app.status
+    node_id = app.model.add_node("quits", (900, 80))
+    deadline = time.monotonic() + 10
+    app.frame()
+    while app.runner.swapping and time.monotonic() < deadline:
+        time.sleep(0.01)
+    app.frame()
+    assert not app.status.endswith("swapped in"), app.status
+    status = dpg.get_value("statusbar")
+    assert f"node '{node_id}' failed in start(): SystemExit: no device, in start" in status, status
+    assert dpg.get_item_configuration(f"error:{node_id}")["show"]
