@@ -101,6 +101,15 @@ def wait_for_peers(node: Pattern, peer: Peer) -> None:
     assert node.beat_clock().peers >= 1, "the two Link peers did not find each other over loopback"
 
 
+def stop_session(node: Pattern, peer: Peer) -> None:
+    """The peer stops the session; returns once the node has seen it stop (10 s at most)."""
+    assert peer.ask("stop") == "ok"
+    deadline = time.monotonic() + 10
+    while node.beat_clock().playing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not node.beat_clock().playing, "the node did not see the peer stop the session"
+
+
 def raw_to_perf() -> float:
     """perf_counter - CLOCK_MONOTONIC_RAW (Link's clock on Linux), read together."""
     before = time.perf_counter()
@@ -190,11 +199,7 @@ def test_with_start_stop_sync_it_starts_on_the_bar_the_session_starts_on() -> No
     node.start()
     try:
         wait_for_peers(node, peer)
-        assert peer.ask("stop") == "ok"
-        deadline = time.monotonic() + 10
-        while node.beat_clock().playing and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert not node.beat_clock().playing
+        stop_session(node, peer)
         time.sleep(0.2)  # what was sent ahead before the stop has gone out
         node.context.emitted.clear()
         pressed, bar = (int(w) / 1e6 + raw_to_perf() for w in peer.ask("play").split())
@@ -227,10 +232,7 @@ def test_with_start_stop_sync_its_play_control_starts_and_stops_the_session() ->
 
     try:
         wait_for_peers(node, peer)
-        assert peer.ask("stop") == "ok"
-        deadline = time.monotonic() + 10
-        while node.beat_clock().playing and time.monotonic() < deadline:
-            time.sleep(0.01)
+        stop_session(node, peer)
         node.handle("control", ControlValue("play", 1.0))
         assert peer_sees(True), "the node's play did not start the session"
         deadline = time.monotonic() + 10
