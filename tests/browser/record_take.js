@@ -73,6 +73,11 @@ async function main() {
     page.on("request", (r) => { if (r.method() === "GET" && r.url().includes("/api/takes")) listPolls.push(Date.now()); });
     page.on("console", (m) => log.push(`console ${m.type()}: ${m.text()}`));
     page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
+    await page.addInitScript(() => {  // counts the page's openings of the microphone ("micOpens")
+      const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      window.micOpens = 0;
+      navigator.mediaDevices.getUserMedia = (wanted) => { window.micOpens += 1; return open(wanted); };
+    });
     await page.goto(url);
     let micBeforeRec = null;
     if (name) await page.fill("#name", name);
@@ -81,10 +86,10 @@ async function main() {
       micBeforeRec = await page.evaluate(() => document.body.dataset.microphone);
     }
     const shownName = await page.inputValue("#name");
-    const tapped = Date.now();
+    const micOpensBeforeRec = await page.evaluate(() => window.micOpens);
     await page.click("#rec");
     await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
-    const recordingAfterMs = Date.now() - tapped;
+    const micOpensWhenRecording = await page.evaluate(() => window.micOpens);
     await page.waitForTimeout(Number(seconds) * 1000);
     await page.click("#rec");
     await page.waitForFunction(() => /^(Received|Refused)/.test(document.querySelector("#info").textContent),
@@ -104,7 +109,8 @@ async function main() {
     const infoAfter = await page.textContent("#info");  // once the take's end is known
     const infoAfterIsError = await page.$eval("#info", (el) => el.classList.contains("error"));
     console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, infoAfterIsError, log, shownName, micBeforeRec,
-                                 recordingAfterMs, endShownAfterMs, pollsUntilEnd, busyInfo, givenUpEarly, givenUp,
+                                 micOpensBeforeRec, micOpensWhenRecording, endShownAfterMs, pollsUntilEnd,
+                                 busyInfo, givenUpEarly, givenUp,
                                  uploadsAtMs: uploadsAt.map((t) => t - uploadsAt[0]) }));
   } finally {
     finished = true;

@@ -86,9 +86,7 @@ def test_a_child_that_does_not_end_is_killed(echo: str) -> None:
     child.connection.recv()
     child.send("hang")
     time.sleep(0.1)
-    started = time.monotonic()
-    assert child.end(timeout=0.3) == -signal.SIGKILL
-    assert time.monotonic() - started < 5
+    assert child.end(timeout=0.3) == -signal.SIGKILL  # killed, not waited for (pytest's timeout: a hang's limit)
     os.close(read)
     os.close(write)
 

@@ -169,9 +169,10 @@ def test_stop_is_bounded(registry: Registry) -> None:
     engine = Engine(registry)
     engine.start(patch)
     time.sleep(0.05)
-    started = time.monotonic()
-    clean = engine.stop(timeout=0.5)
-    assert time.monotonic() - started < 2.0
+    sink = engine.find_node("slow")
+    clean = engine.stop(timeout=0.5)  # pytest's timeout: a hang's limit
+    handled = len(sink.received)  # type: ignore[union-attr]
+    assert handled < 50, handled  # it returned with the work unfinished, rather than waiting for all 10 s of it
     assert not clean  # 50 x 0.2 s of work cannot finish in 0.5 s, and stop says so
 
 

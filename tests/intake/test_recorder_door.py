@@ -121,12 +121,15 @@ def test_with_expect_continue_a_refused_body_is_never_asked_for(small_door) -> N
 
 def test_a_silent_stranger_is_let_go_after_the_header_timeout(small_door) -> None:
     _, client = small_door
-    sock = socket.create_connection(("127.0.0.1", client.port), timeout=6)  # never even starts TLS
-    started = time.monotonic()
-    answer = read_until_closed(sock, 6.0)
-    sock.close()
-    assert answer == b"" or answer.startswith(b"\x15")  # closed, perhaps with a TLS alert
-    assert time.monotonic() - started < 4.0  # header_timeout 1 s (it was the 30 s read timeout)
+    # never even starts TLS; 6 s: the server's header_timeout (1 s) lets it go, its read timeout (30 s) would not
+    sock = socket.create_connection(("127.0.0.1", client.port), timeout=6)
+    try:
+        answer = read_until_closed(sock, 6.0)
+    except TimeoutError:
+        raise AssertionError("a silent stranger was still held 6 s on (header_timeout is 1 s)") from None
+    finally:
+        sock.close()
+    assert answer == b"" or answer.startswith(b"\x15")  # closed by the server, perhaps with a TLS alert
 
 
 def test_an_upload_past_its_deadline_is_answered_408(small_door) -> None:
@@ -145,10 +148,9 @@ def test_an_upload_past_its_deadline_is_answered_408(small_door) -> None:
         if select.select([sock], [], [], 0.1)[0]:
             reply = read_until_closed(sock)
             break
-    elapsed = time.monotonic() - started
     sock.close()
+    # Answered while the body was still on its way (8 s of the 19 s it would take; the deadline is 1.5 s).
     assert reply.startswith(b"HTTP/1.1 408") and b"longer than 1.5 s" in reply, reply[:300]
-    assert elapsed < 4.0
     assert probe_of(engine).received == []
     assert client.upload(WAV)[0] == 201
 
@@ -173,10 +175,8 @@ def test_a_thousand_slow_strangers_hold_few_connections_and_a_phone_still_gets_i
                 sock.sendall(b"\x16\x03")  # the first bytes of a TLS handshake, then nothing
         assert len(strangers) >= 900
         time.sleep(0.5)
-        started = time.monotonic()
-        status, reply = client.upload(WAV, recorder="Phone")
+        status, reply = client.upload(WAV, recorder="Phone")  # the client's 20 s timeout: a hang's limit only
         assert status == 201, reply
-        assert time.monotonic() - started < 5.0
         # Each held connection is a thread and a file descriptor: there were a thousand of each.
         assert held_by_server(client.port) <= server.door.max_connections
         time.sleep(SETTLE + 0.3)  # strangers younger than SETTLE may be more (a burst of phones is let in whole)
@@ -302,10 +302,9 @@ def test_no_body_is_read_before_the_token_is_checked(small_door) -> None:
     # Without the token, a body is not waited for: the answer comes while it is still on its way.
     sock = tls_socket(client)
     sock.sendall(b"POST /api/takes HTTP/1.1\r\nHost: x\r\nX-Recorder: Mika\r\nContent-Length: 900000\r\n\r\n")
-    sock.settimeout(3)
-    started = time.monotonic()
+    sock.settimeout(10)  # a hang's limit: a server waiting for the body would answer 408 after 1.5 s, not 401
     head = sock.recv(4096)
-    assert head.startswith(b"HTTP/1.1 401") and time.monotonic() - started < 1.0
+    assert head.startswith(b"HTTP/1.1 401"), head[:200]
     sock.close()
 
 

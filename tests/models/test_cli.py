@@ -9,7 +9,6 @@ import csv
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -109,15 +108,12 @@ def test_classify_hundreds_of_files_loads_the_model_once(esc50: Path, tmp_path: 
         link = tmp_path / f"take_{i:03d}.wav"
         link.symlink_to(clip)
         paths.append(str(link))
-    started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", COUNT_LOADS, "classify", "--json", "--top", "1", *paths],
                           capture_output=True, text=True, timeout=300)
-    elapsed = time.perf_counter() - started
     assert done.returncode == 0, done.stderr
     assert "model opened 1 times" in done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["file"] for r in rows] == paths and all(r["top"] for r in rows)
-    assert elapsed < 120  # about 5 s idle; 200 model loads alone would add 30 s or more
 
 
 # ------------------------------------------------------------------------------------------------ train

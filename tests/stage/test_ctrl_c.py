@@ -1,10 +1,13 @@
 """Ctrl+C on stage: a terminal sends SIGINT to the whole process group (the run, the classifier's process, the
-sampler's audio process). The run stops cleanly: no traceback, nothing restarted, exit 130, within 2 s."""
+sampler's audio process). The run stops cleanly, by itself: no traceback, nothing restarted, its summary
+printed, exit 130 (143 after SIGTERM), its child processes gone. How soon is for benchmarks; the waits here only
+keep a hang from stalling the suite."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -13,6 +16,8 @@ import pytest
 from tests.stage.helpers import Run, default_patch
 
 pytestmark = [pytest.mark.jack, pytest.mark.slow]
+
+HANG_SECONDS = 30.0  # a hang's limit, far above any stop
 
 
 def alive(pid: int) -> bool:
@@ -31,17 +36,20 @@ def test_default_patch_stops_cleanly_on_a_signal_to_its_group(tmp_path: Path, si
         children = run.children()
         assert len(children) >= 2, run.output()  # the classifier's process and the sampler's audio process
         time.sleep(1.0)
-        sent = run.signal_group(signum)
-        assert run.wait(10.0) == code, run.output()
-        took = time.monotonic() - sent
+        run.signal_group(signum)
+        try:
+            exited = run.wait(HANG_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"still running {HANG_SECONDS} s after the signal (killed):\n{run.output()}") from None
+        assert exited == code, run.output()
     finally:
         if run.process.poll() is None:
             run.kill()
     output = run.output()
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
     assert "restarting" not in output and "nodes with errors" not in output, output
-    assert took < 2.0, f"stopped {took:.2f} s after the signal\n{output}"
-    deadline = time.monotonic() + 2.0
+    assert "stopped after" in output and "quit at once:" not in output, output  # its own stop, not quit_at_once
+    deadline = time.monotonic() + HANG_SECONDS
     while any(alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in children), "child processes outlived the run"

@@ -80,8 +80,8 @@ def test_for_counts_from_when_the_patch_is_running(tmp_path: Path, seconds: floa
     running = run.wait_for("running")
     assert run.wait(60) == 0, run.output()
     ended = time.monotonic()
-    assert seconds <= ended - running < seconds + 0.5, f"ended {ended - running:.2f} s after running\n{run.output()}"
-    assert f"stopped after {seconds:.1f} s running" in run.output()
+    assert ended - running >= seconds, f"ended {ended - running:.2f} s after running\n{run.output()}"
+    assert f"stopped after {seconds:.1f} s running" in run.output()  # by --for, not later: by its own clock
 
 
 PONDER = '''
