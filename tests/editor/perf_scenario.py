@@ -22,6 +22,8 @@ import soundfile as sf
 
 from exsampling_patch.editor.app import EditorApp
 from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.nodes.pattern import Pattern
+from exsampling_patch.nodes.sampler import Sampler
 from tests.editor.display_scenario import DOG, default_patch_editor
 from tests.editor.driving import Driver
 
@@ -80,6 +82,7 @@ def main() -> dict[str, Any]:
         assert engine is not None
         dpg.set_value("tabs", "tab:perf")
         sampler = engine.node("sampler")
+        assert isinstance(sampler, Sampler), type(sampler)
         core = sampler.core
         assert core is not None, "the sampler should render in this process (device: none)"
         block = np.zeros((256, 2), np.float32)
@@ -222,6 +225,7 @@ def main() -> dict[str, Any]:
         app.render(12)
         result["hh_step1_label_after"] = dpg.get_item_label(grid.step_tag("groove", "HH", 1))
         groove = engine.node("groove")
+        assert isinstance(groove, Pattern), type(groove)
         upcoming = groove._pending if groove._pending is not None else groove._patterns  # change_at: bar
         result["running_hh"] = list(upcoming["HH"].velocities[:4])
         result["swap_problem"] = app.runner.problem
