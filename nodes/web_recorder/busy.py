@@ -22,6 +22,9 @@ from typing import Any
 
 log = logging.getLogger("exsampling.web_recorder")
 
+#: Headers every answer of the recorder carries, its handler's (server.py) and the busy answer alike: nothing of it
+#: is kept in a cache, and no browser takes a body for another type than the one it is sent as.
+ANSWER_HEADERS: tuple[tuple[str, str], ...] = (("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"))
 #: Seconds a phone told the recorder is busy waits before it comes back (its page adds up to half again).
 RETRY_AFTER = 2
 #: Connections answered 503 at once; each holds a thread for at most :data:`ANSWER_SECONDS`.
@@ -85,5 +88,6 @@ def busy_reply(api: bool) -> bytes:
         body = (f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="{RETRY_AFTER}">'
                 "<p>The recorder is busy with many phones at once: this page opens again in a moment.</p>").encode()
         kind = "text/html; charset=utf-8"
+    fixed = "".join(f"{name}: {value}\r\n" for name, value in ANSWER_HEADERS)
     return (f"HTTP/1.1 503 Service Unavailable\r\nRetry-After: {RETRY_AFTER}\r\nContent-Type: {kind}\r\n"
-            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n").encode() + body
+            f"Content-Length: {len(body)}\r\n{fixed}Connection: close\r\n\r\n").encode() + body

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from exsampling_patch.nodes.web_recorder import headers as fields
-from exsampling_patch.nodes.web_recorder.busy import BusyAnswers
+from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, BusyAnswers
 from exsampling_patch.nodes.web_recorder.door import Door
 from exsampling_patch.nodes.web_recorder.upload import UploadError
 
@@ -168,6 +168,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._expect_continue = True
         return True
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Every answer, the parser's own refusals (send_error) too, not "100 Continue" (send_response_only).
+        super().send_response(code, message)
+        for name, value in ANSWER_HEADERS:
+            self.send_header(name, value)
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # The parser's own refusals of what a client sent are 4xx, like every other answer to bad input.
         if code == 501:
@@ -185,8 +191,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
         unread = self._has_body()
         if close or unread:
             self.send_header("Connection", "close")

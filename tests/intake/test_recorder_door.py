@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS
 from exsampling_patch.nodes.web_recorder.door import SETTLE
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.runtime.engine import Engine
@@ -322,6 +323,18 @@ def test_http_client_sees_every_refusal_as_an_answer(small_door) -> None:
         reply = conn.getresponse()
         assert reply.status == expected and b"Content-Length" in reply.read()
         conn.close()
+
+
+def test_the_parsers_own_refusals_carry_the_answer_headers(small_door) -> None:
+    _, client = small_door
+    for request in (b"BREW / HTTP/1.1", b"GET / HTTP/1.1\r\nX: " + b"x" * 70000):  # 501 told as 405; 431
+        sock = tls_socket(client)
+        sock.sendall(request + b"\r\nHost: x\r\n\r\n")
+        head = read_until_closed(sock).split(b"\r\n\r\n")[0].decode("latin-1").lower()
+        sock.close()
+        assert head.startswith(("http/1.1 4", "http/1.0 4")), head
+        for name, value in ANSWER_HEADERS:
+            assert f"\r\n{name.lower()}: {value}" in head, (request[:20], head)
 
 
 def test_a_kept_alive_connection_takes_no_upload_once_the_recorder_stopped(tmp_path: Path,
