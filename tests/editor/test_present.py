@@ -15,6 +15,9 @@ from exsampling_patch.editor.app import EditorApp
 from exsampling_patch.editor.present import Present, choices, list_devices
 from tests.editor.harness import call, open_editor
 
+#: A virtual MIDI port the listing test opens (its output is an input to everyone else).
+OWN_PORT = "exs present test"
+
 PATCH = """\
 exsampling_patch: 1
 name: devices
@@ -137,3 +140,19 @@ def test_the_inspector_offers_the_midi_port_and_sets_it(app: EditorApp) -> None:
 def test_the_listing_is_what_exsampling_devices_prints() -> None:
     found = list_devices()  # a child process: a fresh PortAudio and MIDI listing
     assert isinstance(found.get("audio"), list) and isinstance(found.get("midi"), dict)
+
+
+@pytest.mark.jack
+def test_the_listing_names_a_midi_port_opened_just_before() -> None:
+    # A port of its own, through the API the nodes and `exsampling devices` use: what the machine happens to have
+    # (ALSA's "Midi Through", on some) is no part of the test.
+    from exsampling_patch.midi_ports import backend
+
+    port = backend().open_output(OWN_PORT, virtual=True, client_name="exs-present-test")
+    try:
+        found = list_devices()
+    finally:
+        port.close()
+    inputs = found["midi"]["inputs"]
+    assert any(OWN_PORT in name for name in inputs), found["midi"]
+    assert any(OWN_PORT in c.label for c in choices(found, "midi_input", "")), found["midi"]  # offered in the combo
