@@ -4,8 +4,9 @@ A connection past ``max_connections`` while every open one is busy (a burst of p
 handshake, or every slot an upload) was closed at once: the phone met a reset mid-handshake and said "cannot reach
 the recorder", and tried again on its own schedule, the whole crowd at once. It is now answered on a thread of
 its own, a few at a time and each for a bounded time: the handshake, the request's head, ``503`` with
-``Retry-After`` (the page waits at least that long, each phone a different moment), and what the phone still sends
-of its body read and dropped for a moment, so that it reads the answer rather than a reset. Past
+``Retry-After`` (the page waits at least that long, each phone a different moment), and the body the request
+announced read and dropped (no larger than the recorder takes, for :data:`DRAIN_SECONDS` at most), so that the
+phone, which sends its whole body before it reads, reads the answer rather than a reset. Past
 :data:`MAX_ANSWERING` connections being answered so, a new one is closed at once as before.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -27,17 +29,20 @@ log = logging.getLogger("exsampling.web_recorder")
 ANSWER_HEADERS: tuple[tuple[str, str], ...] = (("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"))
 #: Seconds a phone told the recorder is busy waits before it comes back (its page adds up to half again).
 RETRY_AFTER = 2
-#: Connections answered 503 at once; each holds a thread for at most :data:`ANSWER_SECONDS`.
+#: Connections answered 503 at once; each holds a thread for at most :data:`ANSWER_SECONDS` + :data:`DRAIN_SECONDS`.
 MAX_ANSWERING = 16
 ANSWER_SECONDS = 2.0
-#: At most this much of a refused upload's body is read and dropped after the answer.
-DRAIN_BYTES = 4_000_000
+#: How long a turned-away upload's body is read and dropped after the answer. It was 4 MB within ANSWER_SECONDS, and
+#: the connection closed on the rest: the reset took the answer with it (a 5 MB upload failed mid-send, never
+#: reading its 503). A body not read by then is cut off so, as is one announced larger than the recorder takes.
+DRAIN_SECONDS = 5.0
 
 
 class BusyAnswers:
     """Answers turned-away connections 503 on threads of their own, :data:`MAX_ANSWERING` at most."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_body: int) -> None:
+        self.max_body = max_body  # the largest upload the recorder takes: a larger body is not drained
         self._slots = threading.BoundedSemaphore(MAX_ANSWERING)
 
     def take(self, sock: Any) -> bool:
@@ -61,13 +66,16 @@ class BusyAnswers:
                 head += chunk
             path = head.split(b" ", 2)[1] if head.count(b" ") >= 2 else b"/"
             sock.sendall(busy_reply(path.startswith(b"/api/")))
-            drained = len(head)
-            while drained < DRAIN_BYTES and time.monotonic() < deadline:
+            end = head.find(b"\r\n\r\n")
+            announced = body_length(head[:end]) if end >= 0 else None
+            left = announced - (len(head) - end - 4) if announced is not None and announced <= self.max_body else 0
+            deadline = time.monotonic() + DRAIN_SECONDS
+            while left > 0 and time.monotonic() < deadline:
                 sock.settimeout(max(0.01, deadline - time.monotonic()))
-                chunk = sock.recv(65536)
+                chunk = sock.recv(min(left, 65536))
                 if not chunk:
                     break
-                drained += len(chunk)
+                left -= len(chunk)
         except (OSError, ValueError) as error:  # a reset, a timeout, a failed handshake: nothing more to say
             log.debug("a turned-away connection ended: %s", error)
         finally:
@@ -76,6 +84,22 @@ class BusyAnswers:
             with contextlib.suppress(OSError):
                 sock.close()
             self._slots.release()
+
+
+def body_length(head: bytes) -> int | None:
+    """The body a request's head announces, to be drained; None: none that will come (no length, or several, or a
+    client waiting for "100 Continue", which it never gets here)."""
+    if _EXPECT.search(head):
+        return None
+    lengths = {value.strip() for value in _LENGTH.findall(head)}
+    if len(lengths) != 1:
+        return None
+    text = lengths.pop()
+    return int(text) if text.isdigit() and len(text) <= 15 else None
+
+
+_LENGTH = re.compile(rb"\r\ncontent-length:([^\r\n]*)", re.IGNORECASE)
+_EXPECT = re.compile(rb"\r\nexpect:[ \t]*100-continue", re.IGNORECASE)
 
 
 def busy_reply(api: bool) -> bytes:

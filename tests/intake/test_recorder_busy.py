@@ -102,6 +102,20 @@ def test_the_busy_page_has_the_answers_headers_and_reloads_itself_into_the_recor
 
 
 
+def test_an_upload_of_several_megabytes_turned_away_reads_its_503(full: Full) -> None:
+    """A phone sends its whole body before it reads (http.client does too). The busy answer was sent, 4 MB of the
+    body read and the connection closed on the rest: the client's send failed (SSLEOFError), the 503 unread."""
+    conn = full.client.connection()
+    try:
+        conn.request("POST", f"/api/takes?token={full.client.token}", body=bytes(5_000_000),
+                     headers={"X-Recorder": "Big", "Content-Type": "audio/wav"})
+        reply = conn.getresponse()
+        assert reply.status == 503 and reply.getheader("Retry-After") == str(RETRY_AFTER)
+        assert b"too many phones at once" in reply.read()
+    finally:
+        conn.close()
+
+
 @pytest.mark.browser
 def test_chromium_shown_the_busy_page_opens_the_recording_page_once_there_is_room(full: Full) -> None:
     if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
