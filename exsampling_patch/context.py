@@ -12,6 +12,14 @@ from pathlib import Path
 from typing import Any
 
 
+def patch_path(value: str | os.PathLike[str], base_dir: Path) -> Path:
+    """A path written in a patch as an absolute path: ``~`` expanded, a relative one taken from ``base_dir`` (the
+    patch file's folder). The one rule for every path a patch holds: node parameters, ``node_dirs``, the show log's
+    folder (``node_dirs: [~/my-nodes]`` was looked for under the patch's folder, in a folder named "~")."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base_dir / path).resolve()
+
+
 class NodeContext:
     """What the runtime gives a node: where its messages go and how it reports.
 
@@ -21,7 +29,9 @@ class NodeContext:
     """
 
     def __init__(self, base_dir: str | os.PathLike[str] | None = None) -> None:
-        #: Relative ``path`` parameters are taken from here: the patch file's folder when run from a file.
+        #: Relative ``path`` parameters are taken from here (:func:`patch_path`): the patch file's folder, which
+        #: every command that builds nodes from a patch passes (run, edit, classify --patch); the working
+        #: directory only for a node built alone, as in a unit test.
         self.base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
         self.emitted: list[tuple[str, Any]] = []
         self.errors: list[BaseException | str] = []

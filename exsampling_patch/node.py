@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from exsampling_patch.context import NodeContext as NodeContext  # the node API's: imported from here
+from exsampling_patch.context import patch_path
 from exsampling_patch.messages import message_problem
 from exsampling_patch.param_spec import PARAM_KINDS as PARAM_KINDS  # the node API's too
 from exsampling_patch.param_spec import Param as Param
@@ -231,8 +232,7 @@ class Node:
 
     def resolve_path(self, value: str | Path) -> Path:
         """A ``path`` parameter as an absolute path: ``~`` expanded, relative ones from the patch's folder."""
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else (self.context.base_dir / path).resolve()
+        return patch_path(value, self.context.base_dir)
 
     def report_error(self, error: BaseException | str) -> None:
         """Show an error on this node without raising (the runtime logs it and observers see it)."""

@@ -16,6 +16,7 @@ from typing import Any
 import networkx as nx
 
 from exsampling_patch.collector import collector_paused
+from exsampling_patch.context import patch_path
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.link_checks import bare_end_hint
 from exsampling_patch.link_checks import check_link as check_link  # the one rule for a link; the editor's too
@@ -318,7 +319,7 @@ def read_problems(parsed: ParsedPatch, registry: Registry) -> list[Problem]:
 def node_dirs_of(patch: Patch, patch_file: str | os.PathLike[str] | None) -> list[Path]:
     """The patch's ``node_dirs``, relative ones taken from the patch file's folder."""
     base = Path(patch_file).parent if patch_file else Path.cwd()
-    return [(base / d).resolve() for d in patch.node_dirs]
+    return [patch_path(d, base) for d in patch.node_dirs]
 
 
 def load_patch(

@@ -52,6 +52,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from exsampling_patch.context import patch_path
 from exsampling_patch.messages import ControlValue, Prediction, SlotAssignment, Take
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime.events import Event, MessageHop, NodeError, NodeStatus, TakeEnded
@@ -74,7 +75,7 @@ def default_path(patch: Patch, base_dir: Path, started: float) -> Path:
     for spec in patch.nodes.values():
         folder = spec.params.get("folder")
         if isinstance(folder, str) and folder:
-            shows = (base_dir / folder).resolve().parent / "shows"
+            shows = patch_path(folder, base_dir).parent / "shows"
             break
     path, n = shows / f"{stamp}.jsonl", 1
     while path.exists():  # two runs in one second: each its own log
