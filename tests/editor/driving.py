@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import dearpygui.dearpygui as dpg
@@ -53,8 +53,24 @@ class Driver:
         # on exit) after which the server has handled the event and queued what it sends the window, so the next
         # frame's poll reads it.
         self.send(*args)
-        self.app.render(frames)
+        self.frames(frames)
+
+    def frames(self, count: int) -> None:
+        """``count`` frames, then until the callbacks queued so far have run (see :meth:`settle`)."""
+        self.app.render(count)
         self.settle()
+
+    @contextmanager
+    def holding(self, key: str, frames: int = 3, after: int = 5) -> Iterator[None]:
+        """``key`` held down through the block (XTEST: xinput.holding), ``frames`` frames after the press and
+        ``after`` after the release; let go also when the block raises, or it stayed down on the test display for
+        the scenarios after this one."""
+        try:
+            with xinput.holding(key):
+                self.frames(frames)
+                yield
+        finally:
+            self.frames(after)
 
     def settle(self, most: int = 2000) -> None:
         """Render until every callback queued so far has run. Key and mouse handlers run on Dear PyGui's callback
@@ -118,12 +134,11 @@ class Driver:
         press in one frame and the release in the next, so no repeat comes of it however slow the frames. Held for
         frames, on a loaded machine they outlasted ImGui's key repeat delay (0.275 s): 'b' typed twice in a file
         name, Ctrl+V pasted twice."""
-        for modifier in modifiers:
-            self.xdotool("keydown", modifier)
-        self.send("keydown", key)
-        self.xdotool("keyup", key)
-        for modifier in reversed(modifiers):
-            self.xdotool("keyup", modifier, frames=5)
+        with ExitStack() as held:
+            for modifier in modifiers:
+                held.enter_context(self.holding(modifier))
+            self.send("keydown", key)
+            self.xdotool("keyup", key)
 
 
 def press_point(tag: str) -> tuple[float, float]:

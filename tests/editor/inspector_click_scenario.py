@@ -76,9 +76,8 @@ def main() -> dict[str, Any]:
             out["link_selected"] = [str(link) for link in app.patch_view.selected_links()]
             out["after_link_click"] = app.inspector.node_id
             # Ctrl+click on it removes it, and the status bar says so.
-            driver.xdotool("keydown", "ctrl")
-            driver.click(((source[0] + target[0]) / 2, (source[1] + target[1]) / 2))
-            driver.xdotool("keyup", "ctrl", frames=5)
+            with driver.holding("ctrl"):
+                driver.click(((source[0] + target[0]) / 2, (source[1] + target[1]) / 2))
             out["links_after_ctrl_click"] = [str(link) for link in app.model.patch.links]
             out["status_after_ctrl_click"] = app.status
             # A click on another node shows it; a click on empty canvas clears the inspector.

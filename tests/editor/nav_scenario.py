@@ -53,9 +53,8 @@ def main() -> dict[str, Any]:
         before = corner(last)
         start = empty_spot((150, 80))
         assert start is not None
-        driver.xdotool("keydown", "space")
-        driver.drag(start, (150, 80))
-        driver.xdotool("keyup", "space", frames=5)
+        with driver.holding("space"):
+            driver.drag(start, (150, 80))
         out["space_drag_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
         # The mouse wheel over the canvas pans: a notch down looks down, Shift+notch up looks left; over the
         # inspector it does not.
@@ -66,9 +65,8 @@ def main() -> dict[str, Any]:
         driver.xdotool("click", 5)  # a notch down
         out["wheel_down_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
         before = corner(last)
-        driver.xdotool("keydown", "shift")
-        driver.xdotool("click", 4)  # a notch up, with Shift
-        driver.xdotool("keyup", "shift", frames=5)
+        with driver.holding("shift"):
+            driver.xdotool("click", 4)  # a notch up, with Shift
         out["shift_wheel_up_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
         driver.move(press_point("patch:name"))
         before = corner(last)

@@ -172,11 +172,10 @@ def main() -> dict[str, Any]:
         # 2b'. A key held down plays its slot once, as a pad held does: ImGui repeats a held key's press every
         # 50 ms after 0.275 s, and each repeat played the slot again (a performer holding 2 heard a roll).
         notes = sampler.stats()["notes"]
-        driver.xdotool("keydown", "2")
-        held_until = time.monotonic() + 0.8
-        while time.monotonic() < held_until:
-            app.render(1)
-        driver.xdotool("keyup", "2")
+        with driver.holding("2", after=3):
+            held_until = time.monotonic() + 0.8
+            while time.monotonic() < held_until:
+                app.render(1)
         assert engine.wait_idle(5)
         for _ in range(4):
             core.render(block, at=time.perf_counter())

@@ -31,9 +31,8 @@ def centre(tag: str) -> tuple[float, float]:
 def type_into(driver: Driver, text: str) -> None:
     """Ctrl+click the slider (it becomes a text field), type ``text`` and press Enter."""
     driver.move(centre(SLIDER))
-    driver.xdotool("keydown", "ctrl")
-    driver.xdotool("click", "1")
-    driver.xdotool("keyup", "ctrl")
+    with driver.holding("ctrl", after=3):
+        driver.xdotool("click", "1")
     driver.xdotool("key", "ctrl+a")
     driver.xdotool("type", "--delay", "60", text, frames=5)
     driver.xdotool("key", "Return", frames=8)

@@ -6,9 +6,11 @@ button, and sends the events to the window under the pointer or with the focus, 
 handlers see them. After each one, ``XSync`` waits until the server has handled it (``xdotool`` does the same
 round trip when it closes its display on exit), so the next frame's poll reads what the server sent.
 
-Only what is sent exactly as ``xdotool`` would send it is sent here: pointer moves, buttons, and keys whose
-key symbol sits unshifted on a key of the keyboard map; :func:`send` says False for the rest (``xdotool``'s
-``type``, ``click --repeat``, a capital letter), which the caller hands to ``xdotool`` itself.
+Only what is sent exactly as ``xdotool`` would send it is sent here: pointer moves, buttons (a click too), and
+keys whose key symbol sits unshifted on a key of the keyboard map; :func:`send` says False for the rest
+(``xdotool``'s ``type``, ``click --repeat``, a capital letter), which the caller hands to ``xdotool`` itself. A
+key held through a block goes through XTEST alone (:func:`holding`): no ``xdotool`` process, which the X server
+may refuse, comes between its press and its release.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 import ctypes
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # xdotool's names for the modifiers (xdo_symbol_map in xdo.c)
 _ALIASES = {"alt": "Alt_L", "ctrl": "Control_L", "control": "Control_L", "meta": "Meta_L", "super": "Super_L",
@@ -36,6 +40,7 @@ class _Display:
         x11.XKeycodeToKeysym.restype = ctypes.c_ulong
         x11.XKeycodeToKeysym.argtypes = [ctypes.c_void_p, ctypes.c_ubyte, ctypes.c_int]
         x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        x11.XQueryKeymap.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
                                               ctypes.c_ulong]
         xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
@@ -67,7 +72,9 @@ _display: _Display | None = None
 
 def _connection() -> _Display | None:
     global _display
-    if _display is None or _display.pid != os.getpid():  # a forked process opens its own
+    # A forked process opens its own; and one refused every try is tried again at the next event: kept, the refusal
+    # sent every later event of the process through xdotool, which the server may refuse as well.
+    if _display is None or _display.pid != os.getpid() or not _display.handle:
         _display = _Display()
     return _display if _display.handle else None
 
@@ -85,9 +92,36 @@ def send(*args: object) -> bool:
         display.xtst.XTestFakeMotionEvent(display.handle, -1, int(rest[0]), int(rest[1]), 0)
     elif command in ("mousedown", "mouseup") and len(rest) == 1 and rest[0].isdigit():
         display.xtst.XTestFakeButtonEvent(display.handle, int(rest[0]), int(command == "mousedown"), 0)
+    elif command == "click" and len(rest) == 1 and rest[0].isdigit():  # a press and its release, as xdotool's
+        display.xtst.XTestFakeButtonEvent(display.handle, int(rest[0]), 1, 0)
+        display.sync()
+        display.xtst.XTestFakeButtonEvent(display.handle, int(rest[0]), 0, 0)
     elif command in ("keydown", "keyup") and len(rest) == 1 and (code := display.keycode(rest[0])) is not None:
         display.xtst.XTestFakeKeyEvent(display.handle, code, int(command == "keydown"), 0)
     else:
         return False
     display.sync()
     return True
+
+
+@contextmanager
+def holding(key: str) -> Iterator[None]:
+    """``key`` (an xdotool key name) held down through the block and let go after it, also when the block raises:
+    a key left down stays down on the test display for every scenario after this one."""
+    if not send("keydown", key):
+        raise RuntimeError(f"cannot press {key!r} through XTEST (no display, or no key types it unshifted)")
+    try:
+        yield
+    finally:
+        send("keyup", key)
+
+
+def is_down(key: str) -> bool:
+    """Whether the X server has the key that types ``key`` (an xdotool key name) down now."""
+    display = _connection()
+    code = display.keycode(key) if display is not None else None
+    if display is None or code is None:
+        raise RuntimeError(f"cannot find the key {key!r} on the display")
+    keys = ctypes.create_string_buffer(32)
+    display.x11.XQueryKeymap(display.handle, keys)
+    return bool(keys.raw[code // 8] & (1 << (code % 8)))
