@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import mimetypes
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -45,6 +46,18 @@ DRAIN_FACTOR = 4
 STRANGER_DRAIN_SECONDS = 2.0
 
 
+def listen_backlog() -> int:
+    """The longest listen queue the system allows (``net.core.somaxconn``; 4096 since Linux 5.4). With 128, a burst of
+    more connections than that (phones reconnecting together, strangers) had the kernel drop the rest's first
+    packet while the server was taking the queue's off: each waited a second for its resend, however fast the server.
+    A queued connection is only a kernel socket; how many are held open past it is the door's business."""
+    try:
+        with open("/proc/sys/net/core/somaxconn", encoding="ascii") as file:
+            return max(128, int(file.read()))
+    except (OSError, ValueError):  # not Linux: the C library's constant
+        return max(128, socket.SOMAXCONN)
+
+
 class Upload:
     """One accepted request body with what the phone said about it."""
 
@@ -65,7 +78,7 @@ class RecorderServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
-    request_queue_size = 128  # phones reconnecting together after a Wi-Fi drop
+    request_queue_size = listen_backlog()  # phones reconnecting together after a Wi-Fi drop
 
     def __init__(self, address: tuple[str, int], token: str, on_upload: Callable[[Upload], dict[str, Any]],
                  list_takes: Callable[[str, str], list[dict[str, Any]]], page_config: dict[str, Any],

@@ -19,6 +19,7 @@ import pytest
 
 from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS
 from exsampling_patch.nodes.web_recorder.door import SETTLE
+from exsampling_patch.nodes.web_recorder.server import listen_backlog
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.runtime.engine import Engine
 
@@ -162,7 +163,7 @@ def test_a_thousand_slow_strangers_hold_few_connections_and_a_phone_still_gets_i
     strangers: list[socket.socket] = []
     try:
         for n in range(1000):
-            # Past the listen queue (128) the kernel drops a connection's first packet, sent again a second later:
+            # Past the listen queue the kernel drops a connection's first packet, sent again a second later:
             # the strangers come as fast as the server takes them off the queue (/proc read every 20 of them).
             deadline = time.monotonic() + 5
             while n % 20 == 0 and waiting_to_be_accepted(client.port) > 64 and time.monotonic() < deadline:
@@ -230,6 +231,42 @@ def test_many_phones_at_once_up_to_the_cap_are_all_served(small_door) -> None:
         t.join(30)
     assert sorted(results) == [201] * 12
     assert len(probe_of(engine).wait_for(12)) == 12
+
+
+def test_a_burst_longer_than_128_is_queued_whole_while_the_server_is_busy(tmp_path: Path,
+                                                                        recorder_state: Path) -> None:
+    """300 connections at once while the server takes none off its listen queue (its loop held, as when it is busy):
+    the kernel completes every one. With a queue of 128 it completed 129 (128 and the one being admitted) and
+    dropped the others' first packet, resent a second later; then each is answered."""
+    burst = 300
+    assert listen_backlog() >= burst, "net.core.somaxconn is below 300 here (4096 since Linux 5.4)"
+    engine = recorder_engine(tmp_path, recorder_state, https=False, max_connections=burst + 10)
+    server = rec_of(engine).server
+    socks: list[socket.socket] = []
+    try:
+        with server.door._lock:  # the server's loop waits in admit() for it, the queue fills
+            for _ in range(burst):
+                sock = socket.socket()
+                sock.setblocking(False)
+                sock.connect_ex(("127.0.0.1", server.port))
+                socks.append(sock)
+            pending, deadline = list(socks), time.monotonic() + 5.0  # a hang's limit: loopback handshakes are at once
+            while pending and time.monotonic() < deadline:
+                done = set(select.select([], pending, [], 0.1)[1])
+                pending = [sock for sock in pending if sock not in done]
+            assert not pending, f"{burst - len(pending)} of {burst} connected while the server was busy"
+        answers = []
+        for sock in socks:
+            sock.setblocking(True)
+            sock.settimeout(20.0)
+            sock.sendall(b"GET /static/pcm-worklet.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        for sock in socks:
+            answers.append(read_until_closed(sock, 20.0)[:12])
+        assert answers == [b"HTTP/1.1 200"] * burst, sorted(set(answers))
+    finally:
+        for sock in socks:
+            sock.close()
+        engine.stop()
 
 
 def test_a_burst_of_forty_phones_connecting_together_is_served_whole(tmp_path: Path, recorder_state: Path) -> None:
