@@ -235,6 +235,10 @@ class RuntimeObserver:
             point.slot = status["slot"]
 
 
+#: Seconds the editor waits for the nodes that did start to stop, after a start that failed.
+START_FAILED_STOP_S = 2.0
+
+
 def failure_text(engine: Engine, error: BaseException) -> str:
     """What escaped the engine's start() or update(), naming the node whose method it escaped where there is one
     (its error shows on the node as well: the engine reports it there)."""
@@ -291,6 +295,9 @@ class Runner:
             self.observer.detach()
             self._close_show()
             self.problem = failure_text(engine, error)
+            # The nodes started before the failure (consumers first) went on holding their ports and devices, and
+            # the workers waited for ever: the next start met "port in use".
+            engine.stop(START_FAILED_STOP_S)
             return False
         self.engine, self.problem, self._stale = engine, None, False
         self._watch_samplers(engine)

@@ -3,6 +3,7 @@ status bar; the editor stays open (widgets driven through their callbacks, no vi
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,3 +54,13 @@ def test_a_node_added_while_running_that_quits_is_named(app: EditorApp) -> None:
     status = dpg.get_value("statusbar")
     assert f"node '{node_id}' failed in start(): SystemExit: no device, in start" in status, status
     assert dpg.get_item_configuration(f"error:{node_id}")["show"]
+
+
+def test_a_start_that_fails_stops_what_it_started(app: EditorApp) -> None:
+    # The nodes started before the failing one kept running, and the engine's workers with them.
+    before = set(threading.enumerate())
+    app.model.add_node("quits", (900, 80))  # started after the nodes the patch's links lead to
+    call("menu:run")
+    assert not app.runner.running
+    left = [t.name for t in threading.enumerate() if t not in before and t.name.startswith("exsampling-worker")]
+    assert not left, left
