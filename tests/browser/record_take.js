@@ -70,7 +70,9 @@ async function main() {
       route.continue();
     });
     const listPolls = [];  // when the page asked for its take list
-    page.on("request", (r) => { if (r.method() === "GET" && r.url().includes("/api/takes")) listPolls.push(Date.now()); });
+    page.on("request", (r) => {
+      if (r.method() === "GET" && r.url().includes("/api/takes")) listPolls.push(Date.now());
+    });
     page.on("console", (m) => log.push(`console ${m.type()}: ${m.text()}`));
     page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
     await page.addInitScript(() => {  // counts the page's openings of the microphone ("micOpens")
