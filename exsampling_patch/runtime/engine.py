@@ -31,7 +31,7 @@ from exsampling_patch.runtime.events import (
     merge_status,
 )
 from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
-from exsampling_patch.runtime.parts import Cell, NotBuilt, Worker, hang_limit, raised_at, worker_cpus
+from exsampling_patch.runtime.parts import Cell, NotBuilt, Worker, error_text, hang_limit, raised_at, worker_cpus
 from exsampling_patch.runtime.plan import Plan, compile_plan
 from exsampling_patch.runtime.swap import PlanSwap
 from exsampling_patch.runtime.watchdog import HangWatch
@@ -424,7 +424,7 @@ class Engine(HangWatch, PlanSwap):
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "") -> str:
-        text = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error)
+        text = error_text(error) if isinstance(error, BaseException) else str(error)
         self.errors[node_id] = text
         self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
         log.debug("node %s failed: %s", node_id, text)

@@ -93,7 +93,7 @@ class Failed(Node):
         self.inputs = node_type.inputs  # type: ignore[misc]
         self.outputs = node_type.outputs  # type: ignore[misc]
         self.type_name = node_type.type_name  # type: ignore[misc]
-        self.why = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else error
+        self.why = error_text(error) if isinstance(error, BaseException) else error
         super().__init__(node_id, {}, context)
 
     @classmethod
@@ -102,6 +102,15 @@ class Failed(Node):
 
     def handle(self, port: str, message: Any) -> None:
         raise NotBuilt(f"could not be built: {self.why}" if self.why else "could not be built")
+
+
+def error_text(error: BaseException) -> str:
+    """``Type: message``; the type alone when the error's ``__str__`` raises: formatted in the engine's own error
+    handling, that raised anew and ended the worker thread that handled the message."""
+    try:
+        return f"{type(error).__name__}: {error}"
+    except Exception:
+        return f"{type(error).__name__} (its message could not be made)"
 
 
 def raised_at(error: BaseException, node: Node) -> str:

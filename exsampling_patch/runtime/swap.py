@@ -20,7 +20,7 @@ from typing import Any
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.runtime.events import EventBus, NodeError, NodeStarted, NodeStopped, PlanSwapped
-from exsampling_patch.runtime.parts import Cell, Failed
+from exsampling_patch.runtime.parts import Cell, Failed, error_text
 from exsampling_patch.runtime.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -81,10 +81,7 @@ class PlanSwap:
         if calling is None or isinstance(error, KeyboardInterrupt):
             return
         node_id, call = self.failed_call = calling
-        try:
-            text = f"{type(error).__name__}: {error}"
-        except Exception:  # its __str__ raised (what escaped, maybe)
-            text = type(error).__name__
+        text = error_text(error)
         self.errors[node_id] = text
         self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
         self.events.publish(NodeError(node_id, error=text, details=traceback.format_exc(), during=call))

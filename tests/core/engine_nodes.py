@@ -161,10 +161,25 @@ class Quits(Node):
         pass
 
 
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise ValueError("no text for this one")
+
+
+class Garbled(Node):
+    """Fails on every message with an error whose text cannot be made."""
+
+    type_name = "garbled"
+    inlet = Input(ANY)
+
+    def on_inlet(self, message: Any) -> None:
+        raise Unprintable()
+
+
 def engine_registry() -> Registry:
     """The built-in node types and the ones above."""
     registry = Registry.default(entry_points=False)
-    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter, Quits):
+    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter, Quits, Garbled):
         registry.register(node_type, "test")
     return registry
 

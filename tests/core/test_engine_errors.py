@@ -133,3 +133,19 @@ def test_what_escapes_a_nodes_method_at_start_names_the_node(registry: Registry,
     finally:
         engine.stop()
 
+
+
+def test_an_error_whose_text_cannot_be_made_is_reported_and_the_show_goes_on(registry: Registry) -> None:
+    # Formatting it raised inside the engine's own error handling and ended the worker: with one, the patch stopped.
+    patch = Patch()
+    patch.add_node(NodeSpec("garbled", "garbled"))
+    engine = Engine(registry, workers=1)
+    engine.start(patch)
+    try:
+        for number in range(3):
+            engine.inject("garbled", "inlet", number)
+        assert engine.wait_idle(5)
+        assert engine.error_counts["garbled"] == 3
+        assert engine.errors["garbled"] == "Unprintable (its message could not be made)"
+    finally:
+        engine.stop()
