@@ -1,6 +1,6 @@
 """Take processing: trim silence, normalise, split at onsets, estimate pitch.
 
-The signal functions are plain numpy (librosa for onsets and pitch, imported when first needed) so
+The signal functions are plain numpy (librosa for onsets and pyin, imported when first needed) so
 they can be used and tested without a patch; the node classes are thin wrappers around them.
 """
 
@@ -15,6 +15,8 @@ import numpy as np
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import TAKE
+
+from .yin import yin
 
 # -- signal functions -------------------------------------------------------------------------------------------
 
@@ -154,12 +156,10 @@ def estimate_pitch(mono: np.ndarray, sample_rate: int, method: str = "pyin", fmi
     pyin's confidence is its mean voicing probability over sounding frames; yin has none, so its
     confidence is the share of sounding frames whose f0 lies within 50 cents of the median.
     """
-    import librosa
-
     y = mono[: int(max_seconds * sample_rate)].astype(np.float32)
     if sample_rate > 24000:  # pitch needs no more bandwidth; a third of the work
-        y = librosa.resample(y, orig_sr=sample_rate, target_sr=22050, res_type="soxr_hq")
-        sample_rate = 22050
+        y = resample_for_pitch(y, sample_rate)
+        sample_rate = PITCH_RATE
     frame = 2048
     if len(y) < frame or not np.any(y):
         return None, 0.0
@@ -167,6 +167,8 @@ def estimate_pitch(mono: np.ndarray, sample_rate: int, method: str = "pyin", fmi
     power = frame_power(np.pad(y, frame // 2), frame, 512)[: 1 + len(y) // 512]
     sounding = power > power.max() * 10 ** (-40 / 10)
     if method == "pyin":
+        import librosa
+
         f0, voiced, prob = librosa.pyin(y, fmin=fmin, fmax=fmax, sr=sample_rate, frame_length=frame, hop_length=512)
         n = min(len(f0), len(sounding))
         f0, voiced, prob, sounding = f0[:n], voiced[:n], prob[:n], sounding[:n]
@@ -175,13 +177,27 @@ def estimate_pitch(mono: np.ndarray, sample_rate: int, method: str = "pyin", fmi
         if good.sum() < 3:
             return None, confidence
         return float(np.median(f0[good])), confidence
-    f0 = librosa.yin(y, fmin=fmin, fmax=fmax, sr=sample_rate, frame_length=frame, hop_length=512)
+    f0 = yin(y, fmin, fmax, sample_rate, frame_length=frame, hop_length=512)
     n = min(len(f0), len(sounding))
     f0, sounding = f0[:n], sounding[:n]
     if sounding.sum() < 3:
         return None, 0.0
     voiced = voiced_frames(f0[sounding])
     return float(np.median(f0[sounding][voiced])), float(np.mean(voiced))
+
+
+PITCH_RATE = 22050
+"""The rate pitch is estimated at for takes recorded above 24 kHz."""
+
+
+def resample_for_pitch(y: np.ndarray, sample_rate: int) -> np.ndarray:
+    """``y`` at :data:`PITCH_RATE`, by soxr's high quality (as ``librosa.resample(res_type="soxr_hq")``,
+    without importing librosa), its length rounded up."""
+    import soxr
+
+    out = np.asarray(soxr.resample(y, sample_rate, PITCH_RATE, quality="HQ"), dtype=y.dtype)
+    size = int(np.ceil(len(y) * PITCH_RATE / sample_rate))
+    return out[:size] if len(out) >= size else np.pad(out, (0, size - len(out)))
 
 
 def voiced_frames(f0: np.ndarray, width_cents: float = 50.0) -> np.ndarray:
@@ -337,8 +353,8 @@ class Pitch(Node):
 
     def start(self) -> None:
         self.last_decision = None
-        # librosa's first call imports it and compiles with numba (up to seconds): pay that at start-up,
-        # not on the show's first take.
+        # pyin's first call imports librosa and compiles with numba (seconds): pay that at start-up, not on the
+        # show's first take (yin, in numpy, has little to warm).
         noise = np.random.default_rng(0).standard_normal(24000).astype(np.float32) * 0.1
         estimate_pitch(noise, 48000, self.method, self.fmin, self.fmax, 0.5)
 
