@@ -159,27 +159,34 @@ def test_a_file_copied_slowly_is_read_once_and_whole(tmp_path: Path) -> None:
 
 @needs_close_events
 def test_a_file_open_for_writing_is_not_read_however_long_it_stalls(tmp_path: Path) -> None:
-    """Where the system tells when a writer closes a file, a stall longer than the quiet time does not matter;
-    and once it is closed the file is read at once, without waiting for the quiet time."""
+    """Where the system tells when a writer closes a file, a stall longer than the quiet time does not matter."""
     with Running(tmp_path, settle_time=0.6) as run:
         written = write_slowly(tmp_path / "stalled.wav", chunks(0.5, 2), pause=1.0)
-        closed = time.monotonic()
-        takes = run.wait_for(1, timeout=5.0)
-        waited = time.monotonic() - closed
+        run.wait_for(1, timeout=30.0)
         time.sleep(0.5)
         takes = run.takes()
     assert run.context.errors == []
     assert_one_whole_take(takes, tmp_path / "stalled.wav", written)
-    assert waited < 0.5, f"read {waited:.2f} s after its close"
+
+
+@needs_close_events
+def test_a_closed_file_is_read_on_its_close_not_after_the_quiet_time(tmp_path: Path) -> None:
+    """Once its writer closes it, a file is read without waiting for the quiet time: with a quiet time of a minute,
+    only the close can have had it read (the wait is a hang's limit, half the quiet time)."""
+    with Running(tmp_path, settle_time=60.0) as run:
+        written = write_slowly(tmp_path / "closed.wav", chunks(0.5, 2), pause=0.2)
+        takes = run.wait_for(1, timeout=30.0)
+    assert run.context.errors == []
+    assert_one_whole_take(takes, tmp_path / "closed.wav", written)
 
 
 @needs_close_events
 def test_a_file_renamed_into_the_folder_is_read_at_once(tmp_path: Path) -> None:
-    with Running(tmp_path, settle_time=5.0) as run:
+    with Running(tmp_path, settle_time=60.0) as run:  # only the rename can have it read within the wait
         written = chunks(0.25, 1)[0]
         sf.write(tmp_path / ".dropped.wav.part", written, RATE, subtype="PCM_16", format="WAV")
         os.replace(tmp_path / ".dropped.wav.part", tmp_path / "dropped.wav")
-        takes = run.wait_for(1, timeout=2.0)
+        takes = run.wait_for(1, timeout=30.0)
     assert run.context.errors == []
     assert_one_whole_take(takes, tmp_path / "dropped.wav", written)
 
@@ -193,13 +200,13 @@ def test_without_close_events_a_file_is_read_once_it_stayed_unchanged_for_the_qu
         assert run.node.watching == "quiet time"
         written = write_slowly(tmp_path / "slow.wav", chunks(1.0, 4), pause=0.4)
         closed = time.monotonic()
-        run.wait_for(1, timeout=5.0)
+        run.wait_for(1, timeout=30.0)
         waited = time.monotonic() - closed
         time.sleep(0.3)
         takes = run.takes()
     assert run.context.errors == []
     assert_one_whole_take(takes, tmp_path / "slow.wav", written)
-    assert 0.9 < waited < 2.0, f"read {waited:.2f} s after its last change"
+    assert waited > 0.9, f"read {waited:.2f} s after its last change, before the quiet time (1 s)"
 
 
 @pytest.mark.parametrize("close_events", [True, False])
@@ -360,14 +367,11 @@ def test_files_whose_close_events_were_lost_in_an_overflow_are_read_after_the_qu
             assert child.wait(timeout=10.0) == 0
         finally:
             child.kill()
-        overflowed = time.monotonic()
-        takes = run.wait_for(3, timeout=5.0)
-        waited = time.monotonic() - overflowed
+        takes = run.wait_for(3, timeout=30.0)  # read though their closes were lost with the events
         time.sleep(0.6)  # anything more would come now
         takes = run.takes()
     assert sorted(Path(t.path).name for t in takes[1:]) == ["again.wav", "late.wav"], [t.path for t in takes]
     by_name = {Path(t.path).name: t for t in takes[1:]}
     np.testing.assert_allclose(by_name["late.wav"].samples[:, 0], late, atol=1 / 32768)
     np.testing.assert_allclose(by_name["again.wav"].samples[:, 0], again, atol=1 / 32768)
-    assert waited < 3.0, f"read {waited:.2f} s after the overflow"
     assert run.context.errors and all("overflowed" in str(e) for e in run.context.errors), run.context.errors

@@ -7,9 +7,9 @@ sources but LMMS, ``models/sounds_validation_head.pt``): the shipped head saw fo
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +60,9 @@ def card_fold4_accuracy() -> float:
     return float(m.group(1)) / 100
 
 
-def test_shipped_model_loads_fast_and_knows_everyday_and_musical_sounds() -> None:
-    load_model_file()  # warm the file cache and torch's lazy initialisation
-    t = time.perf_counter()
-    c = load_classifier()
-    elapsed = time.perf_counter() - t
+def test_shipped_model_loads_and_knows_everyday_and_musical_sounds() -> None:
+    c = load_classifier()  # its load time is benchmarks/bench_classifier.py's
     assert len(c.labels) == 76 and {"dog", "kick", "hihat_closed", "acoustic_piano", "choir_voice"} <= set(c.labels)
-    assert elapsed < 3.0  # about 0.1 s on an idle machine; loose for CI load
     assert SHIPPED_MODEL.stat().st_size < 25_000_000
 
 
@@ -193,13 +189,21 @@ def test_thread_safe(clf: Classifier, esc50: Path) -> None:
         assert [lab for lab, _ in results[i]] == [lab for lab, _ in expected[i % 4]]
 
 
-def test_ten_second_take_is_fast(clf: Classifier) -> None:
+def test_a_ten_second_take_in_1s_windows_is_covered_whole_and_pooled(clf: Classifier) -> None:
+    """How fast is benchmarks/bench_classifier.py's (ms per 10 s take, 1 s windows); here, what it answers."""
     take = np.random.default_rng(1).standard_normal(441000).astype(np.float32) * 0.1
-    clf.predict(take, 44100)
-    t = time.perf_counter()
-    for _ in range(3):
-        clf.predict(take, 44100, window="1s")
-    assert (time.perf_counter() - t) / 3 < 0.5  # measured in benchmarks; loose here for CI load
+    pred = clf.predict(take, 44100, window="1s")
+    assert pred.window == "1s" and pred.duration == pytest.approx(10.0) and pred.span == pytest.approx((0.0, 10.0))
+    spans = [(w.start, w.end) for w in pred.windows]
+    assert spans[0][0] == 0.0 and spans[-1][1] == pytest.approx(10.0)
+    assert all(later[0] <= earlier[1] for earlier, later in itertools.pairwise(spans))  # no gap
+    assert pred.window_probabilities is not None and pred.probabilities is not None
+    np.testing.assert_allclose(pred.window_probabilities.sum(axis=1), 1.0, atol=1e-5)
+    active = [i for i, w in enumerate(pred.windows) if w.active]
+    assert active
+    np.testing.assert_allclose(pred.window_probabilities[active].mean(axis=0), pred.probabilities, atol=1e-5)
+    again = clf.predict(take, 44100, window="1s")
+    assert again.top == pred.top
 
 
 def test_bad_model_file(tmp_path: Path) -> None:
