@@ -341,8 +341,9 @@ class Pattern(Node):
             self._schedule(now, clock)
             if now - last_status > 0.5:
                 last_status = now
+                # late_steps: steps a stalled host made it skip (see _schedule), as a stream counts xruns
                 self.report_status(tempo=round(clock.tempo, 2), beat=round(clock.beat_at(now), 2), peers=clock.peers,
-                                   playing=clock.playing and self._play, link=clock.link)
+                                   playing=clock.playing and self._play, link=clock.link, late_steps=self.late_steps)
             self.stop_event.wait(TICK_SECONDS)
 
     def _players_ready(self, now: float) -> bool:

@@ -288,3 +288,27 @@ def test_a_patch_run_again_waits_for_its_sampler_and_comes_back_on_the_one() -> 
     beat = clock.beat_at(after[0])
     assert beat == pytest.approx(round(beat / 4) * 4, abs=1e-6), beat  # on a bar line of the timeline
     assert clock.beat_at(after[0]) > clock.beat_at(before[-1])
+
+
+def test_steps_a_stalled_thread_skips_are_counted_in_its_status() -> None:
+    """A host that stalls the node's thread past its steps' times (as one stalls an audio stream into xruns) makes
+    it skip them, as it should: its status counts them, so a performer, and the grid tests, tell a stalled host
+    from steps off the grid. Before, only an attribute counted them."""
+    node = make("pat-stall", patterns={"HH": "x"}, tempo=240.0)  # a sixteenth: 62.5 ms
+    try:
+        time.sleep(0.3)
+        with node._lock:  # its thread blocks at its next step for 0.5 s: a stalled host
+            time.sleep(0.5)
+        deadline = time.monotonic() + 2  # statuses come every 0.5 s
+        while not node.context.statuses[-1].get("late_steps") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        reported = node.context.statuses[-1].get("late_steps")
+    finally:
+        node.stop()
+    ons = [m.time for port, m in node.context.emitted if m.type == "note_on"]
+    steps = [(b - a) / 0.0625 for a, b in itertools.pairwise(ons)]
+    assert steps == pytest.approx([round(s) for s in steps], abs=1e-6)  # whole sixteenths: on the grid
+    skipped = sum(round(s) - 1 for s in steps)
+    assert skipped > 0 and node.late_steps == skipped  # every step missing from the grid counted
+    assert reported == skipped
+
