@@ -128,7 +128,7 @@ class Engine(HangWatch, PlanSwap):
         #: The node, and the method of it, out of which an exception escaped the last :meth:`start` or
         #: :meth:`update` (a plugin's ``sys.exit()``): its NodeError names it too. None when it returned.
         self.failed_call: tuple[str, str] | None = None
-        self._never_started: set[str] = set()  # nodes whose start() raised: their stop() may fail, unreported
+        self._never_started: set[str] = set()  # built, start() not returned: their stop() may fail, unreported
         self._context = _Context(self, base_dir)
         self._running = False
         self._stopping = False  # stop() is stopping the consumers: what they handle from then on is not done

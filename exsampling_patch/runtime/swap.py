@@ -57,6 +57,8 @@ class PlanSwap:
         self._local.calling = None
 
     def _build(self, node_id: str, plan: Plan) -> Node:
+        # Until its start() returns: what its stop() then meets half made (or not made at all) is noise.
+        self._never_started.add(node_id)
         self._starting = (node_id, "__init__")  # a constructor that hangs is named as a start() that hangs
         try:
             return plan.node_types[node_id](node_id, plan.params[node_id], self._context)
@@ -135,13 +137,16 @@ class PlanSwap:
                 cell.node.start()
             except Exception as error:
                 self._starting = None
-                self._never_started.add(node_id)
                 self._record_error(node_id, error, during="start")
             else:
                 self._starting = None
                 self._never_started.discard(node_id)
                 if not isinstance(cell.node, Failed):  # a stand-in "starts" only to bypass: the node never did
                     self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
+            finally:
+                # Also when a sys.exit() escapes: stop() leaves the node it names be, and this one may have opened
+                # threads and ports before it quit.
+                self._starting = None
         with cell.lock:
             cell.started = True
             reschedule = bool(cell.inbox) and not cell.scheduled
@@ -203,7 +208,7 @@ class PlanSwap:
             try:
                 node.stop()
             except Exception as error:
-                if node_id in self._never_started:  # its stop() met what the failed start() left half made: noise
+                if node_id in self._never_started:  # its stop() met what a start() that failed left half made: noise
                     log.debug("node %s, which never started, failed to stop: %s", node_id, error)
                 else:
                     self._record_error(node_id, error, during="stop")

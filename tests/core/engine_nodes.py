@@ -161,6 +161,27 @@ class Quits(Node):
         pass
 
 
+class HalfStarts(Node):
+    """Opens a thread in start(), then calls sys.exit() before opening the rest, as a plugin may."""
+
+    type_name = "half_starts"
+    inlet = Input(ANY)
+
+    def start(self) -> None:
+        self.run_thread(self._hold, name=f"{self.node_id}-held")
+        sys.exit("no second device")
+
+    def _hold(self) -> None:
+        self.stop_event.wait()
+
+    def stop(self) -> None:
+        super().stop()
+        self.second.close()  # type: ignore[attr-defined]  # as real nodes do: start() never opened it
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
 class Unprintable(Exception):
     def __str__(self) -> str:
         raise ValueError("no text for this one")
@@ -179,7 +200,7 @@ class Garbled(Node):
 def engine_registry() -> Registry:
     """The built-in node types and the ones above."""
     registry = Registry.default(entry_points=False)
-    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter, Quits, Garbled):
+    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter, Quits, HalfStarts, Garbled):
         registry.register(node_type, "test")
     return registry
 
