@@ -47,6 +47,10 @@ def test_fields_that_are_no_event_are_kept_beside_the_last_event() -> None:
     assert line(observer, "sampler", slot="Bass", label="dog", take="t1") == "2 xruns  |  dog  |  slot Bass"
     assert line(observer, "sampler", level=0.5, voices=2) == "2 xruns  |  dog  |  slot Bass"  # the level keeps it
     line(observer, "folder", last_file="a.wav", takes=1)
+    assert line(observer, "groove", late_steps=0, playing=True) == ""
+    # A pattern's steps skipped by a stalled host are its dropouts, shown as a stream's xruns are.
+    assert line(observer, "groove", late_steps=3, playing=True) == "3 late steps"
+    assert line(observer, "groove", late_steps=1, playing=True) == "1 late step"
     assert line(observer, "folder", last_file="b.wav", takes=2) == "last file b.wav  |  takes 2"
 
 
