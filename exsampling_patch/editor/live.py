@@ -365,12 +365,18 @@ class Runner:
         return False
 
     def _update(self, engine: Engine, patch: Patch) -> None:
+        ran = engine.plan
         try:
             engine.update(patch)
         except PatchError as error:
             self.problem = f"not swapped in (the old plan runs on): {problems_text(error.problems)}"
         except (Exception, SystemExit) as error:  # else the thread ended unseen, and the edit was said swapped in
-            self.problem = f"the edit failed to swap in: {failure_text(engine, error)}"
+            # The engine puts back the plan that ran, unless what escaped came from a removed node's stop().
+            if engine.plan is ran:
+                self.problem = f"not swapped in (the old plan runs on): {failure_text(engine, error)}"
+            else:
+                self.problem = f"swapped in, but {failure_text(engine, error)}"
+                self._watch_samplers(engine)
         else:
             self.problem = None
             self._watch_samplers(engine)

@@ -66,14 +66,60 @@ class PlanSwap:
             self._starting = None
 
     def _install(self, plan: Plan) -> None:
+        escaped: BaseException | None = None
         with self._swap_lock:
             self._local.calling = self.failed_call = None
+            old, replaced = self._plan, list[str]()
             try:
-                added, removed = self._swap_in(plan)
+                added, removed = self._swap_in(plan, replaced)
             except BaseException as error:
                 self._escaped(error)
+                if old is not None:
+                    self._roll_back(old, plan, replaced)
                 raise
+            # The new plan runs from here on, whatever a removed node's stop() does: no roll-back.
+            try:
+                self._retire(removed)
+            except BaseException as error:
+                escaped = error
         self.events.publish(PlanSwapped("", version=plan.version, added=tuple(added), removed=tuple(removed)))
+        if escaped is not None:
+            raise escaped
+
+    def _roll_back(self, old: Plan, plan: Plan, replaced: list[str]) -> None:
+        """Put ``old`` back after an exception escaped a swap to ``plan`` part-way (a plugin's ``sys.exit()``): the
+        nodes it added are stopped and dropped, the changed ones it had restarted are restarted as they were. Left
+        half swapped, the patch ran what no one had asked for, and the next edit was compared with a plan that was
+        not running (a changed node not restarted yet kept its old parameters for good)."""
+        self._plan = old  # emits follow the old routes again: the added nodes get no more
+        for node_id in plan.order:
+            if node_id in old.node_types:
+                continue
+            cell = self._cells.pop(node_id, None)
+            if cell is None:  # not built: the escape came before
+                continue
+            with cell.lock:
+                cell.started = False
+            # Queued messages go with it: a take among them stays in flight, and its source passes it on again at
+            # the next start.
+            try:
+                with cell.run_lock:
+                    self._stop_node(node_id, cell.node)
+            except BaseException as error:
+                self._not_put_back(node_id, error)
+        restart = set(replaced)
+        for node_id in reversed(old.order):  # consumers first, as at a start
+            if node_id in restart:
+                try:
+                    self._replace(node_id, old)
+                except BaseException as error:
+                    self._not_put_back(node_id, error)
+
+    def _not_put_back(self, node_id: str, error: BaseException) -> None:
+        """What escaped a step of :meth:`_roll_back` is logged and the rest goes on: the caller is told what escaped
+        the swap."""
+        self._local.calling = None
+        log.warning("rolling back a failed swap, node %s: %s", node_id, error_text(error))
 
     def _escaped(self, error: BaseException) -> None:
         """An exception escaped a node's call (a plugin's ``sys.exit()``; an error whose text cannot be made): it
@@ -88,9 +134,9 @@ class PlanSwap:
         self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
         self.events.publish(NodeError(node_id, error=text, details=traceback.format_exc(), during=call))
 
-    def _swap_in(self, plan: Plan) -> tuple[list[str], list[str]]:
-        """Build, prepare and start the added nodes, restart the changed ones, retire the removed ones; returns the
-        added and the removed."""
+    def _swap_in(self, plan: Plan, replaced: list[str]) -> tuple[list[str], list[str]]:
+        """Build, prepare and start the added nodes and restart the changed ones (each noted in ``replaced`` as its
+        restart begins); returns the added and the removed, still to be retired."""
         old = self._plan
         added, changed, removed = [], [], []
         for node_id in plan.order:
@@ -125,8 +171,8 @@ class PlanSwap:
             if node_id in added_set:
                 self._start_cell(node_id)
             elif node_id in changed_set:
+                replaced.append(node_id)
                 self._replace(node_id, plan)
-        self._retire(removed)
         return added, removed
 
     def _start_cell(self, node_id: str) -> None:
@@ -184,6 +230,9 @@ class PlanSwap:
                 self._starting = None
 
     def _retire(self, node_ids: Iterable[str]) -> None:
+        """Stop the removed nodes; what escapes one's stop() is reported and raised once all are retired (one left
+        out of the cells of no plan would never be stopped)."""
+        escaped: BaseException | None = None
         for node_id in node_ids:
             cell = self._cells.get(node_id)
             if cell is None:
@@ -191,9 +240,17 @@ class PlanSwap:
             deadline = time.monotonic() + 2.0
             while (cell.inbox or cell.scheduled) and time.monotonic() < deadline:
                 time.sleep(0.001)
-            with cell.run_lock:
-                self._stop_node(node_id, cell.node)
-            del self._cells[node_id]
+            try:
+                with cell.run_lock:
+                    self._stop_node(node_id, cell.node)
+            except BaseException as error:
+                if escaped is None:
+                    self._escaped(error)
+                    escaped = error
+            finally:
+                del self._cells[node_id]
+        if escaped is not None:
+            raise escaped
 
     def _stop_nodes(self, node_ids: Iterable[str]) -> None:
         for node_id in node_ids:

@@ -141,7 +141,8 @@ class Quits(Node):
 
     type_name = "quits"
     inlet = Input(ANY)
-    quit_in = Param(str, "start", "the method that calls sys.exit()", choices=("__init__", "prepare", "start"))
+    quit_in = Param(str, "start", "the method that calls sys.exit()",
+                    choices=("__init__", "prepare", "start", "stop"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,6 +157,10 @@ class Quits(Node):
 
     def start(self) -> None:
         self._quit_if("start")
+
+    def stop(self) -> None:
+        super().stop()
+        self._quit_if("stop")
 
     def on_inlet(self, message: Any) -> None:
         pass

@@ -153,6 +153,72 @@ def test_a_node_whose_start_escaped_is_stopped_with_the_rest(registry: Registry)
     assert engine.error_counts["half"] == 1 and engine.errors["half"] == "SystemExit: no second device"
 
 
+def adders(*node_ids: str, fail_on: list[int] | None = None) -> Patch:
+    """add_one nodes (file order as given), all into a sink; "quitter" among them quits in its start()."""
+    patch = Patch()
+    for node_id in node_ids:
+        if node_id == "quitter":
+            patch.add_node(NodeSpec(node_id, "quits", {"quit_in": "start"}))
+        else:
+            patch.add_node(NodeSpec(node_id, "add_one", {"fail_on": fail_on or []}))
+    patch.add_node(NodeSpec("sink", "sink"))
+    for node_id in node_ids:
+        if node_id != "quitter":
+            patch.connect(f"{node_id}.outlet", "sink.inlet")
+    return patch
+
+
+def test_an_edit_that_quits_part_way_puts_back_the_plan_that_ran(registry: Registry) -> None:
+    # The engine kept the new plan half swapped in: "a" restarted with the edit's parameters, "b" not yet (and never:
+    # the next edit was compared with a plan that claimed it was), the added node in the plan, unstarted.
+    engine = Engine(registry)
+    engine.start(adders("b", "a"))
+    ran, first_b = engine.plan, engine.node("b")
+    stopped: list[NodeStopped] = []
+    engine.events.subscribe(stopped.append, NodeStopped)  # type: ignore[arg-type]
+    try:
+        # Consumers start first, the rest in reverse file order: "a" restarts, then "quitter" quits, before "b".
+        with pytest.raises(SystemExit):
+            engine.update(adders("b", "quitter", "a", fail_on=[1]))
+        assert engine.failed_call == ("quitter", "start")
+        assert engine.plan is ran
+        assert engine.find_node("quitter") is None and "quitter" in [e.node_id for e in stopped]
+        assert engine.node("a").fail_on == [] and engine.node("b") is first_b  # type: ignore[attr-defined]
+        for node_id in ("a", "b"):
+            engine.inject(node_id, "inlet", 1)
+        assert engine.wait_idle()
+        assert engine.node("sink").received == [2, 2]  # type: ignore[attr-defined]
+        # The next edit is compared with what runs: both nodes restart with it.
+        engine.update(adders("b", "a", fail_on=[1]))
+        assert engine.node("a").fail_on == engine.node("b").fail_on == [1]  # type: ignore[attr-defined]
+    finally:
+        engine.stop()
+
+
+def test_an_edit_whose_removed_node_quits_on_stopping_still_runs(registry: Registry) -> None:
+    # Past the restarts the new plan runs: the other removed nodes are still stopped, and plan says which runs.
+    patch = Patch()
+    patch.add_node(NodeSpec("quitter", "quits", {"quit_in": "stop"}))
+    patch.add_node(NodeSpec("held", "counter", {"interval": 0.01}))  # a thread: its stop() must come
+    patch.add_node(NodeSpec("kept", "sink"))
+    engine = Engine(registry)
+    engine.start(patch)
+    stopped: list[NodeStopped] = []
+    engine.events.subscribe(stopped.append, NodeStopped)  # type: ignore[arg-type]
+    edited = Patch()
+    edited.add_node(NodeSpec("kept", "sink"))
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edited)
+        assert engine.failed_call == ("quitter", "stop")
+        assert engine.plan is not None and engine.plan.version == 2
+        assert [e.node_id for e in stopped] == ["held"]  # after "quitter", in the order of the plan that ran
+        assert engine.find_node("held") is None and engine.find_node("quitter") is None
+        assert [t.name for t in threading.enumerate() if t.name == "held-source"] == []
+    finally:
+        engine.stop()
+
+
 def test_an_error_whose_text_cannot_be_made_is_reported_and_the_show_goes_on(registry: Registry) -> None:
     # Formatting it raised inside the engine's own error handling and ended the worker: with one, the patch stopped.
     patch = Patch()

@@ -52,8 +52,25 @@ def test_a_node_added_while_running_that_quits_is_named(app: EditorApp) -> None:
     app.frame()
     assert not app.status.endswith("swapped in"), app.status
     status = dpg.get_value("statusbar")
-    assert f"node '{node_id}' failed in start(): SystemExit: no device, in start" in status, status
+    # The engine put back the plan that ran: the status bar said only "the edit failed to swap in".
+    assert f"not swapped in (the old plan runs on): node '{node_id}' failed in start(): SystemExit: no device, " \
+           "in start" in status, status
     assert dpg.get_item_configuration(f"error:{node_id}")["show"]
+
+
+def test_an_edit_that_quits_stopping_a_removed_node_is_said_swapped_in(app: EditorApp) -> None:
+    # Past the restarts the edit's plan runs, whatever a removed node's stop() does: it is not "failed to swap in".
+    node_id = app.model.add_node("quits", (900, 80), {"quit_in": "stop"})
+    call("menu:run")
+    assert app.runner.running, app.status
+    app.model.remove_nodes([node_id])
+    deadline = time.monotonic() + 10
+    app.frame()
+    while app.runner.swapping and time.monotonic() < deadline:
+        time.sleep(0.01)
+    app.frame()
+    status = dpg.get_value("statusbar")
+    assert f"swapped in, but node '{node_id}' failed in stop(): SystemExit: no device, in stop" in status, status
 
 
 def test_a_start_that_fails_stops_what_it_started(app: EditorApp) -> None:
