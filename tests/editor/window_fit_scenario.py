@@ -27,14 +27,14 @@ def main() -> dict[str, Any]:
     with work_folder("exsampling-window-fit-") as work:
         (work / "p.yaml").write_text(PATCH)
         with open_editor(work / "p.yaml", workers=1) as app:
-            frames = 0
+            rendered = 0
             render = app.render
 
-            def counted(count: int = 1) -> None:
-                nonlocal frames
-                render(count)
-                frames += 1
-                if frames == 20:
+            def counted(frames: int = 1) -> None:  # render()'s signature, for the method it stands in for
+                nonlocal rendered
+                render(frames)
+                rendered += 1
+                if rendered == 20:
                     out["window"] = [*dpg.get_viewport_pos(), dpg.get_viewport_width(), dpg.get_viewport_height()]
                     out["statusbar_bottom"] = dpg.get_item_rect_max("statusbar")[1]
                     app.quit_requested = True
