@@ -27,6 +27,9 @@ log = logging.getLogger("exsampling.web_recorder")
 #: Headers every answer of the recorder carries, its handler's (server.py) and the busy answer alike: nothing of it
 #: is kept in a cache, and no browser takes a body for another type than the one it is sent as.
 ANSWER_HEADERS: tuple[tuple[str, str], ...] = (("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"))
+#: The type of every JSON answer, the handler's and the busy one's alike: the busy 503 said "application/json"
+#: where the handler's answers said it with their charset.
+JSON_TYPE = "application/json; charset=utf-8"
 #: Seconds a phone told the recorder is busy waits before it comes back (its page adds up to half again).
 RETRY_AFTER = 2
 #: Connections answered 503 at once; each holds a thread for at most :data:`ANSWER_SECONDS` + :data:`DRAIN_SECONDS`.
@@ -107,7 +110,7 @@ def busy_reply(api: bool) -> bytes:
     phone opening the recorder."""
     if api:
         body = json.dumps({"error": "too many phones at once"}).encode()
-        kind = "application/json"
+        kind = JSON_TYPE
     else:
         body = (f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="{RETRY_AFTER}">'
                 "<p>The recorder is busy with many phones at once: this page opens again in a moment.</p>").encode()

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from exsampling_patch.nodes.web_recorder import headers as fields
-from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, BusyAnswers
+from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, BusyAnswers
 from exsampling_patch.nodes.web_recorder.door import Door
 from exsampling_patch.nodes.web_recorder.upload import UploadError
 
@@ -215,7 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop_body(self.server.max_upload_bytes, STRANGER_DRAIN_SECONDS)
 
     def _json(self, status: int, data: Any, close: bool = False) -> None:
-        self._send(status, json.dumps(data).encode(), "application/json; charset=utf-8", close)
+        self._send(status, json.dumps(data).encode(), JSON_TYPE, close)
 
     def _error(self, status: int, message: str, close: bool = False) -> None:
         self._json(status, {"error": message}, close)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, RETRY_AFTER
+from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, RETRY_AFTER
 from exsampling_patch.runtime.engine import Engine
 
 from .conftest import Client, rec_of, recorder_engine
@@ -93,12 +93,15 @@ def test_the_busy_page_has_the_answers_headers_and_reloads_itself_into_the_recor
     assert refresh is not None and refresh.group(1) == str(RETRY_AFTER).encode(), body
     assert b"busy" in body
     api, data = get(client, f"/api/takes?token={client.token}")
-    assert api.status == 503 and api.getheader("Content-Type") == "application/json", data
+    assert api.status == 503 and api.getheader("Content-Type") == JSON_TYPE, data
     assert [api.getheader(name) for name, _ in ANSWER_HEADERS] == [value for _, value in ANSWER_HEADERS]
     full.release()
     reply, body = get(client, page)  # what the reload finds once a phone is done
     assert reply.status == 200 and b'<button id="rec"' in body, (reply.status, body[:300])
     assert [reply.getheader(name) for name, _ in ANSWER_HEADERS] == [value for _, value in ANSWER_HEADERS]
+    handled, data = get(client, f"/api/takes?token={client.token}")  # the handler's own JSON answer (no phone named)
+    assert handled.status != 503 and "error" in json.loads(data), (handled.status, data)
+    assert handled.getheader("Content-Type") == api.getheader("Content-Type"), "the busy 503's JSON is typed alike"
 
 
 
