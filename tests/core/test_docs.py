@@ -1,0 +1,147 @@
+"""What README.md and docs/*.md tell a newcomer holds: the commands and flags they show exist, the files they
+name are there, and the patch examples they print pass `exsampling check`."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.cli import build_parser
+from exsampling_patch.validate import check_file_with_warnings
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+#: Paths the docs name as examples of the reader's own files, not the repository's.
+ILLUSTRATIVE = {"patches/other.yaml", "_dsp.py", "_util.py", "numpy.py"}
+
+
+def fenced(text: str, lang: str) -> Iterator[str]:
+    """The code blocks fenced with ```lang (indented ones too), their indent taken off."""
+    block: list[str] | None = None
+    indent = ""
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if block is None and stripped == f"```{lang}":
+            block, indent = [], line[: len(line) - len(stripped)]
+        elif block is not None and stripped == "```":
+            yield "\n".join(row[len(indent):] for row in block) + "\n"
+            block = None
+        elif block is not None:
+            block.append(line)
+
+
+def sub_parsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    return {name: sub for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+            for name, sub in action.choices.items()}
+
+
+def command_lines(text: str) -> Iterator[tuple[str, bool]]:
+    """Where a page shows a command: the lines of its sh blocks and indented code (True), its inline code (False:
+    `exsampling sampler` there is also the name of a MIDI port)."""
+    for block in fenced(text, "sh"):
+        yield from ((line, True) for line in block.splitlines())
+    yield from ((line, True) for line in re.findall(r"^ {4}((?:\.venv/bin/)?exsampling .*)$", text, flags=re.M))
+    yield from ((code, False) for code in re.findall(r"(?<!`)`([^`\n]+)`(?!`)", text))
+
+
+def test_every_flag_the_docs_show_is_one_the_command_takes() -> None:
+    commands = sub_parsers(build_parser())
+    wrong = []
+    for page in PAGES:
+        for line, shown_as_code in command_lines(page.read_text(encoding="utf-8")):
+            for match in re.finditer(r"(?:^|[\s/])exsampling(?: -v+)? (\w+)([^`#|\n]*)", line):
+                name, rest = match.groups()
+                if name not in commands:
+                    if shown_as_code:
+                        wrong.append(f"{page.name}: no sub-command {name!r}: {line.strip()}")
+                    continue
+                parser = commands[name]
+                words = rest.split()
+                if words and words[0] in sub_parsers(parser):  # exsampling ableton install
+                    parser = sub_parsers(parser)[words[0]]
+                options = {option for action in parser._actions for option in action.option_strings}
+                wrong += [f"{page.name}: {name} takes no {flag}: {line.strip()}"
+                          for flag in re.findall(r"(?<![\w-])--?[a-z][\w-]*", rest) if flag not in options]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_readme_lists_every_sub_command_and_every_doc() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\.venv/bin/exsampling (\w+)", readme, flags=re.M))
+    commands = set(sub_parsers(build_parser()))
+    assert (sorted(commands - listed), sorted(listed - commands)) == ([], [])
+    assert [f"docs/{page.name}" for page in PAGES[1:] if f"`docs/{page.name}`:" not in readme] == []
+
+
+def repository_files() -> set[str]:
+    names: set[str] = set()
+    for top in ("exsampling_patch", "nodes", "models", "tests", "benchmarks", "scripts", "examples", "ableton_remote"):
+        for _folder, folders, files in os.walk(ROOT / top):
+            folders[:] = [f for f in folders if f not in ("node_modules", "build", "__pycache__")]
+            names.update(files)
+    return names
+
+
+def test_every_file_the_docs_name_is_there() -> None:
+    top = "exsampling_patch|nodes|models|tests|benchmarks|scripts|patches|docs|examples|ableton_remote"
+    rooted = re.compile(rf"(?<![\w./~-])((?:{top})/[\w.*/-]*[\w*/])")
+    packaged = re.compile(r"(?<![\w./~-])((?:sampler|runtime|editor|commands|web_recorder)/[\w./-]*\w)")
+    files = repository_files()
+    missing = []
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for path in rooted.findall(text):
+            found = any(ROOT.glob(path)) if "*" in path else (ROOT / path).exists()
+            if not found and path not in ILLUSTRATIVE:
+                missing.append(f"{page.name}: {path}")
+        for path in packaged.findall(text):  # sampler/server.py: under nodes/ or exsampling_patch/
+            if not any((ROOT / base / path).exists() for base in ("nodes", "exsampling_patch")):
+                missing.append(f"{page.name}: {path}")
+        for name in re.findall(r"`(\*?[\w*]+\.(?:py|js|sh))`", text):  # editor.md's `screen.py`
+            if not fnmatch.filter(files, name) and name not in ILLUSTRATIVE:
+                missing.append(f"{page.name}: {name}")
+        for link in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+            if not (page.parent / link).exists():
+                missing.append(f"{page.name}: link {link}")
+    assert not missing, "\n".join(missing)
+
+
+#: Nodes the docs' patch fragments link to without showing them (the default patch's ids).
+CONTEXT = {
+    "sampler": "- id: sampler\n  type: sampler\n  params: {device: none, virtual_port: ''}\n",
+    "groove": "- id: groove\n  type: pattern\n",
+    "osc": "- id: osc\n  type: osc_receive\n",
+}
+
+
+def as_patch(example: str) -> str:
+    """A fragment (nodes, maybe links) made a whole patch, with the nodes its links name that it does not show."""
+    if example.startswith("exsampling_patch:"):
+        return example
+    nodes, _, links = example.partition("\nlinks:\n")
+    shown = set(re.findall(r"^- id: ([\w-]+)", nodes, flags=re.M))
+    named = {end.split(".")[0] for end in re.findall(r"[\w-]+\.\w+", links)}
+    context = "".join(CONTEXT[node] for node in sorted(named - shown))
+    return f"exsampling_patch: 1\nnodes:\n{nodes.rstrip()}\n{context}" + (f"links:\n{links}" if links else "")
+
+
+EXAMPLES = [(page.name, n, block) for page in PAGES
+            for n, block in enumerate(fenced(page.read_text(encoding="utf-8"), "yaml"))]
+
+
+@pytest.mark.parametrize(("page", "n", "example"), EXAMPLES, ids=[f"{page}-{n}" for page, n, _ in EXAMPLES])
+def test_every_patch_example_checks(tmp_path: Path, page: str, n: int, example: str) -> None:
+    (tmp_path / "patches").mkdir()
+    (tmp_path / "patches" / "my-nodes").mkdir()  # patch-format.md's node_dirs
+    path = tmp_path / "patches" / "example.yaml"
+    path.write_text(as_patch(example), encoding="utf-8")
+    problems, plugins, warnings = check_file_with_warnings(path)
+    assert [str(p) for p in [*problems, *warnings]] == [], path.read_text()
+    assert [str(p) for p in plugins if str(tmp_path) in str(p)] == []
