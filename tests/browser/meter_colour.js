@@ -26,10 +26,12 @@ async function main() {
       const track = [row[4 * (image.width - 3)], row[4 * (image.width - 3) + 1], row[4 * (image.width - 3) + 2]];
       let tip = -1;
       for (let x = 0; x < image.width - 3; x++) {
-        const d = Math.abs(row[4 * x] - track[0]) + Math.abs(row[4 * x + 1] - track[1]) + Math.abs(row[4 * x + 2] - track[2]);
+        const d = Math.abs(row[4 * x] - track[0]) + Math.abs(row[4 * x + 1] - track[1])
+          + Math.abs(row[4 * x + 2] - track[2]);
         if (d > 30) tip = x;
       }
-      return { width: (tip + 1) / image.width, tip: tip < 0 ? null : [row[4 * tip], row[4 * tip + 1], row[4 * tip + 2]] };
+      return { width: (tip + 1) / image.width,
+               tip: tip < 0 ? null : [row[4 * tip], row[4 * tip + 1], row[4 * tip + 2]] };
     }, png);
     console.log(JSON.stringify(result));
   } finally {

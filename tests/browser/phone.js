@@ -69,5 +69,5 @@ function isUpload(request) {
   return request.method() === "POST" && request.url().includes("/api/takes");
 }
 
-module.exports = { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchPhoneBrowser, launchPhoneServer, microphoneRunning,
-                   phoneContext };
+module.exports = { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchPhoneBrowser, launchPhoneServer,
+                   microphoneRunning, phoneContext };
