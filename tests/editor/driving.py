@@ -25,6 +25,9 @@ VIEWPORT = (1280, 1000)
 #: Frames after a step of a drag, then the last step's (before the release, or a block that reads the drag): a
 #: frame takes each move in and the callbacks settle after it; the last has the frames any event has.
 STEP_FRAMES = (1, 3)  # the whole test display (Xvfb 1280x1024): every point of it can be clicked
+#: The key names (X key symbols, as xdotool takes them) of the characters :meth:`Driver.type` types that are not
+#: their own name.
+TYPED = {".": "period", "-": "minus", ",": "comma", " ": "space"}
 
 
 class Driver:
@@ -128,6 +131,21 @@ class Driver:
         self.move(point)
         self.xdotool("mousedown", 1)
         self.xdotool("mouseup", 1, frames=5)
+
+    def double_click(self, point: tuple[float, float]) -> None:
+        """Two clicks with no frame between them (XTEST): ImGui takes one event a frame, so the second click comes
+        4 frames after the first; an ``xdotool click --repeat`` process put its own start-up and delay before them."""
+        self.move(point)
+        for _ in range(2):
+            self.send("click", 1)
+        self.frames(8)
+
+    def type(self, text: str) -> None:
+        """``text`` typed, a tap of its key for each character (XTEST), with frames after each, as a person types.
+        Characters on a key's unshifted level only (digits, lower-case letters, ``.-, ``): xinput cannot send a
+        shifted one, nor can :meth:`key`."""
+        for char in text:
+            self.key(TYPED.get(char, char))
 
     def key(self, key: str, *modifiers: str) -> None:
         """A tap of ``key``, ``modifiers`` held down first. The press and the release go together: ImGui takes the

@@ -3,8 +3,8 @@
 Opens a copy of the default patch at 1280x1000 (the size of the test display), and for every node in turn:
 pans the canvas (middle-button drag) until the node is in view, clicks its title (it shows in the
 inspector), drags it, presses Ctrl+S (the file must change) and Ctrl+Z (the move must be undone). Last, a
-click on empty canvas must clear the inspector. Every event is an ``xdotool`` event: the X server delivers it
-to the window and Dear PyGui's own handlers run, as for a person.
+click on empty canvas must clear the inspector. Every event is an X event (XTEST, as ``xdotool`` sends it): the X
+server delivers it to the window and Dear PyGui's own handlers run, as for a person.
 
 Run as ``python -m tests.editor.keys_scenario`` (needs DISPLAY and xdotool; see test_keys.py). Prints one
 JSON object; anything Dear PyGui prints from a failing callback (a traceback) goes to stderr, which the test
@@ -51,14 +51,13 @@ def prompts_and_dialogs(app: EditorApp, driver: Driver) -> dict[str, Any]:
         driver.click(press_point("prompt:discard"))
     dialog = "dialog:open"
     index = next(i for i, r in enumerate(out["dialog_rows"]) if r[0] == "exsampling.yaml")
-    x, y = press_point(f"{dialog}:entry:{index}")
-    driver.move((x, y))
-    driver.xdotool("click", "--repeat", "2", "--delay", "60", "1", frames=8)
+    entry = press_point(f"{dialog}:entry:{index}")
+    driver.double_click(entry)
     if dpg.does_item_exist(dialog):
         # ImGui times a double click by the frames that see its clicks (one event a frame): on a loaded machine
         # (the full suite, once in 3 runs) the second click came after its 0.3 s. A slow double click is no
         # double click in any editor, so try once more; a dialog that never opens on a double click still fails.
-        driver.xdotool("click", "--repeat", "2", "--delay", "60", "1", frames=8)
+        driver.double_click(entry)
     out["double_click_opens"] = not dpg.does_item_exist(dialog) and not app.model.dirty and \
         app.status.startswith("opened")
     driver.key("q", "ctrl")

@@ -2,7 +2,7 @@
 
 Opens a copy of the default patch at 1280x1000, clicks the gate's title (it shows in the inspector), drags its
 ``threshold`` slider with the mouse, presses Ctrl+Z, then Ctrl+clicks the slider, types ``0.35`` and Enter,
-then types a value above its maximum, and presses Ctrl+S. Every event is an ``xdotool`` event: Dear PyGui's
+then types a value above its maximum, and presses Ctrl+S. Every event is a real X event (XTEST): Dear PyGui's
 slider calls back on every frame of a drag and on every key typed into it, as for a person.
 
 Run as ``python -m tests.editor.slider_scenario`` (needs DISPLAY and xdotool; see test_slider.py). Prints one
@@ -33,9 +33,10 @@ def type_into(driver: Driver, text: str) -> None:
     driver.move(centre(SLIDER))
     with driver.holding("ctrl", after=3):
         driver.xdotool("click", "1")
-    driver.xdotool("key", "ctrl+a")
-    driver.xdotool("type", "--delay", "60", text, frames=5)
-    driver.xdotool("key", "Return", frames=8)
+    driver.key("a", "ctrl")
+    driver.type(text)  # a key a few frames: the slider calls back on each, and it must still be one edit
+    driver.key("Return")
+    driver.frames(5)
 
 
 def main() -> dict[str, Any]:
