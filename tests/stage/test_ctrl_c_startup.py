@@ -1,10 +1,12 @@
 """Ctrl+C while the nodes are still starting (a model loading, a device opening) stops the run at once: it does not
-wait for start-up to finish. A node whose start() takes 30 s stands in for the slow one; a real SIGINT goes to the
-run's whole process group, as a terminal's Ctrl+C does."""
+wait for start-up to finish. A node whose start() ends only when the test lets it (a file appears) stands in for the
+slow one, so a run that exits before the test lets it did not wait for it, however busy the machine; a real SIGINT
+goes to the run's whole process group, as a terminal's Ctrl+C does."""
 
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -23,25 +25,30 @@ class SlowStart(Node):
     type_name = "slow_start"
     out = Output(TAKE, "nothing")
     marker = Param(str, "", "a file written when start() begins")
+    release = Param(str, "", "the file whose appearance lets start() end")
 
     def start(self) -> None:
         Path(self.marker).write_text("starting")
-        time.sleep(30.0)
+        deadline = time.monotonic() + 120.0  # a process left by a failed test does not wait forever
+        while not Path(self.release).exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
 '''
+
+HANG_SECONDS = 60.0  # a hang's limit: start-up ends only when the test lets it, so a run waiting for it hangs
 
 
 def test_ctrl_c_during_start_up_stops_the_run_at_once(tmp_path: Path) -> None:
     nodes = tmp_path / "nodes"
     nodes.mkdir()
     (nodes / "slow_start.py").write_text(SLOW_NODE, encoding="utf-8")
-    marker = tmp_path / "starting"
+    marker, release = tmp_path / "starting", tmp_path / "release"
     patch = tmp_path / "patch.yaml"
     patch.write_text(f"""exsampling_patch: 1
 node_dirs: [{nodes}]
 nodes:
 - id: slow
   type: slow_start
-  params: {{marker: '{marker}'}}
+  params: {{marker: '{marker}', release: '{release}'}}
 links: []
 """, encoding="utf-8")
     run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
@@ -53,13 +60,18 @@ links: []
             time.sleep(0.02)
         time.sleep(0.2)
         sent = run.signal_group(signal.SIGINT)
-        code = run.wait(10.0)  # start-up takes 30 s: a run that waited for it is still running here
+        try:
+            code = run.wait(HANG_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"still running {HANG_SECONDS:g} s after Ctrl+C, its start-up not let end: it "
+                                 f"waits for start-up (killed)\n{run.output()}") from None
         took = time.monotonic() - sent
     finally:
         if run.process.poll() is None:
             run.kill()
+        release.write_text("go")  # only now: the run has ended (or was killed) with start() still waiting
     output = run.output()
-    assert code == 130, f"stopped {took:.2f} s after Ctrl+C (start-up takes 30 s)\n{output}"
+    assert code == 130, f"exit {code} {took:.2f} s after Ctrl+C, during start-up\n{output}"
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
     assert "Ctrl+C stops" not in output, output  # it never said it was running
     assert "stopped during start-up" in output and "node 'slow' never started: the run was stopped first" in output
