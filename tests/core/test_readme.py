@@ -33,3 +33,26 @@ def test_readme_node_loads_from_a_folder_and_reverses_a_take(tmp_path: Path) -> 
     ((port, out),) = node.context.emitted
     assert port == "out"
     assert out.samples[:, 0].tolist() == [3.0, 2.0, 1.0, 0.0]
+
+
+def test_the_readme_places_its_node_in_the_default_patch(tmp_path: Path) -> None:
+    """The node and links the README gives, put into a copy of the default patch, pass `exsampling check`."""
+    import yaml
+
+    from exsampling_patch.validate import check_file
+
+    text = README.read_text(encoding="utf-8")
+    node = yaml.safe_load(re.search(r"a node `(\{[^`]*\})`", text).group(1))  # type: ignore[union-attr]
+    links = re.findall(r"`(\w+\.\w+ -> \w+\.\w+)`", text)
+    patch = yaml.safe_load((README.parent / "patches" / "exsampling.yaml").read_text(encoding="utf-8"))
+    replaced = {link for link in patch["links"] if link.startswith("trim.out ->")}
+    assert len(replaced) == 2 and links, "the README replaces trim's two links"
+    patch["nodes"].append(node)
+    patch["links"] = [link for link in patch["links"] if link not in replaced] + links
+    (tmp_path / "nodes").mkdir()
+    (tmp_path / "nodes" / "reverse.py").write_text(readme_node(), encoding="utf-8")
+    (tmp_path / "patches").mkdir()
+    (tmp_path / "patches" / "show.yaml").write_text(yaml.safe_dump(patch), encoding="utf-8")
+    problems = check_file(tmp_path / "patches" / "show.yaml", [str(tmp_path / "nodes")])
+    assert [str(p) for p in problems] == []
+    assert {link.split(" -> ")[1] for link in links} >= {"classifier.take", "pitch.take"}
