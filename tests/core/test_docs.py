@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 #: Paths the docs name as examples of the reader's own files, not the repository's.
-ILLUSTRATIVE = {"patches/other.yaml", "_dsp.py", "_util.py", "numpy.py"}
+ILLUSTRATIVE = {"patches/other.yaml", "patches/show.yaml", "_dsp.py", "_util.py", "numpy.py"}
 
 
 def fenced(text: str, lang: str) -> Iterator[str]:

@@ -42,7 +42,7 @@ def test_the_readme_places_its_node_in_the_default_patch(tmp_path: Path) -> None
     from exsampling_patch.validate import check_file
 
     text = README.read_text(encoding="utf-8")
-    node = yaml.safe_load(re.search(r"a node `(\{[^`]*\})`", text).group(1))  # type: ignore[union-attr]
+    node = yaml.safe_load(re.search(r"a node\s+`(\{[^`]*\})`", text).group(1))  # type: ignore[union-attr]
     links = re.findall(r"`(\w+\.\w+ -> \w+\.\w+)`", text)
     patch = yaml.safe_load((README.parent / "patches" / "exsampling.yaml").read_text(encoding="utf-8"))
     replaced = {link for link in patch["links"] if link.startswith("trim.out ->")}
