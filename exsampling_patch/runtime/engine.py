@@ -300,11 +300,12 @@ class Engine(HangWatch, PlanSwap):
             if trace:
                 self.events.publish(MessageHop(node_id, port=port, target=target, target_port=target_port,
                                                message=message))
-            self._deliver(cell, target_port, message, key)
+            self._deliver(cell, target_port, message, key, (node_id, port))
 
-    def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None) -> None:
+    def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
+                 sender: tuple[str, str] | None = None) -> None:
         with cell.lock:
-            cell.inbox.append((port, message, key))
+            cell.inbox.append((port, message, key, sender))
             if cell.scheduled or not cell.started:
                 return
             cell.scheduled = True
@@ -373,7 +374,7 @@ class Engine(HangWatch, PlanSwap):
                 if not cell.inbox or not cell.started:
                     cell.scheduled = False
                     return
-                port, message, key = cell.inbox.popleft()
+                port, message, key, _ = cell.inbox.popleft()
             with cell.run_lock:
                 self._handle(cell, port, message, key, state)
             if state.retire:

@@ -23,14 +23,16 @@ DEFAULT_HANG_AFTER = 30.0
 class Cell:
     """A node instance with its inbox. ``lock`` guards ``inbox``, ``scheduled`` and ``started``.
 
-    Inbox entries are (port, message, key of the take counted in the ledger for it, or None).
+    Inbox entries are (port, message, key of the take counted in the ledger for it or None, the (node, output)
+    that sent it or None for an injected one): a live edit rolled back hands what its added nodes held back to the
+    nodes the plan that ran routes the sender's output to.
     """
 
     __slots__ = ("inbox", "lock", "node", "run_lock", "scheduled", "started")
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        self.inbox: deque[tuple[str, Any, str | None]] = deque()
+        self.inbox: deque[tuple[str, Any, str | None, tuple[str, str] | None]] = deque()
         self.lock = threading.Lock()
         self.run_lock = threading.Lock()  # held while the node handles a message or is being replaced
         self.scheduled = False

@@ -19,7 +19,8 @@ from typing import Any
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
-from exsampling_patch.runtime.events import EventBus, NodeError, NodeStarted, NodeStopped, PlanSwapped
+from exsampling_patch.runtime.events import EventBus, NodeError, NodeStarted, NodeStopped, PlanSwapped, TakeEnded
+from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Failed, error_text
 from exsampling_patch.runtime.plan import Plan
 
@@ -42,9 +43,17 @@ class PlanSwap:
     error_counts: dict[str, int]
     events: EventBus
     failed_call: tuple[str, str] | None
+    ledger: TakeLedger
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "") -> str:
+        raise NotImplementedError
+
+    def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
+                 sender: tuple[str, str] | None = None) -> None:
+        raise NotImplementedError
+
+    def _ended(self, ended: TakeEnded) -> None:
         raise NotImplementedError
 
     @contextlib.contextmanager
@@ -88,25 +97,26 @@ class PlanSwap:
 
     def _roll_back(self, old: Plan, plan: Plan, replaced: list[str]) -> None:
         """Put ``old`` back after an exception escaped a swap to ``plan`` part-way (a plugin's ``sys.exit()``): the
-        nodes it added are stopped and dropped, the changed ones it had restarted are restarted as they were. Left
-        half swapped, the patch ran what no one had asked for, and the next edit was compared with a plan that was
-        not running (a changed node not restarted yet kept its old parameters for good)."""
-        self._plan = old  # emits follow the old routes again: the added nodes get no more
-        for node_id in plan.order:
-            if node_id in old.node_types:
-                continue
-            cell = self._cells.pop(node_id, None)
-            if cell is None:  # not built: the escape came before
-                continue
+        nodes it added are stopped and dropped, what was queued for them handed back (:meth:`_hand_back`), the
+        changed ones it had restarted are restarted as they were. Left half swapped, the patch ran what no one had
+        asked for, and the next edit was compared with a plan that was not running (a changed node not restarted yet
+        kept its old parameters for good)."""
+        added = {node_id: cell for node_id in plan.order
+                 if node_id not in old.node_types and (cell := self._cells.get(node_id)) is not None}  # else unbuilt
+        for cell in added.values():  # none takes up another message: all that is queued is handed back
             with cell.lock:
                 cell.started = False
-            # Queued messages go with it: a take among them stays in flight, and its source passes it on again at
-            # the next start.
+        for node_id, cell in added.items():
             try:
+                # After the message in hand, if any: what it emits follows the edit's routes, to nodes still here.
                 with cell.run_lock:
                     self._stop_node(node_id, cell.node)
             except BaseException as error:
                 self._not_put_back(node_id, error)
+        self._plan = old  # emits follow the old routes again: the added nodes get no more
+        for node_id in added:
+            del self._cells[node_id]
+        self._hand_back(old, plan, added)
         restart = set(replaced)
         for node_id in reversed(old.order):  # consumers first, as at a start
             if node_id in restart:
@@ -114,6 +124,39 @@ class PlanSwap:
                     self._replace(node_id, old)
                 except BaseException as error:
                     self._not_put_back(node_id, error)
+
+    def _hand_back(self, old: Plan, plan: Plan, dropped: dict[str, Cell]) -> None:
+        """Give what was queued for the nodes of a rolled-back edit to the nodes ``old`` routes its sender's output
+        to and ``plan`` did not, once per emit (it may have reached several added nodes); one ``old`` sent nowhere
+        else is counted off. What an added node sent on in the place of one so handed back (its message gone), or
+        an injected one, is counted off too, and its take told dropped. Dropped unseen, a take among them stayed in
+        flight until the next start: during the run it never ended, and its source never wrote it down as done."""
+        diverted = diverted_into(old, plan)
+        handed: dict[tuple[str, str, int], int] = {}  # (sender, output, message id) -> copies handed back
+        seen: dict[tuple[str, str, str, str, int], int] = {}  # the same, per added node and input
+        for node_id, cell in dropped.items():
+            with cell.lock:
+                entries = list(cell.inbox)
+                cell.inbox.clear()
+            for port, message, key, sender in entries:
+                targets: list[tuple[str, str]] = []
+                if sender is not None and sender[0] in old.node_types:
+                    emit = (*sender, id(message))
+                    copy = seen[(node_id, port, *emit)] = seen.get((node_id, port, *emit), 0) + 1
+                    if copy > handed.get(emit, 0):
+                        handed[emit] = copy
+                        edited = plan.routes.get(sender, ())
+                        targets = [t for t in old.routes.get(sender, ()) if t not in edited and t[0] in self._cells]
+                elif key is not None and (sender is None or sender[0] in diverted):
+                    self.ledger.note(key, node_id, "dropped",
+                                     f"dropped with node {node_id}: the edit that added it was not swapped in")
+                passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
+                for target, target_port in targets:
+                    self._deliver(self._cells[target], target_port, message, passed_key, sender)
+                if key is not None:
+                    ended = self.ledger.finish(key, node_id)
+                    if ended is not None:
+                        self._ended(ended)
 
     def _not_put_back(self, node_id: str, error: BaseException) -> None:
         """What escaped a step of :meth:`_roll_back` is logged and the rest goes on: the caller is told what escaped
@@ -275,3 +318,22 @@ class PlanSwap:
                 node.stop_event.set()
         self._never_started.discard(node_id)
         self.events.publish(NodeStopped(node_id))
+
+
+def diverted_into(old: Plan, plan: Plan) -> set[str]:
+    """The nodes ``plan`` adds that an output of ``old`` feeds, directly or through others it adds, in the place of
+    a node ``old`` fed from it: what they send on, ``old`` sent elsewhere (a node put between two)."""
+    todo: list[str] = []
+    for sender, targets in old.routes.items():
+        edited = plan.routes.get(sender, ())
+        if sender[0] in plan.node_types and any(target not in edited for target in targets):
+            todo.extend(node_id for node_id, _ in edited if node_id not in old.node_types)
+    reached: set[str] = set()
+    while todo:
+        node_id = todo.pop()
+        if node_id in reached:
+            continue
+        reached.add(node_id)
+        todo.extend(target for (sender, _), targets in plan.routes.items() if sender == node_id
+                    for target, _ in targets if target not in old.node_types)
+    return reached

@@ -7,8 +7,10 @@ fate".
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,8 @@ from exsampling_patch import SLOT, TAKE, Input, Node, Output, Param, SlotAssignm
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError, NodeHung, TakeEnded
+from exsampling_patch.runtime.plan import Plan, compile_plan
+from exsampling_patch.runtime.swap import diverted_into
 
 RELEASE = threading.Event()
 
@@ -102,10 +106,39 @@ class Keep(Node):
         self.got.append(message)
 
 
+class Pass(Node):
+    """Passes each take on, as a gate that lets all through."""
+
+    type_name = "t_pass"
+    take = Input(TAKE, multiple=True)
+    out = Output(TAKE)
+
+    def on_take(self, take: Take) -> None:
+        self.emit("out", take)
+
+
+ON_START: list[Callable[[], None]] = []  # what a t_quits_after runs in its start() before it quits
+
+
+class QuitsAfter(Node):
+    """Runs what the test put in ON_START in its start(), then calls sys.exit(), as a plugin may."""
+
+    type_name = "t_quits_after"
+    take = Input(TAKE, multiple=True)
+
+    def start(self) -> None:
+        for hook in ON_START:
+            hook()
+        sys.exit("no device")
+
+    def on_take(self, take: Take) -> None:
+        pass
+
+
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Phone, Assign, Unbuildable, Hang, Keep):
+    for node_type in (Phone, Assign, Unbuildable, Hang, Keep, Pass, QuitsAfter):
         registry.register(node_type, "test")
     return registry
 
@@ -240,3 +273,60 @@ def test_the_end_told_of_a_take_in_flight_waits_for_its_last_message(registry: R
     finally:
         RELEASE.set()
         engine.stop()
+
+
+def test_takes_queued_at_the_nodes_of_an_edit_rolled_back_still_end(registry: Registry) -> None:
+    # A live edit puts "gate" between phone and keep; "quitter", after the gate (so started before it), quits, and
+    # the engine puts back the plan that ran. The takes queued at the gate meanwhile were dropped with it: in flight
+    # until the next start, they never ended during the run (and the phone never wrote them down as done).
+    engine, events = run(registry, ["phone.out -> keep.take"], {"phone": "t_phone", "keep": "t_keep"})
+    phone: Any = engine.node("phone")
+
+    def meanwhile() -> None:
+        phone.push("t1")  # the gate's, not started yet: the plan that ran gives it to keep
+        # Only the gate was given this one: nothing of the plan that ran would have had it.
+        engine.inject("gate", "take", Take(np.full(480, 0.1, np.float32), 48000, take_id="t2", source="Bo"))
+
+    edit = Patch()
+    for node_id, type_name in (("phone", "t_phone"), ("gate", "t_pass"), ("keep", "t_keep"),
+                               ("quitter", "t_quits_after")):
+        edit.add_node(NodeSpec(node_id, type_name))
+    for link in ("phone.out -> gate.take", "gate.out -> keep.take", "gate.out -> quitter.take"):
+        edit.connect(*link.split(" -> "))
+    ON_START[:] = [meanwhile]
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edit)
+        assert engine.plan is not None and engine.plan.version == 1
+        assert engine.wait_idle(5)
+        ended = {e.take_id: e for e in events if isinstance(e, TakeEnded)}
+        assert len([e for e in events if isinstance(e, TakeEnded)]) == 2  # once each
+        assert (ended["t1"].fate, ended["t1"].node_id, ended["t1"].source) == ("done", "keep", "phone")
+        assert [take.take_id for take in engine.node("keep").got] == ["t1"]  # type: ignore[attr-defined]
+        assert (ended["t2"].fate, ended["t2"].node_id, ended["t2"].recorder) == ("dropped", "gate", "Bo")
+        assert ended["t2"].reason == "dropped with node gate: the edit that added it was not swapped in"
+        assert [e.take_id for e in phone.ended] == ["t1"]
+        assert len(engine.ledger) == 0
+    finally:
+        ON_START.clear()
+        engine.stop()
+
+
+def test_the_nodes_an_edit_puts_in_the_place_of_others_are_told_from_a_branch(registry: Registry) -> None:
+    # What these send on is all a take has of what the plan that ran sent elsewhere: dropped on a roll-back, the take
+    # is told dropped. A branch beside the old links takes nothing from it: what it held is just counted off.
+    def plan_of(*links: str) -> Plan:
+        patch = Patch()
+        for node_id, type_name in (("phone", "t_phone"), ("g1", "t_pass"), ("g2", "t_pass"), ("side", "t_pass"),
+                                   ("keep", "t_keep")):
+            if any(link.startswith(f"{node_id}.") or f"-> {node_id}." in link for link in links):
+                patch.add_node(NodeSpec(node_id, type_name))
+        for link in links:
+            patch.connect(*link.split(" -> "))
+        return compile_plan(patch, registry)
+
+    old = plan_of("phone.out -> keep.take")
+    edit = plan_of("phone.out -> g1.take", "g1.out -> g2.take", "g2.out -> keep.take")
+    assert diverted_into(old, edit) == {"g1", "g2"}
+    beside = plan_of("phone.out -> keep.take", "phone.out -> side.take", "side.out -> g1.take")
+    assert diverted_into(old, beside) == set()
