@@ -145,3 +145,19 @@ def test_every_patch_example_checks(tmp_path: Path, page: str, n: int, example: 
     problems, plugins, warnings = check_file_with_warnings(path)
     assert [str(p) for p in [*problems, *warnings]] == [], path.read_text()
     assert [str(p) for p in plugins if str(tmp_path) in str(p)] == []
+
+
+def test_every_port_the_docs_name_exists() -> None:
+    """`pitch.out`, `sampler.loaded`, `gate.rejected`: a node type, or a node of the default patch, and its port."""
+    import yaml
+
+    from exsampling_patch.registry import Registry
+
+    ports = {row["type"]: {port["name"] for port in (*row["inputs"], *row["outputs"])}
+             for row in Registry.default(entry_points=False).describe()}
+    default = yaml.safe_load((ROOT / "patches" / "exsampling.yaml").read_text(encoding="utf-8"))
+    types = {**{name: name for name in ports}, **{node["id"]: node["type"] for node in default["nodes"]}}
+    wrong = [f"{page.name}: {node}.{port}" for page in PAGES
+             for node, port in re.findall(r"`(\w+)\.(\w+)`", page.read_text(encoding="utf-8"))
+             if node in types and port != "py" and port not in ports[types[node]]]
+    assert not wrong, "\n".join(wrong)
