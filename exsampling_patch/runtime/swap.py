@@ -171,7 +171,9 @@ class PlanSwap:
         calling, self._local.calling = getattr(self._local, "calling", None), None
         if calling is None or isinstance(error, KeyboardInterrupt):
             return
-        node_id, call = self.failed_call = calling
+        node_id, call = calling
+        if self.failed_call is None:  # the first: a roll-back's own failures are not what undid the edit
+            self.failed_call = calling
         text = error_text(error)
         self.errors[node_id] = text
         self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
@@ -286,10 +288,8 @@ class PlanSwap:
             try:
                 with cell.run_lock:
                     self._stop_node(node_id, cell.node)
-            except BaseException as error:
-                if escaped is None:
-                    self._escaped(error)
-                    escaped = error
+            except BaseException as error:  # told on the node by _stop_node
+                escaped = escaped or error
             finally:
                 del self._cells[node_id]
         if escaped is not None:
@@ -304,20 +304,27 @@ class PlanSwap:
                 self._stop_node(node_id, cell.node)
 
     def _stop_node(self, node_id: str, node: Node) -> None:
-        with self._node_call(node_id, "stop"):
-            try:
-                node.stop()
-            except Exception as error:
-                if node_id in self._never_started:  # its stop() met what a start() that failed left half made: noise
-                    log.debug("node %s, which never started, failed to stop: %s", node_id, error)
-                else:
-                    self._record_error(node_id, error, during="stop")
-            finally:
-                # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
-                # replaced by a live edit went on emitting beside its successor.
-                node.stop_event.set()
-        self._never_started.discard(node_id)
-        self.events.publish(NodeStopped(node_id))
+        try:
+            with self._node_call(node_id, "stop"):
+                try:
+                    node.stop()
+                except Exception as error:
+                    if node_id in self._never_started:  # it met what a start() that failed left half made: noise
+                        log.debug("node %s, which never started, failed to stop: %s", node_id, error)
+                    else:
+                        self._record_error(node_id, error, during="stop")
+                except BaseException as error:  # a plugin's sys.exit(): told on the node here, then raised on
+                    self._escaped(error)
+                    raise
+                finally:
+                    # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
+                    # replaced by a live edit went on emitting beside its successor.
+                    node.stop_event.set()
+        finally:
+            # Also when a sys.exit() escaped its stop(): its threads are told to end all the same, and observers
+            # that were never told took it for running.
+            self._never_started.discard(node_id)
+            self.events.publish(NodeStopped(node_id))
 
 
 def diverted_into(old: Plan, plan: Plan) -> set[str]:

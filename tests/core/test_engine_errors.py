@@ -212,9 +212,30 @@ def test_an_edit_whose_removed_node_quits_on_stopping_still_runs(registry: Regis
             engine.update(edited)
         assert engine.failed_call == ("quitter", "stop")
         assert engine.plan is not None and engine.plan.version == 2
-        assert [e.node_id for e in stopped] == ["held"]  # after "quitter", in the order of the plan that ran
+        assert [e.node_id for e in stopped] == ["quitter", "held"]  # in the order of the plan that ran
         assert engine.find_node("held") is None and engine.find_node("quitter") is None
         assert [t.name for t in threading.enumerate() if t.name == "held-source"] == []
+    finally:
+        engine.stop()
+
+
+def test_a_node_whose_stop_quits_is_said_stopped_with_its_error(registry: Registry) -> None:
+    # Its NodeStopped never came (its threads were told to end all the same): observers took it for running.
+    patch = Patch()
+    patch.add_node(NodeSpec("quitter", "quits", {"quit_in": "stop"}))
+    patch.add_node(NodeSpec("kept", "sink"))
+    engine = Engine(registry)
+    engine.start(patch)
+    events: list[Event] = []
+    engine.events.subscribe(events.append, NodeStopped, NodeError)
+    edited = Patch()
+    edited.add_node(NodeSpec("kept", "sink"))
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edited)
+        assert [(type(e).__name__, e.node_id, getattr(e, "during", None)) for e in events] == [
+            ("NodeError", "quitter", "stop"), ("NodeStopped", "quitter", None)]  # the error once
+        assert engine.errors["quitter"] == "SystemExit: no device, in stop" and engine.error_counts["quitter"] == 1
     finally:
         engine.stop()
 
