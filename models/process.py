@@ -25,6 +25,7 @@ import contextlib
 import mmap
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["ClassifierProcess", "ClassifierProcessError", "warm_up_take"]
 
 INITIAL_BUFFER_BYTES = 16 << 20  # 40 s of 48 kHz stereo float32; grows (doubling) for longer takes
+STOP_POLL = 0.05  # seconds between looks at a stop() while the model loads
 START_TIMEOUT = 60.0  # seconds to import torch and load the model in a fresh process: generous, for slow disks
 ANSWER_TIMEOUT = 30.0  # seconds for one take: far above what the longest take scored whole needs
 WARM_UP_SECONDS, WARM_UP_RATE = 10, 48000  # the first inference's take: like those of a show
@@ -170,6 +172,7 @@ class ClassifierProcess:
         self._buffer = _Buffer(INITIAL_BUFFER_BYTES)
         self._child = Child(__name__)
         self._ready = False
+        self._stopping = threading.Event()  # stop() called: a load still under way is cut short, not waited for
         self._failure = ""  # why the process could not start, said again to every later call
         self.labels: tuple[str, ...] = ()
         self.path: Path | None = None
@@ -204,9 +207,15 @@ class ClassifierProcess:
         if connection is None or process is None:
             raise ClassifierProcessError(self._failure or "the classifier's process is stopped")
         reply: Ready | Failed
+        deadline = time.monotonic() + timeout
         try:
-            if not connection.poll(timeout):
-                reply = Failed(f"the classifier's process did not load its model in {timeout:.0f} s")
+            # In slices: a stop() while the model loads (Ctrl+C during start-up) must not wait for the load.
+            while not connection.poll(max(0.0, min(STOP_POLL, deadline - time.monotonic()))):
+                if self._stopping.is_set():
+                    raise ClassifierProcessError("the classifier's process was stopped while it loaded its model")
+                if time.monotonic() >= deadline:
+                    reply = Failed(f"the classifier's process did not load its model in {timeout:.0f} s")
+                    break
             else:
                 reply = connection.recv()
         except (OSError, EOFError):
@@ -281,10 +290,13 @@ class ClassifierProcess:
         return self._child.end(timeout)
 
     def stop(self, timeout: float = 3.0) -> None:
-        """End the process (killed if it does not stop within ``timeout`` seconds)."""
+        """End the process (killed if it does not stop within ``timeout`` seconds; at once while it still loads
+        its model: it holds no take then, and a load takes seconds)."""
+        self._stopping.set()
         with self._lock:
-            self._child.ask_to_stop()
-            self._close(timeout)
+            if self._ready:
+                self._child.ask_to_stop()
+            self._close(timeout if self._ready else 0.0)
             self._buffer.close()
 
 
@@ -302,9 +314,13 @@ def serve(connection: Connection) -> int:
         if setup.warm_up is not None:
             classifier.predict(warm_up_take(), WARM_UP_RATE, **setup.warm_up)
     except Exception as error:  # the model file's problem, or the options', told to the node
-        connection.send(Failed(str(error) or type(error).__name__))
+        with contextlib.suppress(OSError):
+            connection.send(Failed(str(error) or type(error).__name__))
         return 1
-    connection.send(Ready(tuple(classifier.labels), str(classifier.path), classifier.meta))
+    try:
+        connection.send(Ready(tuple(classifier.labels), str(classifier.path), classifier.meta))
+    except OSError:  # the node stopped (or went away) while the model loaded: nobody to classify for
+        return 0
     on_cpus: list[int] = []
     while True:
         try:

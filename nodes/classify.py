@@ -76,13 +76,23 @@ class SoundClassifier(Node):
         return {"window": self.window, "pooling": self.pooling, "max_seconds": self.max_seconds}
 
     def start(self) -> None:
-        from exsampling_patch.models.process import WARM_UP_RATE, ClassifierProcess, warm_up_take
+        from exsampling_patch.models.process import (
+            WARM_UP_RATE,
+            ClassifierProcess,
+            ClassifierProcessError,
+            warm_up_take,
+        )
 
         if self.own_process:
             if self._classifier is None:
                 self.prepare()
             assert isinstance(self._classifier, ClassifierProcess)
-            self._classifier.wait_ready()
+            try:
+                self._classifier.wait_ready()
+            except ClassifierProcessError:
+                if self.stop_event.is_set():  # stopped while the model loaded (Ctrl+C during start-up): no error
+                    return
+                raise
             return
         from exsampling_patch.models import load_classifier
 

@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +142,54 @@ def test_the_patchs_process_never_loads_torch(repo: Path) -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=repo)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "False"]
+
+
+def wait_until_loading(process: ClassifierProcess) -> None:
+    """Until a thread waits for ``process`` to load its model (wait_ready holds the lock while it waits)."""
+    for _ in range(10_000):
+        if process._lock.locked():
+            return
+        time.sleep(0.001)
+    raise AssertionError("nobody waited for the classifier's process")
+
+
+def test_a_stop_while_the_model_loads_ends_the_process_without_waiting_for_the_load() -> None:
+    """Ctrl+C during the show's start-up: the node's stop() had waited for torch and the model to load, then for
+    the process to end (3-5 s), while the rest of the patch had already stopped."""
+    process = ClassifierProcess(threads=1, warm_up=WARM_UP)
+    child = process._child.process
+    assert child is not None
+    errors: list[Exception] = []
+
+    def wait() -> None:
+        try:
+            process.wait_ready()
+        except ClassifierProcessError as error:
+            errors.append(error)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    wait_until_loading(process)
+    process.stop()
+    waiter.join(timeout=60)
+    assert not waiter.is_alive()
+    assert [str(e) for e in errors] == ["the classifier's process was stopped while it loaded its model"]
+    assert child.returncode == -signal.SIGKILL  # ended as it loaded, not told to stop once loaded (exit 0)
+
+
+def test_a_classifier_node_stopped_during_its_start_reports_no_error() -> None:
+    from exsampling_patch.nodes.classify import SoundClassifier
+
+    node = SoundClassifier("classifier", {})
+    node.prepare()
+    process = node._classifier
+    assert isinstance(process, ClassifierProcess) and process._child.process is not None
+    child = process._child.process
+    starting = threading.Thread(target=node.start)
+    starting.start()
+    wait_until_loading(process)
+    node.stop()
+    starting.join(timeout=60)
+    assert not starting.is_alive()
+    assert node.context.errors == []
+    assert child.returncode == -signal.SIGKILL
