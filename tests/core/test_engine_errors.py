@@ -240,6 +240,27 @@ def test_a_node_whose_stop_quits_is_said_stopped_with_its_error(registry: Regist
         engine.stop()
 
 
+def test_a_roll_back_that_fails_too_names_the_node_that_undid_the_edit(registry: Registry) -> None:
+    # Stopping the added "stops_badly" in the roll-back quits as well: it was named, and the editor blamed the edit's
+    # failure on it.
+    patch = Patch()
+    patch.add_node(NodeSpec("kept", "sink"))
+    engine = Engine(registry)
+    engine.start(patch)
+    edited = Patch()
+    edited.add_node(NodeSpec("kept", "sink"))
+    edited.add_node(NodeSpec("stops_badly", "quits", {"quit_in": "stop"}))
+    edited.add_node(NodeSpec("quitter", "quits", {"quit_in": "start"}))  # last in file order: started first
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edited)
+        assert engine.failed_call == ("quitter", "start")
+        assert engine.errors["stops_badly"] == "SystemExit: no device, in stop"  # still told on its node
+        assert engine.find_node("stops_badly") is None
+    finally:
+        engine.stop()
+
+
 def test_an_error_whose_text_cannot_be_made_is_reported_and_the_show_goes_on(registry: Registry) -> None:
     # Formatting it raised inside the engine's own error handling and ended the worker: with one, the patch stopped.
     patch = Patch()
