@@ -28,8 +28,9 @@ POOLINGS = ("mean", "max", "vote")
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "classify", help="classify audio files", description="Classify audio files with the sound classifier. "
-        "Every window of a file is scored and the windows are pooled. A file that cannot be read gets its own "
+        "classify", help="classify audio files", description="Classify audio files with the sound classifier, "
+        "each file scored as the patch's classifier node scores a take by default (its loudest 5 s, as one "
+        "window; --window, --pooling and --max-seconds change that). A file that cannot be read gets its own "
         "error and the others still run; the exit code is 1 if any file failed. With --patch, each file goes "
         "through the patch's own chain up to the slot (the processing before its classifier, such as trim; "
         "the classifier; the confidence gate; the slot map, with the patch's parameters) and the slot it would "
@@ -45,8 +46,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         '"slot" (or null) and "reason" (why no slot, or null)')
     parser.add_argument("--top", type=int, default=5, metavar="K", help="how many labels (default 5)")
     parser.add_argument("--model", default=None, help="a model file from `exsampling train` (default: shipped)")
-    parser.add_argument("--window", choices=WINDOWS, default=None, help="scored windows (default 1s)")
-    parser.add_argument("--pooling", choices=POOLINGS, default=None, help="window pooling (default mean)")
+    parser.add_argument("--window", choices=WINDOWS, default=None,
+                        help="scored windows (default: the classifier node's, whole)")
+    parser.add_argument("--pooling", choices=POOLINGS, default=None,
+                        help="window pooling (default: the classifier node's, mean)")
+    parser.add_argument("--max-seconds", type=float, default=None, metavar="S",
+                        help="score each file's loudest S seconds, 0 all of it (default: the classifier node's, 5)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for inference")
     parser.set_defaults(func=run)
 
@@ -65,12 +70,17 @@ def run(args: argparse.Namespace) -> int:
     except (ModelFileError, OSError) as error:
         print(f"error: cannot load the model: {error}", file=sys.stderr)
         return 2
+    from exsampling_patch.nodes.classify import SoundClassifier
+
+    # As the node scores takes unless a patch says otherwise: what a file scores here is what a show would do.
+    node = SoundClassifier.resolve_params({})
+    scoring = {"window": args.window or node["window"], "pooling": args.pooling or node["pooling"],
+               "max_seconds": node["max_seconds"] if args.max_seconds is None else args.max_seconds}
     failed = False
     for path in args.files:
         row: dict[str, Any] = {"file": path}
         try:
-            prediction = classifier.predict_file(path, window=args.window or "1s", pooling=args.pooling or "mean",
-                                                 top_k=args.top)
+            prediction = classifier.predict_file(path, top_k=args.top, **scoring)
         except Exception as error:  # one bad file must not stop the others
             failed = True
             row["error"] = unreadable(path, error)
