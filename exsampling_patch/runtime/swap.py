@@ -78,7 +78,7 @@ class PlanSwap:
         escaped: BaseException | None = None
         with self._swap_lock:
             self._local.calling = self.failed_call = None
-            old, replaced = self._plan, list[str]()
+            old, replaced = self._plan, dict[str, Node]()
             try:
                 added, removed = self._swap_in(plan, replaced)
             except BaseException as error:
@@ -95,7 +95,7 @@ class PlanSwap:
         if escaped is not None:
             raise escaped
 
-    def _roll_back(self, old: Plan, plan: Plan, replaced: list[str]) -> None:
+    def _roll_back(self, old: Plan, plan: Plan, replaced: dict[str, Node]) -> None:
         """Put ``old`` back after an exception escaped a swap to ``plan`` part-way (a plugin's ``sys.exit()``): the
         nodes it added are stopped and dropped, what was queued for them handed back (:meth:`_hand_back`), the
         changed ones it had restarted are restarted as they were. Left half swapped, the patch ran what no one had
@@ -117,11 +117,12 @@ class PlanSwap:
         for node_id in added:
             del self._cells[node_id]
         self._hand_back(old, plan, added)
-        restart = set(replaced)
         for node_id in reversed(old.order):  # consumers first, as at a start
-            if node_id in restart:
+            if node_id in replaced:
                 try:
-                    self._replace(node_id, old)
+                    # The one that ran is still in its cell, stopped, where the edit's build quit: stopped again,
+                    # it met what its stop() had closed, and that was told on the node.
+                    self._replace(node_id, old, stop=self._cells[node_id].node is not replaced[node_id])
                 except BaseException as error:
                     self._not_put_back(node_id, error)
 
@@ -179,9 +180,9 @@ class PlanSwap:
         self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
         self.events.publish(NodeError(node_id, error=text, details=traceback.format_exc(), during=call))
 
-    def _swap_in(self, plan: Plan, replaced: list[str]) -> tuple[list[str], list[str]]:
-        """Build, prepare and start the added nodes and restart the changed ones (each noted in ``replaced`` as its
-        restart begins); returns the added and the removed, still to be retired."""
+    def _swap_in(self, plan: Plan, replaced: dict[str, Node]) -> tuple[list[str], list[str]]:
+        """Build, prepare and start the added nodes and restart the changed ones (each noted in ``replaced``, with the
+        node that ran, as its restart begins); returns the added and the removed, still to be retired."""
         old = self._plan
         added, changed, removed = [], [], []
         for node_id in plan.order:
@@ -216,7 +217,7 @@ class PlanSwap:
             if node_id in added_set:
                 self._start_cell(node_id)
             elif node_id in changed_set:
-                replaced.append(node_id)
+                replaced[node_id] = self._cells[node_id].node
                 self._replace(node_id, plan)
         return added, removed
 
@@ -246,13 +247,15 @@ class PlanSwap:
         if reschedule:
             self._ready.put(cell)
 
-    def _replace(self, node_id: str, plan: Plan) -> None:
+    def _replace(self, node_id: str, plan: Plan, stop: bool = True) -> None:
+        """Rebuild ``node_id`` as ``plan`` has it, its queued messages kept; ``stop=False``: its node is stopped
+        already."""
         cell = self._cells[node_id]
         with cell.run_lock:
-            old_node = cell.node
             with cell.lock:
                 cell.started = False
-            self._stop_node(node_id, old_node)
+            if stop:
+                self._stop_node(node_id, cell.node)
             self.errors.pop(node_id, None)  # the old node's; the new one's own are recorded from here on
             with self._node_call(node_id, "__init__"):
                 try:

@@ -202,10 +202,35 @@ class Garbled(Node):
         raise Unprintable()
 
 
+class Closes(Node):
+    """Closes its device in stop(): a second stop() finds it closed and raises, as real nodes do. Calls sys.exit()
+    in its constructor when told to."""
+
+    type_name = "closes"
+    inlet = Input(ANY)
+    quit_building = Param(bool, False, "call sys.exit() in the constructor")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.quit_building:
+            sys.exit("no device, in __init__")
+        self.closed = False
+
+    def stop(self) -> None:
+        super().stop()
+        if self.closed:
+            raise OSError("already closed")
+        self.closed = True
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
 def engine_registry() -> Registry:
     """The built-in node types and the ones above."""
     registry = Registry.default(entry_points=False)
-    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter, Quits, HalfStarts, Garbled):
+    for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter, Quits, HalfStarts, Garbled,
+                      Closes):
         registry.register(node_type, "test")
     return registry
 

@@ -261,6 +261,30 @@ def test_a_roll_back_that_fails_too_names_the_node_that_undid_the_edit(registry:
         engine.stop()
 
 
+def test_a_roll_back_stops_a_changed_node_once_when_its_new_build_quit(registry: Registry) -> None:
+    # The one that ran was stopped for the edit, then again by the roll-back: its second stop() failed on the device
+    # its first had closed, and that was reported on the node.
+    patch = Patch()
+    patch.add_node(NodeSpec("dev", "closes"))
+    engine = Engine(registry)
+    engine.start(patch)
+    first = engine.node("dev")
+    events: list[Event] = []
+    engine.events.subscribe(events.append, NodeStopped, NodeError)
+    edited = Patch()
+    edited.add_node(NodeSpec("dev", "closes", {"quit_building": True}))
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edited)
+        assert engine.failed_call == ("dev", "__init__")
+        assert [(type(e).__name__, getattr(e, "during", None)) for e in events] == [
+            ("NodeStopped", None), ("NodeError", "__init__")]
+        assert engine.error_counts["dev"] == 1
+        assert engine.node("dev") is not first and not engine.node("dev").quit_building  # type: ignore[attr-defined]
+    finally:
+        engine.stop()
+
+
 def test_an_error_whose_text_cannot_be_made_is_reported_and_the_show_goes_on(registry: Registry) -> None:
     # Formatting it raised inside the engine's own error handling and ended the worker: with one, the patch stopped.
     patch = Patch()
