@@ -12,7 +12,7 @@ from exsampling_patch.registry import Registry
 
 MEASURED = re.compile(
     r"\d+(\.\d+)?\s?%|\bmedian\b|\bp95\b|in the default patch|\babout \d|\btook\b|\bgained\b"
-    r"|\d+(\.\d+)?x (faster|slower)|~\s?\d"
+    r"|\d+(\.\d+)?x (faster|slower)|~\s?\d|\b(ms|s) an? (take|block|file)\b|\ba few ms\b"
 )
 
 
@@ -32,6 +32,8 @@ def test_node_and_parameter_help_holds_no_measurements() -> None:
 
 def test_the_pattern_finds_what_the_issue_quoted() -> None:
     assert MEASURED.search("CPU threads for inference (in the default patch 2 gained nothing)")
+    assert MEASURED.search("yin: a few ms a take; pyin: 0.3-0.9 s a take here")
+    assert MEASURED.search("pyin: 0.3-0.9 s a take here")
     assert not MEASURED.search("never cut a take shorter than this (the classifier takes 30 ms or more)")
 
 
