@@ -338,7 +338,8 @@ class Pitch(Node):
     out = Output(TAKE, "the take with meta pitch_hz (None if unpitched), pitch_confidence, pitched")
 
     method = Param(str, "yin", "yin: quick; pyin: probabilistic, with voicing confidence, but a hundred times "
-                   "slower (a worker stays busy that long; docs/performance.md has the figures)", choices=("pyin", "yin"))
+                   "slower (a worker stays busy that long; docs/performance.md has the figures)",
+                   choices=("pyin", "yin"))
     fmin = Param(float, 40.0, "lowest pitch looked for", minimum=20.0, maximum=2000.0, unit="Hz")
     fmax = Param(float, 2000.0, "highest pitch looked for", minimum=50.0, maximum=8000.0, unit="Hz")
     min_confidence = Param(float, 0.5, "below this confidence the take counts as unpitched", minimum=0.0,
