@@ -6,7 +6,7 @@ inspector), drags it, presses Ctrl+S (the file must change) and Ctrl+Z (the move
 click on empty canvas must clear the inspector. Every event is an X event (XTEST, as ``xdotool`` sends it): the X
 server delivers it to the window and Dear PyGui's own handlers run, as for a person.
 
-Run as ``python -m tests.editor.keys_scenario`` (needs DISPLAY and xdotool; see test_keys.py). Prints one
+Run as ``python -m tests.editor.keys_scenario`` (needs DISPLAY; see test_keys.py). Prints one
 JSON object; anything Dear PyGui prints from a failing callback (a traceback) goes to stderr, which the test
 reads too.
 """

@@ -5,7 +5,7 @@ Opens a copy of the default patch at 1280x1000, clicks the gate's title (it show
 then types a value above its maximum, and presses Ctrl+S. Every event is a real X event (XTEST): Dear PyGui's
 slider calls back on every frame of a drag and on every key typed into it, as for a person.
 
-Run as ``python -m tests.editor.slider_scenario`` (needs DISPLAY and xdotool; see test_slider.py). Prints one
+Run as ``python -m tests.editor.slider_scenario`` (needs DISPLAY; see test_slider.py). Prints one
 JSON object.
 """
 

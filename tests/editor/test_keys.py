@@ -7,7 +7,6 @@ traceback and goes on, so a broken handler shows nowhere else.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,6 @@ def walk() -> dict[str, Any]:
 
 @pytest.mark.display
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_every_node_selected_then_moved_saved_with_ctrl_s_and_undone_with_ctrl_z(walk: dict[str, Any]) -> None:
     result = walk
     steps = result["steps"]
@@ -49,7 +47,6 @@ def test_every_node_selected_then_moved_saved_with_ctrl_s_and_undone_with_ctrl_z
 
 @pytest.mark.display
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_ctrl_q_esc_and_the_file_dialog_through_real_keys_and_clicks(walk: dict[str, Any]) -> None:
     result = walk
     assert result["dirty_before"] and result["quit_asks"], result  # unsaved: Ctrl+Q asks first

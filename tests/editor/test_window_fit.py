@@ -3,7 +3,6 @@ display, whose 1280x1024 screen is narrower than the editor's 1400x900), and how
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from tests.editor.test_keys import run_scenario
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_the_editors_window_lies_inside_the_screen() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.window_fit_scenario")
     x, y, width, height = result["window"]

@@ -2,21 +2,21 @@
 inside the screen, the inspector and the status bar in reach.
 
 Runs :meth:`EditorApp.run` on the test display (Xvfb, 1280x1024) and, after some frames, reads where the window
-is and how large, and the screen's size as ``xdotool`` tells it, then quits.
+is and how large, and the screen's size (from the X server, as ``xdotool getdisplaygeometry`` tells it), then quits.
 
-Run as ``python -m tests.editor.window_fit_scenario`` (needs DISPLAY and xdotool; see test_window_fit.py).
+Run as ``python -m tests.editor.window_fit_scenario`` (needs DISPLAY; see test_window_fit.py).
 Prints one JSON object.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from tests.editor import xinput
 from tests.editor.driving import work_folder
 from tests.editor.harness import open_editor
 from tests.editor.test_app import PATCH
@@ -41,8 +41,7 @@ def main() -> dict[str, Any]:
 
             app.render = counted  # type: ignore[method-assign]
             app.run()
-    shown = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True, text=True, check=True)
-    out["screen"] = [int(n) for n in shown.stdout.split()]
+    out["screen"] = list(xinput.display_size())
     return out
 
 

@@ -41,6 +41,8 @@ class _Display:
         x11.XKeycodeToKeysym.argtypes = [ctypes.c_void_p, ctypes.c_ubyte, ctypes.c_int]
         x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
         x11.XQueryKeymap.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
+        x11.XDisplayWidth.argtypes = x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
         xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
                                               ctypes.c_ulong]
         xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
@@ -125,3 +127,12 @@ def is_down(key: str) -> bool:
     keys = ctypes.create_string_buffer(32)
     display.x11.XQueryKeymap(display.handle, keys)
     return bool(keys.raw[code // 8] & (1 << (code % 8)))
+
+
+def display_size() -> tuple[int, int]:
+    """The default screen's width and height in pixels, as ``xdotool getdisplaygeometry`` tells them."""
+    display = _connection()
+    if display is None:
+        raise RuntimeError("cannot open the display")
+    x11, screen = display.x11, display.x11.XDefaultScreen(display.handle)
+    return int(x11.XDisplayWidth(display.handle, screen)), int(x11.XDisplayHeight(display.handle, screen))
