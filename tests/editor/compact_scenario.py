@@ -5,7 +5,7 @@ Opens a 40-node patch laid out at full size (8 rows of 5, wider and taller than 
 no two nodes overlap and that the status lines are hidden; drags a node (the patch's position moves by the drag
 over the compact scale); presses C again (back to full size, where the node now is).
 
-Run as ``python -m tests.editor.compact_scenario`` (needs DISPLAY and xdotool; see test_compact.py). Prints one
+Run as ``python -m tests.editor.compact_scenario`` (needs DISPLAY; see test_compact.py). Prints one
 JSON object.
 """
 

@@ -4,7 +4,7 @@ works again.
 Opens the editor's small test patch in a real (virtual) window, runs it with F5, feeds the take writer a message
 it fails on, pans it out of view with the arrow keys, then feeds it a good take and stops with Shift+F5.
 
-Run as ``python -m tests.editor.error_status_scenario`` (needs DISPLAY and xdotool; see test_error_status.py).
+Run as ``python -m tests.editor.error_status_scenario`` (needs DISPLAY; see test_error_status.py).
 Prints one JSON object.
 """
 

@@ -6,7 +6,7 @@ types a log prefix and clicks another node's title (once: it must show), types m
 clicks the canvas, and types into the id field and clicks the canvas; the model is read after each. Then it types
 into a field and presses Ctrl+S, then Enter and Ctrl+S; then types a description and presses Ctrl+S.
 
-Run as ``python -m tests.editor.field_leave_scenario`` (needs DISPLAY and xdotool; see test_field_leave.py). Prints
+Run as ``python -m tests.editor.field_leave_scenario`` (needs DISPLAY; see test_field_leave.py). Prints
 one JSON object.
 """
 

@@ -4,7 +4,7 @@ selection; a drag of one of them by its title moves both, as one undo step, and 
 
 Opens a copy of the default patch at 1280x1000. Every event is an ``xdotool`` event.
 
-Run as ``python -m tests.editor.group_drag_scenario`` (needs DISPLAY and xdotool; see test_group_drag.py). Prints
+Run as ``python -m tests.editor.group_drag_scenario`` (needs DISPLAY; see test_group_drag.py). Prints
 one JSON object.
 """
 

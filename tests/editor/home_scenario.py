@@ -1,7 +1,7 @@
 """Home on a patch small enough to show whole, then on the same patch with a node dragged far off to the right
 (real key and mouse events): what the status bar says after each.
 
-Run as ``python -m tests.editor.home_scenario`` (needs DISPLAY and xdotool; see test_navigate.py). Prints one JSON
+Run as ``python -m tests.editor.home_scenario`` (needs DISPLAY; see test_navigate.py). Prints one JSON
 object.
 """
 

@@ -7,7 +7,7 @@ it on empty canvas (no link), clicks the link made (it is selected, the trim sti
 goes), clicks the log's title (the inspector shows the log), then clicks empty canvas (the inspector is cleared).
 The inspector is read after each.
 
-Run as ``python -m tests.editor.inspector_click_scenario`` (needs DISPLAY and xdotool; see
+Run as ``python -m tests.editor.inspector_click_scenario`` (needs DISPLAY; see
 test_inspector_click.py). Prints one JSON object.
 """
 

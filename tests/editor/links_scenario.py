@@ -7,7 +7,7 @@ trim's input (the link must be made: the press really started imnodes' drag) and
 log's input and drags to the source's output: the outputs are read mid-drag, and the link must be made. Then it
 drops an output on an output, an input on an input and a node's output on its own input: no link, and why.
 
-Run as ``python -m tests.editor.links_scenario`` (needs DISPLAY and xdotool; see test_link_hints.py). Prints one
+Run as ``python -m tests.editor.links_scenario`` (needs DISPLAY; see test_link_hints.py). Prints one
 JSON object.
 """
 

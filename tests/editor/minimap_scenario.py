@@ -3,7 +3,7 @@ Home's "larger than the view" does not offer it.
 
 Opens a patch of 70 relays in a real (virtual) window at 1280x1000. Every event is an ``xdotool`` event.
 
-Run as ``python -m tests.editor.minimap_scenario`` (needs DISPLAY and xdotool; see test_navigate.py). Prints one
+Run as ``python -m tests.editor.minimap_scenario`` (needs DISPLAY; see test_navigate.py). Prints one
 JSON object.
 """
 

@@ -6,7 +6,7 @@ reason shown at the pitch's input. Then the recorder is given the live line a ta
 1-100032-A-0.flac | takes 1") and the trim a long error, as a running patch gives them, and the mouse is moved
 onto the recorder's live line (its tooltip). Node rectangles, widths and texts are read after each.
 
-Run as ``python -m tests.editor.node_width_scenario`` (needs DISPLAY and xdotool; see test_node_width.py).
+Run as ``python -m tests.editor.node_width_scenario`` (needs DISPLAY; see test_node_width.py).
 Prints one JSON object.
 """
 

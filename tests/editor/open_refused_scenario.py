@@ -5,7 +5,7 @@ file with a YAML syntax error into the dialog's name field and presses Enter, th
 window is shown, and with what; then clicks the dialog's *Open* on the same file (Ctrl+O again, the file's row
 clicked), and presses Esc, which must close the message.
 
-Run as ``python -m tests.editor.open_refused_scenario`` (needs DISPLAY and xdotool; see test_open_refused.py).
+Run as ``python -m tests.editor.open_refused_scenario`` (needs DISPLAY; see test_open_refused.py).
 Prints one JSON object.
 """
 

@@ -2,7 +2,7 @@
 (real ``xdotool`` events): the first type listed is added, as in the add-node pop-up; Enter once the canvas has
 been clicked adds nothing. A type then clicked in the palette is the selection: Delete removes it.
 
-Run as ``python -m tests.editor.palette_scenario`` (needs DISPLAY and xdotool; see test_palette_enter.py). Prints
+Run as ``python -m tests.editor.palette_scenario`` (needs DISPLAY; see test_palette_enter.py). Prints
 one JSON object.
 """
 

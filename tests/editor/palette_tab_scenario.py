@@ -3,7 +3,7 @@ front with the new node in view, selected.
 
 Opens a copy of the default patch at 1280x1000. Every event is an ``xdotool`` event.
 
-Run as ``python -m tests.editor.palette_tab_scenario`` (needs DISPLAY and xdotool; see test_palette_tab.py). Prints
+Run as ``python -m tests.editor.palette_tab_scenario`` (needs DISPLAY; see test_palette_tab.py). Prints
 one JSON object.
 """
 

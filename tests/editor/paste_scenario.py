@@ -6,7 +6,7 @@ the panel under the patch; copies the gate, pans far off with the keys and paste
 with nothing selected, then Ctrl+V. Every event is an ``xdotool`` event, so the canvas's own selection (the gate,
 clicked) is what Dear PyGui reports until it draws the next frame, as for a person.
 
-Run as ``python -m tests.editor.paste_scenario`` (needs DISPLAY and xdotool; see test_paste.py). Prints one JSON
+Run as ``python -m tests.editor.paste_scenario`` (needs DISPLAY; see test_paste.py). Prints one JSON
 object.
 """
 

@@ -7,7 +7,7 @@ then moves the mouse (``xdotool``) onto the path's line and reads its tooltip, o
 and reads where its tooltip is drawn, clicks the node and does the same in the inspector, where it also reads
 where the *remove* button beside the path is.
 
-Run as ``python -m tests.editor.placeholder_scenario`` (needs DISPLAY and xdotool; see test_placeholder.py).
+Run as ``python -m tests.editor.placeholder_scenario`` (needs DISPLAY; see test_placeholder.py).
 Prints one JSON object.
 """
 

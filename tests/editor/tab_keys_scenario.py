@@ -5,7 +5,7 @@ leave the hidden patch alone; back on the Patch tab, Delete deletes the node, an
 
 Opens a copy of the default patch at 1280x1000. Every event is an ``xdotool`` event.
 
-Run as ``python -m tests.editor.tab_keys_scenario`` (needs DISPLAY and xdotool; see test_tab_keys.py). Prints one
+Run as ``python -m tests.editor.tab_keys_scenario`` (needs DISPLAY; see test_tab_keys.py). Prints one
 JSON object.
 """
 

@@ -3,7 +3,6 @@ real key and mouse events (compact_scenario.py, in a subprocess on the test disp
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from tests.editor.test_keys import run_scenario
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_c_shows_a_forty_node_patch_whole_in_compact_nodes() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.compact_scenario")
     assert result["nodes"] == 40

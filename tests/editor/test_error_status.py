@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from tests.editor.test_keys import run_scenario
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_failing_node_out_of_view_is_named_in_the_status_bar() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.error_status_scenario")
     assert result["running"] and result["idle"] and result["idle_again"], result

@@ -3,7 +3,6 @@ mouse and keys on the test display)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from tests.editor.test_keys import run_scenario
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_pasted_nodes_are_dragged_together_and_a_click_picks_one() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.group_drag_scenario")
     pasted = result["pasted"]

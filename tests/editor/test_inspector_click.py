@@ -4,7 +4,6 @@ the test display)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ def result() -> dict[str, Any]:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_dragging_a_link_keeps_the_node_in_the_inspector(result: dict[str, Any]) -> None:
     assert result["added"] == ["trim"] and result["shown"] == "trim", result
     assert result["selected"] == [], result  # shown by the palette, not selected on the canvas
@@ -28,21 +26,18 @@ def test_dragging_a_link_keeps_the_node_in_the_inspector(result: dict[str, Any])
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_node_clicked_shows_and_empty_canvas_clicked_clears(result: dict[str, Any]) -> None:
     assert result["clicked_log"] == "log", result
     assert result["after_empty_click"] is None, result
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_link_clicked_keeps_the_node_in_the_inspector(result: dict[str, Any]) -> None:
     assert result["link_selected"] == ["inbox.take -> trim.take"], result  # the click landed on the link
     assert result["after_link_click"] == "trim", result
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_link_ctrl_clicked_goes_and_the_status_bar_says_so(result: dict[str, Any]) -> None:
     assert result["links_after_ctrl_click"] == [], result
     assert result["status_after_ctrl_click"] == "unlinked inbox.take -> trim.take", result

@@ -4,7 +4,6 @@ subprocess on the test display)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ def result() -> dict[str, Any]:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_dragging_a_link_lights_the_inputs_that_fit_and_dims_the_others(result: dict[str, Any]) -> None:
     assert result["dragging_from"] == "inbox.take", result
     # The rule that refuses links: a take goes to trim's take and to log's message (any type, many links),
@@ -34,7 +32,6 @@ def test_dragging_a_link_lights_the_inputs_that_fit_and_dims_the_others(result: 
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_dragging_a_link_from_an_input_lights_the_outputs_that_may_feed_it(result: dict[str, Any]) -> None:
     assert result["input_dragging_from"] == "log.message", result
     # The log takes anything: the source's take and the trim's output may feed it; not the link's end at the trim's
@@ -47,7 +44,6 @@ def test_dragging_a_link_from_an_input_lights_the_outputs_that_may_feed_it(resul
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_drop_imnodes_refuses_says_why(result: dict[str, Any]) -> None:
     outputs, inputs, itself = result["no_link_said"]
     assert "inbox.take and trim.out are both outputs" in outputs, result

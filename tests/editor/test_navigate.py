@@ -3,7 +3,6 @@ patch stays."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from tests.editor.test_keys import run_scenario
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_keys_and_space_drag_find_the_way() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.nav_scenario")
     (x0, y0), (x1, y1), (x2, y2) = result["start"], result["after_right"], result["after_shift_down"]
@@ -47,7 +45,6 @@ def test_keys_and_space_drag_find_the_way() -> None:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_home_says_whether_the_whole_patch_is_in_view() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.home_scenario")
     assert result["small_status"] == "the whole patch is in view", result
@@ -57,7 +54,6 @@ def test_home_says_whether_the_whole_patch_is_in_view() -> None:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_m_on_a_patch_too_big_for_the_minimap_says_why() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.minimap_scenario")
     assert not result["minimap_shown"], result

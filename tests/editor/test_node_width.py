@@ -4,7 +4,6 @@ real mouse events in a subprocess on the test display)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ def result() -> dict[str, Any]:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_refused_link_wraps_within_the_node(result: dict[str, Any]) -> None:
     assert result["overlaps_before"] == [] and max(result["widths_before"].values()) <= MAX_WIDTH, result
     assert result["refusal_shown"] and "cannot feed a take input" in result["refusal"], result
@@ -30,7 +28,6 @@ def test_a_refused_link_wraps_within_the_node(result: dict[str, Any]) -> None:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_long_live_line_is_cut_and_whole_in_its_tooltip(result: dict[str, Any]) -> None:
     assert result["live"] == "last file 1-100032-A-0.flac...", result  # the takes count cut
     assert set(result["widths_live"]) >= {"recorder", "trim"}, result  # both drawn, read on screen

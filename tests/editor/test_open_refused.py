@@ -3,7 +3,6 @@ and Esc closes it (open_refused_scenario.py, in a subprocess on the test display
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ def result() -> dict[str, Any]:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_file_typed_in_the_open_dialog_that_is_no_patch_shows_why(result: dict[str, Any]) -> None:
     typed = result["typed"]
     assert typed["status"].startswith("cannot open") and typed["path"].endswith("p.yaml"), typed  # p.yaml stays
@@ -27,6 +25,5 @@ def test_a_file_typed_in_the_open_dialog_that_is_no_patch_shows_why(result: dict
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_file_clicked_then_opened_that_is_no_patch_shows_why(result: dict[str, Any]) -> None:
     assert result["clicked"]["shown"] and "YAML syntax error" in result["clicked"]["text"], result

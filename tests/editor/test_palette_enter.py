@@ -3,7 +3,6 @@ selection (palette_scenario.py, real key and mouse events in a subprocess on the
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ def result() -> dict[str, Any]:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_enter_in_the_palette_search_adds_the_first_type_listed(result: dict[str, Any]) -> None:
     assert result["added"] == ["confidence_gate"], result  # "gate": the first (and only) type listed
     assert result["shown"] == "confidence_gate" and result["visible"] == ["confidence_gate"], result
@@ -27,7 +25,6 @@ def test_enter_in_the_palette_search_adds_the_first_type_listed(result: dict[str
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_node_added_from_the_palette_is_the_selection(result: dict[str, Any]) -> None:
     assert result["added_by_click"] == ["confidence_gate", "relay"], result
     assert result["after_delete"] == ["confidence_gate"], result  # Delete took the relay back

@@ -3,7 +3,6 @@ clicks on the test display)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from tests.editor.test_keys import run_scenario
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_node_added_from_the_performance_tab_is_shown_on_the_patch_tab() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.palette_tab_scenario")
     assert result["perf_shown"] and result["added"] == ["relay"], result

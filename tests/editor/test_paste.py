@@ -4,7 +4,6 @@ in a subprocess on the test display)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ def result() -> dict[str, Any]:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_node_pasted_after_clicking_another_is_the_selection(result: dict[str, Any]) -> None:
     assert result["clicked"] == ["gate"], result
     assert result["pasted"] == ["gate_2"], result
@@ -27,14 +25,12 @@ def test_a_node_pasted_after_clicking_another_is_the_selection(result: dict[str,
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_problem_clicked_while_a_node_is_selected_shows_its_own_node(result: dict[str, Any]) -> None:
     assert result["clicked_again"] == "gate", result
     assert result["problem_shows"] == "folder_source", result  # not the gate again a frame later
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_pasted_after_panning_away_the_nodes_land_in_view_apart(result: dict[str, Any]) -> None:
     assert len(result["far_pasted"]) == 2 and result["far_visible"] == [True, True], result
     left, top, width, height = result["canvas"]
@@ -46,7 +42,6 @@ def test_pasted_after_panning_away_the_nodes_land_in_view_apart(result: dict[str
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_ctrl_c_or_ctrl_x_with_nothing_selected_keeps_the_clipboard(result: dict[str, Any]) -> None:
     assert result["nothing_selected"] == [], result
     assert result["stray_copy_status"] == "nothing selected: the clipboard is kept", result

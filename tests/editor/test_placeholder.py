@@ -4,7 +4,6 @@ subprocess on the test display)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ def result() -> dict[str, Any]:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_placeholder_keeps_to_its_width(result: dict[str, Any]) -> None:
     assert set(result["widths"]) == {"inbox", "grains", "log"}, result
     assert result["widths"]["grains"] <= MAX_WIDTH and not result["overlap"], result
@@ -30,7 +28,6 @@ def test_a_placeholder_keeps_to_its_width(result: dict[str, Any]) -> None:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_cut_parameter_is_whole_in_its_tooltip(result: dict[str, Any]) -> None:
     assert "samples" in result["tips"] and "mix" not in result["tips"], result
     assert not result["tip_visible_before"] and result["tip_visible"], result
@@ -40,7 +37,6 @@ def test_a_cut_parameter_is_whole_in_its_tooltip(result: dict[str, Any]) -> None
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_long_tables_tooltip_stays_inside_the_window(result: dict[str, Any]) -> None:
     for where in ("node_table_tip", "inspector_table_tip"):
         box = result[where]
@@ -51,7 +47,6 @@ def test_a_long_tables_tooltip_stays_inside_the_window(result: dict[str, Any]) -
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_the_remove_button_beside_a_long_value_is_in_reach(result: dict[str, Any]) -> None:
     assert result["shown"] == "grains", result
     assert result["remove_right"] <= result["inspector_right"], result

@@ -3,7 +3,6 @@ in a subprocess on the test display)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from tests.editor.test_keys import run_scenario
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_problem_clicked_brings_its_node_into_view() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.problem_click_scenario")
     assert any("required parameter 'folder' is missing" in row for row in result["rows"]), result

@@ -3,7 +3,6 @@ Backspace deletes as Delete does (tab_keys_scenario.py, real clicks and keys on 
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ def result() -> dict[str, Any]:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_keys_on_the_performance_tab_leave_the_hidden_patch_alone(result: dict[str, Any]) -> None:
     assert result["selected"] == ["gate"] and result["tab"], result
     assert result["nodes_kept"] and result["pan_kept"] and not result["dirty"], result
@@ -25,7 +23,6 @@ def test_keys_on_the_performance_tab_leave_the_hidden_patch_alone(result: dict[s
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_backspace_deletes_on_the_canvas_and_edits_in_a_field(result: dict[str, Any]) -> None:
     assert result["backspace_deleted"], result
     assert result["name_after_backspace"] == "ExSamplin" and result["nodes_after_backspace_in_field"], result

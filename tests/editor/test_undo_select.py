@@ -3,7 +3,6 @@ display)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ def result() -> dict[str, Any]:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_undoing_a_delete_selects_the_nodes_it_brings_back(result: dict[str, Any]) -> None:
     assert result["clicked"] == ["gate"] and result["deleted"] and result["restored"], result
     assert result["selection"] == ["gate"] and result["marked"] and result["inspector"] == "gate", result
@@ -28,7 +26,6 @@ def test_undoing_a_delete_selects_the_nodes_it_brings_back(result: dict[str, Any
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_ctrl_x_cuts_and_ctrl_v_puts_the_node_back(result: dict[str, Any]) -> None:
     assert result["cut_gone"] and result["cut_status"] == "cut 1 node", result
     assert result["menu_cut"] == "Ctrl+X", result
@@ -37,14 +34,12 @@ def test_ctrl_x_cuts_and_ctrl_v_puts_the_node_back(result: dict[str, Any]) -> No
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_ctrl_a_selects_every_node(result: dict[str, Any]) -> None:
     assert result["all_selected"] and result["all_status"] == "selected 11 nodes", result
     assert result["all_deleted"] == [] and result["all_back_selected"], result
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_nodes_and_links_deleted_together_come_back_with_one_undo(result: dict[str, Any]) -> None:
     assert result["box_nodes"] == ["pitch", "trim"] and result["box_links"] > 0, result
     assert result["box_deleted"].startswith("deleted 2 nodes and "), result

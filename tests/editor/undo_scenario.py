@@ -6,7 +6,7 @@ again; then marks two nodes as selected (as a paste does), and does the same; th
 it and undoes both; then selects all (Ctrl+A), deletes and undoes; then
 draws a box around two nodes (selecting their links too), deletes and undoes once. Every event is an ``xdotool`` event.
 
-Run as ``python -m tests.editor.undo_scenario`` (needs DISPLAY and xdotool; see test_undo_select.py). Prints one
+Run as ``python -m tests.editor.undo_scenario`` (needs DISPLAY; see test_undo_select.py). Prints one
 JSON object.
 """
 
