@@ -299,12 +299,16 @@ class PlanSwap:
             raise escaped
 
     def _stop_nodes(self, node_ids: Iterable[str]) -> None:
+        """Stop these nodes (the engine's stop()). What escapes one's stop() (a plugin's sys.exit()) is told on it by
+        :meth:`_stop_node` and goes no further: it ended the engine's stop() there, the nodes after it and the
+        workers left running, and reached the caller (the editor's Stop closed the editor)."""
         for node_id in node_ids:
             cell = self._cells.get(node_id)
             starting = self._starting
             # One still in prepare() or start() (Ctrl+C then) is left be.
             if cell is not None and (starting is None or node_id != starting[0]):
-                self._stop_node(node_id, cell.node)
+                with contextlib.suppress(Exception, SystemExit):
+                    self._stop_node(node_id, cell.node)
 
     def _stop_node(self, node_id: str, node: Node) -> None:
         try:

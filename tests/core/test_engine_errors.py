@@ -285,6 +285,26 @@ def test_a_roll_back_stops_a_changed_node_once_when_its_new_build_quit(registry:
         engine.stop()
 
 
+def test_stop_goes_on_past_a_node_whose_stop_quits(registry: Registry) -> None:
+    # The sys.exit() ended the engine's stop() there: the nodes after it and the workers were left running, and it
+    # reached the caller (the editor's Stop: it closed the editor).
+    patch = Patch()
+    patch.add_node(NodeSpec("held", "counter", {"interval": 0.01}))
+    patch.add_node(NodeSpec("quitter", "quits", {"quit_in": "stop"}))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("held.out", "sink.inlet")
+    before = set(threading.enumerate())
+    engine = Engine(registry)
+    stopped: list[NodeStopped] = []
+    engine.events.subscribe(stopped.append, NodeStopped)  # type: ignore[arg-type]
+    engine.start(patch)
+    engine.stop()
+    assert [e.node_id for e in stopped] == ["held", "quitter", "sink"]
+    assert engine.errors["quitter"] == "SystemExit: no device, in stop" and not engine.running
+    left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert not [name for name in left if name.startswith("exsampling-worker") or name == "held-source"], left
+
+
 def test_an_error_whose_text_cannot_be_made_is_reported_and_the_show_goes_on(registry: Registry) -> None:
     # Formatting it raised inside the engine's own error handling and ended the worker: with one, the patch stopped.
     patch = Patch()
