@@ -204,11 +204,12 @@ class Garbled(Node):
 
 class Closes(Node):
     """Closes its device in stop(): a second stop() finds it closed and raises, as real nodes do. Calls sys.exit()
-    in its constructor when told to."""
+    in its constructor or its stop() when told to."""
 
     type_name = "closes"
     inlet = Input(ANY)
     quit_building = Param(bool, False, "call sys.exit() in the constructor")
+    quit_stopping = Param(bool, False, "call sys.exit() in stop(), once its device is closed")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -221,6 +222,8 @@ class Closes(Node):
         if self.closed:
             raise OSError("already closed")
         self.closed = True
+        if self.quit_stopping:
+            sys.exit("no device, in stop")
 
     def on_inlet(self, message: Any) -> None:
         pass

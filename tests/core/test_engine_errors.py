@@ -285,6 +285,28 @@ def test_a_roll_back_stops_a_changed_node_once_when_its_new_build_quit(registry:
         engine.stop()
 
 
+def test_a_roll_back_does_not_stop_again_a_changed_node_whose_stop_quit(registry: Registry) -> None:
+    # Its stop() quitting undid the edit; the roll-back stopped it a second time, which failed on the device the
+    # first had closed, and that error was told on the node.
+    patch = Patch()
+    patch.add_node(NodeSpec("dev", "closes", {"quit_stopping": True}))
+    engine = Engine(registry)
+    engine.start(patch)
+    events: list[Event] = []
+    engine.events.subscribe(events.append, NodeStopped, NodeError)
+    edited = Patch()
+    edited.add_node(NodeSpec("dev", "closes"))
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edited)
+        assert engine.failed_call == ("dev", "stop")
+        assert [(type(e).__name__, getattr(e, "during", None), getattr(e, "error", None)) for e in events] == [
+            ("NodeError", "stop", "SystemExit: no device, in stop"), ("NodeStopped", None, None)]
+        assert engine.node("dev").quit_stopping  # type: ignore[attr-defined]  # as it ran, built anew
+    finally:
+        engine.stop()
+
+
 def test_stop_goes_on_past_a_node_whose_stop_quits(registry: Registry) -> None:
     # The sys.exit() ended the engine's stop() there: the nodes after it and the workers were left running, and it
     # reached the caller (the editor's Stop: it closed the editor).
