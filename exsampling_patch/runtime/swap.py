@@ -120,8 +120,8 @@ class PlanSwap:
         for node_id in reversed(old.order):  # consumers first, as at a start
             if node_id in replaced:
                 try:
-                    # The one that ran is still in its cell, stopped, where the edit's build quit: stopped again,
-                    # it met what its stop() had closed, and that was told on the node.
+                    # The one that ran is still in its cell, stopped, where its own stop() or the edit's build quit:
+                    # stopped again, it met what its stop() had closed, and that was told on the node.
                     self._replace(node_id, old, stop=self._cells[node_id].node is not replaced[node_id])
                 except BaseException as error:
                     self._not_put_back(node_id, error)
