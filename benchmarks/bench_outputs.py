@@ -12,7 +12,7 @@ Prints:
   which JACK clients the server's log names as late (when ``JACK_LOG`` or scripts/services.sh's log exists).
 
 Usage: ``python benchmarks/bench_outputs.py [--seconds 60] [--blocksize N] [--make-stalls 4,6,8]`` with a JACK
-server running (``make bench``; ``JACK_PERIOD=512 make bench`` starts it with another period). ``--make-stalls``
+server running (``make bench`` starts one at 512 frames; ``JACK_PERIOD=256 make bench`` at 256). ``--make-stalls``
 stalls every CPU at once, on purpose, to see how a block size copes with a machine that stops now and then.
 """
 

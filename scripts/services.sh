@@ -3,7 +3,8 @@
 # process imports sounddevice: PortAudio looks for audio hosts only once.
 export JACK_NO_AUDIO_RESERVATION=1
 # 512 frames (10.7 ms): on this project's 2-core virtual machine the host stalls both CPUs for 2-10 ms now and
-# then, longer than a 256-frame period; see docs/sampler.md ("Block size"). JACK_PERIOD=256 for a steadier one.
+# then, longer than a 256-frame period; see docs/sampler.md ("Block size"). On a machine steady enough to hold
+# 256 frames (5.3 ms), JACK_PERIOD=256 halves the latency.
 export JACK_RATE=${JACK_RATE:-48000} JACK_PERIOD=${JACK_PERIOD:-512}
 _started_pids=()
 _stop_services() { for pid in "${_started_pids[@]}"; do kill "$pid" 2>/dev/null; done; wait 2>/dev/null; }
