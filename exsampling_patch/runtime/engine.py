@@ -189,9 +189,10 @@ class Engine(HangWatch, PlanSwap):
         """Swap to a new version of the patch while running, keeping messages in flight.
 
         Unchanged nodes keep running; nodes whose type or parameters changed are restarted with their
-        queued messages kept; removed nodes finish what is queued for them, then stop. An exception that escapes a
-        node's method (a plugin's ``sys.exit()``; see :attr:`failed_call`) is raised here after the old plan is put
-        back, unless it escaped a removed node's ``stop()``: the new plan runs then (:attr:`plan` says which).
+        queued messages kept; removed nodes finish what is queued for them (within :attr:`retire_wait`: the takes
+        of what is left then are told dropped), then stop. An exception that escapes a node's method (a plugin's
+        ``sys.exit()``; see :attr:`failed_call`) is raised here after the old plan is put back, unless it escaped a
+        removed node's ``stop()``: the new plan runs then (:attr:`plan` says which).
         """
         if not self._running or self._plan is None:
             raise RuntimeError("the engine is not running")

@@ -3,7 +3,7 @@
 :meth:`PlanSwap._install` swaps to a compiled plan while messages flow: added nodes are built (a node that fails
 to build is stood in for by :class:`~exsampling_patch.runtime.parts.Failed`), prepared, and started consumers
 first; a changed node is stopped and rebuilt with its queued messages kept; a removed node finishes what is
-queued for it, then stops.
+queued for it (within :attr:`PlanSwap.retire_wait`; the takes of what is left are told dropped), then stops.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ class PlanSwap:
     events: EventBus
     failed_call: tuple[str, str] | None
     ledger: TakeLedger
+    #: Seconds a node an edit removes has to empty its queue (update() waits for it, holding the swap): what is
+    #: left then is dropped with the node, each take told so.
+    retire_wait: float = 2.0
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "") -> str:
@@ -278,16 +281,20 @@ class PlanSwap:
                 self._starting = None
 
     def _retire(self, node_ids: Iterable[str]) -> None:
-        """Stop the removed nodes; what escapes one's stop() is reported and raised once all are retired (one left
-        out of the cells of no plan would never be stopped)."""
+        """Stop the removed nodes, each after :attr:`retire_wait` at most for its queue; what is left then is
+        dropped, each take told 'dropped with node X: removed by an edit' (left in the cell, it stayed in flight until
+        the next start: it never ended, its source never wrote it down as done). What escapes one's stop() is
+        reported and raised once all are retired (one left out of the cells of no plan would never be stopped)."""
         escaped: BaseException | None = None
         for node_id in node_ids:
             cell = self._cells.get(node_id)
             if cell is None:
                 continue
-            deadline = time.monotonic() + 2.0
+            deadline = time.monotonic() + self.retire_wait
             while (cell.inbox or cell.scheduled) and time.monotonic() < deadline:
                 time.sleep(0.001)
+            with cell.lock:  # no worker takes up another message: the one in hand finishes, the rest is dropped
+                cell.started = False
             try:
                 with cell.run_lock:
                     self._stop_node(node_id, cell.node)
@@ -295,8 +302,22 @@ class PlanSwap:
                 escaped = escaped or error
             finally:
                 del self._cells[node_id]
+                with cell.lock:
+                    entries = list(cell.inbox)
+                    cell.inbox.clear()
+                for entry in entries:
+                    self._drop(node_id, entry[2])
         if escaped is not None:
             raise escaped
+
+    def _drop(self, node_id: str, key: str | None) -> None:
+        """A message left at ``node_id``, removed by an edit, goes no further: its take is told so, counted off."""
+        if key is None:
+            return
+        self.ledger.note(key, node_id, "dropped", f"dropped with node {node_id}: removed by an edit")
+        ended = self.ledger.finish(key, node_id)
+        if ended is not None:
+            self._ended(ended)
 
     def _stop_nodes(self, node_ids: Iterable[str]) -> None:
         """Stop these nodes (the engine's stop()). What escapes one's stop() (a plugin's sys.exit()) is told on it by

@@ -330,3 +330,40 @@ def test_the_nodes_an_edit_puts_in_the_place_of_others_are_told_from_a_branch(re
     assert diverted_into(old, edit) == {"g1", "g2"}
     beside = plan_of("phone.out -> keep.take", "phone.out -> side.take", "side.out -> g1.take")
     assert diverted_into(old, beside) == set()
+
+
+def test_the_takes_left_at_a_node_an_edit_removes_are_told_dropped(registry: Registry) -> None:
+    # A removed node had 2 s to empty its queue, then was dropped with what was left: those takes stayed in flight
+    # until the next start (never ended, never written down as done by their source).
+    RELEASE.clear()
+    engine, events = run(registry, ["phone.out -> h.take"], {"phone": "t_phone", "h": "t_hang"})
+    engine.retire_wait = 0.0  # at once: the message in hand is held until the rest is dropped
+    edit = Patch()
+    edit.add_node(NodeSpec("phone", "t_phone"))
+    try:
+        phone: Any = engine.node("phone")
+        hang: Any = engine.node("h")
+        cell = engine._cells["h"]
+        phone.push("held")
+        assert hang.entered.wait(5)
+        phone.push("q1")
+        phone.push("q2")  # both queued at h behind "held"
+        swap = threading.Thread(target=engine.update, args=(edit,))
+        swap.start()
+        deadline = time.monotonic() + 5
+        while cell.started and time.monotonic() < deadline:  # the swap takes no more messages from h's queue
+            time.sleep(0.002)
+        RELEASE.set()
+        swap.join(5)
+        assert not swap.is_alive() and engine.plan is not None and engine.plan.version == 2
+        ended = {e.take_id: e for e in events if isinstance(e, TakeEnded)}
+        assert len([e for e in events if isinstance(e, TakeEnded)]) == 3  # once each
+        assert (ended["held"].fate, ended["held"].node_id) == ("done", "h")  # the one in hand was handled
+        for take_id in ("q1", "q2"):
+            assert (ended[take_id].fate, ended[take_id].node_id) == ("dropped", "h")
+            assert ended[take_id].reason == "dropped with node h: removed by an edit"
+        assert sorted(e.take_id for e in phone.ended) == ["held", "q1", "q2"]
+        assert len(engine.ledger) == 0
+    finally:
+        RELEASE.set()
+        engine.stop()
