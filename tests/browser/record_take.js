@@ -59,7 +59,7 @@ async function main() {
             await new Promise((r) => setTimeout(r, 20));
           }
         })().catch((error) => log.push(`clock: ${error.message}`));
-        const headers = { "Content-Type": "application/json" };
+        const headers = { "Content-Type": "application/json; charset=utf-8" };  // the real one's (web_recorder/busy.py)
         const after = process.env.PHONE_BUSY_RETRY_AFTER || "";
         const dated = /^date\+([0-9]+)$/.exec(after);  // "date+5": an HTTP date 5 s from the answer
         if (dated) headers["Retry-After"] = new Date(Date.now() + Number(dated[1]) * 1000).toUTCString();
