@@ -306,10 +306,15 @@ class Engine(HangWatch, PlanSwap):
     def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
                  sender: tuple[str, str] | None = None) -> None:
         with cell.lock:
-            cell.inbox.append((port, message, key, sender))
-            if cell.scheduled or not cell.started:
-                return
-            cell.scheduled = True
+            closed = cell.closed
+            if closed is None:
+                cell.inbox.append((port, message, key, sender))
+                if cell.scheduled or not cell.started:
+                    return
+                cell.scheduled = True
+        if closed is not None:  # its node left the plan after this sender read it: see Cell.closed
+            closed((port, message, key, sender))
+            return
         worker: Worker | None = getattr(self._local, "worker", None)
         if worker is not None:
             with worker.lock:

@@ -12,6 +12,7 @@ import os
 import threading
 import traceback
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from exsampling_patch.node import Node, NodeContext
@@ -20,23 +21,30 @@ from exsampling_patch.node import Node, NodeContext
 DEFAULT_HANG_AFTER = 30.0
 
 
-class Cell:
-    """A node instance with its inbox. ``lock`` guards ``inbox``, ``scheduled`` and ``started``.
+#: An inbox entry: (port, message, key of the take counted in the ledger for it or None, the (node, output) that
+#: sent it or None for an injected one).
+Entry = tuple[str, Any, str | None, tuple[str, str] | None]
 
-    Inbox entries are (port, message, key of the take counted in the ledger for it or None, the (node, output)
-    that sent it or None for an injected one): a live edit rolled back hands what its added nodes held back to the
-    nodes the plan that ran routes the sender's output to.
+
+class Cell:
+    """A node instance with its inbox. ``lock`` guards ``inbox``, ``scheduled``, ``started`` and ``closed``.
+
+    Inbox entries (:data:`Entry`) name their sender: a live edit rolled back hands what its added nodes held back
+    to the nodes the plan that ran routes the sender's output to.
     """
 
-    __slots__ = ("inbox", "lock", "node", "run_lock", "scheduled", "started")
+    __slots__ = ("closed", "inbox", "lock", "node", "run_lock", "scheduled", "started")
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        self.inbox: deque[tuple[str, Any, str | None, tuple[str, str] | None]] = deque()
+        self.inbox: deque[Entry] = deque()
         self.lock = threading.Lock()
         self.run_lock = threading.Lock()  # held while the node handles a message or is being replaced
         self.scheduled = False
         self.started = False
+        #: Set when the node left the plan and its inbox was emptied: what a sender that read the plan before
+        #: still delivers goes here, not into an inbox no one empties again.
+        self.closed: Callable[[Entry], None] | None = None
 
 
 class Worker:

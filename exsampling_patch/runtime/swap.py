@@ -9,19 +9,20 @@ queued for it (within :attr:`PlanSwap.retire_wait`; the takes of what is left ar
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import queue
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.runtime.events import EventBus, NodeError, NodeStarted, NodeStopped, PlanSwapped, TakeEnded
 from exsampling_patch.runtime.ledger import TakeLedger
-from exsampling_patch.runtime.parts import Cell, Failed, error_text
+from exsampling_patch.runtime.parts import Cell, Entry, Failed, error_text
 from exsampling_patch.runtime.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -134,33 +135,53 @@ class PlanSwap:
         to and ``plan`` did not, once per emit (it may have reached several added nodes); one ``old`` sent nowhere
         else is counted off. What an added node sent on in the place of one so handed back (its message gone), or
         an injected one, is counted off too, and its take told dropped. Dropped unseen, a take among them stayed in
-        flight until the next start: during the run it never ended, and its source never wrote it down as done."""
+        flight until the next start: during the run it never ended, and its source never wrote it down as done.
+        What a sender that read ``plan`` before it was put back delivers later goes the same way (:meth:`_close`)."""
         diverted = diverted_into(old, plan)
         handed: dict[tuple[str, str, int], int] = {}  # (sender, output, message id) -> copies handed back
         seen: dict[tuple[str, str, str, str, int], int] = {}  # the same, per added node and input
-        for node_id, cell in dropped.items():
-            with cell.lock:
-                entries = list(cell.inbox)
-                cell.inbox.clear()
-            for port, message, key, sender in entries:
-                targets: list[tuple[str, str]] = []
-                if sender is not None and sender[0] in old.node_types:
-                    emit = (*sender, id(message))
+        counting = threading.Lock()  # a late delivery counts on its sender's thread, beside this one
+
+        def hand(node_id: str, entry: Entry) -> None:
+            port, message, key, sender = entry
+            targets: list[tuple[Cell, str]] = []
+            if sender is not None and sender[0] in old.node_types:
+                emit = (*sender, id(message))
+                with counting:
                     copy = seen[(node_id, port, *emit)] = seen.get((node_id, port, *emit), 0) + 1
-                    if copy > handed.get(emit, 0):
+                    first = copy > handed.get(emit, 0)
+                    if first:
                         handed[emit] = copy
-                        edited = plan.routes.get(sender, ())
-                        targets = [t for t in old.routes.get(sender, ()) if t not in edited and t[0] in self._cells]
-                elif key is not None and (sender is None or sender[0] in diverted):
-                    self.ledger.note(key, node_id, "dropped",
-                                     f"dropped with node {node_id}: the edit that added it was not swapped in")
-                passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
-                for target, target_port in targets:
-                    self._deliver(self._cells[target], target_port, message, passed_key, sender)
-                if key is not None:
-                    ended = self.ledger.finish(key, node_id)
-                    if ended is not None:
-                        self._ended(ended)
+                if first:
+                    edited = plan.routes.get(sender, ())
+                    targets = [(cell, target_port) for target, target_port in old.routes.get(sender, ())
+                               if (target, target_port) not in edited and (cell := self._cells.get(target)) is not None]
+            elif key is not None and (sender is None or sender[0] in diverted):
+                self.ledger.note(key, node_id, "dropped",
+                                 f"dropped with node {node_id}: the edit that added it was not swapped in")
+            passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
+            for cell, target_port in targets:
+                self._deliver(cell, target_port, message, passed_key, sender)
+            if key is not None:
+                ended = self.ledger.finish(key, node_id)
+                if ended is not None:
+                    self._ended(ended)
+
+        for node_id, cell in dropped.items():
+            late = functools.partial(hand, node_id)
+            for entry in self._close(cell, late):
+                late(entry)
+
+    def _close(self, cell: Cell, late: Callable[[Entry], None]) -> list[Entry]:
+        """Empty the inbox of a cell whose node left the plan, returning what was in it; what a sender that read
+        the plan before delivers to it from now on goes to ``late`` (:attr:`Cell.closed`). Left in the emptied
+        inbox, a take among it stayed in flight until the next start. Set under the cell's lock, which a delivery
+        takes anyway: no further lock on the path messages take."""
+        with cell.lock:
+            entries = list(cell.inbox)
+            cell.inbox.clear()
+            cell.closed = late
+        return entries
 
     def _not_put_back(self, node_id: str, error: BaseException) -> None:
         """What escaped a step of :meth:`_roll_back` is logged and the rest goes on: the caller is told what escaped
@@ -302,16 +323,15 @@ class PlanSwap:
                 escaped = escaped or error
             finally:
                 del self._cells[node_id]
-                with cell.lock:
-                    entries = list(cell.inbox)
-                    cell.inbox.clear()
-                for entry in entries:
-                    self._drop(node_id, entry[2])
+                late = functools.partial(self._drop, node_id)
+                for entry in self._close(cell, late):
+                    late(entry)
         if escaped is not None:
             raise escaped
 
-    def _drop(self, node_id: str, key: str | None) -> None:
+    def _drop(self, node_id: str, entry: Entry) -> None:
         """A message left at ``node_id``, removed by an edit, goes no further: its take is told so, counted off."""
+        key = entry[2]
         if key is None:
             return
         self.ledger.note(key, node_id, "dropped", f"dropped with node {node_id}: removed by an edit")

@@ -19,7 +19,7 @@ import pytest
 from exsampling_patch import SLOT, TAKE, Input, Node, Output, Param, SlotAssignment, Take
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeError, NodeHung, TakeEnded
+from exsampling_patch.runtime import Engine, MessageHop, NodeError, NodeHung, TakeEnded
 from exsampling_patch.runtime.plan import Plan, compile_plan
 from exsampling_patch.runtime.swap import diverted_into
 
@@ -287,16 +287,10 @@ def test_takes_queued_at_the_nodes_of_an_edit_rolled_back_still_end(registry: Re
         # Only the gate was given this one: nothing of the plan that ran would have had it.
         engine.inject("gate", "take", Take(np.full(480, 0.1, np.float32), 48000, take_id="t2", source="Bo"))
 
-    edit = Patch()
-    for node_id, type_name in (("phone", "t_phone"), ("gate", "t_pass"), ("keep", "t_keep"),
-                               ("quitter", "t_quits_after")):
-        edit.add_node(NodeSpec(node_id, type_name))
-    for link in ("phone.out -> gate.take", "gate.out -> keep.take", "gate.out -> quitter.take"):
-        edit.connect(*link.split(" -> "))
     ON_START[:] = [meanwhile]
     try:
         with pytest.raises(SystemExit):
-            engine.update(edit)
+            engine.update(edit_with_a_gate_that_quits())
         assert engine.plan is not None and engine.plan.version == 1
         assert engine.wait_idle(5)
         ended = {e.take_id: e for e in events if isinstance(e, TakeEnded)}
@@ -366,4 +360,81 @@ def test_the_takes_left_at_a_node_an_edit_removes_are_told_dropped(registry: Reg
         assert len(engine.ledger) == 0
     finally:
         RELEASE.set()
+        engine.stop()
+
+
+def edit_with_a_gate_that_quits() -> Patch:
+    """phone -> gate -> keep, and "quitter" after the gate (so started before it), whose start() quits."""
+    edit = Patch()
+    for node_id, type_name in (("phone", "t_phone"), ("gate", "t_pass"), ("keep", "t_keep"),
+                               ("quitter", "t_quits_after")):
+        edit.add_node(NodeSpec(node_id, type_name))
+    for link in ("phone.out -> gate.take", "gate.out -> keep.take", "gate.out -> quitter.take"):
+        edit.connect(*link.split(" -> "))
+    return edit
+
+
+def hold_hops_to(engine: Engine, target: str) -> tuple[threading.Event, threading.Event]:
+    """Hold a sender that read the plan between its hop to ``target`` and the delivery: (held, go)."""
+    held, go = threading.Event(), threading.Event()
+
+    def hold(hop: MessageHop) -> None:
+        if hop.target == target:
+            held.set()
+            go.wait(5)
+
+    engine.events.subscribe(hold, MessageHop)
+    return held, go
+
+
+def test_a_take_sent_to_a_node_of_an_edit_as_it_rolls_back_still_ends(registry: Registry) -> None:
+    # The phone reads the edit's plan (its take goes to the gate), the edit rolls back and empties the gate's queue,
+    # then the phone delivers: before, the take sat in the dropped gate's queue, in flight until the next start.
+    engine, events = run(registry, ["phone.out -> keep.take"], {"phone": "t_phone", "keep": "t_keep"})
+    phone: Any = engine.node("phone")
+    held, go = hold_hops_to(engine, "gate")
+    sender = threading.Thread(target=phone.push, args=("late",))
+    ON_START[:] = [sender.start, lambda: held.wait(5)]
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edit_with_a_gate_that_quits())
+        assert held.is_set() and engine.plan is not None and engine.plan.version == 1
+        go.set()
+        sender.join(5)
+        assert engine.wait_idle(5)
+        ended = [e for e in events if isinstance(e, TakeEnded)]
+        assert [(e.take_id, e.fate, e.node_id) for e in ended] == [("late", "done", "keep")]
+        assert [take.take_id for take in engine.node("keep").got] == ["late"]  # type: ignore[attr-defined]
+        assert [e.take_id for e in phone.ended] == ["late"] and len(engine.ledger) == 0
+    finally:
+        go.set()
+        ON_START.clear()
+        engine.stop()
+
+
+def test_a_take_sent_to_a_node_as_an_edit_removes_it_is_told_dropped(registry: Registry) -> None:
+    # The phone reads the plan that runs (its take goes to "gone" too), an edit removes "gone" and empties its queue,
+    # then the phone delivers: before, the take sat in the removed node's queue, in flight until the next start.
+    engine, events = run(registry, ["phone.out -> gone.take", "phone.out -> keep.take"],
+                         {"phone": "t_phone", "gone": "t_keep", "keep": "t_keep"})
+    phone: Any = engine.node("phone")
+    held, go = hold_hops_to(engine, "gone")
+    edit = Patch()
+    for node_id, type_name in (("phone", "t_phone"), ("keep", "t_keep")):
+        edit.add_node(NodeSpec(node_id, type_name))
+    edit.connect("phone.out", "keep.take")
+    sender = threading.Thread(target=phone.push, args=("late",))
+    try:
+        sender.start()
+        assert held.wait(5)
+        engine.update(edit)
+        go.set()
+        sender.join(5)
+        assert engine.wait_idle(5)
+        ended = [e for e in events if isinstance(e, TakeEnded)]
+        assert [(e.take_id, e.fate, e.node_id, e.reason) for e in ended] == [
+            ("late", "dropped", "gone", "dropped with node gone: removed by an edit")]
+        assert [e.take_id for e in phone.ended] == ["late"] and len(engine.ledger) == 0
+    finally:
+        go.set()
         engine.stop()
