@@ -20,7 +20,15 @@ from typing import Any
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
-from exsampling_patch.runtime.events import EventBus, NodeError, NodeStarted, NodeStopped, PlanSwapped, TakeEnded
+from exsampling_patch.runtime.events import (
+    EventBus,
+    MessageHop,
+    NodeError,
+    NodeStarted,
+    NodeStopped,
+    PlanSwapped,
+    TakeEnded,
+)
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry, Failed, error_text
 from exsampling_patch.runtime.plan import Plan
@@ -132,11 +140,12 @@ class PlanSwap:
 
     def _hand_back(self, old: Plan, plan: Plan, dropped: dict[str, Cell]) -> None:
         """Give what was queued for the nodes of a rolled-back edit to the nodes ``old`` routes its sender's output
-        to and ``plan`` did not, once per emit (it may have reached several added nodes); one ``old`` sent nowhere
-        else is counted off. What an added node sent on in the place of one so handed back (its message gone), or
-        an injected one, is counted off too, and its take told dropped. Dropped unseen, a take among them stayed in
-        flight until the next start: during the run it never ended, and its source never wrote it down as done.
-        What a sender that read ``plan`` before it was put back delivers later goes the same way (:meth:`_close`)."""
+        to and ``plan`` did not, once per emit (it may have reached several added nodes), each a :class:`MessageHop`
+        from its sender as an emit's (the show log); one ``old`` sent nowhere else is counted off. What an added
+        node sent on in the place of one so handed back (its message gone), or an injected one, is counted off too,
+        and its take told dropped. Dropped unseen, a take among them stayed in flight until the next start: during
+        the run it never ended, and its source never wrote it down as done. What a sender that read ``plan`` before
+        it was put back delivers later goes the same way (:meth:`_close`)."""
         diverted = diverted_into(old, plan)
         handed: dict[tuple[str, str, int], int] = {}  # (sender, output, message id) -> copies handed back
         seen: dict[tuple[str, str, str, str, int], int] = {}  # the same, per added node and input
@@ -144,7 +153,7 @@ class PlanSwap:
 
         def hand(node_id: str, entry: Entry) -> None:
             port, message, key, sender = entry
-            targets: list[tuple[Cell, str]] = []
+            targets: list[tuple[Cell, str, str]] = []
             if sender is not None and sender[0] in old.node_types:
                 emit = (*sender, id(message))
                 with counting:
@@ -154,13 +163,16 @@ class PlanSwap:
                         handed[emit] = copy
                 if first:
                     edited = plan.routes.get(sender, ())
-                    targets = [(cell, target_port) for target, target_port in old.routes.get(sender, ())
+                    targets = [(cell, target, target_port) for target, target_port in old.routes.get(sender, ())
                                if (target, target_port) not in edited and (cell := self._cells.get(target)) is not None]
             elif key is not None and (sender is None or sender[0] in diverted):
                 self.ledger.note(key, node_id, "dropped",
                                  f"dropped with node {node_id}: the edit that added it was not swapped in")
             passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
-            for cell, target_port in targets:
+            for cell, target, target_port in targets:
+                if sender is not None and self.events.wants(MessageHop):  # the show log: a sampler's take, its MIDI
+                    self.events.publish(MessageHop(sender[0], port=sender[1], target=target, target_port=target_port,
+                                                   message=message))
                 self._deliver(cell, target_port, message, passed_key, sender)
             if key is not None:
                 ended = self.ledger.finish(key, node_id)

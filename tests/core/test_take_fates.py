@@ -287,11 +287,16 @@ def test_takes_queued_at_the_nodes_of_an_edit_rolled_back_still_end(registry: Re
         # Only the gate was given this one: nothing of the plan that ran would have had it.
         engine.inject("gate", "take", Take(np.full(480, 0.1, np.float32), 48000, take_id="t2", source="Bo"))
 
+    hops: list[MessageHop] = []
+    engine.events.subscribe(hops.append, MessageHop)
     ON_START[:] = [meanwhile]
     try:
         with pytest.raises(SystemExit):
             engine.update(edit_with_a_gate_that_quits())
         assert engine.plan is not None and engine.plan.version == 1
+        # Handed back, t1 hops to keep as it would have: the show log sees where it went (a sampler's take, say).
+        assert [(h.node_id, h.port, h.target, h.target_port, h.message.take_id) for h in hops] == [
+            ("phone", "out", "gate", "take", "t1"), ("phone", "out", "keep", "take", "t1")]
         assert engine.wait_idle(5)
         ended = {e.take_id: e for e in events if isinstance(e, TakeEnded)}
         assert len([e for e in events if isinstance(e, TakeEnded)]) == 2  # once each
