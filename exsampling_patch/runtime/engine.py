@@ -125,8 +125,9 @@ class Engine(HangWatch, PlanSwap):
         self._abort = threading.Event()  # abort_start(): nodes not started yet are left unstarted
         #: The node being built, prepared or started now, with the method running (stop() leaves it be).
         self._starting: tuple[str, str] | None = None
-        #: The node, and the method of it, out of which an exception escaped the last :meth:`start` or
-        #: :meth:`update` (a plugin's ``sys.exit()``): its NodeError names it too. None when it returned.
+        #: The node, and the method of it, out of which an exception first escaped (a plugin's ``sys.exit()``) since
+        #: the last :meth:`start` or :meth:`update` began: in that call, or in a node's ``stop()`` during a later
+        #: :meth:`stop` (which goes on past it and raises nothing). Its NodeError names it too. None while none has.
         self.failed_call: tuple[str, str] | None = None
         self._never_started: set[str] = set()  # built, start() not returned: their stop() may fail, unreported
         self._context = _Context(self, base_dir)

@@ -203,8 +203,9 @@ class PlanSwap:
 
     def _escaped(self, error: BaseException) -> None:
         """An exception escaped a node's call (a plugin's ``sys.exit()``; an error whose text cannot be made): it
-        reaches the caller of start() or update() with the engine's note of the node gone, so the node is named here,
-        in :attr:`failed_call` and a :class:`NodeError` on it. Ctrl+C is no node's failure."""
+        reaches the caller of start() or update() with the engine's note of the node gone (one out of a node's stop()
+        during the engine's stop() goes no further), so the node is named here, in :attr:`failed_call` (the first
+        since the last start() or update() began) and a :class:`NodeError` on it. Ctrl+C is no node's failure."""
         calling, self._local.calling = getattr(self._local, "calling", None), None
         if calling is None or isinstance(error, KeyboardInterrupt):
             return
