@@ -4,6 +4,8 @@ Not a timed test: run it for a show's length (issue 16 asks 10 minutes) and read
 
     .venv/bin/python benchmarks/bench_soak.py --seconds 600 [--phones 8] [--every 5] [--esc50 ../shared/data/esc50]
 
+``make bench``, running every benchmark, runs it for 60 s (scripts/bench.sh); named, it runs its 600 s.
+
 The gate is set to 0, so every take that is not silent must reach a slot: each acknowledged take must give
 exactly one ``/label`` at the stand-in for the original Max for Live device (its ``/sound`` names the take).
 Reports: takes acknowledged, lost (acknowledged, no /label and no other end), duplicated (more than one
