@@ -70,10 +70,10 @@ def run(args: argparse.Namespace) -> int:
     except (ModelFileError, OSError) as error:
         print(f"error: cannot load the model: {error}", file=sys.stderr)
         return 2
-    from exsampling_patch.nodes.classify import SoundClassifier
+    from exsampling_patch.registry import Registry
 
     # As the node scores takes unless a patch says otherwise: what a file scores here is what a show would do.
-    node = SoundClassifier.resolve_params({})
+    node = Registry.default(entry_points=False).get("classifier").resolve_params({})
     scoring = {"window": args.window or node["window"], "pooling": args.pooling or node["pooling"],
                "max_seconds": node["max_seconds"] if args.max_seconds is None else args.max_seconds}
     failed = False
