@@ -3,7 +3,8 @@
 Opens a copy of the default patch at 1280x1000; right-clicks empty canvas near the window's bottom edge, types
 a search (the keys go to the pop-up's search field only if it has the focus), checks that the pop-up lies
 inside the window and lists only what matches, presses Enter (the first match is added), then opens it again
-(the last search is gone, the list is whole). Every event is an ``xdotool`` event.
+(the last search is gone, the list is whole). Clicks are real X events (XTEST); the search is typed by an
+``xdotool type`` process.
 
 Run as ``python -m tests.editor.add_popup_scenario`` (needs DISPLAY and xdotool; see test_add_popup.py).
 Prints one JSON object.

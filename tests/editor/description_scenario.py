@@ -2,7 +2,7 @@
 wrapped to the inspector's width; a click on it opens the field again, to type more.
 
 Opens the editor's small test patch in a real (virtual) window with no node selected (the inspector shows the
-patch's name and description). Every event is an ``xdotool`` event.
+patch's name and description). Clicks are real X events (XTEST); the text is typed by an ``xdotool type`` process.
 
 Run as ``python -m tests.editor.description_scenario`` (needs DISPLAY and xdotool; see test_description.py).
 Prints one JSON object.

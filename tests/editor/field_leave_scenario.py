@@ -1,5 +1,5 @@
 """A value typed into an inspector field and left with a click elsewhere (no Enter) is taken, as on Enter; Enter
-then a click elsewhere is one edit (real ``xdotool`` key and mouse events).
+then a click elsewhere is one edit (real key and mouse events: XTEST).
 
 Opens the editor's small test patch in a real (virtual) window: types a patch name and clicks the empty canvas,
 types a log prefix and clicks another node's title (once: it must show), types more of it, presses Enter and

@@ -2,7 +2,7 @@
 selection; a drag of one of them by its title moves both, as one undo step, and they stay the selection; a click
 (no drag) on one of them then selects that one alone; Ctrl+Z puts both back.
 
-Opens a copy of the default patch at 1280x1000. Every event is an ``xdotool`` event.
+Opens a copy of the default patch at 1280x1000. Every event is a real X event (XTEST).
 
 Run as ``python -m tests.editor.group_drag_scenario`` (needs DISPLAY; see test_group_drag.py). Prints
 one JSON object.

@@ -1,7 +1,7 @@
 """Left clicks on the canvas and the inspector (real mouse events): only a click on empty canvas clears it.
 
-Opens a small patch in a real (virtual) window: a folder source, a log and a MIDI output. ``xdotool`` clicks
-*trim* in the palette (the inspector shows the new node, nothing is selected on the canvas), drags a link from
+Opens a small patch in a real (virtual) window: a folder source, a log and a MIDI output. The mouse (XTEST)
+clicks *trim* in the palette (the inspector shows the new node, nothing is selected on the canvas), drags a link from
 the source's ``take`` pin to the trim's input (the link is made), drags another from the trim's output and drops
 it on empty canvas (no link), clicks the link made (it is selected, the trim still shown) and Ctrl+clicks it (it
 goes), clicks the log's title (the inspector shows the log), then clicks empty canvas (the inspector is cleared).

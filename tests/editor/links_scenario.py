@@ -1,8 +1,8 @@
 """While a link is dragged from an output, the inputs that fit are lit and the others dimmed (real mouse events).
 
 Opens a small patch in a real (virtual) window: a folder source, a trim (takes a take), a log (takes
-anything, one link already) and a MIDI output (takes slots, MIDI and control values, not takes). ``xdotool``
-presses on the source's ``take`` pin, moves halfway (the hints are read there, mid-drag), then drops on the
+anything, one link already) and a MIDI output (takes slots, MIDI and control values, not takes). The mouse
+(XTEST) presses on the source's ``take`` pin, moves halfway (the hints are read there, mid-drag), then drops on the
 trim's input (the link must be made: the press really started imnodes' drag) and releases. Then it presses on the
 log's input and drags to the source's output: the outputs are read mid-drag, and the link must be made. Then it
 drops an output on an output, an input on an input and a node's output on its own input: no link, and why.

@@ -1,7 +1,7 @@
 """M and Home on a patch of more nodes than the minimap is drawn for (real keys): M says why no minimap shows, and
 Home's "larger than the view" does not offer it.
 
-Opens a patch of 70 relays in a real (virtual) window at 1280x1000. Every event is an ``xdotool`` event.
+Opens a patch of 70 relays in a real (virtual) window at 1280x1000. Every event is a real X event (XTEST).
 
 Run as ``python -m tests.editor.minimap_scenario`` (needs DISPLAY; see test_navigate.py). Prints one
 JSON object.

@@ -1,6 +1,6 @@
 """Finding one's way with real keys and mouse: arrows pan, Home fits the patch, F frames the selection, and
 Space+left drag pans (no middle button), and so does the mouse wheel; after a pan far off, a palette click adds a
-node in view. Every event is an ``xdotool`` event on the test display.
+node in view. Every event is a real X event (XTEST) on the test display.
 
 Run as ``python -m tests.editor.nav_scenario`` (needs DISPLAY; see test_navigate.py). Prints one
 JSON object: where a node was drawn after each step, the visible canvas, and whether the patch changed.

@@ -1,6 +1,6 @@
 """Nodes keep their width when they show a live line, a refused link or an error (real mouse events).
 
-Opens a copy of the default patch (nodes 240 px apart) at 1280x1000. ``xdotool`` drags a link from the
+Opens a copy of the default patch (nodes 240 px apart) at 1280x1000. The mouse (XTEST) drags a link from the
 classifier's ``prediction`` pin to the pitch's ``take`` input: refused (a prediction cannot feed a take), with the
 reason shown at the pitch's input. Then the recorder is given the live line a take gives it ("last file
 1-100032-A-0.flac | takes 1") and the trim a long error, as a running patch gives them, and the mouse is moved

@@ -1,6 +1,6 @@
 """A file that is no patch, chosen in the Open dialog with real keys and clicks: the message window must show why.
 
-Opens the editor's small test patch in a real (virtual) window, presses Ctrl+O (``xdotool``), types the name of a
+Opens the editor's small test patch in a real (virtual) window, presses Ctrl+O (real keys: XTEST), types the name of a
 file with a YAML syntax error into the dialog's name field and presses Enter, then reads whether the message
 window is shown, and with what; then clicks the dialog's *Open* on the same file (Ctrl+O again, the file's row
 clicked), and presses Esc, which must close the message.

@@ -1,5 +1,5 @@
 """Adding a node from the palette without the mouse: a click in its search field, a few letters typed and Enter
-(real ``xdotool`` events): the first type listed is added, as in the add-node pop-up; Enter once the canvas has
+(real X events: XTEST): the first type listed is added, as in the add-node pop-up; Enter once the canvas has
 been clicked adds nothing. A type then clicked in the palette is the selection: Delete removes it.
 
 Run as ``python -m tests.editor.palette_scenario`` (needs DISPLAY; see test_palette_enter.py). Prints

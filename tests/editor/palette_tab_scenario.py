@@ -1,7 +1,7 @@
 """A type clicked in the palette while the Performance tab is shown (real clicks): the Patch tab comes to the
 front with the new node in view, selected.
 
-Opens a copy of the default patch at 1280x1000. Every event is an ``xdotool`` event.
+Opens a copy of the default patch at 1280x1000. Every event is a real X event (XTEST).
 
 Run as ``python -m tests.editor.palette_tab_scenario`` (needs DISPLAY; see test_palette_tab.py). Prints
 one JSON object.

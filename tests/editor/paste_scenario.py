@@ -3,7 +3,7 @@
 Opens a copy of the default patch at 1280x1000, clicks the gate's title (selected on the canvas), presses Ctrl+C
 and Ctrl+V, then Delete; adds a folder source from the palette (it has a problem), clicks the gate, then the problem in
 the panel under the patch; copies the gate, pans far off with the keys and pastes twice; presses Ctrl+C (then Ctrl+X)
-with nothing selected, then Ctrl+V. Every event is an ``xdotool`` event, so the canvas's own selection (the gate,
+with nothing selected, then Ctrl+V. Every event is a real X event (XTEST), so the canvas's own selection (the gate,
 clicked) is what Dear PyGui reports until it draws the next frame, as for a person.
 
 Run as ``python -m tests.editor.paste_scenario`` (needs DISPLAY; see test_paste.py). Prints one JSON

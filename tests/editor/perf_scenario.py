@@ -5,7 +5,7 @@ the groove stopped so that only the notes sent here reach the sampler), runs it,
 and checks what a performer sees and does there. The sampler has no sound card (``device: none``): its audio
 core is in this process, and the scenario renders its blocks, standing in for the sound card's callback.
 
-Run as ``python -m tests.editor.perf_scenario`` (needs DISPLAY and xdotool; see test_perf.py). Prints one
+Run as ``python -m tests.editor.perf_scenario`` (needs DISPLAY; see test_perf.py). Prints one
 JSON object of measurements.
 """
 

@@ -3,7 +3,7 @@ lists the parameters it keeps, each cut to the node's width, whole in its toolti
 
 Opens a patch whose ``granulator`` node (a plugin's, not installed) keeps a long path and a list, between a
 folder source and a log 240 px apart (as the default patch puts its nodes), reads the nodes' widths on screen,
-then moves the mouse (``xdotool``) onto the path's line and reads its tooltip, onto the line of a 200-row table
+then moves the mouse (XTEST) onto the path's line and reads its tooltip, onto the line of a 200-row table
 and reads where its tooltip is drawn, clicks the node and does the same in the inspector, where it also reads
 where the *remove* button beside the path is.
 

@@ -2,7 +2,7 @@
 of view, pans the canvas to it, so that the composer sees the node to fix.
 
 Opens a patch whose folder source (its required folder missing) lies far off the view, clicks its problem's row
-(``xdotool``), and reads what the inspector shows and where the node is drawn.
+(XTEST), and reads what the inspector shows and where the node is drawn.
 
 Run as ``python -m tests.editor.problem_click_scenario`` (needs DISPLAY; see test_problem_click.py).
 Prints one JSON object.

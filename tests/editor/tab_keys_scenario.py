@@ -3,7 +3,7 @@ selected on the Patch tab, then the Performance tab clicked; Delete, Ctrl+X, Ctr
 leave the hidden patch alone; back on the Patch tab, Delete deletes the node, and so does Backspace (a Mac's
 "delete" key), which in a text field is the field's.
 
-Opens a copy of the default patch at 1280x1000. Every event is an ``xdotool`` event.
+Opens a copy of the default patch at 1280x1000. Every event is a real X event (XTEST).
 
 Run as ``python -m tests.editor.tab_keys_scenario`` (needs DISPLAY; see test_tab_keys.py). Prints one
 JSON object.

@@ -39,7 +39,7 @@ def test_a_click_on_a_slot_plays_it_through_the_sampler(perf: dict[str, Any]) ->
 
 @pytest.mark.display
 def test_number_keys_and_space_play_slots_through_the_sampler(perf: dict[str, Any]) -> None:
-    # Real key events (xdotool): 2 plays slot 2 (Snare), Space the slot whose name was clicked (Bass).
+    # Real key events (XTEST): 2 plays slot 2 (Snare), Space the slot whose name was clicked (Bass).
     assert perf["key_2"] == {"notes": 1, "message": "", "lit": ["Snare"]}, perf["key_2"]
     assert tuple(perf["key_2_selected"]) == ("sampler", "Snare")
     assert tuple(perf["selected_after_click"]) == ("sampler", "Bass")

@@ -4,7 +4,8 @@ Delete (or a drag, or Ctrl+C) acts on them, as in other editors.
 Opens a copy of the default patch at 1280x1000, clicks the gate's title, presses Delete then Ctrl+Z, then Delete
 again; then marks two nodes as selected (as a paste does), and does the same; then cuts the gate (Ctrl+X), pastes
 it and undoes both; then selects all (Ctrl+A), deletes and undoes; then
-draws a box around two nodes (selecting their links too), deletes and undoes once. Every event is an ``xdotool`` event.
+draws a box around two nodes (selecting their links too), deletes and undoes once. Every event is a real X event
+(XTEST).
 
 Run as ``python -m tests.editor.undo_scenario`` (needs DISPLAY; see test_undo_select.py). Prints one
 JSON object.
