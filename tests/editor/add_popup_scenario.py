@@ -54,7 +54,7 @@ def inside_window(tag: str) -> bool:
 
 def right_click(driver: Driver, point: tuple[float, float]) -> None:
     driver.move(point)
-    driver.xdotool("click", 3, frames=8)
+    driver.input("click", 3, frames=8)
 
 
 def main() -> dict[str, Any]:
@@ -72,7 +72,7 @@ def main() -> dict[str, Any]:
         out["inside"] = inside_window("add_popup")
         out["rect"] = [*dpg.get_item_pos("add_popup"), dpg.get_item_width("add_popup"),
                        dpg.get_item_height("add_popup")]
-        driver.xdotool("type", "--delay", "60", SEARCH, frames=8)
+        driver.input("type", "--delay", "60", SEARCH, frames=8)
         out["typed"] = dpg.get_value("add_popup:search")
         out["listed"] = listed()
         before = set(app.model.patch.nodes)
@@ -86,7 +86,7 @@ def main() -> dict[str, Any]:
         out["search_again"] = dpg.get_value("add_popup:search")
         out["listed_again"] = sorted(listed())
         out["inside_again"] = inside_window("add_popup")
-        driver.xdotool("type", "--delay", "60", "zzzz", frames=8)
+        driver.input("type", "--delay", "60", "zzzz", frames=8)
         out["typed_again"] = dpg.get_value("add_popup:search")
         driver.key("Escape")
     return out

@@ -43,7 +43,7 @@ def main() -> dict[str, Any]:
             def type_text(text: str) -> None:
                 # Dear ImGui takes queued key events a few a frame (a key again waits for the next): a frame
                 # for each character lets every one in.
-                driver.xdotool("type", "--delay", "0", text, frames=len(text) + 10)
+                driver.input("type", "--delay", "0", text, frames=len(text) + 10)
             out["field_first"] = dpg.is_item_shown("patch:description")  # empty: the field, to click into
             driver.click(press_point("patch:description"))
             type_text(LONG)

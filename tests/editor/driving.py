@@ -51,7 +51,8 @@ class Driver:
         if not xinput.send(*args):
             subprocess.run(["xdotool", *map(str, args)], check=True)
 
-    def xdotool(self, *args: object, frames: int = 3) -> None:
+    def input(self, *args: object, frames: int = 3) -> None:
+        """The event of the ``xdotool`` command ``args``, sent as :meth:`send` sends it, then ``frames`` frames."""
         # No sleep before the frames: both ways end with a round trip (XSync; xdotool's when it closes its display
         # on exit) after which the server has handled the event and queued what it sends the window, so the next
         # frame's poll reads it.
@@ -91,14 +92,14 @@ class Driver:
         self._ticks += 1
 
     def move(self, point: tuple[float, float], frames: int = 3) -> None:
-        self.xdotool("mousemove", self.origin[0] + int(point[0]), self.origin[1] + int(point[1]), frames=frames)
+        self.input("mousemove", self.origin[0] + int(point[0]), self.origin[1] + int(point[1]), frames=frames)
 
     def drag(self, start: tuple[float, float], delta: tuple[float, float], button: int = 1) -> None:
         self.move(start)
-        self.xdotool("mousedown", button)
+        self.input("mousedown", button)
         for step in range(1, 9):
             self.move((start[0] + delta[0] * step / 8, start[1] + delta[1] * step / 8), frames=STEP_FRAMES[step == 8])
-        self.xdotool("mouseup", button, frames=5)
+        self.input("mouseup", button, frames=5)
 
     def drag_to(self, start: tuple[float, float], end: tuple[float, float], steps: int = 10) -> None:
         """Press at ``start``, move to ``end`` in ``steps`` even steps and let go (a link dragged pin to pin)."""
@@ -113,7 +114,7 @@ class Driver:
         and the release. What a drag shows while it lasts (a link's hints) is read in the block."""
         pause = steps // 2 if pause_at is None else pause_at
         self.move(start)
-        self.xdotool("mousedown", 1)
+        self.input("mousedown", 1)
 
         def walk(steps_done: range) -> None:
             for step in steps_done:
@@ -125,12 +126,12 @@ class Driver:
             yield
         finally:
             walk(range(pause + 1, steps + 1))
-            self.xdotool("mouseup", 1, frames=8)
+            self.input("mouseup", 1, frames=8)
 
     def click(self, point: tuple[float, float]) -> None:
         self.move(point)
-        self.xdotool("mousedown", 1)
-        self.xdotool("mouseup", 1, frames=5)
+        self.input("mousedown", 1)
+        self.input("mouseup", 1, frames=5)
 
     def double_click(self, point: tuple[float, float]) -> None:
         """Two clicks with no frame between them (XTEST): ImGui takes one event a frame, so the second click comes
@@ -156,7 +157,7 @@ class Driver:
             for modifier in modifiers:
                 held.enter_context(self.holding(modifier))
             self.send("keydown", key)
-            self.xdotool("keyup", key)
+            self.input("keyup", key)
 
 
 def press_point(tag: str) -> tuple[float, float]:

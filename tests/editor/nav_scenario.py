@@ -62,15 +62,15 @@ def main() -> dict[str, Any]:
         assert wheel_at is not None
         driver.move(wheel_at)
         before = corner(last)
-        driver.xdotool("click", 5)  # a notch down
+        driver.input("click", 5)  # a notch down
         out["wheel_down_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
         before = corner(last)
         with driver.holding("shift"):
-            driver.xdotool("click", 4)  # a notch up, with Shift
+            driver.input("click", 4)  # a notch up, with Shift
         out["shift_wheel_up_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
         driver.move(press_point("patch:name"))
         before = corner(last)
-        driver.xdotool("click", 5)
+        driver.input("click", 5)
         out["wheel_over_inspector_moved"] = [a - b for a, b in zip(corner(last), before, strict=True)]
         out["positions_kept"] = {n: spec.position for n, spec in model.patch.nodes.items()} == positions
         out["dirty"] = model.dirty

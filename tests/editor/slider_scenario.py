@@ -32,7 +32,7 @@ def type_into(driver: Driver, text: str) -> None:
     """Ctrl+click the slider (it becomes a text field), type ``text`` and press Enter."""
     driver.move(centre(SLIDER))
     with driver.holding("ctrl", after=3):
-        driver.xdotool("click", "1")
+        driver.input("click", "1")
     driver.key("a", "ctrl")
     driver.type(text)  # a key a few frames: the slider calls back on each, and it must still be one edit
     driver.key("Return")

@@ -53,7 +53,7 @@ def main() -> dict[str, Any]:
         # Find a class by typing into the filter field.
         fx, fy = dpg.get_item_rect_min(f"{TABLE}:filter")
         driver.click((fx + 20, fy + 6))
-        driver.xdotool("type", "--delay", "40", longest.replace("_", " "), frames=40)
+        driver.input("type", "--delay", "40", longest.replace("_", " "), frames=40)
         rows = shown_rows()
         out["shown"] = [dpg.get_value(f"{TABLE}:{i}:key") for i in rows]
         out["filter"] = dpg.get_value(f"{TABLE}:filter")
