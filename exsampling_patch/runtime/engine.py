@@ -291,8 +291,12 @@ class Engine(HangWatch, PlanSwap):
             if slot is not None:
                 self.ledger.note(key, node_id, "slot", f"slot {slot}", slot=slot)
             if not self.ledger.add(key, len(cells)):
-                if getattr(self._local, "worker", None) is not None or plan.node_types[node_id].inputs:
+                node_type = plan.node_types.get(node_id)
+                if getattr(self._local, "worker", None) is not None or (node_type is not None and node_type.inputs):
                     key = None  # a take no source began (a node made it): not tracked
+                elif node_type is None:  # the plan routes it nowhere: see _left_plan
+                    self._left_plan(node_id, key)
+                    return
                 else:  # a source (from its own thread): the take begins
                     ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), node_id, len(cells))
                     if ended is not None:
@@ -303,6 +307,15 @@ class Engine(HangWatch, PlanSwap):
                 self.events.publish(MessageHop(node_id, port=port, target=target, target_port=target_port,
                                                message=message))
             self._deliver(cell, target_port, message, key, (node_id, port))
+
+    def _left_plan(self, node_id: str, take_id: str) -> None:
+        """A node the plan no longer has (an edit removed it, not retired yet; or added it and was rolled back, its
+        threads winding down) emitted a take from its own thread: it goes nowhere, is not tracked, and is not ended.
+        Ended ('done' or 'dropped'), its source would write it down as done (the web recorder's and the microphone's
+        journal) and never pass it on again; it stored the take before it emitted it, so the next start does. Before,
+        the plan's lookup of the node raised KeyError in the source's thread (a phone's upload answered 500)."""
+        log.warning("take %s from node %s, which an edit took out of the patch, goes nowhere now; its source, if it "
+                    "stores its takes, passes it on again at the next start", take_id, node_id)
 
     def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
                  sender: tuple[str, str] | None = None) -> None:

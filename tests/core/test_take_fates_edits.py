@@ -1,0 +1,99 @@
+"""What becomes of takes at the nodes a live edit removes, or adds and rolls back, while they wind down.
+
+The node types and the engine's set-up are :mod:`tests.core.test_take_fates`'.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import pytest
+
+from exsampling_patch import Node
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.runtime import TakeEnded
+from tests.core.test_take_fates import ON_START, edit_with_a_gate_that_quits, registry, run
+
+__all__ = ["registry"]  # the fixture, for these tests
+
+
+class RunsHooks(Node):
+    """Runs what the test put in ON_START in its start(), and starts."""
+
+    type_name = "t_runs_hooks"
+
+    def start(self) -> None:
+        for hook in ON_START:
+            hook()
+
+
+@pytest.fixture(autouse=True)
+def _hooks(registry: Any) -> Any:
+    registry.register(RunsHooks, "test")
+    yield
+    ON_START.clear()
+
+
+def test_a_take_a_removed_source_emits_before_it_is_retired_goes_nowhere_and_is_redone(
+        registry: Any, caplog: pytest.LogCaptureFixture) -> None:
+    # The edit's plan runs, its added node starts, the removed phone is not stopped yet: a take uploaded now reached
+    # the plan's lookup of the phone and raised KeyError in the phone's thread. Ended, the phone would write it down
+    # as done and never pass it on again: it is left for the next start, which the console is told.
+    engine, events = run(registry, ["phone.out -> keep.take"], {"phone": "t_phone", "keep": "t_keep"})
+    phone: Any = engine.node("phone")
+    raised: list[BaseException] = []
+
+    def upload() -> None:
+        try:
+            phone.push("late")
+        except BaseException as error:  # what reached the phone's thread
+            raised.append(error)
+
+    def meanwhile() -> None:  # on the swap's thread: the phone's runs and is waited for
+        sender = threading.Thread(target=upload)
+        sender.start()
+        sender.join(5)
+
+    edit = Patch()
+    for node_id, type_name in (("keep", "t_keep"), ("new", "t_runs_hooks")):
+        edit.add_node(NodeSpec(node_id, type_name))
+    ON_START[:] = [meanwhile]
+    try:
+        with caplog.at_level(logging.WARNING, logger="exsampling_patch.runtime.engine"):
+            engine.update(edit)
+        assert engine.plan is not None and engine.plan.version == 2 and "phone" not in engine.plan.node_types
+        assert raised == []
+        assert engine.wait_idle(5)
+        assert not [e for e in events if isinstance(e, TakeEnded)] and phone.ended == []  # not written down as done
+        assert len(engine.ledger) == 0 and engine.node("keep").got == []  # type: ignore[attr-defined]
+        (line,) = [r.getMessage() for r in caplog.records if "late" in r.getMessage()]
+        assert "node phone" in line and "again at the next start" in line
+    finally:
+        engine.stop()
+
+
+def test_a_take_a_source_added_by_an_edit_rolled_back_emits_goes_nowhere(
+        registry: Any, caplog: pytest.LogCaptureFixture) -> None:
+    # An edit adds a phone and a node that quits; the plan that ran is put back. The added phone's threads, winding
+    # down, emit one more take: the same KeyError, in that thread.
+    engine, events = run(registry, ["phone.out -> keep.take"], {"phone": "t_phone", "keep": "t_keep"})
+    edit = edit_with_a_gate_that_quits()
+    edit.add_node(NodeSpec("phone2", "t_phone"))
+    edit.connect("phone2.out", "gate.take")
+    added: list[Any] = []
+    ON_START[:] = [lambda: added.append(engine.find_node("phone2"))]
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edit)
+        assert engine.plan is not None and engine.plan.version == 1 and added[0] is not None
+        with caplog.at_level(logging.WARNING, logger="exsampling_patch.runtime.engine"):
+            added[0].push("late")
+        assert engine.wait_idle(5)
+        assert not [e for e in events if isinstance(e, TakeEnded)] and len(engine.ledger) == 0
+        assert engine.node("keep").got == []  # type: ignore[attr-defined]
+        (line,) = [r.getMessage() for r in caplog.records if "late" in r.getMessage()]
+        assert "node phone2" in line and "again at the next start" in line
+    finally:
+        engine.stop()
