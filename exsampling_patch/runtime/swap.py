@@ -53,8 +53,10 @@ class PlanSwap:
     events: EventBus
     failed_call: tuple[str, str] | None
     ledger: TakeLedger
+    hung: dict[str, float]  # see HangWatch
     #: Seconds a node an edit removes has to empty its queue (update() waits for it, holding the swap): what is
-    #: left then is dropped with the node, each take told so.
+    #: left then is dropped with the node, each take told so. The message in hand then is waited for until its
+    #: handler counts as hung (its node's ``hang_after``; see :meth:`_hold_runs`).
     retire_wait: float = 2.0
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
@@ -315,10 +317,11 @@ class PlanSwap:
                 self._starting = None
 
     def _retire(self, node_ids: Iterable[str]) -> None:
-        """Stop the removed nodes, each after :attr:`retire_wait` at most for its queue; what is left then is
-        dropped, each take told 'dropped with node X: removed by an edit' (left in the cell, it stayed in flight until
-        the next start: it never ended, its source never wrote it down as done). What escapes one's stop() is
-        reported and raised once all are retired (one left out of the cells of no plan would never be stopped)."""
+        """Stop the removed nodes, each after :attr:`retire_wait` at most for its queue, then the message in hand
+        unless its handler is hung (:meth:`_hold_runs`); what is left then is dropped, each take told 'dropped with
+        node X: removed by an edit' (left in the cell, it stayed in flight until the next start: it never ended, its
+        source never wrote it down as done). What escapes one's stop() is reported and raised once all are retired
+        (one left out of the cells of no plan would never be stopped)."""
         escaped: BaseException | None = None
         for node_id in node_ids:
             cell = self._cells.get(node_id)
@@ -329,18 +332,30 @@ class PlanSwap:
                 time.sleep(0.001)
             with cell.lock:  # no worker takes up another message: the one in hand finishes, the rest is dropped
                 cell.started = False
+            held = self._hold_runs(node_id, cell)
             try:
-                with cell.run_lock:
-                    self._stop_node(node_id, cell.node)
+                self._stop_node(node_id, cell.node)
             except BaseException as error:  # told on the node by _stop_node
                 escaped = escaped or error
             finally:
+                if held:
+                    cell.run_lock.release()
                 del self._cells[node_id]
                 late = functools.partial(self._drop, node_id)
                 for entry in self._close(cell, late):
                     late(entry)
         if escaped is not None:
             raise escaped
+
+    def _hold_runs(self, node_id: str, cell: Cell) -> bool:
+        """Wait for the message ``node_id`` handles now, if any, then hold its cell's ``run_lock`` (True); False once
+        its handler counts as hung (the watchdog has it in :attr:`hung`): left to its worker, as the watchdog leaves
+        it, while the node is stopped beside it; its take stays in flight until it comes back. Waited for without a
+        bound, a handler that never returned held the swap lock, and the editor's update() with it."""
+        while not cell.run_lock.acquire(timeout=0.01):
+            if node_id in self.hung:
+                return False
+        return True
 
     def _drop(self, node_id: str, entry: Entry) -> None:
         """A message left at ``node_id``, removed by an edit, goes no further: its take is told so, counted off."""

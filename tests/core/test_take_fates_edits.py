@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from exsampling_patch import Node
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import TakeEnded
-from tests.core.test_take_fates import ON_START, edit_with_a_gate_that_quits, registry, run
+from tests.core.test_take_fates import ON_START, RELEASE, edit_with_a_gate_that_quits, registry, run
 
 __all__ = ["registry"]  # the fixture, for these tests
 
@@ -96,4 +97,39 @@ def test_a_take_a_source_added_by_an_edit_rolled_back_emits_goes_nowhere(
         (line,) = [r.getMessage() for r in caplog.records if "late" in r.getMessage()]
         assert "node phone2" in line and "again at the next start" in line
     finally:
+        engine.stop()
+
+
+def test_a_removed_node_whose_handler_hangs_does_not_hold_the_edit(registry: Any) -> None:
+    # The edit waited for the message in hand at a removed node (holding the swap lock, the editor's update() with
+    # it) for as long as the handler ran: past retire_wait, for good where it never returned. Once it counts as hung
+    # (its hang_after), it is left to its worker, as the watchdog leaves it, and the edit goes on.
+    RELEASE.clear()
+    engine, events = run(registry, ["phone.out -> h.take"], {"phone": "t_phone", "h": "t_hang"})
+    engine.retire_wait = 0.0
+    edit = Patch()
+    edit.add_node(NodeSpec("phone", "t_phone"))
+    try:
+        phone: Any = engine.node("phone")
+        hang: Any = engine.node("h")
+        phone.push("held")
+        assert hang.entered.wait(5)
+        phone.push("q1")  # queued at h behind "held"
+        swap = threading.Thread(target=engine.update, args=(edit,))
+        swap.start()
+        swap.join(5)
+        assert not swap.is_alive(), "the edit waits for the hung handler"
+        assert engine.plan is not None and engine.plan.version == 2 and "h" in engine.hung
+        ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
+        assert ended == [("q1", "dropped", "h")]  # "held" stays in flight while its handler hangs
+        assert [e.take_id for e in phone.ended] == ["q1"]
+        RELEASE.set()  # the handler comes back: its take ends there
+        deadline = time.monotonic() + 5
+        while len(phone.ended) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
+        assert ended == [("q1", "dropped", "h"), ("held", "done", "h")]
+        assert [e.take_id for e in phone.ended] == ["q1", "held"] and len(engine.ledger) == 0
+    finally:
+        RELEASE.set()
         engine.stop()
