@@ -346,7 +346,11 @@ class Engine(HangWatch, PlanSwap):
             return
         try:
             cell.node.take_ended(ended)
-        except Exception as error:
+        except KeyboardInterrupt:  # no node's failure
+            raise
+        except BaseException as error:  # a plugin's sys.exit() too: told on the node, as one out of its stop()
+            # Let through, it ended the worker thread it ran on, or the edit's drops of the takes after this one (its
+            # caller: _retire's finally, the roll-back's hand-back), leaving those in flight.
             self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended")
 
     # -- workers -----------------------------------------------------------------------------------------------

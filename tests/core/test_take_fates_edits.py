@@ -6,6 +6,7 @@ The node types and the engine's set-up are :mod:`tests.core.test_take_fates`'.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from typing import Any
@@ -14,8 +15,8 @@ import pytest
 
 from exsampling_patch import Node
 from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.runtime import TakeEnded
-from tests.core.test_take_fates import ON_START, RELEASE, edit_with_a_gate_that_quits, registry, run
+from exsampling_patch.runtime import NodeError, TakeEnded
+from tests.core.test_take_fates import ON_START, RELEASE, Phone, edit_with_a_gate_that_quits, registry, run
 
 __all__ = ["registry"]  # the fixture, for these tests
 
@@ -30,9 +31,20 @@ class RunsHooks(Node):
             hook()
 
 
+class QuitsOnEnd(Phone):
+    """A phone whose take_ended() calls sys.exit(), as a plugin may."""
+
+    type_name = "t_phone_quits"
+
+    def take_ended(self, ended: Any) -> None:
+        super().take_ended(ended)
+        sys.exit("journal gone")
+
+
 @pytest.fixture(autouse=True)
 def _hooks(registry: Any) -> Any:
     registry.register(RunsHooks, "test")
+    registry.register(QuitsOnEnd, "test")
     yield
     ON_START.clear()
 
@@ -130,6 +142,52 @@ def test_a_removed_node_whose_handler_hangs_does_not_hold_the_edit(registry: Any
         ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
         assert ended == [("q1", "dropped", "h"), ("held", "done", "h")]
         assert [e.take_id for e in phone.ended] == ["q1", "held"] and len(engine.ledger) == 0
+    finally:
+        RELEASE.set()
+        engine.stop()
+
+
+def test_a_source_whose_take_ended_quits_is_told_of_every_take_dropped_by_an_edit(registry: Any) -> None:
+    # Its take_ended() quit on the first take the edit dropped (a SystemExit passes `except Exception`): that ended
+    # _retire's drops there, the takes after it left in flight, and the SystemExit reached update()'s caller; on a
+    # worker thread, it ended the thread.
+    RELEASE.clear()
+    engine, events = run(registry, ["phone.out -> h.take"], {"phone": "t_phone_quits", "h": "t_hang"})
+    engine.retire_wait = 0.0  # at once: the message in hand is held until the rest is dropped
+    edit = Patch()
+    edit.add_node(NodeSpec("phone", "t_phone_quits"))
+    failed: list[BaseException] = []
+
+    def update() -> None:
+        try:
+            engine.update(edit)
+        except BaseException as error:  # what reached the editor's thread
+            failed.append(error)
+
+    try:
+        phone: Any = engine.node("phone")
+        hang: Any = engine.node("h")
+        hang.hang_after = 30.0  # not hung: the message in hand is waited for
+        cell = engine._cells["h"]
+        phone.push("held")
+        assert hang.entered.wait(5)
+        phone.push("q1")
+        phone.push("q2")  # both queued at h behind "held"
+        swap = threading.Thread(target=update)
+        swap.start()
+        deadline = time.monotonic() + 5
+        while cell.started and time.monotonic() < deadline:
+            time.sleep(0.002)
+        RELEASE.set()
+        swap.join(5)
+        assert not swap.is_alive() and failed == []
+        assert engine.plan is not None and engine.plan.version == 2
+        ended = [(e.take_id, e.fate) for e in events if isinstance(e, TakeEnded)]
+        assert ended == [("held", "done"), ("q1", "dropped"), ("q2", "dropped")]
+        assert [e.take_id for e in phone.ended] == ["held", "q1", "q2"] and len(engine.ledger) == 0
+        errors = [(e.node_id, e.error, e.during) for e in events if isinstance(e, NodeError)]
+        assert errors == [("phone", "SystemExit: journal gone", "take_ended")] * 3
+        assert engine.error_counts["phone"] == 3  # "held"'s on the worker that handled it, the drops' on update()'s
     finally:
         RELEASE.set()
         engine.stop()
