@@ -123,7 +123,7 @@ class PlanSwap:
         for node_id, cell in added.items():
             try:
                 # After the message in hand, if any: what it emits follows the edit's routes, to nodes still here.
-                with cell.run_lock:
+                with self._hold_runs(node_id, cell):
                     self._stop_node(node_id, cell.node)
             except BaseException as error:
                 self._not_put_back(node_id, error)
@@ -287,10 +287,10 @@ class PlanSwap:
             self._ready.put(cell)
 
     def _replace(self, node_id: str, plan: Plan, stop: bool = True) -> None:
-        """Rebuild ``node_id`` as ``plan`` has it, its queued messages kept; ``stop=False``: its node is stopped
-        already."""
+        """Rebuild ``node_id`` as ``plan`` has it, its queued messages kept, after the message in hand unless its
+        handler is hung (:meth:`_hold_runs`); ``stop=False``: its node is stopped already."""
         cell = self._cells[node_id]
-        with cell.run_lock:
+        with self._hold_runs(node_id, cell):
             with cell.lock:
                 cell.started = False
             if stop:
@@ -332,14 +332,12 @@ class PlanSwap:
                 time.sleep(0.001)
             with cell.lock:  # no worker takes up another message: the one in hand finishes, the rest is dropped
                 cell.started = False
-            held = self._hold_runs(node_id, cell)
             try:
-                self._stop_node(node_id, cell.node)
+                with self._hold_runs(node_id, cell):
+                    self._stop_node(node_id, cell.node)
             except BaseException as error:  # told on the node by _stop_node
                 escaped = escaped or error
             finally:
-                if held:
-                    cell.run_lock.release()
                 del self._cells[node_id]
                 late = functools.partial(self._drop, node_id)
                 for entry in self._close(cell, late):
@@ -347,15 +345,21 @@ class PlanSwap:
         if escaped is not None:
             raise escaped
 
-    def _hold_runs(self, node_id: str, cell: Cell) -> bool:
-        """Wait for the message ``node_id`` handles now, if any, then hold its cell's ``run_lock`` (True); False once
-        its handler counts as hung (the watchdog has it in :attr:`hung`): left to its worker, as the watchdog leaves
-        it, while the node is stopped beside it; its take stays in flight until it comes back. Waited for without a
-        bound, a handler that never returned held the swap lock, and the editor's update() with it."""
+    @contextlib.contextmanager
+    def _hold_runs(self, node_id: str, cell: Cell) -> Iterator[None]:
+        """Wait for the message ``node_id`` handles now, if any, then hold its cell's ``run_lock`` for the block;
+        not once its handler counts as hung (the watchdog has it in :attr:`hung`): it is left to its worker, as the
+        watchdog leaves it, while the block stops (or rebuilds) the node beside it; its take stays in flight until
+        it comes back. Waited for without a bound, a handler that never returned held the swap lock, and the
+        editor's update() with it."""
         while not cell.run_lock.acquire(timeout=0.01):
             if node_id in self.hung:
-                return False
-        return True
+                yield
+                return
+        try:
+            yield
+        finally:
+            cell.run_lock.release()
 
     def _drop(self, node_id: str, entry: Entry) -> None:
         """A message left at ``node_id``, removed by an edit, goes no further: its take is told so, counted off."""

@@ -191,3 +191,94 @@ def test_a_source_whose_take_ended_quits_is_told_of_every_take_dropped_by_an_edi
     finally:
         RELEASE.set()
         engine.stop()
+
+
+def updating(engine: Any, edit: Patch) -> tuple[threading.Thread, list[BaseException]]:
+    """update() on a thread of its own, as the editor's swap: (the thread, what escaped it)."""
+    escaped: list[BaseException] = []
+
+    def update() -> None:
+        try:
+            engine.update(edit)
+        except BaseException as error:  # what reached the editor's thread
+            escaped.append(error)
+
+    swap = threading.Thread(target=update)
+    swap.start()
+    return swap, escaped
+
+
+def wait_for(condition: Any) -> bool:
+    deadline = time.monotonic() + 5
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return bool(condition())
+
+
+def test_a_changed_node_whose_handler_hangs_does_not_hold_the_edit(registry: Any) -> None:
+    # The restart of a changed node waited for the message in hand without a bound (its cell's run_lock): a
+    # handler that never returned held the swap lock, and the editor's update() with it. Once it counts as hung, it
+    # is left to its worker and the node is rebuilt beside it; what was queued behind it goes to the new node.
+    RELEASE.clear()
+    engine, events = run(registry, ["phone.out -> h.take"], {"phone": "t_phone", "h": "t_hang"})
+    edit = Patch()
+    edit.add_node(NodeSpec("phone", "t_phone"))
+    edit.add_node(NodeSpec("h", "t_hang", {"seconds": 29.0}))
+    edit.connect("phone.out", "h.take")
+    try:
+        phone: Any = engine.node("phone")
+        hang: Any = engine.node("h")
+        phone.push("held")
+        assert hang.entered.wait(5)
+        phone.push("q1")  # queued at h behind "held": kept for the new node
+        swap, escaped = updating(engine, edit)
+        swap.join(5)
+        assert not swap.is_alive(), "the edit waits for the hung handler"
+        assert escaped == [] and engine.plan is not None and engine.plan.version == 2 and "h" in engine.hung
+        assert engine.node("h") is not hang and engine.node("h").seconds == 29.0  # type: ignore[attr-defined]
+        assert not [e for e in events if isinstance(e, TakeEnded)]  # "held" in flight while its handler hangs
+        RELEASE.set()  # the handler comes back: its take ends there, then the new node handles q1
+        assert wait_for(lambda: len(phone.ended) == 2)
+        ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
+        assert ended == [("held", "done", "h"), ("q1", "done", "h")] and len(engine.ledger) == 0
+    finally:
+        RELEASE.set()
+        engine.stop()
+
+
+def test_an_added_node_whose_handler_hangs_does_not_hold_the_roll_back(registry: Any) -> None:
+    # An edit adds h2 after the phone; "quitter" quits once h2 handles a take, and the edit is rolled back. The
+    # roll-back waited for h2's message in hand without a bound: a handler that never returned held update() for
+    # good. Once it counts as hung, h2 is stopped beside it; what was queued behind it is handed back.
+    RELEASE.clear()
+    engine, events = run(registry, ["phone.out -> keep.take"], {"phone": "t_phone", "keep": "t_keep"})
+    phone: Any = engine.node("phone")
+    edit = Patch()
+    for node_id, type_name in (("quitter", "t_quits_after"), ("phone", "t_phone"), ("keep", "t_keep"),
+                               ("h2", "t_hang")):
+        edit.add_node(NodeSpec(node_id, type_name))
+    edit.connect("phone.out", "h2.take")  # h2 starts before the quitter: consumers first, then file order
+
+    def meanwhile() -> None:
+        phone.push("held")
+        entered = engine.find_node("h2").entered
+        assert entered.wait(5)
+        phone.push("q1")  # queued at h2 behind "held": handed back to keep
+
+    ON_START[:] = [meanwhile]
+    try:
+        swap, escaped = updating(engine, edit)
+        swap.join(5)
+        assert not swap.is_alive(), "the roll-back waits for the hung handler"
+        assert [type(error) for error in escaped] == [SystemExit]
+        assert engine.plan is not None and engine.plan.version == 1 and "h2" in engine.hung
+        assert engine.find_node("h2") is None
+        assert wait_for(lambda: len(phone.ended) == 1)
+        assert [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)] == [("q1", "done", "keep")]
+        RELEASE.set()  # the handler comes back: its take ends there
+        assert wait_for(lambda: len(phone.ended) == 2)
+        ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
+        assert ended == [("q1", "done", "keep"), ("held", "done", "h2")] and len(engine.ledger) == 0
+    finally:
+        RELEASE.set()
+        engine.stop()
