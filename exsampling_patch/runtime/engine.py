@@ -3,6 +3,11 @@
 Each node has a cell: an inbox and a flag saying whether a worker has it scheduled. A node is handled by
 one worker at a time, so node code need not be thread-safe. A worker that handles a message continues
 with the node it fed (depth first), so a chain of cheap nodes runs without thread hand-offs.
+
+Every take a source emits is counted in the ledger (:mod:`~exsampling_patch.runtime.ledger`) until its last
+message is handled, then it ends (:class:`TakeEnded`, and the source's ``take_ended``). How a live edit
+(:meth:`Engine.update`) swaps plans, rolls back, and ends the takes at the nodes it removes or drops:
+:mod:`~exsampling_patch.runtime.swap`. A hung handler: :mod:`~exsampling_patch.runtime.watchdog`.
 """
 
 from __future__ import annotations
@@ -187,13 +192,15 @@ class Engine(HangWatch, PlanSwap):
         self._install(plan)
 
     def update(self, patch: Patch) -> Plan:
-        """Swap to a new version of the patch while running, keeping messages in flight.
+        """Swap to a new version of the patch while running, keeping messages in flight (the steps:
+        :mod:`~exsampling_patch.runtime.swap`).
 
         Unchanged nodes keep running; nodes whose type or parameters changed are restarted with their
         queued messages kept; removed nodes finish what is queued for them (within :attr:`retire_wait`: the takes
-        of what is left then are told dropped), then stop. An exception that escapes a node's method (a plugin's
-        ``sys.exit()``; see :attr:`failed_call`) is raised here after the old plan is put back, unless it escaped a
-        removed node's ``stop()``: the new plan runs then (:attr:`plan` says which).
+        of what is left then are told 'dropped with node X: removed by an edit'), then stop. A handler in hand that
+        counts as hung is not waited for. An exception that escapes a node's method (a plugin's ``sys.exit()``; see
+        :attr:`failed_call`) is raised here after the old plan is put back (the added nodes' queued messages handed
+        back to it), unless it escaped a removed node's ``stop()``: the new plan runs then (:attr:`plan` says which).
         """
         if not self._running or self._plan is None:
             raise RuntimeError("the engine is not running")
@@ -312,8 +319,7 @@ class Engine(HangWatch, PlanSwap):
         """A node the plan no longer has (an edit removed it, not retired yet; or added it and was rolled back, its
         threads winding down) emitted a take from its own thread: it goes nowhere, is not tracked, and is not ended.
         Ended ('done' or 'dropped'), its source would write it down as done (the web recorder's and the microphone's
-        journal) and never pass it on again; it stored the take before it emitted it, so the next start does. Before,
-        the plan's lookup of the node raised KeyError in the source's thread (a phone's upload answered 500)."""
+        journal) and never pass it on again; it stored the take before it emitted it, so the next start does."""
         log.warning("take %s from node %s, which an edit took out of the patch, goes nowhere now; its source, if it "
                     "stores its takes, passes it on again at the next start", take_id, node_id)
 
@@ -337,6 +343,12 @@ class Engine(HangWatch, PlanSwap):
                     return
         self._ready.put(cell)
 
+    def _count_off(self, key: str, node_id: str) -> None:
+        """A message of take ``key`` is done with at ``node_id``: the take ends with its last one."""
+        ended = self.ledger.finish(key, node_id)
+        if ended is not None:
+            self._ended(ended)
+
     def _ended(self, ended: TakeEnded) -> None:
         """A take has ended: tell observers, then the source that emitted it (it may now write it down as done)."""
         log.debug("take %s ended at %s: %s", ended.take_id, ended.node_id, ended.reason)
@@ -349,8 +361,8 @@ class Engine(HangWatch, PlanSwap):
         except KeyboardInterrupt:  # no node's failure
             raise
         except BaseException as error:  # a plugin's sys.exit() too: told on the node, as one out of its stop()
-            # Let through, it ended the worker thread it ran on, or the edit's drops of the takes after this one (its
-            # caller: _retire's finally, the roll-back's hand-back), leaving those in flight.
+            # Let through, it ended the worker thread it ran on, or an edit's drops of the takes after this one (a
+            # removed node's, a rolled-back edit's hand-back), leaving those in flight.
             self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended")
 
     # -- workers -----------------------------------------------------------------------------------------------
@@ -436,9 +448,7 @@ class Engine(HangWatch, PlanSwap):
             if state.hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start)
         if key is not None and not self._stopping:
-            ended = self.ledger.finish(key, node.node_id)
-            if ended is not None:
-                self._ended(ended)
+            self._count_off(key, node.node_id)
         if self.events.wants(NodeTiming):
             self.events.publish(NodeTiming(node.node_id, port=port, seconds=time.perf_counter() - start))
 

@@ -1,9 +1,31 @@
-"""The engine's plan installation: builds, prepares and starts new nodes, restarts changed ones, retires removed ones.
+"""Installing a plan in the engine: what a start, and a live edit (``Engine.update``), do to the nodes and to the
+takes queued at them.
 
-:meth:`PlanSwap._install` swaps to a compiled plan while messages flow: added nodes are built (a node that fails
-to build is stood in for by :class:`~exsampling_patch.runtime.parts.Failed`), prepared, and started consumers
-first; a changed node is stopped and rebuilt with its queued messages kept; a removed node finishes what is
-queued for it (within :attr:`PlanSwap.retire_wait`; the takes of what is left are told dropped), then stops.
+A swap from the plan that runs to an edited one (:meth:`PlanSwap._install`, one at a time, under the swap lock):
+
+1. *Swap in* (:meth:`PlanSwap._swap_in`): the added nodes are built (one whose constructor raises is stood in for
+   by :class:`~exsampling_patch.runtime.parts.Failed`, which bypasses what it gets); the new plan's routes take
+   effect (emits follow them from then on); the added nodes are prepared; then the added and the changed nodes
+   start, consumers first, so that the first messages find their targets ready. A changed node is stopped and
+   rebuilt with its queued messages kept.
+2. *Retire* (:meth:`PlanSwap._retire`): a removed node has :attr:`PlanSwap.retire_wait` to empty its queue, then
+   takes up no further message and is stopped; each take left in its queue is told 'dropped with node X: removed
+   by an edit'.
+3. :class:`~exsampling_patch.runtime.events.PlanSwapped` is published.
+
+An :class:`Exception` out of a node's method is reported on the node and the swap goes on. Anything else (a
+plugin's ``sys.exit()``) is reported on the node too, named in ``Engine.failed_call``, and raised to the caller of
+start() or update(). Out of step 1 of an edit, it first *rolls the edit back* (:meth:`PlanSwap._roll_back`): the
+added nodes are stopped and dropped, what was queued for them is *handed back* to the nodes the plan that ran
+routes it to (a take only the edit's nodes had is told 'dropped with node X: the edit that added it was not
+swapped in'), and the changed nodes restarted so far are restarted as they were. Out of a removed node's
+``stop()`` in step 2, it rolls nothing back: the new plan runs, the other removed nodes are still retired, and it
+is raised after step 3.
+
+Each wait for the message a node has in hand (the node stopped, rebuilt or dropped) ends once its handler counts
+as hung (:meth:`PlanSwap._hold_runs`); that take ends once the handler comes back. A sender that read the plan
+before a node left it, and delivers to it afterwards, meets its closed cell: the take goes where the queued ones
+went.
 """
 
 from __future__ import annotations
@@ -20,15 +42,7 @@ from typing import Any
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
-from exsampling_patch.runtime.events import (
-    EventBus,
-    MessageHop,
-    NodeError,
-    NodeStarted,
-    NodeStopped,
-    PlanSwapped,
-    TakeEnded,
-)
+from exsampling_patch.runtime.events import EventBus, MessageHop, NodeError, NodeStarted, NodeStopped, PlanSwapped
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry, Failed, error_text
 from exsampling_patch.runtime.plan import Plan
@@ -37,7 +51,7 @@ log = logging.getLogger(__name__)
 
 
 class PlanSwap:
-    """Mixed into the engine: installing a plan, and starting, restarting and stopping its nodes."""
+    """Mixed into the engine: installing a plan, and building, starting, restarting and stopping its nodes."""
 
     _plan: Plan | None
     _cells: dict[str, Cell]
@@ -67,38 +81,23 @@ class PlanSwap:
                  sender: tuple[str, str] | None = None) -> None:
         raise NotImplementedError
 
-    def _ended(self, ended: TakeEnded) -> None:
+    def _count_off(self, key: str, node_id: str) -> None:
         raise NotImplementedError
 
-    @contextlib.contextmanager
-    def _node_call(self, node_id: str, call: str) -> Iterator[None]:
-        """Note which node's ``call`` this thread is in, its error handling included: unlike :attr:`_starting`, an
-        exception escaping it leaves the note set, for :meth:`_install` to name the node. Per thread: stop() may
-        stop nodes while a start goes on (Ctrl+C during ``exsampling run``'s start-up)."""
-        self._local.calling = (node_id, call)
-        yield
-        self._local.calling = None
-
-    def _build(self, node_id: str, plan: Plan) -> Node:
-        # Until its start() returns: what its stop() then meets half made (or not made at all) is noise.
-        self._never_started.add(node_id)
-        self._starting = (node_id, "__init__")  # a constructor that hangs is named as a start() that hangs
-        try:
-            return plan.node_types[node_id](node_id, plan.params[node_id], self._context)
-        finally:
-            self._starting = None
+    # -- the swap's steps ------------------------------------------------------------------------------------
 
     def _install(self, plan: Plan) -> None:
+        """Swap to ``plan``, the first one (start()) or an edited one (update()): see the module's docstring."""
         escaped: BaseException | None = None
         with self._swap_lock:
             self._local.calling = self.failed_call = None
-            old, replaced = self._plan, dict[str, Node]()
+            old, restarted = self._plan, dict[str, Node]()
             try:
-                added, removed = self._swap_in(plan, replaced)
+                added, removed = self._swap_in(plan, restarted)
             except BaseException as error:
-                self._escaped(error)
+                self._report_escape(error)
                 if old is not None:
-                    self._roll_back(old, plan, replaced)
+                    self._roll_back(old, plan, restarted)
                 raise
             # The new plan runs from here on, whatever a removed node's stop() does: no roll-back.
             try:
@@ -109,119 +108,10 @@ class PlanSwap:
         if escaped is not None:
             raise escaped
 
-    def _roll_back(self, old: Plan, plan: Plan, replaced: dict[str, Node]) -> None:
-        """Put ``old`` back after an exception escaped a swap to ``plan`` part-way (a plugin's ``sys.exit()``): the
-        nodes it added are stopped and dropped, what was queued for them handed back (:meth:`_hand_back`), the
-        changed ones it had restarted are restarted as they were. Left half swapped, the patch ran what no one had
-        asked for, and the next edit was compared with a plan that was not running (a changed node not restarted yet
-        kept its old parameters for good)."""
-        added = {node_id: cell for node_id in plan.order
-                 if node_id not in old.node_types and (cell := self._cells.get(node_id)) is not None}  # else unbuilt
-        for cell in added.values():  # none takes up another message: all that is queued is handed back
-            with cell.lock:
-                cell.started = False
-        for node_id, cell in added.items():
-            try:
-                # After the message in hand, if any: what it emits follows the edit's routes, to nodes still here.
-                with self._hold_runs(node_id, cell):
-                    self._stop_node(node_id, cell.node)
-            except BaseException as error:
-                self._not_put_back(node_id, error)
-        self._plan = old  # emits follow the old routes again: the added nodes get no more
-        for node_id in added:
-            del self._cells[node_id]
-        self._hand_back(old, plan, added)
-        for node_id in reversed(old.order):  # consumers first, as at a start
-            if node_id in replaced:
-                try:
-                    # The one that ran is still in its cell, stopped, where its own stop() or the edit's build quit:
-                    # stopped again, it met what its stop() had closed, and that was told on the node.
-                    self._replace(node_id, old, stop=self._cells[node_id].node is not replaced[node_id])
-                except BaseException as error:
-                    self._not_put_back(node_id, error)
-
-    def _hand_back(self, old: Plan, plan: Plan, dropped: dict[str, Cell]) -> None:
-        """Give what was queued for the nodes of a rolled-back edit to the nodes ``old`` routes its sender's output
-        to and ``plan`` did not, once per emit (it may have reached several added nodes), each a :class:`MessageHop`
-        from its sender as an emit's (the show log); one ``old`` sent nowhere else is counted off. What an added
-        node sent on in the place of one so handed back (its message gone), or an injected one, is counted off too,
-        and its take told dropped. Dropped unseen, a take among them stayed in flight until the next start: during
-        the run it never ended, and its source never wrote it down as done. What a sender that read ``plan`` before
-        it was put back delivers later goes the same way (:meth:`_close`)."""
-        diverted = diverted_into(old, plan)
-        handed: dict[tuple[str, str, int], int] = {}  # (sender, output, message id) -> copies handed back
-        seen: dict[tuple[str, str, str, str, int], int] = {}  # the same, per added node and input
-        counting = threading.Lock()  # a late delivery counts on its sender's thread, beside this one
-
-        def hand(node_id: str, entry: Entry) -> None:
-            port, message, key, sender = entry
-            targets: list[tuple[Cell, str, str]] = []
-            if sender is not None and sender[0] in old.node_types:
-                emit = (*sender, id(message))
-                with counting:
-                    copy = seen[(node_id, port, *emit)] = seen.get((node_id, port, *emit), 0) + 1
-                    first = copy > handed.get(emit, 0)
-                    if first:
-                        handed[emit] = copy
-                if first:
-                    edited = plan.routes.get(sender, ())
-                    targets = [(cell, target, target_port) for target, target_port in old.routes.get(sender, ())
-                               if (target, target_port) not in edited and (cell := self._cells.get(target)) is not None]
-            elif key is not None and (sender is None or sender[0] in diverted):
-                self.ledger.note(key, node_id, "dropped",
-                                 f"dropped with node {node_id}: the edit that added it was not swapped in")
-            passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
-            for cell, target, target_port in targets:
-                if sender is not None and self.events.wants(MessageHop):  # the show log: a sampler's take, its MIDI
-                    self.events.publish(MessageHop(sender[0], port=sender[1], target=target, target_port=target_port,
-                                                   message=message))
-                self._deliver(cell, target_port, message, passed_key, sender)
-            if key is not None:
-                ended = self.ledger.finish(key, node_id)
-                if ended is not None:
-                    self._ended(ended)
-
-        for node_id, cell in dropped.items():
-            late = functools.partial(hand, node_id)
-            for entry in self._close(cell, late):
-                late(entry)
-
-    def _close(self, cell: Cell, late: Callable[[Entry], None]) -> list[Entry]:
-        """Empty the inbox of a cell whose node left the plan, returning what was in it; what a sender that read
-        the plan before delivers to it from now on goes to ``late`` (:attr:`Cell.closed`). Left in the emptied
-        inbox, a take among it stayed in flight until the next start. Set under the cell's lock, which a delivery
-        takes anyway: no further lock on the path messages take."""
-        with cell.lock:
-            entries = list(cell.inbox)
-            cell.inbox.clear()
-            cell.closed = late
-        return entries
-
-    def _not_put_back(self, node_id: str, error: BaseException) -> None:
-        """What escaped a step of :meth:`_roll_back` is logged and the rest goes on: the caller is told what escaped
-        the swap."""
-        self._local.calling = None
-        log.warning("rolling back a failed swap, node %s: %s", node_id, error_text(error))
-
-    def _escaped(self, error: BaseException) -> None:
-        """An exception escaped a node's call (a plugin's ``sys.exit()``; an error whose text cannot be made): it
-        reaches the caller of start() or update() with the engine's note of the node gone (one out of a node's stop()
-        during the engine's stop() goes no further), so the node is named here, in :attr:`failed_call` (the first
-        since the last start() or update() began) and a :class:`NodeError` on it. Ctrl+C is no node's failure."""
-        calling, self._local.calling = getattr(self._local, "calling", None), None
-        if calling is None or isinstance(error, KeyboardInterrupt):
-            return
-        node_id, call = calling
-        if self.failed_call is None:  # the first: a roll-back's own failures are not what undid the edit
-            self.failed_call = calling
-        text = error_text(error)
-        self.errors[node_id] = text
-        self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
-        self.events.publish(NodeError(node_id, error=text, details=traceback.format_exc(), during=call))
-
-    def _swap_in(self, plan: Plan, replaced: dict[str, Node]) -> tuple[list[str], list[str]]:
-        """Build, prepare and start the added nodes and restart the changed ones (each noted in ``replaced``, with the
-        node that ran, as its restart begins); returns the added and the removed, still to be retired."""
+    def _swap_in(self, plan: Plan, restarted: dict[str, Node]) -> tuple[list[str], list[str]]:
+        """Build, prepare and start the added nodes and restart the changed ones, each noted in ``restarted`` with
+        the node that ran as its restart begins (for :meth:`_roll_back`); returns the added nodes and the removed
+        ones, still to be retired. After :meth:`abort_start`, nodes not started yet are left unstarted."""
         old = self._plan
         added, changed, removed = [], [], []
         for node_id in plan.order:
@@ -236,13 +126,7 @@ class PlanSwap:
 
         with collector_paused():  # building every node makes many objects and no garbage
             for node_id in added:
-                with self._node_call(node_id, "__init__"):
-                    try:
-                        self._cells[node_id] = Cell(self._build(node_id, plan))
-                    except Exception as error:
-                        self._cells[node_id] = Cell(Failed(node_id, plan.node_types[node_id], self._context, error))
-                        # after: it finds the type whose code raised
-                        self._record_error(node_id, error, during="__init__")
+                self._build_into(node_id, plan)
         self._plan = plan  # from here on, emits follow the new routes
         # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
         added_set, changed_set = set(added), set(changed)
@@ -256,28 +140,155 @@ class PlanSwap:
             if node_id in added_set:
                 self._start_cell(node_id)
             elif node_id in changed_set:
-                replaced[node_id] = self._cells[node_id].node
+                restarted[node_id] = self._cells[node_id].node
                 self._replace(node_id, plan)
         return added, removed
 
+    def _roll_back(self, old: Plan, plan: Plan, restarted: dict[str, Node]) -> None:
+        """Put ``old`` back after an exception escaped :meth:`_swap_in` to ``plan`` part-way: the nodes it added are
+        stopped and dropped, what was queued for them handed back (:meth:`_hand_back`), the changed ones it had
+        restarted are restarted as they were. Left half swapped, the patch ran what no one had asked for, and the
+        next edit was compared with a plan that was not running (a changed node not restarted yet kept its old
+        parameters for good). What escapes a step of it is logged, and the rest goes on."""
+        added = {node_id: cell for node_id in plan.order
+                 if node_id not in old.node_types and (cell := self._cells.get(node_id)) is not None}  # else unbuilt
+        for cell in added.values():  # none takes up another message: all that is queued is handed back
+            with cell.lock:
+                cell.started = False
+        for node_id, cell in added.items():
+            try:
+                # After the message in hand, if any: what it emits follows the edit's routes, to nodes still here.
+                self._stop_leaving(node_id, cell)
+            except BaseException as error:
+                self._not_put_back(node_id, error)
+        self._plan = old  # emits follow the old routes again: the added nodes get no more
+        for node_id in added:
+            del self._cells[node_id]
+        self._hand_back(old, plan, added)
+        for node_id in reversed(old.order):  # consumers first, as at a start
+            if node_id in restarted:
+                try:
+                    # The one that ran is still in its cell, stopped, where its own stop() or the edit's build quit:
+                    # stopped again, it met what its stop() had closed, and that was told on the node.
+                    self._replace(node_id, old, stop=self._cells[node_id].node is not restarted[node_id])
+                except BaseException as error:
+                    self._not_put_back(node_id, error)
+
+    def _hand_back(self, old: Plan, plan: Plan, dropped: dict[str, Cell]) -> None:
+        """Give what was queued for the nodes of a rolled-back edit (and what a sender that read ``plan`` delivers
+        to them later) to the nodes ``old`` routes its sender's output to and ``plan`` did not, once per emit (it
+        may have reached several added nodes), each a :class:`MessageHop` from its sender as an emit's (the show
+        log); one ``old`` sent nowhere else is counted off. What an added node sent on in the place of one so
+        handed back (:func:`diverted_into`: its message gone), or an injected one, is counted off too, and its take
+        told 'dropped with node X: the edit that added it was not swapped in'. Dropped unseen, a take among them
+        stayed in flight until the next start: during the run it never ended, nor did its source write it down as
+        done."""
+        diverted = diverted_into(old, plan)
+        handed: dict[tuple[str, str, int], int] = {}  # (sender, output, message id) -> copies handed back
+        seen: dict[tuple[str, str, str, str, int], int] = {}  # the same, per added node and input
+        counting = threading.Lock()  # a late delivery counts on its sender's thread, beside this one
+
+        def first_copy(node_id: str, port: str, emit: tuple[str, str, int]) -> bool:
+            """Whether this copy of an emit is the first of it handed back (an emit reaches each input once)."""
+            with counting:
+                copy = seen[(node_id, port, *emit)] = seen.get((node_id, port, *emit), 0) + 1
+                if copy <= handed.get(emit, 0):
+                    return False
+                handed[emit] = copy
+                return True
+
+        def hand(node_id: str, entry: Entry) -> None:
+            port, message, key, sender = entry
+            targets: list[tuple[Cell, str, str]] = []
+            if sender is not None and sender[0] in old.node_types:  # its sender runs on: the old routes take it
+                if first_copy(node_id, port, (*sender, id(message))):
+                    edited = plan.routes.get(sender, ())
+                    targets = [(cell, target, target_port) for target, target_port in old.routes.get(sender, ())
+                               if (target, target_port) not in edited and (cell := self._cells.get(target)) is not None]
+            elif key is not None and (sender is None or sender[0] in diverted):
+                self.ledger.note(key, node_id, "dropped",
+                                 f"dropped with node {node_id}: the edit that added it was not swapped in")
+            passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
+            for cell, target, target_port in targets:
+                if sender is not None and self.events.wants(MessageHop):  # the show log: a sampler's take, its MIDI
+                    self.events.publish(MessageHop(sender[0], port=sender[1], target=target, target_port=target_port,
+                                                   message=message))
+                self._deliver(cell, target_port, message, passed_key, sender)
+            if key is not None:
+                self._count_off(key, node_id)
+
+        for node_id, cell in dropped.items():
+            self._close(cell, functools.partial(hand, node_id))
+
+    def _retire(self, node_ids: Iterable[str]) -> None:
+        """Stop the removed nodes, each after :attr:`retire_wait` at most for its queue, then the message in hand
+        unless its handler is hung (:meth:`_hold_runs`); the takes of what is left are told dropped
+        (:meth:`_drop`). What escapes one's stop() is reported on it and raised once all are retired (one left out of
+        the cells of no plan would never be stopped)."""
+        escaped: BaseException | None = None
+        for node_id in node_ids:
+            cell = self._cells.get(node_id)
+            if cell is None:
+                continue
+            deadline = time.monotonic() + self.retire_wait
+            while (cell.inbox or cell.scheduled) and time.monotonic() < deadline:
+                time.sleep(0.001)
+            try:
+                self._stop_leaving(node_id, cell)
+            except BaseException as error:  # told on the node by _stop_node
+                escaped = escaped or error
+            finally:
+                del self._cells[node_id]
+                self._close(cell, functools.partial(self._drop, node_id))
+        if escaped is not None:
+            raise escaped
+
+    # -- a node's steps ----------------------------------------------------------------------------------------
+
+    def _build(self, node_id: str, plan: Plan) -> Node:
+        # Until its start() returns: what its stop() then meets half made (or not made at all) is noise.
+        self._never_started.add(node_id)
+        with self._starting_now(node_id, "__init__"):  # a constructor that hangs is named as a start() that hangs
+            return plan.node_types[node_id](node_id, plan.params[node_id], self._context)
+
+    def _build_into(self, node_id: str, plan: Plan, cell: Cell | None = None) -> None:
+        """Build ``node_id`` as ``plan`` has it into ``cell`` (None: a new cell). One whose constructor raises is
+        stood in for by :class:`Failed`, and reported once it is in the cell: the report finds there the type
+        whose code raised."""
+        with self._node_call(node_id, "__init__"):
+            failure: Exception | None = None
+            try:
+                node = self._build(node_id, plan)
+            except Exception as error:
+                node, failure = Failed(node_id, plan.node_types[node_id], self._context, error), error
+            if cell is None:
+                self._cells[node_id] = Cell(node)
+            else:
+                cell.node = node
+            if failure is not None:
+                self._record_error(node_id, failure, during="__init__")
+
+    def _prepare(self, node_id: str, node: Node) -> None:
+        with self._node_call(node_id, "prepare"):
+            try:
+                with self._starting_now(node_id, "prepare"):
+                    node.prepare()
+            except Exception as error:  # start() runs anyway: it may still work, or say more
+                self._record_error(node_id, error, during="prepare")
+
     def _start_cell(self, node_id: str) -> None:
+        """Start ``node_id``'s node, then let its cell take up messages (those queued meanwhile included)."""
         cell = self._cells[node_id]
         with self._node_call(node_id, "start"):
-            self._starting = (node_id, "start")
             try:
-                cell.node.start()
+                with self._starting_now(node_id, "start"):
+                    cell.node.start()
             except Exception as error:
-                self._starting = None
                 self._record_error(node_id, error, during="start")
             else:
-                self._starting = None
                 self._never_started.discard(node_id)
                 if not isinstance(cell.node, Failed):  # a stand-in "starts" only to bypass: the node never did
                     self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
-            finally:
-                # Also when a sys.exit() escapes: stop() leaves the node it names be, and this one may have opened
-                # threads and ports before it quit.
-                self._starting = None
         with cell.lock:
             cell.started = True
             reschedule = bool(cell.inbox) and not cell.scheduled
@@ -296,54 +307,17 @@ class PlanSwap:
             if stop:
                 self._stop_node(node_id, cell.node)
             self.errors.pop(node_id, None)  # the old node's; the new one's own are recorded from here on
-            with self._node_call(node_id, "__init__"):
-                try:
-                    cell.node = self._build(node_id, plan)
-                except Exception as error:
-                    cell.node = Failed(node_id, plan.node_types[node_id], self._context, error)
-                    # after: it finds the type whose code raised
-                    self._record_error(node_id, error, during="__init__")
+            self._build_into(node_id, plan, cell)
             self._prepare(node_id, cell.node)
         self._start_cell(node_id)
 
-    def _prepare(self, node_id: str, node: Node) -> None:
-        with self._node_call(node_id, "prepare"):
-            self._starting = (node_id, "prepare")
-            try:
-                node.prepare()
-            except Exception as error:  # start() runs anyway: it may still work, or say more
-                self._record_error(node_id, error, during="prepare")
-            finally:
-                self._starting = None
-
-    def _retire(self, node_ids: Iterable[str]) -> None:
-        """Stop the removed nodes, each after :attr:`retire_wait` at most for its queue, then the message in hand
-        unless its handler is hung (:meth:`_hold_runs`); what is left then is dropped, each take told 'dropped with
-        node X: removed by an edit' (left in the cell, it stayed in flight until the next start: it never ended, its
-        source never wrote it down as done). What escapes one's stop() is reported and raised once all are retired
-        (one left out of the cells of no plan would never be stopped)."""
-        escaped: BaseException | None = None
-        for node_id in node_ids:
-            cell = self._cells.get(node_id)
-            if cell is None:
-                continue
-            deadline = time.monotonic() + self.retire_wait
-            while (cell.inbox or cell.scheduled) and time.monotonic() < deadline:
-                time.sleep(0.001)
-            with cell.lock:  # no worker takes up another message: the one in hand finishes, the rest is dropped
-                cell.started = False
-            try:
-                with self._hold_runs(node_id, cell):
-                    self._stop_node(node_id, cell.node)
-            except BaseException as error:  # told on the node by _stop_node
-                escaped = escaped or error
-            finally:
-                del self._cells[node_id]
-                late = functools.partial(self._drop, node_id)
-                for entry in self._close(cell, late):
-                    late(entry)
-        if escaped is not None:
-            raise escaped
+    def _stop_leaving(self, node_id: str, cell: Cell) -> None:
+        """Stop a node that leaves the plan (removed, or added by an edit rolled back): it takes up no further
+        message, and is stopped after the one in hand unless its handler is hung (:meth:`_hold_runs`)."""
+        with cell.lock:
+            cell.started = False
+        with self._hold_runs(node_id, cell):
+            self._stop_node(node_id, cell.node)
 
     @contextlib.contextmanager
     def _hold_runs(self, node_id: str, cell: Cell) -> Iterator[None]:
@@ -351,7 +325,8 @@ class PlanSwap:
         not once its handler counts as hung (the watchdog has it in :attr:`hung`): it is left to its worker, as the
         watchdog leaves it, while the block stops (or rebuilds) the node beside it; its take stays in flight until
         it comes back. Waited for without a bound, a handler that never returned held the swap lock, and the
-        editor's update() with it."""
+        editor's update() with it. One not hung is waited for: stopped beside it, it would fail on what stop()
+        closed."""
         while not cell.run_lock.acquire(timeout=0.01):
             if node_id in self.hung:
                 yield
@@ -361,15 +336,24 @@ class PlanSwap:
         finally:
             cell.run_lock.release()
 
+    def _close(self, cell: Cell, fate: Callable[[Entry], None]) -> None:
+        """Empty the inbox of a cell whose node left the plan, giving each entry to ``fate``, and each that a
+        sender that read the plan before delivers to it from now on (:attr:`Cell.closed`): left in the inbox, a
+        take among them stayed in flight until the next start. Set under the cell's lock, which a delivery takes
+        anyway: no further lock on the path messages take."""
+        with cell.lock:
+            entries = list(cell.inbox)
+            cell.inbox.clear()
+            cell.closed = fate
+        for entry in entries:
+            fate(entry)
+
     def _drop(self, node_id: str, entry: Entry) -> None:
         """A message left at ``node_id``, removed by an edit, goes no further: its take is told so, counted off."""
         key = entry[2]
-        if key is None:
-            return
-        self.ledger.note(key, node_id, "dropped", f"dropped with node {node_id}: removed by an edit")
-        ended = self.ledger.finish(key, node_id)
-        if ended is not None:
-            self._ended(ended)
+        if key is not None:
+            self.ledger.note(key, node_id, "dropped", f"dropped with node {node_id}: removed by an edit")
+            self._count_off(key, node_id)
 
     def _stop_nodes(self, node_ids: Iterable[str]) -> None:
         """Stop these nodes (the engine's stop()). What escapes one's stop() (a plugin's sys.exit()) is told on it by
@@ -384,6 +368,8 @@ class PlanSwap:
                     self._stop_node(node_id, cell.node)
 
     def _stop_node(self, node_id: str, node: Node) -> None:
+        """Call ``node.stop()``: an Exception is reported on the node (logged only for one that never started); what
+        else escapes is reported too (:meth:`_report_escape`), then raised on. :class:`NodeStopped` in any case."""
         try:
             with self._node_call(node_id, "stop"):
                 try:
@@ -394,7 +380,7 @@ class PlanSwap:
                     else:
                         self._record_error(node_id, error, during="stop")
                 except BaseException as error:  # a plugin's sys.exit(): told on the node here, then raised on
-                    self._escaped(error)
+                    self._report_escape(error)
                     raise
                 finally:
                     # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
@@ -405,6 +391,50 @@ class PlanSwap:
             # that were never told took it for running.
             self._never_started.discard(node_id)
             self.events.publish(NodeStopped(node_id))
+
+    # -- what escapes a node's call ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _node_call(self, node_id: str, call: str) -> Iterator[None]:
+        """Note which node's ``call`` this thread is in, its error handling included: unlike :attr:`_starting`, an
+        exception escaping it leaves the note set, for :meth:`_report_escape` to name the node. Per thread: stop()
+        may stop nodes while a start goes on (Ctrl+C during ``exsampling run``'s start-up)."""
+        self._local.calling = (node_id, call)
+        yield
+        self._local.calling = None
+
+    @contextlib.contextmanager
+    def _starting_now(self, node_id: str, call: str) -> Iterator[None]:
+        """Note the node being built, prepared or started, and the method running (:attr:`_starting`: ``exsampling
+        run`` names one that takes long, and stop() leaves it be). Cleared however the call ends: left set by a
+        sys.exit(), stop() left that node be, with the threads and ports its start() had opened."""
+        self._starting = (node_id, call)
+        try:
+            yield
+        finally:
+            self._starting = None
+
+    def _report_escape(self, error: BaseException) -> None:
+        """An exception escaped a node's call (a plugin's ``sys.exit()``; an error whose text cannot be made): it
+        reaches the caller of start() or update() with the engine's note of the node gone (one out of a node's stop()
+        during the engine's stop() goes no further), so the node is named here, in :attr:`failed_call` (the first
+        since the last start() or update() began) and a :class:`NodeError` on it. Ctrl+C is no node's failure."""
+        calling, self._local.calling = getattr(self._local, "calling", None), None
+        if calling is None or isinstance(error, KeyboardInterrupt):
+            return
+        node_id, call = calling
+        if self.failed_call is None:  # the first: a roll-back's own failures are not what undid the edit
+            self.failed_call = calling
+        text = error_text(error)
+        self.errors[node_id] = text
+        self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
+        self.events.publish(NodeError(node_id, error=text, details=traceback.format_exc(), during=call))
+
+    def _not_put_back(self, node_id: str, error: BaseException) -> None:
+        """What escaped a step of :meth:`_roll_back` is logged and the rest goes on: the caller is told what escaped
+        the swap."""
+        self._local.calling = None
+        log.warning("rolling back a failed swap, node %s: %s", node_id, error_text(error))
 
 
 def diverted_into(old: Plan, plan: Plan) -> set[str]:
