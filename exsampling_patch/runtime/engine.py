@@ -218,9 +218,12 @@ class Engine(HangWatch, PlanSwap):
 
         ``source`` names who sent it (``"editor"``: a performer's button): the message is then published as a
         :class:`MessageHop` from ``source`` (port ``""``), so observers (the show log) see it as any hop."""
-        if node_id not in self._cells:
+        # Looked up once: an edit may remove the node meanwhile (a button pressed as it goes in); its closed cell
+        # then ends the take as any left there. Looked up again, that raised KeyError with the take counted.
+        cell = self._cells.get(node_id)
+        if cell is None:
             raise KeyError(f"no node '{node_id}' is running")
-        if port not in self._cells[node_id].node.inputs:
+        if port not in cell.node.inputs:
             raise KeyError(f"node '{node_id}' has no input '{port}'")
         if source and self.events.wants(MessageHop):
             self.events.publish(MessageHop(source, port="", target=node_id, target_port=port, message=message))
@@ -228,7 +231,7 @@ class Engine(HangWatch, PlanSwap):
         if key is not None and not self.ledger.add(key, 1):
             ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), "", 1)
             assert ended is None
-        self._deliver(self._cells[node_id], port, message, key)
+        self._deliver(cell, port, message, key)
 
     def idle(self) -> bool:
         """True when no message is queued or being handled."""

@@ -11,12 +11,21 @@ import threading
 import time
 from typing import Any
 
+import numpy as np
 import pytest
 
-from exsampling_patch import Node
+from exsampling_patch import Node, Take
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeError, TakeEnded
-from tests.core.test_take_fates import ON_START, RELEASE, Phone, edit_with_a_gate_that_quits, registry, run
+from tests.core.test_take_fates import (
+    ON_START,
+    RELEASE,
+    Phone,
+    edit_with_a_gate_that_quits,
+    hold_hops_to,
+    registry,
+    run,
+)
 
 __all__ = ["registry"]  # the fixture, for these tests
 
@@ -281,4 +290,37 @@ def test_an_added_node_whose_handler_hangs_does_not_hold_the_roll_back(registry:
         assert ended == [("q1", "done", "keep"), ("held", "done", "h2")] and len(engine.ledger) == 0
     finally:
         RELEASE.set()
+        engine.stop()
+
+
+def test_a_take_injected_at_a_node_an_edit_removes_meanwhile_is_told_dropped(registry: Any) -> None:
+    # inject() looked the node up twice: removed by an edit in between (a performer's button pressed as the edit
+    # went in), the second lookup raised KeyError in the editor's thread after the take was counted: it stayed in
+    # flight until the next start. Delivered to the removed node's closed cell, it ends as any take left there.
+    engine, events = run(registry, [], {"phone": "t_phone", "gone": "t_keep"})
+    held, go = hold_hops_to(engine, "gone")  # the button's thread, between its hop and the delivery
+    edit = Patch()
+    edit.add_node(NodeSpec("phone", "t_phone"))
+    raised: list[BaseException] = []
+
+    def press() -> None:
+        try:
+            take = Take(np.full(480, 0.1, np.float32), 48000, take_id="b1", source="Bo")
+            engine.inject("gone", "take", take, source="editor")
+        except BaseException as error:  # what reached the editor's thread
+            raised.append(error)
+
+    button = threading.Thread(target=press)
+    try:
+        button.start()
+        assert held.wait(5)
+        engine.update(edit)
+        go.set()
+        button.join(5)
+        assert raised == []
+        ended = [(e.take_id, e.fate, e.node_id, e.reason) for e in events if isinstance(e, TakeEnded)]
+        assert ended == [("b1", "dropped", "gone", "dropped with node gone: removed by an edit")]
+        assert len(engine.ledger) == 0
+    finally:
+        go.set()
         engine.stop()
