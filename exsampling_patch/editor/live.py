@@ -9,6 +9,7 @@ stops the engine for the editor and swaps plans as the patch is edited.
 from __future__ import annotations
 
 import collections
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from exsampling_patch.runtime import (
     showlog,
 )
 from exsampling_patch.runtime.events import TakeEnded, merge_status
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -387,13 +390,21 @@ class Runner:
         return self._swap is not None and self._swap.is_alive()
 
     def stop(self, timeout: float = 5.0) -> bool:
-        if self._swap is not None:
-            self._swap.join(timeout)
-            self._swap = None
-        if self.engine is None:
-            return True
+        """Stop the patch, an edit being swapped in included: returns once every node the engine built is stopped
+        (True if all finished in time). Given up on after 5 s, a swap waiting on a slow node went on, and the nodes
+        it started or was retiring were never stopped: the next start met their ports and devices held."""
+        swap, self._swap = self._swap, None
         engine, self.engine = self.engine, None
-        clean = engine.stop(timeout)
+        clean = engine.stop(timeout) if engine is not None else True
+        # The swap ends at its next step, stopping what it holds: the node whose start() it has in hand, as that
+        # returns (a model loading); it is not given up on.
+        while swap is not None and swap.is_alive():
+            swap.join(timeout)
+            if swap.is_alive() and engine is not None:
+                node_id, call = engine.starting_call or ("?", "?")
+                log.warning("stopping: waiting for node %s's %s() to return, to stop it", node_id, call)
+        if engine is None:
+            return True
         self._close_show()
         self.observer.apply()
         self.observer.detach()

@@ -138,6 +138,7 @@ class Engine(HangWatch, PlanSwap):
         self._context = _Context(self, base_dir)
         self._running = False
         self._stopping = False  # stop() is stopping the consumers: what they handle from then on is not done
+        self._reset_stops()
 
     # -- public API -------------------------------------------------------------------------------------------
 
@@ -178,6 +179,8 @@ class Engine(HangWatch, PlanSwap):
         """
         if self._running:
             raise RuntimeError("the engine is already running; use update() to change the patch")
+        if self._swap_lock.locked():  # one that stop() came during: it ends at its node's call in hand
+            raise RuntimeError("the engine is still stopping the last run's nodes")
         with collector_paused():  # many objects and no garbage: see collector_paused
             plan = compile_plan(patch, self.registry, version=1, checked=checked)
         self._running = True
@@ -186,6 +189,7 @@ class Engine(HangWatch, PlanSwap):
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
         self.ledger = TakeLedger()
         self._stopping = False
+        self._reset_stops()
         for _ in range(self._workers_wanted):
             self._add_worker()
         threading.Thread(target=self._watch, name="exsampling-watchdog", daemon=True).start()
@@ -254,9 +258,11 @@ class Engine(HangWatch, PlanSwap):
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop sources, let queued messages finish, stop the other nodes and the workers.
 
-        Bounded by ``timeout`` seconds (plus each node's own stop); returns True if all finished in time.
+        Bounded by ``timeout`` seconds (plus each node's own stop); returns True if all finished in time. A swap
+        (start() or update() on another thread) ends at its next step; the node whose constructor, prepare() or
+        start() it has in hand is stopped as that returns, by the swap (:mod:`~exsampling_patch.runtime.stopping`).
         """
-        if not self._running:
+        if not self._running or not self._halt():
             return True
         deadline = time.monotonic() + timeout
         plan = self._plan
@@ -269,6 +275,7 @@ class Engine(HangWatch, PlanSwap):
         # stopped node is no error of the show (the classifier's "process is stopped", once for each take queued).
         self._stopping = True
         self._stop_nodes([n for n in order if n not in sources])
+        self._stop_rest()  # one that left the plan (retired, rolled back) as a swap goes on
         self._running = False
         with self._pool_lock:
             workers = list(self._workers)
@@ -279,8 +286,7 @@ class Engine(HangWatch, PlanSwap):
             clean = clean and not thread.is_alive()
         self._workers.clear()
         self._states.clear()
-        self._cells.clear()
-        self._plan = None
+        self._halt_ended()
         if self._switch_before is not None:
             sys.setswitchinterval(self._switch_before)
             self._switch_before = None

@@ -26,6 +26,9 @@ Each wait for the message a node has in hand (the node stopped, rebuilt or dropp
 as hung (:meth:`PlanSwap._hold_runs`); that take ends once the handler comes back. A sender that read the plan
 before a node left it, and delivers to it afterwards, meets its closed cell: the take goes where the queued ones
 went.
+
+Once the engine's stop() has begun, the swap calls no further node and waits on nothing: it ends at its next step,
+and the nodes it holds are stopped once, by it or by stop() (:mod:`~exsampling_patch.runtime.stopping`).
 """
 
 from __future__ import annotations
@@ -42,15 +45,16 @@ from typing import Any
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
-from exsampling_patch.runtime.events import EventBus, MessageHop, NodeError, NodeStarted, NodeStopped, PlanSwapped
+from exsampling_patch.runtime.events import MessageHop, NodeError, NodeStarted, PlanSwapped
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry, Failed, error_text
 from exsampling_patch.runtime.plan import Plan
+from exsampling_patch.runtime.stopping import Halted, NodeStops
 
 log = logging.getLogger(__name__)
 
 
-class PlanSwap:
+class PlanSwap(NodeStops):
     """Mixed into the engine: installing a plan, and building, starting, restarting and stopping its nodes."""
 
     _plan: Plan | None
@@ -59,12 +63,9 @@ class PlanSwap:
     _ready: queue.SimpleQueue[Any]
     _swap_lock: threading.Lock
     _abort: threading.Event
-    _starting: tuple[str, str] | None
     _local: threading.local  # .calling: see _node_call
-    _never_started: set[str]
     errors: dict[str, str]
     error_counts: dict[str, int]
-    events: EventBus
     failed_call: tuple[str, str] | None
     ledger: TakeLedger
     hung: dict[str, float]  # see HangWatch
@@ -72,10 +73,6 @@ class PlanSwap:
     #: left then is dropped with the node, each take told so. The message in hand then is waited for until its
     #: handler counts as hung (its node's ``hang_after``; see :meth:`_hold_runs`).
     retire_wait: float = 2.0
-
-    def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                      details: str = "", during: str = "") -> str:
-        raise NotImplementedError
 
     def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
                  sender: tuple[str, str] | None = None) -> None:
@@ -90,20 +87,34 @@ class PlanSwap:
         """Swap to ``plan``, the first one (start()) or an edited one (update()): see the module's docstring."""
         escaped: BaseException | None = None
         with self._swap_lock:
+            if not self._begin_swap():  # stop() came first
+                return
             self._local.calling = self.failed_call = None
             old, restarted = self._plan, dict[str, Node]()
             try:
-                added, removed = self._swap_in(plan, restarted)
-            except BaseException as error:
-                self._report_escape(error)
-                if old is not None:
-                    self._roll_back(old, plan, restarted)
-                raise
-            # The new plan runs from here on, whatever a removed node's stop() does: no roll-back.
-            try:
-                self._retire(removed)
-            except BaseException as error:
-                escaped = error
+                try:
+                    added, removed = self._swap_in(plan, restarted)
+                except Halted:
+                    raise
+                except BaseException as error:
+                    self._report_escape(error)
+                    if old is not None:
+                        with contextlib.suppress(Halted):  # what it had not put back yet is stopped as the swap ends
+                            self._roll_back(old, plan, restarted)
+                    raise
+                # The new plan runs from here on, whatever a removed node's stop() does: no roll-back.
+                try:
+                    self._retire(removed)
+                except Halted:
+                    raise
+                except BaseException as error:
+                    escaped = error
+            except Halted:  # stop() has begun: see stopping
+                self._local.calling = None
+            finally:
+                halted = self._swap_ended()
+        if halted:
+            return
         self.events.publish(PlanSwapped("", version=plan.version, added=tuple(added), removed=tuple(removed)))
         if escaped is not None:
             raise escaped
@@ -159,6 +170,8 @@ class PlanSwap:
             try:
                 # After the message in hand, if any: what it emits follows the edit's routes, to nodes still here.
                 self._stop_leaving(node_id, cell)
+            except Halted:
+                raise
             except BaseException as error:
                 self._not_put_back(node_id, error)
         self._plan = old  # emits follow the old routes again: the added nodes get no more
@@ -171,6 +184,8 @@ class PlanSwap:
                     # The one that ran is still in its cell, stopped, where its own stop() or the edit's build quit:
                     # stopped again, it met what its stop() had closed, and that was told on the node.
                     self._replace(node_id, old, stop=self._cells[node_id].node is not restarted[node_id])
+                except Halted:
+                    raise
                 except BaseException as error:
                     self._not_put_back(node_id, error)
 
@@ -230,16 +245,19 @@ class PlanSwap:
             cell = self._cells.get(node_id)
             if cell is None:
                 continue
+            self._halt_point()
             deadline = time.monotonic() + self.retire_wait
             while (cell.inbox or cell.scheduled) and time.monotonic() < deadline:
+                self._halt_point()
                 time.sleep(0.001)
             try:
                 self._stop_leaving(node_id, cell)
+            except Halted:  # its takes stay in flight, as stop() leaves them: redone at the next start
+                raise
             except BaseException as error:  # told on the node by _stop_node
                 escaped = escaped or error
-            finally:
-                del self._cells[node_id]
-                self._close(cell, functools.partial(self._drop, node_id))
+            del self._cells[node_id]
+            self._close(cell, functools.partial(self._drop, node_id))
         if escaped is not None:
             raise escaped
 
@@ -248,7 +266,7 @@ class PlanSwap:
     def _build(self, node_id: str, plan: Plan) -> Node:
         # Until its start() returns: what its stop() then meets half made (or not made at all) is noise.
         self._never_started.add(node_id)
-        with self._starting_now(node_id, "__init__"):  # a constructor that hangs is named as a start() that hangs
+        with self._calling_now(node_id, "__init__"):  # a constructor that hangs is named as a start() that hangs
             return plan.node_types[node_id](node_id, plan.params[node_id], self._context)
 
     def _build_into(self, node_id: str, plan: Plan, cell: Cell | None = None) -> None:
@@ -261,6 +279,7 @@ class PlanSwap:
                 node = self._build(node_id, plan)
             except Exception as error:
                 node, failure = Failed(node_id, plan.node_types[node_id], self._context, error), error
+            self._noted(node_id, node)
             if cell is None:
                 self._cells[node_id] = Cell(node)
             else:
@@ -271,7 +290,7 @@ class PlanSwap:
     def _prepare(self, node_id: str, node: Node) -> None:
         with self._node_call(node_id, "prepare"):
             try:
-                with self._starting_now(node_id, "prepare"):
+                with self._calling_now(node_id, "prepare"):
                     node.prepare()
             except Exception as error:  # start() runs anyway: it may still work, or say more
                 self._record_error(node_id, error, during="prepare")
@@ -281,7 +300,7 @@ class PlanSwap:
         cell = self._cells[node_id]
         with self._node_call(node_id, "start"):
             try:
-                with self._starting_now(node_id, "start"):
+                with self._calling_now(node_id, "start"):
                     cell.node.start()
             except Exception as error:
                 self._record_error(node_id, error, during="start")
@@ -331,6 +350,7 @@ class PlanSwap:
             if node_id in self.hung:
                 yield
                 return
+            self._halt_point()
         try:
             yield
         finally:
@@ -355,43 +375,6 @@ class PlanSwap:
             self.ledger.note(key, node_id, "dropped", f"dropped with node {node_id}: removed by an edit")
             self._count_off(key, node_id)
 
-    def _stop_nodes(self, node_ids: Iterable[str]) -> None:
-        """Stop these nodes (the engine's stop()). What escapes one's stop() (a plugin's sys.exit()) is told on it by
-        :meth:`_stop_node` and goes no further: it ended the engine's stop() there, the nodes after it and the
-        workers left running, and reached the caller (the editor's Stop closed the editor)."""
-        for node_id in node_ids:
-            cell = self._cells.get(node_id)
-            starting = self._starting
-            # One still in prepare() or start() (Ctrl+C then) is left be.
-            if cell is not None and (starting is None or node_id != starting[0]):
-                with contextlib.suppress(Exception, SystemExit):
-                    self._stop_node(node_id, cell.node)
-
-    def _stop_node(self, node_id: str, node: Node) -> None:
-        """Call ``node.stop()``: an Exception is reported on the node (logged only for one that never started); what
-        else escapes is reported too (:meth:`_report_escape`), then raised on. :class:`NodeStopped` in any case."""
-        try:
-            with self._node_call(node_id, "stop"):
-                try:
-                    node.stop()
-                except Exception as error:
-                    if node_id in self._never_started:  # it met what a start() that failed left half made: noise
-                        log.debug("node %s, which never started, failed to stop: %s", node_id, error)
-                    else:
-                        self._record_error(node_id, error, during="stop")
-                except BaseException as error:  # a plugin's sys.exit(): told on the node here, then raised on
-                    self._report_escape(error)
-                    raise
-                finally:
-                    # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
-                    # replaced by a live edit went on emitting beside its successor.
-                    node.stop_event.set()
-        finally:
-            # Also when a sys.exit() escaped its stop(): its threads are told to end all the same, and observers
-            # that were never told took it for running.
-            self._never_started.discard(node_id)
-            self.events.publish(NodeStopped(node_id))
-
     # -- what escapes a node's call ----------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -402,17 +385,6 @@ class PlanSwap:
         self._local.calling = (node_id, call)
         yield
         self._local.calling = None
-
-    @contextlib.contextmanager
-    def _starting_now(self, node_id: str, call: str) -> Iterator[None]:
-        """Note the node being built, prepared or started, and the method running (:attr:`_starting`: ``exsampling
-        run`` names one that takes long, and stop() leaves it be). Cleared however the call ends: left set by a
-        sys.exit(), stop() left that node be, with the threads and ports its start() had opened."""
-        self._starting = (node_id, call)
-        try:
-            yield
-        finally:
-            self._starting = None
 
     def _report_escape(self, error: BaseException) -> None:
         """An exception escaped a node's call (a plugin's ``sys.exit()``; an error whose text cannot be made): it

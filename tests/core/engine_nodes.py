@@ -229,11 +229,52 @@ class Closes(Node):
         pass
 
 
+class Tracking:
+    """What the engine did with the Tracked nodes: each instance built, each stop() call, and the gate a held
+    start() waits at."""
+
+    def __init__(self) -> None:
+        self.built: list[Node] = []
+        self.stops: list[Node] = []
+        self.holding = threading.Event()  # set as a held start() begins to wait
+        self.gate = threading.Event()  # lets it return
+
+
+TRACKING = Tracking()
+
+
+class Tracked(Node):
+    """Notes each instance built and each stop() call in TRACKING; its start() waits at TRACKING.gate when told
+    to, as a node's start() loading a model takes long."""
+
+    type_name = "tracked"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+    hold = Param(bool, False, "start() waits until TRACKING.gate is set")
+    version = Param(int, 0, "changed by an edit: the node is rebuilt")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        TRACKING.built.append(self)
+
+    def start(self) -> None:
+        if self.hold:
+            TRACKING.holding.set()
+            TRACKING.gate.wait(30.0)  # a failed test does not leave it waiting for ever
+
+    def stop(self) -> None:
+        TRACKING.stops.append(self)
+        super().stop()
+
+    def on_inlet(self, message: Any) -> None:
+        self.emit("outlet", message)
+
+
 def engine_registry() -> Registry:
     """The built-in node types and the ones above."""
     registry = Registry.default(entry_points=False)
     for node_type in (Counter, AddOne, Sink, BadStart, BadStop, Slow, Reporter, Quits, HalfStarts, Garbled,
-                      Closes):
+                      Closes, Tracked):
         registry.register(node_type, "test")
     return registry
 

@@ -1,0 +1,182 @@
+"""Stopping the engine's nodes, each once, also when stop() comes while a swap (a start, or a live edit) runs.
+
+A swap may take long: a node's ``start()`` loading a model, an edit waiting on a slow handler (up to its node's
+``hang_after``). stop() does not wait for it (Ctrl+C must stop the show promptly), and the two meet under
+:attr:`NodeStops._halt_lock`:
+
+- stop() marks the engine halted. From then on the swap calls no node's constructor, ``prepare()`` or ``start()``
+  and waits on no queue or handler: at its next step it raises :class:`Halted` and ends there (no roll-back, no
+  further retiring, no :class:`~exsampling_patch.runtime.events.PlanSwapped`).
+- stop() stops every node but the one whose call the swap has in hand.
+- Whichever of the two ends last stops what is left (:meth:`NodeStops._stop_left`): the node that was in hand, one
+  the swap built or took out of the plan meanwhile; then the engine drops its nodes.
+
+Every node built is noted in :attr:`NodeStops._live` until its ``stop()`` is called, which claims it
+(:meth:`NodeStops._stop_node`). Before, a stop() during an edit cleared the nodes under the edit: a removed node it
+was retiring, or one it started afterwards, was never stopped and held its ports and devices.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+
+from exsampling_patch.node import Node
+from exsampling_patch.runtime.events import EventBus, NodeStopped
+from exsampling_patch.runtime.parts import Cell
+from exsampling_patch.runtime.plan import Plan
+
+log = logging.getLogger(__name__)
+
+
+class Halted(BaseException):  # not an Exception: no handler of a node's errors may take it for one
+    """Raised in a swap at its next step once stop() has begun: the swap ends there, what it holds left to stop."""
+
+
+class NodeStops:
+    """Mixed into the engine: stopping its nodes, each once, beside a swap that runs (see the module's docstring)."""
+
+    _plan: Plan | None
+    _cells: dict[str, Cell]
+    _starting: tuple[str, str] | None
+    _never_started: set[str]
+    events: EventBus
+
+    def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
+                      details: str = "", during: str = "") -> str:
+        raise NotImplementedError
+
+    def _report_escape(self, error: BaseException) -> None:
+        raise NotImplementedError
+
+    def _node_call(self, node_id: str, call: str) -> contextlib.AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _reset_stops(self) -> None:
+        """Ready for a start: nothing built, not halted."""
+        self._halt_lock = threading.Lock()
+        self._halted = False  # stop() has begun: a swap calls no further node
+        self._swapping = False  # a swap runs (under the swap lock)
+        self._stopped = False  # stop() has stopped what it could: the swap, ending after it, stops the rest
+        #: Each node built and not stopped yet, by id(): one the swap holds outside the cells is stopped too.
+        self._live: dict[int, tuple[str, Node]] = {}
+
+    def _noted(self, node_id: str, node: Node) -> None:
+        """Note a node just built: it is stopped once, by whoever comes to it first."""
+        with self._halt_lock:
+            self._live[id(node)] = (node_id, node)
+
+    @contextlib.contextmanager
+    def _calling_now(self, node_id: str, call: str) -> Iterator[None]:
+        """Note that a swap calls ``node_id``'s constructor, ``prepare()`` or ``start()`` (:attr:`_starting`: stop()
+        leaves that node be, ``exsampling run`` names one that takes long), unless stop() has begun: then
+        :class:`Halted`. One test under the lock: a call begun after stop() passed the node was never stopped.
+        Cleared however the call ends: left set by a sys.exit(), stop() left that node be, with the threads and ports
+        its start() had opened."""
+        with self._halt_lock:
+            if self._halted:
+                raise Halted
+            self._starting = (node_id, call)
+        try:
+            yield
+        finally:
+            self._starting = None
+
+    def _halt_point(self) -> None:
+        """A swap's step that may wait (a queue to empty, a handler to return): it ends here once stop() began."""
+        if self._halted:
+            raise Halted
+
+    def _begin_swap(self) -> bool:
+        """Called with the swap lock held: False once stop() has begun (the swap then does nothing)."""
+        with self._halt_lock:
+            self._swapping = not self._halted
+            return self._swapping
+
+    def _swap_ended(self) -> bool:
+        """The swap's end: stops what is left if stop() has ended meanwhile; returns whether stop() has begun."""
+        with self._halt_lock:
+            self._swapping = False
+            halted, last = self._halted, self._stopped
+        if last:
+            self._stop_left()
+        return halted
+
+    def _halt(self) -> bool:
+        """stop()'s first step: False where another stop() has begun already."""
+        with self._halt_lock:
+            if self._halted:
+                return False
+            self._halted = True
+            return True
+
+    def _halt_ended(self) -> None:
+        """stop()'s last step: stops what is left, unless a swap runs still (it does so as it ends)."""
+        with self._halt_lock:
+            self._stopped = True
+            swapping = self._swapping
+        if not swapping:
+            self._stop_left()
+
+    def _stop_left(self) -> None:
+        """Stop each node built and not stopped yet (no swap runs, nor does stop()), then drop all of them."""
+        with self._halt_lock:
+            left = list(self._live.values())
+        for node_id, node in left:
+            with contextlib.suppress(Exception, SystemExit):
+                self._stop_node(node_id, node)
+        self._cells.clear()
+        self._plan = None
+
+    def _stop_nodes(self, node_ids: Iterable[str]) -> None:
+        """Stop these nodes (the engine's stop()). What escapes one's stop() (a plugin's sys.exit()) is told on it by
+        :meth:`_stop_node` and goes no further: it ended the engine's stop() there, the nodes after it and the workers
+        left running, and reached the caller (the editor's Stop closed the editor)."""
+        for node_id, node in [(n, cell.node) for n in node_ids if (cell := self._cells.get(n)) is not None]:
+            starting = self._starting
+            # One still in its constructor, prepare() or start() (Ctrl+C then) is left be: see _stop_left.
+            if starting is None or node_id != starting[0]:
+                with contextlib.suppress(Exception, SystemExit):
+                    self._stop_node(node_id, node)
+
+    def _stop_rest(self) -> None:
+        """Stop each node built and not stopped yet but the one a swap calls now: one a swap took out of the plan
+        and is retiring, or added and is rolling back."""
+        with self._halt_lock:
+            left = list(self._live.values())
+        starting = self._starting
+        for node_id, node in left:
+            if starting is None or node_id != starting[0]:
+                with contextlib.suppress(Exception, SystemExit):
+                    self._stop_node(node_id, node)
+
+    def _stop_node(self, node_id: str, node: Node) -> None:
+        """Call ``node.stop()`` unless it was called already: an Exception is reported on the node (logged only for
+        one that never started); what else escapes is reported too (:meth:`_report_escape`), then raised on.
+        :class:`NodeStopped` in any case."""
+        with self._halt_lock:
+            if self._live.pop(id(node), None) is None:  # stopped already: a second stop() met what it closed
+                return
+        try:
+            with self._node_call(node_id, "stop"):
+                try:
+                    node.stop()
+                except Exception as error:
+                    if node_id in self._never_started:  # it met what a start() that failed left half made: noise
+                        log.debug("node %s, which never started, failed to stop: %s", node_id, error)
+                    else:
+                        self._record_error(node_id, error, during="stop")
+                except BaseException as error:  # a plugin's sys.exit(): told on the node here, then raised on
+                    self._report_escape(error)
+                    raise
+                finally:
+                    # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
+                    # replaced by a live edit went on emitting beside its successor.
+                    node.stop_event.set()
+        finally:
+            # Also when a sys.exit() escaped its stop(): its threads are told to end all the same, and observers
+            # that were never told took it for running.
+            self._never_started.discard(node_id)
+            self.events.publish(NodeStopped(node_id))

@@ -1,0 +1,80 @@
+"""The engine's stop() while a swap runs on another thread: every node either plan built is stopped once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+from tests.core import engine_nodes
+from tests.core.engine_nodes import Tracking, engine_registry
+
+
+@pytest.fixture
+def tracking() -> Tracking:
+    engine_nodes.TRACKING = Tracking()
+    return engine_nodes.TRACKING
+
+
+def tracked(**nodes: dict[str, Any]) -> Patch:
+    """Tracked nodes in file order as given; consumers start first, the rest in reverse file order."""
+    patch = Patch()
+    for node_id, params in nodes.items():
+        patch.add_node(NodeSpec(node_id, "tracked", params))
+    return patch
+
+
+def test_stop_during_an_edit_stops_each_node_of_both_plans_once(tracking: Tracking) -> None:
+    # stop() did not take the swap: it cleared the nodes under the edit, held in the added "held"'s start(); the
+    # edit then started "added" and rebuilt "changed" after stop() had stopped all it saw, and "removed" was never
+    # retired: nodes left running, their ports and devices held.
+    registry: Registry = engine_registry()
+    engine = Engine(registry)
+    engine.start(tracked(removed={}, changed={"version": 1}, kept={}))
+    edit = tracked(added={}, changed={"version": 2}, kept={}, held={"hold": True})
+    failed: list[BaseException] = []
+
+    def update() -> None:
+        try:
+            engine.update(edit)
+        except BaseException as error:
+            failed.append(error)
+
+    swap = threading.Thread(target=update, name="test-swap", daemon=True)
+    swap.start()
+    try:
+        assert tracking.holding.wait(10), "the edit never began to start 'held'"
+        # stop() does not wait for the start() in hand (Ctrl+C during a model's loading): it returns first.
+        engine.stop()
+        assert not engine.running
+    finally:
+        tracking.gate.set()
+        swap.join(10)
+    assert not swap.is_alive() and failed == []
+    built = {id(node): node.node_id for node in tracking.built}
+    assert set(built.values()) == {"added", "changed", "held", "kept", "removed"}  # "changed" rebuilt or not
+    assert Counter(id(node) for node in tracking.stops) == {key: 1 for key in built}
+    assert engine.find_node("held") is None and engine.plan is None
+
+
+def test_stop_during_start_up_stops_each_node_once(tracking: Tracking) -> None:
+    # Ctrl+C while a node's start() loads a model: stop() left that node be and the start went on, starting it and
+    # the nodes after it, none of them ever stopped.
+    engine = Engine(engine_registry())
+    starter = threading.Thread(target=engine.start, args=(tracked(after={}, early={}, held={"hold": True}),),
+                               name="test-start", daemon=True)
+    starter.start()
+    try:
+        assert tracking.holding.wait(10), "the start never began to start 'held'"
+        engine.stop()
+    finally:
+        tracking.gate.set()
+        starter.join(10)
+    assert not starter.is_alive()
+    assert sorted(node.node_id for node in tracking.built) == ["after", "early", "held"]
+    assert Counter(id(node) for node in tracking.stops) == {id(node): 1 for node in tracking.built}

@@ -1,0 +1,55 @@
+"""The editor's Stop during an edit being swapped in: it returns once every node the engine built is stopped."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from exsampling_patch.editor.live import Runner, RuntimeObserver
+from exsampling_patch.editor.model import EditorModel
+from tests.core import engine_nodes
+from tests.core.engine_nodes import Tracking, engine_registry
+
+
+class OpenGate(logging.Handler):
+    """Lets the held start() return once the runner says it waits for it."""
+
+    def __init__(self, tracking: Tracking) -> None:
+        super().__init__()
+        self.tracking = tracking
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "waiting for node" in record.getMessage():
+            self.tracking.gate.set()
+
+
+@pytest.fixture
+def tracking() -> Iterator[Tracking]:
+    engine_nodes.TRACKING = tracking = Tracking()
+    logger = logging.getLogger("exsampling_patch.editor.live")
+    handler = OpenGate(tracking)
+    logger.addHandler(handler)
+    try:
+        yield tracking
+    finally:
+        logger.removeHandler(handler)
+        tracking.gate.set()
+
+
+def test_stop_during_a_swap_returns_once_its_nodes_are_stopped(tracking: Tracking) -> None:
+    # Runner.stop gave up on the swap after its timeout and stopped the engine: the node the swap was starting (a
+    # model loading) went on, never stopped, its ports and devices held when the performer pressed Start again.
+    model = EditorModel(engine_registry())
+    model.add_node("tracked", (0, 0))
+    runner = Runner(model, RuntimeObserver(), workers=2)
+    assert runner.start(), runner.problem
+    model.add_node("tracked", (200, 0), {"hold": True})
+    runner.sync()
+    assert runner.swapping and tracking.holding.wait(10), "the edit never began to start the held node"
+    runner.stop(timeout=0.05)
+    assert not runner.swapping and not runner.running
+    assert len(tracking.built) == 2
+    assert Counter(id(node) for node in tracking.stops) == {id(node): 1 for node in tracking.built}
