@@ -469,12 +469,15 @@ class Engine(HangWatch, PlanSwap):
                 self._emit(node.node_id, name, message)
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                      details: str = "", during: str = "") -> str:
+                      details: str = "", during: str = "", of: Node | type[Node] | None = None) -> str:
+        """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
+        default the node in its cell) raised it."""
         text = error_text(error) if isinstance(error, BaseException) else str(error)
         self.errors[node_id] = text
         self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
         log.debug("node %s failed: %s", node_id, text)
-        cell = self._cells.get(node_id)
-        where = raised_at(error, cell.node) if cell is not None and isinstance(error, BaseException) else ""
+        if of is None and (cell := self._cells.get(node_id)) is not None:
+            of = cell.node
+        where = raised_at(error, of) if of is not None and isinstance(error, BaseException) else ""
         self.events.publish(NodeError(node_id, error=text, details=details, port=port, where=where, during=during))
         return text

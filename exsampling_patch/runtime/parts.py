@@ -123,11 +123,12 @@ def error_text(error: BaseException) -> str:
         return f"{type(error).__name__} (its message could not be made)"
 
 
-def raised_at(error: BaseException, node: Node) -> str:
-    """Where ``node``'s own code raised ``error``, as ``FILE:LINE in FUNCTION`` (the deepest such frame), for a
-    plugin's node: the console said only "ValueError: ...", and the traceback went nowhere a developer looks.
+def raised_at(error: BaseException, node: Node | type[Node]) -> str:
+    """Where ``node``'s own code (a node type's: its constructor's) raised ``error``, as ``FILE:LINE in FUNCTION``
+    (the deepest such frame), for a plugin's node: the console said only "ValueError: ...", and the traceback went
+    nowhere a developer looks.
     '' for a built-in type (its messages are written for performers) or when no frame is the node's."""
-    node_type = getattr(node, "built_type", type(node))
+    node_type = node if isinstance(node, type) else getattr(node, "built_type", type(node))
     files = set()
     for klass in node_type.__mro__:
         if klass.__module__.startswith("exsampling_patch.") or klass.__module__ == "builtins":

@@ -45,13 +45,13 @@ class NodeStops:
     events: EventBus
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                      details: str = "", during: str = "") -> str:
+                      details: str = "", during: str = "", of: Node | type[Node] | None = None) -> str:
         raise NotImplementedError
 
     def _report_escape(self, error: BaseException) -> None:
         raise NotImplementedError
 
-    def _node_call(self, node_id: str, call: str) -> contextlib.AbstractContextManager[None]:
+    def _node_call(self, node_id: str, call: str, of: Node | type[Node]) -> contextlib.AbstractContextManager[None]:
         raise NotImplementedError
 
     def _reset_stops(self) -> None:
@@ -160,14 +160,14 @@ class NodeStops:
             if self._live.pop(id(node), None) is None:  # stopped already: a second stop() met what it closed
                 return
         try:
-            with self._node_call(node_id, "stop"):
+            with self._node_call(node_id, "stop", node):
                 try:
                     node.stop()
                 except Exception as error:
                     if node_id in self._never_started:  # it met what a start() that failed left half made: noise
                         log.debug("node %s, which never started, failed to stop: %s", node_id, error)
                     else:
-                        self._record_error(node_id, error, during="stop")
+                        self._record_error(node_id, error, during="stop", of=node)
                 except BaseException as error:  # a plugin's sys.exit(): told on the node here, then raised on
                     self._report_escape(error)
                     raise

@@ -45,7 +45,7 @@ from typing import Any
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
-from exsampling_patch.runtime.events import MessageHop, NodeError, NodeStarted, PlanSwapped
+from exsampling_patch.runtime.events import MessageHop, NodeStarted, PlanSwapped
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry, Failed, error_text
 from exsampling_patch.runtime.plan import Plan
@@ -273,7 +273,7 @@ class PlanSwap(NodeStops):
         """Build ``node_id`` as ``plan`` has it into ``cell`` (None: a new cell). One whose constructor raises is
         stood in for by :class:`Failed`, and reported once it is in the cell: the report finds there the type
         whose code raised."""
-        with self._node_call(node_id, "__init__"):
+        with self._node_call(node_id, "__init__", plan.node_types[node_id]):
             failure: Exception | None = None
             try:
                 node = self._build(node_id, plan)
@@ -288,7 +288,7 @@ class PlanSwap(NodeStops):
                 self._record_error(node_id, failure, during="__init__")
 
     def _prepare(self, node_id: str, node: Node) -> None:
-        with self._node_call(node_id, "prepare"):
+        with self._node_call(node_id, "prepare", node):
             try:
                 with self._calling_now(node_id, "prepare"):
                     node.prepare()
@@ -298,7 +298,7 @@ class PlanSwap(NodeStops):
     def _start_cell(self, node_id: str) -> None:
         """Start ``node_id``'s node, then let its cell take up messages (those queued meanwhile included)."""
         cell = self._cells[node_id]
-        with self._node_call(node_id, "start"):
+        with self._node_call(node_id, "start", cell.node):
             try:
                 with self._calling_now(node_id, "start"):
                     cell.node.start()
@@ -378,29 +378,29 @@ class PlanSwap(NodeStops):
     # -- what escapes a node's call ----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _node_call(self, node_id: str, call: str) -> Iterator[None]:
-        """Note which node's ``call`` this thread is in, its error handling included: unlike :attr:`_starting`, an
-        exception escaping it leaves the note set, for :meth:`_report_escape` to name the node. Per thread: stop()
-        may stop nodes while a start goes on (Ctrl+C during ``exsampling run``'s start-up)."""
-        self._local.calling = (node_id, call)
+    def _node_call(self, node_id: str, call: str, of: Node | type[Node]) -> Iterator[None]:
+        """Note which node's ``call`` this thread is in, its error handling included, and the node (the type, for a
+        constructor) whose code runs: unlike :attr:`_starting`, an exception escaping it leaves the note set, for
+        :meth:`_report_escape` to name the node and where its code raised. Per thread: stop() may stop nodes while a
+        start goes on (Ctrl+C during ``exsampling run``'s start-up)."""
+        self._local.calling, self._local.of = (node_id, call), of
         yield
-        self._local.calling = None
+        self._local.calling = self._local.of = None
 
     def _report_escape(self, error: BaseException) -> None:
         """An exception escaped a node's call (a plugin's ``sys.exit()``; an error whose text cannot be made): it
         reaches the caller of start() or update() with the engine's note of the node gone (one out of a node's stop()
         during the engine's stop() goes no further), so the node is named here, in :attr:`failed_call` (the first
-        since the last start() or update() began) and a :class:`NodeError` on it. Ctrl+C is no node's failure."""
+        since the last start() or update() began) and a :class:`NodeError` on it, where its code raised included (as
+        :meth:`_record_error` tells any node's error). Ctrl+C is no node's failure."""
         calling, self._local.calling = getattr(self._local, "calling", None), None
+        of, self._local.of = getattr(self._local, "of", None), None
         if calling is None or isinstance(error, KeyboardInterrupt):
             return
         node_id, call = calling
         if self.failed_call is None:  # the first: a roll-back's own failures are not what undid the edit
             self.failed_call = calling
-        text = error_text(error)
-        self.errors[node_id] = text
-        self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
-        self.events.publish(NodeError(node_id, error=text, details=traceback.format_exc(), during=call))
+        self._record_error(node_id, error, details=traceback.format_exc(), during=call, of=of)
 
     def _not_put_back(self, node_id: str, error: BaseException) -> None:
         """What escaped a step of :meth:`_roll_back` is logged and the rest goes on: the caller is told what escaped

@@ -341,3 +341,25 @@ def test_an_error_whose_text_cannot_be_made_is_reported_and_the_show_goes_on(reg
         assert engine.errors["garbled"] == "Unprintable (its message could not be made)"
     finally:
         engine.stop()
+
+
+@pytest.mark.parametrize("call", ["__init__", "prepare", "start", "stop"])
+def test_what_escapes_a_plugin_nodes_method_says_where_its_code_raised(registry: Registry, call: str) -> None:
+    # A sys.exit() was told on its node without the file and line an Exception's report has: the console and the
+    # editor said "SystemExit: ..." and the plugin's developer had to guess where.
+    patch = Patch()
+    patch.add_node(NodeSpec("quitter", "quits", {"quit_in": call}))
+    errors: list[NodeError] = []
+    engine = Engine(registry)
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    try:
+        if call == "stop":
+            engine.start(patch)
+        else:
+            with pytest.raises(SystemExit):
+                engine.start(patch)
+    finally:
+        engine.stop()
+    assert [(e.node_id, e.during) for e in errors] == [("quitter", call)]
+    here = re.escape(engine_nodes.__file__)
+    assert re.fullmatch(rf"{here}:\d+ in _quit_if", errors[0].where), errors[0].where
