@@ -160,7 +160,8 @@ class PlanSwap(NodeStops):
         stopped and dropped, what was queued for them handed back (:meth:`_hand_back`), the changed ones it had
         restarted are restarted as they were. Left half swapped, the patch ran what no one had asked for, and the
         next edit was compared with a plan that was not running (a changed node not restarted yet kept its old
-        parameters for good). What escapes a step of it is logged, and the rest goes on."""
+        parameters for good). What escapes a step of it is told on its node (:meth:`_not_put_back`); the rest goes
+        on."""
         added = {node_id: cell for node_id in plan.order
                  if node_id not in old.node_types and (cell := self._cells.get(node_id)) is not None}  # else unbuilt
         for cell in added.values():  # none takes up another message: all that is queued is handed back
@@ -403,9 +404,13 @@ class PlanSwap(NodeStops):
         self._record_error(node_id, error, details=traceback.format_exc(), during=call, of=of)
 
     def _not_put_back(self, node_id: str, error: BaseException) -> None:
-        """What escaped a step of :meth:`_roll_back` is logged and the rest goes on: the caller is told what escaped
-        the swap."""
-        self._local.calling = None
+        """What escaped a step of :meth:`_roll_back` is told on the node it escaped from, as one out of its stop()
+        was already, and logged; the rest goes on, and the caller is told what escaped the swap, still named in
+        :attr:`failed_call`. Only logged, a restart that quit left the node that ran showing no error, taken for
+        back as it ran while it took up no message."""
+        undid = self.failed_call
+        self._report_escape(error)  # nothing more where its stop() told it already
+        self.failed_call = undid
         log.warning("rolling back a failed swap, node %s: %s", node_id, error_text(error))
 
 

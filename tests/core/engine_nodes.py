@@ -238,6 +238,7 @@ class Tracking:
         self.stops: list[Node] = []
         self.holding = threading.Event()  # set as a held start() begins to wait
         self.gate = threading.Event()  # lets it return
+        self.quit_versions: set[int] = set()  # a start() of these versions calls sys.exit()
 
 
 TRACKING = Tracking()
@@ -245,7 +246,8 @@ TRACKING = Tracking()
 
 class Tracked(Node):
     """Notes each instance built and each stop() call in TRACKING; its start() waits at TRACKING.gate when told
-    to, as a node's start() loading a model takes long."""
+    to, as a node's start() loading a model takes long, and calls sys.exit() for a version in
+    TRACKING.quit_versions (a device gone meanwhile)."""
 
     type_name = "tracked"
     inlet = Input(ANY)
@@ -258,6 +260,8 @@ class Tracked(Node):
         TRACKING.built.append(self)
 
     def start(self) -> None:
+        if self.version in TRACKING.quit_versions:
+            sys.exit(f"no device for version {self.version}")
         if self.hold:
             TRACKING.holding.set()
             TRACKING.gate.wait(30.0)  # a failed test does not leave it waiting for ever

@@ -363,3 +363,30 @@ def test_what_escapes_a_plugin_nodes_method_says_where_its_code_raised(registry:
     assert [(e.node_id, e.during) for e in errors] == [("quitter", call)]
     here = re.escape(engine_nodes.__file__)
     assert re.fullmatch(rf"{here}:\d+ in _quit_if", errors[0].where), errors[0].where
+
+
+def test_a_roll_back_whose_restart_quits_is_told_on_the_node(registry: Registry) -> None:
+    # Only logged: the node that ran showed no error, and the composer took it for back as it ran, its start() having
+    # quit (its device gone meanwhile) and the node taking up no message since.
+    engine_nodes.TRACKING = tracking = engine_nodes.Tracking()
+    patch = Patch()
+    patch.add_node(NodeSpec("dev", "tracked", {"version": 1}))
+    engine = Engine(registry)
+    engine.start(patch)
+    tracking.quit_versions.add(1)
+    errors: list[NodeError] = []
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    edited = Patch()
+    edited.add_node(NodeSpec("quitter", "quits", {"quit_in": "start"}))  # first in file order: started last
+    edited.add_node(NodeSpec("dev", "tracked", {"version": 2}))
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edited)
+        assert engine.failed_call == ("quitter", "start")  # still what undid the edit
+        assert [(e.node_id, e.during, e.error) for e in errors] == [
+            ("quitter", "start", "SystemExit: no device, in start"),
+            ("dev", "start", "SystemExit: no device for version 1")]
+        assert engine.errors["dev"] == "SystemExit: no device for version 1"
+        assert re.fullmatch(rf"{re.escape(engine_nodes.__file__)}:\d+ in start", errors[1].where), errors[1].where
+    finally:
+        engine.stop()
