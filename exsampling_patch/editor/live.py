@@ -389,19 +389,29 @@ class Runner:
         """Whether an edit is being swapped into the running patch now."""
         return self._swap is not None and self._swap.is_alive()
 
-    def stop(self, timeout: float = 5.0) -> bool:
+    def stop(self, timeout: float = 5.0, give_up_after: float = 60.0) -> bool:
         """Stop the patch, an edit being swapped in included: returns once every node the engine built is stopped
         (True if all finished in time). Given up on after 5 s, a swap waiting on a slow node went on, and the nodes
-        it started or was retiring were never stopped: the next start met their ports and devices held."""
+        it started or was retiring were never stopped: the next start met their ports and devices held. A node's
+        start() that has not returned after ``give_up_after`` s (a plugin that never returns) is left to the swap,
+        which stops it if it ever returns: the editor must not hang with it (False, and the problem says so)."""
         swap, self._swap = self._swap, None
         engine, self.engine = self.engine, None
         clean = engine.stop(timeout) if engine is not None else True
         # The swap ends at its next step, stopping what it holds: the node whose start() it has in hand, as that
-        # returns (a model loading); it is not given up on.
+        # returns (a model loading).
+        waited = 0.0
         while swap is not None and swap.is_alive():
-            swap.join(timeout)
+            swap.join(min(timeout, max(0.0, give_up_after - waited)))
+            waited += timeout
             if swap.is_alive() and engine is not None:
                 node_id, call = engine.starting_call or ("?", "?")
+                if waited >= give_up_after:
+                    self.problem = (f"node '{node_id}' is still in its {call}() after {give_up_after:g} s: it will "
+                                    "be stopped if it returns; until then it may hold its ports and devices")
+                    log.error("stopping: %s", self.problem)
+                    clean = False
+                    break
                 log.warning("stopping: waiting for node %s's %s() to return, to stop it", node_id, call)
         if engine is None:
             return True

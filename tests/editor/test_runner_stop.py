@@ -22,7 +22,7 @@ class OpenGate(logging.Handler):
         self.tracking = tracking
 
     def emit(self, record: logging.LogRecord) -> None:
-        if "waiting for node" in record.getMessage():
+        if "waiting for node" in record.getMessage() and self.tracking.gate_on_warning:
             self.tracking.gate.set()
 
 
@@ -51,5 +51,27 @@ def test_stop_during_a_swap_returns_once_its_nodes_are_stopped(tracking: Trackin
     assert runner.swapping and tracking.holding.wait(10), "the edit never began to start the held node"
     runner.stop(timeout=0.05)
     assert not runner.swapping and not runner.running
+    assert len(tracking.built) == 2
+    assert Counter(id(node) for node in tracking.stops) == {id(node): 1 for node in tracking.built}
+
+
+def test_stop_gives_up_on_a_start_that_never_returns_and_the_swap_stops_it_later(tracking: Tracking) -> None:
+    # A plugin whose start() never returns must not hang the editor's Stop (the show goes on): the runner gives up,
+    # says so, and the swap stops that node once its start() returns.
+    model = EditorModel(engine_registry())
+    model.add_node("tracked", (0, 0))
+    runner = Runner(model, RuntimeObserver(), workers=2)
+    assert runner.start(), runner.problem
+    model.add_node("tracked", (200, 0), {"hold": True})
+    runner.sync()
+    assert runner.swapping and tracking.holding.wait(10), "the edit never began to start the held node"
+    swap = runner._swap
+    tracking.gate_on_warning = False
+    assert runner.stop(timeout=0.05, give_up_after=0.2) is False
+    assert runner.problem and "still in its start()" in runner.problem
+    assert swap is not None and swap.is_alive()  # the held start() goes on
+    tracking.gate.set()
+    swap.join(10)
+    assert not swap.is_alive()
     assert len(tracking.built) == 2
     assert Counter(id(node) for node in tracking.stops) == {id(node): 1 for node in tracking.built}
