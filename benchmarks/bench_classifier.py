@@ -12,6 +12,8 @@ import argparse
 import os
 import sys
 
+from host_check import cpu_line
+
 from exsampling_patch.models.benchmark import DEFAULT_DATA, measure
 
 
@@ -25,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     f = measure(None, args.data, args.repeats, args.limit)
     print(f"classifier {f['model']} (1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} "
           f"after, on {os.cpu_count()} cores: timings are only comparable on an idle machine)")
+    print(f"  {cpu_line()}")
     print(f"  model load: median {f['load_ms']:.0f} ms")
     for threads in (1, 2):
         for window, what in (("whole", "whole window"), ("1s", "1s windows"),

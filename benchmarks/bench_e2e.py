@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import yaml
 from esc50_takes import ten_second_takes
-from host_check import pause_cost_line
+from host_check import cpu_line, pause_cost_line
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 
@@ -79,6 +79,7 @@ def main() -> int:
                         help="override a parameter of the default patch (YAML value), e.g. classifier.threads=2")
     args = parser.parse_args()
     takes = [(category, encode_wav_pcm16(audio, RATE)) for category, audio in ten_second_takes(args.takes, RATE)]
+    print(cpu_line())
     print(pause_cost_line(args.gap))
     device = MaxDeviceStandIn()
     with tempfile.TemporaryDirectory() as tmp:
