@@ -370,10 +370,12 @@ class Runner:
     def _update(self, engine: Engine, patch: Patch) -> None:
         ran = engine.plan
         try:
-            engine.update(patch)
+            swapped = engine.update(patch)
         except PatchError as error:
             self.problem = f"not swapped in (the old plan runs on): {problems_text(error.problems)}"
         except (Exception, SystemExit) as error:  # else the thread ended unseen, and the edit was said swapped in
+            if engine.plan is None:  # Stop came during the edit: the run is over, as where update() returns None
+                return
             # The engine puts back the plan that ran, unless what escaped came from a removed node's stop().
             if engine.plan is ran:
                 self.problem = f"not swapped in (the old plan runs on): {failure_text(engine, error)}"
@@ -381,8 +383,11 @@ class Runner:
                 self.problem = f"swapped in, but {failure_text(engine, error)}"
                 self._watch_samplers(engine)
         else:
-            self.problem = None
-            self._watch_samplers(engine)
+            # None: Stop came during the edit, and the run is over: what Stop said (a node it gave up on) stands,
+            # and there is no node to watch. Taken for swapped in, that cleared it.
+            if swapped is not None:
+                self.problem = None
+                self._watch_samplers(engine)
 
     @property
     def swapping(self) -> bool:

@@ -144,7 +144,8 @@ class Engine(HangWatch, PlanSwap):
 
     @property
     def plan(self) -> Plan | None:
-        return self._plan
+        """The plan running; None before :meth:`start` and once :meth:`stop` has begun (no edit goes in then)."""
+        return None if self._halted else self._plan
 
     @property
     def running(self) -> bool:
@@ -195,7 +196,7 @@ class Engine(HangWatch, PlanSwap):
         threading.Thread(target=self._watch, name="exsampling-watchdog", daemon=True).start()
         self._install(plan)
 
-    def update(self, patch: Patch) -> Plan:
+    def update(self, patch: Patch) -> Plan | None:
         """Swap to a new version of the patch while running, keeping messages in flight (the steps:
         :mod:`~exsampling_patch.runtime.swap`).
 
@@ -205,12 +206,14 @@ class Engine(HangWatch, PlanSwap):
         counts as hung is not waited for. An exception that escapes a node's method (a plugin's ``sys.exit()``; see
         :attr:`failed_call`) is raised here after the old plan is put back (the added nodes' queued messages handed
         back to it), unless it escaped a removed node's ``stop()``: the new plan runs then (:attr:`plan` says which).
+
+        Returns the plan swapped in; None where :meth:`stop` came first or cut the edit short (it never ran, and
+        what it built is stopped): returned, it was taken for swapped in.
         """
         if not self._running or self._plan is None:
             raise RuntimeError("the engine is not running")
         plan = compile_plan(patch, self.registry, version=self._plan.version + 1)
-        self._install(plan)
-        return plan
+        return plan if self._install(plan) else None
 
     def abort_start(self) -> None:
         """Start no more nodes (called from another thread while :meth:`start` runs, on Ctrl+C): the node starting

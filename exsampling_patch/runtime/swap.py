@@ -83,12 +83,13 @@ class PlanSwap(NodeStops):
 
     # -- the swap's steps ------------------------------------------------------------------------------------
 
-    def _install(self, plan: Plan) -> None:
-        """Swap to ``plan``, the first one (start()) or an edited one (update()): see the module's docstring."""
+    def _install(self, plan: Plan) -> bool:
+        """Swap to ``plan``, the first one (start()) or an edited one (update()): see the module's docstring. False
+        where stop() came first or cut the swap short: ``plan`` does not run, and the engine runs none."""
         escaped: BaseException | None = None
         with self._swap_lock:
             if not self._begin_swap():  # stop() came first
-                return
+                return False
             self._local.calling = self.failed_call = None
             old, restarted = self._plan, dict[str, Node]()
             try:
@@ -114,10 +115,11 @@ class PlanSwap(NodeStops):
             finally:
                 halted = self._swap_ended()
         if halted:
-            return
+            return False
         self.events.publish(PlanSwapped("", version=plan.version, added=tuple(added), removed=tuple(removed)))
         if escaped is not None:
             raise escaped
+        return True
 
     def _swap_in(self, plan: Plan, restarted: dict[str, Node]) -> tuple[list[str], list[str]]:
         """Build, prepare and start the added nodes and restart the changed ones, each noted in ``restarted`` with

@@ -78,3 +78,25 @@ def test_stop_during_start_up_stops_each_node_once(tracking: Tracking) -> None:
     assert not starter.is_alive()
     assert sorted(node.node_id for node in tracking.built) == ["after", "early", "held"]
     assert Counter(id(node) for node in tracking.stops) == {id(node): 1 for node in tracking.built}
+
+
+def test_an_edit_stop_cuts_short_returns_none_and_no_plan_runs(tracking: Tracking) -> None:
+    # update() returned the edited plan, and engine.plan showed it, though stop() had cut the edit short in "held"'s
+    # start(): the edit never ran, and the editor took it for swapped in.
+    engine = Engine(engine_registry())
+    engine.start(tracked(kept={}))
+    swapped = engine.update(tracked(kept={}, other={}))
+    assert swapped is not None and swapped is engine.plan and swapped.version == 2
+    returned: list[Any] = []
+    swap = threading.Thread(target=lambda: returned.append(engine.update(tracked(kept={}, held={"hold": True}))),
+                            name="test-swap", daemon=True)
+    swap.start()
+    try:
+        assert tracking.holding.wait(10), "the edit never began to start 'held'"
+        engine.stop()
+        assert engine.plan is None  # the swap still in "held"'s start()
+    finally:
+        tracking.gate.set()
+        swap.join(10)
+    assert not swap.is_alive() and returned == [None] and engine.plan is None
+    assert Counter(id(node) for node in tracking.stops) == {id(node): 1 for node in tracking.built}

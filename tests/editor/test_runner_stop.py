@@ -73,5 +73,7 @@ def test_stop_gives_up_on_a_start_that_never_returns_and_the_swap_stops_it_later
     tracking.gate.set()
     swap.join(10)
     assert not swap.is_alive()
+    # The swap ended, cut short: taken for swapped in, it cleared what Stop said.
+    assert runner.problem and "still in its start()" in runner.problem
     assert len(tracking.built) == 2
     assert Counter(id(node) for node in tracking.stops) == {id(node): 1 for node in tracking.built}
