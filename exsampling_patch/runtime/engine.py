@@ -127,7 +127,7 @@ class Engine(HangWatch, PlanSwap):
         self.hung: dict[str, float] = {}  # node id -> seconds its handler had run when it was found hung
         self._local = threading.local()
         self._swap_lock = threading.Lock()
-        self._abort = threading.Event()  # abort_start(): nodes not started yet are left unstarted
+        self._abort = threading.Event()  # abort_start(): the start's nodes not started yet are left unstarted
         #: The node being built, prepared or started now, with the method running (stop() leaves it be).
         self._starting: tuple[str, str] | None = None
         #: The node, and the method of it, out of which an exception first escaped (a plugin's ``sys.exit()``) since
@@ -182,6 +182,7 @@ class Engine(HangWatch, PlanSwap):
             raise RuntimeError("the engine is already running; use update() to change the patch")
         if self._swap_lock.locked():  # one that stop() came during: it ends at its node's call in hand
             raise RuntimeError("the engine is still stopping the last run's nodes")
+        self._abort.clear()  # an earlier start's abort_start(): before compiling, so that one meanwhile counts
         with collector_paused():  # many objects and no garbage: see collector_paused
             plan = compile_plan(patch, self.registry, version=1, checked=checked)
         self._running = True
@@ -217,7 +218,8 @@ class Engine(HangWatch, PlanSwap):
 
     def abort_start(self) -> None:
         """Start no more nodes (called from another thread while :meth:`start` runs, on Ctrl+C): the node starting
-        now finishes its ``start()``, the rest are left unstarted (:meth:`stop` then stops what did start)."""
+        now finishes its ``start()``, the rest are left unstarted (:meth:`stop` then stops what did start). Only
+        that start's: an edit of the run, or the next start, starts its nodes."""
         self._abort.set()
 
     def inject(self, node_id: str, port: str, message: Any, source: str = "") -> None:

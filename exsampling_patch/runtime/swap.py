@@ -124,7 +124,8 @@ class PlanSwap(NodeStops):
     def _swap_in(self, plan: Plan, restarted: dict[str, Node]) -> tuple[list[str], list[str]]:
         """Build, prepare and start the added nodes and restart the changed ones, each noted in ``restarted`` with
         the node that ran as its restart begins (for :meth:`_roll_back`); returns the added nodes and the removed
-        ones, still to be retired. After :meth:`abort_start`, nodes not started yet are left unstarted."""
+        ones, still to be retired. After :meth:`abort_start` during a start, its nodes not started yet are left
+        unstarted; an edit's are all started."""
         old = self._plan
         added, changed, removed = [], [], []
         for node_id in plan.order:
@@ -143,12 +144,14 @@ class PlanSwap(NodeStops):
         self._plan = plan  # from here on, emits follow the new routes
         # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
         added_set, changed_set = set(added), set(changed)
+        # An aborted start's flag stays set until the next start: an edit meanwhile started none of its nodes.
+        aborted = self._abort.is_set if old is None else lambda: False
         for node_id in reversed(plan.order):
-            if node_id in added_set and not self._abort.is_set():
+            if node_id in added_set and not aborted():
                 self._prepare(node_id, self._cells[node_id].node)
         # Consumers start before producers, so the first messages find their targets ready.
         for node_id in reversed(plan.order):
-            if self._abort.is_set():
+            if aborted():
                 break
             if node_id in added_set:
                 self._start_cell(node_id)

@@ -230,11 +230,12 @@ class Closes(Node):
 
 
 class Tracking:
-    """What the engine did with the Tracked nodes: each instance built, each stop() call, and the gate a held
-    start() waits at."""
+    """What the engine did with the Tracked nodes: each instance built, each start() and stop() call, and the gate
+    a held start() waits at."""
 
     def __init__(self) -> None:
         self.built: list[Node] = []
+        self.starts: list[Node] = []
         self.stops: list[Node] = []
         self.holding = threading.Event()  # set as a held start() begins to wait
         self.gate = threading.Event()  # lets it return
@@ -246,8 +247,8 @@ TRACKING = Tracking()
 
 
 class Tracked(Node):
-    """Notes each instance built and each stop() call in TRACKING; its start() waits at TRACKING.gate when told
-    to, as a node's start() loading a model takes long, and calls sys.exit() for a version in
+    """Notes each instance built and each start() and stop() call in TRACKING; its start() waits at TRACKING.gate
+    when told to, as a node's start() loading a model takes long, and calls sys.exit() for a version in
     TRACKING.quit_versions (a device gone meanwhile)."""
 
     type_name = "tracked"
@@ -261,6 +262,7 @@ class Tracked(Node):
         TRACKING.built.append(self)
 
     def start(self) -> None:
+        TRACKING.starts.append(self)
         if self.version in TRACKING.quit_versions:
             sys.exit(f"no device for version {self.version}")
         if self.hold:

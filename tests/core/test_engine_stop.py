@@ -100,3 +100,31 @@ def test_an_edit_stop_cuts_short_returns_none_and_no_plan_runs(tracking: Trackin
         swap.join(10)
     assert not swap.is_alive() and returned == [None] and engine.plan is None
     assert Counter(id(node) for node in tracking.stops) == {id(node): 1 for node in tracking.built}
+
+
+def test_abort_start_aborts_only_the_start_it_came_during(tracking: Tracking) -> None:
+    # abort_start() (Ctrl+C during start-up) set a flag nothing reset: an edit of that run started none of the nodes
+    # it added, and the engine started again left all of them unstarted.
+    engine = Engine(engine_registry())
+    patch = tracked(after={}, held={"hold": True}, early={})  # started "early", "held", "after"
+    starter = threading.Thread(target=engine.start, args=(patch,), name="test-start", daemon=True)
+    starter.start()
+    try:
+        assert tracking.holding.wait(10), "the start never began to start 'held'"
+        engine.abort_start()
+    finally:
+        tracking.gate.set()
+        starter.join(10)
+    assert not starter.is_alive()
+    try:
+        assert [node.node_id for node in tracking.starts] == ["early", "held"]
+        engine.update(tracked(after={}, held={"hold": True}, early={}, added={}))
+        assert [node.node_id for node in tracking.starts][2:] == ["added"]
+    finally:
+        engine.stop()
+    del tracking.starts[:]
+    engine.start(patch)
+    try:
+        assert sorted(node.node_id for node in tracking.starts) == ["after", "early", "held"]
+    finally:
+        engine.stop()
