@@ -160,17 +160,24 @@ class Engine(HangWatch, PlanSwap):
     @property
     def starting_call(self) -> tuple[str, str] | None:
         """The node being built, prepared or started now and the method of it running (``__init__``, ``prepare``,
-        ``start``), or None; read from another thread: ``exsampling run`` names a node whose start takes long."""
+        ``start``), or None; read from another thread: ``exsampling run`` names a node whose start takes long. Still
+        set after :meth:`stop` has returned while that call goes on: the editor's Stop names the node it waits for."""
         return self._starting
 
     def node(self, node_id: str) -> Node:
-        """The live instance of a node (for observers and tests; do not call its handlers)."""
-        return self._cells[node_id].node
+        """The live instance of a node (for observers and tests; do not call its handlers); KeyError where
+        :meth:`find_node` gives None."""
+        node = self.find_node(node_id)
+        if node is None:
+            raise KeyError(node_id)
+        return node
 
     def find_node(self, node_id: str) -> Node | None:
-        """:meth:`node`, or None where no node runs under ``node_id`` (not built yet, or removed meanwhile): for an
-        observer on another thread, which cannot check first and then ask."""
-        cell = self._cells.get(node_id)
+        """:meth:`node`, or None where no node runs under ``node_id`` (not built yet, removed meanwhile, or
+        :meth:`stop` has begun): for an observer on another thread, which cannot check first and then ask. A swap
+        that stop() cut short holds its nodes until its call in hand returns (then it stops them): they showed as
+        running after stop() had returned."""
+        cell = None if self._halted else self._cells.get(node_id)
         return cell.node if cell is not None else None
 
     def start(self, patch: Patch, checked: bool = False) -> None:

@@ -128,3 +128,27 @@ def test_abort_start_aborts_only_the_start_it_came_during(tracking: Tracking) ->
         assert sorted(node.node_id for node in tracking.starts) == ["after", "early", "held"]
     finally:
         engine.stop()
+
+
+def test_once_stop_returns_during_an_edit_no_node_shows(tracking: Tracking) -> None:
+    # stop() returned with the edit still in "held"'s start(): running was False, but the nodes stayed listed (the
+    # swap holds them until that call returns, then stops them), as if they ran on.
+    engine = Engine(engine_registry())
+    engine.start(tracked(kept={}))
+    assert engine.find_node("kept") is engine.node("kept") is not None
+    swap = threading.Thread(target=engine.update, args=(tracked(kept={}, held={"hold": True}),), name="test-swap",
+                            daemon=True)
+    swap.start()
+    try:
+        assert tracking.holding.wait(10), "the edit never began to start 'held'"
+        engine.stop()
+        assert not engine.running and engine.plan is None
+        assert engine.find_node("kept") is None and engine.find_node("held") is None
+        with pytest.raises(KeyError):
+            engine.node("kept")
+        assert engine.starting_call == ("held", "start")  # what the editor's Stop names as it waits
+    finally:
+        tracking.gate.set()
+        swap.join(10)
+    assert not swap.is_alive() and engine.find_node("kept") is None and engine.starting_call is None
+    assert Counter(id(node) for node in tracking.stops) == {id(node): 1 for node in tracking.built}
