@@ -187,9 +187,9 @@ class PlanSwap(NodeStops):
         for node_id in reversed(old.order):  # consumers first, as at a start
             if node_id in restarted:
                 try:
-                    # The one that ran is still in its cell, stopped, where its own stop() or the edit's build quit:
-                    # stopped again, it met what its stop() had closed, and that was told on the node.
-                    self._replace(node_id, old, stop=self._cells[node_id].node is not restarted[node_id])
+                    # Where its own stop() or the edit's build quit, the one that ran is still in its cell, stopped:
+                    # _stop_node calls no node's stop() twice (it met what the first had closed).
+                    self._replace(node_id, old)
                 except Halted:
                     raise
                 except BaseException as error:
@@ -322,15 +322,14 @@ class PlanSwap(NodeStops):
         if reschedule:
             self._ready.put(cell)
 
-    def _replace(self, node_id: str, plan: Plan, stop: bool = True) -> None:
+    def _replace(self, node_id: str, plan: Plan) -> None:
         """Rebuild ``node_id`` as ``plan`` has it, its queued messages kept, after the message in hand unless its
-        handler is hung (:meth:`_hold_runs`); ``stop=False``: its node is stopped already."""
+        handler is hung (:meth:`_hold_runs`)."""
         cell = self._cells[node_id]
         with self._hold_runs(node_id, cell):
             with cell.lock:
                 cell.started = False
-            if stop:
-                self._stop_node(node_id, cell.node)
+            self._stop_node(node_id, cell.node)
             self.errors.pop(node_id, None)  # the old node's; the new one's own are recorded from here on
             self._build_into(node_id, plan, cell)
             self._prepare(node_id, cell.node)
