@@ -5,8 +5,9 @@ one worker at a time, so node code need not be thread-safe. A worker that handle
 with the node it fed (depth first), so a chain of cheap nodes runs without thread hand-offs.
 
 Every take a source emits is counted in the ledger (:mod:`~exsampling_patch.runtime.ledger`) until its last
-message is handled, then it ends (:class:`TakeEnded`, and the source's ``take_ended``). How a live edit
-(:meth:`Engine.update`) swaps plans, rolls back, and ends the takes at the nodes it removes or drops:
+message is handled, then it ends (:class:`TakeEnded`, and the source's ``take_ended``). How a message gets into
+the inboxes (emit, inject, deliver) and when the engine is idle: :mod:`~exsampling_patch.runtime.flow`. How a
+live edit (:meth:`Engine.update`) swaps plans, rolls back, and ends the takes at the nodes it removes or drops:
 :mod:`~exsampling_patch.runtime.swap`. A hung handler: :mod:`~exsampling_patch.runtime.watchdog`.
 """
 
@@ -26,16 +27,9 @@ from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime.events import (
-    EventBus,
-    MessageHop,
-    NodeError,
-    NodeStatus,
-    NodeTiming,
-    TakeEnded,
-    merge_status,
-)
-from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
+from exsampling_patch.runtime.events import EventBus, NodeError, NodeStatus, NodeTiming, merge_status
+from exsampling_patch.runtime.flow import MessageFlow
+from exsampling_patch.runtime.ledger import TakeLedger, take_key
 from exsampling_patch.runtime.parts import Cell, NotBuilt, Worker, error_text, hang_limit, raised_at, worker_cpus
 from exsampling_patch.runtime.plan import Plan, compile_plan
 from exsampling_patch.runtime.swap import PlanSwap
@@ -89,7 +83,7 @@ torch calls). At 5 ms, a waiting node could wait a whole 5 ms each time (figures
 engine sets it while it runs (never raising a lower value) and puts it back at stop."""
 
 
-class Engine(HangWatch, PlanSwap):
+class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliver, _count_off are PlanSwap's stubs
     """Runs a patch. ``start(patch)``, then ``update(patch)`` as it is edited, then ``stop()``.
 
     Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the
@@ -215,8 +209,12 @@ class Engine(HangWatch, PlanSwap):
         :attr:`failed_call`) is raised here after the old plan is put back (the added nodes' queued messages handed
         back to it), unless it escaped a removed node's ``stop()``: the new plan runs then (:attr:`plan` says which).
 
-        Returns the plan swapped in; None where :meth:`stop` came first or cut the edit short (it never ran, and
-        what it built is stopped): returned, it was taken for swapped in.
+        Returns the plan swapped in. Returns None where :meth:`stop` cut the edit short: stop() had begun but not
+        finished when update() was called, or began during the call. The edit never ran then and what it built is
+        stopped, so no plan is returned: a caller would take it for swapped in.
+
+        Raises ``RuntimeError("the engine is not running")`` before :meth:`start`, and once :meth:`stop` has
+        finished (from when it marks the engine not running, as it stops the workers).
         """
         if not self._running or self._plan is None:
             raise RuntimeError("the engine is not running")
@@ -228,44 +226,6 @@ class Engine(HangWatch, PlanSwap):
         now finishes its ``start()``, the rest are left unstarted (:meth:`stop` then stops what did start). Only
         that start's: an edit of the run, or the next start, starts its nodes."""
         self._abort.set()
-
-    def inject(self, node_id: str, port: str, message: Any, source: str = "") -> None:
-        """Deliver ``message`` to input ``port`` of ``node_id`` as if a link had carried it.
-
-        ``source`` names who sent it (``"editor"``: a performer's button): the message is then published as a
-        :class:`MessageHop` from ``source`` (port ``""``), so observers (the show log) see it as any hop."""
-        # Looked up once: an edit may remove the node meanwhile (a button pressed as it goes in); its closed cell
-        # then ends the take as any left there. Looked up again, that raised KeyError with the take counted.
-        cell = self._cells.get(node_id)
-        if cell is None:
-            raise KeyError(f"no node '{node_id}' is running")
-        if port not in cell.node.inputs:
-            raise KeyError(f"node '{node_id}' has no input '{port}'")
-        if source and self.events.wants(MessageHop):
-            self.events.publish(MessageHop(source, port="", target=node_id, target_port=port, message=message))
-        key = take_key(message)
-        if key is not None and not self.ledger.add(key, 1):
-            ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), "", 1)
-            assert ended is None
-        self._deliver(cell, port, message, key)
-
-    def idle(self) -> bool:
-        """True when no message is queued or being handled."""
-        return all(not c.scheduled and not c.inbox for c in list(self._cells.values()))
-
-    def wait_idle(self, timeout: float = 5.0, settle: float = 0.0) -> bool:
-        """Wait until :meth:`idle` (and stays so for ``settle`` seconds); returns False on time-out."""
-        deadline = time.monotonic() + timeout
-        quiet_since: float | None = None
-        while time.monotonic() < deadline:
-            if self.idle():
-                quiet_since = quiet_since or time.monotonic()
-                if time.monotonic() - quiet_since >= settle:
-                    return True
-            else:
-                quiet_since = None
-            time.sleep(0.002)
-        return False
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop sources, let queued messages finish, stop the other nodes and the workers.
@@ -303,88 +263,6 @@ class Engine(HangWatch, PlanSwap):
             sys.setswitchinterval(self._switch_before)
             self._switch_before = None
         return clean
-
-    # -- message flow ------------------------------------------------------------------------------------------
-
-    def _emit(self, node_id: str, port: str, message: Any) -> None:
-        plan = self._plan
-        if plan is None:
-            return
-        cells = [(cell, target, target_port) for target, target_port in plan.routes.get((node_id, port), ())
-                 if (cell := self._cells.get(target)) is not None]
-        key = take_key(message)
-        if key is not None:
-            # Counted before any is queued: a fast consumer must not end the take before its other inputs get it.
-            slot = slot_of(message)
-            if slot is not None:
-                self.ledger.note(key, node_id, "slot", f"slot {slot}", slot=slot)
-            if not self.ledger.add(key, len(cells)):
-                node_type = plan.node_types.get(node_id)
-                if getattr(self._local, "worker", None) is not None or (node_type is not None and node_type.inputs):
-                    key = None  # a take no source began (a node made it): not tracked
-                elif node_type is None:  # the plan routes it nowhere: see _left_plan
-                    self._left_plan(node_id, key)
-                    return
-                else:  # a source (from its own thread): the take begins
-                    ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), node_id, len(cells))
-                    if ended is not None:
-                        self._ended(ended)
-        trace = self.events.wants(MessageHop)
-        for cell, target, target_port in cells:
-            if trace:
-                self.events.publish(MessageHop(node_id, port=port, target=target, target_port=target_port,
-                                               message=message))
-            self._deliver(cell, target_port, message, key, (node_id, port))
-
-    def _left_plan(self, node_id: str, take_id: str) -> None:
-        """A node the plan no longer has (an edit removed it, not retired yet; or added it and was rolled back, its
-        threads winding down) emitted a take from its own thread: it goes nowhere, is not tracked, and is not ended.
-        Ended ('done' or 'dropped'), its source would write it down as done (the web recorder's and the microphone's
-        journal) and never pass it on again; it stored the take before it emitted it, so the next start does."""
-        log.warning("take %s from node %s, which an edit took out of the patch, goes nowhere now; its source, if it "
-                    "stores its takes, passes it on again at the next start", take_id, node_id)
-
-    def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
-                 sender: tuple[str, str] | None = None) -> None:
-        with cell.lock:
-            closed = cell.closed
-            if closed is None:
-                cell.inbox.append((port, message, key, sender))
-                if cell.scheduled or not cell.started:
-                    return
-                cell.scheduled = True
-        if closed is not None:  # its node left the plan after this sender read it: see Cell.closed
-            closed((port, message, key, sender))
-            return
-        worker: Worker | None = getattr(self._local, "worker", None)
-        if worker is not None:
-            with worker.lock:
-                if not worker.hung:
-                    worker.pending.append(cell)  # this worker takes it up next: no hand-off between threads
-                    return
-        self._ready.put(cell)
-
-    def _count_off(self, key: str, node_id: str) -> None:
-        """A message of take ``key`` is done with at ``node_id``: the take ends with its last one."""
-        ended = self.ledger.finish(key, node_id)
-        if ended is not None:
-            self._ended(ended)
-
-    def _ended(self, ended: TakeEnded) -> None:
-        """A take has ended: tell observers, then the source that emitted it (it may now write it down as done)."""
-        log.debug("take %s ended at %s: %s", ended.take_id, ended.node_id, ended.reason)
-        self.events.publish(ended)
-        cell = self._cells.get(ended.source)
-        if cell is None:
-            return
-        try:
-            cell.node.take_ended(ended)
-        except KeyboardInterrupt:  # no node's failure
-            raise
-        except BaseException as error:  # a plugin's sys.exit() too: told on the node, as one out of its stop()
-            # Let through, it ended the worker thread it ran on, or an edit's drops of the takes after this one (a
-            # removed node's, a rolled-back edit's hand-back), leaving those in flight.
-            self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended")
 
     # -- workers -----------------------------------------------------------------------------------------------
 

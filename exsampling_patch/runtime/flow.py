@@ -1,0 +1,166 @@
+"""The engine's message flow: how a message gets from a node's output, or from :meth:`MessageFlow.inject`, into
+the inboxes of the nodes it goes to, how its take is counted on the way (which take ends when:
+:mod:`~exsampling_patch.runtime.ledger`), and how the engine tells that no message is queued or in hand
+(:meth:`MessageFlow.idle`).
+
+It lives apart from :mod:`~exsampling_patch.runtime.engine` (which starts and stops the run, and whose workers
+take the messages out of the inboxes) so that each of the two stays short enough to read on its own; every
+method here is still one of :class:`~exsampling_patch.runtime.engine.Engine`'s.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import traceback
+from typing import Any
+
+from exsampling_patch.node import Node
+from exsampling_patch.runtime.events import EventBus, MessageHop, TakeEnded
+from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
+from exsampling_patch.runtime.parts import Cell, Worker
+from exsampling_patch.runtime.plan import Plan
+
+# The engine's logger, as before these methods left engine.py: logging set up (or a test's caplog) by that name
+# still gets the warning of a take that goes nowhere.
+log = logging.getLogger("exsampling_patch.runtime.engine")
+
+
+class MessageFlow:
+    """Mixed into the engine, ahead of :class:`~exsampling_patch.runtime.swap.PlanSwap` (whose stand-ins for
+    ``_deliver`` and ``_count_off`` it overrides): emitting, injecting and delivering messages, and ending takes."""
+
+    _plan: Plan | None
+    _cells: dict[str, Cell]
+    _ready: queue.SimpleQueue[Any]
+    _local: threading.local  # .worker: the Worker state of the worker thread it is read on
+    ledger: TakeLedger
+    events: EventBus
+
+    def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
+                      details: str = "", during: str = "", of: Node | type[Node] | None = None) -> str:
+        raise NotImplementedError
+
+    # -- public API -------------------------------------------------------------------------------------------
+
+    def inject(self, node_id: str, port: str, message: Any, source: str = "") -> None:
+        """Deliver ``message`` to input ``port`` of ``node_id`` as if a link had carried it.
+
+        ``source`` names who sent it (``"editor"``: a performer's button): the message is then published as a
+        :class:`MessageHop` from ``source`` (port ``""``), so observers (the show log) see it as any hop."""
+        # Looked up once: an edit may remove the node meanwhile (a button pressed as it goes in); its closed cell
+        # then ends the take as any left there. Looked up again, that raised KeyError with the take counted.
+        cell = self._cells.get(node_id)
+        if cell is None:
+            raise KeyError(f"no node '{node_id}' is running")
+        if port not in cell.node.inputs:
+            raise KeyError(f"node '{node_id}' has no input '{port}'")
+        if source and self.events.wants(MessageHop):
+            self.events.publish(MessageHop(source, port="", target=node_id, target_port=port, message=message))
+        key = take_key(message)
+        if key is not None and not self.ledger.add(key, 1):
+            ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), "", 1)
+            assert ended is None
+        self._deliver(cell, port, message, key)
+
+    def idle(self) -> bool:
+        """True when no message is queued or being handled."""
+        return all(not c.scheduled and not c.inbox for c in list(self._cells.values()))
+
+    def wait_idle(self, timeout: float = 5.0, settle: float = 0.0) -> bool:
+        """Wait until :meth:`idle` (and stays so for ``settle`` seconds); returns False on time-out."""
+        deadline = time.monotonic() + timeout
+        quiet_since: float | None = None
+        while time.monotonic() < deadline:
+            if self.idle():
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= settle:
+                    return True
+            else:
+                quiet_since = None
+            time.sleep(0.002)
+        return False
+
+    # -- message flow ------------------------------------------------------------------------------------------
+
+    def _emit(self, node_id: str, port: str, message: Any) -> None:
+        plan = self._plan
+        if plan is None:
+            return
+        cells = [(cell, target, target_port) for target, target_port in plan.routes.get((node_id, port), ())
+                 if (cell := self._cells.get(target)) is not None]
+        key = take_key(message)
+        if key is not None:
+            # Counted before any is queued: a fast consumer must not end the take before its other inputs get it.
+            slot = slot_of(message)
+            if slot is not None:
+                self.ledger.note(key, node_id, "slot", f"slot {slot}", slot=slot)
+            if not self.ledger.add(key, len(cells)):
+                node_type = plan.node_types.get(node_id)
+                if getattr(self._local, "worker", None) is not None or (node_type is not None and node_type.inputs):
+                    key = None  # a take no source began (a node made it): not tracked
+                elif node_type is None:  # the plan routes it nowhere: see _left_plan
+                    self._left_plan(node_id, key)
+                    return
+                else:  # a source (from its own thread): the take begins
+                    ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), node_id, len(cells))
+                    if ended is not None:
+                        self._ended(ended)
+        trace = self.events.wants(MessageHop)
+        for cell, target, target_port in cells:
+            if trace:
+                self.events.publish(MessageHop(node_id, port=port, target=target, target_port=target_port,
+                                               message=message))
+            self._deliver(cell, target_port, message, key, (node_id, port))
+
+    def _left_plan(self, node_id: str, take_id: str) -> None:
+        """A node the plan no longer has (an edit removed it, not retired yet; or added it and was rolled back, its
+        threads winding down) emitted a take from its own thread: it goes nowhere, is not tracked, and is not ended.
+        Ended ('done' or 'dropped'), its source would write it down as done (the web recorder's and the microphone's
+        journal) and never pass it on again; it stored the take before it emitted it, so the next start does."""
+        log.warning("take %s from node %s, which an edit took out of the patch, goes nowhere now; its source, if it "
+                    "stores its takes, passes it on again at the next start", take_id, node_id)
+
+    def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
+                 sender: tuple[str, str] | None = None) -> None:
+        with cell.lock:
+            closed = cell.closed
+            if closed is None:
+                cell.inbox.append((port, message, key, sender))
+                if cell.scheduled or not cell.started:
+                    return
+                cell.scheduled = True
+        if closed is not None:  # its node left the plan after this sender read it: see Cell.closed
+            closed((port, message, key, sender))
+            return
+        worker: Worker | None = getattr(self._local, "worker", None)
+        if worker is not None:
+            with worker.lock:
+                if not worker.hung:
+                    worker.pending.append(cell)  # this worker takes it up next: no hand-off between threads
+                    return
+        self._ready.put(cell)
+
+    def _count_off(self, key: str, node_id: str) -> None:
+        """A message of take ``key`` is done with at ``node_id``: the take ends with its last one."""
+        ended = self.ledger.finish(key, node_id)
+        if ended is not None:
+            self._ended(ended)
+
+    def _ended(self, ended: TakeEnded) -> None:
+        """A take has ended: tell observers, then the source that emitted it (it may now write it down as done)."""
+        log.debug("take %s ended at %s: %s", ended.take_id, ended.node_id, ended.reason)
+        self.events.publish(ended)
+        cell = self._cells.get(ended.source)
+        if cell is None:
+            return
+        try:
+            cell.node.take_ended(ended)
+        except KeyboardInterrupt:  # no node's failure
+            raise
+        except BaseException as error:  # a plugin's sys.exit() too: told on the node, as one out of its stop()
+            # Let through, it ended the worker thread it ran on, or an edit's drops of the takes after this one (a
+            # removed node's, a rolled-back edit's hand-back), leaving those in flight.
+            self._record_error(ended.source, error, details=traceback.format_exc(), during="take_ended")
