@@ -41,7 +41,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
@@ -74,12 +74,12 @@ class PlanSwap(NodeStops):
     #: handler counts as hung (its node's ``hang_after``; see :meth:`_hold_runs`).
     retire_wait: float = 2.0
 
-    def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
-                 sender: tuple[str, str] | None = None) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # the engine's (flow.py): declared for the type checker only, so that no stand-in that
+        # raises can shadow the real method whatever the order of Engine's bases
+        def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
+                     sender: tuple[str, str] | None = None) -> None: ...
 
-    def _count_off(self, key: str, node_id: str) -> None:
-        raise NotImplementedError
+        def _count_off(self, key: str, node_id: str) -> None: ...
 
     # -- the swap's steps ------------------------------------------------------------------------------------
 

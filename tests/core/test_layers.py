@@ -214,3 +214,17 @@ def test_shared_helpers_are_defined_in_one_module() -> None:
                 where.update({t.id: [*where[t.id], module] for t in node.targets
                               if isinstance(t, ast.Name) and t.id in where})
     assert where == {name: [module] for name, module in WRITTEN_ONCE.items()}
+
+
+def test_the_engines_parts_declare_each_others_methods_for_the_type_checker_only() -> None:
+    """Engine is put together from parts (flow, swap, stops, hang watch) that call each other's methods. A part's
+    stand-in that raised NotImplementedError shadowed the real method whenever it came first among Engine's bases
+    (the order of the bases was all that kept the message flow working)."""
+    import inspect
+
+    from exsampling_patch.runtime.engine import Engine
+
+    parts = [base for base in Engine.__mro__[1:] if base.__module__.startswith("exsampling_patch")]
+    stand_ins = [f"{part.__name__}.{name}" for part in parts for name, value in vars(part).items()
+                 if inspect.isfunction(value) and "raise NotImplementedError" in inspect.getsource(value)]
+    assert not stand_ins, stand_ins
