@@ -39,9 +39,8 @@ def tracking() -> Iterator[Tracking]:
         tracking.gate.set()
 
 
-def test_stop_during_a_swap_returns_once_its_nodes_are_stopped(tracking: Tracking) -> None:
-    # Runner.stop gave up on the swap after its timeout and stopped the engine: the node the swap was starting (a
-    # model loading) went on, never stopped, its ports and devices held when the performer pressed Start again.
+def runner_swapping_in_a_held_node(tracking: Tracking) -> Runner:
+    """A running patch of one node, and an edit adding a second whose start() waits at the tracking's gate."""
     model = EditorModel(engine_registry())
     model.add_node("tracked", (0, 0))
     runner = Runner(model, RuntimeObserver(), workers=2)
@@ -49,6 +48,13 @@ def test_stop_during_a_swap_returns_once_its_nodes_are_stopped(tracking: Trackin
     model.add_node("tracked", (200, 0), {"hold": True})
     runner.sync()
     assert runner.swapping and tracking.holding.wait(10), "the edit never began to start the held node"
+    return runner
+
+
+def test_stop_during_a_swap_returns_once_its_nodes_are_stopped(tracking: Tracking) -> None:
+    # Runner.stop gave up on the swap after its timeout and stopped the engine: the node the swap was starting (a
+    # model loading) went on, never stopped, its ports and devices held when the performer pressed Start again.
+    runner = runner_swapping_in_a_held_node(tracking)
     runner.stop(timeout=0.05)
     assert not runner.swapping and not runner.running
     assert len(tracking.built) == 2
@@ -58,13 +64,7 @@ def test_stop_during_a_swap_returns_once_its_nodes_are_stopped(tracking: Trackin
 def test_stop_gives_up_on_a_start_that_never_returns_and_the_swap_stops_it_later(tracking: Tracking) -> None:
     # A plugin whose start() never returns must not hang the editor's Stop (the show goes on): the runner gives up,
     # says so, and the swap stops that node once its start() returns.
-    model = EditorModel(engine_registry())
-    model.add_node("tracked", (0, 0))
-    runner = Runner(model, RuntimeObserver(), workers=2)
-    assert runner.start(), runner.problem
-    model.add_node("tracked", (200, 0), {"hold": True})
-    runner.sync()
-    assert runner.swapping and tracking.holding.wait(10), "the edit never began to start the held node"
+    runner = runner_swapping_in_a_held_node(tracking)
     swap = runner._swap
     tracking.gate_on_warning = False
     assert runner.stop(timeout=0.05, give_up_after=0.2) is False
