@@ -417,6 +417,11 @@ class Pattern(Node):
             if self._pending is not None and (self.change_at == "step" or step % bar_steps == 0):
                 self._patterns, self._pending = self._pending, None
             patterns = self._patterns
+        if time.perf_counter() - due > LATE_DROP:
+            # stalled since _schedule checked it (this lock held by an edit, a host stall): the sampler would drop
+            # it unseen as too late (its late_dropped), so it is skipped and counted here, where a performer looks
+            self.late_steps += 1
+            return
         off = due + self.gate * step_seconds
         for pattern in patterns.values():
             if pattern.channel in self._muted:

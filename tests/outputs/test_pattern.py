@@ -11,7 +11,7 @@ import pytest
 
 from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import NodeContext
-from exsampling_patch.nodes.pattern import Pattern, parse_note, parse_patterns, parse_steps
+from exsampling_patch.nodes.pattern import LATE_DROP, Pattern, parse_note, parse_patterns, parse_steps
 
 
 def test_step_text() -> None:
@@ -312,3 +312,48 @@ def test_steps_a_stalled_thread_skips_are_counted_in_its_status() -> None:
     assert skipped > 0 and node.late_steps == skipped  # every step missing from the grid counted
     assert reported == skipped
 
+
+class Stalled(Pattern):
+    """A pattern node whose scheduler stalls ``STALL`` seconds the ``STALL_AT``-th time it goes to send a step: after
+    :meth:`_schedule` found the step on time, before it goes out (a host stall, or an edit holding the node's lock,
+    just there). It notes when it sent each message (``time.perf_counter()``)."""
+
+    STALL_AT, STALL = 4, 0.2
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.sent_at: list[tuple[float, Any]] = []
+        self.sends = 0
+
+    def _play_step(self, step: int, due: float, step_seconds: float, quantum: float) -> None:
+        self.sends += 1
+        if self.sends == self.STALL_AT:
+            time.sleep(self.STALL)
+        super()._play_step(step, due, step_seconds, quantum)
+
+    def emit(self, port: str, message: Any) -> None:
+        self.sent_at.append((time.perf_counter(), message))
+        super().emit(port, message)
+
+
+def test_a_step_stalled_between_its_check_and_its_send_is_counted_not_sent() -> None:
+    """The step the thread was on when it stalled, found on time before: sent after the stall, it reached the
+    sampler too late to play and was dropped there (its ``late_dropped``), counted neither in the node's
+    ``late_steps`` nor anywhere a performer looks. Now it is checked again right before it goes out: skipped and
+    counted as the steps after it are."""
+    node = Stalled("pat-gap", {"patterns": {"HH": "x"}, "tempo": 240.0, "lookahead_ms": 50.0}, NodeContext())
+    node.start()  # the stalled step is 150 ms past its time at least (50 ms lookahead) when the stall ends
+    try:
+        deadline = time.monotonic() + 3
+        while node.sends < 2 * Stalled.STALL_AT and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        node.stop()
+    assert node.sends >= 2 * Stalled.STALL_AT, "the scheduler did not go on after the stall"
+    ons = [(at, m) for at, m in node.sent_at if m.type == "note_on"]
+    late = [round((at - m.time) * 1000, 1) for at, m in ons if at - m.time > LATE_DROP]
+    assert not late, f"steps sent this late (ms), for the sampler to drop unseen: {late}"
+    steps = [(b.time - a.time) / 0.0625 for (_, a), (_, b) in itertools.pairwise(ons)]
+    assert steps == pytest.approx([round(s) for s in steps], abs=1e-6)  # whole sixteenths: on the grid
+    skipped = sum(round(s) - 1 for s in steps)
+    assert skipped > 0 and node.late_steps == skipped  # the stalled step among those missing, and counted
