@@ -27,7 +27,7 @@ def fate_text(live: NodeLive) -> str | None:
 
 
 def live_text(live: NodeLive) -> str:
-    """A node's live line: dropouts first (xruns, a pattern's late steps: a performer must see them), then last
+    """A node's live line: dropouts first (xruns, late steps, dropped notes: a performer must see them), then last
     label with confidence, slot (or what became of a take that did not reach it: "skipped: slot HH locked"), latency
     (or a few counters)."""
     return SEPARATOR.join(live_parts(live))
@@ -42,6 +42,9 @@ def live_parts(live: NodeLive) -> list[str]:
     late = live.get("late_steps")  # a pattern's steps a stalled host made it skip: dropouts of the groove
     if isinstance(late, int) and late > 0:
         parts.append(f"{late} late step{'s' if late != 1 else ''}")
+    dropped = live.get("dropped_notes")  # a sampler's notes that came too late to play, or while it restarted
+    if isinstance(dropped, int) and dropped > 0:
+        parts.append(f"{dropped} dropped note{'s' if dropped != 1 else ''}")
     warning = live.get("warning")
     if isinstance(warning, str) and warning:  # no error, but the performer should see it (a backlog)
         parts.append(f"warning: {warning}")

@@ -154,6 +154,7 @@ class AudioOutput:
         self._thread: threading.Thread | None = None
         self._last_error = ""
         self._xruns_reported = 0
+        self._dropped_reported = 0
         self.jack_latency_frames = 0  # the server's playback latency of the ports the stream feeds (JACK only)
         self.opened = threading.Event()
 
@@ -256,16 +257,23 @@ class AudioOutput:
                     from exsampling_patch.devices import missing_device_text
 
                     self._error(missing_device_text(self.device, "output", error))
-            self._report_xruns()
+            self._report_dropouts()
             self._stop.wait(self.retry_seconds if self.stream is None else 0.25)
 
-    def _report_xruns(self) -> None:
+    def _report_dropouts(self) -> None:
         """Put the stream's xrun count on the node's status when it grows: each is a dropout the audience heard,
-        and the performer should see them add up (a machine that cannot keep up wants a larger block)."""
-        xruns = self.core.state.xruns
+        and the performer should see them add up (a machine that cannot keep up wants a larger block). The same
+        for notes the callback dropped unplayed (``dropped_notes``: too late to play, or come while no audio
+        process ran), counted in shared memory by the callback and only read here, off the audio thread."""
+        state = self.core.state
+        xruns = state.xruns
         if xruns != self._xruns_reported:
             self._xruns_reported = xruns
             self.report_status(xruns=xruns)
+        dropped = state.late_dropped + state.unstarted_dropped
+        if dropped != self._dropped_reported:
+            self._dropped_reported = dropped
+            self.report_status(dropped_notes=dropped)
 
     def _error(self, text: str) -> None:
         if text != self._last_error:

@@ -51,6 +51,8 @@ def test_fields_that_are_no_event_are_kept_beside_the_last_event() -> None:
     # A pattern's steps skipped by a stalled host are its dropouts, shown as a stream's xruns are.
     assert line(observer, "groove", late_steps=3, playing=True) == "3 late steps"
     assert line(observer, "groove", late_steps=1, playing=True) == "1 late step"
+    # A sampler's notes dropped unplayed (too late, or while its audio process restarted): after its xruns.
+    assert line(observer, "sampler", dropped_notes=3) == "2 xruns  |  3 dropped notes  |  dog  |  slot Bass"
     assert line(observer, "folder", last_file="b.wav", takes=2) == "last file b.wav  |  takes 2"
 
 

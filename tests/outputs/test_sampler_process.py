@@ -62,6 +62,24 @@ def test_shared_state_is_the_same_memory_in_every_mapping() -> None:
         state.close()
 
 
+def test_notes_the_callback_dropped_unplayed_are_reported_on_the_status_as_they_add_up() -> None:
+    """A note too late to play, or come while no audio process ran, is dropped by the callback and counted there;
+    the performer saw xruns on the sampler's line but nothing of these: a groove's hits missing without a word."""
+    from exsampling_patch.nodes.sampler.shared import LATE_DROPPED, UNSTARTED_DROPPED
+
+    core = SamplerCore(2, 48000)
+    said: list[dict[str, int]] = []
+    output = AudioOutput(core, report_status=lambda **values: said.append(values))
+    output._report_dropouts()
+    assert said == []  # nothing dropped, nothing said
+    core.state.counters[LATE_DROPPED] += 2  # as the callback counts them
+    output._report_dropouts()
+    output._report_dropouts()  # said once, as the count grows
+    core.state.counters[UNSTARTED_DROPPED] += 1
+    output._report_dropouts()
+    assert said == [{"dropped_notes": 2}, {"dropped_notes": 3}]
+
+
 def test_the_stream_notes_when_each_xrun_was_reported() -> None:
     """The times let a benchmark tell xruns that follow a stall of the whole machine from the others."""
     core = SamplerCore(2, 48000)
