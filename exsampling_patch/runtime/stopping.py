@@ -122,32 +122,31 @@ class NodeStops:
 
     def _stop_left(self) -> None:
         """Stop each node built and not stopped yet (no swap runs, nor does stop()), then drop all of them."""
-        with self._halt_lock:
-            left = list(self._live.values())
-        for node_id, node in left:
-            with contextlib.suppress(Exception, SystemExit):
-                self._stop_node(node_id, node)
+        self._stop_each(self._live_nodes(), but_starting=False)
         self._cells.clear()
         self._plan = None
 
     def _stop_nodes(self, node_ids: Iterable[str]) -> None:
-        """Stop these nodes (the engine's stop()). What escapes one's stop() (a plugin's sys.exit()) is told on it by
-        :meth:`_stop_node` and goes no further: it ended the engine's stop() there, the nodes after it and the workers
-        left running, and reached the caller (the editor's Stop closed the editor)."""
-        for node_id, node in [(n, cell.node) for n in node_ids if (cell := self._cells.get(n)) is not None]:
-            starting = self._starting
-            # One still in its constructor, prepare() or start() (Ctrl+C then) is left be: see _stop_left.
-            if starting is None or node_id != starting[0]:
-                with contextlib.suppress(Exception, SystemExit):
-                    self._stop_node(node_id, node)
+        """Stop these nodes (the engine's stop()), in this order."""
+        self._stop_each([(n, cell.node) for n in node_ids if (cell := self._cells.get(n)) is not None])
 
     def _stop_rest(self) -> None:
         """Stop each node built and not stopped yet but the one a swap calls now: one a swap took out of the plan
         and is retiring, or added and is rolling back."""
+        self._stop_each(self._live_nodes())
+
+    def _live_nodes(self) -> list[tuple[str, Node]]:
         with self._halt_lock:
-            left = list(self._live.values())
-        starting = self._starting
-        for node_id, node in left:
+            return list(self._live.values())
+
+    def _stop_each(self, nodes: Iterable[tuple[str, Node]], but_starting: bool = True) -> None:
+        """Stop each of ``nodes`` (id, node), but, with ``but_starting``, the one still in its constructor,
+        prepare() or start() (Ctrl+C then), which is left be: see :meth:`_stop_left`. What escapes one's stop() (a
+        plugin's sys.exit()) is told on it by :meth:`_stop_node` and goes no further: it ended the engine's stop()
+        there, the nodes after it and the workers left running, and reached the caller (the editor's Stop closed
+        the editor)."""
+        for node_id, node in nodes:
+            starting = self._starting if but_starting else None
             if starting is None or node_id != starting[0]:
                 with contextlib.suppress(Exception, SystemExit):
                     self._stop_node(node_id, node)

@@ -165,7 +165,7 @@ class PlanSwap(NodeStops):
         stopped and dropped, what was queued for them handed back (:meth:`_hand_back`), the changed ones it had
         restarted are restarted as they were. Left half swapped, the patch ran what no one had asked for, and the
         next edit was compared with a plan that was not running (a changed node not restarted yet kept its old
-        parameters for good). What escapes a step of it is told on its node (:meth:`_not_put_back`); the rest goes
+        parameters for good). What escapes a step of it is told on its node (:meth:`_putting_back`); the rest goes
         on."""
         added = {node_id: cell for node_id in plan.order
                  if node_id not in old.node_types and (cell := self._cells.get(node_id)) is not None}  # else unbuilt
@@ -173,27 +173,19 @@ class PlanSwap(NodeStops):
             with cell.lock:
                 cell.started = False
         for node_id, cell in added.items():
-            try:
+            with self._putting_back(node_id):
                 # After the message in hand, if any: what it emits follows the edit's routes, to nodes still here.
                 self._stop_leaving(node_id, cell)
-            except Halted:
-                raise
-            except BaseException as error:
-                self._not_put_back(node_id, error)
         self._plan = old  # emits follow the old routes again: the added nodes get no more
         for node_id in added:
             del self._cells[node_id]
         self._hand_back(old, plan, added)
         for node_id in reversed(old.order):  # consumers first, as at a start
             if node_id in restarted:
-                try:
+                with self._putting_back(node_id):
                     # Where its own stop() or the edit's build quit, the one that ran is still in its cell, stopped:
                     # _stop_node calls no node's stop() twice (it met what the first had closed).
                     self._replace(node_id, old)
-                except Halted:
-                    raise
-                except BaseException as error:
-                    self._not_put_back(node_id, error)
 
     def _hand_back(self, old: Plan, plan: Plan, dropped: dict[str, Cell]) -> None:
         """Give what was queued for the nodes of a rolled-back edit (and what a sender that read ``plan`` delivers
@@ -407,15 +399,21 @@ class PlanSwap(NodeStops):
             self.failed_call = calling
         self._record_error(node_id, error, details=traceback.format_exc(), during=call, of=of)
 
-    def _not_put_back(self, node_id: str, error: BaseException) -> None:
-        """What escaped a step of :meth:`_roll_back` is told on the node it escaped from, as one out of its stop()
-        was already, and logged; the rest goes on, and the caller is told what escaped the swap, still named in
-        :attr:`failed_call`. Only logged, a restart that quit left the node that ran showing no error, taken for
-        back as it ran while it took up no message."""
-        undid = self.failed_call
-        self._report_escape(error)  # nothing more where its stop() told it already
-        self.failed_call = undid
-        log.warning("rolling back a failed swap, node %s: %s", node_id, error_text(error))
+    @contextlib.contextmanager
+    def _putting_back(self, node_id: str) -> Iterator[None]:
+        """A step of :meth:`_roll_back` for ``node_id``: what escapes it (but :class:`Halted`) is told on the node it
+        escaped from, as one out of its stop() was already, and logged; the rest goes on, and the caller is told
+        what escaped the swap, still named in :attr:`failed_call`. Only logged, a restart that quit left the node
+        that ran showing no error, taken for back as it ran while it took up no message."""
+        try:
+            yield
+        except Halted:
+            raise
+        except BaseException as error:
+            undid = self.failed_call
+            self._report_escape(error)  # nothing more where its stop() told it already
+            self.failed_call = undid
+            log.warning("rolling back a failed swap, node %s: %s", node_id, error_text(error))
 
 
 def diverted_into(old: Plan, plan: Plan) -> set[str]:
