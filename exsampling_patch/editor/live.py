@@ -35,6 +35,7 @@ from exsampling_patch.runtime import (
     showlog,
 )
 from exsampling_patch.runtime.events import TakeEnded, merge_status
+from exsampling_patch.runtime.parts import error_text
 
 log = logging.getLogger(__name__)
 
@@ -249,10 +250,7 @@ def failure_text(engine: Engine, error: BaseException) -> str:
     if failed is not None:
         node_id, call = failed
         return f"node '{node_id}' failed in {call}(): {engine.errors.get(node_id, type(error).__name__)}"
-    try:
-        return f"{type(error).__name__}: {error}"
-    except Exception:  # its __str__ raised
-        return type(error).__name__
+    return error_text(error)
 
 
 class Runner:
