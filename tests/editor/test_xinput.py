@@ -1,5 +1,5 @@
 """The scenarios' X input (xinput.py) on the test display: a key held is let go whatever the block does, a click
-goes through XTEST, and a refused connection is tried again."""
+and a shifted key go through XTEST, and a refused connection is tried again."""
 
 from __future__ import annotations
 
@@ -30,6 +30,20 @@ def test_a_click_goes_through_xtest_not_an_xdotool_process() -> None:
         assert xinput.send("click", 5)
         assert xinput.is_down("ctrl")  # the click came between the press and the release, as a person's would
     assert not xinput.is_down("ctrl")
+
+
+@pytest.mark.display
+def test_a_shifted_key_goes_through_xtest_with_shift_around_it() -> None:
+    # send() said False for it, and a capital letter started an xdotool process.
+    pressed = xinput.send("keydown", "T")
+    down = xinput.is_down("T"), xinput.is_down("shift")
+    released = xinput.send("keyup", "T")
+    assert pressed and released and down == (True, True)
+    assert not xinput.is_down("T") and not xinput.is_down("shift")
+    with xinput.holding("shift"):  # a Shift the caller holds stays down through a shifted key under it
+        assert xinput.send("keydown", "underscore") and xinput.send("keyup", "underscore")
+        assert xinput.is_down("shift")
+    assert not xinput.is_down("shift")
 
 
 #: In a process of its own: its first connection is refused (a display no server holds stands in for a refusal),

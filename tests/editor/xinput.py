@@ -6,11 +6,11 @@ button, and sends the events to the window under the pointer or with the focus, 
 handlers see them. After each one, ``XSync`` waits until the server has handled it (``xdotool`` does the same
 round trip when it closes its display on exit), so the next frame's poll reads what the server sent.
 
-Only what is sent exactly as ``xdotool`` would send it is sent here: pointer moves, buttons (a click too), and
-keys whose key symbol sits unshifted on a key of the keyboard map; :func:`send` says False for the rest
-(``xdotool``'s ``type``, ``click --repeat``, a capital letter), which the caller hands to ``xdotool`` itself. A
-key held through a block goes through XTEST alone (:func:`holding`): no ``xdotool`` process, which the X server
-may refuse, comes between its press and its release.
+Sent here: pointer moves, buttons (a click too), and keys whose key symbol sits on a key of the keyboard map,
+unshifted or shifted (Shift is pressed around a shifted one, as ``xdotool`` does); :func:`send` says False for
+the rest (``xdotool``'s ``type``, ``click --repeat``, a symbol on no key). A key held through a block goes
+through XTEST alone (:func:`holding`): no ``xdotool`` process, which the X server may refuse, comes between its
+press and its release.
 """
 
 from __future__ import annotations
@@ -54,16 +54,22 @@ class _Display:
                 break
             time.sleep(0.05)
         self.pid = os.getpid()
+        # The keys down with a Shift pressed for them, let go with them; a Shift already down (holding) is
+        # neither pressed again nor let go under the caller.
+        self.shifted: set[int] = set()
 
-    def keycode(self, name: str) -> int | None:
-        """The key that types ``name`` (an xdotool key name) with no modifier, or None."""
+    def key(self, name: str) -> tuple[int, bool] | None:
+        """The key that types ``name`` (an xdotool key name) and whether Shift must be down for it, or None where
+        no key types it unshifted or shifted (xdotool remaps a spare key for such a symbol)."""
         keysym = self.x11.XStringToKeysym(_ALIASES.get(name.lower(), name).encode())
         if not keysym:
             return None
+        # XKeysymToKeycode looks through the unshifted level of every key before any shifted one.
         code = int(self.x11.XKeysymToKeycode(self.handle, keysym))
-        if not code or self.x11.XKeycodeToKeysym(self.handle, code, 0) != keysym:
-            return None  # on a shifted level, or on no key: xdotool presses Shift or remaps a key for it
-        return code
+        for level in (0, 1):
+            if code and self.x11.XKeycodeToKeysym(self.handle, code, level) == keysym:
+                return code, level == 1
+        return None
 
     def sync(self) -> None:
         self.x11.XSync(self.handle, 0)
@@ -98,12 +104,29 @@ def send(*args: object) -> bool:
         display.xtst.XTestFakeButtonEvent(display.handle, int(rest[0]), 1, 0)
         display.sync()
         display.xtst.XTestFakeButtonEvent(display.handle, int(rest[0]), 0, 0)
-    elif command in ("keydown", "keyup") and len(rest) == 1 and (code := display.keycode(rest[0])) is not None:
-        display.xtst.XTestFakeKeyEvent(display.handle, code, int(command == "keydown"), 0)
+    elif command in ("keydown", "keyup") and len(rest) == 1 and (key := display.key(rest[0])) is not None:
+        _key_event(display, *key, down=command == "keydown")
     else:
         return False
     display.sync()
     return True
+
+
+def _key_event(display: _Display, code: int, shifted: bool, down: bool) -> None:
+    shift = display.key("Shift_L")
+    if down and shifted and shift is not None and not _pressed(display, shift[0]):
+        display.xtst.XTestFakeKeyEvent(display.handle, shift[0], 1, 0)
+        display.shifted.add(code)
+    display.xtst.XTestFakeKeyEvent(display.handle, code, int(down), 0)
+    if not down and code in display.shifted and shift is not None:
+        display.shifted.discard(code)
+        display.xtst.XTestFakeKeyEvent(display.handle, shift[0], 0, 0)
+
+
+def _pressed(display: _Display, code: int) -> bool:
+    keys = ctypes.create_string_buffer(32)
+    display.x11.XQueryKeymap(display.handle, keys)
+    return bool(keys.raw[code // 8] & (1 << (code % 8)))
 
 
 @contextmanager
@@ -111,7 +134,7 @@ def holding(key: str) -> Iterator[None]:
     """``key`` (an xdotool key name) held down through the block and let go after it, also when the block raises:
     a key left down stays down on the test display for every scenario after this one."""
     if not send("keydown", key):
-        raise RuntimeError(f"cannot press {key!r} through XTEST (no display, or no key types it unshifted)")
+        raise RuntimeError(f"cannot press {key!r} through XTEST (no display, or no key types it)")
     try:
         yield
     finally:
@@ -121,12 +144,10 @@ def holding(key: str) -> Iterator[None]:
 def is_down(key: str) -> bool:
     """Whether the X server has the key that types ``key`` (an xdotool key name) down now."""
     display = _connection()
-    code = display.keycode(key) if display is not None else None
-    if display is None or code is None:
+    found = display.key(key) if display is not None else None
+    if display is None or found is None:
         raise RuntimeError(f"cannot find the key {key!r} on the display")
-    keys = ctypes.create_string_buffer(32)
-    display.x11.XQueryKeymap(display.handle, keys)
-    return bool(keys.raw[code // 8] & (1 << (code % 8)))
+    return _pressed(display, found[0])
 
 
 def display_size() -> tuple[int, int]:
