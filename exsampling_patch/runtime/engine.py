@@ -328,6 +328,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         node = cell.node
         start = time.perf_counter()
         state.busy = (node, port, time.monotonic(), hang_limit(node), key)
+        state.passed_on = False
         try:
             node.handle(port, message)
         except Exception as error:
@@ -347,7 +348,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             if state.hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start)
         if key is not None and not self._stopping:
-            self._count_off(key, node.node_id)
+            self._count_off(key, node.node_id, reached=not state.passed_on)
         if self.events.wants(NodeTiming):
             self.events.publish(NodeTiming(node.node_id, port=port, seconds=time.perf_counter() - start))
 

@@ -108,6 +108,9 @@ class MessageFlow:
                     ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), node_id, len(cells))
                     if ended is not None:
                         self._ended(ended)
+        worker: Worker | None = getattr(self._local, "worker", None)
+        if cells and key is not None and worker is not None and worker.busy is not None and worker.busy[4] == key:
+            worker.passed_on = True  # the handler's message is not an end of the take: see TakeLedger.finish
         trace = self.events.wants(MessageHop)
         for cell, target, target_port in cells:
             if trace:
@@ -143,9 +146,10 @@ class MessageFlow:
                     return
         self._ready.put(cell)
 
-    def _count_off(self, key: str, node_id: str) -> None:
-        """A message of take ``key`` is done with at ``node_id``: the take ends with its last one."""
-        ended = self.ledger.finish(key, node_id)
+    def _count_off(self, key: str, node_id: str, reached: bool = False) -> None:
+        """A message of take ``key`` is done with at ``node_id`` (``reached``: its handler passed nothing of the take
+        on): the take ends with its last one."""
+        ended = self.ledger.finish(key, node_id, reached)
         if ended is not None:
             self._ended(ended)
 

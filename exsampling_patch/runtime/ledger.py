@@ -8,7 +8,9 @@ a node that dropped it, an error), and nothing more will happen to it. Then, and
 write it down as done: work in flight when the process dies is not done, and is redone at the next start.
 
 What a take's end was is gathered on the way: a slot assignment emitted, a fate a node told
-(:meth:`~exsampling_patch.node.Node.tell_fate`), an error on a node. The most telling one is the take's fate.
+(:meth:`~exsampling_patch.node.Node.tell_fate`), an error on a node, a copy dropped with a node a live edit took
+out, a copy that reached an end (handled by a node that passed nothing of it on). The most telling one is the
+take's fate.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.runtime.events import TakeEnded
 
 #: Fates, the most telling first: a take assigned to a slot and also rejected by a second gate went to a slot;
-#: one a sampler skipped (its slot locked) did not sound, though it was assigned.
+#: one a sampler skipped (its slot locked) did not sound, though it was assigned. A copy dropped with a node an edit
+#: took out (:meth:`TakeLedger.lost`) is no node's word on the take: where another copy reached an end, the take
+#: is 'done' and the lost copy said after it; where none did, it is 'dropped'.
 FATES = ("skipped", "slot", "error", "rejected", "dropped", "done")
 
 
@@ -42,7 +46,7 @@ def take_key(message: Any) -> str | None:
 
 
 class _Open:
-    __slots__ = ("count", "notes", "recorder", "slots", "source", "started")
+    __slots__ = ("count", "lost", "notes", "reached", "recorder", "slots", "source", "started")
 
     def __init__(self, recorder: str, source: str) -> None:
         self.count = 0
@@ -51,6 +55,8 @@ class _Open:
         self.started = time.monotonic()
         self.slots: list[str] = []
         self.notes: dict[str, tuple[str, str]] = {}  # fate -> (node, reason), the first of each
+        self.lost: tuple[str, str] | None = None  # (node, reason) of the first copy an edit dropped
+        self.reached = ""  # the first node whose handler took a copy to an end
 
 
 class TakeLedger:
@@ -103,6 +109,13 @@ class TakeLedger:
                 entry.slots.append(slot)
             entry.notes.setdefault(fate, (node_id, reason))
 
+    def lost(self, take_id: str, node_id: str, reason: str) -> None:
+        """A copy of an open take went with ``node_id``, which an edit took out (or added and rolled back)."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is not None and entry.lost is None:
+                entry.lost = (node_id, reason)
+
     def told(self, take_id: str, recorder: str, node_id: str, fate: str, reason: str) -> TakeEnded | None:
         """A source told the end of a take it never emitted (:meth:`~exsampling_patch.node.Node.tell_fate_of`):
         its end, at once; for a take still in flight, only the fate noted (it ends when the last of it does)."""
@@ -112,12 +125,15 @@ class TakeLedger:
                 return None
         return TakeEnded(node_id, take_id=take_id, recorder=recorder, fate=fate, reason=reason, source=node_id)
 
-    def finish(self, take_id: str, node_id: str) -> TakeEnded | None:
-        """One message of the take was handled by ``node_id``; at the last one, the take's end."""
+    def finish(self, take_id: str, node_id: str, reached: bool = False) -> TakeEnded | None:
+        """One message of the take was handled by ``node_id`` (``reached``: its handler passed nothing of the take on,
+        an end of the patch); at the last one, the take's end."""
         with self._lock:
             entry = self._open.get(take_id)
             if entry is None:
                 return None
+            if reached and not entry.reached:
+                entry.reached = node_id
             entry.count -= 1
             if entry.count > 0:
                 return None
@@ -140,6 +156,11 @@ def _ended(take_id: str, entry: _Open, last_node: str) -> TakeEnded:
         if fate in entry.notes:
             node, reason = entry.notes[fate]
             return TakeEnded(node, fate=fate, reason=reason, **common)
+    if entry.lost is not None:
+        node, reason = entry.lost
+        if entry.reached:  # delivered there: the performer is told so first, the lost copy after it
+            return TakeEnded(entry.reached, fate="done", reason=f"done ({entry.reached}); a copy {reason}", **common)
+        return TakeEnded(node, fate="dropped", reason=reason, **common)
     reason = "nothing is linked to its source" if last_node == entry.source else f"done ({last_node})"
     return TakeEnded(last_node, fate="done", reason=reason, **common)
 

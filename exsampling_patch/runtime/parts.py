@@ -50,7 +50,7 @@ class Cell:
 class Worker:
     """One worker thread's state. ``lock`` guards ``pending`` and ``hung`` (the watchdog reads them)."""
 
-    __slots__ = ("busy", "hung", "index", "lock", "pending", "retire")
+    __slots__ = ("busy", "hung", "index", "lock", "passed_on", "pending", "retire")
 
     def __init__(self, index: int) -> None:
         self.index = index
@@ -60,6 +60,8 @@ class Worker:
         self.busy: tuple[Node, str, float, float, str | None] | None = None
         self.hung = False
         self.retire = False  # a replacement took its place while it hung: leave when back
+        #: Whether the handler running emitted its take on to a node (else the take reached an end there)
+        self.passed_on = False
 
 
 def hang_limit(node: Node) -> float:

@@ -79,7 +79,7 @@ class PlanSwap(NodeStops):
         def _deliver(self, cell: Cell, port: str, message: Any, key: str | None = None,
                      sender: tuple[str, str] | None = None) -> None: ...
 
-        def _count_off(self, key: str, node_id: str) -> None: ...
+        def _count_off(self, key: str, node_id: str, reached: bool = False) -> None: ...
 
     # -- the swap's steps ------------------------------------------------------------------------------------
 
@@ -219,7 +219,7 @@ class PlanSwap(NodeStops):
                     targets = [(cell, target, target_port) for target, target_port in old.routes.get(sender, ())
                                if (target, target_port) not in edited and (cell := self._cells.get(target)) is not None]
             elif key is not None and (sender is None or sender[0] in diverted):
-                self.ledger.note(key, node_id, "dropped",
+                self.ledger.lost(key, node_id,
                                  f"dropped with node {node_id}: the edit that added it was not swapped in")
             passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
             for cell, target, target_port in targets:
@@ -369,7 +369,7 @@ class PlanSwap(NodeStops):
         """A message left at ``node_id``, removed by an edit, goes no further: its take is told so, counted off."""
         key = entry[2]
         if key is not None:
-            self.ledger.note(key, node_id, "dropped", f"dropped with node {node_id}: removed by an edit")
+            self.ledger.lost(key, node_id, f"dropped with node {node_id}: removed by an edit")
             self._count_off(key, node_id)
 
     # -- what escapes a node's call ----------------------------------------------------------------------------

@@ -418,9 +418,10 @@ def test_a_take_sent_to_a_node_of_an_edit_as_it_rolls_back_still_ends(registry: 
         engine.stop()
 
 
-def test_a_take_sent_to_a_node_as_an_edit_removes_it_is_told_dropped(registry: Registry) -> None:
+def test_a_take_sent_to_a_node_as_an_edit_removes_it_is_told_its_copy_dropped(registry: Registry) -> None:
     # The phone reads the plan that runs (its take goes to "gone" too), an edit removes "gone" and empties its queue,
     # then the phone delivers: before, the take sat in the removed node's queue, in flight until the next start.
+    # Keep got it: done, the copy dropped with "gone" said after that.
     engine, events = run(registry, ["phone.out -> gone.take", "phone.out -> keep.take"],
                          {"phone": "t_phone", "gone": "t_keep", "keep": "t_keep"})
     phone: Any = engine.node("phone")
@@ -439,7 +440,7 @@ def test_a_take_sent_to_a_node_as_an_edit_removes_it_is_told_dropped(registry: R
         assert engine.wait_idle(5)
         ended = [e for e in events if isinstance(e, TakeEnded)]
         assert [(e.take_id, e.fate, e.node_id, e.reason) for e in ended] == [
-            ("late", "dropped", "gone", "dropped with node gone: removed by an edit")]
+            ("late", "done", "keep", "done (keep); a copy dropped with node gone: removed by an edit")]
         assert [e.take_id for e in phone.ended] == ["late"] and len(engine.ledger) == 0
     finally:
         go.set()

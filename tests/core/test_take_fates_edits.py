@@ -324,3 +324,46 @@ def test_a_take_injected_at_a_node_an_edit_removes_meanwhile_is_told_dropped(reg
     finally:
         go.set()
         engine.stop()
+
+
+@pytest.mark.parametrize(("links", "end"), [
+    # keep has q1 too: the take was delivered, its copy queued at h dropped with it is said after that.
+    (["phone.out -> keep.take", "phone.out -> h.take"],
+     ("done", "keep", "done (keep); a copy dropped with node h: removed by an edit")),
+    # p passed its q1 on to h: nothing of the take reached an end, so it was dropped.
+    (["phone.out -> p.take", "p.out -> h.take"], ("dropped", "h", "dropped with node h: removed by an edit")),
+])
+def test_a_take_delivered_on_one_branch_is_done_though_an_edit_drops_its_copy(
+        registry: Any, links: list[str], end: tuple[str, str, str]) -> None:
+    # The copy an edit dropped ranked above the take's delivery: the console, the show log and the phone said
+    # "dropped" for a take that keep (a writer, a sampler's input) had got.
+    RELEASE.clear()
+    nodes = {"phone": "t_phone", "keep": "t_keep", "p": "t_pass", "h": "t_hang"}
+    engine, events = run(registry, links, {n: t for n, t in nodes.items() if any(n + "." in link for link in links)})
+    engine.retire_wait = 0.0  # at once: what is queued at h behind the message in hand is dropped
+    edit = Patch()
+    for node_id in engine.plan.node_types if engine.plan is not None else ():
+        if node_id != "h":
+            edit.add_node(NodeSpec(node_id, nodes[node_id]))
+    try:
+        phone: Any = engine.node("phone")
+        hang: Any = engine.node("h")
+        hang.hang_after = 30.0  # not hung: the message in hand is waited for
+        cell = engine._cells["h"]
+        phone.push("held")
+        assert hang.entered.wait(5)
+        phone.push("q1")  # queued at h behind "held"
+        assert wait_for(lambda: len(cell.inbox) == 1)
+        swap, escaped = updating(engine, edit)
+        assert wait_for(lambda: not cell.started)  # the swap takes no more messages from h's queue
+        RELEASE.set()
+        swap.join(5)
+        assert not swap.is_alive() and escaped == [] and engine.wait_idle(5)
+        ended = {e.take_id: (e.fate, e.node_id, e.reason) for e in events if isinstance(e, TakeEnded)}
+        assert len([e for e in events if isinstance(e, TakeEnded)]) == 2  # once each
+        assert ended["q1"] == end
+        assert ended["held"][0] == "done"  # the one in hand was handled
+        assert sorted(e.take_id for e in phone.ended) == ["held", "q1"] and len(engine.ledger) == 0
+    finally:
+        RELEASE.set()
+        engine.stop()
