@@ -197,24 +197,27 @@ class PlanSwap(NodeStops):
         stayed in flight until the next start: during the run it never ended, nor did its source write it down as
         done."""
         diverted = diverted_into(old, plan)
-        handed: dict[tuple[str, str, int], int] = {}  # (sender, output, message id) -> copies handed back
-        seen: dict[tuple[str, str, str, str, int], int] = {}  # the same, per added node and input
+        # (sender, output, message id) -> (copies handed back, the message). The message is kept referenced: while
+        # it is, no other object has its id, so a later message that got its address is not taken for its copy.
+        handed: dict[tuple[str, str, int], tuple[int, Any]] = {}
+        seen: dict[tuple[str, str, str, str, int], int] = {}  # copies, per added node and input (the emit in handed)
         counting = threading.Lock()  # a late delivery counts on its sender's thread, beside this one
 
-        def first_copy(node_id: str, port: str, emit: tuple[str, str, int]) -> bool:
+        def first_copy(node_id: str, port: str, sender: tuple[str, str], message: Any) -> bool:
             """Whether this copy of an emit is the first of it handed back (an emit reaches each input once)."""
+            emit = (*sender, id(message))
             with counting:
                 copy = seen[(node_id, port, *emit)] = seen.get((node_id, port, *emit), 0) + 1
-                if copy <= handed.get(emit, 0):
+                if copy <= handed.get(emit, (0, None))[0]:
                     return False
-                handed[emit] = copy
+                handed[emit] = (copy, message)
                 return True
 
         def hand(node_id: str, entry: Entry) -> None:
             port, message, key, sender = entry
             targets: list[tuple[Cell, str, str]] = []
             if sender is not None and sender[0] in old.node_types:  # its sender runs on: the old routes take it
-                if first_copy(node_id, port, (*sender, id(message))):
+                if first_copy(node_id, port, sender, message):
                     edited = plan.routes.get(sender, ())
                     targets = [(cell, target, target_port) for target, target_port in old.routes.get(sender, ())
                                if (target, target_port) not in edited and (cell := self._cells.get(target)) is not None]

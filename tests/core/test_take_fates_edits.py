@@ -367,3 +367,31 @@ def test_a_take_delivered_on_one_branch_is_done_though_an_edit_drops_its_copy(
     finally:
         RELEASE.set()
         engine.stop()
+
+
+def test_a_rolled_back_edit_hands_each_emit_back_once_though_two_of_its_nodes_had_it(registry: Any) -> None:
+    # The edit's two gates both got each of the phone's emits: the plan that ran sends each on to keep once. The
+    # same take object emitted twice is two emits: handed back twice (the hand-back tells copies apart by identity).
+    engine, events = run(registry, ["phone.out -> keep.take"], {"phone": "t_phone", "keep": "t_keep"})
+    phone: Any = engine.node("phone")
+    again = Take(np.full(480, 0.1, np.float32), 48000, take_id="t2", source="Ana")
+
+    def meanwhile() -> None:  # neither gate started yet: all is queued at both
+        phone.push("t1")
+        phone.emit("out", again)
+        phone.emit("out", again)
+
+    edit = edit_with_a_gate_that_quits()
+    edit.add_node(NodeSpec("gate2", "t_pass"))
+    for link in ("phone.out -> gate2.take", "gate2.out -> keep.take", "gate2.out -> quitter.take"):
+        edit.connect(*link.split(" -> "))
+    ON_START[:] = [meanwhile]
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edit)
+        assert engine.plan is not None and engine.plan.version == 1 and engine.wait_idle(5)
+        assert [take.take_id for take in engine.node("keep").got] == ["t1", "t2", "t2"]  # type: ignore[attr-defined]
+        ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
+        assert sorted(ended) == [("t1", "done", "keep"), ("t2", "done", "keep")] and len(engine.ledger) == 0
+    finally:
+        engine.stop()
