@@ -9,7 +9,9 @@ preprocessing you trained with), at the rate it was recorded at:
    8 kHz into HTK mel bands with unit-sum filters. The bands, frame and hop durations are those of the
    pretrained trunk (its 2048-point frames at 44.1 kHz give the frequency resolution); analysing at the
    take's own rate instead of resampling it first gives the same bands for a third of the work;
-3. :func:`normalise_peak` scales the power as if the take had been peak-normalised;
+3. :func:`normalise_peak` scales the power as if the take had been peak-normalised, after
+   :func:`remove_offset` has taken away any constant (DC) offset, so that an offset neither lowers the
+   normalised level nor fills the lowest band;
 4. :func:`compress` gives the scale the trunk expects, ``log10(1 + 10000 * power) / 9.4578``.
 
 :func:`analyse` does 1-3. :func:`compress` is apart so that training can apply a gain in the power domain
@@ -38,6 +40,7 @@ __all__ = [
     "mel_power",
     "normalise_peak",
     "peak_dbfs",
+    "remove_offset",
     "to_mono",
 ]
 
@@ -140,12 +143,26 @@ def _finite_peak(y: np.ndarray) -> tuple[np.ndarray, float]:
     return y, float(np.max(np.abs(y)))
 
 
+def remove_offset(y: np.ndarray) -> np.ndarray:
+    """A mono signal less its mean (a new array; ``y`` itself when empty).
+
+    A recorder's constant (DC) offset is no sound, yet it counts in the peak that the take is normalised by,
+    so an offset take was analysed quieter than the same take without, and classified worse
+    (models/MODEL_CARD.md, "Preprocessing").
+    """
+    if y.size == 0:
+        return y
+    return np.subtract(y, np.float32(np.mean(y, dtype=np.float64)), dtype=np.float32)
+
+
 def analyse(samples: np.ndarray, sample_rate: int, front_end: FrontEnd = FRONT_END) -> np.ndarray:
-    """Peak-normalised mel power ``(frames, bands)`` of a take, at its own rate (steps 1-3 of the module).
+    """Peak-normalised mel power ``(frames, bands)`` of a take less its DC offset, at its own rate (steps 1-3
+    of the module).
 
     NaN and infinite samples count as silence. A silent take is returned unscaled (all zeros).
     """
-    y, peak = _finite_peak(to_mono(samples))
+    y, _ = _finite_peak(to_mono(samples))
+    y, peak = _finite_peak(remove_offset(y))
     return normalise_peak(mel_power(y, sample_rate, front_end), peak)
 
 
