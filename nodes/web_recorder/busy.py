@@ -8,6 +8,9 @@ its own, a few at a time and each for a bounded time: the handshake, the request
 announced read and dropped (no larger than the recorder takes, for :data:`DRAIN_SECONDS` at most), so that the
 phone, which sends its whole body before it reads, reads the answer rather than a reset. Past
 :data:`MAX_ANSWERING` connections being answered so, a new one is closed at once as before.
+
+An upload announced larger than the recorder takes (``max_upload_mb``) is answered ``413``, as the handler answers it,
+not 503: coming back would not help it. Its body is read and dropped too, whatever its size, within the same time.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ import socket
 import ssl
 import threading
 import time
+from http import HTTPStatus
 from typing import Any
+
+from exsampling_patch.nodes.web_recorder.upload import too_large
 
 log = logging.getLogger("exsampling.web_recorder")
 
@@ -37,15 +43,16 @@ MAX_ANSWERING = 16
 ANSWER_SECONDS = 2.0
 #: How long a turned-away upload's body is read and dropped after the answer. It was 4 MB within ANSWER_SECONDS, and
 #: the connection closed on the rest: the reset took the answer with it (a 5 MB upload failed mid-send, never
-#: reading its 503). A body not read by then is cut off so, as is one announced larger than the recorder takes.
+#: reading its 503). A body not read by then is cut off so.
 DRAIN_SECONDS = 5.0
 
 
 class BusyAnswers:
-    """Answers turned-away connections 503 on threads of their own, :data:`MAX_ANSWERING` at most."""
+    """Answers turned-away connections 503 (413: an upload larger than the recorder takes) on threads of their own,
+    :data:`MAX_ANSWERING` at most."""
 
     def __init__(self, max_body: int) -> None:
-        self.max_body = max_body  # the largest upload the recorder takes: a larger body is not drained
+        self.max_body = max_body  # the largest upload the recorder takes: a larger one is answered 413
         self._slots = threading.BoundedSemaphore(MAX_ANSWERING)
 
     def take(self, sock: Any) -> bool:
@@ -68,10 +75,15 @@ class BusyAnswers:
                     return
                 head += chunk
             path = head.split(b" ", 2)[1] if head.count(b" ") >= 2 else b"/"
-            sock.sendall(busy_reply(path.startswith(b"/api/")))
             end = head.find(b"\r\n\r\n")
             announced = body_length(head[:end]) if end >= 0 else None
-            left = announced - (len(head) - end - 4) if announced is not None and announced <= self.max_body else 0
+            if announced is not None and announced > self.max_body:
+                error = json.dumps({"error": too_large(announced, self.max_body)}).encode()
+                sock.sendall(answer(413, error, JSON_TYPE))
+            else:
+                sock.sendall(busy_reply(path.startswith(b"/api/")))
+            waits = _EXPECT.search(head[:end]) is not None  # for a "100 Continue", never sent here: no body comes
+            left = announced - (len(head) - end - 4) if announced is not None and not waits else 0
             deadline = time.monotonic() + DRAIN_SECONDS
             while left > 0 and time.monotonic() < deadline:
                 sock.settimeout(max(0.01, deadline - time.monotonic()))
@@ -90,10 +102,7 @@ class BusyAnswers:
 
 
 def body_length(head: bytes) -> int | None:
-    """The body a request's head announces, to be drained; None: none that will come (no length, or several, or a
-    client waiting for "100 Continue", which it never gets here)."""
-    if _EXPECT.search(head):
-        return None
+    """The body a request's head announces; None: no length, or several."""
     lengths = {value.strip() for value in _LENGTH.findall(head)}
     if len(lengths) != 1:
         return None
@@ -115,6 +124,11 @@ def busy_reply(api: bool) -> bytes:
         body = (f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="{RETRY_AFTER}">'
                 "<p>The recorder is busy with many phones at once: this page opens again in a moment.</p>").encode()
         kind = "text/html; charset=utf-8"
+    return answer(503, body, kind, f"Retry-After: {RETRY_AFTER}\r\n")
+
+
+def answer(status: int, body: bytes, kind: str, extra: str = "") -> bytes:
+    """A whole answer that closes the connection, with :data:`ANSWER_HEADERS`; ``extra``: header lines of its own."""
     fixed = "".join(f"{name}: {value}\r\n" for name, value in ANSWER_HEADERS)
-    return (f"HTTP/1.1 503 Service Unavailable\r\nRetry-After: {RETRY_AFTER}\r\nContent-Type: {kind}\r\n"
+    return (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n{extra}Content-Type: {kind}\r\n"
             f"Content-Length: {len(body)}\r\n{fixed}Connection: close\r\n\r\n").encode() + body

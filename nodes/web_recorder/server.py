@@ -33,14 +33,11 @@ from urllib.parse import parse_qs, urlsplit
 from exsampling_patch.nodes.web_recorder import headers as fields
 from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, BusyAnswers
 from exsampling_patch.nodes.web_recorder.door import Door
-from exsampling_patch.nodes.web_recorder.upload import UploadError
+from exsampling_patch.nodes.web_recorder.upload import UploadError, too_large
 
 log = logging.getLogger("exsampling.web_recorder")
 
 MAX_NAME = fields.MAX_NAME
-#: An oversize body up to this many times the limit is read and dropped, so that the phone, which sends
-#: its whole body before it reads, gets the 413 message; past that the connection is closed after it.
-DRAIN_FACTOR = 4
 #: A body refused for its token (a phone with an old link) is read and dropped, so that the 401 arrives,
 #: if it is no larger than an upload may be, for this long at most.
 STRANGER_DRAIN_SECONDS = 2.0
@@ -310,9 +307,11 @@ class _Handler(BaseHTTPRequestHandler):
             if length is None:
                 raise UploadError(411, "send the take with a Content-Length")
             if length > limit:
-                raise UploadError(413, f"the take is too large: {length / 1e6:.1f} MB (at most {limit / 1e6:.1f} MB)")
+                raise UploadError(413, too_large(length, limit))
         except UploadError as error:
-            self._refuse_unread(error.status, str(error), DRAIN_FACTOR * limit, None)
+            # The body is read and dropped whatever its size, so that the phone, which sends it whole before it
+            # reads, gets the message rather than a reset; the answer's deadline (write_timeout) bounds it.
+            self._refuse_unread(error.status, str(error), None, None)
             return
         if self._expect_continue:
             self.send_response_only(100)
@@ -343,8 +342,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._json(200 if reply.get("duplicate") else 201, reply)
 
-    def _refuse_unread(self, status: int, message: str, drain_bytes: int, drain_seconds: float | None) -> None:
-        """Answer without taking the body, then read and drop it if it is at most ``drain_bytes``.
+    def _refuse_unread(self, status: int, message: str, drain_bytes: int | None, drain_seconds: float | None) -> None:
+        """Answer without taking the body, then read and drop it if it is at most ``drain_bytes`` (None: any size).
 
         A client that sends its whole body before reading (a browser's fetch, http.client) would otherwise
         get a reset connection instead of the answer: closing a socket with unread data resets it.
@@ -352,14 +351,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._error(status, message, close=True)
         self._drop_body(drain_bytes, drain_seconds)
 
-    def _drop_body(self, drain_bytes: int, drain_seconds: float | None) -> None:
+    def _drop_body(self, drain_bytes: int | None, drain_seconds: float | None) -> None:
         if self._expect_continue:
             return  # the client waits for "100 Continue" before it sends the body: there is none to drop
         try:
             announced = fields.content_length(self.headers.get_all("Content-Length")) or 0
         except UploadError:
             return
-        if announced > drain_bytes:
+        if drain_bytes is not None and announced > drain_bytes:
             return  # too much to take in: the connection is closed after the answer
         left = announced
         if drain_seconds is not None:

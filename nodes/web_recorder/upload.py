@@ -25,6 +25,12 @@ class UploadError(Exception):
         self.status = status
 
 
+def too_large(length: int, limit: int) -> str:
+    """The 413's message for a body of ``length`` bytes where the recorder takes ``limit``: the handler's and the busy
+    answer's alike."""
+    return f"the take is too large: {length / 1e6:.1f} MB (at most {limit / 1e6:.1f} MB)"
+
+
 @dataclass(frozen=True)
 class DecodedWav:
     samples: np.ndarray  # float32, (frames, channels)

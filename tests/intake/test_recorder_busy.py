@@ -119,6 +119,31 @@ def test_an_upload_of_several_megabytes_turned_away_reads_its_503(full: Full) ->
         conn.close()
 
 
+def test_an_upload_larger_than_the_recorder_takes_turned_away_reads_its_413(tmp_path: Path,
+                                                                            recorder_state: Path) -> None:
+    """Told 503, such a phone would come back only to be refused; and its body, larger than the recorder takes, was
+    not read: the connection closed on it and the client's send failed before it read any answer."""
+    engine = recorder_engine(tmp_path, recorder_state, max_connections=HELD, max_upload_mb=1.0)
+    held = None
+    try:
+        held = Full(engine, Client(engine, recorder_state / "recorder-cert.pem"))
+        conn = held.client.connection()
+        try:
+            conn.request("POST", f"/api/takes?token={held.client.token}", body=bytes(3_000_000),
+                         headers={"X-Recorder": "Big", "Content-Type": "audio/wav"})
+            reply = conn.getresponse()
+            data = json.loads(reply.read())
+        finally:
+            conn.close()
+        assert reply.status == 413 and "too large: 3.0 MB (at most 1.0 MB)" in data["error"], (reply.status, data)
+        assert reply.getheader("Content-Type") == JSON_TYPE and reply.getheader("Retry-After") is None
+        assert [reply.getheader(name) for name, _ in ANSWER_HEADERS] == [value for _, value in ANSWER_HEADERS]
+    finally:
+        if held is not None:
+            held.release()
+        engine.stop()
+
+
 @pytest.mark.browser
 def test_chromium_shown_the_busy_page_opens_the_recording_page_once_there_is_room(full: Full) -> None:
     if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():

@@ -99,6 +99,22 @@ def test_an_oversize_body_sent_whole_gets_its_413_message(small_door) -> None:
     assert client.upload(WAV)[0] == 201
 
 
+def test_an_upload_many_times_the_limit_sent_whole_gets_its_413_too(small_door) -> None:
+    _, client = small_door
+    # Past four times the limit the body was left unread and the connection closed on it: http.client's send
+    # failed (a broken pipe) and the 413 was never read.
+    conn = client.connection()
+    try:
+        conn.request("POST", f"/api/takes?token={client.token}", body=bytes(20_000_000), headers={"X-Recorder": "Mika"})
+        reply = conn.getresponse()
+        data = json.loads(reply.read())
+    finally:
+        conn.close()
+    assert reply.status == 413 and "too large: 20.0 MB (at most 1.0 MB)" in data["error"], (reply.status, data)
+    assert [reply.getheader(name) for name, _ in ANSWER_HEADERS] == [value for _, value in ANSWER_HEADERS]
+    assert client.upload(WAV)[0] == 201
+
+
 def test_with_expect_continue_a_refused_body_is_never_asked_for(small_door) -> None:
     _, client = small_door
     for query, expected in ((f"?token={client.token}", b"HTTP/1.1 413"), ("", b"HTTP/1.1 401")):
