@@ -184,12 +184,24 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in ANSWER_HEADERS:
             self.send_header(name, value)
 
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":  # its answer would be the body alone: no status, no header
+            self.send_error(505)
+            return False
+        return True
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # The parser's own refusals of what a client sent are 4xx, like every other answer to bad input.
         if code == 501:
             code, message = 405, "method not allowed: the recorder answers GET, HEAD and POST"
         elif code == 505:
             code, message = 400, "HTTP version not supported: use HTTP/1.1"
+        if self.request_version == "HTTP/0.9":
+            # The parser's default until it has read a version: a refusal of a request line (its version, its
+            # words) would be written as HTTP/0.9, the error page without a status line or any header.
+            self.request_version = self.protocol_version
         super().send_error(code, message, explain)
         if getattr(self, "headers", None) is not None:  # parsed: its body may be on its way
             self._drop_body(self.server.max_upload_bytes, STRANGER_DRAIN_SECONDS)

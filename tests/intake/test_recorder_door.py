@@ -414,6 +414,23 @@ def test_the_parsers_own_refusals_carry_the_answer_headers(small_door) -> None:
             assert f"\r\n{name.lower()}: {value}" in head, (request[:20], head)
 
 
+def test_a_request_line_in_a_version_not_spoken_is_refused_with_the_answer_headers(small_door) -> None:
+    """Refused before its version was known, the answer went out as HTTP/0.9: the error page alone, without a
+    status line or any header; and an HTTP/0.9 request was served so, the page too."""
+    _, client = small_door
+    for line in ("GET / HTTP/2.0", "GET / HTTP/1.x", "GET / HTTP/1.1 x", "POST /", "GET / HTTP/0.9",
+                 f"GET /?token={client.token}"):
+        sock = tls_socket(client)
+        sock.sendall(f"{line}\r\nHost: x\r\n\r\n".encode())
+        reply = read_until_closed(sock)
+        sock.close()
+        head = reply.split(b"\r\n\r\n")[0].decode("latin-1").lower()
+        assert head.startswith("http/1.1 400 "), (line, reply[:300])
+        for name, value in ANSWER_HEADERS:
+            assert f"\r\n{name.lower()}: {value}" in head, (line, head)
+        assert "\r\nconnection: close" in head and b'<button id="rec"' not in reply, (line, reply[:300])
+
+
 def test_a_kept_alive_connection_takes_no_upload_once_the_recorder_stopped(tmp_path: Path,
                                                                            recorder_state: Path) -> None:
     """A phone's browser keeps its connection open between requests. Once the recorder stops (the patch stopped,
