@@ -21,32 +21,55 @@ from .yin import yin
 # -- signal functions -------------------------------------------------------------------------------------------
 
 
-def frame_power(mono: np.ndarray, frame: int, hop: int) -> np.ndarray:
-    """Mean square of each frame starting every ``hop`` samples (the last frames zero-padded)."""
+def frame_power(mono: np.ndarray, frame: int, hop: int, around_mean: bool = False) -> np.ndarray:
+    """Mean square of each frame starting every ``hop`` samples (the last frames zero-padded).
+
+    ``around_mean``: the power around each frame's own mean (its variance, over the samples the frame holds,
+    no padding), so that a constant or slowly drifting offset does not count as sound.
+    """
     if frame % hop == 0 and len(mono) >= hop:
-        return _frame_power_blocks(mono, frame // hop, hop)
-    energy = np.concatenate(([0.0], np.cumsum(mono.astype(np.float64) ** 2)))
+        return _frame_power_blocks(mono, frame // hop, hop, around_mean)
+    x = mono.astype(np.float64)
     starts = np.arange(0, max(len(mono), 1), hop)
     ends = np.minimum(starts + frame, len(mono))
-    return np.asarray((energy[ends] - energy[starts]) / frame)
+    energy = np.concatenate(([0.0], np.cumsum(x**2)))
+    if not around_mean:
+        return np.asarray((energy[ends] - energy[starts]) / frame)
+    sums = np.concatenate(([0.0], np.cumsum(x)))
+    return _variance(energy[ends] - energy[starts], sums[ends] - sums[starts], np.maximum(ends - starts, 1))
 
 
-def _frame_power_blocks(mono: np.ndarray, per_frame: int, hop: int) -> np.ndarray:
+def _variance(energy: np.ndarray, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Power around the mean of frames of ``counts`` samples, from their sums of squares and sums."""
+    return np.asarray(np.maximum(energy / counts - (sums / counts) ** 2, 0.0))
+
+
+def _frame_power_blocks(mono: np.ndarray, per_frame: int, hop: int, around_mean: bool) -> np.ndarray:
     """:func:`frame_power` for frames of whole hops: the energy of each hop-long block (one float32 dot
     product each: no (frames,) float64 temporaries), summed per frame."""
     x = np.asarray(mono, dtype=np.float32)
     full = len(x) // hop
     blocks = x[: full * hop].reshape(full, hop)
-    energy = np.empty(full + (len(x) > full * hop) + 1)
+    has_tail = len(x) > full * hop
+    energy = np.empty(full + has_tail + 1)
     energy[0] = 0.0
     energy[1 : full + 1] = np.einsum("ij,ij->i", blocks, blocks)
-    if len(x) > full * hop:
+    if has_tail:
         tail = x[full * hop :]
         energy[-1] = float(np.dot(tail, tail))
     np.cumsum(energy, out=energy)
     starts = np.arange(len(energy) - 1)
     ends = np.minimum(starts + per_frame, len(energy) - 1)
-    return np.asarray((energy[ends] - energy[starts]) / (per_frame * hop))
+    if not around_mean:
+        return np.asarray((energy[ends] - energy[starts]) / (per_frame * hop))
+    sums = np.empty_like(energy)
+    sums[0] = 0.0
+    sums[1 : full + 1] = blocks.sum(axis=1, dtype=np.float64)
+    if has_tail:
+        sums[-1] = float(x[full * hop :].sum(dtype=np.float64))
+    np.cumsum(sums, out=sums)
+    counts = np.minimum((starts + per_frame) * hop, len(x)) - starts * hop
+    return _variance(energy[ends] - energy[starts], sums[ends] - sums[starts], counts)
 
 
 def trim_bounds(mono: np.ndarray, sample_rate: int, top_db: float, reference: str = "peak",
@@ -54,11 +77,13 @@ def trim_bounds(mono: np.ndarray, sample_rate: int, top_db: float, reference: st
     """(start, end) sample bounds of the sound: frames louder than ``top_db`` below the reference.
 
     ``reference`` is ``"peak"`` (the loudest frame, as librosa.effects.trim) or ``"full_scale"``
-    (0 dBFS: an absolute threshold). Returns (0, 0) when every frame is below the threshold.
+    (0 dBFS: an absolute threshold). Returns (0, 0) when every frame is below the threshold. A frame's level
+    is its power around its own mean: a recorder's DC offset, however small against the sound, is not sound
+    (measured from zero, an offset 60 dB below the peak kept every frame).
     """
     frame = max(16, int(sample_rate * frame_ms / 1000))
     hop = max(1, frame // 4)
-    power = frame_power(mono, frame, hop)
+    power = frame_power(mono, frame, hop, around_mean=True)
     ref = float(power.max()) if reference == "peak" else 0.5  # 0.5: mean square of a full-scale sine
     if ref <= 0.0:
         return 0, 0
