@@ -49,7 +49,8 @@ class MessageFlow:
         """Deliver ``message`` to input ``port`` of ``node_id`` as if a link had carried it.
 
         ``source`` names who sent it (``"editor"``: a performer's button): the message is then published as a
-        :class:`MessageHop` from ``source`` (port ``""``), so observers (the show log) see it as any hop."""
+        :class:`MessageHop` from ``source`` (port ``""``), so observers (the show log) see it as any hop. A take it
+        carries is counted and ends as one a source emits (:meth:`_begin`), but no node is told of its end."""
         # Looked up once: an edit may remove the node meanwhile (a button pressed as it goes in); its closed cell
         # then ends the take as any left there. Looked up again, that raised KeyError with the take counted.
         cell = self._cells.get(node_id)
@@ -60,9 +61,9 @@ class MessageFlow:
         if source and self.events.wants(MessageHop):
             self.events.publish(MessageHop(source, port="", target=node_id, target_port=port, message=message))
         key = take_key(message)
-        if key is not None and not self.ledger.add(key, 1):
-            ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), "", 1)
-            assert ended is None
+        # Its assignment made by whoever injected it (the target, when unnamed); begun by no source node.
+        if key is not None and not self._count_on(key, message, source or node_id, 1):
+            self._begin(key, message, source or node_id, "", 1)
         self._deliver(cell, port, message, key)
 
     def idle(self) -> bool:
@@ -92,23 +93,17 @@ class MessageFlow:
         cells = [(cell, target, target_port) for target, target_port in plan.routes.get((node_id, port), ())
                  if (cell := self._cells.get(target)) is not None]
         key = take_key(message)
-        if key is not None:
-            # Counted before any is queued: a fast consumer must not end the take before its other inputs get it.
-            slot = slot_of(message)
-            if slot is not None:
-                self.ledger.note(key, node_id, "slot", f"slot {slot}", slot=slot)
-            if not self.ledger.add(key, len(cells)):
-                node_type = plan.node_types.get(node_id)
-                if getattr(self._local, "worker", None) is not None or (node_type is not None and node_type.inputs):
-                    key = None  # a take no source began (a node made it): not tracked
-                elif node_type is None:  # the plan routes it nowhere: see _left_plan
-                    self._left_plan(node_id, key)
-                    return
-                else:  # a source (from its own thread): the take begins
-                    ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), node_id, len(cells))
-                    if ended is not None:
-                        self._ended(ended)
         worker: Worker | None = getattr(self._local, "worker", None)
+        # Counted before any is queued: a fast consumer must not end the take before its other inputs get it.
+        if key is not None and not self._count_on(key, message, node_id, len(cells)):
+            node_type = plan.node_types.get(node_id)
+            if worker is not None or (node_type is not None and node_type.inputs):
+                key = None  # a take no source began (a node made it): not tracked
+            elif node_type is None:  # the plan routes it nowhere: see _left_plan
+                self._left_plan(node_id, key)
+                return
+            else:  # a source (from its own thread): the take begins
+                self._begin(key, message, node_id, node_id, len(cells))
         if cells and key is not None and worker is not None and worker.busy is not None and worker.busy[4] == key:
             worker.passed_on = True  # the handler's message is not an end of the take: see TakeLedger.finish
         trace = self.events.wants(MessageHop)
@@ -117,6 +112,26 @@ class MessageFlow:
                 self.events.publish(MessageHop(node_id, port=port, target=target, target_port=target_port,
                                                message=message))
             self._deliver(cell, target_port, message, key, (node_id, port))
+
+    def _count_on(self, key: str, message: Any, sender: str, count: int) -> bool:
+        """``count`` more messages of take ``key`` are queued, ``sender``'s assignment (if ``message`` is one)
+        noted; False, with nothing counted or noted, where the take is not in flight."""
+        slot = slot_of(message)
+        if slot is not None:  # first: sent to no input (count 0), the take may end with its other messages meanwhile
+            self.ledger.note(key, sender, "slot", f"slot {slot}", slot=slot)
+        return self.ledger.add(key, count)
+
+    def _begin(self, key: str, message: Any, sender: str, source: str, count: int) -> None:
+        """Take ``key`` begins with ``message``, sent by ``sender`` to ``count`` inputs (``source``: the node told of
+        its end; '' for an injected one). Emitted or injected alike: a take that begins with its assignment (OSC's
+        /slot, the editor's) ends in its slot."""
+        ended = self.ledger.begin(key, getattr(take_of(message), "source", ""), source, count)
+        if ended is not None:
+            self._ended(ended)
+            return
+        slot = slot_of(message)
+        if slot is not None:  # not in flight until now, so not noted by _count_on
+            self.ledger.note(key, sender, "slot", f"slot {slot}", slot=slot)
 
     def _left_plan(self, node_id: str, take_id: str) -> None:
         """A node the plan no longer has (an edit removed it, not retired yet; or added it and was rolled back, its
