@@ -175,14 +175,25 @@ def write_float_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:
         handle.write(data.data.cast("B"))
 
 
+class UnusableAudio(ValueError):
+    """An audio file that reads, but holds no take: no frames, or samples that are not numbers."""
+
+
 def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
-    """Read an audio file (and its sidecar if there is one) as a take."""
+    """Read an audio file (and its sidecar if there is one) as a take.
+
+    Raises:
+        UnusableAudio: the file holds no frames, or NaN or infinite samples (a damaged float file).
+    """
     path = Path(path)
     with sf.SoundFile(path) as handle:
         samples = handle.read(dtype="float32", always_2d=True)
         sample_rate, subtype = handle.samplerate, handle.subtype
     if samples.shape[0] == 0:
-        raise ValueError(f"{path}: the file holds no audio")
+        raise UnusableAudio("the file holds no audio")
+    broken = int(samples.size - np.count_nonzero(np.isfinite(samples)))
+    if broken:  # as the recorder refuses such an upload: the file is damaged, not silent
+        raise UnusableAudio(f"damaged: {broken} of its samples are NaN or infinite")
     fields: dict[str, Any] = {"meta": {"subtype": subtype, "file_name": path.name}}
     sidecar = sidecar_path(path)
     if sidecar.exists():

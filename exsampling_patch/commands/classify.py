@@ -305,6 +305,8 @@ def unreadable(path: str, error: Exception) -> str:
         return "a folder, not an audio file"
     if type(error).__name__ == "LibsndfileError" and "Format not recognised" in str(error):
         return f"not an audio file that can be read ({READABLE}, ...)"
+    if type(error).__name__ == "UnusableAudio":
+        return str(error)
     return f"{type(error).__name__}: {error}"
 
 

@@ -108,13 +108,16 @@ def test_classify_patch_names_what_is_wrong_with_a_file(esc50: Path, tmp_path: P
     not_audio = tmp_path / "notes.wav"
     not_audio.write_text("a shopping list, not a recording")
     missing, dog = tmp_path / "gone.wav", esc50 / "audio" / DOG
+    damaged = tmp_path / "damaged.wav"  # a float file with a NaN in it: damaged, not silent
+    sf.write(damaged, np.array([0.5, np.nan, -0.5] * 4000, np.float32), 48000, subtype="FLOAT")
     done = exsampling_here("classify", "--patch", str(DEFAULT_PATCH), str(not_audio), str(tmp_path), str(missing),
-                      str(dog))
-    assert done.returncode == 1, done.stderr  # the three bad ones failed; the dog still ran
+                      str(damaged), str(dog))
+    assert done.returncode == 1, done.stderr  # the four bad ones failed; the dog still ran
     assert done.stdout.splitlines() == [
         f"{not_audio}: error: not an audio file that can be read (WAV, FLAC, OGG, MP3, AIFF, ...)",
         f"{tmp_path}: error: a folder, not an audio file",
         f"{missing}: error: no such file",
+        f"{damaged}: error: damaged: 4000 of its samples are NaN or infinite",
         *[line for line in done.stdout.splitlines() if line.startswith(f"{dog}: dog 0.9")],
     ]
 
