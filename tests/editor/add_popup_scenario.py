@@ -3,10 +3,10 @@
 Opens a copy of the default patch at 1280x1000; right-clicks empty canvas near the window's bottom edge, types
 a search (the keys go to the pop-up's search field only if it has the focus), checks that the pop-up lies
 inside the window and lists only what matches, presses Enter (the first match is added), then opens it again
-(the last search is gone, the list is whole). Clicks are real X events (XTEST); the search is typed by an
-``xdotool type`` process.
+(the last search is gone, the list is whole). Clicks and keys are real X events (XTEST), the search typed a key
+at a time.
 
-Run as ``python -m tests.editor.add_popup_scenario`` (needs DISPLAY and xdotool; see test_add_popup.py).
+Run as ``python -m tests.editor.add_popup_scenario`` (needs DISPLAY; see test_add_popup.py).
 Prints one JSON object.
 """
 
@@ -72,7 +72,7 @@ def main() -> dict[str, Any]:
         out["inside"] = inside_window("add_popup")
         out["rect"] = [*dpg.get_item_pos("add_popup"), dpg.get_item_width("add_popup"),
                        dpg.get_item_height("add_popup")]
-        driver.input("type", "--delay", "60", SEARCH, frames=8)
+        driver.type(SEARCH)
         out["typed"] = dpg.get_value("add_popup:search")
         out["listed"] = listed()
         before = set(app.model.patch.nodes)
@@ -86,7 +86,7 @@ def main() -> dict[str, Any]:
         out["search_again"] = dpg.get_value("add_popup:search")
         out["listed_again"] = sorted(listed())
         out["inside_again"] = inside_window("add_popup")
-        driver.input("type", "--delay", "60", "zzzz", frames=8)
+        driver.type("zzzz")
         out["typed_again"] = dpg.get_value("add_popup:search")
         driver.key("Escape")
     return out

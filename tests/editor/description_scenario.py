@@ -2,9 +2,10 @@
 wrapped to the inspector's width; a click on it opens the field again, to type more.
 
 Opens the editor's small test patch in a real (virtual) window with no node selected (the inspector shows the
-patch's name and description). Clicks are real X events (XTEST); the text is typed by an ``xdotool type`` process.
+patch's name and description). Clicks and keys are real X events (XTEST), the text typed a key at a time, Shift
+around a capital.
 
-Run as ``python -m tests.editor.description_scenario`` (needs DISPLAY and xdotool; see test_description.py).
+Run as ``python -m tests.editor.description_scenario`` (needs DISPLAY; see test_description.py).
 Prints one JSON object.
 """
 
@@ -39,14 +40,9 @@ def main() -> dict[str, Any]:
             model = app.model
             spot = empty_spot((0, 0))
             assert spot is not None
-
-            def type_text(text: str) -> None:
-                # Dear ImGui takes queued key events a few a frame (a key again waits for the next): a frame
-                # for each character lets every one in.
-                driver.input("type", "--delay", "0", text, frames=len(text) + 10)
             out["field_first"] = dpg.is_item_shown("patch:description")  # empty: the field, to click into
             driver.click(press_point("patch:description"))
-            type_text(LONG)
+            driver.type(LONG, frames=0)  # 100 characters: the settling's frame after each lets every one in
             driver.click(spot)
             out["typed"] = model.patch.description
             out["shown"] = dpg.is_item_shown("patch:description:shown")
@@ -57,7 +53,7 @@ def main() -> dict[str, Any]:
             out["field_again"] = dpg.is_item_shown("patch:description")
             out["active_again"] = bool(dpg.get_item_state("patch:description").get("active"))
             driver.key("End", "ctrl")
-            type_text(" at night")
+            driver.type(" at night", frames=0)
             driver.click(spot)
             out["typed_more"] = model.patch.description
             out["shown_more"] = dpg.get_value("patch:description:shown")

@@ -1,6 +1,6 @@
-"""Real input for the window scenarios (``*_scenario.py``): X mouse and key events on the test display (sent as
-``xdotool`` sends them), each followed by frames, and where on the canvas to aim them; the editor opened in a
-window, and the temporary folders the scenarios work in.
+"""Real input for the window scenarios (``*_scenario.py``): X mouse and key events on the test display (sent
+through XTEST as ``xdotool`` sends them), each followed by frames, and where on the canvas to aim them; the
+editor opened in a window, and the temporary folders the scenarios work in.
 
 Every event goes through the X server to the window, so Dear PyGui's own handlers run, as for a person.
 """
@@ -25,9 +25,6 @@ VIEWPORT = (1280, 1000)
 #: Frames after a step of a drag, then the last step's (before the release, or a block that reads the drag): a
 #: frame takes each move in and the callbacks settle after it; the last has the frames any event has.
 STEP_FRAMES = (1, 3)  # the whole test display (Xvfb 1280x1024): every point of it can be clicked
-#: The key names (X key symbols, as xdotool takes them) of the characters :meth:`Driver.type` types that are not
-#: their own name.
-TYPED = {".": "period", "-": "minus", ",": "comma", " ": "space"}
 
 
 class Driver:
@@ -141,14 +138,15 @@ class Driver:
             self.send("click", 1)
         self.frames(8)
 
-    def type(self, text: str) -> None:
-        """``text`` typed, a tap of its key for each character (XTEST), with frames after each, as a person types.
-        Characters on a key's unshifted level only (digits, lower-case letters, ``.-, ``): xinput cannot send a
-        shifted one, nor can :meth:`key`."""
+    def type(self, text: str, frames: int = 3) -> None:
+        """``text`` typed, a tap of its key for each character (XTEST; Shift around a shifted one), with ``frames``
+        frames after each and then the settling's (one at least), as a person types: Dear ImGui takes a key again
+        only in a later frame."""
         for char in text:
-            self.key(TYPED.get(char, char))
+            # X names a character's key symbol by its code point too ("U002E" is period).
+            self.key(char if char.isascii() and char.isalnum() else f"U{ord(char):04X}", frames=frames)
 
-    def key(self, key: str, *modifiers: str) -> None:
+    def key(self, key: str, *modifiers: str, frames: int = 3) -> None:
         """A tap of ``key``, ``modifiers`` held down first. The press and the release go together: ImGui takes the
         press in one frame and the release in the next, so no repeat comes of it however slow the frames. Held for
         frames, on a loaded machine they outlasted ImGui's key repeat delay (0.275 s): 'b' typed twice in a file
@@ -157,7 +155,7 @@ class Driver:
             for modifier in modifiers:
                 held.enter_context(self.holding(modifier))
             self.send("keydown", key)
-            self.input("keyup", key)
+            self.input("keyup", key, frames=frames)
 
 
 def press_point(tag: str) -> tuple[float, float]:

@@ -3,11 +3,11 @@
 Opens a copy of the default patch at 1280x1000, clicks the slot map's title (it shows in the inspector),
 hovers the table's label (its tooltip must lie inside the window), clicks the table's filter field and types
 the longest class name (only its row stays; its key must show whole), sets that row's slot and presses Ctrl+S.
-Mouse moves, clicks and keys are real X events (XTEST), the class name typed by an ``xdotool type`` process; the
-row's slot is chosen through the combo's callback, as a click in its list would (the list's items have no place
-Dear PyGui reports).
+Mouse moves, clicks and keys are real X events (XTEST), the class name typed a key at a time; the row's slot is
+chosen through the combo's callback, as a click in its list would (the list's items have no place Dear PyGui
+reports).
 
-Run as ``python -m tests.editor.table_scenario`` (needs DISPLAY and xdotool; see test_table_param.py).
+Run as ``python -m tests.editor.table_scenario`` (needs DISPLAY; see test_table_param.py).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main() -> dict[str, Any]:
         # Find a class by typing into the filter field.
         fx, fy = dpg.get_item_rect_min(f"{TABLE}:filter")
         driver.click((fx + 20, fy + 6))
-        driver.input("type", "--delay", "40", longest.replace("_", " "), frames=40)
+        driver.type(longest.replace("_", " "))
         rows = shown_rows()
         out["shown"] = [dpg.get_value(f"{TABLE}:{i}:key") for i in rows]
         out["filter"] = dpg.get_value(f"{TABLE}:filter")

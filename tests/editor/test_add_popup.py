@@ -4,8 +4,6 @@ lies inside the window even when opened near its edge."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from exsampling_patch.editor.add_popup import MARGIN, popup_rect
@@ -21,7 +19,6 @@ def test_the_popup_is_placed_and_sized_to_lie_inside_the_window() -> None:
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_right_click_type_and_enter_add_the_first_match() -> None:
     result = run_scenario("tests.editor.add_popup_scenario")
     assert result["shown"] and result["inside"], result  # opened near the bottom edge, yet inside the window

@@ -3,7 +3,6 @@ clicked (description_scenario.py, real clicks and typing on the test display).""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from tests.editor.test_keys import run_scenario
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_long_description_is_shown_wrapped_and_edited_again_with_a_click() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.description_scenario")
     long = result["long"]

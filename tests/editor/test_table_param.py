@@ -3,7 +3,6 @@ found by typing into the filter, no key is cut off, and editing one row saves th
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import dearpygui.dearpygui as dpg
@@ -51,7 +50,6 @@ def test_the_filter_finds_a_class_only_in_a_class_table(built_app: EditorApp) ->
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_filter_edit_one_row_and_save() -> None:
     result: dict[str, Any] = run_scenario("tests.editor.table_scenario")
     assert result["inspector"] == "map", result
