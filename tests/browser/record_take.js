@@ -9,10 +9,11 @@
 // out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly") and in
 // all ("givenUp").
 // PHONE_BUSY_UPLOADS=N: the first N uploads (after the silent ones) are answered 503 as a busy recorder would,
-// with the header Retry-After: PHONE_BUSY_RETRY_AFTER if that is set ("date+S": the HTTP date S seconds on), and the
+// with the headers PHONE_BUSY_HEADERS (JSON: the real busy answer's, given by the test) and Retry-After:
+// PHONE_BUSY_RETRY_AFTER if that is set ("date+S": the HTTP date S seconds on), and the
 // page's clock is then moved on in steps of 500 ms until the take is sent again, rather than its wait waited out;
-// the report gives when each upload went by the page's clock ("uploadsAtMs", from the first) and what the page said a
-// moment after each busy answer ("busyInfo").
+// the report gives when each upload went by the page's clock ("uploadsAtMs", from the first), what the page said a
+// moment after each busy answer ("busyInfo") and the headers the page got with each ("busyHeaders").
 const { brokenIndexedDB, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
@@ -25,6 +26,9 @@ async function main() {
     const page = await context.newPage();
     const silentUploads = Number(process.env.PHONE_SILENT_UPLOADS || 0);
     const busyUploads = Number(process.env.PHONE_BUSY_UPLOADS || 0);
+    // The real busy answer's headers (web_recorder/busy.py), from the test: a fake set of its own fell behind twice.
+    if (busyUploads && !process.env.PHONE_BUSY_HEADERS) throw new Error("PHONE_BUSY_UPLOADS needs PHONE_BUSY_HEADERS");
+    const busyAnswerHeaders = busyUploads ? JSON.parse(process.env.PHONE_BUSY_HEADERS) : {};
     if (silentUploads || busyUploads) await page.clock.install();  // the page's timers, moved on below; time flows
     let finished = false;
     const givenUpEarly = [];
@@ -32,7 +36,10 @@ async function main() {
     page.on("requestfailed", (r) => { if (isUpload(r)) givenUp += 1; });
     let stalled = 0;  // PHONE_SILENT_UPLOADS=N: the first N uploads go out and are never answered (a silent network)
     let busy = 0;  // PHONE_BUSY_UPLOADS=N: the next N are answered 503, with Retry-After: PHONE_BUSY_RETRY_AFTER
-    const uploadsAt = [], busyInfo = [];
+    const uploadsAt = [], busyInfo = [], busyHeaders = [];
+    page.on("response", async (r) => {
+      if (isUpload(r.request()) && r.status() === 503) busyHeaders.push(await r.allHeaders());
+    });
     await page.route("**/api/takes*", async (route) => {
       if (route.request().method() !== "POST") return route.continue();
       uploadsAt.push(await page.evaluate(() => Date.now()));  // by the page's clock: the waits it drew
@@ -59,7 +66,7 @@ async function main() {
             await new Promise((r) => setTimeout(r, 20));
           }
         })().catch((error) => log.push(`clock: ${error.message}`));
-        const headers = { "Content-Type": "application/json; charset=utf-8" };  // the real one's (web_recorder/busy.py)
+        const headers = { ...busyAnswerHeaders };
         const after = process.env.PHONE_BUSY_RETRY_AFTER || "";
         const dated = /^date\+([0-9]+)$/.exec(after);  // "date+5": an HTTP date 5 s from the answer
         if (dated) headers["Retry-After"] = new Date(Date.now() + Number(dated[1]) * 1000).toUTCString();
@@ -112,7 +119,7 @@ async function main() {
     const infoAfterIsError = await page.$eval("#info", (el) => el.classList.contains("error"));
     console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, infoAfterIsError, log, shownName, micBeforeRec,
                                  micOpensBeforeRec, micOpensWhenRecording, endShownAfterMs, pollsUntilEnd,
-                                 busyInfo, givenUpEarly, givenUp,
+                                 busyInfo, busyHeaders, givenUpEarly, givenUp,
                                  uploadsAtMs: uploadsAt.map((t) => t - uploadsAt[0]) }));
   } finally {
     finished = true;

@@ -18,6 +18,7 @@ import soundfile as sf
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node
+from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, busy_reply
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.engine import Engine
@@ -123,11 +124,22 @@ def record_take(tmp_path: Path, url: str, name: str, seconds: str, frequency: fl
     the location refused), its microphone fed an 8 s sine of ``frequency`` Hz (longer than the take: no loop
     seam), and sends it to ``url``; what the page showed (its JSON report)."""
     fed, browser = microphone(frequency)
+    busy = {"PHONE_BUSY_HEADERS": json.dumps(busy_headers())}
     run = subprocess.run(["node", str(BROWSER / "record_take.js"), url, str(fed), *place, seconds, name],
-                         capture_output=True, text=True, timeout=90, env={**os.environ, **browser, **(env or {})})
+                         capture_output=True, text=True, timeout=90,
+                         env={**os.environ, **browser, **busy, **(env or {})})
     assert run.returncode == 0, run.stderr + run.stdout
     result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     return result
+
+
+def busy_headers() -> dict[str, str]:
+    """The headers of the recorder's real busy answer to an upload (busy.py), for record_take.js's fake one: all but
+    Retry-After (each test says its own, or none), the length and the connection's (the browser's business)."""
+    head = busy_reply(api=True).split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")[1:]
+    fields = dict(line.split(": ", 1) for line in head)
+    return {name: value for name, value in fields.items()
+            if name not in ("Retry-After", "Content-Length", "Connection")}
 
 
 def test_chromium_records_and_uploads_a_take(tmp_path: Path) -> None:
@@ -231,6 +243,11 @@ def test_a_busy_answer_without_retry_after_keeps_the_pages_own_schedule(tmp_path
         assert result["info"].startswith("Received"), result
         first, second = result["uploadsAtMs"][:2]
         assert 400 <= second - first <= 1500 + 1000, result["uploadsAtMs"]  # the first retry: 0.5 to 1.5 s
+        # The fake busy answer the page got is the real one's but for Retry-After: the headers every answer carries.
+        [got] = result["busyHeaders"]
+        assert got.get("content-type") == JSON_TYPE and "retry-after" not in got, got
+        for name, value in ANSWER_HEADERS:
+            assert got.get(name.lower()) == value, (name, got)
     finally:
         engine.stop()
 
