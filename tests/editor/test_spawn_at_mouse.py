@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from tests.editor.scenario_worker import run_scenario
 
 
 @pytest.mark.display
-@pytest.mark.skipif(shutil.which("xdotool") is None, reason="needs xdotool (scripts/bootstrap.sh installs it)")
 def test_a_node_added_at_the_mouse_lands_there_after_panning() -> None:
     result = run_scenario("tests.editor.spawn_scenario")
     assert result["pan_moved"][0] >= 150 and result["pan_moved"][1] >= 80, result  # the canvas really was panned
