@@ -8,7 +8,6 @@ Every event goes through the X server to the window, so Dear PyGui's own handler
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -42,11 +41,13 @@ class Driver:
         dpg.bind_item_handler_registry("statusbar", ticking)
         self._bound_at = dpg.get_frame_count()
 
-    def send(self, *args: object) -> None:
-        """The event of the ``xdotool`` command ``args``, sent from this process where xinput.py can send it
-        (pointer moves, buttons, keys: a process each cost 10-20 ms), else by ``xdotool`` itself; no frame."""
+    @staticmethod
+    def send(*args: object) -> None:
+        """The event of the ``xdotool`` command ``args`` (pointer moves, buttons, keys, shifted ones too), sent
+        from this process through XTEST (xinput.py; an ``xdotool`` process each cost 10-20 ms); no frame. Raises
+        for anything else: no ``xdotool`` process stands in, so the window scenarios need none installed."""
         if not xinput.send(*args):
-            subprocess.run(["xdotool", *map(str, args)], check=True)
+            raise RuntimeError(f"xinput cannot send {' '.join(map(str, args))!r} (no display, or no key types it)")
 
     def input(self, *args: object, frames: int = 3) -> None:
         """The event of the ``xdotool`` command ``args``, sent as :meth:`send` sends it, then ``frames`` frames."""

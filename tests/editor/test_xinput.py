@@ -1,5 +1,5 @@
 """The scenarios' X input (xinput.py) on the test display: a key held is let go whatever the block does, a click
-and a shifted key go through XTEST, and a refused connection is tried again."""
+and a shifted key go through XTEST, what XTEST cannot send is refused, and a refused connection is tried again."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.editor import xinput
+from tests.editor.driving import Driver
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,6 +45,12 @@ def test_a_shifted_key_goes_through_xtest_with_shift_around_it() -> None:
         assert xinput.send("keydown", "underscore") and xinput.send("keyup", "underscore")
         assert xinput.is_down("shift")
     assert not xinput.is_down("shift")
+
+
+def test_the_driver_raises_for_what_xtest_cannot_send() -> None:
+    # It started an xdotool process instead: the tests needed xdotool installed, and ran 10-20 ms an event slower.
+    with pytest.raises(RuntimeError, match="cannot send 'type abc'"):
+        Driver.send("type", "abc")
 
 
 #: In a process of its own: its first connection is refused (a display no server holds stands in for a refusal),
