@@ -4,7 +4,7 @@
 #
 #   bash scripts/bootstrap.sh        # `make run`: what the patches and the editor need, nothing more
 #   bash scripts/bootstrap.sh test   # `make test`, `make bench`, `make lint`: that, plus what the tests use
-#                                    # (Xvfb, a JACK server, Chromium and Playwright, xdotool, pytest, linters)
+#                                    # (Xvfb, libXtst, xdotool, a JACK server, Chromium and Playwright, pytest, linters)
 #   bash scripts/bootstrap.sh run --list   # print what it would install, install nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,11 +14,13 @@ case "$USE" in run | test) ;; *) echo "usage: $0 [run|test] [--list]" >&2; exit 
 
 # The main job: audio out (PortAudio, libsndfile), the recorder's certificate (openssl), the editor's OpenGL.
 APT_PACKAGES=(libportaudio2 libsndfile1 openssl libgl1 libglx-mesa0 libgl1-mesa-dri)
-# The tests: a virtual display and a JACK dummy server (scripts/services.sh), real mouse and keys (xdotool),
+# The tests: a virtual display and a JACK dummy server (scripts/services.sh), real mouse and keys (the editor's
+# scenarios send them through XTEST themselves, loading libXtst: tests/editor/xinput.py), xdotool (only for
+# tests/core/test_services.py, which asks it each display's size),
 # the phone's recorder in a headless browser (chromium driven by playwright-core from npm), ffmpeg, and
 # fluidsynth and lmms, which render the classifier's training notes from sound fonts and LMMS's DrumSynth presets.
 if [ "$USE" = test ]; then
-  APT_PACKAGES+=(xvfb xauth jackd2 ffmpeg chromium xdotool fluidsynth lmms)
+  APT_PACKAGES+=(xvfb xauth libxtst6 jackd2 ffmpeg chromium xdotool fluidsynth lmms)
   # nodejs and npm only where there is no npm: a Node.js from elsewhere (nodesource) brings its own npm,
   # and Debian's npm package conflicts with it.
   command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)

@@ -36,7 +36,8 @@ def test_make_run_installs_no_test_tool() -> None:
         assert tool not in listing, listing
     listing = subprocess.run(["bash", str(REPO / "scripts/bootstrap.sh"), "test", "--list"], capture_output=True,
                              text=True, check=True).stdout.split()
-    for tool in ("chromium", "xdotool", "xvfb", "jackd2", "playwright-core", ".[dev]"):
+    # libxtst6: the editor's scenarios send their X input through it (tests/editor/xinput.py); xdotool brought it.
+    for tool in ("chromium", "xdotool", "xvfb", "libxtst6", "jackd2", "playwright-core", ".[dev]"):
         assert tool in listing, listing
 
 
