@@ -55,8 +55,10 @@ def check_link(patch: Patch, registry: Registry, link: Link, others: list[Link] 
 def _backwards(patch: Patch, registry: Registry, link: Link) -> str | None:
     """Why ``link`` looks written the wrong way round (an input on the left and an output on the right), or None:
     "has no output 'take'; its outputs: written" did not say that links go from an output to an input."""
-    types = [patch.nodes[ref.node].type for ref in (link.source, link.target)]
-    if not all(t in registry for t in types):
+    specs = [patch.nodes.get(ref.node) for ref in (link.source, link.target)]
+    types = [spec.type for spec in specs if spec is not None]
+    # A misspelt output into a node that is not there: the port is told, not a KeyError on the other end.
+    if len(types) < 2 or not all(t in registry for t in types):
         return None
     source, target = (registry.get(t) for t in types)
     if link.source.port in source.inputs and link.target.port in target.outputs:
