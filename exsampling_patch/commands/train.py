@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the model with `exsampling classify --model MODEL` or the classifier node's `model` parameter.",
     )
     parser.add_argument("data", metavar="DATA", help="folder of labelled takes")
-    parser.add_argument("--out", default="my_model.pt", metavar="MODEL", help="model file to write (.pt)")
+    parser.add_argument("--out", default="my_model.pt", metavar="MODEL",
+                        help="model file to write (.pt; default: my_model.pt in the current folder)")
     parser.add_argument("--base", default=None, metavar="MODEL", help="model to start from (default: shipped)")
     parser.add_argument("--val", type=float, default=0.2, metavar="FRACTION",
                         help="share of each label held out for validation (default 0.2)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import re
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from exsampling_patch.cli import main
+from exsampling_patch.cli import build_parser, main
 
 REPO = Path(__file__).resolve().parents[2]
 BROKEN = Path(__file__).parent / "broken"
@@ -121,6 +122,25 @@ def test_nodes_text(capsys: pytest.CaptureFixture[str]) -> None:
 def test_help(command: str) -> None:
     result = subprocess.run([*EXE, command, "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and f"usage: exsampling {command}" in result.stdout
+
+
+def options_with_a_default(parser: argparse.ArgumentParser, name: str) -> list[tuple[str, argparse.Action]]:
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub, subparser in action.choices.items():
+                found += options_with_a_default(subparser, f"{name} {sub}")
+        elif action.option_strings and action.default not in (None, False, 0, [], argparse.SUPPRESS):
+            found.append((name, action))
+    return found
+
+
+def test_every_option_with_a_default_says_it_in_its_help() -> None:
+    # `train --out` wrote my_model.pt into the working folder while its help said only "model file to write".
+    silent = [f"{name} {action.option_strings[0]} (default {action.default!r})"
+              for name, action in options_with_a_default(build_parser(), "exsampling")
+              if "default" not in (action.help or "")]
+    assert not silent, silent
 
 
 def test_run_exits_nonzero_on_load_error() -> None:
