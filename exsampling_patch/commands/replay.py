@@ -42,7 +42,10 @@ def replay(args: argparse.Namespace) -> int:
     show = Path(args.show)
     try:
         lines = sampler_type.read_show(show)
-    except (OSError, ValueError) as error:
+    except OSError as error:
+        print(f"{show}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    except ValueError as error:
         print(f"{show}: {error}", file=sys.stderr)
         return 1
     params = slot_for = None

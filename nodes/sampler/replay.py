@@ -48,14 +48,32 @@ class _Collect(NodeContext):
 def read_show(path: Path) -> list[dict[str, Any]]:
     """The show log's lines, each up to its "\\n" only: the log writes text as is (``ensure_ascii=False``), and
     ``str.splitlines()`` would also break a take's name or label at U+2028, U+2029 or U+0085. A last line without
-    its "\\n" that does not parse (a run killed mid-write) is left out; any other line that does not parse raises."""
+    its "\\n" that does not parse (a run killed mid-write) is left out; any other line that does not parse raises.
+
+    A file that is no show log (a take, a patch, a file of other JSON) raises a ValueError that says so and names
+    its first line that is not one ("line 3: not a show log ..."): the replay read it on and failed far from it."""
     with open(path, encoding="utf-8", errors="replace", newline="\n") as file:  # a kill may cut a character too
         text = file.read()
     *whole, last = text.split("\n")  # last: "" after a whole log's final "\n"
-    lines = [json.loads(line) for line in whole if line.strip()]
+    numbered = [(number, line) for number, line in enumerate(whole, 1) if line.strip()]
     if last.strip():
         with contextlib.suppress(ValueError):  # cut short mid-write: the show up to it is replayed
-            lines.append(json.loads(last))
+            json.loads(last)
+            numbered.append((len(whole) + 1, last))
+    if not numbered:
+        raise ValueError("an empty file, not a show log")
+    lines: list[dict[str, Any]] = []
+    for number, line in numbered:
+        try:
+            event = json.loads(line)
+        except ValueError as error:
+            raise ValueError(f"line {number}: not a show log (a JSON object a line, as 'exsampling run' writes): "
+                             f"{getattr(error, 'msg', error)}") from None
+        if not isinstance(event, dict) or "event" not in event:
+            raise ValueError(f"line {number}: not a show log (each line is a JSON object with an 'event')")
+        if not lines and event["event"] != "show":
+            raise ValueError(f"line {number}: not a show log (one begins with its 'show' line, the patch run)")
+        lines.append(event)
     return lines
 
 

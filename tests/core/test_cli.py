@@ -227,3 +227,28 @@ def test_a_reader_that_stops_early_gets_no_traceback(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert main(["nodes"]) == 141
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("# ExSampling Patch\n", 1),  # a README, or a take's WAV: not JSON
+    ('{"event": "show", "nodes": {}}\n[1, 2]\n', 2),  # JSON, not an object
+    ('{"a": 1}\n', 1),  # an object, not a show's event
+    ('{"event": "take", "t": 1.0}\n', 1),  # events without the show's header line
+])
+def test_replay_of_a_file_that_is_no_show_log_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, line: int) -> None:
+    # Before, each of these ended in a traceback (JSONDecodeError, AttributeError, KeyError).
+    path = tmp_path / "notes.jsonl"
+    path.write_text(text, encoding="utf-8")
+    assert main(["replay", str(path), "--out", str(tmp_path / "out.wav")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{path}: line {line}: not a show log") and "\n" not in err, err
+    assert not (tmp_path / "out.wav").exists()
+
+
+def test_replay_of_an_empty_or_missing_file_says_which(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty.jsonl").touch()
+    assert main(["replay", str(tmp_path / "empty.jsonl"), "--out", str(tmp_path / "out.wav")]) == 1
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'empty.jsonl'}: an empty file, not a show log"
+    assert main(["replay", str(tmp_path / "gone.jsonl"), "--out", str(tmp_path / "out.wav")]) == 1
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'gone.jsonl'}: No such file or directory"
