@@ -341,5 +341,39 @@ def read_patch(path: str | os.PathLike[str]) -> ParsedPatch:
                 file, hint="is this the right file?")])
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return ParsedPatch(Patch(), SourceMap(file), [Problem(f"cannot read the patch: {error}", file)])
+        return ParsedPatch(Patch(), SourceMap(file), [_unreadable(Path(path), error)])
     return loads_patch(text, file)
+
+
+def _unreadable(path: Path, error: OSError | UnicodeDecodeError) -> Problem:
+    """Why the patch file at ``path`` cannot be read, in words, with the patch meant where a name is misspelt
+    ("[Errno 2] No such file or directory: 'patchs/show.yaml'" repeated the path and named no way out)."""
+    if isinstance(error, UnicodeDecodeError):
+        return Problem(f"cannot read the patch: not a text file (UTF-8): {error.reason} at byte {error.start}",
+                       str(path), hint="a patch is a YAML text file")
+    if isinstance(error, IsADirectoryError):
+        names = sorted(p.name for p in path.glob("*.yaml"))[:8]
+        return Problem("cannot read the patch: a folder, not a patch file", str(path),
+                       hint=f"its patches: {', '.join(names)}" if names else "name a .yaml file")
+    hint = ""
+    if isinstance(error, FileNotFoundError):
+        meant = _closest_existing(path)
+        hint = f"did you mean '{meant}'?" if meant else ""
+    return Problem(f"cannot read the patch: {(error.strerror or str(error)).lower()}", str(path), hint=hint)
+
+
+def _closest_existing(path: Path) -> Path | None:
+    """The file a misspelt path most likely meant, each missing name replaced by the closest one beside it."""
+    current = Path(path.anchor)
+    for name in path.parts[len(current.parts):]:
+        if not (current / name).exists():
+            try:
+                names = [child.name for child in (current if current.parts else Path(".")).iterdir()]
+            except OSError:
+                return None
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+            if not close:
+                return None
+            name = close[0]
+        current = current / name
+    return current if current.is_file() else None

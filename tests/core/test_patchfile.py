@@ -109,6 +109,26 @@ def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
     assert "cannot read" in parsed.problems[0].message
 
 
+def test_a_patch_that_cannot_be_read_is_told_in_words_with_the_file_meant(tmp_path: Path) -> None:
+    # Before: "patchs/show.yaml: cannot read the patch: [Errno 2] No such file or directory: 'patchs/show.yaml'".
+    (tmp_path / "patches").mkdir()
+    (tmp_path / "patches" / "show.yaml").write_text("exsampling_patch: 1\nnodes: []\n", encoding="utf-8")
+    (tmp_path / "take.yaml").write_bytes(b"\xff\xfeRIFF")
+    told = {name: [str(p) for p in read_patch(tmp_path / name).problems]
+            for name in ("patchs/show.yaml", "patches/shwo.yaml", "nope.yaml", "patches", "take.yaml")}
+    assert told == {
+        "patchs/show.yaml": [f"{tmp_path}/patchs/show.yaml: cannot read the patch: no such file or directory "
+                             f"(did you mean '{tmp_path}/patches/show.yaml'?)"],
+        "patches/shwo.yaml": [f"{tmp_path}/patches/shwo.yaml: cannot read the patch: no such file or directory "
+                              f"(did you mean '{tmp_path}/patches/show.yaml'?)"],
+        "nope.yaml": [f"{tmp_path}/nope.yaml: cannot read the patch: no such file or directory"],
+        "patches": [f"{tmp_path}/patches: cannot read the patch: a folder, not a patch file (its patches: "
+                    "show.yaml)"],
+        "take.yaml": [f"{tmp_path}/take.yaml: cannot read the patch: not a text file (UTF-8): invalid start byte "
+                      "at byte 0 (a patch is a YAML text file)"],
+    }
+
+
 def test_save_is_atomic_on_error(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("original", encoding="utf-8")
