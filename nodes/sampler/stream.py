@@ -6,6 +6,7 @@ keeps taking assignments meanwhile. sounddevice is imported here, inside functio
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import ctypes.util
@@ -157,6 +158,8 @@ class AudioOutput:
         self._dropped_reported = 0
         self.jack_latency_frames = 0  # the server's playback latency of the ports the stream feeds (JACK only)
         self.opened = threading.Event()
+        self.through_jack = False  # the stream plays through PortAudio's JACK host
+        self._abandoned: list[Any] = []  # streams left open on purpose: see _abandon
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._keep_open, name="sampler-audio", daemon=True)
@@ -185,7 +188,8 @@ class AudioOutput:
         import sounddevice as sd
 
         device = parse_device(self.device)
-        jack = self._jack_graph(device)
+        self.through_jack = self._through_jack(device)
+        jack = self._jack_graph() if self.through_jack else None
         client = _pa_jack_client() if jack is not None else None
         before = jack.output_ports(client) if jack is not None and client else set()
         stream = sd.OutputStream(
@@ -222,30 +226,64 @@ class AudioOutput:
         self.on_opened()
 
     @staticmethod
-    def _jack_graph(device: int | str | None) -> JackGraph | None:
-        """A :class:`JackGraph` when the stream will play through PortAudio's JACK host, else None."""
+    def _through_jack(device: int | str | None) -> bool:
+        """Whether a stream on ``device`` plays through PortAudio's JACK host."""
         import sounddevice as sd
 
         try:
             info: Any = sd.query_devices(device, "output")
-            if sd.query_hostapis(info["hostapi"])["name"] != JACK_HOST_API:
-                return None
-            return JackGraph()
+            return bool(sd.query_hostapis(info["hostapi"])["name"] == JACK_HOST_API)
         except Exception:
+            return False
+
+    @staticmethod
+    def _jack_graph() -> JackGraph | None:
+        try:
+            return JackGraph()
+        except OSError:
             return None
+
+    def _jack_died(self, stream: Any) -> bool:
+        """Whether PortAudio's JACK client died under ``stream``: its server stopped (or was restarted). PortAudio's
+        JACK host then marks its streams inactive, not stopped; nothing else does that to this stream, whose
+        callback never ends it."""
+        try:
+            return self.through_jack and not stream.active and not stream.stopped
+        except Exception:
+            return False
+
+    def _abandon(self, stream: Any) -> None:
+        """Leave ``stream`` open for good, and PortAudio unterminated: after its JACK client died, PortAudio's JACK
+        host waits 10 minutes for JACK's process thread (gone with the server) to close a stream, and
+        ``Pa_Terminate`` (sounddevice's exit handler) asserts that JACK deactivated the client: SIGABRT, the
+        process killed at its exit. Nothing is lost: the process's end frees what PortAudio holds."""
+        import sounddevice as sd
+
+        self._abandoned.append(stream)
+        atexit.unregister(sd._exit_handler)
 
     def _close(self) -> None:
         stream, self.stream = self.stream, None
         self.opened.clear()
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                stream.close(ignore_errors=True)
+        if stream is None:
+            return
+        if self._jack_died(stream):
+            self._abandon(stream)
+            return
+        with contextlib.suppress(Exception):
+            stream.close(ignore_errors=True)
 
     def _keep_open(self) -> None:
         while not self._stop.is_set():
             if self.callback_failed:
                 self._error(f"audio callback failed: {self.callback_failed}")
                 self.callback_failed = ""
+            if self.stream is not None and self._jack_died(self.stream):
+                self._close()
+                # PortAudio looked for audio hosts once, at its start: its JACK host, dead, is all it has of JACK.
+                self._error("the JACK server went away (stopped or restarted): the sampler is silent until the "
+                            "patch is started again")
+                return
             if self.stream is not None and not self.stream.active:
                 self._error("the audio stream stopped; re-opening it")
                 self._close()

@@ -1,0 +1,100 @@
+"""A JACK server that goes away (stopped, or restarted) under the sampler's audio process, on a server of the test's
+own (the shared one must not be stopped: every other client of it would lose it too). The server is stopped as its
+owner would, with SIGTERM: one killed (SIGKILL) keeps its entry in JACK's registry of servers, which holds 8.
+
+PortAudio's JACK host cannot stop a stream once JACK's thread is gone (it waits 10 minutes for it), and its
+``Pa_Terminate`` at the process's exit asserts that JACK deactivated its client: the audio process died of SIGABRT
+at the end of the show, printing ``pa_jack.c:820: Terminate: Assertion `err == 0' failed``."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.node import NodeContext
+from tests.stage.helpers import Run
+
+pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
+
+_servers = itertools.count()
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return bool(condition())
+
+
+@pytest.fixture
+def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
+    """A JACK dummy server of this test's own, the default server for processes started from now on."""
+    name = f"exs-gone-{os.getpid()}-{next(_servers)}"
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
+    monkeypatch.setenv("JACK_NO_AUDIO_RESERVATION", "1")
+    jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "512"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        waited = subprocess.run(["jack_wait", "-w", "-t", "10"], capture_output=True, timeout=15)
+        assert waited.returncode == 0, waited
+        yield jackd
+    finally:
+        jackd.terminate()
+        try:
+            jackd.wait(10)
+        except subprocess.TimeoutExpired:
+            jackd.kill()
+            jackd.wait()
+
+
+def test_the_audio_process_exits_cleanly_after_its_jack_server_went_away(
+        private_jack: subprocess.Popen[bytes], capfd: pytest.CaptureFixture[str]) -> None:
+    from exsampling_patch.nodes.sampler import Sampler
+
+    context = NodeContext()
+    sampler = Sampler("smp-gone", {"virtual_port": ""}, context)
+    sampler.start()
+    try:
+        assert sampler.audio.opened.wait(15), context.errors
+        private_jack.terminate()
+        private_jack.wait(10)
+        assert wait_for(lambda: context.errors), "the server's end went unreported"
+    finally:
+        sampler.stop()
+    process = sampler.audio.process
+    assert process is not None
+    stderr = capfd.readouterr().err  # the audio process writes to this process's descriptor 2
+    assert process.returncode == 0 and "pa_jack.c" not in stderr, (process.returncode, stderr)
+    assert "the JACK server went away" in str(context.errors[0]), context.errors
+
+
+def test_a_run_stopped_after_its_jack_server_went_away_exits_as_designed(
+        private_jack: subprocess.Popen[bytes], tmp_path: Path) -> None:
+    patch = tmp_path / "gone.yaml"
+    patch.write_text("exsampling_patch: 1\nname: gone\nnodes:\n- id: sampler\n  type: sampler\n"
+                     "  params: {virtual_port: ''}\nlinks: []\n", encoding="utf-8")
+    run = Run(str(patch), "--log", "-")  # libraries' own messages (PortAudio's among them) on its stderr
+    try:
+        run.wait_for("running gone")
+        run.wait_for(f"(JACK server '{os.environ['JACK_DEFAULT_SERVER']}'")  # the sampler's stream is open
+        private_jack.terminate()
+        private_jack.wait(10)
+        run.wait_for("error in node 'sampler'")
+        run.signal_group(signal.SIGINT)
+        exited = run.wait(30)
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+    stderr = "".join(run.stderr)
+    assert exited == 130 and "pa_jack.c" not in stderr and "Assertion" not in stderr, (exited, stderr)
+    assert "the JACK server went away" in stderr, stderr
