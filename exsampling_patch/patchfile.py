@@ -191,7 +191,7 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
         return ParsedPatch(patch, source, [Problem(str(error), file, error.mark.line + 1, error.mark.column + 1,
                                                    hint=error.hint)])
     except yaml.MarkedYAMLError as error:
-        return ParsedPatch(patch, source, [syntax_problem(error, file)])
+        return ParsedPatch(patch, source, [syntax_problem(error, file, text)])
     except yaml.YAMLError as error:
         return ParsedPatch(patch, source, [Problem(f"YAML error: {error}", file, 1)])
     finally:

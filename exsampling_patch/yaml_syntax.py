@@ -16,9 +16,9 @@ from exsampling_patch.errors import Problem
 _UNCLOSED = ("while scanning a quoted scalar", "while parsing a flow mapping", "while parsing a flow sequence")
 
 
-def syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
-    """The problem for ``error`` met while reading ``file``, at the opening of what was left unclosed, else where
-    the parser stopped."""
+def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Problem:
+    """The problem for ``error`` met while reading ``file`` (whose ``text`` it is), at the opening of what was left
+    unclosed, else where the parser stopped."""
     what = " ".join(x for x in (error.context, error.problem) if x)
     start, stop = error.context_mark, error.problem_mark
     if start is not None and stop is not None and error.context in _UNCLOSED and start.line < stop.line:
@@ -26,8 +26,20 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
                        hint=f"the quote or bracket that opens here is not closed: the parser stopped at line "
                             f"{stop.line + 1}, column {stop.column + 1}")
     mark = stop or start
+    hint = "check the indentation and quoting on this line"
+    if mark is not None and _tab_indented(text, mark.line):
+        # libyaml's "found character that cannot start any token" does not say the character is a tab.
+        hint = "this line is indented with a tab: YAML indents with spaces only"
     return Problem(f"YAML syntax error: {what}", file, mark.line + 1 if mark else None,
-                   mark.column + 1 if mark else None, hint="check the indentation and quoting on this line")
+                   mark.column + 1 if mark else None, hint=hint)
+
+
+def _tab_indented(text: str, line: int) -> bool:
+    lines = text.split("\n")
+    if not 0 <= line < len(lines):
+        return False
+    indent = lines[line][:len(lines[line]) - len(lines[line].lstrip(" \t"))]
+    return "\t" in indent
 
 
 #: Unquoted words YAML (1.1, PyYAML's) reads as true or false.
