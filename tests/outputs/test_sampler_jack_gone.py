@@ -55,6 +55,9 @@ def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[b
         except subprocess.TimeoutExpired:
             jackd.kill()
             jackd.wait()
+        # A client whose server went away cannot close: libjack leaves its semaphore file behind, one per test.
+        for semaphore in Path("/dev/shm").glob(f"jack_sem.*_{name}_*"):
+            semaphore.unlink(missing_ok=True)
 
 
 def test_the_audio_process_exits_cleanly_after_its_jack_server_went_away(
