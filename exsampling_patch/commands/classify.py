@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from exsampling_patch.commands.arg_types import at_least
+
 if TYPE_CHECKING:
     from exsampling_patch.messages import Prediction, SlotAssignment, Take
     from exsampling_patch.node import Node
@@ -50,9 +52,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="scored windows (default: the classifier node's, whole)")
     parser.add_argument("--pooling", choices=POOLINGS, default=None,
                         help="window pooling (default: the classifier node's, mean)")
-    parser.add_argument("--max-seconds", type=float, default=None, metavar="S",
+    parser.add_argument("--max-seconds", type=at_least(0, float), default=None, metavar="S",
                         help="score each file's loudest S seconds, 0 all of it (default: the classifier node's, 5)")
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads for inference")
+    parser.add_argument("--threads", type=at_least(1), default=None, help="CPU threads for inference")
     parser.set_defaults(func=run)
 
 

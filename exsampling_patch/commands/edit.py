@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from exsampling_patch.commands.arg_types import at_least
 from exsampling_patch.errors import PatchError
 
 
@@ -18,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("patch", nargs="?", metavar="PATCH", help="patch file (YAML) to open")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
     parser.add_argument("--run", action="store_true", help="start the patch as soon as it is open")
-    parser.add_argument("--workers", type=int, default=None, help="worker threads (default: CPU count, >= 2)")
+    parser.add_argument("--workers", type=at_least(1), default=None,
+                        help="worker threads (default: CPU count, >= 2)")
     parser.set_defaults(func=run)
 
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from exsampling_patch.commands.arg_types import at_least
 from exsampling_patch.errors import PatchError
 from exsampling_patch.registry import Registry
 from exsampling_patch.validate import load_patch
@@ -26,11 +27,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--patch", metavar="OTHER.yaml", default=None,
                         help="replay through this patch's sampler and slot map instead of the show's")
     parser.add_argument("--sampler", default=None, help="which sampler node of the show (default: the first)")
-    parser.add_argument("--rate", type=int, default=0,
+    parser.add_argument("--rate", type=at_least(0), default=0,
                         help="sample rate (default: the show's). Another rate than the one the show's stream ran at "
                         "is not replayed frame for frame from what the callback played: it falls back to the replay "
                         "from logged times, placed to within a block (docs/replay.md)")
-    parser.add_argument("--block", type=int, default=256, help="frames per rendered block (default 256)")
+    parser.add_argument("--block", type=at_least(1), default=256, help="frames per rendered block (default 256)")
     parser.set_defaults(func=replay)
 
 

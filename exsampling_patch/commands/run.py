@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from exsampling_patch.commands.arg_types import at_least, positive_seconds
 from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
 from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch
 from exsampling_patch.errors import PatchError
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "terminal closed: SIGHUP).",
     )
     parser.add_argument("patch", metavar="PATCH", help="patch file (YAML)")
-    parser.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
+    parser.add_argument("--for", dest="duration", type=positive_seconds, metavar="SECONDS",
                         help="stop this many seconds after the patch is running (start-up not counted; "
                         "default: run until Ctrl+C)")
     parser.add_argument("-q", "--quiet", action="store_true",
@@ -57,18 +58,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="where the show log goes (JSON lines, for 'exsampling replay'); default "
                         "<take folder>/../shows/<start>.jsonl, beside the takes (see docs/replay.md); 'none': no log")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
-    parser.add_argument("--workers", type=int, default=None, help="worker threads (default: CPU count, >= 2)")
-    parser.add_argument("--start-notice", type=_positive_seconds, default=NOTICES[0], metavar="SECONDS",
+    parser.add_argument("--workers", type=at_least(1), default=None,
+                        help="worker threads (default: CPU count, >= 2)")
+    parser.add_argument("--start-notice", type=positive_seconds, default=NOTICES[0], metavar="SECONDS",
                         help=f"name a node on the console once its start has taken this long (default: "
                         f"{NOTICES[0]:g}; again at {NOTICES[1]:g} s and every {REMIND_EVERY / 60:g} minutes)")
     parser.set_defaults(func=run, exit_at_once=True)  # see cli.exit_at_once
-
-
-def _positive_seconds(text: str) -> float:
-    seconds = float(text)
-    if not seconds > 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
-    return seconds
 
 
 def run(args: argparse.Namespace) -> int:

@@ -252,3 +252,21 @@ def test_replay_of_an_empty_or_missing_file_says_which(tmp_path: Path, capsys: p
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'empty.jsonl'}: an empty file, not a show log"
     assert main(["replay", str(tmp_path / "gone.jsonl"), "--out", str(tmp_path / "out.wav")]) == 1
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'gone.jsonl'}: No such file or directory"
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "--for", "-1"], ["run", "--for", "0"], ["run", "--for", "nan"], ["run", "--workers", "-2"],
+    ["classify", "--threads", "0"], ["classify", "--max-seconds", "-3"],
+    ["replay", "--out", "x.wav", "--rate", "-5"], ["replay", "--out", "x.wav", "--block", "0"],
+])
+def test_a_number_out_of_range_is_refused_on_the_command_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    # Before, `run --for -1` ran for no time and exited 0, `replay --rate -5` ended in a ParamError traceback,
+    # and `classify --threads 0` went on: each is now refused as argparse refuses a word where a number goes.
+    target = str(tmp_path / ("show.jsonl" if command[0] == "replay" else "a.wav"))
+    with pytest.raises(SystemExit) as refused:
+        main([command[0], target, *command[1:]])
+    assert refused.value.code == 2
+    option, value = command[-2:]
+    err = capsys.readouterr().err
+    assert f"error: argument {option}: must be " in err and f", not {value}\n" in err, err

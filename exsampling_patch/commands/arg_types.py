@@ -1,0 +1,36 @@
+"""Argument types for numbers the sub-commands take: a value out of range is refused when the command line is read
+(``exsampling run: error: argument --for: must be more than 0, not -1``, exit status 2), not run with or turned
+into a traceback further on."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds more than 0 (and finite)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: '{text}'") from None
+    if not 0 < seconds < math.inf:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return seconds
+
+
+def at_least(least: float, kind: type[int] | type[float] = int) -> Callable[[str], float]:
+    """A number (``kind``) of at least ``least``, finite."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: '{text}'") from None
+        if not least <= value < math.inf:
+            raise argparse.ArgumentTypeError(f"must be at least {least:g}, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its own messages
+    return parse
