@@ -8,6 +8,8 @@ line ("found unexpected end of stream" on line 12 of an 11-line file): the line 
 
 from __future__ import annotations
 
+import math
+
 import yaml
 
 from exsampling_patch.errors import Problem
@@ -56,12 +58,40 @@ def quoting_hint(kind: str, value: object) -> str:
     if kind in ("str", "choice", "path") and isinstance(value, int | float):
         return "YAML reads digits unquoted as a number, 1.10 as 1.1: put the text in quotes"
     if kind in ("int", "float") and isinstance(value, str) and _number(value):
-        return "a number in quotes is text: write it without the quotes"
+        if _yaml_number(value):
+            return "a number in quotes is text: write it without the quotes"
+        return _unread_number_hint(kind, value)  # unquoted, and still text: `1e5` is no number in YAML 1.1
     if kind == "float" and isinstance(value, str) and _number(value.replace(",", ".", 1)):
         return f"a number is written with a decimal point: {value.replace(',', '.', 1)}"
     if kind == "bool" and isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
         return "in quotes it is text: write true or false without the quotes"
     return ""
+
+
+def _yaml_number(text: str) -> bool:
+    """Whether YAML reads ``text``, unquoted, as a number."""
+    try:
+        read = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return isinstance(read, int | float) and not isinstance(read, bool)
+
+
+def _unread_number_hint(kind: str, text: str) -> str:
+    """How to write a number YAML (1.1, PyYAML's) reads as text: an exponent needs a dot and a sign (``1.0e+5``,
+    not ``1e5``), infinity is ``.inf``."""
+    value = float(text)
+    if kind == "int" and value.is_integer():
+        return f"YAML reads {text} as text, not a number: write {int(value)}"
+    mantissa, e, exponent = text.lower().partition("e")
+    if e and math.isfinite(value):
+        mantissa += "" if "." in mantissa else ".0"
+        written = f"{mantissa}e{exponent if exponent[:1] in '+-' else '+' + exponent}"
+        if _yaml_number(written):
+            return f"YAML reads {text} as text, not a number: write {written}"
+    if not math.isfinite(value) and not e:
+        return "YAML writes infinity .inf (or -.inf) and not-a-number .nan"
+    return f"YAML reads {text} as text, not a number: write it with digits and a decimal point"
 
 
 def _number(text: str) -> bool:

@@ -337,6 +337,20 @@ def test_a_value_yaml_read_as_another_kind_says_how_to_quote_it(tmp_path: Path) 
     ]
 
 
+def test_a_number_yaml_reads_as_text_unquoted_is_not_told_to_lose_its_quotes(tmp_path: Path) -> None:
+    # Before, `settle_time: 5e-1` was told "a number in quotes is text: write it without the quotes": there were
+    # none. YAML 1.1 reads an exponent without a dot and a sign, and inf, as text.
+    path = tmp_path / "show.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: inbox\n  type: folder_source\n  params:\n    folder: in\n"
+                    "    settle_time: 5e-1\n    poll_interval: inf\n- id: map\n  type: slot_map\n  params:\n"
+                    "    max_waiting: 1e2\n", encoding="utf-8")
+    assert [(p.line, p.hint) for p in check_file(path)] == [
+        (7, "YAML reads 5e-1 as text, not a number: write 5.0e-1"),
+        (8, "YAML writes infinity .inf (or -.inf) and not-a-number .nan"),
+        (12, "YAML reads 1e2 as text, not a number: write 100"),
+    ]
+
+
 def test_a_node_types_own_check_sees_the_default_of_a_value_that_is_refused(tmp_path: Path) -> None:
     # Before, it got None for `formula: 5` and raised: "check_params raised TypeError" beside the real problem.
     from exsampling_patch import ANY, Input, Node, Param
