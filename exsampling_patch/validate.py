@@ -405,7 +405,10 @@ def check_file_with_warnings(
                           key=lambda p: (p.line or 0, p.column or 0))
         hints = " ".join(problem.hint for problem in problems)
         warnings = slot_order_warnings(parsed.patch, registry, parsed.source_map)
-    return problems, [plugin for plugin in registry.problems if str(plugin) not in hints], warnings
+    # A type refused at load that the patch uses is unknown there, and that problem's hint names why.
+    unknown = {spec.type for spec in parsed.patch.nodes.values() if spec.type and spec.type not in registry}
+    return problems, [plugin for plugin in registry.problems
+                      if str(plugin) not in hints and plugin.type_name not in unknown], warnings
 
 
 def _base_dir(patch_file: str | os.PathLike[str]) -> Path:

@@ -98,6 +98,19 @@ def test_check_names_a_used_plugin_that_did_not_load_in_the_problem_alone(
     assert "warning: plugin" not in captured.err  # the problem's hint already says it
 
 
+def test_check_names_a_used_type_refused_at_load_in_the_problem_alone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A type refused when registered (a misspelt handler): its problem's hint named the mistake, and a warning on
+    # stderr said it again, since the warning ends in "; node type 'echo' is not loaded" and the hint does not.
+    patch, plugin = broken_plugin_patch(tmp_path, "echo")
+    plugin.write_text("from exsampling_patch import TAKE, Input, Node\n\n\nclass Echo(Node):\n    take = Input(TAKE)\n"
+                      "\n    def on_tkae(self, take):\n        pass\n", encoding="utf-8")
+    assert main(["check", str(patch)]) == 1
+    captured = capsys.readouterr()
+    assert f"unknown node type 'echo' (not loaded: {plugin}:5: Echo: input 'take' has no handler" in captured.out
+    assert "warning: plugin" not in captured.err, captured.err
+
+
 def test_nodes_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["nodes", "--json", "--nodes", str(PLUGINS)]) == 0
     rows = json.loads(capsys.readouterr().out)
