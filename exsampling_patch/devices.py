@@ -15,6 +15,8 @@ import subprocess
 from collections.abc import Iterator
 from typing import Any
 
+JACK_HOST_API = "JACK Audio Connection Kit"  # PortAudio's name for its JACK host
+
 
 class PortInUse(OSError):
     """A network port a node must listen on is held by another program; the message names the fix."""
@@ -112,6 +114,37 @@ def jack_client_name() -> str | None:
         return name.value.decode()
     except (OSError, AttributeError):
         return None
+
+
+def jack_client_died(stream: Any) -> bool:
+    """Whether PortAudio's JACK client died under ``stream`` (a sounddevice stream): its JACK server stopped, or was
+    restarted. PortAudio's JACK host then marks its streams inactive but not stopped, which nothing else does to
+    a stream whose callback never ends it (the sampler's and the microphone's)."""
+    import sounddevice as sd
+
+    try:
+        if sd.query_hostapis(sd.query_devices(stream.device)["hostapi"])["name"] != JACK_HOST_API:
+            return False
+        return not stream.active and not stream.stopped
+    except Exception:
+        return False
+
+
+_abandoned: list[Any] = []  # streams left open for good: see abandon_stream
+
+
+def abandon_stream(stream: Any) -> None:
+    """Leave ``stream``, whose JACK client died (:func:`jack_client_died`), open for good, and PortAudio
+    unterminated. Stopping or closing it, PortAudio's JACK host waits 10 minutes for JACK's process thread, gone
+    with the server; and ``Pa_Terminate`` (sounddevice's exit handler) asserts that JACK deactivated the client:
+    the process died of SIGABRT at its exit (``pa_jack.c:820: Terminate: Assertion `err == 0' failed``). Nothing
+    is lost: the process's end frees what PortAudio holds."""
+    import atexit
+
+    import sounddevice as sd
+
+    _abandoned.append(stream)
+    atexit.unregister(sd._exit_handler)
 
 
 def jack_server() -> dict[str, Any]:

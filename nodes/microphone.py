@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from exsampling_patch.devices import jack_client_name
+from exsampling_patch.devices import abandon_stream, jack_client_died, jack_client_name
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.ports import TAKE
@@ -64,6 +64,9 @@ class LevelCutter:
             self.last_stop = stop
             self.start = None
         return [(a, b) for a, b in done if b - a >= self.min_frames]
+
+
+JACK_CHECK_SECONDS = 0.25  # while no audio comes, how often the take thread asks whether JACK went away
 
 
 class Microphone(Node):
@@ -160,7 +163,9 @@ class Microphone(Node):
     def stop(self) -> None:
         stream = getattr(self, "_stream", None)
         super().stop()
-        if stream is not None:
+        if stream is not None and jack_client_died(stream):  # stopping it would wait 10 minutes, then SIGABRT
+            abandon_stream(stream)
+        elif stream is not None:
             stream.stop()
             stream.close()
 
@@ -171,8 +176,9 @@ class Microphone(Node):
         hop = max(1, rate // 100)  # 10 ms analysis blocks
         length = len(self._ring)
         read = self._written
-        last_report = 0.0
+        last_report = last_check = 0.0
         level = 0.0
+        jack_gone = False
         while not self.stop_event.is_set():
             written = self._written
             if written - read > length - hop:
@@ -180,6 +186,13 @@ class Microphone(Node):
                 self.report_error(f"take assembly fell {written - read} frames behind; audio was lost")
                 read = written - hop
             if written - read < hop:
+                now = time.monotonic()
+                if not jack_gone and now - last_check >= JACK_CHECK_SECONDS:
+                    last_check = now
+                    jack_gone = jack_client_died(self._stream)
+                    if jack_gone:  # PortAudio looked for hosts once: its JACK host, dead, is all it has of JACK
+                        self.report_error("the JACK server went away (stopped or restarted): nothing is recorded "
+                                          "until the patch is started again")
                 self.stop_event.wait(0.005)
                 continue
             while written - read >= hop:

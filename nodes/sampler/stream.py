@@ -6,7 +6,6 @@ keeps taking assignments meanwhile. sounddevice is imported here, inside functio
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import ctypes
 import ctypes.util
@@ -16,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from exsampling_patch.devices import JACK_HOST_API, abandon_stream, jack_client_died
 from exsampling_patch.nodes.sampler.core import SamplerCore
 from exsampling_patch.nodes.sampler.shared import (
     BLOCK_FRAME,
@@ -27,7 +27,6 @@ from exsampling_patch.nodes.sampler.shared import (
 )
 
 FIRST_BLOCK_WAIT = 0.5  # seconds to wait for the first callback, which tells the block size the host chose
-JACK_HOST_API = "JACK Audio Connection Kit"
 _JACK_PORT_IS_OUTPUT, _JACK_PLAYBACK_LATENCY, _JACK_NO_START_SERVER = 0x2, 1, 0x01
 
 
@@ -158,8 +157,6 @@ class AudioOutput:
         self._dropped_reported = 0
         self.jack_latency_frames = 0  # the server's playback latency of the ports the stream feeds (JACK only)
         self.opened = threading.Event()
-        self.through_jack = False  # the stream plays through PortAudio's JACK host
-        self._abandoned: list[Any] = []  # streams left open on purpose: see _abandon
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._keep_open, name="sampler-audio", daemon=True)
@@ -188,8 +185,7 @@ class AudioOutput:
         import sounddevice as sd
 
         device = parse_device(self.device)
-        self.through_jack = self._through_jack(device)
-        jack = self._jack_graph() if self.through_jack else None
+        jack = self._jack_graph() if self._through_jack(device) else None
         client = _pa_jack_client() if jack is not None else None
         before = jack.output_ports(client) if jack is not None and client else set()
         stream = sd.OutputStream(
@@ -243,32 +239,13 @@ class AudioOutput:
         except OSError:
             return None
 
-    def _jack_died(self, stream: Any) -> bool:
-        """Whether PortAudio's JACK client died under ``stream``: its server stopped (or was restarted). PortAudio's
-        JACK host then marks its streams inactive, not stopped; nothing else does that to this stream, whose
-        callback never ends it."""
-        try:
-            return self.through_jack and not stream.active and not stream.stopped
-        except Exception:
-            return False
-
-    def _abandon(self, stream: Any) -> None:
-        """Leave ``stream`` open for good, and PortAudio unterminated: after its JACK client died, PortAudio's JACK
-        host waits 10 minutes for JACK's process thread (gone with the server) to close a stream, and
-        ``Pa_Terminate`` (sounddevice's exit handler) asserts that JACK deactivated the client: SIGABRT, the
-        process killed at its exit. Nothing is lost: the process's end frees what PortAudio holds."""
-        import sounddevice as sd
-
-        self._abandoned.append(stream)
-        atexit.unregister(sd._exit_handler)
-
     def _close(self) -> None:
         stream, self.stream = self.stream, None
         self.opened.clear()
         if stream is None:
             return
-        if self._jack_died(stream):
-            self._abandon(stream)
+        if jack_client_died(stream):  # closing it would wait 10 minutes, and end in SIGABRT at exit
+            abandon_stream(stream)
             return
         with contextlib.suppress(Exception):
             stream.close(ignore_errors=True)
@@ -278,7 +255,7 @@ class AudioOutput:
             if self.callback_failed:
                 self._error(f"audio callback failed: {self.callback_failed}")
                 self.callback_failed = ""
-            if self.stream is not None and self._jack_died(self.stream):
+            if self.stream is not None and jack_client_died(self.stream):
                 self._close()
                 # PortAudio looked for audio hosts once, at its start: its JACK host, dead, is all it has of JACK.
                 self._error("the JACK server went away (stopped or restarted): the sampler is silent until the "

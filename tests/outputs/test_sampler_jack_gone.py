@@ -1,6 +1,5 @@
 """A JACK server that goes away (stopped, or restarted) under the sampler's audio process, on a server of the test's
-own (the shared one must not be stopped: every other client of it would lose it too). The server is stopped as its
-owner would, with SIGTERM: one killed (SIGKILL) keeps its entry in JACK's registry of servers, which holds 8.
+own (:mod:`tests.jack_server`).
 
 PortAudio's JACK host cannot stop a stream once JACK's thread is gone (it waits 10 minutes for it), and its
 ``Pa_Terminate`` at the process's exit asserts that JACK deactivated its client: the audio process died of SIGABRT
@@ -8,7 +7,6 @@ at the end of the show, printing ``pa_jack.c:820: Terminate: Assertion `err == 0
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import signal
@@ -20,11 +18,10 @@ from pathlib import Path
 import pytest
 
 from exsampling_patch.node import NodeContext
+from tests.jack_server import private_server
 from tests.stage.helpers import Run
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
-
-_servers = itertools.count()
 
 
 def wait_for(condition: Callable[[], object], seconds: float = 10.0) -> bool:
@@ -38,26 +35,7 @@ def wait_for(condition: Callable[[], object], seconds: float = 10.0) -> bool:
 
 @pytest.fixture
 def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    """A JACK dummy server of this test's own, the default server for processes started from now on."""
-    name = f"exs-gone-{os.getpid()}-{next(_servers)}"
-    monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
-    monkeypatch.setenv("JACK_NO_AUDIO_RESERVATION", "1")
-    jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "512"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        waited = subprocess.run(["jack_wait", "-w", "-t", "10"], capture_output=True, timeout=15)
-        assert waited.returncode == 0, waited
-        yield jackd
-    finally:
-        jackd.terminate()
-        try:
-            jackd.wait(10)
-        except subprocess.TimeoutExpired:
-            jackd.kill()
-            jackd.wait()
-        # A client whose server went away cannot close: libjack leaves its semaphore file behind, one per test.
-        for semaphore in Path("/dev/shm").glob(f"jack_sem.*_{name}_*"):
-            semaphore.unlink(missing_ok=True)
+    yield from private_server(monkeypatch)
 
 
 def test_the_audio_process_exits_cleanly_after_its_jack_server_went_away(
