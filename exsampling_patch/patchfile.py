@@ -121,6 +121,9 @@ class ParsedPatch:
     #: Links refused for an end that names a node and no port (``from: rec``): the problem, and the two ends as
     #: written. Which port was meant takes the node types (``validate`` suggests one; reading knows no types).
     bare_ends: list[tuple[Problem, str, str]] = field(default_factory=list)
+    #: Unknown keys of a node, with its type as written: the problem, the type and the key. A parameter of that
+    #: type is a line meant under ``params:`` and not indented (``validate`` says so; reading knows no types).
+    stray_keys: list[tuple[Problem, str, str]] = field(default_factory=list)
 
 
 #: The largest patch file read (a 40,000-node patch is about 3 MB).
@@ -232,13 +235,14 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
     else:
         patch.node_dirs = list(node_dirs)
 
-    _read_nodes(data.get("nodes", []), patch, source, problems)
     parsed = ParsedPatch(patch, source, problems, readable=True)
+    _read_nodes(data.get("nodes", []), parsed)
     _read_links(data.get("links", []), parsed)
     return parsed
 
 
-def _read_nodes(nodes: Any, patch: Patch, source: SourceMap, problems: list[Problem]) -> None:
+def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
+    patch, source, problems = parsed.patch, parsed.source_map, parsed.problems
     if not isinstance(nodes, list):
         problems.append(source.problem("'nodes' must be a list of nodes", "nodes",
                                        hint="write each node as '- id: ...' under 'nodes:'"))
@@ -252,6 +256,8 @@ def _read_nodes(nodes: Any, patch: Patch, source: SourceMap, problems: list[Prob
             if key not in _NODE_KEYS:
                 problems.append(source.problem(f"unknown node key '{key}'", *where, key,
                                                hint=_did_you_mean(key, _NODE_KEYS, "a node has")))
+                if isinstance(item.get("type"), str):
+                    parsed.stray_keys.append((problems[-1], item["type"], str(key)))
         node_id, type_name = item.get("id"), item.get("type")
         if not isinstance(node_id, str) or not node_id:
             problems.append(source.problem("a node needs an 'id' (text)", *where, "id"))

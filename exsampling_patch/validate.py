@@ -312,6 +312,10 @@ def read_problems(parsed: ParsedPatch, registry: Registry) -> list[Problem]:
     reading knows no node types, and said only "not of the form node_id.port"."""
     hints = {id(problem): bare_end_hint(parsed.patch, registry, source, target)
              for problem, source, target in parsed.bare_ends}
+    for problem, type_name, key in parsed.stray_keys:
+        if type_name in registry and key in registry.get(type_name).param_specs:
+            # "unknown node key 'top_db' (a node has id, type, position, params)" did not say what was wrong.
+            hints[id(problem)] = f"'{key}' is a parameter of {type_name}: put it under 'params:', indented"
     return [replace(problem, hint=hints[id(problem)]) if hints.get(id(problem)) else problem
             for problem in parsed.problems]
 
@@ -337,7 +341,7 @@ def _load_patch(
     path: str | os.PathLike[str], registry: Registry | None, extra_node_dirs: list[str] | None
 ) -> tuple[Patch, Registry]:
     parsed = read_patch(path)
-    if parsed.problems and not parsed.bare_ends:
+    if parsed.problems and not parsed.bare_ends and not parsed.stray_keys:
         raise PatchError(parsed.problems)
     registry = _registry_for(parsed.patch, path, registry, extra_node_dirs)
     if parsed.problems:
