@@ -32,8 +32,36 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
     if mark is not None and _tab_indented(text, mark.line):
         # libyaml's "found character that cannot start any token" does not say the character is a tab.
         hint = "this line is indented with a tab: YAML indents with spaces only"
+    elif mark is not None and any(word in (error.problem or "") for word in ("expected", "mapping values")):
+        # "did not find expected key", "mapping values are not allowed": often a line indented to no level of the
+        # lines above (or under a value, as its continuation): say by how much.
+        indents = _indents(text, mark.line)
+        if indents and indents[0] != indents[1]:
+            own, above, item = indents
+            hint = (f"check the indentation: this line has {_spaces(own)}, the line above {_spaces(above)}"
+                    + (" to the text after its '- '" if item else ""))
     return Problem(f"YAML syntax error: {what}", file, mark.line + 1 if mark else None,
                    mark.column + 1 if mark else None, hint=hint)
+
+
+def _indents(text: str, line: int) -> tuple[int, int, bool] | None:
+    """The indent of ``line`` and of the last line above it that holds something, or None; a key under a list
+    item lines up with the item's text, not its '-' (``- id: a`` then ``  type: trim``): then the third is True."""
+    lines = text.split("\n")
+    if not 0 <= line < len(lines) or not lines[line].strip():
+        return None
+    above = [x for x in lines[:line] if x.strip() and not x.lstrip().startswith("#")]
+    if not above:
+        return None
+    own = len(lines[line]) - len(lines[line].lstrip(" "))
+    if lines[line].lstrip(" ").startswith("-"):
+        return own, len(above[-1]) - len(above[-1].lstrip(" ")), False
+    item = len(above[-1]) - len(above[-1].lstrip(" -"))
+    return own, item, above[-1].lstrip(" ").startswith("-")
+
+
+def _spaces(count: int) -> str:
+    return f"{count} space{'' if count == 1 else 's'}"
 
 
 def _tab_indented(text: str, line: int) -> bool:
