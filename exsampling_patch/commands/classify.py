@@ -45,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--json", action="store_true",
                         help='one JSON object a line: {"file", "top": [{"label", "probability"}]}, '
                         'plus "reason" when there is nothing to classify, or "error"; with --patch, always '
-                        '"slot" (or null) and "reason" (why no slot, or null)')
+                        '"slot" (or null) and "reason" (why no slot, or null), with a slot "slot_probability" (its '
+                        'labels summed), past the gate\'s fallback slot "fallback" (the gate\'s reason), and '
+                        '"take" where the chain makes several takes of a file')
     parser.add_argument("--top", type=int, default=5, metavar="K", help="how many labels (default 5)")
     parser.add_argument("--model", default=None, help="a model file from `exsampling train` (default: shipped)")
     parser.add_argument("--window", choices=WINDOWS, default=None,

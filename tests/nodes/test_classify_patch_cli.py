@@ -136,6 +136,25 @@ def test_classify_through_a_strict_gate_says_why_not_or_falls_back(esc50: Path, 
     assert (row["slot"], row["reason"]) == ("Chorus", None) and row["fallback"].startswith("not sure (dog")
 
 
+def test_classify_json_help_names_every_key_a_row_has(esc50: Path, tmp_path: Path) -> None:
+    # The help named "file", "top", "slot" and "reason": rows with --patch carry "slot_probability" and, past the
+    # gate's fallback, "fallback" too, which a script writer learnt only from the output.
+    import argparse
+    import re
+
+    from exsampling_patch.cli import build_parser
+
+    falling = patch_copy(tmp_path, threshold=0.999, fallback_slot="Chorus")
+    rows = rows_of(exsampling_here("classify", "--patch", str(falling), str(esc50 / "audio" / DOG), "--json"))
+    rows += rows_of(exsampling_here("classify", "--patch", str(DEFAULT_PATCH), str(esc50 / "audio" / DOG), "--json"))
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    classify = commands.choices["classify"]
+    (json_help,) = [action.help for action in classify._actions if "--json" in action.option_strings]
+    named = set(re.findall(r'"(\w+)"', json_help or ""))
+    assert {key for row in rows for key in row} - named == set()
+    assert {"slot_probability", "fallback"} <= {key for row in rows for key in row}
+
+
 def test_classify_patch_model_is_found_from_the_patch_folder(esc50: Path, tmp_path: Path) -> None:
     from exsampling_patch.models.classifier import SHIPPED_MODEL
 
