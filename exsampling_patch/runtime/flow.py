@@ -71,18 +71,21 @@ class MessageFlow:
         return all(not c.scheduled and not c.inbox for c in list(self._cells.values()))
 
     def wait_idle(self, timeout: float = 5.0, settle: float = 0.0) -> bool:
-        """Wait until :meth:`idle` (and stays so for ``settle`` seconds); returns False on time-out."""
+        """Wait until :meth:`idle` (and stays so for ``settle`` seconds); returns False on time-out. It looks at
+        least once, so an idle engine is idle whatever time is left (a stop that spent its time on the sources)."""
         deadline = time.monotonic() + timeout
         quiet_since: float | None = None
-        while time.monotonic() < deadline:
+        while True:
+            now = time.monotonic()
             if self.idle():
-                quiet_since = quiet_since or time.monotonic()
-                if time.monotonic() - quiet_since >= settle:
+                quiet_since = now if quiet_since is None else quiet_since
+                if now - quiet_since >= settle:
                     return True
             else:
                 quiet_since = None
+            if now >= deadline:
+                return False
             time.sleep(0.002)
-        return False
 
     # -- message flow ------------------------------------------------------------------------------------------
 

@@ -31,6 +31,17 @@ def test_order_and_completeness(registry: Registry) -> None:
     engine.stop()
 
 
+def test_an_idle_engine_is_idle_with_no_time_left_to_wait(registry: Registry) -> None:
+    """A stop whose sources used up its time asks with none left: an idle engine must not be 'unfinished'."""
+    engine = Engine(registry)
+    engine.start(chain(2, count=3))
+    try:
+        assert engine.wait_idle(5)
+        assert engine.wait_idle(0)
+    finally:
+        engine.stop()
+
+
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
                     reason="needs a system where threads can be pinned, with two CPUs or more")
 def test_workers_are_pinned_one_cpu_each_in_turn_and_can_be_left_free(registry: Registry) -> None:
