@@ -82,7 +82,7 @@ def write_model_card(
     lines += [
         "",
         "## Training",
-        f"{len(report.history)} epochs in {report.seconds:.0f} s.",
+        f"{len(report.history)} epoch{'' if len(report.history) == 1 else 's'} in {report.seconds:.0f} s.",
         "",
         "| epoch | loss | validation accuracy |",
         "| --- | --- | --- |",

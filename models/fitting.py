@@ -188,9 +188,9 @@ def pooled_features(model: SoundNet, powers: Sequence[np.ndarray], batch_size: i
 def _softmax_regression(
     feats: torch.Tensor, targets: torch.Tensor, n_classes: int, c: float, n_ref: int, iterations: int,
     progress: ProgressCallback | None = None, stage: str = "init",
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor, float]:
     """L2-regularised softmax regression on standardised features; returns (weight, bias) for the raw
-    features. The penalty is ``||W||^2 / (2 c n_ref)`` on the standardised scale."""
+    features, and the last iteration's loss. The penalty is ``||W||^2 / (2 c n_ref)`` on the standardised scale."""
     mu, sigma = feats.mean(0), feats.std(0) + 1e-4
     z = (feats - mu) / sigma
     lin = torch.nn.Linear(z.shape[1], n_classes)
@@ -198,6 +198,7 @@ def _softmax_regression(
     torch.nn.init.zeros_(lin.bias)
     opt = torch.optim.Adam(lin.parameters(), lr=1e-2)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, iterations)
+    loss = torch.tensor(float("nan"))
     with torch.enable_grad():
         for it in range(iterations):
             loss = F.cross_entropy(lin(z), targets) + lin.weight.pow(2).sum() / (2 * c * n_ref)
@@ -211,7 +212,7 @@ def _softmax_regression(
     with torch.no_grad():
         weight = lin.weight / sigma
         bias = lin.bias - (lin.weight * (mu / sigma)).sum(1)
-    return weight.detach(), bias.detach()
+    return weight.detach(), bias.detach(), float(loss.detach())
 
 
 def init_head(
@@ -225,7 +226,7 @@ def init_head(
     """
     feats = pooled_features(model, powers)
     y = torch.from_numpy(np.asarray(targets))
-    w, b = _softmax_regression(feats, y, model.n_classes, c, len(y), iterations, progress)
+    w, b, _loss = _softmax_regression(feats, y, model.n_classes, c, len(y), iterations, progress)
     with torch.no_grad():
         model.head.fc.weight.copy_(w)
         model.head.fc.bias.copy_(b)
@@ -298,14 +299,14 @@ def _fit_head(
     feats, ys = augmented_features(
         model, maps, train_powers, train_targets, cfg.crops_per_example, cfg.crop_seconds, rng
     )
-    w, b = _softmax_regression(
+    w, b, loss = _softmax_regression(
         feats, torch.from_numpy(ys), model.n_classes, cfg.head_c, len(train_powers), cfg.head_iterations,
         progress, stage="train",
     )
     with torch.no_grad():
         model.head.fc.weight.copy_(w)
         model.head.fc.bias.copy_(b)
-    return [{"epoch": 1, "loss": float("nan"), "features": float(len(ys))}]
+    return [{"epoch": 1, "loss": loss, "features": float(len(ys))}]
 
 
 def fit(

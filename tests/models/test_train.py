@@ -143,3 +143,24 @@ def test_trunk_fine_tuning_path_runs(tmp_path: Path) -> None:
                  TrainConfig(freeze_trunk=False, epochs=1, batch_size=8, head_iterations=20))
     assert report.val_accuracy is not None and len(report.history) >= 1
     assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_the_card_of_the_default_head_fit_tells_its_loss(tmp_path: Path) -> None:
+    """The default training fits the head on the frozen trunk: its card said "1 epochs in 4 s" over a table row
+    with a blank loss, though the fit's loss was shown on the progress bar."""
+    from exsampling_patch.models.classifier import load_model_file
+    from exsampling_patch.models.network import SoundNet
+    from exsampling_patch.models.train import compute_features, fit, write_model_card
+
+    for label, freq in (("low", 200.0), ("high", 3000.0)):
+        for i in range(3):
+            write_tone(tmp_path / "data" / label / f"{i}.wav", freq * (1 + 0.05 * i))
+    ds = load_dataset(tmp_path / "data")
+    powers = compute_features(ds)
+    model = SoundNet(2)
+    model.trunk.load_state_dict(load_model_file().model.trunk.state_dict())
+    report = fit(model, powers, ds.targets(), powers, ds.targets(), TrainConfig(head_iterations=20))
+    card = write_model_card(tmp_path / "card.md", report, "tones").read_text(encoding="utf-8")
+    assert "\n1 epoch in " in card, card
+    (row,) = [line for line in card.splitlines() if line.startswith("| 1 |")]
+    assert 0 < float(row.split("|")[2]) < 10, row
