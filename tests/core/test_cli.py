@@ -283,3 +283,12 @@ def test_a_number_out_of_range_is_refused_on_the_command_line(
     option, value = command[-2:]
     err = capsys.readouterr().err
     assert f"error: argument {option}: must be " in err and f", not {value}\n" in err, err
+
+
+def test_a_bare_exsampling_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "exsampling: error: the following arguments are required: COMMAND", and no command named.
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: exsampling")
+    for command in ("run", "check", "nodes", "edit", "classify", "train", "replay", "devices", "ableton"):
+        assert re.search(rf"^    {command} +\w", err, flags=re.M), (command, err)
