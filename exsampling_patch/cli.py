@@ -10,6 +10,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from exsampling_patch import __version__
+
 #: Sub-command modules; each has ``register(subparsers)`` that adds its parser with ``func`` set.
 COMMAND_MODULES = (
     "exsampling_patch.commands.run",
@@ -30,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="ExSampling Patch: field recordings become playable instruments, wired as a node patch.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)

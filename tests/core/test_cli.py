@@ -292,3 +292,13 @@ def test_a_bare_exsampling_lists_the_commands(capsys: pytest.CaptureFixture[str]
     assert err.startswith("usage: exsampling")
     for command in ("run", "check", "nodes", "edit", "classify", "train", "replay", "devices", "ableton"):
         assert re.search(rf"^    {command} +\w", err, flags=re.M), (command, err)
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, `exsampling --version` was refused as "the following arguments are required: COMMAND".
+    from exsampling_patch import __version__
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"exsampling {__version__}\n"
