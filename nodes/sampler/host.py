@@ -28,6 +28,7 @@ from exsampling_patch.nodes.sampler.ring import NOTE_ON
 from exsampling_patch.nodes.sampler.shared import EPOCH, UNSTARTED_DROPPED, SharedState
 
 RESTART_SECONDS = 1.0
+JACK_BACK = "JACK server back: audio restarted"  # the node's ``audio`` status once a new process plays again
 ARENA_BYTES = 64 << 20  # shared memory for takes: 33 takes of 10 s at 48 kHz (longer ones may get files of their own)
 
 
@@ -82,7 +83,8 @@ class LocalAudio:
 
 
 class AudioProcess:
-    """The rig in a child process (:mod:`.server`), restarted if it dies, with every slot re-sent."""
+    """The rig in a child process (:mod:`.server`), restarted if it dies or once a JACK server that went away
+    under it is back, with every slot re-sent."""
 
     core = None  # the core lives in the other process; read the shared state instead
     guarded = False  # load() takes unguarded buffers: they are copied, guarded, into shared memory (.handoff)
@@ -111,6 +113,7 @@ class AudioProcess:
         self._reader: threading.Thread | None = None
         self.epoch = -1  # the processes started before the latest one: its stream counts frames from 0 again
         self._ended_at = 0.0  # when the previous process was found dead (time.perf_counter()), 0.0 for none
+        self._restarted = ""  # why the latest process was started again ("" for the first): its ``audio`` status
 
     # -- life cycle ---------------------------------------------------------------------------------------------
 
@@ -224,9 +227,13 @@ class AudioProcess:
             self.ready.clear()
             if self._stopping.is_set():
                 return
-            self.report_error(f"the sampler's audio process ended (exit status {code}); restarting it")
-            if self._stopping.wait(RESTART_SECONDS):
-                return
+            if code == msg.JACK_BACK_EXIT:  # nothing failed: its JACK server is back, which only a new process finds
+                self._restarted = JACK_BACK
+            else:
+                self._restarted = f"audio process restarted after exit status {code}"
+                self.report_error(f"the sampler's audio process ended (exit status {code}); restarting it")
+                if self._stopping.wait(RESTART_SECONDS):
+                    return
             with self._send_lock:
                 self.child.end()
             try:
@@ -243,7 +250,7 @@ class AudioProcess:
         elif isinstance(message, msg.Status):
             values = message.values
             if "sample_rate" in values and self.epoch > 0:  # a restarted process's stream: its frames count from 0
-                values = {**values, "epoch": self.epoch, "previous_ended": self._ended_at}
+                values = {**values, "epoch": self.epoch, "previous_ended": self._ended_at, "audio": self._restarted}
             self.report_status(**values)
         elif isinstance(message, msg.Opened):
             self.jack_client = message.jack_client

@@ -16,6 +16,10 @@ from typing import Any
 
 from exsampling_patch.nodes.sampler.rig import AudioConfig
 
+#: The audio process's exit status once a JACK server that went away under it answers again: its PortAudio
+#: cannot find the server again (it looked for audio hosts once), a new process does; the node starts one.
+JACK_BACK_EXIT = 75
+
 # -- to the audio process -------------------------------------------------------------------------------------------
 
 

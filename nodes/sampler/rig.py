@@ -98,9 +98,11 @@ class AudioRig:
         report_status: Callable[..., None],
         on_opened: Callable[[], None] = lambda: None,
         pool: np.ndarray | None = None,
+        on_jack_back: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.report_error, self.report_status, self.on_opened = report_error, report_status, on_opened
+        self.on_jack_back = on_jack_back  # see AudioOutput: a JACK server that went away answers again
         self.port_rings = [EventRing() for _ in config.midi_inputs]
         self.core = SamplerCore(
             config.slots, config.sample_rate, polyphony=config.polyphony, max_frames=config.max_frames,
@@ -122,7 +124,7 @@ class AudioRig:
         if c.device != "none":
             self.output = AudioOutput(self.core, c.device, c.blocksize, c.channels, c.latency,
                                       report_error=self.report_error, report_status=self.report_status,
-                                      on_opened=self.on_opened)
+                                      on_opened=self.on_opened, on_jack_back=self.on_jack_back)
             self.output.start()
         for ring, midi in zip(self.port_rings, c.midi_inputs, strict=True):
             keeper = PortKeeper("input", port=midi.port, virtual=midi.virtual, client_name=midi.client_name,

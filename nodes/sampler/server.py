@@ -54,9 +54,11 @@ def serve(connection: Connection) -> int:
 
     state = SharedState.attach(config.slots, setup.state_fd)
     arena = Arena.attach(setup.arena_fd, setup.arena_bytes)
+    jack_back = threading.Event()
     rig = AudioRig(config, state, report_error=lambda text: send(msg.Error(text)),
                    report_status=lambda **values: send(msg.Status(values)),
-                   on_opened=lambda: send(msg.Opened(_jack_client_name())), pool=arena)
+                   on_opened=lambda: send(msg.Opened(_jack_client_name())), pool=arena,
+                   on_jack_back=jack_back.set)
     rig.start()
     # The callback makes no reference cycles, so the cyclic collector has nothing to find here; left on, a
     # full collection (all of numpy's and sounddevice's objects) holds the GIL for milliseconds, mid-block.
@@ -81,8 +83,12 @@ def serve(connection: Connection) -> int:
         # A view into the arena costs nothing to drop, in the callback or anywhere: keep none of those.
         rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial, offset=offset, due=due), retain=offset < 0)
 
+    code = 0
     try:
         while True:
+            if jack_back.is_set():  # the node starts a new process, whose PortAudio finds the server
+                code = msg.JACK_BACK_EXIT
+                break
             if connection.poll(0.1):
                 message: msg.Load | msg.Stage | msg.Unstage | msg.LoadStaged | Stop = connection.recv()
                 if isinstance(message, Stop):
@@ -119,7 +125,7 @@ def serve(connection: Connection) -> int:
     finally:
         rig.stop()
         send(msg.Stopped())
-    return 0
+    return code
 
 
 def _realtime_if_allowed() -> None:

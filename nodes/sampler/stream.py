@@ -27,6 +27,7 @@ from exsampling_patch.nodes.sampler.shared import (
 )
 
 FIRST_BLOCK_WAIT = 0.5  # seconds to wait for the first callback, which tells the block size the host chose
+JACK_POLL_SECONDS = 0.5  # after the JACK server went away, how often the keeper asks whether it is back
 _JACK_PORT_IS_OUTPUT, _JACK_PLAYBACK_LATENCY, _JACK_NO_START_SERVER = 0x2, 1, 0x01
 
 
@@ -144,10 +145,14 @@ class AudioOutput:
         report_status: Callable[..., None] = lambda **values: None,
         retry_seconds: float = 2.0,
         on_opened: Callable[[], None] = lambda: None,
+        on_jack_back: Callable[[], None] | None = None,
     ) -> None:
         self.core, self.device, self.blocksize, self.channels, self.latency = core, device, blocksize, channels, latency
         self.report_error, self.report_status, self.retry_seconds = report_error, report_status, retry_seconds
         self.on_opened = on_opened
+        # Called once a JACK server that went away answers again (None: nobody can restart PortAudio, the
+        # sampler stays silent). Only a fresh process gets a live JACK host: see _keep_open.
+        self.on_jack_back = on_jack_back
         self.stream: Any = None
         self.callback_failed = ""
         self._stop = threading.Event()
@@ -258,8 +263,13 @@ class AudioOutput:
             if self.stream is not None and jack_client_died(self.stream):
                 self._close()
                 # PortAudio looked for audio hosts once, at its start: its JACK host, dead, is all it has of JACK.
-                self._error("the JACK server went away (stopped or restarted): the sampler is silent until the "
-                            "patch is started again")
+                # Only a new process's PortAudio finds the server again; whoever started this one restarts it.
+                until = "the patch is started again" if self.on_jack_back is None else "it is back"
+                gone = f"the JACK server went away (stopped or restarted): the sampler is silent until {until}"
+                self._error(gone)
+                self.report_status(audio=gone)
+                if self.on_jack_back is not None and self._wait_for_jack():
+                    self.on_jack_back()
                 return
             if self.stream is not None and not self.stream.active:
                 self._error("the audio stream stopped; re-opening it")
@@ -274,6 +284,17 @@ class AudioOutput:
                     self._error(missing_device_text(self.device, "output", error))
             self._report_dropouts()
             self._stop.wait(self.retry_seconds if self.stream is None else 0.25)
+
+    def _wait_for_jack(self) -> bool:
+        """Wait until a JACK server answers again (a client of our own opens: the same server name, from the
+        environment); False if stopped first. Opening a client where no server runs fails at once, quietly."""
+        while not self._stop.wait(JACK_POLL_SECONDS):
+            try:
+                JackGraph("exs-probe").close()
+            except OSError:
+                continue
+            return True
+        return False
 
     def _report_dropouts(self) -> None:
         """Put the stream's xrun count on the node's status when it grows: each is a dropout the audience heard,
