@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -43,6 +45,22 @@ def slots_line(labels: list[str]) -> str:
     return line
 
 
+def out_problem(out: Path) -> str:
+    """Why the model file ``out`` cannot be written ('' if it can); its folder is made here if missing."""
+    if out.is_dir():
+        return f"a folder: name the model file to write in it, such as {out / 'my_model.pt'}"
+    folder = next((p for p in out.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        return f"{folder} is not a folder"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot make its folder {out.parent}: {error.strerror or error}"
+    if not os.access(out.parent, os.W_OK):
+        return f"its folder {out.parent} is not writable"
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
     try:  # the `train` extra: not everyone who plays a patch trains models
         import matplotlib  # noqa: F401  (the model card's confusion matrix)
@@ -61,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
         dataset = load_dataset(args.data)  # checks every file before anything is trained
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    refused = out_problem(Path(args.out))  # before the training: it wrote the model only after it
+    if refused:
+        print(f"error: --out {args.out}: {refused}", file=sys.stderr)
         return 2
     print(f"{len(dataset.examples)} takes, {len(dataset.labels)} labels: {', '.join(dataset.labels)}",
           file=sys.stderr)

@@ -220,3 +220,23 @@ def test_train_refuses_bad_data_before_training(
     assert err.startswith("error: ") and culprit in err
     assert "%|" not in err and "features" not in err  # no training started
     assert not out.exists() and not out.with_suffix(".md").exists()
+
+
+@pytest.mark.parametrize("where", ["a folder", "under a file"])
+def test_train_refuses_an_out_it_cannot_write_before_training(
+    where: str, esc50: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before, `--out models/` (a folder) or a path under a file trained for seconds, then ended in a traceback
+    # (torch's "open file failed ... Is a directory", pathlib's FileNotFoundError).
+    data = takes_folder(esc50, tmp_path / "takes", per_class=2)
+    (tmp_path / "notes.txt").write_text("not a folder")
+    out = tmp_path / "models" if where == "a folder" else tmp_path / "notes.txt" / "mine.pt"
+    (tmp_path / "models").mkdir()
+
+    code = cli_main(["train", str(data), "--out", str(out)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: --out {out}: ") and len(err.strip().splitlines()) == 1, err
+    assert ("a folder" if where == "a folder" else "not a folder") in err
+    assert not list((tmp_path / "models").iterdir())  # nothing trained, nothing written
