@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -35,9 +36,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=replay)
 
 
+def out_problem(out: Path) -> str:
+    """Why the WAV file ``out`` cannot be written, or ''."""
+    if out.is_dir():
+        return f"a folder: name the WAV file to write in it, such as {out / 'replay.wav'}"
+    if out.suffix.lower() != ".wav":
+        return "replay writes a float32 WAV file: name it .wav"
+    if not out.parent.is_dir():
+        return f"no folder {out.parent}"
+    if not os.access(out.parent, os.W_OK):
+        return f"its folder {out.parent} is not writable"
+    return ""
+
+
 def replay(args: argparse.Namespace) -> int:
     import soundfile
 
+    refused = out_problem(Path(args.out))  # before the rendering: the write came after it, in a traceback
+    if refused:
+        print(f"error: --out {args.out}: {refused}", file=sys.stderr)
+        return 1
     registry = Registry.default()
     sampler_type: Any = registry.get("sampler")
     show = Path(args.show)

@@ -302,3 +302,17 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out == f"exsampling {__version__}\n"
+
+
+@pytest.mark.parametrize(("out", "told"), [
+    ("", "a folder: name the WAV file to write in it"), ("show.mp3", "name it .wav"), ("gone/show.wav", "no folder"),
+])
+def test_replay_refuses_an_out_it_cannot_write_before_rendering(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], out: str, told: str) -> None:
+    # Before, each rendered the show and then ended in soundfile's traceback (TypeError, LibsndfileError).
+    show = tmp_path / "show.jsonl"
+    show.write_text('{"event": "show", "nodes": {}}\n', encoding="utf-8")
+    target = tmp_path / out if out else tmp_path
+    assert main(["replay", str(show), "--out", str(target)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: --out {target}: ") and told in err and "\n" not in err, err
