@@ -78,7 +78,12 @@ def run(args: argparse.Namespace) -> int:
 
     log_path = None if args.log == "-" else Path(args.log) if args.log else default_log_path()
     if log_path is not None:
-        library_noise_to(log_path)
+        try:
+            library_noise_to(log_path)
+        except OSError as error:  # a folder, a read-only home: the show goes on without the file
+            print(f"warning: libraries' own messages stay on the terminal: cannot write --log {log_path}: "
+                  f"{error.strerror or error}", file=sys.stderr)
+            log_path = None
     mode = "json" if args.json else "quiet" if args.quiet else "normal"
     console = StageConsole(patch, mode)
     console.hops = args.hops

@@ -49,9 +49,9 @@ def library_noise_to(path: Path) -> TextIO:
     """Send what native code writes to descriptor 2 (here and in child processes) to ``path``, appended; keep
     ``sys.stderr`` on the terminal. Returns the new ``sys.stderr``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    terminal = os.dup(2)
-    with open(path, "ab") as log:
+    with open(path, "ab") as log:  # raises before descriptor 2 is touched: the caller may go on without the file
         log.write(f"\n-- exsampling run, {time.strftime('%Y-%m-%d %H:%M:%S')}, pid {os.getpid()}\n".encode())
+        terminal = os.dup(2)
         os.dup2(log.fileno(), 2)
     stream = io.TextIOWrapper(io.BufferedWriter(TerminalOrLog(terminal, path)), encoding="utf-8", errors="replace",
                               line_buffering=True, write_through=True)

@@ -316,3 +316,17 @@ def test_replay_refuses_an_out_it_cannot_write_before_rendering(
     assert main(["replay", str(show), "--out", str(target)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: --out {target}: ") and told in err and "\n" not in err, err
+
+
+def test_a_log_that_cannot_be_written_leaves_library_messages_on_the_terminal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, `run --log DIR` (or a read-only home for the default log) ended the run in a traceback
+    # (IsADirectoryError) before any node started: the show must go on without the file.
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: inbox\n  type: folder_source\n  params: {folder: inbox}\n",
+                     encoding="utf-8")
+    assert main(["run", str(patch), "--for", "0.2", "--log", str(tmp_path), "--show-log", "none"]) == 0
+    err = capsys.readouterr().err
+    assert (f"warning: libraries' own messages stay on the terminal: cannot write --log {tmp_path}: Is a directory\n"
+            in err), err
+    assert "stopped after 0.2 s running" in err and "go to" not in err
