@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
             show = showlog.ShowLog(show_path, patch, sources, samplers_of(patch),
                                    patch_path=str(Path(args.patch).resolve()))
         except OSError as error:
-            print(f"warning: no show log: {error}", file=sys.stderr)
+            print(f"warning: no show log: cannot write {show_path}: {error.strerror or error}", file=sys.stderr)
         else:
             engine.events.subscribe(show, *showlog.KINDS)
             if mode == "normal":

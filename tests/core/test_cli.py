@@ -330,3 +330,14 @@ def test_a_log_that_cannot_be_written_leaves_library_messages_on_the_terminal(
     assert (f"warning: libraries' own messages stay on the terminal: cannot write --log {tmp_path}: Is a directory\n"
             in err), err
     assert "stopped after 0.2 s running" in err and "go to" not in err
+
+
+def test_a_show_log_that_cannot_be_written_is_told_in_words(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "warning: no show log: [Errno 21] Is a directory: '/tmp/...'", Python's repr of the error.
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: inbox\n  type: folder_source\n  params: {folder: inbox}\n",
+                     encoding="utf-8")
+    assert main(["run", str(patch), "--for", "0.2", "--log", "-", "--show-log", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: no show log: cannot write {tmp_path}: Is a directory\n" in err, err
