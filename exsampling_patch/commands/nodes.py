@@ -31,8 +31,9 @@ def run(args: argparse.Namespace) -> int:
     family = None
     for row in rows:
         if row["family"] != family:
+            gap = "" if family is None else "\n"  # between families, not above the first
+            print(f"{gap}== {row['family']}")
             family = row["family"]
-            print(f"\n== {family}")
         print(f"{row['type']}: {row['doc']}")
         for port in row["inputs"]:
             print(f"    in  {port['name']} ({port['type']}{', many' if port['multiple'] else ''}): {port['doc']}")
@@ -41,8 +42,10 @@ def run(args: argparse.Namespace) -> int:
         for param in row["params"]:
             limits = ""
             if "choices" in param:
-                limits = f" one of {', '.join(map(str, param['choices']))}"
+                limits = f", one of {', '.join(map(str, param['choices']))}"
             elif "min" in param or "max" in param:
-                limits = f" in [{param.get('min', '')}, {param.get('max', '')}]"
-            print(f"    param {param['name']} ({param['type']}, default {param['default']!r}{limits}): {param['doc']}")
+                limits = f", in [{param.get('min', '')}, {param.get('max', '')}]"
+            # A required parameter's default (None) is what a patch must not leave it at.
+            default = "required" if param.get("required") else f"default {param['default']!r}"
+            print(f"    param {param['name']} ({param['type']}, {default}{limits}): {param['doc']}")
     return 0

@@ -341,3 +341,14 @@ def test_a_show_log_that_cannot_be_written_is_told_in_words(
     assert main(["run", str(patch), "--for", "0.2", "--log", "-", "--show-log", str(tmp_path)]) == 0
     err = capsys.readouterr().err
     assert f"warning: no show log: cannot write {tmp_path}: Is a directory\n" in err, err
+
+
+def test_nodes_text_says_required_and_separates_default_and_limits(capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "param folder (path, default None)" for a parameter a patch must set, "(choice, default 'whole' one
+    # of whole, ...)", and a blank first line.
+    assert main(["nodes"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("== ")
+    assert "    param folder (path, required): the folder to watch\n" in out
+    assert "    param window (choice, default 'whole', one of whole, 1s, 2s, 4s): " in out
+    assert "    param top_k (int, default 5, in [1, 50]): " in out
