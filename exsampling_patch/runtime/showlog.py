@@ -62,6 +62,12 @@ log = logging.getLogger(__name__)
 VERSION = 1
 KINDS: tuple[type[Event], ...] = (MessageHop, NodeError, NodeStatus, TakeEnded)
 _SEEN_KEEP = 512  # recent (node, port, message) triples: one message emitted to several inputs is one line
+#: Sampler takes whose audio file the log remembers (the last this many, by take id): a take assigned to several
+#: samplers or slots is written once while remembered. One assigned again after it was forgotten is written again,
+#: to a file of its own (``<take>-2.wav``): a file a line names is never rewritten (libsndfile stamps a float WAV's
+#: PEAK chunk with the time, so the line's sha256 would no longer match). Bounded for a long show's memory: it grew
+#: by a take id, a file name and a digest with every take, some 17,000 in three hours of 8 phones.
+WRITTEN_KEEP = 256
 _DUE_PAST, _DUE_FUTURE = 1.0, 10.0  # a MIDI message's ``time`` within this of now is its due time (as the sampler)
 _STOP = object()
 POLL_SECONDS = 0.05  # how often the writer reads what the watched samplers' callbacks played
@@ -122,7 +128,8 @@ class ShowLog:
         self.t0_perf = time.perf_counter()
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._seen: OrderedDict[tuple[str, str, int], Any] = OrderedDict()
-        self._written: dict[str, tuple[str, str]] = {}  # take id -> (file, sha256) of the audio written
+        # take id -> (file, sha256) of the audio written, the last WRITTEN_KEEP, the oldest first
+        self._written: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._watched: dict[str, Callable[[], list[dict[str, Any]]]] = {}  # sampler id -> its played()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file: TextIO = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
@@ -310,19 +317,28 @@ class ShowLog:
                 "recovered": bool(take.meta.get("recovered"))}
 
     def _sampler_take(self, hop: MessageHop, t: float, assignment: SlotAssignment) -> dict[str, Any]:
-        """The exact audio the sampler was given (the take after processing), written once per take."""
+        """The exact audio the sampler was given (the take after processing), written once per take while the log
+        remembers it (the last :data:`WRITTEN_KEEP` takes; one older, assigned again, gets a file of its own)."""
         import soundfile
 
         take = assignment.take
         written = self._written.get(take.take_id)
         if written is None:
             self.audio_dir.mkdir(parents=True, exist_ok=True)
-            name = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id) + ".wav"
+            stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
+            name, n = f"{stem}.wav", 1
+            while (self.audio_dir / name).exists():  # an earlier line's (a take forgotten): that line's stays its own
+                n += 1
+                name = f"{stem}-{n}.wav"
             target = self.audio_dir / name
             samples = np.asarray(take.samples, np.float32)
             soundfile.write(target, samples, take.sample_rate, subtype="FLOAT")
             written = (f"{self.audio_dir.name}/{name}", sha256_of(target))
             self._written[take.take_id] = written
+            while len(self._written) > WRITTEN_KEEP:
+                self._written.popitem(last=False)
+        else:
+            self._written.move_to_end(take.take_id)
         return {"event": "sampler_take", "t": t, "sampler": hop.target, "slot": assignment.slot,
                 "take_id": take.take_id, "label": assignment.label, "file": written[0], "sha256": written[1],
                 "sample_rate": take.sample_rate, "pitch_hz": _plain(take.meta.get("pitch_hz")),
