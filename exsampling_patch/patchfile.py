@@ -363,12 +363,12 @@ def _unreadable(path: Path, error: OSError | UnicodeDecodeError) -> Problem:
                        hint=f"its patches: {', '.join(names)}" if names else "name a .yaml file")
     hint = ""
     if isinstance(error, FileNotFoundError):
-        meant = _closest_existing(path)
+        meant = closest_existing(path)
         hint = f"did you mean '{meant}'?" if meant else ""
     return Problem(f"cannot read the patch: {(error.strerror or str(error)).lower()}", str(path), hint=hint)
 
 
-def _closest_existing(path: Path) -> Path | None:
+def closest_existing(path: Path) -> Path | None:
     """The file a misspelt path most likely meant, each missing name replaced by the closest one beside it."""
     current = Path(path.anchor)
     for name in path.parts[len(current.parts):]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from exsampling_patch.commands.arg_types import at_least
 from exsampling_patch.errors import PatchError
+from exsampling_patch.patchfile import closest_existing
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.patch and not os.path.exists(args.patch):
+        # A misspelt path opened an empty editor without a word: say it is new, and what may have been meant.
+        meant = closest_existing(Path(args.patch))
+        print(f"{args.patch}: no such file: the editor opens a new patch, saved there"
+              + (f" (did you mean '{meant}'?)" if meant else ""), file=sys.stderr)
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
         # Dear PyGui aborts the whole process without a display; say so instead.
         print("exsampling edit needs a display (DISPLAY is not set); on a server, use `exsampling run` "

@@ -352,3 +352,17 @@ def test_nodes_text_says_required_and_separates_default_and_limits(capsys: pytes
     assert "    param folder (path, required): the folder to watch\n" in out
     assert "    param window (choice, default 'whole', one of whole, 1s, 2s, 4s): " in out
     assert "    param top_k (int, default 5, in [1, 50]): " in out
+
+
+def test_edit_of_a_missing_patch_says_it_is_new_and_what_was_meant(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, `exsampling edit patchs/show.yaml` opened an empty editor without a word.
+    (tmp_path / "patches").mkdir()
+    (tmp_path / "patches" / "show.yaml").write_text("exsampling_patch: 1\nnodes: []\n", encoding="utf-8")
+    monkeypatch.delenv("DISPLAY", raising=False)  # the editor itself is not opened here
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    typo = tmp_path / "patchs" / "show.yaml"
+    assert main(["edit", str(typo)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{typo}: no such file: the editor opens a new patch, saved there (did you mean "
+                          f"'{tmp_path / 'patches' / 'show.yaml'}'?)\n"), err
