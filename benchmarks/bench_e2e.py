@@ -89,11 +89,14 @@ def main() -> int:
         patch.nodes["recorder"].params.update(folder=str(folder / "takes"), state_folder=str(folder / "state"),
                                               host="127.0.0.1", port=0, print_qr=False)
         patch.nodes["gate"].params["threshold"] = 0.0
+        # The live node's folder holds its OSC sender's lock (nodes/osc_outbox.py), held for the patch's whole
+        # life: left at the default (the repository's session/live), any other run of the default patch on this
+        # machine (another bench, `make run`) held it, and this run's /label waited seconds for it, or never came.
+        patch.nodes["live"].params.update(port=device.port, folder=str(folder / "live"))
         for override in args.param:
             target, _, value = override.partition("=")
             node_id, _, name = target.partition(".")
             patch.nodes[node_id].params[name] = yaml.safe_load(value)
-        patch.nodes["live"].params["port"] = device.port
         patch.nodes["sampler"].params["virtual_port"] = ""
         patch.add_node(NodeSpec("times", "bench_loaded_times"))
         patch.connect("sampler.loaded", "times.assignment")
@@ -126,10 +129,10 @@ def main() -> int:
         times: Any = engine.node("times")
         loaded = {take_id: (at - stored) * 1e3 for take_id, (at, stored) in times.times.items()}
         stored_at = {take_id: stored for take_id, (_, stored) in times.times.items()}
-        osc = {take_id: (device.fired[take_id] - stored_at[take_id]) * 1e3
-               for take_id in stored_at if take_id in device.fired}
         classified_ms = times.classified_ms
-        engine.stop()
+        engine.stop()  # waits for the OSC sender to send what it was handed
+    osc = {take_id: (device.fired[take_id] - stored_at[take_id]) * 1e3
+           for take_id in stored_at if take_id in device.fired}
     if len(loaded) < min(20, len(takes)):
         print(f"only {len(loaded)} of {len(takes)} takes reached the sampler; errors: {engine.errors}")
         return 1
@@ -137,6 +140,9 @@ def main() -> int:
     print("  stored -> loaded, in upload order (ms): " + " ".join(f"{v:.0f}" for v in loaded.values()))
     for name, values in (("take stored -> slot loaded in the sampler", list(loaded.values())),
                          ("take stored -> OSC /label received", list(osc.values()))):
+        if not values:
+            print(f"  {name}: none arrived (of {len(loaded)} takes loaded)")
+            continue
         print(f"  {name}: median {statistics.median(values):.1f} ms, p95 {np.percentile(values, 95):.1f} ms, "
               f"max {max(values):.1f} ms (n={len(values)}; target p95 <= 20 ms)")
     print("  median handling time per node (ms): " + ", ".join(
