@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, OGG, ...)")
     parser.add_argument("--patch", default=None, metavar="PATCH",
                         help="a patch file: use its classifier node (the first one, if several) and what is linked "
-                        "before and after it; the model, window and pooling come from the patch")
+                        "before and after it; the model, window, pooling and max seconds come from the patch")
     parser.add_argument("--json", action="store_true",
                         help='one JSON object a line: {"file", "top": [{"label", "probability"}]}, '
                         'plus "reason" when there is nothing to classify, or "error"; with --patch, always '
@@ -262,9 +262,11 @@ def run_patch(args: argparse.Namespace) -> int:
     from exsampling_patch.takes import read_take
     from exsampling_patch.validate import PatchError
 
-    given = [f"--{name}" for name in ("model", "window", "pooling") if getattr(args, name) is not None]
+    given = [f"--{name.replace('_', '-')}" for name in ("model", "window", "pooling", "max_seconds")
+             if getattr(args, name) is not None]
     if given:
-        print(f"error: {', '.join(given)} come from the patch's classifier node with --patch", file=sys.stderr)
+        print(f"error: {', '.join(given)} {'comes' if len(given) == 1 else 'come'} from the patch's classifier node "
+              "with --patch", file=sys.stderr)
         return 2
     try:
         chain = PatchChain(args.patch, threads=args.threads)

@@ -176,6 +176,14 @@ def test_classify_patch_model_is_found_from_the_patch_folder(esc50: Path, tmp_pa
     assert mixed.returncode == 2 and "--window" in mixed.stderr
 
 
+def test_classify_with_a_patch_refuses_max_seconds_as_it_refuses_window(esc50: Path) -> None:
+    # Before, `--max-seconds 2` with --patch was dropped without a word: the patch's classifier scored 5 s.
+    mixed = exsampling_here("classify", "--patch", str(DEFAULT_PATCH), "--max-seconds", "2",
+                            str(esc50 / "audio" / DOG))
+    assert mixed.returncode == 2 and mixed.stdout == ""
+    assert mixed.stderr == "error: --max-seconds comes from the patch's classifier node with --patch\n"
+
+
 def test_patch_chain_gives_the_slots_the_running_patch_gives(esc50: Path) -> None:
     """The default patch's trim, classifier, gate and map running in the engine, against PatchChain."""
     default, registry = load_patch(DEFAULT_PATCH)
