@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from exsampling_patch.registry import Registry
 
 WINDOWS = ("whole", "1s", "2s", "4s")
+DEFAULT_TOP = 5
 READABLE = "WAV, FLAC, OGG, MP3, AIFF"  # what libsndfile (soundfile) reads that takes come as
 POOLINGS = ("mean", "max", "vote")
 
@@ -48,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         '"slot" (or null) and "reason" (why no slot, or null), with a slot "slot_probability" (its '
                         'labels summed), past the gate\'s fallback slot "fallback" (the gate\'s reason), and '
                         '"take" where the chain makes several takes of a file')
-    parser.add_argument("--top", type=int, default=5, metavar="K", help="how many labels (default 5)")
+    parser.add_argument("--top", type=int, default=None, metavar="K",
+                        help="how many labels (default 5; with --patch, at most its classifier's top_k)")
     parser.add_argument("--model", default=None, help="a model file from `exsampling train` (default: shipped)")
     parser.add_argument("--window", choices=WINDOWS, default=None,
                         help="scored windows (default: the classifier node's, whole)")
@@ -61,11 +63,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    asked, args.top = args.top, DEFAULT_TOP if args.top is None else args.top
     if args.top < 1:
         print("error: --top must be at least 1", file=sys.stderr)
         return 2
     if args.patch is not None:
-        return run_patch(args)
+        return run_patch(args, asked)
     from exsampling_patch.models import load_classifier
     from exsampling_patch.models.classifier import ModelFileError
 
@@ -256,7 +259,7 @@ def _handle(node: Node, in_port: str, message: Any, out_port: str) -> list[Any]:
     return [m for port, m in node.context.emitted if port == out_port]
 
 
-def run_patch(args: argparse.Namespace) -> int:
+def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
     from exsampling_patch.models.classifier import ModelFileError
     from exsampling_patch.node import ParamError
     from exsampling_patch.takes import read_take
@@ -275,6 +278,11 @@ def run_patch(args: argparse.Namespace) -> int:
         said = str(error)  # most name the patch file already, with its line
         print(f"error: {said if said.startswith(str(args.patch)) else f'{args.patch}: {said}'}", file=sys.stderr)
         return 2
+    top_k = getattr(chain.classifier, "top_k", None)
+    if asked_top is not None and isinstance(top_k, int) and asked_top > top_k:
+        # The patch's classifier passes on top_k labels, and its gate and slot map judge those: more cannot be shown.
+        print(f"note: the patch's classifier passes on {top_k} labels (its top_k): --top {asked_top} shows those",
+              file=sys.stderr)
     failed = False
     try:
         for path in args.files:

@@ -184,6 +184,16 @@ def test_classify_with_a_patch_refuses_max_seconds_as_it_refuses_window(esc50: P
     assert mixed.stderr == "error: --max-seconds comes from the patch's classifier node with --patch\n"
 
 
+def test_classify_with_a_patch_says_when_top_asks_more_than_its_classifier_passes(esc50: Path) -> None:
+    # Before, `--top 10 --patch` showed 5 labels without a word: the patch's classifier passes on its top_k (5).
+    dog = str(esc50 / "audio" / DOG)
+    many = exsampling_here("classify", "--patch", str(DEFAULT_PATCH), "--top", "10", dog, "--json")
+    assert many.returncode == 0 and len(rows_of(many)[0]["top"]) == 5
+    assert many.stderr == "note: the patch's classifier passes on 5 labels (its top_k): --top 10 shows those\n"
+    few = exsampling_here("classify", "--patch", str(DEFAULT_PATCH), "--top", "3", dog, "--json")
+    assert len(rows_of(few)[0]["top"]) == 3 and few.stderr == ""
+
+
 def test_patch_chain_gives_the_slots_the_running_patch_gives(esc50: Path) -> None:
     """The default patch's trim, classifier, gate and map running in the engine, against PatchChain."""
     default, registry = load_patch(DEFAULT_PATCH)
