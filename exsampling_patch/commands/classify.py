@@ -318,10 +318,30 @@ def unreadable(path: str, error: Exception) -> str:
     if where.is_dir():
         return "a folder, not an audio file"
     if type(error).__name__ == "LibsndfileError" and "Format not recognised" in str(error):
+        kind = _unreadable_recording(where)
+        if kind:
+            return (f"{kind}, which this build cannot read: convert it to WAV or FLAC "
+                    f"(ffmpeg -i '{where.name}' '{where.stem}.wav')")
         return f"not an audio file that can be read ({READABLE}, ...)"
     if type(error).__name__ == "UnusableAudio":
         return str(error)
     return f"{type(error).__name__}: {error}"
+
+
+#: Leading bytes of recordings that phones make and libsndfile does not read: (offset, bytes, what it is).
+_PHONE_FORMATS = ((4, b"ftyp", "an MP4/M4A (AAC) recording"), (0, b"#!AMR", "an AMR recording"),
+                  (0, b"\x1aE\xdf\xa3", "a WebM/Matroska recording"))
+
+
+def _unreadable_recording(path: Path) -> str:
+    """What recording ``path`` holds, by its first bytes, where it is one that phones make (Voice Memos' M4A, a
+    browser's WebM) and that is not read here; '' otherwise. "not an audio file" told them it was no sound."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(16)
+    except OSError:
+        return ""
+    return next((what for at, magic, what in _PHONE_FORMATS if head[at:at + len(magic)] == magic), "")
 
 
 def _print_row(args: argparse.Namespace, row: dict[str, Any]) -> None:

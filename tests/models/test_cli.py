@@ -240,3 +240,22 @@ def test_train_refuses_an_out_it_cannot_write_before_training(
     assert err.startswith(f"error: --out {out}: ") and len(err.strip().splitlines()) == 1, err
     assert ("a folder" if where == "a folder" else "not a folder") in err
     assert not list((tmp_path / "models").iterdir())  # nothing trained, nothing written
+
+
+def test_classify_names_a_phone_recording_it_cannot_read_and_how_to_convert_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before, a Voice Memos M4A was "not an audio file that can be read": it is one, in a format not read here.
+    memo, browser, notes = tmp_path / "memo.m4a", tmp_path / "take.webm", tmp_path / "notes.wav"
+    memo.write_bytes(b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00M4A isommp42" + bytes(64))
+    browser.write_bytes(b"\x1aE\xdf\xa3\x9fB\x86\x81\x01" + bytes(64))
+    notes.write_text("not a recording at all\n")
+    assert cli_main(["classify", str(memo), str(browser), str(notes), "--json"]) == 1
+    errors = {Path(row["file"]).name: row["error"] for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert errors == {
+        "memo.m4a": "an MP4/M4A (AAC) recording, which this build cannot read: convert it to WAV or FLAC "
+                    "(ffmpeg -i 'memo.m4a' 'memo.wav')",
+        "take.webm": "a WebM/Matroska recording, which this build cannot read: convert it to WAV or FLAC "
+                     "(ffmpeg -i 'take.webm' 'take.wav')",
+        "notes.wav": "not an audio file that can be read (WAV, FLAC, OGG, MP3, AIFF, ...)",
+    }
