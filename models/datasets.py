@@ -89,13 +89,30 @@ def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
         )
         audio = [p for p in files if p.suffix.lower() in AUDIO_EXTENSIONS]
         if not audio:
-            others = f" ({len(files)} non-audio files)" if files else ""
-            raise DataError(f"class folder has no audio files: {d}{others}")
+            raise DataError(f"class folder has no audio files: {d}{_not_read(files)}")
         for p in audio:
             if check_files:
                 _readable(p)
             examples.append(Example(p, d.name, f"{d.name}/{p.stem}"))
     return Dataset(examples, [d.name for d in class_dirs], root)
+
+
+def _not_read(files: Sequence[Path]) -> str:
+    """The files of a class folder that are not read, by kind, and what to do: "(2 non-audio files)" of a folder
+    of a phone's M4A takes did not say they were audio of a kind not read."""
+    if not files:
+        return ""
+    kinds = sorted({p.suffix.lower() or "(no suffix)" for p in files})
+    text = (f" ({len(files)} file{'s' if len(files) != 1 else ''} of a kind not read: {', '.join(kinds)}; read are "
+            f"{', '.join(AUDIO_EXTENSIONS)}")
+    recordings = [p for p in files if p.suffix.lower() in _CONVERTIBLE]
+    if recordings:
+        text += f": convert the others, e.g. ffmpeg -i {recordings[0].name} {recordings[0].stem}.wav"
+    return text + ")"
+
+
+#: Recordings that phones and browsers make, which libsndfile does not read: ffmpeg converts them.
+_CONVERTIBLE = (".m4a", ".aac", ".mp4", ".amr", ".3gp", ".webm", ".opus", ".caf", ".wma")
 
 
 def _dataset_from_esc50(root: Path, csv_path: Path, folds: Sequence[int] | None, check_files: bool) -> Dataset:

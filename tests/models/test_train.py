@@ -48,6 +48,19 @@ def test_empty_class_folder_is_named(tmp_path: Path) -> None:
         load_dataset(tmp_path)
 
 
+def test_a_class_folder_of_phone_recordings_says_which_kinds_are_read(tmp_path: Path) -> None:
+    # Before: "class folder has no audio files: .../snare (2 non-audio files)" of a folder of Voice Memos.
+    write_tone(tmp_path / "kick" / "a.wav")
+    (tmp_path / "snare").mkdir()
+    for name in ("one.m4a", "two.M4A"):
+        (tmp_path / "snare" / name).write_bytes(b"\x00\x00\x00\x1cftypM4A ")
+    with pytest.raises(DataError) as refused:
+        load_dataset(tmp_path)
+    assert str(refused.value) == (
+        f"class folder has no audio files: {tmp_path / 'snare'} (2 files of a kind not read: .m4a; read are "
+        ".wav, .flac, .ogg, .aiff, .aif, .mp3: convert the others, e.g. ffmpeg -i one.m4a one.wav)")
+
+
 def test_unreadable_file_is_named(tmp_path: Path) -> None:
     write_tone(tmp_path / "kick" / "a.wav")
     write_tone(tmp_path / "snare" / "a.wav")
