@@ -38,11 +38,10 @@ from exsampling_patch.runtime import (
     NodeStatus,
     TakeEnded,
 )
+from exsampling_patch.runtime.events import opened_keys
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
-#: Status keys a node reports when an input or output has opened.
-OPENED_KEYS = ("url", "device", "midi_port", "port")
 
 
 def library_noise_to(path: Path) -> TextIO:
@@ -198,7 +197,7 @@ class StageConsole:
         if isinstance(warning, str) and warning and self.mode == "normal":
             # Something to know that is no error (a backlog, nothing lost): a line, not "error in node".
             self.say(f"{_clock(event)} warning from node '{event.node_id}': {warning}")
-        opened = [key for key in OPENED_KEYS if key in status]
+        opened = opened_keys(status)
         if not opened:
             return
         node_id = event.node_id

@@ -34,7 +34,7 @@ from exsampling_patch.runtime import (
     PlanSwapped,
     showlog,
 )
-from exsampling_patch.runtime.events import TakeEnded, merge_status
+from exsampling_patch.runtime.events import TakeEnded, merge_status, opened_keys
 from exsampling_patch.runtime.parts import error_text
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,10 @@ class RuntimeObserver:
             if isinstance(event, NodeStatus):
                 live = self.nodes.setdefault(node_id, NodeLive())
                 merge_status(live.status, event.status)
+                if live.error is not None and not live.failing and opened_keys(event.status):
+                    # Its device or port opened again by itself (a JACK server restarted, a MIDI port re-plugged):
+                    # the node is back, as the stage console says, though no message may pass for a long while.
+                    live.error = None
                 self._note_status(node_id, event.status)
                 changed.add(node_id)
             elif isinstance(event, NodeError):

@@ -84,6 +84,18 @@ def merge_status(status: dict[str, Any], update: dict[str, Any]) -> None:
     status.update(update)
 
 
+#: Status keys a node reports when an input or output has opened: a recorder's URL, a sound device, a MIDI port, a
+#: bound UDP port. Reported after the node's error, one says the node is back (the device came back by itself: a
+#: JACK server restarted, a MIDI port re-plugged): the stage console prints "<node> is back" and the editor clears
+#: the node's error badge by the same rule (:func:`opened_keys`).
+OPENED_KEYS = ("url", "device", "midi_port", "port")
+
+
+def opened_keys(status: dict[str, Any]) -> list[str]:
+    """The keys of :data:`OPENED_KEYS` that ``status`` carries, in that order (none: nothing opened)."""
+    return [key for key in OPENED_KEYS if key in status]
+
+
 @dataclass(frozen=True)
 class NodeStatus(Event):
     """What a node says flows through it: levels, last label, confidence, slot..."""

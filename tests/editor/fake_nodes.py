@@ -107,3 +107,26 @@ class Labeler(Node):
         slot = str(take.meta.get("slot", "BD"))
         self.report_status(label=label, confidence=confidence, slot=slot, take=take.take_id, latency_ms=12.0)
         self.emit("assignment", SlotAssignment(slot, take, label=label, confidence=confidence))
+
+
+class DeviceOutput(Node):
+    """Plays on a sound device that goes away and comes back by itself, as the sampler's JACK server does: what its
+    keeper thread would report, :meth:`lose` and :meth:`come_back` report from the caller's thread, no message
+    passing meanwhile."""
+
+    type_name = "test_device_output"
+    family = "outputs"
+
+    control = Input(CONTROL, "controls", multiple=True)
+
+    def start(self) -> None:
+        self.report_status(device="dummy", sample_rate=48000.0)
+
+    def on_control(self, value: ControlValue) -> None:
+        pass
+
+    def lose(self) -> None:
+        self.report_error("its JACK server went away; opening the device again when it is back")
+
+    def come_back(self) -> None:
+        self.report_status(device="dummy", sample_rate=48000.0)

@@ -12,7 +12,7 @@ from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeStatus
+from exsampling_patch.runtime import Engine, NodeError, NodeStatus, NodeTiming
 
 
 def line(observer: RuntimeObserver, node_id: str, **status: Any) -> str:
@@ -116,3 +116,34 @@ def test_a_takes_label_on_the_map_is_its_class_not_another_nodes_line() -> None:
     assert (point.label, point.confidence) == ("dog", 0.97)
     # the pitch node's own line keeps its estimate, and says what the figure is
     assert live_text(observer.nodes["pitch"]) == "unpitched (pitch confidence 45%)"
+
+
+def test_a_node_whose_device_opens_again_after_an_error_is_back_with_its_count_kept() -> None:
+    observer = RuntimeObserver()
+    observer.on_event(NodeStatus("sampler", {"device": "system", "sample_rate": 48000.0}))
+    # As the sampler reports its JACK server gone: an error of its own, no message failed.
+    observer.on_event(NodeError("sampler", error="the sampler's audio process ended (exit status 3); restarting it"))
+    observer.on_event(NodeStatus("sampler", {"level": 0.0}))  # nothing opened: still in error
+    observer.apply()
+    assert observer.nodes["sampler"].error is not None
+    # The server restarted: the new process opened the device. No take may come for a long while.
+    observer.on_event(NodeStatus("sampler", {"device": "system", "sample_rate": 48000.0, "audio": "JACK server back"}))
+    assert observer.apply() == {"sampler"}
+    live = observer.nodes["sampler"]
+    assert live.error is None and live.error_count == 1
+    # A MIDI port re-opened, and a recorder's server, by the same rule.
+    for node_id, status in (("keys", {"midi_port": "Launchkey MIDI 1"}), ("phones", {"url": "https://10.0.0.2:8443"})):
+        observer.on_event(NodeError(node_id, error="gone"))
+        observer.on_event(NodeStatus(node_id, status))
+    observer.apply()
+    assert observer.nodes["keys"].error is None and observer.nodes["phones"].error is None
+
+
+def test_a_device_opened_while_a_message_fails_does_not_hide_that_failure() -> None:
+    observer = RuntimeObserver()
+    # A message failed (its NodeTiming follows): a device status from another thread meanwhile says nothing of it.
+    observer.on_event(NodeError("sampler", error="KeyError: 'Bass'", port="assign"))
+    observer.on_event(NodeStatus("sampler", {"device": "system", "sample_rate": 48000.0}))
+    observer.on_event(NodeTiming("sampler", port="assign", seconds=0.001))
+    observer.apply()
+    assert observer.nodes["sampler"].error == "KeyError: 'Bass'"
