@@ -80,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if dataset.skipped:  # a phone's M4A beside the WAV takes was left out without a word
+        kinds = sorted({p.suffix.lower() or "(no suffix)" for p in dataset.skipped})
+        print(f"note: {len(dataset.skipped)} file{'s' if len(dataset.skipped) != 1 else ''} of a kind not read left "
+              f"out ({', '.join(kinds)}), such as {dataset.skipped[0]}", file=sys.stderr)
     refused = out_problem(Path(args.out))  # before the training: it wrote the model only after it
     if refused:
         print(f"error: --out {args.out}: {refused}", file=sys.stderr)

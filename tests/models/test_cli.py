@@ -259,3 +259,15 @@ def test_classify_names_a_phone_recording_it_cannot_read_and_how_to_convert_it(
                      "(ffmpeg -i 'take.webm' 'take.wav')",
         "notes.wav": "not an audio file that can be read (WAV, FLAC, OGG, MP3, AIFF, ...)",
     }
+
+
+def test_train_tells_the_files_it_leaves_out(esc50: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, a phone's M4A beside the WAV takes of a label was left out of the training without a word.
+    data = takes_folder(esc50, tmp_path / "takes", per_class=2)
+    memo = data / "dog" / "memo.m4a"
+    memo.write_bytes(b"\x00\x00\x00\x1cftypM4A " + bytes(32))
+    (tmp_path / "models").mkdir()
+    # --out a folder: refused once the data is read, so the note is seen without training for seconds
+    assert cli_main(["train", str(data), "--out", str(tmp_path / "models")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"note: 1 file of a kind not read left out (.m4a), such as {memo}\n"), err
