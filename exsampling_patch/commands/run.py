@@ -192,9 +192,14 @@ def run(args: argparse.Namespace) -> int:
           + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(fates.items()))}" if fates else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
           + cut_off, file=sys.stderr, flush=True)
-    for node_id in never:
-        why = start_errors.get(node_id, "") or ("the run was stopped first" if interrupted else "")
+    for node_id in [n for n in never if n in start_errors or not interrupted]:
+        why = start_errors.get(node_id, "")
         print(f"node '{node_id}' never started" + (f": {why}" if why else ""), file=sys.stderr, flush=True)
+    stopped_first = [n for n in never if n not in start_errors and interrupted]
+    if stopped_first:  # a Ctrl+C in the default patch's start-up told eight nodes, one line each, the same why
+        names = ", ".join(f"'{n}'" for n in stopped_first)
+        print(f"node{'s' if len(stopped_first) > 1 else ''} {names} never started: the run was stopped first",
+              file=sys.stderr, flush=True)
     if stopped_by:
         return 128 + stopped_by[0]  # 130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP, as a shell reports them
     return NODE_NEVER_STARTED if never else 0
