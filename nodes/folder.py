@@ -201,7 +201,9 @@ class FolderSource(Node):
             return  # written again while read: what was read may be half of it
         self._done[path] = (stamp, close_number)
         self._takes_read += 1
-        self.report_status(last_file=path.name, takes=self._takes_read)
+        # The take's id is the engine's key (unique in the run); the console names the take by its file.
+        self.report_status(last_file=path.name, takes=self._takes_read, take=take.take_id,
+                           file_name=path.relative_to(self._root).as_posix())
         self.emit("take", take)
 
 

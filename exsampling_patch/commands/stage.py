@@ -190,7 +190,8 @@ class StageConsole:
         if take_id:
             with self._lock:
                 known = self._takes.setdefault(str(take_id), {})
-                for key in ("duration", "recorder", "label", "confidence", "slot", "rejected", "recovered"):
+                for key in ("duration", "recorder", "label", "confidence", "slot", "rejected", "recovered",
+                            "file_name"):
                     if key in status and not (key == "label" and "confidence" not in status):
                         known.setdefault(key, status[key])
         warning = status.get("warning")
@@ -273,5 +274,7 @@ class StageConsole:
             fate = f"{heard} -> {', '.join(event.slots)}" if heard else event.reason
         else:
             fate = f"{heard}, {event.reason}" if heard and heard not in event.reason else event.reason
-        name = event.take_id if event.take_id.startswith("take") else f"take {event.take_id}"
+        file_name = known.get("file_name")  # a file a source read (a folder's): its name says more than an id
+        name = (str(file_name) if file_name else event.take_id if event.take_id.startswith("take")
+                else f"take {event.take_id}")
         self.say(f"{_clock(event)} {name}{who}{length}: {fate} ({event.seconds * 1e3:.0f} ms)")

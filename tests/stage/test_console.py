@@ -15,7 +15,7 @@ import soundfile as sf
 from tests.stage.helpers import Run, free_port
 from tests.stage.test_exit import folder_patch, recorder
 
-TAKE_LINE = re.compile(r"^\d\d:\d\d:\d\d take[ -]\S+ from inbox: done \(writer\) \(\d+ ms\)$", re.M)
+TAKE_LINE = re.compile(r"^\d\d:\d\d:\d\d one\.wav from inbox: done \(writer\) \(\d+ ms\)$", re.M)
 
 
 def run_with_a_take(tmp_path: Path, *options: str) -> Run:
@@ -99,6 +99,40 @@ links:
         run.wait(30)
     line = next(line for line in run.stderr if " from inbox" in line)
     assert re.search(r": dog \d+% -> Bass \(\d+ ms\)$", line), line
+
+
+def test_a_take_from_a_folder_is_named_by_its_file(tmp_path: Path) -> None:
+    """A performer dropped kick.wav into the folder and read "take-2 from inbox": its id, the default one (a file
+    without a sidecar has no id of its own). The line names the file, from the folder it was dropped into."""
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.registry import Registry
+    from exsampling_patch.runtime import Engine
+
+    patch = Patch()
+    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(tmp_path / "inbox"), "recursive": True,
+                                                       "poll_interval": 0.05, "settle_time": 0.05}))
+    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(tmp_path / "library")}))
+    patch.connect("inbox.take", "writer.take")
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
+    engine.events.subscribe(console, *console.kinds())
+    engine.start(patch)
+    try:
+        (tmp_path / "inbox" / "toms").mkdir(parents=True)
+        sf.write(tmp_path / "inbox" / "kick.wav", np.full(4800, 0.1, np.float32), 48000)
+        sf.write(tmp_path / "inbox" / "toms" / "kick.wav", np.full(4800, 0.1, np.float32), 48000)
+        deadline = time.monotonic() + 20
+        while err.getvalue().count(" from inbox") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        engine.stop()
+    lines = sorted(line.split(" ", 1)[1] for line in err.getvalue().splitlines() if " from inbox" in line)
+    assert [re.sub(r"\(\d+ ms\)$", "(N ms)", line) for line in lines] == [
+        "kick.wav from inbox: done (writer) (N ms)", "toms/kick.wav from inbox: done (writer) (N ms)"], err.getvalue()
 
 
 def test_a_short_takes_length_is_told_in_hundredths() -> None:
