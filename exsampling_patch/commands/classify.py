@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: cannot load the model: {error}", file=sys.stderr)
         return 2
     from exsampling_patch.registry import Registry
+    from exsampling_patch.takes import read_take
 
     # As the node scores takes unless a patch says otherwise: what a file scores here is what a show would do.
     node = Registry.default(entry_points=False).get("classifier").resolve_params({})
@@ -87,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
     for path in args.files:
         row: dict[str, Any] = {"file": path}
         try:
-            prediction = classifier.predict_file(path, top_k=args.top, **scoring)
+            # Read as a take is (and as --patch reads it): a file with no frames, or damaged, is an error, not a
+            # take too short to classify.
+            take = read_take(path)
+            prediction = classifier.predict(take.samples, take.sample_rate, top_k=args.top, **scoring)
         except Exception as error:  # one bad file must not stop the others
             failed = True
             row["error"] = unreadable(path, error)

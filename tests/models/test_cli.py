@@ -261,6 +261,20 @@ def test_classify_names_a_phone_recording_it_cannot_read_and_how_to_convert_it(
     }
 
 
+@pytest.mark.parametrize("patch", [False, True], ids=["model", "patch"])
+def test_classify_tells_a_file_with_no_audio_as_an_error_with_or_without_a_patch(
+    patch: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before, without --patch a WAV of no frames was "nothing to classify (too short: 0.00 s < 0.03 s)", exit 0;
+    # with --patch, "the file holds no audio", exit 1.
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros((0, 1), np.float32), 48000)
+    assert sf.info(empty).frames == 0
+    chain = ["--patch", str(Path(__file__).resolve().parents[2] / "patches" / "exsampling.yaml")] if patch else []
+    assert cli_main(["classify", *chain, str(empty)]) == 1
+    assert capsys.readouterr().out == f"{empty}: error: the file holds no audio\n"
+
+
 def test_train_tells_the_files_it_leaves_out(esc50: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Before, a phone's M4A beside the WAV takes of a label was left out of the training without a word.
     data = takes_folder(esc50, tmp_path / "takes", per_class=2)
