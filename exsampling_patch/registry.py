@@ -14,6 +14,7 @@ import importlib.machinery
 import importlib.util
 import inspect
 import pkgutil
+import re
 import sys
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,6 +39,7 @@ class PluginProblem:
     error: str
     details: str = ""
     type_name: str = ""  # the node type it is about, where one is known (not for a file that failed to import)
+    file: str = ""  # the node file that failed to import, where it is one (its text says which types it may define)
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.error}"
@@ -83,18 +85,25 @@ class Registry:
 
     def unknown_hint(self, type_name: str) -> str:
         """Why ``type_name`` may be unknown, for a problem's hint: its type was refused when registered, or the
-        closest known names and the plugins that failed to load (a syntax error in the file that defines it:
-        before, `check` and `run` said only "unknown node type" and the plugin's error was not shown)."""
+        closest known names and the plugins that failed to load and could have defined it (:func:`could_define`; a
+        syntax error in the file that defines it: before, `check` and `run` said only "unknown node type" and the
+        plugin's error was not shown), the others counted."""
         refused = [str(p).removesuffix(f"; node type '{type_name}' is not loaded")
                    for p in self.problems if p.type_name == type_name]
         if refused:
             return f"not loaded: {'; '.join(refused)}"
         close = self.closest(type_name)
         parts = [f"did you mean {', '.join(repr(c) for c in close)}?"] if close else []
-        failed = [str(p) for p in self.problems if not p.type_name]
-        if failed:
-            more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
-            parts.append(f"not loaded: {'; '.join(failed[:3])}{more}")
+        failed = [p for p in self.problems if not p.type_name]
+        # Only those that could have defined it are named: an unrelated echo.py's ImportError beside it misled.
+        named = [str(p) for p in failed if could_define(p, type_name)]
+        others = len(failed) - len(named)
+        said = [*named[:3], f"and {len(named) - 3} more"] if len(named) > 3 else [*named]
+        if others:
+            said.append(f"{others} {'other ' if named else ''}plugin{'s' if others != 1 else ''} did not load: "
+                        f"`exsampling check` names {'them' if others != 1 else 'it'}")
+        if said:
+            parts.append(f"not loaded: {'; '.join(said)}" if named else said[0])
         return " ".join(parts) or "`exsampling nodes` lists the known types"
 
     def unknown_message(self, type_name: str) -> str:
@@ -187,7 +196,8 @@ class Registry:
             for file in sorted(path.glob("*.py")):
                 if file.name.startswith("_"):
                     continue
-                self._guarded(str(file), lambda file=file: self.register_module(_import_file(file), str(file)))
+                self._guarded(str(file), lambda file=file: self.register_module(_import_file(file), str(file)),
+                              file=str(file))
 
     def _register_loaded(self, obj: Any, origin: str) -> None:
         if isinstance(obj, ModuleType):
@@ -201,7 +211,7 @@ class Registry:
         else:
             raise TypeError(f"entry point must name a Node subclass, a list of them or a module, not {obj!r}")
 
-    def _guarded(self, origin: str, load: Any) -> None:
+    def _guarded(self, origin: str, load: Any, file: str = "") -> None:
         try:
             load()
         except Exception as error:
@@ -211,7 +221,38 @@ class Registry:
                 origin = f"{origin}:{where[1]}"
             elif where:
                 message += f" (at {where[0]}:{where[1]})"
-            self.problems.append(PluginProblem(origin, message, traceback.format_exc()))
+            self.problems.append(PluginProblem(origin, message, traceback.format_exc(), file=file))
+
+
+def could_define(problem: PluginProblem, type_name: str) -> bool:
+    """Whether the plugin that failed to load in ``problem`` may be where ``type_name`` is defined: a node file
+    named like it, or whose text declares it (``type_name = "reverb"``, or ``class Reverb``, whose type name it
+    is by default); an entry point named like it; a node folder that is not there (it may hold anything)."""
+    wanted = _letters(type_name)
+    if problem.file:
+        if _alike(_letters(Path(problem.file).stem), wanted):
+            return True
+        try:
+            text = Path(problem.file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        declared = re.findall(r"""\btype_name\b[^=\n]*=\s*['"]([^'"]+)['"]""", text)
+        classes = re.findall(r"^\s*class\s+(\w+)", text, re.M)
+        return type_name in declared or any(_letters(name) == wanted for name in classes)
+    if problem.origin.startswith(("entry point ", "built-in module ")):
+        words = re.split(r"[^A-Za-z0-9]+", problem.origin.removeprefix("entry point ").removeprefix("built-in module "))
+        return any(_alike(_letters(word), wanted) for word in words)
+    return True
+
+
+def _alike(name: str, wanted: str) -> bool:
+    """One name is the other, or holds it (``reverb`` and ``reverbtail``), where that is no mere letter or two."""
+    return name == wanted or (min(len(name), len(wanted)) >= 3 and (name in wanted or wanted in name))
+
+
+def _letters(name: str) -> str:
+    """``name`` lowercased, letters and digits only: ``ReverbTail``, ``reverb_tail`` and ``reverb-tail`` alike."""
+    return re.sub(r"[\W_]", "", name.casefold())
 
 
 def _class_line(node_type: type) -> str:

@@ -111,6 +111,36 @@ def test_check_names_a_used_type_refused_at_load_in_the_problem_alone(
     assert "warning: plugin" not in captured.err, captured.err
 
 
+def test_an_unknown_type_names_only_the_plugins_that_did_not_load_and_could_define_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, every plugin that failed to import was named, an unrelated echo.py's ImportError beside the file whose
+    # syntax error kept the type from loading.
+    patch, echo = broken_plugin_patch(tmp_path, "shimmer_verb")
+    effects = echo.parent / "effects.py"  # defines the type (its class's name is it), in a file named otherwise
+    effects.write_text("from exsampling_patch import Node\n\n\nclass ShimmerVerb(Node)\n    pass\n", encoding="utf-8")
+    assert main(["check", str(patch)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == (f"{patch}:5: node 'a': unknown node type 'shimmer_verb' (not loaded: {effects}:4: "
+                            "SyntaxError: expected ':'; 1 other plugin did not load: `exsampling check` names it)\n")
+    assert f"warning: plugin {echo}:2: ImportError" in captured.err  # check names it on a line of its own
+    # A type that none of them could have defined: they are counted, not named; `run` says the same.
+    patch.write_text(patch.read_text(encoding="utf-8").replace("shimmer_verb", "granulator"), encoding="utf-8")
+    told = (f"{patch}:5: node 'a': unknown node type 'granulator' (2 plugins did not load: `exsampling check` names "
+            "them)\n")
+    assert main(["check", str(patch)]) == 1
+    assert capsys.readouterr().out == told
+    assert main(["run", str(patch)]) == 1
+    assert capsys.readouterr().err == told
+    # A file that names the type in its type_name is one that could define it, whatever its classes are called.
+    grains = echo.parent / "grains.py"
+    grains.write_text("import no_such_dsp\nfrom exsampling_patch import Node\n\n\nclass Cloud(Node):\n"
+                      "    type_name = 'granulator'\n", encoding="utf-8")
+    assert main(["check", str(patch)]) == 1
+    assert capsys.readouterr().out == (
+        f"{patch}:5: node 'a': unknown node type 'granulator' (not loaded: {grains}:1: ModuleNotFoundError: No module "
+        "named 'no_such_dsp'; 2 other plugins did not load: `exsampling check` names them)\n")
+
+
 def test_nodes_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["nodes", "--json", "--nodes", str(PLUGINS)]) == 0
     rows = json.loads(capsys.readouterr().out)
