@@ -27,7 +27,7 @@ from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime.events import EventBus, NodeError, NodeStatus, NodeTiming, merge_status
+from exsampling_patch.runtime.events import EventBus, NodeError, NodeStatus, NodeTiming, merge_status, opened_keys
 from exsampling_patch.runtime.flow import MessageFlow
 from exsampling_patch.runtime.ledger import TakeLedger, take_key
 from exsampling_patch.runtime.parts import Cell, NotBuilt, Worker, error_text, hang_limit, raised_at, worker_cpus
@@ -56,9 +56,14 @@ class _Context(NodeContext):
         return plan is not None and (node_id, port) in plan.inbound
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
-        merged = dict(self._engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two takes mixed
+        before = self._engine.status.get(node_id, {})
+        merged = dict(before)  # new: a reader's copy is whole; never two takes mixed
         merge_status(merged, status)
         self._engine.status[node_id] = merged
+        if any(key in before for key in opened_keys(status)):
+            # Its device or port opened *again* by itself: it is back. Not at its first opening: an error before
+            # that one (a damaged take a recorder found as it started) is no device's, and still stands.
+            self._engine._recovered(node_id)
         if self._engine.events.wants(NodeStatus):
             self._engine.events.publish(NodeStatus(node_id, status))
 
@@ -87,7 +92,8 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
     """Runs a patch. ``start(patch)``, then ``update(patch)`` as it is edited, then ``stop()``.
 
     Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the
-    current directory). Observers subscribe to :attr:`events`. :attr:`errors` holds each failed node's last error and
+    current directory). Observers subscribe to :attr:`events`. :attr:`errors` holds the error each node is in now
+    (gone once it recovers: see :meth:`_recovered`), :attr:`error_counts` how many it has had in all, and
     :attr:`status` what each node last reported, for the CLI and for observers that join late.
     """
 
@@ -104,6 +110,9 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         self.events = events or EventBus()
         self.errors: dict[str, str] = {}
         self.error_counts: dict[str, int] = {}
+        self._errors_lock = threading.Lock()  # a device thread's error must not be lost to a worker's recovery
+        #: Nodes whose failed message (or hung handler) is not finished yet: nothing clears their error meanwhile.
+        self._failing: set[str] = set()
         self.status: dict[str, dict[str, Any]] = {}
         self._workers_wanted = workers or max(2, os.cpu_count() or 2)
         self._worker_cpus = worker_cpus() if pin_workers else []
@@ -329,8 +338,11 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         start = time.perf_counter()
         state.busy = (node, port, time.monotonic(), hang_limit(node), key)
         state.passed_on = False
+        errors_before = self.error_counts.get(node.node_id, 0)
+        handled = False
         try:
             node.handle(port, message)
+            handled = True
         except Exception as error:
             if self._stopping:  # see stop(): the take is redone at the next start
                 log.debug("node %s failed while the patch stops: %s", node.node_id, error)
@@ -347,6 +359,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             state.busy = None
             if state.hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start)
+            self._recovered(node.node_id, errors_before if handled else -1)
         if key is not None and not self._stopping:
             self._count_off(key, node.node_id, reached=not state.passed_on)
         if self.events.wants(NodeTiming):
@@ -359,13 +372,32 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             if spec.type == in_type:
                 self._emit(node.node_id, name, message)
 
+    def _recovered(self, node_id: str, errors_before: int | None = None) -> None:
+        """Forget ``node_id``'s current error (its count stays): it reported a device or port opened again (no
+        ``errors_before``), or a handler of it has just returned. That one clears the error only if it returned
+        without raising and no error was told meanwhile (``errors_before``: the node's count as it began; -1 when
+        it raised). Observers of the events clear a node's error on the same signs (:func:`opened_keys`, a message
+        handled), so one that joins late, copying :attr:`errors`, shows what one that watched all along does."""
+        if node_id not in self.errors and node_id not in self._failing:
+            return  # the usual case, without the lock
+        with self._errors_lock:
+            if errors_before is not None:
+                self._failing.discard(node_id)
+                if self.error_counts.get(node_id, 0) == errors_before:
+                    self.errors.pop(node_id, None)
+            elif node_id not in self._failing:
+                self.errors.pop(node_id, None)
+
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "", of: Node | type[Node] | None = None) -> str:
         """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
         default the node in its cell) raised it."""
         text = error_text(error) if isinstance(error, BaseException) else str(error)
-        self.errors[node_id] = text
-        self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
+        with self._errors_lock:
+            self.errors[node_id] = text
+            self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
+            if port is not None:
+                self._failing.add(node_id)
         log.debug("node %s failed: %s", node_id, text)
         if of is None and (cell := self._cells.get(node_id)) is not None:
             of = cell.node
