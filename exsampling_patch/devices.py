@@ -67,22 +67,27 @@ def describe_audio_device(row: dict[str, Any]) -> str:
             f"{row['default_samplerate']} Hz)")
 
 
-def devices_present(kind: str) -> str:
-    """``"input"`` or ``"output"`` devices present, in one line, for an error message."""
-    try:
-        rows = audio_devices()
-    except Exception as error:  # PortAudio itself failed: say that instead
-        return f"no audio devices could be listed ({type(error).__name__}: {error})"
+#: What to do when no device of a kind is there at all: a device parameter has nothing to name yet. PortAudio
+#: looks for devices once, as the process starts: a server or card that comes later needs the patch run again.
+NO_DEVICE_FIX = ("start a JACK server, or plug in and switch on the sound card, then run the patch again; "
+                 "`exsampling devices` lists the devices found")
+
+
+def missing_device_text(device: str, kind: str, error: BaseException,
+                        rows: list[dict[str, Any]] | None = None) -> str:
+    """The error of a device that would not open, with the devices present (``rows``, as :func:`audio_devices`
+    lists them; asked here when not given) and the parameter to set, or what to do when there are none."""
+    head = f"cannot open sound device {device or '(default)'!r} for {kind}: {error}"
+    if rows is None:
+        try:
+            rows = audio_devices()
+        except Exception as listing:  # PortAudio itself failed: say that instead
+            return f"{head}; no audio devices could be listed ({type(listing).__name__}: {listing}); {NO_DEVICE_FIX}"
     key = "inputs" if kind == "input" else "outputs"
     found = [describe_audio_device(row) for row in rows if row[key] > 0]
     if not found:
-        return f"no {kind} devices are present (is the sound card or the JACK server there?)"
-    return f"{kind} devices present: {'; '.join(found)}"
-
-
-def missing_device_text(device: str, kind: str, error: BaseException) -> str:
-    """The error of a device that would not open, with the devices present and the parameter to set."""
-    return (f"cannot open sound device {device or '(default)'!r} for {kind}: {error}; {devices_present(kind)}; "
+        return f"{head}; no {kind} devices are present: {NO_DEVICE_FIX}"
+    return (f"{head}; {kind} devices present: {'; '.join(found)}; "
             f"set the node's 'device' parameter to one of them (number or part of the name)")
 
 

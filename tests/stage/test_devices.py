@@ -89,3 +89,21 @@ def test_devices_lists_the_jack_server_its_device_and_midi_ports() -> None:
     assert any("exs devices test" in name for name in found["midi"]["inputs"]), found["midi"]
     assert text.returncode == 0, text.stderr
     assert "is running" in text.stdout and "(JACK Audio Connection Kit, 2 in, 2 out" in text.stdout, text.stdout
+
+
+def test_a_missing_device_with_none_present_says_what_to_do_instead() -> None:
+    # It said "set the node's 'device' parameter to one of them" right after "no output devices are present".
+    from exsampling_patch.devices import missing_device_text
+
+    error = OSError("Error querying device -1")
+    text = missing_device_text("", "output", error, rows=[])
+    assert text.startswith("cannot open sound device '(default)' for output: Error querying device -1; "), text
+    assert "no output devices are present" in text and "one of them" not in text, text
+    assert "start a JACK server" in text and "sound card" in text and "`exsampling devices`" in text, text
+    # an input-only card is no output device; with one output present, the parameter to set is named
+    card = {"index": 0, "name": "USB mic", "host_api": "ALSA", "inputs": 1, "outputs": 0, "default_samplerate": 48000,
+            "default_input": True, "default_output": False}
+    assert "no output devices are present" in missing_device_text("", "output", error, rows=[card])
+    text = missing_device_text("5", "input", error, rows=[card])
+    assert "input devices present: 0 'USB mic' (ALSA, 1 in, 0 out, 48000 Hz); set the node's 'device' parameter to " \
+           "one of them" in text, text
