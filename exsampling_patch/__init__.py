@@ -8,7 +8,14 @@ from exsampling_patch.messages import ControlValue, Location, Prediction, Score,
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import ANY, CONTROL, MIDI, PREDICTION, SLOT, TAKE, PortType, link_problem
 
-__version__ = "0.1.0"
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":  # pyproject.toml's, looked up when asked for: see exsampling_patch.version
+        from exsampling_patch.version import package_version
+
+        return package_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ANY",

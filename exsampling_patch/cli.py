@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from exsampling_patch import __version__
+from exsampling_patch.version import package_version
 
 #: Sub-command modules; each has ``register(subparsers)`` that adds its parser with ``func`` set.
 COMMAND_MODULES = (
@@ -26,14 +26,22 @@ COMMAND_MODULES = (
 )
 
 
+class _Version(argparse.Action):
+    """argparse's "version" action, the version looked up only when asked for (see :mod:`.version`)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        print(f"{parser.prog} {package_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="exsampling",
         description="ExSampling Patch: field recordings become playable instruments, wired as a node patch.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
-                        help="print the version and exit")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
