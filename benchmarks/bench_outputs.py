@@ -9,7 +9,7 @@ Prints:
   the shipped model in its own process, as in the default patch, and new takes are loaded into slots;
 - xruns reported by the sampler's own stream over the run (default 60 s: ``--seconds``), with what explains
   them: how late a realtime timer process beside the run woke (the machine's own scheduling latency), and
-  which JACK clients the server's log names as late (when ``JACK_LOG`` or scripts/services.sh's log exists).
+  which JACK clients the server's log names as late (when ``JACK_LOG`` names it, as scripts/services.sh does).
 
 Usage: ``python benchmarks/bench_outputs.py [--seconds 60] [--blocksize N] [--make-stalls 4,6,8]`` with a JACK
 server running (``make bench`` starts one at 512 frames; ``JACK_PERIOD=256 make bench`` at 256). ``--make-stalls``
@@ -304,7 +304,7 @@ def main() -> int:
                               args=(stop, classifier, classifier_takes(), sampler, sampler.names, classified))
     state = sampler.state  # the callback's meters, shared with its audio process
     first_callback, first_xruns = state.callbacks, state.xruns
-    jack_log = os.environ.get("JACK_LOG", "/tmp/exsampling-jackd.log")
+    jack_log = os.environ.get("JACK_LOG", "")  # each run's server has a log of its own (scripts/jack.sh)
     log_start = os.path.getsize(jack_log) if os.path.exists(jack_log) else 0
     makers = start_stall_makers(args.seconds, args.make_stalls) if args.make_stalls else []
     probes = [] if args.no_probes or makers else start_wakeup_probes(args.seconds)

@@ -1,4 +1,4 @@
-"""scripts/services.sh's virtual display: each test run gets one of its own, however many run at once."""
+"""scripts/services.sh: each test run gets a virtual display and a JACK server of its own, however many run at once."""
 
 from __future__ import annotations
 
@@ -33,3 +33,38 @@ def test_runs_started_at_once_each_get_a_display_of_their_own() -> None:
     assert all(words[1:] == ["1280", "1024"] for words in said), said  # each display's server answered
     displays = [words[0] for words in said]
     assert len(set(displays)) == RUNS, displays
+
+
+@pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
+def test_runs_started_at_once_each_get_a_jack_server_of_their_own_that_outlives_the_other_run() -> None:
+    # The run this test is part of may have a server of its own: these runs must not take it as theirs. DISPLAY set:
+    # no display is started (no client here uses it).
+    env = {key: value for key, value in os.environ.items() if key != "JACK_DEFAULT_SERVER"} | {"DISPLAY": "unused"}
+    # Each shell starts its services, says which JACK server it has and that server's first port, then, each time a
+    # line comes, that port again; at the end of its stdin it exits, its trap stopping what it started. The port is
+    # asked up to thrice: the two shells' jack_lsp clients, of one name, can clash opening at once (tests/conftest.py).
+    port = 'for _ in 1 2 3; do p=$(jack_lsp 2>/dev/null | head -n 1); [ -n "$p" ] && break; done; echo "$p"'
+    script = (f'source scripts/services.sh; echo "${{JACK_DEFAULT_SERVER:-none}} $({port})"; '
+              f'while read -r _; do {port}; done')
+    first, second = (subprocess.Popen(["bash", "-c", script], cwd=REPO, env=env, stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True) for _ in range(2))
+    try:
+        assert first.stdout is not None and second.stdout is not None
+        said = [first.stdout.readline().split(), second.stdout.readline().split()]
+        assert first.stdin is not None
+        first.stdin.close()  # the first run ends: its exit stops its server, and only its own
+        first.wait(timeout=30)
+        assert second.stdin is not None
+        second.stdin.write("\n")
+        second.stdin.flush()
+        still = second.stdout.readline().strip()
+    finally:
+        for shell in (first, second):
+            if shell.stdin is not None and not shell.stdin.closed:
+                shell.stdin.close()
+        for shell in (first, second):
+            shell.wait(timeout=30)
+    assert all(words[1:] == ["system:capture_1"] for words in said), said  # each run's server answered
+    names = [words[0] for words in said]
+    assert len(set(names)) == 2 and all(name.startswith("exsampling-") for name in names), names
+    assert still == "system:capture_1", f"the second run's server {names[1]} went with the first run"
