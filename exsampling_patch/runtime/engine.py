@@ -27,11 +27,12 @@ from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime.events import EventBus, NodeError, NodeStatus, NodeTiming, merge_status, opened_keys
+from exsampling_patch.runtime.events import EventBus, NodeError, NodeStatus, NodeTiming, merge_status
 from exsampling_patch.runtime.flow import MessageFlow
 from exsampling_patch.runtime.ledger import TakeLedger, take_key
 from exsampling_patch.runtime.parts import Cell, NotBuilt, Worker, error_text, hang_limit, raised_at, worker_cpus
 from exsampling_patch.runtime.plan import Plan, compile_plan
+from exsampling_patch.runtime.recovery import ErrorState, Sign, clears_error, sign_of
 from exsampling_patch.runtime.swap import PlanSwap
 from exsampling_patch.runtime.watchdog import HangWatch
 
@@ -49,23 +50,27 @@ class _Context(NodeContext):
         self._engine._emit(node_id, port, message)
 
     def report_error(self, node_id: str, error: BaseException | str) -> None:
-        self._engine._record_error(node_id, error)
+        # Told by its handler, on the message in hand: that message's error, as if the handler had raised (the
+        # next message handled without one ends it); told from elsewhere (start(), a device thread), no port.
+        state = getattr(self._engine._local, "worker", None)
+        busy = state.busy if state is not None else None
+        port = busy[1] if busy is not None and busy[0].node_id == node_id else None
+        self._engine._record_error(node_id, error, port=port)
 
     def is_linked(self, node_id: str, port: str) -> bool:
         plan = self._engine._plan
         return plan is not None and (node_id, port) in plan.inbound
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
-        before = self._engine.status.get(node_id, {})
-        merged = dict(before)  # new: a reader's copy is whole; never two takes mixed
+        merged = dict(self._engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two takes mixed
         merge_status(merged, status)
         self._engine.status[node_id] = merged
-        if any(key in before for key in opened_keys(status)):
-            # Its device or port opened *again* by itself: it is back. Not at its first opening: an error before
-            # that one (a damaged take a recorder found as it started) is no device's, and still stands.
-            self._engine._recovered(node_id)
+        starting = self._engine._starting
+        event = NodeStatus(node_id, status, starting=starting is not None and starting[0] == node_id)
+        if sign_of(event) == "opened":  # its device or port opened after its start: it is back
+            self._engine._recovered(node_id, "opened")
         if self._engine.events.wants(NodeStatus):
-            self._engine.events.publish(NodeStatus(node_id, status))
+            self._engine.events.publish(event)
 
     tracks_takes = True
 
@@ -94,7 +99,8 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
     Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the
     current directory). Observers subscribe to :attr:`events`. :attr:`errors` holds the error each node is in now
     (gone once it recovers: see :meth:`_recovered`), :attr:`error_counts` how many it has had in all, and
-    :attr:`status` what each node last reported, for the CLI and for observers that join late.
+    :attr:`status` what each node last reported, for the CLI and for observers that join late (:meth:`error_state`
+    gives them each error as it was published, which says what ends it).
     """
 
     def __init__(
@@ -110,6 +116,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         self.events = events or EventBus()
         self.errors: dict[str, str] = {}
         self.error_counts: dict[str, int] = {}
+        self._error_events: dict[str, NodeError] = {}  # each of errors as published: what ends it depends on it
         self._errors_lock = threading.Lock()  # a device thread's error must not be lost to a worker's recovery
         #: Nodes whose failed message (or hung handler) is not finished yet: nothing clears their error meanwhile.
         self._failing: set[str] = set()
@@ -359,7 +366,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             state.busy = None
             if state.hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start)
-            self._recovered(node.node_id, errors_before if handled else -1)
+            self._recovered(node.node_id, "handled", errors_before if handled else -1)
         if key is not None and not self._stopping:
             self._count_off(key, node.node_id, reached=not state.passed_on)
         if self.events.wants(NodeTiming):
@@ -372,35 +379,50 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             if spec.type == in_type:
                 self._emit(node.node_id, name, message)
 
-    def _recovered(self, node_id: str, errors_before: int | None = None) -> None:
-        """Forget ``node_id``'s current error (its count stays): it reported a device or port opened again (no
-        ``errors_before``), or a handler of it has just returned. That one clears the error only if it returned
-        without raising and no error was told meanwhile (``errors_before``: the node's count as it began; -1 when
-        it raised). Observers of the events clear a node's error on the same signs (:func:`opened_keys`, a message
-        handled), so one that joins late, copying :attr:`errors`, shows what one that watched all along does."""
+    def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1) -> None:
+        """Forget ``node_id``'s current error (its count stays) if ``sign`` ends it (:func:`.recovery.clears_error`):
+        a handler of it has just returned (``handled``; ``errors_before``: the node's count as it began, -1 when it
+        raised: an error raised or told meanwhile stands), it reported its device or port opened after its start
+        (``opened``; not while a message it failed on is being finished), or a live edit rebuilds it (``rebuilt``).
+        Observers of the events clear a node's error by the same rule, so one that joins late (:meth:`error_state`)
+        shows what one that watched all along does."""
         if node_id not in self.errors and node_id not in self._failing:
             return  # the usual case, without the lock
         with self._errors_lock:
-            if errors_before is not None:
+            if sign == "handled":
                 self._failing.discard(node_id)
-                if self.error_counts.get(node_id, 0) == errors_before:
-                    self.errors.pop(node_id, None)
-            elif node_id not in self._failing:
-                self.errors.pop(node_id, None)
+                if self.error_counts.get(node_id, 0) != errors_before:
+                    return
+            elif sign == "rebuilt":
+                self._failing.discard(node_id)  # a hung handler's: of the old node, which goes
+            elif node_id in self._failing:
+                return
+            error = self._error_events.get(node_id)
+            if error is not None and clears_error(error, sign):
+                del self.errors[node_id], self._error_events[node_id]
+
+    def error_state(self) -> dict[str, ErrorState]:
+        """Each node that has had an error: the one it is in now (None: none any more), whether the message it
+        failed on is still being finished, and its count; taken whole, for an observer that joins late."""
+        with self._errors_lock:
+            return {node_id: ErrorState(self._error_events.get(node_id), node_id in self._failing, count)
+                    for node_id, count in self.error_counts.items()}
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "", of: Node | type[Node] | None = None) -> str:
         """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
         default the node in its cell) raised it."""
         text = error_text(error) if isinstance(error, BaseException) else str(error)
-        with self._errors_lock:
-            self.errors[node_id] = text
-            self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
-            if port is not None:
-                self._failing.add(node_id)
         log.debug("node %s failed: %s", node_id, text)
         if of is None and (cell := self._cells.get(node_id)) is not None:
             of = cell.node
         where = raised_at(error, of) if of is not None and isinstance(error, BaseException) else ""
-        self.events.publish(NodeError(node_id, error=text, details=details, port=port, where=where, during=during))
+        event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during)
+        with self._errors_lock:
+            self.errors[node_id] = text
+            self._error_events[node_id] = event
+            self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
+            if port is not None:
+                self._failing.add(node_id)
+        self.events.publish(event)
         return text

@@ -31,7 +31,8 @@ class NodeStarted(Event):
 
 @dataclass(frozen=True)
 class NodeStopped(Event):
-    pass
+    #: Stopped to be built anew by a live edit (its parameters or type changed): its error goes with it.
+    rebuilt: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,10 @@ class MessageHop(Event):
 
 @dataclass(frozen=True)
 class NodeError(Event):
-    """A node raised (or reported) an error; the message that caused it was bypassed."""
+    """A node raised (or reported) an error; a message it raised on was bypassed.
+
+    ``port``: the handler it failed in (it raised, hung, or told the error while the message was in hand); None
+    outside one (its start(), a device thread). What ends the error depends on which: :mod:`.recovery`."""
 
     error: str
     details: str = ""
@@ -86,8 +90,8 @@ def merge_status(status: dict[str, Any], update: dict[str, Any]) -> None:
 
 #: Status keys a node reports when an input or output has opened: a recorder's URL, a sound device, a MIDI port, a
 #: bound UDP port. Reported after the node's error, one says the node is back (the device came back by itself: a
-#: JACK server restarted, a MIDI port re-plugged): the stage console prints "<node> is back" and the editor clears
-#: the node's error badge by the same rule (:func:`opened_keys`).
+#: JACK server restarted, a MIDI port re-plugged): the stage console prints "<node> is back"; the engine and the
+#: editor clear the node's error by :mod:`.recovery`'s rule.
 OPENED_KEYS = ("url", "device", "midi_port", "port")
 
 
@@ -101,6 +105,8 @@ class NodeStatus(Event):
     """What a node says flows through it: levels, last label, confidence, slot..."""
 
     status: dict[str, Any]
+    #: Reported while the engine runs the node's constructor, prepare() or start(): its first setting up.
+    starting: bool = False
 
 
 @dataclass(frozen=True)

@@ -151,10 +151,10 @@ class NodeStops:
                 with contextlib.suppress(Exception, SystemExit):
                     self._stop_node(node_id, node)
 
-    def _stop_node(self, node_id: str, node: Node) -> None:
+    def _stop_node(self, node_id: str, node: Node, rebuilt: bool = False) -> None:
         """Call ``node.stop()`` unless it was called already: an Exception is reported on the node (logged only for
         one that never started); what else escapes is reported too (:meth:`_report_escape`), then raised on.
-        :class:`NodeStopped` in any case."""
+        :class:`NodeStopped` in any case (``rebuilt``: a live edit builds it anew)."""
         with self._halt_lock:
             if self._live.pop(id(node), None) is None:  # stopped already: a second stop() met what it closed
                 return
@@ -178,4 +178,4 @@ class NodeStops:
             # Also when a sys.exit() escaped its stop(): its threads are told to end all the same, and observers
             # that were never told took it for running.
             self._never_started.discard(node_id)
-            self.events.publish(NodeStopped(node_id))
+            self.events.publish(NodeStopped(node_id, rebuilt=rebuilt))

@@ -49,6 +49,7 @@ from exsampling_patch.runtime.events import MessageHop, NodeStarted, PlanSwapped
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry, Failed, error_text
 from exsampling_patch.runtime.plan import Plan
+from exsampling_patch.runtime.recovery import Sign
 from exsampling_patch.runtime.stopping import Halted, NodeStops
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ class PlanSwap(NodeStops):
                      sender: tuple[str, str] | None = None) -> None: ...
 
         def _count_off(self, key: str, node_id: str, reached: bool = False) -> None: ...
+
+        def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1) -> None: ...
 
     # -- the swap's steps ------------------------------------------------------------------------------------
 
@@ -324,8 +327,8 @@ class PlanSwap(NodeStops):
         with self._hold_runs(node_id, cell):
             with cell.lock:
                 cell.started = False
-            self._stop_node(node_id, cell.node)
-            self.errors.pop(node_id, None)  # the old node's; the new one's own are recorded from here on
+            self._stop_node(node_id, cell.node, rebuilt=True)
+            self._recovered(node_id, "rebuilt")  # the old node's error; the new one's own are recorded from here on
             self._build_into(node_id, plan, cell)
             self._prepare(node_id, cell.node)
         self._start_cell(node_id)

@@ -147,3 +147,25 @@ def test_a_device_opened_while_a_message_fails_does_not_hide_that_failure() -> N
     observer.on_event(NodeTiming("sampler", port="assign", seconds=0.001))
     observer.apply()
     assert observer.nodes["sampler"].error == "KeyError: 'Bass'"
+
+
+def test_a_device_error_is_not_ended_by_the_messages_handled_nor_by_an_opening_in_its_start() -> None:
+    # runtime.recovery's rule, the engine's (tests/core/test_engine_recovery.py): a sampler with no JACK server
+    # still takes its takes in, silent; each handled without an error cleared its badge.
+    observer = RuntimeObserver()
+    observer.on_event(NodeError("sampler", error="no JACK server", during="start"))
+    observer.on_event(NodeStatus("sampler", {"url": "https://10.0.0.2:8443"}, starting=True))  # its own start's
+    observer.on_event(NodeTiming("sampler", port="assign", seconds=0.001))
+    observer.apply()
+    assert observer.nodes["sampler"].error == "no JACK server"
+    observer.on_event(NodeStatus("sampler", {"device": "system"}))  # opened after its start: back
+    observer.apply()
+    assert observer.nodes["sampler"].error is None
+    # One told by a handler (with its port): its message's NodeTiming keeps it, the next one ends it.
+    observer.on_event(NodeError("sampler", error="no slot named 'Bas'", port="assign"))
+    observer.on_event(NodeTiming("sampler", port="assign", seconds=0.001))
+    observer.apply()
+    assert observer.nodes["sampler"].error == "no slot named 'Bas'"
+    observer.on_event(NodeTiming("sampler", port="assign", seconds=0.001))
+    observer.apply()
+    assert observer.nodes["sampler"].error is None and observer.nodes["sampler"].error_count == 2

@@ -1,0 +1,54 @@
+"""When a node is out of its error: the one rule the engine (``Engine.errors``) and its observers (the editor's
+badges) both follow, so that an editor that joins late shows what one that watched all along does.
+
+What ends an error depends on what it was. One of handling a message (a :class:`NodeError` with a ``port``: the
+handler raised, hung, or told it while the message was in hand) ends with the next message the node handles
+without one. Any other (its ``start()`` failed to open a sound device or a port, its device thread found the
+device gone, it told one from a thread of its own) ends only once its device, port or URL opens again after its
+start, or once a live edit rebuilds the node: a sampler with no JACK server still takes its takes in, keeping
+them for when the device is back, and is silent meanwhile. A node's count of errors is never cleared (the
+end-of-show summary names a node that failed and recovered).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+from exsampling_patch.runtime.events import Event, NodeError, NodeStatus, NodeStopped, NodeTiming, opened_keys
+
+#: What a node did after its error: ``handled`` a message without an error, ``opened`` its device, port or URL
+#: (after its start), or was ``rebuilt`` by a live edit.
+Sign = Literal["handled", "opened", "rebuilt"]
+
+
+def clears_error(error: NodeError, sign: Sign) -> bool:
+    """Whether ``sign`` ends ``error``: see the module's docstring. A message that failed is not over until its
+    handler returns: the caller holds every sign back until then (``NodeError`` with a port, then its
+    ``NodeTiming``)."""
+    if sign == "handled":
+        return error.port is not None
+    return True
+
+
+def sign_of(event: Event) -> Sign | None:
+    """The sign ``event`` gives of its node, None where it gives none. A status reported while the engine runs the
+    node's constructor, ``prepare()`` or ``start()`` is its first setting up, not a device coming back: a
+    recorder that finds a damaged take as it starts, then listens, is still in that error."""
+    if isinstance(event, NodeTiming):
+        return "handled"
+    if isinstance(event, NodeStatus):
+        return "opened" if opened_keys(event.status) and not event.starting else None
+    if isinstance(event, NodeStopped) and event.rebuilt:
+        return "rebuilt"
+    return None
+
+
+class ErrorState(NamedTuple):
+    """A node's errors as the engine knows them now (``Engine.error_state``), for an observer that joins late."""
+
+    #: The error it is in now, as it was published; None where it has none (any more).
+    error: NodeError | None
+    #: The message it failed on is being finished: nothing clears the error until its handler returns.
+    failing: bool
+    #: How many errors it has told in all.
+    told: int
