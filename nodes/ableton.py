@@ -194,7 +194,8 @@ class AbletonMax(Node):
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
         self.files.sweep()
         # Bundles go through a sender process that a kill -9 of the patch does not reach (see osc_outbox).
-        self.outbox = Outbox(self.files.folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent)
+        self.outbox = Outbox(self.files.folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent,
+                             self._sending_again)
         self.outbox.start()
 
     def stop(self) -> None:
@@ -204,6 +205,10 @@ class AbletonMax(Node):
         if target is not None:
             target.close()
         super().stop()
+
+    def _sending_again(self) -> None:
+        # "port", an opened key: the node is out of its error (another run held its folder), and says so.
+        self.report_status(port=self.port, sending_again=str(self.files.folder))
 
     def _already_sent(self, key: str) -> None:
         self.report_status(take=key.split("\t")[0], already_sent=True)

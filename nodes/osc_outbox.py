@@ -13,6 +13,12 @@ file. The patch process is left with a single step that either happened or did n
 A datagram and a log line cannot be one step, so a sender killed between the two can still send a bundle twice;
 it is never killed with the patch, so only a kill aimed at it (or a power cut, which takes Live down too) does
 that.
+
+A hand-over never waits for the sender. The sender reads the pipe from its start, into its own memory, and sends
+only once it holds the log's lock: bundles handed over while another run of a patch holds the folder (a second
+copy of the show, a test beside it) wait in the sender, which a kill of the patch does not reach either, and go
+in order once that run lets go. A sender that has waited :data:`QUIET_SECONDS` says so, naming the process that
+holds the lock where the lock file tells it; the patch reports it once, and again when the sender holds the lock.
 """
 
 from __future__ import annotations
@@ -29,14 +35,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from queue import SimpleQueue
 from typing import IO, Any
 
 __all__ = ["KEEP", "Outbox", "SentLog", "bundle_key", "read_sent", "send_datagram", "serve"]
 
 KEEP = 20_000
 """Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
-READY_SECONDS = 5.0
-"""How long the first hand-over waits for the sender to hold the log's lock (an earlier one may be draining)."""
+QUIET_SECONDS = 1.0
+"""How long a sender waits for the log's lock before it says another run holds it: a killed patch's sender, which
+holds it while it sends what is left in its pipe, lets go within milliseconds."""
 _LENGTH = struct.Struct(">I")
 
 
@@ -108,17 +116,21 @@ def send_datagram(sock: socket.socket, datagram: bytes) -> None:
 class Outbox:
     """Hands bundles to a sender process (:func:`serve`) that sends each and logs its key.
 
-    ``report_error`` gets the sender's problems (a send that failed, a sender that died); ``report_skipped`` the
-    key of each bundle not sent because the log has it (a take redone after a restart)."""
+    ``report_error`` gets the sender's problems (a send that failed, a sender that died, another run holding the
+    folder); ``report_skipped`` the key of each bundle not sent because the log has it (a take redone after a
+    restart); ``report_resumed`` is called when a sender that said it waited for another run holds the lock."""
 
     def __init__(self, log: Path, report_error: Callable[[str], None],
-                 report_skipped: Callable[[str], None] | None = None) -> None:
+                 report_skipped: Callable[[str], None] | None = None,
+                 report_resumed: Callable[[], None] | None = None) -> None:
         self.log = log
         self.report_error = report_error
         self.report_skipped = report_skipped or (lambda key: None)
+        self.report_resumed = report_resumed or (lambda: None)
         self._process: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
-        self._ready = threading.Event()
+        self._ready = threading.Event()  # the sender holds the lock: what is handed over now goes at once
+        self._waiting = False  # the sender said another run holds the lock
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -135,15 +147,15 @@ class Outbox:
     def send(self, address: tuple[Any, ...], family: int, datagram: bytes, key: str = "",
              skip_if_sent: bool = False) -> None:
         """Hand over one datagram for ``address`` (a resolved socket address of ``family``). With a ``key`` the
-        sender logs it once sent; with ``skip_if_sent`` too, it drops the datagram if the log has the key."""
+        sender logs it once sent; with ``skip_if_sent`` too, it drops the datagram if the log has the key.
+
+        Returns once the sender's pipe has it, without waiting for the sender to hold the log's lock."""
         header = json.dumps({"to": [family, *address], "key": key, "skip": skip_if_sent}).encode()
         body = header + b"\n" + datagram
         frame = _LENGTH.pack(len(body)) + body  # one write: a pipe takes up to 4 kB whole, or not at all
         with self._lock:
             if self._process is None:
                 self.start()
-            if not self._ready.is_set() and not self._ready.wait(READY_SECONDS):
-                self.report_error(f"the OSC sender has not started within {READY_SECONDS:g} s; bundles wait for it")
             for _ in range(2):
                 try:
                     self._write(frame)
@@ -152,7 +164,6 @@ class Outbox:
                     self.report_error(f"the OSC sender stopped ({error}); starting it again")
                     self._close_locked(wait=0.0)
                     self.start()
-                    self._ready.wait(READY_SECONDS)
 
     def _write(self, frame: bytes) -> None:
         assert self._process is not None and self._process.stdin is not None
@@ -162,9 +173,10 @@ class Outbox:
             view = view[os.write(fd, view):]
 
     def close(self, timeout: float = 5.0) -> None:
-        """Close the pipe and wait (up to ``timeout``) for the sender to send what it holds and exit."""
+        """Close the pipe and wait (up to ``timeout``) for the sender to send what it holds and exit; not at all
+        while it waits for another run: it sends what it holds once that run lets go."""
         with self._lock:
-            self._close_locked(timeout)
+            self._close_locked(0.0 if self._waiting else timeout)
 
     def _close_locked(self, wait: float) -> None:
         process, self._process = self._process, None
@@ -184,6 +196,12 @@ class Outbox:
             kind, _, text = raw.decode("utf-8", "replace").rstrip("\n").partition(" ")
             if kind == "ready":
                 ready.set()
+                if self._waiting:
+                    self._waiting = False
+                    self.report_resumed()
+            elif kind == "waiting":
+                self._waiting = True
+                self.report_error(self._waiting_text(text))
             elif kind == "error":
                 self.report_error(text)
             elif kind == "skipped":
@@ -192,6 +210,17 @@ class Outbox:
         code = process.wait()
         if code != 0:
             self.report_error(f"the OSC sender exited with status {code}")
+
+    def _waiting_text(self, holder: str) -> str:
+        try:
+            pids = json.loads(holder) if holder else {}
+        except ValueError:
+            pids = {}
+        patch, sender = pids.get("patch"), pids.get("sender")
+        who = (f" (process {patch}, its OSC sender {sender})" if patch and sender
+               else " (process unknown: it left no pid in the lock file)")
+        return (f"the folder {self.log.parent} is in use by another run of a patch{who}: this run's takes for Live "
+                f"wait, and go in order once that run stops; stop the other run, or give this node another folder")
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
@@ -235,11 +264,61 @@ def _send(sockets: dict[tuple[Any, ...], socket.socket], to: tuple[Any, ...], da
     send_datagram(sock, datagram)
 
 
-def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP) -> None:
-    """The sender's loop: read frames until the pipe closes; send each datagram, then log its key."""
+def _read_frames(frames: IO[bytes], into: SimpleQueue[bytes | None]) -> None:
+    """Each frame's body, then None at the pipe's end (or at a frame cut short: the patch died writing it)."""
+    while (head := _read_exactly(frames, _LENGTH.size)) is not None:
+        body = _read_exactly(frames, _LENGTH.unpack(head)[0])
+        if body is None:  # the patch died in the middle of a frame: that bundle was never handed over
+            break
+        into.put(body)
+    into.put(None)
+
+
+def _holder(lock_path: Path) -> str:
+    """The pids the lock's holder wrote in its lock file (JSON), or "" where it wrote none or has gone (a sender
+    killed while it held the lock leaves its pids behind)."""
+    try:
+        pids = json.loads(lock_path.read_text(encoding="utf-8"))
+        patch, sender = int(pids["patch"]), int(pids["sender"])
+        os.kill(sender, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    return json.dumps({"patch": patch, "sender": sender})
+
+
+def _take_lock(lock: IO[str], lock_path: Path, out: _Reports, quiet: float) -> None:
+    """Hold ``lock``, saying so (with the holder's pids) if another run keeps it longer than ``quiet`` seconds."""
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    taken = threading.Event()
+
+    def wait() -> None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        taken.set()
+
+    threading.Thread(target=wait, daemon=True).start()
+    if not taken.wait(quiet):
+        out.say("waiting", _holder(lock_path))
+        taken.wait()
+
+
+def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quiet: float = QUIET_SECONDS) -> None:
+    """The sender's loop: read frames until the pipe closes; send each datagram, then log its key.
+
+    The pipe is read from the start, so that the patch's hand-overs never wait while another run holds the lock;
+    nothing is sent (nor the log read) before this sender holds it."""
     out = _Reports(reports)
-    with open(log.with_name(log.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # held until exit: the next sender reads the log only after this one
+    bodies: SimpleQueue[bytes | None] = SimpleQueue()
+    threading.Thread(target=_read_frames, args=(frames, bodies), daemon=True).start()
+    lock_path = log.with_name(log.name + ".lock")
+    with open(lock_path, "a+", encoding="utf-8") as lock:
+        _take_lock(lock, lock_path, out, quiet)  # held until exit: the next sender reads the log after this one
+        lock.truncate(0)  # who holds it, for a sender of another run that waits for it
+        lock.write(json.dumps({"patch": os.getppid(), "sender": os.getpid()}))
+        lock.flush()
         sent, lines = read_sent(log, keep)
         if lines > 2 * keep:  # keep the file short
             tmp = log.with_name(log.name + ".tmp")
@@ -248,10 +327,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP) -> N
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         out.say("ready")
         sockets: dict[tuple[Any, ...], socket.socket] = {}
-        while (head := _read_exactly(frames, _LENGTH.size)) is not None:
-            body = _read_exactly(frames, _LENGTH.unpack(head)[0])
-            if body is None:  # the patch died in the middle of a frame: that bundle was never handed over
-                break
+        while (body := bodies.get()) is not None:
             header, _, datagram = body.partition(b"\n")
             meta = json.loads(header)
             key, to = str(meta["key"]), tuple(meta["to"])
@@ -273,6 +349,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP) -> N
                 if len(sent) > keep:
                     sent.popitem(last=False)
         os.close(fd)
+        lock.truncate(0)  # the pids would name a process that no longer holds it
 
 
 if __name__ == "__main__":
