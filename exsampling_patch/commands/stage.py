@@ -39,6 +39,7 @@ from exsampling_patch.runtime import (
     TakeEnded,
 )
 from exsampling_patch.runtime.events import opened_keys
+from exsampling_patch.runtime.recovery import sign_of
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
@@ -202,7 +203,9 @@ class StageConsole:
         if not opened:
             return
         node_id = event.node_id
-        back = node_id in self._failing
+        # An opening during the node's own start is its first setting up, not a recovery: by the engine's and the
+        # editor's rule (runtime.recovery) it is still in the error that start told.
+        back = node_id in self._failing and sign_of(event) == "opened"
         if back:
             self._failing.discard(node_id)
         said = self._opened.setdefault(node_id, set())

@@ -215,3 +215,43 @@ def test_an_error_outside_a_handler_names_the_method() -> None:
     stopping, handling = err.getvalue().splitlines()
     assert stopping.endswith(" error in node 'rev' in stop(): OSError: device gone (at /my-nodes/rev.py:12 in _close)")
     assert handling.endswith(" error in node 'rev': ValueError: odd take")
+
+
+def test_an_opening_during_the_start_that_failed_is_no_recovery() -> None:
+    """A web recorder that finds a damaged take as it starts, then listens: the console said "rec is back" while
+    the engine and the editor keep its error (runtime.recovery). Only an opening after its start is a recovery."""
+    import io
+
+    from exsampling_patch import Node
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.registry import Registry
+    from exsampling_patch.runtime import Engine
+
+    class DamagedTake(Node):
+        type_name = "damaged_take"
+
+        def start(self) -> None:
+            self.report_error("take-3 is damaged; kept aside")
+            self.report_status(url="https://10.0.0.2:8443")
+
+    registry = Registry.default(entry_points=False)
+    registry.register(DamagedTake, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "damaged_take"))
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    engine = Engine(registry, workers=1, pin_workers=False)
+    engine.events.subscribe(console, *console.kinds())
+    engine.start(patch)
+    try:
+        assert engine.errors == {"rec": "take-3 is damaged; kept aside"}
+        started = err.getvalue().splitlines()
+        engine.node("rec").report_status(url="https://10.0.0.2:8443")  # its server opened again, after its start
+        assert engine.errors == {}
+    finally:
+        engine.stop()
+    assert started[-1] == "damaged_take 'rec': phones open https://10.0.0.2:8443", started
+    assert not any("is back" in line for line in started), started
+    back = err.getvalue().splitlines()[-1]
+    assert back.endswith(" rec is back: damaged_take 'rec': phones open https://10.0.0.2:8443"), back
