@@ -183,7 +183,10 @@ class Microphone(Node):
             written = self._written
             if written - read > length - hop:
                 self.overruns += 1
-                self.report_error(f"take assembly fell {written - read} frames behind; audio was lost")
+                # A loss that is over (assembly reads the newest audio again): a warning line, not an error that
+                # would stand until the node restarts, as nothing opens again to end it.
+                self.report_status(warning=f"take assembly fell {written - read} frames behind; audio was lost "
+                                   f"({self.overruns} time{'s' if self.overruns > 1 else ''} so far)")
                 read = written - hop
             if written - read < hop:
                 now = time.monotonic()

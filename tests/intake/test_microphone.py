@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -114,3 +115,37 @@ def test_bursts_played_through_jack_come_back_as_takes(tmp_path: Path) -> None:
 def test_jack_client_name_is_none_or_text() -> None:
     name = jack_client_name()
     assert name is None or isinstance(name, str)
+
+
+@pytest.mark.jack
+def test_audio_lost_to_a_slow_assembly_is_a_warning_not_a_standing_error(tmp_path: Path) -> None:
+    """Take assembly that fell behind the audio (the machine stalled) lost some, then read the newest audio again:
+    it was an error, which stood until the node restarted (nothing of the microphone opens again to end it), so
+    the editor's badge and the end-of-show summary kept a loss long over. Now a warning, told each time."""
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.registry import Registry
+    from exsampling_patch.runtime import Engine, Event, NodeError, NodeStatus
+
+    patch = Patch()
+    patch.add_node(NodeSpec("mic", "microphone", {"folder": str(tmp_path / "takes"), "sample_rate": RATE}))
+    events: list[Event] = []
+    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+    engine.events.subscribe(events.append, NodeError, NodeStatus)
+    engine.start(patch)
+    try:
+        mic = engine.node("mic")
+        assert mic.jack_client, "PortAudio did not register a JACK client"
+        # As if the JACK callback had written more than the ring holds while assembly stalled.
+        mic._written += len(mic._ring) + RATE
+        deadline = time.monotonic() + 10
+        while mic.overruns == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # whatever the assembly thread tells of it is published by now
+        warnings = [e.status["warning"] for e in events if isinstance(e, NodeStatus) and "warning" in e.status]
+        assert mic.overruns == 1
+        assert engine.errors == {}, engine.errors
+        assert [e for e in events if isinstance(e, NodeError)] == []
+        assert len(warnings) == 1 and re.fullmatch(
+            r"take assembly fell \d+ frames behind; audio was lost \(1 time so far\)", warnings[0]), warnings
+    finally:
+        engine.stop()
