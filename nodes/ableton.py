@@ -28,7 +28,7 @@ from typing import Any
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
-from exsampling_patch.nodes.osc_outbox import Outbox, SentLog, bundle_key
+from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, SentLog, bundle_key
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.takes import file_stem, write_atomic, write_take
 
@@ -49,6 +49,16 @@ def redone(assignment: SlotAssignment, sent: SentLog | None) -> bool:
     slot when the last run stopped uncleanly) that this node had already sent to Live: not to be sent again."""
     key = sent_key(assignment)
     return bool(key) and bool(assignment.take.meta.get("recovered")) and sent is not None and key in sent
+
+
+def held_sent_log(node: AbletonOsc | AbletonLive, folder: Path) -> SentLog:
+    """``node``'s sent log in ``folder``, its lock held; else :class:`FolderInUse` (another run holds it), which
+    ``node.refused`` keeps, for each take to raise rather than go to Live without the log."""
+    try:
+        return SentLog(folder / f".sent-{node.node_id}.txt")
+    except FolderInUse as error:
+        node.refused = error
+        raise
 
 
 class TakeFiles:
@@ -264,11 +274,12 @@ class AbletonOsc(Node):
     def start(self) -> None:
         self._listener: socket.socket | None = None
         self.sent: SentLog | None = None
+        self.refused: FolderInUse | None = None
         self.track_names: list[str] = []
         unknown = set(self.actions) - {"name", "color", "volume", "fire"}
         if unknown:
             raise ValueError(f"ableton_osc actions {sorted(unknown)} unknown: use name, color, volume, fire")
-        self.sent = SentLog(self.resolve_path(self.folder) / f".sent-{self.node_id}.txt")
+        self.sent = held_sent_log(self, self.resolve_path(self.folder))
         self.target = OscTarget(self.host, self.port, self.report_error)
         if self.reply_port:
             self._listen()
@@ -337,6 +348,8 @@ class AbletonOsc(Node):
         return names.index(slot.lower())
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
+        if self.refused is not None:  # each take says why it did not go, rather than an AttributeError
+            raise self.refused
         if redone(assignment, self.sent):  # Live had it before the restart: its clip is not fired a second time
             self.report_status(take=assignment.take.take_id, already_sent=True)
             return
@@ -375,9 +388,11 @@ class AbletonLive(Node):
                           maximum=10000)
 
     def start(self) -> None:
+        self.refused: FolderInUse | None = None
+        # The lock first: while another run holds the folder, this run's sweep leaves its files alone.
+        self.sent: SentLog | None = held_sent_log(self, self.resolve_path(self.folder))
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
         self.files.sweep()
-        self.sent: SentLog | None = SentLog(self.files.folder / f".sent-{self.node_id}.txt")
         self.loaded = 0
         self.last_reply: tuple[str, list[Any]] | None = None
         self.replies = threading.Event()
@@ -398,9 +413,12 @@ class AbletonLive(Node):
             sent.close()
 
     def on_upcoming(self, take: Take) -> None:
-        self.files.write_ahead(take)
+        if self.refused is None:  # its assignment raises the error
+            self.files.write_ahead(take)
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
+        if self.refused is not None:
+            raise self.refused
         take = assignment.take
         pitch = take.meta.get("pitch_hz")
         path = self.files.path_for(take)

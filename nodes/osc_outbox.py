@@ -38,7 +38,7 @@ from pathlib import Path
 from queue import SimpleQueue
 from typing import IO, Any
 
-__all__ = ["KEEP", "Outbox", "SentLog", "bundle_key", "read_sent", "send_datagram", "serve"]
+__all__ = ["KEEP", "FolderInUse", "Outbox", "SentLog", "bundle_key", "read_sent", "send_datagram", "serve"]
 
 KEEP = 20_000
 """Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
@@ -63,6 +63,24 @@ def read_sent(log: Path, keep: int = KEEP) -> tuple[OrderedDict[str, None], int]
     return OrderedDict.fromkeys(line for line in lines[-keep - 1:] if line), len(lines) - 1
 
 
+class FolderInUse(RuntimeError):
+    """Another run of a patch holds a sent log's lock (its node of the same id writes to the same folder)."""
+
+
+def in_use_text(folder: Path, holder: str, then: str) -> str:
+    """What to tell of ``folder`` held by another run: ``holder`` is :func:`_holder`'s JSON (or ""), ``then`` what
+    becomes of this run's takes meanwhile."""
+    try:
+        pids = json.loads(holder) if holder else {}
+    except ValueError:
+        pids = {}
+    patch, sender = pids.get("patch"), pids.get("sender")
+    who = (" (process unknown: it left no pid in the lock file)" if not patch
+           else f" (process {patch})" if patch == sender else f" (process {patch}, its OSC sender {sender})")
+    return (f"the folder {folder} is in use by another run of a patch{who}: {then}; stop the other run, or give "
+            f"this node another folder")
+
+
 class SentLog:
     """The keys of the takes a node sent from its own process (``ableton_live``, ``ableton_osc``): appended once sent,
     read back at the next start, so that a take the source redoes there (it reached its slot while the last run
@@ -71,11 +89,30 @@ class SentLog:
     Unlike :class:`Outbox` the send and the log line are two steps of the patch process: a kill -9 between them can
     still send one take twice (the window :class:`Outbox` closes for ``ableton_max``'s ``/label``); a stop, clean or
     not, cannot. The newest ``keep`` keys are kept; the file is rewritten at start when it holds twice as many.
+
+    It holds the log's lock (the one :func:`serve` takes) from its start to :meth:`close`, and raises
+    :class:`FolderInUse` where another run of a patch holds it: that run's keys, appended after this one read the
+    log, and its rewrite of the file, would otherwise go unseen, and a take sent twice. Unlike the sender of
+    ``ableton_max`` it cannot keep the takes until that run lets go: they would wait in the patch, which a kill
+    reaches, and go late, when the performer has moved on.
     """
 
     def __init__(self, log: Path, keep: int = KEEP) -> None:
         self.log = log
         self.keep = keep
+        log.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = log.with_name(log.name + ".lock")
+        self._lock: IO[str] | None = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until close())
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            self._lock = None
+            raise FolderInUse(in_use_text(log.parent, _holder(lock_path), "this node sends nothing to Live in this "
+                                          "run")) from None
+        self._lock.truncate(0)  # who holds it, for another run that finds it held
+        self._lock.write(json.dumps({"patch": os.getpid(), "sender": os.getpid()}))
+        self._lock.flush()
         self._sent, self._lines = read_sent(log, keep)
         self._fd: int | None = None  # opened (and its folder made) with the first key: a node that sends no stored
         self._closed = False  # take writes nothing
@@ -87,7 +124,6 @@ class SentLog:
         if self._closed:
             return
         if self._fd is None:
-            self.log.parent.mkdir(parents=True, exist_ok=True)
             if self._lines > 2 * self.keep:
                 tmp = self.log.with_name(self.log.name + ".tmp")
                 tmp.write_text("".join(f"{k}\n" for k in self._sent), encoding="utf-8")
@@ -102,6 +138,10 @@ class SentLog:
         fd, self._fd, self._closed = self._fd, None, True
         if fd is not None:
             os.close(fd)
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.truncate(0)  # the pid would name a process that no longer holds it
+            lock.close()
 
 
 def send_datagram(sock: socket.socket, datagram: bytes) -> None:
@@ -212,15 +252,8 @@ class Outbox:
             self.report_error(f"the OSC sender exited with status {code}")
 
     def _waiting_text(self, holder: str) -> str:
-        try:
-            pids = json.loads(holder) if holder else {}
-        except ValueError:
-            pids = {}
-        patch, sender = pids.get("patch"), pids.get("sender")
-        who = (f" (process {patch}, its OSC sender {sender})" if patch and sender
-               else " (process unknown: it left no pid in the lock file)")
-        return (f"the folder {self.log.parent} is in use by another run of a patch{who}: this run's takes for Live "
-                f"wait, and go in order once that run stops; stop the other run, or give this node another folder")
+        return in_use_text(self.log.parent, holder, "this run's takes for Live wait, and go in order once that run "
+                           "stops")
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
