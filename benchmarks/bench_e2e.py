@@ -91,7 +91,8 @@ def main() -> int:
         patch.nodes["gate"].params["threshold"] = 0.0
         # The live node's folder holds its OSC sender's lock (nodes/osc_outbox.py), held for the patch's whole
         # life: left at the default (the repository's session/live), any other run of the default patch on this
-        # machine (another bench, `make run`) held it, and this run's /label waited seconds for it, or never came.
+        # machine (another bench, `make run`) may hold it, and this run's /label would then wait in its sender
+        # until that run stops (the node reports the folder in use), which the timings would count.
         patch.nodes["live"].params.update(port=device.port, folder=str(folder / "live"))
         for override in args.param:
             target, _, value = override.partition("=")
