@@ -205,7 +205,7 @@ class AbletonMax(Node):
         self.files.sweep()
         # Bundles go through a sender process that a kill -9 of the patch does not reach (see osc_outbox).
         self.outbox = Outbox(self.files.folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent,
-                             self._sending_again)
+                             self._sending_again, self._sender_restarted)
         self.outbox.start()
 
     def stop(self) -> None:
@@ -219,6 +219,10 @@ class AbletonMax(Node):
     def _sending_again(self) -> None:
         # "port", an opened key: the node is out of its error (another run held its folder), and says so.
         self.report_status(port=self.port, sending_again=str(self.files.folder))
+
+    def _sender_restarted(self) -> None:
+        # "port" again: the sender that stopped (told as an error) was replaced and sends; the error ends.
+        self.report_status(port=self.port, sender_restarted=True)
 
     def _already_sent(self, key: str) -> None:
         self.report_status(take=key.split("\t")[0], already_sent=True)

@@ -158,29 +158,33 @@ class Outbox:
 
     ``report_error`` gets the sender's problems (a send that failed, a sender that died, another run holding the
     folder); ``report_skipped`` the key of each bundle not sent because the log has it (a take redone after a
-    restart); ``report_resumed`` is called when a sender that said it waited for another run holds the lock."""
+    restart); ``report_resumed`` is called when a sender that said it waited for another run holds the lock,
+    ``report_restarted`` when one started again after the last stopped (its error told) holds it."""
 
     def __init__(self, log: Path, report_error: Callable[[str], None],
                  report_skipped: Callable[[str], None] | None = None,
-                 report_resumed: Callable[[], None] | None = None) -> None:
+                 report_resumed: Callable[[], None] | None = None,
+                 report_restarted: Callable[[], None] | None = None) -> None:
         self.log = log
         self.report_error = report_error
         self.report_skipped = report_skipped or (lambda key: None)
         self.report_resumed = report_resumed or (lambda: None)
+        self.report_restarted = report_restarted or (lambda: None)
         self._process: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._ready = threading.Event()  # the sender holds the lock: what is handed over now goes at once
         self._waiting = False  # the sender said another run holds the lock
         self._lock = threading.Lock()
 
-    def start(self) -> None:
-        """Start the sender; it takes the log's lock once an earlier sender (a killed patch's) has drained."""
+    def start(self, restarted: bool = False) -> None:
+        """Start the sender; it takes the log's lock once an earlier sender (a killed patch's) has drained.
+        ``restarted``: this one replaces a sender that stopped, which was told as an error."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
         ready = threading.Event()
         process = subprocess.Popen([sys.executable, "-I", "-S", __file__, str(self.log)], stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, close_fds=True, start_new_session=True)
         self._process, self._ready = process, ready
-        self._reader = threading.Thread(target=self._read_reports, args=(process, ready), daemon=True,
+        self._reader = threading.Thread(target=self._read_reports, args=(process, ready, restarted), daemon=True,
                                         name=f"outbox {self.log.name}")
         self._reader.start()
 
@@ -203,7 +207,7 @@ class Outbox:
                 except (BrokenPipeError, ValueError, OSError) as error:
                     self.report_error(f"the OSC sender stopped ({error}); starting it again")
                     self._close_locked(wait=0.0)
-                    self.start()
+                    self.start(restarted=True)
 
     def _write(self, frame: bytes) -> None:
         assert self._process is not None and self._process.stdin is not None
@@ -230,7 +234,7 @@ class Outbox:
         if self._reader is not None and process.returncode is not None:
             self._reader.join(1.0)
 
-    def _read_reports(self, process: subprocess.Popen[bytes], ready: threading.Event) -> None:
+    def _read_reports(self, process: subprocess.Popen[bytes], ready: threading.Event, restarted: bool) -> None:
         assert process.stdout is not None
         for raw in process.stdout:
             kind, _, text = raw.decode("utf-8", "replace").rstrip("\n").partition(" ")
@@ -239,6 +243,8 @@ class Outbox:
                 if self._waiting:
                     self._waiting = False
                     self.report_resumed()
+                elif restarted:  # the error that its last one stopped ends here, not at the node's restart
+                    self.report_restarted()
             elif kind == "waiting":
                 self._waiting = True
                 self.report_error(self._waiting_text(text))

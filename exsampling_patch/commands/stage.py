@@ -255,6 +255,8 @@ class StageConsole:
             return f"{kind} '{node_id}': MIDI port {status['midi_port']}"
         if "sending_again" in status:  # its folder's lock, which another run held (nodes/osc_outbox.py)
             return f"{kind} '{node_id}': OSC to Live again, the folder {status['sending_again']} is free"
+        if "sender_restarted" in status:  # its sender process stopped and was started again (nodes/osc_outbox.py)
+            return f"{kind} '{node_id}': OSC to Live again, its sender started again"
         if "port" in status and kind == "osc_receive":
             return f"{kind} '{node_id}': OSC in on {params.get('host', '127.0.0.1')}:{status['port']} (UDP)"
         return ""
