@@ -56,6 +56,7 @@ from exsampling_patch.context import patch_path
 from exsampling_patch.messages import ControlValue, Prediction, SlotAssignment, Take
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime.events import Event, MessageHop, NodeError, NodeStatus, TakeEnded
+from exsampling_patch.takes import file_stem
 
 log = logging.getLogger(__name__)
 
@@ -325,7 +326,8 @@ class ShowLog:
         written = self._written.get(take.take_id)
         if written is None:
             self.audio_dir.mkdir(parents=True, exist_ok=True)
-            stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in take.take_id)
+            # A file of an older log keeps its name: replay reads it from that log's line, not from the take id.
+            stem = file_stem(take.take_id)
             name, n = f"{stem}.wav", 1
             while (self.audio_dir / name).exists():  # an earlier line's (a take forgotten): that line's stays its own
                 n += 1

@@ -216,3 +216,28 @@ def test_an_error_line_says_where_and_during_what(tmp_path: Path) -> None:
     (error,) = [line for line in read_show(tmp_path / "show.jsonl") if line["event"] == "error"]
     assert error["where"] == "/my-nodes/rev.py:12 in _close" and error["during"] == "stop"
     assert error["node"] == "rev" and error["port"] is None
+
+
+def test_a_sampler_take_file_keeps_the_combining_marks_of_its_take_id(tmp_path: Path) -> None:
+    """The audio a sampler got is written under its take id's name as exsampling_patch.takes.file_stem gives it:
+    the show log had a rule of its own, which turned combining marks (a Devanagari vowel sign, a decomposed
+    diaeresis) into "_"; other characters a file name cannot hold still become "_"."""
+    from exsampling_patch.messages import SlotAssignment
+    from exsampling_patch.messages import Take as TakeMessage
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.runtime.events import MessageHop
+    from exsampling_patch.runtime.showlog import ShowLog
+
+    patch = Patch(nodes={"slots": NodeSpec("slots", "fixed_slot"), "sampler": NodeSpec("sampler", "sampler")})
+    show = ShowLog(tmp_path / "show.jsonl", patch, sources=[], samplers=["sampler"])
+    samples = (0.25 * np.sin(np.arange(480) / 7.0)).astype(np.float32)
+    take = TakeMessage(samples, RATE, take_id="Zoe\u0308 / \u0915\u093f?*1")
+    show(MessageHop("slots", port="assignment", target="sampler", target_port="assign",
+                    message=SlotAssignment("HH", take)))
+    show.close()
+
+    (given,) = [line for line in read_show(tmp_path / "show.jsonl") if line["event"] == "sampler_take"]
+    assert given["file"] == "show/Zoe\u0308___\u0915\u093f__1.wav", given["file"]
+    audio = tmp_path / given["file"]
+    assert given["sha256"] == hashlib.sha256(audio.read_bytes()).hexdigest()
+    np.testing.assert_array_equal(soundfile.read(audio, dtype="float32")[0], samples)
