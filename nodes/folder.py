@@ -203,7 +203,7 @@ class FolderSource(Node):
         self._takes_read += 1
         # The take's id is the engine's key (unique in the run); the console names the take by its file.
         self.report_status(last_file=path.name, takes=self._takes_read, take=take.take_id,
-                           file_name=path.relative_to(self._root).as_posix())
+                           file_name=path.relative_to(self._root).as_posix(), duration=round(take.duration, 2))
         self.emit("take", take)
 
 

@@ -15,7 +15,7 @@ import soundfile as sf
 from tests.stage.helpers import Run, free_port
 from tests.stage.test_exit import folder_patch, recorder
 
-TAKE_LINE = re.compile(r"^\d\d:\d\d:\d\d one\.wav from inbox: done \(writer\) \(\d+ ms\)$", re.M)
+TAKE_LINE = re.compile(r"^\d\d:\d\d:\d\d one\.wav from inbox, 0\.10 s: done \(writer\) \(\d+ ms\)$", re.M)
 
 
 def run_with_a_take(tmp_path: Path, *options: str) -> Run:
@@ -103,7 +103,8 @@ links:
 
 def test_a_take_from_a_folder_is_named_by_its_file(tmp_path: Path) -> None:
     """A performer dropped kick.wav into the folder and read "take-2 from inbox": its id, the default one (a file
-    without a sidecar has no id of its own). The line names the file, from the folder it was dropped into."""
+    without a sidecar has no id of its own). The line names the file, from the folder it was dropped into, and
+    its length, as a web recorder's take line does."""
     import io
 
     from exsampling_patch.commands.stage import StageConsole
@@ -132,7 +133,8 @@ def test_a_take_from_a_folder_is_named_by_its_file(tmp_path: Path) -> None:
         engine.stop()
     lines = sorted(line.split(" ", 1)[1] for line in err.getvalue().splitlines() if " from inbox" in line)
     assert [re.sub(r"\(\d+ ms\)$", "(N ms)", line) for line in lines] == [
-        "kick.wav from inbox: done (writer) (N ms)", "toms/kick.wav from inbox: done (writer) (N ms)"], err.getvalue()
+        "kick.wav from inbox, 0.10 s: done (writer) (N ms)", "toms/kick.wav from inbox, 0.10 s: done (writer) (N ms)"
+    ], err.getvalue()
 
 
 def test_a_short_takes_length_is_told_in_hundredths() -> None:
