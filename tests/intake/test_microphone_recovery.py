@@ -1,14 +1,15 @@
 """The microphone's takes after a crash: each stored take reaches the patch once, a damaged one is told once
 (issue 16: "nothing lost, every fate told").
 
-No sound card: ``sounddevice.InputStream`` is replaced by a stream whose callback the test calls itself.
+For real, under the run's JACK dummy server: the microphone's stream is PortAudio's, and what it hears is played
+by an output stream of this process, jack_connect-ed to the microphone's input port, as through a cable.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, TakeStore
+from tests.outputs.test_sampler_jack import client_ports, jack_connect
 
-RATE = 8000
+pytestmark = pytest.mark.jack
+RATE = 48000  # the JACK server's: PortAudio's JACK host opens streams at that rate only
 
 
 class TrackingContext(NodeContext):
@@ -30,46 +33,65 @@ class TrackingContext(NodeContext):
     tracks_takes = True
 
 
-class FakeStream:
-    """Stands for ``sounddevice.InputStream``: the test feeds the audio callback."""
-
-    made: list[FakeStream] = []
-
-    def __init__(self, callback: Callable[..., None], channels: int = 1, **_: Any) -> None:
-        self.callback = callback
-        self.channels = channels
-        FakeStream.made.append(self)
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def play(self, samples: np.ndarray, block: int = 80) -> None:
-        data = samples.reshape(-1, 1).astype(np.float32)
-        for i in range(0, len(data), block):
-            chunk = data[i:i + block]
-            self.callback(chunk, len(chunk), None, None)
-
-
-@pytest.fixture
-def fake_input(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeStream]]:
-    import sounddevice
-
-    FakeStream.made = []
-    monkeypatch.setattr(sounddevice, "InputStream", FakeStream)
-    monkeypatch.setattr(microphone, "jack_client_name", lambda: None)
-    yield FakeStream
-
-
 def make_mic(tmp_path: Path, context: NodeContext) -> Microphone:
     return Microphone("mic", {"sample_rate": RATE, "threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.05,
                               "min_length": 0.05, "folder": str(tmp_path / "takes"), "buffer_seconds": 15.0},
                       context)
+
+
+def start_mic(mic: Microphone) -> str:
+    """Start the microphone; returns its stream's JACK input port. The ports of this process's other streams are on
+    the same JACK client (PortAudio has one a process): the microphone's is the one its start added."""
+    from exsampling_patch.devices import jack_client_name
+
+    ours = jack_client_name()
+    assert ours, "PortAudio has no JACK client"
+    before = client_ports(ours)
+    mic.start()
+    (port,) = {port for port in client_ports(ours) - before if ":in_" in port}
+    return port
+
+
+class Player:
+    """An output stream of this process, connected to the JACK input port ``target``: what it plays, the microphone
+    hears; silence between."""
+
+    def __init__(self, target: str) -> None:
+        import sounddevice as sd
+
+        client = target.split(":", 1)[0]
+        self._pending = np.zeros(0, np.float32)
+        self._lock = threading.Lock()
+        before = client_ports(client)
+        self.stream = sd.OutputStream(samplerate=RATE, channels=1, dtype="float32", callback=self._callback)
+        self.stream.start()
+        try:
+            (out,) = {port for port in client_ports(client) - before if ":out_" in port}
+            jack_connect(out, target)
+        except BaseException:
+            self.close()
+            raise
+
+    def _callback(self, outdata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+        with self._lock:
+            chunk, self._pending = self._pending[:frames], self._pending[frames:]
+        outdata[: len(chunk), 0] = chunk
+        outdata[len(chunk):, 0] = 0.0
+
+    def play(self, samples: np.ndarray) -> None:
+        """Play ``samples``; returns once the stream has taken the last of them."""
+        with self._lock:
+            self._pending = np.concatenate([self._pending, samples.astype(np.float32)])
+        assert wait_until(lambda: not len(self._pending)), "the player's stream did not run"
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def burst() -> np.ndarray:
+    """0.3 s of a loud sine, then 0.3 s of silence: the hang time passes in it, and the take ends."""
+    t = np.arange(int(0.3 * RATE)) / RATE
+    return np.concatenate([0.5 * np.sin(2 * np.pi * 330 * t), np.zeros(int(0.3 * RATE))])
 
 
 def emitted_ids(context: NodeContext) -> list[str]:
@@ -85,12 +107,11 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
     return True
 
 
-def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, fake_input: type[FakeStream],
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: the recovery thread listed the unfinished takes after recording had begun; a take recorded and
     stored before that (not done yet: its end had not come back) was listed too, and passed on twice."""
     store = TakeStore(tmp_path / "takes")
-    crashed = store.store(Take(np.full(800, 0.5, np.float32), RATE, take_id="mic-crashed", source="mic"))
+    crashed = store.store(Take(np.full(4800, 0.5, np.float32), RATE, take_id="mic-crashed", source="mic"))
 
     # The recovery thread is held at its first step, whichever it is (listing the takes, or reading one).
     main = threading.current_thread()
@@ -116,14 +137,13 @@ def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, fake
 
     context = TrackingContext(tmp_path)
     mic = make_mic(tmp_path, context)
-    mic.start()
+    player = None
     try:
+        player = Player(start_mic(mic))
         assert holding.wait(5)
-        stream = fake_input.made[-1]
-        stream.play(np.zeros(int(0.2 * RATE)))
+        player.play(np.zeros(int(0.2 * RATE)))
         assert wait_until(lambda: len(context.statuses) >= 2)  # take assembly is running: it hears what comes
-        t = np.arange(int(0.3 * RATE)) / RATE
-        stream.play(np.concatenate([0.5 * np.sin(2 * np.pi * 330 * t), np.zeros(int(0.3 * RATE))]))
+        player.play(burst())
         assert wait_until(lambda: len(emitted_ids(context)) == 1)  # the new take, stored and passed on
         new_id = emitted_ids(context)[0]
         assert new_id != "mic-crashed"
@@ -133,6 +153,8 @@ def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, fake
         time.sleep(0.3)  # anything more would come now
     finally:
         release.set()
+        if player is not None:
+            player.close()
         mic.stop()
     assert context.errors == []
     assert sorted(emitted_ids(context)) == sorted(["mic-crashed", new_id])  # each once
@@ -142,11 +164,10 @@ def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, fake
     assert {"take": "mic-crashed", "duration": round(recovered[0].duration, 2), "recovered": True} in context.statuses
 
 
-def test_an_unreadable_stored_take_is_told_once_and_kept_aside(tmp_path: Path,
-                                                               fake_input: type[FakeStream]) -> None:
+def test_an_unreadable_stored_take_is_told_once_and_kept_aside(tmp_path: Path) -> None:
     """Before: the take was never written down as done; it was reported again at every start."""
     store = TakeStore(tmp_path / "takes")
-    broken = store.store(Take(np.full(800, 0.5, np.float32), RATE, take_id="mic-broken", source="mic"))
+    broken = store.store(Take(np.full(4800, 0.5, np.float32), RATE, take_id="mic-broken", source="mic"))
     assert broken.path is not None
     broken.path.write_bytes(b"RIFF\x00\x00not a wav")
 
@@ -174,7 +195,7 @@ def test_an_unreadable_stored_take_is_told_once_and_kept_aside(tmp_path: Path,
     assert "mic-broken" in (tmp_path / "takes" / PROCESSED_JOURNAL).read_text().split()
 
 
-def test_an_unreadable_stored_take_ends_as_a_runtime_fate_event(tmp_path: Path, fake_input: type[FakeStream]) -> None:
+def test_an_unreadable_stored_take_ends_as_a_runtime_fate_event(tmp_path: Path) -> None:
     """Before: never emitted, the damaged take had no ``TakeEnded``: the console and the editor never saw its end."""
     from exsampling_patch.patch import NodeSpec, Patch
     from exsampling_patch.runtime.engine import Engine
@@ -183,7 +204,7 @@ def test_an_unreadable_stored_take_ends_as_a_runtime_fate_event(tmp_path: Path, 
     from .conftest import registry
 
     store = TakeStore(tmp_path / "takes")
-    broken = store.store(Take(np.full(800, 0.5, np.float32), RATE, take_id="mic-broken", source="mic"))
+    broken = store.store(Take(np.full(4800, 0.5, np.float32), RATE, take_id="mic-broken", source="mic"))
     assert broken.path is not None
     broken.path.write_bytes(b"RIFF\x00\x00not a wav")
     patch = Patch()
@@ -206,7 +227,7 @@ def test_an_unreadable_stored_take_ends_as_a_runtime_fate_event(tmp_path: Path, 
     assert "unreadable" in engine.errors["mic"]
 
 
-def test_a_take_is_told_with_its_length_before_it_flows_on(tmp_path: Path, fake_input: type[FakeStream]) -> None:
+def test_a_take_is_told_with_its_length_before_it_flows_on(tmp_path: Path) -> None:
     """The console's line for a microphone take had no length ("take mic-...: -> HH"): the microphone reported its
     take after passing it on, without a duration, and a quick patch had ended the take before that."""
 
@@ -226,12 +247,14 @@ def test_a_take_is_told_with_its_length_before_it_flows_on(tmp_path: Path, fake_
 
     context = Ordered()
     mic = make_mic(tmp_path, context)
-    mic.start()
+    player = None
     try:
-        t = np.arange(int(0.3 * RATE)) / RATE
-        fake_input.made[-1].play(np.concatenate([0.5 * np.sin(2 * np.pi * 330 * t), np.zeros(int(0.3 * RATE))]))
+        player = Player(start_mic(mic))
+        player.play(burst())
         assert wait_until(lambda: len(emitted_ids(context)) == 1)
     finally:
+        if player is not None:
+            player.close()
         mic.stop()
     (take_id,) = emitted_ids(context)
     told = next(i for i, (kind, what) in enumerate(context.order) if kind == "status" and what["take"] == take_id)
@@ -239,8 +262,7 @@ def test_a_take_is_told_with_its_length_before_it_flows_on(tmp_path: Path, fake_
     assert told < context.order.index(("emit", take_id)), context.order
 
 
-def test_a_kills_old_leftovers_in_the_take_folder_are_removed_at_the_start(tmp_path: Path,
-                                                                          fake_input: type[FakeStream]) -> None:
+def test_a_kills_old_leftovers_in_the_take_folder_are_removed_at_the_start(tmp_path: Path) -> None:
     """A kill while a take was stored left its hidden temporary audio, or its sidecar without audio, for ever."""
     import os
 
