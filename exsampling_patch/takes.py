@@ -179,6 +179,10 @@ class UnusableAudio(ValueError):
     """An audio file that reads, but holds no take: no frames, or samples that are not numbers."""
 
 
+NO_AUDIO = "the file holds no audio"
+""":class:`UnusableAudio`'s text for a file of no frames (the classifier's predict_file says it too)."""
+
+
 def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
     """Read an audio file (and its sidecar if there is one) as a take.
 
@@ -190,7 +194,7 @@ def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
         samples = handle.read(dtype="float32", always_2d=True)
         sample_rate, subtype = handle.samplerate, handle.subtype
     if samples.shape[0] == 0:
-        raise UnusableAudio("the file holds no audio")
+        raise UnusableAudio(NO_AUDIO)
     broken = int(samples.size - np.count_nonzero(np.isfinite(samples)))
     if broken:  # as the recorder refuses such an upload: the file is damaged, not silent
         raise UnusableAudio(f"damaged: {broken} of its samples are NaN or infinite")

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from exsampling_patch.takes import NO_AUDIO, UnusableAudio
+
 from .features import (
     FRONT_END,
     analyse,
@@ -135,10 +137,17 @@ class Classifier:
         return self._loaded.meta
 
     def predict_file(self, path: str | Path, **kwargs: Any) -> Prediction:
-        """Read an audio file with soundfile and :meth:`predict` it (same keyword arguments)."""
+        """Read an audio file with soundfile and :meth:`predict` it (same keyword arguments).
+
+        Raises:
+            UnusableAudio: the file holds no frames (as ``exsampling classify`` and a take read from it say): a
+                broken file, not a take too short to classify.
+        """
         import soundfile as sf
 
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        if data.shape[0] == 0:
+            raise UnusableAudio(NO_AUDIO)
         return self.predict(data, int(sr), **kwargs)
 
     def predict(

@@ -141,6 +141,20 @@ def test_silent_and_short_takes_give_nothing_to_classify(clf: Classifier) -> Non
         assert pred.to_dict() == {"top": [], "reason": pred.reason}
 
 
+def test_an_empty_audio_file_is_an_error_not_a_take_too_short(clf: Classifier, tmp_path: Path) -> None:
+    """predict_file read a WAV of no frames as 'too short: 0.00 s', where `exsampling classify` and a take read
+    from the file (exsampling_patch.takes.read_take) say 'the file holds no audio': the file is broken."""
+    from exsampling_patch.takes import UnusableAudio
+
+    empty = tmp_path / "empty.wav"
+    sf.write(str(empty), np.zeros((0, 1), np.float32), 44100)
+    assert sf.info(str(empty)).frames == 0
+    with pytest.raises(UnusableAudio, match=r"^the file holds no audio$"):
+        clf.predict_file(empty)
+    with pytest.raises(UnusableAudio, match=r"^the file holds no audio$"):
+        clf.predict_file(empty, window="1s", max_seconds=5.0)
+
+
 def test_a_30_ms_hit_is_classified(clf: Classifier) -> None:
     """Short sounds are sounds: a 30 ms decaying noise burst (a closed hi-hat's length) gets labels."""
     rate = 48000
