@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from exsampling_patch.registry import PluginProblem
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,10 @@ class Problem:
 
 
 class PatchError(Exception):
-    """A patch that cannot be loaded or run; ``problems`` lists every problem found, in file order."""
+    """A patch that cannot be loaded or run; ``problems`` lists every problem found, in file order. ``plugins``:
+    the plugins that failed to load which no problem names, to warn of as ``exsampling check`` does."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], plugins: Sequence[PluginProblem] = ()) -> None:
         self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
+        self.plugins = list(plugins)
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -344,12 +344,23 @@ def _load_patch(
     if parsed.problems and not parsed.bare_ends and not parsed.stray_keys:
         raise PatchError(parsed.problems)
     registry = _registry_for(parsed.patch, path, registry, extra_node_dirs)
+    # A plugin that failed to import may be why a patch fails: the error carries those no problem names, for the
+    # run to warn of as check does.
     if parsed.problems:
-        raise PatchError(read_problems(parsed, registry))
+        problems = read_problems(parsed, registry)
+        raise PatchError(problems, unnamed_plugins(parsed.patch, registry, problems))
     problems = check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))
     if problems:
-        raise PatchError(problems)
+        raise PatchError(problems, unnamed_plugins(parsed.patch, registry, problems))
     return parsed.patch, registry
+
+
+def unnamed_plugins(patch: Patch, registry: Registry, problems: list[Problem]) -> list[PluginProblem]:
+    """The plugins that failed to load which none of ``problems`` names: a type refused at load that ``patch``
+    uses is unknown there, and that problem's hint names why."""
+    hints = " ".join(problem.hint for problem in problems)
+    unknown = {spec.type for spec in patch.nodes.values() if spec.type and spec.type not in registry}
+    return [plugin for plugin in registry.problems if str(plugin) not in hints and plugin.type_name not in unknown]
 
 
 def _registry_for(patch: Patch, path: str | os.PathLike[str], registry: Registry | None,
@@ -407,12 +418,8 @@ def check_file_with_warnings(
         problems = sorted([*read_problems(parsed, registry), *check_patch(parsed.patch, registry, parsed.source_map,
                                                                           _base_dir(path))],
                           key=lambda p: (p.line or 0, p.column or 0))
-        hints = " ".join(problem.hint for problem in problems)
         warnings = slot_order_warnings(parsed.patch, registry, parsed.source_map)
-    # A type refused at load that the patch uses is unknown there, and that problem's hint names why.
-    unknown = {spec.type for spec in parsed.patch.nodes.values() if spec.type and spec.type not in registry}
-    return problems, [plugin for plugin in registry.problems
-                      if str(plugin) not in hints and plugin.type_name not in unknown], warnings
+    return problems, unnamed_plugins(parsed.patch, registry, problems), warnings
 
 
 def _base_dir(patch_file: str | os.PathLike[str]) -> Path:

@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     except PatchError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
+        for plugin in error.plugins:  # a plugin that failed to import may be why the patch fails
+            print(f"warning: plugin {plugin}", file=sys.stderr)
         return 1
     for plugin_problem in registry.problems:
         print(f"warning: plugin {plugin_problem}", file=sys.stderr)
