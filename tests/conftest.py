@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.jack_tools import jack_command
+
 REPO = Path(__file__).resolve().parent.parent
 ESC50 = REPO.parent / "shared" / "data" / "esc50"
 
@@ -20,16 +22,11 @@ ESC50 = REPO.parent / "shared" / "data" / "esc50"
 def jack_running() -> bool:
     if shutil.which("jack_lsp") is None:
         return False
-    # Asked thrice: each run has a server of its own (scripts/jack.sh), and jack2 names a client's socket after the
-    # client alone, not its server, so a client can fail to open while one of the same name (another run's jack_lsp)
-    # opens on another server; a single failure would skip every JACK test of the run.
-    for _ in range(3):
-        try:
-            if subprocess.run(["jack_lsp"], capture_output=True, timeout=5).returncode == 0:
-                return True
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-    return False
+    # Asked again after a failure (see tests/jack_tools.py): a single one would skip every JACK test of the run.
+    try:
+        return jack_command("jack_lsp", timeout=5).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from exsampling_patch.devices import jack_client_name
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import LevelCutter, Microphone
+from tests.jack_tools import jack_command
 
 RATE = 48000
 
@@ -39,7 +39,7 @@ def test_level_cutter_threshold_pre_roll_hang_and_lengths() -> None:
 
 
 def jack_connect(source: str, target: str) -> None:
-    subprocess.run(["jack_connect", source, target], check=True, timeout=10)
+    jack_command("jack_connect", source, target).check_returncode()
 
 
 @pytest.mark.jack
@@ -71,7 +71,7 @@ def test_bursts_played_through_jack_come_back_as_takes(tmp_path: Path) -> None:
         assert client, "PortAudio did not register a JACK client"
         out = sd.OutputStream(samplerate=RATE, channels=1, dtype="float32", blocksize=256, callback=play)
         with out:
-            ports = subprocess.run(["jack_lsp"], capture_output=True, text=True).stdout.split()
+            ports = jack_command("jack_lsp").stdout.split()
             mine = [p for p in ports if p.startswith(f"{client}:")]
             inputs = [p for p in mine if ":in" in p]
             outputs = [p for p in mine if ":out" in p]

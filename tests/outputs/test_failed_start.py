@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ from exsampling_patch.nodes.ableton import AbletonLive, AbletonMax, AbletonOsc
 from exsampling_patch.nodes.midi import MidiIn, MidiOut
 from exsampling_patch.nodes.osc import OscReceive, OscSend
 from exsampling_patch.nodes.pattern import Pattern
+from tests.jack_tools import jack_command
 
 
 class Refused(RuntimeError):
@@ -150,7 +150,7 @@ def test_a_pattern_rebuilt_by_an_edit_whose_start_failed_leaves_no_link_peer(mon
 
 
 def jack_ports() -> str:
-    return subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=10).stdout
+    return jack_command("jack_lsp").stdout
 
 
 @pytest.mark.jack

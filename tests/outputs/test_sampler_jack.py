@@ -7,7 +7,6 @@ a separate rtmidi JACK client plays notes into the sampler's virtual MIDI port.
 from __future__ import annotations
 
 import os
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import pytest
 
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
+from tests.jack_tools import jack_command
 
 from .helpers import dominant_hz, sine_take
 
@@ -60,14 +60,14 @@ class Recorder:
 
 
 def client_ports(client: str) -> set[str]:
-    listing = subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=10).stdout.split("\n")
+    listing = jack_command("jack_lsp").stdout.split("\n")
     return {p for p in listing if p.startswith(client + ":")}
 
 
 def jack_connect(source: str, target: str) -> None:
     """Connect two JACK ports (fine if they already are)."""
-    done = subprocess.run(["jack_connect", source, target], capture_output=True, text=True, timeout=10)
-    listing = subprocess.run(["jack_lsp", "-c", source], capture_output=True, text=True, timeout=10).stdout
+    done = jack_command("jack_connect", source, target)
+    listing = jack_command("jack_lsp", "-c", source).stdout
     assert f"   {target}" in listing, f"jack_connect {source} {target}: {done.stderr.strip()}"
 
 

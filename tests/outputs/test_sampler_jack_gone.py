@@ -22,6 +22,7 @@ import pytest
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
 from tests.jack_server import private_server, start_server, stop_server
+from tests.jack_tools import jack_command
 from tests.outputs.helpers import sine_take
 from tests.stage.helpers import Run
 
@@ -64,7 +65,7 @@ def test_the_audio_process_exits_cleanly_after_its_jack_server_went_away(
 
 
 def jack_ports() -> list[str]:
-    return subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=10).stdout.split("\n")
+    return jack_command("jack_lsp").stdout.split("\n")
 
 
 def test_the_sampler_plays_its_slots_again_once_its_jack_server_is_back(

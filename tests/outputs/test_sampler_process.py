@@ -19,6 +19,7 @@ from exsampling_patch.nodes.sampler.core import SamplerCore
 from exsampling_patch.nodes.sampler.prepare import GUARD
 from exsampling_patch.nodes.sampler.shared import XRUN_SLOTS, SharedState
 from exsampling_patch.nodes.sampler.stream import AudioOutput
+from tests.jack_tools import jack_command
 
 from .helpers import sine_take
 
@@ -117,7 +118,7 @@ def test_the_audio_process_asks_the_device_for_its_rate() -> None:
     out = subprocess.run([sys.executable, "-c", NODE_ALONE], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     opened, rate, portaudio_here = out.stdout.split()
-    jack_rate = int(subprocess.run(["jack_samplerate"], capture_output=True, text=True).stdout.strip() or 48000)
+    jack_rate = int(jack_command("jack_samplerate").stdout.strip() or 48000)
     assert (opened, int(rate), portaudio_here) == ("True", jack_rate, "False")
 
 
