@@ -183,6 +183,19 @@ NO_AUDIO = "the file holds no audio"
 """:class:`UnusableAudio`'s text for a file of no frames (the classifier's predict_file says it too)."""
 
 
+def check_audio(samples: np.ndarray) -> None:
+    """Refuse samples read from a file that hold no take (read_take and the classifier's predict_file share it).
+
+    Raises:
+        UnusableAudio: no frames, or NaN or infinite samples (a damaged float file).
+    """
+    if samples.shape[0] == 0:
+        raise UnusableAudio(NO_AUDIO)
+    broken = int(samples.size - np.count_nonzero(np.isfinite(samples)))
+    if broken:  # as the recorder refuses such an upload: the file is damaged, not silent
+        raise UnusableAudio(f"damaged: {broken} of its samples are NaN or infinite")
+
+
 def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
     """Read an audio file (and its sidecar if there is one) as a take.
 
@@ -193,11 +206,7 @@ def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
     with sf.SoundFile(path) as handle:
         samples = handle.read(dtype="float32", always_2d=True)
         sample_rate, subtype = handle.samplerate, handle.subtype
-    if samples.shape[0] == 0:
-        raise UnusableAudio(NO_AUDIO)
-    broken = int(samples.size - np.count_nonzero(np.isfinite(samples)))
-    if broken:  # as the recorder refuses such an upload: the file is damaged, not silent
-        raise UnusableAudio(f"damaged: {broken} of its samples are NaN or infinite")
+    check_audio(samples)
     fields: dict[str, Any] = {"meta": {"subtype": subtype, "file_name": path.name}}
     sidecar = sidecar_path(path)
     if sidecar.exists():

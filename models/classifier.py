@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from exsampling_patch.takes import NO_AUDIO, UnusableAudio
+from exsampling_patch.takes import check_audio
 
 from .features import (
     FRONT_END,
@@ -140,14 +140,13 @@ class Classifier:
         """Read an audio file with soundfile and :meth:`predict` it (same keyword arguments).
 
         Raises:
-            UnusableAudio: the file holds no frames (as ``exsampling classify`` and a take read from it say): a
-                broken file, not a take too short to classify.
+            UnusableAudio: the file holds no frames, or NaN or infinite samples (as ``exsampling classify`` and
+                a take read from it say): a broken file, not a take too short or silent.
         """
         import soundfile as sf
 
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-        if data.shape[0] == 0:
-            raise UnusableAudio(NO_AUDIO)
+        check_audio(data)
         return self.predict(data, int(sr), **kwargs)
 
     def predict(

@@ -155,6 +155,22 @@ def test_an_empty_audio_file_is_an_error_not_a_take_too_short(clf: Classifier, t
         clf.predict_file(empty, window="1s", max_seconds=5.0)
 
 
+def test_a_float_file_holding_a_nan_is_damaged_not_silent(clf: Classifier, tmp_path: Path) -> None:
+    """predict_file called a float WAV with a NaN sample 'silent', where `exsampling classify` and a take read
+    from the file (exsampling_patch.takes.read_take) say it is damaged: the three agree on one check."""
+    from exsampling_patch.takes import UnusableAudio, read_take
+
+    samples = np.zeros((4410, 1), np.float32)
+    samples[100, 0] = np.nan
+    damaged = tmp_path / "damaged.wav"
+    sf.write(str(damaged), samples, 44100, subtype="FLOAT")
+    assert np.isnan(sf.read(str(damaged), dtype="float32")[0]).sum() == 1
+    with pytest.raises(UnusableAudio, match=r"^damaged: 1 of its samples are NaN or infinite$"):
+        clf.predict_file(damaged)
+    with pytest.raises(UnusableAudio, match=r"^damaged: 1 of its samples are NaN or infinite$"):
+        read_take(damaged)
+
+
 def test_a_30_ms_hit_is_classified(clf: Classifier) -> None:
     """Short sounds are sounds: a 30 ms decaying noise burst (a closed hi-hat's length) gets labels."""
     rate = 48000
