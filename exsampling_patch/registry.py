@@ -99,9 +99,9 @@ class Registry:
         named = [str(p) for p in failed if could_define(p, type_name)]
         others = len(failed) - len(named)
         said = [*named[:3], f"and {len(named) - 3} more"] if len(named) > 3 else [*named]
-        if others:
+        if others:  # check and run (refusing the patch) both print these lines, on stderr: no one command is named
             said.append(f"{others} {'other ' if named else ''}plugin{'s' if others != 1 else ''} did not load: "
-                        f"`exsampling check` names {'them' if others != 1 else 'it'}")
+                        f"a 'warning: plugin' line names {'each' if others != 1 else 'it'}")
         if said:
             parts.append(f"not loaded: {'; '.join(said)}" if named else said[0])
         return " ".join(parts) or "`exsampling nodes` lists the known types"

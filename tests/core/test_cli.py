@@ -121,12 +121,13 @@ def test_an_unknown_type_names_only_the_plugins_that_did_not_load_and_could_defi
     assert main(["check", str(patch)]) == 1
     captured = capsys.readouterr()
     assert captured.out == (f"{patch}:5: node 'a': unknown node type 'shimmer_verb' (not loaded: {effects}:4: "
-                            "SyntaxError: expected ':'; 1 other plugin did not load: `exsampling check` names it)\n")
+                            "SyntaxError: expected ':'; 1 other plugin did not load: a 'warning: plugin' line "
+                            "names it)\n")
     assert f"warning: plugin {echo}:2: ImportError" in captured.err  # check names it on a line of its own
     # A type that none of them could have defined: they are counted, not named; `run` says the same.
     patch.write_text(patch.read_text(encoding="utf-8").replace("shimmer_verb", "granulator"), encoding="utf-8")
-    told = (f"{patch}:5: node 'a': unknown node type 'granulator' (2 plugins did not load: `exsampling check` names "
-            "them)\n")
+    told = (f"{patch}:5: node 'a': unknown node type 'granulator' (2 plugins did not load: a 'warning: plugin' "
+            "line names each)\n")
     assert main(["check", str(patch)]) == 1
     assert capsys.readouterr().out == told
     assert main(["run", str(patch)]) == 1
@@ -144,7 +145,7 @@ def test_an_unknown_type_names_only_the_plugins_that_did_not_load_and_could_defi
     assert main(["check", str(patch)]) == 1
     assert capsys.readouterr().out == (
         f"{patch}:5: node 'a': unknown node type 'granulator' (not loaded: {grains}:1: ModuleNotFoundError: No module "
-        "named 'no_such_dsp'; 2 other plugins did not load: `exsampling check` names them)\n")
+        "named 'no_such_dsp'; 2 other plugins did not load: a 'warning: plugin' line names each)\n")
 
 
 def test_nodes_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
