@@ -1,24 +1,75 @@
 """A JACK dummy server of a test's own, for tests that stop it (the shared one must not be stopped: every other
 client of it would lose it too). It is stopped as its owner would, with SIGTERM: one killed (SIGKILL) keeps its
-entry in JACK's registry of servers, which holds 8."""
+entry in JACK's registry of servers, which holds 8.
+
+Its name comes from a small pool, reused, as scripts/jack.sh's do: a server left in the registry by a run that was
+killed (pytest and its jackd with it) is taken back by the next server of that name; names used once each
+(``exs-gone-<pid>-<n>``, as before) filled the registry for good. scripts/jack.sh's runs take up to 6 of the 8
+entries: this pool has the other 2. Each name is claimed with a lock held while the test uses it, and by its jackd,
+which inherits it: a run's jackd that outlives its killed pytest keeps its name from the next run."""
 
 from __future__ import annotations
 
-import itertools
+import fcntl
 import os
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-_servers = itertools.count()
+NAMES = ("exsampling-private-1", "exsampling-private-2")
+CLAIM_SECONDS = 120.0  # each other run holds a name for one test's time (seconds); a third run waits for one
+
+_locks: dict[str, int] = {}  # a name this process claimed: the descriptor of its lock file
+
+
+def lock_path(name: str) -> Path:
+    return Path(f"/tmp/{name}.lock")
+
+
+def answers(name: str) -> bool:
+    """Whether a server called ``name`` answers (one started by hand holds no lock)."""
+    checked = subprocess.run(["jack_wait", "-c", "-s", name], capture_output=True, text=True, timeout=10)
+    return checked.stdout.strip() == "running"
+
+
+def claim_name(names: Sequence[str] = NAMES) -> str:
+    """The first of ``names`` that no other run holds, claimed (:func:`release_name` gives it back); waits for
+    one."""
+    deadline = time.monotonic() + CLAIM_SECONDS
+    while True:
+        for name in names:
+            lock = os.open(lock_path(name), os.O_WRONLY | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(lock)
+                continue
+            if answers(name):
+                os.close(lock)
+                continue
+            _locks[name] = lock
+            # A client whose server was killed leaves its semaphore files behind: with the name reused, ours.
+            for semaphore in Path("/dev/shm").glob(f"jack_sem.*_{name}_*"):
+                semaphore.unlink(missing_ok=True)
+            return name
+        if time.monotonic() > deadline:
+            pytest.fail(f"no JACK server name free in {CLAIM_SECONDS:.0f} s: {', '.join(names)} held by other "
+                        f"runs (see {lock_path(names[0])})")
+        time.sleep(0.5)
+
+
+def release_name(name: str) -> None:
+    os.close(_locks.pop(name))
 
 
 def start_server(name: str) -> subprocess.Popen[bytes]:
     """Start the dummy server ``name`` (again, after it was stopped: a restart) and wait until it answers."""
+    held = (_locks[name],) if name in _locks else ()  # its jackd holds the claim too
     jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "512"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=held)
     try:
         waited = subprocess.run(["jack_wait", "-w", "-s", name, "-t", "10"], capture_output=True, timeout=15)
         assert waited.returncode == 0, waited
@@ -39,14 +90,17 @@ def stop_server(jackd: subprocess.Popen[bytes]) -> None:
 
 def private_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
     """Start the server (the default one for processes started from now on), yield its process, stop it."""
-    name = f"exs-gone-{os.getpid()}-{next(_servers)}"
-    monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
-    monkeypatch.setenv("JACK_NO_AUDIO_RESERVATION", "1")
-    jackd = start_server(name)
+    name = claim_name()
     try:
-        yield jackd
+        monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
+        monkeypatch.setenv("JACK_NO_AUDIO_RESERVATION", "1")
+        jackd = start_server(name)
+        try:
+            yield jackd
+        finally:
+            stop_server(jackd)
+            # A client whose server went away cannot close: libjack leaves its semaphore file behind, one per test.
+            for semaphore in Path("/dev/shm").glob(f"jack_sem.*_{name}_*"):
+                semaphore.unlink(missing_ok=True)
     finally:
-        stop_server(jackd)
-        # A client whose server went away cannot close: libjack leaves its semaphore file behind, one per test.
-        for semaphore in Path("/dev/shm").glob(f"jack_sem.*_{name}_*"):
-            semaphore.unlink(missing_ok=True)
+        release_name(name)
