@@ -36,10 +36,12 @@ from exsampling_patch.runtime import (
     NodeHung,
     NodeStarted,
     NodeStatus,
+    NodeStopped,
+    NodeTiming,
     TakeEnded,
 )
 from exsampling_patch.runtime.events import opened_keys
-from exsampling_patch.runtime.recovery import sign_of
+from exsampling_patch.runtime.recovery import clears_error, sign_of
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
@@ -132,7 +134,11 @@ class StageConsole:
         self._lock = threading.Lock()
         self._takes: dict[str, dict[str, Any]] = {}  # take id -> what nodes said of it (duration, label...)
         self._opened: dict[str, set[str]] = {}  # node id -> what of it was announced (url, device...)
-        self._failing: set[str] = set()
+        #: node id -> the error it is in, as the engine keeps it (runtime.recovery), for "is back" at an opening
+        self._failing: dict[str, NodeError] = {}
+        #: nodes whose failed message is being finished: its NodeTiming comes next and ends nothing
+        self._finishing: set[str] = set()
+        self._errors_lock = threading.Lock()
         #: the live node for an id (the run's engine.node), to read what a node knows beyond its status
         self.node: Any = lambda node_id: None
         #: web recorders whose QR code the console prints (their print_qr); they print none themselves
@@ -140,7 +146,10 @@ class StageConsole:
                           if spec.type == "web_recorder"}
 
     def kinds(self) -> tuple[type[Event], ...]:
-        base: tuple[type[Event], ...] = (NodeError, NodeStarted, TakeEnded, NodeHung, NodeStatus)
+        # NodeTiming and NodeStopped print nothing: a message handled or a rebuild ends an error (runtime.recovery),
+        # and a device that opens after that is no recovery to announce.
+        base: tuple[type[Event], ...] = (NodeError, NodeStarted, TakeEnded, NodeHung, NodeStatus, NodeTiming,
+                                         NodeStopped)
         return (*base, MessageHop) if self.hops else base
 
     hops = False  # set by the run for -v / --trace: every hop costs an event
@@ -151,6 +160,9 @@ class StageConsole:
             print(text, file=self.err, flush=True)
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, NodeTiming | NodeStopped):
+            self._recovered(event)
+            return
         if self.mode == "json":
             self._json(event)
         if isinstance(event, NodeStatus):
@@ -158,7 +170,10 @@ class StageConsole:
         elif isinstance(event, TakeEnded):
             self._take(event)
         elif isinstance(event, NodeError):
-            self._failing.add(event.node_id)
+            with self._errors_lock:
+                self._failing[event.node_id] = event
+                if event.port is not None:
+                    self._finishing.add(event.node_id)
             if self.mode != "json":
                 where = f" (at {event.where})" if event.where else ""
                 during = f" in {event.during}()" if event.during else ""
@@ -168,6 +183,24 @@ class StageConsole:
         elif isinstance(event, MessageHop) and self.mode != "json":
             self.say(f"{_clock(event)} hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
                      f"{summarize(event.message)}")
+
+    def _recovered(self, event: Event) -> bool:
+        """Forget the error of ``event``'s node if ``event`` ends it, by the engine's rule (runtime.recovery): a
+        message handled (not the failed one being finished), an opening after its start, a rebuild. Whether it did."""
+        node_id, sign = event.node_id, sign_of(event)
+        with self._errors_lock:
+            if sign == "handled" and node_id in self._finishing:
+                self._finishing.discard(node_id)
+                return False
+            if sign == "rebuilt":
+                self._finishing.discard(node_id)  # the old node's failed message goes with it
+            elif node_id in self._finishing:
+                return False
+            error = self._failing.get(node_id)
+            if error is None or sign is None or not clears_error(error, sign):
+                return False
+            del self._failing[node_id]
+            return True
 
     def _json(self, event: Event) -> None:
         fields = {k: _plain(v) for k, v in vars(event).items() if k not in ("time", "details")}
@@ -205,9 +238,7 @@ class StageConsole:
         node_id = event.node_id
         # An opening during the node's own start is its first setting up, not a recovery: by the engine's and the
         # editor's rule (runtime.recovery) it is still in the error that start told.
-        back = node_id in self._failing and sign_of(event) == "opened"
-        if back:
-            self._failing.discard(node_id)
+        back = self._recovered(event)
         said = self._opened.setdefault(node_id, set())
         if all(key in said for key in opened) and not back:
             return

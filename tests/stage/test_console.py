@@ -8,6 +8,7 @@ import re
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -257,3 +258,70 @@ def test_an_opening_during_the_start_that_failed_is_no_recovery() -> None:
     assert not any("is back" in line for line in started), started
     back = err.getvalue().splitlines()[-1]
     assert back.endswith(" rec is back: damaged_take 'rec': phones open https://10.0.0.2:8443"), back
+
+
+def test_an_error_the_engine_cleared_is_not_back_at_a_later_opening() -> None:
+    """The console's mark of a failing node was cleared only by an opening: after a good message that followed a
+    message's error, or a live edit that rebuilt the node, the engine had cleared the error (runtime.recovery) and
+    yet the next time its server opened the console said "is back". It follows the engine's rule now."""
+    import io
+
+    from exsampling_patch import ANY, Input, Node, Param
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.registry import Registry
+    from exsampling_patch.runtime import Engine
+
+    class Listener(Node):
+        """Fails on "bad" messages; its start may tell a device's error, as a recorder whose server is not up."""
+
+        type_name = "listener"
+        inlet = Input(ANY)
+        missing = Param(str, "", "the error start() tells")
+
+        def start(self) -> None:
+            if self.missing:
+                self.report_error(self.missing)
+
+        def on_inlet(self, message: Any) -> None:
+            if message == "bad":
+                raise ValueError("bad message")
+
+    registry = Registry.default(entry_points=False)
+    registry.register(Listener, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("msg", "listener"))
+    patch.add_node(NodeSpec("dev", "listener", {"missing": "no server"}))
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    engine = Engine(registry, workers=1, pin_workers=False)
+    engine.events.subscribe(console, *console.kinds())
+    engine.start(patch)
+    reopened = "https://10.0.0.2:8443"
+    try:
+        engine.inject("msg", "inlet", "bad")
+        assert engine.wait_idle(5, settle=0.05)
+        engine.inject("msg", "inlet", "good")  # a message handled without an error ends a message's error
+        assert engine.wait_idle(5, settle=0.05)
+        edited = Patch()
+        edited.add_node(NodeSpec("msg", "listener"))
+        edited.add_node(NodeSpec("dev", "listener", {"missing": ""}))  # rebuilt by a live edit, its device found
+        assert engine.update(edited) is not None
+        assert engine.errors == {} and engine.error_counts == {"msg": 1, "dev": 1}
+        before = err.getvalue().splitlines()
+        engine.node("msg").report_status(url=reopened)
+        engine.node("dev").report_status(url=reopened)
+        # One still in a message's error when it reopens is back, as the engine says.
+        engine.inject("msg", "inlet", "bad")
+        assert engine.wait_idle(5, settle=0.05)
+        assert "msg" in engine.errors
+        engine.node("msg").report_status(url=reopened)
+        assert engine.errors == {}
+    finally:
+        engine.stop()
+    assert any("error in node 'msg': ValueError: bad message" in line for line in before), before
+    assert any("error in node 'dev'" in line and "no server" in line for line in before), before
+    after = err.getvalue().splitlines()[len(before):]
+    assert after[:2] == [f"listener 'msg': phones open {reopened}", f"listener 'dev': phones open {reopened}"], after
+    assert [line for line in after if "is back" in line] == [after[-1]], after
+    assert after[-1].endswith(f" msg is back: listener 'msg': phones open {reopened}"), after
