@@ -41,7 +41,7 @@ from exsampling_patch.runtime import (
     TakeEnded,
 )
 from exsampling_patch.runtime.events import opened_keys
-from exsampling_patch.runtime.recovery import clears_error, sign_of
+from exsampling_patch.runtime.recovery import ErrorBook, sign_of
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
@@ -134,11 +134,8 @@ class StageConsole:
         self._lock = threading.Lock()
         self._takes: dict[str, dict[str, Any]] = {}  # take id -> what nodes said of it (duration, label...)
         self._opened: dict[str, set[str]] = {}  # node id -> what of it was announced (url, device...)
-        #: node id -> the error it is in, as the engine keeps it (runtime.recovery), for "is back" at an opening
-        self._failing: dict[str, NodeError] = {}
-        #: nodes whose failed message is being finished: its NodeTiming comes next and ends nothing
-        self._finishing: set[str] = set()
-        self._errors_lock = threading.Lock()
+        #: the error each node is in, as the engine keeps it (runtime.recovery), for "is back" at an opening
+        self._errors = ErrorBook()
         #: the live node for an id (the run's engine.node), to read what a node knows beyond its status
         self.node: Any = lambda node_id: None
         #: web recorders whose QR code the console prints (their print_qr); they print none themselves
@@ -170,10 +167,7 @@ class StageConsole:
         elif isinstance(event, TakeEnded):
             self._take(event)
         elif isinstance(event, NodeError):
-            with self._errors_lock:
-                self._failing[event.node_id] = event
-                if event.port is not None:
-                    self._finishing.add(event.node_id)
+            self._errors.told(event)
             if self.mode != "json":
                 where = f" (at {event.where})" if event.where else ""
                 during = f" in {event.during}()" if event.during else ""
@@ -187,20 +181,7 @@ class StageConsole:
     def _recovered(self, event: Event) -> bool:
         """Forget the error of ``event``'s node if ``event`` ends it, by the engine's rule (runtime.recovery): a
         message handled (not the failed one being finished), an opening after its start, a rebuild. Whether it did."""
-        node_id, sign = event.node_id, sign_of(event)
-        with self._errors_lock:
-            if sign == "handled" and node_id in self._finishing:
-                self._finishing.discard(node_id)
-                return False
-            if sign == "rebuilt":
-                self._finishing.discard(node_id)  # the old node's failed message goes with it
-            elif node_id in self._finishing:
-                return False
-            error = self._failing.get(node_id)
-            if error is None or sign is None or not clears_error(error, sign):
-                return False
-            del self._failing[node_id]
-            return True
+        return self._errors.ends(event.node_id, sign_of(event))
 
     def _json(self, event: Event) -> None:
         fields = {k: _plain(v) for k, v in vars(event).items() if k not in ("time", "details")}

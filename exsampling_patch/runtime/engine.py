@@ -32,7 +32,7 @@ from exsampling_patch.runtime.flow import MessageFlow
 from exsampling_patch.runtime.ledger import TakeLedger, take_key
 from exsampling_patch.runtime.parts import Cell, NotBuilt, Worker, error_text, hang_limit, raised_at, worker_cpus
 from exsampling_patch.runtime.plan import Plan, compile_plan
-from exsampling_patch.runtime.recovery import ErrorState, Sign, clears_error, sign_of
+from exsampling_patch.runtime.recovery import ErrorBook, ErrorState, Sign, sign_of
 from exsampling_patch.runtime.swap import PlanSwap
 from exsampling_patch.runtime.watchdog import HangWatch
 
@@ -116,10 +116,9 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         self.events = events or EventBus()
         self.errors: dict[str, str] = {}
         self.error_counts: dict[str, int] = {}
-        self._error_events: dict[str, NodeError] = {}  # each of errors as published: what ends it depends on it
-        self._errors_lock = threading.Lock()  # a device thread's error must not be lost to a worker's recovery
-        #: Nodes whose failed message (or hung handler) is not finished yet: nothing clears their error meanwhile.
-        self._failing: set[str] = set()
+        # Each of errors as published (what ends it depends on it), under a lock: a device thread's error must not be
+        # lost to a worker's recovery.
+        self._error_book = ErrorBook()
         self.status: dict[str, dict[str, Any]] = {}
         self._workers_wanted = workers or max(2, os.cpu_count() or 2)
         self._worker_cpus = worker_cpus() if pin_workers else []
@@ -386,26 +385,20 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         (``opened``; not while a message it failed on is being finished), or a live edit rebuilds it (``rebuilt``).
         Observers of the events clear a node's error by the same rule, so one that joins late (:meth:`error_state`)
         shows what one that watched all along does."""
-        if node_id not in self.errors and node_id not in self._failing:
+        book = self._error_book
+        if node_id not in self.errors and node_id not in book.finishing:
             return  # the usual case, without the lock
-        with self._errors_lock:
-            if sign == "handled":
-                self._failing.discard(node_id)
-                if self.error_counts.get(node_id, 0) != errors_before:
-                    return
-            elif sign == "rebuilt":
-                self._failing.discard(node_id)  # a hung handler's: of the old node, which goes
-            elif node_id in self._failing:
-                return
-            error = self._error_events.get(node_id)
-            if error is not None and clears_error(error, sign):
-                del self.errors[node_id], self._error_events[node_id]
+        with book.lock:
+            failed = self.error_counts.get(node_id, 0) != errors_before if sign == "handled" else None
+            if book.ends(node_id, sign, failed):
+                del self.errors[node_id]
 
     def error_state(self) -> dict[str, ErrorState]:
         """Each node that has had an error: the one it is in now (None: none any more), whether the message it
         failed on is still being finished, and its count; taken whole, for an observer that joins late."""
-        with self._errors_lock:
-            return {node_id: ErrorState(self._error_events.get(node_id), node_id in self._failing, count)
+        book = self._error_book
+        with book.lock:
+            return {node_id: ErrorState(book.current.get(node_id), node_id in book.finishing, count)
                     for node_id, count in self.error_counts.items()}
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
@@ -418,11 +411,9 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             of = cell.node
         where = raised_at(error, of) if of is not None and isinstance(error, BaseException) else ""
         event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during)
-        with self._errors_lock:
+        with self._error_book.lock:
             self.errors[node_id] = text
-            self._error_events[node_id] = event
             self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
-            if port is not None:
-                self._failing.add(node_id)
+            self._error_book.told(event)
         self.events.publish(event)
         return text

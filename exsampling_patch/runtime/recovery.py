@@ -12,6 +12,7 @@ end-of-show summary names a node that failed and recovered).
 
 from __future__ import annotations
 
+import threading
 from typing import Literal, NamedTuple
 
 from exsampling_patch.runtime.events import Event, NodeError, NodeStatus, NodeStopped, NodeTiming, opened_keys
@@ -52,3 +53,48 @@ class ErrorState(NamedTuple):
     failing: bool
     #: How many errors it has told in all.
     told: int
+
+
+class ErrorBook:
+    """The error each node is in now and the nodes whose failed message is being finished, kept by the rule above:
+    the engine's book (behind ``Engine.errors``) and the stage console's, which follows the events.
+
+    ``lock`` is re-entrant, so that a keeper may change what it keeps beside the book in one step with it."""
+
+    def __init__(self) -> None:
+        #: node id -> the error it is in, as it was published
+        self.current: dict[str, NodeError] = {}
+        #: nodes whose failed message (or hung handler) is not finished: nothing ends their error meanwhile
+        self.finishing: set[str] = set()
+        self.lock = threading.RLock()
+
+    def told(self, error: NodeError) -> None:
+        """``error`` was published: its node is in it (and, with a port, finishing the message it failed on)."""
+        with self.lock:
+            self.current[error.node_id] = error
+            if error.port is not None:
+                self.finishing.add(error.node_id)
+
+    def ends(self, node_id: str, sign: Sign | None, failed: bool | None = None) -> bool:
+        """Forget ``node_id``'s error if ``sign`` ends it (:func:`clears_error`); whether it did. A ``handled``
+        message ends the finishing of a failed one, and ends the error only if it did not fail itself: ``failed``
+        says so where the caller knows (the engine, around the handler); None takes a message being finished for
+        the failed one (an observer of the events, whose NodeTiming follows the NodeError). A ``rebuilt`` node's
+        failed message goes with the old node; an ``opened`` one ends nothing while a failed message is finished."""
+        if sign is None:
+            return False
+        with self.lock:
+            if sign == "handled":
+                failed = node_id in self.finishing if failed is None else failed
+                self.finishing.discard(node_id)
+                if failed:
+                    return False
+            elif sign == "rebuilt":
+                self.finishing.discard(node_id)
+            elif node_id in self.finishing:
+                return False
+            error = self.current.get(node_id)
+            if error is None or not clears_error(error, sign):
+                return False
+            del self.current[node_id]
+            return True
