@@ -110,9 +110,7 @@ class SentLog:
             self._lock = None
             raise FolderInUse(in_use_text(log.parent, _holder(lock_path), "this node sends nothing to Live in this "
                                           "run")) from None
-        self._lock.truncate(0)  # who holds it, for another run that finds it held
-        self._lock.write(json.dumps({"patch": os.getpid(), "sender": os.getpid()}))
-        self._lock.flush()
+        _say_holder(self._lock, os.getpid(), os.getpid())
         self._sent, self._lines = read_sent(log, keep)
         self._fd: int | None = None  # opened (and its folder made) with the first key: a node that sends no stored
         self._closed = False  # take writes nothing
@@ -325,6 +323,13 @@ def _holder(lock_path: Path) -> str:
     return json.dumps({"patch": patch, "sender": sender})
 
 
+def _say_holder(lock: IO[str], patch: int, sender: int) -> None:
+    """Write who holds ``lock`` into its file, for another run that finds it held (:func:`_holder` reads it)."""
+    lock.truncate(0)
+    lock.write(json.dumps({"patch": patch, "sender": sender}))
+    lock.flush()
+
+
 def _take_lock(lock: IO[str], lock_path: Path, out: _Reports, quiet: float) -> None:
     """Hold ``lock``, saying so (with the holder's pids) if another run keeps it longer than ``quiet`` seconds."""
     try:
@@ -355,9 +360,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
     lock_path = log.with_name(log.name + ".lock")
     with open(lock_path, "a+", encoding="utf-8") as lock:
         _take_lock(lock, lock_path, out, quiet)  # held until exit: the next sender reads the log after this one
-        lock.truncate(0)  # who holds it, for a sender of another run that waits for it
-        lock.write(json.dumps({"patch": os.getppid(), "sender": os.getpid()}))
-        lock.flush()
+        _say_holder(lock, os.getppid(), os.getpid())
         sent, lines = read_sent(log, keep)
         if lines > 2 * keep:  # keep the file short
             tmp = log.with_name(log.name + ".tmp")
