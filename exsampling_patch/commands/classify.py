@@ -327,7 +327,9 @@ def unreadable(path: str, error: Exception) -> str:
             return (f"{kind}, which this build cannot read: convert it to WAV or FLAC "
                     f"(ffmpeg -i '{where.name}' '{where.stem}.wav')")
         return f"not an audio file that can be read ({READABLE}, ...)"
-    if type(error).__name__ == "UnusableAudio":
+    from exsampling_patch.takes import UnusableAudio  # read_take raised it: the takes module is loaded
+
+    if isinstance(error, UnusableAudio):
         return str(error)
     return f"{type(error).__name__}: {error}"
 
