@@ -29,9 +29,9 @@ from .musical import SOURCES
 from .network import STEP_FRAMES, SoundNet, calibrate_int8, load_int8_trunk, read_tuned_trunk, script_int8_trunk
 from .oneshots import build, oneshot_folder
 
-__all__ = ["AMBIENT_NOISE", "ESC50_PHONE_TAKE", "FeatureSet", "esc50_features", "esc50_phone_features", "features",
-           "features_current", "features_of_trunk", "load_parts", "noise_bank", "oneshot_features", "pooled",
-           "take_power", "trim", "trunk_model"]
+__all__ = ["AMBIENT_NOISE", "ANALYSIS", "ESC50_PHONE_TAKE", "FeatureSet", "cache_key", "esc50_features",
+           "esc50_phone_features", "features", "features_current", "features_of_trunk", "load_parts", "noise_bank",
+           "oneshot_features", "pooled", "take_power", "trim", "trunk_model"]
 
 AMBIENT_NOISE = ("rain", "wind", "sea_waves", "crackling_fire", "airplane", "train", "engine", "crickets",
                  "vacuum_cleaner", "washing_machine")
@@ -45,6 +45,10 @@ MAX_SECONDS = 5.0
 """As the classifier node scores takes: the loudest 5 s."""
 TRIM_DB = 60.0
 """As the default patch's trim node."""
+ANALYSIS = "2026-12-05: DC offset removed before analysis; trim levels measured around each frame's mean"
+"""What the trim and the front end compute, for the feature cache's key: change it with any change to
+:func:`trim` or :func:`~.features.analyse` that alters a feature, so that cached features computed the old way
+are computed again rather than trained on."""
 
 
 @dataclass
@@ -197,7 +201,7 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
     model = trunk_model(trunk, 1)
     torch.set_num_threads(2)
     int8_path = out / "int8_trunk.pt"
-    fingerprint = trunk_fingerprint(model)
+    fingerprint = cache_key(model)
     if not features_of_trunk(out, fingerprint):
         observers = calibrate_int8(model, calibration_specs(calibration_powers(data, cache, seed), n=96, seed=seed))
         int8_path.write_bytes(script_int8_trunk(model, observers))
@@ -231,6 +235,11 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
         _made_from(parts[source.name]).write_text(json.dumps(manifest.get(source.name), sort_keys=True))
         print(f"features {source.name}: {len(part.labels)} rows in {time.perf_counter() - t0:.0f} s", flush=True)
     return parts
+
+
+def cache_key(model: SoundNet, analysis: str = ANALYSIS) -> str:
+    """The key that cached features are kept under: the trunk's fingerprint and how takes were analysed."""
+    return f"{trunk_fingerprint(model)} {analysis}"
 
 
 def features_of_trunk(out: Path, fingerprint: str) -> bool:

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import torch
 
-from exsampling_patch.models.sound_features import FeatureSet, features_current, features_of_trunk
+from exsampling_patch.models.model_file import trunk_fingerprint
+from exsampling_patch.models.network import SoundNet
+from exsampling_patch.models.sound_features import (
+    ANALYSIS,
+    FeatureSet,
+    cache_key,
+    features_current,
+    features_of_trunk,
+)
 
 
 def _entry(recipe: str) -> dict:
@@ -45,3 +53,18 @@ def test_a_cache_from_before_the_record_starts_afresh(tmp_path: Path) -> None:
     (tmp_path / "int8_trunk.pt").write_bytes(b"int8 of some trunk")
     assert not features_of_trunk(tmp_path, "A"), "whose trunk made it is unknown"
     assert not (tmp_path / "int8_trunk.pt").exists()
+
+
+def test_features_follow_how_takes_were_analysed(tmp_path: Path) -> None:
+    """Features computed before the front end removed a DC offset must not be trained on after it: the same
+    trunk, analysed another way, is another cache."""
+    model = SoundNet(2)
+    before = cache_key(model, "2026-12-04: the DC offset counted in the peak")
+    assert cache_key(model) == cache_key(model, ANALYSIS) != before
+    assert trunk_fingerprint(model) in before, "another trunk is still another cache"
+    part = tmp_path / "esc50_fold1.pt"
+    FeatureSet(torch.zeros(1, 3), ["dog"], ["a"], ["whole"]).save(part)
+    (tmp_path / "int8_trunk.pt").write_bytes(b"int8 of the trunk")
+    (tmp_path / "int8_trunk.from.json").write_text(before)
+    assert not features_of_trunk(tmp_path, cache_key(model))
+    assert not part.is_file(), "features analysed the old way are deleted"
