@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from exsampling_patch.mixdown import mix_down
+
 _take_numbers = itertools.count(1)
 
 
@@ -86,10 +88,9 @@ class Take:
         return {}
 
     def mono(self) -> np.ndarray:
-        """The channels mixed down to one float32 vector."""
-        if self.channels == 1:
-            return self.samples[:, 0]
-        return self.samples.mean(axis=1, dtype=np.float32)
+        """The channels mixed down to one float32 vector (:func:`~exsampling_patch.mixdown.mix_down`: their
+        mean, or the loudest channel of a take whose channels cancel each other out)."""
+        return mix_down(self.samples)
 
     def derive(self, samples: np.ndarray | None = None, sample_rate: int | None = None, **changes: Any) -> Take:
         """A copy with new samples and/or fields; ``meta`` entries given in ``meta=`` are merged in.

@@ -25,6 +25,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from exsampling_patch.mixdown import mix_down
+
 __all__ = [
     "FRONT_END",
     "SAMPLE_RATE",
@@ -80,7 +82,8 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
             scaled to [-1, 1] by their dtype's range.
 
     Returns:
-        A contiguous ``(frames,)`` float32 array (the mean of the channels).
+        A contiguous ``(frames,)`` float32 array: the mean of the channels, or the loudest channel of a
+        take whose channels cancel each other out (:func:`exsampling_patch.mixdown.mix_down`).
 
     Raises:
         ValueError: for arrays of more than two dimensions.
@@ -91,8 +94,7 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
         x = x.astype(np.float32) / float(max(abs(info.min), info.max))
     x = x.astype(np.float32, copy=False)
     if x.ndim == 2:
-        # a matrix-vector product is ~10x faster than x.mean(axis=1) on (frames, channels) arrays
-        x = x @ np.full(x.shape[1], 1.0 / x.shape[1], np.float32) if x.shape[1] > 1 else x[:, 0]
+        x = mix_down(x)
     elif x.ndim != 1:
         raise ValueError(f"expected a (frames,) or (frames, channels) array, got shape {x.shape}")
     return np.ascontiguousarray(x, dtype=np.float32)

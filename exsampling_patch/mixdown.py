@@ -1,0 +1,44 @@
+"""One mix-down of a take's channels, shared by the classifier's front end and ``Take.mono`` (trim, onsets,
+pitch, sampler), so that what is classified is what is trimmed and played."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["CANCELLED_DB", "mix_down"]
+
+CANCELLED_DB = 10.0
+"""How far (dB) the channels' sum may fall below the sum of their energies before the mix counts as cancelled.
+
+Channels that share a sound add up to more than their energies, unrelated ones to as much (a stereo mix is then
+3 dB below equal channels), and a channel alone (hard-panned) to its own energy: only channels in opposite
+phase, a miswired microphone or undecoded mid-side, lose more.
+"""
+
+
+def mix_down(samples: np.ndarray) -> np.ndarray:
+    """A ``(frames, channels)`` float32 array as one ``(frames,)`` float32 vector: the mean of its channels, or
+    its loudest channel where the channels cancel each other out (see :data:`CANCELLED_DB`).
+
+    A take whose channels are in opposite phase would otherwise mix down to near silence, to be called
+    silent or trimmed away, although each channel holds the sound. Any other take gets the mean, bit for bit
+    as before this check (the shipped classifier was trained on such means). Channels holding NaN or
+    infinity are not checked: their mean is returned.
+    """
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError(f"expected a (frames, channels) array, got shape {x.shape}")
+    channels = x.shape[1]
+    if channels == 1:
+        return x[:, 0]
+    # a matrix-vector product is ~10x faster than x.mean(axis=1) on (frames, channels) arrays
+    mix = x @ np.full(channels, 1.0 / channels, np.float32)
+    # the channels' Gram matrix, one BLAS call: its trace is the sum of their energies, its sum the energy of
+    # their sum (float32 products, float64 totals: precise enough for a threshold of 10 dB)
+    gram = (x.T @ x).astype(np.float64)
+    energies = np.diag(gram)
+    with np.errstate(invalid="ignore", over="ignore"):
+        cancelled = gram.sum() < energies.sum() * 10.0 ** (-CANCELLED_DB / 10.0)
+    if not cancelled:  # also for NaN totals
+        return mix
+    return np.ascontiguousarray(x[:, int(np.argmax(energies))])
