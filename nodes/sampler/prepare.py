@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from exsampling_patch.messages import Take
+from exsampling_patch.models.features import remove_offset
 
 #: Zero samples after the audio, so linear interpolation can read index ``frames + 1`` without a branch.
 GUARD = 4
@@ -80,18 +81,35 @@ def overview(samples: np.ndarray, points: int = OVERVIEW_POINTS) -> np.ndarray:
 
 def prepare(take: Take, stream_rate: int, label: str | None = None, max_seconds: float = 30.0,
             now: float = 0.0, serial: int = 0, guarded: bool = True) -> SlotBuffer:
-    """Make ``take`` playable at ``stream_rate``: mono, resampled, float32, cut to ``max_seconds``.
+    """Make ``take`` playable at ``stream_rate``: mono, less its DC offset, resampled, float32, cut to
+    ``max_seconds``.
 
-    ``guarded=False`` is for a receiver that makes its own copy (the audio process): where no resampling is
-    needed, ``data`` is then the take's own mono samples, without guard zeros and not yet cleaned of NaN or
-    infinity (:func:`guard` does both), which saves the node's thread a copy of megabytes of fresh memory.
+    ``guarded=False`` is for a receiver that makes its own copy (the audio process): ``data`` is then without
+    guard zeros (:func:`guard` adds them), which saves the node's thread a second copy of megabytes.
     """
-    mono = take.mono()[: int(max_seconds * take.sample_rate)]
+    mono = without_offset(take.mono()[: int(max_seconds * take.sample_rate)])
     if take.sample_rate != stream_rate:
-        mono = resample(np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0), take.sample_rate, stream_rate)
+        mono = resample(mono, take.sample_rate, stream_rate)
     data = guard(mono) if guarded else np.ascontiguousarray(mono, np.float32)
     return SlotBuffer(data=data, frames=int(mono.size), pitch_hz=take_pitch(take), take_id=take.take_id,
                       label=label, take=take, prepared_at=now, serial=serial)
+
+
+def without_offset(mono: np.ndarray) -> np.ndarray:
+    """``mono`` less its constant (DC) offset, as the classifier's front end takes it away
+    (:func:`~exsampling_patch.models.features.remove_offset`): a new array, made here on the node's thread.
+
+    A voice starts on the take's first sample and is cut after its last: an offset played is a step from
+    silence to the offset and back, a click at each end of every note. NaN and infinite samples (a recorder's
+    glitch) are not counted in the offset and become silence, 0 once it is taken away (zeroed before, they
+    would be a spike of the offset's size).
+    """
+    if math.isfinite(float(np.sum(mono, dtype=np.float64))):
+        return remove_offset(mono)
+    finite = np.isfinite(mono)
+    offset = np.float32(np.mean(mono[finite], dtype=np.float64)) if finite.any() else np.float32(0.0)
+    with np.errstate(invalid="ignore"):
+        return np.where(finite, mono - offset, np.float32(0.0)).astype(np.float32, copy=False)
 
 
 def guard(samples: np.ndarray) -> np.ndarray:

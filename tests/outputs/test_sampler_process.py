@@ -250,3 +250,26 @@ def test_notes_that_come_while_the_audio_process_starts_are_dropped_not_stacked(
         assert sampler.stats()["unstarted_dropped"] == 5
     finally:
         sampler.stop()
+
+
+@pytest.mark.jack
+def test_the_audio_process_gets_a_take_less_its_dc_offset() -> None:
+    """A voice starts on the take's first sample and is cut after its last: an offset played is a step there,
+    a click at each end of every note. The samples the callback reads are the take's sound without it."""
+    from exsampling_patch.messages import Take
+    from exsampling_patch.nodes.sampler.handoff import Arena
+
+    with audio_process_sampler() as (sampler, context):
+        rate = sampler.sample_rate_used
+        sound = sine_take(200.0, seconds=1.0, rate=rate, pitch=0).samples[:, 0]  # whole cycles: no mean of its own
+        take = Take(sound + np.float32(0.25), rate)
+        sampler.on_assign(SlotAssignment("HH", take))
+        assert wait_for(lambda: sampler.sounding("HH") == take.take_id)
+        arena = sampler.audio.arena
+        (offset,) = arena._used  # the one block written: the slot's samples
+        mapped = Arena.attach(arena.fd, arena.capacity * 4)  # as the process maps it
+        played = mapped[offset:offset + take.frames + GUARD]
+        np.testing.assert_allclose(played[: take.frames], sound, atol=1e-6)
+        # the steps into the first sample and out of the last are the sine's own (< 0.02), not 0.25
+        assert abs(played[0]) < 1e-6 and abs(played[take.frames - 1]) < 0.02
+        assert not context.errors
