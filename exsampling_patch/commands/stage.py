@@ -36,12 +36,9 @@ from exsampling_patch.runtime import (
     NodeHung,
     NodeStarted,
     NodeStatus,
-    NodeStopped,
-    NodeTiming,
     TakeEnded,
 )
 from exsampling_patch.runtime.events import opened_keys
-from exsampling_patch.runtime.recovery import ErrorBook, sign_of
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
@@ -134,8 +131,6 @@ class StageConsole:
         self._lock = threading.Lock()
         self._takes: dict[str, dict[str, Any]] = {}  # take id -> what nodes said of it (duration, label...)
         self._opened: dict[str, set[str]] = {}  # node id -> what of it was announced (url, device...)
-        #: the error each node is in, as the engine keeps it (runtime.recovery), for "is back" at an opening
-        self._errors = ErrorBook()
         #: the live node for an id (the run's engine.node), to read what a node knows beyond its status
         self.node: Any = lambda node_id: None
         #: web recorders whose QR code the console prints (their print_qr); they print none themselves
@@ -143,10 +138,9 @@ class StageConsole:
                           if spec.type == "web_recorder"}
 
     def kinds(self) -> tuple[type[Event], ...]:
-        # NodeTiming and NodeStopped print nothing: a message handled or a rebuild ends an error (runtime.recovery),
-        # and a device that opens after that is no recovery to announce.
-        base: tuple[type[Event], ...] = (NodeError, NodeStarted, TakeEnded, NodeHung, NodeStatus, NodeTiming,
-                                         NodeStopped)
+        # Whether a node is back is the engine's word, on the status that opened it (NodeStatus.back): the console
+        # keeps no errors of its own, and needs no event for each message handled.
+        base: tuple[type[Event], ...] = (NodeError, NodeStarted, TakeEnded, NodeHung, NodeStatus)
         return (*base, MessageHop) if self.hops else base
 
     hops = False  # set by the run for -v / --trace: every hop costs an event
@@ -157,9 +151,6 @@ class StageConsole:
             print(text, file=self.err, flush=True)
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, NodeTiming | NodeStopped):
-            self._recovered(event)
-            return
         if self.mode == "json":
             self._json(event)
         if isinstance(event, NodeStatus):
@@ -167,7 +158,6 @@ class StageConsole:
         elif isinstance(event, TakeEnded):
             self._take(event)
         elif isinstance(event, NodeError):
-            self._errors.told(event)
             if self.mode != "json":
                 where = f" (at {event.where})" if event.where else ""
                 during = f" in {event.during}()" if event.during else ""
@@ -178,13 +168,9 @@ class StageConsole:
             self.say(f"{_clock(event)} hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
                      f"{summarize(event.message)}")
 
-    def _recovered(self, event: Event) -> bool:
-        """Forget the error of ``event``'s node if ``event`` ends it, by the engine's rule (runtime.recovery): a
-        message handled (not the failed one being finished), an opening after its start, a rebuild. Whether it did."""
-        return self._errors.ends(event.node_id, sign_of(event))
-
     def _json(self, event: Event) -> None:
-        fields = {k: _plain(v) for k, v in vars(event).items() if k not in ("time", "details")}
+        # "back" is said by the person's line; the JSON lines stay as they were
+        fields = {k: _plain(v) for k, v in vars(event).items() if k not in ("time", "details", "back")}
         line = json.dumps({"event": type(event).__name__, "at": round(time.time() - (time.monotonic() - event.time),
                                                                       3), **fields}, ensure_ascii=False)
         with self._lock:
@@ -217,9 +203,9 @@ class StageConsole:
         if not opened:
             return
         node_id = event.node_id
-        # An opening during the node's own start is its first setting up, not a recovery: by the engine's and the
-        # editor's rule (runtime.recovery) it is still in the error that start told.
-        back = self._recovered(event)
+        # The engine's word (runtime.recovery): an opening during the node's own start, or after its error already
+        # ended (a message handled, a rebuild), is no recovery to announce.
+        back = event.back
         said = self._opened.setdefault(node_id, set())
         if all(key in said for key in opened) and not back:
             return

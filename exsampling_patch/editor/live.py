@@ -29,15 +29,15 @@ from exsampling_patch.runtime import (
     Event,
     MessageHop,
     NodeError,
+    NodeRecovered,
     NodeStatus,
-    NodeStopped,
     NodeTiming,
     PlanSwapped,
     showlog,
 )
 from exsampling_patch.runtime.events import TakeEnded, merge_status
 from exsampling_patch.runtime.parts import error_text
-from exsampling_patch.runtime.recovery import ErrorState, clears_error, sign_of
+from exsampling_patch.runtime.recovery import ErrorState
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,7 @@ class NodeLive:
     error_count: int = 0
     handled: int = 0
     last_seconds: float | None = None
-    #: A message the node failed on is being finished (its NodeTiming follows its NodeError).
-    failing: bool = False
-    #: The event of :attr:`error`: what ends it depends on what it was (runtime.recovery).
+    #: The event of :attr:`error`, as it was published.
     error_event: NodeError | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -119,7 +117,7 @@ class _ErrorsSoFar(Event):
 class RuntimeObserver:
     """Queues runtime events from any thread; :meth:`apply` folds them into :attr:`nodes` on the GUI thread."""
 
-    KINDS = (NodeError, NodeStatus, NodeTiming, NodeStopped, MessageHop, PlanSwapped, TakeEnded)
+    KINDS = (NodeError, NodeRecovered, NodeStatus, NodeTiming, MessageHop, PlanSwapped, TakeEnded)
 
     def __init__(self, max_queued: int = 50_000, max_takes: int = 500) -> None:
         # A bounded deque: if the GUI stalls, the oldest events go, never the show.
@@ -140,8 +138,8 @@ class RuntimeObserver:
         for node_id, status in list(engine.status.items()):
             self._queue.append(NodeStatus(node_id, dict(status)))
         for node_id, state in engine.error_state().items():
-            # Each error as it was published: a message's ends with the next one handled, a device's only once
-            # the device is back (runtime.recovery); its count for the badge's "(xN)".
+            # The error each node is in now (the engine's NodeRecovered ends it from here on); its count for the
+            # badge's "(xN)".
             self._queue.append(_ErrorsSoFar(node_id, state=state))
         self._unsubscribe = engine.events.subscribe(self.on_event, *self.KINDS)
 
@@ -175,36 +173,29 @@ class RuntimeObserver:
             if isinstance(event, NodeStatus):
                 live = self.nodes.setdefault(node_id, NodeLive())
                 merge_status(live.status, event.status)
-                if not live.failing:
-                    # Its device or port opened again by itself (a JACK server restarted, a MIDI port re-plugged):
-                    # the node is back, as the stage console says, though no message may pass for a long while.
-                    self._recovered(live, event)
                 self._note_status(node_id, event.status)
                 changed.add(node_id)
             elif isinstance(event, NodeError):
                 live = self.nodes.setdefault(node_id, NodeLive())
                 live.error, live.error_event = event.error, event
                 live.error_count += 1
-                live.failing = event.port is not None  # a failed message: its NodeTiming comes next
                 changed.add(node_id)
+            elif isinstance(event, NodeRecovered):
+                # The engine's word (runtime.recovery): a message handled, a device back, a rebuild. Not replayed
+                # here: whether an error was told while a handler ran, from any thread, only the engine knows.
+                recovered = self.nodes.get(node_id)
+                if recovered is not None and recovered.error is not None:
+                    recovered.error, recovered.error_event = None, None
+                    changed.add(node_id)
             elif isinstance(event, NodeTiming):
                 live = self.nodes.setdefault(node_id, NodeLive())
                 live.handled += 1
                 live.last_seconds = event.seconds
-                if live.failing:
-                    live.failing = False
-                elif self._recovered(live, event):  # a message handled without an error ends a message's error
-                    changed.add(node_id)
-            elif isinstance(event, NodeStopped):
-                stopped = self.nodes.get(node_id)
-                if stopped is not None and self._recovered(stopped, event):
-                    stopped.failing = False  # rebuilt by a live edit: the old node's failure goes with it
-                    changed.add(node_id)
             elif isinstance(event, _ErrorsSoFar):
                 live = self.nodes.setdefault(node_id, NodeLive())
                 error = event.state.error
                 live.error, live.error_event = (error.error, error) if error is not None else (None, None)
-                live.failing, live.error_count = event.state.failing, event.state.told
+                live.error_count = event.state.told
                 changed.add(node_id)
             elif isinstance(event, MessageHop):
                 self._note_message(event.message)
@@ -216,15 +207,6 @@ class RuntimeObserver:
                     self.nodes.pop(removed, None)
                     changed.add(removed)
         return changed
-
-    @staticmethod
-    def _recovered(live: NodeLive, event: Event) -> bool:
-        """Clear ``live``'s error if ``event`` ends it (runtime.recovery, the engine's rule); whether it did."""
-        sign = sign_of(event)
-        if live.error_event is None or sign is None or not clears_error(live.error_event, sign):
-            return False
-        live.error, live.error_event = None, None
-        return True
 
     def _point(self, take: Take) -> TakePoint:
         point = self.takes.get(take.take_id)

@@ -14,6 +14,7 @@ live edit (:meth:`Engine.update`) swaps plans, rolls back, and ends the takes at
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import queue
@@ -27,7 +28,7 @@ from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime.events import EventBus, NodeError, NodeStatus, NodeTiming, merge_status
+from exsampling_patch.runtime.events import EventBus, NodeError, NodeRecovered, NodeStatus, NodeTiming, merge_status
 from exsampling_patch.runtime.flow import MessageFlow
 from exsampling_patch.runtime.ledger import TakeLedger, take_key
 from exsampling_patch.runtime.parts import Cell, NotBuilt, Worker, error_text, hang_limit, raised_at, worker_cpus
@@ -67,8 +68,10 @@ class _Context(NodeContext):
         self._engine.status[node_id] = merged
         starting = self._engine._starting
         event = NodeStatus(node_id, status, starting=starting is not None and starting[0] == node_id)
-        if sign_of(event) == "opened":  # its device or port opened after its start: it is back
-            self._engine._recovered(node_id, "opened")
+        # Its device or port opened after its start: it is back, if that ends its error (the engine decides, and
+        # says so on the status: observers follow it).
+        if sign_of(event) == "opened" and self._engine._recovered(node_id, "opened"):
+            event = dataclasses.replace(event, back=True)
         if self._engine.events.wants(NodeStatus):
             self._engine.events.publish(event)
 
@@ -378,20 +381,25 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             if spec.type == in_type:
                 self._emit(node.node_id, name, message)
 
-    def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1) -> None:
+    def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1) -> bool:
         """Forget ``node_id``'s current error (its count stays) if ``sign`` ends it (:func:`.recovery.clears_error`):
         a handler of it has just returned (``handled``; ``errors_before``: the node's count as it began, -1 when it
-        raised: an error raised or told meanwhile stands), it reported its device or port opened after its start
-        (``opened``; not while a message it failed on is being finished), or a live edit rebuilds it (``rebuilt``).
-        Observers of the events clear a node's error by the same rule, so one that joins late (:meth:`error_state`)
-        shows what one that watched all along does."""
+        raised: an error raised or told meanwhile, from any thread, stands), it reported its device or port opened
+        after its start (``opened``; not while a message it failed on is being finished), or a live edit rebuilds it
+        (``rebuilt``). Whether it did. The one decider: observers follow its :class:`NodeRecovered` (published under
+        the book's lock, as each NodeError is, so that they see the two in the book's order), and one that joins late
+        reads :meth:`error_state`."""
         book = self._error_book
         if node_id not in self.errors and node_id not in book.finishing:
-            return  # the usual case, without the lock
+            return False  # the usual case, without the lock
         with book.lock:
             failed = self.error_counts.get(node_id, 0) != errors_before if sign == "handled" else None
-            if book.ends(node_id, sign, failed):
-                del self.errors[node_id]
+            if not book.ends(node_id, sign, failed):
+                return False
+            del self.errors[node_id]
+            if self.events.wants(NodeRecovered):
+                self.events.publish(NodeRecovered(node_id, how=sign))
+        return True
 
     def error_state(self) -> dict[str, ErrorState]:
         """Each node that has had an error: the one it is in now (None: none any more), whether the message it
@@ -411,9 +419,9 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             of = cell.node
         where = raised_at(error, of) if of is not None and isinstance(error, BaseException) else ""
         event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during)
-        with self._error_book.lock:
+        with self._error_book.lock:  # published under it: see _recovered
             self.errors[node_id] = text
             self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1
             self._error_book.told(event)
-        self.events.publish(event)
+            self.events.publish(event)
         return text

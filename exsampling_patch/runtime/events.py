@@ -107,6 +107,20 @@ class NodeStatus(Event):
     status: dict[str, Any]
     #: Reported while the engine runs the node's constructor, prepare() or start(): its first setting up.
     starting: bool = False
+    #: What this status opened ended the node's error, as the engine decided (its :class:`NodeRecovered` came just
+    #: before): the stage console says "<node> is back" at this line.
+    back: bool = False
+
+
+@dataclass(frozen=True)
+class NodeRecovered(Event):
+    """The engine ended the error ``node_id`` was in (:mod:`.recovery`'s rule; its count stays): ``how`` it came back,
+    ``handled`` (a message handled without an error), ``opened`` (its device, port or URL opened again) or
+    ``rebuilt`` (by a live edit). Observers clear the node's error on it rather than replay the rule, which needs
+    what only the engine knows (the errors told while a handler ran, from any thread). Published in order with the
+    node's :class:`NodeError` events."""
+
+    how: str
 
 
 @dataclass(frozen=True)

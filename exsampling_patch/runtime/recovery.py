@@ -1,5 +1,8 @@
-"""When a node is out of its error: the one rule the engine (``Engine.errors``) and its observers (the editor's
-badges) both follow, so that an editor that joins late shows what one that watched all along does.
+"""When a node is out of its error: the rule the engine (``Engine.errors``) decides by. Its observers (the editor's
+badges, the stage console's "is back") do not replay it: they follow the engine's
+:class:`~exsampling_patch.runtime.events.NodeRecovered` (and ``NodeStatus.back``), and one that joins late reads
+``Engine.error_state``. Replayed from the events, the rule could not tell what only the engine knows: whether an
+error was told, by any thread, while a handler ran.
 
 What ends an error depends on what it was. One of handling a message (a :class:`NodeError` with a ``port``: the
 handler raised, hung, or told it while the message was in hand) ends with the next message the node handles
@@ -57,7 +60,7 @@ class ErrorState(NamedTuple):
 
 class ErrorBook:
     """The error each node is in now and the nodes whose failed message is being finished, kept by the rule above:
-    the engine's book (behind ``Engine.errors``) and the stage console's, which follows the events.
+    the engine's book (behind ``Engine.errors``).
 
     ``lock`` is re-entrant, so that a keeper may change what it keeps beside the book in one step with it."""
 
@@ -78,9 +81,9 @@ class ErrorBook:
     def ends(self, node_id: str, sign: Sign | None, failed: bool | None = None) -> bool:
         """Forget ``node_id``'s error if ``sign`` ends it (:func:`clears_error`); whether it did. A ``handled``
         message ends the finishing of a failed one, and ends the error only if it did not fail itself: ``failed``
-        says so where the caller knows (the engine, around the handler); None takes a message being finished for
-        the failed one (an observer of the events, whose NodeTiming follows the NodeError). A ``rebuilt`` node's
-        failed message goes with the old node; an ``opened`` one ends nothing while a failed message is finished."""
+        says so (the engine knows, counting the errors told while the handler ran); None takes a message being
+        finished for the failed one. A ``rebuilt`` node's failed message goes with the old node; an ``opened`` one
+        ends nothing while a failed message is finished."""
         if sign is None:
             return False
         with self.lock:

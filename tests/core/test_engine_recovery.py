@@ -5,6 +5,8 @@ device back (or the node rebuilt), however many messages it handles meanwhile.""
 
 from __future__ import annotations
 
+import io
+import threading
 from typing import Any
 
 import pytest
@@ -269,6 +271,55 @@ def test_a_node_rebuilt_by_a_live_edit_loses_its_device_error(registry: Registry
         # Before, the editor kept the old node's badge: no message came, no device opened.
         assert shown(editor, "sampler") is None and editor.nodes["sampler"].error_count == 1
         assert attached(engine).nodes["sampler"].error is None
+    finally:
+        editor.detach()
+        engine.stop()
+
+
+class DeviceThread(Node):
+    """Tells an error on the message in hand, and meanwhile its device thread loses the device and opens it again."""
+
+    type_name = "device_thread"
+    inlet = Input(ANY)
+
+    def on_inlet(self, message: Any) -> None:
+        self.report_error(f"no slot for {message}")
+
+        def device() -> None:
+            self.report_error("the device went away")
+            self.report_status(device="system")
+
+        thread = threading.Thread(target=device)
+        thread.start()
+        thread.join()
+
+
+def test_an_error_told_by_another_thread_while_a_handler_runs_ends_for_all_as_the_engine_says(
+        registry: Registry) -> None:
+    # The console and the editor replayed runtime.recovery's rule from the events: the editor took the device
+    # thread's error (no port) for the end of the failed message, so the opening meanwhile ended it, while the engine
+    # kept it (the handler had not returned). Both follow the engine's NodeRecovered (and NodeStatus.back) now.
+    from exsampling_patch.commands.stage import StageConsole
+
+    registry.register(DeviceThread, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("sampler", "device_thread"))
+    engine = Engine(registry)
+    editor = watching(engine)
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    engine.events.subscribe(console, *console.kinds())
+    engine.start(patch)
+    try:
+        engine.inject("sampler", "inlet", "Bas")
+        assert engine.wait_idle(5, settle=0.05)
+        assert engine.errors == {"sampler": "the device went away"}
+        assert shown(editor, "sampler") == "the device went away" == attached(engine).nodes["sampler"].error
+        assert not any("is back" in line for line in err.getvalue().splitlines()), err.getvalue()
+        engine.node("sampler").report_status(device="system")  # opened again, nothing in hand: back for all three
+        assert engine.errors == {} and shown(editor, "sampler") is None
+        back = err.getvalue().splitlines()[-1]
+        assert back.endswith(" sampler is back: device_thread 'sampler': sound device system"), back
     finally:
         editor.detach()
         engine.stop()

@@ -12,7 +12,7 @@ from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeError, NodeStatus, NodeTiming
+from exsampling_patch.runtime import Engine, NodeError, NodeRecovered, NodeStatus, NodeTiming
 
 
 def line(observer: RuntimeObserver, node_id: str, **status: Any) -> str:
@@ -126,15 +126,19 @@ def test_a_node_whose_device_opens_again_after_an_error_is_back_with_its_count_k
     observer.on_event(NodeStatus("sampler", {"level": 0.0}))  # nothing opened: still in error
     observer.apply()
     assert observer.nodes["sampler"].error is not None
-    # The server restarted: the new process opened the device. No take may come for a long while.
-    observer.on_event(NodeStatus("sampler", {"device": "system", "sample_rate": 48000.0, "audio": "JACK server back"}))
+    # The server restarted: the new process opened the device, and the engine says that ended the error. No take
+    # may come for a long while.
+    observer.on_event(NodeRecovered("sampler", how="opened"))
+    observer.on_event(NodeStatus("sampler", {"device": "system", "sample_rate": 48000.0, "audio": "JACK server back"},
+                                 back=True))
     assert observer.apply() == {"sampler"}
     live = observer.nodes["sampler"]
     assert live.error is None and live.error_count == 1
     # A MIDI port re-opened, and a recorder's server, by the same rule.
     for node_id, status in (("keys", {"midi_port": "Launchkey MIDI 1"}), ("phones", {"url": "https://10.0.0.2:8443"})):
         observer.on_event(NodeError(node_id, error="gone"))
-        observer.on_event(NodeStatus(node_id, status))
+        observer.on_event(NodeRecovered(node_id, how="opened"))
+        observer.on_event(NodeStatus(node_id, status, back=True))
     observer.apply()
     assert observer.nodes["keys"].error is None and observer.nodes["phones"].error is None
 
@@ -149,23 +153,25 @@ def test_a_device_opened_while_a_message_fails_does_not_hide_that_failure() -> N
     assert observer.nodes["sampler"].error == "KeyError: 'Bass'"
 
 
-def test_a_device_error_is_not_ended_by_the_messages_handled_nor_by_an_opening_in_its_start() -> None:
-    # runtime.recovery's rule, the engine's (tests/core/test_engine_recovery.py): a sampler with no JACK server
-    # still takes its takes in, silent; each handled without an error cleared its badge.
+def test_an_error_ends_at_the_engines_word_only() -> None:
+    # runtime.recovery's rule is the engine's (tests/core/test_engine_recovery.py): the editor follows its
+    # NodeRecovered. Messages handled and devices opened without it (a sampler with no JACK server still takes its
+    # takes in, silent; an opening in its own start) leave the badge.
     observer = RuntimeObserver()
     observer.on_event(NodeError("sampler", error="no JACK server", during="start"))
     observer.on_event(NodeStatus("sampler", {"url": "https://10.0.0.2:8443"}, starting=True))  # its own start's
     observer.on_event(NodeTiming("sampler", port="assign", seconds=0.001))
+    observer.on_event(NodeStatus("sampler", {"device": "system"}))
     observer.apply()
-    assert observer.nodes["sampler"].error == "no JACK server"
-    observer.on_event(NodeStatus("sampler", {"device": "system"}))  # opened after its start: back
-    observer.apply()
+    assert observer.nodes["sampler"].error == "no JACK server" and observer.nodes["sampler"].handled == 1
+    observer.on_event(NodeRecovered("sampler", how="opened"))
+    assert observer.apply() == {"sampler"}
     assert observer.nodes["sampler"].error is None
-    # One told by a handler (with its port): its message's NodeTiming keeps it, the next one ends it.
     observer.on_event(NodeError("sampler", error="no slot named 'Bas'", port="assign"))
     observer.on_event(NodeTiming("sampler", port="assign", seconds=0.001))
     observer.apply()
     assert observer.nodes["sampler"].error == "no slot named 'Bas'"
     observer.on_event(NodeTiming("sampler", port="assign", seconds=0.001))
+    observer.on_event(NodeRecovered("sampler", how="handled"))
     observer.apply()
     assert observer.nodes["sampler"].error is None and observer.nodes["sampler"].error_count == 2

@@ -121,6 +121,6 @@ def test_the_stage_console_says_when_the_node_sends_again() -> None:
     err = io.StringIO()
     console = StageConsole(patch, err=err)
     console(NodeError("live", error="the folder /s/live is in use by another run of a patch (...)"))
-    console(NodeStatus("live", {"port": 10500, "sending_again": "/s/live"}))
+    console(NodeStatus("live", {"port": 10500, "sending_again": "/s/live"}, back=True))  # the engine's word
     assert err.getvalue().splitlines()[-1].endswith(
         " live is back: ableton_max 'live': OSC to Live again, the folder /s/live is free"), err.getvalue()

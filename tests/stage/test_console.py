@@ -270,7 +270,7 @@ def test_an_error_the_engine_cleared_is_not_back_at_a_later_opening() -> None:
     from exsampling_patch.commands.stage import StageConsole
     from exsampling_patch.patch import NodeSpec, Patch
     from exsampling_patch.registry import Registry
-    from exsampling_patch.runtime import Engine
+    from exsampling_patch.runtime import Engine, NodeTiming
 
     class Listener(Node):
         """Fails on "bad" messages; its start may tell a device's error, as a recorder whose server is not up."""
@@ -296,6 +296,8 @@ def test_an_error_the_engine_cleared_is_not_back_at_a_later_opening() -> None:
     console = StageConsole(patch, err=err)
     engine = Engine(registry, workers=1, pin_workers=False)
     engine.events.subscribe(console, *console.kinds())
+    # The engine's word on the status (NodeStatus.back): no event for each message handled, as before 8e4b4a0.
+    assert not engine.events.wants(NodeTiming)
     engine.start(patch)
     reopened = "https://10.0.0.2:8443"
     try:
