@@ -18,6 +18,9 @@ from exsampling_patch.mixdown import mix_down
 
 _take_numbers = itertools.count(1)
 
+FOLDER_FILE = "folder_file"
+"""``Take.meta`` key: the file a ``folder_source`` read the take from, relative to its folder (``toms/kick.wav``)."""
+
 
 @dataclass(frozen=True)
 class Location:
@@ -76,6 +79,14 @@ class Take:
     def duration(self) -> float:
         """Length in seconds."""
         return self.frames / self.sample_rate
+
+    @property
+    def name(self) -> str:
+        """How a person is told of the take: by its file, relative to the folder it was dropped into, for a take a
+        ``folder_source`` read (whose id is the default ``take-N``: a file without a sidecar has none of its own);
+        by its id otherwise. The id stays the take's key (unique in the run, which a file name is not)."""
+        file_name = self.meta.get(FOLDER_FILE)
+        return file_name if isinstance(file_name, str) and file_name else self.take_id
 
     def latency_status(self) -> dict[str, float]:
         """``{"latency_ms": ...}`` since the take was stored (``meta["stored_at"]``, monotonic), or ``{}``.

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from exsampling_patch.messages import Take
+from exsampling_patch.messages import FOLDER_FILE, Take
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, read_take
@@ -201,9 +201,12 @@ class FolderSource(Node):
             return  # written again while read: what was read may be half of it
         self._done[path] = (stamp, close_number)
         self._takes_read += 1
-        # The take's id is the engine's key (unique in the run); the console names the take by its file.
+        # The take's id is the engine's key (unique in the run); the console, the editor and OSC name the take by
+        # its file (Take.name), which it carries along.
+        file_name = path.relative_to(self._root).as_posix()
+        take = take.derive(meta={FOLDER_FILE: file_name})
         self.report_status(last_file=path.name, takes=self._takes_read, take=take.take_id,
-                           file_name=path.relative_to(self._root).as_posix(), duration=round(take.duration, 2))
+                           file_name=file_name, duration=round(take.duration, 2))
         self.emit("take", take)
 
 

@@ -2,9 +2,12 @@
 
 ``osc_send`` turns what it receives into OSC messages under an address prefix (default ``/exsampling``):
 
-- a slot assignment: ``/exsampling/slot <slot> <path> <label> <confidence> <pitch_hz> <take_id>``
-- a take: ``/exsampling/take <path> <duration> <take_id>``
-- a prediction: ``/exsampling/prediction <label> <confidence> <take_id>``
+- a slot assignment: ``/exsampling/slot <slot> <path> <label> <confidence> <pitch_hz> <take_id> <name>``
+- a take: ``/exsampling/take <path> <duration> <take_id> <name>``
+- a prediction: ``/exsampling/prediction <label> <confidence> <take_id> <name>``
+
+``<name>`` is how to show the take to a person (``Take.name``): a folder's file by its name in the folder, as the
+stage console names it, where ``<take_id>`` (the key, unique in the run) is the default ``take-N``; else the id.
 - a control value: ``/exsampling/control/<name> <value>``
 - a MIDI message: ``/exsampling/midi <status> <data1> [<data2>]``; one with a time to be heard (a ``pattern``
   node's, sent a lookahead ahead) in a bundle time-tagged with that time, on the wall clock
@@ -154,11 +157,12 @@ def osc_args(message: Any) -> tuple[str, list[Any]] | None:
         take = message.take
         pitch = take.meta.get("pitch_hz")
         return "/slot", [message.slot, str(take.path or ""), message.label or "", float(message.confidence),
-                         float(pitch) if isinstance(pitch, (int, float)) else 0.0, take.take_id]
+                         float(pitch) if isinstance(pitch, (int, float)) else 0.0, take.take_id, take.name]
     if isinstance(message, Take):
-        return "/take", [str(message.path or ""), float(message.duration), message.take_id]
+        return "/take", [str(message.path or ""), float(message.duration), message.take_id, message.name]
     if isinstance(message, Prediction):
-        return "/prediction", [message.label or "", float(message.confidence), message.take.take_id]
+        return "/prediction", [message.label or "", float(message.confidence), message.take.take_id,
+                               message.take.name]
     if isinstance(message, ControlValue):
         return f"/control/{message.name}", [float(message.value)]
     if hasattr(message, "bytes") and callable(message.bytes):  # a mido.Message

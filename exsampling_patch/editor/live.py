@@ -64,6 +64,7 @@ class TakePoint:
 
     take_id: str
     source: str
+    name: str = ""  # how the take is shown (Take.name: a folder's file); its id where empty
     latitude: float | None = None
     longitude: float | None = None
     label: str | None = None
@@ -211,7 +212,7 @@ class RuntimeObserver:
     def _point(self, take: Take) -> TakePoint:
         point = self.takes.get(take.take_id)
         if point is None:
-            point = TakePoint(take.take_id, take.source)
+            point = TakePoint(take.take_id, take.source, take.name)
             self.takes[take.take_id] = point
             while len(self.takes) > self.max_takes:
                 self.takes.popitem(last=False)

@@ -28,8 +28,8 @@ from exsampling_patch.editor.slots import (
     fate_word,
     read_slots,
     rollback_steps,
-    short_id,
     slot_control,
+    take_text,
 )
 
 MAP_W, MAP_H = 420, 280
@@ -96,7 +96,7 @@ class PerformanceView:
                     found.append((node_id, slot, True))
         if not found:
             for seen in self.observer.slots.values():
-                found.append(("", SlotState(seen.name, seen.take.take_id, seen.label,
+                found.append(("", SlotState(seen.name, seen.take.take_id, seen.take.name, seen.label,
                                             seen.take.meta.get("pitch_hz"), waveform=seen.take.mono()), False))
         return found
 
@@ -114,7 +114,7 @@ class PerformanceView:
             self._update_slot(node_id, slot)
         last = self.observer.last_take
         if last is not None:
-            what = f"last take {last.take_id} from {last.source or '?'}"
+            what = f"last take {last.name or last.take_id} from {last.source or '?'}"
             if last.label:
                 what += f": {last.label}" + (f" {last.confidence:.0%}" if last.confidence is not None else "")
             if last.end:  # what became of it, as its TakeEnded told
@@ -219,12 +219,13 @@ class PerformanceView:
         if not dpg.does_item_exist(t("take")):
             return
         self._update_meters(node_id, slot)
-        dpg.set_value(t("take"), short_id(slot.take_id, TAKE_CHARS))
-        dpg.set_value(t("take_tip"), f"take {slot.take_id}" if slot.take_id else "no take in this slot")
+        cell, tip = take_text(slot, TAKE_CHARS)
+        dpg.set_value(t("take"), cell)
+        dpg.set_value(t("take_tip"), tip)
         ended = self.observer.slot_ends.get(slot.name.lower())
         if ended is not None:  # what became of the slot's last take; its id in the tooltip
             dpg.set_value(t("fate"), clip(fate_word(ended.fate, ended.end), TAKE_CHARS))
-            dpg.set_value(t("fate_tip"), f"last take {fate_text(ended.take_id, ended.fate, ended.end)}")
+            dpg.set_value(t("fate_tip"), f"last take {fate_text(ended.name or ended.take_id, ended.fate, ended.end)}")
         dpg.set_value(t("label"), clip(slot.label or "-", LABEL_CHARS))
         dpg.set_value(t("label_tip"), slot.label or "no label")
         dpg.set_value(t("pitch"), f"{slot.pitch_hz:.1f} Hz" if isinstance(slot.pitch_hz, int | float) else "-")

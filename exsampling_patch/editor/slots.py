@@ -1,13 +1,12 @@
 """Reading sampler slots for the performance view, through a small duck-typed protocol.
 
 A node that holds sampler slots (the built-in ``sampler``) exposes ``slot_states() -> list[dict]``, one
-dict a slot with ``name``, ``take`` (or ``take_id``), ``label``, ``pitch_hz``, ``gain``, ``locked``,
-``muted``, ``history`` (take ids, oldest first), ``position`` (index in history of the loaded take) and
-``overview`` (or ``waveform``: a 1-D array of peaks of the current take), and live meters: ``level`` (peak of the
-last audio block), ``voices`` (sounding) and ``notes`` (note-ons that reached the slot so far, for a MIDI
-activity lamp), and ``audition`` ((channel, note) of a MIDI note that plays the slot). A missing key reads as
-None;
-nodes without ``slot_states`` are skipped.
+dict a slot with ``name``, ``take`` (or ``take_id``), ``take_name`` (how to show the take: ``Take.name``),
+``label``, ``pitch_hz``, ``gain``, ``locked``, ``muted``, ``history`` (take ids, oldest first), ``position``
+(index in history of the loaded take) and ``overview`` (or ``waveform``: a 1-D array of peaks of the current
+take), and live meters: ``level`` (peak of the last audio block), ``voices`` (sounding) and ``notes`` (note-ons
+that reached the slot so far, for a MIDI activity lamp), and ``audition`` ((channel, note) of a MIDI note that
+plays the slot). A missing key reads as None; nodes without ``slot_states`` are skipped.
 
 Commands go through the runtime, never straight into the node from the GUI thread: when the node has a
 ``control`` input, the editor injects ControlValues ``<slot>.lock``, ``<slot>.gain`` and
@@ -33,6 +32,7 @@ from exsampling_patch.runtime import Engine
 class SlotState:
     name: str
     take_id: str | None = None
+    take_name: str | None = None  # how the take is shown (a folder's file): Take.name; the id where none is told
     label: str | None = None
     pitch_hz: float | None = None
     gain: float | None = None
@@ -86,6 +86,7 @@ def read_slots(node: Any) -> list[SlotState] | None:
         slots.append(SlotState(
             name=str(row["name"]),
             take_id=row.get("take", row.get("take_id")),
+            take_name=row.get("take_name") or None,
             label=row.get("label") or None,
             pitch_hz=row.get("pitch_hz"),
             gain=row.get("gain"),
@@ -127,6 +128,16 @@ def clip(text: str, width: int) -> str:
 def short_id(take_id: str | None, width: int = 16) -> str:
     """A take id cut to ``width`` characters (see :func:`clip`), ``-`` for none."""
     return clip(take_id, width) if take_id else "-"
+
+
+def take_text(slot: SlotState, width: int = 16) -> tuple[str, str]:
+    """The slot row's take cell and its tooltip: the take by its name (a folder's file, as the stage console
+    names it), cut to ``width``; the tooltip has the whole name and the id where they differ."""
+    if not slot.take_id:
+        return "-", "no take in this slot"
+    name = slot.take_name or slot.take_id
+    tip = f"take {name}" if name == slot.take_id else f"{name} (take {slot.take_id})"
+    return short_id(name, width), tip
 
 
 def fate_word(fate: str | None, end: str | None) -> str:

@@ -362,16 +362,17 @@ class Sampler(Node):
     # -- observers ----------------------------------------------------------------------------------------------------
 
     def slot_states(self) -> list[dict[str, Any]]:
-        """Each slot: name, take id, label, pitch_hz, gain, locked, muted, history (take ids, oldest first),
-        position (index in history of the loaded take), level (peak of the last block), voices (sounding), notes
-        (note-ons that reached the slot so far: MIDI activity), audition ((channel, note) of a MIDI note that plays
-        the slot, or None) and overview (float32 peaks)."""
+        """Each slot: name, take id, take name (how to show it: ``Take.name``), label, pitch_hz, gain, locked,
+        muted, history (take ids, oldest first), position (index in history of the loaded take), level (peak of the
+        last block), voices (sounding), notes (note-ons that reached the slot so far: MIDI activity), audition
+        ((channel, note) of a MIDI note that plays the slot, or None) and overview (float32 peaks)."""
         states = []
         for i, record in enumerate(self.records):
             buffer = self.buffers[i]
             states.append({
                 "name": record.name,
                 "take": buffer.take_id or None,
+                "take_name": buffer.take.name if buffer.take is not None else None,
                 "label": buffer.label,
                 "pitch_hz": buffer.pitch_hz or None,
                 "path": str(buffer.take.path) if buffer.take is not None and buffer.take.path else None,

@@ -1,0 +1,96 @@
+"""A take a folder source read is shown by its file, relative to the folder, wherever a person reads of it: the
+stage console (tests/stage/test_console.py), the editor's performance view and OSC. Its id stays the default
+``take-N``: the engine's key, unique in the run, which a file name is not."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from exsampling_patch.editor.live import RuntimeObserver
+from exsampling_patch.editor.slots import read_slots, take_text
+from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.folder import FolderSource
+from exsampling_patch.nodes.osc import OscSend
+from exsampling_patch.nodes.processing import Trim
+from exsampling_patch.nodes.sampler import Sampler
+from exsampling_patch.runtime.events import MessageHop
+
+
+def folder_take(tmp_path: Path) -> Take:
+    """kick.wav dropped into the folder's toms/, as the folder source passes it on, then trimmed."""
+    folder = tmp_path / "inbox"
+    (folder / "toms").mkdir(parents=True)
+    sound = np.concatenate([np.zeros(2400), np.full(4800, 0.1), np.zeros(2400)]).astype(np.float32)
+    sf.write(folder / "toms" / "kick.wav", sound, 48000)
+    context = NodeContext(folder)
+    node = FolderSource("inbox", {"folder": str(folder), "recursive": True, "include_existing": True,
+                                  "poll_interval": 0.01, "settle_time": 0.05}, context)
+    node.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not context.emitted and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        node.stop()
+    assert context.errors == []
+    ((_, take),) = context.emitted
+    trim = Trim("trim", {})
+    trim.start()
+    trim.handle("take", take)
+    ((_, trimmed),) = trim.context.emitted
+    assert trimmed.frames < take.frames and trimmed.path is None, "new samples: no longer the file"
+    return trimmed
+
+
+def test_a_folder_take_is_named_by_its_file_its_id_the_default(tmp_path: Path) -> None:
+    take = folder_take(tmp_path)
+    assert take.take_id.startswith("take-") and take.name == "toms/kick.wav"
+    other = Take(np.zeros(10, np.float32), 48000, take_id="mika-7")
+    assert other.name == "mika-7", "a take from anywhere else is named by its id"
+
+
+def test_osc_names_a_folder_take_by_its_file_after_its_id(tmp_path: Path) -> None:
+    from pythonosc.osc_message import OscMessage
+
+    take = folder_take(tmp_path)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(5)
+    sender = OscSend("tx", {"port": listener.getsockname()[1]})
+    sender.start()
+    try:
+        sender.on_message(take)
+        sender.on_message(SlotAssignment("Toms", take, "drum", 0.9))
+        sender.on_message(Prediction(take, (Score("drum", 0.9),)))
+        got = {}
+        for _ in range(3):
+            message = OscMessage(listener.recv(65536))
+            got[message.address] = message.params
+    finally:
+        sender.stop()
+        listener.close()
+    for address in ("/exsampling/take", "/exsampling/slot", "/exsampling/prediction"):
+        assert got[address][-2:] == [take.take_id, "toms/kick.wav"], (address, got[address])
+
+
+def test_the_performance_view_names_a_folder_take_by_its_file(tmp_path: Path) -> None:
+    take = folder_take(tmp_path)
+    sampler = Sampler("smp", {"device": "none", "virtual_port": ""}, NodeContext())
+    sampler.start()
+    try:
+        sampler.on_assign(SlotAssignment("Snare", take, "drum", 0.9))
+        (slot,) = [s for s in read_slots(sampler) or [] if s.name == "Snare"]
+    finally:
+        sampler.stop()
+    assert slot.take_id == take.take_id
+    assert take_text(slot) == ("toms/kick.wav", f"toms/kick.wav (take {take.take_id})")
+    observer = RuntimeObserver()  # the view's "last take ... from inbox" line
+    observer.on_event(MessageHop("trim", "out", "smp", "assign", take))
+    observer.apply()
+    assert observer.last_take is not None and observer.last_take.name == "toms/kick.wav"
