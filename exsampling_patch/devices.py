@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 JACK_HOST_API = "JACK Audio Connection Kit"  # PortAudio's name for its JACK host
+_JACK_NO_START_SERVER = 0x01  # libjack's JackNoStartServer: a probe must never start a server of its own
 
 
 class PortInUse(OSError):
@@ -133,6 +134,28 @@ def jack_client_died(stream: Any) -> bool:
         return not stream.active and not stream.stopped
     except Exception:
         return False
+
+
+def jack_server_answers(client_name: str = "exs-probe") -> bool:
+    """Whether a JACK server answers now: a client of our own, opened through libjack and closed at once (the server
+    named by ``JACK_DEFAULT_SERVER``, never one started for it). Where none runs it fails at once, quietly. Works
+    in a process whose PortAudio JACK client died with its server: libjack opens a fresh client."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
+    except OSError:
+        return False
+    lib.jack_client_open.restype = ctypes.c_void_p
+    lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+    lib.jack_client_close.argtypes = [ctypes.c_void_p]
+    status = ctypes.c_int(0)
+    client = lib.jack_client_open(client_name.encode(), _JACK_NO_START_SERVER, ctypes.byref(status))
+    if not client:
+        return False
+    lib.jack_client_close(client)
+    return True
 
 
 _abandoned: list[Any] = []  # streams left open for good: see abandon_stream

@@ -1,11 +1,12 @@
 """Microphone source: a sounddevice input stream cut into takes by level.
 
-The audio callback only copies each block into a preallocated ring buffer and advances a frame
-counter (single producer, single consumer: no lock). Take assembly (level, threshold, pre-roll, hang
-time, minimum and maximum length) runs on its own thread, which reads behind the counter, stores each
-take to disk and then emits it. Takes stored but not done when the last run ended are listed in :meth:`start`,
-before recording begins (their sidecars only), and passed on again from a thread: a take recorded meanwhile is not
-among them, so it is passed on once.
+The stream runs in a process of its own (:mod:`.microphone_input`), started again when it ends: a JACK server
+that went away and came back is found by a new process only. Its audio callback only copies each block into a
+preallocated ring buffer in shared memory and advances a frame counter there (single producer, single consumer:
+no lock). Take assembly (level, threshold, pre-roll, hang time, minimum and maximum length) runs on a thread of
+the patch's, which reads behind the counter, stores each take to disk and then emits it. Takes stored but not
+done when the last run ended are listed in :meth:`start`, before recording begins (their sidecars only), and passed
+on again from a thread: a take recorded meanwhile is not among them, so it is passed on once.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from exsampling_patch.devices import abandon_stream, jack_client_died, jack_client_name
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node, Output, Param
+from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import TakeStore, read_take
 
@@ -66,9 +67,6 @@ class LevelCutter:
         return [(a, b) for a, b in done if b - a >= self.min_frames]
 
 
-JACK_CHECK_SECONDS = 0.25  # while no audio comes, how often the take thread asks whether JACK went away
-
-
 class Microphone(Node):
     """Record takes from an audio input, cut by level (threshold, pre-roll, hang time, min/max length)."""
 
@@ -95,12 +93,9 @@ class Microphone(Node):
                            maximum=600.0, unit="s")
 
     def start(self) -> None:
-        import sounddevice as sd
-
         rate = self.sample_rate
         size = int(max(self.buffer_seconds, self.max_length + self.pre_roll + 2.0) * rate)
-        self._ring = np.zeros((size, self.channels), dtype=np.float32)
-        self._written = 0  # frames written in total; only the callback assigns it
+        self._ring = InputRing.create(size, self.channels)
         self._store = TakeStore(self.resolve_path(self.folder))
         self._store.remove_leftovers()  # what a kill mid-store left that is no take (temporary files, lone sidecars)
         # Before recording begins: a take stored from here on is not "unfinished", it flows on from _assemble.
@@ -108,32 +103,21 @@ class Microphone(Node):
             (path, data["take_id"]) for path, data in self._store.unfinished())
         self.overruns = 0
         self.takes_cut = 0
-        ring, length = self._ring, size
-
-        def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
-            # Real-time: copy into the preallocated ring and publish the new count. Nothing else.
-            pos = self._written % length
-            first = min(frames, length - pos)
-            np.copyto(ring[pos:pos + first], indata[:first])
-            if first < frames:
-                np.copyto(ring[: frames - first], indata[first:])
-            self._written += frames
-
-        device: int | str | None = None
-        if self.device:
-            device = int(self.device) if self.device.isdigit() else self.device
+        setup = Setup(self.device, self.channels, rate, self.blocksize, size, self._ring.fd)
+        self.audio = InputProcess(setup, self._ring, self.report_error, self.report_status, self.node_id)
         try:
-            self._stream = sd.InputStream(device=device, channels=self.channels, samplerate=rate, dtype="float32",
-                                          blocksize=self.blocksize, callback=callback)
-        except (ValueError, sd.PortAudioError) as error:
-            from exsampling_patch.devices import missing_device_text
-
-            raise RuntimeError(missing_device_text(self.device, "input", error)) from None
-        self._stream.start()
-        self.jack_client = jack_client_name()
-        self.report_status(level=0.0, label=f"listening at {rate} Hz")
+            self.audio.start()  # its opening is reported as the node's device status
+        except BaseException:
+            self._ring.close()
+            raise
         self.run_thread(self._assemble, name=f"{self.node_id}-takes")
         self.run_thread(self._recover, name=f"{self.node_id}-recover")
+
+    @property
+    def jack_client(self) -> str | None:
+        """The JACK client name of the input process now running (None without one, or through another host)."""
+        audio = getattr(self, "audio", None)
+        return audio.jack_client if audio is not None else None
 
     def _recover(self) -> None:
         """Pass on the takes stored but not done before the last run ended (listed by :meth:`start`)."""
@@ -161,26 +145,23 @@ class Microphone(Node):
         self._store.mark_done(ended.take_id)
 
     def stop(self) -> None:
-        stream = getattr(self, "_stream", None)
         super().stop()
-        if stream is not None and jack_client_died(stream):  # stopping it would wait 10 minutes, then SIGABRT
-            abandon_stream(stream)
-        elif stream is not None:
-            stream.stop()
-            stream.close()
+        audio = getattr(self, "audio", None)
+        if audio is not None:
+            audio.stop()
+            self._ring.close()
 
     def _assemble(self) -> None:
         rate = self.sample_rate
         cutter = LevelCutter(rate, 10 ** (self.threshold_db / 20), self.pre_roll, self.hang, self.min_length,
                              self.max_length)
         hop = max(1, rate // 100)  # 10 ms analysis blocks
-        length = len(self._ring)
-        read = self._written
-        last_report = last_check = 0.0
+        length = len(self._ring.samples)
+        read = self._ring.written
+        last_report = 0.0
         level = 0.0
-        jack_gone = False
         while not self.stop_event.is_set():
-            written = self._written
+            written = self._ring.written
             if written - read > length - hop:
                 self.overruns += 1
                 # A loss that is over (assembly reads the newest audio again): a warning line, not an error that
@@ -189,13 +170,6 @@ class Microphone(Node):
                                    f"({self.overruns} time{'s' if self.overruns > 1 else ''} so far)")
                 read = written - hop
             if written - read < hop:
-                now = time.monotonic()
-                if not jack_gone and now - last_check >= JACK_CHECK_SECONDS:
-                    last_check = now
-                    jack_gone = jack_client_died(self._stream)
-                    if jack_gone:  # PortAudio looked for hosts once: its JACK host, dead, is all it has of JACK
-                        self.report_error("the JACK server went away (stopped or restarted): nothing is recorded "
-                                          "until the patch is started again")
                 self.stop_event.wait(0.005)
                 continue
             while written - read >= hop:
@@ -211,20 +185,22 @@ class Microphone(Node):
                 last_report, level = now, 0.0
 
     def _frames(self, start: int, stop: int) -> np.ndarray:
-        length = len(self._ring)
+        ring = self._ring.samples
+        length = len(ring)
         a, b = start % length, stop % length
         if a < b or stop - start == 0:
-            return self._ring[a:b]
-        return np.concatenate((self._ring[a:], self._ring[:b]))
+            return ring[a:b]
+        return np.concatenate((ring[a:], ring[:b]))
 
     def _emit_take(self, start: int, stop: int) -> None:
         rate = self.sample_rate
-        oldest = self._written - len(self._ring)
+        written = self._ring.written
+        oldest = written - len(self._ring.samples)
         start = max(start, oldest)
         samples = self._frames(start, stop).copy()
         self.takes_cut += 1
         take = Take(samples, rate, take_id=f"{self.node_id}-{time.strftime('%Y%m%d-%H%M%S')}-{self.takes_cut:04d}",
-                    source=self.node_id, recorded_at=time.time() - (self._written - start) / rate,
+                    source=self.node_id, recorded_at=time.time() - (written - start) / rate,
                     meta={"stream_frame": start, "stream_start_s": start / rate})
         stored = self._store.store(take, subtype="FLOAT")
         stored = stored.derive(meta={"stored_at": time.monotonic()})

@@ -40,15 +40,11 @@ def make_mic(tmp_path: Path, context: NodeContext) -> Microphone:
 
 
 def start_mic(mic: Microphone) -> str:
-    """Start the microphone; returns its stream's JACK input port. The ports of this process's other streams are on
-    the same JACK client (PortAudio has one a process): the microphone's is the one its start added."""
-    from exsampling_patch.devices import jack_client_name
-
-    ours = jack_client_name()
-    assert ours, "PortAudio has no JACK client"
-    before = client_ports(ours)
+    """Start the microphone; returns its stream's JACK input port (its input process's own JACK client's)."""
     mic.start()
-    (port,) = {port for port in client_ports(ours) - before if ":in_" in port}
+    client = mic.jack_client
+    assert client, "the microphone's stream has no JACK client"
+    (port,) = {port for port in client_ports(client) if ":in_" in port}
     return port
 
 
@@ -59,7 +55,10 @@ class Player:
     def __init__(self, target: str) -> None:
         import sounddevice as sd
 
-        client = target.split(":", 1)[0]
+        from exsampling_patch.devices import jack_client_name
+
+        client = jack_client_name()  # this process's PortAudio client (the microphone's is in its input process)
+        assert client, "PortAudio has no JACK client"
         self._pending = np.zeros(0, np.float32)
         self._lock = threading.Lock()
         before = client_ports(client)

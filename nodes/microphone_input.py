@@ -1,0 +1,295 @@
+"""The microphone's input stream, in a process of its own, so that it comes back when its JACK server does.
+
+PortAudio looks for audio hosts once, as it starts: once its JACK client has died with the server, nothing in that
+process reaches a JACK server again, and ``Pa_Terminate`` there aborts the process (see
+:func:`~exsampling_patch.devices.abandon_stream`). A new process's PortAudio finds the server again. So the stream
+runs in a child process (:mod:`exsampling_patch.child_process`, running :func:`serve`) that, once its JACK client
+has died, says so, asks every :data:`JACK_POLL_SECONDS` whether a server answers (a libjack client of its own, off
+the audio thread) and then exits with :data:`JACK_BACK_EXIT`; :class:`InputProcess`, on the node's side, starts a
+new one at once, whose opening it reports as the node's ``device`` status (which ends the node's error).
+
+The callback copies each block into a ring of frames in shared memory (:class:`InputRing`) and then advances the
+frame count kept there: one producer (the callback of whichever process runs now), one consumer (the node's take
+assembly), no lock. The count is in the shared memory too, so that a new process goes on where the last one ended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+from exsampling_patch.child_process import Child
+from exsampling_patch.shared_memory import anonymous_file, map_shared
+
+#: The process's exit status once a JACK server that went away under it answers again: only a new process finds it.
+JACK_BACK_EXIT = 75
+#: The process's exit status when its stream would not open or stopped by itself (it told why): tried again later.
+STREAM_FAILED_EXIT = 3
+START_SECONDS = 20.0  # the longest a first start waits for the stream to open
+CHECK_SECONDS = 0.25  # how often the process asks whether its stream is still running
+JACK_POLL_SECONDS = 0.5  # after the JACK server went away, how often the process asks whether it is back
+RETRY_SECONDS = 2.0  # before a new process, after one whose stream failed or that died
+JACK_GONE = "the JACK server went away (stopped or restarted): nothing is recorded until it is back"
+_HEADER = 64  # bytes before the frames: the frame count (int64), on a line of its own
+
+
+class InputRing:
+    """``frames`` x ``channels`` float32 frames and the count of frames written, in an anonymous shared file
+    (:meth:`create`; another process maps it with :meth:`attach`). Written by the stream's callback only."""
+
+    def __init__(self, frames: int, channels: int, fd: int) -> None:
+        self.fd = fd
+        self._mapping = map_shared(fd, self.nbytes(frames, channels))
+        memory = np.frombuffer(self._mapping, np.uint8)
+        #: [0]: frames written in all, advanced by the callback after it has copied them
+        self.counts = memory[:_HEADER].view(np.int64)
+        self.samples = memory[_HEADER:].view(np.float32).reshape(frames, channels)
+
+    @staticmethod
+    def nbytes(frames: int, channels: int) -> int:
+        return _HEADER + frames * channels * 4
+
+    @classmethod
+    def create(cls, frames: int, channels: int) -> InputRing:
+        return cls(frames, channels, anonymous_file(cls.nbytes(frames, channels), "exsampling-microphone"))
+
+    @classmethod
+    def attach(cls, frames: int, channels: int, fd: int) -> InputRing:
+        return cls(frames, channels, fd)
+
+    @property
+    def written(self) -> int:
+        return int(self.counts[0])
+
+    def close(self) -> None:
+        """Close the file descriptor (the mapping goes with the arrays: views of it may still be in use)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+# -- messages -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setup:
+    """To the process, first: the stream to open, and the ring (its descriptor is passed with the process).
+    ``jack_only``: the stream ran through JACK before; a process whose PortAudio found no JACK host opens nothing
+    else (a card through another host, the default device), and waits for the server instead."""
+
+    device: str
+    channels: int
+    sample_rate: int
+    blocksize: int
+    frames: int
+    ring_fd: int
+    jack_only: bool = False
+
+
+@dataclass(frozen=True)
+class Opened:
+    """From the process: its stream is open and started."""
+
+    device: str
+    sample_rate: float
+    jack_client: str | None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """From the process: what went wrong (the node's error)."""
+
+    text: str
+
+
+# -- the process --------------------------------------------------------------------------------------------------
+
+
+def serve(connection: Connection) -> int:
+    """Run the stream the node describes until it says stop or goes away; the exit status."""
+    import sounddevice as sd
+
+    from exsampling_patch.devices import JACK_HOST_API, abandon_stream, jack_client_died, missing_device_text
+
+    setup: Setup = connection.recv()
+    ring = InputRing.attach(setup.frames, setup.channels, setup.ring_fd)
+
+    def send(message: Opened | Failed) -> None:
+        with contextlib.suppress(OSError):  # the node has gone: the loop below notices it and ends
+            connection.send(message)
+
+    if setup.jack_only and JACK_HOST_API not in {api["name"] for api in sd.query_hostapis()}:
+        # The server went away again before this process's PortAudio looked for it: wait for it once more.
+        return JACK_BACK_EXIT if _wait_for_jack(connection) else 0
+    samples, counts, length = ring.samples, ring.counts, len(ring.samples)
+
+    def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+        # Real-time: copy into the preallocated shared ring, then publish the new count. Nothing else.
+        written = int(counts[0])
+        pos = written % length
+        first = min(frames, length - pos)
+        np.copyto(samples[pos:pos + first], indata[:first])
+        if first < frames:
+            np.copyto(samples[: frames - first], indata[first:])
+        counts[0] = written + frames
+
+    device: int | str | None = None
+    if setup.device:
+        device = int(setup.device) if setup.device.isdigit() else setup.device
+    try:
+        stream = sd.InputStream(device=device, channels=setup.channels, samplerate=setup.sample_rate,
+                                dtype="float32", blocksize=setup.blocksize, callback=callback)
+        stream.start()
+    except Exception as error:
+        send(Failed(missing_device_text(setup.device, "input", error)))
+        return STREAM_FAILED_EXIT
+    from exsampling_patch.devices import jack_client_name
+
+    send(Opened(str(sd.query_devices(stream.device)["name"]), float(stream.samplerate), jack_client_name()))
+    try:
+        while not connection.poll(CHECK_SECONDS):  # a message is Stop; the node's end reads as one too
+            if jack_client_died(stream):  # stopping or closing it would wait 10 minutes, then SIGABRT
+                abandon_stream(stream)
+                send(Failed(JACK_GONE))
+                return JACK_BACK_EXIT if _wait_for_jack(connection) else 0
+            if not stream.active:
+                send(Failed(f"the input stream on {stream.device} stopped; opening it again"))
+                stream.close(ignore_errors=True)
+                return STREAM_FAILED_EXIT
+    except (EOFError, OSError):
+        pass
+    stream.stop()
+    stream.close()
+    return 0
+
+
+def _wait_for_jack(connection: Connection) -> bool:
+    """Wait until a JACK server answers; False if the node says stop (or goes away) first."""
+    from exsampling_patch.devices import jack_server_answers
+
+    probe = f"exs-mic-probe-{os.getpid()}"  # jack2 names a client's socket by the client alone, whatever the server
+    while True:
+        try:
+            if connection.poll(JACK_POLL_SECONDS):
+                return False
+        except (EOFError, OSError):
+            return False
+        if jack_server_answers(probe):
+            return True
+
+
+# -- the node's side ------------------------------------------------------------------------------------------------
+
+
+class InputProcess:
+    """The process running the stream: started by :meth:`start`, which waits for its stream to open; started again
+    when it ends (at once when its JACK server is back, after :data:`RETRY_SECONDS` otherwise) until :meth:`stop`.
+    Each opening is reported as a status with ``device``; each problem as an error, once until the next opening."""
+
+    def __init__(self, setup: Setup, ring: InputRing, report_error: Callable[[str], None],
+                 report_status: Callable[..., None], node_id: str = "microphone") -> None:
+        self.setup, self.ring = setup, ring
+        self.report_error, self.report_status = report_error, report_status
+        self.node_id = node_id
+        self.child = Child(__name__, pass_fds=(ring.fd,))
+        self.opened = threading.Event()
+        self.jack_client: str | None = None  # the PortAudio JACK client of the process now running, if any
+        self._lock = threading.Lock()  # the child is started, ended and told to stop under it
+        self._stopping = threading.Event()
+        self._reader: threading.Thread | None = None
+        self._last_error = ""
+
+    def start(self, timeout: float = START_SECONDS) -> Opened:
+        """Start the process and wait for its stream; what opened. RuntimeError saying why when it did not."""
+        with self._lock:
+            self.child.start(self.setup)
+            connection = self.child.connection
+        first: Any = None
+        try:
+            if connection is not None and connection.poll(timeout):
+                first = connection.recv()
+            else:
+                first = Failed(f"the input process did not open the sound device in {timeout:.0f} s")
+        except (EOFError, OSError):
+            pass
+        if not isinstance(first, Opened):
+            with self._lock:
+                code = self.child.end()
+            raise RuntimeError(first.text if isinstance(first, Failed) else
+                               f"the input process ended as it started (exit status {code})")
+        self._handle(first)
+        # Once through JACK, a new process opens nothing but JACK (see Setup.jack_only).
+        self.setup = dataclasses.replace(self.setup, jack_only=bool(first.jack_client))
+        self._reader = threading.Thread(target=self._read, name=f"{self.node_id}-input", daemon=True)
+        self._reader.start()
+        return first
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            self.child.ask_to_stop()
+        if self._reader is not None:
+            self._reader.join(timeout=5.0)
+        with self._lock:
+            self.child.end(timeout=3.0)
+        self.opened.clear()
+
+    def _read(self) -> None:
+        while True:
+            connection, process = self.child.connection, self.child.process
+            if connection is None or process is None:
+                return
+            try:
+                while True:
+                    self._handle(connection.recv())
+            except (EOFError, OSError):
+                pass
+            code = process.wait()
+            self.opened.clear()
+            self.jack_client = None
+            if self._stopping.is_set():
+                return
+            if code != JACK_BACK_EXIT:
+                if code != STREAM_FAILED_EXIT:  # it died without a word (killed, crashed)
+                    self._error(f"the input process ended (exit status {code}); starting it again")
+                if self._stopping.wait(RETRY_SECONDS):
+                    return
+            while not self._spawn():
+                if self._stopping.wait(RETRY_SECONDS):
+                    return
+
+    def _spawn(self) -> bool:
+        """Start a new process in place of the one that ended; whether it started (True when stopping: no more)."""
+        with self._lock:
+            if self._stopping.is_set():
+                return True
+            self.child.end()
+            try:
+                self.child.start(self.setup)
+            except OSError as error:
+                self._error(f"cannot start the input process: {error}")
+                return False
+        return True
+
+    def _handle(self, message: Opened | Failed) -> None:
+        if isinstance(message, Opened):
+            self.jack_client = message.jack_client
+            self._last_error = ""
+            self.opened.set()
+            rate = message.sample_rate
+            self.report_status(device=message.device, sample_rate=rate, level=0.0, label=f"listening at {rate:g} Hz")
+        elif isinstance(message, Failed):
+            self._error(message.text)
+
+    def _error(self, text: str) -> None:
+        if text != self._last_error:  # a device that keeps failing to open is told once, until it opens
+            self._last_error = text
+            self.report_error(text)

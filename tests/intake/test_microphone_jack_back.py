@@ -1,0 +1,179 @@
+"""A JACK server restarted under the microphone, on a server of the test's own (:mod:`tests.jack_server`): the
+microphone records again once the server is back, by itself, and says so.
+
+Before: its stream was PortAudio's in the patch's own process; PortAudio looks for audio hosts once, so its dead
+JACK host was all it had of JACK: it reported "JACK gone" and recorded nothing until the patch was started again.
+
+An input process that dies (killed) is started again too, after a short wait, and records.
+
+What it hears: ``jack_simple_client``, a sine at -14 dBFS, connected to its input port; with ``max_length`` short,
+a steady tone is a take every 0.3 s.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.microphone import Microphone
+from tests.jack_server import private_server, start_server, stop_server
+from tests.jack_tools import jack_command
+from tests.stage.helpers import Run
+
+pytestmark = pytest.mark.skipif(shutil.which("jackd") is None or shutil.which("jack_simple_client") is None,
+                                reason="needs jackd (the JACK dummy driver) and jack_simple_client")
+
+PARAMS = {"sample_rate": 48000, "threshold_db": -30.0, "pre_roll": 0.0, "hang": 0.05, "min_length": 0.05,
+          "max_length": 0.3, "buffer_seconds": 5.0}
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return bool(condition())
+
+
+@pytest.fixture
+def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
+    yield from private_server(monkeypatch)
+
+
+class Tone:
+    """``jack_simple_client`` on the test's server, its output connected to ``client``'s first input port."""
+
+    def __init__(self, client: str) -> None:
+        self.name = f"exs-tone-{os.getpid()}"  # jack2 names a client's socket by the client alone: one of our own
+        env = {**os.environ, "JACK_NO_START_SERVER": "1"}
+        self.process = subprocess.Popen(["jack_simple_client", self.name], env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        try:
+            assert wait_for(lambda: f"{self.name}:output1" in jack_command("jack_lsp").stdout), "no tone client"
+            listed = jack_command("jack_lsp").stdout.split("\n")
+            target = next(port for port in listed if port.startswith(f"{client}:in_"))
+            jack_command("jack_connect", f"{self.name}:output1", target).check_returncode()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def take_ids(context: NodeContext) -> list[str]:
+    return [take.take_id for port, take in list(context.emitted) if port == "take"]
+
+
+def test_the_microphone_records_again_once_its_jack_server_is_back(
+        private_jack: subprocess.Popen[bytes], tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {**PARAMS, "folder": str(tmp_path / "takes")}, context)
+    mic.start()
+    tone = again = None
+    try:
+        first_client = mic.jack_client
+        assert first_client, "the microphone's stream has no JACK client"
+        tone = Tone(first_client)
+        assert wait_for(lambda: len(take_ids(context)) >= 2), context.errors
+        tone.stop()
+        tone = None
+        private_jack.terminate()
+        private_jack.wait(10)
+        assert wait_for(lambda: context.errors), "the server's end went unreported"
+        assert "the JACK server went away" in str(context.errors[0]), context.errors
+        opened_before = sum("device" in status for status in context.statuses)
+        cut_before = len(take_ids(context))
+
+        again = start_server(os.environ["JACK_DEFAULT_SERVER"])
+        assert wait_for(lambda: sum("device" in status for status in context.statuses) > opened_before, 30), \
+            context.errors
+        reopened = [status for status in context.statuses if "device" in status][-1]
+        assert reopened["sample_rate"] == 48000 and reopened["label"] == "listening at 48000 Hz", reopened
+        client = mic.jack_client
+        assert client, "the new input process has no JACK client"
+        tone = Tone(client)  # through the new process's input port: recorded again
+        assert wait_for(lambda: len(take_ids(context)) >= cut_before + 2), context.errors
+    finally:
+        if tone is not None:
+            tone.stop()
+        mic.stop()
+        if again is not None:
+            stop_server(again)
+    takes = [take for port, take in context.emitted if port == "take"]
+    assert all(take.path is not None and take.path.exists() and take.duration >= 0.05 for take in takes), takes
+    assert len(context.errors) == 1, context.errors  # the server's end, told once; nothing restarted in error
+    stderr = capfd.readouterr().err  # the input processes write to this process's descriptor 2
+    assert "pa_jack.c" not in stderr and "Assertion" not in stderr, stderr
+
+
+def test_a_run_says_its_microphone_is_back_once_its_jack_server_is_back(
+        private_jack: subprocess.Popen[bytes], tmp_path: Path) -> None:
+    patch = tmp_path / "mic.yaml"
+    patch.write_text("exsampling_patch: 1\nname: mic\nnodes:\n- id: mic\n  type: microphone\n"
+                     f"  params: {{folder: takes, max_length: {PARAMS['max_length']}, threshold_db: -30}}\n"
+                     "links: []\n", encoding="utf-8")
+    server = os.environ["JACK_DEFAULT_SERVER"]
+    run = Run(str(patch), "--log", "-")
+    again = tone = None
+    try:
+        run.wait_for(f"microphone 'mic': sound device system (JACK server '{server}'", 30)
+        private_jack.terminate()
+        private_jack.wait(10)
+        run.wait_for("error in node 'mic': the JACK server went away")
+        again = start_server(server)
+        run.wait_for("mic is back: microphone 'mic': sound device system", 30)
+        client = next(line for line in run.output().splitlines() if "mic is back:" in line).split("client ")[1]
+        tone = Tone(client.split(")")[0])
+        run.wait_for("take mic-")  # a take line: recorded after the restart, ended in the patch
+        run.signal_group(signal.SIGINT)
+        exited = run.wait(30)
+    finally:
+        if tone is not None:
+            tone.stop()
+        if run.process.poll() is None:
+            run.kill()
+        if again is not None:
+            stop_server(again)
+    stderr = "".join(run.stderr)
+    assert exited == 130 and "pa_jack.c" not in stderr and "starting it again" not in stderr, (exited, stderr)
+
+
+def test_a_killed_input_process_is_started_again_and_records(
+        private_jack: subprocess.Popen[bytes], tmp_path: Path) -> None:
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {**PARAMS, "folder": str(tmp_path / "takes")}, context)
+    mic.start()
+    tone = None
+    try:
+        process = mic.audio.child.process
+        assert process is not None
+        process.kill()
+        assert wait_for(lambda: context.errors), "the process's end went unreported"
+        assert wait_for(lambda: mic.audio.opened.is_set() and mic.audio.child.process is not process, 15), \
+            context.errors
+        client = mic.jack_client
+        assert client, "the new input process has no JACK client"
+        tone = Tone(client)
+        assert wait_for(lambda: len(take_ids(context)) >= 2), context.errors
+    finally:
+        if tone is not None:
+            tone.stop()
+        mic.stop()
+    assert [str(error) for error in context.errors] == [
+        f"the input process ended (exit status {-signal.SIGKILL}); starting it again"], context.errors
+    assert sum("device" in status for status in context.statuses) == 2, context.statuses  # opened, then again
