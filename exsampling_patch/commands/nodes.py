@@ -5,22 +5,36 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
+from exsampling_patch.patchfile import read_patch
 from exsampling_patch.registry import Registry
+from exsampling_patch.validate import node_dirs_of
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "nodes", help="list node types", description="List every node type (built-in, entry-point plugins "
-        "and --nodes folders) with its ports, parameters and docs.",
+        "nodes", help="list node types", description="List every node type (built-in, entry-point plugins, "
+        "--nodes folders and the node_dirs of the patches named) with its ports, parameters and docs. A plugin "
+        "that does not load is a warning on stderr, 'warning: plugin FILE:LINE: error', as check and run say it.",
     )
+    parser.add_argument("patches", nargs="*", metavar="PATCH",
+                        help="patch files whose node_dirs (folders of user nodes) are listed too")
     parser.add_argument("--json", action="store_true", help="print one JSON list of node types")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = Registry.default(args.nodes)
+    node_dirs: list[str | Path] = list(args.nodes)
+    for path in args.patches:  # as check and run load them: --nodes first, then each patch's node_dirs
+        parsed = read_patch(path)
+        if parsed.problems and not parsed.patch.nodes and not parsed.patch.node_dirs:
+            for unread in parsed.problems:  # not read at all (no such file): its node_dirs are unknown
+                print(unread, file=sys.stderr)
+            return 1
+        node_dirs += node_dirs_of(parsed.patch, path)
+    registry = Registry.default(node_dirs)
     for problem in registry.problems:
         print(f"warning: plugin {problem}", file=sys.stderr)
     rows = registry.describe()

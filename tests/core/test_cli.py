@@ -162,6 +162,29 @@ def test_nodes_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert "fail_on_name" in by_type  # from --nodes
 
 
+def test_nodes_lists_a_patchs_node_dirs_and_warns_of_its_plugins_as_check_does(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A patch's node_dirs folder whose file fails to import: check and run warned of it, `nodes` never heard of
+    the folder (its --nodes alone were loaded) and listed the types without a word."""
+    patch, plugin = broken_plugin_patch(tmp_path, "log")
+    (plugin.parent / "shout.py").write_text(
+        "from exsampling_patch import TAKE, Input, Node\n\n\nclass Shout(Node):\n    \"\"\"Say it loud.\"\"\"\n\n"
+        "    type_name = 'shout'\n    take = Input(TAKE)\n\n    def on_take(self, take):\n        pass\n",
+        encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    warned_by_check = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: plugin")]
+    assert len(warned_by_check) == 1 and warned_by_check[0].startswith(f"warning: plugin {plugin}:2: ImportError")
+    assert main(["nodes", str(patch)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == warned_by_check
+    assert "\nshout: Say it loud.\n" in captured.out  # the folder's other types are listed
+    assert main(["nodes", "--json", str(patch)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == warned_by_check and "shout" in {row["type"] for row in json.loads(captured.out)}
+    assert main(["nodes", str(tmp_path / "shwo.yaml")]) == 1  # a patch not read: its node_dirs are unknown
+    assert "shwo.yaml" in capsys.readouterr().err
+
+
 def test_nodes_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["nodes"]) == 0
     out = capsys.readouterr().out
