@@ -172,6 +172,7 @@ class Outbox:
         self._reader: threading.Thread | None = None
         self._ready = threading.Event()  # the sender holds the lock: what is handed over now goes at once
         self._waiting = False  # the sender said another run holds the lock
+        self._told_dead: subprocess.Popen[bytes] | None = None  # a sender a hand-over found dead, and told so
         self._lock = threading.Lock()
 
     def start(self, restarted: bool = False) -> None:
@@ -204,6 +205,7 @@ class Outbox:
                     return
                 except (BrokenPipeError, ValueError, OSError) as error:
                     self.report_error(f"the OSC sender stopped ({error}); starting it again")
+                    self._told_dead = self._process  # its reader does not tell it again
                     self._close_locked(wait=0.0)
                     self.start(restarted=True)
 
@@ -234,16 +236,19 @@ class Outbox:
 
     def _read_reports(self, process: subprocess.Popen[bytes], ready: threading.Event, restarted: bool) -> None:
         assert process.stdout is not None
+        ran = False  # it held the lock, or waited for it: it did not fail as it started
         for raw in process.stdout:
             kind, _, text = raw.decode("utf-8", "replace").rstrip("\n").partition(" ")
             if kind == "ready":
                 ready.set()
+                ran = True
                 if self._waiting:
                     self._waiting = False
                     self.report_resumed()
                 elif restarted:  # the error that its last one stopped ends here, not at the node's restart
                     self.report_restarted()
             elif kind == "waiting":
+                ran = True
                 self._waiting = True
                 self.report_error(self._waiting_text(text))
             elif kind == "error":
@@ -252,8 +257,26 @@ class Outbox:
                 self.report_skipped(text)
         process.stdout.close()
         code = process.wait()
-        if code != 0:
+        if self._process is process and ran:  # not closed nor replaced: it died (killed, out of memory)
+            self._restart_dead(process, code)
+        elif code != 0 and process is not self._told_dead:
             self.report_error(f"the OSC sender exited with status {code}")
+
+    def _restart_dead(self, process: subprocess.Popen[bytes], code: int) -> None:
+        """Start another sender in place of ``process``, which died by itself, now: a show may send no take for
+        minutes, and the error must not stand (nor the next take wait for a start) until one comes. One that dies as
+        it starts (it never held nor waited for the lock) is only told: the next hand-over starts another, and
+        no loop of starts follows a sender that cannot run."""
+        with self._lock:
+            if self._process is not process:  # closed or replaced meanwhile
+                return
+            self.report_error(f"the OSC sender exited with status {code}; starting it again")
+            self._process = None
+            if process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    process.stdin.close()
+            self._waiting = False
+            self.start(restarted=True)
 
     def _waiting_text(self, holder: str) -> str:
         return in_use_text(self.log.parent, holder, "this run's takes for Live wait, and go in order once that run "
