@@ -229,6 +229,8 @@ class AudioProcess:
                 return
             if code == msg.JACK_BACK_EXIT:  # nothing failed: its JACK server is back, which only a new process finds
                 self._restarted = JACK_BACK
+                # There, or nowhere: a server gone again before the new process looked is waited for once more.
+                self.config = dataclasses.replace(self.config, jack_only=True)
             else:
                 self._restarted = f"audio process restarted after exit status {code}"
                 self.report_error(f"the sampler's audio process ended (exit status {code}); restarting it")

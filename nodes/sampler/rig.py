@@ -58,6 +58,9 @@ class AudioConfig:
     channels: int = 2
     latency: str = "low"
     midi_inputs: list[MidiInput] = field(default_factory=list)
+    #: The stream played through a JACK server that went away and answers again: open it there or nowhere (see
+    #: .stream.AudioOutput); set by the node for the audio process it starts once the server is back.
+    jack_only: bool = False
 
 
 #: A timed message's time may lie this far in the past (it then plays at once) or in the future; any other
@@ -124,7 +127,8 @@ class AudioRig:
         if c.device != "none":
             self.output = AudioOutput(self.core, c.device, c.blocksize, c.channels, c.latency,
                                       report_error=self.report_error, report_status=self.report_status,
-                                      on_opened=self.on_opened, on_jack_back=self.on_jack_back)
+                                      on_opened=self.on_opened, on_jack_back=self.on_jack_back,
+                                      jack_only=c.jack_only)
             self.output.start()
         for ring, midi in zip(self.port_rings, c.midi_inputs, strict=True):
             keeper = PortKeeper("input", port=midi.port, virtual=midi.virtual, client_name=midi.client_name,

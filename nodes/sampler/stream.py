@@ -146,6 +146,7 @@ class AudioOutput:
         retry_seconds: float = 2.0,
         on_opened: Callable[[], None] = lambda: None,
         on_jack_back: Callable[[], None] | None = None,
+        jack_only: bool = False,
     ) -> None:
         self.core, self.device, self.blocksize, self.channels, self.latency = core, device, blocksize, channels, latency
         self.report_error, self.report_status, self.retry_seconds = report_error, report_status, retry_seconds
@@ -153,6 +154,10 @@ class AudioOutput:
         # Called once a JACK server that went away answers again (None: nobody can restart PortAudio, the
         # sampler stays silent). Only a fresh process gets a live JACK host: see _keep_open.
         self.on_jack_back = on_jack_back
+        # This process was started for a JACK server that answered again: its stream opens there or nowhere. A
+        # server gone again before this process's PortAudio looked for it left it no JACK host: it would try the
+        # device through another host (the default: ALSA, a card jackd held), forever, never through JACK again.
+        self.jack_only = jack_only and on_jack_back is not None
         self.stream: Any = None
         self.callback_failed = ""
         self._stop = threading.Event()
@@ -274,6 +279,14 @@ class AudioOutput:
             if self.stream is not None and not self.stream.active:
                 self._error("the audio stream stopped; re-opening it")
                 self._close()
+            if self.stream is None and self.jack_only and self._jack_unreachable():
+                gone = ("the JACK server went away again before the sampler's audio restarted: the sampler is "
+                        "silent until it is back")
+                self._error(gone)
+                self.report_status(audio=gone)
+                if self.on_jack_back is not None and self._wait_for_jack():
+                    self.on_jack_back()
+                return
             if self.stream is None:
                 try:
                     self._open()
@@ -284,6 +297,13 @@ class AudioOutput:
                     self._error(missing_device_text(self.device, "output", error))
             self._report_dropouts()
             self._stop.wait(self.retry_seconds if self.stream is None else 0.25)
+
+    def _jack_unreachable(self) -> bool:
+        """Whether this process's PortAudio cannot play through the JACK server: the device is not a JACK one here
+        (PortAudio found no JACK host as it started), or the server answers no more (its JACK host died with it)."""
+        from exsampling_patch.devices import jack_server_answers
+
+        return not self._through_jack(parse_device(self.device)) or not jack_server_answers("exs-probe")
 
     def _wait_for_jack(self) -> bool:
         """Wait until a JACK server answers again (a client of our own opens: the same server name, from the

@@ -1,0 +1,73 @@
+"""A JACK server that goes away again between the moment the sampler's audio process found it back and the moment
+the new process's PortAudio looks for audio hosts, on a server of the test's own (:mod:`tests.jack_server`).
+
+Such a process found no JACK host: it tried the device through another host (ALSA's default, or a card jackd had
+held) every 2 s, for ever, and never went back to waiting for the server: the sampler stayed silent once the server
+was back. The window is a fraction of a second; the test starts the process in it, as the node does once the
+server is back (``AudioConfig.jack_only``), with the server stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from exsampling_patch.nodes.sampler import protocol as msg
+from exsampling_patch.nodes.sampler.rig import AudioConfig
+from exsampling_patch.nodes.sampler.shared import SharedState
+from tests.jack_server import private_server, start_server, stop_server
+
+pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return bool(condition())
+
+
+@pytest.fixture
+def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
+    yield from private_server(monkeypatch)
+
+
+def test_an_audio_process_started_as_the_server_goes_again_waits_for_it_and_plays_there(
+        private_jack: subprocess.Popen[bytes], capfd: pytest.CaptureFixture[str]) -> None:
+    from exsampling_patch.nodes.sampler.host import JACK_BACK, AudioProcess
+    from exsampling_patch.nodes.sampler.slots import channel_map
+
+    private_jack.terminate()
+    private_jack.wait(10)
+    errors: list[str] = []
+    statuses: list[dict[str, Any]] = []
+    config = AudioConfig(slots=1, sample_rate=48000, note_slot=channel_map(1), jack_only=True)
+    state = SharedState.create(config.slots)
+    audio = AudioProcess(config, state, errors.append, lambda **values: statuses.append(values))
+    audio.start()
+    again = None
+    try:
+        first = audio.process
+        assert wait_for(lambda: errors), "the server's absence went unreported"
+        assert wait_for(lambda: any("audio" in status for status in statuses)), statuses
+        again = start_server(os.environ["JACK_DEFAULT_SERVER"])
+        assert wait_for(lambda: audio.process is not first and audio.opened.is_set(), 30), errors
+        assert first is not None and first.returncode == msg.JACK_BACK_EXIT, first.returncode
+        assert audio.jack_client, "the new audio process has no JACK client"
+        assert {"audio": JACK_BACK}.items() <= next((s for s in statuses if "device" in s), {}).items(), statuses
+    finally:
+        audio.stop()
+        state.close()
+        if again is not None:
+            stop_server(again)
+    assert errors == ["the JACK server went away again before the sampler's audio restarted: the sampler is silent "
+                      "until it is back"], errors  # no device tried through another host
+    assert "pa_jack.c" not in capfd.readouterr().err
