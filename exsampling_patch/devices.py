@@ -15,6 +15,8 @@ import subprocess
 from collections.abc import Iterator
 from typing import Any
 
+from exsampling_patch.jack_cli import jack_tool
+
 JACK_HOST_API = "JACK Audio Connection Kit"  # PortAudio's name for its JACK host
 _JACK_NO_START_SERVER = 0x01  # libjack's JackNoStartServer: a probe must never start a server of its own
 
@@ -181,8 +183,8 @@ def jack_server() -> dict[str, Any]:
     if shutil.which("jack_lsp") is None:
         return {"running": False, "server": name, "ports": [], "note": "jack_lsp not installed"}
     try:
-        done = subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=5,
-                              env={**os.environ, "JACK_NO_START_SERVER": "1"})
+        # asked again where it fails (jack_cli): one clash with another server's jack_lsp said none runs
+        done = jack_tool("jack_lsp", env={**os.environ, "JACK_NO_START_SERVER": "1"})
     except (OSError, subprocess.TimeoutExpired) as error:
         return {"running": False, "server": name, "ports": [], "note": str(error)}
     running = done.returncode == 0

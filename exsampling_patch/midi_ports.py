@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from exsampling_patch.jack_cli import jack_tool
+
 API_CHOICES = ("auto", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM")
 
 
@@ -49,14 +51,14 @@ def jack_link(client_name: str, target: str, direction: str) -> None:
     connect the two, so the keeper connects them with ``jack_connect``. Our port is
     ``<client>:<target>``; JACK may have given the client a suffix (``name-01``) if the name was taken.
     """
-    try:
-        listing = subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=5).stdout.split("\n")
+    try:  # each tool asked again where it fails (jack_cli): one failure left the port unconnected, MIDI lost
+        listing = jack_tool("jack_lsp").stdout.split("\n")
+        ours = [p for p in listing if p.endswith(":" + target) and p.split(":", 1)[0].startswith(client_name)]
+        for port in ours:
+            pair = [target, port] if direction == "input" else [port, target]
+            jack_tool("jack_connect", *pair)
     except (OSError, subprocess.TimeoutExpired):
         return
-    ours = [p for p in listing if p.endswith(":" + target) and p.split(":", 1)[0].startswith(client_name)]
-    for port in ours:
-        pair = [target, port] if direction == "input" else [port, target]
-        subprocess.run(["jack_connect", *pair], capture_output=True, timeout=5)
 
 
 class PortKeeper:

@@ -9,18 +9,15 @@ failed a test (a port not listed, a connection not made) that the next try passe
 from __future__ import annotations
 
 import subprocess
-import time
 
-ATTEMPTS = 3
+from exsampling_patch.jack_cli import ATTEMPTS, jack_tool
+
+__all__ = ["ATTEMPTS", "jack_command"]
 
 
 def jack_command(*args: str, timeout: float = 10.0) -> subprocess.CompletedProcess[str]:
     """Run the JACK tool ``args``, up to :data:`ATTEMPTS` times while it exits with a failure; returns the last
-    run (its exit status for the caller to judge: ``jack_connect`` fails for ports already connected too)."""
-    for _ in range(ATTEMPTS - 1):
-        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-        if done.returncode == 0:
-            return done
-        time.sleep(0.1)  # the clashing client is open for milliseconds
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    run (its exit status for the caller to judge: ``jack_connect`` fails for ports already connected too). The
+    patch's own calls (``exsampling_patch.jack_cli.jack_tool``) are asked again the same way."""
+    return jack_tool(*args, timeout=timeout)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.jack_tools import ATTEMPTS, jack_command
 
 # A command that fails until its ``n``-th run: each run leaves a line in the file ``$1``.
@@ -23,3 +25,25 @@ def test_a_command_that_answers_at_once_runs_once_and_one_that_keeps_failing_say
     assert len(once.read_text().splitlines()) == 1
     assert jack_command("sh", "-c", FAILS_UNTIL.format(n=ATTEMPTS + 1), "sh", str(never)).returncode != 0
     assert len(never.read_text().splitlines()) == ATTEMPTS
+
+
+def test_the_patchs_own_jack_tools_are_asked_again_as_the_tests_are(tmp_path: Path) -> None:
+    """jack_lsp and jack_connect run by the patch (midi_ports.jack_link connecting a MIDI port, devices.jack_server
+    telling whether JACK runs) met the same clash with another server's client, once, and left a port unconnected
+    or said no server runs: they go through jack_cli.jack_tool, which asks again while a tool fails."""
+    from exsampling_patch import devices, midi_ports
+    from exsampling_patch.jack_cli import jack_tool
+
+    runs = tmp_path / "runs"
+    done = jack_tool("sh", "-c", FAILS_UNTIL.format(n=ATTEMPTS), "sh", str(runs), env={"PATH": "/usr/bin:/bin"})
+    assert (done.returncode, done.stdout) == (0, "answered\n")
+    assert len(runs.read_text().splitlines()) == ATTEMPTS
+    assert devices.jack_tool is jack_tool and midi_ports.jack_tool is jack_tool
+
+
+@pytest.mark.jack
+def test_jack_server_lists_the_running_servers_ports() -> None:
+    from exsampling_patch.devices import jack_server
+
+    found = jack_server()
+    assert found["running"] and any(port.startswith("system:") for port in found["ports"]), found
