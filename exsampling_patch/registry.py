@@ -214,8 +214,10 @@ class Registry:
     def _guarded(self, origin: str, load: Any, file: str = "") -> None:
         try:
             load()
-        except Exception as error:
-            message = f"{type(error).__name__}: {error.msg if isinstance(error, SyntaxError) else error}"
+        except (Exception, SystemExit) as error:  # a plugin's sys.exit() at import ended check, nodes, run silently
+            message = (f"SystemExit: it called sys.exit({error.code!r}) as it was imported"
+                       if isinstance(error, SystemExit)
+                       else f"{type(error).__name__}: {error.msg if isinstance(error, SyntaxError) else error}")
             where = _user_line(error)
             if where and where[0] == origin:
                 origin = f"{origin}:{where[1]}"

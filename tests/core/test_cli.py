@@ -185,6 +185,20 @@ def test_nodes_lists_a_patchs_node_dirs_and_warns_of_its_plugins_as_check_does(
     assert "shwo.yaml" in capsys.readouterr().err
 
 
+def test_a_plugin_that_exits_as_it_is_imported_is_a_plugin_warning_not_the_commands_end(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A node file calling sys.exit(3) at import (a script turned plugin) ended check, nodes and run with status 3
+    and not a word: SystemExit is no Exception, which the registry caught."""
+    patch, plugin = broken_plugin_patch(tmp_path, "log")
+    plugin.write_text("import sys\nsys.exit(3)\n", encoding="utf-8")
+    told = f"warning: plugin {plugin}:2: SystemExit: it called sys.exit(3) as it was imported"
+    assert main(["check", str(patch)]) == 0
+    assert told in capsys.readouterr().err.splitlines()
+    assert main(["nodes", str(patch)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [told] and "folder_source:" in captured.out
+
+
 def test_nodes_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["nodes"]) == 0
     out = capsys.readouterr().out
