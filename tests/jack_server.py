@@ -6,12 +6,18 @@ Its name comes from a small pool, reused, as scripts/jack.sh's do: a server left
 killed (pytest and its jackd with it) is taken back by the next server of that name; names used once each
 (``exs-gone-<pid>-<n>``, as before) filled the registry for good. scripts/jack.sh's runs take up to 6 of the 8
 entries: this pool has the other 2. Each name is claimed with a lock held while the test uses it, and by its jackd,
-which inherits it: a run's jackd that outlives its killed pytest keeps its name from the next run."""
+which inherits it: a run's jackd that outlives its killed pytest keeps its name from the next run.
+
+A jackd started here ends with the pytest that started it (SIGTERM, as its owner stops it: its registry entry goes
+too), through ``setpriv --pdeathsig``: before, a pytest killed mid-test (SIGKILL, a timeout) left its private server
+running for good, holding a name of the pool and an entry of the registry. The signal comes when the *thread* that
+started jackd ends: start it from the thread that holds it (a test's, pytest's main thread), never a helper's."""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -65,11 +71,17 @@ def release_name(name: str) -> None:
     os.close(_locks.pop(name))
 
 
+def with_parent() -> list[str]:
+    """The command prefix that has a program end (SIGTERM) when the thread that started it does: setpriv execs the
+    program, which keeps its pid (``Popen.pid`` is jackd's). None where setpriv is missing (not util-linux)."""
+    return ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
+
+
 def start_server(name: str) -> subprocess.Popen[bytes]:
     """Start the dummy server ``name`` (again, after it was stopped: a restart) and wait until it answers."""
     held = (_locks[name],) if name in _locks else ()  # its jackd holds the claim too
-    jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "512"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=held)
+    jackd = subprocess.Popen([*with_parent(), "jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000",
+                              "-p", "512"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=held)
     try:
         waited = subprocess.run(["jack_wait", "-w", "-s", name, "-t", "10"], capture_output=True, timeout=15)
         assert waited.returncode == 0, waited

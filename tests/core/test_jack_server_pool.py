@@ -34,6 +34,24 @@ print("reaped", flush=True)
 time.sleep(60)
 """
 
+# A test run that starts a private server and is then killed, as a pytest is by a timeout or by hand, mid-test.
+STARTED_RUN = """
+import time
+from tests.jack_server import claim_name, start_server
+name = claim_name()
+jackd = start_server(name)
+print(name, jackd.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie no longer does: whoever adopted it may not reap it at once)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
 
 def in_registry(name: str) -> bool:
     return REGISTRY.exists() and name.encode() + b"\0" in REGISTRY.read_bytes().replace(b":", b"\0")
@@ -63,3 +81,29 @@ def test_a_server_name_a_killed_run_left_in_jacks_registry_is_taken_back() -> No
     finally:
         release_name(name)
     assert not in_registry(name)
+
+
+def test_a_private_server_ends_with_the_run_that_started_it() -> None:
+    """Before: a pytest killed mid-test (SIGKILL) left its private jackd running for good, holding a name of the
+    pool (the next run waited for the other) and an entry of JACK's registry."""
+    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
+    killed = subprocess.Popen([sys.executable, "-c", STARTED_RUN], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                              text=True, start_new_session=True)
+    jackd = 0
+    try:
+        assert killed.stdout is not None
+        name, pid = killed.stdout.readline().split()
+        jackd = int(pid)
+        assert running(jackd) and answers(name)
+    finally:
+        killed.kill()
+        killed.wait()
+    try:
+        deadline = time.monotonic() + 10
+        while running(jackd) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not running(jackd), "the killed run's jackd still runs"
+    finally:
+        if running(jackd):
+            os.kill(jackd, signal.SIGTERM)
+    assert not answers(name) and not in_registry(name)  # SIGTERM, as its owner stops it: the entry went with it
