@@ -23,6 +23,7 @@ from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.wording import problems_text
 from exsampling_patch.errors import PatchError
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
+from exsampling_patch.mixdown import mix_down
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import (
     Engine,
@@ -96,10 +97,12 @@ def take_of(message: Any) -> Take | None:
 
 
 def envelope(samples: np.ndarray, points: int = 200) -> tuple[list[float], list[float]]:
-    """A waveform reduced to ``points`` (x, peak) pairs for drawing (peak of |sample| in each bin)."""
+    """A waveform reduced to ``points`` (x, peak) pairs for drawing (peak of |sample| in each bin); channels are
+    mixed down as everywhere else (:func:`~exsampling_patch.mixdown.mix_down`), so a take in opposite phase is drawn
+    as heard, not as silence."""
     mono = np.asarray(samples, dtype=np.float32)
     if mono.ndim == 2:
-        mono = mono.mean(axis=1)
+        mono = mix_down(mono)
     if mono.size == 0:
         return [], []
     points = max(1, min(points, mono.size))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from exsampling_patch.editor.live import envelope
 from exsampling_patch.messages import Take
 from exsampling_patch.models.features import to_mono
 from exsampling_patch.nodes.processing import Trim
@@ -30,6 +31,15 @@ def test_channels_in_opposite_phase_give_the_louder_channel_everywhere() -> None
     np.testing.assert_array_equal(take.mono(), left)
     swapped = Take(stereo[:, ::-1].copy(), RATE)
     np.testing.assert_array_equal(swapped.mono(), left, "the louder channel, wherever it is")
+
+
+def test_the_editor_draws_a_take_in_opposite_phase_as_its_louder_channel() -> None:
+    stereo, left = _opposed()
+    xs, peaks = envelope(stereo, 100)
+    assert (xs, peaks) == envelope(left, 100), "drawn as mixed down everywhere else, not as silence"
+    assert max(peaks) > 0.45
+    ordinary = np.stack([left, 0.5 * left], axis=1)
+    assert envelope(ordinary, 100) == envelope(ordinary.mean(axis=1, dtype=np.float32), 100)
 
 
 def test_a_take_in_opposite_phase_is_trimmed_to_its_sound_not_away() -> None:
