@@ -22,7 +22,13 @@ if command -v jackd >/dev/null && ! { [ -n "${JACK_DEFAULT_SERVER:-}" ] && jack_
     # thread, the sampler's audio callback among them, at a realtime priority, ahead of busy workers. Where
     # the machine refuses realtime scheduling, jackd says so in its log and runs without it.
     _jack_log="/tmp/exsampling-jackd-$_jack_n.log"
-    jackd -n "$_jack_name" -R -P 70 -d dummy -r "$JACK_RATE" -p "$JACK_PERIOD" >"$_jack_log" 2>&1 &
+    # It ends (SIGTERM) with the shell that started it, as the caller's trap would end it: a shell killed (SIGKILL,
+    # or with a pytest that hung) runs no trap, and its jackd ran on for good, holding its name and lock. setpriv
+    # execs jackd: $! is jackd's pid.
+    _jack_with_parent=()
+    command -v setpriv >/dev/null && _jack_with_parent=(setpriv --pdeathsig TERM)
+    "${_jack_with_parent[@]}" jackd -n "$_jack_name" -R -P 70 -d dummy -r "$JACK_RATE" -p "$JACK_PERIOD" \
+      >"$_jack_log" 2>&1 &
     _jack_pid=$!
     # Until it answers once, or has exited (the registry full: the next name would fail too). Once: a client can
     # fail to open while a client of the same name opens on another server (see tests/conftest.py's jack_running).

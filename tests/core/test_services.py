@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,37 @@ def test_runs_started_at_once_each_get_a_jack_server_of_their_own_that_outlives_
     names = [words[0] for words in said]
     assert len(set(names)) == 2 and all(name.startswith("exsampling-") for name in names), names
     assert still == "system:capture_1", f"the second run's server {names[1]} went with the first run"
+
+
+@pytest.mark.skipif(shutil.which("jackd") is None or shutil.which("setpriv") is None,
+                    reason="needs jackd (the JACK dummy driver) and setpriv")
+def test_a_runs_jack_server_ends_with_its_shell_even_killed() -> None:
+    """Before: a shell killed (SIGKILL, which runs no trap) left the jackd it had started running for good, holding
+    its name of the pool and its lock."""
+    from tests.core.test_jack_server_pool import running
+    from tests.jack_server import answers
+
+    env = {key: value for key, value in os.environ.items() if key != "JACK_DEFAULT_SERVER"}
+    env |= {"JACK_RATE": "48000", "JACK_PERIOD": "512", "JACK_NO_AUDIO_RESERVATION": "1"}
+    # exec: the shell's process goes on as sleep; killing it kills the shell that started jackd, and leaves nothing.
+    script = 'source scripts/jack.sh; echo "${JACK_DEFAULT_SERVER:-none} ${_started_pids[0]:-0}"; exec sleep 60'
+    shell = subprocess.Popen(["bash", "-c", script], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    jackd = 0
+    try:
+        assert shell.stdout is not None
+        name, pid = shell.stdout.readline().split()
+        jackd = int(pid)
+        assert name.startswith("exsampling-") and running(jackd) and answers(name), (name, pid)
+    finally:
+        shell.kill()
+        shell.wait()
+    try:
+        deadline = time.monotonic() + 10
+        while running(jackd) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not running(jackd), "the killed shell's jackd still runs"
+    finally:
+        if running(jackd):
+            os.kill(jackd, signal.SIGTERM)
+    assert not answers(name)
