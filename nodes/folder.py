@@ -201,11 +201,11 @@ class FolderSource(Node):
             return  # written again while read: what was read may be half of it
         self._done[path] = (stamp, close_number)
         self._takes_read += 1
-        # The take's id is the engine's key (unique in the run); the console, the editor and OSC name the take by
-        # its file (Take.name), which it carries along.
+        # The take's id is the engine's key (unique in the run); the console, the editor (this node's line too:
+        # last_file) and OSC name the take by its file relative to the folder (Take.name), which it carries along.
         file_name = path.relative_to(self._root).as_posix()
         take = take.derive(meta={FOLDER_FILE: file_name})
-        self.report_status(last_file=path.name, takes=self._takes_read, take=take.take_id,
+        self.report_status(last_file=file_name, takes=self._takes_read, take=take.take_id,
                            file_name=file_name, duration=round(take.duration, 2))
         self.emit("take", take)
 

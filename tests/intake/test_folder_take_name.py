@@ -12,6 +12,7 @@ import numpy as np
 import soundfile as sf
 
 from exsampling_patch.editor.live import RuntimeObserver
+from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.editor.slots import read_slots, take_text
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
 from exsampling_patch.node import NodeContext
@@ -19,11 +20,11 @@ from exsampling_patch.nodes.folder import FolderSource
 from exsampling_patch.nodes.osc import OscSend
 from exsampling_patch.nodes.processing import Trim
 from exsampling_patch.nodes.sampler import Sampler
-from exsampling_patch.runtime.events import MessageHop
+from exsampling_patch.runtime.events import MessageHop, NodeStatus
 
 
-def folder_take(tmp_path: Path) -> Take:
-    """kick.wav dropped into the folder's toms/, as the folder source passes it on, then trimmed."""
+def folder_read(tmp_path: Path) -> tuple[Take, NodeContext]:
+    """kick.wav dropped into the folder's toms/, as the folder source passes it on, and the source's context."""
     folder = tmp_path / "inbox"
     (folder / "toms").mkdir(parents=True)
     sound = np.concatenate([np.zeros(2400), np.full(4800, 0.1), np.zeros(2400)]).astype(np.float32)
@@ -40,6 +41,12 @@ def folder_take(tmp_path: Path) -> Take:
         node.stop()
     assert context.errors == []
     ((_, take),) = context.emitted
+    return take, context
+
+
+def folder_take(tmp_path: Path) -> Take:
+    """kick.wav dropped into the folder's toms/, as the folder source passes it on, then trimmed."""
+    take, _ = folder_read(tmp_path)
     trim = Trim("trim", {})
     trim.start()
     trim.handle("take", take)
@@ -94,3 +101,13 @@ def test_the_performance_view_names_a_folder_take_by_its_file(tmp_path: Path) ->
     observer.on_event(MessageHop("trim", "out", "smp", "assign", take))
     observer.apply()
     assert observer.last_take is not None and observer.last_take.name == "toms/kick.wav"
+
+
+def test_the_folder_sources_node_line_names_the_file_as_the_take_is_named(tmp_path: Path) -> None:
+    take, context = folder_read(tmp_path)
+    observer = RuntimeObserver()
+    for status in context.statuses:
+        observer.on_event(NodeStatus("inbox", status))
+    observer.apply()
+    assert f"last file {take.name}" in live_text(observer.nodes["inbox"]).split("  |  ")
+    assert take.name == "toms/kick.wav"
