@@ -211,7 +211,9 @@ class AbletonMax(Node):
     def stop(self) -> None:
         outbox, target = getattr(self, "outbox", None), getattr(self, "target", None)  # those start() made
         if outbox is not None:
-            outbox.close()
+            unsent = outbox.close()
+            if unsent:  # its sender could not send them (another run held the folder): they go at the next start
+                self.report_status(unsent=unsent)
         if target is not None:
             target.close()
         super().stop()

@@ -17,14 +17,17 @@ that.
 A hand-over never waits for the sender. The sender reads the pipe from its start, into its own memory, and sends
 only once it holds the log's lock: bundles handed over while another run of a patch holds the folder (a second
 copy of the show, a test beside it) wait in the sender, which a kill of the patch does not reach either, and go
-in order once that run lets go. A sender that has waited :data:`QUIET_SECONDS` says so, naming the process that
-holds the lock where the lock file tells it; the patch reports it once, and again when the sender holds the lock.
+in order once that run lets go. A stop is no kill: nothing goes after it. The patch ends a sender that cannot send
+then, and keeps what it had not sent beside the log (:func:`unsent_path`), for the next start to hand over first.
+A sender that has waited :data:`QUIET_SECONDS` says so, naming the process that holds the lock where the lock file
+tells it; the patch reports it once, and again when the sender holds the lock.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import json
 import os
 import socket
@@ -36,9 +39,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from queue import SimpleQueue
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
-__all__ = ["KEEP", "FolderInUse", "Outbox", "SentLog", "bundle_key", "read_sent", "send_datagram", "serve"]
+__all__ = ["KEEP", "FolderInUse", "Outbox", "SentLog", "bundle_key", "read_sent", "send_datagram", "serve",
+           "unsent_path"]
 
 KEEP = 20_000
 """Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
@@ -151,13 +155,60 @@ def send_datagram(sock: socket.socket, datagram: bytes) -> None:
         sock.send(datagram)
 
 
+def unsent_path(log: Path) -> Path:
+    """Where the bundles handed over to a sender of ``log`` but not sent when its patch stopped wait for the next
+    start (of any node on that log): length-prefixed frames, as the pipe carries them."""
+    return log.with_name(log.name + ".unsent")
+
+
+class _Handed(NamedTuple):
+    """A bundle handed over to a sender, kept until the sender says it is done with it (sent, skipped or failed)."""
+
+    to: tuple[Any, ...]  # the address family, then the socket address
+    datagram: bytes
+    key: str
+    skip: bool
+
+    def frame(self, seq: int, again: bool = False) -> bytes:
+        """The pipe's frame, numbered ``seq`` for the sender's "done". ``again``: an earlier sender had it, and may
+        have sent and logged it before it ended: a keyed bundle goes only if the log does not have it."""
+        skip = self.skip or (again and bool(self.key))
+        header = json.dumps({"to": list(self.to), "key": self.key, "skip": skip, "seq": seq}).encode()
+        body = header + b"\n" + self.datagram
+        return _LENGTH.pack(len(body)) + body  # one write: a pipe takes up to 4 kB whole, or not at all
+
+
+def _read_unsent(path: Path) -> list[_Handed]:
+    """The bundles an earlier run kept in ``path`` (:func:`unsent_path`); a frame cut short (a crash as it was
+    written) is left out."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    frames = io.BytesIO(data)
+    handed = []
+    while (head := _read_exactly(frames, _LENGTH.size)) is not None:
+        body = _read_exactly(frames, _LENGTH.unpack(head)[0])
+        if body is None:
+            break
+        header, _, datagram = body.partition(b"\n")
+        meta = json.loads(header)
+        handed.append(_Handed(tuple(meta["to"]), datagram, str(meta["key"]), bool(meta["skip"])))
+    return handed
+
+
 class Outbox:
     """Hands bundles to a sender process (:func:`serve`) that sends each and logs its key.
 
     ``report_error`` gets the sender's problems (a send that failed, a sender that died, another run holding the
     folder); ``report_skipped`` the key of each bundle not sent because the log has it (a take redone after a
     restart); ``report_resumed`` is called when a sender that said it waited for another run holds the lock,
-    ``report_restarted`` when one started again after the last stopped (its error told) holds it."""
+    ``report_restarted`` when one started again after the last stopped (its error told) holds it.
+
+    Each bundle handed over is kept here until its sender says it is done with it: a sender started in place of one
+    that died is handed again what that one had not done, and :meth:`close` ends a sender that cannot send (it
+    waits for another run's lock, or is stalled) and keeps what it had not done in :func:`unsent_path`, which the
+    next :meth:`start` hands over first. Nothing goes to Live after the patch stopped."""
 
     def __init__(self, log: Path, report_error: Callable[[str], None],
                  report_skipped: Callable[[str], None] | None = None,
@@ -172,12 +223,23 @@ class Outbox:
         self._reader: threading.Thread | None = None
         self._ready = threading.Event()  # the sender holds the lock: what is handed over now goes at once
         self._waiting = False  # the sender said another run holds the lock
-        self._told_dead: subprocess.Popen[bytes] | None = None  # a sender a hand-over found dead, and told so
+        self._ended: subprocess.Popen[bytes] | None = None  # a sender ended here, or found dead and told so
         self._lock = threading.Lock()
+        self._seq = 0
+        #: bundles handed over that no sender has said it is done with, by number
+        self._unsent: OrderedDict[int, _Handed] = OrderedDict()
+        self._unsent_lock = threading.Lock()  # not _lock: close() holds that while the reader reads "done"
+        self._closed = False
 
     def start(self, restarted: bool = False) -> None:
         """Start the sender; it takes the log's lock once an earlier sender (a killed patch's) has drained.
-        ``restarted``: this one replaces a sender that stopped, which was told as an error."""
+        ``restarted``: this one replaces a sender that stopped, which was told as an error. A first start hands
+        over first what an earlier run kept (:func:`unsent_path`)."""
+        with self._lock:
+            self._closed = False
+            self._start_locked(restarted)
+
+    def _start_locked(self, restarted: bool) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         ready = threading.Event()
         process = subprocess.Popen([sys.executable, "-I", "-S", __file__, str(self.log)], stdin=subprocess.PIPE,
@@ -186,28 +248,47 @@ class Outbox:
         self._reader = threading.Thread(target=self._read_reports, args=(process, ready, restarted), daemon=True,
                                         name=f"outbox {self.log.name}")
         self._reader.start()
+        kept = unsent_path(self.log)
+        with self._unsent_lock:
+            again = list(self._unsent.items())  # what the sender this one replaces had not done
+            if not restarted:
+                for handed in _read_unsent(kept):
+                    self._seq += 1
+                    self._unsent[self._seq] = handed
+                    again.append((self._seq, handed))
+        try:
+            for seq, handed in again:
+                self._write(handed.frame(seq, again=True))
+        except OSError as error:  # kept here: handed again by the next start, or kept again by close()
+            self.report_error(f"the OSC sender stopped ({error})")
+        if not restarted:
+            kept.unlink(missing_ok=True)
 
     def send(self, address: tuple[Any, ...], family: int, datagram: bytes, key: str = "",
              skip_if_sent: bool = False) -> None:
         """Hand over one datagram for ``address`` (a resolved socket address of ``family``). With a ``key`` the
         sender logs it once sent; with ``skip_if_sent`` too, it drops the datagram if the log has the key.
 
-        Returns once the sender's pipe has it, without waiting for the sender to hold the log's lock."""
-        header = json.dumps({"to": [family, *address], "key": key, "skip": skip_if_sent}).encode()
-        body = header + b"\n" + datagram
-        frame = _LENGTH.pack(len(body)) + body  # one write: a pipe takes up to 4 kB whole, or not at all
+        Returns once the sender's pipe has it, without waiting for the sender to hold the log's lock. After
+        :meth:`close`, it is kept for the next start."""
+        handed = _Handed((family, *address), datagram, key, skip_if_sent)
         with self._lock:
-            if self._process is None:
-                self.start()
-            for _ in range(2):
-                try:
-                    self._write(frame)
-                    return
-                except (BrokenPipeError, ValueError, OSError) as error:
-                    self.report_error(f"the OSC sender stopped ({error}); starting it again")
-                    self._told_dead = self._process  # its reader does not tell it again
-                    self._close_locked(wait=0.0)
-                    self.start(restarted=True)
+            if not self._closed and self._process is None:
+                self._start_locked(restarted=False)
+            with self._unsent_lock:
+                self._seq += 1
+                seq = self._seq
+                self._unsent[seq] = handed
+            if self._closed:
+                self._keep()
+                return
+            try:
+                self._write(handed.frame(seq))
+            except (BrokenPipeError, ValueError, OSError) as error:
+                self.report_error(f"the OSC sender stopped ({error}); starting it again")
+                self._ended = self._process  # its reader does not tell it again
+                self._close_locked(wait=0.0)
+                self._start_locked(restarted=True)  # hands this one over again, with what that one had not done
 
     def _write(self, frame: bytes) -> None:
         assert self._process is not None and self._process.stdin is not None
@@ -216,11 +297,44 @@ class Outbox:
         while view:
             view = view[os.write(fd, view):]
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Close the pipe and wait (up to ``timeout``) for the sender to send what it holds and exit; not at all
-        while it waits for another run: it sends what it holds once that run lets go."""
+    def close(self, timeout: float = 5.0) -> int:
+        """Close the pipe and wait (up to ``timeout``) for the sender to send what it holds and exit. A sender that
+        cannot send (it waits for another run's lock, or has not finished in time) is ended: nothing goes to Live
+        after the patch stopped. Returns how many bundles were not sent, kept for the next start."""
         with self._lock:
-            self._close_locked(0.0 if self._waiting else timeout)
+            self._closed = True
+            process, self._process = self._process, None
+            if process is not None:
+                if process.stdin is not None:
+                    with contextlib.suppress(OSError):
+                        process.stdin.close()
+                ready = self._ready
+                if ready.is_set() or (not self._waiting and ready.wait(min(timeout, QUIET_SECONDS))):
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        process.wait(timeout)
+                if process.poll() is None:
+                    self._ended = process  # no error: ended here
+                    process.kill()
+                    process.wait()
+                if self._reader is not None:
+                    self._reader.join(max(1.0, timeout))  # each "done" it had said is read
+            return self._keep()
+
+    def _keep(self) -> int:
+        """Append the bundles no sender has done to :func:`unsent_path`, for the next start; how many."""
+        with self._unsent_lock:
+            left, self._unsent = list(self._unsent.items()), OrderedDict()
+        if left:
+            data = b"".join(handed.frame(seq) for seq, handed in left)
+            try:
+                fd = os.open(unsent_path(self.log), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                try:
+                    os.write(fd, data)
+                finally:
+                    os.close(fd)
+            except OSError as error:
+                self.report_error(f"{len(left)} bundles for Live not sent, and not kept: {error}")
+        return len(left)
 
     def _close_locked(self, wait: float) -> None:
         process, self._process = self._process, None
@@ -239,7 +353,10 @@ class Outbox:
         ran = False  # it held the lock, or waited for it: it did not fail as it started
         for raw in process.stdout:
             kind, _, text = raw.decode("utf-8", "replace").rstrip("\n").partition(" ")
-            if kind == "ready":
+            if kind == "done":
+                with self._unsent_lock:
+                    self._unsent.pop(int(text), None)
+            elif kind == "ready":
                 ready.set()
                 ran = True
                 if self._waiting:
@@ -259,16 +376,19 @@ class Outbox:
         code = process.wait()
         if self._process is process and ran:  # not closed nor replaced: it died (killed, out of memory)
             self._restart_dead(process, code)
-        elif code != 0 and process is not self._told_dead:
+        elif code != 0 and process is not self._ended:
             self.report_error(f"the OSC sender exited with status {code}")
 
     def _restart_dead(self, process: subprocess.Popen[bytes], code: int) -> None:
         """Start another sender in place of ``process``, which died by itself, now: a show may send no take for
-        minutes, and the error must not stand (nor the next take wait for a start) until one comes. One that dies as
-        it starts (it never held nor waited for the lock) is only told: the next hand-over starts another, and
-        no loop of starts follows a sender that cannot run."""
-        with self._lock:
-            if self._process is not process:  # closed or replaced meanwhile
+        minutes, and the error must not stand (nor the next take wait for a start) until one comes; what the dead
+        one had not done goes on. One that dies as it starts (it never held nor waited for the lock) is only told:
+        the next hand-over starts another, and no loop of starts follows a sender that cannot run."""
+        while not self._lock.acquire(timeout=0.05):
+            if self._process is not process:  # being closed or replaced, by a holder of the lock that may join us
+                return
+        try:
+            if self._process is not process:
                 return
             self.report_error(f"the OSC sender exited with status {code}; starting it again")
             self._process = None
@@ -276,7 +396,9 @@ class Outbox:
                 with contextlib.suppress(OSError):
                     process.stdin.close()
             self._waiting = False
-            self.start(restarted=True)
+            self._start_locked(restarted=True)
+        finally:
+            self._lock.release()
 
     def _waiting_text(self, holder: str) -> str:
         return in_use_text(self.log.parent, holder, "this run's takes for Live wait, and go in order once that run "
@@ -372,6 +494,13 @@ def _take_lock(lock: IO[str], lock_path: Path, out: _Reports, quiet: float) -> N
         taken.wait()
 
 
+def _done(out: _Reports, meta: dict[str, Any]) -> None:
+    """Tell the patch this sender is done with a frame (sent, skipped or failed): after its log line, so that one
+    the patch hands over again after this sender ended is skipped if it went."""
+    if "seq" in meta:
+        out.say("done", str(meta["seq"]))
+
+
 def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quiet: float = QUIET_SECONDS) -> None:
     """The sender's loop: read frames until the pipe closes; send each datagram, then log its key.
 
@@ -398,6 +527,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
             key, to = str(meta["key"]), tuple(meta["to"])
             if key and meta["skip"] and key in sent:
                 out.say("skipped", key)
+                _done(out, meta)
                 continue
             try:
                 _send(sockets, to, datagram)
@@ -413,6 +543,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
                 sent[key] = None
                 if len(sent) > keep:
                     sent.popitem(last=False)
+            _done(out, meta)
         os.close(fd)
         lock.truncate(0)  # the pids would name a process that no longer holds it
 

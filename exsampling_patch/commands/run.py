@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
         console.say("stopping (Ctrl+C again to quit at once; the takes stored are passed on at the next start)")
     ran = time.monotonic() - running
     clean = engine.stop(timeout=STOP_SECONDS)
-    cut_off = cut_off_text(engine, patch, registry)
+    cut_off = cut_off_text(engine, patch, registry) + unsent_text(engine)
     if show is not None:
         show.close()
     failed = {node: count for node, count in engine.error_counts.items()}
@@ -229,6 +229,19 @@ def cut_off_text(engine: Engine, patch: Patch, registry: Registry) -> str:
         again = kind is not None and kind.take_ended is not Node.take_ended
         parts.append(f"{count} take{'s' if count != 1 else ''} from '{source}' not through the patch"
                      + (", passed on again at the next start" if again else ""))
+    return "; " + "; ".join(parts) if parts else ""
+
+
+def unsent_text(engine: Engine) -> str:
+    """The summary's part for takes an output had handed to its sender but that did not go before the stop (the
+    sender waited for another run's folder): nothing goes after the stop; they are kept, and go at the next start
+    (the node's ``unsent`` status, told as it stops: ``ableton_max``)."""
+    parts = []
+    for node_id, status in engine.status.items():
+        count = status.get("unsent")
+        if isinstance(count, int) and count > 0:
+            parts.append(f"{count} take{'s' if count != 1 else ''} not sent to Live by '{node_id}', kept for its "
+                         "next start")
     return "; " + "; ".join(parts) if parts else ""
 
 

@@ -21,7 +21,7 @@ from exsampling_patch.runtime import Engine, Event, NodeError, NodeStatus
 from exsampling_patch.takes import write_take
 
 from .helpers import sine_take
-from .test_osc_outbox import receive_all
+from .test_osc_outbox import done_with_all, receive_all
 
 
 def labels(datagrams: list[bytes]) -> list[str]:
@@ -45,6 +45,7 @@ def test_a_killed_sender_is_told_then_its_restart_ends_the_error(tmp_path: Path)
     try:
         engine.inject("live", "assignment", SlotAssignment("one", take))
         assert labels(receive_all(receiver, first=10.0)) == ["one"]
+        done_with_all(engine.node("live").outbox)
         sender = engine.node("live").outbox._process
         sender.send_signal(signal.SIGKILL)
         sender.wait(5)
@@ -108,3 +109,27 @@ def test_a_sender_that_dies_with_no_take_to_come_is_started_again_at_once(tmp_pa
     assert said[:2] == ["error in node 'live': the OSC sender exited with status -9; starting it again",
                         "live is back: ableton_max 'live': OSC to Live again, its sender started again"], said
     assert len(said) == 3 and ": slot one (" in said[2], said  # the take's line
+
+
+def test_a_take_handed_to_a_sender_that_dies_before_sending_it_goes_with_the_next(tmp_path: Path) -> None:
+    """The sender stalls (stopped), is handed a take, and is killed: before, the take died in its pipe (it had
+    ended in the patch, so no restart redid it either); the sender started in its place sends it."""
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    take = write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav")
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_max", {"port": receiver.getsockname()[1], "folder": str(tmp_path)}))
+    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+    engine.start(patch)
+    try:
+        outbox = engine.node("live").outbox
+        assert outbox._ready.wait(10)
+        sender = outbox._process
+        sender.send_signal(signal.SIGSTOP)
+        engine.inject("live", "assignment", SlotAssignment("one", take))
+        assert engine.wait_idle(5, settle=0.05)
+        sender.send_signal(signal.SIGKILL)
+        assert labels(receive_all(receiver, first=10.0)) == ["one"]  # no other take came
+    finally:
+        engine.stop()
+        receiver.close()

@@ -1,0 +1,70 @@
+"""ableton_max stopped while its sender cannot send (another run of a patch holds its folder): nothing goes to Live
+after the stop; the takes it had been handed are kept beside the sent log and go, once, at the next start, and
+the stop summary says so.
+
+Before, the stalled sender outlived the patch and sent them whenever the other run let go of the folder: takes
+reaching Live minutes after the show was stopped, the performer long gone on."""
+
+from __future__ import annotations
+
+import fcntl
+import socket
+from pathlib import Path
+
+from exsampling_patch.commands.run import unsent_text
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.nodes.osc_outbox import QUIET_SECONDS, bundle_key, unsent_path
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+from exsampling_patch.takes import write_take
+
+from .helpers import sine_take
+from .test_osc_outbox import receive_all
+from .test_osc_outbox_held import labels
+
+
+def run_of(patch: Patch) -> Engine:
+    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+    engine.start(patch)
+    return engine
+
+
+def test_takes_a_stalled_sender_holds_at_the_stop_go_at_the_next_start_not_after_the_stop(tmp_path: Path) -> None:
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # Live's device
+    receiver.bind(("127.0.0.1", 0))
+    live = tmp_path / "live"
+    live.mkdir()
+    log = live / ".sent-live.txt"
+    take = write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav").derive(meta={"stored_at": 1.0})
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_max", {"port": receiver.getsockname()[1], "folder": str(live)}))
+    slots = ["one", "two"]
+    try:
+        with open(log.with_name(log.name + ".lock"), "a") as other_run:  # another run's sender holds the folder
+            fcntl.flock(other_run, fcntl.LOCK_EX)
+            engine = run_of(patch)
+            for slot in slots:
+                engine.inject("live", "assignment", SlotAssignment(slot, take))
+            assert engine.wait_idle(5, settle=0.05)
+            engine.stop()
+            assert engine.status["live"]["unsent"] == 2
+            assert unsent_text(engine) == "; 2 takes not sent to Live by 'live', kept for its next start"
+            assert unsent_path(log).stat().st_size > 0
+            fcntl.flock(other_run, fcntl.LOCK_UN)  # the other run lets go
+        assert receive_all(receiver, quiet=QUIET_SECONDS) == []  # the stopped run sends nothing
+        assert not log.exists()
+
+        again = run_of(patch)  # the next start sends them, in order, once
+        try:
+            assert labels(receive_all(receiver, first=10.0)) == slots
+        finally:
+            again.stop()
+        assert "unsent" not in again.status.get("live", {}) and unsent_text(again) == ""
+        assert not unsent_path(log).exists()
+        assert log.read_text(encoding="utf-8") == "".join(f"{bundle_key(take.take_id, s)}\n" for s in slots)
+        third = run_of(patch)  # nothing is kept any more: nothing goes again
+        third.stop()
+        assert receive_all(receiver, quiet=0.5) == []
+    finally:
+        receiver.close()
