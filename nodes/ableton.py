@@ -28,7 +28,8 @@ from typing import Any
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
-from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, SentLog, bundle_key
+from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key
+from exsampling_patch.nodes.sent_log import SentLog
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.takes import file_stem, write_atomic, write_take
 

@@ -1,0 +1,74 @@
+"""The sent log that ``ableton_live`` and ``ableton_osc`` keep from the patch process itself (``ableton_max``'s is
+kept by its sender process: :mod:`~exsampling_patch.nodes.osc_outbox`, whose lock and format it shares)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO
+
+from exsampling_patch.nodes.osc_outbox import KEEP, FolderInUse, _holder, _say_holder, in_use_text, read_sent
+
+__all__ = ["SentLog"]
+
+
+class SentLog:
+    """The keys of the takes a node sent from its own process (``ableton_live``, ``ableton_osc``): appended once sent,
+    read back at the next start, so that a take the source redoes there (it reached its slot while the last run
+    stopped uncleanly, or was killed) is not sent to Live a second time.
+
+    Unlike :class:`.Outbox` the send and the log line are two steps of the patch process: a kill -9 between them can
+    still send one take twice (the window :class:`Outbox` closes for ``ableton_max``'s ``/label``); a stop, clean or
+    not, cannot. The newest ``keep`` keys are kept; the file is rewritten at start when it holds twice as many.
+
+    It holds the log's lock (the one :func:`.serve` takes) from its start to :meth:`close`, and raises
+    :class:`FolderInUse` where another run of a patch holds it: that run's keys, appended after this one read the
+    log, and its rewrite of the file, would otherwise go unseen, and a take sent twice. Unlike the sender of
+    ``ableton_max`` it cannot keep the takes until that run lets go: they would wait in the patch, which a kill
+    reaches, and go late, when the performer has moved on.
+    """
+
+    def __init__(self, log: Path, keep: int = KEEP) -> None:
+        self.log = log
+        self.keep = keep
+        log.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = log.with_name(log.name + ".lock")
+        self._lock: IO[str] | None = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until close())
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            self._lock = None
+            raise FolderInUse(in_use_text(log.parent, _holder(lock_path), "this node sends nothing to Live in this "
+                                          "run")) from None
+        _say_holder(self._lock, os.getpid(), os.getpid())
+        self._sent, self._lines = read_sent(log, keep)
+        self._fd: int | None = None  # opened (and its folder made) with the first key: a node that sends no stored
+        self._closed = False  # take writes nothing
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._sent
+
+    def add(self, key: str) -> None:
+        if self._closed:
+            return
+        if self._fd is None:
+            if self._lines > 2 * self.keep:
+                tmp = self.log.with_name(self.log.name + ".tmp")
+                tmp.write_text("".join(f"{k}\n" for k in self._sent), encoding="utf-8")
+                os.replace(tmp, self.log)
+            self._fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.write(self._fd, f"{key}\n".encode())
+        self._sent[key] = None
+        if len(self._sent) > self.keep:
+            self._sent.popitem(last=False)
+
+    def close(self) -> None:
+        fd, self._fd, self._closed = self._fd, None, True
+        if fd is not None:
+            os.close(fd)
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.truncate(0)  # the pid would name a process that no longer holds it
+            lock.close()
