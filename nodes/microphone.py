@@ -66,6 +66,15 @@ class LevelCutter:
             self.start = None
         return [(a, b) for a, b in done if b - a >= self.min_frames]
 
+    def cut_off(self, end: int) -> list[tuple[int, int]]:
+        """End the take being recorded at frame ``end``, the last one heard (the stream stopped under it): the
+        take as ``feed`` would give it, none if there is none or it is too short."""
+        if self.start is None:
+            return []
+        start, stop = self.start, min(end, self.last_loud + self.hang)
+        self.start, self.last_stop = None, stop
+        return [(start, stop)] if stop - start >= self.min_frames else []
+
 
 class Microphone(Node):
     """Record takes from an audio input, cut by level (threshold, pre-roll, hang time, min/max length)."""
@@ -170,6 +179,11 @@ class Microphone(Node):
                                    f"({self.overruns} time{'s' if self.overruns > 1 else ''} so far)")
                 read = written - hop
             if written - read < hop:
+                if cutter.start is not None and not self.audio.opened.is_set():
+                    # The stream stopped mid-take (its JACK server went away, its process died): what was heard is
+                    # the take. Kept open, it would wait for the stream to come back and join what comes then.
+                    for start, stop in cutter.cut_off(read):
+                        self._emit_take(start, stop)
                 self.stop_event.wait(0.005)
                 continue
             while written - read >= hop:

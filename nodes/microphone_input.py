@@ -286,7 +286,8 @@ class InputProcess:
             self.opened.set()
             rate = message.sample_rate
             self.report_status(device=message.device, sample_rate=rate, level=0.0, label=f"listening at {rate:g} Hz")
-        elif isinstance(message, Failed):
+        elif isinstance(message, Failed):  # its stream is not running (any more)
+            self.opened.clear()
             self._error(message.text)
 
     def _error(self, text: str) -> None:

@@ -38,6 +38,20 @@ def test_level_cutter_threshold_pre_roll_hang_and_lengths() -> None:
     assert cut([0.5] * 100 + [0.0] * 10, max_length=0.4) == [(0.0, 0.4), (0.4, 0.8), (0.8, 1.05)]
 
 
+def test_level_cutter_cut_off_ends_the_take_at_the_last_frame_heard() -> None:
+    cutter = LevelCutter(1000, threshold=0.1, pre_roll=0.0, hang=0.05, min_length=0.02, max_length=10.0)
+    assert cutter.cut_off(100) == []  # nothing being recorded
+    for i in range(10, 20):  # loud from 100 ms on; the stream stops at 200 ms
+        assert cutter.feed(0.5, i * 10, (i + 1) * 10) == []
+    assert cutter.cut_off(200) == [(100, 200)] and cutter.cut_off(200) == []
+    cutter.feed(0.5, 300, 310)  # a take starts again; quiet after, and the stream stops within the hang time
+    cutter.feed(0.0, 310, 320)
+    cutter.feed(0.0, 320, 330)
+    assert cutter.cut_off(330) == [(300, 330)]
+    cutter.feed(0.5, 400, 410)  # too short to keep
+    assert cutter.cut_off(410) == []
+
+
 def jack_connect(source: str, target: str) -> None:
     jack_command("jack_connect", source, target).check_returncode()
 

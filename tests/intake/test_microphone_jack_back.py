@@ -177,3 +177,32 @@ def test_a_killed_input_process_is_started_again_and_records(
     assert [str(error) for error in context.errors] == [
         f"the input process ended (exit status {-signal.SIGKILL}); starting it again"], context.errors
     assert sum("device" in status for status in context.statuses) == 2, context.statuses  # opened, then again
+
+
+def test_a_take_the_servers_end_cut_short_is_passed_on_at_once(
+        private_jack: subprocess.Popen[bytes], tmp_path: Path) -> None:
+    """Before: the take being recorded when the server went away waited for audio to come again; it was passed on
+    only once the server was back, joined to what came then (or never, if the patch stopped first)."""
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {**PARAMS, "max_length": 10.0, "folder": str(tmp_path / "takes")}, context)
+    mic.start()
+    tone = None
+    try:
+        client = mic.jack_client
+        assert client, "the microphone's stream has no JACK client"
+        tone = Tone(client)
+        assert wait_for(lambda: any("level" in s and s["level"] > 0.1 for s in context.statuses)), context.errors
+        time.sleep(0.5)  # a take of that long at least is being recorded (the tone never stops)
+        assert take_ids(context) == []
+        private_jack.terminate()
+        private_jack.wait(10)
+        assert wait_for(lambda: context.errors), "the server's end went unreported"
+        assert wait_for(lambda: take_ids(context)), "the take cut short was not passed on"
+    finally:
+        if tone is not None:
+            tone.stop()
+        mic.stop()
+    (take,) = [take for port, take in context.emitted if port == "take"]
+    assert take.duration >= 0.5 and take.path is not None and take.path.exists(), take
+    assert [str(error) for error in context.errors] == [
+        "the JACK server went away (stopped or restarted): nothing is recorded until it is back"], context.errors
