@@ -393,7 +393,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         if node_id not in self.errors and node_id not in book.finishing:
             return False  # the usual case, without the lock
         with book.lock:
-            failed = self.error_counts.get(node_id, 0) != errors_before if sign == "handled" else None
+            failed = sign == "handled" and self.error_counts.get(node_id, 0) != errors_before
             if not book.ends(node_id, sign, failed):
                 return False
             del self.errors[node_id]

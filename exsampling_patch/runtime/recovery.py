@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from typing import Literal, NamedTuple
 
-from exsampling_patch.runtime.events import Event, NodeError, NodeStatus, NodeStopped, NodeTiming, opened_keys
+from exsampling_patch.runtime.events import NodeError, NodeStatus, opened_keys
 
 #: What a node did after its error: ``handled`` a message without an error, ``opened`` its device, port or URL
 #: (after its start), or was ``rebuilt`` by a live edit.
@@ -27,24 +27,18 @@ Sign = Literal["handled", "opened", "rebuilt"]
 
 def clears_error(error: NodeError, sign: Sign) -> bool:
     """Whether ``sign`` ends ``error``: see the module's docstring. A message that failed is not over until its
-    handler returns: the caller holds every sign back until then (``NodeError`` with a port, then its
-    ``NodeTiming``)."""
+    handler returns: :class:`ErrorBook` holds every sign back until then."""
     if sign == "handled":
         return error.port is not None
     return True
 
 
-def sign_of(event: Event) -> Sign | None:
-    """The sign ``event`` gives of its node, None where it gives none. A status reported while the engine runs the
-    node's constructor, ``prepare()`` or ``start()`` is its first setting up, not a device coming back: a
-    recorder that finds a damaged take as it starts, then listens, is still in that error."""
-    if isinstance(event, NodeTiming):
-        return "handled"
-    if isinstance(event, NodeStatus):
-        return "opened" if opened_keys(event.status) and not event.starting else None
-    if isinstance(event, NodeStopped) and event.rebuilt:
-        return "rebuilt"
-    return None
+def sign_of(event: NodeStatus) -> Sign | None:
+    """``opened`` where the status ``event`` tells its node's device, port or URL opened; else None. A status
+    reported while the engine runs the node's constructor, ``prepare()`` or ``start()`` is its first setting up,
+    not a device coming back: a recorder that finds a damaged take as it starts, then listens, is still in that
+    error. (A message handled and a rebuild are signs the engine gives itself, as they happen.)"""
+    return "opened" if opened_keys(event.status) and not event.starting else None
 
 
 class ErrorState(NamedTuple):
@@ -78,17 +72,16 @@ class ErrorBook:
             if error.port is not None:
                 self.finishing.add(error.node_id)
 
-    def ends(self, node_id: str, sign: Sign | None, failed: bool | None = None) -> bool:
+    def ends(self, node_id: str, sign: Sign | None, failed: bool = False) -> bool:
         """Forget ``node_id``'s error if ``sign`` ends it (:func:`clears_error`); whether it did. A ``handled``
         message ends the finishing of a failed one, and ends the error only if it did not fail itself: ``failed``
-        says so (the engine knows, counting the errors told while the handler ran); None takes a message being
-        finished for the failed one. A ``rebuilt`` node's failed message goes with the old node; an ``opened`` one
-        ends nothing while a failed message is finished."""
+        says so (the engine knows, counting the errors told while the handler ran, from any thread). A ``rebuilt``
+        node's failed message goes with the old node; an ``opened`` one ends nothing while a failed message is
+        finished."""
         if sign is None:
             return False
         with self.lock:
             if sign == "handled":
-                failed = node_id in self.finishing if failed is None else failed
                 self.finishing.discard(node_id)
                 if failed:
                     return False
