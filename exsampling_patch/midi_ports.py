@@ -44,21 +44,43 @@ def find_port(names: list[str], wanted: str) -> str | None:
     return next((n for n in names if low in n.lower()), None)
 
 
-def jack_link(client_name: str, target: str, direction: str) -> None:
-    """Connect our JACK MIDI port for ``target`` to ``target`` itself.
+def jack_link(client_name: str, target: str, direction: str) -> str:
+    """Connect our JACK MIDI port for ``target`` to ``target`` itself; returns what failed ("" if nothing did).
 
     python-rtmidi 1.5's JACK backend registers the port named after the one it opens but does not
     connect the two, so the keeper connects them with ``jack_connect``. Our port is
     ``<client>:<target>``; JACK may have given the client a suffix (``name-01``) if the name was taken.
+    A port left unconnected loses all its MIDI with no error anywhere else, so each failure is told: both
+    ports and the tool's own words (a target gone since it was listed, a tool whose client could not open).
     """
     try:  # each tool asked again where it fails (jack_cli): one failure left the port unconnected, MIDI lost
-        listing = jack_tool("jack_lsp").stdout.split("\n")
-        ours = [p for p in listing if p.endswith(":" + target) and p.split(":", 1)[0].startswith(client_name)]
-        for port in ours:
-            pair = [target, port] if direction == "input" else [port, target]
-            jack_tool("jack_connect", *pair)
-    except (OSError, subprocess.TimeoutExpired):
-        return
+        listed = jack_tool("jack_lsp")
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"MIDI port {target!r} not connected: jack_lsp: {error}"
+    if listed.returncode != 0:
+        return f"MIDI port {target!r} not connected: jack_lsp: {_tool_words(listed)}"
+    ours = [p for p in listed.stdout.split("\n")
+            if p.endswith(":" + target) and p.split(":", 1)[0].startswith(client_name)]
+    if not ours:
+        return f"MIDI port {target!r} not connected: JACK lists no port of client {client_name!r} for it"
+    problems = []
+    for port in ours:
+        pair = [target, port] if direction == "input" else [port, target]
+        try:
+            done = jack_tool("jack_connect", *pair)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            problems.append(f"MIDI port {pair[0]!r} not connected to {pair[1]!r}: jack_connect: {error}")
+            continue
+        if done.returncode != 0:
+            problems.append(f"MIDI port {pair[0]!r} not connected to {pair[1]!r}: jack_connect: "
+                            f"{_tool_words(done)}")
+    return "; ".join(problems)
+
+
+def _tool_words(done: subprocess.CompletedProcess[str]) -> str:
+    """What a JACK tool that failed said (its last lines: libjack's own come first), else its exit status."""
+    said = " / ".join(line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip())
+    return said[-300:] if said else f"exit status {done.returncode}"
 
 
 class PortKeeper:
@@ -93,6 +115,7 @@ class PortKeeper:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_error = ""
+        self._warned = False  # a warning of ours stands (a port left unconnected), to be cleared
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"midi-{self.direction}-{self.virtual or self.port}",
@@ -171,12 +194,18 @@ class PortKeeper:
             port = self._backend.open_input(name, callback=self.on_message, **kwargs)
         else:
             port = self._backend.open_output(name, **kwargs)
+        unlinked = ""
         if not virtual and "JACK" in str(getattr(self._backend, "api", "") or ""):
-            jack_link(self.client_name, name, self.direction)
+            unlinked = jack_link(self.client_name, name, self.direction)
         with self._lock:
             self.opened, self.opened_name = port, name
         self._last_error = ""
-        self.report_status(midi_port=name)
+        status: dict[str, Any] = {"midi_port": name}
+        if unlinked or self._warned:
+            # A warning, not an error: the port is open and kept; the performer must know its MIDI goes nowhere.
+            # "" clears the warning a link of this keeper left, once one links.
+            status["warning"], self._warned = unlinked, bool(unlinked)
+        self.report_status(**status)
 
     def _close(self) -> None:
         with self._lock:

@@ -1,0 +1,77 @@
+"""Connecting a MIDI port under JACK (python-rtmidi registers our port but does not connect it: midi_ports.jack_link
+runs jack_connect), on a server of the test's own (:mod:`tests.jack_server`). A connection that failed even when
+asked again left the port open and its MIDI going nowhere, without a word: it is now told, both ports named."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from exsampling_patch.midi_ports import PortKeeper, backend, jack_link
+from tests.jack_server import private_server
+from tests.jack_tools import jack_command
+
+pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
+
+
+@pytest.fixture
+def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
+    yield from private_server(monkeypatch)
+
+
+def connections(port: str) -> list[str]:
+    """The ports connected to ``port`` (jack_lsp -c: each port matching it, its connections indented below)."""
+    found: dict[str, list[str]] = {}
+    name = ""
+    for line in jack_command("jack_lsp", "-c", port).stdout.splitlines():
+        if line.startswith(" "):
+            found[name].append(line.strip())
+        else:
+            name = line.strip()
+            found[name] = []
+    return found.get(port, [])
+
+
+def test_a_connection_that_fails_is_told_with_both_ports_and_the_tools_words(
+        private_jack: subprocess.Popen[bytes]) -> None:
+    midi = backend("UNIX_JACK")
+    keyboard = midi.open_input("in", virtual=True, client_name=f"exs-keyboard-{os.getpid()}")
+    target = f"exs-keyboard-{os.getpid()}:in"
+    ours = midi.open_output(target, client_name=f"exs-keys-{os.getpid()}")
+    try:
+        keyboard.close()  # unplugged between our port's opening and its connection
+        said = jack_link(f"exs-keys-{os.getpid()}", target, "output")
+    finally:
+        ours.close()
+    assert f"exs-keys-{os.getpid()}:{target}" in said and f"not connected to {target!r}" in said, said
+    assert "jack_connect: ERROR" in said and "not a valid port" in said, "the tool's own words"
+
+
+@pytest.mark.parametrize("direction", ["output", "input"])
+def test_a_keeper_connects_its_port_and_warns_of_nothing(private_jack: subprocess.Popen[bytes],
+                                                         direction: str) -> None:
+    midi = backend("UNIX_JACK")
+    client = f"exs-keyboard-{os.getpid()}"
+    # what the keeper opens: a keyboard's input for an output, its output for an input
+    keyboard = (midi.open_input if direction == "output" else midi.open_output)("port", virtual=True,
+                                                                                 client_name=client)
+    statuses: list[dict[str, Any]] = []
+    errors: list[str] = []
+    keeper = PortKeeper(direction, port=client, client_name=f"exs-keys-{os.getpid()}", api="UNIX_JACK",
+                        report_error=errors.append, report_status=lambda **s: statuses.append(s), poll_seconds=0.05)
+    keeper.start()
+    target = f"{client}:port"
+    try:
+        assert keeper.wait_open(10), errors
+        assert connections(target) == [f"exs-keys-{os.getpid()}:{target}"]
+    finally:
+        keeper.stop()
+        keyboard.close()
+    assert errors == [] and statuses == [{"midi_port": target}], "no warning where the port is connected"
+    assert jack_link(f"exs-keys-{os.getpid()}", target, direction).startswith(
+        f"MIDI port {target!r} not connected: JACK lists no port"), "a port gone is told too"
