@@ -207,7 +207,8 @@ class AbletonMax(Node):
         # Bundles go through a sender process that a kill -9 of the patch does not reach (see osc_outbox).
         self.outbox = Outbox(self.files.folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent,
                              self._sending_again, self._sender_restarted)
-        self.outbox.start()
+        if self.outbox.start():  # what a stop kept (this node's, rebuilt by a live edit): not unsent any more
+            self.report_status(unsent=0)
 
     def stop(self) -> None:
         outbox, target = getattr(self, "outbox", None), getattr(self, "target", None)  # those start() made

@@ -169,15 +169,15 @@ class Outbox:
         self._unsent_lock = threading.Lock()  # not _lock: close() holds that while the reader reads "done"
         self._closed = False
 
-    def start(self, restarted: bool = False) -> None:
+    def start(self, restarted: bool = False) -> int:
         """Start the sender; it takes the log's lock once an earlier sender (a killed patch's) has drained.
         ``restarted``: this one replaces a sender that stopped, which was told as an error. A first start hands
-        over first what an earlier run kept (:func:`unsent_path`)."""
+        over first what an earlier run (or node) kept (:func:`unsent_path`): returns how many."""
         with self._lock:
             self._closed = False
-            self._start_locked(restarted)
+            return self._start_locked(restarted)
 
-    def _start_locked(self, restarted: bool) -> None:
+    def _start_locked(self, restarted: bool) -> int:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         ready = threading.Event()
         process = subprocess.Popen([sys.executable, "-I", "-S", __file__, str(self.log)], stdin=subprocess.PIPE,
@@ -187,10 +187,11 @@ class Outbox:
                                         name=f"outbox {self.log.name}")
         self._reader.start()
         kept = unsent_path(self.log)
+        earlier = [] if restarted else _read_unsent(kept)
         with self._unsent_lock:
             again = list(self._unsent.items())  # what the sender this one replaces had not done
             if not restarted:
-                for handed in _read_unsent(kept):
+                for handed in earlier:
                     self._seq += 1
                     self._unsent[self._seq] = handed
                     again.append((self._seq, handed))
@@ -201,6 +202,7 @@ class Outbox:
             self.report_error(f"the OSC sender stopped ({error})")
         if not restarted:
             kept.unlink(missing_ok=True)
+        return len(earlier)
 
     def send(self, address: tuple[Any, ...], family: int, datagram: bytes, key: str = "",
              skip_if_sent: bool = False) -> None:

@@ -60,11 +60,44 @@ def test_takes_a_stalled_sender_holds_at_the_stop_go_at_the_next_start_not_after
             assert labels(receive_all(receiver, first=10.0)) == slots
         finally:
             again.stop()
-        assert "unsent" not in again.status.get("live", {}) and unsent_text(again) == ""
+        assert again.status["live"]["unsent"] == 0 and unsent_text(again) == ""
         assert not unsent_path(log).exists()
         assert log.read_text(encoding="utf-8") == "".join(f"{bundle_key(take.take_id, s)}\n" for s in slots)
         third = run_of(patch)  # nothing is kept any more: nothing goes again
         third.stop()
         assert receive_all(receiver, quiet=0.5) == []
+    finally:
+        receiver.close()
+
+
+def test_takes_kept_by_a_live_edit_go_on_in_the_same_run_and_the_summary_says_none(tmp_path: Path) -> None:
+    """A live edit rebuilds the node while its sender waits: the old node's stop keeps the takes, the new node's
+    start hands them over (they go once the folder is free). Its status kept the old stop's count: the summary
+    said they were not sent."""
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    live = tmp_path / "live"
+    live.mkdir()
+    log = live / ".sent-live.txt"
+    take = write_take(sine_take(440.0, seconds=0.1), tmp_path / "t.wav")
+    params = {"port": receiver.getsockname()[1], "folder": str(live)}
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_max", params))
+    edited = Patch()
+    edited.add_node(NodeSpec("live", "ableton_max", {**params, "default_pitch": 440.0}))
+    try:
+        with open(log.with_name(log.name + ".lock"), "a") as other_run:
+            fcntl.flock(other_run, fcntl.LOCK_EX)
+            engine = run_of(patch)
+            try:
+                engine.inject("live", "assignment", SlotAssignment("one", take))
+                assert engine.wait_idle(5, settle=0.05)
+                assert engine.update(edited) is not None
+                assert engine.status["live"]["unsent"] == 0  # handed to the new node's sender
+                fcntl.flock(other_run, fcntl.LOCK_UN)
+                assert labels(receive_all(receiver, first=10.0)) == ["one"]
+            finally:
+                engine.stop()
+        assert unsent_text(engine) == "" and not unsent_path(log).exists()
     finally:
         receiver.close()
