@@ -90,8 +90,9 @@ def merge_status(status: dict[str, Any], update: dict[str, Any]) -> None:
 
 #: Status keys a node reports when an input or output has opened: a recorder's URL, a sound device, a MIDI port, a
 #: bound UDP port. Reported after the node's error, one says the node is back (the device came back by itself: a
-#: JACK server restarted, a MIDI port re-plugged): the stage console prints "<node> is back"; the engine and the
-#: editor clear the node's error by :mod:`.recovery`'s rule.
+#: JACK server restarted, a MIDI port re-plugged), where the engine finds by :mod:`.recovery`'s rule that it ends
+#: the node's error: it publishes :class:`NodeRecovered` (the editor clears its badge) and the status with ``back``
+#: (the stage console prints "<node> is back").
 OPENED_KEYS = ("url", "device", "midi_port", "port")
 
 
