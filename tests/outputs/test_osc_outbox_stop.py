@@ -8,12 +8,13 @@ reaching Live minutes after the show was stopped, the performer long gone on."""
 from __future__ import annotations
 
 import fcntl
+import signal
 import socket
 from pathlib import Path
 
 from exsampling_patch.commands.run import unsent_text
 from exsampling_patch.messages import SlotAssignment
-from exsampling_patch.nodes.osc_outbox import QUIET_SECONDS, bundle_key, unsent_path
+from exsampling_patch.nodes.osc_outbox import QUIET_SECONDS, Outbox, bundle_key, unsent_path
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
@@ -99,5 +100,30 @@ def test_takes_kept_by_a_live_edit_go_on_in_the_same_run_and_the_summary_says_no
             finally:
                 engine.stop()
         assert unsent_text(engine) == "" and not unsent_path(log).exists()
+    finally:
+        receiver.close()
+
+
+def test_a_sender_stalled_with_the_folder_its_own_is_ended_at_the_close(tmp_path: Path) -> None:
+    """A sender that holds the folder but does not drain in time (stopped here): ended, what it held kept."""
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    log = tmp_path / ".sent-live.txt"
+    errors: list[str] = []
+    outbox = Outbox(log, errors.append)
+    try:
+        outbox.start()
+        assert outbox._ready.wait(10)
+        sender = outbox._process
+        assert sender is not None
+        sender.send_signal(signal.SIGSTOP)
+        outbox.send(receiver.getsockname(), socket.AF_INET, b"late", "t1\tHH")
+        assert outbox.close(timeout=0.2) == 1
+        assert sender.poll() is not None  # ended: continued, it would have sent it
+        assert receive_all(receiver, quiet=0.3) == [] and not errors
+        again = Outbox(log, errors.append)
+        assert again.start() == 1
+        assert receive_all(receiver, first=10.0) == [b"late"]
+        assert again.close() == 0 and not unsent_path(log).exists() and not errors
     finally:
         receiver.close()
