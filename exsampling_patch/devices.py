@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import shutil
 import subprocess
@@ -138,10 +139,23 @@ def jack_client_died(stream: Any) -> bool:
         return False
 
 
-def jack_server_answers(client_name: str = "exs-probe") -> bool:
-    """Whether a JACK server answers now: a client of our own, opened through libjack and closed at once (the server
-    named by ``JACK_DEFAULT_SERVER``, never one started for it). Where none runs it fails at once, quietly. Works
-    in a process whose PortAudio JACK client died with its server: libjack opens a fresh client."""
+def probe_name(prefix: str = "exs-probe") -> str:
+    """A JACK client name no other process uses, nor another probe of this one: ``<prefix>-<pid>-<n>``.
+
+    Why: jack2 names a client's socket ``/dev/shm/jack_<client>_<uid>_0`` after the client alone, not its server.
+    Where several servers run (several runs, a second show on one machine), probes of one fixed name opening at
+    once on two servers could clash: a server that runs then seemed gone."""
+    return f"{prefix}-{os.getpid()}-{next(_probe_numbers)}"
+
+
+_probe_numbers = itertools.count(1)
+
+
+def jack_server_answers(client_name: str | None = None) -> bool:
+    """Whether a JACK server answers now: a client of our own (named ``client_name``, else :func:`probe_name`),
+    opened through libjack and closed at once (the server named by ``JACK_DEFAULT_SERVER``, never one started for
+    it). Where none runs it fails at once, quietly. Works in a process whose PortAudio JACK client died with its
+    server: libjack opens a fresh client."""
     import ctypes
     import ctypes.util
 
@@ -153,7 +167,8 @@ def jack_server_answers(client_name: str = "exs-probe") -> bool:
     lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
     lib.jack_client_close.argtypes = [ctypes.c_void_p]
     status = ctypes.c_int(0)
-    client = lib.jack_client_open(client_name.encode(), _JACK_NO_START_SERVER, ctypes.byref(status))
+    name = client_name or probe_name()
+    client = lib.jack_client_open(name.encode(), _JACK_NO_START_SERVER, ctypes.byref(status))
     if not client:
         return False
     lib.jack_client_close(client)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from exsampling_patch.devices import JACK_HOST_API, abandon_stream, jack_client_died
+from exsampling_patch.devices import JACK_HOST_API, abandon_stream, jack_client_died, probe_name
 from exsampling_patch.nodes.sampler.core import SamplerCore
 from exsampling_patch.nodes.sampler.shared import (
     BLOCK_FRAME,
@@ -50,7 +50,7 @@ class JackGraph:
     path; the dummy has no card behind it, so no systemic part): 1024 frames at ``-p 512``, as ``jack_lsp -l``
     shows. JACK clients that place sound in time read it so (``jack_port_get_latency_range``, playback, max)."""
 
-    def __init__(self, name: str = "exs-latency") -> None:
+    def __init__(self, name: str | None = None) -> None:
         lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
         lib.jack_client_open.restype = ctypes.c_void_p
         lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
@@ -64,6 +64,8 @@ class JackGraph:
         lib.jack_port_get_latency_range.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(_LatencyRange)]
         lib.jack_free.argtypes = [ctypes.c_void_p]
         status = ctypes.c_int(0)
+        # a name of its own (probe_name), not a fixed one: fixed ones clash across JACK servers (see probe_name)
+        name = name or probe_name("exs-latency")
         client = lib.jack_client_open(name.encode(), _JACK_NO_START_SERVER, ctypes.byref(status))
         if not client:
             raise OSError(f"jack_client_open failed (status {status.value:#x})")
@@ -303,14 +305,14 @@ class AudioOutput:
         (PortAudio found no JACK host as it started), or the server answers no more (its JACK host died with it)."""
         from exsampling_patch.devices import jack_server_answers
 
-        return not self._through_jack(parse_device(self.device)) or not jack_server_answers("exs-probe")
+        return not self._through_jack(parse_device(self.device)) or not jack_server_answers()
 
     def _wait_for_jack(self) -> bool:
         """Wait until a JACK server answers again (a client of our own opens: the same server name, from the
         environment); False if stopped first. Opening a client where no server runs fails at once, quietly."""
         while not self._stop.wait(JACK_POLL_SECONDS):
             try:
-                JackGraph("exs-probe").close()
+                JackGraph(probe_name()).close()
             except OSError:
                 continue
             return True

@@ -1,0 +1,83 @@
+"""Asking whether a JACK server answers opens a client of a name of its own, on a server of the test's own
+(:mod:`tests.jack_server`). jack2 names a client's socket after the client alone, not its server: probes of the
+fixed name ``exs-probe`` opening at once on two servers (two runs, two shows) could clash, and a server that runs
+seemed gone. The names are those JACK itself announces to a client watching the server."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from tests.jack_server import private_server
+
+pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
+
+REGISTRATION = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p)
+
+
+@pytest.fixture
+def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
+    yield from private_server(monkeypatch)
+
+
+class Watcher:
+    """An active JACK client that records the name of each client the server registers."""
+
+    def __init__(self) -> None:
+        self.lib = ctypes.CDLL(ctypes.util.find_library("jack") or "libjack.so.0")
+        self.lib.jack_client_open.restype = ctypes.c_void_p
+        self.lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+        self.lib.jack_set_client_registration_callback.argtypes = [ctypes.c_void_p, REGISTRATION, ctypes.c_void_p]
+        self.lib.jack_activate.argtypes = [ctypes.c_void_p]
+        self.lib.jack_deactivate.argtypes = [ctypes.c_void_p]
+        self.lib.jack_client_close.argtypes = [ctypes.c_void_p]
+        self.names: list[str] = []
+        self.seen = threading.Condition()
+        self.callback = REGISTRATION(self._registered)  # referenced here: libjack calls it until the close
+        status = ctypes.c_int(0)
+        self.client = self.lib.jack_client_open(f"exs-watch-{os.getpid()}".encode(), 0x01, ctypes.byref(status))
+        assert self.client, f"status {status.value:#x}"
+        assert self.lib.jack_set_client_registration_callback(self.client, self.callback, None) == 0
+        assert self.lib.jack_activate(self.client) == 0
+
+    def _registered(self, name: bytes, registered: int, arg: object) -> None:
+        if registered:
+            with self.seen:
+                self.names.append(name.decode())
+                self.seen.notify_all()
+
+    def wait_for(self, count: int) -> list[str]:
+        with self.seen:
+            self.seen.wait_for(lambda: len(self.names) >= count, timeout=10)
+            return list(self.names)
+
+    def close(self) -> None:
+        self.lib.jack_deactivate(self.client)
+        self.lib.jack_client_close(self.client)
+
+
+def test_each_probe_opens_a_client_of_a_name_of_its_own(private_jack: subprocess.Popen[bytes]) -> None:
+    from exsampling_patch.devices import jack_server_answers
+    from exsampling_patch.nodes.sampler.stream import JackGraph
+
+    watcher = Watcher()
+    try:
+        assert jack_server_answers() and jack_server_answers()
+        JackGraph().close()  # the sampler's reading of the playback latency: a client opened the same way
+        names = watcher.wait_for(3)
+    finally:
+        watcher.close()
+    assert len(names) == 3 and len(set(names)) == 3, names
+    probes, graph = names[:2], names[2]
+    assert all(name.startswith(f"exs-probe-{os.getpid()}-") for name in probes), names
+    assert graph.startswith(f"exs-latency-{os.getpid()}-"), names
+    private_jack.terminate()
+    private_jack.wait(10)
+    assert not jack_server_answers(), "the server gone: a probe tells it"
