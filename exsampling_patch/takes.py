@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import unicodedata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -85,6 +85,30 @@ def file_stem(take_id: str) -> str:
     name keeps its vowel signs), ``-``, ``_`` and ``.``; anything else (a ``/``, a space) becomes ``_``."""
     return "".join(c if c.isalnum() or c in "-_." or unicodedata.category(c).startswith("M") else "_"
                    for c in take_id)
+
+
+NAME_BYTES = 120
+"""How much of a take's name (UTF-8 bytes) :func:`named_stem` keeps: with the take's id, and the suffixes of a
+sidecar and of the temporary file one is written to, well within the 255 bytes a file name may have."""
+
+
+def named_stem(take: Take) -> str:
+    """A take as a file name's stem that a person reads as the take is named (``Take.name``): its id, or for a
+    take named by its file (a folder source's ``toms/kick.wav``) that name and its id after a ``+``
+    (``toms_kick+take-3``).
+
+    The id keeps two takes of one file (dropped twice, trimmed two ways) apart, and :func:`file_stem` never gives
+    a ``+``, so no take named by its id alone has that stem. The folder's ``/`` becomes ``_`` (no separator reaches
+    the path), the audio suffix goes (the file is written in a format of its own), and a leading ``.`` too (never
+    a hidden file)."""
+    stem = file_stem(take.take_id)
+    name = take.name
+    if name == take.take_id:
+        return stem
+    path = PurePosixPath(name)
+    readable = file_stem(str(path.with_suffix("")) if path.suffix else name).lstrip(".")
+    readable = readable.encode()[:NAME_BYTES].decode(errors="ignore")  # a character cut in two goes whole
+    return f"{readable}+{stem}" if readable else stem
 
 
 def glob_escape(name: str) -> str:

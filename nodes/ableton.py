@@ -31,7 +31,7 @@ from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
 from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key
 from exsampling_patch.nodes.sent_log import SentLog
 from exsampling_patch.ports import SLOT, TAKE
-from exsampling_patch.takes import file_stem, write_atomic, write_take
+from exsampling_patch.takes import named_stem, write_atomic, write_take
 
 UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their files are written while they are "
                  "classified, so that the assignment only sends OSC")
@@ -157,7 +157,8 @@ class TakeFiles:
         self.removed += 1
 
     def _path(self, take: Take) -> Path:
-        return self.folder / f"{file_stem(take.take_id)}.wav"
+        # named as the take is named (a folder's file: Live shows a sample by its file), its id keeping it unique
+        return self.folder / f"{named_stem(take)}.wav"
 
     def _write(self, take: Take) -> Path:
         # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.

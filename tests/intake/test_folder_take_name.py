@@ -1,6 +1,6 @@
 """A take a folder source read is shown by its file, relative to the folder, wherever a person reads of it: the
-stage console (tests/stage/test_console.py), the editor's performance view and OSC. Its id stays the default
-``take-N``: the engine's key, unique in the run, which a file name is not."""
+stage console (tests/stage/test_console.py), the editor's performance view, OSC and the file Live gets. Its id stays
+the default ``take-N``: the engine's key, unique in the run, which a file name is not."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import soundfile as sf
 from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.editor.slots import read_slots, take_text
-from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
+from exsampling_patch.messages import FOLDER_FILE, Prediction, Score, SlotAssignment, Take
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.nodes.folder import FolderSource
 from exsampling_patch.nodes.osc import OscSend
 from exsampling_patch.nodes.processing import Trim
@@ -111,3 +112,34 @@ def test_the_folder_sources_node_line_names_the_file_as_the_take_is_named(tmp_pa
     observer.apply()
     assert f"last file {take.name}" in live_text(observer.nodes["inbox"]).split("  |  ")
     assert take.name == "toms/kick.wav"
+
+
+def test_live_gets_a_folder_take_in_a_file_named_after_it_one_per_take(tmp_path: Path) -> None:
+    from pythonosc.osc_message import OscMessage
+
+    take = folder_take(tmp_path)
+    again = Take(take.samples * 0.5, take.sample_rate, meta=dict(take.meta))  # the same file dropped again
+    odd = Take(take.samples, take.sample_rate, meta={FOLDER_FILE: "a b/" + "ü" * 200 + ".flac"})
+    plain = Take(take.samples, take.sample_rate, take_id="mika-7")
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(5)
+    node = AbletonLive("live", {"port": listener.getsockname()[1], "folder": str(tmp_path / "live")})
+    node.start()
+    try:
+        paths = []
+        for each in (take, again, odd, plain):
+            node.on_assignment(SlotAssignment("Toms", each, "drum", 0.9))
+            message = OscMessage(listener.recv(65536))
+            assert message.address == "/exsampling/load"
+            paths.append(Path(message.params[1]))
+    finally:
+        node.stop()
+        listener.close()
+    assert [p.name for p in paths[:2]] == [f"toms_kick+{take.take_id}.wav", f"toms_kick+{again.take_id}.wav"]
+    for path, each in zip(paths, (take, again, odd, plain), strict=True):
+        assert path.parent == (tmp_path / "live").resolve(), "no separator of the name reaches the path"
+        np.testing.assert_array_equal(sf.read(path, dtype="float32", always_2d=True)[0], each.samples)
+    assert paths[2].name.startswith("a_b_ü") and paths[2].name.endswith(f"+{odd.take_id}.wav")
+    assert len(paths[2].name.encode()) < 200, "a long name is cut, its id kept"
+    assert paths[3].name == "mika-7.wav", "a take named by its id keeps the name it had"
