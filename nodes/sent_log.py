@@ -1,5 +1,5 @@
 """The sent log that ``ableton_live`` and ``ableton_osc`` keep from the patch process itself (``ableton_max``'s is
-kept by its sender process: :mod:`~exsampling_patch.nodes.osc_outbox`, whose lock and format it shares)."""
+kept by its sender process: :mod:`~exsampling_patch.nodes.osc_sender`, whose lock and format it shares)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 from typing import IO
 
-from exsampling_patch.nodes.osc_outbox import KEEP, FolderInUse, _holder, _say_holder, in_use_text, read_sent
+from exsampling_patch.nodes.osc_outbox import FolderInUse, in_use_text
+from exsampling_patch.nodes.osc_sender import KEEP, _holder, _say_holder, read_sent
 
 __all__ = ["SentLog"]
 

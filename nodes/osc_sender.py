@@ -1,0 +1,194 @@
+"""The OSC sender process of :mod:`~exsampling_patch.nodes.osc_outbox`: it reads length-prefixed frames from its
+stdin, sends each datagram once it holds the sent log's lock, and logs its key (see that module for why a process).
+
+Run as a script (``python -I -S osc_sender.py LOG``), standard library only: it imports nothing of the patch.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from queue import SimpleQueue
+from typing import IO, Any
+
+__all__ = ["KEEP", "QUIET_SECONDS", "read_exactly", "read_sent", "send_datagram", "serve"]
+
+KEEP = 20_000
+"""Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
+QUIET_SECONDS = 1.0
+"""How long a sender waits for the log's lock before it says another run holds it: a killed patch's sender, which
+holds it while it sends what is left in its pipe, lets go within milliseconds."""
+LENGTH = struct.Struct(">I")
+
+
+def read_sent(log: Path, keep: int = KEEP) -> tuple[OrderedDict[str, None], int]:
+    """The newest ``keep`` keys of a sent log (empty when there is none yet) and how many lines it holds."""
+    try:  # no newline translation: a take id may hold a "\r" (a node id may), which must not end its line
+        with log.open(encoding="utf-8", newline="") as handle:
+            lines = handle.read().split("\n")
+    except FileNotFoundError:
+        return OrderedDict(), 0
+    return OrderedDict.fromkeys(line for line in lines[-keep - 1:] if line), len(lines) - 1
+
+
+def send_datagram(sock: socket.socket, datagram: bytes) -> None:
+    """Send on the connected UDP socket ``sock``, once more after a refusal: there, an ICMP "port unreachable" for
+    an earlier datagram fails the next send (which did not go); UDP to a port where nothing listens is no error."""
+    try:
+        sock.send(datagram)
+    except ConnectionRefusedError:
+        sock.send(datagram)
+
+
+def read_exactly(stream: IO[bytes], size: int) -> bytes | None:
+    data = stream.read(size)
+    return data if data is not None and len(data) == size else None
+
+
+class _Reports:
+    """The sender's lines to the patch; a patch that has gone (killed) no longer reads them, which is no error."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream: IO[str] | None = stream
+        self.last_error = ""
+
+    def say(self, kind: str, text: str = "") -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.write(f"{kind} {text}".rstrip() + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.stream = None
+
+    def error(self, text: str) -> None:
+        if text != self.last_error:  # once per distinct problem, as the node reports its own
+            self.last_error = text
+            self.say("error", text)
+
+
+def _send(sockets: dict[tuple[Any, ...], socket.socket], to: tuple[Any, ...], datagram: bytes) -> None:
+    family, address = int(to[0]), tuple(to[1:])
+    sock = sockets.get(to)
+    if sock is None:
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.connect(address)
+        except OSError:
+            sock.close()
+            raise
+        sockets[to] = sock
+    send_datagram(sock, datagram)
+
+
+def _read_frames(frames: IO[bytes], into: SimpleQueue[bytes | None]) -> None:
+    """Each frame's body, then None at the pipe's end (or at a frame cut short: the patch died writing it)."""
+    while (head := read_exactly(frames, LENGTH.size)) is not None:
+        body = read_exactly(frames, LENGTH.unpack(head)[0])
+        if body is None:  # the patch died in the middle of a frame: that bundle was never handed over
+            break
+        into.put(body)
+    into.put(None)
+
+
+def _holder(lock_path: Path) -> str:
+    """The pids the lock's holder wrote in its lock file (JSON), or "" where it wrote none or has gone (a sender
+    killed while it held the lock leaves its pids behind)."""
+    try:
+        pids = json.loads(lock_path.read_text(encoding="utf-8"))
+        patch, sender = int(pids["patch"]), int(pids["sender"])
+        os.kill(sender, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    return json.dumps({"patch": patch, "sender": sender})
+
+
+def _say_holder(lock: IO[str], patch: int, sender: int) -> None:
+    """Write who holds ``lock`` into its file, for another run that finds it held (:func:`_holder` reads it)."""
+    lock.truncate(0)
+    lock.write(json.dumps({"patch": patch, "sender": sender}))
+    lock.flush()
+
+
+def _take_lock(lock: IO[str], lock_path: Path, out: _Reports, quiet: float) -> None:
+    """Hold ``lock``, saying so (with the holder's pids) if another run keeps it longer than ``quiet`` seconds."""
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    taken = threading.Event()
+
+    def wait() -> None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        taken.set()
+
+    threading.Thread(target=wait, daemon=True).start()
+    if not taken.wait(quiet):
+        out.say("waiting", _holder(lock_path))
+        taken.wait()
+
+
+def _done(out: _Reports, meta: dict[str, Any]) -> None:
+    """Tell the patch this sender is done with a frame (sent, skipped or failed): after its log line, so that one
+    the patch hands over again after this sender ended is skipped if it went."""
+    if "seq" in meta:
+        out.say("done", str(meta["seq"]))
+
+
+def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quiet: float = QUIET_SECONDS) -> None:
+    """The sender's loop: read frames until the pipe closes; send each datagram, then log its key.
+
+    The pipe is read from the start, so that the patch's hand-overs never wait while another run holds the lock;
+    nothing is sent (nor the log read) before this sender holds it."""
+    out = _Reports(reports)
+    bodies: SimpleQueue[bytes | None] = SimpleQueue()
+    threading.Thread(target=_read_frames, args=(frames, bodies), daemon=True).start()
+    lock_path = log.with_name(log.name + ".lock")
+    with open(lock_path, "a+", encoding="utf-8") as lock:
+        _take_lock(lock, lock_path, out, quiet)  # held until exit: the next sender reads the log after this one
+        _say_holder(lock, os.getppid(), os.getpid())
+        sent, lines = read_sent(log, keep)
+        if lines > 2 * keep:  # keep the file short
+            tmp = log.with_name(log.name + ".tmp")
+            tmp.write_text("".join(f"{key}\n" for key in sent), encoding="utf-8")
+            os.replace(tmp, log)
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        out.say("ready")
+        sockets: dict[tuple[Any, ...], socket.socket] = {}
+        while (body := bodies.get()) is not None:
+            header, _, datagram = body.partition(b"\n")
+            meta = json.loads(header)
+            key, to = str(meta["key"]), tuple(meta["to"])
+            if key and meta["skip"] and key in sent:
+                out.say("skipped", key)
+                _done(out, meta)
+                continue
+            try:
+                _send(sockets, to, datagram)
+            except OSError as error:
+                out.error(f"OSC to {to[1]}:{to[2]} failed: {error}")
+                for sock in sockets.values():
+                    sock.close()
+                sockets.clear()
+            else:
+                out.last_error = ""
+            if key:  # handled, sent or not: a redo would fail the same way, and Live may be back by then
+                os.write(fd, f"{key}\n".encode())
+                sent[key] = None
+                if len(sent) > keep:
+                    sent.popitem(last=False)
+            _done(out, meta)
+        os.close(fd)
+        lock.truncate(0)  # the pids would name a process that no longer holds it
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), sys.stdin.buffer, sys.stdout)
