@@ -22,13 +22,14 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
-from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key
+from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, kept_files
 from exsampling_patch.nodes.sent_log import SentLog
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.takes import named_stem, write_atomic, write_take
@@ -37,6 +38,7 @@ UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their fi
                  "classified, so that the assignment only sends OSC")
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
+PENDING = "(not sent yet)"  # a .kept-<name>.json's list of the copies bundles not sent yet name, beside the slots'
 
 
 def sent_key(assignment: SlotAssignment) -> str:
@@ -74,12 +76,15 @@ class TakeFiles:
     assignment only has to send OSC. Copies written ahead for takes that were never assigned (the gate
     turned them down) are removed once ``keep_ahead`` newer ones wait. Copies handed to Live are kept while a
     slot or its history may need them: the newest ``keep_per_slot`` of each slot (:meth:`assigned`); older ones
-    are removed. The ones kept are listed in ``.kept-<name>.json`` in the folder, so that at the next start
-    copies that no slot needs any more (from earlier runs) are removed too.
+    are removed, except those ``pending`` names (files of bundles not sent yet: a sender waiting for another run's
+    folder, or kept at a stop for the next start). The ones kept are listed in ``.kept-<name>.json`` in the
+    folder, so that at the next start copies that no slot needs any more (from earlier runs) are removed too.
     """
 
-    def __init__(self, folder: Path, keep_ahead: int = 8, keep_per_slot: int = 8, name: str = "live") -> None:
+    def __init__(self, folder: Path, keep_ahead: int = 8, keep_per_slot: int = 8, name: str = "live",
+                 pending: Callable[[], Collection[str]] = frozenset) -> None:
         self.folder = folder
+        self.pending = pending
         self.keep_ahead = keep_ahead
         self.keep_per_slot = keep_per_slot
         # take id -> (take, its copy, whether write_ahead made that file): only a file made ahead and never
@@ -94,6 +99,8 @@ class TakeFiles:
         if not self.folder.is_dir():
             return 0
         kept: set[str] = set()
+        for unsent in self.folder.glob(".sent-*.txt.unsent"):  # bundles a stop kept, for a next start to send
+            kept.update(kept_files(unsent))
         for index in self.folder.glob(".kept-*.json"):
             try:
                 kept.update(str(p) for paths in json.loads(index.read_text(encoding="utf-8")).values() for p in paths)
@@ -140,11 +147,19 @@ class TakeFiles:
         if path in history:
             history.remove(path)
         history.append(path)
-        while len(history) > self.keep_per_slot:
-            old = history.pop(0)
+        pending = set(self.pending())
+        for old in history[:-self.keep_per_slot]:
+            if str(old) in pending:  # stays in the history (and the index) until its bundle is done
+                continue
+            history.remove(old)
             if not self._in_slots(old) and not any(old == p for _, p, _ in self._ahead.values()):
                 self._remove(old)
-        text = json.dumps({s: [str(p) for p in paths] for s, paths in self._slots.items()})
+        index = {s: [str(p) for p in paths] for s, paths in self._slots.items()}
+        # Kept bundles of an earlier run (no slot here has them): a sweep leaves their files too. A slot so named
+        # only adds to the same list, which the sweep reads the same.
+        if others := sorted(pending - {p for paths in index.values() for p in paths}):
+            index[PENDING] = index.get(PENDING, []) + others
+        text = json.dumps(index)
         with contextlib.suppress(OSError):  # the list is for the next start's sweep; the show goes on
             write_atomic(self._index, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
 
@@ -203,11 +218,13 @@ class AbletonMax(Node):
 
     def start(self) -> None:
         self.target = OscTarget(self.host, self.port, self.report_error)
-        self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
-        self.files.sweep()
+        folder = self.resolve_path(self.folder)
         # Bundles go through a sender process that a kill -9 of the patch does not reach (see osc_outbox).
-        self.outbox = Outbox(self.files.folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent,
+        self.outbox = Outbox(folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent,
                              self._sending_again, self._sender_restarted)
+        self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id,
+                               pending=self.outbox.pending_files)
+        self.files.sweep()
         if self.outbox.start():  # what a stop kept (this node's, rebuilt by a live edit): not unsent any more
             self.report_status(unsent=0)
 
@@ -246,7 +263,8 @@ class AbletonMax(Node):
         # A take from a take folder is redone after a crash (marked recovered): the sender sends it only if its
         # log does not have it yet.
         key = sent_key(assignment)
-        self.outbox.send(destination[1], destination[0], bundle, key, skip_if_sent=bool(take.meta.get("recovered")))
+        self.outbox.send(destination[1], destination[0], bundle, key, skip_if_sent=bool(take.meta.get("recovered")),
+                         files=(str(path),))
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the hand-over
         self.report_status(slot=assignment.slot, label=assignment.label or "", take=take.take_id,
                            **take.latency_status())

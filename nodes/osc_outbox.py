@@ -40,8 +40,8 @@ from typing import Any, NamedTuple
 from exsampling_patch.nodes import osc_sender
 from exsampling_patch.nodes.osc_sender import KEEP, LENGTH, QUIET_SECONDS, read_exactly, read_sent, send_datagram, serve
 
-__all__ = ["KEEP", "QUIET_SECONDS", "FolderInUse", "Outbox", "bundle_key", "read_sent", "send_datagram", "serve",
-           "unsent_path"]
+__all__ = ["KEEP", "QUIET_SECONDS", "FolderInUse", "Outbox", "bundle_key", "kept_files", "read_sent", "send_datagram",
+           "serve", "unsent_path"]
 
 
 def bundle_key(take_id: str, slot: str) -> str:
@@ -80,12 +80,14 @@ class _Handed(NamedTuple):
     datagram: bytes
     key: str
     skip: bool
+    files: tuple[str, ...] = ()  # what the bundle names (a take's copy): kept on disk until it is done
 
     def frame(self, seq: int, again: bool = False) -> bytes:
         """The pipe's frame, numbered ``seq`` for the sender's "done". ``again``: an earlier sender had it, and may
         have sent and logged it before it ended: a keyed bundle goes only if the log does not have it."""
         skip = self.skip or (again and bool(self.key))
-        header = json.dumps({"to": list(self.to), "key": self.key, "skip": skip, "seq": seq}).encode()
+        header = json.dumps({"to": list(self.to), "key": self.key, "skip": skip, "seq": seq,
+                             "files": list(self.files)}).encode()
         body = header + b"\n" + self.datagram
         return LENGTH.pack(len(body)) + body  # one write: a pipe takes up to 4 kB whole, or not at all
 
@@ -105,8 +107,18 @@ def _read_unsent(path: Path) -> list[_Handed]:
             break
         header, _, datagram = body.partition(b"\n")
         meta = json.loads(header)
-        handed.append(_Handed(tuple(meta["to"]), datagram, str(meta["key"]), bool(meta["skip"])))
+        handed.append(_Handed(tuple(meta["to"]), datagram, str(meta["key"]), bool(meta["skip"]),
+                              tuple(str(f) for f in meta.get("files", ()))))
     return handed
+
+
+def kept_files(unsent: Path) -> set[str]:
+    """The files named by the bundles kept in ``unsent`` (an :func:`unsent_path`): they must outlive a sweep of
+    the folder until the next start has sent them."""
+    try:
+        return {name for handed in _read_unsent(unsent) for name in handed.files}
+    except (OSError, ValueError, KeyError):
+        return set()
 
 
 class Outbox:
@@ -162,7 +174,7 @@ class Outbox:
                                         name=f"outbox {self.log.name}")
         self._reader.start()
         kept = unsent_path(self.log)
-        earlier = [] if restarted else _read_unsent(kept)
+        earlier = [] if restarted else self._still_whole(_read_unsent(kept))
         with self._unsent_lock:
             again = list(self._unsent.items())  # what the sender this one replaces had not done
             if not restarted:
@@ -179,14 +191,33 @@ class Outbox:
             kept.unlink(missing_ok=True)
         return len(earlier)
 
+    def _still_whole(self, earlier: list[_Handed]) -> list[_Handed]:
+        """The kept bundles whose files are all still there; each other one is told, and dropped: Live would load
+        nothing."""
+        whole = []
+        for handed in earlier:
+            gone = [name for name in handed.files if not os.path.exists(name)]
+            if gone:
+                self.report_error(f"a take kept for Live is not sent: its file {gone[0]} is gone")
+            else:
+                whole.append(handed)
+        return whole
+
+    def pending_files(self) -> set[str]:
+        """The files named by the bundles no sender has said it is done with (those an earlier run kept too): a
+        take's copy Live has not been sent yet must stay."""
+        with self._unsent_lock:
+            return {name for handed in self._unsent.values() for name in handed.files}
+
     def send(self, address: tuple[Any, ...], family: int, datagram: bytes, key: str = "",
-             skip_if_sent: bool = False) -> None:
+             skip_if_sent: bool = False, files: tuple[str, ...] = ()) -> None:
         """Hand over one datagram for ``address`` (a resolved socket address of ``family``). With a ``key`` the
         sender logs it once sent; with ``skip_if_sent`` too, it drops the datagram if the log has the key.
+        ``files``: those it names, which :meth:`pending_files` lists until it is done.
 
         Returns once the sender's pipe has it, without waiting for the sender to hold the log's lock. After
         :meth:`close`, it is kept for the next start."""
-        handed = _Handed((family, *address), datagram, key, skip_if_sent)
+        handed = _Handed((family, *address), datagram, key, skip_if_sent, files)
         with self._lock:
             if not self._closed and self._process is None:
                 self._start_locked(restarted=False)

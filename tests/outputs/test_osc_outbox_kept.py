@@ -1,0 +1,100 @@
+"""Takes ableton_max kept at a stop (its sender could not send: another run held the folder) go at the next start
+whole: the files their bundles name are still there, however many takes one slot had meanwhile.
+
+Before, the node kept only the newest ``keep_per_slot`` copies of a slot on disk: a kept take past those had its
+file removed before it was sent, and Live was told to load a file that no longer existed."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import time
+from pathlib import Path
+
+from pythonosc.osc_bundle import OscBundle
+
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.nodes.osc_outbox import Outbox, unsent_path
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+
+from .helpers import sine_take
+from .test_osc_outbox import receive_all
+
+
+def run_of(patch: Patch) -> Engine:
+    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+    engine.start(patch)
+    return engine
+
+
+def sounds(datagrams: list[bytes]) -> list[str]:
+    """The /sound (the file Live loads) of each bundle, in the order they came."""
+    return [str(m.params[0]) for d in datagrams for m in OscBundle(d) if m.address == "/sound"]
+
+
+def test_files_of_takes_kept_at_a_stop_outlive_the_slots_history_and_the_next_sweep(tmp_path: Path) -> None:
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    live = tmp_path / "live"
+    live.mkdir()
+    log = live / ".sent-live.txt"
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_max", {"port": receiver.getsockname()[1], "folder": str(live),
+                                                    "keep_per_slot": 1}))
+    takes = [sine_take(220.0 * (i + 1), seconds=0.05) for i in range(3)]  # no file of their own: copies for Live
+    try:
+        with open(log.with_name(log.name + ".lock"), "a") as other_run:  # another run's sender holds the folder
+            fcntl.flock(other_run, fcntl.LOCK_EX)
+            engine = run_of(patch)
+            for take in takes:
+                engine.inject("live", "assignment", SlotAssignment("one", take))
+            assert engine.wait_idle(5, settle=0.05)
+            engine.stop()
+            assert engine.status["live"]["unsent"] == 3
+        copies = sorted(live.glob("*.wav"))
+        assert len(copies) == 3  # none removed: each is named by a bundle not sent yet
+        old = time.time() - 3600
+        for copy in copies:  # the next start's sweep removes old copies that nothing needs
+            os.utime(copy, (old, old))
+
+        again = run_of(patch)
+        try:
+            named = sounds(receive_all(receiver, first=10.0))
+            assert len(named) == 3 and all(Path(name).is_file() for name in named), named
+            assert sorted(Path(name) for name in named) == [c.resolve() for c in copies]
+        finally:
+            again.stop()
+    finally:
+        receiver.close()
+
+
+def test_a_kept_bundle_whose_file_is_gone_is_dropped_and_told(tmp_path: Path) -> None:
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    log = tmp_path / ".sent-live.txt"
+    here, gone = tmp_path / "here.wav", tmp_path / "gone.wav"
+    here.write_bytes(b"")
+    gone.write_bytes(b"")
+    errors: list[str] = []
+    to = receiver.getsockname()
+    try:
+        with open(log.with_name(log.name + ".lock"), "a") as other_run:
+            fcntl.flock(other_run, fcntl.LOCK_EX)
+            outbox = Outbox(log, errors.append)
+            outbox.start()
+            outbox.send(to, socket.AF_INET, b"gone", "t1\tHH", files=(str(gone),))
+            outbox.send(to, socket.AF_INET, b"here", "t2\tHH", files=(str(here),))
+            assert outbox.pending_files() == {str(gone), str(here)}
+            assert outbox.close(timeout=0.2) == 2
+        gone.unlink()
+        errors.clear()  # the other run's hold, told while it waited
+        again = Outbox(log, errors.append)
+        assert again.start() == 1
+        assert receive_all(receiver, first=10.0) == [b"here"]
+        assert errors == [f"a take kept for Live is not sent: its file {gone} is gone"]
+        assert again.close() == 0 and not unsent_path(log).exists()
+    finally:
+        receiver.close()
