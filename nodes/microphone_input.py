@@ -166,6 +166,11 @@ def serve(connection: Connection) -> int:
                 return STREAM_FAILED_EXIT
     except (EOFError, OSError):
         pass
+    # The server may have gone since the last check (a patch stopped with its server): stopping the stream would
+    # then wait 10 minutes for JACK's process thread, and the node would kill this process after 8 s.
+    if jack_client_died(stream):
+        abandon_stream(stream)
+        return 0
     stream.stop()
     stream.close()
     return 0

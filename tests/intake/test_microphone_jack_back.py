@@ -206,3 +206,20 @@ def test_a_take_the_servers_end_cut_short_is_passed_on_at_once(
     assert take.duration >= 0.5 and take.path is not None and take.path.exists(), take
     assert [str(error) for error in context.errors] == [
         "the JACK server went away (stopped or restarted): nothing is recorded until it is back"], context.errors
+
+
+def test_a_microphone_stopped_just_after_its_jack_server_went_away_stops_its_process(
+        private_jack: subprocess.Popen[bytes], tmp_path: Path) -> None:
+    """Before: stopped in the 0.25 s before its input process had seen the server's end (a patch stopped, or rebuilt
+    live, along with its server), the process stopped its stream, which PortAudio's JACK host waits on for 10
+    minutes: the node's stop waited 8 s and then killed it."""
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {**PARAMS, "folder": str(tmp_path / "takes")}, context)
+    mic.start()
+    process = mic.audio.child.process
+    try:
+        private_jack.terminate()
+        private_jack.wait(10)
+    finally:
+        mic.stop()
+    assert process is not None and process.returncode == 0, process.returncode  # ended by itself, not killed
