@@ -127,6 +127,18 @@ def device_rate(device: str, fallback: int = 48000) -> int:
         return fallback
 
 
+def _not_on_jack_text(device: str) -> str:
+    """The error of an output ``device`` that the JACK server has not, with the JACK devices it has: a stream that
+    must play through JACK (``jack_only``) is offered no other host's devices."""
+    from exsampling_patch.devices import JACK_HOST_API, audio_devices, missing_device_text
+
+    try:
+        rows = [row for row in audio_devices() if row["host_api"] == JACK_HOST_API]
+    except Exception:  # PortAudio itself failed: missing_device_text asks again and says so
+        rows = None
+    return missing_device_text(device, "output", OSError("the JACK server has no such device"), rows)
+
+
 def _pa_jack_client() -> str | None:
     from exsampling_patch.devices import jack_client_name
 
@@ -289,7 +301,11 @@ class AudioOutput:
                 if self.on_jack_back is not None and self._wait_for_jack():
                     self.on_jack_back()
                 return
-            if self.stream is None:
+            if self.stream is None and self.jack_only and not self._through_jack(parse_device(self.device)):
+                # The server answers but has no such device (a client of it, not back): a missing device, as at a
+                # first start. Waiting for the server would end at once, and the node's new process do the same.
+                self._error(_not_on_jack_text(self.device))
+            elif self.stream is None:
                 try:
                     self._open()
                 except Exception as error:
@@ -300,12 +316,15 @@ class AudioOutput:
             self._report_dropouts()
             self._stop.wait(self.retry_seconds if self.stream is None else 0.25)
 
-    def _jack_unreachable(self) -> bool:
-        """Whether this process's PortAudio cannot play through the JACK server: the device is not a JACK one here
-        (PortAudio found no JACK host as it started), or the server answers no more (its JACK host died with it)."""
+    @staticmethod
+    def _jack_unreachable() -> bool:
+        """Whether this process's PortAudio cannot play through the JACK server: it found no JACK host as it
+        started (the server had gone again), or the server answers no more (its JACK host died with it)."""
+        import sounddevice as sd
+
         from exsampling_patch.devices import jack_server_answers
 
-        return not self._through_jack(parse_device(self.device)) or not jack_server_answers()
+        return JACK_HOST_API not in {api["name"] for api in sd.query_hostapis()} or not jack_server_answers()
 
     def _wait_for_jack(self) -> bool:
         """Wait until a JACK server answers again (a client of our own opens: the same server name, from the

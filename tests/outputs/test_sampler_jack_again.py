@@ -71,3 +71,30 @@ def test_an_audio_process_started_as_the_server_goes_again_waits_for_it_and_play
     assert errors == ["the JACK server went away again before the sampler's audio restarted: the sampler is silent "
                       "until it is back"], errors  # no device tried through another host
     assert "pa_jack.c" not in capfd.readouterr().err
+
+
+def test_an_audio_process_started_for_jack_tells_a_device_the_server_has_not_and_stays(
+        private_jack: subprocess.Popen[bytes]) -> None:
+    """Before: with the server back but without the device (a client of it that played into, not back), the process
+    said the server had gone again, found it answering at once and ended for a new one, which did the same: a new
+    process and that same error every second or so, for ever."""
+    from exsampling_patch.nodes.sampler.host import AudioProcess
+    from exsampling_patch.nodes.sampler.slots import channel_map
+
+    errors: list[str] = []
+    config = AudioConfig(slots=1, sample_rate=48000, note_slot=channel_map(1), device="exs-mixer-not-back",
+                         jack_only=True)
+    state = SharedState.create(config.slots)
+    audio = AudioProcess(config, state, errors.append, lambda **values: None)
+    audio.start()
+    try:
+        assert wait_for(lambda: errors), "the missing device went unreported"
+        first = errors[0]
+        assert audio.epoch == 0 and audio.process is not None and audio.process.poll() is None, errors
+    finally:
+        audio.stop()
+        state.close()
+    assert first.startswith("cannot open sound device 'exs-mixer-not-back' for output: the JACK server has no such "
+                            "device; output devices present: "), errors
+    assert "'system' (JACK Audio Connection Kit" in first and "ALSA" not in first, first  # JACK's only
+    assert not audio.opened.is_set() and len(set(errors)) == 1, errors
