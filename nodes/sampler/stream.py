@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from exsampling_patch.devices import JACK_HOST_API, abandon_stream, jack_client_died, probe_name
+from exsampling_patch.devices import JACK_HOST_API, abandon_stream, jack_client_died, jack_server_answers, probe_name
 from exsampling_patch.nodes.sampler.core import SamplerCore
 from exsampling_patch.nodes.sampler.shared import (
     BLOCK_FRAME,
@@ -322,19 +322,14 @@ class AudioOutput:
         started (the server had gone again), or the server answers no more (its JACK host died with it)."""
         import sounddevice as sd
 
-        from exsampling_patch.devices import jack_server_answers
-
         return JACK_HOST_API not in {api["name"] for api in sd.query_hostapis()} or not jack_server_answers()
 
     def _wait_for_jack(self) -> bool:
         """Wait until a JACK server answers again (a client of our own opens: the same server name, from the
         environment); False if stopped first. Opening a client where no server runs fails at once, quietly."""
         while not self._stop.wait(JACK_POLL_SECONDS):
-            try:
-                JackGraph(probe_name()).close()
-            except OSError:
-                continue
-            return True
+            if jack_server_answers():
+                return True
         return False
 
     def _report_dropouts(self) -> None:
