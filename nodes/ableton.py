@@ -29,7 +29,7 @@ from typing import Any
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
-from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, kept_files
+from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, kept_files, unsent_path
 from exsampling_patch.nodes.sent_log import SentLog
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.takes import named_stem, write_atomic, write_take
@@ -155,8 +155,7 @@ class TakeFiles:
             if not self._in_slots(old) and not any(old == p for _, p, _ in self._ahead.values()):
                 self._remove(old)
         index = {s: [str(p) for p in paths] for s, paths in self._slots.items()}
-        # Kept bundles of an earlier run (no slot here has them): a sweep leaves their files too. A slot so named
-        # only adds to the same list, which the sweep reads the same.
+        # An earlier run's kept bundles (no slot has them) for the sweep; a slot so named adds to the same list.
         if others := sorted(pending - {p for paths in index.values() for p in paths}):
             index[PENDING] = index.get(PENDING, []) + others
         text = json.dumps(index)
@@ -225,7 +224,8 @@ class AbletonMax(Node):
         self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id,
                                pending=self.outbox.pending_files)
         self.files.sweep()
-        if self.outbox.start():  # what a stop kept (this node's, rebuilt by a live edit): not unsent any more
+        # What a stop kept (this node's, rebuilt by a live edit) goes where the node sends now, not where it did.
+        if self.outbox.start(self.target.resolved() if unsent_path(self.outbox.log).exists() else None):
             self.report_status(unsent=0)
 
     def stop(self) -> None:

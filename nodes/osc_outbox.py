@@ -154,16 +154,20 @@ class Outbox:
         self._unsent: OrderedDict[int, _Handed] = OrderedDict()
         self._unsent_lock = threading.Lock()  # not _lock: close() holds that while the reader reads "done"
         self._closed = False
+        self._kept_due = False  # started without a destination: the first send hands over what was kept
 
-    def start(self, restarted: bool = False) -> int:
+    def start(self, destination: tuple[int, tuple[Any, ...]] | None = None, restarted: bool = False) -> int:
         """Start the sender; it takes the log's lock once an earlier sender (a killed patch's) has drained.
-        ``restarted``: this one replaces a sender that stopped, which was told as an error. A first start hands
-        over first what an earlier run (or node) kept (:func:`unsent_path`): returns how many."""
+        ``restarted``: this one replaces a sender that stopped, which was told as an error.
+
+        A first start hands over first what an earlier run (or node) kept (:func:`unsent_path`), to ``destination``
+        (address family, socket address): the node's now, whatever host or port it had when they were kept. Without
+        one (it cannot be resolved now), the first :meth:`send` hands them over, to its own. Returns how many."""
         with self._lock:
             self._closed = False
-            return self._start_locked(restarted)
+            return self._start_locked(restarted, destination)
 
-    def _start_locked(self, restarted: bool) -> int:
+    def _start_locked(self, restarted: bool, destination: tuple[int, tuple[Any, ...]] | None = None) -> int:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         ready = threading.Event()
         process = subprocess.Popen([sys.executable, "-I", "-S", osc_sender.__file__, str(self.log)],
@@ -173,23 +177,35 @@ class Outbox:
         self._reader = threading.Thread(target=self._read_reports, args=(process, ready, restarted), daemon=True,
                                         name=f"outbox {self.log.name}")
         self._reader.start()
-        kept = unsent_path(self.log)
-        earlier = [] if restarted else self._still_whole(_read_unsent(kept))
         with self._unsent_lock:
             again = list(self._unsent.items())  # what the sender this one replaces had not done
-            if not restarted:
-                for handed in earlier:
-                    self._seq += 1
-                    self._unsent[self._seq] = handed
-                    again.append((self._seq, handed))
+        self._hand_again(again)
+        if restarted:
+            return 0
+        self._kept_due = True
+        return 0 if destination is None else self._hand_kept((destination[0], *destination[1]))
+
+    def _hand_kept(self, to: tuple[Any, ...]) -> int:
+        """Hand over what an earlier run kept, readdressed ``to``; how many."""
+        kept = unsent_path(self.log)
+        earlier = [handed._replace(to=to) for handed in self._still_whole(_read_unsent(kept))]
+        self._kept_due = False
+        with self._unsent_lock:
+            numbered = []
+            for handed in earlier:
+                self._seq += 1
+                self._unsent[self._seq] = handed
+                numbered.append((self._seq, handed))
+        self._hand_again(numbered)
+        kept.unlink(missing_ok=True)
+        return len(earlier)
+
+    def _hand_again(self, numbered: list[tuple[int, _Handed]]) -> None:
         try:
-            for seq, handed in again:
+            for seq, handed in numbered:
                 self._write(handed.frame(seq, again=True))
         except OSError as error:  # kept here: handed again by the next start, or kept again by close()
             self.report_error(f"the OSC sender stopped ({error})")
-        if not restarted:
-            kept.unlink(missing_ok=True)
-        return len(earlier)
 
     def _still_whole(self, earlier: list[_Handed]) -> list[_Handed]:
         """The kept bundles whose files are all still there; each other one is told, and dropped: Live would load
@@ -220,7 +236,9 @@ class Outbox:
         handed = _Handed((family, *address), datagram, key, skip_if_sent, files)
         with self._lock:
             if not self._closed and self._process is None:
-                self._start_locked(restarted=False)
+                self._start_locked(False, (family, address))
+            elif self._kept_due and not self._closed:
+                self._hand_kept(handed.to)
             with self._unsent_lock:
                 self._seq += 1
                 seq = self._seq
@@ -264,7 +282,8 @@ class Outbox:
                     process.wait()
                 if self._reader is not None:
                     self._reader.join(max(1.0, timeout))  # each "done" it had said is read
-            return self._keep()
+            left = self._keep()
+            return len(_read_unsent(unsent_path(self.log))) if self._kept_due else left  # and an earlier run's
 
     def _keep(self) -> int:
         """Append the bundles no sender has done to :func:`unsent_path`, for the next start; how many."""

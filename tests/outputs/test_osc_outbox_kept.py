@@ -92,9 +92,69 @@ def test_a_kept_bundle_whose_file_is_gone_is_dropped_and_told(tmp_path: Path) ->
         gone.unlink()
         errors.clear()  # the other run's hold, told while it waited
         again = Outbox(log, errors.append)
-        assert again.start() == 1
+        assert again.start((socket.AF_INET, to)) == 1
         assert receive_all(receiver, first=10.0) == [b"here"]
         assert errors == [f"a take kept for Live is not sent: its file {gone} is gone"]
         assert again.close() == 0 and not unsent_path(log).exists()
     finally:
         receiver.close()
+
+
+def test_takes_kept_at_a_stop_go_to_the_port_the_node_has_now(tmp_path: Path) -> None:
+    """The node's port was changed between the runs (the device moved): the kept take goes to the new one."""
+    old, new = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2))
+    old.bind(("127.0.0.1", 0))
+    new.bind(("127.0.0.1", 0))
+    live = tmp_path / "live"
+    live.mkdir()
+    log = live / ".sent-live.txt"
+    before, after = Patch(), Patch()
+    before.add_node(NodeSpec("live", "ableton_max", {"port": old.getsockname()[1], "folder": str(live)}))
+    after.add_node(NodeSpec("live", "ableton_max", {"port": new.getsockname()[1], "folder": str(live)}))
+    take = sine_take(440.0, seconds=0.05)
+    try:
+        with open(log.with_name(log.name + ".lock"), "a") as other_run:
+            fcntl.flock(other_run, fcntl.LOCK_EX)
+            engine = run_of(before)
+            engine.inject("live", "assignment", SlotAssignment("one", take))
+            assert engine.wait_idle(5, settle=0.05)
+            engine.stop()
+            assert engine.status["live"]["unsent"] == 1
+        again = run_of(after)
+        try:
+            assert len(sounds(receive_all(new, first=10.0))) == 1
+        finally:
+            again.stop()
+        assert receive_all(old, quiet=0.3) == []
+    finally:
+        old.close()
+        new.close()
+
+
+def test_kept_bundles_started_without_a_destination_go_first_with_the_next_send_to_its_own(tmp_path: Path) -> None:
+    """The node's host could not be resolved at its start: what was kept waits, and goes first, to the first
+    bundle's destination, once the node sends again; a close before that keeps it, and says so."""
+    old, new = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2))
+    old.bind(("127.0.0.1", 0))
+    new.bind(("127.0.0.1", 0))
+    log = tmp_path / ".sent-live.txt"
+    errors: list[str] = []
+    try:
+        with open(log.with_name(log.name + ".lock"), "a") as other_run:
+            fcntl.flock(other_run, fcntl.LOCK_EX)
+            outbox = Outbox(log, errors.append)
+            outbox.start()
+            outbox.send(old.getsockname(), socket.AF_INET, b"kept", "t1\tHH")
+            assert outbox.close(timeout=0.2) == 1
+        unresolved = Outbox(log, errors.append)
+        assert unresolved.start() == 0
+        assert unresolved.close() == 1 and unsent_path(log).exists()  # still kept: the summary says so
+        again = Outbox(log, errors.append)
+        assert again.start() == 0
+        again.send(new.getsockname(), socket.AF_INET, b"next", "t2\tHH")
+        assert receive_all(new, first=10.0) == [b"kept", b"next"]
+        assert again.close() == 0 and not unsent_path(log).exists()
+        assert receive_all(old, quiet=0.3) == []
+    finally:
+        old.close()
+        new.close()

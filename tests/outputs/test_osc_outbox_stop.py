@@ -122,7 +122,7 @@ def test_a_sender_stalled_with_the_folder_its_own_is_ended_at_the_close(tmp_path
         assert sender.poll() is not None  # ended: continued, it would have sent it
         assert receive_all(receiver, quiet=0.3) == [] and not errors
         again = Outbox(log, errors.append)
-        assert again.start() == 1
+        assert again.start((socket.AF_INET, receiver.getsockname())) == 1
         assert receive_all(receiver, first=10.0) == [b"late"]
         assert again.close() == 0 and not unsent_path(log).exists() and not errors
     finally:
