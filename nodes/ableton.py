@@ -14,31 +14,25 @@ A Live that is not running never stops the patch: sends are fire-and-forget, pro
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import json
 import socket
 import threading
-import time
 import zlib
-from collections import OrderedDict
-from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
-from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, kept_files, unsent_path
+from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, unsent_path
 from exsampling_patch.nodes.sent_log import SentLog
+from exsampling_patch.nodes.take_files import TakeFiles
 from exsampling_patch.ports import SLOT, TAKE
-from exsampling_patch.takes import named_stem, write_atomic, write_take
 
 UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their files are written while they are "
                  "classified, so that the assignment only sends OSC")
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
-PENDING = "(not sent yet)"  # a .kept-<name>.json's list of the copies bundles not sent yet name, beside the slots'
 
 
 def sent_key(assignment: SlotAssignment) -> str:
@@ -62,123 +56,6 @@ def held_sent_log(node: AbletonOsc | AbletonLive, folder: Path) -> SentLog:
     except FolderInUse as error:
         node.refused = error
         raise
-
-
-class TakeFiles:
-    """Gives each take a file Live can load: its own, or a copy written for Live when the patch changed it.
-
-    A trimmed or normalised take is no longer the file it was recorded to (``Take.path`` is None); Live
-    must load what the sampler plays, so it is written here. The recording itself is already safe on disk,
-    so the copy is not flushed (it still appears whole or not at all). A take that is its own file (unchanged)
-    is given as it is, in the take folder, which is never cleaned here.
-
-    :meth:`write_ahead` writes a take's copy while the take is still being classified, so that its
-    assignment only has to send OSC. Copies written ahead for takes that were never assigned (the gate
-    turned them down) are removed once ``keep_ahead`` newer ones wait. Copies handed to Live are kept while a
-    slot or its history may need them: the newest ``keep_per_slot`` of each slot (:meth:`assigned`); older ones
-    are removed, except those ``pending`` names (files of bundles not sent yet: a sender waiting for another run's
-    folder, or kept at a stop for the next start). The ones kept are listed in ``.kept-<name>.json`` in the
-    folder, so that at the next start copies that no slot needs any more (from earlier runs) are removed too.
-    """
-
-    def __init__(self, folder: Path, keep_ahead: int = 8, keep_per_slot: int = 8, name: str = "live",
-                 pending: Callable[[], Collection[str]] = frozenset) -> None:
-        self.folder = folder
-        self.pending = pending
-        self.keep_ahead = keep_ahead
-        self.keep_per_slot = keep_per_slot
-        # take id -> (take, its copy, whether write_ahead made that file): only a file made ahead and never
-        # handed out may be removed (one handed out before, under the same name, is Live's)
-        self._ahead: OrderedDict[str, tuple[Take, Path, bool]] = OrderedDict()
-        self._slots: dict[str, list[Path]] = {}  # slot -> the copies Live had for it, oldest first
-        self._index = folder / f".kept-{name}.json"
-        self.removed = 0
-
-    def sweep(self) -> int:
-        """Remove copies left by earlier runs that no node's list of kept copies names; returns how many."""
-        if not self.folder.is_dir():
-            return 0
-        kept: set[str] = set()
-        for unsent in self.folder.glob(".sent-*.txt.unsent"):  # bundles a stop kept, for a next start to send
-            kept.update(kept_files(unsent))
-        for index in self.folder.glob(".kept-*.json"):
-            try:
-                kept.update(str(p) for paths in json.loads(index.read_text(encoding="utf-8")).values() for p in paths)
-            except (OSError, ValueError, AttributeError, TypeError):
-                continue
-        started = time.time()
-        count = 0
-        for path in self.folder.glob("*.wav"):
-            try:
-                stale = path.stat().st_mtime < started - 1.0
-            except OSError:
-                continue
-            if stale and str(path) not in kept:
-                self._remove(path)
-                count += 1
-        return count
-
-    def write_ahead(self, take: Take) -> None:
-        """Write the copy of a take that may soon be assigned (nothing to do for a take that is its own file)."""
-        if take.path is not None:
-            return
-        earlier = self._ahead.get(take.take_id)
-        made = earlier[2] if earlier is not None else not self._path(take).exists()
-        self._ahead[take.take_id] = (take, self._write(take), made)
-        while len(self._ahead) > self.keep_ahead:
-            _, (_, stale, stale_made) = self._ahead.popitem(last=False)
-            if stale_made and not self._in_slots(stale):  # Live never heard of it
-                self._remove(stale)
-
-    def path_for(self, take: Take) -> Path:
-        """The file to give Live for ``take``: its own, the copy written ahead for it, or a copy written now."""
-        if take.path is not None:
-            return take.path
-        ahead = self._ahead.pop(take.take_id, None)
-        if ahead is not None and ahead[0].samples is take.samples and ahead[0].sample_rate == take.sample_rate:
-            return ahead[1]
-        return self._write(take)
-
-    def assigned(self, slot: str, path: Path) -> None:
-        """Live was given ``path`` for ``slot``: keep it, and remove this slot's copies past ``keep_per_slot``."""
-        if path.parent != self.folder:
-            return  # a take's own file: the archive, never removed
-        history = self._slots.setdefault(slot, [])
-        if path in history:
-            history.remove(path)
-        history.append(path)
-        pending = set(self.pending())
-        for old in history[:-self.keep_per_slot]:
-            if str(old) in pending:  # stays in the history (and the index) until its bundle is done
-                continue
-            history.remove(old)
-            if not self._in_slots(old) and not any(old == p for _, p, _ in self._ahead.values()):
-                self._remove(old)
-        index = {s: [str(p) for p in paths] for s, paths in self._slots.items()}
-        # An earlier run's kept bundles (no slot has them) for the sweep; a slot so named adds to the same list.
-        if others := sorted(pending - {p for paths in index.values() for p in paths}):
-            index[PENDING] = index.get(PENDING, []) + others
-        text = json.dumps(index)
-        with contextlib.suppress(OSError):  # the list is for the next start's sweep; the show goes on
-            write_atomic(self._index, lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
-
-    def _in_slots(self, path: Path) -> bool:
-        return any(path in paths for paths in self._slots.values())
-
-    def _remove(self, path: Path) -> None:
-        path.unlink(missing_ok=True)
-        path.with_name(path.name + ".json").unlink(missing_ok=True)
-        self.removed += 1
-
-    def _path(self, take: Take) -> Path:
-        # named as the take is named (a folder's file: Live shows a sample by its file), its id keeping it unique
-        return self.folder / f"{named_stem(take)}.wav"
-
-    def _write(self, take: Take) -> Path:
-        # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.
-        stored = write_take(take, self._path(take), subtype="FLOAT", durable=False)
-        assert stored.path is not None
-        return stored.path
 
 
 def max_device_messages(assignment: SlotAssignment, path: Path,
