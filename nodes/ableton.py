@@ -102,8 +102,7 @@ class AbletonMax(Node):
                                pending=self.outbox.pending_files)
         self.files.sweep()
         # What a stop kept (this node's, rebuilt by a live edit) goes where the node sends now, not where it did.
-        if self.outbox.start(self.target.resolved() if unsent_path(self.outbox.log).exists() else None):
-            self.report_status(unsent=0)
+        self._sending_kept(self.outbox.start(self.target.resolved() if unsent_path(self.outbox.log).exists() else None))
 
     def stop(self) -> None:
         outbox, target = getattr(self, "outbox", None), getattr(self, "target", None)  # those start() made
@@ -114,6 +113,10 @@ class AbletonMax(Node):
         if target is not None:
             target.close()
         super().stop()
+
+    def _sending_kept(self, count: int) -> None:
+        if count:  # not unsent any more (the summary's count); the console says they go now, and where
+            self.report_status(unsent=0, sending_kept=count, kept_to=f"{self.host}:{self.port}")
 
     def _sending_again(self) -> None:
         # "port", an opened key: the node is out of its error (another run held its folder), and says so.
@@ -140,8 +143,8 @@ class AbletonMax(Node):
         # A take from a take folder is redone after a crash (marked recovered): the sender sends it only if its
         # log does not have it yet.
         key = sent_key(assignment)
-        self.outbox.send(destination[1], destination[0], bundle, key, skip_if_sent=bool(take.meta.get("recovered")),
-                         files=(str(path),))
+        self._sending_kept(self.outbox.send(destination[1], destination[0], bundle, key, files=(str(path),),
+                                            skip_if_sent=bool(take.meta.get("recovered"))))
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the hand-over
         self.report_status(slot=assignment.slot, label=assignment.label or "", take=take.take_id,
                            **take.latency_status())

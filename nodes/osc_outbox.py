@@ -226,26 +226,28 @@ class Outbox:
             return {name for handed in self._unsent.values() for name in handed.files}
 
     def send(self, address: tuple[Any, ...], family: int, datagram: bytes, key: str = "",
-             skip_if_sent: bool = False, files: tuple[str, ...] = ()) -> None:
+             skip_if_sent: bool = False, files: tuple[str, ...] = ()) -> int:
         """Hand over one datagram for ``address`` (a resolved socket address of ``family``). With a ``key`` the
         sender logs it once sent; with ``skip_if_sent`` too, it drops the datagram if the log has the key.
         ``files``: those it names, which :meth:`pending_files` lists until it is done.
 
         Returns once the sender's pipe has it, without waiting for the sender to hold the log's lock. After
-        :meth:`close`, it is kept for the next start."""
+        :meth:`close`, it is kept for the next start. Returns how many kept bundles it handed over first (those of a
+        :meth:`start` without a destination)."""
         handed = _Handed((family, *address), datagram, key, skip_if_sent, files)
         with self._lock:
+            kept = 0
             if not self._closed and self._process is None:
-                self._start_locked(False, (family, address))
+                kept = self._start_locked(False, (family, address))
             elif self._kept_due and not self._closed:
-                self._hand_kept(handed.to)
+                kept = self._hand_kept(handed.to)
             with self._unsent_lock:
                 self._seq += 1
                 seq = self._seq
                 self._unsent[seq] = handed
             if self._closed:
                 self._keep()
-                return
+                return kept
             try:
                 self._write(handed.frame(seq))
             except (BrokenPipeError, ValueError, OSError) as error:
@@ -253,6 +255,7 @@ class Outbox:
                 self._ended = self._process  # its reader does not tell it again
                 self._close_locked(wait=0.0)
                 self._start_locked(restarted=True)  # hands this one over again, with what that one had not done
+            return kept
 
     def _write(self, frame: bytes) -> None:
         assert self._process is not None and self._process.stdin is not None

@@ -199,6 +199,12 @@ class StageConsole:
         if isinstance(warning, str) and warning and self.mode == "normal":
             # Something to know that is no error (a backlog, nothing lost): a line, not "error in node".
             self.say(f"{_clock(event)} warning from node '{event.node_id}': {warning}")
+        kept = status.get("sending_kept")
+        if isinstance(kept, int) and kept > 0 and self.mode == "normal":
+            # Takes a stop kept unsent (ableton_max): they reach Live now, which a performer should not be surprised by.
+            spec = self.patch.nodes.get(event.node_id)
+            self.say(f"{_clock(event)} {spec.type if spec is not None else 'node'} '{event.node_id}': sending "
+                     f"{kept} take{'s' if kept != 1 else ''} kept unsent at its last stop to {status.get('kept_to')}")
         opened = opened_keys(status)
         if not opened:
             return

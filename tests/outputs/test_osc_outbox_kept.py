@@ -7,6 +7,7 @@ file removed before it was sent, and Live was told to load a file that no longer
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import socket
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from pythonosc.osc_bundle import OscBundle
 
+from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.osc_outbox import Outbox, unsent_path
 from exsampling_patch.patch import NodeSpec, Patch
@@ -100,8 +102,10 @@ def test_a_kept_bundle_whose_file_is_gone_is_dropped_and_told(tmp_path: Path) ->
         receiver.close()
 
 
-def test_takes_kept_at_a_stop_go_to_the_port_the_node_has_now(tmp_path: Path) -> None:
-    """The node's port was changed between the runs (the device moved): the kept take goes to the new one."""
+def test_takes_kept_at_a_stop_go_to_the_port_the_node_has_now_and_the_console_says_so(tmp_path: Path) -> None:
+    """The node's port was changed between the runs (the device moved): the kept take goes to the new one. The
+    console says, as the next run starts, that kept takes go now, how many and where (before, nothing did: a
+    take reached Live that nobody had recorded in this run)."""
     old, new = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2))
     old.bind(("127.0.0.1", 0))
     new.bind(("127.0.0.1", 0))
@@ -120,12 +124,19 @@ def test_takes_kept_at_a_stop_go_to_the_port_the_node_has_now(tmp_path: Path) ->
             assert engine.wait_idle(5, settle=0.05)
             engine.stop()
             assert engine.status["live"]["unsent"] == 1
-        again = run_of(after)
+        err = io.StringIO()
+        console = StageConsole(after, err=err)
+        again = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+        again.events.subscribe(console, *console.kinds())
+        again.start(after)
         try:
             assert len(sounds(receive_all(new, first=10.0))) == 1
         finally:
             again.stop()
         assert receive_all(old, quiet=0.3) == []
+        lines = [line.split(" ", 1)[1] for line in err.getvalue().splitlines()]
+        assert lines == [f"ableton_max 'live': sending 1 take kept unsent at its last stop to 127.0.0.1:"
+                         f"{new.getsockname()[1]}"], lines
     finally:
         old.close()
         new.close()
@@ -151,7 +162,7 @@ def test_kept_bundles_started_without_a_destination_go_first_with_the_next_send_
         assert unresolved.close() == 1 and unsent_path(log).exists()  # still kept: the summary says so
         again = Outbox(log, errors.append)
         assert again.start() == 0
-        again.send(new.getsockname(), socket.AF_INET, b"next", "t2\tHH")
+        assert again.send(new.getsockname(), socket.AF_INET, b"next", "t2\tHH") == 1  # the kept one went first
         assert receive_all(new, first=10.0) == [b"kept", b"next"]
         assert again.close() == 0 and not unsent_path(log).exists()
         assert receive_all(old, quiet=0.3) == []
