@@ -100,7 +100,7 @@ class Opened:
 
     device: str
     sample_rate: float
-    jack_client: str | None
+    jack_client: str | None  # None for a stream through another host, even where PortAudio has a JACK client
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,11 @@ def serve(connection: Connection) -> int:
         return STREAM_FAILED_EXIT
     from exsampling_patch.devices import jack_client_name
 
-    send(Opened(str(sd.query_devices(stream.device)["name"]), float(stream.samplerate), jack_client_name()))
+    info = sd.query_devices(stream.device)
+    # PortAudio has a JACK client wherever a server ran as it started, whatever host the stream took: told only for
+    # a stream through JACK, as the node makes its next processes wait for JACK then (Setup.jack_only).
+    through_jack = sd.query_hostapis(info["hostapi"])["name"] == JACK_HOST_API
+    send(Opened(str(info["name"]), float(stream.samplerate), jack_client_name() if through_jack else None))
     try:
         while not connection.poll(CHECK_SECONDS):  # a message is Stop; the node's end reads as one too
             if jack_client_died(stream):  # stopping or closing it would wait 10 minutes, then SIGABRT

@@ -223,3 +223,35 @@ def test_a_microphone_stopped_just_after_its_jack_server_went_away_stops_its_pro
     finally:
         mic.stop()
     assert process is not None and process.returncode == 0, process.returncode  # ended by itself, not killed
+
+
+# An ALSA capture device of the test's own (silence), for a microphone through another host than JACK.
+ALSA_SILENCE = 'pcm.exs_silence {\n    type null\n    hint { show on description "exs silence" }\n}\n'
+
+
+def test_a_microphone_through_alsa_starts_again_while_its_jack_server_is_down(
+        private_jack: subprocess.Popen[bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: where a JACK server ran, the input process told PortAudio's JACK client whatever host its stream
+    took, and the node started every later process for JACK only: one started again while the server was down (a
+    card through ALSA, the sampler's JACK server being restarted) waited for that server and recorded nothing."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text(ALSA_SILENCE, encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))  # read by the input processes' ALSA
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {**PARAMS, "device": "exs_silence", "folder": str(tmp_path / "takes")}, context)
+    mic.start()
+    try:
+        assert mic.jack_client is None, "a stream through ALSA has no JACK client to connect"
+        private_jack.terminate()
+        private_jack.wait(10)
+        process = mic.audio.child.process
+        assert process is not None
+        process.kill()
+        assert wait_for(lambda: sum("device" in status for status in context.statuses) == 2, 15), context.errors
+    finally:
+        mic.stop()
+    opened = [status["device"] for status in context.statuses if "device" in status]
+    assert opened == ["exs_silence", "exs_silence"] and mic.jack_client is None, opened
+    assert [str(error) for error in context.errors] == [
+        f"the input process ended (exit status {-signal.SIGKILL}); starting it again"], context.errors
