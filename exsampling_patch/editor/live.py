@@ -141,11 +141,17 @@ class RuntimeObserver:
         self.detach()
         for node_id, status in list(engine.status.items()):
             self._queue.append(NodeStatus(node_id, dict(status)))
-        for node_id, state in engine.error_state().items():
+        # Subscribed before the errors are copied, else a recovery published between the two is lost. The copy is
+        # queued under the engine's error lock, under which each error and recovery is published: those queued
+        # before it are in it already, and it sets each node's error and count rather than adding to them.
+        self._unsubscribe = engine.events.subscribe(self.on_event, *self.KINDS)
+        engine.error_state(then=self._errors_so_far)
+
+    def _errors_so_far(self, state: dict[str, ErrorState]) -> None:
+        for node_id, errors in state.items():
             # The error each node is in now (the engine's NodeRecovered ends it from here on); its count for the
             # badge's "(xN)".
-            self._queue.append(_ErrorsSoFar(node_id, state=state))
-        self._unsubscribe = engine.events.subscribe(self.on_event, *self.KINDS)
+            self._queue.append(_ErrorsSoFar(node_id, state=errors))
 
     def detach(self) -> None:
         if self._unsubscribe is not None:

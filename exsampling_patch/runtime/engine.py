@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from exsampling_patch.collector import collector_paused
@@ -401,13 +402,19 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
                 self.events.publish(NodeRecovered(node_id, how=sign))
         return True
 
-    def error_state(self) -> dict[str, ErrorState]:
+    def error_state(self, then: Callable[[dict[str, ErrorState]], None] | None = None) -> dict[str, ErrorState]:
         """Each node that has had an error: the one it is in now (None: none any more), whether the message it
-        failed on is still being finished, and its count; taken whole, for an observer that joins late."""
+        failed on is still being finished, and its count; taken whole, for an observer that joins late.
+
+        ``then`` is given it before any later error or recovery is published: an observer that subscribed first
+        queues it there, after the events it already holds and before those it does not."""
         book = self._error_book
         with book.lock:
-            return {node_id: ErrorState(book.current.get(node_id), node_id in book.finishing, count)
-                    for node_id, count in self.error_counts.items()}
+            state = {node_id: ErrorState(book.current.get(node_id), node_id in book.finishing, count)
+                     for node_id, count in self.error_counts.items()}
+            if then is not None:
+                then(state)
+            return state
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "", of: Node | type[Node] | None = None) -> str:

@@ -3,6 +3,7 @@ so the line never mixes two takes (the sampler once read "dog | slot HH" while H
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError, NodeRecovered, NodeStatus, NodeTiming
+from exsampling_patch.runtime.recovery import ErrorState
 
 
 def line(observer: RuntimeObserver, node_id: str, **status: Any) -> str:
@@ -175,3 +177,59 @@ def test_an_error_ends_at_the_engines_word_only() -> None:
     observer.on_event(NodeRecovered("sampler", how="handled"))
     observer.apply()
     assert observer.nodes["sampler"].error is None and observer.nodes["sampler"].error_count == 2
+
+
+class Flaky(Node):
+    """Fails on "bad" messages; handles any other."""
+
+    type_name = "flaky"
+    inlet = Input(ANY)
+
+    def on_inlet(self, message: Any) -> None:
+        if message == "bad":
+            raise ValueError("bad message")
+
+
+class CopiedWhileItRuns(Engine):
+    """The engine, with its nodes' doings (from runtime threads, in a show) put at the very points around an
+    observer's copy of its errors: ``before`` runs as the copy is asked for, ``after`` once it is taken."""
+
+    before: Callable[[], None] = staticmethod(lambda: None)
+    after: Callable[[], None] = staticmethod(lambda: None)
+
+    def error_state(self, *args: Any, **kwargs: Any) -> dict[str, ErrorState]:
+        self.before()
+        try:
+            return super().error_state(*args, **kwargs)
+        finally:
+            self.after()
+
+
+def test_an_editor_attaching_misses_no_error_nor_recovery_told_as_it_copies_the_errors() -> None:
+    """attach() copied the engine's errors, then subscribed: a NodeRecovered published between the two was lost,
+    and the badge stood for an error the engine had ended. It subscribes first; an error told as the copy is taken
+    (queued, and in the copy too) is counted once."""
+    registry = Registry.default(entry_points=False)
+    registry.register(Flaky, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("flaky", "flaky"))
+    engine = CopiedWhileItRuns(registry, workers=1, pin_workers=False)
+    engine.start(patch)
+
+    def handle(message: str) -> None:
+        engine.inject("flaky", "inlet", message)
+        assert engine.wait_idle(5)
+
+    try:
+        handle("bad")
+        engine.before = lambda: handle("bad")  # a second error, as the editor subscribes and copies
+        engine.after = lambda: handle("good")  # the engine ends it, once the copy is taken
+        observer = RuntimeObserver()
+        observer.attach(engine)
+        observer.apply()
+        assert engine.errors == {} and engine.error_counts == {"flaky": 2}
+        live = observer.nodes["flaky"]
+        assert live.error is None and live.error_count == 2, (live.error, live.error_count)
+        observer.detach()
+    finally:
+        engine.stop()
