@@ -104,12 +104,14 @@ class Microphone(Node):
     def start(self) -> None:
         rate = self.sample_rate
         size = int(max(self.buffer_seconds, self.max_length + self.pre_roll + 2.0) * rate)
-        self._ring = InputRing.create(size, self.channels)
         self._store = TakeStore(self.resolve_path(self.folder))
         self._store.remove_leftovers()  # what a kill mid-store left that is no take (temporary files, lone sidecars)
         # Before recording begins: a take stored from here on is not "unfinished", it flows on from _assemble.
         self._unfinished: deque[tuple[Path, str]] = deque(
             (path, data["take_id"]) for path, data in self._store.unfinished())
+        # Made once nothing above can fail: stop() closes it only with the input process, and it is shared memory
+        # (its descriptor holds every page) that nothing else would free before the run ends.
+        self._ring = InputRing.create(size, self.channels)
         self.overruns = 0
         self.takes_cut = 0
         setup = Setup(self.device, self.channels, rate, self.blocksize, size, self._ring.fd)
