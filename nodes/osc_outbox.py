@@ -182,8 +182,10 @@ class Outbox:
         self._hand_again(again)
         if restarted:
             return 0
-        self._kept_due = True
-        return 0 if destination is None else self._hand_kept((destination[0], *destination[1]))
+        if destination is None:  # not what another run keeps later, while this one sends: that waits for a start
+            self._kept_due = unsent_path(self.log).exists()
+            return 0
+        return self._hand_kept((destination[0], *destination[1]))
 
     def _hand_kept(self, to: tuple[Any, ...]) -> int:
         """Hand over what an earlier run kept, readdressed ``to``; how many."""

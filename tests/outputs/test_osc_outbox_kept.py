@@ -169,3 +169,30 @@ def test_kept_bundles_started_without_a_destination_go_first_with_the_next_send_
     finally:
         old.close()
         new.close()
+
+
+def test_what_another_run_keeps_while_this_one_sends_waits_for_a_start(tmp_path: Path) -> None:
+    """A second run of the node stops while this one holds the folder: what it kept is not sent by this run's next
+    take (it would reach Live mid-show, from a run that had stopped), but at a start."""
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    to = receiver.getsockname()
+    log = tmp_path / ".sent-live.txt"
+    errors: list[str] = []
+    running = Outbox(log, errors.append)
+    try:
+        assert running.start() == 0
+        assert running._ready.wait(10)  # its sender holds the folder
+        stopped = Outbox(log, errors.append)
+        stopped.start()
+        stopped.send(to, socket.AF_INET, b"stopped's", "t1\tHH")
+        assert stopped.close(timeout=0.2) == 1
+        assert running.send(to, socket.AF_INET, b"running's", "t2\tHH") == 0
+        assert receive_all(receiver, first=10.0) == [b"running's"]
+        assert running.close() == 0 and unsent_path(log).exists()
+        again = Outbox(log, errors.append)
+        assert again.start((socket.AF_INET, to)) == 1
+        assert receive_all(receiver, first=10.0) == [b"stopped's"]
+        assert again.close() == 0
+    finally:
+        receiver.close()
