@@ -76,6 +76,9 @@ class LevelCutter:
         return [(start, stop)] if stop - start >= self.min_frames else []
 
 
+OVERFLOW_LINE_SECONDS = 5.0  # the least time between two console lines about input the stream dropped
+
+
 class Microphone(Node):
     """Record takes from an audio input, cut by level (threshold, pre-roll, hang time, min/max length)."""
 
@@ -171,8 +174,20 @@ class Microphone(Node):
         read = self._ring.written
         last_report = 0.0
         level = 0.0
+        overflows, told_at = 0, float("-inf")  # input the stream dropped, as last told; when told in a line
         while not self.stop_event.is_set():
             written = self._ring.written
+            if self._ring.overflows != overflows:
+                # A gap in the takes that no frame count shows (the input process was held up): the count on the
+                # status; a warning line too, at most every OVERFLOW_LINE_SECONDS (a busy machine drops often).
+                overflows, now = self._ring.overflows, time.monotonic()
+                status: dict[str, Any] = {"input_overflows": overflows}
+                if now - told_at >= OVERFLOW_LINE_SECONDS:
+                    told_at = now
+                    status["warning"] = (f"the input stream dropped audio {overflows} time"
+                                         f"{'s' if overflows > 1 else ''} so far: its process was held up (a busy "
+                                         "machine)")
+                self.report_status(**status)
             if written - read > length - hop:
                 self.overruns += 1
                 # A loss that is over (assembly reads the newest audio again): a warning line, not an error that

@@ -49,7 +49,8 @@ class InputRing:
         self.fd = fd
         self._mapping = map_shared(fd, self.nbytes(frames, channels))
         memory = np.frombuffer(self._mapping, np.uint8)
-        #: [0]: frames written in all, advanced by the callback after it has copied them
+        #: [0]: frames written in all, advanced by the callback after it has copied them; [1]: input overflows, the
+        #: blocks PortAudio said came after input it had dropped (the process held up): counted before [0] moves on
         self.counts = memory[:_HEADER].view(np.int64)
         self.samples = memory[_HEADER:].view(np.float32).reshape(frames, channels)
 
@@ -68,6 +69,11 @@ class InputRing:
     @property
     def written(self) -> int:
         return int(self.counts[0])
+
+    @property
+    def overflows(self) -> int:
+        """How many times the stream dropped input (a gap the frames written do not show)."""
+        return int(self.counts[1])
 
     def close(self) -> None:
         """Close the file descriptor (the mapping goes with the arrays: views of it may still be in use)."""
@@ -131,14 +137,16 @@ def serve(connection: Connection) -> int:
         return JACK_BACK_EXIT if _wait_for_jack(connection) else 0
     samples, counts, length = ring.samples, ring.counts, len(ring.samples)
 
-    def callback(indata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
-        # Real-time: copy into the preallocated shared ring, then publish the new count. Nothing else.
+    def callback(indata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
+        # Real-time: copy into the preallocated shared ring, count a gap before it, then publish the new count.
         written = int(counts[0])
         pos = written % length
         first = min(frames, length - pos)
         np.copyto(samples[pos:pos + first], indata[:first])
         if first < frames:
             np.copyto(samples[: frames - first], indata[first:])
+        if status.input_overflow:  # audio was dropped before this block: take assembly tells it
+            counts[1] += 1
         counts[0] = written + frames
 
     device: int | str | None = None

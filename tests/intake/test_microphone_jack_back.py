@@ -13,6 +13,7 @@ a steady tone is a take every 0.3 s.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -255,3 +256,25 @@ def test_a_microphone_through_alsa_starts_again_while_its_jack_server_is_down(
     assert opened == ["exs_silence", "exs_silence"] and mic.jack_client is None, opened
     assert [str(error) for error in context.errors] == [
         f"the input process ended (exit status {-signal.SIGKILL}); starting it again"], context.errors
+
+
+def test_input_the_stream_dropped_while_its_process_was_held_up_is_told(
+        private_jack: subprocess.Popen[bytes], tmp_path: Path) -> None:
+    """Before: PortAudio's word that input was dropped (its input overflow: the process held up, on a busy machine)
+    went unread in the callback, and the takes had a gap that nothing told."""
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {**PARAMS, "folder": str(tmp_path / "takes")}, context)
+    mic.start()
+    try:
+        process = mic.audio.child.process
+        assert process is not None
+        process.send_signal(signal.SIGSTOP)  # held up for 0.3 s, as the scheduler of a busy machine may
+        time.sleep(0.3)
+        process.send_signal(signal.SIGCONT)
+        assert wait_for(lambda: any("input_overflows" in status for status in context.statuses)), context.statuses
+    finally:
+        mic.stop()
+    told = next(status for status in context.statuses if "input_overflows" in status)
+    assert told["input_overflows"] >= 1 and re.fullmatch(
+        r"the input stream dropped audio \d+ times? so far: its process was held up \(a busy machine\)",
+        told["warning"]), told
