@@ -26,7 +26,6 @@ tells it; the patch reports it once, and again when the sender holds the lock.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import subprocess
@@ -35,10 +34,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from exsampling_patch.nodes import osc_sender
-from exsampling_patch.nodes.osc_sender import KEEP, LENGTH, QUIET_SECONDS, read_exactly, read_sent, send_datagram, serve
+from exsampling_patch.nodes.kept_bundles import Bundle, append_kept, kept_files, read_kept, taking_kept, unsent_path
+from exsampling_patch.nodes.osc_sender import KEEP, QUIET_SECONDS, read_sent, send_datagram, serve
 
 __all__ = ["KEEP", "QUIET_SECONDS", "FolderInUse", "Outbox", "bundle_key", "kept_files", "read_sent", "send_datagram",
            "serve", "unsent_path"]
@@ -65,60 +65,6 @@ def in_use_text(folder: Path, holder: str, then: str) -> str:
            else f" (process {patch})" if patch == sender else f" (process {patch}, its OSC sender {sender})")
     return (f"the folder {folder} is in use by another run of a patch{who}: {then}; stop the other run, or give "
             f"this node another folder")
-
-
-def unsent_path(log: Path) -> Path:
-    """Where the bundles handed over to a sender of ``log`` but not sent when its patch stopped wait for the next
-    start (of any node on that log): length-prefixed frames, as the pipe carries them."""
-    return log.with_name(log.name + ".unsent")
-
-
-class _Handed(NamedTuple):
-    """A bundle handed over to a sender, kept until the sender says it is done with it (sent, skipped or failed)."""
-
-    to: tuple[Any, ...]  # the address family, then the socket address
-    datagram: bytes
-    key: str
-    skip: bool
-    files: tuple[str, ...] = ()  # what the bundle names (a take's copy): kept on disk until it is done
-
-    def frame(self, seq: int, again: bool = False) -> bytes:
-        """The pipe's frame, numbered ``seq`` for the sender's "done". ``again``: an earlier sender had it, and may
-        have sent and logged it before it ended: a keyed bundle goes only if the log does not have it."""
-        skip = self.skip or (again and bool(self.key))
-        header = json.dumps({"to": list(self.to), "key": self.key, "skip": skip, "seq": seq,
-                             "files": list(self.files)}).encode()
-        body = header + b"\n" + self.datagram
-        return LENGTH.pack(len(body)) + body  # one write: a pipe takes up to 4 kB whole, or not at all
-
-
-def _read_unsent(path: Path) -> list[_Handed]:
-    """The bundles an earlier run kept in ``path`` (:func:`unsent_path`); a frame cut short (a crash as it was
-    written) is left out."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    frames = io.BytesIO(data)
-    handed = []
-    while (head := read_exactly(frames, LENGTH.size)) is not None:
-        body = read_exactly(frames, LENGTH.unpack(head)[0])
-        if body is None:
-            break
-        header, _, datagram = body.partition(b"\n")
-        meta = json.loads(header)
-        handed.append(_Handed(tuple(meta["to"]), datagram, str(meta["key"]), bool(meta["skip"]),
-                              tuple(str(f) for f in meta.get("files", ()))))
-    return handed
-
-
-def kept_files(unsent: Path) -> set[str]:
-    """The files named by the bundles kept in ``unsent`` (an :func:`unsent_path`): they must outlive a sweep of
-    the folder until the next start has sent them."""
-    try:
-        return {name for handed in _read_unsent(unsent) for name in handed.files}
-    except (OSError, ValueError, KeyError):
-        return set()
 
 
 class Outbox:
@@ -151,7 +97,7 @@ class Outbox:
         self._lock = threading.Lock()
         self._seq = 0
         #: bundles handed over that no sender has said it is done with, by number
-        self._unsent: OrderedDict[int, _Handed] = OrderedDict()
+        self._unsent: OrderedDict[int, Bundle] = OrderedDict()
         self._unsent_lock = threading.Lock()  # not _lock: close() holds that while the reader reads "done"
         self._closed = False
         self._kept_due = False  # started without a destination: the first send hands over what was kept
@@ -188,28 +134,35 @@ class Outbox:
         return self._hand_kept((destination[0], *destination[1]))
 
     def _hand_kept(self, to: tuple[Any, ...]) -> int:
-        """Hand over what an earlier run kept, readdressed ``to``; how many."""
+        """Hand over what an earlier run kept, readdressed ``to``; how many. A damaged record is told and left out,
+        the file kept aside for whoever wants to look: the others go."""
         kept = unsent_path(self.log)
-        earlier = [handed._replace(to=to) for handed in self._still_whole(_read_unsent(kept))]
         self._kept_due = False
-        with self._unsent_lock:
-            numbered = []
-            for handed in earlier:
-                self._seq += 1
-                self._unsent[self._seq] = handed
-                numbered.append((self._seq, handed))
-        self._hand_again(numbered)
-        kept.unlink(missing_ok=True)
+        earlier: list[Bundle] = []
+        try:
+            with taking_kept(kept) as taken:  # removed once handed over: a kill before that leaves it for the next
+                for damaged in taken.damaged:
+                    self.report_error(f"{damaged.text(kept)}; the file is kept as {taken.aside}")
+                earlier = [handed._replace(to=to) for handed in self._still_whole(taken.bundles)]
+                with self._unsent_lock:
+                    numbered = []
+                    for handed in earlier:
+                        self._seq += 1
+                        self._unsent[self._seq] = handed
+                        numbered.append((self._seq, handed))
+                self._hand_again(numbered)
+        except OSError as error:  # the node starts anyway; what was not read stays for the next start
+            self.report_error(f"the takes kept for Live in {kept} could not be read or removed: {error}")
         return len(earlier)
 
-    def _hand_again(self, numbered: list[tuple[int, _Handed]]) -> None:
+    def _hand_again(self, numbered: list[tuple[int, Bundle]]) -> None:
         try:
             for seq, handed in numbered:
                 self._write(handed.frame(seq, again=True))
         except OSError as error:  # kept here: handed again by the next start, or kept again by close()
             self.report_error(f"the OSC sender stopped ({error})")
 
-    def _still_whole(self, earlier: list[_Handed]) -> list[_Handed]:
+    def _still_whole(self, earlier: list[Bundle]) -> list[Bundle]:
         """The kept bundles whose files are all still there; each other one is told, and dropped: Live would load
         nothing."""
         whole = []
@@ -236,7 +189,7 @@ class Outbox:
         Returns once the sender's pipe has it, without waiting for the sender to hold the log's lock. After
         :meth:`close`, it is kept for the next start. Returns how many kept bundles it handed over first (those of a
         :meth:`start` without a destination)."""
-        handed = _Handed((family, *address), datagram, key, skip_if_sent, files)
+        handed = Bundle((family, *address), datagram, key, skip_if_sent, files)
         with self._lock:
             kept = 0
             if not self._closed and self._process is None:
@@ -288,20 +241,18 @@ class Outbox:
                 if self._reader is not None:
                     self._reader.join(max(1.0, timeout))  # each "done" it had said is read
             left = self._keep()
-            return len(_read_unsent(unsent_path(self.log))) if self._kept_due else left  # and an earlier run's
+            if self._kept_due:  # and an earlier run's
+                with contextlib.suppress(OSError):
+                    left = len(read_kept(unsent_path(self.log))[0])
+            return left
 
     def _keep(self) -> int:
         """Append the bundles no sender has done to :func:`unsent_path`, for the next start; how many."""
         with self._unsent_lock:
             left, self._unsent = list(self._unsent.items()), OrderedDict()
         if left:
-            data = b"".join(handed.frame(seq) for seq, handed in left)
             try:
-                fd = os.open(unsent_path(self.log), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-                try:
-                    os.write(fd, data)
-                finally:
-                    os.close(fd)
+                append_kept(unsent_path(self.log), [handed for _, handed in left])
             except OSError as error:
                 self.report_error(f"{len(left)} bundles for Live not sent, and not kept: {error}")
         return len(left)
