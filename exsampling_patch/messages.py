@@ -7,6 +7,7 @@ take fanned out to several nodes is never changed under another node's feet.
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +18,17 @@ import numpy as np
 from exsampling_patch.mixdown import mix_down
 
 _take_numbers = itertools.count(1)
+_RUN = secrets.token_hex(2)
+"""This process's, after each default id's number: a later run counts from 1 again, maybe within the second."""
+
+
+def default_take_id() -> str:
+    """The id of a take its source did not name (a folder's file without a sidecar, an OSC ``/take``), in the web
+    recorder's and the microphone's style: ``take-20250101-203000-0001a3f2``. Unique across runs too, not only in
+    the run: copies for Live (named after the id) and sent logs outlive a run, and a later run's take of the same
+    number must not overwrite an earlier run's copy that Live or a slot's history still uses."""
+    return f"take-{time.strftime('%Y%m%d-%H%M%S')}-{next(_take_numbers):04d}{_RUN}"
+
 
 FOLDER_FILE = "folder_file"
 """``Take.meta`` key: the file a ``folder_source`` read the take from, relative to its folder (``toms/kick.wav``)."""
@@ -47,7 +59,7 @@ class Take:
 
     samples: np.ndarray
     sample_rate: int
-    take_id: str = field(default_factory=lambda: f"take-{next(_take_numbers)}")
+    take_id: str = field(default_factory=default_take_id)
     source: str = ""
     path: Path | None = None
     recorded_at: float = field(default_factory=time.time)
@@ -83,7 +95,7 @@ class Take:
     @property
     def name(self) -> str:
         """How a person is told of the take: by its file, relative to the folder it was dropped into, for a take a
-        ``folder_source`` read (whose id is the default ``take-N``: a file without a sidecar has none of its own);
+        ``folder_source`` read (whose id is the default, :func:`default_take_id`: a file without a sidecar has none);
         by its id otherwise. The id stays the take's key (unique in the run, which a file name is not)."""
         file_name = self.meta.get(FOLDER_FILE)
         return file_name if isinstance(file_name, str) and file_name else self.take_id

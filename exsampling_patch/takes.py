@@ -95,7 +95,7 @@ sidecar and of the temporary file one is written to, well within the 255 bytes a
 def named_stem(take: Take) -> str:
     """A take as a file name's stem that a person reads as the take is named (``Take.name``): its id, or for a
     take named by its file (a folder source's ``toms/kick.wav``) that name and its id after a ``+``
-    (``toms_kick+take-3``).
+    (``toms_kick+take-20250101-203000-0003a3f2``).
 
     The id keeps two takes of one file (dropped twice, trimmed two ways) apart, and :func:`file_stem` never gives
     a ``+``, so no take named by its id alone has that stem. The folder's ``/`` becomes ``_`` (no separator reaches

@@ -7,7 +7,7 @@
 - a prediction: ``/exsampling/prediction <label> <confidence> <take_id> <name>``
 
 ``<name>`` is how to show the take to a person (``Take.name``): a folder's file by its name in the folder, as the
-stage console names it, where ``<take_id>`` (the key, unique in the run) is the default ``take-N``; else the id.
+stage console names it, where ``<take_id>`` (the key) is the default ``take-20250101-203000-0001a3f2``; else the id.
 - a control value: ``/exsampling/control/<name> <value>``
 - a MIDI message: ``/exsampling/midi <status> <data1> [<data2>]``; one with a time to be heard (a ``pattern``
   node's, sent a lookahead ahead) in a bundle time-tagged with that time, on the wall clock

@@ -1,6 +1,6 @@
 """A take a folder source read is shown by its file, relative to the folder, wherever a person reads of it: the
 stage console (tests/stage/test_console.py), the editor's performance view, OSC and the file Live gets. Its id stays
-the default ``take-N``: the engine's key, unique in the run, which a file name is not."""
+the default (``take-20250101-203000-0001a3f2``): the engine's key, unique, which a file name is not."""
 
 from __future__ import annotations
 
