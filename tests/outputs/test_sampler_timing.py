@@ -10,9 +10,8 @@ import random
 import numpy as np
 import pytest
 
-from exsampling_patch.messages import Take
 from exsampling_patch.nodes.sampler.core import SamplerCore
-from exsampling_patch.nodes.sampler.prepare import prepare
+from exsampling_patch.nodes.sampler.prepare import SlotBuffer, guard
 from exsampling_patch.nodes.sampler.ring import NOTE_OFF, NOTE_ON, EventRing
 from exsampling_patch.nodes.sampler.schedule import BlockClock
 from exsampling_patch.nodes.sampler.shared import OUTPUT_LATENCY
@@ -20,11 +19,16 @@ from exsampling_patch.nodes.sampler.shared import OUTPUT_LATENCY
 RATE, BLOCK, T0 = 48000, 512, 1000.0
 
 
+def dc(level: float) -> SlotBuffer:
+    """A second of DC, whose onsets are sharp: loaded as it is, since prepare() would take the DC away."""
+    return SlotBuffer(guard(np.full(RATE, level, np.float32)), RATE, 0.0)
+
+
 def block_core() -> tuple[SamplerCore, EventRing]:
     ring = EventRing()
     core = SamplerCore(8, RATE, rings=[ring], release_ms=1.0)
-    core.load(0, prepare(Take(np.full(RATE, 0.5, np.float32), RATE), RATE))  # a second of DC: onsets are sharp
-    core.load(1, prepare(Take(np.full(RATE, -0.25, np.float32), RATE), RATE))
+    core.load(0, dc(0.5))
+    core.load(1, dc(-0.25))
     return core, ring
 
 
@@ -101,7 +105,7 @@ def test_a_take_held_for_its_time_swaps_in_the_block_it_falls_in() -> None:
     core, ring = block_core()
     render(core, 1)  # the first takes are in
     due = T0 + 0.1
-    new = prepare(Take(np.full(RATE, 0.1, np.float32), RATE), RATE)
+    new = dc(0.1)
     from dataclasses import replace
 
     core.load(0, replace(new, due=due, serial=7))
