@@ -50,8 +50,8 @@ class Location:
 class Take:
     """An audio take.
 
-    ``samples`` is float32 with shape ``(frames, channels)``, and read-only: a take fanned out to several
-    branches shares its samples, so a node that changes them works on a copy (``take.samples * gain``,
+    ``samples`` is float32 with shape ``(frames, channels)``, one channel at least, and read-only: a take fanned
+    out to several branches shares its samples, so a node that changes them works on a copy (``take.samples * gain``,
     ``take.samples.copy()``) and passes on ``take.derive(new_samples)``. ``path`` is where the take is stored
     on disk, once it is. ``meta`` holds what nodes learnt about it on the way (``"pitch_hz"``,
     ``"subtype"``, ...): add to it with :meth:`derive`, never mutate it.
@@ -72,6 +72,8 @@ class Take:
             samples = samples[:, np.newaxis]
         if samples.ndim != 2:
             raise ValueError(f"take samples must be (frames, channels), got shape {samples.shape}")
+        if samples.shape[1] == 0:  # here, not as a ZeroDivisionError deep in the first mix-down (Take.mono)
+            raise ValueError(f"take samples have no channel, got shape {samples.shape}")
         if self.sample_rate <= 0:
             raise ValueError(f"take sample rate must be positive, got {self.sample_rate}")
         if samples.flags.writeable:

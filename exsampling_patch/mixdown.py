@@ -29,6 +29,8 @@ def mix_down(samples: np.ndarray) -> np.ndarray:
     if x.ndim != 2:
         raise ValueError(f"expected a (frames, channels) array, got shape {x.shape}")
     channels = x.shape[1]
+    if channels == 0:
+        raise ValueError(f"expected at least one channel, got shape {x.shape}")
     if channels == 1:
         return x[:, 0]
     # a matrix-vector product is ~10x faster than x.mean(axis=1) on (frames, channels) arrays

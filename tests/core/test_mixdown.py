@@ -74,3 +74,15 @@ def test_mono_and_silent_takes_are_as_they_were() -> None:
     nan = np.stack([y, -y], axis=1)
     nan[5, 0] = np.nan
     assert np.isnan(to_mono(nan)[5]) and to_mono(nan)[6] == 0.0, "unchecked: the mean, NaN and all"
+
+
+def test_samples_of_no_channel_are_told_as_such_where_a_take_is_made_and_at_a_mix_down() -> None:
+    """Before, a (frames, 0) array made a take, whose first mix-down (trim, pitch, the sampler) raised
+    ZeroDivisionError."""
+    with pytest.raises(ValueError, match=r"no channel, got shape \(480, 0\)"):
+        Take(np.zeros((480, 0), np.float32), RATE)
+    take = Take(np.zeros((480, 2), np.float32), RATE)
+    with pytest.raises(ValueError, match="no channel"):
+        take.derive(take.samples[:, :0])
+    with pytest.raises(ValueError, match=r"at least one channel, got shape \(480, 0\)"):
+        to_mono(np.zeros((480, 0), np.float32))
