@@ -56,10 +56,8 @@ class LocalAudio:
         self.rig = AudioRig(config, state, report_error, report_status, on_opened=self._on_opened)
         self.core = self.rig.core
 
-    def _on_opened(self) -> None:
-        from exsampling_patch.devices import jack_client_name
-
-        self.jack_client = jack_client_name()
+    def _on_opened(self, jack_client: str | None) -> None:
+        self.jack_client = jack_client
         self.opened.set()
 
     def start(self) -> None:

@@ -92,7 +92,7 @@ class Ready:
 
 @dataclass(frozen=True)
 class Opened:
-    """The sound device is open; the PortAudio JACK client's name, if there is one."""
+    """The sound device is open; the PortAudio JACK client's name for a stream through JACK (None otherwise)."""
 
     jack_client: str | None
 

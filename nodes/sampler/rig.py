@@ -99,7 +99,7 @@ class AudioRig:
         state: SharedState,
         report_error: Callable[[str], None],
         report_status: Callable[..., None],
-        on_opened: Callable[[], None] = lambda: None,
+        on_opened: Callable[[str | None], None] = lambda jack_client: None,
         pool: np.ndarray | None = None,
         on_jack_back: Callable[[], None] | None = None,
     ) -> None:

@@ -57,7 +57,7 @@ def serve(connection: Connection) -> int:
     jack_back = threading.Event()
     rig = AudioRig(config, state, report_error=lambda text: send(msg.Error(text)),
                    report_status=lambda **values: send(msg.Status(values)),
-                   on_opened=lambda: send(msg.Opened(_jack_client_name())), pool=arena,
+                   on_opened=lambda jack_client: send(msg.Opened(jack_client)), pool=arena,
                    on_jack_back=jack_back.set)
     rig.start()
     # The callback makes no reference cycles, so the cyclic collector has nothing to find here; left on, a
@@ -138,9 +138,3 @@ def _realtime_if_allowed() -> None:
     """
     with contextlib.suppress(AttributeError, OSError):  # not Linux, or no permission: the normal scheduler
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(LOADER_PRIORITY))
-
-
-def _jack_client_name() -> str | None:
-    from exsampling_patch.devices import jack_client_name
-
-    return jack_client_name()

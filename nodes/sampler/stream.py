@@ -158,12 +158,14 @@ class AudioOutput:
         report_error: Callable[[str], None] = lambda text: None,
         report_status: Callable[..., None] = lambda **values: None,
         retry_seconds: float = 2.0,
-        on_opened: Callable[[], None] = lambda: None,
+        on_opened: Callable[[str | None], None] = lambda jack_client: None,
         on_jack_back: Callable[[], None] | None = None,
         jack_only: bool = False,
     ) -> None:
         self.core, self.device, self.blocksize, self.channels, self.latency = core, device, blocksize, channels, latency
         self.report_error, self.report_status, self.retry_seconds = report_error, report_status, retry_seconds
+        # Told the PortAudio JACK client's name for a stream through JACK, None for one through another host:
+        # PortAudio has a JACK client wherever a JACK server ran as it started, whatever host the stream took.
         self.on_opened = on_opened
         # Called once a JACK server that went away answers again (None: nobody can restart PortAudio, the
         # sampler stays silent). Only a fresh process gets a live JACK host: see _keep_open.
@@ -243,7 +245,7 @@ class AudioOutput:
                            output_latency_ms=round(float(clock[OUTPUT_LATENCY]) * 1000.0, 2),
                            portaudio_latency_ms=round(stream.latency * 1000.0, 2),
                            block_time=float(clock[BLOCK_TIME]), block_frame=int(clock[BLOCK_FRAME]))
-        self.on_opened()
+        self.on_opened(_pa_jack_client() if self._through_jack(stream.device) else None)
 
     @staticmethod
     def _through_jack(device: int | str | None) -> bool:
