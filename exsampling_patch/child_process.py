@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -101,6 +102,40 @@ class Child:
             self.connection = None
         process, self.process = self.process, None
         return wait_or_kill(process, timeout) if process is not None else None
+
+
+class QuickReturns:
+    """The wait before starting again a child that asked for it (the sampler's audio process and the microphone's
+    input process exit with status 75 once their JACK server is back, which only a new process finds).
+
+    One that ran a while is started again at once. One that asks again soon after its start, time after time, waits
+    ``first`` seconds, doubled at each quick return in a row, up to ``longest``: a process whose PortAudio never
+    finds a JACK server that its own probe reaches would otherwise be started about once a second, for ever. The
+    ``tell_after``-th quick return in a row is the one to report (:attr:`to_report`), once for the run of them.
+    """
+
+    def __init__(self, quick_seconds: float = 5.0, first: float = 0.25, longest: float = 4.0,
+                 tell_after: int = 3) -> None:
+        self.quick_seconds, self.first, self.longest, self.tell_after = quick_seconds, first, longest, tell_after
+        self.in_a_row = 0  # quick returns since the last child that ran a while
+        self._started = time.monotonic()
+
+    def started(self) -> None:
+        """A child has just been started."""
+        self._started = time.monotonic()
+
+    def returned(self) -> float:
+        """The child asked to be started again: the seconds to wait first (0.0: at once)."""
+        if time.monotonic() - self._started >= self.quick_seconds:
+            self.in_a_row = 0
+            return 0.0
+        self.in_a_row += 1
+        return min(self.longest, self.first * 2.0 ** (self.in_a_row - 1))
+
+    @property
+    def to_report(self) -> bool:
+        """Whether the latest return is the one to report: the ``tell_after``-th quick one in a row."""
+        return self.in_a_row == self.tell_after
 
 
 def run_command(args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,9 @@ process reaches a JACK server again, and ``Pa_Terminate`` there aborts the proce
 runs in a child process (:mod:`exsampling_patch.child_process`, running :func:`serve`) that, once its JACK client
 has died, says so, asks every :data:`JACK_POLL_SECONDS` whether a server answers (a libjack client of its own, off
 the audio thread) and then exits with :data:`JACK_BACK_EXIT`; :class:`InputProcess`, on the node's side, starts a
-new one at once, whose opening it reports as the node's ``device`` status (which ends the node's error).
+new one at once (after a growing wait when they keep ending just after they start: see
+:class:`~exsampling_patch.child_process.QuickReturns`), whose opening it reports as the node's ``device`` status
+(which ends the node's error).
 
 The callback copies each block into a ring of frames in shared memory (:class:`InputRing`) and then advances the
 frame count kept there: one producer (the callback of whichever process runs now), one consumer (the node's take
@@ -26,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from exsampling_patch.child_process import Child
+from exsampling_patch.child_process import Child, QuickReturns
 from exsampling_patch.shared_memory import anonymous_file, map_shared
 
 #: The process's exit status once a JACK server that went away under it answers again: only a new process finds it.
@@ -208,7 +210,8 @@ def _wait_for_jack(connection: Connection) -> bool:
 
 class InputProcess:
     """The process running the stream: started by :meth:`start`, which waits for its stream to open; started again
-    when it ends (at once when its JACK server is back, after :data:`RETRY_SECONDS` otherwise) until :meth:`stop`.
+    when it ends (at once when its JACK server is back, but see :class:`QuickReturns`; after :data:`RETRY_SECONDS`
+    otherwise) until :meth:`stop`.
     Each opening is reported as a status with ``device``; each problem as an error, once until the next opening."""
 
     def __init__(self, setup: Setup, ring: InputRing, report_error: Callable[[str], None],
@@ -223,11 +226,13 @@ class InputProcess:
         self._stopping = threading.Event()
         self._reader: threading.Thread | None = None
         self._last_error = ""
+        self._jack_back = QuickReturns()  # processes ending for a JACK server back just after they started
 
     def start(self, timeout: float = START_SECONDS) -> Opened:
         """Start the process and wait for its stream; what opened. RuntimeError saying why when it did not."""
         with self._lock:
             self.child.start(self.setup)
+            self._jack_back.started()
             connection = self.child.connection
         first: Any = None
         try:
@@ -274,7 +279,16 @@ class InputProcess:
             self.jack_client = None
             if self._stopping.is_set():
                 return
-            if code != JACK_BACK_EXIT:
+            if code == JACK_BACK_EXIT:
+                wait = self._jack_back.returned()
+                if self._jack_back.to_report:
+                    self._error(f"the input process ended {self._jack_back.in_a_row} times in a row just after it "
+                                "started, for a JACK server that answers but that its PortAudio does not find (exit "
+                                f"status {code}): nothing is recorded; starting it again after a wait of up to "
+                                f"{self._jack_back.longest:g} s")
+                if self._stopping.wait(wait):
+                    return
+            else:
                 if code != STREAM_FAILED_EXIT:  # it died without a word (killed, crashed)
                     self._error(f"the input process ended (exit status {code}); starting it again")
                 if self._stopping.wait(RETRY_SECONDS):
@@ -291,6 +305,7 @@ class InputProcess:
             self.child.end()
             try:
                 self.child.start(self.setup)
+                self._jack_back.started()
             except OSError as error:
                 self._error(f"cannot start the input process: {error}")
                 return False

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from exsampling_patch.child_process import Child
+from exsampling_patch.child_process import Child, QuickReturns
 from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.handoff import Arena, send_samples
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
@@ -112,6 +112,7 @@ class AudioProcess:
         self.epoch = -1  # the processes started before the latest one: its stream counts frames from 0 again
         self._ended_at = 0.0  # when the previous process was found dead (time.perf_counter()), 0.0 for none
         self._restarted = ""  # why the latest process was started again ("" for the first): its ``audio`` status
+        self._jack_back = QuickReturns()  # processes ending for a JACK server back just after they started
 
     # -- life cycle ---------------------------------------------------------------------------------------------
 
@@ -137,6 +138,7 @@ class AudioProcess:
         with self._send_lock:
             self.child.start(msg.Setup(self.config, self.state.fd, self.arena.fd, self.arena.capacity * 4))
             self.process = self.child.process
+            self._jack_back.started()
             self._staged.clear()  # a new process holds nothing sent ahead, and reads no block of the arena
             self.arena.reset()
             for slot, buffer in self.buffers.items():
@@ -229,6 +231,15 @@ class AudioProcess:
                 self._restarted = JACK_BACK
                 # There, or nowhere: a server gone again before the new process looked is waited for once more.
                 self.config = dataclasses.replace(self.config, jack_only=True)
+                wait = self._jack_back.returned()
+                if self._jack_back.to_report:
+                    self.report_error(
+                        f"the sampler's audio process ended {self._jack_back.in_a_row} times in a row just after it "
+                        "started, for a JACK server that answers but that its PortAudio does not find (exit status "
+                        f"{code}): the sampler is silent; starting it again after a wait of up to "
+                        f"{self._jack_back.longest:g} s")
+                if self._stopping.wait(wait):
+                    return
             else:
                 self._restarted = f"audio process restarted after exit status {code}"
                 self.report_error(f"the sampler's audio process ended (exit status {code}); restarting it")

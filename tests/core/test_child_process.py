@@ -120,3 +120,19 @@ def test_processes_are_spawned_in_one_place_and_speak_dataclasses() -> None:
             if isinstance(node, ast.Compare) and any(isinstance(c, ast.Constant) and c.value in ("load", "stop")
                                                      for c in node.comparators):
                 raise AssertionError(f"{end}:{node.lineno} compares a message kind by string")
+
+
+def test_quick_returns_wait_longer_each_time_up_to_a_bound_and_are_told_once() -> None:
+    from exsampling_patch.child_process import QuickReturns
+
+    returns = QuickReturns(first=0.25, longest=4.0, tell_after=3)
+    waits, told = [], []
+    for _ in range(8):
+        returns.started()
+        waits.append(returns.returned())  # at once: a quick return
+        told.append(returns.to_report)
+    assert waits == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0]
+    assert told == [False, False, True, False, False, False, False, False]
+    after_a_while = QuickReturns(quick_seconds=0.0)  # every child counts as one that ran a while
+    after_a_while.started()
+    assert after_a_while.returned() == 0.0 and after_a_while.in_a_row == 0 and not after_a_while.to_report
