@@ -19,10 +19,12 @@ from exsampling_patch.messages import Take
 #: Zero samples after the audio, so linear interpolation can read index ``frames + 1`` without a branch.
 GUARD = 4
 OVERVIEW_POINTS = 256
-#: Corner of the DC blocker (a first-order high-pass). Low, so that a kick's 40-60 Hz body keeps its shape
-#: (the phase of 50 Hz moves by about 2 degrees); high enough that an offset the take drifts to is gone within
-#: a fraction of a second (time constant 80 ms).
-DC_CUTOFF_HZ = 2.0
+#: A take's resting level is measured in frames this long: short enough that a 20 ms pre-roll holds one, long
+#: enough to hold a cycle of anything above 100 Hz (a lower tone is caught by the frames around it).
+REST_FRAME_SECONDS = 0.01
+#: A frame quieter than the take's loudest by this much is where the take rests: its pre-roll, its gaps, its
+#: decayed tail. A DC offset is no level here, since each frame's level is measured around its own mean.
+REST_BELOW_DB = 40.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,49 +100,95 @@ def prepare(take: Take, stream_rate: int, label: str | None = None, max_seconds:
                       label=label, take=take, prepared_at=now, serial=serial)
 
 
-@functools.lru_cache(maxsize=8)
-def _dc_blocker(rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Coefficients ``(b, a)`` of the DC blocker at ``rate`` and its state for a constant input of 1."""
-    from scipy.signal import butter, lfilter_zi
-
-    b, a = butter(1, min(DC_CUTOFF_HZ, rate / 4), "highpass", fs=rate)
-    return b, a, lfilter_zi(b, a)
-
-
 def without_offset(mono: np.ndarray, rate: int) -> np.ndarray:
-    """``mono`` through a DC blocker (a first-order high-pass at :data:`DC_CUTOFF_HZ`): a new float32 array,
-    made here on the node's thread.
+    """``mono`` less its DC offset, the constant level it rests at (:func:`resting_level`): a new float32
+    array, made here on the node's thread.
 
     A voice starts on the take's first sample and is cut after its last: an offset played is a step from
-    silence to the offset and back, a click at each end of every note. Subtracting the take's mean would not
-    do: a short, lopsided sound (a kick) has a mean that is no offset, and its silent ends would be moved off
-    zero, a step each. The filter starts as if the take had always rested at its first sample, so a take that
-    starts at an offset starts at 0 with no transient, and a take that starts at 0 is left at 0; the filter
-    then follows the offset, so the end is at 0 too. NaN and infinite samples (a recorder's glitch) become
-    silence: the filter reads the last finite sample in their place (a 0 there would be a step of the
-    offset's size into the filter), and their own output samples are 0.
+    silence to the offset and back, a click at each end of every note. Only a constant is taken away. The
+    take's mean is no offset where the sound is lopsided (a kick): its silent ends would be moved off 0, a step
+    each. A high-pass takes away what the take starts at, fading out: a take cut mid-sound (a sustained tone,
+    an onset-split piece) would have its first sample's value taken away, a thump at each note's start. NaN
+    and infinite samples (a recorder's glitch) are not measured and become silence, 0 once the offset is
+    taken away (zeroed before, they would be a spike of the offset's size).
     """
     if mono.size == 0:
         return np.zeros(0, np.float32)
-    from scipy.signal import lfilter
-
-    x = mono.astype(np.float64)
-    glitches = None
+    x = np.asarray(mono, np.float32)
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN, which the check looks for
-        clean = math.isfinite(float(np.sum(x)))
-    if not clean:
-        finite = np.isfinite(x)
-        if not finite.any():
-            return np.zeros(mono.size, np.float32)
-        held = np.where(finite, np.arange(x.size), 0)
-        np.maximum.accumulate(held, out=held)
-        held[: int(np.argmax(finite))] = int(np.argmax(finite))  # before the first finite sample: that sample
-        x, glitches = x[held], ~finite
-    b, a, zi = _dc_blocker(int(rate))
-    y, _ = lfilter(b, a, x, zi=zi * x[0])
-    if glitches is not None:
-        y[glitches] = 0.0
-    return y.astype(np.float32)
+        clean = math.isfinite(float(np.sum(x, dtype=np.float64)))
+    finite = None if clean else np.isfinite(x)
+    if finite is not None and not finite.any():
+        return np.zeros(x.size, np.float32)
+    offset = np.float32(resting_level(x, finite, rate))
+    if finite is None:
+        return x - offset
+    with np.errstate(invalid="ignore"):
+        return np.where(finite, x - offset, np.float32(0.0)).astype(np.float32, copy=False)
+
+
+def resting_level(x: np.ndarray, finite: np.ndarray | None, rate: int) -> float:
+    """The constant level the take ``x`` rests at (its DC offset), from its finite samples (``finite``, or all
+    of them where None).
+
+    The take is cut into :data:`REST_FRAME_SECONDS` frames, each measured for its mean and its level around
+    that mean, with its neighbours (so that a low tone's half-cycle, flat within one frame, is no rest). Frames
+    :data:`REST_BELOW_DB` below the loudest are where the take rests; the offset is the median of their
+    means. A take of one constant value rests there throughout.
+
+    A take that never rests (all sound: a tone cut mid-sound) has nothing that tells an offset from the
+    sound's own asymmetry. Its mean is taken as an offset only when it is clearly one: the means of its
+    stretches (about 100 ms each where the take holds four, else its frames) agree on it, more than four times
+    their robust spread, and it is at least a quarter of the take's level around it. A tone's partial cycles
+    and a decaying sound's lopsided swings do not pass; a steady waveform with a DC part of its own (a pulse
+    wave) does, as nothing in it tells that part from an offset, and a constant taken from a steady sound
+    changes nothing audible in it. Anything less is left: 0 is taken away.
+    """
+    size = max(1, round(rate * REST_FRAME_SECONDS))
+    means, spreads = _frame_stats(x, finite, size)
+    # a frame with its neighbours: within-frame variance plus that of the three means (equal-sized frames)
+    m, v = np.pad(means, 1, mode="edge"), np.pad(spreads * spreads, 1, mode="edge")
+    around = (m[:-2] + m[1:-1] + m[2:]) / 3.0
+    moved = ((m[:-2] - around) ** 2 + (m[1:-1] - around) ** 2 + (m[2:] - around) ** 2) / 3.0
+    levels = np.sqrt((v[:-2] + v[1:-1] + v[2:]) / 3.0 + moved)
+    resting = levels <= levels.max() * 10.0 ** (-REST_BELOW_DB / 20.0)
+    if resting.any():
+        return float(np.median(means[resting]))
+    blocks = means.size // 10
+    if blocks >= 4:  # a partial cycle weighs a tenth as much in a 100 ms stretch
+        means = means[: blocks * 10].reshape(blocks, 10).mean(axis=1)
+    centre = float(np.median(means))
+    spread = 1.4826 * float(np.median(np.abs(means - centre)))  # the MAD, scaled to a standard deviation
+    values = x if finite is None else x[finite]
+    mean = float(np.mean(values, dtype=np.float64))
+    if abs(mean) > 4.0 * spread and abs(mean) >= 0.25 * float(np.std(values, dtype=np.float64)):
+        return mean
+    return 0.0
+
+
+def _frame_stats(x: np.ndarray, finite: np.ndarray | None, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation (float64) of each ``size``-sample frame of ``x`` that holds a finite sample:
+    its whole frames, then its last ``size`` samples where a part is left (a frame of a few samples would
+    measure no level); the whole of ``x`` where it is shorter."""
+    rows = _frames(x, size)
+    if finite is None:
+        return rows.mean(axis=1, dtype=np.float64), rows.std(axis=1, dtype=np.float64)
+    counted = _frames(finite, size)
+    count = counted.sum(axis=1)
+    keep = count > 0
+    rows, counted, count = rows[keep], counted[keep], count[keep]
+    with np.errstate(invalid="ignore"):  # the non-finite samples are masked out
+        means = np.where(counted, rows, 0.0).sum(axis=1, dtype=np.float64) / count
+        deviations = np.where(counted, rows - means[:, None], 0.0)
+    return means, np.sqrt((deviations * deviations).sum(axis=1) / count)
+
+
+def _frames(x: np.ndarray, size: int) -> np.ndarray:
+    if x.size <= size:
+        return x[None, :]
+    whole = x.size // size
+    rows = x[: whole * size].reshape(whole, size)
+    return np.concatenate([rows, x[None, x.size - size:]]) if x.size % size else rows
 
 
 def guard(samples: np.ndarray) -> np.ndarray:
