@@ -23,6 +23,7 @@ from typing import Any
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
+from exsampling_patch.nodes.kept_bundles import any_kept
 from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
 from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, unsent_path
 from exsampling_patch.nodes.sent_log import SentLog
@@ -102,7 +103,8 @@ class AbletonMax(Node):
                                pending=self.outbox.pending_files)
         self.files.sweep()
         # What a stop kept (this node's, rebuilt by a live edit) goes where the node sends now, not where it did.
-        self._sending_kept(self.outbox.start(self.target.resolved() if unsent_path(self.outbox.log).exists() else None))
+        kept = any_kept(unsent_path(self.outbox.log))
+        self._sending_kept(self.outbox.start(self.target.resolved() if kept else None))
 
     def stop(self) -> None:
         outbox, target = getattr(self, "outbox", None), getattr(self, "target", None)  # those start() made

@@ -9,7 +9,9 @@ read as part of it, sent as one garbled datagram, and the frames after it were l
 
 Appends and the next start's take-over hold the file's own lock (``.unsent.lock``): two runs of a patch that stop
 at once add their bundles whole, and a start that removes the file after handing them over never removes what
-another run appended after it read.
+another run appended after it read. Each waits for the lock :data:`LOCK_WAIT` at most (:class:`LockHeld`): a holder
+stopped (SIGSTOP, a debugger) or hung must not hang a node's start or stop. A start then leaves the file as it is,
+for the next; a stop writes its bundles aside (``.unsent.aside-<time>-<pid>-<n>``), which the next take-over adds.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import base64
 import binascii
 import contextlib
 import fcntl
+import glob
 import json
 import os
 import time
@@ -28,10 +31,25 @@ from typing import Any, NamedTuple
 
 from exsampling_patch.nodes.osc_sender import LENGTH
 
-__all__ = ["Bundle", "Damaged", "Taken", "append_kept", "kept_files", "read_kept", "taking_kept", "unsent_path"]
+__all__ = ["LOCK_WAIT", "Bundle", "Damaged", "LockHeld", "Taken", "any_kept", "append_kept", "kept_files",
+           "read_kept", "taking_kept", "unsent_path"]
 
 SEPARATOR = b"\x1e"
 """Starts each record: JSON escapes every control character, so no record's text holds it."""
+
+LOCK_WAIT = 1.0
+"""Seconds an append, a read or a take-over waits for the kept file's lock. Each holder holds it for one read or
+write (milliseconds): one that holds it longer is stopped or hung, and waiting on would hang a start or a stop."""
+
+
+class LockHeld(OSError):
+    """The kept file's lock stayed held past :data:`LOCK_WAIT`. ``aside``: where an append wrote its bundles instead
+    (:func:`append_kept`)."""
+
+    def __init__(self, lock: Path, pids: list[int], aside: Path | None = None) -> None:
+        who = f"process {', '.join(map(str, pids))}" if pids else "another process (its pid unknown)"
+        super().__init__(f"{lock} is held by {who} for more than {LOCK_WAIT:g} s (stopped or hung?)")
+        self.lock, self.pids, self.aside = lock, pids, aside
 
 
 class Bundle(NamedTuple):
@@ -78,24 +96,77 @@ def unsent_path(log: Path) -> Path:
     return log.with_name(log.name + ".unsent")
 
 
+def _holders(lock: Path) -> list[int]:
+    """The pids holding a lock on ``lock`` that /proc/locks tells (none where it cannot: not Linux, another pid
+    namespace)."""
+    try:
+        stat = os.stat(lock)
+        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return []
+    want = (os.major(stat.st_dev), os.minor(stat.st_dev), stat.st_ino)
+    pids = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 6 or fields[1] == "->":  # "->": a process waiting for the lock, not holding it
+            continue
+        try:
+            major, minor, inode = fields[5].split(":")
+            if (int(major, 16), int(minor, 16), int(inode)) == want and int(fields[4]) > 0:
+                pids.append(int(fields[4]))
+        except ValueError:
+            continue
+    return sorted(set(pids))
+
+
 @contextlib.contextmanager
 def _locked(path: Path, shared: bool = False) -> Iterator[None]:
-    with open(path.with_name(path.name + ".lock"), "a") as lock:  # held for one read or write: never long
-        fcntl.flock(lock, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a") as lock:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(lock, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockHeld(lock_path, _holders(lock_path)) from None
+                time.sleep(0.01)
         yield
 
 
+def _aside_files(path: Path) -> list[Path]:
+    """The files appends wrote beside ``path`` while its lock was held (:func:`append_kept`), oldest first."""
+    return sorted(path.parent.glob(glob.escape(path.name) + ".aside-*"), key=lambda p: p.name)
+
+
+def _write(path: Path, data: bytes, flags: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | flags, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
 def append_kept(path: Path, bundles: list[Bundle]) -> None:
-    """Add ``bundles`` to the kept file ``path``, whole, however many runs stop at once."""
+    """Add ``bundles`` to the kept file ``path``, whole, however many runs stop at once. Its lock held past
+    :data:`LOCK_WAIT`: they are written to a file of their own beside it, which the next take-over adds, and
+    :class:`LockHeld` (its ``aside`` that file) is raised for the caller to tell."""
     data = b"".join(bundle.record() for bundle in bundles)
-    with _locked(path):
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
+    try:
+        with _locked(path):
+            _write(path, data, os.O_APPEND)
+    except LockHeld as held:
+        # Its own name, written whole before it appears: no lock needed, and a take-over reads all of it or none.
+        aside = path.with_name(f"{path.name}.aside-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-"
+                               f"{time.monotonic_ns()}")
+        tmp = aside.with_name("." + aside.name + ".tmp")
+        _write(tmp, data, os.O_TRUNC)
+        os.replace(tmp, aside)
+        held.aside = aside
+        raise
 
 
 def _parse(data: bytes) -> tuple[list[Bundle], list[Damaged]]:
@@ -149,11 +220,22 @@ def _read(path: Path) -> tuple[list[Bundle], list[Damaged]]:
 
 
 def read_kept(path: Path) -> tuple[list[Bundle], list[Damaged]]:
-    """The intact bundles an earlier run kept in ``path`` (none when there is no file), and the damaged records."""
-    if not path.exists():  # nothing kept: no lock file made in a folder that may not be there
-        return [], []
-    with _locked(path, shared=True):
-        return _read(path)
+    """The intact bundles an earlier run kept in ``path`` (none when there is no file) and wrote aside from it, and
+    the damaged records."""
+    bundles: list[Bundle] = []
+    damaged: list[Damaged] = []
+    if path.exists():  # nothing kept: no lock file made in a folder that may not be there
+        with _locked(path, shared=True):
+            bundles, damaged = _read(path)
+    for aside in _aside_files(path):  # written whole before it appeared: no lock
+        more, worse = _read(aside)
+        bundles, damaged = bundles + more, damaged + worse
+    return bundles, damaged
+
+
+def any_kept(path: Path) -> bool:
+    """Whether an earlier run kept bundles in ``path`` or wrote them aside from it, for a start to hand over."""
+    return path.exists() or bool(_aside_files(path))
 
 
 class Taken(NamedTuple):
@@ -168,11 +250,16 @@ class Taken(NamedTuple):
 def taking_kept(path: Path) -> Iterator[Taken]:
     """Take over what ``path`` holds: its intact bundles, to hand over inside the ``with``; at its end the file is
     removed, or, when it had damaged records, kept as ``aside`` (a performer's bundles are not destroyed, only left
-    out). Appends wait for the end of the ``with``; an exception inside it leaves the file as it was."""
-    if not path.exists():  # what another run keeps from now on waits for the next start, as it would after this one
+    out). Appends wait for the end of the ``with``; an exception inside it leaves the file as it was. What appends
+    wrote aside (:func:`append_kept`) is added to the file first. Its lock held past :data:`LOCK_WAIT`:
+    :class:`LockHeld`, and the file stays as it is for the next start."""
+    if not any_kept(path):  # what another run keeps from now on waits for the next start, as it would after this one
         yield Taken([], [], None)
         return
     with _locked(path):
+        for written in _aside_files(path):  # a crash between the two steps sends a keyed bundle once (the sent log)
+            _write(path, written.read_bytes(), os.O_APPEND)
+            written.unlink()
         bundles, damaged = _read(path)
         aside = None
         if damaged:
@@ -189,9 +276,7 @@ def taking_kept(path: Path) -> Iterator[Taken]:
 
 
 def kept_files(unsent: Path) -> set[str]:
-    """The files named by the bundles kept in ``unsent`` (an :func:`unsent_path`): they must outlive a sweep of
-    the folder until the next start has sent them."""
-    try:
-        return {name for bundle in read_kept(unsent)[0] for name in bundle.files}
-    except OSError:
-        return set()
+    """The files named by the bundles kept in ``unsent`` (an :func:`unsent_path`) and written aside from it: they
+    must outlive a sweep of the folder until the next start has sent them. Raises :class:`OSError` where it cannot
+    tell (:class:`LockHeld`, an unreadable file): a sweep then removes nothing."""
+    return {name for bundle in read_kept(unsent)[0] for name in bundle.files}

@@ -37,7 +37,16 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.nodes import osc_sender
-from exsampling_patch.nodes.kept_bundles import Bundle, append_kept, kept_files, read_kept, taking_kept, unsent_path
+from exsampling_patch.nodes.kept_bundles import (
+    Bundle,
+    LockHeld,
+    any_kept,
+    append_kept,
+    kept_files,
+    read_kept,
+    taking_kept,
+    unsent_path,
+)
 from exsampling_patch.nodes.osc_sender import KEEP, QUIET_SECONDS, read_sent, send_datagram, serve
 
 __all__ = ["KEEP", "QUIET_SECONDS", "FolderInUse", "Outbox", "bundle_key", "kept_files", "read_sent", "send_datagram",
@@ -129,7 +138,7 @@ class Outbox:
         if restarted:
             return 0
         if destination is None:  # not what another run keeps later, while this one sends: that waits for a start
-            self._kept_due = unsent_path(self.log).exists()
+            self._kept_due = any_kept(unsent_path(self.log))
             return 0
         return self._hand_kept((destination[0], *destination[1]))
 
@@ -151,6 +160,8 @@ class Outbox:
                         self._unsent[self._seq] = handed
                         numbered.append((self._seq, handed))
                 self._hand_again(numbered)
+        except LockHeld as held:  # its holder is stopped or hung: the node starts, the file stays for the next start
+            self.report_error(f"the takes kept for Live in {kept} wait for the next start: {held}")
         except OSError as error:  # the node starts anyway; what was not read stays for the next start
             self.report_error(f"the takes kept for Live in {kept} could not be read or removed: {error}")
         return len(earlier)
@@ -253,6 +264,9 @@ class Outbox:
         if left:
             try:
                 append_kept(unsent_path(self.log), [handed for _, handed in left])
+            except LockHeld as held:  # written aside: the next start sends them with the file's
+                self.report_error(f"{len(left)} bundles for Live not sent are kept in {held.aside}, not in "
+                                  f"{unsent_path(self.log)}, for the next start: {held}")
             except OSError as error:
                 self.report_error(f"{len(left)} bundles for Live not sent, and not kept: {error}")
         return len(left)

@@ -54,8 +54,15 @@ class TakeFiles:
         if not self.folder.is_dir():
             return 0
         kept: set[str] = set()
-        for unsent in self.folder.glob(".sent-*.txt.unsent"):  # bundles a stop kept, for a next start to send
-            kept.update(kept_files(unsent))
+        # Bundles a stop kept, for a next start to send; or wrote aside from the file, its lock held too long.
+        unsent = {*self.folder.glob(".sent-*.txt.unsent"),
+                  *(p.with_name(p.name.partition(".unsent.aside-")[0] + ".unsent")
+                    for p in self.folder.glob(".sent-*.txt.unsent.aside-*"))}
+        try:
+            for path in unsent:
+                kept.update(kept_files(path))
+        except OSError:  # what they name cannot be told (a lock held, an unreadable file): remove nothing now
+            return 0
         for index in self.folder.glob(".kept-*.json"):
             try:
                 kept.update(str(p) for paths in json.loads(index.read_text(encoding="utf-8")).values() for p in paths)
