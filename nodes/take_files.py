@@ -9,6 +9,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection
 from pathlib import Path
 
+import numpy as np
+import soundfile as sf
+
 from exsampling_patch.messages import Take
 from exsampling_patch.nodes.osc_outbox import kept_files
 from exsampling_patch.takes import named_stem, write_atomic, write_take
@@ -84,13 +87,15 @@ class TakeFiles:
         """Write the copy of a take that may soon be assigned (nothing to do for a take that is its own file)."""
         if take.path is not None:
             return
-        earlier = self._ahead.get(take.take_id)
-        made = earlier[2] if earlier is not None else not self._path(take).exists()
-        self._ahead[take.take_id] = (take, self._write(take), made)
+        earlier = self._ahead.pop(take.take_id, None)
+        if earlier is not None:  # its copy, if made here, is rewritten under the same name
+            self._drop_ahead(earlier)
+        path, made = self._write(take)
+        if earlier is not None and earlier[1] == path:
+            made = made or earlier[2]
+        self._ahead[take.take_id] = (take, path, made)
         while len(self._ahead) > self.keep_ahead:
-            _, (_, stale, stale_made) = self._ahead.popitem(last=False)
-            if stale_made and not self._in_slots(stale):  # Live never heard of it
-                self._remove(stale)
+            self._drop_ahead(self._ahead.popitem(last=False)[1])
 
     def path_for(self, take: Take) -> Path:
         """The file to give Live for ``take``: its own, the copy written ahead for it, or a copy written now."""
@@ -99,7 +104,9 @@ class TakeFiles:
         ahead = self._ahead.pop(take.take_id, None)
         if ahead is not None and ahead[0].samples is take.samples and ahead[0].sample_rate == take.sample_rate:
             return ahead[1]
-        return self._write(take)
+        if ahead is not None:  # changed since: its copy, never handed out, makes way for this one
+            self._drop_ahead(ahead)
+        return self._write(take)[0]
 
     def assigned(self, slot: str, path: Path) -> None:
         """Live was given ``path`` for ``slot``: keep it, and remove this slot's copies past ``keep_per_slot``."""
@@ -132,12 +139,39 @@ class TakeFiles:
         path.with_name(path.name + ".json").unlink(missing_ok=True)
         self.removed += 1
 
-    def _path(self, take: Take) -> Path:
-        # named as the take is named (a folder's file: Live shows a sample by its file), its id keeping it unique
-        return self.folder / f"{named_stem(take)}.wav"
+    def _drop_ahead(self, entry: tuple[Take, Path, bool]) -> None:
+        """Remove a copy written ahead that is no longer wanted, if it was made here and Live never heard of it."""
+        _, path, made = entry
+        if made and not self._in_slots(path) and not any(path == p for _, p, _ in self._ahead.values()):
+            self._remove(path)
 
-    def _write(self, take: Take) -> Path:
+    def _write(self, take: Take) -> tuple[Path, bool]:
+        """The copy of ``take``, and whether it was written now (not found, identical, under its name).
+
+        Named as the take is named (a folder's file: Live shows a sample by its file), its id keeping it unique in a
+        run. A take that comes with its own id (a sidecar dropped again, a show replay) has that name in every run:
+        a file of that name with other audio is an earlier run's copy that Live or a slot's history may still load,
+        so this one takes the next free ``-<n>`` instead of writing over it."""
+        stem, n = named_stem(take), 1
+        path = self.folder / f"{stem}.wav"
+        while path.exists():
+            if _same_audio(path, take):
+                return path, False
+            n += 1
+            path = self.folder / f"{stem}-{n}.wav"
         # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.
-        stored = write_take(take, self._path(take), subtype="FLOAT", durable=False)
+        stored = write_take(take, path, subtype="FLOAT", durable=False)
         assert stored.path is not None
-        return stored.path
+        return stored.path, True
+
+
+def _same_audio(path: Path, take: Take) -> bool:
+    """Whether ``path`` holds ``take``'s samples exactly, at its rate (an unreadable file does not)."""
+    try:
+        info = sf.info(str(path))
+        if (info.samplerate, info.frames, info.channels) != (take.sample_rate, take.frames, take.channels):
+            return False
+        samples, _ = sf.read(str(path), dtype="float32", always_2d=True)
+    except (OSError, RuntimeError):  # soundfile's LibsndfileError is a RuntimeError
+        return False
+    return bool(np.array_equal(samples, take.samples))
