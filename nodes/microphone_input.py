@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -229,22 +230,32 @@ class InputProcess:
         self._jack_back = QuickReturns()  # processes ending for a JACK server back just after they started
 
     def start(self, timeout: float = START_SECONDS) -> Opened:
-        """Start the process and wait for its stream; what opened. RuntimeError saying why when it did not."""
-        with self._lock:
-            self.child.start(self.setup)
-            self._jack_back.started()
-            connection = self.child.connection
-        first: Any = None
-        try:
-            if connection is not None and connection.poll(timeout):
-                first = connection.recv()
-            else:
-                first = Failed(f"the input process did not open the sound device in {timeout:.0f} s")
-        except (EOFError, OSError):
-            pass
-        if not isinstance(first, Opened):
+        """Start the process and wait for its stream; what opened. One that ends for a JACK server that is back
+        (:data:`JACK_BACK_EXIT`) before it opened is started again, as a later one is (after a growing wait, told at
+        the third in a row), for up to ``timeout`` in all. RuntimeError saying why when none opened."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                self.child.start(self.setup)
+                self._jack_back.started()
+                connection = self.child.connection
+            first: Any = None
+            try:
+                if connection is not None and connection.poll(max(0.0, deadline - time.monotonic())):
+                    first = connection.recv()
+                else:
+                    first = Failed(f"the input process did not open the sound device in {timeout:.0f} s")
+            except (EOFError, OSError):
+                pass
+            if isinstance(first, Opened):
+                break
             with self._lock:
                 code = self.child.end()
+            if code == JACK_BACK_EXIT and first is None:
+                wait = self._jack_back.returned()
+                self._tell_quick_returns(code)
+                if time.monotonic() + wait < deadline and not self._stopping.wait(wait):
+                    continue
             raise RuntimeError(first.text if isinstance(first, Failed) else
                                f"the input process ended as it started (exit status {code})")
         self._handle(first)
@@ -281,11 +292,7 @@ class InputProcess:
                 return
             if code == JACK_BACK_EXIT:
                 wait = self._jack_back.returned()
-                if self._jack_back.to_report:
-                    self._error(f"the input process ended {self._jack_back.in_a_row} times in a row just after it "
-                                "started, for a JACK server that answers but that its PortAudio does not find (exit "
-                                f"status {code}): nothing is recorded; starting it again after a wait of up to "
-                                f"{self._jack_back.longest:g} s")
+                self._tell_quick_returns(code)
                 if self._stopping.wait(wait):
                     return
             else:
@@ -310,6 +317,13 @@ class InputProcess:
                 self._error(f"cannot start the input process: {error}")
                 return False
         return True
+
+    def _tell_quick_returns(self, code: int) -> None:
+        if self._jack_back.to_report:
+            self._error(f"the input process ended {self._jack_back.in_a_row} times in a row just after it started, for "
+                        "a JACK server that answers but that its PortAudio does not find (exit status "
+                        f"{code}): nothing is recorded; starting it again after a wait of up to "
+                        f"{self._jack_back.longest:g} s")
 
     def _handle(self, message: Opened | Failed) -> None:
         if isinstance(message, Opened):

@@ -3,8 +3,9 @@ microphone's input process) whose PortAudio never finds a JACK server that its p
 status 75, "the JACK server is back, start a new process".
 
 Each one appends the time it started (``time.monotonic()``, the same clock in every process) to the file named by
-``EXS_QUICK_RETURNS_LOG``. With ``EXS_QUICK_RETURNS_OPEN`` set, the first one says its stream opened through JACK
-first (a microphone's :class:`~exsampling_patch.nodes.microphone_input.Opened`), as a first start must.
+``EXS_QUICK_RETURNS_LOG``. With ``EXS_QUICK_RETURNS_OPEN`` set to ``n``, the ``n``-th one (``1``: the first, as a
+first start must) says its stream opened through JACK first (a microphone's
+:class:`~exsampling_patch.nodes.microphone_input.Opened`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ JACK_BACK_EXIT = 75
 
 def serve(connection: Connection) -> int:
     log = Path(os.environ["EXS_QUICK_RETURNS_LOG"])
-    first = not log.exists()
+    number = len(starts(log)) + 1
     with log.open("a", encoding="utf-8") as file:
         file.write(f"{time.monotonic()}\n")
     connection.recv()  # the setup
-    if first and os.environ.get("EXS_QUICK_RETURNS_OPEN"):
+    if os.environ.get("EXS_QUICK_RETURNS_OPEN") == str(number):
         from exsampling_patch.nodes.microphone_input import Opened
 
         connection.send(Opened("exs-test", 48000.0, "PortAudio"))
