@@ -113,6 +113,9 @@ class AudioProcess:
         self._ended_at = 0.0  # when the previous process was found dead (time.perf_counter()), 0.0 for none
         self._restarted = ""  # why the latest process was started again ("" for the first): its ``audio`` status
         self._jack_back = QuickReturns()  # processes ending for a JACK server back just after they started
+        # The last error a process told since the sampler last played: the same words from the next process (one
+        # started for a JACK server that went away again before it looked) are the same outage, told once.
+        self._last_error = ""
 
     # -- life cycle ---------------------------------------------------------------------------------------------
 
@@ -257,13 +260,16 @@ class AudioProcess:
     def _handle(self, message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status
                 | msg.Freed | msg.Stopped) -> None:
         if isinstance(message, msg.Error):
-            self.report_error(message.text)
+            if message.text != self._last_error:
+                self._last_error = message.text
+                self.report_error(message.text)
         elif isinstance(message, msg.Status):
             values = message.values
             if "sample_rate" in values and self.epoch > 0:  # a restarted process's stream: its frames count from 0
                 values = {**values, "epoch": self.epoch, "previous_ended": self._ended_at, "audio": self._restarted}
             self.report_status(**values)
         elif isinstance(message, msg.Opened):
+            self._last_error = ""  # playing: an error from here on is another outage's
             self.jack_client = message.jack_client
             self.opened.set()
         elif isinstance(message, msg.MidiPorts):

@@ -28,6 +28,10 @@ from exsampling_patch.nodes.sampler.shared import (
 
 FIRST_BLOCK_WAIT = 0.5  # seconds to wait for the first callback, which tells the block size the host chose
 JACK_POLL_SECONDS = 0.5  # after the JACK server went away, how often the keeper asks whether it is back
+#: Told by a process started for a JACK server that was back, when that server has gone again: each new process of
+#: the outage says it, and the node tells it once (:class:`~exsampling_patch.nodes.sampler.host.AudioProcess`).
+JACK_GONE_AGAIN = ("the JACK server went away again before the sampler's audio restarted: the sampler is silent until "
+                   "it is back")
 _JACK_PORT_IS_OUTPUT, _JACK_PLAYBACK_LATENCY, _JACK_NO_START_SERVER = 0x2, 1, 0x01
 
 
@@ -296,10 +300,8 @@ class AudioOutput:
                 self._error("the audio stream stopped; re-opening it")
                 self._close()
             if self.stream is None and self.jack_only and self._jack_unreachable():
-                gone = ("the JACK server went away again before the sampler's audio restarted: the sampler is "
-                        "silent until it is back")
-                self._error(gone)
-                self.report_status(audio=gone)
+                self._error(JACK_GONE_AGAIN)
+                self.report_status(audio=JACK_GONE_AGAIN)
                 if self.on_jack_back is not None and self._wait_for_jack():
                     self.on_jack_back()
                 return
