@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -275,7 +276,21 @@ def test_run_folder_to_writer_loses_nothing(tmp_path: Path) -> None:
     }
     process = subprocess.Popen([*EXE, "run", str(patch), "--for", "5", "--trace"], stderr=subprocess.PIPE,
                                text=True, cwd=REPO)
-    time.sleep(1.5)
+    lines: list[str] = []
+    running = threading.Event()
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            if line.startswith("running "):
+                running.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    # The folder source leaves files already there when it starts (include_existing): write once it runs. A
+    # fixed 1.5 s wait lost takes on a loaded CI host, where start-up took longer.
+    assert running.wait(30), "".join(lines)
     written = {}
     for name, (subtype, channels, rate) in files.items():
         samples = (rng.uniform(-0.5, 0.5, size=(rate // 2, channels))).astype(np.float32)
@@ -284,7 +299,9 @@ def test_run_folder_to_writer_loses_nothing(tmp_path: Path) -> None:
         sf.write(inbox / name, samples, rate, subtype=subtype)
         written[name] = sf.read(inbox / name, dtype="int32", always_2d=True)[0]
         time.sleep(0.2)
-    _, stderr = process.communicate(timeout=30)
+    process.wait(timeout=30)
+    reader.join(10)
+    stderr = "".join(lines)
     assert process.returncode == 0, stderr
     assert "error in node 'picky': ValueError: refusing boom.wav" in stderr
     assert "hop inbox.take -> picky.take: take boom.wav" in stderr
