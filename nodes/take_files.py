@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import sys
+import tempfile
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection
@@ -14,7 +17,7 @@ import soundfile as sf
 
 from exsampling_patch.messages import Take
 from exsampling_patch.nodes.osc_outbox import kept_files
-from exsampling_patch.takes import named_stem, write_atomic, write_take
+from exsampling_patch.takes import named_stem, sidecar_path, take_metadata, write_atomic, write_float_wav
 
 __all__ = ["PENDING", "TakeFiles"]
 
@@ -154,15 +157,66 @@ class TakeFiles:
         so this one takes the next free ``-<n>`` instead of writing over it."""
         stem, n = named_stem(take), 1
         path = self.folder / f"{stem}.wav"
-        while path.exists():
-            if _same_audio(path, take):
-                return path, False
-            n += 1
-            path = self.folder / f"{stem}-{n}.wav"
-        # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.
-        stored = write_take(take, path, subtype="FLOAT", durable=False)
-        assert stored.path is not None
-        return stored.path, True
+        tmp: Path | None = None
+        try:
+            while True:
+                if path.exists() or path.is_symlink():
+                    if _same_audio(path, take):
+                        return path, False
+                else:
+                    if tmp is None:
+                        tmp = self._write_tmp(take, stem)
+                    # Whether the name is free and taking it is one step: another run writing a take of the same
+                    # id into this folder at the same moment takes the next name, never this copy's.
+                    if _claim(tmp, path):
+                        _write_sidecar(path, take)
+                        return path, True
+                    continue  # taken meanwhile: its audio may be this take's
+                n += 1
+                path = self.folder / f"{stem}-{n}.wav"
+        finally:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+
+    def _write_tmp(self, take: Take, stem: str) -> Path:
+        """The copy's audio, whole, under a name of its own (hidden, no ``.wav``: a sweep never takes it)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=self.folder)
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.
+            if sys.byteorder == "little":
+                write_float_wav(tmp, take.samples, take.sample_rate)
+            else:
+                sf.write(tmp, take.samples, take.sample_rate, subtype="FLOAT", format="WAV")
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return tmp
+
+
+def _write_sidecar(path: Path, take: Take) -> None:
+    text = json.dumps(take_metadata(take.derive(path=path, meta={"subtype": "FLOAT"})), indent=1)
+    write_atomic(sidecar_path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"), durable=False)
+
+
+def _claim(tmp: Path, path: Path) -> bool:
+    """Give ``tmp``'s audio the name ``path`` if no file holds it; False if one does. A hard link appears whole and
+    fails if the name is held; where the file system has none, the name is held by an empty file first."""
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        pass
+    try:
+        open(path, "xb").close()
+    except FileExistsError:
+        return False
+    os.replace(tmp, path)
+    return True
 
 
 def _same_audio(path: Path, take: Take) -> bool:
