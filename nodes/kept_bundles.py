@@ -31,8 +31,8 @@ from typing import Any, NamedTuple
 
 from exsampling_patch.nodes.osc_sender import LENGTH
 
-__all__ = ["LOCK_WAIT", "Bundle", "Damaged", "LockHeld", "Taken", "any_kept", "append_kept", "kept_files",
-           "read_kept", "taking_kept", "unsent_path"]
+__all__ = ["LEFTOVER_AGE", "LOCK_WAIT", "Bundle", "Damaged", "LockHeld", "Taken", "any_kept", "append_kept",
+           "kept_files", "read_kept", "taking_kept", "unsent_path"]
 
 SEPARATOR = b"\x1e"
 """Starts each record: JSON escapes every control character, so no record's text holds it."""
@@ -135,8 +135,46 @@ def _locked(path: Path, shared: bool = False) -> Iterator[None]:
         yield
 
 
+LEFTOVER_AGE = 60.0
+"""Seconds after which a temporary aside file is taken for a crashed writer's whatever its pid says (a pid may be
+reused): a writer renames it milliseconds after it made it."""
+
+
+def _leftover_writing(tmp: Path) -> bool:
+    """Whether the writer of the temporary aside file ``tmp`` (``..<kept>.aside-<time>-<pid>-<n>.tmp``) may still be
+    writing it: its pid is alive and the file is younger than :data:`LEFTOVER_AGE`."""
+    try:
+        if time.time() - tmp.stat().st_mtime > LEFTOVER_AGE:
+            return False
+        pid = int(tmp.name[:-len(".tmp")].rsplit("-", 2)[1])
+    except (OSError, ValueError, IndexError):  # gone, or not a name append_kept gives: its age alone tells
+        return True
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, another user's
+        return True
+    return True
+
+
+def _recover_leftovers(path: Path) -> None:
+    """Give its aside name to each temporary aside file of ``path`` whose writer crashed between writing and renaming
+    it (:func:`append_kept`): the next take-over adds it as any aside file, its whole records handed over, a record cut
+    short told and kept with the damaged file. Before, nothing read or removed it: the bundles it held were lost."""
+    for tmp in path.parent.glob("." + glob.escape(path.name) + ".aside-*.tmp"):
+        if _leftover_writing(tmp):
+            continue
+        with contextlib.suppress(OSError):  # another process recovered it first, or it cannot be renamed: left
+            os.replace(tmp, tmp.with_name(tmp.name[1:-len(".tmp")]))
+
+
 def _aside_files(path: Path) -> list[Path]:
-    """The files appends wrote beside ``path`` while its lock was held (:func:`append_kept`), oldest first."""
+    """The files appends wrote beside ``path`` while its lock was held (:func:`append_kept`), oldest first; those a
+    crash left under their temporary names, whose writers are gone, first get their own (:func:`_recover_leftovers`)."""
+    _recover_leftovers(path)
     return sorted(path.parent.glob(glob.escape(path.name) + ".aside-*"), key=lambda p: p.name)
 
 

@@ -61,9 +61,11 @@ class TakeFiles:
             return 0
         kept: set[str] = set()
         # Bundles a stop kept, for a next start to send; or wrote aside from the file, its lock held too long.
+        # A crash between writing an aside file and renaming it leaves it as ..<that>.tmp: read once recovered.
         unsent = {*self.folder.glob(".sent-*.txt.unsent"),
-                  *(p.with_name(p.name.partition(".unsent.aside-")[0] + ".unsent")
-                    for p in self.folder.glob(".sent-*.txt.unsent.aside-*"))}
+                  *(p.with_name("." + p.name.lstrip(".").partition(".unsent.aside-")[0] + ".unsent")
+                    for p in (*self.folder.glob(".sent-*.txt.unsent.aside-*"),
+                              *self.folder.glob("..sent-*.txt.unsent.aside-*.tmp")))}
         try:
             for path in unsent:
                 kept.update(kept_files(path))
