@@ -260,14 +260,15 @@ def _read(path: Path) -> tuple[list[Bundle], list[Damaged]]:
 def read_kept(path: Path) -> tuple[list[Bundle], list[Damaged]]:
     """The intact bundles an earlier run kept in ``path`` (none when there is no file) and wrote aside from it, and
     the damaged records."""
-    bundles: list[Bundle] = []
-    damaged: list[Damaged] = []
-    if path.exists():  # nothing kept: no lock file made in a folder that may not be there
-        with _locked(path, shared=True):
-            bundles, damaged = _read(path)
-    for aside in _aside_files(path):  # written whole before it appeared: no lock
-        more, worse = _read(aside)
-        bundles, damaged = bundles + more, damaged + worse
+    if not any_kept(path):  # nothing kept: no lock file made in a folder that may not be there
+        return [], []
+    # The aside files too: a take-over moves them into the file, then removes them, under the lock. Read after it
+    # was let go, they could be gone while the file was read without them: their takes read as kept by no one.
+    with _locked(path, shared=True):
+        bundles, damaged = _read(path)
+        for aside in _aside_files(path):
+            more, worse = _read(aside)
+            bundles, damaged = bundles + more, damaged + worse
     return bundles, damaged
 
 
