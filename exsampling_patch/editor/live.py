@@ -139,18 +139,13 @@ class RuntimeObserver:
     def attach(self, engine: Engine) -> None:
         """Subscribe to ``engine`` and take over what it already knows (status, errors and their counts)."""
         self.detach()
-        # Subscribed before the statuses and errors are copied, else a status or recovery published between the two
-        # is lost. Each copy is queued under the engine's lock under which statuses (errors, recoveries) are
-        # published: those queued before it are in it already, and none after it is older. A copied status merges
-        # over those queued before it with fields as new as theirs; the errors' copy sets each node's error and
-        # count rather than adding to them.
+        for node_id, status in list(engine.status.items()):
+            self._queue.append(NodeStatus(node_id, dict(status)))
+        # Subscribed before the errors are copied, else a recovery published between the two is lost. The copy is
+        # queued under the engine's error lock, under which each error and recovery is published: those queued
+        # before it are in it already, and it sets each node's error and count rather than adding to them.
         self._unsubscribe = engine.events.subscribe(self.on_event, *self.KINDS)
-        engine.status_state(then=self._statuses_so_far)
         engine.error_state(then=self._errors_so_far)
-
-    def _statuses_so_far(self, state: dict[str, dict[str, Any]]) -> None:
-        for node_id, status in state.items():
-            self._queue.append(NodeStatus(node_id, status))
 
     def _errors_so_far(self, state: dict[str, ErrorState]) -> None:
         for node_id, errors in state.items():

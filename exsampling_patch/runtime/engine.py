@@ -64,21 +64,17 @@ class _Context(NodeContext):
         return plan is not None and (node_id, port) in plan.inbound
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
-        engine = self._engine
-        # Kept and published under one lock, that of Engine.status_state: an observer's copy then holds each status
-        # published before it, and none published after it.
-        with engine._status_lock:
-            merged = dict(engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two takes mixed
-            merge_status(merged, status)
-            engine.status[node_id] = merged
-            starting = engine._starting
-            event = NodeStatus(node_id, status, starting=starting is not None and starting[0] == node_id)
-            # Its device or port opened after its start: it is back, if that ends its error (the engine decides, and
-            # says so on the status: observers follow it).
-            if sign_of(event) == "opened" and engine._recovered(node_id, "opened"):
-                event = dataclasses.replace(event, back=True)
-            if engine.events.wants(NodeStatus):
-                engine.events.publish(event)
+        merged = dict(self._engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two takes mixed
+        merge_status(merged, status)
+        self._engine.status[node_id] = merged
+        starting = self._engine._starting
+        event = NodeStatus(node_id, status, starting=starting is not None and starting[0] == node_id)
+        # Its device or port opened after its start: it is back, if that ends its error (the engine decides, and
+        # says so on the status: observers follow it).
+        if sign_of(event) == "opened" and self._engine._recovered(node_id, "opened"):
+            event = dataclasses.replace(event, back=True)
+        if self._engine.events.wants(NodeStatus):
+            self._engine.events.publish(event)
 
     tracks_takes = True
 
@@ -128,8 +124,6 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         # lost to a worker's recovery.
         self._error_book = ErrorBook()
         self.status: dict[str, dict[str, Any]] = {}
-        # Re-entrant, as the error book's: an observer may report a status from within one it is told of.
-        self._status_lock = threading.RLock()
         self._workers_wanted = workers or max(2, os.cpu_count() or 2)
         self._worker_cpus = worker_cpus() if pin_workers else []
         self._switch_interval = switch_interval
@@ -418,20 +412,6 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         with book.lock:
             state = {node_id: ErrorState(book.current.get(node_id), node_id in book.finishing, count)
                      for node_id, count in self.error_counts.items()}
-            if then is not None:
-                then(state)
-            return state
-
-    def status_state(
-        self, then: Callable[[dict[str, dict[str, Any]]], None] | None = None
-    ) -> dict[str, dict[str, Any]]:
-        """What each node last reported (:attr:`status`, each merged by :func:`merge_status`), copied whole for an
-        observer that joins late.
-
-        ``then`` is given it before any later status is published: an observer that subscribed first queues it
-        there, after the statuses it already holds (all in the copy) and before those it does not."""
-        with self._status_lock:
-            state = {node_id: dict(status) for node_id, status in self.status.items()}
             if then is not None:
                 then(state)
             return state

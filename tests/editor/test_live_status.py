@@ -13,7 +13,7 @@ from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, EventBus, NodeError, NodeRecovered, NodeStatus, NodeTiming
+from exsampling_patch.runtime import Engine, NodeError, NodeRecovered, NodeStatus, NodeTiming
 from exsampling_patch.runtime.recovery import ErrorState
 
 
@@ -230,62 +230,6 @@ def test_an_editor_attaching_misses_no_error_nor_recovery_told_as_it_copies_the_
         assert engine.errors == {} and engine.error_counts == {"flaky": 2}
         live = observer.nodes["flaky"]
         assert live.error is None and live.error_count == 2, (live.error, live.error_count)
-        observer.detach()
-    finally:
-        engine.stop()
-
-
-class Teller(Node):
-    """Reports each message it is sent as its status."""
-
-    type_name = "teller"
-    inlet = Input(ANY)
-
-    def on_inlet(self, message: Any) -> None:
-        self.report_status(**message)
-
-
-class SubscribedWhileItRuns(EventBus):
-    """The engine's bus, with a node's doings (from runtime threads, in a show) put at the very points around an
-    observer's subscription: ``before`` runs as it subscribes, ``after`` once it has."""
-
-    before: Callable[[], None] = staticmethod(lambda: None)
-    after: Callable[[], None] = staticmethod(lambda: None)
-
-    def subscribe(self, *args: Any, **kwargs: Any) -> Callable[[], None]:
-        self.before()
-        try:
-            return super().subscribe(*args, **kwargs)
-        finally:
-            self.after()
-
-
-def test_an_editor_attaching_misses_no_status_told_as_it_subscribes() -> None:
-    """attach() copied the engine's statuses, then subscribed: a status published between the two was lost until
-    the node's next one. It subscribes first, then copies: a status told once it has subscribed (queued, and in the
-    copy too) is not undone by the copy."""
-    registry = Registry.default(entry_points=False)
-    registry.register(Teller, "test")
-    patch = Patch()
-    patch.add_node(NodeSpec("teller", "teller"))
-    bus = SubscribedWhileItRuns()
-    engine = Engine(registry, workers=1, events=bus, pin_workers=False)
-    engine.start(patch)
-
-    def tell(**status: Any) -> None:
-        engine.inject("teller", "inlet", status)
-        assert engine.wait_idle(5)
-
-    try:
-        tell(level=0.1)
-        bus.before = lambda: tell(take="t1", label="dog", level=0.5)  # as the editor subscribes
-        bus.after = lambda: tell(take="t2", label="cat")  # once it has: newer than all the engine had
-        observer = RuntimeObserver()
-        observer.attach(engine)
-        bus.before = bus.after = lambda: None
-        observer.apply()
-        assert engine.status["teller"] == {"take": "t2", "label": "cat", "level": 0.5}
-        assert observer.nodes["teller"].status == engine.status["teller"]
         observer.detach()
     finally:
         engine.stop()
