@@ -112,6 +112,8 @@ class AbletonMax(Node):
             unsent = outbox.close()
             if unsent:  # its sender could not send them (another run held the folder): they go at the next start
                 self.report_status(unsent=unsent)
+            else:  # copies still on their way when their slot moved on are done now (kept ones wait for the sweep)
+                self.files.prune()
         if target is not None:
             target.close()
         super().stop()

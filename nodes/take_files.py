@@ -121,13 +121,21 @@ class TakeFiles:
         if path in history:
             history.remove(path)
         history.append(path)
+        self.prune(slots=(slot,))
+
+    def prune(self, slots: Collection[str] | None = None) -> None:
+        """Remove the copies past ``keep_per_slot`` of ``slots`` (all: ``None``) whose bundles are done, and write
+        the index. A copy still pending when its slot moved on stays until a later prune: the next assignment of
+        that slot, or the node's stop, once its sender has said it is done."""
         pending = set(self.pending())
-        for old in history[:-self.keep_per_slot]:
-            if str(old) in pending:  # stays in the history (and the index) until its bundle is done
-                continue
-            history.remove(old)
-            if not self._in_slots(old) and not any(old == p for _, p, _ in self._ahead.values()):
-                self._remove(old)
+        for slot in self._slots if slots is None else slots:
+            history = self._slots.get(slot, [])
+            for old in history[:-self.keep_per_slot]:
+                if str(old) in pending:  # stays in the history (and the index) until its bundle is done
+                    continue
+                history.remove(old)
+                if not self._in_slots(old) and not any(old == p for _, p, _ in self._ahead.values()):
+                    self._remove(old)
         index = {s: [str(p) for p in paths] for s, paths in self._slots.items()}
         # An earlier run's kept bundles (no slot has them) for the sweep; a slot so named adds to the same list.
         if others := sorted(pending - {p for paths in index.values() for p in paths}):
