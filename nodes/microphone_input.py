@@ -195,14 +195,13 @@ def _wait_for_jack(connection: Connection) -> bool:
     """Wait until a JACK server answers; False if the node says stop (or goes away) first."""
     from exsampling_patch.devices import jack_server_answers
 
-    probe = f"exs-mic-probe-{os.getpid()}"  # jack2 names a client's socket by the client alone, whatever the server
     while True:
         try:
             if connection.poll(JACK_POLL_SECONDS):
                 return False
         except (EOFError, OSError):
             return False
-        if jack_server_answers(probe):
+        if jack_server_answers():  # a probe of a name of its own (devices.probe_name)
             return True
 
 
