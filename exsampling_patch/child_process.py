@@ -27,8 +27,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
@@ -92,6 +94,17 @@ class Child:
         """Send :class:`Stop`, if the process can still be told."""
         with contextlib.suppress(OSError):
             self.send(Stop())
+
+    def stop(self, lock: AbstractContextManager[object], reader: threading.Thread | None) -> None:
+        """Ask the process to stop, let ``reader`` (the thread reading its messages) see its last ones, then
+        :meth:`end` it. ``lock`` is the caller's lock around sending to the process: held for the Stop and the
+        end, not while the reader is waited for."""
+        with lock:
+            self.ask_to_stop()
+        if reader is not None:
+            reader.join(timeout=5.0)
+        with lock:
+            self.end(timeout=3.0)
 
     def end(self, timeout: float = 1.0) -> int | None:
         """Close the connection (the process sees its end), wait up to ``timeout`` seconds for the process to

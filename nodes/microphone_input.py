@@ -266,12 +266,7 @@ class InputProcess:
 
     def stop(self) -> None:
         self._stopping.set()
-        with self._lock:
-            self.child.ask_to_stop()
-        if self._reader is not None:
-            self._reader.join(timeout=5.0)
-        with self._lock:
-            self.child.end(timeout=3.0)
+        self.child.stop(self._lock, self._reader)
         self.opened.clear()
 
     def _read(self) -> None:

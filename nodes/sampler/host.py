@@ -149,12 +149,7 @@ class AudioProcess:
 
     def stop(self) -> None:
         self._stopping.set()
-        with self._send_lock:
-            self.child.ask_to_stop()
-        if self._reader is not None:
-            self._reader.join(timeout=5.0)
-        with self._send_lock:
-            self.child.end(timeout=3.0)
+        self.child.stop(self._send_lock, self._reader)
         self.arena.close()
 
     # -- takes ----------------------------------------------------------------------------------------------------
