@@ -403,14 +403,15 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         return True
 
     def error_state(self, then: Callable[[dict[str, ErrorState]], None] | None = None) -> dict[str, ErrorState]:
-        """Each node that has had an error: the one it is in now (None: none any more), whether the message it
-        failed on is still being finished, and its count; taken whole, for an observer that joins late.
+        """Each node that has had an error: the one it is in now (None: none any more) and its count; taken whole,
+        for an observer that joins late (which follows the engine's NodeRecovered from then on, so needs nothing of
+        what ends the error).
 
         ``then`` is given it before any later error or recovery is published: an observer that subscribed first
         queues it there, after the events it already holds and before those it does not."""
         book = self._error_book
         with book.lock:
-            state = {node_id: ErrorState(book.current.get(node_id), node_id in book.finishing, count)
+            state = {node_id: ErrorState(book.current.get(node_id), count)
                      for node_id, count in self.error_counts.items()}
             if then is not None:
                 then(state)

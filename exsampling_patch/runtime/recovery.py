@@ -46,8 +46,6 @@ class ErrorState(NamedTuple):
 
     #: The error it is in now, as it was published; None where it has none (any more).
     error: NodeError | None
-    #: The message it failed on is being finished: nothing clears the error until its handler returns.
-    failing: bool
     #: How many errors it has told in all.
     told: int
 
