@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -50,6 +51,8 @@ def jack_link(client_name: str, target: str, direction: str) -> str:
     python-rtmidi 1.5's JACK backend registers the port named after the one it opens but does not
     connect the two, so the keeper connects them with ``jack_connect``. Our port is
     ``<client>:<target>``; JACK may have given the client a suffix (``name-01``) if the name was taken.
+    Only that name or that name with jack2's suffix (``-01`` to ``-99``, seen on jackd 1.9.21 with python-rtmidi
+    1.5) is ours: a prefix match took another client's port too (``keys`` linking ``keys2``'s).
     A port left unconnected loses all its MIDI with no error anywhere else, so each failure is told: both
     ports and the tool's own words (a target gone since it was listed, a tool whose client could not open).
     """
@@ -60,7 +63,7 @@ def jack_link(client_name: str, target: str, direction: str) -> str:
     if listed.returncode != 0:
         return f"MIDI port {target!r} not connected: jack_lsp: {_tool_words(listed)}"
     ours = [p for p in listed.stdout.split("\n")
-            if p.endswith(":" + target) and p.split(":", 1)[0].startswith(client_name)]
+            if p.endswith(":" + target) and _is_our_client(client_name, p.split(":", 1)[0])]
     if not ours:
         return f"MIDI port {target!r} not connected: JACK lists no port of client {client_name!r} for it"
     problems = []
@@ -75,6 +78,12 @@ def jack_link(client_name: str, target: str, direction: str) -> str:
             problems.append(f"MIDI port {pair[0]!r} not connected to {pair[1]!r}: jack_connect: "
                             f"{_tool_words(done)}")
     return "; ".join(problems)
+
+
+def _is_our_client(client_name: str, client: str) -> bool:
+    """Whether JACK's ``client`` is ``client_name`` as JACK may have renamed it: jack2 adds ``-01``..``-99`` to a
+    name already taken (``keys`` opened twice is ``keys`` and ``keys-01``)."""
+    return re.fullmatch(re.escape(client_name) + r"(-\d\d)?", client) is not None
 
 
 def _tool_words(done: subprocess.CompletedProcess[str]) -> str:

@@ -75,3 +75,24 @@ def test_a_keeper_connects_its_port_and_warns_of_nothing(private_jack: subproces
     assert errors == [] and statuses == [{"midi_port": target}], "no warning where the port is connected"
     assert jack_link(f"exs-keys-{os.getpid()}", target, direction).startswith(
         f"MIDI port {target!r} not connected: JACK lists no port"), "a port gone is told too"
+
+
+def test_a_link_takes_its_clients_ports_and_jacks_duplicates_not_longer_names(
+        private_jack: subprocess.Popen[bytes]) -> None:
+    """Our client ``keys`` opened twice is ``keys`` and ``keys-01`` (jack2's suffix for a name taken): both are
+    ours. A client ``keys2`` (another patch's, its port to the same synth) is not: the prefix match linked it
+    too. Names carry the pid: jack2 names a client's socket after the client alone, across servers."""
+    midi = backend("UNIX_JACK")
+    synth = midi.open_input("in", virtual=True, client_name=f"exs-synth-{os.getpid()}")
+    target = f"exs-synth-{os.getpid()}:in"
+    keys = f"exs-keys-{os.getpid()}"
+    ours = [midi.open_output(target, client_name=keys) for _ in range(2)]
+    theirs = midi.open_output(target, client_name=f"{keys}2")
+    try:
+        assert jack_link(keys, target, "output") == ""
+        linked = connections(target)
+    finally:
+        for port in (*ours, theirs):
+            port.close()
+        synth.close()
+    assert sorted(linked) == [f"{keys}-01:{target}", f"{keys}:{target}"], linked
