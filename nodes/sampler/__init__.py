@@ -19,7 +19,8 @@ import numpy as np
 from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
-from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, prepare, take_pitch
+from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, take_pitch
+from exsampling_patch.nodes.sampler.prepare import prepare as prepare_buffer  # as "prepare" it hid its module
 from exsampling_patch.nodes.sampler.replay import live_xruns, read_show, remapper, render_show
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, STREAM, SWAP
@@ -153,7 +154,7 @@ class Sampler(Node):
             self._switch_before: float | None = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_before, SWITCH_INTERVAL))
         # Warm up the resampler now: its first import would otherwise hold the GIL while the stream runs.
-        prepare(Take(np.zeros(64, np.float32), 44100), rate or 48000)
+        prepare_buffer(Take(np.zeros(64, np.float32), 44100), rate or 48000)
         host = LocalAudio if in_process else AudioProcess
         self.audio: LocalAudio | AudioProcess = host(config, self.state, self.report_error, self.report_status)
         self.core = self.audio.core  # in this process only with device 'none' or audio_process off
@@ -258,7 +259,7 @@ class Sampler(Node):
         self.emit("loaded", assignment)
 
     def on_upcoming(self, take: Take) -> None:
-        buffer = prepare(take, self.sample_rate_used, None, self.max_seconds, guarded=self.audio.guarded)
+        buffer = prepare_buffer(take, self.sample_rate_used, None, self.max_seconds, guarded=self.audio.guarded)
         with self._records_lock:
             self._upcoming[take.take_id] = buffer
             self.audio.stage(buffer)
@@ -291,8 +292,8 @@ class Sampler(Node):
         else:
             if ahead is not None:
                 self.audio.unstage(ahead)
-            buffer = replace(prepare(take, self.sample_rate_used, label, self.max_seconds, now=now,
-                                     serial=self._serial, guarded=self.audio.guarded), due=due)
+            buffer = replace(prepare_buffer(take, self.sample_rate_used, label, self.max_seconds, now=now,
+                                            serial=self._serial, guarded=self.audio.guarded), due=due)
         self.buffers[index] = buffer
         self._serials[buffer.serial] = take.take_id
         while len(self._serials) > SERIALS_KEEP:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import sys
 import time
+import types
 from collections.abc import Iterator
 
 import mido
@@ -11,6 +15,7 @@ import pytest
 
 from exsampling_patch.messages import ControlValue, SlotAssignment
 from exsampling_patch.node import NodeContext, ParamError
+from exsampling_patch.nodes import sampler as sampler_package
 from exsampling_patch.nodes.sampler import Sampler
 from exsampling_patch.nodes.sampler_assign import FixedSlot
 
@@ -111,3 +116,14 @@ def test_fixed_slot_round_robin() -> None:
     fixed.start()
     fixed.on_take(sine_take(100.0).derive(meta={"label": "phone"}))
     assert fixed.context.emitted[0][1].slot == "Piano" and fixed.context.emitted[0][1].label == "phone"
+
+
+def test_each_module_of_the_sampler_is_reached_by_its_name() -> None:
+    """``sampler.prepare`` named the function ``prepare`` the package imported, not its module: monkeypatching
+    ``exsampling_patch.nodes.sampler.prepare.<name>`` or ``import ...sampler.prepare as m`` got the function."""
+    import exsampling_patch.nodes.sampler.prepare as prepare_module
+
+    assert isinstance(prepare_module, types.ModuleType) and hasattr(prepare_module, "prepare")
+    for found in pkgutil.iter_modules(sampler_package.__path__):
+        module = importlib.import_module(f"{sampler_package.__name__}.{found.name}")
+        assert getattr(sampler_package, found.name) is module is sys.modules[module.__name__], found.name
