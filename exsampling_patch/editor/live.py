@@ -112,6 +112,14 @@ def envelope(samples: np.ndarray, points: int = 200) -> tuple[list[float], list[
 
 
 @dataclass(frozen=True)
+class _StatusesSoFar(Event):
+    """What the engine's nodes had reported as the observer attached (:meth:`RuntimeObserver.attach`): queued
+    first, filled just after."""
+
+    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class _ErrorsSoFar(Event):
     """What the engine knew of a node's errors as the observer attached (:meth:`RuntimeObserver.attach`)."""
 
@@ -139,12 +147,20 @@ class RuntimeObserver:
     def attach(self, engine: Engine) -> None:
         """Subscribe to ``engine`` and take over what it already knows (status, errors and their counts)."""
         self.detach()
-        for node_id, status in list(engine.status.items()):
-            self._queue.append(NodeStatus(node_id, dict(status)))
-        # Subscribed before the errors are copied, else a recovery published between the two is lost. The copy is
-        # queued under the engine's error lock, under which each error and recovery is published: those queued
-        # before it are in it already, and it sets each node's error and count rather than adding to them.
+        # Subscribed before the statuses and errors are copied, else a status or recovery published between the two
+        # is lost. The statuses' copy is taken without any engine lock (one held as statuses are published would
+        # hold every node back behind a slow observer), so its place in the queue is taken first: the statuses
+        # queued before it were stored before it was taken, so it holds them. Those queued after it follow it, and
+        # the newer ones are among them: one stored before the copy but published after is folded in again, which
+        # leaves the same fields as long as the newer ones follow it (merge_status), as they do for a node that
+        # reports from one thread at a time. Filled here, on the thread that applies the queue (the GUI's).
+        statuses = _StatusesSoFar("")
         self._unsubscribe = engine.events.subscribe(self.on_event, *self.KINDS)
+        self._queue.append(statuses)
+        statuses.statuses.update(engine.status_snapshot())
+        # The errors' copy is queued under the engine's error lock, under which each error and recovery is
+        # published: those queued before it are in it already, and it sets each node's error and count rather than
+        # adding to them.
         engine.error_state(then=self._errors_so_far)
 
     def _errors_so_far(self, state: dict[str, ErrorState]) -> None:
@@ -181,10 +197,10 @@ class RuntimeObserver:
                 break
             node_id = event.node_id
             if isinstance(event, NodeStatus):
-                live = self.nodes.setdefault(node_id, NodeLive())
-                merge_status(live.status, event.status)
-                self._note_status(node_id, event.status)
-                changed.add(node_id)
+                self._fold_status(node_id, event.status, changed)
+            elif isinstance(event, _StatusesSoFar):
+                for copied_id, status in event.statuses.items():
+                    self._fold_status(copied_id, status, changed)
             elif isinstance(event, NodeError):
                 live = self.nodes.setdefault(node_id, NodeLive())
                 live.error, live.error_event = event.error, event
@@ -254,6 +270,12 @@ class RuntimeObserver:
             point.slot = None  # not in a slot, whatever was assigned on the way
         for slot in event.slots:
             self.slot_ends[slot.lower()] = point
+
+    def _fold_status(self, node_id: str, status: dict[str, Any], changed: set[str]) -> None:
+        live = self.nodes.setdefault(node_id, NodeLive())
+        merge_status(live.status, status)
+        self._note_status(node_id, status)
+        changed.add(node_id)
 
     def _note_status(self, node_id: str, status: dict[str, Any]) -> None:
         take_id = status.get("take")

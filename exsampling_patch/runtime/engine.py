@@ -103,8 +103,8 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
     Relative ``path`` parameters are taken from ``base_dir`` (the patch file's folder; default the
     current directory). Observers subscribe to :attr:`events`. :attr:`errors` holds the error each node is in now
     (gone once it recovers: see :meth:`_recovered`), :attr:`error_counts` how many it has had in all, and
-    :attr:`status` what each node last reported, for the CLI and for observers that join late (:meth:`error_state`
-    gives them each error as it was published, which says what ends it).
+    :attr:`status` what each node last reported, for the CLI and for observers that join late (read it from another
+    thread through :meth:`status_snapshot`; :meth:`error_state` gives them each error as it was published).
     """
 
     def __init__(
@@ -401,6 +401,14 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             if self.events.wants(NodeRecovered):
                 self.events.publish(NodeRecovered(node_id, how=sign))
         return True
+
+    def status_snapshot(self) -> dict[str, dict[str, Any]]:
+        """:attr:`status` copied whole, from any thread while nodes report: no lock is taken, none is needed.
+
+        The outer dict is copied by ``dict()``, one C call that runs no Python code, so no report on another thread
+        lands midway (a Python loop over ``status.items()`` could meet one and raise "dictionary changed size during
+        iteration"). Each node's dict is built whole by its report and never changed once stored."""
+        return {node_id: dict(status) for node_id, status in dict(self.status).items()}
 
     def error_state(self, then: Callable[[dict[str, ErrorState]], None] | None = None) -> dict[str, ErrorState]:
         """Each node that has had an error: the one it is in now (None: none any more) and its count; taken whole,

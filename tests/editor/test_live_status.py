@@ -13,7 +13,7 @@ from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, NodeError, NodeRecovered, NodeStatus, NodeTiming
+from exsampling_patch.runtime import Engine, EventBus, NodeError, NodeRecovered, NodeStatus, NodeTiming
 from exsampling_patch.runtime.recovery import ErrorState
 
 
@@ -230,6 +230,65 @@ def test_an_editor_attaching_misses_no_error_nor_recovery_told_as_it_copies_the_
         assert engine.errors == {} and engine.error_counts == {"flaky": 2}
         live = observer.nodes["flaky"]
         assert live.error is None and live.error_count == 2, (live.error, live.error_count)
+        observer.detach()
+    finally:
+        engine.stop()
+
+
+class SubscribedWhileItRuns(EventBus):
+    """The engine's bus, with a node's doings (from runtime threads, in a show) put at the very points around an
+    observer's subscription: ``before`` runs as it subscribes, ``after`` once it has."""
+
+    before: Callable[[], None] = staticmethod(lambda: None)
+    after: Callable[[], None] = staticmethod(lambda: None)
+
+    def subscribe(self, *args: Any, **kwargs: Any) -> Callable[[], None]:
+        self.before()
+        try:
+            return super().subscribe(*args, **kwargs)
+        finally:
+            self.after()
+
+
+class StatusCopiedWhileItRuns(Engine):
+    """The engine, with a node's doings run just after an observer has taken its copy of the statuses."""
+
+    copied: Callable[[], None] = staticmethod(lambda: None)
+
+    def status_snapshot(self) -> dict[str, dict[str, Any]]:
+        try:
+            return super().status_snapshot()
+        finally:
+            self.copied()
+
+
+def test_an_editor_attaching_misses_no_status_and_its_copy_undoes_none() -> None:
+    """attach() copied the engine's statuses, then subscribed: a status published between the two was lost until
+    the node's next one (its voices never showed). It subscribes first, then copies; a status told once the copy is
+    taken is newer than the copy, and the copy must not undo it (its level stayed 0.5)."""
+    registry = Registry.default(entry_points=False)
+    registry.register(Reporter, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("sampler", "reporter"))
+    bus = SubscribedWhileItRuns()
+    engine = StatusCopiedWhileItRuns(registry, workers=1, events=bus, pin_workers=False)
+    engine.start(patch)
+
+    def tell(**status: Any) -> None:
+        engine.inject("sampler", "inlet", status)
+        assert engine.wait_idle(5)
+
+    try:
+        tell(level=0.1)
+        bus.before = lambda: tell(take="t1", label="dog", level=0.5, voices=3)  # as the editor subscribes
+        bus.after = lambda: tell(take="t2", label="cat")  # once it has: queued, and in the copy too
+        engine.copied = lambda: tell(level=0.9)  # once the copy is taken: newer than it
+        observer = RuntimeObserver()
+        observer.attach(engine)
+        bus.before = bus.after = engine.copied = lambda: None
+        observer.apply()
+        assert observer.nodes["sampler"].status == engine.status["sampler"]
+        assert engine.status["sampler"] == {"take": "t2", "label": "cat", "level": 0.9, "voices": 3}
         observer.detach()
     finally:
         engine.stop()
