@@ -237,7 +237,8 @@ def unsent_text(engine: Engine) -> str:
     sender waited for another run's folder): nothing goes after the stop; they are kept, and go at the next start
     (the node's ``unsent`` status, told as it stops: ``ableton_max``)."""
     parts = []
-    for node_id, status in engine.status.items():
+    # A snapshot: a node whose stop was given up on, or a device thread, may still report as this is read.
+    for node_id, status in engine.status_snapshot().items():
         count = status.get("unsent")
         if isinstance(count, int) and count > 0:
             parts.append(f"{count} take{'s' if count != 1 else ''} not sent to Live by '{node_id}', kept for its "
