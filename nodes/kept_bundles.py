@@ -7,6 +7,11 @@ damaged field, spoils that record only: the others are still read, since the nex
 (JSON never holds it raw). Before, length-prefixed frames followed each other: an append after one cut short was
 read as part of it, sent as one garbled datagram, and the frames after it were lost.
 
+Each record also carries an id of its own, and a read takes the first record of each id only: a take-over that
+added an aside file to the kept file and crashed before removing it (or in the middle of the append) adds it again
+at the next start, and the copies read as one. Before, each of its bundles went twice; a keyed one the sent log
+stopped, an unkeyed one reached Live twice.
+
 Appends and the next start's take-over hold the file's own lock (``.unsent.lock``): two runs of a patch that stop
 at once add their bundles whole, and a start that removes the file after handing them over never removes what
 another run appended after it read. Each waits for the lock :data:`LOCK_WAIT` at most (:class:`LockHeld`): a holder
@@ -71,9 +76,10 @@ class Bundle(NamedTuple):
         return LENGTH.pack(len(body)) + body  # one write: a pipe takes up to 4 kB whole, or not at all
 
     def record(self) -> bytes:
-        """This bundle as one record of the kept file."""
+        """This bundle as one record of the kept file, with an id of its own (the copies of a record read as one)."""
         body = json.dumps({"to": list(self.to), "key": self.key, "skip": self.skip, "files": list(self.files),
-                           "datagram": base64.b64encode(self.datagram).decode("ascii")}).encode()
+                           "datagram": base64.b64encode(self.datagram).decode("ascii"),
+                           "id": os.urandom(8).hex()}).encode()
         return SEPARATOR + b"%d %08x " % (len(body), zlib.crc32(body)) + body + b"\n"
 
 
@@ -207,16 +213,21 @@ def append_kept(path: Path, bundles: list[Bundle]) -> None:
         raise
 
 
-def _parse(data: bytes) -> tuple[list[Bundle], list[Damaged]]:
+def _parse(data: bytes, seen: set[str]) -> tuple[list[Bundle], list[Damaged]]:
+    """The bundles of ``data`` whose ids are not in ``seen`` (which gets theirs), and its damaged records."""
     bundles: list[Bundle] = []
     damaged: list[Damaged] = []
     before, *records = data.split(SEPARATOR)
     if before.strip():
         damaged.append(Damaged(0, f"{len(before.strip())} bytes that are no record before", lost=False))
     for number, chunk in enumerate(records, 1):
-        bundle, why, trailing = _parse_record(chunk)
-        if bundle is not None:
+        bundle, ident, why, trailing = _parse_record(chunk)
+        if bundle is not None and ident and ident in seen:  # a copy a crashed take-over added: read once
+            pass
+        elif bundle is not None:
             bundles.append(bundle)
+            if ident:  # none in a record written before ids were: it is its only copy
+                seen.add(ident)
         else:
             damaged.append(Damaged(number, why))
         if bundle is not None and trailing.strip():  # the record is whole; what follows it is no record
@@ -224,37 +235,38 @@ def _parse(data: bytes) -> tuple[list[Bundle], list[Damaged]]:
     return bundles, damaged
 
 
-def _parse_record(chunk: bytes) -> tuple[Bundle | None, str, bytes]:
-    """The bundle in ``chunk`` (a record and what follows it up to the next one), or why there is none; and the
-    bytes after the record."""
+def _parse_record(chunk: bytes) -> tuple[Bundle | None, str, str, bytes]:
+    """The bundle in ``chunk`` (a record and what follows it up to the next one) and its id ("" in a record of
+    before ids), or why there is none; and the bytes after the record."""
     fields = chunk.split(b" ", 2)
     try:
         length, crc = int(fields[0]), int(fields[1], 16)
         body = fields[2]
     except (ValueError, IndexError):
-        return None, "its length or checksum is unreadable (not a record, or cut short)", b""
+        return None, "", "its length or checksum is unreadable (not a record, or cut short)", b""
     body, trailing = body[:length], body[length:]
     if len(body) < length:
-        return None, f"cut short ({len(body)} of {length} bytes)", b""
+        return None, "", f"cut short ({len(body)} of {length} bytes)", b""
     if trailing and not trailing.startswith(b"\n"):  # none: cut short just before its newline, the record whole
-        return None, "its length does not match its text", b""
+        return None, "", "its length does not match its text", b""
     if zlib.crc32(body) != crc:
-        return None, "its checksum does not match: the record was changed", b""
+        return None, "", "its checksum does not match: the record was changed", b""
     try:
         meta = json.loads(body)
         bundle = Bundle(tuple(meta["to"]), base64.b64decode(meta["datagram"], validate=True), str(meta["key"]),
                         bool(meta["skip"]), tuple(str(f) for f in meta["files"]))
-    except (ValueError, KeyError, TypeError, binascii.Error) as error:
-        return None, f"its fields are not a bundle's ({error})", b""
-    return bundle, "", trailing[1:]
+        ident = str(meta.get("id", ""))
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:
+        return None, "", f"its fields are not a bundle's ({error})", b""
+    return bundle, ident, "", trailing[1:]
 
 
-def _read(path: Path) -> tuple[list[Bundle], list[Damaged]]:
+def _read(path: Path, seen: set[str]) -> tuple[list[Bundle], list[Damaged]]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return [], []
-    return _parse(data)
+    return _parse(data, seen)
 
 
 def read_kept(path: Path) -> tuple[list[Bundle], list[Damaged]]:
@@ -264,10 +276,11 @@ def read_kept(path: Path) -> tuple[list[Bundle], list[Damaged]]:
         return [], []
     # The aside files too: a take-over moves them into the file, then removes them, under the lock. Read after it
     # was let go, they could be gone while the file was read without them: their takes read as kept by no one.
+    seen: set[str] = set()  # an aside file that a crashed take-over had added to the file is read once
     with _locked(path, shared=True):
-        bundles, damaged = _read(path)
+        bundles, damaged = _read(path, seen)
         for aside in _aside_files(path):
-            more, worse = _read(aside)
+            more, worse = _read(aside, seen)
             bundles, damaged = bundles + more, damaged + worse
     return bundles, damaged
 
@@ -296,10 +309,10 @@ def taking_kept(path: Path) -> Iterator[Taken]:
         yield Taken([], [], None)
         return
     with _locked(path):
-        for written in _aside_files(path):  # a crash between the two steps sends a keyed bundle once (the sent log)
+        for written in _aside_files(path):  # a crash between the two steps adds it again: its copies read as one
             _write(path, written.read_bytes(), os.O_APPEND)
             written.unlink()
-        bundles, damaged = _read(path)
+        bundles, damaged = _read(path, set())
         aside = None
         if damaged:
             aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
