@@ -95,6 +95,37 @@ def missing_device_text(device: str, kind: str, error: BaseException,
             f"set the node's 'device' parameter to one of them (number or part of the name)")
 
 
+def parse_device(device: str) -> int | str | None:
+    """A device parameter as sounddevice takes it: ``""`` is the default device, digits an index, anything else a
+    (part of a) device name."""
+    device = device.strip()
+    if not device:
+        return None
+    return int(device) if device.isdigit() else device
+
+
+def through_jack(device: int | str | None, kind: str) -> bool:
+    """Whether a stream for ``kind`` (``"input"`` or ``"output"``) on ``device`` (as :func:`parse_device` gives it)
+    runs through PortAudio's JACK host: False for a device of another host, and for one no device matches."""
+    import sounddevice as sd
+
+    try:
+        info: Any = sd.query_devices(device, kind)
+        return bool(sd.query_hostapis(info["hostapi"])["name"] == JACK_HOST_API)
+    except Exception:
+        return False
+
+
+def not_on_jack_text(device: str, kind: str) -> str:
+    """The error of a ``device`` that the JACK server has not, for a stream that must run through JACK (it ran there
+    before, and a new process opens it there or nowhere): the server's devices of ``kind``, no other host's."""
+    try:
+        rows = [row for row in audio_devices() if row["host_api"] == JACK_HOST_API]
+    except Exception:  # PortAudio itself failed: missing_device_text asks again and says so
+        rows = None
+    return missing_device_text(device, kind, OSError("the JACK server has no such device"), rows)
+
+
 # -- MIDI and JACK -----------------------------------------------------------------------------------------------
 
 

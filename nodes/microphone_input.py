@@ -92,7 +92,8 @@ class InputRing:
 class Setup:
     """To the process, first: the stream to open, and the ring (its descriptor is passed with the process).
     ``jack_only``: the stream ran through JACK before; a process whose PortAudio found no JACK host opens nothing
-    else (a card through another host, the default device), and waits for the server instead."""
+    else (a card through another host, the default device), and waits for the server instead; one whose server has
+    no such device says so, naming the server's devices (:func:`~exsampling_patch.devices.not_on_jack_text`)."""
 
     device: str
     channels: int
@@ -126,7 +127,15 @@ def serve(connection: Connection) -> int:
     """Run the stream the node describes until it says stop or goes away; the exit status."""
     import sounddevice as sd
 
-    from exsampling_patch.devices import JACK_HOST_API, abandon_stream, jack_client_died, missing_device_text
+    from exsampling_patch.devices import (
+        JACK_HOST_API,
+        abandon_stream,
+        jack_client_died,
+        missing_device_text,
+        not_on_jack_text,
+        parse_device,
+        through_jack,
+    )
 
     setup: Setup = connection.recv()
     ring = InputRing.attach(setup.frames, setup.channels, setup.ring_fd)
@@ -138,6 +147,12 @@ def serve(connection: Connection) -> int:
     if setup.jack_only and JACK_HOST_API not in {api["name"] for api in sd.query_hostapis()}:
         # The server went away again before this process's PortAudio looked for it: wait for it once more.
         return JACK_BACK_EXIT if _wait_for_jack(connection) else 0
+    device = parse_device(setup.device)
+    if setup.jack_only and not through_jack(device, "input"):
+        # The server answers but has no such input (a client of it, not back), or the name now matches another
+        # host's device first: opened, it would record from there (a card jackd held, ALSA's default) for good.
+        send(Failed(not_on_jack_text(setup.device, "input")))
+        return STREAM_FAILED_EXIT
     samples, counts, length = ring.samples, ring.counts, len(ring.samples)
 
     def callback(indata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
@@ -152,9 +167,6 @@ def serve(connection: Connection) -> int:
             counts[1] += 1
         counts[0] = written + frames
 
-    device: int | str | None = None
-    if setup.device:
-        device = int(setup.device) if setup.device.isdigit() else setup.device
     try:
         stream = sd.InputStream(device=device, channels=setup.channels, samplerate=setup.sample_rate,
                                 dtype="float32", blocksize=setup.blocksize, callback=callback)
@@ -167,8 +179,8 @@ def serve(connection: Connection) -> int:
     info = sd.query_devices(stream.device)
     # PortAudio has a JACK client wherever a server ran as it started, whatever host the stream took: told only for
     # a stream through JACK, as the node makes its next processes wait for JACK then (Setup.jack_only).
-    through_jack = sd.query_hostapis(info["hostapi"])["name"] == JACK_HOST_API
-    send(Opened(str(info["name"]), float(stream.samplerate), jack_client_name() if through_jack else None))
+    jack = through_jack(stream.device, "input")
+    send(Opened(str(info["name"]), float(stream.samplerate), jack_client_name() if jack else None))
     try:
         while not connection.poll(CHECK_SECONDS):  # a message is Stop; the node's end reads as one too
             if jack_client_died(stream):  # stopping or closing it would wait 10 minutes, then SIGABRT

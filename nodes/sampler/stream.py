@@ -15,7 +15,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from exsampling_patch.devices import JACK_HOST_API, abandon_stream, jack_client_died, jack_server_answers, probe_name
+from exsampling_patch.devices import (
+    JACK_HOST_API,
+    abandon_stream,
+    jack_client_died,
+    jack_server_answers,
+    not_on_jack_text,
+    parse_device,
+    probe_name,
+    through_jack,
+)
 from exsampling_patch.nodes.sampler.core import SamplerCore
 from exsampling_patch.nodes.sampler.shared import (
     BLOCK_FRAME,
@@ -112,14 +121,6 @@ class JackGraph:
             self.client = None
 
 
-def parse_device(device: str) -> int | str | None:
-    """``""`` is the default device, digits an index, anything else a (part of a) device name."""
-    device = device.strip()
-    if not device:
-        return None
-    return int(device) if device.isdigit() else device
-
-
 def device_rate(device: str, fallback: int = 48000) -> int:
     """The output device's default sample rate (``fallback`` when it cannot be asked)."""
     try:
@@ -129,18 +130,6 @@ def device_rate(device: str, fallback: int = 48000) -> int:
         return int(info["default_samplerate"]) or fallback
     except Exception:
         return fallback
-
-
-def _not_on_jack_text(device: str) -> str:
-    """The error of an output ``device`` that the JACK server has not, with the JACK devices it has: a stream that
-    must play through JACK (``jack_only``) is offered no other host's devices."""
-    from exsampling_patch.devices import JACK_HOST_API, audio_devices, missing_device_text
-
-    try:
-        rows = [row for row in audio_devices() if row["host_api"] == JACK_HOST_API]
-    except Exception:  # PortAudio itself failed: missing_device_text asks again and says so
-        rows = None
-    return missing_device_text(device, "output", OSError("the JACK server has no such device"), rows)
 
 
 def _pa_jack_client() -> str | None:
@@ -215,7 +204,7 @@ class AudioOutput:
         import sounddevice as sd
 
         device = parse_device(self.device)
-        jack = self._jack_graph() if self._through_jack(device) else None
+        jack = self._jack_graph() if through_jack(device, "output") else None
         client = _pa_jack_client() if jack is not None else None
         before = jack.output_ports(client) if jack is not None and client else set()
         stream = sd.OutputStream(
@@ -249,18 +238,7 @@ class AudioOutput:
                            output_latency_ms=round(float(clock[OUTPUT_LATENCY]) * 1000.0, 2),
                            portaudio_latency_ms=round(stream.latency * 1000.0, 2),
                            block_time=float(clock[BLOCK_TIME]), block_frame=int(clock[BLOCK_FRAME]))
-        self.on_opened(_pa_jack_client() if self._through_jack(stream.device) else None)
-
-    @staticmethod
-    def _through_jack(device: int | str | None) -> bool:
-        """Whether a stream on ``device`` plays through PortAudio's JACK host."""
-        import sounddevice as sd
-
-        try:
-            info: Any = sd.query_devices(device, "output")
-            return bool(sd.query_hostapis(info["hostapi"])["name"] == JACK_HOST_API)
-        except Exception:
-            return False
+        self.on_opened(_pa_jack_client() if through_jack(stream.device, "output") else None)
 
     @staticmethod
     def _jack_graph() -> JackGraph | None:
@@ -305,10 +283,10 @@ class AudioOutput:
                 if self.on_jack_back is not None and self._wait_for_jack():
                     self.on_jack_back()
                 return
-            if self.stream is None and self.jack_only and not self._through_jack(parse_device(self.device)):
+            if self.stream is None and self.jack_only and not through_jack(parse_device(self.device), "output"):
                 # The server answers but has no such device (a client of it, not back): a missing device, as at a
                 # first start. Waiting for the server would end at once, and the node's new process do the same.
-                self._error(_not_on_jack_text(self.device))
+                self._error(not_on_jack_text(self.device, "output"))
             elif self.stream is None:
                 try:
                     self._open()
