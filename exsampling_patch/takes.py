@@ -40,9 +40,12 @@ DAMAGED_FOLDER = "damaged"
 #: still writing into the same folder (a second run, a copy under a store's temporary name) that stalls: its file is
 #: never touched while that could be. A kill's leftovers are hidden and only take room: they go at a later start.
 LEFTOVER_AGE = 600.0
-#: A store's temporary file: ``.NAME.part`` (the web recorder's) or ``.NAME.XXXXXXXX.part`` (:func:`write_atomic`'s),
-#: NAME a take's audio file or its sidecar.
-_TEMPORARY = re.compile(r"^\.(?P<name>.+\.(?:wav|flac|ogg)(?:\.json)?)(?:\.[a-z0-9_]{8})?\.part$", re.IGNORECASE)
+#: A store's temporary file: ``.NAME.part`` (the web recorder's), ``.NAME.PID-XXXXXXXX.part`` (:func:`write_atomic`'s)
+#: or ``.NAME.XXXXXXXX.part`` (write_atomic's before it named its writer), NAME a take's audio file or its sidecar.
+_TEMPORARY = re.compile(r"^\.(?P<name>.+\.(?:wav|flac|ogg)(?:\.json)?)(?:\.(?:\d+-)?[a-z0-9_]{8})?\.part$",
+                        re.IGNORECASE)
+#: The writer's pid in a temporary file's name (:func:`part_prefix`): ``.NAME.PID-XXXXXXXX.part``.
+_WRITER = re.compile(r"\.(?P<pid>\d+)-[a-z0-9_]{8}\.part$", re.IGNORECASE)
 
 log = logging.getLogger("exsampling.takes")
 
@@ -58,13 +61,46 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def part_prefix(name: str) -> str:
+    """The start of the name of a temporary file written for ``name`` (``tempfile.mkstemp``'s prefix; ``.part`` its
+    suffix): hidden, and naming this process, so that a later start can tell a killed writer's leftover
+    (:func:`writer_gone`) from a file another process is writing."""
+    return f".{name}.{os.getpid()}-"
+
+
+def part_writer(part: Path) -> int | None:
+    """The pid of the process that wrote the temporary file ``part`` (:func:`part_prefix`); None where its name does
+    not tell (a file of another writer, or of before names held pids)."""
+    match = _WRITER.search(part.name)
+    return None if match is None else int(match["pid"])
+
+
+def writer_gone(part: Path) -> bool:
+    """Whether the temporary file ``part`` names its writer (:func:`part_prefix`) and that process has ended.
+
+    This process's own are never gone (another of its nodes may be writing one); nor one whose pid runs, whatever
+    runs it now (a pid may be reused: that file waits for a later start). The pid is this pid namespace's: a writer
+    in another (a container sharing the folder) is not told apart."""
+    pid = part_writer(part)
+    if pid is None or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    return False
+
+
 def write_atomic(path: Path, write: Any, durable: bool = True) -> None:
     """Call ``write(tmp_path)``, flush it to disk, then rename it to ``path`` (and flush the folder).
 
     ``durable=False`` skips the flushes: the file still appears whole or not at all, for copies whose
-    original is already safe on disk.
+    original is already safe on disk. The temporary file names this process (:func:`part_prefix`): a kill leaves it,
+    and a later start removes it once this process has ended (:func:`writer_gone`).
     """
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=part_prefix(path.name), suffix=".part", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -317,7 +353,8 @@ class TakeStore:
         audio's or the sidecar's, ``.NAME.part`` or ``.NAME.XXXXXXXX.part``) or a sidecar whose audio never came
         (:func:`write_take` renames the sidecar first): none of them is ever passed on, and nothing cleaned them.
         Only those last written more than ``min_age`` seconds before ``now`` (:data:`LEFTOVER_AGE`) are removed:
-        another process may be writing into the same folder. Left alone: a sidecar's temporary file beside audio
+        another process may be writing into the same folder; a temporary file that names its writer, as soon as that
+        process has ended (:func:`writer_gone`). Left alone: a sidecar's temporary file beside audio
         that has no sidecar (the web recorder completes that take: ``finish_interrupted``), a sidecar whose audio is
         still being written, one that is not a take's, and anything in other sub-folders. A sidecar whose audio was
         moved into ``damaged/`` (:meth:`set_aside` cut off by a kill) is moved beside it, not removed; the temporary
@@ -335,7 +372,7 @@ class TakeStore:
 
         for part in sorted(self.folder.glob(".*.part")):
             match = _TEMPORARY.match(part.name)
-            if match is None or not part.is_file() or not old(part):
+            if match is None or not part.is_file() or not (old(part) or writer_gone(part)):
                 continue
             name = match["name"]
             if name.lower().endswith(".json"):
@@ -346,7 +383,7 @@ class TakeStore:
             removed.append(part)
         damaged = self.folder / DAMAGED_FOLDER
         for part in sorted(damaged.glob(".*.part")) if damaged.is_dir() else []:
-            if _TEMPORARY.match(part.name) and part.is_file() and old(part):
+            if _TEMPORARY.match(part.name) and part.is_file() and (old(part) or writer_gone(part)):
                 part.unlink(missing_ok=True)
                 removed.append(part)
         for sidecar in sorted(self.folder.glob("*.json")):

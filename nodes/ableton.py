@@ -59,6 +59,15 @@ def held_sent_log(node: AbletonOsc | AbletonLive, folder: Path) -> SentLog:
         raise
 
 
+def swept(node: Node, files: TakeFiles) -> None:
+    """Sweep ``files``' folder at ``node``'s start, and say once (a warning: the console's line) if temporary files
+    that a killed run left there were removed: a performer who finds them gone knows why."""
+    files.sweep()
+    if count := len(files.leftovers):
+        node.report_status(warning=f"removed {count} temporary file{'s' if count != 1 else ''} that a killed run "
+                                   f"left in {files.folder} (writes it never finished)")
+
+
 def max_device_messages(assignment: SlotAssignment, path: Path,
                         default_pitch: float = 261.63) -> list[tuple[str, list[Any]]]:
     """The original device's messages for one take stored at ``path``, trigger (``/label``) last."""
@@ -101,7 +110,7 @@ class AbletonMax(Node):
                              self._sending_again, self._sender_restarted)
         self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id,
                                pending=self.outbox.pending_files)
-        self.files.sweep()
+        swept(self, self.files)
         # What a stop kept (this node's, rebuilt by a live edit) goes where the node sends now, not where it did.
         kept = any_kept(unsent_path(self.outbox.log))
         self._sending_kept(self.outbox.start(self.target.resolved() if kept else None))
@@ -303,7 +312,7 @@ class AbletonLive(Node):
         # The lock first: while another run holds the folder, this run's sweep leaves its files alone.
         self.sent: SentLog | None = held_sent_log(self, self.resolve_path(self.folder))
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
-        self.files.sweep()
+        swept(self, self.files)
         self.loaded = 0
         self.last_reply: tuple[str, list[Any]] | None = None
         self.replies = threading.Event()

@@ -17,7 +17,17 @@ import soundfile as sf
 
 from exsampling_patch.messages import Take
 from exsampling_patch.nodes.osc_outbox import kept_files
-from exsampling_patch.takes import named_stem, sidecar_path, take_metadata, write_atomic, write_float_wav
+from exsampling_patch.takes import (
+    LEFTOVER_AGE,
+    named_stem,
+    part_prefix,
+    part_writer,
+    sidecar_path,
+    take_metadata,
+    write_atomic,
+    write_float_wav,
+    writer_gone,
+)
 
 __all__ = ["PENDING", "TakeFiles"]
 
@@ -54,11 +64,14 @@ class TakeFiles:
         self._slots: dict[str, list[Path]] = {}  # slot -> the copies Live had for it, oldest first
         self._index = folder / f".kept-{name}.json"
         self.removed = 0
+        self.leftovers: list[Path] = []  # temporary files of killed writers the last sweep removed
 
     def sweep(self) -> int:
-        """Remove copies left by earlier runs that no node's list of kept copies names; returns how many."""
+        """Remove copies left by earlier runs that no node's list of kept copies names; returns how many. The
+        temporary files killed writers left (:meth:`remove_leftovers`) go too, listed in ``leftovers``."""
         if not self.folder.is_dir():
             return 0
+        self.leftovers = self.remove_leftovers()
         kept: set[str] = set()
         # Bundles a stop kept, for a next start to send; or wrote aside from the file, its lock held too long.
         # A crash between writing an aside file and renaming it leaves it as ..<that>.tmp: read once recovered.
@@ -87,6 +100,23 @@ class TakeFiles:
                 self._remove(path)
                 count += 1
         return count
+
+    def remove_leftovers(self) -> list[Path]:
+        """Remove the temporary files (``.*.part``: a copy's audio, its sidecar, a list of kept copies) that a
+        kill left in the folder; returns them. Only those whose writer has ended (the pid in the name,
+        :func:`writer_gone`): another run may be writing into this folder now. One named before names held pids,
+        once it is :data:`LEFTOVER_AGE` old."""
+        removed = []
+        now = time.time()
+        for part in self.folder.glob(".*.part"):
+            try:
+                if (writer_gone(part) if part_writer(part) is not None
+                        else now - part.stat().st_mtime > LEFTOVER_AGE):
+                    part.unlink()
+                    removed.append(part)
+            except OSError:  # removed meanwhile (another node's sweep), or not ours to remove
+                continue
+        return sorted(removed)
 
     def write_ahead(self, take: Take) -> None:
         """Write the copy of a take that may soon be assigned (nothing to do for a take that is its own file)."""
@@ -191,7 +221,7 @@ class TakeFiles:
     def _write_tmp(self, take: Take, stem: str) -> Path:
         """The copy's audio, whole, under a name of its own (hidden, no ``.wav``: a sweep never takes it)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=self.folder)
+        fd, name = tempfile.mkstemp(prefix=part_prefix(stem), suffix=".part", dir=self.folder)
         os.close(fd)
         tmp = Path(name)
         try:
