@@ -17,10 +17,12 @@ it holds more than twice as many.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,34 +34,73 @@ KEEP_SEEN = 20_000
 Key = tuple[str, str, str]  # recorder, phone (digest of its key), the phone's take id
 
 
+def _digest(key: Key) -> bytes:
+    """The table's key for ``key``: 16 bytes, where the tuple of three strings took several times that. JSON keeps
+    the three apart (no two keys join to one text); 128 bits make two keys meeting by chance beyond any show."""
+    return hashlib.blake2b(json.dumps(list(key)).encode(), digest_size=16).digest()
+
+
+def _packed(reply: dict[str, Any]) -> bytes:
+    """A reply as the table holds it: compact JSON, a fraction of the dict's size. Read back only for a retry
+    (its duplicate answer) or a take lost, both rare."""
+    return json.dumps(reply, separators=(",", ":")).encode()
+
+
 class SeenTakes:
-    """Key -> the reply the phone got (None while the take is being stored); thread-safe."""
+    """Key -> the reply the phone got (None while the take is being stored); thread-safe.
+
+    Held as digests of the keys and packed replies (:func:`_digest`, :func:`_packed`): the table holds up to
+    ``keep`` entries for the node's life.
+    """
 
     def __init__(self, folder: Path, keep: int = KEEP_SEEN) -> None:
         self.path = folder / SEEN_FILE
         self.keep = keep
         self._lock = threading.Lock()
-        self._replies: OrderedDict[Key, dict[str, Any] | None] = OrderedDict()
+        self._replies: OrderedDict[bytes, bytes | None] = OrderedDict()
         lines = 0
-        if self.path.exists():
-            with open(self.path, encoding="utf-8") as handle:
-                for line in handle:
-                    lines += 1
-                    try:
-                        entry = json.loads(line)
-                        key = (str(entry["k"][0]), str(entry["k"][1]), str(entry["k"][2]))
-                    except (ValueError, KeyError, IndexError, TypeError):
-                        continue  # a line cut short by a crash
-                    self._replies.pop(key, None)
-                    if not entry.get("forget"):
-                        self._replies[key] = entry.get("r") or {}
+        for key, reply in self._entries():
+            lines += 1
+            if key is None:
+                continue  # a line cut short by a crash
+            digest = _digest(key)
+            self._replies.pop(digest, None)
+            if reply is not None:
+                self._replies[digest] = _packed(reply)
         while len(self._replies) > keep:
             self._replies.popitem(last=False)
         if lines > 2 * keep:
-            text = "".join(json.dumps({"k": list(k), "r": r}) + "\n" for k, r in self._replies.items())
-            write_atomic(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            self._rewrite()
         folder.mkdir(parents=True, exist_ok=True)
         self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open while the node runs
+
+    def _entries(self) -> Iterator[tuple[Key | None, dict[str, Any] | None]]:
+        """Each line of the file: its key and reply (None where it withdraws the key); (None, None) for a line
+        cut short by a crash."""
+        if not self.path.exists():
+            return
+        with open(self.path, encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    entry = json.loads(line)
+                    key = (str(entry["k"][0]), str(entry["k"][1]), str(entry["k"][2]))
+                except (ValueError, KeyError, IndexError, TypeError):
+                    yield None, None
+                    continue
+                yield key, None if entry.get("forget") else (entry.get("r") or {})
+
+    def _rewrite(self) -> None:
+        """The file with the table's entries only, in its order: their keys read again from the file, since the
+        table holds digests."""
+        lines: dict[bytes, str] = {}
+        for key, reply in self._entries():
+            if key is None or reply is None:
+                continue
+            digest = _digest(key)
+            if digest in self._replies:
+                lines[digest] = json.dumps({"k": list(key), "r": reply}) + "\n"
+        text = "".join(lines[digest] for digest in self._replies if digest in lines)
+        write_atomic(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
     def close(self) -> None:
         with self._lock:
@@ -67,24 +108,28 @@ class SeenTakes:
 
     def claim(self, key: Key) -> tuple[bool, dict[str, Any] | None]:
         """(True, None) if the take is new (now claimed); (False, the earlier reply or None while in progress)."""
+        digest = _digest(key)
         with self._lock:
-            if key in self._replies:
-                return False, self._replies[key]
-            self._replies[key] = None
+            if digest in self._replies:
+                packed = self._replies[digest]
+                return False, None if packed is None else json.loads(packed)
+            self._replies[digest] = None
             return True, None
 
     def release(self, key: Key) -> None:
         """A claimed take was not stored (refused, failed): the phone may send it again."""
+        digest = _digest(key)
         with self._lock:
-            if self._replies.get(key, {}) is None:
-                del self._replies[key]
+            if digest in self._replies and self._replies[digest] is None:
+                del self._replies[digest]
 
     def remember(self, key: Key, reply: dict[str, Any]) -> None:
         """The take is stored and will be acknowledged with ``reply``: written down before it flows on."""
         line = json.dumps({"k": list(key), "r": reply}) + "\n"
+        digest, packed = _digest(key), _packed(reply)
         with self._lock:
-            self._replies.pop(key, None)
-            self._replies[key] = reply
+            self._replies.pop(digest, None)
+            self._replies[digest] = packed
             while len(self._replies) > self.keep:
                 self._replies.popitem(last=False)
             if not self._file.closed:
@@ -98,19 +143,23 @@ class SeenTakes:
         (the phone's retry already stored anew) is kept. Returns whether the entry was withdrawn.
         """
         line = json.dumps({"k": list(key), "forget": True}) + "\n"
+        digest = _digest(key)
         with self._lock:
-            reply = self._replies.get(key)
-            if reply is None or reply.get("take_id") != take_id:
+            packed = self._replies.get(digest)
+            if packed is None or json.loads(packed).get("take_id") != take_id:
                 return False
-            del self._replies[key]
+            del self._replies[digest]
             if not self._file.closed:
                 self._file.write(line)
                 self._file.flush()
             return True
 
     def __contains__(self, key: object) -> bool:
+        if not (isinstance(key, tuple) and len(key) == 3 and all(isinstance(part, str) for part in key)):
+            return False
+        digest = _digest(key)
         with self._lock:
-            return key in self._replies
+            return digest in self._replies
 
 
 def disk_free(folder: Path) -> int:
