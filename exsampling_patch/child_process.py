@@ -95,16 +95,28 @@ class Child:
         with contextlib.suppress(OSError):
             self.send(Stop())
 
-    def stop(self, lock: AbstractContextManager[object], reader: threading.Thread | None) -> None:
+    def stop(self, lock: AbstractContextManager[object], reader: threading.Thread | None,
+             answered: threading.Event | None = None, grace: float = 2.0) -> bool:
         """Ask the process to stop, let ``reader`` (the thread reading its messages) see its last ones, then
         :meth:`end` it. ``lock`` is the caller's lock around sending to the process: held for the Stop and the
-        end, not while the reader is waited for."""
+        end, not while the reader is waited for.
+
+        ``answered``: an event the reader sets once the process acknowledges the Stop, or its connection ends. A
+        process that has not answered within ``grace`` seconds is hung (it never came back to reading its
+        messages): it is terminated at once rather than waited for (the reader's 5 s, then 3 s before a kill), and
+        False returned. One that answered has the whole time to finish (closing its stream). True otherwise."""
         with lock:
             self.ask_to_stop()
+            process = self.process
+        in_time = answered is None or process is None or answered.wait(grace)
+        if not in_time and process is not None:
+            with contextlib.suppress(OSError):
+                process.terminate()
         if reader is not None:
             reader.join(timeout=5.0)
         with lock:
             self.end(timeout=3.0)
+        return in_time
 
     def end(self, timeout: float = 1.0) -> int | None:
         """Close the connection (the process sees its end), wait up to ``timeout`` seconds for the process to

@@ -40,6 +40,9 @@ START_SECONDS = 20.0  # the longest a first start waits for the stream to open
 CHECK_SECONDS = 0.25  # how often the process asks whether its stream is still running
 JACK_POLL_SECONDS = 0.5  # after the JACK server went away, how often the process asks whether it is back
 RETRY_SECONDS = 2.0  # before a new process, after one whose stream failed or that died
+#: How long a stop waits for the process to acknowledge it (:class:`Stopping`, from its loop that checks the stream
+#: every CHECK_SECONDS) before taking it for hung and terminating it; one that answered may take longer to finish.
+STOP_ANSWER_SECONDS = 2.0
 JACK_GONE = "the JACK server went away (stopped or restarted): nothing is recorded until it is back"
 _HEADER = 64  # bytes before the frames: the frame count (int64), on a line of its own
 
@@ -120,6 +123,11 @@ class Failed:
     text: str
 
 
+@dataclass(frozen=True)
+class Stopping:
+    """From the process: it got the Stop and is closing its stream (the node waits for it rather than ending it)."""
+
+
 # -- the process --------------------------------------------------------------------------------------------------
 
 
@@ -140,7 +148,7 @@ def serve(connection: Connection) -> int:
     setup: Setup = connection.recv()
     ring = InputRing.attach(setup.frames, setup.channels, setup.ring_fd)
 
-    def send(message: Opened | Failed) -> None:
+    def send(message: Opened | Failed | Stopping) -> None:
         with contextlib.suppress(OSError):  # the node has gone: the loop below notices it and ends
             connection.send(message)
 
@@ -193,6 +201,7 @@ def serve(connection: Connection) -> int:
                 return STREAM_FAILED_EXIT
     except (EOFError, OSError):
         pass
+    send(Stopping())
     # The server may have gone since the last check (a patch stopped with its server): stopping the stream would
     # then wait 10 minutes for JACK's process thread, and the node would kill this process after 8 s.
     if jack_client_died(stream):
@@ -239,6 +248,8 @@ class InputProcess:
         self._reader: threading.Thread | None = None
         self._last_error = ""
         self._jack_back = QuickReturns()  # processes ending for a JACK server back just after they started
+        # Set once the process now running answers a Stop (Stopping) or ends: see stop(). Cleared at each start.
+        self._answered = threading.Event()
 
     def start(self, timeout: float = START_SECONDS) -> Opened:
         """Start the process and wait for its stream; what opened. One that ends for a JACK server that is back
@@ -247,6 +258,7 @@ class InputProcess:
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
+                self._answered.clear()
                 self.child.start(self.setup)
                 self._jack_back.started()
                 connection = self.child.connection
@@ -277,8 +289,12 @@ class InputProcess:
         return first
 
     def stop(self) -> None:
+        """Stop the process: a process that does not answer the Stop within :data:`STOP_ANSWER_SECONDS` (hung, for
+        a reason other than its JACK server going away) is terminated, and a warning told."""
         self._stopping.set()
-        self.child.stop(self._lock, self._reader)
+        if not self.child.stop(self._lock, self._reader, self._answered, STOP_ANSWER_SECONDS):
+            self.report_status(warning=f"the input process did not answer the stop in {STOP_ANSWER_SECONDS:g} s "
+                               "(hung): it was terminated")
         self.opened.clear()
 
     def _read(self) -> None:
@@ -291,6 +307,7 @@ class InputProcess:
                     self._handle(connection.recv())
             except (EOFError, OSError):
                 pass
+            self._answered.set()  # it has ended, or is ending: nothing is left to terminate
             code = process.wait()
             self.opened.clear()
             self.jack_client = None
@@ -316,6 +333,7 @@ class InputProcess:
             if self._stopping.is_set():
                 return True
             self.child.end()
+            self._answered.clear()
             try:
                 self.child.start(self.setup)
                 self._jack_back.started()
@@ -331,8 +349,10 @@ class InputProcess:
                         f"{code}): nothing is recorded; starting it again after a wait of up to "
                         f"{self._jack_back.longest:g} s")
 
-    def _handle(self, message: Opened | Failed) -> None:
-        if isinstance(message, Opened):
+    def _handle(self, message: Opened | Failed | Stopping) -> None:
+        if isinstance(message, Stopping):
+            self._answered.set()
+        elif isinstance(message, Opened):
             self.jack_client = message.jack_client
             self._last_error = ""
             self.opened.set()

@@ -1,0 +1,63 @@
+"""Stopping the microphone's input process when it hangs, or when it takes its time to finish, with real child
+processes (:mod:`tests.input_hangs`).
+
+Before: a process that never answered the Stop (hung for a reason other than its JACK server going away) held the
+node's stop for 8 s (5 s waiting for its last messages, 3 s before a kill), silently."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exsampling_patch.nodes import microphone_input
+from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
+
+
+def input_process(module_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+                  ) -> tuple[InputProcess, InputRing, list[str], list[dict[str, Any]]]:
+    for name, value in module_env.items():
+        monkeypatch.setenv(name, value)
+    ring = InputRing.create(4800, 1)
+    errors: list[str] = []
+    statuses: list[dict[str, Any]] = []
+    setup = Setup(device="", channels=1, sample_rate=48000, blocksize=0, frames=4800, ring_fd=ring.fd)
+    inputs = InputProcess(setup, ring, errors.append, lambda **values: statuses.append(values))
+    inputs.child.module = "tests.input_hangs"
+    return inputs, ring, errors, statuses
+
+
+def test_a_hung_input_process_is_terminated_once_it_does_not_answer_the_stop_and_told(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(microphone_input, "STOP_ANSWER_SECONDS", 0.5)
+    inputs, ring, errors, statuses = input_process({"EXS_INPUT_STOP": "hang"}, monkeypatch)
+    try:
+        assert inputs.start().device == "exs-test"
+        process = inputs.child.process
+        assert process is not None
+    finally:
+        inputs.stop()
+        ring.close()
+    assert process.poll() == -signal.SIGTERM  # gone, terminated (not killed after the old 8 s)
+    assert inputs.child.process is None and not inputs.opened.is_set()
+    warnings = [status["warning"] for status in statuses if "warning" in status]
+    assert warnings == ["the input process did not answer the stop in 0.5 s (hung): it was terminated"], statuses
+    assert errors == []
+
+
+def test_an_input_process_that_answered_the_stop_may_take_longer_to_finish(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(microphone_input, "STOP_ANSWER_SECONDS", 0.2)
+    inputs, ring, errors, statuses = input_process({"EXS_INPUT_STOP": "slow", "EXS_INPUT_STOP_SECONDS": "1.0"},
+                                                   monkeypatch)
+    try:
+        inputs.start()
+        process = inputs.child.process
+        assert process is not None
+    finally:
+        inputs.stop()
+        ring.close()
+    assert process.poll() == 0  # it finished by itself: not terminated after the grace
+    assert [status for status in statuses if "warning" in status] == [] and errors == []
