@@ -173,14 +173,14 @@ class Outbox:
         except OSError as error:  # kept here: handed again by the next start, or kept again by close()
             self.report_error(f"the OSC sender stopped ({error})")
 
-    def _still_whole(self, earlier: list[Bundle]) -> list[Bundle]:
-        """The kept bundles whose files are all still there; each other one is told, and dropped: Live would load
-        nothing."""
+    def _still_whole(self, earlier: list[Bundle], dropped: str = "a take kept for Live is not sent") -> list[Bundle]:
+        """The kept bundles whose files are all still there; each other one is told (``dropped``, then which file),
+        and dropped: Live would load nothing."""
         whole = []
         for handed in earlier:
             gone = [name for name in handed.files if not os.path.exists(name)]
             if gone:
-                self.report_error(f"a take kept for Live is not sent: its file {gone[0]} is gone")
+                self.report_error(f"{dropped}: its file {gone[0]} is gone")
             else:
                 whole.append(handed)
         return whole
@@ -252,18 +252,21 @@ class Outbox:
                 if self._reader is not None:
                     self._reader.join(max(1.0, timeout))  # each "done" it had said is read
             left = self._keep()
-            if self._kept_due:  # and an earlier run's
+            if self._kept_due:  # and an earlier run's, those the next start sends (files deleted meanwhile: not)
                 with contextlib.suppress(OSError):
-                    left = len(read_kept(unsent_path(self.log))[0])
+                    left = sum(all(map(os.path.exists, kept.files)) for kept in read_kept(unsent_path(self.log))[0])
             return left
 
     def _keep(self) -> int:
-        """Append the bundles no sender has done to :func:`unsent_path`, for the next start; how many."""
+        """Append the bundles no sender has done to :func:`unsent_path`, for the next start; how many. One whose
+        file was deleted during the run (by hand) is told and dropped: the next start would not send it, and the
+        stop's summary counted it as kept."""
         with self._unsent_lock:
-            left, self._unsent = list(self._unsent.items()), OrderedDict()
+            unsent, self._unsent = list(self._unsent.values()), OrderedDict()
+        left = self._still_whole(unsent, "a take for Live not sent is not kept for the next start")
         if left:
             try:
-                append_kept(unsent_path(self.log), [handed for _, handed in left])
+                append_kept(unsent_path(self.log), left)
             except LockHeld as held:  # written aside: the next start sends them with the file's
                 self.report_error(f"{len(left)} bundles for Live not sent are kept in {held.aside}, not in "
                                   f"{unsent_path(self.log)}, for the next start: {held}")
