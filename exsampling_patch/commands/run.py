@@ -183,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
         console.say("stopping (Ctrl+C again to quit at once; the takes stored are passed on at the next start)")
     ran = time.monotonic() - running
     clean = engine.stop(timeout=STOP_SECONDS)
+    console.flush_errors()  # how often an error came again since its last line, before the summary
     cut_off = cut_off_text(engine, patch, registry) + unsent_text(engine)
     if show is not None:
         show.close()

@@ -3,7 +3,8 @@
 At start, one line per input and output as each opens (the recorder's URL and QR code, the sound device or
 JACK server with its rate and block size, MIDI ports, OSC targets); then one line per take with its fate
 (``12:03:41 take 7 from Mika, 2.9 s: hi-hat 94% -> HH (14 ms)``, or why it went nowhere), a line when a
-node fails or comes back, and one when a node warns (its status's ``warning``: a backlog, nothing failed).
+node fails (the same error again is counted: :mod:`.error_repeats`) or comes back, and one when a node warns (its
+status's ``warning``: a backlog, nothing failed).
 ``quiet`` prints only failures, recoveries and the summary; ``verbose`` adds every hop between nodes; ``json``
 prints one JSON object per event instead (on stdout; a person's lines go to stderr).
 
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text
 from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
 from exsampling_patch.qr import terminal_text
@@ -105,7 +107,7 @@ def seconds_text(seconds: float) -> str:
 
 
 def _clock(event: Event) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - event.time)))
+    return clock_text(event.time)
 
 
 def _plain(value: Any) -> Any:
@@ -136,6 +138,9 @@ class StageConsole:
         #: web recorders whose QR code the console prints (their print_qr); they print none themselves
         self.qr_wanted = {node_id: bool(spec.params.get("print_qr", True)) for node_id, spec in patch.nodes.items()
                           if spec.type == "web_recorder"}
+        #: which errors are told in full, and the counts of their repeats (under ``_lock``)
+        self.repeats = RepeatedErrors()
+        self._repeats_timer: threading.Timer | None = None
 
     def kinds(self) -> tuple[type[Event], ...]:
         # Whether a node is back is the engine's word, on the status that opened it (NodeStatus.back): the console
@@ -159,14 +164,41 @@ class StageConsole:
             self._take(event)
         elif isinstance(event, NodeError):
             if self.mode != "json":
-                where = f" (at {event.where})" if event.where else ""
-                during = f" in {event.during}()" if event.during else ""
-                self.say(f"{_clock(event)} error in node '{event.node_id}'{during}: {event.error}{where}")
+                with self._lock:  # decided and printed in one go: a count never lands after the next error's line
+                    for line in self.repeats.lines(event):
+                        print(line, file=self.err, flush=True)
+                    self._arm_repeats()
         elif isinstance(event, NodeHung) and event.recovered and self.mode != "json":
             self.say(f"{_clock(event)} node '{event.node_id}' is back after {event.seconds:.1f} s")
         elif isinstance(event, MessageHop) and self.mode != "json":
             self.say(f"{_clock(event)} hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
                      f"{summarize(event.message)}")
+
+    def flush_errors(self) -> None:
+        """Say the counts of repeated errors not told yet (the run has stopped: before its summary)."""
+        with self._lock:
+            if self._repeats_timer is not None:
+                self._repeats_timer.cancel()
+                self._repeats_timer = None
+            for line in self.repeats.flush(time.monotonic()):
+                print(line, file=self.err, flush=True)
+
+    def _arm_repeats(self) -> None:
+        # A count waiting is said when due even if its node never fails again (a timer: no event may come).
+        due = self.repeats.next_due()
+        if due is None or self._repeats_timer is not None:
+            return
+        self._repeats_timer = threading.Timer(max(0.0, due - time.monotonic()), self._say_due_repeats)
+        self._repeats_timer.daemon = True
+        self._repeats_timer.start()
+
+    def _say_due_repeats(self) -> None:
+        with self._lock:
+            if self._repeats_timer is threading.current_thread():  # not one armed since flush_errors cancelled this
+                self._repeats_timer = None
+            for line in self.repeats.due(time.monotonic()):
+                print(line, file=self.err, flush=True)
+            self._arm_repeats()
 
     def _json(self, event: Event) -> None:
         # "back" is said by the person's line; the JSON lines stay as they were

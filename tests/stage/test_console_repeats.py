@@ -1,0 +1,134 @@
+"""A node failing the same way on every message: the console tells the error once in full, then how often it came
+again, at most once a second (commands/error_repeats). Before, a thousand messages made a thousand lines."""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+from exsampling_patch import ANY, Input, Node
+from exsampling_patch.commands.error_repeats import RepeatedErrors
+from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, NodeError
+
+
+class Broken(Node):
+    """Fails on every message, the same way."""
+
+    type_name = "broken"
+    inlet = Input(ANY)
+
+    def on_inlet(self, message: Any) -> None:
+        raise ValueError("no such slot")
+
+
+def test_a_node_failing_on_a_thousand_messages_makes_two_lines_not_a_thousand() -> None:
+    registry = Registry.default(entry_points=False)
+    registry.register(Broken, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("bad", "broken"))
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    console.repeats.every = 3600.0  # no count is due during the test, however slow the host: the stop tells it
+    engine = Engine(registry, workers=1, pin_workers=False)
+    engine.events.subscribe(console, *console.kinds())
+    told: list[NodeError] = []
+    engine.events.subscribe(told.append, NodeError)
+    engine.start(patch)
+    try:
+        for number in range(1000):
+            engine.inject("bad", "inlet", number)
+        assert engine.wait_idle(30)
+    finally:
+        engine.stop()
+    (line,) = err.getvalue().splitlines()
+    assert " error in node 'bad': ValueError: no such slot (at " in line, line
+    console.flush_errors()
+    assert said(err.getvalue().splitlines()[1:]) == ["error in node 'bad': the same error 999 more times"]
+    # Only the console's lines are thinned: every error is still an event, and counted.
+    assert len(told) == 1000 and engine.error_counts == {"bad": 1000}
+
+
+def error(node_id: str, at: float, text: str = "ValueError: no such slot", **fields: Any) -> NodeError:
+    return NodeError(node_id, error=text, port=fields.pop("port", "inlet"), time=at, **fields)
+
+
+def said(lines: list[str]) -> list[str]:
+    return [line.split(" ", 1)[1] for line in lines]  # without the clock
+
+
+def test_repeats_are_counted_once_a_second_and_a_new_error_is_told_in_full() -> None:
+    repeats = RepeatedErrors(every=1.0)
+    full = "error in node 'bad': ValueError: no such slot"
+    assert said(repeats.lines(error("bad", 100.0))) == [full]
+    for tenth in range(1, 10):
+        assert repeats.lines(error("bad", 100.0 + tenth / 10)) == []
+    assert repeats.next_due() == 101.0
+    assert said(repeats.lines(error("bad", 101.05))) == ["error in node 'bad': the same error 10 more times"]
+    assert repeats.next_due() is None
+    # Another node's error, and another error of this node, are new: told at once, in full.
+    assert said(repeats.lines(error("other", 101.1))) == ["error in node 'other': ValueError: no such slot"]
+    assert repeats.lines(error("bad", 101.2)) == []
+    assert said(repeats.lines(error("bad", 101.3, "KeyError: 'HH'"))) == [
+        "error in node 'bad': the same error 1 more time", "error in node 'bad': KeyError: 'HH'"]
+    assert said(repeats.lines(error("bad", 101.4))) == [full]  # after another error, the first is new again
+    stopping = "error in node 'bad' in stop(): ValueError: no such slot"
+    assert said(repeats.lines(error("bad", 101.5, port=None, during="stop"))) == [stopping]
+    assert repeats.lines(error("bad", 101.6, port=None, during="stop")) == []
+    assert said(repeats.due(101.7)) == []
+    assert said(repeats.due(102.5)) == ["error in node 'bad': the same error 1 more time"]
+    # A lone repeat after a quiet spell says more in full than as a count.
+    assert said(repeats.lines(error("bad", 110.0, port=None, during="stop"))) == [stopping]
+    assert repeats.lines(error("bad", 110.5, port=None, during="stop")) == []
+    assert said(repeats.flush(110.6)) == ["error in node 'bad': the same error 1 more time"]
+    assert repeats.flush(110.7) == []
+
+
+class Lines(io.StringIO):
+    """The console's stream, which says when a count has been written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counted = threading.Event()
+
+    def write(self, text: str) -> int:
+        if "more time" in text:
+            self.counted.set()
+        return super().write(text)
+
+
+def test_a_count_is_told_when_due_even_if_the_node_never_fails_again() -> None:
+    err = Lines()
+    console = StageConsole(Patch(), err=err)
+    console.repeats.every = 0.05
+    console(NodeError("bad", error="ValueError: no such slot", port="inlet"))
+    console(NodeError("bad", error="ValueError: no such slot", port="inlet"))
+    assert err.counted.wait(10), err.getvalue()
+    assert said(err.getvalue().splitlines()) == ["error in node 'bad': ValueError: no such slot",
+                                                 "error in node 'bad': the same error 1 more time"]
+    console.flush_errors()
+    assert len(err.getvalue().splitlines()) == 2
+
+
+def test_repeats_told_from_many_threads_at_once_are_all_counted() -> None:
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    console.repeats.every = 3600.0
+    go = threading.Barrier(4)
+
+    def fail() -> None:
+        go.wait()
+        for _ in range(250):
+            console(NodeError("bad", error="ValueError: no such slot", port="inlet"))
+
+    threads = [threading.Thread(target=fail) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    console.flush_errors()
+    assert said(err.getvalue().splitlines()) == ["error in node 'bad': ValueError: no such slot",
+                                                 "error in node 'bad': the same error 999 more times"]
