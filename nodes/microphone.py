@@ -77,6 +77,9 @@ class LevelCutter:
 
 
 OVERFLOW_LINE_SECONDS = 5.0  # the least time between two console lines about input the stream dropped
+#: A take never starts in the ring's oldest this-many seconds (nor its largest block): the callback overwrites them
+#: next, and may be doing so already (it copies a block in, then publishes the count) or while the take is copied.
+RING_GUARD_SECONDS = 0.25
 
 
 class Microphone(Node):
@@ -225,19 +228,32 @@ class Microphone(Node):
 
     def _emit_take(self, start: int, stop: int) -> None:
         rate = self.sample_rate
+        guard = len(self._ring.samples) - max(int(RING_GUARD_SECONDS * rate), self.blocksize)
+        asked = start
+        # A take begun before assembly fell behind (an overrun) has lost its start: it begins where the ring's audio
+        # is sure to stay whole, checked again once copied (the callback may have moved on meanwhile).
+        start = max(start, self._ring.written - guard)
+        samples = self._frames(start, stop).copy() if start < stop else np.zeros((0, self.channels), np.float32)
         written = self._ring.written
-        oldest = written - len(self._ring.samples)
-        start = max(start, oldest)
-        samples = self._frames(start, stop).copy()
+        torn = written - guard - start
+        if torn > 0:
+            samples, start = samples[torn:], start + torn
+        if start >= stop:
+            self.report_status(warning=f"a take of {(stop - asked) / rate:.2f} s was lost whole: take assembly fell "
+                               "behind the audio")
+            return
         self.takes_cut += 1
+        meta: dict[str, Any] = {"stream_frame": start, "stream_start_s": start / rate}
+        if start > asked:
+            meta["cut_start_s"] = (start - asked) / rate  # the take's first seconds, lost: told as cut
         take = Take(samples, rate, take_id=f"{self.node_id}-{time.strftime('%Y%m%d-%H%M%S')}-{self.takes_cut:04d}",
-                    source=self.node_id, recorded_at=time.time() - (written - start) / rate,
-                    meta={"stream_frame": start, "stream_start_s": start / rate})
+                    source=self.node_id, recorded_at=time.time() - (written - start) / rate, meta=meta)
         stored = self._store.store(take, subtype="FLOAT")
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         # Told before it flows on, with its length: a quick patch ends the take before a later status comes.
+        cut = {"cut_start_s": round(meta["cut_start_s"], 2)} if "cut_start_s" in meta else {}
         self.report_status(take=stored.take_id, label=f"take {self.takes_cut}: {stored.duration:.2f} s",
-                           duration=round(stored.duration, 2))
+                           duration=round(stored.duration, 2), **cut)
         self.emit("take", stored)
         if not self.context.tracks_takes:  # no runtime tells this node the take's end
             self._store.mark_processed(stored)
