@@ -81,11 +81,23 @@ class InputRing:
         """How many times the stream dropped input (a gap the frames written do not show)."""
         return int(self.counts[1])
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has unmapped the ring."""
+        return self._mapping.closed
+
     def close(self) -> None:
-        """Close the file descriptor (the mapping goes with the arrays: views of it may still be in use)."""
+        """Close the file descriptor and unmap the ring: its every page is held until then (without this, until
+        the garbage collector came to the arrays). Afterwards the ring reads as empty. A view of it still held
+        elsewhere (a thread not yet ended) keeps the mapping, which then goes with that view."""
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+        channels = self.samples.shape[1]
+        self.counts = np.zeros(_HEADER // 8, np.int64)
+        self.samples = np.zeros((0, channels), np.float32)
+        with contextlib.suppress(BufferError):  # "cannot close exported pointers exist": a view lives on
+            self._mapping.close()
 
 
 # -- messages -------------------------------------------------------------------------------------------------------

@@ -192,3 +192,35 @@ def test_a_microphone_that_cannot_start_holds_no_ring(tmp_path: Path) -> None:
             mic.start()
         mic.stop()
     assert ring_files() <= before  # <=: another test's ring may be freed meanwhile
+
+
+def ring_mappings() -> set[int]:
+    """The inodes of the microphone rings this process has mapped (``/proc/self/maps``)."""
+    found = set()
+    for line in Path("/proc/self/maps").read_text(encoding="utf-8").splitlines():
+        fields = line.split(maxsplit=5)
+        if len(fields) == 6 and "exsampling-microphone" in fields[5]:
+            found.add(int(fields[4]))
+    return found
+
+
+@pytest.mark.jack
+def test_a_stopped_microphone_or_one_that_failed_to_start_unmaps_its_ring(tmp_path: Path) -> None:
+    """Before: stop (and a start whose stream would not open) closed the ring's descriptor only; its mapping, every
+    page of it (5.8 MB at the defaults), stayed until the garbage collector came to the node's arrays."""
+    before = ring_mappings()
+    mic = Microphone("mic", {"folder": str(tmp_path / "takes")}, NodeContext(tmp_path))
+    mic.start()
+    try:
+        assert mic.jack_client, "PortAudio did not register a JACK client"
+        ours = ring_mappings() - before
+        assert len(ours) == 1, ours
+    finally:
+        mic.stop()
+    assert ring_mappings().isdisjoint(ours) and mic._ring.closed
+    missing = Microphone("mic2", {"folder": str(tmp_path / "takes"), "device": "exs-no-such-input"},
+                         NodeContext(tmp_path))
+    with pytest.raises(RuntimeError, match="exs-no-such-input"):
+        missing.start()
+    missing.stop()
+    assert ring_mappings() <= before and missing._ring.closed  # none of its own left
