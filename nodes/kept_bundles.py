@@ -17,6 +17,9 @@ at once add their bundles whole, and a start that removes the file after handing
 another run appended after it read. Each waits for the lock :data:`LOCK_WAIT` at most (:class:`LockHeld`): a holder
 stopped (SIGSTOP, a debugger) or hung must not hang a node's start or stop. A start then leaves the file as it is,
 for the next; a stop writes its bundles aside (``.unsent.aside-<time>-<pid>-<n>``), which the next take-over adds.
+A lock found held that long is remembered for :data:`STUCK_MEMORY`: held by the same processes again meanwhile, it
+is not waited for a second time (a start reads the file for its sweep, then takes it over: two waits, 2 s, for one
+stuck holder).
 """
 
 from __future__ import annotations
@@ -36,8 +39,8 @@ from typing import Any, NamedTuple
 
 from exsampling_patch.nodes.osc_sender import LENGTH
 
-__all__ = ["LEFTOVER_AGE", "LOCK_WAIT", "Bundle", "Damaged", "LockHeld", "Taken", "any_kept", "append_kept",
-           "kept_files", "read_kept", "taking_kept", "unsent_path"]
+__all__ = ["LEFTOVER_AGE", "LOCK_WAIT", "STUCK_MEMORY", "Bundle", "Damaged", "LockHeld", "Taken", "any_kept",
+           "append_kept", "kept_files", "read_kept", "taking_kept", "unsent_path"]
 
 SEPARATOR = b"\x1e"
 """Starts each record: JSON escapes every control character, so no record's text holds it."""
@@ -47,13 +50,22 @@ LOCK_WAIT = 1.0
 write (milliseconds): one that holds it longer is stopped or hung, and waiting on would hang a start or a stop."""
 
 
-class LockHeld(OSError):
-    """The kept file's lock stayed held past :data:`LOCK_WAIT`. ``aside``: where an append wrote its bundles instead
-    (:func:`append_kept`)."""
+STUCK_MEMORY = 10.0
+"""Seconds a lock held past :data:`LOCK_WAIT` is remembered (:func:`_locked`). Within them, a wait that finds it held
+by the same processes gives up at once: the holder that kept it a whole wait is still at it. Short: a holder merely
+slow for once is waited for again soon; and giving up loses nothing (a start leaves the file for the next, a stop
+writes aside)."""
 
-    def __init__(self, lock: Path, pids: list[int], aside: Path | None = None) -> None:
+
+class LockHeld(OSError):
+    """The kept file's lock stayed held past :data:`LOCK_WAIT` (``again``: it did moments ago, by the same processes,
+    and was not waited for again). ``aside``: where an append wrote its bundles instead (:func:`append_kept`)."""
+
+    def __init__(self, lock: Path, pids: list[int], aside: Path | None = None, again: bool = False) -> None:
         who = f"process {', '.join(map(str, pids))}" if pids else "another process (its pid unknown)"
-        super().__init__(f"{lock} is held by {who} for more than {LOCK_WAIT:g} s (stopped or hung?)")
+        held = (f"is still held by {who}, which held it for more than {LOCK_WAIT:g} s moments ago" if again
+                else f"is held by {who} for more than {LOCK_WAIT:g} s")
+        super().__init__(f"{lock} {held} (stopped or hung?)")
         self.lock, self.pids, self.aside = lock, pids, aside
 
 
@@ -125,19 +137,42 @@ def _holders(lock: Path) -> list[int]:
     return sorted(set(pids))
 
 
+_stuck: dict[Path, tuple[float, list[int]]] = {}
+"""Lock file -> when it was last found held past :data:`LOCK_WAIT`, and by which processes (none known: not kept)."""
+
+
+def _still_stuck(lock_path: Path, now: float) -> list[int]:
+    """The processes holding ``lock_path`` if the same ones held it past :data:`LOCK_WAIT` within
+    :data:`STUCK_MEMORY` before ``now``; else none (another process holding it now is waited for as any)."""
+    stuck = _stuck.get(lock_path)
+    if stuck is None or now - stuck[0] >= STUCK_MEMORY:
+        return []
+    pids = _holders(lock_path)
+    return pids if pids == stuck[1] else []
+
+
 @contextlib.contextmanager
 def _locked(path: Path, shared: bool = False) -> Iterator[None]:
     lock_path = path.with_name(path.name + ".lock")
     with open(lock_path, "a") as lock:
         deadline = time.monotonic() + LOCK_WAIT
+        first = True
         while True:
             try:
                 fcntl.flock(lock, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockHeld(lock_path, _holders(lock_path)) from None
+                now = time.monotonic()
+                if first and (pids := _still_stuck(lock_path, now)):
+                    raise LockHeld(lock_path, pids, again=True) from None
+                first = False
+                if now >= deadline:
+                    pids = _holders(lock_path)
+                    if pids:
+                        _stuck[lock_path] = (now, pids)
+                    raise LockHeld(lock_path, pids) from None
                 time.sleep(0.01)
+        _stuck.pop(lock_path, None)
         yield
 
 

@@ -143,3 +143,41 @@ def test_a_stop_with_the_lock_held_by_a_stopped_process_keeps_its_takes_aside_an
     assert again.start((socket.AF_INET, to)) == 3, errors
     assert receive_all(receiver, first=10.0) == [b"earlier", b"take 0", b"take 1"]
     assert again.close() == 0 and not unsent.exists() and not list(live.glob("*.aside-*")) and len(errors) == 1
+
+
+def test_a_start_waits_for_a_stuck_holder_once_not_for_its_sweep_and_its_take_over_each(
+        tmp_path: Path, receiver: socket.socket, stopped_holder: Callable[[Path], subprocess.Popen[str]]) -> None:
+    """A node's start reads the kept file for its sweep, then takes it over: each waited the whole bound for the same
+    stopped holder (2 s). The take-over now gives up at once, and says the holder is still the one that held it."""
+    to = receiver.getsockname()
+    kept_bytes = kept(tmp_path / "live", to, [b"one"])
+    log = tmp_path / "live" / ".sent-live.txt"
+    unsent = unsent_path(log)
+    holder = stopped_holder(unsent)
+
+    assert returns(TakeFiles(tmp_path / "live").sweep) == 0  # waited: it cannot tell what the kept takes name
+    errors: list[str] = []
+    outbox = Outbox(log, errors.append)
+    assert returns(lambda: outbox.start((socket.AF_INET, to))) == 0
+    assert len(errors) == 1 and f"{unsent}.lock is still held by process {holder.pid}, which held it for more " \
+        f"than {LOCK_WAIT:g} s moments ago" in errors[0], errors
+    assert returns(outbox.close) == 0 and unsent.read_bytes() == kept_bytes
+
+
+def test_another_holder_than_the_stuck_one_is_waited_for(
+        tmp_path: Path, receiver: socket.socket, stopped_holder: Callable[[Path], subprocess.Popen[str]]) -> None:
+    to = receiver.getsockname()
+    kept(tmp_path / "live", to, [b"one"])
+    log = tmp_path / "live" / ".sent-live.txt"
+    unsent = unsent_path(log)
+    first = stopped_holder(unsent)
+    assert returns(TakeFiles(tmp_path / "live").sweep) == 0
+    first.kill()
+    first.wait()
+    second = stopped_holder(unsent)  # another start, stopped too: not known to be stuck yet
+    errors: list[str] = []
+    outbox = Outbox(log, errors.append)
+    assert returns(lambda: outbox.start((socket.AF_INET, to))) == 0
+    assert len(errors) == 1 and f"{unsent}.lock is held by process {second.pid} for more than {LOCK_WAIT:g} s" \
+        in errors[0], errors
+    assert returns(outbox.close) == 0
