@@ -187,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
     cut_off = cut_off_text(engine, patch, registry) + unsent_text(engine)
     if show is not None:
         show.close()
-    failed = {node: count for node, count in engine.error_counts.items()}
+    failed = dict(engine.error_counts)  # one C call: a node still running may add to it
     never = [node_id for node_id in patch.nodes if node_id not in started_nodes]
     print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
            else f"stopped after {ran:.1f} s running")

@@ -64,9 +64,12 @@ class _Context(NodeContext):
         return plan is not None and (node_id, port) in plan.inbound
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:
-        merged = dict(self._engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two takes mixed
-        merge_status(merged, status)
-        self._engine.status[node_id] = merged
+        # A node may report from two threads at once (the sampler's worker and its device reader): read, merge and
+        # store under a lock of their own, else one report's fields are lost. Publishing stays outside it.
+        with self._engine._status_lock:
+            merged = dict(self._engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two mixed
+            merge_status(merged, status)
+            self._engine.status[node_id] = merged
         starting = self._engine._starting
         event = NodeStatus(node_id, status, starting=starting is not None and starting[0] == node_id)
         # Its device or port opened after its start: it is back, if that ends its error (the engine decides, and
@@ -124,6 +127,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         # lost to a worker's recovery.
         self._error_book = ErrorBook()
         self.status: dict[str, dict[str, Any]] = {}
+        self._status_lock = threading.Lock()  # held only to merge one report into status, never while publishing
         self._workers_wanted = workers or max(2, os.cpu_count() or 2)
         self._worker_cpus = worker_cpus() if pin_workers else []
         self._switch_interval = switch_interval

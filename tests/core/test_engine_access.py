@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from exsampling_patch import ANY, Input, Node
@@ -59,5 +60,39 @@ def test_the_stop_summary_reads_the_statuses_while_a_node_reports() -> None:
         assert engine.wait_idle(5)
         assert unsent_text(engine) == "; 2 takes not sent to Live by 'live', kept for its next start"
         assert engine.status["late"] == {"level": 0.2}
+    finally:
+        engine.stop()
+
+
+def test_two_threads_reporting_at_once_keep_both_reports() -> None:
+    """A node may report from two threads at once (the sampler's worker tells a slot while its device reader tells
+    the device): each read the status, merged and stored it, so the one stored second dropped the first's fields.
+    Here the second report is made from another thread at the moment the first has read the status."""
+    registry = Registry.default(entry_points=False)
+    registry.register(Reporter, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("dev", "reporter"))
+    engine = Engine(registry, workers=1, pin_workers=False)
+    engine.start(patch)
+    try:
+        node = engine.node("dev")
+        other = threading.Thread(target=lambda: node.report_status(device="system"))
+
+        class ReadThenOther(dict):  # type: ignore[type-arg]
+            armed = True
+
+            def get(self, key: Any, default: Any = None) -> Any:
+                found = super().get(key, default)
+                if self.armed and threading.current_thread() is not other:
+                    self.armed = False
+                    other.start()
+                    other.join(timeout=1)  # with the fix it waits for this report to be stored: not joined here
+                return found
+
+        engine.status = ReadThenOther(engine.status)
+        node.report_status(slot="HH")
+        other.join(timeout=10)
+        assert not other.is_alive()
+        assert engine.status["dev"] == {"slot": "HH", "device": "system"}
     finally:
         engine.stop()
