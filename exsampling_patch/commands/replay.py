@@ -84,8 +84,12 @@ def replay(args: argparse.Namespace) -> int:
         if maps:
             slot_for = sampler_type.remapper(registry.get("slot_map"), dict(maps[0].params))
     began = time.perf_counter()
-    audio, rate = sampler_type.render_show(sampler_type, lines, show.parent, args.sampler, params,
-                                           slot_for, args.rate, args.block)
+    try:
+        audio, rate = sampler_type.render_show(sampler_type, lines, show.parent, args.sampler, params,
+                                               slot_for, args.rate, args.block)
+    except sampler_type.ShowAudioError as error:  # the log copied without its takes' folder: was a traceback
+        print(f"{show}: {error}", file=sys.stderr)
+        return 1
     soundfile.write(args.out, audio, rate, subtype="FLOAT")
     took = time.perf_counter() - began
     print(f"wrote {args.out}: {len(audio) / rate:.1f} s at {rate} Hz in {took:.1f} s", file=sys.stderr)

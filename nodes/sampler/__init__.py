@@ -21,7 +21,7 @@ from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, take_pitch
 from exsampling_patch.nodes.sampler.prepare import prepare as prepare_buffer  # as "prepare" it hid its module
-from exsampling_patch.nodes.sampler.replay import live_xruns, read_show, remapper, render_show
+from exsampling_patch.nodes.sampler.replay import ShowAudioError, live_xruns, read_show, remapper, render_show
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, STREAM, SWAP
 from exsampling_patch.nodes.sampler.shared import BLOCK_FRAME, BLOCK_TIME, XRUNS_NOTED, SharedState
@@ -108,6 +108,7 @@ class Sampler(Node):
     remapper = staticmethod(remapper)
     read_show = staticmethod(read_show)
     live_xruns = staticmethod(live_xruns)
+    ShowAudioError = ShowAudioError  # what render_show raises for a take's audio it cannot read
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 

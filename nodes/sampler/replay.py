@@ -32,6 +32,27 @@ from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON
 BASE = 1000.0  # the offline clock's time at the show's start (timed events need a time > 0)
 
 
+class ShowAudioError(Exception):
+    """A take's audio that the show log names cannot be read (its folder not copied with the log, a file cut
+    short): the message names the file and what to do."""
+
+
+def _take_audio(audio_dir: Path, given: dict[str, Any]) -> tuple[np.ndarray, int]:
+    """The samples and rate of the audio a sampler was given, as the show log names it (``sampler_take``)."""
+    import soundfile
+
+    path = audio_dir / str(given["file"])
+    if not path.is_file():
+        raise ShowAudioError(f"the audio of take {given.get('take_id')} is missing: {path} (a show log's takes are "
+                             f"in the folder of the same name beside it: copy that folder with the log)")
+    try:
+        samples, rate = soundfile.read(path, dtype="float32", always_2d=False)
+    except (OSError, soundfile.SoundFileError) as error:
+        raise ShowAudioError(f"the audio of take {given.get('take_id')} cannot be read: {path} "
+                             f"({str(error).rpartition(': ')[2] or error})") from None
+    return samples, int(rate)
+
+
 class _Collect(NodeContext):
     def __init__(self) -> None:
         super().__init__(None)
@@ -152,8 +173,6 @@ def _live_stream(lines: Iterable[dict[str, Any]], sampler_id: str) -> tuple[Any,
 def _events(lines: Iterable[dict[str, Any]], sampler_id: str, audio_dir: Path,
             slot_for: Callable[[dict[str, Any]], str | None] | None) -> list[tuple[float, int, Any]]:
     """(time, order, what) for each load, control and MIDI message of the sampler, in show order."""
-    import soundfile
-
     audio: dict[str, dict[str, Any]] = {}
     predictions: dict[str, dict[str, Any]] = {}
     out: list[tuple[float, int, Any]] = []
@@ -174,7 +193,7 @@ def _events(lines: Iterable[dict[str, Any]], sampler_id: str, audio_dir: Path,
                 slot = slot_for(predictions[line["take_id"]])
             if slot is None:
                 continue
-            samples, rate = soundfile.read(audio_dir / given["file"], dtype="float32", always_2d=False)
+            samples, rate = _take_audio(audio_dir, given)
             meta = {"pitch_hz": given["pitch_hz"]} if given.get("pitch_hz") else {}
             take = Take(samples, int(rate), take_id=line["take_id"], meta=meta)
             due = float(line.get("due") or 0.0)
@@ -254,8 +273,6 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
     two streams' clocks (their ``audio`` lines), on the live block grid; at the block the earlier process was found
     dead every voice stops, as its stream did, and the replay is silent until the next one's first block.
     """
-    import soundfile
-
     audio: dict[str, dict[str, Any]] = {}
     predictions: dict[str, dict[str, Any]] = {}
     anchors: dict[int, tuple[float, int]] = {}  # epoch -> (show time, stream frame) of one live block's start
@@ -290,7 +307,7 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
             if given is None:  # emptied (or a take the log has no audio of): the slot is silent from here
                 events.append((int(line["frame"]), order, ("empty", slot)))
                 continue
-            samples, file_rate = soundfile.read(audio_dir / given["file"], dtype="float32", always_2d=False)
+            samples, file_rate = _take_audio(audio_dir, given)
             meta = {"pitch_hz": given["pitch_hz"]} if given.get("pitch_hz") else {}
             take = Take(samples, int(file_rate), take_id=take_id, meta=meta)
             events.append((int(line["frame"]), order, ("load", slot, take, given.get("label"))))

@@ -1,0 +1,56 @@
+"""`exsampling replay` on a show log it cannot replay as asked: told in one line, no traceback, no WAV written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from exsampling_patch.cli import main
+
+TAKE = "take-1"
+
+
+def write_show(folder: Path) -> Path:
+    """A show log of one sampler given one take, loaded into HH, and its take's audio in the folder beside it."""
+    show = folder / "show.jsonl"
+    (folder / "show").mkdir()
+    soundfile.write(folder / "show" / f"{TAKE}.wav", np.full(4800, 0.25, np.float32), 48000, subtype="FLOAT")
+    lines = [
+        {"event": "show", "version": 1, "t": 0.0, "nodes": {"sampler": {"type": "sampler", "params": {}}}},
+        {"event": "sampler_take", "t": 0.1, "sampler": "sampler", "slot": "HH", "take_id": TAKE,
+         "file": f"show/{TAKE}.wav"},
+        {"event": "load", "t": 0.1, "sampler": "sampler", "slot": "HH", "take_id": TAKE},
+    ]
+    show.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return show
+
+
+def test_the_show_log_replays_with_its_takes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    show = write_show(tmp_path)
+    assert main(["replay", str(show), "--out", str(tmp_path / "out.wav")]) == 0
+    assert f"wrote {tmp_path / 'out.wav'}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("damage", "told"), [
+    ("remove", "is missing: {path} (a show log's takes are in the folder of the same name beside it: copy that "
+     "folder with the log)"),
+    ("garble", "cannot be read: {path} ("),
+])
+def test_a_take_audio_missing_or_damaged_is_named_without_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str, told: str) -> None:
+    # Before, a show log copied without its takes' folder (or a take file damaged) ended in soundfile's traceback.
+    show = write_show(tmp_path)
+    audio = tmp_path / "show" / f"{TAKE}.wav"
+    if damage == "remove":
+        audio.unlink()
+    else:
+        audio.write_bytes(b"not a wav")
+    assert main(["replay", str(show), "--out", str(tmp_path / "out.wav")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{show}: the audio of take {TAKE} ") and "\n" not in err, err
+    assert told.format(path=audio) in err, err
+    assert not (tmp_path / "out.wav").exists()
