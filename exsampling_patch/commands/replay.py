@@ -49,6 +49,18 @@ def out_problem(out: Path) -> str:
     return ""
 
 
+def sampler_problem(header: dict[str, Any], chosen: str | None) -> str:
+    """Why the show's header (its first line) has no sampler to replay, or no sampler ``chosen``; '' if it has."""
+    nodes = header.get("nodes")
+    samplers = [nid for nid, spec in nodes.items() if isinstance(spec, dict) and spec.get("type") == "sampler"] \
+        if isinstance(nodes, dict) else []
+    if not samplers:
+        return "the show's patch has no sampler node: nothing to replay"
+    if chosen is not None and chosen not in samplers:
+        return f"--sampler {chosen}: the show has no sampler of that id (its samplers: {', '.join(samplers)})"
+    return ""
+
+
 def replay(args: argparse.Namespace) -> int:
     import soundfile
 
@@ -66,6 +78,10 @@ def replay(args: argparse.Namespace) -> int:
         return 1
     except ValueError as error:
         print(f"{show}: {error}", file=sys.stderr)
+        return 1
+    refused = sampler_problem(lines[0], args.sampler)  # else a silent WAV, and "wrote" as if all went well
+    if refused:
+        print(f"{show}: {refused}", file=sys.stderr)
         return 1
     params = slot_for = None
     if args.patch:

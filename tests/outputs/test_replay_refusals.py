@@ -54,3 +54,22 @@ def test_a_take_audio_missing_or_damaged_is_named_without_a_traceback(
     assert err.startswith(f"{show}: the audio of take {TAKE} ") and "\n" not in err, err
     assert told.format(path=audio) in err, err
     assert not (tmp_path / "out.wav").exists()
+
+
+def test_a_sampler_the_show_has_not_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, `--sampler` misspelt rendered a second of silence and said "wrote", exit 0.
+    show = write_show(tmp_path)
+    assert main(["replay", str(show), "--out", str(tmp_path / "out.wav"), "--sampler", "sampler2"]) == 1
+    assert capsys.readouterr().err.strip() == (f"{show}: --sampler sampler2: the show has no sampler of that id "
+                                               "(its samplers: sampler)")
+    assert not (tmp_path / "out.wav").exists()
+
+
+def test_a_show_without_a_sampler_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, the show of a patch without a sampler (a folder to a writer) replayed as a second of silence, exit 0.
+    show = tmp_path / "show.jsonl"
+    show.write_text(json.dumps({"event": "show", "version": 1, "t": 0.0,
+                                "nodes": {"inbox": {"type": "folder_source", "params": {}}}}) + "\n", encoding="utf-8")
+    assert main(["replay", str(show), "--out", str(tmp_path / "out.wav")]) == 1
+    assert capsys.readouterr().err.strip() == f"{show}: the show's patch has no sampler node: nothing to replay"
+    assert not (tmp_path / "out.wav").exists()
