@@ -76,8 +76,9 @@ class FileDialog:
 
     def __init__(self, tag: str, label: str, on_path: Callable[[str], Any], directory: bool = False,
                  default_path: str = "", extensions: tuple[str, ...] = (".yaml", ".yml"), default_name: str = "",
-                 ok_label: str = "OK") -> None:
+                 ok_label: str = "OK", on_cancel: Callable[[], Any] | None = None) -> None:
         self.tag, self.on_path, self.directory, self.extensions = tag, on_path, directory, extensions
+        self.on_cancel = on_cancel
         self.folder = Path(default_path or os.getcwd()).expanduser().resolve()
         self.entries: list[Entry] = []
         self.closed = False
@@ -166,7 +167,11 @@ class FileDialog:
         self.on_path(str(path))
 
     def cancel(self) -> None:
+        if self.closed:  # as in go()
+            return
         self._close()
+        if self.on_cancel is not None:
+            self.on_cancel()
 
     def _close(self) -> None:
         if self.closed:
@@ -197,8 +202,9 @@ class FileDialog:
 
 def ask_path(tag: str, label: str, on_path: Callable[[str], Any], directory: bool = False,
              default_path: str = "", extensions: tuple[str, ...] = (".yaml", ".yml"), default_name: str = "",
-             ok_label: str = "OK") -> FileDialog:
-    """Show a file (or folder) dialog; ``on_path`` gets the chosen path. The dialog goes once answered."""
+             ok_label: str = "OK", on_cancel: Callable[[], Any] | None = None) -> FileDialog:
+    """Show a file (or folder) dialog; ``on_path`` gets the chosen path, ``on_cancel`` is called when it is
+    cancelled (its Cancel button, Esc). The dialog goes once answered."""
     replaced = OPEN.pop(tag, None)
     if replaced is not None:
         replaced.closed = True  # its queued callbacks must leave the new one be
@@ -207,7 +213,7 @@ def ask_path(tag: str, label: str, on_path: Callable[[str], Any], directory: boo
             dpg.delete_item(item)
         except Exception:  # none, or collect() deleted it meanwhile (in the frame loop)
             continue
-    return FileDialog(tag, label, on_path, directory, default_path, extensions, default_name, ok_label)
+    return FileDialog(tag, label, on_path, directory, default_path, extensions, default_name, ok_label, on_cancel)
 
 
 def cancel_open() -> bool:

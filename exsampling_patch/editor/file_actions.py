@@ -128,7 +128,14 @@ class FileActions:
     def ask_save_as(self) -> None:
         name = self.model.path.name if self.model.path else "untitled.yaml"
         dialogs.ask_path("dialog:save_as", "Save patch as", self.save_as, default_path=str(self.model.base_dir),
-                         default_name=name, ok_label="Save")
+                         default_name=name, ok_label="Save", on_cancel=self._save_cancelled)
+
+    def _save_cancelled(self) -> None:
+        """Save as cancelled: what the unsaved-changes prompt held (new, open, quit) is dropped with it. Kept, it
+        ran after the next save, long after: the patch just saved was replaced by a new one, or the editor quit."""
+        if self.model.pending:
+            self.model.resolve("cancel")
+            self.say("cancelled: nothing saved, the patch stays open")
 
     def cancel(self) -> bool:
         """Esc: cancel the prompt, a file dialog or the message, whichever is open; False if none is."""
