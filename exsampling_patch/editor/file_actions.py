@@ -6,6 +6,7 @@ the whole reason in the message window. Leaving unsaved changes (new, open, quit
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,22 @@ from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.errors import PatchError
 
 MESSAGE_BOX: dict[str, Any] = {"width": 600, "height": 260, "pos": (400, 250)}
+
+
+def save_failure(target: Path, error: OSError) -> str:
+    """Why ``target`` could not be saved, in a composer's words: the folder and the reason. The system's own
+    message names the temporary file the atomic write makes beside the patch (``.p.yaml.1f2e3d4c.tmp``)."""
+    folder = target.absolute().parent
+    reasons = {errno.EACCES: f"the folder {folder} is read-only for you",
+               errno.EPERM: f"the folder {folder} is read-only for you",
+               errno.EROFS: f"the folder {folder} is on a read-only disk",
+               errno.ENOENT: f"the folder {folder} does not exist (any more)",
+               errno.ENOTDIR: f"{folder} is not a folder",
+               errno.EISDIR: f"{target} is a folder",
+               errno.ENOSPC: "the disk is full",
+               errno.EDQUOT: "the disk quota is used up"}
+    reason = reasons.get(error.errno or 0, error.strerror or str(error))
+    return f"cannot save {target.name}: {reason}. Nothing was written; File > Save as saves it elsewhere."
 
 
 def _shown(tag: str) -> bool:
@@ -62,6 +79,8 @@ class FileActions:
             return
         try:
             self.model.resolve(answer)
+        except OSError as error:
+            self._save_failed(self.model.path or Path("untitled.yaml"), error)
         except Exception as error:
             self.say(f"could not save: {error}")
 
@@ -107,7 +126,7 @@ class FileActions:
         try:
             self.model.save(target)
         except OSError as error:
-            self.say(f"cannot save {target}: {error}")
+            self._save_failed(target, error)
             return False
         self.say(f"saved {target}")
         if self.runner.running and self.model.base_dir != folder:
@@ -120,6 +139,17 @@ class FileActions:
         if self.model.pending:
             self.model.resolve("discard")  # already saved: run the action the prompt held
         return True
+
+    def _save_failed(self, target: Path, error: OSError) -> None:
+        """Say why in the message window, not only the status bar (Ctrl+S pressed, the composer looks at the
+        patch); what the unsaved-changes prompt held (new, open, quit) is dropped: kept, it ran after a later
+        save, long after."""
+        text = save_failure(target, error)
+        if self.model.pending:
+            self.model.resolve("cancel")
+            text += " The patch stays open."
+        self.say(text)
+        self.show_message("Cannot save", text)
 
     def ask_open(self) -> None:
         dialogs.ask_path("dialog:open", "Open patch", self.open, default_path=str(self.model.base_dir),
