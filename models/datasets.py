@@ -69,15 +69,42 @@ class Dataset:
 
 
 
-def _readable(path: Path) -> None:
+def _unusable(path: Path) -> str:
+    """Why the audio file at ``path`` cannot be trained on, from its header; '' if it can."""
     import soundfile as sf
 
     try:
         info = sf.info(str(path))
     except Exception as exc:  # soundfile raises several types; all mean "cannot read"
-        raise DataError(f"unreadable audio file: {path} ({exc})") from exc
-    if info.frames <= 0:
-        raise DataError(f"audio file has no samples: {path}")
+        if path.stat().st_size == 0:  # an upload or a copy that failed: "Format not recognised" hid that
+            return "an empty file (0 bytes)"
+        # libsndfile's text repeats the path ("Error opening '...': Format not recognised."): its reason only
+        return f"unreadable ({str(exc).rpartition(': ')[2] or exc})"
+    return "no samples" if info.frames <= 0 else ""
+
+
+def _readable(path: Path) -> None:
+    why = _unusable(path)
+    if why:
+        raise DataError(f"audio file not usable: {path}: {why}")
+
+
+#: How many unusable files a refusal lists one by one (the rest are counted).
+_LISTED = 20
+
+
+def _refuse_unusable(unusable: Sequence[tuple[Path, str]]) -> None:
+    """Raise a DataError naming every file that cannot be trained on, so that one run finds them all: a folder of
+    takes with three broken files took three runs, each naming the next."""
+    if not unusable:
+        return
+    count = len(unusable)
+    lines = [f"{count} audio file{'s' if count != 1 else ''} cannot be trained on (remove or replace "
+             f"{'them' if count != 1 else 'it'}, then train again):"]
+    lines += [f"  {path}: {why}" for path, why in unusable[:_LISTED]]
+    if count > _LISTED:
+        lines.append(f"  and {count - _LISTED} more")
+    raise DataError("\n".join(lines))
 
 
 def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
@@ -86,6 +113,7 @@ def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
         raise DataError(f"no class folders in {root}: expected one sub-folder of audio files per label")
     examples: list[Example] = []
     skipped: list[Path] = []
+    unusable: list[tuple[Path, str]] = []
     for d in class_dirs:
         files = sorted(
             p for p in d.rglob("*") if p.is_file() and not p.name.startswith(".")
@@ -95,9 +123,11 @@ def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
             raise DataError(f"class folder has no audio files: {d}{_not_read(files)}")
         skipped += [p for p in files if p.suffix.lower() not in AUDIO_EXTENSIONS]
         for p in audio:
-            if check_files:
-                _readable(p)
+            why = _unusable(p) if check_files else ""
+            if why:
+                unusable.append((p, why))
             examples.append(Example(p, d.name, f"{d.name}/{p.stem}"))
+    _refuse_unusable(unusable)
     return Dataset(examples, [d.name for d in class_dirs], root, skipped)
 
 

@@ -70,6 +70,21 @@ def test_unreadable_file_is_named(tmp_path: Path) -> None:
         load_dataset(tmp_path)
 
 
+def test_every_unusable_file_is_named_at_once(tmp_path: Path) -> None:
+    # Before, the check stopped at the first: a folder with three broken takes took three runs to clear.
+    write_tone(tmp_path / "kick" / "a.wav")
+    write_tone(tmp_path / "snare" / "a.wav")
+    (tmp_path / "kick" / "cut.wav").write_bytes(b"RIFF....garbage")
+    (tmp_path / "snare" / "upload.wav").touch()
+    with pytest.raises(DataError) as refused:
+        load_dataset(tmp_path)
+    assert str(refused.value).splitlines() == [
+        "2 audio files cannot be trained on (remove or replace them, then train again):",
+        f"  {tmp_path / 'kick' / 'cut.wav'}: unreadable (Format not recognised.)",
+        f"  {tmp_path / 'snare' / 'upload.wav'}: an empty file (0 bytes)",
+    ]
+
+
 def test_one_class_and_missing_data(tmp_path: Path) -> None:
     write_tone(tmp_path / "only" / "a.wav")
     with pytest.raises(DataError, match=r"only one class"):
