@@ -12,7 +12,9 @@ import errno
 import itertools
 import os
 import shutil
+import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -221,6 +223,53 @@ def abandon_stream(stream: Any) -> None:
 
     _abandoned.append(stream)
     atexit.unregister(sd._exit_handler)
+
+
+#: The exit status of a process whose PortAudio aborted as :func:`close_at_exit` closed its stream: SIGABRT's number,
+#: which the signal handler passes to ``_exit``.
+ABORTED_AT_CLOSE_EXIT = int(signal.SIGABRT)
+
+
+def close_at_exit(stream: Any) -> None:
+    """Stop and close ``stream`` (a sounddevice stream) and terminate PortAudio, in a process about to end.
+
+    Why guarded: the stream's JACK server may go away under any of these calls (a patch stopped together with its
+    server, within milliseconds). PortAudio's JACK host then asserts (``pa_jack.c:983 CleanUpStream``: unregistering
+    the stream's ports fails; ``pa_jack.c:820`` in ``Pa_Terminate``) and the process died of SIGABRT, the assertion
+    in the log. No check beforehand closes that window (the server can go just after it), so meanwhile an abort ends
+    the process at once (``_exit``, exit status :data:`ABORTED_AT_CLOSE_EXIT`) without a word: the server is gone,
+    nothing is left to free. What is written to stderr meanwhile is held back, and passed on once all went through.
+    A live server gets the clean end (ports unregistered, client closed): a process that just exits leaves JACK to
+    find its client dead, an xrun for every other client now and then."""
+    import atexit
+    import ctypes
+    import tempfile
+
+    import sounddevice as sd
+
+    libc = ctypes.CDLL(None)
+    libc.signal.restype = ctypes.c_void_p
+    libc.signal.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as held:
+        saved = os.dup(2)
+        os.dup2(held.fileno(), 2)
+        previous = libc.signal(signal.SIGABRT, ctypes.cast(libc._exit, ctypes.c_void_p))
+        try:
+            stream.stop(ignore_errors=True)
+            stream.close(ignore_errors=True)
+            with contextlib.suppress(Exception):
+                sd._terminate()  # here, not at the interpreter's exit: still guarded
+                atexit.unregister(sd._exit_handler)
+        finally:
+            libc.signal(signal.SIGABRT, previous)
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            said = held.read()
+    if said:
+        os.write(2, said)
 
 
 def jack_server() -> dict[str, Any]:

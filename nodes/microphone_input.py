@@ -150,6 +150,7 @@ def serve(connection: Connection) -> int:
     from exsampling_patch.devices import (
         JACK_HOST_API,
         abandon_stream,
+        close_at_exit,
         jack_client_died,
         missing_device_text,
         not_on_jack_text,
@@ -215,12 +216,13 @@ def serve(connection: Connection) -> int:
         pass
     send(Stopping())
     # The server may have gone since the last check (a patch stopped with its server): stopping the stream would
-    # then wait 10 minutes for JACK's process thread, and the node would kill this process after 8 s.
+    # then wait 10 minutes for JACK's process thread, and the node would kill this process after 8 s. It may also go
+    # while the stream closes, later than any check: close_at_exit ends the process then, rather than PortAudio's
+    # assertion.
     if jack_client_died(stream):
         abandon_stream(stream)
         return 0
-    stream.stop()
-    stream.close()
+    close_at_exit(stream)
     return 0
 
 
