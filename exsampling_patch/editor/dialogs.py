@@ -76,9 +76,11 @@ class FileDialog:
 
     def __init__(self, tag: str, label: str, on_path: Callable[[str], Any], directory: bool = False,
                  default_path: str = "", extensions: tuple[str, ...] = (".yaml", ".yml"), default_name: str = "",
-                 ok_label: str = "OK", on_cancel: Callable[[], Any] | None = None) -> None:
+                 ok_label: str = "OK", on_cancel: Callable[[], Any] | None = None,
+                 warn: Callable[[str], str | None] | None = None) -> None:
         self.tag, self.on_path, self.directory, self.extensions = tag, on_path, directory, extensions
-        self.on_cancel = on_cancel
+        self.on_cancel, self.warn = on_cancel, warn
+        self.warned: str | None = None  # the path warned about: chosen again, it goes through
         self.folder = Path(default_path or os.getcwd()).expanduser().resolve()
         self.entries: list[Entry] = []
         self.closed = False
@@ -103,6 +105,7 @@ class FileDialog:
             with dpg.group(horizontal=True):
                 dpg.add_button(label=ok_label, tag=f"{tag}:ok", width=100, callback=lambda: self.accept())
                 dpg.add_button(label="Cancel", tag=f"{tag}:cancel", width=100, callback=lambda: self.cancel())
+                dpg.add_text("", tag=f"{tag}:warning", color=(240, 200, 80), show=False)
         with dpg.item_handler_registry(tag=f"{tag}:handlers"):
             dpg.add_item_double_clicked_handler(callback=lambda s, a, u=None: self._on_double_click(a))
         self.window, self.handlers = dpg.get_alias_id(tag), dpg.get_alias_id(f"{tag}:handlers")
@@ -162,9 +165,15 @@ class FileDialog:
         name = str(dpg.get_value(f"{self.tag}:name") or "").strip()
         if not name and not self.directory:
             return  # nothing chosen yet
-        path = self.folder / Path(name).expanduser() if name else self.folder
+        path = str(self.folder / Path(name).expanduser() if name else self.folder)
+        warning = self.warn(path) if self.warn is not None and path != self.warned else None
+        if warning:  # said once (a file it would replace): the same choice again goes through
+            self.warned = path
+            dpg.set_value(f"{self.tag}:warning", warning)
+            dpg.configure_item(f"{self.tag}:warning", show=True)
+            return
         self._close()
-        self.on_path(str(path))
+        self.on_path(path)
 
     def cancel(self) -> None:
         if self.closed:  # as in go()
@@ -202,9 +211,12 @@ class FileDialog:
 
 def ask_path(tag: str, label: str, on_path: Callable[[str], Any], directory: bool = False,
              default_path: str = "", extensions: tuple[str, ...] = (".yaml", ".yml"), default_name: str = "",
-             ok_label: str = "OK", on_cancel: Callable[[], Any] | None = None) -> FileDialog:
+             ok_label: str = "OK", on_cancel: Callable[[], Any] | None = None,
+             warn: Callable[[str], str | None] | None = None) -> FileDialog:
     """Show a file (or folder) dialog; ``on_path`` gets the chosen path, ``on_cancel`` is called when it is
-    cancelled (its Cancel button, Esc). The dialog goes once answered."""
+    cancelled (its Cancel button, Esc). ``warn(path)``, where given, may return a warning about a choice (a file it
+    would replace): shown in the dialog, which stays open until the same path is chosen again. The dialog goes
+    once answered."""
     replaced = OPEN.pop(tag, None)
     if replaced is not None:
         replaced.closed = True  # its queued callbacks must leave the new one be
@@ -213,7 +225,8 @@ def ask_path(tag: str, label: str, on_path: Callable[[str], Any], directory: boo
             dpg.delete_item(item)
         except Exception:  # none, or collect() deleted it meanwhile (in the frame loop)
             continue
-    return FileDialog(tag, label, on_path, directory, default_path, extensions, default_name, ok_label, on_cancel)
+    return FileDialog(tag, label, on_path, directory, default_path, extensions, default_name, ok_label, on_cancel,
+                      warn)
 
 
 def cancel_open() -> bool:

@@ -38,6 +38,12 @@ def save_failure(target: Path, error: OSError) -> str:
     return f"cannot save {target.name}: {reason}. Nothing was written; File > Save as saves it elsewhere."
 
 
+def patch_target(path: str | os.PathLike[str]) -> Path:
+    """Where Save as writes for the ``path`` chosen: a name without an extension gets ``.yaml``."""
+    target = Path(path)
+    return target.with_suffix(".yaml") if target.suffix == "" else target
+
+
 def _shown(tag: str) -> bool:
     return bool(dpg.does_item_exist(tag) and dpg.get_item_configuration(tag)["show"])
 
@@ -119,9 +125,7 @@ class FileActions:
         return self.save_as(self.model.path)
 
     def save_as(self, path: str | os.PathLike[str]) -> bool:
-        target = Path(path)
-        if target.suffix == "":
-            target = target.with_suffix(".yaml")
+        target = patch_target(path)
         folder = self.model.base_dir
         try:
             self.model.save(target)
@@ -158,7 +162,16 @@ class FileActions:
     def ask_save_as(self) -> None:
         name = self.model.path.name if self.model.path else "untitled.yaml"
         dialogs.ask_path("dialog:save_as", "Save patch as", self.save_as, default_path=str(self.model.base_dir),
-                         default_name=name, ok_label="Save", on_cancel=self._save_cancelled)
+                         default_name=name, ok_label="Save", on_cancel=self._save_cancelled,
+                         warn=self._would_replace)
+
+    def _would_replace(self, path: str) -> str | None:
+        """Save as onto another patch already there: said in the dialog, and done only when chosen again (a name
+        clicked in the list, or the current file's name kept in another folder, replaced that patch unasked)."""
+        target = patch_target(path)
+        if not target.exists() or (self.model.path is not None and target.resolve() == self.model.path.resolve()):
+            return None
+        return f"{target.name} is there already: Save again replaces it"
 
     def _save_cancelled(self) -> None:
         """Save as cancelled: what the unsaved-changes prompt held (new, open, quit) is dropped with it. Kept, it
