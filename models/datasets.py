@@ -83,6 +83,34 @@ def _unusable(path: Path) -> str:
     return "no samples" if info.frames <= 0 else ""
 
 
+def _nothing_to_learn(path: Path) -> str:
+    """Why the samples of a performer's take teach the classifier nothing ('' if they do): damaged (NaN or infinite
+    samples), or what the classifier never scores, too short or silent. Such a take was trained on as its label
+    without a word (its features all zero)."""
+    import soundfile as sf
+
+    from exsampling_patch.takes import UnusableAudio, check_audio
+
+    from .classifier import Classifier
+    from .features import peak_dbfs
+
+    try:
+        samples, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        check_audio(samples)
+    except UnusableAudio as exc:
+        return str(exc)
+    except Exception as exc:  # readable header, body cut short: soundfile raises several types
+        return f"unreadable ({str(exc).rpartition(': ')[2] or exc})"
+    seconds = samples.shape[0] / rate
+    if seconds < Classifier.min_seconds:
+        return f"too short: {seconds:.2f} s (the classifier scores takes of {Classifier.min_seconds:.2f} s and more)"
+    level = peak_dbfs(to_mono(samples))
+    if level < Classifier.silence_dbfs:
+        shown = "-inf" if level == float("-inf") else f"{level:.0f}"
+        return f"silent: peak {shown} dBFS (the classifier scores takes above {Classifier.silence_dbfs:.0f} dBFS)"
+    return ""
+
+
 def _readable(path: Path) -> None:
     why = _unusable(path)
     if why:
@@ -123,7 +151,7 @@ def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
             raise DataError(f"class folder has no audio files: {d}{_not_read(files)}")
         skipped += [p for p in files if p.suffix.lower() not in AUDIO_EXTENSIONS]
         for p in audio:
-            why = _unusable(p) if check_files else ""
+            why = (_unusable(p) or _nothing_to_learn(p)) if check_files else ""
             if why:
                 unusable.append((p, why))
             examples.append(Example(p, d.name, f"{d.name}/{p.stem}"))
@@ -186,7 +214,9 @@ def load_dataset(
         path: a folder with one sub-folder per label, or an ESC-50-style folder (``esc50.csv`` or another
             single ``*.csv`` with columns filename, fold, category, beside ``audio/``), or that CSV file.
         folds: ESC-50 layout only: keep these folds (default all).
-        check_files: open every file's header to catch unreadable files now rather than mid-training.
+        check_files: open every file's header to catch unreadable files now rather than mid-training; in a
+            folder data set (a performer's takes) also read its samples, to refuse damaged, too short and silent
+            takes (all named at once).
 
     Raises:
         DataError: missing folder, no class folders, an empty class folder, an unreadable or missing file,

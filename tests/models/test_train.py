@@ -85,6 +85,24 @@ def test_every_unusable_file_is_named_at_once(tmp_path: Path) -> None:
     ]
 
 
+def test_a_take_the_classifier_would_never_score_is_refused(tmp_path: Path) -> None:
+    # Before, each was trained on as its label without a word, its features all zero.
+    write_tone(tmp_path / "kick" / "a.wav")
+    write_tone(tmp_path / "snare" / "a.wav")
+    sf.write(str(tmp_path / "kick" / "phone_muted.wav"), np.zeros(22050, np.float32), 22050)
+    sf.write(str(tmp_path / "kick" / "click.wav"), np.full(100, 0.5, np.float32), 22050)
+    sf.write(str(tmp_path / "snare" / "nan.wav"), np.full(2205, np.nan, np.float32), 22050, subtype="FLOAT")
+    with pytest.raises(DataError) as refused:
+        load_dataset(tmp_path)
+    assert str(refused.value).splitlines() == [
+        "3 audio files cannot be trained on (remove or replace them, then train again):",
+        f"  {tmp_path / 'kick' / 'click.wav'}: too short: 0.00 s (the classifier scores takes of 0.03 s and more)",
+        f"  {tmp_path / 'kick' / 'phone_muted.wav'}: silent: peak -inf dBFS (the classifier scores takes above "
+        "-60 dBFS)",
+        f"  {tmp_path / 'snare' / 'nan.wav'}: damaged: 2205 of its samples are NaN or infinite",
+    ]
+
+
 def test_one_class_and_missing_data(tmp_path: Path) -> None:
     write_tone(tmp_path / "only" / "a.wav")
     with pytest.raises(DataError, match=r"only one class"):
