@@ -33,6 +33,12 @@ def _alias(kind: str, ref: PortRef) -> str:
     return f"{kind}:{ref.node}.{ref.port}"
 
 
+def _grid_spot(index: int) -> tuple[float, float]:
+    """Where the node at ``index`` of the patch is drawn when the file gives it no position (a hand-written
+    patch): five a row."""
+    return (40.0 + 260 * (index % 5), 40.0 + 200 * (index // 5))
+
+
 class PatchView(CanvasGeometry):
     """The node editor widget. ``tag`` is the node editor's tag."""
 
@@ -94,12 +100,16 @@ class PatchView(CanvasGeometry):
             linked.setdefault(link.target.node, ({}, {}))[0][link.target.port] = None
             linked.setdefault(link.source.node, ({}, {}))[1][link.source.port] = None
         for i, node_id in enumerate(self.model.patch.nodes):
-            self._add_node(node_id, default_pos=(40.0 + 260 * (i % 5), 40.0 + 200 * (i // 5)),
-                           linked=linked.get(node_id, ({}, {})))
+            self._add_node(node_id, default_pos=_grid_spot(i), linked=linked.get(node_id, ({}, {})))
         for link in self.model.patch.links:
             self._add_link(link)
         self.refresh_problems()
         self.badges.redraw()
+
+    def _unplaced_spot(self, node_id: str) -> tuple[float, float]:
+        """Where a node with no position is drawn, as the patch opened drew it: a move of it undone, or its delete,
+        put it back there (it stayed where it was dragged, or went to the last right-click's spot)."""
+        return _grid_spot(list(self.model.patch.nodes).index(node_id))
 
     def set_compact(self, on: bool) -> None:
         """Switch the compact display on or off (the patch itself does not change)."""
@@ -111,7 +121,7 @@ class PatchView(CanvasGeometry):
         spec = self.model.patch.nodes[node_id]
         known = spec.type in self.model.registry
         node_type = self.model.registry.get(spec.type) if known else None
-        pos = self._view(spec.position or default_pos or self.spawn_position)
+        pos = self._view(spec.position or default_pos or self._unplaced_spot(node_id))
         label = node_id if node_id == spec.type or self.compact else f"{node_id} : {spec.type}"
         if linked is None:
             linked = ({}, {})
@@ -263,11 +273,9 @@ class PatchView(CanvasGeometry):
             self.chosen = [n for n in self.chosen if n != subject]  # a node brought back (redo) is not marked
             dpg.delete_item(f"node:{subject}")
         elif what == "node_moved":
-            pos = self.model.patch.nodes[subject].position
-            if pos is not None:
-                pos = self._view(pos)
-                self._place(subject, pos)
-                self._positions[subject] = (float(int(pos[0])), float(int(pos[1])))
+            pos = self._view(self.model.patch.nodes[subject].position or self._unplaced_spot(subject))
+            self._place(subject, pos)
+            self._positions[subject] = (float(int(pos[0])), float(int(pos[1])))
         elif what == "link_added":
             missing = [ref.node for ref in (subject.source, subject.target)
                        if ref.node in self.model.patch.nodes and not dpg.does_item_exist(
