@@ -355,8 +355,13 @@ def _unreadable(path: Path, error: OSError | UnicodeDecodeError) -> Problem:
     """Why the patch file at ``path`` cannot be read, in words, with the patch meant where a name is misspelt
     ("[Errno 2] No such file or directory: 'patchs/show.yaml'" repeated the path and named no way out)."""
     if isinstance(error, UnicodeDecodeError):
-        return Problem(f"cannot read the patch: not a text file (UTF-8): {error.reason} at byte {error.start}",
-                       str(path), hint="a patch is a YAML text file")
+        # Its line and column, not "at byte 1234": a patch saved in Latin-1 by another editor is found by its line.
+        data, start = bytes(error.object), error.start
+        line_start = data.rfind(b"\n", 0, start) + 1
+        column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+        return Problem(f"cannot read the patch: not a text file (UTF-8): {error.reason} 0x{data[start]:02x}",
+                       str(path), data.count(b"\n", 0, start) + 1, column,
+                       hint="a patch is a YAML text file, saved as UTF-8")
     if isinstance(error, IsADirectoryError):
         names = sorted(p.name for p in path.glob("*.yaml"))[:8]
         return Problem("cannot read the patch: a folder, not a patch file", str(path),

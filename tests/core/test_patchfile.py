@@ -124,9 +124,19 @@ def test_a_patch_that_cannot_be_read_is_told_in_words_with_the_file_meant(tmp_pa
         "nope.yaml": [f"{tmp_path}/nope.yaml: cannot read the patch: no such file or directory"],
         "patches": [f"{tmp_path}/patches: cannot read the patch: a folder, not a patch file (its patches: "
                     "show.yaml)"],
-        "take.yaml": [f"{tmp_path}/take.yaml: cannot read the patch: not a text file (UTF-8): invalid start byte "
-                      "at byte 0 (a patch is a YAML text file)"],
+        "take.yaml": [f"{tmp_path}/take.yaml:1:1: cannot read the patch: not a text file (UTF-8): invalid start "
+                      "byte 0xff (a patch is a YAML text file, saved as UTF-8)"],
     }
+
+
+def test_a_patch_saved_in_latin_1_is_told_with_the_line_and_column_of_its_first_odd_byte(tmp_path: Path) -> None:
+    # Before: "cannot read the patch: not a text file (UTF-8): invalid continuation byte at byte 31", no line.
+    path = tmp_path / "show.yaml"
+    path.write_bytes("exsampling_patch: 1\nname: 'd\u00e9j\u00e0'\ndescription: caf\u00e9\nnodes: []\n"
+                     .encode("utf-8").replace("\u00e0".encode(), b"\xe0"))
+    assert [str(p) for p in read_patch(path).problems] == [
+        f"{path}:2:11: cannot read the patch: not a text file (UTF-8): invalid continuation byte 0xe0 (a patch is a "
+        "YAML text file, saved as UTF-8)"]
 
 
 def test_save_is_atomic_on_error(tmp_path: Path) -> None:
