@@ -348,8 +348,9 @@ class EditorModel:
         self._pastes = 0
         return len(ids)
 
-    def paste(self, offset: Position | None = None) -> list[str]:
-        """Paste the clipboard as new nodes (fresh ids) with their inner links.
+    def paste(self, offset: Position | None = None, verb: str = "paste") -> list[str]:
+        """Paste the clipboard as new nodes (fresh ids) with their inner links; ``verb`` names the edit in the
+        undo history ("undid paste 2 nodes").
 
         Each paste of the same copy lands one step (40, 40) further than the last, so that repeated pastes do not
         cover each other; ``offset`` places this one instead.
@@ -379,7 +380,7 @@ class EditorModel:
             for (node_id, name), value in rebased_paths(pasted, self.registry, self.clipboard.base,
                                                         self.base_dir).items():
                 pasted.nodes[node_id].params[name] = value
-        self.execute(AddNodes(specs, links, label=f"paste {len(specs)} node{'s' if len(specs) != 1 else ''}"))
+        self.execute(AddNodes(specs, links, label=f"{verb} {len(specs)} node{'s' if len(specs) != 1 else ''}"))
         return [s.id for s in specs]
 
     def duplicate(self, node_ids: Iterable[str], offset: Position = (40.0, 40.0)) -> list[str]:
@@ -387,7 +388,7 @@ class EditorModel:
         kept, pastes = self.clipboard, self._pastes
         self.copy(node_ids)
         try:
-            return self.paste(offset)
+            return self.paste(offset, verb="duplicate")  # Ctrl+D undone said "undid paste"
         finally:
             self.clipboard, self._pastes = kept, pastes
 
