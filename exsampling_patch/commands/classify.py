@@ -321,6 +321,8 @@ def unreadable(path: str, error: Exception) -> str:
         return "no such file"
     if where.is_dir():
         return "a folder, not an audio file"
+    if where.stat().st_size == 0:  # an upload or a copy that failed: "not an audio file" sent people to its format
+        return "an empty file (0 bytes)"
     if type(error).__name__ == "LibsndfileError" and "Format not recognised" in str(error):
         kind = _unreadable_recording(where)
         if kind:

@@ -275,6 +275,16 @@ def test_classify_tells_a_file_with_no_audio_as_an_error_with_or_without_a_patch
     assert capsys.readouterr().out == f"{empty}: error: the file holds no audio\n"
 
 
+@pytest.mark.parametrize("patch", [False, True], ids=["model", "patch"])
+def test_classify_tells_an_empty_file_as_empty(patch: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "not an audio file that can be read (WAV, FLAC, ...)" of a 0-byte file (an upload that failed).
+    empty = tmp_path / "take.wav"
+    empty.touch()
+    chain = ["--patch", str(Path(__file__).resolve().parents[2] / "patches" / "exsampling.yaml")] if patch else []
+    assert cli_main(["classify", *chain, str(empty)]) == 1
+    assert capsys.readouterr().out == f"{empty}: error: an empty file (0 bytes)\n"
+
+
 def test_train_tells_the_files_it_leaves_out(esc50: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Before, a phone's M4A beside the WAV takes of a label was left out of the training without a word.
     data = takes_folder(esc50, tmp_path / "takes", per_class=2)
