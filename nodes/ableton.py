@@ -106,8 +106,9 @@ class AbletonMax(Node):
         self.target = OscTarget(self.host, self.port, self.report_error)
         folder = self.resolve_path(self.folder)
         # Bundles go through a sender process that a kill -9 of the patch does not reach (see osc_outbox).
+        self._kept_lock = threading.Lock()  # a report of kept takes gone, from the outbox's reader, and start's
         self.outbox = Outbox(folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent,
-                             self._sending_again, self._sender_restarted)
+                             self._sending_again, self._sender_restarted, self._kept_gone)
         self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id,
                                pending=self.outbox.pending_files)
         swept(self, self.files)
@@ -129,7 +130,14 @@ class AbletonMax(Node):
 
     def _sending_kept(self, count: int) -> None:
         if count:  # not unsent any more (the summary's count); the console says they go now, and where
-            self.report_status(unsent=0, sending_kept=count, kept_to=f"{self.host}:{self.port}")
+            with self._kept_lock:  # the outbox's count of now: its sender may have found some files gone already
+                self.report_status(unsent=0, sending_kept=self.outbox.kept_sending, kept_to=f"{self.host}:{self.port}")
+
+    def _kept_gone(self) -> None:
+        # A kept take whose file was deleted while its sender waited: told as an error; the count goes down, and
+        # under the lock, so that the last count reported is the outbox's last, whichever thread reports it.
+        with self._kept_lock:
+            self.report_status(sending_kept=self.outbox.kept_sending)
 
     def _sending_again(self) -> None:
         # "port", an opened key: the node is out of its error (another run held its folder), and says so.

@@ -82,7 +82,9 @@ class Outbox:
     ``report_error`` gets the sender's problems (a send that failed, a sender that died, another run holding the
     folder); ``report_skipped`` the key of each bundle not sent because the log has it (a take redone after a
     restart); ``report_resumed`` is called when a sender that said it waited for another run holds the lock,
-    ``report_restarted`` when one started again after the last stopped (its error told) holds it.
+    ``report_restarted`` when one started again after the last stopped (its error told) holds it;
+    ``report_kept_gone`` when a bundle an earlier run kept was not sent after all, its file gone when its turn came
+    (:attr:`kept_sending` tells how many of those handed over are left).
 
     Each bundle handed over is kept here until its sender says it is done with it: a sender started in place of one
     that died is handed again what that one had not done, and :meth:`close` ends a sender that cannot send (it
@@ -92,12 +94,14 @@ class Outbox:
     def __init__(self, log: Path, report_error: Callable[[str], None],
                  report_skipped: Callable[[str], None] | None = None,
                  report_resumed: Callable[[], None] | None = None,
-                 report_restarted: Callable[[], None] | None = None) -> None:
+                 report_restarted: Callable[[], None] | None = None,
+                 report_kept_gone: Callable[[], None] | None = None) -> None:
         self.log = log
         self.report_error = report_error
         self.report_skipped = report_skipped or (lambda key: None)
         self.report_resumed = report_resumed or (lambda: None)
         self.report_restarted = report_restarted or (lambda: None)
+        self.report_kept_gone = report_kept_gone or (lambda: None)
         self._process: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._ready = threading.Event()  # the sender holds the lock: what is handed over now goes at once
@@ -110,6 +114,9 @@ class Outbox:
         self._unsent_lock = threading.Lock()  # not _lock: close() holds that while the reader reads "done"
         self._closed = False
         self._kept_due = False  # started without a destination: the first send hands over what was kept
+        self._kept_seqs: set[int] = set()  # the numbers of the bundles an earlier run kept that no sender has done
+        #: the bundles an earlier run kept handed over in this run, less those not sent for a file gone meanwhile
+        self.kept_sending = 0
 
     def start(self, destination: tuple[int, tuple[Any, ...]] | None = None, restarted: bool = False) -> int:
         """Start the sender; it takes the log's lock once an earlier sender (a killed patch's) has drained.
@@ -158,7 +165,9 @@ class Outbox:
                     for handed in earlier:
                         self._seq += 1
                         self._unsent[self._seq] = handed
+                        self._kept_seqs.add(self._seq)
                         numbered.append((self._seq, handed))
+                    self.kept_sending += len(numbered)
                 self._hand_again(numbered)
         except LockHeld as held:  # its holder is stopped or hung: the node starts, the file stays for the next start
             self.report_error(f"the takes kept for Live in {kept} wait for the next start: {held}")
@@ -263,6 +272,7 @@ class Outbox:
         stop's summary counted it as kept."""
         with self._unsent_lock:
             unsent, self._unsent = list(self._unsent.values()), OrderedDict()
+            self._kept_seqs.clear()  # kept again, as this run's own: the next start counts them anew
         left = self._still_whole(unsent, "a take for Live not sent is not kept for the next start")
         if left:
             try:
@@ -294,6 +304,9 @@ class Outbox:
             if kind == "done":
                 with self._unsent_lock:
                     self._unsent.pop(int(text), None)
+                    self._kept_seqs.discard(int(text))
+            elif kind == "gone":
+                self._gone(text)
             elif kind == "ready":
                 ready.set()
                 ran = True
@@ -316,6 +329,21 @@ class Outbox:
             self._restart_dead(process, code)
         elif code != 0 and process is not self._ended:
             self.report_error(f"the OSC sender exited with status {code}")
+
+    def _gone(self, text: str) -> None:
+        """The sender did not send a bundle (its "done" follows): its file was gone when its turn came. Told once,
+        the bundle's only "gone"; one an earlier run kept is no longer counted in :attr:`kept_sending`."""
+        said = json.loads(text)
+        with self._unsent_lock:
+            kept = said["seq"] in self._kept_seqs
+            if kept:
+                self._kept_seqs.discard(said["seq"])
+                self.kept_sending -= 1
+        whose = "kept at the last stop " if kept else ""
+        self.report_error(f"a take {whose}for Live is not sent: its file {said['file']} is gone (deleted while it "
+                          f"waited to go)")
+        if kept:
+            self.report_kept_gone()
 
     def _restart_dead(self, process: subprocess.Popen[bytes], code: int) -> None:
         """Start another sender in place of ``process``, which died by itself, now: a show may send no take for

@@ -1,5 +1,7 @@
 """The OSC sender process of :mod:`~exsampling_patch.nodes.osc_outbox`: it reads length-prefixed frames from its
 stdin, sends each datagram once it holds the sent log's lock, and logs its key (see that module for why a process).
+A bundle whose take file is gone when its turn comes (deleted by hand while the sender waited for the lock) is not
+sent: it says ``gone``, and the patch tells it.
 
 Run as a script (``python -I -S osc_sender.py LOG``), standard library only: it imports nothing of the patch.
 """
@@ -143,6 +145,11 @@ def _done(out: _Reports, meta: dict[str, Any]) -> None:
         out.say("done", str(meta["seq"]))
 
 
+def _gone_file(meta: dict[str, Any]) -> str:
+    """The first file the frame's bundle names (a take's copy) that is no longer there; "" if all are."""
+    return next((str(name) for name in meta.get("files", ()) if not os.path.exists(name)), "")
+
+
 def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quiet: float = QUIET_SECONDS) -> None:
     """The sender's loop: read frames until the pipe closes; send each datagram, then log its key.
 
@@ -170,6 +177,10 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
             if key and meta["skip"] and key in sent:
                 out.say("skipped", key)
                 _done(out, meta)
+                continue
+            if gone := _gone_file(meta):  # deleted (by hand) while it waited: Live would load nothing
+                out.say("gone", json.dumps({"seq": meta.get("seq"), "file": gone}))
+                _done(out, meta)  # not logged: a redo writes the copy anew, and it goes then
                 continue
             try:
                 _send(sockets, to, datagram)

@@ -232,7 +232,8 @@ class StageConsole:
             # Something to know that is no error (a backlog, nothing lost): a line, not "error in node".
             self.say(f"{_clock(event)} warning from node '{event.node_id}': {warning}")
         kept = status.get("sending_kept")
-        if isinstance(kept, int) and kept > 0 and self.mode == "normal":
+        # Said once, with where they go (kept_to); a later count (one's file was gone: its own error) is not.
+        if isinstance(kept, int) and kept > 0 and "kept_to" in status and self.mode == "normal":
             # Takes a stop kept unsent (ableton_max): they reach Live now, which a performer should not be surprised by.
             spec = self.patch.nodes.get(event.node_id)
             self.say(f"{_clock(event)} {spec.type if spec is not None else 'node'} '{event.node_id}': sending "
