@@ -425,9 +425,16 @@ class Inspector:
         dpg.configure_item(tag, show=True)
 
     def _browse(self, sender: Any, app_data: Any, user_data: str) -> None:
+        if self.node_id is None:
+            return
         self._path_target = user_data
-        dialogs.ask_path(f"{self.tag}:path_dialog", f"Choose {user_data}", self._on_path_chosen, directory=True,
-                         default_path=str(self.model.base_dir), ok_label="Choose")
+        node_type = self.model.patch.nodes[self.node_id].type
+        param = self.model.registry.get(node_type).param_specs.get(user_data) if node_type in self.model.registry \
+            else None
+        # A file (the classifier's model) is chosen among files: a folder dialog listed none to choose.
+        file = param is not None and param.path_kind == "file"
+        dialogs.ask_path(f"{self.tag}:path_dialog", f"Choose {user_data}", self._on_path_chosen, directory=not file,
+                         default_path=str(self.model.base_dir), extensions=(), ok_label="Choose")
 
     def _on_path_chosen(self, chosen: str) -> None:
         if self._path_target is None or self.node_id is None:

@@ -1,0 +1,53 @@
+"""The inspector's "..." beside a path parameter: a file parameter (the classifier's model) is chosen among files,
+a folder parameter among folders (widgets driven through their callbacks, no viewport)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exsampling_patch.editor import dialogs
+from exsampling_patch.editor.app import EditorApp
+from tests.editor.harness import call, open_editor
+
+PATCH = """\
+exsampling_patch: 1
+name: own model
+nodes:
+- id: inbox
+  type: folder_source
+  position: [40, 80]
+  params: {folder: inbox}
+- id: classifier
+  type: classifier
+  position: [320, 80]
+links:
+- inbox.take -> classifier.take
+"""
+DIALOG = "inspector:path_dialog"
+
+
+def browse(app: EditorApp, node_id: str, name: str) -> dialogs.FileDialog:
+    app.inspector.show(node_id)
+    call(f"param:{node_id}:{name}:browse")
+    return dialogs.OPEN[DIALOG]
+
+
+def test_the_classifiers_model_file_is_chosen_among_files(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(PATCH)
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "my_model.pt").write_bytes(b"model")
+    with open_editor(tmp_path / "p.yaml") as app:
+        dialog = browse(app, "classifier", "model")
+        names = [entry.name for entry in dialog.entries]
+        assert "my_model.pt" in names and "inbox" in names, names  # folders to go through, files to choose
+        dialog.activate(names.index("my_model.pt"))  # a double-click on it
+        assert app.model.patch.nodes["classifier"].params["model"] == str(tmp_path / "my_model.pt")
+
+
+def test_a_folder_parameter_is_chosen_among_folders(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(PATCH)
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "my_model.pt").write_bytes(b"model")
+    with open_editor(tmp_path / "p.yaml") as app:
+        dialog = browse(app, "inbox", "folder")
+        assert [entry.name for entry in dialog.entries] == ["inbox"]
