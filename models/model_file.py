@@ -110,7 +110,7 @@ def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, 
     try:
         blob = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise ModelFileError(f"not a readable {kind} file: {p} ({_unreadable_because(exc)})") from exc
+        raise ModelFileError(f"not a readable {kind} file: {p} ({_unreadable_because(exc, p)})") from exc
     if not isinstance(blob, dict) or blob.get("format") != file_format:
         raise ModelFileError(f"not an exsampling classifier {kind}: {p}")
     if blob.get("version") != version:
@@ -118,12 +118,23 @@ def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, 
     return blob
 
 
-def _unreadable_because(exc: Exception) -> str:
+#: How the files torch writes begin: a zip archive (since torch 1.6), or a pickle (before).
+_TORCH_MAGIC = (b"PK", b"\x80")
+
+
+def _unreadable_because(exc: Exception, path: Path) -> str:
     """Why torch could not load a file, in a few words: its own messages run to paragraphs of advice that does
     not apply (to load with ``weights_only=False``, which would run code from the file)."""
     text = str(exc)
     if isinstance(exc, EOFError) or not text:
         return "empty, or cut short"
+    try:
+        with path.open("rb") as file:
+            start = file.read(2)
+    except OSError:
+        start = b""
+    if start and not start.startswith(_TORCH_MAGIC):  # a WAV, a YAML patch, the model's card: torch said "101"
+        return "not a model file: it holds something other than weights"
     if "zip archive" in text or "central directory" in text:
         return "damaged: a model file cut short or changed"
     if type(exc).__name__ == "UnpicklingError" or "Weights only load failed" in text:

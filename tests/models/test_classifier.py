@@ -272,6 +272,19 @@ def test_an_unreadable_model_file_is_named_with_why_in_one_line(tmp_path: Path) 
         assert str(raised.value) == f"not a readable model file: {tmp_path / name} ({why})"
 
 
+def test_a_file_of_another_kind_given_as_the_model_says_so(tmp_path: Path) -> None:
+    """The card `exsampling train` writes beside the model, a take, a patch: torch's error was "(101)" or
+    "(pop from empty list)"."""
+    files = {"my_model.md": b"# my_model\n\nvalidation accuracy 90%\n", "take.wav": b"RIFF\x24\x00\x00\x00WAVEfmt ",
+             "show.yaml": b"exsampling_patch: 1\nnodes: []\n"}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ModelFileError) as raised:
+            load_model_file(tmp_path / name)
+        assert str(raised.value) == (f"not a readable model file: {tmp_path / name} (not a model file: it holds "
+                                     "something other than weights)")
+
+
 def test_a_model_file_of_another_front_end_is_refused_with_what_to_do(tmp_path: Path) -> None:
     """Model files written before 25 Nov 2026 describe a 16 kHz front end (n_fft/hop in samples)."""
     blob = torch.load(str(SHIPPED_MODEL), map_location="cpu", weights_only=True)
