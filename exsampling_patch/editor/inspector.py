@@ -30,6 +30,7 @@ from exsampling_patch.editor.params import (
 from exsampling_patch.editor.patch_view import ERROR_RED, WARN_YELLOW
 from exsampling_patch.editor.present import present_kind
 from exsampling_patch.editor.present_combo import COMBOS
+from exsampling_patch.editor.rebase import as_patch_relative
 from exsampling_patch.editor.table_param import TableEditor
 from exsampling_patch.validate import SLOT_SENDERS
 
@@ -439,6 +440,8 @@ class Inspector:
     def _on_path_chosen(self, chosen: str) -> None:
         if self._path_target is None or self.node_id is None:
             return
+        if self.model.path is not None:  # a new patch's paths are taken from where it is saved: kept absolute
+            chosen = as_patch_relative(chosen, self.model.base_dir)
         self._set(self._path_target, chosen)
         self._refresh_value(self._path_target)
 

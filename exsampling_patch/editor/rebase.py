@@ -49,3 +49,14 @@ def rebase_path(value: str, old: Path, new: Path) -> str:
     if value.startswith("~") or Path(value).is_absolute():
         return value
     return Path(os.path.relpath(os.path.normpath(old / value), new)).as_posix()
+
+
+def as_patch_relative(chosen: str, base: Path) -> str:
+    """``chosen`` (an absolute path picked in a browser) as a patch in folder ``base`` names it: relative when it
+    lies in that folder or beside it (``../takes/inbox``, as the shipped patches name theirs), so that the show's
+    folder moved or copied whole to another machine still finds it; else absolute, as it is."""
+    try:
+        relative = Path(os.path.relpath(chosen, base))
+    except ValueError:  # another drive (Windows): no relative path leads there
+        return chosen
+    return chosen if relative.parts[:2] == ("..", "..") else relative.as_posix()

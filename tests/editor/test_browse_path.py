@@ -1,5 +1,6 @@
 """The inspector's "..." beside a path parameter: a file parameter (the classifier's model) is chosen among files,
-a folder parameter among folders (widgets driven through their callbacks, no viewport)."""
+a folder parameter among folders, and what is chosen in or beside the patch's folder is kept relative to it
+(widgets driven through their callbacks, no viewport)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def test_the_classifiers_model_file_is_chosen_among_files(tmp_path: Path) -> Non
         names = [entry.name for entry in dialog.entries]
         assert "my_model.pt" in names and "inbox" in names, names  # folders to go through, files to choose
         dialog.activate(names.index("my_model.pt"))  # a double-click on it
-        assert app.model.patch.nodes["classifier"].params["model"] == str(tmp_path / "my_model.pt")
+        assert app.model.patch.nodes["classifier"].params["model"] == "my_model.pt"
 
 
 def test_a_folder_parameter_is_chosen_among_folders(tmp_path: Path) -> None:
@@ -51,3 +52,22 @@ def test_a_folder_parameter_is_chosen_among_folders(tmp_path: Path) -> None:
     with open_editor(tmp_path / "p.yaml") as app:
         dialog = browse(app, "inbox", "folder")
         assert [entry.name for entry in dialog.entries] == ["inbox"]
+
+
+def test_a_folder_chosen_in_or_beside_the_patchs_folder_is_kept_relative(tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    (show / "patches").mkdir(parents=True)
+    (show / "patches" / "p.yaml").write_text(PATCH)
+    for folder in (show / "takes" / "new", show / "patches" / "inbox", tmp_path / "elsewhere"):
+        folder.mkdir(parents=True)
+    with open_editor(show / "patches" / "p.yaml") as app:
+        chosen = {}
+        for folder in (show / "takes" / "new", show / "patches" / "inbox", tmp_path / "elsewhere"):
+            dialog = browse(app, "inbox", "folder")
+            dialog.go(folder)
+            dialog.accept()  # an empty name: this folder
+            chosen[folder.name] = app.model.patch.nodes["inbox"].params["folder"]
+        # Beside the patches (the shipped patches' own layout), and in their folder: relative, so that the show's
+        # folder copied to the venue's laptop still finds them; further off: absolute.
+        assert chosen == {"new": "../takes/new", "inbox": "inbox", "elsewhere": str(tmp_path / "elsewhere")}
+        assert not app.model.problems(), app.model.problems()
