@@ -118,6 +118,7 @@ class FileDialog:
             return
         self.folder = folder.resolve()
         dpg.set_value(f"{self.tag}:folder", str(self.folder))
+        dpg.configure_item(f"{self.tag}:warning", show=False)  # about a file of the folder left
         self.entries = list_folder(self.folder, self.extensions, self.directory)
         for row in dpg.get_item_children(f"{self.tag}:table", 1) or []:
             try:

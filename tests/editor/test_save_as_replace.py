@@ -42,3 +42,15 @@ def test_save_as_onto_its_own_file_or_a_new_name_asks_nothing(tmp_path: Path) ->
         call("menu:save_as")
         save_as_in(tmp_path, "new.yaml")
         assert app.model.path == tmp_path / "new.yaml" and "dialog:save_as" not in dialogs.OPEN
+
+
+def test_the_warning_goes_when_another_folder_is_shown(tmp_path: Path) -> None:
+    (tmp_path / "set.yaml").write_text(PATCH)
+    (tmp_path / "other.yaml").write_text(OTHER)
+    (tmp_path / "sub").mkdir()
+    with open_editor(tmp_path / "set.yaml"):
+        call("menu:save_as")
+        save_as_in(tmp_path, "other.yaml")
+        assert dpg.get_item_configuration("dialog:save_as:warning")["show"]
+        dialogs.OPEN["dialog:save_as"].go(tmp_path / "sub")  # a double-click on the folder
+        assert not dpg.get_item_configuration("dialog:save_as:warning")["show"]  # no other.yaml there
