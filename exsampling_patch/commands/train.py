@@ -47,6 +47,13 @@ def slots_line(labels: list[str]) -> str:
 
 def out_problem(out: Path) -> str:
     """Why the model file ``out`` cannot be written ('' if it can); its folder is made here if missing."""
+    from exsampling_patch.models.model_file import SHIPPED_MODEL, VALIDATION_HEAD
+
+    if out.resolve() in (SHIPPED_MODEL.resolve(), VALIDATION_HEAD.resolve()):
+        # `--out models/sounds.pt` "to update the default" replaced the model every patch uses, past undoing
+        # in an installed copy: a fine-tune on a few takes knows only their labels.
+        return ("the shipped model, which every patch without a model of its own uses: write your own file "
+                "(such as my_model.pt) and set the classifier's model parameter to it")
     if out.is_dir():
         return f"a folder: name the model file to write in it, such as {out / 'my_model.pt'}"
     folder = next((p for p in out.parents if p.exists()), None)

@@ -185,6 +185,20 @@ def test_train_writes_model_card_and_confusion_and_the_node_uses_it(esc50: Path,
     assert correct / len(held_out) >= 0.7, f"{correct}/{len(held_out)} held-out takes right"
 
 
+def test_train_refuses_an_out_that_is_the_shipped_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, `--out models/sounds.pt` passed: the training then replaced the model every patch uses. Checked on
+    # the function the command asks before training, so that this test can never write over the shipped files.
+    from exsampling_patch.commands.train import out_problem
+    from exsampling_patch.models.model_file import SHIPPED_MODEL, VALIDATION_HEAD
+
+    monkeypatch.chdir(SHIPPED_MODEL.parent)
+    for out in (SHIPPED_MODEL, Path("sounds.pt"), Path("..") / SHIPPED_MODEL.parent.name / "sounds.pt",
+                VALIDATION_HEAD):
+        assert out_problem(out).startswith("the shipped model, which every patch without a model of its own uses: "
+                                           "write your own file"), out
+    assert out_problem(tmp_path / "sounds.pt") == ""
+
+
 def test_train_says_which_labels_the_shipped_table_has_no_slot_for() -> None:
     from exsampling_patch.commands.train import slots_line
 
