@@ -93,6 +93,23 @@ def writer_gone(part: Path) -> bool:
     return False
 
 
+def remove_dead_parts(folder: Path, names: tuple[str, ...] = ()) -> list[Path]:
+    """Remove the temporary files (``.*.part``; with ``names``, only those written for these files) that a kill left
+    in ``folder``; returns them, sorted. Only those whose writer has ended (:func:`writer_gone`): another process may
+    be writing one now. One that names no writer (written before names held pids), once :data:`LEFTOVER_AGE` old."""
+    patterns = [f".{glob_escape(name)}{pid}.part" for name in names for pid in ("", ".*")] or [".*.part"]
+    removed = []
+    now = time.time()
+    for part in {part for pattern in patterns for part in folder.glob(pattern)}:
+        try:
+            if writer_gone(part) if part_writer(part) is not None else now - part.stat().st_mtime > LEFTOVER_AGE:
+                part.unlink()
+                removed.append(part)
+        except OSError:  # removed meanwhile (another sweep), or not ours to remove
+            continue
+    return sorted(removed)
+
+
 def write_atomic(path: Path, write: Any, durable: bool = True) -> None:
     """Call ``write(tmp_path)``, flush it to disk, then rename it to ``path`` (and flush the folder).
 

@@ -18,15 +18,13 @@ import soundfile as sf
 from exsampling_patch.messages import Take
 from exsampling_patch.nodes.osc_outbox import kept_files
 from exsampling_patch.takes import (
-    LEFTOVER_AGE,
     named_stem,
     part_prefix,
-    part_writer,
+    remove_dead_parts,
     sidecar_path,
     take_metadata,
     write_atomic,
     write_float_wav,
-    writer_gone,
 )
 
 __all__ = ["PENDING", "TakeFiles"]
@@ -106,17 +104,7 @@ class TakeFiles:
         kill left in the folder; returns them. Only those whose writer has ended (the pid in the name,
         :func:`writer_gone`): another run may be writing into this folder now. One named before names held pids,
         once it is :data:`LEFTOVER_AGE` old."""
-        removed = []
-        now = time.time()
-        for part in self.folder.glob(".*.part"):
-            try:
-                if (writer_gone(part) if part_writer(part) is not None
-                        else now - part.stat().st_mtime > LEFTOVER_AGE):
-                    part.unlink()
-                    removed.append(part)
-            except OSError:  # removed meanwhile (another node's sweep), or not ours to remove
-                continue
-        return sorted(removed)
+        return remove_dead_parts(self.folder)
 
     def write_ahead(self, take: Take) -> None:
         """Write the copy of a take that may soon be assigned (nothing to do for a take that is its own file)."""

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
-from exsampling_patch.takes import TakeStore, read_take
+from exsampling_patch.takes import TakeStore, read_take, remove_dead_parts
 
 if TYPE_CHECKING:
     from exsampling_patch.nodes.web_recorder.seen import Key
@@ -84,11 +84,17 @@ class WebRecorder(Node):
 
     def start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
-        from exsampling_patch.nodes.web_recorder.seen import SeenTakes
+        from exsampling_patch.nodes.web_recorder.seen import SEEN_FILE, SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
         from exsampling_patch.nodes.web_recorder.status import BOARD
         from exsampling_patch.nodes.web_recorder.store import finish_interrupted
-        from exsampling_patch.nodes.web_recorder.tls import ensure_certificate, lan_address, load_token, server_context
+        from exsampling_patch.nodes.web_recorder.tls import (
+            STATE_FILES,
+            ensure_certificate,
+            lan_address,
+            load_token,
+            server_context,
+        )
         from exsampling_patch.qr import qr_rows, terminal_text
 
         self._board = BOARD
@@ -101,6 +107,9 @@ class WebRecorder(Node):
         self._recorders: set[str] = set()
         state = self.resolve_path(self.state_folder)
         state.mkdir(parents=True, exist_ok=True)
+        # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
+        if swept := remove_dead_parts(state, (SEEN_FILE, *STATE_FILES)):
+            log.info("removed %d temporary files a killed run left in %s", len(swept), state)
         self._seen = SeenTakes(state)  # (recorder, phone, its id) -> reply, across restarts
         finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
         self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)

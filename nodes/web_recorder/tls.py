@@ -15,9 +15,12 @@ import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from exsampling_patch.takes import part_prefix
 
 CERT_NAME, KEY_NAME, TOKEN_NAME = "recorder-cert.pem", "recorder-key.pem", "token"
 
@@ -83,18 +86,31 @@ def ensure_certificate(folder: Path, hosts: list[str], warn: Callable[[str], Non
             names.append(f"IP:{ipaddress.ip_address(host)}")
         except ValueError:
             names.append(f"DNS:{host}")
-    tmp_cert, tmp_key = folder / f".{CERT_NAME}.part", folder / f".{KEY_NAME}.part"
+    # Named after this process (part_prefix): a kill leaves them, and a later start removes them once it has ended.
+    tmp_cert, tmp_key = _part(folder, CERT_NAME), _part(folder, KEY_NAME)
     command = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                "-nodes", "-days", str(CERT_DAYS), "-subj", "/CN=ExSampling field recorder",
                "-addext", "subjectAltName=" + ",".join(dict.fromkeys(names)),
                "-keyout", str(tmp_key), "-out", str(tmp_cert)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
-    if result.returncode != 0:
-        raise RuntimeError(f"openssl could not make the certificate: {result.stderr.strip()}")
-    os.chmod(tmp_key, 0o600)
-    os.replace(tmp_key, key)  # key first: a cert without its key is never left behind
-    os.replace(tmp_cert, cert)
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        if result.returncode != 0:
+            raise RuntimeError(f"openssl could not make the certificate: {result.stderr.strip()}")
+        os.chmod(tmp_key, 0o600)
+        os.chmod(tmp_cert, 0o644)  # public, as openssl made it before: its temporary file was 0600
+        os.replace(tmp_key, key)  # key first: a cert without its key is never left behind
+        os.replace(tmp_cert, cert)
+    finally:  # what a failure left (none once renamed)
+        tmp_key.unlink(missing_ok=True)
+        tmp_cert.unlink(missing_ok=True)
     return cert, key
+
+
+def _part(folder: Path, name: str) -> Path:
+    """A new empty temporary file (mode 0600) in ``folder`` for ``name``, its name telling this process."""
+    fd, tmp = tempfile.mkstemp(prefix=part_prefix(name), suffix=".part", dir=folder)
+    os.close(fd)
+    return Path(tmp)
 
 
 def server_context(cert: Path, key: Path) -> ssl.SSLContext:
@@ -125,8 +141,15 @@ def load_token(folder: Path, rotate: bool = False, warn: Callable[[str], None] |
         if warn is not None:
             warn(text)
     token = secrets.token_urlsafe(18)
-    tmp = folder / f".{TOKEN_NAME}.part"
-    tmp.write_text(token + "\n", encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    tmp = _part(folder, TOKEN_NAME)  # 0600 from its making: the token is never readable by others
+    try:
+        tmp.write_text(token + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return token
+
+
+STATE_FILES = (CERT_NAME, KEY_NAME, TOKEN_NAME)
+"""The files of a recorder's state folder written here (each through a temporary file: :func:`_part`)."""
