@@ -77,7 +77,9 @@ def read_show(path: Path) -> list[dict[str, Any]]:
         text = file.read()
     *whole, last = text.split("\n")  # last: "" after a whole log's final "\n"
     numbered = [(number, line) for number, line in enumerate(whole, 1) if line.strip()]
-    if last.strip():
+    if last.strip() and not numbered:  # its only line: read as any other ("an empty file" of a one-line file)
+        numbered.append((len(whole) + 1, last))
+    elif last.strip():
         with contextlib.suppress(ValueError):  # cut short mid-write: the show up to it is replayed
             json.loads(last)
             numbered.append((len(whole) + 1, last))

@@ -338,6 +338,8 @@ def test_a_reader_that_stops_early_gets_no_traceback(monkeypatch: pytest.MonkeyP
     ('{"event": "show", "nodes": {}}\n[1, 2]\n', 2),  # JSON, not an object
     ('{"a": 1}\n', 1),  # an object, not a show's event
     ('{"event": "take", "t": 1.0}\n', 1),  # events without the show's header line
+    ("take-1 kept", 1),  # one line of text without its "\n": was "an empty file, not a show log"
+    ("RIFF$\x00\x00\x00WAVEfmt ", 1),  # a small file with no "\n" at all: the same
 ])
 def test_replay_of_a_file_that_is_no_show_log_says_so(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, line: int) -> None:
