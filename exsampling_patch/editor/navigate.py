@@ -137,7 +137,7 @@ class Navigator:
 
     @staticmethod
     def _shift(low: float, high: float, start: float, length: float) -> float:
-        if high - low + 2 * MARGIN > length:
+        if high - low > length:  # from the top left corner; else centred, however little room is left at the edges
             return start + MARGIN - low
         return (start + length / 2) - (low + high) / 2
 
@@ -171,7 +171,9 @@ class Navigator:
         how to see the rest (there is no zoom); else None."""
         width, height = self.visible()[2:]
         scale = self.view.scale
-        if (box[2] - box[0]) * scale + 2 * MARGIN <= width and (box[3] - box[1]) * scale + 2 * MARGIN <= height:
+        # The margins aside: a patch that fits without them shows whole (centred, with less room at its edges), and
+        # a 3-node patch a little narrower than the view was said to be "larger than the view".
+        if (box[2] - box[0]) * scale <= width and (box[3] - box[1]) * scale <= height:
             return None
         compact = "" if self.view.compact else ", C compact nodes"
         minimap = ", M minimap" if self.view.minimap_allowed() else ""
