@@ -105,6 +105,8 @@ def _plain(x: Any) -> Any:
 
 def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, Any]:
     """A model or head file's content, checked for its format and version; ModelFileError names the file."""
+    if p.is_dir():  # "not found" of a folder that is there sent people looking for a typo
+        raise ModelFileError(f"a folder, not a {kind} file: {p} (name the .pt file in it)")
     if not p.is_file():
         raise ModelFileError(f"{kind} file not found: {p}")
     try:

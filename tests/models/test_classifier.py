@@ -272,6 +272,13 @@ def test_an_unreadable_model_file_is_named_with_why_in_one_line(tmp_path: Path) 
         assert str(raised.value) == f"not a readable model file: {tmp_path / name} ({why})"
 
 
+def test_a_folder_given_as_the_model_is_told_as_a_folder(tmp_path: Path) -> None:
+    # Before: "model file not found: models", of a folder that is there.
+    with pytest.raises(ModelFileError) as raised:
+        load_model_file(tmp_path)
+    assert str(raised.value) == f"a folder, not a model file: {tmp_path} (name the .pt file in it)"
+
+
 def test_a_file_of_another_kind_given_as_the_model_says_so(tmp_path: Path) -> None:
     """The card `exsampling train` writes beside the model, a take, a patch: torch's error was "(101)" or
     "(pop from empty list)"."""
