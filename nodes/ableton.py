@@ -59,13 +59,22 @@ def held_sent_log(node: AbletonOsc | AbletonLive, folder: Path) -> SentLog:
         raise
 
 
-def swept(node: Node, files: TakeFiles) -> None:
+def swept(node: Node, files: TakeFiles) -> bool:
     """Sweep ``files``' folder at ``node``'s start, and say once (a warning: the console's line) if temporary files
-    that a killed run left there were removed: a performer who finds them gone knows why."""
+    that a killed run left there were removed: a performer who finds them gone knows why. Returns whether it warned:
+    the warning is ended at the next take sent (:func:`warning_ended`)."""
     files.sweep()
     if count := len(files.leftovers):
         node.report_status(warning=f"removed {count} temporary file{'s' if count != 1 else ''} that a killed run "
                                    f"left in {files.folder} (writes it never finished)")
+    return bool(count)
+
+
+def warning_ended(warned: bool) -> dict[str, str]:
+    """The status field that ends :func:`swept`'s warning (an empty one, as the classifier ends its backlog's), for
+    the next take sent; none where it did not warn. Kept, it stood on the editor's node line until the node stopped,
+    read as a problem of now."""
+    return {"warning": ""} if warned else {}
 
 
 def max_device_messages(assignment: SlotAssignment, path: Path,
@@ -111,7 +120,7 @@ class AbletonMax(Node):
                              self._sending_again, self._sender_restarted, self._kept_gone)
         self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id,
                                pending=self.outbox.pending_files)
-        swept(self, self.files)
+        self._warned = swept(self, self.files)
         # What a stop kept (this node's, rebuilt by a live edit) goes where the node sends now, not where it did.
         kept = any_kept(unsent_path(self.outbox.log))
         self._sending_kept(self.outbox.start(self.target.resolved() if kept else None))
@@ -168,7 +177,8 @@ class AbletonMax(Node):
                                             skip_if_sent=bool(take.meta.get("recovered"))))
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the hand-over
         self.report_status(slot=assignment.slot, label=assignment.label or "", take=take.take_id,
-                           **take.latency_status())
+                           **take.latency_status(), **warning_ended(self._warned))
+        self._warned = False
 
 
 def track_colour(label: str) -> int:
@@ -320,7 +330,7 @@ class AbletonLive(Node):
         # The lock first: while another run holds the folder, this run's sweep leaves its files alone.
         self.sent: SentLog | None = held_sent_log(self, self.resolve_path(self.folder))
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
-        swept(self, self.files)
+        self._warned = swept(self, self.files)
         self.loaded = 0
         self.last_reply: tuple[str, list[Any]] | None = None
         self.replies = threading.Event()
@@ -361,7 +371,9 @@ class AbletonLive(Node):
         if sent and (key := sent_key(assignment)) and self.sent is not None:
             self.sent.add(key)
         if sent:
-            self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status())
+            self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status(),
+                               **warning_ended(self._warned))
+            self._warned = False
 
     def _send(self, address: str, args: list[Any]) -> bool:
         """Send from the socket the replies come back to; report (once) instead of raising."""
