@@ -11,14 +11,20 @@ which inherits it: a run's jackd that outlives its killed pytest keeps its name 
 A jackd started here ends with the pytest that started it (SIGTERM, as its owner stops it: its registry entry goes
 too), through ``setpriv --pdeathsig``: before, a pytest killed mid-test (SIGKILL, a timeout) left its private server
 running for good, holding a name of the pool and an entry of the registry. The signal comes when the *thread* that
-started jackd ends: start it from the thread that holds it (a test's, pytest's main thread), never a helper's."""
+started jackd ends: start it from the thread that holds it (a test's, pytest's main thread), never a helper's.
+
+While a private server runs, the test process's PortAudio (a test that imported sounddevice: its JACK host holds an
+active client with a process callback on the shared server) is terminated, and initialised again once the server is
+gone: see :func:`portaudio_set_aside`."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -100,19 +106,55 @@ def stop_server(jackd: subprocess.Popen[bytes]) -> None:
         jackd.wait()
 
 
+@contextlib.contextmanager
+def portaudio_set_aside() -> Iterator[None]:
+    """Terminate this process's PortAudio, if a test initialised it (imported sounddevice), for the time of the
+    block, and initialise it again after it (on the server named by ``JACK_DEFAULT_SERVER`` then).
+
+    Why: PortAudio's JACK host keeps a JACK client active, with a process callback, from its initialisation to its
+    termination. libjack (jack2 1.9.21) does not take one process's clients on two servers: once a client of this
+    process has opened on a second server (a probe, a test's watcher, rtmidi's port) its first client's process
+    thread dies of SIGSEGV, when the second server stops or at Pa_Terminate. pytest died so in
+    tests/core/test_jack_probe.py after tests/intake/test_microphone.py, whose loop plays through this process's
+    PortAudio. The patch's processes never do this: each talks to the one server its environment names."""
+    sd = sys.modules.get("sounddevice")
+    if sd is None:
+        yield
+        return
+    initialised = int(sd._initialized)
+    for _ in range(initialised):
+        sd._terminate()  # closes its JACK client cleanly: the shared server runs
+    try:
+        yield
+    finally:
+        for _ in range(initialised):
+            sd._initialize()
+
+
 def private_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    """Start the server (the default one for processes started from now on), yield its process, stop it."""
+    """Start the server (the default one for processes started from now on), yield its process, stop it. This
+    process's PortAudio is set aside meanwhile (:func:`portaudio_set_aside`)."""
+    shared = os.environ.get("JACK_DEFAULT_SERVER")
     name = claim_name()
     try:
-        monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
-        monkeypatch.setenv("JACK_NO_AUDIO_RESERVATION", "1")
-        jackd = start_server(name)
-        try:
-            yield jackd
-        finally:
-            stop_server(jackd)
-            # A client whose server went away cannot close: libjack leaves its semaphore file behind, one per test.
-            for semaphore in Path("/dev/shm").glob(f"jack_sem.*_{name}_*"):
-                semaphore.unlink(missing_ok=True)
+        with portaudio_set_aside():
+            try:
+                monkeypatch.setenv("JACK_DEFAULT_SERVER", name)
+                monkeypatch.setenv("JACK_NO_AUDIO_RESERVATION", "1")
+                jackd = start_server(name)
+                try:
+                    yield jackd
+                finally:
+                    stop_server(jackd)
+                    # A client whose server went away cannot close: libjack leaves its semaphore file behind, one
+                    # per test.
+                    for semaphore in Path("/dev/shm").glob(f"jack_sem.*_{name}_*"):
+                        semaphore.unlink(missing_ok=True)
+            finally:
+                # PortAudio starts again on the shared server (monkeypatch puts the same value back later)
+                if shared is None:
+                    os.environ.pop("JACK_DEFAULT_SERVER", None)
+                else:
+                    os.environ["JACK_DEFAULT_SERVER"] = shared
     finally:
         release_name(name)

@@ -10,8 +10,10 @@ import ctypes.util
 import os
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +83,40 @@ def test_each_probe_opens_a_client_of_a_name_of_its_own(private_jack: subprocess
     private_jack.terminate()
     private_jack.wait(10)
     assert not jack_server_answers(), "the server gone: a probe tells it"
+
+
+# A test process whose PortAudio runs on the shared server (an earlier test imported sounddevice), then probes a
+# private server (tests.jack_server) and stops it, as the test above does; then uses PortAudio again.
+PORTAUDIO_THEN_PRIVATE = """
+import os
+import pytest
+import sounddevice as sd
+from exsampling_patch.devices import JACK_HOST_API, jack_client_name, jack_server_answers
+from tests.jack_server import private_server
+
+assert JACK_HOST_API in {api["name"] for api in sd.query_hostapis()}  # its JACK client, active on the shared server
+shared = os.environ["JACK_DEFAULT_SERVER"]
+with pytest.MonkeyPatch.context() as monkeypatch:
+    servers = private_server(monkeypatch)
+    jackd = next(servers)
+    assert jack_server_answers()
+    jackd.terminate()
+    jackd.wait(10)
+    assert not jack_server_answers()
+    next(servers, None)
+assert os.environ["JACK_DEFAULT_SERVER"] == shared
+print("PortAudio's JACK client:", jack_client_name())
+"""
+
+
+@pytest.mark.jack
+def test_a_private_server_probed_and_stopped_leaves_the_test_process_portaudio_whole() -> None:
+    """Before: libjack's client of PortAudio's JACK host on the shared server died of SIGSEGV once this process had
+    opened a client on the private server (tests/core/test_jack_probe.py crashed pytest after
+    tests/intake/test_microphone.py). Now PortAudio is set aside while a private server runs, and back after."""
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", PORTAUDIO_THEN_PRIVATE], cwd=repo, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    client = done.stdout.strip().rpartition(": ")[2]
+    assert client not in ("", "None"), done.stdout  # initialised again, on the shared server
