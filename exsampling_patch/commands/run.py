@@ -114,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
     show = None
     if args.show_log != "none":
         base_dir = Path(args.patch).resolve().parent
-        show_path = Path(args.show_log) if args.show_log else showlog.default_path(patch, base_dir, time.time())
+        # --show-log FILE given again (a show restarted with the same command) gets a file of its own, as two default
+        # logs of one second do: appended to the first, the two shows were replayed as one.
+        show_path = showlog.unused_path(Path(args.show_log)) if args.show_log else \
+            showlog.default_path(patch, base_dir, time.time())
         sources = [nid for nid, spec in patch.nodes.items() if not registry.get(spec.type).inputs]
         try:
             show = showlog.ShowLog(show_path, patch, sources, samplers_of(patch),
@@ -124,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             engine.events.subscribe(show, *showlog.KINDS)
             if mode == "normal":
-                console.say(f"show log: {show_path}")
+                taken = f" ({args.show_log} is there already, kept as it is)" \
+                    if args.show_log and show_path != Path(args.show_log) else ""
+                console.say(f"show log: {show_path}{taken}")
     if log_path is not None and mode == "normal":
         console.say(f"libraries' own messages (JACK, PortAudio) go to {log_path}")
     console.announce_static(registry)

@@ -84,11 +84,17 @@ def default_path(patch: Patch, base_dir: Path, started: float) -> Path:
         if isinstance(folder, str) and folder:
             shows = patch_path(folder, base_dir).parent / "shows"
             break
-    path, n = shows / f"{stamp}.jsonl", 1
-    while path.exists():  # two runs in one second: each its own log
+    return unused_path(shows / f"{stamp}.jsonl")  # two runs in one second: each its own log
+
+
+def unused_path(path: Path) -> Path:
+    """``path``, or where it is taken ``<stem>-2<suffix>``, ``-3`` ...: the first that does not exist. A show log
+    is never appended to another show (replay read the two as one, their times overlapping) nor to another file."""
+    found, n = path, 1
+    while found.exists():
         n += 1
-        path = shows / f"{stamp}-{n}.jsonl"
-    return path
+        found = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return found
 
 
 def sha256_of(path: Path) -> str:

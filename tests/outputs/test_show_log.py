@@ -91,6 +91,20 @@ def test_show_log_none_writes_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "shows").exists()
 
 
+def test_a_show_log_given_again_is_not_appended_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, a show restarted with the same --show-log FILE was appended to the first one's log, and replay read
+    # the two shows as one, their times overlapping; a FILE that was another file (a take) was appended to too.
+    patch = tmp_path / "empty.yaml"
+    patch.write_text("exsampling_patch: 1\nname: empty\nnodes: []\nlinks: []\n", encoding="utf-8")
+    log = tmp_path / "tonight.jsonl"
+    for _ in range(2):
+        assert main(["run", str(patch), "--for", "0.1", "--log", "-", "--show-log", str(log)]) == 0
+    err = capsys.readouterr().err
+    assert f"show log: {tmp_path / 'tonight-2.jsonl'} ({log} is there already, kept as it is)" in err, err
+    for path in (log, tmp_path / "tonight-2.jsonl"):
+        assert [line["event"] for line in read_show(path)] == ["show"], path
+
+
 def _onsets(lines: list[dict], channel: int) -> list[float]:
     loads = [line["t"] for line in lines if line["event"] == "load"]
     return [m["due"] for m in lines if m["event"] == "midi" and m["type"] == "note_on" and m["channel"] == channel
