@@ -408,7 +408,10 @@ class EditorApp:
         down = dpg.is_mouse_button_down(dpg.mvMouseButton_Left)
         if down and not self._left_down:  # where the press was decides what its release clears (the mouse moves)
             mouse = dpg.get_mouse_pos(local=False)
-            self._pressed_on = self.patch_view.node_at(mouse)
+            # A press in a window over the canvas (a file dialog, a message, the add-node pop-up) is none on the node
+            # under it: its release selected that node, unseen, and showed it in the inspector.
+            covered = self.modal_open() or self.add_popup.shown
+            self._pressed_on = None if covered else self.patch_view.node_at(mouse)
             self._press_point = (float(mouse[0]), float(mouse[1])) if self._pressed_on is not None else None
         self._left_down = down
         changed = self.observer.apply()
