@@ -48,14 +48,15 @@ def live_parts(live: NodeLive) -> list[str]:
     warning = live.get("warning")
     if isinstance(warning, str) and warning:  # no error, but the performer should see it (a backlog)
         parts.append(f"warning: {warning}")
-    if live.get("label") is not None:
+    label = live.get("label")
+    if label is not None and label != "":  # an assignment with no label (the Live outputs, the sampler) reports ""
         confidence, pitch_confidence = live.get("confidence"), live.get("pitch_confidence")
         if isinstance(confidence, float):
-            parts.append(f"{live.get('label')} {confidence:.0%}")
+            parts.append(f"{label} {confidence:.0%}")
         elif isinstance(pitch_confidence, float):  # "unpitched 45%" would read as 45% sure it is unpitched
-            parts.append(f"{live.get('label')} (pitch confidence {pitch_confidence:.0%})")
+            parts.append(f"{label} (pitch confidence {pitch_confidence:.0%})")
         else:
-            parts.append(f"{live.get('label')}")
+            parts.append(f"{label}")
     fate = fate_text(live)
     if fate is not None:
         parts.append(fate)
