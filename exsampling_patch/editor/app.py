@@ -260,6 +260,10 @@ class EditorApp:
     def ask_open(self) -> None:
         self.files.ask_open()
 
+    def new_patch(self) -> None:
+        """A new, empty patch (call through :meth:`request`); a running patch stops first, as for Open."""
+        self.files.new()
+
     def ask_save_as(self) -> None:
         self.files.ask_save_as()
 

@@ -90,6 +90,14 @@ class FileActions:
         except Exception as error:
             self.say(f"could not save: {error}")
 
+    def new(self) -> None:
+        """A new, empty patch (call through :meth:`request`). A running patch stops first, as for open: left
+        running, the empty patch was swapped into it (every node stopped, the run state still "running") and the
+        nodes added next started at once, from the old patch's folder."""
+        if self.runner.running:
+            self.runner.stop()
+        self.model.new()
+
     def open(self, path: str | os.PathLike[str]) -> bool:
         """Open a patch, problems and all (call through :meth:`request` to keep unsaved changes safe).
 

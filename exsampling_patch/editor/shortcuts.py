@@ -31,6 +31,7 @@ class Actions(Protocol):
 
     def request(self, action: Callable[[], Any]) -> bool: ...
     def ask_open(self) -> None: ...
+    def new_patch(self) -> None: ...
     def save(self) -> bool: ...
     def ask_save_as(self) -> None: ...
     def quit(self) -> None: ...
@@ -66,7 +67,7 @@ class Shortcuts:
         a = self.actions
         return [
             ("File", [
-                ("new", "New", "Ctrl+N", lambda: a.request(a.model.new)),
+                ("new", "New", "Ctrl+N", lambda: a.request(a.new_patch)),
                 ("open", "Open...", "Ctrl+O", lambda: a.request(a.ask_open)),
                 ("save", "Save", "Ctrl+S", a.save),
                 ("save_as", "Save as...", "", a.ask_save_as),
@@ -110,7 +111,7 @@ class Shortcuts:
             (True, False, dpg.mvKey_V): a.paste,
             (True, False, dpg.mvKey_D): a.duplicate,
             (True, False, dpg.mvKey_S): a.save,
-            (True, False, dpg.mvKey_N): lambda: a.request(a.model.new),
+            (True, False, dpg.mvKey_N): lambda: a.request(a.new_patch),
             (True, False, dpg.mvKey_O): lambda: a.request(a.ask_open),
             (True, False, dpg.mvKey_Q): a.quit,
             (False, False, dpg.mvKey_Delete): a.delete_selected,
