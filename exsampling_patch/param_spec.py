@@ -185,6 +185,11 @@ class Param(Generic[T]):
         if value is None:
             if self.required:
                 raise ParamError(f"parameter '{self.name}' is required: {self.doc or 'give it a value'}")
+            if self.default is not None and not self.merge:
+                # `top_db:` with its value not written yet: check said ok, and the node got None (a TypeError
+                # on every take). A table's null is its default's rows, no changes (in_effect).
+                raise ParamError(f"parameter '{self.name}' has no value: give it one, or leave it out for its "
+                                 f"default, {self.default!r}")
             return None
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)

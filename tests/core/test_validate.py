@@ -337,6 +337,15 @@ def test_a_value_yaml_read_as_another_kind_says_how_to_quote_it(tmp_path: Path) 
     ]
 
 
+def test_a_table_written_without_rows_is_its_default_not_a_parameter_without_a_value(tmp_path: Path) -> None:
+    # A parameter written without its value is refused (broken/param_without_value.yaml: check said ok, and the
+    # node got None); a table of changes with none (`table:`) keeps its default's rows, as before.
+    path = tmp_path / "show.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: map\n  type: slot_map\n  params:\n    table:\nlinks: []\n",
+                    encoding="utf-8")
+    assert check_file(path) == []
+
+
 def test_a_number_yaml_reads_as_text_unquoted_is_not_told_to_lose_its_quotes(tmp_path: Path) -> None:
     # Before, `settle_time: 5e-1` was told "a number in quotes is text: write it without the quotes": there were
     # none. YAML 1.1 reads an exponent without a dot and a sign, and inf, as text.
