@@ -206,6 +206,9 @@ class FileDialog:
         try:
             if not dpg.get_item_configuration(self.window)["show"]:
                 dpg.configure_item(self.window, show=True, width=SIZE[0], height=SIZE[1], pos=POS)
+                # Typed into at once, its name selected (Ctrl+S on a new patch, a name, Enter): unfocused, the keys
+                # typed went nowhere until the field was clicked.
+                dpg.focus_item(f"{self.tag}:name")
         except Exception:  # deleted since collect() listed it (replaced by ask_path), or of a context that is gone
             return
 
