@@ -42,6 +42,23 @@ class Stop:
     """To a child: end (after what it was doing)."""
 
 
+@dataclass(frozen=True)
+class Stopping:
+    """From a child, at once when it gets :class:`Stop`: it is finishing (closing its stream). Its parent then waits
+    for it, rather than taking it for hung (:meth:`Child.stop`)."""
+
+
+#: How long :meth:`Child.stop` waits for the process to answer the Stop (:class:`Stopping`) before taking it for hung
+#: and terminating it; one that answered may take longer to finish. The microphone's input process answers from its
+#: loop that checks its stream every 0.25 s, the sampler's audio process from its loop that polls every 0.1 s.
+STOP_ANSWER_SECONDS = 2.0
+
+
+def hung_at_stop(what: str, grace: float) -> str:
+    """The warning told when :meth:`Child.stop` found the process ``what`` hung."""
+    return f"{what} did not answer the stop in {grace:g} s (hung): it was terminated"
+
+
 class Child:
     """One child process running ``module``'s ``serve`` (see the module's docstring); not thread-safe: the
     caller holds its own lock around sends that must not interleave."""
@@ -51,6 +68,9 @@ class Child:
         self.pass_fds = tuple(pass_fds)
         self.process: subprocess.Popen[bytes] | None = None
         self.connection: Connection | None = None
+        #: Set by the caller's reader once the process now running answers a Stop (:class:`Stopping`) or its
+        #: connection ends; cleared at each start. See :meth:`stop`.
+        self.answered = threading.Event()
 
     @property
     def pid(self) -> int | None:
@@ -60,6 +80,7 @@ class Child:
     def start(self, first: Any, handles: Sequence[int] = ()) -> None:
         """Start the process and send it ``first`` then each descriptor of ``handles``. A process that dies at
         once is not an error here: the caller finds it out at its first receive (EOFError or OSError)."""
+        self.answered.clear()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         fd = theirs.fileno()
         try:
@@ -96,19 +117,20 @@ class Child:
             self.send(Stop())
 
     def stop(self, lock: AbstractContextManager[object], reader: threading.Thread | None,
-             answered: threading.Event | None = None, grace: float = 2.0) -> bool:
+             grace: float | None = None) -> bool:
         """Ask the process to stop, let ``reader`` (the thread reading its messages) see its last ones, then
         :meth:`end` it. ``lock`` is the caller's lock around sending to the process: held for the Stop and the
         end, not while the reader is waited for.
 
-        ``answered``: an event the reader sets once the process acknowledges the Stop, or its connection ends. A
-        process that has not answered within ``grace`` seconds is hung (it never came back to reading its
-        messages): it is terminated at once rather than waited for (the reader's 5 s, then 3 s before a kill), and
-        False returned. One that answered has the whole time to finish (closing its stream). True otherwise."""
+        ``grace``: for a process that answers a Stop (:class:`Stopping`), whose reader sets :attr:`answered`. One
+        that has not answered within ``grace`` seconds is hung (it never came back to reading its messages): it is
+        terminated at once rather than waited for (the reader's 5 s, then 3 s before a kill), and False returned
+        (the caller tells :func:`hung_at_stop`). One that answered has the whole time to finish (closing its
+        stream). True otherwise; None: the process is not asked to answer."""
         with lock:
             self.ask_to_stop()
             process = self.process
-        in_time = answered is None or process is None or answered.wait(grace)
+        in_time = grace is None or process is None or self.answered.wait(grace)
         if not in_time and process is not None:
             with contextlib.suppress(OSError):
                 process.terminate()

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from exsampling_patch.child_process import Child, QuickReturns
+from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, QuickReturns, Stopping, hung_at_stop
 from exsampling_patch.shared_memory import anonymous_file, map_shared
 
 #: The process's exit status once a JACK server that went away under it answers again: only a new process finds it.
@@ -40,9 +40,6 @@ START_SECONDS = 20.0  # the longest a first start waits for the stream to open
 CHECK_SECONDS = 0.25  # how often the process asks whether its stream is still running
 JACK_POLL_SECONDS = 0.5  # after the JACK server went away, how often the process asks whether it is back
 RETRY_SECONDS = 2.0  # before a new process, after one whose stream failed or that died
-#: How long a stop waits for the process to acknowledge it (:class:`Stopping`, from its loop that checks the stream
-#: every CHECK_SECONDS) before taking it for hung and terminating it; one that answered may take longer to finish.
-STOP_ANSWER_SECONDS = 2.0
 JACK_GONE = "the JACK server went away (stopped or restarted): nothing is recorded until it is back"
 _HEADER = 64  # bytes before the frames: the frame count (int64), on a line of its own
 
@@ -133,11 +130,6 @@ class Failed:
     """From the process: what went wrong (the node's error)."""
 
     text: str
-
-
-@dataclass(frozen=True)
-class Stopping:
-    """From the process: it got the Stop and is closing its stream (the node waits for it rather than ending it)."""
 
 
 # -- the process --------------------------------------------------------------------------------------------------
@@ -262,8 +254,6 @@ class InputProcess:
         self._reader: threading.Thread | None = None
         self._last_error = ""
         self._jack_back = QuickReturns()  # processes ending for a JACK server back just after they started
-        # Set once the process now running answers a Stop (Stopping) or ends: see stop(). Cleared at each start.
-        self._answered = threading.Event()
 
     def start(self, timeout: float = START_SECONDS) -> Opened:
         """Start the process and wait for its stream; what opened. One that ends for a JACK server that is back
@@ -272,7 +262,6 @@ class InputProcess:
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
-                self._answered.clear()
                 self.child.start(self.setup)
                 self._jack_back.started()
                 connection = self.child.connection
@@ -306,9 +295,8 @@ class InputProcess:
         """Stop the process: a process that does not answer the Stop within :data:`STOP_ANSWER_SECONDS` (hung, for
         a reason other than its JACK server going away) is terminated, and a warning told."""
         self._stopping.set()
-        if not self.child.stop(self._lock, self._reader, self._answered, STOP_ANSWER_SECONDS):
-            self.report_status(warning=f"the input process did not answer the stop in {STOP_ANSWER_SECONDS:g} s "
-                               "(hung): it was terminated")
+        if not self.child.stop(self._lock, self._reader, STOP_ANSWER_SECONDS):
+            self.report_status(warning=hung_at_stop("the input process", STOP_ANSWER_SECONDS))
         self.opened.clear()
 
     def _read(self) -> None:
@@ -321,7 +309,7 @@ class InputProcess:
                     self._handle(connection.recv())
             except (EOFError, OSError):
                 pass
-            self._answered.set()  # it has ended, or is ending: nothing is left to terminate
+            self.child.answered.set()  # it has ended, or is ending: nothing is left to terminate
             code = process.wait()
             self.opened.clear()
             self.jack_client = None
@@ -347,7 +335,6 @@ class InputProcess:
             if self._stopping.is_set():
                 return True
             self.child.end()
-            self._answered.clear()
             try:
                 self.child.start(self.setup)
                 self._jack_back.started()
@@ -365,7 +352,7 @@ class InputProcess:
 
     def _handle(self, message: Opened | Failed | Stopping) -> None:
         if isinstance(message, Stopping):
-            self._answered.set()
+            self.child.answered.set()
         elif isinstance(message, Opened):
             self.jack_client = message.jack_client
             self._last_error = ""

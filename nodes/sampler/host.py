@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from exsampling_patch.child_process import Child, QuickReturns
+from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, QuickReturns, Stopping, hung_at_stop
 from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.handoff import Arena, send_samples
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
@@ -148,8 +148,11 @@ class AudioProcess:
                 self._send(slot, buffer)
 
     def stop(self) -> None:
+        """Stop the process: one that does not answer the Stop within
+        :data:`~exsampling_patch.child_process.STOP_ANSWER_SECONDS` (hung) is terminated, and a warning told."""
         self._stopping.set()
-        self.child.stop(self._send_lock, self._reader)
+        if not self.child.stop(self._send_lock, self._reader, STOP_ANSWER_SECONDS):
+            self.report_status(warning=hung_at_stop("the sampler's audio process", STOP_ANSWER_SECONDS))
         self.arena.close()
 
     # -- takes ----------------------------------------------------------------------------------------------------
@@ -219,6 +222,7 @@ class AudioProcess:
                     self._handle(connection.recv())
             except (EOFError, OSError):
                 pass
+            self.child.answered.set()  # it has ended, or is ending: nothing is left to terminate
             code = process.wait()
             self._ended_at = time.perf_counter()
             self.opened.clear()
@@ -253,8 +257,10 @@ class AudioProcess:
                     return
 
     def _handle(self, message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status
-                | msg.Freed | msg.Stopped) -> None:
-        if isinstance(message, msg.Error):
+                | msg.Freed | Stopping | msg.Stopped) -> None:
+        if isinstance(message, Stopping):
+            self.child.answered.set()
+        elif isinstance(message, msg.Error):
             if message.text != self._last_error:
                 self._last_error = message.text
                 self.report_error(message.text)

@@ -5,7 +5,8 @@ To the process: :class:`Setup` first, then :class:`Load` (the take's samples at 
 or with offset -1 in a file of their own whose descriptor follows: :mod:`.handoff`), :class:`Stage` likewise for
 samples sent ahead of their assignment, :class:`LoadStaged` that puts them in a slot, :class:`Unstage` that drops
 them, and :class:`~exsampling_patch.child_process.Stop`. From it: :class:`Rate` (first), :class:`Ready`,
-:class:`Opened`, :class:`MidiPorts`, :class:`Error`, :class:`Status`, :class:`Freed` and :class:`Stopped`. Gains,
+:class:`Opened`, :class:`MidiPorts`, :class:`Error`, :class:`Status`, :class:`Freed`,
+:class:`~exsampling_patch.child_process.Stopping` (at once on a Stop) and :class:`Stopped`. Gains,
 notes from the patch and meters go through the shared state, not messages.
 """
 

@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 
-from exsampling_patch.child_process import Stop
+from exsampling_patch.child_process import Stop, Stopping
 from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.handoff import Arena, receive_samples
 from exsampling_patch.nodes.sampler.prepare import GUARD, SlotBuffer
@@ -42,7 +42,7 @@ def serve(connection: Connection) -> int:
     send_lock = threading.Lock()
 
     def send(message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status | msg.Freed
-             | msg.Stopped) -> None:
+             | Stopping | msg.Stopped) -> None:
         with send_lock, contextlib.suppress(OSError):  # the node has gone: the main loop notices and ends
             connection.send(message)
 
@@ -92,6 +92,7 @@ def serve(connection: Connection) -> int:
             if connection.poll(0.1):
                 message: msg.Load | msg.Stage | msg.Unstage | msg.LoadStaged | Stop = connection.recv()
                 if isinstance(message, Stop):
+                    send(Stopping())  # at once: the node takes a process that does not answer for hung
                     break
                 if isinstance(message, msg.Load):
                     m = message

@@ -1,5 +1,5 @@
 """Stopping the microphone's input process when it hangs, or when it takes its time to finish, with real child
-processes (:mod:`tests.input_hangs`).
+processes (:mod:`tests.child_hangs`).
 
 Before: a process that never answered the Stop (hung for a reason other than its JACK server going away) held the
 node's stop for 8 s (5 s waiting for its last messages, 3 s before a kill), silently."""
@@ -25,7 +25,7 @@ def input_process(module_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
     statuses: list[dict[str, Any]] = []
     setup = Setup(device="", channels=1, sample_rate=48000, blocksize=0, frames=4800, ring_fd=ring.fd)
     inputs = InputProcess(setup, ring, errors.append, lambda **values: statuses.append(values))
-    inputs.child.module = "tests.input_hangs"
+    inputs.child.module = "tests.child_hangs"
     return inputs, ring, errors, statuses
 
 

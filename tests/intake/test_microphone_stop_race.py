@@ -41,7 +41,7 @@ def test_an_input_process_stopped_as_its_jack_server_shuts_down_ends_cleanly(
         assert process is not None
 
         def stop_server_once_answered() -> None:
-            if inputs._answered.wait(10):  # the process has the Stop: it is closing its stream now
+            if inputs.child.answered.wait(10):  # the process has the Stop: it is closing its stream now
                 private_jack.terminate()
 
         stopper = threading.Thread(target=stop_server_once_answered)
