@@ -321,8 +321,8 @@ class EditorModel:
             return None
         if not new_id:
             return "a node needs an id"
-        if "." in new_id or any(ch.isspace() for ch in new_id):
-            return f"'{new_id}': an id may not contain dots or spaces (use letters, digits, '_' or '-')"
+        if "." in new_id or "->" in new_id or any(ch.isspace() for ch in new_id):  # '->': a link's arrow in the file
+            return f"'{new_id}': an id may not contain dots, spaces or '->' (use letters, digits, '_' or '-')"
         if new_id in self.patch.nodes:
             return f"'{new_id}' is the id of another node; say '{self.patch.unique_id(new_id)}'"
         self.execute(RenameNode(node_id, new_id, label=f"rename {node_id} to {new_id}"))
