@@ -107,6 +107,12 @@ class Microphone(Node):
     buffer_seconds = Param(float, 30.0, "ring buffer length (must exceed max_length + pre_roll)", minimum=1.0,
                            maximum=600.0, unit="s")
 
+    #: While a warning of audio lost stands: the ring frame from which a take misses none of it (the first such take
+    #: ends the warning); None while none stands.
+    _whole_from: int | None = None
+    #: When the last warning of input the stream dropped was told (time.monotonic()).
+    _overflow_told = float("-inf")
+
     def start(self) -> None:
         rate = self.sample_rate
         size = int(max(self.buffer_seconds, self.max_length + self.pre_roll + 2.0) * rate)
@@ -120,6 +126,7 @@ class Microphone(Node):
         self._ring = InputRing.create(size, self.channels)
         self.overruns = 0
         self.takes_cut = 0
+        self._whole_from, self._overflow_told = None, float("-inf")
         setup = Setup(self.device, self.channels, rate, self.blocksize, size, self._ring.fd)
         self.audio = InputProcess(setup, self._ring, self.report_error, self.report_status, self.node_id)
         try:
@@ -177,7 +184,7 @@ class Microphone(Node):
         read = self._ring.written
         last_report = 0.0
         level = 0.0
-        overflows, told_at = 0, float("-inf")  # input the stream dropped, as last told; when told in a line
+        overflows = 0  # input the stream dropped, as last told
         while not self.stop_event.is_set():
             written = self._ring.written
             if self._ring.overflows != overflows:
@@ -185,11 +192,12 @@ class Microphone(Node):
                 # status; a warning line too, at most every OVERFLOW_LINE_SECONDS (a busy machine drops often).
                 overflows, now = self._ring.overflows, time.monotonic()
                 status: dict[str, Any] = {"input_overflows": overflows}
-                if now - told_at >= OVERFLOW_LINE_SECONDS:
-                    told_at = now
+                if now - self._overflow_told >= OVERFLOW_LINE_SECONDS:
+                    self._overflow_told = now
                     status["warning"] = (f"the input stream dropped audio {overflows} time"
                                          f"{'s' if overflows > 1 else ''} so far: its process was held up (a busy "
                                          "machine)")
+                self._whole_from = written  # the gap lies before the frames counted when it was noticed
                 self.report_status(**status)
             if written - read > length - hop:
                 self.overruns += 1
@@ -198,6 +206,7 @@ class Microphone(Node):
                 self.report_status(warning=f"take assembly fell {written - read} frames behind; audio was lost "
                                    f"({self.overruns} time{'s' if self.overruns > 1 else ''} so far)")
                 read = written - hop
+                self._whole_from = read
             if written - read < hop:
                 if cutter.start is not None and not self.audio.opened.is_set():
                     # The stream stopped mid-take (its JACK server went away, its process died): what was heard is
@@ -241,6 +250,7 @@ class Microphone(Node):
         if start >= stop:
             self.report_status(warning=f"a take of {(stop - asked) / rate:.2f} s was lost whole: take assembly fell "
                                "behind the audio")
+            self._whole_from = written
             return
         self.takes_cut += 1
         meta: dict[str, Any] = {"stream_frame": start, "stream_start_s": start / rate}
@@ -252,8 +262,16 @@ class Microphone(Node):
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         # Told before it flows on, with its length: a quick patch ends the take before a later status comes.
         cut = {"cut_start_s": round(meta["cut_start_s"], 2)} if "cut_start_s" in meta else {}
+        # A warning of audio lost ends at the first take recorded whole after the loss (an empty warning, as the
+        # classifier ends its backlog's): kept, it led the editor's node line until the node stopped, a loss long
+        # over read as one of now. A take that holds the gap leaves it standing. One of dropped input stands at
+        # least OVERFLOW_LINE_SECONDS: a drop after its end is told at once, and no oftener than before.
+        ended = (self._whole_from is not None and start >= self._whole_from
+                 and time.monotonic() - self._overflow_told >= OVERFLOW_LINE_SECONDS)
+        if ended:
+            self._whole_from = None
         self.report_status(take=stored.take_id, label=f"take {self.takes_cut}: {stored.duration:.2f} s",
-                           duration=round(stored.duration, 2), **cut)
+                           duration=round(stored.duration, 2), **cut, **({"warning": ""} if ended else {}))
         self.emit("take", stored)
         if not self.context.tracks_takes:  # no runtime tells this node the take's end
             self._store.mark_processed(stored)
