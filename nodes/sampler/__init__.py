@@ -194,6 +194,24 @@ class Sampler(Node):
         return note_table(self.names, self.mapping, self.note_ranges)
 
     @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """The slot names and note ranges as :meth:`start` parses them: two slots of one name, a range past 0-127
+        or naming no slot passed check, and the sampler then never started."""
+        try:
+            names = make_slot_names(params["slot_names"], params["slots"])
+        except (TypeError, ValueError) as error:
+            return {("slot_names",): str(error)}
+        problems: dict[tuple[str, ...], str] = {}
+        ranges = params.get("note_ranges")
+        if params.get("mapping") == "note_range" and isinstance(ranges, dict):
+            for name, text in ranges.items():
+                try:
+                    note_table(names, "note_range", {name: text})
+                except (TypeError, ValueError) as error:
+                    problems[("note_ranges", str(name))] = str(error)
+        return problems
+
+    @classmethod
     def note_slots(cls, params: Mapping[str, Any]) -> tuple[list[str], list[list[str]]] | None:
         """The slots, and the one each (channel, note) plays ('': none), as :meth:`start` builds the table: what
         ``exsampling check`` holds a pattern's notes to where ``mapping: note_range`` lets the note, not the

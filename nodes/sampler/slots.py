@@ -14,9 +14,14 @@ DEFAULT_SLOTS = ("HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus")
 
 
 def slot_names(names: list[str] | str, count: int) -> list[str]:
-    """``count`` slot names: those given (a list or comma-separated text), then ``Slot<N>`` for the rest."""
-    given = [n.strip() for n in (names.split(",") if isinstance(names, str) else names) if str(n).strip()]
-    out = [str(n) for n in given[:count]]
+    """``count`` slot names: those given (a list or comma-separated text), then ``Slot<N>`` for the rest; a number
+    is its digits. Raises ValueError for an item that is no name (null, a list) and for two of one name."""
+    items = names.split(",") if isinstance(names, str) else list(names)
+    for number, item in enumerate(items, 1):
+        if item is None or isinstance(item, bool | list | dict):  # `n.strip()` raised AttributeError at start
+            raise ValueError(f"slot name {number} is {'null' if item is None else repr(item)}: a slot name is text")
+    given = [str(n).strip() for n in items if str(n).strip()]
+    out = given[:count]
     out += [f"Slot{i + 1}" for i in range(len(out), count)]
     if len({n.lower() for n in out}) != len(out):
         raise ValueError(f"slot names must be unique (case-insensitive): {', '.join(out)}")
@@ -26,7 +31,10 @@ def slot_names(names: list[str] | str, count: int) -> list[str]:
 def parse_range(text: str) -> tuple[int, int]:
     """``"36-47"`` or ``"60"`` as an inclusive MIDI note range."""
     lo, _, hi = str(text).partition("-")
-    low, high = int(lo), int(hi or lo)
+    try:
+        low, high = int(lo), int(hi or lo)
+    except ValueError:  # was "invalid literal for int() with base 10: 'C2'"
+        low, high = -1, -1
     if not (0 <= low <= high <= 127):
         raise ValueError(f"note range {text!r} must be LOW-HIGH within 0-127")
     return low, high

@@ -346,6 +346,26 @@ def test_a_table_written_without_rows_is_its_default_not_a_parameter_without_a_v
     assert check_file(path) == []
 
 
+def test_slot_names_and_note_ranges_the_sampler_refuses_are_problems_on_their_lines(tmp_path: Path) -> None:
+    # Before, each passed check as ok, and the sampler then never started (ValueError, or AttributeError of a
+    # slot name that is no text; "invalid literal for int()" of a range written as a note name).
+    path = tmp_path / "show.yaml"
+    sampler = "  type: sampler\n  params:\n    device: none\n    virtual_port: ''\n"
+    path.write_text(f"exsampling_patch: 1\nnodes:\n- id: twice\n{sampler}    slot_names: [Kick, kick]\n"
+                    f"- id: blank\n{sampler}    slot_names: [Kick, null]\n"
+                    f"- id: keys\n{sampler}    mapping: note_range\n    slots: 2\n    slot_names: [Kick, Pad]\n"
+                    "    note_ranges:\n      Kick: C2\n      Pad: 48-200\n      Lead: 60\n"
+                    f"- id: numbered\n{sampler}    slots: 3\n    slot_names: [1, 2]\n", encoding="utf-8")
+    assert [(p.line, p.message) for p in check_file(path)] == [
+        (8, "node 'twice': parameter 'slot_names': slot names must be unique (case-insensitive): Kick, kick, Slot3, "
+            "Slot4, Slot5, Slot6, Slot7, Slot8"),
+        (14, "node 'blank': parameter 'slot_names': slot name 2 is null: a slot name is text"),
+        (24, "node 'keys': parameter 'note_ranges': note range 'C2' must be LOW-HIGH within 0-127"),
+        (25, "node 'keys': parameter 'note_ranges': note range '48-200' must be LOW-HIGH within 0-127"),
+        (26, "node 'keys': parameter 'note_ranges': note_ranges names slot 'Lead'; slots are Kick, Pad"),
+    ]  # slots named by numbers are their digits (1, 2, Slot3): no problem
+
+
 def test_a_number_yaml_reads_as_text_unquoted_is_not_told_to_lose_its_quotes(tmp_path: Path) -> None:
     # Before, `settle_time: 5e-1` was told "a number in quotes is text: write it without the quotes": there were
     # none. YAML 1.1 reads an exponent without a dot and a sign, and inf, as text.
