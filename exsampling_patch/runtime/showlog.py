@@ -89,7 +89,10 @@ def default_path(patch: Patch, base_dir: Path, started: float) -> Path:
 
 def unused_path(path: Path) -> Path:
     """``path``, or where it is taken ``<stem>-2<suffix>``, ``-3`` ...: the first that does not exist. A show log
-    is never appended to another show (replay read the two as one, their times overlapping) nor to another file."""
+    is never appended to another show (replay read the two as one, their times overlapping) nor to another file.
+    A folder is left as it is: opening it is refused, and the run says so."""
+    if path.is_dir():
+        return path
     found, n = path, 1
     while found.exists():
         n += 1
