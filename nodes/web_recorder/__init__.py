@@ -105,6 +105,7 @@ class WebRecorder(Node):
         self._phones: OrderedDict[str, list[str]] = OrderedDict()  # phone key's digest -> its take ids
         self._count = 0
         self._recorders: set[str] = set()
+        self._warned = False  # a start-up notice stands (a new certificate, a new token): the first take ends it
         state = self.resolve_path(self.state_folder)
         state.mkdir(parents=True, exist_ok=True)
         # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
@@ -118,10 +119,8 @@ class WebRecorder(Node):
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)
         tls = None
         if self.https:
-            tls = server_context(*ensure_certificate(state, [public],
-                                                     warn=lambda text: self.report_status(warning=text)))
-        token = self.token or load_token(state, rotate=self.rotate_token,
-                                         warn=lambda text: self.report_status(warning=text))
+            tls = server_context(*ensure_certificate(state, [public], warn=self._notice))
+        token = self.token or load_token(state, rotate=self.rotate_token, warn=self._notice)
         with naming_busy_port(self, "port", self.port, "TCP"):
             self.server = RecorderServer(
                 (self.host, self.port), token, self._accept, self.phone_takes,
@@ -141,6 +140,12 @@ class WebRecorder(Node):
             print(f"\nRecorder '{self.node_id}': open {self.url}{note}\n{terminal_text(self.qr)}\n", flush=True)
         self.run_thread(lambda: self.server.serve_forever(poll_interval=0.05), name=f"{self.node_id}-http")
         self.run_thread(self._recover, name=f"{self.node_id}-recover")
+
+    def _notice(self, text: str) -> None:
+        """A start-up notice, for the performer to act on (phones accept the new certificate, scan the new QR code):
+        a warning, ended at the first take received (:meth:`_store_and_emit`)."""
+        self._warned = True
+        self.report_status(warning=text)
 
     def stop(self) -> None:
         server = getattr(self, "server", None)
@@ -332,8 +337,13 @@ class WebRecorder(Node):
         self.emit("take", stored)
         if self._done_at_emit:
             self._store.mark_processed(stored)
+        with self._lock:
+            # A phone reached the recorder, past the new certificate or with the new token: the notice is done.
+            # Kept, it led the editor's node line until the node stopped, as if something were wrong now.
+            ended = {"warning": ""} if self._warned else {}
+            self._warned = False
         self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
-                           label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2))
+                           label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2), **ended)
         return {"status": "received", **row}
 
     def _remember(self, phone: str, take_id: str) -> None:
