@@ -149,8 +149,10 @@ class AudioRig:
         """The name of each MIDI input port now open ('' where it is not)."""
         return [keeper.opened_name if keeper.opened is not None else "" for keeper in self.keepers]
 
-    def stop(self) -> None:
+    def stop(self, at_exit: bool = False) -> None:
+        """Stop the MIDI inputs and the stream. ``at_exit``: in an audio process about to end (see
+        :meth:`.stream.AudioOutput.stop`)."""
         for keeper in self.keepers:
             keeper.stop()
         if self.output is not None:
-            self.output.stop()
+            self.output.stop(at_exit)

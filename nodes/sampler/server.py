@@ -124,7 +124,7 @@ def serve(connection: Connection) -> int:
     except (EOFError, OSError):  # the node's process ended: so does this one
         pass
     finally:
-        rig.stop()
+        rig.stop(at_exit=True)  # the process ends next: see AudioOutput.stop
         send(msg.Stopped())
     return code
 

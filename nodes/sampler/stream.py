@@ -18,6 +18,7 @@ from typing import Any
 from exsampling_patch.devices import (
     JACK_HOST_API,
     abandon_stream,
+    close_at_exit,
     jack_client_died,
     jack_server_answers,
     not_on_jack_text,
@@ -181,11 +182,13 @@ class AudioOutput:
         self._thread = threading.Thread(target=self._keep_open, name="sampler-audio", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, at_exit: bool = False) -> None:
+        """Stop keeping the stream open, and close it. ``at_exit``: in a process about to end (the audio process's
+        last stop), whose JACK server may go away during the close (see :func:`_close`)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=3.0)
-        self._close()
+        self._close(at_exit)
 
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         core = self.core
@@ -247,13 +250,20 @@ class AudioOutput:
         except OSError:
             return None
 
-    def _close(self) -> None:
+    def _close(self, at_exit: bool = False) -> None:
         stream, self.stream = self.stream, None
         self.opened.clear()
         if stream is None:
             return
         if jack_client_died(stream):  # closing it would wait 10 minutes, and end in SIGABRT at exit
             abandon_stream(stream)
+            return
+        if at_exit:
+            # The server may go while the stream closes (a patch stopped with its server), later than the check
+            # above: PortAudio's JACK host then asserts (pa_jack.c CleanUpStream, or Pa_Terminate at exit) and the
+            # process died of SIGABRT. close_at_exit ends it then instead. Not mid-run: it terminates PortAudio,
+            # and in the node's process (LocalAudio) an abort would end the patch.
+            close_at_exit(stream)
             return
         with contextlib.suppress(Exception):
             stream.close(ignore_errors=True)
