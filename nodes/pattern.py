@@ -95,6 +95,8 @@ def parse_patterns(patterns: dict[str, Any], slots: list[str], root: int) -> dic
         unknown = set(spec) - {"steps", "notes"}
         if unknown:
             raise ValueError(f"pattern {name!r}: unknown key {sorted(unknown)[0]!r}; use steps and notes")
+        if spec.get("steps", "") is None:  # `HH:` with its steps not written: was "step 'N' in None"
+            raise ValueError(f"pattern {name!r} has no steps: write them ('x... ..x.'), or leave the slot out")
         velocities = parse_steps(spec.get("steps", ""))
         tokens = str(spec.get("notes", "")).split()
         notes = tuple(parse_note(tokens[i % len(tokens)], root) if tokens else root for i in range(len(velocities)))

@@ -28,6 +28,14 @@ def test_step_text() -> None:
         parse_patterns({"Cowbell": "x"}, ["HH"], 60)
 
 
+@pytest.mark.parametrize("value", [None, {"steps": None, "notes": "0"}])
+def test_a_slot_written_without_its_steps_says_so(value: Any) -> None:
+    # Before: "step 'N' in None: use x X o O (hits) ...", of a `HH:` whose steps were not written yet.
+    with pytest.raises(ValueError) as refused:
+        parse_patterns({"HH": value}, ["HH"], 60)
+    assert str(refused.value) == "pattern 'HH' has no steps: write them ('x... ..x.'), or leave the slot out"
+
+
 def collect(node: Pattern, seconds: float) -> list[Any]:
     time.sleep(seconds)
     return [m for port, m in list(node.context.emitted) if port == "midi"]
