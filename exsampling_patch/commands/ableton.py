@@ -65,7 +65,10 @@ def run_install(args: argparse.Namespace) -> int:
     try:
         target = install(dest, args.name)
     except OSError as error:
-        print(f"error: cannot install the remote script into {dest}: {error}", file=sys.stderr)
+        # Was Python's repr of the error: "[Errno 17] File exists: 'notes.txt'" of a file given as the folder.
+        why = "a file, not a folder" if dest.is_file() else (error.strerror or str(error))
+        where = f" ({error.filename})" if error.filename and Path(error.filename) != dest else ""
+        print(f"error: cannot install the remote script into {dest}: {why}{where}", file=sys.stderr)
         return 1
     print(f"installed the ExSampling remote script in {target}")
     print("In Live: Settings > Link, Tempo & MIDI > Control Surface: choose 'ExSampling' (no MIDI ports needed).")

@@ -125,6 +125,17 @@ def test_the_script_is_a_package_apart_that_needs_only_the_standard_library() ->
                 assert name.split(".")[0] in sys.stdlib_module_names, f"{file.name}:{node.lineno} imports {name}"
 
 
+def test_install_into_a_file_says_so_in_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "cannot install the remote script into notes.txt: [Errno 17] File exists: '.../notes.txt'".
+    from exsampling_patch.cli import main
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a folder")
+    assert main(["ableton", "install", "--dest", str(notes)]) == 1
+    assert capsys.readouterr().err == f"error: cannot install the remote script into {notes}: a file, not a folder\n"
+    assert notes.read_text() == "not a folder"
+
+
 def test_install_copies_the_script_and_says_where(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "exsampling_patch", "ableton", "install", "--dest", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
