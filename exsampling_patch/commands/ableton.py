@@ -62,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_install(args: argparse.Namespace) -> int:
     dest = (args.dest or default_remote_scripts()).expanduser()
+    made = not dest.exists()
     try:
         target = install(dest, args.name)
     except OSError as error:
@@ -71,6 +72,9 @@ def run_install(args: argparse.Namespace) -> int:
         print(f"error: cannot install the remote script into {dest}: {why}{where}", file=sys.stderr)
         return 1
     print(f"installed the ExSampling remote script in {target}")
+    if made and args.dest is not None:  # a misspelt --dest was made and "installed" into: Live never saw it
+        print(f"note: {dest} was not there and was made: Live reads remote scripts from the 'Remote Scripts' "
+              f"folder of its User Library (Live's Settings > Library shows where that is)", file=sys.stderr)
     print("In Live: Settings > Link, Tempo & MIDI > Control Surface: choose 'ExSampling' (no MIDI ports needed).")
     print("Name audio tracks after the sampler slots (HH, Snare, ...); the script listens on UDP port 10600.")
     return 0

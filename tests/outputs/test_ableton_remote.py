@@ -136,6 +136,21 @@ def test_install_into_a_file_says_so_in_words(tmp_path: Path, capsys: pytest.Cap
     assert notes.read_text() == "not a folder"
 
 
+def test_install_into_a_dest_that_was_not_there_says_it_was_made(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, a misspelt --dest ("User Libary") was made and installed into without a word; Live never saw it.
+    from exsampling_patch.cli import main
+
+    (tmp_path / "User Library").mkdir()
+    typo = tmp_path / "User Libary" / "Remote Scripts"
+    assert main(["ableton", "install", "--dest", str(typo)]) == 0
+    assert capsys.readouterr().err == (f"note: {typo} was not there and was made: Live reads remote scripts from the "
+                                       "'Remote Scripts' folder of its User Library (Live's Settings > Library shows "
+                                       "where that is)\n")
+    assert main(["ableton", "install", "--dest", str(typo)]) == 0  # there now: installed again without a note
+    assert capsys.readouterr().err == ""
+
+
 def test_install_copies_the_script_and_says_where(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "exsampling_patch", "ableton", "install", "--dest", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
