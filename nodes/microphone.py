@@ -11,6 +11,7 @@ on again from a thread: a take recorded meanwhile is not among them, so it is pa
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from pathlib import Path
@@ -80,6 +81,10 @@ OVERFLOW_LINE_SECONDS = 5.0  # the least time between two console lines about in
 #: A take never starts in the ring's oldest this-many seconds (nor its largest block): the callback overwrites them
 #: next, and may be doing so already (it copies a block in, then publishes the count) or while the take is copied.
 RING_GUARD_SECONDS = 0.25
+
+
+class _RingClosed(Exception):
+    """The ring was closed under take assembly: the node has stopped (see :meth:`Microphone._assemble`)."""
 
 
 class Microphone(Node):
@@ -176,6 +181,13 @@ class Microphone(Node):
             self._ring.close()
 
     def _assemble(self) -> None:
+        """Cut takes from the ring until the node stops. A thread that ran past stop's join (a take stored on a slow
+        disk) finds the ring closed: it ends there, quietly, rather than read a ring of no frames (a division by
+        zero: an error told on a node already stopped)."""
+        with contextlib.suppress(_RingClosed):
+            self._cut_takes()
+
+    def _cut_takes(self) -> None:
         rate = self.sample_rate
         cutter = LevelCutter(rate, 10 ** (self.threshold_db / 20), self.pre_roll, self.hang, self.min_length,
                              self.max_length)
@@ -228,14 +240,18 @@ class Microphone(Node):
                 last_report, level = now, 0.0
 
     def _frames(self, start: int, stop: int) -> np.ndarray:
-        ring = self._ring.samples
+        ring = self._ring.samples  # once: a view of the mapping holds it, even if the ring closes meanwhile
         length = len(ring)
+        if not length:  # closed: InputRing.close left it no frames
+            raise _RingClosed
         a, b = start % length, stop % length
         if a < b or stop - start == 0:
             return ring[a:b]
         return np.concatenate((ring[a:], ring[:b]))
 
     def _emit_take(self, start: int, stop: int) -> None:
+        if self._ring.closed:
+            return  # the node stopped: nothing to read it from
         rate = self.sample_rate
         guard = len(self._ring.samples) - max(int(RING_GUARD_SECONDS * rate), self.blocksize)
         asked = start
@@ -244,6 +260,8 @@ class Microphone(Node):
         start = max(start, self._ring.written - guard)
         samples = self._frames(start, stop).copy() if start < stop else np.zeros((0, self.channels), np.float32)
         written = self._ring.written
+        if self._ring.closed:  # since the check above: what was read may be a closed ring's (no frames, count 0)
+            return
         torn = written - guard - start
         if torn > 0:
             samples, start = samples[torn:], start + torn

@@ -50,6 +50,7 @@ class InputRing:
 
     def __init__(self, frames: int, channels: int, fd: int) -> None:
         self.fd = fd
+        self._closed = False
         self._mapping = map_shared(fd, self.nbytes(frames, channels))
         memory = np.frombuffer(self._mapping, np.uint8)
         #: [0]: frames written in all, advanced by the callback after it has copied them; [1]: input overflows, the
@@ -80,13 +81,15 @@ class InputRing:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has unmapped the ring."""
-        return self._mapping.closed
+        """Whether :meth:`close` was called (set before anything is closed): a reader that finds it False after
+        reading the ring read it whole. The mapping itself goes once no view of it is left."""
+        return self._closed
 
     def close(self) -> None:
         """Close the file descriptor and unmap the ring: its every page is held until then (without this, until
         the garbage collector came to the arrays). Afterwards the ring reads as empty. A view of it still held
         elsewhere (a thread not yet ended) keeps the mapping, which then goes with that view."""
+        self._closed = True
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
