@@ -78,6 +78,10 @@ class LinkHints:
             self.say(f"no link: {source} and {same_kind} are both {kind}; a link goes from an output to an input")
         elif other is not None:
             self.say(f"no link: {source} and {other} are on the same node, and a node cannot feed itself")
+        elif same_kind is None and (node := self.view.node_at(point)) not in (None, source.node):
+            # Dropped on the node and not on a pin: imnodes makes no link, and the composer saw nothing happen.
+            pins = "an output's pin (right edge)" if self.lit_outputs else "an input's pin (left edge)"
+            self.say(f"no link: dropped on {node}, not on a pin; drop it on {pins}, lit yellow where it fits")
 
     def output_at(self, point: list[float] | tuple[float, ...]) -> PortRef | None:
         """The output whose pin is under ``point`` (viewport coordinates), if any."""
