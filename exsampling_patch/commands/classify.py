@@ -313,6 +313,20 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
     return 1 if failed else 0
 
 
+def _folder_hint(folder: Path) -> str:
+    """How to name the audio files of a folder given instead of them (`classify session/takes`): its most common
+    audio suffix as a pattern, with their count; '' where it holds none."""
+    suffixes: dict[str, int] = {}
+    for file in folder.iterdir():
+        suffix = file.suffix.lower()
+        if suffix.lstrip(".") in ("wav", "flac", "ogg", "mp3", "aiff", "aif") and file.is_file():
+            suffixes[file.suffix] = suffixes.get(file.suffix, 0) + 1
+    if not suffixes:
+        return ""
+    suffix, count = max(suffixes.items(), key=lambda item: item[1])
+    return f" (name its files: {folder / ('*' + suffix)}, {count} of them)"
+
+
 def unreadable(path: str, error: Exception) -> str:
     """What went wrong with one file, in the words of the one who gave it: a missing file, a folder, a file
     that is not audio; otherwise the error itself."""
@@ -320,7 +334,7 @@ def unreadable(path: str, error: Exception) -> str:
     if not where.exists():
         return "no such file"
     if where.is_dir():
-        return "a folder, not an audio file"
+        return "a folder, not an audio file" + _folder_hint(where)
     if where.stat().st_size == 0:  # an upload or a copy that failed: "not an audio file" sent people to its format
         return "an empty file (0 bytes)"
     if type(error).__name__ == "LibsndfileError" and "Format not recognised" in str(error):

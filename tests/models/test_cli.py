@@ -289,6 +289,21 @@ def test_classify_tells_a_file_with_no_audio_as_an_error_with_or_without_a_patch
     assert capsys.readouterr().out == f"{empty}: error: the file holds no audio\n"
 
 
+def test_classify_of_a_folder_says_how_to_name_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "a folder, not an audio file", and no word of what to type instead (`classify session/takes`).
+    takes, empty = tmp_path / "takes", tmp_path / "empty"
+    takes.mkdir()
+    empty.mkdir()
+    for name in ("a.wav", "b.wav", "c.flac"):
+        sf.write(takes / name, np.zeros(100, np.float32), 48000)
+    (takes / "notes.txt").write_text("not audio")
+    assert cli_main(["classify", str(takes), str(empty)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{takes}: error: a folder, not an audio file (name its files: {takes / '*.wav'}, 2 of them)",
+        f"{empty}: error: a folder, not an audio file",
+    ]
+
+
 @pytest.mark.parametrize("patch", [False, True], ids=["model", "patch"])
 def test_classify_tells_an_empty_file_as_empty(patch: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Before: "not an audio file that can be read (WAV, FLAC, ...)" of a 0-byte file (an upload that failed).

@@ -115,7 +115,7 @@ def test_classify_patch_names_what_is_wrong_with_a_file(esc50: Path, tmp_path: P
     assert done.returncode == 1, done.stderr  # the four bad ones failed; the dog still ran
     assert done.stdout.splitlines() == [
         f"{not_audio}: error: not an audio file that can be read (WAV, FLAC, OGG, MP3, AIFF, ...)",
-        f"{tmp_path}: error: a folder, not an audio file",
+        f"{tmp_path}: error: a folder, not an audio file (name its files: {tmp_path / '*.wav'}, 2 of them)",
         f"{missing}: error: no such file",
         f"{damaged}: error: damaged: 4000 of its samples are NaN or infinite",
         *[line for line in done.stdout.splitlines() if line.startswith(f"{dog}: dog 0.9")],
