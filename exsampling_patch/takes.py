@@ -40,8 +40,9 @@ DAMAGED_FOLDER = "damaged"
 #: still writing into the same folder (a second run, a copy under a store's temporary name) that stalls: its file is
 #: never touched while that could be. A kill's leftovers are hidden and only take room: they go at a later start.
 LEFTOVER_AGE = 600.0
-#: A store's temporary file: ``.NAME.part`` (the web recorder's), ``.NAME.PID-XXXXXXXX.part`` (:func:`write_atomic`'s)
-#: or ``.NAME.XXXXXXXX.part`` (write_atomic's before it named its writer), NAME a take's audio file or its sidecar.
+#: A store's temporary file: ``.NAME.PID-XXXXXXXX.part`` (:func:`write_atomic`'s, the web recorder's), ``.NAME.part``
+#: (the web recorder's before it named its writer) or ``.NAME.XXXXXXXX.part`` (write_atomic's before it named its
+#: writer), NAME a take's audio file or its sidecar.
 _TEMPORARY = re.compile(r"^\.(?P<name>.+\.(?:wav|flac|ogg)(?:\.json)?)(?:\.(?:\d+-)?[a-z0-9_]{8})?\.part$",
                         re.IGNORECASE)
 #: The writer's pid in a temporary file's name (:func:`part_prefix`): ``.NAME.PID-XXXXXXXX.part``.
@@ -73,6 +74,13 @@ def part_writer(part: Path) -> int | None:
     not tell (a file of another writer, or of before names held pids)."""
     match = _WRITER.search(part.name)
     return None if match is None else int(match["pid"])
+
+
+def part_target(part: Path) -> str | None:
+    """The name of the take's file (its audio or its sidecar) that the store's temporary file ``part`` stands for
+    (``.NAME.part``, ``.NAME.PID-XXXXXXXX.part``, ``.NAME.XXXXXXXX.part``); None for another file."""
+    match = _TEMPORARY.match(part.name)
+    return None if match is None else match["name"]
 
 
 def writer_gone(part: Path) -> bool:

@@ -10,17 +10,30 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 
 import soundfile as sf
 
 from exsampling_patch.messages import Take
 from exsampling_patch.nodes.web_recorder.upload import riff_chunks
-from exsampling_patch.takes import sidecar_path, take_metadata
+from exsampling_patch.takes import part_prefix, part_target, sidecar_path, take_metadata
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+def _new_part(path: Path) -> tuple[Path, int]:
+    """A new temporary file for ``path`` and its descriptor, open for writing (mode 0644 less the umask, as the stored
+    file has). Its name tells this process (:func:`~exsampling_patch.takes.part_prefix`): a later start removes a
+    killed writer's at once (``TakeStore.remove_leftovers``) rather than once 10 minutes old, or completes the take
+    whose audio it renamed (:func:`finish_interrupted`)."""
+    while True:
+        part = path.with_name(f"{part_prefix(path.name)}{secrets.token_hex(4)}.part")
+        try:
+            return part, os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:  # another of this process's: never written over, nor removed on a failure
+            continue
+
+
+def _write_synced(fd: int, data: bytes) -> None:
     try:
         view = memoryview(data)
         while view:
@@ -34,15 +47,19 @@ def store_upload(take: Take, wav: bytes, path: Path) -> Take:
     """Write ``wav`` to ``path`` and the take's sidecar beside it, durably; returns the take with its path."""
     stored = take.derive(path=path)
     sidecar = sidecar_path(path)
-    tmp_audio, tmp_sidecar = path.with_name(f".{path.name}.part"), sidecar.with_name(f".{sidecar.name}.part")
+    made: list[Path] = []  # the temporary files this call made: the only ones a failure removes
     try:
-        _write_synced(tmp_audio, wav)
-        _write_synced(tmp_sidecar, json.dumps(take_metadata(stored), indent=1).encode())
+        tmp_audio, fd = _new_part(path)
+        made.append(tmp_audio)
+        _write_synced(fd, wav)
+        tmp_sidecar, fd = _new_part(sidecar)
+        made.append(tmp_sidecar)
+        _write_synced(fd, json.dumps(take_metadata(stored), indent=1).encode())
         os.replace(tmp_audio, path)  # audio first: a sidecar never names a missing file
         os.replace(tmp_sidecar, sidecar)
     except BaseException:
-        tmp_audio.unlink(missing_ok=True)
-        tmp_sidecar.unlink(missing_ok=True)
+        for part in made:
+            part.unlink(missing_ok=True)
         raise
     fd = os.open(path.parent, os.O_RDONLY)
     try:
@@ -60,10 +77,18 @@ def finish_interrupted(folder: Path) -> int:
     too, and the take is then found unfinished and passed on. Before, the audio stayed without a sidecar, never
     passed on: lost, unless the phone sent it again. (A temporary audio file left alone is left: nothing of it was
     renamed, the phone was told nothing and sends it again.)
+
+    Whatever its writer: one still running may be between its renames too (another run sharing the folder), and is
+    then told that its sidecar's rename failed, the take being passed on here; but a writer's pid, read after a
+    power cut, may name a process started since, and a take left until that pid is free could wait for ever. The
+    temporary files of before they named their writer (``.NAME.json.part``) are completed too.
     """
     completed = 0
-    for part in folder.glob(".*.json.part"):
-        sidecar = part.with_name(part.name[1:-len(".part")])
+    for part in folder.glob(".*.json*.part"):
+        name = part_target(part)
+        if name is None or not name.lower().endswith(".json"):
+            continue
+        sidecar = folder / name
         audio = sidecar.with_name(sidecar.name[: -len(".json")])
         try:
             if audio.is_file() and not sidecar.exists():
