@@ -30,7 +30,7 @@ from exsampling_patch.editor.params import (
 from exsampling_patch.editor.patch_view import ERROR_RED, WARN_YELLOW
 from exsampling_patch.editor.present import present_kind
 from exsampling_patch.editor.present_combo import COMBOS
-from exsampling_patch.editor.rebase import as_patch_relative
+from exsampling_patch.editor.rebase import as_patch_relative, browse_start
 from exsampling_patch.editor.table_param import TableEditor
 from exsampling_patch.validate import SLOT_SENDERS
 
@@ -434,8 +434,9 @@ class Inspector:
             else None
         # A file (the classifier's model) is chosen among files: a folder dialog listed none to choose.
         file = param is not None and param.path_kind == "file"
+        start, name = browse_start(self.model.param_value(self.node_id, user_data), self.model.base_dir, file)
         dialogs.ask_path(f"{self.tag}:path_dialog", f"Choose {user_data}", self._on_path_chosen, directory=not file,
-                         default_path=str(self.model.base_dir), extensions=(), ok_label="Choose")
+                         default_path=str(start), extensions=(), default_name=name, ok_label="Choose")
 
     def _on_path_chosen(self, chosen: str) -> None:
         if self._path_target is None or self.node_id is None:

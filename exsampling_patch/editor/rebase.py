@@ -60,3 +60,15 @@ def as_patch_relative(chosen: str, base: Path) -> str:
     except ValueError:  # another drive (Windows): no relative path leads there
         return chosen
     return chosen if relative.parts[:2] == ("..", "..") else relative.as_posix()
+
+
+def browse_start(value: Any, base: Path, file: bool) -> tuple[Path, str]:
+    """Where a browser for a path parameter opens, and the name it shows: in the folder ``value`` names (a
+    ``file``'s own folder, its name shown), taken from folder ``base`` when relative; ``base`` where it names none
+    that exists. Opened in the patch's folder every time, a folder already chosen was looked for again."""
+    if not isinstance(value, str) or not value:
+        return base, ""
+    path = base / Path(value).expanduser()  # an absolute value stays as it is
+    if file:
+        return (path.parent, path.name) if path.parent.is_dir() else (base, "")
+    return (path, "") if path.is_dir() else (base, "")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dearpygui.dearpygui as dpg
+
 from exsampling_patch.editor import dialogs
 from exsampling_patch.editor.app import EditorApp
 from tests.editor.harness import call, open_editor
@@ -47,11 +49,11 @@ def test_the_classifiers_model_file_is_chosen_among_files(tmp_path: Path) -> Non
 
 def test_a_folder_parameter_is_chosen_among_folders(tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(PATCH)
-    (tmp_path / "inbox").mkdir()
-    (tmp_path / "my_model.pt").write_bytes(b"model")
+    (tmp_path / "inbox" / "monday").mkdir(parents=True)
+    (tmp_path / "inbox" / "bark.wav").write_bytes(b"RIFF")
     with open_editor(tmp_path / "p.yaml") as app:
-        dialog = browse(app, "inbox", "folder")
-        assert [entry.name for entry in dialog.entries] == ["inbox"]
+        dialog = browse(app, "inbox", "folder")  # in its folder, inbox
+        assert [entry.name for entry in dialog.entries] == ["monday"]
 
 
 def test_a_folder_chosen_in_or_beside_the_patchs_folder_is_kept_relative(tmp_path: Path) -> None:
@@ -71,3 +73,22 @@ def test_a_folder_chosen_in_or_beside_the_patchs_folder_is_kept_relative(tmp_pat
         # folder copied to the venue's laptop still finds them; further off: absolute.
         assert chosen == {"new": "../takes/new", "inbox": "inbox", "elsewhere": str(tmp_path / "elsewhere")}
         assert not app.model.problems(), app.model.problems()
+
+
+def test_the_browser_opens_where_the_value_is(tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    (show / "patches").mkdir(parents=True)
+    (show / "patches" / "p.yaml").write_text(PATCH.replace("{folder: inbox}", "{folder: ../takes/inbox}"))
+    (show / "takes" / "inbox").mkdir(parents=True)
+    (show / "models").mkdir()
+    (show / "models" / "mine.pt").write_bytes(b"model")
+    with open_editor(show / "patches" / "p.yaml") as app:
+        dialog = browse(app, "inbox", "folder")
+        assert dialog.folder == show / "takes" / "inbox"  # Choose at once keeps it
+        dialog.accept()
+        assert app.model.patch.nodes["inbox"].params["folder"] == "../takes/inbox"
+        app.model.set_param("classifier", "model", "../models/mine.pt")
+        dialog = browse(app, "classifier", "model")
+        assert dialog.folder == show / "models" and dpg.get_value(f"{DIALOG}:name") == "mine.pt"
+        app.model.set_param("classifier", "model", "../gone/mine.pt")  # a folder not there: the patch's
+        assert browse(app, "classifier", "model").folder == show / "patches"
