@@ -45,6 +45,21 @@ class PluginProblem:
         return f"{self.origin}: {self.error}"
 
 
+def _folder_meant(path: Path) -> str:
+    """'; did you mean ...?' with the folder a missing one most likely meant, or '': one of that name a level up
+    or in the current folder (``node_dirs: [my-nodes]`` in ``patches/show.yaml`` for the ``my-nodes`` beside
+    ``patches/``), else the one beside it of the closest name (``my-nodez``)."""
+    for place in (path.parent.parent, Path.cwd()):
+        if place != path.parent and (place / path.name).is_dir():
+            return f"; did you mean {place / path.name}? A patch's node_dirs are taken from its folder"
+    try:
+        beside = [child.name for child in path.parent.iterdir() if child.is_dir()] if path.parent.is_dir() else []
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(path.name, beside, n=1, cutoff=0.75)
+    return f"; did you mean {path.parent / close[0]}?" if close else ""
+
+
 class Registry:
     """Node types by type name, with where each came from."""
 
@@ -185,7 +200,7 @@ class Registry:
                                                           f"{path.parent}"))
             return
         if not path.is_dir():
-            self.problems.append(PluginProblem(str(path), "node folder does not exist"))
+            self.problems.append(PluginProblem(str(path), "node folder does not exist" + _folder_meant(path)))
             return
         # The folder's helper modules (`_dsp.py`, skipped below) are imported by name, as a script imports the
         # files beside it; at the end of the path, so that a file named like an installed module hides nothing.

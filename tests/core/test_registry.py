@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from exsampling_patch.registry import Registry
 
 PLUGINS = Path(__file__).parent / "plugins"
@@ -105,6 +107,22 @@ def test_a_name_clash_is_told_at_the_class_that_is_ignored(tmp_path: Path) -> No
 def test_missing_folder_is_reported(tmp_path: Path) -> None:
     registry = Registry.default([tmp_path / "nope"], entry_points=False)
     assert any("does not exist" in p.error for p in registry.problems)
+
+
+def test_a_missing_node_folder_names_the_folder_meant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, "node folder does not exist" alone: of `node_dirs: [my-nodes]` in patches/show.yaml (the folder is
+    # beside patches/, the README's `../my-nodes`), and of a misspelt name.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "patches").mkdir()
+    registry = Registry.default([tmp_path / "patches" / "my-nodes", tmp_path / "my-nodez", tmp_path / "elsewhere"],
+                                entry_points=False)
+    assert [p.error for p in registry.problems] == [
+        f"node folder does not exist; did you mean {tmp_path / 'my-nodes'}? A patch's node_dirs are taken from its "
+        "folder",
+        f"node folder does not exist; did you mean {tmp_path / 'my-nodes'}?",
+        "node folder does not exist",
+    ]
 
 
 def test_a_node_file_given_for_a_folder_is_told_as_such(tmp_path: Path) -> None:
