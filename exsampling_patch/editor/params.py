@@ -129,6 +129,18 @@ def parse_scalar(text: str) -> Any:
     return value if isinstance(value, str | int | float | bool) else text
 
 
+def parse_cell(text: str) -> Any:
+    """A table cell's text as YAML would read it, as :func:`parse_scalar` does, and a list or a mapping too: the
+    cells show them as one line of YAML (``[0.2, 0.8]``, a control map's range; ``{steps: x.x., notes: 0 +3}``, a
+    pattern), and read back as text every one of them broke when any row of the table was edited."""
+    text = text.strip()
+    try:
+        value = yaml.safe_load(text) if text.startswith(("[", "{")) else None
+    except yaml.YAMLError:
+        value = None
+    return value if isinstance(value, list | dict) else parse_scalar(text)
+
+
 def table_rows(value: dict[str, Any] | None) -> list[tuple[str, str]]:
     """A table parameter as (key, value text) rows."""
     return [(str(k), format_value(v)) for k, v in (value or {}).items()]
@@ -136,7 +148,7 @@ def table_rows(value: dict[str, Any] | None) -> list[tuple[str, str]]:
 
 def rows_to_table(rows: list[tuple[str, str]]) -> dict[str, Any]:
     """Rows back to a table; rows without a key are dropped, a repeated key keeps its last value."""
-    return {key.strip(): parse_scalar(text) for key, text in rows if key.strip()}
+    return {key.strip(): parse_cell(text) for key, text in rows if key.strip()}
 
 
 def parse_list(text: str) -> list[Any]:
