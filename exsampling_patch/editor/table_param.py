@@ -9,6 +9,7 @@ starts empty instead (the slot map's ``base_table: empty``), it shows and stores
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -121,6 +122,14 @@ class TableEditor:
 
     def _on_cell(self, sender: Any, app_data: str, user_data: tuple[int, int]) -> None:
         row, column = user_data
+        taken = column == 0 and any(i != row and key.strip() == app_data.strip() and key.strip()
+                                    for i, (key, _) in enumerate(self.rows))
+        if taken:  # one table key per row: the two rows became one, the other's value lost without a word
+            with contextlib.suppress(Exception):  # gone: the inspector is rebuilt in the frame loop
+                dpg.set_value(sender, self.rows[row][0])
+                dpg.set_value(f"{self.tag}:error", f"'{app_data.strip()}' has a row already: change that one")
+                dpg.configure_item(f"{self.tag}:error", show=True)
+            return
         self.rows[row][column] = app_data
         self.commit(self.value())
 
