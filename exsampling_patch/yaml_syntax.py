@@ -9,6 +9,7 @@ line ("found unexpected end of stream" on line 12 of an 11-line file): the line 
 from __future__ import annotations
 
 import math
+import re
 
 import yaml
 
@@ -28,6 +29,11 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
                        hint=f"the quote or bracket that opens here is not closed: the parser stopped at line "
                             f"{stop.line + 1}, column {stop.column + 1}")
     mark = stop or start
+    squeezed = _key_without_space(text, [m.line for m in (start, stop) if m is not None])
+    if squeezed is not None:
+        line, column, fixed = squeezed
+        return Problem(f"YAML syntax error: {what}", file, line + 1, column + 1,
+                       hint=f"a key is followed by a colon and a space: write '{fixed}'")
     hint = "check the indentation and quoting on this line"
     if mark is not None and _tab_indented(text, mark.line):
         # libyaml's "found character that cannot start any token" does not say the character is a tab.
@@ -42,6 +48,30 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
                     + (" to the text after its '- '" if item else ""))
     return Problem(f"YAML syntax error: {what}", file, mark.line + 1 if mark else None,
                    mark.column + 1 if mark else None, hint=hint)
+
+
+#: A key and its value with no space after the colon (``type:trim``): YAML reads the line as text, run on into the
+#: lines below it, and stops a line or two further down ("could not find expected ':'", "mapping values are not
+#: allowed"), where the hint named the indentation of a line that is right.
+_SQUEEZED = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*):([^\s:/].*)$")
+
+
+def _key_without_space(text: str, marks: list[int]) -> tuple[int, int, str] | None:
+    """(line, column, the line as meant) of a ``key:value`` line at a line the parser marked or at the last line
+    above the first mark that holds something, or None."""
+    lines = text.split("\n")
+    if not marks or not lines:
+        return None
+    first = min(marks)
+    above = next((n for n in range(min(first, len(lines)) - 1, -1, -1)
+                  if lines[n].strip() and not lines[n].lstrip().startswith("#")), None)
+    for number in [*sorted(set(marks)), *([above] if above is not None else [])]:
+        if 0 <= number < len(lines):
+            match = _SQUEEZED.match(lines[number].rstrip())
+            if match:
+                lead, key, value = match.groups()
+                return number, len(lead), f"{key}: {value}"
+    return None
 
 
 def _indents(text: str, line: int) -> tuple[int, int, bool] | None:
