@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
@@ -66,10 +67,14 @@ def save_patch(patch: Patch, path: str | os.PathLike[str]) -> None:
     """Write the patch atomically: a crash mid-save never leaves a half-written patch behind.
 
     The file gets the permissions a plain write gives: an existing file keeps its mode, a new one is made
-    with 0666 less the umask (0644 under the usual 022), not the 0600 of a private temporary file.
+    with 0666 less the umask (0644 under the usual 022), not the 0600 of a private temporary file. A file made
+    read-only (no write permission for anyone) is refused with PermissionError, as a plain write refuses it.
     """
     target = Path(path)
     text = dumps_patch(patch)
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_IMODE(os.stat(target).st_mode) & 0o222:  # the rename below would replace it all the same
+            raise PermissionError(errno.EACCES, "the file is read-only", str(target))
     fd, tmp = _create_beside(target)
     try:
         with contextlib.suppress(FileNotFoundError):

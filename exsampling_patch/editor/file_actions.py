@@ -35,6 +35,8 @@ def save_failure(target: Path, error: OSError) -> str:
                errno.ENOSPC: "the disk is full",
                errno.EDQUOT: "the disk quota is used up"}
     reason = reasons.get(error.errno or 0, error.strerror or str(error))
+    if error.errno in (errno.EACCES, errno.EPERM) and error.filename == str(target):
+        reason = f"{target.name} is read-only (made so to keep it as it is?)"
     return f"cannot save {target.name}: {reason}. Nothing was written; File > Save as saves it elsewhere."
 
 

@@ -43,3 +43,16 @@ def test_a_save_that_fails_from_the_quit_prompt_does_not_quit_on_a_later_save(tm
         assert not app.model.pending
         assert app.save_as(tmp_path / "elsewhere.yaml")
         assert not app.quit_requested and "relay" in app.model.patch.nodes
+
+
+def test_a_patch_file_made_read_only_is_not_replaced(tmp_path: Path) -> None:
+    (tmp_path / "finished.yaml").write_text(PATCH)
+    (tmp_path / "finished.yaml").chmod(0o444)  # kept as it is, on purpose
+    with open_editor(tmp_path / "finished.yaml") as app:
+        call("palette:relay")
+        call("menu:save")
+        assert (tmp_path / "finished.yaml").read_text() == PATCH  # the atomic rename replaced it all the same
+        text = dpg.get_value("message:text")
+        assert text.startswith("cannot save finished.yaml: finished.yaml is read-only"), text
+        assert app.model.dirty and [p.name for p in tmp_path.iterdir()] == ["finished.yaml"]  # no temporary left
+        assert app.save_as(tmp_path / "copy.yaml") and "relay" in (tmp_path / "copy.yaml").read_text()
