@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,7 +280,8 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
         if params is None:
             params = {}
         if not isinstance(params, dict):
-            problems.append(source.problem(f"node '{node_id}': 'params' must be a mapping", *where, "params"))
+            problems.append(source.problem(f"node '{node_id}': 'params' must be a mapping", *where, "params",
+                                           hint=_params_hint(params)))
             params = {}
         position = item.get("position")
         if position is not None and not (
@@ -328,6 +330,16 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
         seen.add(link)
         source.link_index[link] = index
         patch.links.append(link)
+
+
+def _params_hint(params: Any) -> str:
+    """How to write a node's ``params`` that are no mapping: ``top_db:50`` (no space after the colon) is text to
+    YAML, and "'params' must be a mapping" did not say which character was missing."""
+    pairs = params.split() if isinstance(params, str) else []
+    if pairs and all(re.fullmatch(r"[A-Za-z_][\w-]*:[^\s:/]\S*", pair) for pair in pairs):
+        meant = ", ".join(f"'{key}: {value}'" for key, _, value in (pair.partition(":") for pair in pairs))
+        return f"a key is followed by a colon and a space: write {meant}"
+    return "write each parameter as 'name: value' on a line of its own, indented under 'params:'"
 
 
 def _did_you_mean(key: Any, known: tuple[str, ...], known_as: str) -> str:
