@@ -120,7 +120,9 @@ class Child:
              grace: float | None = None) -> bool:
         """Ask the process to stop, let ``reader`` (the thread reading its messages) see its last ones, then
         :meth:`end` it. ``lock`` is the caller's lock around sending to the process: held for the Stop and the
-        end, not while the reader is waited for.
+        end, not while the reader is waited for. A reader that starts the process again (the sampler's, the
+        microphone's) asks whether it is stopping under ``lock`` too, with the end and the start: a stop landing
+        after its wait would otherwise send its Stop to the process gone, and the new one would run on.
 
         ``grace``: for a process that answers a Stop (:class:`Stopping`), whose reader sets :attr:`answered`. One
         that has not answered within ``grace`` seconds is hung (it never came back to reading its messages): it is

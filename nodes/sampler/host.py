@@ -124,21 +124,29 @@ class AudioProcess:
         self._reader = threading.Thread(target=self._read, name="sampler-audio-process", daemon=True)
         self._reader.start()
 
-    def _spawn(self) -> None:
-        # No callback runs now: its meters start again, and notes queued while no process played are dropped,
-        # counted (a dead process's notes, each a hit the audience did not hear, must show in stats()).
-        self.state.loaded_serial[:] = 0
-        self.state.levels[:] = 0.0
-        self.state.voices_active[:] = 0
-        ring = self.state.ring
-        read, write = ring.read, ring.write
-        queued = np.arange(read, write) % ring.capacity
-        self.state.counters[UNSTARTED_DROPPED] += int(np.count_nonzero((ring.kind[queued] == NOTE_ON)
-                                                                       & (ring.velocity[queued] > 0)))
-        ring.read = write
-        self.epoch += 1
-        self.state.counters[EPOCH] = self.epoch  # the new process's core notes it at its first block
+    def _spawn(self) -> bool:
+        """Start a process (in place of the one that ended, if any); False when stopping: none is started.
+
+        Stopping is asked again under the lock that :meth:`stop` takes to send its Stop: a stop that landed after the
+        reader's wait would otherwise find no process to tell, and the one started after it would run until the stop
+        gave up waiting for the reader (5 s)."""
         with self._send_lock:
+            if self._stopping.is_set():
+                return False
+            self.child.end()
+            # No callback runs now: its meters start again, and notes queued while no process played are dropped,
+            # counted (a dead process's notes, each a hit the audience did not hear, must show in stats()).
+            self.state.loaded_serial[:] = 0
+            self.state.levels[:] = 0.0
+            self.state.voices_active[:] = 0
+            ring = self.state.ring
+            read, write = ring.read, ring.write
+            queued = np.arange(read, write) % ring.capacity
+            self.state.counters[UNSTARTED_DROPPED] += int(np.count_nonzero((ring.kind[queued] == NOTE_ON)
+                                                                           & (ring.velocity[queued] > 0)))
+            ring.read = write
+            self.epoch += 1
+            self.state.counters[EPOCH] = self.epoch  # the new process's core notes it at its first block
             self.child.start(msg.Setup(self.config, self.state.fd, self.arena.fd, self.arena.capacity * 4))
             self.process = self.child.process
             self._jack_back.started()
@@ -146,6 +154,7 @@ class AudioProcess:
             self.arena.reset()
             for slot, buffer in self.buffers.items():
                 self._send(slot, buffer)
+        return True
 
     def stop(self) -> None:
         """Stop the process: one that does not answer the Stop within
@@ -247,10 +256,9 @@ class AudioProcess:
                 self.report_error(f"the sampler's audio process ended (exit status {code}); restarting it")
                 if self._stopping.wait(RESTART_SECONDS):
                     return
-            with self._send_lock:
-                self.child.end()
             try:
-                self._spawn()
+                if not self._spawn():
+                    return
             except OSError as error:
                 self.report_error(f"cannot start the sampler's audio process: {error}")
                 if self._stopping.wait(RESTART_SECONDS * 5):
