@@ -44,7 +44,7 @@ from exsampling_patch.yaml_limits import (
     PatchLoader,
     construct_within_limits,
 )
-from exsampling_patch.yaml_syntax import syntax_problem
+from exsampling_patch.yaml_syntax import quoting_hint, syntax_problem
 
 _TOP_KEYS = (VERSION_KEY, "name", "description", "node_dirs", "nodes", "links")
 _NODE_KEYS = ("id", "type", "position", "params")
@@ -227,12 +227,15 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
     for key in ("name", "description"):
         value = data.get(key, "")
         if not isinstance(value, str):
-            problems.append(source.problem(f"'{key}' must be text", key))
+            # `name: 2024` is a number to YAML, `name: yes` true: say how to make it text
+            problems.append(source.problem(f"'{key}' must be text", key, hint=quoting_hint("str", value)))
         else:
             setattr(patch, key, value)
     node_dirs = data.get("node_dirs", [])
     if not isinstance(node_dirs, list) or not all(isinstance(d, str) for d in node_dirs):
-        problems.append(source.problem("'node_dirs' must be a list of folder paths", "node_dirs"))
+        problems.append(source.problem("'node_dirs' must be a list of folder paths", "node_dirs",
+                                       hint=f"write it as a list: node_dirs: [{node_dirs}]"
+                                       if isinstance(node_dirs, str) else ""))
     else:
         patch.node_dirs = list(node_dirs)
 
