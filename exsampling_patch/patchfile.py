@@ -264,7 +264,8 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
                     parsed.stray_keys.append((problems[-1], item["type"], str(key)))
         node_id, type_name = item.get("id"), item.get("type")
         if not isinstance(node_id, str) or not node_id:
-            problems.append(source.problem("a node needs an 'id' (text)", *where, "id"))
+            problems.append(source.problem("a node needs an 'id' (text)", *where, "id",
+                                           hint=quoting_hint("str", node_id)))  # `id: 1` is a number to YAML
             continue
         if "." in node_id or node_id.strip() != node_id:
             problems.append(source.problem(f"node id '{node_id}' may not contain dots or surrounding spaces",
