@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dearpygui.dearpygui as dpg
+import yaml
 
 from exsampling_patch.editor import dialogs
 from exsampling_patch.editor.live import Runner
@@ -46,6 +47,22 @@ def patch_target(path: str | os.PathLike[str]) -> Path:
     return target.with_suffix(".yaml") if target.suffix == "" else target
 
 
+def comment_lines(text: str) -> list[int]:
+    """The lines (1-based) of the YAML comments in ``text``: a ``#`` at a line's start or after a space, outside
+    any value (a quoted one, a block of text). The editor writes none back."""
+    try:
+        values = [(t.start_mark.index, t.end_mark.index) for t in yaml.scan(text) if isinstance(t, yaml.ScalarToken)]
+    except yaml.YAMLError:
+        return []
+    lines: list[int] = []
+    for index, char in enumerate(text):
+        if char == "#" and (index == 0 or text[index - 1] in " \t\n") and not any(a <= index < b for a, b in values):
+            line = text.count("\n", 0, index) + 1
+            if line not in lines:
+                lines.append(line)
+    return lines
+
+
 def _shown(tag: str) -> bool:
     return bool(dpg.does_item_exist(tag) and dpg.get_item_configuration(tag)["show"])
 
@@ -57,6 +74,8 @@ class FileActions:
         self.model = model
         self.runner = runner
         self.say = say
+        #: The patch file whose comments the composer was told Save drops (saved again, it saves without them).
+        self._comments_told: Path | None = None
 
     def build(self) -> None:
         """The unsaved-changes prompt and the message window (hidden)."""
@@ -84,6 +103,8 @@ class FileActions:
         if answer == "save" and self.model.path is None:
             # No file yet: ask where; save_as() then runs the action the prompt holds.
             self.ask_save_as()
+            return
+        if answer == "save" and self._comments_kept_back(self.model.path):
             return
         try:
             self.model.resolve(answer)
@@ -137,6 +158,8 @@ class FileActions:
     def save_as(self, path: str | os.PathLike[str]) -> bool:
         target = patch_target(path)
         folder = self.model.base_dir
+        if self._comments_kept_back(target):
+            return False
         try:
             self.model.save(target)
         except OSError as error:
@@ -152,6 +175,31 @@ class FileActions:
                                                      else f"stopped: {self.runner.problem}"))
         if self.model.pending:
             self.model.resolve("discard")  # already saved: run the action the prompt held
+        return True
+
+    def _comments_kept_back(self, target: Path | None) -> bool:
+        """Whether a save over the patch file opened is held back, once, for the YAML comments in it, which the
+        editor does not write (a composer's notes, gone without a word at the first Ctrl+S). Says so; what the
+        unsaved-changes prompt held is dropped, as when a save fails."""
+        if target is None or target != self.model.path or target == self._comments_told:
+            return False
+        try:
+            lines = comment_lines(target.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return False
+        if not lines:
+            return False
+        self._comments_told = target
+        shown = ", ".join(map(str, lines[:5])) + (" ..." if len(lines) > 5 else "")
+        plural = "s" if len(lines) != 1 else ""
+        text = (f"{target.name} has {len(lines)} comment line{plural} (# ..., line{plural} {shown}), which the "
+                f"editor does not keep. Save again to save it without them, or Save as to keep "
+                "that file as it is; the patch's description keeps notes.")
+        if self.model.pending:
+            self.model.resolve("cancel")
+            text += " The patch stays open."
+        self.say(text)
+        self.show_message("Comments are not kept", text)
         return True
 
     def _save_failed(self, target: Path, error: OSError) -> None:
