@@ -137,8 +137,14 @@ def _refuse_unusable(unusable: Sequence[tuple[Path, str]]) -> None:
 
 def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
     class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    loose = sum(1 for p in root.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+    # A recorder's take folder (takes beside a damaged/ folder) was "only one class ('damaged')", of takes not read.
+    not_read = (f" ({loose} audio file{'s' if loose != 1 else ''} directly in {root}, not read: move each take into "
+                "the sub-folder of its label)") if loose else ""
     if not class_dirs:
-        raise DataError(f"no class folders in {root}: expected one sub-folder of audio files per label")
+        raise DataError(f"no class folders in {root}: expected one sub-folder of audio files per label{not_read}")
+    if len(class_dirs) < 2 and not_read:  # before its files are checked: a damaged/ folder holds broken ones
+        raise DataError(f"only one class ({class_dirs[0].name!r}) in {root}: a classifier needs at least two{not_read}")
     examples: list[Example] = []
     skipped: list[Path] = []
     unusable: list[tuple[Path, str]] = []

@@ -103,6 +103,24 @@ def test_a_take_the_classifier_would_never_score_is_refused(tmp_path: Path) -> N
     ]
 
 
+def test_a_take_folder_given_as_data_says_its_takes_go_into_label_folders(tmp_path: Path) -> None:
+    # Before, a recorder's take folder (takes, and a damaged/ folder of a broken one) was "only one class
+    # ('damaged')", and one with no sub-folder "no class folders", neither saying its takes were not read.
+    write_tone(tmp_path / "a.wav")
+    write_tone(tmp_path / "b.wav")
+    (tmp_path / "a.json").write_text("{}")
+    with pytest.raises(DataError) as refused:
+        load_dataset(tmp_path)
+    told = f" (2 audio files directly in {tmp_path}, not read: move each take into the sub-folder of its label)"
+    assert str(refused.value) == (f"no class folders in {tmp_path}: expected one sub-folder of audio files per "
+                                  f"label{told}")
+    (tmp_path / "damaged").mkdir()
+    (tmp_path / "damaged" / "c.wav").write_bytes(b"cut short")
+    with pytest.raises(DataError) as refused:
+        load_dataset(tmp_path)
+    assert str(refused.value) == f"only one class ('damaged') in {tmp_path}: a classifier needs at least two{told}"
+
+
 def test_one_class_and_missing_data(tmp_path: Path) -> None:
     write_tone(tmp_path / "only" / "a.wav")
     with pytest.raises(DataError, match=r"only one class"):
