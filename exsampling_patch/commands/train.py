@@ -56,6 +56,10 @@ def out_problem(out: Path) -> str:
                 "(such as my_model.pt) and set the classifier's model parameter to it")
     if out.is_dir():
         return f"a folder: name the model file to write in it, such as {out / 'my_model.pt'}"
+    card = out.with_suffix(".md")
+    if card.is_file() and not _is_model_card(card):
+        # `--out notes.pt` wrote its card over notes.md, a file of the user's own
+        return f"its card would replace {card}, which is not a model card: name the model otherwise"
     folder = next((p for p in out.parents if p.exists()), None)
     if folder is not None and not folder.is_dir():
         return f"{folder} is not a folder"
@@ -66,6 +70,15 @@ def out_problem(out: Path) -> str:
     if not os.access(out.parent, os.W_OK):
         return f"its folder {out.parent} is not writable"
     return ""
+
+
+def _is_model_card(path: Path) -> bool:
+    """Whether ``path`` is a card an earlier training wrote (its first line '# Model card: ...'), to be replaced."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            return file.readline().startswith("# Model card: ")
+    except OSError:
+        return False
 
 
 def run(args: argparse.Namespace) -> int:

@@ -199,6 +199,18 @@ def test_train_refuses_an_out_that_is_the_shipped_model(tmp_path: Path, monkeypa
     assert out_problem(tmp_path / "sounds.pt") == ""
 
 
+def test_train_refuses_an_out_whose_card_would_replace_a_file_of_the_users(tmp_path: Path) -> None:
+    # Before, `--out notes.pt` trained and then wrote its card over notes.md; a card of an earlier training is
+    # replaced, as the model is.
+    from exsampling_patch.commands.train import out_problem
+
+    (tmp_path / "notes.md").write_text("# My notes\n\nthe set list\n")
+    (tmp_path / "mine.md").write_text("# Model card: mine\n")
+    assert out_problem(tmp_path / "notes.pt") == (f"its card would replace {tmp_path / 'notes.md'}, which is not a "
+                                                  "model card: name the model otherwise")
+    assert out_problem(tmp_path / "mine.pt") == ""
+
+
 def test_train_says_which_labels_the_shipped_table_has_no_slot_for() -> None:
     from exsampling_patch.commands.train import slots_line
 
