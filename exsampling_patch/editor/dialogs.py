@@ -166,6 +166,12 @@ class FileDialog:
         name = str(dpg.get_value(f"{self.tag}:name") or "").strip()
         if not name and not self.directory:
             return  # nothing chosen yet
+        if name and not self.directory and (self.folder / Path(name).expanduser()).is_dir():
+            # A folder's name typed (or "..", "~/shows"): go there, as a double-click does. Taken for a file's
+            # name, Save as wrote "shows.yaml" beside the folder and Open refused a folder.
+            self.go(self.folder / Path(name).expanduser())
+            dpg.set_value(f"{self.tag}:name", "")
+            return
         path = str(self.folder / Path(name).expanduser() if name else self.folder)
         warning = self.warn(path) if self.warn is not None and path != self.warned else None
         if warning:  # said once (a file it would replace): the same choice again goes through
