@@ -316,10 +316,12 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
         else:
             unknown = [key for key in item if key not in _LINK_KEYS] if isinstance(item, dict) else []
             close = [match for key in unknown for match in difflib.get_close_matches(str(key), _LINK_KEYS, n=1)]
+            meant = _arrow_meant(item) if isinstance(item, str) else ""
             problems.append(source.problem(
                 f"a link must be 'node.output{LINK_ARROW}node.input'", *where,
                 hint=f"did you mean {' and '.join(repr(c) for c in close)}? a link is '{{from: node.output, to: "
-                "node.input}'" if close else "or '{from: node.output, to: node.input}'"))
+                "node.input}'" if close else f"did you mean '{meant}'?" if meant
+                else "or '{from: node.output, to: node.input}'"))
             continue
         try:
             link = Link(PortRef.parse(ends[0]), PortRef.parse(ends[1]))
@@ -334,6 +336,21 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
         seen.add(link)
         source.link_index[link] = index
         patch.links.append(link)
+
+
+#: Arrows a link is written with by mistake (a typographic arrow pasted from a web page, another language's),
+#: and whether each points from the input back to the output.
+_OTHER_ARROWS = (("\u2192", False), ("=>", False), ("\u2190", True), ("<-", True))
+
+
+def _arrow_meant(text: str) -> str:
+    """The link ``text`` meant, written with another arrow (``trim.out => pitch.take``), or ''."""
+    for arrow, backwards in _OTHER_ARROWS:
+        ends = [end.strip() for end in text.split(arrow)]
+        if len(ends) == 2 and all(ends):
+            source, target = reversed(ends) if backwards else ends
+            return f"{source}{LINK_ARROW}{target}"
+    return ""
 
 
 def _params_hint(params: Any) -> str:
