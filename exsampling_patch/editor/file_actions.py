@@ -87,6 +87,11 @@ class FileActions:
         #: The patch file whose comments the composer was told Save drops, or that the editor has saved (it wrote
         #: no comment): no more looking for comments in it.
         self._comments_told: Path | None = None
+        #: The patch file as the editor last read or wrote it (its modification time and size), to tell a change
+        #: made meanwhile by another program (a text editor, a git checkout) before a save replaces it.
+        self._on_disk: tuple[Path, int, int] | None = None
+        self._stamp(model.path)
+        model.listen(lambda what, subject: self._stamp(self.model.path) if what in ("reset", "saved") else None)
 
     def build(self) -> None:
         """The unsaved-changes prompt and the message window (hidden)."""
@@ -115,7 +120,7 @@ class FileActions:
             # No file yet: ask where; save_as() then runs the action the prompt holds.
             self.ask_save_as()
             return
-        if answer == "save" and self._comments_kept_back(self.model.path):
+        if answer == "save" and self._held_back(self.model.path):
             return
         try:
             self.model.resolve(answer)
@@ -169,7 +174,7 @@ class FileActions:
     def save_as(self, path: str | os.PathLike[str]) -> bool:
         target = patch_target(path)
         folder = self.model.base_dir
-        if self._comments_kept_back(target):
+        if self._held_back(target):
             return False
         try:
             self.model.save(target)
@@ -187,6 +192,36 @@ class FileActions:
                                                      else f"stopped: {self.runner.problem}"))
         if self.model.pending:
             self.model.resolve("discard")  # already saved: run the action the prompt held
+        return True
+
+    def _stamp(self, path: Path | None) -> None:
+        try:
+            info = os.stat(path) if path is not None else None
+        except OSError:
+            info = None
+        self._on_disk = None if path is None or info is None else (path, info.st_mtime_ns, info.st_size)
+
+    def _held_back(self, target: Path | None) -> bool:
+        """Whether a save over the patch file opened is held back, once, to say first what it would lose: a change
+        made to the file by another program meanwhile, or its comments."""
+        return self._changed_on_disk(target) or self._comments_kept_back(target)
+
+    def _changed_on_disk(self, target: Path | None) -> bool:
+        """Whether the file the patch was opened from (or last saved to) changed since, and so is told (see
+        :meth:`_comments_kept_back`); the next save replaces it."""
+        before = self._on_disk
+        if target is None or before is None or before[0] != target:
+            return False
+        self._stamp(target)
+        if self._on_disk is None or self._on_disk == before:
+            return False
+        text = (f"{target.name} was changed on disk since it was opened here (by another program?). Save again to "
+                "replace it with the patch as edited here, or Save as to keep both.")
+        if self.model.pending:
+            self.model.resolve("cancel")
+            text += " The patch stays open."
+        self.say(text)
+        self.show_message("Changed on disk", text)
         return True
 
     def _comments_kept_back(self, target: Path | None) -> bool:
