@@ -120,6 +120,10 @@ def error_text(error: BaseException) -> str:
     """``Type: message``; the type alone when the error's ``__str__`` raises: formatted in the engine's own error
     handling, that raised anew and ended the worker thread that handled the message."""
     try:
+        if isinstance(error, OSError) and error.strerror and error.filename is not None:
+            # Python's "[Errno 2] No such file or directory: '/media/usb/takes'": the number and the quotes go
+            paths = " -> ".join(str(name) for name in (error.filename, error.filename2) if name is not None)
+            return f"{type(error).__name__}: {error.strerror}: {paths}"
         return f"{type(error).__name__}: {error}"
     except Exception:
         return f"{type(error).__name__} (its message could not be made)"
