@@ -96,8 +96,9 @@ class FileActions:
     def build(self) -> None:
         """The unsaved-changes prompt and the message window (hidden)."""
         with dpg.window(tag="prompt", label="Unsaved changes", modal=True, show=False, no_resize=True,
-                        width=360, height=110, pos=(500, 300)):
+                        width=360, height=125, pos=(500, 300)):
             dpg.add_text("The patch has unsaved changes. Save them first?")
+            dpg.add_text("Enter saves, Esc cancels", color=(150, 150, 150))
             with dpg.group(horizontal=True):
                 for answer in ("save", "discard", "cancel"):
                     dpg.add_button(label=answer.capitalize(), tag=f"prompt:{answer}", width=100,
@@ -292,6 +293,17 @@ class FileActions:
             self.say("cancelled")
             return True
         if dialogs.cancel_open():
+            return True
+        if _shown("message"):
+            dpg.configure_item("message", show=False)
+            return True
+        return False
+
+    def confirm(self) -> bool:
+        """Enter: the prompt's Save (its first button), or the message's OK, whichever is open; False if neither
+        is (the file dialogs take Enter in their name field). Only the mouse answered them before."""
+        if _shown("prompt"):
+            self.answer_prompt("save")
             return True
         if _shown("message"):
             dpg.configure_item("message", show=False)

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import dearpygui.dearpygui as dpg
 
+from exsampling_patch.editor.file_actions import FileActions
 from exsampling_patch.editor.inspector import Inspector
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.navigate import Navigator
@@ -25,6 +26,7 @@ class Actions(Protocol):
     """What the menus and keys act on (the editor)."""
 
     model: EditorModel
+    files: FileActions
     navigator: Navigator
     perf_view: PerformanceView
     inspector: Inspector
@@ -139,6 +141,8 @@ class Shortcuts:
         shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
         if key == dpg.mvKey_Escape:
             self.actions.escape()
+            return
+        if key in (dpg.mvKey_Return, dpg.mvKey_NumPadEnter) and not repeat and self.actions.files.confirm():
             return
         if self.actions.modal_open():
             return  # keys belong to the prompt or dialog on top
