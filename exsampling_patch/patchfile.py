@@ -196,6 +196,8 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
                                                    hint=error.hint)])
     except yaml.MarkedYAMLError as error:
         return ParsedPatch(patch, source, [syntax_problem(error, file, text)])
+    except yaml.reader.ReaderError as error:
+        return ParsedPatch(patch, source, [_unacceptable_character(error, file, text)])
     except yaml.YAMLError as error:
         return ParsedPatch(patch, source, [Problem(f"YAML error: {error}", file, 1)])
     finally:
@@ -384,12 +386,33 @@ def read_patch(path: str | os.PathLike[str]) -> ParsedPatch:
     return loads_patch(text, file)
 
 
+def _unacceptable_character(error: yaml.reader.ReaderError, file: str, text: str) -> Problem:
+    """A character YAML does not read in a text that is UTF-8: a NUL (a recording whose header bytes all decode),
+    else a control character, at its line and column (was a two-line 'YAML error', of 'position 5')."""
+    if "\x00" in text[:4096]:
+        return Problem(_BINARY, file, hint="name the patch file, a .yaml")
+    before = text[:error.position]
+    code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "?")
+    return Problem(f"a control character YAML does not allow, U+{code:04X}", file,
+                   before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1,
+                   hint="remove it: a stray key pasted from a terminal?")
+
+
+#: What a patch file that holds NUL bytes is: a recording, a model, a take given for the patch.
+_BINARY = "cannot read the patch: a binary file (a recording, a model?), not a YAML text file"
+
+
 def _unreadable(path: Path, error: OSError | UnicodeDecodeError) -> Problem:
     """Why the patch file at ``path`` cannot be read, in words, with the patch meant where a name is misspelt
     ("[Errno 2] No such file or directory: 'patchs/show.yaml'" repeated the path and named no way out)."""
     if isinstance(error, UnicodeDecodeError):
         # Its line and column, not "at byte 1234": a patch saved in Latin-1 by another editor is found by its line.
         data, start = bytes(error.object), error.start
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Notepad's "Unicode", PowerShell's `>`
+            return Problem("cannot read the patch: a text file in UTF-16, not UTF-8", str(path),
+                           hint="a patch is a YAML text file, saved as UTF-8")
+        if b"\x00" in data[:4096]:  # a recording, a model: its "line and column" and "save it as UTF-8" mean nothing
+            return Problem(_BINARY, str(path), hint="name the patch file, a .yaml")
         line_start = data.rfind(b"\n", 0, start) + 1
         column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
         return Problem(f"cannot read the patch: not a text file (UTF-8): {error.reason} 0x{data[start]:02x}",

@@ -124,9 +124,31 @@ def test_a_patch_that_cannot_be_read_is_told_in_words_with_the_file_meant(tmp_pa
         "nope.yaml": [f"{tmp_path}/nope.yaml: cannot read the patch: no such file or directory"],
         "patches": [f"{tmp_path}/patches: cannot read the patch: a folder, not a patch file (its patches: "
                     "show.yaml)"],
-        "take.yaml": [f"{tmp_path}/take.yaml:1:1: cannot read the patch: not a text file (UTF-8): invalid start "
-                      "byte 0xff (a patch is a YAML text file, saved as UTF-8)"],
+        "take.yaml": [f"{tmp_path}/take.yaml: cannot read the patch: a text file in UTF-16, not UTF-8 (a patch is a "
+                      "YAML text file, saved as UTF-8)"],
     }
+
+
+@pytest.mark.parametrize("data", [b"RIFF\x24\xac\x00\x00WAVEfmt \x10\x00", b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00"],
+                         ids=["not-utf-8", "utf-8"])
+def test_a_recording_given_as_the_patch_is_told_as_a_binary_file(tmp_path: Path, data: bytes) -> None:
+    # Before: "take.wav:1:6: ... invalid start byte 0xac (a patch is a YAML text file, saved as UTF-8)", or, where
+    # the header's bytes all decode, a two-line "YAML error: unacceptable character #x0000 ... position 5".
+    path = tmp_path / "take.wav"
+    path.write_bytes(data + bytes(64))
+    assert [str(p) for p in read_patch(path).problems] == [
+        f"{path}: cannot read the patch: a binary file (a recording, a model?), not a YAML text file (name the patch "
+        "file, a .yaml)"]
+
+
+def test_a_control_character_is_told_at_its_line_and_column(tmp_path: Path) -> None:
+    # Before: "show.yaml:1: YAML error: unacceptable character #x001b: special characters are not allowed\n  in
+    # "<unicode string>", position 27", on two lines and at line 1.
+    path = tmp_path / "show.yaml"
+    path.write_text("exsampling_patch: 1\nname: a\x1b[Ab\nnodes: []\n", encoding="utf-8")
+    assert [str(p) for p in read_patch(path).problems] == [
+        f"{path}:2:8: a control character YAML does not allow, U+001B (remove it: a stray key pasted from a "
+        "terminal?)"]
 
 
 def test_a_patch_saved_in_latin_1_is_told_with_the_line_and_column_of_its_first_odd_byte(tmp_path: Path) -> None:
