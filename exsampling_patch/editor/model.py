@@ -220,6 +220,7 @@ class EditorModel:
         new_id = node_id or self.patch.unique_id(type_name)
         if new_id in self.patch.nodes or "." in new_id:
             raise ValueError(f"node id '{new_id}' is taken or has a dot")
+        position = position and (round(position[0]), round(position[1]))  # whole pixels, as the view moves nodes
         self.execute(AddNodes([NodeSpec(new_id, type_name, dict(params or {}), position)], label=f"add {type_name}"))
         return new_id
 
@@ -233,7 +234,7 @@ class EditorModel:
         moves: dict[str, tuple[Position | None, Position]] = {}
         for node_id, pos in positions.items():
             spec = self.patch.nodes.get(node_id)
-            new = (float(round(pos[0])), float(round(pos[1])))
+            new = (round(pos[0]), round(pos[1]))  # ints: written [380, 120] as the shipped patches, not [380.0, 120.0]
             if spec is not None and spec.position != new:
                 moves[node_id] = (spec.position, new)
         if moves:
@@ -372,7 +373,7 @@ class EditorModel:
             renamed[spec.id] = new_id
             pos = spec.position
             specs.append(NodeSpec(new_id, spec.type, copy.deepcopy(spec.params),
-                                  (pos[0] + offset[0], pos[1] + offset[1]) if pos else None))
+                                  (round(pos[0] + offset[0]), round(pos[1] + offset[1])) if pos else None))
         links = [Link(PortRef(renamed[ln.source.node], ln.source.port),
                       PortRef(renamed[ln.target.node], ln.target.port)) for ln in self.clipboard.links]
         if self.clipboard.base is not None and self.clipboard.base != self.base_dir:  # copied from another folder
