@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -376,6 +377,15 @@ class Pitch(Node):
                         "note)", minimum=0.1, maximum=60.0, unit="s")
 
     last_decision: bool | None = None  # pitched or not, as the last take was decided; None before the first
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """fmin below fmax: each within its own limits, `fmin: 500, fmax: 300` passed check, and the node then
+        never started ("yin needs 0 < fmin < fmax <= sample_rate / 2")."""
+        fmin, fmax = params.get("fmin"), params.get("fmax")
+        if isinstance(fmin, float) and isinstance(fmax, float) and fmin >= fmax:
+            return {("fmin",): f"{fmin:g} Hz is not below fmax, {fmax:g} Hz: the pitches looked for lie between them"}
+        return {}
 
     def start(self) -> None:
         self.last_decision = None
