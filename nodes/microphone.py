@@ -12,15 +12,17 @@ on again from a thread: a take recorded meanwhile is not among them, so it is pa
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from exsampling_patch.messages import Take
-from exsampling_patch.node import Node, Output, Param
+from exsampling_patch.node import Node, NodeContext, Output, Param
 from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import TakeStore, read_take
@@ -118,7 +120,16 @@ class Microphone(Node):
     #: When the last warning of input the stream dropped was told (time.monotonic()).
     _overflow_told = float("-inf")
 
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None,
+                 context: NodeContext | None = None) -> None:
+        super().__init__(node_id, params, context)
+        #: Set by :meth:`stop` once its join of take assembly is over, under :attr:`_passing_on`, which a take flows
+        #: on under: a take stored after it stays on disk for the next start (see :meth:`_pass_on`).
+        self._stopped = False
+        self._passing_on = threading.Lock()
+
     def start(self) -> None:
+        self._stopped = False
         rate = self.sample_rate
         size = int(max(self.buffer_seconds, self.max_length + self.pre_roll + 2.0) * rate)
         self._store = TakeStore(self.resolve_path(self.folder))
@@ -175,6 +186,8 @@ class Microphone(Node):
 
     def stop(self) -> None:
         super().stop()
+        with self._passing_on:  # a take flowing on now is the engine's still; the next one is kept for the next start
+            self._stopped = True
         audio = getattr(self, "audio", None)
         if audio is not None:
             audio.stop()
@@ -288,8 +301,22 @@ class Microphone(Node):
                  and time.monotonic() - self._overflow_told >= OVERFLOW_LINE_SECONDS)
         if ended:
             self._whole_from = None
-        self.report_status(take=stored.take_id, label=f"take {self.takes_cut}: {stored.duration:.2f} s",
-                           duration=round(stored.duration, 2), **cut, **({"warning": ""} if ended else {}))
-        self.emit("take", stored)
+        status = {"take": stored.take_id, "label": f"take {self.takes_cut}: {stored.duration:.2f} s",
+                  "duration": round(stored.duration, 2), **cut, **({"warning": ""} if ended else {})}
+        if not self._pass_on(stored, status):
+            return
         if not self.context.tracks_takes:  # no runtime tells this node the take's end
             self._store.mark_processed(stored)
+
+    def _pass_on(self, stored: Take, status: dict[str, Any]) -> bool:
+        """Tell ``status`` and emit the take stored, unless the node has stopped (False). A take assembly finished
+        storing after stop's join gave up on it (a slow disk) is complete and on disk: emitted, it would flow into an
+        engine that has stopped (its end never told, or told by nodes stopped), and without a runtime be written
+        down as done unheard. Left not done, the next start lists it and passes it on (:meth:`_recover`): its end
+        is told then."""
+        with self._passing_on:
+            if self._stopped:
+                return False
+            self.report_status(**status)
+            self.emit("take", stored)
+        return True

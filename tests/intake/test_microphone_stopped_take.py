@@ -1,0 +1,90 @@
+"""A take that assembly finishes storing after the node's stop (Node.stop joins its threads for 2 s only: a take
+stored on a slow disk outlasts that), with the ring and assembly driven directly; then the next start.
+
+Before: the thread went on to tell the take's status and emit it into a node (and an engine) already stopped: in an
+engine, a take begun after its stop, whose end nobody tells; without one, written down as done though nothing had
+heard it. Now it stays on disk, not done, and the next start passes it on: its end is told then."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.microphone import Microphone
+from exsampling_patch.nodes.microphone_input import InputRing
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.runtime.events import TakeEnded
+from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore
+from tests.intake.conftest import probe_of, registry
+
+RATE = 8000
+
+
+class StoppedWhileStoring(TakeStore):
+    """The take folder, on a disk slow enough that the node's stop lands as a take is being stored: the stop itself
+    (its join of assembly over), then the ring closed, as the input process's stop is followed."""
+
+    mic: Microphone | None = None
+
+    def store(self, take: Take, subtype: str | None = None) -> Take:
+        stored = super().store(take, subtype)
+        if self.mic is not None:
+            self.mic.stop()
+            self.mic._ring.close()
+        return stored
+
+
+def stored_after_the_stop(folder: Path) -> tuple[NodeContext, str]:
+    """One take cut by assembly, the stop landing as it is stored; what the node said, and the take's id."""
+    context = NodeContext(folder.parent)
+    mic = Microphone("mic", {"sample_rate": RATE, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.05,
+                             "folder": str(folder)}, context)
+    store = StoppedWhileStoring(folder)
+    ring = InputRing.create(4 * RATE, 1)
+    mic._ring, mic._store, mic.takes_cut = ring, store, 0
+    t = np.arange(2 * RATE) / RATE
+    ring.samples[: len(t), 0][(t >= 0.2) & (t < 0.5)] = 0.5  # one take
+    store.mic = mic
+    ring.counts[0] = len(t)
+    mic._emit_take(int(0.2 * RATE), int(0.6 * RATE))  # as assembly cut it, in this thread
+    unfinished = [data["take_id"] for _, data in TakeStore(folder).unfinished()]
+    assert len(unfinished) == 1, unfinished  # stored, and not written down as done
+    return context, unfinished[0]
+
+
+def test_a_take_stored_after_the_stop_is_kept_for_the_next_start_not_emitted(tmp_path: Path) -> None:
+    context, take_id = stored_after_the_stop(tmp_path / "takes")
+    assert context.emitted == [], context.emitted
+    assert [status for status in context.statuses if "take" in status] == [], context.statuses
+    assert context.errors == []
+    assert take_id.startswith("mic-")
+
+
+@pytest.mark.jack
+def test_the_next_start_passes_the_take_on_and_tells_its_end(tmp_path: Path) -> None:
+    folder = tmp_path / "takes"
+    _, take_id = stored_after_the_stop(folder)
+    patch = Patch()
+    patch.add_node(NodeSpec("mic", "microphone", {"folder": str(folder)}))
+    patch.add_node(NodeSpec("probe", "test_probe", {}))
+    patch.connect("mic.take", "probe.take")
+    engine = Engine(registry(), base_dir=tmp_path)
+    events: list[Any] = []
+    engine.events.subscribe(events.append)
+    engine.start(patch)
+    try:
+        received = probe_of(engine).wait_for(1)
+        assert [take.take_id for take in received] == [take_id] and received[0].meta.get("recovered")
+        assert engine.wait_idle()
+    finally:
+        engine.stop()
+    ended = [event for event in events if isinstance(event, TakeEnded) and event.take_id == take_id]
+    assert [event.fate for event in ended] == ["done"], ended
+    assert take_id in (folder / PROCESSED_JOURNAL).read_text().split()
+    assert not engine.errors, engine.errors
