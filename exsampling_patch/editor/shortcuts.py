@@ -1,8 +1,8 @@
 """The menus (File, Edit, View, Run) and the keys: which action each runs, and when keys belong to a widget.
 
 Keys go to the shortcuts unless a prompt or file dialog is on top or a widget is being edited (a text field,
-a table cell, a search box); Esc always cancels what is open. The View menu's entries and keys are the
-navigator's; 1-8 and Space hear slots while the Performance tab is shown.
+a table cell, a search box, a field of the Performance tab); Esc always cancels what is open. The View menu's
+entries and keys are the navigator's; 1-8 and Space hear slots while the Performance tab is shown.
 """
 
 from __future__ import annotations
@@ -59,8 +59,10 @@ class Shortcuts:
     """Builds the menu bar and handles key presses for ``actions``; ``editing`` lists the widgets whose
     keys are their own while active (containers are searched through)."""
 
+    # The Performance tab's fields are typed into too (a slot's gain Ctrl+clicked, the pairing URL clicked to copy
+    # it): left to the shortcuts, Ctrl+Z there undid a patch edit, and digits typed there played slots.
     def __init__(self, actions: Actions, editing: tuple[str, ...] = ("inspector_box", "palette:search",
-                                                                     "add_popup:search")) -> None:
+                                                                     "add_popup:search", "tab:perf")) -> None:
         self.actions = actions
         self.editing = editing
         self._held: set[int] = set()  # keys pressed and not yet released: ImGui repeats a held key's press

@@ -1,7 +1,8 @@
 """Keys that act on the patch's selection or view while the Performance tab is shown (real clicks and keys): a node
 selected on the Patch tab, then the Performance tab clicked; Delete, Ctrl+X, Ctrl+D, Ctrl+A and the arrows must
 leave the hidden patch alone; back on the Patch tab, Delete deletes the node, and so does Backspace (a Mac's
-"delete" key), which in a text field is the field's.
+"delete" key), which in a text field is the field's. Last, Ctrl+Z in the Performance tab's pairing URL field
+is the field's: the patch's last edit stays.
 
 Opens a copy of the default patch at 1280x1000. Every event is a real X event (XTEST).
 
@@ -17,6 +18,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from exsampling_patch.runtime.events import NodeStatus
 from tests.editor.driving import Driver, default_patch_copy, editor, empty_spot, press_point, reveal, title_point
 
 
@@ -57,6 +59,15 @@ def main() -> dict[str, Any]:
         driver.key("Return")
         out["name_after_backspace"] = model.patch.name
         out["nodes_after_backspace_in_field"] = list(model.patch.nodes) == nodes
+        # A field of the Performance tab (the pairing URL, clicked to copy it) is typed into: Ctrl+Z there is the
+        # field's, not an undo of the patch's last edit (the name just typed).
+        app.observer.on_event(NodeStatus("recorder", {"url": "https://192.0.2.1:8443/rec?token=abc"}))
+        driver.click(press_point("tab:perf"))
+        driver.frames(3)
+        driver.click(press_point(app.perf_view.url_tag("recorder")))
+        out["perf_field_typing"] = app.shortcuts.typing()
+        driver.key("z", "ctrl")
+        out["name_after_ctrl_z_in_perf_field"] = model.patch.name
     return out
 
 

@@ -1,5 +1,6 @@
 """Delete, cut, duplicate, select all and the view keys leave the patch alone while the Performance tab hides it;
-Backspace deletes as Delete does (tab_keys_scenario.py, real clicks and keys on the test display)."""
+Backspace deletes as Delete does; Ctrl+Z in a field of the Performance tab is the field's (tab_keys_scenario.py,
+real clicks and keys on the test display)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,9 @@ def test_keys_on_the_performance_tab_leave_the_hidden_patch_alone(result: dict[s
 def test_backspace_deletes_on_the_canvas_and_edits_in_a_field(result: dict[str, Any]) -> None:
     assert result["backspace_deleted"], result
     assert result["name_after_backspace"] == "ExSamplin" and result["nodes_after_backspace_in_field"], result
+
+
+@pytest.mark.display
+def test_ctrl_z_in_a_performance_tab_field_is_the_fields(result: dict[str, Any]) -> None:
+    assert result["perf_field_typing"], result
+    assert result["name_after_ctrl_z_in_perf_field"] == "ExSamplin", result  # the name typed is not undone
