@@ -7,6 +7,7 @@ and tells :class:`LiveBadges` when it draws a node anew or removes one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,18 @@ from exsampling_patch.editor.node_text import text_width
 NODE_TEXT_W = 210
 
 _UNSET = object()
+
+
+def meter_fill(level: Any) -> float | None:
+    """How much of a level meter a reported ``level`` fills (0..1, clipped); None for no level: none reported, or
+    one that is no level at all (NaN or infinite, as a broken node's audio gives, or negative), which clipped to
+    the meter filled it whole and read as the loudest signal."""
+    if not isinstance(level, int | float) or isinstance(level, bool):
+        return None
+    level = float(level)
+    if not math.isfinite(level) or level < 0.0:
+        return None
+    return min(1.0, level)
 
 
 class LiveBadges:
@@ -85,11 +98,10 @@ class LiveBadges:
                 shown[key] = value
                 apply(value)
 
-        level = live.get("level")
-        has_level = isinstance(level, int | float)
-        put("level_show", has_level, lambda v: dpg.configure_item(f"level:{node_id}", show=v))
-        if has_level:
-            put("level", max(0.0, min(1.0, float(level))), lambda v: dpg.set_value(f"level:{node_id}", v))
+        level = meter_fill(live.get("level"))
+        put("level_show", level is not None, lambda v: dpg.configure_item(f"level:{node_id}", show=v))
+        if level is not None:
+            put("level", level, lambda v: dpg.set_value(f"level:{node_id}", v))
         parts = live_parts(live)
         text = SEPARATOR.join(parts)
         put("live", text, lambda v: self._set_line(node_id, parts))

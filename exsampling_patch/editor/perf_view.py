@@ -18,6 +18,7 @@ import numpy as np
 from exsampling_patch.editor import geo
 from exsampling_patch.editor.history import UNSET
 from exsampling_patch.editor.live import Runner, RuntimeObserver, envelope
+from exsampling_patch.editor.live_badges import meter_fill
 from exsampling_patch.editor.pattern_grid import PatternPanel
 from exsampling_patch.editor.present_combo import COMBOS, PresentCombos
 from exsampling_patch.editor.slots import (
@@ -244,7 +245,7 @@ class PerformanceView:
     def _update_meters(self, node_id: str, slot: SlotState) -> None:
         """Level bar, voice count and MIDI lamp, from what the sampler reports (``level``, ``voices``, ``notes``)."""
         t = lambda part: self._slot_tag(node_id, slot.name, part)  # noqa: E731
-        dpg.set_value(t("level"), max(0.0, min(1.0, slot.level or 0.0)))
+        dpg.set_value(t("level"), meter_fill(slot.level) or 0.0)
         dpg.set_value(t("voices"), "-" if slot.voices is None else str(slot.voices))
         key, now = (node_id, slot.name), time.monotonic()
         if slot.notes is not None:

@@ -11,6 +11,7 @@ import pytest
 from exsampling_patch.editor.app import EditorApp
 from exsampling_patch.editor.live import NodeLive
 from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.slots import SlotState
 from exsampling_patch.registry import Registry
 
 
@@ -50,6 +51,22 @@ def test_badges_follow_the_status_and_clear(app: EditorApp) -> None:
     view.clear_live()
     assert not any(shown(f"{part}:relay") for part in ("level", "live", "error"))
     assert not dpg.get_item_theme("node:relay")
+
+
+@pytest.mark.parametrize("level", [float("nan"), float("inf"), -0.5])
+def test_a_level_that_is_no_level_shows_no_level_bar(app: EditorApp, level: float) -> None:
+    # Clipped to the meter, NaN and inf filled it whole: the loudest signal, from a node whose audio is broken.
+    view = app.patch_view
+    view.show_live("relay", live(level=0.25, label="dog"))
+    assert shown("level:relay")
+    view.show_live("relay", live(level=level, label="dog"))
+    assert not shown("level:relay") and dpg.get_value("live:relay") == "dog"
+    # A sampler's slot meter in the performance view: empty, as for a slot that reports none.
+    perf = app.perf_view
+    slot = SlotState("BD", level=level)
+    perf._build_slots([("sampler", slot, True)])
+    perf._update_meters("sampler", slot)
+    assert dpg.get_value(perf._slot_tag("sampler", "BD", "level")) == 0.0
 
 
 def test_dropouts_a_stream_reports_lead_the_live_line(app: EditorApp) -> None:
