@@ -14,10 +14,12 @@ A Live that is not running never stops the patch: sends are fire-and-forget, pro
 
 from __future__ import annotations
 
+import difflib
 import errno
 import socket
 import threading
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +190,10 @@ def track_colour(label: str) -> int:
     return ((r | 0x40) << 16) | ((g | 0x40) << 8) | (b | 0x40)
 
 
+#: What ableton_osc does per take, as its ``actions`` list them.
+OSC_ACTIONS = ("name", "color", "volume", "fire")
+
+
 class AbletonOsc(Node):
     """Tell Live through AbletonOSC about each take: colour/name the slot's track, set its volume, fire a clip."""
 
@@ -209,14 +215,25 @@ class AbletonOsc(Node):
     folder = Param("path", "../session/live", "where the list of takes sent is kept (a take redone after a "
                    "restart is not sent, nor its clip fired, again)")
 
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """Each action one it knows: `actions: [colour, fire]` passed check, and the node then never started."""
+        actions = params.get("actions")
+        unknown = [action for action in actions if action not in OSC_ACTIONS] if isinstance(actions, list) else []
+        if not unknown:
+            return {}
+        close = difflib.get_close_matches(str(unknown[0]), OSC_ACTIONS, n=1)
+        return {("actions",): f"{unknown[0]!r} is no action: use {', '.join(OSC_ACTIONS)}"
+                              + (f"; did you mean '{close[0]}'?" if close else "")}
+
     def start(self) -> None:
         self._listener: socket.socket | None = None
         self.sent: SentLog | None = None
         self.refused: FolderInUse | None = None
         self.track_names: list[str] = []
-        unknown = set(self.actions) - {"name", "color", "volume", "fire"}
+        unknown = [action for action in self.actions if action not in OSC_ACTIONS]
         if unknown:
-            raise ValueError(f"ableton_osc actions {sorted(unknown)} unknown: use name, color, volume, fire")
+            raise ValueError(f"ableton_osc actions {unknown} unknown: use {', '.join(OSC_ACTIONS)}")
         self.sent = held_sent_log(self, self.resolve_path(self.folder))
         self.target = OscTarget(self.host, self.port, self.report_error)
         if self.reply_port:
