@@ -273,6 +273,13 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
             problems.append(source.problem(f"node id '{node_id}' may not contain dots or surrounding spaces",
                                            *where, "id", hint="use letters, digits, '_' or '-'"))
             continue
+        if LINK_ARROW.strip() in node_id:
+            # Kept (Save then writes it, renamed in the editor), but a link to it written with the arrow cannot be
+            # split, and the editor refuses such an id: the patch's links would be lost on the next save.
+            problems.append(source.problem(
+                f"node id '{node_id}' may not contain '{LINK_ARROW.strip()}': links to it cannot be read, a link "
+                f"is 'node.output{LINK_ARROW}node.input'", *where, "id",
+                hint=f"rename it, say '{node_id.replace(LINK_ARROW.strip(), '-')}'"))
         if not isinstance(type_name, str) or not type_name:
             problems.append(source.problem(f"node '{node_id}' needs a 'type'", *where,
                                            hint="`exsampling nodes` lists the types"))
@@ -319,10 +326,12 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
             unknown = [key for key in item if key not in _LINK_KEYS] if isinstance(item, dict) else []
             close = [match for key in unknown for match in difflib.get_close_matches(str(key), _LINK_KEYS, n=1)]
             meant = _arrow_meant(item) if isinstance(item, str) else ""
+            arrowed = [n for n in patch.nodes if LINK_ARROW.strip() in n and isinstance(item, str) and n in item]
             problems.append(source.problem(
                 f"a link must be 'node.output{LINK_ARROW}node.input'", *where,
                 hint=f"did you mean {' and '.join(repr(c) for c in close)}? a link is '{{from: node.output, to: "
                 "node.input}'" if close else f"did you mean '{meant}'?" if meant
+                else f"node '{arrowed[0]}' has '{LINK_ARROW.strip()}' in its id: rename it" if arrowed
                 else "or '{from: node.output, to: node.input}'"))
             continue
         try:
