@@ -26,7 +26,7 @@ from typing import Any
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.kept_bundles import any_kept
-from exsampling_patch.nodes.osc import OscTarget, osc_bundle, osc_datagram
+from exsampling_patch.nodes.osc import OscTarget, host_checks, osc_bundle, osc_datagram
 from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, unsent_path
 from exsampling_patch.nodes.sent_log import SentLog
 from exsampling_patch.nodes.take_files import TakeFiles
@@ -112,6 +112,10 @@ class AbletonMax(Node):
     folder = Param("path", "../session/live", "where takes changed by the patch (trimmed, ...) are written for Live")
     keep_per_slot = Param(int, 8, "copies kept per slot for Live (the newest; older ones are removed)", minimum=1,
                           maximum=10000)
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        return host_checks(params)
 
     def start(self) -> None:
         self.target = OscTarget(self.host, self.port, self.report_error)
@@ -218,13 +222,14 @@ class AbletonOsc(Node):
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
         """Each action one it knows: `actions: [colour, fire]` passed check, and the node then never started."""
+        problems = host_checks(params)
         actions = params.get("actions")
         unknown = [action for action in actions if action not in OSC_ACTIONS] if isinstance(actions, list) else []
-        if not unknown:
-            return {}
-        close = difflib.get_close_matches(str(unknown[0]), OSC_ACTIONS, n=1)
-        return {("actions",): f"{unknown[0]!r} is no action: use {', '.join(OSC_ACTIONS)}"
-                              + (f"; did you mean '{close[0]}'?" if close else "")}
+        if unknown:
+            close = difflib.get_close_matches(str(unknown[0]), OSC_ACTIONS, n=1)
+            problems[("actions",)] = (f"{unknown[0]!r} is no action: use {', '.join(OSC_ACTIONS)}"
+                                      + (f"; did you mean '{close[0]}'?" if close else ""))
+        return problems
 
     def start(self) -> None:
         self._listener: socket.socket | None = None
@@ -341,6 +346,10 @@ class AbletonLive(Node):
     folder = Param("path", "../session/live", "where takes changed by the patch (trimmed, ...) are written for Live")
     keep_per_slot = Param(int, 8, "copies kept per slot for Live (the newest; older ones are removed)", minimum=1,
                           maximum=10000)
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        return host_checks(params)
 
     def start(self) -> None:
         self.refused: FolderInUse | None = None

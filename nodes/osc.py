@@ -25,7 +25,7 @@ import itertools
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,29 @@ def osc_bundle(messages: Sequence[tuple[str, Sequence[Any]]], at: float | None =
     for address, args in messages:
         builder.add_content(OscMessage(osc_datagram(address, args)))
     return builder.build().dgram
+
+
+def host_problem(host: Any) -> str:
+    """Why a destination ``host`` cannot be one, or '': a port written into it (``192.168.1.20:10500``), a URL, a
+    dotted address past 255. It was resolved at the first send only, in the show, as "Name or service not known"."""
+    text = host.strip() if isinstance(host, str) else ""
+    if not text:
+        return "" if not isinstance(host, str) else "empty: name the machine (127.0.0.1: this one)"
+    if "://" in text:
+        return f"'{host}' is a URL: write the machine's name or address alone"
+    name, colon, port = text.rpartition(":")
+    if colon and port.isdigit() and name and ":" not in name:  # one colon: not an IPv6 address
+        return f"'{host}' holds a port: write host: {name} and port: {port}"
+    numbers = text.split(".")
+    if len(numbers) == 4 and all(n.isdigit() for n in numbers) and any(int(n) > 255 for n in numbers):
+        return f"'{host}' is no IPv4 address: each of its four numbers is 0-255"
+    return ""
+
+
+def host_checks(params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+    """A node's ``check_params`` of its ``host`` (see :func:`host_problem`)."""
+    why = host_problem(params.get("host"))
+    return {("host",): why} if why else {}
 
 
 class OscTarget:
@@ -181,6 +204,10 @@ class OscSend(Node):
     host = Param(str, "127.0.0.1", "destination host name or address")
     port = Param(int, 9000, "destination UDP port", minimum=1, maximum=65535)
     prefix = Param(str, "/exsampling", "address prefix")
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        return host_checks(params)
 
     def start(self) -> None:
         self.target = OscTarget(self.host, self.port, self.report_error)

@@ -366,6 +366,23 @@ def test_slot_names_and_note_ranges_the_sampler_refuses_are_problems_on_their_li
     ]  # slots named by numbers are their digits (1, 2, Slot3): no problem
 
 
+def test_a_host_that_cannot_be_one_is_a_problem_on_its_line(tmp_path: Path) -> None:
+    # Before, each passed check as ok and was found at the first send, in the show: "Name or service not known".
+    path = tmp_path / "show.yaml"
+    nodes = [("osc_send", "'live-laptop.local:9000'"), ("ableton_max", "192.168.1.300"),
+             ("ableton_live", "http://10.0.0.2"), ("ableton_osc", "''"), ("osc_send", "'::1'")]
+    path.write_text("exsampling_patch: 1\nnodes:\n" + "".join(
+        f"- id: n{i}\n  type: {kind}\n  params:\n    host: {host}\n" for i, (kind, host) in enumerate(nodes))
+        + "links: []\n", encoding="utf-8")
+    assert [(p.line, p.message) for p in check_file(path)] == [
+        (6, "node 'n0': parameter 'host': 'live-laptop.local:9000' holds a port: write host: live-laptop.local and "
+            "port: 9000"),
+        (10, "node 'n1': parameter 'host': '192.168.1.300' is no IPv4 address: each of its four numbers is 0-255"),
+        (14, "node 'n2': parameter 'host': 'http://10.0.0.2' is a URL: write the machine's name or address alone"),
+        (18, "node 'n3': parameter 'host': empty: name the machine (127.0.0.1: this one)"),
+    ]  # an IPv6 address (::1) is one
+
+
 def test_a_number_yaml_reads_as_text_unquoted_is_not_told_to_lose_its_quotes(tmp_path: Path) -> None:
     # Before, `settle_time: 5e-1` was told "a number in quotes is text: write it without the quotes": there were
     # none. YAML 1.1 reads an exponent without a dot and a sign, and inf, as text.
