@@ -117,29 +117,36 @@ class Child:
             self.send(Stop())
 
     def stop(self, lock: AbstractContextManager[object], reader: threading.Thread | None,
-             grace: float | None = None) -> bool:
+             grace: float | None = None, timeout: float = 3.0) -> bool:
         """Ask the process to stop, let ``reader`` (the thread reading its messages) see its last ones, then
         :meth:`end` it. ``lock`` is the caller's lock around sending to the process: held for the Stop and the
         end, not while the reader is waited for. A reader that starts the process again (the sampler's, the
         microphone's) asks whether it is stopping under ``lock`` too, with the end and the start: a stop landing
         after its wait would otherwise send its Stop to the process gone, and the new one would run on.
 
-        ``grace``: for a process that answers a Stop (:class:`Stopping`), whose reader sets :attr:`answered`. One
-        that has not answered within ``grace`` seconds is hung (it never came back to reading its messages): it is
-        terminated at once rather than waited for (the reader's 5 s, then 3 s before a kill), and False returned
-        (the caller tells :func:`hung_at_stop`). One that answered has the whole time to finish (closing its
-        stream). True otherwise; None: the process is not asked to answer."""
+        ``grace``: for a process that answers a Stop (:class:`Stopping`), whose reader sets :attr:`answered`; with no
+        ``reader`` (the classifier's, whose caller reads each answer as it waits for it, and holds none when it
+        stops), this reads the process's messages itself, up to the Stopping. One that has not answered within
+        ``grace`` seconds is hung (it never came back to reading its messages): it is terminated at once rather than
+        waited for (the reader's 5 s, then ``timeout`` before a kill), and False returned (the caller tells
+        :func:`hung_at_stop`). One that answered has the whole time to finish (closing its stream). True otherwise;
+        None: the process is not asked to answer."""
         with lock:
             self.ask_to_stop()
-            process = self.process
-        in_time = grace is None or process is None or self.answered.wait(grace)
+            process, connection = self.process, self.connection
+        if grace is None or process is None:
+            in_time = True
+        elif reader is None and connection is not None:
+            in_time = _answered(connection, grace)
+        else:
+            in_time = self.answered.wait(grace)
         if not in_time and process is not None:
             with contextlib.suppress(OSError):
                 process.terminate()
         if reader is not None:
             reader.join(timeout=5.0)
         with lock:
-            self.end(timeout=3.0)
+            self.end(timeout=timeout)
         return in_time
 
     def end(self, timeout: float = 1.0) -> int | None:
@@ -151,6 +158,19 @@ class Child:
             self.connection = None
         process, self.process = self.process, None
         return wait_or_kill(process, timeout) if process is not None else None
+
+
+def _answered(connection: Connection, grace: float) -> bool:
+    """Whether the process answers a Stop (:class:`Stopping`, or the connection's end) within ``grace`` seconds;
+    what it said before that is dropped (nobody waits for it any more)."""
+    deadline = time.monotonic() + grace
+    try:
+        while connection.poll(max(0.0, deadline - time.monotonic())):
+            if isinstance(connection.recv(), Stopping):
+                return True
+    except (EOFError, OSError):  # it has ended, or is ending: nothing is left to terminate
+        return True
+    return False
 
 
 class QuickReturns:

@@ -16,7 +16,9 @@ The messages, both ways, are the dataclasses below: :class:`Setup` first (the bu
 then :class:`Predict` for samples at the start of the buffer, :class:`NewBuffer` (its descriptor follows) and
 :class:`~exsampling_patch.child_process.Stop`. From the process: :class:`Ready` or :class:`Failed` at start,
 then :class:`Answer`, :class:`Rejected` for arguments :meth:`Classifier.predict` refuses (raised here as
-ValueError) and :class:`Failed` for anything else it raised.
+ValueError), :class:`Failed` for anything else it raised, and
+:class:`~exsampling_patch.child_process.Stopping` at once in answer to a Stop (one that does not answer is hung: see
+:meth:`ClassifierProcess.stop`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from exsampling_patch.child_process import Child, Stop
+from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, Stop, Stopping
 from exsampling_patch.shared_memory import anonymous_file, map_shared
 
 if TYPE_CHECKING:
@@ -162,6 +164,9 @@ class ClassifierProcess:
             ended and started again (that take gets a :class:`ClassifierProcessError`).
     """
 
+    #: The module the process runs (its ``serve``): this one; a test puts a stand-in in its place.
+    child_module = __name__
+
     def __init__(self, model: str | Path | None = None, threads: int | None = None, int8: bool = True,
                  warm_up: dict[str, Any] | None = None, on_restart: Callable[[str], None] | None = None,
                  answer_timeout: float = ANSWER_TIMEOUT) -> None:
@@ -170,7 +175,7 @@ class ClassifierProcess:
         self._on_restart = on_restart
         self._lock = threading.Lock()
         self._buffer = _Buffer(INITIAL_BUFFER_BYTES)
-        self._child = Child(__name__)
+        self._child = Child(self.child_module)
         self._ready = False
         self._stopping = threading.Event()  # stop() called: a load still under way is cut short, not waited for
         self._failure = ""  # why the process could not start, said again to every later call
@@ -289,15 +294,21 @@ class ClassifierProcess:
         self._ready = False
         return self._child.end(timeout)
 
-    def stop(self, timeout: float = 3.0) -> None:
+    def stop(self, timeout: float = 3.0) -> bool:
         """End the process (killed if it does not stop within ``timeout`` seconds; at once while it still loads
-        its model: it holds no take then, and a load takes seconds)."""
+        its model: it holds no take then, and a load takes seconds). False when it did not answer the Stop
+        (:class:`~exsampling_patch.child_process.Stopping`) within
+        :data:`~exsampling_patch.child_process.STOP_ANSWER_SECONDS`: hung, it was terminated then, and the caller
+        tells :func:`~exsampling_patch.child_process.hung_at_stop`."""
         self._stopping.set()
         with self._lock:
-            if self._ready:
-                self._child.ask_to_stop()
-            self._close(timeout if self._ready else 0.0)
+            in_time = True
+            if self._ready:  # no take is in flight (this lock): nothing but the answer to the Stop is left to read
+                self._ready = False
+                in_time = self._child.stop(contextlib.nullcontext(), None, STOP_ANSWER_SECONDS, timeout)
+            self._close(0.0)
             self._buffer.close()
+        return in_time
 
 
 # -- the process's side --------------------------------------------------------------------------------------------
@@ -328,6 +339,8 @@ def serve(connection: Connection) -> int:
         except (EOFError, OSError):
             return 0
         if isinstance(message, Stop):
+            with contextlib.suppress(OSError):  # at once: the node then waits for its end rather than take it for hung
+                connection.send(Stopping())
             return 0
         if isinstance(message, NewBuffer):
             buffer = _map(recv_handle(connection), message.nbytes)

@@ -101,11 +101,12 @@ class SoundClassifier(Node):
         self._classifier.predict(warm_up_take(), WARM_UP_RATE, **self._scoring())
 
     def stop(self) -> None:
+        from exsampling_patch.child_process import STOP_ANSWER_SECONDS, hung_at_stop
         from exsampling_patch.models.process import ClassifierProcess
 
         self.stop_event.set()  # before the process ends: a take it cuts off is the stop's, not an error (on_take)
-        if isinstance(self._classifier, ClassifierProcess):
-            self._classifier.stop()
+        if isinstance(self._classifier, ClassifierProcess) and not self._classifier.stop():
+            self.report_status(warning=hung_at_stop("the classifier's process", STOP_ANSWER_SECONDS))
         super().stop()
 
     def on_take(self, take: Take) -> None:

@@ -1,5 +1,6 @@
-"""A child process (run by :mod:`exsampling_patch.child_process` in place of the microphone's input process, or of
-the sampler's audio process with ``EXS_HANG_AS=sampler``) that says its stream opened, then, by ``EXS_INPUT_STOP``:
+"""A child process (run by :mod:`exsampling_patch.child_process` in place of the microphone's input process, of
+the sampler's audio process with ``EXS_HANG_AS=sampler``, or of the classifier's with ``EXS_HANG_AS=classifier``)
+that says its stream opened (its model loaded), then, by ``EXS_INPUT_STOP``:
 
 - ``hang``: never reads its messages again, as a process stuck in a library call would: it ignores the Stop;
 - ``slow``: answers the Stop (:class:`~exsampling_patch.child_process.Stopping`), then takes
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import recv_handle
 
 from exsampling_patch.child_process import Stop, Stopping
 
@@ -22,6 +24,11 @@ def serve(connection: Connection) -> int:
 
         for opening in (msg.Rate(48000), msg.Ready(), msg.Opened(None)):
             connection.send(opening)
+    elif os.environ.get("EXS_HANG_AS") == "classifier":
+        from exsampling_patch.models.process import Ready
+
+        os.close(recv_handle(connection))  # the take buffer's descriptor, sent after the setup
+        connection.send(Ready(("dog", "rooster"), "exs-test.pt", {}))
     else:
         from exsampling_patch.nodes.microphone_input import Opened
 
