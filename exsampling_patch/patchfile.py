@@ -185,6 +185,9 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
     source = SourceMap(file, text)
     problems: list[Problem] = []
     patch = Patch()
+    if text.startswith('{"event": "show"'):  # a show log (JSON lines): "did not find expected <document start>"
+        return ParsedPatch(patch, source, [Problem("a show log that 'exsampling run' wrote, not a patch", file,
+                                                   hint=f"replay it: exsampling replay {file} --out show.wav")])
     loader = PatchLoader(text)
     try:
         root = loader.get_single_node()

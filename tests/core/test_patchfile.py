@@ -152,6 +152,16 @@ def test_a_recording_given_as_the_patch_is_told_as_a_binary_file(tmp_path: Path,
         "file, a .yaml)"]
 
 
+def test_a_show_log_given_as_the_patch_says_so(tmp_path: Path) -> None:
+    # Before: "show.jsonl:2:1: YAML syntax error: did not find expected <document start> (check the indentation ...)".
+    path = tmp_path / "20261205-203000.jsonl"
+    path.write_text('{"event": "show", "version": 1, "t": 0.0, "nodes": {}}\n{"event": "take", "t": 1.5}\n',
+                    encoding="utf-8")
+    assert [str(p) for p in read_patch(path).problems] == [
+        f"{path}: a show log that 'exsampling run' wrote, not a patch (replay it: exsampling replay {path} --out "
+        "show.wav)"]
+
+
 def test_a_control_character_is_told_at_its_line_and_column(tmp_path: Path) -> None:
     # Before: "show.yaml:1: YAML error: unacceptable character #x001b: special characters are not allowed\n  in
     # "<unicode string>", position 27", on two lines and at line 1.
