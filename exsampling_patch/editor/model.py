@@ -254,7 +254,8 @@ class EditorModel:
         return None
 
     def connect(self, source: str | PortRef, target: str | PortRef) -> Link | None:
-        """Add a link if it fits; else record why in :attr:`refusals` (shown next to the input) and return None."""
+        """Add a link if it fits; else record why in :attr:`refusals` (shown next to the input until the links
+        change) and return None."""
         link = Link(source if isinstance(source, PortRef) else PortRef.parse(source),
                     target if isinstance(target, PortRef) else PortRef.parse(target))
         reason = self.link_problem(link)
@@ -262,12 +263,14 @@ class EditorModel:
             self.refusals[link.target] = (link, reason)
             self._notify("refused", link)
             return None
-        # The user has moved on: every refusal shown (at this input or another) goes.
+        self.execute(AddLink(link))  # every refusal shown goes with it (_insert_link)
+        return link
+
+    def _clear_refusals(self) -> None:
+        """The links changed: every refusal shown goes (its reason may be gone: a cycle broken by an unlink)."""
         for target, (refused, _) in list(self.refusals.items()):
             del self.refusals[target]
             self._notify("refused", refused)
-        self.execute(AddLink(link))
-        return link
 
     def disconnect(self, links: Iterable[Link]) -> None:
         present = [ln for ln in dict.fromkeys(links) if ln in self.patch.links]
@@ -463,10 +466,12 @@ class EditorModel:
 
     def _insert_link(self, link: Link, index: int | None = None) -> None:
         self.patch.links.insert(len(self.patch.links) if index is None else index, link)
+        self._clear_refusals()
         self._notify("link_added", link)
 
     def _delete_link(self, link: Link) -> None:
         self.patch.links.remove(link)
+        self._clear_refusals()
         self._notify("link_removed", link)
 
     def _set_type(self, node_id: str, type_name: str) -> None:

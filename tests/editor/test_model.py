@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -77,6 +78,32 @@ def test_bad_link_is_refused_with_the_rules_reason(model: EditorModel) -> None:
     # A good link into the same input clears its refusal.
     assert model.connect("relay.outlet", "log.message")
     assert PortRef("log", "message") not in model.refusals
+
+
+def test_a_refusal_goes_once_the_links_change(model: EditorModel) -> None:
+    # Refused for closing a cycle, its reason stayed shown after the unlink that broke the cycle.
+    model.add_node("take_writer", params={"folder": "out"})
+    model.add_node("relay")
+    model.add_node("log")
+    first = model.connect("take_writer.written", "relay.inlet")
+    assert first is not None
+    assert model.connect("relay.outlet", "take_writer.take") is None
+    told: list[Any] = []
+    model.listen(lambda what, subject: told.append((what, subject)))
+    model.disconnect([first])
+    assert model.refusals == {}
+    assert ("refused", Link(PortRef("relay", "outlet"), PortRef("take_writer", "take"))) in told  # redrawn
+    # An undo, a node deleted with its links: the same.
+    assert model.connect("relay.outlet", "take_writer.written") is None
+    model.undo()  # the unlink undone: the link back
+    assert model.refusals == {}
+    assert model.connect("relay.outlet", "take_writer.written") is None
+    model.remove_nodes(["relay"])
+    assert model.refusals == {}
+    # An edit that leaves the links as they are keeps it.
+    assert model.connect("log.message", "take_writer.take") is None
+    model.move_nodes({"log": (10, 10)})
+    assert PortRef("take_writer", "take") in model.refusals
 
 
 def test_type_mismatch_uses_check_link(registry: Registry) -> None:
