@@ -175,8 +175,9 @@ class Microphone(Node):
                 self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: {reason}")  # its TakeEnded
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
-            self.report_status(take=take.take_id, duration=round(take.duration, 2), recovered=True)  # told as such
-            self.emit("take", take)
+            # Told as such; once stopped (a read that outlived stop's join), left not done for the start after.
+            if not self._pass_on(take, {"take": take.take_id, "duration": round(take.duration, 2), "recovered": True}):
+                return
             if not self.context.tracks_takes:
                 self._store.mark_processed(take)
 

@@ -7,6 +7,7 @@ heard it. Now it stays on disk, not done, and the next start passes it on: its e
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +89,31 @@ def test_the_next_start_passes_the_take_on_and_tells_its_end(tmp_path: Path) -> 
     assert [event.fate for event in ended] == ["done"], ended
     assert take_id in (folder / PROCESSED_JOURNAL).read_text().split()
     assert not engine.errors, engine.errors
+
+
+class StoppedAsItIsRead(deque[tuple[Path, str]]):
+    """The takes a start listed as unfinished; the node's stop lands as the recovery thread takes the next one (its
+    read, on a slow disk, outlives stop's join)."""
+
+    mic: Microphone | None = None
+
+    def popleft(self) -> tuple[Path, str]:
+        item = super().popleft()
+        if self.mic is not None:
+            self.mic.stop()
+        return item
+
+
+def test_a_stored_take_read_again_after_the_stop_is_kept_for_the_start_after(tmp_path: Path) -> None:
+    folder = tmp_path / "takes"
+    store = TakeStore(folder)
+    take = store.store(Take(np.full(RATE // 2, 0.5, np.float32), RATE, take_id="mic-unfinished", source="mic"))
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {"sample_rate": RATE, "folder": str(folder)}, context)
+    unfinished = StoppedAsItIsRead((path, data["take_id"]) for path, data in store.unfinished())
+    assert [take_id for _, take_id in unfinished] == [take.take_id]
+    mic._store, mic._unfinished, unfinished.mic = store, unfinished, mic
+    mic._recover()  # as its thread runs it, in this thread
+    assert context.emitted == [] and [s for s in context.statuses if "take" in s] == [], context.statuses
+    assert [data["take_id"] for _, data in TakeStore(folder).unfinished()] == [take.take_id]  # not done
+    assert context.errors == []
