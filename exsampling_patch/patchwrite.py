@@ -69,8 +69,11 @@ def save_patch(patch: Patch, path: str | os.PathLike[str]) -> None:
     The file gets the permissions a plain write gives: an existing file keeps its mode, a new one is made
     with 0666 less the umask (0644 under the usual 022), not the 0600 of a private temporary file. A file made
     read-only (no write permission for anyone) is refused with PermissionError, as a plain write refuses it.
+    A symbolic link is written through, as a plain write does: its target is replaced (the temporary file made
+    beside it), and the link stays a link.
     """
-    target = Path(path)
+    # Renamed over the link itself, the link became a plain file and the file it named never saw the save.
+    target = Path(os.path.realpath(path))
     text = dumps_patch(patch)
     with contextlib.suppress(FileNotFoundError):
         if not stat.S_IMODE(os.stat(target).st_mode) & 0o222:  # the rename below would replace it all the same

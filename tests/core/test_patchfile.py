@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -180,6 +182,27 @@ def test_a_patch_saved_in_latin_1_is_told_with_the_line_and_column_of_its_first_
     assert [str(p) for p in read_patch(path).problems] == [
         f"{path}:2:11: cannot read the patch: not a text file (UTF-8): invalid continuation byte 0xe0 (a patch is a "
         "YAML text file, saved as UTF-8)"]
+
+
+def test_save_over_a_symlinked_patch_writes_through_to_its_target(tmp_path: Path) -> None:
+    # show.yaml linked to the set kept elsewhere (ln -s ../sets/tonight.yaml show.yaml): the link was replaced by
+    # a plain file, and the set itself never saw the save.
+    (tmp_path / "sets").mkdir()
+    (tmp_path / "show").mkdir()
+    target = tmp_path / "sets" / "tonight.yaml"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o640)
+    link = tmp_path / "show" / "show.yaml"
+    link.symlink_to(Path("..") / "sets" / "tonight.yaml")
+    save_patch(sample_patch(), link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("..", "sets", "tonight.yaml")
+    assert target.read_text(encoding="utf-8") == dumps_patch(sample_patch())
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["sets", "show", "show.yaml", "tonight.yaml"]
+    # A link to a file not there yet (a set still to make): the file is made where it points, as a write does.
+    target.unlink()
+    save_patch(sample_patch(), link)
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == dumps_patch(sample_patch())
 
 
 def test_save_is_atomic_on_error(tmp_path: Path) -> None:
