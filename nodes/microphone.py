@@ -114,6 +114,16 @@ class Microphone(Node):
     buffer_seconds = Param(float, 30.0, "ring buffer length (must exceed max_length + pre_roll)", minimum=1.0,
                            maximum=600.0, unit="s")
 
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """min_length not above max_length: each within its own limits, `min_length: 20, max_length: 10` passed
+        check, and every take (none longer than max_length) was then dropped as too short, without a word."""
+        shortest, longest = params.get("min_length"), params.get("max_length")
+        if isinstance(shortest, float) and isinstance(longest, float) and shortest > longest:
+            return {("min_length",): f"{shortest:g} s is above max_length, {longest:g} s: every take (cut at "
+                                     "max_length) would be dropped as too short"}
+        return {}
+
     #: While a warning of audio lost stands: the ring frame from which a take misses none of it (the first such take
     #: ends the warning); None while none stands.
     _whole_from: int | None = None
