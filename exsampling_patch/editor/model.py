@@ -60,7 +60,7 @@ class Clipboard:
 
     specs: list[NodeSpec] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
-    base: Path | None = None  # the folder their relative paths were taken from (the patch copied from)
+    base: Path | None = None  # the folder their relative paths were taken from (the patch copied from's, if saved)
 
 
 class EditorModel:
@@ -254,8 +254,7 @@ class EditorModel:
         return None
 
     def connect(self, source: str | PortRef, target: str | PortRef) -> Link | None:
-        """Add a link if it fits; else record why in :attr:`refusals` (shown next to the input until the links
-        change) and return None."""
+        """Add a link if it fits; else record why in :attr:`refusals` (shown until the links change), return None."""
         link = Link(source if isinstance(source, PortRef) else PortRef.parse(source),
                     target if isinstance(target, PortRef) else PortRef.parse(target))
         reason = self.link_problem(link)
@@ -347,7 +346,7 @@ class EditorModel:
         self.clipboard = Clipboard(
             [self.patch.nodes[n].copy() for n in ids],
             [ln for ln in self.patch.links if ln.source.node in chosen and ln.target.node in chosen],
-            self.base_dir,
+            self.base_dir if self.path else None,  # a new patch's relative paths are meant from where it is saved
         )
         self._pastes = 0
         return len(ids)
@@ -379,10 +378,11 @@ class EditorModel:
                                   (round(pos[0] + offset[0]), round(pos[1] + offset[1])) if pos else None))
         links = [Link(PortRef(renamed[ln.source.node], ln.source.port),
                       PortRef(renamed[ln.target.node], ln.target.port)) for ln in self.clipboard.links]
-        if self.clipboard.base is not None and self.clipboard.base != self.base_dir:  # copied from another folder
+        # From another folder: relative paths name the same files from here (absolute into a patch with no file).
+        here = self.base_dir if self.path else None
+        if self.clipboard.base is not None and self.clipboard.base != here:
             pasted = Patch(nodes={spec.id: spec for spec in specs})
-            for (node_id, name), value in rebased_paths(pasted, self.registry, self.clipboard.base,
-                                                        self.base_dir).items():
+            for (node_id, name), value in rebased_paths(pasted, self.registry, self.clipboard.base, here).items():
                 pasted.nodes[node_id].params[name] = value
         self.execute(AddNodes(specs, links, label=f"{verb} {len(specs)} node{'s' if len(specs) != 1 else ''}"))
         return [s.id for s in specs]

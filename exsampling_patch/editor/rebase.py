@@ -15,9 +15,10 @@ from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
 
 
-def rebased_paths(patch: Patch, registry: Registry, old: Path, new: Path) -> dict[tuple[str, str], str]:
+def rebased_paths(patch: Patch, registry: Registry, old: Path, new: Path | None) -> dict[tuple[str, str], str]:
     """``(node id, parameter) -> value`` for each relative path parameter of ``patch``, rewritten to name from
-    folder ``new`` what it named from folder ``old`` (absolute paths, ``~`` and empty values stay as they are)."""
+    folder ``new`` what it named from folder ``old`` (absolute paths, ``~`` and empty values stay as they are);
+    with ``new`` None (a patch with no file, no folder yet), made absolute."""
     found: dict[tuple[str, str], str] = {}
     for node_id, spec in patch.nodes.items():
         for name, value in spec.params.items():
@@ -27,7 +28,7 @@ def rebased_paths(patch: Patch, registry: Registry, old: Path, new: Path) -> dic
     return found
 
 
-def rebase_param(registry: Registry, type_name: str, name: str, value: Any, old: Path, new: Path) -> Any:
+def rebase_param(registry: Registry, type_name: str, name: str, value: Any, old: Path, new: Path | None) -> Any:
     """``value`` of parameter ``name`` of a node of type ``type_name``, rebased from folder ``old`` to ``new`` if
     it is a relative path (else as it is)."""
     param = registry.get(type_name).param_specs.get(name) if type_name in registry else None
@@ -43,12 +44,13 @@ def rebase_history(history: History, registry: Registry, old: Path, new: Path) -
         command.map_params(lambda type_name, name, value: rebase_param(registry, type_name, name, value, old, new))
 
 
-def rebase_path(value: str, old: Path, new: Path) -> str:
+def rebase_path(value: str, old: Path, new: Path | None) -> str:
     """The relative path ``value`` taken from folder ``old``, as taken from folder ``new`` (the patch's
-    ``node_dirs`` too); an absolute path or one from ``~`` as it is."""
+    ``node_dirs`` too), or absolute where ``new`` is None; an absolute path or one from ``~`` as it is."""
     if value.startswith("~") or Path(value).is_absolute():
         return value
-    return Path(os.path.relpath(os.path.normpath(old / value), new)).as_posix()
+    named = os.path.normpath(old / value)
+    return named if new is None else Path(os.path.relpath(named, new)).as_posix()
 
 
 def as_patch_relative(chosen: str, base: Path) -> str:

@@ -68,6 +68,27 @@ def test_nodes_pasted_into_a_patch_of_another_folder_keep_naming_the_same_files(
     assert not model.patch.nodes
 
 
+def test_nodes_pasted_from_or_into_a_patch_with_no_file_yet_keep_naming_the_same_files(tmp_path: Path) -> None:
+    # A new patch's relative paths are meant from where it will be saved (Save keeps them as they are): they were
+    # pasted as if taken from the current folder, and named files there from the patch pasted into.
+    model = EditorModel(Registry.default())
+    model.add_node("folder_source", params={"folder": "takes/inbox"})
+    model.copy(["folder_source"])
+    assert Path.cwd() != tmp_path / "show" / "patches"
+    model.open(patch_in(tmp_path))
+    [pasted] = model.paste()
+    assert model.patch.nodes[pasted].params["folder"] == "takes/inbox"  # as a save into show/patches keeps it
+    # From a saved patch into a new one: absolute, since the new patch is saved as it is wherever it goes.
+    model.copy(["inbox"])
+    model.new()
+    assert model.paste() == ["inbox"]
+    assert model.patch.nodes["inbox"].params["folder"] == str(tmp_path / "show" / "takes" / "inbox")
+    target = tmp_path / "elsewhere" / "copy.yaml"
+    target.parent.mkdir()
+    model.save(target)
+    assert not model.problems(), model.problems()  # the folder read is found from where it was saved
+
+
 def test_undo_and_redo_after_save_as_elsewhere_put_back_values_naming_the_same_files(tmp_path: Path) -> None:
     model = EditorModel(Registry.default())
     model.open(patch_in(tmp_path))
