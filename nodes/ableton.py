@@ -221,8 +221,19 @@ class AbletonOsc(Node):
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
-        """Each action one it knows: `actions: [colour, fire]` passed check, and the node then never started."""
+        """Each action one it knows: `actions: [colour, fire]` passed check, and the node then never started. Each
+        slot once: a slot is found by name (case-insensitive), so the track of a second `hh` got no take."""
         problems = host_checks(params)
+        slots = params.get("slots")
+        slots = slots if isinstance(slots, list) else []
+        seen: dict[str, int] = {}
+        for index, slot in enumerate(slots):
+            first = seen.setdefault(str(slot).lower(), index)
+            if first != index:
+                case = f" ({slots[first]!r}: case does not count)" if str(slots[first]) != str(slot) else ""
+                problems[("slots", index)] = (f"{slot!r} is slot {first + 1} already{case}: its takes go to slot "
+                                              f"{first + 1}'s track, none to slot {index + 1}'s; name each slot once")
+                break
         actions = params.get("actions")
         unknown = [action for action in actions if action not in OSC_ACTIONS] if isinstance(actions, list) else []
         if unknown:
