@@ -256,13 +256,23 @@ class AudioProcess:
                 self.report_error(f"the sampler's audio process ended (exit status {code}); restarting it")
                 if self._stopping.wait(RESTART_SECONDS):
                     return
+            if not self._spawn_until_started():
+                return
+
+    def _spawn_until_started(self) -> bool:
+        """Start a new process, tried again every 5 s while it cannot be (told once, until one starts); False when
+        stopping first. The reader reads the new one next: it never goes on without one."""
+        told = ""
+        while True:
             try:
-                if not self._spawn():
-                    return
+                return self._spawn()
             except OSError as error:
-                self.report_error(f"cannot start the sampler's audio process: {error}")
-                if self._stopping.wait(RESTART_SECONDS * 5):
-                    return
+                text = f"cannot start the sampler's audio process: {error}"
+                if text != told:
+                    told = text
+                    self.report_error(text)
+            if self._stopping.wait(RESTART_SECONDS * 5):
+                return False
 
     def _handle(self, message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status
                 | msg.Freed | Stopping | msg.Stopped) -> None:
