@@ -276,13 +276,6 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
             problems.append(source.problem(f"node id '{node_id}' may not contain dots or surrounding spaces",
                                            *where, "id", hint="use letters, digits, '_' or '-'"))
             continue
-        if LINK_ARROW.strip() in node_id:
-            # Kept (Save then writes it, renamed in the editor), but a link to it written with the arrow cannot be
-            # split, and the editor refuses such an id: the patch's links would be lost on the next save.
-            problems.append(source.problem(
-                f"node id '{node_id}' may not contain '{LINK_ARROW.strip()}': links to it cannot be read, a link "
-                f"is 'node.output{LINK_ARROW}node.input'", *where, "id",
-                hint=f"rename it, say '{node_id.replace(LINK_ARROW.strip(), '-')}'"))
         if not isinstance(type_name, str) or not type_name:
             problems.append(source.problem(f"node '{node_id}' needs a 'type'", *where,
                                            hint="`exsampling nodes` lists the types"))

@@ -22,7 +22,7 @@ from exsampling_patch.link_checks import bare_end_hint
 from exsampling_patch.link_checks import check_link as check_link  # the one rule for a link; the editor's too
 from exsampling_patch.node import ParamError
 from exsampling_patch.note_checks import note_problems, slot_order_warnings
-from exsampling_patch.patch import Link, Patch, PortRef
+from exsampling_patch.patch import LINK_ARROW, Link, Patch, PortRef
 from exsampling_patch.patchfile import ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
 from exsampling_patch.ports import PREDICTION, SLOT
@@ -90,6 +90,13 @@ def check_patch(
     problems: list[Problem] = []
 
     for node_id, spec in patch.nodes.items():
+        if LINK_ARROW.strip() in node_id:
+            # Read (the editor shows it, to rename), but a link to it written with the arrow cannot be split: the
+            # links were "not read", and the next save dropped them. The editor refuses such an id.
+            problems.append(Problem(
+                f"node '{node_id}': an id may not contain '{LINK_ARROW.strip()}', a link's arrow: links to it "
+                "cannot be read", source.file, source.node_line(node_id, "id"),
+                hint=f"rename it, say '{node_id.replace(LINK_ARROW.strip(), '-')}'"))
         if spec.type not in registry:
             problems.append(Problem(
                 f"node '{node_id}': unknown node type '{spec.type}'", source.file, source.node_line(node_id, "type"),

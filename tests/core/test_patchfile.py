@@ -106,17 +106,6 @@ def test_missing_version_is_reported() -> None:
     assert any("missing 'exsampling_patch" in p.message for p in parsed.problems)
 
 
-def test_a_node_id_with_the_links_arrow_is_a_problem_and_the_node_is_kept() -> None:
-    # Its links written 'a.out -> b.in' cannot be split; kept, the editor shows the node to rename, and the
-    # long form of a link still reaches it.
-    parsed = loads_patch("exsampling_patch: 1\nnodes:\n- id: inbox\n  type: folder_source\n- id: kick->bass\n"
-                         "  type: log\nlinks:\n- {from: inbox.take, to: kick->bass.message}\n", "p.yaml")
-    assert [(p.line, p.message.split(":")[0]) for p in parsed.problems] == [
-        (5, "node id 'kick->bass' may not contain '->'")]
-    assert list(parsed.patch.nodes) == ["inbox", "kick->bass"]
-    assert parsed.patch.links == [Link(PortRef("inbox", "take"), PortRef("kick->bass", "message"))]
-
-
 def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
     parsed = read_patch(tmp_path / "nope.yaml")
     assert "cannot read" in parsed.problems[0].message

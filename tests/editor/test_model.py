@@ -106,6 +106,21 @@ def test_a_refusal_goes_once_the_links_change(model: EditorModel) -> None:
     assert PortRef("take_writer", "take") in model.refusals
 
 
+def test_a_node_id_with_the_links_arrow_is_a_problem_a_rename_fixes(model: EditorModel, tmp_path: Path) -> None:
+    # Written by hand: its links 'a.outlet -> kick->bass.inlet' cannot be split. The node is read, to be renamed;
+    # a link in the long form reaches it.
+    path = tmp_path / "p.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: a\n  type: relay\n- id: kick->bass\n  type: relay\n"
+                    "links:\n- {from: a.outlet, to: kick->bass.inlet}\n", encoding="utf-8")
+    [located] = model.open(path)
+    assert (located.line, located.hint) == (5, "rename it, say 'kick-bass'"), located
+    assert [link.target.node for link in model.patch.links] == ["kick->bass"]
+    [problem] = model.problems()
+    assert "may not contain '->'" in problem.message and model.problem_node(problem) == "kick->bass"
+    assert model.rename_node("kick->bass", "kick-bass") is None
+    assert model.problems() == [] and [str(link) for link in model.patch.links] == ["a.outlet -> kick-bass.inlet"]
+
+
 def test_type_mismatch_uses_check_link(registry: Registry) -> None:
     # Build a two-node patch whose ports differ in type: a take output cannot feed a MIDI input.
     typed = [t for t in registry if any(p.type.name == "midi" for p in t.inputs.values())]
