@@ -21,10 +21,12 @@ cycle). Observers can read :meth:`WebRecorder.takes` for a recorder's takes and 
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,15 @@ log = logging.getLogger("exsampling.web_recorder")
 
 #: How many phones' take lists are kept (the least recently uploading phone is forgotten first).
 KEEP_PHONES = 1000
+
+#: The lowest and the usual rate of a phone page's takes: it records at its AudioContext's rate, the phone's own.
+PHONE_RATES = (44100, 48000)
+
+
+def page_take_bytes(seconds: float, rate: int) -> int:
+    """The smallest WAV the phone page sends for a take of ``seconds`` at ``rate``: 16-bit mono after a 44-byte
+    header (static/app.js, encodeWav); a take it stops at max_seconds is up to a 2048-frame block longer."""
+    return 44 + 2 * math.ceil(seconds * rate)
 
 
 def origin_id(take: Take) -> str:
@@ -81,6 +92,22 @@ class WebRecorder(Node):
                          minimum=0.0, maximum=1e7, unit="MB")
     min_free_mb = Param(float, 200.0, "refuse takes (507, shown on the phone) below this much free space",
                         minimum=0.0, maximum=1e7, unit="MB")
+
+    @classmethod
+    def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """An upload limit a full-length take fits: `max_seconds: 60, max_upload_mb: 5` passed check, and every take
+        a phone recorded to the end (5.3 MB at 44.1 kHz) was then refused as too large (413)."""
+        seconds, megabytes = params.get("max_seconds"), params.get("max_upload_mb")
+        if not isinstance(seconds, float) or not isinstance(megabytes, float):
+            return {}
+        lowest, usual = (page_take_bytes(seconds, rate) for rate in PHONE_RATES)
+        if int(megabytes * 1e6) >= lowest:
+            return {}
+        enough = math.ceil((usual + 2 * 2047) / 1e5) / 10  # the page stops a take at the end of a block
+        return {("max_upload_mb",): f"{megabytes:g} MB refuses every full-length take (max_seconds, {seconds:g} s): "
+                                    f"a phone sends one as {lowest / 1e6:.2f} MB at {PHONE_RATES[0] / 1000:g} kHz, "
+                                    f"{usual / 1e6:.2f} MB at {PHONE_RATES[1] / 1000:g} kHz (16-bit mono WAV); "
+                                    f"make it at least {enough:g} MB or max_seconds shorter"}
 
     def start(self) -> None:
         from exsampling_patch.devices import naming_busy_port

@@ -92,7 +92,7 @@ def _exchange(port: int, request: bytes) -> bytes:
 
 @pytest.fixture
 def plain_recorder(tmp_path: Path, recorder_state: Path):
-    engine = recorder_engine(tmp_path, recorder_state, https=False, max_upload_mb=0.5)
+    engine = recorder_engine(tmp_path, recorder_state, https=False, max_upload_mb=0.5, max_seconds=5.0)
     try:
         yield engine, Client(engine, None)
     finally:
