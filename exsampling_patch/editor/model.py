@@ -10,10 +10,10 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from exsampling_patch.editor.clipboard import Clipboard, Position, copied, pasted
 from exsampling_patch.editor.history import (
     UNSET,
     AddLink,
@@ -50,17 +50,6 @@ from exsampling_patch.validate import (
 #: ``"saved"``, ``"problems"``, ``"node_renamed"`` with ``(old, new)``, ``"info_changed"`` with the field)
 #: and its subject (a node id, a :class:`Link`, ``(node_id, param)`` or None).
 Listener = Callable[[str, Any], None]
-
-Position = tuple[float, float]
-
-
-@dataclass
-class Clipboard:
-    """Copied nodes and the links among them (links to nodes outside the selection are left behind)."""
-
-    specs: list[NodeSpec] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
-    base: Path | None = None  # the folder their relative paths were taken from (the patch copied from's, if saved)
 
 
 class EditorModel:
@@ -341,15 +330,10 @@ class EditorModel:
 
     def copy(self, node_ids: Iterable[str]) -> int:
         """Copy nodes and the links among them; returns how many nodes were copied."""
-        ids = [n for n in dict.fromkeys(node_ids) if n in self.patch.nodes]
-        chosen = set(ids)
-        self.clipboard = Clipboard(
-            [self.patch.nodes[n].copy() for n in ids],
-            [ln for ln in self.patch.links if ln.source.node in chosen and ln.target.node in chosen],
-            self.base_dir if self.path else None,  # a new patch's relative paths are meant from where it is saved
-        )
+        # A new patch's relative paths are meant from where it is saved: no base folder.
+        self.clipboard = copied(self.patch, node_ids, self.base_dir if self.path else None)
         self._pastes = 0
-        return len(ids)
+        return len(self.clipboard.specs)
 
     def paste(self, offset: Position | None = None, verb: str = "paste") -> list[str]:
         """Paste the clipboard as new nodes (fresh ids) with their inner links; ``verb`` names the edit in the
@@ -363,27 +347,7 @@ class EditorModel:
         if offset is None:
             self._pastes += 1
             offset = (40.0 * self._pastes, 40.0 * self._pastes)
-        renamed: dict[str, str] = {}
-        taken = set(self.patch.nodes)
-        specs = []
-        for spec in self.clipboard.specs:
-            base = spec.id.rstrip("0123456789").rstrip("_") or spec.type
-            new_id, n = base, 2
-            while new_id in taken:
-                new_id, n = f"{base}_{n}", n + 1
-            taken.add(new_id)
-            renamed[spec.id] = new_id
-            pos = spec.position
-            specs.append(NodeSpec(new_id, spec.type, copy.deepcopy(spec.params),
-                                  (round(pos[0] + offset[0]), round(pos[1] + offset[1])) if pos else None))
-        links = [Link(PortRef(renamed[ln.source.node], ln.source.port),
-                      PortRef(renamed[ln.target.node], ln.target.port)) for ln in self.clipboard.links]
-        # From another folder: relative paths name the same files from here (absolute into a patch with no file).
-        here = self.base_dir if self.path else None
-        if self.clipboard.base is not None and self.clipboard.base != here:
-            pasted = Patch(nodes={spec.id: spec for spec in specs})
-            for (node_id, name), value in rebased_paths(pasted, self.registry, self.clipboard.base, here).items():
-                pasted.nodes[node_id].params[name] = value
+        specs, links = pasted(self.clipboard, self.patch, self.registry, offset, self.base_dir if self.path else None)
         self.execute(AddNodes(specs, links, label=f"{verb} {len(specs)} node{'s' if len(specs) != 1 else ''}"))
         return [s.id for s in specs]
 
