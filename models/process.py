@@ -260,6 +260,8 @@ class ClassifierProcess:
 
     def _restart(self, what: str) -> int | None:
         code = self._close()
+        if self._stopping.is_set():  # ended by stop() under the take (see stop): no new process
+            raise ClassifierProcessError("the classifier's process was stopped while it scored a take")
         self.restarts += 1
         self._spawn()
         if self._on_restart is not None:
@@ -299,15 +301,32 @@ class ClassifierProcess:
         its model: it holds no take then, and a load takes seconds). False when it did not answer the Stop
         (:class:`~exsampling_patch.child_process.Stopping`) within
         :data:`~exsampling_patch.child_process.STOP_ANSWER_SECONDS`: hung, it was terminated then, and the caller
-        tells :func:`~exsampling_patch.child_process.hung_at_stop`."""
+        tells :func:`~exsampling_patch.child_process.hung_at_stop`.
+
+        A take still in hand after that grace (the engine has waited for the takes in flight before it stops this
+        node) is one the process is hung on: it is terminated then, rather than waited for until
+        ``answer_timeout``, and :meth:`predict` raises :class:`ClassifierProcessError` (the take is the stop's)."""
         self._stopping.set()
-        with self._lock:
-            in_time = True
+        in_time = self._lock.acquire(timeout=STOP_ANSWER_SECONDS)
+        if not in_time:
+            process = self._child.process
+            if process is not None:  # predict() reads the end of its connection, and starts no new one (_restart)
+                with contextlib.suppress(OSError):
+                    process.terminate()
+                if not self._lock.acquire(timeout=timeout):
+                    with contextlib.suppress(OSError):
+                        process.kill()
+                    self._lock.acquire()
+            else:
+                self._lock.acquire()
+        try:
             if self._ready:  # no take is in flight (this lock): nothing but the answer to the Stop is left to read
                 self._ready = False
-                in_time = self._child.stop(contextlib.nullcontext(), None, STOP_ANSWER_SECONDS, timeout)
+                in_time = self._child.stop(contextlib.nullcontext(), None, STOP_ANSWER_SECONDS, timeout) and in_time
             self._close(0.0)
             self._buffer.close()
+        finally:
+            self._lock.release()
         return in_time
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
+import time
 from typing import Any
 
+import numpy as np
 import pytest
 
 from exsampling_patch.child_process import Stop, Stopping
@@ -70,3 +73,34 @@ def test_the_classifier_process_answers_the_stop() -> None:
         assert child.wait(10) == 0
     finally:
         assert process.stop() is True  # it has ended: nothing is left to terminate
+
+
+def test_a_classifier_process_hung_on_a_take_is_terminated_at_the_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A take in hand when the node stops (the engine has waited for the takes in flight first): the process hung
+    on it is terminated after the grace, not waited for until the take's answer_timeout, and not started again."""
+    for name, value in {"EXS_HANG_AS": "classifier", "EXS_INPUT_STOP": "hang"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(ClassifierProcess, "child_module", "tests.child_hangs")
+    said: list[str] = []
+    process = ClassifierProcess(on_restart=said.append, answer_timeout=10.0)
+    process.wait_ready()
+    child = process._child.process
+    assert child is not None
+    raised: list[BaseException] = []
+
+    def score() -> None:
+        try:
+            process.predict(np.zeros(800, np.float32), 8000)
+        except BaseException as error:
+            raised.append(error)
+
+    scoring = threading.Thread(target=score)
+    scoring.start()
+    while not process._lock.locked() and scoring.is_alive():  # the take is in hand
+        time.sleep(0.001)
+    assert process.stop() is False  # hung: told by the node
+    scoring.join(10)
+    assert not scoring.is_alive()
+    assert [str(error) for error in raised] == ["the classifier's process was stopped while it scored a take"]
+    assert child.returncode == -signal.SIGTERM
+    assert said == [] and process.restarts == 0 and process.pid is None  # no new process
