@@ -97,6 +97,13 @@ def check_patch(
                 f"node '{node_id}': an id may not contain '{LINK_ARROW.strip()}', a link's arrow: links to it "
                 "cannot be read", source.file, source.node_line(node_id, "id"),
                 hint=f"rename it, say '{node_id.replace(LINK_ARROW.strip(), '-')}'"))
+        if "." in node_id:
+            # Read, not dropped (a save would lose it): a dot parts a node from its port, and links to it are
+            # 'kick.bass.take' however they are read. Like '->', the editor refuses it and shows it to rename.
+            problems.append(Problem(
+                f"node '{node_id}': an id may not contain dots, a dot parts a node from its port ('node.port')",
+                source.file, source.node_line(node_id, "id"),
+                hint=f"rename it, say '{patch.unique_id(node_id.replace('.', '_'))}'"))
         if spec.type not in registry:
             problems.append(Problem(
                 f"node '{node_id}': unknown node type '{spec.type}'", source.file, source.node_line(node_id, "type"),
@@ -426,7 +433,28 @@ def check_file_with_warnings(
                                                                           _base_dir(path))],
                           key=lambda p: (p.line or 0, p.column or 0))
         warnings = slot_order_warnings(parsed.patch, registry, parsed.source_map)
-    return problems, unnamed_plugins(parsed.patch, registry, problems), warnings
+    plugins = _at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path)
+    return problems, plugins, warnings
+
+
+def _at_node_dirs_lines(plugins: list[PluginProblem], parsed: ParsedPatch,
+                        path: str | os.PathLike[str]) -> list[PluginProblem]:
+    """``plugins``, those about a folder of the patch's ``node_dirs`` itself (not there, a file) told at its line:
+    "node folder does not exist" named the folder resolved, and a patch of several node_dirs did not say which."""
+    lines: dict[str, int | None] = {}
+    for index, folder in enumerate(node_dirs_of(parsed.patch, path)):
+        line = parsed.source_map.line("node_dirs", index)
+        lines.setdefault(str(folder.expanduser().resolve()), line)
+    located = []
+    for plugin in plugins:
+        line = lines.get(plugin.origin)
+        if line is None:
+            located.append(plugin)
+            continue
+        error = (plugin.error.replace("node folder", f"node folder {plugin.origin}", 1)
+                 if plugin.error.startswith("node folder") else f"{plugin.origin} {plugin.error}")
+        located.append(replace(plugin, origin=f"{parsed.source_map.file}:{line}", error=error))
+    return located
 
 
 def _base_dir(patch_file: str | os.PathLike[str]) -> Path:

@@ -62,6 +62,25 @@ def test_check_warns_of_a_plugin_that_did_not_load_without_failing(
     assert f"{patch}: ok, but 1 plugin did not load" in captured.err
 
 
+def test_check_tells_a_node_dirs_folder_that_is_not_there_at_its_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, "warning: plugin /abs/path/my-nodez: node folder does not exist": the folder resolved, no patch line.
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "notes.py").write_text("", encoding="utf-8")
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnode_dirs:\n- my-nodes\n- my-nodez\n- notes.py\nnodes: []\nlinks: []\n",
+                     encoding="utf-8")
+    assert main(["check", "--nodes", str(tmp_path / "elsewhere"), str(patch)]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: plugin")]
+    assert warnings == [
+        f"warning: plugin {tmp_path / 'elsewhere'}: node folder does not exist",  # not the patch's: no line
+        f"warning: plugin {patch}:4: node folder {tmp_path / 'my-nodez'} does not exist; did you mean "
+        f"{tmp_path / 'my-nodes'}?",
+        f"warning: plugin {patch}:5: {tmp_path / 'notes.py'} is a file, not a folder of node files: name its folder, "
+        f"{tmp_path}",
+    ]
+
+
 def test_check_warns_of_a_pattern_whose_slots_are_not_its_samplers_slot_names(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The sampler (mapping: channel) plays channel N as its slot N: a pattern whose slots list them in another order
