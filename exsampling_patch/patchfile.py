@@ -272,8 +272,8 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
             problems.append(source.problem("a node needs an 'id' (text)", *where, "id",
                                            hint=quoting_hint("str", node_id)))  # `id: 1` is a number to YAML
             continue
-        if "." in node_id or node_id.strip() != node_id:
-            problems.append(source.problem(f"node id '{node_id}' may not contain dots or surrounding spaces",
+        if node_id.strip() != node_id:  # a dot or '->' in an id is kept: check_patch reports it, renaming fixes it
+            problems.append(source.problem(f"node id '{node_id}' may not have surrounding spaces",
                                            *where, "id", hint="use letters, digits, '_' or '-'"))
             continue
         if not isinstance(type_name, str) or not type_name:

@@ -98,8 +98,8 @@ def check_patch(
                 "cannot be read", source.file, source.node_line(node_id, "id"),
                 hint=f"rename it, say '{node_id.replace(LINK_ARROW.strip(), '-')}'"))
         if "." in node_id:
-            # Read, not dropped (a save would lose it): a dot parts a node from its port, and links to it are
-            # 'kick.bass.take' however they are read. Like '->', the editor refuses it and shows it to rename.
+            # Read, not dropped (the next save lost it): the links' last dot parts node from port, but a person
+            # reads 'kick.bass.take' as node 'kick'. Like '->', the editor refuses it and shows the node to rename.
             problems.append(Problem(
                 f"node '{node_id}': an id may not contain dots, a dot parts a node from its port ('node.port')",
                 source.file, source.node_line(node_id, "id"),
