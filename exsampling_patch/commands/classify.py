@@ -275,10 +275,16 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
         print(f"error: {', '.join(given)} {'comes' if len(given) == 1 else 'come'} from the patch's classifier node "
               "with --patch", file=sys.stderr)
         return 2
+    chain: PatchChain | None = None
     try:
         chain = PatchChain(args.patch, threads=args.threads)
         chain.start()
-    except (PatchError, ChainError, ModelFileError, ParamError, OSError) as error:
+    except ModelFileError as error:
+        # The patch's model param names the file: told at its line, as check tells a model file that is not there.
+        node_id = chain.classifier.node_id if chain is not None else ""
+        print(f"error: {_param_place(args.patch, node_id, 'model')}{error}", file=sys.stderr)
+        return 2
+    except (PatchError, ChainError, ParamError, OSError) as error:
         said = str(error)  # most name the patch file already, with its line
         print(f"error: {said if said.startswith(str(args.patch)) else f'{args.patch}: {said}'}", file=sys.stderr)
         return 2
@@ -311,6 +317,16 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
     finally:
         chain.stop()
     return 1 if failed else 0
+
+
+def _param_place(patch: str, node_id: str, name: str) -> str:
+    """``FILE:LINE: node 'ID': parameter 'NAME': `` for a parameter of ``patch`` (the node's line where it is not
+    written), as check tells one; ``FILE: `` where the node is not known."""
+    from exsampling_patch.patchfile import read_patch
+
+    source = read_patch(patch).source_map
+    line = (source.node_line(node_id, "params", name) or source.node_line(node_id)) if node_id else None
+    return f"{patch}:{line}: node '{node_id}': parameter '{name}': " if line else f"{patch}: "
 
 
 def _folder_hint(folder: Path) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import soundfile as sf
 import yaml
 
@@ -174,6 +175,22 @@ def test_classify_patch_model_is_found_from_the_patch_folder(esc50: Path, tmp_pa
     assert missing.returncode == 2 and "mine.pt" in missing.stderr
     mixed = exsampling_here("classify", "--patch", str(DEFAULT_PATCH), "--window", "1s", str(esc50 / "audio" / DOG))
     assert mixed.returncode == 2 and "--window" in mixed.stderr
+
+
+def test_classify_patch_tells_a_model_that_is_no_model_file_at_its_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, "error: patch.yaml: not a readable model file: ...": check passes such a patch, and the line of the
+    # parameter to change was left to find.
+    (tmp_path / "notes.pt").write_text("not a model\n", encoding="utf-8")
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n    model: notes.pt\n"
+                     "links: []\n", encoding="utf-8")
+    take = tmp_path / "take.wav"
+    sf.write(take, np.full(4800, 0.1, dtype=np.float32), 48000)
+    assert main(["classify", "--patch", str(patch), str(take)]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"error: {patch}:6: node 'clf': parameter 'model': not a readable model file: "
+                           f"{tmp_path / 'notes.pt'} ("), said
 
 
 def test_classify_with_a_patch_refuses_max_seconds_as_it_refuses_window(esc50: Path) -> None:
