@@ -207,8 +207,9 @@ class EditorModel:
         if params:
             node_type.resolve_params({k: v for k, v in params.items() if v is not None})
         new_id = node_id or self.patch.unique_id(type_name)
-        if new_id in self.patch.nodes or "." in new_id:
-            raise ValueError(f"node id '{new_id}' is taken or has a dot")
+        refused = self.id_problem(new_id)
+        if refused:
+            raise ValueError(refused)
         position = position and (round(position[0]), round(position[1]))  # whole pixels, as the view moves nodes
         self.execute(AddNodes([NodeSpec(new_id, type_name, dict(params or {}), position)], label=f"add {type_name}"))
         return new_id
@@ -311,13 +312,20 @@ class EditorModel:
         new_id = new_id.strip()
         if new_id == node_id:
             return None
+        refused = self.id_problem(new_id)
+        if refused:
+            return refused
+        self.execute(RenameNode(node_id, new_id, label=f"rename {node_id} to {new_id}"))
+        return None
+
+    def id_problem(self, new_id: str) -> str | None:
+        """Why ``new_id`` may not name a node added or renamed (the one rule of both), or None if it may."""
         if not new_id:
             return "a node needs an id"
         if "." in new_id or "->" in new_id or any(ch.isspace() for ch in new_id):  # '->': a link's arrow in the file
             return f"'{new_id}': an id may not contain dots, spaces or '->' (use letters, digits, '_' or '-')"
         if new_id in self.patch.nodes:
             return f"'{new_id}' is the id of another node; say '{self.patch.unique_id(new_id)}'"
-        self.execute(RenameNode(node_id, new_id, label=f"rename {node_id} to {new_id}"))
         return None
 
     def set_info(self, field_name: str, value: str) -> None:

@@ -138,6 +138,18 @@ def test_a_node_id_with_a_dot_is_kept_to_rename_not_lost_by_a_save(model: Editor
     assert model.problems() == [] and [str(link) for link in model.patch.links] == ["a.outlet -> kick_bass.inlet"]
 
 
+@pytest.mark.parametrize("node_id", ["kick->bass", "kick bass", "kick.bass", "log"])
+def test_add_node_refuses_an_id_as_rename_does(model: EditorModel, node_id: str) -> None:
+    # add_node checked only for a dot: a node added as 'kick->bass' was saved with links that could not be read.
+    model.add_node("log")
+    model.add_node("relay")
+    refused = model.rename_node("relay", node_id)
+    with pytest.raises(ValueError) as caught:
+        model.add_node("relay", node_id=node_id)
+    assert refused is not None and str(caught.value) == refused
+    assert list(model.patch.nodes) == ["log", "relay"] and model.history.revision == 2
+
+
 def test_type_mismatch_uses_check_link(registry: Registry) -> None:
     # Build a two-node patch whose ports differ in type: a take output cannot feed a MIDI input.
     typed = [t for t in registry if any(p.type.name == "midi" for p in t.inputs.values())]
