@@ -97,7 +97,26 @@ def read_show(path: Path) -> list[dict[str, Any]]:
         if not lines and event["event"] != "show":
             raise ValueError(f"line {number}: not a show log (one begins with its 'show' line, the patch run)")
         lines.append(event)
+    starts = [number for (number, _), event in zip(numbered, lines, strict=True) if event["event"] == "show"]
+    if len(starts) > 1:
+        raise ValueError(_shows_in_one(path, starts))
     return lines
+
+
+def _shows_in_one(path: Path, starts: list[int]) -> str:
+    """Why a log of several shows (a run before 6bb48c8 given a --show-log FILE that was there appended to it) is
+    not replayed, and how to split it: read as one show, the shows' times (each from 0) overlapped into one WAV.
+    Which show was meant is not known (the first, or the run restarted after it), so none is picked."""
+    import shlex
+
+    ranges = [f"{start},{end - 1}" for start, end in itertools.pairwise(starts)] + [f"{starts[-1]},$"]
+    splits = "\n".join(f"  sed -n '{lines}p' {shlex.quote(str(path))} > "
+                       f"{shlex.quote(str(path.with_name(f'{path.stem}-show{n}{path.suffix}')))}"
+                       for n, lines in enumerate(ranges, 1))
+    return (f"line {starts[1]}: a second show begins here: this log holds {len(starts)} shows (at lines "
+            f"{', '.join(map(str, starts))}), one appended to the other by a run given a --show-log file that was "
+            f"there already; replayed as one, their times would overlap. Split it beside it (its takes' audio is "
+            f"found from its folder) and replay the show meant:\n{splits}")
 
 
 def remapper(slot_map_type: type, params: dict[str, Any]) -> Callable[[dict[str, Any]], str | None]:

@@ -371,6 +371,23 @@ def test_replay_of_a_file_that_is_no_show_log_says_so(
     assert not (tmp_path / "out.wav").exists()
 
 
+def test_replay_of_a_log_of_two_shows_refuses_and_says_how_to_split_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, a log a run before 6bb48c8 appended a second show to was replayed as one: both shows from 0 s, at once.
+    header = json.dumps({"event": "show", "t": 0.0, "nodes": {"sampler": {"type": "sampler", "params": {}}}})
+    path = tmp_path / "tonight.jsonl"
+    path.write_text(f"{header}\n" + '{"event": "note", "t": 1.0}\n' + f"{header}\n", encoding="utf-8")
+    assert main(["replay", str(path), "--out", str(tmp_path / "out.wav")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}: line 3: a second show begins here: this log holds 2 shows (at lines 1, 3), one appended to the "
+        "other by a run given a --show-log file that was there already; replayed as one, their times would overlap. "
+        "Split it beside it (its takes' audio is found from its folder) and replay the show meant:",
+        f"  sed -n '1,2p' {path} > {tmp_path / 'tonight-show1.jsonl'}",
+        f"  sed -n '3,$p' {path} > {tmp_path / 'tonight-show2.jsonl'}",
+    ]
+    assert not (tmp_path / "out.wav").exists()
+
+
 def test_replay_of_an_empty_or_missing_file_says_which(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "empty.jsonl").touch()
     assert main(["replay", str(tmp_path / "empty.jsonl"), "--out", str(tmp_path / "out.wav")]) == 1
