@@ -72,6 +72,16 @@ def out_problem(out: Path) -> str:
     return ""
 
 
+def out_note(out: Path) -> str:
+    """What training into ``out`` replaces, where it is there already (retraining into one file is normal, so it is
+    not refused; '' if nothing): the model of an earlier training, and its card, went without a word."""
+    if not out.is_file():
+        return ""
+    card = out.with_suffix(".md")
+    also = f" and its card {card}" if card.is_file() else ""
+    return f"{out} is there already: this training replaces it{also} (give --out another name to keep it)"
+
+
 def _is_model_card(path: Path) -> bool:
     """Whether ``path`` is a card an earlier training wrote (its first line '# Model card: ...'), to be replaced."""
     try:
@@ -108,6 +118,9 @@ def run(args: argparse.Namespace) -> int:
     if refused:
         print(f"error: --out {args.out}: {refused}", file=sys.stderr)
         return 2
+    replaced = out_note(Path(args.out))  # before the training, so that a file meant to be kept can still be
+    if replaced:
+        print(f"note: {replaced}", file=sys.stderr)
     print(f"{len(dataset.examples)} takes, {len(dataset.labels)} labels: {', '.join(dataset.labels)}",
           file=sys.stderr)
     print(slots_line(dataset.labels), file=sys.stderr)

@@ -211,6 +211,37 @@ def test_train_refuses_an_out_whose_card_would_replace_a_file_of_the_users(tmp_p
     assert out_problem(tmp_path / "mine.pt") == ""
 
 
+def test_train_says_when_its_out_replaces_an_earlier_model(tmp_path: Path) -> None:
+    # Before, `exsampling train takes/` wrote over the my_model.pt (and its card) of an earlier training without a
+    # word; retraining into one file is normal, so it is told, not refused.
+    from exsampling_patch.commands.train import out_note
+
+    (tmp_path / "my_model.pt").write_bytes(b"weights")
+    (tmp_path / "my_model.md").write_text("# Model card: my_model\n")
+    (tmp_path / "bare.pt").write_bytes(b"weights")
+    assert out_note(tmp_path / "my_model.pt") == (
+        f"{tmp_path / 'my_model.pt'} is there already: this training replaces it and its card "
+        f"{tmp_path / 'my_model.md'} (give --out another name to keep it)")
+    assert out_note(tmp_path / "bare.pt") == (f"{tmp_path / 'bare.pt'} is there already: this training replaces it "
+                                              "(give --out another name to keep it)")
+    assert out_note(tmp_path / "new.pt") == ""
+
+
+def test_train_tells_the_model_it_replaces_before_training(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for label in ("a", "b"):
+        (tmp_path / "takes" / label).mkdir(parents=True)
+        for n in range(3):
+            sf.write(tmp_path / "takes" / label / f"{n}.wav", np.full(4800, 0.1 * (n + 1), np.float32), 48000)
+    (tmp_path / "my_model.pt").write_bytes(b"weights")
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    # --base a file of no model: refused as the training begins, so that the note is seen without training
+    assert cli_main(["train", str(tmp_path / "takes"), "--out", str(tmp_path / "my_model.pt"),
+                     "--base", str(tmp_path / "junk.pt")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"note: {tmp_path / 'my_model.pt'} is there already: this training replaces it "), err
+    assert (tmp_path / "my_model.pt").read_bytes() == b"weights"
+
+
 def test_train_says_which_labels_the_shipped_table_has_no_slot_for() -> None:
     from exsampling_patch.commands.train import slots_line
 
