@@ -314,19 +314,20 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
     seen: set[Link] = set()
     for index, item in enumerate(links):
         where = ("links", index)
-        if isinstance(item, str) and item.count(LINK_ARROW.strip()) == 1:
+        written, meant = _arrow_meant(item) if isinstance(item, str) else ("", "")
+        if isinstance(item, str) and item.count(LINK_ARROW.strip()) == 1 and not meant:
             ends = [end.strip() for end in item.split(LINK_ARROW.strip())]
         elif isinstance(item, dict) and set(item) == set(_LINK_KEYS):
             ends = [item["from"], item["to"]]
         else:
             unknown = [key for key in item if key not in _LINK_KEYS] if isinstance(item, dict) else []
             close = [match for key in unknown for match in difflib.get_close_matches(str(key), _LINK_KEYS, n=1)]
-            meant = _arrow_meant(item) if isinstance(item, str) else ""
             arrowed = [n for n in patch.nodes if LINK_ARROW.strip() in n and isinstance(item, str) and n in item]
             problems.append(source.problem(
                 f"a link must be 'node.output{LINK_ARROW}node.input'", *where,
                 hint=f"did you mean {' and '.join(repr(c) for c in close)}? a link is '{{from: node.output, to: "
-                "node.input}'" if close else f"did you mean '{meant}'?" if meant
+                "node.input}'" if close
+                else f"'{written}' is not the link arrow, '{LINK_ARROW.strip()}': did you mean '{meant}'?" if meant
                 else f"node '{arrowed[0]}' has '{LINK_ARROW.strip()}' in its id: rename it" if arrowed
                 else "or '{from: node.output, to: node.input}'"))
             continue
@@ -350,14 +351,25 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
 _OTHER_ARROWS = (("\u2192", False), ("=>", False), ("\u2190", True), ("<-", True))
 
 
-def _arrow_meant(text: str) -> str:
-    """The link ``text`` meant, written with another arrow (``trim.out => pitch.take``), or ''."""
+#: The link arrow with more arrow characters stuck to it: 'a.out --> b.take' split at '->' was a link from
+#: the output 'out -'.
+_LONG_ARROW = re.compile(r"[-=<>\u2013\u2014]*->[->]*")
+
+
+def _arrow_meant(text: str) -> tuple[str, str]:
+    """The arrow written and the link ``text`` meant, written with another arrow (``trim.out => pitch.take``,
+    ``trim.out --> pitch.take``), or ('', '')."""
+    long = _LONG_ARROW.search(text) if text.count(LINK_ARROW.strip()) == 1 else None
+    if long is not None:  # the link arrow is there: no other arrow is looked for (a node id may hold '<-')
+        source, target = text[:long.start()].strip(), text[long.end():].strip()
+        wrong = long.group() != LINK_ARROW.strip() and source and target
+        return (long.group(), f"{source}{LINK_ARROW}{target}") if wrong else ("", "")
     for arrow, backwards in _OTHER_ARROWS:
         ends = [end.strip() for end in text.split(arrow)]
         if len(ends) == 2 and all(ends):
             source, target = reversed(ends) if backwards else ends
-            return f"{source}{LINK_ARROW}{target}"
-    return ""
+            return arrow, f"{source}{LINK_ARROW}{target}"
+    return "", ""
 
 
 def _params_hint(params: Any) -> str:
