@@ -97,6 +97,9 @@ class MessageFlow:
                  if (cell := self._cells.get(target)) is not None]
         key = take_key(message)
         worker: Worker | None = getattr(self._local, "worker", None)
+        if key is not None and worker is not None and node_id not in plan.node_types:
+            self._emitted_out_of_plan(node_id, key, worker)
+            return
         # Counted before any is queued: a fast consumer must not end the take before its other inputs get it.
         if key is not None and not self._count_on(key, message, node_id, len(cells)):
             node_type = plan.node_types.get(node_id)
@@ -135,6 +138,14 @@ class MessageFlow:
         slot = slot_of(message)
         if slot is not None:  # not in flight until now, so not noted by _count_on
             self.ledger.note(key, sender, "slot", f"slot {slot}", slot=slot)
+
+    def _emitted_out_of_plan(self, node_id: str, take_id: str, worker: Worker) -> None:
+        """The handler of a node an edit took out (its message in hand as the edit came, waited for or hung) emitted
+        its take: the edit cut the links it would have gone on by, so that copy is dropped with the node. Counted as
+        reached, it ended 'done (node)' though it reached nothing, and its source wrote it down as done."""
+        self.ledger.lost(take_id, node_id, f"dropped with node {node_id}: removed by an edit")
+        if worker.busy is not None and worker.busy[4] == take_id:
+            worker.passed_on = True  # not an end the take reached: see TakeLedger.finish
 
     def _left_plan(self, node_id: str, take_id: str) -> None:
         """A node the plan no longer has (an edit removed it, not retired yet; or added it and was rolled back, its

@@ -23,9 +23,10 @@ swapped in'), and the changed nodes restarted so far are restarted as they were.
 is raised after step 3.
 
 Each wait for the message a node has in hand (the node stopped, rebuilt or dropped) ends once its handler counts
-as hung (:meth:`PlanSwap._hold_runs`); that take ends once the handler comes back. A sender that read the plan
-before a node left it, and delivers to it afterwards, meets its closed cell: the take goes where the queued ones
-went.
+as hung (:meth:`PlanSwap._hold_runs`); that take ends once the handler comes back. What the handler of a
+removed node passes on then goes nowhere (the edit cut its links): that copy is told dropped with the node. A
+sender that read the plan before a node left it, and delivers to it afterwards, meets its closed cell: the take goes
+where the queued ones went.
 
 Once the engine's stop() has begun, the swap calls no further node and waits on nothing: it ends at its next step,
 and the nodes it holds are stopped once, by it or by stop() (:mod:`~exsampling_patch.runtime.stopping`).

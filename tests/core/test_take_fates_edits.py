@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from exsampling_patch import Node, Take
+from exsampling_patch import TAKE, Input, Node, Output, Take
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeError, TakeEnded
 from tests.core.test_take_fates import (
@@ -40,6 +40,22 @@ class RunsHooks(Node):
             hook()
 
 
+class HoldsThenPasses(Node):
+    """Holds each take in its handler until RELEASE is set, then passes it on."""
+
+    type_name = "t_holds_then_passes"
+    take = Input(TAKE, multiple=True)
+    out = Output(TAKE)
+
+    def start(self) -> None:
+        self.entered = threading.Event()
+
+    def on_take(self, take: Take) -> None:
+        self.entered.set()
+        RELEASE.wait(5)
+        self.emit("out", take)
+
+
 class QuitsOnEnd(Phone):
     """A phone whose take_ended() calls sys.exit(), as a plugin may."""
 
@@ -54,6 +70,7 @@ class QuitsOnEnd(Phone):
 def _hooks(registry: Any) -> Any:
     registry.register(RunsHooks, "test")
     registry.register(QuitsOnEnd, "test")
+    registry.register(HoldsThenPasses, "test")
     yield
     ON_START.clear()
 
@@ -394,4 +411,37 @@ def test_a_rolled_back_edit_hands_each_emit_back_once_though_two_of_its_nodes_ha
         ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
         assert sorted(ended) == [("t1", "done", "keep"), ("t2", "done", "keep")] and len(engine.ledger) == 0
     finally:
+        engine.stop()
+
+
+def test_a_take_in_hand_at_a_removed_node_that_it_passes_on_is_told_dropped(registry: Any) -> None:
+    # The edit waits for the message in hand at a removed node; what the handler passes on then follows the edited
+    # plan, which has no links from the node: the take reached nothing, yet ended 'done (h)' and its source wrote
+    # it down as done.
+    RELEASE.clear()
+    engine, events = run(registry, ["phone.out -> h.take", "h.out -> keep.take"],
+                         {"phone": "t_phone", "h": "t_holds_then_passes", "keep": "t_keep"})
+    edit = Patch()
+    for node_id, type_name in (("phone", "t_phone"), ("keep", "t_keep")):
+        edit.add_node(NodeSpec(node_id, type_name))
+    try:
+        phone: Any = engine.node("phone")
+        holder: Any = engine.node("h")
+        phone.push("held")
+        assert holder.entered.wait(5)
+        cell = engine._cells["h"]
+        swap = threading.Thread(target=engine.update, args=(edit,))
+        swap.start()
+        deadline = time.monotonic() + 5
+        while cell.started and time.monotonic() < deadline:  # the edit has swapped the plan, and retires h
+            time.sleep(0.002)
+        RELEASE.set()
+        swap.join(5)
+        assert not swap.is_alive() and engine.wait_idle(5)
+        ended = [(e.take_id, e.fate, e.node_id, e.reason) for e in events if isinstance(e, TakeEnded)]
+        assert ended == [("held", "dropped", "h", "dropped with node h: removed by an edit")]
+        assert engine.node("keep").got == []  # type: ignore[attr-defined]
+        assert [e.take_id for e in phone.ended] == ["held"] and len(engine.ledger) == 0
+    finally:
+        RELEASE.set()
         engine.stop()
