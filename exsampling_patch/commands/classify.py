@@ -9,6 +9,7 @@ gate and the slot map after it, each built from the patch's parameters and run b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -200,8 +201,16 @@ class PatchChain:
         return None
 
     def start(self) -> None:
-        for node in self.nodes:
-            node.start()
+        """Start the nodes in order; where one fails to start, the ones started before it are stopped (their
+        threads and child processes) before the error goes on: the caller has no chain to stop."""
+        for started, node in enumerate(self.nodes):
+            try:
+                node.start()
+            except BaseException:
+                for earlier in reversed(self.nodes[:started]):
+                    with contextlib.suppress(Exception):  # the start's error is the one to tell
+                        earlier.stop()
+                raise
 
     def stop(self) -> None:
         for node in reversed(self.nodes):

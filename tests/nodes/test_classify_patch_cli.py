@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -257,3 +258,47 @@ def test_a_patch_that_cannot_be_used_is_named_once_with_its_line(tmp_path: Path)
     writer = REPO / "patches" / "web_to_writer.yaml"
     done = exsampling_here("classify", "--patch", str(writer), str(tmp_path / "any.wav"))
     assert done.returncode == 2 and done.stderr.strip() == f"error: {writer}: no classifier node"
+
+
+TICKER = '''import threading
+
+from exsampling_patch import TAKE, Input, Node, Output
+
+
+class Ticker(Node):
+    """A processing step that runs a thread from its start() until its stop()."""
+
+    type_name = "ticker"
+    family = "processing"
+    take = Input(TAKE)
+    out = Output(TAKE)
+
+    def start(self):
+        self.run_thread(self.stop_event.wait, name=f"{self.node_id}-ticks")
+
+    def on_take(self, take):
+        self.emit("out", take)
+'''
+
+
+def test_a_chain_whose_classifier_fails_to_start_stops_the_steps_started_before_it(tmp_path: Path) -> None:
+    # The upstream steps start first; the classifier's start() then raised on its model, and the steps' threads
+    # (a plugin's child processes, as well) were left running: run_patch returned without a chain to stop.
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "ticker.py").write_text(TICKER, encoding="utf-8")
+    (tmp_path / "notes.pt").write_text("not a model\n", encoding="utf-8")
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("exsampling_patch: 1\nnode_dirs: [my-nodes]\nnodes:\n- id: tick\n  type: ticker\n"
+                     "- id: clf\n  type: classifier\n  params:\n    model: notes.pt\n"
+                     "links:\n- tick.out -> clf.take\n", encoding="utf-8")
+    take = tmp_path / "take.wav"
+    sf.write(take, np.full(4800, 0.1, dtype=np.float32), 48000)
+    chain = PatchChain(patch)
+    (step,) = chain.steps
+    with pytest.raises(Exception, match="not a readable model file"):
+        chain.start()
+    assert step.node.stop_event.is_set()
+    assert [t.name for t in step.node._threads if t.is_alive()] == []
+    done = exsampling_here("classify", "--patch", str(patch), str(take))
+    assert done.returncode == 2 and "not a readable model file" in done.stderr
+    assert [t.name for t in threading.enumerate() if t.name == "tick-ticks"] == []
