@@ -171,6 +171,15 @@ class Node:
         return {}
 
     @classmethod
+    def check_warnings(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """What is likely a mistake in parameter values but may work, on some devices or some of the time (an
+        upload limit that fits a take at 44.1 kHz but not at 48 kHz): ``(name, key, ...) -> what may go wrong``,
+        as :meth:`check_params` gives problems. ``exsampling check`` prints each as ``warning: FILE:LINE: ...``
+        (its exit status stays 0), ``run`` at start-up and the editor's problems panel as a warning; the patch
+        still loads and runs. The default finds none."""
+        return {}
+
+    @classmethod
     def midi_parts(cls, params: Mapping[str, Any]) -> dict[str, tuple[str, int, tuple[int, ...]]]:
         """What a node that plays slots over MIDI sends (a pattern): per part, as its ``params`` key it (a slot's
         name), the slot it means, the MIDI channel and the notes of its hits. ``exsampling check`` holds them to

@@ -66,10 +66,11 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     if not _binds(cls.__init__, None, "id", {}, None):  # the runtime builds each node as Type(id, params, context)
         told = "__init__ must take what the runtime passes, and pass it on: (self, node_id, params, context)"
         problems.append(TypeProblem(file, _line(cls.__init__, body.lineno), f"{name}: {told}"))
-    check = inspect.getattr_static(cls, "check_params")
-    if not isinstance(check, classmethod | staticmethod):  # called on the type, before any node is built
-        problems.append(TypeProblem(file, _line(check, body.lineno),
-                                    f"{name}: check_params must be a @classmethod: def check_params(cls, params)"))
+    for hook in ("check_params", "check_warnings"):
+        check = inspect.getattr_static(cls, hook)
+        if not isinstance(check, classmethod | staticmethod):  # called on the type, before any node is built
+            problems.append(TypeProblem(file, _line(check, body.lineno),
+                                        f"{name}: {hook} must be a @classmethod: def {hook}(cls, params)"))
     for param_name, spec in cls.param_specs.items():
         if spec.default is None and spec.required:
             continue  # no default on purpose: every patch sets it

@@ -11,7 +11,6 @@ import difflib
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 
@@ -21,7 +20,8 @@ from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.link_checks import bare_end_hint
 from exsampling_patch.link_checks import check_link as check_link  # the one rule for a link; the editor's too
 from exsampling_patch.node import ParamError
-from exsampling_patch.note_checks import note_problems, slot_order_warnings
+from exsampling_patch.note_checks import note_problems
+from exsampling_patch.param_checks import node_type_problems, patch_warnings, value_in_effect
 from exsampling_patch.patch import LINK_ARROW, Link, Patch, PortRef
 from exsampling_patch.patchfile import ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
@@ -185,60 +185,16 @@ SLOT_SENDERS: dict[str, dict[str, str]] = {
 #: The slots a node that takes ``slot`` messages has, by node type: the parameter that names them.
 SLOT_TAKERS: dict[str, str] = {"sampler": "slot_names", "ableton_osc": "slots"}
 
-def node_type_problems(patch: Patch, registry: Registry, source: SourceMap, node_id: str) -> list[Problem]:
-    """What the node type's :meth:`~exsampling_patch.node.Node.check_params` finds in the parameters in effect,
-    each on the line of the value it names (the node's line for a default)."""
-    spec = patch.nodes[node_id]
-    node_type = registry.get(spec.type)
-    params = {name: _value(patch, registry, node_id, name) for name in node_type.param_specs}
-    for name, param in node_type.param_specs.items():
-        if params[name] is None and spec.params.get(name) is not None:
-            # Its value is refused (and told on its line): the check sees the default, not a None it never
-            # expects ("check_params raised TypeError" on top of the real problem).
-            params[name] = param.in_effect(None) if param.merge else param.default
-    try:
-        found = node_type.check_params(params)
-    except Exception as error:  # a plugin's own check must not stop the others
-        return [Problem(f"node '{node_id}': {spec.type}.check_params raised {type(error).__name__}: {error}",
-                        source.file, source.node_line(node_id))]
-    problems = []
-    for key, message in found.items():
-        # A bare name ({"formula": ...}) is read as (name,): as a tuple it gave the parameter 'f', on the node's line.
-        path = (key,) if isinstance(key, str) else tuple(key)
-        line = None
-        for depth in range(len(path), 0, -1) if path[0] in spec.params else ():  # the deepest line the file has
-            line = source.node_line(node_id, "params", *path[:depth])
-            if line is not None:
-                break
-        problems.append(Problem(f"node '{node_id}': parameter '{path[0]}': {message}", source.file,
-                                line if line is not None else source.node_line(node_id)))
-    return problems
-
-
-def _value(patch: Patch, registry: Registry, node_id: str, name: str) -> Any:
-    spec = patch.nodes[node_id]
-    param = registry.get(spec.type).param_specs.get(name)
-    value = spec.params.get(name, param.default if param is not None else None)
-    if param is not None:
-        try:
-            value = param.validate(value)
-        except ParamError:
-            return None  # reported on the parameter itself
-        if param.merge:  # a table that lists changes to its base (the default, or empty): the table in effect
-            base = {param.base: _value(patch, registry, node_id, param.base)} if param.base else {}
-            return param.in_effect(value if name in spec.params else None, base)
-    return value
-
 
 def slots_sent(patch: Patch, registry: Registry, node_id: str) -> dict[str, list[str]]:
     """The slot names ``node_id`` sends, each with what sends it (``table: dog``, ``slot``), in file order."""
     spec = patch.nodes[node_id]
     sent: dict[str, list[str]] = {}
-    round_robin = spec.type == "fixed_slot" and _value(patch, registry, node_id, "mode") == "round_robin"
+    round_robin = spec.type == "fixed_slot" and value_in_effect(patch, registry, node_id, "mode") == "round_robin"
     for name, how in SLOT_SENDERS.get(spec.type, {}).items():
         if spec.type == "fixed_slot" and (name == "slots") != round_robin:
             continue
-        value = _value(patch, registry, node_id, name)
+        value = value_in_effect(patch, registry, node_id, name)
         if how == "values" and isinstance(value, dict):
             for key, slot in value.items():
                 if slot not in ("", None):  # a row without a slot sends none
@@ -257,11 +213,11 @@ def slots_of(patch: Patch, registry: Registry, node_id: str) -> list[str] | None
     name = SLOT_TAKERS.get(spec.type)
     if name is None or spec.type not in registry:
         return None
-    value = _value(patch, registry, node_id, name)
+    value = value_in_effect(patch, registry, node_id, name)
     given = [n.strip() for n in (value.split(",") if isinstance(value, str) else value or []) if str(n).strip()]
     names = [str(n) for n in given]
     if spec.type == "sampler":  # as the sampler names them: those given, then Slot<N> up to its count
-        count = _value(patch, registry, node_id, "slots")
+        count = value_in_effect(patch, registry, node_id, "slots")
         count = count if isinstance(count, int) else len(names)
         names = names[:count] + [f"Slot{i + 1}" for i in range(len(names), count)]
     return names
@@ -347,13 +303,21 @@ def load_patch(
 
     Without a ``registry``, the default one is built with the patch's own ``node_dirs``.
     """
+    return load_patch_with_warnings(path, registry, extra_node_dirs)[:2]
+
+
+def load_patch_with_warnings(
+    path: str | os.PathLike[str], registry: Registry | None = None, extra_node_dirs: list[str] | None = None
+) -> tuple[Patch, Registry, list[Problem], list[PluginProblem]]:
+    """:func:`load_patch`, with what ``run`` tells at start-up as ``check`` tells it: the patch's warnings
+    (:func:`~exsampling_patch.param_checks.patch_warnings`) and the plugins that did not load."""
     with collector_paused():
         return _load_patch(path, registry, extra_node_dirs)
 
 
 def _load_patch(
     path: str | os.PathLike[str], registry: Registry | None, extra_node_dirs: list[str] | None
-) -> tuple[Patch, Registry]:
+) -> tuple[Patch, Registry, list[Problem], list[PluginProblem]]:
     parsed = read_patch(path)
     if parsed.problems and not parsed.bare_ends and not parsed.stray_keys:
         raise PatchError(parsed.problems)
@@ -366,7 +330,8 @@ def _load_patch(
     problems = check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))
     if problems:
         raise PatchError(problems, unnamed_plugins(parsed.patch, registry, problems))
-    return parsed.patch, registry
+    warnings = patch_warnings(parsed.patch, registry, parsed.source_map)
+    return parsed.patch, registry, warnings, list(registry.problems)
 
 
 def unnamed_plugins(patch: Patch, registry: Registry, problems: list[Problem]) -> list[PluginProblem]:
@@ -423,7 +388,7 @@ def check_file_and_plugins(
 def check_file_with_warnings(
     path: str | os.PathLike[str], extra_node_dirs: list[str] | None = None
 ) -> tuple[list[Problem], list[PluginProblem], list[Problem]]:
-    """:func:`check_file_and_plugins`, and what is likely a mistake but loads (``note_checks.slot_order_warnings``)."""
+    """:func:`check_file_and_plugins`, and what is likely a mistake but loads (``param_checks.patch_warnings``)."""
     with collector_paused():
         parsed = read_patch(path)
         if parsed.problems and not parsed.patch.nodes:
@@ -432,7 +397,7 @@ def check_file_with_warnings(
         problems = sorted([*read_problems(parsed, registry), *check_patch(parsed.patch, registry, parsed.source_map,
                                                                           _base_dir(path))],
                           key=lambda p: (p.line or 0, p.column or 0))
-        warnings = slot_order_warnings(parsed.patch, registry, parsed.source_map)
+        warnings = patch_warnings(parsed.patch, registry, parsed.source_map)
     plugins = _at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path)
     return problems, plugins, warnings
 

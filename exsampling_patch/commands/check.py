@@ -14,8 +14,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "line as FILE:LINE: message (hint); exits 1 if there is any. A plugin that does not load (in the patch's "
         "node_dirs, --nodes or an entry point) is a warning on stderr, 'warning: plugin FILE:LINE: error'; it "
         "makes a check fail only where the patch uses a node type it would have defined. What is likely a mistake "
-        "but runs (a pattern whose slots are not its sampler's slot_names) is a warning on stderr too, "
-        "'warning: FILE:LINE: message (hint)'.",
+        "but runs (a pattern whose slots are not its sampler's slot_names, what a node type warns of) is a warning "
+        "on stderr too, 'warning: FILE:LINE: message (hint)', and leaves the exit status alone.",
     )
     parser.add_argument("patches", nargs="+", metavar="PATCH", help="patch files (YAML)")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")

@@ -21,7 +21,7 @@ from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, TakeEnded, showlog
-from exsampling_patch.validate import load_patch
+from exsampling_patch.validate import load_patch_with_warnings
 
 log = logging.getLogger("exsampling.run")
 
@@ -68,14 +68,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     try:
-        patch, registry = load_patch(args.patch, extra_node_dirs=args.nodes)
+        patch, registry, warnings, plugins = load_patch_with_warnings(args.patch, extra_node_dirs=args.nodes)
     except PatchError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         for plugin in error.plugins:  # a plugin that failed to import may be why the patch fails
             print(f"warning: plugin {plugin}", file=sys.stderr)
         return 1
-    for plugin_problem in registry.problems:
+    for warning in warnings:  # as check tells them: the show runs, but likely not as meant
+        print(f"warning: {warning}", file=sys.stderr)
+    for plugin_problem in plugins:
         print(f"warning: plugin {plugin_problem}", file=sys.stderr)
 
     log_path = None if args.log == "-" else Path(args.log) if args.log else default_log_path()

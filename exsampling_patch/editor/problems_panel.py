@@ -1,6 +1,7 @@
 """The problems panel under the patch: what keeps the patch from running, one line each, then what
 ``exsampling check`` warns of (likely a mistake, but it runs: a pattern whose slots are not the slot names of the
-sampler it plays); a click on one shows its node in the inspector. Hidden while there are none."""
+sampler it plays, what a node type's ``check_warnings`` finds); a click on one shows its node in the inspector.
+Hidden while there are none."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import dearpygui.dearpygui as dpg
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import Problem
-from exsampling_patch.note_checks import slot_order_warnings
+from exsampling_patch.param_checks import patch_warnings
 from exsampling_patch.patchfile import SourceMap
 
 PROBLEMS_H = 130  # the panel's height, when there are problems
@@ -38,7 +39,7 @@ class ProblemsPanel:
     def refresh(self) -> None:
         """List what keeps the patch from running under the patch, then the warnings; a click on one shows its node."""
         stopping = self.model.problems()
-        warnings = slot_order_warnings(self.model.patch, self.model.registry, SourceMap())
+        warnings = patch_warnings(self.model.patch, self.model.registry, SourceMap())
         problems = [*stopping, *warnings]
         texts = [self.text(p) for p in stopping] + [f"warning: {self.text(w)}" for w in warnings]
         if not dpg.does_item_exist(self.tag) or texts == self._texts:

@@ -109,6 +109,41 @@ def test_check_warns_of_a_pattern_whose_slots_are_not_its_samplers_slot_names(
     assert "warning" not in capsys.readouterr().err
 
 
+WARNING_NODE = """from exsampling_patch import Node, Param
+
+
+class Tide(Node):
+    \"\"\"Passes nothing; warns of a level some devices clip.\"\"\"
+
+    type_name = "tide"
+    level = Param(float, 0.5, "how loud", minimum=0.0, maximum=2.0)
+
+    @classmethod
+    def check_warnings(cls, params):
+        return {("level",): "above 1 clips on some devices"} if params["level"] > 1 else {}
+"""
+
+
+def test_a_node_types_warnings_are_told_at_their_line_by_check_and_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, a node type had check_params alone: what is wrong only on some devices was a problem, or unsaid.
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "tide.py").write_text(WARNING_NODE, encoding="utf-8")
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnode_dirs: [my-nodes]\nnodes:\n- id: t\n  type: tide\n  params:\n"
+                     "    level: 1.5\nlinks: []\n", encoding="utf-8")
+    told = f"warning: {patch}:7: node 't': parameter 'level': above 1 clips on some devices"
+    assert main(["check", str(patch)]) == 0  # a warning leaves the exit status alone
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.splitlines() == [told, f"{patch}: ok, but 1 warning"], captured.err
+    assert main(["run", str(patch), "--for", "0.1", "--log", "-", "--show-log", "none"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"{told}\n"), err  # at start-up, before the nodes start
+    patch.write_text(patch.read_text(encoding="utf-8").replace("1.5", "0.9"), encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    assert capsys.readouterr().err == f"{patch}: ok\n"
+
+
 def test_check_names_a_used_plugin_that_did_not_load_in_the_problem_alone(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     patch, plugin = broken_plugin_patch(tmp_path, "echo")

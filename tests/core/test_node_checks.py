@@ -153,6 +153,9 @@ class Echo3(Node):
 
     def check_params(cls, params):
         return {}
+
+    def check_warnings(cls, params):
+        return {}
 '''
     registry = load(tmp_path, source)
     assert "echo3" not in registry
@@ -160,6 +163,7 @@ class Echo3(Node):
     assert [(p.origin, p.error.split("; node type")[0]) for p in registry.problems] == [
         (f"{mine}:10", "Echo3: on_take must take the message: def on_take(self, message)"),
         (f"{mine}:13", "Echo3: check_params must be a @classmethod: def check_params(cls, params)"),
+        (f"{mine}:16", "Echo3: check_warnings must be a @classmethod: def check_warnings(cls, params)"),
     ]
 
 

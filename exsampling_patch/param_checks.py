@@ -1,0 +1,86 @@
+"""What a node type's own checks find in the parameters in effect of a node: problems
+(:meth:`~exsampling_patch.node.Node.check_params`) and warnings (:meth:`~exsampling_patch.node.Node.check_warnings`),
+each on the line of the value it names; and every warning ``exsampling check`` gives of a patch
+(:func:`patch_warnings`).
+
+Apart from ``validate.py`` so that it stays short; ``validate.check_patch`` calls :func:`node_type_problems`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exsampling_patch.errors import Problem
+from exsampling_patch.node import ParamError
+from exsampling_patch.note_checks import slot_order_warnings
+from exsampling_patch.patch import Patch
+from exsampling_patch.patchfile import SourceMap
+from exsampling_patch.registry import Registry
+
+
+def value_in_effect(patch: Patch, registry: Registry, node_id: str, name: str) -> Any:
+    """The value of ``node_id``'s parameter ``name`` in effect (its default where not given; a merged table as
+    merged), or None where the value given is refused (that is told on the parameter itself)."""
+    spec = patch.nodes[node_id]
+    param = registry.get(spec.type).param_specs.get(name)
+    value = spec.params.get(name, param.default if param is not None else None)
+    if param is not None:
+        try:
+            value = param.validate(value)
+        except ParamError:
+            return None  # reported on the parameter itself
+        if param.merge:  # a table that lists changes to its base (the default, or empty): the table in effect
+            base = {param.base: value_in_effect(patch, registry, node_id, param.base)} if param.base else {}
+            return param.in_effect(value if name in spec.params else None, base)
+    return value
+
+
+def node_type_problems(patch: Patch, registry: Registry, source: SourceMap, node_id: str) -> list[Problem]:
+    """What the node type's :meth:`~exsampling_patch.node.Node.check_params` finds in the parameters in effect,
+    each on the line of the value it names (the node's line for a default)."""
+    return _found(patch, registry, source, node_id, "check_params")
+
+
+def node_type_warnings(patch: Patch, registry: Registry, source: SourceMap, node_id: str) -> list[Problem]:
+    """What the node type's :meth:`~exsampling_patch.node.Node.check_warnings` finds, located as
+    :func:`node_type_problems` locates problems."""
+    return _found(patch, registry, source, node_id, "check_warnings")
+
+
+def patch_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """What is likely a mistake in ``patch`` but runs: a pattern's slots out of its sampler's order
+    (:func:`~exsampling_patch.note_checks.slot_order_warnings`) and what each node type warns of, in line order.
+    ``check`` prints them, ``run`` at start-up and the editor's problems panel list them."""
+    warnings = slot_order_warnings(patch, registry, source)
+    for node_id, spec in patch.nodes.items():
+        if spec.type in registry:
+            warnings += node_type_warnings(patch, registry, source, node_id)
+    return sorted(warnings, key=lambda p: (p.line or 0, p.column or 0))
+
+
+def _found(patch: Patch, registry: Registry, source: SourceMap, node_id: str, hook: str) -> list[Problem]:
+    spec = patch.nodes[node_id]
+    node_type = registry.get(spec.type)
+    params = {name: value_in_effect(patch, registry, node_id, name) for name in node_type.param_specs}
+    for name, param in node_type.param_specs.items():
+        if params[name] is None and spec.params.get(name) is not None:
+            # Its value is refused (and told on its line): the check sees the default, not a None it never
+            # expects ("check_params raised TypeError" on top of the real problem).
+            params[name] = param.in_effect(None) if param.merge else param.default
+    try:
+        found = getattr(node_type, hook)(params)
+    except Exception as error:  # a plugin's own check must not stop the others
+        return [Problem(f"node '{node_id}': {spec.type}.{hook} raised {type(error).__name__}: {error}",
+                        source.file, source.node_line(node_id))]
+    problems = []
+    for key, message in found.items():
+        # A bare name ({"formula": ...}) is read as (name,): as a tuple it gave the parameter 'f', on the node's line.
+        path = (key,) if isinstance(key, str) else tuple(key)
+        line = None
+        for depth in range(len(path), 0, -1) if path[0] in spec.params else ():  # the deepest line the file has
+            line = source.node_line(node_id, "params", *path[:depth])
+            if line is not None:
+                break
+        problems.append(Problem(f"node '{node_id}': parameter '{path[0]}': {message}", source.file,
+                                line if line is not None else source.node_line(node_id)))
+    return problems
