@@ -176,13 +176,8 @@ class Microphone(Node):
             try:
                 take = read_take(path, source=self.node_id)
             except Exception as error:
-                reason = f"stored take unreadable: {error}"
-                try:  # kept, never deleted; written down as done: told once, not at every start
-                    where = f"moved to {self._store.set_aside(path, take_id, reason).relative_to(self._store.folder)}"
-                except OSError as move_error:
-                    where = f"could not be moved aside: {move_error}"
-                self.report_error(f"{path.name}: {reason} ({where})")
-                self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: {reason}")  # its TakeEnded
+                if not self._set_aside(path, take_id, f"stored take unreadable: {error}"):
+                    return
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
             # Told as such; once stopped (a read that outlived stop's join), left not done for the start after.
@@ -190,6 +185,22 @@ class Microphone(Node):
                 return
             if not self.context.tracks_takes:
                 self._store.mark_processed(take)
+
+    def _set_aside(self, path: Path, take_id: str, reason: str) -> bool:
+        """Move an unreadable stored take aside, written down as done, and tell its end; unless the node has
+        stopped (False; a read that outlived stop's join): told then, its end reached no one (an engine stopped), and
+        set aside, no start listed it again. Left as it is, the next start finds it unreadable and tells it, as
+        :meth:`_pass_on` leaves a readable one for it."""
+        with self._passing_on:
+            if self._stopped:
+                return False
+            try:  # kept, never deleted; written down as done: told once, not at every start
+                where = f"moved to {self._store.set_aside(path, take_id, reason).relative_to(self._store.folder)}"
+            except OSError as move_error:
+                where = f"could not be moved aside: {move_error}"
+            self.report_error(f"{path.name}: {reason} ({where})")
+            self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: {reason}")  # its TakeEnded
+        return True
 
     def take_ended(self, ended: Any) -> None:
         """A take has ended in the patch: written down as done (not before: a crash redoes it)."""

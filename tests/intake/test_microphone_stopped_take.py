@@ -117,3 +117,30 @@ def test_a_stored_take_read_again_after_the_stop_is_kept_for_the_start_after(tmp
     assert context.emitted == [] and [s for s in context.statuses if "take" in s] == [], context.statuses
     assert [data["take_id"] for _, data in TakeStore(folder).unfinished()] == [take.take_id]  # not done
     assert context.errors == []
+
+
+def test_a_stored_take_found_unreadable_after_the_stop_is_told_at_the_start_after(tmp_path: Path) -> None:
+    # Before, the read that outlived the stop set the take aside, written down as done, and told its end on a node
+    # (an engine) already stopped: told to no one, and no start listed it again. Now the start after tells it.
+    folder = tmp_path / "takes"
+    store = TakeStore(folder)
+    take = store.store(Take(np.full(RATE // 2, 0.5, np.float32), RATE, take_id="mic-garbled", source="mic"))
+    (path, _), = store.unfinished()
+    path.write_bytes(b"not audio")  # the disk garbled it
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {"sample_rate": RATE, "folder": str(folder)}, context)
+    unfinished = StoppedAsItIsRead((path, data["take_id"]) for path, data in store.unfinished())
+    mic._store, mic._unfinished, unfinished.mic = store, unfinished, mic
+    mic._recover()
+    assert context.errors == [] and context.ended == []
+    assert [data["take_id"] for _, data in TakeStore(folder).unfinished()] == [take.take_id]  # left where it was
+    assert path.exists()
+
+    later = NodeContext(tmp_path)  # the next start: it lists the take, finds it unreadable, and tells it
+    mic = Microphone("mic", {"sample_rate": RATE, "folder": str(folder)}, later)
+    mic._store = TakeStore(folder)
+    mic._unfinished = deque((path, data["take_id"]) for path, data in mic._store.unfinished())
+    mic._recover()
+    assert [(take_id, fate) for take_id, _, fate, _ in later.ended] == [(take.take_id, "error")]
+    assert len(later.errors) == 1 and "stored take unreadable" in str(later.errors[0])
+    assert TakeStore(folder).unfinished() == [] and not path.exists()  # set aside, told once
