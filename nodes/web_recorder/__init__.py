@@ -53,6 +53,15 @@ def page_take_bytes(seconds: float, rate: int) -> int:
     return 44 + 2 * math.ceil(seconds * rate)
 
 
+#: The frames a take the page stops at max_seconds may run past it: it stops at the end of a 2048-frame block.
+PAGE_BLOCK_SLACK = 2047
+
+
+def _enough_mb(take_bytes: int) -> float:
+    """The upload limit, in MB rounded up to 0.1, that a take of ``take_bytes`` stopped a block late fits."""
+    return math.ceil((take_bytes + 2 * PAGE_BLOCK_SLACK) / 1e5) / 10
+
+
 def origin_id(take: Take) -> str:
     """The id of the uploaded take that ``take`` came from (split one-shots keep it in ``origin_take``)."""
     return str(take.meta.get("origin_take") or take.take_id)
@@ -103,11 +112,28 @@ class WebRecorder(Node):
         lowest, usual = (page_take_bytes(seconds, rate) for rate in PHONE_RATES)
         if int(megabytes * 1e6) >= lowest:
             return {}
-        enough = math.ceil((usual + 2 * 2047) / 1e5) / 10  # the page stops a take at the end of a block
         return {("max_upload_mb",): f"{megabytes:g} MB refuses every full-length take (max_seconds, {seconds:g} s): "
                                     f"a phone sends one as {lowest / 1e6:.2f} MB at {PHONE_RATES[0] / 1000:g} kHz, "
                                     f"{usual / 1e6:.2f} MB at {PHONE_RATES[1] / 1000:g} kHz (16-bit mono WAV); "
-                                    f"make it at least {enough:g} MB or max_seconds shorter"}
+                                    f"make it at least {_enough_mb(usual):g} MB or max_seconds shorter"}
+
+    @classmethod
+    def check_warnings(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """An upload limit a full-length take fits at 44.1 kHz but not at 48 kHz, most phones' rate: every take they
+        record to the end is refused (413), those of a 44.1 kHz phone are not. Only sometimes wrong, so a warning
+        (a limit below the 44.1 kHz size is :meth:`check_params`' problem)."""
+        seconds, megabytes = params.get("max_seconds"), params.get("max_upload_mb")
+        if not isinstance(seconds, float) or not isinstance(megabytes, float):
+            return {}
+        lowest, usual = (page_take_bytes(seconds, rate) for rate in PHONE_RATES)
+        largest = usual + 2 * PAGE_BLOCK_SLACK
+        if not lowest <= int(megabytes * 1e6) < largest:
+            return {}
+        return {("max_upload_mb",): f"{megabytes:g} MB refuses a full-length take (max_seconds, {seconds:g} s) from "
+                                    f"a phone recording at {PHONE_RATES[1] / 1000:g} kHz, as most do: up to "
+                                    f"{math.ceil(largest / 1e4) / 100:.2f} MB (16-bit mono WAV), where one at "
+                                    f"{PHONE_RATES[0] / 1000:g} kHz is {lowest / 1e6:.2f} MB; make it at least "
+                                    f"{_enough_mb(usual):g} MB or max_seconds shorter"}
 
     def start(self) -> None:
         from exsampling_patch.devices import naming_busy_port

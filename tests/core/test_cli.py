@@ -144,6 +144,24 @@ def test_a_node_types_warnings_are_told_at_their_line_by_check_and_run(
     assert capsys.readouterr().err == f"{patch}: ok\n"
 
 
+def test_check_warns_of_an_upload_limit_a_48_khz_take_does_not_fit(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, "ok": 5.5 MB fits a 60 s take at 44.1 kHz (5.29 MB), and every one recorded to the end on a phone at
+    # 48 kHz, as most are, was refused as too large (413). Not a problem (ec3963b): 44.1 kHz phones' takes fit.
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: rec\n  type: web_recorder\n  params:\n"
+                     "    max_seconds: 60\n    max_upload_mb: 5.5\nlinks: []\n", encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: {patch}:7: node 'rec': parameter 'max_upload_mb': 5.5 MB refuses a full-length take (max_seconds, "
+        "60 s) from a phone recording at 48 kHz, as most do: up to 5.77 MB (16-bit mono WAV), where one at 44.1 kHz "
+        "is 5.29 MB; make it at least 5.8 MB or max_seconds shorter",
+        f"{patch}: ok, but 1 warning"]
+    patch.write_text(patch.read_text(encoding="utf-8").replace("5.5", "5.8"), encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    assert capsys.readouterr().err == f"{patch}: ok\n"
+
+
 def test_check_names_a_used_plugin_that_did_not_load_in_the_problem_alone(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     patch, plugin = broken_plugin_patch(tmp_path, "echo")

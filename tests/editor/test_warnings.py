@@ -29,3 +29,21 @@ def test_a_pattern_playing_the_samplers_slots_in_another_order_is_warned_of(buil
     assert model.set_param(groove, "slots", ["HH", "Snare", "TT", "BD"]) is None  # the sampler's order
     app.refresh_problems()
     assert app._problems == [] and not dpg.get_item_configuration("problems")["show"]
+
+
+def test_a_node_types_warning_is_listed_as_a_warning(built_app: EditorApp) -> None:
+    # A node type's check_warnings (the recorder's upload limit a 48 kHz take does not fit) is check's warning.
+    app, model = built_app, built_app.model
+    recorder = model.add_node("web_recorder", (40, 40))
+    assert recorder is not None
+    assert model.set_param(recorder, "max_seconds", 60.0) is None
+    assert model.set_param(recorder, "max_upload_mb", 5.5) is None
+    assert model.problems() == []  # it runs
+    app.refresh_problems()
+    rows = [dpg.get_item_label(f"problems:{i}") for i in range(len(app._problems))]
+    assert len(rows) == 1 and rows[0].startswith(f"warning: node '{recorder}': parameter 'max_upload_mb': 5.5 MB "
+                                                 "refuses a full-length take"), rows
+    assert app.select_problem(0) == recorder
+    assert model.set_param(recorder, "max_upload_mb", 5.8) is None
+    app.refresh_problems()
+    assert app._problems == []
