@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
-from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.node import Input, Node, NodeContext, Output, Param
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 from exsampling_patch.takes import TakeStore, read_take, remove_dead_parts
 
@@ -70,6 +70,7 @@ def origin_id(take: Take) -> str:
 class WebRecorder(Node):
     """Serve a recording page to phones (HTTPS, pairing token) and emit every uploaded take."""
 
+
     type_name = "web_recorder"
     family = "sources"
 
@@ -101,6 +102,13 @@ class WebRecorder(Node):
                          minimum=0.0, maximum=1e7, unit="MB")
     min_free_mb = Param(float, 200.0, "refuse takes (507, shown on the phone) below this much free space",
                         minimum=0.0, maximum=1e7, unit="MB")
+
+    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None,
+                 context: NodeContext | None = None) -> None:
+        super().__init__(node_id, params, context)
+        #: Set by :meth:`stop` after its join, under :attr:`_passing_on`, which a recovered take flows on under.
+        self._stopped = False
+        self._passing_on = threading.Lock()
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -206,6 +214,8 @@ class WebRecorder(Node):
             server.shutdown()
             server.server_close()
         super().stop()
+        with self._passing_on:  # a recovered take flowing on now is the engine's still; the next is left on disk
+            self._stopped = True
         seen = getattr(self, "_seen", None)
         if seen is not None:
             seen.close()
@@ -290,18 +300,26 @@ class WebRecorder(Node):
         return paths
 
     def _recover(self) -> None:
-        """Pass on the takes that were stored but not done before the last run ended (found by :meth:`start`)."""
+        """Pass on the takes that were stored but not done before the last run ended (found by :meth:`start`). One
+        read after the stop's join is left, not done, for the next start: emitted, it flowed into a stopped engine
+        (without a runtime, written down as done unheard); found unreadable, set aside, its end was told to no one."""
         while self._unfinished and not self.stop_event.is_set():
             path, take_id, key = self._unfinished.popleft()  # each once, even if this thread is run again
             try:
                 take = read_take(path)
             except Exception as error:
-                self._lost(path, take_id, key, error)
+                with self._passing_on:
+                    if self._stopped:
+                        return
+                    self._lost(path, take_id, key, error)
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
-            # Told as the last run's take, with its length (the console's line, the editor): before it flows on.
-            self.report_status(take=take.take_id, duration=round(take.duration, 2), recovered=True)
-            self.emit("take", take)
+            with self._passing_on:
+                if self._stopped:
+                    return
+                # Told as the last run's take, with its length (the console's line, the editor): before it flows on.
+                self.report_status(take=take.take_id, duration=round(take.duration, 2), recovered=True)
+                self.emit("take", take)
             if self._done_at_emit:
                 self._store.mark_processed(take)
             log.info("recovered take %s stored before a restart", take.take_id)
