@@ -152,6 +152,9 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         #: :meth:`stop` (which goes on past it and raises nothing). Its NodeError names it too. None while none has.
         self.failed_call: tuple[str, str] | None = None
         self._never_started: set[str] = set()  # built, start() not returned: their stop() may fail, unreported
+        #: Why each node that left the plan went (an edit removed it, or added it and was rolled back): a take its
+        #: handler passes on afterwards is told dropped with it so (MessageFlow._emitted_out_of_plan).
+        self._left_why: dict[str, str] = {}
         self._context = _Context(self, base_dir)
         self._running = False
         self._stopping = False  # stop() is stopping the consumers: what they handle from then on is not done

@@ -38,6 +38,7 @@ class MessageFlow:
     _local: threading.local  # .worker: the Worker state of the worker thread it is read on
     ledger: TakeLedger
     events: EventBus
+    _left_why: dict[str, str]  # see Engine.__init__
 
     if TYPE_CHECKING:  # the engine's: for the type checker only (no stand-in shadows it)
         def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
@@ -140,10 +141,12 @@ class MessageFlow:
             self.ledger.note(key, sender, "slot", f"slot {slot}", slot=slot)
 
     def _emitted_out_of_plan(self, node_id: str, take_id: str, worker: Worker) -> None:
-        """The handler of a node an edit took out (its message in hand as the edit came, waited for or hung) emitted
-        its take: the edit cut the links it would have gone on by, so that copy is dropped with the node. Counted as
-        reached, it ended 'done (node)' though it reached nothing, and its source wrote it down as done."""
-        self.ledger.lost(take_id, node_id, f"dropped with node {node_id}: removed by an edit")
+        """The handler of a node an edit took out (its message in hand as the edit came, waited for or hung; or one
+        of an edit rolled back, hung) emitted its take: the plan has no links from it, so that copy is dropped with
+        the node. Counted as reached, it ended 'done (node)' though it reached nothing, and its source wrote it down
+        as done."""
+        why = self._left_why.get(node_id, "removed by an edit")
+        self.ledger.lost(take_id, node_id, f"dropped with node {node_id}: {why}")
         if worker.busy is not None and worker.busy[4] == take_id:
             worker.passed_on = True  # not an end the take reached: see TakeLedger.finish
 

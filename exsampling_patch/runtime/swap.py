@@ -71,6 +71,7 @@ class PlanSwap(NodeStops):
     failed_call: tuple[str, str] | None
     ledger: TakeLedger
     hung: dict[str, float]  # see HangWatch
+    _left_why: dict[str, str]  # see Engine.__init__
     #: Seconds a node an edit removes has to empty its queue (update() waits for it, holding the swap): what is
     #: left then is dropped with the node, each take told so. The message in hand then is waited for until its
     #: handler counts as hung (its node's ``hang_after``; see :meth:`_hold_runs`).
@@ -145,6 +146,8 @@ class PlanSwap(NodeStops):
         with collector_paused():  # building every node makes many objects and no garbage
             for node_id in added:
                 self._build_into(node_id, plan)
+        for node_id in removed:
+            self._left_why[node_id] = "removed by an edit"
         self._plan = plan  # from here on, emits follow the new routes
         # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
         added_set, changed_set = set(added), set(changed)
@@ -180,6 +183,8 @@ class PlanSwap(NodeStops):
             with self._putting_back(node_id):
                 # After the message in hand, if any: what it emits follows the edit's routes, to nodes still here.
                 self._stop_leaving(node_id, cell)
+        for node_id in added:
+            self._left_why[node_id] = "the edit that added it was not swapped in"
         self._plan = old  # emits follow the old routes again: the added nodes get no more
         for node_id in added:
             del self._cells[node_id]

@@ -56,6 +56,13 @@ class HoldsThenPasses(Node):
         self.emit("out", take)
 
 
+class HangsThenPasses(HoldsThenPasses):
+    """As t_holds_then_passes, counted as hung soon."""
+
+    type_name = "t_hangs_then_passes"
+    hang_after = 0.3
+
+
 class QuitsOnEnd(Phone):
     """A phone whose take_ended() calls sys.exit(), as a plugin may."""
 
@@ -71,6 +78,7 @@ def _hooks(registry: Any) -> Any:
     registry.register(RunsHooks, "test")
     registry.register(QuitsOnEnd, "test")
     registry.register(HoldsThenPasses, "test")
+    registry.register(HangsThenPasses, "test")
     yield
     ON_START.clear()
 
@@ -442,6 +450,39 @@ def test_a_take_in_hand_at_a_removed_node_that_it_passes_on_is_told_dropped(regi
         assert ended == [("held", "dropped", "h", "dropped with node h: removed by an edit")]
         assert engine.node("keep").got == []  # type: ignore[attr-defined]
         assert [e.take_id for e in phone.ended] == ["held"] and len(engine.ledger) == 0
+    finally:
+        RELEASE.set()
+        engine.stop()
+
+
+def test_a_take_an_added_node_passes_on_after_its_edit_rolled_back_is_told_dropped(registry: Any) -> None:
+    # A hung handler of a node an edit added comes back after the roll-back: what it passes on follows the plan put
+    # back, which has no such node. It ended 'done (h2)', though it reached nothing.
+    RELEASE.clear()
+    engine, events = run(registry, ["phone.out -> keep.take"], {"phone": "t_phone", "keep": "t_keep"})
+    phone: Any = engine.node("phone")
+    edit = Patch()
+    for node_id, type_name in (("quitter", "t_quits_after"), ("phone", "t_phone"), ("keep", "t_keep"),
+                               ("h2", "t_hangs_then_passes")):
+        edit.add_node(NodeSpec(node_id, type_name))
+    edit.connect("phone.out", "h2.take")
+    edit.connect("h2.out", "keep.take")
+
+    def meanwhile() -> None:
+        phone.push("held")
+        assert engine.find_node("h2").entered.wait(5)
+
+    ON_START[:] = [meanwhile]
+    try:
+        swap, escaped = updating(engine, edit)
+        swap.join(5)
+        assert not swap.is_alive() and [type(error) for error in escaped] == [SystemExit]
+        assert engine.plan is not None and engine.plan.version == 1 and "h2" in engine.hung
+        RELEASE.set()  # the handler comes back and passes its take on
+        assert wait_for(lambda: len(phone.ended) == 1)
+        ended = [(e.take_id, e.fate, e.node_id, e.reason) for e in events if isinstance(e, TakeEnded)]
+        assert ended == [("held", "dropped", "h2", "dropped with node h2: the edit that added it was not swapped in")]
+        assert engine.node("keep").got == [] and len(engine.ledger) == 0  # type: ignore[attr-defined]
     finally:
         RELEASE.set()
         engine.stop()
