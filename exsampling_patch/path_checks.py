@@ -8,6 +8,7 @@ file's folder, from which relative paths are taken.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,32 @@ def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base
                 problems.append(Problem(
                     f"node '{node_id}': parameter '{name}': '{value}' {reason}", source.file,
                     source.node_line(node_id, "params", name), hint=f"'{name}': {read.doc}"))
+                continue
+            unreadable = content_problem(spec.type, name, path)
+            if unreadable:
+                problems.append(Problem(f"node '{node_id}': parameter '{name}': {unreadable}", source.file,
+                                        source.node_line(node_id, "params", name), hint=f"'{name}': {read.doc}"))
     return problems
+
+
+def content_problem(type_name: str, name: str, path: Path) -> str | None:
+    """What keeps a file a built-in node reads from loading, told without loading it: a classifier's ``model``
+    that is there but no model file passed check, and the classifier then failed at its start."""
+    if (type_name, name) != ("classifier", "model"):
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # not there: missing_path tells it
+    return _model_problem(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _model_problem(path: str, mtime_ns: int, size: int) -> str | None:
+    # Cached by the file's time and size: the editor checks its patch after every edit.
+    from exsampling_patch.models.model_header import model_file_problem
+
+    return model_file_problem(path) if Path(path).is_file() else None
 
 
 def _absolute(value: str, base_dir: Path) -> Path:

@@ -12,6 +12,16 @@ import numpy as np
 import torch
 
 from .features import FRONT_END, FrontEnd
+from .model_header import (
+    HEAD_FORMAT,
+    HEAD_VERSION,
+    MODEL_FORMAT,
+    MODEL_VERSION,
+    ModelFileError,
+    check_blob,
+    front_end_of,
+    unreadable_because,
+)
 from .network import SoundNet, float32_state
 
 __all__ = [
@@ -37,16 +47,6 @@ VALIDATION_HEAD = Path(__file__).resolve().parent / "sounds_validation_head.pt"
 """The head of the validation run (ESC-50 folds 1-3 and every musical source but lmms-common's: its sample pack
 and its DrumSynth presets), for the shipped model's trunk: with it, ESC-50 fold 4 and the LMMS one-shots are
 held-out data (see :func:`load_validation_classifier`)."""
-
-MODEL_FORMAT = "exsampling-classifier"
-MODEL_VERSION = 1
-HEAD_FORMAT = "exsampling-head"
-HEAD_VERSION = 1
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be loaded (missing, not a classifier model, wrong version)."""
-
 
 @dataclass
 class LoadedModel:
@@ -112,52 +112,8 @@ def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, 
     try:
         blob = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise ModelFileError(f"not a readable {kind} file: {p} ({_unreadable_because(exc, p)})") from exc
-    if not isinstance(blob, dict) or blob.get("format") != file_format:
-        raise ModelFileError(f"not an exsampling classifier {kind}: {p}")
-    if blob.get("version") != version:
-        raise ModelFileError(f"unsupported {kind} version {blob.get('version')!r} in {p}")
-    return blob
-
-
-#: How the files torch writes begin: a zip archive (since torch 1.6), or a pickle (before).
-_TORCH_MAGIC = (b"PK", b"\x80")
-
-
-def _unreadable_because(exc: Exception, path: Path) -> str:
-    """Why torch could not load a file, in a few words: its own messages run to paragraphs of advice that does
-    not apply (to load with ``weights_only=False``, which would run code from the file)."""
-    text = str(exc)
-    if isinstance(exc, EOFError) or not text:
-        return "empty, or cut short"
-    try:
-        with path.open("rb") as file:
-            start = file.read(2)
-    except OSError:
-        start = b""
-    if start and not start.startswith(_TORCH_MAGIC):  # a WAV, a YAML patch, the model's card: torch said "101"
-        return "not a model file: it holds something other than weights"
-    if "zip archive" in text or "central directory" in text:
-        return "damaged: a model file cut short or changed"
-    if type(exc).__name__ == "UnpicklingError" or "Weights only load failed" in text:
-        return "not a model file: it holds something other than weights"
-    return text.splitlines()[0][:200]
-
-
-def _front_end(blob: dict[str, Any], p: Path, kind: str) -> FrontEnd:
-    """The file's front end, if it is this version's; files from before 25 Nov 2026 (16 kHz resampling,
-    743-point frames) are refused with what to do."""
-    stored = blob.get("front_end")
-    try:
-        front_end = FrontEnd(**stored) if isinstance(stored, dict) else None
-    except TypeError:
-        front_end = None
-    if front_end != FRONT_END:
-        raise ModelFileError(
-            f"{kind} {p} was trained with another front end ({stored}); this version analyses takes with "
-            f"{FRONT_END}: train it again (exsampling train)"
-        )
-    return front_end
+        raise ModelFileError(f"not a readable {kind} file: {p} ({unreadable_because(exc, p)})") from exc
+    return check_blob(blob, p, kind, file_format, version)
 
 
 def load_model_file(path: str | Path | None = None) -> LoadedModel:
@@ -165,7 +121,7 @@ def load_model_file(path: str | Path | None = None) -> LoadedModel:
     p = SHIPPED_MODEL if path is None else Path(path)
     blob = _read_blob(p, "model", MODEL_FORMAT, MODEL_VERSION)
     labels = [str(x) for x in blob["labels"]]
-    front_end = _front_end(blob, p, "model")
+    front_end = front_end_of(blob, p, "model")
     model = SoundNet(len(labels))
     model.load_state_dict(float32_state(blob["state_dict"]))
     model.eval()
@@ -228,7 +184,7 @@ def load_head_file(path: str | Path) -> HeadFile:
     """Read a head file written by :func:`save_head_file` (weights returned in float32)."""
     p = Path(path)
     blob = _read_blob(p, "head", HEAD_FORMAT, HEAD_VERSION)
-    _front_end(blob, p, "head")
+    front_end_of(blob, p, "head")
     weight, bias = blob["weight"].float(), blob["bias"].float()
     labels = [str(x) for x in blob["labels"]]
     if weight.ndim != 2 or weight.shape[0] != len(labels) or bias.shape != (len(labels),):

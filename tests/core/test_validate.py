@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +83,29 @@ def test_a_classifier_model_that_is_a_folder_is_named_with_its_line(tmp_path: Pa
         load_patch(path)
     assert [(p.line, p.message) for p in caught.value.problems] == [
         (6, "node 'c': parameter 'model': 'models' is a folder, not a file")]
+
+
+def test_a_classifier_model_that_is_no_model_file_is_told_at_its_line_without_torch(tmp_path: Path) -> None:
+    # Before, check said ok (the file is there), and the classifier failed at the show's start. Read from the
+    # file's header, as the model file's loader checks it before building the network: no torch.
+    (tmp_path / "notes.pt").write_text("not a model\n", encoding="utf-8")
+    (tmp_path / "empty.pt").write_bytes(b"")
+    head = Path(__file__).resolve().parents[2] / "models" / "sounds_validation_head.pt"  # a head, not a model
+    path = tmp_path / "classify.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: c\n  type: classifier\n  params:\n    model: notes.pt\n"
+                    f"- id: d\n  type: classifier\n  params:\n    model: empty.pt\n- id: h\n  type: classifier\n"
+                    f"  params:\n    model: {head}\n- id: s\n  type: classifier\n  params:\n"
+                    f"    model: {head.with_name('sounds.pt')}\nlinks: []\n", encoding="utf-8")
+    assert [(p.line, p.message) for p in check_file(path)] == [
+        (6, f"node 'c': parameter 'model': not a readable model file: {tmp_path / 'notes.pt'} (not a model file: it "
+            "holds something other than weights)"),
+        (10, f"node 'd': parameter 'model': not a readable model file: {tmp_path / 'empty.pt'} (empty, or cut short)"),
+        (14, f"node 'h': parameter 'model': not an exsampling classifier model: {head}"),
+    ]  # the shipped model, named, is one
+    told = subprocess.run([sys.executable, "-c", "import sys; from exsampling_patch.validate import check_file; "
+                           "print(len(check_file(sys.argv[1])), 'torch' in sys.modules)", str(path)],
+                          capture_output=True, text=True, check=True)
+    assert told.stdout == "3 False\n", told  # check stays quick: torch is not imported
 
 
 def test_check_link_is_the_one_rule() -> None:

@@ -286,7 +286,8 @@ def test_a_chain_whose_classifier_fails_to_start_stops_the_steps_started_before_
     # (a plugin's child processes, as well) were left running: run_patch returned without a chain to stop.
     (tmp_path / "my-nodes").mkdir()
     (tmp_path / "my-nodes" / "ticker.py").write_text(TICKER, encoding="utf-8")
-    (tmp_path / "notes.pt").write_text("not a model\n", encoding="utf-8")
+    # A pickle, as torch wrote before 1.6: check cannot tell it without torch, so the patch loads and the start fails.
+    (tmp_path / "notes.pt").write_bytes(b"\x80\x02not a model\n")
     patch = tmp_path / "patch.yaml"
     patch.write_text("exsampling_patch: 1\nnode_dirs: [my-nodes]\nnodes:\n- id: tick\n  type: ticker\n"
                      "- id: clf\n  type: classifier\n  params:\n    model: notes.pt\n"

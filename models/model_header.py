@@ -1,0 +1,152 @@
+"""A model or head file's header, read and checked without torch: its format, version and front end, as
+:mod:`.model_file` checks them before it builds the network. ``exsampling check`` reads a classifier's ``model``
+so (:func:`model_file_problem`): a file that is there but no model file passed check, and the show's classifier
+failed at its start."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from .features import FRONT_END, FrontEnd
+
+MODEL_FORMAT = "exsampling-classifier"
+MODEL_VERSION = 1
+HEAD_FORMAT = "exsampling-head"
+HEAD_VERSION = 1
+
+#: How the files torch writes begin: a zip archive (since torch 1.6), or a pickle (before).
+TORCH_MAGIC = (b"PK", b"\x80")
+
+#: The largest pickle (the file's structure, its tensors apart) read for a header: a model's is a few kB.
+MAX_HEADER_BYTES = 16 * 2**20
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded (missing, not a classifier model, wrong version)."""
+
+
+def unreadable_because(exc: Exception, path: Path) -> str:
+    """Why torch could not load a file, in a few words: its own messages run to paragraphs of advice that does
+    not apply (to load with ``weights_only=False``, which would run code from the file)."""
+    text = str(exc)
+    if isinstance(exc, EOFError) or not text:
+        return "empty, or cut short"
+    try:
+        with path.open("rb") as file:
+            start = file.read(2)
+    except OSError:
+        start = b""
+    if start and not start.startswith(TORCH_MAGIC):  # a WAV, a YAML patch, the model's card: torch said "101"
+        return "not a model file: it holds something other than weights"
+    if "zip archive" in text or "central directory" in text:
+        return "damaged: a model file cut short or changed"
+    if type(exc).__name__ == "UnpicklingError" or "Weights only load failed" in text:
+        return "not a model file: it holds something other than weights"
+    return text.splitlines()[0][:200]
+
+
+def check_blob(blob: Any, p: Path, kind: str, file_format: str, version: int) -> dict[str, Any]:
+    """``blob``, a file's content, if it is of ``file_format`` and ``version``; ModelFileError names the file."""
+    if not isinstance(blob, dict) or blob.get("format") != file_format:
+        raise ModelFileError(f"not an exsampling classifier {kind}: {p}")
+    if blob.get("version") != version:
+        raise ModelFileError(f"unsupported {kind} version {blob.get('version')!r} in {p}")
+    return blob
+
+
+def front_end_of(blob: dict[str, Any], p: Path, kind: str) -> FrontEnd:
+    """The file's front end, if it is this version's; files from before 25 Nov 2026 (16 kHz resampling,
+    743-point frames) are refused with what to do."""
+    stored = blob.get("front_end")
+    try:
+        front_end = FrontEnd(**stored) if isinstance(stored, dict) else None
+    except TypeError:
+        front_end = None
+    if front_end != FRONT_END:
+        raise ModelFileError(
+            f"{kind} {p} was trained with another front end ({stored}); this version analyses takes with "
+            f"{FRONT_END}: train it again (exsampling train)"
+        )
+    return front_end
+
+
+class _Stub:
+    """Stands for every class a file's pickle names (a tensor, its storage, an OrderedDict): none is looked up, so
+    nothing the file names runs; a header's plain values (format, version, labels, front end) read as they are."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+    def append(self, item: Any) -> None:
+        pass
+
+    def extend(self, items: Any) -> None:
+        pass
+
+
+class _HeaderUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        return _Stub
+
+    def persistent_load(self, pid: Any) -> Any:
+        return None  # a tensor's storage, kept apart in the archive
+
+
+def read_header(p: Path, kind: str, file_format: str, version: int) -> dict[str, Any] | None:
+    """The file's content, its tensors left out, checked as :func:`.model_file.load_model_file` checks it before
+    torch builds anything; None where that cannot be told without torch (a file in torch's format before 1.6)."""
+    try:
+        with p.open("rb") as file:
+            start = file.read(2)
+    except OSError as error:
+        raise ModelFileError(f"not a readable {kind} file: {p} ({error.strerror or error})") from error
+    if not start:
+        raise ModelFileError(f"not a readable {kind} file: {p} (empty, or cut short)")
+    if not start.startswith(TORCH_MAGIC):
+        raise ModelFileError(f"not a readable {kind} file: {p} (not a model file: it holds something other than "
+                             "weights)")
+    if not start.startswith(b"PK"):
+        return None
+    try:
+        with zipfile.ZipFile(p) as archive:
+            # torch writes '<name>/data.pkl' beside '<name>/data/<storage>': the one pickle of the file's structure
+            found = [i for i in archive.infolist() if i.filename.count("/") == 1 and i.filename.endswith("/data.pkl")]
+            if not found:
+                raise ModelFileError(f"not a readable {kind} file: {p} (not a model file: it holds something "
+                                     "other than weights)")
+            if found[0].file_size > MAX_HEADER_BYTES:
+                return None
+            data = archive.read(found[0])
+        blob = _HeaderUnpickler(io.BytesIO(data)).load()
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        raise ModelFileError(f"not a readable {kind} file: {p} (damaged: a model file cut short or changed)") \
+            from error
+    except Exception as error:  # a pickle of something else: any error of its reading says only that
+        raise ModelFileError(f"not a readable {kind} file: {p} (not a model file: it holds something other than "
+                             "weights)") from error
+    return check_blob(blob, p, kind, file_format, version)
+
+
+def model_file_problem(path: str | Path) -> str | None:
+    """What keeps the file at ``path`` from loading as a model (:class:`ModelFileError`'s words), told from its
+    header without loading the network; None where it may load (or where only torch can tell)."""
+    p = Path(path)
+    try:
+        blob = read_header(p, "model", MODEL_FORMAT, MODEL_VERSION)
+        if blob is not None:
+            front_end_of(blob, p, "model")
+    except ModelFileError as error:
+        return str(error)
+    return None
