@@ -310,7 +310,9 @@ def load_patch_with_warnings(
     path: str | os.PathLike[str], registry: Registry | None = None, extra_node_dirs: list[str] | None = None
 ) -> tuple[Patch, Registry, list[Problem], list[PluginProblem]]:
     """:func:`load_patch`, with what ``run`` tells at start-up as ``check`` tells it: the patch's warnings
-    (:func:`~exsampling_patch.param_checks.patch_warnings`) and the plugins that did not load."""
+    (:func:`~exsampling_patch.param_checks.patch_warnings`) and the plugins that did not load, a folder of the
+    patch's ``node_dirs`` at its line (:func:`at_node_dirs_lines`). A :class:`PatchError`'s plugins are located so
+    too."""
     with collector_paused():
         return _load_patch(path, registry, extra_node_dirs)
 
@@ -326,12 +328,12 @@ def _load_patch(
     # run to warn of as check does.
     if parsed.problems:
         problems = read_problems(parsed, registry)
-        raise PatchError(problems, unnamed_plugins(parsed.patch, registry, problems))
+        raise PatchError(problems, at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path))
     problems = check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))
     if problems:
-        raise PatchError(problems, unnamed_plugins(parsed.patch, registry, problems))
+        raise PatchError(problems, at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path))
     warnings = patch_warnings(parsed.patch, registry, parsed.source_map)
-    return parsed.patch, registry, warnings, list(registry.problems)
+    return parsed.patch, registry, warnings, at_node_dirs_lines(list(registry.problems), parsed, path)
 
 
 def unnamed_plugins(patch: Patch, registry: Registry, problems: list[Problem]) -> list[PluginProblem]:
@@ -398,11 +400,11 @@ def check_file_with_warnings(
                                                                           _base_dir(path))],
                           key=lambda p: (p.line or 0, p.column or 0))
         warnings = patch_warnings(parsed.patch, registry, parsed.source_map)
-    plugins = _at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path)
+    plugins = at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path)
     return problems, plugins, warnings
 
 
-def _at_node_dirs_lines(plugins: list[PluginProblem], parsed: ParsedPatch,
+def at_node_dirs_lines(plugins: list[PluginProblem], parsed: ParsedPatch,
                         path: str | os.PathLike[str]) -> list[PluginProblem]:
     """``plugins``, those about a folder of the patch's ``node_dirs`` itself (not there, a file) told at its line:
     "node folder does not exist" named the folder resolved, and a patch of several node_dirs did not say which."""

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from exsampling_patch.patchfile import read_patch
+from exsampling_patch.patchfile import ParsedPatch, read_patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.validate import node_dirs_of
+from exsampling_patch.validate import at_node_dirs_lines, node_dirs_of
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     node_dirs: list[str | Path] = list(args.nodes)
+    read: list[tuple[ParsedPatch, str]] = []
     for path in args.patches:  # as check and run load them: --nodes first, then each patch's node_dirs
         parsed = read_patch(path)
         if parsed.problems and not parsed.patch.nodes and not parsed.patch.node_dirs:
@@ -34,8 +35,12 @@ def run(args: argparse.Namespace) -> int:
                 print(unread, file=sys.stderr)
             return 1
         node_dirs += node_dirs_of(parsed.patch, path)
+        read.append((parsed, path))
     registry = Registry.default(node_dirs)
-    for problem in registry.problems:
+    plugins = list(registry.problems)
+    for parsed, path in read:  # a node_dirs folder that is not there, at its patch line as check tells it
+        plugins = at_node_dirs_lines(plugins, parsed, path)
+    for problem in plugins:
         print(f"warning: plugin {problem}", file=sys.stderr)
     rows = registry.describe()
     if args.json:

@@ -81,6 +81,24 @@ def test_check_tells_a_node_dirs_folder_that_is_not_there_at_its_line(
     ]
 
 
+def test_run_and_nodes_tell_a_node_dirs_folder_that_is_not_there_at_its_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, both said "warning: plugin /abs/path/my-nodez: node folder does not exist", as check did before f6c3b00.
+    (tmp_path / "my-nodes").mkdir()
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnode_dirs:\n- my-nodes\n- my-nodez\nnodes:\n- id: inbox\n"
+                     "  type: folder_source\n  params: {folder: inbox}\n", encoding="utf-8")
+    told = (f"warning: plugin {patch}:4: node folder {tmp_path / 'my-nodez'} does not exist; did you mean "
+            f"{tmp_path / 'my-nodes'}?")
+    assert main(["nodes", str(patch)]) == 0
+    assert [line for line in capsys.readouterr().err.splitlines() if "plugin" in line] == [told]
+    assert main(["run", str(patch), "--for", "0.1", "--log", "-", "--show-log", "none"]) == 0
+    assert [line for line in capsys.readouterr().err.splitlines() if "plugin" in line] == [told]
+    patch.write_text(patch.read_text(encoding="utf-8").replace("{folder: inbox}", "{}"), encoding="utf-8")
+    assert main(["run", str(patch)]) == 1  # a patch that does not load: the folder may be why
+    assert [line for line in capsys.readouterr().err.splitlines() if "plugin" in line] == [told]
+
+
 def test_check_warns_of_a_pattern_whose_slots_are_not_its_samplers_slot_names(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The sampler (mapping: channel) plays channel N as its slot N: a pattern whose slots list them in another order
