@@ -355,6 +355,9 @@ _OTHER_ARROWS = (("\u2192", False), ("=>", False), ("\u2190", True), ("<-", True
 #: the output 'out -'.
 _LONG_ARROW = re.compile(r"[-=<>\u2013\u2014]*->[->]*")
 
+#: The characters an arrow is drawn with, stuck to another arrow ('==>', '<--', '\u2192>').
+_ARROW_CHARS = "[-=<>\u2013\u2014\u2190\u2192]"
+
 
 def _arrow_meant(text: str) -> tuple[str, str]:
     """The arrow written and the link ``text`` meant, written with another arrow (``trim.out => pitch.take``,
@@ -365,10 +368,14 @@ def _arrow_meant(text: str) -> tuple[str, str]:
         wrong = long.group() != LINK_ARROW.strip() and source and target
         return (long.group(), f"{source}{LINK_ARROW}{target}") if wrong else ("", "")
     for arrow, backwards in _OTHER_ARROWS:
-        ends = [end.strip() for end in text.split(arrow)]
-        if len(ends) == 2 and all(ends):
+        # With the arrow characters stuck to it: 'a.out ==> b.take' split at '=>' meant the output 'out ='.
+        written = list(re.finditer(f"{_ARROW_CHARS}*{re.escape(arrow)}{_ARROW_CHARS}*", text))
+        if len(written) != 1:
+            continue
+        ends = [text[:written[0].start()].strip(), text[written[0].end():].strip()]
+        if all(ends):
             source, target = reversed(ends) if backwards else ends
-            return arrow, f"{source}{LINK_ARROW}{target}"
+            return written[0].group(), f"{source}{LINK_ARROW}{target}"
     return "", ""
 
 
