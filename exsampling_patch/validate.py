@@ -96,7 +96,7 @@ def check_patch(
             problems.append(Problem(
                 f"node '{node_id}': an id may not contain '{LINK_ARROW.strip()}', a link's arrow: links to it "
                 "cannot be read", source.file, source.node_line(node_id, "id"),
-                hint=f"rename it, say '{node_id.replace(LINK_ARROW.strip(), '-')}'"))
+                hint=f"rename it, say '{patch.unique_id(node_id.replace(LINK_ARROW.strip(), '-'))}'"))
         if "." in node_id:
             # Read, not dropped (the next save lost it): the links' last dot parts node from port, but a person
             # reads 'kick.bass.take' as node 'kick'. Like '->', the editor refuses it and shows the node to rename.

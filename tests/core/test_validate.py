@@ -108,6 +108,19 @@ def test_a_classifier_model_that_is_no_model_file_is_told_at_its_line_without_to
     assert told.stdout == "3 False\n", told  # check stays quick: torch is not imported
 
 
+def test_the_name_told_for_a_node_id_with_the_arrow_is_free() -> None:
+    # Before, 'kick->bass' beside a 'kick-bass' was told "rename it, say 'kick-bass'", a name the editor refuses.
+    patch = Patch()
+    patch.add_node(NodeSpec("kick-bass", "relay"))
+    patch.add_node(NodeSpec("kick->bass", "relay"))
+    patch.add_node(NodeSpec("kick_bass", "relay"))
+    patch.add_node(NodeSpec("kick.bass", "relay"))
+    assert [(p.message.split(":")[0], p.hint) for p in check_patch(patch, Registry.default())] == [
+        ("node 'kick->bass'", "rename it, say 'kick-bass_2'"),
+        ("node 'kick.bass'", "rename it, say 'kick_bass_2'"),
+    ]
+
+
 def test_check_link_is_the_one_rule() -> None:
     registry = Registry.default()
     patch = Patch()
