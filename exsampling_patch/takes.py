@@ -92,13 +92,18 @@ def writer_gone(part: Path) -> bool:
     pid = part_writer(part)
     if pid is None or pid <= 0 or pid == os.getpid():
         return False
+    return not pid_runs(pid)
+
+
+def pid_runs(pid: int) -> bool:
+    """Whether a process of this pid namespace runs as ``pid`` (another user's included)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return True
-    except OSError:  # alive, another user's
         return False
-    return False
+    except OSError:  # alive, another user's
+        return True
+    return True
 
 
 def remove_dead_parts(folder: Path, names: tuple[str, ...] = ()) -> list[Path]:

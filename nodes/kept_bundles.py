@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from exsampling_patch.nodes.osc_sender import LENGTH
+from exsampling_patch.takes import pid_runs
 
 __all__ = ["LEFTOVER_AGE", "LOCK_WAIT", "STUCK_MEMORY", "Bundle", "Damaged", "LockHeld", "Taken", "any_kept",
            "append_kept", "kept_files", "read_kept", "taking_kept", "unsent_path"]
@@ -190,15 +191,7 @@ def _leftover_writing(tmp: Path) -> bool:
         pid = int(tmp.name[:-len(".tmp")].rsplit("-", 2)[1])
     except (OSError, ValueError, IndexError):  # gone, or not a name append_kept gives: its age alone tells
         return True
-    if pid <= 0:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, another user's
-        return True
-    return True
+    return pid <= 0 or pid_runs(pid)
 
 
 def _recover_leftovers(path: Path) -> None:
