@@ -268,14 +268,12 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
                 if isinstance(item.get("type"), str):
                     parsed.stray_keys.append((problems[-1], item["type"], str(key)))
         node_id, type_name = item.get("id"), item.get("type")
-        if not isinstance(node_id, str) or not node_id:
+        if not isinstance(node_id, str) or not node_id.strip():
             problems.append(source.problem("a node needs an 'id' (text)", *where, "id",
                                            hint=quoting_hint("str", node_id)))  # `id: 1` is a number to YAML
             continue
-        if node_id.strip() != node_id:  # a dot or '->' in an id is kept: check_patch reports it, renaming fixes it
-            problems.append(source.problem(f"node id '{node_id}' may not have surrounding spaces",
-                                           *where, "id", hint="use letters, digits, '_' or '-'"))
-            continue
+        # A dot, '->' or spaces around an id are kept (dropped, the next save lost the node and its links):
+        # check_patch reports them, and renaming fixes them.
         if not isinstance(type_name, str) or not type_name:
             problems.append(source.problem(f"node '{node_id}' needs a 'type'", *where,
                                            hint="`exsampling nodes` lists the types"))

@@ -104,6 +104,12 @@ def check_patch(
                 f"node '{node_id}': an id may not contain dots, a dot parts a node from its port ('node.port')",
                 source.file, source.node_line(node_id, "id"),
                 hint=f"rename it, say '{patch.unique_id(node_id.replace('.', '_'))}'"))
+        if node_id.strip() != node_id:
+            # Read, not dropped (the next save lost it): a link's ends are read without their spaces, so links
+            # to it name another node; renaming it to its stripped id joins them.
+            problems.append(Problem(
+                f"node '{node_id}': an id may not begin or end with spaces", source.file,
+                source.node_line(node_id, "id"), hint=f"rename it, say '{patch.unique_id(node_id.strip())}'"))
         if spec.type not in registry:
             problems.append(Problem(
                 f"node '{node_id}': unknown node type '{spec.type}'", source.file, source.node_line(node_id, "type"),

@@ -138,6 +138,25 @@ def test_a_node_id_with_a_dot_is_kept_to_rename_not_lost_by_a_save(model: Editor
     assert model.problems() == [] and [str(link) for link in model.patch.links] == ["a.outlet -> kick_bass.inlet"]
 
 
+def test_a_node_id_with_spaces_around_it_is_kept_to_rename_not_lost_by_a_save(
+        model: EditorModel, tmp_path: Path) -> None:
+    # Written by hand. It was dropped at load: the next save lost the node and the links to it.
+    path = tmp_path / "p.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: a\n  type: relay\n- id: ' kick '\n  type: relay\n"
+                    "links:\n- a.outlet -> kick.inlet\n", encoding="utf-8")
+    located = model.open(path)
+    assert [(p.line, p.hint) for p in located if "spaces" in p.message] == [(5, "rename it, say 'kick'")], located
+    problem = next(p for p in model.problems() if "spaces" in p.message)
+    assert model.problem_node(problem) == " kick "
+    model.save()
+    reopened = EditorModel(model.registry)
+    reopened.open(path)
+    assert list(reopened.patch.nodes) == ["a", " kick "]
+    assert [str(link) for link in reopened.patch.links] == ["a.outlet -> kick.inlet"]
+    assert model.rename_node(" kick ", "kick") is None  # the links, read without the spaces, now reach it
+    assert model.problems() == [] and [str(link) for link in model.patch.links] == ["a.outlet -> kick.inlet"]
+
+
 @pytest.mark.parametrize("node_id", ["kick->bass", "kick bass", "kick.bass", "log"])
 def test_add_node_refuses_an_id_as_rename_does(model: EditorModel, node_id: str) -> None:
     # add_node checked only for a dot: a node added as 'kick->bass' was saved with links that could not be read.
