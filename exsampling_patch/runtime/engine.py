@@ -155,6 +155,8 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         #: Why each node that left the plan went (an edit removed it, or added it and was rolled back): a take its
         #: handler passes on afterwards is told dropped with it so (MessageFlow._emitted_out_of_plan).
         self._left_why: dict[str, str] = {}
+        #: Sources an edit removed whose takes are still in flight: told of their ends (MessageFlow._ended).
+        self._retired: dict[str, Node] = {}
         self._context = _Context(self, base_dir)
         self._running = False
         self._stopping = False  # stop() is stopping the consumers: what they handle from then on is not done
@@ -217,6 +219,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             self._switch_before = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
         self.ledger = TakeLedger()
+        self._retired = {}  # the last run's takes in flight did not end: none is told
         self._stopping = False
         self._reset_stops()
         for _ in range(self._workers_wanted):

@@ -39,6 +39,7 @@ class MessageFlow:
     ledger: TakeLedger
     events: EventBus
     _left_why: dict[str, str]  # see Engine.__init__
+    _retired: dict[str, Node]  # see Engine.__init__
 
     if TYPE_CHECKING:  # the engine's: for the type checker only (no stand-in shadows it)
         def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
@@ -190,10 +191,11 @@ class MessageFlow:
         log.debug("take %s ended at %s: %s", ended.take_id, ended.node_id, ended.reason)
         self.events.publish(ended)
         cell = self._cells.get(ended.source)
-        if cell is None:
+        node = cell.node if cell is not None else self._retired.get(ended.source)  # one an edit removed
+        if node is None:
             return
         try:
-            cell.node.take_ended(ended)
+            node.take_ended(ended)
         except KeyboardInterrupt:  # no node's failure
             raise
         except BaseException as error:  # a plugin's sys.exit() too: told on the node, as one out of its stop()

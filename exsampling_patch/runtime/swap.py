@@ -72,6 +72,7 @@ class PlanSwap(NodeStops):
     ledger: TakeLedger
     hung: dict[str, float]  # see HangWatch
     _left_why: dict[str, str]  # see Engine.__init__
+    _retired: dict[str, Node]  # see Engine.__init__
     #: Seconds a node an edit removes has to empty its queue (update() waits for it, holding the swap): what is
     #: left then is dropped with the node, each take told so. The message in hand then is waited for until its
     #: handler counts as hung (its node's ``hang_after``; see :meth:`_hold_runs`).
@@ -266,6 +267,11 @@ class PlanSwap(NodeStops):
                 raise
             except BaseException as error:  # told on the node by _stop_node
                 escaped = escaped or error
+            # A source's takes still in flight end later: it is told then, as it ran, so that it writes them down as
+            # done. Not told, it passed each on again at the next start, though the performer had heard its end. Kept
+            # until the next start: let go once none is in flight, an end on another worker could miss it.
+            if not cell.node.inputs:  # a source (see Plan.sources): only those begin takes
+                self._retired[node_id] = cell.node
             del self._cells[node_id]
             self._close(cell, functools.partial(self._drop, node_id))
         if escaped is not None:

@@ -486,3 +486,30 @@ def test_a_take_an_added_node_passes_on_after_its_edit_rolled_back_is_told_dropp
     finally:
         RELEASE.set()
         engine.stop()
+
+
+def test_a_removed_source_is_told_the_ends_of_its_takes_still_in_flight(registry: Any) -> None:
+    # An edit removed the phone while its take was at h: the take went on to keep and its end was told, but not to
+    # the phone, whose cell was gone: a source that stores its takes never wrote it down as done and passed it on
+    # again at the next start, though it had reached its end.
+    RELEASE.clear()
+    engine, events = run(registry, ["phone.out -> h.take", "h.out -> keep.take"],
+                         {"phone": "t_phone", "h": "t_holds_then_passes", "keep": "t_keep"})
+    edit = Patch()
+    for node_id, type_name in (("h", "t_holds_then_passes"), ("keep", "t_keep")):
+        edit.add_node(NodeSpec(node_id, type_name))
+    edit.connect("h.out", "keep.take")
+    try:
+        phone: Any = engine.node("phone")
+        phone.push("held")
+        assert engine.node("h").entered.wait(5)  # type: ignore[attr-defined]
+        engine.update(edit)
+        assert engine.find_node("phone") is None
+        RELEASE.set()
+        assert engine.wait_idle(5)
+        ended = [(e.take_id, e.fate, e.node_id) for e in events if isinstance(e, TakeEnded)]
+        assert ended == [("held", "done", "keep")]
+        assert [(e.take_id, e.fate) for e in phone.ended] == [("held", "done")] and len(engine.ledger) == 0
+    finally:
+        RELEASE.set()
+        engine.stop()
