@@ -15,6 +15,8 @@ stage console names it, where ``<take_id>`` (the key) is the default ``take-2025
 ``osc_receive`` reads the same messages back (paths must be readable on the receiving machine); a time-tagged MIDI
 message up to :data:`MAX_AHEAD` ahead keeps its time, so the sampler or ``midi_out`` there plays it then (the two
 machines' clocks must agree, as NTP keeps them; one more than that ahead, or behind, plays at once).
+A ``/take`` or ``/slot`` time-tagged for later waits for its time; one still waiting when the patch stops ends
+"dropped" ("the patch stopped before its time tag"), on the console as any take's end.
 An unreachable or unknown host never stops the patch: the node reports the error and goes on.
 """
 
@@ -261,6 +263,20 @@ class _TimedDispatcher:
         return []
 
 
+def _held_take_id(path: Path) -> str:
+    """The id a take held for its time tag would have had here: its sidecar's (as :func:`read_take` gives it), else
+    its file's name, as the console names a take read from a file without one."""
+    import json
+
+    from exsampling_patch.takes import sidecar_path
+
+    try:
+        take_id = json.loads(sidecar_path(path).read_text(encoding="utf-8")).get("take_id")
+    except (OSError, ValueError, AttributeError):
+        take_id = None
+    return take_id if isinstance(take_id, str) and take_id else path.name
+
+
 class OscReceive(Node):
     """Receive OSC over UDP: control values, MIDI and slot assignments (of takes readable here)."""
 
@@ -309,6 +325,26 @@ class OscReceive(Node):
                 server.shutdown()  # waits for serve_forever: never started if start() failed before it
             server.server_close()
         super().stop()
+        self._drop_held()
+
+    def _drop_held(self) -> None:
+        """Tell the end of each take still held for its time tag at the stop: its file stays where it was (the
+        sender's), but nothing here will pass it on now, and a take that vanished without an end would be one the
+        console never accounts for. Not delivered instead: the patch is stopping, so nothing downstream is left to
+        take it, and acting on it early would break the time the sender asked for."""
+        wake = getattr(self, "_wake", None)
+        if wake is None:  # start() failed before it made the queue
+            return
+        with wake:
+            held, self._later = self._later, []
+        prefix = self.prefix.rstrip("/")
+        for _, _, address, args in sorted(held):
+            path = address[len(prefix):] if prefix and address.startswith(prefix + "/") else address
+            index = {"/take": 0, "/slot": 1}.get(path)
+            if index is None or len(args) <= index:
+                continue  # a control: no take to account for
+            self.tell_fate_of(_held_take_id(Path(str(args[index]))), fate="dropped",
+                              reason="the patch stopped before its time tag")
 
     def _on_osc(self, address: str, args: list[Any], at: float = 0.0) -> None:
         prefix = self.prefix.rstrip("/")

@@ -147,6 +147,30 @@ def test_a_control_time_tagged_for_later_waits_without_holding_up_the_rest() -> 
     assert [message for _, message in got] == [ControlValue("swing", 0.25), ControlValue("tempo", 90.0)]
 
 
+def test_a_take_still_waiting_for_its_time_tag_at_the_stop_has_an_end(tmp_path: Path) -> None:
+    """A ``/take`` or ``/slot`` time-tagged past the stop was dropped with the queue: a take with no end."""
+    from exsampling_patch.nodes.osc import OscTarget
+
+    kept = write_take(sine_take(220.0), tmp_path / "kept.wav")  # with a sidecar: its id
+    bare = tmp_path / "bare.wav"
+    write_take(sine_take(330.0), bare).path.with_name("bare.wav.json").unlink()
+    receiver = OscReceive("rx-stop", {"port": 0})
+    receiver.start()
+    target = OscTarget("127.0.0.1", receiver.bound_port)
+    try:
+        later = time.time() + 60.0
+        assert target.send_bundle([("/exsampling/take", [str(kept.path)])], later)
+        assert target.send_bundle([("/exsampling/slot", ["TT", str(bare)])], later + 1.0)
+        assert target.send_bundle([("/exsampling/control/tempo", [90.0])], later)
+        assert target.send("/exsampling/control/swing", [0.25])  # after them, in order: they have all been read
+        wait_for(lambda: len(receiver.context.emitted) == 1)
+    finally:
+        target.close()
+        receiver.stop()
+    reason = "the patch stopped before its time tag"
+    assert receiver.context.ended == [(kept.take_id, "", "dropped", reason), ("bare.wav", "", "dropped", reason)]
+
+
 def test_an_address_with_no_route_is_reported_once() -> None:
     """A controller's own messages (TouchOSC's ping, a page change) come again and again: one error each time."""
     from exsampling_patch.nodes.osc import OscTarget
