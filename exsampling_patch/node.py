@@ -296,11 +296,14 @@ class Node:
         thread.start()
 
 
-_RESERVED_NAMES = frozenset({
-    "node_id", "context", "params", "stop_event", "prepare", "start", "stop", "handle", "emit", "report_error",
-    "report_status", "run_thread", "resolve_path", "is_linked", "describe", "doc", "resolve_params", "type_name",
-    "family", "inputs", "outputs", "param_specs", "tell_fate", "tell_fate_of", "take_ended",
-})
+# Every public name Node defines (its methods and the class-level hooks the checks and the runtime call, such as
+# check_params and note_slots), read from the class so a hook added later is guarded too, and the attributes
+# __init__ sets. A port or parameter is a class attribute: one of these names would hide it. hang_after is meant
+# to be declared as a parameter (a patch then sets it: see Node.hang_after).
+_RESERVED_NAMES = frozenset(
+    {name for name in vars(Node) if not name.startswith("_")} - {"hang_after"}
+    | {"node_id", "context", "params", "stop_event"}
+)
 
 
 def _snake_case(name: str) -> str:

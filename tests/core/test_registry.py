@@ -57,6 +57,24 @@ def test_a_plugin_that_fails_to_import_is_told_with_the_line_of_its_own_code(tmp
     assert told[f"{tmp_path / 'uses_helper.py'}"] == f"RuntimeError: no config (at {helper / 'shared.py'}:2)"
 
 
+@pytest.mark.parametrize("name", ["check_params", "check_warnings", "midi_parts", "note_slots", "channel_slots"])
+def test_a_plugin_parameter_that_would_hide_a_node_hook_is_refused(tmp_path: Path, name: str) -> None:
+    """A parameter is a class attribute: named after a hook the checks call, it hid the hook without a word."""
+    (tmp_path / "hides.py").write_text(
+        "from exsampling_patch import Node, Param\n\n\nclass Hides(Node):\n    \"\"\"Hides.\"\"\"\n\n"
+        f"    {name} = Param(float, 1.0, 'named as a hook')\n", encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert "hides" not in registry
+    told = {p.origin: p.error for p in registry.problems}
+    assert told[f"{tmp_path / 'hides.py'}:4"] == (f"TypeError: Hides: port or parameter name '{name}' hides "
+                                                 f"Node.{name}; rename it")
+
+
+def test_a_parameter_named_hang_after_is_still_the_patchs_to_set() -> None:
+    """hang_after is meant to be declared as a parameter (the classifier does): guarding the hooks keeps it free."""
+    assert Registry.default(entry_points=False).get("classifier").param_specs["hang_after"].default == 60.0
+
+
 def test_a_node_file_imports_the_helper_modules_beside_it(tmp_path: Path) -> None:
     # Before, `from _dsp import flip` failed (ModuleNotFoundError) although the docs skip `_` files as helpers.
     (tmp_path / "_dsp_helpers_for_this_test.py").write_text("def flip(x):\n    return x[::-1]\n", encoding="utf-8")
