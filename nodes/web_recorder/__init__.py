@@ -21,7 +21,6 @@ cycle). Observers can read :meth:`WebRecorder.takes` for a recorder's takes and 
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, NodeContext, Output, Param
+from exsampling_patch.nodes.web_recorder.limits import upload_limit_problems, upload_limit_warnings
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 from exsampling_patch.takes import TakeStore, read_take, remove_dead_parts
 
@@ -42,25 +42,6 @@ log = logging.getLogger("exsampling.web_recorder")
 
 #: How many phones' take lists are kept (the least recently uploading phone is forgotten first).
 KEEP_PHONES = 1000
-
-#: The lowest and the usual rate of a phone page's takes: it records at its AudioContext's rate, the phone's own.
-PHONE_RATES = (44100, 48000)
-
-
-def page_take_bytes(seconds: float, rate: int) -> int:
-    """The smallest WAV the phone page sends for a take of ``seconds`` at ``rate``: 16-bit mono after a 44-byte
-    header (static/app.js, encodeWav); a take it stops at max_seconds is up to a 2048-frame block longer."""
-    return 44 + 2 * math.ceil(seconds * rate)
-
-
-#: The frames a take the page stops at max_seconds may run past it: it stops at the end of a 2048-frame block.
-PAGE_BLOCK_SLACK = 2047
-
-
-def _enough_mb(take_bytes: int) -> float:
-    """The upload limit, in MB rounded up to 0.1, that a take of ``take_bytes`` stopped a block late fits."""
-    return math.ceil((take_bytes + 2 * PAGE_BLOCK_SLACK) / 1e5) / 10
-
 
 def origin_id(take: Take) -> str:
     """The id of the uploaded take that ``take`` came from (split one-shots keep it in ``origin_take``)."""
@@ -114,34 +95,14 @@ class WebRecorder(Node):
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
         """An upload limit a full-length take fits: `max_seconds: 60, max_upload_mb: 5` passed check, and every take
         a phone recorded to the end (5.3 MB at 44.1 kHz) was then refused as too large (413)."""
-        seconds, megabytes = params.get("max_seconds"), params.get("max_upload_mb")
-        if not isinstance(seconds, float) or not isinstance(megabytes, float):
-            return {}
-        lowest, usual = (page_take_bytes(seconds, rate) for rate in PHONE_RATES)
-        if int(megabytes * 1e6) >= lowest:
-            return {}
-        return {("max_upload_mb",): f"{megabytes:g} MB refuses every full-length take (max_seconds, {seconds:g} s): "
-                                    f"a phone sends one as {lowest / 1e6:.2f} MB at {PHONE_RATES[0] / 1000:g} kHz, "
-                                    f"{usual / 1e6:.2f} MB at {PHONE_RATES[1] / 1000:g} kHz (16-bit mono WAV); "
-                                    f"make it at least {_enough_mb(usual):g} MB or max_seconds shorter"}
+        return upload_limit_problems(params)
 
     @classmethod
     def check_warnings(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
         """An upload limit a full-length take fits at 44.1 kHz but not at 48 kHz, most phones' rate: every take they
         record to the end is refused (413), those of a 44.1 kHz phone are not. Only sometimes wrong, so a warning
         (a limit below the 44.1 kHz size is :meth:`check_params`' problem)."""
-        seconds, megabytes = params.get("max_seconds"), params.get("max_upload_mb")
-        if not isinstance(seconds, float) or not isinstance(megabytes, float):
-            return {}
-        lowest, usual = (page_take_bytes(seconds, rate) for rate in PHONE_RATES)
-        largest = usual + 2 * PAGE_BLOCK_SLACK
-        if not lowest <= int(megabytes * 1e6) < largest:
-            return {}
-        return {("max_upload_mb",): f"{megabytes:g} MB refuses a full-length take (max_seconds, {seconds:g} s) from "
-                                    f"a phone recording at {PHONE_RATES[1] / 1000:g} kHz, as most do: up to "
-                                    f"{math.ceil(largest / 1e4) / 100:.2f} MB (16-bit mono WAV), where one at "
-                                    f"{PHONE_RATES[0] / 1000:g} kHz is {lowest / 1e6:.2f} MB; make it at least "
-                                    f"{_enough_mb(usual):g} MB or max_seconds shorter"}
+        return upload_limit_warnings(params)
 
     def start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
