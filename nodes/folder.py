@@ -19,6 +19,12 @@ saying which: a file changed before that (not read as it is) is read once quiet 
 close events, even if a write of it was heard and no close, until it changes again (its events heard again).
 watchdog tells only its own watch groups of an overflow; :class:`_OverflowTellingFD` (watchdog 7.1 on) tells
 the source too; without it (watchdog before 7.1) an overflow goes unheard and a lost close is waited for.
+
+Each take passed on is written down in a hidden journal in the folder (:mod:`.folder_journal`), and as done once it
+has ended in the patch (:meth:`FolderSource.take_ended`): a file whose take was in flight when the process was
+killed is read again at the next start, with or without ``include_existing``, and one whose take ended is not read
+again, even with ``include_existing``. Where the folder cannot be written, a warning says so once, and the node runs
+without one (files there at start: all of them with ``include_existing``, else none).
 """
 
 from __future__ import annotations
@@ -30,9 +36,11 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from exsampling_patch.messages import FOLDER_FILE, Take
 from exsampling_patch.node import Node, Output, Param
+from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Stamp, journal_path
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, read_take
 
@@ -53,7 +61,6 @@ except Exception:  # older: overflows go unheard (the close events they drop are
 #: Whether to use close events where they are available; off, every file waits for the quiet time (tests).
 CLOSE_EVENTS = True
 
-Stamp = tuple[int, int]  # (size, mtime in ns)
 Close = tuple[Stamp, int]  # a file's stamp at its writer's close, and that close's number (one count for all files)
 
 
@@ -72,7 +79,8 @@ class FolderSource(Node):
 
     folder = Param("path", None, "the folder to watch", required=True)
     patterns = Param(str, "*.wav,*.flac,*.ogg", "file name patterns, comma separated")
-    include_existing = Param(bool, False, "also emit the files already there when the patch starts")
+    include_existing = Param(bool, False, "also emit the files already there when the patch starts (not those "
+                             "whose takes ended in an earlier run; those in flight when it ended are, either way)")
     recursive = Param(bool, False, "watch sub-folders too (not hidden ones, nor a take folder's damaged/)")
     poll_interval = Param(float, 0.1, "seconds between scans of the folder", minimum=0.01, maximum=10.0, unit="s")
     settle_time = Param(float, 1.0, "seconds a file must stay unchanged before it is read where the system cannot "
@@ -97,8 +105,7 @@ class FolderSource(Node):
         self._overflow_told = -float("inf")
         self._wake = threading.Event()
         self._closes: _CloseWatch | None = None
-        if not self.include_existing:
-            self._done = {path: (stamp, None) for path, stamp in self._scan().items()}
+        self._journal = self._open_journal(self._scan())
         if close_events_available():
             try:
                 self._closes = _CloseWatch(self._root, self.recursive, self._wanted, self._wake, self.report_error)
@@ -109,6 +116,46 @@ class FolderSource(Node):
         self.run_thread(self._watch, name=f"{self.node_id}-watch")
 
     _closes: _CloseWatch | None = None
+    _journal: FolderJournal | None = None
+
+    def _open_journal(self, there: dict[Path, Stamp]) -> FolderJournal | None:
+        """Read the journal and mark the files ``there`` at start that need nothing (see the module), keeping
+        only their lines in it; None (and a warning) where the folder cannot be written."""
+        journal = FolderJournal(journal_path(self._root, self.node_id))
+        try:
+            entries = journal.load()
+        except OSError:
+            entries = {}
+        kept: dict[Entry, bool] = {}
+        for path, stamp in there.items():
+            entry = (self._file_name(path), stamp)
+            ended = entries.get(entry)
+            if ended is not None:
+                kept[entry] = ended
+            if ended or (ended is None and not self.include_existing):
+                self._done[path] = (stamp, None)
+        try:
+            journal.rewrite(kept)
+        except OSError as error:
+            self.report_status(warning=f"no journal ({error}): a take in flight when the process ends is not read "
+                               "again at the next start" + (", and every file there is" if self.include_existing
+                                                            else ""))
+            return None
+        return journal
+
+    def take_ended(self, ended: Any) -> None:
+        """A take has ended in the patch: its file is written down as done (not before: a kill reads it again)."""
+        if self._journal is not None:
+            self._journal_write(self._journal.ended, ended.take_id)
+
+    def _journal_write(self, write: Callable[..., None], *args: Any) -> None:
+        try:
+            write(*args)
+        except OSError as error:  # a full disk: the take goes on; only a restart would read it again
+            self.report_error(f"journal not written ({error})")
+
+    def _file_name(self, path: Path) -> str:
+        return path.relative_to(self._root).as_posix()
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -196,6 +243,8 @@ class FolderSource(Node):
                 return  # changed while read: not finished after all; read once it is
             self._done[path] = (stamp, close_number)
             self.report_error(f"{path.name}: {error}")
+            if self._journal is not None:  # told now: not at every start
+                self._journal_write(self._journal.done, (self._file_name(path), stamp))
             return
         if _stamp(path) != stamp:
             return  # written again while read: what was read may be half of it
@@ -203,11 +252,15 @@ class FolderSource(Node):
         self._takes_read += 1
         # The take's id is the engine's key (unique in the run); the console, the editor (this node's line too:
         # last_file) and OSC name the take by its file relative to the folder (Take.name), which it carries along.
-        file_name = path.relative_to(self._root).as_posix()
+        file_name = self._file_name(path)
         take = take.derive(meta={FOLDER_FILE: file_name})
+        if self._journal is not None:
+            self._journal_write(self._journal.passed_on, take.take_id, (file_name, stamp))
         self.report_status(last_file=file_name, takes=self._takes_read, take=take.take_id,
                            file_name=file_name, duration=round(take.duration, 2))
         self.emit("take", take)
+        if self._journal is not None and not self.context.tracks_takes:  # no runtime tells this node its end
+            self._journal_write(self._journal.ended, take.take_id)
 
 
 class _CloseWatch(FileSystemEventHandler):

@@ -1,0 +1,88 @@
+"""The folder source's journal: which files it passed on as takes, and which of those takes have ended.
+
+A hidden file in the watched folder (``.folder_source-<node id>.journal``: the scan skips hidden files), one JSON
+object a line, each flushed to disk before the source goes on: ``{"file", "size", "mtime_ns", "done"}``, the file
+relative to the folder and its stamp when read. A line with ``done: false`` is written before the take is passed
+on, one with ``done: true`` when its end is told (:meth:`~exsampling_patch.node.Node.take_ended`). At the next
+start a file whose take was passed on and never ended (the process was killed) is read again; one whose take ended
+is not, even with ``include_existing``. A line cut off by a kill is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from exsampling_patch.takes import file_stem, write_atomic
+
+Stamp = tuple[int, int]  # (size, mtime in ns), as the folder source stamps a file
+Entry = tuple[str, Stamp]  # a file (relative to the folder, as posix) and its stamp when read
+
+
+def journal_path(folder: Path, node_id: str) -> Path:
+    return folder / f".folder_source-{file_stem(node_id)}.journal"
+
+
+class FolderJournal:
+    """One folder source's journal (see the module). Thread-safe: takes end on the runtime's workers."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._passed: dict[str, Entry] = {}  # take id -> its file, for its end
+
+    def load(self) -> dict[Entry, bool]:
+        """Each file read by an earlier run, as it was then: True once its take ended, False while in flight."""
+        try:
+            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            return {}
+        entries: dict[Entry, bool] = {}
+        for line in lines:
+            try:
+                data = json.loads(line)
+                entry = (str(data["file"]), (int(data["size"]), int(data["mtime_ns"])))
+                done = bool(data["done"])
+            except (ValueError, KeyError, TypeError):
+                continue  # cut off by a kill, or not ours
+            entries[entry] = entries.get(entry, False) or done
+        return entries
+
+    def rewrite(self, entries: Mapping[Entry, bool]) -> None:
+        """Keep only ``entries`` (those of files still there as they were read): the journal does not grow for
+        ever. Raises OSError where the folder cannot be written."""
+        text = "".join(_line(entry, done) for entry, done in entries.items())
+        write_atomic(self.path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+    def passed_on(self, take_id: str, entry: Entry) -> None:
+        """The take read from ``entry`` is about to be passed on: written down before it is."""
+        with self._lock:
+            self._passed[take_id] = entry
+            self._append(_line(entry, False))
+
+    def done(self, entry: Entry) -> None:
+        """The file needs nothing more (unreadable, told already)."""
+        with self._lock:
+            self._append(_line(entry, True))
+
+    def ended(self, take_id: str) -> None:
+        """The take ``take_id`` has ended: its file is written down as done (a take this journal did not pass on
+        is left alone)."""
+        with self._lock:
+            entry = self._passed.pop(take_id, None)
+            if entry is not None:
+                self._append(_line(entry, True))
+
+    def _append(self, line: str) -> None:
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _line(entry: Entry, done: bool) -> str:
+    file, (size, mtime_ns) = entry
+    return json.dumps({"file": file, "size": size, "mtime_ns": mtime_ns, "done": done}, ensure_ascii=False) + "\n"
