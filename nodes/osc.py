@@ -12,7 +12,9 @@ stage console names it, where ``<take_id>`` (the key) is the default ``take-2025
 - a MIDI message: ``/exsampling/midi <status> <data1> [<data2>]``; one with a time to be heard (a ``pattern``
   node's, sent a lookahead ahead) in a bundle time-tagged with that time, on the wall clock
 
-``osc_receive`` reads the same messages back (paths must be readable on the receiving machine); a time-tagged MIDI
+``osc_receive`` reads the same messages back (paths must be readable on the receiving machine), a take under the
+``<take_id>`` and ``<name>`` sent (so the two machines' consoles and show logs name it alike; an id already given
+here to another file becomes ``<take_id>-2``); a time-tagged MIDI
 message up to :data:`MAX_AHEAD` ahead keeps its time, so the sampler or ``midi_out`` there plays it then (the two
 machines' clocks must agree, as NTP keeps them; one more than that ahead, or behind, plays at once).
 A ``/take`` or ``/slot`` time-tagged for later waits for its time; one still waiting when the patch stops ends
@@ -31,10 +33,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from exsampling_patch.messages import ControlValue, Prediction, SlotAssignment, Take
+from exsampling_patch.messages import FOLDER_FILE, ControlValue, Prediction, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.osc_outbox import send_datagram
 from exsampling_patch.ports import ANY, CONTROL, MIDI, SLOT, TAKE
+
+_ID_AT = {"/take": 2, "/slot": 5}  # where a message's <take_id> is, its <name> after it
 
 MAX_AHEAD = 1.0  # seconds: a time-tagged MIDI message further ahead than this (clocks that disagree) plays at once
 
@@ -285,8 +289,8 @@ class OscReceive(Node):
 
     control = Output(CONTROL, "<prefix>/control/<name> <value>, and any other address with a number")
     midi = Output(MIDI, "<prefix>/midi <status> <data1> [<data2>]")
-    assignment = Output(SLOT, "<prefix>/slot <slot> <path> [<label> <confidence> <pitch_hz>]")
-    take = Output(TAKE, "<prefix>/take <path>")
+    assignment = Output(SLOT, "<prefix>/slot <slot> <path> [<label> <confidence> <pitch_hz> <take_id> <name>]")
+    take = Output(TAKE, "<prefix>/take <path> [<duration> <take_id> <name>]")
 
     host = Param(str, "127.0.0.1", "address to listen on (0.0.0.0: every interface)")
     port = Param(int, 9000, "UDP port to listen on (0: any free port, shown in the status)", minimum=0,
@@ -301,6 +305,8 @@ class OscReceive(Node):
         self._later: list[tuple[float, int, str, list[Any]]] = []  # time-tagged messages held for their time
         self._unrouted: set[str] = set()  # addresses reported as having no route
         self._serial = itertools.count()
+        self._ids: dict[str, tuple[str, int, int]] = {}  # take id given here -> the file it came with, as it was
+        self._ids_lock = threading.Lock()  # the server's thread and the one holding time-tagged messages
         self._wake = threading.Condition()
         self.run_thread(self._hold, name=f"{self.node_id}-later")
         dispatcher: Any = _TimedDispatcher(self._on_osc)
@@ -343,8 +349,37 @@ class OscReceive(Node):
             index = {"/take": 0, "/slot": 1}.get(path)
             if index is None or len(args) <= index:
                 continue  # a control: no take to account for
-            self.tell_fate_of(_held_take_id(Path(str(args[index]))), fate="dropped",
+            file = Path(str(args[index]))
+            named = self._identity(file, args, _ID_AT[path])
+            self.tell_fate_of(named[0] if named else _held_take_id(file), fate="dropped",
                               reason="the patch stopped before its time tag")
+
+    def _identity(self, file: Path, args: list[Any], at: int) -> tuple[str, dict[str, str]] | None:
+        """The id a ``/take`` or ``/slot`` names its take by (at ``at``), and the meta giving it the sender's name:
+        None for a message without one (an older sender's, another program's: the sidecar's id, else a default).
+
+        The message's id wins over this machine's sidecar: it is the one the sender's console and show log name the
+        take by, which is why it is sent (the two agree for a take the sender stored). Made unique here: an id seen
+        before with another file, or the same file written again since (a sender restarted with ids of its own),
+        becomes ``<id>-2``, ``-3``...: one id is one take to the engine, and two takes under one would merge their
+        ends. The same file again (a take sent as a ``/take`` and a ``/slot``) keeps the id it had."""
+        take_id = str(args[at]) if len(args) > at else ""
+        if not take_id:
+            return None
+        name = str(args[at + 1]) if len(args) > at + 1 else ""
+        try:
+            stat = file.stat()
+            stamp = (str(file), stat.st_mtime_ns, stat.st_size)
+        except OSError:  # gone (a take held past the stop): known by its path alone
+            stamp = (str(file), 0, -1)
+        unique, n = take_id, 1
+        with self._ids_lock:
+            while self._ids.setdefault(unique, stamp) != stamp:
+                n += 1
+                unique = f"{take_id}-{n}"
+        # named apart from its id (a folder's file): that name; else the id here, so two takes sent under one id
+        # are told apart on the console
+        return unique, ({FOLDER_FILE: name} if name and name != take_id else {})
 
     def _on_osc(self, address: str, args: list[Any], at: float = 0.0) -> None:
         prefix = self.prefix.rstrip("/")
@@ -386,18 +421,14 @@ class OscReceive(Node):
                 message = message.copy(time=time.perf_counter() + ahead)
             self.emit("midi", message)
         elif path == "/slot":
-            from exsampling_patch.takes import read_take
-
-            take = read_take(Path(str(args[1])), source=self.node_id)
+            take = self._read(Path(str(args[1])), args, _ID_AT[path])
             pitch = float(args[4]) if len(args) > 4 and float(args[4]) > 0 else None
             if pitch is not None:
                 take = take.derive(meta={"pitch_hz": pitch})
             self.emit("assignment", SlotAssignment(str(args[0]), take, str(args[2]) if len(args) > 2 else None,
                                                    float(args[3]) if len(args) > 3 else 0.0))
         elif path == "/take":
-            from exsampling_patch.takes import read_take
-
-            self.emit("take", read_take(Path(str(args[0])), source=self.node_id))
+            self.emit("take", self._read(Path(str(args[0])), args, _ID_AT[path]))
         elif args and isinstance(args[0], (int, float)):
             name = path.removeprefix("/control/").strip("/").replace("/", ".")
             self.emit("control", ControlValue(name, float(args[0])))
@@ -408,3 +439,10 @@ class OscReceive(Node):
                                   "/take); said once")
             return
         self.report_status(received=address)
+
+    def _read(self, file: Path, args: list[Any], at: int) -> Take:
+        from exsampling_patch.takes import read_take
+
+        take = read_take(file, source=self.node_id)
+        named = self._identity(file, args, at)
+        return take if named is None else take.derive(take_id=named[0], meta=named[1])
