@@ -23,8 +23,10 @@ the source too; without it (watchdog before 7.1) an overflow goes unheard and a 
 Each take passed on is written down in a hidden journal in the folder (:mod:`.folder_journal`), and as done once it
 has ended in the patch (:meth:`FolderSource.take_ended`): a file whose take was in flight when the process was
 killed is read again at the next start, with or without ``include_existing``, and one whose take ended is not read
-again, even with ``include_existing``. Where the folder cannot be written, a warning says so once, and the node runs
-without one (files there at start: all of them with ``include_existing``, else none).
+again, even with ``include_existing``. A file that cannot be read is the node's error, and ends as a take would
+("error", named by its file: the stage console's line), once: the journal writes it down as done. Where the
+folder cannot be written, a warning says so once, and the node runs without one (files there at start: all of
+them with ``include_existing``, else none).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from exsampling_patch.messages import FOLDER_FILE, Take
+from exsampling_patch.messages import FOLDER_FILE, Take, default_take_id
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Stamp, journal_path
 from exsampling_patch.ports import TAKE
@@ -242,9 +244,15 @@ class FolderSource(Node):
             if _stamp(path) != stamp:
                 return  # changed while read: not finished after all; read once it is
             self._done[path] = (stamp, close_number)
+            file_name = self._file_name(path)
             self.report_error(f"{path.name}: {error}")
             if self._journal is not None:  # told now: not at every start
-                self._journal_write(self._journal.done, (self._file_name(path), stamp))
+                self._journal_write(self._journal.done, (file_name, stamp))
+            # Its end, as any take's (the console's line per take, the show log), though it never flowed: under an
+            # id of its own, named by its file as a take read from it would be.
+            take_id = default_take_id()
+            self.report_status(take=take_id, file_name=file_name)
+            self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: unreadable: {error}")
             return
         if _stamp(path) != stamp:
             return  # written again while read: what was read may be half of it

@@ -1,0 +1,52 @@
+"""A file the folder source cannot read ends as a take would, on the stage console, once: through a real engine."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+
+
+def run_until(folder: Path, lines: int, drop: str) -> list[str]:
+    """A patch inbox -> writer on ``folder``, with its console; ``drop`` written once it has started: its lines."""
+    patch = Patch()
+    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(folder), "include_existing": True,
+                                                       "poll_interval": 0.05, "settle_time": 0.05}))
+    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(folder.parent / "library")}))
+    patch.connect("inbox.take", "writer.take")
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
+    engine.events.subscribe(console, *console.kinds())
+    engine.start(patch)
+    try:
+        sf.write(folder / drop, np.full(4800, 0.1, np.float32), 48000)
+        deadline = time.monotonic() + 20
+        while err.getvalue().count(" from inbox") < lines and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        engine.stop()
+    return sorted(re.sub(r"\(\d+ ms\)$", "(N ms)", line.split(" ", 1)[1])
+                  for line in err.getvalue().splitlines() if " from inbox" in line)
+
+
+def test_an_unreadable_file_has_a_take_line_of_its_own_once(tmp_path: Path) -> None:
+    """It was only the node's error: the console, which has a line per take saying what became of it, said nothing
+    of the file."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "broken.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEnot audio at all")
+    first = run_until(folder, 2, "kick.wav")
+    assert len(first) == 2 and first[1] == "kick.wav from inbox, 0.10 s: done (writer) (N ms)", first
+    assert re.fullmatch(r"broken\.wav from inbox: error in inbox: unreadable: .+ \(N ms\)", first[0]), first
+    # the next start, files there included: told already, not again
+    assert run_until(folder, 1, "snare.wav") == ["snare.wav from inbox, 0.10 s: done (writer) (N ms)"]
