@@ -344,9 +344,11 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
         patch.links.append(link)
 
 
-#: Arrows a link is written with by mistake (a typographic arrow pasted from a web page, another language's),
-#: and whether each points from the input back to the output.
-_OTHER_ARROWS = (("\u2192", False), ("=>", False), ("\u2190", True), ("<-", True))
+#: Arrows a link is written with by mistake (a typographic arrow pasted from a web page, another language's, a
+#: word processor's '--' or '-' made an em or en dash: '\u2014>'), and whether each points from the input back to
+#: the output.
+_OTHER_ARROWS = (("\u2192", False), ("=>", False), ("\u2014>", False), ("\u2013>", False), ("\u2190", True),
+                 ("<-", True), ("<\u2014", True), ("<\u2013", True))
 
 
 #: The link arrow with more arrow characters stuck to it: 'a.out --> b.take' split at '->' was a link from
