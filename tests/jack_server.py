@@ -89,8 +89,13 @@ def start_server(name: str) -> subprocess.Popen[bytes]:
     jackd = subprocess.Popen([*with_parent(), "jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000",
                               "-p", "512"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=held)
     try:
-        waited = subprocess.run(["jack_wait", "-w", "-s", name, "-t", "10"], capture_output=True, timeout=15)
-        assert waited.returncode == 0, waited
+        # Asked every 20 ms (jack_wait -c): `jack_wait -w` tries once a second, and a server answers in 0.2 s, so
+        # each start waited 0.8 s more than it took (a second of setup for every test with a private server).
+        deadline = time.monotonic() + 10.0
+        while not answers(name):
+            assert jackd.poll() is None, f"jackd {name} ended at start: {jackd.returncode}"
+            assert time.monotonic() < deadline, f"jackd {name} did not answer in 10 s"
+            time.sleep(0.02)
     except BaseException:
         stop_server(jackd)
         raise
