@@ -40,6 +40,9 @@ START_SECONDS = 20.0  # the longest a first start waits for the stream to open
 CHECK_SECONDS = 0.25  # how often the process asks whether its stream is still running
 JACK_POLL_SECONDS = 0.5  # after the JACK server went away, how often the process asks whether it is back
 RETRY_SECONDS = 2.0  # before a new process, after one whose stream failed or that died
+#: The longest wait before a new process after the same failure again and again (a JACK-only device the server has
+#: not: a client of it not back): the wait doubles from RETRY_SECONDS up to it.
+RETRY_LONGEST_SECONDS = 8.0
 JACK_GONE = "the JACK server went away (stopped or restarted): nothing is recorded until it is back"
 _HEADER = 64  # bytes before the frames: the frame count (int64), on a line of its own
 
@@ -241,7 +244,8 @@ def _wait_for_jack(connection: Connection) -> bool:
 class InputProcess:
     """The process running the stream: started by :meth:`start`, which waits for its stream to open; started again
     when it ends (at once when its JACK server is back, but see :class:`QuickReturns`; after :data:`RETRY_SECONDS`
-    otherwise) until :meth:`stop`.
+    otherwise, doubled at each process in a row that failed as the last did, up to :data:`RETRY_LONGEST_SECONDS`)
+    until :meth:`stop`.
     Each opening is reported as a status with ``device``; each problem as an error, once until the next opening."""
 
     def __init__(self, setup: Setup, ring: InputRing, report_error: Callable[[str], None],
@@ -257,6 +261,9 @@ class InputProcess:
         self._reader: threading.Thread | None = None
         self._last_error = ""
         self._jack_back = QuickReturns()  # processes ending for a JACK server back just after they started
+        self.retry_seconds, self.retry_longest = RETRY_SECONDS, RETRY_LONGEST_SECONDS
+        self._failure = ""  # what the process now running said failed, if it did
+        self._failed_as, self._failed_alike = "", 0  # the last failure, and how many processes in a row said it
 
     def start(self, timeout: float = START_SECONDS) -> Opened:
         """Start the process and wait for its stream; what opened. One that ends for a JACK server that is back
@@ -326,11 +333,25 @@ class InputProcess:
             else:
                 if code != STREAM_FAILED_EXIT:  # it died without a word (killed, crashed)
                     self._error(f"the input process ended (exit status {code}); starting it again")
-                if self._stopping.wait(RETRY_SECONDS):
+                if self._stopping.wait(self._retry_wait(code)):
                     return
             while not self._spawn():
-                if self._stopping.wait(RETRY_SECONDS):
+                if self._stopping.wait(self.retry_seconds):
                     return
+
+    def _retry_wait(self, code: int) -> float:
+        """Seconds before a new process after one that failed or died. The same failure again (a JACK-only device
+        the server has not, told once) waits twice as long each time, up to :attr:`retry_longest`: each try is a
+        new process, which loads PortAudio and asks every host for its devices, where the sampler asks again in its
+        running process."""
+        failure, self._failure = self._failure, ""
+        if code != STREAM_FAILED_EXIT or not failure:
+            self._failed_alike, self._failed_as = 0, ""
+        elif failure == self._failed_as:
+            self._failed_alike += 1
+        else:
+            self._failed_alike, self._failed_as = 1, failure
+        return min(self.retry_longest, self.retry_seconds * 2.0 ** max(0, self._failed_alike - 1))
 
     def _spawn(self) -> bool:
         """Start a new process in place of the one that ended; whether it started (True when stopping: no more)."""
@@ -359,11 +380,13 @@ class InputProcess:
         elif isinstance(message, Opened):
             self.jack_client = message.jack_client
             self._last_error = ""
+            self._failed_as, self._failed_alike = "", 0
             self.opened.set()
             rate = message.sample_rate
             self.report_status(device=message.device, sample_rate=rate, level=0.0, label=f"listening at {rate:g} Hz")
         elif isinstance(message, Failed):  # its stream is not running (any more)
             self.opened.clear()
+            self._failure = message.text
             self._error(message.text)
 
     def _error(self, text: str) -> None:

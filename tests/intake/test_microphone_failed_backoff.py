@@ -1,0 +1,53 @@
+"""A microphone's input process for JACK only whose device the server has not (a client of it, not back) fails the
+same way at every try: each try a new process, which loads PortAudio and asks every host for its devices.
+
+Before: a new process every RETRY_SECONDS for as long as the failure stood (the error told once). Now the wait
+doubles at each process in a row that failed as the last did, up to a bound. Real processes, a real JACK (dummy)
+server: the first opens the server's ``system``; the test then names a device the server has not, as the device of
+the processes to come, and kills the one running."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.nodes import microphone_input
+from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
+
+pytestmark = pytest.mark.jack
+
+
+def test_the_same_failure_again_and_again_waits_longer_each_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(microphone_input, "RETRY_SECONDS", 0.25)
+    ring = InputRing.create(4800, 1)
+    errors: list[str] = []
+    setup = Setup(device="system", channels=1, sample_rate=48000, blocksize=0, frames=4800, ring_fd=ring.fd)
+    inputs = InputProcess(setup, ring, errors.append, lambda **values: None)
+    inputs.retry_longest = 2.0  # 0.25, 0.5, 1, 2, 2...
+    starts: list[tuple[float, int]] = []
+    try:
+        assert inputs.start().jack_client, "opened through JACK: the processes to come are for JACK only"
+        inputs.setup = replace(inputs.setup, device="exs-client-not-back")
+        killed = inputs.child.pid
+        assert inputs.child.process is not None and killed is not None
+        inputs.child.process.kill()
+        deadline = time.monotonic() + 30
+        while len(starts) < 5 and time.monotonic() < deadline:  # each new process, as it is seen
+            pid = inputs.child.pid
+            if pid is not None and pid != killed and (not starts or starts[-1][1] != pid):
+                starts.append((time.monotonic(), pid))
+            time.sleep(0.005)
+    finally:
+        inputs.stop()
+        ring.close()
+    assert len(starts) == 5, (starts, errors)
+    gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(starts)]
+    assert all(gap >= wait for gap, wait in zip(gaps, [0.25, 0.5, 1.0, 2.0], strict=True)), gaps
+    assert len(errors) == 2 and errors[0].startswith("the input process ended (exit status -9)"), errors
+    assert errors[1].startswith("cannot open sound device 'exs-client-not-back' for input: the JACK server has no "
+                                "such device"), errors  # told once
