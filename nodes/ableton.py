@@ -29,7 +29,7 @@ from exsampling_patch.nodes.kept_bundles import any_kept
 from exsampling_patch.nodes.osc import OscTarget, host_checks, osc_bundle, osc_datagram
 from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, unsent_path
 from exsampling_patch.nodes.sent_log import SentLog
-from exsampling_patch.nodes.take_files import TakeFiles
+from exsampling_patch.nodes.take_files import TakeFiles, swept, warning_ended
 from exsampling_patch.ports import SLOT, TAKE
 
 UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their files are written while they are "
@@ -59,24 +59,6 @@ def held_sent_log(node: AbletonOsc | AbletonLive, folder: Path) -> SentLog:
     except FolderInUse as error:
         node.refused = error
         raise
-
-
-def swept(node: Node, files: TakeFiles) -> bool:
-    """Sweep ``files``' folder at ``node``'s start, and say once (a warning: the console's line) if temporary files
-    that a killed run left there were removed: a performer who finds them gone knows why. Returns whether it warned:
-    the warning is ended at the next take sent (:func:`warning_ended`)."""
-    files.sweep()
-    if count := len(files.leftovers):
-        node.report_status(warning=f"removed {count} temporary file{'s' if count != 1 else ''} that a killed run "
-                                   f"left in {files.folder} (writes it never finished)")
-    return bool(count)
-
-
-def warning_ended(warned: bool) -> dict[str, str]:
-    """The status field that ends :func:`swept`'s warning (an empty one, as the classifier ends its backlog's), for
-    the next take sent; none where it did not warn. Kept, it stood on the editor's node line until the node stopped,
-    read as a problem of now."""
-    return {"warning": ""} if warned else {}
 
 
 def max_device_messages(assignment: SlotAssignment, path: Path,

@@ -1,4 +1,5 @@
-"""The copies of takes written for Live to load (``ableton_max``, ``ableton_live``), and which of them to keep."""
+"""The copies of takes written for another program to load (``ableton_max``, ``ableton_live``, ``osc_send``), and
+which of them to keep."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
@@ -27,7 +29,10 @@ from exsampling_patch.takes import (
     write_float_wav,
 )
 
-__all__ = ["PENDING", "TakeFiles"]
+if TYPE_CHECKING:
+    from exsampling_patch.node import Node
+
+__all__ = ["PENDING", "TakeFiles", "swept", "warning_ended"]
 
 PENDING = "(not sent yet)"
 """A .kept-<name>.json's list of the copies bundles not sent yet name, beside the slots'."""
@@ -222,6 +227,24 @@ class TakeFiles:
             tmp.unlink(missing_ok=True)
             raise
         return tmp
+
+
+def swept(node: Node, files: TakeFiles) -> bool:
+    """Sweep ``files``' folder at ``node``'s start, and say once (a warning: the console's line) if temporary files
+    that a killed run left there were removed: a performer who finds them gone knows why. Returns whether it warned:
+    the warning is ended at the next take sent (:func:`warning_ended`)."""
+    files.sweep()
+    if count := len(files.leftovers):
+        node.report_status(warning=f"removed {count} temporary file{'s' if count != 1 else ''} that a killed run "
+                                   f"left in {files.folder} (writes it never finished)")
+    return bool(count)
+
+
+def warning_ended(warned: bool) -> dict[str, str]:
+    """The status field that ends :func:`swept`'s warning (an empty one, as the classifier ends its backlog's), for
+    the next take sent; none where it did not warn. Kept, it stood on the editor's node line until the node stopped,
+    read as a problem of now."""
+    return {"warning": ""} if warned else {}
 
 
 def _write_sidecar(path: Path, take: Take) -> None:
