@@ -12,6 +12,9 @@ stage console names it, where ``<take_id>`` (the key) is the default ``take-2025
 - a MIDI message: ``/exsampling/midi <status> <data1> [<data2>]``; one with a time to be heard (a ``pattern``
   node's, sent a lookahead ahead) in a bundle time-tagged with that time, on the wall clock
 
+A take the patch changed (trimmed, ...: no file of its own) is written to ``osc_send``'s ``folder`` first, and that
+path sent (docs/osc.md).
+
 ``osc_receive`` reads the same messages back (paths must be readable on the receiving machine), a take under the
 ``<take_id>`` and ``<name>`` sent (so the two machines' consoles and show logs name it alike; an id already given
 here to another file becomes ``<take_id>-2``); a time-tagged MIDI
@@ -36,9 +39,13 @@ from typing import Any
 from exsampling_patch.messages import FOLDER_FILE, ControlValue, Prediction, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes.osc_outbox import send_datagram
+from exsampling_patch.nodes.take_files import TakeFiles, swept, warning_ended
 from exsampling_patch.ports import ANY, CONTROL, MIDI, SLOT, TAKE
 
 _ID_AT = {"/take": 2, "/slot": 5}  # where a message's <take_id> is, its <name> after it
+
+TAKES_SENT = "(takes)"
+"""The history of copies sent in ``/take`` messages, kept beside the slots' (no slot is named so: parentheses)."""
 
 MAX_AHEAD = 1.0  # seconds: a time-tagged MIDI message further ahead than this (clocks that disagree) plays at once
 
@@ -180,15 +187,16 @@ class OscTarget:
             self._sock = None
 
 
-def osc_args(message: Any) -> tuple[str, list[Any]] | None:
-    """The (address suffix, arguments) for a message, or None for a kind OSC does not carry."""
+def osc_args(message: Any, file: Path | None = None) -> tuple[str, list[Any]] | None:
+    """The (address suffix, arguments) for a message, or None for a kind OSC does not carry. A take's or
+    assignment's path is ``file`` where given (the copy written of a take the patch changed), else its take's."""
     if isinstance(message, SlotAssignment):
         take = message.take
         pitch = take.meta.get("pitch_hz")
-        return "/slot", [message.slot, str(take.path or ""), message.label or "", float(message.confidence),
+        return "/slot", [message.slot, str(file or take.path or ""), message.label or "", float(message.confidence),
                          float(pitch) if isinstance(pitch, (int, float)) else 0.0, take.take_id, take.name]
     if isinstance(message, Take):
-        return "/take", [str(message.path or ""), float(message.duration), message.take_id, message.name]
+        return "/take", [str(file or message.path or ""), float(message.duration), message.take_id, message.name]
     if isinstance(message, Prediction):
         return "/prediction", [message.label or "", float(message.confidence), message.take.take_id,
                                message.take.name]
@@ -210,6 +218,10 @@ class OscSend(Node):
     host = Param(str, "127.0.0.1", "destination host name or address")
     port = Param(int, 9000, "destination UDP port", minimum=1, maximum=65535)
     prefix = Param(str, "/exsampling", "address prefix")
+    folder = Param("path", "../session/osc", "where takes changed by the patch (trimmed, ...) are written as WAV "
+                   "for the receiver to read (a folder of their own: copies no slot needs are removed)")
+    keep_per_slot = Param(int, 8, "copies kept per slot, and of takes sent as /take (the newest; older ones are "
+                          "removed)", minimum=1, maximum=10000)
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -217,6 +229,8 @@ class OscSend(Node):
 
     def start(self) -> None:
         self.target = OscTarget(self.host, self.port, self.report_error)
+        self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
+        self._warned = swept(self, self.files)
 
     def stop(self) -> None:
         target = getattr(self, "target", None)  # none when start() failed before it
@@ -225,7 +239,18 @@ class OscSend(Node):
         super().stop()
 
     def on_message(self, message: Any) -> None:
-        found = osc_args(message)
+        take = message.take if isinstance(message, SlotAssignment) else message
+        file: Path | None = None
+        if isinstance(take, Take) and take.path is None:
+            # An empty path lost the take's audio at the receiver: it gets a copy of what the patch made of it.
+            try:
+                file = self.files.path_for(take)
+            except (OSError, RuntimeError) as error:  # a full disk, a folder not writable; soundfile's errors
+                reason = f"not sent: its audio could not be written to {self.files.folder}: {error}"
+                self.report_error(f"take {take.name} {reason}")
+                self.tell_fate(message, "error", reason)
+                return
+        found = osc_args(message, file and file.resolve())
         if found is None:
             self.report_error(f"osc_send cannot send a {type(message).__name__}")
             return
@@ -234,8 +259,11 @@ class OscSend(Node):
         at = heard_at(message) if suffix == "/midi" else None
         # sent ahead (a pattern's step): tagged with its time, or the other end would play it at once
         sent = self.target.send(address, args) if at is None else self.target.send_bundle([(address, args)], at)
+        if file is not None:  # kept while its slot (or the takes sent) may need it: after the send
+            self.files.assigned(message.slot if isinstance(message, SlotAssignment) else TAKES_SENT, file)
         if sent:
-            self.report_status(sent=self.target.sent)
+            self.report_status(sent=self.target.sent, **warning_ended(self._warned))
+            self._warned = False
 
 
 def heard_at(message: Any) -> float | None:
