@@ -4,7 +4,8 @@
 drive it through widget callbacks; :meth:`EditorApp.run` opens the viewport and loops. Its parts are modules
 of their own, none of which imports this one: the menus and keys (``shortcuts.py``), files and prompts
 (``file_actions.py``), the palette (``palette_view.py``), the add-node pop-up (``add_popup.py``), the problems
-panel (``problems_panel.py``), and the views (``patch_view.py``, ``perf_view.py``, ``inspector.py``).
+panel (``problems_panel.py``), the canvas's left clicks (``canvas_clicks.py``), and the views (``patch_view.py``,
+``perf_view.py``, ``inspector.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor import dialogs, screen, style
 from exsampling_patch.editor.add_popup import AddPopup
+from exsampling_patch.editor.canvas_clicks import CanvasClicks
 from exsampling_patch.editor.file_actions import FileActions
 from exsampling_patch.editor.history import Command, RemoveLinks, RemoveNodes, Together
 from exsampling_patch.editor.inspector import Inspector
@@ -71,14 +73,8 @@ class EditorApp:
         self._title = ""
         self._spawn_step = 0
         self._selected: list[str] = []  # the canvas's selection, as last seen
-        self._left_down = False
-        #: The node (or one of its pins) under the last left press on the canvas: its release is no click on empty
-        #: canvas (a link dragged from or to a pin leaves no node selected, yet must not clear the inspector).
-        self._pressed_on: str | None = None
-        #: Where that press on a node was (see _click_past_field).
-        self._press_point: tuple[float, float] | None = None
-        #: A press on one of several marked nodes (pasted ones): (that node, them all), dragged together.
-        self._group: tuple[str, list[str]] | None = None
+        self.clicks = CanvasClicks(model, self.patch_view, self.link_hints, self.inspector, self._select,
+                                   self._clear_canvas_selection, lambda: self.modal_open() or self.add_popup.shown)
         model.listen(self._on_change)
 
     # -- building ----------------------------------------------------------------------------------------------
@@ -116,7 +112,7 @@ class EditorApp:
         with dpg.handler_registry(tag="editor_handlers"):
             dpg.add_key_press_handler(callback=self.shortcuts.on_key)
             dpg.add_key_release_handler(callback=self.shortcuts.on_key_release)
-            dpg.add_mouse_release_handler(button=dpg.mvMouseButton_Left, callback=self._on_mouse_release)
+            dpg.add_mouse_release_handler(button=dpg.mvMouseButton_Left, callback=self.clicks.on_release)
             dpg.add_mouse_click_handler(button=dpg.mvMouseButton_Right, callback=self._on_right_click)
             dpg.add_mouse_wheel_handler(callback=self._on_wheel)
 
@@ -348,42 +344,6 @@ class EditorApp:
         if what not in ("node_moved", "refused", "saved"):
             self.refresh_problems()
 
-    def _on_mouse_release(self, sender: Any, app_data: Any) -> None:
-        group, self._group = self._group, None
-        if group is not None:
-            self.patch_view.drag_along(*group)  # where the last frame left them
-        moved = self.patch_view.commit_moves()
-        if group is not None:
-            if moved:  # dragged together: they stay the selection, not the one imnodes holds
-                self._clear_canvas_selection()
-            else:  # a click on one of them: that one alone, as in other editors
-                self.patch_view.choose([])
-        # A click on a link selects it (for Delete): no click on empty canvas either, whatever the inspector shows.
-        if (dpg.is_item_hovered(self.patch_view.tag) and not self.patch_view.selected_nodes()
-                and not self.patch_view.selected_links() and self._pressed_on is None):
-            self.patch_view.choose([])  # a click on empty canvas: nothing is selected any more
-            if self.inspector.node_id is not None:
-                self.inspector.show(None)
-        self._click_past_field()
-
-    def _click_past_field(self) -> None:
-        """A click on a node that left it unselected: imnodes takes a press while an inspector field has the
-        keyboard only to end the editing, so the composer clicked a node and the inspector went on showing the
-        other. Such a node is made the selection (marked, as pasted ones are) and shown; a drag, a press on a pin
-        (a link) or a Ctrl or Shift click (imnodes' own adding and removing) is no such click."""
-        press, self._press_point = self._press_point, None
-        node_id = self._pressed_on
-        if press is None or node_id is None or node_id not in self.model.patch.nodes:
-            return
-        mouse = dpg.get_mouse_pos(local=False)
-        modifier = any(dpg.is_key_down(key) for key in (dpg.mvKey_LControl, dpg.mvKey_RControl, dpg.mvKey_LShift,
-                                                        dpg.mvKey_RShift))
-        on_pin = self.link_hints.pin_at(press, output=True) or self.link_hints.pin_at(press, output=False)
-        if abs(mouse[0] - press[0]) > 4 or abs(mouse[1] - press[1]) > 4 or on_pin or modifier:
-            return
-        if node_id not in self.patch_view.selected_nodes():
-            self._select([node_id])
-
     def _on_wheel(self, sender: Any, notches: Any) -> None:
         if dpg.is_item_hovered(self.patch_view.tag):
             shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
@@ -409,15 +369,7 @@ class EditorApp:
         if told:  # after what opening said ("opened ...")
             self.status = f"{self.status}; {told}" if self.status else told
         self.link_hints.frame()
-        down = dpg.is_mouse_button_down(dpg.mvMouseButton_Left)
-        if down and not self._left_down:  # where the press was decides what its release clears (the mouse moves)
-            mouse = dpg.get_mouse_pos(local=False)
-            # A press in a window over the canvas (a file dialog, a message, the add-node pop-up) is none on the node
-            # under it: its release selected that node, unseen, and showed it in the inspector.
-            covered = self.modal_open() or self.add_popup.shown
-            self._pressed_on = None if covered else self.patch_view.node_at(mouse)
-            self._press_point = (float(mouse[0]), float(mouse[1])) if self._pressed_on is not None else None
-        self._left_down = down
+        down = self.clicks.frame()
         changed = self.observer.apply()
         for node_id in changed:
             self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
@@ -430,13 +382,13 @@ class EditorApp:
             self._selected = selected
             marked = [n for n in self.patch_view.chosen if n in self.model.patch.nodes]
             if down and len(selected) == 1 and selected[0] in marked and len(marked) > 1:
-                self._group = (selected[0], marked)  # a press on one of them: a drag moves them all
+                self.clicks.group = (selected[0], marked)  # a press on one of them: a drag moves them all
             elif selected:
                 self.patch_view.choose([])
             if len(selected) == 1:
                 self.inspector.show(selected[0])
-        if self._group is not None and down:
-            self.patch_view.drag_along(*self._group)
+        if self.clicks.group is not None and down:
+            self.patch_view.drag_along(*self.clicks.group)
         self._update_status()
 
     def _update_status(self) -> None:

@@ -1,0 +1,94 @@
+"""What a left press and its release on the canvas mean, beyond what imnodes does with them.
+
+A release on empty canvas clears the selection and the inspector; a click on a node that imnodes left
+unselected (an inspector field had the keyboard) selects it; a press on one of several marked nodes (pasted
+ones) drags them all. The editor (``app.py``) calls :meth:`CanvasClicks.frame` once a frame and
+:meth:`CanvasClicks.on_release` from its mouse-release handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from exsampling_patch.editor.inspector import Inspector
+from exsampling_patch.editor.link_hints import LinkHints
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.patch_view import PatchView
+
+__all__ = ["CanvasClicks"]
+
+
+class CanvasClicks:
+    """The left button's presses on the canvas. ``select`` makes nodes the selection (marked) and shows them,
+    ``clear_selection`` clears the canvas's own, ``covered`` says whether a window lies over the canvas."""
+
+    def __init__(self, model: EditorModel, patch_view: PatchView, link_hints: LinkHints, inspector: Inspector,
+                 select: Callable[[list[str]], None], clear_selection: Callable[[], None],
+                 covered: Callable[[], bool]) -> None:
+        self.model = model
+        self.patch_view = patch_view
+        self.link_hints = link_hints
+        self.inspector = inspector
+        self.select = select
+        self.clear_selection = clear_selection
+        self.covered = covered
+        self.left_down = False
+        #: The node (or one of its pins) under the last left press on the canvas: its release is no click on empty
+        #: canvas (a link dragged from or to a pin leaves no node selected, yet must not clear the inspector).
+        self.pressed_on: str | None = None
+        #: Where that press on a node was (see _click_past_field).
+        self.press_point: tuple[float, float] | None = None
+        #: A press on one of several marked nodes (pasted ones): (that node, them all), dragged together.
+        self.group: tuple[str, list[str]] | None = None
+
+    def frame(self) -> bool:
+        """Note a new press (where it was decides what its release clears: the mouse moves); returns whether
+        the left button is down."""
+        down = bool(dpg.is_mouse_button_down(dpg.mvMouseButton_Left))
+        if down and not self.left_down:
+            mouse = dpg.get_mouse_pos(local=False)
+            # A press in a window over the canvas (a file dialog, a message, a pop-up) is none on the node under
+            # it: its release selected that node, unseen, and showed it in the inspector.
+            self.pressed_on = None if self.covered() else self.patch_view.node_at(mouse)
+            self.press_point = (float(mouse[0]), float(mouse[1])) if self.pressed_on is not None else None
+        self.left_down = down
+        return down
+
+    def on_release(self, sender: Any, app_data: Any) -> None:
+        group, self.group = self.group, None
+        if group is not None:
+            self.patch_view.drag_along(*group)  # where the last frame left them
+        moved = self.patch_view.commit_moves()
+        if group is not None:
+            if moved:  # dragged together: they stay the selection, not the one imnodes holds
+                self.clear_selection()
+            else:  # a click on one of them: that one alone, as in other editors
+                self.patch_view.choose([])
+        # A click on a link selects it (for Delete): no click on empty canvas either, whatever the inspector shows.
+        if (dpg.is_item_hovered(self.patch_view.tag) and not self.patch_view.selected_nodes()
+                and not self.patch_view.selected_links() and self.pressed_on is None):
+            self.patch_view.choose([])  # a click on empty canvas: nothing is selected any more
+            if self.inspector.node_id is not None:
+                self.inspector.show(None)
+        self._click_past_field()
+
+    def _click_past_field(self) -> None:
+        """A click on a node that left it unselected: imnodes takes a press while an inspector field has the
+        keyboard only to end the editing, so the composer clicked a node and the inspector went on showing the
+        other. Such a node is made the selection (marked, as pasted ones are) and shown; a drag, a press on a pin
+        (a link) or a Ctrl or Shift click (imnodes' own adding and removing) is no such click."""
+        press, self.press_point = self.press_point, None
+        node_id = self.pressed_on
+        if press is None or node_id is None or node_id not in self.model.patch.nodes:
+            return
+        mouse = dpg.get_mouse_pos(local=False)
+        modifier = any(dpg.is_key_down(key) for key in (dpg.mvKey_LControl, dpg.mvKey_RControl, dpg.mvKey_LShift,
+                                                        dpg.mvKey_RShift))
+        on_pin = self.link_hints.pin_at(press, output=True) or self.link_hints.pin_at(press, output=False)
+        if abs(mouse[0] - press[0]) > 4 or abs(mouse[1] - press[1]) > 4 or on_pin or modifier:
+            return
+        if node_id not in self.patch_view.selected_nodes():
+            self.select([node_id])
