@@ -109,6 +109,7 @@ class OscTarget:
         self._address: tuple[Any, ...] | None = None
         self._resolved: tuple[int, tuple[Any, ...]] | None = None
         self._last_error = ""
+        self.error = ""  # why the last send failed ('' once one went): for a take's end, each time, not once
         self._lock = threading.Lock()
         self.sent = 0
         self.failed = 0
@@ -167,9 +168,10 @@ class OscTarget:
             except (OSError, ValueError) as error:
                 self.failed += 1
                 self.close_locked()
-                self._report(f"OSC to {self.host}:{self.port} failed: {error}")
+                self.error = f"OSC to {self.host}:{self.port} failed: {error}"
+                self._report(self.error)
                 return False
-            self._last_error = ""
+            self._last_error = self.error = ""
             return True
 
     def _report(self, text: str) -> None:
@@ -264,6 +266,8 @@ class OscSend(Node):
         if sent:
             self.report_status(sent=self.target.sent, **warning_ended(self._warned))
             self._warned = False
+        elif isinstance(take, Take):  # reported once on the node; each take that did not go says so at its end
+            self.tell_fate(message, "error", f"not sent: {self.target.error}")
 
 
 def heard_at(message: Any) -> float | None:
