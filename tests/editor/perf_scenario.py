@@ -21,6 +21,7 @@ import numpy as np
 import soundfile as sf
 
 from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.slots import AUDITION_S
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.nodes.pattern import Pattern
 from exsampling_patch.nodes.sampler import Sampler
@@ -42,6 +43,12 @@ def wait_for(app: EditorApp, check: Any, seconds: float = 10.0) -> bool:
         if check():
             return True
     return False
+
+
+def until_note_off(played_by: float) -> None:
+    """Wait until the note off of an audition played before ``played_by`` (perf_counter) is due: it is stamped
+    AUDITION_S after its note on. A fixed 0.8 s from later on waited past it by 0.2-0.4 s, five times."""
+    time.sleep(max(0.0, played_by + AUDITION_S + 0.01 - time.perf_counter()))
 
 
 LAMPS = ("HH", "Snare", "Bass")  # the default patch's sampler's slots
@@ -111,7 +118,7 @@ def main() -> dict[str, Any]:
             "other_midi": "HH" in lit,
             "other_voices": dpg.get_value(tag("sampler", "HH", "voices")),
         }
-        time.sleep(0.3)
+        wait_for(app, lambda: not view.midi_lit("sampler", "Bass"), 5)  # lit 0.25 s from the frame that saw it
         app.render(12)
         result["midi_after"] = view.midi_lit("sampler", "Bass")
 
@@ -125,6 +132,7 @@ def main() -> dict[str, Any]:
         w, h = dpg.get_item_rect_size(button)
         notes_before = sampler.stats()["notes"]
         driver.click((x + w / 2, y + h / 2))
+        played = time.perf_counter()  # the click's callbacks have run: its note on and off were sent
         assert engine.wait_idle(5)
         for _ in range(4):
             core.render(block, at=time.perf_counter())
@@ -135,7 +143,7 @@ def main() -> dict[str, Any]:
             "notes": sampler.stats()["notes"] - notes_before,
             "message": view.message,
         }
-        time.sleep(0.8)  # past the audition's note off
+        until_note_off(played)
         for _ in range(40):
             core.render(block, at=time.perf_counter())
         app.render(12)
@@ -145,12 +153,13 @@ def main() -> dict[str, Any]:
         def heard(key: str, *modifiers: str) -> dict[str, Any]:
             notes = sampler.stats()["notes"]
             driver.key(key, *modifiers)
+            played = time.perf_counter()
             assert engine.wait_idle(5)
             for _ in range(4):
                 core.render(block, at=time.perf_counter())
             lit, _ = lamps_lit(app)
             found = {"notes": sampler.stats()["notes"] - notes, "message": view.message, "lit": lit}
-            time.sleep(0.8)  # past the audition's note off and the lamp
+            until_note_off(played)  # the lamp (0.25 s) is out before it
             for _ in range(40):
                 core.render(block, at=time.perf_counter())
             app.render(12)
@@ -173,6 +182,7 @@ def main() -> dict[str, Any]:
         # 50 ms after 0.275 s, and each repeat played the slot again (a performer holding 2 heard a roll).
         notes = sampler.stats()["notes"]
         with driver.holding("2", after=3):
+            played = time.perf_counter()  # pressed, and its frames drawn: the key's audition was sent
             held_until = time.monotonic() + 0.8
             while time.monotonic() < held_until:
                 app.render(1)
@@ -180,7 +190,7 @@ def main() -> dict[str, Any]:
         for _ in range(4):
             core.render(block, at=time.perf_counter())
         result["key_2_held"] = sampler.stats()["notes"] - notes
-        time.sleep(0.8)  # past the audition's note off
+        until_note_off(played)
         for _ in range(40):
             core.render(block, at=time.perf_counter())
         app.render(12)
