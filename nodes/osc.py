@@ -38,7 +38,8 @@ from typing import Any
 
 from exsampling_patch.messages import FOLDER_FILE, ControlValue, Prediction, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output, Param
-from exsampling_patch.nodes.osc_outbox import send_datagram
+from exsampling_patch.nodes.osc_outbox import FolderInUse, send_datagram
+from exsampling_patch.nodes.sent_log import FolderLock
 from exsampling_patch.nodes.take_files import TakeFiles, swept, warning_ended
 from exsampling_patch.ports import ANY, CONTROL, MIDI, SLOT, TAKE
 
@@ -230,17 +231,35 @@ class OscSend(Node):
         return host_checks(params)
 
     def start(self) -> None:
+        self.refused: FolderInUse | None = None
+        self.lock: FolderLock | None = None
         self.target = OscTarget(self.host, self.port, self.report_error)
-        self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
+        folder = self.resolve_path(self.folder)
+        # The lock first, as the Ableton nodes take theirs: another run of this node on this folder shares its list
+        # of kept copies (.kept-<node>.json), so this run's sweep, or the list rewritten at its first send, would
+        # remove copies that run has just sent and its receiver may load again.
+        try:
+            self.lock = FolderLock(folder / f".sent-{self.node_id}.txt", "this node sends nothing in this run")
+        except FolderInUse as error:
+            self.refused = error
+            raise
+        except OSError:  # a folder that cannot be made holds no copies to sweep: each copy then says why
+            pass
+        self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id)
         self._warned = swept(self, self.files)
 
     def stop(self) -> None:
         target = getattr(self, "target", None)  # none when start() failed before it
         if target is not None:
             target.close()
+        lock = getattr(self, "lock", None)
+        if lock is not None:
+            lock.close()
         super().stop()
 
     def on_message(self, message: Any) -> None:
+        if self.refused is not None:  # each take says why it did not go
+            raise self.refused
         take = message.take if isinstance(message, SlotAssignment) else message
         file: Path | None = None
         if isinstance(take, Take) and take.path is None:

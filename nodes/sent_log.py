@@ -11,7 +11,33 @@ from typing import IO
 from exsampling_patch.nodes.osc_outbox import FolderInUse, in_use_text
 from exsampling_patch.nodes.osc_sender import KEEP, _holder, _say_holder, read_sent
 
-__all__ = ["SentLog"]
+__all__ = ["FolderLock", "SentLog"]
+
+
+class FolderLock:
+    """The lock of a node's files in a folder (``<log>.lock`` beside its sent log ``log``: the one :func:`.serve`
+    takes), held from its start to :meth:`close`, with this process's pid in it for another run to name; raises
+    :class:`FolderInUse` (its text ending with ``then``: what becomes of this run's takes) where another run of a
+    patch holds it. Taken before a start's sweep of the folder, so that the sweep never removes a copy the other
+    run has just written (and not yet listed as kept)."""
+
+    def __init__(self, log: Path, then: str) -> None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = log.with_name(log.name + ".lock")
+        self._lock: IO[str] | None = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until close())
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            self._lock = None
+            raise FolderInUse(in_use_text(log.parent, _holder(lock_path), then)) from None
+        _say_holder(self._lock, os.getpid(), os.getpid())
+
+    def close(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.truncate(0)  # the pid would name a process that no longer holds it
+            lock.close()
 
 
 class SentLog:
@@ -33,17 +59,7 @@ class SentLog:
     def __init__(self, log: Path, keep: int = KEEP) -> None:
         self.log = log
         self.keep = keep
-        log.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = log.with_name(log.name + ".lock")
-        self._lock: IO[str] | None = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until close())
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            self._lock = None
-            raise FolderInUse(in_use_text(log.parent, _holder(lock_path), "this node sends nothing to Live in this "
-                                          "run")) from None
-        _say_holder(self._lock, os.getpid(), os.getpid())
+        self._lock = FolderLock(log, "this node sends nothing to Live in this run")
         self._sent, self._lines = read_sent(log, keep)
         self._fd: int | None = None  # opened (and its folder made) with the first key: a node that sends no stored
         self._closed = False  # take writes nothing
@@ -69,7 +85,4 @@ class SentLog:
         fd, self._fd, self._closed = self._fd, None, True
         if fd is not None:
             os.close(fd)
-        lock, self._lock = self._lock, None
-        if lock is not None:
-            lock.truncate(0)  # the pid would name a process that no longer holds it
-            lock.close()
+        self._lock.close()
