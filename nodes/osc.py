@@ -45,9 +45,6 @@ from exsampling_patch.ports import ANY, CONTROL, MIDI, SLOT, TAKE
 
 _ID_AT = {"/take": 2, "/slot": 5}  # where a message's <take_id> is, its <name> after it
 
-TAKES_SENT = "(takes)"
-"""The history of copies sent in ``/take`` messages, kept beside the slots' (no slot is named so: parentheses)."""
-
 MAX_AHEAD = 1.0  # seconds: a time-tagged MIDI message further ahead than this (clocks that disagree) plays at once
 
 
@@ -281,7 +278,8 @@ class OscSend(Node):
         # sent ahead (a pattern's step): tagged with its time, or the other end would play it at once
         sent = self.target.send(address, args) if at is None else self.target.send_bundle([(address, args)], at)
         if file is not None:  # kept while its slot (or the takes sent) may need it: after the send
-            self.files.assigned(message.slot if isinstance(message, SlotAssignment) else TAKES_SENT, file)
+            # the takes sent as /take: a history of their own (None), which no slot's name can share
+            self.files.assigned(message.slot if isinstance(message, SlotAssignment) else None, file)
         if sent:
             self.report_status(sent=self.target.sent, **warning_ended(self._warned))
             self._warned = False

@@ -37,6 +37,9 @@ __all__ = ["PENDING", "TakeFiles", "swept", "warning_ended"]
 PENDING = "(not sent yet)"
 """A .kept-<name>.json's list of the copies bundles not sent yet name, beside the slots'."""
 
+UNSLOTTED = "(no slot)"
+"""A .kept-<name>.json's list of the copies kept apart from every slot (``assigned(None, ...)``), beside the slots'."""
+
 
 class TakeFiles:
     """Gives each take a file Live can load: its own, or a copy written for Live when the patch changed it.
@@ -64,7 +67,7 @@ class TakeFiles:
         # take id -> (take, its copy, whether write_ahead made that file): only a file made ahead and never
         # handed out may be removed (one handed out before, under the same name, is Live's)
         self._ahead: OrderedDict[str, tuple[Take, Path, bool]] = OrderedDict()
-        self._slots: dict[str, list[Path]] = {}  # slot -> the copies Live had for it, oldest first
+        self._slots: dict[str | None, list[Path]] = {}  # slot -> the copies Live had for it, oldest first
         self._index = folder / f".kept-{name}.json"
         self.removed = 0
         self.leftovers: list[Path] = []  # temporary files of killed writers the last sweep removed
@@ -136,8 +139,9 @@ class TakeFiles:
             self._drop_ahead(ahead)
         return self._write(take)[0]
 
-    def assigned(self, slot: str, path: Path) -> None:
-        """Live was given ``path`` for ``slot``: keep it, and remove this slot's copies past ``keep_per_slot``."""
+    def assigned(self, slot: str | None, path: Path) -> None:
+        """Live was given ``path`` for ``slot``: keep it, and remove this slot's copies past ``keep_per_slot``.
+        ``slot`` None: a history apart from every slot's (osc_send's takes sent as ``/take``), as no name can be."""
         if path.parent != self.folder:
             return  # a take's own file: the archive, never removed
         history = self._slots.setdefault(slot, [])
@@ -146,7 +150,7 @@ class TakeFiles:
         history.append(path)
         self.prune(slots=(slot,))
 
-    def prune(self, slots: Collection[str] | None = None) -> None:
+    def prune(self, slots: Collection[str | None] | None = None) -> None:
         """Remove the copies past ``keep_per_slot`` of ``slots`` (all: ``None``) whose bundles are done, and write
         the index. A copy still pending when its slot moved on stays until a later prune: the next assignment of
         that slot, or the node's stop, once its sender has said it is done."""
@@ -159,7 +163,10 @@ class TakeFiles:
                 history.remove(old)
                 if not self._in_slots(old) and not any(old == p for _, p, _ in self._ahead.values()):
                     self._remove(old)
-        index = {s: [str(p) for p in paths] for s, paths in self._slots.items()}
+        index = {s: [str(p) for p in paths] for s, paths in self._slots.items() if s is not None}
+        # The history of no slot (JSON keys are names): for the sweep, which reads every list, beside a slot so named.
+        if None in self._slots:
+            index[UNSLOTTED] = index.get(UNSLOTTED, []) + [str(p) for p in self._slots[None]]
         # An earlier run's kept bundles (no slot has them) for the sweep; a slot so named adds to the same list.
         if others := sorted(pending - {p for paths in index.values() for p in paths}):
             index[PENDING] = index.get(PENDING, []) + others

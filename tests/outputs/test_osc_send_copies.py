@@ -3,6 +3,7 @@ sent, on real UDP. It went out with an empty path, which no receiver can read: i
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Callable
@@ -114,3 +115,31 @@ def test_a_copy_that_cannot_be_written_is_told_and_the_take_ends_in_error(tmp_pa
     assert len(sender.context.errors) == 1 and str(blocked) in str(sender.context.errors[0])
     assert [fate for fate, _ in sender.context.fates] == ["error"]
     assert "could not be written" in sender.context.fates[0][1]
+
+
+def test_a_slot_named_as_anything_keeps_its_copies_apart_from_the_takes_sent(tmp_path: Path) -> None:
+    # The takes sent as /take kept their copies under the history key "(takes)": a slot of that name (a slot is any
+    # name a patch gives) shared it, and each one's send removed the other's copy, still in use at the receiver.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(5.0)
+    folder = tmp_path / "osc"
+    sender = OscSend("tx", {"port": listener.getsockname()[1], "folder": str(folder), "keep_per_slot": 1})
+    sender.start()
+    sent: list[Path] = []
+    try:
+        for slot in ("(takes)", "(no slot)"):
+            sender.on_message(sine_take(110.0, seconds=0.05))
+            sender.on_message(SlotAssignment(slot, sine_take(220.0, seconds=0.05), "kick", 0.9))
+        for _ in range(4):
+            message = OscMessage(listener.recv(65536))
+            sent.append(Path(str(message.params[1 if message.address.endswith("/slot") else 0])))
+    finally:
+        sender.stop()
+        listener.close()
+    assert sender.context.errors == [] and len(set(sent)) == 4
+    # one of each history (keep_per_slot 1): the newest take's, and each slot's; the first take's copy is gone
+    assert sorted(folder.resolve().glob("*.wav")) == sorted(sent[1:])
+    # all three listed for the next start's sweep
+    listed = {p for paths in json.loads((folder / ".kept-tx.json").read_text()).values() for p in paths}
+    assert listed == {str(p) for p in sent[1:]}
