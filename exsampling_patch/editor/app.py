@@ -26,6 +26,7 @@ from exsampling_patch.editor.link_hints import LinkHints
 from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.navigate import Navigator
+from exsampling_patch.editor.node_menu import NodeMenu
 from exsampling_patch.editor.palette_view import PaletteView
 from exsampling_patch.editor.patch_view import PatchView
 from exsampling_patch.editor.perf_view import PerformanceView
@@ -63,6 +64,7 @@ class EditorApp:
         self.perf_view = PerformanceView(self.runner, self.observer)
         self.palette = PaletteView(lambda: self.model.registry, self.add_node, self._picked)
         self.add_popup = AddPopup(lambda: self.model.registry, self.palette.fill, self.add_node)
+        self.node_menu = NodeMenu(self.rename, self.duplicate, self.delete_selected, self.copy)
         self.files = FileActions(model, self.runner, self.say)
         self.problems_panel = ProblemsPanel(model, self.patch_view.tag, self._show_problem_node, self.say)
         self.shortcuts = Shortcuts(self)
@@ -74,7 +76,7 @@ class EditorApp:
         self._spawn_step = 0
         self._selected: list[str] = []  # the canvas's selection, as last seen
         self.clicks = CanvasClicks(model, self.patch_view, self.link_hints, self.inspector, self._select,
-                                   self._clear_canvas_selection, lambda: self.modal_open() or self.add_popup.shown)
+                                   self._clear_canvas_selection, lambda: self.modal_open() or self.popup_shown())
         model.listen(self._on_change)
 
     # -- building ----------------------------------------------------------------------------------------------
@@ -105,6 +107,7 @@ class EditorApp:
         self.palette.fill(self.palette.list, "")
         self.files.build()
         self.add_popup.build()
+        self.node_menu.build()
         self._build_handlers()
         self.refresh_problems()
 
@@ -212,9 +215,12 @@ class EditorApp:
         self.status = f"duplicated {len(new)} node{'s' if len(new) != 1 else ''}" if new else "nothing selected"
         return new
 
-    def delete_selected(self) -> None:
-        links = [ln for ln in dict.fromkeys(self.patch_view.selected_links()) if ln in self.model.patch.links]
-        nodes = [n for n in dict.fromkeys(self.selection()) if n in self.model.patch.nodes]
+    def delete_selected(self, node_ids: list[str] | None = None) -> None:
+        """Delete the selection (nodes and links), or ``node_ids`` alone (the node menu's)."""
+        chosen_links = self.patch_view.selected_links() if node_ids is None else []
+        links = [ln for ln in dict.fromkeys(chosen_links) if ln in self.model.patch.links]
+        nodes = [n for n in dict.fromkeys(self.selection() if node_ids is None else node_ids)
+                 if n in self.model.patch.nodes]
         # One undo step: undone in two, the nodes came back without the links selected with them (a box
         # selection takes both), and a second Ctrl+Z was needed for those.
         commands: list[Command] = [*([RemoveLinks(links)] if links else []), *([RemoveNodes(nodes)] if nodes else [])]
@@ -222,6 +228,14 @@ class EditorApp:
             self.model.execute(commands[0] if len(commands) == 1 else Together(commands, label="delete"))
         said = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in ((len(nodes), "node"), (len(links), "link")) if n]
         self.status = f"deleted {' and '.join(said)}" if said else "nothing selected"
+
+    def rename(self, node_id: str) -> None:
+        """Show the node in the inspector, its id field taking the keyboard: Enter there renames it (one undo step)."""
+        if node_id not in self.model.patch.nodes:
+            return
+        self._select([node_id])
+        dpg.focus_item(f"{self.inspector.tag}:id")
+        self.status = f"type a new id for {node_id} and press Enter"
 
     def _select(self, node_ids: list[str]) -> None:
         """Make new nodes the selection: the canvas's own is cleared and they are marked (see :meth:`selection`)."""
@@ -267,13 +281,19 @@ class EditorApp:
         return self.files.modal_open()
 
     def escape(self) -> bool:
-        """Esc: cancel the prompt, a file dialog, the message or the add-node menu, whichever is open."""
+        """Esc: cancel the prompt, a file dialog, the message, the add-node pop-up or the node menu, whichever is
+        open."""
         if self.files.cancel():
             return True
-        if self.add_popup.shown:
+        if self.popup_shown():
             self.add_popup.hide()
+            self.node_menu.hide()
             return True
         return False
+
+    def popup_shown(self) -> bool:
+        """Whether the add-node pop-up or the node menu is open."""
+        return self.add_popup.shown or self.node_menu.shown
 
     # The problems panel (problems_panel.py).
 
@@ -353,6 +373,15 @@ class EditorApp:
         if not dpg.is_item_hovered(self.patch_view.tag):
             return
         mouse = dpg.get_mouse_pos(local=False)
+        node_id = self.patch_view.node_at(mouse)
+        if node_id is not None:  # what applies to that node, or to the selection it is part of
+            chosen = self.selection()
+            if node_id not in chosen:  # as in other editors: the node right-clicked becomes the selection
+                self._select([node_id])
+            self.add_popup.hide()
+            self.node_menu.open_at((mouse[0], mouse[1]), node_id, chosen if node_id in chosen else [node_id])
+            return
+        self.node_menu.hide()
         self.patch_view.spawn_position = self.patch_view.grid_at((mouse[0], mouse[1]))
         self._spawn_step = 0
         self.add_popup.open_at((mouse[0], mouse[1]))
