@@ -4,7 +4,8 @@ Opens the editor's small test patch in a real (virtual) window; right-clicks the
 menu opens, not the add-node pop-up), clicks Delete (the node and its links go), Ctrl+Z (they come back); with
 the inbox and library nodes selected, right-clicks library and clicks Duplicate (both are duplicated, one undo
 step); right-clicks inbox and clicks Copy; right-clicks log, clicks Rename... and types a new id and Enter (its
-id field had the keyboard); then right-clicks empty canvas (the add-node pop-up opens, not the node menu).
+id field had the keyboard); right-clicks inbox and presses Esc (the menu closes); then right-clicks empty
+canvas (the add-node pop-up opens, not the node menu).
 
 Run as ``python -m tests.editor.node_menu_scenario`` (needs DISPLAY; see test_node_menu.py). Prints one JSON
 object.
@@ -79,6 +80,10 @@ def main() -> dict[str, Any]:
             driver.type("2")
             driver.key("Return", frames=6)
             out["after_rename"] = sorted(app.model.patch.nodes)
+
+            right_click(driver, title_point("inbox"))
+            driver.key("Escape")
+            out["menu_after_escape"] = shown("node_menu")
 
             spot = empty_spot((0, 0))
             assert spot is not None
