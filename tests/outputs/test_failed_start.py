@@ -23,7 +23,8 @@ from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.ableton import AbletonLive, AbletonMax, AbletonOsc
 from exsampling_patch.nodes.midi import MidiIn, MidiOut
-from exsampling_patch.nodes.osc import OscReceive, OscSend
+from exsampling_patch.nodes.osc import OscSend
+from exsampling_patch.nodes.osc_receive import OscReceive
 from exsampling_patch.nodes.pattern import Pattern
 from tests.jack_tools import jack_command
 

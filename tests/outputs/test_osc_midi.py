@@ -16,7 +16,8 @@ import pytest
 from exsampling_patch.messages import ControlValue, SlotAssignment
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.midi import MidiIn, MidiOut
-from exsampling_patch.nodes.osc import OscReceive, OscSend
+from exsampling_patch.nodes.osc import OscSend
+from exsampling_patch.nodes.osc_receive import OscReceive
 from exsampling_patch.takes import write_take
 
 from .helpers import sine_take

@@ -15,7 +15,8 @@ import soundfile as sf
 from pythonosc.osc_message import OscMessage
 
 from exsampling_patch.messages import SlotAssignment, Take
-from exsampling_patch.nodes.osc import OscReceive, OscSend
+from exsampling_patch.nodes.osc import OscSend
+from exsampling_patch.nodes.osc_receive import OscReceive
 from exsampling_patch.nodes.processing import trim_bounds
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.messages import FOLDER_FILE, SlotAssignment
-from exsampling_patch.nodes.osc import OscReceive, OscSend
+from exsampling_patch.nodes.osc import OscSend
+from exsampling_patch.nodes.osc_receive import OscReceive
 from exsampling_patch.takes import write_take
 
 from .helpers import sine_take
