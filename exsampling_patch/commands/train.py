@@ -20,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("data", metavar="DATA", help="folder of labelled takes")
     parser.add_argument("--out", default="my_model.pt", metavar="MODEL",
-                        help="model file to write (.pt; default: my_model.pt in the current folder)")
+                        help="model file to write (.pt; default: my_model.pt in the current folder). One there "
+                        "already is replaced, with its card, as a note says before training; the shipped model, "
+                        "or a name whose card would replace a .md of yours, is refused")
     parser.add_argument("--base", default=None, metavar="MODEL", help="model to start from (default: shipped)")
     parser.add_argument("--val", type=float, default=0.2, metavar="FRACTION",
                         help="share of each label held out for validation (default 0.2)")
