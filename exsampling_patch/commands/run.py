@@ -56,7 +56,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "~/.local/state/exsampling/run.log; '-': the terminal")
     parser.add_argument("--show-log", metavar="FILE", default=None,
                         help="where the show log goes (JSON lines, for 'exsampling replay'); default "
-                        "<take folder>/../shows/<start>.jsonl, beside the takes (see docs/replay.md); 'none': no log")
+                        "<take folder>/../shows/<start>.jsonl, beside the takes (see docs/replay.md); 'none': no log. "
+                        "A FILE there already is kept, never appended to: show.jsonl taken, the log goes to "
+                        "show-2.jsonl, -3 ...")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
     parser.add_argument("--workers", type=at_least(1), default=None,
                         help="worker threads (default: CPU count, >= 2)")
