@@ -23,11 +23,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "code, offline and faster than real time. With --patch, the same takes and MIDI go through another "
         "patch's sampler and slot map (a different table, other slot names) to compare.",
     )
-    parser.add_argument("show", metavar="SHOW_LOG", help="a show log (.jsonl)")
+    parser.add_argument("show", metavar="SHOW_LOG",
+                        help="a show log (.jsonl) of one show, with the folder of its takes beside it")
     parser.add_argument("--out", required=True, metavar="WAV", help="the audio file to write (mono float32 WAV)")
     parser.add_argument("--patch", metavar="OTHER.yaml", default=None,
                         help="replay through this patch's sampler and slot map instead of the show's")
-    parser.add_argument("--sampler", default=None, help="which sampler node of the show (default: the first)")
+    parser.add_argument("--sampler", default=None, help="which sampler node of the show (default: the first; "
+                        "an id the show has not is refused, naming its samplers)")
     parser.add_argument("--rate", type=at_least(0), default=0,
                         help="sample rate (default: the show's). Another rate than the one the show's stream ran at "
                         "is not replayed frame for frame from what the callback played: it falls back to the replay "
