@@ -35,9 +35,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "run", help="run a patch headless", description="Run a patch without the editor. Exits 1 if the "
         "patch has problems (printed as FILE:LINE: message). A node that fails while running is reported "
-        "and bypassed; the rest of the patch goes on. Exit status: 0, or 3 when the run ended with a node "
-        "that never started (each is named, with why), or 130 after Ctrl+C (143 after SIGTERM, 129 when its "
-        "terminal closed: SIGHUP).",
+        "(the same error again is counted, not printed each time) and bypassed; the rest of the patch goes on. "
+        "Exit status: 0, or 3 when the run ended with a node that never started (each is named, with why), or "
+        "130 after Ctrl+C (143 after SIGTERM, 129 when its terminal closed: SIGHUP).",
     )
     parser.add_argument("patch", metavar="PATCH", help="patch file (YAML)")
     parser.add_argument("--for", dest="duration", type=positive_seconds, metavar="SECONDS",
