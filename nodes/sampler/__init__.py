@@ -154,7 +154,8 @@ class Sampler(Node):
             # Restored by stop(): the interval is the whole process's, not the node's.
             self._switch_before: float | None = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_before, SWITCH_INTERVAL))
-        # Warm up the resampler now: its first import would otherwise hold the GIL while the stream runs.
+        # Warm up prepare() now: its first run (soxr's import, its other first calls) would otherwise hold the GIL for
+        # milliseconds while the stream runs.
         prepare_buffer(Take(np.zeros(64, np.float32), 44100), rate or 48000)
         host = LocalAudio if in_process else AudioProcess
         self.audio: LocalAudio | AudioProcess = host(config, self.state, self.report_error, self.report_status)
