@@ -218,11 +218,7 @@ class FileActions:
             return False
         text = (f"{target.name} was changed on disk since it was opened here (by another program?). Save again to "
                 "replace it with the patch as edited here, or Save as to keep both.")
-        if self.model.pending:
-            self.model.resolve("cancel")
-            text += " The patch stays open."
-        self.say(text)
-        self.show_message("Changed on disk", text)
+        self._save_stopped("Changed on disk", text)
         return True
 
     def _comments_kept_back(self, target: Path | None) -> bool:
@@ -243,23 +239,22 @@ class FileActions:
         text = (f"{target.name} has {len(lines)} comment line{plural} (# ..., line{plural} {shown}), which the "
                 f"editor does not keep. Save again to save it without them, or Save as to keep "
                 "that file as it is; the patch's description keeps notes.")
+        self._save_stopped("Comments are not kept", text)
+        return True
+
+    def _save_stopped(self, title: str, text: str) -> None:
+        """A save not done (failed, or held back to ask): said in the status bar and the message window; what the
+        unsaved-changes prompt held (new, open, quit) is dropped: kept, it ran after a later save, long after."""
         if self.model.pending:
             self.model.resolve("cancel")
             text += " The patch stays open."
         self.say(text)
-        self.show_message("Comments are not kept", text)
-        return True
+        self.show_message(title, text)
 
     def _save_failed(self, target: Path, error: OSError) -> None:
         """Say why in the message window, not only the status bar (Ctrl+S pressed, the composer looks at the
-        patch); what the unsaved-changes prompt held (new, open, quit) is dropped: kept, it ran after a later
-        save, long after."""
-        text = save_failure(target, error)
-        if self.model.pending:
-            self.model.resolve("cancel")
-            text += " The patch stays open."
-        self.say(text)
-        self.show_message("Cannot save", text)
+        patch)."""
+        self._save_stopped("Cannot save", save_failure(target, error))
 
     def ask_open(self) -> None:
         dialogs.ask_path("dialog:open", "Open patch", self.open, default_path=str(self.model.base_dir),
