@@ -12,6 +12,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from exsampling_patch.editor import dialogs
 from exsampling_patch.editor.palette import grouped, palette_entries
 from exsampling_patch.registry import Registry
 
@@ -28,6 +29,15 @@ def popup_rect(mouse: tuple[float, float], window: tuple[float, float],
     x = int(max(MARGIN, min(mouse[0], window[0] - MARGIN - width)))
     y = int(max(MARGIN, min(mouse[1], window[1] - MARGIN - height)))
     return x, y, width, height
+
+
+def window_size(mouse: tuple[float, float], size: tuple[float, float]) -> tuple[float, float]:
+    """The viewport's client size, where a pop-up of ``size`` opened at ``mouse`` is placed; without a viewport yet
+    (tests that build without one), a window just large enough for it there."""
+    window = (dpg.get_viewport_client_width(), dpg.get_viewport_client_height())
+    if window[0] <= 0 or window[1] <= 0:
+        return mouse[0] + size[0] + 2 * MARGIN, mouse[1] + size[1] + 2 * MARGIN
+    return window
 
 
 class AddPopup:
@@ -58,14 +68,11 @@ class AddPopup:
 
     @property
     def shown(self) -> bool:
-        return bool(dpg.does_item_exist(self.tag) and dpg.get_item_configuration(self.tag)["show"])
+        return dialogs.shown(self.tag)
 
     def open_at(self, mouse: tuple[float, float]) -> None:
         """Show the pop-up at the mouse (inside the window), its search empty and focused, the list whole."""
-        window = (dpg.get_viewport_client_width(), dpg.get_viewport_client_height())
-        if window[0] <= 0 or window[1] <= 0:  # no viewport yet (tests that build without one)
-            window = (mouse[0] + POPUP_W + 2 * MARGIN, mouse[1] + POPUP_H + 2 * MARGIN)
-        x, y, width, height = popup_rect(mouse, window)
+        x, y, width, height = popup_rect(mouse, window_size(mouse, (POPUP_W, POPUP_H)))
         dpg.set_value(self.search, "")
         self.fill(self.list, "")
         dpg.configure_item(self.tag, show=True, pos=(x, y), width=width, height=height)

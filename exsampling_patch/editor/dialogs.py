@@ -248,6 +248,11 @@ def cancel_open() -> bool:
     return bool(dialogs)
 
 
+def shown(tag: str) -> bool:
+    """Whether the window ``tag`` exists and is shown (a pop-up, the prompt, the message)."""
+    return bool(dpg.does_item_exist(tag) and dpg.get_item_configuration(tag)["show"])
+
+
 def any_open() -> bool:
     return any(dpg.does_item_exist(d.window) for d in list(OPEN.values()))  # a copy, as in collect()
 

@@ -73,10 +73,6 @@ def comment_lines(text: str) -> list[int]:
     return lines
 
 
-def _shown(tag: str) -> bool:
-    return bool(dpg.does_item_exist(tag) and dpg.get_item_configuration(tag)["show"])
-
-
 class FileActions:
     """``say(text)`` puts text in the status bar."""
 
@@ -283,13 +279,13 @@ class FileActions:
 
     def cancel(self) -> bool:
         """Esc: cancel the prompt, a file dialog or the message, whichever is open; False if none is."""
-        if _shown("prompt"):
+        if dialogs.shown("prompt"):
             self.answer_prompt("cancel")
             self.say("cancelled")
             return True
         if dialogs.cancel_open():
             return True
-        if _shown("message"):
+        if dialogs.shown("message"):
             dpg.configure_item("message", show=False)
             return True
         return False
@@ -297,14 +293,14 @@ class FileActions:
     def confirm(self) -> bool:
         """Enter: the prompt's Save (its first button), or the message's OK, whichever is open; False if neither
         is (the file dialogs take Enter in their name field). Only the mouse answered them before."""
-        if _shown("prompt"):
+        if dialogs.shown("prompt"):
             self.answer_prompt("save")
             return True
-        if _shown("message"):
+        if dialogs.shown("message"):
             dpg.configure_item("message", show=False)
             return True
         return False
 
     def modal_open(self) -> bool:
         """Whether the prompt, the message or a file dialog is on top (keys belong to it)."""
-        return dialogs.any_open() or _shown("prompt") or _shown("message")
+        return dialogs.any_open() or dialogs.shown("prompt") or dialogs.shown("message")

@@ -12,7 +12,8 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from exsampling_patch.editor.add_popup import popup_rect
+from exsampling_patch.editor import dialogs
+from exsampling_patch.editor.add_popup import popup_rect, window_size
 
 MENU_W, MENU_H = 170, 120
 #: The items, in order, each with the action's name (see :class:`NodeMenu`).
@@ -52,15 +53,12 @@ class NodeMenu:
 
     @property
     def shown(self) -> bool:
-        return bool(dpg.does_item_exist(self.tag) and dpg.get_item_configuration(self.tag)["show"])
+        return dialogs.shown(self.tag)
 
     def open_at(self, mouse: tuple[float, float], node_id: str, node_ids: list[str]) -> None:
         """Show the menu at the mouse (inside the window) for ``node_ids``, ``node_id`` the one right-clicked."""
         self.node_id, self.node_ids = node_id, list(node_ids) or [node_id]
-        window = (dpg.get_viewport_client_width(), dpg.get_viewport_client_height())
-        if window[0] <= 0 or window[1] <= 0:  # no viewport yet (tests that build without one)
-            window = (mouse[0] + MENU_W + 16, mouse[1] + MENU_H + 16)
-        x, y, _, _ = popup_rect(mouse, window, (MENU_W, MENU_H))
+        x, y, _, _ = popup_rect(mouse, window_size(mouse, (MENU_W, MENU_H)), (MENU_W, MENU_H))
         count = len(self.node_ids)
         dpg.set_value(f"{self.tag}:title", node_id if count == 1 else f"{count} nodes")
         dpg.configure_item(self.item("rename"), label=f"Rename {node_id}..." if count > 1 else "Rename...")
