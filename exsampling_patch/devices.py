@@ -106,9 +106,10 @@ def parse_device(device: str) -> int | str | None:
     return int(device) if device.isdigit() else device
 
 
-def through_jack(device: int | str | None, kind: str) -> bool:
-    """Whether a stream for ``kind`` (``"input"`` or ``"output"``) on ``device`` (as :func:`parse_device` gives it)
-    runs through PortAudio's JACK host: False for a device of another host, and for one no device matches."""
+def through_jack(device: int | str | None, kind: str | None = None) -> bool:
+    """Whether a stream for ``kind`` (``"input"``, ``"output"``, or None: a stream's own device) on ``device`` (as
+    :func:`parse_device` gives it) runs through PortAudio's JACK host: False for a device of another host, and for
+    one no device matches."""
     import sounddevice as sd
 
     try:
@@ -162,11 +163,9 @@ def jack_client_died(stream: Any) -> bool:
     """Whether PortAudio's JACK client died under ``stream`` (a sounddevice stream): its JACK server stopped, or was
     restarted. PortAudio's JACK host then marks its streams inactive but not stopped, which nothing else does to
     a stream whose callback never ends it (the sampler's and the microphone's)."""
-    import sounddevice as sd
-
+    if not through_jack(stream.device):
+        return False
     try:
-        if sd.query_hostapis(sd.query_devices(stream.device)["hostapi"])["name"] != JACK_HOST_API:
-            return False
         return not stream.active and not stream.stopped
     except Exception:
         return False
