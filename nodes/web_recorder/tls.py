@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from exsampling_patch.takes import part_prefix
+from exsampling_patch.takes import part_prefix, write_atomic
 
 CERT_NAME, KEY_NAME, TOKEN_NAME = "recorder-cert.pem", "recorder-key.pem", "token"
 
@@ -141,13 +141,8 @@ def load_token(folder: Path, rotate: bool = False, warn: Callable[[str], None] |
         if warn is not None:
             warn(text)
     token = secrets.token_urlsafe(18)
-    tmp = _part(folder, TOKEN_NAME)  # 0600 from its making: the token is never readable by others
-    try:
-        tmp.write_text(token + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # write_atomic's temporary file is 0600 from its making (mkstemp): the token is never readable by others
+    write_atomic(path, lambda tmp: tmp.write_text(token + "\n", encoding="utf-8"), durable=False)
     return token
 
 
