@@ -309,7 +309,9 @@ def load_patch(
 
     Without a ``registry``, the default one is built with the patch's own ``node_dirs``.
     """
-    return load_patch_with_warnings(path, registry, extra_node_dirs)[:2]
+    with collector_paused():
+        patch, registry, _, _ = _load_patch(path, registry, extra_node_dirs, warnings=False)
+    return patch, registry
 
 
 def load_patch_with_warnings(
@@ -320,11 +322,11 @@ def load_patch_with_warnings(
     patch's ``node_dirs`` at its line (:func:`at_node_dirs_lines`). A :class:`PatchError`'s plugins are located so
     too."""
     with collector_paused():
-        return _load_patch(path, registry, extra_node_dirs)
+        return _load_patch(path, registry, extra_node_dirs, warnings=True)
 
 
 def _load_patch(
-    path: str | os.PathLike[str], registry: Registry | None, extra_node_dirs: list[str] | None
+    path: str | os.PathLike[str], registry: Registry | None, extra_node_dirs: list[str] | None, warnings: bool
 ) -> tuple[Patch, Registry, list[Problem], list[PluginProblem]]:
     parsed = read_patch(path)
     if parsed.problems and not parsed.bare_ends and not parsed.stray_keys:
@@ -338,8 +340,10 @@ def _load_patch(
     problems = check_patch(parsed.patch, registry, parsed.source_map, _base_dir(path))
     if problems:
         raise PatchError(problems, at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path))
-    warnings = patch_warnings(parsed.patch, registry, parsed.source_map)
-    return parsed.patch, registry, warnings, at_node_dirs_lines(list(registry.problems), parsed, path)
+    if not warnings:  # load_patch's callers (classify, replay) tell none: no node type's check_warnings is run
+        return parsed.patch, registry, [], []
+    told = patch_warnings(parsed.patch, registry, parsed.source_map)
+    return parsed.patch, registry, told, at_node_dirs_lines(list(registry.problems), parsed, path)
 
 
 def unnamed_plugins(patch: Patch, registry: Registry, problems: list[Problem]) -> list[PluginProblem]:
