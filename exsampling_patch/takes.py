@@ -236,12 +236,18 @@ def write_take(take: Take, path: Path, subtype: str | None = None, durable: bool
     # take never passed on again, and a microphone's has no phone to send it again.
     write_atomic(sidecar_path(path),
                  lambda tmp: tmp.write_text(json.dumps(take_metadata(stored), indent=1), encoding="utf-8"), durable)
-    if suffix == ".wav" and subtype == "FLOAT" and sys.byteorder == "little":
-        write_atomic(path, lambda tmp: write_float_wav(tmp, take.samples, take.sample_rate), durable)
-    else:
-        write_atomic(path, lambda tmp: sf.write(tmp, take.samples, take.sample_rate, subtype=subtype,
-                                                format=file_format), durable)
+    write_atomic(path, lambda tmp: write_audio(tmp, take.samples, take.sample_rate, subtype, file_format), durable)
     return stored
+
+
+def write_audio(path: Path, samples: np.ndarray, sample_rate: int, subtype: str = "FLOAT",
+                file_format: str = "WAV") -> None:
+    """Write ``samples`` to ``path``: a 32-bit float WAV by :func:`write_float_wav` where this machine's byte order
+    is the file's, anything else by libsndfile."""
+    if file_format == "WAV" and subtype == "FLOAT" and sys.byteorder == "little":
+        write_float_wav(path, samples, sample_rate)
+    else:
+        sf.write(path, samples, sample_rate, subtype=subtype, format=file_format)
 
 
 def write_float_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sys
 import tempfile
 import time
 from collections import OrderedDict
@@ -26,7 +25,7 @@ from exsampling_patch.takes import (
     sidecar_path,
     take_metadata,
     write_atomic,
-    write_float_wav,
+    write_audio,
 )
 
 if TYPE_CHECKING:
@@ -225,11 +224,7 @@ class TakeFiles:
         os.close(fd)
         tmp = Path(name)
         try:
-            # 32-bit float: no conversion to pay for (Live and Max read it), and no loss.
-            if sys.byteorder == "little":
-                write_float_wav(tmp, take.samples, take.sample_rate)
-            else:
-                sf.write(tmp, take.samples, take.sample_rate, subtype="FLOAT", format="WAV")
+            write_audio(tmp, take.samples, take.sample_rate)  # 32-bit float: no conversion (Live and Max read it)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
