@@ -146,17 +146,9 @@ def _run_child(request: dict[str, Any]) -> None:
     sys.exit(rc)  # the interpreter's own exit: non-daemon threads joined, as in a process of its own
 
 
-def _import_for_running_patches() -> None:
-    """Import what a scenario that runs a patch imports on its start: the sampler's resampler, scipy.signal, 2.5 s
-    of each such scenario's (display, perf, perf_width) on this machine. Imported here after the first fork, not
-    before it, so that a run of one scenario waits no longer for it."""
-    import scipy.signal  # noqa: F401
-
-
 def serve(requests: IO[str], replies: IO[str]) -> None:
     """Run each scenario asked for on ``requests`` (one JSON line each) in a process forked for it, and answer on
     ``replies`` with its exit status once it has ended."""
-    warmed = False
     for line in requests:
         request = json.loads(line)
         sys.stdout.flush()
@@ -164,9 +156,6 @@ def serve(requests: IO[str], replies: IO[str]) -> None:
         child = os.fork()
         if child == 0:
             _run_child(request)
-        if not warmed:  # while the first scenario runs: this process only waits for it
-            _import_for_running_patches()
-            warmed = True
         _, status = os.waitpid(child, 0)
         replies.write(json.dumps({"rc": os.waitstatus_to_exitcode(status)}) + "\n")
         replies.flush()
