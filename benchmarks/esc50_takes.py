@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
+import soxr
 
 ESC50 = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "esc50"
 
@@ -25,5 +25,5 @@ def ten_second_takes(count: int, rate: int) -> list[tuple[str, np.ndarray]]:
     takes = []
     for category in sorted(by_class)[:count]:
         clips = [sf.read(ESC50 / "audio" / name, dtype="float32")[0] for name in by_class[category][:2]]
-        takes.append((category, resample_poly(np.concatenate(clips), rate, 16000).astype(np.float32)))
+        takes.append((category, soxr.resample(np.concatenate(clips), 16000, rate, quality="HQ").astype(np.float32)))
     return takes
