@@ -12,7 +12,6 @@ on again from a thread: a take recorded meanwhile is not among them, so it is pa
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -24,6 +23,7 @@ import numpy as np
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node, NodeContext, Output, Param
 from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
+from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import TakeStore, read_take
 
@@ -133,13 +133,12 @@ class Microphone(Node):
     def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None,
                  context: NodeContext | None = None) -> None:
         super().__init__(node_id, params, context)
-        #: Set by :meth:`stop` once its join of take assembly is over, under :attr:`_passing_on`, which a take flows
-        #: on under: a take stored after it stays on disk for the next start (see :meth:`_pass_on`).
-        self._stopped = False
-        self._passing_on = threading.Lock()
+        #: Closed by :meth:`stop` once its join of take assembly is over: a take stored after it stays on disk for the
+        #: next start (see :meth:`_pass_on`).
+        self._gate = PassOnGate()
 
     def start(self) -> None:
-        self._stopped = False
+        self._gate.open()
         rate = self.sample_rate
         size = int(max(self.buffer_seconds, self.max_length + self.pre_roll + 2.0) * rate)
         self._store = TakeStore(self.resolve_path(self.folder))
@@ -191,8 +190,8 @@ class Microphone(Node):
         stopped (False; a read that outlived stop's join): told then, its end reached no one (an engine stopped), and
         set aside, no start listed it again. Left as it is, the next start finds it unreadable and tells it, as
         :meth:`_pass_on` leaves a readable one for it."""
-        with self._passing_on:
-            if self._stopped:
+        with self._gate.passing() as open_:
+            if not open_:
                 return False
             try:  # kept, never deleted; written down as done: told once, not at every start
                 where = f"moved to {self._store.set_aside(path, take_id, reason).relative_to(self._store.folder)}"
@@ -208,8 +207,7 @@ class Microphone(Node):
 
     def stop(self) -> None:
         super().stop()
-        with self._passing_on:  # a take flowing on now is the engine's still; the next one is kept for the next start
-            self._stopped = True
+        self._gate.close()  # a take flowing on now is the engine's still; the next one is kept for the next start
         audio = getattr(self, "audio", None)
         if audio is not None:
             audio.stop()
@@ -336,8 +334,8 @@ class Microphone(Node):
         engine that has stopped (its end never told, or told by nodes stopped), and without a runtime be written
         down as done unheard. Left not done, the next start lists it and passes it on (:meth:`_recover`): its end
         is told then."""
-        with self._passing_on:
-            if self._stopped:
+        with self._gate.passing() as open_:
+            if not open_:
                 return False
             self.report_status(**status)
             self.emit("take", stored)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, NodeContext, Output, Param
+from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.web_recorder.limits import upload_limit_problems, upload_limit_warnings
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 from exsampling_patch.takes import TakeStore, read_take, remove_dead_parts
@@ -87,9 +88,8 @@ class WebRecorder(Node):
     def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None,
                  context: NodeContext | None = None) -> None:
         super().__init__(node_id, params, context)
-        #: Set by :meth:`stop` after its join, under :attr:`_passing_on`, which a recovered take flows on under.
-        self._stopped = False
-        self._passing_on = threading.Lock()
+        #: Closed by :meth:`stop` after its join: a recovered take read after it stays on disk for the next start.
+        self._gate = PassOnGate()
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -119,6 +119,7 @@ class WebRecorder(Node):
         )
         from exsampling_patch.qr import qr_rows, terminal_text
 
+        self._gate.open()
         self._board = BOARD
         self._store = TakeStore(self.resolve_path(self.folder))
         self._lock = threading.Lock()
@@ -175,8 +176,7 @@ class WebRecorder(Node):
             server.shutdown()
             server.server_close()
         super().stop()
-        with self._passing_on:  # a recovered take flowing on now is the engine's still; the next is left on disk
-            self._stopped = True
+        self._gate.close()  # a recovered take flowing on now is the engine's still; the next is left on disk
         seen = getattr(self, "_seen", None)
         if seen is not None:
             seen.close()
@@ -269,14 +269,14 @@ class WebRecorder(Node):
             try:
                 take = read_take(path)
             except Exception as error:
-                with self._passing_on:
-                    if self._stopped:
+                with self._gate.passing() as open_:
+                    if not open_:
                         return
                     self._lost(path, take_id, key, error)
                 continue
             take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
-            with self._passing_on:
-                if self._stopped:
+            with self._gate.passing() as open_:
+                if not open_:
                     return
                 # Told as the last run's take, with its length (the console's line, the editor): before it flows on.
                 self.report_status(take=take.take_id, duration=round(take.duration, 2), recovered=True)
