@@ -4,8 +4,8 @@ Opens the editor's small test patch in a real (virtual) window; right-clicks the
 menu opens, not the add-node pop-up), clicks Delete (the node and its links go), Ctrl+Z (they come back); with
 the inbox and library nodes selected, right-clicks library and clicks Duplicate (both are duplicated, one undo
 step); right-clicks inbox and clicks Copy; right-clicks log, clicks Rename... and types a new id and Enter (its
-id field had the keyboard); right-clicks inbox and presses Esc (the menu closes); then right-clicks empty
-canvas (the add-node pop-up opens, not the node menu).
+id field had the keyboard, the old id selected: typed over); right-clicks inbox and presses Esc (the menu
+closes); then right-clicks empty canvas (the add-node pop-up opens, not the node menu).
 
 Run as ``python -m tests.editor.node_menu_scenario`` (needs DISPLAY; see test_node_menu.py). Prints one JSON
 object.
@@ -76,8 +76,7 @@ def main() -> dict[str, Any]:
             right_click(driver, title_point("log"))
             driver.click(press_point("node_menu:rename"))
             out["inspector_on_rename"] = app.inspector.node_id
-            driver.key("End")
-            driver.type("2")
+            driver.type("sink")  # the old id was selected: typed over, as in other editors
             driver.key("Return", frames=6)
             out["after_rename"] = sorted(app.model.patch.nodes)
 
