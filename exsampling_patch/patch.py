@@ -18,6 +18,32 @@ VERSION_KEY = "exsampling_patch"
 LINK_ARROW = " -> "
 
 
+def id_problems(node_id: str) -> list[str]:
+    """Why ``node_id`` may not name a node, each reason one item; empty if it may.
+
+    The one rule of the loader (``check_patch`` reports each reason at the id's line) and the editor (which
+    refuses to add or rename a node so). Spaces inside an id are allowed: a link's ends are split at the arrow
+    and stripped, and the port is what follows the last dot, so 'room mic.out -> b.in' reads back as written.
+    """
+    if not node_id.strip():
+        return ["a node needs an id"]
+    reasons = []
+    if LINK_ARROW.strip() in node_id:
+        reasons.append(f"an id may not contain '{LINK_ARROW.strip()}', a link's arrow: links to it cannot be read")
+    if "." in node_id:
+        # A person reads 'kick.bass.take' as node 'kick', but the link's last dot parts node from port.
+        reasons.append("an id may not contain dots, a dot parts a node from its port ('node.port')")
+    if node_id.strip() != node_id:
+        # A link's ends are read without their spaces, so links to it would name another node.
+        reasons.append("an id may not begin or end with spaces")
+    return reasons
+
+
+def fixed_id(node_id: str) -> str:
+    """``node_id`` made one that :func:`id_problems` accepts (not yet made unique in a patch)."""
+    return node_id.strip().replace(LINK_ARROW.strip(), "-").replace(".", "_") or "node"
+
+
 @dataclass(frozen=True, order=True)
 class PortRef:
     """One end of a link: ``node.port``."""

@@ -22,7 +22,7 @@ from exsampling_patch.link_checks import check_link as check_link  # the one rul
 from exsampling_patch.node import ParamError
 from exsampling_patch.note_checks import note_problems
 from exsampling_patch.param_checks import node_type_problems, patch_warnings, value_in_effect
-from exsampling_patch.patch import LINK_ARROW, Link, Patch, PortRef
+from exsampling_patch.patch import Link, Patch, PortRef, fixed_id, id_problems
 from exsampling_patch.patchfile import ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
 from exsampling_patch.ports import PREDICTION, SLOT
@@ -90,26 +90,10 @@ def check_patch(
     problems: list[Problem] = []
 
     for node_id, spec in patch.nodes.items():
-        if LINK_ARROW.strip() in node_id:
-            # Read (the editor shows it, to rename), but a link to it written with the arrow cannot be split: the
-            # links were "not read", and the next save dropped them. The editor refuses such an id.
-            problems.append(Problem(
-                f"node '{node_id}': an id may not contain '{LINK_ARROW.strip()}', a link's arrow: links to it "
-                "cannot be read", source.file, source.node_line(node_id, "id"),
-                hint=f"rename it, say '{patch.unique_id(node_id.replace(LINK_ARROW.strip(), '-'))}'"))
-        if "." in node_id:
-            # Read, not dropped (the next save lost it): the links' last dot parts node from port, but a person
-            # reads 'kick.bass.take' as node 'kick'. Like '->', the editor refuses it and shows the node to rename.
-            problems.append(Problem(
-                f"node '{node_id}': an id may not contain dots, a dot parts a node from its port ('node.port')",
-                source.file, source.node_line(node_id, "id"),
-                hint=f"rename it, say '{patch.unique_id(node_id.replace('.', '_'))}'"))
-        if node_id.strip() != node_id:
-            # Read, not dropped (the next save lost it): a link's ends are read without their spaces, so links
-            # to it name another node; renaming it to its stripped id joins them.
-            problems.append(Problem(
-                f"node '{node_id}': an id may not begin or end with spaces", source.file,
-                source.node_line(node_id, "id"), hint=f"rename it, say '{patch.unique_id(node_id.strip())}'"))
+        for why in id_problems(node_id):
+            # Read, not dropped (the next save lost the node and its links): the editor shows it, to rename.
+            problems.append(Problem(f"node '{node_id}': {why}", source.file, source.node_line(node_id, "id"),
+                                    hint=f"rename it, say '{patch.unique_id(fixed_id(node_id))}'"))
         if spec.type not in registry:
             problems.append(Problem(
                 f"node '{node_id}': unknown node type '{spec.type}'", source.file, source.node_line(node_id, "type"),

@@ -33,7 +33,7 @@ from exsampling_patch.editor.rebase import rebase_history, rebase_path, rebased_
 from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
-from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef
+from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef, fixed_id, id_problems
 from exsampling_patch.patchfile import save_patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.validate import (
@@ -319,11 +319,12 @@ class EditorModel:
         return None
 
     def id_problem(self, new_id: str) -> str | None:
-        """Why ``new_id`` may not name a node added or renamed (the one rule of both), or None if it may."""
-        if not new_id:
-            return "a node needs an id"
-        if "." in new_id or "->" in new_id or any(ch.isspace() for ch in new_id):  # '->': a link's arrow in the file
-            return f"'{new_id}': an id may not contain dots, spaces or '->' (use letters, digits, '_' or '-')"
+        """Why ``new_id`` may not name a node added or renamed (the loader's rule, :func:`id_problems`), or None."""
+        reasons = id_problems(new_id)
+        if reasons and not new_id.strip():
+            return reasons[0]
+        if reasons:
+            return f"'{new_id}': {reasons[0]}; say '{self.patch.unique_id(fixed_id(new_id))}'"
         if new_id in self.patch.nodes:
             return f"'{new_id}' is the id of another node; say '{self.patch.unique_id(new_id)}'"
         return None
