@@ -44,7 +44,7 @@ from exsampling_patch.yaml_limits import (
     PatchLoader,
     construct_within_limits,
 )
-from exsampling_patch.yaml_syntax import quoting_hint, syntax_problem
+from exsampling_patch.yaml_syntax import SQUEEZED_PAIR, quoting_hint, syntax_problem
 
 _TOP_KEYS = (VERSION_KEY, "name", "description", "node_dirs", "nodes", "links")
 _NODE_KEYS = ("id", "type", "position", "params")
@@ -383,7 +383,7 @@ def _params_hint(params: Any) -> str:
     """How to write a node's ``params`` that are no mapping: ``top_db:50`` (no space after the colon) is text to
     YAML, and "'params' must be a mapping" did not say which character was missing."""
     pairs = params.split() if isinstance(params, str) else []
-    if pairs and all(re.fullmatch(r"[A-Za-z_][\w-]*:[^\s:/]\S*", pair) for pair in pairs):
+    if pairs and all(SQUEEZED_PAIR.fullmatch(pair) for pair in pairs):
         meant = ", ".join(f"'{key}: {value}'" for key, _, value in (pair.partition(":") for pair in pairs))
         return f"a key is followed by a colon and a space: write {meant}"
     return "write each parameter as 'name: value' on a line of its own, indented under 'params:'"

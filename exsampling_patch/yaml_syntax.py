@@ -50,10 +50,14 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
                    mark.column + 1 if mark else None, hint=hint)
 
 
-#: A key and its value with no space after the colon (``type:trim``): YAML reads the line as text, run on into the
-#: lines below it, and stops a line or two further down ("could not find expected ':'", "mapping values are not
-#: allowed"), where the hint named the indentation of a line that is right.
-_SQUEEZED = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*):([^\s:/].*)$")
+#: A key and its value with no space after the colon (``type:trim``, not ``http://``): YAML reads it as text, not
+#: a pair. The loader's hint for ``params: top_db:50`` matches each word with it too.
+SQUEEZED_PAIR = re.compile(r"([A-Za-z_][\w-]*):([^\s:/].*)")
+
+#: A line that is such a pair: YAML reads the line as text, run on into the lines below it, and stops a line or
+#: two further down ("could not find expected ':'", "mapping values are not allowed"), where the hint named the
+#: indentation of a line that is right.
+_SQUEEZED = re.compile(rf"^(\s*(?:-\s+)?){SQUEEZED_PAIR.pattern}$")
 
 
 def _key_without_space(text: str, marks: list[int]) -> tuple[int, int, str] | None:

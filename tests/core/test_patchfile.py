@@ -203,3 +203,17 @@ def test_save_is_atomic_on_error(tmp_path: Path) -> None:
         save_patch(patch, path)
     assert path.read_text(encoding="utf-8") == "original"
     assert list(tmp_path.iterdir()) == [path]
+
+
+@pytest.mark.parametrize(("text", "line", "hint"), [
+    ("  type:trim\n  params: {}\n", 4, "a key is followed by a colon and a space: write 'type: trim'"),
+    ("  type: trim\n  params: top_db:50 x-y:3\n", 5,
+     "a key is followed by a colon and a space: write 'top_db: 50', 'x-y: 3'"),
+    ("  type: trim\n  params: top_db:50 http://x\n", 5,
+     "write each parameter as 'name: value' on a line of its own, indented under 'params:'"),
+])
+def test_a_key_without_a_space_after_its_colon_is_hinted_at_the_line_and_in_params(
+        text: str, line: int, hint: str) -> None:
+    # One pattern (yaml_syntax.SQUEEZED_PAIR) for a YAML syntax error's line and for each word of 'params'.
+    [problem] = loads_patch("exsampling_patch: 1\nnodes:\n- id: a\n" + text).problems
+    assert (problem.line, problem.hint) == (line, hint)
