@@ -106,6 +106,7 @@ class WebRecorder(Node):
 
     def start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
+        from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
         from exsampling_patch.nodes.web_recorder.seen import SEEN_FILE, SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
         from exsampling_patch.nodes.web_recorder.status import BOARD
@@ -126,15 +127,21 @@ class WebRecorder(Node):
         self._disk_low = False
         self._done_at_emit = not self.context.tracks_takes  # no runtime to tell us a take's end
         self._phones: OrderedDict[str, list[str]] = OrderedDict()  # phone key's digest -> its take ids
+        self._phone_of: dict[str, str] = {}  # take id -> its phone's digest, for the takes in _phones
         self._count = 0
         self._recorders: set[str] = set()
         self._warned = False  # a start-up notice stands (a new certificate, a new token): the first take ends it
         state = self.resolve_path(self.state_folder)
         state.mkdir(parents=True, exist_ok=True)
         # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
-        if swept := remove_dead_parts(state, (SEEN_FILE, *STATE_FILES)):
+        if swept := remove_dead_parts(state, (SEEN_FILE, ENDS_FILE, *STATE_FILES)):
             log.info("removed %d temporary files a killed run left in %s", len(swept), state)
         self._seen = SeenTakes(state)  # (recorder, phone, its id) -> reply, across restarts
+        self._ends = TakeEnds(state)  # the phones' lists of ended takes, across restarts
+        for phone, row in self._ends.rows():
+            self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
+            self._board.update(row["take_id"], status=row.get("status", "received"))  # add sets "received"
+            self._remember(phone, row["take_id"])
         finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
         self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
         self._unfinished = self._know_unfinished()  # before the server listens: a retry of one is a duplicate
@@ -177,9 +184,9 @@ class WebRecorder(Node):
             server.server_close()
         super().stop()
         self._gate.close()  # a recovered take flowing on now is the engine's still; the next is left on disk
-        seen = getattr(self, "_seen", None)
-        if seen is not None:
-            seen.close()
+        for table in (getattr(self, "_seen", None), getattr(self, "_ends", None)):
+            if table is not None:
+                table.close()
 
     def take_ended(self, ended: Any) -> None:
         """Write the take down as done, and show the phone how it ended."""
@@ -193,6 +200,11 @@ class WebRecorder(Node):
         if ended.slots and not row.get("slot"):
             fields["slot"] = ended.slots[0]
         self._board.update(ended.take_id, **fields)
+        with self._lock:
+            phone = self._phone_of.get(ended.take_id)
+        ended_row = self._board.get(ended.take_id)
+        if phone and ended_row is not None:  # the phone's list shows it after a restart too
+            self._ends.write(phone, ended_row)
 
     def _check_disk(self, incoming: int) -> None:
         """Report a filling disk (once each time it crosses ``warn_free_mb``); refuse under ``min_free_mb``."""
@@ -361,12 +373,17 @@ class WebRecorder(Node):
         stored = store_upload(take, upload.body, self._store.path_for(take))
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         row = _row(stored)
-        if client_id:  # before it flows on: a retry after a crash from here on gets this reply
-            self._seen.remember((recorder, phone, client_id), {"status": "received", **row})
-        self._board.add(stored.take_id, recorder, **row)
-        if phone:
-            self._remember(phone, stored.take_id)
-        self.emit("take", stored)
+        with self._gate.passing() as open_:
+            # Stored after the stop (a request the server's stop does not wait for): received, and left on disk, not
+            # done; the next start lists it, remembers its phone take id (a retry is its duplicate) and passes it on.
+            if not open_:
+                return {"status": "received", **row}
+            if client_id:  # before it flows on: a retry after a crash from here on gets this reply
+                self._seen.remember((recorder, phone, client_id), {"status": "received", **row})
+            self._board.add(stored.take_id, recorder, **row)
+            if phone:
+                self._remember(phone, stored.take_id)
+            self.emit("take", stored)
         if self._done_at_emit:
             self._store.mark_processed(stored)
         with self._lock:
@@ -383,10 +400,15 @@ class WebRecorder(Node):
 
         with self._lock:
             ids = self._phones.pop(phone, [])
-            ids.append(take_id)
+            if take_id not in ids:
+                ids.append(take_id)
+            for old in ids[:-KEEP_PER_RECORDER]:
+                self._phone_of.pop(old, None)
             self._phones[phone] = ids[-KEEP_PER_RECORDER:]
+            self._phone_of[take_id] = phone
             while len(self._phones) > KEEP_PHONES:
-                self._phones.popitem(last=False)
+                for old in self._phones.popitem(last=False)[1]:
+                    self._phone_of.pop(old, None)
 
 
 def _sidecar_meta(data: dict[str, Any]) -> dict[str, Any]:
