@@ -11,12 +11,10 @@ import difflib
 import functools
 import os
 from pathlib import Path
-from typing import Any
 
 from exsampling_patch.errors import Problem
-from exsampling_patch.node import ParamError
-from exsampling_patch.param_spec import Param
-from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.param_checks import value_in_effect
+from exsampling_patch.patch import Patch
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.registry import Registry
 
@@ -64,13 +62,13 @@ def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base
     """Paths a node reads that are not there (see :data:`READ_PATHS`)."""
     written: set[Path] = set()
     reads = {spec.type: read_params(spec.type, registry) for spec in patch.nodes.values() if spec.type in registry}
-    for spec in patch.nodes.values():
+    for node_id, spec in patch.nodes.items():
         if spec.type not in registry:
             continue
         for name, param in registry.get(spec.type).param_specs.items():
             if param.kind_name != "path" or name in reads[spec.type]:
                 continue
-            value = _value(spec, name, param)
+            value = value_in_effect(patch, registry, node_id, name)
             if value:
                 written.add(_absolute(str(value), base_dir))
     problems: list[Problem] = []
@@ -79,21 +77,16 @@ def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base
             continue
         for name in reads[spec.type]:
             read = registry.get(spec.type).param_specs.get(name)
-            value = None if read is None else _value(spec, name, read)
+            value = None if read is None else value_in_effect(patch, registry, node_id, name)
             if read is None or not value or not isinstance(value, str):
                 continue
             path = _absolute(value, base_dir)
             if path in written or any(w in path.parents or path in w.parents for w in written):
                 continue  # another node of the patch writes there
-            reason = missing_path(path, read.path_kind)
+            missing = missing_path(path, read.path_kind)
+            reason = f"'{value}' {missing}" if missing else content_problem(spec.type, name, path)
             if reason:
-                problems.append(Problem(
-                    f"node '{node_id}': parameter '{name}': '{value}' {reason}", source.file,
-                    source.node_line(node_id, "params", name), hint=f"'{name}': {read.doc}"))
-                continue
-            unreadable = content_problem(spec.type, name, path)
-            if unreadable:
-                problems.append(Problem(f"node '{node_id}': parameter '{name}': {unreadable}", source.file,
+                problems.append(Problem(f"node '{node_id}': parameter '{name}': {reason}", source.file,
                                         source.node_line(node_id, "params", name), hint=f"'{name}': {read.doc}"))
     return problems
 
@@ -140,11 +133,3 @@ def missing_path(path: Path, path_kind: str) -> str | None:
     if path_kind != "folder":
         return f"does not exist{hint}"
     return f"does not exist{hint}" if close else None
-
-
-def _value(spec: NodeSpec, name: str, param: Param[Any]) -> Any:
-    """The value in effect of a path parameter, or None where it is refused (that is told on its own line)."""
-    try:
-        return param.validate(spec.params.get(name, param.default))
-    except ParamError:
-        return None
