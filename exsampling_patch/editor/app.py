@@ -216,9 +216,9 @@ class EditorApp:
         return new
 
     def delete_selected(self, node_ids: list[str] | None = None) -> None:
-        """Delete the selection (nodes and links), or ``node_ids`` alone (the node menu's)."""
-        chosen_links = self.patch_view.selected_links() if node_ids is None else []
-        links = [ln for ln in dict.fromkeys(chosen_links) if ln in self.model.patch.links]
+        """Delete the selection (nodes and links), or ``node_ids`` (the node menu's) and the selected links: the
+        menu's Delete took the nodes alone, and a box's links between other nodes stayed."""
+        links = [ln for ln in dict.fromkeys(self.patch_view.selected_links()) if ln in self.model.patch.links]
         nodes = [n for n in dict.fromkeys(self.selection() if node_ids is None else node_ids)
                  if n in self.model.patch.nodes]
         # One undo step: undone in two, the nodes came back without the links selected with them (a box
@@ -378,6 +378,7 @@ class EditorApp:
             chosen = self.selection()
             if node_id not in chosen:  # as in other editors: the node right-clicked becomes the selection
                 self._select([node_id])
+                dpg.clear_selected_links(self.patch_view.tag)  # alone, as a left click leaves it: Delete takes it
             self.add_popup.hide()
             self.node_menu.open_at((mouse[0], mouse[1]), node_id, chosen if node_id in chosen else [node_id])
             return
