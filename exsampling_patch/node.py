@@ -306,6 +306,28 @@ _RESERVED_NAMES = frozenset(
 )
 
 
+class StandingWarning:
+    """A warning a node told that stands until its next take goes through (a start-up notice: a new certificate,
+    temporary files swept), then is ended by an empty warning (as the classifier ends its backlog's). Kept, it led
+    the editor's node line until the node stopped, read as a problem of now. Thread-safe: ended once."""
+
+    def __init__(self, standing: bool = False) -> None:
+        self._lock = threading.Lock()
+        self._standing = standing
+
+    def told(self) -> None:
+        """A warning was told (``report_status(warning=...)``): the next :meth:`ended` ends it."""
+        with self._lock:
+            self._standing = True
+
+    def ended(self) -> dict[str, str]:
+        """The status field that ends the warning, for the take that went through now; none where none stands (or
+        an earlier take ended it)."""
+        with self._lock:
+            standing, self._standing = self._standing, False
+        return {"warning": ""} if standing else {}
+
+
 def _snake_case(name: str) -> str:
     out = []
     for i, ch in enumerate(name):

@@ -29,7 +29,7 @@ from exsampling_patch.nodes.kept_bundles import any_kept
 from exsampling_patch.nodes.osc import OscTarget, host_checks, osc_bundle, osc_datagram
 from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, unsent_path
 from exsampling_patch.nodes.sent_log import SentLog
-from exsampling_patch.nodes.take_files import TakeFiles, swept, warning_ended
+from exsampling_patch.nodes.take_files import TakeFiles, swept
 from exsampling_patch.ports import SLOT, TAKE
 
 UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their files are written while they are "
@@ -108,7 +108,7 @@ class AbletonMax(Node):
                              self._sending_again, self._sender_restarted, self._kept_gone)
         self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id,
                                pending=self.outbox.pending_files)
-        self._warned = swept(self, self.files)
+        self._warning = swept(self, self.files)
         # What a stop kept (this node's, rebuilt by a live edit) goes where the node sends now, not where it did.
         kept = any_kept(unsent_path(self.outbox.log))
         self._sending_kept(self.outbox.start(self.target.resolved() if kept else None))
@@ -165,8 +165,7 @@ class AbletonMax(Node):
                                             skip_if_sent=bool(take.meta.get("recovered"))))
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the hand-over
         self.report_status(slot=assignment.slot, label=assignment.label or "", take=take.take_id,
-                           **take.latency_status(), **warning_ended(self._warned))
-        self._warned = False
+                           **take.latency_status(), **self._warning.ended())
 
 
 def track_colour(label: str) -> int:
@@ -349,7 +348,7 @@ class AbletonLive(Node):
         # The lock first: while another run holds the folder, this run's sweep leaves its files alone.
         self.sent: SentLog | None = held_sent_log(self, self.resolve_path(self.folder))
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
-        self._warned = swept(self, self.files)
+        self._warning = swept(self, self.files)
         self.loaded = 0
         self.last_reply: tuple[str, list[Any]] | None = None
         self.replies = threading.Event()
@@ -391,8 +390,7 @@ class AbletonLive(Node):
             self.sent.add(key)
         if sent:
             self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status(),
-                               **warning_ended(self._warned))
-            self._warned = False
+                               **self._warning.ended())
 
     def _send(self, address: str, args: list[Any]) -> bool:
         """Send from the socket the replies come back to; report (once) instead of raising."""

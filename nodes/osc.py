@@ -34,7 +34,7 @@ from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.osc_outbox import FolderInUse, send_datagram
 from exsampling_patch.nodes.osc_receive import MAX_AHEAD, OscReceive  # noqa: F401 (its home before)
 from exsampling_patch.nodes.sent_log import FolderLock
-from exsampling_patch.nodes.take_files import TakeFiles, swept, warning_ended
+from exsampling_patch.nodes.take_files import TakeFiles, swept
 from exsampling_patch.ports import ANY
 
 
@@ -233,7 +233,7 @@ class OscSend(Node):
         except OSError:  # a folder that cannot be made holds no copies to sweep: each copy then says why
             pass
         self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id)
-        self._warned = swept(self, self.files)
+        self._warning = swept(self, self.files)
 
     def stop(self) -> None:
         target = getattr(self, "target", None)  # none when start() failed before it
@@ -271,8 +271,7 @@ class OscSend(Node):
             # the takes sent as /take: a history of their own (None), which no slot's name can share
             self.files.assigned(message.slot if isinstance(message, SlotAssignment) else None, file)
         if sent:
-            self.report_status(sent=self.target.sent, **warning_ended(self._warned))
-            self._warned = False
+            self.report_status(sent=self.target.sent, **self._warning.ended())
         elif isinstance(take, Take):  # reported once on the node; each take that did not go says so at its end
             self.tell_fate(message, "error", f"not sent: {self.target.error}")
 

@@ -11,12 +11,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
 
 from exsampling_patch.messages import Take
+from exsampling_patch.node import Node, StandingWarning
 from exsampling_patch.nodes.osc_outbox import kept_files
 from exsampling_patch.takes import (
     named_stem,
@@ -28,10 +28,7 @@ from exsampling_patch.takes import (
     write_audio,
 )
 
-if TYPE_CHECKING:
-    from exsampling_patch.node import Node
-
-__all__ = ["PENDING", "TakeFiles", "swept", "warning_ended"]
+__all__ = ["PENDING", "TakeFiles", "swept"]
 
 PENDING = "(not sent yet)"
 """A .kept-<name>.json's list of the copies bundles not sent yet name, beside the slots'."""
@@ -231,22 +228,17 @@ class TakeFiles:
         return tmp
 
 
-def swept(node: Node, files: TakeFiles) -> bool:
+def swept(node: Node, files: TakeFiles) -> StandingWarning:
     """Sweep ``files``' folder at ``node``'s start, and say once (a warning: the console's line) if temporary files
-    that a killed run left there were removed: a performer who finds them gone knows why. Returns whether it warned:
-    the warning is ended at the next take sent (:func:`warning_ended`)."""
+    that a killed run left there were removed: a performer who finds them gone knows why. Returns the warning, which
+    the next take sent ends (:meth:`~exsampling_patch.node.StandingWarning.ended`)."""
     files.sweep()
+    warning = StandingWarning()
     if count := len(files.leftovers):
         node.report_status(warning=f"removed {count} temporary file{'s' if count != 1 else ''} that a killed run "
                                    f"left in {files.folder} (writes it never finished)")
-    return bool(count)
-
-
-def warning_ended(warned: bool) -> dict[str, str]:
-    """The status field that ends :func:`swept`'s warning (an empty one, as the classifier ends its backlog's), for
-    the next take sent; none where it did not warn. Kept, it stood on the editor's node line until the node stopped,
-    read as a problem of now."""
-    return {"warning": ""} if warned else {}
+        warning.told()
+    return warning
 
 
 def _write_sidecar(path: Path, take: Take) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
-from exsampling_patch.node import Input, Node, NodeContext, Output, Param
+from exsampling_patch.node import Input, Node, NodeContext, Output, Param, StandingWarning
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.web_recorder.limits import upload_limit_problems, upload_limit_warnings
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
@@ -130,7 +130,7 @@ class WebRecorder(Node):
         self._phone_of: dict[str, str] = {}  # take id -> its phone's digest, for the takes in _phones
         self._count = 0
         self._recorders: set[str] = set()
-        self._warned = False  # a start-up notice stands (a new certificate, a new token): the first take ends it
+        self._notice_stands = StandingWarning()  # a start-up notice (new certificate, new token), until the first take
         state = self.resolve_path(self.state_folder)
         state.mkdir(parents=True, exist_ok=True)
         # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
@@ -174,7 +174,7 @@ class WebRecorder(Node):
     def _notice(self, text: str) -> None:
         """A start-up notice, for the performer to act on (phones accept the new certificate, scan the new QR code):
         a warning, ended at the first take received (:meth:`_store_and_emit`)."""
-        self._warned = True
+        self._notice_stands.told()
         self.report_status(warning=text)
 
     def stop(self) -> None:
@@ -386,11 +386,8 @@ class WebRecorder(Node):
             self.emit("take", stored)
         if self._done_at_emit:
             self._store.mark_processed(stored)
-        with self._lock:
-            # A phone reached the recorder, past the new certificate or with the new token: the notice is done.
-            # Kept, it led the editor's node line until the node stopped, as if something were wrong now.
-            ended = {"warning": ""} if self._warned else {}
-            self._warned = False
+        # A phone reached the recorder, past the new certificate or with the new token: the notice is done.
+        ended = self._notice_stands.ended()
         self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
                            label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2), **ended)
         return {"status": "received", **row}
