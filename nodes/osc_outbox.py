@@ -47,7 +47,7 @@ from exsampling_patch.nodes.kept_bundles import (
     taking_kept,
     unsent_path,
 )
-from exsampling_patch.nodes.osc_sender import KEEP, QUIET_SECONDS, read_sent, send_datagram, serve
+from exsampling_patch.nodes.osc_sender import KEEP, QUIET_SECONDS, gone_file, read_sent, send_datagram, serve
 
 __all__ = ["KEEP", "QUIET_SECONDS", "FolderInUse", "Outbox", "bundle_key", "kept_files", "read_sent", "send_datagram",
            "serve", "unsent_path"]
@@ -187,9 +187,9 @@ class Outbox:
         and dropped: Live would load nothing."""
         whole = []
         for handed in earlier:
-            gone = [name for name in handed.files if not os.path.exists(name)]
+            gone = gone_file(handed.files)
             if gone:
-                self.report_error(f"{dropped}: its file {gone[0]} is gone")
+                self.report_error(f"{dropped}: its file {gone} is gone")
             else:
                 whole.append(handed)
         return whole
@@ -263,7 +263,7 @@ class Outbox:
             left = self._keep()
             if self._kept_due:  # and an earlier run's, those the next start sends (files deleted meanwhile: not)
                 with contextlib.suppress(OSError):
-                    left = sum(all(map(os.path.exists, kept.files)) for kept in read_kept(unsent_path(self.log))[0])
+                    left = sum(not gone_file(kept.files) for kept in read_kept(unsent_path(self.log))[0])
             return left
 
     def _keep(self) -> int:

@@ -16,6 +16,7 @@ import struct
 import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 from queue import SimpleQueue
 from typing import IO, Any
@@ -145,9 +146,10 @@ def _done(out: _Reports, meta: dict[str, Any]) -> None:
         out.say("done", str(meta["seq"]))
 
 
-def _gone_file(meta: dict[str, Any]) -> str:
-    """The first file the frame's bundle names (a take's copy) that is no longer there; "" if all are."""
-    return next((str(name) for name in meta.get("files", ()) if not os.path.exists(name)), "")
+def gone_file(files: Iterable[str]) -> str:
+    """The first of a bundle's ``files`` (a take's copy) that is no longer there; "" if all are. The sender asks it
+    before it sends; the outbox before it keeps a bundle, and when it counts the kept ones."""
+    return next((str(name) for name in files if not os.path.exists(name)), "")
 
 
 def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quiet: float = QUIET_SECONDS) -> None:
@@ -178,7 +180,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
                 out.say("skipped", key)
                 _done(out, meta)
                 continue
-            if gone := _gone_file(meta):  # deleted (by hand) while it waited: Live would load nothing
+            if gone := gone_file(meta.get("files", ())):  # deleted (by hand) while it waited: Live would load nothing
                 out.say("gone", json.dumps({"seq": meta.get("seq"), "file": gone}))
                 _done(out, meta)  # not logged: a redo writes the copy anew, and it goes then
                 continue
