@@ -344,11 +344,12 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
         patch.links.append(link)
 
 
-#: Arrows a link is written with by mistake (a typographic arrow pasted from a web page, another language's, a
-#: word processor's '--' or '-' made an em or en dash: '\u2014>'), and whether each points from the input back to
-#: the output.
-_OTHER_ARROWS = (("\u2192", False), ("=>", False), ("\u2014>", False), ("\u2013>", False), ("\u2190", True),
-                 ("<-", True), ("<\u2014", True), ("<\u2013", True))
+#: Arrows a link is written with by mistake (a typographic arrow pasted from a web page or a math font: '\u2192',
+#: the long '\u27f6', the double '\u21d2'; another language's '=>'; a word processor's '--' or '-' made an em or
+#: en dash: '\u2014>'), and whether each points from the input back to the output.
+_OTHER_ARROWS = (("\u2192", False), ("\u27f6", False), ("\u21d2", False), ("=>", False), ("\u2014>", False),
+                 ("\u2013>", False), ("\u2190", True), ("\u27f5", True), ("\u21d0", True), ("<-", True),
+                 ("<\u2014", True), ("<\u2013", True))
 
 
 #: The link arrow with more arrow characters stuck to it: 'a.out --> b.take' split at '->' was a link from
@@ -356,7 +357,7 @@ _OTHER_ARROWS = (("\u2192", False), ("=>", False), ("\u2014>", False), ("\u2013>
 _LONG_ARROW = re.compile(r"[-=<>\u2013\u2014]*->[->]*")
 
 #: The characters an arrow is drawn with, stuck to another arrow ('==>', '<--', '\u2192>').
-_ARROW_CHARS = "[-=<>\u2013\u2014\u2190\u2192]"
+_ARROW_CHARS = "[-=<>\u2013\u2014\u2190\u2192\u21d0\u21d2\u27f5\u27f6]"
 
 
 def _arrow_meant(text: str) -> tuple[str, str]:

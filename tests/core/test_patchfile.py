@@ -217,3 +217,17 @@ def test_a_key_without_a_space_after_its_colon_is_hinted_at_the_line_and_in_para
     # One pattern (yaml_syntax.SQUEEZED_PAIR) for a YAML syntax error's line and for each word of 'params'.
     [problem] = loads_patch("exsampling_patch: 1\nnodes:\n- id: a\n" + text).problems
     assert (problem.line, problem.hint) == (line, hint)
+
+
+@pytest.mark.parametrize(("link", "arrow"), [
+    ("a.outlet \u27f6 b.inlet", "\u27f6"), ("a.outlet \u21d2 b.inlet", "\u21d2"),
+    ("a.outlet ==\u21d2 b.inlet", "==\u21d2"), ("b.inlet \u27f5 a.outlet", "\u27f5"),
+    ("b.inlet \u21d0 a.outlet", "\u21d0"),
+    ("a.outlet \u2192 b.inlet", "\u2192"), ("a.outlet => b.inlet", "=>"), ("a.outlet --> b.inlet", "-->"),
+])
+def test_a_link_written_with_another_arrow_is_told_the_link_meant(link: str, arrow: str) -> None:
+    # The long and the double arrow ('\u27f6', '\u21d2', pasted from a math font) got only "or '{from: ...}'".
+    text = f"exsampling_patch: 1\nnodes:\n- id: a\n  type: relay\n- id: b\n  type: relay\nlinks:\n- {link}\n"
+    [problem] = loads_patch(text).problems
+    assert (problem.line, problem.hint) == (
+        8, f"'{arrow}' is not the link arrow, '->': did you mean 'a.outlet -> b.inlet'?"), problem
