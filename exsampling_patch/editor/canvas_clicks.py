@@ -1,9 +1,10 @@
 """What a left press and its release on the canvas mean, beyond what imnodes does with them.
 
-A release on empty canvas clears the selection and the inspector; a click on a node that imnodes left
-unselected (an inspector field had the keyboard) selects it; a press on one of several marked nodes (pasted
-ones) drags them all. The editor (``app.py``) calls :meth:`CanvasClicks.frame` once a frame and
-:meth:`CanvasClicks.on_release` from its mouse-release handler.
+A release on empty canvas clears the selection and the inspector (not that of a press in a window over the
+canvas: a menu's item); a click on a node that imnodes left unselected (an inspector field had the keyboard)
+selects it; a press on one of several marked nodes (pasted ones) drags them all. The editor (``app.py``)
+calls :meth:`CanvasClicks.frame` once a frame and :meth:`CanvasClicks.on_release` from its mouse-release
+handler.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class CanvasClicks:
         self.pressed_on: str | None = None
         #: Where that press on a node was (see _click_past_field).
         self.press_point: tuple[float, float] | None = None
+        #: Whether the last left press was in a window over the canvas (see on_release).
+        self.press_covered = False
         #: A press on one of several marked nodes (pasted ones): (that node, them all), dragged together.
         self.group: tuple[str, list[str]] | None = None
 
@@ -52,13 +55,15 @@ class CanvasClicks:
             mouse = dpg.get_mouse_pos(local=False)
             # A press in a window over the canvas (a file dialog, a message, a pop-up) is none on the node under
             # it: its release selected that node, unseen, and showed it in the inspector.
-            self.pressed_on = None if self.covered() else self.patch_view.node_at(mouse)
+            self.press_covered = self.covered()
+            self.pressed_on = None if self.press_covered else self.patch_view.node_at(mouse)
             self.press_point = (float(mouse[0]), float(mouse[1])) if self.pressed_on is not None else None
         self.left_down = down
         return down
 
     def on_release(self, sender: Any, app_data: Any) -> None:
         group, self.group = self.group, None
+        covered, self.press_covered = self.press_covered, False
         if group is not None:
             self.patch_view.drag_along(*group)  # where the last frame left them
         moved = self.patch_view.commit_moves()
@@ -67,6 +72,10 @@ class CanvasClicks:
                 self.clear_selection()
             else:  # a click on one of them: that one alone, as in other editors
                 self.patch_view.choose([])
+        # A click in a window over the canvas (a node menu's item) is that window's: the menu gone by the time this
+        # handler ran (a loaded machine), the canvas was under the mouse and the click cleared the selection.
+        if covered:
+            return
         # A click on a link selects it (for Delete): no click on empty canvas either, whatever the inspector shows.
         if (dpg.is_item_hovered(self.patch_view.tag) and not self.patch_view.selected_nodes()
                 and not self.patch_view.selected_links() and self.pressed_on is None):
