@@ -56,8 +56,9 @@ class NodeMenu:
         return dialogs.shown(self.tag)
 
     def open_at(self, mouse: tuple[float, float], node_id: str, node_ids: list[str]) -> None:
-        """Show the menu at the mouse (inside the window) for ``node_ids``, ``node_id`` the one right-clicked."""
-        self.node_id, self.node_ids = node_id, list(node_ids) or [node_id]
+        """Show the menu at the mouse (inside the window) for ``node_ids``, ``node_id`` the one right-clicked (one
+        of them)."""
+        self.node_id, self.node_ids = node_id, list(node_ids)
         x, y, _, _ = popup_rect(mouse, window_size(mouse, (MENU_W, MENU_H)), (MENU_W, MENU_H))
         count = len(self.node_ids)
         dpg.set_value(f"{self.tag}:title", node_id if count == 1 else f"{count} nodes")
