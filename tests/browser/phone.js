@@ -21,6 +21,13 @@ function launchPhoneBrowser(wav) {
   return chromium.launch(phoneLaunchOptions(wav));
 }
 
+// Chromium whose microphone the user refused: without the fake prompt that grants it, headless Chromium answers
+// every request for the microphone as a phone whose user tapped "Block" (NotAllowedError, "Permission denied").
+function launchMicrophoneRefused(wav) {
+  const options = phoneLaunchOptions(wav);
+  return chromium.launch({ ...options, args: options.args.filter((a) => a !== "--use-fake-ui-for-media-stream") });
+}
+
 // The same Chromium as a server that scripts connect to (phone_browser.js).
 function launchPhoneServer(wav) {
   return chromium.launchServer(phoneLaunchOptions(wav));
@@ -69,5 +76,5 @@ function isUpload(request) {
   return request.method() === "POST" && request.url().includes("/api/takes");
 }
 
-module.exports = { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchPhoneBrowser, launchPhoneServer,
-                   microphoneRunning, phoneContext };
+module.exports = { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchMicrophoneRefused, launchPhoneBrowser,
+                   launchPhoneServer, microphoneRunning, phoneContext };

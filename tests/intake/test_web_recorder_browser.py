@@ -546,3 +546,23 @@ def test_failed_uploads_are_sent_again_at_scattered_moments_not_all_phones_at_on
         # Scattered over the whole window: 400 phones would not send again at one moment, nor at a few.
         assert drawn.max() - drawn.min() > 0.8 * step, (attempt, drawn.min(), drawn.max())
         assert len(set(drawn.tolist())) > 390
+
+
+def test_a_refused_microphone_is_told_at_once_with_what_to_do(tmp_path: Path) -> None:
+    """The phone's user tapped "Block" on the microphone prompt: the page went on saying "Tap REC to record", and a tap
+    on REC said only "Microphone: Permission denied", neither where to allow it nor to reload. It now says so at
+    load, and again at REC."""
+    fed, _ = microphone()
+    engine = recorder_engine(tmp_path)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "microphone_refused.js"), rec_of(engine).local_url, str(fed)],
+                             capture_output=True, text=True, timeout=90)
+        assert run.returncode == 0, run.stderr + run.stdout
+        shown = json.loads(run.stdout.strip().splitlines()[-1])
+        for when in ("onLoad", "afterRec"):
+            assert shown[when].startswith("The microphone is blocked for this page: allow it in the browser's "
+                                          "settings"), shown
+            assert "reload the page" in shown[when] and shown[f"{when}IsError"], shown
+        assert shown["button"] == "REC", shown  # nothing is being recorded
+    finally:
+        engine.stop()

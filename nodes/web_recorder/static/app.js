@@ -160,7 +160,26 @@ async function warmUp() {
     if (opened.context.state === "running") {
       for (const kind of GESTURES) document.removeEventListener(kind, warmUp, true);
     }
-  } catch (error) { document.body.dataset.microphone = "failed"; /* said when REC is tapped */ }
+  } catch (error) {
+    // The microphone refused or missing is said at once, not after a take the performer thought was recording.
+    document.body.dataset.microphone = "failed";
+    if (!recording) say(microphoneTrouble(error), true);
+  }
+}
+
+function microphoneTrouble(error) {
+  // What the performer can do about a microphone that does not open: the browser's own words ("Permission denied")
+  // say neither where to allow it nor that the page must be reloaded after.
+  const name = error && error.name;
+  if (name === "NotAllowedError" || name === "SecurityError") {
+    return "The microphone is blocked for this page: allow it in the browser's settings for this site "
+      + "(the icon beside the address), then reload the page.";
+  }
+  if (name === "NotFoundError" || name === "OverconstrainedError") return "No microphone found on this device.";
+  if (name === "NotReadableError" || name === "AbortError") {
+    return "The microphone is busy (a call, another app recording): close that, then tap REC again.";
+  }
+  return "Microphone: " + ((error && error.message) || String(error));
 }
 
 function whereNow() {
@@ -181,7 +200,7 @@ async function start() {
   try {
     await ensureMicrophone();
     await audio.context.resume();
-  } catch (error) { say("Microphone: " + error.message, true); return; }
+  } catch (error) { say(microphoneTrouble(error), true); return; }
   const id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, "").slice(0, 24);
   recording = { chunks: [], frames: 0, tenths: -1, id, name, startedAt: Date.now(), position: whereNow() };
   recButton.textContent = "STOP"; recButton.classList.add("recording");
