@@ -429,9 +429,8 @@ class Inspector:
         if self.node_id is None:
             return
         self._path_target = user_data
-        node_type = self.model.patch.nodes[self.node_id].type
-        param = self.model.registry.get(node_type).param_specs.get(user_data) if node_type in self.model.registry \
-            else None
+        node_type = self.model.registry.types.get(self.model.patch.nodes[self.node_id].type)
+        param = node_type.param_specs.get(user_data) if node_type is not None else None
         # A file (the classifier's model) is chosen among files: a folder dialog listed none to choose.
         file = param is not None and param.path_kind == "file"
         start, name = browse_start(self.model.param_value(self.node_id, user_data), self.model.base_dir, file)
