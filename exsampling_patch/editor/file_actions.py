@@ -87,7 +87,7 @@ class FileActions:
         #: made meanwhile by another program (a text editor, a git checkout) before a save replaces it.
         self._on_disk: tuple[Path, int, int] | None = None
         self._stamp(model.path)
-        model.listen(lambda what, subject: self._stamp(self.model.path) if what in ("reset", "saved") else None)
+        model.listen(self._on_change)
 
     def build(self) -> None:
         """The unsaved-changes prompt and the message window (hidden)."""
@@ -190,6 +190,12 @@ class FileActions:
         if self.model.pending:
             self.model.resolve("discard")  # already saved: run the action the prompt held
         return True
+
+    def _on_change(self, what: str, subject: object) -> None:
+        if what == "reset":  # opened (again) or new: its comments are looked for anew, they may be back since
+            self._comments_told = None
+        if what in ("reset", "saved"):
+            self._stamp(self.model.path)
 
     def _stamp(self, path: Path | None) -> None:
         try:

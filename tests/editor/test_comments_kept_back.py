@@ -46,3 +46,21 @@ def test_the_prompts_save_over_a_file_with_comments_asks_first_and_keeps_the_pat
         assert (tmp_path / "set.yaml").read_text() == NOTED
         assert "relay" in app.model.patch.nodes and not app.model.pending, app.status
         assert app.status.endswith("The patch stays open."), app.status
+
+
+def test_a_file_opened_again_with_comments_asks_again(tmp_path: Path) -> None:
+    """Told once for a file, the editor went on saving over it without a word after it was opened again, its
+    comments written back meanwhile (another file opened in between, or the same one)."""
+    (tmp_path / "set.yaml").write_text(NOTED)
+    (tmp_path / "other.yaml").write_text(PATCH)
+    with open_editor(tmp_path / "set.yaml") as app:
+        call("palette:relay")
+        call("menu:save")
+        call("menu:save")  # told, then saved without them
+        assert comment_lines((tmp_path / "set.yaml").read_text()) == []
+        (tmp_path / "set.yaml").write_text(NOTED)  # the notes written back in a text editor
+        assert app.open(tmp_path / "other.yaml") and app.open(tmp_path / "set.yaml")
+        call("palette:relay")
+        call("menu:save")
+        assert (tmp_path / "set.yaml").read_text() == NOTED and app.model.dirty
+        assert dpg.get_item_label("message") == "Comments are not kept"
