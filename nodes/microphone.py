@@ -12,6 +12,7 @@ on again from a thread: a take recorded meanwhile is not among them, so it is pa
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -136,9 +137,14 @@ class Microphone(Node):
         #: Closed by :meth:`stop` once its join of take assembly is over: a take stored after it stays on disk for the
         #: next start (see :meth:`_pass_on`).
         self._gate = PassOnGate()
+        #: Whether take assembly is running, and whether the input has stopped for good (:meth:`stop`), under
+        #: :attr:`_ring_use`: the ring is unmapped by whichever of the two comes last (see :meth:`_assemble`).
+        self._ring_use = threading.Lock()
+        self._assembling = self._input_stopped = False
 
     def start(self) -> None:
         self._gate.open()
+        self._assembling = self._input_stopped = False
         rate = self.sample_rate
         size = int(max(self.buffer_seconds, self.max_length + self.pre_roll + 2.0) * rate)
         self._store = TakeStore(self.resolve_path(self.folder))
@@ -211,14 +217,28 @@ class Microphone(Node):
         audio = getattr(self, "audio", None)
         if audio is not None:
             audio.stop()
-            self._ring.close()
+            with self._ring_use:  # unmapped now, or by take assembly once it is over (it still reads the ring)
+                self._input_stopped = True
+                if not self._assembling:
+                    self._ring.close()
 
     def _assemble(self) -> None:
-        """Cut takes from the ring until the node stops. A thread that ran past stop's join (a take stored on a slow
-        disk) finds the ring closed: it ends there, quietly, rather than read a ring of no frames (a division by
-        zero: an error told on a node already stopped)."""
-        with contextlib.suppress(_RingClosed):
-            self._cut_takes()
+        """Cut takes from the ring until the node stops. A thread that runs past stop's join (a take stored on a slow
+        disk) still has the ring: the takes it cuts from the audio it had counted are stored (and, the node stopped,
+        kept for the next start); the ring is unmapped once it is over. Unmapped under it, as it was, those takes were
+        dropped unstored and untold. A ring closed all the same ends it (no frames to read: :meth:`_frames`)."""
+        with self._ring_use:
+            if self._input_stopped:  # a thread run again after the stop: the ring may be gone
+                return
+            self._assembling = True
+        try:
+            with contextlib.suppress(_RingClosed):
+                self._cut_takes()
+        finally:
+            with self._ring_use:
+                self._assembling = False
+                if self._input_stopped:
+                    self._ring.close()
 
     def _cut_takes(self) -> None:
         rate = self.sample_rate
@@ -283,9 +303,10 @@ class Microphone(Node):
         return np.concatenate((ring[a:], ring[:b]))
 
     def _emit_take(self, start: int, stop: int) -> None:
-        if self._ring.closed:
-            return  # the node stopped: nothing to read it from
         rate = self.sample_rate
+        if self._ring.closed:  # not while assembly runs (see _assemble); told, should it happen all the same
+            self._lost_unmapped(stop - start)
+            return
         guard = len(self._ring.samples) - max(int(RING_GUARD_SECONDS * rate), self.blocksize)
         asked = start
         # A take begun before assembly fell behind (an overrun) has lost its start: it begins where the ring's audio
@@ -294,6 +315,7 @@ class Microphone(Node):
         samples = self._frames(start, stop).copy() if start < stop else np.zeros((0, self.channels), np.float32)
         written = self._ring.written
         if self._ring.closed:  # since the check above: what was read may be a closed ring's (no frames, count 0)
+            self._lost_unmapped(stop - asked)
             return
         torn = written - guard - start
         if torn > 0:
@@ -327,6 +349,10 @@ class Microphone(Node):
             return
         if not self.context.tracks_takes:  # no runtime tells this node the take's end
             self._store.mark_processed(stored)
+
+    def _lost_unmapped(self, frames: int) -> None:
+        self.report_status(warning=f"a take of {frames / self.sample_rate:.2f} s was lost: the node stopped and its "
+                           "audio buffer was released before the take was stored")
 
     def _pass_on(self, stored: Take, status: dict[str, Any]) -> bool:
         """Tell ``status`` and emit the take stored, unless the node has stopped (False). A take assembly finished
