@@ -6,7 +6,6 @@ the whole reason in the message window. Leaving unsaved changes (new, open, quit
 
 from __future__ import annotations
 
-import bisect
 import errno
 import os
 import re
@@ -61,14 +60,18 @@ def comment_lines(text: str) -> list[int]:
                   if isinstance(token, yaml.ScalarToken)]
     except yaml.YAMLError:
         return []
-    starts = [start for start, _ in values]  # in the text's order, none inside another
+    # One walk through both, each in the text's order (values none inside another): counting the lines up to each
+    # hash from the start, and looking in the list of lines found, made a long patch's save quadratic.
     lines: list[int] = []
+    line, counted, at = 1, 0, 0
     for index in hashes:
-        at = bisect.bisect_right(starts, index) - 1
-        if at >= 0 and index < values[at][1]:
+        while at < len(values) and values[at][1] <= index:
+            at += 1
+        if at < len(values) and values[at][0] <= index:
             continue  # in a value: 'x # y', a block of text
-        line = text.count("\n", 0, index) + 1
-        if line not in lines:
+        line += text.count("\n", counted, index)
+        counted = index
+        if not lines or lines[-1] != line:
             lines.append(line)
     return lines
 
