@@ -120,7 +120,15 @@ async function main() {
     const rowClasses = await page.$$eval("#takes li", (items) => items.map((li) => li.className));
     const infoAfter = await page.textContent("#info");  // once the take's end is known
     const infoAfterIsError = await page.$eval("#info", (el) => el.classList.contains("error"));
-    console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, infoAfterIsError, log, shownName, micBeforeRec,
+    // What a screen reader finds: the live regions that announce the page's news, and the take list's name.
+    const statusRegions = await page.getByRole("status").allTextContents();
+    const takeListNames = await page.getByRole("list").evaluateAll((lists) => lists.map(
+      (l) => l.getAttribute("aria-label") || (l.getAttribute("aria-labelledby") &&
+        document.getElementById(l.getAttribute("aria-labelledby")).textContent) || ""));
+    const tapHeights = await page.$$eval("button, input", (items) => Object.fromEntries(
+      items.map((el) => [el.id, el.getBoundingClientRect().height])));  // CSS pixels, the phone's viewport
+    console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, infoAfterIsError, statusRegions, takeListNames,
+                                 tapHeights, log, shownName, micBeforeRec,
                                  micOpensBeforeRec, micOpensWhenRecording, endShownAfterMs, pollsUntilEnd,
                                  busyInfo, busyHeaders, givenUpEarly, givenUp,
                                  uploadsAtMs: uploadsAt.map((t) => t - uploadsAt[0]) }));

@@ -185,6 +185,21 @@ def test_rec_works_at_once_with_a_made_up_name_and_the_microphone_open_before(tm
         engine.stop()
 
 
+def test_a_screen_reader_hears_the_pages_news_and_the_name_field_is_big_enough_to_tap(tmp_path: Path) -> None:
+    """The info line ("Received: snare 70% → Snare", "Refused: ...") was a plain div: a screen reader never announced
+    a take's end, and a blind performer heard nothing after STOP. It is now a status region (announced when it
+    changes), and the take list has a name. The name field was 42 px tall, under the 44 px a finger needs."""
+    engine = recorder_engine(tmp_path)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url, "Heard", "1")
+        assert result["statusRegions"] == [result["infoAfter"]], result  # the info line, and only it
+        assert result["infoAfter"].startswith("Received"), result
+        assert result["takeListNames"] == ["Your takes"], result
+        assert min(result["tapHeights"].values()) >= 44, result["tapHeights"]
+    finally:
+        engine.stop()
+
+
 def test_a_take_is_sent_when_the_browsers_storage_never_answers(tmp_path: Path) -> None:
     """iOS Safari 14 could leave an IndexedDB open unanswered for ever. The page waits for a take to be kept before
     it sends it: the take stayed "uploading" and was never sent. The page now stops waiting for the storage and
