@@ -21,7 +21,7 @@ from typing import Any
 from exsampling_patch.takes import write_atomic
 
 ENDS_FILE = "phone-takes.jsonl"
-KEEP_ENDS = 20_000
+KEEP_ENDS = 2_000
 
 
 class TakeEnds:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
 from .conftest import Client, probe_of, rec_of, recorder_engine, sine
@@ -36,3 +37,21 @@ def test_a_phones_take_list_with_each_takes_end_outlives_a_restart(tmp_path: Pat
         assert probe_of(back).received == []  # ended takes are not passed on again
     finally:
         back.stop()
+
+
+def test_the_written_down_ends_are_the_newest_few_and_the_file_is_compacted(tmp_path: Path) -> None:
+    """Each start adds every row written down to the process's status board, whose every add looks through all it
+    holds: the rows are bounded, and the file is rewritten with them once it holds twice as many lines."""
+    ends = TakeEnds(tmp_path, keep=3)
+    for n in range(7):
+        ends.write("phone", {"take_id": f"t{n}", "recorder": "Mika", "fate": "slot", "updated": 1.0})
+    ends.write("phone", {"take_id": "t2", "recorder": "Mika", "fate": "rejected"})  # its end told again: the last
+    ends.close()
+    again = TakeEnds(tmp_path, keep=3)
+    try:
+        assert [(row["take_id"], row["fate"]) for _, row in again.rows()] == [("t5", "slot"), ("t6", "slot"),
+                                                                             ("t2", "rejected")]
+        assert all("updated" not in row for _, row in again.rows())  # the time of this run's board, not kept
+        assert len((tmp_path / ENDS_FILE).read_text().splitlines()) == 3  # 8 lines, more than twice 3: rewritten
+    finally:
+        again.close()
