@@ -244,8 +244,8 @@ def _wait_for_jack(connection: Connection) -> bool:
 class InputProcess:
     """The process running the stream: started by :meth:`start`, which waits for its stream to open; started again
     when it ends (at once when its JACK server is back, but see :class:`QuickReturns`; after :data:`RETRY_SECONDS`
-    otherwise, doubled at each process in a row that failed as the last did, up to :data:`RETRY_LONGEST_SECONDS`)
-    until :meth:`stop`.
+    otherwise, for JACK only doubled at each process in a row that failed as the last did, up to
+    :data:`RETRY_LONGEST_SECONDS`) until :meth:`stop`.
     Each opening is reported as a status with ``device``; each problem as an error, once until the next opening."""
 
     def __init__(self, setup: Setup, ring: InputRing, report_error: Callable[[str], None],
@@ -340,12 +340,13 @@ class InputProcess:
                     return
 
     def _retry_wait(self, code: int) -> float:
-        """Seconds before a new process after one that failed or died. The same failure again (a JACK-only device
-        the server has not, told once) waits twice as long each time, up to :attr:`retry_longest`: each try is a
-        new process, which loads PortAudio and asks every host for its devices, where the sampler asks again in its
-        running process."""
+        """Seconds before a new process after one that failed or died. The same failure again of a process for JACK
+        only (a device the server has not: a client of it not back, told once) waits twice as long each time, up to
+        :attr:`retry_longest`: each try is a new process, which loads PortAudio and asks every host for its devices,
+        where the sampler asks again in its running process. Through another host (a USB microphone unplugged) the
+        wait stays :attr:`retry_seconds`: one plugged back in is heard again within it, not up to 8 s later."""
         failure, self._failure = self._failure, ""
-        if code != STREAM_FAILED_EXIT or not failure:
+        if code != STREAM_FAILED_EXIT or not failure or not self.setup.jack_only:
             self._failed_alike, self._failed_as = 0, ""
         elif failure == self._failed_as:
             self._failed_alike += 1

@@ -51,3 +51,22 @@ def test_the_same_failure_again_and_again_waits_longer_each_time(
     assert len(errors) == 2 and errors[0].startswith("the input process ended (exit status -9)"), errors
     assert errors[1].startswith("cannot open sound device 'exs-client-not-back' for input: the JACK server has no "
                                 "such device"), errors  # told once
+
+
+@pytest.mark.parametrize("jack_only", [False, True], ids=["another-host", "jack-only"])
+def test_the_same_failure_through_another_host_waits_no_longer(jack_only: bool) -> None:
+    """A USB microphone unplugged fails the same way at every try, through ALSA: before, its tries waited 2, 4, 8, 8
+    s as a JACK client's did, and one plugged back in was heard again up to 8 s later. Now the wait stays 2 s; only
+    a process for JACK only waits longer (the waits the reader would take, asked of the process's own rule)."""
+    ring = InputRing.create(4800, 1)
+    try:
+        setup = Setup(device="USB Mic", channels=1, sample_rate=48000, blocksize=0, frames=4800, ring_fd=ring.fd,
+                      jack_only=jack_only)
+        inputs = InputProcess(setup, ring, lambda text: None, lambda **values: None)
+        waits = []
+        for _ in range(4):
+            inputs._failure = "cannot open sound device 'USB Mic' for input: no such device"  # as its process said
+            waits.append(inputs._retry_wait(microphone_input.STREAM_FAILED_EXIT))
+    finally:
+        ring.close()
+    assert waits == ([2.0, 4.0, 8.0, 8.0] if jack_only else [2.0, 2.0, 2.0, 2.0])
