@@ -29,7 +29,7 @@ from exsampling_patch.editor.history import (
     SetType,
 )
 from exsampling_patch.editor.palette import bridge_hint
-from exsampling_patch.editor.rebase import rebase_history, rebase_path, rebased_paths
+from exsampling_patch.editor.rebase import rebase_history, rebase_path, rebased_paths, unsaved_path_problems
 from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
@@ -130,7 +130,7 @@ class EditorModel:
             raise ValueError("this patch has no file yet: use save as")
         # Saved into another folder, relative paths are rewritten to name the same files (a new patch's are meant
         # from where it is saved). The patch is changed only once the file is written.
-        old, new = self.base_dir, target.resolve().parent
+        old, new, unsaved = self.base_dir, target.resolve().parent, self.path is None
         moved = {} if self.path is None else rebased_paths(self.patch, self.registry, old, new)
         dirs = self.patch.node_dirs if self.path is None else [rebase_path(d, old, new) for d in self.patch.node_dirs]
         written = self.patch.copy() if moved or dirs != self.patch.node_dirs else self.patch
@@ -145,7 +145,7 @@ class EditorModel:
             rebase_history(self.history, self.registry, old, new)
         self.path = target
         self._saved_revision = self.history.revision
-        if self.file_problems:
+        if self.file_problems or unsaved:  # those of a patch with no file (relative paths) are gone too
             self.file_problems = []  # what they named was not read, so it is not in the file any more
             self._notify("problems", None)
         for node_id, name in moved:
@@ -373,9 +373,11 @@ class EditorModel:
 
     def problems(self) -> list[Problem]:
         """What keeps the patch from running: the file's own problems (see :attr:`file_problems`), then those
-        :func:`check_patch` finds in the patch as edited (paths checked on disk once the patch has a file)."""
+        :func:`check_patch` finds in the patch as edited (paths checked on disk once the patch has a file; until
+        then a relative one is a problem: the run and the file saved took it from different folders)."""
         return [*self.file_problems,
-                *check_patch(self.patch, self.registry, base_dir=self.base_dir if self.path else None)]
+                *check_patch(self.patch, self.registry, base_dir=self.base_dir if self.path else None),
+                *([] if self.path else unsaved_path_problems(self.patch, self.registry))]
 
     def problem_node(self, problem: Problem) -> str | None:
         """The node a problem is about (named as ``node 'id'``, or at either end of a link), or None."""

@@ -1,4 +1,5 @@
-"""Relative paths kept pointing at the same files when a patch is saved into another folder (*Save as*).
+"""Relative paths kept pointing at the same files when a patch is saved into another folder (*Save as*), and
+told in a patch with no file yet, which has no folder to take them from.
 
 A ``path`` parameter that is relative is taken from the patch file's folder: saved elsewhere as it was, it would
 name other files (the recorder's takes and pairing state, a model), silently. Plain Python (no widgets).
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.editor.history import History
+from exsampling_patch.errors import Problem
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
 
@@ -35,6 +37,20 @@ def rebase_param(registry: Registry, type_name: str, name: str, value: Any, old:
     if param is None or param.kind_name != "path" or not isinstance(value, str) or not value:
         return value
     return rebase_path(value, old, new)
+
+
+def unsaved_path_problems(patch: Patch, registry: Registry) -> list[Problem]:
+    """Each relative path of ``patch``, a patch with no file yet, as a problem: it is taken from the folder the
+    patch is saved in, and Save writes it as it is. Run from the current folder, it named other files than the
+    patch saved did (takes written in one place, looked for in another)."""
+    found = []
+    for (node_id, name), full in rebased_paths(patch, registry, Path.cwd(), None).items():
+        value = patch.nodes[node_id].params[name]
+        found.append(Problem(
+            f"node '{node_id}': parameter '{name}': '{value}' is relative, and the patch has no file yet to take "
+            "it from", hint=f"save the patch first (a relative path is taken from its folder), or give the full "
+            f"path ('{full}' from the current folder; the ... button gives one)"))
+    return found
 
 
 def rebase_history(history: History, registry: Registry, old: Path, new: Path) -> None:
