@@ -8,6 +8,7 @@
 // the page's clock is then moved on through its wait for each (15 s and 1 ms per 50 bytes sent) rather than waited
 // out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly") and in
 // all ("givenUp").
+// PHONE_MIC_ENDED=1: the microphone's track is ended (as the system ends it) once it runs, before REC is tapped.
 // PHONE_BUSY_UPLOADS=N: the first N uploads (after the silent ones) are answered 503 as a busy recorder would,
 // with the headers PHONE_BUSY_HEADERS (JSON: the real busy answer's, given by the test) and Retry-After:
 // PHONE_BUSY_RETRY_AFTER if that is set ("date+S": the HTTP date S seconds on), and the
@@ -93,6 +94,12 @@ async function main() {
     else {
       await microphoneRunning(page);
       micBeforeRec = await page.evaluate(() => document.body.dataset.microphone);
+    }
+    if (process.env.PHONE_MIC_ENDED) {
+      // The system ends the page's capture (iOS does when the page goes to the background, or a call takes the
+      // microphone): the track the page opened is over before REC is tapped.
+      await microphoneRunning(page);
+      await page.evaluate(() => audio.stream.getAudioTracks().forEach((track) => track.stop()));
     }
     const shownName = await page.inputValue("#name");
     const micOpensBeforeRec = await page.evaluate(() => window.micOpens);

@@ -200,6 +200,21 @@ def test_a_screen_reader_hears_the_pages_news_and_the_name_field_is_big_enough_t
         engine.stop()
 
 
+def test_a_microphone_the_system_took_back_is_opened_again_at_rec(tmp_path: Path) -> None:
+    """The phone's system ends a page's capture (iOS, when the page goes to the background or a call comes): the
+    page went on recording its ended track, silence, and every take after was "Received, not used: silent". REC
+    now opens the microphone afresh when its track has ended."""
+    engine = recorder_engine(tmp_path)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url, "Called", "1", env={"PHONE_MIC_ENDED": "1"})
+        assert result["info"].startswith("Received"), result
+        take = probe_of(engine).wait_for(1)[0]
+        assert np.max(np.abs(take.samples)) == pytest.approx(0.4, rel=0.1)  # the sine the microphone hears, not silence
+        assert result["micOpensWhenRecording"] == 2, result  # opened on load, and again at REC
+    finally:
+        engine.stop()
+
+
 def test_a_take_is_sent_when_the_browsers_storage_never_answers(tmp_path: Path) -> None:
     """iOS Safari 14 could leave an IndexedDB open unanswered for ever. The page waits for a take to be kept before
     it sends it: the take stayed "uploading" and was never sent. The page now stops waiting for the storage and

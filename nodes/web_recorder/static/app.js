@@ -142,6 +142,17 @@ async function openMicrophone() {
   return { context, stream, node };
 }
 
+function letGoOfEndedMicrophone() {
+  // The system may end the page's capture (iOS does when the page goes to the background, or a call takes the
+  // microphone): the ended track gives silence for ever, and every take would be "silent". It is let go, so that the
+  // next opening asks the system for the microphone afresh.
+  if (!audio || audio.stream.getAudioTracks().some((track) => track.readyState === "live")) return;
+  const ended = audio;
+  audio = null; micOpening = null;
+  ended.node.port.onmessage = null;
+  ended.context.close().catch(() => {});
+}
+
 function ensureMicrophone() {
   if (!micOpening) {
     micOpening = openMicrophone().then((opened) => { audio = opened; return opened; })
@@ -198,6 +209,7 @@ async function start() {
   nameInput.value = name;
   store("exsampling-recorder-name", name);
   try {
+    letGoOfEndedMicrophone();
     await ensureMicrophone();
     await audio.context.resume();
   } catch (error) { say(microphoneTrouble(error), true); return; }
