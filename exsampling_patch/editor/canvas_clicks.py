@@ -76,11 +76,12 @@ class CanvasClicks:
         # handler ran (a loaded machine), the canvas was under the mouse and the click cleared the selection.
         if covered:
             return
-        # A click on a link selects it (for Delete): no click on empty canvas either, whatever the inspector shows.
         if (dpg.is_item_hovered(self.patch_view.tag) and not self.patch_view.selected_nodes()
-                and not self.patch_view.selected_links() and self.pressed_on is None):
-            self.patch_view.choose([])  # a click on empty canvas: nothing is selected any more
-            if self.inspector.node_id is not None:
+                and self.pressed_on is None):
+            self.patch_view.choose([])  # a click on empty canvas or a link: no marked node is selected any more
+            # A click on a link selects it alone (the Delete key took the marked nodes with it), yet is no click on
+            # empty canvas: the inspector shows what it showed.
+            if not self.patch_view.selected_links() and self.inspector.node_id is not None:
                 self.inspector.show(None)
         self._click_past_field()
 
