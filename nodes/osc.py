@@ -22,6 +22,7 @@ not go ends as an error.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -30,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.messages import ControlValue, Prediction, SlotAssignment, Take
-from exsampling_patch.node import Input, Node, Param
-from exsampling_patch.nodes.osc_outbox import FolderInUse, send_datagram
+from exsampling_patch.node import Input, Node, Param, StandingWarning
+from exsampling_patch.nodes.osc_outbox import send_datagram
 from exsampling_patch.nodes.osc_receive import MAX_AHEAD, OscReceive  # noqa: F401 (its home before)
 from exsampling_patch.nodes.sent_log import FolderLock
 from exsampling_patch.nodes.take_files import TakeFiles, swept
@@ -218,22 +219,29 @@ class OscSend(Node):
         return host_checks(params)
 
     def start(self) -> None:
-        self.refused: FolderInUse | None = None
         self.lock: FolderLock | None = None
+        self._files: TakeFiles | None = None  # made by the first take that needs a copy (take_files)
+        self._warning = StandingWarning()
         self.target = OscTarget(self.host, self.port, self.report_error)
+
+    def take_files(self) -> TakeFiles:
+        """The folder of copies of changed takes, with its lock, taken by the first take that needs a copy: a node
+        that sends controls, predictions, MIDI or takes with files of their own makes no folder and holds no lock
+        (another run may send its takes there). Raises
+        :class:`~exsampling_patch.nodes.osc_outbox.FolderInUse` while another run holds it; asked again at the next
+        such take, which gets the folder once that run has let go."""
+        if self._files is not None:
+            return self._files
         folder = self.resolve_path(self.folder)
         # The lock first, as the Ableton nodes take theirs: another run of this node on this folder shares its list
         # of kept copies (.kept-<node>.json), so this run's sweep, or the list rewritten at its first send, would
         # remove copies that run has just sent and its receiver may load again.
-        try:
-            self.lock = FolderLock(folder / f".sent-{self.node_id}.txt", "this node sends nothing in this run")
-        except FolderInUse as error:
-            self.refused = error
-            raise
-        except OSError:  # a folder that cannot be made holds no copies to sweep: each copy then says why
-            pass
-        self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id)
-        self._warning = swept(self, self.files)
+        with contextlib.suppress(OSError):  # a folder that cannot be made holds no copies to sweep: each copy says why
+            self.lock = FolderLock(folder / f".sent-{self.node_id}.txt",
+                                   "this node sends no take that needs a copy until it is free")
+        self._files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id)
+        self._warning = swept(self, self._files)
+        return self._files
 
     def stop(self) -> None:
         target = getattr(self, "target", None)  # none when start() failed before it
@@ -245,16 +253,15 @@ class OscSend(Node):
         super().stop()
 
     def on_message(self, message: Any) -> None:
-        if self.refused is not None:  # each take says why it did not go
-            raise self.refused
         take = message.take if isinstance(message, SlotAssignment) else message
         file: Path | None = None
         if isinstance(take, Take) and take.path is None:
             # An empty path lost the take's audio at the receiver: it gets a copy of what the patch made of it.
+            files = self.take_files()  # another run's folder (FolderInUse): each take says why it did not go
             try:
-                file = self.files.path_for(take)
+                file = files.path_for(take)
             except (OSError, RuntimeError) as error:  # a full disk, a folder not writable; soundfile's errors
-                reason = f"not sent: its audio could not be written to {self.files.folder}: {error}"
+                reason = f"not sent: its audio could not be written to {files.folder}: {error}"
                 self.report_error(f"take {take.name} {reason}")
                 self.tell_fate(message, "error", reason)
                 return
@@ -269,7 +276,7 @@ class OscSend(Node):
         sent = self.target.send(address, args) if at is None else self.target.send_bundle([(address, args)], at)
         if file is not None:  # kept while its slot (or the takes sent) may need it: after the send
             # the takes sent as /take: a history of their own (None), which no slot's name can share
-            self.files.assigned(message.slot if isinstance(message, SlotAssignment) else None, file)
+            files.assigned(message.slot if isinstance(message, SlotAssignment) else None, file)
         if sent:
             self.report_status(sent=self.target.sent, **self._warning.ended())
         elif isinstance(take, Take):  # reported once on the node; each take that did not go says so at its end

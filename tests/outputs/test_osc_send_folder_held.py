@@ -1,10 +1,11 @@
-"""Two runs of a patch with the same osc_send node on the same folder: the second does not start, rather than
+"""Two runs of a patch with the same osc_send node on the same folder: the second sends no copy there, rather than
 clean up copies the first has sent, on real UDP.
 
 The two shared one list of kept copies (``.kept-<node>.json``) and osc_send held no lock: the second run's first send
 rewrote that list with its own copies alone, so the next start's sweep removed the first run's copy, which its
 receiver (a slot that holds it) may load again. osc_send now holds the folder's lock, as ableton_live and
-ableton_osc hold theirs, before it sweeps."""
+ableton_osc hold theirs, before it sweeps: taken by its first take that needs a copy (test_osc_send_no_folder.py),
+so the second run starts, sends what needs no copy, and refuses each take that does."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from pythonosc.osc_message import OscMessage
 
-from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.messages import ControlValue, SlotAssignment
 from exsampling_patch.nodes.osc import OscSend
 from exsampling_patch.nodes.osc_outbox import FolderInUse
 
@@ -55,15 +56,19 @@ def test_a_second_run_on_the_same_folder_refuses_and_leaves_the_first_runs_copie
         assert copy.parent == folder.resolve() and copy.is_file()
         old = time.time() - 10.0  # the first run's copy, sent a while ago (the sweep spares a second's new files)
         os.utime(copy, (old, old))
-        for _ in range(2):  # a start, a send, and a start again (a restart of this run)
+        for _ in range(2):  # a start, sends, and a start again (a restart of this run)
             node = OscSend("tx", {"port": port, "folder": str(folder)})
-            with pytest.raises(FolderInUse) as refused:
-                node.start()
-            error = str(refused.value)
-            assert str(folder) in error and f"process {other.pid}" in error, error
-            with pytest.raises(FolderInUse):  # each take says why, and goes nowhere
-                node.on_message(SlotAssignment("one", sine_take(330.0, seconds=0.05), "snare", 0.9))
-            node.stop()
+            node.start()  # the folder is taken by the first take that needs a copy
+            try:
+                for _ in range(2):  # each such take says why, and goes nowhere
+                    with pytest.raises(FolderInUse) as refused:
+                        node.on_message(SlotAssignment("one", sine_take(330.0, seconds=0.05), "snare", 0.9))
+                    error = str(refused.value)
+                    assert str(folder) in error and f"process {other.pid}" in error, error
+                node.on_message(ControlValue("cutoff", 0.5))  # what needs no copy goes
+                assert OscMessage(receiver.recv(65536)).address == "/exsampling/control/cutoff"
+            finally:
+                node.stop()
         assert copy.is_file()  # the first run's slot still has its audio
         assert sorted(p.name for p in folder.glob("*.wav")) == [copy.name]
         assert other.stdin is not None
