@@ -23,7 +23,7 @@ def test_right_click_on_a_node_offers_its_menu_and_each_edit_undoes() -> None:
     assert result["after_duplicate_undo"] == ["inbox", "library", "log"], result
     assert result["copied"] == ["inbox"], result
     assert result["inspector_on_rename"] == "log", result
-    # Typed into the id field, then Enter: the old id was selected, so the new one replaced it ("logsink" before).
+    # Typed into the id field, then Enter: the old id was selected, so the new one replaced it (else "logsink").
     assert result["after_rename"] == ["inbox", "library", "sink"], result
     assert not result["menu_after_escape"], result
     assert result["popup_on_canvas"] and not result["menu_on_canvas"], result
