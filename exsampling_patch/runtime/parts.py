@@ -116,6 +116,28 @@ class Failed(Node):
         raise NotBuilt(f"could not be built: {self.why}" if self.why else "could not be built")
 
 
+class InitNotCalled(TypeError):
+    """A node type's own ``__init__`` returned without running :class:`Node`'s: the node has no ``node_id``,
+    ``params`` or ``stop_event``. Built as it was, its first message raised in the engine's own code, outside any
+    handler, and ended the worker thread that took it up. ``where`` is that ``__init__``'s line."""
+
+    def __init__(self, node: Node) -> None:
+        init = type(node).__init__
+        name = f"{type(node).__name__}.__init__"
+        super().__init__(f"{name} did not call super().__init__(node_id, params, context)")
+        try:
+            self.where = f"{inspect.getsourcefile(init)}:{init.__code__.co_firstlineno} in __init__"
+        except (TypeError, AttributeError):
+            self.where = ""
+
+
+def built_whole(node: Node) -> Node:
+    """``node`` as its constructor left it; raises :class:`InitNotCalled` when :class:`Node`'s own part is missing."""
+    if not all(name in vars(node) for name in ("node_id", "params", "stop_event", "_threads")):
+        raise InitNotCalled(node)
+    return node
+
+
 def error_text(error: BaseException) -> str:
     """``Type: message``; the type alone when the error's ``__str__`` raises: formatted in the engine's own error
     handling, that raised anew and ended the worker thread that handled the message."""
@@ -134,6 +156,8 @@ def raised_at(error: BaseException, node: Node | type[Node]) -> str:
     (the deepest such frame), for a plugin's node: the console said only "ValueError: ...", and the traceback went
     nowhere a developer looks.
     '' for a built-in type (its messages are written for performers) or when no frame is the node's."""
+    if isinstance(error, InitNotCalled):  # raised by the engine, about the node's code
+        return error.where
     node_type = node if isinstance(node, type) else getattr(node, "built_type", type(node))
     files = set()
     for klass in node_type.__mro__:

@@ -48,7 +48,7 @@ from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.runtime.events import MessageHop, NodeStarted, PlanSwapped
 from exsampling_patch.runtime.ledger import TakeLedger
-from exsampling_patch.runtime.parts import Cell, Entry, Failed, error_text
+from exsampling_patch.runtime.parts import Cell, Entry, Failed, built_whole, error_text
 from exsampling_patch.runtime.plan import Plan
 from exsampling_patch.runtime.recovery import Sign
 from exsampling_patch.runtime.stopping import Halted, NodeStops
@@ -283,7 +283,7 @@ class PlanSwap(NodeStops):
         # Until its start() returns: what its stop() then meets half made (or not made at all) is noise.
         self._never_started.add(node_id)
         with self._calling_now(node_id, "__init__"):  # a constructor that hangs is named as a start() that hangs
-            return plan.node_types[node_id](node_id, plan.params[node_id], self._context)
+            return built_whole(plan.node_types[node_id](node_id, plan.params[node_id], self._context))
 
     def _build_into(self, node_id: str, plan: Plan, cell: Cell | None = None) -> None:
         """Build ``node_id`` as ``plan`` has it into ``cell`` (None: a new cell). One whose constructor raises is
