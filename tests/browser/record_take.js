@@ -8,6 +8,7 @@
 // the page's clock is then moved on through its wait for each (15 s and 1 ms per 50 bytes sent) rather than waited
 // out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly") and in
 // all ("givenUp").
+// PHONE_DOUBLE_TAP=1: REC is tapped twice, 150 ms apart (a double tap), then STOP once after SECONDS.
 // PHONE_MIC_ENDED=1: the microphone's track is ended (as the system ends it) once it runs, before REC is tapped.
 // PHONE_BUSY_UPLOADS=N: the first N uploads (after the silent ones) are answered 503 as a busy recorder would,
 // with the headers PHONE_BUSY_HEADERS (JSON: the real busy answer's, given by the test) and Retry-After:
@@ -104,6 +105,10 @@ async function main() {
     const shownName = await page.inputValue("#name");
     const micOpensBeforeRec = await page.evaluate(() => window.micOpens);
     await page.click("#rec");
+    if (process.env.PHONE_DOUBLE_TAP) {  // a finger's double tap on REC: the second tap 150 ms after the first
+      await page.waitForTimeout(150);
+      await page.click("#rec");
+    }
     await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
     const micOpensWhenRecording = await page.evaluate(() => window.micOpens);
     await page.waitForTimeout(Number(seconds) * 1000);

@@ -215,6 +215,22 @@ def test_a_microphone_the_system_took_back_is_opened_again_at_rec(tmp_path: Path
         engine.stop()
 
 
+def test_a_double_tap_on_rec_records_one_take_not_a_blip(tmp_path: Path) -> None:
+    """A finger's double tap on REC (the second tap 150 ms on) recorded a 0.15 s blip and sent it: classified and loaded,
+    it took the place of the sound its slot held. A tap on STOP within 0.4 s of REC is now taken as the same tap."""
+    engine = recorder_engine(tmp_path)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url, "Fumbler", "1", env={"PHONE_DOUBLE_TAP": "1"})
+        assert result["info"].startswith("Received"), result
+        assert len(result["uploadsAtMs"]) == 1, result  # one take sent
+        take = probe_of(engine).wait_for(1)[0]
+        assert take.duration > 1.0, take.duration  # recorded until STOP, not stopped by the second tap
+        time.sleep(0.3)
+        assert len(probe_of(engine).received) == 1
+    finally:
+        engine.stop()
+
+
 def test_a_take_is_sent_when_the_browsers_storage_never_answers(tmp_path: Path) -> None:
     """iOS Safari 14 could leave an IndexedDB open unanswered for ever. The page waits for a take to be kept before
     it sends it: the take stayed "uploading" and was never sent. The page now stops waiting for the storage and

@@ -11,6 +11,7 @@ const KEEP_WAIT_MS = 3000;  // the longest a take waits for the phone's storage 
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
 const UPLOAD_WAIT_MS = 15000, UPLOAD_SLOWEST_BYTES_PER_MS = 50;  // an upload's answer: 15 s, plus 50 kB/s of it
 const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
+const DOUBLE_TAP_MS = 400;  // a tap on STOP sooner than this after REC is the same finger's double tap
 const RETRY_AFTER_MOST_MS = 300000;  // the longest a recorder's Retry-After is waited (a wrong clock asks for days)
 const WAITING = "kept, sent when the recorder answers";
 const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when the recorder answers";
@@ -421,7 +422,17 @@ function render() {
 const GESTURES = ["pointerdown", "touchstart", "keydown"];
 for (const kind of GESTURES) document.addEventListener(kind, warmUp, { capture: true, passive: true });
 warmUp();
-recButton.addEventListener("click", () => (recording ? stop() : start()));
+let starting = false;  // REC tapped, the microphone being made ready: a second tap starts no second take
+recButton.addEventListener("click", () => {
+  if (recording) {
+    // A double tap's second tap is not STOP: it sent a blip that took the place of the sound its slot held.
+    if (Date.now() - recording.startedAt >= DOUBLE_TAP_MS) stop();
+    return;
+  }
+  if (starting) return;
+  starting = true;
+  start().finally(() => { starting = false; });
+});
 window.addEventListener("beforeunload", (event) => {
   // Leaving now (a reload, another page) may lose what waits: ask first. A take kept on the phone for a
   // re-pairing is not asked about: opening the new link is how it gets sent.
