@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ __all__ = [
     "LoadedModel",
     "ModelFileError",
     "Prediction",
+    "Unscored",
     "WindowScore",
     "load_classifier",
     "load_head_file",
@@ -88,6 +90,19 @@ WINDOWS = ("whole", "1s", "2s", "4s")
 POOLINGS = ("mean", "max", "vote")
 """Pooling of window probabilities: their mean, their per-class maximum (renormalised), or the share of
 windows that rank each class first."""
+
+
+@dataclass(frozen=True)
+class Unscored:
+    """Why the classifier scores no take of some samples (:meth:`Classifier.unscored`)."""
+
+    found: str  #: what the samples are: "too short: 0.01 s", "silent: peak -80 dBFS"
+    limit: str  #: the limit they miss: "0.03 s", "-60 dBFS"
+    scored: str  #: the takes that are scored: "takes of 0.03 s and more", "takes above -60 dBFS"
+
+    def __str__(self) -> str:
+        """A prediction's reason: "too short: 0.01 s < 0.03 s"."""
+        return f"{self.found} < {self.limit}"
 
 
 class Classifier:
@@ -120,6 +135,21 @@ class Classifier:
         if threads is not None:
             torch.set_num_threads(max(1, threads))
         _single_threaded_blas()
+
+    @classmethod
+    def unscored(cls, mono: np.ndarray, sample_rate: int) -> Unscored | None:
+        """Why a take of these mono samples is not scored (too short, silent), None where it is: the gate of
+        :meth:`predict`, and of training data (a take it never scores teaches it nothing: ``models.datasets``)."""
+        duration = mono.size / float(sample_rate)
+        if duration < cls.min_seconds:
+            limit = f"{cls.min_seconds:.2f} s"
+            return Unscored(f"too short: {duration:.2f} s", limit, f"takes of {limit} and more")
+        level = peak_dbfs(mono)
+        if level < cls.silence_dbfs:
+            shown = "-inf" if level == float("-inf") else f"{level:.0f}"
+            limit = f"{cls.silence_dbfs:.0f} dBFS"
+            return Unscored(f"silent: peak {shown} dBFS", limit, f"takes above {limit}")
+        return None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -189,12 +219,8 @@ class Classifier:
         def empty(reason: str) -> Prediction:
             return Prediction([], self._labels, reason=reason, duration=duration, window=window, pooling=pooling)
 
-        if duration < self.min_seconds:
-            return empty(f"too short: {duration:.2f} s < {self.min_seconds:.2f} s")
-        level = peak_dbfs(mono)
-        if level < self.silence_dbfs:
-            shown = "-inf" if level == float("-inf") else f"{level:.0f}"
-            return empty(f"silent: peak {shown} dBFS < {self.silence_dbfs:.0f} dBFS")
+        if (why := self.unscored(mono, int(sample_rate))) is not None:
+            return empty(str(why))
         first, last = loudest_span(mono, int(sample_rate), max_seconds or 0.0)
         power = analyse(mono[first:last], int(sample_rate))
         n_frames = max(power.shape[0], STEP_FRAMES)

@@ -92,7 +92,6 @@ def _nothing_to_learn(path: Path) -> str:
     from exsampling_patch.takes import UnusableAudio, check_audio
 
     from .classifier import Classifier
-    from .features import peak_dbfs
 
     try:
         samples, rate = sf.read(str(path), dtype="float32", always_2d=True)
@@ -101,14 +100,8 @@ def _nothing_to_learn(path: Path) -> str:
         return str(exc)
     except Exception as exc:  # readable header, body cut short: soundfile raises several types
         return f"unreadable ({str(exc).rpartition(': ')[2] or exc})"
-    seconds = samples.shape[0] / rate
-    if seconds < Classifier.min_seconds:
-        return f"too short: {seconds:.2f} s (the classifier scores takes of {Classifier.min_seconds:.2f} s and more)"
-    level = peak_dbfs(to_mono(samples))
-    if level < Classifier.silence_dbfs:
-        shown = "-inf" if level == float("-inf") else f"{level:.0f}"
-        return f"silent: peak {shown} dBFS (the classifier scores takes above {Classifier.silence_dbfs:.0f} dBFS)"
-    return ""
+    why = Classifier.unscored(to_mono(samples), int(rate))
+    return "" if why is None else f"{why.found} (the classifier scores {why.scored})"
 
 
 def _readable(path: Path) -> None:
