@@ -309,6 +309,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             with contextlib.suppress(OSError):
                 os.sched_setaffinity(0, {self._worker_cpus[state.index % len(self._worker_cpus)]})
         self._local.worker = state
+        state.thread_id = threading.get_ident()
         while True:
             item = self._ready.get()
             if item is _STOP:
@@ -436,14 +437,16 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             return state
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                      details: str = "", during: str = "", of: Node | type[Node] | None = None) -> str:
+                      details: str = "", during: str = "", of: Node | type[Node] | None = None,
+                      where: str = "") -> str:
         """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
-        default the node in its cell) raised it."""
+        default the node in its cell) raised it, unless ``where`` says it."""
         text = error_text(error) if isinstance(error, BaseException) else str(error)
         log.debug("node %s failed: %s", node_id, text)
         if of is None and (cell := self._cells.get(node_id)) is not None:
             of = cell.node
-        where = raised_at(error, of) if of is not None and isinstance(error, BaseException) else ""
+        if not where and of is not None and isinstance(error, BaseException):
+            where = raised_at(error, of)
         event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during)
         with self._error_book.lock:  # published under it: see _recovered
             self.errors[node_id] = text

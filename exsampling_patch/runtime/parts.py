@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 import threading
 import traceback
 from collections import deque
@@ -50,7 +51,7 @@ class Cell:
 class Worker:
     """One worker thread's state. ``lock`` guards ``pending`` and ``hung`` (the watchdog reads them)."""
 
-    __slots__ = ("busy", "hung", "index", "lock", "passed_on", "pending", "retire")
+    __slots__ = ("busy", "hung", "index", "lock", "passed_on", "pending", "retire", "thread_id")
 
     def __init__(self, index: int) -> None:
         self.index = index
@@ -62,6 +63,7 @@ class Worker:
         self.retire = False  # a replacement took its place while it hung: leave when back
         #: Whether the handler running emitted its take on to a node (else the take reached an end there)
         self.passed_on = False
+        self.thread_id: int | None = None  # its thread's ident, once running: where a hung handler is stuck
 
 
 def hang_limit(node: Node) -> float:
@@ -158,6 +160,18 @@ def raised_at(error: BaseException, node: Node | type[Node]) -> str:
     '' for a built-in type (its messages are written for performers) or when no frame is the node's."""
     if isinstance(error, InitNotCalled):  # raised by the engine, about the node's code
         return error.where
+    return _deepest(traceback.extract_tb(error.__traceback__), node)
+
+
+def running_at(thread_id: int | None, node: Node) -> str:
+    """Where ``node``'s own code is now on the thread ``thread_id`` (a hung handler's worker), as
+    :func:`raised_at` says it: "hung" alone sent a plugin's author looking through the whole handler."""
+    frame = sys._current_frames().get(thread_id) if thread_id is not None else None
+    return _deepest(traceback.extract_stack(frame), node) if frame is not None else ""
+
+
+def _deepest(frames: traceback.StackSummary, node: Node | type[Node]) -> str:
+    """The deepest of ``frames`` in the code of ``node``'s type (not built-in), as ``FILE:LINE in FUNCTION``."""
     node_type = node if isinstance(node, type) else getattr(node, "built_type", type(node))
     files = set()
     for klass in node_type.__mro__:
@@ -167,7 +181,7 @@ def raised_at(error: BaseException, node: Node | type[Node]) -> str:
             files.add(inspect.getsourcefile(klass))
         except TypeError:
             continue
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+    for frame in reversed(frames):
         if frame.filename in files:
             return f"{frame.filename}:{frame.lineno} in {frame.name}"
     return ""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.node import Node
 from exsampling_patch.runtime.events import EventBus, NodeHung
-from exsampling_patch.runtime.parts import Worker, hang_limit
+from exsampling_patch.runtime.parts import Worker, hang_limit, running_at
 
 if TYPE_CHECKING:
     import queue
@@ -37,7 +37,8 @@ class HangWatch:
         def _add_worker(self) -> None: ...
 
         def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
-                          details: str = "", during: str = "") -> str: ...
+                          details: str = "", during: str = "", of: Node | type[Node] | None = None,
+                          where: str = "") -> str: ...
 
     WATCH_INTERVAL = 0.05
     """Seconds between the watchdog's looks at the workers (a hang is seen at most this late)."""
@@ -68,7 +69,8 @@ class HangWatch:
         self._add_worker()  # the others go on with as many workers as before
         self.hung[node.node_id] = seconds
         self._record_error(node.node_id, f"hung: its handler on '{port}' has run {seconds:.1f} s, past its limit "
-                           f"of {limit:g} s (hang_after); the rest of the patch goes on", port=port)
+                           f"of {limit:g} s (hang_after); the rest of the patch goes on", port=port,
+                           where=running_at(state.thread_id, node))
         self.events.publish(NodeHung(node.node_id, port=port, seconds=seconds, limit=limit, take_id=key or ""))
 
     def _back_from_hang(self, node: Node, port: str, state: Worker, seconds: float) -> None:

@@ -4,6 +4,7 @@ and the rest of the patch goes on."""
 from __future__ import annotations
 
 import inspect
+import threading
 import time
 from typing import Any
 
@@ -53,3 +54,45 @@ def test_an_init_without_super_is_told_and_the_patch_goes_on() -> None:
     assert "NoSuperInit.__init__ did not call super().__init__(node_id, params, context)" in error.error
     line = inspect.getsourcelines(NoSuperInit.__init__)[1]
     assert error.where == f"{__file__}:{line} in __init__"
+
+
+class Blocks(Node):
+    """Waits in its handler until told: a plugin's handler stuck on a lock or a device."""
+
+    type_name = "blocks"
+    hang_after = 0.2
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+
+    def start(self) -> None:
+        self.release = threading.Event()
+
+    def on_inlet(self, message: Any) -> None:
+        self.release.wait(10)  # the line a hung report names
+        self.emit("outlet", message)
+
+
+def test_a_hung_handler_is_told_with_the_line_it_waits_on() -> None:
+    # Before, the console said "hung: its handler on 'inlet' has run 0.2 s ..." and nothing of where it was stuck.
+    registry = engine_registry()
+    registry.register(Blocks, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 1}))
+    patch.add_node(NodeSpec("stuck", "blocks"))
+    patch.connect("src.out", "stuck.inlet")
+    errors: list[NodeError] = []
+    engine = Engine(registry, workers=2)
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.start(patch)
+    try:
+        deadline = time.monotonic() + 5
+        while not errors and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        engine.node("stuck").release.set()  # type: ignore[attr-defined]
+        engine.stop()
+    (error,) = errors
+    assert error.node_id == "stuck" and error.error.startswith("hung: its handler on 'inlet'")
+    line = next(n for n, text in enumerate(inspect.getsourcelines(Blocks)[0], inspect.getsourcelines(Blocks)[1])
+                if "self.release.wait(10)" in text)
+    assert error.where == f"{__file__}:{line} in on_inlet"
