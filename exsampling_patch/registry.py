@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
-from exsampling_patch.node import Node
+from exsampling_patch.node import Node, Param, PortSpec
 from exsampling_patch.node_checks import type_problems
 
 ENTRY_POINT_GROUP = "exsampling_patch.nodes"
@@ -211,8 +211,21 @@ class Registry:
             for file in sorted(path.glob("*.py")):
                 if file.name.startswith("_"):
                     continue
-                self._guarded(str(file), lambda file=file: self.register_module(_import_file(file), str(file)),
-                              file=str(file))
+                self._guarded(str(file), lambda file=file: self._register_file(file), file=str(file))
+
+    def _register_file(self, file: Path) -> None:
+        """Register the node types of a node folder's ``file``, and tell each class in it that declares ports or
+        parameters without being a :class:`Node` (``class Reverse:``): it loaded without a word, and the type
+        was then unknown with nothing said of the file that meant to define it."""
+        module = _import_file(file)
+        self.register_module(module, str(file))
+        for value in vars(module).values():
+            if (inspect.isclass(value) and value.__module__ == module.__name__ and not issubclass(value, Node)
+                    and any(isinstance(v, PortSpec | Param) for v in vars(value).values())):
+                where = _class_line(value)
+                self.problems.append(PluginProblem(
+                    where or str(file), f"{value.__name__} declares ports or parameters but does not subclass Node "
+                    f"(write class {value.__name__}(Node):); it is not loaded", file=str(file)))
 
     def _register_loaded(self, obj: Any, origin: str) -> None:
         if isinstance(obj, ModuleType):

@@ -175,3 +175,17 @@ def test_two_node_folders_each_have_their_own_helper_of_one_name(tmp_path: Path)
     assert registry.get("second_node").which == "two"  # type: ignore[attr-defined]
     again = Registry.default([tmp_path / "second"], entry_points=False)  # the editor builds registries anew
     assert again.problems == [] and again.get("second_node").which == "two"  # type: ignore[attr-defined]
+
+
+def test_a_class_with_ports_that_is_no_node_is_told_at_its_line(tmp_path: Path) -> None:
+    # Before, `class Reverse:` (the base class forgotten) loaded without a word: `exsampling nodes` did not list it,
+    # and `check` said "unknown node type 'reverse'" with nothing about the file that meant to define it.
+    (tmp_path / "reverse.py").write_text(
+        "from exsampling_patch import TAKE, Input, Node, Output\n\n\nclass Helper:\n    size = 3\n\n\n"
+        "class Reverse:\n    '''Play a take backwards.'''\n\n    take = Input(TAKE)\n    out = Output(TAKE)\n",
+        encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    told = [str(p) for p in registry.problems]
+    assert told == [f"{tmp_path / 'reverse.py'}:8: Reverse declares ports or parameters but does not subclass Node "
+                    "(write class Reverse(Node):); it is not loaded"]
+    assert f"not loaded: {told[0]}" in registry.unknown_hint("reverse")
