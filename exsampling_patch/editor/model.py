@@ -43,6 +43,7 @@ from exsampling_patch.validate import (
     open_patch,
     slot_takers_fed,
     slots_of,
+    unnamed_plugins,
 )
 
 #: A change notification: what changed (``"node_added"``, ``"node_removed"``, ``"node_moved"``,
@@ -378,6 +379,12 @@ class EditorModel:
         return [*self.file_problems,
                 *check_patch(self.patch, self.registry, base_dir=self.base_dir if self.path else None),
                 *([] if self.path else unsaved_path_problems(self.patch, self.registry))]
+
+    def plugin_warnings(self, problems: list[Problem]) -> list[Problem]:
+        """The plugins that did not load (a node file's syntax error) which none of ``problems`` names, as ``check``
+        warns of them (``plugin FILE:LINE: ...``): the editor said nothing of them, and their types were only
+        missing from the palette."""
+        return [Problem(f"plugin {plugin}") for plugin in unnamed_plugins(self.patch, self.registry, problems)]
 
     def problem_node(self, problem: Problem) -> str | None:
         """The node a problem is about (named as ``node 'id'``, or at either end of a link), or None."""

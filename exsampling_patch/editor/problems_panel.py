@@ -1,6 +1,7 @@
 """The problems panel under the patch: what keeps the patch from running, one line each, then what
 ``exsampling check`` warns of (likely a mistake, but it runs: a pattern whose slots are not the slot names of the
-sampler it plays, what a node type's ``check_warnings`` finds); a click on one shows its node in the inspector.
+sampler it plays, what a node type's ``check_warnings`` finds, a plugin that did not load); a click on one shows
+its node in the inspector.
 Hidden while there are none."""
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class ProblemsPanel:
     def refresh(self) -> None:
         """List what keeps the patch from running under the patch, then the warnings; a click on one shows its node."""
         stopping = self.model.problems()
-        warnings = patch_warnings(self.model.patch, self.model.registry, SourceMap())
+        warnings = [*patch_warnings(self.model.patch, self.model.registry, SourceMap()),
+                    *self.model.plugin_warnings(stopping)]
         problems = [*stopping, *warnings]
         texts = [self.text(p) for p in stopping] + [f"warning: {self.text(w)}" for w in warnings]
         if not dpg.does_item_exist(self.tag) or texts == self._texts:
