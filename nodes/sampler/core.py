@@ -233,6 +233,7 @@ class SamplerCore(SlotMixer):
                         continue
                     self.counters[LATE_EVENTS] += 1
                     offset = 0
+                kept = self._offs_before(int(held.channel[i]), int(held.note[i]), due, kept)
                 played.record(kind, int(held.channel[i]), int(held.note[i]), int(held.velocity[i]),
                               int(held.source[i]), self.frame + offset, float(held.stamp[i]))
                 if self._note_on(int(held.channel[i]), int(held.note[i]), int(held.velocity[i]), offset):
@@ -249,6 +250,26 @@ class SamplerCore(SlotMixer):
             else:
                 self._note_off(int(held.channel[i]), int(held.note[i]))
         held.count = kept
+
+    def _offs_before(self, channel: int, note: int, due: float, kept: int) -> int:
+        """Apply now the held note-offs of ``note`` due before a hit of it that starts in this block; returns how
+        many held events are kept. A note-off waits for the block after its time, while a note-on starts at its frame:
+        an off due up to a block before the next hit of its note (a step's gate reaching the next hit, swing, fast
+        steps) ended that new note too, a few milliseconds in. Now the old note ends up to a block early instead."""
+        held, played, frame = self.held, self.played, self.frame
+        k = 0
+        while k < kept:
+            kind = int(held.kind[k])
+            if (kind == NOTE_OFF or (kind == NOTE_ON and held.velocity[k] <= 0)) and held.channel[k] == channel \
+                    and held.note[k] == note and held.due[k] <= due:
+                played.record(kind, channel, note, 0, int(held.source[k]), frame, float(held.stamp[k]))
+                self._note_off(channel, note)
+                for j in range(k + 1, kept):
+                    held.keep_from(j, j - 1)
+                kept -= 1
+                continue
+            k += 1
+        return kept
 
     def _note_on(self, channel: int, note: int, velocity: int, offset: int = 0) -> bool:
         """Start a note on its slot's take, sounding from frame ``offset`` of this block (silent before)."""

@@ -75,6 +75,26 @@ def test_a_note_shorter_than_a_block_still_sounds_and_immediate_notes_are_not_he
     assert signal[round(0.015 * RATE) + 150] == pytest.approx(0.25, abs=0.01)  # slot 0 sounds on top, to its end
 
 
+@pytest.mark.parametrize("before_ms", [0.0, 2.0, 6.0])
+def test_a_note_off_just_before_the_next_hit_of_its_note_ends_the_old_note_not_the_new(before_ms: float) -> None:
+    """A note-off waits for the block after its time, a note-on starts at its frame: a step's off due within a block
+    before the next hit of its note (gate 1, swing, fast steps) ended the new hit too, 3 ms in, not the old one."""
+    core, ring = block_core()
+    ring.push(NOTE_ON, 0, 60, 127, 1.0, T0 + 0.1)
+    ring.push(NOTE_OFF, 0, 60, 0, 1.0, T0 + 0.2 - before_ms / 1000)
+    ring.push(NOTE_ON, 0, 60, 127, 1.0, T0 + 0.2)  # frame 9600: 384 frames into its block
+    ring.push(NOTE_OFF, 0, 60, 0, 1.0, T0 + 0.3)
+    signal = render(core, 40)
+    second = round(0.2 * RATE)
+    assert np.allclose(signal[second + 48:round(0.3 * RATE)], 0.5, atol=0.01)  # the new hit rings to its own off
+    assert np.abs(signal[second - BLOCK // 2:second - 48]).max() < 0.1  # the old one ended before it
+    assert np.abs(signal[round(0.3 * RATE) + BLOCK + 48:]).max() < 1e-3  # and its own off ended it
+    # as a replay gets it: the old note's off at the new hit's block start, before the hit (at its frame)
+    notes = [(kind, frame) for kind, _, _, _, _, frame, _ in core.played.take() if kind in (NOTE_ON, NOTE_OFF)]
+    assert notes == [(NOTE_ON, round(0.1 * RATE)), (NOTE_OFF, second - second % BLOCK), (NOTE_ON, second),
+                     (NOTE_OFF, (round(0.3 * RATE) // BLOCK + 1) * BLOCK)]
+
+
 def test_late_events_play_at_once_and_are_counted() -> None:
     core, ring = block_core()
     render(core, 5)
