@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
     never = [node_id for node_id in patch.nodes if node_id not in started_nodes]
     print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
            else f"stopped after {ran:.1f} s running")
-          + ("" if clean else " (some work did not finish in time)")
+          + ("" if clean else f" (some work did not finish in time{unfinished_text(engine)})")
           + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(fates.items()))}" if fates else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
           + cut_off, file=sys.stderr, flush=True)
@@ -240,6 +240,13 @@ def cut_off_text(engine: Engine, patch: Patch, registry: Registry) -> str:
         parts.append(f"{count} take{'s' if count != 1 else ''} from '{source}' not through the patch"
                      + (", passed on again at the next start" if again else ""))
     return "; " + "; ".join(parts) if parts else ""
+
+
+def unfinished_text(engine: Engine) -> str:
+    """The summary's part for the handlers still running when the run stopped (not yet hung: ``hang_after``),
+    with where in a plugin's code each was."""
+    return "".join(f"{': ' if i == 0 else '; '}node '{node_id}' still in its handler on '{port}'"
+                   + (f", at {where}" if where else "") for i, (node_id, port, where) in enumerate(engine.unfinished))
 
 
 def unsent_text(engine: Engine) -> str:

@@ -32,7 +32,16 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.events import EventBus, NodeError, NodeRecovered, NodeStatus, NodeTiming, merge_status
 from exsampling_patch.runtime.flow import MessageFlow
 from exsampling_patch.runtime.ledger import TakeLedger, take_key
-from exsampling_patch.runtime.parts import Cell, NotBuilt, Worker, error_text, hang_limit, raised_at, worker_cpus
+from exsampling_patch.runtime.parts import (
+    Cell,
+    NotBuilt,
+    Worker,
+    error_text,
+    hang_limit,
+    raised_at,
+    running_at,
+    worker_cpus,
+)
 from exsampling_patch.runtime.plan import Plan, compile_plan
 from exsampling_patch.runtime.recovery import ErrorBook, ErrorState, Sign, sign_of
 from exsampling_patch.runtime.swap import PlanSwap
@@ -142,6 +151,8 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         #: Takes in flight and what became of them: see :mod:`exsampling_patch.runtime.ledger`.
         self.ledger = TakeLedger()
         self.hung: dict[str, float] = {}  # node id -> seconds its handler had run when it was found hung
+        #: After stop(): each handler still running then, as (node id, input, where in the node's code or '').
+        self.unfinished: list[tuple[str, str, str]] = []
         self._local = threading.local()
         self._swap_lock = threading.Lock()
         self._abort = threading.Event()  # abort_start(): the start's nodes not started yet are left unstarted
@@ -279,12 +290,15 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         self._stop_rest()  # one that left the plan (retired, rolled back) as a swap goes on
         self._running = False
         with self._pool_lock:
-            workers = list(self._workers)
+            workers, states = list(self._workers), list(self._states)
         for _ in workers:
             self._ready.put(_STOP)
         for thread in workers:
             thread.join(max(0.05, deadline - time.monotonic()))
             clean = clean and not thread.is_alive()
+        # Named in `exsampling run`'s summary: "some work did not finish in time" sent a plugin's author guessing.
+        self.unfinished = [(busy[0].node_id, busy[1], running_at(state.thread_id, busy[0]))
+                           for state in states if (busy := state.busy) is not None]
         self._workers.clear()
         self._states.clear()
         self._halt_ended()

@@ -6,9 +6,13 @@ from __future__ import annotations
 import inspect
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from exsampling_patch import ANY, Input, Node, Output
+from exsampling_patch.cli import main
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError
@@ -96,3 +100,38 @@ def test_a_hung_handler_is_told_with_the_line_it_waits_on() -> None:
     line = next(n for n, text in enumerate(inspect.getsourcelines(Blocks)[0], inspect.getsourcelines(Blocks)[1])
                 if "self.release.wait(10)" in text)
     assert error.where == f"{__file__}:{line} in on_inlet"
+
+
+class HeldUp(Node):
+    """Waits in its handler until the test lets it go (a class-wide event: `exsampling run` builds its own node)."""
+
+    type_name = "held_up"
+    release = threading.Event()
+    inlet = Input(ANY)
+
+    def on_inlet(self, message: Any) -> None:
+        type(self).release.wait(10)  # the line the stop names
+
+
+def test_a_handler_still_running_at_the_stop_is_named_with_its_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, a run stopped before the handler counted as hung said only "(some work did not finish in time)".
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "held.py").write_text(
+        "from tests.core.engine_nodes import Counter\nfrom tests.core.test_plugin_mistakes import HeldUp\n\n\n"
+        "class Count(Counter):\n    '''Counts.'''\n\n    type_name = 'count_up'\n\n\n"
+        "class Held(HeldUp):\n    '''Waits.'''\n\n    type_name = 'held'\n", encoding="utf-8")
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnode_dirs: [my-nodes]\nnodes:\n- id: src\n  type: count_up\n"
+                     "  params: {count: 1}\n- id: stuck\n  type: held\nlinks:\n- src.out -> stuck.inlet\n",
+                     encoding="utf-8")
+    HeldUp.release.clear()
+    try:
+        assert main(["run", str(patch), "--for", "0.2", "--log", "-", "--show-log", "none"]) == 0
+    finally:
+        HeldUp.release.set()
+    err = capsys.readouterr().err
+    line = next(n for n, text in enumerate(inspect.getsourcelines(HeldUp)[0], inspect.getsourcelines(HeldUp)[1])
+                if "release.wait(10)" in text)
+    assert (f"(some work did not finish in time: node 'stuck' still in its handler on 'inlet', at {__file__}:{line} "
+            "in on_inlet)") in err, err
