@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch import ANY, Input, Node, Output
+from exsampling_patch import ANY, Input, Node, Output, Param
 from exsampling_patch.cli import main
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError
+from exsampling_patch.validate import check_patch
 from tests.core.engine_nodes import engine_registry
 
 
@@ -135,3 +136,44 @@ def test_a_handler_still_running_at_the_stop_is_named_with_its_line(
                 if "release.wait(10)" in text)
     assert (f"(some work did not finish in time: node 'stuck' still in its handler on 'inlet', at {__file__}:{line} "
             "in on_inlet)") in err, err
+
+
+class Fussy(Node):
+    """A node type's own checks gone wrong: ``mood`` picks how."""
+
+    type_name = "fussy"
+    inlet = Input(ANY)
+    mood = Param(str, "quiet", "what check_params does")
+
+    @classmethod
+    def check_params(cls, params: Any) -> Any:
+        if params["mood"] == "list":
+            return [params["mood"]]  # a list, not a dict
+        if params["mood"] == "raise":
+            return {"mood": params["mode"]}  # a misspelt key: KeyError
+        if params["mood"] == "bad":
+            return {"mood": "not that"}
+        return None  # fell off the end: nothing found
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
+def test_a_node_types_check_params_gone_wrong_is_told_where_and_check_goes_on() -> None:
+    # Before, a check_params that returned a list (or fell off its end: None) ended `exsampling check`, `run` and
+    # the editor in an AttributeError traceback; one that raised was told without the line that raised.
+    registry = Registry.default(entry_points=False)
+    registry.register(Fussy, "test")
+    patch = Patch()
+    for mood in ("quiet", "list", "raise", "bad"):
+        patch.add_node(NodeSpec(mood, "fussy", {"mood": mood}))
+    told = [p.message for p in check_patch(patch, registry)]
+    source, first = inspect.getsourcelines(Fussy.check_params)
+    defined = next(n for n, text in enumerate(source, first) if "def check_params" in text)
+    raised = next(n for n, text in enumerate(source, first) if "a misspelt key" in text)
+    assert told == [
+        f"node 'list': fussy.check_params returned a list, not a dict of {{parameter: problem}} (at {__file__}:"
+        f"{defined} in check_params)",
+        f"node 'raise': fussy.check_params raised KeyError: 'mode' (at {__file__}:{raised} in check_params)",
+        "node 'bad': parameter 'mood': not that",
+    ]

@@ -291,8 +291,9 @@ def test_a_node_types_own_check_that_raises_is_told_not_fatal(tmp_path: Path) ->
     patch = Patch()
     patch.add_node(NodeSpec("f", "fussy"))
     patch.add_node(NodeSpec("r", "relay"))
+    line = Fussy.check_params.__func__.__code__.co_firstlineno + 2  # the raise, under @classmethod and def
     assert [p.message for p in check_patch(patch, registry)] == [
-        "node 'f': fussy.check_params raised KeyError: 'mood'"]
+        f"node 'f': fussy.check_params raised KeyError: 'mood' (at {__file__}:{line} in check_params)"]
 
 
 def test_an_unknown_type_tells_the_plugins_that_did_not_load(tmp_path: Path) -> None:
