@@ -424,20 +424,34 @@ class Pattern(Node):
             # it unseen as too late (its late_dropped), so it is skipped and counted here, where a performer looks
             self.late_steps += 1
             return
-        off = due + self.gate * step_seconds
         for pattern in patterns.values():
             if pattern.channel in self._muted:
                 continue
-            index = step % self.length if self.length else step
-            index %= len(pattern.velocities)
+            index = self._index(pattern, step)
             velocity = pattern.velocities[index]
             if velocity <= 0:
                 continue
             note = pattern.notes[index]
             self.emit("midi", mido.Message("note_on", channel=pattern.channel, note=note, velocity=velocity,
                                            time=due))
+            off = due + self._gate_seconds(pattern, step, note, step_seconds)
             self.emit("midi", mido.Message("note_off", channel=pattern.channel, note=note, time=off))
         self.steps_played += 1
+
+    def _index(self, pattern: SlotPattern, step: int) -> int:
+        return (step % self.length if self.length else step) % len(pattern.velocities)
+
+    def _gate_seconds(self, pattern: SlotPattern, step: int, note: int, step_seconds: float) -> float:
+        """How long the note of ``step`` lasts: ``gate``, but only until just before the next hit of its note on its
+        slot. A note off ends every voice of its note: one due after that hit (a gate of a step or more, swing)
+        ended the new hit, not the old one (a gate of 1.5 played notes half a step long)."""
+        beat = self._step_beat(step)
+        for ahead in range(1, math.ceil(self.gate) + 2):  # swing moves a step up to 0.75 of one
+            index = self._index(pattern, step + ahead)
+            if pattern.velocities[index] > 0 and pattern.notes[index] == note:
+                until = (self._step_beat(step + ahead) - beat) * self.steps_per_beat * step_seconds
+                return min(self.gate * step_seconds, until - 1e-6)
+        return self.gate * step_seconds
 
 
 def _regrid(next_step: int | None, sent_step: int | None, before: int, after: int) -> tuple[int | None, int | None]:

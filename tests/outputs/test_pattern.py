@@ -79,6 +79,37 @@ def test_swing_delays_every_second_step() -> None:
     assert times[2] - times[1] == pytest.approx(step * 2 / 3)
 
 
+def heard_in_order(messages: list[Any]) -> list[tuple[int, int, str]]:
+    """(channel, note, type) in the order a receiver gets them: by time, in the order sent at the same time (as
+    midi_out holds them; the sampler applies an off due by a hit's time before that hit)."""
+    order = sorted(enumerate(messages), key=lambda pair: (pair[1].time, pair[0]))
+    return [(m.channel, m.note, m.type) for _, m in order if m.type in ("note_on", "note_off")]
+
+
+@pytest.mark.parametrize(("gate", "swing"), [(1.5, 0.0), (1.0, 0.0), (0.5, 0.5), (0.5, 0.6)])
+def test_a_notes_off_comes_before_the_next_hit_of_its_note(gate: float, swing: float) -> None:
+    """A note off ends every voice of its note: an off after the next hit of its note (a gate of a step or more,
+    swing delaying a step) ended the new hit, not the old one. Now the old note ends as the new one starts."""
+    node = make(f"pat-gate-{gate}-{swing}", patterns={"HH": "xxxx", "Bass": {"steps": "x.xx", "notes": "0 . +7 0"}},
+                tempo=240.0, gate=gate, swing=swing)
+    try:
+        messages = collect(node, 0.5)
+    finally:
+        node.stop()
+    heard = heard_in_order(messages)
+    for channel, note in {(c, n) for c, n, _ in heard}:
+        kinds = [kind for c, n, kind in heard if (c, n) == (channel, note)]
+        pairs = len(kinds) // 2
+        assert kinds[:2 * pairs] == ["note_on", "note_off"] * pairs, (channel, note, kinds[:6])
+        assert pairs >= (4 if channel == 0 else 1)
+    ons = [m.time for m in messages if m.type == "note_on" and m.channel == 0]
+    offs = [m.time for m in messages if m.type == "note_off" and m.channel == 0]
+    step = 60.0 / 240.0 / 4
+    # each hi-hat lasts its gate, or up to the next hit (a microsecond before it)
+    assert [round(off - on, 5) for on, off in zip(ons, offs, strict=False)][:4] == \
+        [round(min(gate * step, nxt - on), 5) for on, nxt in itertools.pairwise(ons)][:4]
+
+
 def test_new_patterns_take_over_at_the_next_bar() -> None:
     node = make("pat-bar", patterns={"HH": "x"}, tempo=240.0, steps_per_beat=1, quantum=4.0, change_at="bar")
     try:
