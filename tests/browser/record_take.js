@@ -8,6 +8,8 @@
 // the page's clock is then moved on through its wait for each (15 s and 1 ms per 50 bytes sent) rather than waited
 // out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly") and in
 // all ("givenUp").
+// PHONE_SLOW_RETRY_MS=N: every upload after the first is held N ms before it goes on (a slow network); the report
+// gives the info line and the take's row 500 ms before each goes on ("duringSlowRetry").
 // PHONE_DOUBLE_TAP=1: REC is tapped twice, 150 ms apart (a double tap), then STOP once after SECONDS.
 // PHONE_MIC_ENDED=1: the microphone's track is ended (as the system ends it) once it runs, before REC is tapped.
 // PHONE_BUSY_UPLOADS=N: the first N uploads (after the silent ones) are answered 503 as a busy recorder would,
@@ -38,7 +40,8 @@ async function main() {
     page.on("requestfailed", (r) => { if (isUpload(r)) givenUp += 1; });
     let stalled = 0;  // PHONE_SILENT_UPLOADS=N: the first N uploads go out and are never answered (a silent network)
     let busy = 0;  // PHONE_BUSY_UPLOADS=N: the next N are answered 503, with Retry-After: PHONE_BUSY_RETRY_AFTER
-    const uploadsAt = [], busyInfo = [], busyHeaders = [];
+    const uploadsAt = [], busyInfo = [], busyHeaders = [], duringSlowRetry = [];
+    const slowRetryMs = Number(process.env.PHONE_SLOW_RETRY_MS || 0);
     page.on("response", async (r) => {
       if (isUpload(r.request()) && r.status() === 503) busyHeaders.push(await r.allHeaders());
     });
@@ -75,6 +78,13 @@ async function main() {
         else if (after) headers["Retry-After"] = after;
         setTimeout(() => page.textContent("#info").then((text) => busyInfo.push(text), () => {}), 300);
         return route.fulfill({ status: 503, headers, body: JSON.stringify({ error: "too many phones at once" }) });
+      }
+      if (slowRetryMs && uploadsAt.length > 1) {  // a try after the first crawls: what the page says meanwhile
+        setTimeout(async () => {
+          duringSlowRetry.push({ info: await page.textContent("#info"),
+                                 row: await page.textContent("#takes li .state") });
+        }, slowRetryMs - 500);
+        await new Promise((r) => setTimeout(r, slowRetryMs));
       }
       route.continue();
     });
@@ -142,7 +152,7 @@ async function main() {
     console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, infoAfterIsError, statusRegions, takeListNames,
                                  tapHeights, log, shownName, micBeforeRec,
                                  micOpensBeforeRec, micOpensWhenRecording, endShownAfterMs, pollsUntilEnd,
-                                 busyInfo, busyHeaders, givenUpEarly, givenUp,
+                                 busyInfo, busyHeaders, givenUpEarly, givenUp, duringSlowRetry,
                                  uploadsAtMs: uploadsAt.map((t) => t - uploadsAt[0]) }));
   } finally {
     finished = true;

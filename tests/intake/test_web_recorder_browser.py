@@ -282,6 +282,22 @@ def test_a_busy_recorders_retry_after_is_waited_before_the_take_is_sent_again(tm
         engine.stop()
 
 
+def test_a_take_being_sent_again_on_a_slow_network_is_not_said_to_be_unreachable(tmp_path: Path) -> None:
+    """A try after a failed one that takes a while (a slow network): the page went on saying the last try's news
+    ("The recorder could not take it yet", the row "waiting") for the whole upload. It now says it is sending."""
+    engine = recorder_engine(tmp_path)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url, "Crawler", "1",
+                             env={"PHONE_BUSY_UPLOADS": "1", "PHONE_SLOW_RETRY_MS": "2500"})
+        assert result["info"].startswith("Received"), result
+        [during] = result["duringSlowRetry"]
+        assert during["info"] == "Sending the take again (try 2)…", result
+        assert during["row"] == "uploading: sending again (try 2)", result
+        assert [t.source for t in probe_of(engine).wait_for(1)] == ["Crawler"]
+    finally:
+        engine.stop()
+
+
 def test_a_busy_answer_without_retry_after_keeps_the_pages_own_schedule(tmp_path: Path) -> None:
     engine = recorder_engine(tmp_path)
     try:

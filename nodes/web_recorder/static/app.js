@@ -11,6 +11,7 @@ const KEEP_WAIT_MS = 3000;  // the longest a take waits for the phone's storage 
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
 const UPLOAD_WAIT_MS = 15000, UPLOAD_SLOWEST_BYTES_PER_MS = 50;  // an upload's answer: 15 s, plus 50 kB/s of it
 const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
+const SENDING_NOTE_MS = 1000;  // a try in flight this long says so (a kept take's, a retry's)
 const DOUBLE_TAP_MS = 400;  // a tap on STOP sooner than this after REC is the same finger's double tap
 const RETRY_AFTER_MOST_MS = 300000;  // the longest a recorder's Retry-After is waited (a wrong clock asks for days)
 const WAITING = "kept, sent when the recorder answers";
@@ -275,10 +276,19 @@ async function upload(take, position, stored = Promise.resolve()) {
     const silent = new AbortController();
     const wait = (UPLOAD_WAIT_MS + take.wav.byteLength / UPLOAD_SLOWEST_BYTES_PER_MS) * Math.min(attempt, 4);
     const timer = setTimeout(() => silent.abort(), wait);
+    // A try that takes a while (a slow network) says it is sending: the last try's "cannot reach the recorder" stood
+    // for the whole upload. Not at once: during an outage each try fails within milliseconds, and the line would
+    // flicker.
+    const sendingNote = local.get(take.id).state === "uploading" ? null : setTimeout(() => {
+      update(take.id, { state: "uploading", detail: `sending again (try ${attempt})` });
+      render();
+      tell(`Sending the take again (try ${attempt})…`);
+    }, SENDING_NOTE_MS);
     let reply = null;
     try {
       reply = await fetch("/api/takes", { method: "POST", headers, body: take.wav, signal: silent.signal });
     } catch (error) { /* below */ }
+    clearTimeout(sendingNote);
     const again = reply && (reply.status === 408 || reply.status === 409 || reply.status === 429 || reply.status >= 500);
     const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
     clearTimeout(timer);
