@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,3 +144,29 @@ def _class_source(cls: type) -> tuple[str, Any] | None:
 
 #: Class definitions by name, per (file, source) parsed: a module with many node types is parsed once.
 _class_index: dict[tuple[str, str], dict[str, list[Any]]] = {}
+
+
+def a_kind(value: object) -> str:
+    """``a list``, ``an int``: what a hook returned instead of what it should."""
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
+def hook_where(method: Any, error: BaseException | None = None) -> str:
+    """`` (at FILE:LINE in NAME)`` for a node type's hook (``check_params``, ``midi_parts``): the deepest line of
+    ``method``'s file that raised ``error``, or without one its ``def`` line; '' for a built-in type's (its
+    messages are written for performers) or where none is known."""
+    try:
+        function = inspect.unwrap(method.__func__ if hasattr(method, "__func__") else method)
+        file = inspect.getsourcefile(function)
+        lines, first = inspect.getsourcelines(function)
+    except (OSError, TypeError):
+        return ""
+    if file is None or function.__module__.startswith("exsampling_patch."):
+        return ""
+    if error is not None:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == file]
+        return f" (at {file}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
+    defined = next((n for n, text in enumerate(lines, first) if text.lstrip().startswith(("def ", "async def "))),
+                   first)
+    return f" (at {file}:{defined} in {function.__name__})"

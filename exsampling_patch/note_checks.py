@@ -16,6 +16,7 @@ from typing import Any
 
 from exsampling_patch.errors import Problem
 from exsampling_patch.node import Node, ParamError
+from exsampling_patch.node_checks import hook_where
 from exsampling_patch.patch import Link, Patch
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.ports import MIDI
@@ -32,9 +33,28 @@ def note_name(note: int) -> str:
 Parts = dict[str, tuple[str, int, tuple[int, ...]]]
 
 
-def _midi_links(patch: Patch, registry: Registry) -> Iterator[tuple[Link, Parts, type[Node], Mapping[str, Any]]]:
+def _hook(node_type: type[Node], hook: str, params: Mapping[str, Any], node_id: str,
+          failed: list[tuple[str, str]] | None) -> Any:
+    """``node_type``'s ``hook`` (``midi_parts``, ...) on ``params``; None where it refuses a value (reported on the
+    node) or raises otherwise: that is added to ``failed`` as (node id, what raised, where), for a problem on the
+    node. A plugin's KeyError there ended check, run and the editor in a traceback."""
+    method = getattr(node_type, hook)
+    try:
+        return method(params)
+    except (ParamError, ValueError, TypeError):
+        return None  # a value the node refuses: reported on it
+    except Exception as error:
+        if failed is not None:
+            failed.append((node_id, f"{node_type.type_name}.{hook} raised {type(error).__name__}: {error}"
+                                    + hook_where(method, error)))
+        return None
+
+
+def _midi_links(patch: Patch, registry: Registry, failed: list[tuple[str, str]] | None = None,
+                ) -> Iterator[tuple[Link, Parts, type[Node], Mapping[str, Any]]]:
     """Each MIDI link from a node that says what it plays (:meth:`Node.midi_parts`): the link, those parts, and
-    the type and parameters in effect of the node it feeds."""
+    the type and parameters in effect of the node it feeds. A ``midi_parts`` that raises is added to ``failed``
+    (see :func:`_hook`)."""
     for link in patch.links:
         sender, taker = (patch.nodes.get(ref.node) for ref in (link.source, link.target))
         if sender is None or taker is None or sender.type not in registry or taker.type not in registry:
@@ -44,7 +64,8 @@ def _midi_links(patch: Patch, registry: Registry) -> Iterator[tuple[Link, Parts,
         if port is None or into is None or port.type != MIDI or into.type != MIDI:
             continue
         try:
-            parts = sender_type.midi_parts(sender_type.resolve_params(sender.params))
+            sender_params = sender_type.resolve_params(sender.params)
+            parts = _hook(sender_type, "midi_parts", sender_params, link.source.node, failed)
             taker_params = taker_type.resolve_params(taker.params) if parts else {}
         except (ParamError, ValueError, TypeError):
             continue  # a value the node refuses: reported on it
@@ -57,11 +78,9 @@ def note_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[P
     none, reported on that part's line (``patterns: HH:``). A part that means a slot the other node does not have
     is left alone (a slot numbered past its slots, a pattern naming them otherwise)."""
     problems: list[Problem] = []
-    for link, parts, taker_type, taker_params in _midi_links(patch, registry):
-        try:
-            slots = taker_type.note_slots(taker_params)
-        except (ValueError, TypeError):
-            continue  # a value the node refuses: reported on it
+    failed: list[tuple[str, str]] = []
+    for link, parts, taker_type, taker_params in _midi_links(patch, registry, failed):
+        slots = _hook(taker_type, "note_slots", taker_params, link.target.node, failed)
         if not slots:
             continue
         known, table = {name.lower() for name in slots[0]}, slots[1]
@@ -85,6 +104,8 @@ def note_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[P
                 or source.node_line(link.source.node, "params", "patterns") or source.node_line(link.source.node),
                 hint=hint,
             ))
+    for node_id, what in dict.fromkeys(failed):  # once, for a node linked more than once
+        problems.append(Problem(f"node '{node_id}': {what}", source.file, source.node_line(node_id)))
     return problems
 
 
@@ -95,8 +116,9 @@ def slot_order_warnings(patch: Patch, registry: Registry, source: SourceMap) -> 
     plays a show through another slot table on purpose (``exsampling replay --patch``) must still load. Parts
     numbered (``"9": x...``) pick their channel themselves and are left alone."""
     warnings: list[Problem] = []
+    failed: list[tuple[str, str]] = []  # a channel_slots that raised (note_problems tells a midi_parts that did)
     for link, parts, taker_type, taker_params in _midi_links(patch, registry):
-        names = taker_type.channel_slots(taker_params)
+        names = _hook(taker_type, "channel_slots", taker_params, link.target.node, failed)
         if not names:
             continue
         heard = [f"'{key}' on slot '{names[channel]}'" if channel < len(names) else f"'{key}' on no slot"
@@ -112,4 +134,6 @@ def slot_order_warnings(patch: Patch, registry: Registry, source: SourceMap) -> 
             source.node_line(link.source.node, "params", "slots") or source.node_line(link.source.node),
             hint=f"give it slots: [{', '.join(names)}], unless another slot table is meant",
         ))
+    for node_id, what in dict.fromkeys(failed):  # once, for a node linked more than once
+        warnings.append(Problem(f"node '{node_id}': {what}", source.file, source.node_line(node_id)))
     return warnings

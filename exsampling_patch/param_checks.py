@@ -8,13 +8,12 @@ Apart from ``validate.py`` so that it stays short; ``validate.check_patch`` call
 
 from __future__ import annotations
 
-import inspect
-import traceback
 from collections.abc import Mapping
 from typing import Any
 
 from exsampling_patch.errors import Problem
 from exsampling_patch.node import ParamError
+from exsampling_patch.node_checks import a_kind, hook_where
 from exsampling_patch.note_checks import slot_order_warnings
 from exsampling_patch.patch import Patch
 from exsampling_patch.patchfile import SourceMap
@@ -75,12 +74,12 @@ def _found(patch: Patch, registry: Registry, source: SourceMap, node_id: str, ho
         found = method(params)
     except Exception as error:  # a plugin's own check must not stop the others
         return [Problem(f"node '{node_id}': {spec.type}.{hook} raised {type(error).__name__}: {error}"
-                        + _at(method, error), source.file, source.node_line(node_id))]
+                        + hook_where(method, error), source.file, source.node_line(node_id))]
     if found is None:  # a check that fell off its end (no `return {}`) found nothing
         return []
     if not isinstance(found, Mapping):  # its .items() ended check, run and the editor in a traceback
-        return [Problem(f"node '{node_id}': {spec.type}.{hook} returned {_a(found)}, not a dict of "
-                        "{parameter: problem}" + _at(method), source.file, source.node_line(node_id))]
+        return [Problem(f"node '{node_id}': {spec.type}.{hook} returned {a_kind(found)}, not a dict of "
+                        "{parameter: problem}" + hook_where(method), source.file, source.node_line(node_id))]
     problems = []
     for key, message in found.items():
         # A bare name ({"formula": ...}) is read as (name,): as a tuple it gave the parameter 'f', on the node's line.
@@ -94,26 +93,3 @@ def _found(patch: Patch, registry: Registry, source: SourceMap, node_id: str, ho
                                 line if line is not None else source.node_line(node_id)))
     return problems
 
-
-def _a(value: object) -> str:
-    name = type(value).__name__
-    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
-
-
-def _at(method: Any, error: BaseException | None = None) -> str:
-    """`` (at FILE:LINE in NAME)``: the deepest line of ``method``'s file that raised ``error``, or without one its
-    ``def`` line; '' for a built-in type's (its messages are written for performers) or where none is known."""
-    try:
-        function = inspect.unwrap(method.__func__ if hasattr(method, "__func__") else method)
-        file = inspect.getsourcefile(function)
-        lines, first = inspect.getsourcelines(function)
-    except (OSError, TypeError):
-        return ""
-    if file is None or function.__module__.startswith("exsampling_patch."):
-        return ""
-    if error is not None:
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == file]
-        return f" (at {file}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
-    defined = next((n for n, text in enumerate(lines, first) if text.lstrip().startswith(("def ", "async def "))),
-                   first)
-    return f" (at {file}:{defined} in {function.__name__})"

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch import ANY, Input, Node, Output, Param
+from exsampling_patch import ANY, MIDI, Input, Node, Output, Param
 from exsampling_patch.cli import main
+from exsampling_patch.param_checks import patch_warnings
 from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError
 from exsampling_patch.validate import check_patch
@@ -177,3 +179,78 @@ def test_a_node_types_check_params_gone_wrong_is_told_where_and_check_goes_on() 
         f"node 'raise': fussy.check_params raised KeyError: 'mode' (at {__file__}:{raised} in check_params)",
         "node 'bad': parameter 'mood': not that",
     ]
+
+
+class Plays(Node):
+    """Says what it plays over MIDI, and fails at it."""
+
+    type_name = "plays"
+    midi = Output(MIDI)
+
+    @classmethod
+    def midi_parts(cls, params: Any) -> Any:
+        return {"HH": params["slot"]}  # no such parameter: KeyError
+
+
+class Takes(Node):
+    """Plays slots from MIDI, and fails to say which."""
+
+    type_name = "takes"
+    midi = Input(MIDI)
+
+    @classmethod
+    def note_slots(cls, params: Any) -> Any:
+        raise LookupError("no table")
+
+    def on_midi(self, message: Any) -> None:
+        pass
+
+
+def test_a_node_types_midi_hook_that_raises_is_told_and_check_goes_on() -> None:
+    # Before, a midi_parts that raised (KeyError, not the ValueError of a refused value) ended `exsampling check`,
+    # `run` and the editor in a traceback.
+    registry = Registry.default(entry_points=False)
+    registry.register(Plays, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("p", "plays"))
+    patch.add_node(NodeSpec("s", "sampler", {"device": "none", "virtual_port": ""}))
+    patch.connect("p.midi", "s.midi")
+    raised = next(n for n, text in enumerate(*inspect.getsourcelines(Plays)) if "KeyError" in text)
+    assert [p.message for p in check_patch(patch, registry)] == [
+        f"node 'p': plays.midi_parts raised KeyError: 'slot' (at {__file__}:{raised} in midi_parts)"]
+    registry = engine_registry()
+    registry.register(Takes, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("g", "pattern", {"patterns": {"HH": "x..."}}))
+    patch.add_node(NodeSpec("t", "takes"))
+    patch.connect("g.midi", "t.midi")
+    raised = next(n for n, text in enumerate(*inspect.getsourcelines(Takes)) if "no table" in text)
+    assert [p.message for p in check_patch(patch, registry)] == [
+        f"node 't': takes.note_slots raised LookupError: no table (at {__file__}:{raised} in note_slots)"]
+
+
+class ByChannel(Takes):
+    """Picks the slot by the channel, and fails to say which: a warning, as what it checks is."""
+
+    type_name = "by_channel"
+
+    @classmethod
+    def note_slots(cls, params: Any) -> Any:
+        return None
+
+    @classmethod
+    def channel_slots(cls, params: Any) -> Any:
+        return params["slot_names"]  # no such parameter: KeyError
+
+
+def test_a_channel_slots_that_raises_is_a_warning() -> None:
+    registry = engine_registry()
+    registry.register(ByChannel, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("g", "pattern", {"patterns": {"HH": "x..."}}))
+    patch.add_node(NodeSpec("t", "by_channel"))
+    patch.connect("g.midi", "t.midi")
+    assert check_patch(patch, registry) == []  # it runs
+    raised = next(n for n, text in enumerate(*inspect.getsourcelines(ByChannel)) if "KeyError" in text)
+    assert [p.message for p in patch_warnings(patch, registry, SourceMap())] == [
+        f"node 't': by_channel.channel_slots raised KeyError: 'slot_names' (at {__file__}:{raised} in channel_slots)"]
