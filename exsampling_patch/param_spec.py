@@ -117,7 +117,8 @@ class Param(Generic[T]):
             names[dict] = "table"
             names[list] = "list"
             if kind not in names:
-                raise ValueError(f"unsupported parameter type {kind!r}")
+                raise ValueError(f"unsupported parameter kind {getattr(kind, '__name__', kind)}; use int, float, "
+                                 "bool, str, dict (a table), list, or the names 'path' and 'choice'")
             self.kind_name = "choice" if choices is not None and kind is str else names[kind]
         if path_kind not in ("", "file", "folder"):
             raise ValueError(f"path_kind must be 'file', 'folder' or '', not {path_kind!r}")

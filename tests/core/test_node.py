@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -194,6 +195,10 @@ def test_a_parameter_spec_that_cannot_work_is_refused_where_it_is_declared() -> 
         Param(float, 3.0, "x", minimum=5, maximum=2)
     with pytest.raises(ValueError, match="a choice parameter needs its choices"):
         Param("choice", "a", "a mode")
+    # Before, "unsupported parameter type <class 'tuple'>": which kinds there are was nowhere said.
+    with pytest.raises(ValueError, match=re.escape("unsupported parameter kind tuple; use int, float, bool, str, "
+                                                   "dict (a table), list, or the names 'path' and 'choice'")):
+        Param(tuple, (1, 2), "a pair")
 
 
 def test_an_emit_of_the_wrong_kind_of_message_is_refused_at_the_emitter() -> None:
