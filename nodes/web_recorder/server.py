@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 from exsampling_patch.nodes.web_recorder import headers as fields
 from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, BusyAnswers
 from exsampling_patch.nodes.web_recorder.door import Door
+from exsampling_patch.nodes.web_recorder.plain import sent_on
 from exsampling_patch.nodes.web_recorder.upload import UploadError, too_large
 
 log = logging.getLogger("exsampling.web_recorder")
@@ -153,9 +154,16 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         self.request.settimeout(self.server.read_timeout)  # a stalled phone frees its thread in time
         self._expect_continue = False
+        self._sent_on = False
         super().setup()
         if isinstance(self.connection, ssl.SSLSocket):
-            self.connection.do_handshake()
+            self._sent_on = sent_on(self.connection)  # plain HTTP (an address typed without https://): redirected
+            if not self._sent_on:
+                self.connection.do_handshake()
+
+    def handle(self) -> None:
+        if not self._sent_on:
+            super().handle()
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
