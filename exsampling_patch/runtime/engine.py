@@ -378,7 +378,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         try:
             node.handle(port, message)
             handled = True
-        except Exception as error:
+        except BaseException as error:  # a plugin's sys.exit() too: it ended the worker thread without a word
             if self._stopping:  # see stop(): the take is redone at the next start
                 log.debug("node %s failed while the patch stops: %s", node.node_id, error)
             elif isinstance(error, NotBuilt):  # its build error was reported once: the take alone says it again

@@ -4,6 +4,7 @@ and the rest of the patch goes on."""
 from __future__ import annotations
 
 import inspect
+import sys
 import threading
 import time
 from pathlib import Path
@@ -254,3 +255,43 @@ def test_a_channel_slots_that_raises_is_a_warning() -> None:
     raised = next(n for n, text in enumerate(*inspect.getsourcelines(ByChannel)) if "KeyError" in text)
     assert [p.message for p in patch_warnings(patch, registry, SourceMap())] == [
         f"node 't': by_channel.channel_slots raised KeyError: 'slot_names' (at {__file__}:{raised} in channel_slots)"]
+
+
+class Quits(Node):
+    """Ends its handler as a script ends: sys.exit(), or a KeyboardInterrupt of its own."""
+
+    type_name = "quits_handling"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+
+    def on_inlet(self, message: Any) -> None:
+        if message % 2:
+            raise KeyboardInterrupt
+        sys.exit(f"no {message}")
+
+
+def test_a_handler_that_quits_is_told_and_the_patch_goes_on() -> None:
+    # Before, sys.exit() in a handler ended the worker thread without a word (a KeyboardInterrupt with a bare
+    # traceback): two such messages and no worker was left, and nothing flowed any more.
+    registry = engine_registry()
+    registry.register(Quits, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 6}))
+    patch.add_node(NodeSpec("q", "quits_handling"))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("src.out", "q.inlet")
+    patch.connect("q.outlet", "sink.inlet")
+    errors: list[NodeError] = []
+    engine = Engine(registry, workers=2)
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.start(patch)
+    time.sleep(0.1)
+    assert engine.wait_idle(5, settle=0.05)
+    received = engine.node("sink").received  # type: ignore[attr-defined]
+    engine.stop()
+    assert received == [0, 1, 2, 3, 4, 5]  # each bypassed
+    assert [e.error for e in errors] == ["SystemExit: no 0", "KeyboardInterrupt: ", "SystemExit: no 2",
+                                         "KeyboardInterrupt: ", "SystemExit: no 4", "KeyboardInterrupt: "]
+    lines = {n for n, text in enumerate(*inspect.getsourcelines(Quits))
+             if "raise KeyboardInterrupt" in text or "sys.exit(f" in text}
+    assert {e.where for e in errors} == {f"{__file__}:{n} in on_inlet" for n in lines}
