@@ -278,8 +278,8 @@ class Node:
     def run_thread(self, target: Callable[[], None], name: str = "", restart_delay: float = 1.0) -> None:
         """Run ``target`` on a daemon thread until :attr:`stop_event` is set.
 
-        If ``target`` raises, the error is reported on the node and ``target`` is run again after
-        ``restart_delay`` seconds: a source that fails once keeps the show going.
+        If ``target`` raises (or calls ``sys.exit()``), the error is reported on the node and ``target`` is run
+        again after ``restart_delay`` seconds: a source that fails once keeps the show going.
         """
 
         def loop() -> None:
@@ -287,7 +287,7 @@ class Node:
                 try:
                     target()
                     return
-                except Exception as error:
+                except BaseException as error:  # sys.exit() too: it ended the thread, the source quiet for good
                     self.report_error(error)
                     self.stop_event.wait(restart_delay)
 

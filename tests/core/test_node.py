@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from typing import Any
 
@@ -121,6 +122,35 @@ def test_run_thread_reports_and_restarts() -> None:
     node.stop()
     assert len(calls) == 2
     assert "device busy" in str(node.context.errors[0])
+
+
+def test_run_thread_reports_and_restarts_a_loop_that_calls_sys_exit() -> None:
+    # Before, SystemExit (no Exception) ended the source's thread without a word: the source went quiet for the
+    # rest of the show.
+    calls: list[int] = []
+    done = threading.Event()
+
+    class Quitter(Node):
+        """Quits once, as a script turned node may."""
+
+        out = Output(TAKE)
+
+        def start(self) -> None:
+            self.run_thread(self.loop, restart_delay=0.01)
+
+        def loop(self) -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                sys.exit("no device")
+            done.set()
+
+    node = Quitter("q")
+    node.start()
+    assert done.wait(2)
+    node.stop()
+    assert len(calls) == 2
+    (error,) = node.context.errors
+    assert isinstance(error, SystemExit) and str(error) == "no device"
 
 
 def test_port_rule() -> None:
