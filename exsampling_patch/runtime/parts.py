@@ -148,7 +148,8 @@ def error_text(error: BaseException) -> str:
             # Python's "[Errno 2] No such file or directory: '/media/usb/takes'": the number and the quotes go
             paths = " -> ".join(str(name) for name in (error.filename, error.filename2) if name is not None)
             return f"{type(error).__name__}: {error.strerror}: {paths}"
-        return f"{type(error).__name__}: {error}"
+        told = str(error)
+        return f"{type(error).__name__}: {told}" if told else type(error).__name__  # a bare `assert`: no ": "
     except Exception:
         return f"{type(error).__name__} (its message could not be made)"
 
