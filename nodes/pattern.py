@@ -332,15 +332,18 @@ class Pattern(Node):
         while not self.stop_event.is_set():
             now = time.perf_counter()
             clock = self.timeline.capture()
-            # stopped by its control (play 0): not playing for the sampler's swap, which then loads a take at once
-            clocks.publish(self.node_id, clock if self._play or not clock.playing else replace(clock, playing=False))
             if (self.link and self.start_stop_sync and not self._started_session and not clock.playing and self._play
                     and clock.peers == 0 and isinstance(self.timeline, clocks.LinkTimeline)):
                 # alone in the session: start it, as a transport would, on a bar one lookahead from now (not when
                 # stopped: its play 0 stopped the session, and an edit must not start it again)
                 self.timeline.start_playing(self.lookahead_ms / 1000.0)
                 self._started_session = True
-            self._schedule(now, clock)
+            clock = self._schedule(now, clock)
+            # Playing once the groove plays, by the timeline as it starts it: stopped by its control (play 0), the
+            # sampler's swap loads a take at once; held for its sampler, a midi_clock sends no start yet (it sent one
+            # on the bar the node began with, a second before the groove, then stopped and started its slave again).
+            running = self._play and self._next_step is not None
+            clocks.publish(self.node_id, clock if running or not clock.playing else replace(clock, playing=False))
             if now - last_status > 0.5:
                 last_status = now
                 # late_steps: steps a stalled host made it skip (see _schedule), as a stream counts xruns
@@ -364,15 +367,16 @@ class Pattern(Node):
             beat += self._swing / self.steps_per_beat
         return beat
 
-    def _schedule(self, now: float, clock: clocks.BeatClock) -> None:
-        """Send every step whose time falls before ``now + lookahead``, each stamped with that time."""
+    def _schedule(self, now: float, clock: clocks.BeatClock) -> clocks.BeatClock:
+        """Send every step whose time falls before ``now + lookahead``, each stamped with that time; returns the
+        timeline it went by (it moves beat 0 of its own to where the groove starts)."""
         if not (clock.playing and self._play):
             self._next_step = None
-            return
+            return clock
         lookahead = self.lookahead_ms / 1000.0
         horizon = now + lookahead
         if self._next_step is None and not self._players_ready(now):
-            return
+            return clock
         if self._held and self._own_timeline and self._sent_step is None \
                 and isinstance(self.timeline, clocks.LocalTimeline):
             # nobody else plays by this timeline and nothing was heard yet: beat 0 one lookahead from now
@@ -397,7 +401,7 @@ class Pattern(Node):
             step = self._next_step
             due = clock.time_at(self._step_beat(step))
             if due > horizon:
-                return
+                return clock
             self._next_step = step + 1
             if step < clock.start_beat * self.steps_per_beat - 1e-6:
                 continue  # before the bar the session's transport started on: the other peers are silent too

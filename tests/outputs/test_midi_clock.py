@@ -7,6 +7,7 @@ import itertools
 import os
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.midi_clock import MidiClock
 from exsampling_patch.nodes.pattern import Pattern
 
@@ -56,6 +58,33 @@ def test_ticks_follow_the_grooves_tempo_and_start_on_its_bar_and_stop_with_it() 
     assert [round(beats.beat_at(t) * 24, 6) % 1 for t in ticks[-24:]] == [0.0] * 24
     assert messages[-1].time >= ticks[-1] + 60 / 200 / 24 / 4 - 1e-6  # a quarter tick after every tick sent
     assert clock_node.late_ticks == 0
+
+
+def test_a_groove_held_for_its_sampler_starts_the_slave_with_its_first_step() -> None:
+    """A pattern node holds its first step until its sampler's stream plays (about a second into the patch). The
+    slave was started on the bar the node began with, that second before the groove, then stopped and started again
+    (a tick late); now its one start comes just before the groove's first step."""
+    can_play = threading.Event()
+    clocks.add_player("smp-clock-held", "pat-clock-held", can_play)  # a sampler whose stream is not open yet
+    pattern = Pattern("pat-clock-held", {"patterns": {"HH": "x..."}, "tempo": 240.0}, NodeContext())
+    clock_node = MidiClock("midi-clock-held", {"clock": "pat-clock-held"}, NodeContext())
+    clock_node.start()
+    pattern.start()
+    try:
+        time.sleep(0.6)
+        can_play.set()
+        time.sleep(0.6)
+    finally:
+        clocks.remove_player("smp-clock-held", can_play)
+        clock_node.stop()
+        pattern.stop()
+    messages = sent(clock_node)
+    kinds = [m.type for m in messages]
+    assert kinds.count("start") == 1 and kinds.count("stop") == 1 and kinds[-1] == "stop", kinds[:3]
+    first = min(m.time for port, m in pattern.context.emitted if m.type == "note_on")
+    start = kinds.index("start")
+    assert messages[start + 1].type == "clock" and messages[start + 1].time == pytest.approx(first, abs=1e-6)
+    assert messages[start].time == pytest.approx(first - 60 / 240 / 24 / 4, abs=1e-6)
 
 
 def test_without_a_beat_clock_nothing_is_sent() -> None:
