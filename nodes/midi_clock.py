@@ -101,6 +101,11 @@ class MidiClock(Node):
             bar = max(1, round(clock.quantum * TICKS_PER_BEAT))
             begin = max(first, math.ceil(clock.start_beat * TICKS_PER_BEAT - 1e-6)) \
                 if clock.start_beat > -math.inf else first
+            line = begin // bar * bar
+            if self.start_stop and line < first and clock.time_at(line / TICKS_PER_BEAT) >= now:
+                # the bar line the groove starts on is still ahead (this thread came to it late): start there, not
+                # a bar after the groove
+                self._next_tick = begin = line
             self._start_tick = -(-begin // bar) * bar if self.start_stop else None
         while True:
             tick = self._next_tick

@@ -87,6 +87,25 @@ def test_a_groove_held_for_its_sampler_starts_the_slave_with_its_first_step() ->
     assert messages[start].time == pytest.approx(first - 60 / 240 / 24 / 4, abs=1e-6)
 
 
+def test_a_bar_line_closer_than_half_a_lookahead_is_where_the_slave_starts() -> None:
+    """The node begins half a lookahead ahead (the ticks before may be due already): a groove whose first bar is
+    closer than that when the node first sees its clock (its thread woke late) started the slave a bar after it."""
+    groove = clocks.BeatClock(time.perf_counter() + 0.03, 0.0, 240.0)  # beat 0 in 30 ms; the node looks from 50
+    clocks.publish("pat-clock-near", groove)
+    clock_node = MidiClock("midi-clock-near", {"clock": "pat-clock-near"}, NodeContext())
+    clock_node.start()
+    try:
+        time.sleep(0.3)
+    finally:
+        clock_node.stop()
+        clocks.withdraw("pat-clock-near")
+    messages = sent(clock_node)
+    kinds = [m.type for m in messages]
+    start = kinds.index("start")
+    assert start == 0 and messages[1].type == "clock", kinds[:3]
+    assert messages[1].time == pytest.approx(groove.time_at(0.0), abs=1e-6)  # on the groove's first beat
+
+
 def test_without_a_beat_clock_nothing_is_sent() -> None:
     node = MidiClock("midi-clock-alone", {"clock": "no-such-pattern"}, NodeContext())
     node.start()
