@@ -242,6 +242,7 @@ class Pattern(Node):
             if self.change_at == "bar" and handed.get("patterns") is not None:
                 self._pending, self._patterns = self._patterns, handed["patterns"]
         self._started_session = False
+        self._stopped = not self._play  # the groove stopped: played again, it starts from the top
         self.run_thread(self._run, name=f"{self.node_id}-pattern")
 
     def stop(self) -> None:
@@ -372,21 +373,27 @@ class Pattern(Node):
         timeline it went by (it moves beat 0 of its own to where the groove starts)."""
         if not (clock.playing and self._play):
             self._next_step = None
+            self._stopped = True
             return clock
         lookahead = self.lookahead_ms / 1000.0
         horizon = now + lookahead
         if self._next_step is None and not self._players_ready(now):
             return clock
-        if self._held and self._own_timeline and self._sent_step is None \
-                and isinstance(self.timeline, clocks.LocalTimeline):
+        # played again after a stop: from the top, as a sequencer's play button does, and where a midi_clock sends
+        # its start (it went on from the running timeline: mid-bar, mid-loop, the slave starting its bar 1 elsewhere)
+        again = self._stopped and self._next_step is None and isinstance(self.timeline, clocks.LocalTimeline)
+        self._stopped = False
+        if again or (self._held and self._own_timeline and self._sent_step is None
+                     and isinstance(self.timeline, clocks.LocalTimeline)):
             # nobody else plays by this timeline and nothing was heard yet: beat 0 one lookahead from now
-            self.timeline.set_origin(horizon)
+            self.timeline.set_origin(max(horizon, self._last_due + 1e-4))
             clock = self.timeline.capture()
+            self._sent_step = None
         first = math.ceil(clock.beat_at(horizon - lookahead / 2) * self.steps_per_beat)
         if self._next_step is None or self._next_step > first + 2 * self.steps_per_beat:
             self._next_step = first  # (re)start, or the session's beat jumped back: go on from where it is now
             self._quiet_until = None
-            if self._held:  # the sampler could not play the steps before: start on the one, not mid-bar
+            if self._held or again:  # the sampler could not play the steps before: start on the one, not mid-bar
                 self._held = False
                 bar_steps = max(1, round(clock.quantum * self.steps_per_beat))
                 # not next_step itself: a bar line more than two beats ahead would read as the beat jumping back

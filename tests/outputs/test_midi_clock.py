@@ -106,6 +106,39 @@ def test_a_bar_line_closer_than_half_a_lookahead_is_where_the_slave_starts() -> 
     assert messages[1].time == pytest.approx(groove.time_at(0.0), abs=1e-6)  # on the groove's first beat
 
 
+def test_play_after_a_stop_starts_the_groove_and_the_slave_from_the_top() -> None:
+    """A stop then play, as on any sequencer: the groove starts again from its first step, and the slave gets its
+    start just before that step. Before, the groove went on from wherever its running timeline was (mid-bar, or
+    the second bar of a two-bar pattern) while the slave started its bar 1 on the next bar line."""
+    pattern = Pattern("pat-again", {"patterns": {"HH": "xxxx", "BD": "x..x .... .... .... .x.. ...."},
+                                    "tempo": 240.0, "quantum": 4.0}, NodeContext())
+    clock_node = MidiClock("midi-clock-again", {"clock": "pat-again"}, NodeContext())
+    pattern.start()
+    clock_node.start()
+    try:
+        time.sleep(0.5)
+        pattern.handle("control", ControlValue("play", 0.0))
+        time.sleep(0.33)  # a stop of a bar and a third: the timeline ran on to the second bar of the pattern
+        pattern.context.emitted.clear()
+        pattern.handle("control", ControlValue("play", 1.0))
+        time.sleep(0.5)
+        pattern.handle("control", ControlValue("play", 0.0))
+        time.sleep(0.2)
+    finally:
+        clock_node.stop()
+        pattern.stop()
+    ons = sorted((m.time, m.channel) for port, m in pattern.context.emitted if m.type == "note_on")
+    step = 60 / 240 / 4
+    steps = [round((t - ons[0][0]) / step) for t, _ in ons]
+    bd = [s for s, (_, channel) in zip(steps, ons, strict=True) if channel == 3]
+    assert ons[0][1] in (0, 3) and bd[:2] == [0, 3]  # from the pattern's first step (the second bar's: 17)
+    messages = sent(clock_node)
+    kinds = [m.type for m in messages]
+    assert kinds.count("start") == 2 and kinds.count("stop") == 2, kinds
+    again = [m for m in messages if m.type == "start"][1]
+    assert again.time == pytest.approx(ons[0][0] - 60 / 240 / 24 / 4, abs=1e-6)  # just before that first step
+
+
 def test_without_a_beat_clock_nothing_is_sent() -> None:
     node = MidiClock("midi-clock-alone", {"clock": "no-such-pattern"}, NodeContext())
     node.start()
