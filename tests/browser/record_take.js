@@ -8,6 +8,9 @@
 // the page's clock is then moved on through its wait for each (15 s and 1 ms per 50 bytes sent) rather than waited
 // out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly") and in
 // all ("givenUp").
+// PHONE_MAX_SECONDS=S: the page's longest take is S seconds, whatever the recorder it loaded from says.
+// PHONE_RELOAD=1: the page is reloaded at the end; the report gives the take rows it then shows ("rowsAfterReload")
+// and how many takes' audio the browser's storage holds ("keptAudio").
 // PHONE_SLOW_RETRY_MS=N: every upload after the first is held N ms before it goes on (a slow network); the report
 // gives the info line and the take's row 500 ms before each goes on ("duringSlowRetry").
 // PHONE_DOUBLE_TAP=1: REC is tapped twice, 150 ms apart (a double tap), then STOP once after SECONDS.
@@ -106,6 +109,9 @@ async function main() {
       await microphoneRunning(page);
       micBeforeRec = await page.evaluate(() => document.body.dataset.microphone);
     }
+    if (process.env.PHONE_MAX_SECONDS) {  // a page loaded before the patch restarted with a shorter max_seconds
+      await page.evaluate((most) => { config.maxSeconds = most; }, Number(process.env.PHONE_MAX_SECONDS));
+    }
     if (process.env.PHONE_MIC_ENDED) {
       // The system ends the page's capture (iOS does when the page goes to the background, or a call takes the
       // microphone): the track the page opened is over before REC is tapped.
@@ -127,8 +133,10 @@ async function main() {
                                null, { timeout: 30000 });
     const info = await page.textContent("#info");
     const receivedAt = Date.now();
-    await page.waitForFunction(() => /^Received(: |, not used)/.test(document.querySelector("#info").textContent),
-                               null, { timeout: 10000 }).catch(() => {});  // the take's end, once known
+    if (!info.startsWith("Refused")) {  // a take refused has no end to wait for
+      await page.waitForFunction(() => /^Received(: |, not used)/.test(document.querySelector("#info").textContent),
+                                 null, { timeout: 10000 }).catch(() => {});  // the take's end, once known
+    }
     const endShownAfterMs = Date.now() - receivedAt;
     const pollsUntilEnd = listPolls.filter((t) => t >= receivedAt).length;
     // One more answer to the page's take list, and its rendering: what it shows then stays. Asked for now, by the
@@ -149,7 +157,23 @@ async function main() {
         document.getElementById(l.getAttribute("aria-labelledby")).textContent) || ""));
     const tapHeights = await page.$$eval("button, input", (items) => Object.fromEntries(
       items.map((el) => [el.id, el.getBoundingClientRect().height])));  // CSS pixels, the phone's viewport
-    console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, infoAfterIsError, statusRegions, takeListNames,
+    let rowsAfterReload = null, keptAudio = null;
+    if (process.env.PHONE_RELOAD) {  // the page reloaded: the take list it shows once its first list is in
+      const firstList = page.waitForResponse((r) => r.request().method() === "GET" && r.url().includes("/api/takes"),
+                                             { timeout: 10000 });
+      await page.reload();
+      await firstList;
+      await page.waitForTimeout(300);
+      rowsAfterReload = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
+      keptAudio = await page.evaluate(() => new Promise((resolve) => {  // takes whose audio the phone still keeps
+        const open = indexedDB.open("exsampling-recorder");
+        open.onsuccess = () => {
+          const all = open.result.transaction("takes").objectStore("takes").getAll();
+          all.onsuccess = () => resolve(all.result.filter((record) => record.wav).length);
+        };
+      }));
+    }
+    console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, rowsAfterReload, keptAudio, infoAfterIsError, statusRegions, takeListNames,
                                  tapHeights, log, shownName, micBeforeRec,
                                  micOpensBeforeRec, micOpensWhenRecording, endShownAfterMs, pollsUntilEnd,
                                  busyInfo, busyHeaders, givenUpEarly, givenUp, duringSlowRetry,

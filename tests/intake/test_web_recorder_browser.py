@@ -216,8 +216,8 @@ def test_a_microphone_the_system_took_back_is_opened_again_at_rec(tmp_path: Path
 
 
 def test_a_double_tap_on_rec_records_one_take_not_a_blip(tmp_path: Path) -> None:
-    """A finger's double tap on REC (the second tap 150 ms on) recorded a 0.15 s blip and sent it: classified and loaded,
-    it took the place of the sound its slot held. A tap on STOP within 0.4 s of REC is now taken as the same tap."""
+    """A finger's double tap on REC (the second tap 150 ms on) recorded a 0.15 s blip and sent it: classified and
+    loaded, it took the place of the sound its slot held. A tap on STOP within 0.4 s of REC is now the same tap."""
     engine = recorder_engine(tmp_path)
     try:
         result = record_take(tmp_path, rec_of(engine).local_url, "Fumbler", "1", env={"PHONE_DOUBLE_TAP": "1"})
@@ -227,6 +227,24 @@ def test_a_double_tap_on_rec_records_one_take_not_a_blip(tmp_path: Path) -> None
         assert take.duration > 1.0, take.duration  # recorded until STOP, not stopped by the second tap
         time.sleep(0.3)
         assert len(probe_of(engine).received) == 1
+    finally:
+        engine.stop()
+
+
+def test_a_take_refused_for_good_is_still_listed_after_a_reload(tmp_path: Path) -> None:
+    """A take the recorder refused for good (here longer than its max_seconds: the page was loaded before the patch
+    restarted with a shorter one) is taken out of the phone's storage, its row saying why. A reload then showed no
+    trace of it, as if the recording had been lost unseen; its row, and why, now stay (without the audio)."""
+    engine = recorder_engine(tmp_path, max_seconds=0.5)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url, "Verbose", "2",
+                             env={"PHONE_RELOAD": "1", "PHONE_MAX_SECONDS": "10"})
+        assert result["info"].startswith("Refused: the take is 2"), result
+        [row] = result["rows"]
+        assert "failed: the take is 2" in row and "(not kept)" in row, result
+        assert result["rowsAfterReload"] == [row], result
+        assert result["keptAudio"] == 0, result  # the audio is not kept: sending it again cannot help
+        assert probe_of(engine).received == []
     finally:
         engine.stop()
 

@@ -11,6 +11,7 @@ const KEEP_WAIT_MS = 3000;  // the longest a take waits for the phone's storage 
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
 const UPLOAD_WAIT_MS = 15000, UPLOAD_SLOWEST_BYTES_PER_MS = 50;  // an upload's answer: 15 s, plus 50 kB/s of it
 const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
+const REFUSED_MOST = 50;  // the rows of takes refused for good kept on the phone (their audio is not)
 const SENDING_NOTE_MS = 1000;  // a try in flight this long says so (a kept take's, a retry's)
 const DOUBLE_TAP_MS = 400;  // a tap on STOP sooner than this after REC is the same finger's double tap
 const RETRY_AFTER_MOST_MS = 300000;  // the longest a recorder's Retry-After is waited (a wrong clock asks for days)
@@ -99,12 +100,26 @@ async function keep(record) {
 
 function forget(id) { kept((takes) => takes.delete(id)); }
 
+function keepRefusal(take, detail) {
+  // A take refused for good: its audio leaves the phone's storage (sending it again cannot help), its row stays, with
+  // why, so that a reload does not make it vanish as if it had been lost unseen.
+  kept((takes) => takes.put({ id: take.id, startedAt: take.startedAt, seconds: take.seconds, refused: detail }));
+}
+
 async function sendKept() {
   // Takes kept by an earlier page (reloaded, closed, opened again with a new token) are sent again, with their
   // own X-Take-Id: one the recorder had already stored is answered as its duplicate, not stored twice.
   const records = (await kept((takes) => takes.getAll())) || [];
+  const refused = records.filter((r) => r.refused !== undefined).sort((a, b) => b.startedAt - a.startedAt);
+  for (const old of refused.slice(REFUSED_MOST)) forget(old.id);
+  const shown = new Set(refused.slice(0, REFUSED_MOST));
   for (const record of records) {
-    if (local.has(record.id) || !record.wav) continue;  // recorded by this page meanwhile: on its way already
+    if (local.has(record.id)) continue;  // recorded by this page meanwhile: on its way already
+    if (shown.has(record)) {
+      local.set(record.id, { state: "failed", detail: record.refused, startedAt: record.startedAt,
+                             seconds: record.seconds });
+    }
+    if (!record.wav) continue;
     local.set(record.id, { state: "waiting", detail: WAITING, startedAt: record.startedAt, seconds: record.seconds,
                            kept: true });
     upload(record, Promise.resolve(record.where || { error: "the page closed before the location was known" }));
@@ -308,7 +323,7 @@ async function upload(take, position, stored = Promise.resolve()) {
       render(); return;
     }
     if (reply && !again) {
-      forget(take.id);  // sending it again cannot help
+      keepRefusal(take, data.error + " (not kept)");
       update(take.id, { state: "failed", detail: data.error + " (not kept)" });
       tell("Refused: " + data.error, true);
       render(); refresh(); return;
