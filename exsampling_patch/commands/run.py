@@ -21,6 +21,7 @@ from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, TakeEnded, showlog
+from exsampling_patch.runtime.parts import running_at
 from exsampling_patch.validate import load_patch_with_warnings
 
 log = logging.getLogger("exsampling.run")
@@ -164,7 +165,12 @@ def run(args: argparse.Namespace) -> int:
 
     starter = threading.Thread(target=start, name="exsampling-start", daemon=True)
     starter.start()
-    watch = StartWatch(lambda node_id: patch.nodes[node_id].type if node_id in patch.nodes else "", args.start_notice)
+    def where_of(node_id: str) -> str:  # where a plugin's start() waits: "has not returned" alone left it to guess
+        kind = registry.types.get(patch.nodes[node_id].type) if node_id in patch.nodes else None
+        return running_at(starter.ident, kind) if kind is not None else ""
+
+    watch = StartWatch(lambda node_id: patch.nodes[node_id].type if node_id in patch.nodes else "", args.start_notice,
+                       where_of)
     while starter.is_alive() and not stop.wait(0.02):
         node_id, call = engine.starting_call or (None, "start")
         slow = watch.check(node_id, time.monotonic(), call)

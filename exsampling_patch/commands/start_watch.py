@@ -24,10 +24,13 @@ class StartWatch:
     that the notices can be tested without waiting for them.
     """
 
-    def __init__(self, type_of: Callable[[str], str], first_notice: float = NOTICES[0]) -> None:
+    def __init__(self, type_of: Callable[[str], str], first_notice: float = NOTICES[0],
+                 where_of: Callable[[str], str] | None = None) -> None:
         """``first_notice``: seconds before the first notice (``exsampling run --start-notice``); the later ones of
-        :data:`NOTICES` stay, those not after it left out."""
+        :data:`NOTICES` stay, those not after it left out. ``where_of`` gives where a node's own code is now
+        (``FILE:LINE in FUNCTION``, '' where not known: a built-in's), for the line."""
         self.type_of = type_of
+        self.where_of = where_of
         self._notices = (first_notice, *(when for when in NOTICES[1:] if when > first_notice))
         self._node: str | None = None
         self._call = "start"
@@ -47,8 +50,9 @@ class StartWatch:
         self._told += 1
         kind = self.type_of(starting)
         doing = "being built" if call == "__init__" else "starting"
+        where = self.where_of(starting) if self.where_of is not None else ""
         return (f"node '{starting}'{f' ({kind})' if kind else ''} is still {doing}, {waited:.0f} s in: its "
-                f"{call}() has not returned (Ctrl+C stops the run)")
+                f"{call}() has not returned{f', at {where}' if where else ''} (Ctrl+C stops the run)")
 
     def _due(self) -> float:
         if self._told < len(self._notices):

@@ -164,9 +164,10 @@ def raised_at(error: BaseException, node: Node | type[Node]) -> str:
     return _deepest(traceback.extract_tb(error.__traceback__), node)
 
 
-def running_at(thread_id: int | None, node: Node) -> str:
-    """Where ``node``'s own code is now on the thread ``thread_id`` (a hung handler's worker), as
-    :func:`raised_at` says it: "hung" alone sent a plugin's author looking through the whole handler."""
+def running_at(thread_id: int | None, node: Node | type[Node]) -> str:
+    """Where ``node``'s own code (a node type's: its constructor's, a start() not returned yet) is now on the thread
+    ``thread_id`` (a hung handler's worker), as :func:`raised_at` says it: "hung" alone sent a plugin's author
+    looking through the whole handler."""
     frame = sys._current_frames().get(thread_id) if thread_id is not None else None
     return _deepest(traceback.extract_stack(frame), node) if frame is not None else ""
 

@@ -51,7 +51,8 @@ def test_a_hanging_start_is_named_and_ctrl_c_still_stops_the_run(tmp_path: Path)
             run.kill()
     output = run.output()
     assert code == 130, output
-    assert "its start() has not returned (Ctrl+C stops the run)" in output, output
+    # where it waits: "has not returned" alone left a plugin's author to guess
+    assert f"its start() has not returned, at {nodes / 'hangs.py'}:14 in start (Ctrl+C stops the run)" in output, output
     assert "node 'stuck' never started: the run was stopped first" in output, output
 
 
