@@ -8,6 +8,9 @@
 // the page's clock is then moved on through its wait for each (15 s and 1 ms per 50 bytes sent) rather than waited
 // out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly") and in
 // all ("givenUp").
+// PHONE_SILENT_LIST=1: from the upload's 201 on, the page's asks for its take list go unanswered for 2.5 s (a network
+// gone silent); the page's clock is then moved on 10.5 s. The report says whether the take's end was then shown within
+// 10 s ("endShown") and how many asks went unanswered ("stalledLists").
 // PHONE_MAX_SECONDS=S: the page's longest take is S seconds, whatever the recorder it loaded from says.
 // PHONE_RELOAD=1: the page is reloaded at the end; the report gives the take rows it then shows ("rowsAfterReload")
 // and how many takes' audio the browser's storage holds ("keptAudio").
@@ -36,7 +39,9 @@ async function main() {
     // The real busy answer's headers (web_recorder/busy.py), from the test: a fake set of its own fell behind twice.
     if (busyUploads && !process.env.PHONE_BUSY_HEADERS) throw new Error("PHONE_BUSY_UPLOADS needs PHONE_BUSY_HEADERS");
     const busyAnswerHeaders = busyUploads ? JSON.parse(process.env.PHONE_BUSY_HEADERS) : {};
-    if (silentUploads || busyUploads) await page.clock.install();  // the page's timers, moved on below; time flows
+    const silentList = Boolean(process.env.PHONE_SILENT_LIST);
+    let listStalling = false, stalledLists = 0;
+    if (silentUploads || busyUploads || silentList) await page.clock.install();  // the page's timers, moved on below; time flows
     let finished = false;
     const givenUpEarly = [];
     let givenUp = 0;  // uploads the page aborted
@@ -49,7 +54,11 @@ async function main() {
       if (isUpload(r.request()) && r.status() === 503) busyHeaders.push(await r.allHeaders());
     });
     await page.route("**/api/takes*", async (route) => {
-      if (route.request().method() !== "POST") return route.continue();
+      if (route.request().method() !== "POST") {
+        if (!listStalling) return route.continue();
+        stalledLists += 1;  // never answered: a request lost on a network gone silent
+        return undefined;
+      }
       uploadsAt.push(await page.evaluate(() => Date.now()));  // by the page's clock: the waits it drew
       if (stalled < silentUploads) {
         stalled += 1;
@@ -91,6 +100,16 @@ async function main() {
       }
       route.continue();
     });
+    if (silentList) {
+      page.on("response", (r) => {
+        if (!isUpload(r.request()) || r.status() !== 201) return;
+        listStalling = true;  // the page's asks for its list go unanswered for 2.5 s, then its clock moves on 10.5 s
+        setTimeout(() => {
+          listStalling = false;
+          page.clock.fastForward(10500).catch((error) => log.push(`clock: ${error.message}`));
+        }, 2500);
+      });
+    }
     const listPolls = [];  // when the page asked for its take list
     page.on("request", (r) => {
       if (r.method() === "GET" && r.url().includes("/api/takes")) listPolls.push(Date.now());
@@ -133,9 +152,11 @@ async function main() {
                                null, { timeout: 30000 });
     const info = await page.textContent("#info");
     const receivedAt = Date.now();
+    let endShown = false;
     if (!info.startsWith("Refused")) {  // a take refused has no end to wait for
-      await page.waitForFunction(() => /^Received(: |, not used)/.test(document.querySelector("#info").textContent),
-                                 null, { timeout: 10000 }).catch(() => {});  // the take's end, once known
+      endShown = await page.waitForFunction(
+        () => /^Received(: |, not used)/.test(document.querySelector("#info").textContent), null, { timeout: 10000 })
+        .then(() => true, () => false);  // the take's end, once known
     }
     const endShownAfterMs = Date.now() - receivedAt;
     const pollsUntilEnd = listPolls.filter((t) => t >= receivedAt).length;
@@ -175,7 +196,8 @@ async function main() {
     }
     console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, rowsAfterReload, keptAudio, infoAfterIsError, statusRegions, takeListNames,
                                  tapHeights, log, shownName, micBeforeRec,
-                                 micOpensBeforeRec, micOpensWhenRecording, endShownAfterMs, pollsUntilEnd,
+                                 micOpensBeforeRec, micOpensWhenRecording, endShown, endShownAfterMs, pollsUntilEnd,
+                                 stalledLists,
                                  busyInfo, busyHeaders, givenUpEarly, givenUp, duringSlowRetry,
                                  uploadsAtMs: uploadsAt.map((t) => t - uploadsAt[0]) }));
   } finally {

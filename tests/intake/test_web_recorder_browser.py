@@ -472,6 +472,20 @@ def test_the_page_asks_often_while_a_takes_end_is_awaited(tmp_path: Path) -> Non
         engine.stop()
 
 
+def test_a_take_list_asked_for_on_a_network_gone_silent_is_asked_for_again(tmp_path: Path) -> None:
+    """The page asks for its take list, one ask at a time, without a deadline: an ask lost on a network gone silent (the
+    phone at the Wi-Fi's edge: no error ever comes) held the page's asking for the minutes a phone takes to notice, and
+    no take's end reached it meanwhile. An ask now gives up after 10 s, and the next goes."""
+    engine = recorder_engine(tmp_path)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url, "Edgy", "1", env={"PHONE_SILENT_LIST": "1"})
+        assert result["stalledLists"] >= 1, result  # the page's asking did meet the silence
+        assert result["endShown"], result
+        assert result["infoAfter"].startswith("Received: done (probe)"), result
+    finally:
+        engine.stop()
+
+
 def test_the_meter_is_red_only_near_full_scale(tmp_path: Path) -> None:
     """A quiet input (-26 dBFS) lights a short bar, green to its tip: the meter's colours belong to its scale, not
     to the lit part (where they squeezed green, amber and red into any bar, so a whisper looked like clipping)."""

@@ -11,6 +11,7 @@ const KEEP_WAIT_MS = 3000;  // the longest a take waits for the phone's storage 
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
 const UPLOAD_WAIT_MS = 15000, UPLOAD_SLOWEST_BYTES_PER_MS = 50;  // an upload's answer: 15 s, plus 50 kB/s of it
 const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
+const LIST_WAIT_MS = 10000;  // the longest an ask for the take list is waited on
 const REFUSED_MOST = 50;  // the rows of takes refused for good kept on the phone (their audio is not)
 const SENDING_NOTE_MS = 1000;  // a try in flight this long says so (a kept take's, a retry's)
 const DOUBLE_TAP_MS = 400;  // a tap on STOP sooner than this after REC is the same finger's double tap
@@ -384,10 +385,16 @@ function tell(text, error = false) {
 }
 
 async function refresh() {
+  // An ask lost on a network gone silent (no error ever comes) is given up: poll() waits on it, and no take's end
+  // reached the phone for the minutes its network takes to notice.
+  const silent = new AbortController();
+  const timer = setTimeout(() => silent.abort(), LIST_WAIT_MS);
   try {
-    const reply = await fetch("/api/takes", { headers: { "X-Token": token, "X-Phone-Key": phoneKey } });
+    const reply = await fetch("/api/takes", { headers: { "X-Token": token, "X-Phone-Key": phoneKey },
+                                              signal: silent.signal });
     if (reply.ok) { serverTakes = (await reply.json()).takes; render(); announce(); }
   } catch (error) { /* offline for a moment: keep the last list */ }
+  clearTimeout(timer);
 }
 
 function unused(t) {
