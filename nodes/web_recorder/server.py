@@ -417,6 +417,8 @@ class _Handler(BaseHTTPRequestHandler):
         return b"".join(chunks), False
 
 
-_UNAUTHORISED = (b"<!doctype html><meta name=viewport content='width=device-width'><title>Not paired</title>"
-                 b"<h1>Not paired</h1><p>This recorder needs its pairing token. Scan the QR code shown by the "
-                 b"patch, or open the full URL it prints.</p>")
+# A performer meeting it after the recorder's token changed must not take the takes still on the phone for lost.
+_UNAUTHORISED = (b"<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+                 b"<title>Not paired</title><h1>Not paired</h1><p>This recorder needs its pairing token. Scan the QR "
+                 b"code shown by the patch, or open the full URL it prints.</p><p>Takes waiting on this phone stay "
+                 b"kept in its browser, and are sent once you open the new link.</p>")
