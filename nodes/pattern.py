@@ -239,7 +239,7 @@ class Pattern(Node):
                 self._play = handed.get("play", self._play)
             if same_run and handed.get("slots") == list(self.slots):
                 self._muted = set(handed.get("muted", ()))
-            if self.change_at == "bar" and handed.get("patterns") is not None:
+            if same_run and self.change_at == "bar" and handed.get("patterns") is not None:
                 self._pending, self._patterns = self._patterns, handed["patterns"]
         self._started_session = False
         self._stopped = not self._play  # the groove stopped: played again, it starts from the top

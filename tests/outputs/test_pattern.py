@@ -293,6 +293,26 @@ def test_an_edit_of_steps_per_beat_goes_on_from_the_same_beat() -> None:
     assert min(gaps) > 0.03, sorted(gaps)[:3]  # in order, none twice: the finest grid's step is 31 ms
 
 
+def test_another_patch_run_after_it_plays_its_own_patterns_from_the_first_bar() -> None:
+    """A pattern node of the same id in a patch run within the handover (the editor: stop one patch, run another)
+    played the last run's patterns until its first bar line: the new node took them as an edit's, whose patterns
+    wait for the bar. Only an edit (the same run's context) keeps them; a patch run again starts from its own."""
+    first = make("pat-next-patch", NodeContext(), patterns={"BD": "x"}, tempo=240.0)
+    time.sleep(0.3)
+    first.stop()
+    assert any(m.type == "note_on" and m.channel == 3 for port, m in first.context.emitted)
+    again = make("pat-next-patch", NodeContext(), patterns={"HH": "x"}, tempo=240.0)
+    try:
+        deadline = time.monotonic() + 5
+        while not any(m.type == "note_on" for port, m in list(again.context.emitted)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        messages = collect(again, 0.3)
+    finally:
+        again.stop()
+    channels = {m.channel for m in messages if m.type == "note_on"}
+    assert channels == {0}, channels  # its HH alone, never the last patch's BD
+
+
 def test_a_patch_run_again_waits_for_its_sampler_and_comes_back_on_the_one() -> None:
     """A patch stopped and run again within the handover goes on with the timeline; it went on from the last run's
     step too: the steps of the gap counted as late, and while the new sampler's stream opened (a second) its steps
