@@ -370,7 +370,15 @@ class WebRecorder(Node):
         take = Take(wav.samples, wav.sample_rate, take_id=take_id, source=recorder, location=location,
                     recorded_at=recorded_at if recorded_at else time.time(), meta=meta)
         # Written and flushed to disk before anything else happens to it.
-        stored = store_upload(take, upload.body, self._store.path_for(take))
+        try:
+            stored = store_upload(take, upload.body, self._store.path_for(take))
+        except OSError as error:
+            # The phone is answered 500 and sends the take again, but the console said nothing (the traceback went
+            # to the libraries' log): a take folder gone or a disk failing lost every take unseen by the performer.
+            # Without the take's file name: each retry is then the same error, counted rather than told anew.
+            self.report_error(f"a take from a phone could not be stored in {self._store.folder}: "
+                              f"{error.strerror or error}; the phone keeps it and sends it again")
+            raise
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         row = _row(stored)
         with self._gate.passing() as open_:
