@@ -190,7 +190,12 @@ def run(args: argparse.Namespace) -> int:
     running = time.monotonic()  # --for counts from here: the patch is running (start-up may take seconds)
     if not stop.is_set():
         name = patch.name or args.patch
-        print(f"running {name}: {len(patch.nodes)} nodes, {len(patch.links)} links, started in "
+        # "running ExSampling: 11 nodes" read as all eleven running, the recorder that could not listen among them:
+        # its error may have scrolled away above the QR code, and the show had no way in for takes.
+        unstarted = [f"'{node_id}'" for node_id in patch.nodes if node_id not in started_nodes]
+        nodes = (f"{len(patch.nodes) - len(unstarted)} of {len(patch.nodes)} nodes (not started: "
+                 f"{', '.join(unstarted)})" if unstarted else f"{len(patch.nodes)} nodes")
+        print(f"running {name}: {nodes}, {len(patch.links)} links, started in "
               f"{running - starting:.1f} s" + (f"; for {args.duration:g} s" if args.duration else "; Ctrl+C stops"),
               file=sys.stderr, flush=True)
         stop.wait(args.duration)

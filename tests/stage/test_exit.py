@@ -50,6 +50,20 @@ def test_a_node_that_never_started_makes_the_exit_status_non_zero(tmp_path: Path
     assert re.search(r"node 'phones' never started: .*in use", run.output()), run.output()
 
 
+def test_the_running_line_names_the_nodes_that_did_not_start(tmp_path: Path) -> None:
+    """The recorder could not listen (its port taken), yet the run said "running ...: 3 nodes": read as all running,
+    while the show had no way in for takes, its error scrolled away above. The line counts the nodes that run."""
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        run = Run(str(folder_patch(tmp_path, recorder(busy.getsockname()[1]))), "--for", "0.2")
+        run.wait(60)
+    running = [line for line in run.stderr if line.startswith("running ")]
+    assert len(running) == 1, run.output()
+    assert re.match(r"running \S+: 2 of 3 nodes \(not started: 'phones'\), 1 links, started in ", running[0]), \
+        run.output()
+
+
 def test_a_node_that_could_not_be_built_never_started(tmp_path: Path) -> None:
     nodes = tmp_path / "nodes"
     nodes.mkdir()
