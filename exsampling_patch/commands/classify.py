@@ -249,8 +249,11 @@ class PatchChain:
         marked = passed[0]
         assigned: list[SlotAssignment] = _handle(self.slot_map, "prediction", marked, "slot")
         if not assigned:
+            # The label the map found no slot for, as the running patch tells it ("no slot for church_bells"):
+            # the top three named labels that have slots ("no slot for church_bells, electric_piano_organ").
+            said = self.slot_map.context.statuses[-1].get("label") if self.slot_map.context.statuses else None
             outcome.reason = gate_reason(prediction, 0.0) if not prediction.scores else \
-                f"{self.slot_map.node_id}'s table has no slot for {_labels(marked)}"
+                f"{self.slot_map.node_id}'s table has no slot for {said or _labels(marked)}"
             return outcome
         outcome.slot, outcome.probability = assigned[0].slot, assigned[0].confidence
         outcome.fallback = marked.take.meta.get("gate_reason") if marked.take.meta.get("fallback_slot") else None

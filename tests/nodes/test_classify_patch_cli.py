@@ -30,6 +30,7 @@ from tests.nodes.test_classify import SlotProbe
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PATCH = REPO / "patches" / "exsampling.yaml"
 DOG = "1-100032-A-0.flac"  # a dog barking (fold 1): Bass in the default table
+BELLS = "1-13571-A-46.flac"  # church bells (fold 1): TT in the default table
 UNSURE = "1-17124-A-43.flac"  # the shipped model of 25 Nov was not sure of it (car_horn 12%): the gate rejected it
 CLIPS = (DOG, "1-115545-A-48.flac", "1-17367-A-10.flac", "1-137-A-32.flac", UNSURE)  # + fireworks, rain, keys
 
@@ -136,6 +137,19 @@ def test_classify_through_a_strict_gate_says_why_not_or_falls_back(esc50: Path, 
     falling = patch_copy(tmp_path, threshold=0.999, fallback_slot="Chorus")
     (row,) = rows_of(exsampling_here("classify", "--patch", str(falling), dog, "--json"))
     assert (row["slot"], row["reason"]) == ("Chorus", None) and row["fallback"].startswith("not sure (dog")
+
+
+def test_classify_names_the_label_without_a_slot_as_the_running_patch_does(esc50: Path, tmp_path: Path) -> None:
+    # A table row that removes church_bells: the bells' other top labels (electric_piano_organ, car_horn) have
+    # slots, yet "map's table has no slot for church_bells, electric_piano_organ, car_horn" was said; the running
+    # patch's slot map tells "no slot for church_bells", the label whose weight kept the take from a slot.
+    data = yaml.safe_load(DEFAULT_PATCH.read_text(encoding="utf-8"))
+    next(n for n in data["nodes"] if n["type"] == "slot_map")["params"] = {"table": {"church_bells": ""}}
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / BELLS), "--json"))
+    assert row["top"][0]["label"] == "church_bells" and row["slot"] is None
+    assert row["reason"] == "map's table has no slot for church_bells"
 
 
 def test_classify_json_help_names_every_key_a_row_has(esc50: Path, tmp_path: Path) -> None:
