@@ -1,0 +1,50 @@
+"""`exsampling check` warns of a classifier's own model whose labels its slot map has no slot for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from exsampling_patch.validate import check_file_with_warnings
+
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "sounds.pt"
+
+
+def model_with_labels_of_its_own(path: Path) -> Path:
+    """The shipped model with two labels renamed, as a model of `exsampling train` names a composer's own."""
+    blob = torch.load(str(SHIPPED), map_location="cpu", weights_only=True)
+    blob["labels"] = [{"church_bells": "glass ping", "dog": "Clank"}.get(label, label) for label in blob["labels"]]
+    torch.save(blob, path)
+    return path
+
+
+def chain(folder: Path, map_params: str) -> Path:
+    path = folder / "patch.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n    model: mine.pt\n"
+                    "- id: gate\n  type: confidence_gate\n"
+                    f"- id: map\n  type: slot_map\n{map_params}"
+                    "links:\n- clf.prediction -> gate.prediction\n- gate.passed -> map.prediction\n"
+                    "- gate.rejected -> map.rejected\n", encoding="utf-8")
+    return path
+
+
+def test_a_models_labels_without_a_slot_are_warned_of_at_its_line(tmp_path: Path) -> None:
+    # Before, check said "ok", and each take heard as "glass ping" went to the map's 'unmapped' output, in no slot.
+    model_with_labels_of_its_own(tmp_path / "mine.pt")
+    problems, _, warnings = check_file_with_warnings(chain(tmp_path, ""))
+    assert problems == []
+    assert [(w.line, w.message, w.hint) for w in warnings] == [(
+        6, "node 'clf': 2 of the 76 labels of its model have no slot in the table of 'map', which has no fallback: "
+           "glass ping, Clank",
+        "takes heard as them go to its 'unmapped' output, in no slot: give them rows in its table (glass ping: Snare, "
+        "...) or set its fallback")]
+
+    rows = "  params:\n    table:\n      clank: Bass\n      Glass-Ping: TT\n"  # as the map compares labels
+    assert check_file_with_warnings(chain(tmp_path, rows)) == ([], [], [])
+    fallback = "  params:\n    fallback: Chorus\n"
+    assert check_file_with_warnings(chain(tmp_path, fallback)) == ([], [], [])
+    one_row = "  params:\n    table:\n      glass ping: TT\n"
+    (warning,) = check_file_with_warnings(chain(tmp_path, one_row))[2]
+    assert warning.message.endswith("1 of the 76 labels of its model have no slot in the table of 'map', which has "
+                                    "no fallback: Clank")
