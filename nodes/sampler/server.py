@@ -17,6 +17,7 @@ import os
 import sys
 import threading
 import weakref
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -30,6 +31,7 @@ from exsampling_patch.nodes.sampler.shared import SharedState
 
 LOADER_PRIORITY = 5  # SCHED_FIFO priority of this process's threads; JACK's clients run near 65
 GC_EVERY = 10_000  # allocations between young-generation collections (made by the loader thread)
+OPEN_NOTICE = 5.0  # seconds from this process's start until a stream not opened, nor failed, is told
 
 
 def serve(connection: Connection) -> int:
@@ -46,6 +48,18 @@ def serve(connection: Connection) -> int:
         with send_lock, contextlib.suppress(OSError):  # the node has gone: the main loop notices and ends
             connection.send(message)
 
+    opened, quiet = threading.Event(), threading.Event()
+    threading.Thread(target=_notice_unopened, args=(opened, quiet, send), name="sampler-open-notice",
+                     daemon=True).start()
+
+    def report_error(text: str) -> None:
+        quiet.set()  # it says why the stream is not open: no notice on top
+        send(msg.Error(text))
+
+    def on_opened(jack_client: str | None) -> None:
+        opened.set()
+        send(msg.Opened(jack_client))
+
     if config.sample_rate <= 0:  # the device's own rate, asked here (the node does not start PortAudio)
         from exsampling_patch.nodes.sampler.stream import device_rate
 
@@ -55,9 +69,8 @@ def serve(connection: Connection) -> int:
     state = SharedState.attach(config.slots, setup.state_fd)
     arena = Arena.attach(setup.arena_fd, setup.arena_bytes)
     jack_back = threading.Event()
-    rig = AudioRig(config, state, report_error=lambda text: send(msg.Error(text)),
-                   report_status=lambda **values: send(msg.Status(values)),
-                   on_opened=lambda jack_client: send(msg.Opened(jack_client)), pool=arena,
+    rig = AudioRig(config, state, report_error=report_error, report_status=lambda **values: send(msg.Status(values)),
+                   on_opened=on_opened, pool=arena,
                    on_jack_back=jack_back.set)
     rig.start()
     # The callback makes no reference cycles, so the cyclic collector has nothing to find here; left on, a
@@ -124,9 +137,21 @@ def serve(connection: Connection) -> int:
     except (EOFError, OSError):  # the node's process ended: so does this one
         pass
     finally:
+        quiet.set()
         rig.stop(at_exit=True)  # the process ends next: see AudioOutput.stop
         send(msg.Stopped())
     return code
+
+
+def _notice_unopened(opened: threading.Event, quiet: threading.Event,
+                     send: Callable[[msg.Error], None]) -> None:
+    """Say so when the stream has not opened :data:`OPEN_NOTICE` s after this process began, and nothing said why.
+
+    Why: a JACK server that hangs (stopped, or stuck) holds PortAudio's first call in this process for good, without
+    an error: the show ran silent, the console saying nothing at all about the sampler."""
+    if not opened.wait(OPEN_NOTICE) and not quiet.is_set():
+        send(msg.Error(f"the sound device has not opened in {OPEN_NOTICE:g} s: its sound system does not answer (a "
+                       "JACK server that hangs?); the sampler is silent until it opens"))
 
 
 def _realtime_if_allowed() -> None:
