@@ -47,6 +47,22 @@ def slots_line(labels: list[str]) -> str:
     return line
 
 
+def held_out_line(takes: dict[str, int], val: float) -> str:
+    """Which labels have too few takes for ``val`` to hold one out for validation ('' if none): with two takes a
+    label at --val 0.2, none was held out, and the training ended in "validation accuracy n/a on 0 takes" with
+    no word of why. ``takes``: each label's number of takes (recordings kept together), in label order."""
+    # As split_train_val holds out: round(n * val), always leaving one take to train on.
+    need = next(n for n in range(2, 10_000) if min(round(n * val), n - 1) >= 1)
+    few = [label for label, count in takes.items() if count < need]
+    if not few:
+        return ""
+    if len(few) == len(takes):
+        return (f"no take is held out for validation: each label needs {need} takes for --val {val:g} to hold one "
+                "out, so the model's accuracy is not measured")
+    return (f"{', '.join(few)}: too few takes to hold one out for validation ({need} needed at --val {val:g}): the "
+            "accuracy is measured on the other labels alone")
+
+
 def out_problem(out: Path) -> str:
     """Why the model file ``out`` cannot be written ('' if it can); its folder is made here if missing."""
     from exsampling_patch.models.model_file import SHIPPED_MODEL, VALIDATION_HEAD
@@ -126,6 +142,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(dataset.examples)} takes, {len(dataset.labels)} labels: {', '.join(dataset.labels)}",
           file=sys.stderr)
     print(slots_line(dataset.labels), file=sys.stderr)
+    groups = {label: len({e.group for e in dataset.examples if e.label == label}) for label in dataset.labels}
+    unmeasured = held_out_line(groups, args.val)
+    if unmeasured:  # before the training: more takes can still be recorded
+        print(f"note: {unmeasured}", file=sys.stderr)
     bars: dict[str, Any] = {}
 
     def progress(report: Progress) -> None:

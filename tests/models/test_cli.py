@@ -245,6 +245,35 @@ def test_train_tells_the_model_it_replaces_before_training(tmp_path: Path, capsy
     assert (tmp_path / "my_model.pt").read_bytes() == b"weights"
 
 
+def test_train_says_before_training_which_labels_have_too_few_takes_to_hold_one_out(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, two takes a label at --val 0.2 held none out without a word, and the training ended in
+    # "validation accuracy n/a on 0 takes".
+    from exsampling_patch.models.train import load_dataset, split_train_val
+
+    takes = tmp_path / "takes"
+    for label, count in (("kick", 3), ("clank", 2)):
+        (takes / label).mkdir(parents=True)
+        for n in range(count):
+            sf.write(takes / label / f"{n}.wav", np.full(4800, 0.1 * (n + 1), np.float32), 48000)
+    (tmp_path / "junk.pt").write_bytes(b"junk")  # --base refused as the training begins: the notes, no training
+
+    def notes(*args: str) -> list[str]:
+        assert cli_main(["train", str(takes), "--out", str(tmp_path / "mine.pt"), "--base",
+                         str(tmp_path / "junk.pt"), *args]) == 2
+        return [line for line in capsys.readouterr().err.splitlines() if "validation" in line]
+
+    assert notes() == ["note: clank: too few takes to hold one out for validation (3 needed at --val 0.2): the "
+                       "accuracy is measured on the other labels alone"]
+    dataset = load_dataset(takes)
+    _, val = split_train_val(dataset, 0.2)
+    assert {dataset.examples[i].label for i in val} == {"kick"}  # what the note says is what the split does
+    assert notes("--val", "0.5") == []
+    (takes / "kick" / "2.wav").unlink()
+    assert notes() == ["note: no take is held out for validation: each label needs 3 takes for --val 0.2 to hold one "
+                       "out, so the model's accuracy is not measured"]
+
+
 def test_train_says_which_labels_the_shipped_table_has_no_slot_for() -> None:
     from exsampling_patch.commands.train import slots_line
 
