@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from exsampling_patch.commands.arg_types import at_least, positive_seconds
@@ -64,7 +65,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--workers", type=at_least(1), default=None,
                         help="worker threads (default: CPU count, >= 2)")
     parser.add_argument("--start-notice", type=positive_seconds, default=NOTICES[0], metavar="SECONDS",
-                        help=f"name a node on the console once its start has taken this long (default: "
+                        help=f"name a node on the console once its start (or, at the end, its stop) has taken "
+                        f"this long (default: "
                         f"{NOTICES[0]:g}; again at {NOTICES[1]:g} s and every {REMIND_EVERY / 60:g} minutes)")
     parser.set_defaults(func=run, exit_at_once=True)  # see cli.exit_at_once
 
@@ -143,8 +145,10 @@ def run(args: argparse.Namespace) -> int:
     stopped_by: list[int] = []
 
 
+    stopping = threading.Event()  # the stop has begun, after --for or a signal
+
     def on_signal(signum: int, _frame: object) -> None:
-        if stopped_by:  # a second Ctrl+C: the stop hangs (a node's stop() waiting on something gone): quit now
+        if stopped_by or stopping.is_set():  # the stop hangs (a node's stop() waiting on something gone): quit now
             quit_at_once(signum)
         stopped_by.append(signum)
         stop.set()  # never raise here: a KeyboardInterrupt could land in any library's code, or in a callback
@@ -202,7 +206,11 @@ def run(args: argparse.Namespace) -> int:
     if stopped_by:
         console.say("stopping (Ctrl+C again to quit at once; the takes stored are passed on at the next start)")
     ran = time.monotonic() - running
+    stopping.set()
+    threading.Thread(target=watch_stop, args=(engine, watch.type_of, args.start_notice, console), daemon=True,
+                     name="exsampling-stop-watch").start()
     clean = engine.stop(timeout=STOP_SECONDS)
+    stopping.clear()  # what follows (the summary) is no stop: a signal there is told as one in a run
     console.flush_errors()  # how often an error came again since its last line, before the summary
     cut_off = cut_off_text(engine, patch, registry) + unsent_text(engine)
     if show is not None:
@@ -226,6 +234,19 @@ def run(args: argparse.Namespace) -> int:
     if stopped_by:
         return 128 + stopped_by[0]  # 130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP, as a shell reports them
     return NODE_NEVER_STARTED if never else 0
+
+
+def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: float, console: StageConsole) -> None:
+    """Name a node whose stop() has not returned, as :class:`StartWatch` names a start (a plugin joining a thread
+    that never ends): the terminal stayed silent after "running" for as long as it hung. Ends with the stop."""
+    watch = StartWatch(type_of, first_notice, lambda node_id: (engine.stopping_call or ("", ""))[1])
+    call = engine.stopping_call
+    while engine.running or call is not None:
+        slow = watch.check(call[0] if call is not None else None, time.monotonic(), "stop")
+        if slow:
+            console.say(f"{time.strftime('%H:%M:%S')} {slow}")
+        time.sleep(0.05)
+        call = engine.stopping_call
 
 
 def quit_at_once(signum: int) -> None:

@@ -3,7 +3,8 @@
 Start-up prints nothing of its own until every node has started: a node whose ``start()`` hangs (a device that
 never answers, a model on a network drive gone away) left the terminal blank for as long as it hung, with nothing
 to say which node to look at. :class:`StartWatch` names it after a few seconds, and again if it goes on; its
-constructor and its ``prepare()`` alike (a model loaded there hangs as well).
+constructor and its ``prepare()`` alike (a model loaded there hangs as well), and a ``stop()`` that hangs when the
+run ends.
 """
 
 from __future__ import annotations
@@ -49,10 +50,11 @@ class StartWatch:
             return None
         self._told += 1
         kind = self.type_of(starting)
-        doing = "being built" if call == "__init__" else "starting"
+        doing = {"__init__": "being built", "stop": "stopping"}.get(call, "starting")
         where = self.where_of(starting) if self.where_of is not None else ""
+        ctrl_c = "quits at once" if call == "stop" else "stops the run"
         return (f"node '{starting}'{f' ({kind})' if kind else ''} is still {doing}, {waited:.0f} s in: its "
-                f"{call}() has not returned{f', at {where}' if where else ''} (Ctrl+C stops the run)")
+                f"{call}() has not returned{f', at {where}' if where else ''} (Ctrl+C {ctrl_c})")
 
     def _due(self) -> float:
         if self._told < len(self._notices):

@@ -197,6 +197,13 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         set after :meth:`stop` has returned while that call goes on: the editor's Stop names the node it waits for."""
         return self._starting
 
+    @property
+    def stopping_call(self) -> tuple[str, str] | None:
+        """The node whose ``stop()`` runs now and where its own code is (``FILE:LINE in FUNCTION``; '' for a
+        built-in), or None; read from another thread: ``exsampling run`` names a node whose stop() hangs."""
+        now = self._stopping_now
+        return (now[0], running_at(now[2], now[1])) if now is not None else None
+
     def node(self, node_id: str) -> Node:
         """The live instance of a node (for observers and tests; do not call its handlers); KeyError where
         :meth:`find_node` gives None."""

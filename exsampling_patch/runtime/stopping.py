@@ -62,6 +62,8 @@ class NodeStops:
         self._stopped = False  # stop() has stopped what it could: the swap, ending after it, stops the rest
         #: Each node built and not stopped yet, by id(): one the swap holds outside the cells is stopped too.
         self._live: dict[int, tuple[str, Node]] = {}
+        #: The node whose stop() runs now, and the thread it runs on: ``exsampling run`` names one that hangs.
+        self._stopping_now: tuple[str, Node, int] | None = None
 
     def _noted(self, node_id: str, node: Node) -> None:
         """Note a node just built: it is stopped once, by whoever comes to it first."""
@@ -160,6 +162,7 @@ class NodeStops:
                 return
         try:
             with self._node_call(node_id, "stop", node):
+                self._stopping_now = (node_id, node, threading.get_ident())
                 try:
                     node.stop()
                 except Exception as error:
@@ -171,6 +174,7 @@ class NodeStops:
                     self._report_escape(error)
                     raise
                 finally:
+                    self._stopping_now = None
                     # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
                     # replaced by a live edit went on emitting beside its successor.
                     node.stop_event.set()

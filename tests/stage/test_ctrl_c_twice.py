@@ -52,3 +52,29 @@ def test_a_second_ctrl_c_ends_a_run_whose_stop_hangs(tmp_path: Path) -> None:
             run.kill()
     assert code == 130, run.output()
     assert "quit at once" in run.output() and "Traceback" not in run.output(), run.output()
+
+
+def test_a_stop_that_hangs_is_named_and_one_ctrl_c_then_ends_the_run(tmp_path: Path) -> None:
+    # Before, `run --for` whose node's stop() hung printed nothing after "running" for as long as it hung, and a
+    # Ctrl+C (the first: the stop was no Ctrl+C's) did nothing; `timeout 60 exsampling run` ran for minutes.
+    nodes = tmp_path / "nodes"
+    nodes.mkdir()
+    (nodes / "stuck_stop.py").write_text(STUCK_NODE, encoding="utf-8")
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- {{id: stuck, type: stuck_stop}}\n"
+                     "links: []\n", encoding="utf-8")
+    run = Run(str(patch), "--for", "0.2", "--start-notice", "1", "--show-log", "none", "--log",
+              str(tmp_path / "run.log"))
+    try:
+        run.wait_for(f"node 'stuck' (stuck_stop) is still stopping, 1 s in: its stop() has not returned, at "
+                     f"{nodes / 'stuck_stop.py'}:17 in stop (Ctrl+C quits at once)", timeout=20.0)
+        run.process.send_signal(signal.SIGINT)
+        try:
+            code = run.wait(10.0)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"Ctrl+C did not end the run:\n{run.output()}") from None
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+    assert code == 130, run.output()
+    assert "quit at once" in run.output() and "Traceback" not in run.output(), run.output()
