@@ -79,6 +79,7 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
             spec.validate(spec.default)
         except ParamError as error:
             problems.append(TypeProblem(file, line_of(param_name), f"{name}: the default does not fit: {error}"))
+    problems += _declared_again(file, body, name)
     for call in ast.walk(body):
         if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "emit"
                 and isinstance(call.func.value, ast.Name) and call.func.value.id == "self" and call.args
@@ -90,6 +91,38 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
                 "" if cls.outputs else f" ({name} declares no output)")
             problems.append(TypeProblem(file, call.lineno, f"{name}: emit to unknown output '{port}'{hint}"))
     return problems
+
+
+def _declared_again(file: str, body: Any, name: str) -> list[TypeProblem]:
+    """A port or parameter of the class body assigned again below (``take = Input(...)``, later ``take =
+    Param(...)`` or ``def take``): the last one silently took its place, the type loaded without that port, and a
+    patch's link to it was refused with nothing said of the class."""
+    import ast
+
+    declared: dict[str, int] = {}
+    problems = []
+    for statement in body.body:
+        if isinstance(statement, ast.Assign | ast.AnnAssign):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+        elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            names = [statement.name]
+        else:
+            continue
+        for target in names:
+            if target in declared:
+                problems.append(TypeProblem(file, statement.lineno, f"{name}: '{target}' is declared at line "
+                                            f"{declared[target]} and again here, which hides it (ports and parameters "
+                                            "share one namespace: give each a name of its own)"))
+        value = getattr(statement, "value", None)
+        if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name | ast.Attribute)
+                and (value.func.id if isinstance(value.func, ast.Name) else value.func.attr) in _DECLARES):
+            declared.update({target: statement.lineno for target in names if target not in declared})
+    return problems
+
+
+#: What declares a port or a parameter in a class body.
+_DECLARES = frozenset({"Input", "Output", "Param"})
 
 
 def _binds(function: Any, *args: Any) -> bool:

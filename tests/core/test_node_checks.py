@@ -195,3 +195,28 @@ class Echo5(Echo4):
     assert [(p.origin, p.error.split("; node type")[0]) for p in registry.problems] == [
         (f"{tmp_path / 'mine.py'}:9", "Echo4: __init__ must take what the runtime passes, and pass it on: "
                                       "(self, node_id, params, context)")]
+
+
+PORT_HIDDEN = '''from exsampling_patch import TAKE, Input, Node, Output, Param
+
+
+class Louder(Node):
+    """Make takes louder."""
+
+    take = Input(TAKE, "in")
+    out = Output(TAKE, "out")
+    take = Param(float, 1.0, "how much louder")
+
+    def on_take(self, take):
+        self.emit("out", take)
+'''
+
+
+def test_a_port_declared_again_under_its_name_is_told_at_both_lines(tmp_path: Path) -> None:
+    # Before, the parameter silently took the input's place: the type loaded without its input, and a link to
+    # louder.take was refused in the patch with "has no input 'take'", nothing said of the class.
+    registry = load(tmp_path, PORT_HIDDEN)
+    assert "louder" not in registry
+    assert [str(p) for p in registry.problems] == [
+        f"{tmp_path / 'mine.py'}:9: Louder: 'take' is declared at line 7 and again here, which hides it (ports and "
+        "parameters share one namespace: give each a name of its own); node type 'louder' is not loaded"]
