@@ -155,7 +155,7 @@ class Registry:
         if name in self.types and self.types[name] is not node_type:
             where, origin = _class_line(node_type), origin or node_type.__module__
             told = (f"{node_type.__name__}: node type '{name}' is already defined by {self.origins[name]}; "
-                    "this one is ignored")
+                    "this one is ignored (give it a type_name of its own)")
             if where.startswith(f"{origin}:"):
                 origin = where
             elif where:
