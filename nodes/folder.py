@@ -80,7 +80,9 @@ class FolderSource(Node):
     take = Output(TAKE, "one take per new audio file")
 
     folder = Param("path", None, "the folder to watch", required=True)
-    patterns = Param(str, "*.wav,*.flac,*.ogg", "file name patterns, comma separated")
+    # Every kind a take is read from (read_take, as `exsampling classify` reads files): with WAV, FLAC and OGG
+    # alone, an MP3 that classify --patch put in a slot was passed over here without a word.
+    patterns = Param(str, "*.wav,*.flac,*.ogg,*.mp3,*.aiff,*.aif", "file name patterns, comma separated")
     include_existing = Param(bool, False, "also emit the files already there when the patch starts (not those "
                              "whose takes ended in an earlier run; those in flight when it ended are, either way)")
     recursive = Param(bool, False, "watch sub-folders too (not hidden ones, nor a take folder's damaged/)")

@@ -62,6 +62,16 @@ def test_a_damaged_folder_that_is_not_a_take_folders_is_watched(tmp_path: Path) 
     assert emitted(tmp_path / "library") == [f"{DAMAGED_FOLDER}/crackle.wav"]
 
 
+def test_every_kind_of_file_classify_reads_is_a_take_by_default(tmp_path: Path) -> None:
+    """Before, the default patterns were WAV, FLAC and OGG: an MP3 or AIFF one-shot that `exsampling classify
+    --patch` put in a slot was passed over by the patch's folder source without a word."""
+    hit = np.sin(np.linspace(0, 200, 4000)).astype(np.float32) * 0.5
+    for name in ("kick.wav", "kick.flac", "kick.ogg", "kick.mp3", "kick.aiff", "old.AIF"):
+        sf.write(tmp_path / name, hit, 44100, format="AIFF" if name.endswith(".AIF") else None)
+    (tmp_path / "notes.txt").write_text("not audio", encoding="utf-8")
+    assert emitted(tmp_path) == ["kick.aiff", "kick.flac", "kick.mp3", "kick.ogg", "kick.wav", "old.AIF"]
+
+
 # -- a file is read once it is whole -------------------------------------------------------------------------
 # A recorder or a copy writes a file over seconds, stalling between writes longer than a scan (a network copy,
 # a recorder waiting for its buffer, libsndfile updating its header at close). Before, a file whose size and
