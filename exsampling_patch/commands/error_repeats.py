@@ -3,8 +3,13 @@
 A node that fails the same way on every message (a plugin's bug met by each take, a device gone and polled) printed
 a line each time: a thousand lines for a thousand messages, and the performer lost every other line among them.
 The first is told in full; the repeats that follow are counted and told as one line ("the same error 12 more
-times") at most once every :data:`REPEAT_EVERY` seconds, and at the stop. A different error is always told in full
-(the last one's count first), and so is a lone repeat after a quiet spell.
+times") at most once every :data:`REPEAT_EVERY` seconds at first, that wait doubling with each count line while the
+error goes on (up to :data:`LONGEST_EVERY`), and at the stop. A different error is always told in full (the last
+one's count first), and so is a repeat after :data:`QUIET_SPELL` without one.
+
+Why the growing wait and the long spell: an error that comes back once a second or slower (a source retried every
+second, its folder gone; a plugin failing on each take as the phones send them) was each time "a repeat after a quiet
+spell", told in full: a line a second, for as long as the show ran, as many as the flood this module was for.
 
 Only the console's lines are thinned: the engine publishes each error, as its recovery rule, the editor's count and
 the show log need (:mod:`exsampling_patch.runtime.recovery`).
@@ -17,8 +22,12 @@ from dataclasses import dataclass
 
 from exsampling_patch.runtime import NodeError
 
-#: Seconds between two lines telling how often a node's error came again.
+#: Seconds between the first error's line and the first line telling how often it came again.
 REPEAT_EVERY = 1.0
+#: The longest wait between two count lines of one error that goes on (the wait doubles from REPEAT_EVERY).
+LONGEST_EVERY = 60.0
+#: Seconds without the error after which it is new again: told in full, and counted afresh.
+QUIET_SPELL = 30.0
 
 
 def clock_text(at: float) -> str:
@@ -41,16 +50,19 @@ class _Told:
     key: tuple[str, str, str]
     #: When the last line about it was said (``time.monotonic()``).
     said_at: float
-    #: Repeats since that line, not told yet, and when the latest came.
+    #: Repeats since that line, not told yet, and when the latest came (or the error itself, before any).
     pending: int = 0
     latest: float = 0.0
+    #: Seconds from that line until the next count line may come (doubled by each count line).
+    every: float = REPEAT_EVERY
 
 
 class RepeatedErrors:
     """The lines a run's errors make on the console. Not thread-safe: the console calls it under its lock."""
 
-    def __init__(self, every: float = REPEAT_EVERY) -> None:
-        self.every = every
+    def __init__(self, every: float = REPEAT_EVERY, longest: float = LONGEST_EVERY,
+                 quiet: float = QUIET_SPELL) -> None:
+        self.every, self.longest, self.quiet = every, longest, quiet
         self._told: dict[str, _Told] = {}
 
     def lines(self, event: NodeError) -> list[str]:
@@ -58,32 +70,33 @@ class RepeatedErrors:
         key = (event.error, event.where, event.during)
         told = self._told.get(event.node_id)
         if told is not None and told.key == key:
-            if told.pending or event.time - told.said_at < self.every:
+            if told.pending or event.time - told.latest < self.quiet:
                 told.pending += 1
                 told.latest = max(told.latest, event.time)
-                due = event.time - told.said_at >= self.every
+                due = event.time - told.said_at >= told.every
                 return [self._count(event.node_id, told, event.time)] if due else []
-            told.said_at = event.time  # none since the last line, long ago: the whole of it says more
+            # none for a long while: the whole of it says more, and its count starts afresh
+            self._told[event.node_id] = _Told(key, event.time, latest=event.time, every=self.every)
             return [error_line(event)]
         said = [self._count(event.node_id, told, event.time)] if told is not None and told.pending else []
-        self._told[event.node_id] = _Told(key, event.time)
+        self._told[event.node_id] = _Told(key, event.time, latest=event.time, every=self.every)
         return [*said, error_line(event)]
 
     def due(self, now: float) -> list[str]:
         """The counts whose line is due at ``now`` (``time.monotonic()``)."""
         return [self._count(node_id, told, now) for node_id, told in self._told.items()
-                if told.pending and now - told.said_at >= self.every]
+                if told.pending and now - told.said_at >= told.every]
 
     def next_due(self) -> float | None:
         """When the next count's line is due (``time.monotonic()``); None while none waits."""
-        return min((told.said_at + self.every for told in self._told.values() if told.pending), default=None)
+        return min((told.said_at + told.every for told in self._told.values() if told.pending), default=None)
 
     def flush(self, now: float) -> list[str]:
         """Every count not told yet (the run stops)."""
         return [self._count(node_id, told, now) for node_id, told in self._told.items() if told.pending]
 
-    @staticmethod
-    def _count(node_id: str, told: _Told, now: float) -> str:
+    def _count(self, node_id: str, told: _Told, now: float) -> str:
         count, told.pending, told.said_at = told.pending, 0, now
+        told.every = min(told.every * 2, max(self.longest, self.every))
         return (f"{clock_text(told.latest)} error in node '{node_id}': the same error {count} more "
                 f"time{'s' if count != 1 else ''}")

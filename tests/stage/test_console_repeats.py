@@ -1,5 +1,5 @@
 """A node failing the same way on every message: the console tells the error once in full, then how often it came
-again, at most once a second (commands/error_repeats). Before, a thousand messages made a thousand lines."""
+again, a second later, then ever more seldom (commands/error_repeats). Before, a thousand messages made a thousand lines."""
 
 from __future__ import annotations
 
@@ -80,11 +80,28 @@ def test_repeats_are_counted_once_a_second_and_a_new_error_is_told_in_full() -> 
     assert repeats.lines(error("bad", 101.6, port=None, during="stop")) == []
     assert said(repeats.due(101.7)) == []
     assert said(repeats.due(102.5)) == ["error in node 'bad': the same error 1 more time"]
-    # A lone repeat after a quiet spell says more in full than as a count.
-    assert said(repeats.lines(error("bad", 110.0, port=None, during="stop"))) == [stopping]
-    assert repeats.lines(error("bad", 110.5, port=None, during="stop")) == []
-    assert said(repeats.flush(110.6)) == ["error in node 'bad': the same error 1 more time"]
-    assert repeats.flush(110.7) == []
+    # A lone repeat after a quiet spell (QUIET_SPELL, 30 s without it) says more in full than as a count.
+    assert said(repeats.lines(error("bad", 140.0, port=None, during="stop"))) == [stopping]
+    assert repeats.lines(error("bad", 140.5, port=None, during="stop")) == []
+    assert said(repeats.flush(140.6)) == ["error in node 'bad': the same error 1 more time"]
+    assert repeats.flush(140.7) == []
+
+
+def test_an_error_back_every_second_is_counted_ever_more_seldom_not_told_each_time() -> None:
+    """A source retried every second (its folder gone) or a plugin failing on each take as the phones send them: each
+    repeat came a second or more after the last line, "after a quiet spell", and was told in full, a line a second
+    for the whole show. Its count lines now come ever more seldom while it goes on, then once a minute."""
+    repeats = RepeatedErrors()
+    lines = [line for second in range(600) for line in said(repeats.lines(error("inbox", 1000.0 + second)))]
+    assert lines[0] == "error in node 'inbox': ValueError: no such slot"
+    assert lines[1:7] == [f"error in node 'inbox': the same error {n} more time{'s' if n > 1 else ''}"
+                          for n in (1, 2, 4, 8, 16, 32)]
+    assert all(line == "error in node 'inbox': the same error 60 more times" for line in lines[7:]), lines
+    assert len(lines) == 15, lines  # against 600
+    # What is left of it is told at the stop, and the error back after a quiet spell is told in full again.
+    assert said(repeats.flush(1600.0)) == ["error in node 'inbox': the same error 56 more times"]
+    assert said(repeats.lines(error("inbox", 1631.0))) == ["error in node 'inbox': ValueError: no such slot"]
+    assert said(repeats.lines(error("inbox", 1632.0))) == ["error in node 'inbox': the same error 1 more time"]
 
 
 class Lines(io.StringIO):
