@@ -1,5 +1,6 @@
 """A node failing the same way on every message: the console tells the error once in full, then how often it came
-again, a second later, then ever more seldom (commands/error_repeats). Before, a thousand messages made a thousand lines."""
+again, a second later, then ever more seldom (commands/error_repeats). Before, a thousand messages made a thousand
+lines."""
 
 from __future__ import annotations
 
