@@ -47,8 +47,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--json", action="store_true",
                         help='one JSON object a line: {"file", "top": [{"label", "probability"}]}, '
                         'plus "reason" when there is nothing to classify, or "error"; with --patch, always '
-                        '"slot" (or null) and "reason" (why no slot, or null), with a slot "slot_probability" (its '
-                        'labels summed), past the gate\'s fallback slot "fallback" (the gate\'s reason), and '
+                        '"slot" (or null) and "reason" (why no slot, or null; a file that failed: its "error"), '
+                        'with a slot "slot_probability" (its labels summed), past the gate\'s fallback slot '
+                        '"fallback" (the gate\'s reason), and '
                         '"take" where the chain makes several takes of a file')
     parser.add_argument("--top", type=int, default=None, metavar="K",
                         help="how many labels (default 5; with --patch, at most its classifier's top_k)")
@@ -313,7 +314,9 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
                 outcomes = chain.run(take)
             except Exception as error:  # one bad file must not stop the others
                 failed = True
-                _print_row(args, {"file": path, "error": unreadable(path, error)})
+                # The keys every --patch row has (a script reads row["slot"]), and "error" to tell it failed.
+                why = unreadable(path, error)
+                _print_row(args, {"file": path, "top": [], "slot": None, "reason": why, "error": why})
                 continue
             for outcome in outcomes:
                 row: dict[str, Any] = {"file": path}

@@ -125,6 +125,17 @@ def test_classify_patch_names_what_is_wrong_with_a_file(esc50: Path, tmp_path: P
     ]
 
 
+def test_classify_patch_json_rows_of_files_that_failed_have_slot_and_reason(esc50: Path, tmp_path: Path) -> None:
+    # The help promises "slot" and "reason" on every --patch row; a missing file's row was {"file", "error"}
+    # alone, and a script reading row["slot"] ended in a KeyError on it.
+    missing, dog = tmp_path / "gone.wav", esc50 / "audio" / DOG
+    done = exsampling_here("classify", "--patch", str(DEFAULT_PATCH), str(missing), str(dog), "--json")
+    assert done.returncode == 1
+    gone, barked = rows_of(done)
+    assert gone == {"file": str(missing), "top": [], "slot": None, "reason": "no such file", "error": "no such file"}
+    assert {"file", "top", "slot", "reason"} <= set(barked) and barked["slot"] == "Bass" and "error" not in barked
+
+
 def test_classify_through_a_strict_gate_says_why_not_or_falls_back(esc50: Path, tmp_path: Path) -> None:
     dog = str(esc50 / "audio" / DOG)
     strict = patch_copy(tmp_path, threshold=0.999)
