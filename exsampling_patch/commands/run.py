@@ -128,7 +128,9 @@ def run(args: argparse.Namespace) -> int:
         sources = [nid for nid, spec in patch.nodes.items() if not registry.get(spec.type).inputs]
         try:
             show = showlog.ShowLog(show_path, patch, sources, samplers_of(patch),
-                                   patch_path=str(Path(args.patch).resolve()))
+                                   patch_path=str(Path(args.patch).resolve()),
+                                   on_problem=lambda text: console.say(
+                                       f"{time.strftime('%H:%M:%S')} warning: show log {show_path}: {text}"))
         except OSError as error:
             print(f"warning: no show log: cannot write {show_path}: {error.strerror or error}", file=sys.stderr)
         else:

@@ -126,12 +126,15 @@ class ShowLog:
     """Writes the show log of one run to ``path`` (audio for the samplers in ``path``'s stem folder).
 
     ``sources``: the nodes that begin takes; ``samplers``: the sampler nodes. Subscribe :meth:`__call__` to the
-    engine's events for :data:`KINDS`; :meth:`close` after the engine has stopped.
+    engine's events for :data:`KINDS`; :meth:`close` after the engine has stopped. ``on_problem`` is told, once for
+    each kind of failure, what the log could not write (a line for a person, from the log's thread).
     """
 
     def __init__(self, path: Path, patch: Patch, sources: Iterable[str], samplers: Iterable[str],
-                 patch_path: str = "") -> None:
+                 patch_path: str = "", on_problem: Callable[[str], None] | None = None) -> None:
         self.path = Path(path)
+        self._on_problem = on_problem
+        self._told: set[tuple[str, str]] = set()  # the failures told to on_problem: (type, why)
         self.audio_dir = self.path.with_suffix("")
         self.sources, self.samplers = frozenset(sources), frozenset(samplers)
         self.t0 = time.monotonic()
@@ -192,16 +195,32 @@ class ShowLog:
             try:
                 for line in self._lines(event):
                     self._write(line)
-            except Exception:
+            except Exception as error:
                 log.exception("show log: could not write %r", event)
+                self._problem("could not write to it", error)
 
     def _poll(self) -> None:
         for sampler_id, played in self._watched.items():
             try:
                 for record in played():
                     self._write(self._played(sampler_id, record))
-            except Exception:
+            except Exception as error:
                 log.exception("show log: could not read what sampler %s played", sampler_id)
+                self._problem(f"could not log what sampler {sampler_id} played", error)
+
+    def _problem(self, doing: str, error: Exception) -> None:
+        """Tell ``on_problem`` of a failure, once for each kind. Why: its takes' audio folder gone or the disk full,
+        the log went on without lines (a take's audio, its assignment), only the libraries' log saying so: the show
+        was found unreplayable after it, when nothing could be done about it any more."""
+        why = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        kind = (type(error).__name__, why)
+        if self._on_problem is None or kind in self._told:
+            return
+        self._told.add(kind)
+        where = f" ({error.filename})" if isinstance(error, OSError) and error.filename else ""
+        with contextlib.suppress(Exception):  # the log's thread goes on, whatever the person's line meets
+            self._on_problem(f"{doing}: {type(error).__name__}: {why}{where}; what it missed is not in the log, "
+                             "and a replay of this show lacks it (told once)")
 
     def _played(self, sampler_id: str, record: dict[str, Any]) -> dict[str, Any]:
         line = self._played_line(sampler_id, record)
