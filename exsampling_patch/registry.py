@@ -186,7 +186,7 @@ class Registry:
     def load_entry_points(self) -> None:
         for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
             origin = f"entry point {entry.name} ({entry.value})"
-            self._guarded(origin, lambda entry=entry, origin=origin: self._register_loaded(entry.load(), origin))
+            self._guarded(origin, lambda entry=entry, origin=origin: self._register_loaded(_load(entry), origin))
 
     def load_folder(self, folder: str | Path) -> None:
         """Load every ``*.py`` file in ``folder`` (not recursively, not those starting with ``_``) as a module of
@@ -252,6 +252,22 @@ class Registry:
             elif where:
                 message += f" (at {where[0]}:{where[1]})"
             self.problems.append(PluginProblem(origin, message, traceback.format_exc(), file=file))
+
+
+def _load(entry: metadata.EntryPoint) -> Any:
+    """What ``entry`` names; one naming a class its module lacks says which of the module's node classes is
+    closest: "module 'gainplug' has no attribute 'Gian'" left the package's author to find the typo."""
+    try:
+        return entry.load()
+    except AttributeError as error:
+        module = sys.modules.get(entry.module)
+        wanted = (entry.attr or "").split(".")[0]
+        names = [name for name, value in vars(module).items() if inspect.isclass(value) and issubclass(value, Node)
+                 and value is not Node] if module is not None and wanted else []
+        close = difflib.get_close_matches(wanted, names, n=1)
+        if close and not hasattr(module, wanted):
+            raise AttributeError(f"{error}; did you mean '{close[0]}'?") from error
+        raise
 
 
 def could_define(problem: PluginProblem, type_name: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,21 @@ def test_a_class_with_ports_that_is_no_node_is_told_at_its_line(tmp_path: Path) 
     assert told == [f"{tmp_path / 'reverse.py'}:8: Reverse declares ports or parameters but does not subclass Node "
                     "(write class Reverse(Node):); it is not loaded"]
     assert f"not loaded: {told[0]}" in registry.unknown_hint("reverse")
+
+
+def test_an_entry_point_naming_a_misspelt_class_says_which_was_meant(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, "AttributeError: module 'gainplug' has no attribute 'Gian'" and no more: the class is one letter away.
+    dist = tmp_path / "gainplug-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: gainplug\nVersion: 0.1\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[exsampling_patch.nodes]\ngain = gainplug:Gian\n", encoding="utf-8")
+    (tmp_path / "gainplug.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\n\n\nclass Gain(Node):\n    '''Gain.'''\n\n    x = Input(ANY)\n"
+        "\n    def on_x(self, m):\n        pass\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "gainplug", raising=False)
+    registry = Registry.default()
+    told = [str(p) for p in registry.problems if p.origin.startswith("entry point gain ")]
+    assert told == ["entry point gain (gainplug:Gian): AttributeError: module 'gainplug' has no attribute 'Gian'; "
+                    "did you mean 'Gain'?"]
