@@ -76,14 +76,19 @@ COMMON_NAMES: dict[str, str] = {
     **dict.fromkeys(["voice", "vocal", "vocals", "choir", "singing"], "Chorus"),
 }
 
+#: The slots' own names as labels: takes sorted into folders named after the slot they are meant for ("HH", "BD")
+#: and trained on were left without a slot where no other row had their name (HH, TT, BD, Chorus).
+SLOT_NAMES: dict[str, str] = {slot.lower(): slot for slot in SLOTS}
+
 _SHIPPED_MODELS_OWN = {**ESC50_SLOTS, **MUSICAL_SLOTS}
 DEFAULT_SLOT_TABLE: dict[str, str] = {
     **_SHIPPED_MODELS_OWN,
-    **{label: slot for label, slot in {**ORIGINAL_SLOTS, **COMMON_NAMES}.items() if label not in _SHIPPED_MODELS_OWN},
+    **{label: slot for label, slot in {**ORIGINAL_SLOTS, **COMMON_NAMES, **SLOT_NAMES}.items()
+       if label not in _SHIPPED_MODELS_OWN},
 }
 """The slot map's default table: ESC-50's everyday classes and the musical classes (the shipped classifier's
 labels, first: the editor lists them so), then, for labels of composers' own models, the original system's
-classes and everyday names of drums and instruments."""
+classes, everyday names of drums and instruments, and the slots' own names."""
 
 
 def normalize_label(label: str) -> str:
