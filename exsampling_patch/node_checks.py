@@ -67,6 +67,12 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     if not _binds(cls.__init__, None, "id", {}, None):  # the runtime builds each node as Type(id, params, context)
         told = "__init__ must take what the runtime passes, and pass it on: (self, node_id, params, context)"
         problems.append(TypeProblem(file, _line(cls.__init__, body.lineno), f"{name}: {told}"))
+    elif "__init__" in vars(cls) and "__init__" not in getattr(inspect.unwrap(cls.__init__), "__code__",
+                                                                   _CALLS_INIT).co_names:
+        # No base __init__ called at all (super().__init__, Node.__init__ ...): the node had no node_id, params or
+        # stop_event, and the run could only tell it once the node was built.
+        told = "__init__ does not call super().__init__(node_id, params, context)"
+        problems.append(TypeProblem(file, _line(cls.__init__, body.lineno), f"{name}: {told}"))
     for hook in ("check_params", "check_warnings"):
         check = inspect.getattr_static(cls, hook)
         if not isinstance(check, classmethod | staticmethod):  # called on the type, before any node is built
@@ -120,6 +126,9 @@ def _declared_again(file: str, body: Any, name: str) -> list[TypeProblem]:
             declared.update({target: statement.lineno for target in names if target not in declared})
     return problems
 
+
+#: A stand-in code object for an ``__init__`` without one (a builtin's): taken to call its base.
+_CALLS_INIT = compile("super().__init__()", "<init>", "eval")
 
 #: What declares a port or a parameter in a class body.
 _DECLARES = frozenset({"Input", "Output", "Param"})

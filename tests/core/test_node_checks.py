@@ -220,3 +220,28 @@ def test_a_port_declared_again_under_its_name_is_told_at_both_lines(tmp_path: Pa
     assert [str(p) for p in registry.problems] == [
         f"{tmp_path / 'mine.py'}:9: Louder: 'take' is declared at line 7 and again here, which hides it (ports and "
         "parameters share one namespace: give each a name of its own); node type 'louder' is not loaded"]
+
+
+NO_SUPER_INIT = '''from exsampling_patch import TAKE, Input, Node
+
+
+class Counts(Node):
+    """Count takes."""
+
+    take = Input(TAKE, "in")
+
+    def __init__(self, node_id, params=None, context=None):
+        self.count = 0
+
+    def on_take(self, take):
+        self.count += 1
+'''
+
+
+def test_an_init_that_does_not_call_the_base_init_is_told_at_load(tmp_path: Path) -> None:
+    # Before, check passed it and the run told it only when the node was built (test_plugin_mistakes.py).
+    registry = load(tmp_path, NO_SUPER_INIT)
+    assert "counts" not in registry
+    assert [str(p) for p in registry.problems] == [
+        f"{tmp_path / 'mine.py'}:9: Counts: __init__ does not call super().__init__(node_id, params, context); "
+        "node type 'counts' is not loaded"]

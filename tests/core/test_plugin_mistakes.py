@@ -24,7 +24,8 @@ from tests.core.engine_nodes import engine_registry
 
 
 class NoSuperInit(Node):
-    """Sets up its own state but forgets ``super().__init__``."""
+    """Sets up its own state but skips ``super().__init__`` when no parameter is given (an __init__ that never
+    calls it is refused at load: test_node_checks.py)."""
 
     type_name = "no_super_init"
     inlet = Input(ANY)
@@ -32,6 +33,8 @@ class NoSuperInit(Node):
 
     def __init__(self, node_id: str, params: Any = None, context: Any = None) -> None:
         self.seen = 0
+        if params:
+            super().__init__(node_id, params, context)
 
     def on_inlet(self, message: Any) -> None:
         self.emit("outlet", message)
