@@ -147,6 +147,11 @@ class WebRecorder(Node):
         self._unfinished = self._know_unfinished()  # before the server listens: a retry of one is a duplicate
         self._check_disk(0)
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)
+        if public == "127.0.0.1" and not self.public_host and self.host in ("0.0.0.0", "", "::"):
+            # Started before the laptop joined the venue's Wi-Fi: the URL and its QR code named 127.0.0.1, which
+            # every phone took for itself ("cannot reach"), and nothing on the console said why.
+            self._notice("this machine is on no network: the URL's address, 127.0.0.1, is no phone's way here; join "
+                         "the phones' network (or start a hotspot), then start the patch again, or set 'public_host'")
         tls = None
         if self.https:
             tls = server_context(*ensure_certificate(state, [public], warn=self._notice))
