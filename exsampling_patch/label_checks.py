@@ -1,16 +1,22 @@
-"""A warning of ``exsampling check`` (and of ``run`` at its start): a classifier's own model (``exsampling train``)
-with labels that the slot map it feeds has no slot for, and no fallback.
+"""Warnings of ``exsampling check`` (and of ``run`` at its start) about a classifier's labels and the table of the
+slot map it feeds, the labels read from the model file's header (no torch):
 
-``exsampling train`` names such labels before it trains, but the patch is written later: check said "ok", and
-each take heard as one of them went to the map's 'unmapped' output, in no slot, told only take by take. A
-warning, not a problem: a label left out of the table on purpose (a "noise" class that should load nothing) is
-a patch that runs as meant.
+- a model of the composer's own (``exsampling train``) with labels the map has no slot for, and no fallback:
+  ``train`` names them before it trains, but the patch is written later; check said "ok", and each take heard
+  as one of them went to the map's 'unmapped' output, in no slot, told only take by take;
+- a row of the patch's table whose label the model never gives (``dgo: Chorus``): it changes nothing, and check
+  said "ok" while the dog still went to Bass.
+
+Warnings, not problems: a label left out on purpose (a "noise" class that should load nothing), or a row kept
+for another model, is a patch that runs as meant.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 from pathlib import Path
+from typing import Any
 
 from exsampling_patch.context import patch_path
 from exsampling_patch.errors import Problem
@@ -20,34 +26,111 @@ from exsampling_patch.ports import PREDICTION
 from exsampling_patch.registry import Registry
 
 
-def unmapped_label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
-    """Per classifier with a ``model`` of its own, the slot maps its predictions reach (through a gate) whose table
-    has no slot for some of the model's labels and that have no ``fallback``; on the ``model`` line."""
-    warnings: list[Problem] = []
+def label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """Both warnings, for every classifier whose model's labels can be read and the slot maps it feeds."""
     # A patch not read from a file (the editor's SourceMap()) has no folder to take a relative model path from.
     base_dir = Path(source.file).resolve().parent if Path(source.file).is_file() else None
+    models: dict[str, list[str] | None] = {}  # classifier -> its model's labels (None: not known)
+    feeding: dict[str, list[str]] = {}  # slot map -> the classifiers that feed it
     for node_id, spec in patch.nodes.items():
-        model = spec.params.get("model")
-        if spec.type != "classifier" or not isinstance(model, str) or not model:
-            continue
-        if base_dir is None and not Path(model).expanduser().is_absolute():
-            continue
-        labels = _labels_of(patch_path(model, base_dir or Path.cwd()))
-        if not labels:
-            continue  # not there, or no model file: read_path_problems tells it
-        for map_id in _maps_fed(patch, registry, node_id):
-            missing = _without_slot(patch, registry, map_id, labels)
-            if not missing:
-                continue
-            named = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            warnings.append(Problem(
-                f"node '{node_id}': {len(missing)} of the {len(labels)} labels of its model have no slot in the "
-                f"table of '{map_id}', which has no fallback: {named}",
-                source.file, source.node_line(node_id, "params", "model") or source.node_line(node_id),
-                hint=f"takes heard as them go to its 'unmapped' output, in no slot: give them rows in its table "
-                f"({missing[0]}: Snare, ...) or set its fallback",
-            ))
+        if spec.type == "classifier":
+            models[node_id] = _model_labels(spec.params.get("model"), base_dir)
+            for map_id in _maps_fed(patch, registry, node_id):
+                feeding.setdefault(map_id, []).append(node_id)
+    warnings: list[Problem] = []
+    for node_id, labels in models.items():
+        if labels and patch.nodes[node_id].params.get("model"):
+            warnings += _unmapped(patch, registry, source, node_id, labels)
+    for map_id, classifiers in feeding.items():
+        heard = [models[node_id] for node_id in classifiers]
+        if all(heard):
+            warnings += _unknown_rows(patch, registry, source, map_id, classifiers,
+                                      sorted({label for labels in heard for label in labels or ()}))
     return warnings
+
+
+def _unmapped(patch: Patch, registry: Registry, source: SourceMap, node_id: str, labels: list[str]) -> list[Problem]:
+    """The maps ``node_id`` feeds with no slot for some of its own model's labels, and no ``fallback``; on the
+    ``model`` line."""
+    warnings = []
+    for map_id in _maps_fed(patch, registry, node_id):
+        missing = _without_slot(patch, registry, map_id, labels)
+        if not missing:
+            continue
+        named = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        warnings.append(Problem(
+            f"node '{node_id}': {len(missing)} of the {len(labels)} labels of its model have no slot in the "
+            f"table of '{map_id}', which has no fallback: {named}",
+            source.file, source.node_line(node_id, "params", "model") or source.node_line(node_id),
+            hint=f"takes heard as them go to its 'unmapped' output, in no slot: give them rows in its table "
+            f"({missing[0]}: Snare, ...) or set its fallback",
+        ))
+    return warnings
+
+
+def _unknown_rows(patch: Patch, registry: Registry, source: SourceMap, map_id: str, classifiers: list[str],
+                  labels: list[str]) -> list[Problem]:
+    """The rows of ``map_id``'s own ``table`` that none of ``labels`` (what its classifiers' models give) matches,
+    as the map matches them (case, spaces, '-' and '_' aside); on the row's line."""
+    spec = patch.nodes[map_id]
+    rows = spec.params.get("table")
+    if not isinstance(rows, dict) or not rows:
+        return []
+    # The map itself says which row a label meets: a map of these rows alone, each row sending to its own name.
+    matcher = _map_node(patch, registry, map_id, {"base_table": "empty", "table": {str(k): str(k) for k in rows}})
+    slot_for = getattr(matcher, "slot_for", None)
+    if slot_for is None:
+        return []
+    met = {slot_for(label) for label in labels}
+    whose = f"the model of '{classifiers[0]}'" if len(classifiers) == 1 else \
+        f"the models of {', '.join(repr(c) for c in classifiers)}"
+    warnings = []
+    for row in rows:
+        if str(row) in met:
+            continue
+        # A suggestion only: the map's own rule decided above that nothing matches.
+        spelled = {label.lower().replace(" ", "_").replace("-", "_"): label for label in labels}
+        close = [spelled[c] for c in difflib.get_close_matches(
+            str(row).strip().lower().replace(" ", "_").replace("-", "_"), list(spelled), n=1, cutoff=0.65)]
+        warnings.append(Problem(
+            f"node '{map_id}': table row '{row}' is no label of {whose}, so it changes nothing"
+            + (f": did you mean '{close[0]}'?" if close else ""),
+            source.file, source.node_line(map_id, "params", "table", row) or source.node_line(map_id, "params", "table")
+            or source.node_line(map_id),
+            hint="" if close else
+            f"its labels: {', '.join(labels[:8])}" + (f" and {len(labels) - 8} more" if len(labels) > 8 else ""),
+        ))
+    return warnings
+
+
+def _model_labels(model: Any, base_dir: Path | None) -> list[str] | None:
+    """The labels of a classifier's ``model`` (the shipped model's where empty); None where not known (not there,
+    no model file, or a relative path with no patch folder to take it from)."""
+    from exsampling_patch.models.model_header import SHIPPED_MODEL
+
+    if not model:
+        path = SHIPPED_MODEL
+    elif not isinstance(model, str) or (base_dir is None and not Path(model).expanduser().is_absolute()):
+        return None
+    else:
+        path = patch_path(model, base_dir or Path.cwd())
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return list(_header_labels(str(path), stat.st_mtime_ns, stat.st_size)) or None
+
+
+def _map_node(patch: Patch, registry: Registry, map_id: str, params: dict[str, Any]) -> Any:
+    """A node of ``map_id``'s type built with ``params``, or None where it cannot be (its parameters' problems
+    are told on them)."""
+    spec = patch.nodes[map_id]
+    if spec.type not in registry:
+        return None
+    try:
+        return registry.get(spec.type)(map_id, params)
+    except Exception:
+        return None
 
 
 def _maps_fed(patch: Patch, registry: Registry, node_id: str) -> list[str]:
@@ -75,26 +158,12 @@ def _maps_fed(patch: Patch, registry: Registry, node_id: str) -> list[str]:
 
 def _without_slot(patch: Patch, registry: Registry, map_id: str, labels: list[str]) -> list[str]:
     """``labels`` that ``map_id``'s table in effect sends nowhere, as the map itself looks them up; none where it
-    has a fallback, or where it cannot be built (its parameters' problems are told on them)."""
-    spec = patch.nodes[map_id]
-    if spec.type not in registry:
-        return []
-    try:
-        node = registry.get(spec.type)(map_id, spec.params)
-    except Exception:
-        return []
+    has a fallback."""
+    node = _map_node(patch, registry, map_id, patch.nodes[map_id].params)
     slot_for = getattr(node, "slot_for", None)
     if getattr(node, "fallback", "") or slot_for is None:
         return []
     return [label for label in labels if slot_for(label) is None]
-
-
-def _labels_of(path: Path) -> list[str]:
-    try:
-        stat = path.stat()
-    except OSError:
-        return []
-    return list(_header_labels(str(path), stat.st_mtime_ns, stat.st_size))
 
 
 @functools.lru_cache(maxsize=32)

@@ -17,6 +17,7 @@ from .model_header import (
     HEAD_VERSION,
     MODEL_FORMAT,
     MODEL_VERSION,
+    SHIPPED_MODEL,
     ModelFileError,
     check_blob,
     front_end_of,
@@ -39,9 +40,6 @@ __all__ = [
     "trunk_fingerprint",
     "with_head",
 ]
-
-SHIPPED_MODEL = Path(__file__).resolve().parent / "sounds.pt"
-"""The shipped model: ESC-50's 50 everyday classes and the musical classes (``models/musical.py``)."""
 
 VALIDATION_HEAD = Path(__file__).resolve().parent / "sounds_validation_head.pt"
 """The head of the validation run (ESC-50 folds 1-3 and every musical source but lmms-common's: its sample pack

@@ -18,6 +18,10 @@ MODEL_VERSION = 1
 HEAD_FORMAT = "exsampling-head"
 HEAD_VERSION = 1
 
+SHIPPED_MODEL = Path(__file__).resolve().parent / "sounds.pt"
+"""The shipped model: ESC-50's 50 everyday classes and the musical classes (``models/musical.py``). Named here,
+where no torch is loaded, for the checks that read its labels from its header (``exsampling check``)."""
+
 #: How the files torch writes begin: a zip archive (since torch 1.6), or a pickle (before).
 TORCH_MAGIC = (b"PK", b"\x80")
 

@@ -48,3 +48,25 @@ def test_a_models_labels_without_a_slot_are_warned_of_at_its_line(tmp_path: Path
     (warning,) = check_file_with_warnings(chain(tmp_path, one_row))[2]
     assert warning.message.endswith("1 of the 76 labels of its model have no slot in the table of 'map', which has "
                                     "no fallback: Clank")
+
+
+def test_a_table_row_that_no_label_of_the_model_meets_is_warned_of_at_its_line(tmp_path: Path) -> None:
+    # Before, "dgo: Chorus" passed check with "ok", and the dog still went to Bass: the row changed nothing.
+    path = tmp_path / "patch.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n- id: map\n  type: slot_map\n"
+                    "  params:\n    table:\n      dgo: Chorus\n      Church Bells: Piano\n      theremin: TT\n"
+                    "links:\n- clf.prediction -> map.prediction\n", encoding="utf-8")
+    problems, _, warnings = check_file_with_warnings(path)  # the shipped model: no model named
+    assert problems == []
+    assert [(w.line, w.message) for w in warnings] == [
+        (9, "node 'map': table row 'dgo' is no label of the model of 'clf', so it changes nothing: did you mean "
+            "'dog'?"),
+        (11, "node 'map': table row 'theremin' is no label of the model of 'clf', so it changes nothing")]
+    assert warnings[0].hint == "" and warnings[1].hint.startswith("its labels: acoustic_guitar, acoustic_piano, ")
+    assert warnings[1].hint.endswith(" and 68 more")
+
+    model_with_labels_of_its_own(tmp_path / "mine.pt")  # its "glass ping" is met; "Church Bells" is not any more
+    told = check_file_with_warnings(chain(tmp_path, "  params:\n    table:\n      glass ping: TT\n      Clank: Bass\n"
+                                                    "      church_bells: Piano\n"))[2]
+    assert [w.message.split(", so")[0] for w in told] == ["node 'map': table row 'church_bells' is no label of the "
+                                                          "model of 'clf'"]
