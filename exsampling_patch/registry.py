@@ -371,8 +371,12 @@ def _inside(module: ModuleType, folder: Path) -> bool:
     return file is not None and folder in Path(file).resolve().parents
 
 
+#: The package name node files are imported under (never imported itself).
+_USER_PACKAGE = "exsampling_user_nodes"
+
+
 def _import_file(file: Path) -> ModuleType:
-    name = f"exsampling_user_nodes.{file.stem}_{abs(hash(str(file))):x}"
+    name = f"{_USER_PACKAGE}.{file.stem}_{abs(hash(str(file))):x}"
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {file}")
@@ -380,6 +384,14 @@ def _import_file(file: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except ModuleNotFoundError as error:
+        del sys.modules[name]
+        if error.name != _USER_PACKAGE:
+            raise
+        # `from ._dsp import ...` (the folder made a package): "No module named 'exsampling_user_nodes'" named
+        # the loader's own package, which the file never wrote. Raised with its traceback: its line is told.
+        raise ImportError("a node file's relative import (from . import ...) finds nothing: import the folder's "
+                          "helpers by name (from _dsp import ...)").with_traceback(error.__traceback__) from None
     except BaseException:
         del sys.modules[name]
         raise

@@ -208,3 +208,15 @@ def test_an_entry_point_naming_a_misspelt_class_says_which_was_meant(
     told = [str(p) for p in registry.problems if p.origin.startswith("entry point gain ")]
     assert told == ["entry point gain (gainplug:Gian): AttributeError: module 'gainplug' has no attribute 'Gian'; "
                     "did you mean 'Gain'?"]
+
+
+def test_a_relative_import_in_a_node_file_says_to_import_by_name(tmp_path: Path) -> None:
+    # Before, "ModuleNotFoundError: No module named 'exsampling_user_nodes'": the loader's own package name, which
+    # the newcomer who made the folder a package (an __init__.py) had never written.
+    (tmp_path / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "_dsp.py").write_text("def rev(x):\n    return x[::-1]\n", encoding="utf-8")
+    (tmp_path / "rev.py").write_text("import math\nfrom ._dsp import rev\n", encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert [str(p) for p in registry.problems] == [
+        f"{tmp_path / 'rev.py'}:2: ImportError: a node file's relative import (from . import ...) finds nothing: "
+        "import the folder's helpers by name (from _dsp import ...)"]
