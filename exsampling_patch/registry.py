@@ -119,7 +119,24 @@ class Registry:
                         f"a 'warning: plugin' line names {'each' if others != 1 else 'it'}")
         if said:
             parts.append(f"not loaded: {'; '.join(said)}" if named else said[0])
+        nested = self._nested_file(type_name)
+        if nested is not None:  # my-nodes/effects/echo.py was skipped without a word
+            parts.append(f"not read: {nested} is in a sub-folder; node files are read from the folder itself: add "
+                         f"--nodes {nested.parent} (or the folder to node_dirs)")
         return " ".join(parts) or "`exsampling nodes` lists the known types"
+
+    def _nested_file(self, type_name: str) -> Path | None:
+        """A node file in a sub-folder (two levels at most) of a node folder that could define ``type_name``
+        (:func:`could_define`; by its name alone among many files: a home folder given as one), or None."""
+        for folder in sorted(self._loaded_dirs):
+            files = [file for file in sorted([*folder.glob("*/*.py"), *folder.glob("*/*/*.py")])
+                     if file.parent not in self._loaded_dirs  # helpers, caches, hidden folders (a .venv) left out
+                     and not any(part.startswith(("_", ".")) for part in file.relative_to(folder).parts)]
+            for file in files:
+                if (_alike(_letters(file.stem), _letters(type_name)) if len(files) > 200
+                        else could_define(PluginProblem(str(file), "", file=str(file)), type_name)):
+                    return file
+        return None
 
     def unknown_message(self, type_name: str) -> str:
         close = self.closest(type_name)

@@ -220,3 +220,16 @@ def test_a_relative_import_in_a_node_file_says_to_import_by_name(tmp_path: Path)
     assert [str(p) for p in registry.problems] == [
         f"{tmp_path / 'rev.py'}:2: ImportError: a node file's relative import (from . import ...) finds nothing: "
         "import the folder's helpers by name (from _dsp import ...)"]
+
+
+def test_an_unknown_type_whose_file_is_in_a_sub_folder_says_so(tmp_path: Path) -> None:
+    # Before, my-nodes/effects/echo.py was skipped without a word and the patch's 'echo' was only "unknown".
+    (tmp_path / "effects").mkdir()
+    (tmp_path / "effects" / "echo.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\n\n\nclass Echo(Node):\n    '''Echo.'''\n\n    x = Input(ANY)\n"
+        "\n    def on_x(self, m):\n        pass\n", encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert registry.problems == [] and "echo" not in registry
+    assert registry.unknown_hint("echo") == (
+        f"not read: {tmp_path / 'effects' / 'echo.py'} is in a sub-folder; node files are read from the folder "
+        f"itself: add --nodes {tmp_path / 'effects'} (or the folder to node_dirs)")
