@@ -84,6 +84,8 @@ def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base
             if path in written or any(w in path.parents or path in w.parents for w in written):
                 continue  # another node of the patch writes there
             missing = missing_path(path, read.path_kind)
+            if missing:
+                missing += from_patch_folder(value, base_dir, read.path_kind)
             reason = f"'{value}' {missing}" if missing else content_problem(spec.type, name, path)
             if reason:
                 problems.append(Problem(f"node '{node_id}': parameter '{name}': {reason}", source.file,
@@ -109,6 +111,24 @@ def _model_problem(path: str, mtime_ns: int, size: int) -> str | None:
     from exsampling_patch.models.model_header import model_file_problem
 
     return model_file_problem(path) if Path(path).is_file() else None
+
+
+def from_patch_folder(value: str, base_dir: Path, path_kind: str) -> str:
+    """Where a relative ``value`` missing from the patch's folder is there in the working folder (a model trained
+    with `exsampling train --out my.pt`, the patch in another folder): that relative paths are taken from the
+    patch's folder, and how to name the one found; '' otherwise. "'my.pt' does not exist" beside the file left
+    the reader to guess."""
+    try:
+        given = Path(value).expanduser()
+        here = Path.cwd() / given
+        if given.is_absolute() or Path.cwd().resolve() == base_dir.resolve() or \
+                not (here.is_dir() if path_kind == "folder" else here.is_file()):
+            return ""
+        named = os.path.relpath(here.resolve(), base_dir.resolve())
+    except (OSError, ValueError):
+        return ""
+    return (f" in the patch's folder {base_dir}, which relative paths are taken from: write '{named}' for the one in "
+            "the current folder")
 
 
 def _absolute(value: str, base_dir: Path) -> Path:

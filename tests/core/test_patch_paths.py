@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.showlog import default_path
 
@@ -69,3 +71,24 @@ def test_the_show_log_goes_beside_a_take_folder_given_from_home(tmp_path: Path, 
     patch = Patch()
     patch.add_node(NodeSpec("writer", "take_writer", {"folder": "~/gig/takes"}))
     assert default_path(patch, tmp_path / "patches", 0.0).parent == tmp_path / "home" / "gig" / "shows"
+
+
+def test_a_file_missing_from_the_patch_folder_but_in_the_working_folder_is_named_with_how_to_write_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `exsampling train takes/ --out my.pt`, then `model: my.pt` in patches/show.yaml: check said "'my.pt' does
+    # not exist" of a file right there in the working folder, without a word of where it had looked.
+    from exsampling_patch.validate import check_file
+
+    (tmp_path / "patches").mkdir()
+    (tmp_path / "my.pt").write_bytes(b"PK")
+    patch = tmp_path / "patches" / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: c\n  type: classifier\n  params:\n    model: my.pt\n"
+                     "links: []\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    (problem,) = check_file(patch)
+    assert (problem.line, problem.message) == (6, f"node 'c': parameter 'model': 'my.pt' does not exist in the "
+                                                  f"patch's folder {tmp_path / 'patches'}, which relative paths are "
+                                                  "taken from: write '../my.pt' for the one in the current folder")
+    monkeypatch.chdir(tmp_path / "patches")  # nothing of that name here either: the plain words
+    (problem,) = check_file(patch)
+    assert problem.message == "node 'c': parameter 'model': 'my.pt' does not exist"
