@@ -331,7 +331,14 @@ class Microphone(Node):
             meta["cut_start_s"] = (start - asked) / rate  # the take's first seconds, lost: told as cut
         take = Take(samples, rate, take_id=f"{self.node_id}-{time.strftime('%Y%m%d-%H%M%S')}-{self.takes_cut:04d}",
                     source=self.node_id, recorded_at=time.time() - (written - start) / rate, meta=meta)
-        stored = self._store.store(take, subtype="FLOAT")
+        try:
+            stored = self._store.store(take, subtype="FLOAT")
+        except OSError as error:
+            # Raised, it ended take assembly, run again a second later from the newest audio: a take in that second
+            # was lost untold, and the error named a temporary file, not the take. Its own, told; assembly goes on.
+            self.report_error(f"a take of {take.duration:.2f} s could not be stored in {self._store.folder}: "
+                              f"{error.strerror or error}; it is lost")
+            return
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         # Told before it flows on, with its length: a quick patch ends the take before a later status comes.
         cut = {"cut_start_s": round(meta["cut_start_s"], 2)} if "cut_start_s" in meta else {}

@@ -1,0 +1,69 @@
+"""The microphone's take folder gone mid-show: each take it cannot store is told, and the next take is cut all the
+same. Takes from audio looped through the JACK dummy server, as in test_microphone.py."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from exsampling_patch.devices import jack_client_name
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.microphone import Microphone
+from tests.jack_tools import jack_command
+
+RATE = 48000
+
+
+@pytest.mark.jack
+def test_each_take_that_cannot_be_stored_is_told_and_assembly_goes_on(tmp_path: Path) -> None:
+    """Storing raised out of take assembly, which was run again a second later from the newest audio: the take was
+    told as an error naming a temporary file, and the next take, recorded within that second, was lost untold."""
+    import sounddevice as sd
+
+    bursts = [(0.6, 0.3), (1.2, 0.3)]  # (start, length) in seconds: the second within a second of the first's end
+    t = np.arange(int(2.2 * RATE)) / RATE
+    played = np.zeros(len(t), np.float32)
+    for start, length in bursts:
+        span = (t >= start) & (t < start + length)
+        played[span] = 0.5 * np.sin(2 * np.pi * 330 * t[span])
+    position = 0
+
+    def play(outdata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+        nonlocal position
+        chunk = played[position:position + frames]
+        outdata[: len(chunk), 0] = chunk
+        outdata[len(chunk):, 0] = 0.0
+        position += frames
+
+    context = NodeContext(tmp_path)
+    folder = tmp_path / "takes"
+    mic = Microphone("mic", {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.1,
+                             "folder": str(folder), "blocksize": 256}, context)
+    mic.start()
+    try:
+        folder.rename(tmp_path / "takes-moved")  # the folder gone, a file in its place: nothing can be stored
+        folder.write_text("not a folder", encoding="utf-8")
+        client = mic.jack_client
+        assert client, "PortAudio did not register a JACK client"
+        with sd.OutputStream(samplerate=RATE, channels=1, dtype="float32", blocksize=256, callback=play):
+            ports = jack_command("jack_lsp").stdout.split()
+            inputs = [p for p in ports if p.startswith(f"{client}:in")]
+            outputs = [p for p in ports if p.startswith(f"{jack_client_name()}:out")]  # this process's
+            assert inputs and outputs, ports
+            jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
+            deadline = time.monotonic() + 15
+            while (position < len(played) or len(context.errors) < 2) and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        mic.stop()
+    errors = [str(error) for error in context.errors]
+    assert len(errors) == 2, errors
+    for error in errors:
+        assert re.fullmatch(rf"a take of 0\.4\d s could not be stored in {re.escape(str(folder))}: File exists; "
+                            "it is lost", error), errors
+    assert not [port for port, _ in context.emitted if port == "take"]
