@@ -222,7 +222,9 @@ class Node:
         handler: Callable[[Any], None] | None = getattr(self, f"on_{port}", None)
         if handler is None:
             raise NotImplementedError(f"{type(self).__name__} has no handler on_{port} for its input '{port}'")
-        handler(message)
+        returned = handler(message)
+        if returned is not None:  # `return take.derive(...)`: it went nowhere, and the take ended here
+            raise HandlerReturned(self, port, handler, returned)
 
     # -- services for node types ---------------------------------------------------------------------------
 
@@ -304,6 +306,20 @@ _RESERVED_NAMES = frozenset(
     {name for name in vars(Node) if not name.startswith("_")} - {"hang_after"}
     | {"node_id", "context", "params", "stop_event"}
 )
+
+
+class HandlerReturned(TypeError):
+    """A handler returned a value: it goes nowhere (messages go on by :meth:`Node.emit`), and what the handler
+    got ended there without a word. ``where`` is the handler's line, for the engine's error."""
+
+    def __init__(self, node: Node, port: str, handler: Callable[..., Any], returned: object) -> None:
+        outputs = list(node.outputs)
+        send = f"send it on with self.emit('{outputs[0]}', ...)" if outputs else "a handler's return value is not used"
+        kind = type(returned).__name__
+        super().__init__(f"on_{port} returned {'an' if kind[:1] in 'aeiouAEIOU' else 'a'} {kind}, which goes "
+                         f"nowhere: {send}")
+        code = getattr(handler, "__code__", None)
+        self.where = f"{code.co_filename}:{code.co_firstlineno} in {code.co_name}" if code is not None else ""
 
 
 class StandingWarning:

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from exsampling_patch.node import Node, NodeContext
+from exsampling_patch.node import HandlerReturned, Node, NodeContext
 
 #: A handler's limit when its node type sets none (seconds).
 DEFAULT_HANG_AFTER = 30.0
@@ -159,7 +159,7 @@ def raised_at(error: BaseException, node: Node | type[Node]) -> str:
     (the deepest such frame), for a plugin's node: the console said only "ValueError: ...", and the traceback went
     nowhere a developer looks.
     '' for a built-in type (its messages are written for performers) or when no frame is the node's."""
-    if isinstance(error, InitNotCalled):  # raised by the engine, about the node's code
+    if isinstance(error, InitNotCalled | HandlerReturned):  # raised by the runtime, about the node's code
         return error.where
     return _deepest(traceback.extract_tb(error.__traceback__), node)
 

@@ -299,3 +299,39 @@ def test_a_handler_that_quits_is_told_and_the_patch_goes_on() -> None:
     lines = {n for n, text in enumerate(*inspect.getsourcelines(Quits))
              if "raise KeyboardInterrupt" in text or "sys.exit(f" in text}
     assert {e.where for e in errors} == {f"{__file__}:{n} in on_inlet" for n in lines}
+
+
+class Returns(Node):
+    """Returns the changed message instead of emitting it: a newcomer's function style."""
+
+    type_name = "returns"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+
+    def on_inlet(self, message: Any) -> Any:
+        return message * 10
+
+
+def test_a_handler_that_returns_its_message_is_told_and_the_message_goes_on() -> None:
+    # Before, the returned message went nowhere without a word: what reached the handler ended there, as done.
+    registry = engine_registry()
+    registry.register(Returns, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 3}))
+    patch.add_node(NodeSpec("r", "returns"))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("src.out", "r.inlet")
+    patch.connect("r.outlet", "sink.inlet")
+    errors: list[NodeError] = []
+    engine = Engine(registry, workers=2)
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.start(patch)
+    time.sleep(0.1)
+    assert engine.wait_idle(5, settle=0.05)
+    received = engine.node("sink").received  # type: ignore[attr-defined]
+    engine.stop()
+    assert received == [0, 1, 2]  # bypassed, as a handler that raises
+    line = Returns.on_inlet.__code__.co_firstlineno
+    assert [(e.error, e.where) for e in errors] == [
+        ("HandlerReturned: on_inlet returned an int, which goes nowhere: send it on with self.emit('outlet', ...)",
+         f"{__file__}:{line} in on_inlet")] * 3
