@@ -231,7 +231,9 @@ class Node:
     def emit(self, port: str, message: Any) -> None:
         """Send ``message`` out of output ``port`` to every linked input."""
         if port not in self.outputs:
-            raise KeyError(f"{self.type_name} has no output '{port}'")
+            close = difflib.get_close_matches(port, list(self.outputs), n=1)
+            raise UnknownOutput(f"{self.type_name} has no output '{port}'" + (
+                f"; did you mean '{close[0]}'?" if close else f" (its outputs: {', '.join(self.outputs) or 'none'})"))
         wrong = message_problem(self.outputs[port].type.name, message)
         if wrong:
             raise TypeError(f"output '{port}' {wrong}")
@@ -306,6 +308,14 @@ _RESERVED_NAMES = frozenset(
     {name for name in vars(Node) if not name.startswith("_")} - {"hang_after"}
     | {"node_id", "context", "params", "stop_event"}
 )
+
+
+class UnknownOutput(KeyError):
+    """``emit`` to an output the type does not declare (a name made at run time: literal ones are refused at load).
+    Told as written: a KeyError's text is the repr of its key, quotes and all."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class HandlerReturned(TypeError):

@@ -19,6 +19,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, NodeError
+from exsampling_patch.runtime.parts import error_text
 from exsampling_patch.validate import check_patch
 from tests.core.engine_nodes import engine_registry
 
@@ -335,3 +336,23 @@ def test_a_handler_that_returns_its_message_is_told_and_the_message_goes_on() ->
     assert [(e.error, e.where) for e in errors] == [
         ("HandlerReturned: on_inlet returned an int, which goes nowhere: send it on with self.emit('outlet', ...)",
          f"{__file__}:{line} in on_inlet")] * 3
+
+
+class EmitsByName(Node):
+    """Emits to an output named at run time (the load-time check reads literal names only)."""
+
+    type_name = "emits_by_name"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+
+    def on_inlet(self, message: Any) -> None:
+        port = f"out{'lett'}"  # a misspelt name built at run time
+        self.emit(port, message)
+
+
+def test_an_emit_to_an_unknown_output_named_at_run_time_says_which_was_meant() -> None:
+    # Before: KeyError: "emits_by_name has no output 'outlett'" (the quotes of a KeyError, and no hint).
+    node = EmitsByName("e")
+    with pytest.raises(KeyError) as raised:  # a KeyError still, for code that catches one
+        node.handle("inlet", 1)
+    assert error_text(raised.value) == "UnknownOutput: emits_by_name has no output 'outlett'; did you mean 'outlet'?"
