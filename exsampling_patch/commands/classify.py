@@ -345,17 +345,23 @@ def _param_place(patch: str, node_id: str, name: str) -> str:
 
 
 def _folder_hint(folder: Path) -> str:
-    """How to name the audio files of a folder given instead of them (`classify session/takes`): its most common
-    audio suffix as a pattern, with their count; '' where it holds none."""
-    suffixes: dict[str, int] = {}
-    for file in folder.iterdir():
-        suffix = file.suffix.lower()
-        if suffix.lstrip(".") in ("wav", "flac", "ogg", "mp3", "aiff", "aif") and file.is_file():
-            suffixes[file.suffix] = suffixes.get(file.suffix, 0) + 1
-    if not suffixes:
-        return ""
-    suffix, count = max(suffixes.items(), key=lambda item: item[1])
-    return f" (name its files: {folder / ('*' + suffix)}, {count} of them)"
+    """How to name the audio files of a folder given instead of them (`classify session/takes`): a pattern for each
+    audio suffix there, most common first, with their count; those of its sub-folders where it holds none itself (a
+    folder of takes sorted by label, as `exsampling train` reads); '' where neither holds any."""
+    for where in ("", "*"):  # the folder's own files, then its sub-folders'
+        suffixes: dict[str, int] = {}
+        for file in folder.glob(f"{where}/*" if where else "*"):
+            suffix = file.suffix.lower()
+            if suffix.lstrip(".") in ("wav", "flac", "ogg", "mp3", "aiff", "aif") and file.is_file() and \
+                    not any(part.startswith(".") for part in file.relative_to(folder).parts):
+                suffixes[file.suffix] = suffixes.get(file.suffix, 0) + 1
+        if suffixes:
+            # Every kind: `classify takes/*.wav` left out the FLAC and MP3 files beside them without a word.
+            ranked = sorted(suffixes, key=lambda s: (-suffixes[s], s))
+            patterns = " ".join(str(folder / where / f"*{suffix}") for suffix in ranked)
+            count = sum(suffixes.values())
+            return f" (name its files: {patterns}, {count} of them)"
+    return ""
 
 
 def unreadable(path: str, error: Exception) -> str:

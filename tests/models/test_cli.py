@@ -365,17 +365,25 @@ def test_classify_tells_a_file_with_no_audio_as_an_error_with_or_without_a_patch
 
 
 def test_classify_of_a_folder_says_how_to_name_its_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # Before: "a folder, not an audio file", and no word of what to type instead (`classify session/takes`).
-    takes, empty = tmp_path / "takes", tmp_path / "empty"
+    # Before: "a folder, not an audio file", and no word of what to type instead (`classify session/takes`). Then
+    # "name its files: takes/*.wav, 2 of them", which left out the FLAC and MP3 takes beside them, and nothing of
+    # a folder of takes sorted by label into sub-folders (as `exsampling train` reads them).
+    takes, empty, labelled = tmp_path / "takes", tmp_path / "empty", tmp_path / "labelled"
     takes.mkdir()
     empty.mkdir()
-    for name in ("a.wav", "b.wav", "c.flac"):
+    for name in ("a.wav", "b.wav", "c.flac", "d.mp3", ".hidden.ogg"):
         sf.write(takes / name, np.zeros(100, np.float32), 48000)
     (takes / "notes.txt").write_text("not audio")
-    assert cli_main(["classify", str(takes), str(empty)]) == 1
+    for name in ("kick/1.wav", "kick/2.flac", "HH/1.wav", ".trash/x.ogg"):
+        (labelled / name).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(labelled / name, np.zeros(100, np.float32), 48000)
+    assert cli_main(["classify", str(takes), str(empty), str(labelled)]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        f"{takes}: error: a folder, not an audio file (name its files: {takes / '*.wav'}, 2 of them)",
+        f"{takes}: error: a folder, not an audio file (name its files: {takes / '*.wav'} {takes / '*.flac'} "
+        f"{takes / '*.mp3'}, 4 of them)",
         f"{empty}: error: a folder, not an audio file",
+        f"{labelled}: error: a folder, not an audio file (name its files: {labelled / '*' / '*.wav'} "
+        f"{labelled / '*' / '*.flac'}, 3 of them)",
     ]
 
 
