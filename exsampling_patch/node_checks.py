@@ -44,6 +44,9 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     file, body = found
     problems: list[TypeProblem] = []
     name = cls.__name__
+    if not isinstance(cls.type_name, str) or not cls.type_name.strip():  # 5 ended `exsampling nodes` in a traceback
+        return [TypeProblem(file, _assigned_line(body, "type_name"),
+                            f"{name}: type_name must be a name (letters, digits, '_'), not {cls.type_name!r}")]
 
     def line_of(attribute: str) -> int:
         for statement in body.body:
@@ -132,6 +135,17 @@ _CALLS_INIT = compile("super().__init__()", "<init>", "eval")
 
 #: What declares a port or a parameter in a class body.
 _DECLARES = frozenset({"Input", "Output", "Param"})
+
+
+def _assigned_line(body: Any, attribute: str) -> int:
+    """The line of the class body's statement assigning ``attribute`` (the class line where none does)."""
+    import ast
+
+    for statement in body.body:
+        if isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attribute
+                                                     for t in statement.targets):
+            return int(statement.lineno)
+    return int(body.lineno)
 
 
 def _binds(function: Any, *args: Any) -> bool:
