@@ -252,7 +252,8 @@ def test_a_type_name_that_is_no_name_is_told_at_load(tmp_path: Path, written: st
     # Before, type_name = 5 loaded, and `exsampling nodes` then ended in a TypeError traceback (sorting 5 among the
     # names); a blank one loaded as a type no patch could name readably.
     registry = load(tmp_path, "from exsampling_patch import ANY, Input, Node\n\n\nclass Odd(Node):\n    '''Odd.'''\n\n"
-                              f"    type_name = {written}\n    x = Input(ANY)\n\n    def on_x(self, m):\n        pass\n")
+                              f"    type_name = {written}\n    x = Input(ANY)\n\n"
+                              "    def on_x(self, m):\n        pass\n")
     assert [str(p) for p in registry.problems] == [
         f"{tmp_path / 'mine.py'}:7: Odd: type_name must be a name (letters, digits, '_'), not {written}; "
         f"node type '{name}' is not loaded"]
