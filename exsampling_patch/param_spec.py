@@ -125,6 +125,9 @@ class Param(Generic[T]):
         # Refused here, at the plugin's line: a str with a minimum failed every check of a value (TypeError).
         if (minimum is not None or maximum is not None) and self.kind_name not in ("int", "float"):
             raise ValueError(f"minimum and maximum are for int and float parameters, not {self.kind_name}")
+        for limit, value in (("minimum", minimum), ("maximum", maximum)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise ValueError(f"{limit} must be a number, not {type(value).__name__} {value!r}")
         if minimum is not None and maximum is not None and minimum > maximum:
             raise ValueError(f"minimum {minimum} is above maximum {maximum}")
         if self.kind_name == "choice" and not choices:

@@ -225,6 +225,12 @@ def test_a_parameter_spec_that_cannot_work_is_refused_where_it_is_declared() -> 
         Param(float, 3.0, "x", minimum=5, maximum=2)
     with pytest.raises(ValueError, match="a choice parameter needs its choices"):
         Param("choice", "a", "a mode")
+    # Before, a minimum written as a str loaded, and the default's check at registration raised "TypeError: '<' not
+    # supported between instances of 'float' and 'str'", with no line.
+    with pytest.raises(ValueError, match="minimum must be a number, not str '0'"):
+        Param(float, 1.0, "a level", minimum="0")
+    with pytest.raises(ValueError, match="maximum must be a number, not bool True"):
+        Param(int, 1, "a count", maximum=True)
     # Before, "unsupported parameter type <class 'tuple'>": which kinds there are was nowhere said.
     with pytest.raises(ValueError, match=re.escape("unsupported parameter kind tuple; use int, float, bool, str, "
                                                    "dict (a table), list, or the names 'path' and 'choice'")):
