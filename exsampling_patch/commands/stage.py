@@ -316,6 +316,8 @@ class StageConsole:
                  else "")
         if event.fate == "slot":
             fate = f"{heard} -> {', '.join(event.slots)}" if heard else event.reason
+            if known.get("rejected"):  # the gate's fallback slot (the map said why): "kick 97% -> Chorus" said none
+                fate += f" (gate's fallback: {known['rejected']})"
         else:
             fate = f"{heard}, {event.reason}" if heard and heard not in event.reason else event.reason
         file_name = known.get("file_name")  # a file a source read (a folder's): its name says more than an id

@@ -327,3 +327,39 @@ def test_an_error_the_engine_cleared_is_not_back_at_a_later_opening() -> None:
     assert after[:2] == [f"listener 'msg': phones open {reopened}", f"listener 'dev': phones open {reopened}"], after
     assert [line for line in after if "is back" in line] == [after[-1]], after
     assert after[-1].endswith(f" msg is back: listener 'msg': phones open {reopened}"), after
+
+
+def test_a_take_in_the_gates_fallback_slot_is_told_with_why_it_is_there() -> None:
+    """A kick heard at 97% under a gate of 0.999 with fallback_slot Chorus: the console said "kick 97% -> Chorus",
+    and nothing of why a kick was in Chorus (classify --patch says "gate's fallback: not sure (kick 97%)")."""
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.messages import Prediction, Score, Take
+    from exsampling_patch.nodes.classify import ConfidenceGate, SlotMap
+    from exsampling_patch.patch import Patch
+    from exsampling_patch.runtime import NodeStatus, TakeEnded
+
+    gate = ConfidenceGate("gate", {"threshold": 0.999, "fallback_slot": "Chorus"})
+    slot_map = SlotMap("map", {})
+    slot_map.start()
+    heard = Prediction(Take(np.zeros(4800, np.float32), 48000, take_id="T"), (Score("kick", 0.97),))
+    gate.handle("prediction", heard)
+    (passed,) = [message for port, message in gate.context.emitted if port == "passed"]
+    slot_map.handle("prediction", passed)
+    (assigned,) = [message for port, message in slot_map.context.emitted if port == "slot"]
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    console(NodeStatus("classifier", {"take": "T", "label": "kick", "confidence": 0.97}))
+    for node in (gate, slot_map):
+        for status in node.context.statuses:
+            console(NodeStatus(node.node_id, status))
+    console(TakeEnded("map", take_id="T", recorder="", fate="slot", reason=f"slot {assigned.slot}",
+                      slots=(assigned.slot,), seconds=0.004))
+    assert err.getvalue().endswith(" take T: kick 97% -> Chorus (gate's fallback: not sure (kick 97%)) (4 ms)\n"), \
+        err.getvalue()
+
+    err.truncate(0)  # a take the gate passed: its slot alone
+    console(NodeStatus("classifier", {"take": "U", "label": "kick", "confidence": 0.97}))
+    console(TakeEnded("map", take_id="U", recorder="", fate="slot", reason="slot BD", slots=("BD",), seconds=0.004))
+    assert err.getvalue().endswith(" take U: kick 97% -> BD (4 ms)\n"), err.getvalue()
