@@ -19,6 +19,7 @@ from typing import Any
 from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes import clock as clocks
+from exsampling_patch.nodes.midi_follow import MidiClockTimeline
 from exsampling_patch.ports import CONTROL, MIDI
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
@@ -121,6 +122,8 @@ class Pattern(Node):
     family = "sources"
 
     control = Input(CONTROL, "tempo (BPM), swing (0..0.75), play (0/1), <slot>.mute (0/1)", multiple=True)
+    sync = Input(MIDI, "MIDI clock, start, stop, continue, song position (midi_in), with follow_midi_clock",
+                 multiple=True)
     midi = Output(MIDI, "note on/off per step; channel N plays slot N; time: when it is heard (perf_counter)")
 
     patterns = Param(dict, {}, "slot name -> steps ('x..x ..x.'), or -> {steps: ..., notes: '0 +3 . C5'}")
@@ -143,6 +146,8 @@ class Pattern(Node):
     quantum = Param(float, 4.0, "beats in a bar: Link aligns phase within it; change_at bar and the sampler's "
                     "swap: bar use it", minimum=1.0, maximum=64.0)
     start_stop_sync = Param(bool, False, "with link: play only while the session plays (and start it when alone)")
+    follow_midi_clock = Param(bool, False, "play at the tempo, and start, stop and continue with, the MIDI clock on "
+                              "the sync input (a drum machine's, a DAW's)")
     playing = Param(bool, True, "play (the control 'play' switches it live)")
 
     @classmethod
@@ -197,11 +202,16 @@ class Pattern(Node):
         self._held = False  # the first step waited for a sampler: it goes out on the next bar line
         self._quiet_until: int | None = None  # the steps before this bar line stay silent, uncounted (see _held)
         self._own_timeline = False  # a LocalTimeline of this node's own, which it may move beat 0 of
-        self.timeline: clocks.LocalTimeline | clocks.LinkTimeline
+        self.timeline: clocks.LocalTimeline | clocks.LinkTimeline | MidiClockTimeline
         if self.link and not clocks.link_available():
             self.report_error("link: the Link library is not installed (pip install LinkPython-extern); playing "
                               "on its own tempo")
-        if self.link and clocks.link_available():
+        if self.follow_midi_clock:  # an edit goes on with the position and tempo the master's ticks gave
+            reuse = handed.get("timeline") if handed else None
+            self.timeline = reuse if isinstance(reuse, MidiClockTimeline) else MidiClockTimeline(self.tempo,
+                                                                                                 self.quantum)
+            self.timeline.set_quantum(self.quantum)
+        elif self.link and clocks.link_available():
             reuse = handed.get("timeline") if handed else None
             if isinstance(reuse, clocks.LinkTimeline) and reuse.start_stop_sync == self.start_stop_sync:
                 self.timeline = reuse
@@ -283,6 +293,11 @@ class Pattern(Node):
     def set_tempo(self, bpm: float) -> None:
         """A new tempo, from now (with Link, for the whole session)."""
         self.timeline.set_tempo(max(20.0, min(999.0, float(bpm))))
+
+    def on_sync(self, message: Any) -> None:
+        timeline = getattr(self, "timeline", None)
+        if isinstance(timeline, MidiClockTimeline):
+            timeline.feed(message, time.perf_counter())
 
     def on_control(self, value: ControlValue) -> None:
         target, _, what = value.name.rpartition(".")

@@ -1,0 +1,135 @@
+"""A beat clock that follows MIDI clock from another machine (a drum machine, a DAW, a hardware sequencer).
+
+The master sends 24 ``clock`` ticks a beat, ``start`` (the next tick is beat 0 of bar 1), ``stop``, ``continue``
+(on from where it stopped, or from a ``songpos``, in sixteenths) and, while stopped, often ticks too. A
+:class:`MidiClockTimeline` turns them into the same :class:`~exsampling_patch.nodes.clock.BeatClock` snapshots a
+pattern node plays by on its own tempo or with Link: its tempo from a straight line fitted through the last two beats
+of ticks (a tick arrives up to a JACK period, 10.7 ms, off its time: the fit smooths that out and still follows a
+tempo change within a few beats), its phase from the same line at the last tick. The pattern node sends its steps
+ahead on that line; where the master goes, the next ticks move it.
+
+A master that goes silent without a ``stop`` (a cable pulled out) stops the clock after a few ticks' time, rather
+than letting the groove run on by itself; when its ticks come back, the clock counts the ticks the gap held at the
+last tempo, as the master played on meanwhile, and goes on from there.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from exsampling_patch.nodes.clock import BeatClock
+
+TICKS_PER_BEAT = 24
+FIT_TICKS = 48  # two beats of ticks make the line
+MIN_FIT = 6  # fewer ticks than this since a start or a gap: the tempo stays the last one known
+GONE_TICKS = 6.0  # no tick for this many ticks' time (and GONE_SECONDS at least): the master is gone
+GONE_SECONDS = 0.25
+
+
+class MidiClockTimeline:
+    """The beat clock of the MIDI clock fed to :meth:`feed` (messages with their arrival on ``perf_counter``)."""
+
+    def __init__(self, tempo: float, quantum: float) -> None:
+        self.quantum = quantum
+        self._lock = threading.Lock()  # the engine's worker feeds, the pattern's scheduler captures
+        self._arrivals: deque[float] = deque(maxlen=FIT_TICKS)  # the last ticks, playing or not, none missing
+        self._next = 0  # the song position (in ticks) the next tick has while playing
+        self._last = -1  # the song position of the last tick received while playing (-1: none since the start)
+        self._playing = False
+        self._start_beat = -math.inf  # the beat the master started or continued from: nothing before it plays
+        self._tempo = tempo  # the last tempo the ticks gave (until they give one: the node's own)
+        self._clock = BeatClock(time.perf_counter(), 0.0, tempo, quantum, playing=False)
+
+    @property
+    def peers(self) -> int:
+        return 0
+
+    def feed(self, message: Any, at: float) -> None:
+        """Take one MIDI message that arrived at ``at``; anything but clock, start, stop, continue and song position
+        is left alone."""
+        kind = getattr(message, "type", "")
+        with self._lock:
+            if kind == "clock":
+                self._tick(at)
+            elif kind == "start":  # the next tick is beat 0
+                self._playing, self._next, self._last, self._start_beat = True, 0, -1, 0.0
+            elif kind == "continue":  # the next tick is where it stopped (or the song position given since)
+                self._playing, self._last, self._start_beat = True, -1, self._next / TICKS_PER_BEAT
+            elif kind == "stop":
+                self._playing = False
+            elif kind == "songpos" and not self._playing:
+                self._next = int(message.pos) * TICKS_PER_BEAT // 4
+            else:
+                return
+            self._clock = self._snapshot()
+
+    def _tick(self, at: float) -> None:
+        arrivals = self._arrivals
+        if arrivals and at - arrivals[-1] > self._gone_after():
+            if self._playing:  # the master played on while its ticks did not come (a cable out): so does the count
+                tempo, last = self._fit()  # the line, not the last arrival: that one is up to a JACK period off
+                self._next += max(0, round((at - last) * tempo * TICKS_PER_BEAT / 60.0) - 1)
+                self._start_beat = self._next / TICKS_PER_BEAT  # its step plays, as a start's first (just late)
+            arrivals.clear()  # the line starts again: the gap is no tick interval
+        arrivals.append(at)
+        if len(arrivals) >= MIN_FIT:
+            self._tempo = self._fit()[0]
+        if self._playing:
+            self._last, self._next = self._next, self._next + 1
+
+    def _fit(self) -> tuple[float, float]:
+        """(tempo, the line's time at the last tick): least squares through the ticks, one tick apart each."""
+        n = len(self._arrivals)
+        mean_i = (n - 1) / 2.0
+        mean_t = sum(self._arrivals) / n
+        spread = sum((i - mean_i) ** 2 for i in range(n))
+        if n < MIN_FIT or spread <= 0:  # the last tempo; the phase from these ticks
+            seconds = 60.0 / self._tempo / TICKS_PER_BEAT
+            return self._tempo, mean_t + seconds * (n - 1 - mean_i)
+        seconds = sum((i - mean_i) * (t - mean_t) for i, t in enumerate(self._arrivals)) / spread
+        tempo = min(999.0, max(20.0, 60.0 / TICKS_PER_BEAT / max(seconds, 1e-6)))
+        return tempo, mean_t + seconds * (n - 1 - mean_i)
+
+    def _gone_after(self) -> float:
+        return max(GONE_SECONDS, GONE_TICKS * 60.0 / self._tempo / TICKS_PER_BEAT)
+
+    def _snapshot(self) -> BeatClock:
+        now = time.perf_counter()
+        running = len(self._arrivals) >= MIN_FIT and now - self._arrivals[-1] < self._gone_after()
+        if self._playing and self._last < 0 and running:
+            # started (or continued) with the clock running: its next tick is the first step's, on the ticks' line.
+            # Waiting for that tick to arrive, the step went out at its time, too late for a sampler to play it (its
+            # output latency, 21 ms under JACK, is more than it plays late notes by): bar 1 began without its one.
+            tempo, at = self._fit()
+            return BeatClock(at + 60.0 / tempo / TICKS_PER_BEAT, self._next / TICKS_PER_BEAT, tempo, self.quantum,
+                             True, 0, False, self._start_beat)
+        if not self._playing or self._last < 0 or not self._arrivals:  # stopped, or started and no tick yet
+            return BeatClock(now, self._next / TICKS_PER_BEAT, self._tempo, self.quantum, False)
+        tempo, at = self._fit()
+        return BeatClock(at, self._last / TICKS_PER_BEAT, tempo, self.quantum, True, 0, False, self._start_beat)
+
+    def capture(self) -> BeatClock:
+        """The clock now: stopped too while the master has sent no tick for a few ticks' time."""
+        with self._lock:
+            clock = self._clock
+            if clock.playing and self._arrivals and time.perf_counter() - self._arrivals[-1] > self._gone_after():
+                return BeatClock(clock.t0, clock.beat0, clock.tempo, clock.quantum, False)
+            return clock
+
+    def set_tempo(self, tempo: float) -> None:
+        """The tempo until the master's ticks give one (the master sets it)."""
+        with self._lock:
+            if len(self._arrivals) < MIN_FIT:
+                self._tempo = tempo
+
+    def set_quantum(self, quantum: float) -> None:
+        with self._lock:
+            self.quantum = quantum
+            self._clock = self._snapshot()
+
+    def close(self) -> None:
+        pass
