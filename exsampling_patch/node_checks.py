@@ -47,6 +47,9 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     if not isinstance(cls.type_name, str) or not cls.type_name.strip():  # 5 ended `exsampling nodes` in a traceback
         return [TypeProblem(file, _assigned_line(body, "type_name"),
                             f"{name}: type_name must be a name (letters, digits, '_'), not {cls.type_name!r}")]
+    if not isinstance(cls.family, str) or not cls.family.strip():  # None ended `nodes` and the palette so
+        return [TypeProblem(file, _assigned_line(body, "family"), f"{name}: family must be a name (the palette's "
+                                                                  f"group: 'processing', ...), not {cls.family!r}")]
 
     def line_of(attribute: str) -> int:
         for statement in body.body:

@@ -258,3 +258,14 @@ def test_a_type_name_that_is_no_name_is_told_at_load(tmp_path: Path, written: st
         f"{tmp_path / 'mine.py'}:7: Odd: type_name must be a name (letters, digits, '_'), not {written}; "
         f"node type '{name}' is not loaded"]
     assert len(registry.describe()) == len(Registry.default(entry_points=False).describe())
+
+
+def test_a_family_that_is_no_name_is_told_at_load(tmp_path: Path) -> None:
+    # Before, family = None loaded, and `exsampling nodes` and the editor's palette then ended in a TypeError
+    # traceback (sorting None among the families' names).
+    registry = load(tmp_path, "from exsampling_patch import ANY, Input, Node\n\n\nclass Odd(Node):\n    '''Odd.'''\n\n"
+                              "    family = None\n    x = Input(ANY)\n\n    def on_x(self, m):\n        pass\n")
+    assert [str(p) for p in registry.problems] == [
+        f"{tmp_path / 'mine.py'}:7: Odd: family must be a name (the palette's group: 'processing', ...), not None; "
+        "node type 'odd' is not loaded"]
+    assert len(registry.describe()) == len(Registry.default(entry_points=False).describe())
