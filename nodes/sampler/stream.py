@@ -297,6 +297,14 @@ class AudioOutput:
                 # The server answers but has no such device (a client of it, not back): a missing device, as at a
                 # first start. Waiting for the server would end at once, and the node's new process do the same.
                 self._error(not_on_jack_text(self.device, "output"))
+            elif self.stream is None and self._last_error and self._jack_came():
+                # The device failed to open for want of a JACK server, which runs now: this PortAudio looked for
+                # audio hosts once, without it, and never finds it. Only a new process's does (whoever started this
+                # one restarts it), so starting JACK is enough. Before, the MIDI port came back through JACK and the
+                # console said "sampler is back", the sampler silent until the patch was started again.
+                assert self.on_jack_back is not None
+                self.on_jack_back()
+                return
             elif self.stream is None:
                 try:
                     self._open()
@@ -315,6 +323,16 @@ class AudioOutput:
         import sounddevice as sd
 
         return JACK_HOST_API not in {api["name"] for api in sd.query_hostapis()} or not jack_server_answers()
+
+    def _jack_came(self) -> bool:
+        """Whether a JACK server answers that this process's PortAudio has no host for (none ran as it started),
+        where a new process may be started (``on_jack_back``). A device parameter that names a device is left to
+        its own host: one of ALSA's that failed may come back there, and JACK would not have it."""
+        import sounddevice as sd
+
+        if self.on_jack_back is None or parse_device(self.device) is not None:
+            return False
+        return JACK_HOST_API not in {api["name"] for api in sd.query_hostapis()} and jack_server_answers()
 
     def _wait_for_jack(self) -> bool:
         """Wait until a JACK server answers again (a client of our own opens: the same server name, from the
