@@ -20,6 +20,7 @@ from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.midi_follow import MidiClockTimeline
+from exsampling_patch.nodes.pattern_handover import give_handover, regrid, take_handover
 from exsampling_patch.ports import CONTROL, MIDI
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
@@ -28,7 +29,6 @@ VELOCITIES = {"X": 127, "x": 110, "O": 100, "o": 80, ".": 0, "-": 0, "_": 0, "0"
 NOTE_NAMES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 TICK_SECONDS = 0.005  # how often the scheduler looks ahead
 LATE_DROP = 0.02  # a step whose time passed by more than this (a stalled thread, a jump of the session) is skipped
-HANDOVER_SECONDS = 5.0  # an edited node (rebuilt by the runtime) takes over the groove of the one it replaces
 #: At its start the node holds its first step until the samplers that play its clock can play (their streams open
 #: in a process of their own, a second or so later), for at most this long (a sampler whose device never opens).
 PLAYER_WAIT = 10.0
@@ -195,7 +195,7 @@ class Pattern(Node):
         self.steps_played = 0
         self.late_steps = 0
         self._lock = threading.Lock()  # set_pattern from other threads against the scheduler's snapshot
-        handed = _take_handover(self.node_id)
+        handed = take_handover(self.node_id)
         self._handed = handed  # until its Link peer is taken up or closed: stop() closes it if start() fails first
         start = time.perf_counter() + self.lookahead_ms / 1000.0  # beat 0: the first step is on time
         self._hold_until = start + PLAYER_WAIT  # see _players_ready
@@ -232,7 +232,7 @@ class Pattern(Node):
             self._handed = None
             same_run = handed.get("context") is self.context
             if same_run:
-                self._next_step, self._sent_step = _regrid(handed.get("next_step"), handed.get("sent_step"),
+                self._next_step, self._sent_step = regrid(handed.get("next_step"), handed.get("sent_step"),
                                                            handed.get("steps_per_beat", self.steps_per_beat),
                                                            self.steps_per_beat)
                 self._last_due = handed.get("last_due", 0.0)
@@ -267,7 +267,7 @@ class Pattern(Node):
             return
         with self._lock:
             patterns = self._pending if self._pending is not None else self._patterns
-        _give_handover(self.node_id, {"timeline": self.timeline, "next_step": self._next_step, "tempo": self.tempo,
+        give_handover(self.node_id, {"timeline": self.timeline, "next_step": self._next_step, "tempo": self.tempo,
                                       "last_due": self._last_due, "sent_step": self._sent_step, "patterns": patterns,
                                       "steps_per_beat": self.steps_per_beat,
                                       "swing": self._swing, "swing_param": self.swing, "play": self._play,
@@ -478,47 +478,3 @@ class Pattern(Node):
                 until = (self._step_beat(step + ahead) - beat) * self.steps_per_beat * step_seconds
                 return min(self.gate * step_seconds, until - 1e-6)
         return self.gate * step_seconds
-
-
-def _regrid(next_step: int | None, sent_step: int | None, before: int, after: int) -> tuple[int | None, int | None]:
-    """The step counts an edited node takes over, from a grid of ``before`` steps a beat to one of ``after``: the
-    first step after the last one handled, and the last sent. Taken as they were, they named other beats: a finer
-    grid went on from beats long past (every step between counted as late), a coarser one restarted and sent again
-    a step already out."""
-    if before == after:
-        return next_step, sent_step
-    regridded = None if next_step is None else (next_step - 1) * after // before + 1
-    return regridded, None if sent_step is None else sent_step * after // before
-
-
-_handover: dict[str, dict[str, Any]] = {}
-_handover_lock = threading.Lock()
-
-
-def _give_handover(node_id: str, state: dict[str, Any]) -> None:
-    """Keep a stopped node's groove for a node that replaces it (an edit); a Link peer nobody takes over leaves."""
-    state["at"] = time.monotonic()
-    with _handover_lock:
-        _handover[node_id] = state
-
-    def expire() -> None:
-        with _handover_lock:
-            if _handover.get(node_id) is not state:
-                return
-            del _handover[node_id]
-        state["timeline"].close()
-
-    timer = threading.Timer(HANDOVER_SECONDS, expire)
-    timer.daemon = True
-    timer.start()
-
-
-def _take_handover(node_id: str) -> dict[str, Any] | None:
-    with _handover_lock:
-        state = _handover.pop(node_id, None)
-    if state is None:
-        return None
-    if time.monotonic() - state["at"] > HANDOVER_SECONDS:
-        state["timeline"].close()  # taken from its timer, which would have closed it
-        return None
-    return state
