@@ -141,6 +141,7 @@ class StageConsole:
         #: which errors are told in full, and the counts of their repeats (under ``_lock``)
         self.repeats = RepeatedErrors()
         self._repeats_timer: threading.Timer | None = None
+        self._out_gone = False  # JSON mode: its reader closed the pipe (under ``_lock``)
 
     def kinds(self) -> tuple[type[Event], ...]:
         # Whether a node is back is the engine's word, on the status that opened it (NodeStatus.back): the console
@@ -206,7 +207,16 @@ class StageConsole:
         line = json.dumps({"event": type(event).__name__, "at": round(time.time() - (time.monotonic() - event.time),
                                                                       3), **fields}, ensure_ascii=False)
         with self._lock:
-            print(line, file=self.out, flush=True)
+            if self._out_gone:
+                return
+            try:
+                print(line, file=self.out, flush=True)
+            except OSError as error:  # its reader went away (`| head`, a script that ended; a terminal closed)
+                # Raised into the engine's publish for every event from then on, each a traceback in the libraries'
+                # log (a few a second for the whole show). The show goes on, without its JSON lines: said once.
+                self._out_gone = True
+                print(f"the JSON lines' reader went away ({error.strerror or error}): no more JSON lines are "
+                      "written; the show goes on", file=self.err, flush=True)
 
     # -- inputs and outputs -----------------------------------------------------------------------------------------
 
