@@ -101,9 +101,10 @@ class LocalTimeline:
     def capture(self) -> BeatClock:
         return self.clock
 
-    def set_tempo(self, tempo: float) -> None:
-        now = time.perf_counter()
-        self.clock = replace(self.clock, t0=now, beat0=self.clock.beat_at(now), tempo=tempo)
+    def set_tempo(self, tempo: float, after: float = 0.0) -> None:
+        """``tempo`` from now, or from ``after`` where that is later (the last step already sent ahead)."""
+        at = max(time.perf_counter(), after)
+        self.clock = replace(self.clock, t0=at, beat0=self.clock.beat_at(at), tempo=tempo)
 
     def set_quantum(self, quantum: float) -> None:
         self.clock = replace(self.clock, quantum=quantum)

@@ -143,6 +143,24 @@ def test_tempo_control_and_mutes() -> None:
     assert not bd
 
 
+@pytest.mark.parametrize("wait", [0.30, 0.3125, 0.325, 0.3375])  # four places within a step
+def test_a_faster_tempo_starts_after_the_steps_already_sent(wait: float) -> None:
+    """Steps go out a lookahead ahead: a faster tempo from now put the next step before, or 0.1 ms after, the last
+    one sent at the old tempo (a flam: 120 to 240 BPM in 32nds). It takes over from the last step sent."""
+    node = make(f"pat-faster-{wait}", patterns={"HH": "x"}, tempo=120.0, steps_per_beat=8)
+    try:
+        time.sleep(wait)
+        node.handle("control", ControlValue("tempo", 240.0))
+        messages = collect(node, 0.3)
+    finally:
+        node.stop()
+    ons = [m.time for m in messages if m.type == "note_on"]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(ons)]
+    slow, fast = round(60 / 120 / 8, 6), round(60 / 240 / 8, 6)
+    assert gaps == [slow] * gaps.count(slow) + [fast] * gaps.count(fast), gaps  # one step after the other
+    assert gaps.count(fast) > 4
+
+
 def test_an_edited_node_goes_on_with_the_groove() -> None:
     """The runtime rebuilds a node whose parameters change, with the same context (one engine's): the new one keeps
     the beat and the step count, and goes on from the step after the last one sent, its new patterns from it
