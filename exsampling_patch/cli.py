@@ -49,7 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        # Importing the sub-commands takes a quarter of a second or more: a Ctrl+C then (the wrong patch typed) left
+        # a screenful of traceback ending in KeyboardInterrupt, where one a moment later ends quietly with 130.
+        parser = build_parser()
+    except KeyboardInterrupt:
+        return 130
     if not (sys.argv[1:] if argv is None else argv):
         # A bare `exsampling` said only "the following arguments are required: COMMAND": the list of commands is
         # what a first-time user typing it wants.
