@@ -46,6 +46,29 @@ class Location:
         return f"{self.latitude:.6f}/{self.longitude:.6f}"
 
 
+#: Integer PCM as soundfile reads it into floats: (offset, full scale) by dtype.
+_PCM_SCALE: dict[np.dtype[Any], tuple[float, float]] = {
+    np.dtype(np.int16): (0.0, 32768.0),
+    np.dtype(np.int32): (0.0, 2147483648.0),
+    np.dtype(np.uint8): (128.0, 128.0),
+    np.dtype(np.int8): (0.0, 128.0),
+}
+
+
+def _as_float(samples: Any) -> np.ndarray:
+    """``samples`` as float32 in [-1, 1]: integer PCM scaled as soundfile reads it (int16 by 32768), not cast
+    (an int16 take was values up to 32767, and every later node clipped it or took it for a roar)."""
+    array = np.asarray(samples)
+    if array.dtype.kind not in "iu":
+        return np.asarray(array, dtype=np.float32)
+    scale = _PCM_SCALE.get(array.dtype)
+    if scale is None:
+        raise ValueError(f"take samples of dtype {array.dtype} are no audio format: give float samples in [-1, 1] "
+                         "or int16, int32, int8 or uint8 PCM")
+    offset, full = scale
+    return ((array.astype(np.float64) - offset) / full).astype(np.float32)
+
+
 @dataclass(frozen=True, eq=False)
 class Take:
     """An audio take.
@@ -55,6 +78,9 @@ class Take:
     ``take.samples.copy()``) and passes on ``take.derive(new_samples)``. ``path`` is where the take is stored
     on disk, once it is. ``meta`` holds what nodes learnt about it on the way (``"pitch_hz"``,
     ``"subtype"``, ...): add to it with :meth:`derive`, never mutate it.
+
+    Integer PCM samples are scaled as soundfile reads them (int16 by 32768, int32 by 2**31, int8 by 128, uint8
+    from 128 by 128; other integers are refused); float samples are taken as they are.
     """
 
     samples: np.ndarray
@@ -67,7 +93,7 @@ class Take:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        samples = np.asarray(self.samples, dtype=np.float32)
+        samples = _as_float(self.samples)
         if samples.ndim == 1:
             samples = samples[:, np.newaxis]
         if samples.ndim != 2:
@@ -121,7 +147,8 @@ class Take:
         """A copy with new samples and/or fields; ``meta`` entries given in ``meta=`` are merged in.
 
         A take with new samples is no longer the file at ``path``: its ``path`` becomes None (unless given)
-        and the file it came from stays in ``meta["source_path"]``.
+        and the file it came from stays in ``meta["source_path"]``. ``samples`` are read as the constructor reads
+        them: ``(frames, channels)``, integer PCM scaled to [-1, 1].
         """
         meta = {**self.meta, **changes.pop("meta", {})}
         if samples is not None and "path" not in changes and self.path is not None:

@@ -1,0 +1,29 @@
+"""What a take makes of the samples a node gives it (``Take(...)``, ``take.derive(...)``): integer PCM scaled as
+soundfile reads it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from exsampling_patch import Take
+
+
+@pytest.mark.parametrize(("pcm", "expected"), [
+    (np.array([-32768, 0, 16384, 32767], np.int16), [-1.0, 0.0, 0.5, 32767 / 32768]),
+    (np.array([-2**31, 0, 2**30], np.int32), [-1.0, 0.0, 0.5]),
+    (np.array([0, 128, 192, 255], np.uint8), [-1.0, 0.0, 0.5, 127 / 128]),
+    (np.array([-128, 0, 64], np.int8), [-1.0, 0.0, 0.5]),
+])
+def test_integer_pcm_is_scaled_as_soundfile_reads_it(pcm: np.ndarray, expected: list[float]) -> None:
+    # Before, derive cast int16 to float32 unscaled: a take of values up to 32767 instead of -1..1.
+    take = Take(np.zeros(len(pcm), np.float32), 8000).derive(pcm)
+    assert take.samples.dtype == np.float32
+    assert np.allclose(take.samples[:, 0], expected)
+    assert np.allclose(Take(pcm, 8000).samples[:, 0], expected)
+
+
+def test_integers_of_no_pcm_format_are_refused() -> None:
+    with pytest.raises(ValueError, match="take samples of dtype int64 are no audio format"):
+        Take(np.zeros(4, np.float32), 8000).derive(np.array([0, 1, 0, -1], np.int64))
+
