@@ -46,6 +46,10 @@ class Location:
         return f"{self.latitude:.6f}/{self.longitude:.6f}"
 
 
+#: Samples of more columns than this, and more columns than rows (frames), are taken to be (channels, frames) and
+#: refused: a 2-row array of 44100 columns is a stereo second written channels-first.
+CHANNELS_FIRST_ABOVE = 8
+
 #: Integer PCM as soundfile reads it into floats: (offset, full scale) by dtype.
 _PCM_SCALE: dict[np.dtype[Any], tuple[float, float]] = {
     np.dtype(np.int16): (0.0, 32768.0),
@@ -80,7 +84,9 @@ class Take:
     ``"subtype"``, ...): add to it with :meth:`derive`, never mutate it.
 
     Integer PCM samples are scaled as soundfile reads them (int16 by 32768, int32 by 2**31, int8 by 128, uint8
-    from 128 by 128; other integers are refused); float samples are taken as they are.
+    from 128 by 128; other integers are refused); float samples are taken as they are. An array of more than
+    :data:`CHANNELS_FIRST_ABOVE` columns and fewer rows than columns is refused as channels-first (a stereo
+    ``(2, 44100)``): pass its transpose, ``samples.T``.
     """
 
     samples: np.ndarray
@@ -98,6 +104,11 @@ class Take:
             samples = samples[:, np.newaxis]
         if samples.ndim != 2:
             raise ValueError(f"take samples must be (frames, channels), got shape {samples.shape}")
+        frames, channels = samples.shape
+        if 0 < frames < channels and channels > CHANNELS_FIRST_ABOVE:
+            # (channels, frames) read as (frames, channels) made a take of a few frames and thousands of channels.
+            raise ValueError(f"take samples of shape {samples.shape} look channels-first: samples are (frames, "
+                             f"channels), and this would be {frames} frames of {channels} channels; pass samples.T")
         if samples.shape[1] == 0:  # here, not as a ZeroDivisionError deep in the first mix-down (Take.mono)
             raise ValueError(f"take samples have no channel, got shape {samples.shape}")
         if self.sample_rate <= 0:
@@ -148,7 +159,7 @@ class Take:
 
         A take with new samples is no longer the file at ``path``: its ``path`` becomes None (unless given)
         and the file it came from stays in ``meta["source_path"]``. ``samples`` are read as the constructor reads
-        them: ``(frames, channels)``, integer PCM scaled to [-1, 1].
+        them: ``(frames, channels)``, integer PCM scaled to [-1, 1], a channels-first array refused.
         """
         meta = {**self.meta, **changes.pop("meta", {})}
         if samples is not None and "path" not in changes and self.path is not None:

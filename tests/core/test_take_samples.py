@@ -1,7 +1,9 @@
 """What a take makes of the samples a node gives it (``Take(...)``, ``take.derive(...)``): integer PCM scaled as
-soundfile reads it."""
+soundfile reads it, a channels-first array refused with its shape."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -27,3 +29,15 @@ def test_integers_of_no_pcm_format_are_refused() -> None:
     with pytest.raises(ValueError, match="take samples of dtype int64 are no audio format"):
         Take(np.zeros(4, np.float32), 8000).derive(np.array([0, 1, 0, -1], np.int64))
 
+
+def test_a_channels_first_array_is_refused_with_its_shape() -> None:
+    # Before, a (2, 44100) stereo second was read as 2 frames of 44100 channels, without a word.
+    take = Take(np.zeros((4, 2), np.float32), 44100)
+    with pytest.raises(ValueError, match=re.escape("take samples of shape (2, 44100) look channels-first: samples "
+                                                   "are (frames, channels), and this would be 2 frames of 44100 "
+                                                   "channels; pass samples.T")):
+        take.derive(np.zeros((2, 44100), np.float32))
+    assert take.derive(np.zeros((2, 44100), np.float32).T).samples.shape == (44100, 2)
+    # Short takes of few channels, and an empty take, are what they say.
+    assert take.derive(np.zeros((2, 8), np.float32)).channels == 8
+    assert take.derive(np.zeros((0, 16), np.float32)).channels == 16
