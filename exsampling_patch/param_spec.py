@@ -136,6 +136,10 @@ class Param(Generic[T]):
             if not required:
                 raise ValueError("a parameter needs a default unless it is required=True")
             default = None
+        elif default is None and not required:
+            # Loaded as an "optional" parameter nothing else knew of: the node got None, which it took for a number.
+            raise ValueError(f"a parameter's default cannot be None: give a {self.kind_name} default, or write "
+                             "required=True for one that every patch sets")
         self.default = default
         self.doc = doc
         self.minimum = minimum

@@ -1,0 +1,31 @@
+"""Mistakes in a ``Param(...)`` of a node file, told when the file loads with the file and line that declares the
+parameter, as ``exsampling nodes``, ``check`` and the editor show them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exsampling_patch.registry import Registry
+
+HEAD = "from pathlib import Path\n\nfrom exsampling_patch import ANY, Input, Node, Param\n\n\nclass Odd(Node):\n" \
+       "    '''Odd.'''\n\n    x = Input(ANY)\n"
+HANDLER = "\n    def on_x(self, m):\n        pass\n"
+
+
+def load(tmp_path: Path, params: str) -> Registry:
+    """A registry that read ``mine.py``, whose class Odd declares ``params`` (its first at line 10)."""
+    (tmp_path / "mine.py").write_text(HEAD + params + HANDLER, encoding="utf-8")
+    return Registry.default([tmp_path], entry_points=False)
+
+
+def told(registry: Registry) -> list[str]:
+    return [str(p) for p in registry.problems]
+
+
+def test_a_default_of_none_is_refused_unless_the_parameter_is_required(tmp_path: Path) -> None:
+    # Before, Param(float, None) loaded as an optional parameter nothing documented: the node got None.
+    registry = load(tmp_path, "    level = Param(float, None, 'a level')\n")
+    assert told(registry) == [f"{tmp_path / 'mine.py'}:10: ValueError: a parameter's default cannot be None: give a "
+                              "float default, or write required=True for one that every patch sets"]
+    assert "odd" not in registry
+    assert "odd" in load(tmp_path, "    level = Param(float, None, 'a level', required=True)\n")
