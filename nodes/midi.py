@@ -100,7 +100,7 @@ class MidiOut(Node):
         if keeper is None:
             return
         for _, _, message in self._offs:  # never leave a note hanging (nor start one, or a clock, held for later)
-            if message.type not in ("note_on", "clock", "start"):
+            if message.type not in ("note_on", "clock", "start", "continue", "songpos"):
                 keeper.send(message)
         keeper.stop()
 

@@ -80,10 +80,10 @@ class MidiClock(Node):
             clock = self._last_clock
         return clock
 
-    def _emit(self, kind: str, due: float) -> None:
+    def _emit(self, kind: str, due: float, **fields: int) -> None:
         import mido
 
-        self.emit("midi", mido.Message(kind, time=due))
+        self.emit("midi", mido.Message(kind, time=due, **fields))
 
     def _schedule(self, now: float, clock: clocks.BeatClock | None) -> None:
         """Send every tick whose time falls before ``now + lookahead``, each stamped with that time."""
@@ -125,7 +125,11 @@ class MidiClock(Node):
             if self._start_tick is not None and tick >= self._start_tick:
                 self._start_tick = None
                 self._started = True
-                self._emit("start", due - APART * tick_seconds)
+                if tick <= 0 or clock.link:  # the groove's bar 1 (or a Link session's start: each app its own top)
+                    self._emit("start", due - APART * tick_seconds)
+                else:  # joined mid-groove, or the groove went on from a song position: the slave to where it is
+                    self._emit("songpos", due - 2 * APART * tick_seconds, pos=tick // 6 % 16384)
+                    self._emit("continue", due - APART * tick_seconds)
             self._emit("clock", due)
             self.ticks_sent += 1
 

@@ -139,6 +139,33 @@ def test_play_after_a_stop_starts_the_groove_and_the_slave_from_the_top() -> Non
     assert again.time == pytest.approx(ons[0][0] - 60 / 240 / 24 / 4, abs=1e-6)  # just before that first step
 
 
+@pytest.mark.parametrize("link", [False, True])
+def test_a_slave_joining_mid_groove_goes_to_its_song_position(link: bool) -> None:
+    """A midi_clock that begins with the groove long under way (added or edited in while it plays; a groove that
+    went on from a master's song position) sent its slave start on the next bar line: the slave's bar 1 was the
+    groove's bar 11. Now it sends that bar as the song position, then continue. A Link session's start stays a
+    start: every app starts from its own top there."""
+    groove = clocks.BeatClock(time.perf_counter(), 37.0, 240.0, link=link)  # beat 38 of the groove: bar 10
+    clocks.publish(f"pat-clock-mid-{link}", groove)
+    clock_node = MidiClock(f"midi-clock-mid-{link}", {"clock": f"pat-clock-mid-{link}"}, NodeContext())
+    clock_node.start()
+    try:
+        time.sleep(1.0)
+    finally:
+        clock_node.stop()
+        clocks.withdraw(f"pat-clock-mid-{link}")
+    messages = sent(clock_node)
+    kinds = [m.type for m in messages]
+    bar = next(i for i, m in enumerate(messages) if m.type not in ("clock", "songpos"))
+    assert messages[bar + 1].time == pytest.approx(groove.time_at(40.0), abs=1e-6)  # the tick of bar 11's one
+    if link:
+        assert kinds[bar] == "start" and "songpos" not in kinds and "continue" not in kinds
+    else:
+        assert kinds[bar - 1:bar + 2] == ["songpos", "continue", "clock"] and "start" not in kinds
+        assert messages[bar - 1].pos == 40 * 4  # in sixteenths: beat 40
+        assert messages[bar - 1].time < messages[bar].time < messages[bar + 1].time
+
+
 def test_without_a_beat_clock_nothing_is_sent() -> None:
     node = MidiClock("midi-clock-alone", {"clock": "no-such-pattern"}, NodeContext())
     node.start()
@@ -252,6 +279,7 @@ def test_midi_out_stopping_sends_no_clock_or_start_held_for_later() -> None:
         assert slave.keeper.wait_open(10), slave.context.errors
         later = time.perf_counter() + 5.0
         for message in (mido.Message("start", time=later), mido.Message("clock", time=later),
+                        mido.Message("songpos", pos=16, time=later), mido.Message("continue", time=later),
                         mido.Message("note_on", note=60, time=later), mido.Message("note_off", note=61, time=later)):
             out.on_midi(message)
         out.stop()
