@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 T = TypeVar("T")
@@ -140,6 +140,8 @@ class Param(Generic[T]):
             # Loaded as an "optional" parameter nothing else knew of: the node got None, which it took for a number.
             raise ValueError(f"a parameter's default cannot be None: give a {self.kind_name} default, or write "
                              "required=True for one that every patch sets")
+        if isinstance(default, PurePath) and self.kind_name in ("path", "str"):
+            default = str(default)  # the path's text, as a patch gives it: nodes and the editor showed PosixPath('x')
         self.default = default
         self.doc = doc
         self.minimum = minimum

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from exsampling_patch.cli import main
 from exsampling_patch.registry import Registry
 
 HEAD = "from pathlib import Path\n\nfrom exsampling_patch import ANY, Input, Node, Param\n\n\nclass Odd(Node):\n" \
@@ -29,3 +32,13 @@ def test_a_default_of_none_is_refused_unless_the_parameter_is_required(tmp_path:
                               "float default, or write required=True for one that every patch sets"]
     assert "odd" not in registry
     assert "odd" in load(tmp_path, "    level = Param(float, None, 'a level', required=True)\n")
+
+
+def test_a_path_default_is_shown_as_its_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, `exsampling nodes` and the editor's tooltip showed "default PosixPath('takes/x.wav')".
+    registry = load(tmp_path, "    sound = Param('path', Path('takes/x.wav'), 'a file', path_kind='file')\n")
+    assert registry.problems == []
+    (param,) = registry.get("odd").describe()["params"]
+    assert param["default"] == "takes/x.wav"
+    assert main(["nodes", "--nodes", str(tmp_path)]) == 0
+    assert "    param sound (path, default 'takes/x.wav'): a file\n" in capsys.readouterr().out
