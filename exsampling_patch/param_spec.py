@@ -141,7 +141,8 @@ class Param(Generic[T]):
             raise ValueError(f"a parameter's default cannot be None: give a {self.kind_name} default, or write "
                              "required=True for one that every patch sets")
         if isinstance(default, PurePath) and self.kind_name in ("path", "str"):
-            default = str(default)  # the path's text, as a patch gives it: nodes and the editor showed PosixPath('x')
+            # The path's text, as a patch gives it: `nodes` and the editor showed PosixPath('x.wav').
+            default = cast(Any, str(default))
         self.default = default
         self.doc = doc
         self.minimum = minimum
