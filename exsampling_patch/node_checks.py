@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from exsampling_patch.node import Node, ParamError
+from exsampling_patch.node import Node, Param, ParamError
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,8 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
             spec.validate(spec.default)
         except ParamError as error:
             problems.append(TypeProblem(file, line_of(param_name), f"{name}: the default does not fit: {error}"))
+    problems += [TypeProblem(file, line_of(param_name), f"{name}: {told}")
+                 for param_name, told in _bases_wrong(cls.param_specs).items()]
     problems += _declared_again(file, body, name)
     for call in ast.walk(body):
         if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "emit"
@@ -103,6 +105,26 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
                 "" if cls.outputs else f" ({name} declares no output)")
             problems.append(TypeProblem(file, call.lineno, f"{name}: emit to unknown output '{port}'{hint}"))
     return problems
+
+
+def _bases_wrong(specs: dict[str, Param[Any]]) -> dict[str, str]:
+    """What is wrong with each table parameter's ``base=``, by parameter: one that names no choice parameter of the
+    type with the choice 'empty' loaded, and its table then always started from the default."""
+    wrong = {}
+    for param_name, spec in specs.items():
+        if not spec.base:
+            continue
+        target = specs.get(spec.base) if isinstance(spec.base, str) else None
+        if target is None:
+            choices = [n for n, s in specs.items() if s.kind_name == "choice"]
+            close = difflib.get_close_matches(str(spec.base), choices, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else (
+                "" if choices else " (it has no choice parameter)")
+            wrong[param_name] = f"base={spec.base!r} of parameter '{param_name}' names no parameter of the type{hint}"
+        elif target.kind_name != "choice" or "empty" not in (target.choices or ()):
+            wrong[param_name] = (f"base={spec.base!r} of parameter '{param_name}' must name a choice parameter with "
+                                 "the choice 'empty' (the value that starts the table from no rows)")
+    return wrong
 
 
 def _declared_again(file: str, body: Any, name: str) -> list[TypeProblem]:

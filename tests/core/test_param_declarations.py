@@ -42,3 +42,18 @@ def test_a_path_default_is_shown_as_its_text(tmp_path: Path, capsys: pytest.Capt
     assert param["default"] == "takes/x.wav"
     assert main(["nodes", "--nodes", str(tmp_path)]) == 0
     assert "    param sound (path, default 'takes/x.wav'): a file\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("base", "message"), [
+    ("'modee'", "base='modee' of parameter 'table' names no parameter of the type; did you mean 'mode'?"),
+    ("'level'", "base='level' of parameter 'table' must name a choice parameter with the choice 'empty' (the value "
+                "that starts the table from no rows)"),
+])
+def test_a_base_that_names_no_choice_parameter_is_told_at_its_line(tmp_path: Path, base: str, message: str) -> None:
+    # Before, base= naming no parameter loaded, and the table always started from its default.
+    registry = load(tmp_path, "    mode = Param(str, 'shipped', 'what', choices=('shipped', 'empty'))\n"
+                              "    level = Param(float, 0.5, 'a level')\n"
+                              f"    table = Param(dict, {{'a': 'b'}}, 'rows', merge=True, base={base})\n")
+    assert told(registry) == [f"{tmp_path / 'mine.py'}:12: Odd: {message}; node type 'odd' is not loaded"]
+    assert "odd" in load(tmp_path, "    mode = Param(str, 'shipped', 'what', choices=('shipped', 'empty'))\n"
+                                   "    table = Param(dict, {'a': 'b'}, 'rows', merge=True, base='mode')\n")
