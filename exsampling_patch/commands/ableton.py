@@ -53,7 +53,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Remote Scripts folder; choose 'ExSampling' as a Control Surface in Live's preferences afterwards.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    inst = actions.add_parser("install", help="copy the remote script into Live's Remote Scripts folder")
+    inst = actions.add_parser(
+        "install", help="copy the remote script into Live's Remote Scripts folder",
+        description="Copy the ExSampling remote script into Live's Remote Scripts folder (made if it is not "
+        "there), replacing an older copy, and print where. In Live, choose 'ExSampling' under Settings > Link, "
+        "Tempo & MIDI > Control Surface; the script loads each take into the track named after its slot.",
+    )
     inst.add_argument("--dest", type=Path, default=None, metavar="DIR",
                       help=f"the Remote Scripts folder (default: {default_remote_scripts()})")
     inst.add_argument("--name", default=SCRIPT_NAME, help="folder name of the script (default: %(default)s)")

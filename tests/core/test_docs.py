@@ -161,3 +161,13 @@ def test_every_port_the_docs_name_exists() -> None:
              for node, port in re.findall(r"`(\w+)\.(\w+)`", page.read_text(encoding="utf-8"))
              if node in types and port != "py" and port not in ports[types[node]]]
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_sub_command_help_says_what_it_does() -> None:
+    """`exsampling ableton install --help` printed its options alone, with not a word of what it does."""
+    silent = []
+    for name, parser in sub_parsers(build_parser()).items():
+        silent += [f"{name} {sub}" for sub, nested in sub_parsers(parser).items() if not nested.description]
+        if not parser.description:
+            silent.append(name)
+    assert silent == []
