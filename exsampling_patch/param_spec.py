@@ -120,6 +120,8 @@ class Param(Generic[T]):
                 raise ValueError(f"unsupported parameter kind {getattr(kind, '__name__', kind)}; use int, float, "
                                  "bool, str, dict (a table), list, or the names 'path' and 'choice'")
             self.kind_name = "choice" if choices is not None and kind is str else names[kind]
+        if not isinstance(unit, str):  # unit=5 loaded, and the editor and `nodes` showed it after each value
+            raise ValueError(f"unit must be a text ('dB', 's'), not {type(unit).__name__} {unit!r}")
         if path_kind not in ("", "file", "folder"):
             raise ValueError(f"path_kind must be 'file', 'folder' or '', not {path_kind!r}")
         # Refused here, at the plugin's line: a str with a minimum failed every check of a value (TypeError).

@@ -57,3 +57,10 @@ def test_a_base_that_names_no_choice_parameter_is_told_at_its_line(tmp_path: Pat
     assert told(registry) == [f"{tmp_path / 'mine.py'}:12: Odd: {message}; node type 'odd' is not loaded"]
     assert "odd" in load(tmp_path, "    mode = Param(str, 'shipped', 'what', choices=('shipped', 'empty'))\n"
                                    "    table = Param(dict, {'a': 'b'}, 'rows', merge=True, base='mode')\n")
+
+
+def test_a_unit_that_is_no_text_is_told_at_its_line(tmp_path: Path) -> None:
+    # Before, unit=5 loaded, and was shown after each value of the parameter.
+    registry = load(tmp_path, "    level = Param(float, 0.5, 'a level', unit=5)\n")
+    assert told(registry) == [f"{tmp_path / 'mine.py'}:10: ValueError: unit must be a text ('dB', 's'), not int 5"]
+    assert "odd" not in registry
