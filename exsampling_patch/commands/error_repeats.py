@@ -91,6 +91,13 @@ class RepeatedErrors:
         """When the next count's line is due (``time.monotonic()``); None while none waits."""
         return min((told.said_at + told.every for told in self._told.values() if told.pending), default=None)
 
+    def ended(self, node_id: str, now: float) -> list[str]:
+        """``node_id`` is out of its error (its device or port opened again): the count of its repeats not told yet,
+        and nothing kept of it. Kept, the same error after the recovery (the JACK server gone again a few seconds
+        later) was a repeat: counted, "the same error 1 more time", where the performer must read it anew."""
+        told = self._told.pop(node_id, None)
+        return [self._count(node_id, told, now)] if told is not None and told.pending else []
+
     def flush(self, now: float) -> list[str]:
         """Every count not told yet (the run stops)."""
         return [self._count(node_id, told, now) for node_id, told in self._told.items() if told.pending]

@@ -170,10 +170,17 @@ class StageConsole:
                         print(line, file=self.err, flush=True)
                     self._arm_repeats()
         elif isinstance(event, NodeHung) and event.recovered and self.mode != "json":
+            self._error_ended(event.node_id)
             self.say(f"{_clock(event)} node '{event.node_id}' is back after {event.seconds:.1f} s")
         elif isinstance(event, MessageHop) and self.mode != "json":
             self.say(f"{_clock(event)} hop {event.node_id}.{event.port} -> {event.target}.{event.target_port}: "
                      f"{summarize(event.message)}")
+
+    def _error_ended(self, node_id: str) -> None:
+        """The node is back: its repeats' count now, and its error new again should it come back."""
+        with self._lock:
+            for line in self.repeats.ended(node_id, time.monotonic()):
+                print(line, file=self.err, flush=True)
 
     def flush_errors(self) -> None:
         """Say the counts of repeated errors not told yet (the run has stopped: before its summary)."""
@@ -255,6 +262,8 @@ class StageConsole:
         # The engine's word (runtime.recovery): an opening during the node's own start, or after its error already
         # ended (a message handled, a rebuild), is no recovery to announce.
         back = event.back
+        if back and self.mode != "json":
+            self._error_ended(node_id)
         said = self._opened.setdefault(node_id, set())
         if all(key in said for key in opened) and not back:
             return

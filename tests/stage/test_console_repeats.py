@@ -150,3 +150,25 @@ def test_repeats_told_from_many_threads_at_once_are_all_counted() -> None:
     console.flush_errors()
     assert said(err.getvalue().splitlines()) == ["error in node 'bad': ValueError: no such slot",
                                                  "error in node 'bad': the same error 999 more times"]
+
+
+def test_the_same_error_after_its_node_came_back_is_told_in_full() -> None:
+    """The JACK server gone, back ("sampler is back"), gone again seconds later: the same words, within the quiet
+    spell, were a repeat of the error that had ended, counted ("the same error 1 more time") where the performer
+    must read what happened anew. A recovery ends the error's repeats; its count not told yet comes first."""
+    from exsampling_patch.runtime import NodeStatus
+
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    gone = "the JACK server went away (stopped or restarted): the sampler is silent until it is back"
+    console(NodeError("sampler", error=gone, port=None))
+    console(NodeError("sampler", error=gone, port=None))
+    console(NodeStatus("sampler", {"midi_port": "exsampling sampler"}, back=True))
+    console(NodeError("sampler", error=gone, port=None))
+    console.flush_errors()
+    assert said(err.getvalue().splitlines()) == [
+        f"error in node 'sampler': {gone}",
+        "error in node 'sampler': the same error 1 more time",
+        "sampler is back: node 'sampler': MIDI port exsampling sampler",
+        f"error in node 'sampler': {gone}",
+    ]
