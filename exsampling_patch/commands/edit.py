@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import sys
 from pathlib import Path
@@ -25,6 +26,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+def x11_display_opens(display: str) -> bool:
+    """Whether an X server answers at ``display``; True where libX11 is not there to ask (let the editor try)."""
+    try:
+        x11 = ctypes.CDLL("libX11.so.6")
+    except OSError:
+        return True
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    handle = x11.XOpenDisplay(display.encode())
+    if not handle:
+        return False
+    x11.XCloseDisplay(handle)
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     if args.patch and not os.path.exists(args.patch):
         # A misspelt path opened an empty editor without a word: say it is new, and what may have been meant.
@@ -35,6 +52,13 @@ def run(args: argparse.Namespace) -> int:
         # Dear PyGui aborts the whole process without a display; say so instead.
         print("exsampling edit needs a display (DISPLAY is not set); on a server, use `exsampling run` "
               "or start Xvfb and set DISPLAY", file=sys.stderr)
+        return 2
+    display = os.environ.get("DISPLAY", "")
+    if display and sys.platform.startswith("linux") and not x11_display_opens(display):
+        # A DISPLAY whose server is gone (an Xvfb stopped, an ssh -X session closed) aborts Dear PyGui the same
+        # way, in a C assertion: a core dump, and no word of the display.
+        print(f"exsampling edit cannot open the display {display!r} (DISPLAY): no X server answers there; "
+              "on a server, use `exsampling run` or start Xvfb and set DISPLAY", file=sys.stderr)
         return 2
     import dearpygui.dearpygui as dpg
 
