@@ -171,3 +171,37 @@ def test_every_sub_command_help_says_what_it_does() -> None:
         if not parser.description:
             silent.append(name)
     assert silent == []
+
+
+def test_the_custom_node_guide_s_class_loads_and_its_tests_pass(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/custom-nodes.md's Gain, saved in a folder, is the type `gain`; the tests the guide shows for it pass
+    as written, beside a show.yaml that uses it."""
+    import inspect
+    import sys
+
+    from exsampling_patch.registry import Registry
+
+    node, tests = fenced((ROOT / "docs" / "custom-nodes.md").read_text(encoding="utf-8"), "python")
+    folder = tmp_path / "my-nodes"
+    folder.mkdir()
+    (folder / "gain.py").write_text(node, encoding="utf-8")
+    registry = Registry.default([folder], entry_points=False)
+    assert registry.problems == [] and registry.get("gain").__name__ == "Gain"
+    (tmp_path / "show.yaml").write_text("exsampling_patch: 1\nnodes:\n- id: g\n  type: gain\n  params: {gain_db: -6}\n",
+                                        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(folder))  # the guide's "put its folder on sys.path"
+    monkeypatch.delitem(sys.modules, "gain", raising=False)
+    try:
+        namespace: dict[str, object] = {}
+        exec(compile(tests, "custom-nodes.md", "exec"), namespace)
+        ran = []
+        for name, test in namespace.items():
+            if name.startswith("test_") and callable(test):
+                wanted = inspect.signature(test).parameters
+                test(**({"tmp_path": tmp_path / name} if "tmp_path" in wanted else {}))
+                ran.append(name)
+    finally:
+        sys.modules.pop("gain", None)
+    assert len(ran) == 4, ran
