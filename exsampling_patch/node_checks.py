@@ -47,6 +47,11 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     if not isinstance(cls.type_name, str) or not cls.type_name.strip():  # 5 ended `exsampling nodes` in a traceback
         return [TypeProblem(file, _assigned_line(body, "type_name"),
                             f"{name}: type_name must be a name (letters, digits, '_'), not {cls.type_name!r}")]
+    if cls.type_name != cls.type_name.strip() or any(c in cls.type_name for c in "\n\r\t"):
+        # A patch's unquoted `type:  padded ` names 'padded': the type was then unknown, beside one listed as it.
+        return [TypeProblem(file, _assigned_line(body, "type_name"), f"{name}: type_name {cls.type_name!r} cannot "
+                            "be written as a patch's type (a space at either end, a line break or a tab): say "
+                            f"{' '.join(cls.type_name.split())!r}")]
     if not isinstance(cls.family, str) or not cls.family.strip():  # None ended `nodes` and the palette so
         return [TypeProblem(file, _assigned_line(body, "family"), f"{name}: family must be a name (the palette's "
                                                                   f"group: 'processing', ...), not {cls.family!r}")]

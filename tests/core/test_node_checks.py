@@ -269,3 +269,16 @@ def test_a_family_that_is_no_name_is_told_at_load(tmp_path: Path) -> None:
         f"{tmp_path / 'mine.py'}:7: Odd: family must be a name (the palette's group: 'processing', ...), not None; "
         "node type 'odd' is not loaded"]
     assert len(registry.describe()) == len(Registry.default(entry_points=False).describe())
+
+
+@pytest.mark.parametrize(("written", "said"), [("' padded '", "'padded'"), ("'two\\nlines'", "'two lines'")])
+def test_a_type_name_a_patch_cannot_write_is_told_at_load(tmp_path: Path, written: str, said: str) -> None:
+    # Before, type_name = ' padded ' loaded, and a patch's `type: padded` was an unknown type ("did you mean
+    # ' padded '?"). Spaces inside, dots and '->' a patch's type holds as they are.
+    registry = load(tmp_path, "from exsampling_patch import ANY, Input, Node\n\n\nclass Odd(Node):\n    '''Odd.'''\n\n"
+                              f"    type_name = {written}\n    x = Input(ANY)\n\n    def on_x(self, m):\n"
+                              "        pass\n")
+    (problem,) = registry.problems
+    assert str(problem).startswith(f"{tmp_path / 'mine.py'}:7: Odd: type_name {written} cannot be written as a "
+                                   f"patch's type (a space at either end, a line break or a tab): say {said}; ")
+    assert str(problem).endswith("is not loaded")
