@@ -203,11 +203,11 @@ class EditorModel:
 
     def add_node(self, type_name: str, position: Position | None = None,
                  params: dict[str, Any] | None = None, node_id: str | None = None) -> str:
-        """Add a node of a registered type; returns its id (the type name, made unique)."""
+        """Add a node of a registered type; returns its id (the type name made one, :func:`fixed_id`, and unique)."""
         node_type = self.registry.get(type_name)  # KeyError with a "did you mean" if unknown
         if params:
             node_type.resolve_params({k: v for k, v in params.items() if v is not None})
-        new_id = node_id or self.patch.unique_id(type_name)
+        new_id = node_id or self.patch.unique_id(fixed_id(type_name))  # "acme.gain" made an id no link can name
         refused = self.id_problem(new_id)
         if refused:
             raise ValueError(refused)
