@@ -12,8 +12,10 @@ cd "$(dirname "$0")/.."
 USE=${1:-run}
 case "$USE" in run | test) ;; *) echo "usage: $0 [run|test] [--list]" >&2; exit 2 ;; esac
 
-# The main job: audio out (PortAudio, libsndfile), the recorder's certificate (openssl), the editor's OpenGL.
-APT_PACKAGES=(libportaudio2 libsndfile1 openssl libgl1 libglx-mesa0 libgl1-mesa-dri)
+# The main job: audio out (PortAudio, libsndfile), the recorder's certificate (openssl), the editor's OpenGL, and
+# the .venv itself: Debian's python3 leaves ensurepip to python3-venv, without which `python3 -m venv` fails
+# half-way, leaving a .venv/bin/python with no pip that the next run would take for a made venv.
+APT_PACKAGES=(python3 python3-venv libportaudio2 libsndfile1 openssl libgl1 libglx-mesa0 libgl1-mesa-dri)
 # The tests: a virtual display and a JACK dummy server (scripts/services.sh), real mouse and keys (the editor's
 # scenarios send them through XTEST themselves, loading libXtst: tests/editor/xinput.py), xdotool (only for
 # tests/core/test_services.py, which asks it each display's size),

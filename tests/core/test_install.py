@@ -34,6 +34,8 @@ def test_make_run_installs_no_test_tool() -> None:
                              text=True, check=True).stdout.split()
     for tool in ("chromium", "nodejs", "npm", "xdotool", "xvfb", "playwright-core", "[dev]", "[test]"):
         assert tool not in listing, listing
+    # A fresh Debian 12 has python3 without ensurepip: `python3 -m venv .venv` failed there.
+    assert {"python3", "python3-venv"} <= set(listing), listing
     listing = subprocess.run(["bash", str(REPO / "scripts/bootstrap.sh"), "test", "--list"], capture_output=True,
                              text=True, check=True).stdout.split()
     # libxtst6: the editor's scenarios send their X input through it (tests/editor/xinput.py); xdotool brought it.
