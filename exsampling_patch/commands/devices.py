@@ -14,8 +14,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "devices", help="list audio devices, MIDI ports and the JACK server",
         description="List the audio devices (host API, channels, default rate), the MIDI inputs and outputs "
-        "and whether a JACK server runs, as the nodes see them: the names a patch's 'device' and MIDI 'port' "
-        "parameters take.",
+        "and whether a JACK server runs, as the nodes see them: the names a patch's 'device' parameters and its "
+        "MIDI port parameters ('port', the sampler's 'midi_port') take.",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--midi-api", choices=API_CHOICES, default="auto",
