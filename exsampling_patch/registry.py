@@ -235,7 +235,8 @@ class Registry:
         parameters without being a :class:`Node` (``class Reverse:``): it loaded without a word, and the type
         was then unknown with nothing said of the file that meant to define it."""
         module = _import_file(file)
-        self.register_module(module, str(file))
+        defined = self.register_module(module, str(file))
+        told = len(self.problems)
         for value in vars(module).values():
             if (inspect.isclass(value) and value.__module__ == module.__name__ and not issubclass(value, Node)
                     and any(isinstance(v, PortSpec | Param) for v in vars(value).values())):
@@ -243,6 +244,11 @@ class Registry:
                 self.problems.append(PluginProblem(
                     where or str(file), f"{value.__name__} declares ports or parameters but does not subclass Node "
                     f"(write class {value.__name__}(Node):); it is not loaded", file=str(file)))
+        if not defined and len(self.problems) == told:
+            # A helper module or a test file beside the node files was imported without a word, as a node file.
+            self.problems.append(PluginProblem(str(file), f"defines no node type (no subclass of Node); a helper "
+                                 f"of the node files is named with a leading '_' (_{file.name}), which is not read as "
+                                 "a node file", file=str(file)))
 
     def _register_loaded(self, obj: Any, origin: str) -> None:
         if isinstance(obj, ModuleType):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from exsampling_patch.cli import main
 from exsampling_patch.registry import Registry
 
 PLUGINS = Path(__file__).parent / "plugins"
@@ -233,3 +234,19 @@ def test_an_unknown_type_whose_file_is_in_a_sub_folder_says_so(tmp_path: Path) -
     assert registry.unknown_hint("echo") == (
         f"not read: {tmp_path / 'effects' / 'echo.py'} is in a sub-folder; node files are read from the folder "
         f"itself: add --nodes {tmp_path / 'effects'} (or the folder to node_dirs)")
+
+
+def test_a_node_file_that_defines_no_node_type_is_told_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, a helper module (or a test file) among the node files was imported as one without a word.
+    (tmp_path / "dsp.py").write_text("def reverse(samples):\n    return samples[::-1]\n", encoding="utf-8")
+    (tmp_path / "_shared.py").write_text("SIZE = 3\n", encoding="utf-8")
+    (tmp_path / "rev.py").write_text(
+        "from dsp import reverse\n\nfrom exsampling_patch import ANY, Input, Node\n\n\nclass Rev(Node):\n"
+        "    '''Reverses.'''\n\n    x = Input(ANY)\n\n    def on_x(self, m):\n        reverse(m)\n", encoding="utf-8")
+    told = (f"{tmp_path / 'dsp.py'}: defines no node type (no subclass of Node); a helper of the node files is named "
+            "with a leading '_' (_dsp.py), which is not read as a node file")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert [str(p) for p in registry.problems] == [told]
+    assert "rev" in registry
+    assert main(["nodes", "--nodes", str(tmp_path)]) == 0
+    assert capsys.readouterr().err.count(f"warning: plugin {told}\n") == 1
