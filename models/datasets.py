@@ -211,7 +211,8 @@ def load_dataset(
 
     Args:
         path: a folder with one sub-folder per label, or an ESC-50-style folder (``esc50.csv`` or another
-            single ``*.csv`` with columns filename, fold, category, beside ``audio/``), or that CSV file.
+            single ``*.csv`` with columns filename, fold, category, beside ``audio/`` or in ``meta/`` as ESC-50's
+            own checkout has it), or that CSV file.
         folds: ESC-50 layout only: keep these folds (default all).
         check_files: open every file's header to catch unreadable files now rather than mid-training; in a
             folder data set (a performer's takes) also read its samples, to refuse damaged, too short and silent
@@ -225,11 +226,15 @@ def load_dataset(
     if not p.exists():
         raise DataError(f"data not found: {p}")
     if p.is_file() and p.suffix.lower() == ".csv":
-        ds = _dataset_from_esc50(p.parent, p, folds, check_files)
+        # ESC-50's own checkout keeps its CSV in meta/, beside audio/ one level up.
+        up = p.parent.name == "meta" and not (p.parent / "audio").is_dir() and (p.parent.parent / "audio").is_dir()
+        ds = _dataset_from_esc50(p.parent.parent if up else p.parent, p, folds, check_files)
     elif p.is_dir():
-        csvs = sorted(p.glob("*.csv"))
+        # The CSV beside audio/, or in meta/ as ESC-50's own checkout has it (meta/esc50.csv): that folder read
+        # as one of label folders made 'meta' a label with no audio.
+        csvs = sorted(p.glob("*.csv")) or sorted((p / "meta").glob("*.csv"))
         if csvs and (p / "audio").is_dir():
-            csv_path = p / "esc50.csv" if (p / "esc50.csv").is_file() else csvs[0]
+            csv_path = next((c for c in csvs if c.name == "esc50.csv"), csvs[0])
             ds = _dataset_from_esc50(p, csv_path, folds, check_files)
         else:
             ds = _dataset_from_folder(p, check_files)

@@ -13,10 +13,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "train", help="train a classifier on your own takes",
         description="Fine-tune the classifier on labelled takes: DATA is a folder with one sub-folder per "
-        "label (audio files inside), or a folder in ESC-50's layout (esc50.csv beside audio/). The data is "
-        "checked before training starts; a share of each label is held out for validation. Writes the model "
-        "file and, beside it, its card (.md) with the validation accuracy and a confusion matrix (PNG). Use "
-        "the model with `exsampling classify --model MODEL` or the classifier node's `model` parameter.",
+        "label (audio files inside), or a folder in ESC-50's layout (audio/ and meta/esc50.csv, or a CSV beside "
+        "audio/). The data is checked before training starts; a share of each label is held out for validation. "
+        "Writes the model file and, beside it, its card (.md) with the validation accuracy and a confusion matrix "
+        "(PNG). Use the model with `exsampling classify --model MODEL` or the classifier node's `model` parameter.",
     )
     parser.add_argument("data", metavar="DATA", help="folder of labelled takes")
     parser.add_argument("--out", default="my_model.pt", metavar="MODEL",

@@ -152,6 +152,23 @@ def test_esc50_csv_missing_file_is_named(tmp_path: Path) -> None:
         load_dataset(tmp_path)
 
 
+def test_esc50_s_own_checkout_layout_reads(tmp_path: Path) -> None:
+    # ESC-50's repository keeps meta/esc50.csv beside audio/. Before, that folder was read as label folders:
+    # "class folder has no audio files: .../meta"; and meta/esc50.csv given itself looked for meta/audio/.
+    for name in ("1-1-A-0.wav", "1-2-A-1.wav", "2-3-A-0.wav", "2-4-A-1.wav"):
+        write_tone(tmp_path / "audio" / name)
+    (tmp_path / "meta").mkdir()
+    (tmp_path / "meta" / "esc50.csv").write_text(
+        "filename,fold,target,category,esc10,src_file,take\n1-1-A-0.wav,1,0,dog,True,1,A\n"
+        "1-2-A-1.wav,1,1,rooster,False,2,A\n2-3-A-0.wav,2,0,dog,True,3,A\n2-4-A-1.wav,2,1,rooster,False,4,A\n",
+        encoding="utf-8")
+    for data in (tmp_path, tmp_path / "meta" / "esc50.csv"):
+        ds = load_dataset(data)
+        assert ds.labels == ["dog", "rooster"]
+        assert sorted(e.path.name for e in ds.examples) == ["1-1-A-0.wav", "1-2-A-1.wav", "2-3-A-0.wav", "2-4-A-1.wav"]
+        assert {e.fold for e in ds.examples} == {1, 2}
+
+
 CLASSES = ("dog", "church_bells", "clock_tick")
 
 
