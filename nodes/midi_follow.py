@@ -43,6 +43,7 @@ class MidiClockTimeline:
         self._start_beat = -math.inf  # the beat the master started or continued from: nothing before it plays
         self._tempo = tempo  # the last tempo the ticks gave (until they give one: the node's own)
         self._clock = BeatClock(time.perf_counter(), 0.0, tempo, quantum, playing=False)
+        self.starts = 0  # start and continue messages so far: each one a new start, from its beat
 
     @property
     def peers(self) -> int:
@@ -57,8 +58,10 @@ class MidiClockTimeline:
                 self._tick(at)
             elif kind == "start":  # the next tick is beat 0
                 self._playing, self._next, self._last, self._start_beat = True, 0, -1, 0.0
+                self.starts += 1
             elif kind == "continue":  # the next tick is where it stopped (or the song position given since)
                 self._playing, self._last, self._start_beat = True, -1, self._next / TICKS_PER_BEAT
+                self.starts += 1
             elif kind == "stop":
                 self._playing = False
             elif kind == "songpos" and not self._playing:

@@ -253,6 +253,7 @@ class Pattern(Node):
                 self._pending, self._patterns = self._patterns, handed["patterns"]
         self._started_session = False
         self._stopped = not self._play  # the groove stopped: played again, it starts from the top
+        self._starts = self.timeline.starts if isinstance(self.timeline, MidiClockTimeline) else 0
         self.run_thread(self._run, name=f"{self.node_id}-pattern")
 
     def stop(self) -> None:
@@ -410,6 +411,12 @@ class Pattern(Node):
             self.timeline.set_origin(max(horizon, self._last_due + 1e-4))
             clock = self.timeline.capture()
             self._sent_step = None
+        starts = self.timeline.starts if isinstance(self.timeline, MidiClockTimeline) else 0
+        if starts != self._starts:
+            # the master started (or continued) again while playing: from that beat, on its time (the steps sent
+            # ahead before still play). Within two beats of the last start it read as no jump back: the groove went
+            # on at its old step, silent until the beat got there, and the one came after the last step sent.
+            self._starts, self._next_step, self._sent_step, self._last_due = starts, None, None, 0.0
         first = math.ceil(clock.beat_at(horizon - lookahead / 2) * self.steps_per_beat)
         if self._next_step is None or self._next_step > first + 2 * self.steps_per_beat:
             self._next_step = first  # (re)start, or the session's beat jumped back: go on from where it is now

@@ -134,3 +134,61 @@ def test_the_groove_follows_a_masters_clock_start_stop_continue_and_its_silence(
     assert [v for t, channel, v in back if channel == 3] == [110]
     assert sum(channel == 0 for _, channel, _ in back) == 4
     assert pattern.late_steps == 0
+
+
+#: A master started again while playing, a beat and a half in: 240 BPM, start, 36 ticks, start, 48 ticks, stop.
+AGAIN = """
+import sys, time
+import mido
+mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
+port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
+print("up", flush=True)
+sys.stdin.readline()
+def ticks(n, t):
+    for _ in range(n):
+        while time.perf_counter() < t:
+            time.sleep(0.0003)
+        port.send(mido.Message("clock"))
+        t += 60 / 240 / 24
+    return t
+t = ticks(12, time.perf_counter())
+for what, n in (("start", 36), ("again", 48)):
+    port.send(mido.Message("start"))
+    print(what, time.perf_counter(), flush=True)
+    t = ticks(n, t)
+port.send(mido.Message("stop"))
+print("stop", time.perf_counter(), flush=True)
+time.sleep(0.2)
+"""
+
+
+@pytest.mark.jack
+def test_a_master_started_again_within_two_beats_starts_the_groove_again() -> None:
+    """A start while playing is bar 1 again. Less than two beats after the last, the node read it as no jump back and
+    went on at its old step, silent for those beats: the bar's one never played."""
+    name = f"exs-again-{os.getpid()}"
+    pattern = Pattern("pat-again-follow", {"patterns": {"HH": "x.x.", "BD": "x... .... .... ...."},
+                                           "follow_midi_clock": True}, NodeContext())
+    pattern.start()
+    master = subprocess.Popen([sys.executable, "-c", AGAIN, name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    listener = MidiIn("keys-again", {"virtual_port": "", "port": name, "api": "UNIX_JACK"}, Into(pattern))
+    try:
+        assert master.stdout is not None and master.stdin is not None
+        assert master.stdout.readline().strip() == "up"
+        listener.start()
+        assert listener.keeper.wait_open(10), listener.context.errors
+        master.stdin.write("go\n")
+        master.stdin.flush()
+        sent = {what: float(at) for what, at in (line.split() for line in master.stdout)}
+    finally:
+        listener.stop()
+        pattern.stop()
+        master.kill()
+        master.wait()
+    ons = [(m.time, m.channel) for port, m in pattern.context.emitted if m.type == "note_on"]
+    tick = 60 / 240 / 24
+    assert [t for t, channel in ons if channel == 3 and sent["again"] <= t < sent["again"] + 3 * tick]  # its one
+    # two hi-hats a beat from there (the one sent ahead before the start falls on the first: its last step, beat 1.5)
+    hh = sorted(t for t, channel in ons if channel == 0 and sent["again"] <= t < sent["stop"])
+    assert len([t for i, t in enumerate(hh) if i == 0 or t - hh[i - 1] > 2 * tick]) == 4
