@@ -73,7 +73,9 @@ class MidiClockTimeline:
     def _tick(self, at: float) -> None:
         arrivals = self._arrivals
         if arrivals and at - arrivals[-1] > self._gone_after():
-            if self._playing:  # the master played on while its ticks did not come (a cable out): so does the count
+            if self._playing and self._last >= 0:
+                # ticks gone while playing: the master played on meanwhile (a cable out), so does the count. Not a
+                # start's first tick after a quiet stop: that gap counted, the groove came back mid-bar.
                 tempo, last = self._fit()  # the line, not the last arrival: that one is up to a JACK period off
                 self._next += max(0, round((at - last) * tempo * TICKS_PER_BEAT / 60.0) - 1)
                 self._start_beat = self._next / TICKS_PER_BEAT  # its step plays, as a start's first (just late)

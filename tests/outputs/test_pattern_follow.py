@@ -192,3 +192,55 @@ def test_a_master_started_again_within_two_beats_starts_the_groove_again() -> No
     # two hi-hats a beat from there (the one sent ahead before the start falls on the first: its last step, beat 1.5)
     hh = sorted(t for t, channel in ons if channel == 0 and sent["again"] <= t < sent["stop"])
     assert len([t for i, t in enumerate(hh) if i == 0 or t - hh[i - 1] > 2 * tick]) == 4
+
+
+#: A master that sends its clock only while playing: 240 BPM, start, 24 ticks, stop, half a second, start, 24, stop.
+QUIET = """
+import sys, time
+import mido
+mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
+port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
+print("up", flush=True)
+sys.stdin.readline()
+for what in ("start", "again"):
+    port.send(mido.Message("start"))
+    print(what, time.perf_counter(), flush=True)
+    t = time.perf_counter() + 0.005
+    for _ in range(24):
+        while time.perf_counter() < t:
+            time.sleep(0.0003)
+        port.send(mido.Message("clock"))
+        t += 60 / 240 / 24
+    port.send(mido.Message("stop"))
+    print("stop" if what == "again" else "pause", time.perf_counter(), flush=True)
+    time.sleep(0.5)
+"""
+
+
+@pytest.mark.jack
+def test_a_start_after_a_quiet_stop_is_bar_1_not_the_gap_counted_as_ticks() -> None:
+    """A master silent while stopped: its next start's first tick came after a gap, which the node counted as ticks
+    the master played with its cable out (half a second: two beats on), so the groove came back mid-bar."""
+    name = f"exs-quiet-{os.getpid()}"
+    pattern = Pattern("pat-quiet-follow", {"patterns": {"HH": "x.x.", "BD": "x... .... .... ...."},
+                                           "follow_midi_clock": True}, NodeContext())
+    pattern.start()
+    master = subprocess.Popen([sys.executable, "-c", QUIET, name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    listener = MidiIn("keys-quiet", {"virtual_port": "", "port": name, "api": "UNIX_JACK"}, Into(pattern))
+    try:
+        assert master.stdout is not None and master.stdin is not None
+        assert master.stdout.readline().strip() == "up"
+        listener.start()
+        assert listener.keeper.wait_open(10), listener.context.errors
+        master.stdin.write("go\n")
+        master.stdin.flush()
+        sent = {what: float(at) for what, at in (line.split() for line in master.stdout)}
+    finally:
+        listener.stop()
+        pattern.stop()
+        master.kill()
+        master.wait()
+    ons = sorted((m.time, m.channel) for port, m in pattern.context.emitted if m.type == "note_on")
+    again = [channel for t, channel in ons if sent["again"] <= t < sent["stop"]]
+    assert again[:2] in ([0, 3], [3, 0]) and again.count(0) == 2  # bar 1: BD's one, two hi-hats in the beat
