@@ -33,7 +33,8 @@ CONFIRM = 3
 #: ... or this many in a row that do not agree (a busy machine after the xrun): the earliest of them. At the start
 #: the clock's phase is the earliest of this many first callbacks.
 HOLD_LIMIT = 8
-#: A timed note-on that reaches its block later than this after its time (and later than a block) is dropped and
+#: A timed note-on that reaches its block later than this after its time, beyond the stream's output latency (a note
+#: sent for "now" is that late, no more), and later than a block, is dropped and
 #: counted (``late_dropped``), not played at once: the steps a pattern sent before the stream opened, or during a
 #: stall, would otherwise all start in one block, stacked (a loud flam of a dozen hits). One less late plays at
 #: once (``late_events``). The pattern node skips a step this late itself (``pattern.LATE_DROP``).

@@ -121,6 +121,21 @@ def test_very_late_notes_are_dropped_and_counted_not_stacked() -> None:
     assert core.state.late_dropped == 4 and core.state.late_events == 1
 
 
+def test_a_note_due_now_plays_at_once_behind_the_output_latency_not_dropped() -> None:
+    """A note stamped with the time it is sent ("now": a MIDI clock master's first step, a Link start's step just
+    late) can only be heard an output latency later. Under JACK that is 21.3 ms, more than the 20 ms a note may be
+    late: every such note was dropped as if from a stall. Only lateness beyond the output latency counts now."""
+    core, ring = block_core()
+    core.state.clock[OUTPUT_LATENCY] = 0.0213
+    render(core, 10)
+    now = T0 + 10 * BLOCK / RATE  # block 10's callback
+    ring.push(NOTE_ON, 0, 60, 127, 1.0, now - 0.003)  # sent 3 ms ago, for then
+    ring.push(NOTE_ON, 1, 60, 127, 1.0, now - 0.1)  # a stall's: still dropped, not stacked
+    signal = render(core, 4, first=10)
+    assert onsets(signal)[0] == 0 and signal[100] == pytest.approx(0.5, abs=0.01)  # slot 0 alone, at once
+    assert core.state.late_events == 1 and core.state.late_dropped == 1
+
+
 def test_a_take_held_for_its_time_swaps_in_the_block_it_falls_in() -> None:
     core, ring = block_core()
     render(core, 1)  # the first takes are in
