@@ -252,7 +252,9 @@ class Pattern(Node):
             if same_run and self.change_at == "bar" and handed.get("patterns") is not None:
                 self._pending, self._patterns = self._patterns, handed["patterns"]
         self._started_session = False
-        self._stopped = not self._play  # the groove stopped: played again, it starts from the top
+        # the groove stopped, or not started on a timeline of its own: it starts from the top, beat 0 one lookahead
+        # later, the steps before it silent (sent from half a lookahead ahead, they came first: the loop's last ones)
+        self._stopped = not self._play or self._own_timeline
         self._starts = self.timeline.starts if isinstance(self.timeline, MidiClockTimeline) else 0
         self.run_thread(self._run, name=f"{self.node_id}-pattern")
 

@@ -161,6 +161,19 @@ def test_a_faster_tempo_starts_after_the_steps_already_sent(wait: float) -> None
     assert gaps.count(fast) > 4
 
 
+def test_the_groove_starts_on_its_first_step_not_with_its_last_ones() -> None:
+    """Beat 0 is one lookahead after the start, and the node sends from half a lookahead ahead: with steps shorter
+    than that (16 a beat at 240 BPM), the steps before beat 0 went out first, the tail of the loop as a pickup."""
+    node = make("pat-pickup", patterns={"HH": "x", "BD": "x... .... .... ...."}, tempo=240.0, steps_per_beat=16)
+    try:
+        messages = collect(node, 0.3)
+    finally:
+        node.stop()
+    clock = node.beat_clock()
+    steps = [(round(clock.beat_at(m.time) * 16), m.channel) for m in messages if m.type == "note_on"]
+    assert steps[:3] == [(0, 0), (0, 3), (1, 0)], steps[:4]
+
+
 def test_an_edited_node_goes_on_with_the_groove() -> None:
     """The runtime rebuilds a node whose parameters change, with the same context (one engine's): the new one keeps
     the beat and the step count, and goes on from the step after the last one sent, its new patterns from it
