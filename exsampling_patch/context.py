@@ -39,6 +39,8 @@ class NodeContext:
         self.fates: list[tuple[str, str]] = []
         #: ``(take_id, recorder, fate, reason)`` for each end told with :meth:`tell_fate_of`.
         self.ended: list[tuple[str, str, str, str]] = []
+        #: take id -> why the node holds it, for each take held (:meth:`Node.hold_take`) and not let go yet.
+        self.held: dict[str, str] = {}
         self.stop_event = threading.Event()
         #: Inputs that count as linked (:meth:`Node.is_linked`) outside a runtime: tests fill it.
         self.linked_inputs: set[str] = set()
@@ -61,6 +63,14 @@ class NodeContext:
 
     def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
         self.fates.append((fate, reason))
+
+    def hold_take(self, node_id: str, take: Any, reason: str) -> None:
+        """A node keeps a take waiting: see :meth:`Node.hold_take`."""
+        self.held[str(getattr(take, "take_id", take))] = reason
+
+    def let_go_take(self, node_id: str, take: Any) -> None:
+        """A node let go of a take it held: see :meth:`Node.let_go_take`."""
+        self.held.pop(str(getattr(take, "take_id", take)), None)
 
     def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
         """A source tells the end of a take by its id (one it never emitted): see :meth:`Node.tell_fate_of`."""

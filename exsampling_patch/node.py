@@ -45,6 +45,9 @@ class PortSpec:
     doc: str = ""
     name: str = ""
     multiple: bool = False  # inputs only: may more than one link end here?
+    #: Outputs only: what the node did with a take it took to an end (a writer's file written, a sampler's slot
+    #: loaded), not the take going on: emitted to nothing, the take still ended here (see the ledger).
+    report: bool = False
 
 
 class Input(PortSpec):
@@ -61,10 +64,13 @@ class Input(PortSpec):
 
 
 class Output(PortSpec):
-    """Declare an output port: ``out = Output(TAKE, "the trimmed take")``. Outputs fan out freely."""
+    """Declare an output port: ``out = Output(TAKE, "the trimmed take")``. Outputs fan out freely.
 
-    def __init__(self, type: PortType, doc: str = "") -> None:
-        super().__init__(type=port_type(type), doc=doc, multiple=True)
+    A take emitted on an output linked to nothing went nowhere (its end says so), unless the output is a
+    ``report`` of what the node did with it: ``written = Output(TAKE, "the stored take", report=True)``."""
+
+    def __init__(self, type: PortType, doc: str = "", *, report: bool = False) -> None:
+        super().__init__(type=port_type(type), doc=doc, multiple=True, report=report)
 
     def __set_name__(self, owner: type, name: str) -> None:
         object.__setattr__(self, "name", name)
@@ -89,6 +95,9 @@ class Node:
     inputs: ClassVar[dict[str, PortSpec]] = {}
     outputs: ClassVar[dict[str, PortSpec]] = {}
     param_specs: ClassVar[dict[str, Param[Any]]] = {}
+    #: Inputs whose messages wait for another input's (``{"take": "prediction"}``: a slot map's take waits for its
+    #: prediction): ``exsampling check`` warns where the first gets messages and the second cannot.
+    needs: ClassVar[dict[str, str]] = {}
     #: Seconds a handler may run before the runtime reports the node as hung and goes on without it. A type
     #: sets its own (a classifier that may restart its process needs longer than a trim); a type that declares
     #: a ``hang_after`` parameter lets each patch set it.
@@ -263,6 +272,16 @@ class Node:
         why; the runtime already notes slot assignments and errors raised.
         """
         self.context.tell_fate(self.node_id, take, fate, reason)
+
+    def hold_take(self, take: Any, reason: str) -> None:
+        """Keep ``take`` (or a message about it) waiting here for something still to come (a slot map's take for
+        its prediction), until :meth:`let_go_take`. Should the take end meanwhile (nothing more of it in flight),
+        it ended here, ``"dropped"`` with ``reason`` ("waiting in map for its prediction"), not done."""
+        self.context.hold_take(self.node_id, take, reason)
+
+    def let_go_take(self, take: Any) -> None:
+        """No longer keep ``take`` waiting (:meth:`hold_take`): it went on, or its wait is over."""
+        self.context.let_go_take(self.node_id, take)
 
     def tell_fate_of(self, take_id: str, recorder: str = "", *, fate: str = "error", reason: str) -> None:
         """Tell the end of a take this source never emitted (a stored take found unreadable at a restart).

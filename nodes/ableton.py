@@ -85,6 +85,7 @@ class AbletonMax(Node):
 
     assignment = Input(SLOT, "takes assigned to slots (the device loads each take's file)", multiple=True)
     upcoming = Input(TAKE, UPCOMING_HELP, multiple=True)
+    needs = {"upcoming": "assignment"}  # a take sent ahead waits for its assignment
 
     host = Param(str, "127.0.0.1", "the machine running Live")
     port = Param(int, 10500, "the device's UDP port", minimum=1, maximum=65535)
@@ -331,6 +332,7 @@ class AbletonLive(Node):
 
     assignment = Input(SLOT, "takes assigned to slots (the script loads each take's file)", multiple=True)
     upcoming = Input(TAKE, UPCOMING_HELP, multiple=True)
+    needs = {"upcoming": "assignment"}  # a take sent ahead waits for its assignment
 
     host = Param(str, "127.0.0.1", "the machine running Live with the ExSampling remote script")
     port = Param(int, 10600, "the remote script's UDP port", minimum=1, maximum=65535)

@@ -215,6 +215,7 @@ class SlotMap(Node):
     rejected = Input(PREDICTION, "optional: the gate's rejected predictions: their takes are not waited for",
                      multiple=True)
     take = Input(TAKE, "optional: the same takes after other processing (pitch), joined by take id", multiple=True)
+    needs = {"take": "prediction"}
     slot = Output(SLOT, "the take assigned to its slot")
     unmapped = Output(PREDICTION, "predictions whose labels are not in the table")
 
@@ -243,6 +244,7 @@ class SlotMap(Node):
     def on_take(self, take: Take) -> None:
         prediction = self._predictions.pop(take.take_id, None)
         if prediction is not None:
+            self.let_go_take(prediction)
             self._map(prediction, take)
             self._check_waiting()
             return
@@ -260,6 +262,7 @@ class SlotMap(Node):
         if take is None:
             self._hold(self._predictions, prediction.take.take_id, prediction)
         else:
+            self.let_go_take(take)
             self._map(prediction, take)
             self._check_waiting()
 
@@ -268,7 +271,10 @@ class SlotMap(Node):
             return  # the gate sends it on 'passed' as well: it comes to 'prediction', for its fallback slot
         take_id = prediction.take.take_id
         why = str(prediction.take.meta.get("gate_reason") or prediction.reason or "rejected")
-        if not self.is_linked("take") or self._takes.pop(take_id, None) is not None:
+        held = self._takes.pop(take_id, None)
+        if held is not None:
+            self.let_go_take(held)
+        if not self.is_linked("take") or held is not None:
             self._let_go(take_id, why)
             return
         self._rejected[take_id] = why  # its take has not come yet: it will not be held when it does
@@ -281,6 +287,9 @@ class SlotMap(Node):
 
     def _hold(self, waiting: OrderedDict[str, Any], take_id: str, item: Any) -> None:
         waiting[take_id] = item
+        # Should nothing more of the take be in flight (the classifier or the pitch not linked), it ended here.
+        half = "its take" if waiting is self._predictions else "its prediction"
+        self.hold_take(item, f"left waiting in {self.node_id} for {half}, which never came")
         self.report_status(take=take_id, waiting=len(self._takes) + len(self._predictions))
         self._check_waiting()
 

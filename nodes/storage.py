@@ -19,7 +19,7 @@ class TakeWriter(Node):
     hang_after = 60.0  # a slow disk (network, SD card) is not a hang
 
     take = Input(TAKE, "takes to store", multiple=True)
-    written = Output(TAKE, "the stored take, with its path")
+    written = Output(TAKE, "the stored take, with its path", report=True)
 
     folder = Param("path", None, "the folder to write into", required=True)
     file_format = Param(str, "same", "file format; 'same' keeps the source file's",

@@ -95,6 +95,16 @@ class _Context(NodeContext):
         if key is not None:
             self._engine.ledger.note(key, node_id, fate, reason)
 
+    def hold_take(self, node_id: str, take: Any, reason: str) -> None:
+        key = take_key(take)
+        if key is not None:
+            self._engine.ledger.hold(key, node_id, reason)
+
+    def let_go_take(self, node_id: str, take: Any) -> None:
+        key = take_key(take)
+        if key is not None:
+            self._engine.ledger.release(key, node_id)
+
     def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
         ended = self._engine.ledger.told(take_id, recorder, node_id, fate, reason)
         if ended is not None:

@@ -112,8 +112,16 @@ class MessageFlow:
                 return
             else:  # a source (from its own thread): the take begins
                 self._begin(key, message, node_id, node_id, len(cells))
-        if cells and key is not None and worker is not None and worker.busy is not None and worker.busy[4] == key:
-            worker.passed_on = True  # the handler's message is not an end of the take: see TakeLedger.finish
+        if key is not None and worker is not None and worker.busy is not None and worker.busy[4] == key:
+            # The handler's message is not an end of the take (see TakeLedger.finish); emitted on an output linked
+            # to nothing, it is no end either: the take went nowhere from here.
+            node_type = plan.node_types.get(node_id)
+            output = node_type.outputs.get(port) if node_type is not None else None
+            if cells:
+                worker.passed_on = True
+            elif output is None or not output.report:  # a report of what the node did is no going on
+                worker.passed_on = True
+                self.ledger.went_nowhere(key, node_id, port)
         trace = self.events.wants(MessageHop)
         for cell, target, target_port in cells:
             if trace:

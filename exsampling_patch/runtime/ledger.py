@@ -9,8 +9,10 @@ write it down as done: work in flight when the process dies is not done, and is 
 
 What a take's end was is gathered on the way: a slot assignment emitted, a fate a node told
 (:meth:`~exsampling_patch.node.Node.tell_fate`), an error on a node, a copy dropped with a node a live edit took
-out, a copy that reached an end (handled by a node that passed nothing of it on). The most telling one is the
-take's fate.
+out, a copy that reached an end (handled by a node that passed nothing of it on), a take a node still holds
+waiting for something (:meth:`~exsampling_patch.node.Node.hold_take`: a slot map's take whose prediction never
+came), a copy emitted on an output linked to nothing. The most telling one is the take's fate: a take ends 'done'
+only where it reached an end, never where it was left waiting or went nowhere.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def take_key(message: Any) -> str | None:
 
 
 class _Open:
-    __slots__ = ("count", "lost", "notes", "reached", "recorder", "slots", "source", "started")
+    __slots__ = ("count", "held", "lost", "notes", "nowhere", "reached", "recorder", "slots", "source", "started")
 
     def __init__(self, recorder: str, source: str) -> None:
         self.count = 0
@@ -57,6 +59,8 @@ class _Open:
         self.notes: dict[str, tuple[str, str]] = {}  # fate -> (node, reason), the first of each
         self.lost: tuple[str, str] | None = None  # (node, reason) of the first copy an edit dropped
         self.reached = ""  # the first node whose handler took a copy to an end
+        self.held: dict[str, str] = {}  # node -> why it holds the take (waiting for what), until it lets it go
+        self.nowhere = ""  # the first output ('node.port') linked to nothing that a copy was emitted on
 
 
 class TakeLedger:
@@ -116,6 +120,28 @@ class TakeLedger:
             if entry is not None and entry.lost is None:
                 entry.lost = (node_id, reason)
 
+    def hold(self, take_id: str, node_id: str, reason: str) -> None:
+        """``node_id`` keeps the open take waiting (for its prediction): should the take end meanwhile, it ended
+        there, not done."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is not None:
+                entry.held[node_id] = reason
+
+    def release(self, take_id: str, node_id: str) -> None:
+        """``node_id`` let go of a take it held (:meth:`hold`)."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is not None:
+                entry.held.pop(node_id, None)
+
+    def went_nowhere(self, take_id: str, node_id: str, port: str) -> None:
+        """A copy of an open take was emitted on ``node_id``'s ``port``, linked to nothing."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is not None and not entry.nowhere:
+                entry.nowhere = f"{node_id}.{port}"
+
     def told(self, take_id: str, recorder: str, node_id: str, fate: str, reason: str) -> TakeEnded | None:
         """A source told the end of a take it never emitted (:meth:`~exsampling_patch.node.Node.tell_fate_of`):
         its end, at once; for a take still in flight, only the fate noted (it ends when the last of it does)."""
@@ -156,11 +182,16 @@ def _ended(take_id: str, entry: _Open, last_node: str) -> TakeEnded:
         if fate in entry.notes:
             node, reason = entry.notes[fate]
             return TakeEnded(node, fate=fate, reason=reason, **common)
+    for node, reason in entry.held.items():  # delivered elsewhere (a sampler's 'upcoming'), not where it was going
+        return TakeEnded(node, fate="dropped", reason=reason, **common)
     if entry.lost is not None:
         node, reason = entry.lost
         if entry.reached:  # delivered there: the performer is told so first, the lost copy after it
             return TakeEnded(entry.reached, fate="done", reason=f"done ({entry.reached}); a copy {reason}", **common)
         return TakeEnded(node, fate="dropped", reason=reason, **common)
+    if entry.nowhere and not entry.reached:
+        node = entry.nowhere.split(".", 1)[0]
+        return TakeEnded(node, fate="dropped", reason=f"went nowhere: {entry.nowhere} is linked to nothing", **common)
     reason = "nothing is linked to its source" if last_node == entry.source else f"done ({last_node})"
     return TakeEnded(last_node, fate="done", reason=reason, **common)
 

@@ -68,7 +68,8 @@ class Sampler(Node):
     control = Input(CONTROL, "<slot>.gain, <slot>.mute, <slot>.lock, <slot>.rollback, master.gain", multiple=True)
     upcoming = Input(TAKE, "takes on their way to an assignment (e.g. pitch.out): sent to the audio while they are "
                      "classified, so that their assignment only switches the slot", multiple=True)
-    loaded = Output(SLOT, "each assignment once its slot has it (not for locked slots)")
+    needs = {"upcoming": "assign"}  # a take kept ahead waits for its assignment
+    loaded = Output(SLOT, "each assignment once its slot has it (not for locked slots)", report=True)
 
     slots = Param(int, 8, "number of slots", minimum=1, maximum=16)
     slot_names = Param(list, list(DEFAULT_SLOTS), "slot names, in MIDI channel order")

@@ -1,0 +1,70 @@
+"""Inputs that get nothing where a node needs them (:func:`unfed_warnings`): a slot map whose takes come but whose
+predictions cannot (the classifier's input linked to nothing) holds each take for ever, and the run says nothing
+went wrong. Only an input a node type names in :attr:`~exsampling_patch.node.Node.needs` is held to it: an input
+left unlinked is often on purpose (a sampler played from MIDI alone), one that waits for another never is.
+"""
+
+from __future__ import annotations
+
+from exsampling_patch.errors import Problem
+from exsampling_patch.patch import Patch
+from exsampling_patch.patchfile import SourceMap
+from exsampling_patch.registry import Registry
+
+
+def _sending(patch: Patch, registry: Registry) -> set[str]:
+    """Nodes that may send anything: a source (no inputs, or one that sends of its own accord), a node of a type
+    not known (not judged), and any node something sent to one of these can reach."""
+    sending = set()
+    for node_id, spec in patch.nodes.items():
+        node_type = registry.get(spec.type) if spec.type in registry else None
+        if node_type is None or not node_type.inputs or node_type.family == "sources":
+            sending.add(node_id)
+    grew = True
+    while grew:
+        grew = False
+        for link in patch.links:
+            if link.source.node in sending and link.target.node not in sending:
+                sending.add(link.target.node)
+                grew = True
+    return sending
+
+
+def _starved(patch: Patch, sending: set[str], node_id: str, port: str) -> list[str]:
+    """The nodes upstream of ``node_id.port`` that get nothing because no link comes into them at all."""
+    found: list[str] = []
+    todo = [link.source.node for link in patch.links if (link.target.node, link.target.port) == (node_id, port)]
+    seen: set[str] = set()
+    while todo:
+        upstream = todo.pop()
+        if upstream in seen or upstream in sending:
+            continue
+        seen.add(upstream)
+        feeders = [link.source.node for link in patch.links if link.target.node == upstream]
+        if not feeders:
+            found.append(upstream)
+        todo += feeders
+    return sorted(found)
+
+
+def unfed_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """A warning for each input a node needs (:attr:`Node.needs`) that gets nothing while the input that needs it
+    does: what comes there waits for ever."""
+    sending = _sending(patch, registry)
+    fed = {(link.target.node, link.target.port) for link in patch.links if link.source.node in sending}
+    warnings = []
+    for node_id, spec in patch.nodes.items():
+        if spec.type not in registry:
+            continue
+        for port, needed in registry.get(spec.type).needs.items():
+            if (node_id, port) not in fed or (node_id, needed) in fed:
+                continue
+            starved = _starved(patch, sending, node_id, needed)
+            linked = any((link.target.node, link.target.port) == (node_id, needed) for link in patch.links)
+            why = (f"nothing is linked to '{needed}'" if not linked
+                   else f"nothing is linked into {', '.join(starved)}, upstream of it" if starved
+                   else f"'{needed}' gets nothing")
+            warnings.append(Problem(
+                f"node '{node_id}': what comes to '{port}' waits for what comes to '{needed}', but {why}: it would "
+                "wait there for ever", source.file, source.node_line(node_id)))
+    return warnings
