@@ -51,7 +51,7 @@ class NodeContext:
     def is_linked(self, node_id: str, port: str) -> bool:
         return port in self.linked_inputs
 
-    def report_error(self, node_id: str, error: BaseException | str) -> None:
+    def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
         self.errors.append(error)
 
     def report_status(self, node_id: str, status: dict[str, Any]) -> None:

@@ -256,9 +256,13 @@ class Node:
         """A ``path`` parameter as an absolute path: ``~`` expanded, relative ones from the patch's folder."""
         return patch_path(value, self.context.base_dir)
 
-    def report_error(self, error: BaseException | str) -> None:
-        """Show an error on this node without raising (the runtime logs it and observers see it)."""
-        self.context.report_error(self.node_id, error)
+    def report_error(self, error: BaseException | str, about: str = "") -> None:
+        """Show an error on this node without raising (the runtime logs it and observers see it).
+
+        ``about``: for a node with more than one device, which one the error is about, named by the status key
+        that tells it open again (``"device"``, ``"midi_port"``): the error stands until that one opens, whatever
+        else does. Without it, any opening ends it."""
+        self.context.report_error(self.node_id, error, about)
 
     def report_status(self, **status: Any) -> None:
         """Tell observers what flows through this node (``level=0.3``, ``label="dog"``, ...)."""

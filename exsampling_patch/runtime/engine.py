@@ -22,14 +22,22 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime.events import EventBus, NodeError, NodeRecovered, NodeStatus, NodeTiming, merge_status
+from exsampling_patch.runtime.events import (
+    EventBus,
+    NodeError,
+    NodeRecovered,
+    NodeStatus,
+    NodeTiming,
+    merge_status,
+    opened_keys,
+)
 from exsampling_patch.runtime.flow import MessageFlow
 from exsampling_patch.runtime.ledger import TakeLedger, take_key
 from exsampling_patch.runtime.parts import (
@@ -60,13 +68,13 @@ class _Context(NodeContext):
     def emit(self, node_id: str, port: str, message: Any) -> None:
         self._engine._emit(node_id, port, message)
 
-    def report_error(self, node_id: str, error: BaseException | str) -> None:
+    def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
         # Told by its handler, on the message in hand: that message's error, as if the handler had raised (the
         # next message handled without one ends it); told from elsewhere (start(), a device thread), no port.
         state = getattr(self._engine._local, "worker", None)
         busy = state.busy if state is not None else None
         port = busy[1] if busy is not None and busy[0].node_id == node_id else None
-        self._engine._record_error(node_id, error, port=port)
+        self._engine._record_error(node_id, error, port=port, about="" if port else about)
 
     def is_linked(self, node_id: str, port: str) -> bool:
         plan = self._engine._plan
@@ -83,7 +91,7 @@ class _Context(NodeContext):
         event = NodeStatus(node_id, status, starting=starting is not None and starting[0] == node_id)
         # Its device or port opened after its start: it is back, if that ends its error (the engine decides, and
         # says so on the status: observers follow it).
-        if sign_of(event) == "opened" and self._engine._recovered(node_id, "opened"):
+        if sign_of(event) == "opened" and self._engine._recovered(node_id, "opened", opened=opened_keys(status)):
             event = dataclasses.replace(event, back=True)
         if self._engine.events.wants(NodeStatus):
             self._engine.events.publish(event)
@@ -424,20 +432,23 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             if spec.type == in_type:
                 self._emit(node.node_id, name, message)
 
-    def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1) -> bool:
+    def _recovered(self, node_id: str, sign: Sign, errors_before: int = -1, opened: Sequence[str] = ()) -> bool:
         """Forget ``node_id``'s current error (its count stays) if ``sign`` ends it (:func:`.recovery.clears_error`):
         a handler of it has just returned (``handled``; ``errors_before``: the node's count as it began, -1 when it
         raised: an error raised or told meanwhile, from any thread, stands), it reported its device or port opened
-        after its start (``opened``; not while a message it failed on is being finished), or a live edit rebuilds it
-        (``rebuilt``). Whether it did. The one decider: observers follow its :class:`NodeRecovered` (published under
-        the book's lock, as each NodeError is, so that they see the two in the book's order), and one that joins late
-        reads :meth:`error_state`."""
+        after its start (``opened``, the status keys it opened, each ending only the errors about it; not while a
+        message it failed on is being finished), or a live edit rebuilds it (``rebuilt``). Whether it did: a node in
+        two errors is back only once both ended. The one decider: observers follow its :class:`NodeRecovered`
+        (published under the book's lock, as each NodeError is, so that they see the two in the book's order), and
+        one that joins late reads :meth:`error_state`."""
         book = self._error_book
         if node_id not in self.errors and node_id not in book.finishing:
             return False  # the usual case, without the lock
         with book.lock:
             failed = sign == "handled" and self.error_counts.get(node_id, 0) != errors_before
-            if not book.ends(node_id, sign, failed):
+            if not book.ends(node_id, sign, failed, opened):
+                if (standing := book.current.get(node_id)) is not None:
+                    self.errors[node_id] = standing.error  # one of its errors ended: the one it is still in
                 return False
             del self.errors[node_id]
             if self.events.wants(NodeRecovered):
@@ -469,7 +480,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
 
     def _record_error(self, node_id: str, error: BaseException | str, port: str | None = None,
                       details: str = "", during: str = "", of: Node | type[Node] | None = None,
-                      where: str = "") -> str:
+                      where: str = "", about: str = "") -> str:
         """Tell ``error`` on ``node_id``: its text, count and :class:`NodeError`, with where the code of ``of`` (by
         default the node in its cell) raised it, unless ``where`` says it."""
         text = error_text(error) if isinstance(error, BaseException) else str(error)
@@ -478,7 +489,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             of = cell.node
         if not where and of is not None and isinstance(error, BaseException):
             where = raised_at(error, of)
-        event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during)
+        event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about)
         with self._error_book.lock:  # published under it: see _recovered
             self.errors[node_id] = text
             self.error_counts[node_id] = self.error_counts.get(node_id, 0) + 1

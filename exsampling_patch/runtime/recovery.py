@@ -9,13 +9,16 @@ handler raised, hung, or told it while the message was in hand) ends with the ne
 without one. Any other (its ``start()`` failed to open a sound device or a port, its device thread found the
 device gone, it told one from a thread of its own) ends only once its device, port or URL opens again after its
 start, or once a live edit rebuilds the node: a sampler with no JACK server still takes its takes in, keeping
-them for when the device is back, and is silent meanwhile. A node's count of errors is never cleared (the
-end-of-show summary names a node that failed and recovered).
+them for when the device is back, and is silent meanwhile. An error told ``about`` one of the node's devices (its
+``device``, its ``midi_port``) ends only when that one opens: each of a node's standing errors ends by its own
+recovery, and the node is back once none stands. A node's count of errors is never cleared (the end-of-show summary
+names a node that failed and recovered).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
 from exsampling_patch.runtime.events import NodeError, NodeStatus, opened_keys
@@ -25,12 +28,21 @@ from exsampling_patch.runtime.events import NodeError, NodeStatus, opened_keys
 Sign = Literal["handled", "opened", "rebuilt"]
 
 
-def clears_error(error: NodeError, sign: Sign) -> bool:
-    """Whether ``sign`` ends ``error``: see the module's docstring. A message that failed is not over until its
-    handler returns: :class:`ErrorBook` holds every sign back until then."""
+def clears_error(error: NodeError, sign: Sign, opened: Sequence[str] = ()) -> bool:
+    """Whether ``sign`` ends ``error`` (``opened``: the status keys that opened): see the module's docstring. A
+    message that failed is not over until its handler returns: :class:`ErrorBook` holds every sign back until
+    then."""
     if sign == "handled":
         return error.port is not None
+    if sign == "opened" and error.about:
+        return error.about in opened
     return True
+
+
+def _kind(error: NodeError) -> str:
+    """Errors of one kind replace each other (a device told missing at each retry stands once): a handler's, or
+    one about each device, or one about nothing said."""
+    return "\0handler" if error.port is not None else error.about
 
 
 def sign_of(event: NodeStatus) -> Sign | None:
@@ -57,8 +69,10 @@ class ErrorBook:
     ``lock`` is re-entrant, so that a keeper may change what it keeps beside the book in one step with it."""
 
     def __init__(self) -> None:
-        #: node id -> the error it is in, as it was published
+        #: node id -> the error it is in (the latest of those that stand), as it was published
         self.current: dict[str, NodeError] = {}
+        #: node id -> each error that stands, one of each kind (:func:`_kind`), oldest first
+        self.standing: dict[str, list[NodeError]] = {}
         #: nodes whose failed message (or hung handler) is not finished: nothing ends their error meanwhile
         self.finishing: set[str] = set()
         self.lock = threading.RLock()
@@ -67,15 +81,18 @@ class ErrorBook:
         """``error`` was published: its node is in it (and, with a port, finishing the message it failed on)."""
         with self.lock:
             self.current[error.node_id] = error
+            standing = [e for e in self.standing.get(error.node_id, []) if _kind(e) != _kind(error)]
+            self.standing[error.node_id] = [*standing, error]
             if error.port is not None:
                 self.finishing.add(error.node_id)
 
-    def ends(self, node_id: str, sign: Sign | None, failed: bool = False) -> bool:
-        """Forget ``node_id``'s error if ``sign`` ends it (:func:`clears_error`); whether it did. A ``handled``
-        message ends the finishing of a failed one, and ends the error only if it did not fail itself: ``failed``
-        says so (the engine knows, counting the errors told while the handler ran, from any thread). A ``rebuilt``
-        node's failed message goes with the old node; an ``opened`` one ends nothing while a failed message is
-        finished."""
+    def ends(self, node_id: str, sign: Sign | None, failed: bool = False, opened: Sequence[str] = ()) -> bool:
+        """Forget each of ``node_id``'s errors that ``sign`` ends (:func:`clears_error`; ``opened``: the status keys
+        that opened); whether none stands now (where one still does, :attr:`current` is the latest of those). A
+        ``handled`` message ends the finishing of a failed one, and ends the error only if it did not fail itself:
+        ``failed`` says so (the engine knows, counting the errors told while the handler ran, from any thread). A
+        ``rebuilt`` node's failed message goes with the old node; an ``opened`` one ends nothing while a failed
+        message is finished."""
         if sign is None:
             return False
         with self.lock:
@@ -87,8 +104,12 @@ class ErrorBook:
                 self.finishing.discard(node_id)
             elif node_id in self.finishing:
                 return False
-            error = self.current.get(node_id)
-            if error is None or not clears_error(error, sign):
+            standing = self.standing.get(node_id, [])
+            left = [error for error in standing if not clears_error(error, sign, opened)]
+            if not standing or len(left) == len(standing):
                 return False
-            del self.current[node_id]
+            if left:
+                self.standing[node_id], self.current[node_id] = left, left[-1]
+                return False
+            del self.standing[node_id], self.current[node_id]
             return True

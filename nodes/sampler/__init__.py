@@ -159,7 +159,8 @@ class Sampler(Node):
         # milliseconds while the stream runs.
         prepare_buffer(Take(np.zeros(64, np.float32), 44100), rate or 48000)
         host = LocalAudio if in_process else AudioProcess
-        self.audio: LocalAudio | AudioProcess = host(config, self.state, self.report_error, self.report_status)
+        self.audio: LocalAudio | AudioProcess = host(config, self.state, self.report_error, self.report_status,
+                                                     report_about=self.report_error)
         self.core = self.audio.core  # in this process only with device 'none' or audio_process off
         if self.device != "none":  # a pattern node holds its first step until this stream plays (see clock.py)
             from exsampling_patch.nodes import clock as clocks

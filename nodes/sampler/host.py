@@ -47,13 +47,14 @@ class LocalAudio:
     guarded = True  # load() takes buffers from prepare(..., guarded=True): the callback reads them as they are
 
     def __init__(self, config: AudioConfig, state: SharedState, report_error: Callable[[str], None],
-                 report_status: Callable[..., None]) -> None:
+                 report_status: Callable[..., None], report_about: Callable[[str, str], None] | None = None) -> None:
         self.opened = threading.Event()
         self.jack_client: str | None = None
         self.sample_rate = config.sample_rate
         self.rate_known = threading.Event()
         self.rate_known.set()
-        self.rig = AudioRig(config, state, report_error, report_status, on_opened=self._on_opened)
+        self.rig = AudioRig(config, state, report_error, report_status, on_opened=self._on_opened,
+                            report_about=report_about)
         self.core = self.rig.core
 
     def _on_opened(self, jack_client: str | None) -> None:
@@ -88,9 +89,9 @@ class AudioProcess:
     guarded = False  # load() takes unguarded buffers: they are copied, guarded, into shared memory (.handoff)
 
     def __init__(self, config: AudioConfig, state: SharedState, report_error: Callable[[str], None],
-                 report_status: Callable[..., None]) -> None:
+                 report_status: Callable[..., None], report_about: Callable[[str, str], None] | None = None) -> None:
         self.config, self.state = config, state
-        self.report_error, self.report_status = report_error, report_status
+        self.report_error, self.report_status, self.report_about = report_error, report_status, report_about
         self.opened = threading.Event()
         self.ready = threading.Event()
         self.jack_client: str | None = None
@@ -281,7 +282,10 @@ class AudioProcess:
         elif isinstance(message, msg.Error):
             if message.text != self._last_error:
                 self._last_error = message.text
-                self.report_error(message.text)
+                if message.about and self.report_about is not None:
+                    self.report_about(message.text, message.about)
+                else:
+                    self.report_error(message.text)
         elif isinstance(message, msg.Status):
             values = message.values
             if "sample_rate" in values and self.epoch > 0:  # a restarted process's stream: its frames count from 0

@@ -108,6 +108,7 @@ class MidiPorts:
 @dataclass(frozen=True)
 class Error:
     text: str
+    about: str = ""  # the device it is about, as Node.report_error's: it stands until that one opens again
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ class _Collect(NodeContext):
     def emit(self, node_id: str, port: str, message: Any) -> None:
         self.emitted.append((port, message))
 
-    def report_error(self, node_id: str, error: BaseException | str) -> None:
+    def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
         self.problems.append(str(error))
 
 

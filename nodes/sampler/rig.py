@@ -102,9 +102,13 @@ class AudioRig:
         on_opened: Callable[[str | None], None] = lambda jack_client: None,
         pool: np.ndarray | None = None,
         on_jack_back: Callable[[], None] | None = None,
+        report_about: Callable[[str, str], None] | None = None,
     ) -> None:
         self.config = config
         self.report_error, self.report_status, self.on_opened = report_error, report_status, on_opened
+        #: ``(text, about)``: an error told with the device it is about (Node.report_error's ``about``), so that it
+        #: stands until that one opens again; without it, errors go to ``report_error`` alone.
+        self.report_about = report_about
         self.on_jack_back = on_jack_back  # see AudioOutput: a JACK server that went away answers again
         self.port_rings = [EventRing() for _ in config.midi_inputs]
         self.core = SamplerCore(
@@ -126,16 +130,21 @@ class AudioRig:
         c = self.config
         if c.device != "none":
             self.output = AudioOutput(self.core, c.device, c.blocksize, c.channels, c.latency,
-                                      report_error=self.report_error, report_status=self.report_status,
+                                      report_error=self._about("device"), report_status=self.report_status,
                                       on_opened=self.on_opened, on_jack_back=self.on_jack_back,
                                       jack_only=c.jack_only)
             self.output.start()
         for ring, midi in zip(self.port_rings, c.midi_inputs, strict=True):
             keeper = PortKeeper("input", port=midi.port, virtual=midi.virtual, client_name=midi.client_name,
                                 api=midi.api, on_message=functools.partial(push_midi, ring),
-                                report_error=self.report_error, report_status=self.report_status)
+                                report_error=self._about("midi_port"), report_status=self.report_status)
             keeper.start()
             self.keepers.append(keeper)
+
+    def _about(self, key: str) -> Callable[[str], None]:
+        """How the part whose opening its status tells with ``key`` reports its errors."""
+        about = self.report_about
+        return self.report_error if about is None else lambda text: about(text, key)
 
     def load(self, slot: int, buffer: SlotBuffer, retain: bool = True) -> None:
         """Hand ``buffer`` to the callback for ``slot``. With ``retain`` the last few buffers stay referenced

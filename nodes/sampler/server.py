@@ -52,9 +52,9 @@ def serve(connection: Connection) -> int:
     threading.Thread(target=_notice_unopened, args=(opened, quiet, send), name="sampler-open-notice",
                      daemon=True).start()
 
-    def report_error(text: str) -> None:
+    def report_error(text: str, about: str = "") -> None:
         quiet.set()  # it says why the stream is not open: no notice on top
-        send(msg.Error(text))
+        send(msg.Error(text, about))
 
     def on_opened(jack_client: str | None) -> None:
         opened.set()
@@ -70,6 +70,7 @@ def serve(connection: Connection) -> int:
     arena = Arena.attach(setup.arena_fd, setup.arena_bytes)
     jack_back = threading.Event()
     rig = AudioRig(config, state, report_error=report_error, report_status=lambda **values: send(msg.Status(values)),
+                   report_about=report_error,
                    on_opened=on_opened, pool=arena,
                    on_jack_back=jack_back.set)
     rig.start()
@@ -151,7 +152,7 @@ def _notice_unopened(opened: threading.Event, quiet: threading.Event,
     an error: the show ran silent, the console saying nothing at all about the sampler."""
     if not opened.wait(OPEN_NOTICE) and not quiet.is_set():
         send(msg.Error(f"the sound device has not opened in {OPEN_NOTICE:g} s: its sound system does not answer (a "
-                       "JACK server that hangs?); the sampler is silent until it opens"))
+                       "JACK server that hangs?); the sampler is silent until it opens", about="device"))
 
 
 def _realtime_if_allowed() -> None:
