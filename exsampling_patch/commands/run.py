@@ -46,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="stop this many seconds after the patch is running (start-up not counted; "
                         "default: run until Ctrl+C)")
     parser.add_argument("-q", "--quiet", action="store_true",
-                        help="print only failures, recoveries and the summary (no line per take or per port)")
+                        help="print only failures, recoveries, the web recorder's URL and QR code (for phones to "
+                        "pair) and the summary (no line per take or per other port)")
     parser.add_argument("-v", "--verbose", dest="hops", action="store_true",
                         help="also print every message hop between nodes")
     parser.add_argument("--trace", dest="hops", action="store_true", help="the same as -v")

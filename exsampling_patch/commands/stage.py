@@ -5,7 +5,8 @@ JACK server with its rate and block size, MIDI ports, OSC targets); then one lin
 (``12:03:41 take 7 from Mika, 2.9 s: hi-hat 94% -> HH (14 ms)``, or why it went nowhere), a line when a
 node fails (the same error again is counted: :mod:`.error_repeats`) or comes back, and one when a node warns (its
 status's ``warning``: a backlog, nothing failed).
-``quiet`` prints only failures, recoveries and the summary; ``verbose`` adds every hop between nodes; ``json``
+``quiet`` prints only failures, recoveries, the recorder's URL and QR code (phones cannot pair without them) and the
+summary; ``verbose`` adds every hop between nodes; ``json``
 prints one JSON object per event instead (on stdout; a person's lines go to stderr).
 
 Libraries' own output (libjack, PortAudio, the classifier's torch) is written by native code to file
@@ -268,7 +269,8 @@ class StageConsole:
         if all(key in said for key in opened) and not back:
             return
         said.update(opened)
-        if self.mode == "json" or (self.mode == "quiet" and not back):
+        # Quiet keeps the recorder's URL: without it (and its QR code) no phone can pair.
+        if self.mode == "json" or (self.mode == "quiet" and not back and "url" not in opened):
             return
         opened_event = getattr(getattr(self.node(node_id), "audio", None), "opened", None)
         if "device" in status and isinstance(opened_event, threading.Event):
@@ -294,7 +296,7 @@ class StageConsole:
         if "url" in status:
             text = f"{kind} '{node_id}': phones open {status['url']}"
             qr = status.get("qr")
-            if qr and self.qr_wanted.get(node_id, True) and self.mode != "quiet":
+            if qr and self.qr_wanted.get(node_id, True):
                 text += "\n" + terminal_text(qr)
             return text
         if "device" in status:

@@ -40,9 +40,12 @@ def test_the_console_names_each_port_at_start_and_each_take_with_its_fate(tmp_pa
     assert "takes ended: done 1" in err
 
 
-def test_quiet_prints_no_line_per_take_or_port(tmp_path: Path) -> None:
+def test_quiet_prints_no_line_per_take_or_port_but_the_recorders_url(tmp_path: Path) -> None:
+    """-q hid the recorder's URL and QR code too: a performer using it could not pair a phone."""
     err = "".join(run_with_a_take(tmp_path, "-q").stderr)
-    assert not TAKE_LINE.search(err) and "phones open" not in err, err
+    assert not TAKE_LINE.search(err), err
+    assert re.search(r"^web_recorder 'phones': phones open http://\S+:\d+/\?token=\S+$", err, re.M), err
+    assert "█" in err and err.count("phones open") == 1, err  # its QR code, once
     assert "takes ended: done 1" in err  # the summary stays
 
 
