@@ -247,7 +247,9 @@ class FolderSource(Node):
                 return  # changed while read: not finished after all; read once it is
             self._done[path] = (stamp, close_number)
             file_name = self._file_name(path)
-            self.report_error(f"{path.name}: {error}")
+            # Told as its take's end alone (the console's one line for it, the show log, the summary's count): as
+            # the node's error too, the console said it twice, and the node, which reads on, stood in an error no
+            # file could end.
             if self._journal is not None:  # told now: not at every start
                 self._journal_write(self._journal.done, (file_name, stamp))
             # Its end, as any take's (the console's line per take, the show log), though it never flowed: under an

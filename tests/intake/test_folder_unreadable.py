@@ -16,8 +16,9 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
 
 
-def run_until(folder: Path, lines: int, drop: str) -> list[str]:
-    """A patch inbox -> writer on ``folder``, with its console; ``drop`` written once it has started: its lines."""
+def run_until(folder: Path, lines: int, drop: str, told: list[str] | None = None) -> list[str]:
+    """A patch inbox -> writer on ``folder``, with its console; ``drop`` written once it has started: its take
+    lines (each line the console printed, into ``told``)."""
     patch = Patch()
     patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(folder), "include_existing": True,
                                                        "poll_interval": 0.05, "settle_time": 0.05}))
@@ -35,6 +36,8 @@ def run_until(folder: Path, lines: int, drop: str) -> list[str]:
             time.sleep(0.05)
     finally:
         engine.stop()
+    if told is not None:
+        told += err.getvalue().splitlines()
     return sorted(re.sub(r"\(\d+ ms\)$", "(N ms)", line.split(" ", 1)[1])
                   for line in err.getvalue().splitlines() if " from inbox" in line)
 
@@ -45,8 +48,11 @@ def test_an_unreadable_file_has_a_take_line_of_its_own_once(tmp_path: Path) -> N
     folder = tmp_path / "inbox"
     folder.mkdir()
     (folder / "broken.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEnot audio at all")
-    first = run_until(folder, 2, "kick.wav")
+    told: list[str] = []
+    first = run_until(folder, 2, "kick.wav", told)
     assert len(first) == 2 and first[1] == "kick.wav from inbox, 0.10 s: done (writer) (N ms)", first
     assert re.fullmatch(r"broken\.wav from inbox: error in inbox: unreadable: .+ \(N ms\)", first[0]), first
+    # One line: it was told twice, as the node's error ("error in node 'inbox': broken.wav: ...") and as the take's.
+    assert len([line for line in told if "broken.wav" in line]) == 1, told
     # the next start, files there included: told already, not again
     assert run_until(folder, 1, "snare.wav") == ["snare.wav from inbox, 0.10 s: done (writer) (N ms)"]
