@@ -340,16 +340,18 @@ class WebRecorder(Node):
                     raise UploadError(409, "this take is being uploaded already")
                 return {**earlier, "duplicate": True}
         try:
+            # Once stored, the take's key is remembered before anything can fail (its emit, writing the state): a
+            # retry after a 500 is this take, not stored anew. A failure flushing its folder is no failure to store it.
             return self._store_and_emit(upload, recorder, phone, client_id, headers, decode_wav)
         except BaseException:
             if client_id:
-                self._seen.release(key)
+                self._seen.release(key)  # claimed, not stored: the phone's retry is stored
             raise
 
     def _store_and_emit(self, upload: Any, recorder: str, phone: str, client_id: str, headers: dict[str, str],
                         decode: Any) -> dict[str, Any]:
         from exsampling_patch.nodes.web_recorder import headers as fields
-        from exsampling_patch.nodes.web_recorder.store import store_upload
+        from exsampling_patch.nodes.web_recorder.store import StoredUnflushed, store_upload
         from exsampling_patch.nodes.web_recorder.upload import UploadError
 
         location, location_error = fields.location(headers)
@@ -377,6 +379,10 @@ class WebRecorder(Node):
         # Written and flushed to disk before anything else happens to it.
         try:
             stored = store_upload(take, upload.body, self._store.path_for(take))
+        except StoredUnflushed as error:
+            self.report_error(f"take {take_id} is stored in {self._store.folder}, but the folder could not be flushed "
+                              f"to disk: {error.strerror or error}")
+            stored = error.stored
         except OSError as error:
             # The phone is answered 500 and sends the take again, but the console said nothing (the traceback went
             # to the libraries' log): a take folder gone or a disk failing lost every take unseen by the performer.

@@ -43,8 +43,19 @@ def _write_synced(fd: int, data: bytes) -> None:
         os.close(fd)
 
 
+class StoredUnflushed(OSError):
+    """The take's files are in place, but their folder could not be flushed (a disk failing): it is stored, as the
+    next start would find it (``stored``: the take with its path), and must go on as stored. Raised as a plain
+    failure, the phone was answered 500, its retry stored anew, and this copy passed on again at the next start."""
+
+    def __init__(self, error: OSError, stored: Take) -> None:
+        super().__init__(error.errno, error.strerror or str(error))
+        self.stored = stored
+
+
 def store_upload(take: Take, wav: bytes, path: Path) -> Take:
-    """Write ``wav`` to ``path`` and the take's sidecar beside it, durably; returns the take with its path."""
+    """Write ``wav`` to ``path`` and the take's sidecar beside it, durably; returns the take with its path (raises
+    :class:`StoredUnflushed` where only the folder's flush failed)."""
     stored = take.derive(path=path)
     sidecar = sidecar_path(path)
     made: list[Path] = []  # the temporary files this call made: the only ones a failure removes
@@ -61,11 +72,14 @@ def store_upload(take: Take, wav: bytes, path: Path) -> Take:
         for part in made:
             part.unlink(missing_ok=True)
         raise
-    fd = os.open(path.parent, os.O_RDONLY)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as error:
+        raise StoredUnflushed(error, stored) from error
     return stored
 
 
