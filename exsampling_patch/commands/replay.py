@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -49,6 +50,26 @@ def out_problem(out: Path) -> str:
     if not os.access(out.parent, os.W_OK):
         return f"its folder {out.parent} is not writable"
     return ""
+
+
+def write_failure(out: Path, size: int, error: BaseException) -> str:
+    """Why writing ``size`` bytes to ``out`` failed, in words: libsndfile says only "System error." for a file it
+    could not open or write, where the reason (a link to a folder that is gone, a read-only disk, a full one) is what
+    a person can act on."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    try:
+        with open(out, "ab"):  # appends nothing: whether it opens, and why not
+            pass
+    except OSError as opening:
+        return opening.strerror or str(opening)
+    try:
+        free = shutil.disk_usage(out.resolve().parent).free
+    except OSError:
+        free = None
+    if free is not None and free < size:
+        return f"the disk is full ({free / 1e6:.0f} MB free, the WAV takes {size / 1e6:.0f} MB)"
+    return str(error)
 
 
 def sampler_problem(header: dict[str, Any], chosen: str | None) -> str:
@@ -108,7 +129,18 @@ def replay(args: argparse.Namespace) -> int:
     except sampler_type.ShowAudioError as error:  # the log copied without its takes' folder: was a traceback
         print(f"{show}: {error}", file=sys.stderr)
         return 1
-    soundfile.write(args.out, audio, rate, subtype="FLOAT")
+    out = Path(args.out)
+    existed = out.exists() or out.is_symlink()
+    try:
+        soundfile.write(out, audio, rate, subtype="FLOAT")
+    except (OSError, RuntimeError) as error:  # soundfile's LibsndfileError is a RuntimeError
+        # Its checks passed (out_problem), yet the write can fail: a full disk, a link to a folder that is gone, a
+        # folder root may write in but a share refuses. Was a traceback after the whole rendering.
+        why = write_failure(out, audio.nbytes, error)
+        if not existed and out.is_file() and not out.is_symlink():
+            out.unlink(missing_ok=True)  # what it began to write: no half a WAV left for a whole one
+        print(f"error: --out {args.out}: could not write it: {why}", file=sys.stderr)
+        return 1
     took = time.perf_counter() - began
     print(f"wrote {args.out}: {len(audio) / rate:.1f} s at {rate} Hz in {took:.1f} s", file=sys.stderr)
     xruns = sampler_type.live_xruns(lines, args.sampler)

@@ -73,3 +73,16 @@ def test_a_show_without_a_sampler_is_refused(tmp_path: Path, capsys: pytest.Capt
     assert main(["replay", str(show), "--out", str(tmp_path / "out.wav")]) == 1
     assert capsys.readouterr().err.strip() == f"{show}: the show's patch has no sampler node: nothing to replay"
     assert not (tmp_path / "out.wav").exists()
+
+
+def test_a_wav_that_cannot_be_written_after_the_checks_is_told_with_why(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--out passed its checks (a .wav in a folder that is there and writable), but the write failed: a traceback
+    after the whole rendering. Here the name is a link into a folder that is gone."""
+    show = write_show(tmp_path)
+    out = tmp_path / "out.wav"
+    out.symlink_to(tmp_path / "gone" / "out.wav")
+    assert main(["replay", str(show), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"error: --out {out}: could not write it: No such file or directory", err
+    assert out.is_symlink() and not (tmp_path / "gone").exists()
