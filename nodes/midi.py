@@ -133,6 +133,8 @@ class MidiOut(Node):
 
         now = time.perf_counter()
         due = message_due(message, now)
+        if due and message.type == "control_change" and message.control in (120, 123):
+            self._cancel(message.channel, due)
         if due <= now:
             self._send(message)
             return
@@ -141,6 +143,26 @@ class MidiOut(Node):
             self._serial += 1
             heapq.heappush(self._offs, (due, self._serial, message.copy(time=0)))
             self._wake.notify()
+
+    def _cancel(self, channel: int, due: float) -> None:
+        """A timed all-notes-off voids what was sent ahead of it for after its time (a pattern stopped, or its master
+        started again: see the sampler's core): the held note-ons of its channel due after it go, their note-offs go
+        out at its time, before it (a synth may ignore all-notes-off); at once when that has come, so that they
+        precede the notes sent from it on."""
+        now = time.perf_counter()
+        with self._wake:
+            kept: list[tuple[float, int, Any]] = []
+            offs: list[tuple[float, int, Any]] = []
+            for at, serial, message in self._offs:
+                if at > due and message.type in ("note_on", "note_off") and message.channel == channel:
+                    if message.type == "note_off" or message.velocity == 0:
+                        (offs if due <= now else kept).append((due, serial, message))
+                    continue
+                kept.append((at, serial, message))
+            heapq.heapify(kept)
+            self._offs = kept
+        for _, _, message in offs:
+            self.keeper.send(message)
 
     def on_control(self, value: ControlValue) -> None:
         import mido

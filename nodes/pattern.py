@@ -191,6 +191,7 @@ class Pattern(Node):
         self._play = self.playing
         self._next_step: int | None = None
         self._sent_step: int | None = None  # the last step sent: a quick stop and start must not send it again
+        self._channels: set[int] = set()  # those notes were sent on since the last cancel (see _cancel)
         self._last_due = 0.0
         self.steps_played = 0
         self.late_steps = 0
@@ -396,6 +397,7 @@ class Pattern(Node):
         """Send every step whose time falls before ``now + lookahead``, each stamped with that time; returns the
         timeline it went by (it moves beat 0 of its own to where the groove starts)."""
         if not (clock.playing and self._play):
+            self._cancel(now)
             self._next_step = None
             self._stopped = True
             return clock
@@ -415,9 +417,11 @@ class Pattern(Node):
             self._sent_step = None
         starts = self.timeline.starts if isinstance(self.timeline, MidiClockTimeline) else 0
         if starts != self._starts:
-            # the master started (or continued) again while playing: from that beat, on its time (the steps sent
-            # ahead before still play). Within two beats of the last start it read as no jump back: the groove went
-            # on at its old step, silent until the beat got there, and the one came after the last step sent.
+            # the master started (or continued) again while playing: from that beat, on its time. Within two beats of
+            # the last start it read as no jump back: the groove went on at its old step, silent until the beat got
+            # there, and the one came after the last step sent. What the old run sent ahead is void (it doubled the
+            # new step 0), from before this run's first step (never due more than LATE_DROP ago).
+            self._cancel(now - LATE_DROP)
             self._starts, self._next_step, self._sent_step, self._last_due = starts, None, None, 0.0
         first = math.ceil(clock.beat_at(horizon - lookahead / 2) * self.steps_per_beat)
         if self._next_step is None or self._next_step > first + 2 * self.steps_per_beat:
@@ -452,6 +456,20 @@ class Pattern(Node):
             self._sent_step = step
             self._play_step(step, due, 60.0 / clock.tempo / self.steps_per_beat, clock.quantum)
 
+    def _cancel(self, at: float) -> None:
+        """Void what was sent ahead for after ``at`` (it played on after a stop): an all-notes-off (CC 123) timed
+        ``at`` on each channel played, which the sampler and ``midi_out`` take as "drop what came before me due after
+        me, end what sounds"."""
+        import mido
+
+        if not self._channels:
+            return
+        for channel in sorted(self._channels):
+            self.emit("midi", mido.Message("control_change", channel=channel, control=123, value=0, time=at))
+        self._channels.clear()
+        self._sent_step = None  # they are void: a quick start again sends them again
+        self._last_due = at
+
     def _play_step(self, step: int, due: float, step_seconds: float, quantum: float) -> None:
         import mido
 
@@ -473,6 +491,7 @@ class Pattern(Node):
             if velocity <= 0:
                 continue
             note = pattern.notes[index]
+            self._channels.add(pattern.channel)
             self.emit("midi", mido.Message("note_on", channel=pattern.channel, note=note, velocity=velocity,
                                            time=due))
             off = due + self._gate_seconds(pattern, step, note, step_seconds)

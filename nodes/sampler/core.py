@@ -191,6 +191,8 @@ class SamplerCore(SlotMixer):
                 kind = int(ring.kind[i])
                 due = float(ring.due[i])
                 if due > 0.0:  # timed: held until its block (which may be this one)
+                    if kind == ALL_OFF:
+                        self._cancel_held(int(ring.channel[i]), source, due)
                     held.add(kind, int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i]), due,
                              float(ring.stamp[i]), source)
                     r += 1
@@ -252,6 +254,20 @@ class SamplerCore(SlotMixer):
                 self._all_off()
             else:
                 self._note_off(int(held.channel[i]), int(held.note[i]))
+        held.count = kept
+
+    def _cancel_held(self, channel: int, source: int, due: float) -> None:
+        """A timed all-notes-off voids what its sender sent ahead of it for after its time: the held events of its
+        channel from its ring, due after it. A pattern stopped (or its master
+        started again) sends one: the notes it had sent a lookahead ahead played on after the stop, or doubled the
+        new step 0. In a stream sent in time order (a port, a replay) nothing held comes after it."""
+        held = self.held
+        kept = 0
+        for i in range(held.count):
+            if held.source[i] == source and held.due[i] > due and held.channel[i] == channel:
+                continue
+            held.keep_from(i, kept)
+            kept += 1
         held.count = kept
 
     def _offs_before(self, channel: int, note: int, due: float, kept: int) -> int:
