@@ -352,7 +352,7 @@ class Sampler(Node):
                 self.state.master[0] = max(0.0, min(4.0, value.value))
             elif what == "notes_off":
                 with self._ring_lock:
-                    self.state.ring.push(ALL_OFF, 0, 0, 0)
+                    self.state.ring.push(ALL_OFF, -1, 0, 0)  # every channel: every slot
             else:
                 self._unknown_control(value.name, f"unknown control {value.name!r}: use master.gain or all.notes_off")
             return

@@ -212,7 +212,7 @@ class SamplerCore(SlotMixer):
                 elif kind in (NOTE_ON, NOTE_OFF):
                     self._note_off(int(ring.channel[i]), int(ring.note[i]))
                 elif kind == ALL_OFF:
-                    self._all_off()
+                    self._all_off(int(ring.channel[i]))
                 r += 1
             ring.read = r
 
@@ -251,20 +251,20 @@ class SamplerCore(SlotMixer):
             played.record(kind, int(held.channel[i]), int(held.note[i]), int(held.velocity[i]), int(held.source[i]),
                           self.frame, float(held.stamp[i]))
             if kind == ALL_OFF:
-                self._all_off()
+                self._all_off(int(held.channel[i]))
             else:
                 self._note_off(int(held.channel[i]), int(held.note[i]))
         held.count = kept
 
     def _cancel_held(self, channel: int, source: int, due: float) -> None:
         """A timed all-notes-off voids what its sender sent ahead of it for after its time: the held events of its
-        channel from its ring, due after it. A pattern stopped (or its master
+        channel (a negative one: every channel) from its ring, due after it. A pattern stopped (or its master
         started again) sends one: the notes it had sent a lookahead ahead played on after the stop, or doubled the
         new step 0. In a stream sent in time order (a port, a replay) nothing held comes after it."""
         held = self.held
         kept = 0
         for i in range(held.count):
-            if held.source[i] == source and held.due[i] > due and held.channel[i] == channel:
+            if held.source[i] == source and held.due[i] > due and (channel < 0 or held.channel[i] == channel):
                 continue
             held.keep_from(i, kept)
             kept += 1
@@ -360,7 +360,16 @@ class SamplerCore(SlotMixer):
                 self.releasing[slot, v] = True
                 self.env_step[slot, v] = self.release_step
 
-    def _all_off(self) -> None:
-        self.releasing[self.active] = True
-        self.env_step[self.active] = self.release_step
+    def _all_off(self, channel: int) -> None:
+        """All notes (sound) off on ``channel``: the voices its notes started (a negative one: every voice). It
+        released every slot, so a DAW's all-notes-off on one channel ended the keyboard's notes on the others."""
+        if channel < 0:
+            self.releasing[self.active] = True
+            self.env_step[self.active] = self.release_step
+            return
+        for slot in range(self.slots):
+            for v in range(self.rows):
+                if self.active[slot, v] and self.channel[slot, v] == channel:
+                    self.releasing[slot, v] = True
+                    self.env_step[slot, v] = self.release_step
 
