@@ -21,14 +21,14 @@ from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Set
 pytestmark = pytest.mark.jack
 
 
-def test_the_same_failure_again_and_again_waits_longer_each_time(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(microphone_input, "RETRY_SECONDS", 0.25)
+def test_the_same_failure_again_and_again_waits_longer_each_time(tmp_path: Path) -> None:
     ring = InputRing.create(4800, 1)
     errors: list[str] = []
     setup = Setup(device="system", channels=1, sample_rate=48000, blocksize=0, frames=4800, ring_fd=ring.fd)
     inputs = InputProcess(setup, ring, errors.append, lambda **values: None)
-    inputs.retry_longest = 2.0  # 0.25, 0.5, 1, 2, 2...
+    # Its own waits, shortened from the defaults (2 s doubling to 8 s): 0.1, 0.2, 0.4, 0.8, 0.8... The last outlasts
+    # a process's own life (about 0.3 s here), so a wait that stayed at its first would fail the check below.
+    inputs.retry_seconds, inputs.retry_longest = 0.1, 0.8
     starts: list[tuple[float, int]] = []
     try:
         assert inputs.start().jack_client, "opened through JACK: the processes to come are for JACK only"
@@ -47,7 +47,7 @@ def test_the_same_failure_again_and_again_waits_longer_each_time(
         ring.close()
     assert len(starts) == 5, (starts, errors)
     gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(starts)]
-    assert all(gap >= wait for gap, wait in zip(gaps, [0.25, 0.5, 1.0, 2.0], strict=True)), gaps
+    assert all(gap >= wait for gap, wait in zip(gaps, [0.1, 0.2, 0.4, 0.8], strict=True)), gaps
     assert len(errors) == 2 and errors[0].startswith("the input process ended (exit status -9)"), errors
     assert errors[1].startswith("cannot open sound device 'exs-client-not-back' for input: the JACK server has no "
                                 "such device"), errors  # told once
