@@ -1,12 +1,14 @@
 """Inputs that get nothing where a node needs them (:func:`unfed_warnings`): a slot map whose takes come but whose
 predictions cannot (the classifier's input linked to nothing) holds each take for ever, and the run says nothing
 went wrong. Only an input a node type names in :attr:`~exsampling_patch.node.Node.needs` is held to it: an input
-left unlinked is often on purpose (a sampler played from MIDI alone), one that waits for another never is.
+left unlinked is often on purpose (a sampler played from MIDI alone), one that waits for another never is; nor
+is one that a switch parameter makes the node go by (:func:`switched_warnings`).
 """
 
 from __future__ import annotations
 
 from exsampling_patch.errors import Problem
+from exsampling_patch.node import ParamError
 from exsampling_patch.patch import Patch
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.registry import Registry
@@ -67,4 +69,32 @@ def unfed_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
             warnings.append(Problem(
                 f"node '{node_id}': what comes to '{port}' waits for what comes to '{needed}', but {why}: it would "
                 "wait there for ever", source.file, source.node_line(node_id)))
+    return warnings
+
+
+def switched_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """A warning, on the node's line, for each switch parameter that is on (:attr:`Node.needs_when`) while the input
+    it makes the node go by gets nothing: a pattern with ``follow_midi_clock`` and nothing linked to ``sync`` never
+    played, and check said "ok"."""
+    sending = _sending(patch, registry)
+    fed = {(link.target.node, link.target.port) for link in patch.links if link.source.node in sending}
+    warnings = []
+    for node_id, spec in patch.nodes.items():
+        if spec.type not in registry:
+            continue
+        node_type = registry.get(spec.type)
+        for name, port in node_type.needs_when.items():
+            param = node_type.param_specs.get(name)
+            if param is None:
+                continue
+            try:
+                on = param.validate(spec.params.get(name, param.default))
+            except ParamError:
+                continue  # told on the parameter itself
+            if not on or (node_id, port) in fed:
+                continue
+            linked = any((link.target.node, link.target.port) == (node_id, port) for link in patch.links)
+            why = f"'{port}' gets nothing" if linked else f"nothing is linked to '{port}'"
+            warnings.append(Problem(f"node '{node_id}': with {name} on it goes by what comes to '{port}', but {why}: "
+                                    "it would wait for ever", source.file, source.node_line(node_id)))
     return warnings

@@ -98,6 +98,9 @@ class Node:
     #: Inputs whose messages wait for another input's (``{"take": "prediction"}``: a slot map's take waits for its
     #: prediction): ``exsampling check`` warns where the first gets messages and the second cannot.
     needs: ClassVar[dict[str, str]] = {}
+    #: Inputs a switch parameter makes the node go by (``{"follow_midi_clock": "sync"}``: a pattern following MIDI
+    #: clock plays only by what comes there): ``exsampling check`` warns where it is on and that input gets nothing.
+    needs_when: ClassVar[dict[str, str]] = {}
     #: Seconds a handler may run before the runtime reports the node as hung and goes on without it. A type
     #: sets its own (a classifier that may restart its process needs longer than a trim); a type that declares
     #: a ``hang_after`` parameter lets each patch set it.

@@ -80,6 +80,7 @@ class Pattern(Node):
     follow_midi_clock = Param(bool, False, "play at the tempo, and start, stop and continue with, the MIDI clock on "
                               "the sync input (a drum machine's, a DAW's)")
     playing = Param(bool, True, "play (the control 'play' switches it live)")
+    needs_when = {"follow_midi_clock": "sync"}  # without the master's clock the groove never starts
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:

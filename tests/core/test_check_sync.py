@@ -1,0 +1,46 @@
+"""`exsampling check` warns of a pattern that follows MIDI clock with nothing linked to its sync input: it waits for
+a master's start that cannot come, so the groove never plays, and check said "ok"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.cli import main
+
+PATCH = """exsampling_patch: 1
+nodes:
+- id: master
+  type: midi_in
+  params: {virtual_port: ''}
+- id: groove
+  type: pattern
+  params: {follow_midi_clock: %s, patterns: {BD: x... x... x... x...}}
+- id: out
+  type: midi_out
+  params: {virtual_port: ''}
+links:
+- groove.midi -> out.midi
+"""
+
+
+def check(tmp_path: Path, capsys: pytest.CaptureFixture[str], follow: str, links: str = "") -> list[str]:
+    patch = tmp_path / "show.yaml"
+    patch.write_text(PATCH % follow + links, encoding="utf-8")
+    assert main(["check", str(patch)]) == 0  # it runs: a warning, not a problem
+    return [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+
+
+def test_a_pattern_following_midi_clock_with_nothing_linked_to_sync_is_warned_of_at_its_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    warnings = check(tmp_path, capsys, "true")
+    assert len(warnings) == 1, warnings
+    assert "node 'groove': with follow_midi_clock on it goes by what comes to 'sync', but nothing is linked to " \
+        "'sync'" in warnings[0] and "show.yaml:6:" in warnings[0], warnings
+
+
+def test_a_pattern_following_a_linked_clock_or_its_own_tempo_is_not_warned_of(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert check(tmp_path, capsys, "true", "- master.midi -> groove.sync\n") == []
+    assert check(tmp_path, capsys, "false") == []
