@@ -409,7 +409,9 @@ class Pattern(Node):
         with self._lock:
             if self._pending is not None and (self.change_at == "step" or step % bar_steps == 0):
                 self._patterns, self._pending = self._pending, None
-            patterns = self._patterns
+            patterns, pending = self._patterns, self._pending
+        # where the patterns waiting take over: a note's gate ends before their hit of its note there
+        takeover = step + 1 if self.change_at == "step" else (step // bar_steps + 1) * bar_steps
         if time.perf_counter() - due > LATE_DROP:
             # stalled since _schedule checked it (this lock held by an edit, a host stall): the sampler would drop
             # it unseen as too late (its late_dropped), so it is skipped and counted here, where a performer looks
@@ -426,21 +428,31 @@ class Pattern(Node):
             self._channels.add(pattern.channel)
             self.emit("midi", mido.Message("note_on", channel=pattern.channel, note=note, velocity=velocity,
                                            time=due))
-            off = due + self._gate_seconds(pattern, step, note, step_seconds)
+            off = due + self._gate_seconds(pattern, step, note, step_seconds, pending, takeover)
             self.emit("midi", mido.Message("note_off", channel=pattern.channel, note=note, time=off))
         self.steps_played += 1
 
     def _index(self, pattern: SlotPattern, step: int) -> int:
         return (step % self.length if self.length else step) % len(pattern.velocities)
 
-    def _gate_seconds(self, pattern: SlotPattern, step: int, note: int, step_seconds: float) -> float:
+    def _hits(self, pattern: SlotPattern, step: int, note: int) -> bool:
+        index = self._index(pattern, step)
+        return pattern.velocities[index] > 0 and pattern.notes[index] == note
+
+    def _gate_seconds(self, pattern: SlotPattern, step: int, note: int, step_seconds: float,
+                      pending: Mapping[str, SlotPattern] | None = None, takeover: int = 0) -> float:
         """How long the note of ``step`` lasts: ``gate``, but only until just before the next hit of its note on its
         slot. A note off ends every voice of its note: one due after that hit (a gate of a step or more, swing)
-        ended the new hit, not the old one (a gate of 1.5 played notes half a step long)."""
+        ended the new hit, not the old one (a gate of 1.5 played notes half a step long). From step ``takeover``
+        the ``pending`` patterns play (those of its channel): before, a hit of theirs on the next bar was ended so."""
         beat = self._step_beat(step)
         for ahead in range(1, math.ceil(self.gate) + 2):  # swing moves a step up to 0.75 of one
-            index = self._index(pattern, step + ahead)
-            if pattern.velocities[index] > 0 and pattern.notes[index] == note:
+            at = step + ahead
+            if pending is not None and at >= takeover:
+                playing = [p for p in pending.values() if p.channel == pattern.channel]
+            else:
+                playing = [pattern]
+            if any(self._hits(p, at, note) for p in playing):
                 until = (self._step_beat(step + ahead) - beat) * self.steps_per_beat * step_seconds
                 return min(self.gate * step_seconds, until - 1e-6)
         return self.gate * step_seconds
