@@ -72,6 +72,11 @@ class NodeContext:
         """A node let go of a take it held: see :meth:`Node.let_go_take`."""
         self.held.pop(str(getattr(take, "take_id", take)), None)
 
+    def take_in_flight(self, node_id: str, take: Any) -> bool:
+        """Whether anything of a take may still come: see :meth:`Node.take_in_flight`. Without a runtime, no take
+        is known to have ended."""
+        return True
+
     def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
         """A source tells the end of a take by its id (one it never emitted): see :meth:`Node.tell_fate_of`."""
         self.fates.append((fate, reason))

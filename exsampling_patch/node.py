@@ -290,6 +290,11 @@ class Node:
         """No longer keep ``take`` waiting (:meth:`hold_take`): it went on, or its wait is over."""
         self.context.let_go_take(self.node_id, take)
 
+    def take_in_flight(self, take: Any) -> bool:
+        """Whether anything of ``take`` (or the take of a message about it) is still in flight: False once it has
+        ended, when nothing more of it will come. A node holding takes for their other half drops the ended ones."""
+        return self.context.take_in_flight(self.node_id, take)
+
     def tell_fate_of(self, take_id: str, recorder: str = "", *, fate: str = "error", reason: str) -> None:
         """Tell the end of a take this source never emitted (a stored take found unreadable at a restart).
 

@@ -199,9 +199,10 @@ class SlotMap(Node):
     With its ``take`` input linked, each assignment carries that version of its take (joined to the
     prediction by take id), so that processing the slot needs, such as pitch, can run beside the
     classifier instead of before it. Takes and predictions whose other half has not come yet are held, none
-    ever dropped: link the gate's 'rejected' output to the ``rejected`` input so that the takes whose
-    predictions the gate keeps back are let go. Past ``max_waiting`` held, the node warns (its status's
-    ``warning``: a line on the console, not an error), until the backlog has cleared.
+    dropped while its other half may still come: link the gate's 'rejected' output to the ``rejected`` input so
+    that the takes whose predictions the gate keeps back are let go. Past ``max_waiting`` held, the node warns (its
+    status's ``warning``: a line on the console, not an error), until the backlog has cleared. One whose take has
+    ended (nothing more of it in flight) is forgotten at the next hold: its end told where it was left waiting.
 
     ``table`` lists changes to the shipped table (a row replaces the shipped row of its label, an empty value
     removes one, the other rows stay); with ``base_table: empty`` it is the patch's rows alone.
@@ -286,12 +287,21 @@ class SlotMap(Node):
         self._check_waiting()
 
     def _hold(self, waiting: OrderedDict[str, Any], take_id: str, item: Any) -> None:
+        self._forget_ended()
         waiting[take_id] = item
         # Should nothing more of the take be in flight (the classifier or the pitch not linked), it ended here.
         half = "its take" if waiting is self._predictions else "its prediction"
         self.hold_take(item, f"left waiting in {self.node_id} for {half}, which never came")
         self.report_status(take=take_id, waiting=len(self._takes) + len(self._predictions))
         self._check_waiting()
+
+    def _forget_ended(self) -> None:
+        """Drop what is held for a take that has ended: nothing more of it is in flight, so its other half will never
+        come (a partly linked patch: no prediction ever reaches 'prediction'). Kept, a long show's held takes only
+        grew. Its end already said where it was left waiting."""
+        for held in (self._takes, self._predictions):
+            for take_id in [take_id for take_id, item in held.items() if not self.take_in_flight(item)]:
+                del held[take_id]
 
     def _check_waiting(self) -> None:
         """Warn once each time more than ``max_waiting`` takes or predictions are held; none is dropped. Said again

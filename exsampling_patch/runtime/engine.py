@@ -113,6 +113,10 @@ class _Context(NodeContext):
         if key is not None:
             self._engine.ledger.release(key, node_id)
 
+    def take_in_flight(self, node_id: str, take: Any) -> bool:
+        key = take_key(take)
+        return key is None or key in self._engine.ledger
+
     def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
         ended = self._engine.ledger.told(take_id, recorder, node_id, fate, reason)
         if ended is not None:

@@ -73,6 +73,10 @@ class TakeLedger:
     def __len__(self) -> int:
         return len(self._open)
 
+    def __contains__(self, take_id: object) -> bool:
+        with self._lock:
+            return take_id in self._open
+
     def in_flight(self) -> list[str]:
         with self._lock:
             return list(self._open)

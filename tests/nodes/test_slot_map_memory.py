@@ -1,0 +1,45 @@
+"""A slot map in a partly linked patch holds takes (or predictions) whose other half never comes: each such take
+ends, told "left waiting", and the map must then forget it. It kept every one for good, a long show's memory
+growing with each take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from exsampling_patch import Prediction, Score, Take
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine, TakeEnded
+
+
+def test_the_map_forgets_what_it_held_for_takes_that_ended() -> None:
+    patch = Patch()
+    patch.add_node(NodeSpec("recorder", "relay", {}))
+    patch.add_node(NodeSpec("gate", "confidence_gate", {"threshold": 0.0}))
+    patch.add_node(NodeSpec("map", "slot_map", {"table": {"dog": "Bass"}, "max_waiting": 4}))
+    # The takes reach the map with no classifier beside them, the predictions with no take branch: each half waits.
+    patch.connect("recorder.outlet", "map.take")
+    patch.connect("gate.passed", "map.prediction")
+    engine = Engine(Registry.default(entry_points=False))
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(ended.append, TakeEnded)
+    engine.start(patch)
+    try:
+        slot_map: Any = engine.node("map")
+        for i in range(10):
+            engine.inject("recorder", "inlet", Take(np.full(480, 0.1, np.float32), 48000, take_id=f"take-{i}"))
+            assert engine.wait_idle(10)
+        assert list(slot_map._takes) == ["take-9"]  # the last one's end came after its hold: forgotten at the next
+        for i in range(10):
+            take = Take(np.full(480, 0.1, np.float32), 48000, take_id=f"predicted-{i}")
+            engine.inject("gate", "prediction", Prediction(take, (Score("dog", 0.9),)))
+            assert engine.wait_idle(10)
+        assert slot_map._takes == {} and list(slot_map._predictions) == ["predicted-9"]
+        # Each still ended where it was left waiting, not done.
+        assert len(ended) == 20 and all(end.fate == "dropped" and end.node_id == "map" for end in ended)
+        assert "left waiting in map for its prediction" in ended[0].reason
+        assert "left waiting in map for its take" in ended[-1].reason
+    finally:
+        engine.stop()
