@@ -78,21 +78,29 @@ def describe_audio_device(row: dict[str, Any]) -> str:
 NO_DEVICE_FIX = ("start a JACK server, or plug in and switch on the sound card, then run the patch again; "
                  "`exsampling devices` lists the devices found")
 
+#: The same, for a node that starts its audio process again once a JACK server answers (the sampler on its default
+#: device): JACK alone needs no new run; a card plugged in later still does, PortAudio having looked once.
+JACK_LATER_FIX = ("start a JACK server (the node plays through it as soon as it answers, no need to run the patch "
+                  "again), or plug in and switch on the sound card, then run the patch again; `exsampling devices` "
+                  "lists the devices found")
+
 
 def missing_device_text(device: str, kind: str, error: BaseException,
-                        rows: list[dict[str, Any]] | None = None) -> str:
+                        rows: list[dict[str, Any]] | None = None, jack_later: bool = False) -> str:
     """The error of a device that would not open, with the devices present (``rows``, as :func:`audio_devices`
-    lists them; asked here when not given) and the parameter to set, or what to do when there are none."""
+    lists them; asked here when not given) and the parameter to set, or what to do when there are none
+    (``jack_later``: the node opens a JACK server started from now on by itself, :data:`JACK_LATER_FIX`)."""
+    fix = JACK_LATER_FIX if jack_later else NO_DEVICE_FIX
     head = f"cannot open sound device {device or '(default)'!r} for {kind}: {error}"
     if rows is None:
         try:
             rows = audio_devices()
         except Exception as listing:  # PortAudio itself failed: say that instead
-            return f"{head}; no audio devices could be listed ({type(listing).__name__}: {listing}); {NO_DEVICE_FIX}"
+            return f"{head}; no audio devices could be listed ({type(listing).__name__}: {listing}); {fix}"
     key = "inputs" if kind == "input" else "outputs"
     found = [describe_audio_device(row) for row in rows if row[key] > 0]
     if not found:
-        return f"{head}; no {kind} devices are present: {NO_DEVICE_FIX}"
+        return f"{head}; no {kind} devices are present: {fix}"
     return (f"{head}; {kind} devices present: {'; '.join(found)}; "
             f"set the node's 'device' parameter to one of them (number or part of the name)")
 

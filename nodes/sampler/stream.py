@@ -312,7 +312,9 @@ class AudioOutput:
                     self._close()
                     from exsampling_patch.devices import missing_device_text
 
-                    self._error(missing_device_text(self.device, "output", error))
+                    # On the default device, a JACK server started from now on is played through (_jack_came).
+                    jack_later = self.on_jack_back is not None and parse_device(self.device) is None
+                    self._error(missing_device_text(self.device, "output", error, jack_later=jack_later))
             self._report_dropouts()
             self._stop.wait(self.retry_seconds if self.stream is None else 0.25)
 

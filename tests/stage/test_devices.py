@@ -100,6 +100,8 @@ def test_a_missing_device_with_none_present_says_what_to_do_instead() -> None:
     assert text.startswith("cannot open sound device '(default)' for output: Error querying device -1; "), text
     assert "no output devices are present" in text and "one of them" not in text, text
     assert "start a JACK server" in text and "sound card" in text and "`exsampling devices`" in text, text
+    # The microphone's input process finds a JACK server started later only in a new run: it says so.
+    assert "then run the patch again" in text and "no need to run" not in text, text
     # an input-only card is no output device; with one output present, the parameter to set is named
     card = {"index": 0, "name": "USB mic", "host_api": "ALSA", "inputs": 1, "outputs": 0, "default_samplerate": 48000,
             "default_input": True, "default_output": False}
