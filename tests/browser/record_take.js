@@ -162,11 +162,11 @@ async function main() {
     const pollsUntilEnd = listPolls.filter((t) => t >= receivedAt).length;
     // One more answer to the page's take list, and its rendering: what it shows then stays. Asked for now, by the
     // page's own refresh(), rather than waited for (the page asks every 2 s once the end is known: 1 s a test).
+    // refresh() renders the list and the info line before it resolves: they are read at once, with no sleep.
     const nextList = page.waitForResponse((r) => r.request().method() === "GET" && r.url().includes("/api/takes"),
                                           { timeout: 5000 });
     await page.evaluate(() => refresh());  // resolves once the list is rendered
     await nextList;
-    await page.waitForTimeout(200);
     const rows = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
     const rowClasses = await page.$$eval("#takes li", (items) => items.map((li) => li.className));
     const infoAfter = await page.textContent("#info");  // once the take's end is known
