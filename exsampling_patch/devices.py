@@ -27,6 +27,10 @@ _JACK_NO_START_SERVER = 0x01  # libjack's JackNoStartServer: a probe must never 
 class PortInUse(OSError):
     """A network port a node must listen on is held by another program; the message names the fix."""
 
+    def __str__(self) -> str:
+        # An OSError's own text leads with "[Errno 98]", which the run's console showed before the port and the fix.
+        return self.strerror or super().__str__()
+
 
 @contextlib.contextmanager
 def naming_busy_port(node: Any, param: str, port: int, protocol: str) -> Iterator[None]:

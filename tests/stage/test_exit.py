@@ -44,10 +44,15 @@ def test_a_node_that_never_started_makes_the_exit_status_non_zero(tmp_path: Path
     with socket.socket() as busy:
         busy.bind(("0.0.0.0", 0))
         busy.listen()
-        run = Run(str(folder_patch(tmp_path, recorder(busy.getsockname()[1]))), "--for", "0.2")
+        port = busy.getsockname()[1]
+        run = Run(str(folder_patch(tmp_path, recorder(port))), "--for", "0.2")
         code = run.wait(60)
     assert code == 3, run.output()
     assert re.search(r"node 'phones' never started: .*in use", run.output()), run.output()
+    # In words, the port and what to do: Python's "[Errno 98]" led the line.
+    said = [line for line in run.stderr if "is already in use" in line]
+    assert said and all(f"TCP port {port} is already in use" in line for line in said), run.output()
+    assert all("Errno" not in line and "parameter 'port' to a free port" in line for line in said), run.output()
 
 
 def test_the_running_line_names_the_nodes_that_did_not_start(tmp_path: Path) -> None:
