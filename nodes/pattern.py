@@ -357,6 +357,10 @@ class Pattern(Node):
             self._starts, self._next_step, self._sent_step, self._last_due = starts, None, None, 0.0
         first = math.ceil(clock.beat_at(horizon - lookahead / 2) * self.steps_per_beat)
         if self._next_step is None or self._next_step > first + 2 * self.steps_per_beat:
+            if self._next_step is not None:
+                # the session's beat jumped back: what was sent ahead on the old beats is void (the steps sent again
+                # from here doubled it), from before this run's first step, as at a master's restart
+                self._cancel(now - LATE_DROP)
             self._next_step = first  # (re)start, or the session's beat jumped back: go on from where it is now
             self._quiet_until = None
             if self._held or again:  # the sampler could not play the steps before: start on the one, not mid-bar

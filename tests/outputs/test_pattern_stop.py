@@ -12,6 +12,7 @@ import pytest
 
 from exsampling_patch.messages import ControlValue, SlotAssignment
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.pattern import Pattern
 from exsampling_patch.nodes.sampler.ring import NOTE_ON
 
@@ -153,3 +154,41 @@ def test_a_master_started_again_does_not_double_the_new_step_0() -> None:
     gaps = np.diff(frames) / rate
     # one hit a step (within the tick clock's estimate), never two close together
     assert gaps.min() > 0.8 * 6 * tick, np.round(gaps * 1000, 1)
+
+
+def test_a_beat_jumping_back_does_not_double_the_steps_sent_ahead() -> None:
+    """A Link session's beat jumped back (a peer moved it): the node goes on from the step the beat is at, and the
+    steps it had sent ahead on the old beats played too, two hits on one time where the grids met. Here its own
+    timeline moves its beat 0 a bar later, as a session's would move: the same path in the scheduler."""
+    from exsampling_patch.nodes.sampler import Sampler
+
+    sampler = Sampler("smp-jump-ahead", {"device": "none", "virtual_port": "", "release_ms": 2.0}, NodeContext())
+    sampler.start()
+    # 16ths at 240 BPM (62.5 ms), sent 300 ms ahead: the steps sent again after the jump meet 2 or 3 sent before
+    pattern = Pattern("pat-jump-ahead", {"patterns": {"HH": "x"}, "tempo": 240.0, "lookahead_ms": 300.0},
+                      Forward(sampler))
+    try:
+        sampler.on_assign(SlotAssignment("HH", sine_take(440.0, rate=48000)))
+        pattern.start()
+        time.sleep(0.6)
+        clock = pattern.timeline.capture()
+        assert isinstance(pattern.timeline, clocks.LocalTimeline)
+        pattern.timeline.set_origin(clock.time_at(0.0) + 4 * 60 / 240.0)  # a bar back, on the same grid of times
+        time.sleep(0.6)
+    finally:
+        pattern.stop()
+    try:
+        sent = [m for port, m in pattern.context.emitted if port == "midi"]
+        due = [float(m.time) for m in sent if m.type == "note_on"]
+        core, rate, block = sampler.core, sampler.sample_rate_used, 256
+        out = np.zeros((block, 2), np.float32)
+        first, frame0 = min(due) - 0.01, core.frame
+        for b in range(int((max(due) + 0.3 - first) * rate) // block):
+            core.render(out, at=first + b * block / rate)
+        frames = sorted(frame for kind, _, _, velocity, _, frame, _ in sampler.state.played.take()
+                        if kind == NOTE_ON and velocity > 0)
+    finally:
+        sampler.stop()
+    assert frame0 == 0 and len(frames) >= 12, frames
+    gaps = np.diff(frames) / rate
+    assert gaps.min() > 0.8 * 60 / 240 / 4, np.round(gaps * 1000, 1)  # one hit a step, never two together
