@@ -285,16 +285,20 @@ class StageConsole:
         self._say_opened(node_id, status, back, event)
 
     def _say_opened(self, node_id: str, status: dict[str, Any], back: bool, event: Event) -> None:
-        line = self._opened_line(node_id, status)
+        line = self._opened_line(node_id, status, back)
         if line:
             self.say(f"{_clock(event)} {node_id} is back: {line}" if back else line)
 
-    def _opened_line(self, node_id: str, status: dict[str, Any]) -> str:
+    def _opened_line(self, node_id: str, status: dict[str, Any], back: bool = False) -> str:
         spec = self.patch.nodes.get(node_id)
         kind = spec.type if spec is not None else "node"
         params = spec.params if spec is not None else {}
         if "url" in status:
             text = f"{kind} '{node_id}': phones open {status['url']}"
+            if kind == "web_recorder" and str(status["url"]).startswith("https:") and not back:
+                # Its own print (under edit) says so; a run prints the URL in its place (print_qr off), and a phone
+                # that meets its self-signed certificate's warning unannounced looks like an attack to the performer.
+                text += " (accept the certificate warning once on each phone)"
             qr = status.get("qr")
             if qr and self.qr_wanted.get(node_id, True):
                 text += "\n" + terminal_text(qr)
