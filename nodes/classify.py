@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take, gate_reason
@@ -14,6 +15,7 @@ from exsampling_patch.nodes.slot_table import (
     SLOTS,
     gate_confidence,
     normalize_label,
+    normalized_table,
     slot_scores,
 )
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
@@ -28,7 +30,8 @@ WINDOWS = ("whole", "1s", "2s", "4s")
 POOLINGS = ("mean", "max", "vote")
 
 __all__ = ["DEFAULT_SLOT_TABLE", "ESC50_SLOTS", "MUSICAL_SLOTS", "SLOTS", "ConfidenceGate", "SlotMap",
-           "SoundClassifier", "gate_reason", "judged_confidence", "normalize_label", "slot_scores"]
+           "SoundClassifier", "base_table_param", "gate_reason", "judged_confidence", "normalize_label",
+           "slot_scores", "table_param"]
 
 #: Take ids whose prediction the gate rejected before their (pitched) take reached the slot map: ids only.
 REJECTED_MEMORY = 10_000
@@ -131,13 +134,28 @@ class SoundClassifier(Node):
         self.emit("prediction", prediction)
 
 
-def judged_confidence(prediction: Prediction, judge: str) -> tuple[str, float]:
-    """What a gate compares with its threshold (:func:`~exsampling_patch.nodes.slot_table.gate_confidence` by the
-    shipped slot table: the rule the model's calibration and gate threshold were fitted with)."""
+def judged_confidence(prediction: Prediction, judge: str,
+                      table: Mapping[str, str] = DEFAULT_SLOT_TABLE) -> tuple[str, float]:
+    """What a gate compares with its threshold (:func:`~exsampling_patch.nodes.slot_table.gate_confidence`: the
+    rule the model's calibration and gate threshold were fitted with, by the shipped slot table); with ``judge``
+    "slot", the slots are those of ``table`` (labels normalised as :func:`normalized_table` gives them)."""
     if not prediction.scores:
         return (prediction.label or "", prediction.confidence)
-    return gate_confidence([(score.label, score.probability) for score in prediction.scores], DEFAULT_SLOT_TABLE,
-                           judge)
+    return gate_confidence([(score.label, score.probability) for score in prediction.scores], table, judge)
+
+
+def base_table_param(use: str = "") -> Param[str]:
+    """The ``base_table`` parameter of a node with a slot table (``table_param``): the slot map's, and the gate's,
+    which must say the same for the two to agree on what a slot is. ``use``: what the table is for, first."""
+    return Param(str, "shipped", f"{use}what the table's rows change: shipped: the shipped class table; empty: "
+                 "nothing, the table is the patch's rows alone", choices=("shipped", "empty"))
+
+
+def table_param(use: str = "") -> Param[dict[Any, Any]]:
+    """The ``table`` parameter (label -> slot, rows that change ``base_table``) of the slot map and the gate."""
+    return Param(dict, DEFAULT_SLOT_TABLE, f"{use}label -> slot name (case, spaces, '-' and '_' do not matter): "
+                 "the rows that change the shipped table (an empty slot removes a label); its other rows stay "
+                 "(base_table: empty: these rows alone)", merge=True, base="base_table")
 
 
 class ConfidenceGate(Node):
@@ -149,6 +167,10 @@ class ConfidenceGate(Node):
     'rejected' tells the phone, and a slot map linked to it stops waiting for the take. With ``fallback_slot``
     set, a take that was classified but not surely enough still goes to that slot: it leaves on 'passed' too,
     marked with meta ``fallback_slot`` (takes with nothing to classify, silence, never replace a slot's sound).
+
+    With ``judge: slot`` it sums by its own ``table`` and ``base_table``, as the slot map's (the shipped table,
+    which its threshold was calibrated with, unless the patch changes it): a patch that changes the map's table
+    gives the gate the same rows, so that the two agree on what a slot is.
     """
 
     type_name = "confidence_gate"
@@ -162,14 +184,21 @@ class ConfidenceGate(Node):
 
     threshold = Param(float, 0.4, "the least probability of what is judged", minimum=0.0, maximum=1.0)
     judge = Param(str, "label", "label: the best label's probability; slot: the best slot's, the sum over the "
-                  "top labels the shipped slot table sends there (a hi-hat heard as partly closed, partly open is "
-                  "sure of HH)",
+                  "top labels that its table sends there (a hi-hat heard as partly closed, partly open is sure of HH)",
                   choices=("label", "slot"))
     fallback_slot = Param(str, "", "slot that takes rejected as 'not sure' still go to (through 'passed', marked "
                           "for the slot map); empty: none")
+    base_table = base_table_param("with judge: slot, as the slot map's: ")
+    table = table_param("with judge: slot, the slots summed, as the slot map's table (give it the map's rows): ")
+
+    def slot_table(self) -> dict[str, str]:
+        """The table in effect that ``judge: slot`` sums by, labels normalised (:func:`normalized_table`)."""
+        return normalized_table(self.table)
 
     def on_prediction(self, prediction: Prediction) -> None:
-        why = gate_reason(prediction, self.threshold, judged_confidence(prediction, self.judge))
+        # The table matters only to judge: slot; with the shipped rows it is the rule the threshold was fitted with.
+        table = self.slot_table() if self.judge == "slot" else DEFAULT_SLOT_TABLE
+        why = gate_reason(prediction, self.threshold, judged_confidence(prediction, self.judge, table))
         self.report_status(take=prediction.take.take_id, label=prediction.label or "nothing",
                            confidence=prediction.confidence, passed=why is None, **({"reason": why} if why else {}))
         if why is None:
@@ -220,11 +249,8 @@ class SlotMap(Node):
     slot = Output(SLOT, "the take assigned to its slot")
     unmapped = Output(PREDICTION, "predictions whose labels are not in the table")
 
-    base_table = Param(str, "shipped", "what the table's rows change: shipped: the shipped class table; "
-                       "empty: nothing, the table is the patch's rows alone", choices=("shipped", "empty"))
-    table = Param(dict, DEFAULT_SLOT_TABLE, "label -> slot name (case, spaces, '-' and '_' do not matter): the "
-                  "rows that change the shipped table (an empty slot removes a label); its other rows stay "
-                  "(base_table: empty: these rows alone)", merge=True, base="base_table")
+    base_table = base_table_param()
+    table = table_param()
     choose = Param(str, "slot", "slot: the slot whose labels sum the highest probability over the top labels; "
                    "label: the slot of the best label", choices=("slot", "label"))
     fallback = Param(str, "", "slot for labels not in the table; empty: send them to 'unmapped'")
@@ -232,15 +258,20 @@ class SlotMap(Node):
                         "before the node warns (none is dropped)", minimum=1, maximum=1000)
 
     def start(self) -> None:
-        self._table = {normalize_label(str(k)): str(v) for k, v in self.table.items()}
+        self._table = self.slot_table()
         self._takes: OrderedDict[str, Take] = OrderedDict()
         self._predictions: OrderedDict[str, Prediction] = OrderedDict()
         self._rejected: OrderedDict[str, str] = OrderedDict()  # take id -> the gate's reason, take not come yet
         self._warned = False
 
+    def slot_table(self) -> dict[str, str]:
+        """The table in effect, labels normalised (:func:`normalized_table`): what a gate judging slots for this map
+        should sum by."""
+        return normalized_table(self.table)
+
     def slot_for(self, label: str) -> str | None:
         """The slot this map's table sends ``label`` to; None when the table has no row for it."""
-        return {normalize_label(str(k)): str(v) for k, v in self.table.items()}.get(normalize_label(label))
+        return self.slot_table().get(normalize_label(label))
 
     def on_take(self, take: Take) -> None:
         prediction = self._predictions.pop(take.take_id, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 SLOTS = ("HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus")
 """The original Max for Live device's eight slots, in MIDI channel order."""
@@ -97,6 +98,12 @@ def normalize_label(label: str) -> str:
     (The original system crashed on "Hi-hat" because its table said "hi_hat".)
     """
     return re.sub(r"[\s_\-]+", "_", label.strip().lower())
+
+
+def normalized_table(table: Mapping[Any, Any]) -> dict[str, str]:
+    """``table`` (label -> slot) as a slot map and a gate look labels up in it: each label by
+    :func:`normalize_label`."""
+    return {normalize_label(str(label)): str(slot) for label, slot in table.items()}
 
 
 def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -> list[tuple[str, float]]:

@@ -233,10 +233,14 @@ class PatchChain:
         return [self._classify(piece) for piece in takes]
 
     def _classify(self, take: Take) -> Outcome:
+        (prediction,) = _handle(self.classifier, "take", take, "prediction")
+        return self.judge(prediction)
+
+    def judge(self, prediction: Prediction) -> Outcome:
+        """What the patch's gate and slot map (started) make of the classifier's ``prediction``."""
         from exsampling_patch.messages import gate_reason
 
-        (prediction,) = _handle(self.classifier, "take", take, "prediction")
-        outcome = Outcome(take.take_id, [(s.label, s.probability) for s in prediction.scores])
+        outcome = Outcome(prediction.take.take_id, [(s.label, s.probability) for s in prediction.scores])
         passed = [prediction]
         if self.gate is not None:
             passed = _handle(self.gate, "prediction", prediction, "passed")
