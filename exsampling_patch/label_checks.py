@@ -5,7 +5,9 @@ slot map it feeds, the labels read from the model file's header (no torch):
   ``train`` names them before it trains, but the patch is written later; check said "ok", and each take heard
   as one of them went to the map's 'unmapped' output, in no slot, told only take by take;
 - a row of the patch's table whose label the model never gives (``dgo: Chorus``): it changes nothing, and check
-  said "ok" while the dog still went to Bass.
+  said "ok" while the dog still went to Bass;
+- a confidence gate judging slots by a table other than the slot map's it feeds (:func:`gate_table_warnings`):
+  the two disagreed on what a slot is, and takes the map was sure of were rejected.
 
 Warnings, not problems: a label left out on purpose (a "noise" class that should load nothing), or a row kept
 for another model, is a patch that runs as meant.
@@ -77,7 +79,7 @@ def _unknown_rows(patch: Patch, registry: Registry, source: SourceMap, map_id: s
     if not isinstance(rows, dict) or not rows:
         return []
     # The map itself says which row a label meets: a map of these rows alone, each row sending to its own name.
-    matcher = _map_node(patch, registry, map_id, {"base_table": "empty", "table": {str(k): str(k) for k in rows}})
+    matcher = _built_node(patch, registry, map_id, {"base_table": "empty", "table": {str(k): str(k) for k in rows}})
     slot_for = getattr(matcher, "slot_for", None)
     if slot_for is None:
         return []
@@ -103,6 +105,41 @@ def _unknown_rows(patch: Patch, registry: Registry, source: SourceMap, map_id: s
     return warnings
 
 
+def gate_table_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """A warning, on the gate's line, for each confidence gate judging slots (``judge: slot``) whose table in effect
+    differs from that of a slot map its 'passed' feeds: it summed by the shipped table while the map chose by the
+    patch's, and a take the map would give HH 80% was rejected as "not sure (hihat_closed 40%)"."""
+    warnings: list[Problem] = []
+    for gate_id, spec in patch.nodes.items():
+        gate = _built_node(patch, registry, gate_id, spec.params) if spec.type == "confidence_gate" else None
+        gate_table = getattr(gate, "slot_table", None)
+        if gate_table is None or getattr(gate, "judge", None) != "slot":
+            continue  # judging the best label alone, it sums by no table
+        judged = gate_table()
+        for map_id in _maps_fed(patch, registry, gate_id, "passed"):
+            slot_map = _built_node(patch, registry, map_id, patch.nodes[map_id].params)
+            map_table = getattr(slot_map, "slot_table", None)
+            if map_table is None:
+                continue
+            chosen = map_table()
+            rows = [label for label in {**chosen, **judged} if chosen.get(label) != judged.get(label)]
+            if not rows:
+                continue
+            named = "; ".join(f"{label}: {chosen.get(label) or 'no slot'} in '{map_id}', "
+                              f"{judged.get(label) or 'no slot'} here" for label in rows[:4])
+            named += f"; and {len(rows) - 4} more" if len(rows) > 4 else ""
+            base, first = getattr(slot_map, "base_table", None), rows[0]
+            same = f"base_table ({base}) and table rows as '{map_id}'" if base != getattr(gate, "base_table", None) \
+                else f"rows as '{map_id}' in its table, {first}: {chosen.get(first) or repr('')}, ..."
+            warnings.append(Problem(
+                f"node '{gate_id}': it judges slots by a table that differs from the one '{map_id}' chooses by, in "
+                f"{len(rows)} row{'s' if len(rows) != 1 else ''}: {named}",
+                source.file, source.node_line(gate_id),
+                hint=f"give the gate the same {same}: its threshold then judges the slots the map picks",
+            ))
+    return warnings
+
+
 def _model_labels(model: Any, base_dir: Path | None) -> list[str] | None:
     """The labels of a classifier's ``model`` (the shipped model's where empty); None where not known (not there,
     no model file, or a relative path with no patch folder to take it from)."""
@@ -121,21 +158,22 @@ def _model_labels(model: Any, base_dir: Path | None) -> list[str] | None:
     return list(_header_labels(str(path), stat.st_mtime_ns, stat.st_size)) or None
 
 
-def _map_node(patch: Patch, registry: Registry, map_id: str, params: dict[str, Any]) -> Any:
-    """A node of ``map_id``'s type built with ``params``, or None where it cannot be (its parameters' problems
-    are told on them)."""
-    spec = patch.nodes[map_id]
+def _built_node(patch: Patch, registry: Registry, node_id: str, params: dict[str, Any]) -> Any:
+    """A node of ``node_id``'s type (a slot map, a gate) built with ``params``, or None where it cannot be (its
+    parameters' problems are told on them)."""
+    spec = patch.nodes[node_id]
     if spec.type not in registry:
         return None
     try:
-        return registry.get(spec.type)(map_id, params)
+        return registry.get(spec.type)(node_id, params)
     except Exception:
         return None
 
 
-def _maps_fed(patch: Patch, registry: Registry, node_id: str) -> list[str]:
-    """The slot maps whose 'prediction' input ``node_id``'s predictions reach, along prediction links (a gate's
-    'passed'; its 'rejected' goes to a map's 'rejected', which picks no slot)."""
+def _maps_fed(patch: Patch, registry: Registry, node_id: str, output: str = "") -> list[str]:
+    """The slot maps whose 'prediction' input ``node_id``'s predictions (those of its ``output``, where given)
+    reach, along prediction links (a gate's 'passed'; its 'rejected' goes to a map's 'rejected', which picks no
+    slot)."""
     seen, todo, maps = {node_id}, [node_id], []
     while todo:
         at = todo.pop()
@@ -143,6 +181,8 @@ def _maps_fed(patch: Patch, registry: Registry, node_id: str) -> list[str]:
             target = patch.nodes.get(link.target.node)
             source = patch.nodes.get(link.source.node)
             if link.source.node != at or target is None or source is None or source.type not in registry:
+                continue
+            if output and at == node_id and link.source.port != output:
                 continue
             port = registry.get(source.type).outputs.get(link.source.port)
             if port is None or port.type != PREDICTION:
@@ -159,7 +199,7 @@ def _maps_fed(patch: Patch, registry: Registry, node_id: str) -> list[str]:
 def _without_slot(patch: Patch, registry: Registry, map_id: str, labels: list[str]) -> list[str]:
     """``labels`` that ``map_id``'s table in effect sends nowhere, as the map itself looks them up; none where it
     has a fallback."""
-    node = _map_node(patch, registry, map_id, patch.nodes[map_id].params)
+    node = _built_node(patch, registry, map_id, patch.nodes[map_id].params)
     slot_for = getattr(node, "slot_for", None)
     if getattr(node, "fallback", "") or slot_for is None:
         return []

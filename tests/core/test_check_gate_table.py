@@ -1,0 +1,63 @@
+"""`exsampling check` warns, at the gate's line, of a confidence gate judging slots by another table than the slot
+map it feeds: the default patch with the map's table edited (a shaker and a rim on HH) rejected takes the map would
+have given HH 80%, and check said "ok"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from exsampling_patch.validate import check_file_with_warnings
+
+REPO = Path(__file__).resolve().parents[2]
+HATS = {"tambourine_shaker": "HH", "woodblock_rim": "HH"}
+
+
+def shipped_with(tmp_path: Path, gate: dict[str, Any], slot_map: dict[str, Any]) -> Path:
+    """The default patch with these parameters added to its gate's and its map's."""
+    data = yaml.safe_load((REPO / "patches" / "exsampling.yaml").read_text(encoding="utf-8"))
+    for node in data["nodes"]:
+        node.setdefault("params", {}).update({"gate": gate, "map": slot_map}.get(node["id"], {}))
+    path = tmp_path / "show.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def gate_line(path: Path) -> int:
+    return path.read_text(encoding="utf-8").splitlines().index("- id: gate") + 1
+
+
+def test_a_gate_judging_slots_by_other_rows_than_its_maps_is_warned_of_at_its_line(tmp_path: Path) -> None:
+    path = shipped_with(tmp_path, {}, {"table": HATS})
+    problems, _, warnings = check_file_with_warnings(path)
+    assert problems == []
+    assert [(w.line, w.message, w.hint) for w in warnings] == [(
+        gate_line(path),
+        "node 'gate': it judges slots by a table that differs from the one 'map' chooses by, in 2 rows: "
+        "tambourine_shaker: HH in 'map', Snare here; woodblock_rim: HH in 'map', Snare here",
+        "give the gate the same rows as 'map' in its table, tambourine_shaker: HH, ...: its threshold then judges the "
+        "slots the map picks")]
+
+    # The same rows, spelt as the map reads them, agree; a gate judging the best label alone sums by no table.
+    same = {"Tambourine Shaker": "HH", "woodblock-rim": "HH"}
+    assert check_file_with_warnings(shipped_with(tmp_path, {"table": same}, {"table": HATS}))[2] == []
+    assert check_file_with_warnings(shipped_with(tmp_path, {"judge": "label"}, {"table": HATS}))[2] == []
+
+
+def test_a_map_starting_from_an_empty_table_asks_the_gate_for_its_base_too(tmp_path: Path) -> None:
+    path = shipped_with(tmp_path, {}, {"base_table": "empty", "table": {"dog": "Bass", "rain": "Wind"}})
+    (warning,) = check_file_with_warnings(path)[2]
+    assert warning.line == gate_line(path)
+    assert "differs from the one 'map' chooses by, in " in warning.message and "; and " in warning.message
+    assert warning.hint == "give the gate the same base_table (empty) and table rows as 'map': its threshold then " \
+        "judges the slots the map picks"
+    agreeing = {"base_table": "empty", "table": {"dog": "Bass", "rain": "Wind"}}
+    assert check_file_with_warnings(shipped_with(tmp_path, agreeing, agreeing))[2] == []
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "patches").glob("*.yaml")), ids=lambda p: p.name)
+def test_the_shipped_patches_gates_agree_with_their_maps(path: Path) -> None:
+    assert check_file_with_warnings(path) == ([], [], [])
