@@ -249,6 +249,10 @@ class StageConsole:
         if isinstance(warning, str) and warning and self.mode == "normal":
             # Something to know that is no error (a backlog, nothing lost): a line, not "error in node".
             self.say(f"{_clock(event)} warning from node '{event.node_id}': {warning}")
+        not_paired = status.get("not_paired")  # a phone refused for its token (web recorder), once each
+        if isinstance(not_paired, str) and not_paired and self.mode in ("normal", "quiet"):
+            # Quiet too, as the URL: a phone that cannot pair records nothing until its performer acts.
+            self.say(f"{_clock(event)} warning from node '{event.node_id}': {not_paired}")
         kept = status.get("sending_kept")
         # Said once, with where they go (kept_to); a later count (one's file was gone: its own error) is not.
         if isinstance(kept, int) and kept > 0 and "kept_to" in status and self.mode == "normal":

@@ -107,6 +107,7 @@ class WebRecorder(Node):
     def start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
         from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
+        from exsampling_patch.nodes.web_recorder.refused import RefusedPhones
         from exsampling_patch.nodes.web_recorder.seen import SEEN_FILE, SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
         from exsampling_patch.nodes.web_recorder.status import BOARD
@@ -161,7 +162,8 @@ class WebRecorder(Node):
                 (self.host, self.port), token, self._accept, self.phone_takes,
                 {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls,
                 max_connections=self.max_connections, max_unauthenticated=self.max_unauthenticated,
-                header_timeout=self.header_timeout, request_timeout=self.request_timeout)
+                header_timeout=self.header_timeout, request_timeout=self.request_timeout,
+                on_refused=RefusedPhones(lambda text: self.report_status(not_paired=text)).refused)
         scheme = "https" if self.https else "http"
         port = self.server.port
         default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)

@@ -82,8 +82,11 @@ class RecorderServer(ThreadingHTTPServer):
                  list_takes: Callable[[str, str], list[dict[str, Any]]], page_config: dict[str, Any],
                  max_upload_bytes: int, tls: ssl.SSLContext | None = None, read_timeout: float = 30.0,
                  max_connections: int = 128, max_unauthenticated: int = 32, header_timeout: float = 10.0,
-                 request_timeout: float = 120.0) -> None:
+                 request_timeout: float = 120.0, on_refused: Callable[[str, str, bool], None] | None = None) -> None:
         self.token = token
+        #: Told (the phone's key digest or "", its address, whether it showed a token) of each request refused for
+        #: its token; on the request's thread.
+        self.on_refused = on_refused
         self.on_upload = on_upload
         self.list_takes = list_takes
         self.page_config = page_config
@@ -252,6 +255,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.refused += 1
         log.warning("refused %s %s from %s: %s pairing token", self.command, urlsplit(self.path).path[:200],
                     self.client_address[0], "wrong" if given else "no")
+        if self.server.on_refused is not None:
+            try:
+                phone = fields.phone(self.headers)
+            except UploadError:  # a malformed key: the phone is known by its address alone
+                phone = ""
+            self.server.on_refused(phone, str(self.client_address[0]), bool(given))
         return False
 
     def _guarded(self, route: Callable[[], None]) -> None:

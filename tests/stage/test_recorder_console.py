@@ -3,6 +3,7 @@ accept once."""
 
 from __future__ import annotations
 
+import http.client
 from pathlib import Path
 
 from tests.stage.helpers import Run, free_port
@@ -32,3 +33,44 @@ def test_no_certificate_to_accept_over_plain_http(tmp_path: Path) -> None:
     assert run.wait(60) == 0, run.output()
     assert any("phones open http://" in line for line in run.stderr), run.output()
     assert "certificate warning" not in "".join(run.stderr), run.output()
+
+
+def ask(port: int, path: str, source: str, phone_key: str = "") -> int:
+    """A GET from ``source`` (an address of the loopback's, standing for a phone), with its phone key if given."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
+    try:
+        connection.request("GET", path, headers={"X-Phone-Key": phone_key} if phone_key else {})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_a_phone_refused_for_its_token_is_told_once(tmp_path: Path) -> None:
+    """A phone with an old link was answered 401 at every request (its page polls on), and only the library log
+    said so: the performer never learnt that it needed the new link. Told once per phone, not per request."""
+    port = free_port()
+    patch = folder_patch(tmp_path, f"""- id: phones
+  type: web_recorder
+  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
+            token: the-current-token-0123456789}}
+""")
+    run = Run(str(patch), "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"))
+    try:
+        run.wait_for("phones open http://")
+        old_link = "/api/takes?token=an-old-token-from-last-week-01"
+        for _ in range(3):  # an old page polling its takes
+            assert ask(port, old_link, "127.0.0.2", phone_key="first-phone-key-0123") == 401
+        assert ask(port, "/?token=an-old-token-from-last-week-01", "127.0.0.2") == 401  # reloaded: no key sent
+        assert ask(port, "/", "127.0.0.3") == 401  # another phone, an address typed without the token
+        assert ask(port, "/", "127.0.0.3") == 401
+        assert ask(port, "/?token=the-current-token-0123456789", "127.0.0.3") == 200
+        run.wait_for("a phone at 127.0.0.3 was refused", timeout=30)
+    finally:
+        run.signal_group()
+        run.wait(30)
+    told = [line for line in run.stderr if "was refused" in line]
+    assert len(told) == 2, run.output()
+    assert told[0].rstrip().endswith(
+        "warning from node 'phones': a phone at 127.0.0.2 was refused: its link's pairing token is an old one; open "
+        "the recorder's current link (or scan its QR code) on that phone"), run.output()
+    assert "a phone at 127.0.0.3 was refused: it came without the pairing token" in told[1], run.output()

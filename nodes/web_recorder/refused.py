@@ -1,0 +1,44 @@
+"""Phones refused for their pairing token, told on the console once each.
+
+A phone whose link carries an old token (the token was rotated, or its file replaced) is answered 401 on every
+request, its page polling on; the 401 went only to the library log, and the performer never learnt that a phone
+needed the new link or QR code. Told once per phone (its key, or its address where it sent none: a page opened
+from the old link), never once per request; the phones told are remembered up to a bound, a long show's strangers
+included. Told as the status ``not_paired`` (the run's console prints it), not as a warning: that would replace the
+start-up notice it follows from (a new token: scan the new QR code), which stands until a take comes through.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+#: Phones (keys and addresses) remembered as told; the oldest is forgotten past it, and told again if it comes back.
+REMEMBERED = 1024
+
+
+class RefusedPhones:
+    """Calls ``tell`` with a line for the first refusal of each phone. Called on the server's request threads."""
+
+    def __init__(self, tell: Callable[[str], None], remembered: int = REMEMBERED) -> None:
+        self._tell = tell
+        self._remembered = remembered
+        self._lock = threading.Lock()
+        self._told: OrderedDict[str, None] = OrderedDict()
+
+    def refused(self, phone: str, address: str, given: bool) -> None:
+        """A request from ``address`` (its phone's key digest ``phone``, or "") was refused; ``given``: it showed a
+        token, a wrong one, rather than none."""
+        names = [f"key {phone}", f"address {address}"] if phone else [f"address {address}"]
+        with self._lock:
+            first = not any(name in self._told for name in names)
+            for name in names:
+                self._told[name] = None
+                self._told.move_to_end(name)
+            while len(self._told) > self._remembered:
+                self._told.popitem(last=False)
+        if first:
+            why = "its link's pairing token is an old one" if given else "it came without the pairing token"
+            self._tell(f"a phone at {address} was refused: {why}; open the recorder's current link (or scan its QR "
+                       "code) on that phone")
