@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
         stop.wait(args.duration)
     if stopped_by:
-        console.say("stopping (Ctrl+C again to quit at once; the takes stored are passed on at the next start)")
+        console.say(stopping_text(stopped_by[0]))
     ran = time.monotonic() - running
     stopping.set()
     threading.Thread(target=watch_stop, args=(engine, watch.type_of, args.start_notice, console), daemon=True,
@@ -250,6 +250,17 @@ def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: floa
             console.say(f"{time.strftime('%H:%M:%S')} {slow}")
         time.sleep(0.05)
         call = engine.stopping_call
+
+
+def stopping_text(signum: int) -> str:
+    """The line a signal's stop begins with, for what came: it said "Ctrl+C again" after a SIGTERM (a service
+    manager, `kill`) and after a closed terminal too, where no Ctrl+C can come. Any second signal quits at once."""
+    stored = "the takes stored are passed on at the next start"
+    if signum == signal.SIGTERM:
+        return f"stopping on SIGTERM (a second SIGTERM, or Ctrl+C, quits at once; {stored})"
+    if signum == signal.SIGHUP:
+        return f"stopping: the terminal was closed (SIGHUP; a second signal quits at once; {stored})"
+    return f"stopping (Ctrl+C again to quit at once; {stored})"
 
 
 def quit_at_once(signum: int) -> None:

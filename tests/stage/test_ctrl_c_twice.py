@@ -78,3 +78,30 @@ def test_a_stop_that_hangs_is_named_and_one_ctrl_c_then_ends_the_run(tmp_path: P
             run.kill()
     assert code == 130, run.output()
     assert "quit at once" in run.output() and "Traceback" not in run.output(), run.output()
+
+
+def test_a_sigterm_stop_says_a_second_sigterm_quits_not_ctrl_c_again(tmp_path: Path) -> None:
+    """"Ctrl+C again to quit at once" came after a SIGTERM too (a service manager's stop, `kill`): told what came,
+    and the second SIGTERM it names does quit."""
+    nodes = tmp_path / "nodes"
+    nodes.mkdir()
+    (nodes / "stuck_stop.py").write_text(STUCK_NODE, encoding="utf-8")
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- {{id: stuck, type: stuck_stop}}\n"
+                     "links: []\n", encoding="utf-8")
+    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    try:
+        run.wait_for("running")
+        run.process.send_signal(signal.SIGTERM)
+        run.wait_for("stopping on SIGTERM (a second SIGTERM, or Ctrl+C, quits at once; the takes stored are passed "
+                     "on at the next start)", timeout=20.0)
+        run.process.send_signal(signal.SIGTERM)
+        try:
+            code = run.wait(10.0)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"a second SIGTERM did not end the run:\n{run.output()}") from None
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+    assert code == 143, run.output()
+    assert "Ctrl+C again" not in run.output() and "quit at once:" in run.output(), run.output()

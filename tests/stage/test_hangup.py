@@ -51,4 +51,7 @@ def test_a_run_whose_terminal_closes_stops_cleanly_and_logs_the_rest(tmp_path: P
     assert code == 129, f"ended with {code}: {log.read_text(errors='replace')}"  # 128 + SIGHUP, after its stop
     said = log.read_text(encoding="utf-8")
     assert "the terminal is gone" in said and "stopped after" in said, said
+    # Said for what came: "Ctrl+C again" named a key of a terminal that is gone.
+    assert "stopping: the terminal was closed (SIGHUP; a second signal quits at once;" in said, said
+    assert "Ctrl+C again" not in said, said
     assert "Traceback" not in said, said
