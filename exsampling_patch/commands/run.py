@@ -52,7 +52,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="also print every message hop between nodes")
     parser.add_argument("--trace", dest="hops", action="store_true", help="the same as -v")
     parser.add_argument("--json", action="store_true",
-                        help="print one JSON object per event on stdout (event, at, node_id, ...), for scripts")
+                        help="print one JSON object per event on stdout (event, at, node_id, ...), for scripts: "
+                        "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with -v); the last "
+                        "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
+                        "node_errors, never_started, cut_off, unsent, signal, exit_status)")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages go (libjack, PortAudio); default "
@@ -234,9 +237,17 @@ def run(args: argparse.Namespace) -> int:
         names = ", ".join(f"'{n}'" for n in stopped_first)
         print(f"node{'s' if len(stopped_first) > 1 else ''} {names} never started: the run was stopped first",
               file=sys.stderr, flush=True)
-    if stopped_by:
-        return 128 + stopped_by[0]  # 130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP, as a shell reports them
-    return NODE_NEVER_STARTED if never else 0
+    # 130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP, as a shell reports them
+    code = 128 + stopped_by[0] if stopped_by else NODE_NEVER_STARTED if never else 0
+    if mode == "json":  # the summary's counts for a script, which read only stdout: the text line is on stderr
+        console.json_line("RunStopped", time.time(), {
+            "seconds": round(time.monotonic() - starting if interrupted else ran, 3), "during_start_up": interrupted,
+            "clean": clean, "takes": dict(sorted(fates.items())), "node_errors": failed,
+            "never_started": {node_id: start_errors.get(node_id) or ("the run was stopped first" if interrupted
+                                                                     else "") for node_id in never},
+            "cut_off": cut_off_counts(engine), "unsent": unsent_counts(engine),
+            "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
+    return code
 
 
 def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: float, console: StageConsole) -> None:
@@ -277,15 +288,19 @@ def cut_off_text(engine: Engine, patch: Patch, registry: Registry) -> str:
     """The summary's part for the takes the stop cut off (still in flight), by source: a source that writes its takes
     down as done when they end (it overrides ``take_ended``: the web recorder, the microphone) passes them on again
     at the next start. Before, a Ctrl+C during a burst said only "some work did not finish in time"."""
-    by_source = Counter(engine.ledger.source_of(take_id) for take_id in engine.ledger.in_flight())
     parts = []
-    for source, count in sorted(by_source.items()):
+    for source, count in cut_off_counts(engine).items():
         spec = patch.nodes.get(source)
         kind = registry.types.get(spec.type) if spec is not None else None
         again = kind is not None and kind.take_ended is not Node.take_ended
         parts.append(f"{count} take{'s' if count != 1 else ''} from '{source}' not through the patch"
                      + (", passed on again at the next start" if again else ""))
     return "; " + "; ".join(parts) if parts else ""
+
+
+def cut_off_counts(engine: Engine) -> dict[str, int]:
+    """Source -> how many of its takes the stop cut off (still in flight), by source id."""
+    return dict(sorted(Counter(engine.ledger.source_of(take_id) for take_id in engine.ledger.in_flight()).items()))
 
 
 def unfinished_text(engine: Engine) -> str:
@@ -299,14 +314,16 @@ def unsent_text(engine: Engine) -> str:
     """The summary's part for takes an output had handed to its sender but that did not go before the stop (the
     sender waited for another run's folder): nothing goes after the stop; they are kept, and go at the next start
     (the node's ``unsent`` status, told as it stops: ``ableton_max``)."""
-    parts = []
-    # A snapshot: a node whose stop was given up on, or a device thread, may still report as this is read.
-    for node_id, status in engine.status_snapshot().items():
-        count = status.get("unsent")
-        if isinstance(count, int) and count > 0:
-            parts.append(f"{count} take{'s' if count != 1 else ''} not sent to Live by '{node_id}', kept for its "
-                         "next start")
+    parts = [f"{count} take{'s' if count != 1 else ''} not sent to Live by '{node_id}', kept for its next start"
+             for node_id, count in unsent_counts(engine).items()]
     return "; " + "; ".join(parts) if parts else ""
+
+
+def unsent_counts(engine: Engine) -> dict[str, int]:
+    """Node -> the takes it kept unsent at its stop (its ``unsent`` status), for the nodes that kept any."""
+    # A snapshot: a node whose stop was given up on, or a device thread, may still report as this is read.
+    return {node_id: status["unsent"] for node_id, status in engine.status_snapshot().items()
+            if isinstance(status.get("unsent"), int) and status["unsent"] > 0}
 
 
 def samplers_of(patch: object) -> list[str]:

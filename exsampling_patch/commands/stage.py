@@ -142,7 +142,7 @@ class StageConsole:
         #: which errors are told in full, and the counts of their repeats (under ``_lock``)
         self.repeats = RepeatedErrors()
         self._repeats_timer: threading.Timer | None = None
-        self._out_gone = False  # JSON mode: its reader closed the pipe (under ``_lock``)
+        self._out_gone = False  # JSON mode: its reader closed the pipe, or the last line went (under ``_lock``)
 
     def kinds(self) -> tuple[type[Event], ...]:
         # Whether a node is back is the engine's word, on the status that opened it (NodeStatus.back): the console
@@ -212,11 +212,16 @@ class StageConsole:
     def _json(self, event: Event) -> None:
         # "back" is said by the person's line; the JSON lines stay as they were
         fields = {k: _plain(v) for k, v in vars(event).items() if k not in ("time", "details", "back")}
-        line = json.dumps({"event": type(event).__name__, "at": round(time.time() - (time.monotonic() - event.time),
-                                                                      3), **fields}, ensure_ascii=False)
+        self.json_line(type(event).__name__, time.time() - (time.monotonic() - event.time), fields)
+
+    def json_line(self, name: str, at: float, fields: dict[str, Any], last: bool = False) -> None:
+        """One JSON line on ``out``: ``{"event": name, "at": at (Unix time), **fields}`` (the events', and the run's
+        summary, ``RunStopped``); ``last``: no line after it (a node whose stop was given up on may still report)."""
+        line = json.dumps({"event": name, "at": round(at, 3), **fields}, ensure_ascii=False)
         with self._lock:
             if self._out_gone:
                 return
+            self._out_gone = last
             try:
                 print(line, file=self.out, flush=True)
             except OSError as error:  # its reader went away (`| head`, a script that ended; a terminal closed)

@@ -57,6 +57,14 @@ def test_json_prints_one_event_per_line_on_stdout(tmp_path: Path) -> None:
     ended = next(e for e in events if e["event"] == "TakeEnded")
     assert ended["fate"] == "done" and ended["node_id"] == "writer" and abs(ended["at"] - time.time()) < 60
     assert not TAKE_LINE.search("".join(run.stderr))
+    # The last line is the summary's counts: before, only the text line on stderr said them, which a script reading
+    # stdout never saw.
+    summary = events[-1]
+    assert [e["event"] for e in events].count("RunStopped") == 1 and summary["event"] == "RunStopped", events[-3:]
+    assert summary["takes"] == {"done": 1} and summary["node_errors"] == {} and summary["never_started"] == {}
+    assert summary["clean"] is True and summary["during_start_up"] is False and summary["signal"] is None
+    assert summary["exit_status"] == 0 and summary["cut_off"] == {} and summary["unsent"] == {}
+    assert summary["seconds"] >= 1.5 and abs(summary["at"] - time.time()) < 60, summary
 
 
 def test_library_noise_goes_to_the_log_and_the_reason_to_the_console_in_one_line(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import socket
@@ -53,6 +54,21 @@ def test_a_node_that_never_started_makes_the_exit_status_non_zero(tmp_path: Path
     said = [line for line in run.stderr if "is already in use" in line]
     assert said and all(f"TCP port {port} is already in use" in line for line in said), run.output()
     assert all("Errno" not in line and "parameter 'port' to a free port" in line for line in said), run.output()
+
+
+def test_the_json_summary_names_the_node_that_never_started(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = Run(str(folder_patch(tmp_path, recorder(port))), "--for", "0.2", "--json", "--show-log", "none")
+        code = run.wait(60)
+    assert code == 3, run.output()
+    summary = json.loads(run.stdout[-1])
+    assert summary["event"] == "RunStopped" and summary["exit_status"] == 3, summary
+    assert list(summary["never_started"]) == ["phones"], summary
+    assert f"TCP port {port} is already in use" in summary["never_started"]["phones"], summary
+    assert summary["node_errors"] == {"phones": 1}, summary
 
 
 def test_the_running_line_names_the_nodes_that_did_not_start(tmp_path: Path) -> None:
