@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,10 +26,13 @@ mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
 port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
 print("up", flush=True)
 sys.stdin.readline()
+late = 0.0
 def ticks(n, bpm, t):
+    global late
     for _ in range(n):
         while time.perf_counter() < t:
             time.sleep(0.0003)
+        late = max(late, time.perf_counter() - t)
         port.send(mido.Message("clock"))
         t += 60 / bpm / 24
     return t
@@ -48,6 +52,7 @@ while time.perf_counter() < t:
 say("back")
 t = ticks(24 * 2, 200, t)
 port.send(mido.Message("stop")); say("end")
+print("late", late, flush=True)
 time.sleep(0.2)
 """
 
@@ -76,33 +81,80 @@ class Stamped(NodeContext):
         super().emit(node_id, port, message)
 
 
-@pytest.mark.jack
-def test_the_groove_follows_a_masters_clock_start_stop_continue_and_its_silence() -> None:
-    name = f"exs-master-{os.getpid()}"
-    pattern = Pattern("pat-follow", {"patterns": {"HH": "x.x.", "BD": "x... .... .... .... X... .... .... ...."},
-                                     "follow_midi_clock": True, "tempo": 90.0}, Stamped())
+#: A master's tick sent later than this after its time (its process kept from the CPU) moved what the node heard.
+MASTER_SLACK = 0.005
+#: Attempts at a run that load on the machine disturbed (see :func:`disturbed`); the last one counts whatever it met.
+ATTEMPTS = 3
+
+
+def follow(master: str, name: str, pattern: Pattern, heard: Callable[[str], None] = lambda what: None,
+           ) -> dict[str, float]:
+    """Run ``master`` (one of the programs here) through a JACK MIDI port of its own into ``pattern``'s sync input,
+    as midi_in and the engine would; returns when the master sent each event (perf_counter), and how late its
+    ticks went out at worst ("late"). ``heard`` is told each event as its time comes in."""
     pattern.start()
-    master = subprocess.Popen([sys.executable, "-c", MASTER, name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    listener = MidiIn("keys-follow", {"virtual_port": "", "port": name, "api": "UNIX_JACK"}, Into(pattern))
-    tempos = []
+    process = subprocess.Popen([sys.executable, "-c", master, name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True)
+    listener = MidiIn(f"keys-{name}", {"virtual_port": "", "port": name, "api": "UNIX_JACK"}, Into(pattern))
+    sent = {}
     try:
-        assert master.stdout is not None and master.stdin is not None
-        assert master.stdout.readline().strip() == "up"
+        assert process.stdout is not None and process.stdin is not None
+        assert process.stdout.readline().strip() == "up"
         listener.start()
         assert listener.keeper.wait_open(10), listener.context.errors
-        master.stdin.write("go\n")
-        master.stdin.flush()
-        sent = {}
-        for line in master.stdout:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        for line in process.stdout:
             what, at = line.split()
             sent[what] = float(at)
-            tempos.append((what, pattern.beat_clock().tempo))
+            heard(what)
     finally:
         listener.stop()
         pattern.stop()
-        master.kill()
-        master.wait()
+        process.kill()
+        process.wait()
+    assert "late" in sent, sent  # the master ran to its end
+    return sent
+
+
+def disturbed(pattern: Pattern, sent: dict[str, float]) -> str:
+    """Why load on the machine (other tests run beside these) demonstrably disturbed a run, or '': the node's thread
+    came to a step more than LATE_DROP after its time (it skipped it: late_steps), or the master's own ticks went out
+    late (those times are what the node follows). Such a run proves nothing either way, and is made again; a node
+    that skips steps on an idle machine still fails, on its last attempt."""
+    why = []
+    if pattern.late_steps:
+        why.append(f"the node skipped {pattern.late_steps} steps as late")
+    if sent["late"] > MASTER_SLACK:
+        why.append(f"a master's tick went out {sent['late'] * 1000:.1f} ms late")
+    return ", ".join(why)
+
+
+def attempts(run: Callable[[int], tuple[Pattern, dict[str, float]]]) -> tuple[Pattern, dict[str, float]]:
+    """``run(attempt)`` until a run that load did not disturb, :data:`ATTEMPTS` at most; returns the last."""
+    for attempt in range(ATTEMPTS):
+        pattern, sent = run(attempt)
+        why = disturbed(pattern, sent)
+        if not why:
+            break
+        print(f"attempt {attempt + 1} disturbed by load: {why}")  # shown where the last one fails
+    return pattern, sent
+
+
+@pytest.mark.jack
+def test_the_groove_follows_a_masters_clock_start_stop_continue_and_its_silence() -> None:
+    tempos: list[tuple[str, float]] = []
+
+    def run(attempt: int) -> tuple[Pattern, dict[str, float]]:
+        tempos.clear()
+        pattern = Pattern(f"pat-follow-{attempt}", {"patterns": {"HH": "x.x.", "BD": "x... .... .... .... X... .... "
+                                                                 ".... ...."},
+                                                    "follow_midi_clock": True, "tempo": 90.0}, Stamped())
+        sent = follow(MASTER, f"exs-master-{os.getpid()}-{attempt}", pattern,
+                      lambda what: tempos.append((what, pattern.beat_clock().tempo)))
+        return pattern, sent
+
+    pattern, sent = attempts(run)
     ons = sorted((m.time, m.channel, m.velocity) for port, m in pattern.context.emitted if m.type == "note_on")
     bd = [(t, v) for t, channel, v in ons if channel == 3]
 
@@ -144,10 +196,13 @@ mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
 port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
 print("up", flush=True)
 sys.stdin.readline()
+late = 0.0
 def ticks(n, t):
+    global late
     for _ in range(n):
         while time.perf_counter() < t:
             time.sleep(0.0003)
+        late = max(late, time.perf_counter() - t)
         port.send(mido.Message("clock"))
         t += 60 / 240 / 24
     return t
@@ -158,34 +213,23 @@ for what, n in (("start", 36), ("again", 48)):
     t = ticks(n, t)
 port.send(mido.Message("stop"))
 print("stop", time.perf_counter(), flush=True)
+print("late", late, flush=True)
 time.sleep(0.2)
 """
+
+
+def follow_new(master: str, name: str) -> tuple[Pattern, dict[str, float]]:
+    """:func:`follow` with a node of its own playing HH x.x. and BD's one a bar."""
+    pattern = Pattern(f"pat-{name}-follow", {"patterns": {"HH": "x.x.", "BD": "x... .... .... ...."},
+                                              "follow_midi_clock": True}, NodeContext())
+    return pattern, follow(master, f"exs-{name}-{os.getpid()}", pattern)
 
 
 @pytest.mark.jack
 def test_a_master_started_again_within_two_beats_starts_the_groove_again() -> None:
     """A start while playing is bar 1 again. Less than two beats after the last, the node read it as no jump back and
     went on at its old step, silent for those beats: the bar's one never played."""
-    name = f"exs-again-{os.getpid()}"
-    pattern = Pattern("pat-again-follow", {"patterns": {"HH": "x.x.", "BD": "x... .... .... ...."},
-                                           "follow_midi_clock": True}, NodeContext())
-    pattern.start()
-    master = subprocess.Popen([sys.executable, "-c", AGAIN, name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    listener = MidiIn("keys-again", {"virtual_port": "", "port": name, "api": "UNIX_JACK"}, Into(pattern))
-    try:
-        assert master.stdout is not None and master.stdin is not None
-        assert master.stdout.readline().strip() == "up"
-        listener.start()
-        assert listener.keeper.wait_open(10), listener.context.errors
-        master.stdin.write("go\n")
-        master.stdin.flush()
-        sent = {what: float(at) for what, at in (line.split() for line in master.stdout)}
-    finally:
-        listener.stop()
-        pattern.stop()
-        master.kill()
-        master.wait()
+    pattern, sent = attempts(lambda attempt: follow_new(AGAIN, f"again-{attempt}"))
     ons = [(m.time, m.channel) for port, m in pattern.context.emitted if m.type == "note_on"]
     tick = 60 / 240 / 24
     assert [t for t, channel in ons if channel == 3 and sent["again"] <= t < sent["again"] + 3 * tick]  # its one
@@ -202,6 +246,7 @@ mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
 port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
 print("up", flush=True)
 sys.stdin.readline()
+late = 0.0
 for what in ("start", "again"):
     port.send(mido.Message("start"))
     print(what, time.perf_counter(), flush=True)
@@ -209,11 +254,13 @@ for what in ("start", "again"):
     for _ in range(24):
         while time.perf_counter() < t:
             time.sleep(0.0003)
+        late = max(late, time.perf_counter() - t)
         port.send(mido.Message("clock"))
         t += 60 / 240 / 24
     port.send(mido.Message("stop"))
     print("stop" if what == "again" else "pause", time.perf_counter(), flush=True)
     time.sleep(0.5)
+print("late", late, flush=True)
 """
 
 
@@ -221,26 +268,7 @@ for what in ("start", "again"):
 def test_a_start_after_a_quiet_stop_is_bar_1_not_the_gap_counted_as_ticks() -> None:
     """A master silent while stopped: its next start's first tick came after a gap, which the node counted as ticks
     the master played with its cable out (half a second: two beats on), so the groove came back mid-bar."""
-    name = f"exs-quiet-{os.getpid()}"
-    pattern = Pattern("pat-quiet-follow", {"patterns": {"HH": "x.x.", "BD": "x... .... .... ...."},
-                                           "follow_midi_clock": True}, NodeContext())
-    pattern.start()
-    master = subprocess.Popen([sys.executable, "-c", QUIET, name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    listener = MidiIn("keys-quiet", {"virtual_port": "", "port": name, "api": "UNIX_JACK"}, Into(pattern))
-    try:
-        assert master.stdout is not None and master.stdin is not None
-        assert master.stdout.readline().strip() == "up"
-        listener.start()
-        assert listener.keeper.wait_open(10), listener.context.errors
-        master.stdin.write("go\n")
-        master.stdin.flush()
-        sent = {what: float(at) for what, at in (line.split() for line in master.stdout)}
-    finally:
-        listener.stop()
-        pattern.stop()
-        master.kill()
-        master.wait()
+    pattern, sent = attempts(lambda attempt: follow_new(QUIET, f"quiet-{attempt}"))
     ons = sorted((m.time, m.channel) for port, m in pattern.context.emitted if m.type == "note_on")
     again = [channel for t, channel in ons if sent["again"] <= t < sent["stop"]]
     assert again[:2] in ([0, 3], [3, 0]) and again.count(0) == 2  # bar 1: BD's one, two hi-hats in the beat
