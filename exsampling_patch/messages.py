@@ -7,6 +7,7 @@ take fanned out to several nodes is never changed under another node's feet.
 from __future__ import annotations
 
 import itertools
+import math
 import secrets
 import time
 from dataclasses import dataclass, field, replace
@@ -220,8 +221,20 @@ def gate_reason(prediction: Prediction, threshold: float, judged: tuple[str, flo
     name, confidence = judged if judged is not None else (prediction.label or "", prediction.confidence)
     if confidence >= threshold:
         return None
-    best = f"{prediction.label} {round(prediction.confidence * 100)}%"
-    return f"not sure ({best})" if name == prediction.label else f"not sure ({best}, {name} {round(confidence * 100)}%)"
+    judged_figure = _below_percent(confidence, threshold)
+    if name == prediction.label:
+        return f"not sure ({prediction.label} {judged_figure})"
+    return f"not sure ({prediction.label} {round(prediction.confidence * 100)}%, {name} {judged_figure})"
+
+
+def _below_percent(value: float, threshold: float) -> str:
+    """``value`` as a percentage that reads as below ``threshold``: "31%", but "99.8%" at a 0.999 gate, not a
+    rounded "100%" that contradicts the rejection: as few places as tell it apart from the threshold."""
+    for places in range(0, 7):
+        shown = round(value * 100, places)
+        if shown < threshold * 100:
+            return f"{shown:.{places}f}%"
+    return f"{math.floor(value * 100 * 10**6) / 10**6:.6f}%"  # too close to call by rounding: cut, never up
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from exsampling_patch import Prediction, Score, SlotAssignment, Take
+from exsampling_patch.messages import gate_reason
 from exsampling_patch.node import Input, Node, NodeContext
 from exsampling_patch.nodes.classify import (
     DEFAULT_SLOT_TABLE,
@@ -59,6 +60,15 @@ def test_gate_rejections_say_why_for_the_phone() -> None:
     assert all(p.take.meta["gate"] == "rejected" and "fallback_slot" not in p.take.meta for p in rejected)
     assert rejected[0].scores == (Score("dog", 0.31), Score("cat", 0.2))  # what the classifier said, kept
     assert gate.context.statuses[0]["reason"] == "not sure (dog 31%)"
+
+
+def test_gate_reason_never_rounds_up_to_the_threshold() -> None:
+    # 99.8% against a 0.999 gate once read "not sure (clock_tick 100%)", a figure contradicting the rejection
+    assert gate_reason(prediction(("clock_tick", 0.998)), 0.999) == "not sure (clock_tick 99.8%)"
+    assert gate_reason(prediction(("clock_tick", 0.999949)), 0.99995) == "not sure (clock_tick 99.99%)"
+    assert gate_reason(prediction(("hihat_closed", 0.9996)), 0.9995, ("HH", 0.99949)) == \
+        "not sure (hihat_closed 100%, HH 99.9%)"
+    assert gate_reason(prediction(("dog", 0.316)), 0.5) == "not sure (dog 32%)"  # far below: rounded as before
 
 
 def test_gate_judging_slots_passes_a_sound_split_between_labels_of_one_slot() -> None:
