@@ -201,6 +201,11 @@ class Pattern(Node):
             handed["timeline"].close()  # start() failed with the replaced node's Link peer still in the session
         if timeline is None:  # start() failed before it had a timeline: no groove to hand over
             return
+        # No cancel here: an edit's rebuilt node goes on with what this one sent ahead, and a node an edit removed
+        # can reach nobody by now (the swap routes by the edited plan before it stops the removed nodes), so its
+        # steps sent ahead (up to lookahead_ms) still play. The handover's expiry, the one place that knows no node
+        # took over, comes 5 s later and has no links either: voiding them needs the runtime to let a removed node
+        # send before its links go, or the sampler to drop what an input it lost holds.
         with self._lock:
             patterns = self._pending if self._pending is not None else self._patterns
         give_handover(self.node_id, {"timeline": self.timeline, "next_step": self._next_step, "tempo": self.tempo,
