@@ -8,13 +8,13 @@ Every take a source emits is counted in the ledger (:mod:`~exsampling_patch.runt
 message is handled, then it ends (:class:`TakeEnded`, and the source's ``take_ended``). How a message gets into
 the inboxes (emit, inject, deliver) and when the engine is idle: :mod:`~exsampling_patch.runtime.flow`. How a
 live edit (:meth:`Engine.update`) swaps plans, rolls back, and ends the takes at the nodes it removes or drops:
-:mod:`~exsampling_patch.runtime.swap`. A hung handler: :mod:`~exsampling_patch.runtime.watchdog`.
+:mod:`~exsampling_patch.runtime.swap`. A hung handler: :mod:`~exsampling_patch.runtime.watchdog`. What a node
+calls on the engine (its context): :mod:`~exsampling_patch.runtime.context`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
 import queue
@@ -26,20 +26,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from exsampling_patch.collector import collector_paused
-from exsampling_patch.node import Node, NodeContext
+from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
+from exsampling_patch.runtime.context import EngineContext
 from exsampling_patch.runtime.events import (
     EventBus,
     NodeError,
     NodeRecovered,
-    NodeStatus,
     NodeTiming,
-    merge_status,
-    opened_keys,
 )
 from exsampling_patch.runtime.flow import MessageFlow
-from exsampling_patch.runtime.ledger import TakeLedger, take_key
+from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import (
     Cell,
     NotBuilt,
@@ -51,76 +49,13 @@ from exsampling_patch.runtime.parts import (
     worker_cpus,
 )
 from exsampling_patch.runtime.plan import Plan, compile_plan
-from exsampling_patch.runtime.recovery import ErrorBook, ErrorState, Sign, sign_of
+from exsampling_patch.runtime.recovery import ErrorBook, ErrorState, Sign
 from exsampling_patch.runtime.swap import PlanSwap
 from exsampling_patch.runtime.watchdog import HangWatch
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
-
-
-class _Context(NodeContext):
-    def __init__(self, engine: Engine, base_dir: str | os.PathLike[str] | None) -> None:
-        super().__init__(base_dir)
-        self._engine = engine
-
-    def emit(self, node_id: str, port: str, message: Any) -> None:
-        self._engine._emit(node_id, port, message)
-
-    def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
-        # Told by its handler, on the message in hand: that message's error, as if the handler had raised (the
-        # next message handled without one ends it); told from elsewhere (start(), a device thread), no port.
-        state = getattr(self._engine._local, "worker", None)
-        busy = state.busy if state is not None else None
-        port = busy[1] if busy is not None and busy[0].node_id == node_id else None
-        self._engine._record_error(node_id, error, port=port, about="" if port else about)
-
-    def is_linked(self, node_id: str, port: str) -> bool:
-        plan = self._engine._plan
-        return plan is not None and (node_id, port) in plan.inbound
-
-    def report_status(self, node_id: str, status: dict[str, Any]) -> None:
-        # A node may report from two threads at once (the sampler's worker and its device reader): read, merge and
-        # store under a lock of their own, else one report's fields are lost. Publishing stays outside it.
-        with self._engine._status_lock:
-            merged = dict(self._engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two mixed
-            merge_status(merged, status)
-            self._engine.status[node_id] = merged
-        starting = self._engine._starting
-        event = NodeStatus(node_id, status, starting=starting is not None and starting[0] == node_id)
-        # Its device or port opened after its start: it is back, if that ends its error (the engine decides, and
-        # says so on the status: observers follow it).
-        if sign_of(event) == "opened" and self._engine._recovered(node_id, "opened", opened=opened_keys(status)):
-            event = dataclasses.replace(event, back=True)
-        if self._engine.events.wants(NodeStatus):
-            self._engine.events.publish(event)
-
-    tracks_takes = True
-
-    def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
-        key = take_key(take)
-        if key is not None:
-            self._engine.ledger.note(key, node_id, fate, reason)
-
-    def hold_take(self, node_id: str, take: Any, reason: str) -> None:
-        key = take_key(take)
-        if key is not None:
-            self._engine.ledger.hold(key, node_id, reason)
-
-    def let_go_take(self, node_id: str, take: Any) -> None:
-        key = take_key(take)
-        if key is not None:
-            self._engine.ledger.release(key, node_id)
-
-    def take_in_flight(self, node_id: str, take: Any) -> bool:
-        key = take_key(take)
-        return key is None or key in self._engine.ledger
-
-    def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
-        ended = self._engine.ledger.told(take_id, recorder, node_id, fate, reason)
-        if ended is not None:
-            self._engine._ended(ended)
 
 
 SWITCH_INTERVAL = 0.0005
@@ -190,7 +125,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         self._left_why: dict[str, str] = {}
         #: Sources an edit removed whose takes are still in flight: told of their ends (MessageFlow._ended).
         self._retired: dict[str, Node] = {}
-        self._context = _Context(self, base_dir)
+        self._context = EngineContext(self, base_dir)
         self._running = False
         self._stopping = False  # stop() is stopping the consumers: what they handle from then on is not done
         self._reset_stops()

@@ -1,0 +1,106 @@
+"""What the engine hands its nodes as their :class:`~exsampling_patch.node.NodeContext`: emits, errors, statuses
+and takes' fates, each passed on to the engine that runs them.
+
+It reaches the engine through :class:`EngineSide`, the few members of it it uses, so that this module need not
+import the engine's (which builds one)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from exsampling_patch.node import Node, NodeContext
+from exsampling_patch.runtime.events import EventBus, NodeStatus, TakeEnded, merge_status, opened_keys
+from exsampling_patch.runtime.ledger import TakeLedger, take_key
+from exsampling_patch.runtime.plan import Plan
+from exsampling_patch.runtime.recovery import Sign, sign_of
+
+
+class EngineSide(Protocol):
+    """The members of :class:`~exsampling_patch.runtime.engine.Engine` a node's context uses."""
+
+    events: EventBus
+    status: dict[str, dict[str, Any]]
+    ledger: TakeLedger
+    _plan: Plan | None
+    _local: threading.local
+    _status_lock: threading.Lock
+    _starting: tuple[str, str] | None
+
+    def _emit(self, node_id: str, port: str, message: Any) -> None: ...
+
+    def _record_error(self, node_id: str, error: BaseException | str, port: str | None = ...,
+                      details: str = ..., during: str = ..., of: Node | type[Node] | None = ..., where: str = ...,
+                      about: str = ...) -> str: ...
+
+    def _recovered(self, node_id: str, sign: Sign, errors_before: int = ..., opened: Sequence[str] = ...) -> bool: ...
+
+    def _ended(self, ended: TakeEnded) -> None: ...
+
+
+class EngineContext(NodeContext):
+    """A node's context in a running engine: each call passed on to the engine (see :class:`EngineSide`)."""
+
+    def __init__(self, engine: EngineSide, base_dir: str | os.PathLike[str] | None) -> None:
+        super().__init__(base_dir)
+        self._engine = engine
+
+    def emit(self, node_id: str, port: str, message: Any) -> None:
+        self._engine._emit(node_id, port, message)
+
+    def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
+        # Told by its handler, on the message in hand: that message's error, as if the handler had raised (the
+        # next message handled without one ends it); told from elsewhere (start(), a device thread), no port.
+        state = getattr(self._engine._local, "worker", None)
+        busy = state.busy if state is not None else None
+        port = busy[1] if busy is not None and busy[0].node_id == node_id else None
+        self._engine._record_error(node_id, error, port=port, about="" if port else about)
+
+    def is_linked(self, node_id: str, port: str) -> bool:
+        plan = self._engine._plan
+        return plan is not None and (node_id, port) in plan.inbound
+
+    def report_status(self, node_id: str, status: dict[str, Any]) -> None:
+        # A node may report from two threads at once (the sampler's worker and its device reader): read, merge and
+        # store under a lock of their own, else one report's fields are lost. Publishing stays outside it.
+        with self._engine._status_lock:
+            merged = dict(self._engine.status.get(node_id, {}))  # new: a reader's copy is whole; never two mixed
+            merge_status(merged, status)
+            self._engine.status[node_id] = merged
+        starting = self._engine._starting
+        event = NodeStatus(node_id, status, starting=starting is not None and starting[0] == node_id)
+        # Its device or port opened after its start: it is back, if that ends its error (the engine decides, and
+        # says so on the status: observers follow it).
+        if sign_of(event) == "opened" and self._engine._recovered(node_id, "opened", opened=opened_keys(status)):
+            event = dataclasses.replace(event, back=True)
+        if self._engine.events.wants(NodeStatus):
+            self._engine.events.publish(event)
+
+    tracks_takes = True
+
+    def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
+        key = take_key(take)
+        if key is not None:
+            self._engine.ledger.note(key, node_id, fate, reason)
+
+    def hold_take(self, node_id: str, take: Any, reason: str) -> None:
+        key = take_key(take)
+        if key is not None:
+            self._engine.ledger.hold(key, node_id, reason)
+
+    def let_go_take(self, node_id: str, take: Any) -> None:
+        key = take_key(take)
+        if key is not None:
+            self._engine.ledger.release(key, node_id)
+
+    def take_in_flight(self, node_id: str, take: Any) -> bool:
+        key = take_key(take)
+        return key is None or key in self._engine.ledger
+
+    def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
+        ended = self._engine.ledger.told(take_id, recorder, node_id, fate, reason)
+        if ended is not None:
+            self._engine._ended(ended)
