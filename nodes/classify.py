@@ -13,6 +13,7 @@ from exsampling_patch.nodes.slot_table import (
     ESC50_SLOTS,
     MUSICAL_SLOTS,
     SLOTS,
+    canonical_slot,
     gate_confidence,
     normalize_label,
     normalized_table,
@@ -376,10 +377,10 @@ class SlotMap(Node):
         fallback_slot = take.meta.get("fallback_slot")
         slot: str | None
         if fallback_slot:
-            slot, label, confidence = str(fallback_slot), prediction.label, prediction.confidence
+            slot, label, confidence = canonical_slot(str(fallback_slot)), prediction.label, prediction.confidence
         else:
             chosen, label, confidence = self._choose(prediction)
-            slot = chosen or self.fallback or None
+            slot = chosen or canonical_slot(self.fallback) or None
         if slot is None:
             self.report_status(take=take.take_id, label=label or "nothing", slot="")
             self.tell_fate(take, "dropped", f"no slot for {label or 'it'}")

@@ -100,10 +100,21 @@ def normalize_label(label: str) -> str:
     return re.sub(r"[\s_\-]+", "_", label.strip().lower())
 
 
+_SLOT_SPELLING = {slot.lower(): slot for slot in SLOTS}
+
+
+def canonical_slot(slot: str) -> str:
+    """``slot`` as the sampler's default slots spell it ("bass" is "Bass"), else as given.
+
+    The sampler finds a slot whatever its case, so a row ``Kick: bass`` loads into Bass: the slot map says so
+    too, and sums it with the rows that say "Bass"."""
+    return _SLOT_SPELLING.get(slot.lower(), slot)
+
+
 def normalized_table(table: Mapping[Any, Any]) -> dict[str, str]:
     """``table`` (label -> slot) as a slot map and a gate look labels up in it: each label by
-    :func:`normalize_label`."""
-    return {normalize_label(str(label)): str(slot) for label, slot in table.items()}
+    :func:`normalize_label`, each slot by :func:`canonical_slot`."""
+    return {normalize_label(str(label)): canonical_slot(str(slot)) for label, slot in table.items()}
 
 
 def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -> list[tuple[str, float]]:

@@ -139,6 +139,19 @@ def test_map_uses_the_table_and_forgives_spelling() -> None:
     assert first.slot == "HH" and first.label == "hi_hat" and first.confidence == 0.9
 
 
+def test_map_says_a_slot_written_in_lower_case_as_the_sampler_loads_it() -> None:
+    # "Kick: bass" loads into the sampler's Bass (it finds slots whatever their case), but the map said "bass",
+    # on the console and in classify --patch, and summed it apart from the rows that say "Bass".
+    node = SlotMap("map", {"base_table": "empty", "table": {"Kick": "bass", "dog": "Bass"}, "fallback": "chorus"})
+    node.start()
+    node.handle("prediction", prediction(("kick", 0.4), ("dog", 0.3), ("cat", 0.35)))
+    node.handle("prediction", prediction(("kazoo", 0.9)))
+    slots = [assignment.slot for _, assignment in node.context.emitted]
+    assert slots == ["Bass", "Chorus"] and node.context.emitted[0][1].confidence == pytest.approx(0.7)
+    assert [status["slot"] for status in node.context.statuses if status.get("slot")] == ["Bass", "Chorus"]
+    assert node.slot_for("KICK") == "Bass"
+
+
 def test_map_fallback() -> None:
     node = SlotMap("map", {"table": {}, "fallback": "Chorus"})
     node.start()
