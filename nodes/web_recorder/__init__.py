@@ -33,6 +33,7 @@ from exsampling_patch.messages import Prediction, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, NodeContext, Output, Param, StandingWarning
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.web_recorder.limits import upload_limit_problems, upload_limit_warnings
+from exsampling_patch.nodes.web_recorder.rows import sidecar_meta, sidecar_row, take_row
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 from exsampling_patch.takes import TakeStore, read_take, remove_dead_parts
 
@@ -260,9 +261,9 @@ class WebRecorder(Node):
 
         paths: deque[tuple[Path, str, Key | None]] = deque()
         for path, data in self._store.unfinished():
-            meta = _sidecar_meta(data)
+            meta = sidecar_meta(data)
             recorder = str(meta.get("recorder") or data.get("source") or "")
-            row = _sidecar_row(data)
+            row = sidecar_row(data)
             key: Key | None = None
             if meta.get("client_take_id"):
                 key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
@@ -393,7 +394,7 @@ class WebRecorder(Node):
                               f"{error.strerror or error}; the phone keeps it and sends it again")
             raise
         stored = stored.derive(meta={"stored_at": time.monotonic()})
-        row = _row(stored)
+        row = take_row(stored)
         with self._gate.passing() as open_:
             # Stored after the stop (a request the server's stop does not wait for): received, and left on disk, not
             # done; the next start lists it, remembers its phone take id (a retry is its duplicate) and passes it on.
@@ -427,34 +428,6 @@ class WebRecorder(Node):
             while len(self._phones) > KEEP_PHONES:
                 for old in self._phones.popitem(last=False)[1]:
                     self._phone_of.pop(old, None)
-
-
-def _sidecar_meta(data: dict[str, Any]) -> dict[str, Any]:
-    meta = data.get("meta")
-    return meta if isinstance(meta, dict) else {}
-
-
-def _sidecar_row(data: dict[str, Any]) -> dict[str, Any]:
-    """:func:`_row` of a stored take, from its sidecar (:func:`~exsampling_patch.takes.take_metadata`)."""
-    meta = _sidecar_meta(data)
-    loc = data.get("location")
-    location = None
-    if isinstance(loc, dict):
-        location = {"latitude": loc.get("latitude"), "longitude": loc.get("longitude"),
-                    "accuracy_m": loc.get("accuracy_m")}
-    duration = data.get("duration")
-    return {"take_id": data["take_id"], "client_take_id": meta.get("client_take_id", ""),
-            "recorded_at": data.get("recorded_at"),
-            "duration": round(duration, 3) if isinstance(duration, (int, float)) else None,
-            "sample_rate": data.get("sample_rate"), "location": location}
-
-
-def _row(take: Take) -> dict[str, Any]:
-    loc = take.location
-    return {"take_id": take.take_id, "client_take_id": take.meta.get("client_take_id", ""),
-            "recorded_at": take.recorded_at, "duration": round(take.duration, 3), "sample_rate": take.sample_rate,
-            "location": None if loc is None else {"latitude": loc.latitude, "longitude": loc.longitude,
-                                                  "accuracy_m": loc.accuracy_m}}
 
 
 class RecorderStatus(Node):
