@@ -292,7 +292,9 @@ class Node:
 
     def take_in_flight(self, take: Any) -> bool:
         """Whether anything of ``take`` (or the take of a message about it) is still in flight: False once it has
-        ended, when nothing more of it will come. A node holding takes for their other half drops the ended ones."""
+        ended, when nothing more of it will come. A node holding takes for their other half drops the ended ones.
+        ``take`` may be the id its source emitted it under (a one-shot's ``origin_take``), for a node that keeps
+        ids, not takes."""
         return self.context.take_in_flight(self.node_id, take)
 
     def tell_fate_of(self, take_id: str, recorder: str = "", *, fate: str = "error", reason: str) -> None:

@@ -232,7 +232,8 @@ class SlotMap(Node):
     dropped while its other half may still come: link the gate's 'rejected' output to the ``rejected`` input so
     that the takes whose predictions the gate keeps back are let go. Past ``max_waiting`` held, the node warns (its
     status's ``warning``: a line on the console, not an error), until the backlog has cleared. One whose take has
-    ended (nothing more of it in flight) is forgotten at the next hold: its end told where it was left waiting.
+    ended (nothing more of it in flight) is forgotten at the next hold: its end told where it was left waiting;
+    so is the gate's rejection of a take that ended before reaching 'take', at the next rejection.
 
     ``table`` lists changes to the shipped table (a row replaces the shipped row of its label, an empty value
     removes one, the other rows stay); with ``base_table: empty`` it is the patch's rows alone.
@@ -262,7 +263,8 @@ class SlotMap(Node):
         self._table = self.slot_table()
         self._takes: OrderedDict[str, Take] = OrderedDict()
         self._predictions: OrderedDict[str, Prediction] = OrderedDict()
-        self._rejected: OrderedDict[str, str] = OrderedDict()  # take id -> the gate's reason, take not come yet
+        # take id -> the gate's reason and the id the take's source emitted it under; its take not come yet
+        self._rejected: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._warned = False
 
     def slot_table(self) -> dict[str, str]:
@@ -281,9 +283,9 @@ class SlotMap(Node):
             self._map(prediction, take)
             self._check_waiting()
             return
-        why = self._rejected.pop(take.take_id, None)
-        if why is not None:
-            self._let_go(take.take_id, why)
+        rejected = self._rejected.pop(take.take_id, None)
+        if rejected is not None:
+            self._let_go(take.take_id, rejected[0])
             return
         self._hold(self._takes, take.take_id, take)
 
@@ -310,7 +312,10 @@ class SlotMap(Node):
         if not self.is_linked("take") or held is not None:
             self._let_go(take_id, why)
             return
-        self._rejected[take_id] = why  # its take has not come yet: it will not be held when it does
+        self._forget_ended_rejections()
+        # Its take has not come yet: it will not be held when it does. The id its source emitted it under is kept
+        # beside the reason, to ask whether the take is still in flight (ids only: no samples kept).
+        self._rejected[take_id] = (why, str(prediction.take.meta.get("origin_take") or take_id))
         while len(self._rejected) > REJECTED_MEMORY:
             self._rejected.popitem(last=False)
 
@@ -334,6 +339,12 @@ class SlotMap(Node):
         for held in (self._takes, self._predictions):
             for take_id in [take_id for take_id, item in held.items() if not self.take_in_flight(item)]:
                 del held[take_id]
+
+    def _forget_ended_rejections(self) -> None:
+        """Drop the rejections whose take has ended without reaching 'take' (dropped on the take's branch): it never
+        will. Kept, they stayed until REJECTED_MEMORY newer ones pushed them out."""
+        for take_id in [take_id for take_id, (_, origin) in self._rejected.items() if not self.take_in_flight(origin)]:
+            del self._rejected[take_id]
 
     def _check_waiting(self) -> None:
         """Warn once each time more than ``max_waiting`` takes or predictions are held; none is dropped. Said again

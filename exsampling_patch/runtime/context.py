@@ -97,7 +97,7 @@ class EngineContext(NodeContext):
             self._engine.ledger.release(key, node_id)
 
     def take_in_flight(self, node_id: str, take: Any) -> bool:
-        key = take_key(take)
+        key = take if isinstance(take, str) else take_key(take)
         return key is None or key in self._engine.ledger
 
     def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
