@@ -243,6 +243,10 @@ def voiced_frames(f0: np.ndarray, width_cents: float = 50.0) -> np.ndarray:
     return np.asarray(np.abs(cents - centre) < width_cents)
 
 
+#: The classifier's shortest take (``models.classifier.Classifier.min_seconds``): shorter is "too short".
+SHORTEST_TAKE_S = 0.03
+
+
 # -- nodes --------------------------------------------------------------------------------------------------
 
 
@@ -261,13 +265,24 @@ class Trim(Node):
                       choices=("peak", "full_scale"))
     pad_ms = Param(float, 0.0, "keep this much more before and after the sound", minimum=0.0, maximum=1000.0,
                    unit="ms")
-    drop_silent = Param(bool, True, "drop takes that are silence throughout (otherwise pass them on, marked)")
+    drop_silent = Param(bool, True, "drop takes that are silence throughout (otherwise pass them on, marked), and "
+                        "takes too short to measure (under 30 ms, which the classifier turns down too)")
     min_ms = Param(float, 30.0, "never cut a take shorter than this (a tick's audible part can be 10-20 ms; the "
                    "classifier takes 30 ms or more): the quiet after the sound, or before it, is kept to fill it",
                    minimum=0.0, maximum=1000.0, unit="ms")
 
     def on_take(self, take: Take) -> None:
         start, end = trim_bounds(take.mono(), take.sample_rate, self.top_db, self.reference)
+        if end <= start and take.duration < SHORTEST_TAKE_S:
+            # A take of a few samples has no level to measure (around its own mean, one sample is 0): it is not
+            # known to be silent. Said in the classifier's words, which turns it down for the same reason.
+            why = f"too short: {take.duration:.2f} s < {SHORTEST_TAKE_S:.2f} s"
+            self.report_status(take=take.take_id, label=why)
+            if not self.drop_silent:
+                self.emit("out", take)
+            else:
+                self.tell_fate(take, "dropped", why)
+            return
         if end <= start:
             self.report_status(take=take.take_id, label="silent take")
             if not self.drop_silent:

@@ -56,6 +56,24 @@ def test_trim_drops_or_marks_silent_takes() -> None:
     assert marked.meta["silent"] is True
 
 
+def test_trim_says_a_take_of_a_few_samples_is_too_short_not_silent() -> None:
+    # Around its own mean one sample has no power: a one-sample file was "silent take". The classifier's words.
+    for samples in (np.array([0.5], np.float32), np.full(10, 0.5, np.float32)):
+        trim = Trim("trim", {})
+        trim.start()
+        trim.handle("take", Take(samples, RATE))
+        assert trim.context.emitted == []
+        assert trim.context.statuses[-1]["label"] == "too short: 0.00 s < 0.03 s"
+        assert trim.context.fates == [("dropped", "too short: 0.00 s < 0.03 s")]
+    take = Take(np.full(10, 0.5, np.float32), RATE)
+    (passed,) = run(Trim, take, drop_silent=False)
+    assert passed is take and "silent" not in passed.meta  # not known to be silent: passed on as it came
+    silent = Trim("trim", {})  # 50 ms of nothing is long enough to measure: silent, as before
+    silent.start()
+    silent.handle("take", Take(np.zeros(RATE // 20, np.float32), RATE))
+    assert silent.context.fates == [("dropped", "silent")] and silent.context.statuses[-1]["label"] == "silent take"
+
+
 def test_loudness_of_the_ebu_3341_reference_signals() -> None:
     # EBU Tech 3341, case 1: a stereo 1 kHz sine at -23 dBFS reads -23.0 +-0.1 LUFS; case 2: at -33 dBFS, -33.0.
     for level in (-23.0, -33.0):

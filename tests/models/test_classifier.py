@@ -139,6 +139,9 @@ def test_silent_and_short_takes_give_nothing_to_classify(clf: Classifier) -> Non
         assert pred.nothing_to_classify and pred.top == [] and pred.label is None
         assert pred.reason is not None and word in pred.reason
         assert pred.to_dict() == {"top": [], "reason": pred.reason}
+    # trim says a take of a few samples is too short in these words, by its own copy of the limit
+    from exsampling_patch.nodes.processing import SHORTEST_TAKE_S
+    assert clf.min_seconds == SHORTEST_TAKE_S
 
 
 def test_an_empty_audio_file_is_an_error_not_a_take_too_short(clf: Classifier, tmp_path: Path) -> None:
