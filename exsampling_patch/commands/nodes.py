@@ -5,11 +5,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from exsampling_patch.patchfile import ParsedPatch, read_patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.validate import at_node_dirs_lines, node_dirs_of
+
+#: A mapping default of more rows than this is summed up on the text listing (--json gives it whole).
+SHOWN_ROWS = 8
+
+
+def _default_text(param: dict[str, Any]) -> str:
+    """A parameter's default as the text listing shows it: its repr, but a large mapping (the slot map's ~160-row
+    class table) by its size, which as a repr filled one line of thousands of characters."""
+    default = param["default"]
+    if not isinstance(default, Mapping) or len(default) <= SHOWN_ROWS:
+        return repr(default)
+    # A table that changes a base (``base_table``) is shown with its rows merged onto the shipped ones.
+    what = "the shipped table" if param.get("base") else "a table"
+    return f"{what}, {len(default)} rows (exsampling nodes --json lists them)"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,6 +81,6 @@ def run(args: argparse.Namespace) -> int:
             elif "min" in param or "max" in param:
                 limits = f", in [{param.get('min', '')}, {param.get('max', '')}]"
             # A required parameter's default (None) is what a patch must not leave it at.
-            default = "required" if param.get("required") else f"default {param['default']!r}"
+            default = "required" if param.get("required") else f"default {_default_text(param)}"
             print(f"    param {param['name']} ({param['type']}, {default}{limits}): {param['doc']}")
     return 0

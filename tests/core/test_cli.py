@@ -554,6 +554,24 @@ def test_nodes_text_says_required_and_separates_default_and_limits(capsys: pytes
     assert "    param top_k (int, default 5, in [1, 50]): " in out
 
 
+def test_nodes_text_sums_up_the_slot_tables_default_and_json_keeps_it_whole(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # The slot map's and the gate's default table, 163 rows, was printed whole on one line of ~4,000 characters.
+    from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
+
+    assert main(["nodes"]) == 0
+    out = capsys.readouterr().out
+    shown = f"    param table (table, default the shipped table, {len(DEFAULT_SLOT_TABLE)} rows (exsampling nodes " \
+            "--json lists them)): "
+    assert out.count(shown) == 2 and "'clock_tick'" not in out  # slot map and gate; no row printed
+    assert "param slots (list, default ['HH', 'Snare'," in out  # a short default is shown as before
+    assert main(["nodes", "--json"]) == 0
+    by_type = {row["type"]: row for row in json.loads(capsys.readouterr().out)}
+    for node_type in ("slot_map", "confidence_gate"):
+        (table,) = [param for param in by_type[node_type]["params"] if param["name"] == "table"]
+        assert table["default"] == DEFAULT_SLOT_TABLE
+
+
 def test_edit_of_a_missing_patch_says_it_is_new_and_what_was_meant(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     # Before, `exsampling edit patchs/show.yaml` opened an empty editor without a word.
