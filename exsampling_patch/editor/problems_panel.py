@@ -40,7 +40,10 @@ class ProblemsPanel:
     def refresh(self) -> None:
         """List what keeps the patch from running under the patch, then the warnings; a click on one shows its node."""
         stopping = self.model.problems()
-        warnings = [*patch_warnings(self.model.patch, self.model.registry, SourceMap()),
+        # The file's name, so that a classifier's model given relative to it is read as check reads it (its labels
+        # warned of); no text: the lines of the file as saved are not those of the patch being edited.
+        source = SourceMap(str(self.model.path)) if self.model.path is not None else SourceMap()
+        warnings = [*patch_warnings(self.model.patch, self.model.registry, source),
                     *self.model.plugin_warnings(stopping)]
         problems = [*stopping, *warnings]
         texts = [self.text(p) for p in stopping] + [f"warning: {self.text(w)}" for w in warnings]
