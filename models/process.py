@@ -249,7 +249,7 @@ class ClassifierProcess:
                     return self._ask(array, int(sample_rate), options)
                 except TimeoutError:  # hung: another try could hang as long again
                     waited = f"did not answer in {self.answer_timeout:g} s"
-                    self._restart(f"{waited} and was ended")
+                    self._restart(f"{waited} and was ended", hung=True)
                     raise ClassifierProcessError(f"the classifier's process {waited}; started again") from None
                 except (OSError, EOFError):
                     code = self._restart("ended")
@@ -258,8 +258,8 @@ class ClassifierProcess:
                             f"the classifier's process ended twice on this take (exit status {code})") from None
             raise AssertionError("unreachable")
 
-    def _restart(self, what: str) -> int | None:
-        code = self._close()
+    def _restart(self, what: str, hung: bool = False) -> int | None:
+        code = self._close(hung=hung)
         if self._stopping.is_set():  # ended by stop() under the take (see stop): no new process
             raise ClassifierProcessError("the classifier's process was stopped while it scored a take")
         self.restarts += 1
@@ -291,9 +291,15 @@ class ClassifierProcess:
             raise ValueError(reply.text)
         raise ClassifierProcessError(reply.text)
 
-    def _close(self, timeout: float = 1.0) -> int | None:
-        """Close the connection and end the process; its exit status."""
+    def _close(self, timeout: float = 1.0, hung: bool = False) -> int | None:
+        """Close the connection and end the process; its exit status. One that answers is given ``timeout`` seconds
+        to end by itself; one ``hung`` (it stopped answering) is killed at once: waited for, it would not end, and
+        the classifier started again in its place would only come that much later."""
         self._ready = False
+        process = self._child.process
+        if hung and process is not None:
+            with contextlib.suppress(OSError):
+                process.kill()
         return self._child.end(timeout)
 
     def stop(self, timeout: float = 3.0) -> bool:

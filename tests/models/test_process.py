@@ -120,6 +120,30 @@ def test_a_hung_process_is_ended_and_started_again(local: Classifier, esc50: Pat
         process.stop()
 
 
+def test_a_hung_process_is_killed_at_once_not_given_the_graceful_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that stopped answering was given the graceful close's second (its connection closed, then waited
+    for) before it was killed, delaying the classifier started in its place. The stand-in here ignores the take but
+    would end by itself once its connection closes (exit status 1), as a process that answers does: it must not be
+    given that chance."""
+    for name, value in {"EXS_HANG_AS": "classifier", "EXS_INPUT_STOP": "slow", "EXS_INPUT_STOP_SECONDS": "0"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(ClassifierProcess, "child_module", "tests.child_hangs")
+    said: list[str] = []
+    process = ClassifierProcess(on_restart=said.append, answer_timeout=0.2)
+    try:
+        process.wait_ready()
+        hung = process._child.process
+        assert hung is not None
+        with pytest.raises(ClassifierProcessError, match=r"did not answer in 0\.2 s"):
+            process.predict(np.ones(16000, np.float32), 16000)
+        assert hung.returncode == -signal.SIGKILL  # killed, not left to end on its connection's close
+        assert said == [f"the classifier's process did not answer in 0.2 s and was ended (exit status "
+                        f"{-signal.SIGKILL}); started again"]
+        assert process.pid not in (None, hung.pid) and process.restarts == 1
+    finally:
+        process.stop()
+
+
 def test_a_model_file_it_cannot_load_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "not-a-model.pt"
     bad.write_bytes(b"nothing like a model")
