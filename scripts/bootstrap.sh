@@ -48,8 +48,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
+# Made again where its python has no pip: a `python3 -m venv` that failed half-way (python3-venv missing) left
+# .venv/bin/python alone, which a check for the python alone took for a made venv, and `pip install` then failed.
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  "$PY" -m venv --clear .venv
 fi
 # The package asks for torch>=2.3 (pyproject.toml); here it gets the CPU build, from a wheel on the machine.
 # Installed first and on its own: resolving plain `torch` pulls the newest build, with GBs of CUDA packages.

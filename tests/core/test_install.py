@@ -43,6 +43,37 @@ def test_make_run_installs_no_test_tool() -> None:
         assert tool in listing, listing
 
 
+def test_bootstrap_makes_again_a_venv_left_without_pip(tmp_path: Path) -> None:
+    """A `python3 -m venv` that failed half-way (no python3-venv) leaves .venv/bin/python without pip: bootstrap.sh
+    took it for a made venv, and its `pip install` failed at every later run. Run here with apt and the venv's
+    python and pip stood in for by scripts that note their calls (nothing is installed)."""
+    root, tools, log = tmp_path / "root", tmp_path / "tools", tmp_path / "calls.log"
+    (root / "scripts").mkdir(parents=True)
+    shutil.copy2(REPO / "scripts/bootstrap.sh", root / "scripts/bootstrap.sh")
+    shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / ".venv")], check=True)  # as left
+    tools.mkdir()
+    stand_ins = {
+        "dpkg-query": "echo 'install ok installed'",
+        # The python that makes the venv: a venv whose python and pip note what they are asked.
+        "python3": f'echo "python3 $*" >> {log}\nrm -rf .venv && mkdir -p .venv/bin\n'
+                   f"printf '#!/bin/sh\\necho \"venv-python $*\" >> {log}\\n' > .venv/bin/python\n"
+                   f"printf '#!/bin/sh\\necho \"pip $*\" >> {log}\\n' > .venv/bin/pip\n"
+                   "chmod +x .venv/bin/python .venv/bin/pip",
+    }
+    for name, body in stand_ins.items():
+        (tools / name).write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+        (tools / name).chmod(0o755)
+    env = {**os.environ, "PATH": f"{tools}:{os.environ['PATH']}", "PYTHON": str(tools / "python3")}
+    subprocess.run(["bash", str(root / "scripts/bootstrap.sh"), "run"], env=env, check=True, capture_output=True)
+    calls = log.read_text(encoding="utf-8").splitlines()
+    assert calls[0] == "python3 -m venv --clear .venv", calls  # made again
+    assert "pip install -q -e ." in calls, calls
+    log.unlink()
+    subprocess.run(["bash", str(root / "scripts/bootstrap.sh"), "run"], env=env, check=True, capture_output=True)
+    assert log.read_text(encoding="utf-8").splitlines() == ["venv-python -m pip --version"]  # made: left alone
+
+
 def test_train_without_its_extra_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     from exsampling_patch.commands import train
 
