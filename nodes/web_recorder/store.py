@@ -2,7 +2,8 @@
 
 The uploaded file is already a checked WAV, so its bytes are kept as they came (no re-encoding), and
 both files are flushed before either is renamed, with one flush of the folder: the same guarantee as
-:func:`exsampling_patch.takes.write_take` (a crash leaves the whole take or nothing), in less time.
+:func:`exsampling_patch.takes.write_take` (a crash leaves the whole take or nothing), in less time. A failed
+rename of the sidecar undoes the audio's: the take is stored whole, or not at all, as the phone is told.
 :func:`check_stored` tells, from its header and its size only, whether a stored take's audio is still whole.
 """
 
@@ -67,7 +68,16 @@ def store_upload(take: Take, wav: bytes, path: Path) -> Take:
         made.append(tmp_sidecar)
         _write_synced(fd, json.dumps(take_metadata(stored), indent=1).encode())
         os.replace(tmp_audio, path)  # audio first: a sidecar never names a missing file
-        os.replace(tmp_sidecar, sidecar)
+        try:
+            os.replace(tmp_sidecar, sidecar)
+        except BaseException:
+            # Left in place, the audio would be a take no sidecar lists (never passed on) while the phone, told it
+            # was not stored, sends it again as a fresh one: the audio's rename is undone (its part then removed).
+            try:
+                os.replace(path, tmp_audio)
+            except OSError:  # the audio stays: its sidecar's part is left for the next start to complete it
+                made.remove(tmp_sidecar)
+            raise
     except BaseException:
         for part in made:
             part.unlink(missing_ok=True)

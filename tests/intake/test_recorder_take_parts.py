@@ -15,6 +15,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
+import pytest
+
+from exsampling_patch.messages import Take
+from exsampling_patch.nodes.web_recorder.store import store_upload
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+from exsampling_patch.takes import TakeStore, sidecar_path
+
 from .conftest import probe_of, recorder_engine
 
 WRITER = textwrap.dedent("""
@@ -111,3 +119,20 @@ def test_a_half_renamed_take_whose_writers_pid_runs_again_is_completed(tmp_path:
     finally:
         engine.stop()
     assert (takes / "take-cut-power.wav.json").is_file() and parts(takes) == []
+
+
+def test_a_sidecar_that_cannot_be_renamed_into_place_leaves_no_audio_behind(tmp_path: Path) -> None:
+    """The sidecar's rename failing after the audio's left the audio in place alone: a take no sidecar lists, never
+    passed on, while the phone, told it was not stored, sent it again and had it stored as a fresh take."""
+    store = TakeStore(tmp_path / "takes")
+    samples = (0.5 * np.sin(np.arange(19200) * 0.05)).astype(np.float32)
+    take = Take(samples, 48000, take_id="take-no-sidecar", source="Phone 1", meta={"recorder": "Phone 1"})
+    path = store.path_for(take)
+    sidecar_path(path).mkdir()  # the sidecar's final name is taken: its rename fails, after the audio's
+    with pytest.raises(OSError):
+        store_upload(take, encode_wav_pcm16(samples, 48000), path)
+    assert not path.exists() and parts(store.folder) == []
+    sidecar_path(path).rmdir()  # the phone's retry, once the name is free, stores it whole
+    stored = store_upload(take, encode_wav_pcm16(samples, 48000), path)
+    assert [(found, data["take_id"]) for found, data in store.unfinished()] == [(path, "take-no-sidecar")]
+    assert stored.path == path and parts(store.folder) == []
