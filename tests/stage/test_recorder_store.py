@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,12 @@ def test_a_take_that_could_not_be_stored_is_told_on_the_console(tmp_path: Path) 
         run.wait_for("running")
         assert upload(port, "first")[0] == 201, run.output()
         run.wait_for(" from Phone A")
+        # The first take's end is written to the folder's journal beside its console line: once it is there, so
+        # that the move below cannot make that write a second error of its own.
+        journal = tmp_path / "takes" / ".processed"
+        deadline = time.monotonic() + 30
+        while not (journal.exists() and journal.read_text(encoding="utf-8").strip()) and time.monotonic() < deadline:
+            time.sleep(0.02)
         (tmp_path / "takes").rename(tmp_path / "takes-moved")  # at once, whatever the node writes there meanwhile
         (tmp_path / "takes").write_text("not a folder", encoding="utf-8")
         statuses = [upload(port, f"lost-{n}")[0] for n in range(3)]
