@@ -32,6 +32,11 @@ def _sending(patch: Patch, registry: Registry) -> set[str]:
     return sending
 
 
+def _fed(patch: Patch, sending: set[str]) -> set[tuple[str, str]]:
+    """The inputs (node, port) that a link from a node that may send (:func:`_sending`) comes into."""
+    return {(link.target.node, link.target.port) for link in patch.links if link.source.node in sending}
+
+
 def _starved(patch: Patch, sending: set[str], node_id: str, port: str) -> list[str]:
     """The nodes upstream of ``node_id.port`` that get nothing because no link comes into them at all."""
     found: list[str] = []
@@ -53,7 +58,7 @@ def unfed_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
     """A warning for each input a node needs (:attr:`Node.needs`) that gets nothing while the input that needs it
     does: what comes there waits for ever."""
     sending = _sending(patch, registry)
-    fed = {(link.target.node, link.target.port) for link in patch.links if link.source.node in sending}
+    fed = _fed(patch, sending)
     warnings = []
     for node_id, spec in patch.nodes.items():
         if spec.type not in registry:
@@ -77,7 +82,7 @@ def switched_warnings(patch: Patch, registry: Registry, source: SourceMap) -> li
     it makes the node go by gets nothing: a pattern with ``follow_midi_clock`` and nothing linked to ``sync`` never
     played, and check said "ok"."""
     sending = _sending(patch, registry)
-    fed = {(link.target.node, link.target.port) for link in patch.links if link.source.node in sending}
+    fed = _fed(patch, sending)
     warnings = []
     for node_id, spec in patch.nodes.items():
         if spec.type not in registry:
