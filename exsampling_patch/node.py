@@ -265,7 +265,10 @@ class Node:
         ``about``: for a node with more than one device, which one the error is about, named by the status key
         that tells it open again (``"device"``, ``"midi_port"``): the error stands until that one opens, whatever
         else does. Without it, any opening ends it."""
-        self.context.report_error(self.node_id, error, about)
+        if about:
+            self.context.report_error(self.node_id, error, about=about)
+        else:  # as before ``about``: a context of a plugin's tests that takes (node_id, error) still works
+            self.context.report_error(self.node_id, error)
 
     def report_status(self, **status: Any) -> None:
         """Tell observers what flows through this node (``level=0.3``, ``label="dog"``, ...)."""
