@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from exsampling_patch.collector import collector_paused
-from exsampling_patch.node import Node
+from exsampling_patch.node import HandlerReturned, Node
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.context import EngineContext
@@ -353,7 +353,8 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
                 text = self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
                 if key is not None:
                     self.ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {text}")
-                self._bypass(node, port, message)
+                if not (isinstance(error, HandlerReturned) and error.passed_on):  # what it sent has gone on
+                    self._bypass(node, port, message)
         finally:
             state.busy = None
             if state.hung:

@@ -338,6 +338,41 @@ def test_a_handler_that_returns_its_message_is_told_and_the_message_goes_on() ->
          f"{__file__}:{line} in on_inlet")] * 3
 
 
+class EmitsAndReturns(Node):
+    """Emits what it makes and returns it too: the return is the mistake, what it sent went on."""
+
+    type_name = "emits_and_returns"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+
+    def on_inlet(self, message: Any) -> Any:
+        self.emit("outlet", message * 10)
+        return message * 10
+
+
+def test_a_handler_that_emits_and_returns_is_told_and_its_message_not_passed_on_too() -> None:
+    # Before, the runtime bypassed the message as well: the sink got [0, 0, 10, 1, 20, 2], the input beside what
+    # the handler had sent (a trim plugin's untrimmed take after its trimmed one).
+    registry = engine_registry()
+    registry.register(EmitsAndReturns, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "counter", {"count": 3}))
+    patch.add_node(NodeSpec("r", "emits_and_returns"))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("src.out", "r.inlet")
+    patch.connect("r.outlet", "sink.inlet")
+    errors: list[NodeError] = []
+    engine = Engine(registry, workers=2)
+    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.start(patch)
+    time.sleep(0.1)
+    assert engine.wait_idle(5, settle=0.05)
+    received = engine.node("sink").received  # type: ignore[attr-defined]
+    engine.stop()
+    assert received == [0, 10, 20]
+    assert len(errors) == 3 and all(e.error.startswith("HandlerReturned: on_inlet returned an int") for e in errors)
+
+
 class EmitsByName(Node):
     """Emits to an output named at run time (the load-time check reads literal names only)."""
 
