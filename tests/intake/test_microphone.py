@@ -14,6 +14,7 @@ from exsampling_patch.devices import jack_client_name
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import LevelCutter, Microphone
+from tests.intake.tone_bursts import BurstPlayer
 from tests.jack_tools import jack_command
 
 RATE = 48000
@@ -62,19 +63,7 @@ def test_bursts_played_through_jack_come_back_as_takes(tmp_path: Path) -> None:
     import sounddevice as sd
 
     bursts = [(1.0, 0.4), (2.0, 0.8), (3.4, 0.25)]  # (start, length) in seconds
-    t = np.arange(int(4.5 * RATE)) / RATE
-    played = np.zeros(len(t), np.float32)
-    for start, length in bursts:
-        span = (t >= start) & (t < start + length)
-        played[span] = 0.5 * np.sin(2 * np.pi * 330 * t[span])
-    position = 0
-
-    def play(outdata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
-        nonlocal position
-        chunk = played[position:position + frames]
-        outdata[: len(chunk), 0] = chunk
-        outdata[len(chunk):, 0] = 0.0
-        position += frames
+    play = BurstPlayer(bursts, 4.5, RATE)
 
     context = NodeContext(tmp_path)
     mic = Microphone("mic", {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.1,
@@ -91,7 +80,7 @@ def test_bursts_played_through_jack_come_back_as_takes(tmp_path: Path) -> None:
             assert inputs and outputs, ports
             jack_connect(outputs[0], inputs[0])  # the loop: what we play is what the microphone hears
             deadline = time.monotonic() + 15
-            while position < len(played) and time.monotonic() < deadline:
+            while not play.done and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(0.4)
     finally:

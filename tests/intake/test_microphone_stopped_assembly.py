@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from exsampling_patch.devices import jack_client_name
@@ -20,6 +19,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import TakeStore
+from tests.intake.tone_bursts import BurstPlayer
 from tests.jack_tools import jack_command
 
 RATE = 48000
@@ -57,19 +57,7 @@ class SlowDisk(TakeStore):
 def test_takes_cut_after_the_stop_reach_disk_before_the_ring_is_unmapped(tmp_path: Path) -> None:
     import sounddevice as sd
 
-    t = np.arange(int(2.0 * RATE)) / RATE
-    played = np.zeros(len(t), np.float32)
-    for start, length in BURSTS:
-        span = (t >= start) & (t < start + length)
-        played[span] = 0.5 * np.sin(2 * np.pi * 330 * t[span])
-    position = 0
-
-    def play(outdata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
-        nonlocal position
-        chunk = played[position:position + frames]
-        outdata[: len(chunk), 0] = chunk
-        outdata[len(chunk):, 0] = 0.0
-        position += frames
+    play = BurstPlayer(BURSTS, 2.0, RATE)
 
     folder = tmp_path / "takes"
     context = HeldUntilHeard(tmp_path)
@@ -88,7 +76,7 @@ def test_takes_cut_after_the_stop_reach_disk_before_the_ring_is_unmapped(tmp_pat
             assert inputs and outputs, ports
             jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
             deadline = time.monotonic() + 15
-            while position < len(played) and time.monotonic() < deadline:
+            while not play.done and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(0.3)  # the last period reaches the ring
         context.heard.set()

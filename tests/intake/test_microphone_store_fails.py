@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
 
 from exsampling_patch.devices import jack_client_name
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
+from tests.intake.tone_bursts import BurstPlayer
 from tests.jack_tools import jack_command
 
 RATE = 48000
@@ -26,19 +25,7 @@ def test_each_take_that_cannot_be_stored_is_told_and_assembly_goes_on(tmp_path: 
     import sounddevice as sd
 
     bursts = [(0.6, 0.3), (1.2, 0.3)]  # (start, length) in seconds: the second within a second of the first's end
-    t = np.arange(int(2.2 * RATE)) / RATE
-    played = np.zeros(len(t), np.float32)
-    for start, length in bursts:
-        span = (t >= start) & (t < start + length)
-        played[span] = 0.5 * np.sin(2 * np.pi * 330 * t[span])
-    position = 0
-
-    def play(outdata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
-        nonlocal position
-        chunk = played[position:position + frames]
-        outdata[: len(chunk), 0] = chunk
-        outdata[len(chunk):, 0] = 0.0
-        position += frames
+    play = BurstPlayer(bursts, 2.2, RATE)
 
     context = NodeContext(tmp_path)
     folder = tmp_path / "takes"
@@ -57,7 +44,7 @@ def test_each_take_that_cannot_be_stored_is_told_and_assembly_goes_on(tmp_path: 
             assert inputs and outputs, ports
             jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
             deadline = time.monotonic() + 15
-            while (position < len(played) or len(context.errors) < 2) and time.monotonic() < deadline:
+            while (not play.done or len(context.errors) < 2) and time.monotonic() < deadline:
                 time.sleep(0.05)
     finally:
         mic.stop()
