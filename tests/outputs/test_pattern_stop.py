@@ -53,6 +53,19 @@ def cancel_time(sent: list[Any]) -> float:
     return float(cancels[0].time)
 
 
+def render_hits(sampler: Any, due: list[float]) -> tuple[float, int, list[int]]:
+    """Render the sampler's core block by block on the notes' clock, from just before the first note ``due`` to
+    0.3 s after the last: (that first time, the core's frame it began at, each note-on's frame in order)."""
+    core, rate, block = sampler.core, sampler.sample_rate_used, 256
+    out = np.zeros((block, 2), np.float32)
+    first, frame0 = min(due) - 0.01, core.frame
+    for b in range(int((max(due) + 0.3 - first) * rate) // block):
+        core.render(out, at=first + b * block / rate)
+    frames = sorted(frame for kind, _, _, velocity, _, frame, _ in sampler.state.played.take()
+                    if kind == NOTE_ON and velocity > 0)
+    return first, frame0, frames
+
+
 def test_notes_sent_ahead_for_after_a_stop_do_not_sound_in_the_sampler() -> None:
     from exsampling_patch.nodes.sampler import Sampler
 
@@ -67,18 +80,11 @@ def test_notes_sent_ahead_for_after_a_stop_do_not_sound_in_the_sampler() -> None
         due = [float(m.time) for m in sent if m.type == "note_on"]
         before, after = [d for d in due if d <= stop], [d for d in due if d > stop]
         assert before and after, (due, stop)  # some were due after the stop: sent ahead
-        core, rate, block = sampler.core, sampler.sample_rate_used, 256
-        out = np.zeros((block, 2), np.float32)
-        first = min(due) - 0.01  # the core renders the stretch now, block by block on the notes' clock
-        frame0 = core.frame
-        for b in range(int((max(due) + 0.3 - first) * rate) // block):
-            core.render(out, at=first + b * block / rate)
-        played = sampler.state.played.take()
-        started = [first + (frame - frame0) / rate for kind, _, _, velocity, _, frame, _ in played
-                   if kind == NOTE_ON and velocity > 0]
+        first, frame0, frames = render_hits(sampler, due)
+        started = [first + (frame - frame0) / sampler.sample_rate_used for frame in frames]
         assert len(started) == len(before), (started, before, after)
         assert max(started) <= stop
-        assert not core.active.any()  # what sounded at the stop ended there
+        assert not sampler.core.active.any()  # what sounded at the stop ended there
     finally:
         sampler.stop()
 
@@ -141,13 +147,8 @@ def test_a_master_started_again_does_not_double_the_new_step_0() -> None:
     try:
         sent = [m for port, m in pattern.context.emitted if port == "midi"]
         due = [float(m.time) for m in sent if m.type == "note_on"]
-        core, rate, block = sampler.core, sampler.sample_rate_used, 256
-        out = np.zeros((block, 2), np.float32)
-        first, frame0 = min(due) - 0.01, core.frame
-        for b in range(int((max(due) + 0.3 - first) * rate) // block):
-            core.render(out, at=first + b * block / rate)
-        frames = sorted(frame for kind, _, _, velocity, _, frame, _ in sampler.state.played.take()
-                        if kind == NOTE_ON and velocity > 0)
+        _, frame0, frames = render_hits(sampler, due)
+        rate = sampler.sample_rate_used
     finally:
         sampler.stop()
     assert frame0 == 0 and len(frames) >= 8, frames
@@ -180,13 +181,8 @@ def test_a_beat_jumping_back_does_not_double_the_steps_sent_ahead() -> None:
     try:
         sent = [m for port, m in pattern.context.emitted if port == "midi"]
         due = [float(m.time) for m in sent if m.type == "note_on"]
-        core, rate, block = sampler.core, sampler.sample_rate_used, 256
-        out = np.zeros((block, 2), np.float32)
-        first, frame0 = min(due) - 0.01, core.frame
-        for b in range(int((max(due) + 0.3 - first) * rate) // block):
-            core.render(out, at=first + b * block / rate)
-        frames = sorted(frame for kind, _, _, velocity, _, frame, _ in sampler.state.played.take()
-                        if kind == NOTE_ON and velocity > 0)
+        _, frame0, frames = render_hits(sampler, due)
+        rate = sampler.sample_rate_used
     finally:
         sampler.stop()
     assert frame0 == 0 and len(frames) >= 12, frames
