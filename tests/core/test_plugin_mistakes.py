@@ -41,17 +41,17 @@ class NoSuperInit(Node):
         self.emit("outlet", message)
 
 
-def test_an_init_without_super_is_told_and_the_patch_goes_on() -> None:
-    # Before, the node was built as it was: the worker that took up its first message raised on its missing
-    # node_id, outside any handler, and died with a bare traceback; the takes queued at it were stuck.
+def run_between(node_type: type[Node], node_id: str, count: int) -> tuple[list[Any], list[NodeError]]:
+    """Run counter (0 .. ``count`` - 1) -> a ``node_type`` node ``node_id`` -> sink until idle: what the sink got,
+    and the errors told."""
     registry: Registry = engine_registry()
-    registry.register(NoSuperInit, "test")
+    registry.register(node_type, "test")
     patch = Patch()
-    patch.add_node(NodeSpec("src", "counter", {"count": 6}))
-    patch.add_node(NodeSpec("mine", "no_super_init"))
+    patch.add_node(NodeSpec("src", "counter", {"count": count}))
+    patch.add_node(NodeSpec(node_id, node_type.type_name))
     patch.add_node(NodeSpec("sink", "sink"))
-    patch.connect("src.out", "mine.inlet")
-    patch.connect("mine.outlet", "sink.inlet")
+    patch.connect("src.out", f"{node_id}.inlet")
+    patch.connect(f"{node_id}.outlet", "sink.inlet")
     errors: list[NodeError] = []
     engine = Engine(registry, workers=2)
     engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
@@ -60,6 +60,13 @@ def test_an_init_without_super_is_told_and_the_patch_goes_on() -> None:
     assert engine.wait_idle(5, settle=0.05)
     received = engine.node("sink").received  # type: ignore[attr-defined]
     engine.stop()
+    return received, errors
+
+
+def test_an_init_without_super_is_told_and_the_patch_goes_on() -> None:
+    # Before, the node was built as it was: the worker that took up its first message raised on its missing
+    # node_id, outside any handler, and died with a bare traceback; the takes queued at it were stuck.
+    received, errors = run_between(NoSuperInit, "mine", 6)
     assert received == [0, 1, 2, 3, 4, 5]  # bypassed, as a node whose constructor raised
     (error,) = errors
     assert error.node_id == "mine" and error.during == "__init__"
@@ -277,22 +284,7 @@ class Quits(Node):
 def test_a_handler_that_quits_is_told_and_the_patch_goes_on() -> None:
     # Before, sys.exit() in a handler ended the worker thread without a word (a KeyboardInterrupt with a bare
     # traceback): two such messages and no worker was left, and nothing flowed any more.
-    registry = engine_registry()
-    registry.register(Quits, "test")
-    patch = Patch()
-    patch.add_node(NodeSpec("src", "counter", {"count": 6}))
-    patch.add_node(NodeSpec("q", "quits_handling"))
-    patch.add_node(NodeSpec("sink", "sink"))
-    patch.connect("src.out", "q.inlet")
-    patch.connect("q.outlet", "sink.inlet")
-    errors: list[NodeError] = []
-    engine = Engine(registry, workers=2)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
-    engine.start(patch)
-    time.sleep(0.1)
-    assert engine.wait_idle(5, settle=0.05)
-    received = engine.node("sink").received  # type: ignore[attr-defined]
-    engine.stop()
+    received, errors = run_between(Quits, "q", 6)
     assert received == [0, 1, 2, 3, 4, 5]  # each bypassed
     # An error without a message (a bare `assert` too) is its type alone: "KeyboardInterrupt: " said there was more
     assert [e.error for e in errors] == ["SystemExit: no 0", "KeyboardInterrupt", "SystemExit: no 2",
@@ -315,22 +307,7 @@ class Returns(Node):
 
 def test_a_handler_that_returns_its_message_is_told_and_the_message_goes_on() -> None:
     # Before, the returned message went nowhere without a word: what reached the handler ended there, as done.
-    registry = engine_registry()
-    registry.register(Returns, "test")
-    patch = Patch()
-    patch.add_node(NodeSpec("src", "counter", {"count": 3}))
-    patch.add_node(NodeSpec("r", "returns"))
-    patch.add_node(NodeSpec("sink", "sink"))
-    patch.connect("src.out", "r.inlet")
-    patch.connect("r.outlet", "sink.inlet")
-    errors: list[NodeError] = []
-    engine = Engine(registry, workers=2)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
-    engine.start(patch)
-    time.sleep(0.1)
-    assert engine.wait_idle(5, settle=0.05)
-    received = engine.node("sink").received  # type: ignore[attr-defined]
-    engine.stop()
+    received, errors = run_between(Returns, "r", 3)
     assert received == [0, 1, 2]  # bypassed, as a handler that raises
     line = Returns.on_inlet.__code__.co_firstlineno
     assert [(e.error, e.where) for e in errors] == [
@@ -353,22 +330,7 @@ class EmitsAndReturns(Node):
 def test_a_handler_that_emits_and_returns_is_told_and_its_message_not_passed_on_too() -> None:
     # Before, the runtime bypassed the message as well: the sink got [0, 0, 10, 1, 20, 2], the input beside what
     # the handler had sent (a trim plugin's untrimmed take after its trimmed one).
-    registry = engine_registry()
-    registry.register(EmitsAndReturns, "test")
-    patch = Patch()
-    patch.add_node(NodeSpec("src", "counter", {"count": 3}))
-    patch.add_node(NodeSpec("r", "emits_and_returns"))
-    patch.add_node(NodeSpec("sink", "sink"))
-    patch.connect("src.out", "r.inlet")
-    patch.connect("r.outlet", "sink.inlet")
-    errors: list[NodeError] = []
-    engine = Engine(registry, workers=2)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
-    engine.start(patch)
-    time.sleep(0.1)
-    assert engine.wait_idle(5, settle=0.05)
-    received = engine.node("sink").received  # type: ignore[attr-defined]
-    engine.stop()
+    received, errors = run_between(EmitsAndReturns, "r", 3)
     assert received == [0, 10, 20]
     assert len(errors) == 3 and all(e.error.startswith("HandlerReturned: on_inlet returned an int") for e in errors)
 
