@@ -100,15 +100,12 @@ def normalize_label(label: str) -> str:
     return re.sub(r"[\s_\-]+", "_", label.strip().lower())
 
 
-_SLOT_SPELLING = {slot.lower(): slot for slot in SLOTS}
-
-
 def canonical_slot(slot: str) -> str:
     """``slot`` as the sampler's default slots spell it ("bass" is "Bass"), else as given.
 
     The sampler finds a slot whatever its case, so a row ``Kick: bass`` loads into Bass: the slot map says so
     too, and sums it with the rows that say "Bass"."""
-    return _SLOT_SPELLING.get(slot.lower(), slot)
+    return SLOT_NAMES.get(slot.lower(), slot)
 
 
 def normalized_table(table: Mapping[Any, Any]) -> dict[str, str]:
