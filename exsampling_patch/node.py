@@ -137,7 +137,6 @@ class Node:
         self.params: dict[str, Any] = self.resolve_params(params or {})
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._emits = 0  # how many messages it has sent: whether a handler that returned a value sent one on too
 
     @classmethod
     def doc(cls) -> str:
@@ -235,10 +234,9 @@ class Node:
         handler: Callable[[Any], None] | None = getattr(self, f"on_{port}", None)
         if handler is None:
             raise NotImplementedError(f"{type(self).__name__} has no handler on_{port} for its input '{port}'")
-        emits = getattr(self, "_emits", 0)
         returned = handler(message)
         if returned is not None:  # `return take.derive(...)`: it went nowhere, and the take ended here
-            raise HandlerReturned(self, port, handler, returned, passed_on=getattr(self, "_emits", 0) != emits)
+            raise HandlerReturned(self, port, handler, returned)
 
     # -- services for node types ---------------------------------------------------------------------------
 
@@ -251,7 +249,6 @@ class Node:
         wrong = message_problem(self.outputs[port].type.name, message)
         if wrong:
             raise TypeError(f"output '{port}' {wrong}")
-        self._emits = getattr(self, "_emits", 0) + 1
         self.context.emit(self.node_id, port, message)
 
     def is_linked(self, port: str) -> bool:
@@ -359,12 +356,10 @@ class UnknownOutput(KeyError):
 
 class HandlerReturned(TypeError):
     """A handler returned a value: it goes nowhere (messages go on by :meth:`Node.emit`), and what the handler
-    got ended there without a word. ``where`` is the handler's line, for the engine's error; ``passed_on``: the
-    handler had emitted something before it returned (the runtime then does not pass the message on as well)."""
+    got ended there without a word. ``where`` is the handler's line, for the engine's error. The runtime passes
+    the message on, as for any handler error, unless the handler had emitted something before it returned."""
 
-    def __init__(self, node: Node, port: str, handler: Callable[..., Any], returned: object,
-                 passed_on: bool = False) -> None:
-        self.passed_on = passed_on
+    def __init__(self, node: Node, port: str, handler: Callable[..., Any], returned: object) -> None:
         outputs = list(node.outputs)
         send = f"send it on with self.emit('{outputs[0]}', ...)" if outputs else "a handler's return value is not used"
         kind = type(returned).__name__

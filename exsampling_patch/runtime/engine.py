@@ -336,7 +336,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         node = cell.node
         start = time.perf_counter()
         state.busy = (node, port, time.monotonic(), hang_limit(node), key)
-        state.passed_on = False
+        state.passed_on = state.emitted = False
         errors_before = self.error_counts.get(node.node_id, 0)
         handled = False
         try:
@@ -353,7 +353,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
                 text = self._record_error(node.node_id, error, port=port, details=traceback.format_exc())
                 if key is not None:
                     self.ledger.note(key, node.node_id, "error", f"error in {node.node_id}: {text}")
-                if not (isinstance(error, HandlerReturned) and error.passed_on):  # what it sent has gone on
+                if not (isinstance(error, HandlerReturned) and state.emitted):  # what it sent has gone on
                     self._bypass(node, port, message)
         finally:
             state.busy = None

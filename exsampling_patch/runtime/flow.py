@@ -99,6 +99,8 @@ class MessageFlow:
                  if (cell := self._cells.get(target)) is not None]
         key = take_key(message)
         worker: Worker | None = getattr(self._local, "worker", None)
+        if worker is not None and worker.busy is not None and worker.busy[0].node_id == node_id:
+            worker.emitted = True
         if key is not None and worker is not None and node_id not in plan.node_types:
             self._emitted_out_of_plan(node_id, key, worker)
             return

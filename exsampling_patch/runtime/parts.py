@@ -51,7 +51,7 @@ class Cell:
 class Worker:
     """One worker thread's state. ``lock`` guards ``pending`` and ``hung`` (the watchdog reads them)."""
 
-    __slots__ = ("busy", "hung", "index", "lock", "passed_on", "pending", "retire", "thread_id")
+    __slots__ = ("busy", "emitted", "hung", "index", "lock", "passed_on", "pending", "retire", "thread_id")
 
     def __init__(self, index: int) -> None:
         self.index = index
@@ -63,6 +63,8 @@ class Worker:
         self.retire = False  # a replacement took its place while it hung: leave when back
         #: Whether the handler running emitted its take on to a node (else the take reached an end there)
         self.passed_on = False
+        #: Whether the handler running emitted anything at all (a handler that returned a value had sent one on)
+        self.emitted = False
         self.thread_id: int | None = None  # its thread's ident, once running: where a hung handler is stuck
 
 
