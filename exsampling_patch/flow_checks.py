@@ -8,7 +8,7 @@ is one that a switch parameter makes the node go by (:func:`switched_warnings`).
 from __future__ import annotations
 
 from exsampling_patch.errors import Problem
-from exsampling_patch.node import ParamError
+from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Patch
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.registry import Registry
@@ -89,13 +89,8 @@ def switched_warnings(patch: Patch, registry: Registry, source: SourceMap) -> li
             continue
         node_type = registry.get(spec.type)
         for name, port in node_type.needs_when.items():
-            param = node_type.param_specs.get(name)
-            if param is None:
-                continue
-            try:
-                on = param.validate(spec.params.get(name, param.default))
-            except ParamError:
-                continue  # told on the parameter itself
+            # a value refused is None (told on the parameter itself), as is a name that is no parameter
+            on = name in node_type.param_specs and value_in_effect(patch, registry, node_id, name)
             if not on or (node_id, port) in fed:
                 continue
             linked = any((link.target.node, link.target.port) == (node_id, port) for link in patch.links)

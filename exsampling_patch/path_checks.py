@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from exsampling_patch.errors import Problem
-from exsampling_patch.param_checks import value_in_effect
+from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Patch
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.registry import Registry

@@ -21,7 +21,8 @@ from exsampling_patch.link_checks import bare_end_hint
 from exsampling_patch.link_checks import check_link as check_link  # the one rule for a link; the editor's too
 from exsampling_patch.node import ParamError
 from exsampling_patch.note_checks import note_problems
-from exsampling_patch.param_checks import node_type_problems, patch_warnings, value_in_effect
+from exsampling_patch.param_checks import node_type_problems, patch_warnings
+from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Link, Patch, PortRef, fixed_id, id_problems
 from exsampling_patch.patchfile import ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
