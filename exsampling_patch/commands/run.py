@@ -218,7 +218,9 @@ def run(args: argparse.Namespace) -> int:
     clean = engine.stop(timeout=STOP_SECONDS)
     stopping.clear()  # what follows (the summary) is no stop: a signal there is told as one in a run
     console.flush_errors()  # how often an error came again since its last line, before the summary
-    cut_off = cut_off_text(engine, patch, registry) + unsent_text(engine)
+    # counted once, for the line and the JSON alike: a node whose stop was given up on may still report
+    cut_off_by_source, unsent_by_node = cut_off_counts(engine), unsent_counts(engine)
+    cut_off = cut_off_text(cut_off_by_source, patch, registry) + unsent_text(unsent_by_node)
     if show is not None:
         show.close()
     failed = dict(engine.error_counts)  # one C call: a node still running may add to it
@@ -245,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
             "clean": clean, "takes": dict(sorted(fates.items())), "node_errors": failed,
             "never_started": {node_id: start_errors.get(node_id) or ("the run was stopped first" if interrupted
                                                                      else "") for node_id in never},
-            "cut_off": cut_off_counts(engine), "unsent": unsent_counts(engine),
+            "cut_off": cut_off_by_source, "unsent": unsent_by_node,
             "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
     return code
 
@@ -284,12 +286,13 @@ def quit_at_once(signum: int) -> None:
     os._exit(128 + signum)
 
 
-def cut_off_text(engine: Engine, patch: Patch, registry: Registry) -> str:
+def cut_off_text(counts: dict[str, int], patch: Patch, registry: Registry) -> str:
     """The summary's part for the takes the stop cut off (still in flight), by source: a source that writes its takes
     down as done when they end (it overrides ``take_ended``: the web recorder, the microphone) passes them on again
-    at the next start. Before, a Ctrl+C during a burst said only "some work did not finish in time"."""
+    at the next start. Before, a Ctrl+C during a burst said only "some work did not finish in time". ``counts``:
+    :func:`cut_off_counts`."""
     parts = []
-    for source, count in cut_off_counts(engine).items():
+    for source, count in counts.items():
         spec = patch.nodes.get(source)
         kind = registry.types.get(spec.type) if spec is not None else None
         again = kind is not None and kind.take_ended is not Node.take_ended
@@ -310,12 +313,12 @@ def unfinished_text(engine: Engine) -> str:
                    + (f", at {where}" if where else "") for i, (node_id, port, where) in enumerate(engine.unfinished))
 
 
-def unsent_text(engine: Engine) -> str:
+def unsent_text(counts: dict[str, int]) -> str:
     """The summary's part for takes an output had handed to its sender but that did not go before the stop (the
     sender waited for another run's folder): nothing goes after the stop; they are kept, and go at the next start
-    (the node's ``unsent`` status, told as it stops: ``ableton_max``)."""
+    (the node's ``unsent`` status, told as it stops: ``ableton_max``). ``counts``: :func:`unsent_counts`."""
     parts = [f"{count} take{'s' if count != 1 else ''} not sent to Live by '{node_id}', kept for its next start"
-             for node_id, count in unsent_counts(engine).items()]
+             for node_id, count in counts.items()]
     return "; " + "; ".join(parts) if parts else ""
 
 

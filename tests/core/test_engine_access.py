@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from exsampling_patch import ANY, Input, Node
-from exsampling_patch.commands.run import unsent_text
+from exsampling_patch.commands.run import unsent_counts, unsent_text
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
@@ -58,7 +58,7 @@ def test_the_stop_summary_reads_the_statuses_while_a_node_reports() -> None:
     try:
         engine.inject("live", "inlet", {"unsent": Count(2)})
         assert engine.wait_idle(5)
-        assert unsent_text(engine) == "; 2 takes not sent to Live by 'live', kept for its next start"
+        assert unsent_text(unsent_counts(engine)) == "; 2 takes not sent to Live by 'live', kept for its next start"
         assert engine.status["late"] == {"level": 0.2}
     finally:
         engine.stop()

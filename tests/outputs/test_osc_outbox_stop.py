@@ -12,7 +12,7 @@ import signal
 import socket
 from pathlib import Path
 
-from exsampling_patch.commands.run import unsent_text
+from exsampling_patch.commands.run import unsent_counts, unsent_text
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.osc_outbox import QUIET_SECONDS, Outbox, bundle_key, unsent_path
 from exsampling_patch.patch import NodeSpec, Patch
@@ -50,7 +50,7 @@ def test_takes_a_stalled_sender_holds_at_the_stop_go_at_the_next_start_not_after
             assert engine.wait_idle(5, settle=0.05)
             engine.stop()
             assert engine.status["live"]["unsent"] == 2
-            assert unsent_text(engine) == "; 2 takes not sent to Live by 'live', kept for its next start"
+            assert unsent_text(unsent_counts(engine)) == "; 2 takes not sent to Live by 'live', kept for its next start"
             assert unsent_path(log).stat().st_size > 0
             fcntl.flock(other_run, fcntl.LOCK_UN)  # the other run lets go
         assert receive_all(receiver, quiet=QUIET_SECONDS) == []  # the stopped run sends nothing
@@ -61,7 +61,7 @@ def test_takes_a_stalled_sender_holds_at_the_stop_go_at_the_next_start_not_after
             assert labels(receive_all(receiver, first=10.0)) == slots
         finally:
             again.stop()
-        assert again.status["live"]["unsent"] == 0 and unsent_text(again) == ""
+        assert again.status["live"]["unsent"] == 0 and unsent_text(unsent_counts(again)) == ""
         assert not unsent_path(log).exists()
         assert log.read_text(encoding="utf-8") == "".join(f"{bundle_key(take.take_id, s)}\n" for s in slots)
         third = run_of(patch)  # nothing is kept any more: nothing goes again
@@ -99,7 +99,7 @@ def test_takes_kept_by_a_live_edit_go_on_in_the_same_run_and_the_summary_says_no
                 assert labels(receive_all(receiver, first=10.0)) == ["one"]
             finally:
                 engine.stop()
-        assert unsent_text(engine) == "" and not unsent_path(log).exists()
+        assert unsent_text(unsent_counts(engine)) == "" and not unsent_path(log).exists()
     finally:
         receiver.close()
 
