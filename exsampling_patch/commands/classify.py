@@ -353,11 +353,13 @@ def _folder_hint(folder: Path) -> str:
     """How to name the audio files of a folder given instead of them (`classify session/takes`): a pattern for each
     audio suffix there, most common first, with their count; those of its sub-folders where it holds none itself (a
     folder of takes sorted by label, as `exsampling train` reads); '' where neither holds any."""
+    from exsampling_patch.models.datasets import AUDIO_EXTENSIONS  # no torch; only where a folder was given
+
     for where in ("", "*"):  # the folder's own files, then its sub-folders'
         suffixes: dict[str, int] = {}
         for file in folder.glob(f"{where}/*" if where else "*"):
             suffix = file.suffix.lower()
-            if suffix.lstrip(".") in ("wav", "flac", "ogg", "mp3", "aiff", "aif") and file.is_file() and \
+            if suffix in AUDIO_EXTENSIONS and file.is_file() and \
                     not any(part.startswith(".") for part in file.relative_to(folder).parts):
                 suffixes[file.suffix] = suffixes.get(file.suffix, 0) + 1
         if suffixes:
