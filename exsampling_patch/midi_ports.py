@@ -197,8 +197,13 @@ class PortKeeper:
                 self._error(f"MIDI {self.direction}: {error}")
             self._stop.wait(self.poll_seconds)
 
+    @property
+    def _on_jack(self) -> bool:
+        """Whether its rtmidi backend is JACK's (ports are linked and listed with JACK's own tools)."""
+        return "JACK" in str(getattr(self._backend, "api", "") or "")
+
     def _names(self) -> list[str]:
-        if "JACK" in str(getattr(self._backend, "api", "") or ""):
+        if self._on_jack:
             listed = jack_midi_ports(self.direction)  # not through rtmidi: see jack_midi_ports
             if listed is not None:
                 return listed
@@ -235,7 +240,7 @@ class PortKeeper:
         else:
             port = self._backend.open_output(name, **kwargs)
         unlinked = ""
-        if not virtual and "JACK" in str(getattr(self._backend, "api", "") or ""):
+        if not virtual and self._on_jack:
             unlinked = jack_link(self.client_name, name, self.direction)
         with self._lock:
             self.opened, self.opened_name = port, name
