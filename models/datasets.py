@@ -25,6 +25,7 @@ __all__ = [
     "Dataset",
     "Example",
     "compute_features",
+    "held_out_count",
     "load_dataset",
     "split_train_val",
 ]
@@ -266,11 +267,16 @@ def split_train_val(
                 groups.setdefault(e.group, []).append(i)
         keys = sorted(groups)
         rng.shuffle(keys)
-        n_val = round(len(keys) * val_fraction) if len(keys) > 1 else 0
-        n_val = min(n_val, len(keys) - 1)
+        n_val = held_out_count(len(keys), val_fraction)
         for k_i, k in enumerate(keys):
             (val if k_i < n_val else train).extend(groups[k])
     return sorted(train), sorted(val)
+
+
+def held_out_count(groups: int, val_fraction: float) -> int:
+    """How many of a label's ``groups`` (recordings kept together) :func:`split_train_val` holds out for
+    validation: ``round(groups * val_fraction)``, always leaving one to train on (none of a single one)."""
+    return min(round(groups * val_fraction), groups - 1) if groups > 1 else 0
 
 
 def _load_audio(path: Path) -> tuple[np.ndarray, int]:

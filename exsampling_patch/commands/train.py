@@ -51,8 +51,9 @@ def held_out_line(takes: dict[str, int], val: float) -> str:
     """Which labels have too few takes for ``val`` to hold one out for validation ('' if none): with two takes a
     label at --val 0.2, none was held out, and the training ended in "validation accuracy n/a on 0 takes" with
     no word of why. ``takes``: each label's number of takes (recordings kept together), in label order."""
-    # As split_train_val holds out: round(n * val), always leaving one take to train on.
-    need = next(n for n in range(2, 10_000) if min(round(n * val), n - 1) >= 1)
+    from exsampling_patch.models.datasets import held_out_count  # as split_train_val holds out
+
+    need = next(n for n in range(2, 10_000) if held_out_count(n, val) >= 1)
     few = [label for label, count in takes.items() if count < need]
     if not few:
         return ""
