@@ -188,7 +188,7 @@ class Pattern(Node):
         # the groove stopped, or not started on a timeline of its own: it starts from the top, beat 0 one lookahead
         # later, the steps before it silent (sent from half a lookahead ahead, they came first: the loop's last ones)
         self._stopped = not self._play or self._own_timeline
-        self._starts = self.timeline.starts if isinstance(self.timeline, MidiClockTimeline) else 0
+        self._starts = self._master_starts()
         self.run_thread(self._run, name=f"{self.node_id}-pattern")
 
     def stop(self) -> None:
@@ -352,7 +352,7 @@ class Pattern(Node):
             self.timeline.set_origin(max(horizon, self._last_due + 1e-4))
             clock = self.timeline.capture()
             self._sent_step = None
-        starts = self.timeline.starts if isinstance(self.timeline, MidiClockTimeline) else 0
+        starts = self._master_starts()
         if starts != self._starts:
             # the master started (or continued) again while playing: from that beat, on its time. Within two beats of
             # the last start it read as no jump back: the groove went on at its old step, silent until the beat got
@@ -396,6 +396,11 @@ class Pattern(Node):
             self._last_due = due
             self._sent_step = step
             self._play_step(step, due, 60.0 / clock.tempo / self.steps_per_beat, clock.quantum)
+
+    def _master_starts(self) -> int:
+        """How many starts the MIDI clock master it follows has given (0 on its own timeline or Link's): a new one
+        is bar 1 again."""
+        return self.timeline.starts if isinstance(self.timeline, MidiClockTimeline) else 0
 
     def _cancel(self, at: float) -> None:
         """Void what was sent ahead for after ``at`` (it played on after a stop): an all-notes-off (CC 123) timed
