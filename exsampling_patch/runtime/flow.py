@@ -117,11 +117,10 @@ class MessageFlow:
         if key is not None and worker is not None and worker.busy is not None and worker.busy[4] == key:
             # The handler's message is not an end of the take (see TakeLedger.finish); emitted on an output linked
             # to nothing, it is no end either: the take went nowhere from here.
-            node_type = plan.node_types.get(node_id)
-            output = node_type.outputs.get(port) if node_type is not None else None
+            # (its type is in the plan: a handler's node out of it returned above); looked up only where no link goes
             if cells:
                 worker.passed_on = True
-            elif output is None or not output.report:  # a report of what the node did is no going on
+            elif not getattr(plan.node_types[node_id].outputs.get(port), "report", False):  # a report is no going on
                 worker.passed_on = True
                 self.ledger.went_nowhere(key, node_id, port)
         trace = self.events.wants(MessageHop)
