@@ -120,6 +120,8 @@ class Param(Generic[T]):
                 raise ValueError(f"unsupported parameter kind {getattr(kind, '__name__', kind)}; use int, float, "
                                  "bool, str, dict (a table), list, or the names 'path' and 'choice'")
             self.kind_name = "choice" if choices is not None and kind is str else names[kind]
+        if not isinstance(doc, str):  # doc=5 loaded, and `nodes` and the editor's tooltip showed the 5 as its doc
+            raise ValueError(f"doc must be a text (Param(kind, default, doc)), not {type(doc).__name__} {doc!r}")
         if not isinstance(unit, str):  # unit=5 loaded, and the editor and `nodes` showed it after each value
             raise ValueError(f"unit must be a text ('dB', 's'), not {type(unit).__name__} {unit!r}")
         if path_kind not in ("", "file", "folder"):
@@ -155,6 +157,8 @@ class Param(Generic[T]):
         self.path_kind = path_kind
         if merge and not isinstance(default, dict):
             raise ValueError("merge=True is for a table parameter with a table as its default")
+        if base and not merge:  # loaded, and the table never started empty: base is read only by a merged table
+            raise ValueError(f"base={base!r} is for a table that a patch changes row by row: add merge=True")
         self.merge, self.base = merge, base
         self.name = ""
 

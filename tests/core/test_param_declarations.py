@@ -64,3 +64,20 @@ def test_a_unit_that_is_no_text_is_told_at_its_line(tmp_path: Path) -> None:
     registry = load(tmp_path, "    level = Param(float, 0.5, 'a level', unit=5)\n")
     assert told(registry) == [f"{tmp_path / 'mine.py'}:10: ValueError: unit must be a text ('dB', 's'), not int 5"]
     assert "odd" not in registry
+
+
+def test_a_doc_that_is_no_text_is_told_at_its_line(tmp_path: Path) -> None:
+    # Before, doc=5 loaded, and `exsampling nodes` showed "param level (float, default 0.5): 5".
+    registry = load(tmp_path, "    level = Param(float, 0.5, doc=5)\n")
+    assert told(registry) == [f"{tmp_path / 'mine.py'}:10: ValueError: doc must be a text (Param(kind, default, "
+                              "doc)), not int 5"]
+    assert "odd" not in registry
+
+
+def test_a_base_without_merge_is_told_at_its_line(tmp_path: Path) -> None:
+    # Before, base= without merge=True loaded, and the table never started empty whatever the choice said.
+    registry = load(tmp_path, "    mode = Param(str, 'shipped', 'what', choices=('shipped', 'empty'))\n"
+                              "    table = Param(dict, {'a': 'b'}, 'rows', base='mode')\n")
+    assert told(registry) == [f"{tmp_path / 'mine.py'}:11: ValueError: base='mode' is for a table that a patch "
+                              "changes row by row: add merge=True"]
+    assert "odd" not in registry
