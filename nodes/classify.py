@@ -261,6 +261,8 @@ class SlotMap(Node):
 
     def start(self) -> None:
         self._table = self.slot_table()
+        # the table's slots by their lower case: a fallback "kick" is the table's "Kick", as the sampler loads it
+        self._spellings = {slot.lower(): slot for slot in self._table.values()}
         self._takes: OrderedDict[str, Take] = OrderedDict()
         self._predictions: OrderedDict[str, Prediction] = OrderedDict()
         # take id -> the gate's reason and the id the take's source emitted it under; its take not come yet
@@ -388,10 +390,11 @@ class SlotMap(Node):
         fallback_slot = take.meta.get("fallback_slot")
         slot: str | None
         if fallback_slot:
-            slot, label, confidence = canonical_slot(str(fallback_slot)), prediction.label, prediction.confidence
+            slot = canonical_slot(str(fallback_slot), self._spellings)
+            label, confidence = prediction.label, prediction.confidence
         else:
             chosen, label, confidence = self._choose(prediction)
-            slot = chosen or canonical_slot(self.fallback) or None
+            slot = chosen or canonical_slot(self.fallback, self._spellings) or None
         if slot is None:
             self.report_status(take=take.take_id, label=label or "nothing", slot="")
             self.tell_fate(take, "dropped", f"no slot for {label or 'it'}")

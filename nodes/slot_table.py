@@ -100,18 +100,28 @@ def normalize_label(label: str) -> str:
     return re.sub(r"[\s_\-]+", "_", label.strip().lower())
 
 
-def canonical_slot(slot: str) -> str:
-    """``slot`` as the sampler's default slots spell it ("bass" is "Bass"), else as given.
+def canonical_slot(slot: str, spellings: Mapping[str, str] | None = None) -> str:
+    """``slot`` as the sampler's default slots spell it ("bass" is "Bass"), else as ``spellings`` (lower-cased
+    slot -> its spelling: a table's own slots) spell it, else as given.
 
     The sampler finds a slot whatever its case, so a row ``Kick: bass`` loads into Bass: the slot map says so
-    too, and sums it with the rows that say "Bass"."""
-    return SLOT_NAMES.get(slot.lower(), slot)
+    too, and sums it with the rows that say "Bass". So for a sampler's own slot names: ``thud: kick`` is summed
+    with ``boom: Kick``, as one slot."""
+    key = slot.lower()
+    return SLOT_NAMES.get(key) or (spellings or {}).get(key, slot)
 
 
 def normalized_table(table: Mapping[Any, Any]) -> dict[str, str]:
     """``table`` (label -> slot) as a slot map and a gate look labels up in it: each label by
-    :func:`normalize_label`, each slot by :func:`canonical_slot`."""
-    return {normalize_label(str(label)): canonical_slot(str(slot)) for label, slot in table.items()}
+    :func:`normalize_label`, each slot by :func:`canonical_slot`, a slot that is none of the default ones as the
+    table's first row for it spells it (``boom: Kick``, ``thud: kick``: both "Kick")."""
+    spellings: dict[str, str] = {}
+    normalized = {}
+    for label, slot in table.items():
+        spelled = canonical_slot(str(slot), spellings)
+        spellings.setdefault(spelled.lower(), spelled)
+        normalized[normalize_label(str(label))] = spelled
+    return normalized
 
 
 def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -> list[tuple[str, float]]:

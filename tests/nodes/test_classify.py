@@ -152,6 +152,21 @@ def test_map_says_a_slot_written_in_lower_case_as_the_sampler_loads_it() -> None
     assert node.slot_for("KICK") == "Bass"
 
 
+def test_map_sums_a_samplers_own_slot_names_whatever_their_case() -> None:
+    # A sampler with slot_names [Kick, Vox]: "thud: kick" loads into Kick (the sampler finds slots whatever their
+    # case), but the map summed it apart from "boom: Kick" (Vox 0.4 won over Kick 0.3 + 0.3), and said "vox".
+    table = {"boom": "Kick", "thud": "kick", "la": "Vox"}
+    node = SlotMap("map", {"base_table": "empty", "table": table, "fallback": "vox"})
+    node.start()
+    node.handle("prediction", prediction(("boom", 0.3), ("thud", 0.3), ("la", 0.4)))
+    node.handle("prediction", prediction(("kazoo", 0.9)))
+    assert [(a.slot, a.confidence) for _, a in node.context.emitted] == [("Kick", pytest.approx(0.6)), ("Vox", 0.9)]
+    gate = ConfidenceGate("gate", {"threshold": 0.5, "judge": "slot", "base_table": "empty", "table": table})
+    gate.handle("prediction", prediction(("boom", 0.3), ("thud", 0.3), ("la", 0.4)))
+    assert [port for port, _ in gate.context.emitted] == ["passed"]
+    assert node.slot_for("THUD") == "Kick" and gate.slot_table()["thud"] == "Kick"
+
+
 def test_map_fallback() -> None:
     node = SlotMap("map", {"table": {}, "fallback": "Chorus"})
     node.start()
