@@ -188,8 +188,7 @@ class Registry:
         inherited, it hid every subclass without a word)."""
         count = 0
         for value in vars(module).values():
-            if (inspect.isclass(value) and issubclass(value, Node) and value.__module__ == module.__name__
-                    and not inspect.isabstract(value) and not vars(value).get("abstract", False)):
+            if _node_type(value) and value.__module__ == module.__name__:
                 self.register(value, origin)
                 count += 1
         return count
@@ -244,11 +243,31 @@ class Registry:
                 self.problems.append(PluginProblem(
                     where or str(file), f"{value.__name__} declares ports or parameters but does not subclass Node "
                     f"(write class {value.__name__}(Node):); it is not loaded", file=str(file)))
-        if not defined and len(self.problems) == told:
-            # A helper module or a test file beside the node files was imported without a word, as a node file.
-            self.problems.append(PluginProblem(str(file), f"defines no node type (no subclass of Node); a helper "
-                                 f"of the node files is named with a leading '_' (_{file.name}), which is not read as "
-                                 "a node file", file=str(file)))
+        if defined or len(self.problems) != told:
+            return
+        imported = [value for value in vars(module).values()  # one loaded already is a base or a test's subject
+                    if _node_type(value) and value.__module__ != module.__name__
+                    and self.types.get(value.type_name) is not value]
+        # A file that only imports a node type (`from mypkg.nodes import Foo`) loads it, but not one another node
+        # file defines (a test file's subject): that file loads it. Before, it was "defines no node type" alone.
+        shims = [value for value in imported if not self._in_node_file(value)]
+        for value in shims:
+            self.register(value, str(file))
+        if shims:
+            return
+        # A helper module or a test file beside the node files was imported without a word, as a node file.
+        why = "; ".join(f"{value.__name__} is imported from {value.__module__}" for value in imported[:3])
+        self.problems.append(PluginProblem(
+            str(file), f"defines no node type ({why or 'no subclass of Node'}); a helper of the node files is named "
+            f"with a leading '_' (_{file.name}), which is not read as a node file", file=str(file)))
+
+    def _in_node_file(self, node_type: type) -> bool:
+        """Whether ``node_type`` is defined in a file a node folder loads (not in a ``_`` helper beside it)."""
+        try:
+            source = Path(inspect.getsourcefile(node_type) or "").resolve()
+        except TypeError:
+            return False
+        return source.parent in self._loaded_dirs and not source.name.startswith("_")
 
     def _register_loaded(self, obj: Any, origin: str) -> None:
         if isinstance(obj, ModuleType):
@@ -275,6 +294,13 @@ class Registry:
             elif where:
                 message += f" (at {where[0]}:{where[1]})"
             self.problems.append(PluginProblem(origin, message, traceback.format_exc(), file=file))
+
+
+def _node_type(value: object) -> bool:
+    """Whether ``value`` is a node type to register: a :class:`Node` subclass that is not abstract, nor sets
+    ``abstract = True`` itself (a base of others: inherited, the flag hid every subclass without a word)."""
+    return (inspect.isclass(value) and issubclass(value, Node) and value is not Node and not inspect.isabstract(value)
+            and not vars(value).get("abstract", False))
 
 
 def _load(entry: metadata.EntryPoint) -> Any:

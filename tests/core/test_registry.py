@@ -250,3 +250,36 @@ def test_a_node_file_that_defines_no_node_type_is_told_once(tmp_path: Path, caps
     assert "rev" in registry
     assert main(["nodes", "--nodes", str(tmp_path)]) == 0
     assert capsys.readouterr().err.count(f"warning: plugin {told}\n") == 1
+
+
+def test_a_node_file_that_imports_a_node_type_from_a_package_loads_it(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, `from mypkg.nodes import Foo` alone in a node file loaded nothing: "defines no node type".
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "shimmed_nodes.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\n\n\nclass Foo(Node):\n    '''Foo.'''\n\n    x = Input(ANY)\n"
+        "\n    def on_x(self, m):\n        pass\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    monkeypatch.delitem(sys.modules, "shimmed_nodes", raising=False)
+    (tmp_path / "nodes").mkdir()
+    (tmp_path / "nodes" / "foo.py").write_text("from shimmed_nodes import Foo\n", encoding="utf-8")
+    registry = Registry.default([tmp_path / "nodes"], entry_points=False)
+    assert registry.problems == []
+    assert registry.origins["foo"] == str(tmp_path / "nodes" / "foo.py")
+    assert registry.get("foo").__module__ == "shimmed_nodes"
+
+
+def test_a_test_file_beside_the_node_files_says_where_its_node_type_is(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # The node file revt.py loads Rev; the test file that imports it is told, naming the module Rev comes from.
+    monkeypatch.delitem(sys.modules, "revt", raising=False)  # imported by name: this test's file, not a cached one
+    (tmp_path / "revt.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\n\n\nclass Revt(Node):\n    '''Rev.'''\n\n    x = Input(ANY)\n"
+        "\n    def on_x(self, m):\n        pass\n", encoding="utf-8")
+    (tmp_path / "test_revt.py").write_text("from revt import Revt\n\n\ndef test_revt():\n    Revt()\n",
+                                           encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert [str(p) for p in registry.problems] == [
+        f"{tmp_path / 'test_revt.py'}: defines no node type (Revt is imported from revt); a helper of the node files "
+        "is named with a leading '_' (_test_revt.py), which is not read as a node file"]
+    assert registry.origins["revt"] == str(tmp_path / "revt.py")
