@@ -159,7 +159,23 @@ def table_param(use: str = "") -> Param[dict[Any, Any]]:
                  "(base_table: empty: these rows alone)", merge=True, base="base_table")
 
 
-class ConfidenceGate(Node):
+class _SlotTableRows:
+    """What the nodes with a slot table (the gate and the slot map) read of it, one rule for both: the two must agree
+    on what a slot is. Methods only: the parameters stay on each node, in the order the editor lists them."""
+
+    params: dict[str, Any]
+
+    def slot_table(self) -> dict[str, str]:
+        """The table in effect (``table`` over ``base_table``), labels normalised (:func:`normalized_table`): what the
+        slot map chooses by, and a gate judging slots sums by."""
+        return normalized_table(self.params["table"])
+
+    def slot_for(self, label: str) -> str | None:
+        """The slot the table sends ``label`` to; None when it has no row for it."""
+        return self.slot_table().get(normalize_label(label))
+
+
+class ConfidenceGate(_SlotTableRows, Node):
     """Pass predictions whose best label (or, with judge: slot, best slot) is at least as probable as a
     threshold; the rest go to 'rejected', with why.
 
@@ -192,10 +208,6 @@ class ConfidenceGate(Node):
     base_table = base_table_param("with judge: slot, as the slot map's: ")
     table = table_param("with judge: slot, the slots summed, as the slot map's table (give it the map's rows): ")
 
-    def slot_table(self) -> dict[str, str]:
-        """The table in effect that ``judge: slot`` sums by, labels normalised (:func:`normalized_table`)."""
-        return normalized_table(self.table)
-
     def on_prediction(self, prediction: Prediction) -> None:
         # The table matters only to judge: slot; with the shipped rows it is the rule the threshold was fitted with.
         table = self.slot_table() if self.judge == "slot" else DEFAULT_SLOT_TABLE
@@ -218,7 +230,7 @@ class ConfidenceGate(Node):
             self.emit("passed", told)
 
 
-class SlotMap(Node):
+class SlotMap(_SlotTableRows, Node):
     """Turn a prediction into a sampler slot with an editable class-to-slot table.
 
     By default the slot whose labels sum the highest probability over the prediction's top labels wins
@@ -268,15 +280,6 @@ class SlotMap(Node):
         # take id -> the gate's reason and the id the take's source emitted it under; its take not come yet
         self._rejected: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._warned = False
-
-    def slot_table(self) -> dict[str, str]:
-        """The table in effect, labels normalised (:func:`normalized_table`): what a gate judging slots for this map
-        should sum by."""
-        return normalized_table(self.table)
-
-    def slot_for(self, label: str) -> str | None:
-        """The slot this map's table sends ``label`` to; None when the table has no row for it."""
-        return self.slot_table().get(normalize_label(label))
 
     def on_take(self, take: Take) -> None:
         prediction = self._predictions.pop(take.take_id, None)
