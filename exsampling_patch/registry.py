@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -425,7 +426,9 @@ _USER_PACKAGE = "exsampling_user_nodes"
 
 
 def _import_file(file: Path) -> ModuleType:
-    name = f"{_USER_PACKAGE}.{file.stem}_{abs(hash(str(file))):x}"
+    # Named from its path, the same in every run (hash() of a text changes with each process): `nodes --json`
+    # told a new module name at each start, and two files of one name in two folders still get their own.
+    name = f"{_USER_PACKAGE}.{file.stem}_{hashlib.sha1(str(file).encode()).hexdigest()[:12]}"
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {file}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -283,3 +285,16 @@ def test_a_test_file_beside_the_node_files_says_where_its_node_type_is(tmp_path:
         f"{tmp_path / 'test_revt.py'}: defines no node type (Revt is imported from revt); a helper of the node files "
         "is named with a leading '_' (_test_revt.py), which is not read as a node file"]
     assert registry.origins["revt"] == str(tmp_path / "revt.py")
+
+
+def test_a_node_file_gets_the_same_module_name_in_every_run(tmp_path: Path) -> None:
+    # Before, the name came from hash() of the path, which changes with each process: `nodes --json` told a new
+    # "module" at each start.
+    (tmp_path / "rev.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\n\n\nclass Rev(Node):\n    '''Rev.'''\n\n    x = Input(ANY)\n"
+        "\n    def on_x(self, m):\n        pass\n", encoding="utf-8")
+    script = ("import sys\nfrom exsampling_patch.registry import Registry\nregistry = Registry()\n"
+              "registry.load_folder(sys.argv[1])\nprint(registry.get('rev').__module__)\n")
+    names = {subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(names) == 1 and names.pop().startswith("exsampling_user_nodes.rev_")
