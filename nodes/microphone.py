@@ -280,17 +280,31 @@ class Microphone(Node):
                         self._emit_take(start, stop)
                 self.stop_event.wait(0.005)
                 continue
-            while written - read >= hop:
-                block = self._frames(read, read + hop)
-                peak = float(np.max(np.abs(block)))
-                level = max(level, peak)
-                for start, stop in cutter.feed(peak, read, read + hop):
-                    self._emit_take(start, stop)
-                read += hop
+            read, peak = self._feed(cutter, read, written, hop)
+            level = max(level, peak)
             now = time.monotonic()
             if now - last_report >= 0.1:
                 self.report_status(level=min(1.0, level))
                 last_report, level = now, 0.0
+        # Stopped (Ctrl+C during a long sound): the audio counted so far is read, and the part of a take recorded up
+        # to here is a take, stored and passed on like any other. Left open, it was dropped, unstored and untold.
+        written = self._ring.written
+        if written - read <= length - hop:  # else lost to an overrun already told, or to be: nothing whole to read
+            read, _ = self._feed(cutter, read, written, hop)
+        for start, stop in cutter.cut_off(read):
+            self._emit_take(start, stop, cut_at_stop=True)
+
+    def _feed(self, cutter: LevelCutter, read: int, written: int, hop: int) -> tuple[int, float]:
+        """Feed ``cutter`` the whole analysis blocks from ``read`` up to ``written``, storing and passing on each take
+        it finishes; returns where reading stopped and the loudest peak read."""
+        level = 0.0
+        while written - read >= hop:
+            peak = float(np.max(np.abs(self._frames(read, read + hop))))
+            level = max(level, peak)
+            for start, stop in cutter.feed(peak, read, read + hop):
+                self._emit_take(start, stop)
+            read += hop
+        return read, level
 
     def _frames(self, start: int, stop: int) -> np.ndarray:
         ring = self._ring.samples  # once: a view of the mapping holds it, even if the ring closes meanwhile
@@ -302,7 +316,9 @@ class Microphone(Node):
             return ring[a:b]
         return np.concatenate((ring[a:], ring[:b]))
 
-    def _emit_take(self, start: int, stop: int) -> None:
+    def _emit_take(self, start: int, stop: int, cut_at_stop: bool = False) -> None:
+        """Store the take of ring frames ``start`` to ``stop``, then tell and pass it on; ``cut_at_stop``: the node's
+        stop ended it, not the level."""
         rate = self.sample_rate
         if self._ring.closed:  # not while assembly runs (see _assemble); told, should it happen all the same
             self._lost_unmapped(stop - start)
@@ -329,6 +345,8 @@ class Microphone(Node):
         meta: dict[str, Any] = {"stream_frame": start, "stream_start_s": start / rate}
         if start > asked:
             meta["cut_start_s"] = (start - asked) / rate  # the take's first seconds, lost: told as cut
+        if cut_at_stop:
+            meta["cut_at_stop"] = True
         take = Take(samples, rate, take_id=f"{self.node_id}-{time.strftime('%Y%m%d-%H%M%S')}-{self.takes_cut:04d}",
                     source=self.node_id, recorded_at=time.time() - (written - start) / rate, meta=meta)
         try:
@@ -350,7 +368,8 @@ class Microphone(Node):
                  and time.monotonic() - self._overflow_told >= OVERFLOW_LINE_SECONDS)
         if ended:
             self._whole_from = None
-        status = {"take": stored.take_id, "label": f"take {self.takes_cut}: {stored.duration:.2f} s",
+        label = f"take {self.takes_cut}: {stored.duration:.2f} s" + (" (cut at the stop)" if cut_at_stop else "")
+        status = {"take": stored.take_id, "label": label,
                   "duration": round(stored.duration, 2), **cut, **({"warning": ""} if ended else {})}
         if not self._pass_on(stored, status):
             return

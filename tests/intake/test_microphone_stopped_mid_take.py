@@ -1,0 +1,66 @@
+"""A microphone stopped while a take is being recorded (Ctrl+C during a long sound), with a real input process on the
+JACK dummy server.
+
+Before: take assembly ended at the stop with the take it was cutting still open; what had been recorded of it was
+dropped, unstored and untold. Now the part recorded up to the stop is a take like any other: stored first, told as
+cut at the stop, then passed on (in a run, the engine's stop lets it reach its end)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from exsampling_patch.devices import jack_client_name
+from exsampling_patch.messages import Take
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.microphone import Microphone
+from exsampling_patch.takes import TakeStore
+from tests.intake.tone_bursts import BurstPlayer
+from tests.jack_tools import jack_command
+
+RATE = 48000
+TONE_START, TONE_LENGTH = 0.3, 20.0  # far longer than the test: the tone still sounds at the stop
+
+
+@pytest.mark.jack
+def test_a_take_being_recorded_at_the_stop_is_stored_and_passed_on(tmp_path: Path) -> None:
+    import sounddevice as sd
+
+    play = BurstPlayer([(TONE_START, TONE_LENGTH)], TONE_START + TONE_LENGTH, RATE)
+    folder = tmp_path / "takes"
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.1,
+                             "folder": str(folder), "blocksize": 256}, context)
+    mic.start()
+    try:
+        client = mic.jack_client
+        assert client, "PortAudio did not register a JACK client"
+        with sd.OutputStream(samplerate=RATE, channels=1, dtype="float32", blocksize=256, callback=play):
+            ports = jack_command("jack_lsp").stdout.split()
+            inputs = [p for p in ports if p.startswith(f"{client}:in")]
+            outputs = [p for p in ports if p.startswith(f"{jack_client_name()}:out")]
+            assert inputs and outputs, ports
+            jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
+            deadline = time.monotonic() + 15
+            while not any(s.get("level", 0.0) > 0.3 for s in list(context.statuses)):
+                assert time.monotonic() < deadline, "the tone was never heard"
+                time.sleep(0.02)
+            time.sleep(0.5)  # half a second of the take recorded, and it goes on
+            heard = (play.position / RATE) - TONE_START
+            mic.stop()
+    finally:
+        mic.stop()
+    takes: list[Take] = [message for port, message in context.emitted if port == "take"]
+    assert len(takes) == 1, context.statuses
+    (take,) = takes
+    assert take.meta.get("cut_at_stop") is True
+    assert 0.4 <= take.duration <= heard + 0.5, (take.duration, heard)
+    assert np.max(np.abs(take.mono())) > 0.3  # the tone
+    assert take.path is not None and take.path.exists()
+    assert TakeStore(folder).unprocessed() == []  # stored, and (no runtime) written down as done once emitted
+    told = [s for s in context.statuses if s.get("take") == take.take_id]
+    assert len(told) == 1 and "cut at the stop" in told[0]["label"], told
+    assert context.errors == []
