@@ -37,6 +37,7 @@ def prediction(*scores: tuple[str, float], reason: str | None = None) -> Predict
 
 def test_gate_splits_on_threshold() -> None:
     gate = ConfidenceGate("gate", {"threshold": 0.5})
+    gate.start()
     gate.handle("prediction", prediction(("dog", 0.7), ("cat", 0.2)))
     gate.handle("prediction", prediction(("dog", 0.3), ("cat", 0.2)))
     gate.handle("prediction", prediction(("dog", 0.5)))
@@ -47,6 +48,7 @@ def test_gate_splits_on_threshold() -> None:
 
 def test_gate_rejections_say_why_for_the_phone() -> None:
     gate = ConfidenceGate("gate", {"threshold": 0.4})
+    gate.start()
     gate.handle("prediction", prediction(("dog", 0.31), ("cat", 0.2)))
     gate.handle("prediction", prediction(reason="silent: peak -80 dBFS < -60 dBFS"))
     gate.handle("prediction", prediction(reason="too short: 0.01 s < 0.03 s"))
@@ -77,7 +79,9 @@ def test_gate_judging_slots_passes_a_sound_split_between_labels_of_one_slot() ->
     hat = prediction(("hihat_closed", 0.25), ("hihat_open", 0.22), ("dog", 0.2))
     split = prediction(("hihat_closed", 0.25), ("dog", 0.22), ("snare", 0.2))
     by_label = ConfidenceGate("gate", {"threshold": 0.4})
+    by_label.start()
     by_slot = ConfidenceGate("gate", {"threshold": 0.4, "judge": "slot"})
+    by_slot.start()
     for gate in (by_label, by_slot):
         gate.handle("prediction", hat)
         gate.handle("prediction", split)
@@ -91,6 +95,7 @@ def test_gate_judging_slots_passes_a_sound_split_between_labels_of_one_slot() ->
 
 def test_gate_sends_unsure_takes_to_its_fallback_slot_and_the_map_loads_them_there() -> None:
     gate = ConfidenceGate("gate", {"threshold": 0.4, "fallback_slot": "Chorus"})
+    gate.start()
     unsure, silent = prediction(("dog", 0.31)), prediction(reason="silent: peak -80 dBFS < -60 dBFS")
     gate.handle("prediction", unsure)
     gate.handle("prediction", silent)
@@ -162,6 +167,7 @@ def test_map_sums_a_samplers_own_slot_names_whatever_their_case() -> None:
     node.handle("prediction", prediction(("kazoo", 0.9)))
     assert [(a.slot, a.confidence) for _, a in node.context.emitted] == [("Kick", pytest.approx(0.6)), ("Vox", 0.9)]
     gate = ConfidenceGate("gate", {"threshold": 0.5, "judge": "slot", "base_table": "empty", "table": table})
+    gate.start()
     gate.handle("prediction", prediction(("boom", 0.3), ("thud", 0.3), ("la", 0.4)))
     assert [port for port, _ in gate.context.emitted] == ["passed"]
     assert node.slot_for("THUD") == "Kick" and gate.slot_table()["thud"] == "Kick"
@@ -263,6 +269,7 @@ def test_map_warns_once_for_a_backlog_hovering_at_its_limit() -> None:
     for p in burst[:3]:
         node.handle("take", p.take)
     gate = ConfidenceGate("gate", {"threshold": 0.95})
+    gate.start()
     for i in range(3):  # the gate rejects one held take, one more take comes: 2, then 3 again
         gate.handle("prediction", burst[i])
         node.handle("rejected", gate.context.emitted[-1][1])
@@ -283,6 +290,7 @@ def test_map_lets_go_of_takes_the_gate_rejected_whichever_comes_first() -> None:
     node = SlotMap("map", {"table": HATS, "max_waiting": 2}, context)
     node.start()
     gate = ConfidenceGate("gate", {"threshold": 0.5})
+    gate.start()
     early, late = prediction(("dog", 0.2)), prediction(("cat", 0.1))
     gate.handle("prediction", early)
     gate.handle("prediction", late)

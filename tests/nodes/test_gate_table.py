@@ -41,7 +41,9 @@ def default_patch_params(node_id: str) -> dict[str, Any]:
 
 def test_a_gate_given_the_maps_rows_passes_the_take_the_map_is_sure_of() -> None:
     shipped = ConfidenceGate("gate", default_patch_params("gate"))  # threshold 0.45, judge: slot
+    shipped.start()
     edited = ConfidenceGate("gate", {**default_patch_params("gate"), "table": HATS})
+    edited.start()
     slot_map = SlotMap("map", {"table": HATS})
     slot_map.start()
     for node in (shipped, edited, slot_map):
@@ -59,19 +61,23 @@ def test_a_gate_sums_the_labels_of_a_model_of_ones_own_by_its_rows() -> None:
     own = {"clank": "TT", "glass ping": "TT", "thud": "BD"}
     take = prediction(("Clank", 0.30), ("Glass-Ping", 0.25), ("thud", 0.20))
     shipped = ConfidenceGate("gate", {"threshold": 0.45, "judge": "slot"})
+    shipped.start()
     edited = ConfidenceGate("gate", {"threshold": 0.45, "judge": "slot", "base_table": "empty", "table": own})
+    edited.start()
     for gate in (shipped, edited):
         gate.handle("prediction", take)
     assert [port for port, _ in shipped.context.emitted] == ["rejected"]
     assert [port for port, _ in edited.context.emitted] == ["passed"]
     assert edited.slot_table() == {"clank": "TT", "glass_ping": "TT", "thud": "BD"}
     by_label = ConfidenceGate("gate", {"threshold": 0.45, "base_table": "empty", "table": own})
+    by_label.start()
     by_label.handle("prediction", take)  # judge: label goes by the best label alone, whatever the table
     assert [port for port, _ in by_label.context.emitted] == ["rejected"]
 
 
 def test_the_default_patchs_gate_judges_by_the_shipped_table_as_calibrated() -> None:
     gate = ConfidenceGate("gate", default_patch_params("gate"))
+    gate.start()
     assert gate.slot_table() == DEFAULT_SLOT_TABLE == SlotMap("map", default_patch_params("map")).slot_table()
     labels = sorted(DEFAULT_SLOT_TABLE)[:40]
     rng = np.random.default_rng(7)

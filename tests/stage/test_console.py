@@ -352,6 +352,8 @@ def test_a_take_in_the_gates_fallback_slot_is_told_with_why_it_is_there() -> Non
     from exsampling_patch.runtime import NodeStatus, TakeEnded
 
     gate = ConfidenceGate("gate", {"threshold": 0.999, "fallback_slot": "Chorus"})
+
+    gate.start()
     slot_map = SlotMap("map", {})
     slot_map.start()
     heard = Prediction(Take(np.zeros(4800, np.float32), 48000, take_id="T"), (Score("kick", 0.97),))
