@@ -53,13 +53,15 @@ PY=${PYTHON:-python3}
 if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
   "$PY" -m venv --clear .venv
 fi
-# The package asks for torch>=2.3 (pyproject.toml); here it gets the CPU build, from a wheel on the machine.
-# Installed first and on its own: resolving plain `torch` pulls the newest build, with GBs of CUDA packages.
+# The package asks for torch>=2.3 (pyproject.toml); here it gets the CPU build, from PyTorch's CPU index (or a
+# wheel that pip's own settings find first). Installed first and on its own: PyPI's torch for Linux is the CUDA
+# build, with GBs of nvidia packages, and `pip install -e .` would pull it.
 TORCH_VERSION=${TORCH_VERSION:-2.13.0}
+TORCH_INDEX=${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
 stamp=.venv/.installed-$USE-$(cat pyproject.toml scripts/bootstrap.sh | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q "torch==$TORCH_VERSION"
+  .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q --index-url "$TORCH_INDEX" "torch==$TORCH_VERSION"
   .venv/bin/pip install -q -e ".$EXTRAS"
   rm -f .venv/.installed-"$USE"-*
   touch "$stamp"

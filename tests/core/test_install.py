@@ -43,21 +43,21 @@ def test_make_run_installs_no_test_tool() -> None:
         assert tool in listing, listing
 
 
-def test_bootstrap_makes_again_a_venv_left_without_pip(tmp_path: Path) -> None:
-    """A `python3 -m venv` that failed half-way (no python3-venv) leaves .venv/bin/python without pip: bootstrap.sh
-    took it for a made venv, and its `pip install` failed at every later run. Run here with apt and the venv's
-    python and pip stood in for by scripts that note their calls (nothing is installed)."""
+def bootstrap_sandbox(tmp_path: Path, has_torch: bool = True) -> tuple[Path, dict[str, str], Path]:
+    """A copy of bootstrap.sh whose apt and python are stood in for by scripts that note their calls in the log
+    returned (nothing is installed): its folder, the environment to run it in, the log. The python makes a venv
+    whose python and pip note theirs too; its ``python -c "import torch"`` fails unless ``has_torch``."""
     root, tools, log = tmp_path / "root", tmp_path / "tools", tmp_path / "calls.log"
     (root / "scripts").mkdir(parents=True)
     shutil.copy2(REPO / "scripts/bootstrap.sh", root / "scripts/bootstrap.sh")
     shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / ".venv")], check=True)  # as left
+    no_torch = "" if has_torch else '[ "$1" = -c ] && exit 1\\n'
     tools.mkdir()
     stand_ins = {
         "dpkg-query": "echo 'install ok installed'",
         # The python that makes the venv: a venv whose python and pip note what they are asked.
         "python3": f'echo "python3 $*" >> {log}\nrm -rf .venv && mkdir -p .venv/bin\n'
-                   f"printf '#!/bin/sh\\necho \"venv-python $*\" >> {log}\\n' > .venv/bin/python\n"
+                   f"printf '#!/bin/sh\\necho \"venv-python $*\" >> {log}\\n{no_torch}' > .venv/bin/python\n"
                    f"printf '#!/bin/sh\\necho \"pip $*\" >> {log}\\n' > .venv/bin/pip\n"
                    "chmod +x .venv/bin/python .venv/bin/pip",
     }
@@ -65,6 +65,14 @@ def test_bootstrap_makes_again_a_venv_left_without_pip(tmp_path: Path) -> None:
         (tools / name).write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
         (tools / name).chmod(0o755)
     env = {**os.environ, "PATH": f"{tools}:{os.environ['PATH']}", "PYTHON": str(tools / "python3")}
+    return root, env, log
+
+
+def test_bootstrap_makes_again_a_venv_left_without_pip(tmp_path: Path) -> None:
+    """A `python3 -m venv` that failed half-way (no python3-venv) leaves .venv/bin/python without pip: bootstrap.sh
+    took it for a made venv, and its `pip install` failed at every later run."""
+    root, env, log = bootstrap_sandbox(tmp_path)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / ".venv")], check=True)  # as left
     subprocess.run(["bash", str(root / "scripts/bootstrap.sh"), "run"], env=env, check=True, capture_output=True)
     calls = log.read_text(encoding="utf-8").splitlines()
     assert calls[0] == "python3 -m venv --clear .venv", calls  # made again
@@ -72,6 +80,17 @@ def test_bootstrap_makes_again_a_venv_left_without_pip(tmp_path: Path) -> None:
     log.unlink()
     subprocess.run(["bash", str(root / "scripts/bootstrap.sh"), "run"], env=env, check=True, capture_output=True)
     assert log.read_text(encoding="utf-8").splitlines() == ["venv-python -m pip --version"]  # made: left alone
+
+
+def test_bootstrap_installs_the_cpu_build_of_torch(tmp_path: Path) -> None:
+    """PyPI's torch for Linux is the CUDA build, with GBs of nvidia packages: on a machine without this one's pip
+    settings (its CPU wheel in a local folder), `make run` downloaded them all. It asks PyTorch's CPU index."""
+    root, env, log = bootstrap_sandbox(tmp_path, has_torch=False)
+    subprocess.run(["bash", str(root / "scripts/bootstrap.sh"), "run"], env=env, check=True, capture_output=True)
+    calls = log.read_text(encoding="utf-8").splitlines()
+    torch = [call for call in calls if call.startswith("pip install") and "torch" in call]
+    assert torch == ["pip install -q --index-url https://download.pytorch.org/whl/cpu torch==2.13.0"], calls
+    assert calls.index(torch[0]) < calls.index("pip install -q -e ."), calls  # first: `-e .` finds it there
 
 
 def test_train_without_its_extra_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
