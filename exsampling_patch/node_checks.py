@@ -55,25 +55,16 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     if not isinstance(cls.family, str) or not cls.family.strip():  # None ended `nodes` and the palette so
         return [TypeProblem(file, _assigned_line(body, "family"), f"{name}: family must be a name (the palette's "
                                                                   f"group: 'processing', ...), not {cls.family!r}")]
-
-    def line_of(attribute: str) -> int:
-        for statement in body.body:
-            targets = statement.targets if isinstance(statement, ast.Assign) else (
-                [statement.target] if isinstance(statement, ast.AnnAssign) else [])
-            if any(isinstance(t, ast.Name) and t.id == attribute for t in targets):
-                return statement.lineno
-        return body.lineno
-
     if "handle" not in {n for klass in cls.__mro__ if klass is not Node for n in vars(klass)}:
         handlers = {n[3:] for n in dir(cls) if n.startswith("on_") and callable(getattr(cls, n, None))}
         for port in cls.inputs:
             if port not in handlers:
                 close = difflib.get_close_matches(port, sorted(handlers - set(cls.inputs)), n=1)
                 hint = f" (on_{close[0]} looks misspelt)" if close else ""
-                problems.append(TypeProblem(file, line_of(port),
+                problems.append(TypeProblem(file, _assigned_line(body, port),
                                             f"{name}: input '{port}' has no handler on_{port}{hint}"))
             elif not _binds(getattr(cls, f"on_{port}"), None, None):
-                problems.append(TypeProblem(file, _line(getattr(cls, f"on_{port}"), line_of(port)),
+                problems.append(TypeProblem(file, _line(getattr(cls, f"on_{port}"), _assigned_line(body, port)),
                                             f"{name}: on_{port} must take the message: def on_{port}(self, message)"))
     if not _binds(cls.__init__, None, "id", {}, None):  # the runtime builds each node as Type(id, params, context)
         told = "__init__ must take what the runtime passes, and pass it on: (self, node_id, params, context)"
@@ -95,8 +86,9 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
         try:
             spec.validate(spec.default)
         except ParamError as error:
-            problems.append(TypeProblem(file, line_of(param_name), f"{name}: the default does not fit: {error}"))
-    problems += [TypeProblem(file, line_of(param_name), f"{name}: {told}")
+            problems.append(TypeProblem(file, _assigned_line(body, param_name),
+                                        f"{name}: the default does not fit: {error}"))
+    problems += [TypeProblem(file, _assigned_line(body, param_name), f"{name}: {told}")
                  for param_name, told in _bases_wrong(cls.param_specs).items()]
     problems += _declared_again(file, body, name)
     for call in ast.walk(body):
@@ -168,12 +160,14 @@ _DECLARES = frozenset({"Input", "Output", "Param"})
 
 
 def _assigned_line(body: Any, attribute: str) -> int:
-    """The line of the class body's statement assigning ``attribute`` (the class line where none does)."""
+    """The line of the class body's statement assigning ``attribute``, annotated or not (the class line where none
+    does)."""
     import ast
 
     for statement in body.body:
-        if isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attribute
-                                                     for t in statement.targets):
+        targets = statement.targets if isinstance(statement, ast.Assign) else (
+            [statement.target] if isinstance(statement, ast.AnnAssign) else [])
+        if any(isinstance(t, ast.Name) and t.id == attribute for t in targets):
             return int(statement.lineno)
     return int(body.lineno)
 
