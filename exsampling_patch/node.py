@@ -362,11 +362,15 @@ class HandlerReturned(TypeError):
     def __init__(self, node: Node, port: str, handler: Callable[..., Any], returned: object) -> None:
         outputs = list(node.outputs)
         send = f"send it on with self.emit('{outputs[0]}', ...)" if outputs else "a handler's return value is not used"
-        kind = type(returned).__name__
-        super().__init__(f"on_{port} returned {'an' if kind[:1] in 'aeiouAEIOU' else 'a'} {kind}, which goes "
-                         f"nowhere: {send}")
+        super().__init__(f"on_{port} returned {a_kind(returned)}, which goes nowhere: {send}")
         code = getattr(handler, "__code__", None)
         self.where = f"{code.co_filename}:{code.co_firstlineno} in {code.co_name}" if code is not None else ""
+
+
+def a_kind(value: object) -> str:
+    """``a list``, ``an int``: what a handler or a hook returned instead of what it should."""
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiouAEIOU' else 'a'} {name}"
 
 
 class StandingWarning:

@@ -226,12 +226,6 @@ def _class_source(cls: type) -> tuple[str, Any] | None:
 _class_index: dict[tuple[str, str], dict[str, list[Any]]] = {}
 
 
-def a_kind(value: object) -> str:
-    """``a list``, ``an int``: what a hook returned instead of what it should."""
-    name = type(value).__name__
-    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
-
-
 def hook_where(method: Any, error: BaseException | None = None) -> str:
     """`` (at FILE:LINE in NAME)`` for a node type's hook (``check_params``, ``midi_parts``): the deepest line of
     ``method``'s file that raised ``error``, or without one its ``def`` line; '' for a built-in type's (its

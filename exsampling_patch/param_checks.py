@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from exsampling_patch.errors import Problem
 from exsampling_patch.flow_checks import switched_warnings, unfed_warnings
 from exsampling_patch.label_checks import gate_table_warnings, label_warnings
-from exsampling_patch.node_checks import a_kind, hook_where
+from exsampling_patch.node import a_kind
+from exsampling_patch.node_checks import hook_where
 from exsampling_patch.note_checks import slot_order_warnings
 from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Patch
