@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import sys
 from pathlib import Path
 
 from exsampling_patch.commands.arg_types import at_least
+from exsampling_patch.editor.screen import x11_library
 from exsampling_patch.errors import PatchError
 from exsampling_patch.patchfile import closest_existing
 
@@ -28,13 +28,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def x11_display_opens(display: str) -> bool:
     """Whether an X server answers at ``display``; True where libX11 is not there to ask (let the editor try)."""
-    try:
-        x11 = ctypes.CDLL("libX11.so.6")
-    except OSError:
+    x11 = x11_library()
+    if x11 is None:
         return True
-    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x11.XOpenDisplay.restype = ctypes.c_void_p
-    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
     handle = x11.XOpenDisplay(display.encode())
     if not handle:
         return False

@@ -23,15 +23,9 @@ def screen_size() -> tuple[int, int] | None:
         if sys.platform == "win32":
             user32 = ctypes.windll.user32  # type: ignore[attr-defined]
             return int(user32.GetSystemMetrics(0)), int(user32.GetSystemMetrics(1))
-        name = ctypes.util.find_library("X11")
-        if not name or not os.environ.get("DISPLAY"):
+        x11 = x11_library() if os.environ.get("DISPLAY") else None
+        if x11 is None:
             return None
-        x11 = ctypes.cdll.LoadLibrary(name)
-        x11.XOpenDisplay.restype = ctypes.c_void_p
-        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-        x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
-        x11.XDisplayWidth.argtypes = x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
         display = x11.XOpenDisplay(None)
         if not display:
             return None
@@ -42,6 +36,28 @@ def screen_size() -> tuple[int, int] | None:
             x11.XCloseDisplay(display)
     except (OSError, AttributeError, ValueError):
         return None
+
+
+def x11_library() -> ctypes.CDLL | None:
+    """libX11 with the calls made of it here typed (a display's opening and closing, its screen's size), or None
+    where it is not there. Shared with ``exsampling edit``, which asks first whether the display answers."""
+    x11: ctypes.CDLL | None
+    try:
+        x11 = ctypes.CDLL("libX11.so.6")
+    except OSError:
+        name = ctypes.util.find_library("X11")  # elsewhere than Linux (XQuartz): by its platform's name
+        try:
+            x11 = ctypes.CDLL(name) if name else None
+        except OSError:
+            x11 = None
+    if x11 is None:
+        return None
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
+    x11.XDisplayWidth.argtypes = x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    return x11
 
 
 def window_box(wanted: tuple[int, int], screen: tuple[int, int] | None) -> tuple[int, int, int, int]:
