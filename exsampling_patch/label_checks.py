@@ -34,15 +34,17 @@ def label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
     base_dir = Path(source.file).resolve().parent if Path(source.file).is_file() else None
     models: dict[str, list[str] | None] = {}  # classifier -> its model's labels (None: not known)
     feeding: dict[str, list[str]] = {}  # slot map -> the classifiers that feed it
-    for node_id, spec in patch.nodes.items():
-        if spec.type == "classifier":
-            models[node_id] = _model_labels(spec.params.get("model"), base_dir)
-            for map_id in _maps_fed(patch, registry, node_id):
-                feeding.setdefault(map_id, []).append(node_id)
     warnings: list[Problem] = []
-    for node_id, labels in models.items():
-        if labels and patch.nodes[node_id].params.get("model"):
-            warnings += _unmapped(patch, registry, source, node_id, labels)
+    for node_id, spec in patch.nodes.items():
+        if spec.type != "classifier":
+            continue
+        labels = models[node_id] = _model_labels(spec.params.get("model"), base_dir)
+        maps = _maps_fed(patch, registry, node_id)
+        for map_id in maps:
+            feeding.setdefault(map_id, []).append(node_id)
+        if labels and spec.params.get("model"):
+            warnings += _unmapped(source, node_id, labels, {map_id: _without_slot(patch, registry, map_id, labels)
+                                                            for map_id in maps})
     for map_id, classifiers in feeding.items():
         heard = [models[node_id] for node_id in classifiers]
         if all(heard):
@@ -51,12 +53,11 @@ def label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
     return warnings
 
 
-def _unmapped(patch: Patch, registry: Registry, source: SourceMap, node_id: str, labels: list[str]) -> list[Problem]:
-    """The maps ``node_id`` feeds with no slot for some of its own model's labels, and no ``fallback``; on the
-    ``model`` line."""
+def _unmapped(source: SourceMap, node_id: str, labels: list[str], missing_in: dict[str, list[str]]) -> list[Problem]:
+    """The maps ``node_id`` feeds with no slot for some of its own model's labels (``missing_in``: map -> those
+    labels), and no ``fallback``; on the ``model`` line."""
     warnings = []
-    for map_id in _maps_fed(patch, registry, node_id):
-        missing = _without_slot(patch, registry, map_id, labels)
+    for map_id, missing in missing_in.items():
         if not missing:
             continue
         named = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
