@@ -19,6 +19,8 @@ from typing import Any
 from exsampling_patch.jack_cli import jack_tool
 
 API_CHOICES = ("auto", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM")
+#: Where ``jack_lsp`` and ``jack_connect`` come from: PipeWire's JACK (pipewire-jack) ships neither.
+JACK_TOOLS_PACKAGE = "jackd2 (Debian, Ubuntu) or jack-example-tools (beside PipeWire's JACK)"
 
 
 def backend(api: str = "auto") -> Any:
@@ -87,10 +89,13 @@ def jack_midi_ports(direction: str) -> list[str] | None:
     rtmidi lists them through a JACK client it opens in this process: each time, every MIDI port this process
     held open lost what arrived meanwhile (6% of a drum machine's clock ticks, polled once a second; a keyboard's
     note off, and its note hung). A client in another process disturbs nobody here.
+
+    Raises:
+        OSError: there is no ``jack_lsp`` to run (see :data:`JACK_TOOLS_PACKAGE`).
     """
     try:
         listed = jack_tool("jack_lsp", "-t", "-p")
-    except (OSError, subprocess.TimeoutExpired):
+    except subprocess.TimeoutExpired:
         return None
     if listed.returncode != 0:
         return None
@@ -152,6 +157,7 @@ class PortKeeper:
         self._thread: threading.Thread | None = None
         self._last_error = ""
         self._warned = False  # a warning of ours stands (a port left unconnected), to be cleared
+        self._told_no_lsp = False  # the warning that jack_lsp is missing was given
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"midi-{self.direction}-{self.virtual or self.port}",
@@ -204,7 +210,15 @@ class PortKeeper:
 
     def _names(self) -> list[str]:
         if self._on_jack:
-            listed = jack_midi_ports(self.direction)  # not through rtmidi: see jack_midi_ports
+            try:
+                listed = jack_midi_ports(self.direction)  # not through rtmidi: see jack_midi_ports
+            except OSError as error:
+                listed = None
+                if not self._told_no_lsp:  # a warning, once: no error, the keeper goes on with rtmidi's list
+                    self._told_no_lsp = True
+                    self.report_status(warning=f"jack_lsp cannot run ({error.strerror or error}): install "
+                                               f"{JACK_TOOLS_PACKAGE}; until then MIDI ports are listed in this "
+                                               "process, which loses the MIDI arriving meanwhile (hung notes)")
             if listed is not None:
                 return listed
         get = self._backend.get_input_names if self.direction == "input" else self._backend.get_output_names
