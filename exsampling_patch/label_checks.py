@@ -4,8 +4,8 @@ slot map it feeds, the labels read from the model file's header (no torch):
 - a model of the composer's own (``exsampling train``) with labels the map has no slot for, and no fallback:
   ``train`` names them before it trains, but the patch is written later; check said "ok", and each take heard
   as one of them went to the map's 'unmapped' output, in no slot, told only take by take;
-- a row of the patch's table whose label the model never gives (``dgo: Chorus``): it changes nothing, and check
-  said "ok" while the dog still went to Bass;
+- a row of the patch's table (a slot map's, or a gate's judging slots) whose label the model never gives
+  (``dgo: Chorus``): it changes nothing, and check said "ok" while the dog still went to Bass;
 - a confidence gate judging slots by a table other than the slot map's it feeds (:func:`gate_table_warnings`):
   the two disagreed on what a slot is, and takes the map was sure of were rejected.
 
@@ -22,6 +22,7 @@ from typing import Any
 
 from exsampling_patch.context import patch_path
 from exsampling_patch.errors import Problem
+from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Patch
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.ports import PREDICTION
@@ -29,26 +30,28 @@ from exsampling_patch.registry import Registry
 
 
 def label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
-    """Both warnings, for every classifier whose model's labels can be read and the slot maps it feeds."""
+    """Both warnings, for every classifier whose model's labels can be read and the slot maps it feeds; the rows
+    warning for the gates judging slots it feeds too (their rows sum the slots the threshold judges)."""
     # A patch not read from a file (the editor's SourceMap()) has no folder to take a relative model path from.
     base_dir = Path(source.file).resolve().parent if Path(source.file).is_file() else None
     models: dict[str, list[str] | None] = {}  # classifier -> its model's labels (None: not known)
-    feeding: dict[str, list[str]] = {}  # slot map -> the classifiers that feed it
+    feeding: dict[str, list[str]] = {}  # slot map or gate -> the classifiers that feed it
     warnings: list[Problem] = []
     for node_id, spec in patch.nodes.items():
         if spec.type != "classifier":
             continue
         labels = models[node_id] = _model_labels(spec.params.get("model"), base_dir)
-        maps = _maps_fed(patch, registry, node_id)
-        for map_id in maps:
-            feeding.setdefault(map_id, []).append(node_id)
+        fed = _fed(patch, registry, node_id, kinds=("slot_map", "confidence_gate"))
+        for table_id in fed:
+            feeding.setdefault(table_id, []).append(node_id)
         if labels and spec.params.get("model"):
+            maps = [map_id for map_id in fed if patch.nodes[map_id].type == "slot_map"]
             warnings += _unmapped(source, node_id, labels, {map_id: _without_slot(patch, registry, map_id, labels)
                                                             for map_id in maps})
-    for map_id, classifiers in feeding.items():
+    for table_id, classifiers in feeding.items():
         heard = [models[node_id] for node_id in classifiers]
         if all(heard):
-            warnings += _unknown_rows(patch, registry, source, map_id, classifiers,
+            warnings += _unknown_rows(patch, registry, source, table_id, classifiers,
                                       sorted({label for labels in heard for label in labels or ()}))
     return warnings
 
@@ -73,13 +76,16 @@ def _unmapped(source: SourceMap, node_id: str, labels: list[str], missing_in: di
 
 def _unknown_rows(patch: Patch, registry: Registry, source: SourceMap, map_id: str, classifiers: list[str],
                   labels: list[str]) -> list[Problem]:
-    """The rows of ``map_id``'s own ``table`` that none of ``labels`` (what its classifiers' models give) matches,
-    as the map matches them (case, spaces, '-' and '_' aside); on the row's line."""
+    """The rows of ``map_id``'s own ``table`` (a slot map's, or a gate's judging slots) that none of ``labels`` (what
+    its classifiers' models give) matches, as the node matches them (case, spaces, '-' and '_' aside); on the row's
+    line."""
     spec = patch.nodes[map_id]
     rows = spec.params.get("table")
     if not isinstance(rows, dict) or not rows:
         return []
-    # The map itself says which row a label meets: a map of these rows alone, each row sending to its own name.
+    if spec.type == "confidence_gate" and value_in_effect(patch, registry, map_id, "judge") != "slot":
+        return []  # judging the best label alone, it reads no table
+    # The node itself says which row a label meets: one of these rows alone, each row sending to its own name.
     matcher = _built_node(patch, registry, map_id, {"base_table": "empty", "table": {str(k): str(k) for k in rows}})
     slot_for = getattr(matcher, "slot_for", None)
     if slot_for is None:
@@ -117,7 +123,7 @@ def gate_table_warnings(patch: Patch, registry: Registry, source: SourceMap) -> 
         if gate_table is None or getattr(gate, "judge", None) != "slot":
             continue  # judging the best label alone, it sums by no table
         judged = gate_table()
-        for map_id in _maps_fed(patch, registry, gate_id, "passed"):
+        for map_id in _fed(patch, registry, gate_id, "passed"):
             slot_map = _built_node(patch, registry, map_id, patch.nodes[map_id].params)
             map_table = getattr(slot_map, "slot_table", None)
             if map_table is None:
@@ -171,11 +177,12 @@ def _built_node(patch: Patch, registry: Registry, node_id: str, params: dict[str
         return None
 
 
-def _maps_fed(patch: Patch, registry: Registry, node_id: str, output: str = "") -> list[str]:
-    """The slot maps whose 'prediction' input ``node_id``'s predictions (those of its ``output``, where given)
-    reach, along prediction links (a gate's 'passed'; its 'rejected' goes to a map's 'rejected', which picks no
-    slot)."""
-    seen, todo, maps = {node_id}, [node_id], []
+def _fed(patch: Patch, registry: Registry, node_id: str, output: str = "",
+        kinds: tuple[str, ...] = ("slot_map",)) -> list[str]:
+    """The nodes of ``kinds`` whose 'prediction' input ``node_id``'s predictions (those of its ``output``, where
+    given) reach, along prediction links (a gate's 'passed'; its 'rejected' goes to a map's 'rejected', which picks
+    no slot). A slot map ends the way; any other node (a gate) passes predictions on."""
+    seen, todo, found = {node_id}, [node_id], []
     while todo:
         at = todo.pop()
         for link in patch.links:
@@ -188,13 +195,12 @@ def _maps_fed(patch: Patch, registry: Registry, node_id: str, output: str = "") 
             port = registry.get(source.type).outputs.get(link.source.port)
             if port is None or port.type != PREDICTION:
                 continue
-            if target.type == "slot_map":
-                if link.target.port == "prediction" and link.target.node not in maps:
-                    maps.append(link.target.node)
-            elif link.target.node not in seen:
+            if target.type in kinds and link.target.port == "prediction" and link.target.node not in found:
+                found.append(link.target.node)
+            if target.type != "slot_map" and link.target.node not in seen:
                 seen.add(link.target.node)
                 todo.append(link.target.node)
-    return maps
+    return found
 
 
 def _without_slot(patch: Patch, registry: Registry, map_id: str, labels: list[str]) -> list[str]:

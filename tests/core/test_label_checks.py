@@ -70,3 +70,23 @@ def test_a_table_row_that_no_label_of_the_model_meets_is_warned_of_at_its_line(t
                                                     "      church_bells: Piano\n"))[2]
     assert [w.message.split(", so")[0] for w in told] == ["node 'map': table row 'church_bells' is no label of the "
                                                           "model of 'clf'"]
+
+
+def test_a_gate_row_that_no_label_of_the_model_meets_is_warned_of_at_its_line(tmp_path: Path) -> None:
+    # Before, only the map's rows were checked: "tamborine_shaker: HH" in a gate judging slots passed check, and the
+    # gate went on summing the shaker with the Snare, rejecting the hi-hats the map was sure of.
+    path = tmp_path / "patch.yaml"
+    rows = "    table:\n      tamborine_shaker: HH\n      woodblock_rim: HH\n"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n- id: gate\n  type: confidence_gate\n"
+                    f"  params:\n    judge: slot\n{rows}- id: map\n  type: slot_map\n  params:\n"
+                    "    table: {tambourine_shaker: HH, woodblock_rim: HH}\n"
+                    "links:\n- clf.prediction -> gate.prediction\n- gate.passed -> map.prediction\n", encoding="utf-8")
+    problems, _, warnings = check_file_with_warnings(path)
+    assert problems == []
+    unknown = [(w.line, w.message) for w in warnings if "is no label" in w.message]
+    assert unknown == [(10, "node 'gate': table row 'tamborine_shaker' is no label of the model of 'clf', so it "
+                            "changes nothing: did you mean 'tambourine_shaker'?")]
+
+    by_label = path.read_text(encoding="utf-8").replace("judge: slot", "judge: label")
+    path.write_text(by_label, encoding="utf-8")  # judging the best label alone, the gate reads no table
+    assert not [w for w in check_file_with_warnings(path)[2] if "is no label" in w.message]
