@@ -21,6 +21,7 @@ from .model_header import (
     ModelFileError,
     check_blob,
     front_end_of,
+    unreadable,
     unreadable_because,
 )
 from .network import SoundNet, float32_state
@@ -110,7 +111,7 @@ def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, 
     try:
         blob = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise ModelFileError(f"not a readable {kind} file: {p} ({unreadable_because(exc, p)})") from exc
+        raise unreadable(p, kind, unreadable_because(exc, p)) from exc
     return check_blob(blob, p, kind, file_format, version)
 
 

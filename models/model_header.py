@@ -33,23 +33,35 @@ class ModelFileError(ValueError):
     """A model file that cannot be loaded (missing, not a classifier model, wrong version)."""
 
 
+#: Why a file does not load, in the few words both torch's errors (:func:`unreadable_because`) and a header read
+#: without torch (:func:`read_header`) are told in.
+EMPTY = "empty, or cut short"
+NOT_A_MODEL = "not a model file: it holds something other than weights"
+DAMAGED = "damaged: a model file cut short or changed"
+
+
+def unreadable(p: Path, kind: str, why: str) -> ModelFileError:
+    """The error of a file at ``p`` that does not load as a ``kind`` (model, head), saying ``why`` in a few words."""
+    return ModelFileError(f"not a readable {kind} file: {p} ({why})")
+
+
 def unreadable_because(exc: Exception, path: Path) -> str:
     """Why torch could not load a file, in a few words: its own messages run to paragraphs of advice that does
     not apply (to load with ``weights_only=False``, which would run code from the file)."""
     text = str(exc)
     if isinstance(exc, EOFError) or not text:
-        return "empty, or cut short"
+        return EMPTY
     try:
         with path.open("rb") as file:
             start = file.read(2)
     except OSError:
         start = b""
     if start and not start.startswith(TORCH_MAGIC):  # a WAV, a YAML patch, the model's card: torch said "101"
-        return "not a model file: it holds something other than weights"
+        return NOT_A_MODEL
     if "zip archive" in text or "central directory" in text:
-        return "damaged: a model file cut short or changed"
+        return DAMAGED
     if type(exc).__name__ == "UnpicklingError" or "Weights only load failed" in text:
-        return "not a model file: it holds something other than weights"
+        return NOT_A_MODEL
     return text.splitlines()[0][:200]
 
 
@@ -113,12 +125,11 @@ def read_header(p: Path, kind: str, file_format: str, version: int) -> dict[str,
         with p.open("rb") as file:
             start = file.read(2)
     except OSError as error:
-        raise ModelFileError(f"not a readable {kind} file: {p} ({error.strerror or error})") from error
+        raise unreadable(p, kind, str(error.strerror or error)) from error
     if not start:
-        raise ModelFileError(f"not a readable {kind} file: {p} (empty, or cut short)")
+        raise unreadable(p, kind, EMPTY)
     if not start.startswith(TORCH_MAGIC):
-        raise ModelFileError(f"not a readable {kind} file: {p} (not a model file: it holds something other than "
-                             "weights)")
+        raise unreadable(p, kind, NOT_A_MODEL)
     if not start.startswith(b"PK"):
         return None
     try:
@@ -126,8 +137,7 @@ def read_header(p: Path, kind: str, file_format: str, version: int) -> dict[str,
             # torch writes '<name>/data.pkl' beside '<name>/data/<storage>': the one pickle of the file's structure
             found = [i for i in archive.infolist() if i.filename.count("/") == 1 and i.filename.endswith("/data.pkl")]
             if not found:
-                raise ModelFileError(f"not a readable {kind} file: {p} (not a model file: it holds something "
-                                     "other than weights)")
+                raise unreadable(p, kind, NOT_A_MODEL)
             if found[0].file_size > MAX_HEADER_BYTES:
                 return None
             data = archive.read(found[0])
@@ -135,11 +145,9 @@ def read_header(p: Path, kind: str, file_format: str, version: int) -> dict[str,
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
-        raise ModelFileError(f"not a readable {kind} file: {p} (damaged: a model file cut short or changed)") \
-            from error
+        raise unreadable(p, kind, DAMAGED) from error
     except Exception as error:  # a pickle of something else: any error of its reading says only that
-        raise ModelFileError(f"not a readable {kind} file: {p} (not a model file: it holds something other than "
-                             "weights)") from error
+        raise unreadable(p, kind, NOT_A_MODEL) from error
     return check_blob(blob, p, kind, file_format, version)
 
 
