@@ -69,15 +69,13 @@ class RepeatedErrors:
         """The lines to say now for ``event``: none for a repeat counted for later."""
         key = (event.error, event.where, event.during)
         told = self._told.get(event.node_id)
-        if told is not None and told.key == key:
-            if told.pending or event.time - told.latest < self.quiet:
-                told.pending += 1
-                told.latest = max(told.latest, event.time)
-                due = event.time - told.said_at >= told.every
-                return [self._count(event.node_id, told, event.time)] if due else []
-            # none for a long while: the whole of it says more, and its count starts afresh
-            self._told[event.node_id] = _Told(key, event.time, latest=event.time, every=self.every)
-            return [error_line(event)]
+        if told is not None and told.key == key and (told.pending or event.time - told.latest < self.quiet):
+            told.pending += 1
+            told.latest = max(told.latest, event.time)
+            due = event.time - told.said_at >= told.every
+            return [self._count(event.node_id, told, event.time)] if due else []
+        # Another error (the last one's count first), or this one after none for a long while: the whole of it says
+        # more, and its count starts afresh (nothing pending: a pending count keeps the spell from being quiet).
         said = [self._count(event.node_id, told, event.time)] if told is not None and told.pending else []
         self._told[event.node_id] = _Told(key, event.time, latest=event.time, every=self.every)
         return [*said, error_line(event)]
