@@ -19,6 +19,8 @@ from typing import Any
 from exsampling_patch.jack_cli import jack_tool
 
 API_CHOICES = ("auto", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM")
+#: The longest wait (seconds) between a keeper's looks while no JACK server answers: each look doubles it up to this.
+DOWN_POLL_MOST = 5.0
 #: Where ``jack_lsp`` and ``jack_connect`` come from: PipeWire's JACK (pipewire-jack) ships neither.
 JACK_TOOLS_PACKAGE = "jackd2 (Debian, Ubuntu) or jack-example-tools (beside PipeWire's JACK)"
 
@@ -158,6 +160,7 @@ class PortKeeper:
         self._last_error = ""
         self._warned = False  # a warning of ours stands (a port left unconnected), to be cleared
         self._told_no_lsp = False  # the warning that jack_lsp is missing was given
+        self._jack_down = False  # the last look's jack_lsp found no JACK server answering
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"midi-{self.direction}-{self.virtual or self.port}",
@@ -196,12 +199,18 @@ class PortKeeper:
     # -- the keeper thread ---------------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        wait = self.poll_seconds
         while not self._stop.is_set():
+            self._jack_down = False
             try:
                 self._check()
             except Exception as error:
                 self._error(f"MIDI {self.direction}: {error}")
-            self._stop.wait(self.poll_seconds)
+            # While no JACK server answers, each look cost jack_lsp's 3 runs (jack_cli asks again) and a JACK
+            # client of rtmidi's, every poll: looked for less and less often, back to every poll once it answers.
+            down = self._jack_down
+            wait = min(wait * 2, max(DOWN_POLL_MOST, self.poll_seconds)) if down else self.poll_seconds
+            self._stop.wait(wait)
 
     @property
     def _on_jack(self) -> bool:
@@ -212,6 +221,7 @@ class PortKeeper:
         if self._on_jack:
             try:
                 listed = jack_midi_ports(self.direction)  # not through rtmidi: see jack_midi_ports
+                self._jack_down = listed is None
             except OSError as error:
                 listed = None
                 if not self._told_no_lsp:  # a warning, once: no error, the keeper goes on with rtmidi's list
