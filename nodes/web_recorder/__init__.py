@@ -53,7 +53,6 @@ def origin_id(take: Take) -> str:
 class WebRecorder(Node):
     """Serve a recording page to phones (HTTPS, pairing token) and emit every uploaded take."""
 
-
     type_name = "web_recorder"
     family = "sources"
 
@@ -395,24 +394,50 @@ class WebRecorder(Node):
             raise
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         row = take_row(stored)
+        key = (recorder, phone, client_id) if client_id else None
+        # From here on the take is stored and its phone told so (201), whatever fails: answered 500, the phone's retry
+        # got the first reply as a duplicate (200) and the take was passed on only at the next start.
         with self._gate.passing() as open_:
             # Stored after the stop (a request the server's stop does not wait for): received, and left on disk, not
             # done; the next start lists it, remembers its phone take id (a retry is its duplicate) and passes it on.
             if not open_:
                 return {"status": "received", **row}
-            if client_id:  # before it flows on: a retry after a crash from here on gets this reply
-                self._seen.remember((recorder, phone, client_id), {"status": "received", **row})
+            if key is not None:  # before it flows on: a retry after a crash from here on gets this reply
+                self._remember_reply(key, {"status": "received", **row})
             self._board.add(stored.take_id, recorder, **row)
             if phone:
                 self._remember(phone, stored.take_id)
-            self.emit("take", stored)
-        if self._done_at_emit:
+            try:
+                self.emit("take", stored)
+                passed = True
+            except Exception as error:
+                passed = self._pass_on_later(stored, key, error)
+        if passed and self._done_at_emit:
             self._store.mark_processed(stored)
         # A phone reached the recorder, past the new certificate or with the new token: the notice is done.
         ended = self._notice_stands.ended()
         self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
                            label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2), **ended)
         return {"status": "received", **row}
+
+    def _remember_reply(self, key: Key, reply: dict[str, Any]) -> None:
+        """Remember a stored take's reply for its retries: in memory even where writing it fails (told; it goes on)."""
+        try:
+            self._seen.remember(key, reply)
+        except OSError as error:
+            why = error.strerror or error
+            self.report_error(f"the recorder's state could not be written ({self._seen.path}: {why}): a retry of "
+                              f"take {reply['take_id']} after a restart would be stored again")
+
+    def _pass_on_later(self, stored: Take, key: Key | None, error: Exception) -> bool:
+        """The take is stored but its emit failed: told, and passed on again by the recovery thread a second later;
+        failing again, it stays on disk, not done, for the next start. False: not passed on (yet)."""
+        self.report_error(f"take {stored.take_id} is stored but could not be passed on: {error}; it is tried again "
+                          "in a second")
+        if stored.path is not None:
+            self._unfinished.append((stored.path, stored.take_id, key))
+            self.run_thread(lambda: None if self.stop_event.wait(1.0) else self._recover(), f"{self.node_id}-again")
+        return False
 
     def _remember(self, phone: str, take_id: str) -> None:
         from exsampling_patch.nodes.web_recorder.status import KEEP_PER_RECORDER
