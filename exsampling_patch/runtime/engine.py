@@ -387,7 +387,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         with book.lock:
             failed = sign == "handled" and self.error_counts.get(node_id, 0) != errors_before
             if not book.ends(node_id, sign, failed, opened):
-                if (standing := book.current.get(node_id)) is not None:
+                if (standing := book.current(node_id)) is not None:
                     self.errors[node_id] = standing.error  # one of its errors ended: the one it is still in
                 return False
             del self.errors[node_id]
@@ -412,7 +412,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         queues it there, after the events it already holds and before those it does not."""
         book = self._error_book
         with book.lock:
-            state = {node_id: ErrorState(book.current.get(node_id), count)
+            state = {node_id: ErrorState(book.current(node_id), count)
                      for node_id, count in self.error_counts.items()}
             if then is not None:
                 then(state)

@@ -69,18 +69,21 @@ class ErrorBook:
     ``lock`` is re-entrant, so that a keeper may change what it keeps beside the book in one step with it."""
 
     def __init__(self) -> None:
-        #: node id -> the error it is in (the latest of those that stand), as it was published
-        self.current: dict[str, NodeError] = {}
         #: node id -> each error that stands, one of each kind (:func:`_kind`), oldest first
         self.standing: dict[str, list[NodeError]] = {}
         #: nodes whose failed message (or hung handler) is not finished: nothing ends their error meanwhile
         self.finishing: set[str] = set()
         self.lock = threading.RLock()
 
+    def current(self, node_id: str) -> NodeError | None:
+        """The error ``node_id`` is in (the latest of those that stand), as it was published; None where none does."""
+        with self.lock:
+            standing = self.standing.get(node_id)
+            return standing[-1] if standing else None
+
     def told(self, error: NodeError) -> None:
         """``error`` was published: its node is in it (and, with a port, finishing the message it failed on)."""
         with self.lock:
-            self.current[error.node_id] = error
             standing = [e for e in self.standing.get(error.node_id, []) if _kind(e) != _kind(error)]
             self.standing[error.node_id] = [*standing, error]
             if error.port is not None:
@@ -88,7 +91,7 @@ class ErrorBook:
 
     def ends(self, node_id: str, sign: Sign | None, failed: bool = False, opened: Sequence[str] = ()) -> bool:
         """Forget each of ``node_id``'s errors that ``sign`` ends (:func:`clears_error`; ``opened``: the status keys
-        that opened); whether none stands now (where one still does, :attr:`current` is the latest of those). A
+        that opened); whether none stands now (where one still does, :meth:`current` is the latest of those). A
         ``handled`` message ends the finishing of a failed one, and ends the error only if it did not fail itself:
         ``failed`` says so (the engine knows, counting the errors told while the handler ran, from any thread). A
         ``rebuilt`` node's failed message goes with the old node; an ``opened`` one ends nothing while a failed
@@ -109,7 +112,7 @@ class ErrorBook:
             if not standing or len(left) == len(standing):
                 return False
             if left:
-                self.standing[node_id], self.current[node_id] = left, left[-1]
+                self.standing[node_id] = left
                 return False
-            del self.standing[node_id], self.current[node_id]
+            del self.standing[node_id]
             return True
