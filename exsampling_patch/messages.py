@@ -279,7 +279,8 @@ def message_problem(port_type: str, message: Any) -> str | None:
     expected = _MESSAGE_CLASSES.get(port_type)
     if expected is not None and not isinstance(message, expected):
         return f"carries {port_type} messages ({expected.__name__}), not {type(message).__name__}"
-    if port_type == "midi" and type(message).__module__.split(".")[0] != "mido":  # mido imported only if used
+    # mido imported only if used; a subclass of mido's (a message tagged with its sender) is one too
+    if port_type == "midi" and all(c.__module__.split(".")[0] != "mido" for c in type(message).__mro__):
         return f"carries midi messages (mido.Message), not {type(message).__name__}"
     return None
 

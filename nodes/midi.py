@@ -14,6 +14,7 @@ from typing import Any
 from exsampling_patch.messages import ControlValue, SlotAssignment
 from exsampling_patch.midi_ports import API_CHOICES, PortKeeper
 from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes.midi_sender import sender_of
 from exsampling_patch.ports import CONTROL, MIDI, SLOT
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
@@ -134,7 +135,7 @@ class MidiOut(Node):
         now = time.perf_counter()
         due = message_due(message, now)
         if due and message.type == "control_change" and message.control in (120, 123):
-            self._cancel(message.channel, due)
+            self._cancel(message.channel, due, sender_of(message))
         if due <= now:
             self._send(message)
             return
@@ -144,17 +145,19 @@ class MidiOut(Node):
             heapq.heappush(self._offs, (due, self._serial, message.copy(time=0)))
             self._wake.notify()
 
-    def _cancel(self, channel: int, due: float) -> None:
+    def _cancel(self, channel: int, due: float, sender: int = 0) -> None:
         """A timed all-notes-off voids what was sent ahead of it for after its time (a pattern stopped, or its master
         started again: see the sampler's core): the held note-ons of its channel due after it go, their note-offs go
         out at its time, before it (a synth may ignore all-notes-off); at once when that has come, so that they
-        precede the notes sent from it on."""
+        precede the notes sent from it on. With a ``sender`` tag, only that sender's: another pattern's hits sent
+        ahead on the channel went too."""
         now = time.perf_counter()
         with self._wake:
             kept: list[tuple[float, int, Any]] = []
             offs: list[tuple[float, int, Any]] = []
             for at, serial, message in self._offs:
-                if at > due and message.type in ("note_on", "note_off") and message.channel == channel:
+                if at > due and message.type in ("note_on", "note_off") and message.channel == channel \
+                        and (sender == 0 or sender_of(message) == sender):
                     if message.type == "note_off" or message.velocity == 0:
                         (offs if due <= now else kept).append((due, serial, message))
                     continue

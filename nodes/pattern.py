@@ -19,6 +19,7 @@ from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.midi_follow import MidiClockTimeline
+from exsampling_patch.nodes.midi_sender import sender_tag, sent_message
 from exsampling_patch.nodes.pattern_handover import give_handover, regrid, take_handover
 from exsampling_patch.nodes.pattern_steps import NOTE_NAMES as NOTE_NAMES  # where they were
 from exsampling_patch.nodes.pattern_steps import VELOCITIES as VELOCITIES
@@ -124,6 +125,7 @@ class Pattern(Node):
         self._next_step: int | None = None
         self._sent_step: int | None = None  # the last step sent: a quick stop and start must not send it again
         self._channels: set[int] = set()  # those notes were sent on since the last cancel (see _cancel)
+        self._tag = sender_tag(self.node_id)  # its cancel voids its own notes, not others' on the channel
         self._last_due = 0.0
         self.steps_played = 0
         self.late_steps = 0
@@ -405,20 +407,17 @@ class Pattern(Node):
     def _cancel(self, at: float) -> None:
         """Void what was sent ahead for after ``at`` (it played on after a stop): an all-notes-off (CC 123) timed
         ``at`` on each channel played, which the sampler and ``midi_out`` take as "drop what came before me due after
-        me, end what sounds"."""
-        import mido
-
+        me, end what sounds": of this node's only, by the sender tag its messages carry."""
         if not self._channels:
             return
         for channel in sorted(self._channels):
-            self.emit("midi", mido.Message("control_change", channel=channel, control=123, value=0, time=at))
+            self.emit("midi", sent_message(self._tag, "control_change", channel=channel, control=123, value=0,
+                                           time=at))
         self._channels.clear()
         self._sent_step = None  # they are void: a quick start again sends them again
         self._last_due = at
 
     def _play_step(self, step: int, due: float, step_seconds: float, quantum: float) -> None:
-        import mido
-
         bar_steps = max(1, round(quantum * self.steps_per_beat))
         with self._lock:
             if self._pending is not None and (self.change_at == "step" or step % bar_steps == 0):
@@ -440,10 +439,10 @@ class Pattern(Node):
                 continue
             note = pattern.notes[index]
             self._channels.add(pattern.channel)
-            self.emit("midi", mido.Message("note_on", channel=pattern.channel, note=note, velocity=velocity,
-                                           time=due))
+            self.emit("midi", sent_message(self._tag, "note_on", channel=pattern.channel, note=note,
+                                           velocity=velocity, time=due))
             off = due + self._gate_seconds(pattern, step, note, step_seconds, pending, takeover)
-            self.emit("midi", mido.Message("note_off", channel=pattern.channel, note=note, time=off))
+            self.emit("midi", sent_message(self._tag, "note_off", channel=pattern.channel, note=note, time=off))
         self.steps_played += 1
 
     def _index(self, pattern: SlotPattern, step: int) -> int:

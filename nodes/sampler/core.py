@@ -83,6 +83,7 @@ class SamplerCore(SlotMixer):
         self.one_shot = one_shot
         self.steal_step = np.float32(-1.0 / max(1.0, steal_fade_ms * sample_rate / 1000.0))
         self.rings: tuple[EventRing, ...] = (self.state.ring, *rings)
+        self.sender = np.zeros((slots, self.rows), np.int8)  # per voice: the tag of the node whose note started it
 
         # -- shared with other threads (and maybe another process): written by one writer each ------------
         self.gain = self.state.gain  # control -> callback
@@ -190,11 +191,12 @@ class SamplerCore(SlotMixer):
                 i = r % cap
                 kind = int(ring.kind[i])
                 due = float(ring.due[i])
+                sender = int(ring.sender[i])
                 if due > 0.0:  # timed: held until its block (which may be this one)
                     if kind == ALL_OFF:
-                        self._cancel_held(int(ring.channel[i]), source, due)
+                        self._cancel_held(int(ring.channel[i]), source, sender, due)
                     held.add(kind, int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i]), due,
-                             float(ring.stamp[i]), source)
+                             float(ring.stamp[i]), source, sender)
                     r += 1
                     continue
                 if kind == NOTE_ON and ring.velocity[i] > 0 and 0.0 < float(ring.stamp[i]) < stale_before:
@@ -202,9 +204,9 @@ class SamplerCore(SlotMixer):
                     r += 1
                     continue
                 played.record(kind, int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i]), source, frame,
-                              float(ring.stamp[i]))
+                              float(ring.stamp[i]), sender)
                 if kind == NOTE_ON and ring.velocity[i] > 0:
-                    if self._note_on(int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i])):
+                    if self._note_on(int(ring.channel[i]), int(ring.note[i]), int(ring.velocity[i]), 0, sender):
                         stamp = float(ring.stamp[i])
                         if stamp > 0.0:
                             self.note_wait[self.counters[NOTES_STARTED] % TIMING_SLOTS] = now - stamp
@@ -212,7 +214,7 @@ class SamplerCore(SlotMixer):
                 elif kind in (NOTE_ON, NOTE_OFF):
                     self._note_off(int(ring.channel[i]), int(ring.note[i]))
                 elif kind == ALL_OFF:
-                    self._all_off(int(ring.channel[i]))
+                    self._all_off(int(ring.channel[i]), sender)
                 r += 1
             ring.read = r
 
@@ -240,8 +242,9 @@ class SamplerCore(SlotMixer):
                     offset = 0
                 kept = self._offs_before(int(held.channel[i]), int(held.note[i]), due, kept)
                 played.record(kind, int(held.channel[i]), int(held.note[i]), int(held.velocity[i]),
-                              int(held.source[i]), self.frame + offset, float(held.stamp[i]))
-                if self._note_on(int(held.channel[i]), int(held.note[i]), int(held.velocity[i]), offset):
+                              int(held.source[i]), self.frame + offset, float(held.stamp[i]), int(held.sender[i]))
+                if self._note_on(int(held.channel[i]), int(held.note[i]), int(held.velocity[i]), offset,
+                                 int(held.sender[i])):
                     self.counters[NOTES_STARTED] += 1
                 continue
             if due > start:
@@ -249,22 +252,24 @@ class SamplerCore(SlotMixer):
                 kept += 1
                 continue
             played.record(kind, int(held.channel[i]), int(held.note[i]), int(held.velocity[i]), int(held.source[i]),
-                          self.frame, float(held.stamp[i]))
+                          self.frame, float(held.stamp[i]), int(held.sender[i]))
             if kind == ALL_OFF:
-                self._all_off(int(held.channel[i]))
+                self._all_off(int(held.channel[i]), int(held.sender[i]))
             else:
                 self._note_off(int(held.channel[i]), int(held.note[i]))
         held.count = kept
 
-    def _cancel_held(self, channel: int, source: int, due: float) -> None:
+    def _cancel_held(self, channel: int, source: int, sender: int, due: float) -> None:
         """A timed all-notes-off voids what its sender sent ahead of it for after its time: the held events of its
-        channel (a negative one: every channel) from its ring, due after it. A pattern stopped (or its master
+        channel (a negative one: every channel) from its ring, due after it, and with a ``sender`` tag only those of
+        that sender (every node linked to the ``midi`` input shares one ring). A pattern stopped (or its master
         started again) sends one: the notes it had sent a lookahead ahead played on after the stop, or doubled the
         new step 0. In a stream sent in time order (a port, a replay) nothing held comes after it."""
         held = self.held
         kept = 0
         for i in range(held.count):
-            if held.source[i] == source and held.due[i] > due and (channel < 0 or held.channel[i] == channel):
+            if held.source[i] == source and held.due[i] > due and (channel < 0 or held.channel[i] == channel) \
+                    and (sender == 0 or held.sender[i] == sender):
                 continue
             held.keep_from(i, kept)
             kept += 1
@@ -281,7 +286,8 @@ class SamplerCore(SlotMixer):
             kind = int(held.kind[k])
             if (kind == NOTE_OFF or (kind == NOTE_ON and held.velocity[k] <= 0)) and held.channel[k] == channel \
                     and held.note[k] == note and held.due[k] <= due:
-                played.record(kind, channel, note, 0, int(held.source[k]), frame, float(held.stamp[k]))
+                played.record(kind, channel, note, 0, int(held.source[k]), frame, float(held.stamp[k]),
+                              int(held.sender[k]))
                 self._note_off(channel, note)
                 for j in range(k + 1, kept):
                     held.keep_from(j, j - 1)
@@ -290,8 +296,9 @@ class SamplerCore(SlotMixer):
             k += 1
         return kept
 
-    def _note_on(self, channel: int, note: int, velocity: int, offset: int = 0) -> bool:
-        """Start a note on its slot's take, sounding from frame ``offset`` of this block (silent before)."""
+    def _note_on(self, channel: int, note: int, velocity: int, offset: int = 0, sender: int = 0) -> bool:
+        """Start a note on its slot's take, sounding from frame ``offset`` of this block (silent before), for the
+        node tagged ``sender`` (0: none)."""
         slot = int(self.note_slot[channel & 15, note & 127])
         if slot < 0 or slot >= self.slots:
             return False
@@ -304,6 +311,7 @@ class SamplerCore(SlotMixer):
         self.releasing[slot, voice] = False
         self.note[slot, voice] = note
         self.channel[slot, voice] = channel
+        self.sender[slot, voice] = sender
         self.started[slot, voice] = self._serial
         rate = self._rate_for(self.current[slot], note)
         self.rate[slot, voice] = rate
@@ -342,7 +350,7 @@ class SamplerCore(SlotMixer):
         return best
 
     def _move_voice(self, slot: int, source: int, target: int) -> None:
-        for array in (self.active, self.releasing, self.note, self.channel, self.started, self.vgain):
+        for array in (self.active, self.releasing, self.note, self.channel, self.sender, self.started, self.vgain):
             array[slot, target] = array[slot, source]
         self.rp[slot, target] = self.rp[slot, source]
         self.old_rp[slot, target] = self.old_rp[slot, source]
@@ -360,16 +368,19 @@ class SamplerCore(SlotMixer):
                 self.releasing[slot, v] = True
                 self.env_step[slot, v] = self.release_step
 
-    def _all_off(self, channel: int) -> None:
+    def _all_off(self, channel: int, sender: int = 0) -> None:
         """All notes (sound) off on ``channel``: the voices its notes started (a negative one: every voice). It
-        released every slot, so a DAW's all-notes-off on one channel ended the keyboard's notes on the others."""
+        released every slot, so a DAW's all-notes-off on one channel ended the keyboard's notes on the others. With
+        a ``sender`` tag, only the voices that sender's notes started: a pattern voiding what it sent ended a
+        keyboard's notes held on its channel, and another pattern's."""
         if channel < 0:
             self.releasing[self.active] = True
             self.env_step[self.active] = self.release_step
             return
         for slot in range(self.slots):
             for v in range(self.rows):
-                if self.active[slot, v] and self.channel[slot, v] == channel:
+                if self.active[slot, v] and self.channel[slot, v] == channel \
+                        and (sender == 0 or self.sender[slot, v] == sender):
                     self.releasing[slot, v] = True
                     self.env_step[slot, v] = self.release_step
 

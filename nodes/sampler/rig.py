@@ -78,16 +78,17 @@ def message_due(message: Any, now: float) -> float:
 
 
 def push_midi(ring: EventRing, message: Any) -> None:
-    """Queue a mido message's note on/off (or all-notes-off CC 120/123) on ``ring``, time-stamped, and with the
-    time it should be heard when it has one (:func:`message_due`)."""
+    """Queue a mido message's note on/off (or all-notes-off CC 120/123) on ``ring``, time-stamped, with the time it
+    should be heard when it has one (:func:`message_due`) and its sender's tag (see nodes/midi_sender.py)."""
     kind = getattr(message, "type", "")
     now = time.perf_counter()
+    sender = int(getattr(message, "sender", 0))  # as midi_sender.sender_of, without importing mido here
     if kind == "note_on":
-        ring.push(NOTE_ON, message.channel, message.note, message.velocity, now, message_due(message, now))
+        ring.push(NOTE_ON, message.channel, message.note, message.velocity, now, message_due(message, now), sender)
     elif kind == "note_off":
-        ring.push(NOTE_OFF, message.channel, message.note, 0, now, message_due(message, now))
+        ring.push(NOTE_OFF, message.channel, message.note, 0, now, message_due(message, now), sender)
     elif kind == "control_change" and message.control in (120, 123):
-        ring.push(ALL_OFF, message.channel, 0, 0, now, message_due(message, now))
+        ring.push(ALL_OFF, message.channel, 0, 0, now, message_due(message, now), sender)
 
 
 class AudioRig:

@@ -32,6 +32,8 @@ _FIELDS: tuple[tuple[str, type], ...] = (
     ("channel", np.int8),
     ("note", np.int8),
     ("velocity", np.int8),
+    # the sending node's tag (see nodes/midi_sender.py; 0: none): a timed all-notes-off with one voids its own notes
+    ("sender", np.int8),
 )
 
 
@@ -63,6 +65,7 @@ class EventRing:
         self.channel: np.ndarray
         self.note: np.ndarray
         self.velocity: np.ndarray
+        self.sender: np.ndarray
 
     @classmethod
     def nbytes(cls, capacity: int) -> int:
@@ -88,8 +91,10 @@ class EventRing:
         """Events refused because the ring was full."""
         return int(self._index[2])
 
-    def push(self, kind: int, channel: int, note: int, velocity: int, stamp: float = 0.0, due: float = 0.0) -> bool:
-        """Queue one event (producer side). Returns False, counting a drop, when the ring is full."""
+    def push(self, kind: int, channel: int, note: int, velocity: int, stamp: float = 0.0, due: float = 0.0,
+             sender: int = 0) -> bool:
+        """Queue one event (producer side), from the node tagged ``sender`` (0: untagged). Returns False, counting a
+        drop, when the ring is full."""
         w = int(self._index[0])
         if w - int(self._index[1]) >= self.capacity:
             self._index[2] += 1
@@ -101,6 +106,7 @@ class EventRing:
         self.velocity[i] = velocity
         self.stamp[i] = stamp
         self.due[i] = due
+        self.sender[i] = sender
         self._index[0] = w + 1  # publish after the slot is filled
         return True
 
@@ -117,7 +123,8 @@ class PlayedRing(EventRing):
     start); ``source``: the ring the event came from (0: the node's ``midi`` input and ``note_on()``; 1, 2:
     the node's own MIDI ports, in the order configured), or for :data:`SWAP` the slot; ``stamp``: when the event
     was queued (``time.perf_counter()``), or for :data:`SWAP` the serial of the buffer taken up. When the
-    consumer falls behind, new records are dropped (counted), never blocking the callback.
+    consumer falls behind, new records are dropped (counted), never blocking the callback. ``sender``: the
+    event's sender tag (0: untagged), which says whose notes a timed all-notes-off ended.
     """
 
     FIELDS = (
@@ -128,12 +135,13 @@ class PlayedRing(EventRing):
         ("note", np.int8),
         ("velocity", np.int8),
         ("source", np.int8),
+        ("sender", np.int8),
     )
     frame: np.ndarray
     source: np.ndarray
 
     def record(self, kind: int, channel: int, note: int, velocity: int, source: int, frame: int,
-               stamp: float) -> None:
+               stamp: float, sender: int = 0) -> None:
         """Producer side (the callback): note one event; nothing is waited for or allocated."""
         w = int(self._index[0])
         if w - int(self._index[1]) >= self.capacity:
@@ -147,16 +155,21 @@ class PlayedRing(EventRing):
         self.source[i] = source
         self.frame[i] = frame
         self.stamp[i] = stamp
+        self.sender[i] = sender
         self._index[0] = w + 1
 
     def take(self, limit: int = 4096) -> list[tuple[int, int, int, int, int, int, float]]:
         """Consumer side: the records not read yet, as (kind, channel, note, velocity, source, frame, stamp)."""
+        return [record[:7] for record in self.take_tagged(limit)]
+
+    def take_tagged(self, limit: int = 4096) -> list[tuple[int, int, int, int, int, int, float, int]]:
+        """As :meth:`take`, each record with its sender tag last."""
         r, w = self.read, self.write
         w = min(w, r + limit)
         out = []
         for n in range(r, w):
             i = n % self.capacity
             out.append((int(self.kind[i]), int(self.channel[i]), int(self.note[i]), int(self.velocity[i]),
-                        int(self.source[i]), int(self.frame[i]), float(self.stamp[i])))
+                        int(self.source[i]), int(self.frame[i]), float(self.stamp[i]), int(self.sender[i])))
         self.read = w
         return out

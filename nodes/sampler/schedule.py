@@ -162,17 +162,18 @@ class Held:
         self.due = np.zeros(capacity, np.float64)  # perf_counter time at which the event is rendered
         self.stamp = np.zeros(capacity, np.float64)
         self.source = np.zeros(capacity, np.int8)  # the ring it came from
+        self.sender = np.zeros(capacity, np.int8)  # the tag of the node that sent it (0: none)
         self.count = 0
         self.dropped = 0
 
     def add(self, kind: int, channel: int, note: int, velocity: int, due: float, stamp: float,
-            source: int = 0) -> bool:
+            source: int = 0, sender: int = 0) -> bool:
         n = self.count
         if n >= self.capacity:
             self.dropped += 1
             return False
         self.kind[n], self.channel[n], self.note[n], self.velocity[n] = kind, channel, note, velocity
-        self.due[n], self.stamp[n], self.source[n] = due, stamp, source
+        self.due[n], self.stamp[n], self.source[n], self.sender[n] = due, stamp, source, sender
         self.count = n + 1
         return True
 
@@ -182,7 +183,7 @@ class Held:
             self.kind[into], self.channel[into] = self.kind[index], self.channel[index]
             self.note[into], self.velocity[into] = self.note[index], self.velocity[index]
             self.due[into], self.stamp[into] = self.due[index], self.stamp[index]
-            self.source[into] = self.source[index]
+            self.source[into], self.sender[into] = self.source[index], self.sender[index]
 
     def clear(self) -> None:
         self.count = 0
