@@ -53,6 +53,9 @@ def decode_wav(data: bytes, max_channels: int = 2, min_rate: int = 8000, max_rat
     if len(data) == 0:
         raise UploadError(422, "the upload is empty (zero bytes): nothing was recorded")
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        if _multipart(data):  # curl -F, an HTML form: the WAV inside it is fine, its wrapping is not
+            raise UploadError(415, "a multipart form, not a WAV file: send the WAV file itself as the request body "
+                                   "(curl --data-binary @take.wav, not -F)")
         kind = "an Ogg/Opus file" if data[:4] == b"OggS" else "a WebM file" if data[:4] == b"\x1aE\xdf\xa3" else None
         what = f" (this is {kind})" if kind else ""
         raise UploadError(415, f"not a WAV file{what}: send uncompressed WAV (RIFF/WAVE)")
@@ -73,6 +76,12 @@ def decode_wav(data: bytes, max_channels: int = 2, min_rate: int = 8000, max_rat
                                        f"{len(data) - body} arrived (upload cut short?)")
             return _decode(data[body:body + size], fmt, max_channels, min_rate, max_rate)
     raise UploadError(422, "corrupt WAV: no 'fmt ' chunk" if fmt is None else "corrupt WAV: no 'data' chunk")
+
+
+def _multipart(data: bytes) -> bool:
+    """Whether ``data`` starts as a multipart/form-data body does: a boundary line, then a part's headers."""
+    first, _, rest = data[:1024].partition(b"\r\n")
+    return first.startswith(b"--") and len(first) > 2 and b"content-disposition:" in rest[:512].lower()
 
 
 def _decode(raw: bytes, fmt: tuple[int, int, int, int, int], max_channels: int, min_rate: int,

@@ -95,6 +95,9 @@ def _bad_inputs() -> dict[str, tuple[bytes, dict[str, str], int, str]]:
     return {
         "not audio": (b"hello, this is text and not a recording", {}, 415, "not a WAV file"),
         "webm": (b"\x1aE\xdf\xa3" + bytes(100), {}, 415, "WebM"),
+        "multipart": (b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="take.wav"\r\nContent-Type: '
+                      b"audio/wav\r\n\r\n" + good + b"\r\n--XyZ--\r\n", {}, 415,
+                      "a multipart form, not a WAV file: send the WAV file itself as the request body"),
         "empty": (b"", {}, 422, "empty"),
         "zero frames": (wav_header(1, 1, 48000, 16, b""), {}, 422, "zero-length"),
         "truncated": (good[: len(good) // 2], {}, 422, "cut short"),
