@@ -369,7 +369,8 @@ class Inspector:
             return
         tag = self._tag(name)
         spec = self.model.patch.nodes[self.node_id]
-        param = self.model.registry.get(spec.type).param_specs.get(name) if spec.type in self.model.registry else None
+        node_type = self.model.registry.types.get(spec.type)
+        param = node_type.param_specs.get(name) if node_type is not None else None
         based = any(t.param.base == name for t in self._tables.values())  # a table's base: the table changes
         if (name in self._tables or based or name in self._raw or not dpg.does_item_exist(tag) or param is None
                 or (name in spec.params and self._refused(param, spec.params[name]))):
