@@ -265,10 +265,15 @@ def test_a_node_file_that_imports_a_node_type_from_a_package_loads_it(tmp_path: 
     monkeypatch.delitem(sys.modules, "shimmed_nodes", raising=False)
     (tmp_path / "nodes").mkdir()
     (tmp_path / "nodes" / "foo.py").write_text("from shimmed_nodes import Foo\n", encoding="utf-8")
+    # The same from a helper of the folder (not read as a node file itself).
+    (tmp_path / "nodes" / "_shim_impl.py").write_text(
+        (tmp_path / "lib" / "shimmed_nodes.py").read_text(encoding="utf-8").replace("Foo", "Bar"), encoding="utf-8")
+    (tmp_path / "nodes" / "bar.py").write_text("from _shim_impl import Bar\n", encoding="utf-8")
     registry = Registry.default([tmp_path / "nodes"], entry_points=False)
     assert registry.problems == []
     assert registry.origins["foo"] == str(tmp_path / "nodes" / "foo.py")
     assert registry.get("foo").__module__ == "shimmed_nodes"
+    assert registry.origins["bar"] == str(tmp_path / "nodes" / "bar.py")
 
 
 def test_a_test_file_beside_the_node_files_says_where_its_node_type_is(tmp_path: Path,
