@@ -61,6 +61,8 @@ class AudioConfig:
     #: The stream played through a JACK server that went away and answers again: open it there or nowhere (see
     #: .stream.AudioOutput); set by the node for the audio process it starts once the server is back.
     jack_only: bool = False
+    #: Seconds from the audio process's start until a stream neither opened nor failed is told (see .server).
+    open_notice: float = 5.0
 
 
 #: A timed message's time may lie this far in the past (it then plays at once) or in the future; any other

@@ -31,7 +31,6 @@ from exsampling_patch.nodes.sampler.shared import SharedState
 
 LOADER_PRIORITY = 5  # SCHED_FIFO priority of this process's threads; JACK's clients run near 65
 GC_EVERY = 10_000  # allocations between young-generation collections (made by the loader thread)
-OPEN_NOTICE = 5.0  # seconds from this process's start until a stream not opened, nor failed, is told
 
 
 def serve(connection: Connection) -> int:
@@ -49,8 +48,8 @@ def serve(connection: Connection) -> int:
             connection.send(message)
 
     opened, quiet = threading.Event(), threading.Event()
-    threading.Thread(target=_notice_unopened, args=(opened, quiet, send), name="sampler-open-notice",
-                     daemon=True).start()
+    threading.Thread(target=_notice_unopened, args=(opened, quiet, send, config.open_notice),
+                     name="sampler-open-notice", daemon=True).start()
 
     def report_error(text: str, about: str = "") -> None:
         quiet.set()  # it says why the stream is not open: no notice on top
@@ -144,14 +143,15 @@ def serve(connection: Connection) -> int:
     return code
 
 
-def _notice_unopened(opened: threading.Event, quiet: threading.Event,
-                     send: Callable[[msg.Error], None]) -> None:
-    """Say so when the stream has not opened :data:`OPEN_NOTICE` s after this process began, and nothing said why.
+def _notice_unopened(opened: threading.Event, quiet: threading.Event, send: Callable[[msg.Error], None],
+                     seconds: float) -> None:
+    """Say so when the stream has not opened ``seconds`` (``AudioConfig.open_notice``) after this process began, and
+    no error of the device said why.
 
     Why: a JACK server that hangs (stopped, or stuck) holds PortAudio's first call in this process for good, without
     an error: the show ran silent, the console saying nothing at all about the sampler."""
-    if not opened.wait(OPEN_NOTICE) and not quiet.is_set():
-        send(msg.Error(f"the sound device has not opened in {OPEN_NOTICE:g} s: its sound system does not answer (a "
+    if not opened.wait(seconds) and not quiet.is_set():
+        send(msg.Error(f"the sound device has not opened in {seconds:g} s: its sound system does not answer (a "
                        "JACK server that hangs?); the sampler is silent until it opens", about="device"))
 
 
