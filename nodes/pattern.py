@@ -407,15 +407,15 @@ class Pattern(Node):
     def _cancel(self, at: float) -> None:
         """Void what was sent ahead for after ``at`` (it played on after a stop): an all-notes-off (CC 123) timed
         ``at`` on each channel played, which the sampler and ``midi_out`` take as "drop what came before me due after
-        me, end what sounds": of this node's only, by the sender tag its messages carry."""
-        if not self._channels:
-            return
+        me, end what sounds": of this node's only, by the sender tag its messages carry. The steps sent are void
+        even where none played a note (rests, muted slots): a quick start again sends them again, and the steps
+        after a jump back go on their own times, not after the last one sent (they were squeezed 0.1 ms apart)."""
+        self._sent_step = None
+        self._last_due = at
         for channel in sorted(self._channels):
             self.emit("midi", sent_message(self._tag, "control_change", channel=channel, control=123, value=0,
                                            time=at))
         self._channels.clear()
-        self._sent_step = None  # they are void: a quick start again sends them again
-        self._last_due = at
 
     def _play_step(self, step: int, due: float, step_seconds: float, quantum: float) -> None:
         bar_steps = max(1, round(quantum * self.steps_per_beat))

@@ -4,6 +4,7 @@ through midi_out, and the notes sounding at the stop end there."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from exsampling_patch.messages import ControlValue, SlotAssignment
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import clock as clocks
-from exsampling_patch.nodes.pattern import Pattern
+from exsampling_patch.nodes.pattern import Pattern, parse_patterns
 from exsampling_patch.nodes.sampler.ring import NOTE_ON
 
 from .helpers import sine_take
@@ -188,3 +189,40 @@ def test_a_beat_jumping_back_does_not_double_the_steps_sent_ahead() -> None:
     assert frame0 == 0 and len(frames) >= 12, frames
     gaps = np.diff(frames) / rate
     assert gaps.min() > 0.8 * 60 / 240 / 4, np.round(gaps * 1000, 1)  # one hit a step, never two together
+
+
+class JumpsBack(Pattern):
+    """A pattern whose session's beat jumps back a bar once ``jump`` is set, and whose slot starts to play there:
+    done on the scheduler's own thread, between two of its looks ahead, so no step of the old beats plays a hit."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.jump, self.jumped = threading.Event(), False
+
+    def _schedule(self, now: float, clock: clocks.BeatClock) -> clocks.BeatClock:
+        if self.jump.is_set() and not self.jumped:
+            self.jumped = True
+            assert isinstance(self.timeline, clocks.LocalTimeline)
+            self.timeline.set_origin(clock.time_at(0.0) + 4 * 60 / 240.0)  # a bar back, on the same grid of times
+            clock = self.timeline.capture()
+            self._patterns = parse_patterns({"HH": "x"}, self.slots, self.root_note)
+        return super()._schedule(now, clock)
+
+
+def test_after_a_jump_back_from_rests_the_steps_go_on_their_own_times() -> None:
+    """Only rests were sent before the beat jumped back: nothing to void, and what was sent was left as it was;
+    the steps after the jump came after the last rest sent ahead, squeezed 0.1 ms apart (a flam of 2 or 3 hits)."""
+    pattern = JumpsBack("pat-jump-rests", {"patterns": {"HH": "."}, "tempo": 240.0, "lookahead_ms": 300.0},
+                        NodeContext())
+    pattern.start()
+    try:
+        time.sleep(0.5)
+        pattern.jump.set()
+        time.sleep(0.6)
+    finally:
+        pattern.stop()
+    assert pattern.jumped
+    due = [float(m.time) for port, m in pattern.context.emitted if port == "midi" and m.type == "note_on"]
+    assert len(due) >= 8, due
+    gaps = np.diff(due)
+    assert gaps.min() == pytest.approx(60 / 240 / 4, abs=1e-6), np.round(gaps * 1000, 2)  # one step apart, each
