@@ -52,7 +52,8 @@ def serve(connection: Connection) -> int:
                      name="sampler-open-notice", daemon=True).start()
 
     def report_error(text: str, about: str = "") -> None:
-        quiet.set()  # it says why the stream is not open: no notice on top
+        if about == "device":  # it says why the stream is not open: no notice on top (a MIDI port's error does not)
+            quiet.set()
         send(msg.Error(text, about))
 
     def on_opened(jack_client: str | None) -> None:
