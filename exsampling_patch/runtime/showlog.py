@@ -26,10 +26,11 @@ message was to be heard, on the same scale):
   (``block_t``) and stream frame (``block_frame``), from the callback's filtered block clock. ``xrun``: the
   stream reported an xrun (``count`` so far), seen by the callback at the block at ``frame``.
 - ``played`` / ``swap``: what a sampler's audio callback did, at the stream frame it did it (``frame``): each MIDI
-  event it applied, whichever way it came (the ``midi`` input, or the sampler's own MIDI port: ``source``), and
-  each take a slot took up. ``applied``: a gain, mute or master-gain change (``name``, ``value``) as the callback
-  applied it, from the block at ``frame`` on. Read from the sampler (:meth:`watch`) by this log's thread, every
-  :data:`POLL_SECONDS`; the callback only writes them into a ring of preallocated arrays.
+  event it applied, whichever way it came (the ``midi`` input, or the sampler's own MIDI port: ``source``; the
+  sending node's tag, ``sender``, where it had one), and each take a slot took up. ``applied``: a gain, mute or
+  master-gain change (``name``, ``value``) as the callback applied it, from the block at ``frame`` on. Read from
+  the sampler (:meth:`watch`) by this log's thread, every :data:`POLL_SECONDS`; the callback only writes them into
+  a ring of preallocated arrays.
 - ``fate``: a take's end (:class:`~exsampling_patch.runtime.events.TakeEnded`); ``error``: a node's error, with the
   handler's ``port``, or ``during``: the method that raised outside one (``start``, ``stop``...), and ``where``: the
   line of a plugin's code that raised (:class:`~exsampling_patch.runtime.events.NodeError`).
@@ -244,6 +245,8 @@ class ShowLog:
         stamp = float(record.get("stamp") or 0.0)
         line = {"event": "played", "t": round(stamp - self.t0_perf, 6) if stamp else None, "sampler": sampler_id}
         line.update({k: record[k] for k in ("frame", "type", "channel", "note", "velocity", "source")})
+        if record.get("sender"):  # a tagged all-notes-off ended its sender's notes only: the replay's must too
+            line["sender"] = record["sender"]
         return line
 
     def _write(self, line: dict[str, Any]) -> None:

@@ -424,19 +424,20 @@ class Sampler(Node):
         """What the audio callback has done since the last call, at the stream frame it did it: each MIDI event it
         applied (``type``, ``channel``, ``note``, ``velocity``, ``source``: ``midi`` for the node's input and
         :meth:`note_on`, ``port:<name>`` for its own MIDI ports; ``stamp``: when it was queued, on the
-        ``time.perf_counter()`` clock), each take a slot took up (``type`` ``swap``, ``slot``, ``take_id``) and
-        each gain, mute or master-gain change it applied from that block on (``type`` ``control``, ``name`` as a
-        control's: ``HH.gain``, ``HH.mute``, ``master.gain``; ``value``). Each has the ``epoch`` of the audio
-        process that did it (a restarted one counts its frames from 0 again). Every :data:`CLOCK_EVERY` s, the
-        stream's clock (``type`` ``clock``: a block's ``frame`` and its start, ``block_time``, filtered by the
-        callback's block clock): where a replay places a restarted process's frames. Each xrun the stream reported
-        (``type`` ``xrun``: ``count`` so far, ``frame`` of the block the callback saw it at).
+        ``time.perf_counter()`` clock; ``sender``, where it had one: its sender's tag), each take a slot took up
+        (``type`` ``swap``, ``slot``, ``take_id``) and each gain, mute or master-gain change it applied from that
+        block on (``type`` ``control``, ``name`` as a control's: ``HH.gain``, ``HH.mute``, ``master.gain``;
+        ``value``). Each has the ``epoch`` of the audio process that did it (a restarted one counts its frames from
+        0 again). Every :data:`CLOCK_EVERY` s, the stream's clock (``type`` ``clock``: a block's ``frame`` and its
+        start, ``block_time``, filtered by the callback's block clock): where a replay places a restarted process's
+        frames. Each xrun the stream reported (``type`` ``xrun``: ``count`` so far, ``frame`` of the block the
+        callback saw it at).
 
         Read from a ring the callback fills without waiting (``state.played``): one reader only (the show log's
         thread). What a reader does not take in time is dropped there, never waited for."""
         kinds = {NOTE_ON: "note_on", NOTE_OFF: "note_off", ALL_OFF: "all_off"}
         out: list[dict[str, Any]] = []
-        for kind, channel, note, velocity, source, frame, stamp in self.state.played.take(limit):
+        for kind, channel, note, velocity, source, frame, stamp, sender in self.state.played.take_tagged(limit):
             if kind == STREAM:
                 self._epoch = int(stamp)
                 continue
@@ -453,6 +454,8 @@ class Sampler(Node):
                 out.append({"type": kinds.get(kind, str(kind)), "frame": frame, "channel": channel, "note": note,
                             "velocity": velocity, "stamp": stamp,
                             "source": self._sources[source] if source < len(self._sources) else str(source)})
+                if sender:  # the tag of the node that sent it: whose notes a timed all-notes-off of its ended
+                    out[-1]["sender"] = sender
             out[-1]["epoch"] = self._epoch
         noted = int(self.state.counters[XRUNS_NOTED])
         if noted > self._xruns_read:  # the callback's counters: no I/O there, read here

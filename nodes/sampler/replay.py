@@ -427,12 +427,13 @@ def _cut(core: Any) -> None:
 def _push_at(ring: Any, line: dict[str, Any], due: float) -> None:
     kind = line.get("type")
     channel, note, velocity = int(line.get("channel", 0)), int(line.get("note", 0)), int(line.get("velocity", 0))
+    sender = int(line.get("sender", 0))  # a tagged all-notes-off ended its sender's notes only, live and here
     if kind == "note_on":
-        ring.push(NOTE_ON, channel, note, velocity, 0.0, due)
+        ring.push(NOTE_ON, channel, note, velocity, 0.0, due, sender)
     elif kind == "note_off":
-        ring.push(NOTE_OFF, channel, note, 0, 0.0, due)
+        ring.push(NOTE_OFF, channel, note, 0, 0.0, due, sender)
     elif kind == "all_off":
-        ring.push(ALL_OFF, channel, 0, 0, 0.0, due)
+        ring.push(ALL_OFF, channel, 0, 0, 0.0, due, sender)
 
 
 def _apply(node: Any, name: str, value: float) -> None:
