@@ -143,17 +143,22 @@ def built_whole(node: Node) -> Node:
 
 
 def error_text(error: BaseException) -> str:
-    """``Type: message``; the type alone when the error's ``__str__`` raises: formatted in the engine's own error
-    handling, that raised anew and ended the worker thread that handled the message."""
+    """``Type: message`` for an error the product did not expect (Python's, a library's, a plugin's: the type helps
+    whoever looks into it); the message alone for one of the product's own classes, written for the performer
+    ("PortInUse: TCP port 8443 is already in use" put a programmer's word first). The type alone when the error's
+    ``__str__`` raises: formatted in the engine's own error handling, that raised anew and ended the worker thread
+    that handled the message."""
+    name = type(error).__name__
+    lead = "" if type(error).__module__.startswith("exsampling_patch.") else f"{name}: "
     try:
         if isinstance(error, OSError) and error.strerror and error.filename is not None:
             # Python's "[Errno 2] No such file or directory: '/media/usb/takes'": the number and the quotes go
-            paths = " -> ".join(str(name) for name in (error.filename, error.filename2) if name is not None)
-            return f"{type(error).__name__}: {error.strerror}: {paths}"
+            paths = " -> ".join(str(path) for path in (error.filename, error.filename2) if path is not None)
+            return f"{lead}{error.strerror}: {paths}"
         told = str(error)
-        return f"{type(error).__name__}: {told}" if told else type(error).__name__  # a bare `assert`: no ": "
+        return f"{lead}{told}" if told else name  # a bare `assert`: no ": "
     except Exception:
-        return f"{type(error).__name__} (its message could not be made)"
+        return f"{name} (its message could not be made)"
 
 
 def raised_at(error: BaseException, node: Node | type[Node]) -> str:

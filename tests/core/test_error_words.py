@@ -1,0 +1,53 @@
+"""How a node's error reads on the console and in the editor: the product's own errors in plain words, an error the
+product did not expect (Python's, a library's, a plugin's) with its class, which helps whoever looks into it.
+
+Before: every error led with its class, the product's own too: "PortInUse: TCP port 8443 is already in use ..." put
+a programmer's word before the sentence written for the performer."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from exsampling_patch.models.process import ClassifierProcessError
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+from exsampling_patch.runtime.parts import error_text
+
+
+def test_the_products_own_error_reads_in_plain_words(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        patch = Patch()
+        patch.add_node(NodeSpec("phones", "web_recorder", {
+            "host": "127.0.0.1", "port": port, "print_qr": False, "folder": str(tmp_path / "takes"),
+            "state_folder": str(tmp_path / "state")}))
+        engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+        engine.start(patch)
+        try:
+            error = engine.errors["phones"]
+        finally:
+            engine.stop()
+    assert error.startswith(f"TCP port {port} is already in use"), error
+    assert error_text(ClassifierProcessError("the classifier's process is stopped")) == \
+        "the classifier's process is stopped"
+
+
+def test_an_unexpected_error_keeps_its_class() -> None:
+    assert error_text(ValueError("could not convert string to float: 'x'")) == \
+        "ValueError: could not convert string to float: 'x'"
+    assert error_text(KeyError("slot")) == "KeyError: 'slot'"
+    missing = FileNotFoundError(2, "No such file or directory", "/media/usb/takes")
+    assert error_text(missing) == "FileNotFoundError: No such file or directory: /media/usb/takes"
+    assert error_text(AssertionError()) == "AssertionError"  # a bare assert: its class is all there is
+
+
+class PluginError(RuntimeError):
+    """A plugin's own error class: not the product's, so its class is told."""
+
+
+def test_a_plugins_own_error_keeps_its_class() -> None:
+    assert error_text(PluginError("no grains")) == "PluginError: no grains"
