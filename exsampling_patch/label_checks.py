@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from exsampling_patch.context import patch_path
 from exsampling_patch.errors import Problem
@@ -147,9 +147,81 @@ def gate_table_warnings(patch: Patch, registry: Registry, source: SourceMap) -> 
     return warnings
 
 
+#: A gate's threshold within this of its model's calibrated one is taken as that one (the default patch's 0.45 is
+#: the shipped model's 0.454, rounded); another is the composer's own, chosen for their table.
+CALIBRATED_WITHIN = 0.005
+
+
+def gate_calibration_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """A warning, on the gate's ``threshold`` line, for each confidence gate judging slots with the threshold its
+    classifier's model was calibrated with (``gate_threshold`` in the model file, read off held-out takes summed by
+    the shipped slot table) while its own table sends some of the model's labels to other slots: the sums it
+    compares are no longer the ones calibrated, and the model card's figures (how many takes pass, how many of those
+    land right) no longer hold. The model file carries the threshold, not the held-out takes: it cannot be
+    calibrated again for the patch's table here, so the composer is told, and a threshold of their own is theirs."""
+    warnings: list[Problem] = []
+    for clf_id, spec in patch.nodes.items():
+        for gate_id in _fed(patch, registry, clf_id, kinds=("confidence_gate",)) if spec.type == "classifier" else ():
+            warning = gate_calibration_warning(patch, registry, source, clf_id, gate_id)
+            warnings += [warning] if warning is not None else []
+    return warnings
+
+
+def gate_calibration_warning(patch: Patch, registry: Registry, source: SourceMap, classifier_id: str,
+                             gate_id: str) -> Problem | None:
+    """:func:`gate_calibration_warnings`' warning of the gate ``gate_id`` fed by the classifier ``classifier_id``
+    (``exsampling classify --patch`` tells it of the chain it runs), or None."""
+    base_dir = Path(source.file).resolve().parent if Path(source.file).is_file() else None
+    labels, calibration = _model_header(patch.nodes[classifier_id].params.get("model"), base_dir) or ((), None)
+    if calibration is None or calibration.judge != "slot":
+        return None  # no calibration, or one of the best label alone: no table in it
+    gate = _built_node(patch, registry, gate_id, patch.nodes[gate_id].params)
+    threshold = getattr(gate, "threshold", None)
+    if getattr(gate, "judge", None) != "slot" or not isinstance(threshold, float) or \
+            abs(threshold - calibration.threshold) > CALIBRATED_WITHIN:
+        return None
+    # The gate's own rule reads both tables: the one calibrated with, and its own.
+    rows = {"base_table": "empty", "table": dict(calibration.table)} if calibration.table is not None \
+        else {"base_table": "shipped", "table": {}}
+    calibrated = _built_node(patch, registry, gate_id, {"judge": "slot", **rows})
+    if calibrated is None:
+        return None
+    moved = [(label, calibrated.slot_for(label), gate.slot_for(label)) for label in labels
+             if calibrated.slot_for(label) != gate.slot_for(label)]
+    if not moved:
+        return None
+    by = "the shipped table" if calibration.table is None else "the table in the model file"
+    named = "; ".join(f"{label}: {now or 'no slot'} here, {then or 'no slot'} when calibrated"
+                      for label, then, now in moved[:4]) + (f"; and {len(moved) - 4} more" if len(moved) > 4 else "")
+    return Problem(
+        f"node '{gate_id}': its threshold, {threshold:g}, is the one the model of '{classifier_id}' was calibrated "
+        f"with ({calibration.threshold:g}, slots summed by {by}), but its table sends {len(moved)} of the model's "
+        f"labels elsewhere: {named}",
+        source.file, source.node_line(gate_id, "params", "threshold") or source.node_line(gate_id),
+        hint="the slots it sums are not the calibrated ones, so how many takes pass, and how many of those land "
+        "right, are not the model card's: try takes of the piece with `exsampling classify --patch` and set the "
+        f"threshold that suits them (one other than {threshold:g} is taken as yours)",
+    )
+
+
+class _Calibration(NamedTuple):
+    """The gate calibration a model file carries (``meta``: ``gate_threshold``, ``gate_judge``, ``gate_table``)."""
+
+    threshold: float
+    judge: str
+    table: tuple[tuple[str, str], ...] | None  # label -> slot it was calibrated with; None: the shipped table's rows
+
+
 def _model_labels(model: Any, base_dir: Path | None) -> list[str] | None:
     """The labels of a classifier's ``model`` (the shipped model's where empty); None where not known (not there,
     no model file, or a relative path with no patch folder to take it from)."""
+    header = _model_header(model, base_dir)
+    return (list(header[0]) or None) if header is not None else None
+
+
+def _model_header(model: Any, base_dir: Path | None) -> tuple[tuple[str, ...], _Calibration | None] | None:
+    """The labels and the gate calibration of a classifier's ``model`` (the shipped model's where empty), read from
+    its header; None where not known, as :func:`_model_labels`."""
     from exsampling_patch.models.model_header import SHIPPED_MODEL
 
     if not model:
@@ -162,7 +234,7 @@ def _model_labels(model: Any, base_dir: Path | None) -> list[str] | None:
         stat = path.stat()
     except OSError:
         return None
-    return list(_header_labels(str(path), stat.st_mtime_ns, stat.st_size)) or None
+    return _header(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def _built_node(patch: Patch, registry: Registry, node_id: str, params: dict[str, Any]) -> Any:
@@ -214,7 +286,7 @@ def _without_slot(patch: Patch, registry: Registry, map_id: str, labels: list[st
 
 
 @functools.lru_cache(maxsize=32)
-def _header_labels(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+def _header(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, ...], _Calibration | None]:
     # Cached by the file's time and size: the editor checks its patch after every edit. The header is read
     # without torch (the check never loads the network).
     from exsampling_patch.models.model_header import MODEL_FORMAT, MODEL_VERSION, ModelFileError, read_header
@@ -222,6 +294,13 @@ def _header_labels(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
     try:
         blob = read_header(Path(path), "model", MODEL_FORMAT, MODEL_VERSION) if Path(path).is_file() else None
     except ModelFileError:
-        return ()
+        return (), None
     labels = blob.get("labels") if blob is not None else None
-    return tuple(str(label) for label in labels) if isinstance(labels, list) else ()
+    meta = blob.get("meta") if blob is not None else None
+    calibration = None
+    if isinstance(meta, dict) and isinstance(meta.get("gate_threshold"), (int, float)):
+        table = meta.get("gate_table")
+        calibration = _Calibration(float(meta["gate_threshold"]), str(meta.get("gate_judge") or "label"),
+                                   tuple((str(k), str(v)) for k, v in table.items()) if isinstance(table, dict)
+                                   else None)
+    return tuple(str(label) for label in labels) if isinstance(labels, list) else (), calibration

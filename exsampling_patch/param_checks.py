@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from exsampling_patch.errors import Problem
 from exsampling_patch.flow_checks import switched_warnings, unfed_warnings
-from exsampling_patch.label_checks import gate_table_warnings, label_warnings
+from exsampling_patch.label_checks import gate_calibration_warnings, gate_table_warnings, label_warnings
 from exsampling_patch.node import a_kind
 from exsampling_patch.node_checks import hook_where
 from exsampling_patch.note_checks import slot_order_warnings
@@ -38,13 +38,16 @@ def patch_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
     """What is likely a mistake in ``patch`` but runs: a pattern's slots out of its sampler's order
     (:func:`~exsampling_patch.note_checks.slot_order_warnings`), a model's labels its slot map has no slot for and
     table rows no model label meets (:func:`~exsampling_patch.label_checks.label_warnings`), a gate judging slots by
-    another table than its slot map's (:func:`~exsampling_patch.label_checks.gate_table_warnings`), an input a node
+    another table than its slot map's (:func:`~exsampling_patch.label_checks.gate_table_warnings`) or with its model's
+    calibrated threshold by another table than the calibration's
+    (:func:`~exsampling_patch.label_checks.gate_calibration_warnings`), an input a node
     needs that gets nothing (:func:`~exsampling_patch.flow_checks.unfed_warnings`), an input a switch parameter makes
     a node go by that gets nothing (:func:`~exsampling_patch.flow_checks.switched_warnings`) and what each node type
     warns of, in line order.
     ``check`` prints them, ``run`` at start-up and the editor's problems panel list them."""
     warnings = (slot_order_warnings(patch, registry, source) + label_warnings(patch, registry, source)
-                + gate_table_warnings(patch, registry, source) + unfed_warnings(patch, registry, source)
+                + gate_table_warnings(patch, registry, source) + gate_calibration_warnings(patch, registry, source)
+                + unfed_warnings(patch, registry, source)
                 + switched_warnings(patch, registry, source))
     for node_id, spec in patch.nodes.items():
         if spec.type in registry:

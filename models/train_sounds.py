@@ -38,7 +38,7 @@ from .musical import SOURCES
 from .oneshots import DEFAULT_CACHE, oneshot_folder
 from .sound_features import AUGMENTED_COPIES, FeatureSet, features, load_parts, trunk_model
 
-__all__ = ["FeatureSet", "fit_head", "fit_heads", "loso", "main", "ship"]
+__all__ = ["FeatureSet", "calibration_table", "fit_head", "fit_heads", "loso", "main", "ship"]
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "esc50"
 MODELS = Path(__file__).resolve().parent
@@ -65,6 +65,17 @@ def slot_groups(labels: Sequence[str]) -> torch.Tensor:
     for row, name in enumerate(slot_names):
         groups[row, columns.index(name)] = 0.0
     return groups
+
+
+def calibration_table(labels: Sequence[str]) -> dict[str, str]:
+    """The rows the gate's threshold is calibrated with (:func:`loso` sums slots by the shipped table): each label's
+    slot, the labels without one left out. Written into the model file beside the threshold (``gate_table``), so
+    that ``exsampling check`` tells a patch's gate summing by other rows against these, whatever the shipped table
+    says later."""
+    from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, normalize_label
+
+    return {label: DEFAULT_SLOT_TABLE[normalize_label(label)] for label in labels
+            if normalize_label(label) in DEFAULT_SLOT_TABLE}
 
 
 def fit_head(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, seed: int = 0,
@@ -250,6 +261,7 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
         "data": "ESC-50 folds 1-4 and musical one-shots: " + ", ".join(
             f"{name} ({m['package']} {m['version']}, {m['licence']}, {m['total']})" for name, m in manifest.items()),
         "temperature": temperature, "gate_threshold": summary["gate_threshold"], "gate_judge": GATE_JUDGE,
+        "gate_table": calibration_table(labels),
         "ece": summary["ece"],
         "trunk": "aiSFX 0.1.2 (CC BY 4.0), frozen", "head_seconds": seconds,
         "head": {"c": c, "epochs": epochs, "slot_weight": slot_weight, "seeds": seeds},

@@ -187,7 +187,8 @@ class ConfidenceGate(_SlotTableRows, Node):
 
     With ``judge: slot`` it sums by its own ``table`` and ``base_table``, as the slot map's (the shipped table,
     which its threshold was calibrated with, unless the patch changes it): a patch that changes the map's table
-    gives the gate the same rows, so that the two agree on what a slot is (``exsampling check`` warns where not).
+    gives the gate the same rows, so that the two agree on what a slot is (``exsampling check`` warns where not,
+    and where such rows move labels that its model's calibrated threshold summed otherwise).
     """
 
     type_name = "confidence_gate"

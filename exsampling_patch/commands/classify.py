@@ -170,6 +170,21 @@ class PatchChain:
         self.slot_map = self._downstream(patch, registry, *source, "slot_map")
         self.nodes: list[Node] = [s.node for s in self.steps] + [self.classifier]
         self.nodes += [n for n in (self.gate, self.slot_map) if n is not None]
+        self.patch, self.registry, self.path = patch, registry, patch_path
+
+    def calibration_note(self) -> str | None:
+        """What ``exsampling check`` warns of a gate judging slots with its model's calibrated threshold by another
+        table than the calibration's (:func:`~exsampling_patch.label_checks.gate_calibration_warning`), for this
+        chain's gate; None where it does not."""
+        from exsampling_patch.label_checks import gate_calibration_warning
+        from exsampling_patch.patchfile import read_patch
+
+        if self.gate is None:
+            return None
+        source = read_patch(self.path).source_map
+        warning = gate_calibration_warning(self.patch, self.registry, source, self.classifier.node_id,
+                                           self.gate.node_id)
+        return str(warning) if warning is not None else None
 
     def _build(self, patch: Patch, registry: Registry, node_id: str, **overrides: Any) -> Node:
         from exsampling_patch.node import NodeContext
@@ -311,6 +326,9 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
         # The patch's classifier passes on top_k labels, and its gate and slot map judge those: more cannot be shown.
         print(f"note: the patch's classifier passes on {top_k} labels (its top_k): --top {asked_top} shows those",
               file=sys.stderr)
+    calibration = chain.calibration_note()
+    if calibration is not None:  # as check warns: its gate sums other slots than its threshold was calibrated with
+        print(f"note: {calibration}", file=sys.stderr)
     failed = False
     try:
         for path in args.files:

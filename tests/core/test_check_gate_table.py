@@ -26,6 +26,17 @@ def shipped_with(tmp_path: Path, gate: dict[str, Any], slot_map: dict[str, Any])
     return path
 
 
+def told(path: Path) -> list[str]:
+    """The warnings of check, each up to its first colon after the node's name: what it is about."""
+    return [w.message.split(": ")[1] for w in check_file_with_warnings(path)[2]]
+
+
+#: A gate judging slots with the shipped model's calibrated threshold by rows other than the shipped ones is warned of
+#: on its own (tests/core/test_check_gate_calibration.py): not what these tests are about, but said.
+CALIBRATION = ("its threshold, 0.45, is the one the model of 'classifier' was calibrated with (0.454, slots summed by "
+               "the shipped table), but its table sends 2 of the model's labels elsewhere")
+
+
 def gate_line(path: Path) -> int:
     return path.read_text(encoding="utf-8").splitlines().index("- id: gate") + 1
 
@@ -43,7 +54,7 @@ def test_a_gate_judging_slots_by_other_rows_than_its_maps_is_warned_of_at_its_li
 
     # The same rows, spelt as the map reads them, agree; a gate judging the best label alone sums by no table.
     same = {"Tambourine Shaker": "HH", "woodblock-rim": "HH"}
-    assert check_file_with_warnings(shipped_with(tmp_path, {"table": same}, {"table": HATS}))[2] == []
+    assert told(shipped_with(tmp_path, {"table": same}, {"table": HATS})) == [CALIBRATION]
     assert check_file_with_warnings(shipped_with(tmp_path, {"judge": "label"}, {"table": HATS}))[2] == []
 
 
@@ -55,7 +66,8 @@ def test_a_map_starting_from_an_empty_table_asks_the_gate_for_its_base_too(tmp_p
     assert warning.hint == "give the gate the same base_table (empty) and table rows as 'map': its threshold then " \
         "judges the slots the map picks"
     agreeing = {"base_table": "empty", "table": {"dog": "Bass", "rain": "Wind"}}
-    assert check_file_with_warnings(shipped_with(tmp_path, agreeing, agreeing))[2] == []
+    assert [about.split(",")[0] for about in told(shipped_with(tmp_path, agreeing, agreeing))] == [
+        "its threshold"]  # the calibration's, with other rows: said on its own
 
 
 @pytest.mark.parametrize("path", sorted((REPO / "patches").glob("*.yaml")), ids=lambda p: p.name)
