@@ -318,20 +318,27 @@ class Node:
     def run_thread(self, target: Callable[[], None], name: str = "", restart_delay: float = 1.0) -> None:
         """Run ``target`` on a daemon thread until :attr:`stop_event` is set.
 
-        If ``target`` raises (or calls ``sys.exit()``), the error is reported on the node and ``target`` is run
-        again after ``restart_delay`` seconds: a source that fails once keeps the show going.
+        If ``target`` raises, the error is reported on the node and ``target`` is run again after
+        ``restart_delay`` seconds: a source that fails once keeps the show going. One that calls ``sys.exit()``
+        asked to end: told once on the node, with where it quit, and not run again.
         """
+        name = name or f"{self.node_id}-source"
 
         def loop() -> None:
             while not self.stop_event.is_set():
                 try:
                     target()
                     return
-                except BaseException as error:  # sys.exit() too: it ended the thread, the source quiet for good
+                except SystemExit as quit_:
+                    # Dropped by threading, it ended the source without a word; run again, a loop that quits at once
+                    # was restarted every restart_delay for the rest of the show, told each time.
+                    self.report_error(SourceQuit(name, quit_.code).with_traceback(quit_.__traceback__))
+                    return
+                except BaseException as error:
                     self.report_error(error)
                     self.stop_event.wait(restart_delay)
 
-        thread = threading.Thread(target=loop, name=name or f"{self.node_id}-source", daemon=True)
+        thread = threading.Thread(target=loop, name=name, daemon=True)
         self._threads.append(thread)
         thread.start()
 
@@ -344,6 +351,15 @@ _RESERVED_NAMES = frozenset(
     {name for name in vars(Node) if not name.startswith("_")} - {"hang_after"}
     | {"node_id", "context", "params", "stop_event"}
 )
+
+
+class SourceQuit(RuntimeError):
+    """A loop run by :meth:`Node.run_thread` called ``sys.exit()``: it ends there, told once (the traceback its
+    SystemExit had: the runtime names the line that quit)."""
+
+    def __init__(self, thread: str, code: object) -> None:
+        called = "sys.exit()" if code is None else f"sys.exit({code!r})"
+        super().__init__(f"'{thread}' quit with {called}: it is not run again until the patch is started again")
 
 
 class UnknownOutput(KeyError):

@@ -13,6 +13,7 @@ import pytest
 from exsampling_patch import TAKE, Input, Node, Output, Param, Take
 from exsampling_patch.node import ParamError
 from exsampling_patch.ports import ANY, CONTROL, PREDICTION, SLOT, link_problem
+from exsampling_patch.runtime.parts import error_text, raised_at
 
 
 class Scale(Node):
@@ -124,33 +125,37 @@ def test_run_thread_reports_and_restarts() -> None:
     assert "device busy" in str(node.context.errors[0])
 
 
-def test_run_thread_reports_and_restarts_a_loop_that_calls_sys_exit() -> None:
-    # Before, SystemExit (no Exception) ended the source's thread without a word: the source went quiet for the
-    # rest of the show.
+def test_run_thread_tells_a_loop_that_calls_sys_exit_once_and_does_not_run_it_again() -> None:
+    # sys.exit() in a source's loop: before 92c1be6 its thread ended without a word (threading drops SystemExit);
+    # then it was told and run again for ever, a loop that quits at once (a script turned node) restarted every
+    # restart_delay, told each time. Now it is told once, where it quit, and the thread ends.
     calls: list[int] = []
-    done = threading.Event()
 
     class Quitter(Node):
-        """Quits once, as a script turned node may."""
+        """Quits at once, every time, as a script turned node may."""
 
         out = Output(TAKE)
 
         def start(self) -> None:
-            self.run_thread(self.loop, restart_delay=0.01)
+            self.run_thread(self.loop, name="q-listen", restart_delay=0.01)
 
         def loop(self) -> None:
             calls.append(1)
-            if len(calls) == 1:
-                sys.exit("no device")
-            done.set()
+            sys.exit("no device")
 
     node = Quitter("q")
     node.start()
-    assert done.wait(2)
-    node.stop()
-    assert len(calls) == 2
+    (thread,) = node._threads
+    thread.join(5)
+    try:
+        assert not thread.is_alive() and len(calls) == 1
+    finally:
+        node.stop()
     (error,) = node.context.errors
-    assert isinstance(error, SystemExit) and str(error) == "no device"
+    assert str(error) == "'q-listen' quit with sys.exit('no device'): it is not run again until the patch is started " \
+                         "again", error
+    assert raised_at(error, node).startswith(f"{__file__}:"), raised_at(error, node)  # the line that quit
+    assert error_text(error) == str(error)  # the product's words, no class before them
 
 
 def test_port_rule() -> None:
