@@ -316,7 +316,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/api/takes":
             phone = fields.phone(self.headers, required=True)
             recorder = (query.get("recorder") or [""])[0].strip()
-            self._json(200, {"takes": self.server.list_takes(phone, recorder)})
+            # The page's settings too: one left open across a restart with others (a live edit) follows them.
+            self._json(200, {"takes": self.server.list_takes(phone, recorder), "config": self.server.page_config})
         else:
             self._error(404, f"no such page: {url.path[:200]}")
 

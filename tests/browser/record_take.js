@@ -11,7 +11,7 @@
 // PHONE_SILENT_LIST=1: from the upload's 201 on, the page's asks for its take list go unanswered for 2.5 s (a network
 // gone silent); the page's clock is then moved on 10.5 s. The report says whether the take's end was then shown within
 // 10 s ("endShown") and how many asks went unanswered ("stalledLists").
-// PHONE_MAX_SECONDS=S: the page's longest take is S seconds, whatever the recorder it loaded from says.
+// PHONE_MAX_SECONDS=S: the page's longest take is S seconds, whatever the recorder it loaded from (or lists) says.
 // PHONE_RELOAD=1: the page is reloaded at the end; the report gives the take rows it then shows ("rowsAfterReload")
 // and how many takes' audio the browser's storage holds ("keptAudio").
 // PHONE_SLOW_RETRY_MS=N: every upload after the first is held N ms before it goes on (a slow network); the report
@@ -129,7 +129,10 @@ async function main() {
       micBeforeRec = await page.evaluate(() => document.body.dataset.microphone);
     }
     if (process.env.PHONE_MAX_SECONDS) {  // a page loaded before the patch restarted with a shorter max_seconds
-      await page.evaluate((most) => { config.maxSeconds = most; }, Number(process.env.PHONE_MAX_SECONDS));
+      // Held against the recorder's take lists, which the page follows: as a take recorded before the page heard of
+      // the shorter one (kept on the phone while the recorder was away) is.
+      await page.evaluate((most) => { Object.defineProperty(config, "maxSeconds", { get: () => most, set: () => {} }); },
+                          Number(process.env.PHONE_MAX_SECONDS));
     }
     if (process.env.PHONE_MIC_ENDED) {
       // The system ends the page's capture (iOS does when the page goes to the background, or a call takes the

@@ -392,9 +392,23 @@ async function refresh() {
   try {
     const reply = await fetch("/api/takes", { headers: { "X-Token": token, "X-Phone-Key": phoneKey },
                                               signal: silent.signal });
-    if (reply.ok) { serverTakes = (await reply.json()).takes; render(); announce(); }
+    if (reply.ok) {
+      const answer = await reply.json();
+      follow(answer.config);
+      serverTakes = answer.takes; render(); announce();
+    }
   } catch (error) { /* offline for a moment: keep the last list */ }
   clearTimeout(timer);
+}
+
+function follow(settings) {
+  // The recorder's settings as it runs now, not as it ran when the page loaded: a patch restarted with a shorter
+  // max_seconds (a live edit) refused as too long every take this page stopped at the old one.
+  if (settings && typeof settings.maxSeconds === "number" && settings.maxSeconds > 0) {
+    config.maxSeconds = settings.maxSeconds;
+    const shown = $("max");  // in the first info line only: gone once the page said anything else
+    if (shown) shown.textContent = config.maxSeconds;
+  }
 }
 
 function unused(t) {
