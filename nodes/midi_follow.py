@@ -42,6 +42,7 @@ class MidiClockTimeline:
         self._playing = False
         self._start_beat = -math.inf  # the beat the master started or continued from: nothing before it plays
         self._tempo = tempo  # the last tempo the ticks gave (until they give one: the node's own)
+        self._line: tuple[float, float] | None = None  # _fit() of the ticks as they are now; None: not fitted yet
         self._clock = BeatClock(time.perf_counter(), 0.0, tempo, quantum, playing=False)
         self.starts = 0  # start and continue messages so far: each one a new start, from its beat
 
@@ -76,15 +77,23 @@ class MidiClockTimeline:
             if self._playing and self._last >= 0:
                 # ticks gone while playing: the master played on meanwhile (a cable out), so does the count. Not a
                 # start's first tick after a quiet stop: that gap counted, the groove came back mid-bar.
-                tempo, last = self._fit()  # the line, not the last arrival: that one is up to a JACK period off
+                tempo, last = self._fitted()  # the line, not the last arrival: that one is up to a JACK period off
                 self._next += max(0, round((at - last) * tempo * TICKS_PER_BEAT / 60.0) - 1)
                 self._start_beat = self._next / TICKS_PER_BEAT  # its step plays, as a start's first (just late)
             arrivals.clear()  # the line starts again: the gap is no tick interval
         arrivals.append(at)
+        self._line = None
         if len(arrivals) >= MIN_FIT:
-            self._tempo = self._fit()[0]
+            self._tempo = self._fitted()[0]  # a fit of MIN_FIT ticks or more reads no _tempo: the line holds
         if self._playing:
             self._last, self._next = self._next, self._next + 1
+
+    def _fitted(self) -> tuple[float, float]:
+        """:meth:`_fit`, once for the ticks as they are: each tick's tempo and the snapshot after it read the same
+        line (fitted twice a tick before)."""
+        if self._line is None:
+            self._line = self._fit()
+        return self._line
 
     def _fit(self) -> tuple[float, float]:
         """(tempo, the line's time at the last tick): least squares through the ticks, one tick apart each."""
@@ -109,12 +118,12 @@ class MidiClockTimeline:
             # started (or continued) with the clock running: its next tick is the first step's, on the ticks' line.
             # Waiting for that tick to arrive, the step went out at its time, too late for a sampler to play it (its
             # output latency, 21 ms under JACK, is more than it plays late notes by): bar 1 began without its one.
-            tempo, at = self._fit()
+            tempo, at = self._fitted()
             return BeatClock(at + 60.0 / tempo / TICKS_PER_BEAT, self._next / TICKS_PER_BEAT, tempo, self.quantum,
                              True, 0, False, self._start_beat)
         if not self._playing or self._last < 0 or not self._arrivals:  # stopped, or started and no tick yet
             return BeatClock(now, self._next / TICKS_PER_BEAT, self._tempo, self.quantum, False)
-        tempo, at = self._fit()
+        tempo, at = self._fitted()
         return BeatClock(at, self._last / TICKS_PER_BEAT, tempo, self.quantum, True, 0, False, self._start_beat)
 
     def capture(self) -> BeatClock:
@@ -130,6 +139,7 @@ class MidiClockTimeline:
         with self._lock:
             if len(self._arrivals) < MIN_FIT:
                 self._tempo = tempo
+                self._line = None  # a fit of so few ticks takes the tempo known
 
     def set_quantum(self, quantum: float) -> None:
         with self._lock:
