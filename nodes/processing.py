@@ -273,22 +273,17 @@ class Trim(Node):
 
     def on_take(self, take: Take) -> None:
         start, end = trim_bounds(take.mono(), take.sample_rate, self.top_db, self.reference)
-        if end <= start and take.duration < SHORTEST_TAKE_S:
-            # A take of a few samples has no level to measure (around its own mean, one sample is 0): it is not
-            # known to be silent. Said in the classifier's words, which turns it down for the same reason.
-            why = f"too short: {take.duration:.2f} s < {SHORTEST_TAKE_S:.2f} s"
-            self.report_status(take=take.take_id, label=why)
+        if end <= start:
+            # Nothing above top_db: silent, but for a take of a few samples, which has no level to measure (around its
+            # own mean, one sample is 0): not known to be silent, it is too short, in the classifier's words (which
+            # turns it down for the same reason), and passed on unmarked.
+            short = take.duration < SHORTEST_TAKE_S
+            why = f"too short: {take.duration:.2f} s < {SHORTEST_TAKE_S:.2f} s" if short else "silent"
+            self.report_status(take=take.take_id, label=why if short else "silent take")
             if not self.drop_silent:
-                self.emit("out", take)
+                self.emit("out", take if short else take.derive(meta={"silent": True}))
             else:
                 self.tell_fate(take, "dropped", why)
-            return
-        if end <= start:
-            self.report_status(take=take.take_id, label="silent take")
-            if not self.drop_silent:
-                self.emit("out", take.derive(meta={"silent": True}))
-            else:
-                self.tell_fate(take, "dropped", "silent")
             return
         pad = int(self.pad_ms * take.sample_rate / 1000)
         start, end = max(0, start - pad), min(take.frames, end + pad)
