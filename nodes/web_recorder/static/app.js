@@ -435,7 +435,9 @@ function describe(t) {
   // A take that ended without a slot says why: "rejected: not sure (dog 31%)", "silent", "error in trim: ...".
   if (unused(t) && t.end) return t.end;
   const parts = [];
-  if (t.label) parts.push(t.label + (t.confidence != null ? ` ${Math.round(t.confidence * 100)}%` : ""));
+  // The model's labels are identifiers ("hihat_closed"): shown as words, "hihat closed 52%".
+  const sure = t.confidence != null ? ` ${Math.round(t.confidence * 100)}%` : "";
+  if (t.label) parts.push(String(t.label).replace(/_/g, " ") + sure);
   if (t.slot) parts.push("→ " + t.slot);
   else if (t.reason) parts.push(t.reason);
   if (!parts.length) parts.push(t.end || t.status || "received");

@@ -1,0 +1,82 @@
+"""What the phone's recording page says of each take it sent (a real headless Chromium, its microphone fed from a WAV
+file, against the real recorder and the real recorder_status node)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import soundfile as sf
+
+from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.node import Input, Node, Output
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.ports import SLOT, TAKE
+from exsampling_patch.runtime.engine import Engine
+
+from .conftest import rec_of, registry, sine
+
+BROWSER = Path(__file__).resolve().parents[1] / "browser"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def playwright() -> None:
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+
+
+class ClosedHihat(Node):
+    """Assigns each take to HH as a closed hi-hat, 52% sure, as the classifier's chain does."""
+
+    type_name = "test_closed_hihat"
+    family = "test"
+    take = Input(TAKE, "takes")
+    out = Output(SLOT, "the assignment")
+
+    def on_take(self, take: Take) -> None:
+        self.emit("out", SlotAssignment("HH", take, "hihat_closed", 0.52))
+
+
+def labelled_engine(folder: Path) -> Engine:
+    """web_recorder -> test_closed_hihat -> recorder_status, the recorder on a free port of 127.0.0.1."""
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(folder / "takes"), "host": "127.0.0.1", "port": 0,
+                                                     "state_folder": str(folder / "state"), "print_qr": False}))
+    patch.add_node(NodeSpec("hh", ClosedHihat.type_name, {}))
+    patch.add_node(NodeSpec("status", "recorder_status", {}))
+    patch.connect("rec.take", "hh.take")
+    patch.connect("hh.out", "status.assigned")
+    reg = registry()
+    reg.register(ClosedHihat, "tests")
+    engine = Engine(reg, base_dir=folder)
+    engine.start(patch)
+    return engine
+
+
+def record_take(folder: Path, url: str) -> dict[str, Any]:
+    """record_take.js: Chromium as a phone records a 1 s take and sends it; its JSON report."""
+    fed = folder / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")  # longer than the take
+    run = subprocess.run(["node", str(BROWSER / "record_take.js"), url, str(fed), "48.8584", "2.2945", "1",
+                          "Labelled"], capture_output=True, text=True, timeout=90, env=dict(os.environ))
+    assert run.returncode == 0, run.stderr + run.stdout
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_a_takes_label_is_shown_in_words_not_as_the_models_identifier(tmp_path: Path) -> None:
+    """The row and the info line said "hihat_closed 52% → HH": the model's identifier, not words."""
+    engine = labelled_engine(tmp_path)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url)
+        assert result["infoAfter"] == "Received: hihat closed 52% → HH. Tap REC for another.", result
+        assert len(result["rows"]) == 1 and result["rows"][0].endswith("hihat closed 52% → HH"), result
+    finally:
+        engine.stop()
