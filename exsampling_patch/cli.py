@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="exsampling",
         description="ExSampling Patch: field recordings become playable instruments, wired as a node patch.",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more detail in the log (-vv: debug), on stderr; 'run' writes it to its --log file")
     parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
@@ -61,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     args = parser.parse_args(argv)
-    level = logging.WARNING - 10 * args.verbose
+    # A command's own -v (after its name: `exsampling run PATCH -v`) adds to this one: the same log detail.
+    level = logging.WARNING - 10 * (args.verbose + getattr(args, "more_verbose", 0))
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         code = int(args.func(args) or 0)

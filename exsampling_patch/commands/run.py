@@ -48,17 +48,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only failures, recoveries, the web recorder's URL and QR code (for phones to "
                         "pair) and the summary (no line per take or per other port)")
-    parser.add_argument("-v", "--verbose", dest="hops", action="store_true",
-                        help="also print every message hop between nodes")
-    parser.add_argument("--trace", dest="hops", action="store_true", help="the same as -v")
+    # -v means here what it means before the command (`exsampling -v run`): more detail in the log. It printed every
+    # message hop instead, so that `exsampling -v run` and `exsampling run -v` did two different things.
+    parser.add_argument("-v", "--verbose", dest="more_verbose", action="count", default=0,
+                        help="more detail in the log, as 'exsampling -v run' (-vv: debug); the log is --log's file")
+    parser.add_argument("--trace", dest="hops", action="store_true",
+                        help="also print every message hop between nodes (with --json: MessageHop events)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object per event on stdout (event, at, node_id, ...), for scripts: "
-                        "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with -v); the last "
+                        "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with --trace); the last "
                         "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
                         "node_errors, never_started, cut_off, unsent, signal, exit_status)")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
-                        help="where libraries' own messages go (libjack, PortAudio); default "
+                        help="where libraries' own messages (libjack, PortAudio) and the log go; default "
                         "~/.local/state/exsampling/run.log; '-': the terminal")
     parser.add_argument("--show-log", metavar="FILE", default=None,
                         help="where the show log goes (JSON lines, for 'exsampling replay'); default "

@@ -150,7 +150,7 @@ class StageConsole:
         base: tuple[type[Event], ...] = (NodeError, NodeStarted, TakeEnded, NodeHung, NodeStatus)
         return (*base, MessageHop) if self.hops else base
 
-    hops = False  # set by the run for -v / --trace: every hop costs an event
+    hops = False  # set by the run for --trace: every hop costs an event
 
     def say(self, text: str) -> None:
         """A line for a person, on stderr (stdout is for JSON lines, or a node's own output)."""
