@@ -129,7 +129,9 @@ def gate_table_warnings(patch: Patch, registry: Registry, source: SourceMap) -> 
             if map_table is None:
                 continue
             chosen = map_table()
-            rows = [label for label in {**chosen, **judged} if chosen.get(label) != judged.get(label)]
+            # Slots compared as the sampler finds them, case aside: 'dog: kick' here and 'dog: Kick' there agree.
+            rows = [label for label in {**chosen, **judged}
+                    if (chosen.get(label) or "").lower() != (judged.get(label) or "").lower()]
             if not rows:
                 continue
             named = "; ".join(f"{label}: {chosen.get(label) or 'no slot'} in '{map_id}', "

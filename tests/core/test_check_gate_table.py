@@ -73,3 +73,18 @@ def test_a_map_starting_from_an_empty_table_asks_the_gate_for_its_base_too(tmp_p
 @pytest.mark.parametrize("path", sorted((REPO / "patches").glob("*.yaml")), ids=lambda p: p.name)
 def test_the_shipped_patches_gates_agree_with_their_maps(path: Path) -> None:
     assert check_file_with_warnings(path) == ([], [], [])
+
+
+def test_a_gate_and_map_naming_a_samplers_own_slots_in_other_cases_agree(tmp_path: Path) -> None:
+    # The sampler finds a slot whatever its case: "dog: kick" in the gate and "dog: Kick" in the map are one slot, but
+    # check warned that the two tables differed, and told the composer to change rows that already agreed.
+    path = tmp_path / "own.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n- id: gate\n  type: confidence_gate\n"
+                    "  params:\n    judge: slot\n    base_table: empty\n    table: {dog: kick, cat: Vox}\n"
+                    "- id: map\n  type: slot_map\n  params:\n    base_table: empty\n    table: {dog: Kick, cat: vox}\n"
+                    "- id: smp\n  type: sampler\n  params: {device: none, virtual_port: '', slots: 2, "
+                    "slot_names: [Kick, Vox]}\nlinks:\n- clf.prediction -> gate.prediction\n"
+                    "- gate.passed -> map.prediction\n- map.slot -> smp.assign\n", encoding="utf-8")
+    assert check_file_with_warnings(path) == ([], [], [])
+    path.write_text(path.read_text(encoding="utf-8").replace("cat: Vox}", "cat: Kick}"), encoding="utf-8")
+    assert told(path) == ["it judges slots by a table that differs from the one 'map' chooses by, in 1 row"]
