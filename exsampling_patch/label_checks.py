@@ -90,12 +90,14 @@ def _unknown_rows(patch: Patch, registry: Registry, source: SourceMap, map_id: s
     slot_for = getattr(matcher, "slot_for", None)
     if slot_for is None:
         return []
-    met = {slot_for(label) for label in labels}
+    # Case aside: the node spells a row's name as a slot (a row 'hh' reads as the slot HH, 'kick' as a row 'Kick' before
+    # it), and a row is met whatever the case its name comes back in.
+    met = {str(slot_for(label)).lower() for label in labels}
     whose = f"the model of '{classifiers[0]}'" if len(classifiers) == 1 else \
         f"the models of {', '.join(repr(c) for c in classifiers)}"
     warnings = []
     for row in rows:
-        if str(row) in met:
+        if str(row).lower() in met:
             continue
         # A suggestion only: the map's own rule decided above that nothing matches.
         spelled = {label.lower().replace(" ", "_").replace("-", "_"): label for label in labels}

@@ -90,3 +90,14 @@ def test_a_gate_row_that_no_label_of_the_model_meets_is_warned_of_at_its_line(tm
     by_label = path.read_text(encoding="utf-8").replace("judge: slot", "judge: label")
     path.write_text(by_label, encoding="utf-8")  # judging the best label alone, the gate reads no table
     assert not [w for w in check_file_with_warnings(path)[2] if "is no label" in w.message]
+
+
+def test_a_row_named_as_a_slot_in_lower_case_is_met_by_its_label(tmp_path: Path) -> None:
+    # A model trained on a folder "HH" has the label HH; its row written "hh: Snare" meets it (the map looks labels up
+    # case aside), but the check read the row back as the slot "HH", and warned that 'hh' changed nothing ("did you
+    # mean 'HH'?"). So for two spellings of one label's row: the second read back as the first.
+    blob = torch.load(str(SHIPPED), map_location="cpu", weights_only=True)
+    blob["labels"] = [{"dog": "HH"}.get(label, label) for label in blob["labels"]]
+    torch.save(blob, tmp_path / "mine.pt")
+    rows = "  params:\n    table:\n      hh: Snare\n      kick: Bass\n      KICK: Bass\n"
+    assert [w.message for w in check_file_with_warnings(chain(tmp_path, rows))[2]] == []
