@@ -19,7 +19,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.runtime.engine import Engine
 
-from .conftest import rec_of, registry, sine
+from .conftest import probe_of, rec_of, recorder_engine, registry, sine
 
 BROWSER = Path(__file__).resolve().parents[1] / "browser"
 
@@ -78,5 +78,24 @@ def test_a_takes_label_is_shown_in_words_not_as_the_models_identifier(tmp_path: 
         result = record_take(tmp_path, rec_of(engine).local_url)
         assert result["infoAfter"] == "Received: hihat closed 52% → HH. Tap REC for another.", result
         assert len(result["rows"]) == 1 and result["rows"][0].endswith("hihat closed 52% → HH"), result
+    finally:
+        engine.stop()
+
+
+def test_a_take_kept_by_an_earlier_page_with_its_own_key_has_its_end_shown(tmp_path: Path) -> None:
+    """A take kept on the phone by an earlier page is sent with that page's phone key (a private tab's lasts as long
+    as its page), and the recorder lists it under that key only. The page asked its take list with its own key
+    alone: the take's row said "received" for good, and its end never reached the phone."""
+    engine = recorder_engine(tmp_path)
+    take = tmp_path / "take.wav"
+    sf.write(take, sine(440.0, 0.5, 48000, 0.4), 48000, subtype="PCM_16")
+    try:
+        run = subprocess.run(["node", str(BROWSER / "kept_other_key.js"), rec_of(engine).local_url, str(take)],
+                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert probe_of(engine).wait_for(1)[0].source == "Kept Before"
+        assert len(result["rows"]) == 1 and "done (probe)" in result["rows"][0], result
+        assert "0123456789abcdef0123456789abcdef" in result["listKeys"], result
     finally:
         engine.stop()

@@ -122,7 +122,7 @@ async function sendKept() {
     }
     if (!record.wav) continue;
     local.set(record.id, { state: "waiting", detail: WAITING, startedAt: record.startedAt, seconds: record.seconds,
-                           kept: true });
+                           kept: true, phoneKey: record.phoneKey || phoneKey });
     upload(record, Promise.resolve(record.where || { error: "the page closed before the location was known" }));
   }
   if (records.length) render();
@@ -390,12 +390,16 @@ async function refresh() {
   const silent = new AbortController();
   const timer = setTimeout(() => silent.abort(), LIST_WAIT_MS);
   try {
-    const reply = await fetch("/api/takes", { headers: { "X-Token": token, "X-Phone-Key": phoneKey },
-                                              signal: silent.signal });
-    if (reply.ok) {
-      const answer = await reply.json();
-      follow(answer.config);
-      serverTakes = answer.takes; render(); announce();
+    // A take kept by an earlier page is sent with the key that page had (a private tab's lasts as long as its page),
+    // and the recorder lists it under that key only: asked with this page's alone, its end never came.
+    const keys = [phoneKey];
+    for (const t of local.values()) if (t.phoneKey && !keys.includes(t.phoneKey)) keys.push(t.phoneKey);
+    const replies = await Promise.all(keys.map((key) => fetch("/api/takes", {
+      headers: { "X-Token": token, "X-Phone-Key": key }, signal: silent.signal })));
+    if (replies.every((reply) => reply.ok)) {
+      const answers = await Promise.all(replies.map((reply) => reply.json()));
+      follow(answers[0].config);
+      serverTakes = answers.flatMap((answer) => answer.takes); render(); announce();
     }
   } catch (error) { /* offline for a moment: keep the last list */ }
   clearTimeout(timer);
