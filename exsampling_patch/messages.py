@@ -10,7 +10,7 @@ import itertools
 import math
 import secrets
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +87,9 @@ class Take:
     Integer PCM samples are scaled as soundfile reads them (int16 by 32768, int32 by 2**31, int8 by 128, uint8
     from 128 by 128; other integers are refused); float samples are taken as they are. An array of more than
     :data:`CHANNELS_FIRST_ABOVE` columns and fewer rows than columns is refused as channels-first (a stereo
-    ``(2, 44100)``): pass its transpose, ``samples.T``.
+    ``(2, 44100)``): pass its transpose, ``samples.T``. ``frames_first=True`` says the layout is known (samples read
+    from a file, or from a device's ring): a piece of a many-channel take shorter than its channel count is what it
+    says. :meth:`derive` knows it where the samples keep the take's channel count.
     """
 
     samples: np.ndarray
@@ -98,15 +100,16 @@ class Take:
     recorded_at: float = field(default_factory=time.time)
     location: Location | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    frames_first: InitVar[bool] = False
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, frames_first: bool) -> None:
         samples = _as_float(self.samples)
         if samples.ndim == 1:
             samples = samples[:, np.newaxis]
         if samples.ndim != 2:
             raise ValueError(f"take samples must be (frames, channels), got shape {samples.shape}")
         frames, channels = samples.shape
-        if 0 < frames < channels and channels > CHANNELS_FIRST_ABOVE:
+        if 0 < frames < channels and channels > CHANNELS_FIRST_ABOVE and not frames_first:
             # (channels, frames) read as (frames, channels) made a take of a few frames and thousands of channels.
             raise ValueError(f"take samples of shape {samples.shape} look channels-first: samples are (frames, "
                              f"channels), and this would be {frames} frames of {channels} channels; pass samples.T")
@@ -166,6 +169,10 @@ class Take:
         if samples is not None and "path" not in changes and self.path is not None:
             changes["path"] = None
             meta.setdefault("source_path", str(self.path))
+        # Columns as many as the take's channels: its own layout (a short piece of a 16-channel take was refused as
+        # channels-first, and so was any copy of it, its samples checked again).
+        shape = np.shape(self.samples if samples is None else samples)
+        changes.setdefault("frames_first", len(shape) == 2 and shape[1] == self.channels)
         return replace(
             self,
             samples=self.samples if samples is None else samples,

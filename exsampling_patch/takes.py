@@ -317,7 +317,7 @@ def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
             fields["location"] = Location(loc["latitude"], loc["longitude"], loc.get("accuracy_m"))
     else:
         fields["recorded_at"] = path.stat().st_mtime
-    return Take(samples=samples, sample_rate=sample_rate, source=source, path=path, **fields)
+    return Take(samples=samples, sample_rate=sample_rate, source=source, path=path, frames_first=True, **fields)
 
 
 class TakeStore:

@@ -348,7 +348,8 @@ class Microphone(Node):
         if cut_at_stop:
             meta["cut_at_stop"] = True
         take = Take(samples, rate, take_id=f"{self.node_id}-{time.strftime('%Y%m%d-%H%M%S')}-{self.takes_cut:04d}",
-                    source=self.node_id, recorded_at=time.time() - (written - start) / rate, meta=meta)
+                    source=self.node_id, recorded_at=time.time() - (written - start) / rate, meta=meta,
+                    frames_first=True)  # the ring's layout: a take shorter than its channel count is no riddle
         try:
             stored = self._store.store(take, subtype="FLOAT")
         except OSError as error:

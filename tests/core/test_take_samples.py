@@ -4,11 +4,14 @@ soundfile reads it, a channels-first array refused with its shape."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from exsampling_patch import Take
+from exsampling_patch.takes import read_take
 
 
 @pytest.mark.parametrize(("pcm", "expected"), [
@@ -41,3 +44,15 @@ def test_a_channels_first_array_is_refused_with_its_shape() -> None:
     # Short takes of few channels, and an empty take, are what they say.
     assert take.derive(np.zeros((2, 8), np.float32)).channels == 8
     assert take.derive(np.zeros((0, 16), np.float32)).channels == 16
+
+
+def test_a_short_piece_of_a_many_channel_take_is_no_channels_first_array(tmp_path: Path) -> None:
+    # Before, a piece of fewer frames than channels of a 16-channel take (trimmed to its first 10 frames, one read
+    # from a file that short) was refused as channels-first: the node that cut it failed on the take.
+    take = Take(np.zeros((48000, 16), np.float32), 48000)
+    assert take.derive(take.samples[:10]).samples.shape == (10, 16)
+    assert take.derive(np.zeros((10, 16), np.int16)).samples.shape == (10, 16)  # the same layout, as PCM
+    sf.write(tmp_path / "short.wav", np.zeros((5, 16), np.float32), 48000, subtype="FLOAT")
+    assert read_take(tmp_path / "short.wav").samples.shape == (5, 16)
+    with pytest.raises(ValueError, match="look channels-first"):  # still refused where the columns are new
+        take.derive(np.zeros((2, 44100), np.float32))
