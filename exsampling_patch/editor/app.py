@@ -130,6 +130,8 @@ class EditorApp:
                 self.patch_view.spawn_position, self._spawn_step = spot, 0
             x, y = spot
             position = free_position(self.model, (x + 30 * (self._spawn_step % 8), y + 30 * (self._spawn_step % 8)))
+            if self._spawn_step:  # the cascade past the spot chosen (a right-click's lands at the mouse)
+                position = self.navigator.room(position, self._drawn_size(type_name))
             self._spawn_step += 1
         try:
             node_id = self.model.add_node(type_name, position)
@@ -138,6 +140,15 @@ class EditorApp:
             return None
         self._select([node_id])  # the selection, as a pasted node is: Delete takes back a type clicked by mistake
         return node_id
+
+    def _drawn_size(self, type_name: str) -> tuple[float, float]:
+        """About the size a node of ``type_name`` is drawn at (patch units): a row a pin and one for its live line
+        or problem, and the widest a node is drawn (``NODE_TEXT_W``)."""
+        try:
+            node_type = self.model.registry.get(type_name)
+        except KeyError:
+            return (240.0, 110.0)
+        return (240.0, 48.0 + 18.0 * (len(node_type.inputs) + len(node_type.outputs) + 1))
 
     def _picked(self) -> None:
         """After a type is picked (in the palette or the pop-up): the pop-up closes."""

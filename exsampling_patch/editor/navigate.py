@@ -20,6 +20,8 @@ STEP = 120.0
 #: Pixels a notch of the mouse wheel pans (there is no zoom for the wheel to do).
 WHEEL_STEP = 80.0
 MARGIN = 30.0
+#: Pixels kept between a node added with no mouse spot and the others, and the step its spot is looked for in.
+ROOM_GAP, ROOM_STEP = 20.0, 20.0
 
 
 class Navigator:
@@ -104,6 +106,46 @@ class Navigator:
         if 0 <= (x - left) * scale <= width and 0 <= (y - top) * scale <= height:  # its corner is in view
             return wanted
         return (float(int(left + 2 * MARGIN / scale)), float(int(top + 2 * MARGIN / scale)))
+
+    def room(self, wanted: tuple[float, float], size: tuple[float, float]) -> tuple[float, float]:
+        """Where a node of ``size`` (patch units) added with no mouse spot goes: ``wanted`` where it lies in view
+        clear of the nodes drawn, else the first such spot, row by row from the view's top left corner; ``wanted``
+        where there is none (the view is full). Types clicked one after the other in the palette went down the
+        canvas, the fifth below its edge: the composer clicked "sampler" and saw nothing appear."""
+        try:
+            shown = self.view.screen_rect()[2:]
+            left, top, width, height = self.visible()
+        except Exception:  # no frame drawn yet (no viewport): nothing to keep in view
+            return wanted
+        if not all(shown):
+            return wanted
+        scale = self.view.scale
+        right, bottom = left + width / scale - size[0], top + height / scale - size[1]
+        gap = ROOM_GAP / scale
+        boxes = []
+        for node_id, spec in self.view.model.patch.nodes.items():
+            box = self.bounds([node_id])
+            if (box is None or box[2] - box[0] <= 1 / scale) and spec.position is not None:  # not drawn yet
+                box = (spec.position[0], spec.position[1], spec.position[0] + 240.0, spec.position[1] + 110.0)
+            if box is not None:
+                boxes.append(box)
+
+        def clear(x: float, y: float) -> bool:
+            return all(x + size[0] + gap <= x0 or x1 + gap <= x or y + size[1] + gap <= y0 or y1 + gap <= y
+                       for x0, y0, x1, y1 in boxes)
+
+        if left <= wanted[0] <= right and top <= wanted[1] <= bottom and clear(*wanted):
+            return wanted
+        step = ROOM_STEP / scale
+        y = top + MARGIN / scale
+        while y <= bottom:
+            x = left + MARGIN / scale
+            while x <= right:
+                if clear(x, y):
+                    return (float(int(x)), float(int(y)))
+                x += step
+            y += step
+        return wanted
 
     def bounds(self, node_ids: list[str]) -> tuple[float, float, float, float] | None:
         """The box around ``node_ids`` in patch positions (left, top, right, bottom), or None if none is drawn."""
