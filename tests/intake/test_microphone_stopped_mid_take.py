@@ -64,3 +64,50 @@ def test_a_take_being_recorded_at_the_stop_is_stored_and_passed_on(tmp_path: Pat
     told = [s for s in context.statuses if s.get("take") == take.take_id]
     assert len(told) == 1 and "cut at the stop" in told[0]["label"], told
     assert context.errors == []
+
+
+@pytest.mark.jack
+def test_in_a_run_the_take_cut_at_the_stop_reaches_its_end_before_the_run_stops(tmp_path: Path) -> None:
+    import sounddevice as sd
+
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.runtime.engine import Engine
+    from exsampling_patch.runtime.events import TakeEnded
+    from exsampling_patch.takes import PROCESSED_JOURNAL
+    from tests.intake.conftest import probe_of, registry
+
+    play = BurstPlayer([(TONE_START, TONE_LENGTH)], TONE_START + TONE_LENGTH, RATE)
+    folder = tmp_path / "takes"
+    patch = Patch()
+    patch.add_node(NodeSpec("mic", "microphone", {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1,
+                                                  "min_length": 0.1, "folder": str(folder), "blocksize": 256}))
+    patch.add_node(NodeSpec("probe", "test_probe", {}))
+    patch.connect("mic.take", "probe.take")
+    engine = Engine(registry(), base_dir=tmp_path)
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(ended.append, TakeEnded)
+    engine.start(patch)
+    try:
+        mic = engine.node("mic")
+        probe = probe_of(engine)
+        client = mic.jack_client
+        assert client, "PortAudio did not register a JACK client"
+        with sd.OutputStream(samplerate=RATE, channels=1, dtype="float32", blocksize=256, callback=play):
+            ports = jack_command("jack_lsp").stdout.split()
+            inputs = [p for p in ports if p.startswith(f"{client}:in")]
+            outputs = [p for p in ports if p.startswith(f"{jack_client_name()}:out")]
+            assert inputs and outputs, ports
+            jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
+            deadline = time.monotonic() + 15
+            while engine.status.get("mic", {}).get("level", 0.0) <= 0.3:
+                assert time.monotonic() < deadline, "the tone was never heard"
+                time.sleep(0.02)
+            time.sleep(0.5)
+            engine.stop()  # Ctrl+C, the tone still sounding
+    finally:
+        engine.stop()
+    (take,) = [take for _, take in probe.received]
+    assert take.meta.get("cut_at_stop") is True
+    assert [(event.take_id, event.fate) for event in ended] == [(take.take_id, "done")], ended
+    assert take.take_id in (folder / PROCESSED_JOURNAL).read_text().split()  # done: not passed on again
+    assert not engine.errors, engine.errors
