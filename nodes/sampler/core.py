@@ -84,6 +84,8 @@ class SamplerCore(SlotMixer):
         self.steal_step = np.float32(-1.0 / max(1.0, steal_fade_ms * sample_rate / 1000.0))
         self.rings: tuple[EventRing, ...] = (self.state.ring, *rings)
         self.sender = np.zeros((slots, self.rows), np.int8)  # per voice: the tag of the node whose note started it
+        self._off_voices = np.zeros((slots, self.rows), np.bool_)  # scratch of _all_off
+        self._off_other = np.zeros((slots, self.rows), np.bool_)
 
         # -- shared with other threads (and maybe another process): written by one writer each ------------
         self.gain = self.state.gain  # control -> callback
@@ -222,15 +224,14 @@ class SamplerCore(SlotMixer):
         """Start the held note-ons that fall in this block at their frame; apply note-offs whose time has come
         by the block's start. The rest stay held, in order."""
         held, start, rate, played = self.held, self._block_start, float(self.sample_rate), self.played
-        kept = 0
-        for i in range(held.count):
+        acting = held.acting(start, frames, rate)
+        if not acting:
+            return
+        for j in range(acting):
+            i = int(held.order[j])
             due, kind = float(held.due[i]), int(held.kind[i])
             if kind == NOTE_ON and held.velocity[i] > 0:
                 offset = round((due - start) * rate)
-                if offset >= frames:
-                    held.keep_from(i, kept)
-                    kept += 1
-                    continue
                 if offset < 0:  # came too late for its frame: it plays now, unless so late it would stack
                     # late beyond the output latency: a note sent for "now" is late by that much and no more (21 ms
                     # under JACK, over the 20 ms it may be late: every such note was dropped as if from a stall)
@@ -240,16 +241,12 @@ class SamplerCore(SlotMixer):
                         continue
                     self.counters[LATE_EVENTS] += 1
                     offset = 0
-                kept = self._offs_before(int(held.channel[i]), int(held.note[i]), due, kept)
+                self._offs_before(int(held.channel[i]), int(held.note[i]), due, i)
                 played.record(kind, int(held.channel[i]), int(held.note[i]), int(held.velocity[i]),
                               int(held.source[i]), self.frame + offset, float(held.stamp[i]), int(held.sender[i]))
                 if self._note_on(int(held.channel[i]), int(held.note[i]), int(held.velocity[i]), offset,
                                  int(held.sender[i])):
                     self.counters[NOTES_STARTED] += 1
-                continue
-            if due > start:
-                held.keep_from(i, kept)
-                kept += 1
                 continue
             played.record(kind, int(held.channel[i]), int(held.note[i]), int(held.velocity[i]), int(held.source[i]),
                           self.frame, float(held.stamp[i]), int(held.sender[i]))
@@ -257,7 +254,7 @@ class SamplerCore(SlotMixer):
                 self._all_off(int(held.channel[i]), int(held.sender[i]))
             else:
                 self._note_off(int(held.channel[i]), int(held.note[i]))
-        held.count = kept
+        held.compact()
 
     def _cancel_held(self, channel: int, source: int, sender: int, due: float) -> None:
         """A timed all-notes-off voids what its sender sent ahead of it for after its time: the held events of its
@@ -265,36 +262,25 @@ class SamplerCore(SlotMixer):
         that sender (every node linked to the ``midi`` input shares one ring). A pattern stopped (or its master
         started again) sends one: the notes it had sent a lookahead ahead played on after the stop, or doubled the
         new step 0. In a stream sent in time order (a port, a replay) nothing held comes after it."""
-        held = self.held
-        kept = 0
-        for i in range(held.count):
-            if held.source[i] == source and held.due[i] > due and (channel < 0 or held.channel[i] == channel) \
-                    and (sender == 0 or held.sender[i] == sender):
-                continue
-            held.keep_from(i, kept)
-            kept += 1
-        held.count = kept
+        self.held.cancel(channel, source, sender, due)
 
-    def _offs_before(self, channel: int, note: int, due: float, kept: int) -> int:
-        """Apply now the held note-offs of ``note`` due before a hit of it that starts in this block; returns how
-        many held events are kept. A note-off waits for the block after its time, while a note-on starts at its frame:
-        an off due up to a block before the next hit of its note (a step's gate reaching the next hit, swing, fast
-        steps) ended that new note too, a few milliseconds in. Now the old note ends up to a block early instead."""
+    def _offs_before(self, channel: int, note: int, due: float, before: int) -> None:
+        """Apply now the held note-offs of ``note`` due before a hit of it (held at index ``before``) that starts in
+        this block. A note-off waits for the block after its time, while a note-on starts at its frame: an off due
+        up to a block before the next hit of its note (a step's gate reaching the next hit, swing, fast steps) ended
+        that new note too, a few milliseconds in. Now the old note ends up to a block early instead."""
         held, played, frame = self.held, self.played, self.frame
-        k = 0
-        while k < kept:
-            kind = int(held.kind[k])
-            if (kind == NOTE_OFF or (kind == NOTE_ON and held.velocity[k] <= 0)) and held.channel[k] == channel \
-                    and held.note[k] == note and held.due[k] <= due:
-                played.record(kind, channel, note, 0, int(held.source[k]), frame, float(held.stamp[k]),
-                              int(held.sender[k]))
-                self._note_off(channel, note)
-                for j in range(k + 1, kept):
-                    held.keep_from(j, j - 1)
-                kept -= 1
-                continue
-            k += 1
-        return kept
+        if before == 0:
+            return
+        offs = held.offs_before(channel, note, due, before)
+        while True:
+            k = int(offs.argmax())  # in order: the first left
+            if not offs[k]:
+                return
+            offs[k] = held.keep[k] = False
+            played.record(int(held.kind[k]), channel, note, 0, int(held.source[k]), frame, float(held.stamp[k]),
+                          int(held.sender[k]))
+            self._note_off(channel, note)
 
     def _note_on(self, channel: int, note: int, velocity: int, offset: int = 0, sender: int = 0) -> bool:
         """Start a note on its slot's take, sounding from frame ``offset`` of this block (silent before), for the
@@ -373,14 +359,14 @@ class SamplerCore(SlotMixer):
         released every slot, so a DAW's all-notes-off on one channel ended the keyboard's notes on the others. With
         a ``sender`` tag, only the voices that sender's notes started: a pattern voiding what it sent ended a
         keyboard's notes held on its channel, and another pattern's."""
+        hit, other = self._off_voices, self._off_other
         if channel < 0:
-            self.releasing[self.active] = True
-            self.env_step[self.active] = self.release_step
-            return
-        for slot in range(self.slots):
-            for v in range(self.rows):
-                if self.active[slot, v] and self.channel[slot, v] == channel \
-                        and (sender == 0 or self.sender[slot, v] == sender):
-                    self.releasing[slot, v] = True
-                    self.env_step[slot, v] = self.release_step
-
+            np.copyto(hit, self.active)
+        else:
+            np.equal(self.channel, channel, out=hit)
+            np.logical_and(hit, self.active, out=hit)
+        if sender:
+            np.equal(self.sender, sender, out=other)
+            np.logical_and(hit, other, out=hit)
+        np.logical_or(self.releasing, hit, out=self.releasing)
+        np.copyto(self.env_step, self.release_step, where=hit)
