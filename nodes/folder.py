@@ -255,7 +255,8 @@ class FolderSource(Node):
             # Its end, as any take's (the console's line per take, the show log), though it never flowed: under an
             # id of its own, named by its file as a take read from it would be.
             take_id = default_take_id()
-            self.report_status(take=take_id, file_name=file_name)
+            # Named on the node too (its live line in the editor), or it went on naming the file read before.
+            self.report_status(take=take_id, file_name=file_name, last_file=f"{file_name}: unreadable")
             self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: unreadable: {error}")
             return
         if _stamp(path) != stamp:

@@ -6,6 +6,7 @@ import io
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -14,11 +15,13 @@ from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
+from exsampling_patch.runtime.events import NodeStatus
 
 
-def run_until(folder: Path, lines: int, drop: str, told: list[str] | None = None) -> list[str]:
+def run_until(folder: Path, lines: int, drop: str, told: list[str] | None = None,
+              statuses: list[dict[str, Any]] | None = None) -> list[str]:
     """A patch inbox -> writer on ``folder``, with its console; ``drop`` written once it has started: its take
-    lines (each line the console printed, into ``told``)."""
+    lines (each line the console printed, into ``told``; the inbox's status reports, into ``statuses``)."""
     patch = Patch()
     patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(folder), "include_existing": True,
                                                        "poll_interval": 0.05, "settle_time": 0.05}))
@@ -28,6 +31,8 @@ def run_until(folder: Path, lines: int, drop: str, told: list[str] | None = None
     console = StageConsole(patch, err=err)
     engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
     engine.events.subscribe(console, *console.kinds())
+    if statuses is not None:
+        engine.events.subscribe(lambda event: event.node_id == "inbox" and statuses.append(event.status), NodeStatus)
     engine.start(patch)
     try:
         sf.write(folder / drop, np.full(4800, 0.1, np.float32), 48000)
@@ -56,3 +61,15 @@ def test_an_unreadable_file_has_a_take_line_of_its_own_once(tmp_path: Path) -> N
     assert len([line for line in told if "broken.wav" in line]) == 1, told
     # the next start, files there included: told already, not again
     assert run_until(folder, 1, "snare.wav") == ["snare.wav from inbox, 0.10 s: done (writer) (N ms)"]
+
+
+def test_an_unreadable_file_is_named_on_its_node(tmp_path: Path) -> None:
+    """The node's live line in the editor (its ``last_file``) named the file read before it: a composer who dropped
+    a broken file into the folder saw nothing on the node, which said "last file snare.wav"."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "broken.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEnot audio at all")
+    statuses: list[dict[str, Any]] = []
+    run_until(folder, 2, "kick.wav", statuses=statuses)
+    files = [status["last_file"] for status in statuses if "last_file" in status]
+    assert sorted(files) == ["broken.wav: unreadable", "kick.wav"], statuses
