@@ -368,6 +368,8 @@ class EditorApp:
             self.status = f"linked {subject}"
         elif what == "link_removed":  # a Ctrl+click took it away: say so (Delete, undo and redo say more after)
             self.status = f"unlinked {subject}"
+        elif what == "node_renamed":  # else "type a new id for x and press Enter" stayed, the rename done
+            self.status = f"renamed {subject[0]} to {subject[1]}"
         elif what == "reset":
             self._spawn_step = 0
             self.navigator.opening = True  # fitted once drawn (frame)
