@@ -229,6 +229,11 @@ class Node:
         for thread in self._threads:
             thread.join(timeout=2.0)
 
+    def leaving(self) -> None:
+        """A live edit removes the node: called while its links still stand, just before the edited patch takes
+        over. Its :meth:`stop` comes later, once its queue is empty, when what it emits reaches nobody: a node that
+        sent something ahead of its time (a pattern's steps) voids it here."""
+
     def handle(self, port: str, message: Any) -> None:
         """Handle a message arriving on input ``port``: calls ``on_<port>(message)``."""
         handler: Callable[[Any], None] | None = getattr(self, f"on_{port}", None)

@@ -203,11 +203,8 @@ class Pattern(Node):
             handed["timeline"].close()  # start() failed with the replaced node's Link peer still in the session
         if timeline is None:  # start() failed before it had a timeline: no groove to hand over
             return
-        # No cancel here: an edit's rebuilt node goes on with what this one sent ahead, and a node an edit removed
-        # can reach nobody by now (the swap routes by the edited plan before it stops the removed nodes), so its
-        # steps sent ahead (up to lookahead_ms) still play. The handover's expiry, the one place that knows no node
-        # took over, comes 5 s later and has no links either: voiding them needs the runtime to let a removed node
-        # send before its links go, or the sampler to drop what an input it lost holds.
+        # No cancel here: an edit's rebuilt node goes on with what this one sent ahead, and one an edit removed
+        # voided it in leaving(), while its links stood (they are cut before its stop()).
         with self._lock:
             patterns = self._pending if self._pending is not None else self._patterns
         give_handover(self.node_id, {"timeline": self.timeline, "next_step": self._next_step, "tempo": self.tempo,
@@ -216,6 +213,15 @@ class Pattern(Node):
                                       "swing": self._swing, "swing_param": self.swing, "play": self._play,
                                       "playing_param": self.playing, "muted": set(self._muted),
                                       "slots": list(self.slots), "context": self.context})
+
+    def leaving(self) -> None:
+        """Removed by an edit: the scheduler ends, and what it sent ahead (up to ``lookahead_ms``) is void from now,
+        while its links stand. Voided in stop(), it reached nobody: the steps sent ahead played after the edit."""
+        self.stop_event.set()
+        for thread in self._threads:  # no step goes out after the cancel
+            thread.join(timeout=2.0)
+        if getattr(self, "_channels", None) is not None:  # start() got that far
+            self._cancel(time.perf_counter())
 
     # -- live changes -----------------------------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ takes queued at them.
 A swap from the plan that runs to an edited one (:meth:`PlanSwap._install`, one at a time, under the swap lock):
 
 1. *Swap in* (:meth:`PlanSwap._swap_in`): the added nodes are built (one whose constructor raises is stood in for
-   by :class:`~exsampling_patch.runtime.parts.Failed`, which bypasses what it gets); the new plan's routes take
+   by :class:`~exsampling_patch.runtime.parts.Failed`, which bypasses what it gets); the removed nodes are told
+   they leave (``Node.leaving``: what they emit then still goes where they were linked); the new plan's routes take
    effect (emits follow them from then on); the added nodes are prepared; then the added and the changed nodes
    start, consumers first, so that the first messages find their targets ready. A changed node is stopped and
    rebuilt with its queued messages kept.
@@ -149,6 +150,7 @@ class PlanSwap(NodeStops):
                 self._build_into(node_id, plan)
         for node_id in removed:
             self._left_why[node_id] = "removed by an edit"
+            self._tell_leaving(node_id)
         self._plan = plan  # from here on, emits follow the new routes
         # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
         added_set, changed_set = set(added), set(changed)
@@ -302,6 +304,19 @@ class PlanSwap(NodeStops):
                 cell.node = node
             if failure is not None:
                 self._record_error(node_id, failure, during="__init__")
+
+    def _tell_leaving(self, node_id: str) -> None:
+        """Tell a removed node it leaves (:meth:`Node.leaving`) while its links stand: what it emits then still
+        reaches them. Its Exception is reported on it, and the edit goes on."""
+        cell = self._cells.get(node_id)
+        if cell is None:
+            return
+        with self._node_call(node_id, "leaving", cell.node):
+            try:
+                with self._calling_now(node_id, "leaving"):
+                    cell.node.leaving()
+            except Exception as error:
+                self._record_error(node_id, error, during="leaving")
 
     def _prepare(self, node_id: str, node: Node) -> None:
         with self._node_call(node_id, "prepare", node):

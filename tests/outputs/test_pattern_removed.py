@@ -1,0 +1,55 @@
+"""A pattern node a live edit removes: the steps it had sent ahead (up to its lookahead) do not play after the edit
+in the sampler it was linked to, and its notes sounding then end there."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.nodes.sampler.ring import NOTE_ON
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+
+from .helpers import sine_take
+
+RATE, BLOCK = 48000, 256
+
+
+def test_the_steps_a_removed_pattern_sent_ahead_do_not_play() -> None:
+    sampler = NodeSpec("smp", "sampler", {"device": "none", "virtual_port": "", "sample_rate": RATE, "release_ms": 2.0})
+    patch = Patch()
+    patch.add_node(sampler)
+    # 16ths at 240 BPM (62.5 ms), sent 300 ms ahead: four or five steps are out at the edit
+    patch.add_node(NodeSpec("pat", "pattern", {"patterns": {"HH": "x"}, "tempo": 240.0, "lookahead_ms": 300.0}))
+    patch.connect("pat.midi", "smp.midi")
+    edited = Patch()
+    edited.add_node(sampler.copy())
+    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+    engine.start(patch)
+    try:
+        node = engine.node("smp")
+        node.on_assign(SlotAssignment("HH", sine_take(440.0, seconds=5.0, rate=RATE)))
+        time.sleep(0.6)
+        assert engine.update(edited) is not None
+        edited_at = time.perf_counter()  # the node was told it leaves within the update
+        time.sleep(0.1)
+        core, ring = node.core, node.state.ring
+        events = [(int(ring.kind[n % ring.capacity]), float(ring.due[n % ring.capacity]))
+                  for n in range(ring.read, ring.write)]
+        timed = [due for _, due in events if due > 0.0]
+        assert [due for kind, due in events if kind == NOTE_ON and due > edited_at + 0.1]  # sent for after the edit
+        out = np.zeros((BLOCK, 2), np.float32)
+        first, frame0 = min(timed) - 0.01, core.frame
+        for b in range(int((max(timed) + 0.3 - first) * RATE) // BLOCK):
+            core.render(out, at=first + b * BLOCK / RATE)
+        started = [first + (frame - frame0) / RATE for kind, _, _, velocity, _, frame, _ in node.state.played.take()
+                   if kind == NOTE_ON and velocity > 0]
+        sounding = bool((core.active & ~core.releasing).any())
+    finally:
+        engine.stop()
+    assert started and min(started) < edited_at
+    assert max(started) <= edited_at, np.round(np.array(started) - edited_at, 3)
+    assert not sounding
