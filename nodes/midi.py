@@ -136,6 +136,10 @@ class MidiOut(Node):
         due = message_due(message, now)
         if due and message.type == "control_change" and message.control in (120, 123):
             self._cancel(message.channel, due, sender_of(message))
+            if sender_of(message):
+                # its sender's notes end with their own note-offs at its time: sent on, it ended every note of the
+                # channel at the synth, those of a keyboard played through this node too
+                return
         if due <= now:
             self._send(message)
             return

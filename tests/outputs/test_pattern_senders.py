@@ -114,3 +114,5 @@ def test_a_patterns_stop_drops_its_own_notes_held_in_midi_out_only() -> None:
     heard = [m for port, m in daw.context.emitted if m.type == "note_on"]
     assert len([m for m in heard if m.note == LOW]) == len([d for d in a_due if d <= a_stop])
     assert len([m for m in heard if m.note == HIGH]) == len([d for d in b_due if d <= b_stop])
+    # each pattern's notes ended with their note-offs; an all-notes-off sent on ended a keyboard's on the channel too
+    assert not [m for port, m in daw.context.emitted if m.type == "control_change"]
