@@ -49,7 +49,11 @@ def live_parts(live: NodeLive) -> list[str]:
     if isinstance(warning, str) and warning:  # no error, but the performer should see it (a backlog)
         parts.append(f"warning: {warning}")
     label = live.get("label")
-    if label is not None and label != "":  # an assignment with no label (the Live outputs, the sampler) reports ""
+    gate_why = live.get("reason") if live.get("passed") is False else None
+    if isinstance(gate_why, str) and gate_why:
+        # A gate's rejection, in place of the label its reason names: "snare 88%" read the same as a take passed.
+        parts.append(gate_why if gate_why.startswith(("rejected", "error in ")) else f"rejected: {gate_why}")
+    elif label is not None and label != "":  # an assignment with no label (the Live outputs, the sampler) reports ""
         confidence, pitch_confidence = live.get("confidence"), live.get("pitch_confidence")
         if isinstance(confidence, float):
             parts.append(f"{label} {confidence:.0%}")
