@@ -18,6 +18,7 @@ import difflib
 import errno
 import socket
 import threading
+import time
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.kept_bundles import any_kept
+from exsampling_patch.nodes.live_answers import LiveAnswers
 from exsampling_patch.nodes.osc import OscTarget, host_checks, osc_bundle, osc_datagram
 from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, unsent_path
 from exsampling_patch.nodes.sent_log import SentLog
@@ -340,6 +342,8 @@ class AbletonLive(Node):
     folder = Param("path", "../session/live", "where takes changed by the patch (trimmed, ...) are written for Live")
     keep_per_slot = Param(int, 8, "copies kept per slot for Live (the newest; older ones are removed)", minimum=1,
                           maximum=10000)
+    answer_within = Param(float, 2.0, "a take the remote script has not answered by then is told not loaded (Live "
+                          "not running, the script not chosen)", minimum=0.2, maximum=60.0, unit="s")
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -347,6 +351,8 @@ class AbletonLive(Node):
 
     def start(self) -> None:
         self.refused: FolderInUse | None = None
+        self.answers = LiveAnswers(self.answer_within)
+        self._unanswered = False  # an error told for loads Live did not answer stands
         # The lock first: while another run holds the folder, this run's sweep leaves its files alone.
         self.sent: SentLog | None = held_sent_log(self, self.resolve_path(self.folder))
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
@@ -387,6 +393,8 @@ class AbletonLive(Node):
         args = [assignment.slot, str(path.resolve()), assignment.label or "",
                 float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
         sent = self._send("/exsampling/load", args)
+        if sent:  # UDP tells nothing of a Live that is not there: its answer, or none in time, does
+            self.answers.sent(assignment.slot, args[1], take.name, time.monotonic())
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
         if sent and (key := sent_key(assignment)) and self.sent is not None:
             self.sent.add(key)
@@ -411,6 +419,7 @@ class AbletonLive(Node):
         from pythonosc.osc_message import OscMessage
 
         while not self.stop_event.is_set():
+            self._tell_unanswered()
             try:
                 data, _ = self._sock.recvfrom(65536)
             except TimeoutError:
@@ -425,8 +434,36 @@ class AbletonLive(Node):
                 continue
             self.last_reply = (message.address, list(message.params))
             self.replies.set()
+            params = [str(p) for p in message.params]
             if message.address == "/exsampling/error":
-                self.report_error("Live: " + " ".join(str(p) for p in message.params))
+                found = self.answers.answered(params[0]) if params else None
+                if found is None:
+                    self.report_error("Live: " + " ".join(params))
+                else:
+                    self.report_error(f"{found[0].name} not loaded into Live's track '{found[0].slot}': "
+                                      + " ".join(params[1:]))
+                    self._answered_again(found[1])
             elif message.address == "/exsampling/loaded":
                 self.loaded += 1
-                self.report_status(live_loaded=self.loaded, live_method=str(message.params[-1]))
+                found = self.answers.answered(params[0], params[1]) if len(params) > 1 else None
+                self.report_status(live_loaded=self.loaded, live_method=params[-1] if params else "")
+                if found is not None and found[1]:
+                    late = time.monotonic() - found[0].sent_at
+                    self.report_status(warning=f"{found[0].name} was loaded into '{found[0].slot}' after all, "
+                                       f"{late:.1f} s after it was sent")
+                    self._warning.told()  # the next take sent ends it
+                if found is not None:
+                    self._answered_again(found[1])
+
+    def _tell_unanswered(self) -> None:
+        for waiting in self.answers.overdue(time.monotonic()):
+            self._unanswered = True
+            self.report_error(f"{waiting.name} (slot {waiting.slot}) not loaded: Live did not answer within "
+                              f"{self.answer_within:g} s on {self.host}:{self.port}; is Live running, with "
+                              "'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)?")
+
+    def _answered_again(self, late: bool) -> None:
+        # Live answers (a load done or refused): an error told for loads it did not answer ends ("port": opened).
+        if late or self._unanswered:
+            self._unanswered = False
+            self.report_status(port=self.port, live_answers=f"{self.host}:{self.port}")

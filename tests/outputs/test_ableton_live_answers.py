@@ -1,0 +1,118 @@
+"""``ableton_live`` tells a take Live's remote script did not answer: Live not running, late, or gone and back.
+
+Over real UDP; Live's side is the remote script against ``live_standin`` (the one mock the project allows).
+Before, a take sent to a Live that was not running ended as "slot HH" on the console and nothing more was said.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import exsampling_ableton_remote as ableton_remote
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.ableton import AbletonLive
+from exsampling_patch.takes import write_take
+
+from .helpers import sine_take
+from .live_standin import CInstance, Song, Track
+
+
+def free_udp_port() -> int:
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = int(probe.getsockname()[1])
+    probe.close()  # nothing listens there now: a Live that is not running
+    return port
+
+
+def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        tick()
+        time.sleep(0.01)
+    assert done()
+
+
+def test_a_take_live_never_answers_is_told_by_name(tmp_path: Path) -> None:
+    context = NodeContext()
+    port = free_udp_port()
+    node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
+    node.start()
+    try:
+        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
+        wait_for(lambda: bool(context.errors))
+        assert str(context.errors[0]) == (
+            f"{take.name} (slot HH) not loaded: Live did not answer within 0.3 s on 127.0.0.1:{port}; is Live "
+            "running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)?")
+        time.sleep(0.5)
+        assert len(context.errors) == 1  # told once
+    finally:
+        node.stop()
+
+
+def test_a_late_answer_is_told_as_loaded_after_all_and_ends_the_error(tmp_path: Path) -> None:
+    tracks = [Track("HH"), Track("Snare")]
+    surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
+    context = NodeContext()
+    node = AbletonLive("live", {"port": surface.port, "answer_within": 0.3, "folder": str(tmp_path / "live")},
+                       context)
+    node.start()
+    try:
+        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
+        wait_for(lambda: bool(context.errors))  # Live busy: its display timer has not run yet
+        assert "not loaded: Live did not answer within 0.3 s" in str(context.errors[0])
+        wait_for(lambda: node.loaded == 1, tick=surface.update_display)
+        assert tracks[0].clip_slots[0].clip is not None
+        wait_for(lambda: any("live_answers" in s for s in context.statuses))
+        warnings = [s["warning"] for s in context.statuses if s.get("warning")]
+        assert warnings and warnings[0].startswith(f"{take.name} was loaded into 'HH' after all, ")
+        back = next(s for s in context.statuses if "live_answers" in s)
+        assert back["port"] == surface.port  # "port": opened, which ends the node's error
+        # An answer in time: no error, no warning more.
+        node.on_assignment(SlotAssignment("Snare", take, "knock", 0.9))
+        wait_for(lambda: node.loaded == 2, tick=surface.update_display)
+        time.sleep(0.4)
+        assert len(context.errors) == 1 and len([s for s in context.statuses if s.get("warning")]) == 1
+    finally:
+        node.stop()
+        surface.disconnect()
+
+
+def test_an_error_answer_names_the_take(tmp_path: Path) -> None:
+    surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=0)
+    context = NodeContext()
+    node = AbletonLive("live", {"port": surface.port, "answer_within": 5.0, "folder": str(tmp_path / "live")},
+                       context)
+    node.start()
+    try:
+        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        node.on_assignment(SlotAssignment("Chorus", take, "knock", 0.9))
+        wait_for(lambda: bool(context.errors), tick=surface.update_display)
+        assert str(context.errors[0]) == (f"{take.name} not loaded into Live's track 'Chorus': no track named "
+                                          "'Chorus' (tracks: HH)")
+    finally:
+        node.stop()
+        surface.disconnect()
+
+
+def test_the_console_says_live_answers_again() -> None:
+    # Before, the error ended without a line: "port" opened, and the console had no words for an ableton_live's.
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.runtime.events import NodeStatus
+
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_live"))
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    console(NodeStatus("live", {"port": 10600, "live_answers": "127.0.0.1:10600"}, back=True))
+    assert err.getvalue().splitlines()[-1].endswith(
+        " live is back: ableton_live 'live': Live answers again on 127.0.0.1:10600")
