@@ -31,7 +31,7 @@ from exsampling_patch.nodes.live_answers import LiveAnswers
 from exsampling_patch.nodes.osc import OscTarget, host_checks, osc_bundle, osc_datagram
 from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, unsent_path
 from exsampling_patch.nodes.sent_log import SentLog
-from exsampling_patch.nodes.take_files import TakeFiles, swept
+from exsampling_patch.nodes.take_files import TakeFiles, copy_for_live, swept, write_ahead
 from exsampling_patch.ports import SLOT, TAKE
 
 UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their files are written while they are "
@@ -151,14 +151,16 @@ class AbletonMax(Node):
         self.report_status(take=key.split("\t")[0], already_sent=True)
 
     def on_upcoming(self, take: Take) -> None:
-        self.files.write_ahead(take)
+        write_ahead(self.files, take)
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
         destination = self.target.resolved()
         if destination is None:  # reported
             return
         take = assignment.take
-        path = self.files.path_for(take)
+        path = copy_for_live(self, self.files, assignment)
+        if path is None:  # told
+            return
         # One datagram: in order, trigger last, across a network too.
         bundle = osc_bundle(max_device_messages(assignment, path, self.default_pitch))
         # A take from a take folder is redone after a crash (marked recovered): the sender sends it only if its
@@ -378,14 +380,16 @@ class AbletonLive(Node):
 
     def on_upcoming(self, take: Take) -> None:
         if self.refused is None:  # its assignment raises the error
-            self.files.write_ahead(take)
+            write_ahead(self.files, take)
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
         if self.refused is not None:
             raise self.refused
         take = assignment.take
         pitch = take.meta.get("pitch_hz")
-        path = self.files.path_for(take)
+        path = copy_for_live(self, self.files, assignment)
+        if path is None:  # told
+            return
         if redone(assignment, self.sent):  # Live loaded it before the restart: not loaded (nor fired) again
             self.files.assigned(assignment.slot, path)
             self.report_status(take=take.take_id, already_sent=True)

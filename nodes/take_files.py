@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from exsampling_patch.messages import Take
+from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Node, StandingWarning
 from exsampling_patch.nodes.osc_outbox import kept_files
 from exsampling_patch.takes import (
@@ -239,6 +239,26 @@ def swept(node: Node, files: TakeFiles) -> StandingWarning:
                                    f"left in {files.folder} (writes it never finished)")
         warning.told()
     return warning
+
+
+def copy_for_live(node: Node, files: TakeFiles, assignment: SlotAssignment) -> Path | None:
+    """The file Live is given for the assignment's take; None where its copy cannot be written (a full disk, the
+    folder gone or not writable): told on the node by take and folder, not as a bare ``OSError`` that named neither
+    Live nor where."""
+    try:
+        return files.path_for(assignment.take)
+    except (OSError, RuntimeError) as error:  # soundfile's errors are RuntimeErrors
+        reason = f"not sent to Live: its audio could not be written to {files.folder}: {error}"
+        node.report_error(f"{assignment.take.name} {reason}")
+        node.tell_fate(assignment, "error", reason)
+        return None
+
+
+def write_ahead(files: TakeFiles, take: Take) -> None:
+    """Write the copy of a take on its way to an assignment; where it cannot be, its assignment tries again and
+    tells why (said once, for the take that was to go to Live, not twice)."""
+    with contextlib.suppress(OSError, RuntimeError):
+        files.write_ahead(take)
 
 
 def _write_sidecar(path: Path, take: Take) -> None:
