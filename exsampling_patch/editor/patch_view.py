@@ -53,6 +53,7 @@ class PatchView(CanvasGeometry):
         #: Nodes marked as selected by the editor (pasted, duplicated): Dear PyGui cannot select from code.
         self.chosen: list[str] = []
         self.spawn_position: tuple[float, float] = (60.0, 60.0)
+        self._rebuilt_at = -2  # the frame of the last rebuild (see selected_nodes)
         self._canvas_offset: tuple[float, float] | None = None  # viewport position of grid (0, 0), pan included
         #: node id -> (frame count, position before): a node placed from code (a pan, an undone move) keeps the
         #: corner on screen of its old position until the next frame draws it, so grid_at pairs the two.
@@ -86,6 +87,12 @@ class PatchView(CanvasGeometry):
 
     def rebuild(self) -> None:
         """Redraw everything from the model (after open or new)."""
+        # The node editor keeps its selection by slot, not by node: kept, it selected another node (of the patch
+        # opened, or the one drawn anew in that slot by C), and Delete deleted it. Cleared at the next frame drawn,
+        # it reports that other node until then.
+        dpg.clear_selected_nodes(self.tag)
+        dpg.clear_selected_links(self.tag)
+        self._rebuilt_at = dpg.get_frame_count()
         dpg.delete_item(self.tag, children_only=True)
         # The minimap draws every node a second time, which big patches cannot afford on a software renderer.
         self.show_minimap(self.minimap)
@@ -113,8 +120,10 @@ class PatchView(CanvasGeometry):
 
     def set_compact(self, on: bool) -> None:
         """Switch the compact display on or off (the patch itself does not change)."""
+        kept = self.selected_nodes() or [n for n in self.chosen if n in self.model.patch.nodes]
         self.compact, self.scale = on, COMPACT_SCALE if on else 1.0
         self.rebuild()
+        self.choose(kept)  # still what Delete, Ctrl+C act on: the canvas's own selection is gone with the rebuild
 
     def _add_node(self, node_id: str, default_pos: tuple[float, float] | None = None,
                   linked: tuple[dict[str, None], dict[str, None]] | None = None) -> None:
@@ -347,6 +356,8 @@ class PatchView(CanvasGeometry):
         return int(self._themes.get(port.type.name, 0)) if port is not None else 0
 
     def selected_nodes(self) -> list[str]:
+        if dpg.get_frame_count() <= self._rebuilt_at + 1:  # the selection before a rebuild, in other nodes' slots
+            return []
         ids = []
         for item in dpg.get_selected_nodes(self.tag):
             alias = dpg.get_item_alias(item)
