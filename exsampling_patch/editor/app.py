@@ -74,6 +74,7 @@ class EditorApp:
         self._frame = 0
         self._title = ""
         self._spawn_step = 0
+        self._swap_said = ""  # the status that said the last edit was swapped in
         self._selected: list[str] = []  # the canvas's selection, as last seen
         self.clicks = CanvasClicks(model, self.patch_view, self.link_hints, self.inspector, self._select,
                                    self._clear_canvas_selection, lambda: self.modal_open() or self.popup_shown())
@@ -417,7 +418,7 @@ class EditorApp:
         for node_id in changed:
             self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
         if self.runner.sync():
-            self.status = f"plan v{self.observer.plan_version + 1} swapped in"
+            self.status = self._swap_said = f"plan v{self.observer.plan_version + 1} swapped in"
         if changed or self._frame % 10 == 0:
             self.perf_view.refresh()
         selected = self.patch_view.selected_nodes()  # the canvas's own: marked nodes (pasted) stay marked
@@ -444,7 +445,10 @@ class EditorApp:
         if failing and self.runner.running:  # told here too: most of a big patch is out of view
             more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
             parts.append(f"error on {', '.join(failing[:3])}{more} (shown on the node)")
-        text = "  |  ".join(parts) + (f"  |  {self.status}" if self.status else "")
+        status = self.status
+        if problem and self.runner.running and status == self._swap_said:  # an earlier edit's: which one held?
+            status = ""
+        text = "  |  ".join(parts) + (f"  |  {status}" if status else "")
         if problem and self.runner.running:
             text += f"  |  {problem}"
         dpg.set_value("statusbar", text.replace("\n", " "))

@@ -1,0 +1,33 @@
+"""The status bar never says an edit was swapped in beside the later one that was not (widgets driven through
+their callbacks, no viewport; a real engine runs the patch)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import dearpygui.dearpygui as dpg
+
+from tests.editor.harness import call, open_editor
+from tests.editor.test_app import PATCH
+
+
+def test_an_edit_not_swapped_in_is_not_said_beside_the_last_one_that_was(tmp_path: Path) -> None:
+    (tmp_path / "patches").mkdir()
+    (tmp_path / "takes" / "inbox").mkdir(parents=True)
+    (tmp_path / "patches" / "p.yaml").write_text(PATCH)
+    with open_editor(tmp_path / "patches" / "p.yaml") as app:
+        call("menu:run")
+        assert app.runner.running, app.status
+        call("palette:relay")  # an edit that goes in
+        deadline = time.monotonic() + 10
+        while not app.status.endswith("swapped in") and time.monotonic() < deadline:
+            app.frame()
+            time.sleep(0.01)
+        assert app.status.endswith("swapped in"), app.status
+        app.model.remove_param("inbox", "folder")  # one that cannot: a required parameter gone
+        app.frame()
+        bar = dpg.get_value("statusbar")
+        assert "not swapped in (the old plan runs on)" in bar, bar
+        # It read "plan v2 swapped in  |  not swapped in (the old plan runs on): ...": which edit held?
+        assert "plan v" not in bar, bar
