@@ -64,7 +64,7 @@ class Inspector:
         dpg.add_text("Select a node to edit its parameters.", tag=f"{self.tag}:empty", parent=self.tag, wrap=WIDTH)
         dpg.add_separator(parent=self.tag)
         dpg.add_text("Patch name", parent=self.tag)
-        dpg.add_input_text(tag="patch:name", parent=self.tag, width=WIDTH, on_enter=True,
+        dpg.add_input_text(tag="patch:name", parent=self.tag, width=WIDTH, on_enter=True, hint="(its file's name)",
                            default_value=self.model.patch.name, callback=self._on_info, user_data="name")
         commit_on_leave("patch:name")
         dpg.add_text("Description", parent=self.tag)

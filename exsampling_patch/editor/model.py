@@ -59,7 +59,9 @@ class EditorModel:
     def __init__(self, registry: Registry | None = None, patch: Patch | None = None,
                  path: str | os.PathLike[str] | None = None) -> None:
         self.registry = registry or Registry.default()
-        self.patch = patch or Patch(name="untitled")
+        # No name of its own: "untitled" was saved with it, and the stage said "running untitled" for every patch
+        # begun in the editor. Without one, the stage names the patch by its file.
+        self.patch = patch or Patch()
         self.path: Path | None = Path(path) if path is not None else None
         self.history = History()
         self.clipboard = Clipboard()
@@ -101,7 +103,7 @@ class EditorModel:
         return self.path.resolve().parent if self.path else Path.cwd()
 
     def new(self) -> None:
-        self._replace(Patch(name="untitled"), None)
+        self._replace(Patch(), None)
 
     def open(self, path: str | os.PathLike[str]) -> list[Problem]:
         """Open a patch file, problems and all, and return its problems (see :func:`open_patch`).
