@@ -4,7 +4,7 @@ OSC in (UDP, port 10600 unless ``EXSAMPLING_LIVE_PORT`` says otherwise), answere
 
 - ``/exsampling/load <slot> <path> [<label> <pitch_hz> <fire>]`` -> ``/exsampling/loaded <slot> <path> <how>``
   or ``/exsampling/error <slot> <reason>``
-- ``/exsampling/ping`` -> ``/exsampling/pong <version>``
+- ``/exsampling/ping [<id>]`` -> ``/exsampling/pong <version> [<id>]``
 
 Loading uses what the running Live offers: a Simpler on the track (``SimplerDevice.replace_sample``),
 else the track's first clip slot (``ClipSlot.create_audio_clip``, Live 12). Live calls
@@ -141,8 +141,8 @@ class ExSamplingSurface:
         except ValueError as error:
             self._reply(sender, "/exsampling/error", ["", str(error)])
             return
-        if address == "/exsampling/ping":
-            self._reply(sender, "/exsampling/pong", [VERSION])
+        if address == "/exsampling/ping":  # its id, if any, echoed: the sender learns which ping this answers
+            self._reply(sender, "/exsampling/pong", [VERSION, *args[:1]])
         elif address == "/exsampling/load":
             self._load(sender, args)
         else:

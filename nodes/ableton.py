@@ -18,7 +18,6 @@ import difflib
 import errno
 import socket
 import threading
-import time
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,8 +26,8 @@ from typing import Any
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
 from exsampling_patch.nodes.kept_bundles import any_kept
-from exsampling_patch.nodes.live_answers import LiveAnswers
-from exsampling_patch.nodes.osc import OscTarget, host_checks, osc_bundle, osc_datagram
+from exsampling_patch.nodes.live_answers import LiveLink
+from exsampling_patch.nodes.osc import OscTarget, host_checks, osc_bundle
 from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, unsent_path
 from exsampling_patch.nodes.sent_log import SentLog
 from exsampling_patch.nodes.take_files import TakeFiles, copy_for_live, swept, write_ahead
@@ -353,20 +352,28 @@ class AbletonLive(Node):
 
     def start(self) -> None:
         self.refused: FolderInUse | None = None
-        self.answers = LiveAnswers(self.answer_within)
-        self._unanswered = False  # an error told for loads Live did not answer stands
         # The lock first: while another run holds the folder, this run's sweep leaves its files alone.
         self.sent: SentLog | None = held_sent_log(self, self.resolve_path(self.folder))
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
         self._warning = swept(self, self.files)
-        self.loaded = 0
-        self.last_reply: tuple[str, list[Any]] | None = None
-        self.replies = threading.Event()
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind(("0.0.0.0" if self.host not in ("127.0.0.1", "localhost") else "127.0.0.1", 0))
-        self._sock.settimeout(0.2)
-        self._last_error = ""
-        self.run_thread(self._replies, name=f"{self.node_id}-replies")
+        # UDP tells nothing of a Live that is not there: the script's answers, or none in time, do (live_answers).
+        self.link = LiveLink(self, self.host, self.port, self.answer_within, self._warning)
+        self._sock = self.link.sock
+        self.run_thread(self.link.run, name=f"{self.node_id}-replies")
+
+    @property
+    def loaded(self) -> int:
+        """Loads Live has said it did."""
+        return self.link.loaded
+
+    @property
+    def replies(self) -> threading.Event:
+        """Set at each answer to a load (tests clear it, send, and wait)."""
+        return self.link.replies
+
+    @property
+    def last_reply(self) -> tuple[str, list[Any]] | None:
+        return self.link.last_reply
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -396,78 +403,10 @@ class AbletonLive(Node):
             return
         args = [assignment.slot, str(path.resolve()), assignment.label or "",
                 float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
-        sent = self._send("/exsampling/load", args)
-        if sent:  # UDP tells nothing of a Live that is not there: its answer, or none in time, does
-            self.answers.sent(assignment.slot, args[1], take.name, time.monotonic())
+        sent = self.link.load(assignment.slot, args, take.name)
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
         if sent and (key := sent_key(assignment)) and self.sent is not None:
             self.sent.add(key)
         if sent:
             self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status(),
                                **self._warning.ended())
-
-    def _send(self, address: str, args: list[Any]) -> bool:
-        """Send from the socket the replies come back to; report (once) instead of raising."""
-        try:
-            self._sock.sendto(osc_datagram(address, args), (self.host, self.port))
-        except OSError as error:
-            text = f"OSC to {self.host}:{self.port} failed: {error}"
-            if text != self._last_error:
-                self._last_error = text
-                self.report_error(text)
-            return False
-        self._last_error = ""
-        return True
-
-    def _replies(self) -> None:
-        from pythonosc.osc_message import OscMessage
-
-        while not self.stop_event.is_set():
-            self._tell_unanswered()
-            try:
-                data, _ = self._sock.recvfrom(65536)
-            except TimeoutError:
-                continue
-            except OSError:
-                if self.stop_event.is_set():
-                    return
-                continue  # ICMP "port unreachable" from a Live that is not running: keep listening
-            try:
-                message = OscMessage(data)
-            except Exception:
-                continue
-            self.last_reply = (message.address, list(message.params))
-            self.replies.set()
-            params = [str(p) for p in message.params]
-            if message.address == "/exsampling/error":
-                found = self.answers.answered(params[0]) if params else None
-                if found is None:
-                    self.report_error("Live: " + " ".join(params))
-                else:
-                    self.report_error(f"{found[0].name} not loaded into Live's track '{found[0].slot}': "
-                                      + " ".join(params[1:]))
-                    self._answered_again(found[1])
-            elif message.address == "/exsampling/loaded":
-                self.loaded += 1
-                found = self.answers.answered(params[0], params[1]) if len(params) > 1 else None
-                self.report_status(live_loaded=self.loaded, live_method=params[-1] if params else "")
-                if found is not None and found[1]:
-                    late = time.monotonic() - found[0].sent_at
-                    self.report_status(warning=f"{found[0].name} was loaded into '{found[0].slot}' after all, "
-                                       f"{late:.1f} s after it was sent")
-                    self._warning.told()  # the next take sent ends it
-                if found is not None:
-                    self._answered_again(found[1])
-
-    def _tell_unanswered(self) -> None:
-        for waiting in self.answers.overdue(time.monotonic()):
-            self._unanswered = True
-            self.report_error(f"{waiting.name} (slot {waiting.slot}) not loaded: Live did not answer within "
-                              f"{self.answer_within:g} s on {self.host}:{self.port}; is Live running, with "
-                              "'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)?")
-
-    def _answered_again(self, late: bool) -> None:
-        # Live answers (a load done or refused): an error told for loads it did not answer ends ("port": opened).
-        if late or self._unanswered:
-            self._unanswered = False
-            self.report_status(port=self.port, live_answers=f"{self.host}:{self.port}")

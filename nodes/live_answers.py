@@ -1,33 +1,46 @@
-"""The loads ``ableton_live`` sent to Live's remote script that wait for its answer.
+"""``ableton_live``'s line to Live's remote script: the loads it sent, the script's answers, and its silence.
 
-The script answers every load (``/exsampling/loaded`` or ``/exsampling/error``) from Live's display timer, about a
-tenth of a second after it arrives. A load that gets no answer went nowhere: Live is not running, the script is not
-chosen as its Control Surface, another port, another host. UDP says nothing of that (a datagram to a port no one
-listens on is "sent"), so a load not answered in time is what tells it. An answer that comes later still (a Live
-busy loading a set) is matched to its load, told late: the take did reach Live.
+The script answers every load (``/exsampling/loaded`` or ``/exsampling/error``) and ping (``/exsampling/pong``) from
+Live's display timer, about a tenth of a second after it arrives. A load that gets no answer went nowhere: Live is
+not running, the script is not chosen as its Control Surface, another port, another host. UDP says nothing of that
+(a datagram to a port no one listens on is "sent"), so a load not answered in time is what tells it. From then on
+the node pings Live every second; once it answers, the newest unanswered take of each slot is sent again: a Live
+opened after the patch, or restarted, gets the slots it missed. An answer that comes late (a Live busy loading a
+set) is matched to its load and told: the take reached Live, and is not sent again.
 """
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from collections import deque
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from exsampling_patch.node import Node, StandingWarning
+from exsampling_patch.nodes.osc import osc_datagram
 
 #: How many loads told unanswered are remembered, for an answer that still comes
 OVERDUE_KEPT = 64
+#: Seconds between pings while Live is silent
+PING_EVERY = 1.0
+ASK = "is Live running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)?"
 
 
 class Waiting(NamedTuple):
-    """One load sent: the slot and path as sent (the script answers with them), the take's name, and when."""
+    """One load sent: the slot and path as sent (the script answers with them), the take's name, when, and the
+    load's arguments (to send it again)."""
 
     slot: str
     path: str
     name: str
     sent_at: float
+    args: tuple[Any, ...] = ()
 
 
 class LiveAnswers:
-    """Loads sent, oldest first, until answered; those past ``within`` seconds are handed out once as overdue.
+    """Loads sent, oldest first, until answered; those past ``within`` seconds are handed out once as overdue, and
+    the newest overdue one of each slot is kept to be sent again, until a newer load of that slot or its answer.
 
     Called from the node's handler (:meth:`sent`) and its reply thread (the rest): a lock of its own, held only
     for list work."""
@@ -37,17 +50,22 @@ class LiveAnswers:
         self._lock = threading.Lock()
         self._waiting: deque[Waiting] = deque()
         self._overdue: deque[Waiting] = deque(maxlen=OVERDUE_KEPT)
+        self._again: dict[str, Waiting] = {}
 
-    def sent(self, slot: str, path: str, name: str, now: float) -> None:
+    def sent(self, waiting: Waiting) -> None:
         with self._lock:
-            self._waiting.append(Waiting(slot, path, name, now))
+            self._waiting.append(waiting)
+            self._again.pop(waiting.slot, None)  # a newer take of the slot goes: the lost one is not wanted there
 
     def overdue(self, now: float) -> list[Waiting]:
         """Loads unanswered for ``within`` seconds by ``now``, each once."""
         late: list[Waiting] = []
         with self._lock:
             while self._waiting and now - self._waiting[0].sent_at >= self.within:
-                late.append(self._waiting.popleft())
+                waiting = self._waiting.popleft()
+                late.append(waiting)
+                if waiting.slot not in self._again or self._again[waiting.slot].sent_at <= waiting.sent_at:
+                    self._again[waiting.slot] = waiting
             self._overdue.extend(late)
         return late
 
@@ -61,5 +79,137 @@ class LiveAnswers:
                 for waiting in queue:
                     if waiting.slot == slot and (not path or waiting.path == path):
                         queue.remove(waiting)
+                        if self._again.get(slot) == waiting:
+                            del self._again[slot]
                         return waiting, told
         return None
+
+    def to_send_again(self, before: float) -> list[Waiting]:
+        """The newest unanswered load of each slot sent before ``before``, each once. Live answers in the order
+        things came: an answer to what was sent at ``before`` means those went nowhere; a later one may still be
+        answered late."""
+        with self._lock:
+            again = [waiting for waiting in self._again.values() if waiting.sent_at < before]
+            for waiting in again:
+                del self._again[waiting.slot]
+        return again
+
+    def any_to_send_again(self) -> bool:
+        with self._lock:
+            return bool(self._again)
+
+
+class LiveLink:
+    """The node's socket to the script (answers come back to it), what waits for an answer, and the reply loop
+    (:meth:`run`, on the node's thread). Problems are told on ``node``; nothing here raises into a handler."""
+
+    def __init__(self, node: Node, host: str, port: int, within: float, warning: StandingWarning) -> None:
+        self.node, self.host, self.port, self.within, self.warning = node, host, port, within, warning
+        self.where = f"{host}:{port}"
+        self.answers = LiveAnswers(within)
+        self.loaded = 0
+        self.last_reply: tuple[str, list[Any]] | None = None  # the last answer to a load
+        self.replies = threading.Event()  # set at each answer to a load
+        self.silent = False  # Live left a load unanswered, and has not answered since
+        self._pinged = float("-inf")
+        self._pings: dict[int, float] = {}  # a ping's id -> when it was sent, until its pong
+        self._last_error = ""
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("0.0.0.0" if host not in ("127.0.0.1", "localhost") else "127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+
+    def send(self, address: str, args: list[Any]) -> bool:
+        """Send from the socket the answers come back to; report (once) instead of raising."""
+        try:
+            self.sock.sendto(osc_datagram(address, args), (self.host, self.port))
+        except OSError as error:
+            text = f"OSC to {self.where} failed: {error}"
+            if text != self._last_error:
+                self._last_error = text
+                self.node.report_error(text)
+            return False
+        self._last_error = ""
+        return True
+
+    def load(self, slot: str, args: list[Any], name: str) -> bool:
+        """Send one load and wait for its answer (on the reply loop)."""
+        sent = self.send("/exsampling/load", args)
+        if sent:
+            self.answers.sent(Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args)))
+        return sent
+
+    def run(self) -> None:
+        from pythonosc.osc_message import OscMessage
+
+        while not self.node.stop_event.is_set():
+            self._silence(time.monotonic())
+            try:
+                data, _ = self.sock.recvfrom(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                if self.node.stop_event.is_set():
+                    return
+                continue  # ICMP "port unreachable" (a connected socket's): keep listening
+            try:
+                message = OscMessage(data)
+            except Exception:
+                continue
+            self._answer(message.address, [str(p) for p in message.params], list(message.params))
+
+    def _silence(self, now: float) -> None:
+        for waiting in self.answers.overdue(now):
+            self.silent = True
+            self.node.report_error(f"{waiting.name} (slot {waiting.slot}) not loaded: Live did not answer within "
+                                   f"{self.within:g} s on {self.where}; {ASK} (sent again once Live answers)")
+        if not self.silent and not self.answers.any_to_send_again():
+            return  # nothing sent at the start (a listener's first datagram is a take's), nor while Live answers
+        if now - self._pinged >= PING_EVERY:
+            self._pinged = now
+            ping = len(self._pings) and max(self._pings) + 1
+            self._pings[ping] = now
+            if len(self._pings) > OVERDUE_KEPT:  # lost (a Live not running): the oldest are no use
+                del self._pings[min(self._pings)]
+            self.send("/exsampling/ping", [ping])
+
+    def _answer(self, address: str, params: list[str], raw: list[Any]) -> None:
+        if address == "/exsampling/pong":
+            ping = raw[1] if len(raw) > 1 and isinstance(raw[1], int) else None
+            # A script installed before pongs named their ping: the newest sent is the best guess.
+            sent = self._pings.pop(ping, None) if ping is not None else max(self._pings.values(), default=None)
+            self._heard(time.monotonic() if sent is None else sent)
+            return
+        self.last_reply = (address, raw)
+        self.replies.set()
+        if address == "/exsampling/error":
+            found = self.answers.answered(params[0]) if params else None
+            if found is None:
+                self.node.report_error("Live: " + " ".join(params))
+            else:
+                self.node.report_error(f"{found[0].name} not loaded into Live's track '{found[0].slot}': "
+                                       + " ".join(params[1:]))
+        elif address == "/exsampling/loaded":
+            self.loaded += 1
+            found = self.answers.answered(params[0], params[1]) if len(params) > 1 else None
+            self.node.report_status(live_loaded=self.loaded, live_method=params[-1] if params else "")
+            if found is not None and found[1]:
+                late = time.monotonic() - found[0].sent_at
+                self.node.report_status(warning=f"{found[0].name} was loaded into '{found[0].slot}' after all, "
+                                                f"{late:.1f} s after it was sent")
+                self.warning.told()  # the next take sent ends it
+        else:
+            return
+        if found is not None:
+            self._heard(found[0].sent_at)
+
+    def _heard(self, sent_at: float) -> None:
+        """Live answered what was sent at ``sent_at``: after a silence, "port" (opened: the node's error ends), and
+        the loads it missed, sent before that, go again."""
+        again = self.answers.to_send_again(before=sent_at)
+        if not self.silent and not again:
+            return
+        self.silent = False
+        for waiting in again:
+            self.load(waiting.slot, list(waiting.args), waiting.name)
+        missed = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in again)
+        self.node.report_status(port=self.port, live_answers=self.where + (f"; sent again: {missed}" if missed else ""))

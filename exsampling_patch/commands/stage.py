@@ -328,8 +328,8 @@ class StageConsole:
             return f"{kind} '{node_id}': OSC to Live again, the folder {status['sending_again']} is free"
         if "sender_restarted" in status:  # its sender process stopped and was started again (nodes/osc_outbox.py)
             return f"{kind} '{node_id}': OSC to Live again, its sender started again"
-        if "live_answers" in status:  # ableton_live: Live answered again after loads it did not answer
-            return f"{kind} '{node_id}': Live answers again on {status['live_answers']}"
+        if "live_answers" in status:  # ableton_live: Live answered after a silence (with the takes sent again)
+            return f"{kind} '{node_id}': Live answers on {status['live_answers']}"
         if "port" in status and kind == "osc_receive":
             return f"{kind} '{node_id}': OSC in on {params.get('host', '127.0.0.1')}:{status['port']} (UDP)"
         return ""

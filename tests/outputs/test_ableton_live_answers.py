@@ -1,4 +1,5 @@
-"""``ableton_live`` tells a take Live's remote script did not answer: Live not running, late, or gone and back.
+"""``ableton_live`` tells a take Live's remote script did not answer (Live not running, late, gone and back), and
+sends the slots Live missed once it answers.
 
 Over real UDP; Live's side is the remote script against ``live_standin`` (the one mock the project allows).
 Before, a take sent to a Live that was not running ended as "slot HH" on the console and nothing more was said.
@@ -6,6 +7,7 @@ Before, a take sent to a Live that was not running ended as "slot HH" on the con
 
 from __future__ import annotations
 
+import select
 import socket
 import time
 from collections.abc import Callable
@@ -48,7 +50,8 @@ def test_a_take_live_never_answers_is_told_by_name(tmp_path: Path) -> None:
         wait_for(lambda: bool(context.errors))
         assert str(context.errors[0]) == (
             f"{take.name} (slot HH) not loaded: Live did not answer within 0.3 s on 127.0.0.1:{port}; is Live "
-            "running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)?")
+            "running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)? (sent again once Live "
+            "answers)")
         time.sleep(0.5)
         assert len(context.errors) == 1  # told once
     finally:
@@ -79,6 +82,7 @@ def test_a_late_answer_is_told_as_loaded_after_all_and_ends_the_error(tmp_path: 
         wait_for(lambda: node.loaded == 2, tick=surface.update_display)
         time.sleep(0.4)
         assert len(context.errors) == 1 and len([s for s in context.statuses if s.get("warning")]) == 1
+        assert node.loaded == 2  # the late one was not sent again: Live answered it (its ping's pong came first)
     finally:
         node.stop()
         surface.disconnect()
@@ -115,4 +119,65 @@ def test_the_console_says_live_answers_again() -> None:
     console = StageConsole(patch, err=err)
     console(NodeStatus("live", {"port": 10600, "live_answers": "127.0.0.1:10600"}, back=True))
     assert err.getvalue().splitlines()[-1].endswith(
-        " live is back: ableton_live 'live': Live answers again on 127.0.0.1:10600")
+        " live is back: ableton_live 'live': Live answers on 127.0.0.1:10600")
+
+
+def test_a_live_opened_after_the_patch_gets_the_slots_it_missed(tmp_path: Path) -> None:
+    # Before, a take sent while Live was not running was lost: Live opened later never got it, nor was told.
+    context = NodeContext()
+    port = free_udp_port()
+    node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
+    node.start()
+    surface = None
+    try:
+        old = write_take(sine_take(440.0, seconds=0.2), tmp_path / "old.wav")
+        new = write_take(sine_take(220.0, seconds=0.2), tmp_path / "new.wav")
+        bass = write_take(sine_take(110.0, seconds=0.2), tmp_path / "bass.wav")
+        node.on_assignment(SlotAssignment("HH", old, "old", 0.9))
+        node.on_assignment(SlotAssignment("HH", new, "new", 0.9))  # the newest of HH: the one Live gets
+        node.on_assignment(SlotAssignment("Snare", bass, "bass", 0.9))
+        wait_for(lambda: len(context.errors) == 3)
+        tracks = [Track("HH"), Track("Snare")]
+        surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=port)  # Live opens now
+        wait_for(lambda: node.loaded == 2, tick=surface.update_display)
+        assert tracks[0].clip_slots[0].clip.file_path == str(new.path)
+        assert tracks[1].clip_slots[0].clip.file_path == str(bass.path)
+        back = [s for s in context.statuses if "live_answers" in s]
+        assert back == [{"port": port, "live_answers": f"127.0.0.1:{port}; sent again: {new.name} (HH), "
+                                                        f"{bass.name} (Snare)"}]
+        time.sleep(0.4)
+        assert len(context.errors) == 3 and node.loaded == 2  # answered: nothing told or sent again
+    finally:
+        node.stop()
+        if surface is not None:
+            surface.disconnect()
+
+
+def test_only_loads_sent_before_what_live_answered_go_again() -> None:
+    # Live answers in order: a pong to a ping sent before a load says nothing of that load, whose answer may come.
+    from exsampling_patch.nodes.live_answers import LiveAnswers, Waiting
+
+    answers = LiveAnswers(within=0.5)
+    answers.sent(Waiting("HH", "/a.wav", "a", 10.0))
+    answers.sent(Waiting("Snare", "/b.wav", "b", 12.0))
+    assert [w.name for w in answers.overdue(13.0)] == ["a", "b"]
+    assert [w.name for w in answers.to_send_again(before=11.0)] == ["a"]
+    assert answers.any_to_send_again()
+    assert answers.answered("Snare", "/b.wav") == (Waiting("Snare", "/b.wav", "b", 12.0), True)  # late, not lost
+    assert not answers.any_to_send_again()
+
+
+def test_the_script_names_the_ping_its_pong_answers() -> None:
+    from exsampling_ableton_remote import osc
+
+    surface = ableton_remote.ExSamplingSurface(CInstance(Song([])), port=0)
+    asker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    asker.bind(("127.0.0.1", 0))
+    asker.settimeout(5)
+    try:
+        asker.sendto(osc.encode("/exsampling/ping", [7]), ("127.0.0.1", surface.port))
+        wait_for(lambda: surface.update_display() is None and select.select([asker], [], [], 0.01)[0] != [])
+        assert osc.decode(asker.recv(65536)) == ("/exsampling/pong", [ableton_remote.surface.VERSION, 7])
+    finally:
+        asker.close()
+        surface.disconnect()
