@@ -2,7 +2,7 @@
 unknown type, one marked as selected).
 
 ``make_themes`` makes them once; ``patch_view.py`` binds them by name: a port type's name, ``"error"``,
-``"placeholder"``, ``"chosen"``.
+``"placeholder"``, ``"chosen"``, ``"chosen_error"``.
 """
 
 from __future__ import annotations
@@ -46,4 +46,12 @@ def make_themes() -> dict[str, int]:
         dpg.add_theme_color(dpg.mvNodeCol_NodeBackground, (75, 75, 75), category=dpg.mvThemeCat_Nodes)
         dpg.add_theme_style(dpg.mvNodeStyleVar_NodeBorderThickness, 2.0, category=dpg.mvThemeCat_Nodes)
     themes["chosen"] = theme
+    with dpg.theme() as theme, dpg.theme_component(dpg.mvAll):  # marked as selected, and failing: its title red
+        dpg.add_theme_color(dpg.mvNodeCol_NodeOutline, (250, 250, 250), category=dpg.mvThemeCat_Nodes)
+        dpg.add_theme_color(dpg.mvNodeCol_TitleBar, (200, 60, 50), category=dpg.mvThemeCat_Nodes)
+        dpg.add_theme_color(dpg.mvNodeCol_TitleBarHovered, (210, 70, 60), category=dpg.mvThemeCat_Nodes)
+        dpg.add_theme_color(dpg.mvNodeCol_TitleBarSelected, (210, 70, 60), category=dpg.mvThemeCat_Nodes)
+        dpg.add_theme_color(dpg.mvNodeCol_NodeBackground, (75, 75, 75), category=dpg.mvThemeCat_Nodes)
+        dpg.add_theme_style(dpg.mvNodeStyleVar_NodeBorderThickness, 2.0, category=dpg.mvThemeCat_Nodes)
+    themes["chosen_error"] = theme
     return themes

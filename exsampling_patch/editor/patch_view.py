@@ -185,8 +185,8 @@ class PatchView(CanvasGeometry):
         self._positions[node_id] = (float(int(pos[0])), float(int(pos[1])))
 
     def _theme_for(self, node_id: str) -> int:
-        if node_id in self.chosen:
-            return int(self._themes["chosen"])
+        if node_id in self.chosen:  # failing, the title red still: a node just added that failed showed blue
+            return int(self._themes["chosen_error" if self.badges.has_error(node_id) else "chosen"])
         if self.badges.has_error(node_id):
             return int(self._themes["error"])
         spec = self.model.patch.nodes.get(node_id)

@@ -92,3 +92,16 @@ def test_backgrounds_are_painted_once(app: EditorApp) -> None:
     config = dpg.get_item_configuration("main")
     assert config["no_background"] and config["no_bring_to_front_on_focus"]
     assert not dpg.get_app_configuration()["anti_aliased_lines"]
+
+
+def test_a_node_marked_selected_that_fails_has_a_red_title(app: EditorApp) -> None:
+    # A node just added (marked as selected) that failed kept the marked look's blue title: only its badge said so.
+    view = app.patch_view
+    view.choose(["relay"])
+    view.show_live("relay", live(error="boom"))
+    assert dpg.get_item_theme("node:relay") == view._themes["chosen_error"]
+    view.show_live("relay", live(label="dog"))  # back: marked as selected, as before
+    assert dpg.get_item_theme("node:relay") == view._themes["chosen"]
+    view.choose([])
+    view.show_live("relay", live(error="boom"))
+    assert dpg.get_item_theme("node:relay") == view._themes["error"]
