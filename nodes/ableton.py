@@ -337,7 +337,8 @@ class AbletonLive(Node):
     upcoming = Input(TAKE, UPCOMING_HELP, multiple=True)
     needs = {"upcoming": "assignment"}  # a take sent ahead waits for its assignment
 
-    host = Param(str, "127.0.0.1", "the machine running Live with the ExSampling remote script")
+    host = Param(str, "127.0.0.1", "where the ExSampling remote script listens: this machine (it listens on "
+                 "127.0.0.1 only)")
     port = Param(int, 10600, "the remote script's UDP port", minimum=1, maximum=65535)
     fire = Param(bool, False, "also launch the loaded clip")
     folder = Param("path", "../session/live", "where takes changed by the patch (trimmed, ...) are written for Live")
@@ -349,6 +350,16 @@ class AbletonLive(Node):
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
         return host_checks(params)
+
+    @classmethod
+    def check_warnings(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """A host other than this machine's loopback: the script binds 127.0.0.1 (ableton_remote/surface.py), so
+        nothing sent to another address (Live's machine, this one's own LAN address) reaches it."""
+        host = str(params.get("host", "127.0.0.1")).strip()
+        if host == "localhost" or host.startswith("127.") or host == "::1":
+            return {}
+        return {("host",): f"{host!r}: the remote script listens on 127.0.0.1 only, so no take sent to {host} "
+                           "reaches it (each is told not loaded): run the patch on Live's machine, host 127.0.0.1"}
 
     def start(self) -> None:
         self.refused: FolderInUse | None = None
