@@ -345,6 +345,8 @@ class EditorApp:
     def run_patch(self) -> bool:
         if self.runner.start():
             self.status = ""  # the status bar's run state says "running": once is enough
+            # A link refused while wiring stayed in red on its node as the patch ran, read as the node's error.
+            self.model.clear_refusals()
             return True
         problems = self.model.problems()
         if problems:

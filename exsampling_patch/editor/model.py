@@ -258,6 +258,10 @@ class EditorModel:
         self.execute(AddLink(link))  # every refusal shown goes with it (_insert_link)
         return link
 
+    def clear_refusals(self) -> None:
+        """Take every refusal shown away (the patch is run: the wiring they were about is over)."""
+        self._clear_refusals()
+
     def _clear_refusals(self) -> None:
         """The links changed: every refusal shown goes (its reason may be gone: a cycle broken by an unlink)."""
         for target, (refused, _) in list(self.refusals.items()):
