@@ -18,6 +18,7 @@ import difflib
 import errno
 import socket
 import threading
+import time
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -179,6 +180,9 @@ def track_colour(label: str) -> int:
     return ((r | 0x40) << 16) | ((g | 0x40) << 8) | (b | 0x40)
 
 
+#: Seconds between ableton_osc's asks for the track names, until AbletonOSC answers (and before its silence is told)
+ASK_EVERY = 2.0
+
 #: What ableton_osc does per take, as its ``actions`` list them.
 OSC_ACTIONS = ("name", "color", "volume", "fire")
 
@@ -269,12 +273,24 @@ class AbletonOsc(Node):
         listener.settimeout(0.2)
         self._listener = listener
         self.run_thread(self._replies, name=f"{self.node_id}-replies")
-        self.target.send("/live/song/get/track_names", [])
 
     def _replies(self) -> None:
         from pythonosc.osc_message import OscMessage
 
+        # Asked again every ASK_EVERY s until answered (a Live opened after the patch); a silence told once: before,
+        # a Live without AbletonOSC left each slot on the track of its position without a word.
+        asked, told, named = float("-inf"), False, False
+        started = time.monotonic()
         while not self.stop_event.is_set() and self._listener is not None:
+            now = time.monotonic()
+            if not named and now - asked >= ASK_EVERY:
+                asked = now
+                self.target.send("/live/song/get/track_names", [])
+            if not named and not told and now - started >= ASK_EVERY:
+                told = True
+                self.report_status(warning=f"AbletonOSC does not answer on {self.host}:{self.port} (no track names "
+                                           f"on port {self.reply_port}): is Live running, with AbletonOSC as its "
+                                           "Control Surface? Until it answers, slot N goes to track N")
             try:
                 data, _ = self._listener.recvfrom(65536)
             except TimeoutError:
@@ -286,8 +302,9 @@ class AbletonOsc(Node):
             except Exception:
                 continue
             if message.address == "/live/song/get/track_names":
+                named = True
                 self.track_names = [str(a) for a in message.params]
-                self.report_status(tracks=len(self.track_names))
+                self.report_status(tracks=len(self.track_names), **({"warning": ""} if told else {}))
 
     def track_index(self, slot: str) -> int:
         """The track named after ``slot`` if Live told us its names, else the slot's position in ``slots``."""
