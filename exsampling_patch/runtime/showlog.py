@@ -385,6 +385,9 @@ class ShowLog:
             value = getattr(message, key, None)
             if isinstance(value, int):
                 line[key] = value
+        sender = getattr(message, "sender", 0)  # a pattern's tag (nodes/midi_sender.py): its all-notes-off is its own
+        if isinstance(sender, int) and sender:
+            line["sender"] = sender
         with contextlib.suppress(Exception):
             line["bytes"] = bytes(message.bytes()).hex()
         due = getattr(message, "time", 0)

@@ -266,13 +266,13 @@ def _render(node: Any, lines: list[dict[str, Any]], audio_dir: Path, sampler_id:
 def _push(ring: Any, line: dict[str, Any]) -> None:
     kind, due = line.get("type"), float(line.get("due") or 0.0)
     at = BASE + due if due > 0.0 else 0.0
-    channel, note = int(line.get("channel", 0)), int(line.get("note", 0))
+    channel, note, sender = int(line.get("channel", 0)), int(line.get("note", 0)), int(line.get("sender", 0))
     if kind == "note_on":
-        ring.push(NOTE_ON, channel, note, int(line.get("velocity", 0)), 0.0, at)
+        ring.push(NOTE_ON, channel, note, int(line.get("velocity", 0)), 0.0, at, sender)
     elif kind == "note_off":
-        ring.push(NOTE_OFF, channel, note, 0, 0.0, at)
+        ring.push(NOTE_OFF, channel, note, 0, 0.0, at, sender)
     elif kind == "control_change" and line.get("control") in (120, 123):
-        ring.push(ALL_OFF, channel, 0, 0, 0.0, at)
+        ring.push(ALL_OFF, channel, 0, 0, 0.0, at, sender)
 
 
 def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, sampler_id: str,

@@ -63,3 +63,36 @@ def test_a_senders_all_notes_off_replays_on_its_own_notes(live: tuple[Engine, An
     live_audio = np.concatenate(rendered)
     replay, _ = Sampler.render_show(Sampler, lines, path.parent)
     np.testing.assert_array_equal(replay[: live_audio.size], live_audio)
+
+
+@pytest.fixture
+def unwatched(tmp_path: Path) -> Iterator[tuple[Engine, Any, showlog.ShowLog, Path]]:
+    with live_sampler(tmp_path, watch_played=False) as rig:
+        yield rig
+
+
+def test_from_the_midi_lines_a_senders_all_notes_off_ends_its_own_notes(
+        unwatched: tuple[Engine, Any, showlog.ShowLog, Path]) -> None:
+    """A show whose callback's events were not logged replays the MIDI that reached the sampler: the tag is in its
+    lines, and the keyboard's note sounds on after the pattern's all-notes-off there too."""
+    from exsampling_patch.nodes.sampler import Sampler
+
+    engine, _, show, path = unwatched
+
+    def send(port: str, message: Any) -> None:
+        engine.inject("sampler", port, message, source="test")
+        engine.wait_idle(2.0)
+
+    send("assign", SlotAssignment("HH", sine(440.0, 1.0, 0.5, "a")))
+    send("midi", mido.Message("note_on", channel=0, note=69, velocity=100))  # a keyboard's, held
+    send("midi", sent_message(5, "note_on", channel=0, note=76, velocity=90, time=time.perf_counter() + 0.02))
+    time.sleep(0.05)
+    send("midi", sent_message(5, "control_change", channel=0, control=123, value=0, time=time.perf_counter() + 0.02))
+    time.sleep(0.1)
+    show.close()
+    lines = lines_of(path)
+    midi = [line for line in lines if line["event"] == "midi"]
+    assert [line.get("sender", 0) for line in midi] == [0, 5, 5]
+    replay, rate = Sampler.render_show(Sampler, lines, path.parent, tail=0.3)
+    after = replay[-int(0.2 * rate):]  # well after the all-notes-off: the keyboard's note alone
+    assert np.abs(after).max() > 0.3
