@@ -420,7 +420,11 @@ class EditorApp:
         for node_id in changed:
             self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
         if self.runner.sync():
-            self.status = self._swap_said = f"plan v{self.observer.plan_version + 1} swapped in"
+            # The engine's count: the observer's, plus one, said v3 for v2 when this frame had taken its event in.
+            engine = self.runner.engine
+            plan = engine.plan if engine is not None else None
+            version = plan.version if plan is not None else self.observer.plan_version + 1
+            self.status = self._swap_said = f"plan v{version} swapped in"
         if changed or self._frame % 10 == 0:
             self.perf_view.refresh()
         selected = self.patch_view.selected_nodes()  # the canvas's own: marked nodes (pasted) stay marked

@@ -31,3 +31,22 @@ def test_an_edit_not_swapped_in_is_not_said_beside_the_last_one_that_was(tmp_pat
         assert "not swapped in (the old plan runs on)" in bar, bar
         # It read "plan v2 swapped in  |  not swapped in (the old plan runs on): ...": which edit held?
         assert "plan v" not in bar, bar
+
+
+def test_the_plan_said_swapped_in_is_the_one_running(tmp_path: Path) -> None:
+    (tmp_path / "patches").mkdir()
+    (tmp_path / "takes" / "inbox").mkdir(parents=True)
+    (tmp_path / "patches" / "p.yaml").write_text(PATCH)
+    with open_editor(tmp_path / "patches" / "p.yaml") as app:
+        call("menu:run")
+        engine = app.runner.engine
+        assert app.runner.running and engine is not None and engine.plan is not None, app.status
+        started = engine.plan.version
+        call("palette:relay")
+        deadline = time.monotonic() + 10
+        while not app.status.endswith("swapped in") and time.monotonic() < deadline:
+            time.sleep(0.05)  # the swap's thread ends between frames, as while a composer looks
+            app.frame()
+        assert engine.plan.version == started + 1
+        # It said one more than the plan running (the swap's event was taken in earlier in the same frame).
+        assert app.status == f"plan v{started + 1} swapped in", app.status
