@@ -81,5 +81,6 @@ def run_install(args: argparse.Namespace) -> int:
         print(f"note: {dest} was not there and was made: Live reads remote scripts from the 'Remote Scripts' "
               f"folder of its User Library (Live's Settings > Library shows where that is)", file=sys.stderr)
     print("In Live: Settings > Link, Tempo & MIDI > Control Surface: choose 'ExSampling' (no MIDI ports needed).")
-    print("Name audio tracks after the sampler slots (HH, Snare, ...); the script listens on UDP port 10600.")
+    print("Name tracks after the sampler slots (HH, Snare, ...): audio tracks, or MIDI tracks with a Simpler.")
+    print("The script listens on UDP 127.0.0.1:10600; a patch's ableton_live node sends to it (docs/ableton.md).")
     return 0
