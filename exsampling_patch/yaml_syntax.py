@@ -34,6 +34,10 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
         line, column, fixed = squeezed
         return Problem(f"YAML syntax error: {what}", file, line + 1, column + 1,
                        hint=f"a key is followed by a colon and a space: write '{fixed}'")
+    run_on = _run_on(error, text)
+    if run_on is not None:
+        line, column, hint = run_on
+        return Problem(f"YAML syntax error: {what}", file, line + 1, column + 1, hint=hint)
     hint = "check the indentation and quoting on this line"
     if mark is not None and _tab_indented(text, mark.line):
         # libyaml's "found character that cannot start any token" does not say the character is a tab.
@@ -76,6 +80,52 @@ def _key_without_space(text: str, marks: list[int]) -> tuple[int, int, str] | No
                 lead, key, value = match.groups()
                 return number, len(lead), f"{key}: {value}"
     return None
+
+
+#: A line that is a key and its value with no colon between them (``type trim``, ``- id a``), or a key alone
+#: (``nodes``): YAML reads it as text that runs on into the line below, and stops there.
+_NO_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*)(?:[ \t]+([^:#\s][^:#]*?))?\s*(?:#.*)?$")
+
+
+def _run_on(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | None:
+    """(line, column, hint) of the line a text that ran on into the line the parser stopped at began on, when
+    that line is the mistake: a key with no colon; else None.
+
+    The parser marks the line below ("could not find expected ':'", "mapping values are not allowed"), which is
+    right, and its hint named that line's indentation."""
+    stop = error.problem_mark
+    if stop is None:
+        return None
+    lines = text.split("\n")
+    if error.context == "while scanning a simple key" and error.context_mark is not None:
+        start = error.context_mark.line  # the key that ran on, told by the scanner itself
+    else:
+        scalar = _last_scalar(lines, stop)
+        if scalar is None or scalar.start_mark.line >= scalar.end_mark.line or scalar.end_mark.line != stop.line:
+            return None
+        start = scalar.start_mark.line
+    if not 0 <= start < stop.line or start >= len(lines):
+        return None
+    match = _NO_COLON.match(lines[start])
+    if match is None:
+        return None
+    lead, key, value = match.groups()
+    if not value and lead.strip():
+        return None  # ``- HH`` is a list's item, as likely as a key
+    fixed = f"{lead.strip()} {key}:".lstrip() + (f" {value}" if value else "")
+    return start, len(lead), f"this line has no colon after its key: write '{fixed}'"
+
+
+def _last_scalar(lines: list[str], stop: yaml.Mark) -> yaml.ScalarToken | None:
+    """The last scalar the (pure Python) scanner reads that begins before ``stop``, or None."""
+    last = None
+    try:
+        for token in yaml.scan("\n".join(lines[:stop.line + 1]), Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.ScalarToken) and token.start_mark.index < stop.index:
+                last = token
+    except yaml.YAMLError:
+        pass  # the tokens read before the scanner's own error are what is asked about
+    return last
 
 
 def _indents(text: str, line: int) -> tuple[int, int, bool] | None:
