@@ -89,10 +89,11 @@ _NO_COLON = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w-]*)(?:[ \t]+([^:#\s][^:#]*
 
 def _run_on(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | None:
     """(line, column, hint) of the line a text that ran on into the line the parser stopped at began on, when
-    that line is the mistake: a key with no colon; else None.
+    that line is the mistake: a key with no colon, or a quote not closed on its line (closed by the opening
+    quote of a value below); else None.
 
-    The parser marks the line below ("could not find expected ':'", "mapping values are not allowed"), which is
-    right, and its hint named that line's indentation."""
+    The parser marks the line below ("could not find expected ':'", "mapping values are not allowed", "did not
+    find expected key"), which is right, and its hint named that line's indentation."""
     stop = error.problem_mark
     if stop is None:
         return None
@@ -104,6 +105,11 @@ def _run_on(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | No
         if scalar is None or scalar.start_mark.line >= scalar.end_mark.line or scalar.end_mark.line != stop.line:
             return None
         start = scalar.start_mark.line
+        if scalar.style in ("'", '"'):
+            close = scalar.end_mark
+            return (start, scalar.start_mark.column,
+                    f"the quote that opens here is not closed on its line, so YAML read on to the quote on line "
+                    f"{close.line + 1}, column {close.column}: close it with {scalar.style} where the value ends")
     if not 0 <= start < stop.line or start >= len(lines):
         return None
     match = _NO_COLON.match(lines[start])
