@@ -127,6 +127,9 @@ class ParsedPatch:
     stray_keys: list[tuple[Problem, str, str]] = field(default_factory=list)
 
 
+#: The step of a SourceMap path to a scalar's own line where it is not on its key's (``params:`` above it).
+VALUE_LINE = "<value>"
+
 #: The largest patch file read (a 40,000-node patch is about 3 MB).
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -170,6 +173,9 @@ class _Builder:
                 seen[key] = line
                 mapping[key] = self.build(value_node, (*path, key))
                 self.lines[(*path, key)] = line
+                if isinstance(value_node, yaml.ScalarNode) and value_node.start_mark.line + 1 != line:
+                    # text under its key (``params:`` then ``top_db 60`` below it): the line to fix is the text's
+                    self.lines[(*path, key, VALUE_LINE)] = value_node.start_mark.line + 1
             return mapping
         finally:
             self.active.discard(id(node))
@@ -288,7 +294,7 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
             params = {}
         if not isinstance(params, dict):
             problems.append(source.problem(f"node '{node_id}': 'params' must be a mapping", *where, "params",
-                                           hint=_params_hint(params)))
+                                           VALUE_LINE, hint=_params_hint(params)))
             params = {}
         position = item.get("position")
         if position is not None and not (
@@ -380,6 +386,10 @@ def _arrow_meant(text: str) -> tuple[str, str]:
     return "", ""
 
 
+#: A parameter written with a space where its colon goes (``top_db 60.0``).
+_NO_COLON_PARAM = re.compile(r"([A-Za-z_]\w*)\s+([^\s:].*)")
+
+
 def _params_hint(params: Any) -> str:
     """How to write a node's ``params`` that are no mapping: ``top_db:50`` (no space after the colon) is text to
     YAML, and "'params' must be a mapping" did not say which character was missing."""
@@ -387,6 +397,9 @@ def _params_hint(params: Any) -> str:
     if pairs and all(SQUEEZED_PAIR.fullmatch(pair) for pair in pairs):
         meant = ", ".join(f"'{key}: {value}'" for key, _, value in (pair.partition(":") for pair in pairs))
         return f"a key is followed by a colon and a space: write {meant}"
+    no_colon = _NO_COLON_PARAM.fullmatch(params) if isinstance(params, str) else None
+    if no_colon:  # ``top_db 60.0`` alone under ``params:``: one line of text to YAML, not a pair
+        return f"a parameter is its name, a colon and a space, then its value: write '{no_colon[1]}: {no_colon[2]}'"
     return "write each parameter as 'name: value' on a line of its own, indented under 'params:'"
 
 
