@@ -108,7 +108,7 @@ class AbletonMax(Node):
         # Bundles go through a sender process that a kill -9 of the patch does not reach (see osc_outbox).
         self._kept_lock = threading.Lock()  # a report of kept takes gone, from the outbox's reader, and start's
         self.outbox = Outbox(folder / f".sent-{self.node_id}.txt", self.report_error, self._already_sent,
-                             self._sending_again, self._sender_restarted, self._kept_gone)
+                             self._sending_again, self._sender_restarted, self._kept_gone, self._listening)
         self.files = TakeFiles(folder, keep_per_slot=self.keep_per_slot, name=self.node_id,
                                pending=self.outbox.pending_files)
         self._warning = swept(self, self.files)
@@ -146,6 +146,14 @@ class AbletonMax(Node):
     def _sender_restarted(self) -> None:
         # "port" again: the sender that stopped (told as an error) was replaced and sends; the error ends.
         self.report_status(port=self.port, sender_restarted=True)
+
+    def _listening(self, where: str, listening: bool) -> None:
+        # The sender's word on this machine's port (a refusal comes before send() returns); "port": opened.
+        if listening:
+            self.report_status(port=self.port, device_listens=where)
+        else:
+            self.report_error(f"nothing listens on {where}: takes sent there are lost until something does; is Live "
+                              "running, with the ExSampling device in its set?")
 
     def _already_sent(self, key: str) -> None:
         self.report_status(take=key.split("\t")[0], already_sent=True)

@@ -84,7 +84,9 @@ class Outbox:
     restart); ``report_resumed`` is called when a sender that said it waited for another run holds the lock,
     ``report_restarted`` when one started again after the last stopped (its error told) holds it;
     ``report_kept_gone`` when a bundle an earlier run kept was not sent after all, its file gone when its turn came
-    (:attr:`kept_sending` tells how many of those handed over are left).
+    (:attr:`kept_sending` tells how many of those handed over are left); ``report_listening`` with ``HOST:PORT``
+    and False when a bundle sent there was refused at once (nothing listens on that port of this machine), True
+    when one went there again without.
 
     Each bundle handed over is kept here until its sender says it is done with it: a sender started in place of one
     that died is handed again what that one had not done, and :meth:`close` ends a sender that cannot send (it
@@ -95,13 +97,15 @@ class Outbox:
                  report_skipped: Callable[[str], None] | None = None,
                  report_resumed: Callable[[], None] | None = None,
                  report_restarted: Callable[[], None] | None = None,
-                 report_kept_gone: Callable[[], None] | None = None) -> None:
+                 report_kept_gone: Callable[[], None] | None = None,
+                 report_listening: Callable[[str, bool], None] | None = None) -> None:
         self.log = log
         self.report_error = report_error
         self.report_skipped = report_skipped or (lambda key: None)
         self.report_resumed = report_resumed or (lambda: None)
         self.report_restarted = report_restarted or (lambda: None)
         self.report_kept_gone = report_kept_gone or (lambda: None)
+        self.report_listening = report_listening or (lambda where, listening: None)
         self._process: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._ready = threading.Event()  # the sender holds the lock: what is handed over now goes at once
@@ -323,6 +327,8 @@ class Outbox:
                 self.report_error(text)
             elif kind == "skipped":
                 self.report_skipped(text)
+            elif kind in ("refused", "listening"):  # nothing listened at HOST:PORT, or something does again
+                self.report_listening(text, kind == "listening")
         process.stdout.close()
         code = process.wait()
         if self._process is process and ran:  # not closed nor replaced: it died (killed, out of memory)

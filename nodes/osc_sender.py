@@ -77,7 +77,24 @@ class _Reports:
             self.say("error", text)
 
 
-def _send(sockets: dict[tuple[Any, ...], socket.socket], to: tuple[Any, ...], datagram: bytes) -> None:
+def refused_now(sock: socket.socket) -> bool:
+    """Whether the datagram just sent on the connected ``sock`` was refused: to a port of this machine where nothing
+    listens (Live not running), the kernel queues the refusal before ``send`` returns. Another host's comes later,
+    if at all: False (as where the system has no MSG_DONTWAIT)."""
+    flag = getattr(socket, "MSG_DONTWAIT", 0)
+    if not flag:
+        return False
+    try:
+        sock.recv(1, flag)
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _send(sockets: dict[tuple[Any, ...], socket.socket], to: tuple[Any, ...], datagram: bytes) -> bool:
+    """Send ``datagram`` to ``to``; whether it was refused at once (nothing listens there)."""
     family, address = int(to[0]), tuple(to[1:])
     sock = sockets.get(to)
     if sock is None:
@@ -89,6 +106,7 @@ def _send(sockets: dict[tuple[Any, ...], socket.socket], to: tuple[Any, ...], da
             raise
         sockets[to] = sock
     send_datagram(sock, datagram)
+    return refused_now(sock)
 
 
 def _read_frames(frames: IO[bytes], into: SimpleQueue[bytes | None]) -> None:
@@ -172,6 +190,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         out.say("ready")
         sockets: dict[tuple[Any, ...], socket.socket] = {}
+        refused: set[tuple[Any, ...]] = set()  # where nothing listened at the last send: told once, and its end
         while (body := bodies.get()) is not None:
             header, _, datagram = body.partition(b"\n")
             meta = json.loads(header)
@@ -185,7 +204,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
                 _done(out, meta)  # not logged: a redo writes the copy anew, and it goes then
                 continue
             try:
-                _send(sockets, to, datagram)
+                nobody = _send(sockets, to, datagram)
             except OSError as error:
                 out.error(f"OSC to {to[1]}:{to[2]} failed: {error}")
                 for sock in sockets.values():
@@ -193,6 +212,9 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
                 sockets.clear()
             else:
                 out.last_error = ""
+                if nobody != (to in refused):  # nothing listens there now, or something does again
+                    (refused.add if nobody else refused.discard)(to)
+                    out.say("refused" if nobody else "listening", f"{to[1]}:{to[2]}")
             if key:  # handled, sent or not: a redo would fail the same way, and Live may be back by then
                 os.write(fd, f"{key}\n".encode())
                 sent[key] = None

@@ -328,6 +328,8 @@ class StageConsole:
             return f"{kind} '{node_id}': OSC to Live again, the folder {status['sending_again']} is free"
         if "sender_restarted" in status:  # its sender process stopped and was started again (nodes/osc_outbox.py)
             return f"{kind} '{node_id}': OSC to Live again, its sender started again"
+        if "device_listens" in status:  # ableton_max: its port refused takes (Live not running), and no longer does
+            return f"{kind} '{node_id}': the device listens again on {status['device_listens']}"
         if "live_answers" in status:  # ableton_live: Live answered after a silence (with the takes sent again)
             return f"{kind} '{node_id}': Live answers on {status['live_answers']}"
         if "port" in status and kind == "osc_receive":
