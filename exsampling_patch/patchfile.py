@@ -44,7 +44,7 @@ from exsampling_patch.yaml_limits import (
     PatchLoader,
     construct_within_limits,
 )
-from exsampling_patch.yaml_syntax import SQUEEZED_PAIR, quoting_hint, syntax_problem
+from exsampling_patch.yaml_syntax import NO_BREAK_SPACE_HINT, SQUEEZED_PAIR, quoting_hint, syntax_problem
 
 _TOP_KEYS = (VERSION_KEY, "name", "description", "node_dirs", "nodes", "links")
 _NODE_KEYS = ("id", "type", "position", "params")
@@ -393,6 +393,8 @@ _NO_COLON_PARAM = re.compile(r"([A-Za-z_]\w*)\s+([^\s:].*)")
 def _params_hint(params: Any) -> str:
     """How to write a node's ``params`` that are no mapping: ``top_db:50`` (no space after the colon) is text to
     YAML, and "'params' must be a mapping" did not say which character was missing."""
+    if isinstance(params, str) and "\u00a0" in params:
+        return NO_BREAK_SPACE_HINT.replace("at this column", "in it")
     pairs = params.split() if isinstance(params, str) else []
     if pairs and all(SQUEEZED_PAIR.fullmatch(pair) for pair in pairs):
         meant = ", ".join(f"'{key}: {value}'" for key, _, value in (pair.partition(":") for pair in pairs))

@@ -29,6 +29,10 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
                        hint=f"the quote or bracket that opens here is not closed: the parser stopped at line "
                             f"{stop.line + 1}, column {stop.column + 1}")
     mark = stop or start
+    no_break = _no_break_space(error, text)
+    if no_break is not None:
+        line, column = no_break
+        return Problem(f"YAML syntax error: {what}", file, line + 1, column + 1, hint=NO_BREAK_SPACE_HINT)
     squeezed = _key_without_space(text, [m.line for m in (start, stop) if m is not None])
     if squeezed is not None:
         line, column, fixed = squeezed
@@ -79,6 +83,32 @@ def _key_without_space(text: str, marks: list[int]) -> tuple[int, int, str] | No
             if match:
                 lead, key, value = match.groups()
                 return number, len(lead), f"{key}: {value}"
+    return None
+
+
+#: A no-break space looks like a space and is not one to YAML: copied out of a web page, a document or a chat,
+#: it makes a line text (``type:\u00a0trim``) or indents it by nothing.
+NO_BREAK_SPACE_HINT = ("a no-break space (U+00A0) at this column, copied from a web page or a document, where YAML "
+                       "needs a plain space: delete it and type a space")
+
+
+def _no_break_space(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int] | None:
+    """(line, column) of the first no-break space from where what the parser stopped in began (the key or the
+    text that ran on) to where it stopped, or None."""
+    stop = error.problem_mark
+    if stop is None or "\u00a0" not in text:
+        return None
+    lines = text.split("\n")
+    first = stop.line - 1
+    if error.context_mark is not None:
+        first = min(first, error.context_mark.line)
+    scalar = _last_scalar(lines, stop)
+    if scalar is not None:
+        first = min(first, scalar.start_mark.line)
+    for number in range(max(first, 0), min(stop.line + 1, len(lines))):
+        column = lines[number].find("\u00a0")
+        if column >= 0:
+            return number, column
     return None
 
 
