@@ -124,7 +124,10 @@ class Registry:
         if nested is not None:  # my-nodes/effects/echo.py was skipped without a word
             parts.append(f"not read: {nested} is in a sub-folder; node files are read from the folder itself: add "
                          f"--nodes {nested.parent} (or the folder to node_dirs)")
-        return " ".join(parts) or "`exsampling nodes` lists the known types"
+        # A patch from another machine names its plugins' types; without their files, where they go is the news.
+        return " ".join(parts) or ("`exsampling nodes` lists the known types; one from a plugin needs its folder, "
+                                   "given with --nodes DIR or node_dirs: [DIR] in the patch, or its package "
+                                   "installed")
 
     def _nested_file(self, type_name: str) -> Path | None:
         """A node file in a sub-folder (two levels at most) of a node folder that could define ``type_name``
