@@ -226,6 +226,11 @@ class Param(Generic[T]):
             )
         if self.kind_name == "path" and "\0" in cast(str, value):
             raise ParamError(f"parameter '{self.name}' is {value!r}: a path cannot hold a NUL character")
+        if self.kind_name == "path" and _curly_quoted(cast(str, value)):
+            # A text editor's smart quotes (TextEdit's by default) are no quotes to YAML: the takes went to a
+            # folder named '“..' beside the patch, made without a word.
+            raise ParamError(f"parameter '{self.name}' is {value!r}: in curly quotes, which YAML keeps as part of "
+                             f"the path: write it without them, or in straight quotes (' or \")")
         number = cast(float, value)
         bounded = self.minimum is not None or self.maximum is not None
         if kind is float and not math.isfinite(number) and (bounded or math.isnan(number)):
@@ -258,6 +263,15 @@ class Param(Generic[T]):
         if self.base:
             spec["base"] = self.base
         return spec
+
+
+#: Typographic quotes a word processor or a text editor's smart quotes put for ' and ".
+_CURLY_QUOTES = "\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb"
+
+
+def _curly_quoted(text: str) -> bool:
+    text = text.strip()
+    return len(text) >= 2 and text[0] in _CURLY_QUOTES and text[-1] in _CURLY_QUOTES
 
 
 def _bound(limit: float | None) -> str:
