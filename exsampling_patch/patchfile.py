@@ -326,12 +326,17 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
         else:
             unknown = [key for key in item if key not in _LINK_KEYS] if isinstance(item, dict) else []
             close = [match for key in unknown for match in difflib.get_close_matches(str(key), _LINK_KEYS, n=1)]
+            colon = (f"{next(iter(item))}{LINK_ARROW}{next(iter(item.values()))}"  # '- a.out: b.take'
+                     if isinstance(item, dict) and len(item) == 1 and not close
+                     and all(isinstance(end, str) for end in (*item, *item.values())) else "")
             arrowed = [n for n in patch.nodes if LINK_ARROW.strip() in n and isinstance(item, str) and n in item]
             problems.append(source.problem(
                 f"a link must be 'node.output{LINK_ARROW}node.input'", *where,
                 hint=f"did you mean {' and '.join(repr(c) for c in close)}? a link is '{{from: node.output, to: "
                 "node.input}'" if close
-                else f"'{written}' is not the link arrow, '{LINK_ARROW.strip()}': did you mean '{meant}'?" if meant
+                else f"'{written}' is not the link arrow, '{LINK_ARROW.strip()}': did you mean '{meant}'?" if written
+                else f"the link arrow '{LINK_ARROW.strip()}' is missing: did you mean '{meant}'?" if meant
+                else f"a colon makes it a mapping, not a link: did you mean '{colon}'?" if colon
                 else f"node '{arrowed[0]}' has '{LINK_ARROW.strip()}' in its id: rename it" if arrowed
                 else "or '{from: node.output, to: node.input}'"))
             continue
@@ -383,7 +388,12 @@ def _arrow_meant(text: str) -> tuple[str, str]:
         if all(ends):
             source, target = reversed(ends) if backwards else ends
             return written[0].group(), f"{source}{LINK_ARROW}{target}"
-    return "", ""
+    bare = _BARE_ARROW.fullmatch(text)  # 'a.out b.take', 'a.out > b.take': two ends, half an arrow or none
+    return (bare["arrow"].strip(), f"{bare['from']}{LINK_ARROW}{bare['to']}") if bare else ("", "")
+
+
+#: Two port ends with half an arrow between them, or only spaces.
+_BARE_ARROW = re.compile(r"\s*(?P<from>[^\s.]+\.[^\s.]+)(?P<arrow>\s*[->]\s*|\s+)(?P<to>[^\s.]+\.[^\s.]+)\s*")
 
 
 #: A parameter written with a space where its colon goes (``top_db 60.0``).
