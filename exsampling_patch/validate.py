@@ -118,7 +118,7 @@ def check_patch(
             except ParamError as error:
                 problems.append(Problem(f"node '{node_id}': {error}", source.file,
                                         source.node_line(node_id, "params", name),
-                                        hint=quoting_hint(param.kind_name, value)))
+                                        hint=quoting_hint(param.kind_name, value, param.unit)))
                 continue
             if base_dir is not None and param.kind_name == "path" and value:
                 reason = path_problem(str(value), param.path_kind, base_dir)

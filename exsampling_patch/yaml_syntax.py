@@ -196,11 +196,12 @@ def _tab_indented(text: str, line: int) -> bool:
 _BOOL_WORDS = ("yes", "no", "on", "off", "true", "false", "y", "n")
 
 
-def quoting_hint(kind: str, value: object) -> str:
+def quoting_hint(kind: str, value: object, unit: str = "") -> str:
     """A hint for a parameter value of the wrong kind that quoting (or not quoting) makes right, else ''.
 
     ``slot: off`` arrives as False and ``label: 1.10`` as 1.1: "must be str, got bool False" named a value the
-    file does not show. The other way, ``gain: "0.5"`` is text, not a number."""
+    file does not show. The other way, ``gain: "0.5"`` is text, not a number, and so is one with its unit after it
+    (``top_db: 60dB``): ``unit``, the parameter's, is the one to write it in."""
     if kind in ("str", "choice", "path") and isinstance(value, bool):
         return "YAML reads yes, no, on, off, true and false unquoted as true or false: put the text in quotes"
     if kind in ("str", "choice", "path") and isinstance(value, int | float):
@@ -209,11 +210,32 @@ def quoting_hint(kind: str, value: object) -> str:
         if _yaml_number(value):
             return "a number in quotes is text: write it without the quotes"
         return _unread_number_hint(kind, value)  # unquoted, and still text: `1e5` is no number in YAML 1.1
+    written = _WITH_UNIT.fullmatch(value) if kind in ("int", "float") and isinstance(value, str) else None
+    if written:  # `tempo: 112 bpm`, `top_db: 60dB`
+        return _unit_hint(kind, written, unit)
     if kind == "float" and isinstance(value, str) and _number(value.replace(",", ".", 1)):
         return f"a number is written with a decimal point: {value.replace(',', '.', 1)}"
     if kind == "bool" and isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
         return "in quotes it is text: write true or false without the quotes"
     return ""
+
+
+#: A number with its unit written after it (``60dB``, ``112 bpm``, ``300 ms``): text to YAML.
+_WITH_UNIT = re.compile(r"\s*(?P<number>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z]+)\s*")
+
+
+def _unit_hint(kind: str, written: re.Match[str], unit: str) -> str:
+    """How to write a number with a unit after it as the number alone, in the parameter's ``unit`` (milliseconds
+    turned into the seconds a parameter in s takes)."""
+    number, said = float(written["number"]), written["unit"].lower()
+    if said == "ms" and unit == "s":
+        number /= 1000
+    elif said == "s" and unit == "ms":
+        number *= 1000
+    elif unit and not (said.startswith(unit.lower()) or unit.lower().startswith(said)):  # dBFS is dB
+        return f"write the number alone, in {unit}, not {written['unit']}"
+    shown = str(int(number)) if kind == "int" or number.is_integer() else f"{number:g}"
+    return f"write the number alone{f', in {unit}' if unit else ''}: {shown}"
 
 
 def _yaml_number(text: str) -> bool:
