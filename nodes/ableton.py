@@ -393,7 +393,7 @@ class AbletonLive(Node):
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
         self._warning = swept(self, self.files)
         # UDP tells nothing of a Live that is not there: the script's answers, or none in time, do (live_answers).
-        self.link = LiveLink(self, self.host, self.port, self.answer_within, self._warning)
+        self.link = LiveLink(self, self.host, self.port, self.answer_within, self._warning, self.sent)
         self._sock = self.link.sock
         self.run_thread(self.link.run, name=f"{self.node_id}-replies")
 
@@ -439,10 +439,10 @@ class AbletonLive(Node):
             return
         args = [assignment.slot, str(path.resolve()), assignment.label or "",
                 float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
-        sent = self.link.load(assignment.slot, args, take.name)
+        # Written down as sent when Live answers it loaded (the link does): a take redone after a crash while Live
+        # was not running goes to it then, rather than being skipped as sent.
+        sent = self.link.load(assignment.slot, args, take.name, sent_key(assignment))
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
-        if sent and (key := sent_key(assignment)) and self.sent is not None:
-            self.sent.add(key)
         if sent:
             self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status(),
                                **self._warning.ended())

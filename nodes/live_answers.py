@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from exsampling_patch.node import Node, StandingWarning
 from exsampling_patch.nodes.osc import osc_datagram
+from exsampling_patch.nodes.sent_log import SentLog
 
 #: How many loads told unanswered are remembered, for an answer that still comes
 OVERDUE_KEPT = 64
@@ -28,14 +29,15 @@ ASK = "is Live running, with 'ExSampling' as its Control Surface (Settings > Lin
 
 
 class Waiting(NamedTuple):
-    """One load sent: the slot and path as sent (the script answers with them), the take's name, when, and the
-    load's arguments (to send it again)."""
+    """One load sent: the slot and path as sent (the script answers with them), the take's name, when, the
+    load's arguments (to send it again), and its sent log's key ("": a take no source stored)."""
 
     slot: str
     path: str
     name: str
     sent_at: float
     args: tuple[Any, ...] = ()
+    key: str = ""
 
 
 class LiveAnswers:
@@ -103,8 +105,12 @@ class LiveLink:
     """The node's socket to the script (answers come back to it), what waits for an answer, and the reply loop
     (:meth:`run`, on the node's thread). Problems are told on ``node``; nothing here raises into a handler."""
 
-    def __init__(self, node: Node, host: str, port: int, within: float, warning: StandingWarning) -> None:
+    def __init__(self, node: Node, host: str, port: int, within: float, warning: StandingWarning,
+                 sent_log: SentLog | None = None) -> None:
         self.node, self.host, self.port, self.within, self.warning = node, host, port, within, warning
+        #: Where a load Live answered is written down (its key): a take redone after a crash is not loaded twice,
+        #: and one Live never answered (not running) is sent again.
+        self.sent_log = sent_log
         self.where = f"{host}:{port}"
         self.answers = LiveAnswers(within)
         self.loaded = 0
@@ -131,11 +137,11 @@ class LiveLink:
         self._last_error = ""
         return True
 
-    def load(self, slot: str, args: list[Any], name: str) -> bool:
-        """Send one load and wait for its answer (on the reply loop)."""
+    def load(self, slot: str, args: list[Any], name: str, key: str = "") -> bool:
+        """Send one load and wait for its answer (on the reply loop); ``key``: its sent log's, once Live loaded it."""
         sent = self.send("/exsampling/load", args)
         if sent:
-            self.answers.sent(Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args)))
+            self.answers.sent(Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key))
         return sent
 
     def run(self) -> None:
@@ -191,6 +197,8 @@ class LiveLink:
         elif address == "/exsampling/loaded":
             self.loaded += 1
             found = self.answers.answered(params[0], params[1]) if len(params) > 1 else None
+            if found is not None and found[0].key and self.sent_log is not None:
+                self.sent_log.add(found[0].key)
             self.node.report_status(live_loaded=self.loaded, live_method=params[-1] if params else "")
             if found is not None and found[1]:
                 late = time.monotonic() - found[0].sent_at
@@ -210,6 +218,6 @@ class LiveLink:
             return
         self.silent = False
         for waiting in again:
-            self.load(waiting.slot, list(waiting.args), waiting.name)
+            self.load(waiting.slot, list(waiting.args), waiting.name, waiting.key)
         missed = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in again)
         self.node.report_status(port=self.port, live_answers=self.where + (f"; sent again: {missed}" if missed else ""))

@@ -41,7 +41,8 @@ class FolderLock:
 
 
 class SentLog:
-    """The keys of the takes a node sent from its own process (``ableton_live``, ``ableton_osc``): appended once sent,
+    """The keys of the takes a node sent from its own process (``ableton_live``, ``ableton_osc``): appended once sent
+    (``ableton_live``: once Live answered it loaded the take, so that one sent while Live was not running goes again),
     read back at the next start, so that a take the source redoes there (it reached its slot while the last run
     stopped uncleanly, or was killed) is not sent to Live a second time.
 

@@ -17,7 +17,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from pythonosc.osc_message import OscMessage
 
+import exsampling_ableton_remote as ableton_remote
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.ableton import AbletonLive, AbletonOsc
 from exsampling_patch.nodes.osc_outbox import FolderInUse, bundle_key, read_sent
@@ -44,6 +46,24 @@ node.stop()
 """
 
 
+def receive_answering(receiver: socket.socket, quiet: float = 0.5, first: float | None = None) -> list[bytes]:
+    """:func:`receive_all`, answering each load as the remote script does when Live loaded it: ``ableton_live``
+    writes a take down as sent once Live answers so."""
+    got = []
+    receiver.settimeout(quiet if first is None else first)
+    try:
+        while True:
+            data, sender = receiver.recvfrom(65536)
+            got.append(data)
+            receiver.settimeout(quiet)
+            message = OscMessage(data)
+            if message.address == "/exsampling/load":
+                slot, path = message.params[:2]
+                receiver.sendto(ableton_remote.osc.encode("/exsampling/loaded", [slot, path, "clip_slot"]), sender)
+    except TimeoutError:
+        return got
+
+
 def params(kind: type[AbletonOsc | AbletonLive], port: int, folder: Path) -> dict[str, object]:
     extra: dict[str, object] = {"reply_port": 0} if kind is AbletonOsc else {}
     return {"port": port, "folder": str(folder), **extra}
@@ -63,7 +83,7 @@ def test_a_second_run_on_the_same_folder_refuses_clearly_and_sends_nothing(
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert other.stdout is not None and other.stdout.readline() == "holding\n"
-        assert receive_all(receiver, first=5.0) != []  # the other run's take went to Live
+        assert receive_answering(receiver, first=5.0) != []  # the other run's take went to Live
         node = kind("live", params(kind, port, live))
         with pytest.raises(FolderInUse) as refused:
             node.start()
@@ -92,7 +112,7 @@ def test_a_second_run_on_the_same_folder_refuses_clearly_and_sends_nothing(
     node.start()
     try:
         node.on_assignment(SlotAssignment("BD", second))
-        assert receive_all(receiver, first=5.0) != []
+        assert receive_answering(receiver, first=5.0) != []
     finally:
         node.stop()
         receiver.close()
