@@ -15,7 +15,7 @@ from pathlib import Path
 from exsampling_patch.errors import Problem
 from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Patch
-from exsampling_patch.patchfile import SourceMap
+from exsampling_patch.patchfile import SourceMap, closest_existing
 from exsampling_patch.registry import Registry
 
 
@@ -84,7 +84,11 @@ def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base
             if path in written or any(w in path.parents or path in w.parents for w in written):
                 continue  # another node of the patch writes there
             missing = missing_path(path, read.path_kind)
-            if missing:
+            meant = closest_existing(path) if missing and read.path_kind == "file" else None
+            if meant is not None:  # the file itself, as the patch would write it (the hint named its folder)
+                shown = meant if Path(value).expanduser().is_absolute() else os.path.relpath(meant, base_dir)
+                missing = f"does not exist; did you mean '{shown}'?"
+            elif missing:
                 missing += from_patch_folder(value, base_dir, read.path_kind)
             reason = f"'{value}' {missing}" if missing else content_problem(spec.type, name, path)
             if reason:

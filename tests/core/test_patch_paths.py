@@ -92,3 +92,19 @@ def test_a_file_missing_from_the_patch_folder_but_in_the_working_folder_is_named
     monkeypatch.chdir(tmp_path / "patches")  # nothing of that name here either: the plain words
     (problem,) = check_file(patch)
     assert problem.message == "node 'c': parameter 'model': 'my.pt' does not exist"
+
+
+@pytest.mark.parametrize("written", ["models/sound.pt", "model/sounds.pt", "Models/sounds.pt"])
+def test_a_misspelt_file_to_read_is_named_as_it_should_be_written(tmp_path: Path, written: str) -> None:
+    # A letter off in a model's name or its folder: check said "'models/sound.pt' does not exist", and for the
+    # folder's slip named the folder, absolute, not the file. The file beside it is named as the patch writes it.
+    from exsampling_patch.validate import check_file
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "sounds.pt").write_bytes(b"PK")
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: c\n  type: classifier\n  params:\n"
+                     f"    model: {written}\nlinks: []\n", encoding="utf-8")
+    (problem,) = check_file(patch)
+    assert (problem.line, problem.message) == (6, f"node 'c': parameter 'model': '{written}' does not exist; did "
+                                                  "you mean 'models/sounds.pt'?")
