@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import NamedTuple
 
 import yaml
 
@@ -104,7 +105,7 @@ def _no_break_space(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int] |
         first = min(first, error.context_mark.line)
     scalar = _last_scalar(lines, stop)
     if scalar is not None:
-        first = min(first, scalar.start_mark.line)
+        first = min(first, scalar.start_line)
     for number in range(max(first, 0), min(stop.line + 1, len(lines))):
         column = lines[number].find("\u00a0")
         if column >= 0:
@@ -132,14 +133,14 @@ def _run_on(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | No
         start = error.context_mark.line  # the key that ran on, told by the scanner itself
     else:
         scalar = _last_scalar(lines, stop)
-        if scalar is None or scalar.start_mark.line >= scalar.end_mark.line or scalar.end_mark.line != stop.line:
+        if scalar is None or scalar.start_line >= scalar.end_line or scalar.end_line != stop.line:
             return None
-        start = scalar.start_mark.line
+        start = scalar.start_line
         if scalar.style in ("'", '"'):
-            close = scalar.end_mark
-            return (start, scalar.start_mark.column,
+            return (start, scalar.start_column,
                     f"the quote that opens here is not closed on its line, so YAML read on to the quote on line "
-                    f"{close.line + 1}, column {close.column}: close it with {scalar.style} where the value ends")
+                    f"{scalar.end_line + 1}, column {scalar.end_column}: close it with {scalar.style} where the "
+                    "value ends")
     if not 0 <= start < stop.line or start >= len(lines):
         return None
     match = _NO_COLON.match(lines[start])
@@ -152,13 +153,29 @@ def _run_on(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | No
     return start, len(lead), f"this line has no colon after its key: write '{fixed}'"
 
 
-def _last_scalar(lines: list[str], stop: yaml.Mark) -> yaml.ScalarToken | None:
-    """The last scalar the (pure Python) scanner reads that begins before ``stop``, or None."""
+class _Scalar(NamedTuple):
+    """Where a scalar the scanner read begins and ends (0-based lines and columns), and its quote ('' for none)."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    style: str
+
+
+def _last_scalar(lines: list[str], stop: yaml.Mark) -> _Scalar | None:
+    """The last scalar the (pure Python) scanner reads that begins before ``stop``, or None.
+
+    The scan begins at the last line above ``stop`` that starts at the margin (a node's ``- id:``, a top-level
+    key): what ran on began there or below, and a 10 MB patch broken near its end took 30 s scanned whole."""
+    first = next((n for n in range(min(stop.line - 1, len(lines) - 1), -1, -1)
+                  if lines[n][:1] not in ("", " ", "\t", "#")), 0)
     last = None
     try:
-        for token in yaml.scan("\n".join(lines[:stop.line + 1]), Loader=yaml.SafeLoader):
-            if isinstance(token, yaml.ScalarToken) and token.start_mark.index < stop.index:
-                last = token
+        for token in yaml.scan("\n".join(lines[first:stop.line + 1]), Loader=yaml.SafeLoader):
+            begin, end = token.start_mark, token.end_mark
+            if isinstance(token, yaml.ScalarToken) and (first + begin.line, begin.column) < (stop.line, stop.column):
+                last = _Scalar(first + begin.line, begin.column, first + end.line, end.column, token.style or "")
     except yaml.YAMLError:
         pass  # the tokens read before the scanner's own error are what is asked about
     return last
