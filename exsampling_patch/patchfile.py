@@ -23,7 +23,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ import yaml
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.errors import Problem
 from exsampling_patch.patch import FORMAT_VERSION, LINK_ARROW, VERSION_KEY, Link, NodeSpec, Patch, PortRef
+from exsampling_patch.patch_hints import arrow_meant, did_you_mean, params_hint
 from exsampling_patch.patchwrite import dumps_patch as dumps_patch
 from exsampling_patch.patchwrite import patch_to_data as patch_to_data
 from exsampling_patch.patchwrite import save_patch as save_patch
@@ -44,7 +44,7 @@ from exsampling_patch.yaml_limits import (
     PatchLoader,
     construct_within_limits,
 )
-from exsampling_patch.yaml_syntax import NO_BREAK_SPACE_HINT, SQUEEZED_PAIR, quoting_hint, syntax_problem
+from exsampling_patch.yaml_syntax import quoting_hint, syntax_problem
 
 _TOP_KEYS = (VERSION_KEY, "name", "description", "node_dirs", "nodes", "links")
 _NODE_KEYS = ("id", "type", "position", "params")
@@ -219,7 +219,7 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
     for key in data:
         if key not in _TOP_KEYS:
             problems.append(source.problem(f"unknown top-level key '{key}'", key,
-                                           hint=_did_you_mean(key, _TOP_KEYS, "known keys:")))
+                                           hint=did_you_mean(key, _TOP_KEYS, "known keys:")))
     version = data.get(VERSION_KEY)
     if version is None:
         problems.append(source.problem(f"missing '{VERSION_KEY}: <format version>'",
@@ -270,7 +270,7 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
         for key in item:
             if key not in _NODE_KEYS:
                 problems.append(source.problem(f"unknown node key '{key}'", *where, key,
-                                               hint=_did_you_mean(key, _NODE_KEYS, "a node has")))
+                                               hint=did_you_mean(key, _NODE_KEYS, "a node has")))
                 if isinstance(item.get("type"), str):
                     parsed.stray_keys.append((problems[-1], item["type"], str(key)))
         node_id, type_name = item.get("id"), item.get("type")
@@ -294,7 +294,7 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
             params = {}
         if not isinstance(params, dict):
             problems.append(source.problem(f"node '{node_id}': 'params' must be a mapping", *where, "params",
-                                           VALUE_LINE, hint=_params_hint(params)))
+                                           VALUE_LINE, hint=params_hint(params)))
             params = {}
         position = item.get("position")
         if position is not None and not (
@@ -318,7 +318,7 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
     seen: set[Link] = set()
     for index, item in enumerate(links):
         where = ("links", index)
-        written, meant = _arrow_meant(item) if isinstance(item, str) else ("", "")
+        written, meant = arrow_meant(item) if isinstance(item, str) else ("", "")
         if isinstance(item, str) and item.count(LINK_ARROW.strip()) == 1 and not meant:
             ends = [end.strip() for end in item.split(LINK_ARROW.strip())]
         elif isinstance(item, dict) and set(item) == set(_LINK_KEYS):
@@ -353,72 +353,6 @@ def _read_links(links: Any, parsed: ParsedPatch) -> None:
         seen.add(link)
         source.link_index[link] = index
         patch.links.append(link)
-
-
-#: Arrows a link is written with by mistake (a typographic arrow pasted from a web page or a math font: '\u2192',
-#: the long '\u27f6', the double '\u21d2'; another language's '=>'; a word processor's '--' or '-' made an em or
-#: en dash: '\u2014>'), and whether each points from the input back to the output.
-_OTHER_ARROWS = (("\u2192", False), ("\u27f6", False), ("\u21d2", False), ("=>", False), ("\u2014>", False),
-                 ("\u2013>", False), ("\u2190", True), ("\u27f5", True), ("\u21d0", True), ("<-", True),
-                 ("<\u2014", True), ("<\u2013", True))
-
-
-#: The link arrow with more arrow characters stuck to it: 'a.out --> b.take' split at '->' was a link from
-#: the output 'out -'.
-_LONG_ARROW = re.compile(r"[-=<>\u2013\u2014]*->[->]*")
-
-#: The characters an arrow is drawn with, stuck to another arrow ('==>', '<--', '\u2192>').
-_ARROW_CHARS = "[-=<>\u2013\u2014\u2190\u2192\u21d0\u21d2\u27f5\u27f6]"
-
-
-def _arrow_meant(text: str) -> tuple[str, str]:
-    """The arrow written and the link ``text`` meant, written with another arrow (``trim.out => pitch.take``,
-    ``trim.out --> pitch.take``), or ('', '')."""
-    long = _LONG_ARROW.search(text) if text.count(LINK_ARROW.strip()) == 1 else None
-    if long is not None:  # the link arrow is there: no other arrow is looked for (a node id may hold '<-')
-        source, target = text[:long.start()].strip(), text[long.end():].strip()
-        wrong = long.group() != LINK_ARROW.strip() and source and target
-        return (long.group(), f"{source}{LINK_ARROW}{target}") if wrong else ("", "")
-    for arrow, backwards in _OTHER_ARROWS:
-        # With the arrow characters stuck to it: 'a.out ==> b.take' split at '=>' meant the output 'out ='.
-        written = list(re.finditer(f"{_ARROW_CHARS}*{re.escape(arrow)}{_ARROW_CHARS}*", text))
-        if len(written) != 1:
-            continue
-        ends = [text[:written[0].start()].strip(), text[written[0].end():].strip()]
-        if all(ends):
-            source, target = reversed(ends) if backwards else ends
-            return written[0].group(), f"{source}{LINK_ARROW}{target}"
-    bare = _BARE_ARROW.fullmatch(text)  # 'a.out b.take', 'a.out > b.take': two ends, half an arrow or none
-    return (bare["arrow"].strip(), f"{bare['from']}{LINK_ARROW}{bare['to']}") if bare else ("", "")
-
-
-#: Two port ends with half an arrow between them, or only spaces.
-_BARE_ARROW = re.compile(r"\s*(?P<from>[^\s.]+\.[^\s.]+)(?P<arrow>\s*[->]\s*|\s+)(?P<to>[^\s.]+\.[^\s.]+)\s*")
-
-
-#: A parameter written with a space where its colon goes (``top_db 60.0``).
-_NO_COLON_PARAM = re.compile(r"([A-Za-z_]\w*)\s+([^\s:].*)")
-
-
-def _params_hint(params: Any) -> str:
-    """How to write a node's ``params`` that are no mapping: ``top_db:50`` (no space after the colon) is text to
-    YAML, and "'params' must be a mapping" did not say which character was missing."""
-    if isinstance(params, str) and "\u00a0" in params:
-        return NO_BREAK_SPACE_HINT.replace("at this column", "in it")
-    pairs = params.split() if isinstance(params, str) else []
-    if pairs and all(SQUEEZED_PAIR.fullmatch(pair) for pair in pairs):
-        meant = ", ".join(f"'{key}: {value}'" for key, _, value in (pair.partition(":") for pair in pairs))
-        return f"a key is followed by a colon and a space: write {meant}"
-    no_colon = _NO_COLON_PARAM.fullmatch(params) if isinstance(params, str) else None
-    if no_colon:  # ``top_db 60.0`` alone under ``params:``: one line of text to YAML, not a pair
-        return f"a parameter is its name, a colon and a space, then its value: write '{no_colon[1]}: {no_colon[2]}'"
-    return "write each parameter as 'name: value' on a line of its own, indented under 'params:'"
-
-
-def _did_you_mean(key: Any, known: tuple[str, ...], known_as: str) -> str:
-    """A misspelt key's hint: the known key it is closest to (``paramz``: ``params``), then all of them."""
-    close = difflib.get_close_matches(str(key), known, n=1)
-    return (f"did you mean '{close[0]}'? " if close else "") + f"{known_as} {', '.join(known)}"
 
 
 def read_patch(path: str | os.PathLike[str]) -> ParsedPatch:
