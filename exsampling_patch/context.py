@@ -64,6 +64,16 @@ class NodeContext:
     def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
         self.fates.append((fate, reason))
 
+    def keep_open(self, node_id: str, take: Any) -> bool:
+        """A node keeps a take from ending: see :meth:`Node.keep_open`. Without a runtime no take ends: nothing is
+        kept."""
+        return False
+
+    def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
+        """A node lets a take it kept open end: see :meth:`Node.close_take`; why it was not loaded, in :attr:`fates`."""
+        if not_loaded:
+            self.fates.append(("not_loaded", not_loaded))
+
     def hold_take(self, node_id: str, take: Any, reason: str) -> None:
         """A node keeps a take waiting: see :meth:`Node.hold_take`."""
         self.held[str(getattr(take, "take_id", take))] = reason

@@ -283,10 +283,25 @@ class Node:
         """Say what became of a take here, for its end (:class:`~exsampling_patch.runtime.events.TakeEnded`).
 
         ``take`` is the take or a message about it; ``fate`` is ``"rejected"`` (a gate: "not sure (dog 31%)"),
-        ``"dropped"`` (ended on purpose: "silent") or ``"error"``. A node that does not pass a take on should say
-        why; the runtime already notes slot assignments and errors raised.
+        ``"dropped"`` (ended on purpose: "silent"), ``"error"``, or ``"not_loaded"`` (an output that did not get an
+        assigned take into its slot: "not loaded into sampler 'sampler': no slot named 'Kick'", said after the
+        slot). A node that does not pass a take on should say why; the runtime already notes slot assignments and
+        errors raised.
         """
         self.context.tell_fate(self.node_id, take, fate, reason)
+
+    def keep_open(self, take: Any) -> bool:
+        """Keep ``take`` (or the take of a message about it) from ending when this handler returns, until
+        :meth:`close_take`: an output whose word on the take comes later (Live's answer to a load) says it on the
+        take's own end, and its source writes the take down as done only then. False where nothing is kept (no
+        runtime, or a take no source began): then there is nothing to close. A take still kept when the patch
+        stops is not done: its source passes it on again at the next start."""
+        return self.context.keep_open(self.node_id, take)
+
+    def close_take(self, take: Any, not_loaded: str = "") -> None:
+        """Let a take kept open (:meth:`keep_open`) end, from any thread; ``not_loaded``: why its slot did not get it
+        here ("not loaded into Live: ..."), said after the slot on its end ("slot HH, not loaded into Live: ...")."""
+        self.context.close_take(self.node_id, take, not_loaded)
 
     def hold_take(self, take: Any, reason: str) -> None:
         """Keep ``take`` (or a message about it) waiting here for something still to come (a slot map's take for

@@ -414,6 +414,12 @@ class AbletonLive(Node):
     def stop(self) -> None:
         self.stop_event.set()
         super().stop()
+        link = getattr(self, "link", None)  # none when start() failed before it
+        if link is not None:
+            # A take kept open for an answer that can no longer come ends (an edit took the node out); as the
+            # patch stops, it stays unfinished instead, and is passed on again at the next start.
+            for waiting in link.answers.unanswered():
+                link.close(waiting, "not known to be loaded into Live: the node stopped before Live answered")
         sock = getattr(self, "_sock", None)  # none when start() failed before it
         if sock is not None:
             sock.close()
@@ -441,8 +447,13 @@ class AbletonLive(Node):
                 float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
         # Written down as sent when Live answers it loaded (the link does): a take redone after a crash while Live
         # was not running goes to it then, rather than being skipped as sent.
-        sent = self.link.load(assignment.slot, args, take.name, sent_key(assignment))
+        # Kept open until Live answers: the take's end says whether Live loaded it (before, "slot HH" either way).
+        kept = assignment if self.keep_open(assignment) else None
+        sent = self.link.load(assignment.slot, args, take.name, sent_key(assignment), kept)
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
-        if sent:
-            self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status(),
-                               **self._warning.ended())
+        if not sent:  # told on the node
+            if kept is not None:
+                self.close_take(kept, f"not loaded into Live: OSC to {self.host}:{self.port} failed")
+            return
+        self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status(),
+                           **self._warning.ended())

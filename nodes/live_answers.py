@@ -30,7 +30,8 @@ ASK = "is Live running, with 'ExSampling' as its Control Surface (Settings > Lin
 
 class Waiting(NamedTuple):
     """One load sent: the slot and path as sent (the script answers with them), the take's name, when, the
-    load's arguments (to send it again), and its sent log's key ("": a take no source stored)."""
+    load's arguments (to send it again), its sent log's key ("": a take no source stored), and the assignment the
+    node keeps open until the answer (None: none kept, as for a load sent again)."""
 
     slot: str
     path: str
@@ -38,6 +39,7 @@ class Waiting(NamedTuple):
     sent_at: float
     args: tuple[Any, ...] = ()
     key: str = ""
+    kept: Any = None
 
 
 class LiveAnswers:
@@ -96,6 +98,13 @@ class LiveAnswers:
                 del self._again[waiting.slot]
         return again
 
+    def unanswered(self) -> list[Waiting]:
+        """The loads still waiting for an answer and not told overdue yet, taken out (the node stops)."""
+        with self._lock:
+            waiting = list(self._waiting)
+            self._waiting.clear()
+        return waiting
+
     def any_to_send_again(self) -> bool:
         with self._lock:
             return bool(self._again)
@@ -137,12 +146,18 @@ class LiveLink:
         self._last_error = ""
         return True
 
-    def load(self, slot: str, args: list[Any], name: str, key: str = "") -> bool:
-        """Send one load and wait for its answer (on the reply loop); ``key``: its sent log's, once Live loaded it."""
+    def load(self, slot: str, args: list[Any], name: str, key: str = "", kept: Any = None) -> bool:
+        """Send one load and wait for its answer (on the reply loop); ``key``: its sent log's, once Live loaded it;
+        ``kept``: the assignment the node keeps open, closed with the answer or when none came in time."""
         sent = self.send("/exsampling/load", args)
         if sent:
-            self.answers.sent(Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key))
+            self.answers.sent(Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key, kept))
         return sent
+
+    def close(self, waiting: Waiting, not_loaded: str = "") -> None:
+        """Let the take kept open for ``waiting`` end (``not_loaded``: why Live did not get it)."""
+        if waiting.kept is not None:
+            self.node.close_take(waiting.kept, not_loaded)
 
     def run(self) -> None:
         from pythonosc.osc_message import OscMessage
@@ -166,6 +181,7 @@ class LiveLink:
     def _silence(self, now: float) -> None:
         for waiting in self.answers.overdue(now):
             self.silent = True
+            self.close(waiting, f"not loaded into Live: Live did not answer within {self.within:g} s")
             self.node.report_error(f"{waiting.name} (slot {waiting.slot}) not loaded: Live did not answer within "
                                    f"{self.within:g} s on {self.where}; {ASK} (sent again once Live answers)")
         if not self.silent and not self.answers.any_to_send_again():
@@ -192,13 +208,17 @@ class LiveLink:
             if found is None:
                 self.node.report_error("Live: " + " ".join(params))
             else:
-                self.node.report_error(f"{found[0].name} not loaded into Live's track '{found[0].slot}': "
-                                       + " ".join(params[1:]))
+                why = " ".join(params[1:])
+                if not found[1]:  # one told overdue was closed then
+                    self.close(found[0], f"not loaded into Live's track '{found[0].slot}': {why}")
+                self.node.report_error(f"{found[0].name} not loaded into Live's track '{found[0].slot}': {why}")
         elif address == "/exsampling/loaded":
             self.loaded += 1
             found = self.answers.answered(params[0], params[1]) if len(params) > 1 else None
             if found is not None and found[0].key and self.sent_log is not None:
                 self.sent_log.add(found[0].key)
+            if found is not None and not found[1]:
+                self.close(found[0])
             self.node.report_status(live_loaded=self.loaded, live_method=params[-1] if params else "")
             if found is not None and found[1]:
                 late = time.monotonic() - found[0].sent_at

@@ -42,6 +42,7 @@ from exsampling_patch.runtime import (
     TakeEnded,
 )
 from exsampling_patch.runtime.events import opened_keys
+from exsampling_patch.runtime.ledger import slots_text
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
@@ -353,7 +354,11 @@ class StageConsole:
         heard = (f"{label} {confidence:.0%}" if isinstance(confidence, int | float) and confidence > 0 and label
                  else "")
         if event.fate == "slot":
-            fate = f"{heard} -> {', '.join(event.slots)}" if heard else event.reason
+            # The reason goes on after its slots with what an output did not load ("slot HH, not loaded into Live:
+            # ..."): said after the label's arrow too, on the take's own line.
+            slots = slots_text(event.slots)
+            told = event.reason[len(slots):] if event.reason.startswith(slots) else ""
+            fate = f"{heard} -> {', '.join(event.slots)}{told}" if heard else event.reason
             if known.get("rejected"):  # the gate's fallback slot (the map said why): "kick 97% -> Chorus" said none
                 fate += f" (gate's fallback: {known['rejected']})"
         else:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.runtime.events import EventBus, NodeStatus, TakeEnded, merge_status, opened_keys
-from exsampling_patch.runtime.ledger import TakeLedger, take_key
+from exsampling_patch.runtime.ledger import NOT_LOADED, TakeLedger, take_key
 from exsampling_patch.runtime.plan import Plan
 from exsampling_patch.runtime.recovery import Sign, sign_of
 
@@ -29,6 +29,7 @@ class EngineSide(Protocol):
     _local: threading.local
     _status_lock: threading.Lock
     _starting: tuple[str, str] | None
+    _stopping: bool
 
     def _emit(self, node_id: str, port: str, message: Any) -> None: ...
 
@@ -85,6 +86,22 @@ class EngineContext(NodeContext):
         key = take_key(take)
         if key is not None:
             self._engine.ledger.note(key, node_id, fate, reason)
+
+    def keep_open(self, node_id: str, take: Any) -> bool:
+        key = take_key(take)
+        return key is not None and self._engine.ledger.add(key, 1)
+
+    def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
+        key = take_key(take)
+        if key is None:
+            return
+        if not_loaded:
+            self._engine.ledger.note(key, node_id, NOT_LOADED, not_loaded)
+        if self._engine._stopping:  # kept past the stop: not done, its source passes it on again at the next start
+            return
+        ended = self._engine.ledger.finish(key, node_id, reached=True)
+        if ended is not None:
+            self._engine._ended(ended)
 
     def hold_take(self, node_id: str, take: Any, reason: str) -> None:
         key = take_key(take)

@@ -4,15 +4,19 @@ A take starts when a source emits it. Every message that carries it (the take, a
 assignment, one-shots split from it: all keyed by the id of the take the source emitted) is counted when it
 is queued for a node and counted off when that node has handled it. When nothing of a take is left in flight,
 the take has ended: whatever it reached (a slot, a writer, an output) or wherever it stopped (a gate's rejection,
-a node that dropped it, an error), and nothing more will happen to it. Then, and only then, its source may
-write it down as done: work in flight when the process dies is not done, and is redone at the next start.
+a node that dropped it, an error), and nothing more will happen to it; an output whose word on a take comes later
+(Live's answer to a load) keeps it open until then (:meth:`~exsampling_patch.node.Node.keep_open`). Then, and only
+then, its source may write it down as done: work in flight when the process dies is not done, and is redone at the
+next start.
 
 What a take's end was is gathered on the way: a slot assignment emitted, a fate a node told
 (:meth:`~exsampling_patch.node.Node.tell_fate`), an error on a node, a copy dropped with a node a live edit took
 out, a copy that reached an end (handled by a node that passed nothing of it on), a take a node still holds
 waiting for something (:meth:`~exsampling_patch.node.Node.hold_take`: a slot map's take whose prediction never
 came), a copy emitted on an output linked to nothing. The most telling one is the take's fate: a take ends 'done'
-only where it reached an end, never where it was left waiting or went nowhere.
+only where it reached an end, never where it was left waiting or went nowhere. A slot outranks an error, but an
+output that did not get the take into its slot says so (fate :data:`NOT_LOADED`), on the take's own line:
+"slot HH, not loaded into Live: Live did not answer within 2 s" (before, "slot HH", the failure on a line apart).
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ from exsampling_patch.runtime.events import TakeEnded
 #: took out (:meth:`TakeLedger.lost`) is no node's word on the take: where another copy reached an end, the take
 #: is 'done' and the lost copy said after it; where none did, it is 'dropped'.
 FATES = ("skipped", "slot", "error", "rejected", "dropped", "done")
+
+#: Told by an output that did not get an assigned take into its slot (reason: "not loaded into Live: ..."): no fate
+#: of its own, but said after the slot on the take's end; with no slot, an error.
+NOT_LOADED = "not_loaded"
 
 
 def take_of(message: Any) -> Take | None:
@@ -48,7 +56,19 @@ def take_key(message: Any) -> str | None:
 
 
 class _Open:
-    __slots__ = ("count", "held", "lost", "notes", "nowhere", "reached", "recorder", "slots", "source", "started")
+    __slots__ = (
+        "count",
+        "held",
+        "lost",
+        "not_loaded",
+        "notes",
+        "nowhere",
+        "reached",
+        "recorder",
+        "slots",
+        "source",
+        "started",
+    )
 
     def __init__(self, recorder: str, source: str) -> None:
         self.count = 0
@@ -61,6 +81,7 @@ class _Open:
         self.reached = ""  # the first node whose handler took a copy to an end
         self.held: dict[str, str] = {}  # node -> why it holds the take (waiting for what), until it lets it go
         self.nowhere = ""  # the first output ('node.port') linked to nothing that a copy was emitted on
+        self.not_loaded: list[tuple[str, str]] = []  # (node, reason) of each output that did not load it, in order
 
 
 class TakeLedger:
@@ -108,13 +129,17 @@ class TakeLedger:
             return True
 
     def note(self, take_id: str, node_id: str, fate: str, reason: str, slot: str | None = None) -> None:
-        """What happened to an open take at ``node_id`` (fate one of :data:`FATES`)."""
+        """What happened to an open take at ``node_id`` (fate one of :data:`FATES`, or :data:`NOT_LOADED`)."""
         with self._lock:
             entry = self._open.get(take_id)
             if entry is None:
                 return
             if slot is not None and slot not in entry.slots:
                 entry.slots.append(slot)
+            if fate == NOT_LOADED:
+                if (node_id, reason) not in entry.not_loaded:
+                    entry.not_loaded.append((node_id, reason))
+                return
             entry.notes.setdefault(fate, (node_id, reason))
 
     def lost(self, take_id: str, node_id: str, reason: str) -> None:
@@ -180,8 +205,11 @@ def _ended(take_id: str, entry: _Open, last_node: str) -> TakeEnded:
         return TakeEnded(node, fate="skipped", reason=reason, **common)
     if entry.slots:
         node, _ = entry.notes.get("slot", (last_node, ""))
-        word = "slot" if len(entry.slots) == 1 else "slots"
-        return TakeEnded(node, fate="slot", reason=f"{word} {', '.join(entry.slots)}", **common)
+        told = "".join(f", {reason}" for _, reason in entry.not_loaded)
+        return TakeEnded(node, fate="slot", reason=slots_text(entry.slots) + told, **common)
+    if entry.not_loaded:  # an assignment no one noted (a node's own): not loaded is its error
+        node, reason = entry.not_loaded[0]
+        return TakeEnded(node, fate="error", reason=reason, **common)
     for fate in FATES[2:-1]:
         if fate in entry.notes:
             node, reason = entry.notes[fate]
@@ -198,6 +226,12 @@ def _ended(take_id: str, entry: _Open, last_node: str) -> TakeEnded:
         return TakeEnded(node, fate="dropped", reason=f"went nowhere: {entry.nowhere} is linked to nothing", **common)
     reason = "nothing is linked to its source" if last_node == entry.source else f"done ({last_node})"
     return TakeEnded(last_node, fate="done", reason=reason, **common)
+
+
+def slots_text(slots: tuple[str, ...] | list[str]) -> str:
+    """How a take's end names its slots ("slot HH", "slots HH, Snare"): the start of a 'slot' end's reason, which
+    goes on with what an output did not load (the stage console puts the label before it)."""
+    return f"{'slot' if len(slots) == 1 else 'slots'} {', '.join(slots)}"
 
 
 def slot_of(message: Any) -> str | None:

@@ -269,6 +269,7 @@ class Sampler(Node):
             index = self._slot_index(assignment.slot)
         except KeyError as error:
             self.report_error(str(error.args[0]))
+            self.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{self.node_id}': {error.args[0]}")
             return
         record = self.records[index]
         with self._records_lock:

@@ -1,0 +1,142 @@
+"""A take's own end line says when its slot's output did not load it: Live not answering, Live's error, the
+built-in sampler's unknown slot.
+
+Before, a take assigned to a slot ended "slot HH" whatever became of its load: the failure was told on a line
+apart (Live's answer came after the take had ended), and a performer reading the take's line believed it loaded.
+Now ``ableton_live`` keeps the take open until Live answers (or ``answer_within`` passes), and its end reads
+"slot HH, not loaded into Live: ...". Run in the real engine, over real UDP; Live's side is the remote script
+against ``live_standin`` (the one mock the project allows), ticked as Live's display timer would.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import exsampling_ableton_remote as ableton_remote
+from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import NodeStatus, TakeEnded
+from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.takes import write_take
+
+from .helpers import sine_take
+from .live_standin import CInstance, Song, Track
+from .test_ableton_live_answers import free_udp_port
+
+
+class Ticking:
+    """The remote script in a stand-in Live whose tracks are ``names``, its display timer ticking."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.tracks = [Track(name) for name in names]
+        self.surface = ableton_remote.ExSamplingSurface(CInstance(Song(self.tracks)), port=0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, daemon=True)
+        self._thread.start()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.01):
+            self.surface.update_display()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.surface.disconnect()
+
+
+@pytest.fixture
+def live() -> Iterator[Ticking]:
+    made = Ticking(["HH"])
+    yield made
+    made.close()
+
+
+def run(tmp_path: Path, node: NodeSpec, assignment: SlotAssignment,
+        at_end: Callable[[], object] = lambda: None) -> tuple[TakeEnded, str, object]:
+    """The take's end, the console's line for it, and what ``at_end`` said as the take ended, ``assignment`` given
+    to ``node`` in a running engine."""
+    patch = Patch()
+    patch.add_node(node)
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    ended: list[TakeEnded] = []
+    said: list[object] = []
+
+    def end(event: object) -> None:
+        said.append(at_end())
+        ended.append(event)  # type: ignore[arg-type]
+
+    engine.events.subscribe(console, TakeEnded, NodeStatus)
+    engine.events.subscribe(end, TakeEnded)
+    engine.start(patch)
+    try:
+        engine.inject(node.id, "assign" if node.type == "sampler" else "assignment", assignment)
+        deadline = time.monotonic() + 5
+        while not ended and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        engine.stop()
+    assert len(ended) == 1
+    lines = [line for line in err.getvalue().splitlines() if assignment.take.name in line]
+    assert len(lines) == 1, err.getvalue()
+    return ended[0], lines[0], said[0]
+
+
+def live_node(tmp_path: Path, port: int) -> NodeSpec:
+    return NodeSpec("live", "ableton_live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")})
+
+
+def test_a_take_live_does_not_answer_ends_not_loaded(tmp_path: Path) -> None:
+    take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+    ended, line, _ = run(tmp_path, live_node(tmp_path, free_udp_port()), SlotAssignment("HH", take, "knock", 0.9))
+    assert ended.fate == "slot" and ended.slots == ("HH",)
+    assert ended.reason == "slot HH, not loaded into Live: Live did not answer within 0.3 s"
+    assert line.endswith(": slot HH, not loaded into Live: Live did not answer within 0.3 s "
+                         f"({ended.seconds * 1e3:.0f} ms)")
+    assert ended.seconds >= 0.3  # it ended once the wait was over, not as the load went
+
+
+def test_a_take_live_refuses_ends_with_its_reason(tmp_path: Path, live: Ticking) -> None:
+    take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+    ended, line, _ = run(tmp_path, live_node(tmp_path, live.surface.port),
+                         SlotAssignment("Chorus", take, "knock", 0.9))
+    assert ended.reason == "slot Chorus, not loaded into Live's track 'Chorus': no track named 'Chorus' (tracks: HH)"
+    assert ended.reason in line
+
+
+def test_a_take_live_loads_ends_in_its_slot_once_loaded(tmp_path: Path, live: Ticking) -> None:
+    take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+    ended, line, loaded = run(tmp_path, live_node(tmp_path, live.surface.port),
+                              SlotAssignment("HH", take, "knock", 0.9), at_end=lambda: live.surface.loaded)
+    assert ended.reason == "slot HH" and line.endswith(f": slot HH ({ended.seconds * 1e3:.0f} ms)")
+    assert loaded == 1  # Live had loaded it when the take ended
+    assert live.tracks[0].clip_slots[0].clip is not None
+
+
+def test_a_take_for_a_slot_the_sampler_lacks_ends_not_loaded(tmp_path: Path) -> None:
+    take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+    sampler = NodeSpec("sampler", "sampler", {"device": "none", "virtual_port": "", "audio_process": False})
+    ended, line, _ = run(tmp_path, sampler, SlotAssignment("Kick", take, "knock", 0.9))
+    assert ended.reason.startswith("slot Kick, not loaded into sampler 'sampler': no slot named 'Kick'; slots are HH")
+    assert ended.reason in line
+
+
+def test_the_console_says_the_label_then_what_was_not_loaded() -> None:
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_live"))
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    console(NodeStatus("classifier", {"take": "take7", "label": "hi-hat", "confidence": 0.94}))
+    console(TakeEnded("live", take_id="take7", recorder="Mika", fate="slot", slots=("HH",), seconds=0.5,
+                      reason="slot HH, not loaded into Live: Live did not answer within 2 s"))
+    assert err.getvalue().rstrip().endswith(
+        " take7 from Mika: hi-hat 94% -> HH, not loaded into Live: Live did not answer within 2 s (500 ms)")
