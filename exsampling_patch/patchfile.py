@@ -47,7 +47,8 @@ from exsampling_patch.yaml_limits import (
 from exsampling_patch.yaml_syntax import quoting_hint, syntax_problem
 
 _TOP_KEYS = (VERSION_KEY, "name", "description", "node_dirs", "nodes", "links")
-_NODE_KEYS = ("id", "type", "position", "params")
+#: A node's own keys; its parameters go under ``params``.
+NODE_KEYS = ("id", "type", "position", "params")
 _LINK_KEYS = ("from", "to")  # the long form of a link, also read
 
 Path_ = tuple[Any, ...]
@@ -265,12 +266,17 @@ def _read_nodes(nodes: Any, parsed: ParsedPatch) -> None:
     for index, item in enumerate(nodes):
         where = ("nodes", index)
         if not isinstance(item, dict):
-            problems.append(source.problem("a node must be a mapping with 'id' and 'type'", *where))
+            problems.append(source.problem(  # 'links:' indented: the links read as nodes
+                "a node must be a mapping with 'id' and 'type'", *where,
+                hint="a link among the nodes: links go under 'links:', written at the margin"
+                if isinstance(item, str) and LINK_ARROW.strip() in item else ""))
             continue
         for key in item:
-            if key not in _NODE_KEYS:
-                problems.append(source.problem(f"unknown node key '{key}'", *where, key,
-                                               hint=did_you_mean(key, _NODE_KEYS, "a node has")))
+            if key not in NODE_KEYS:
+                problems.append(source.problem(
+                    f"unknown node key '{key}'", *where, key,
+                    hint=f"'{key}' is a top-level key: write it at the margin, with no spaces before it"
+                    if key in _TOP_KEYS else did_you_mean(key, NODE_KEYS, "a node has")))
                 if isinstance(item.get("type"), str):
                     parsed.stray_keys.append((problems[-1], item["type"], str(key)))
         node_id, type_name = item.get("id"), item.get("type")
