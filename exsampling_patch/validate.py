@@ -24,7 +24,7 @@ from exsampling_patch.note_checks import note_problems
 from exsampling_patch.param_checks import node_type_problems, patch_warnings
 from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Link, Patch, PortRef, fixed_id, id_problems
-from exsampling_patch.patchfile import ParsedPatch, SourceMap, read_patch
+from exsampling_patch.patchfile import NODE_KEYS, ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
 from exsampling_patch.ports import PREDICTION, SLOT
 from exsampling_patch.registry import PluginProblem, Registry
@@ -109,7 +109,9 @@ def check_patch(
                 problems.append(Problem(
                     f"node '{node_id}': {spec.type} has no parameter '{name}'", source.file,
                     source.node_line(node_id, "params", name),
-                    hint=f"did you mean '{close[0]}'?" if close
+                    hint=f"'{name}' is the node's own, not a parameter: write it as far in as 'type:', above "
+                    "'params:'" if name in NODE_KEYS
+                    else f"did you mean '{close[0]}'?" if close
                     else f"its parameters: {', '.join(node_type.param_specs) or 'none'}",
                 ))
                 continue
