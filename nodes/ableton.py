@@ -418,8 +418,14 @@ class AbletonLive(Node):
         if link is not None:
             # A take kept open for an answer that can no longer come ends (an edit took the node out); as the
             # patch stops, it stays unfinished instead, and is passed on again at the next start.
-            for waiting in link.answers.unanswered():
+            unanswered = link.answers.unanswered()
+            for waiting in unanswered:
                 link.close(waiting, "not known to be loaded into Live: the node stopped before Live answered")
+            if unanswered:  # sent within answer_within of the stop: never told otherwise
+                names = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in unanswered)
+                self.report_status(warning=f"stopped before Live answered {len(unanswered)} "
+                                           f"take{'s' if len(unanswered) != 1 else ''} sent to {link.where}: {names}; "
+                                           "not known to be loaded")
         sock = getattr(self, "_sock", None)  # none when start() failed before it
         if sock is not None:
             sock.close()

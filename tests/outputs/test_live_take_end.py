@@ -140,3 +140,29 @@ def test_the_console_says_the_label_then_what_was_not_loaded() -> None:
                       reason="slot HH, not loaded into Live: Live did not answer within 2 s"))
     assert err.getvalue().rstrip().endswith(
         " take7 from Mika: hi-hat 94% -> HH, not loaded into Live: Live did not answer within 2 s (500 ms)")
+
+
+def test_takes_live_has_not_answered_at_the_stop_are_named(tmp_path: Path) -> None:
+    # Before, a take sent less than answer_within before the stop was never told unanswered.
+    port = free_udp_port()
+    patch = Patch()
+    patch.add_node(NodeSpec("live", "ableton_live", {"port": port, "answer_within": 30.0,
+                                                     "folder": str(tmp_path / "live")}))
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    err = io.StringIO()
+    ended: list[object] = []
+    engine.events.subscribe(StageConsole(patch, err=err), TakeEnded, NodeStatus)
+    engine.events.subscribe(ended.append, TakeEnded)
+    engine.start(patch)
+    knock = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+    bell = write_take(sine_take(880.0, seconds=0.2), tmp_path / "bell.wav")
+    engine.inject("live", "assignment", SlotAssignment("HH", knock, "knock", 0.9))
+    engine.inject("live", "assignment", SlotAssignment("Snare", bell, "bell", 0.9))
+    deadline = time.monotonic() + 5
+    while engine.status.get("live", {}).get("slot") != "Snare" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    engine.stop()
+    assert err.getvalue().splitlines()[-1].endswith(
+        f" warning from node 'live': stopped before Live answered 2 takes sent to 127.0.0.1:{port}: {knock.name} (HH), "
+        f"{bell.name} (Snare); not known to be loaded")
+    assert ended == [] and len(engine.ledger) == 2  # not done: their sources pass them on again at the next start
