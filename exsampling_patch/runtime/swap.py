@@ -19,7 +19,8 @@ plugin's ``sys.exit()``) is reported on the node too, named in ``Engine.failed_c
 start() or update(). Out of step 1 of an edit, it first *rolls the edit back* (:meth:`PlanSwap._roll_back`): the
 added nodes are stopped and dropped, what was queued for them is *handed back* to the nodes the plan that ran
 routes it to (a take only the edit's nodes had is told 'dropped with node X: the edit that added it was not
-swapped in'), and the changed nodes restarted so far are restarted as they were. Out of a removed node's
+swapped in'), and the changed nodes restarted so far are restarted as they were, as are the removed nodes told
+they leave that do something then (a pattern's scheduler ended). Out of a removed node's
 ``stop()`` in step 2, it rolls nothing back: the new plan runs, the other removed nodes are still retired, and it
 is raised after step 3.
 
@@ -130,8 +131,9 @@ class PlanSwap(NodeStops):
 
     def _swap_in(self, plan: Plan, restarted: dict[str, Node]) -> tuple[list[str], list[str]]:
         """Build, prepare and start the added nodes and restart the changed ones, each noted in ``restarted`` with
-        the node that ran as its restart begins (for :meth:`_roll_back`); returns the added nodes and the removed
-        ones, still to be retired. After :meth:`abort_start` during a start, its nodes not started yet are left
+        the node that ran as its restart begins (for :meth:`_roll_back`), as is each removed node whose type has a
+        :meth:`Node.leaving` of its own, before it is told it leaves; returns the added nodes and the removed ones,
+        still to be retired. After :meth:`abort_start` during a start, its nodes not started yet are left
         unstarted; an edit's are all started."""
         old = self._plan
         added, changed, removed = [], [], []
@@ -150,6 +152,12 @@ class PlanSwap(NodeStops):
                 self._build_into(node_id, plan)
         for node_id in removed:
             self._left_why[node_id] = "removed by an edit"
+            cell = self._cells.get(node_id)
+            if cell is not None and type(cell.node).leaving is not Node.leaving:
+                # Told it leaves, it may have ended its work (a pattern's scheduler): a roll-back rebuilds it, as a
+                # changed node. Left running, it was silent for the rest of the show. One that keeps Node's no-op
+                # was not touched, and runs on as it was.
+                restarted[node_id] = cell.node
             self._tell_leaving(node_id)
         self._plan = plan  # from here on, emits follow the new routes
         # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
@@ -188,6 +196,9 @@ class PlanSwap(NodeStops):
                 self._stop_leaving(node_id, cell)
         for node_id in added:
             self._left_why[node_id] = "the edit that added it was not swapped in"
+        for node_id in old.order:  # the ones the edit removed are in the plan again
+            if node_id not in plan.node_types:
+                self._left_why.pop(node_id, None)
         self._plan = old  # emits follow the old routes again: the added nodes get no more
         for node_id in added:
             del self._cells[node_id]

@@ -6,12 +6,14 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.sampler.ring import NOTE_ON
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
+from tests.core.engine_nodes import Quits, Sink
 
 from .helpers import sine_take
 
@@ -53,3 +55,33 @@ def test_the_steps_a_removed_pattern_sent_ahead_do_not_play() -> None:
     assert started and min(started) < edited_at
     assert max(started) <= edited_at, np.round(np.array(started) - edited_at, 3)
     assert not sounding
+
+
+def test_a_pattern_an_edit_rolled_back_would_remove_plays_on() -> None:
+    """Told it leaves, the pattern ended its scheduler; the edit then failed (a plugin's sys.exit() in start()) and
+    was rolled back: the pattern is rebuilt as it ran, and plays on. Left as it was, it played no step again. A
+    removed node that does nothing when told it leaves runs on untouched."""
+    registry = Registry.default(entry_points=False)
+    for node_type in (Quits, Sink):
+        registry.register(node_type, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("pat", "pattern", {"patterns": {"HH": "x"}, "tempo": 240.0, "lookahead_ms": 100.0}))
+    patch.add_node(NodeSpec("snk", "sink"))
+    edited = Patch()  # both removed, and a node added whose start() quits
+    edited.add_node(NodeSpec("quitter", "quits", {"quit_in": "start"}))
+    engine = Engine(registry, workers=1, pin_workers=False)
+    engine.start(patch)
+    try:
+        sink = engine.node("snk")
+        with pytest.raises(SystemExit):
+            engine.update(edited)
+        pattern = engine.node("pat")
+        played = pattern.steps_played
+        deadline = time.monotonic() + 5.0  # 16 steps a second at 240 BPM
+        while pattern.steps_played < played + 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pattern.steps_played >= played + 8, "the pattern plays no step after the rolled-back edit"
+        assert engine.node("snk") is sink
+        assert "pat" not in engine._left_why  # in the plan again: not told as removed by an edit
+    finally:
+        engine.stop()
