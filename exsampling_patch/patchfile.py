@@ -212,6 +212,12 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
         return ParsedPatch(patch, source, [Problem(f"YAML error: {error}", file, 1)])
     finally:
         loader.dispose()
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        # A save cut short leaves an empty file: there is no YAML mistake to look for.
+        empty = "is empty" if not text.strip() else "holds only comments"
+        problems.append(Problem(f"the patch file {empty}", file, hint=f"start it with '{VERSION_KEY}: "
+                                f"{FORMAT_VERSION}', then its nodes and links: docs/patch-format.md shows how"))
+        return ParsedPatch(patch, source, problems)
     if not isinstance(data, dict):
         problems.append(source.problem("a patch file must be a YAML mapping with 'nodes' and 'links'",
                                        hint=f"start the file with '{VERSION_KEY}: {FORMAT_VERSION}'"))

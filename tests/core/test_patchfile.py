@@ -231,3 +231,16 @@ def test_a_link_written_with_another_arrow_is_told_the_link_meant(link: str, arr
     [problem] = loads_patch(text).problems
     assert (problem.line, problem.hint) == (
         8, f"'{arrow}' is not the link arrow, '->': did you mean 'a.outlet -> b.inlet'?"), problem
+
+
+@pytest.mark.parametrize(("text", "told"), [("", "the patch file is empty"), ("\n  \n", "the patch file is empty"),
+                                            ("# my show\n", "the patch file holds only comments")])
+def test_an_empty_patch_file_is_told_as_empty(tmp_path: Path, text: str, told: str) -> None:
+    # A save cut short (a full disk, a crash) leaves an empty file: "must be a YAML mapping with 'nodes' and
+    # 'links'" sent the performer looking for a YAML mistake in a file with nothing in it.
+    path = tmp_path / "show.yaml"
+    path.write_text(text, encoding="utf-8")
+    (problem,) = read_patch(path).problems
+    assert problem.message == told
+    assert problem.hint == ("start it with 'exsampling_patch: 1', then its nodes and links: docs/patch-format.md "
+                            "shows how")
