@@ -355,10 +355,11 @@ class SamplerCore(SlotMixer):
                 self.env_step[slot, v] = self.release_step
 
     def _all_off(self, channel: int, sender: int = 0) -> None:
-        """All notes (sound) off on ``channel``: the voices its notes started (a negative one: every voice). It
+        """All notes (sound) off on ``channel``: the voices its notes started (a negative one: every channel). It
         released every slot, so a DAW's all-notes-off on one channel ended the keyboard's notes on the others. With
-        a ``sender`` tag, only the voices that sender's notes started: a pattern voiding what it sent ended a
-        keyboard's notes held on its channel, and another pattern's."""
+        a ``sender`` tag, only the voices that sender's notes started, on every channel too (as :meth:`_cancel_held`
+        voids that sender's held events only): a pattern voiding what it sent ended a keyboard's notes held on its
+        channel, and another pattern's. Untagged (the sampler's own stop, a DAW's CC 123), every voice there."""
         hit, other = self._off_voices, self._off_other
         if channel < 0:
             np.copyto(hit, self.active)
