@@ -47,6 +47,8 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
     if mark is not None and _tab_indented(text, mark.line):
         # libyaml's "found character that cannot start any token" does not say the character is a tab.
         hint = "this line is indented with a tab: YAML indents with spaces only"
+    elif mark is not None and _TAB_AFTER_DASH.match(_line(text, mark.line)):  # the Tab key after typing '-'
+        hint = "a tab after the list item's '-': YAML needs a space there"
     elif mark is not None and any(word in (error.problem or "") for word in ("expected", "mapping values")):
         # "did not find expected key", "mapping values are not allowed": often a line indented to no level of the
         # lines above (or under a value, as its continuation): say by how much.
@@ -199,6 +201,15 @@ def _indents(text: str, line: int) -> tuple[int, int, bool] | None:
 
 def _spaces(count: int) -> str:
     return f"{count} space{'' if count == 1 else 's'}"
+
+
+#: A list item's dash followed by a tab (``-\tid: b``): libyaml says only "cannot start any token".
+_TAB_AFTER_DASH = re.compile(r"[ ]*-\t")
+
+
+def _line(text: str, line: int) -> str:
+    lines = text.split("\n")
+    return lines[line] if 0 <= line < len(lines) else ""
 
 
 def _tab_indented(text: str, line: int) -> bool:
