@@ -37,6 +37,7 @@ from exsampling_patch.runtime import (
     showlog,
 )
 from exsampling_patch.runtime.events import TakeEnded, merge_status
+from exsampling_patch.runtime.ledger import slots_text
 from exsampling_patch.runtime.parts import error_text
 from exsampling_patch.runtime.recovery import ErrorState
 
@@ -76,6 +77,9 @@ class TakePoint:
     #: (the reason, for a person: "slot Bass", "skipped: slot Bass locked", "rejected: not sure (dog 31%)").
     fate: str | None = None
     end: str | None = None
+    #: What an output did not load of a take that ended in its slot (its reason after the slots: "not loaded into
+    #: Live: Live did not answer within 2 s"); "" where each output loaded it.
+    not_loaded: str = ""
 
 
 @dataclass
@@ -264,6 +268,9 @@ class RuntimeObserver:
         if point is None:
             point = self._point(Take(np.zeros(0, np.float32), 1, take_id=event.take_id, source=event.source))
         point.fate, point.end = event.fate, event.reason
+        slots = slots_text(event.slots)
+        told = event.fate == "slot" and event.reason.startswith(slots)
+        point.not_loaded = event.reason[len(slots):].removeprefix(", ") if told else ""
         if event.fate == "slot" and event.slots:
             point.slot = event.slots[0]
         elif event.fate != "slot":

@@ -17,7 +17,7 @@ import numpy as np
 
 from exsampling_patch.editor import geo
 from exsampling_patch.editor.history import UNSET
-from exsampling_patch.editor.live import Runner, RuntimeObserver, envelope
+from exsampling_patch.editor.live import Runner, RuntimeObserver, TakePoint, envelope
 from exsampling_patch.editor.live_badges import meter_fill
 from exsampling_patch.editor.pattern_grid import PatternPanel
 from exsampling_patch.editor.present_combo import COMBOS, PresentCombos
@@ -42,6 +42,19 @@ QR_CELL = 3
 FRAME_PAD_X = 4  # ImGui's frame padding: a field's text starts this far in from its edges
 MIDI_LIT_S = 0.25  # how long a slot's MIDI lamp stays lit after a note reached it
 LAMP_ON, LAMP_OFF = (255, 200, 60), (70, 70, 80)
+
+
+def last_take_text(last: TakePoint) -> str:
+    """The performance view's line for the last take: who, what was heard, and what became of it ("loaded in slot
+    HH"; where an output did not load it, its end as told: "slot HH, not loaded into Live: ...")."""
+    what = f"last take {last.name or last.take_id} from {last.source or '?'}"
+    if last.label:
+        what += f": {last.label}" + (f" {last.confidence:.0%}" if last.confidence is not None else "")
+    if last.end:  # what became of it, as its TakeEnded told
+        what += f": loaded in {last.end}" if last.fate == "slot" and not last.not_loaded else f": {last.end}"
+    elif last.slot:
+        what += f" -> slot {last.slot}"
+    return what
 
 
 class PerformanceView:
@@ -115,14 +128,7 @@ class PerformanceView:
             self._update_slot(node_id, slot)
         last = self.observer.last_take
         if last is not None:
-            what = f"last take {last.name or last.take_id} from {last.source or '?'}"
-            if last.label:
-                what += f": {last.label}" + (f" {last.confidence:.0%}" if last.confidence is not None else "")
-            if last.end:  # what became of it, as its TakeEnded told
-                what += f": loaded in {last.end}" if last.fate == "slot" else f": {last.end}"
-            elif last.slot:
-                what += f" -> slot {last.slot}"
-            dpg.set_value(f"{self.tag}:last_take", what)
+            dpg.set_value(f"{self.tag}:last_take", last_take_text(last))
         self.patterns.refresh()
         message = self.message or self.patterns.message
         dpg.set_value(f"{self.tag}:message", message)
@@ -225,8 +231,9 @@ class PerformanceView:
         dpg.set_value(t("take_tip"), tip)
         ended = self.observer.slot_ends.get(slot.name.lower())
         if ended is not None:  # what became of the slot's last take; its id in the tooltip
-            dpg.set_value(t("fate"), clip(fate_word(ended.fate, ended.end), TAKE_CHARS))
-            dpg.set_value(t("fate_tip"), f"last take {fate_text(ended.name or ended.take_id, ended.fate, ended.end)}")
+            dpg.set_value(t("fate"), clip(fate_word(ended.fate, ended.end, ended.not_loaded), TAKE_CHARS))
+            told = fate_text(ended.name or ended.take_id, ended.fate, ended.end, ended.not_loaded)
+            dpg.set_value(t("fate_tip"), f"last take {told}")
         dpg.set_value(t("label"), clip(slot.label or "-", LABEL_CHARS))
         dpg.set_value(t("label_tip"), slot.label or "no label")
         dpg.set_value(t("pitch"), f"{slot.pitch_hz:.1f} Hz" if isinstance(slot.pitch_hz, int | float) else "-")

@@ -140,18 +140,19 @@ def take_text(slot: SlotState, width: int = 16) -> tuple[str, str]:
     return short_id(name, width), tip
 
 
-def fate_word(fate: str | None, end: str | None) -> str:
-    """What became of a take, for a slot row: ``loaded``, ``skipped: locked``, or the take's end as told."""
+def fate_word(fate: str | None, end: str | None, not_loaded: str = "") -> str:
+    """What became of a take, for a slot row: ``loaded``, ``skipped: locked``, or the take's end as told;
+    ``not_loaded``: what an output said it did not load of a take in its slot (said in place of "loaded")."""
     if fate == "slot":
-        return "loaded"
+        return not_loaded or "loaded"
     if fate == "skipped":
         return "skipped: locked" if end and "locked" in end else (end or "skipped")
     return end or fate or "?"
 
 
-def fate_text(take_id: str, fate: str | None, end: str | None) -> str:
+def fate_text(take_id: str, fate: str | None, end: str | None, not_loaded: str = "") -> str:
     """The take's id and what became of it (:func:`fate_word`): ``dog-1 loaded``."""
-    return f"{take_id} {fate_word(fate, end)}"
+    return f"{take_id} {fate_word(fate, end, not_loaded)}"
 
 
 AUDITION_S = 0.6  # how long an audition note is held
