@@ -209,13 +209,22 @@ class ConfidenceGate(_SlotTableRows, Node):
     base_table = base_table_param("with judge: slot, as the slot map's: ")
     table = table_param("with judge: slot, the slots summed, as the slot map's table (give it the map's rows): ")
 
+    #: The table judged by, normalised once (an edit of the table rebuilds the node): by start(), or by the first
+    #: prediction of a gate never started (a subclass whose start() does not call this one's, a test).
+    _table: dict[str, str] | None = None
+
     def start(self) -> None:
+        self._table = self._judged_table()
+
+    def _judged_table(self) -> dict[str, str]:
         # The table matters only to judge: slot; with the shipped rows it is the rule the threshold was fitted with.
-        # Normalised once here, not for each prediction (an edit of the table rebuilds and starts the node again).
-        self._table = self.slot_table() if self.judge == "slot" else DEFAULT_SLOT_TABLE
+        return self.slot_table() if self.judge == "slot" else DEFAULT_SLOT_TABLE
 
     def on_prediction(self, prediction: Prediction) -> None:
-        why = gate_reason(prediction, self.threshold, judged_confidence(prediction, self.judge, self._table))
+        table = self._table
+        if table is None:
+            table = self._table = self._judged_table()
+        why = gate_reason(prediction, self.threshold, judged_confidence(prediction, self.judge, table))
         self.report_status(take=prediction.take.take_id, label=prediction.label or "nothing",
                            confidence=prediction.confidence, passed=why is None, **({"reason": why} if why else {}))
         if why is None:

@@ -93,6 +93,31 @@ def test_gate_judging_slots_passes_a_sound_split_between_labels_of_one_slot() ->
     assert by_slot.context.emitted[-1][1].take.meta["gate_reason"] == "not sure (hihat_closed 20%, HH 35%)"
 
 
+class OwnStart(ConfidenceGate):
+    """A plugin's gate whose start() does not call the gate's."""
+
+    type_name = "own_start_gate"
+
+    def start(self) -> None:
+        self.opened = True
+
+
+def test_a_gate_never_started_judges_as_a_started_one() -> None:
+    """A plugin subclass whose start() skips the gate's, and a gate handled unstarted, judge by the same table (an
+    AttributeError on each prediction, once the table was made in start())."""
+    hat = prediction(("hihat_closed", 0.25), ("hihat_open", 0.22), ("dog", 0.2))
+    own = OwnStart("gate", {"threshold": 0.4, "judge": "slot"})
+    own.start()
+    unstarted = ConfidenceGate("gate", {"threshold": 0.4, "judge": "slot"})
+    by_label = ConfidenceGate("gate", {"threshold": 0.4})
+    for gate in (own, unstarted, by_label):
+        gate.handle("prediction", hat)
+        gate.handle("prediction", hat)
+    assert [port for port, _ in own.context.emitted] == ["passed", "passed"]
+    assert [port for port, _ in unstarted.context.emitted] == ["passed", "passed"]
+    assert [port for port, _ in by_label.context.emitted] == ["rejected", "rejected"]
+
+
 def test_gate_sends_unsure_takes_to_its_fallback_slot_and_the_map_loads_them_there() -> None:
     gate = ConfidenceGate("gate", {"threshold": 0.4, "fallback_slot": "Chorus"})
     gate.start()
