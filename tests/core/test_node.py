@@ -192,6 +192,12 @@ def test_names_that_hide_the_api_are_refused() -> None:
             """Bad."""
 
             stop = Param(float, 1.0, "clashes with Node.stop")  # type: ignore[assignment]
+    # A hook added later (leaving, which an edit calls) is guarded too: a port of that name hid it.
+    with pytest.raises(TypeError, match=r"^Late: port or parameter name 'leaving' hides Node\.leaving; rename it$"):
+        class Late(Node):
+            """Late."""
+
+            leaving = Output(ANY, "clashes with Node.leaving")  # type: ignore[assignment]
 
 
 def test_new_samples_are_no_longer_the_file(tmp_path: Any) -> None:
