@@ -416,6 +416,13 @@ class SlotMap(_SlotTableRows, Node):
             self.tell_fate(take, "dropped", f"no slot for {label or 'it'}")
             self.emit("unmapped", prediction)
             return
-        extra = {"rejected": take.meta["gate_reason"]} if fallback_slot and "gate_reason" in take.meta else {}
-        self.report_status(take=take.take_id, label=label or "nothing", slot=slot, confidence=confidence, **extra)
+        extra: dict[str, Any] = {"rejected": take.meta["gate_reason"]} if fallback_slot and "gate_reason" in take.meta \
+            else {}
+        # The label's figure is the classifier's; the slot's (its labels summed, what choose: slot went by) is said
+        # as the slot's, as a gate judging slots words it: "snare 95%" beside the classifier's "snare 88%" read as
+        # two confidences for one label.
+        own = next((score.probability for score in prediction.scores if score.label == label), confidence)
+        if own != confidence:
+            extra["slot_confidence"] = confidence
+        self.report_status(take=take.take_id, label=label or "nothing", slot=slot, confidence=own, **extra)
         self.emit("slot", SlotAssignment(slot, take, label, confidence))

@@ -259,7 +259,8 @@ class RuntimeObserver:
             point.label, point.confidence = message.label, message.confidence
         elif isinstance(message, SlotAssignment):
             point.slot = message.slot
-            if message.label is not None:
+            # Its confidence may be the slot's (a slot map's labels summed): the label's own, once known, stays.
+            if message.label is not None and point.label is None:
                 point.label, point.confidence = message.label, message.confidence
             self.slots[message.slot] = SlotSeen(message.slot, take, message.label, message.confidence)
 

@@ -65,7 +65,8 @@ def live_parts(live: NodeLive) -> list[str]:
     if fate is not None:
         parts.append(fate)
     elif live.get("slot") is not None:
-        parts.append(f"slot {live.get('slot')}")
+        figure = live.get("slot_confidence")  # a slot map's: the slot's labels summed ("slot Snare 95%")
+        parts.append(f"slot {live.get('slot')}" + (f" {figure:.0%}" if isinstance(figure, float) else ""))
     if isinstance(live.get("latency_ms"), int | float):
         parts.append(f"{live.get('latency_ms'):.0f} ms")
     for key in ("last_file", "count", "written", "takes"):
