@@ -77,8 +77,8 @@ class TakePoint:
     #: (the reason, for a person: "slot Bass", "skipped: slot Bass locked", "rejected: not sure (dog 31%)").
     fate: str | None = None
     end: str | None = None
-    #: What an output did not load of a take that ended in its slot (its reason after the slots: "not loaded into
-    #: Live: Live did not answer within 2 s"); "" where each output loaded it.
+    #: What an output did not load of a take that ended in its slot, or a node's error on it (its reason after the
+    #: slots: "not loaded into Live: Live did not answer within 2 s"); "" where each output loaded it.
     not_loaded: str = ""
 
 

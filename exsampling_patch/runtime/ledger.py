@@ -14,9 +14,10 @@ What a take's end was is gathered on the way: a slot assignment emitted, a fate 
 out, a copy that reached an end (handled by a node that passed nothing of it on), a take a node still holds
 waiting for something (:meth:`~exsampling_patch.node.Node.hold_take`: a slot map's take whose prediction never
 came), a copy emitted on an output linked to nothing. The most telling one is the take's fate: a take ends 'done'
-only where it reached an end, never where it was left waiting or went nowhere. A slot outranks an error, but an
-output that did not get the take into its slot says so (fate :data:`NOT_LOADED`), on the take's own line:
-"slot HH, not loaded into Live: Live did not answer within 2 s" (before, "slot HH", the failure on a line apart).
+only where it reached an end, never where it was left waiting or went nowhere. A slot outranks an error, but the
+error is said after it, as is an output that did not get the take into its slot (:data:`NOT_LOADED`), on the take's
+own line: "slot HH, not loaded into Live: Live did not answer within 2 s", "slot HH, error in aosc: ..." (before,
+"slot HH", the failure on a line apart).
 """
 
 from __future__ import annotations
@@ -205,8 +206,11 @@ def _ended(take_id: str, entry: _Open, last_node: str) -> TakeEnded:
         return TakeEnded(node, fate="skipped", reason=reason, **common)
     if entry.slots:
         node, _ = entry.notes.get("slot", (last_node, ""))
-        told = "".join(f", {reason}" for _, reason in entry.not_loaded)
-        return TakeEnded(node, fate="slot", reason=slots_text(entry.slots) + told, **common)
+        told = [reason for _, reason in entry.not_loaded]
+        if "error" in entry.notes:  # a node that failed on it (an output raising on its assignment): on its line too
+            told.append(entry.notes["error"][1])
+        return TakeEnded(node, fate="slot", reason=slots_text(entry.slots) + "".join(f", {text}" for text in told),
+                         **common)
     if entry.not_loaded:  # an assignment no one noted (a node's own): not loaded is its error
         node, reason = entry.not_loaded[0]
         return TakeEnded(node, fate="error", reason=reason, **common)

@@ -166,3 +166,13 @@ def test_takes_live_has_not_answered_at_the_stop_are_named(tmp_path: Path) -> No
         f" warning from node 'live': stopped before Live answered 2 takes sent to 127.0.0.1:{port}: {knock.name} (HH), "
         f"{bell.name} (Snare); not known to be loaded")
     assert ended == [] and len(engine.ledger) == 2  # not done: their sources pass them on again at the next start
+
+
+def test_an_output_that_fails_on_the_assignment_is_told_on_the_takes_line(tmp_path: Path) -> None:
+    # Before, the slot outranked the error: "slot Kick", and AbletonOSC's KeyError on a line apart.
+    take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+    aosc = NodeSpec("aosc", "ableton_osc", {"port": free_udp_port(), "reply_port": 0, "folder": str(tmp_path / "live")})
+    ended, line, _ = run(tmp_path, aosc, SlotAssignment("Kick", take, "knock", 0.9))
+    assert ended.fate == "slot"
+    assert ended.reason.startswith("slot Kick, error in aosc: ") and "'Kick' has no track" in ended.reason
+    assert ended.reason in line
