@@ -69,6 +69,14 @@ def write_failure(out: Path, size: int, error: BaseException) -> str:
         free = None
     if free is not None and free < size:
         return f"the disk is full ({free / 1e6:.0f} MB free, the WAV takes {size / 1e6:.0f} MB)"
+    if not out.is_file():  # a device (a link to /dev/full): whether a byte goes in; a file is not written to here
+        try:
+            with open(out, "ab") as probe:
+                probe.write(b"\0")
+                probe.flush()
+        except OSError as writing:
+            why, target = writing.strerror or str(writing), out.resolve()
+            return f"{why} (a link to {target})" if target != out.absolute() else why
     return str(error)
 
 

@@ -86,3 +86,16 @@ def test_a_wav_that_cannot_be_written_after_the_checks_is_told_with_why(
     err = capsys.readouterr().err
     assert err.strip() == f"error: --out {out}: could not write it: No such file or directory", err
     assert out.is_symlink() and not (tmp_path / "gone").exists()
+
+
+def test_a_link_to_a_full_device_is_told_as_no_space_left(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A name that links to /dev/full: it opens (for writing and appending both), so libsndfile's bare "System
+    error." was all that was said."""
+    show = write_show(tmp_path)
+    out = tmp_path / "out.wav"
+    out.symlink_to("/dev/full")
+    assert main(["replay", str(show), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"error: --out {out}: could not write it: No space left on device (a link to /dev/full)"
+    assert out.is_symlink()
