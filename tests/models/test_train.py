@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 
 import librosa
@@ -172,7 +173,24 @@ def test_esc50_s_own_checkout_layout_reads(tmp_path: Path) -> None:
 CLASSES = ("dog", "church_bells", "clock_tick")
 
 
+@pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """Torch on one thread during the test, and the process's count back after it. On a 2-core machine busy with
+    other work, each of the head fit's ~6,000 small torch operations waited for torch's second thread to be given
+    a core: the fine-tune below took 16-30 s at a load of 2-3 (150 s at 6), 11-17 s on one thread (alike idle).
+    The count is also the same whichever test ran before (load_classifier(threads=1) sets it process-wide)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_torch_thread")
 def test_small_fine_tune_beats_chance(esc50: Path, tmp_path: Path) -> None:
     rows = sorted(csv.DictReader((esc50 / "esc50.csv").open()), key=lambda r: r["filename"])
     data = tmp_path / "takes"
@@ -190,7 +208,7 @@ def test_small_fine_tune_beats_chance(esc50: Path, tmp_path: Path) -> None:
             sf.write(str(data / c / (Path(r["filename"]).stem + ".wav")), np.stack([y44, y44], axis=1), 44100)
     reports: list[Progress] = []
     out = tmp_path / "model" / "mine.pt"
-    report = train_folder(data, out, config=TrainConfig(),
+    report = train_folder(data, out, config=TrainConfig(threads=1),  # the defaults but the threads
                           progress=reports.append)
     assert out.is_file() and out.with_suffix(".md").is_file()
     assert out.with_name("mine_confusion.png").is_file()
