@@ -216,7 +216,7 @@ def _events(lines: Iterable[dict[str, Any]], sampler_id: str, audio_dir: Path,
                 continue
             samples, rate = _take_audio(audio_dir, given)
             meta = {"pitch_hz": given["pitch_hz"]} if given.get("pitch_hz") else {}
-            take = Take(samples, int(rate), take_id=line["take_id"], meta=meta)
+            take = Take(samples, int(rate), take_id=line["take_id"], meta=meta, frames_first=True)
             due = float(line.get("due") or 0.0)
             out.append((float(line["t"]), order, ("load", slot, take, given.get("label"), due)))
         elif kind == "control" and not line["name"].lower().endswith(".rollback"):
@@ -330,7 +330,7 @@ def _render_frames(node: Any, lines: list[dict[str, Any]], audio_dir: Path, samp
                 continue
             samples, file_rate = _take_audio(audio_dir, given)
             meta = {"pitch_hz": given["pitch_hz"]} if given.get("pitch_hz") else {}
-            take = Take(samples, int(file_rate), take_id=take_id, meta=meta)
+            take = Take(samples, int(file_rate), take_id=take_id, meta=meta, frames_first=True)
             events.append((int(line["frame"]), order, ("load", slot, take, given.get("label"))))
         elif kind == "played":
             events.append((int(line["frame"]), order, ("midi", line)))
