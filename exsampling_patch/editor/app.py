@@ -457,6 +457,8 @@ class EditorApp:
         text = "  |  ".join(parts) + (f"  |  {status}" if status else "")
         if problem and self.runner.running:
             text += f"  |  {problem}"
+        if self.runner.show_problem:  # after the run too: what the log missed is missed from its replay
+            text += f"  |  {self.runner.show_problem}"
         dpg.set_value("statusbar", text.replace("\n", " "))
         if self.has_viewport and self.model.title != self._title:
             self._title = self.model.title

@@ -325,6 +325,8 @@ class Runner:
         self._swap: threading.Thread | None = None
         #: The show log of the run (docs/replay.md), with the performer's locks and roll-backs; None: none written
         self.show: showlog.ShowLog | None = None
+        #: What the show log of the run could not write (set from the log's thread), as the stage console says it
+        self.show_problem: str | None = None
         model.listen(self._on_change)
 
     @property
@@ -365,16 +367,21 @@ class Runner:
     def _open_show(self, engine: Engine, patch: Patch) -> None:
         """A show log for this run, as ``exsampling run`` writes: what the performer does here is part of the show."""
         registry = self.model.registry
+        self.show_problem = None
         if self.model.path is None:  # an unsaved patch has no folder for its shows
             return
+        path: Path | str = "shows"
         try:
-            base = Path(self.model.base_dir)
+            path = showlog.default_path(patch, Path(self.model.base_dir), time.time())
             sources = [n for n, spec in patch.nodes.items()
                        if spec.type in registry and not registry.get(spec.type).inputs]
             samplers = [n for n, spec in patch.nodes.items() if spec.type == "sampler"]
-            self.show = showlog.ShowLog(showlog.default_path(patch, base, time.time()), patch, sources, samplers)
-        except Exception:  # no show log (a folder not writable): the patch still runs
+            self.show = showlog.ShowLog(path, patch, sources, samplers, on_problem=lambda text: setattr(
+                self, "show_problem", f"show log {path}: {text}"))
+        except Exception as error:  # no show log (a folder not writable): the patch still runs, and says so
             self.show = None
+            why = error.strerror if isinstance(error, OSError) and error.strerror else error
+            self.show_problem = f"no show log: cannot write {path}: {why}"
             return
         self._unsubscribe_show = engine.events.subscribe(self.show, *showlog.KINDS)
 
