@@ -63,7 +63,7 @@ def jack_link(client_name: str, target: str, direction: str) -> str:
     try:  # each tool asked again where it fails (jack_cli): one failure left the port unconnected, MIDI lost
         listed = jack_tool("jack_lsp")
     except (OSError, subprocess.TimeoutExpired) as error:
-        return f"MIDI port {target!r} not connected: jack_lsp: {error}"
+        return f"MIDI port {target!r} not connected: {_tool_failed('jack_lsp', error)}"
     if listed.returncode != 0:
         return f"MIDI port {target!r} not connected: jack_lsp: {_tool_words(listed)}"
     ours = [p for p in listed.stdout.split("\n")
@@ -76,7 +76,8 @@ def jack_link(client_name: str, target: str, direction: str) -> str:
         try:
             done = jack_tool("jack_connect", *pair)
         except (OSError, subprocess.TimeoutExpired) as error:
-            problems.append(f"MIDI port {pair[0]!r} not connected to {pair[1]!r}: jack_connect: {error}")
+            problems.append(f"MIDI port {pair[0]!r} not connected to {pair[1]!r}: "
+                            f"{_tool_failed('jack_connect', error)}")
             continue
         if done.returncode != 0:
             problems.append(f"MIDI port {pair[0]!r} not connected to {pair[1]!r}: jack_connect: "
@@ -118,6 +119,14 @@ def _is_our_client(client_name: str, client: str) -> bool:
     """Whether JACK's ``client`` is ``client_name`` as JACK may have renamed it: jack2 adds ``-01``..``-99`` to a
     name already taken (``keys`` opened twice is ``keys`` and ``keys-01``)."""
     return re.fullmatch(re.escape(client_name) + r"(-\d\d)?", client) is not None
+
+
+def _tool_failed(tool: str, error: OSError | subprocess.TimeoutExpired) -> str:
+    """Why the JACK tool ``tool`` did not run, in the port keeper's words: a tool missing was told only as
+    "[Errno 2] No such file or directory", with neither the package to install nor that nothing was linked."""
+    if isinstance(error, OSError):
+        return f"{tool} cannot run ({error.strerror or error}): install {JACK_TOOLS_PACKAGE}"
+    return f"{tool}: {error}"
 
 
 def _tool_words(done: subprocess.CompletedProcess[str]) -> str:

@@ -8,11 +8,12 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from exsampling_patch.midi_ports import PortKeeper, backend, jack_link
+from exsampling_patch.midi_ports import JACK_TOOLS_PACKAGE, PortKeeper, backend, jack_link
 from tests.jack_server import private_server
 from tests.jack_tools import jack_command
 
@@ -96,3 +97,33 @@ def test_a_link_takes_its_clients_ports_and_jacks_duplicates_not_longer_names(
             port.close()
         synth.close()
     assert sorted(linked) == [f"{keys}-01:{target}", f"{keys}:{target}"], linked
+
+
+def test_no_jack_lsp_to_run_is_told_with_the_package_to_install(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before: "jack_lsp: [Errno 2] No such file or directory: 'jack_lsp'", where the keeper's own warning names
+    # the package (PipeWire's JACK ships no jack_lsp).
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without JACK's tools
+    said = jack_link("exs-keys", "exs-synth:in", "output")
+    assert said == ("MIDI port 'exs-synth:in' not connected: jack_lsp cannot run (No such file or directory): "
+                    f"install {JACK_TOOLS_PACKAGE}"), said
+
+
+def test_no_jack_connect_to_run_is_told_with_both_ports_and_the_package(
+        private_jack: subprocess.Popen[bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    midi = backend("UNIX_JACK")
+    synth = midi.open_input("in", virtual=True, client_name=f"exs-synth-{os.getpid()}")
+    target = f"exs-synth-{os.getpid()}:in"
+    keys = f"exs-keys-{os.getpid()}"
+    ours = midi.open_output(target, client_name=keys)
+    lsp = shutil.which("jack_lsp")
+    assert lsp is not None
+    (tmp_path / "jack_lsp").symlink_to(lsp)  # jack_lsp there, jack_connect not
+    monkeypatch.setenv("PATH", str(tmp_path))
+    try:
+        said = jack_link(keys, target, "output")
+    finally:
+        ours.close()
+        synth.close()
+    assert said == (f"MIDI port '{keys}:{target}' not connected to {target!r}: jack_connect cannot run (No such "
+                    f"file or directory): install {JACK_TOOLS_PACKAGE}"), said
