@@ -6,6 +6,8 @@ slot map it feeds, the labels read from the model file's header (no torch):
   as one of them went to the map's 'unmapped' output, in no slot, told only take by take;
 - a row of the patch's table (a slot map's, or a gate's judging slots) whose label the model never gives
   (``dgo: Chorus``): it changes nothing, and check said "ok" while the dog still went to Bass;
+- two rows of a table for one label spelt differently (``kick: Bass``, ``KICK: Snare``): the later won, without a
+  word (:func:`same_label_warnings`);
 - a confidence gate judging slots by a table other than the slot map's it feeds (:func:`gate_table_warnings`):
   the two disagreed on what a slot is, and takes the map was sure of were rejected.
 
@@ -111,6 +113,47 @@ def _unknown_rows(patch: Patch, registry: Registry, source: SourceMap, map_id: s
             hint="" if close else
             f"its labels: {', '.join(labels[:8])}" + (f" and {len(labels) - 8} more" if len(labels) > 8 else ""),
         ))
+    return warnings
+
+
+def same_label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """A warning, on the later row's line, for each two rows of a slot table (a slot map's, a gate's judging slots)
+    that are one label as the node reads them (case, spaces, '-' and '_' aside: ``kick: Bass``, ``KICK: Snare``) and
+    send it to different slots: the later row won, and the earlier changed nothing, without a word."""
+    warnings: list[Problem] = []
+    for node_id, spec in patch.nodes.items():
+        rows = spec.params.get("table")
+        if not isinstance(rows, dict) or len(rows) < 2:
+            continue
+        if spec.type == "confidence_gate" and value_in_effect(patch, registry, node_id, "judge") != "slot":
+            continue  # judging the best label alone, it reads no table
+        # The node itself says which rows are one label: each row sending to its own number, the one that won
+        # answers for them all.
+        written = [(str(row), str(slot)) for row, slot in rows.items()]
+        matcher = _built_node(patch, registry, node_id, {"base_table": "empty",
+                                                          "table": {row: str(n) for n, (row, _) in enumerate(written)}})
+        slot_for = getattr(matcher, "slot_for", None)
+        if slot_for is None:
+            continue
+        lost: dict[int, list[int]] = {}  # the row that won -> the earlier rows of its label, of other slots
+        for n, (row, _) in enumerate(written):
+            won = slot_for(row)
+            if won is not None and won.isdigit() and int(won) != n and \
+                    written[n][1].lower() != written[int(won)][1].lower():  # the sampler finds a slot in any case
+                lost.setdefault(int(won), []).append(n)
+        for won, earlier in lost.items():
+            row, slot = written[won]
+            others = [written[n] for n in earlier]
+            named = ", ".join(f"'{other}'" for other, _ in others)
+            warnings.append(Problem(
+                f"node '{node_id}': table rows {named} and '{row}' are one label (case, spaces, '-' and '_' do not "
+                f"matter): the later, '{row}: {slot}', wins, and "
+                + ", ".join(f"'{other}: {other_slot}'" for other, other_slot in others)
+                + f" change{'s' if len(others) == 1 else ''} nothing",
+                source.file, source.node_line(node_id, "params", "table", row)
+                or source.node_line(node_id, "params", "table") or source.node_line(node_id),
+                hint="keep the row of the slot meant and remove the other" + ("s" if len(others) > 1 else ""),
+            ))
     return warnings
 
 

@@ -12,7 +12,12 @@ from collections.abc import Mapping
 
 from exsampling_patch.errors import Problem
 from exsampling_patch.flow_checks import switched_warnings, unfed_warnings
-from exsampling_patch.label_checks import gate_calibration_warnings, gate_table_warnings, label_warnings
+from exsampling_patch.label_checks import (
+    gate_calibration_warnings,
+    gate_table_warnings,
+    label_warnings,
+    same_label_warnings,
+)
 from exsampling_patch.node import a_kind
 from exsampling_patch.node_checks import hook_where
 from exsampling_patch.note_checks import slot_order_warnings
@@ -37,7 +42,8 @@ def node_type_warnings(patch: Patch, registry: Registry, source: SourceMap, node
 def patch_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
     """What is likely a mistake in ``patch`` but runs: a pattern's slots out of its sampler's order
     (:func:`~exsampling_patch.note_checks.slot_order_warnings`), a model's labels its slot map has no slot for and
-    table rows no model label meets (:func:`~exsampling_patch.label_checks.label_warnings`), a gate judging slots by
+    table rows no model label meets (:func:`~exsampling_patch.label_checks.label_warnings`), two rows of a table for
+    one label spelt differently (:func:`~exsampling_patch.label_checks.same_label_warnings`), a gate judging slots by
     another table than its slot map's (:func:`~exsampling_patch.label_checks.gate_table_warnings`) or with its model's
     calibrated threshold by another table than the calibration's
     (:func:`~exsampling_patch.label_checks.gate_calibration_warnings`), an input a node
@@ -46,6 +52,7 @@ def patch_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
     warns of, in line order.
     ``check`` prints them, ``run`` at start-up and the editor's problems panel list them."""
     warnings = (slot_order_warnings(patch, registry, source) + label_warnings(patch, registry, source)
+                + same_label_warnings(patch, registry, source)
                 + gate_table_warnings(patch, registry, source) + gate_calibration_warnings(patch, registry, source)
                 + unfed_warnings(patch, registry, source)
                 + switched_warnings(patch, registry, source))
