@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from exsampling_patch.commands.arg_types import at_least, positive_seconds
+from exsampling_patch.commands.patch_watch import file_stamp, watch_patch_file
 from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
 from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch
 from exsampling_patch.errors import PatchError
@@ -79,6 +80,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    read = file_stamp(args.patch)  # an edit saved from here on is told (patch_watch): the run plays what it read
     try:
         patch, registry, warnings, plugins = load_patch_with_warnings(args.patch, extra_node_dirs=args.nodes)
     except PatchError as error:
@@ -211,7 +213,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"running {name}: {nodes}, {len(patch.links)} links, started in "
               f"{running - starting:.1f} s" + (f"; for {args.duration:g} s" if args.duration else "; Ctrl+C stops"),
               file=sys.stderr, flush=True)
+        watching = threading.Event()
+        watch_patch_file(args.patch, read, watching, console.say)
         stop.wait(args.duration)
+        watching.set()
     if stopped_by:
         console.say(stopping_text(stopped_by[0]))
     ran = time.monotonic() - running

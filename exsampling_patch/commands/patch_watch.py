@@ -1,0 +1,60 @@
+"""An edit of the patch file while ``exsampling run`` plays it, told on the console.
+
+``run`` reads its patch once, at the start; live edits are the editor's (``exsampling edit PATCH --run``). A
+performer who changed the tempo in a text editor mid-show heard nothing change and was told nothing. The file is
+only looked at (its time and size, twice a second): checking the edit here would put a check's Python work beside
+the audio thread's, in the show's process, so the line says how to check it from another terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+
+#: Seconds between two looks at the file; a save is told once it has held still for one of them.
+INTERVAL = 0.5
+
+
+def edited_text(patch: str) -> str:
+    """The console's line for an edit of ``patch`` (as the command named it) on disk."""
+    return (f"{patch} changed on disk: this run goes on with the patch as it started; to use the edit, check it "
+            f"(exsampling check {patch}), then stop with Ctrl+C and run it again (exsampling edit {patch} --run "
+            "takes edits live)")
+
+
+def file_stamp(patch: str) -> tuple[int, int] | None:
+    """The file's time and size, to tell an edit by; None when it cannot be read."""
+    try:
+        stat = os.stat(patch)
+    except OSError:  # gone for a moment: an editor that saves by writing a new file and renaming it
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def watch_patch_file(patch: str, read: tuple[int, int] | None, done: threading.Event,
+                     say: Callable[[str], None]) -> threading.Thread:
+    """Start a daemon thread that says :func:`edited_text` (after the time of day) each time ``patch`` is saved
+    anew after it was ``read`` (its :func:`file_stamp` when the run read it: a save during start-up counts),
+    until ``done`` is set."""
+    thread = threading.Thread(target=_watch, args=(patch, read, done, say), name="exsampling-patch-watch",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _watch(patch: str, told: tuple[int, int] | None, done: threading.Event, say: Callable[[str], None]) -> None:
+    while not done.wait(INTERVAL):
+        now = file_stamp(patch)
+        if now is None or now == told:
+            continue
+        while not done.wait(INTERVAL):  # an editor may write a file in steps: tell the save once it is whole
+            settled = file_stamp(patch)
+            if settled == now:
+                break
+            now = settled
+        if done.is_set():
+            return
+        told = now
+        say(f"{time.strftime('%H:%M:%S')} {edited_text(patch)}")

@@ -1,0 +1,34 @@
+"""A patch edited on disk while ``exsampling run`` plays it: ``run`` reads the file once, at its start (live edits
+are the editor's). A performer who changed the tempo in a text editor mid-show heard nothing change and was told
+nothing; the run now says that the edit waits for the next run, and how to check it first."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+from tests.stage.helpers import Run
+from tests.stage.test_exit import folder_patch
+
+
+def test_an_edit_of_the_running_patch_is_told_once_per_save(tmp_path: Path) -> None:
+    patch = folder_patch(tmp_path)
+    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    try:
+        run.wait_for("Ctrl+C stops")
+        patch.write_text(patch.read_text(encoding="utf-8").replace("poll_interval: 0.05", "poll_interval: 0.5"),
+                         encoding="utf-8")
+        run.wait_for("changed on disk", timeout=30.0)
+        patch.write_text(patch.read_text(encoding="utf-8") + "# a second save\n", encoding="utf-8")
+        run.wait_for("changed on disk", timeout=30.0)
+        run.signal_group(signal.SIGINT)
+        assert run.wait() == 128 + signal.SIGINT, run.output()
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+    told = [line for line in run.stderr if "changed on disk" in line]
+    assert len(told) == 2, run.output()
+    assert told[0].split(" ", 1)[1].rstrip("\n") == (
+        f"{patch} changed on disk: this run goes on with the patch as it started; to use the edit, check it "
+        f"(exsampling check {patch}), then stop with Ctrl+C and run it again (exsampling edit {patch} --run "
+        "takes edits live)"), told
