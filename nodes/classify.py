@@ -284,17 +284,33 @@ class SlotMap(_SlotTableRows, Node):
     max_waiting = Param(int, 8, "takes (or predictions) held for their other half, with the take input linked, "
                         "before the node warns (none is dropped)", minimum=1, maximum=1000)
 
+    #: Whether the table is normalised and the held takes' stores made (:meth:`_begin`): by start(), or by the first
+    #: message of a map never started (a subclass whose start() does not call this one's, a test), as the gate's.
+    _begun = False
+    _table: dict[str, str]
+    _spellings: dict[str, str]
+    _takes: OrderedDict[str, Take]
+    _predictions: OrderedDict[str, Prediction]
+    _rejected: OrderedDict[str, tuple[str, str]]
+    _warned: bool
+
     def start(self) -> None:
-        self._table = self.slot_table()
+        self._begin()
+
+    def _begin(self) -> None:
+        self._table = self.slot_table()  # normalised once: an edit of the table rebuilds the node
         # the table's slots by their lower case: a fallback "kick" is the table's "Kick", as the sampler loads it
         self._spellings = {slot.lower(): slot for slot in self._table.values()}
-        self._takes: OrderedDict[str, Take] = OrderedDict()
-        self._predictions: OrderedDict[str, Prediction] = OrderedDict()
+        self._takes = OrderedDict()
+        self._predictions = OrderedDict()
         # take id -> the gate's reason and the id the take's source emitted it under; its take not come yet
-        self._rejected: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._rejected = OrderedDict()
         self._warned = False
+        self._begun = True
 
     def on_take(self, take: Take) -> None:
+        if not self._begun:
+            self._begin()
         prediction = self._predictions.pop(take.take_id, None)
         if prediction is not None:
             self.let_go_take(prediction)
@@ -308,6 +324,8 @@ class SlotMap(_SlotTableRows, Node):
         self._hold(self._takes, take.take_id, take)
 
     def on_prediction(self, prediction: Prediction) -> None:
+        if not self._begun:
+            self._begin()
         if not self.is_linked("take"):
             self._map(prediction, prediction.take)
             return
@@ -320,6 +338,8 @@ class SlotMap(_SlotTableRows, Node):
             self._check_waiting()
 
     def on_rejected(self, prediction: Prediction) -> None:
+        if not self._begun:
+            self._begin()
         if prediction.take.meta.get("fallback_slot"):
             return  # the gate sends it on 'passed' as well: it comes to 'prediction', for its fallback slot
         take_id = prediction.take.take_id

@@ -198,6 +198,35 @@ def test_map_sums_a_samplers_own_slot_names_whatever_their_case() -> None:
     assert node.slot_for("THUD") == "Kick" and gate.slot_table()["thud"] == "Kick"
 
 
+class OwnStartMap(SlotMap):
+    """A plugin's slot map whose start() does not call the map's."""
+
+    type_name = "own_start_map"
+
+    def start(self) -> None:
+        self.opened = True
+
+
+@pytest.mark.parametrize("started", ["own start()", "never started"])
+def test_a_map_never_started_maps_as_a_started_one(started: str) -> None:
+    """Its table and its held takes were made in start() alone: an AttributeError on its first message."""
+    context = NodeContext()
+    context.linked_inputs.add("take")
+    params = {"base_table": "empty", "table": {"dog": "Kick"}, "fallback": "kick"}
+    node = OwnStartMap("map", params, context) if started == "own start()" else SlotMap("map", params, context)
+    if started == "own start()":
+        node.start()
+    dog, kazoo, gone = prediction(("dog", 0.9)), prediction(("kazoo", 0.9)), prediction(("cat", 0.2))
+    node.handle("rejected", gone)
+    node.handle("take", gone.take)  # let go: the gate rejected it
+    node.handle("prediction", dog)
+    node.handle("take", dog.take)
+    node.handle("take", kazoo.take)
+    node.handle("prediction", kazoo)  # the fallback, as the table spells it
+    assert [(port, message.slot) for port, message in context.emitted] == [("slot", "Kick"), ("slot", "Kick")]
+    assert [status["rejected"] for status in context.statuses if "rejected" in status] == ["rejected"]
+
+
 def test_map_fallback() -> None:
     node = SlotMap("map", {"table": {}, "fallback": "Chorus"})
     node.start()
