@@ -19,12 +19,13 @@ import numpy as np
 from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes.sampler.played import PlayedReader
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, take_pitch
 from exsampling_patch.nodes.sampler.prepare import prepare as prepare_buffer  # as "prepare" it hid its module
 from exsampling_patch.nodes.sampler.replay import ShowAudioError, live_xruns, read_show, remapper, render_show
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
-from exsampling_patch.nodes.sampler.ring import ALL_OFF, GAIN, MASTER, MUTE, NOTE_OFF, NOTE_ON, STREAM, SWAP
-from exsampling_patch.nodes.sampler.shared import BLOCK_FRAME, BLOCK_TIME, XRUNS_NOTED, SharedState
+from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_ON
+from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, note_table
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT, TAKE
@@ -33,10 +34,6 @@ RATE_WAIT = 10.0  # seconds to wait for the audio process to say the device's sa
 
 UPCOMING_KEEP = 4
 """Takes sent ahead (``upcoming``) and kept for their assignment; older ones are dropped unused."""
-
-CLOCK_EVERY = 1.0  # seconds between the stream clock points played() gives (the show log's clock lines)
-
-SERIALS_KEEP = 256  # loads remembered by serial, to name the take in each swap the callback reports
 
 SWAP_MARGIN = 0.03
 """Seconds a held take needs to reach the callback: a swap is set on the first beat (or bar) after this."""
@@ -142,11 +139,8 @@ class Sampler(Node):
         self._ring_lock = threading.Lock()
         self._records_lock = threading.RLock()
         self._serial = 0
-        self._serials: OrderedDict[int, str] = OrderedDict()  # serial of a load -> its take id (for played())
-        self._epoch = 0  # the audio process whose records played() reads now (see .shared.EPOCH)
-        self._clock_read = 0.0  # when played() last gave the stream's clock (time.monotonic())
-        self._xruns_read = 0  # xruns played() has given
-        self._sources = ["midi", *(f"port:{m.virtual or m.port}" for m in inputs)]  # the rings, as played() names them
+        self._played = PlayedReader(self.state, self.names,
+                                    ["midi", *(f"port:{m.virtual or m.port}" for m in inputs)])  # its rings' names
         self.buffers: list[SlotBuffer] = [EMPTY] * config.slots  # what each slot holds, as sent to the audio
         self._upcoming: OrderedDict[str, SlotBuffer] = OrderedDict()  # take id -> buffer sent ahead
         if in_process:
@@ -318,9 +312,7 @@ class Sampler(Node):
             buffer = replace(prepare_buffer(take, self.sample_rate_used, label, self.max_seconds, now=now,
                                             serial=self._serial, guarded=self.audio.guarded), due=due)
         self.buffers[index] = buffer
-        self._serials[buffer.serial] = take.take_id
-        while len(self._serials) > SERIALS_KEEP:
-            self._serials.popitem(last=False)
+        self._played.loaded(buffer.serial, take.take_id)
         self.audio.load(index, buffer)
         self.report_status(slot=self.names[index], label=label or "", take=take.take_id, swap_due=due,
                            **take.latency_status())
@@ -429,50 +421,14 @@ class Sampler(Node):
         (``type`` ``swap``, ``slot``, ``take_id``) and each gain, mute or master-gain change it applied from that
         block on (``type`` ``control``, ``name`` as a control's: ``HH.gain``, ``HH.mute``, ``master.gain``;
         ``value``). Each has the ``epoch`` of the audio process that did it (a restarted one counts its frames from
-        0 again). Every :data:`CLOCK_EVERY` s, the stream's clock (``type`` ``clock``: a block's ``frame`` and its
-        start, ``block_time``, filtered by the callback's block clock): where a replay places a restarted process's
-        frames. Each xrun the stream reported (``type`` ``xrun``: ``count`` so far, ``frame`` of the block the
+        0 again). Every :data:`.played.CLOCK_EVERY` s, the stream's clock (``type`` ``clock``: a block's ``frame``
+        and its start, ``block_time``, filtered by the callback's block clock): where a replay places a restarted
+        process's frames. Each xrun the stream reported (``type`` ``xrun``: ``count`` so far, ``frame`` of the block the
         callback saw it at).
 
         Read from a ring the callback fills without waiting (``state.played``): one reader only (the show log's
-        thread). What a reader does not take in time is dropped there, never waited for."""
-        kinds = {NOTE_ON: "note_on", NOTE_OFF: "note_off", ALL_OFF: "all_off"}
-        out: list[dict[str, Any]] = []
-        for kind, channel, note, velocity, source, frame, stamp, sender in self.state.played.take_tagged(limit):
-            if kind == STREAM:
-                self._epoch = int(stamp)
-                continue
-            if kind in (GAIN, MUTE, MASTER):
-                target = "master" if kind == MASTER else self.names[source] if source < len(self.names) else str(source)
-                out.append({"type": "control", "frame": frame, "value": stamp,
-                            "name": f"{target}.{'mute' if kind == MUTE else 'gain'}"})
-            elif kind == SWAP:
-                serial = int(stamp)
-                out.append({"type": "swap", "frame": frame, "slot": self.names[source] if source < len(self.names)
-                            else str(source), "take_id": self._serials.get(serial) if serial else None,
-                            "serial": serial})
-            else:
-                out.append({"type": kinds.get(kind, str(kind)), "frame": frame, "channel": channel, "note": note,
-                            "velocity": velocity, "stamp": stamp,
-                            "source": self._sources[source] if source < len(self._sources) else str(source)})
-                if sender:  # the tag of the node that sent it: whose notes a timed all-notes-off of its ended
-                    out[-1]["sender"] = sender
-            out[-1]["epoch"] = self._epoch
-        noted = int(self.state.counters[XRUNS_NOTED])
-        if noted > self._xruns_read:  # the callback's counters: no I/O there, read here
-            frames = self.state.xrun_frames(self._xruns_read)
-            for i, xrun_frame in enumerate(frames):
-                out.append({"type": "xrun", "count": noted - frames.size + i + 1, "frame": int(xrun_frame),
-                            "epoch": self._epoch})
-            self._xruns_read = noted
-        now = time.monotonic()
-        if now - self._clock_read >= CLOCK_EVERY:  # after the ring: its STREAM record comes before a new core's clock
-            clock = self.state.clock
-            frame, block_time = clock[BLOCK_FRAME], float(clock[BLOCK_TIME])
-            if block_time > 0.0 and clock[BLOCK_FRAME] == frame:  # not torn by a block written meanwhile
-                self._clock_read = now
-                out.append({"type": "clock", "frame": int(frame), "block_time": block_time, "epoch": self._epoch})
-        return out
+        thread). What a reader does not take in time is dropped there, never waited for (:mod:`.played`)."""
+        return self._played.read(limit)
 
     def stats(self) -> dict[str, Any]:
         """Audio statistics: callbacks, xruns, notes started, voices stolen, callback time (median/max ms) over
