@@ -238,6 +238,16 @@ def slots_text(slots: tuple[str, ...] | list[str]) -> str:
     return f"{'slot' if len(slots) == 1 else 'slots'} {', '.join(slots)}"
 
 
+def not_loaded_of(ended: TakeEnded) -> str:
+    """What a take that ended in its slot was not loaded into, as its end goes on after its slots ("not loaded into
+    Live: Live did not answer within 2 s", a node's error on it); "" where each output loaded it, or for another
+    fate. Said apart where a take's end is shown in parts (a phone's list: "snare 88% -> HH, not loaded ...")."""
+    slots = slots_text(ended.slots)
+    if ended.fate != "slot" or not ended.reason.startswith(slots):
+        return ""
+    return ended.reason[len(slots):].removeprefix(", ")
+
+
 def slot_of(message: Any) -> str | None:
     """The slot an assignment sends its take to (None for other messages)."""
     return message.slot if isinstance(message, SlotAssignment) else None

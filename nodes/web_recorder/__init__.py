@@ -35,6 +35,7 @@ from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.web_recorder.limits import upload_limit_problems, upload_limit_warnings
 from exsampling_patch.nodes.web_recorder.rows import sidecar_meta, sidecar_row, take_row
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
+from exsampling_patch.runtime.ledger import not_loaded_of
 from exsampling_patch.takes import TakeStore, read_take, remove_dead_parts
 
 if TYPE_CHECKING:
@@ -196,10 +197,10 @@ class WebRecorder(Node):
                 table.close()
 
     def take_ended(self, ended: Any) -> None:
-        """Write the take down as done, and show the phone how it ended."""
+        """Write the take down as done, and show the phone how it ended (``not_loaded`` apart: never said loaded)."""
         self._store.mark_done(ended.take_id)
         row = self._board.get(ended.take_id) or {}
-        fields: dict[str, Any] = {"fate": ended.fate, "end": ended.reason}
+        fields: dict[str, Any] = {"fate": ended.fate, "end": ended.reason, "not_loaded": not_loaded_of(ended)}
         if ended.fate in ("rejected", "dropped", "error"):
             fields["status"] = ended.fate
         elif row.get("status", "received") == "received":  # what a recorder_status node said stays

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,14 @@ def labelled_engine(folder: Path) -> Engine:
     return engine
 
 
+def free_udp_port() -> int:
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = int(probe.getsockname()[1])
+    probe.close()  # nothing listens there now: a Live that is not running
+    return port
+
+
 def record_take(folder: Path, url: str) -> dict[str, Any]:
     """record_take.js: Chromium as a phone records a 1 s take and sends it; its JSON report."""
     fed = folder / "mic.wav"
@@ -99,3 +108,35 @@ def test_a_take_kept_by_an_earlier_page_with_its_own_key_has_its_end_shown(tmp_p
         assert "0123456789abcdef0123456789abcdef" in result["listKeys"], result
     finally:
         engine.stop()
+
+
+def test_a_take_live_did_not_load_is_said_not_loaded_not_received_into_its_slot(tmp_path: Path) -> None:
+    """A take Live did not load (Live not running) ended "slot HH, not loaded into Live: ..." in the patch, but the
+    phone said "Received: hihat closed 52% → HH. Tap REC for another.", as if it had reached an instrument: the
+    page showed a take's end only for a take that reached no slot. Real ableton_live, real UDP to a port where no
+    Live listens."""
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
+                                                     "state_folder": str(tmp_path / "state"), "print_qr": False}))
+    patch.add_node(NodeSpec("hh", ClosedHihat.type_name, {}))
+    patch.add_node(NodeSpec("live", "ableton_live", {"port": free_udp_port(), "answer_within": 0.3,
+                                                     "folder": str(tmp_path / "live")}))
+    patch.add_node(NodeSpec("status", "recorder_status", {}))
+    patch.connect("rec.take", "hh.take")
+    patch.connect("hh.out", "live.assignment")
+    patch.connect("hh.out", "status.assigned")
+    reg = registry()
+    reg.register(ClosedHihat, "tests")
+    engine = Engine(reg, base_dir=tmp_path)
+    engine.start(patch)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url)
+        row = rec_of(engine).takes("Labelled")[0]  # as the page's take list is answered; newest first
+    finally:
+        engine.stop()
+    told = "not loaded into Live: Live did not answer within 0.3 s"
+    assert row["fate"] == "slot" and row["slot"] == "HH" and row["not_loaded"] == told, row
+    assert result["infoAfter"] == f"Received: hihat closed 52% → HH, {told}. Tap REC for another.", result
+    assert result["infoAfterIsError"], result
+    assert len(result["rows"]) == 1 and result["rows"][0].endswith(f"hihat closed 52% → HH, {told}"), result
+    assert result["rowClasses"] == ["failed"], result

@@ -432,7 +432,7 @@ function announce() {
   // The take's end joins what was said at its receipt, never hides it: a take without location stays told so.
   const unplaced = newest.unplaced || "";
   if (unused(row)) tell(`Received, not used: ${row.end || row.fate}${unplaced}. Tap REC to try again.`, true);
-  else tell(`Received: ${describe(row)}${unplaced}. Tap REC for another.`);
+  else tell(`Received: ${describe(row)}${unplaced}. Tap REC for another.`, Boolean(row.not_loaded));
 }
 
 function describe(t) {
@@ -442,7 +442,8 @@ function describe(t) {
   // The model's labels are identifiers ("hihat_closed"): shown as words, "hihat closed 52%".
   const sure = t.confidence != null ? ` ${Math.round(t.confidence * 100)}%` : "";
   if (t.label) parts.push(String(t.label).replace(/_/g, " ") + sure);
-  if (t.slot) parts.push("→ " + t.slot);
+  // An output that did not load it (Live silent, no such slot) is said after its slot: it reached no instrument there.
+  if (t.slot) parts.push("→ " + t.slot + (t.not_loaded ? ", " + t.not_loaded : ""));
   else if (t.reason) parts.push(t.reason);
   if (!parts.length) parts.push(t.end || t.status || "received");
   return parts.join(" ");
@@ -458,7 +459,7 @@ function render() {
   }
   for (const t of serverTakes) {
     rows.push({ time: t.recorded_at * 1000, what: `${t.duration.toFixed(1)} s${t.location ? "" : " · no location"}`,
-                state: describe(t), failed: unused(t) });
+                state: describe(t), failed: unused(t) || Boolean(t.not_loaded) });
   }
   rows.sort((a, b) => b.time - a.time);
   list.replaceChildren(...rows.map((r) => {
