@@ -2,9 +2,9 @@
 same way at every try: each try a new process, which loads PortAudio and asks every host for its devices.
 
 Before: a new process every RETRY_SECONDS for as long as the failure stood (the error told once). Now the wait
-doubles at each process in a row that failed as the last did, up to a bound. Real processes, a real JACK (dummy)
-server: the first opens the server's ``system``; the test then names a device the server has not, as the device of
-the processes to come, and kills the one running."""
+doubles at each process in a row that failed as the last did, up to a bound. The first test runs real processes on
+a real JACK (dummy) server: the first opens the server's ``system``; the test then names a device the server has
+not, as the device of the processes to come, and kills the one running. The second needs no server."""
 
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ import pytest
 from exsampling_patch.nodes import microphone_input
 from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
 
-pytestmark = pytest.mark.jack
 
-
+@pytest.mark.jack  # the other test asks the process's own rule for its waits: no server
 def test_the_same_failure_again_and_again_waits_longer_each_time(tmp_path: Path) -> None:
     ring = InputRing.create(4800, 1)
     errors: list[str] = []
