@@ -182,7 +182,7 @@ def test_the_custom_node_guide_s_class_loads_and_its_tests_pass(tmp_path: Path,
 
     from exsampling_patch.registry import Registry
 
-    node, tests = fenced((ROOT / "docs" / "custom-nodes.md").read_text(encoding="utf-8"), "python")
+    node, *_, tests = fenced((ROOT / "docs" / "custom-nodes.md").read_text(encoding="utf-8"), "python")
     folder = tmp_path / "my-nodes"
     folder.mkdir()
     (folder / "gain.py").write_text(node, encoding="utf-8")
@@ -205,3 +205,51 @@ def test_the_custom_node_guide_s_class_loads_and_its_tests_pass(tmp_path: Path,
     finally:
         sys.modules.pop("gain", None)
     assert len(ran) == 4, ran
+
+
+def test_the_custom_node_guide_s_take_kept_open_ends_once_written_or_not_loaded(tmp_path: Path) -> None:
+    """docs/custom-nodes.md's SlotFiles (keep_open / close_take), in a real engine: its take ends only once the file
+    is written ("slot HH", the file there as it ends), or says it was not loaded where it could not be written."""
+    import threading
+
+    import numpy as np
+
+    from exsampling_patch.messages import SlotAssignment, Take
+    from exsampling_patch.patch import NodeSpec, Patch
+    from exsampling_patch.registry import Registry
+    from exsampling_patch.runtime import TakeEnded
+    from exsampling_patch.runtime.engine import Engine
+
+    (example,) = [block for block in fenced((ROOT / "docs" / "custom-nodes.md").read_text(encoding="utf-8"), "python")
+                  if "class SlotFiles" in block]
+    (tmp_path / "nodes").mkdir()
+    (tmp_path / "nodes" / "slot_files.py").write_text(example, encoding="utf-8")
+    registry = Registry.default([tmp_path / "nodes"], entry_points=False)
+    assert registry.problems == []
+    (tmp_path / "a file").write_text("not a folder", encoding="utf-8")
+
+    def end_of(folder: Path) -> tuple[TakeEnded, bool]:
+        patch = Patch()
+        patch.add_node(NodeSpec("f", "slot_files", {"folder": str(folder)}))
+        engine = Engine(registry, base_dir=tmp_path)
+        ended: list[tuple[TakeEnded, bool]] = []
+        done = threading.Event()
+
+        def end(event: TakeEnded) -> None:
+            ended.append((event, (folder / "HH.wav").exists()))
+            done.set()
+
+        engine.events.subscribe(end, TakeEnded)
+        engine.start(patch)
+        try:
+            engine.inject("f", "assignment", SlotAssignment("HH", Take(np.zeros((480, 1), np.float32), 48000)))
+            assert done.wait(5)
+        finally:
+            engine.stop()
+        return ended[0]
+
+    (tmp_path / "out").mkdir()
+    ended, written = end_of(tmp_path / "out")
+    assert ended.fate == "slot" and ended.reason == "slot HH" and written
+    ended, _ = end_of(tmp_path / "a file")
+    assert ended.fate == "slot" and ended.reason.startswith("slot HH, not loaded into slot_files 'f': "), ended
