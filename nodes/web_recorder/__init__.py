@@ -14,8 +14,9 @@ id is withdrawn, so that the phone's retry is stored anew. The phone's take list
 shows each take's end: its slot, or why not ("rejected: not sure (dog 31%)", "silent", "error in trim: ...").
 
 A phone's take list shows what became of each take: link the classifier's predictions and the slot
-map's assignments into a ``recorder_status`` node (a sink: links back into the recorder would form a
-cycle). Observers can read :meth:`WebRecorder.takes` for a recorder's takes and their status.
+map's assignments into a ``recorder_status`` node (:mod:`exsampling_patch.nodes.recorder_status`; a sink: links
+back into the recorder would form a cycle). Observers can read :meth:`WebRecorder.takes` for a recorder's takes
+and their status.
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from exsampling_patch.messages import Prediction, SlotAssignment, Take
-from exsampling_patch.node import Input, Node, NodeContext, Output, Param, StandingWarning
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Node, NodeContext, Output, Param, StandingWarning
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.web_recorder.limits import upload_limit_problems, upload_limit_warnings
 from exsampling_patch.nodes.web_recorder.rows import sidecar_meta, sidecar_row, take_row
-from exsampling_patch.ports import PREDICTION, SLOT, TAKE
+from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.ledger import not_loaded_of
 from exsampling_patch.takes import TakeStore, read_take, remove_dead_parts
 
@@ -45,11 +46,6 @@ log = logging.getLogger("exsampling.web_recorder")
 
 #: How many phones' take lists are kept (the least recently uploading phone is forgotten first).
 KEEP_PHONES = 1000
-
-def origin_id(take: Take) -> str:
-    """The id of the uploaded take that ``take`` came from (split one-shots keep it in ``origin_take``)."""
-    return str(take.meta.get("origin_take") or take.take_id)
-
 
 class WebRecorder(Node):
     """Serve a recording page to phones (HTTPS, pairing token) and emit every uploaded take."""
@@ -454,48 +450,3 @@ class WebRecorder(Node):
             while len(self._phones) > KEEP_PHONES:
                 for old in self._phones.popitem(last=False)[1]:
                     self._phone_of.pop(old, None)
-
-
-class RecorderStatus(Node):
-    """Tell the phones what became of their takes: class, confidence and slot (a sink; link results here)."""
-
-    type_name = "recorder_status"
-    family = "utility"
-
-    prediction = Input(PREDICTION, "classifier results: the take's class and confidence", multiple=True)
-    assigned = Input(SLOT, "slot assignments: the slot the take went to", multiple=True)
-    take = Input(TAKE, "processed takes (marks them 'processed', with pitch if known)", multiple=True)
-
-    def start(self) -> None:
-        from exsampling_patch.nodes.web_recorder.status import BOARD
-
-        self._board = BOARD
-
-    def on_prediction(self, prediction: Prediction) -> None:
-        fields: dict[str, Any] = {"status": "classified", "label": prediction.label,
-                                  "confidence": round(prediction.confidence, 4)}
-        if prediction.reason:
-            fields["reason"] = prediction.reason
-        self._update(prediction.take, fields)
-
-    def on_assigned(self, assignment: SlotAssignment) -> None:
-        fields: dict[str, Any] = {"status": "assigned", "slot": assignment.slot}
-        if assignment.label is not None:
-            fields.update(label=assignment.label, confidence=round(assignment.confidence, 4))
-        self._update(assignment.take, fields)
-
-    def on_take(self, take: Take) -> None:
-        fields: dict[str, Any] = {"status": "processed"}
-        if "pitch_hz" in take.meta:
-            fields["pitch_hz"] = take.meta["pitch_hz"]
-        self._update(take, fields)
-
-    def _update(self, take: Take, fields: dict[str, Any]) -> None:
-        take_id = origin_id(take)
-        current = self._board.get(take_id)
-        if current is None:
-            return  # not a web recorder's take (a folder or microphone take): nothing to tell
-        if current.get("status") in ("assigned",) and fields.get("status") != "assigned":
-            fields.pop("status")  # a late 'processed' must not hide the slot the take already went to
-        self._board.update(take_id, **fields)
-        self.report_status(take=take_id, **{k: v for k, v in fields.items() if k in ("label", "confidence", "slot")})
