@@ -15,6 +15,12 @@ import pytest
 
 from tests.jack_tools import jack_command
 
+# Torch's OpenMP threads wait for work by spinning. On a 2-core machine shared with other work (or with a test's
+# own processes), a spinning thread holds the core that the thread it waits for needs, and each small torch
+# operation then waits out a time slice: 300 steps of the training's head fit took 32-43 s beside one busy process,
+# 4 s waiting passively. Set before torch is imported, for the tests and every process they start; the same results.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 REPO = Path(__file__).resolve().parent.parent
 ESC50 = REPO.parent / "shared" / "data" / "esc50"
 
