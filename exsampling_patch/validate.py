@@ -329,8 +329,20 @@ def _load_patch(
         raise PatchError(problems, at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path))
     if not warnings:  # load_patch's callers (classify, replay) tell none: no node type's check_warnings is run
         return parsed.patch, registry, [], []
-    told = patch_warnings(parsed.patch, registry, parsed.source_map)
+    told = [*no_nodes_warning(parsed), *patch_warnings(parsed.patch, registry, parsed.source_map)]
     return parsed.patch, registry, told, at_node_dirs_lines(list(registry.problems), parsed, path)
+
+
+def no_nodes_warning(parsed: ParsedPatch) -> list[Problem]:
+    """A warning for a patch read with no nodes (``nodes: []``, or the version line alone), at its ``nodes`` line:
+    it checked "ok" and ran "0 nodes" until Ctrl+C without a word. Only a warning: a patch begun by hand or saved
+    empty from the editor is sound, and the editor, which starts from an empty patch, does not list it."""
+    if parsed.patch.nodes:
+        return []
+    return [parsed.source_map.problem(
+        "the patch has no nodes: it runs nothing", "nodes",
+        hint="add them under 'nodes:', of the types 'exsampling nodes' lists, or in the editor: exsampling edit "
+        f"{parsed.source_map.file}")]
 
 
 def unnamed_plugins(patch: Patch, registry: Registry, problems: list[Problem]) -> list[PluginProblem]:
@@ -396,7 +408,8 @@ def check_file_with_warnings(
         problems = sorted([*read_problems(parsed, registry), *check_patch(parsed.patch, registry, parsed.source_map,
                                                                           _base_dir(path))],
                           key=lambda p: (p.line or 0, p.column or 0))
-        warnings = patch_warnings(parsed.patch, registry, parsed.source_map)
+        warnings = [*([] if problems else no_nodes_warning(parsed)),
+                    *patch_warnings(parsed.patch, registry, parsed.source_map)]
     plugins = at_node_dirs_lines(unnamed_plugins(parsed.patch, registry, problems), parsed, path)
     return problems, plugins, warnings
 
