@@ -5,8 +5,9 @@ Live's display timer, about a tenth of a second after it arrives. A load that ge
 not running, the script is not chosen as its Control Surface, another port, another host. UDP says nothing of that
 (a datagram to a port no one listens on is "sent"), so a load not answered in time is what tells it. From then on
 the node pings Live every second; once it answers, the newest unanswered take of each slot is sent again: a Live
-opened after the patch, or restarted, gets the slots it missed. An answer that comes late (a Live busy loading a
-set) is matched to its load and told: the take reached Live, and is not sent again.
+opened after the patch, or restarted, gets the slots it missed. A take sent while Live is so known silent is told
+not loaded at once, not after ``within`` more of the same silence, and is sent again as the others. An answer that
+comes late (a Live busy loading a set) is matched to its load and told: the take reached Live, and is not sent again.
 """
 
 from __future__ import annotations
@@ -56,8 +57,13 @@ class LiveAnswers:
         self._overdue: deque[Waiting] = deque(maxlen=OVERDUE_KEPT)
         self._again: dict[str, Waiting] = {}
 
-    def sent(self, waiting: Waiting) -> None:
+    def sent(self, waiting: Waiting, overdue: bool = False) -> None:
+        """``overdue``: handed out as overdue already (sent while Live is silent), kept to be sent again."""
         with self._lock:
+            if overdue:
+                self._overdue.append(waiting)
+                self._again[waiting.slot] = waiting
+                return
             self._waiting.append(waiting)
             self._again.pop(waiting.slot, None)  # a newer take of the slot goes: the lost one is not wanted there
 
@@ -126,6 +132,7 @@ class LiveLink:
         self.last_reply: tuple[str, list[Any]] | None = None  # the last answer to a load
         self.replies = threading.Event()  # set at each answer to a load
         self.silent = False  # Live left a load unanswered, and has not answered since
+        self._silent_since = 0.0  # when that load was sent (monotonic)
         self._pinged = float("-inf")
         self._pings: dict[int, float] = {}  # a ping's id -> when it was sent, until its pong
         self._last_error = ""
@@ -150,9 +157,19 @@ class LiveLink:
         """Send one load and wait for its answer (on the reply loop); ``key``: its sent log's, once Live loaded it;
         ``kept``: the assignment the node keeps open, closed with the answer or when none came in time."""
         sent = self.send("/exsampling/load", args)
-        if sent:
-            self.answers.sent(Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key, kept))
-        return sent
+        if not sent:
+            return False
+        waiting = Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key, kept)
+        silent = self.silent  # read once: the reply loop may end the silence meanwhile
+        self.answers.sent(waiting, overdue=silent)
+        if silent:
+            # Live is known silent: the take ends now, rather than after answer_within more of the same silence. Its
+            # load went all the same (a Live back answers it: "loaded after all"), and it goes again at Live's pong.
+            since = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - self._silent_since)))
+            self.close(waiting, f"not loaded into Live: Live is not answering since {since}")
+            self.node.report_error(f"{name} (slot {slot}) not loaded: Live is not answering on {self.where} since "
+                                   f"{since}; {ASK} (sent again once Live answers)")
+        return True
 
     def close(self, waiting: Waiting, not_loaded: str = "") -> None:
         """Let the take kept open for ``waiting`` end (``not_loaded``: why Live did not get it)."""
@@ -180,7 +197,9 @@ class LiveLink:
 
     def _silence(self, now: float) -> None:
         for waiting in self.answers.overdue(now):
-            self.silent = True
+            if not self.silent:
+                self._silent_since = waiting.sent_at  # first: a handler that reads silent reads this after it
+                self.silent = True
             self.close(waiting, f"not loaded into Live: Live did not answer within {self.within:g} s")
             self.node.report_error(f"{waiting.name} (slot {waiting.slot}) not loaded: Live did not answer within "
                                    f"{self.within:g} s on {self.where}; {ASK} (sent again once Live answers)")

@@ -11,6 +11,7 @@ against ``live_standin`` (the one mock the project allows), ticked as Live's dis
 from __future__ import annotations
 
 import io
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,9 +36,9 @@ from .test_ableton_live_answers import free_udp_port
 class Ticking:
     """The remote script in a stand-in Live whose tracks are ``names``, its display timer ticking."""
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str], port: int = 0) -> None:
         self.tracks = [Track(name) for name in names]
-        self.surface = ableton_remote.ExSamplingSurface(CInstance(Song(self.tracks)), port=0)
+        self.surface = ableton_remote.ExSamplingSurface(CInstance(Song(self.tracks)), port=port)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._tick, daemon=True)
         self._thread.start()
@@ -176,3 +177,38 @@ def test_an_output_that_fails_on_the_assignment_is_told_on_the_takes_line(tmp_pa
     assert ended.fate == "slot"
     assert ended.reason.startswith("slot Kick, error in aosc: ") and "'Kick' has no track" in ended.reason
     assert ended.reason in line
+
+
+def test_a_take_sent_while_live_is_known_silent_ends_at_once_and_goes_when_it_answers(tmp_path: Path) -> None:
+    # Before, each take sent while Live was known silent (the last one unanswered, no pong since) was held open the
+    # full answer_within before its end said "not loaded": a second wait for what was known.
+    port = free_udp_port()
+    patch = Patch()
+    patch.add_node(live_node(tmp_path, port))
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(ended.append, TakeEnded)  # type: ignore[arg-type]
+    engine.start(patch)
+    live = None
+    try:
+        first = write_take(sine_take(440.0, seconds=0.2), tmp_path / "first.wav")
+        second = write_take(sine_take(220.0, seconds=0.2), tmp_path / "second.wav")
+        engine.inject("live", "assignment", SlotAssignment("HH", first, "knock", 0.9))
+        deadline = time.monotonic() + 5
+        while not ended and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [e.reason for e in ended] == ["slot HH, not loaded into Live: Live did not answer within 0.3 s"]
+        engine.inject("live", "assignment", SlotAssignment("HH", second, "bell", 0.9))
+        while len(ended) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(ended) == 2 and ended[1].slots == ("HH",)
+        assert re.fullmatch(r"slot HH, not loaded into Live: Live is not answering since \d\d:\d\d:\d\d",
+                            ended[1].reason), ended[1].reason
+        live = Ticking(["HH"], port=port)  # Live opens: the newest take of HH goes to it at its pong
+        while not live.tracks[0].clip_slots[0].has_clip and time.monotonic() < deadline + 5:
+            time.sleep(0.01)
+        assert live.tracks[0].clip_slots[0].clip.file_path == str(second.path)
+    finally:
+        engine.stop()
+        if live is not None:
+            live.close()
