@@ -386,6 +386,8 @@ def _unacceptable_character(error: yaml.reader.ReaderError, file: str, text: str
     """A character YAML does not read in a text that is UTF-8: a NUL (a recording whose header bytes all decode),
     else a control character, at its line and column (was a two-line 'YAML error', of 'position 5')."""
     if "\x00" in text[:4096]:
+        if _utf16_without_bom(text[:4096].encode("utf-8")):
+            return Problem(_UTF16_NO_BOM, file, hint="save it as UTF-8")
         return Problem(_BINARY, file, hint="name the patch file, a .yaml")
     before = text[:error.position]
     code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "?")
@@ -397,6 +399,22 @@ def _unacceptable_character(error: yaml.reader.ReaderError, file: str, text: str
 #: What a patch file that holds NUL bytes is: a recording, a model, a take given for the patch.
 _BINARY = "cannot read the patch: a binary file (a recording, a model?), not a YAML text file"
 
+#: What a patch file is whose every other byte is NUL: UTF-16 written with no byte-order mark (``iconv -t UTF-16LE``,
+#: an editor's "UTF-16 LE" without BOM), which was told as a binary file.
+_UTF16_NO_BOM = "cannot read the patch: a text file saved as UTF-16 (with no byte-order mark), not UTF-8"
+
+
+def _utf16_without_bom(data: bytes) -> bool:
+    """Whether ``data`` (a file's first bytes) looks like UTF-16 text: in one half of its byte pairs (the high byte
+    of a Latin letter) nearly every byte is NUL, in the other nearly none. A recording's silence is NUL in both halves,
+    its sound and a model's weights in neither."""
+    pairs = len(data) // 2
+    if pairs < 4:
+        return False
+    even, odd = data[0:2 * pairs:2].count(0), data[1:2 * pairs:2].count(0)
+    high, low = max(even, odd), min(even, odd)
+    return high >= 0.75 * pairs and low <= 0.05 * pairs
+
 
 def _unreadable(path: Path, error: OSError | UnicodeDecodeError) -> Problem:
     """Why the patch file at ``path`` cannot be read, in words, with the patch meant where a name is misspelt
@@ -407,6 +425,8 @@ def _unreadable(path: Path, error: OSError | UnicodeDecodeError) -> Problem:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Notepad's "Unicode", PowerShell's `>`
             return Problem("cannot read the patch: a text file in UTF-16, not UTF-8", str(path),
                            hint="a patch is a YAML text file, saved as UTF-8")
+        if _utf16_without_bom(data[:4096]):  # a letter past ASCII (é: e9 00) is no UTF-8
+            return Problem(_UTF16_NO_BOM, str(path), hint="save it as UTF-8")
         if b"\x00" in data[:4096]:  # a recording, a model: its "line and column" and "save it as UTF-8" mean nothing
             return Problem(_BINARY, str(path), hint="name the patch file, a .yaml")
         line_start = data.rfind(b"\n", 0, start) + 1

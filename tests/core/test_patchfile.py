@@ -8,6 +8,7 @@ import os
 import stat
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -141,6 +142,26 @@ def test_a_recording_given_as_the_patch_is_told_as_a_binary_file(tmp_path: Path,
     assert [str(p) for p in read_patch(path).problems] == [
         f"{path}: cannot read the patch: a binary file (a recording, a model?), not a YAML text file (name the patch "
         "file, a .yaml)"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("name", ["show", "caf\u00e9"], ids=["ascii", "accented"])
+def test_utf_16_without_a_byte_order_mark_is_told_as_utf_16(tmp_path: Path, encoding: str, name: str) -> None:
+    # Before: "a binary file (a recording, a model?)": every other byte is NUL, as in a recording's silence.
+    path = tmp_path / "show.yaml"
+    path.write_bytes(f"exsampling_patch: 1\nname: {name}\nnodes:\n- id: log\n  type: log\n".encode(encoding))
+    assert [str(p) for p in read_patch(path).problems] == [
+        f"{path}: cannot read the patch: a text file saved as UTF-16 (with no byte-order mark), not UTF-8 (save it as "
+        "UTF-8)"]
+
+
+def test_a_quiet_recording_is_still_a_binary_file(tmp_path: Path) -> None:
+    # Small 16-bit samples: the high byte is NUL or 0xff, the low byte anything; not UTF-16's NUL in every other byte.
+    samples = np.random.default_rng(1).integers(-40, 40, 2048).astype("<i2").tobytes()
+    path = tmp_path / "take.wav"
+    path.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00" + samples)
+    assert [p.message for p in read_patch(path).problems] == [
+        "cannot read the patch: a binary file (a recording, a model?), not a YAML text file"]
 
 
 def test_a_show_log_given_as_the_patch_says_so(tmp_path: Path) -> None:
