@@ -1,6 +1,7 @@
 """Hints for slips in a patch's structure that :mod:`exsampling_patch.patchfile` finds while reading it: a link
 written with another arrow or none (:func:`arrow_meant`), ``params`` that are not a mapping (:func:`params_hint`),
-a misspelt key (:func:`did_you_mean`). Apart from the reader so that it stays short."""
+a misspelt key (:func:`did_you_mean`), a format version that is no whole number (:func:`version_hint`). Apart
+from the reader so that it stays short."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import difflib
 import re
 from typing import Any
 
-from exsampling_patch.patch import LINK_ARROW
+from exsampling_patch.patch import FORMAT_VERSION, LINK_ARROW, VERSION_KEY
 from exsampling_patch.yaml_syntax import NO_BREAK_SPACE_HINT, SQUEEZED_PAIR
 
 #: Arrows a link is written with by mistake (a typographic arrow pasted from a web page or a math font: '\u2192',
@@ -75,3 +76,13 @@ def did_you_mean(key: Any, known: tuple[str, ...], known_as: str) -> str:
     """A misspelt key's hint: the known key it is closest to (``paramz``: ``params``), then all of them."""
     close = difflib.get_close_matches(str(key), known, n=1)
     return (f"did you mean '{close[0]}'? " if close else "") + f"{known_as} {', '.join(known)}"
+
+
+def version_hint(version: Any) -> str:
+    """How to write a format version that is no positive whole number: ``1.0`` and ``"1"`` are the 1 meant, and
+    "must be a positive whole number, got 1.0" left the performer to guess what to write instead."""
+    if isinstance(version, float) and version.is_integer() and version >= 1:
+        return f"write {int(version)}, without the decimal point: '{VERSION_KEY}: {int(version)}'"
+    if isinstance(version, str) and version.strip().isdigit() and int(version) >= 1:
+        return f"a number in quotes is text: write it without the quotes, '{VERSION_KEY}: {int(version)}'"
+    return f"write '{VERSION_KEY}: {FORMAT_VERSION}', the format this build reads"

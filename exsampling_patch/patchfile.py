@@ -32,7 +32,7 @@ import yaml
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.errors import Problem
 from exsampling_patch.patch import FORMAT_VERSION, LINK_ARROW, VERSION_KEY, Link, NodeSpec, Patch, PortRef
-from exsampling_patch.patch_hints import arrow_meant, did_you_mean, params_hint
+from exsampling_patch.patch_hints import arrow_meant, did_you_mean, params_hint, version_hint
 from exsampling_patch.patchwrite import dumps_patch as dumps_patch
 from exsampling_patch.patchwrite import patch_to_data as patch_to_data
 from exsampling_patch.patchwrite import save_patch as save_patch
@@ -233,7 +233,7 @@ def _loads_patch(text: str, file: str) -> ParsedPatch:
                                        hint=f"add '{VERSION_KEY}: {FORMAT_VERSION}' as the first line"))
     elif not isinstance(version, int) or isinstance(version, bool) or version < 1:
         problems.append(source.problem(f"'{VERSION_KEY}' must be a positive whole number, got {version!r}",
-                                       VERSION_KEY))
+                                       VERSION_KEY, hint=version_hint(version)))
     elif version > FORMAT_VERSION:
         problems.append(source.problem(
             f"this patch has format version {version}, newer than this build reads ({FORMAT_VERSION})",

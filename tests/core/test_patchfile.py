@@ -107,6 +107,18 @@ def test_missing_version_is_reported() -> None:
     assert any("missing 'exsampling_patch" in p.message for p in parsed.problems)
 
 
+@pytest.mark.parametrize(("written", "hint"), [
+    ("1.0", "write 1, without the decimal point: 'exsampling_patch: 1'"),
+    ("'1'", "a number in quotes is text: write it without the quotes, 'exsampling_patch: 1'"),
+    ("0", "write 'exsampling_patch: 1', the format this build reads"),
+    ("1.5", "write 'exsampling_patch: 1', the format this build reads"),
+])
+def test_a_format_version_that_is_no_whole_number_is_told_what_to_write(written: str, hint: str) -> None:
+    # Before: "'exsampling_patch' must be a positive whole number, got 1.0", and no word of what to write.
+    [problem] = loads_patch(f"exsampling_patch: {written}\nnodes:\n- id: log\n  type: log\n", "p.yaml").problems
+    assert (problem.line, problem.hint) == (1, hint)
+
+
 def test_unreadable_file_is_a_problem(tmp_path: Path) -> None:
     parsed = read_patch(tmp_path / "nope.yaml")
     assert "cannot read" in parsed.problems[0].message
