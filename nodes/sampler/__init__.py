@@ -19,6 +19,7 @@ import numpy as np
 from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
 from exsampling_patch.nodes.sampler.played import PlayedReader
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, take_pitch
 from exsampling_patch.nodes.sampler.prepare import prepare as prepare_buffer  # as "prepare" it hid its module
@@ -271,8 +272,13 @@ class Sampler(Node):
                 self.report_status(slot=record.name, skipped=assignment.take.take_id, locked=True)
                 self.tell_fate(assignment, "skipped", f"skipped: slot {record.name} locked")
                 return
+            try:
+                self._load(index, assignment.take, assignment.label, self._swap_due())
+            except SamplesNotShared as error:  # the slot keeps what it had
+                self.report_error(f"{assignment.take.name} not loaded into slot {record.name}: {error}")
+                self.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{self.node_id}': {error}")
+                return
             record.push(assignment.take, assignment.label, self.history)
-            self._load(index, assignment.take, assignment.label, self._swap_due())
         self.emit("loaded", assignment)
 
     def on_upcoming(self, take: Take) -> None:
@@ -311,20 +317,31 @@ class Sampler(Node):
                 self.audio.unstage(ahead)
             buffer = replace(prepare_buffer(take, self.sample_rate_used, label, self.max_seconds, now=now,
                                             serial=self._serial, guarded=self.audio.guarded), due=due)
-        self.buffers[index] = buffer
+        previous, self.buffers[index] = self.buffers[index], buffer
         self._played.loaded(buffer.serial, take.take_id)
-        self.audio.load(index, buffer)
+        try:
+            self.audio.load(index, buffer)
+        except SamplesNotShared:
+            self.buffers[index] = previous
+            raise
         self.report_status(slot=self.names[index], label=label or "", take=take.take_id, swap_due=due,
                            **take.latency_status())
 
     def rollback(self, slot: str | int, steps: int = 1) -> str | None:
-        """Load the take ``steps`` back in the slot's history (negative: forward); returns its take id."""
+        """Load the take ``steps`` back in the slot's history (negative: forward); returns its take id. Raises
+        :class:`.handoff.SamplesNotShared` where its samples could not be shared: the slot keeps its take."""
         index = self._slot_index(slot)
         with self._records_lock:
-            entry = self.records[index].step_back(steps)
+            record = self.records[index]
+            position = record.position
+            entry = record.step_back(steps)
             if entry is None:
                 return None
-            self._load(index, *entry)
+            try:
+                self._load(index, *entry)
+            except SamplesNotShared:  # the slot keeps the take it had
+                record.position = position
+                raise
         return entry[0].take_id
 
     def clear(self, slot: str | int) -> None:

@@ -124,10 +124,23 @@ def map_samples(fd: int, frames: int) -> np.ndarray:
         os.close(fd)
 
 
-def send_samples(connection: Connection, samples: np.ndarray, process_id: int) -> None:
-    """Share ``samples`` (:func:`share_samples`) and pass the file over ``connection``; raises OSError when the
-    other end has gone."""
-    fd = share_samples(samples)
+class SamplesNotShared(Exception):
+    """A take's samples could not be put in a file of their own (the system refused it: out of memory or
+    descriptors, over a size limit). Raised before anything about the take is sent: the audio process, told
+    nothing, waits for no file."""
+
+
+def shared_or_refused(samples: np.ndarray) -> int:
+    """:func:`share_samples`, its OSError raised as :class:`SamplesNotShared` ("could not share its samples: ...")."""
+    try:
+        return share_samples(samples)
+    except OSError as error:
+        raise SamplesNotShared(f"could not share its samples: {error}") from error
+
+
+def send_file(connection: Connection, fd: int, process_id: int) -> None:
+    """Pass the file ``fd`` (from :func:`share_samples`) over ``connection``, and close it here; raises OSError
+    when the other end has gone."""
     try:
         send_handle(connection, fd, process_id)
     finally:
@@ -136,5 +149,5 @@ def send_samples(connection: Connection, samples: np.ndarray, process_id: int) -
 
 
 def receive_samples(connection: Connection, frames: int) -> np.ndarray:
-    """The samples :func:`send_samples` passed, mapped here (``frames`` samples plus the guard)."""
+    """The samples :func:`send_file` passed, mapped here (``frames`` samples plus the guard)."""
     return map_samples(recv_handle(connection), frames)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 import subprocess
 import threading
 import time
@@ -21,7 +22,7 @@ import numpy as np
 
 from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, QuickReturns, Stopping, hung_at_stop
 from exsampling_patch.nodes.sampler import protocol as msg
-from exsampling_patch.nodes.sampler.handoff import Arena, send_samples
+from exsampling_patch.nodes.sampler.handoff import Arena, SamplesNotShared, send_file, shared_or_refused
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
 from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
 from exsampling_patch.nodes.sampler.ring import NOTE_ON
@@ -153,8 +154,12 @@ class AudioProcess:
             self._jack_back.started()
             self._staged.clear()  # a new process holds nothing sent ahead, and reads no block of the arena
             self.arena.reset()
-            for slot, buffer in self.buffers.items():
-                self._send(slot, buffer)
+            for slot, buffer in list(self.buffers.items()):
+                try:
+                    self._send(slot, buffer)
+                except SamplesNotShared as error:  # the slot stays empty in the new process; the others go on
+                    del self.buffers[slot]
+                    self.report_error(f"slot {slot}'s take was not sent to the restarted audio process: {error}")
         return True
 
     def stop(self) -> None:
@@ -169,23 +174,27 @@ class AudioProcess:
 
     def load(self, slot: int, buffer: SlotBuffer) -> None:
         """Send ``buffer`` to the audio process (kept here too, for a restart); if its samples were sent ahead
-        (:meth:`stage`), send only which slot they go to."""
+        (:meth:`stage`), send only which slot they go to. Raises :class:`.handoff.SamplesNotShared` where its
+        samples could not be shared: nothing was sent, and the slot keeps what it had."""
         with self._send_lock:
-            self.buffers[slot] = buffer
             staged = self._staged.pop(id(buffer.data), None)
             if staged is not None:
                 self._post(msg.LoadStaged(slot, staged[0], buffer.serial, buffer.frames, buffer.pitch_hz,
                                           buffer.due))
             else:
                 self._send(slot, buffer)
+            self.buffers[slot] = buffer
 
     def stage(self, buffer: SlotBuffer) -> None:
         """Send ``buffer``'s samples ahead of its assignment; the process keeps them until :meth:`load` of a
         buffer with the same ``data`` puts them in a slot, or :meth:`unstage` drops them."""
         with self._send_lock:
             key = next(self._stage_keys)
+            try:
+                self._post(msg.Stage(key, buffer.frames), buffer.data[: buffer.frames])
+            except SamplesNotShared:  # not sent ahead: its assignment sends it, and says so if that fails too
+                return
             self._staged[id(buffer.data)] = (key, buffer.data)
-            self._post(msg.Stage(key, buffer.frames), buffer.data[: buffer.frames])
 
     def unstage(self, buffer: SlotBuffer) -> None:
         """Drop samples sent ahead that no slot will take."""
@@ -197,21 +206,29 @@ class AudioProcess:
     def _post(self, message: msg.Load | msg.Stage | msg.LoadStaged | msg.Unstage,
               samples: np.ndarray | None = None) -> None:
         """Send ``message``; with ``samples``, its ``offset`` says where they are: in the arena, or -1 and a file
-        of their own passed after the message (:mod:`.handoff`)."""
+        of their own passed after the message (:mod:`.handoff`). Raises :class:`.handoff.SamplesNotShared`, having
+        sent nothing, where that file could not be made: a process told -1 would wait for a file that never
+        comes, and take the next message for it."""
         connection, process = self.child.connection, self.child.process
         if connection is None or process is None:
             return
-        try:
-            if samples is None:
-                connection.send(message)
-                return
-            offset = self.arena.write(samples)
+        fd = -1
+        if samples is not None:
             assert isinstance(message, msg.Load | msg.Stage)
-            connection.send(dataclasses.replace(message, offset=-1 if offset is None else offset))
+            offset = self.arena.write(samples)
             if offset is None:
-                send_samples(connection, samples, process.pid)
+                fd = shared_or_refused(samples)
+            message = dataclasses.replace(message, offset=-1 if offset is None else offset)
+        try:
+            connection.send(message)
+            if fd >= 0:
+                shared, fd = fd, -1  # send_file closes it
+                send_file(connection, shared, process.pid)
         except OSError:  # the process died: the reader restarts it and re-sends every slot
             pass
+        finally:
+            if fd >= 0:
+                os.close(fd)
 
     def _send(self, slot: int, buffer: SlotBuffer) -> None:
         self._post(msg.Load(slot, buffer.serial, buffer.frames, buffer.pitch_hz, buffer.due),
