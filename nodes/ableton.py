@@ -188,7 +188,7 @@ def track_colour(label: str) -> int:
     return ((r | 0x40) << 16) | ((g | 0x40) << 8) | (b | 0x40)
 
 
-#: Seconds between ableton_osc's asks for the track names, until AbletonOSC answers (and before its silence is told)
+#: Seconds between ableton_osc's asks for the track names (before its silence is told; two once it has answered)
 ASK_EVERY = 2.0
 
 #: What ableton_osc does per take, as its ``actions`` list them.
@@ -285,20 +285,28 @@ class AbletonOsc(Node):
     def _replies(self) -> None:
         from pythonosc.osc_message import OscMessage
 
-        # Asked again every ASK_EVERY s until answered (a Live opened after the patch); a silence told once: before,
-        # a Live without AbletonOSC left each slot on the track of its position without a word.
-        asked, told, named = float("-inf"), False, False
+        # Asked every ASK_EVERY s, answered or not. Until the first answer (a Live opened after the patch) a silence
+        # is a warning, told once; after it, two asks unanswered are an error, which the next answer ends ("is back"):
+        # before, it stopped asking once answered, and a Live that quit mid-show missed the takes without a word.
+        asked, told, gone, heard = float("-inf"), False, False, None
         started = time.monotonic()
+        where = f"{self.host}:{self.port}"
         while not self.stop_event.is_set() and self._listener is not None:
             now = time.monotonic()
-            if not named and now - asked >= ASK_EVERY:
+            if now - asked >= ASK_EVERY:
                 asked = now
                 self.target.send("/live/song/get/track_names", [])
-            if not named and not told and now - started >= ASK_EVERY:
+            if heard is None and not told and now - started >= ASK_EVERY:
                 told = True
-                self.report_status(warning=f"AbletonOSC does not answer on {self.host}:{self.port} (no track names "
-                                           f"on port {self.reply_port}): is Live running, with AbletonOSC as its "
-                                           "Control Surface? Until it answers, slot N goes to track N")
+                self.report_status(warning=f"AbletonOSC does not answer on {where} (no track names on port "
+                                           f"{self.reply_port}): is Live running, with AbletonOSC as its Control "
+                                           "Surface? Until it answers, slot N goes to track N")
+            elif heard is not None and not gone and now - heard >= 2 * ASK_EVERY:
+                gone = True
+                since = time.strftime("%H:%M:%S", time.localtime(time.time() - (now - heard)))
+                self.report_error(f"AbletonOSC stopped answering on {where} (no track names on port "
+                                  f"{self.reply_port} since {since}): has Live quit? Its takes are lost until it "
+                                  f"answers, asked every {ASK_EVERY:g} s")
             try:
                 data, _ = self._listener.recvfrom(65536)
             except TimeoutError:
@@ -310,9 +318,12 @@ class AbletonOsc(Node):
             except Exception:
                 continue
             if message.address == "/live/song/get/track_names":
-                named = True
-                self.track_names = [str(a) for a in message.params]
-                self.report_status(tracks=len(self.track_names), **({"warning": ""} if told else {}))
+                names = [str(a) for a in message.params]
+                if gone:  # "port", an opened key: the error ends, and the console says AbletonOSC is back
+                    self.report_status(port=self.port, abletonosc_answers=where, tracks=len(names))
+                elif heard is None or names != self.track_names:  # the first names, or tracks renamed in Live
+                    self.report_status(tracks=len(names), **({"warning": ""} if told and heard is None else {}))
+                self.track_names, heard, gone = names, time.monotonic(), False
 
     def track_index(self, slot: str) -> int:
         """The track named after ``slot`` if Live told us its names, else the slot's position in ``slots``."""

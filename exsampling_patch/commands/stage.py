@@ -42,7 +42,7 @@ from exsampling_patch.runtime import (
     TakeEnded,
 )
 from exsampling_patch.runtime.events import opened_keys
-from exsampling_patch.runtime.ledger import slots_text
+from exsampling_patch.runtime.ledger import not_loaded_of
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
@@ -333,6 +333,8 @@ class StageConsole:
             return f"{kind} '{node_id}': the device listens again on {status['device_listens']}"
         if "live_answers" in status:  # ableton_live: Live answered after a silence (with the takes sent again)
             return f"{kind} '{node_id}': Live answers on {status['live_answers']}"
+        if "abletonosc_answers" in status:  # ableton_osc: AbletonOSC answered again after it had stopped
+            return f"{kind} '{node_id}': AbletonOSC answers again on {status['abletonosc_answers']}"
         if "port" in status and kind == "osc_receive":
             return f"{kind} '{node_id}': OSC in on {params.get('host', '127.0.0.1')}:{status['port']} (UDP)"
         return ""
@@ -356,8 +358,8 @@ class StageConsole:
         if event.fate == "slot":
             # The reason goes on after its slots with what an output did not load ("slot HH, not loaded into Live:
             # ..."): said after the label's arrow too, on the take's own line.
-            slots = slots_text(event.slots)
-            told = event.reason[len(slots):] if event.reason.startswith(slots) else ""
+            not_loaded = not_loaded_of(event)
+            told = f", {not_loaded}" if not_loaded else ""
             fate = f"{heard} -> {', '.join(event.slots)}{told}" if heard else event.reason
             if known.get("rejected"):  # the gate's fallback slot (the map said why): "kick 97% -> Chorus" said none
                 fate += f" (gate's fallback: {known['rejected']})"

@@ -1,12 +1,16 @@
 """``ableton_osc`` with an AbletonOSC that does not answer its ask for track names: told once, and asked again
 until it answers (a Live opened after the patch). Before, it asked once: a silent Live left each slot on the
-track of its position, without a word.
+track of its position, without a word. And one that stops answering later (Live quit) is an error, ended when it
+answers again.
 
 Live's side is a real UDP socket standing in for AbletonOSC (the one mock the project allows)."""
 
 from __future__ import annotations
 
+import io
+import re
 import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,9 +19,15 @@ import pytest
 from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
+from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import ableton
 from exsampling_patch.nodes.ableton import AbletonOsc
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import NodeStatus
+from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.runtime.events import NodeError
 
 
 def wait_for(done: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -51,16 +61,76 @@ def test_a_silent_abletonosc_is_told_and_asked_again(tmp_path: Path, monkeypatch
         wait_for(lambda: node.track_names == ["Drums", "HH"])
         assert {"tracks": 2, "warning": ""} in context.statuses  # the warning ends
         assert node.track_index("HH") == 1
-        live.setblocking(False)
-        while True:  # asks already on their way before the answer
-            try:
-                live.recv(65536)
-            except BlockingIOError:
-                break
-        live.settimeout(0.6)  # three periods of asking: none more
-        with pytest.raises(TimeoutError):
-            live.recv(65536)
+        live.settimeout(5)  # asked on after the answer: a Live that quits later is told (below)
+        assert OscMessage(live.recv(65536)).address == "/live/song/get/track_names"
         assert len([s for s in context.statuses if s.get("warning")]) == 1
     finally:
         node.stop()
         live.close()
+
+
+class AbletonOscStandin:
+    """AbletonOSC in Live: answers each ask for the track names on ``reply_port`` while ``answering`` is set."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.answering = threading.Event()
+        self.answering.set()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.port = int(self.sock.getsockname()[1])
+        self.reply_port = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.sock.recv(65536)
+            except TimeoutError:
+                continue
+            if OscMessage(data).address == "/live/song/get/track_names" and self.answering.is_set():
+                SimpleUDPClient("127.0.0.1", self.reply_port).send_message("/live/song/get/track_names", self.names)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+def test_abletonosc_that_stops_answering_is_told_and_back_when_it_answers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, once AbletonOSC had answered the node asked no more: a Live that quit mid-show was never told.
+    monkeypatch.setattr(ableton, "ASK_EVERY", 0.2, raising=False)  # 2 s on stage; the test's time
+    live = AbletonOscStandin(["Drums", "HH"])
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    live.reply_port = int(probe.getsockname()[1])
+    probe.close()
+    patch = Patch()
+    patch.add_node(NodeSpec("aosc", "ableton_osc", {"port": live.port, "reply_port": live.reply_port,
+                                                    "folder": str(tmp_path / "live")}))
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    err = io.StringIO()
+    engine.events.subscribe(StageConsole(patch, err=err), NodeError, NodeStatus)
+    engine.start(patch)
+    try:
+        wait_for(lambda: engine.status.get("aosc", {}).get("tracks") == 2)
+        live.answering.clear()  # Live quits
+        wait_for(lambda: "stopped answering" in err.getvalue())
+        live.answering.set()  # and is opened again
+        back = f" aosc is back: ableton_osc 'aosc': AbletonOSC answers again on 127.0.0.1:{live.port}"
+        wait_for(lambda: back in err.getvalue())
+    finally:
+        engine.stop()
+        live.close()
+    lines = err.getvalue().splitlines()
+    told = [line for line in lines if "stopped answering" in line]
+    assert len(told) == 1, lines  # once, not at each ask
+    assert re.search(f" error in node 'aosc': AbletonOSC stopped answering on 127.0.0.1:{live.port} \\(no track names "
+                     f"on port {live.reply_port} since \\d\\d:\\d\\d:\\d\\d\\): has Live quit\\? Its takes are lost "
+                     "until it answers, asked every 0.2 s$", told[0]), told[0]
+    assert lines.index(told[0]) < next(i for i, line in enumerate(lines) if line.endswith(back))
+    assert not any("does not answer" in line for line in lines)  # it answered from the start
