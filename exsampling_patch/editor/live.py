@@ -37,7 +37,7 @@ from exsampling_patch.runtime import (
     showlog,
 )
 from exsampling_patch.runtime.events import TakeEnded, merge_status
-from exsampling_patch.runtime.ledger import slots_text
+from exsampling_patch.runtime.ledger import not_loaded_of
 from exsampling_patch.runtime.parts import error_text
 from exsampling_patch.runtime.recovery import ErrorState
 
@@ -269,9 +269,7 @@ class RuntimeObserver:
         if point is None:
             point = self._point(Take(np.zeros(0, np.float32), 1, take_id=event.take_id, source=event.source))
         point.fate, point.end = event.fate, event.reason
-        slots = slots_text(event.slots)
-        told = event.fate == "slot" and event.reason.startswith(slots)
-        point.not_loaded = event.reason[len(slots):].removeprefix(", ") if told else ""
+        point.not_loaded = not_loaded_of(event)
         if event.fate == "slot" and event.slots:
             point.slot = event.slots[0]
         elif event.fate != "slot":
