@@ -1,12 +1,13 @@
 """Hints for slips in a patch's structure that :mod:`exsampling_patch.patchfile` finds while reading it: a link
 written with another arrow or none (:func:`arrow_meant`), ``params`` that are not a mapping (:func:`params_hint`),
-a misspelt key (:func:`did_you_mean`), a format version that is no whole number (:func:`version_hint`). Apart
-from the reader so that it stays short."""
+a misspelt key (:func:`did_you_mean`), a format version that is no whole number (:func:`version_hint`), a character
+that cannot be seen in a value (:func:`invisible_character`). Apart from the reader so that it stays short."""
 
 from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from typing import Any
 
 from exsampling_patch.patch import FORMAT_VERSION, LINK_ARROW, VERSION_KEY
@@ -86,3 +87,30 @@ def version_hint(version: Any) -> str:
     if isinstance(version, str) and version.strip().isdigit() and int(version) >= 1:
         return f"a number in quotes is text: write it without the quotes, '{VERSION_KEY}: {int(version)}'"
     return f"write '{VERSION_KEY}: {FORMAT_VERSION}', the format this build reads"
+
+
+
+def _unseen(char: str) -> bool:
+    """A character that shows as nothing or as a space and is not the plain space: a no-break space, a zero-width
+    space, a word joiner, a byte-order mark."""
+    return char != " " and unicodedata.category(char) in ("Zs", "Cf")
+
+
+def invisible_character(value: Any, line: str) -> tuple[str, int | None] | None:
+    """A hint naming the first character of the text ``value`` that cannot be seen (a no-break space, a zero-width
+    space: not the plain space, which YAML drops around a value), and its column (1-based) in ``line``, the file's
+    line that holds it (None where it is not found there); or None. ``type: log`` with a no-break space after it
+    was "unknown node type 'log '", the character not to be seen in the message either."""
+    if not isinstance(value, str):
+        return None
+    at = next((i for i, char in enumerate(value) if _unseen(char)), None)
+    if at is None:
+        return None
+    char, seen = value[at], [i for i, c in enumerate(value) if not _unseen(c) and c != " "]
+    start = line.find(value)
+    column = start + at + 1 if start >= 0 else line.find(char) + 1 or None
+    where = "holds" if not seen else "begins with" if at < seen[0] else "ends with" if at > seen[-1] else "holds"
+    shown = "".join(c for c in value if not _unseen(c)).strip()
+    return (f"'{shown}' {where} a {unicodedata.name(char, 'invisible character').lower()} (U+{ord(char):04X})"
+            f"{f' at column {column}' if column else ''}, which cannot be seen: copied from a web page or a document? "
+            "delete it", column)

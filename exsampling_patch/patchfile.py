@@ -106,6 +106,11 @@ class SourceMap:
         index = self.link_index.get(link)
         return None if index is None else self.line("links", index)
 
+    def line_text(self, line: int | None) -> str:
+        """The text of the file's ``line`` (1-based), or '' where it is not known."""
+        lines = (self.text or "").split("\n")
+        return lines[line - 1] if line is not None and 0 < line <= len(lines) else ""
+
     def problem(self, message: str, *path: Any, hint: str = "") -> Problem:
         return Problem(message, self.file, self.line(*path), hint=hint)
 

@@ -24,6 +24,7 @@ from exsampling_patch.note_checks import note_problems
 from exsampling_patch.param_checks import node_type_problems, patch_warnings
 from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Link, Patch, PortRef, fixed_id, id_problems
+from exsampling_patch.patch_hints import invisible_character
 from exsampling_patch.patchfile import NODE_KEYS, ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
 from exsampling_patch.ports import PREDICTION, SLOT
@@ -96,9 +97,11 @@ def check_patch(
             problems.append(Problem(f"node '{node_id}': {why}", source.file, source.node_line(node_id, "id"),
                                     hint=f"rename it, say '{patch.unique_id(fixed_id(node_id))}'"))
         if spec.type not in registry:
+            line = source.node_line(node_id, "type")
+            unseen = invisible_character(spec.type, source.line_text(line))  # 'log ' with a no-break space
             problems.append(Problem(
-                f"node '{node_id}': unknown node type '{spec.type}'", source.file, source.node_line(node_id, "type"),
-                hint=registry.unknown_hint(spec.type),
+                f"node '{node_id}': unknown node type '{spec.type}'", source.file, line, unseen and unseen[1],
+                hint=unseen[0] if unseen else registry.unknown_hint(spec.type),
             ))
             continue
         node_type = registry.get(spec.type)
@@ -118,9 +121,10 @@ def check_patch(
             try:
                 param.validate(value)
             except ParamError as error:
-                problems.append(Problem(f"node '{node_id}': {error}", source.file,
-                                        source.node_line(node_id, "params", name),
-                                        hint=quoting_hint(param.kind_name, value, param.unit)))
+                line = source.node_line(node_id, "params", name)
+                unseen = invisible_character(value, source.line_text(line))  # 'round_robin\xa0' is no choice
+                problems.append(Problem(f"node '{node_id}': {error}", source.file, line, unseen and unseen[1],
+                                        hint=unseen[0] if unseen else quoting_hint(param.kind_name, value, param.unit)))
                 continue
             if base_dir is not None and param.kind_name == "path" and value:
                 reason = path_problem(str(value), param.path_kind, base_dir)
