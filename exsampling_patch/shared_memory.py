@@ -21,7 +21,11 @@ def anonymous_file(nbytes: int, name: str) -> int:
     else:  # pragma: no cover - not Linux
         with tempfile.TemporaryFile() as handle:
             fd = os.dup(handle.fileno())
-    os.ftruncate(fd, nbytes)
+    try:
+        os.ftruncate(fd, nbytes)
+    except BaseException:  # refused (over RLIMIT_FSIZE, say): the caller gets no descriptor to close
+        os.close(fd)
+        raise
     return fd
 
 
