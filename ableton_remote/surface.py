@@ -2,8 +2,9 @@
 
 OSC in (UDP, port 10600 unless ``EXSAMPLING_LIVE_PORT`` says otherwise), answered to the sender:
 
-- ``/exsampling/load <slot> <path> [<label> <pitch_hz> <fire>]`` -> ``/exsampling/loaded <slot> <path> <how>``
-  or ``/exsampling/error <slot> <reason>``
+- ``/exsampling/load <slot> <path> [<label> <pitch_hz> <fire> <once>]`` -> ``/exsampling/loaded <slot> <path> <how>``
+  or ``/exsampling/error <slot> <reason>``; with ``once`` (a take sent again: redone after a crash, or missed while
+  Live was silent), a track that holds ``path`` already is left as it is, answered ``already``
 - ``/exsampling/ping [<id>]`` -> ``/exsampling/pong <version> [<id>]``
 
 Loading uses what the running Live offers: a Simpler on the track (``SimplerDevice.replace_sample``),
@@ -47,12 +48,25 @@ def find_simpler(track):
     return None
 
 
-def load_take(song, slot, path, label="", fire=False):
-    """Load the audio file ``path`` into the track named ``slot``; returns how ("simpler" or "clip_slot")."""
+def holds(track, simpler, path):
+    """Whether ``track`` holds the file ``path`` now: its Simpler's sample, else its take's clip."""
+    if simpler is not None:
+        return getattr(getattr(simpler, "sample", None), "file_path", None) == path
+    slots = list(track.clip_slots)
+    clip = slots[CLIP_SLOT].clip if len(slots) > CLIP_SLOT and slots[CLIP_SLOT].has_clip else None
+    return getattr(clip, "file_path", None) == path
+
+
+def load_take(song, slot, path, label="", fire=False, once=False):
+    """Load the audio file ``path`` into the track named ``slot``; returns how ("simpler" or "clip_slot"), or
+    "already" where ``once`` and the track holds that file: a take sent again after Live loaded it (a crash between
+    Live's answer and the sender's log of it) is not loaded, nor its clip fired, a second time."""
     if not os.path.isfile(path):
         raise LoadError(f"file not found: {path}")
     track = find_track(song, slot)
     simpler = find_simpler(track)
+    if once and holds(track, simpler, path):
+        return "already"
     if simpler is not None:
         if not hasattr(simpler, "replace_sample"):
             raise LoadError("this Live cannot replace a Simpler's sample from a script (needs Live 12); "
@@ -155,13 +169,17 @@ class ExSamplingSurface:
         slot, path = str(args[0]), str(args[1])
         label = str(args[2]) if len(args) > 2 else ""
         fire = bool(args[4]) if len(args) > 4 else False
+        once = bool(args[5]) if len(args) > 5 else False
         try:
-            how = load_take(self._c.song(), slot, path, label, fire)
+            how = load_take(self._c.song(), slot, path, label, fire, once)
         except LoadError as error:
             self._reply(sender, "/exsampling/error", [slot, str(error)])
             return
         except Exception as error:  # Live's API raised: say so, keep the script alive
             self._reply(sender, "/exsampling/error", [slot, f"Live refused: {error}"])
+            return
+        if how == "already":
+            self._reply(sender, "/exsampling/loaded", [slot, path, how])
             return
         self.loaded += 1
         self._show(f"ExSampling: {slot} <- {label or os.path.basename(path)}")

@@ -460,8 +460,11 @@ class AbletonLive(Node):
             self.files.assigned(assignment.slot, path)
             self.report_status(take=take.take_id, already_sent=True)
             return
+        # "once" for a redone take: a track that holds its file already (Live loaded it, and the patch was killed
+        # before its log line) is left as it is, its clip not fired again.
         args = [assignment.slot, str(path.resolve()), assignment.label or "",
-                float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire)]
+                float(pitch) if isinstance(pitch, (int, float)) else 0.0, int(self.fire),
+                int(bool(take.meta.get("recovered")))]
         # Written down as sent when Live answers it loaded (the link does): a take redone after a crash while Live
         # was not running goes to it then, rather than being skipped as sent.
         # Kept open until Live answers: the take's end says whether Live loaded it (before, "slot HH" either way).

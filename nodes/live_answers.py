@@ -256,7 +256,7 @@ class LiveLink:
         if not self.silent and not again:
             return
         self.silent = False
-        for waiting in again:
-            self.load(waiting.slot, list(waiting.args), waiting.name, waiting.key)
+        for waiting in again:  # "once": a load whose answer alone was lost is not loaded (nor fired) again
+            self.load(waiting.slot, [*waiting.args[:5], 1], waiting.name, waiting.key)
         missed = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in again)
         self.node.report_status(port=self.port, live_answers=self.where + (f"; sent again: {missed}" if missed else ""))

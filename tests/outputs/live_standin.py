@@ -2,7 +2,8 @@
 
 Live cannot run here; this is the one mock the project allows. Names follow Live's API
 (``Song.tracks``, ``Track.clip_slots``/``devices``/``has_midi_input``, ``ClipSlot.create_audio_clip``,
-``SimplerDevice.replace_sample``); ``version`` 11 leaves out what only Live 12 has.
+``SimplerDevice.replace_sample``, ``SimplerDevice.sample.file_path``); ``version`` 11 leaves out what only Live 12
+has.
 """
 
 from __future__ import annotations
@@ -41,16 +42,21 @@ class ClipSlot12(ClipSlot):
         self.clip = Clip(path)
 
 
+class Sample:
+    def __init__(self, file_path: str) -> None:
+        self.file_path = file_path
+
+
 class Simpler:
     class_name = "OriginalSimpler"
 
     def __init__(self) -> None:
-        self.sample: str | None = None
+        self.sample: Sample | None = None
 
 
 class Simpler12(Simpler):
     def replace_sample(self, path: str) -> None:
-        self.sample = path
+        self.sample = Sample(path)
 
 
 class Track:

@@ -181,3 +181,29 @@ def test_the_script_names_the_ping_its_pong_answers() -> None:
     finally:
         asker.close()
         surface.disconnect()
+
+
+def test_a_load_sent_again_asks_live_to_leave_a_track_that_holds_it(tmp_path: Path) -> None:
+    # A load whose answer alone was lost (Live loaded it) goes again when Live answers a ping: with "once", the
+    # script leaves a track that holds the file as it is rather than loading it and firing its clip a second time.
+    from exsampling_ableton_remote import osc
+
+    live = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the script, its answers to this load lost
+    live.bind(("127.0.0.1", 0))
+    live.settimeout(5)
+    context = NodeContext()
+    node = AbletonLive("live", {"port": live.getsockname()[1], "answer_within": 0.3, "fire": True,
+                                "folder": str(tmp_path / "live")}, context)
+    node.start()
+    try:
+        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
+        first, sender = live.recvfrom(65536)
+        assert osc.decode(first) == ("/exsampling/load", ["HH", str(take.path), "knock", 440.0, 1, 0])
+        address, args = osc.decode(live.recv(65536))  # told unanswered, the node pings
+        assert address == "/exsampling/ping"
+        live.sendto(osc.encode("/exsampling/pong", [ableton_remote.surface.VERSION, *args]), sender)
+        assert osc.decode(live.recv(65536)) == ("/exsampling/load", ["HH", str(take.path), "knock", 440.0, 1, 1])
+    finally:
+        node.stop()
+        live.close()

@@ -19,7 +19,7 @@ from exsampling_ableton_remote import osc
 from exsampling_patch.commands.ableton import default_remote_scripts
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
-from exsampling_patch.nodes.ableton import AbletonLive
+from exsampling_patch.nodes.ableton import AbletonLive, sent_key
 from exsampling_patch.takes import write_take
 
 from .helpers import sine_take
@@ -69,7 +69,40 @@ def test_take_goes_into_the_first_clip_slot_of_the_track_named_after_its_slot(ri
 def test_simpler_sample_is_replaced_on_a_midi_track(rig: Any) -> None:
     tracks, surface, node, _, take = rig
     assert drive(surface, node, SlotAssignment("Piano", take, "phone"))[1][2] == "simpler"
-    assert tracks[2].devices[0].sample == str(take.path)
+    assert tracks[2].devices[0].sample.file_path == str(take.path)
+
+
+def test_a_redone_take_a_track_holds_already_is_not_loaded_nor_fired_again(tmp_path: Path) -> None:
+    # Before, Live loaded it a second time and fired its clip again: Live had loaded it, but the node was gone (a
+    # kill -9, a stop) before its answer was written in the sent log, so the take redone at the restart went again.
+    tracks = [Track("HH"), Track("Piano", midi=True, simpler=True)]
+    surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
+    params = {"port": surface.port, "fire": True, "folder": str(tmp_path / "live")}
+    take = write_take(sine_take(440.0), tmp_path / "knock.wav")
+    take = take.derive(meta={"stored_at": str(take.path)})  # a source stored it: it is redone after a crash
+    first = AbletonLive("live", params, NodeContext())
+    first.start()
+    for slot in ("HH", "Piano"):
+        first.on_assignment(SlotAssignment(slot, take, "knock", 0.9))
+    first.stop()  # gone before Live's display timer read the loads: their answers reach no node
+    surface.update_display()
+    clip = tracks[0].clip_slots[0].clip
+    assert surface.loaded == 2 and clip is not None and tracks[0].clip_slots[0].fired == 1
+    again = AbletonLive("live", params, NodeContext())
+    again.start()
+    try:
+        redone = take.derive(meta={"recovered": True})
+        for slot in ("HH", "Piano"):
+            assert drive(surface, again, SlotAssignment(slot, redone, "knock", 0.9)) == (
+                "/exsampling/loaded", [slot, str(take.path), "already"])
+            assert again.sent is not None and sent_key(SlotAssignment(slot, redone, "knock", 0.9)) in again.sent
+        assert surface.loaded == 2 and tracks[0].clip_slots[0].fired == 1 and tracks[0].clip_slots[0].clip is clip
+        # A take assigned again in this run (not redone) is loaded again, as asked.
+        assert drive(surface, again, SlotAssignment("HH", take, "twice", 0.9))[1][2] == "clip_slot"
+        assert tracks[0].clip_slots[0].clip.name == "twice" and tracks[0].clip_slots[0].fired == 2
+    finally:
+        again.stop()
+        surface.disconnect()
 
 
 @pytest.mark.parametrize(("slot", "reason"), [
