@@ -266,12 +266,12 @@ class Param(Generic[T]):
 
 
 #: Typographic quotes a word processor or a text editor's smart quotes put for ' and ".
-_CURLY_QUOTES = "\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb"
+CURLY_QUOTES = "\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb"
 
 
 def _curly_quoted(text: str) -> bool:
     text = text.strip()
-    return len(text) >= 2 and text[0] in _CURLY_QUOTES and text[-1] in _CURLY_QUOTES
+    return len(text) >= 2 and text[0] in CURLY_QUOTES and text[-1] in CURLY_QUOTES
 
 
 def _bound(limit: float | None) -> str:

@@ -6,9 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from exsampling_patch.param_spec import CURLY_QUOTES
+
 #: Velocity of each step character; digits 1-9 scale to 14..127, and ``.``, ``-``, ``_`` and ``0`` rest.
 VELOCITIES = {"X": 127, "x": 110, "O": 100, "o": 80, ".": 0, "-": 0, "_": 0, "0": 0}
 NOTE_NAMES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
+_STRAIGHT = "straight quotes (' or \")"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ def parse_steps(text: str) -> tuple[int, ...]:
             steps.append(VELOCITIES[char])
         elif char.isdigit():
             steps.append(round(int(char) * 127 / 9))
+        elif char in CURLY_QUOTES:  # told only as "step" and the quote, it did not say where it came from
+            raise ValueError(f"step {char!r} in {text!r} is a curly quote, put by a text editor's smart quotes: "
+                             f"YAML keeps it as a step: write the steps without curly quotes, or in {_STRAIGHT}")
         else:
             raise ValueError(f"step {char!r} in {text!r}: use x X o O (hits), 1-9 (velocity), . (rest)")
     if not steps:
@@ -51,6 +57,9 @@ def parse_note(token: str, root: int) -> int:
         try:
             note = root + int(token)
         except ValueError:
+            if any(char in CURLY_QUOTES for char in token):
+                raise ValueError(f"note {token!r} holds a curly quote, put by a text editor's smart quotes: YAML "
+                                 f"keeps it in the notes: write them without curly quotes, or in {_STRAIGHT}") from None
             raise ValueError(f"note {token!r}: use a transposition (+3, -12), a name (C4, Eb3) or .") from None
     if not 0 <= note <= 127:
         raise ValueError(f"note {token!r} is {note}, outside MIDI's 0-127")

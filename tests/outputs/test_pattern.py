@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.pattern import LATE_DROP, Pattern, parse_note, parse_patterns, parse_steps
+from exsampling_patch.validate import check_file
 
 
 def test_step_text() -> None:
@@ -34,6 +36,20 @@ def test_a_slot_written_without_its_steps_says_so(value: Any) -> None:
     with pytest.raises(ValueError) as refused:
         parse_patterns({"HH": value}, ["HH"], 60)
     assert str(refused.value) == "pattern 'HH' has no steps: write them ('x... ..x.'), or leave the slot out"
+
+
+def test_curly_quotes_around_steps_or_notes_are_told_as_a_text_editors(tmp_path: Path) -> None:
+    # Before: "step '\u2018' in '\u2018x...\u2019': use x X o O (hits)", not a word of where the character came from.
+    path = tmp_path / "groove.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: groove\n  type: pattern\n  params:\n    slots: [Kick, HH]\n"
+                    "    patterns:\n      Kick: \u2018x...x...\u2019\n"
+                    "      HH: {steps: x.x., notes: \u201c0 +3\u201d}\n", encoding="utf-8")
+    straight = "write {} without curly quotes, or in straight quotes (' or \")"
+    assert [(p.line, p.message) for p in check_file(path)] == [
+        (8, "node 'groove': parameter 'patterns': step '\u2018' in '\u2018x...x...\u2019' is a curly quote, put by a "
+            f"text editor's smart quotes: YAML keeps it as a step: {straight.format('the steps')}"),
+        (9, "node 'groove': parameter 'patterns': note '\u201c0' holds a curly quote, put by a text editor's smart "
+            f"quotes: YAML keeps it in the notes: {straight.format('them')}")]
 
 
 def collect(node: Pattern, seconds: float) -> list[Any]:
