@@ -4,8 +4,8 @@
 drive it through widget callbacks; :meth:`EditorApp.run` opens the viewport and loops. Its parts are modules
 of their own, none of which imports this one: the menus and keys (``shortcuts.py``), files and prompts
 (``file_actions.py``), the palette (``palette_view.py``), the add-node pop-up (``add_popup.py``), the problems
-panel (``problems_panel.py``), the canvas's left clicks (``canvas_clicks.py``), and the views (``patch_view.py``,
-``perf_view.py``, ``inspector.py``).
+panel (``problems_panel.py``), the canvas's left clicks (``canvas_clicks.py``), where new nodes go
+(``placement.py``), and the views (``patch_view.py``, ``perf_view.py``, ``inspector.py``).
 """
 
 from __future__ import annotations
@@ -30,24 +30,14 @@ from exsampling_patch.editor.node_menu import NodeMenu
 from exsampling_patch.editor.palette_view import PaletteView
 from exsampling_patch.editor.patch_view import PatchView
 from exsampling_patch.editor.perf_view import PerformanceView
+from exsampling_patch.editor.placement import Placement, free_position
 from exsampling_patch.editor.problems_panel import PROBLEMS_H, ProblemsPanel
 from exsampling_patch.editor.shortcuts import Shortcuts
 from exsampling_patch.errors import Problem
 
 PALETTE_W, INSPECTOR_W = 230, 270
+# free_position is placement.py's, importable from here as it was before it moved there.
 __all__ = ["INSPECTOR_W", "PALETTE_W", "PROBLEMS_H", "EditorApp", "free_position"]
-
-
-def free_position(model: EditorModel, wanted: tuple[float, float], size: tuple[float, float] = (240, 110)
-                  ) -> tuple[float, float]:
-    """``wanted``, or the nearest spot below it where a new node covers no other node."""
-    taken = [spec.position for spec in model.patch.nodes.values() if spec.position is not None]
-    x, y = wanted
-    for _ in range(200):
-        if all(abs(x - px) >= size[0] or abs(y - py) >= size[1] for px, py in taken):
-            return (x, y)
-        y += size[1] / 2
-    return wanted
 
 
 class EditorApp:
@@ -59,6 +49,7 @@ class EditorApp:
         self.runner = Runner(model, self.observer, workers=workers)
         self.patch_view = PatchView(model)
         self.navigator = Navigator(self.patch_view, self.selection, self.say)
+        self.placement = Placement(model, self.patch_view, self.navigator)
         self.link_hints = LinkHints(self.patch_view, self.say)
         self.inspector = Inspector(model)
         self.perf_view = PerformanceView(self.runner, self.observer)
@@ -73,7 +64,6 @@ class EditorApp:
         self.quit_requested = False
         self._frame = 0
         self._title = ""
-        self._spawn_step = 0
         self._swap_said = ""  # the status that said the last edit was swapped in
         self._selected: list[str] = []  # the canvas's selection, as last seen
         self.clicks = CanvasClicks(model, self.patch_view, self.link_hints, self.inspector, self._select,
@@ -126,14 +116,7 @@ class EditorApp:
         if self.shortcuts.performance_shown():  # a type clicked in the palette there: the new node is to be seen
             dpg.set_value("tabs", "tab:patch")
         if position is None:
-            spot = self.navigator.spawn_spot(self.patch_view.spawn_position)  # in view, however it was panned
-            if spot != self.patch_view.spawn_position:
-                self.patch_view.spawn_position, self._spawn_step = spot, 0
-            x, y = spot
-            position = free_position(self.model, (x + 30 * (self._spawn_step % 8), y + 30 * (self._spawn_step % 8)))
-            if self._spawn_step:  # the cascade past the spot chosen (a right-click's lands at the mouse)
-                position = self.navigator.room(position, self._drawn_size(type_name))
-            self._spawn_step += 1
+            position = self.placement.next_position(type_name)
         try:
             node_id = self.model.add_node(type_name, position)
         except (KeyError, ValueError) as error:
@@ -141,15 +124,6 @@ class EditorApp:
             return None
         self._select([node_id])  # the selection, as a pasted node is: Delete takes back a type clicked by mistake
         return node_id
-
-    def _drawn_size(self, type_name: str) -> tuple[float, float]:
-        """About the size a node of ``type_name`` is drawn at (patch units): a row a pin and one for its live line
-        or problem, and the widest a node is drawn (``NODE_TEXT_W``)."""
-        try:
-            node_type = self.model.registry.get(type_name)
-        except KeyError:
-            return (240.0, 110.0)
-        return (240.0, 48.0 + 18.0 * (len(node_type.inputs) + len(node_type.outputs) + 1))
 
     def _picked(self) -> None:
         """After a type is picked (in the palette or the pop-up): the pop-up closes."""
@@ -202,24 +176,10 @@ class EditorApp:
         self.status = f"cut {count} node{'s' if count != 1 else ''}"
 
     def paste(self) -> list[str]:
-        new = self.model.paste(self._paste_offset())
+        new = self.model.paste(self.placement.paste_offset())
         self._select(new)
         self.status = f"pasted {len(new)} node{'s' if len(new) != 1 else ''}" if new else "nothing to paste"
         return new
-
-    def _paste_offset(self) -> tuple[float, float] | None:
-        """None (the model's own step past the last paste) while the copied nodes' corner is in view; else the
-        offset that brings it into view, where no node is. Pasted after a pan away, the nodes went beside the
-        copied ones, out of sight: the status said "pasted" and the composer saw nothing."""
-        corners = [spec.position for spec in self.model.clipboard.specs if spec.position is not None]
-        if not corners:
-            return None
-        corner = (min(x for x, _ in corners), min(y for _, y in corners))
-        spot = self.navigator.spawn_spot(corner)
-        if spot == corner:
-            return None
-        x, y = free_position(self.model, spot)
-        return (x - corner[0], y - corner[1])
 
     def duplicate(self, node_ids: list[str] | None = None) -> list[str]:
         new = self.model.duplicate(node_ids if node_ids is not None else self.selection())
@@ -374,7 +334,7 @@ class EditorApp:
         elif what == "node_renamed":  # else "type a new id for x and press Enter" stayed, the rename done
             self.status = f"renamed {subject[0]} to {subject[1]}"
         elif what == "reset":
-            self._spawn_step = 0
+            self.placement.restart()
             self.navigator.opening = True  # fitted once drawn (frame)
             self.observer.clear()
         if what not in ("node_moved", "refused", "saved"):
@@ -399,8 +359,7 @@ class EditorApp:
             self.node_menu.open_at((mouse[0], mouse[1]), node_id, chosen if node_id in chosen else [node_id])
             return
         self.node_menu.hide()
-        self.patch_view.spawn_position = self.patch_view.grid_at((mouse[0], mouse[1]))
-        self._spawn_step = 0
+        self.placement.restart(self.patch_view.grid_at((mouse[0], mouse[1])))
         self.add_popup.open_at((mouse[0], mouse[1]))
 
     # -- the frame loop -------------------------------------------------------------------------------------------

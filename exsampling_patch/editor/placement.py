@@ -1,0 +1,75 @@
+"""Where the editor puts the nodes it adds: a type clicked in the palette lands in view, a cascade of them clear of
+each other, one picked from the right-click pop-up at the mouse, and a paste in view when the canvas was panned
+away from the nodes copied. Apart from :mod:`~exsampling_patch.editor.app`, which calls it, so that it stays
+short; no widgets are made here.
+"""
+
+from __future__ import annotations
+
+from exsampling_patch.editor.clipboard import Position
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.navigate import Navigator
+from exsampling_patch.editor.patch_view import PatchView
+
+
+def free_position(model: EditorModel, wanted: Position, size: tuple[float, float] = (240, 110)) -> Position:
+    """``wanted``, or the nearest spot below it where a new node covers no other node."""
+    taken = [spec.position for spec in model.patch.nodes.values() if spec.position is not None]
+    x, y = wanted
+    for _ in range(200):
+        if all(abs(x - px) >= size[0] or abs(y - py) >= size[1] for px, py in taken):
+            return (x, y)
+        y += size[1] / 2
+    return wanted
+
+
+class Placement:
+    """The spot new nodes go to (the patch view's ``spawn_position``) and how far the cascade from it has gone."""
+
+    def __init__(self, model: EditorModel, patch_view: PatchView, navigator: Navigator) -> None:
+        self.model = model
+        self.patch_view = patch_view
+        self.navigator = navigator
+        self.step = 0  # nodes added since the spot was chosen: each goes a step down and right of the last
+
+    def restart(self, spot: Position | None = None) -> None:
+        """Begin the cascade again, at ``spot`` (a right-click's, in patch units) where one is given."""
+        if spot is not None:
+            self.patch_view.spawn_position = spot
+        self.step = 0
+
+    def next_position(self, type_name: str) -> Position:
+        """Where a node of ``type_name`` added with no position of its own goes: the spot, in view however the
+        canvas was panned, and past the nodes added there before it."""
+        spot = self.navigator.spawn_spot(self.patch_view.spawn_position)
+        if spot != self.patch_view.spawn_position:
+            self.patch_view.spawn_position, self.step = spot, 0
+        x, y = spot
+        position = free_position(self.model, (x + 30 * (self.step % 8), y + 30 * (self.step % 8)))
+        if self.step:  # the cascade past the spot chosen (a right-click's lands at the mouse)
+            position = self.navigator.room(position, self.drawn_size(type_name))
+        self.step += 1
+        return position
+
+    def drawn_size(self, type_name: str) -> tuple[float, float]:
+        """About the size a node of ``type_name`` is drawn at (patch units): a row a pin and one for its live line
+        or problem, and the widest a node is drawn (``NODE_TEXT_W``)."""
+        try:
+            node_type = self.model.registry.get(type_name)
+        except KeyError:
+            return (240.0, 110.0)
+        return (240.0, 48.0 + 18.0 * (len(node_type.inputs) + len(node_type.outputs) + 1))
+
+    def paste_offset(self) -> Position | None:
+        """None (the model's own step past the last paste) while the copied nodes' corner is in view; else the
+        offset that brings it into view, where no node is. Pasted after a pan away, the nodes went beside the
+        copied ones, out of sight: the status said "pasted" and the composer saw nothing."""
+        corners = [spec.position for spec in self.model.clipboard.specs if spec.position is not None]
+        if not corners:
+            return None
+        corner = (min(x for x, _ in corners), min(y for _, y in corners))
+        spot = self.navigator.spawn_spot(corner)
+        if spot == corner:
+            return None
+        x, y = free_position(self.model, spot)
+        return (x - corner[0], y - corner[1])
