@@ -233,8 +233,8 @@ def gate_calibration_warning(patch: Patch, registry: Registry, source: SourceMap
     calibrated = _built_node(patch, registry, gate_id, {"judge": "slot", **rows})
     if calibrated is None:
         return None
-    moved = [(label, calibrated.slot_for(label), gate.slot_for(label)) for label in labels
-             if calibrated.slot_for(label) != gate.slot_for(label)]
+    moved = [(label, then, now) for label, then, now in zip(labels, calibrated.slots_for(labels),
+                                                            gate.slots_for(labels), strict=True) if then != now]
     if not moved:
         return None
     by = "the shipped table" if calibration.table is None else "the table in the model file"

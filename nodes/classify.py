@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take, gate_reason
@@ -173,6 +173,12 @@ class _SlotTableRows:
     def slot_for(self, label: str) -> str | None:
         """The slot the table sends ``label`` to; None when it has no row for it."""
         return self.slot_table().get(normalize_label(label))
+
+    def slots_for(self, labels: Iterable[str]) -> list[str | None]:
+        """:meth:`slot_for` of each of ``labels``, the table normalised once: :meth:`slot_for` normalises all its
+        rows on each call, and a check asking of each of a model's labels took 40-70 ms of every start."""
+        table = self.slot_table()
+        return [table.get(normalize_label(label)) for label in labels]
 
 
 class ConfidenceGate(_SlotTableRows, Node):

@@ -134,3 +134,14 @@ def test_classify_patch_judges_with_the_gate_table_the_running_patch_uses(tmp_pa
     assert shipped.gate is not None
     shipped.gate.start()
     assert shipped.judge(take).reason == "not sure (hihat_closed 40%)"
+
+
+def test_slots_for_is_slot_for_of_each_label_with_the_table_read_once() -> None:
+    # The check of a gate's calibration asks of each of a model's labels (76): slots_for reads the table once.
+    labels = ["hihat_closed", "Tambourine Shaker", "woodblock-rim", "dog", "clank", "BD", ""]
+    gate = ConfidenceGate("gate", {**default_patch_params("gate"), "table": {**HATS, "clank": "kick"}})
+    slot_map = SlotMap("map", {"base_table": "empty", "table": HATS})
+    assert gate.slots_for(labels) == ["HH", "HH", "HH", "Bass", "kick", "BD", None]
+    assert slot_map.slots_for(labels) == [None, "HH", "HH", None, None, None, None]
+    for node in (gate, slot_map):
+        assert node.slots_for(labels) == [node.slot_for(label) for label in labels]
