@@ -219,6 +219,28 @@ def jack_server_answers(client_name: str | None = None) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def stderr_held() -> Iterator[list[bytes]]:
+    """What this process (its C libraries too) writes to stderr meanwhile, held back: the list yielded holds it
+    once the block ends, for the caller to pass on or drop."""
+    import tempfile
+
+    said: list[bytes] = []
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as held:
+        saved = os.dup(2)
+        os.dup2(held.fileno(), 2)
+        try:
+            yield said
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            if text := held.read():
+                said.append(text)
+
+
 _abandoned: list[Any] = []  # streams left open for good: see abandon_stream
 
 

@@ -32,10 +32,17 @@ def gather(midi_api: str = "auto") -> dict[str, Any]:
         found["audio"] = devices.audio_devices()
     except Exception as error:
         found["audio"], found["audio_error"] = [], f"{type(error).__name__}: {error}"
-    try:
-        found["midi"] = devices.midi_ports(midi_api)
-    except Exception as error:
-        found["midi"] = {"inputs": [], "outputs": [], "error": f"{type(error).__name__}: {error}"}
+    with devices.stderr_held() as said:  # libjack prints its own lines when no server answers
+        try:
+            found["midi"] = devices.midi_ports(midi_api)
+        except Exception as error:
+            found["midi"] = {"inputs": [], "outputs": [], "error": f"{type(error).__name__}: {error}"}
+    if "error" in found["midi"] and not found["jack"]["running"] and "jack" in found["midi"]["error"].lower():
+        found["midi"]["error"] = ("no JACK server runs, and the MIDI ports listed are JACK's: "
+                                  "start one, then list them again")
+    elif said:
+        sys.stderr.buffer.write(said[0])
+        sys.stderr.flush()
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -89,6 +90,21 @@ def test_devices_lists_the_jack_server_its_device_and_midi_ports() -> None:
     assert any("exs devices test" in name for name in found["midi"]["inputs"]), found["midi"]
     assert text.returncode == 0, text.stderr
     assert "is running" in text.stdout and "(JACK Audio Connection Kit, 2 in, 2 out" in text.stdout, text.stdout
+
+
+def test_devices_with_no_jack_server_says_so_without_libjack_s_lines() -> None:
+    """With no server to list JACK MIDI ports from, a newcomer saw libjack's own lines ("Cannot connect to server
+    socket err = ...", "JackShmReadWritePtr::~JackShmReadWritePtr - Init not done") and "cannot list them:
+    SystemError: MidiInJack::initialize: JACK server not running?"."""
+    env = {**os.environ, "JACK_DEFAULT_SERVER": f"exs-no-server-{os.getpid()}"}
+    done = subprocess.run([*EXE, "devices", "--midi-api", "UNIX_JACK"], capture_output=True, text=True, cwd=REPO,
+                          timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Cannot connect to server" not in done.stderr and "JackShm" not in done.stderr, done.stderr
+    assert "is not running" in done.stdout, done.stdout
+    assert ("cannot list them: no JACK server runs, and the MIDI ports listed are JACK's: start one, then list "
+            "them again") in done.stdout, done.stdout
+    assert "SystemError" not in done.stdout
 
 
 def test_a_missing_device_with_none_present_says_what_to_do_instead() -> None:
