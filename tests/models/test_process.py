@@ -175,6 +175,24 @@ def test_the_patchs_process_never_loads_torch(repo: Path) -> None:
     assert out.stdout.split() == ["True", "False"]
 
 
+def test_the_classifiers_process_loads_no_scipy_linalg_and_one_blas_thread(repo: Path) -> None:
+    """What the classifier's process does before it is ready (load the model, classify the warm-up take) imports
+    no scipy.linalg (40-60 ms of its start), and still keeps each BLAS, scipy's own OpenBLAS included, to one
+    thread."""
+    script = (
+        "import sys\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from exsampling_patch.models.classifier import load_classifier\n"
+        "from exsampling_patch.models.process import WARM_UP_RATE, warm_up_take\n"
+        "load_classifier(None, threads=1).predict(warm_up_take(), WARM_UP_RATE, window='whole', pooling='mean')\n"
+        "blas = [(p['filepath'], p['num_threads']) for p in threadpool_info() if p['user_api'] == 'blas']\n"
+        "print('scipy.linalg' in sys.modules, any('scipy.libs' in f for f, _ in blas), {n for _, n in blas})\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=repo)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True", "{1}"]
+
+
 def wait_until_loading(process: ClassifierProcess) -> None:
     """Until a thread waits for ``process`` to load its model (wait_ready holds the lock while it waits)."""
     for _ in range(10_000):
