@@ -253,3 +253,56 @@ def test_the_custom_node_guide_s_take_kept_open_ends_once_written_or_not_loaded(
     assert ended.fate == "slot" and ended.reason == "slot HH" and written
     ended, _ = end_of(tmp_path / "a file")
     assert ended.fate == "slot" and ended.reason.startswith("slot HH, not loaded into slot_files 'f': "), ended
+
+
+def shown_commands() -> Iterator[tuple[str, str]]:
+    """Each `exsampling ...` command the pages show in sh blocks and indented code, one line each (continued
+    lines joined, the pipe and comment after it left off), without `.venv/bin/`."""
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        blocks = [*fenced(text, "sh"), *re.findall(r"^ {4}((?:\.venv/bin/)?exsampling .*)$", text, flags=re.M)]
+        for block in blocks:
+            for line in block.replace("\\\n", " ").splitlines():
+                command = re.match(r"(?:\.venv/bin/)?exsampling\s+(.*)", line.split("#")[0].split("|")[0].strip())
+                if command:
+                    yield page.name, command.group(1)
+
+
+def test_every_command_the_docs_show_runs_as_written() -> None:
+    """A command shown with its arguments (not a synopsis) is one the parser takes: its required options and
+    arguments are there, in an order that works."""
+    parser = build_parser()
+    wrong = []
+    for page, command in shown_commands():
+        if "[" in command or "..." in command:
+            continue
+        try:
+            parser.parse_args(command.replace("~", "/home/user").split())
+        except SystemExit:
+            wrong.append(f"{page}: exsampling {command}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_synopsis_the_docs_show_names_options_as_their_help_does() -> None:
+    """`run PATCH [--for SECONDS]`: an option shown with a value names it as `--help` does, and an option the
+    command requires is shown outside the brackets."""
+    commands = sub_parsers(build_parser())
+    wrong = []
+    for page, command in shown_commands():
+        if "[" not in command:
+            continue
+        name, *rest = command.split()
+        parser = commands[name]
+        if rest and rest[0] in sub_parsers(parser):
+            parser = sub_parsers(parser)[rest[0]]
+        actions = {flag: action for action in parser._actions for flag in action.option_strings}
+        for flag, value in re.findall(r"(--[\w-]+)(?: ([A-Z][\w.]*))?", command):
+            action = actions[flag]
+            shown_as = action.metavar or action.dest.upper() if action.nargs != 0 else None
+            if (value or None) != shown_as:
+                wrong.append(f"{page}: {name} {flag} {value}: --help shows {flag} {shown_as or ''}")
+        bare = re.sub(r"\[[^\]]*\]", "", command)
+        wrong += [f"{page}: {name} requires {action.option_strings[0]}, shown in brackets" for action in
+                  parser._actions if action.required and action.option_strings
+                  and action.option_strings[0] not in bare]
+    assert wrong == [], "\n".join(wrong)
