@@ -214,12 +214,19 @@ class PortKeeper:
             try:
                 self._check()
             except Exception as error:
-                self._error(f"MIDI {self.direction}: {error}")
+                self._error(f"MIDI {self.direction}: {self._words(error)}")
             # While no JACK server answers, each look cost jack_lsp's 3 runs (jack_cli asks again) and a JACK
             # client of rtmidi's, every poll: looked for less and less often, back to every poll once it answers.
             down = self._jack_down
             wait = min(wait * 2, max(DOWN_POLL_MOST, self.poll_seconds)) if down else self.poll_seconds
             self._stop.wait(wait)
+
+    def _words(self, error: Exception) -> str:
+        """What an open or a look that failed says to the performer: rtmidi's "MidiInJack::initialize: JACK server
+        not running?" is told as what it means here, and that the keeper goes on."""
+        if self._on_jack and "JACK server not running" in str(error):
+            return "no JACK server answers, and the MIDI ports here are JACK's: the port opens once one does"
+        return str(error)
 
     @property
     def _on_jack(self) -> bool:
