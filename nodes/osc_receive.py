@@ -228,4 +228,8 @@ class OscReceive(Node):
 
         take = read_take(file, source=self.node_id)
         named = self._identity(file, args, at)
-        return take if named is None else take.derive(take_id=named[0], meta=named[1])
+        if named is None:
+            return take
+        if named[1]:  # the console (and the editor's line) names a take by what its source reports, as a folder's
+            self.report_status(take=named[0], file_name=named[1][FOLDER_FILE])
+        return take.derive(take_id=named[0], meta=named[1])
