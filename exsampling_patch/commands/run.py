@@ -208,9 +208,9 @@ def run(args: argparse.Namespace) -> int:
         # "running ExSampling: 11 nodes" read as all eleven running, the recorder that could not listen among them:
         # its error may have scrolled away above the QR code, and the show had no way in for takes.
         unstarted = [f"'{node_id}'" for node_id in patch.nodes if node_id not in started_nodes]
-        nodes = (f"{len(patch.nodes) - len(unstarted)} of {len(patch.nodes)} nodes (not started: "
-                 f"{', '.join(unstarted)})" if unstarted else f"{len(patch.nodes)} nodes")
-        print(f"running {name}: {nodes}, {len(patch.links)} links, started in "
+        nodes = (f"{len(patch.nodes) - len(unstarted)} of {_counted(len(patch.nodes), 'node')} (not started: "
+                 f"{', '.join(unstarted)})" if unstarted else _counted(len(patch.nodes), "node"))
+        print(f"running {name}: {nodes}, {_counted(len(patch.links), 'link')}, started in "
               f"{running - starting:.1f} s" + (f"; for {args.duration:g} s" if args.duration else "; Ctrl+C stops"),
               file=sys.stderr, flush=True)
         watching = threading.Event()
@@ -340,3 +340,8 @@ def unsent_counts(engine: Engine) -> dict[str, int]:
 def samplers_of(patch: object) -> list[str]:
     """Ids of the patch's sampler nodes."""
     return [nid for nid, spec in getattr(patch, "nodes", {}).items() if spec.type == "sampler"]
+
+
+def _counted(count: int, thing: str) -> str:
+    """``1 node``, ``2 nodes``: a one-node patch was said to run "1 nodes, 0 links"."""
+    return f"{count} {thing}{'' if count == 1 else 's'}"

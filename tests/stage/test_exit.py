@@ -81,7 +81,7 @@ def test_the_running_line_names_the_nodes_that_did_not_start(tmp_path: Path) -> 
         run.wait(60)
     running = [line for line in run.stderr if line.startswith("running ")]
     assert len(running) == 1, run.output()
-    assert re.match(r"running \S+: 2 of 3 nodes \(not started: 'phones'\), 1 links, started in ", running[0]), \
+    assert re.match(r"running \S+: 2 of 3 nodes \(not started: 'phones'\), 1 link, started in ", running[0]), \
         run.output()
 
 
