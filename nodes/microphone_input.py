@@ -47,6 +47,11 @@ JACK_GONE = "the JACK server went away (stopped or restarted): nothing is record
 _HEADER = 64  # bytes before the frames: the frame count (int64), on a line of its own
 
 
+class InputNotOpened(RuntimeError):
+    """The input process did not open its sound device: the message, written for the performer, says why and what
+    to do (told without the class's name, as the product's own errors are)."""
+
+
 class InputRing:
     """``frames`` x ``channels`` float32 frames and the count of frames written, in an anonymous shared file
     (:meth:`create`; another process maps it with :meth:`attach`). Written by the stream's callback only."""
@@ -292,8 +297,8 @@ class InputProcess:
                 self._tell_quick_returns(code)
                 if time.monotonic() + wait < deadline and not self._stopping.wait(wait):
                     continue
-            raise RuntimeError(first.text if isinstance(first, Failed) else
-                               f"the input process ended as it started (exit status {code})")
+            raise InputNotOpened(first.text if isinstance(first, Failed) else
+                                 f"the input process ended as it started (exit status {code})")
         self._handle(first)
         # Once through JACK, a new process opens nothing but JACK (see Setup.jack_only).
         self.setup = dataclasses.replace(self.setup, jack_only=bool(first.jack_client))
