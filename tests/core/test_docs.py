@@ -346,3 +346,20 @@ def test_every_module_name_the_docs_give_is_there() -> None:
                     break
                 value = getattr(value, attribute)
     assert wrong == [], "\n".join(wrong)
+
+
+def test_the_default_patch_with_ableton_live_as_the_live_page_says_checks(tmp_path: Path) -> None:
+    """ableton.md: in a copy of the default patch, change the node `live`'s type from ableton_max to ableton_live,
+    its links staying as they are: that copy checks, without a warning."""
+    text = " ".join((ROOT / "docs" / "ableton.md").read_text(encoding="utf-8").split())
+    said = re.search(r"change the node `(\w+)`'s `type: (\w+)` to `type: (\w+)`", text)
+    assert said, "ableton.md says which node of the default patch to change, and to what"
+    node, old, new = said.groups()
+    default = (ROOT / "patches" / "exsampling.yaml").read_text(encoding="utf-8")
+    assert f"- id: {node}\n  type: {old}\n" in default
+    (tmp_path / "patches").mkdir()
+    copy = tmp_path / "patches" / "show.yaml"
+    copy.write_text(default.replace(f"- id: {node}\n  type: {old}\n", f"- id: {node}\n  type: {new}\n"),
+                    encoding="utf-8")
+    problems, _plugins, warnings = check_file_with_warnings(copy)
+    assert [str(p) for p in [*problems, *warnings]] == []
