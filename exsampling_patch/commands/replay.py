@@ -153,7 +153,18 @@ def replay(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}: {len(audio) / rate:.1f} s at {rate} Hz in {took:.1f} s", file=sys.stderr)
     xruns = sampler_type.live_xruns(lines, args.sampler)
     if xruns:
-        at = ", ".join(f"{x['frame'] / rate:.2f} s" for x in xruns[:8]) + (" ..." if len(xruns) > 8 else "")
+        at = (", ".join(f"{x['frame'] / _stream_rate(lines, x, rate):.2f} s" for x in xruns[:8])
+              + (" ..." if len(xruns) > 8 else ""))
         print(f"the live run had {len(xruns)} xrun(s) (stream at {at}): dropouts the audience heard, which a replay "
               "cannot reproduce; it plays on where the recording jumped", file=sys.stderr)
     return 0
+
+
+def _stream_rate(lines: list[dict[str, Any]], xrun: dict[str, Any], replayed: int) -> float:
+    """The rate of the live stream an xrun's frame counts (its sampler's ``audio`` line of the same process): a
+    replay at another --rate said the xruns at frames over its own rate, 7.82 s read as 8.51 s at 44.1 kHz."""
+    for line in lines:
+        if (line.get("event") == "audio" and line.get("sampler") == xrun.get("sampler")
+                and line.get("epoch", 0) == xrun.get("epoch", 0) and line.get("sample_rate")):
+            return float(line["sample_rate"])
+    return float(replayed)

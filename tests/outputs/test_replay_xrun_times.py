@@ -1,0 +1,31 @@
+"""`exsampling replay --rate` says a live xrun's time on the live stream's clock: at 44.1 kHz, a show played at
+48 kHz said its xrun at 8.51 s where the stream had run 7.82 s (the frame read over the replay's rate)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.commands.replay import replay
+
+
+@pytest.mark.parametrize("rate", [0, 44100, 24000])
+def test_an_xrun_is_said_at_its_time_in_the_live_stream_whatever_the_replay_s_rate(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], rate: int) -> None:
+    lines = [
+        {"event": "show", "version": 1, "t": 0.0, "started": "2026-12-05T12:28:15+00:00", "patch": "show.yaml",
+         "name": "show", "nodes": {"sampler": {"type": "sampler", "params": {}}}},
+        {"event": "audio", "t": 1.5, "sampler": "sampler", "device": "0", "sample_rate": 48000.0, "blocksize": 512,
+         "output_latency_ms": 21.33, "block_t": 1.5, "block_frame": 512},
+        {"event": "xrun", "t": 3.0, "sampler": "sampler", "count": 1, "frame": 96000},
+    ]
+    show = tmp_path / "show.jsonl"
+    show.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    args = argparse.Namespace(show=str(show), out=str(tmp_path / "replay.wav"), patch=None, sampler=None, rate=rate,
+                              block=256)
+    assert replay(args) == 0
+    said = capsys.readouterr().err
+    assert "the live run had 1 xrun(s) (stream at 2.00 s)" in said, said
