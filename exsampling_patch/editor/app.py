@@ -405,7 +405,9 @@ class EditorApp:
         if self.runner.swapping:
             run += " (swapping the edit in)"
         problem = self.runner.problem
-        parts = [self.model.title, run, f"{len(self.model.patch.nodes)} nodes, {len(self.model.patch.links)} links"]
+        nodes, links = len(self.model.patch.nodes), len(self.model.patch.links)
+        parts = [self.model.title, run,
+                 f"{nodes} node{'' if nodes == 1 else 's'}, {links} link{'' if links == 1 else 's'}"]
         failing = [n for n, live in self.observer.nodes.items() if live.error and n in self.model.patch.nodes]
         if failing and self.runner.running:  # told here too: most of a big patch is out of view
             more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
