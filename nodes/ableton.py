@@ -18,7 +18,6 @@ import difflib
 import errno
 import socket
 import threading
-import time
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Param
+from exsampling_patch.nodes.abletonosc_replies import TrackNames
 from exsampling_patch.nodes.kept_bundles import any_kept
 from exsampling_patch.nodes.live_answers import LiveLink
 from exsampling_patch.nodes.osc import OscTarget, host_checks, osc_bundle
@@ -243,7 +243,7 @@ class AbletonOsc(Node):
         self._listener: socket.socket | None = None
         self.sent: SentLog | None = None
         self.refused: FolderInUse | None = None
-        self.track_names: list[str] = []
+        self.replies: TrackNames | None = None
         unknown = [action for action in self.actions if action not in OSC_ACTIONS]
         if unknown:
             raise ValueError(f"ableton_osc actions {unknown} unknown: use {', '.join(OSC_ACTIONS)}")
@@ -280,50 +280,14 @@ class AbletonOsc(Node):
             return
         listener.settimeout(0.2)
         self._listener = listener
-        self.run_thread(self._replies, name=f"{self.node_id}-replies")
+        self.replies = TrackNames(self, self.target, listener, self.host, self.port, self.reply_port, ASK_EVERY)
+        self.run_thread(self.replies.run, name=f"{self.node_id}-replies")
 
-    def _replies(self) -> None:
-        from pythonosc.osc_message import OscMessage
-
-        # Asked every ASK_EVERY s, answered or not. Until the first answer (a Live opened after the patch) a silence
-        # is a warning, told once; after it, two asks unanswered are an error, which the next answer ends ("is back"):
-        # before, it stopped asking once answered, and a Live that quit mid-show missed the takes without a word.
-        asked, told, gone, heard = float("-inf"), False, False, None
-        started = time.monotonic()
-        where = f"{self.host}:{self.port}"
-        while not self.stop_event.is_set() and self._listener is not None:
-            now = time.monotonic()
-            if now - asked >= ASK_EVERY:
-                asked = now
-                self.target.send("/live/song/get/track_names", [])
-            if heard is None and not told and now - started >= ASK_EVERY:
-                told = True
-                self.report_status(warning=f"AbletonOSC does not answer on {where} (no track names on port "
-                                           f"{self.reply_port}): is Live running, with AbletonOSC as its Control "
-                                           "Surface? Until it answers, slot N goes to track N")
-            elif heard is not None and not gone and now - heard >= 2 * ASK_EVERY:
-                gone = True
-                since = time.strftime("%H:%M:%S", time.localtime(time.time() - (now - heard)))
-                self.report_error(f"AbletonOSC stopped answering on {where} (no track names on port "
-                                  f"{self.reply_port} since {since}): has Live quit? Its takes are lost until it "
-                                  f"answers, asked every {ASK_EVERY:g} s")
-            try:
-                data, _ = self._listener.recvfrom(65536)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            try:
-                message = OscMessage(data)
-            except Exception:
-                continue
-            if message.address == "/live/song/get/track_names":
-                names = [str(a) for a in message.params]
-                if gone:  # "port", an opened key: the error ends, and the console says AbletonOSC is back
-                    self.report_status(port=self.port, abletonosc_answers=where, tracks=len(names))
-                elif heard is None or names != self.track_names:  # the first names, or tracks renamed in Live
-                    self.report_status(tracks=len(names), **({"warning": ""} if told and heard is None else {}))
-                self.track_names, heard, gone = names, time.monotonic(), False
+    @property
+    def track_names(self) -> list[str]:
+        """The track names AbletonOSC last told; none before it answers (or with ``reply_port`` 0)."""
+        replies = getattr(self, "replies", None)
+        return replies.names if replies is not None else []
 
     def track_index(self, slot: str) -> int:
         """The track named after ``slot`` if Live told us its names, else the slot's position in ``slots``."""

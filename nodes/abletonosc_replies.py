@@ -1,0 +1,67 @@
+"""``ableton_osc``'s asks for Live's track names, and AbletonOSC's answers (UDP, on the node's ``reply_port``).
+
+Asked every ``ask_every`` s, answered or not. Until the first answer (a Live opened after the patch) a silence is a
+warning, told once; after it, two asks unanswered are an error, which the next answer ends ("is back"): before, it
+stopped asking once answered, and a Live that quit mid-show missed the takes without a word.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from exsampling_patch.node import Node
+from exsampling_patch.nodes.osc import OscTarget
+
+
+class TrackNames:
+    """The track names AbletonOSC last told (``names``), and whether it has stopped answering (``gone``)."""
+
+    def __init__(self, node: Node, target: OscTarget, listener: socket.socket, host: str, port: int, reply_port: int,
+                 ask_every: float) -> None:
+        self.node, self.target, self.listener = node, target, listener
+        self.port, self.reply_port, self.ask_every = port, reply_port, ask_every
+        self.where = f"{host}:{port}"
+        self.names: list[str] = []
+        self.gone = False
+
+    def run(self) -> None:
+        """Ask and read answers until the node stops (or its listener is closed)."""
+        from pythonosc.osc_message import OscMessage
+
+        node, where, ask_every = self.node, self.where, self.ask_every
+        asked, told, heard = float("-inf"), False, None
+        started = time.monotonic()
+        while not node.stop_event.is_set():
+            now = time.monotonic()
+            if now - asked >= ask_every:
+                asked = now
+                self.target.send("/live/song/get/track_names", [])
+            if heard is None and not told and now - started >= ask_every:
+                told = True
+                node.report_status(warning=f"AbletonOSC does not answer on {where} (no track names on port "
+                                           f"{self.reply_port}): is Live running, with AbletonOSC as its Control "
+                                           "Surface? Until it answers, slot N goes to track N")
+            elif heard is not None and not self.gone and now - heard >= 2 * ask_every:
+                self.gone = True
+                since = time.strftime("%H:%M:%S", time.localtime(time.time() - (now - heard)))
+                node.report_error(f"AbletonOSC stopped answering on {where} (no track names on port "
+                                  f"{self.reply_port} since {since}): has Live quit? Its takes are lost until it "
+                                  f"answers, asked every {ask_every:g} s")
+            try:
+                data, _ = self.listener.recvfrom(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                message = OscMessage(data)
+            except Exception:
+                continue
+            if message.address == "/live/song/get/track_names":
+                names = [str(a) for a in message.params]
+                if self.gone:  # "port", an opened key: the error ends, and the console says AbletonOSC is back
+                    node.report_status(port=self.port, abletonosc_answers=where, tracks=len(names))
+                elif heard is None or names != self.names:  # the first names, or tracks renamed in Live
+                    node.report_status(tracks=len(names), **({"warning": ""} if told and heard is None else {}))
+                self.names, heard, self.gone = names, time.monotonic(), False
