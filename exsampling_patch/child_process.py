@@ -20,6 +20,7 @@ common to both.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import os
@@ -80,6 +81,12 @@ class Child:
     def start(self, first: Any, handles: Sequence[int] = ()) -> None:
         """Start the process and send it ``first`` then each descriptor of ``handles``. A process that dies at
         once is not an error here: the caller finds it out at its first receive (EOFError or OSError)."""
+        self.spawn()
+        self.greet(first, handles)
+
+    def spawn(self) -> None:
+        """Start the process without its first message, which it waits for (:meth:`greet`): see
+        :func:`start_spare`."""
         self.answered.clear()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         fd = theirs.fileno()
@@ -94,8 +101,12 @@ class Child:
         finally:
             theirs.close()
         self.connection = Connection(ours.detach())
+
+    def greet(self, first: Any, handles: Sequence[int] = ()) -> None:
+        """Send a process :meth:`spawn` started ``first`` then each descriptor of ``handles``, as :meth:`start`
+        does."""
         with contextlib.suppress(OSError):
-            self.connection.send(first)
+            self.send(first)
             for handle in handles:
                 self.send_handle(handle)
 
@@ -158,6 +169,41 @@ class Child:
             self.connection = None
         process, self.process = self.process, None
         return wait_or_kill(process, timeout) if process is not None else None
+
+
+#: Processes started ahead of the node that will ask for one (:func:`start_spare`), by module.
+_spares: dict[str, Child] = {}
+_spares_lock = threading.Lock()
+
+
+def start_spare(module: str) -> None:
+    """Start a process for ``module`` now, which the first :func:`take_spare` of it takes, its first message still
+    to send. ``exsampling run`` starts the classifier's before it loads the patch: the process imports what needs
+    nothing of its first message (torch, 2-3 s of the default patch's start-up floor) while the patch loads. One that
+    nobody takes is killed at exit (it holds nothing yet)."""
+    with _spares_lock:
+        if module in _spares:
+            return
+        if not _spares:
+            atexit.register(end_spares)
+        child = Child(module)
+        child.spawn()
+        _spares[module] = child
+
+
+def take_spare(module: str) -> Child | None:
+    """The process :func:`start_spare` started for ``module``, once; None where there is none."""
+    with _spares_lock:
+        return _spares.pop(module, None)
+
+
+def end_spares() -> None:
+    """Kill the processes :func:`start_spare` started that nobody took."""
+    with _spares_lock:
+        spares = list(_spares.values())
+        _spares.clear()
+    for child in spares:
+        child.end(0.0)
 
 
 def _answered(connection: Connection, grace: float) -> bool:

@@ -24,6 +24,7 @@ ValueError), :class:`Failed` for anything else it raised, and
 from __future__ import annotations
 
 import contextlib
+import importlib
 import mmap
 import os
 import threading
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, Stop, Stopping
+from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, Stop, Stopping, start_spare, take_spare
 from exsampling_patch.shared_memory import anonymous_file, map_shared
 
 if TYPE_CHECKING:
@@ -192,7 +193,13 @@ class ClassifierProcess:
 
     def _spawn(self) -> None:
         # a process that died at once is found out by wait_ready
-        self._child.start(Setup(*self._config, self._buffer.nbytes), handles=(self._buffer.fd,))
+        setup = Setup(*self._config, self._buffer.nbytes)
+        spare = take_spare(self.child_module) if self.restarts == 0 else None  # started by `exsampling run`
+        if spare is not None:
+            self._child = spare
+            self._child.greet(setup, handles=(self._buffer.fd,))
+        else:
+            self._child.start(setup, handles=(self._buffer.fd,))
         self._ready = False
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
@@ -339,13 +346,39 @@ class ClassifierProcess:
 # -- the process's side --------------------------------------------------------------------------------------------
 
 
+def start_early(patch_path: str) -> None:
+    """Start the classifier's process now (:func:`~exsampling_patch.child_process.start_spare`) where the patch
+    at ``patch_path`` has a classifier node classifying in a process of its own: ``exsampling run`` calls it
+    before it loads the patch, and the node's :class:`ClassifierProcess` takes that process. Anything else (no such
+    node, a patch that cannot be read: loading it says why) starts nothing."""
+    from exsampling_patch.patchfile import read_patch
+
+    parsed = read_patch(patch_path)
+    if parsed.readable and any(spec.type == "classifier" and spec.params.get("own_process", True) is not False
+                               for spec in parsed.patch.nodes.values()):
+        start_spare(ClassifierProcess.child_module)
+
+
 def serve(connection: Connection) -> int:
     """Load the model the node names and classify takes until told to stop or the node goes away."""
-    setup: Setup = connection.recv()
-    buffer = _map(recv_handle(connection), setup.buffer_bytes)
+    # What needs nothing of the Setup first: torch, and scipy.fft for the front end. A process started ahead of its
+    # node (start_early) imports them while the patch loads; told nothing (the run ended first), it ends quietly.
     try:
         from .classifier import load_classifier
 
+        importlib.import_module("scipy.fft")
+    except Exception as error:  # told to the node once it sends its Setup
+        failed_import: Exception | None = error
+    else:
+        failed_import = None
+    try:
+        setup: Setup = connection.recv()
+    except (EOFError, OSError):
+        return 0
+    buffer = _map(recv_handle(connection), setup.buffer_bytes)
+    try:
+        if failed_import is not None:
+            raise failed_import
         classifier = load_classifier(setup.model, threads=setup.threads, int8=setup.int8)
         if setup.warm_up is not None:
             classifier.predict(warm_up_take(), WARM_UP_RATE, **setup.warm_up)
