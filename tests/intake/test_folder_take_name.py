@@ -70,7 +70,7 @@ def test_osc_names_a_folder_take_by_its_file_after_its_id(tmp_path: Path) -> Non
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     listener.bind(("127.0.0.1", 0))
     listener.settimeout(5)
-    sender = OscSend("tx", {"port": listener.getsockname()[1]})
+    sender = OscSend("tx", {"port": listener.getsockname()[1], "folder": str(tmp_path / "osc")})
     sender.start()
     try:
         sender.on_message(take)

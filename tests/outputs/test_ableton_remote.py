@@ -45,7 +45,7 @@ def rig(tmp_path: Path) -> Any:
     c_instance = CInstance(Song(tracks))
     surface = ableton_remote.ExSamplingSurface(c_instance, port=0)
     context = NodeContext()
-    node = AbletonLive("live", {"port": surface.port, "fire": True}, context)
+    node = AbletonLive("live", {"port": surface.port, "fire": True, "folder": str(tmp_path / "live")}, context)
     node.start()
     take = write_take(sine_take(440.0), tmp_path / "knock.wav")
     yield tracks, surface, node, context, take

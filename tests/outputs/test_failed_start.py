@@ -87,11 +87,11 @@ def failing_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         "pattern": lambda: Pattern("pat-bad", {"patterns": {"HH": "x?x"}}, NodeContext()),
         "midi_in": lambda: patched(midi_nodes, "PortKeeper", MidiIn("min", {"api": "UNIX_JACK"}, NodeContext())),
         "midi_out": lambda: patched(midi_nodes, "PortKeeper", MidiOut("mout", {"api": "UNIX_JACK"}, NodeContext())),
-        "osc_send": lambda: patched(osc_nodes, "OscTarget", OscSend("tx", {}, NodeContext())),
+        "osc_send": lambda: patched(osc_nodes, "OscTarget", OscSend("tx", {"folder": str(tmp_path)}, NodeContext())),
         "osc_receive": osc_receive_on_a_busy_port,
         "ableton_max": lambda: patched(ableton_nodes.TakeFiles, "sweep",
                                        AbletonMax("max", {"folder": str(tmp_path)}, NodeContext())),
-        "ableton_osc": lambda: AbletonOsc("aosc", {"actions": ["explode"]}, NodeContext()),
+        "ableton_osc": lambda: AbletonOsc("aosc", {"actions": ["explode"], "folder": str(tmp_path)}, NodeContext()),
         "ableton_live": lambda: patched(ableton_nodes.TakeFiles, "sweep",
                                         AbletonLive("live", {"folder": str(tmp_path)}, NodeContext())),
     }
@@ -172,7 +172,7 @@ def test_ableton_nodes_whose_start_failed_after_opening_a_socket_close_it(type_n
     if type_name == "ableton_osc":
         holder, reply_port = busy_udp_port()
         holder.close()
-        node: Any = AbletonOsc("aosc-half", {"reply_port": reply_port}, NodeContext())
+        node: Any = AbletonOsc("aosc-half", {"reply_port": reply_port, "folder": str(tmp_path)}, NodeContext())
     else:
         node = AbletonLive("live-half", {"folder": str(tmp_path)}, NodeContext())
     monkeypatch.setattr(node, "run_thread", refuse)

@@ -33,7 +33,7 @@ def wait_for(condition: Callable[[], Any], timeout: float = 5.0) -> None:
 def test_osc_round_trip_of_controls_midi_and_slot_assignments(tmp_path: Path) -> None:
     receiver = OscReceive("rx", {"port": 0})
     receiver.start()
-    sender = OscSend("tx", {"port": receiver.bound_port})
+    sender = OscSend("tx", {"port": receiver.bound_port, "folder": str(tmp_path)})
     sender.start()
     try:
         take = write_take(sine_take(330.0), tmp_path / "bell.wav")
@@ -53,9 +53,9 @@ def test_osc_round_trip_of_controls_midi_and_slot_assignments(tmp_path: Path) ->
     assert assignment.confidence == pytest.approx(0.75) and assignment.take.meta["pitch_hz"] == pytest.approx(330.0)
 
 
-def test_osc_to_a_dead_or_unknown_host_is_reported_once_and_never_raises() -> None:
+def test_osc_to_a_dead_or_unknown_host_is_reported_once_and_never_raises(tmp_path: Path) -> None:
     context = NodeContext()
-    sender = OscSend("tx", {"host": "nowhere.invalid"}, context)
+    sender = OscSend("tx", {"host": "nowhere.invalid", "folder": str(tmp_path)}, context)
     sender.start()
     for _ in range(3):
         sender.on_message(ControlValue("x", 1.0))
@@ -105,12 +105,12 @@ def test_midi_out_to_midi_in_over_jack_and_a_port_that_comes_back() -> None:
         out.stop()
 
 
-def test_midi_sent_ahead_keeps_the_time_it_is_heard_at_over_osc() -> None:
+def test_midi_sent_ahead_keeps_the_time_it_is_heard_at_over_osc(tmp_path: Path) -> None:
     """A pattern's steps go out a lookahead ahead, each with when it is to be heard: over OSC that time was lost,
     so the sampler at the other end played each note on arrival, early, and its note off with it (no sound)."""
     receiver = OscReceive("rx-timed", {"port": 0})
     receiver.start()
-    sender = OscSend("tx-timed", {"port": receiver.bound_port})
+    sender = OscSend("tx-timed", {"port": receiver.bound_port, "folder": str(tmp_path)})
     sender.start()
     try:
         due = time.perf_counter() + 0.3

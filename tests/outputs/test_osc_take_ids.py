@@ -34,7 +34,7 @@ def test_a_takes_id_and_name_cross_over_and_a_repeated_id_stays_a_take_of_its_ow
     again = write_take(sine_take(330.0, seconds=0.2, take_id=bare.take_id), tmp_path / "b/kick.wav")
     receiver = OscReceive("rx-ids", {"port": 0})
     receiver.start()
-    sender = OscSend("tx-ids", {"port": receiver.bound_port})
+    sender = OscSend("tx-ids", {"port": receiver.bound_port, "folder": str(tmp_path / "osc")})
     sender.start()
     try:
         sender.on_message(named)

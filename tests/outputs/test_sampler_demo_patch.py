@@ -27,7 +27,7 @@ def test_demo_patch_runs_a_take_into_a_slot_and_to_the_device(repo: Path, tmp_pa
     device = OriginalDevice()
     patch.nodes["inbox"].params["folder"] = str(tmp_path / "inbox")
     patch.nodes["sampler"].params.update(device="none", virtual_port="")
-    patch.nodes["live"].params["port"] = device.port
+    patch.nodes["live"].params.update(port=device.port, folder=str(tmp_path / "live"))  # not the checkout's session/
     engine = Engine(Registry.default(), base_dir=repo / "patches")
     engine.start(patch)
     try:

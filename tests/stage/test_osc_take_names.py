@@ -21,7 +21,7 @@ def test_a_take_sent_under_its_name_is_named_so_on_the_receiver_s_console(tmp_pa
                      "- id: log\n  type: log\nlinks:\n- osc.take -> log.message\n", encoding="utf-8")
     take = write_take(sine_take(220.0, seconds=0.2, take_id="take-20260101-200000-0001beef"), tmp_path / "kick.wav")
     run = Run(str(patch), "--for", "60", "--show-log", "none", "--log", str(tmp_path / "run.log"), cwd=tmp_path)
-    sender = OscSend("tx", {"port": port})
+    sender = OscSend("tx", {"port": port, "folder": str(tmp_path / "osc")})
     try:
         run.wait_for("running")
         sender.start()
