@@ -15,11 +15,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
 from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import ableton
 from exsampling_patch.nodes.ableton import AbletonOsc
@@ -134,3 +136,50 @@ def test_abletonosc_that_stops_answering_is_told_and_back_when_it_answers(
                      "until it answers, asked every 0.2 s$", told[0]), told[0]
     assert lines.index(told[0]) < next(i for i, line in enumerate(lines) if line.endswith(back))
     assert not any("does not answer" in line for line in lines)  # it answered from the start
+
+
+def test_a_take_sent_while_abletonosc_is_gone_goes_again_at_its_redo(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, a take sent while AbletonOSC was known gone (Live quit) was written down as sent all the same: at its
+    # redo after a restart (Live opened again) it was skipped as already sent, and Live never coloured nor fired it.
+    monkeypatch.setattr(ableton, "ASK_EVERY", 0.2, raising=False)  # 2 s on stage; the test's time
+    live = AbletonOscStandin(["HH"])
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    live.reply_port = int(probe.getsockname()[1])
+    probe.close()
+    params = {"port": live.port, "reply_port": live.reply_port, "folder": str(tmp_path / "live")}
+    take = Take(np.zeros((480, 1), np.float32), 48000, take_id="knock-1", meta={"stored_at": 1.0})
+    try:
+        context = NodeContext()
+        node = AbletonOsc("aosc", params, context)
+        node.start()
+        try:
+            wait_for(lambda: node.track_names == ["HH"])
+            first = SlotAssignment("HH", take, "knock", 0.9)
+            node.on_assignment(first)  # Live answers: sent is sent
+            assert node.sent is not None and ableton.sent_key(first) in node.sent
+            live.answering.clear()  # Live quits
+            wait_for(lambda: any("stopped answering" in str(error) for error in context.errors))
+            second = SlotAssignment("HH", take.derive(take_id="knock-2"), "knock", 0.9)
+            node.on_assignment(second)
+            assert context.statuses[-1]["slot"] == "HH"  # sent, into the void
+            assert ableton.sent_key(second) not in node.sent  # but not written down as sent
+        finally:
+            node.stop()
+        live.answering.set()  # Live is opened again, and the patch restarted: knock-2 is redone
+        context = NodeContext()
+        node = AbletonOsc("aosc", params, context)
+        node.start()
+        try:
+            wait_for(lambda: node.track_names == ["HH"])
+            redone = take.derive(take_id="knock-2", meta={"recovered": True})
+            node.on_assignment(SlotAssignment("HH", redone, "knock", 0.9))
+            assert not any(s.get("already_sent") for s in context.statuses)
+            assert context.statuses[-1]["slot"] == "HH"
+            node.on_assignment(SlotAssignment("HH", take.derive(meta={"recovered": True}), "knock", 0.9))
+            assert context.statuses[-1] == {"take": "knock-1", "already_sent": True}  # Live had that one
+        finally:
+            node.stop()
+    finally:
+        live.close()
