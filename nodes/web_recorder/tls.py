@@ -27,6 +27,11 @@ CERT_NAME, KEY_NAME, TOKEN_NAME = "recorder-cert.pem", "recorder-key.pem", "toke
 log = logging.getLogger("exsampling.web_recorder")
 
 
+class CertificateNotMade(RuntimeError):
+    """The recorder's HTTPS certificate could not be made; the message says why and what to do (told without the
+    class's name, as the product's own errors are)."""
+
+
 def lan_address() -> str:
     """This machine's address on the network a phone would use (no packet is sent); 127.0.0.1 if none."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
@@ -78,8 +83,8 @@ def ensure_certificate(folder: Path, hosts: list[str], warn: Callable[[str], Non
         if warn is not None:
             warn(text)
     if shutil.which("openssl") is None:
-        raise RuntimeError("cannot make the HTTPS certificate: the 'openssl' command is missing "
-                           "(apt-get install openssl, or run `make install`)")
+        raise CertificateNotMade("cannot make the HTTPS certificate: the 'openssl' command is missing "
+                                 "(apt-get install openssl, or run `make install`)")
     names = ["DNS:localhost", "IP:127.0.0.1"]
     for host in hosts:
         try:
@@ -95,7 +100,7 @@ def ensure_certificate(folder: Path, hosts: list[str], warn: Callable[[str], Non
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=30)
         if result.returncode != 0:
-            raise RuntimeError(f"openssl could not make the certificate: {result.stderr.strip()}")
+            raise CertificateNotMade(f"openssl could not make the certificate: {result.stderr.strip()}")
         os.chmod(tmp_key, 0o600)
         os.chmod(tmp_cert, 0o644)  # public, as openssl made it before: its temporary file was 0600
         os.replace(tmp_key, key)  # key first: a cert without its key is never left behind
