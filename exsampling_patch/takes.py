@@ -247,7 +247,7 @@ def write_audio(path: Path, samples: np.ndarray, sample_rate: int, subtype: str 
     if file_format == "WAV" and subtype == "FLOAT" and sys.byteorder == "little":
         write_float_wav(path, samples, sample_rate)
     else:
-        sf.write(path, samples, sample_rate, subtype=subtype, format=file_format)
+        sf.write(os.fsencode(path), samples, sample_rate, subtype=subtype, format=file_format)  # see read_take
 
 
 def write_float_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:
@@ -299,7 +299,9 @@ def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
         UnusableAudio: the file holds no frames, or NaN or infinite samples (a damaged float file).
     """
     path = Path(path)
-    with sf.SoundFile(path) as handle:
+    # As bytes: soundfile encodes a str path as strict UTF-8, which a name that is not (a Latin-1 card's café.wav,
+    # its byte 0xE9 a lone surrogate in the str) cannot be.
+    with sf.SoundFile(os.fsencode(path)) as handle:
         samples = handle.read(dtype="float32", always_2d=True)
         sample_rate, subtype = handle.samplerate, handle.subtype
     check_audio(samples)

@@ -21,6 +21,11 @@ from exsampling_patch.takes import file_stem, write_atomic
 Stamp = tuple[int, int]  # (size, mtime in ns), as the folder source stamps a file
 Entry = tuple[str, Stamp]  # a file (relative to the folder, as posix) and its stamp when read
 
+# A file name that is not UTF-8 (a card written by an old recorder in Latin-1, a share mounted with another
+# charset) comes from os.listdir with its bytes as lone surrogates: written and read back as those bytes. Strict
+# UTF-8 raised on it, after the file was marked read and before its take was passed on: the take was lost.
+_NAMES = "surrogateescape"
+
 
 def journal_path(folder: Path, node_id: str) -> Path:
     return folder / f".folder_source-{file_stem(node_id)}.journal"
@@ -37,7 +42,7 @@ class FolderJournal:
     def load(self) -> dict[Entry, bool]:
         """Each file read by an earlier run, as it was then: True once its take ended, False while in flight."""
         try:
-            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = self.path.read_text(encoding="utf-8", errors=_NAMES).splitlines()
         except FileNotFoundError:
             return {}
         entries: dict[Entry, bool] = {}
@@ -55,7 +60,7 @@ class FolderJournal:
         """Keep only ``entries`` (those of files still there as they were read): the journal does not grow for
         ever. Raises OSError where the folder cannot be written."""
         text = "".join(_line(entry, done) for entry, done in entries.items())
-        write_atomic(self.path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        write_atomic(self.path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", errors=_NAMES))
 
     def passed_on(self, take_id: str, entry: Entry) -> None:
         """The take read from ``entry`` is about to be passed on: written down before it is."""
@@ -77,7 +82,7 @@ class FolderJournal:
                 self._append(_line(entry, True))
 
     def _append(self, line: str) -> None:
-        with open(self.path, "a", encoding="utf-8") as handle:
+        with open(self.path, "a", encoding="utf-8", errors=_NAMES) as handle:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())

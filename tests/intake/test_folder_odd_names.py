@@ -1,0 +1,68 @@
+"""Files a field recorder's card or a synced folder brings, read by the folder source through a real engine and
+stored by a take writer, with the stage console's line for each."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+
+RATE = 8000
+
+
+def recording(seconds: float = 0.1) -> bytes:
+    """A 24-bit WAV as a recorder writes it."""
+    out = io.BytesIO()
+    sf.write(out, np.full(int(seconds * RATE), 0.25, np.float32), RATE, subtype="PCM_24", format="WAV")
+    return out.getvalue()
+
+
+def run_show(inbox: Path, drop: dict[bytes, bytes], lines: int) -> list[str]:
+    """A patch inbox -> writer on ``inbox`` (files there at start included); ``drop`` (file names as bytes: their
+    contents) written once it has started. The console's take lines, once there are ``lines`` of them."""
+    patch = Patch()
+    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(inbox), "include_existing": True,
+                                                       "poll_interval": 0.02, "settle_time": 0.1}))
+    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(inbox.parent / "library")}))
+    patch.connect("inbox.take", "writer.take")
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
+    engine.events.subscribe(console, *console.kinds())
+    engine.start(patch)
+    try:
+        for name, data in drop.items():
+            with open(os.path.join(os.fsencode(inbox), name), "wb") as file:
+                file.write(data)
+        deadline = time.monotonic() + 20
+        while err.getvalue().count(" from inbox") < lines and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # anything more would come now
+    finally:
+        engine.stop()
+    return [re.sub(r"^\S+ (.*) \(\d+ ms\)$", r"\1", line) for line in err.getvalue().splitlines()]
+
+
+def test_a_file_whose_name_is_not_utf8_is_read_stored_and_remembered(tmp_path: Path) -> None:
+    """A card from a recorder that names files in Latin-1 (``café.wav`` as the byte 0xE9): before, the journal's
+    strict UTF-8 raised once the file was marked read, before its take was passed on: the take was lost, and the
+    console said only "UnicodeEncodeError", naming no file."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = os.fsdecode(b"caf\xe9.wav")
+    first = run_show(inbox, {b"caf\xe9.wav": recording()}, 1)
+    assert first == [f"{name} from inbox, 0.10 s: done (writer)"], first
+    assert [p.name for p in (tmp_path / "library").glob("*.wav")] == [name]
+    # The next start, files there included: its take ended, so it is not read again; a new file is.
+    again = run_show(inbox, {b"next.wav": recording()}, 1)
+    assert again == ["next.wav from inbox, 0.10 s: done (writer)"], again
