@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from exsampling_patch.class_source import assigned_line, class_source
 from exsampling_patch.context import NodeContext as NodeContext  # the node API's: imported from here
 from exsampling_patch.context import patch_path
 from exsampling_patch.messages import message_problem
@@ -76,6 +77,16 @@ class Output(PortSpec):
         object.__setattr__(self, "name", name)
 
 
+class DeclarationError(TypeError):
+    """A port or parameter a node type's class body declares wrong; ``where`` is the ``(file, line)`` of that
+    declaration where its source is found, for the registry to point at it rather than at the class statement."""
+
+    def __init__(self, cls: type, name: str, message: str) -> None:
+        super().__init__(message)
+        found = class_source(cls)
+        self.where: tuple[str, int] | None = (found[0], assigned_line(found[1], name)) if found else None
+
+
 class Node:
     """Base class of every node type. Subclasses declare ports and parameters as class attributes.
 
@@ -121,9 +132,11 @@ class Node:
                     outputs[name] = value
                 elif isinstance(value, Param):
                     params[name] = value
-        clashes = [n for n in (*inputs, *outputs, *params) if n in _RESERVED_NAMES]
+        kinds = {**{n: "parameter" for n in params}, **{n: "output" for n in outputs}, **{n: "input" for n in inputs}}
+        clashes = [n for n in kinds if n in _RESERVED_NAMES]
         if clashes:
-            raise TypeError(f"{cls.__name__}: port or parameter name '{clashes[0]}' hides Node.{clashes[0]}; rename it")
+            raise DeclarationError(cls, clashes[0], f"{cls.__name__}: {kinds[clashes[0]]} '{clashes[0]}' hides "
+                                                    f"Node.{clashes[0]}; rename it")
         taken = [n for n in inputs if n in outputs or n in params] + [n for n in outputs if n in params]
         if taken:
             raise TypeError(f"{cls.__name__}: '{taken[0]}' names two things (ports and parameters share one namespace)")

@@ -13,6 +13,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
+from exsampling_patch.class_source import assigned_line as _assigned_line
+from exsampling_patch.class_source import class_source as _class_source
 from exsampling_patch.node import Node, Param, ParamError
 
 
@@ -159,19 +161,6 @@ _CALLS_INIT = compile("super().__init__()", "<init>", "eval")
 _DECLARES = frozenset({"Input", "Output", "Param"})
 
 
-def _assigned_line(body: Any, attribute: str) -> int:
-    """The line of the class body's statement assigning ``attribute``, annotated or not (the class line where none
-    does)."""
-    import ast
-
-    for statement in body.body:
-        targets = statement.targets if isinstance(statement, ast.Assign) else (
-            [statement.target] if isinstance(statement, ast.AnnAssign) else [])
-        if any(isinstance(t, ast.Name) and t.id == attribute for t in targets):
-            return int(statement.lineno)
-    return int(body.lineno)
-
-
 def _binds(function: Any, *args: Any) -> bool:
     """Whether ``function`` (as found on the class, ``self`` first) can be called with ``args``."""
     try:
@@ -186,44 +175,6 @@ def _binds(function: Any, *args: Any) -> bool:
 def _line(function: Any, fallback: int) -> int:
     code = getattr(function, "__code__", None)
     return code.co_firstlineno if code is not None else fallback
-
-
-def _class_source(cls: type) -> tuple[str, Any] | None:
-    """The file and the ``ast.ClassDef`` of ``cls``, from its module's source parsed once (or None)."""
-    import ast
-    import linecache
-
-    try:
-        file = inspect.getsourcefile(cls)
-    except TypeError:
-        return None
-    if not file:
-        return None
-    source = "".join(linecache.getlines(file))
-    if not source:
-        return None
-    classes = _class_index.get((file, source))
-    if classes is None:
-        try:
-            tree = ast.parse(source, file)
-        except SyntaxError:
-            return None
-        if len(_class_index) > 64:
-            _class_index.clear()
-        classes = _class_index[(file, source)] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                classes.setdefault(node.name, []).append(node)
-    candidates = classes.get(cls.__name__, [])
-    if len(candidates) > 1:  # classes of one name in several functions: the one declaring these ports
-        def declared(node: ast.ClassDef) -> set[str]:
-            return {t.id for s in node.body if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)}
-        candidates = [n for n in candidates if set(vars(cls)) >= declared(n)]
-    return (file, candidates[0]) if len(candidates) == 1 else None
-
-
-#: Class definitions by name, per (file, source) parsed: a module with many node types is parsed once.
-_class_index: dict[tuple[str, str], dict[str, list[Any]]] = {}
 
 
 def hook_where(method: Any, error: BaseException | None = None) -> str:

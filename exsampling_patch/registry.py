@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
-from exsampling_patch.node import Node, Param, PortSpec
+from exsampling_patch.node import DeclarationError, Node, Param, PortSpec
 from exsampling_patch.node_checks import type_problems
 
 ENTRY_POINT_GROUP = "exsampling_patch.nodes"
@@ -291,7 +291,9 @@ class Registry:
         except (Exception, SystemExit) as error:  # a plugin's sys.exit() at import ended check, nodes, run silently
             message = (f"SystemExit: it called sys.exit({error.code!r}) as it was imported"
                        if isinstance(error, SystemExit)
-                       else f"{type(error).__name__}: {error.msg if isinstance(error, SyntaxError) else error}")
+                       # A DeclarationError is told as the TypeError it is (its class carries the declaration's line)
+                       else f"{'TypeError' if isinstance(error, DeclarationError) else type(error).__name__}: "
+                            f"{error.msg if isinstance(error, SyntaxError) else error}")
             where = _user_line(error)
             if where and where[0] == origin:
                 origin = f"{origin}:{where[1]}"
@@ -368,6 +370,8 @@ def _user_line(error: BaseException) -> tuple[str, int] | None:
     and the import machinery: "cannot import name 'TAEK'" said nothing of the line that asked for it."""
     if isinstance(error, SyntaxError) and error.filename and error.lineno:
         return error.filename, error.lineno
+    if isinstance(error, DeclarationError) and error.where:  # the port's or parameter's line, not the class's
+        return error.where
     package = str(Path(__file__).resolve().parent)
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         if frame.lineno and not frame.filename.startswith(("<", package)) and "/importlib/" not in frame.filename:

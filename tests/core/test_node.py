@@ -193,7 +193,7 @@ def test_names_that_hide_the_api_are_refused() -> None:
 
             stop = Param(float, 1.0, "clashes with Node.stop")  # type: ignore[assignment]
     # A hook added later (leaving, which an edit calls) is guarded too: a port of that name hid it.
-    with pytest.raises(TypeError, match=r"^Late: port or parameter name 'leaving' hides Node\.leaving; rename it$"):
+    with pytest.raises(TypeError, match=r"^Late: output 'leaving' hides Node\.leaving; rename it$"):
         class Late(Node):
             """Late."""
 

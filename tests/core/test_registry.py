@@ -70,8 +70,19 @@ def test_a_plugin_parameter_that_would_hide_a_node_hook_is_refused(tmp_path: Pat
     registry = Registry.default([tmp_path], entry_points=False)
     assert "hides" not in registry
     told = {p.origin: p.error for p in registry.problems}
-    assert told[f"{tmp_path / 'hides.py'}:4"] == (f"TypeError: Hides: port or parameter name '{name}' hides "
-                                                 f"Node.{name}; rename it")
+    assert told[f"{tmp_path / 'hides.py'}:7"] == f"TypeError: Hides: parameter '{name}' hides Node.{name}; rename it"
+
+
+def test_a_port_that_would_hide_a_node_hook_is_told_at_its_own_line(tmp_path: Path) -> None:
+    # Before, the class statement's line (4), and "port or parameter name 'leaving'": neither said which declaration.
+    (tmp_path / "late.py").write_text(
+        "from exsampling_patch import ANY, Input, Node, Output\n\n\nclass Late(Node):\n    \"\"\"Late.\"\"\"\n\n"
+        "    take = Input(ANY, 'takes')\n    leaving = Output(ANY, 'named as a hook')\n\n"
+        "    def on_take(self, take):\n        pass\n", encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert "late" not in registry
+    assert [str(p) for p in registry.problems] == [
+        f"{tmp_path / 'late.py'}:8: TypeError: Late: output 'leaving' hides Node.leaving; rename it"]
 
 
 def test_a_parameter_named_hang_after_is_still_the_patchs_to_set() -> None:
