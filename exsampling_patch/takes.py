@@ -227,7 +227,9 @@ def write_take(take: Take, path: Path, subtype: str | None = None, durable: bool
         raise ValueError(f"cannot write a take as '{suffix}': use one of {', '.join(AUDIO_SUFFIXES)}")
     file_format = _FORMATS[suffix]
     subtype = subtype or take.meta.get("subtype") or _DEFAULT_SUBTYPES[suffix]
-    if not sf.check_format(file_format, subtype):
+    if not sf.check_format(file_format, subtype) or subtype == "MPEG_LAYER_III":
+        # libsndfile lists MP3 inside a WAV as a WAV subtype, and cannot open one to write: a take read from
+        # an MP3 is stored in the format's own default, as any other it cannot hold.
         subtype = _DEFAULT_SUBTYPES[suffix]
     path.parent.mkdir(parents=True, exist_ok=True)
     stored = take.derive(path=path, meta={"subtype": subtype})

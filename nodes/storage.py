@@ -8,7 +8,7 @@ from pathlib import Path
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import TAKE
-from exsampling_patch.takes import file_stem, write_take
+from exsampling_patch.takes import AUDIO_SUFFIXES, file_stem, write_take
 
 
 class TakeWriter(Node):
@@ -22,7 +22,8 @@ class TakeWriter(Node):
     written = Output(TAKE, "the stored take, with its path", report=True)
 
     folder = Param("path", None, "the folder to write into", required=True)
-    file_format = Param(str, "same", "file format; 'same' keeps the source file's",
+    file_format = Param(str, "same", "file format; 'same' keeps the source file's (WAV for one not written here: "
+                        "MP3, AIFF)",
                         choices=("same", "wav", "flac", "ogg"))
     subtype = Param(str, "same", "sample format; 'same' keeps the take's",
                     choices=("same", "PCM_16", "PCM_24", "PCM_32", "FLOAT"))
@@ -38,6 +39,10 @@ class TakeWriter(Node):
     def _target(self, take: Take) -> Path:
         source_name = take.path.name if take.path is not None else take.meta.get("file_name")
         suffix = Path(source_name).suffix.lower() if source_name else ".wav"
+        if suffix not in AUDIO_SUFFIXES:
+            # An MP3 or AIFF a folder source read (its default patterns take them) failed here, each take an
+            # error: stored as WAV, the sound it was read as, not encoded again at a loss.
+            suffix = ".wav"
         if self.file_format != "same":
             suffix = f".{self.file_format}"
         stem = Path(source_name).stem if self.naming == "original" and source_name else file_stem(take.take_id)

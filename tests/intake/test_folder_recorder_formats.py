@@ -1,0 +1,76 @@
+"""What field recorders and phone apps write, dropped into a watched folder: each read whole, once, and stored by a
+take writer keeping its format where it can write it (through a real engine, with the stage console's lines)."""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .test_folder_odd_names import run_show
+
+RATE = 96000
+
+
+def sound(channels: int) -> np.ndarray:
+    ramp = (np.arange(RATE // 10, dtype=np.float32) % 1000 - 500) / 1000
+    return np.stack([ramp * (c + 1) / channels for c in range(channels)], axis=1)
+
+
+def encoded(samples: np.ndarray, rate: int = RATE, **kind: str) -> bytes:
+    out = io.BytesIO()
+    sf.write(out, samples, rate, **kind)
+    return out.getvalue()
+
+
+def with_bext(wav: bytes) -> bytes:
+    """A Broadcast WAV: a ``bext`` chunk (description, originator, time) before ``fmt``, as recorders write."""
+    bext = b"Scene 4 take 2".ljust(256, b"\0") + b"FieldRec".ljust(32, b"\0") + bytes(602 - 288)
+    body = wav[12:]
+    chunk = b"bext" + struct.pack("<I", len(bext)) + bext
+    return b"RIFF" + struct.pack("<I", 4 + len(chunk) + len(body)) + b"WAVE" + chunk + body
+
+
+def test_a_recorders_files_are_read_whole_and_stored(tmp_path: Path) -> None:
+    """24-bit, 32-bit float, BWF, RF64, stereo at 96 kHz, FLAC: read whole, stored in their own format."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    mono, stereo = sound(1), sound(2)
+    files = {
+        b"ZOOM0001.WAV": encoded(stereo, format="WAV", subtype="PCM_24"),
+        b"float.wav": encoded(mono, format="WAV", subtype="FLOAT"),
+        b"bwf.wav": with_bext(encoded(stereo, format="WAV", subtype="PCM_24")),
+        b"long.wav": encoded(stereo, format="RF64", subtype="PCM_24"),
+        b"take.flac": encoded(stereo, format="FLAC", subtype="PCM_24"),
+    }
+    lines = run_show(inbox, files, len(files))
+    assert sorted(lines) == sorted(f"{name.decode()} from inbox, 0.10 s: done (writer)" for name in files), lines
+    library = tmp_path / "library"
+    for name in files:
+        stored, rate = sf.read(library / Path(name.decode()).with_suffix(Path(name.decode()).suffix.lower()),
+                               dtype="float32", always_2d=True)
+        source = mono if name == b"float.wav" else stereo
+        assert rate == RATE and stored.shape == source.shape, name
+        np.testing.assert_allclose(stored, source, atol=2 ** -22)
+
+
+def test_an_mp3_or_aiff_is_stored_as_wav(tmp_path: Path) -> None:
+    """The folder source reads MP3 and AIFF by default (a phone app's MP3, an old AIFF one-shot); the writer could
+    not write them: each was 'error in writer: cannot write a take as '.mp3'', stored nowhere."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    mono = sound(1)
+    files = {b"memo.mp3": encoded(mono, 48000, format="MP3"),
+             b"hit.aiff": encoded(mono, format="AIFF", subtype="PCM_24")}
+    lines = run_show(inbox, files, len(files))
+    assert sorted(line.split(",")[0] for line in lines) == ["hit.aiff from inbox", "memo.mp3 from inbox"], lines
+    assert all(line.endswith(": done (writer)") for line in lines), lines
+    library = tmp_path / "library"
+    assert sorted(p.name for p in library.glob("*.wav")) == ["hit.wav", "memo.wav"]
+    stored, rate = sf.read(library / "hit.wav", dtype="float32")
+    assert rate == RATE and sf.info(library / "hit.wav").subtype == "PCM_24"
+    np.testing.assert_allclose(stored, mono[:, 0], atol=2 ** -22)
+    assert sf.info(library / "memo.wav").frames >= len(mono)  # decoded whole (an encoder's padding may add)
