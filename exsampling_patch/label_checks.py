@@ -26,6 +26,7 @@ from exsampling_patch.context import patch_path
 from exsampling_patch.errors import Problem
 from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Patch
+from exsampling_patch.patch_hints import invisible_character
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.ports import PREDICTION
 from exsampling_patch.registry import Registry
@@ -105,12 +106,13 @@ def _unknown_rows(patch: Patch, registry: Registry, source: SourceMap, map_id: s
         spelled = {label.lower().replace(" ", "_").replace("-", "_"): label for label in labels}
         close = [spelled[c] for c in difflib.get_close_matches(
             str(row).strip().lower().replace(" ", "_").replace("-", "_"), list(spelled), n=1, cutoff=0.65)]
+        line = source.node_line(map_id, "params", "table", row) or source.node_line(map_id)
+        # 'dog' with a zero-width space after it was "did you mean 'dog'?", nothing said what differed.
+        unseen = invisible_character(str(row), source.line_text(line))
         warnings.append(Problem(
             f"node '{map_id}': table row '{row}' is no label of {whose}, so it changes nothing"
             + (f": did you mean '{close[0]}'?" if close else ""),
-            source.file, source.node_line(map_id, "params", "table", row) or source.node_line(map_id, "params", "table")
-            or source.node_line(map_id),
-            hint="" if close else
+            source.file, line, unseen and unseen[1], hint=unseen[0] if unseen else "" if close else
             f"its labels: {', '.join(labels[:8])}" + (f" and {len(labels) - 8} more" if len(labels) > 8 else ""),
         ))
     return warnings

@@ -96,6 +96,11 @@ def _unseen(char: str) -> bool:
     return char != " " and unicodedata.category(char) in ("Zs", "Cf")
 
 
+def visible(text: str) -> str:
+    """``text`` without the characters that cannot be seen (:func:`invisible_character`'s), nor spaces at its ends."""
+    return "".join(c for c in text if not _unseen(c)).strip()
+
+
 def invisible_character(value: Any, line: str) -> tuple[str, int | None] | None:
     """A hint naming the first character of the text ``value`` that cannot be seen (a no-break space, a zero-width
     space: not the plain space, which YAML drops around a value), and its column (1-based) in ``line``, the file's
@@ -110,7 +115,7 @@ def invisible_character(value: Any, line: str) -> tuple[str, int | None] | None:
     start = line.find(value)
     column = start + at + 1 if start >= 0 else line.find(char) + 1 or None
     where = "holds" if not seen else "begins with" if at < seen[0] else "ends with" if at > seen[-1] else "holds"
-    shown = "".join(c for c in value if not _unseen(c)).strip()
+    shown = visible(value)
     return (f"'{shown}' {where} a {unicodedata.name(char, 'invisible character').lower()} (U+{ord(char):04X})"
             f"{f' at column {column}' if column else ''}, which cannot be seen: copied from a web page or a document? "
             "delete it", column)

@@ -24,7 +24,7 @@ from exsampling_patch.note_checks import note_problems
 from exsampling_patch.param_checks import node_type_problems, patch_warnings
 from exsampling_patch.param_values import value_in_effect
 from exsampling_patch.patch import Link, Patch, PortRef, fixed_id, id_problems
-from exsampling_patch.patch_hints import invisible_character
+from exsampling_patch.patch_hints import invisible_character, visible
 from exsampling_patch.patchfile import NODE_KEYS, ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
 from exsampling_patch.ports import PREDICTION, SLOT
@@ -263,13 +263,21 @@ def slot_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[P
                 param, _, key = senders[0].partition(": ")
                 close = difflib.get_close_matches(slot, names, n=1)
                 what = ", ".join(senders[:4]) + (f" and {len(senders) - 4} more" if len(senders) > 4 else "")
+                items = spec.params.get(param)  # a list's item on its own line: there, where its character is
+                index = [str(i) for i in items].index(slot) if isinstance(items, list) and slot in map(str, items) \
+                    else None
+                line = source.node_line(node_id, "params", param, *([key] if key else [] if index is None else [index]))
+                line = line or source.node_line(node_id)
+                hint = (f"did you mean '{close[0]}'? " if close else "") \
+                    + f"its slots: {', '.join(names) or 'none'} ('{SLOT_TAKERS[patch.nodes[taker].type]}')"
+                # 'Kick' with a no-break space after it was "did you mean 'Kick'?", nothing said what differed.
+                unseen = invisible_character(slot, source.line_text(line))
+                if unseen:  # and what it says of the slots where the slot is none of them without the character
+                    hint = unseen[0] + ("" if visible(slot).lower() in known else f"; {hint}")
                 problems.append(Problem(
                     f"node '{node_id}': slot '{slot}' ({what}) is not a slot of '{taker}' "
                     f"({patch.nodes[taker].type}), which it feeds",
-                    source.file, source.node_line(node_id, "params", param, *([key] if key else []))
-                    or source.node_line(node_id, "params", param) or source.node_line(node_id),
-                    hint=(f"did you mean '{close[0]}'? " if close else "")
-                    + f"its slots: {', '.join(names) or 'none'} ('{SLOT_TAKERS[patch.nodes[taker].type]}')",
+                    source.file, line, unseen and unseen[1], hint=hint,
                 ))
     return problems
 

@@ -72,6 +72,19 @@ def test_a_table_row_that_no_label_of_the_model_meets_is_warned_of_at_its_line(t
                                                           "model of 'clf'"]
 
 
+def test_a_table_row_with_a_character_that_cannot_be_seen_names_it_at_its_column(tmp_path: Path) -> None:
+    # Before, "table row 'dog' is no label ...: did you mean 'dog'?", and nothing said that the two differed.
+    path = tmp_path / "patch.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n- id: map\n  type: slot_map\n"
+                    "  params:\n    table:\n      \"dog\u200b\": Chorus\n"
+                    "links:\n- clf.prediction -> map.prediction\n", encoding="utf-8")
+    problems, _, warnings = check_file_with_warnings(path)
+    assert problems == []
+    assert [(w.line, w.column, w.hint) for w in warnings] == [
+        (9, 11, "'dog' ends with a zero width space (U+200B) at column 11, which cannot be seen: copied from a web "
+                "page or a document? delete it")]
+
+
 def test_a_gate_row_that_no_label_of_the_model_meets_is_warned_of_at_its_line(tmp_path: Path) -> None:
     # Before, only the map's rows were checked: "tamborine_shaker: HH" in a gate judging slots passed check, and the
     # gate went on summing the shaker with the Snare, rejecting the hi-hats the map was sure of.
