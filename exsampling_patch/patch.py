@@ -7,6 +7,7 @@ runtime compiles; it knows nothing of threads or widgets.
 from __future__ import annotations
 
 import copy
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +36,21 @@ def id_problems(node_id: str) -> list[str]:
         reasons.append("an id may not contain dots, a dot parts a node from its port ('node.port')")
     if node_id.strip() != node_id:
         # A link's ends are read without their spaces, so links to it would name another node.
-        reasons.append("an id may not begin or end with spaces")
+        reasons.append("an id may not begin or end with spaces" + _unseen_space(node_id))
     return reasons
+
+
+def _unseen_space(node_id: str) -> str:
+    """': it ends with a no-break space (U+00A0), which cannot be seen' for an id that begins or ends with a space
+    other than the plain one (copied from a web page), else '': "may not end with spaces" of 'log' said no more."""
+    head, tail = node_id[:len(node_id) - len(node_id.lstrip())], node_id[len(node_id.rstrip()):]
+    for where, edge in (("begins", head), ("ends", tail)):
+        char = next((c for c in edge if c != " "), "")
+        if char:
+            name = unicodedata.name(char, "").lower()
+            shown = f"a {name} (U+{ord(char):04X})" if name else f"the character U+{ord(char):04X}"
+            return f": it {where} with {shown}, which cannot be seen"
+    return ""
 
 
 def fixed_id(node_id: str) -> str:

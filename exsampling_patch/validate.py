@@ -93,8 +93,11 @@ def check_patch(
 
     for node_id, spec in patch.nodes.items():
         for why in id_problems(node_id):
-            # Read, not dropped (the next save lost the node and its links): the editor shows it, to rename.
-            problems.append(Problem(f"node '{node_id}': {why}", source.file, source.node_line(node_id, "id"),
+            # Read, not dropped (the next save lost the node and its links): the editor shows it, to rename. A
+            # character that cannot be seen (named by the reason) is told at its column.
+            line = source.node_line(node_id, "id")
+            unseen = invisible_character(node_id, source.line_text(line))
+            problems.append(Problem(f"node '{node_id}': {why}", source.file, line, unseen and unseen[1],
                                     hint=f"rename it, say '{patch.unique_id(fixed_id(node_id))}'"))
         if spec.type not in registry:
             line = source.node_line(node_id, "type")
