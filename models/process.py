@@ -8,9 +8,10 @@ own it has an interpreter to itself, the patch's process never loads torch (the
 Handing a take over costs two wake-ups across processes, a copy of the samples and the answer's unpickling.
 
 :class:`ClassifierProcess` offers :meth:`Classifier.predict`'s call and answer. It starts this module's
-:func:`serve` as a child process (:mod:`exsampling_patch.child_process`), which loads the model and answers
-over a Unix socket; the take's samples go through shared memory (a ``memfd`` both map), which only grows when
-a take does not fit. A process that dies is started again, and the take it was scoring is sent once more.
+:func:`serve` as a child process (:mod:`exsampling_patch.child_process`; ``exsampling run`` starts it before
+it loads the patch: :func:`start_early`), which loads the model and answers over a Unix socket; the take's
+samples go through shared memory (a ``memfd`` both map), which only grows when a take does not fit. A process
+that dies is started again, and the take it was scoring is sent once more.
 
 The messages, both ways, are the dataclasses below: :class:`Setup` first (the buffer's descriptor follows),
 then :class:`Predict` for samples at the start of the buffer, :class:`NewBuffer` (its descriptor follows) and
@@ -150,9 +151,10 @@ class _Buffer:
 class ClassifierProcess:
     """A :class:`~.classifier.Classifier` running in a child process; :meth:`predict` is thread-safe.
 
-    The constructor starts the process and returns at once: the process imports torch, loads the model and
-    makes its first inference (which sets up torch's kernels) while the caller goes on. :meth:`wait_ready`
-    waits for that; :meth:`predict` does too.
+    The constructor starts the process (or takes the one :func:`start_early` started, which has imported torch
+    meanwhile) and returns at once: the process imports torch, loads the model and makes its first inference
+    (which sets up torch's kernels) while the caller goes on. :meth:`wait_ready` waits for that; :meth:`predict`
+    does too.
 
     Args:
         model: a model file (``None``: the shipped model).
