@@ -14,6 +14,10 @@ read (exported again over it) is a new recording: it is read again, once whole a
 changed since (``cp -p`` sets them after its close, ``touch``) is not, where close events say it was not written
 and an IN_ATTRIB says its times were set.
 
+A WAV that holds less than its header says (:func:`.wav_length.unfinished`) is not whole, quiet or closed (a
+copy stalled longer than ``settle_time``, a file appended in pieces): it is read once whole, or as it is, with a
+warning, once unchanged for :data:`UNFINISHED_WAIT`.
+
 When the system's event queue overflows (IN_Q_OVERFLOW: a burst of thousands of files), it drops events without
 saying which: a file changed before that (not read as it is) is read once quiet for ``settle_time``, as without
 close events, even if a write of it was heard and no close, until it changes again (its events heard again).
@@ -43,6 +47,7 @@ from typing import Any
 from exsampling_patch.messages import FOLDER_FILE, Take, default_take_id
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Stamp, journal_path
+from exsampling_patch.nodes.wav_length import unfinished
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, read_take
 
@@ -62,6 +67,10 @@ except Exception:  # older: overflows go unheard (the close events they drop are
 
 #: Whether to use close events where they are available; off, every file waits for the quiet time (tests).
 CLOSE_EVENTS = True
+
+#: Seconds a WAV that holds less than its header says waits, unchanged, before it is read as it is (a copy cut
+#: off, a recorder whose battery died): a copy to a network share can stall far longer than ``settle_time``.
+UNFINISHED_WAIT = 30.0
 
 Close = tuple[Stamp, int]  # a file's stamp at its writer's close, and that close's number (one count for all files)
 
@@ -102,6 +111,7 @@ class FolderSource(Node):
         # stamp is only new times.
         self._done: dict[Path, tuple[Stamp, int | None]] = {}
         self._takes_read = 0
+        self._short_told = False  # the node's warning names a file read short (cleared by the next one read)
         # path -> its stamp when close events were lost (the queue overflowed), not read as it is: its write or close
         # may be among those lost, so the quiet time reads it, open for writing or not, until it changes again.
         self._doubt: dict[Path, Stamp] = {}
@@ -226,7 +236,10 @@ class FolderSource(Node):
                     continue  # empty yet, or open for writing (written since its last close): wait for the close
                 if (close is None or close[0] != stamp) and now - seen[1] < self.settle_time:
                     continue  # not closed as it is now (no event heard of it): once unchanged for settle_time
-                self._emit_file(path, stamp, close[1] if close else None)
+                short = unfinished(path, stamp[0])
+                if short and now - seen[1] < UNFINISHED_WAIT:
+                    continue  # still arriving, quiet or closed (a copy that stalls, one appended in pieces)
+                self._emit_file(path, stamp, close[1] if close else None, short)
             self._since = {p: seen for p, seen in self._since.items() if p in current}
             if self._doubt:  # out of doubt once changed (its events heard) or read
                 self._doubt = {p: s for p, s in self._doubt.items() if current.get(p) == s and not self._read_as(p, s)}
@@ -239,7 +252,7 @@ class FolderSource(Node):
         done = self._done.get(path)
         return done is not None and done[0] == stamp
 
-    def _emit_file(self, path: Path, stamp: Stamp, close_number: int | None) -> None:
+    def _emit_file(self, path: Path, stamp: Stamp, close_number: int | None, short: str = "") -> None:
         try:
             take: Take = read_take(path, source=self.node_id)
         except Exception as error:
@@ -257,7 +270,8 @@ class FolderSource(Node):
             take_id = default_take_id()
             # Named on the node too (its live line in the editor), or it went on naming the file read before.
             self.report_status(take=take_id, file_name=file_name, last_file=f"{file_name}: unreadable")
-            self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: unreadable: {error}")
+            self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: unreadable: {error}"
+                              + (f" ({short})" if short else ""))
             return
         if _stamp(path) != stamp:
             return  # written again while read: what was read may be half of it
@@ -267,6 +281,10 @@ class FolderSource(Node):
         # last_file) and OSC name the take by its file relative to the folder (Take.name), which it carries along.
         file_name = self._file_name(path)
         take = take.derive(meta={FOLDER_FILE: file_name})
+        if short or self._short_told:  # told once, on the console; on the node's line until the next file
+            self._short_told = bool(short)
+            self.report_status(warning=short and f"{file_name}: read as it is, unchanged for {UNFINISHED_WAIT:g} s "
+                               f"though {short}: a copy cut off, or a recorder that stopped?")
         if self._journal is not None:
             self._journal_write(self._journal.passed_on, take.take_id, (file_name, stamp))
         self.report_status(last_file=file_name, takes=self._takes_read, take=take.take_id,

@@ -1,0 +1,126 @@
+"""A WAV that holds less than its header says is still arriving: the folder source waits for the rest, however
+long a copy to a network share stalls, and reads one cut off for good as it is, saying so (a real engine, a
+writer thread copying into a real folder, the stage console's lines)."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.nodes import folder as folder_module
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+
+RATE = 8000
+SOUND = (np.arange(RATE, dtype=np.float32) % 2000 - 1000) / 4000  # 1 s, each frame told apart: a cut shows
+
+
+def recording() -> bytes:
+    out = io.BytesIO()
+    sf.write(out, SOUND, RATE, format="WAV", subtype="PCM_16")
+    return out.getvalue()
+
+
+def show(inbox: Path, writer: Callable[[], None], lines: int, settle: float = 0.5) -> list[str]:
+    """A patch inbox -> writer on ``inbox``; ``writer`` run on a thread of its own once it has started. What the
+    console said (without times), once it has ``lines`` take lines and a quiet time more."""
+    patch = Patch()
+    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(inbox), "poll_interval": 0.02,
+                                                       "settle_time": 0.2}))
+    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(inbox.parent / "library")}))
+    patch.connect("inbox.take", "writer.take")
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
+    engine.events.subscribe(console, *console.kinds())
+    engine.start(patch)
+    try:
+        thread = threading.Thread(target=writer)
+        thread.start()
+        thread.join(timeout=30)
+        deadline = time.monotonic() + 20
+        while err.getvalue().count(" from inbox") < lines and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(settle)  # anything more would come now
+    finally:
+        engine.stop()
+    return [re.sub(r"^\S+ (.*?)( \(\d+ ms\))?$", r"\1", line) for line in err.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize("close_events", [True, False])
+def test_a_copy_that_stalls_longer_than_the_quiet_time_is_read_once_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, close_events: bool) -> None:
+    """A finished recording copied in three pieces, pausing three times the quiet time between them: on a network
+    share nothing says when the copy ends (quiet time alone); a copy appended piece by piece closes it after each.
+    Before, a third of it was read and stored, then the whole again: two takes, one cut short."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", close_events)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    data = recording()
+
+    def copy() -> None:
+        third = len(data) // 3 + 1
+        for start in range(0, len(data), third):
+            with (inbox / "field.wav").open("ab") as out:  # closed after each piece
+                out.write(data[start:start + third])
+            time.sleep(0.6)
+
+    told = show(inbox, copy, 1)
+    assert told == ["field.wav from inbox, 1.0 s: done (writer)"], told
+    stored, _ = sf.read(tmp_path / "library" / "field.wav", dtype="float32")
+    np.testing.assert_allclose(stored, SOUND, atol=1 / 32768)
+
+
+def test_a_copy_cut_off_for_good_is_read_as_it_is_and_said_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy that never finishes (the card pulled out, a recorder whose battery died) is not waited for for ever:
+    once unchanged for UNFINISHED_WAIT it is read as it is, once, with a warning naming it."""
+    monkeypatch.setattr(folder_module, "UNFINISHED_WAIT", 1.0)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    data = recording()
+    cut = 44 + 2 * (RATE // 4)  # the header and a quarter of the audio
+
+    def copy() -> None:
+        (inbox / "cut.wav").write_bytes(data[:cut])
+
+    told = show(inbox, copy, 1, settle=1.2)
+    missing = len(data) - cut
+    assert told == [f"warning from node 'inbox': cut.wav: read as it is, unchanged for 1 s though its header says "
+                    f"{missing} bytes more: a copy cut off, or a recorder that stopped?",
+                    "cut.wav from inbox, 0.25 s: done (writer)"], told
+
+
+def test_a_recording_whose_length_is_set_when_it_stops_is_read_once_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recorder writing to a network share (quiet time alone) gives its WAV a length of 0 and sets it when it
+    stops. Before, a pause longer than the quiet time had it told 'unreadable: the file holds no audio', then read
+    again once stopped: an error line for a good take."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    data = recording()
+    assert data[36:40] == b"data"
+
+    def record() -> None:
+        with (inbox / "memo.wav").open("wb") as out:
+            out.write(data[:4] + bytes(4) + data[8:40] + bytes(4))  # lengths unknown yet
+            for start in range(44, len(data), 4000):
+                out.write(data[start:start + 4000])
+                out.flush()
+                time.sleep(0.3)
+            out.seek(0)
+            out.write(data[:44])  # stopped: the lengths set
+
+    told = show(inbox, record, 1)
+    assert told == ["memo.wav from inbox, 1.0 s: done (writer)"], told
