@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.jack_tools import jack_command
+from tests.outside_writes import WATCHED, guard
 
 # Torch's OpenMP threads wait for work by spinning. On a 2-core machine shared with other work (or with a test's
 # own processes), a spinning thread holds the core that the thread it waits for needs, and each small torch
@@ -59,3 +61,10 @@ def esc50() -> Path:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(autouse=True)
+def _writes_only_under_tmp_path() -> Iterator[None]:
+    """Fails a test that wrote into the checkout's ../session, ../takes, session/ or takes/ (tests/outside_writes.py):
+    a node built without a folder writes there, beside a real show's state and other tests' files."""
+    yield from guard(WATCHED)
