@@ -48,6 +48,7 @@ from exsampling_patch.messages import FOLDER_FILE, Take, default_take_id
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Stamp, journal_path
 from exsampling_patch.nodes.wav_length import unfinished
+from exsampling_patch.phone_formats import PHONE_PATTERNS, convert_hint, unreadable_recording
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, read_take
 
@@ -104,6 +105,9 @@ class FolderSource(Node):
         self._root = self.resolve_path(self.folder)
         self._root.mkdir(parents=True, exist_ok=True)
         self._globs = [p.strip().lower() for p in self.patterns.split(",") if p.strip()]
+        # A phone's recording this build cannot read (Voice Memos' .m4a in a synced folder) was passed over without
+        # a word: it is found too, and told once as unreadable, with what to convert it to.
+        self._globs += [g for g in PHONE_PATTERNS if g not in self._globs]
         # path -> (stamp, when first seen with it): a file without a close event is read once quiet long enough.
         self._since: dict[Path, tuple[Stamp, float]] = {}
         # path -> the stamp last read (or there at start) and the number of the close it was read after (None:
@@ -270,7 +274,9 @@ class FolderSource(Node):
             take_id = default_take_id()
             # Named on the node too (its live line in the editor), or it went on naming the file read before.
             self.report_status(take=take_id, file_name=file_name, last_file=f"{file_name}: unreadable")
-            self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: unreadable: {error}"
+            kind = unreadable_recording(path)
+            why = convert_hint(path, kind) if kind else error
+            self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: unreadable: {why}"
                               + (f" ({short})" if short else ""))
             return
         if _stamp(path) != stamp:

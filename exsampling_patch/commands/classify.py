@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.commands.arg_types import at_least
+from exsampling_patch.phone_formats import convert_hint, unreadable_recording
 
 if TYPE_CHECKING:
     from exsampling_patch.messages import Prediction, SlotAssignment, Take
@@ -400,32 +401,15 @@ def unreadable(path: str, error: Exception) -> str:
     if where.stat().st_size == 0:  # an upload or a copy that failed: "not an audio file" sent people to its format
         return "an empty file (0 bytes)"
     if type(error).__name__ == "LibsndfileError" and "Format not recognised" in str(error):
-        kind = _unreadable_recording(where)
+        kind = unreadable_recording(where)
         if kind:
-            return (f"{kind}, which this build cannot read: convert it to WAV or FLAC "
-                    f"(ffmpeg -i '{where.name}' '{where.stem}.wav')")
+            return convert_hint(where, kind)
         return f"not an audio file that can be read ({READABLE}, ...)"
     from exsampling_patch.takes import UnusableAudio  # read_take raised it: the takes module is loaded
 
     if isinstance(error, UnusableAudio):
         return str(error)
     return f"{type(error).__name__}: {error}"
-
-
-#: Leading bytes of recordings that phones make and libsndfile does not read: (offset, bytes, what it is).
-_PHONE_FORMATS = ((4, b"ftyp", "an MP4/M4A (AAC) recording"), (0, b"#!AMR", "an AMR recording"),
-                  (0, b"\x1aE\xdf\xa3", "a WebM/Matroska recording"))
-
-
-def _unreadable_recording(path: Path) -> str:
-    """What recording ``path`` holds, by its first bytes, where it is one that phones make (Voice Memos' M4A, a
-    browser's WebM) and that is not read here; '' otherwise. "not an audio file" told them it was no sound."""
-    try:
-        with path.open("rb") as file:
-            head = file.read(16)
-    except OSError:
-        return ""
-    return next((what for at, magic, what in _PHONE_FORMATS if head[at:at + len(magic)] == magic), "")
 
 
 def _print_row(args: argparse.Namespace, row: dict[str, Any]) -> None:

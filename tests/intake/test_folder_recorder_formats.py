@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -74,3 +75,19 @@ def test_an_mp3_or_aiff_is_stored_as_wav(tmp_path: Path) -> None:
     assert rate == RATE and sf.info(library / "hit.wav").subtype == "PCM_24"
     np.testing.assert_allclose(stored, mono[:, 0], atol=2 ** -22)
     assert sf.info(library / "memo.wav").frames >= len(mono)  # decoded whole (an encoder's padding may add)
+
+
+def test_a_phones_m4a_is_told_once_with_what_to_convert_it_to(tmp_path: Path) -> None:
+    """Voice Memos and Android recorders make .m4a (AAC), which this build cannot read. Before, the folder source
+    passed it over without a word: the take a phone synced into the folder never came, and nothing said why."""
+    memo = tmp_path / "made.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=0.2", "-c:a", "aac",
+                    str(memo)], check=True, timeout=60)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    first = run_show(inbox, {b"Memo 12.m4a": memo.read_bytes()}, 1)
+    assert first == ["Memo 12.m4a from inbox: error in inbox: unreadable: an MP4/M4A (AAC) recording, which this "
+                     "build cannot read: convert it to WAV or FLAC (ffmpeg -i 'Memo 12.m4a' 'Memo 12.wav')"], first
+    # The next start, files there included: told already, not again.
+    again = run_show(inbox, {b"next.wav": encoded(sound(1), format="WAV")}, 1)
+    assert again == ["next.wav from inbox, 0.10 s: done (writer)"], again

@@ -1,0 +1,31 @@
+"""Recordings that phones and their apps make and that libsndfile (so this build) does not read, told apart by
+their first bytes: said in words where such a file is met ("not an audio file" told people it held no sound)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Leading bytes of recordings that phones make and libsndfile does not read: (offset, bytes, what it is).
+PHONE_FORMATS = ((4, b"ftyp", "an MP4/M4A (AAC) recording"), (0, b"#!AMR", "an AMR recording"),
+                 (0, b"\x1aE\xdf\xa3", "a WebM/Matroska recording"), (0, b"\xff\xf1", "an AAC recording"),
+                 (0, b"\xff\xf9", "an AAC recording"))  # the last two: ADTS, a raw .aac's frames
+
+#: File names of the recordings phone apps make in those formats (Voice Memos' and Android recorders' .m4a, old
+#: phones' .amr); not .mp4 nor .webm, which a card or a synced folder holds as videos.
+PHONE_PATTERNS = ("*.m4a", "*.aac", "*.amr")
+
+
+def unreadable_recording(path: Path) -> str:
+    """What recording ``path`` holds, by its first bytes, where it is one of :data:`PHONE_FORMATS`; '' otherwise."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(16)
+    except OSError:
+        return ""
+    return next((what for at, magic, what in PHONE_FORMATS if head[at:at + len(magic)] == magic), "")
+
+
+def convert_hint(path: Path, kind: str) -> str:
+    """``kind`` (from :func:`unreadable_recording`) said with what to do about it."""
+    return (f"{kind}, which this build cannot read: convert it to WAV or FLAC "
+            f"(ffmpeg -i '{path.name}' '{path.stem}.wav')")
