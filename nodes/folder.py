@@ -1,7 +1,8 @@
 """Folder source: turns audio files that appear in a folder into takes (a recordings library, a drop box).
 
-Hidden files and folders are skipped, and so is the ``damaged/`` subfolder of a take folder (one a recorder or a
-microphone writes: it holds a ``.processed`` journal), where takes found unreadable are set aside.
+Hidden files and folders are skipped, and so are a card's Windows recycle bin and system folders, and the
+``damaged/`` subfolder of a take folder (one a recorder or a microphone writes: it holds a ``.processed``
+journal), where takes found unreadable are set aside.
 
 A file is read once it is whole, never while something still writes it (a slow copy, a recorder that stalls, a
 writer that updates the header at close). On Linux the system says when the writer has closed it (inotify's
@@ -65,6 +66,10 @@ try:  # watchdog 7.1 on: its inotify reader is a class of its own, that sees the
     from watchdog.observers.inotify_c import InotifyEvent, InotifyFD
 except Exception:  # older: overflows go unheard (the close events they drop are waited for)
     InotifyFD = None  # type: ignore[assignment,misc]
+
+#: Windows' folders on a card or a share, not hidden by their names: its recycle bin holds the recordings deleted on
+#: the card, under names like ``$R3K2J1.wav`` (``.Trashes`` and ``.Trash-1000``, macOS's and Linux's, are hidden).
+_SYSTEM_FOLDERS = frozenset({"$recycle.bin", "recycler", "recycled", "system volume information"})
 
 #: Whether to use close events where they are available; off, every file waits for the quiet time (tests).
 CLOSE_EVENTS = True
@@ -192,7 +197,7 @@ class FolderSource(Node):
         walker = os.walk(self._root) if self.recursive else [(str(self._root), [], os.listdir(self._root))]
         for folder, subfolders, names in walker:
             # Not into hidden folders, nor a take folder's damaged/ (takes set aside as unreadable: told already).
-            subfolders[:] = [d for d in subfolders if not d.startswith(".")
+            subfolders[:] = [d for d in subfolders if not d.startswith(".") and d.lower() not in _SYSTEM_FOLDERS
                              and not (d == DAMAGED_FOLDER and _is_take_folder(Path(folder)))]
             for name in names:
                 if not self._wanted(name):

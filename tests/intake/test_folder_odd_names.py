@@ -66,3 +66,33 @@ def test_a_file_whose_name_is_not_utf8_is_read_stored_and_remembered(tmp_path: P
     # The next start, files there included: its take ended, so it is not read again; a new file is.
     again = run_show(inbox, {b"next.wav": recording()}, 1)
     assert again == ["next.wav from inbox, 0.10 s: done (writer)"], again
+
+
+def test_a_cards_recycle_bin_is_not_read(tmp_path: Path) -> None:
+    """A card watched (or copied) whole, recursively: Windows keeps the recordings deleted on it in $RECYCLE.BIN,
+    under names like $R3K2J1.wav, not hidden by their names. Before, each was read and stored as a new take."""
+    card = tmp_path / "inbox"
+    for folder in ("$RECYCLE.BIN/S-1-5-21-1004", "RECYCLER", "System Volume Information", "FOLDER01", ".Trashes"):
+        (card / folder).mkdir(parents=True)
+    patch = Patch()
+    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(card), "recursive": True,
+                                                       "poll_interval": 0.02, "settle_time": 0.1}))
+    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(tmp_path / "library")}))
+    patch.connect("inbox.take", "writer.take")
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
+    engine.events.subscribe(console, *console.kinds())
+    engine.start(patch)
+    try:
+        for name in ("$RECYCLE.BIN/S-1-5-21-1004/$R3K2J1.wav", "RECYCLER/DC1.wav", "System Volume Information/x.wav",
+                     ".Trashes/old.wav", "FOLDER01/ZOOM0002.WAV"):
+            (card / name).write_bytes(recording())
+        deadline = time.monotonic() + 20
+        while " from inbox" not in err.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)  # the others would come now
+    finally:
+        engine.stop()
+    lines = [re.sub(r"^\S+ (.*) \(\d+ ms\)$", r"\1", line) for line in err.getvalue().splitlines()]
+    assert lines == ["FOLDER01/ZOOM0002.WAV from inbox, 0.10 s: done (writer)"], lines
