@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -9,6 +10,11 @@ from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import AUDIO_SUFFIXES, file_stem, write_take
+
+#: The most of a file's name (bytes) a stored take keeps. A name may have 255; its sidecar's temporary file adds
+#: ``.`` and ``.json.PID-XXXXXXXX.part`` to it, and a second take of that name ``-2``: a recorder's long name (80
+#: Japanese characters are 240 bytes) was "error in writer: File name too long", the take stored nowhere.
+_STEM_BYTES = 200
 
 
 class TakeWriter(Node):
@@ -46,6 +52,8 @@ class TakeWriter(Node):
         if self.file_format != "same":
             suffix = f".{self.file_format}"
         stem = Path(source_name).stem if self.naming == "original" and source_name else file_stem(take.take_id)
+        while len(os.fsencode(stem)) > _STEM_BYTES:  # by characters: none cut in two
+            stem = stem[:-1]
         target = self._folder / f"{stem}{suffix}"
         n = 2
         while target.exists():  # never overwrite a stored take

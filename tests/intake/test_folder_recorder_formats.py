@@ -91,3 +91,15 @@ def test_a_phones_m4a_is_told_once_with_what_to_convert_it_to(tmp_path: Path) ->
     # The next start, files there included: told already, not again.
     again = run_show(inbox, {b"next.wav": encoded(sound(1), format="WAV")}, 1)
     assert again == ["next.wav from inbox, 0.10 s: done (writer)"], again
+
+
+def test_a_file_with_a_long_name_is_stored_under_a_name_cut_short(tmp_path: Path) -> None:
+    """A name of 80 Japanese characters is 240 bytes, within the 255 a name may have; the writer's temporary file
+    for its sidecar added 28 more: 'error in writer: File name too long', the take stored nowhere."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    long_name = "渋谷の交差点" * 13 + "雨.wav"
+    lines = run_show(inbox, {long_name.encode(): encoded(sound(1), format="WAV")}, 1)
+    assert lines == [f"{long_name} from inbox, 0.10 s: done (writer)"], lines
+    stored = [p.name for p in (tmp_path / "library").glob("*.wav")]
+    assert len(stored) == 1 and long_name.startswith(stored[0][:-4]) and len(stored[0].encode()) <= 204, stored
