@@ -17,7 +17,8 @@ and an IN_ATTRIB says its times were set.
 
 A WAV that holds less than its header says (:func:`.wav_length.unfinished`) is not whole, quiet or closed (a
 copy stalled longer than ``settle_time``, a file appended in pieces): it is read once whole, or as it is, with a
-warning, once unchanged for :data:`UNFINISHED_WAIT`.
+warning, once unchanged for :data:`UNFINISHED_WAIT`. One of any kind that cannot be read, not closed as it is and
+arriving (not there so at start), is told unreadable only once unchanged for as long (half a FLAC or an OGG).
 
 When the system's event queue overflows (IN_Q_OVERFLOW: a burst of thousands of files), it drops events without
 saying which: a file changed before that (not read as it is) is read once quiet for ``settle_time``, as without
@@ -128,7 +129,11 @@ class FolderSource(Node):
         self._overflow_told = -float("inf")
         self._wake = threading.Event()
         self._closes: _CloseWatch | None = None
-        self._journal = self._open_journal(self._scan())
+        self._at_start = self._scan()
+        # path -> a stamp it could not be read with, not closed as it is: read again once changed, or unchanged
+        # for UNFINISHED_WAIT (then told unreadable).
+        self._unsure: dict[Path, Stamp] = {}
+        self._journal = self._open_journal(self._at_start)
         if close_events_available():
             try:
                 self._closes = _CloseWatch(self._root, self.recursive, self._wanted, self._wake, self.report_error)
@@ -248,8 +253,16 @@ class FolderSource(Node):
                 short = unfinished(path, stamp[0])
                 if short and now - seen[1] < UNFINISHED_WAIT:
                     continue  # still arriving, quiet or closed (a copy that stalls, one appended in pieces)
-                self._emit_file(path, stamp, close[1] if close else None, short)
+                # Not closed as it is and arriving now (not there so at start): one that cannot be read may be a
+                # copy stalled longer than settle_time (half a FLAC or an OGG, on a network share), not a damaged
+                # file. Not told unreadable until unchanged for UNFINISHED_WAIT, nor read again until it changes.
+                hold = ((close is None or close[0] != stamp) and self._at_start.get(path) != stamp
+                        and now - seen[1] < UNFINISHED_WAIT)
+                if hold and self._unsure.get(path) == stamp:
+                    continue
+                self._emit_file(path, stamp, close[1] if close else None, short, hold)
             self._since = {p: seen for p, seen in self._since.items() if p in current}
+            self._unsure = {p: s for p, s in self._unsure.items() if current.get(p) == s}
             if self._doubt:  # out of doubt once changed (its events heard) or read
                 self._doubt = {p: s for p, s in self._doubt.items() if current.get(p) == s and not self._read_as(p, s)}
             for gone in self._done.keys() - current.keys():  # a file put back later is a new recording
@@ -261,12 +274,16 @@ class FolderSource(Node):
         done = self._done.get(path)
         return done is not None and done[0] == stamp
 
-    def _emit_file(self, path: Path, stamp: Stamp, close_number: int | None, short: str = "") -> None:
+    def _emit_file(self, path: Path, stamp: Stamp, close_number: int | None, short: str = "",
+                   hold: bool = False) -> None:
         try:
             take: Take = read_take(path, source=self.node_id)
         except Exception as error:
             if _stamp(path) != stamp:
                 return  # changed while read: not finished after all; read once it is
+            if hold:
+                self._unsure[path] = stamp
+                return
             self._done[path] = (stamp, close_number)
             file_name = self._file_name(path)
             # Told as its take's end alone (the console's one line for it, the show log, the summary's count): as

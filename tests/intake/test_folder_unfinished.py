@@ -124,3 +124,41 @@ def test_a_recording_whose_length_is_set_when_it_stops_is_read_once_whole(
 
     told = show(inbox, record, 1)
     assert told == ["memo.wav from inbox, 1.0 s: done (writer)"], told
+
+
+@pytest.mark.parametrize("kind", ["FLAC", "OGG"])
+def test_a_compressed_copy_that_stalls_is_not_told_unreadable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """Half a FLAC or an OGG, its copy to a network share stalled longer than the quiet time, cannot be read.
+    Before, it was told 'unreadable: flac decoder lost sync' (an error line for a good take), then read whole."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    out = io.BytesIO()
+    sf.write(out, SOUND, RATE, format=kind)
+    data, name = out.getvalue(), f"take.{kind.lower()}"
+
+    def copy() -> None:
+        with (inbox / name).open("wb") as file:
+            file.write(data[:len(data) // 2])
+            file.flush()
+            time.sleep(0.8)
+            file.write(data[len(data) // 2:])
+
+    told = show(inbox, copy, 1)
+    assert told == [f"{name} from inbox, 1.0 s: done (writer)"], told
+
+
+def test_a_damaged_file_arriving_unclosed_is_told_once_unchanged_for_the_wait(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unreadable and unchanged for UNFINISHED_WAIT: damaged after all, told once."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", False)
+    monkeypatch.setattr(folder_module, "UNFINISHED_WAIT", 1.0)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def copy() -> None:
+        (inbox / "broken.flac").write_bytes(b"fLaC" + bytes(200))
+
+    told = show(inbox, copy, 1, settle=0.5)
+    assert len(told) == 1 and told[0].startswith("broken.flac from inbox: error in inbox: unreadable: "), told
