@@ -37,7 +37,7 @@ from exsampling_patch.nodes.web_recorder.limits import upload_limit_problems, up
 from exsampling_patch.nodes.web_recorder.rows import sidecar_meta, sidecar_row, take_row
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.ledger import not_loaded_of
-from exsampling_patch.takes import TakeStore, read_take, remove_dead_parts
+from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, read_take, remove_dead_parts
 
 if TYPE_CHECKING:
     from exsampling_patch.nodes.web_recorder.seen import Key
@@ -201,8 +201,10 @@ class WebRecorder(Node):
                 table.close()
 
     def take_ended(self, ended: Any) -> None:
-        """Write the take down as done, and show the phone how it ended (``not_loaded`` apart: never said loaded)."""
-        self._store.mark_done(ended.take_id)
+        """Show the phone how the take ended (``not_loaded`` apart: never said loaded), and write it down as done.
+
+        The phone is told first: a journal that cannot be written (a full disk) leaves the take to be passed on
+        again at the next start, which the console says, but the phone still sees this end now."""
         row = self._board.get(ended.take_id) or {}
         fields: dict[str, Any] = {"fate": ended.fate, "end": ended.reason, "not_loaded": not_loaded_of(ended)}
         if ended.fate in ("rejected", "dropped", "error"):
@@ -212,6 +214,12 @@ class WebRecorder(Node):
         if ended.slots and not row.get("slot"):
             fields["slot"] = ended.slots[0]
         self._board.update(ended.take_id, **fields)
+        try:
+            self._store.mark_done(ended.take_id)
+        except OSError as error:
+            self.report_error(f"take {ended.take_id} ended but could not be written down as done "
+                              f"({error.strerror or error}: {self._store.folder / PROCESSED_JOURNAL}); "
+                              "it is passed on again at the next start")
         with self._lock:
             phone = self._phone_of.get(ended.take_id)
         ended_row = self._board.get(ended.take_id)
