@@ -15,10 +15,11 @@ read (exported again over it) is a new recording: it is read again, once whole a
 changed since (``cp -p`` sets them after its close, ``touch``) is not, where close events say it was not written
 and an IN_ATTRIB says its times were set.
 
-A WAV that holds less than its header says (:func:`.wav_length.unfinished`) is not whole, quiet or closed (a
-copy stalled longer than ``settle_time``, a file appended in pieces): it is read once whole, or as it is, with a
-warning, once unchanged for :data:`UNFINISHED_WAIT`. One of any kind that cannot be read, not closed as it is and
-arriving (not there so at start), is told unreadable only once unchanged for as long (half a FLAC or an OGG).
+A WAV or an MP3 that holds less than its header says (:mod:`.wav_length`, :mod:`.mp3_length`) is not whole,
+quiet or closed (a copy stalled longer than ``settle_time``, a file appended in pieces): it is read once whole, or
+as it is, with a warning, once unchanged for :data:`UNFINISHED_WAIT`. One of any kind that cannot be read, not
+closed as it is and arriving (not there so at start), is told unreadable only once unchanged for as long (half a
+FLAC or an OGG).
 
 When the system's event queue overflows (IN_Q_OVERFLOW: a burst of thousands of files), it drops events without
 saying which: a file changed before that (not read as it is) is read once quiet for ``settle_time``, as without
@@ -49,6 +50,7 @@ from typing import Any
 from exsampling_patch.messages import FOLDER_FILE, Take, default_take_id
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Stamp, journal_path
+from exsampling_patch.nodes.mp3_length import unfinished_mp3
 from exsampling_patch.nodes.wav_length import unfinished
 from exsampling_patch.phone_formats import PHONE_PATTERNS, convert_hint, unreadable_recording
 from exsampling_patch.ports import TAKE
@@ -250,7 +252,7 @@ class FolderSource(Node):
                     continue  # empty yet, or open for writing (written since its last close): wait for the close
                 if (close is None or close[0] != stamp) and now - seen[1] < self.settle_time:
                     continue  # not closed as it is now (no event heard of it): once unchanged for settle_time
-                short = unfinished(path, stamp[0])
+                short = unfinished(path, stamp[0]) or unfinished_mp3(path, stamp[0])
                 if short and now - seen[1] < UNFINISHED_WAIT:
                     continue  # still arriving, quiet or closed (a copy that stalls, one appended in pieces)
                 # Not closed as it is and arriving now (not there so at start): one that cannot be read may be a

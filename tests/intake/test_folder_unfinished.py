@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -162,3 +163,25 @@ def test_a_damaged_file_arriving_unclosed_is_told_once_unchanged_for_the_wait(
 
     told = show(inbox, copy, 1, settle=0.5)
     assert len(told) == 1 and told[0].startswith("broken.flac from inbox: error in inbox: unreadable: "), told
+
+
+def test_an_mp3_whose_copy_stalls_is_read_once_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An MP3 made by ffmpeg (an ID3 tag, then a Xing tag giving its length), copied to a network share in two
+    pieces with a stall longer than the quiet time. Before, its first half was read as a take, then the whole."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", False)
+    made = tmp_path / "made.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-ar", "44100",
+                    "-c:a", "libmp3lame", str(made)], check=True, timeout=60)
+    data = made.read_bytes()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def copy() -> None:
+        with (inbox / "walk.mp3").open("wb") as file:
+            file.write(data[:len(data) // 2])
+            file.flush()
+            time.sleep(0.8)
+            file.write(data[len(data) // 2:])
+
+    told = show(inbox, copy, 1)
+    assert len(told) == 1 and re.fullmatch(r"walk\.mp3 from inbox, 1\.\d+ s: done \(writer\)", told[0]), told
