@@ -219,6 +219,8 @@ class StageConsole:
         """One JSON line on ``out``: ``{"event": name, "at": at (Unix time), **fields}`` (the events', and the run's
         summary, ``RunStopped``); ``last``: no line after it (a node whose stop was given up on may still report)."""
         line = json.dumps({"event": name, "at": round(at, 3), **fields}, ensure_ascii=False)
+        # A lone surrogate (a file name that is not UTF-8) as its JSON escape: stdout, a pipe, refused it strictly.
+        line = line.encode("utf-8", "backslashreplace").decode("utf-8")
         with self._lock:
             if self._out_gone:
                 return

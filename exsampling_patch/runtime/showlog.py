@@ -146,7 +146,11 @@ class ShowLog:
         self._written: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._watched: dict[str, Callable[[], list[dict[str, Any]]]] = {}  # sampler id -> its played()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: TextIO = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        # A file name that is not UTF-8 (a Latin-1 card's café.wav, its byte a lone surrogate in a take's path) is
+        # written as the JSON escape \udce9, read back as it was: strict UTF-8 refused the line, and the take was
+        # missing from the log and from a replay of the show.
+        self._file: TextIO = open(self.path, "a", encoding="utf-8",  # noqa: SIM115 (closed by close())
+                                  errors="backslashreplace")
         self._write({"event": "show", "version": VERSION, "t": 0.0,
                      "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                      "patch": patch_path, "name": patch.name,

@@ -4,6 +4,7 @@ stored by a take writer, with the stage console's line for each."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import time
@@ -15,7 +16,7 @@ import soundfile as sf
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine
+from exsampling_patch.runtime import Engine, showlog
 
 RATE = 8000
 
@@ -96,3 +97,40 @@ def test_a_cards_recycle_bin_is_not_read(tmp_path: Path) -> None:
         engine.stop()
     lines = [re.sub(r"^\S+ (.*) \(\d+ ms\)$", r"\1", line) for line in err.getvalue().splitlines()]
     assert lines == ["FOLDER01/ZOOM0002.WAV from inbox, 0.10 s: done (writer)"], lines
+
+
+def test_a_take_whose_file_name_is_not_utf8_is_in_the_show_log_and_the_json_lines(tmp_path: Path) -> None:
+    """The show log and `exsampling run --json` wrote their lines as strict UTF-8: the take of a Latin-1 card's
+    café.wav was missing from the log (and from a replay of the show), and the JSON line to a pipe raised."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    patch = Patch()
+    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(inbox), "poll_interval": 0.02,
+                                                       "settle_time": 0.1}))
+    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(tmp_path / "library")}))
+    patch.connect("inbox.take", "writer.take")
+    problems: list[str] = []
+    log = showlog.ShowLog(tmp_path / "show.jsonl", patch, ["inbox"], [], on_problem=problems.append)
+    pipe = io.BytesIO()
+    out = io.TextIOWrapper(pipe, encoding="utf-8", errors="strict", write_through=True)  # as stdout to a pipe
+    console = StageConsole(patch, mode="json", out=out, err=io.StringIO())
+    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
+    engine.events.subscribe(log, *showlog.KINDS)
+    engine.events.subscribe(console, *console.kinds())
+    engine.start(patch)
+    try:
+        with open(os.path.join(os.fsencode(inbox), b"caf\xe9.wav"), "wb") as file:
+            file.write(recording())
+        deadline = time.monotonic() + 20
+        while b'"TakeEnded"' not in pipe.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        engine.stop()
+        log.close()
+    path = os.fsdecode(os.path.join(os.fsencode(inbox), b"caf\xe9.wav"))
+    assert problems == []
+    logged = [json.loads(line) for line in (tmp_path / "show.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [line["path"] for line in logged if line["event"] == "take"] == [path]
+    lines = [json.loads(line) for line in pipe.getvalue().decode("utf-8").splitlines()]
+    said = [line["status"].get("file_name") for line in lines if line["event"] == "NodeStatus"]
+    assert os.fsdecode(b"caf\xe9.wav") in said, lines
