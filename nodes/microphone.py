@@ -26,7 +26,7 @@ from exsampling_patch.node import Node, NodeContext, Output, Param
 from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.ports import TAKE
-from exsampling_patch.takes import TakeStore, read_take
+from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, read_take
 
 
 class LevelCutter:
@@ -209,7 +209,12 @@ class Microphone(Node):
 
     def take_ended(self, ended: Any) -> None:
         """A take has ended in the patch: written down as done (not before: a crash redoes it)."""
-        self._store.mark_done(ended.take_id)
+        try:
+            self._store.mark_done(ended.take_id)
+        except OSError as error:  # a full disk: said per take, as the engine's line for a raise would name none
+            self.report_error(f"take {ended.take_id} ended but could not be written down as done "
+                              f"({error.strerror or error}: {self._store.folder / PROCESSED_JOURNAL}); "
+                              "it is passed on again at the next start")
 
     def stop(self) -> None:
         super().stop()
