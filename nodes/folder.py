@@ -30,10 +30,12 @@ the source too; without it (watchdog before 7.1) an overflow goes unheard and a 
 Each take passed on is written down in a hidden journal in the folder (:mod:`.folder_journal`), and as done once it
 has ended in the patch (:meth:`FolderSource.take_ended`): a file whose take was in flight when the process was
 killed is read again at the next start, with or without ``include_existing``, and one whose take ended is not read
-again, even with ``include_existing``. A file that cannot be read is the node's error, and ends as a take would
-("error", named by its file: the stage console's line), once: the journal writes it down as done. Where the
-folder cannot be written, a warning says so once, and the node runs without one (files there at start: all of
-them with ``include_existing``, else none).
+again, even with ``include_existing``. The files a start leaves alone are written down too: one in none of its lines
+at the next start arrived (or was replaced) while the patch was stopped, and is read, its take's line on the
+console saying so; at the first start (no journal yet), those there are left alone without ``include_existing``.
+A file that cannot be read is the node's error, and ends as a take would ("error", named by its file: the stage
+console's line), once: the journal writes it down as done. Where the folder cannot be written, a warning says so
+once, and the node runs without one (files there at start: all of them with ``include_existing``, else none).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from typing import Any
 
 from exsampling_patch.messages import FOLDER_FILE, Take, default_take_id
 from exsampling_patch.node import Node, Output, Param
-from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Stamp, journal_path
+from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Record, Stamp, journal_path
 from exsampling_patch.nodes.mp3_length import unfinished_mp3
 from exsampling_patch.nodes.wav_length import unfinished
 from exsampling_patch.phone_formats import PHONE_PATTERNS, convert_hint, unreadable_recording
@@ -101,8 +103,9 @@ class FolderSource(Node):
     # Every kind a take is read from (read_take, as `exsampling classify` reads files): with WAV, FLAC and OGG
     # alone, an MP3 that classify --patch put in a slot was passed over here without a word.
     patterns = Param(str, "*.wav,*.flac,*.ogg,*.mp3,*.aiff,*.aif", "file name patterns, comma separated")
-    include_existing = Param(bool, False, "also emit the files already there when the patch starts (not those "
-                             "whose takes ended in an earlier run; those in flight when it ended are, either way)")
+    include_existing = Param(bool, False, "also emit the files already there when the patch first starts on the "
+                             "folder (not those whose takes ended in an earlier run; those in flight when it ended, "
+                             "and those that arrived while it was stopped, are read either way)")
     recursive = Param(bool, False, "watch sub-folders too (not hidden ones, nor a take folder's damaged/)")
     poll_interval = Param(float, 0.1, "seconds between scans of the folder", minimum=0.01, maximum=10.0, unit="s")
     settle_time = Param(float, 1.0, "seconds a file must stay unchanged before it is read where the system cannot "
@@ -135,6 +138,7 @@ class FolderSource(Node):
         # path -> a stamp it could not be read with, not closed as it is: read again once changed, or unchanged
         # for UNFINISHED_WAIT (then told unreadable).
         self._unsure: dict[Path, Stamp] = {}
+        self._arrived: set[Path] = set()  # arrived while stopped (a phone's sync in a break): told so once read
         self._journal = self._open_journal(self._at_start)
         if close_events_available():
             try:
@@ -153,23 +157,33 @@ class FolderSource(Node):
         only their lines in it; None (and a warning) where the folder cannot be written."""
         journal = FolderJournal(journal_path(self._root, self.node_id))
         try:
-            entries = journal.load()
+            record = journal.load()
         except OSError:
-            entries = {}
+            record = Record()
         kept: dict[Entry, bool] = {}
+        seen: set[Entry] = set()  # left alone at this start: in the journal, so that the next start knows them
         for path, stamp in there.items():
             entry = (self._file_name(path), stamp)
-            ended = entries.get(entry)
+            ended = record.ended.get(entry)
             if ended is not None:
                 kept[entry] = ended
-            if ended or (ended is None and not self.include_existing):
-                self._done[path] = (stamp, None)
+                if ended:
+                    self._done[path] = (stamp, None)
+            elif entry in record.seen or not record.lists_all:  # there before its first start (or journal)
+                if not self.include_existing:
+                    seen.add(entry)
+                    self._done[path] = (stamp, None)
+            else:  # not there at the last start, nor read since: it arrived (or was replaced) while stopped
+                self._arrived.add(path)
         try:
-            journal.rewrite(kept)
+            journal.rewrite(kept, seen)
         except OSError as error:
             self.report_status(warning=f"no journal ({error}): a take in flight when the process ends is not read "
                                "again at the next start" + (", and every file there is" if self.include_existing
                                                             else ""))
+            if not self.include_existing:  # not written down once read: it would be read again at every start
+                self._done.update((path, (there[path], None)) for path in self._arrived)
+            self._arrived.clear()
             return None
         return journal
 
@@ -276,6 +290,14 @@ class FolderSource(Node):
         done = self._done.get(path)
         return done is not None and done[0] == stamp
 
+    def _arrival(self, path: Path, stamp: Stamp) -> dict[str, bool]:
+        """The status field that tells a file read as it was at start as arrived while the patch was stopped
+        (the console's line for its take says so), once."""
+        if path not in self._arrived:
+            return {}
+        self._arrived.discard(path)
+        return {"arrived_while_stopped": True} if self._at_start.get(path) == stamp else {}
+
     def _emit_file(self, path: Path, stamp: Stamp, close_number: int | None, short: str = "",
                    hold: bool = False) -> None:
         try:
@@ -297,7 +319,8 @@ class FolderSource(Node):
             # id of its own, named by its file as a take read from it would be.
             take_id = default_take_id()
             # Named on the node too (its live line in the editor), or it went on naming the file read before.
-            self.report_status(take=take_id, file_name=file_name, last_file=f"{file_name}: unreadable")
+            self.report_status(take=take_id, file_name=file_name, last_file=f"{file_name}: unreadable",
+                               **self._arrival(path, stamp))
             kind = unreadable_recording(path)
             why = convert_hint(path, kind) if kind else error
             self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: unreadable: {why}"
@@ -318,7 +341,7 @@ class FolderSource(Node):
         if self._journal is not None:
             self._journal_write(self._journal.passed_on, take.take_id, (file_name, stamp))
         self.report_status(last_file=file_name, takes=self._takes_read, take=take.take_id,
-                           file_name=file_name, duration=round(take.duration, 2))
+                           file_name=file_name, duration=round(take.duration, 2), **self._arrival(path, stamp))
         self.emit("take", take)
         if self._journal is not None and not self.context.tracks_takes:  # no runtime tells this node its end
             self._journal_write(self._journal.ended, take.take_id)

@@ -6,6 +6,13 @@ relative to the folder and its stamp when read. A line with ``done: false`` is w
 on, one with ``done: true`` when its end is told (:meth:`~exsampling_patch.node.Node.take_ended`). At the next
 start a file whose take was passed on and never ended (the process was killed) is read again; one whose take ended
 is not, even with ``include_existing``. A line cut off by a kill is skipped.
+
+Each start rewrites it with a first line ``{"lists": "every file"}`` and a line ``{"file", "size", "mtime_ns",
+"seen": true}`` for each file there that it left alone (there before the node first watched the folder, without
+``include_existing``): every file there at that start is in it, read or left alone, so that one not in it at the
+next start arrived while the patch was stopped (a phone's sync during a break), or was replaced since. A journal
+without that first line (an older version's) says nothing of the files it left alone. Older versions skip both
+kinds of line.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from exsampling_patch.takes import file_stem, write_atomic
@@ -25,6 +33,17 @@ Entry = tuple[str, Stamp]  # a file (relative to the folder, as posix) and its s
 # charset) comes from os.listdir with its bytes as lone surrogates: written and read back as those bytes. Strict
 # UTF-8 raised on it, after the file was marked read and before its take was passed on: the take was lost.
 _NAMES = "surrogateescape"
+
+_LISTS_ALL = {"lists": "every file"}
+
+
+@dataclass
+class Record:
+    """What a journal says of an earlier run (see the module)."""
+
+    ended: dict[Entry, bool] = field(default_factory=dict)  # each file read: True once its take ended
+    seen: set[Entry] = field(default_factory=set)  # each file there at a start and left alone
+    lists_all: bool = False  # every file there at the last start is in it: one that is not came since
 
 
 def journal_path(folder: Path, node_id: str) -> Path:
@@ -39,27 +58,35 @@ class FolderJournal:
         self._lock = threading.Lock()
         self._passed: dict[str, Entry] = {}  # take id -> its file, for its end
 
-    def load(self) -> dict[Entry, bool]:
-        """Each file read by an earlier run, as it was then: True once its take ended, False while in flight."""
+    def load(self) -> Record:
+        """The files an earlier run read, as they were then, and those it left alone; empty where none ran."""
         try:
             lines = self.path.read_text(encoding="utf-8", errors=_NAMES).splitlines()
         except FileNotFoundError:
-            return {}
-        entries: dict[Entry, bool] = {}
+            return Record()
+        record = Record()
         for line in lines:
             try:
                 data = json.loads(line)
+                if data == _LISTS_ALL:
+                    record.lists_all = True
+                    continue
                 entry = (str(data["file"]), (int(data["size"]), int(data["mtime_ns"])))
+                if data.get("seen") is True:
+                    record.seen.add(entry)
+                    continue
                 done = bool(data["done"])
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # cut off by a kill, or not ours
-            entries[entry] = entries.get(entry, False) or done
-        return entries
+            record.ended[entry] = record.ended.get(entry, False) or done
+        return record
 
-    def rewrite(self, entries: Mapping[Entry, bool]) -> None:
-        """Keep only ``entries`` (those of files still there as they were read): the journal does not grow for
-        ever. Raises OSError where the folder cannot be written."""
-        text = "".join(_line(entry, done) for entry, done in entries.items())
+    def rewrite(self, entries: Mapping[Entry, bool], seen: Set[Entry] = frozenset()) -> None:
+        """Keep only ``entries`` (those of files still there as they were read), and write down ``seen``, the
+        files there now left alone: the journal does not grow for ever. Raises OSError where the folder cannot be
+        written."""
+        text = json.dumps(_LISTS_ALL) + "\n" + "".join(_line(entry, done) for entry, done in entries.items())
+        text += "".join(_seen_line(entry) for entry in sorted(seen))
         write_atomic(self.path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", errors=_NAMES))
 
     def passed_on(self, take_id: str, entry: Entry) -> None:
@@ -86,6 +113,11 @@ class FolderJournal:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def _seen_line(entry: Entry) -> str:
+    file, (size, mtime_ns) = entry
+    return json.dumps({"file": file, "size": size, "mtime_ns": mtime_ns, "seen": True}, ensure_ascii=False) + "\n"
 
 
 def _line(entry: Entry, done: bool) -> str:

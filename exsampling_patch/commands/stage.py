@@ -250,7 +250,7 @@ class StageConsole:
             with self._lock:
                 known = self._takes.setdefault(str(take_id), {})
                 for key in ("duration", "recorder", "label", "confidence", "slot", "rejected", "recovered",
-                            "file_name"):
+                            "file_name", "arrived_while_stopped"):
                     if key in status and not (key == "label" and "confidence" not in status):
                         known.setdefault(key, status[key])
         warning = status.get("warning")
@@ -353,6 +353,8 @@ class StageConsole:
         length = f", {seconds_text(duration)}" if isinstance(duration, int | float) else ""
         if known.get("recovered"):  # stored by the last run, not through the patch when it ended: passed on again
             length += ", recovered from the last run"
+        if known.get("arrived_while_stopped"):  # a folder's file synced in a break: not this run's, not lost either
+            length += ", arrived while the show was stopped"
         label, confidence = known.get("label"), known.get("confidence")
         # A label at 0% is the classifier's word for none ("nothing 0%"), not something it heard.
         heard = (f"{label} {confidence:.0%}" if isinstance(confidence, int | float) and confidence > 0 and label

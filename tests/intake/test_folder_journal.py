@@ -49,7 +49,8 @@ def read_files(folder: Path, **params: object) -> list[str]:
 
 def journal_lines(folder: Path) -> list[dict[str, object]]:
     path = journal_path(folder, "inbox")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return [line for line in lines if "done" in line]  # the files read (not the header, nor those left alone)
 
 
 def wait_for(condition: object, timeout: float = 20.0) -> None:
