@@ -91,17 +91,24 @@ class Navigator:
         left, top = self.view.grid_at((x, y))
         return left, top, width or 800.0, height or 600.0
 
+    def drawn_area(self) -> tuple[float, float, float, float] | None:
+        """:meth:`visible`'s area, or None before a frame with a size was drawn (no viewport yet): a node added
+        then has no view to be kept in, and goes where it was wanted."""
+        try:
+            shown = self.view.screen_rect()[2:]
+            area = self.visible()
+        except Exception:  # no frame drawn yet (no viewport): nothing to keep in view
+            return None
+        return area if all(shown) else None
+
     def spawn_spot(self, wanted: tuple[float, float]) -> tuple[float, float]:
         """Where a node added with no mouse spot goes (a palette click): ``wanted`` (the last right-click's spot)
         while a node there is in view, else near the view's top left corner. Without that a palette click after a
         pan added the node where the view had been, out of sight, and the composer saw nothing appear."""
-        try:
-            shown = self.view.screen_rect()[2:]
-            left, top, width, height = self.visible()
-        except Exception:  # no frame drawn yet (no viewport): nothing to keep in view
+        area = self.drawn_area()
+        if area is None:
             return wanted
-        if not all(shown):
-            return wanted
+        left, top, width, height = area
         scale, (x, y) = self.view.scale, wanted
         if 0 <= (x - left) * scale <= width and 0 <= (y - top) * scale <= height:  # its corner is in view
             return wanted
@@ -112,13 +119,10 @@ class Navigator:
         clear of the nodes drawn, else the first such spot, row by row from the view's top left corner; ``wanted``
         where there is none (the view is full). Types clicked one after the other in the palette went down the
         canvas, the fifth below its edge: the composer clicked "sampler" and saw nothing appear."""
-        try:
-            shown = self.view.screen_rect()[2:]
-            left, top, width, height = self.visible()
-        except Exception:  # no frame drawn yet (no viewport): nothing to keep in view
+        area = self.drawn_area()
+        if area is None:
             return wanted
-        if not all(shown):
-            return wanted
+        left, top, width, height = area
         scale = self.view.scale
         right, bottom = left + width / scale - size[0], top + height / scale - size[1]
         gap = ROOM_GAP / scale
