@@ -217,12 +217,19 @@ class ShowLog:
         """Tell ``on_problem`` of a failure, once for each kind. Why: its takes' audio folder gone or the disk full,
         the log went on without lines (a take's audio, its assignment), only the libraries' log saying so: the show
         was found unreplayable after it, when nothing could be done about it any more."""
-        why = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        # A libsndfile error's text names its file ("Error opening '<take>.wav': System error."): keyed on it, a
+        # full disk was told once per take (29 warnings for a burst of 30); its own error string is the kind.
+        sndfile = getattr(error, "error_string", None)
+        if isinstance(error, OSError) and error.strerror:
+            why, where = error.strerror, f" ({error.filename})" if error.filename else ""
+        elif isinstance(sndfile, str) and sndfile:
+            why, where = sndfile, f" ({str(error).removesuffix(sndfile).strip().removesuffix(':')})"
+        else:
+            why, where = str(error), ""
         kind = (type(error).__name__, why)
         if self._on_problem is None or kind in self._told:
             return
         self._told.add(kind)
-        where = f" ({error.filename})" if isinstance(error, OSError) and error.filename else ""
         with contextlib.suppress(Exception):  # the log's thread goes on, whatever the person's line meets
             self._on_problem(f"{doing}: {type(error).__name__}: {why}{where}; what it missed is not in the log, "
                              "and a replay of this show lacks it (told once)")
