@@ -18,7 +18,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,21 +28,13 @@ from exsampling_patch.nodes.microphone import Microphone
 from tests.jack_server import private_server, start_server, stop_server
 from tests.jack_tools import jack_command
 from tests.stage.helpers import Run
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None or shutil.which("jack_simple_client") is None,
                                 reason="needs jackd (the JACK dummy driver) and jack_simple_client")
 
 PARAMS = {"sample_rate": 48000, "threshold_db": -30.0, "pre_roll": 0.0, "hang": 0.05, "min_length": 0.05,
           "max_length": 0.3, "buffer_seconds": 5.0}
-
-
-def wait_for(condition: Callable[[], object], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return bool(condition())
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ silently: the microphone recorded nothing and said nothing. The processes here a
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +15,7 @@ import pytest
 
 from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
 from tests.jack_never_found import starts
-
-
-def wait_for(condition: Callable[[], object], seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return bool(condition())
+from tests.waiting import wait_for
 
 
 def test_an_input_process_ending_at_once_for_jack_again_and_again_waits_longer_and_is_told(
@@ -41,7 +31,7 @@ def test_an_input_process_ending_at_once_for_jack_again_and_again_waits_longer_a
     inputs.child.module = "tests.jack_never_found"
     try:
         assert inputs.start().jack_client == "PortAudio"
-        assert wait_for(lambda: len(starts(log)) >= 4), (starts(log), errors)
+        assert wait_for(lambda: len(starts(log)) >= 4, 20), (starts(log), errors)
     finally:
         inputs.stop()
         ring.close()

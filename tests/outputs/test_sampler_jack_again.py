@@ -12,8 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,17 +21,9 @@ from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.shared import SharedState
 from tests.jack_server import private_server, start_server, stop_server
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
-
-
-def wait_for(condition: Callable[[], object], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return bool(condition())
 
 
 @pytest.fixture

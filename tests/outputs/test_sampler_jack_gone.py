@@ -13,8 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,17 +24,9 @@ from tests.jack_server import private_server, start_server, stop_server
 from tests.jack_tools import jack_command
 from tests.outputs.helpers import sine_take
 from tests.stage.helpers import Run
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
-
-
-def wait_for(condition: Callable[[], object], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return bool(condition())
 
 
 @pytest.fixture

@@ -8,25 +8,16 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from exsampling_patch.nodes.sampler.rig import AudioConfig, MidiInput
 from exsampling_patch.nodes.sampler.shared import SharedState
 from tests.jack_server import private_server
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
-
-
-def wait_for(condition: Callable[[], object], seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return bool(condition())
 
 
 @pytest.fixture
@@ -48,8 +39,8 @@ def test_a_midi_port_error_does_not_hide_that_the_device_has_not_opened(
                          report_about=lambda text, about: told.append((text, about)))
     audio.start()
     try:
-        assert wait_for(lambda: any(about == "midi_port" for _, about in told)), told
-        assert wait_for(lambda: any(about == "device" for _, about in told)), told
+        assert wait_for(lambda: any(about == "midi_port" for _, about in told), 15), told
+        assert wait_for(lambda: any(about == "device" for _, about in told), 15), told
     finally:
         private_jack.send_signal(signal.SIGCONT)
         audio.stop()

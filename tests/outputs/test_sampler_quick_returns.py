@@ -7,8 +7,6 @@ process here is a real one that exits 75 at once (:mod:`tests.jack_never_found`)
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,15 +14,7 @@ import pytest
 from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.shared import SharedState
 from tests.jack_never_found import starts
-
-
-def wait_for(condition: Callable[[], object], seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return bool(condition())
+from tests.waiting import wait_for
 
 
 def test_an_audio_process_ending_at_once_for_jack_again_and_again_waits_longer_and_is_told(
@@ -41,7 +31,7 @@ def test_an_audio_process_ending_at_once_for_jack_again_and_again_waits_longer_a
     audio.child.module = "tests.jack_never_found"
     audio.start()
     try:
-        assert wait_for(lambda: len(starts(log)) >= 4), (starts(log), errors)
+        assert wait_for(lambda: len(starts(log)) >= 4, 20), (starts(log), errors)
     finally:
         audio.stop()
         state.close()
@@ -73,7 +63,8 @@ def test_each_new_audio_process_of_one_jack_outage_is_told_once(tmp_path: Path,
     audio.child.module = "tests.jack_gone_again"
     audio.start()
     try:
-        assert wait_for(lambda: len(starts(log)) >= 4 and errors.count(JACK_GONE_AGAIN) >= 2), (starts(log), errors)
+        assert wait_for(lambda: len(starts(log)) >= 4 and errors.count(JACK_GONE_AGAIN) >= 2, 20),\
+            (starts(log), errors)
     finally:
         audio.stop()
         state.close()
