@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.jack_server import private_server
 from tests.jack_tools import jack_command
 from tests.outside_writes import WATCHED, guard
 
@@ -68,3 +69,10 @@ def _writes_only_under_tmp_path() -> Iterator[None]:
     """Fails a test that wrote into the checkout's ../session, ../takes, session/ or takes/ (tests/outside_writes.py):
     a node built without a folder writes there, beside a real show's state and other tests' files."""
     yield from guard(WATCHED)
+
+
+@pytest.fixture
+def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
+    """A JACK dummy server of the test's own, the default one meanwhile (tests/jack_server.py): for tests that stop,
+    hang or restart it, which the shared server must never be."""
+    yield from private_server(monkeypatch)

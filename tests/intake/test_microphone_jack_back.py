@@ -18,14 +18,13 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
-from tests.jack_server import private_server, start_server, stop_server
+from tests.jack_server import start_server, stop_server
 from tests.jack_tools import jack_command
 from tests.stage.helpers import Run
 from tests.waiting import wait_for
@@ -35,11 +34,6 @@ pytestmark = pytest.mark.skipif(shutil.which("jackd") is None or shutil.which("j
 
 PARAMS = {"sample_rate": 48000, "threshold_db": -30.0, "pre_roll": 0.0, "hang": 0.05, "min_length": 0.05,
           "max_length": 0.3, "buffer_seconds": 5.0}
-
-
-@pytest.fixture
-def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    yield from private_server(monkeypatch)
 
 
 class Tone:

@@ -8,22 +8,15 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.jack_server import private_server
 from tests.stage.helpers import Run
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
 
 HANG_SECONDS = 30.0  # a hang's limit, far above any stop
-
-
-@pytest.fixture
-def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    yield from private_server(monkeypatch)
 
 
 def test_a_run_stopped_after_the_microphones_jack_server_went_away_exits_as_designed(

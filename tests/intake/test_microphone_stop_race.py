@@ -11,21 +11,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from exsampling_patch.devices import ABORTED_AT_CLOSE_EXIT
 from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
-from tests.jack_server import private_server, stop_server
+from tests.jack_server import stop_server
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
-
-
-@pytest.fixture
-def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    yield from private_server(monkeypatch)
 
 
 def test_an_input_process_stopped_as_its_jack_server_shuts_down_ends_cleanly(

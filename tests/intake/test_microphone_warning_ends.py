@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import microphone as microphone_module
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.runtime.events import merge_status
-from tests.jack_server import private_server
 
 from .test_microphone_jack_back import PARAMS, Tone, wait_for
 from .test_microphone_overrun import LENGTH, RATE, microphone, ring_at
@@ -38,11 +36,6 @@ def node_line(statuses: list[dict[str, Any]]) -> str:
 
 def warnings(context: NodeContext) -> list[tuple[int, str]]:
     return [(at, status["warning"]) for at, status in enumerate(list(context.statuses)) if "warning" in status]
-
-
-@pytest.fixture
-def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    yield from private_server(monkeypatch)
 
 
 @pytest.mark.skipif(shutil.which("jackd") is None or shutil.which("jack_simple_client") is None,

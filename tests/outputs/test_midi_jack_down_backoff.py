@@ -10,12 +10,12 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from exsampling_patch.midi_ports import DOWN_POLL_MOST, PortKeeper
-from tests.jack_server import private_server, start_server, stop_server
+from tests.jack_server import start_server, stop_server
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
 
@@ -44,11 +44,6 @@ def wait_for(condition: Callable[[], object], seconds: float = 20.0) -> bool:
             return True
         time.sleep(0.01)
     return bool(condition())
-
-
-@pytest.fixture
-def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    yield from private_server(monkeypatch)
 
 
 def test_a_keeper_looks_less_often_while_jack_is_down_and_at_every_poll_once_it_is_back(

@@ -7,22 +7,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from exsampling_patch.midi_ports import JACK_TOOLS_PACKAGE, PortKeeper, backend, jack_link
-from tests.jack_server import private_server
 from tests.jack_tools import jack_command
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
-
-
-@pytest.fixture
-def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    yield from private_server(monkeypatch)
 
 
 def connections(port: str) -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,15 +19,10 @@ import pytest
 from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.shared import SharedState
-from tests.jack_server import private_server, start_server, stop_server
+from tests.jack_server import start_server, stop_server
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
-
-
-@pytest.fixture
-def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    yield from private_server(monkeypatch)
 
 
 def test_an_audio_process_started_as_the_server_goes_again_waits_for_it_and_plays_there(

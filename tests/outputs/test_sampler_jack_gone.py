@@ -13,25 +13,19 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
-from tests.jack_server import private_server, start_server, stop_server
+from tests.jack_server import start_server, stop_server
 from tests.jack_tools import jack_command
 from tests.outputs.helpers import sine_take
 from tests.stage.helpers import Run
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
-
-
-@pytest.fixture
-def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    yield from private_server(monkeypatch)
 
 
 def test_the_audio_process_exits_cleanly_after_its_jack_server_went_away(

@@ -8,21 +8,14 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
 
 import pytest
 
 from exsampling_patch.nodes.sampler.rig import AudioConfig, MidiInput
 from exsampling_patch.nodes.sampler.shared import SharedState
-from tests.jack_server import private_server
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
-
-
-@pytest.fixture
-def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    yield from private_server(monkeypatch)
 
 
 def test_a_midi_port_error_does_not_hide_that_the_device_has_not_opened(

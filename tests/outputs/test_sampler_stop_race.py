@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,14 +20,9 @@ from exsampling_patch.nodes.sampler.host import AudioProcess
 from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import channel_map
-from tests.jack_server import private_server, stop_server
+from tests.jack_server import stop_server
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
-
-
-@pytest.fixture
-def private_jack(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[bytes]]:
-    yield from private_server(monkeypatch)
 
 
 def test_an_audio_process_stopped_as_its_jack_server_shuts_down_ends_cleanly(
