@@ -14,13 +14,11 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch.devices import jack_client_name
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import TakeStore
-from tests.intake.tone_bursts import BurstPlayer
-from tests.jack_tools import jack_command
+from tests.intake.tone_bursts import BurstPlayer, playing_into
 
 RATE = 48000
 BURSTS = [(0.5, 0.3), (1.2, 0.3)]  # (start, length) in seconds
@@ -55,8 +53,6 @@ class SlowDisk(TakeStore):
 
 @pytest.mark.jack
 def test_takes_cut_after_the_stop_reach_disk_before_the_ring_is_unmapped(tmp_path: Path) -> None:
-    import sounddevice as sd
-
     play = BurstPlayer(BURSTS, 2.0, RATE)
 
     folder = tmp_path / "takes"
@@ -67,14 +63,7 @@ def test_takes_cut_after_the_stop_reach_disk_before_the_ring_is_unmapped(tmp_pat
     store = SlowDisk(folder)
     mic._store = store
     try:
-        client = mic.jack_client
-        assert client, "PortAudio did not register a JACK client"
-        with sd.OutputStream(samplerate=RATE, channels=1, dtype="float32", blocksize=256, callback=play):
-            ports = jack_command("jack_lsp").stdout.split()
-            inputs = [p for p in ports if p.startswith(f"{client}:in")]
-            outputs = [p for p in ports if p.startswith(f"{jack_client_name()}:out")]
-            assert inputs and outputs, ports
-            jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
+        with playing_into(mic.jack_client, play, RATE):
             deadline = time.monotonic() + 15
             while not play.done and time.monotonic() < deadline:
                 time.sleep(0.05)

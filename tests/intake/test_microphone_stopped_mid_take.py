@@ -13,13 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from exsampling_patch.devices import jack_client_name
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import TakeStore
-from tests.intake.tone_bursts import BurstPlayer
-from tests.jack_tools import jack_command
+from tests.intake.tone_bursts import BurstPlayer, playing_into
 
 RATE = 48000
 TONE_START, TONE_LENGTH = 0.3, 20.0  # far longer than the test: the tone still sounds at the stop
@@ -27,8 +25,6 @@ TONE_START, TONE_LENGTH = 0.3, 20.0  # far longer than the test: the tone still 
 
 @pytest.mark.jack
 def test_a_take_being_recorded_at_the_stop_is_stored_and_passed_on(tmp_path: Path) -> None:
-    import sounddevice as sd
-
     play = BurstPlayer([(TONE_START, TONE_LENGTH)], TONE_START + TONE_LENGTH, RATE)
     folder = tmp_path / "takes"
     context = NodeContext(tmp_path)
@@ -36,14 +32,7 @@ def test_a_take_being_recorded_at_the_stop_is_stored_and_passed_on(tmp_path: Pat
                              "folder": str(folder), "blocksize": 256}, context)
     mic.start()
     try:
-        client = mic.jack_client
-        assert client, "PortAudio did not register a JACK client"
-        with sd.OutputStream(samplerate=RATE, channels=1, dtype="float32", blocksize=256, callback=play):
-            ports = jack_command("jack_lsp").stdout.split()
-            inputs = [p for p in ports if p.startswith(f"{client}:in")]
-            outputs = [p for p in ports if p.startswith(f"{jack_client_name()}:out")]
-            assert inputs and outputs, ports
-            jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
+        with playing_into(mic.jack_client, play, RATE):
             deadline = time.monotonic() + 15
             while not any(s.get("level", 0.0) > 0.3 for s in list(context.statuses)):
                 assert time.monotonic() < deadline, "the tone was never heard"
@@ -68,8 +57,6 @@ def test_a_take_being_recorded_at_the_stop_is_stored_and_passed_on(tmp_path: Pat
 
 @pytest.mark.jack
 def test_in_a_run_the_take_cut_at_the_stop_reaches_its_end_before_the_run_stops(tmp_path: Path) -> None:
-    import sounddevice as sd
-
     from exsampling_patch.patch import NodeSpec, Patch
     from exsampling_patch.runtime.engine import Engine
     from exsampling_patch.runtime.events import TakeEnded
@@ -90,14 +77,7 @@ def test_in_a_run_the_take_cut_at_the_stop_reaches_its_end_before_the_run_stops(
     try:
         mic = engine.node("mic")
         probe = probe_of(engine)
-        client = mic.jack_client
-        assert client, "PortAudio did not register a JACK client"
-        with sd.OutputStream(samplerate=RATE, channels=1, dtype="float32", blocksize=256, callback=play):
-            ports = jack_command("jack_lsp").stdout.split()
-            inputs = [p for p in ports if p.startswith(f"{client}:in")]
-            outputs = [p for p in ports if p.startswith(f"{jack_client_name()}:out")]
-            assert inputs and outputs, ports
-            jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
+        with playing_into(mic.jack_client, play, RATE):
             deadline = time.monotonic() + 15
             while engine.status.get("mic", {}).get("level", 0.0) <= 0.3:
                 assert time.monotonic() < deadline, "the tone was never heard"

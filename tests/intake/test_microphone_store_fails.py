@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from exsampling_patch.devices import jack_client_name
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
-from tests.intake.tone_bursts import BurstPlayer
-from tests.jack_tools import jack_command
+from tests.intake.tone_bursts import BurstPlayer, playing_into
 
 RATE = 48000
 
@@ -22,8 +20,6 @@ RATE = 48000
 def test_each_take_that_cannot_be_stored_is_told_and_assembly_goes_on(tmp_path: Path) -> None:
     """Storing raised out of take assembly, which was run again a second later from the newest audio: the take was
     told as an error naming a temporary file, and the next take, recorded within that second, was lost untold."""
-    import sounddevice as sd
-
     bursts = [(0.6, 0.3), (1.2, 0.3)]  # (start, length) in seconds: the second within a second of the first's end
     play = BurstPlayer(bursts, 2.2, RATE)
 
@@ -35,14 +31,7 @@ def test_each_take_that_cannot_be_stored_is_told_and_assembly_goes_on(tmp_path: 
     try:
         folder.rename(tmp_path / "takes-moved")  # the folder gone, a file in its place: nothing can be stored
         folder.write_text("not a folder", encoding="utf-8")
-        client = mic.jack_client
-        assert client, "PortAudio did not register a JACK client"
-        with sd.OutputStream(samplerate=RATE, channels=1, dtype="float32", blocksize=256, callback=play):
-            ports = jack_command("jack_lsp").stdout.split()
-            inputs = [p for p in ports if p.startswith(f"{client}:in")]
-            outputs = [p for p in ports if p.startswith(f"{jack_client_name()}:out")]  # this process's
-            assert inputs and outputs, ports
-            jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
+        with playing_into(mic.jack_client, play, RATE):
             deadline = time.monotonic() + 15
             while (not play.done or len(context.errors) < 2) and time.monotonic() < deadline:
                 time.sleep(0.05)

@@ -3,10 +3,14 @@ is played loops back into the microphone's input)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
+
+from exsampling_patch.devices import jack_client_name
+from tests.jack_tools import jack_command
 
 
 class BurstPlayer:
@@ -30,3 +34,19 @@ class BurstPlayer:
         outdata[: len(chunk), 0] = chunk
         outdata[len(chunk):, 0] = 0.0
         self.position += frames
+
+
+@contextlib.contextmanager
+def playing_into(client: str | None, play: BurstPlayer, rate: int) -> Iterator[None]:
+    """``play`` played, for the time of the block, by an output stream of this process connected to the first input
+    of the JACK client ``client`` (a microphone's: ``Microphone.jack_client``)."""
+    import sounddevice as sd
+
+    assert client, "PortAudio did not register a JACK client"
+    with sd.OutputStream(samplerate=rate, channels=1, dtype="float32", blocksize=256, callback=play):
+        ports = jack_command("jack_lsp").stdout.split()
+        inputs = [p for p in ports if p.startswith(f"{client}:in")]
+        outputs = [p for p in ports if p.startswith(f"{jack_client_name()}:out")]  # this process's
+        assert inputs and outputs, ports
+        jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
+        yield
