@@ -17,6 +17,7 @@ from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, showlog
+from tests.intake.folder_show import inbox_to_writer
 
 RATE = 8000
 
@@ -31,15 +32,8 @@ def recording(seconds: float = 0.1) -> bytes:
 def run_show(inbox: Path, drop: dict[bytes, bytes], lines: int) -> list[str]:
     """A patch inbox -> writer on ``inbox`` (files there at start included); ``drop`` (file names as bytes: their
     contents) written once it has started. The console's take lines, once there are ``lines`` of them."""
-    patch = Patch()
-    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(inbox), "include_existing": True,
-                                                       "poll_interval": 0.02, "settle_time": 0.1}))
-    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(inbox.parent / "library")}))
-    patch.connect("inbox.take", "writer.take")
-    err = io.StringIO()
-    console = StageConsole(patch, err=err)
-    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
-    engine.events.subscribe(console, *console.kinds())
+    patch, engine, err = inbox_to_writer({"folder": str(inbox), "include_existing": True, "poll_interval": 0.02,
+                                          "settle_time": 0.1}, inbox.parent / "library")
     engine.start(patch)
     try:
         for name, data in drop.items():
@@ -75,15 +69,8 @@ def test_a_cards_recycle_bin_is_not_read(tmp_path: Path) -> None:
     card = tmp_path / "inbox"
     for folder in ("$RECYCLE.BIN/S-1-5-21-1004", "RECYCLER", "System Volume Information", "FOLDER01", ".Trashes"):
         (card / folder).mkdir(parents=True)
-    patch = Patch()
-    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(card), "recursive": True,
-                                                       "poll_interval": 0.02, "settle_time": 0.1}))
-    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(tmp_path / "library")}))
-    patch.connect("inbox.take", "writer.take")
-    err = io.StringIO()
-    console = StageConsole(patch, err=err)
-    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
-    engine.events.subscribe(console, *console.kinds())
+    patch, engine, err = inbox_to_writer({"folder": str(card), "recursive": True, "poll_interval": 0.02,
+                                          "settle_time": 0.1}, tmp_path / "library")
     engine.start(patch)
     try:
         for name in ("$RECYCLE.BIN/S-1-5-21-1004/$R3K2J1.wav", "RECYCLER/DC1.wav", "System Volume Information/x.wav",

@@ -16,11 +16,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.nodes import folder as folder_module
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine
+from tests.intake.folder_show import inbox_to_writer
 
 RATE = 8000
 SOUND = (np.arange(RATE, dtype=np.float32) % 2000 - 1000) / 4000  # 1 s, each frame told apart: a cut shows
@@ -35,15 +32,8 @@ def recording() -> bytes:
 def show(inbox: Path, writer: Callable[[], None], lines: int, settle: float = 0.5) -> list[str]:
     """A patch inbox -> writer on ``inbox``; ``writer`` run on a thread of its own once it has started. What the
     console said (without times), once it has ``lines`` take lines and a quiet time more."""
-    patch = Patch()
-    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(inbox), "poll_interval": 0.02,
-                                                       "settle_time": 0.2}))
-    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(inbox.parent / "library")}))
-    patch.connect("inbox.take", "writer.take")
-    err = io.StringIO()
-    console = StageConsole(patch, err=err)
-    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
-    engine.events.subscribe(console, *console.kinds())
+    patch, engine, err = inbox_to_writer({"folder": str(inbox), "poll_interval": 0.02, "settle_time": 0.2},
+                                         inbox.parent / "library")
     engine.start(patch)
     try:
         thread = threading.Thread(target=writer)

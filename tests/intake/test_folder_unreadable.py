@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import time
 from pathlib import Path
@@ -11,26 +10,16 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from exsampling_patch.commands.stage import StageConsole
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine
 from exsampling_patch.runtime.events import NodeStatus
+from tests.intake.folder_show import inbox_to_writer
 
 
 def run_until(folder: Path, lines: int, drop: str, told: list[str] | None = None,
               statuses: list[dict[str, Any]] | None = None) -> list[str]:
     """A patch inbox -> writer on ``folder``, with its console; ``drop`` written once it has started: its take
     lines (each line the console printed, into ``told``; the inbox's status reports, into ``statuses``)."""
-    patch = Patch()
-    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(folder), "include_existing": True,
-                                                       "poll_interval": 0.05, "settle_time": 0.05}))
-    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(folder.parent / "library")}))
-    patch.connect("inbox.take", "writer.take")
-    err = io.StringIO()
-    console = StageConsole(patch, err=err)
-    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
-    engine.events.subscribe(console, *console.kinds())
+    patch, engine, err = inbox_to_writer({"folder": str(folder), "include_existing": True, "poll_interval": 0.05,
+                                          "settle_time": 0.05}, folder.parent / "library")
     if statuses is not None:
         engine.events.subscribe(lambda event: event.node_id == "inbox" and statuses.append(event.status), NodeStatus)
     engine.start(patch)

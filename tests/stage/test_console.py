@@ -117,22 +117,10 @@ def test_a_take_from_a_folder_is_named_by_its_file(tmp_path: Path) -> None:
     """A performer dropped kick.wav into the folder and read "take-2 from inbox": its id, the default one (a file
     without a sidecar has no id of its own). The line names the file, from the folder it was dropped into, and
     its length, as a web recorder's take line does."""
-    import io
+    from tests.intake.folder_show import inbox_to_writer
 
-    from exsampling_patch.commands.stage import StageConsole
-    from exsampling_patch.patch import NodeSpec, Patch
-    from exsampling_patch.registry import Registry
-    from exsampling_patch.runtime import Engine
-
-    patch = Patch()
-    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(tmp_path / "inbox"), "recursive": True,
-                                                       "poll_interval": 0.05, "settle_time": 0.05}))
-    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(tmp_path / "library")}))
-    patch.connect("inbox.take", "writer.take")
-    err = io.StringIO()
-    console = StageConsole(patch, err=err)
-    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
-    engine.events.subscribe(console, *console.kinds())
+    patch, engine, err = inbox_to_writer({"folder": str(tmp_path / "inbox"), "recursive": True,
+                                          "poll_interval": 0.05, "settle_time": 0.05}, tmp_path / "library")
     engine.start(patch)
     try:
         (tmp_path / "inbox" / "toms").mkdir(parents=True)

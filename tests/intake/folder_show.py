@@ -1,0 +1,28 @@
+"""A folder source feeding a take writer in an engine of the test's own, the stage console's lines in a string: the
+set-up of the tests that drop files into a watched folder and read what the console said of each."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+
+
+def inbox_to_writer(inbox: dict[str, Any], library: Path) -> tuple[Patch, Engine, io.StringIO]:
+    """The patch ``inbox`` (a folder source with the settings ``inbox``) -> ``writer`` (a take writer storing into
+    ``library``) and an engine whose console writes into the string returned; not started (subscribe first what
+    must hear the start)."""
+    patch = Patch()
+    patch.add_node(NodeSpec("inbox", "folder_source", inbox))
+    patch.add_node(NodeSpec("writer", "take_writer", {"folder": str(library)}))
+    patch.connect("inbox.take", "writer.take")
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
+    engine.events.subscribe(console, *console.kinds())
+    return patch, engine, err
