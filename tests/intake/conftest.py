@@ -1,10 +1,12 @@
-"""Fixtures for the intake tests: a running engine with a web recorder feeding a probe, and an HTTPS client."""
+"""Fixtures for the intake tests: a running engine with a web recorder feeding a probe, an HTTPS client, and the
+skip of the phone-page tests where tests/browser's playwright-core is not installed."""
 
 from __future__ import annotations
 
 import http.client
 import json
 import secrets
+import shutil
 import ssl
 import threading
 import time
@@ -23,6 +25,8 @@ from exsampling_patch.ports import TAKE
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import PROCESSED_JOURNAL
+
+BROWSER = Path(__file__).resolve().parents[1] / "browser"  # the phone-page scripts (tests/browser)
 
 
 class Probe(Node):
@@ -156,3 +160,10 @@ def recorder(tmp_path: Path, recorder_state: Path) -> Iterator[tuple[Engine, Cli
         yield engine, Client(engine, recorder_state / "recorder-cert.pem")
     finally:
         engine.stop()
+
+
+@pytest.fixture
+def playwright() -> None:
+    """Skips a test run through tests/browser's scripts where playwright-core is not installed there."""
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")

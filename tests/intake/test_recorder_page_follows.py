@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import soundfile as sf
 
-from .conftest import probe_of, rec_of, recorder_engine, sine
+from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
 
-BROWSER = Path(__file__).resolve().parents[1] / "browser"
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def playwright() -> None:
-    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
-        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
 
 def microphone(folder: Path) -> Path:

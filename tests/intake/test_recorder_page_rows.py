@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -20,17 +19,9 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.runtime.engine import Engine
 
-from .conftest import probe_of, rec_of, recorder_engine, registry, sine
+from .conftest import BROWSER, probe_of, rec_of, recorder_engine, registry, sine
 
-BROWSER = Path(__file__).resolve().parents[1] / "browser"
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def playwright() -> None:
-    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
-        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
 
 class ClosedHihat(Node):
