@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from exsampling_patch.messages import Location, Take
@@ -32,3 +34,18 @@ def peak(signal: np.ndarray) -> float:
 
 
 LOCATION = Location(35.6586, 139.7454)
+
+
+class RecordedWaits(threading.Event):
+    """A MIDI port keeper's stop event, recording each wait it asks for between its looks, and waiting 10 ms at
+    most (the test stays quick; the waits asked for are what it checks)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is not None:
+            self.waits.append(timeout)
+            timeout = min(timeout, 0.01)
+        return super().wait(timeout)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 
@@ -16,25 +15,11 @@ import pytest
 
 from exsampling_patch.midi_ports import DOWN_POLL_MOST, PortKeeper
 from tests.jack_server import start_server, stop_server
+from tests.outputs.helpers import RecordedWaits
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
 
 POLL = 0.05
-
-
-class RecordedWaits(threading.Event):
-    """The keeper's stop event, recording each wait it asks for between its looks, and waiting 10 ms at most (the
-    test stays quick; the waits asked for are what it checks)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.waits: list[float] = []
-
-    def wait(self, timeout: float | None = None) -> bool:
-        if timeout is not None:
-            self.waits.append(timeout)
-            timeout = min(timeout, 0.01)
-        return super().wait(timeout)
 
 
 def wait_for(condition: Callable[[], object], seconds: float = 20.0) -> bool:

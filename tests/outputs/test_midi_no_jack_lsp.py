@@ -5,7 +5,6 @@ package that brings the tool."""
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,20 +12,7 @@ from typing import Any
 import pytest
 
 from exsampling_patch.midi_ports import PortKeeper
-
-
-class CountedWaits(threading.Event):
-    """The keeper's stop event, counting the waits between its looks (each a short one, to keep the test quick)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.waits: list[float] = []
-
-    def wait(self, timeout: float | None = None) -> bool:
-        if timeout is not None:
-            self.waits.append(timeout)
-            timeout = min(timeout, 0.01)
-        return super().wait(timeout)
+from tests.outputs.helpers import RecordedWaits
 
 
 @pytest.mark.jack
@@ -37,7 +23,7 @@ def test_a_missing_jack_lsp_is_told_once_with_the_package_that_brings_it(
     errors: list[str] = []
     keeper = PortKeeper("input", port="nowhere", client_name="exs-no-lsp", api="UNIX_JACK",
                         report_error=errors.append, report_status=lambda **values: statuses.append(values))
-    waits = CountedWaits()
+    waits = RecordedWaits()
     keeper._stop = waits
     keeper.start()
     try:
