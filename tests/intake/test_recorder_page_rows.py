@@ -18,6 +18,7 @@ from exsampling_patch.node import Input, Node, Output
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import SLOT, TAKE
 from exsampling_patch.runtime.engine import Engine
+from tests.stage.helpers import free_port
 
 from .conftest import BROWSER, probe_of, rec_of, recorder_engine, registry, sine
 
@@ -50,14 +51,6 @@ def labelled_engine(folder: Path) -> Engine:
     engine = Engine(reg, base_dir=folder)
     engine.start(patch)
     return engine
-
-
-def free_udp_port() -> int:
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.bind(("127.0.0.1", 0))
-    port = int(probe.getsockname()[1])
-    probe.close()  # nothing listens there now: a Live that is not running
-    return port
 
 
 def record_take(folder: Path, url: str) -> dict[str, Any]:
@@ -110,7 +103,7 @@ def test_a_take_live_did_not_load_is_said_not_loaded_not_received_into_its_slot(
     patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
                                                      "state_folder": str(tmp_path / "state"), "print_qr": False}))
     patch.add_node(NodeSpec("hh", ClosedHihat.type_name, {}))
-    patch.add_node(NodeSpec("live", "ableton_live", {"port": free_udp_port(), "answer_within": 0.3,
+    patch.add_node(NodeSpec("live", "ableton_live", {"port": free_port(socket.SOCK_DGRAM), "answer_within": 0.3,
                                                      "folder": str(tmp_path / "live")}))
     patch.add_node(NodeSpec("status", "recorder_status", {}))
     patch.connect("rec.take", "hh.take")

@@ -18,17 +18,10 @@ from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.takes import write_take
+from tests.stage.helpers import free_port
 
 from .helpers import sine_take
 from .live_standin import CInstance, Song, Track
-
-
-def free_udp_port() -> int:
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.bind(("127.0.0.1", 0))
-    port = int(probe.getsockname()[1])
-    probe.close()  # nothing listens there now: a Live that is not running
-    return port
 
 
 def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 5.0) -> None:
@@ -41,7 +34,7 @@ def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, 
 
 def test_a_take_live_never_answers_is_told_by_name(tmp_path: Path) -> None:
     context = NodeContext()
-    port = free_udp_port()
+    port = free_port(socket.SOCK_DGRAM)  # nothing listens there: a Live that is not running
     node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
     node.start()
     try:
@@ -125,7 +118,7 @@ def test_the_console_says_live_answers_again() -> None:
 def test_a_live_opened_after_the_patch_gets_the_slots_it_missed(tmp_path: Path) -> None:
     # Before, a take sent while Live was not running was lost: Live opened later never got it, nor was told.
     context = NodeContext()
-    port = free_udp_port()
+    port = free_port(socket.SOCK_DGRAM)
     node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
     node.start()
     surface = None
