@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,10 +28,10 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import NodeStatus, TakeEnded
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import write_take
+from tests.stage.helpers import free_port
 
 from .helpers import sine_take
 from .live_standin import CInstance, Song, Track
-from .test_ableton_live_answers import free_udp_port
 
 
 class Ticking:
@@ -98,7 +99,8 @@ def live_node(tmp_path: Path, port: int) -> NodeSpec:
 
 def test_a_take_live_does_not_answer_ends_not_loaded(tmp_path: Path) -> None:
     take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
-    ended, line, _ = run(tmp_path, live_node(tmp_path, free_udp_port()), SlotAssignment("HH", take, "knock", 0.9))
+    node = live_node(tmp_path, free_port(socket.SOCK_DGRAM))
+    ended, line, _ = run(tmp_path, node, SlotAssignment("HH", take, "knock", 0.9))
     assert ended.fate == "slot" and ended.slots == ("HH",)
     assert ended.reason == "slot HH, not loaded into Live: Live did not answer within 0.3 s"
     assert line.endswith(": slot HH, not loaded into Live: Live did not answer within 0.3 s "
@@ -145,7 +147,7 @@ def test_the_console_says_the_label_then_what_was_not_loaded() -> None:
 
 def test_takes_live_has_not_answered_at_the_stop_are_named(tmp_path: Path) -> None:
     # Before, a take sent less than answer_within before the stop was never told unanswered.
-    port = free_udp_port()
+    port = free_port(socket.SOCK_DGRAM)
     patch = Patch()
     patch.add_node(NodeSpec("live", "ableton_live", {"port": port, "answer_within": 30.0,
                                                      "folder": str(tmp_path / "live")}))
@@ -172,7 +174,8 @@ def test_takes_live_has_not_answered_at_the_stop_are_named(tmp_path: Path) -> No
 def test_an_output_that_fails_on_the_assignment_is_told_on_the_takes_line(tmp_path: Path) -> None:
     # Before, the slot outranked the error: "slot Kick", and AbletonOSC's KeyError on a line apart.
     take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
-    aosc = NodeSpec("aosc", "ableton_osc", {"port": free_udp_port(), "reply_port": 0, "folder": str(tmp_path / "live")})
+    aosc = NodeSpec("aosc", "ableton_osc",
+                    {"port": free_port(socket.SOCK_DGRAM), "reply_port": 0, "folder": str(tmp_path / "live")})
     ended, line, _ = run(tmp_path, aosc, SlotAssignment("Kick", take, "knock", 0.9))
     assert ended.fate == "slot"
     assert ended.reason.startswith("slot Kick, error in aosc: ") and "'Kick' has no track" in ended.reason
@@ -182,7 +185,7 @@ def test_an_output_that_fails_on_the_assignment_is_told_on_the_takes_line(tmp_pa
 def test_a_take_sent_while_live_is_known_silent_ends_at_once_and_goes_when_it_answers(tmp_path: Path) -> None:
     # Before, each take sent while Live was known silent (the last one unanswered, no pong since) was held open the
     # full answer_within before its end said "not loaded": a second wait for what was known.
-    port = free_udp_port()
+    port = free_port(socket.SOCK_DGRAM)
     patch = Patch()
     patch.add_node(live_node(tmp_path, port))
     engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
