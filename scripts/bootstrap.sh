@@ -55,13 +55,16 @@ if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
 fi
 # The package asks for torch>=2.3 (pyproject.toml); here it gets the CPU build, from PyTorch's CPU index (or a
 # wheel that pip's own settings find first). Installed first and on its own: PyPI's torch for Linux is the CUDA
-# build, with GBs of nvidia packages, and `pip install -e .` would pull it.
+# build, with GBs of nvidia packages, and `pip install -e .` would pull it. Without its dependencies, which
+# `pip install -e .` then takes from pip's usual indexes: only torch is looked up at PyTorch's (on a machine that
+# cannot reach it, each package looked up there cost seconds of retries).
 TORCH_VERSION=${TORCH_VERSION:-2.13.0}
 TORCH_INDEX=${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
 stamp=.venv/.installed-$USE-$(cat pyproject.toml scripts/bootstrap.sh | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q --index-url "$TORCH_INDEX" "torch==$TORCH_VERSION"
+  .venv/bin/python -c "import torch" 2>/dev/null \
+    || .venv/bin/pip install -q --no-deps --index-url "$TORCH_INDEX" "torch==$TORCH_VERSION"
   .venv/bin/pip install -q -e ".$EXTRAS"
   rm -f .venv/.installed-"$USE"-*
   touch "$stamp"
