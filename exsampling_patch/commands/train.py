@@ -37,7 +37,7 @@ def slots_line(labels: list[str]) -> str:
 
     # the built-in slot map with the shipped table (Any: the core knows node types only through the registry)
     shipped: Any = Registry.default(entry_points=False).get("slot_map")("slot_map", {})
-    slots = {label: shipped.slot_for(label) for label in labels}
+    slots = dict(zip(labels, shipped.slots_for(labels), strict=True))
     known = [(label, slot) for label, slot in slots.items() if slot is not None]
     unknown = [label for label, slot in slots.items() if slot is None]
     line = "slots by the shipped table: " + (", ".join(f"{label} -> {slot}" for label, slot in known) or "none")
