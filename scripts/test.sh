@@ -4,7 +4,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 # --durations: the slowest tests in every log, so that the suite's time is watched where it grows.
-.venv/bin/python -m pytest -q -ra --durations=25 "$@"
+# -n: the tests of a file run in one of TEST_WORKERS processes (pytest-xdist), each with a display and a JACK server
+# of its own (tests/worker_services.py): most tests wait on servers, browsers and child processes, so two workers
+# on CI's two cores nearly halve the run. `make test ARGS="-n 0"` runs them in one process.
+.venv/bin/python -m pytest -q -ra --durations=25 -n "${TEST_WORKERS:-2}" --dist loadfile "$@"
 status=$?
 # pytest's 5 means "no test collected": that is a failure here, not a pass.
 exit $status

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import worker_services
 from tests.jack_server import private_server
 from tests.jack_tools import jack_command
 from tests.outside_writes import WATCHED, guard
@@ -26,6 +27,14 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 REPO = Path(__file__).resolve().parent.parent
 ESC50 = REPO.parent / "shared" / "data" / "esc50"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker_services.start()  # before any test module is imported (tests/worker_services.py)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    worker_services.stop()
 
 
 def jack_running() -> bool:

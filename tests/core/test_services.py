@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -104,3 +105,31 @@ def test_a_runs_jack_server_ends_with_its_shell_even_killed() -> None:
         if running(jackd):
             os.kill(jackd, signal.SIGTERM)
     assert not answers(name)
+
+
+@pytest.mark.skipif(shutil.which("jackd") is None or shutil.which("Xvfb") is None, reason="needs jackd and Xvfb")
+def test_an_xdist_worker_past_the_first_gets_services_of_its_own_gone_when_it_is_killed() -> None:
+    """tests/worker_services.py: the second worker's editor tests fought the first's over one display's focus, and
+    their JACK clients of one name were renamed by the shared server. Killed (a timeout, SIGKILL), it leaves
+    nothing running."""
+    from tests.jack_server import answers
+
+    script = ("import os, sys, time; from tests import worker_services; worker_services.start(); "
+              "print(os.environ.get('DISPLAY'), os.environ.get('JACK_DEFAULT_SERVER'), flush=True); time.sleep(60)")
+    env = os.environ | {"PYTEST_XDIST_WORKER": "gw1"}
+    worker = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None
+        display, server = worker.stdout.readline().split()
+        assert display != os.environ.get("DISPLAY") and server != os.environ.get("JACK_DEFAULT_SERVER")
+        assert server.startswith("exsampling-") and answers(server), server
+        shown = subprocess.run(["xdotool", "getdisplaygeometry"], env=os.environ | {"DISPLAY": display},
+                               capture_output=True, text=True, timeout=10)
+        assert shown.stdout.split() == ["1280", "1024"], shown
+    finally:
+        worker.kill()
+        worker.wait()
+    deadline = time.monotonic() + 10
+    while answers(server) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not answers(server), f"the killed worker's JACK server {server} still runs"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Started by tests/worker_services.py for each pytest-xdist worker but the first: a virtual display and a JACK
+# server of the worker's own (services.sh, as a run of its own gets them), named on standard output, then held
+# until standard input closes: the worker ended, however it ended (its pipe closes with it), and the EXIT trap
+# stops both. Why not share the run's: two workers' editor tests at once fought over one display's keyboard focus,
+# and their JACK clients of one name were renamed by the shared server.
+set -uo pipefail
+unset DISPLAY JACK_DEFAULT_SERVER JACK_LOG
+source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
+echo "DISPLAY=${DISPLAY:-}"
+echo "JACK_DEFAULT_SERVER=${JACK_DEFAULT_SERVER:-}"
+echo "JACK_LOG=${JACK_LOG:-}"
+echo "held"
+cat >/dev/null
