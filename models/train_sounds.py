@@ -26,8 +26,9 @@ import json
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -38,7 +39,8 @@ from .musical import SOURCES
 from .oneshots import DEFAULT_CACHE, oneshot_folder
 from .sound_features import AUGMENTED_COPIES, FeatureSet, features, load_parts, trunk_model
 
-__all__ = ["FeatureSet", "calibration_table", "fit_head", "fit_heads", "loso", "main", "ship"]
+__all__ = ["FeatureSet", "calibration_table", "fit_head", "fit_heads", "loso", "main", "ship",
+           "summary_table"]
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "esc50"
 MODELS = Path(__file__).resolve().parent
@@ -53,13 +55,15 @@ GATE_JUDGE = "slot"
 """As the default patch's confidence gate (``judge``): its threshold is read off the best slot's probability."""
 
 
-def slot_groups(labels: Sequence[str]) -> torch.Tensor:
-    """A (labels x slots) matrix, 0 where the default slot table sends a label to a slot and -1e4 elsewhere
-    (labels without a slot share a column of their own): added to logits, its log-sum-exp over labels gives
-    each slot's log-probability, as the slot map sums probabilities."""
-    from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, normalize_label
+def slot_groups(labels: Sequence[str], table: Mapping[str, str] | None = None) -> torch.Tensor:
+    """A (labels x slots) matrix, 0 where ``table`` (label -> slot; the shipped rows of :func:`calibration_table`
+    where None) sends a label to a slot and -1e4 elsewhere (labels without a slot share a column of their own):
+    added to logits, its log-sum-exp over labels gives each slot's log-probability, as the slot map sums
+    probabilities."""
+    from exsampling_patch.nodes.slot_table import normalize_label
 
-    slot_names = [DEFAULT_SLOT_TABLE.get(normalize_label(label), "") for label in labels]
+    rows = _normalized(calibration_table(labels) if table is None else table)
+    slot_names = [rows.get(normalize_label(label), "") for label in labels]
     columns = sorted(set(slot_names))
     groups = torch.full((len(labels), len(columns)), -1e4)
     for row, name in enumerate(slot_names):
@@ -68,30 +72,49 @@ def slot_groups(labels: Sequence[str]) -> torch.Tensor:
 
 
 def calibration_table(labels: Sequence[str]) -> dict[str, str]:
-    """The rows the gate's threshold is calibrated with (:func:`loso` sums slots by the shipped table): each label's
-    slot, the labels without one left out. Written into the model file beside the threshold (``gate_table``), so
-    that ``exsampling check`` tells a patch's gate summing by other rows against these, whatever the shipped table
-    says later."""
+    """The rows the gate's threshold is calibrated with (:func:`loso` sums slots by them, and records them in its
+    summary): each label's slot in the shipped table, the labels without one left out. Written into the model file
+    beside the threshold (``gate_table``), so that ``exsampling check`` tells a patch's gate summing by other rows
+    against these, whatever the shipped table says later."""
     from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE, normalize_label
 
     return {label: DEFAULT_SLOT_TABLE[normalize_label(label)] for label in labels
             if normalize_label(label) in DEFAULT_SLOT_TABLE}
 
 
+def summary_table(summary: Mapping[str, Any], labels: Sequence[str]) -> dict[str, str]:
+    """The rows ``summary`` (:func:`loso`'s) was calibrated with: its ``gate_table``, or, for a summary written
+    before it recorded one, :func:`calibration_table` (the shipped table's rows, as ``exsampling check`` takes a
+    model file without ``gate_table``). ``ship`` on an earlier ``loso`` wrote today's shipped rows beside a
+    threshold calibrated with the rows of that day."""
+    table = summary.get("gate_table")
+    if isinstance(table, dict):
+        return {str(label): str(slot) for label, slot in table.items()}
+    return calibration_table(labels)
+
+
+def _normalized(table: Mapping[str, str]) -> dict[str, str]:
+    """``table`` keyed as the slot map looks labels up (``slot_outcomes`` and :func:`slot_groups` read it so)."""
+    from exsampling_patch.nodes.slot_table import normalize_label
+
+    return {normalize_label(label): slot for label, slot in table.items()}
+
+
 def fit_head(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, seed: int = 0,
-             batch_size: int = 512, lr: float = 3e-3, slot_weight: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+             batch_size: int = 512, lr: float = 3e-3, slot_weight: float = 0.0,
+             table: Mapping[str, str] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Class-balanced, L2-regularised softmax regression on the rows of ``train``; returns (weight, bias).
 
     The same objective as the ESC-50 recipe's (``fitting._softmax_regression``: mean cross-entropy plus
     ``||W||^2 / (2 c n)`` on standardised features, n the number of distinct recordings), each row weighted so
     that every class weighs the same, minimised by mini-batch Adam with a cosine schedule: on 17,000 rows of
     12,288 features, 300 full-batch steps took a quarter of an hour on 2 cores; ``epochs`` passes take a minute.
-    With ``slot_weight``, the cross-entropy of the slot (the slot table's sum over labels, :func:`slot_groups`)
-    is added with that weight: mistaking a label for another of the same slot costs less than for another slot's.
+    With ``slot_weight``, the cross-entropy of the slot (``table``'s sum over labels, :func:`slot_groups`) is
+    added with that weight: mistaking a label for another of the same slot costs less than for another slot's.
     """
     index = {label: i for i, label in enumerate(labels)}
     y = torch.tensor([index[label] for label in train.labels])
-    groups = slot_groups(labels)
+    groups = slot_groups(labels, table)
     y_slot = groups.argmax(1)[y]
     counts = torch.bincount(y, minlength=len(labels)).float()
     weights = (1.0 / counts.clamp(min=1))[y]
@@ -128,10 +151,12 @@ def fit_head(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, se
 
 
 def fit_heads(train: FeatureSet, labels: Sequence[str], c: float, epochs: int, seeds: int,
-              slot_weight: float = 0.0, batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
+              slot_weight: float = 0.0, batch_size: int = 512,
+              table: Mapping[str, str] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The mean of ``seeds`` heads of :func:`fit_head`, seeds 0, 1, ... (another mini-batch order each): itself
     one linear head (the mean of their logits), whose figures vary less from one fit to the next than any one's."""
-    fits = [fit_head(train, labels, c, epochs, seed, batch_size, slot_weight=slot_weight) for seed in range(seeds)]
+    fits = [fit_head(train, labels, c, epochs, seed, batch_size, slot_weight=slot_weight, table=table)
+            for seed in range(seeds)]
     return torch.stack([w for w, _ in fits]).mean(0), torch.stack([b for _, b in fits]).mean(0)
 
 
@@ -153,10 +178,11 @@ def left_out_with(source: str) -> list[str]:
 def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_weight: float = 0.0,
          seeds: int = 1) -> dict:
     """Leave each musical source out in turn, with the other sources of its package (ESC-50 fold 4 always out);
-    score what was left out."""
-    from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
-
+    score what was left out. Slots are summed by :func:`calibration_table`'s rows, recorded in the summary
+    (``gate_table``) for ``ship`` to write beside the threshold."""
     labels = all_labels(parts)
+    gate_table = calibration_table(labels)
+    by_slot = _normalized(gate_table)
     index = {label: i for i, label in enumerate(labels)}
     esc_train = [parts[name] for f in (1, 2, 3) for name in (f"esc50_fold{f}", f"esc50_phone_fold{f}") if name in parts]
     fold4 = parts["esc50_fold4"].select([k == "whole" for k in parts["esc50_fold4"].kinds])
@@ -170,7 +196,7 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
         if out_too not in fitted:
             train = FeatureSet.concat(esc_train + [p for name, p in parts.items()
                                                    if not name.startswith("esc50") and name not in out_too])
-            fitted[out_too] = fit_heads(train, labels, c, epochs, seeds, slot_weight)
+            fitted[out_too] = fit_heads(train, labels, c, epochs, seeds, slot_weight, table=gate_table)
         weight, bias = fitted[out_too]
         heads[source] = (weight, bias)
         test = parts[source]
@@ -200,16 +226,16 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
     ece, bins = calibration_error(confidence[calibrate_rows], correct[calibrate_rows])
     raw_correct = raw_probs.argmax(1) == truth
     ece_raw, bins_raw = calibration_error(raw_probs.max(1)[calibrate_rows], raw_correct[calibrate_rows])
-    outcome = slot_outcomes(probs, labels, list(pooled_truth), DEFAULT_SLOT_TABLE, 0.0, judge=GATE_JUDGE)
+    outcome = slot_outcomes(probs, labels, list(pooled_truth), by_slot, 0.0, judge=GATE_JUDGE)
     threshold = choose_threshold(outcome["confidence"][calibrate_rows], outcome["right"][calibrate_rows])
     summary: dict = {"labels": labels, "temperature": temperature, "ece": ece, "ece_before": ece_raw,
                      "reliability": bins, "reliability_before": bins_raw, "gate_threshold": threshold,
-                     "sources": held}
+                     "gate_table": gate_table, "sources": held}
     for name in sorted(set(kinds)):
         rows = kinds == name
         for choose in ("slot", "label"):
             o = slot_outcomes(probs[rows], labels, [pooled_truth[i] for i in np.flatnonzero(rows)],
-                              DEFAULT_SLOT_TABLE, threshold, choose, judge=GATE_JUDGE)
+                              by_slot, threshold, choose, judge=GATE_JUDGE)
             summary.setdefault("by_part", {}).setdefault(name, {})[choose] = {
                 "rows": int(rows.sum()), "top1": float(correct[rows].mean()),
                 "right_slot_no_gate": float(o["right"].mean()),
@@ -217,7 +243,7 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
                 "right_slot_of_passed": float(o["right"][o["passed"]].mean()) if o["passed"].any() else 0.0,
                 "right_slot_after_gate": float((o["right"] & o["passed"]).mean()),
             }
-    _per_class(summary, probs, labels, pooled_truth, kinds, threshold)
+    _per_class(summary, probs, labels, pooled_truth, kinds, threshold, by_slot)
     out.mkdir(parents=True, exist_ok=True)
     (out / "loso.json").write_text(json.dumps(summary, indent=1))
     reliability_png(bins_raw, bins, out / "reliability.png")
@@ -228,12 +254,11 @@ def loso(parts: dict[str, FeatureSet], c: float, epochs: int, out: Path, slot_we
 
 
 def _per_class(summary: dict, probs: np.ndarray, labels: Sequence[str], truth: Sequence[str], kinds: np.ndarray,
-               threshold: float) -> None:
-    """Right slot after the gate, per true label, over the musical phone takes of every left-out source."""
-    from exsampling_patch.nodes.slot_table import DEFAULT_SLOT_TABLE
-
+               threshold: float, table: dict[str, str]) -> None:
+    """Right slot after the gate, per true label, over the musical phone takes of every left-out source, slots
+    summed by ``table`` (labels normalised)."""
     rows = [int(i) for i in np.flatnonzero([k.endswith("/phone") for k in kinds])]
-    o = slot_outcomes(probs[rows], labels, [truth[i] for i in rows], DEFAULT_SLOT_TABLE, threshold, judge=GATE_JUDGE)
+    o = slot_outcomes(probs[rows], labels, [truth[i] for i in rows], table, threshold, judge=GATE_JUDGE)
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for j, i in enumerate(rows):
         per[truth[i]][0] += 1
@@ -246,11 +271,14 @@ def _per_class(summary: dict, probs: np.ndarray, labels: Sequence[str], truth: S
 def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, summary: dict, c: float,
          epochs: int, seed: int, out: Path, slot_weight: float = 0.0, seeds: int = 1) -> Path:
     """Train on everything, fold the temperature into the head, calibrate the int8 trunk, write the model and
-    the validation head (the ``loso`` head without :data:`VALIDATION_SOURCE`)."""
+    the validation head (the ``loso`` head without :data:`VALIDATION_SOURCE`). The model's ``gate_table`` is the
+    rows ``summary``'s threshold was calibrated with (:func:`summary_table`), and the head sums slots by them."""
     labels = all_labels(parts)
     temperature = float(summary["temperature"])
+    gate_table = summary_table(summary, labels)
     t0 = time.perf_counter()
-    weight, bias = fit_heads(FeatureSet.concat(list(parts.values())), labels, c, epochs, seeds, slot_weight)
+    weight, bias = fit_heads(FeatureSet.concat(list(parts.values())), labels, c, epochs, seeds, slot_weight,
+                             table=gate_table)
     seconds = time.perf_counter() - t0
     model = trunk_model(trunk, len(labels))
     with torch.no_grad():
@@ -261,7 +289,7 @@ def ship(parts: dict[str, FeatureSet], trunk: Path, data: Path, cache: Path, sum
         "data": "ESC-50 folds 1-4 and musical one-shots: " + ", ".join(
             f"{name} ({m['package']} {m['version']}, {m['licence']}, {m['total']})" for name, m in manifest.items()),
         "temperature": temperature, "gate_threshold": summary["gate_threshold"], "gate_judge": GATE_JUDGE,
-        "gate_table": calibration_table(labels),
+        "gate_table": gate_table,
         "ece": summary["ece"],
         "trunk": "aiSFX 0.1.2 (CC BY 4.0), frozen", "head_seconds": seconds,
         "head": {"c": c, "epochs": epochs, "slot_weight": slot_weight, "seeds": seeds},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,47 @@ def test_sources_of_one_package_are_left_out_together(tmp_path: Path, monkeypatc
     assert len(trained_on) == 3, "one fit for fluidr3, one for lmms-common's two sources, one for tonejs"
     assert "esc50_fold4" not in set().union(*trained_on.values())
     assert set(summary["sources"]) == {"fluidr3", "lmms", "drumsynth", "tonejs"}
+
+
+def musical_parts(dims: int = 16) -> dict[str, FeatureSet]:
+    """ESC-50 folds 1-4 of dogs and two musical sources of kicks and snares, ``dims`` random features a row."""
+    def part(source: str, labels: list[str], kind: str) -> FeatureSet:
+        feats = torch.randn(len(labels), dims, generator=torch.Generator().manual_seed(len(source)))
+        return FeatureSet(feats, labels, [f"{source}:{i}" for i in range(len(labels))], [kind] * len(labels))
+
+    parts = {f"esc50_fold{f}": part(f"esc50_fold{f}", ["dog"] * 4, "whole") for f in (1, 2, 3, 4)}
+    for source in ("fluidr3", "tonejs"):
+        parts[source] = part(source, ["kick", "snare"] * 2, "phone")
+    return parts
+
+
+def test_loso_records_the_rows_its_threshold_was_calibrated_with(tmp_path: Path) -> None:
+    summary = train_sounds.loso(musical_parts(), c=0.01, epochs=1, out=tmp_path)
+    rows = {"dog": "Bass", "kick": "BD", "snare": "Snare"}  # the shipped table's
+    assert summary["gate_table"] == rows == train_sounds.calibration_table(LABELS)
+    assert json.loads((tmp_path / "loso.json").read_text())["gate_table"] == rows
+
+
+def test_ship_writes_the_rows_of_the_loso_it_ships_with(tmp_path: Path) -> None:
+    """``ship`` on an earlier ``loso`` wrote the shipped table of the day beside a threshold calibrated with the
+    rows of that loso: a table edited in between had the model judged by rows it was never calibrated with."""
+    from exsampling_patch.models.model_file import load_model_file, save_model_file
+    from exsampling_patch.models.network import SoundNet
+    from exsampling_patch.models.oneshots import oneshot_folder
+
+    trunk = save_model_file(SoundNet(len(LABELS)), LABELS, tmp_path / "trunk.pt")  # a small real model file
+    cache = tmp_path / "cache"
+    oneshot_folder(cache).mkdir(parents=True)
+    (oneshot_folder(cache) / "manifest.json").write_text("{}")
+    (cache / "features").mkdir()
+    (cache / "features" / "int8_trunk.pt").write_bytes(b"\0")
+    parts = musical_parts(SoundNet(len(LABELS)).feature_dim)
+    calibrated = {"dog": "Bass", "kick": "BD", "snare": "HH"}  # as if snares were on HH when loso ran
+    summary = {"temperature": 1.5, "gate_threshold": 0.5, "ece": 0.01, "gate_table": calibrated}
+    shipped = train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0,
+                                out=tmp_path / "with", slot_weight=0.3)
+    meta = load_model_file(shipped).meta
+    assert meta["gate_table"] == calibrated and meta["gate_threshold"] == 0.5
+    del summary["gate_table"]  # a loso.json from before it recorded its rows: the shipped table's, as check reads
+    older = train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0, out=tmp_path / "old")
+    assert load_model_file(older).meta["gate_table"] == {"dog": "Bass", "kick": "BD", "snare": "Snare"}
