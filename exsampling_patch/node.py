@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -352,13 +353,16 @@ class Node:
         """Run ``target`` on a daemon thread until :attr:`stop_event` is set.
 
         If ``target`` raises, the error is reported on the node and ``target`` is run again after
-        ``restart_delay`` seconds: a source that fails once keeps the show going. One that calls ``sys.exit()``
-        asked to end: told once on the node, with where it quit, and not run again.
+        ``restart_delay`` seconds: a source that fails once keeps the show going. Each failure that follows at
+        once doubles the wait, up to :data:`LONGEST_RESTART_DELAY` (see :func:`restart_wait`). One that calls
+        ``sys.exit()`` asked to end: told once on the node, with where it quit, and not run again.
         """
         name = name or f"{self.node_id}-source"
 
         def loop() -> None:
+            wait = 0.0
             while not self.stop_event.is_set():
+                began = time.monotonic()
                 try:
                     target()
                     return
@@ -369,7 +373,8 @@ class Node:
                     return
                 except BaseException as error:
                     self.report_error(error)
-                    self.stop_event.wait(restart_delay)
+                    wait = restart_wait(wait, time.monotonic() - began, restart_delay)
+                    self.stop_event.wait(wait)
 
         thread = threading.Thread(target=loop, name=name, daemon=True)
         self._threads.append(thread)
@@ -384,6 +389,22 @@ _RESERVED_NAMES = frozenset(
     {name for name in vars(Node) if not name.startswith("_")} - {"hang_after"}
     | {"node_id", "context", "params", "stop_event"}
 )
+
+
+#: The longest wait between two runs of a loop of :meth:`Node.run_thread` that keeps failing at once.
+LONGEST_RESTART_DELAY = 5.0
+#: Seconds a loop must have run before it failed for its next run to come after ``restart_delay`` again.
+RAN_A_WHILE = 30.0
+
+
+def restart_wait(last: float, ran: float, restart_delay: float) -> float:
+    """Seconds to wait before running a failed loop again: ``restart_delay`` after its first failure or one that
+    came after it ran :data:`RAN_A_WHILE`; else twice the ``last`` wait, up to :data:`LONGEST_RESTART_DELAY` (or
+    ``restart_delay`` where that is longer). Before, a loop failing at once for good (its device gone) was run
+    again every second for the rest of the show: an error a second in the log, and the CPU it took."""
+    if not last or ran >= RAN_A_WHILE:
+        return restart_delay
+    return min(last * 2, max(LONGEST_RESTART_DELAY, restart_delay))
 
 
 class SourceQuit(RuntimeError):
