@@ -125,6 +125,7 @@ class Node:
         inputs: dict[str, PortSpec] = {}
         outputs: dict[str, PortSpec] = {}
         params: dict[str, Param[Any]] = {}
+        declared_in: dict[str, type] = {}  # the class of each name's last declaration (the second of a clash)
         for klass in reversed(cls.__mro__):
             for name, value in vars(klass).items():
                 if isinstance(value, Input):
@@ -133,14 +134,18 @@ class Node:
                     outputs[name] = value
                 elif isinstance(value, Param):
                     params[name] = value
+                else:
+                    continue
+                declared_in[name] = klass
         kinds = {**{n: "parameter" for n in params}, **{n: "output" for n in outputs}, **{n: "input" for n in inputs}}
         clashes = [n for n in kinds if n in _RESERVED_NAMES]
         if clashes:
             raise DeclarationError(cls, clashes[0], f"{cls.__name__}: {kinds[clashes[0]]} '{clashes[0]}' hides "
                                                     f"Node.{clashes[0]}; rename it")
         taken = [n for n in inputs if n in outputs or n in params] + [n for n in outputs if n in params]
-        if taken:
-            raise TypeError(f"{cls.__name__}: '{taken[0]}' names two things (ports and parameters share one namespace)")
+        if taken:  # told at the declaration that took the name again, not at the class statement
+            raise DeclarationError(declared_in[taken[0]], taken[0], f"{cls.__name__}: '{taken[0]}' names two things "
+                                                                    "(ports and parameters share one namespace)")
         cls.inputs, cls.outputs, cls.param_specs = inputs, outputs, params
 
     def __init__(

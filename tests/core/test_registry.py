@@ -85,6 +85,19 @@ def test_a_port_that_would_hide_a_node_hook_is_told_at_its_own_line(tmp_path: Pa
         f"{tmp_path / 'late.py'}:8: TypeError: Late: output 'leaving' hides Node.leaving; rename it"]
 
 
+def test_a_name_declared_twice_is_told_at_its_second_declaration(tmp_path: Path) -> None:
+    # Before, the class statement's line (13): the subclass's parameter that took the base's input name went unnamed.
+    (tmp_path / "twice.py").write_text(
+        "from exsampling_patch import ANY, Input, Node, Param\n\n\nclass Base(Node):\n    \"\"\"Base.\"\"\"\n\n"
+        "    level = Input(ANY, 'levels')\n\n    def on_level(self, m):\n        pass\n\n\n"
+        "class Loud(Base):\n    \"\"\"Loud.\"\"\"\n\n    level = Param(float, 1.0, 'the level')\n", encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert "loud" not in registry
+    assert [str(p) for p in registry.problems] == [
+        f"{tmp_path / 'twice.py'}:16: TypeError: Loud: 'level' names two things (ports and parameters share one "
+        "namespace)"]
+
+
 def test_a_parameter_named_hang_after_is_still_the_patchs_to_set() -> None:
     """hang_after is meant to be declared as a parameter (the classifier does): guarding the hooks keeps it free."""
     assert Registry.default(entry_points=False).get("classifier").param_specs["hang_after"].default == 60.0
