@@ -15,19 +15,26 @@ import socket
 import struct
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from queue import SimpleQueue
 from typing import IO, Any
 
-__all__ = ["KEEP", "QUIET_SECONDS", "read_exactly", "read_sent", "send_datagram", "serve"]
+__all__ = ["BATCH", "BATCH_SECONDS", "KEEP", "QUIET_SECONDS", "read_exactly", "read_sent", "send_datagram", "serve"]
 
 KEEP = 20_000
 """Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
 QUIET_SECONDS = 1.0
 """How long a sender waits for the log's lock before it says another run holds it: a killed patch's sender, which
 holds it while it sends what is left in its pipe, lets go within milliseconds."""
+BATCH = 32
+"""How many datagrams go at most in :data:`BATCH_SECONDS`. A start that sends again hundreds of kept takes (or a
+sender that waited for another run's lock) sent them all at once; a receiver's default UDP buffer holds about 256
+small datagrams, and Live's remote script reads at most 64 every ~100 ms (its display timer), so the rest were lost.
+Takes come seconds apart in a show: only such a burst is ever paced, at half what the script reads."""
+BATCH_SECONDS = 0.1
 LENGTH = struct.Struct(">I")
 
 
@@ -107,6 +114,24 @@ def _send(sockets: dict[tuple[Any, ...], socket.socket], to: tuple[Any, ...], da
         sockets[to] = sock
     send_datagram(sock, datagram)
     return refused_now(sock)
+
+
+class _Pace:
+    """At most ``batch`` sends in each ``seconds``: :meth:`wait` before a send sleeps out the window once it is full.
+    The sleep comes between one bundle's log line and the next send, never between a send and its line."""
+
+    def __init__(self, batch: int = BATCH, seconds: float = BATCH_SECONDS) -> None:
+        self.batch, self.seconds = batch, seconds
+        self.since, self.count = time.monotonic(), 0
+
+    def wait(self) -> None:
+        now = time.monotonic()
+        if self.count >= self.batch and now < self.since + self.seconds:
+            time.sleep(self.since + self.seconds - now)
+            now = time.monotonic()
+        if now >= self.since + self.seconds:
+            self.since, self.count = now, 0
+        self.count += 1
 
 
 def _read_frames(frames: IO[bytes], into: SimpleQueue[bytes | None]) -> None:
@@ -191,6 +216,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
         out.say("ready")
         sockets: dict[tuple[Any, ...], socket.socket] = {}
         refused: set[tuple[Any, ...]] = set()  # where nothing listened at the last send: told once, and its end
+        pace = _Pace()
         while (body := bodies.get()) is not None:
             header, _, datagram = body.partition(b"\n")
             meta = json.loads(header)
@@ -199,6 +225,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
                 out.say("skipped", key)
                 _done(out, meta)
                 continue
+            pace.wait()  # before the file is looked at: it may be deleted while this sleeps
             if gone := gone_file(meta.get("files", ())):  # deleted (by hand) while it waited: Live would load nothing
                 out.say("gone", json.dumps({"seq": meta.get("seq"), "file": gone}))
                 _done(out, meta)  # not logged: a redo writes the copy anew, and it goes then
