@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from exsampling_patch.commands.arg_types import at_least
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -27,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--val", type=float, default=0.2, metavar="FRACTION",
                         help="share of each label held out for validation (default 0.2)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--threads", type=at_least(1), default=None, metavar="N",
+                        help="CPU threads for the whole training (default: the fit on 2, the rest on all cores); "
+                        "on a machine busy with other work, 1 can be faster")
     parser.set_defaults(func=run)
 
 
@@ -161,7 +166,12 @@ def run(args: argparse.Namespace) -> int:
         bar.refresh()
 
     # A new head on the base model's frozen trunk: what suits a handful of takes per label, in seconds.
-    config = TrainConfig(seed=args.seed)
+    config = TrainConfig(seed=args.seed) if args.threads is None else TrainConfig(seed=args.seed, threads=args.threads)
+    import torch
+
+    threads = torch.get_num_threads()  # given back after: the command also runs inside other programs (tests)
+    if args.threads is not None:  # the features and the int8 calibration too, not only the fit
+        torch.set_num_threads(args.threads)
     try:
         report = train_folder(args.data, args.out, base_model=args.base, config=config, val_fraction=args.val,
                               progress=progress)
@@ -169,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     finally:
+        torch.set_num_threads(threads)
         for bar in bars.values():
             bar.close()
     accuracy = "n/a" if report.val_accuracy is None else f"{report.val_accuracy:.1%}"

@@ -274,6 +274,27 @@ def test_train_says_before_training_which_labels_have_too_few_takes_to_hold_one_
                        "out, so the model's accuracy is not measured"]
 
 
+def test_train_fits_on_the_threads_it_is_given(tmp_path: Path) -> None:
+    # Before, the fit always took 2 torch threads: on a 2-core machine busy with other work, 4-10x slower than 1.
+    from exsampling_patch.models.model_file import load_model_file
+
+    rng = np.random.default_rng(0)
+    for label, hz in (("hum", 110.0), ("hiss", 0.0)):
+        (tmp_path / "takes" / label).mkdir(parents=True)
+        for n in range(3):
+            t = np.arange(14400) / 48000
+            y = np.sin(2 * np.pi * hz * (1 + n / 10) * t) if hz else rng.standard_normal(len(t))
+            sf.write(tmp_path / "takes" / label / f"{n}.wav", (0.3 * y).astype(np.float32), 48000)
+    out = tmp_path / "mine.pt"
+
+    done = exsampling("train", str(tmp_path / "takes"), "--out", str(out), "--threads", "1", timeout=300)
+
+    assert done.returncode == 0, done.stderr
+    assert load_model_file(out).meta["config"]["threads"] == 1  # the fit's torch.set_num_threads
+    refused = exsampling("train", str(tmp_path / "takes"), "--out", str(out), "--threads", "0")
+    assert refused.returncode == 2 and "--threads" in refused.stderr, refused.stderr
+
+
 def test_train_says_which_labels_the_shipped_table_has_no_slot_for() -> None:
     from exsampling_patch.commands.train import slots_line
 
