@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import soundfile as sf
 
-from exsampling_patch.messages import SlotAssignment, Take
+from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output
 from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.ports import SLOT, TAKE
+from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 from exsampling_patch.runtime.engine import Engine
 from tests.stage.helpers import free_port
 
@@ -35,6 +35,18 @@ class ClosedHihat(Node):
 
     def on_take(self, take: Take) -> None:
         self.emit("out", SlotAssignment("HH", take, "hihat_closed", 0.52))
+
+
+class GlassBreaking(Node):
+    """Hears each take as glass breaking, 31% sure, as the classifier would."""
+
+    type_name = "test_glass_breaking"
+    family = "test"
+    take = Input(TAKE, "takes")
+    out = Output(PREDICTION, "the prediction")
+
+    def on_take(self, take: Take) -> None:
+        self.emit("out", Prediction(take, (Score("glass_breaking", 0.31), Score("dog", 0.2))))
 
 
 def labelled_engine(folder: Path) -> Engine:
@@ -124,3 +136,30 @@ def test_a_take_live_did_not_load_is_said_not_loaded_not_received_into_its_slot(
     assert result["infoAfterIsError"], result
     assert len(result["rows"]) == 1 and result["rows"][0].endswith(f"hihat closed 52% → HH, {told}"), result
     assert result["rowClasses"] == ["failed"], result
+
+
+def test_a_rejected_takes_label_is_shown_in_words_not_as_the_models_identifier(tmp_path: Path) -> None:
+    """A take the real confidence gate rejected was said "Received, not used: rejected: not sure (glass_breaking
+    31%)", on the info line and its row: the model's identifier, where a placed take's label reads in words."""
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
+                                                     "state_folder": str(tmp_path / "state"), "print_qr": False}))
+    patch.add_node(NodeSpec("hear", GlassBreaking.type_name, {}))
+    patch.add_node(NodeSpec("gate", "confidence_gate", {"threshold": 0.4}))
+    patch.add_node(NodeSpec("status", "recorder_status", {}))
+    patch.connect("rec.take", "hear.take")
+    patch.connect("hear.out", "gate.prediction")
+    patch.connect("gate.rejected", "status.prediction")
+    reg = registry()
+    reg.register(GlassBreaking, "tests")
+    engine = Engine(reg, base_dir=tmp_path)
+    engine.start(patch)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url)
+        row = rec_of(engine).takes("Labelled")[0]
+    finally:
+        engine.stop()
+    assert row["fate"] == "rejected" and row["end"] == "rejected: not sure (glass_breaking 31%)", row
+    said = "rejected: not sure (glass breaking 31%)"
+    assert result["infoAfter"] == f"Received, not used: {said}. Tap REC to try again.", result
+    assert len(result["rows"]) == 1 and result["rows"][0].endswith(said), result

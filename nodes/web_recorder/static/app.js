@@ -431,20 +431,32 @@ function announce() {
   announced = newest.id;
   // The take's end joins what was said at its receipt, never hides it: a take without location stays told so.
   const unplaced = newest.unplaced || "";
-  if (unused(row)) tell(`Received, not used: ${row.end || row.fate}${unplaced}. Tap REC to try again.`, true);
+  const end = endInWords(row.end || row.fate);
+  if (unused(row)) tell(`Received, not used: ${end}${unplaced}. Tap REC to try again.`, true);
   else tell(`Received: ${describe(row)}${unplaced}. Tap REC for another.`, Boolean(row.not_loaded));
+}
+
+function words(label) {
+  // The model's labels are identifiers ("hihat_closed"): shown as words, "hihat closed".
+  return String(label).replace(/_/g, " ");
+}
+
+function endInWords(end) {
+  // The gate names the label it was not sure of as its identifier ("rejected: not sure (glass_breaking 31%)"): that
+  // label in words; the rest as it is (a slot's name "HH 31%" after it, a node's or a file's name in an error).
+  return String(end).replace(/(not sure \()([^,()]+?)( \d+(?:\.\d+)?%)/,
+                             (_, head, label, sure) => head + words(label) + sure);
 }
 
 function describe(t) {
   // A take that ended without a slot says why: "rejected: not sure (dog 31%)", "silent", "error in trim: ...".
-  if (unused(t) && t.end) return t.end;
+  if (unused(t) && t.end) return endInWords(t.end);
   const parts = [];
-  // The model's labels are identifiers ("hihat_closed"): shown as words, "hihat closed 52%".
   const sure = t.confidence != null ? ` ${Math.round(t.confidence * 100)}%` : "";
-  if (t.label) parts.push(String(t.label).replace(/_/g, " ") + sure);
+  if (t.label) parts.push(words(t.label) + sure);
   // An output that did not load it (Live silent, no such slot) is said after its slot: it reached no instrument there.
   if (t.slot) parts.push("→ " + t.slot + (t.not_loaded ? ", " + t.not_loaded : ""));
-  else if (t.reason) parts.push(t.reason);
+  else if (t.reason) parts.push(endInWords(t.reason));
   if (!parts.length) parts.push(t.end || t.status || "received");
   return parts.join(" ");
 }
