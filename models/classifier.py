@@ -330,7 +330,12 @@ def load_classifier(
             Labels come from the head file.
         threads: torch intra-op threads to use (a process-wide setting). ``None`` means 1. Two threads
             speed the int8 trunk up in a quiet process, not inside a running patch, where the audio needs
-            the other core: the classifier node keeps 1 (models/MODEL_CARD.md).
+            the other core: the classifier node keeps 1 (models/MODEL_CARD.md). Being torch's setting, it holds
+            for all of the process's torch, the classifiers loaded before included: the last load sets it. The
+            classifier node loads in a process of its own (``own_process``, :mod:`.process`), where it is the
+            only torch; the callers that load in theirs (``exsampling classify``, and a classifier node with
+            ``own_process`` off in ``run`` or the editor) run no other torch. Two such nodes in one patch, with
+            other ``threads``, both run on those of the one started last.
             Loading a classifier also keeps numpy's BLAS to one thread in this process (its spinning
             workers would fight torch's for the cores, and the sampler's audio process with them).
         int8: run the trunk in int8 when the file holds an int8 trunk (faster than float32, with

@@ -158,7 +158,7 @@ class ClassifierProcess:
 
     Args:
         model: a model file (``None``: the shipped model).
-        threads: torch threads in the process (``None``: torch's default).
+        threads: torch threads in the process (``None``: 1, as :func:`~.classifier.load_classifier` takes it).
         int8: use the model's int8 trunk where this CPU runs it.
         warm_up: :meth:`predict`'s options for the first inference, made on 10 s of noise at 48 kHz (the kind of
             take a show brings) before the process says it is ready; ``None``: none.
