@@ -26,7 +26,7 @@ def id_problems(node_id: str) -> list[str]:
     refuses to add or rename a node so). Spaces inside an id are allowed: a link's ends are split at the arrow
     and stripped, and the port is what follows the last dot, so 'room mic.out -> b.in' reads back as written.
     """
-    if not node_id.strip():
+    if not _trimmed(node_id):
         return ["a node needs an id"]
     reasons = []
     if LINK_ARROW.strip() in node_id:
@@ -37,13 +37,41 @@ def id_problems(node_id: str) -> list[str]:
     if node_id.strip() != node_id:
         # A link's ends are read without their spaces, so links to it would name another node.
         reasons.append("an id may not begin or end with spaces" + _unseen_space(node_id))
+    elif _trimmed(node_id) != node_id:
+        # A zero-width space passes strip(): the id looked like 'writer', and a link to 'writer' named no node.
+        reasons.append("an id may not begin or end with an invisible character" + _unseen_space(node_id))
     return reasons
+
+
+def _invisible(char: str) -> bool:
+    """Whitespace, or a format character that shows as nothing (a zero-width space, a word joiner, a byte-order
+    mark): at an end of an id, where ``strip()`` keeps the second kind."""
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def _seen_span(node_id: str) -> tuple[int, int]:
+    """Where ``node_id`` begins and ends without the characters that cannot be seen (:func:`_invisible`) at its
+    ends."""
+    start, end = 0, len(node_id)
+    while start < end and _invisible(node_id[start]):
+        start += 1
+    while end > start and _invisible(node_id[end - 1]):
+        end -= 1
+    return start, end
+
+
+def _trimmed(node_id: str) -> str:
+    """``node_id`` without the characters that cannot be seen at its ends."""
+    start, end = _seen_span(node_id)
+    return node_id[start:end]
 
 
 def _unseen_space(node_id: str) -> str:
     """': it ends with a no-break space (U+00A0), which cannot be seen' for an id that begins or ends with a space
-    other than the plain one (copied from a web page), else '': "may not end with spaces" of 'log' said no more."""
-    head, tail = node_id[:len(node_id) - len(node_id.lstrip())], node_id[len(node_id.rstrip()):]
+    other than the plain one (copied from a web page) or a zero-width character, else '': "may not end with
+    spaces" of 'log' said no more."""
+    start, end = _seen_span(node_id)
+    head, tail = node_id[:start], node_id[end:]
     for where, edge in (("begins", head), ("ends", tail)):
         char = next((c for c in edge if c != " "), "")
         if char:
@@ -55,7 +83,7 @@ def _unseen_space(node_id: str) -> str:
 
 def fixed_id(node_id: str) -> str:
     """``node_id`` made one that :func:`id_problems` accepts (not yet made unique in a patch)."""
-    return node_id.strip().replace(LINK_ARROW.strip(), "-").replace(".", "_") or "node"
+    return _trimmed(node_id).replace(LINK_ARROW.strip(), "-").replace(".", "_") or "node"
 
 
 @dataclass(frozen=True, order=True)
