@@ -18,6 +18,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from exsampling_patch.nodes.web_recorder.rows import saved_row
 from exsampling_patch.takes import write_atomic
 
 ENDS_FILE = "phone-takes.jsonl"
@@ -38,7 +39,7 @@ class TakeEnds:
                     lines += 1
                     try:
                         entry = json.loads(line)
-                        phone, row = str(entry["p"]), dict(entry["r"])
+                        phone, row = str(entry["p"]), saved_row(dict(entry["r"]))
                         take_id = str(row["take_id"])
                     except (ValueError, KeyError, TypeError):
                         continue  # a line cut short by a crash

@@ -1,5 +1,6 @@
 """A web recorder's take as a row of its phone's take list: from the take as stored, or from its sidecar when
-it is made known again at a start (a stored take not done before the last run ended)."""
+it is made known again at a start (a stored take not done before the last run ended), or as an ended take's row was
+written down by an earlier run (:func:`saved_row`)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,26 @@ def take_row(take: Take) -> dict[str, Any]:
             "recorded_at": take.recorded_at, "duration": round(take.duration, 3), "sample_rate": take.sample_rate,
             "location": None if loc is None else {"latitude": loc.latitude, "longitude": loc.longitude,
                                                   "accuracy_m": loc.accuracy_m}}
+
+
+def saved_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An ended take's row as an earlier run wrote it down (``phone-takes.jsonl``), with the fields a row has now.
+
+    A row written before rows said apart what an output did not load (``not_loaded``, a54a765) has it from its end,
+    as the take's end is told now: its page showed the take "-> HH", loaded, where the end said "slot HH, not loaded
+    into Live: ..."."""
+    if "not_loaded" not in row:
+        row["not_loaded"] = _not_loaded_in(row) if row.get("fate") == "slot" else ""
+    return row
+
+
+def _not_loaded_in(row: dict[str, Any]) -> str:
+    """What a 'slot' end says after its slots ("slot HH, not loaded into Live: ..."; "" where it says nothing more).
+    The row keeps its first slot only: after "slots A, B" what an output said is found by how it begins."""
+    end, first = str(row.get("end") or ""), f"slot {row.get('slot')}"
+    if end.startswith(first):
+        return end[len(first):].removeprefix(", ")
+    if end.startswith("slots "):
+        found = [at for at in (end.find(", not loaded "), end.find(", error in ")) if at >= 0]
+        return end[min(found) + 2:] if found else ""
+    return ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
@@ -55,3 +57,35 @@ def test_the_written_down_ends_are_the_newest_few_and_the_file_is_compacted(tmp_
         assert len((tmp_path / ENDS_FILE).read_text().splitlines()) == 3  # 8 lines, more than twice 3: rewritten
     finally:
         again.close()
+
+
+def test_rows_written_before_not_loaded_was_kept_are_listed_with_it(tmp_path: Path) -> None:
+    """Rows written down before a row said apart what an output did not load (a54a765) have no ``not_loaded``: the
+    phone's page, reading none, showed a take Live did not load as "hihat closed 52% -> HH", loaded, though its end
+    said "slot HH, not loaded into Live: ...". Read back, such a row has it from its end, as a take ending now."""
+    phone_key = "0123456789abcdef0123456789abcdef"
+    digest = hashlib.sha256(phone_key.encode()).hexdigest()[:32]
+    common = {"recorded_at": 1796500000.0, "duration": 1.0, "sample_rate": 48000, "location": None,
+              "recorder": "Mika", "label": "hihat_closed", "confidence": 0.52}
+    told = "not loaded into Live: Live did not answer within 2 s"
+    old = [{"take_id": "old-1", "client_take_id": "c1", "status": "assigned", "fate": "slot", "slot": "HH",
+            "end": f"slot HH, {told}"},
+           {"take_id": "old-2", "client_take_id": "c2", "status": "assigned", "fate": "slot", "slot": "HH",
+            "end": "slot HH"},
+           {"take_id": "old-3", "client_take_id": "c3", "status": "assigned", "fate": "slot", "slot": "HH",
+            "end": f"slots HH, Snare, {told}"},
+           {"take_id": "old-4", "client_take_id": "c4", "status": "rejected", "fate": "rejected",
+            "end": "rejected: not sure (hihat_closed 31%)"}]
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / ENDS_FILE).write_text("".join(json.dumps({"p": digest, "r": {**common, **row}}) + "\n" for row in old))
+    engine = recorder_engine(tmp_path, state, https=False)
+    try:
+        phone = Client(engine, None)
+        phone.phone_key = phone_key
+        status, listed = phone.request("GET", "/api/takes")
+    finally:
+        engine.stop()
+    assert status == 200
+    assert {t["take_id"]: t["not_loaded"] for t in listed["takes"]} == {
+        "old-1": told, "old-2": "", "old-3": told, "old-4": ""}, listed
