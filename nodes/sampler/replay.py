@@ -90,8 +90,10 @@ def read_show(path: Path) -> list[dict[str, Any]]:
         try:
             event = json.loads(line)
         except ValueError as error:
+            # json's own words end "line 1 column 5 (char 4)": its line is the string's, not the file's.
+            at = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
             raise ValueError(f"line {number}: not a show log (a JSON object a line, as 'exsampling run' writes): "
-                             f"{getattr(error, 'msg', error)}") from None
+                             f"{getattr(error, 'msg', error)}{at}") from None
         if not isinstance(event, dict) or "event" not in event:
             raise ValueError(f"line {number}: not a show log (each line is a JSON object with an 'event')")
         if not lines and event["event"] != "show":

@@ -442,6 +442,18 @@ def test_replay_of_a_file_that_is_no_show_log_says_so(
     assert not (tmp_path / "out.wav").exists()
 
 
+def test_replay_of_a_line_that_is_not_json_says_where_in_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, json's message without its place ("Expecting value"): which character of the line went unsaid.
+    path = tmp_path / "cut.jsonl"
+    path.write_text('{"event": "show", "t": 0.0, "nodes": {}}\n{"event": "note", "t": 1.0,, "slot": 3}\n'
+                    '{"event": "note", "t": 2.0}\n', encoding="utf-8")
+    assert main(["replay", str(path), "--out", str(tmp_path / "out.wav")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}: line 2: not a show log (a JSON object a line, as 'exsampling run' writes): Expecting property "
+        "name enclosed in double quotes at column 28"]
+    assert not (tmp_path / "out.wav").exists()
+
+
 def test_replay_of_a_log_of_two_shows_refuses_and_says_how_to_split_it(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Before, a log a run before 6bb48c8 appended a second show to was replayed as one: both shows from 0 s, at once.
