@@ -16,8 +16,6 @@ import json
 import logging
 import os
 import re
-import struct
-import sys
 import tempfile
 import threading
 import time
@@ -25,9 +23,12 @@ import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import numpy as np
 import soundfile as sf
 
+from exsampling_patch.audio_files import NO_AUDIO as NO_AUDIO
+from exsampling_patch.audio_files import UnusableAudio as UnusableAudio
+from exsampling_patch.audio_files import check_audio, read_audio, write_audio
+from exsampling_patch.audio_files import write_float_wav as write_float_wav
 from exsampling_patch.messages import Location, Take
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
@@ -242,58 +243,6 @@ def write_take(take: Take, path: Path, subtype: str | None = None, durable: bool
     return stored
 
 
-def write_audio(path: Path, samples: np.ndarray, sample_rate: int, subtype: str = "FLOAT",
-                file_format: str = "WAV") -> None:
-    """Write ``samples`` to ``path``: a 32-bit float WAV by :func:`write_float_wav` where this machine's byte order
-    is the file's, anything else by libsndfile."""
-    if file_format == "WAV" and subtype == "FLOAT" and sys.byteorder == "little":
-        write_float_wav(path, samples, sample_rate)
-    else:
-        sf.write(os.fsencode(path), samples, sample_rate, subtype=subtype, format=file_format)  # see read_take
-
-
-def write_float_wav(path: Path, samples: np.ndarray, sample_rate: int) -> None:
-    """Write ``(frames, channels)`` float32 samples as a 32-bit float WAV (WAVE_FORMAT_IEEE_FLOAT) in one go:
-    a header and the sample buffer as it is in memory (quicker than libsndfile: docs/performance.md).
-
-    Little-endian machines only (WAV is little-endian); :func:`write_take` uses it there for FLOAT WAVs.
-    """
-    data = np.ascontiguousarray(samples, dtype=np.float32)
-    frames, channels = data.shape
-    size = data.nbytes
-    header = b"".join([
-        b"RIFF", struct.pack("<I", 4 + 26 + 12 + 8 + size), b"WAVE",
-        b"fmt ", struct.pack("<IHHIIHHH", 18, 3, channels, sample_rate, sample_rate * channels * 4, channels * 4, 32,
-                             0),
-        b"fact", struct.pack("<II", 4, frames),
-        b"data", struct.pack("<I", size),
-    ])
-    with open(path, "wb") as handle:
-        handle.write(header)
-        handle.write(data.data.cast("B"))
-
-
-class UnusableAudio(ValueError):
-    """An audio file that reads, but holds no take: no frames, or samples that are not numbers."""
-
-
-NO_AUDIO = "the file holds no audio"
-""":class:`UnusableAudio`'s text for a file of no frames (the classifier's predict_file says it too)."""
-
-
-def check_audio(samples: np.ndarray) -> None:
-    """Refuse samples read from a file that hold no take (read_take and the classifier's predict_file share it).
-
-    Raises:
-        UnusableAudio: no frames, or NaN or infinite samples (a damaged float file).
-    """
-    if samples.shape[0] == 0:
-        raise UnusableAudio(NO_AUDIO)
-    broken = int(samples.size - np.count_nonzero(np.isfinite(samples)))
-    if broken:  # as the recorder refuses such an upload: the file is damaged, not silent
-        raise UnusableAudio(f"damaged: {broken} of its samples are NaN or infinite")
-
-
 def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
     """Read an audio file (and its sidecar if there is one) as a take.
 
@@ -301,11 +250,7 @@ def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
         UnusableAudio: the file holds no frames, or NaN or infinite samples (a damaged float file).
     """
     path = Path(path)
-    # As bytes: soundfile encodes a str path as strict UTF-8, which a name that is not (a Latin-1 card's café.wav,
-    # its byte 0xE9 a lone surrogate in the str) cannot be.
-    with sf.SoundFile(os.fsencode(path)) as handle:
-        samples = handle.read(dtype="float32", always_2d=True)
-        sample_rate, subtype = handle.samplerate, handle.subtype
+    samples, sample_rate, subtype = read_audio(path)
     check_audio(samples)
     fields: dict[str, Any] = {"meta": {"subtype": subtype, "file_name": path.name}}
     sidecar = sidecar_path(path)
