@@ -4,7 +4,8 @@ OSC in (UDP, port 10600 unless ``EXSAMPLING_LIVE_PORT`` says otherwise), answere
 
 - ``/exsampling/load <slot> <path> [<label> <pitch_hz> <fire> <once>]`` -> ``/exsampling/loaded <slot> <path> <how>``
   or ``/exsampling/error <slot> <reason>``; with ``once`` (a take sent again: redone after a crash, or missed while
-  Live was silent), a track that holds ``path`` already is left as it is, answered ``already``
+  Live was silent), a track that holds ``path`` already, or that this script loaded it into before, is left as it
+  is, answered ``already``
 - ``/exsampling/ping [<id>]`` -> ``/exsampling/pong <version> [<id>]``
 
 Loading uses what the running Live offers: a Simpler on the track (``SimplerDevice.replace_sample``),
@@ -16,12 +17,14 @@ its socket there (never blocking), so every Live API call happens on Live's main
 import contextlib
 import os
 import socket
+from collections import OrderedDict
 
 from . import osc
 
 VERSION = "1"
 DEFAULT_PORT = 10600
 CLIP_SLOT = 0  # the scene a take goes into on an audio track
+LOADS_KEPT = 4096  # (track, file) loads remembered for ``once``: hours of a show's takes
 
 
 class LoadError(Exception):
@@ -57,16 +60,31 @@ def holds(track, simpler, path):
     return getattr(clip, "file_path", None) == path
 
 
-def load_take(song, slot, path, label="", fire=False, once=False):
+def load_take(song, slot, path, label="", fire=False, once=False, loads=None):
     """Load the audio file ``path`` into the track named ``slot``; returns how ("simpler" or "clip_slot"), or
     "already" where ``once`` and the track holds that file: a take sent again after Live loaded it (a crash between
-    Live's answer and the sender's log of it) is not loaded, nor its clip fired, a second time."""
+    Live's answer and the sender's log of it) is not loaded, nor its clip fired, a second time.
+
+    ``loads``: the (track name, file) of the loads done before, which this one is added to. A track no longer holds
+    a take once a later take of its slot was loaded: a patch killed with both sent and unanswered redoes both, and
+    without them each was loaded again (the older over the newer, then the newer)."""
     if not os.path.isfile(path):
         raise LoadError(f"file not found: {path}")
     track = find_track(song, slot)
     simpler = find_simpler(track)
-    if once and holds(track, simpler, path):
+    key = (track.name.strip().lower(), path)
+    if once and (holds(track, simpler, path) or (loads is not None and key in loads)):
         return "already"
+    how = _load(track, simpler, path, label, fire)
+    if loads is not None:
+        loads[key] = None
+        loads.move_to_end(key)
+        while len(loads) > LOADS_KEPT:
+            loads.popitem(last=False)
+    return how
+
+
+def _load(track, simpler, path, label, fire):
     if simpler is not None:
         if not hasattr(simpler, "replace_sample"):
             raise LoadError("this Live cannot replace a Simpler's sample from a script (needs Live 12); "
@@ -98,6 +116,7 @@ class ExSamplingSurface:
     def __init__(self, c_instance, port=None, host="127.0.0.1"):
         self._c = c_instance
         self.loaded = 0
+        self._loads = OrderedDict()  # what load_take loaded, for a take sent again ("once")
         if port is None:
             port = int(os.environ.get("EXSAMPLING_LIVE_PORT", DEFAULT_PORT))
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -171,7 +190,7 @@ class ExSamplingSurface:
         fire = bool(args[4]) if len(args) > 4 else False
         once = bool(args[5]) if len(args) > 5 else False
         try:
-            how = load_take(self._c.song(), slot, path, label, fire, once)
+            how = load_take(self._c.song(), slot, path, label, fire, once, self._loads)
         except LoadError as error:
             self._reply(sender, "/exsampling/error", [slot, str(error)])
             return
