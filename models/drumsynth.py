@@ -26,7 +26,7 @@ import numpy as np
 
 from .one_shot_cut import cut_one_shot
 
-__all__ = ["DRUMSYNTH_RECIPE", "label_of", "labelled_presets", "presets_digest", "render_presets"]
+__all__ = ["DRUMSYNTH_RECIPE", "LmmsMissing", "label_of", "labelled_presets", "presets_digest", "render_presets"]
 
 IGNORED_KITS = frozenset({"effects", "magnetboy", "misc_fx", "misc_synth"})
 """Folders of sound effects and synth sounds: nothing in them is a drum of a label."""
@@ -147,6 +147,11 @@ def _cut(audio: np.ndarray, index: int, silent_dbfs: float) -> np.ndarray | None
     return cut_one_shot(audio[a : a + int(_SECONDS_PER_PRESET * _RENDER_RATE)], _RENDER_RATE, silent_dbfs, 0.01)
 
 
+class LmmsMissing(RuntimeError):
+    """LMMS, which renders the presets, is not installed: the message says how to install it (told without the
+    class's name, as the product's own errors are)."""
+
+
 def render_presets(folder: Path, out: Path, silent_dbfs: float = -50.0) -> dict[str, int]:
     """Render every labelled preset under ``folder`` into ``out/<label>/*.flac``; returns counts per label.
 
@@ -157,7 +162,7 @@ def render_presets(folder: Path, out: Path, silent_dbfs: float = -50.0) -> dict[
     if stamp.is_file() and stamp.read_text().split()[:1] == [digest]:
         return {p.name: len(list(p.glob("*.flac"))) for p in sorted(out.iterdir()) if p.is_dir()}
     if shutil.which("lmms") is None:
-        raise RuntimeError("lmms is not installed (apt-get install lmms): it renders the DrumSynth presets")
+        raise LmmsMissing("lmms is not installed (apt-get install lmms): it renders the DrumSynth presets")
     labelled = labelled_presets(folder)
     shutil.rmtree(out, ignore_errors=True)
     counts: dict[str, int] = {}

@@ -66,6 +66,12 @@ torch calls). At 5 ms, a waiting node could wait a whole 5 ms each time (figures
 engine sets it while it runs (never raising a lower value) and puts it back at stop."""
 
 
+class EngineNotReady(RuntimeError):
+    """start() or update() called when the engine cannot take it (running already, still stopping, not running):
+    the message says which, told without the class's name as the product's own errors are (a RuntimeError, so
+    callers catching that still do)."""
+
+
 class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliver, _count_off are PlanSwap's stubs
     """Runs a patch. ``start(patch)``, then ``update(patch)`` as it is edited, then ``stop()``.
 
@@ -183,9 +189,9 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         ``checked=True``: the patch comes straight from :func:`~exsampling_patch.validate.load_patch`.
         """
         if self._running:
-            raise RuntimeError("the engine is already running; use update() to change the patch")
+            raise EngineNotReady("the engine is already running; use update() to change the patch")
         if self._swap_lock.locked():  # one that stop() came during: it ends at its node's call in hand
-            raise RuntimeError("the engine is still stopping the last run's nodes")
+            raise EngineNotReady("the engine is still stopping the last run's nodes")
         self._abort.clear()  # an earlier start's abort_start(): before compiling, so that one meanwhile counts
         with collector_paused():  # many objects and no garbage: see collector_paused
             plan = compile_plan(patch, self.registry, version=1, checked=checked)
@@ -217,11 +223,11 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         finished when update() was called, or began during the call. The edit never ran then and what it built is
         stopped, so no plan is returned: a caller would take it for swapped in.
 
-        Raises ``RuntimeError("the engine is not running")`` before :meth:`start`, and once :meth:`stop` has
+        Raises :class:`EngineNotReady` ("the engine is not running") before :meth:`start`, and once :meth:`stop` has
         finished (from when it marks the engine not running, as it stops the workers).
         """
         if not self._running or self._plan is None:
-            raise RuntimeError("the engine is not running")
+            raise EngineNotReady("the engine is not running")
         plan = compile_plan(patch, self.registry, version=self._plan.version + 1)
         return plan if self._install(plan) else None
 

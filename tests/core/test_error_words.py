@@ -9,6 +9,10 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
+
+from exsampling_patch.editor.live import failure_text
+from exsampling_patch.models.drumsynth import render_presets
 from exsampling_patch.models.process import ClassifierProcessError
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
@@ -51,3 +55,28 @@ class PluginError(RuntimeError):
 
 def test_a_plugins_own_error_keeps_its_class() -> None:
     assert error_text(PluginError("no grains")) == "PluginError: no grains"
+
+
+def test_the_engines_refusals_read_in_plain_words() -> None:
+    # Before, "RuntimeError: the engine is not running" where the editor tells what escaped start() or update().
+    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+    patch = Patch()
+    with pytest.raises(RuntimeError) as caught:
+        engine.update(patch)
+    assert failure_text(engine, caught.value) == "the engine is not running"
+    engine.start(patch)
+    try:
+        with pytest.raises(RuntimeError) as caught:
+            engine.start(patch)
+    finally:
+        engine.stop()
+    assert failure_text(engine, caught.value) == "the engine is already running; use update() to change the patch"
+
+
+def test_lmms_missing_reads_in_plain_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, "RuntimeError: lmms is not installed ...": a PATH without it (a machine with no LMMS).
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(RuntimeError) as caught:
+        render_presets(tmp_path / "presets", tmp_path / "out")
+    assert error_text(caught.value) == "lmms is not installed (apt-get install lmms): it renders the DrumSynth presets"
