@@ -1,21 +1,146 @@
-"""Audio files as takes are read from and written to: their samples as float32, and the checks they pass."""
+"""Audio files as takes are read from and written to: their samples, what a WAV's header says of its length.
+
+A WAV's header gives its audio's length (RIFF's ``data`` chunk; RF64's and BW64's ``ds64`` chunk, 64-bit), set by
+many recorders only when they stop. One whose recorder stopped before that (its battery died, the card pulled out)
+says 0, or the length it last set, though its audio is all there: libsndfile reads it as no audio, or as that part.
+:func:`read_audio` reads such a file with the length it holds, in whole frames, through a copy of its header
+with that length (the file itself is left as it is: a card may be read-only, and it is the recording).
+"""
 
 from __future__ import annotations
 
 import os
 import struct
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
 
+HEAD = 1 << 16
+"""How much of a WAV :func:`wav_header` is given: the chunks before the audio (fmt, bext, iXML, a JUNK pad) are far
+shorter."""
+STREAM = 0xFFFFFFFF  # a RIFF length of a stream written without knowing its end (and RF64's "see ds64")
+_ID3V1 = 128  # an ID3v1 tag ("TAG" and 125 bytes) that some taggers append to a WAV, after its chunks
+
+
+@dataclass(frozen=True)
+class WavHeader:
+    """What a WAV's first bytes say of its audio."""
+
+    wide: bool  # RF64 or BW64: the lengths are in the ds64 chunk
+    riff_length: int  # of all that follows the first 8 bytes, by the header (ds64's where there is one)
+    data_at: int | None  # where the audio begins; None where no data chunk is in the bytes read
+    data_length: int | None  # the audio's length by the header; None where it says none (a stream's)
+    block_align: int  # bytes a frame takes (fmt's); 0 where no fmt chunk came before the audio
+    ds64_at: int | None  # where the ds64 chunk's lengths begin
+    walked: int  # where the walk through the chunks stopped (the data chunk's start where it was found)
+
+
+def wav_header(head: bytes) -> WavHeader | None:
+    """What the first bytes of a file (:data:`HEAD` of them) say of a WAV's audio; None where it is no WAV."""
+    if len(head) < 12 or head[8:12] != b"WAVE" or head[:4] not in (b"RIFF", b"RF64", b"BW64"):
+        return None
+    wide = head[:4] != b"RIFF"
+    riff_length: int = struct.unpack_from("<I", head, 4)[0]
+    data_length: int | None = None
+    ds64_at = None
+    block_align = 0
+    at = 12
+    while at + 8 <= len(head):
+        chunk, length = head[at:at + 4], struct.unpack_from("<I", head, at + 4)[0]
+        if chunk == b"ds64" and at + 8 + 24 <= len(head):
+            riff_length, data_length = struct.unpack_from("<QQ", head, at + 8)
+            ds64_at = at + 8
+        elif chunk == b"fmt " and at + 8 + 14 <= len(head):
+            block_align = struct.unpack_from("<H", head, at + 8 + 12)[0]
+        elif chunk == b"data":
+            if not wide or length != STREAM:
+                data_length = length
+            return WavHeader(wide, riff_length, at + 8, None if data_length == STREAM else data_length, block_align,
+                             ds64_at, at)
+        at += 8 + length + (length & 1)
+    return WavHeader(wide, riff_length, None, data_length, block_align, ds64_at, at)
+
+
+def held_length(file: BinaryIO, header: WavHeader, size: int) -> int | None:
+    """The length of the audio that a WAV of ``size`` bytes holds, in whole frames, where its header's was never
+    written: 0, or less than it holds with no chunk after it (a length set as it recorded, its last never set).
+    None where the header's stands: it says as much as there is, or more (a copy still arriving), or none."""
+    if header.data_at is None or header.data_length is None:
+        return None
+    held = size - header.data_at
+    held -= held % (header.block_align or 1)
+    if header.data_length >= held:
+        return None
+    if header.data_length:  # what follows the audio may be chunks of its own (a LIST, an id3): not audio
+        end = header.data_at + header.data_length + (header.data_length & 1)
+        file.seek(end)
+        after = file.read(8)
+        if len(after) == 8 and all(0x20 <= b <= 0x7E for b in after[:4]) and (
+                end + 8 + struct.unpack_from("<I", after, 4)[0] <= size):
+            return None
+        if size - end == _ID3V1 and after.startswith(b"TAG"):
+            return None
+    return held
+
+
+def _with_length(head: bytes, header: WavHeader, held: int) -> bytes:
+    """The WAV header ``head`` (up to its audio) saying the audio is ``held`` bytes long."""
+    assert header.data_at is not None
+    fixed = bytearray(head[:header.data_at])
+    if header.ds64_at is not None:
+        struct.pack_into("<QQ", fixed, header.ds64_at, header.data_at - 8 + held, held)
+        struct.pack_into("<I", fixed, header.data_at - 4, STREAM)  # the length is ds64's
+    else:  # past 4 GiB a RIFF cannot say it: a stream's length, which libsndfile reads to the file's end
+        struct.pack_into("<I", fixed, 4, min(header.data_at - 8 + held, STREAM))
+        struct.pack_into("<I", fixed, header.data_at - 4, min(held, STREAM))
+    return bytes(fixed)
+
+
+class _HeadReplaced:
+    """A file read with its first bytes replaced (soundfile reads a file-like object through libsndfile)."""
+
+    def __init__(self, file: BinaryIO, head: bytes, size: int) -> None:
+        self._file, self._head, self._size, self._at = file, head, size, 0
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._at, os.SEEK_END: self._size}[whence]
+        self._at = max(0, base + offset)
+        return self._at
+
+    def tell(self) -> int:
+        return self._at
+
+    def read(self, count: int = -1) -> bytes:
+        count = max(0, self._size - self._at) if count < 0 else count
+        out = self._head[self._at:self._at + count]
+        if len(out) < count:
+            self._file.seek(self._at + len(out))
+            out += self._file.read(count - len(out))
+        self._at += len(out)
+        return out
+
 
 def read_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, int, str]:
-    """Read all of an audio file's frames as float32, ``(frames, channels)``; with its sample rate and subtype."""
+    """Read all of an audio file's frames as float32, ``(frames, channels)``; with its sample rate and subtype.
+
+    A WAV whose length was never written (:func:`held_length`) is read with the length it holds.
+    """
     # As bytes: soundfile encodes a str path as strict UTF-8, which a name that is not (a Latin-1 card's café.wav,
     # its byte 0xE9 a lone surrogate in the str) cannot be.
-    with sf.SoundFile(os.fsencode(Path(path))) as handle:
+    name = os.fsencode(Path(path))
+    with open(name, "rb") as file:
+        head = file.read(HEAD)
+        header = wav_header(head)
+        size = os.fstat(file.fileno()).st_size
+        held = None if header is None else held_length(file, header, size)
+        if header is not None and held is not None:
+            with sf.SoundFile(_HeadReplaced(file, _with_length(head, header, held), size)) as handle:
+                return handle.read(dtype="float32", always_2d=True), handle.samplerate, handle.subtype
+    with sf.SoundFile(name) as handle:
         return handle.read(dtype="float32", always_2d=True), handle.samplerate, handle.subtype
 
 

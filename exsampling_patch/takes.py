@@ -244,7 +244,8 @@ def write_take(take: Take, path: Path, subtype: str | None = None, durable: bool
 
 
 def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
-    """Read an audio file (and its sidecar if there is one) as a take.
+    """Read an audio file (and its sidecar if there is one) as a take; a WAV whose length was never written, with the
+    length it holds (:func:`~exsampling_patch.audio_files.read_audio`).
 
     Raises:
         UnusableAudio: the file holds no frames, or NaN or infinite samples (a damaged float file).

@@ -17,9 +17,10 @@ and an IN_ATTRIB says its times were set.
 
 A WAV or an MP3 that holds less than its header says (:mod:`.wav_length`, :mod:`.mp3_length`) is not whole,
 quiet or closed (a copy stalled longer than ``settle_time``, a file appended in pieces): it is read once whole, or
-as it is, with a warning, once unchanged for :data:`UNFINISHED_WAIT`. One of any kind that cannot be read, not
-closed as it is and arriving (not there so at start), is told unreadable only once unchanged for as long (half a
-FLAC or an OGG).
+as it is, with a warning, once unchanged for :data:`UNFINISHED_WAIT`. So is a WAV whose recorder had not set its
+length yet (0, or less than it holds): once unchanged as long (its battery died), it is read with the length it
+holds. One of any kind that cannot be read, not closed as it is and arriving (not there so at start), is told
+unreadable only once unchanged for as long (half a FLAC or an OGG).
 
 When the system's event queue overflows (IN_Q_OVERFLOW: a burst of thousands of files), it drops events without
 saying which: a file changed before that (not read as it is) is read once quiet for ``settle_time``, as without

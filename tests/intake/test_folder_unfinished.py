@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import subprocess
 import threading
 import time
@@ -175,3 +176,64 @@ def test_an_mp3_whose_copy_stalls_is_read_once_whole(tmp_path: Path, monkeypatch
 
     told = show(inbox, copy, 1)
     assert len(told) == 1 and re.fullmatch(r"walk\.mp3 from inbox, 1\.\d+ s: done \(writer\)", told[0]), told
+
+
+def recorder_left(kind: str) -> tuple[bytes, int]:
+    """A recording as its recorder left it when its battery died, and the frames it holds: 24-bit stereo (a field
+    recorder's), its header's lengths as they were before it stopped, its last frame half written."""
+    stereo = np.stack([SOUND, -SOUND], axis=1)
+    out = io.BytesIO()
+    sf.write(out, stereo, RATE, format="WAV", subtype="PCM_24")
+    data = out.getvalue()
+    at = data.index(b"data") + 8
+    audio = data[at:] + bytes(4)  # 4 of a frame's 6 bytes
+    riff, length = {"zero": (0, 0), "riff set": (at - 8, 0), "set as it records": (at - 8 + 6000, 6000)}[kind]
+    return data[:4] + struct.pack("<I", riff) + data[8:at - 4] + struct.pack("<I", length) + audio, RATE
+
+
+@pytest.mark.parametrize("kind", ["zero", "riff set", "set as it records"])
+def test_a_recording_whose_length_was_never_written_is_read_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """A recorder that sets its WAV's length when it stops (at 0 until then, or as it records), whose battery died
+    before it could: all its audio is there. Before, once unchanged for UNFINISHED_WAIT, the file was told
+    'unreadable: the file holds no audio', or read as the part its header last gave: the recording lost."""
+    monkeypatch.setattr(folder_module, "UNFINISHED_WAIT", 1.0)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    data, frames = recorder_left(kind)
+
+    def record() -> None:
+        with (inbox / "field.wav").open("wb") as out:
+            for start in range(0, len(data), 8000):
+                out.write(data[start:start + 8000])
+                out.flush()
+                time.sleep(0.05)
+
+    told = show(inbox, record, 1, settle=0.5)
+    why = ("its header gives no length yet (set when its recorder stops)" if kind != "set as it records" else
+           f"it holds {6 * frames - 6000} bytes more than its header says (set as it "
+           "records)")
+    assert told == [f"warning from node 'inbox': field.wav: read as it is, unchanged for 1 s though {why}: a copy "
+                    "cut off, or a recorder that stopped?",
+                    "field.wav from inbox, 1.0 s: done (writer)"], told
+    stored, _ = sf.read(tmp_path / "library" / "field.wav", dtype="float32")
+    assert stored.shape == (frames, 2)
+    np.testing.assert_allclose(stored, np.stack([SOUND, -SOUND], axis=1), atol=1 / 32768)
+
+
+def test_a_recording_with_chunks_after_its_audio_is_read_at_once(tmp_path: Path) -> None:
+    """A WAV whose data chunk is followed by a LIST chunk (a recorder's notes): its length stands, nothing waits,
+    and the LIST is not read as audio."""
+    data = recording()
+    notes = b"LIST" + struct.pack("<I", 12) + b"INFOICMT" + struct.pack("<I", 0)
+    data = data[:4] + struct.pack("<I", len(data) - 8 + len(notes)) + data[8:] + notes
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def copy() -> None:
+        (inbox / "noted.wav").write_bytes(data)
+
+    told = show(inbox, copy, 1)
+    assert told == ["noted.wav from inbox, 1.0 s: done (writer)"], told
+    stored, _ = sf.read(tmp_path / "library" / "noted.wav", dtype="float32")
+    np.testing.assert_allclose(stored, SOUND, atol=1 / 32768)
