@@ -15,18 +15,31 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, TakeEnded
 
 
-def test_the_map_forgets_what_it_held_for_takes_that_ended() -> None:
+def map_patch(threshold: float, map_params: dict[str, Any]) -> Patch:
+    """A relay (the recorder) whose takes go to a slot map, and a confidence gate beside them linked to nothing yet:
+    the gate's link to the map is each test's."""
     patch = Patch()
     patch.add_node(NodeSpec("recorder", "relay", {}))
-    patch.add_node(NodeSpec("gate", "confidence_gate", {"threshold": 0.0}))
-    patch.add_node(NodeSpec("map", "slot_map", {"table": {"dog": "Bass"}, "max_waiting": 4}))
-    # The takes reach the map with no classifier beside them, the predictions with no take branch: each half waits.
+    patch.add_node(NodeSpec("gate", "confidence_gate", {"threshold": threshold}))
+    patch.add_node(NodeSpec("map", "slot_map", map_params))
     patch.connect("recorder.outlet", "map.take")
-    patch.connect("gate.passed", "map.prediction")
+    return patch
+
+
+def started(patch: Patch) -> tuple[Engine, list[TakeEnded]]:
+    """An engine running ``patch``, and the list its takes' ends go to."""
     engine = Engine(Registry.default(entry_points=False))
     ended: list[TakeEnded] = []
     engine.events.subscribe(ended.append, TakeEnded)
     engine.start(patch)
+    return engine, ended
+
+
+def test_the_map_forgets_what_it_held_for_takes_that_ended() -> None:
+    patch = map_patch(0.0, {"table": {"dog": "Bass"}, "max_waiting": 4})
+    # The takes reach the map with no classifier beside them, the predictions with no take branch: each half waits.
+    patch.connect("gate.passed", "map.prediction")
+    engine, ended = started(patch)
     try:
         slot_map: Any = engine.node("map")
         for i in range(10):
@@ -47,18 +60,11 @@ def test_the_map_forgets_what_it_held_for_takes_that_ended() -> None:
 
 
 def test_the_map_forgets_rejections_whose_take_ended_before_reaching_it() -> None:
-    patch = Patch()
-    patch.add_node(NodeSpec("recorder", "relay", {}))
-    patch.add_node(NodeSpec("gate", "confidence_gate", {"threshold": 0.5}))
-    patch.add_node(NodeSpec("map", "slot_map", {"table": {"dog": "Bass"}}))
+    patch = map_patch(0.5, {"table": {"dog": "Bass"}})
     # The take input is linked, but these takes never reach it (as if dropped on their branch): the gate's word on
     # each comes first and waits for a take that cannot come once the take has ended.
-    patch.connect("recorder.outlet", "map.take")
     patch.connect("gate.rejected", "map.rejected")
-    engine = Engine(Registry.default(entry_points=False))
-    ended: list[TakeEnded] = []
-    engine.events.subscribe(ended.append, TakeEnded)
-    engine.start(patch)
+    engine, ended = started(patch)
     try:
         slot_map: Any = engine.node("map")
         for i in range(10):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import exsampling_ableton_remote as ableton_remote
-from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.takes import write_take
@@ -32,13 +32,21 @@ def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, 
     assert done()
 
 
-def test_a_take_live_never_answers_is_told_by_name(tmp_path: Path) -> None:
+def started(tmp_path: Path, port: int, answer_within: float) -> tuple[AbletonLive, NodeContext, Take]:
+    """An ``ableton_live`` node sending to ``port`` on this machine, started; its context (what it told); and a take
+    to send it."""
+    take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
     context = NodeContext()
-    port = free_port(socket.SOCK_DGRAM)  # nothing listens there: a Live that is not running
-    node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
+    node = AbletonLive("live", {"port": port, "answer_within": answer_within, "folder": str(tmp_path / "live")},
+                       context)
     node.start()
+    return node, context, take
+
+
+def test_a_take_live_never_answers_is_told_by_name(tmp_path: Path) -> None:
+    port = free_port(socket.SOCK_DGRAM)  # nothing listens there: a Live that is not running
+    node, context, take = started(tmp_path, port, 0.3)
     try:
-        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
         node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
         wait_for(lambda: bool(context.errors))
         assert str(context.errors[0]) == (
@@ -54,12 +62,8 @@ def test_a_take_live_never_answers_is_told_by_name(tmp_path: Path) -> None:
 def test_a_late_answer_is_told_as_loaded_after_all_and_ends_the_error(tmp_path: Path) -> None:
     tracks = [Track("HH"), Track("Snare")]
     surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
-    context = NodeContext()
-    node = AbletonLive("live", {"port": surface.port, "answer_within": 0.3, "folder": str(tmp_path / "live")},
-                       context)
-    node.start()
+    node, context, take = started(tmp_path, surface.port, 0.3)
     try:
-        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
         node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
         wait_for(lambda: bool(context.errors))  # Live busy: its display timer has not run yet
         assert "not loaded: Live did not answer within 0.3 s" in str(context.errors[0])
@@ -83,12 +87,8 @@ def test_a_late_answer_is_told_as_loaded_after_all_and_ends_the_error(tmp_path: 
 
 def test_an_error_answer_names_the_take(tmp_path: Path) -> None:
     surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=0)
-    context = NodeContext()
-    node = AbletonLive("live", {"port": surface.port, "answer_within": 5.0, "folder": str(tmp_path / "live")},
-                       context)
-    node.start()
+    node, context, take = started(tmp_path, surface.port, 5.0)
     try:
-        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
         node.on_assignment(SlotAssignment("Chorus", take, "knock", 0.9))
         wait_for(lambda: bool(context.errors), tick=surface.update_display)
         assert str(context.errors[0]) == (f"{take.name} not loaded into Live's track 'Chorus': no track named "

@@ -119,6 +119,19 @@ def test_notes_sent_ahead_for_after_a_stop_do_not_go_out_of_midi_out() -> None:
     assert heard[-1] == "note_off", heard  # the last note-on's: nothing begins after the stop
 
 
+def hits_played(pattern: Pattern, sampler: Any) -> tuple[int, list[int], int]:
+    """What ``sampler`` plays of the note-ons ``pattern`` sent it (:func:`render_hits`): the core's frame it began at,
+    each note-on's frame, and the sampler's rate; stops the sampler."""
+    try:
+        sent = [m for port, m in pattern.context.emitted if port == "midi"]
+        due = [float(m.time) for m in sent if m.type == "note_on"]
+        _, frame0, frames = render_hits(sampler, due)
+        rate = sampler.sample_rate_used
+    finally:
+        sampler.stop()
+    return frame0, frames, rate
+
+
 def test_a_master_started_again_does_not_double_the_new_step_0() -> None:
     """A start while playing is step 0 again, on its time: the step the old run had sent ahead for then (or just
     after) played too, two hits a few milliseconds apart."""
@@ -145,13 +158,7 @@ def test_a_master_started_again_does_not_double_the_new_step_0() -> None:
         time.sleep(0.05)
     finally:
         pattern.stop()
-    try:
-        sent = [m for port, m in pattern.context.emitted if port == "midi"]
-        due = [float(m.time) for m in sent if m.type == "note_on"]
-        _, frame0, frames = render_hits(sampler, due)
-        rate = sampler.sample_rate_used
-    finally:
-        sampler.stop()
+    frame0, frames, rate = hits_played(pattern, sampler)
     assert frame0 == 0 and len(frames) >= 8, frames
     gaps = np.diff(frames) / rate
     # one hit a step (within the tick clock's estimate), never two close together
@@ -179,13 +186,7 @@ def test_a_beat_jumping_back_does_not_double_the_steps_sent_ahead() -> None:
         time.sleep(0.6)
     finally:
         pattern.stop()
-    try:
-        sent = [m for port, m in pattern.context.emitted if port == "midi"]
-        due = [float(m.time) for m in sent if m.type == "note_on"]
-        _, frame0, frames = render_hits(sampler, due)
-        rate = sampler.sample_rate_used
-    finally:
-        sampler.stop()
+    frame0, frames, rate = hits_played(pattern, sampler)
     assert frame0 == 0 and len(frames) >= 12, frames
     gaps = np.diff(frames) / rate
     assert gaps.min() > 0.8 * 60 / 240 / 4, np.round(gaps * 1000, 1)  # one hit a step, never two together

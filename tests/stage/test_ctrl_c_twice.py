@@ -29,24 +29,34 @@ class StuckStop(Node):
         super().stop()
 '''
 
-
-def test_a_second_ctrl_c_ends_a_run_whose_stop_hangs(tmp_path: Path) -> None:
+def stuck_run(tmp_path: Path, *args: str) -> Run:
+    """``exsampling run`` of a patch of one node whose stop() hangs (its plugin in ``tmp_path/nodes``)."""
     nodes = tmp_path / "nodes"
     nodes.mkdir()
     (nodes / "stuck_stop.py").write_text(STUCK_NODE, encoding="utf-8")
     patch = tmp_path / "patch.yaml"
     patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- {{id: stuck, type: stuck_stop}}\n"
                      "links: []\n", encoding="utf-8")
-    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    return Run(str(patch), *args, "--show-log", "none", "--log", str(tmp_path / "run.log"))
+
+
+def ended_by(run: Run, sent: signal.Signals, what: str) -> int:
+    """Send ``sent`` to the run and return its exit status; ``what`` (the signal as the failure tells it) did not
+    end it within 10 s: fail."""
+    run.process.send_signal(sent)
+    try:
+        return run.wait(10.0)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"{what} did not end the run:\n{run.output()}") from None
+
+
+def test_a_second_ctrl_c_ends_a_run_whose_stop_hangs(tmp_path: Path) -> None:
+    run = stuck_run(tmp_path)
     try:
         run.wait_for("running")
         run.process.send_signal(signal.SIGINT)
         run.wait_for("Ctrl+C again to quit at once", timeout=20.0)  # the performer learns the run is stopping
-        run.process.send_signal(signal.SIGINT)
-        try:
-            code = run.wait(10.0)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"a second Ctrl+C did not end the run:\n{run.output()}") from None
+        code = ended_by(run, signal.SIGINT, "a second Ctrl+C")
     finally:
         if run.process.poll() is None:
             run.kill()
@@ -57,22 +67,11 @@ def test_a_second_ctrl_c_ends_a_run_whose_stop_hangs(tmp_path: Path) -> None:
 def test_a_stop_that_hangs_is_named_and_one_ctrl_c_then_ends_the_run(tmp_path: Path) -> None:
     # Before, `run --for` whose node's stop() hung printed nothing after "running" for as long as it hung, and a
     # Ctrl+C (the first: the stop was no Ctrl+C's) did nothing; `timeout 60 exsampling run` ran for minutes.
-    nodes = tmp_path / "nodes"
-    nodes.mkdir()
-    (nodes / "stuck_stop.py").write_text(STUCK_NODE, encoding="utf-8")
-    patch = tmp_path / "patch.yaml"
-    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- {{id: stuck, type: stuck_stop}}\n"
-                     "links: []\n", encoding="utf-8")
-    run = Run(str(patch), "--for", "0.2", "--start-notice", "1", "--show-log", "none", "--log",
-              str(tmp_path / "run.log"))
+    run = stuck_run(tmp_path, "--for", "0.2", "--start-notice", "1")
     try:
         run.wait_for(f"node 'stuck' (stuck_stop) is still stopping, 1 s in: its stop() has not returned, at "
-                     f"{nodes / 'stuck_stop.py'}:17 in stop (Ctrl+C quits at once)", timeout=20.0)
-        run.process.send_signal(signal.SIGINT)
-        try:
-            code = run.wait(10.0)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"Ctrl+C did not end the run:\n{run.output()}") from None
+                     f"{tmp_path / 'nodes' / 'stuck_stop.py'}:17 in stop (Ctrl+C quits at once)", timeout=20.0)
+        code = ended_by(run, signal.SIGINT, "Ctrl+C")
     finally:
         if run.process.poll() is None:
             run.kill()
@@ -83,23 +82,13 @@ def test_a_stop_that_hangs_is_named_and_one_ctrl_c_then_ends_the_run(tmp_path: P
 def test_a_sigterm_stop_says_a_second_sigterm_quits_not_ctrl_c_again(tmp_path: Path) -> None:
     """"Ctrl+C again to quit at once" came after a SIGTERM too (a service manager's stop, `kill`): told what came,
     and the second SIGTERM it names does quit."""
-    nodes = tmp_path / "nodes"
-    nodes.mkdir()
-    (nodes / "stuck_stop.py").write_text(STUCK_NODE, encoding="utf-8")
-    patch = tmp_path / "patch.yaml"
-    patch.write_text(f"exsampling_patch: 1\nnode_dirs: [{nodes}]\nnodes:\n- {{id: stuck, type: stuck_stop}}\n"
-                     "links: []\n", encoding="utf-8")
-    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    run = stuck_run(tmp_path)
     try:
         run.wait_for("running")
         run.process.send_signal(signal.SIGTERM)
         run.wait_for("stopping on SIGTERM (a second SIGTERM, or Ctrl+C, quits at once; the takes stored are passed "
                      "on at the next start)", timeout=20.0)
-        run.process.send_signal(signal.SIGTERM)
-        try:
-            code = run.wait(10.0)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"a second SIGTERM did not end the run:\n{run.output()}") from None
+        code = ended_by(run, signal.SIGTERM, "a second SIGTERM")
     finally:
         if run.process.poll() is None:
             run.kill()
