@@ -21,6 +21,7 @@ and their status.
 
 from __future__ import annotations
 
+import errno
 import logging
 import secrets
 import threading
@@ -204,7 +205,8 @@ class WebRecorder(Node):
         """Show the phone how the take ended (``not_loaded`` apart: never said loaded), and write it down as done.
 
         The phone is told first: a journal that cannot be written (a full disk) leaves the take to be passed on
-        again at the next start, which the console says, but the phone still sees this end now."""
+        again at the next start, which the console says, but the phone still sees this end now; a row that cannot be
+        saved for the phone's list after a restart is said with it (:meth:`_save_end`)."""
         row = self._board.get(ended.take_id) or {}
         fields: dict[str, Any] = {"fate": ended.fate, "end": ended.reason, "not_loaded": not_loaded_of(ended)}
         if ended.fate in ("rejected", "dropped", "error"):
@@ -213,6 +215,10 @@ class WebRecorder(Node):
             fields["status"] = "assigned" if ended.fate == "slot" else "done"
         if ended.slots and not row.get("slot"):
             fields["slot"] = ended.slots[0]
+        with self._lock:
+            phone = self._phone_of.get(ended.take_id)
+        if phone and row:  # the phone's list shows it after a restart too; one not saved says so with its end
+            fields.update(self._save_end(phone, {**row, **fields}))
         self._board.update(ended.take_id, **fields)
         try:
             self._store.mark_done(ended.take_id)
@@ -220,11 +226,21 @@ class WebRecorder(Node):
             self.report_error(f"take {ended.take_id} ended but could not be written down as done "
                               f"({error.strerror or error}: {self._store.folder / PROCESSED_JOURNAL}); "
                               "it is passed on again at the next start")
-        with self._lock:
-            phone = self._phone_of.get(ended.take_id)
-        ended_row = self._board.get(ended.take_id)
-        if phone and ended_row is not None:  # the phone's list shows it after a restart too
-            self._ends.write(phone, ended_row)
+
+    def _save_end(self, phone: str, row: dict[str, Any]) -> dict[str, Any]:
+        """Save a take's ended row for its phone's list after a restart. Not saved (a full disk), it is said naming the
+        take (it was an OSError naming none, once per take), and the fields returned say it on the phone's row."""
+        try:
+            self._ends.write(phone, row)
+        except OSError as error:
+            full = error.errno == errno.ENOSPC
+            why = "the disk is full" if full else error.strerror or str(error)
+            self.report_error(f"take {row['take_id']} ended, but its row in its phone's list could not be saved "
+                              f"({why}: {self._ends.path}); the phone's list may not show it after the next start "
+                              "(the take is kept)")
+            said = "the recorder's disk is full" if full else "not saved"
+            return {"unsaved": f"{said}: this list may lose it at a restart; the take is kept"}
+        return {}
 
     def _check_disk(self, incoming: int) -> None:
         """Report a filling disk (once each time it crosses ``warn_free_mb``); refuse under ``min_free_mb``."""

@@ -7,12 +7,15 @@ appended to ``phone-takes.jsonl`` in the recorder's state folder with the digest
 at start. Takes stored but not ended are found again from their sidecars (``WebRecorder._know_unfinished``).
 
 Appended and flushed, not synced, as ``seen-takes.jsonl`` is; rewritten with the newest ``keep`` rows at start once
-it holds more than twice as many.
+it holds more than twice as many. A row that cannot be written (a full disk) leaves nothing of itself in the file:
+written unbuffered, a part written is cut off again, so that no part of it is written later, glued to another row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -51,7 +54,7 @@ class TakeEnds:
             text = "".join(_line(phone, row) for phone, row in self._rows.values())
             write_atomic(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         folder.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open while the node runs
+        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open while the node runs
 
     def rows(self) -> list[tuple[str, dict[str, Any]]]:
         """(phone digest, row) of each take written down, oldest first."""
@@ -59,13 +62,23 @@ class TakeEnds:
             return list(self._rows.values())
 
     def write(self, phone: str, row: dict[str, Any]) -> None:
-        """Write down a take's row as its phone's list shows it now (after the node stopped: not written)."""
+        """Write down a take's row as its phone's list shows it now (after the node stopped: not written).
+
+        Raises OSError where it cannot be written (a full disk), with no part of it left in the file."""
         row = {k: v for k, v in row.items() if k != "updated"}
+        data = _line(phone, row).encode("utf-8")
         with self._lock:
             if self._file.closed:
                 return
-            self._file.write(_line(phone, row))
-            self._file.flush()
+            start = self._file.seek(0, os.SEEK_END)  # appended there; not tell(): a cut leaves it past the end
+            try:
+                done = 0
+                while done < len(data):  # a disk filling up mid-row writes a part, then fails
+                    done += self._file.write(data[done:])
+            except OSError:
+                with contextlib.suppress(OSError):  # else the part stays: read as a row cut short by a crash
+                    self._file.truncate(start)
+                raise
 
     def close(self) -> None:
         with self._lock:

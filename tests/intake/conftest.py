@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import secrets
 import shutil
 import ssl
@@ -140,6 +141,21 @@ def stored_not_done(folder: Path, state: Path, wav: bytes, recorder: str, take_i
     journal = folder / "takes" / PROCESSED_JOURNAL
     journal.write_text(journal.read_text().replace(first["take_id"] + "\n", ""))
     return client, first
+
+
+def make_full(path: Path) -> None:
+    """The disk under this process's open file ``path`` is full from now on: its descriptor writes to /dev/full."""
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # the listing's own descriptor, closed
+        if target == str(path):
+            full = os.open("/dev/full", os.O_WRONLY)
+            os.dup2(full, int(fd))
+            os.close(full)
+            return
+    raise AssertionError(f"{path} is not open")
 
 
 def sine(freq: float = 440.0, seconds: float = 1.0, rate: int = 48000, amp: float = 0.5) -> np.ndarray:

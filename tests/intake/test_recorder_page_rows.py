@@ -15,12 +15,13 @@ import soundfile as sf
 
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take
 from exsampling_patch.node import Input, Node, Output
+from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 from exsampling_patch.runtime.engine import Engine
 from tests.stage.helpers import free_port
 
-from .conftest import BROWSER, probe_of, rec_of, recorder_engine, registry, sine
+from .conftest import BROWSER, make_full, probe_of, rec_of, recorder_engine, registry, sine
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
@@ -163,3 +164,18 @@ def test_a_rejected_takes_label_is_shown_in_words_not_as_the_models_identifier(t
     said = "rejected: not sure (glass breaking 31%)"
     assert result["infoAfter"] == f"Received, not used: {said}. Tap REC to try again.", result
     assert len(result["rows"]) == 1 and result["rows"][0].endswith(said), result
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_a_takes_row_the_recorder_could_not_save_says_its_disk_is_full(tmp_path: Path) -> None:
+    """A take's ended row that the recorder could not save for after its restart (its disk full) was shown as any:
+    the phone's list lost it at the restart, with nothing said. The disk under the saved rows' file is made full."""
+    engine = labelled_engine(tmp_path)
+    try:
+        make_full(tmp_path / "state" / ENDS_FILE)
+        result = record_take(tmp_path, rec_of(engine).local_url)
+    finally:
+        engine.stop()
+    told = "(the recorder's disk is full: this list may lose it at a restart; the take is kept)"
+    assert result["infoAfter"] == f"Received: hihat closed 52% → HH {told}. Tap REC for another.", result
+    assert len(result["rows"]) == 1 and result["rows"][0].endswith(f"hihat closed 52% → HH {told}"), result

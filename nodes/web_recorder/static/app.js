@@ -431,9 +431,14 @@ function announce() {
   announced = newest.id;
   // The take's end joins what was said at its receipt, never hides it: a take without location stays told so.
   const unplaced = newest.unplaced || "";
-  const end = endInWords(row.end || row.fate);
+  const end = endInWords(row.end || row.fate) + unsaved(row);
   if (unused(row)) tell(`Received, not used: ${end}${unplaced}. Tap REC to try again.`, true);
-  else tell(`Received: ${describe(row)}${unplaced}. Tap REC for another.`, Boolean(row.not_loaded));
+  else tell(`Received: ${describe(row)}${unsaved(row)}${unplaced}. Tap REC for another.`, Boolean(row.not_loaded));
+}
+
+function unsaved(t) {
+  // The recorder could not save the take's row for after its restart (its disk full): the list may then lose it.
+  return t.unsaved ? ` (${t.unsaved})` : "";
 }
 
 function words(label) {
@@ -471,7 +476,7 @@ function render() {
   }
   for (const t of serverTakes) {
     rows.push({ time: t.recorded_at * 1000, what: `${t.duration.toFixed(1)} s${t.location ? "" : " · no location"}`,
-                state: describe(t), failed: unused(t) || Boolean(t.not_loaded) });
+                state: describe(t) + unsaved(t), failed: unused(t) || Boolean(t.not_loaded) });
   }
   rows.sort((a, b) => b.time - a.time);
   list.replaceChildren(...rows.map((r) => {
