@@ -30,7 +30,7 @@ __all__ = [
     "split_train_val",
 ]
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".aiff", ".aif", ".mp3")
 """File name endings taken as audio in a folder data set (case-insensitive)."""
 
 
@@ -174,7 +174,7 @@ def _not_read(files: Sequence[Path]) -> str:
 
 
 #: Recordings that phones and browsers make, which libsndfile does not read: ffmpeg converts them.
-_CONVERTIBLE = (".m4a", ".aac", ".mp4", ".amr", ".3gp", ".webm", ".opus", ".caf", ".wma")
+_CONVERTIBLE = (".m4a", ".aac", ".mp4", ".amr", ".3gp", ".webm", ".caf", ".wma")
 
 
 def _dataset_from_esc50(root: Path, csv_path: Path, folds: Sequence[int] | None, check_files: bool) -> Dataset:

@@ -93,7 +93,7 @@ def close_events_available() -> bool:
 
 
 class FolderSource(Node):
-    """Emit a take for every new audio file (WAV, FLAC, OGG) that appears in a folder, once it is whole."""
+    """Emit a take for every new audio file (WAV, FLAC, OGG, Opus, MP3, AIFF) in a folder, once it is whole."""
 
     type_name = "folder_source"
     family = "sources"
@@ -103,7 +103,7 @@ class FolderSource(Node):
     folder = Param("path", None, "the folder to watch", required=True)
     # Every kind a take is read from (read_take, as `exsampling classify` reads files): with WAV, FLAC and OGG
     # alone, an MP3 that classify --patch put in a slot was passed over here without a word.
-    patterns = Param(str, "*.wav,*.flac,*.ogg,*.mp3,*.aiff,*.aif", "file name patterns, comma separated")
+    patterns = Param(str, "*.wav,*.flac,*.ogg,*.opus,*.mp3,*.aiff,*.aif", "file name patterns, comma separated")
     include_existing = Param(bool, False, "also emit the files already there when the patch first starts on the "
                              "folder (not those whose takes ended in an earlier run; those in flight when it ended, "
                              "and those that arrived while it was stopped, are read either way)")

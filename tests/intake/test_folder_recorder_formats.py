@@ -77,6 +77,18 @@ def test_an_mp3_or_aiff_is_stored_as_wav(tmp_path: Path) -> None:
     assert sf.info(library / "memo.wav").frames >= len(mono)  # decoded whole (an encoder's padding may add)
 
 
+def test_an_opus_voice_note_becomes_a_take(tmp_path: Path) -> None:
+    """A voice note's .opus (Ogg Opus: WhatsApp, Telegram, recorder apps), which libsndfile reads. Before, it matched
+    none of the default patterns: a note dropped into the folder was passed over without a word."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    voice = sound(1)
+    lines = run_show(inbox, {b"note.opus": encoded(voice, 48000, format="OGG", subtype="OPUS")}, 1)
+    assert lines == ["note.opus from inbox, 0.20 s: done (writer)"], lines
+    stored, rate = sf.read(tmp_path / "library" / "note.wav", dtype="float32")
+    assert rate == 48000 and stored.shape == (len(voice),)
+
+
 def test_a_phones_m4a_is_told_once_with_what_to_convert_it_to(tmp_path: Path) -> None:
     """Voice Memos and Android recorders make .m4a (AAC), which this build cannot read. Before, the folder source
     passed it over without a word: the take a phone synced into the folder never came, and nothing said why."""

@@ -59,7 +59,7 @@ def test_a_class_folder_of_phone_recordings_says_which_kinds_are_read(tmp_path: 
         load_dataset(tmp_path)
     assert str(refused.value) == (
         f"class folder has no audio files: {tmp_path / 'snare'} (2 files of a kind not read: .m4a; read are "
-        ".wav, .flac, .ogg, .aiff, .aif, .mp3: convert the others, e.g. ffmpeg -i one.m4a one.wav)")
+        ".wav, .flac, .ogg, .opus, .aiff, .aif, .mp3: convert the others, e.g. ffmpeg -i one.m4a one.wav)")
 
 
 def test_unreadable_file_is_named(tmp_path: Path) -> None:
