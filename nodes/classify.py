@@ -166,18 +166,30 @@ class _SlotTableRows:
     params: dict[str, Any]
 
     def slot_table(self) -> dict[str, str]:
-        """The table in effect (``table`` over ``base_table``), labels normalised (:func:`normalized_table`): what the
-        slot map chooses by, and a gate judging slots sums by."""
+        """The table in effect (``table`` over ``base_table``), labels normalised (:func:`normalized_table`): its rows,
+        as written (``exsampling check`` compares the gate's with the map's)."""
         return normalized_table(self.params["table"])
 
+    def label_table(self) -> dict[str, str]:
+        """:meth:`slot_table` and, where no row names it, each of its slots' own name as a label of that slot (case
+        aside): what the slot map chooses by, and a gate judging slots sums by. A composer whose sampler has
+        slot_names [Kick, Vox] (``base_table: empty``, the table's rows sending other labels there) and who trained
+        on folders Kick/ and Vox/ got those takes in no slot; the shipped table has such rows for the default slots
+        (HH/ to HH)."""
+        table = self.slot_table()
+        for slot in list(table.values()):
+            if slot:  # an empty slot is a row removed, not a slot
+                table.setdefault(normalize_label(slot), slot)
+        return table
+
     def slot_for(self, label: str) -> str | None:
-        """The slot the table sends ``label`` to; None when it has no row for it."""
-        return self.slot_table().get(normalize_label(label))
+        """The slot the table sends ``label`` to (:meth:`label_table`); None when it has no row for it."""
+        return self.label_table().get(normalize_label(label))
 
     def slots_for(self, labels: Iterable[str]) -> list[str | None]:
         """:meth:`slot_for` of each of ``labels``, the table normalised once: :meth:`slot_for` normalises all its
         rows on each call, and a check asking of each of a model's labels took 40-70 ms of every start."""
-        table = self.slot_table()
+        table = self.label_table()
         return [table.get(normalize_label(label)) for label in labels]
 
 
@@ -224,7 +236,7 @@ class ConfidenceGate(_SlotTableRows, Node):
 
     def _judged_table(self) -> dict[str, str]:
         # The table matters only to judge: slot; with the shipped rows it is the rule the threshold was fitted with.
-        return self.slot_table() if self.judge == "slot" else DEFAULT_SLOT_TABLE
+        return self.label_table() if self.judge == "slot" else DEFAULT_SLOT_TABLE
 
     def on_prediction(self, prediction: Prediction) -> None:
         table = self._table
@@ -304,7 +316,7 @@ class SlotMap(_SlotTableRows, Node):
         self._begin()
 
     def _begin(self) -> None:
-        self._table = self.slot_table()  # normalised once: an edit of the table rebuilds the node
+        self._table = self.label_table()  # normalised once: an edit of the table rebuilds the node
         # the table's slots by their lower case: a fallback "kick" is the table's "Kick", as the sampler loads it
         self._spellings = {slot.lower(): slot for slot in self._table.values()}
         self._takes = OrderedDict()

@@ -52,6 +52,16 @@ def slots_line(labels: list[str]) -> str:
     return line
 
 
+def own_slots_line(labels: list[str]) -> str:
+    """What becomes of labels named after a sampler's own slots (``slot_names`` [Kick, Vox], folders Kick/ and Vox/):
+    the shipped table sends a ``Kick`` to BD, a slot such a sampler does not have, so its patch's slot map holds its
+    own rows (``base_table: empty``); there a label named after a slot of the table goes to it without a row."""
+    example = labels[0] if labels else "Kick"
+    return (f"with a sampler's own slot_names and base_table: empty, a label named after one of its slots (case "
+            f"aside) goes there once the slot map's table sends any label to that slot; else give it a row "
+            f"({example}: {example})")
+
+
 def held_out_line(takes: dict[str, int], val: float) -> str:
     """Which labels have too few takes for ``val`` to hold one out for validation ('' if none): with two takes a
     label at --val 0.2, none was held out, and the training ended in "validation accuracy n/a on 0 takes" with
@@ -148,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(dataset.examples)} takes, {len(dataset.labels)} labels: {', '.join(dataset.labels)}",
           file=sys.stderr)
     print(slots_line(dataset.labels), file=sys.stderr)
+    print(f"note: {own_slots_line(dataset.labels)}", file=sys.stderr)
     groups = {label: len({e.group for e in dataset.examples if e.label == label}) for label in dataset.labels}
     unmeasured = held_out_line(groups, args.val)
     if unmeasured:  # before the training: more takes can still be recorded

@@ -291,6 +291,7 @@ def test_train_fits_on_the_threads_it_is_given(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert load_model_file(out).meta["config"]["threads"] == 1  # the fit's torch.set_num_threads
+    assert "note: with a sampler's own slot_names and base_table: empty, a label named after" in done.stderr
     refused = exsampling("train", str(tmp_path / "takes"), "--out", str(out), "--threads", "0")
     assert refused.returncode == 2 and "--threads" in refused.stderr, refused.stderr
 

@@ -441,6 +441,28 @@ def test_labels_named_after_the_slots_land_in_them() -> None:
     assert "not in it" not in slots_line(list(SLOTS))
 
 
+def test_labels_named_after_a_samplers_own_slots_land_in_them() -> None:
+    # A sampler with slot_names [Kick, Vox] needs base_table: empty (the shipped rows send labels to HH, BD, ...);
+    # a model trained on folders Kick/ and Vox/ then had takes heard as Kick or Vox in no slot ('unmapped'), though
+    # the table sent other labels to those slots.
+    from exsampling_patch.commands.train import own_slots_line
+    from exsampling_patch.nodes.slot_table import normalized_table
+
+    table = {"boom": "Kick", "la": "vox", "thud": ""}
+    node = SlotMap("map", {"base_table": "empty", "table": table})
+    node.start()
+    for label in ("Kick", "KICK", "Vox", "thud", "Snare"):
+        node.handle("prediction", prediction((label, 0.9)))
+    assert [(port, getattr(message, "slot", None)) for port, message in node.context.emitted] == [
+        ("slot", "Kick"), ("slot", "Kick"), ("slot", "vox"), ("unmapped", None), ("unmapped", None)]
+    gate = ConfidenceGate("gate", {"judge": "slot", "base_table": "empty", "table": table})
+    assert gate.label_table() == node.label_table() == {**normalized_table(table), "kick": "Kick", "vox": "vox"}
+    assert node.slot_table() == normalized_table(table)  # the rows written, which check compares
+    assert SlotMap("map", {"base_table": "empty", "table": {"boom": "Kick", "kick": "Vox"}}).slot_for("Kick") == "Vox"
+    assert SlotMap("map", {}).label_table() == normalized_table(DEFAULT_SLOT_TABLE)  # the shipped table: no row more
+    assert "(Kick: Kick)" in own_slots_line(["Kick", "Vox"])
+
+
 def test_node_choices_match_the_classifier() -> None:
     from exsampling_patch.models import classifier
     from exsampling_patch.nodes import classify
