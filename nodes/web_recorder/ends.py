@@ -7,21 +7,20 @@ appended to ``phone-takes.jsonl`` in the recorder's state folder with the digest
 at start. Takes stored but not ended are found again from their sidecars (``WebRecorder._know_unfinished``).
 
 Appended and flushed, not synced, as ``seen-takes.jsonl`` is; rewritten with the newest ``keep`` rows at start once
-it holds more than twice as many. A row that cannot be written (a full disk) leaves nothing of itself in the file:
-written unbuffered, a part written is cut off again, so that no part of it is written later, glued to another row.
+it holds more than twice as many. A row that cannot be written (a full disk) leaves nothing of itself in the file
+(:func:`~.seen.append_whole`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from exsampling_patch.nodes.web_recorder.rows import saved_row
+from exsampling_patch.nodes.web_recorder.seen import append_whole
 from exsampling_patch.takes import write_atomic
 
 ENDS_FILE = "phone-takes.jsonl"
@@ -66,19 +65,9 @@ class TakeEnds:
 
         Raises OSError where it cannot be written (a full disk), with no part of it left in the file."""
         row = {k: v for k, v in row.items() if k != "updated"}
-        data = _line(phone, row).encode("utf-8")
         with self._lock:
-            if self._file.closed:
-                return
-            start = self._file.seek(0, os.SEEK_END)  # appended there; not tell(): a cut leaves it past the end
-            try:
-                done = 0
-                while done < len(data):  # a disk filling up mid-row writes a part, then fails
-                    done += self._file.write(data[done:])
-            except OSError:
-                with contextlib.suppress(OSError):  # else the part stays: read as a row cut short by a crash
-                    self._file.truncate(start)
-                raise
+            if not self._file.closed:
+                append_whole(self._file, _line(phone, row))
 
     def close(self) -> None:
         with self._lock:

@@ -10,14 +10,18 @@ server listens, so that a retry arriving before the take is passed on again is a
 take whose audio is unreadable, at that check or when it is read later, has its entry withdrawn
 (:meth:`SeenTakes.forget`, written down too): the phone's next retry is stored anew, in its place.
 
-The file is appended to and flushed, not synced to disk: a process killed keeps what it wrote (the kernel has
+The file is appended to unbuffered, not synced to disk: a process killed keeps what it wrote (the kernel has
 it); only a power cut could lose the last lines. It is rewritten with the newest ``keep`` entries at start once
-it holds more than twice as many.
+it holds more than twice as many. A line that cannot be written (a full disk) is said by its caller, naming the take,
+and leaves nothing of itself (:func:`append_whole`): buffered, it stayed behind and failed again at the node's stop,
+"OSError: [Errno 28] No space left on device", naming nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import threading
@@ -72,7 +76,7 @@ class SeenTakes:
         if lines > 2 * keep:
             self._rewrite()
         folder.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open while the node runs
+        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open while the node runs
 
     def _entries(self) -> Iterator[tuple[Key | None, dict[str, Any] | None]]:
         """Each line of the file: its key and reply (None where it withdraws the key); (None, None) for a line
@@ -124,7 +128,8 @@ class SeenTakes:
                 del self._replies[digest]
 
     def remember(self, key: Key, reply: dict[str, Any]) -> None:
-        """The take is stored and will be acknowledged with ``reply``: written down before it flows on."""
+        """The take is stored and will be acknowledged with ``reply``: written down before it flows on (an OSError
+        where that fails: kept in memory all the same)."""
         line = json.dumps({"k": list(key), "r": reply}) + "\n"
         digest, packed = _digest(key), _packed(reply)
         with self._lock:
@@ -133,8 +138,7 @@ class SeenTakes:
             while len(self._replies) > self.keep:
                 self._replies.popitem(last=False)
             if not self._file.closed:
-                self._file.write(line)
-                self._file.flush()
+                append_whole(self._file, line)
 
     def forget(self, key: Key, take_id: str) -> bool:
         """Withdraw ``key`` if its reply names ``take_id`` (a take stored, then lost): a retry is then a new take.
@@ -150,8 +154,7 @@ class SeenTakes:
                 return False
             del self._replies[digest]
             if not self._file.closed:
-                self._file.write(line)
-                self._file.flush()
+                append_whole(self._file, line)
             return True
 
     def __contains__(self, key: object) -> bool:
@@ -169,3 +172,18 @@ def disk_free(folder: Path) -> int:
     except OSError:
         return 1 << 62
     return st.f_bavail * st.f_frsize
+
+
+def append_whole(file: io.FileIO, line: str) -> None:
+    """Append ``line`` to ``file`` (opened "ab", unbuffered) whole, or raise OSError (a full disk) leaving none of it:
+    a part written is cut off again, so that the next line is not joined to it (both unreadable at the next start)."""
+    data = line.encode("utf-8")
+    start = file.seek(0, os.SEEK_END)  # appended there; not tell(): a cut leaves it past the end
+    try:
+        done = 0
+        while done < len(data):  # a disk filling up mid-line writes a part, then fails
+            done += file.write(data[done:])
+    except OSError:
+        with contextlib.suppress(OSError):  # else the part stays: read as a line cut short by a crash
+            file.truncate(start)
+        raise
