@@ -156,13 +156,17 @@ def test_a_damaged_file_arriving_unclosed_is_told_once_unchanged_for_the_wait(
     assert len(told) == 1 and told[0].startswith("broken.flac from inbox: error in inbox: unreadable: "), told
 
 
-def test_an_mp3_whose_copy_stalls_is_read_once_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An MP3 made by ffmpeg (an ID3 tag, then a Xing tag giving its length), copied to a network share in two
-    pieces with a stall longer than the quiet time. Before, its first half was read as a take, then the whole."""
+@pytest.mark.parametrize("xing", ["1", "0"])
+def test_an_mp3_whose_copy_stalls_is_read_once_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xing: str) -> None:
+    """An MP3 made by ffmpeg (an ID3 tag, then a Xing tag giving its length, or none: its frames alone say it),
+    copied to a network share in two pieces with a stall longer than the quiet time, cut in the middle of a frame.
+    Before, its first half was read as a take, then the whole; without a Xing tag, still so until its last frame
+    cut short told it was not whole."""
     monkeypatch.setattr(folder_module, "CLOSE_EVENTS", False)
     made = tmp_path / "made.mp3"
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-ar", "44100",
-                    "-c:a", "libmp3lame", str(made)], check=True, timeout=60)
+                    "-c:a", "libmp3lame", "-write_xing", xing, str(made)], check=True, timeout=60)
     data = made.read_bytes()
     inbox = tmp_path / "inbox"
     inbox.mkdir()
