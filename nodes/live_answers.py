@@ -57,15 +57,31 @@ class LiveAnswers:
         self._overdue: deque[Waiting] = deque(maxlen=OVERDUE_KEPT)
         self._again: dict[str, Waiting] = {}
 
-    def sent(self, waiting: Waiting, overdue: bool = False) -> None:
-        """``overdue``: handed out as overdue already (sent while Live is silent), kept to be sent again."""
+    def sent(self, waiting: Waiting, overdue: bool = False) -> Waiting | None:
+        """``overdue``: handed out as overdue already (sent while Live is silent), kept to be sent again. Returns
+        the load of the slot that was to be sent again and no longer is (for :meth:`withdraw`)."""
         with self._lock:
+            replaced = self._again.get(waiting.slot)
             if overdue:
                 self._overdue.append(waiting)
                 self._again[waiting.slot] = waiting
-                return
+                return replaced
             self._waiting.append(waiting)
             self._again.pop(waiting.slot, None)  # a newer take of the slot goes: the lost one is not wanted there
+            return replaced
+
+    def withdraw(self, waiting: Waiting, replaced: Waiting | None) -> None:
+        """Undo :meth:`sent` for a load that did not go after all; ``replaced``: what :meth:`sent` returned."""
+        with self._lock:
+            for queue in (self._waiting, self._overdue):
+                for index, queued in enumerate(queue):
+                    if queued is waiting:
+                        del queue[index]
+                        break
+            if self._again.get(waiting.slot) is waiting:
+                del self._again[waiting.slot]
+            if replaced is not None:
+                self._again.setdefault(waiting.slot, replaced)
 
     def overdue(self, now: float) -> list[Waiting]:
         """Loads unanswered for ``within`` seconds by ``now``, each once."""
@@ -156,12 +172,14 @@ class LiveLink:
     def load(self, slot: str, args: list[Any], name: str, key: str = "", kept: Any = None) -> bool:
         """Send one load and wait for its answer (on the reply loop); ``key``: its sent log's, once Live loaded it;
         ``kept``: the assignment the node keeps open, closed with the answer or when none came in time."""
-        sent = self.send("/exsampling/load", args)
-        if not sent:
-            return False
         waiting = Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key, kept)
         silent = self.silent  # read once: the reply loop may end the silence meanwhile
-        self.answers.sent(waiting, overdue=silent)
+        # Written down before it goes: the script's answer can be read (on the reply loop) before sendto returns,
+        # and an answer to a load not written down is matched to nothing: the take would be told "not loaded".
+        replaced = self.answers.sent(waiting, overdue=silent)
+        if not self.send("/exsampling/load", args):
+            self.answers.withdraw(waiting, replaced)
+            return False
         if silent:
             # Live is known silent: the take ends now, rather than after answer_within more of the same silence. Its
             # load went all the same (a Live back answers it: "loaded after all"), and it goes again at Live's pong.

@@ -1,0 +1,102 @@
+"""``ableton_live`` matches an answer the remote script sends before the node's ``sendto`` has returned.
+
+Over real UDP; Live's side is the remote script against ``live_standin`` (the one mock the project allows). The node
+wrote a load down as awaiting its answer only after sending it: an answer its reply loop read in between matched
+nothing, and the take was told "not loaded: Live did not answer within 2 s" and sent again. Here the node's socket
+returns from sending a load only once the script (run on the sending thread, as fast as a Live can be) answered it
+and the reply loop read that answer, which makes that interleaving certain rather than rare.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import exsampling_ableton_remote as ableton_remote
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.ableton import AbletonLive
+from exsampling_patch.takes import write_take
+
+from .helpers import sine_take
+from .live_standin import CInstance, Song, Track
+
+
+def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        tick()
+        time.sleep(0.01)
+    assert done()
+
+
+class AnsweredBeforeSendReturns:
+    """The node's real socket, whose ``sendto`` of a load returns once the script answered it and the node's reply
+    loop has handled that answer (its ``live_loaded`` status comes after the answer is matched)."""
+
+    def __init__(self, sock: socket.socket, surface: Any, context: NodeContext) -> None:
+        self._sock, self._surface, self._context = sock, surface, context
+
+    def sendto(self, data: bytes, address: tuple[str, int]) -> int:
+        sent = self._sock.sendto(data, address)
+        if data.startswith(b"/exsampling/load"):
+            before = sum("live_loaded" in status for status in self._context.statuses)
+            wait_for(lambda: sum("live_loaded" in status for status in self._context.statuses) > before,
+                     tick=self._surface.update_display)
+        return sent
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def test_an_answer_read_before_the_send_returns_is_matched_to_its_load(tmp_path: Path) -> None:
+    tracks = [Track("HH")]
+    surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
+    context = NodeContext()
+    node = AbletonLive("live", {"port": surface.port, "answer_within": 0.3, "folder": str(tmp_path / "live")},
+                       context)
+    node.start()
+    try:
+        node.link.sock = AnsweredBeforeSendReturns(node.link.sock, surface, context)
+        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
+        assert tracks[0].clip_slots[0].clip is not None and node.loaded == 1
+        # Matched: nothing left waiting to be told unanswered, nor to be sent again.
+        assert node.link.answers.unanswered() == [] and not node.link.answers.any_to_send_again()
+        time.sleep(0.5)  # past answer_within: nothing is told of a take Live answered
+        assert context.errors == [] and node.loaded == 1
+    finally:
+        node.stop()
+        surface.disconnect()
+
+
+def test_a_load_that_could_not_be_sent_waits_for_no_answer(tmp_path: Path) -> None:
+    # Written down before it goes, a load the socket refused is taken out again: told once, as "OSC ... failed",
+    # not also "Live did not answer", nor sent again when Live answers.
+    context = NodeContext()
+    node = AbletonLive("live", {"host": "255.255.255.255", "port": 9, "answer_within": 0.3,
+                                "folder": str(tmp_path / "live")}, context)  # EACCES: no SO_BROADCAST
+    node.start()
+    try:
+        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
+        assert node.link.answers.unanswered() == [] and not node.link.answers.any_to_send_again()
+        assert len(context.errors) == 1 and "OSC to 255.255.255.255:9 failed" in str(context.errors[0])
+    finally:
+        node.stop()
+
+
+def test_a_load_taken_out_again_leaves_the_slots_lost_load_to_be_sent_again() -> None:
+    # A newer take of a slot replaces its lost one to be sent again only if it went.
+    from exsampling_patch.nodes.live_answers import LiveAnswers, Waiting
+
+    answers = LiveAnswers(within=0.5)
+    lost = Waiting("HH", "/a.wav", "a", 10.0)
+    answers.sent(lost)
+    assert answers.overdue(11.0) == [lost]
+    newer = Waiting("HH", "/b.wav", "b", 12.0)
+    answers.withdraw(newer, answers.sent(newer))
+    assert answers.unanswered() == [] and answers.to_send_again(before=13.0) == [lost]
