@@ -68,7 +68,8 @@ def wav_header(head: bytes) -> WavHeader | None:
 def held_length(file: BinaryIO, header: WavHeader, size: int) -> int | None:
     """The length of the audio that a WAV of ``size`` bytes holds, in whole frames, where its header's was never
     written: 0, or less than it holds with no chunk after it (a length set as it recorded, its last never set).
-    None where the header's stands: it says as much as there is, or more (a copy still arriving), or none."""
+    None where the header's stands: it says as much as there is, or more (a copy still arriving), or none; or what
+    follows its audio is a chunk, an ID3v1 tag, zeros (a file padded) or less than a frame."""
     if header.data_at is None or header.data_length is None:
         return None
     held = size - header.data_at
@@ -77,6 +78,8 @@ def held_length(file: BinaryIO, header: WavHeader, size: int) -> int | None:
         return None
     if header.data_length:  # what follows the audio may be chunks of its own (a LIST, an id3): not audio
         end = header.data_at + header.data_length + (header.data_length & 1)
+        if end + (header.block_align or 1) > size:  # its pad byte, or less than a frame
+            return None
         file.seek(end)
         after = file.read(8)
         if len(after) == 8 and all(0x20 <= b <= 0x7E for b in after[:4]) and (
@@ -84,7 +87,22 @@ def held_length(file: BinaryIO, header: WavHeader, size: int) -> int | None:
             return None
         if size - end == _ID3V1 and after.startswith(b"TAG"):
             return None
+        if _zeros(file, end, size):  # padded (to a card's cluster): audio that went on would be silence alone
+            return None
     return held
+
+
+def _zeros(file: BinaryIO, start: int, end: int) -> bool:
+    """Whether the bytes of ``file`` from ``start`` to ``end`` are all zero (read until one is not)."""
+    file.seek(start)
+    while start < end:
+        block = file.read(min(HEAD, end - start))
+        if block.count(0) != len(block):
+            return False
+        if not block:  # shorter than it was
+            break
+        start += len(block)
+    return True
 
 
 def _with_length(head: bytes, header: WavHeader, held: int) -> bytes:
