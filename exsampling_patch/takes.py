@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import tempfile
 import threading
 import time
@@ -124,16 +125,21 @@ def remove_dead_parts(folder: Path, names: tuple[str, ...] = ()) -> list[Path]:
     return sorted(removed)
 
 
-def write_atomic(path: Path, write: Any, durable: bool = True) -> None:
+def write_atomic(path: Path, write: Any, durable: bool = True, private: bool = True) -> None:
     """Call ``write(tmp_path)``, flush it to disk, then rename it to ``path`` (and flush the folder).
 
     ``durable=False`` skips the flushes: the file still appears whole or not at all, for copies whose
     original is already safe on disk. The temporary file names this process (:func:`part_prefix`): a kill leaves it,
-    and a later start removes it once this process has ended (:func:`writer_gone`).
+    and a later start removes it once this process has ended (:func:`writer_gone`). ``private``: the file is made
+    0600 whatever the umask (a pairing token); False: as ``open`` makes files, 0666 less the umask (0644 under the
+    usual 022), for a take's audio and sidecar, which a Live running as another user reads.
     """
-    fd, tmp_name = tempfile.mkstemp(prefix=part_prefix(path.name), suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    if private:
+        fd, tmp_name = tempfile.mkstemp(prefix=part_prefix(path.name), suffix=".part", dir=path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+    else:
+        tmp = _new_shared_part(path)
     try:
         write(tmp)
         if durable:
@@ -145,6 +151,17 @@ def write_atomic(path: Path, write: Any, durable: bool = True) -> None:
         raise
     if durable:
         _fsync_dir(path.parent)
+
+
+def _new_shared_part(path: Path) -> Path:
+    """A new, empty temporary file for ``path`` (named as :func:`part_prefix` says), mode 0666 less the umask."""
+    while True:
+        part = path.with_name(f"{part_prefix(path.name)}{secrets.token_hex(4)}.part")
+        try:
+            os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
+            return part
+        except FileExistsError:  # another of this process's: never written over
+            continue
 
 
 def file_stem(take_id: str) -> str:
@@ -237,9 +254,13 @@ def write_take(take: Take, path: Path, subtype: str | None = None, durable: bool
     # The sidecar first, the audio's rename last: that rename stores the take. A kill before it leaves a sidecar
     # without audio, which the store ignores; the audio first left, after a kill, audio that no sidecar lists: a
     # take never passed on again, and a microphone's has no phone to send it again.
+    # Not private: a take's own file goes to Live as it is (nodes/take_files.py path_for), and Live may run as
+    # another user.
     write_atomic(sidecar_path(path),
-                 lambda tmp: tmp.write_text(json.dumps(take_metadata(stored), indent=1), encoding="utf-8"), durable)
-    write_atomic(path, lambda tmp: write_audio(tmp, take.samples, take.sample_rate, subtype, file_format), durable)
+                 lambda tmp: tmp.write_text(json.dumps(take_metadata(stored), indent=1), encoding="utf-8"), durable,
+                 private=False)
+    write_atomic(path, lambda tmp: write_audio(tmp, take.samples, take.sample_rate, subtype, file_format), durable,
+                 private=False)
     return stored
 
 
@@ -437,7 +458,7 @@ class TakeStore:
             data["ended"] = {"fate": "error", "reason": reason,
                              "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             text = json.dumps(data, indent=1)
-            write_atomic(sidecar_path(target), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            write_atomic(sidecar_path(target), lambda tmp: tmp.write_text(text, encoding="utf-8"), private=False)
             sidecar.unlink(missing_ok=True)
         elif sidecar.exists():
             os.replace(sidecar, sidecar_path(target))

@@ -36,11 +36,11 @@ def test_a_store_cut_off_by_a_kill_leaves_the_take_whole_or_not_at_all(tmp_path:
     writes = []
     real = takes.write_atomic
 
-    def killed_at(path: Path, write: object, durable: bool = True) -> None:
+    def killed_at(path: Path, write: object, durable: bool = True, private: bool = True) -> None:
         writes.append(path)
         if len(writes) == kill_at:
             raise KeyboardInterrupt  # the process dies here
-        real(path, write, durable)
+        real(path, write, durable, private)
 
     monkeypatch.setattr(takes, "write_atomic", killed_at)
     store = TakeStore(tmp_path)
@@ -132,7 +132,7 @@ def test_set_asides_temporary_file_in_damaged_is_removed_once_old(tmp_path: Path
     assert broken.path is not None
     real = takes.write_atomic
 
-    def killed_after_writing(path: Path, write: object, durable: bool = True) -> None:
+    def killed_after_writing(path: Path, write: object, durable: bool = True, private: bool = True) -> None:
         tmp = path.with_name(f".{path.name}.k2j4x9ab.part")
         write(tmp)  # type: ignore[operator]
         raise KeyboardInterrupt  # the process dies before the rename
