@@ -26,7 +26,8 @@ import numpy as np
 
 from .one_shot_cut import cut_one_shot
 
-__all__ = ["DRUMSYNTH_RECIPE", "LmmsMissing", "label_of", "labelled_presets", "presets_digest", "render_presets"]
+__all__ = ["DRUMSYNTH_RECIPE", "LmmsFailed", "LmmsMissing", "label_of", "labelled_presets", "presets_digest",
+           "render_presets"]
 
 IGNORED_KITS = frozenset({"effects", "magnetboy", "misc_fx", "misc_synth"})
 """Folders of sound effects and synth sounds: nothing in them is a drum of a label."""
@@ -121,14 +122,14 @@ def _project(presets: Sequence[Path]) -> str:
 _RENDER_ATTEMPTS = 3
 
 
-def _render(presets: Sequence[Path]) -> np.ndarray:
-    """The presets played one after another, mono float32 at 44.1 kHz."""
+def _render(presets: Sequence[Path], lmms: str = "lmms") -> np.ndarray:
+    """The presets played one after another, mono float32 at 44.1 kHz, by ``lmms`` (the program's path)."""
     import soundfile as sf
 
     with tempfile.TemporaryDirectory() as tmp:
         project, wav = Path(tmp) / "presets.mmp", Path(tmp) / "presets.wav"
         project.write_text(_project(presets), encoding="utf-8")
-        command = ["lmms", "--allowroot", "render", str(project), "-f", "wav", "-s", str(_RENDER_RATE), "-o", str(wav)]
+        command = [lmms, "--allowroot", "render", str(project), "-f", "wav", "-s", str(_RENDER_RATE), "-o", str(wav)]
         env = {"HOME": tmp, "PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"}
         for attempt in range(_RENDER_ATTEMPTS):
             done = subprocess.run(command, capture_output=True, timeout=900, env=env)
@@ -136,9 +137,22 @@ def _render(presets: Sequence[Path]) -> np.ndarray:
             # 3 runs of the test suite): a crash by a signal is retried, a refusal (an exit status) is not.
             if done.returncode >= 0 or attempt == _RENDER_ATTEMPTS - 1:
                 break
-        done.check_returncode()
+        if done.returncode != 0:
+            raise LmmsFailed(_refusal(presets, done))
         audio, _ = sf.read(str(wav), dtype="float32", always_2d=True)
     return np.asarray(audio.mean(axis=1), dtype=np.float32)
+
+
+def _refusal(presets: Sequence[Path], done: subprocess.CompletedProcess[bytes]) -> str:
+    """Which presets LMMS did not render and why, in LMMS's own words (the end of what it printed)."""
+    names = [f"{p.parent.name}/{p.name}" for p in presets]
+    which = (f"the DrumSynth preset {names[0]}" if len(names) == 1
+             else f"the {len(names)} DrumSynth presets {names[0]} to {names[-1]}")
+    how = (f"it ended by signal {-done.returncode}" if done.returncode < 0
+           else f"it exited with status {done.returncode}")
+    said = (done.stderr or done.stdout or b"").decode("utf-8", "replace").strip()
+    tail = " / ".join(line.strip() for line in said[-300:].splitlines() if line.strip()) or "it printed nothing"
+    return f"LMMS could not render {which} (in {presets[0].parent.parent}): {how}: {tail}"
 
 
 def _cut(audio: np.ndarray, index: int, silent_dbfs: float) -> np.ndarray | None:
@@ -152,6 +166,10 @@ class LmmsMissing(RuntimeError):
     class's name, as the product's own errors are)."""
 
 
+class LmmsFailed(RuntimeError):
+    """LMMS refused or failed a render: the message names the presets and gives the end of what LMMS printed."""
+
+
 def render_presets(folder: Path, out: Path, silent_dbfs: float = -50.0) -> dict[str, int]:
     """Render every labelled preset under ``folder`` into ``out/<label>/*.flac``; returns counts per label.
 
@@ -161,14 +179,16 @@ def render_presets(folder: Path, out: Path, silent_dbfs: float = -50.0) -> dict[
     stamp, digest = out / ".done", presets_digest(folder)
     if stamp.is_file() and stamp.read_text().split()[:1] == [digest]:
         return {p.name: len(list(p.glob("*.flac"))) for p in sorted(out.iterdir()) if p.is_dir()}
-    if shutil.which("lmms") is None:
+    lmms = shutil.which("lmms")
+    if lmms is None:
         raise LmmsMissing("lmms is not installed (apt-get install lmms): it renders the DrumSynth presets")
     labelled = labelled_presets(folder)
     shutil.rmtree(out, ignore_errors=True)
     counts: dict[str, int] = {}
     for start in range(0, len(labelled), _BATCH):
         batch = labelled[start : start + _BATCH]
-        audio = _render([p for p, _ in batch])
+        # The lmms found here: the render's own PATH is /usr/bin:/bin, which one in /usr/local/bin is not on.
+        audio = _render([p for p, _ in batch], lmms)
         for i, (preset, label) in enumerate(batch):
             hit = _cut(audio, i, silent_dbfs)
             if hit is None:

@@ -85,3 +85,33 @@ def test_real_presets_render_to_one_labelled_hit_each(tmp_path: Path) -> None:
     (presets / "tr808" / "Tom_lo.ds").rename(presets / "tr808" / "Conga_lo.ds")
     assert "tom" not in render_presets(presets, out)
     assert not (out / "kick" / "kept.flac").exists(), "other labels: rendered again"
+
+
+def test_a_render_lmms_refuses_is_told_with_the_preset_and_lmmss_words(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, subprocess's CalledProcessError went past the build's handler: a traceback naming a temporary
+    # project, and none of what LMMS said. Real LMMS renders the project it is given: a program of its name, first
+    # on the PATH, refuses as it would (the render ran the lmms on its own PATH, /usr/bin:/bin, whatever was found).
+    from exsampling_patch.models.oneshots import main
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    lmms = bin_dir / "lmms"
+    lmms.write_text("#!/bin/sh\necho 'LMMS 1.2.2'\necho 'Notice: could not set realtime priority.' >&2\n"
+                    "echo 'Could not open project for rendering' >&2\nexit 1\n", encoding="utf-8")
+    lmms.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    # The cache as a fetched lmms-common leaves it (no download: the package is there, unpacked).
+    cache = tmp_path / "cache"
+    (cache / "debs").mkdir(parents=True)
+    (cache / "debs" / "lmms-common_1.2.2-1_all.deb").write_bytes(b"")
+    root = cache / "packages" / "lmms-common"
+    presets = root / "usr" / "share" / "lmms" / "samples" / "drumsynth"
+    (presets / "tr808").mkdir(parents=True)
+    (presets / "tr808" / "Kick.ds").write_text("[General]\n", encoding="utf-8")
+    (root / ".unpacked").write_text("lmms-common_1.2.2-1_all.deb", encoding="utf-8")
+
+    assert main(["build", "--cache", str(cache), "--source", "drumsynth"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: LMMS could not render the DrumSynth preset tr808/Kick.ds (in {presets}): it exited with status 1: "
+        "Notice: could not set realtime priority. / Could not open project for rendering\n")
