@@ -33,6 +33,9 @@ class BeatClock:
     #: With Link's start/stop sync: the bar the session's transport started on; the steps before it are silent (the
     #: other peers, Live among them, start on that bar: a count-in, not the rest of the bar they were pressed in).
     start_beat: float = -math.inf
+    #: The latest time a step may be sent for: a MIDI clock master started with no clock running has its tempo read
+    #: from its first ticks, and until then each step waits for its tick (nodes/midi_follow.py).
+    placed_until: float = math.inf
 
     def beat_at(self, t: float) -> float:
         return self.beat0 + (t - self.t0) * self.tempo / 60.0

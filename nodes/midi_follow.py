@@ -45,6 +45,7 @@ class MidiClockTimeline:
         self._line: tuple[float, float] | None = None  # _fit() of the ticks as they are now; None: not fitted yet
         self._clock = BeatClock(time.perf_counter(), 0.0, tempo, quantum, playing=False)
         self.starts = 0  # start and continue messages so far: each one a new start, from its beat
+        self._guessing = False  # started with no clock running: the tempo is a guess until MIN_FIT ticks (_snapshot)
 
     @property
     def peers(self) -> int:
@@ -60,9 +61,11 @@ class MidiClockTimeline:
             elif kind == "start":  # the next tick is beat 0
                 self._playing, self._next, self._last, self._start_beat = True, 0, -1, 0.0
                 self.starts += 1
+                self._guessing = not self._running(at)
             elif kind == "continue":  # the next tick is where it stopped (or the song position given since)
                 self._playing, self._last, self._start_beat = True, -1, self._next / TICKS_PER_BEAT
                 self.starts += 1
+                self._guessing = not self._running(at)
             elif kind == "stop":
                 self._playing = False
             elif kind == "songpos" and not self._playing:
@@ -85,6 +88,7 @@ class MidiClockTimeline:
         self._line = None
         if len(arrivals) >= MIN_FIT:
             self._tempo = self._fitted()[0]  # a fit of MIN_FIT ticks or more reads no _tempo: the line holds
+            self._guessing = False
         if self._playing:
             self._last, self._next = self._next, self._next + 1
 
@@ -111,9 +115,13 @@ class MidiClockTimeline:
     def _gone_after(self) -> float:
         return max(GONE_SECONDS, GONE_TICKS * 60.0 / self._tempo / TICKS_PER_BEAT)
 
+    def _running(self, now: float) -> bool:
+        """Whether the master's ticks come now, enough of them for the line (sent while stopped, as most do)."""
+        return len(self._arrivals) >= MIN_FIT and now - self._arrivals[-1] < self._gone_after()
+
     def _snapshot(self) -> BeatClock:
         now = time.perf_counter()
-        running = len(self._arrivals) >= MIN_FIT and now - self._arrivals[-1] < self._gone_after()
+        running = self._running(now)
         if self._playing and self._last < 0 and running:
             # started (or continued) with the clock running: its next tick is the first step's, on the ticks' line.
             # Waiting for that tick to arrive, the step went out at its time, too late for a sampler to play it (its
@@ -124,7 +132,12 @@ class MidiClockTimeline:
         if not self._playing or self._last < 0 or not self._arrivals:  # stopped, or started and no tick yet
             return BeatClock(now, self._next / TICKS_PER_BEAT, self._tempo, self.quantum, False)
         tempo, at = self._fitted()
-        return BeatClock(at, self._last / TICKS_PER_BEAT, tempo, self.quantum, True, 0, False, self._start_beat)
+        # Started with no clock running, the tempo is the node's own, or the master's before its stop, until MIN_FIT
+        # ticks give the new one: sent a lookahead ahead on that guess, a master at 90 BPM had the node's second
+        # sixteenth 42 ms early (the node at 120), one sped up while stopped had it late. Each goes out as its tick
+        # comes instead (placed_until), an output latency late, as the first.
+        until = at + 1e-6 if self._guessing else math.inf
+        return BeatClock(at, self._last / TICKS_PER_BEAT, tempo, self.quantum, True, 0, False, self._start_beat, until)
 
     def capture(self) -> BeatClock:
         """The clock now: stopped too while the master has sent no tick for a few ticks' time."""

@@ -387,6 +387,7 @@ class Pattern(Node):
             sent = self._sent_step
             if sent is not None and self._next_step <= sent <= first + 2 * self.steps_per_beat:
                 self._next_step = sent + 1  # stopped and started within the lookahead: those steps are out already
+        horizon = min(horizon, clock.placed_until)  # a master's tempo not read yet: no step ahead of its tick
         while True:
             step = self._next_step
             due = clock.time_at(self._step_beat(step))

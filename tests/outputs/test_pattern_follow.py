@@ -275,3 +275,48 @@ def test_a_start_after_a_quiet_stop_is_bar_1_not_the_gap_counted_as_ticks() -> N
     # before the stop where a busy machine printed the stop late.
     again = [channel for t, channel in after if t < after[0][0] + 0.24] if after else []
     assert again[:2] in ([0, 3], [3, 0]) and again.count(0) == 2  # bar 1: BD's one, two hi-hats in the beat
+
+
+#: A master that sends its clock only while playing, at 60 BPM (the node's own tempo is 120): start, 48 ticks, stop.
+#: It prints when it sent the tick of the second sixteenth ("second": the 7th tick).
+SLOW = """
+import sys, time
+import mido
+mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
+port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
+print("up", flush=True)
+sys.stdin.readline()
+late = 0.0
+port.send(mido.Message("start"))
+print("start", time.perf_counter(), flush=True)
+t = time.perf_counter() + 0.005
+for tick in range(48):
+    while time.perf_counter() < t:
+        time.sleep(0.0003)
+    late = max(late, time.perf_counter() - t)
+    port.send(mido.Message("clock"))
+    if tick == 6:
+        print("second", time.perf_counter(), flush=True)
+    t += 60 / 60 / 24
+port.send(mido.Message("stop"))
+print("stop", time.perf_counter(), flush=True)
+print("late", late, flush=True)
+time.sleep(0.2)
+"""
+
+
+@pytest.mark.jack
+def test_a_master_started_without_a_running_clock_places_no_step_on_a_guessed_tempo() -> None:
+    """Started with no clock running, the node knows the master's tempo only once its first ticks give it. It sent
+    the second sixteenth a lookahead ahead on its own tempo (120 BPM) before then: a master at 60 BPM heard it 125 ms
+    early, a master at 90 BPM 42 ms. Each step before the tempo is read now waits for its tick."""
+
+    def run(attempt: int) -> tuple[Pattern, dict[str, float]]:
+        pattern = Pattern(f"pat-slow-{attempt}", {"patterns": {"HH": "xxxx"}, "follow_midi_clock": True}, NodeContext())
+        return pattern, follow(SLOW, f"exs-slow-{os.getpid()}-{attempt}", pattern)
+
+    pattern, sent = attempts(run)
+    hh = sorted(m.time for port, m in pattern.context.emitted if m.type == "note_on")
+    assert len([t for t in hh if sent["start"] <= t < sent["stop"]]) == 8  # every sixteenth of the two beats
+    # the second sixteenth not before its tick was sent (it came within a JACK period), not 125 ms before it
+    assert hh[1] > sent["second"] - 0.01, (hh[1] - sent["second"]) * 1000
