@@ -3,6 +3,7 @@ file, against the real recorder and the real recorder_status node)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -179,3 +180,32 @@ def test_a_takes_row_the_recorder_could_not_save_says_its_disk_is_full(tmp_path:
     told = "(the recorder's disk is full: this list may lose it at a restart; the take is kept)"
     assert result["infoAfter"] == f"Received: hihat closed 52% → HH {told}. Tap REC for another.", result
     assert len(result["rows"]) == 1 and result["rows"][0].endswith(f"hihat closed 52% → HH {told}"), result
+
+
+def test_a_take_whose_row_has_no_length_is_listed_and_so_are_the_others(tmp_path: Path) -> None:
+    """A take made known again at a start from a sidecar without its length has a row without one
+    (:func:`~exsampling_patch.nodes.web_recorder.rows.sidecar_row`), written down with its end as it was. The page
+    threw on it (``null.toFixed``, taken for the network being away): the phone's whole list stayed empty, every
+    other take's end unsaid."""
+    phone_key = "0123456789abcdef0123456789abcdef"
+    digest = hashlib.sha256(phone_key.encode()).hexdigest()[:32]
+    common = {"sample_rate": 48000, "location": None, "recorder": "Mika", "status": "done", "fate": "done",
+              "end": "done (probe)", "not_loaded": ""}
+    rows = [{"take_id": "no-length", "client_take_id": "c1", "recorded_at": 1796500000.0, "duration": None},
+            {"take_id": "with-length", "client_take_id": "c2", "recorded_at": 1796500060.0, "duration": 1.5}]
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / ENDS_FILE).write_text("".join(json.dumps({"p": digest, "r": {**common, **row}}) + "\n" for row in rows))
+    engine = recorder_engine(tmp_path, state)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "list_rows.js"), rec_of(engine).local_url, phone_key, "2"],
+                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
+    finally:
+        engine.stop()
+    assert run.returncode == 0, run.stderr + run.stdout
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["errors"] == [], result
+    shown = result["rows"]
+    assert len(shown) == 2 and all(row.endswith("done (probe)") for row in shown), result
+    assert "1.5 s · no location" in shown[0], result  # newest first
+    assert " s " not in shown[1] and "no location" in shown[1], result

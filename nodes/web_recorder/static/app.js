@@ -475,7 +475,9 @@ function render() {
                 failed: t.state === "failed" });
   }
   for (const t of serverTakes) {
-    rows.push({ time: t.recorded_at * 1000, what: `${t.duration.toFixed(1)} s${t.location ? "" : " · no location"}`,
+    // A row may have no length (a take made known again from a sidecar without one): the rest of it is shown.
+    const what = [typeof t.duration === "number" ? `${t.duration.toFixed(1)} s` : "", t.location ? "" : "no location"];
+    rows.push({ time: t.recorded_at * 1000, what: what.filter(Boolean).join(" · "),
                 state: describe(t) + unsaved(t), failed: unused(t) || Boolean(t.not_loaded) });
   }
   rows.sort((a, b) => b.time - a.time);

@@ -1,0 +1,27 @@
+// Opens the recorder's page in headless Chromium as a phone whose key the page has kept from before (KEY), and
+// reads its take list as the recorder answers it for that key.
+// Usage: node list_rows.js URL KEY COUNT
+// Waits up to 10 s for COUNT rows in the list. Prints JSON: the rows' text ("rows") and every error the page threw
+// ("errors"), or exits 1.
+const { launchPhoneBrowser, phoneContext } = require("./phone");
+
+async function main() {
+  const [url, key, count] = process.argv.slice(2);
+  const browser = await launchPhoneBrowser("");
+  try {
+    const context = await phoneContext(browser);
+    await context.addInitScript((k) => localStorage.setItem("exsampling-phone-key", k), key);
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    await page.goto(url);
+    await page.waitForFunction((n) => document.querySelectorAll("#takes li").length >= n, Number(count),
+                               { timeout: 10000 }).catch(() => null);
+    const rows = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
+    console.log(JSON.stringify({ rows, errors }));
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });
