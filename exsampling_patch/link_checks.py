@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 
 from exsampling_patch.node import PortSpec
-from exsampling_patch.patch import LINK_ARROW, Link, Patch, PortRef
+from exsampling_patch.patch import LINK_ARROW, Link, Patch, PortRef, shown_id, unseen_note
 from exsampling_patch.ports import link_problem
 from exsampling_patch.registry import Registry
 
@@ -24,8 +24,10 @@ def check_link(patch: Patch, registry: Registry, link: Link, others: list[Link] 
         spec = patch.nodes.get(ref.node)
         if spec is None:
             close = difflib.get_close_matches(ref.node, list(patch.nodes), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            return f"link {link}: no node with id '{ref.node}'{hint}"
+            # Escaped: an id with a zero-width space printed as it is read the same as the one it was offered for.
+            hint = f"; did you mean '{shown_id(close[0])}'?" if close else ""
+            return (f"link {shown_id(str(link))}: no node with id '{shown_id(ref.node)}'{hint}"
+                    f"{unseen_note(ref.node, *close)}")
         if spec.type not in registry:
             return None  # the unknown type is reported on the node itself
         ports = registry.get(spec.type).outputs if kind == "output" else registry.get(spec.type).inputs
@@ -78,7 +80,7 @@ def bare_end_hint(patch: Patch, registry: Registry, source: str, target: str) ->
         if node not in patch.nodes:  # misspelt too: the suggestion takes the closest id
             close = difflib.get_close_matches(node, list(patch.nodes), n=1)
             if not close:
-                return f"no node with id '{node}'"
+                return f"no node with id '{shown_id(node)}'{unseen_note(node)}"
             node = close[0]
         spec = patch.nodes[node]
         if spec.type not in registry:
@@ -96,7 +98,7 @@ def bare_end_hint(patch: Patch, registry: Registry, source: str, target: str) ->
     if len(fitting) == 1:
         out, into = fitting[0]
         meant = f"{out}{LINK_ARROW}{into}" if all(bare) else str(out if bare[0] else into)
-        return f"did you mean '{meant}'?"
+        return f"did you mean '{shown_id(meant)}'?{unseen_note(meant)}"
     hints = []
     for index, kind in enumerate(("output", "input")):
         if bare[index]:

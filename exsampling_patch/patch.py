@@ -81,6 +81,31 @@ def _unseen_space(node_id: str) -> str:
     return ""
 
 
+def shown_id(node_id: str) -> str:
+    """``node_id`` as a message quotes it: each character that cannot be seen (:func:`_invisible`, the plain space
+    aside) written as its escape, ``\\u200b``. A link's "did you mean 'writer'?" printed an id that ends in a
+    zero-width space as it is: the same as the name it was offered for."""
+    return "".join(_escaped(c) if _unseen(c) else c for c in node_id)
+
+
+def unseen_note(*texts: str) -> str:
+    """' (\\u200b is a zero width space, which cannot be seen)' for the first character that :func:`shown_id` escapes
+    in ``texts``, else ''."""
+    char = next((c for text in texts for c in text if _unseen(c)), "")
+    if not char:
+        return ""
+    name = unicodedata.name(char, "").lower()
+    return f" ({_escaped(char)} is {'a ' + name if name else 'a character'}, which cannot be seen)"
+
+
+def _unseen(char: str) -> bool:
+    return char != " " and _invisible(char)
+
+
+def _escaped(char: str) -> str:
+    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+
+
 def fixed_id(node_id: str) -> str:
     """``node_id`` made one that :func:`id_problems` accepts (not yet made unique in a patch)."""
     return _trimmed(node_id).replace(LINK_ARROW.strip(), "-").replace(".", "_") or "node"
