@@ -340,7 +340,7 @@ class WebRecorder(Node):
         as a ``TakeEnded`` (:meth:`~exsampling_patch.node.Node.tell_fate_of`)."""
         reason = f"stored take unreadable: {error}"
         if key is not None:  # before it is moved aside: a crash in between finds it again, and withdraws again
-            self._seen.forget(key, take_id)
+            self._forget_reply(key, take_id)
         try:
             moved = self._store.set_aside(path, take_id, reason)
             where = f"moved to {moved.relative_to(self._store.folder)}"
@@ -457,6 +457,16 @@ class WebRecorder(Node):
             why = error.strerror or error
             self.report_error(f"the recorder's state could not be written ({self._seen.path}: {why}): a retry of "
                               f"take {reply['take_id']} after a restart would be stored again")
+
+    def _forget_reply(self, key: Key, take_id: str) -> None:
+        """Withdraw a lost take's reply (:meth:`_lost`): in memory even where writing it down fails (told; the take is
+        still set aside and its end told)."""
+        try:
+            self._seen.forget(key, take_id)
+        except OSError as error:
+            why = error.strerror or error
+            self.report_error(f"the recorder's state could not be written ({self._seen.path}: {why}): after a restart, "
+                              f"the phone's retry of take {take_id} would be answered as already received, not stored")
 
     def _pass_on_later(self, stored: Take, key: Key | None, error: Exception) -> bool:
         """The take is stored but its emit failed: told, and passed on again by the recovery thread a second later;
