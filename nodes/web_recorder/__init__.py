@@ -304,7 +304,7 @@ class WebRecorder(Node):
                 self._lost(path, data["take_id"], key, error)  # its key withdrawn, if an earlier run wrote it
                 continue
             if key is not None and key not in self._seen:  # acknowledged or not, a retry must not make a second take
-                self._seen.remember(key, {"status": "received", **row})
+                self._remember_reply(key, {"status": "received", **row})
             paths.append((path, data["take_id"], key))
         return paths
 

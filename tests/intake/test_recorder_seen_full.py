@@ -25,7 +25,7 @@ from exsampling_patch.runtime import NodeError
 from exsampling_patch.runtime.events import TakeEnded
 from exsampling_patch.takes import DAMAGED_FOLDER
 
-from .conftest import Client, make_full, rec_of, recorder_engine, sine, stored_not_done
+from .conftest import Client, make_full, probe_of, rec_of, recorder_engine, sine, stored_not_done
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
@@ -81,3 +81,32 @@ def test_a_lost_takes_withdrawal_not_written_down_is_told_and_the_take_still_set
     assert row["fate"] == "error" and "unreadable" in row["end"], row
     assert [e.take_id for e in events if isinstance(e, TakeEnded)] == [first["take_id"]]
     assert not stored.exists() and (tmp_path / "takes" / DAMAGED_FOLDER / stored.name).exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_a_stored_takes_id_not_written_down_at_a_start_is_told_and_the_recorder_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a start, a stored take not yet done has its phone take id written down again before the server listens:
+    on a full disk that raised out of the node's start, and the recorder did not start at all (no phone could send
+    anything) for a line it can do without. Here the table's open file is made /dev/full's as the start gets there."""
+    state = tmp_path / "state"
+    _, first = stored_not_done(tmp_path, state, encode_wav_pcm16(sine(), 48000), "Phone 7", "full-start-1")
+    (state / SEEN_FILE).unlink()  # as a kill between the take's storing and its id's line leaves it
+    know = WebRecorder._know_unfinished
+
+    def on_a_full_disk(self: WebRecorder) -> Any:
+        make_full(state / SEEN_FILE)
+        return know(self)
+
+    monkeypatch.setattr(WebRecorder, "_know_unfinished", on_a_full_disk)
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, state, check=False, events=events, https=False)
+    try:
+        assert engine.wait_idle(10, settle=0.3)
+        received = [take.take_id for _, take in probe_of(engine).received]
+    finally:
+        engine.stop()
+    errors = [e.error for e in events if isinstance(e, NodeError)]
+    assert errors == [f"the recorder's state could not be written ({state / SEEN_FILE}: No space left on device): a "
+                      f"retry of take {first['take_id']} after a restart would be stored again"], errors
+    assert received == [first["take_id"]]  # passed on again, as on any start
