@@ -8,13 +8,13 @@
 # keeps its entry until a server of the same name starts; names used once each would fill the registry for good.
 # Each name is claimed with a lock held for the run's life (and by its jackd, which inherits it): two runs starting
 # at once cannot both pick a name that no server holds yet.
-if command -v jackd >/dev/null && ! { [ -n "${JACK_DEFAULT_SERVER:-}" ] && jack_lsp >/dev/null 2>&1; }; then
+if command -v jackd >/dev/null && ! { [ -n "${JACK_DEFAULT_SERVER:-}" ] && timeout 5 jack_lsp >/dev/null 2>&1; }; then
   unset JACK_DEFAULT_SERVER
   for _jack_n in 1 2 3 4 5 6; do
     _jack_name="exsampling-$_jack_n"
     exec {_jack_lock}>>"/tmp/exsampling-jack-$_jack_n.lock"
     # Taken by another run, or a server of that name answers without its lock (started by hand): the next name.
-    if ! flock -n "$_jack_lock" || JACK_DEFAULT_SERVER="$_jack_name" jack_lsp >/dev/null 2>&1; then
+    if ! flock -n "$_jack_lock" || JACK_DEFAULT_SERVER="$_jack_name" timeout 5 jack_lsp >/dev/null 2>&1; then
       exec {_jack_lock}>&-
       continue
     fi
@@ -34,7 +34,7 @@ if command -v jackd >/dev/null && ! { [ -n "${JACK_DEFAULT_SERVER:-}" ] && jack_
     # fail to open while a client of the same name opens on another server (see tests/conftest.py's jack_running).
     _jack_up=""
     for _ in $(seq 100); do
-      JACK_DEFAULT_SERVER="$_jack_name" jack_lsp >/dev/null 2>&1 && { _jack_up=1; break; }
+      JACK_DEFAULT_SERVER="$_jack_name" timeout 5 jack_lsp >/dev/null 2>&1 && { _jack_up=1; break; }
       kill -0 "$_jack_pid" 2>/dev/null || break
       sleep 0.1
     done
@@ -49,5 +49,5 @@ if command -v jackd >/dev/null && ! { [ -n "${JACK_DEFAULT_SERVER:-}" ] && jack_
     break
   done
   [ -n "${JACK_DEFAULT_SERVER:-}" ] || echo "warning: no JACK server of this run's own started (all of exsampling-1..6 \
-taken, or see /tmp/exsampling-jackd-*.log); JACK tests will skip" >&2
+taken, or see /tmp/exsampling-jackd-*.log); ${JACK_NONE_MEANS:-JACK tests will skip}" >&2
 fi

