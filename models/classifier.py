@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from exsampling_patch.takes import check_audio
+from exsampling_patch.audio_files import check_audio, read_audio
 
 from .features import (
     FRONT_END,
@@ -167,15 +167,15 @@ class Classifier:
         return self._loaded.meta
 
     def predict_file(self, path: str | Path, **kwargs: Any) -> Prediction:
-        """Read an audio file with soundfile and :meth:`predict` it (same keyword arguments).
+        """Read an audio file as a take is read (:func:`~exsampling_patch.audio_files.read_audio`) and :meth:`predict`
+        it (same keyword arguments). A WAV whose length was never written (its recorder's battery died) is read with
+        all it holds: soundfile alone reads it as no audio, or as the part its header last gave.
 
         Raises:
             UnusableAudio: the file holds no frames, or NaN or infinite samples (as ``exsampling classify`` and
                 a take read from it say): a broken file, not a take too short or silent.
         """
-        import soundfile as sf
-
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        data, sr, _ = read_audio(path)
         check_audio(data)
         return self.predict(data, int(sr), **kwargs)
 

@@ -174,6 +174,32 @@ def test_a_float_file_holding_a_nan_is_damaged_not_silent(clf: Classifier, tmp_p
         read_take(damaged)
 
 
+def test_a_wav_whose_length_was_never_written_is_classified_whole(clf: Classifier, tmp_path: Path) -> None:
+    """A recorder sets its WAV's length when it stops; one whose battery died left 0 there, its audio all in the
+    file. predict_file read it with soundfile alone, as 'the file holds no audio', where a take read from the same
+    file (``exsampling classify``, the folder source) has all of it (exsampling_patch.audio_files.read_audio)."""
+    import io
+    import struct
+
+    from exsampling_patch.takes import read_take
+
+    rate = 44100
+    n = int(0.5 * rate)
+    hit = np.random.default_rng(2).standard_normal(n) * np.exp(-np.arange(n) / (0.05 * rate))
+    out = io.BytesIO()
+    sf.write(out, 0.5 * hit / np.abs(hit).max(), rate, format="WAV", subtype="PCM_16")
+    data = out.getvalue()
+    at = data.index(b"data") + 8
+    unfinished = tmp_path / "battery-died.wav"
+    unfinished.write_bytes(data[:4] + struct.pack("<I", 0) + data[8:at - 4] + struct.pack("<I", 0) + data[at:])
+    assert sf.info(str(unfinished)).frames == 0  # soundfile alone: nothing
+    take = read_take(unfinished)
+    assert take.samples.shape[0] == n
+    pred = clf.predict_file(unfinished)
+    assert pred.top and pred.duration == pytest.approx(n / rate)
+    assert pred.top == clf.predict(take.samples, take.sample_rate).top
+
+
 def test_a_30_ms_hit_is_classified(clf: Classifier) -> None:
     """Short sounds are sounds: a 30 ms decaying noise burst (a closed hi-hat's length) gets labels."""
     rate = 48000
