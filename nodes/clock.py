@@ -7,7 +7,7 @@ by replacing one dict entry (:func:`publish`); the sampler reads the latest (:fu
 until the next beat or bar. Nothing here locks or waits.
 
 :class:`LinkTimeline` joins the Link session (LinkPython-extern, module ``link``); :class:`LocalTimeline` is the
-node's own tempo when Link is off or not installed.
+node's own tempo when Link is off or not installed; :class:`FollowedTimeline` another pattern node's clock.
 """
 
 from __future__ import annotations
@@ -115,6 +115,37 @@ class LocalTimeline:
     def set_origin(self, start: float) -> None:
         """Beat 0 at ``start``, at the same tempo."""
         self.clock = replace(self.clock, t0=start, beat0=0.0)
+
+    def close(self) -> None:
+        pass
+
+
+class FollowedTimeline:
+    """Another pattern node's beat clock as it publishes it (:func:`publish`): its tempo, bars and transport, whether
+    its own, a Link session's or a MIDI clock master's. Several pattern nodes on one grid: each on a timeline of its
+    own began its beat 0 when its thread came to it, milliseconds apart (one added by a live edit, anywhere in a
+    bar). Until the node it follows publishes, a stopped clock; a node an edit rebuilds is away for a moment, one
+    it removes gone: its last clock goes on (as a Link session's does when a peer leaves)."""
+
+    def __init__(self, name: str, tempo: float, quantum: float) -> None:
+        self.name = name
+        self._last = BeatClock(time.perf_counter(), 0.0, tempo, quantum, playing=False)
+
+    @property
+    def peers(self) -> int:
+        return 0
+
+    def capture(self) -> BeatClock:
+        clock = _clocks.get(self.name)
+        if clock is not None:
+            self._last = clock
+        return self._last
+
+    def set_tempo(self, tempo: float) -> None:
+        """The followed node's tempo is its own: nothing here sets it."""
+
+    def set_quantum(self, quantum: float) -> None:
+        """Its bars are the followed node's."""
 
     def close(self) -> None:
         pass

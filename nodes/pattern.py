@@ -81,6 +81,8 @@ class Pattern(Node):
     follow_midi_clock = Param(bool, False, "play at the tempo, and start, stop and continue with, the MIDI clock on "
                               "the sync input (a drum machine's, a DAW's)")
     playing = Param(bool, True, "play (the control 'play' switches it live)")
+    clock = Param(str, "", "another pattern node's id: play by its beat clock (its tempo, bars, start and stop, its "
+                  "Link session or MIDI clock), on one grid with it; '': a clock of this node's own")
     needs_when = {"follow_midi_clock": "sync"}  # without the master's clock the groove never starts
 
     @classmethod
@@ -137,11 +139,13 @@ class Pattern(Node):
         self._held = False  # the first step waited for a sampler: it goes out on the next bar line
         self._quiet_until: int | None = None  # the steps before this bar line stay silent, uncounted (see _held)
         self._own_timeline = False  # a LocalTimeline of this node's own, which it may move beat 0 of
-        self.timeline: clocks.LocalTimeline | clocks.LinkTimeline | MidiClockTimeline
+        self.timeline: clocks.LocalTimeline | clocks.LinkTimeline | MidiClockTimeline | clocks.FollowedTimeline
         if self.link and not clocks.link_available():
             self.report_error("link: the Link library is not installed (pip install LinkPython-extern); playing "
                               "on its own tempo")
-        if self.follow_midi_clock:  # an edit goes on with the position and tempo the master's ticks gave
+        if self.clock:  # several pattern nodes on one grid, whatever drives the one they follow
+            self.timeline = clocks.FollowedTimeline(self.clock, self.tempo, self.quantum)
+        elif self.follow_midi_clock:  # an edit goes on with the position and tempo the master's ticks gave
             reuse = handed.get("timeline") if handed else None
             self.timeline = reuse if isinstance(reuse, MidiClockTimeline) else MidiClockTimeline(self.tempo,
                                                                                                  self.quantum)
@@ -374,9 +378,11 @@ class Pattern(Node):
                 # the session's beat jumped back: what was sent ahead on the old beats is void (the steps sent again
                 # from here doubled it), from before this run's first step, as at a master's restart
                 self._cancel(now - LATE_DROP)
+            # a node that follows another's clock joins it on its next bar (added while it plays, or as it starts)
+            joins = self._next_step is None and isinstance(self.timeline, clocks.FollowedTimeline)
             self._next_step = first  # (re)start, or the session's beat jumped back: go on from where it is now
             self._quiet_until = None
-            if self._held or again:  # the sampler could not play the steps before: start on the one, not mid-bar
+            if self._held or again or joins:  # the sampler could not play the steps before: start on the one
                 self._held = False
                 bar_steps = max(1, round(clock.quantum * self.steps_per_beat))
                 # not next_step itself: a bar line more than two beats ahead would read as the beat jumping back

@@ -1,0 +1,74 @@
+"""Several pattern nodes on one grid: a pattern node with ``clock`` plays by another's beat clock (its tempo, bars,
+start and stop). Each on a timeline of its own, two nodes started with one patch began their beat 0 when each one's
+thread came to it (3 ms apart, measured through the sampler on the JACK server), and one added by a live edit
+anywhere in a bar."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from exsampling_patch.messages import ControlValue
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import clock as clocks
+from exsampling_patch.nodes.pattern import Pattern
+
+
+def make(node_id: str, **params: Any) -> Pattern:
+    node = Pattern(node_id, params, NodeContext())
+    node.start()
+    return node
+
+
+def sent(node: Pattern, kind: str = "note_on") -> list[Any]:
+    return [m for port, m in list(node.context.emitted) if port == "midi" and m.type == kind]
+
+
+def test_a_pattern_on_anothers_clock_joins_on_its_next_bar_and_keeps_to_its_grid() -> None:
+    # the leader: a hi-hat every sixteenth, the bass drum on each bar (one second at 240 BPM)
+    leader = make("pat-leader", tempo=240.0, patterns={"HH": "x", "BD": "x... .... .... ...."})
+    follower = None
+    try:
+        time.sleep(0.35)  # mid-bar
+        before = leader.beat_clock()
+        follower = make("pat-follower", clock="pat-leader", tempo=90.0, steps_per_beat=3, patterns={"Snare": "x.."})
+        time.sleep(1.5)
+        leader.handle("control", ControlValue("tempo", 300.0))
+        changed = time.perf_counter()
+        time.sleep(0.8)
+        leader.handle("control", ControlValue("play", 0.0))
+        stopped = time.perf_counter()
+        time.sleep(0.4)
+    finally:
+        for node in (follower, leader):
+            if node is not None:
+                node.stop()
+    hits = [m.time for m in sent(follower)]
+    steps = [m.time for m in sent(leader) if m.channel == 0]
+    assert len(hits) >= 5
+    # on the leader's bar line, not its own tempo's (90) nor where it started
+    beat = before.beat_at(hits[0])
+    assert beat == pytest.approx(round(beat), abs=1e-6) and round(beat) % 4 == 0
+    # each on a beat of the leader, sent with the very time of its sixteenth there: before its tempo change and after
+    for hit in [h for h in hits if h < changed or h > changed + 0.2]:
+        assert min(abs(hit - step) for step in steps) < 1e-9, hit
+    assert [h for h in hits if h > changed + 0.2]  # at 300 BPM, still on its beats
+    # stopped with the leader: nothing after the steps sent ahead, and those void (an all-notes-off of its own)
+    assert not [h for h in hits if h > stopped + follower.lookahead_ms / 1000.0]
+    assert [m for m in sent(follower, "control_change") if m.control == 123 and m.time >= stopped - 0.03]
+
+
+def test_a_followed_node_away_for_a_moment_leaves_its_last_clock_playing() -> None:
+    """An edit rebuilds the followed node (its clock withdrawn, then published again): the follower goes on by its
+    last clock rather than stopping; before it publishes one, the follower is stopped."""
+    followed = clocks.FollowedTimeline("pat-away", 120.0, 4.0)
+    assert not followed.capture().playing
+    clock = clocks.BeatClock(time.perf_counter(), 8.0, 133.0, 3.0)
+    clocks.publish("pat-away", clock)
+    try:
+        assert followed.capture() == clock
+    finally:
+        clocks.withdraw("pat-away")
+    assert followed.capture() == clock
