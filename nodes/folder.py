@@ -25,8 +25,7 @@ unreadable only once unchanged for as long (half a FLAC or an OGG).
 When the system's event queue overflows (IN_Q_OVERFLOW: a burst of thousands of files), it drops events without
 saying which: a file changed before that (not read as it is) is read once quiet for ``settle_time``, as without
 close events, even if a write of it was heard and no close, until it changes again (its events heard again).
-watchdog tells only its own watch groups of an overflow; :class:`_OverflowTellingFD` (watchdog 7.1 on) tells
-the source too; without it (watchdog before 7.1) an overflow goes unheard and a lost close is waited for.
+The close events come from :mod:`.folder_closes` (watchdog's inotify observer), which tells how overflows are heard.
 
 Each take passed on is written down in a hidden journal in the folder (:mod:`.folder_journal`), and as done once it
 has ended in the patch (:meth:`FolderSource.take_ended`): a file whose take was in flight when the process was
@@ -43,7 +42,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -52,26 +50,13 @@ from typing import Any
 
 from exsampling_patch.messages import FOLDER_FILE, Take, default_take_id
 from exsampling_patch.node import Node, Output, Param
+from exsampling_patch.nodes.folder_closes import CloseWatch, file_stamp, inotify_available
 from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Record, Stamp, journal_path
 from exsampling_patch.nodes.mp3_length import unfinished_mp3
 from exsampling_patch.nodes.wav_length import unfinished
 from exsampling_patch.phone_formats import PHONE_PATTERNS, convert_hint, unreadable_recording
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, read_take
-
-try:  # Linux: inotify, which says when a writer closes a file
-    from watchdog.events import FileSystemEvent, FileSystemEventHandler
-    from watchdog.observers.inotify import InotifyObserver
-except Exception:  # not installed, or not Linux (no inotify in its libc): the quiet time alone
-    InotifyObserver = None  # type: ignore[assignment,misc]
-    FileSystemEventHandler = object  # type: ignore[assignment,misc]
-
-try:  # watchdog 7.1 on: its inotify reader is a class of its own, that sees the queue overflow (IN_Q_OVERFLOW)
-    from watchdog.observers.api import BaseObserver
-    from watchdog.observers.inotify import InotifyFullEmitter
-    from watchdog.observers.inotify_c import InotifyEvent, InotifyFD
-except Exception:  # older: overflows go unheard (the close events they drop are waited for)
-    InotifyFD = None  # type: ignore[assignment,misc]
 
 #: Windows' folders on a card or a share, not hidden by their names: its recycle bin holds the recordings deleted on
 #: the card, under names like ``$R3K2J1.wav`` (``.Trashes`` and ``.Trash-1000``, macOS's and Linux's, are hidden).
@@ -84,12 +69,10 @@ CLOSE_EVENTS = True
 #: off, a recorder whose battery died): a copy to a network share can stall far longer than ``settle_time``.
 UNFINISHED_WAIT = 30.0
 
-Close = tuple[Stamp, int]  # a file's stamp at its writer's close, and that close's number (one count for all files)
-
 
 def close_events_available() -> bool:
     """Whether this system tells the folder source when a file's writer closed it (Linux, with watchdog)."""
-    return CLOSE_EVENTS and InotifyObserver is not None and sys.platform.startswith("linux")
+    return CLOSE_EVENTS and inotify_available()
 
 
 class FolderSource(Node):
@@ -134,7 +117,7 @@ class FolderSource(Node):
         self._overflows = 0
         self._overflow_told = -float("inf")
         self._wake = threading.Event()
-        self._closes: _CloseWatch | None = None
+        self._closes: CloseWatch | None = None
         self._at_start = self._scan()
         # path -> a stamp it could not be read with, not closed as it is: read again once changed, or unchanged
         # for UNFINISHED_WAIT (then told unreadable).
@@ -143,14 +126,14 @@ class FolderSource(Node):
         self._journal = self._open_journal(self._at_start)
         if close_events_available():
             try:
-                self._closes = _CloseWatch(self._root, self.recursive, self._wanted, self._wake, self.report_error)
+                self._closes = CloseWatch(self._root, self.recursive, self._wanted, self._wake, self.report_error)
             except Exception as error:  # out of inotify watches or instances: the quiet time does
                 self.report_error(f"no close events ({error}): files are read after {self.settle_time:g} s quiet")
         self.watching = "close events" if self._closes else "quiet time"
         self.report_status(watching=self.watching)
         self.run_thread(self._watch, name=f"{self.node_id}-watch")
 
-    _closes: _CloseWatch | None = None
+    _closes: CloseWatch | None = None
     _journal: FolderJournal | None = None
 
     def _open_journal(self, there: dict[Path, Stamp]) -> FolderJournal | None:
@@ -225,7 +208,7 @@ class FolderSource(Node):
                 if not self._wanted(name):
                     continue
                 path = Path(folder) / name
-                stamp = _stamp(path)
+                stamp = file_stamp(path)
                 if stamp is not None:
                     found[path] = stamp
         return found
@@ -304,7 +287,7 @@ class FolderSource(Node):
         try:
             take: Take = read_take(path, source=self.node_id)
         except Exception as error:
-            if _stamp(path) != stamp:
+            if file_stamp(path) != stamp:
                 return  # changed while read: not finished after all; read once it is
             if hold:
                 self._unsure[path] = stamp
@@ -327,7 +310,7 @@ class FolderSource(Node):
             self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: unreadable: {why}"
                               + (f" ({short})" if short else ""))
             return
-        if _stamp(path) != stamp:
+        if file_stamp(path) != stamp:
             return  # written again while read: what was read may be half of it
         self._done[path] = (stamp, close_number)
         self._takes_read += 1
@@ -346,157 +329,6 @@ class FolderSource(Node):
         self.emit("take", take)
         if self._journal is not None and not self.context.tracks_takes:  # no runtime tells this node its end
             self._journal_write(self._journal.ended, take.take_id)
-
-
-class _CloseWatch(FileSystemEventHandler):
-    """Which files of a folder their writers have closed (or renamed in), and which are open for writing.
-
-    Fed by watchdog's inotify observer on its own thread; the scan reads :meth:`snapshot`. A file is *closed*
-    with the stamp it had at its close (IN_CLOSE_WRITE) or rename into the folder (IN_MOVED_TO) and that close's
-    number, *writing* from a write after that (IN_MODIFY) until its next close, and *touched* with the stamp it
-    had when its times alone changed since (IN_ATTRIB). :meth:`overflows` counts the times the system dropped
-    events (its queue full): any of these may then be missing.
-    """
-
-    def __init__(self, root: Path, recursive: bool, wanted: Callable[[str], bool], wake: threading.Event,
-                 report: Callable[[str], None]) -> None:
-        super().__init__()
-        self._wanted, self._wake, self._report = wanted, wake, report
-        self._lock = threading.Lock()
-        self._closed: dict[Path, Close] = {}
-        self._closes = 0  # numbers each close, so that a file closed again is told apart from one closed once
-        self._writing: set[Path] = set()
-        self._touched: dict[Path, Stamp] = {}
-        self._overflows = 0
-        self._observer = _observer(self._overflowed)
-        try:
-            self._observer.schedule(self, str(root), recursive=recursive)
-            self._observer.start()
-        except BaseException:
-            self._observer.stop()
-            raise
-
-    def alive(self) -> bool:
-        return bool(self._observer.is_alive())
-
-    def stop(self) -> None:
-        self._observer.stop()
-        self._observer.join(timeout=2.0)
-
-    def snapshot(self) -> tuple[dict[Path, Close], set[Path], dict[Path, Stamp]]:
-        with self._lock:
-            return dict(self._closed), set(self._writing), dict(self._touched)
-
-    def overflows(self) -> int:
-        """How many times the system's event queue overflowed (events were dropped) since the start."""
-        with self._lock:
-            return self._overflows
-
-    def _overflowed(self) -> None:
-        # On watchdog's reader thread, maybe before events read ahead of the overflow reach dispatch(): the scan's
-        # doubt goes by the files' stamps, not by the order things are heard in.
-        with self._lock:
-            self._overflows += 1
-        self._wake.set()
-
-    def dispatch(self, event: FileSystemEvent) -> None:
-        try:
-            self._on_event(event)
-        except Exception as error:  # never let one odd event end the observer thread
-            self._report(f"close events: {error!r} on {event!r}")
-
-    def _on_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory:
-            return
-        kind = event.event_type
-        path = Path(os.fsdecode(event.src_path)) if event.src_path else None
-        if kind == "moved":
-            if path is not None:
-                self._forget(path)
-            dest = os.fsdecode(getattr(event, "dest_path", "") or "")
-            if dest:
-                self._closed_now(Path(dest))
-        elif kind == "closed":  # IN_CLOSE_WRITE: the writer is done with it (not a close after reading)
-            if path is not None:
-                self._closed_now(path)
-        elif kind == "modified":  # IN_MODIFY (and IN_ATTRIB before watchdog 7): written again, open
-            if path is not None and self._wanted(path.name):
-                with self._lock:
-                    self._writing.add(path)
-                    self._touched.pop(path, None)
-        elif kind == "attrib":  # IN_ATTRIB (watchdog 7 on): its times alone changed (cp -p, touch)
-            if path is not None and self._wanted(path.name):
-                stamp = _stamp(path)
-                with self._lock:
-                    if stamp is not None and path not in self._writing:
-                        self._touched[path] = stamp
-        elif kind == "deleted" and path is not None:
-            self._forget(path)
-
-    def _closed_now(self, path: Path) -> None:
-        if not self._wanted(path.name):
-            return
-        stamp = _stamp(path)
-        with self._lock:
-            self._writing.discard(path)
-            self._touched.pop(path, None)
-            if stamp is None:
-                self._closed.pop(path, None)
-            else:
-                self._closes += 1
-                self._closed[path] = (stamp, self._closes)
-        self._wake.set()
-
-    def _forget(self, path: Path) -> None:
-        with self._lock:
-            self._closed.pop(path, None)
-            self._writing.discard(path)
-            self._touched.pop(path, None)
-
-
-if InotifyFD is not None:
-
-    class _OverflowTellingFD(InotifyFD):
-        """watchdog's inotify reader, telling ``on_overflow`` when the system's event queue overflowed: events were
-        dropped, which ones is not said. watchdog tells only its own watch groups (to watch anew)."""
-
-        def __init__(self, on_overflow: Callable[[], None]) -> None:
-            super().__init__()
-            self._on_overflow = on_overflow
-
-        def handle_event(self, event: InotifyEvent) -> None:
-            if event.is_queue_overflow:
-                self._on_overflow()
-            super().handle_event(event)
-
-    class _OverflowTellingObserver(BaseObserver):
-        """:class:`InotifyObserver` with ``generate_full_events``, reading through :class:`_OverflowTellingFD`."""
-
-        def __init__(self, on_overflow: Callable[[], None]) -> None:
-            self._reader = _OverflowTellingFD(on_overflow)
-            self._reader.start()
-            super().__init__(InotifyFullEmitter, inotify_fd=self._reader)
-
-        def on_thread_stop(self) -> None:
-            super().on_thread_stop()
-            self._reader.stop()
-            self._reader.join()
-
-
-def _observer(on_overflow: Callable[[], None]) -> BaseObserver:
-    """watchdog's inotify observer; full events: a file moved in from an unwatched folder comes as a move (a rename
-    in), not a creation. Where watchdog reads overflows (7.1 on), ``on_overflow`` is told of each."""
-    if InotifyFD is None:
-        return InotifyObserver(generate_full_events=True)
-    return _OverflowTellingObserver(on_overflow)
-
-
-def _stamp(path: Path) -> Stamp | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns)
 
 
 def _is_take_folder(folder: Path) -> bool:

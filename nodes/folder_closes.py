@@ -1,0 +1,191 @@
+"""Which files of a folder their writers have closed, for the folder source (:mod:`.folder`): Linux's inotify
+through :mod:`watchdog`, whose close events (IN_CLOSE_WRITE, IN_MOVED_TO) say a file is whole however long its
+writer paused.
+
+watchdog tells only its own watch groups of a queue overflow (IN_Q_OVERFLOW: events dropped, which ones unsaid);
+:class:`_OverflowTellingFD` (watchdog 7.1 on) tells :class:`CloseWatch` too; without it (watchdog before 7.1) an
+overflow goes unheard, and a lost close is waited for.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from exsampling_patch.nodes.folder_journal import Stamp
+
+try:  # Linux: inotify, which says when a writer closes a file
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers.inotify import InotifyObserver
+except Exception:  # not installed, or not Linux (no inotify in its libc): the quiet time alone
+    InotifyObserver = None  # type: ignore[assignment,misc]
+    FileSystemEventHandler = object  # type: ignore[assignment,misc]
+
+try:  # watchdog 7.1 on: its inotify reader is a class of its own, that sees the queue overflow (IN_Q_OVERFLOW)
+    from watchdog.observers.api import BaseObserver
+    from watchdog.observers.inotify import InotifyFullEmitter
+    from watchdog.observers.inotify_c import InotifyEvent, InotifyFD
+except Exception:  # older: overflows go unheard (the close events they drop are waited for)
+    InotifyFD = None  # type: ignore[assignment,misc]
+
+Close = tuple[Stamp, int]  # a file's stamp at its writer's close, and that close's number (one count for all files)
+
+
+def inotify_available() -> bool:
+    """Whether this system can say when a file's writer closed it (Linux, with watchdog installed)."""
+    return InotifyObserver is not None and sys.platform.startswith("linux")
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """A file's size and modification time (ns); None where it is gone."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+class CloseWatch(FileSystemEventHandler):
+    """Which files of a folder their writers have closed (or renamed in), and which are open for writing.
+
+    Fed by watchdog's inotify observer on its own thread; the scan reads :meth:`snapshot`. A file is *closed*
+    with the stamp it had at its close (IN_CLOSE_WRITE) or rename into the folder (IN_MOVED_TO) and that close's
+    number, *writing* from a write after that (IN_MODIFY) until its next close, and *touched* with the stamp it
+    had when its times alone changed since (IN_ATTRIB). :meth:`overflows` counts the times the system dropped
+    events (its queue full): any of these may then be missing.
+    """
+
+    def __init__(self, root: Path, recursive: bool, wanted: Callable[[str], bool], wake: threading.Event,
+                 report: Callable[[str], None]) -> None:
+        super().__init__()
+        self._wanted, self._wake, self._report = wanted, wake, report
+        self._lock = threading.Lock()
+        self._closed: dict[Path, Close] = {}
+        self._closes = 0  # numbers each close, so that a file closed again is told apart from one closed once
+        self._writing: set[Path] = set()
+        self._touched: dict[Path, Stamp] = {}
+        self._overflows = 0
+        self._observer = _observer(self._overflowed)
+        try:
+            self._observer.schedule(self, str(root), recursive=recursive)
+            self._observer.start()
+        except BaseException:
+            self._observer.stop()
+            raise
+
+    def alive(self) -> bool:
+        return bool(self._observer.is_alive())
+
+    def stop(self) -> None:
+        self._observer.stop()
+        self._observer.join(timeout=2.0)
+
+    def snapshot(self) -> tuple[dict[Path, Close], set[Path], dict[Path, Stamp]]:
+        with self._lock:
+            return dict(self._closed), set(self._writing), dict(self._touched)
+
+    def overflows(self) -> int:
+        """How many times the system's event queue overflowed (events were dropped) since the start."""
+        with self._lock:
+            return self._overflows
+
+    def _overflowed(self) -> None:
+        # On watchdog's reader thread, maybe before events read ahead of the overflow reach dispatch(): the scan's
+        # doubt goes by the files' stamps, not by the order things are heard in.
+        with self._lock:
+            self._overflows += 1
+        self._wake.set()
+
+    def dispatch(self, event: FileSystemEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception as error:  # never let one odd event end the observer thread
+            self._report(f"close events: {error!r} on {event!r}")
+
+    def _on_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        kind = event.event_type
+        path = Path(os.fsdecode(event.src_path)) if event.src_path else None
+        if kind == "moved":
+            if path is not None:
+                self._forget(path)
+            dest = os.fsdecode(getattr(event, "dest_path", "") or "")
+            if dest:
+                self._closed_now(Path(dest))
+        elif kind == "closed":  # IN_CLOSE_WRITE: the writer is done with it (not a close after reading)
+            if path is not None:
+                self._closed_now(path)
+        elif kind == "modified":  # IN_MODIFY (and IN_ATTRIB before watchdog 7): written again, open
+            if path is not None and self._wanted(path.name):
+                with self._lock:
+                    self._writing.add(path)
+                    self._touched.pop(path, None)
+        elif kind == "attrib":  # IN_ATTRIB (watchdog 7 on): its times alone changed (cp -p, touch)
+            if path is not None and self._wanted(path.name):
+                stamp = file_stamp(path)
+                with self._lock:
+                    if stamp is not None and path not in self._writing:
+                        self._touched[path] = stamp
+        elif kind == "deleted" and path is not None:
+            self._forget(path)
+
+    def _closed_now(self, path: Path) -> None:
+        if not self._wanted(path.name):
+            return
+        stamp = file_stamp(path)
+        with self._lock:
+            self._writing.discard(path)
+            self._touched.pop(path, None)
+            if stamp is None:
+                self._closed.pop(path, None)
+            else:
+                self._closes += 1
+                self._closed[path] = (stamp, self._closes)
+        self._wake.set()
+
+    def _forget(self, path: Path) -> None:
+        with self._lock:
+            self._closed.pop(path, None)
+            self._writing.discard(path)
+            self._touched.pop(path, None)
+
+
+if InotifyFD is not None:
+
+    class _OverflowTellingFD(InotifyFD):
+        """watchdog's inotify reader, telling ``on_overflow`` when the system's event queue overflowed: events were
+        dropped, which ones is not said. watchdog tells only its own watch groups (to watch anew)."""
+
+        def __init__(self, on_overflow: Callable[[], None]) -> None:
+            super().__init__()
+            self._on_overflow = on_overflow
+
+        def handle_event(self, event: InotifyEvent) -> None:
+            if event.is_queue_overflow:
+                self._on_overflow()
+            super().handle_event(event)
+
+    class _OverflowTellingObserver(BaseObserver):
+        """:class:`InotifyObserver` with ``generate_full_events``, reading through :class:`_OverflowTellingFD`."""
+
+        def __init__(self, on_overflow: Callable[[], None]) -> None:
+            self._reader = _OverflowTellingFD(on_overflow)
+            self._reader.start()
+            super().__init__(InotifyFullEmitter, inotify_fd=self._reader)
+
+        def on_thread_stop(self) -> None:
+            super().on_thread_stop()
+            self._reader.stop()
+            self._reader.join()
+
+
+def _observer(on_overflow: Callable[[], None]) -> BaseObserver:
+    """watchdog's inotify observer; full events: a file moved in from an unwatched folder comes as a move (a rename
+    in), not a creation. Where watchdog reads overflows (7.1 on), ``on_overflow`` is told of each."""
+    if InotifyFD is None:
+        return InotifyObserver(generate_full_events=True)
+    return _OverflowTellingObserver(on_overflow)
