@@ -2,10 +2,13 @@
 predictions cannot (the classifier's input linked to nothing) holds each take for ever, and the run says nothing
 went wrong. Only an input a node type names in :attr:`~exsampling_patch.node.Node.needs` is held to it: an input
 left unlinked is often on purpose (a sampler played from MIDI alone), one that waits for another never is; nor
-is one that a switch parameter makes the node go by (:func:`switched_warnings`).
+is one that a switch parameter makes the node go by (:func:`switched_warnings`), nor a beat clock named by a node's
+``clock`` that no pattern node of the patch gives (:func:`clock_warnings`).
 """
 
 from __future__ import annotations
+
+import difflib
 
 from exsampling_patch.errors import Problem
 from exsampling_patch.param_values import value_in_effect
@@ -97,4 +100,30 @@ def switched_warnings(patch: Patch, registry: Registry, source: SourceMap) -> li
             why = f"'{port}' gets nothing" if linked else f"nothing is linked to '{port}'"
             warnings.append(Problem(f"node '{node_id}': with {name} on it goes by what comes to '{port}', but {why}: "
                                     "it would wait for ever", source.file, source.node_line(node_id)))
+    return warnings
+
+
+def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """A warning, on its line, for each ``clock`` parameter (a sampler's, a midi_clock's, a pattern's) that names no
+    pattern node of the patch, or the node itself: what goes by that beat clock never gets it (a pattern following
+    it never played, a midi_clock sent nothing, a sampler's groove started without waiting for its stream), and
+    check said "ok"."""
+    patterns = [node_id for node_id, spec in patch.nodes.items()
+                if spec.type in registry and hasattr(registry.get(spec.type), "beat_clock")]
+    warnings = []
+    for node_id, spec in patch.nodes.items():
+        if spec.type not in registry or "clock" not in registry.get(spec.type).param_specs:
+            continue
+        name = value_in_effect(patch, registry, node_id, "clock")
+        if not isinstance(name, str) or not name or (name in patterns and name != node_id):
+            continue
+        others = [other for other in patterns if other != node_id]
+        close = difflib.get_close_matches(name, others, n=1)
+        what = "this node itself" if name == node_id else "no pattern node of this patch"
+        warnings.append(Problem(
+            f"node '{node_id}': clock '{name}' is {what}: the beat clock it goes by would never come", source.file,
+            source.node_line(node_id, "params", "clock") or source.node_line(node_id),
+            hint=f"did you mean '{close[0]}'?" if close else f"the pattern nodes here: {', '.join(others)}" if others
+            else "add the pattern node it names, or leave clock empty",
+        ))
     return warnings

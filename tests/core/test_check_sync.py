@@ -44,3 +44,44 @@ def test_a_pattern_following_a_linked_clock_or_its_own_tempo_is_not_warned_of(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert check(tmp_path, capsys, "true", "- master.midi -> groove.sync\n") == []
     assert check(tmp_path, capsys, "false") == []
+
+
+CLOCKS = """exsampling_patch: 1
+nodes:
+- id: groove
+  type: pattern
+  params: {patterns: {BD: x... x... x... x...}}
+- id: fills
+  type: pattern
+  params: {clock: %s, steps_per_beat: 3, patterns: {HH: x.x}}
+- id: ticks
+  type: midi_clock
+  params: {clock: %s}
+- id: sampler
+  type: sampler
+  params: {device: none, virtual_port: '', clock: %s}
+links:
+- groove.midi -> sampler.midi
+- fills.midi -> sampler.midi
+"""
+
+
+def test_a_clock_naming_no_pattern_node_is_warned_of_at_its_line(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A pattern following a clock that no node gives never played, a midi_clock sent nothing, a sampler's groove
+    did not wait for its stream: check said "ok" of a misspelt id."""
+    patch = tmp_path / "show.yaml"
+    patch.write_text(CLOCKS % ("grove", "fills", "''"), encoding="utf-8")
+    assert main(["check", str(patch)]) == 0  # it runs: a warning, not a problem
+    err = capsys.readouterr().err
+    assert [line.split(": ", 1)[1] for line in err.splitlines() if line.startswith("warning:")] == [
+        f"{patch}:8: node 'fills': clock 'grove' is no pattern node of this patch: the beat clock it goes by would "
+        "never come (did you mean 'groove'?)"]
+    patch.write_text(CLOCKS % ("fills", "nope", "groove"), encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2 and "node 'fills': clock 'fills' is this node itself" in warnings[0], warnings
+    assert ":11: node 'ticks': clock 'nope' is no pattern node" in warnings[1], warnings
+    patch.write_text(CLOCKS % ("groove", "fills", "''"), encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -122,12 +122,14 @@ CONTEXT = {
 
 
 def as_patch(example: str) -> str:
-    """A fragment (nodes, maybe links) made a whole patch, with the nodes its links name that it does not show."""
+    """A fragment (nodes, maybe links) made a whole patch, with the nodes its links (and its ``clock`` parameters) name
+    that it does not show."""
     if example.startswith("exsampling_patch:"):
         return example
     nodes, _, links = example.partition("\nlinks:\n")
     shown = set(re.findall(r"^- id: ([\w-]+)", nodes, flags=re.M))
     named = {end.split(".")[0] for end in re.findall(r"[\w-]+\.\w+", links)}
+    named |= set(re.findall(r"\bclock: ([\w-]+)", nodes))  # the pattern node whose beat clock a node goes by
     context = "".join(CONTEXT[node] for node in sorted(named - shown))
     return f"exsampling_patch: 1\nnodes:\n{nodes.rstrip()}\n{context}" + (f"links:\n{links}" if links else "")
 
