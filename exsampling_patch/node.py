@@ -20,6 +20,7 @@ start their own threads in :meth:`Node.start` with :meth:`Node.run_thread` and c
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import threading
@@ -153,7 +154,11 @@ class Node:
     ) -> None:
         self.node_id = node_id or self.type_name
         self.context = context or NodeContext()
-        self.params: dict[str, Any] = self.resolve_params(params or {})
+        # A list or table the node changes in place (appends to, sorts) is its own copy: it was the running patch's
+        # value, which the next edit elsewhere then found changed (the node rebuilt, losing what it held), or the
+        # type's default, changed for every node of the type built then or later.
+        self.params: dict[str, Any] = {name: copy.deepcopy(value) if isinstance(value, list | dict) else value
+                                       for name, value in self.resolve_params(params or {}).items()}
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
 

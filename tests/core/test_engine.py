@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from exsampling_patch import ANY, Node, Output
+from exsampling_patch import ANY, Input, Node, Output, Param
 from exsampling_patch.errors import PatchError
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
@@ -158,6 +158,43 @@ def test_changed_params_restart_the_node(registry: Registry) -> None:
     assert engine.wait_idle()
     assert engine.node("sink").received == [2, 2]  # type: ignore[attr-defined]
     engine.stop()
+
+
+class SeenInPlace(Node):
+    """Keep each number it is sent in its list parameter: a node that changes a value of its own in place."""
+
+    type_name = "seen_in_place"
+    inlet = Input(ANY)
+    seen = Param(list, [], "the numbers sent so far")
+
+    def on_inlet(self, message: int) -> None:
+        self.seen.append(message)
+
+
+def test_a_list_a_node_changes_in_place_is_its_own_not_the_patch_s_nor_its_type_s(registry: Registry) -> None:
+    """Its value was the running patch's, which the next edit elsewhere then found changed: the node was rebuilt,
+    losing what it held; and its default was the type's, shared with every node of it, built then or later."""
+    registry.register(SeenInPlace, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("given", "seen_in_place", {"seen": [0]}))
+    patch.add_node(NodeSpec("default", "seen_in_place"))
+    started = patch.copy()  # as the editor starts it: a copy of the patch it edits
+    engine = Engine(registry)
+    engine.start(started)
+    try:
+        engine.inject("given", "inlet", 1)
+        engine.inject("default", "inlet", 2)
+        assert engine.wait_idle()
+        given = engine.node("given")
+        edited = patch.copy()
+        edited.add_node(NodeSpec("sink", "sink"))
+        engine.update(edited)
+        assert engine.node("given") is given
+        assert given.seen == [0, 1] and engine.node("default").seen == [2]  # type: ignore[attr-defined]
+        assert started.nodes["given"].params == {"seen": [0]}
+        assert SeenInPlace.param_specs["seen"].default == [] and SeenInPlace("another").seen == []
+    finally:
+        engine.stop()
 
 
 def test_bad_update_keeps_the_running_plan(registry: Registry) -> None:
