@@ -6,10 +6,14 @@ short; no widgets are made here.
 
 from __future__ import annotations
 
+import math
+
 from exsampling_patch.editor.clipboard import Position
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.navigate import Navigator
 from exsampling_patch.editor.patch_view import PatchView
+
+EDGE_GAP = 8.0  # pixels kept between a node added at a right-click's spot and the canvas's edges
 
 
 def free_position(model: EditorModel, wanted: Position, size: tuple[float, float] = (240, 110)) -> Position:
@@ -45,11 +49,28 @@ class Placement:
         if spot != self.patch_view.spawn_position:
             self.patch_view.spawn_position, self.step = spot, 0
         x, y = spot
-        position = free_position(self.model, (x + 30 * (self.step % 8), y + 30 * (self.step % 8)))
-        if self.step:  # the cascade past the spot chosen (a right-click's lands at the mouse)
-            position = self.navigator.room(position, self.drawn_size(type_name))
+        size = self.drawn_size(type_name)
+        if self.step:  # the cascade past the spot chosen
+            position = free_position(self.model, (x + 30 * (self.step % 8), y + 30 * (self.step % 8)))
+            position = self.navigator.room(position, size)
+        else:  # at the spot (a right-click's lands at the mouse), moved in where the node would be cut off
+            position = self.in_view(free_position(self.model, self.in_view(spot, size)), size)
         self.step += 1
         return position
+
+    def in_view(self, position: Position, size: tuple[float, float]) -> Position:
+        """``position`` moved the least that draws a node of ``size`` there whole inside the view, an edge's gap
+        from its sides. A right-click near the canvas's bottom or right edge put the node there, mostly out of
+        sight: the composer saw a sliver of it, or nothing."""
+        area = self.navigator.drawn_area()
+        if area is None:
+            return position
+        left, top, width, height = area
+        gap = EDGE_GAP / self.navigator.view.scale
+        right, bottom = left + width / self.navigator.view.scale, top + height / self.navigator.view.scale
+        x = max(left + gap, min(position[0], right - gap - size[0]))
+        y = max(top + gap, min(position[1], bottom - gap - size[1]))
+        return position if (x, y) == position else (float(math.floor(x)), float(math.floor(y)))
 
     def drawn_size(self, type_name: str) -> tuple[float, float]:
         """About the size a node of ``type_name`` is drawn at (patch units): a row a pin and one for its live line

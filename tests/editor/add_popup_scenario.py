@@ -2,9 +2,10 @@
 
 Opens a copy of the default patch at 1280x1000; right-clicks empty canvas near the window's bottom edge, types
 a search (the keys go to the pop-up's search field only if it has the focus), checks that the pop-up lies
-inside the window and lists only what matches, presses Enter (the first match is added), then opens it again
-(the last search is gone, the list is whole). Clicks and keys are real X events (XTEST), the search typed a key
-at a time.
+inside the window and lists only what matches, presses Enter (the first match is added, drawn whole on the
+canvas), then opens it again (the last search is gone, the list is whole); last, a node is added the same way
+from a right click near the canvas's right edge. Clicks and keys are real X events (XTEST), the search typed a
+key at a time.
 
 Run as ``python -m tests.editor.add_popup_scenario`` (needs DISPLAY; see test_add_popup.py).
 Prints one JSON object.
@@ -18,8 +19,10 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from exsampling_patch.editor.app import EditorApp
 from exsampling_patch.editor.palette import grouped, palette_entries
-from tests.editor.driving import Driver, canvas_box, default_patch_copy, editor, node_rects
+from tests.editor import xinput
+from tests.editor.driving import Driver, canvas_box, default_patch_copy, editor, in_minimap, node_rects
 
 SEARCH = "log"
 
@@ -34,15 +37,41 @@ def listed() -> list[str]:
     return names
 
 
-def low_empty_spot() -> tuple[float, float]:
-    """Empty canvas as near the window's bottom edge as the canvas goes."""
+def low_empty_spot(driver: Driver) -> tuple[float, float]:
+    """Empty canvas as near the window's bottom edge as the canvas goes, or as the pointer goes: the window reaches
+    past the bottom of the test display, where the pointer stops at the display's last row."""
     x0, y0, x1, y1 = canvas_box()
+    y1 = min(y1, xinput.display_size()[1] - 1 - driver.origin[1])
     rects = node_rects().values()
     for y in range(int(y1), int(y0), -20):
         for x in range(int(x0), int(x1), 20):
             if all(not (rx0 - 10 <= x <= rx1 + 10 and ry0 - 10 <= y <= ry1 + 10) for rx0, ry0, rx1, ry1 in rects):
                 return (x, y)
     raise RuntimeError("no empty canvas")
+
+
+def right_empty_spot() -> tuple[float, float]:
+    """Empty canvas as near the canvas's right edge as clicks go, clear of the minimap."""
+    x0, y0, x1, y1 = canvas_box()
+    rects = node_rects().values()
+    for x in range(int(x1), int(x0), -20):
+        for y in range(int(y0), int(y1), 20):
+            if in_minimap((x, y)):
+                continue
+            if all(not (rx0 - 10 <= x <= rx1 + 10 and ry0 - 10 <= y <= ry1 + 10) for rx0, ry0, rx1, ry1 in rects):
+                return (x, y)
+    raise RuntimeError("no empty canvas")
+
+
+def drawn_whole(app: EditorApp, node_ids: list[str]) -> list[Any]:
+    """[the canvas's rectangle on screen, then each node's (left, top, right, bottom)]: all of a node is seen where
+    its rectangle lies inside the canvas's."""
+    left, top, width, height = app.patch_view.screen_rect()
+    rects = []
+    for node_id in node_ids:
+        (x, y), (w, h) = dpg.get_item_rect_min(f"node:{node_id}"), dpg.get_item_rect_size(f"node:{node_id}")
+        rects.append([x, y, x + w, y + h])
+    return [[left, top, left + width, top + height], *rects]
 
 
 def inside_window(tag: str) -> bool:
@@ -64,7 +93,7 @@ def main() -> dict[str, Any]:
         registry = app.model.registry
         out["all_types"] = sorted(registry.types)
         out["expected"] = [e.type_name for es in grouped(palette_entries(registry), SEARCH).values() for e in es]
-        spot = low_empty_spot()
+        spot = low_empty_spot(driver)
         out["spot"] = list(spot)
         out["window"] = [dpg.get_viewport_client_width(), dpg.get_viewport_client_height()]
         right_click(driver, spot)
@@ -81,14 +110,24 @@ def main() -> dict[str, Any]:
         added = [n for n in app.model.patch.nodes if n not in before]
         out["added"] = [app.model.patch.nodes[n].type for n in added]
         out["hidden_after_enter"] = not dpg.get_item_configuration("add_popup")["show"]
+        out["drawn"] = drawn_whole(app, added)
         # Opened again: a fresh search, the whole list, still inside the window.
-        right_click(driver, low_empty_spot())
+        right_click(driver, low_empty_spot(driver))
         out["search_again"] = dpg.get_value("add_popup:search")
         out["listed_again"] = sorted(listed())
         out["inside_again"] = inside_window("add_popup")
         driver.type("zzzz")
         out["typed_again"] = dpg.get_value("add_popup:search")
         driver.key("Escape")
+        # Near the right edge: the node is moved left to be drawn whole, as the one near the bottom was moved up.
+        spot = right_empty_spot()
+        out["right_spot"] = list(spot)
+        right_click(driver, spot)
+        before = set(app.model.patch.nodes)
+        driver.type(SEARCH)
+        driver.key("Return")
+        app.render(5)
+        out["drawn_right"] = drawn_whole(app, [n for n in app.model.patch.nodes if n not in before])
     return out
 
 

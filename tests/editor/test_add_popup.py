@@ -4,6 +4,8 @@ lies inside the window even when opened near its edge."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from exsampling_patch.editor.add_popup import MARGIN, popup_rect
@@ -18,9 +20,15 @@ def test_the_popup_is_placed_and_sized_to_lie_inside_the_window() -> None:
     assert x >= 0 and y >= 0 and x + w <= 300 and y + h <= 200
 
 
+@pytest.fixture(scope="module")
+def popup() -> dict[str, Any]:
+    """One run of the scenario, read by each test below."""
+    return run_scenario("tests.editor.add_popup_scenario")
+
+
 @pytest.mark.display
-def test_right_click_type_and_enter_add_the_first_match() -> None:
-    result = run_scenario("tests.editor.add_popup_scenario")
+def test_right_click_type_and_enter_add_the_first_match(popup: dict[str, Any]) -> None:
+    result = popup
     assert result["shown"] and result["inside"], result  # opened near the bottom edge, yet inside the window
     assert result["typed"] == "log", result  # the keys went to the search field: it had the focus
     assert result["listed"] == result["expected"] and "log" in result["expected"], result  # filtered as typed
@@ -28,3 +36,15 @@ def test_right_click_type_and_enter_add_the_first_match() -> None:
     assert result["search_again"] == "", result  # the last search is gone
     assert result["listed_again"] == result["all_types"], result  # the whole list again
     assert result["inside_again"] and result["typed_again"] == "zzzz", result
+
+
+def whole(drawn: list[list[float]]) -> bool:
+    (left, top, right, bottom), *nodes = drawn
+    return bool(nodes) and all(left <= x0 and top <= y0 and x1 <= right and y1 <= bottom for x0, y0, x1, y1 in nodes)
+
+
+@pytest.mark.display
+def test_a_node_added_near_the_canvas_edge_is_drawn_whole(popup: dict[str, Any]) -> None:
+    result = popup
+    assert whole(result["drawn"]), result  # right-clicked near the bottom edge: moved up, not cut off
+    assert whole(result["drawn_right"]), result  # near the right edge: moved left
