@@ -91,6 +91,8 @@ def out_problem(out: Path) -> str:
     if out.is_dir():
         return f"a folder: name the model file to write in it, such as {out / 'my_model.pt'}"
     card = out.with_suffix(".md")
+    if card == out:  # `--out my_model.md` wrote the model, then its card over it: "wrote ... and its card", no model
+        return f"the model's card is written beside it as a .md: name the model file .pt ({out.with_suffix('.pt')})"
     if card.is_file() and not _is_model_card(card):
         # `--out notes.pt` wrote its card over notes.md, a file of the user's own
         return f"its card would replace {card}, which is not a model card: name the model otherwise"

@@ -214,6 +214,16 @@ def test_train_refuses_an_out_whose_card_would_replace_a_file_of_the_users(tmp_p
     assert out_problem(tmp_path / "mine.pt") == ""
 
 
+def test_train_refuses_an_out_named_as_its_own_card(tmp_path: Path) -> None:
+    # Before, `--out mine.md` wrote the model and then its card over it, and said "wrote mine.md ... and its card
+    # mine.md": no model was left.
+    from exsampling_patch.commands.train import out_problem
+
+    assert out_problem(tmp_path / "mine.md") == ("the model's card is written beside it as a .md: name the model "
+                                                 f"file .pt ({tmp_path / 'mine.pt'})")
+    assert out_problem(tmp_path / "mine") == ""  # the card is mine.md beside it
+
+
 def test_train_says_when_its_out_replaces_an_earlier_model(tmp_path: Path) -> None:
     # Before, `exsampling train takes/` wrote over the my_model.pt (and its card) of an earlier training without a
     # word; retraining into one file is normal, so it is told, not refused.
