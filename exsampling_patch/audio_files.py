@@ -67,7 +67,8 @@ def wav_header(head: bytes) -> WavHeader | None:
 
 def held_length(file: BinaryIO, header: WavHeader, size: int) -> int | None:
     """The length of the audio that a WAV of ``size`` bytes holds, in whole frames, where its header's was never
-    written: 0, or less than it holds with no chunk after it (a length set as it recorded, its last never set).
+    written: 0, or less than it holds with no chunk after it (a length set as it recorded, its last never set, so
+    its RIFF length goes no further either).
     None where the header's stands: it says as much as there is, or more (a copy still arriving), or none; or what
     follows its audio is a chunk, an ID3v1 tag, zeros (a file padded) or less than a frame."""
     if header.data_at is None or header.data_length is None:
@@ -82,14 +83,41 @@ def held_length(file: BinaryIO, header: WavHeader, size: int) -> int | None:
             return None
         file.seek(end)
         after = file.read(8)
-        if len(after) == 8 and all(0x20 <= b <= 0x7E for b in after[:4]) and (
-                end + 8 + struct.unpack_from("<I", after, 4)[0] <= size):
+        # A chunk's name, and its length fits or the RIFF length goes past the audio (a tag whose copy stalled, or
+        # whose tagger wrote a wrong length: its bytes read as audio were a loud click). Not a name alone: loud
+        # 16-bit audio after a stale length looks like one about once in 200 recordings, which would be cut there.
+        if _named(after) and (end + 8 + struct.unpack_from("<I", after, 4)[0] <= size
+                              or (header.riff_length != STREAM and 8 + header.riff_length > end)):
             return None
         if size - end == _ID3V1 and after.startswith(b"TAG"):
             return None
         if _zeros(file, end, size):  # padded (to a card's cluster): audio that went on would be silence alone
             return None
     return held
+
+
+def chunk_cut_short(file: BinaryIO, header: WavHeader, size: int) -> tuple[str, int] | None:
+    """A chunk after a WAV's audio (as long as its header says) that says it is longer than the rest of the file
+    (a copy still arriving, or a tagger's wrong length): its name and how many bytes more it says; None where none.
+    """
+    if header.data_at is None or not header.data_length:
+        return None
+    at = header.data_at + header.data_length + (header.data_length & 1)
+    while at + 8 <= size:
+        file.seek(at)
+        chunk = file.read(8)
+        if not _named(chunk) or (size - at == _ID3V1 and chunk.startswith(b"TAG")):
+            return None
+        length = struct.unpack_from("<I", chunk, 4)[0]
+        if at + 8 + length > size:
+            return chunk[:4].decode("ascii").strip(), at + 8 + length - size
+        at += 8 + length + (length & 1)
+    return None
+
+
+def _named(chunk: bytes) -> bool:
+    """Whether ``chunk`` (8 bytes read) begins as a chunk does: a name of 4 printable ASCII characters."""
+    return len(chunk) == 8 and all(0x20 <= b <= 0x7E for b in chunk[:4])
 
 
 def _zeros(file: BinaryIO, start: int, end: int) -> bool:

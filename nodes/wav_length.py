@@ -2,16 +2,17 @@
 
 A WAV's header gives its data's length (:func:`~exsampling_patch.audio_files.wav_header`). A copy writes the whole
 header first and the audio after it, so a file cut short says more than it holds; a recorder that sets the length
-when it stops says 0 until then, or one that sets it as it records, less than it holds. libsndfile reads a copy cut
-short as the part there; a recording whose length was never set is read with the length it holds
-(:func:`~exsampling_patch.audio_files.read_audio`). The folder source waits for such a file to finish.
+when it stops says 0 until then, or one that sets it as it records, less than it holds; a copy stalled in a tag
+chunk after the audio (a LIST) has that chunk say more than follows. libsndfile reads a copy cut short as the part
+there; a recording whose length was never set is read with the length it holds, one whose tag is cut short with its
+header's (:func:`~exsampling_patch.audio_files.read_audio`). The folder source waits for such a file to finish.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from exsampling_patch.audio_files import HEAD, STREAM, held_length, wav_header
+from exsampling_patch.audio_files import HEAD, STREAM, chunk_cut_short, held_length, wav_header
 
 
 def unfinished(path: Path, size: int) -> str:
@@ -32,7 +33,11 @@ def unfinished(path: Path, size: int) -> str:
                     return f"its header says {missing} byte{'s' if missing > 1 else ''} more"
                 held = held_length(file, header, size)
                 if held is None:
-                    return ""
+                    tag = chunk_cut_short(file, header, size)  # its audio all there: read as that alone
+                    if tag is None:
+                        return ""
+                    name, more = tag
+                    return f"its {name} chunk after the audio says {more} byte{'s' if more > 1 else ''} more"
                 more = held - header.data_length
                 return f"it holds {more} byte{'s' if more > 1 else ''} more than its header says (set as it records)"
     except OSError:

@@ -250,3 +250,87 @@ def test_a_recording_with_more_after_its_audio_is_read_at_once(tmp_path: Path, a
     assert told == ["noted.wav from inbox, 1.0 s: done (writer)"], told
     stored, _ = sf.read(tmp_path / "library" / "noted.wav", dtype="float32")
     np.testing.assert_allclose(stored, sound, atol=1 / 128 if after == "a pad byte" else 1 / 32768)
+
+
+NOTES = b"INFOICMT" + struct.pack("<I", 88) + bytes(range(0x20, 0x78))  # a comment, its text loud as samples
+
+
+def tagged(claimed: int) -> bytes:
+    """:data:`SOUND` as a 16-bit WAV, then a LIST chunk of :data:`NOTES` saying it is ``claimed`` bytes long; its
+    RIFF length counting what follows the audio as it is."""
+    out = io.BytesIO()
+    sf.write(out, SOUND, RATE, format="WAV", subtype="PCM_16")
+    data = out.getvalue()
+    tail = b"LIST" + struct.pack("<I", claimed) + NOTES
+    return data[:4] + struct.pack("<I", len(data) - 8 + len(tail)) + data[8:] + tail
+
+
+@pytest.mark.parametrize("kind", ["a wrong length", "a copy cut off in it"])
+def test_a_tag_longer_than_the_rest_of_the_file_is_not_read_as_audio(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """A LIST chunk after the audio saying more than follows (a tagger's wrong length, or a copy cut off in it):
+    waited for as a copy still arriving, then the audio read as its header says, the tag no part of it. Before, the
+    rest of the file was read as audio: 58 frames more, a click at 0.94 of full scale."""
+    monkeypatch.setattr(folder_module, "UNFINISHED_WAIT", 1.0)
+    data = tagged(400) if kind == "a wrong length" else tagged(len(NOTES))[:-60]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def copy() -> None:
+        (inbox / "noted.wav").write_bytes(data)
+
+    told = show(inbox, copy, 1, settle=1.2)
+    more = 400 - len(NOTES) if kind == "a wrong length" else 60
+    assert told == [f"warning from node 'inbox': noted.wav: read as it is, unchanged for 1 s though its LIST chunk "
+                    f"after the audio says {more} bytes more: a copy cut off, or a recorder that stopped?",
+                    "noted.wav from inbox, 1.0 s: done (writer)"], told
+    stored, _ = sf.read(tmp_path / "library" / "noted.wav", dtype="float32")
+    np.testing.assert_allclose(stored, SOUND, atol=1 / 32768)
+
+
+@pytest.mark.parametrize("close_events", [True, False])
+def test_a_copy_that_stalls_in_a_tag_after_the_audio_is_read_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, close_events: bool) -> None:
+    """A copy stalled in a LIST chunk after the audio, longer than the quiet time: its audio is all there, but it
+    is waited for, as a copy stalled in its audio is; read once, when whole (not once now and again once whole)."""
+    monkeypatch.setattr(folder_module, "CLOSE_EVENTS", close_events)
+    data = tagged(len(NOTES))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def copy() -> None:
+        for piece in (data[:-60], data[-60:]):
+            with (inbox / "noted.wav").open("ab") as out:  # closed after each piece
+                out.write(piece)
+            time.sleep(0.8)
+
+    told = show(inbox, copy, 1)
+    assert told == ["noted.wav from inbox, 1.0 s: done (writer)"], told
+
+
+def test_a_recording_cut_short_where_its_audio_reads_as_a_chunk_name_is_read_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recorder that sets its lengths as it records, stopped with its audio going on past them: where that audio
+    happens to read as a chunk's name (loud samples do, now and then) and a length past the file's end, it is still
+    audio (its RIFF length goes no further than its data's), read whole once unchanged for UNFINISHED_WAIT."""
+    monkeypatch.setattr(folder_module, "UNFINISHED_WAIT", 1.0)
+    sound = SOUND.copy()
+    sound[2000:2004] = np.frombuffer(b"LIST" + struct.pack("<I", 1 << 30), "<i2") / 32768
+    out = io.BytesIO()
+    sf.write(out, sound, RATE, format="WAV", subtype="PCM_16")
+    data = out.getvalue()
+    at = data.index(b"data") + 8
+    data = data[:4] + struct.pack("<I", at - 8 + 4000) + data[8:at - 4] + struct.pack("<I", 4000) + data[at:]
+    assert data[at + 4000:at + 4004] == b"LIST"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def record() -> None:
+        (inbox / "loud.wav").write_bytes(data)
+
+    told = show(inbox, record, 1, settle=1.2)
+    assert told == ["warning from node 'inbox': loud.wav: read as it is, unchanged for 1 s though it holds "
+                    f"{2 * RATE - 4000} bytes more than its header says (set as it records): a copy cut off, or a "
+                    "recorder that stopped?", "loud.wav from inbox, 1.0 s: done (writer)"], told
+    stored, _ = sf.read(tmp_path / "library" / "loud.wav", dtype="float32")
+    np.testing.assert_allclose(stored, sound, atol=1 / 32768)
