@@ -19,7 +19,7 @@ import contextlib
 import os
 import threading
 from multiprocessing.connection import Connection
-from multiprocessing.reduction import recv_handle, send_handle
+from multiprocessing.reduction import send_handle
 
 import numpy as np
 
@@ -147,7 +147,3 @@ def send_file(connection: Connection, fd: int, process_id: int) -> None:
         with contextlib.suppress(OSError):
             os.close(fd)
 
-
-def receive_samples(connection: Connection, frames: int) -> np.ndarray:
-    """The samples :func:`send_file` passed, mapped here (``frames`` samples plus the guard)."""
-    return map_samples(recv_handle(connection), frames)

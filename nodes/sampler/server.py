@@ -10,21 +10,24 @@ queues notes. Started by :class:`.host.AudioProcess` as a child process
 
 from __future__ import annotations
 
+import array
 import contextlib
 import dataclasses
 import gc
 import os
+import socket
 import sys
 import threading
 import weakref
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler, recv_handle
 
 import numpy as np
 
 from exsampling_patch.child_process import Stop, Stopping
 from exsampling_patch.nodes.sampler import protocol as msg
-from exsampling_patch.nodes.sampler.handoff import Arena, receive_samples
+from exsampling_patch.nodes.sampler.handoff import Arena, map_samples
 from exsampling_patch.nodes.sampler.prepare import GUARD, SlotBuffer
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, AudioRig
 from exsampling_patch.nodes.sampler.shared import SharedState
@@ -87,7 +90,11 @@ def serve(connection: Connection) -> int:
 
     def samples(offset: int, frames: int) -> tuple[np.ndarray, int]:
         if offset < 0:  # a file of its own follows
-            return receive_samples(connection, frames), -1
+            fd = recv_handle(connection)  # EOFError or OSError here: the node has gone
+            try:
+                return map_samples(fd, frames), -1
+            except (OSError, ValueError) as error:
+                raise _NotHandled(f"its samples could not be mapped: {_words(error)}") from error
         data = arena[offset:offset + frames + GUARD]
         reading[offset] = weakref.ref(data)
         return data, offset
@@ -98,31 +105,30 @@ def serve(connection: Connection) -> int:
         rig.load(slot, SlotBuffer(data, frames, pitch_hz, serial=serial, offset=offset, due=due), retain=offset < 0)
 
     code = 0
+    after_unread = False  # the latest message could not be read: a take's file may follow it
     try:
         while True:
             if jack_back.is_set():  # the node starts a new process, whose PortAudio finds the server
                 code = msg.JACK_BACK_EXIT
                 break
             if connection.poll(0.1):
-                message: msg.Load | msg.Stage | msg.Unstage | msg.LoadStaged | Stop = connection.recv()
+                if after_unread:
+                    after_unread = False
+                    _drop_passed_file(connection)
+                try:
+                    message = _receive(connection)
+                except _NotHandled as error:
+                    after_unread = True
+                    send(msg.Error(f"a message from the sampler node could not be read ({error}): ignored, the "
+                                   "sampler plays on"))
+                    continue
                 if isinstance(message, Stop):
                     send(Stopping())  # at once: the node takes a process that does not answer for hung
                     break
-                if isinstance(message, msg.Load):
-                    m = message
-                    load(m.slot, *samples(m.offset, m.frames), m.frames, m.pitch_hz, m.serial, m.due)
-                elif isinstance(message, msg.Stage):
-                    staged[message.key] = samples(message.offset, message.frames)
-                elif isinstance(message, msg.Unstage):
-                    staged.pop(message.key, None)
-                else:
-                    m = message
-                    sent = staged.pop(m.key, None)
-                    if sent is None:
-                        send(msg.Error(f"the take for slot {m.slot} was not sent ahead (key {m.key}); not loaded"))
-                    else:
-                        load(m.slot, *sent, m.frames, m.pitch_hz, m.serial, m.due)
-                    del sent
+                try:
+                    _handle(message, staged, samples, load, send)
+                except _NotHandled as error:
+                    send(msg.Error(f"{error}; the sampler plays on"))
             # Blocks nothing reads any more (the callback has moved on, a staged take was dropped) go back.
             freed = [offset for offset, ref in reading.items() if ref() is None]
             if freed:
@@ -142,6 +148,74 @@ def serve(connection: Connection) -> int:
         rig.stop(at_exit=True)  # the process ends next: see AudioOutput.stop
         send(msg.Stopped())
     return code
+
+
+class _NotHandled(Exception):
+    """A message from the node that this process could not read or act on: told to the node, and the next one read
+    (the audio plays on). Not the connection's end (EOFError, OSError), which ends the process."""
+
+
+def _words(error: BaseException) -> str:
+    return str(error) or "no detail given"
+
+
+def _receive(connection: Connection) -> object:
+    """The next message. Raises EOFError or OSError when the node has gone, :class:`_NotHandled` when the message came
+    whole but does not unpickle (damaged, or of a class this process does not have): anything unpickling raises,
+    EOFError included (an empty message), which must not be taken for the node's end."""
+    data = connection.recv_bytes()
+    try:
+        return ForkingPickler.loads(data)
+    except Exception as error:
+        raise _NotHandled(_words(error)) from error
+
+
+def _handle(message: object, staged: dict[int, tuple[np.ndarray, int]],
+            samples: Callable[[int, int], tuple[np.ndarray, int]],
+            load: Callable[[int, np.ndarray, int, int, float, int, float], None],
+            send: Callable[[msg.Error], None]) -> None:
+    """Act on one message other than Stop. Raises EOFError or OSError when the node has gone (a take's file not
+    passed), :class:`_NotHandled` when the message cannot be acted on."""
+    try:
+        if isinstance(message, msg.Load):
+            m = message
+            load(m.slot, *samples(m.offset, m.frames), m.frames, m.pitch_hz, m.serial, m.due)
+        elif isinstance(message, msg.Stage):
+            staged[message.key] = samples(message.offset, message.frames)
+        elif isinstance(message, msg.Unstage):
+            staged.pop(message.key, None)
+        elif isinstance(message, msg.LoadStaged):
+            m = message
+            sent = staged.pop(m.key, None)
+            if sent is None:
+                send(msg.Error(f"the take for slot {m.slot} was not sent ahead (key {m.key}); not loaded"))
+            else:
+                load(m.slot, *sent, m.frames, m.pitch_hz, m.serial, m.due)
+            del sent
+        else:
+            raise _NotHandled("a message of a kind the sampler's audio process does not know was ignored")
+    except (EOFError, OSError, _NotHandled):
+        raise
+    except Exception as error:  # a take this process cannot play (a slot it does not have, ...): not the others
+        slot = getattr(message, "slot", None)
+        what = f"the take for slot {slot}" if slot is not None else "a take sent ahead"
+        raise _NotHandled(f"{what} could not be loaded: {_words(error)}") from error
+
+
+def _drop_passed_file(connection: Connection) -> None:
+    """After a message that could not be read: if a take's file was passed after it (its offset was -1), receive and
+    close it. Left there, its one-byte carrier would be read as the start of the next message's length, and every
+    message after it misread (or the loop stuck waiting for a length never sent). Called once data is waiting."""
+    with socket.fromfd(connection.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        _, ancillary, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(4 * array.array("i").itemsize), socket.MSG_PEEK)
+    peeked = array.array("i")
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            peeked.frombytes(data[:len(data) - len(data) % peeked.itemsize])
+    for fd in peeked:  # a peek passes descriptors too (copies): close those
+        os.close(fd)
+    if peeked:
+        os.close(recv_handle(connection))
 
 
 def _notice_unopened(opened: threading.Event, quiet: threading.Event, send: Callable[[msg.Error], None],

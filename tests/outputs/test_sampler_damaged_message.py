@@ -1,0 +1,81 @@
+"""The sampler's audio process (real, under the JACK dummy server) given messages it cannot read or act on.
+
+Before: anything but the connection's end (EOFError, OSError) from a message ended the process with a traceback: an
+unpickling error of a damaged message, an empty message (whose EOFError was taken for the node's end: exit 0, not a
+word from the process), a message of a kind it does not know. The node started another a second later, the show
+silent meanwhile, every slot sent again."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+
+from exsampling_patch.nodes.sampler import host
+from exsampling_patch.nodes.sampler.handoff import send_file, share_samples
+from exsampling_patch.nodes.sampler.host import AudioProcess
+from exsampling_patch.nodes.sampler.prepare import SlotBuffer
+from exsampling_patch.nodes.sampler.rig import AudioConfig
+from exsampling_patch.nodes.sampler.shared import SharedState
+from exsampling_patch.nodes.sampler.slots import channel_map
+
+pytestmark = pytest.mark.jack
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+@contextmanager
+def playing_audio_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AudioProcess, list[str]]]:
+    monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)  # one second of samples
+    errors: list[str] = []
+    state = SharedState.create(2)
+    audio = AudioProcess(AudioConfig(slots=2, sample_rate=48000, note_slot=channel_map(2)), state, errors.append,
+                         lambda **values: None)
+    audio.start()
+    try:
+        assert audio.opened.wait(20), errors
+        yield audio, errors
+    finally:
+        audio.stop()
+        state.close()
+
+
+def loads_in_step(audio: AudioProcess, serial: int) -> bool:
+    """Whether a take sent now (too long for the arena: its samples in a file of their own) sounds in slot 0."""
+    samples = np.full(2 * 48000, 0.1, np.float32)
+    audio.load(0, SlotBuffer(samples, samples.size, 0.0, serial=serial))
+    return wait_for(lambda: int(audio.state.loaded_serial[0]) == serial)
+
+
+def test_messages_it_cannot_read_are_told_and_the_audio_process_plays_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    with playing_audio_process(monkeypatch) as (audio, errors):
+        process = audio.process
+        assert process is not None and audio.child.connection is not None
+        connection = audio.child.connection
+        with audio._send_lock:
+            connection.send_bytes(pickle.dumps({"slot": 1})[:-3])  # a pickle cut short
+            connection.send_bytes(b"")  # nothing at all: unpickling it raises EOFError
+            connection.send(("load", 1))  # a message of a kind it does not know
+            # A damaged message that a take's file followed (as a Load with offset -1 is): the file's carrier is
+            # not read as the start of the next message, which would put every message after it out of step.
+            connection.send_bytes(b"\x80\x05damaged")
+            send_file(connection, share_samples(np.zeros(480, np.float32)), process.pid)
+        assert loads_in_step(audio, serial=7), errors
+        assert process.poll() is None and audio.process is process  # the same process: it was never restarted
+        assert audio.opened.is_set()
+        unread = [error for error in errors if "could not be read" in error]
+        assert len(unread) == 3, errors
+        assert all(error.endswith("the sampler plays on") for error in unread), errors
+        assert any("does not know" in error for error in errors), errors
+        assert not any("ended" in error for error in errors), errors
