@@ -69,8 +69,15 @@ def check_blob(blob: Any, p: Path, kind: str, file_format: str, version: int) ->
     """``blob``, a file's content, if it is of ``file_format`` and ``version``; ModelFileError names the file."""
     if not isinstance(blob, dict) or blob.get("format") != file_format:
         raise ModelFileError(f"not an exsampling classifier {kind}: {p}")
-    if blob.get("version") != version:
-        raise ModelFileError(f"unsupported {kind} version {blob.get('version')!r} in {p}")
+    found = blob.get("version")
+    if found != version:
+        # "unsupported model version 2 in my.pt" said neither which side was old nor what to do
+        if isinstance(found, int) and found > version:
+            raise ModelFileError(f"{kind} file {p} was written by a newer version of exsampling ({kind} version "
+                                 f"{found}; this one reads version {version}): update exsampling to use it")
+        raise ModelFileError(f"{kind} file {p} is of a version this exsampling does not read ({kind} version "
+                             f"{'none' if found is None else found}; it reads version {version}): train it again "
+                             "(exsampling train)")
     return blob
 
 
@@ -83,10 +90,13 @@ def front_end_of(blob: dict[str, Any], p: Path, kind: str) -> FrontEnd:
     except TypeError:
         front_end = None
     if front_end != FRONT_END:
-        raise ModelFileError(
-            f"{kind} {p} was trained with another front end ({stored}); this version analyses takes with "
-            f"{FRONT_END}: train it again (exsampling train)"
-        )
+        # The message showed both front ends as Python wrote them, "{'n_fft': 743, ...}" and "FrontEnd(frame_seconds=
+        # 0.0464375, ...)": what matters to the composer is that the model would mishear takes, and what to do.
+        older = isinstance(stored, dict) and "n_fft" in stored  # frames counted in samples at 16 kHz: before 25 Nov
+        how = ("an older version of exsampling, which analysed takes at 16 kHz (this one, at their own rate)" if older
+               else "another version of exsampling, which analysed takes otherwise than this one")
+        raise ModelFileError(f"{kind} {p} was trained by {how}: with it takes would be misheard; train it again on "
+                             "its takes (exsampling train)")
     return front_end
 
 
