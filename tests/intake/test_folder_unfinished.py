@@ -270,7 +270,7 @@ def test_a_tag_longer_than_the_rest_of_the_file_is_not_read_as_audio(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     """A LIST chunk after the audio saying more than follows (a tagger's wrong length, or a copy cut off in it):
     waited for as a copy still arriving, then the audio read as its header says, the tag no part of it. Before, the
-    rest of the file was read as audio: 58 frames more, a click at 0.94 of full scale."""
+    rest of the file was read as audio: 54 frames more, a click at 0.93 of full scale."""
     monkeypatch.setattr(folder_module, "UNFINISHED_WAIT", 1.0)
     data = tagged(400) if kind == "a wrong length" else tagged(len(NOTES))[:-60]
     inbox = tmp_path / "inbox"
