@@ -32,8 +32,10 @@ holds it while it sends what is left in its pipe, lets go within milliseconds.""
 BATCH = 32
 """How many datagrams go at most in :data:`BATCH_SECONDS`. A start that sends again hundreds of kept takes (or a
 sender that waited for another run's lock) sent them all at once; a receiver's default UDP buffer holds about 256
-small datagrams, and Live's remote script reads at most 64 every ~100 ms (its display timer), so the rest were lost.
-Takes come seconds apart in a show: only such a burst is ever paced, at half what the script reads."""
+small datagrams (rmem_default 212992), so whatever the receiver had not read by then was lost. The receiver is
+``ableton_max``'s: the original Max for Live device, which is not in this repository and whose reads are not known
+here (``ableton_live`` sends through its own link, not this sender). Takes come seconds apart in a show: only such a
+burst is ever paced, 320 a second, an eighth of that buffer every 0.1 s."""
 BATCH_SECONDS = 0.1
 LENGTH = struct.Struct(">I")
 

@@ -1,10 +1,11 @@
 """A start that sends again hundreds of kept takes sent them all at once: a receiver's default UDP buffer holds about
-256 small datagrams, and Live's remote script reads its socket only on Live's display timer (at most 64 datagrams
-every ~100 ms), so a start with 600 kept takes lost most of them before Live read them. The sender now paces what
-it sends (:data:`~exsampling_patch.nodes.osc_sender.BATCH` at most every ``BATCH_SECONDS``).
+256 small datagrams, so a start with 600 kept takes lost most of them before a receiver that reads slowly read them.
+The sender now paces what it sends (:data:`~exsampling_patch.nodes.osc_sender.BATCH` at most every
+``BATCH_SECONDS``). The receiver is ``ableton_max``'s, the original Max for Live device (not in this repository):
+how often it reads is not known here, so the test's receiver reads slowly.
 
-A real UDP receiver with its default buffer, read as the remote script reads it (a thread that takes what has come,
-64 at most, then sleeps 100 ms), and a real sender process."""
+A real UDP receiver with its default buffer, read slowly (a thread that takes what has come, 64 at most, then
+sleeps 100 ms), and a real sender process."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from exsampling_patch.nodes.osc_outbox import Outbox, bundle_key, read_sent, uns
 KEPT = 600
 
 
-def read_as_live(receiver: socket.socket, got: list[bytes], stop: threading.Event) -> None:
-    """What the remote script's ``update_display`` does, every 100 ms until ``stop``; then what is left."""
+def read_slowly(receiver: socket.socket, got: list[bytes], stop: threading.Event) -> None:
+    """Take what has come, 64 datagrams at most, every 100 ms until ``stop``; then what is left."""
     receiver.setblocking(False)
     while True:
         last = stop.is_set()
@@ -35,17 +36,17 @@ def read_as_live(receiver: socket.socket, got: list[bytes], stop: threading.Even
 
 
 def test_hundreds_of_kept_bundles_all_reach_a_receiver_that_reads_slowly(tmp_path: Path) -> None:
-    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the default buffer, as Live's script has it
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the default buffer
     receiver.bind(("127.0.0.1", 0))
     to = receiver.getsockname()
     log = tmp_path / ".sent-live.txt"
-    payloads = [f"/exsampling/load take-{i:04d}".encode() for i in range(KEPT)]
+    payloads = [f"/label take-{i:04d}".encode() for i in range(KEPT)]
     keys = [bundle_key(f"take-{i:04d}", "HH") for i in range(KEPT)]
     kept = [Bundle((socket.AF_INET, *to), p, k, False) for p, k in zip(payloads, keys, strict=True)]
     append_kept(unsent_path(log), kept)
     got: list[bytes] = []
     stop = threading.Event()
-    reader = threading.Thread(target=read_as_live, args=(receiver, got, stop))
+    reader = threading.Thread(target=read_slowly, args=(receiver, got, stop))
     errors: list[str] = []
     outbox = Outbox(log, errors.append)
     reader.start()
