@@ -142,6 +142,10 @@ def built_whole(node: Node) -> Node:
     return node
 
 
+_READ_ONLY_HINT = ("a take's samples are read-only, shared by every branch the take goes to: change a copy "
+                   "(take.samples.copy()) or compute new samples, and send take.derive(new_samples) on")
+
+
 def error_text(error: BaseException) -> str:
     """``Type: message`` for an error the product did not expect (Python's, a library's, a plugin's: the type helps
     whoever looks into it); the message alone for one of the product's own classes, written for the performer
@@ -156,6 +160,10 @@ def error_text(error: BaseException) -> str:
             paths = " -> ".join(str(path) for path in (error.filename, error.filename2) if path is not None)
             return f"{lead}{error.strerror}: {paths}"
         told = str(error)
+        if isinstance(error, ValueError) and told.endswith(" is read-only"):
+            # numpy's words on a take's samples changed in place (`take.samples *= 0.5`, np.clip(..., out=)) said
+            # nothing of why they are read-only, nor what to do instead.
+            told += f" ({_READ_ONLY_HINT})"
         return f"{lead}{told}" if told else name  # a bare `assert`: no ": "
     except Exception:
         return f"{name} (its message could not be made)"

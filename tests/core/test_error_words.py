@@ -9,8 +9,10 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from exsampling_patch import TAKE, Input, Node, Output, Take
 from exsampling_patch.editor.live import failure_text
 from exsampling_patch.models.drumsynth import render_presets
 from exsampling_patch.models.process import ClassifierProcessError
@@ -55,6 +57,37 @@ class PluginError(RuntimeError):
 
 def test_a_plugins_own_error_keeps_its_class() -> None:
     assert error_text(PluginError("no grains")) == "PluginError: no grains"
+
+
+class HalveInPlace(Node):
+    """Halve each take's samples in place, as numpy code often does."""
+
+    take = Input(TAKE)
+    out = Output(TAKE)
+
+    def on_take(self, take: Take) -> None:
+        take.samples *= 0.5
+        self.emit("out", take)
+
+
+def test_a_take_changed_in_place_says_to_change_a_copy() -> None:
+    # Before, numpy's words alone ("ValueError: output array is read-only"): nothing said whose array that was, nor
+    # that the take's samples are read-only on purpose, shared with every branch of the patch the take goes to.
+    registry = Registry()
+    registry.register(HalveInPlace, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("halve", "halve_in_place"))
+    engine = Engine(registry, workers=1, pin_workers=False)
+    engine.start(patch)
+    try:
+        engine.inject("halve", "take", Take(np.ones((8, 1), np.float32), 8000))
+        assert engine.wait_idle(5)
+        error = engine.errors["halve"]
+    finally:
+        engine.stop()
+    assert error.startswith("ValueError: output array is read-only (") and "take.derive(" in error, error
+    assert "take.derive(" in error_text(ValueError("assignment destination is read-only"))
+    assert error_text(ValueError("array is read-write")) == "ValueError: array is read-write"
 
 
 def test_the_engines_refusals_read_in_plain_words() -> None:
