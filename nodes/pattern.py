@@ -378,11 +378,10 @@ class Pattern(Node):
                 # the session's beat jumped back: what was sent ahead on the old beats is void (the steps sent again
                 # from here doubled it), from before this run's first step, as at a master's restart
                 self._cancel(now - LATE_DROP)
-            # a node that follows another's clock joins it on its next bar (added while it plays, or as it starts)
             joins = self._next_step is None and isinstance(self.timeline, clocks.FollowedTimeline)
             self._next_step = first  # (re)start, or the session's beat jumped back: go on from where it is now
             self._quiet_until = None
-            if self._held or again or joins:  # the sampler could not play the steps before: start on the one
+            if self._held or again:  # the sampler could not play the steps before: start on the one, not mid-bar
                 self._held = False
                 bar_steps = max(1, round(clock.quantum * self.steps_per_beat))
                 # not next_step itself: a bar line more than two beats ahead would read as the beat jumping back
@@ -390,6 +389,13 @@ class Pattern(Node):
             start = math.ceil(clock.start_beat * self.steps_per_beat - 1e-6) if clock.start_beat > -math.inf else first
             if start < first and clock.time_at(start / self.steps_per_beat) >= now - LATE_DROP:
                 self._next_step = start  # the bar the session starts on is close: play it, rather than skip it
+            if joins:
+                # following another node's clock: on its bar still to play (it starts there, as a master's start's
+                # first tick is ahead, or this node was added mid-bar: its next one), the followed node's one too
+                bar_steps = max(1, round(clock.quantum * self.steps_per_beat))
+                near = math.ceil(clock.beat_at(now - LATE_DROP) * self.steps_per_beat - 1e-6)
+                self._quiet_until = -(-near // bar_steps) * bar_steps
+                self._next_step = min(self._next_step, self._quiet_until)
             sent = self._sent_step
             if sent is not None and self._next_step <= sent <= first + 2 * self.steps_per_beat:
                 self._next_step = sent + 1  # stopped and started within the lookahead: those steps are out already

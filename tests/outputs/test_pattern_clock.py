@@ -5,9 +5,11 @@ anywhere in a bar."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
+import mido
 import pytest
 
 from exsampling_patch.messages import ControlValue
@@ -58,6 +60,37 @@ def test_a_pattern_on_anothers_clock_joins_on_its_next_bar_and_keeps_to_its_grid
     # stopped with the leader: nothing after the steps sent ahead, and those void (an all-notes-off of its own)
     assert not [h for h in hits if h > stopped + follower.lookahead_ms / 1000.0]
     assert [m for m in sent(follower, "control_change") if m.control == 123 and m.time >= stopped - 0.03]
+
+
+def test_a_pattern_on_a_midi_clock_followers_clock_starts_with_it_on_bar_1() -> None:
+    """The followed node plays by a master's MIDI clock (its start's first tick a few milliseconds ahead): the
+    follower starts on that bar 1 too. It joined on the next bar after the one a lookahead ahead, a bar late."""
+    leader = make("pat-clock-master", follow_midi_clock=True, patterns={"BD": "x... .... .... ...."})
+    follower = make("pat-clock-master-follower", clock="pat-clock-master", steps_per_beat=3, patterns={"HH": "x.."})
+    tick = 60.0 / 240.0 / 24
+
+    def master() -> None:  # as midi_in hands a master's messages to the sync input: its clock running, then start
+        at = time.perf_counter()
+        for n in range(12 + 24 * 6):
+            if n == 12:
+                leader.handle("sync", mido.Message("start"))
+            time.sleep(max(0.0, at + n * tick - time.perf_counter()))
+            leader.handle("sync", mido.Message("clock"))
+        leader.handle("sync", mido.Message("stop"))
+
+    thread = threading.Thread(target=master)
+    try:
+        thread.start()
+        thread.join()
+        time.sleep(0.2)
+    finally:
+        follower.stop()
+        leader.stop()
+    bars = [m.time for m in sent(leader)]
+    hits = [m.time for m in sent(follower)]
+    assert len(bars) == 2, bars  # bar 1 and bar 2 of the six beats played
+    assert hits and hits[0] == pytest.approx(bars[0], abs=1e-9), (bars, hits)  # bar 1's one, with the leader's
+    assert len(hits) >= 6  # and every beat after it
 
 
 def test_a_followed_node_away_for_a_moment_leaves_its_last_clock_playing() -> None:
