@@ -30,6 +30,7 @@ from exsampling_patch.patch_hints import invisible_character
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.ports import PREDICTION
 from exsampling_patch.registry import Registry
+from exsampling_patch.slot_takers import slot_takers_fed, slots_of
 
 
 def label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
@@ -49,8 +50,9 @@ def label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
             feeding.setdefault(table_id, []).append(node_id)
         if labels and spec.params.get("model"):
             maps = [map_id for map_id in fed if patch.nodes[map_id].type == "slot_map"]
-            warnings += _unmapped(source, node_id, labels, {map_id: _without_slot(patch, registry, map_id, labels)
-                                                            for map_id in maps})
+            missing = {map_id: _without_slot(patch, registry, map_id, labels) for map_id in maps}
+            shown = {map_id: _row_slot(patch, registry, map_id, left[0]) for map_id, left in missing.items() if left}
+            warnings += _unmapped(source, node_id, labels, missing, shown)
     for table_id, classifiers in feeding.items():
         heard = [models[node_id] for node_id in classifiers]
         if all(heard):
@@ -59,9 +61,11 @@ def label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
     return warnings
 
 
-def _unmapped(source: SourceMap, node_id: str, labels: list[str], missing_in: dict[str, list[str]]) -> list[Problem]:
+def _unmapped(source: SourceMap, node_id: str, labels: list[str], missing_in: dict[str, list[str]],
+              example: dict[str, str]) -> list[Problem]:
     """The maps ``node_id`` feeds with no slot for some of its own model's labels (``missing_in``: map -> those
-    labels), and no ``fallback``; on the ``model`` line."""
+    labels), and no ``fallback``; on the ``model`` line. ``example``: map -> the slot its row for the first is shown
+    with."""
     warnings = []
     for map_id, missing in missing_in.items():
         if not missing:
@@ -72,7 +76,7 @@ def _unmapped(source: SourceMap, node_id: str, labels: list[str], missing_in: di
             f"table of '{map_id}', which has no fallback: {named}",
             source.file, source.node_line(node_id, "params", "model") or source.node_line(node_id),
             hint=f"takes heard as them go to its 'unmapped' output, in no slot: give them rows in its table "
-            f"({missing[0]}: Snare, ...) or set its fallback",
+            f"({missing[0]}: {example.get(map_id, 'Snare')}, ...) or set its fallback",
         ))
     return warnings
 
@@ -322,6 +326,16 @@ def _fed(patch: Patch, registry: Registry, node_id: str, output: str = "",
                 seen.add(link.target.node)
                 todo.append(link.target.node)
     return found
+
+
+def _row_slot(patch: Patch, registry: Registry, map_id: str, label: str) -> str:
+    """The slot that a row for ``label`` is shown with: the slot named as the label (case aside) of a sampler the map
+    feeds, else its Snare or, without one, its first slot. "Vox: Snare" was shown for a sampler of slot_names
+    [Kick, Vox], whose Vox a label 'Vox' was meant for: a row that check then refused."""
+    takers = slot_takers_fed(patch, registry, map_id)
+    slots = [slot for taker in takers for slot in slots_of(patch, registry, taker) or []]
+    named = next((slot for slot in slots if slot.lower() == label.lower()), None)
+    return named or next((slot for slot in slots if slot.lower() == "snare"), slots[0] if slots else "Snare")
 
 
 def _without_slot(patch: Patch, registry: Registry, map_id: str, labels: list[str]) -> list[str]:

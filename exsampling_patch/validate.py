@@ -27,8 +27,8 @@ from exsampling_patch.patch import Link, Patch, PortRef, fixed_id, id_problems
 from exsampling_patch.patch_hints import invisible_character, visible
 from exsampling_patch.patchfile import NODE_KEYS, ParsedPatch, SourceMap, read_patch
 from exsampling_patch.path_checks import path_problem, read_path_problems
-from exsampling_patch.ports import PREDICTION, SLOT
 from exsampling_patch.registry import PluginProblem, Registry
+from exsampling_patch.slot_takers import SLOT_TAKERS, slot_takers_fed, slots_of
 from exsampling_patch.yaml_syntax import quoting_hint
 
 
@@ -182,9 +182,6 @@ SLOT_SENDERS: dict[str, dict[str, str]] = {
     "confidence_gate": {"fallback_slot": "one"},
 }
 
-#: The slots a node that takes ``slot`` messages has, by node type: the parameter that names them.
-SLOT_TAKERS: dict[str, str] = {"sampler": "slot_names", "ableton_osc": "slots"}
-
 
 def slots_sent(patch: Patch, registry: Registry, node_id: str) -> dict[str, list[str]]:
     """The slot names ``node_id`` sends, each with what sends it (``table: dog``, ``slot``), in file order."""
@@ -205,46 +202,6 @@ def slots_sent(patch: Patch, registry: Registry, node_id: str) -> dict[str, list
         elif how == "one" and isinstance(value, str) and value:
             sent.setdefault(value, []).append(name)
     return sent
-
-
-def slots_of(patch: Patch, registry: Registry, node_id: str) -> list[str] | None:
-    """The slot names of a node that takes slot messages (a sampler, an ableton_osc), or None for others."""
-    spec = patch.nodes[node_id]
-    name = SLOT_TAKERS.get(spec.type)
-    if name is None or spec.type not in registry:
-        return None
-    value = value_in_effect(patch, registry, node_id, name)
-    given = [n.strip() for n in (value.split(",") if isinstance(value, str) else value or []) if str(n).strip()]
-    names = [str(n) for n in given]
-    if spec.type == "sampler":  # as the sampler names them: those given, then Slot<N> up to its count
-        count = value_in_effect(patch, registry, node_id, "slots")
-        count = count if isinstance(count, int) else len(names)
-        names = names[:count] + [f"Slot{i + 1}" for i in range(len(names), count)]
-    return names
-
-
-def slot_takers_fed(patch: Patch, registry: Registry, node_id: str) -> list[str]:
-    """The slot-taking nodes that slot names sent by ``node_id`` reach: along its slot and prediction links
-    (a gate's fallback slot goes through the slot map), through any nodes that pass them on."""
-    out: dict[str, list[Link]] = {}
-    for link in patch.links:
-        out.setdefault(link.source.node, []).append(link)
-    seen, todo, fed = {node_id}, [node_id], []
-    while todo:
-        for link in out.get(todo.pop(), []):
-            source, target = patch.nodes.get(link.source.node), patch.nodes.get(link.target.node)
-            if source is None or target is None or source.type not in registry or target.type not in registry:
-                continue
-            port = registry.get(source.type).outputs.get(link.source.port)
-            into = registry.get(target.type).inputs.get(link.target.port)
-            if port is None or into is None or port.type not in (SLOT, PREDICTION):
-                continue
-            if into.type == SLOT and target.type in SLOT_TAKERS and link.target.node not in fed:
-                fed.append(link.target.node)
-            if link.target.node not in seen:
-                seen.add(link.target.node)
-                todo.append(link.target.node)
-    return fed
 
 
 def slot_problems(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:

@@ -50,6 +50,31 @@ def test_a_models_labels_without_a_slot_are_warned_of_at_its_line(tmp_path: Path
                                     "no fallback: Clank")
 
 
+
+def test_the_row_shown_for_a_label_without_a_slot_names_a_slot_of_the_sampler(tmp_path: Path) -> None:
+    # Before, "give them rows in its table (Vox: Snare, ...)" for a sampler of slot_names [Kick, Vox]: check refused
+    # that row (no slot Snare), and the label was meant for Vox. The file's header alone is read (labels).
+    from exsampling_patch.models.features import FRONT_END
+    from exsampling_patch.models.model_header import MODEL_FORMAT
+
+    torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["Kick", "Vox", "boom"],
+                "front_end": vars(FRONT_END).copy()}, tmp_path / "own.pt")
+
+    def hint(slot_names: str) -> str:
+        path = tmp_path / "own.yaml"
+        path.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n    model: own.pt\n"
+                        "- id: map\n  type: slot_map\n  params:\n    base_table: empty\n    table: {boom: Kick}\n"
+                        f"- id: sampler\n  type: sampler\n  params:\n    slot_names: [{slot_names}]\n"
+                        "links:\n- clf.prediction -> map.prediction\n- map.slot -> sampler.assign\n", encoding="utf-8")
+        problems, _, (warning,) = check_file_with_warnings(path)
+        assert problems == [] and warning.message.endswith("which has no fallback: Vox")
+        return warning.hint
+
+    assert hint("Kick, Vox") == ("takes heard as them go to its 'unmapped' output, in no slot: give them rows in its "
+                                 "table (Vox: Vox, ...) or set its fallback")
+    assert "(Vox: Kick, ...)" in hint("Kick, Voice")  # a slot the sampler has
+    assert "(Vox: Snare, ...)" in hint("Kick, HH, Snare")
+
 def test_a_table_row_that_no_label_of_the_model_meets_is_warned_of_at_its_line(tmp_path: Path) -> None:
     # Before, "dgo: Chorus" passed check with "ok", and the dog still went to Bass: the row changed nothing.
     path = tmp_path / "patch.yaml"
