@@ -180,7 +180,9 @@ class WebRecorder(Node):
         log.info("web recorder '%s' listening: %s", self.node_id, self.url)
         if self.print_qr:
             note = " (accept the certificate warning once on each phone)" if self.https else ""
-            print(f"\nRecorder '{self.node_id}': open {self.url}{note}\n{terminal_text(self.qr)}\n", flush=True)
+            # In the words of `exsampling run`'s console, which prints the URL in this one's place (print_qr off).
+            print(f"\n{self.type_name} '{self.node_id}': phones open {self.url}{note}\n{terminal_text(self.qr)}\n",
+                  flush=True)
         self.run_thread(lambda: self.server.serve_forever(poll_interval=0.05), name=f"{self.node_id}-http")
         self.run_thread(self._recover, name=f"{self.node_id}-recover")
 
