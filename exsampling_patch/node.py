@@ -370,7 +370,7 @@ class Node:
         name = name or f"{self.node_id}-source"
 
         def loop() -> None:
-            wait = 0.0
+            wait: float | None = None  # none yet: the first failure waits restart_delay
             while not self.stop_event.is_set():
                 began = time.monotonic()
                 try:
@@ -405,16 +405,20 @@ _RESERVED_NAMES = frozenset(
 LONGEST_RESTART_DELAY = 5.0
 #: Seconds a loop must have run before it failed for its next run to come after ``restart_delay`` again.
 RAN_A_WHILE = 30.0
+#: The least wait after a failure that follows at once, whatever ``restart_delay`` (0 included): the doubling
+#: grows from it.
+SHORTEST_RESTART_DELAY = 0.01
 
 
-def restart_wait(last: float, ran: float, restart_delay: float) -> float:
-    """Seconds to wait before running a failed loop again: ``restart_delay`` after its first failure or one that
-    came after it ran :data:`RAN_A_WHILE`; else twice the ``last`` wait, up to :data:`LONGEST_RESTART_DELAY` (or
-    ``restart_delay`` where that is longer). Before, a loop failing at once for good (its device gone) was run
-    again every second for the rest of the show: an error a second in the log, and the CPU it took."""
-    if not last or ran >= RAN_A_WHILE:
+def restart_wait(last: float | None, ran: float, restart_delay: float) -> float:
+    """Seconds to wait before running a failed loop again: ``restart_delay`` after its first failure (``last`` is
+    None) or one that came after it ran :data:`RAN_A_WHILE`; else twice the ``last`` wait (at least
+    :data:`SHORTEST_RESTART_DELAY`), up to :data:`LONGEST_RESTART_DELAY` (or ``restart_delay`` where that is
+    longer). Before, a loop failing at once for good (its device gone) was run again every second for the rest of
+    the show: an error a second in the log, and the CPU it took; with ``restart_delay`` 0, at once, for ever."""
+    if last is None or ran >= RAN_A_WHILE:
         return restart_delay
-    return min(last * 2, max(LONGEST_RESTART_DELAY, restart_delay))
+    return min(max(last * 2, SHORTEST_RESTART_DELAY, restart_delay), max(LONGEST_RESTART_DELAY, restart_delay))
 
 
 class SourceQuit(RuntimeError):

@@ -9,9 +9,11 @@ import itertools
 import threading
 import time
 
+import pytest
+
 from exsampling_patch import TAKE, Node, Output
 from exsampling_patch.commands.stage import StageConsole
-from exsampling_patch.node import LONGEST_RESTART_DELAY, RAN_A_WHILE, restart_wait
+from exsampling_patch.node import LONGEST_RESTART_DELAY, RAN_A_WHILE, SHORTEST_RESTART_DELAY, restart_wait
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine
@@ -25,6 +27,7 @@ class Gone(Node):
 
     type_name = "gone_device"
     out = Output(TAKE)
+    delay = FIRST_WAIT  # its restart_delay
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -32,7 +35,7 @@ class Gone(Node):
         self.ran = threading.Event()
 
     def start(self) -> None:
-        self.run_thread(self.listen, name=f"{self.node_id}-listen", restart_delay=FIRST_WAIT)
+        self.run_thread(self.listen, name=f"{self.node_id}-listen", restart_delay=self.delay)
 
     def listen(self) -> None:
         self.runs.append(time.monotonic())
@@ -43,11 +46,21 @@ class Gone(Node):
         raise OSError("the sound device is gone")
 
 
-def test_a_loop_failing_at_once_is_run_again_ever_more_seldom_and_told_once_on_the_console() -> None:
+class Spinning(Gone):
+    """The same, run with a restart_delay of 0."""
+
+    type_name = "spinning_device"
+    delay = 0.0
+
+
+@pytest.mark.parametrize("node_type", [Gone, Spinning])
+def test_a_loop_failing_at_once_is_run_again_ever_more_seldom_and_told_once_on_the_console(
+        node_type: type[Gone]) -> None:
+    """With a restart_delay of 0 too: before, it was run again at once, for ever (the wait stayed 0)."""
     registry = Registry.default(entry_points=False)
-    registry.register(Gone, "test")
+    registry.register(node_type, "test")
     patch = Patch()
-    patch.add_node(NodeSpec("mic", "gone_device"))
+    patch.add_node(NodeSpec("mic", node_type.type_name))
     err = io.StringIO()
     console = StageConsole(patch, err=err)
     console.repeats.every = 3600.0  # no count is due during the test, however slow the host: the stop tells it
@@ -64,7 +77,9 @@ def test_a_loop_failing_at_once_is_run_again_ever_more_seldom_and_told_once_on_t
     # Only lower bounds: each wait is at least twice the one before (a slow host makes them longer, never shorter).
     gaps = [later - earlier for earlier, later in itertools.pairwise(runs)]
     for failed, gap in enumerate(gaps):
-        assert gap >= FIRST_WAIT * 2**failed * 0.99, (failed, gaps)
+        # restart_delay after the first failure, then twice as long each time (from the floor, for 0)
+        least = node_type.delay * 2**failed if node_type.delay else failed and SHORTEST_RESTART_DELAY * 2**(failed - 1)
+        assert gap >= least * 0.99, (failed, gaps)
     assert engine.error_counts == {"mic": RUNS - 1}
     (line,) = err.getvalue().splitlines()
     assert " error in node 'mic': OSError: the sound device is gone (at " in line, line
@@ -80,3 +95,13 @@ def test_the_wait_doubles_up_to_a_few_seconds_and_is_short_again_after_a_long_ru
     assert max(waits) == LONGEST_RESTART_DELAY
     assert restart_wait(LONGEST_RESTART_DELAY, RAN_A_WHILE, 1.0) == 1.0  # ran a while: a failure of its own
     assert restart_wait(0.0, 0.001, 10.0) == 10.0 and restart_wait(10.0, 0.001, 10.0) == 10.0  # never below it
+
+
+def test_a_restart_delay_of_0_grows_from_a_small_floor() -> None:
+    """Before, a wait of 0 doubled stayed 0: a loop failing at once was run again at once, for ever."""
+    waits = [restart_wait(None, 0.001, 0.0)]
+    for _ in range(12):
+        waits.append(restart_wait(waits[-1], 0.001, 0.0))
+    assert waits[:4] == [0.0, SHORTEST_RESTART_DELAY, 2 * SHORTEST_RESTART_DELAY, 4 * SHORTEST_RESTART_DELAY]
+    assert max(waits) == LONGEST_RESTART_DELAY
+    assert restart_wait(LONGEST_RESTART_DELAY, RAN_A_WHILE, 0.0) == 0.0  # ran a while: a failure of its own
