@@ -114,13 +114,24 @@ def slot_order_warnings(patch: Patch, registry: Registry, source: SourceMap) -> 
     by the channel (a sampler's ``mapping: channel``): the pattern's ``slots`` are not in the sampler's
     ``slot_names`` order. Likely a mistake, so ``exsampling check`` names it, but only as a warning: a patch that
     plays a show through another slot table on purpose (``exsampling replay --patch``) must still load. Parts
-    numbered (``"9": x...``) pick their channel themselves and are left alone."""
+    numbered (``"9": x...``) pick their channel themselves: they are told only where that node has no slot there."""
     warnings: list[Problem] = []
     failed: list[tuple[str, str]] = []  # a channel_slots that raised (note_problems tells a midi_parts that did)
     for link, parts, taker_type, taker_params in _midi_links(patch, registry):
         names = _hook(taker_type, "channel_slots", taker_params, link.target.node, failed)
         if not names:
             continue
+        beyond = [key for key, (_, channel, _) in parts.items() if key.isdigit() and channel >= len(names)]
+        if beyond:  # '9': x... to a sampler of 8 slots: channel 9 plays none, and check said ok
+            warnings.append(Problem(
+                f"node '{link.source.node}': pattern '{beyond[0]}' plays MIDI channel {beyond[0]}, and "
+                f"'{link.target.node}' has {len(names)} slots, one a channel: nothing plays it"
+                + (f" (nor {', '.join(repr(key) for key in beyond[1:])})" if beyond[1:] else ""),
+                source.file,
+                source.node_line(link.source.node, "params", "patterns", beyond[0])
+                or source.node_line(link.source.node),
+                hint=f"number it 1-{len(names)}, name one of its slots, or give '{link.target.node}' more slots",
+            ))
         heard = [f"'{key}' on slot '{names[channel]}'" if channel < len(names) else f"'{key}' on no slot"
                  for key, (meant, channel, _) in parts.items()
                  if not key.isdigit() and (channel >= len(names) or names[channel].lower() != meant.lower())]

@@ -109,7 +109,7 @@ def test_check_warns_of_a_pattern_whose_slots_are_not_its_samplers_slot_names(
     patch = tmp_path / "show.yaml"
     sampler = "- id: sampler\n  type: sampler\n  params: {device: none, virtual_port: ''}\n"
     groove = ("- id: groove\n  type: pattern\n  params:\n    slots: [BD, Snare, TT, HH]\n"
-              "    patterns: {HH: x.x., Snare: ..x., '9': x...}\n")
+              "    patterns: {HH: x.x., Snare: ..x., '8': x...}\n")  # a number picks its own channel
     patch.write_text(f"exsampling_patch: 1\nnodes:\n{groove}{sampler}links:\n- groove.midi -> sampler.midi\n",
                      encoding="utf-8")
     assert main(["check", str(patch)]) == 0
@@ -126,6 +126,26 @@ def test_check_warns_of_a_pattern_whose_slots_are_not_its_samplers_slot_names(
     assert main(["check", str(patch)]) == 0
     assert "warning" not in capsys.readouterr().err
 
+
+
+def test_check_warns_of_a_pattern_numbered_past_its_samplers_slots(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """'9': x... to a sampler of 8 slots plays MIDI channel 9, which no slot takes: nothing sounds, and check said
+    ok (a numbered part was left alone as picking its channel itself)."""
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: groove\n  type: pattern\n  params:\n    patterns:\n"
+                     "      BD: x...\n      '9': x...\n      '12': ..x.\n"
+                     "- id: sampler\n  type: sampler\n  params: {device: none, virtual_port: ''}\n"
+                     "links:\n- groove.midi -> sampler.midi\n", encoding="utf-8")
+    assert main(["check", str(patch)]) == 0  # it runs: a warning
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert warnings == [f"warning: {patch}:8: node 'groove': pattern '9' plays MIDI channel 9, and 'sampler' has 8 "
+                        "slots, one a channel: nothing plays it (nor '12') (number it 1-8, name one of its slots, "
+                        "or give 'sampler' more slots)"], warnings
+    patch.write_text(patch.read_text(encoding="utf-8").replace("{device: none,", "{slots: 12, device: none,"),
+                     encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    assert "warning" not in capsys.readouterr().err
 
 WARNING_NODE = """from exsampling_patch import Node, Param
 
