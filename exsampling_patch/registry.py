@@ -124,6 +124,13 @@ class Registry:
         if nested is not None:  # my-nodes/effects/echo.py was skipped without a word
             parts.append(f"not read: {nested} is in a sub-folder; node files are read from the folder itself: add "
                          f"--nodes {nested.parent} (or the folder to node_dirs)")
+        init = self._package_init(type_name)
+        if init is not None and nested is None:  # `--nodes mypkg/`: its classes in __init__.py, skipped as a helper
+            project = next((folder for folder in list(init.parents)[:3] if _declares_entry_point(folder)), None)
+            parts.append(f"not read: {init} is a package's __init__.py, which a node folder skips (files starting "
+                         "with _ are helpers): " + (f"install its package, which declares entry points (pip install "
+                                                    f"{project})" if project else "put the class in a file of its "
+                                                    f"own ({init.parent / type_name}.py)"))
         # A patch from another machine names its plugins' types; without their files, where they go is the news.
         return " ".join(parts) or ("`exsampling nodes` lists the known types; one from a plugin needs its folder, "
                                    "given with --nodes DIR or node_dirs: [DIR] in the patch, or its package "
@@ -139,6 +146,17 @@ class Registry:
             for file in files:
                 if (_alike(_letters(file.stem), _letters(type_name)) if len(files) > 200
                         else could_define(PluginProblem(str(file), "", file=str(file)), type_name)):
+                    return file
+        return None
+
+    def _package_init(self, type_name: str) -> Path | None:
+        """A package's ``__init__.py`` in a node folder or a sub-folder of it (two levels at most) that could define
+        ``type_name`` (:func:`could_define`), or None."""
+        for folder in sorted(self._loaded_dirs):
+            inits = [folder / "__init__.py", *sorted([*folder.glob("*/__init__.py"), *folder.glob("*/*/__init__.py")])]
+            for file in inits:
+                if (file.is_file() and not any(part.startswith(".") for part in file.relative_to(folder).parts)
+                        and could_define(PluginProblem(str(file), "", file=str(file)), type_name)):
                     return file
         return None
 
@@ -344,6 +362,16 @@ def could_define(problem: PluginProblem, type_name: str) -> bool:
         words = re.split(r"[^A-Za-z0-9]+", problem.origin.removeprefix("entry point ").removeprefix("built-in module "))
         return any(_alike(_letters(word), wanted) for word in words)
     return True
+
+
+def _declares_entry_point(folder: Path) -> bool:
+    """Whether ``folder`` holds a Python project (``pyproject.toml``, ``setup.cfg``, ``setup.py``) that declares an
+    entry point of the node group."""
+    for name in ("pyproject.toml", "setup.cfg", "setup.py"):
+        with contextlib.suppress(OSError):
+            if ENTRY_POINT_GROUP in (folder / name).read_text(encoding="utf-8", errors="replace"):
+                return True
+    return False
 
 
 def _alike(name: str, wanted: str) -> bool:

@@ -262,6 +262,30 @@ def test_an_unknown_type_whose_file_is_in_a_sub_folder_says_so(tmp_path: Path) -
         f"itself: add --nodes {tmp_path / 'effects'} (or the folder to node_dirs)")
 
 
+def test_an_unknown_type_defined_in_a_package_s_init_says_that_file_is_skipped(tmp_path: Path) -> None:
+    # Before, `--nodes exs-echo/exs_echo` (or its project's folder) read nothing without a word, and the hint said to
+    # give the folder with --nodes, as it had been.
+    project = tmp_path / "exs-echo"
+    (project / "exs_echo").mkdir(parents=True)
+    init = project / "exs_echo" / "__init__.py"
+    init.write_text("from exsampling_patch import ANY, Input, Node\n\n\nclass Echo(Node):\n    '''Echo.'''\n\n"
+                    "    x = Input(ANY)\n\n    def on_x(self, m):\n        pass\n", encoding="utf-8")
+    (project / "pyproject.toml").write_text('[project.entry-points."exsampling_patch.nodes"]\necho = "exs_echo:Echo"\n',
+                                            encoding="utf-8")
+    skipped = (f"not read: {init} is a package's __init__.py, which a node folder skips (files starting with _ are "
+               "helpers): ")
+    for folder in (project / "exs_echo", project):
+        registry = Registry.default([folder], entry_points=False)
+        assert registry.problems == [] and "echo" not in registry
+        assert registry.unknown_hint("echo") == (
+            f"{skipped}install its package, which declares entry points (pip install {project})")
+    (project / "pyproject.toml").unlink()
+    registry = Registry.default([project / "exs_echo"], entry_points=False)
+    assert registry.unknown_hint("echo") == (
+        f"{skipped}put the class in a file of its own ({project / 'exs_echo' / 'echo.py'})")
+    assert "not read" not in registry.unknown_hint("reverb")
+
+
 def test_a_node_file_that_defines_no_node_type_is_told_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Before, a helper module (or a test file) among the node files was imported as one without a word.
     (tmp_path / "dsp.py").write_text("def reverse(samples):\n    return samples[::-1]\n", encoding="utf-8")
