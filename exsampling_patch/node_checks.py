@@ -30,6 +30,10 @@ class TypeProblem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
+#: What other node frameworks call a node's handler (besides ``handle_<input>`` and ``process_<input>``).
+_OTHER_HANDLERS = ("process", "__call__", "on_message", "on_input")
+
+
 def type_problems(cls: type[Node]) -> list[TypeProblem]:
     """Mistakes :meth:`Node.handle` and :meth:`Node.emit` would only meet at the first message: an input
     without its ``on_<input>`` handler (a misspelt ``on_tkae``), and ``self.emit("name", ...)`` with a name
@@ -63,6 +67,11 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
             if port not in handlers:
                 close = difflib.get_close_matches(port, sorted(handlers - set(cls.inputs)), n=1)
                 hint = f" (on_{close[0]} looks misspelt)" if close else ""
+                elsewhere = [n for n in (*_OTHER_HANDLERS, f"handle_{port}", f"process_{port}")
+                             if any(n in vars(klass) for klass in cls.__mro__ if klass is not Node)]
+                if not close and elsewhere:  # a process() as other node frameworks name it, never called here
+                    hint = (f" (its {elsewhere[0]}() is never called: the runtime calls on_{port}(self, message) for "
+                            f"each message on '{port}')")
                 problems.append(TypeProblem(file, _assigned_line(body, port),
                                             f"{name}: input '{port}' has no handler on_{port}{hint}"))
             elif not _binds(getattr(cls, f"on_{port}"), None, None):

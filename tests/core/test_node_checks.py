@@ -54,6 +54,15 @@ def test_an_input_without_its_handler_is_reported_at_load_with_file_and_line(tmp
     assert "input 'take' has no handler on_take (on_tkae looks misspelt)" in problem.error
 
 
+@pytest.mark.parametrize("method", ["process", "__call__", "handle_take"])
+def test_a_handler_named_as_other_frameworks_name_it_says_which_name_is_called(tmp_path: Path, method: str) -> None:
+    # Before, "input 'take' has no handler on_take" alone: a process() written as elsewhere looked ignored for nothing.
+    registry = load(tmp_path, MISSPELT_HANDLER.replace("def on_tkae(", f"def {method}("))
+    (problem,) = registry.problems
+    assert f"input 'take' has no handler on_take (its {method}() is never called: the runtime calls " \
+           "on_take(self, message) for each message on 'take')" in problem.error
+
+
 def test_an_emit_to_an_unknown_output_is_reported_at_load_with_file_and_line(tmp_path: Path) -> None:
     registry = load(tmp_path, UNKNOWN_OUTPUT)
     assert "echo2" not in registry
