@@ -207,14 +207,17 @@ def _drop_passed_file(connection: Connection) -> None:
     close it. Left there, its one-byte carrier would be read as the start of the next message's length, and every
     message after it misread (or the loop stuck waiting for a length never sent). Called once data is waiting."""
     with socket.fromfd(connection.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        _, ancillary, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(4 * array.array("i").itemsize), socket.MSG_PEEK)
+        first, ancillary, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(4 * array.array("i").itemsize), socket.MSG_PEEK)
     peeked = array.array("i")
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             peeked.frombytes(data[:len(data) - len(data) % peeked.itemsize])
     for fd in peeked:  # a peek passes descriptors too (copies): close those
         os.close(fd)
-    if peeked:
+    # The carrier's byte is the count of descriptors, 1. A peek's descriptors can be those of a later carrier (Linux
+    # walks on past the peeked byte's message): a message's length comes first, and its first byte is 0 (the node's
+    # messages are far under 16 MiB).
+    if peeked and first == b"\x01":
         os.close(recv_handle(connection))
 
 

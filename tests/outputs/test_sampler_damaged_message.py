@@ -7,7 +7,9 @@ silent meanwhile, every slot sent again."""
 
 from __future__ import annotations
 
+import os
 import pickle
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,14 +18,13 @@ import numpy as np
 import pytest
 
 from exsampling_patch.nodes.sampler import host
+from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.handoff import send_file, share_samples
 from exsampling_patch.nodes.sampler.host import AudioProcess
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
 from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import channel_map
-
-pytestmark = pytest.mark.jack
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
@@ -36,15 +37,18 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
 
 
 @contextmanager
-def playing_audio_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AudioProcess, list[str]]]:
+def running_audio_process(monkeypatch: pytest.MonkeyPatch,
+                          device: str = "") -> Iterator[tuple[AudioProcess, list[str]]]:
+    """The real audio process, playing through the JACK dummy server (``device`` "": the default) or with no stream
+    ("none")."""
     monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)  # one second of samples
     errors: list[str] = []
     state = SharedState.create(2)
-    audio = AudioProcess(AudioConfig(slots=2, sample_rate=48000, note_slot=channel_map(2)), state, errors.append,
-                         lambda **values: None)
+    audio = AudioProcess(AudioConfig(slots=2, sample_rate=48000, note_slot=channel_map(2), device=device), state,
+                         errors.append, lambda **values: None)
     audio.start()
     try:
-        assert audio.opened.wait(20), errors
+        assert (audio.opened if device != "none" else audio.ready).wait(20), errors
         yield audio, errors
     finally:
         audio.stop()
@@ -58,8 +62,9 @@ def loads_in_step(audio: AudioProcess, serial: int) -> bool:
     return wait_for(lambda: int(audio.state.loaded_serial[0]) == serial)
 
 
+@pytest.mark.jack
 def test_messages_it_cannot_read_are_told_and_the_audio_process_plays_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    with playing_audio_process(monkeypatch) as (audio, errors):
+    with running_audio_process(monkeypatch) as (audio, errors):
         process = audio.process
         assert process is not None and audio.child.connection is not None
         connection = audio.child.connection
@@ -79,3 +84,29 @@ def test_messages_it_cannot_read_are_told_and_the_audio_process_plays_on(monkeyp
         assert all(error.endswith("the sampler plays on") for error in unread), errors
         assert any("does not know" in error for error in errors), errors
         assert not any("ended" in error for error in errors), errors
+
+
+def test_a_take_file_passed_after_a_damaged_message_is_told_from_one_passed_later(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every message is queued before the process reads any (it is stopped meanwhile: no stream, whose JACK client
+    would be dropped): a peek at the message after the first damaged one also shows the descriptors of the file
+    passed after the second; taken for its own, the next message's length was read as a file's carrier."""
+    with running_audio_process(monkeypatch, device="none") as (audio, errors):
+        process = audio.process
+        assert process is not None and audio.child.connection is not None
+        connection = audio.child.connection
+        os.kill(process.pid, signal.SIGSTOP)
+        try:
+            with audio._send_lock:
+                connection.send_bytes(b"\x80\x05damaged")  # no file after this one
+                connection.send(msg.Unstage(1))
+                connection.send_bytes(pickle.dumps({"slot": 1})[:-3])  # a file after this one
+                send_file(connection, share_samples(np.zeros(480, np.float32)), process.pid)
+                connection.send(msg.LoadStaged(1, 99, 1, 480, 0.0, 0.0))  # it answers that nothing was sent ahead
+        finally:
+            os.kill(process.pid, signal.SIGCONT)
+        assert wait_for(lambda: any("key 99" in error for error in errors)), errors
+        assert process.poll() is None and audio.process is process
+        assert [error for error in errors if "could not be read" in error] == [
+            f"a message from the sampler node could not be read ({why}): ignored, the sampler plays on"
+            for why in ("could not find MARK", "pickle data was truncated")], errors
