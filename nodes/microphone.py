@@ -130,6 +130,9 @@ class Microphone(Node):
     _whole_from: int | None = None
     #: When the last warning of input the stream dropped was told (time.monotonic()).
     _overflow_told = float("-inf")
+    #: Take assembly's cutter and the ring frame it has read up to, kept for a run of it after a failure (see
+    #: :meth:`_cut_takes`); None until its first run in this start.
+    _resume: tuple[LevelCutter, int] | None = None
 
     def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None,
                  context: NodeContext | None = None) -> None:
@@ -158,6 +161,7 @@ class Microphone(Node):
         self.overruns = 0
         self.takes_cut = 0
         self._whole_from, self._overflow_told = None, float("-inf")
+        self._resume = None
         setup = Setup(self.device, self.channels, rate, self.blocksize, size, self._ring.fd)
         self.audio = InputProcess(setup, self._ring, self.report_error, self.report_status, self.node_id)
         try:
@@ -247,11 +251,18 @@ class Microphone(Node):
 
     def _cut_takes(self) -> None:
         rate = self.sample_rate
-        cutter = LevelCutter(rate, 10 ** (self.threshold_db / 20), self.pre_roll, self.hang, self.min_length,
-                             self.max_length)
         hop = max(1, rate // 100)  # 10 ms analysis blocks
         length = len(self._ring.samples)
-        read = self._ring.written
+        if self._resume is None:
+            cutter = LevelCutter(rate, 10 ** (self.threshold_db / 20), self.pre_roll, self.hang, self.min_length,
+                                 self.max_length)
+            read = self._ring.written
+        else:
+            # Run again after a failure: on from where it stopped reading, with the take it was cutting. From the
+            # newest audio, what was recorded while it waited to run again (a second, up to LONGEST_RESTART_DELAY
+            # after failures at once) was never cut, untold. Audio the ring no longer holds is an overrun, told below.
+            cutter, read = self._resume
+        self._resume = (cutter, read)
         last_report = 0.0
         level = 0.0
         overflows = 0  # input the stream dropped, as last told
@@ -276,6 +287,7 @@ class Microphone(Node):
                 self.report_status(warning=f"take assembly fell {written - read} frames behind; audio was lost "
                                    f"({self.overruns} time{'s' if self.overruns > 1 else ''} so far)")
                 read = written - hop
+                self._resume = (cutter, read)
                 self._whole_from = read
             if written - read < hop:
                 if cutter.start is not None and not self.audio.opened.is_set():
@@ -306,9 +318,11 @@ class Microphone(Node):
         while written - read >= hop:
             peak = float(np.max(np.abs(self._frames(read, read + hop))))
             level = max(level, peak)
-            for start, stop in cutter.feed(peak, read, read + hop):
-                self._emit_take(start, stop)
+            done = cutter.feed(peak, read, read + hop)
             read += hop
+            self._resume = (cutter, read)  # before its takes: one whose emit raised is not cut again
+            for start, stop in done:
+                self._emit_take(start, stop)
         return read, level
 
     def _frames(self, start: int, stop: int) -> np.ndarray:
