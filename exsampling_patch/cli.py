@@ -83,11 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def start_early(args: Sequence[str]) -> None:
-    """``exsampling run PATCH``: start the classifier's process before the sub-commands and the patch load (about
-    0.5 s here), as it imports torch and loads its model, the default patch's start-up floor (2-3 s). A guess at the
-    command line: where it guesses wrong, nothing starts early, or a process nobody takes is killed at exit."""
+    """``exsampling run PATCH`` (or ``exsampling edit --run PATCH``, which runs it once the editor is built): start
+    the classifier's process before the sub-commands (about 0.5 s here), the editor and the patch load, as it imports
+    torch and loads its model, the default patch's start-up floor (2-3 s). A guess at the command line: where it
+    guesses wrong, nothing starts early, or a process nobody takes is killed at exit."""
     words = [arg for arg in args if not arg.startswith("-")]
-    if len(words) >= 2 and words[0] == "run" and os.path.isfile(words[1]):
+    runs = words[:1] == ["run"] or (words[:1] == ["edit"] and "--run" in args)
+    if len(words) >= 2 and runs and os.path.isfile(words[1]):
         from exsampling_patch.models.process import start_early as start_classifier
 
         with contextlib.suppress(Exception):  # the patch's loading says what is wrong with it

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from exsampling_patch import child_process
+from exsampling_patch import child_process, cli
 from exsampling_patch.child_process import Child, end_spares, start_spare
 from exsampling_patch.models.process import ClassifierProcess, start_early
 
@@ -56,3 +56,21 @@ def test_a_process_nobody_takes_is_killed_at_exit_and_one_told_nothing_ends_quie
     assert process is not None and connection is not None
     connection.close()
     assert process.wait(timeout=60) == 0
+
+
+def test_edit_run_starts_the_classifiers_process_early_and_edit_alone_does_not(repo: Path) -> None:
+    # `exsampling edit --run` runs the patch as soon as the editor is open: its classifier's process, started before
+    # the editor's window and the patch load, is the one the node takes. Without --run nothing runs it.
+    patch = str(repo / "patches" / "exsampling.yaml")
+    try:
+        cli.start_early(["edit", patch])
+        assert MODULE not in child_process._spares
+        cli.start_early(["edit", "--run", patch])
+        spare = child_process._spares[MODULE]
+        process = ClassifierProcess(threads=1, warm_up=WARM_UP)
+        try:
+            assert process.pid == spare.pid and MODULE not in child_process._spares
+        finally:
+            process.stop()
+    finally:
+        end_spares()
