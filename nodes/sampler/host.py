@@ -231,8 +231,11 @@ class AudioProcess:
                 os.close(fd)
 
     def _send(self, slot: int, buffer: SlotBuffer) -> None:
-        self._post(msg.Load(slot, buffer.serial, buffer.frames, buffer.pitch_hz, buffer.due),
-                   buffer.data[: buffer.frames])
+        load = msg.Load(slot, buffer.serial, buffer.frames, buffer.pitch_hz, buffer.due)
+        if buffer.frames == 0:  # a cleared slot reads the arena's first GUARD samples, always zero: it needs no room
+            self._post(dataclasses.replace(load, offset=0))
+        else:
+            self._post(load, buffer.data[: buffer.frames])
 
     # -- what the process says ---------------------------------------------------------------------------------------
 
