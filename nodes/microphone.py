@@ -193,7 +193,7 @@ class Microphone(Node):
             if not self._pass_on(take, {"take": take.take_id, "duration": round(take.duration, 2), "recovered": True}):
                 return
             if not self.context.tracks_takes:
-                self._store.mark_processed(take)
+                self._mark_done(take.take_id)
 
     def _set_aside(self, path: Path, take_id: str, reason: str) -> bool:
         """Move an unreadable stored take aside, written down as done, and tell its end; unless the node has
@@ -213,10 +213,15 @@ class Microphone(Node):
 
     def take_ended(self, ended: Any) -> None:
         """A take has ended in the patch: written down as done (not before: a crash redoes it)."""
+        self._mark_done(ended.take_id)
+
+    def _mark_done(self, take_id: str) -> None:
+        """Write ``take_id`` down as done; a failure is told, naming the take. Raised, it ended take assembly
+        without a runtime (run again a second later), and the line for it named no take."""
         try:
-            self._store.mark_done(ended.take_id)
+            self._store.mark_done(take_id)
         except OSError as error:  # a full disk: said per take, as the engine's line for a raise would name none
-            self.report_error(f"take {ended.take_id} ended but could not be written down as done "
+            self.report_error(f"take {take_id} ended but could not be written down as done "
                               f"({error.strerror or error}: {self._store.folder / PROCESSED_JOURNAL}); "
                               "it is passed on again at the next start")
 
@@ -394,7 +399,7 @@ class Microphone(Node):
         if not self._pass_on(stored, status):
             return
         if not self.context.tracks_takes:  # no runtime tells this node the take's end
-            self._store.mark_processed(stored)
+            self._mark_done(stored.take_id)
 
     def _lost_unmapped(self, frames: int) -> None:
         self.report_status(warning=f"a take of {frames / self.sample_rate:.2f} s was lost: the node stopped and its "
