@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import logging
 import re
 import threading
 import time
@@ -39,6 +40,7 @@ from exsampling_patch.param_spec import Param as Param
 from exsampling_patch.param_spec import ParamError as ParamError
 from exsampling_patch.ports import PortType, port_type
 
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PortSpec:
@@ -118,6 +120,8 @@ class Node:
     #: sets its own (a classifier that may restart its process needs longer than a trim); a type that declares
     #: a ``hang_after`` parameter lets each patch set it.
     hang_after: ClassVar[float] = 30.0
+    #: Set by the runtime once it stopped the node: a loop of :meth:`run_thread` sends nothing after it.
+    _stopped = _told_stopped = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -271,6 +275,14 @@ class Node:
 
     def emit(self, port: str, message: Any) -> None:
         """Send ``message`` out of output ``port`` to every linked input."""
+        if self._stopped and threading.current_thread() in self._threads:
+            # A run_thread loop deaf to stop_event sent on under the node's id: beside the node a live edit rebuilt.
+            if not self._told_stopped:
+                self._told_stopped = True
+                log.warning("node '%s': its loop on thread %s goes on after the node was stopped (by a live edit that "
+                            "rebuilt it, or the patch's stop); what it sends goes nowhere: end the loop once "
+                            "self.stop_event is set", self.node_id, threading.current_thread().name)
+            return
         if port not in self.outputs:
             close = difflib.get_close_matches(port, list(self.outputs), n=1)
             raise UnknownOutput(f"{self.type_name} has no output '{port}'" + (

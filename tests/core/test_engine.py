@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -195,6 +196,54 @@ def test_a_list_a_node_changes_in_place_is_its_own_not_the_patch_s_nor_its_type_
         assert SeenInPlace.param_specs["seen"].default == [] and SeenInPlace("another").seen == []
     finally:
         engine.stop()
+
+
+SWAPPED, LATE_SENT, RELEASE = threading.Event(), threading.Event(), threading.Event()
+
+
+class DeafLoop(Node):
+    """Send its tag from a run_thread loop that never looks at stop_event (a plugin's slip), two more once told."""
+
+    type_name = "deaf_loop"
+    out = Output(ANY)
+    tag = Param(str, "a", "what it sends")
+
+    def start(self) -> None:
+        self.run_thread(self.loop)
+
+    def loop(self) -> None:
+        late = 0
+        while not RELEASE.wait(0.001):  # the test's own word, not stop_event: the slip is that it never ends
+            if SWAPPED.is_set() and late < 2:
+                self.emit("out", f"late-{self.tag}")
+                late += 1
+                if late == 2 and self.tag == "a":
+                    LATE_SENT.set()
+
+
+def test_a_loop_going_on_after_its_node_was_rebuilt_sends_nothing_beside_its_successor(registry: Registry) -> None:
+    """A run_thread loop of a node an edit rebuilt, which never ends (it does not look at stop_event), sent on
+    under the node's id: the patch got the old node's messages beside the new one's."""
+    registry.register(DeafLoop, "test")
+    patch = Patch()
+    patch.add_node(NodeSpec("loop", "deaf_loop", {"tag": "a"}))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("loop.out", "sink.inlet")
+    engine = Engine(registry)
+    engine.start(patch)
+    try:
+        edited = patch.copy()
+        edited.nodes["loop"].params["tag"] = "b"
+        engine.update(edited)  # the old node is stopped before this returns
+        SWAPPED.set()
+        assert LATE_SENT.wait(10)
+        assert engine.wait_idle()
+        received = engine.node("sink").received  # type: ignore[attr-defined]
+    finally:
+        RELEASE.set()
+        engine.stop()
+    assert "late-a" not in received
+    assert "late-b" in received
 
 
 def test_bad_update_keeps_the_running_plan(registry: Registry) -> None:
