@@ -201,22 +201,31 @@ class ShowLog:
                 for line in self._lines(event):
                     self._write(line)
             except Exception as error:
-                log.exception("show log: could not write %r", event)
                 self._problem("could not write to it", error)
 
     def _poll(self) -> None:
         for sampler_id, played in self._watched.items():
             try:
-                for record in played():
+                records = played()
+            except Exception as error:
+                self._problem(f"could not read what sampler {sampler_id} played", error)
+                continue
+            try:
+                for record in records:
                     self._write(self._played(sampler_id, record))
             except Exception as error:
-                log.exception("show log: could not read what sampler %s played", sampler_id)
-                self._problem(f"could not log what sampler {sampler_id} played", error)
+                self._problem("could not write to it", error)
 
     def _problem(self, doing: str, error: Exception) -> None:
         """Tell ``on_problem`` of a failure, once for each kind. Why: its takes' audio folder gone or the disk full,
         the log went on without lines (a take's audio, its assignment), only the libraries' log saying so: the show
-        was found unreplayable after it, when nothing could be done about it any more."""
+        was found unreplayable after it, when nothing could be done about it any more.
+
+        The library log gets each kind once too; where the failure is the files' (the disk full, a folder gone) and
+        ``on_problem`` tells it in words, only at debug level. Logged at every line, a full disk filled the
+        console: the library log is on the same disk as a rule (its handler's own write failing, Python printed
+        "--- Logging error ---" and a traceback to the terminal for each line, 20 times a second while the sampler
+        played)."""
         # A libsndfile error's text names its file ("Error opening '<take>.wav': System error."): keyed on it, a
         # full disk was told once per take (29 warnings for a burst of 30); its own error string is the kind.
         sndfile = getattr(error, "error_string", None)
@@ -227,12 +236,20 @@ class ShowLog:
         else:
             why, where = str(error), ""
         kind = (type(error).__name__, why)
-        if self._on_problem is None or kind in self._told:
+        if kind in self._told:
             return
         self._told.add(kind)
-        with contextlib.suppress(Exception):  # the log's thread goes on, whatever the person's line meets
-            self._on_problem(f"{doing}: {type(error).__name__}: {why}{where}; what it missed is not in the log, "
-                             "and a replay of this show lacks it (told once)")
+        text = (f"{doing}: {why}{where}; what it missed is not in the log, and a replay of this show lacks it "
+                "(told once)")
+        if not (isinstance(error, OSError) or isinstance(sndfile, str)):
+            level = logging.ERROR  # not the files': a fault here, whose traceback is what finds it
+        else:
+            level = logging.WARNING if self._on_problem is None else logging.DEBUG
+        with contextlib.suppress(Exception):  # the log's thread goes on, whatever the logging handler meets
+            log.log(level, "show log %s: %s", self.path, text, exc_info=error)
+        if self._on_problem is not None:
+            with contextlib.suppress(Exception):  # the log's thread goes on, whatever the person's line meets
+                self._on_problem(text)
 
     def _played(self, sampler_id: str, record: dict[str, Any]) -> dict[str, Any]:
         line = self._played_line(sampler_id, record)

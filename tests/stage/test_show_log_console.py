@@ -40,6 +40,6 @@ links:
         run.wait(30)
     warnings = [line for line in run.stderr if "warning: show log" in line]
     assert len(warnings) == 1, run.output()
-    assert f"warning: show log {shows / 'show.jsonl'}: could not write to it: FileExistsError: File exists " \
+    assert f"warning: show log {shows / 'show.jsonl'}: could not write to it: File exists " \
            f"({shows / 'show'}); what it missed is not in the log, and a replay of this show lacks it (told once)" \
            in warnings[0], run.output()
