@@ -130,6 +130,9 @@ class Microphone(Node):
     _whole_from: int | None = None
     #: When the last warning of input the stream dropped was told (time.monotonic()).
     _overflow_told = float("-inf")
+    #: The ring's count of input the stream dropped, as last told: kept across runs of take assembly, each dropping
+    #: told once (counted from 0 in each run, those told before a failure were told again in the next).
+    _overflows_told = 0
     #: Take assembly's cutter and the ring frame it has read up to, kept for a run of it after a failure (see
     #: :meth:`_cut_takes`); None until its first run in this start.
     _resume: tuple[LevelCutter, int] | None = None
@@ -160,7 +163,7 @@ class Microphone(Node):
         self._ring = InputRing.create(size, self.channels)
         self.overruns = 0
         self.takes_cut = 0
-        self._whole_from, self._overflow_told = None, float("-inf")
+        self._whole_from, self._overflow_told, self._overflows_told = None, float("-inf"), 0
         self._resume = None
         setup = Setup(self.device, self.channels, rate, self.blocksize, size, self._ring.fd)
         self.audio = InputProcess(setup, self._ring, self.report_error, self.report_status, self.node_id)
@@ -270,13 +273,13 @@ class Microphone(Node):
         self._resume = (cutter, read)
         last_report = 0.0
         level = 0.0
-        overflows = 0  # input the stream dropped, as last told
         while not self.stop_event.is_set():
             written = self._ring.written
-            if self._ring.overflows != overflows:
+            if self._ring.overflows != self._overflows_told:
                 # A gap in the takes that no frame count shows (the input process was held up): the count on the
                 # status; a warning line too, at most every OVERFLOW_LINE_SECONDS (a busy machine drops often).
                 overflows, now = self._ring.overflows, time.monotonic()
+                self._overflows_told = overflows
                 status: dict[str, Any] = {"input_overflows": overflows}
                 if now - self._overflow_told >= OVERFLOW_LINE_SECONDS:
                     self._overflow_told = now
