@@ -107,6 +107,8 @@ class MidiClock(Node):
                 # a bar after the groove
                 self._next_tick = begin = line
             self._start_tick = -(-begin // bar) * bar if self.start_stop else None
+        # a MIDI clock master's tempo not read yet (the groove follows one): no tick ahead of the master's, passed on
+        horizon = min(horizon, clock.placed_until)
         while True:
             tick = self._next_tick
             due = clock.time_at(tick / TICKS_PER_BEAT)

@@ -289,3 +289,41 @@ def test_midi_out_stopping_sends_no_clock_or_start_held_for_later() -> None:
         if not out.stop_event.is_set():
             out.stop()
     assert [m.type for port, m in slave.context.emitted] == ["note_off"]
+
+
+def test_ticks_passed_on_from_a_master_wait_for_its_tempo_at_a_quiet_start() -> None:
+    """The groove follows a master that sends its clock only while playing (60 BPM; the node's own tempo 120): until
+    its ticks give the tempo, no tick goes out ahead of the master's. Sent ahead on the node's tempo, the ticks a slave
+    got from here ran at twice the master's, then waited for it."""
+    pattern = Pattern("pat-thru", {"patterns": {"HH": "x"}, "follow_midi_clock": True}, NodeContext())
+    clock_node = MidiClock("midi-clock-thru", {"clock": "pat-thru"}, NodeContext())
+    tick = 60.0 / 60.0 / 24
+    fed: list[float] = []
+
+    def master() -> None:  # as midi_in hands a master's messages to the sync input
+        import mido
+
+        pattern.handle("sync", mido.Message("start"))
+        at = time.perf_counter() + 0.01
+        for n in range(24):
+            time.sleep(max(0.0, at + n * tick - time.perf_counter()))
+            fed.append(time.perf_counter())
+            pattern.handle("sync", mido.Message("clock"))
+        pattern.handle("sync", mido.Message("stop"))
+
+    pattern.start()
+    clock_node.start()
+    thread = threading.Thread(target=master)
+    try:
+        time.sleep(0.1)
+        thread.start()
+        thread.join()
+        time.sleep(0.2)
+    finally:
+        clock_node.stop()
+        pattern.stop()
+    ticks = [m.time for m in sent(clock_node) if m.type == "clock"]
+    assert len(ticks) >= 6
+    # the first six, before the tempo is read: each at or after the master's own (fed here), never before it
+    assert all(t >= f - 1e-3 for t, f in zip(ticks[:6], fed, strict=False)), [
+        round((t - f) * 1000, 1) for t, f in zip(ticks[:6], fed, strict=False)]
