@@ -305,7 +305,10 @@ class Registry:
 
     def _guarded(self, origin: str, load: Any, file: str = "") -> None:
         try:
-            load()
+            # A plugin's print() as it is imported goes to stderr: on stdout it came before `nodes --json`'s
+            # document and `run --json`'s events, which scripts read.
+            with contextlib.redirect_stdout(sys.stderr):
+                load()
         except (Exception, SystemExit) as error:  # a plugin's sys.exit() at import ended check, nodes, run silently
             message = (f"SystemExit: it called sys.exit({error.code!r}) as it was imported"
                        if isinstance(error, SystemExit)

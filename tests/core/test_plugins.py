@@ -83,6 +83,19 @@ def test_broken_entry_point_is_reported(plugin_site: Path, tmp_path: Path) -> No
     assert "gain" in {row["type"] for row in json.loads(result.stdout)}  # the good plugin still loads
 
 
+def test_a_plugin_printing_as_it_is_imported_leaves_the_json_whole(tmp_path: Path) -> None:
+    """A plugin's print() at import (a developer's 'loaded' line) went to stdout, before `nodes --json`'s document
+    and `run --json`'s events: the guide's own pipe into json.load failed on it."""
+    (tmp_path / "loud.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\n\nprint('loud.py loaded')\n\n\nclass Loud(Node):\n"
+        "    '''Say so.'''\n\n    x = Input(ANY)\n\n    def on_x(self, m):\n        pass\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "exsampling_patch", "nodes", "--json", "--nodes", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "loud" in {row["type"] for row in json.loads(result.stdout)}
+    assert "loud.py loaded" in result.stderr
+
+
 @pytest.mark.slow
 def test_wheel_keeps_nodes_and_models_inside_the_namespace(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
