@@ -75,13 +75,15 @@ def slot_rows(patterns: dict[str, Any], slots: list[str]) -> list[tuple[str, lis
 
 
 def link_text(status: dict[str, Any]) -> str:
-    """The node's clock, as it reports it: tempo, beat, Link peers, playing."""
+    """The node's clock, as it reports it: tempo, beat, Link peers or what it follows, playing."""
     if not status or "tempo" not in status:
         return "not running"
     parts = [f"{float(status['tempo']):.1f} BPM"]
     if isinstance(status.get("beat"), int | float):
         parts.append(f"beat {float(status['beat']):.1f}")
-    if status.get("link"):
+    if status.get("follows"):  # a MIDI clock master's, or another pattern node's: not Link's, nor its own
+        parts.append(f"follows {status['follows']}")
+    elif status.get("link"):
         parts.append(f"Link: {int(status.get('peers') or 0)} peer(s)")
     else:
         parts.append("Link off")
