@@ -120,6 +120,9 @@ def _project(presets: Sequence[Path]) -> str:
 
 
 _RENDER_ATTEMPTS = 3
+#: Seconds one render (a batch of :data:`_BATCH` presets) may take before LMMS is taken to hang and is stopped: a
+#: module constant, so that a test can lower it.
+RENDER_TIMEOUT = 900.0
 
 
 def _render(presets: Sequence[Path], lmms: str = "lmms") -> np.ndarray:
@@ -132,26 +135,35 @@ def _render(presets: Sequence[Path], lmms: str = "lmms") -> np.ndarray:
         command = [lmms, "--allowroot", "render", str(project), "-f", "wav", "-s", str(_RENDER_RATE), "-o", str(wav)]
         env = {"HOME": tmp, "PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"}
         for attempt in range(_RENDER_ATTEMPTS):
-            done = subprocess.run(command, capture_output=True, timeout=900, env=env)
+            try:
+                done = subprocess.run(command, capture_output=True, timeout=RENDER_TIMEOUT, env=env)
+            except subprocess.TimeoutExpired as late:  # a traceback naming a temporary project, before
+                raise LmmsFailed(_refusal(presets, f"it ran past {RENDER_TIMEOUT:g} s and was stopped",
+                                          late.stderr or late.stdout)) from None
             # LMMS 1.2.2 now and then dies of a segfault on a render that succeeds when run again (seen once in
             # 3 runs of the test suite): a crash by a signal is retried, a refusal (an exit status) is not.
             if done.returncode >= 0 or attempt == _RENDER_ATTEMPTS - 1:
                 break
         if done.returncode != 0:
-            raise LmmsFailed(_refusal(presets, done))
-        audio, _ = sf.read(str(wav), dtype="float32", always_2d=True)
+            how = (f"it ended by signal {-done.returncode}" if done.returncode < 0
+                   else f"it exited with status {done.returncode}")
+            raise LmmsFailed(_refusal(presets, how, done.stderr or done.stdout))
+        try:
+            audio, _ = sf.read(str(wav), dtype="float32", always_2d=True)
+        except (RuntimeError, OSError) as error:  # libsndfile's words named a temporary file, not the presets
+            how = ("it exited with status 0 but wrote no audio file" if not wav.is_file()
+                   else f"the audio file it wrote is unreadable ({error})")
+            raise LmmsFailed(_refusal(presets, how, done.stderr or done.stdout)) from None
     return np.asarray(audio.mean(axis=1), dtype=np.float32)
 
 
-def _refusal(presets: Sequence[Path], done: subprocess.CompletedProcess[bytes]) -> str:
-    """Which presets LMMS did not render and why, in LMMS's own words (the end of what it printed)."""
+def _refusal(presets: Sequence[Path], how: str, said: bytes | str | None) -> str:
+    """Which presets LMMS did not render, ``how`` it failed, and LMMS's own words (the end of what it printed)."""
     names = [f"{p.parent.name}/{p.name}" for p in presets]
     which = (f"the DrumSynth preset {names[0]}" if len(names) == 1
              else f"the {len(names)} DrumSynth presets {names[0]} to {names[-1]}")
-    how = (f"it ended by signal {-done.returncode}" if done.returncode < 0
-           else f"it exited with status {done.returncode}")
-    said = (done.stderr or done.stdout or b"").decode("utf-8", "replace").strip()
-    tail = " / ".join(line.strip() for line in said[-300:].splitlines() if line.strip()) or "it printed nothing"
+    text = (said.decode("utf-8", "replace") if isinstance(said, bytes) else said or "").strip()
+    tail = " / ".join(line.strip() for line in text[-300:].splitlines() if line.strip()) or "it printed nothing"
     return f"LMMS could not render {which} (in {presets[0].parent.parent}): {how}: {tail}"
 
 

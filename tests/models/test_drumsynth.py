@@ -87,21 +87,16 @@ def test_real_presets_render_to_one_labelled_hit_each(tmp_path: Path) -> None:
     assert not (out / "kick" / "kept.flac").exists(), "other labels: rendered again"
 
 
-def test_a_render_lmms_refuses_is_told_with_the_preset_and_lmmss_words(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    # Before, subprocess's CalledProcessError went past the build's handler: a traceback naming a temporary
-    # project, and none of what LMMS said. Real LMMS renders the project it is given: a program of its name, first
-    # on the PATH, refuses as it would (the render ran the lmms on its own PATH, /usr/bin:/bin, whatever was found).
-    from exsampling_patch.models.oneshots import main
-
+def fake_lmms_and_presets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> tuple[Path, Path]:
+    """A program named lmms running ``script`` (sh), first on the PATH, and a cache as a fetched lmms-common leaves
+    it (no download: the package is there, unpacked) with one preset, tr808/Kick.ds; returns the cache and the
+    presets' folder. Real LMMS renders the project it is given: the program fails as it would."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     lmms = bin_dir / "lmms"
-    lmms.write_text("#!/bin/sh\necho 'LMMS 1.2.2'\necho 'Notice: could not set realtime priority.' >&2\n"
-                    "echo 'Could not open project for rendering' >&2\nexit 1\n", encoding="utf-8")
+    lmms.write_text(f"#!/bin/sh\n{script}", encoding="utf-8")
     lmms.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
-    # The cache as a fetched lmms-common leaves it (no download: the package is there, unpacked).
     cache = tmp_path / "cache"
     (cache / "debs").mkdir(parents=True)
     (cache / "debs" / "lmms-common_1.2.2-1_all.deb").write_bytes(b"")
@@ -110,8 +105,50 @@ def test_a_render_lmms_refuses_is_told_with_the_preset_and_lmmss_words(
     (presets / "tr808").mkdir(parents=True)
     (presets / "tr808" / "Kick.ds").write_text("[General]\n", encoding="utf-8")
     (root / ".unpacked").write_text("lmms-common_1.2.2-1_all.deb", encoding="utf-8")
+    return cache, presets
+
+
+def test_a_render_lmms_refuses_is_told_with_the_preset_and_lmmss_words(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, subprocess's CalledProcessError went past the build's handler: a traceback naming a temporary
+    # project, and none of what LMMS said. The program of lmms's name refuses as LMMS would (the render ran the lmms
+    # on its own PATH, /usr/bin:/bin, whatever was found).
+    from exsampling_patch.models.oneshots import main
+
+    cache, presets = fake_lmms_and_presets(
+        tmp_path, monkeypatch, "echo 'LMMS 1.2.2'\necho 'Notice: could not set realtime priority.' >&2\n"
+        "echo 'Could not open project for rendering' >&2\nexit 1\n")
 
     assert main(["build", "--cache", str(cache), "--source", "drumsynth"]) == 1
     assert capsys.readouterr().err == (
         f"error: LMMS could not render the DrumSynth preset tr808/Kick.ds (in {presets}): it exited with status 1: "
         "Notice: could not set realtime priority. / Could not open project for rendering\n")
+
+
+def test_a_render_past_its_time_is_told_with_the_preset(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, subprocess's TimeoutExpired went past the build's handler: a traceback naming a temporary project.
+    from exsampling_patch.models import drumsynth
+    from exsampling_patch.models.oneshots import main
+
+    cache, presets = fake_lmms_and_presets(tmp_path, monkeypatch, "echo 'Notice: rendering' >&2\nexec sleep 60\n")
+    monkeypatch.setattr(drumsynth, "RENDER_TIMEOUT", 0.5)
+
+    assert main(["build", "--cache", str(cache), "--source", "drumsynth"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: LMMS could not render the DrumSynth preset tr808/Kick.ds (in {presets}): it ran past 0.5 s and was "
+        "stopped: Notice: rendering\n")
+
+
+def test_a_render_that_writes_no_audio_file_is_told_with_the_preset(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, LMMS exiting 0 without its WAV ended the build with libsndfile's "Error opening '/tmp/.../presets.wav':
+    # System error.": no preset named, nor that LMMS wrote nothing.
+    from exsampling_patch.models.oneshots import main
+
+    cache, presets = fake_lmms_and_presets(tmp_path, monkeypatch, "echo 'Notice: no audio output' >&2\nexit 0\n")
+
+    assert main(["build", "--cache", str(cache), "--source", "drumsynth"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: LMMS could not render the DrumSynth preset tr808/Kick.ds (in {presets}): it exited with status 0 "
+        "but wrote no audio file: Notice: no audio output\n")
