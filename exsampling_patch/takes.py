@@ -24,6 +24,7 @@ import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
 import soundfile as sf
 
 from exsampling_patch.audio_files import NO_AUDIO as NO_AUDIO
@@ -139,7 +140,7 @@ def write_atomic(path: Path, write: Any, durable: bool = True, private: bool = T
         os.close(fd)
         tmp = Path(tmp_name)
     else:
-        tmp = _new_shared_part(path)
+        tmp = new_shared_part(path)
     try:
         write(tmp)
         if durable:
@@ -153,8 +154,10 @@ def write_atomic(path: Path, write: Any, durable: bool = True, private: bool = T
         _fsync_dir(path.parent)
 
 
-def _new_shared_part(path: Path) -> Path:
-    """A new, empty temporary file for ``path`` (named as :func:`part_prefix` says), mode 0666 less the umask."""
+def new_shared_part(path: Path) -> Path:
+    """A new, empty temporary file for ``path`` (named as :func:`part_prefix` says), made as ``open`` makes files:
+    mode 0666 less the umask (0644 under the usual 022). A take's file is read by Live, which may run as another user
+    (a studio's shared folder): ``tempfile.mkstemp``'s 0600, which the file kept once renamed, locked it out."""
     while True:
         part = path.with_name(f"{part_prefix(path.name)}{secrets.token_hex(4)}.part")
         try:
@@ -206,7 +209,7 @@ def sidecar_path(audio: Path) -> Path:
 
 def take_metadata(take: Take) -> dict[str, Any]:
     """The take's metadata as JSON-ready data (what the sidecar holds)."""
-    meta = {k: v for k, v in take.meta.items() if _jsonable(v)}
+    meta = {k: v for k, v in ((k, _plain_numbers(v)) for k, v in take.meta.items()) if _jsonable(v)}
     return {
         "take_id": take.take_id,
         "source": take.source,
@@ -222,6 +225,18 @@ def take_metadata(take: Take) -> dict[str, Any]:
         },
         "meta": meta,
     }
+
+
+def _plain_numbers(value: Any) -> Any:
+    """``value`` with numpy's numbers as Python's: a node's meta={"peak": np.max(...)} (a float32, no JSON) was left
+    out of the sidecar without a word."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _plain_numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_numbers(v) for v in value]
+    return value
 
 
 def _jsonable(value: Any) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection
@@ -20,7 +19,7 @@ from exsampling_patch.node import Node, StandingWarning
 from exsampling_patch.nodes.osc_outbox import kept_files
 from exsampling_patch.takes import (
     named_stem,
-    part_prefix,
+    new_shared_part,
     remove_dead_parts,
     sidecar_path,
     take_metadata,
@@ -217,7 +216,7 @@ class TakeFiles:
     def _write_tmp(self, take: Take, stem: str) -> Path:
         """The copy's audio, whole, under a name of its own (hidden, no ``.wav``: a sweep never takes it)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = _new_shared_part(self.folder / stem)
+        tmp = new_shared_part(self.folder / stem)
         try:
             write_audio(tmp, take.samples, take.sample_rate)  # 32-bit float: no conversion (Live and Max read it)
         except BaseException:
@@ -259,25 +258,12 @@ def write_ahead(files: TakeFiles, take: Take) -> None:
         files.write_ahead(take)
 
 
-def _new_shared_part(target: Path) -> Path:
-    """A new, empty temporary file for ``target`` (named as :func:`~exsampling_patch.takes.part_prefix` says), made
-    as ``open`` makes files: mode 0666 less the umask (0644 under the usual 022). A copy for Live is read by Live, which
-    may run as another user (a studio's shared folder): ``tempfile.mkstemp``'s 0600, which the copy kept once renamed,
-    locked it out. (The store's :func:`~exsampling_patch.takes.write_atomic` stays 0600: a pairing token needs it.)"""
-    while True:
-        part = target.with_name(f"{part_prefix(target.name)}{secrets.token_hex(4)}.part")
-        try:
-            os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
-            return part
-        except FileExistsError:  # another of this process's: never written over
-            continue
-
-
 def _write_sidecar(path: Path, take: Take) -> None:
-    """The copy's sidecar, readable as the copy is (:func:`_new_shared_part`), whole or not at all."""
+    """The copy's sidecar, readable as the copy is (:func:`~exsampling_patch.takes.new_shared_part`), whole or not
+    at all."""
     text = json.dumps(take_metadata(take.derive(path=path, meta={"subtype": "FLOAT"})), indent=1)
     target = sidecar_path(path)
-    tmp = _new_shared_part(target)
+    tmp = new_shared_part(target)
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)
