@@ -22,14 +22,16 @@ from exsampling_patch.takes import part_prefix, part_target, sidecar_path, take_
 
 
 def _new_part(path: Path) -> tuple[Path, int]:
-    """A new temporary file for ``path`` and its descriptor, open for writing (mode 0644 less the umask, as the stored
-    file has). Its name tells this process (:func:`~exsampling_patch.takes.part_prefix`): a later start removes a
-    killed writer's at once (``TakeStore.remove_leftovers``) rather than once 10 minutes old, or completes the take
-    whose audio it renamed (:func:`finish_interrupted`)."""
+    """A new temporary file for ``path`` and its descriptor, open for writing, made as ``open`` makes files: mode 0666
+    less the umask, as :func:`~exsampling_patch.takes.new_shared_part` makes a microphone's (0644 made it lack the
+    group's write that a umask of 002 gives, in a studio's shared folder). Its name tells this process
+    (:func:`~exsampling_patch.takes.part_prefix`): a later start removes a killed writer's at once
+    (``TakeStore.remove_leftovers``) rather than once 10 minutes old, or completes the take whose audio it renamed
+    (:func:`finish_interrupted`)."""
     while True:
         part = path.with_name(f"{part_prefix(path.name)}{secrets.token_hex(4)}.part")
         try:
-            return part, os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            return part, os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:  # another of this process's: never written over, nor removed on a failure
             continue
 
