@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
+
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text
 from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
@@ -116,6 +118,8 @@ def _plain(value: Any) -> Any:
     """A JSON-ready copy of ``value`` (messages and other objects become their one-line summary)."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, np.generic) and isinstance(value.item(), bool | int | float):
+        return value.item()  # a plugin's report_status(level=np.max(...)): was the text "np.float32(0.5)"
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -364,3 +364,19 @@ def test_a_take_in_the_gates_fallback_slot_is_told_with_why_it_is_there() -> Non
     console(NodeStatus("classifier", {"take": "U", "label": "kick", "confidence": 0.97}))
     console(TakeEnded("map", take_id="U", recorder="", fate="slot", reason="slot BD", slots=("BD",), seconds=0.004))
     assert err.getvalue().endswith(" take U: kick 97% -> BD (4 ms)\n"), err.getvalue()
+
+
+def test_numpy_numbers_a_node_reports_are_numbers_in_the_json_lines() -> None:
+    """A plugin's report_status(level=np.max(...)) (a numpy float32) came out as the text "np.float32(0.5)": a
+    script reading a level got no number."""
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import Patch
+    from exsampling_patch.runtime import NodeStatus
+
+    out = io.StringIO()
+    StageConsole(Patch(), "json", out=out)(NodeStatus("p", {"level": np.max(np.full(4, 0.5, np.float32)),
+                                                            "takes": np.int64(3), "peaks": [np.float32(0.25)]}))
+    (line,) = out.getvalue().splitlines()
+    assert json.loads(line)["status"] == {"level": 0.5, "takes": 3, "peaks": [0.25]}, line
