@@ -84,11 +84,31 @@ def remove_player(name: str, can_play: threading.Event) -> None:
     """The player stopped (its own entry only: a node rebuilt by an edit may have added its own already)."""
     if _players.get(name, ("", None))[1] is can_play:
         _players.pop(name, None)
+    _ready_since.pop(id(can_play), None)
+
+
+_ready_since: dict[int, float] = {}  # a player's can_play (by id) -> when a pattern node first saw it set
+
+
+def players_ready_since(name: str) -> float | None:
+    """When every player of clock ``name`` (a pattern node's id), or of any clock, could play, as the first pattern
+    node to ask saw it (``perf_counter``); None while one cannot, -inf where none plays it. Pattern nodes held for
+    the same samplers start their beat 0 from this one moment: each from its own look at them, two grooves started
+    with one patch were 3 ms apart (their threads wake every 5 ms, each on its own)."""
+    since = -math.inf
+    for clock, event in list(_players.values()):
+        if clock not in ("", name):
+            continue
+        if not event.is_set():
+            _ready_since.pop(id(event), None)  # a restarted stream: its next first block is a new moment
+            return None
+        since = max(since, _ready_since.setdefault(id(event), time.perf_counter()))
+    return since
 
 
 def players_ready(name: str) -> bool:
     """Whether every player of clock ``name`` (a pattern node's id), or of any clock, can play now."""
-    return all(event.is_set() for clock, event in list(_players.values()) if clock in ("", name))
+    return players_ready_since(name) is not None
 
 
 class LocalTimeline:

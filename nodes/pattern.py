@@ -137,6 +137,7 @@ class Pattern(Node):
         start = time.perf_counter() + self.lookahead_ms / 1000.0  # beat 0: the first step is on time
         self._hold_until = start + PLAYER_WAIT  # see _players_ready
         self._held = False  # the first step waited for a sampler: it goes out on the next bar line
+        self._ready_at = -math.inf  # when the samplers it waited for could play (see _players_ready)
         self._quiet_until: int | None = None  # the steps before this bar line stay silent, uncounted (see _held)
         self._own_timeline = False  # a LocalTimeline of this node's own, which it may move beat 0 of
         self.timeline: clocks.LocalTimeline | clocks.LinkTimeline | MidiClockTimeline | clocks.FollowedTimeline
@@ -331,9 +332,11 @@ class Pattern(Node):
         """Whether the samplers that play this clock can play (see :func:`clocks.add_player`). Before, the steps
         due before a sampler's stream opened were dropped there, and the groove began at whichever step came after
         it, mid-bar. Only at the node's start, and for at most :data:`PLAYER_WAIT`."""
-        if now < self._hold_until and not clocks.players_ready(self.node_id):
+        since = clocks.players_ready_since(self.node_id) if now < self._hold_until else None
+        if now < self._hold_until and since is None:
             self._held = True
             return False
+        self._ready_at = since if self._held and since is not None else -math.inf  # see _schedule
         self._hold_until = 0.0
         return True
 
@@ -361,8 +364,10 @@ class Pattern(Node):
         self._stopped = False
         if again or (self._held and self._own_timeline and self._sent_step is None
                      and isinstance(self.timeline, clocks.LocalTimeline)):
-            # nobody else plays by this timeline and nothing was heard yet: beat 0 one lookahead from now
-            self.timeline.set_origin(max(horizon, self._last_due + 1e-4))
+            # nobody else plays by this timeline and nothing was heard yet: beat 0 one lookahead from now, or from when
+            # its samplers could play, as every other node held for them (see clocks.players_ready_since)
+            ready = horizon if self._ready_at == -math.inf else self._ready_at + lookahead
+            self.timeline.set_origin(max(ready, self._last_due + 1e-4))
             clock = self.timeline.capture()
             self._sent_step = None
         starts = self._master_starts()

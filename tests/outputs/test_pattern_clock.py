@@ -93,6 +93,31 @@ def test_a_pattern_on_a_midi_clock_followers_clock_starts_with_it_on_bar_1() -> 
     assert len(hits) >= 6  # and every beat after it
 
 
+def test_two_grooves_held_for_one_sampler_start_on_the_same_beat_0() -> None:
+    """Two pattern nodes on their own clocks, at one tempo, held at the start for the sampler they play (its stream
+    opens a second after the patch starts): each took its beat 0 one lookahead after its own thread saw the sampler
+    ready, and the two grooves ran 3 ms apart (measured through the sampler on the JACK server). Now both from the
+    moment the first of them saw it."""
+    can_play = threading.Event()  # a sampler's "its stream has rendered its first block"
+    clocks.add_player("smp-two-grooves", "", can_play)
+    kick = make("pat-kick", tempo=120.0, patterns={"BD": "x..."})
+    time.sleep(0.0025)  # the other thread wakes half a tick later (each every 5 ms)
+    hats = make("pat-hats", tempo=120.0, steps_per_beat=3, patterns={"HH": "x.x"})
+    try:
+        time.sleep(0.3)
+        assert not sent(kick) and not sent(hats)  # held for the sampler
+        can_play.set()
+        time.sleep(0.8)
+    finally:
+        hats.stop()
+        kick.stop()
+        clocks.remove_player("smp-two-grooves", can_play)
+    kicks, hat = [m.time for m in sent(kick)], [m.time for m in sent(hats)]
+    assert kicks and hat
+    assert hat[0] == pytest.approx(kicks[0], abs=1e-9), (hat[0] - kicks[0]) * 1000  # the same one
+    assert kick.beat_clock().t0 == hats.beat_clock().t0  # one grid: every beat together
+
+
 def test_a_followed_node_away_for_a_moment_leaves_its_last_clock_playing() -> None:
     """An edit rebuilds the followed node (its clock withdrawn, then published again): the follower goes on by its
     last clock rather than stopping; before it publishes one, the follower is stopped."""
