@@ -4,6 +4,9 @@
 performer who changed the tempo in a text editor mid-show heard nothing change and was told nothing. The file is
 only looked at (its time and size, twice a second): checking the edit here would put a check's Python work beside
 the audio thread's, in the show's process, so the line says how to check it from another terminal.
+
+A classifier's own model file is looked at so too: a composer who retrained into the file the show uses
+(``exsampling train --out``) saw the show go on with the model it had loaded, its old labels, without a word.
 """
 
 from __future__ import annotations
@@ -12,6 +15,10 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+from exsampling_patch.context import patch_path
+from exsampling_patch.patch import Patch
 
 #: Seconds between two looks at the file; a save is told once it has held still for one of them.
 INTERVAL = 0.5
@@ -22,6 +29,20 @@ def edited_text(patch: str) -> str:
     return (f"{patch} changed on disk: this run goes on with the patch as it started; to use the edit, check it "
             f"(exsampling check {patch}), then stop with Ctrl+C and run it again (exsampling edit {patch} --run "
             "takes edits live)")
+
+
+def model_edited_text(model: str, node_id: str, patch: str) -> str:
+    """The console's line for a new save of ``model``, the model file of the classifier ``node_id`` of ``patch``."""
+    return (f"{model} changed on disk: classifier '{node_id}' goes on with the model it loaded at this run's start "
+            f"(its process, if started again after a failure, reads the new one); to use it, check the patch "
+            f"(exsampling check {patch}), then stop with Ctrl+C and run it again")
+
+
+def model_files(patch: Patch, base_dir: Path) -> dict[str, str]:
+    """The model files the patch's classifiers name (the shipped model, named by none, is not watched): node id ->
+    the file, as the node resolves it from ``base_dir``, the patch's folder."""
+    return {node_id: str(patch_path(str(spec.params["model"]), base_dir)) for node_id, spec in patch.nodes.items()
+            if spec.type == "classifier" and isinstance(spec.params.get("model"), str) and spec.params["model"]}
 
 
 def file_stamp(patch: str) -> tuple[int, int] | None:
@@ -38,13 +59,21 @@ def watch_patch_file(patch: str, read: tuple[int, int] | None, done: threading.E
     """Start a daemon thread that says :func:`edited_text` (after the time of day) each time ``patch`` is saved
     anew after it was ``read`` (its :func:`file_stamp` when the run read it: a save during start-up counts),
     until ``done`` is set."""
-    thread = threading.Thread(target=_watch, args=(patch, read, done, say), name="exsampling-patch-watch",
+    return watch_file(patch, read, done, say, edited_text(patch))
+
+
+def watch_file(path: str, read: tuple[int, int] | None, done: threading.Event, say: Callable[[str], None],
+               text: str) -> threading.Thread:
+    """Start a daemon thread that says ``text`` (after the time of day) each time ``path`` is saved anew after it was
+    ``read`` (its :func:`file_stamp`), until ``done`` is set."""
+    thread = threading.Thread(target=_watch, args=(path, read, done, say, text), name="exsampling-patch-watch",
                               daemon=True)
     thread.start()
     return thread
 
 
-def _watch(patch: str, told: tuple[int, int] | None, done: threading.Event, say: Callable[[str], None]) -> None:
+def _watch(patch: str, told: tuple[int, int] | None, done: threading.Event, say: Callable[[str], None],
+           text: str) -> None:
     while not done.wait(INTERVAL):
         now = file_stamp(patch)
         if now is None or now == told:
@@ -57,4 +86,4 @@ def _watch(patch: str, told: tuple[int, int] | None, done: threading.Event, say:
         if done.is_set():
             return
         told = now
-        say(f"{time.strftime('%H:%M:%S')} {edited_text(patch)}")
+        say(f"{time.strftime('%H:%M:%S')} {text}")

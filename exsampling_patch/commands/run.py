@@ -15,7 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from exsampling_patch.commands.arg_types import at_least, positive_seconds
-from exsampling_patch.commands.patch_watch import file_stamp, watch_patch_file
+from exsampling_patch.commands.patch_watch import (
+    file_stamp,
+    model_edited_text,
+    model_files,
+    watch_file,
+    watch_patch_file,
+)
 from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
 from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch
 from exsampling_patch.errors import PatchError
@@ -109,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
         if spec.type == "web_recorder":
             spec.params = {**spec.params, "print_qr": False}
     engine = Engine(registry, workers=args.workers, base_dir=Path(args.patch).resolve().parent)
+    # as the classifiers read them at their start: a save from here on is told (retrained into, mid-show)
+    models = {node_id: (model, file_stamp(model))
+              for node_id, model in model_files(patch, Path(args.patch).resolve().parent).items()}
     console.node = engine.find_node
 
     fates: dict[str, int] = {}
@@ -215,6 +224,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
         watching = threading.Event()
         watch_patch_file(args.patch, read, watching, console.say)
+        for node_id, (model, model_read) in models.items():
+            watch_file(model, model_read, watching, console.say, model_edited_text(model, node_id, args.patch))
         stop.wait(args.duration)
         watching.set()
     if stopped_by:

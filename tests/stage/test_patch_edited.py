@@ -7,7 +7,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from tests.stage.helpers import Run
+from tests.stage.helpers import REPO, Run
 from tests.stage.test_exit import folder_patch
 
 
@@ -32,3 +32,28 @@ def test_an_edit_of_the_running_patch_is_told_once_per_save(tmp_path: Path) -> N
         f"{patch} changed on disk: this run goes on with the patch as it started; to use the edit, check it "
         f"(exsampling check {patch}), then stop with Ctrl+C and run it again (exsampling edit {patch} --run "
         "takes edits live)"), told
+
+
+def test_a_classifiers_model_retrained_into_while_the_run_plays_is_told(tmp_path: Path) -> None:
+    # Before, `exsampling train --out` into the model file the show's classifier named went without a word: the show
+    # went on with the model it had loaded, its old labels, and the composer took the new one for heard.
+    shipped = REPO / "models" / "sounds.pt"
+    model = tmp_path / "models" / "mine.pt"
+    model.parent.mkdir()
+    model.write_bytes(shipped.read_bytes())
+    patch = folder_patch(tmp_path, "- id: clf\n  type: classifier\n  params: {model: models/mine.pt}\n")
+    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+    try:
+        run.wait_for("Ctrl+C stops", timeout=120.0)
+        model.write_bytes(shipped.read_bytes())  # as a training writes it: the same path, anew
+        run.wait_for("changed on disk", timeout=30.0)
+        run.signal_group(signal.SIGINT)
+        assert run.wait() == 128 + signal.SIGINT, run.output()
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+    (told,) = [line for line in run.stderr if "changed on disk" in line]
+    assert told.split(" ", 1)[1].rstrip("\n") == (
+        f"{model} changed on disk: classifier 'clf' goes on with the model it loaded at this run's start (its "
+        "process, if started again after a failure, reads the new one); to use it, check the patch (exsampling "
+        f"check {patch}), then stop with Ctrl+C and run it again"), told
