@@ -52,6 +52,26 @@ def slots_line(labels: list[str]) -> str:
     return line
 
 
+def same_label_problem(labels: list[str]) -> str:
+    """Which of ``labels`` (class folders) the slot map and the gate read as one label ('' if none): folders 'Kick'
+    and 'kick' trained two classes that every table row sends to one slot, the gate judging each alone."""
+    from exsampling_patch.registry import Registry
+
+    # The slot map itself says which rows are one label: each label a row of its own number, the one that won
+    # answering for all its spellings (case, spaces, '-' and '_' aside). Any: the core knows node types only so.
+    matcher: Any = Registry.default(entry_points=False).get("slot_map")(
+        "slot_map", {"base_table": "empty", "table": {label: str(n) for n, label in enumerate(labels)}})
+    groups: dict[str | None, list[str]] = {}
+    for label, row in zip(labels, matcher.slots_for(labels), strict=True):
+        groups.setdefault(row, []).append(label)
+    same = [group for group in groups.values() if len(group) > 1]
+    if not same:
+        return ""
+    named = "; ".join(" and ".join(f"'{label}'" for label in group) for group in same)
+    return (f"class folders {named} are one label to the slot map and the gate (case, spaces, '-' and '_' do not "
+            "matter there): no table row could tell their takes apart. Put them in one folder, or name them apart")
+
+
 def own_slots_line(labels: list[str]) -> str:
     """What becomes of labels named after a sampler's own slots (``slot_names`` [Kick, Vox], folders Kick/ and Vox/):
     the shipped table sends a ``Kick`` to BD, a slot such a sampler does not have, so its patch's slot map holds its
@@ -145,6 +165,10 @@ def run(args: argparse.Namespace) -> int:
         dataset = load_dataset(args.data)  # checks every file before anything is trained
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    same = same_label_problem(dataset.labels)
+    if same:  # before the training: a model of such labels is never what was meant
+        print(f"error: {same}", file=sys.stderr)
         return 2
     if dataset.skipped:  # a phone's M4A beside the WAV takes was left out without a word
         kinds = sorted({p.suffix.lower() or "(no suffix)" for p in dataset.skipped})

@@ -224,6 +224,23 @@ def test_train_refuses_an_out_named_as_its_own_card(tmp_path: Path) -> None:
     assert out_problem(tmp_path / "mine") == ""  # the card is mine.md beside it
 
 
+
+def test_train_refuses_class_folders_that_the_slot_map_reads_as_one_label(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, folders Kick/ (knocks) and kick/ (barks) trained two classes that every table row sends to one slot
+    # (the map reads labels case, spaces, '-' and '_' aside), and the gate judged each alone.
+    for label in ("Kick", "kick", "hi-hat", "Hi Hat", "snare"):
+        (tmp_path / "takes" / label).mkdir(parents=True)
+        for n in range(3):
+            sf.write(tmp_path / "takes" / label / f"{n}.wav", np.full(4800, 0.1 * (n + 1), np.float32), 48000)
+    out = tmp_path / "mine.pt"
+    assert cli_main(["train", str(tmp_path / "takes"), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        "error: class folders 'Hi Hat' and 'hi-hat'; 'Kick' and 'kick' are one label to the slot map and the gate "
+        "(case, spaces, '-' and '_' do not matter there): no table row could tell their takes apart. Put them in one "
+        "folder, or name them apart\n")
+    assert not out.exists()
+
 def test_train_says_when_its_out_replaces_an_earlier_model(tmp_path: Path) -> None:
     # Before, `exsampling train takes/` wrote over the my_model.pt (and its card) of an earlier training without a
     # word; retraining into one file is normal, so it is told, not refused.
