@@ -22,6 +22,8 @@ import functools
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import yaml
+
 from exsampling_patch.context import patch_path
 from exsampling_patch.errors import Problem
 from exsampling_patch.param_values import value_in_effect
@@ -31,6 +33,7 @@ from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.ports import PREDICTION
 from exsampling_patch.registry import Registry
 from exsampling_patch.slot_takers import slot_takers_fed, slots_of
+from exsampling_patch.yaml_syntax import quoting_hint
 
 
 def label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
@@ -76,9 +79,19 @@ def _unmapped(source: SourceMap, node_id: str, labels: list[str], missing_in: di
             f"table of '{map_id}', which has no fallback: {named}",
             source.file, source.node_line(node_id, "params", "model") or source.node_line(node_id),
             hint=f"takes heard as them go to its 'unmapped' output, in no slot: give them rows in its table "
-            f"({missing[0]}: {example.get(map_id, 'Snare')}, ...) or set its fallback",
+            f"({_as_key(missing[0])}: {example.get(map_id, 'Snare')}, ...) or set its fallback",
         ))
     return warnings
+
+
+def _as_key(label: str) -> str:
+    """``label`` as a table row's key is written for YAML to read it back as that text: in quotes where it would read
+    otherwise (the row shown as ``on: Snare`` was the row true: YAML reads on, yes, no, off as true or false)."""
+    try:
+        read = yaml.safe_load(f"{label}: 0")
+    except yaml.YAMLError:
+        read = None
+    return label if isinstance(read, dict) and list(read) == [label] else "'" + label.replace("'", "''") + "'"
 
 
 def _unknown_rows(patch: Patch, registry: Registry, source: SourceMap, map_id: str, classifiers: list[str],
@@ -113,11 +126,13 @@ def _unknown_rows(patch: Patch, registry: Registry, source: SourceMap, map_id: s
         line = source.node_line(map_id, "params", "table", row) or source.node_line(map_id)
         # 'dog' with a zero-width space after it was "did you mean 'dog'?", nothing said what differed.
         unseen = invisible_character(str(row), source.line_text(line))
+        # `yes: Bass` is the row True to YAML: "row 'True' is no label" did not say that quotes make it the label yes
+        unquoted = quoting_hint("str", row) if not isinstance(row, str) else ""
         warnings.append(Problem(
             f"node '{map_id}': table row '{row}' is no label of {whose}, so it changes nothing"
-            + (f": did you mean '{close[0]}'?" if close else ""),
-            source.file, line, unseen and unseen[1], hint=unseen[0] if unseen else "" if close else
-            f"its labels: {', '.join(labels[:8])}" + (f" and {len(labels) - 8} more" if len(labels) > 8 else ""),
+            + (f": did you mean '{close[0]}'?" if close and not unquoted else ""),
+            source.file, line, unseen and unseen[1], hint=unseen[0] if unseen else unquoted or ("" if close else
+            f"its labels: {', '.join(labels[:8])}" + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")),
         ))
     return warnings
 

@@ -173,9 +173,11 @@ class _Builder:
                     self.problems.append(Problem("keys must be plain text", self.file, line))
                     continue
                 if key in seen:
+                    # rows `yes: Bass` and `on: HH` of a table are both the key true to YAML: "remove one of them"
+                    # left the composer with two labels of a model and no way to write both
                     self.problems.append(Problem(
                         f"key '{key}' appears twice (first on line {seen[key]})", self.file, line,
-                        key_node.start_mark.column + 1, hint="remove one of them"))
+                        key_node.start_mark.column + 1, hint=quoting_hint("str", key) or "remove one of them"))
                 seen[key] = line
                 mapping[key] = self.build(value_node, (*path, key))
                 self.lines[(*path, key)] = line

@@ -75,6 +75,36 @@ def test_the_row_shown_for_a_label_without_a_slot_names_a_slot_of_the_sampler(tm
     assert "(Vox: Kick, ...)" in hint("Kick, Voice")  # a slot the sampler has
     assert "(Vox: Snare, ...)" in hint("Kick, HH, Snare")
 
+
+def test_a_label_yaml_reads_as_true_is_told_to_be_quoted(tmp_path: Path) -> None:
+    # A model trained on folders yes/, on/ and 808/: the row `yes: Bass` is the row True to YAML, and was warned of as
+    # "table row 'True' is no label" with the model's labels; `yes:` beside `on:` was "key 'True' appears twice ...
+    # remove one of them"; and the row shown for the label on, `on: Snare`, was that trap again.
+    from exsampling_patch.models.features import FRONT_END
+    from exsampling_patch.models.model_header import MODEL_FORMAT
+
+    torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["808", "on", "yes"],
+                "front_end": vars(FRONT_END).copy()}, tmp_path / "words.pt")
+
+    def check(rows: str) -> tuple[list[tuple[int | None, str]], list[tuple[int | None, str, str]]]:
+        path = tmp_path / "words.yaml"
+        path.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n    model: words.pt\n"
+                        f"- id: map\n  type: slot_map\n  params:\n    table:\n{rows}"
+                        "links:\n- clf.prediction -> map.prediction\n", encoding="utf-8")
+        problems, _, warnings = check_file_with_warnings(path)
+        return [(p.line, p.hint) for p in problems], [(w.line, w.message, w.hint) for w in warnings]
+
+    quote = "YAML reads yes, no, on, off, true and false unquoted as true or false: put the text in quotes"
+    problems, warnings = check("      yes: Bass\n      808: BD\n")
+    assert problems == []
+    assert warnings == [
+        (6, "node 'clf': 2 of the 3 labels of its model have no slot in the table of 'map', which has no fallback: "
+            "on, yes", "takes heard as them go to its 'unmapped' output, in no slot: give them rows in its table "
+            "('on': Snare, ...) or set its fallback"),
+        (11, "node 'map': table row 'True' is no label of the model of 'clf', so it changes nothing", quote)]
+    assert check("      yes: Bass\n      on: HH\n")[0] == [(12, quote)]
+    assert check("      'yes': Bass\n      'on': HH\n      808: BD\n") == ([], [])
+
 def test_a_table_row_that_no_label_of_the_model_meets_is_warned_of_at_its_line(tmp_path: Path) -> None:
     # Before, "dgo: Chorus" passed check with "ok", and the dog still went to Bass: the row changed nothing.
     path = tmp_path / "patch.yaml"
