@@ -25,7 +25,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="model file to write (.pt; default: my_model.pt in the current folder). One there "
                         "already is replaced, with its card, as a note says before training; the shipped model, "
                         "or a name whose card would replace a .md of yours, is refused")
-    parser.add_argument("--base", default=None, metavar="MODEL", help="model to start from (default: shipped)")
+    # "model to start from" read as carrying on from an earlier training of one's own: only the frozen trunk is taken
+    parser.add_argument("--base", default=None, metavar="MODEL",
+                        help="model whose trunk (the part that is not trained) the new model is built on (default: "
+                        "the shipped model); its labels and what it learnt of them are not kept: train on the takes "
+                        "of every label at once")
     parser.add_argument("--val", type=float, default=0.2, metavar="FRACTION",
                         help="share of each label held out for validation (default 0.2)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
