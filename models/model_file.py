@@ -4,6 +4,7 @@ on another file's trunk. ``ModelFileError`` names the file and says what is wron
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -74,18 +75,33 @@ def save_model_file(
         raise ValueError(f"{len(labels)} labels for a model with {model.n_classes} classes")
     state = {k: (v.half() if v.is_floating_point() else v).clone() for k, v in model.state_dict().items()}
     out = Path(path)
-    torch.save(
-        {
-            "format": MODEL_FORMAT,
-            "version": MODEL_VERSION,
-            "labels": list(labels),
-            "front_end": asdict(FRONT_END),
-            "state_dict": state,
-            "meta": _plain(meta or {}),
-            "int8_trunk": torch.frombuffer(bytearray(int8_trunk), dtype=torch.uint8) if int8_trunk else None,
-        },
-        out,
-    )
+    # Written beside it, then put in its place: `exsampling train --out` into the model of a show, on a full disk, left
+    # a file cut short where the show's model had been (and a traceback from torch's zip writer); a show reading the
+    # file mid-write (its classifier's process started again) read it half written.
+    part = out.with_name(f".{out.name}.{os.getpid()}.part")
+    existed = out.is_file()
+    try:
+        torch.save(
+            {
+                "format": MODEL_FORMAT,
+                "version": MODEL_VERSION,
+                "labels": list(labels),
+                "front_end": asdict(FRONT_END),
+                "state_dict": state,
+                "meta": _plain(meta or {}),
+                "int8_trunk": torch.frombuffer(bytearray(int8_trunk), dtype=torch.uint8) if int8_trunk else None,
+            },
+            part,
+        )
+        os.replace(part, out)
+    except BaseException as error:
+        part.unlink(missing_ok=True)
+        if not isinstance(error, OSError | RuntimeError):  # Ctrl+C: nothing to say but what was kept
+            raise
+        # torch's own words ("[enforce fail at inline_container.cc:672] . unexpected pos ...") name no cause
+        why = error.strerror if isinstance(error, OSError) and error.strerror else "is the disk full?"
+        kept = "the model there before is kept" if existed else "nothing was written"
+        raise ModelFileError(f"cannot write the model file {out} ({why}): {kept}") from error
     return out
 
 

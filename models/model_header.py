@@ -30,7 +30,7 @@ MAX_HEADER_BYTES = 16 * 2**20
 
 
 class ModelFileError(ValueError):
-    """A model file that cannot be loaded (missing, not a classifier model, wrong version)."""
+    """A model file that cannot be loaded (missing, not a classifier model, wrong version), or written."""
 
 
 #: Why a file does not load, in the few words both torch's errors (:func:`unreadable_because`) and a header read

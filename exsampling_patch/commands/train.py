@@ -217,12 +217,16 @@ def run(args: argparse.Namespace) -> int:
         report = train_folder(args.data, args.out, base_model=args.base, config=config, val_fraction=args.val,
                               progress=progress)
     except (DataError, ModelFileError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        failed: Exception | None = error
+    else:
+        failed = None
     finally:
         torch.set_num_threads(threads)
         for bar in bars.values():
             bar.close()
+    if failed is not None:  # after the bars: the error was written into the middle of the last one
+        print(f"error: {failed}", file=sys.stderr)
+        return 2
     accuracy = "n/a" if report.val_accuracy is None else f"{report.val_accuracy:.1%}"
     print(f"wrote {report.model_path} (validation accuracy {accuracy} on {report.n_val} takes, "
           f"{report.seconds:.0f} s) and its card {report.card_path}")

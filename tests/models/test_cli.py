@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
+import resource
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -240,6 +242,32 @@ def test_train_refuses_class_folders_that_the_slot_map_reads_as_one_label(
         "(case, spaces, '-' and '_' do not matter there): no table row could tell their takes apart. Put them in one "
         "folder, or name them apart\n")
     assert not out.exists()
+
+
+def test_train_that_cannot_write_its_model_keeps_the_one_there(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, on a full disk `exsampling train --out show.pt` ended in a traceback from torch's zip writer
+    # ("unexpected pos 4662720 vs 4662672") and left show.pt cut short: the show's model, gone. A file size limit
+    # of 1 MB stands for the full disk here, as the kernel refuses the write past it (EFBIG).
+    for label in ("clank", "hum"):
+        (tmp_path / "takes" / label).mkdir(parents=True)
+        for n in range(3):
+            sf.write(tmp_path / "takes" / label / f"{n}.wav", np.full(4800, 0.1 * (n + 1), np.float32), 48000)
+    out = tmp_path / "show.pt"
+    out.write_bytes(b"the show's model")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails, the process goes on
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, hard))
+    try:
+        code = cli_main(["train", str(tmp_path / "takes"), "--out", str(out), "--threads", "1"])
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+    assert code == 2
+    assert capsys.readouterr().err.endswith(f"error: cannot write the model file {out} (is the disk full?): the "
+                                            "model there before is kept\n")
+    assert out.read_bytes() == b"the show's model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["show.pt", "takes"]  # no part-written file left
 
 def test_train_says_when_its_out_replaces_an_earlier_model(tmp_path: Path) -> None:
     # Before, `exsampling train takes/` wrote over the my_model.pt (and its card) of an earlier training without a
