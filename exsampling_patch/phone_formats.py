@@ -29,3 +29,15 @@ def convert_hint(path: Path, kind: str) -> str:
     """``kind`` (from :func:`unreadable_recording`) said with what to do about it."""
     return (f"{kind}, which this build cannot read: convert it to WAV or FLAC "
             f"(ffmpeg -i '{path.name}' '{path.stem}.wav')")
+
+
+def sndfile_why(error: Exception) -> str:
+    """Why libsndfile (soundfile) could not read a file, in its own words without the Python text around them:
+    its message was "Error opening b'/path/take.wav': Format not recognised.", a bytes literal and the file's whole
+    path on the console line that already names the file. Any other error: its own text."""
+    said = getattr(error, "error_string", None)
+    if not isinstance(said, str) or not said:
+        return str(error)
+    if said.startswith("Format not recognised"):
+        return "not an audio file that can be read (WAV, FLAC, OGG, MP3, AIFF, ...)"
+    return said.rstrip(".")

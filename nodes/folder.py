@@ -54,7 +54,7 @@ from exsampling_patch.nodes.folder_closes import CloseWatch, file_stamp, inotify
 from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Record, Stamp, journal_path
 from exsampling_patch.nodes.mp3_length import unfinished_mp3
 from exsampling_patch.nodes.wav_length import unfinished
-from exsampling_patch.phone_formats import PHONE_PATTERNS, convert_hint, unreadable_recording
+from exsampling_patch.phone_formats import PHONE_PATTERNS, convert_hint, sndfile_why, unreadable_recording
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import DAMAGED_FOLDER, PROCESSED_JOURNAL, read_take
 
@@ -306,7 +306,7 @@ class FolderSource(Node):
             self.report_status(take=take_id, file_name=file_name, last_file=f"{file_name}: unreadable",
                                **self._arrival(path, stamp))
             kind = unreadable_recording(path)
-            why = convert_hint(path, kind) if kind else error
+            why = convert_hint(path, kind) if kind else sndfile_why(error)
             self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: unreadable: {why}"
                               + (f" ({short})" if short else ""))
             return

@@ -62,3 +62,14 @@ def test_an_unreadable_file_is_named_on_its_node(tmp_path: Path) -> None:
     run_until(folder, 2, "kick.wav", statuses=statuses)
     files = [status["last_file"] for status in statuses if "last_file" in status]
     assert sorted(files) == ["broken.wav: unreadable", "kick.wav"], statuses
+
+
+def test_an_unreadable_file_is_told_in_words(tmp_path: Path) -> None:
+    """The reason was libsndfile's text as Python gives it: "unreadable: Error opening b'/.../broken.wav': Format not
+    recognised.", a bytes literal and the file's whole path on a line that names the file already."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "broken.wav").write_bytes(b"garbage")
+    first = run_until(folder, 2, "kick.wav")
+    assert first[0] == ("broken.wav from inbox: error in inbox: unreadable: not an audio file that can be read "
+                        "(WAV, FLAC, OGG, MP3, AIFF, ...) (N ms)"), first
