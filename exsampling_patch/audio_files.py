@@ -78,7 +78,7 @@ def held_length(file: BinaryIO, header: WavHeader, size: int) -> int | None:
     if header.data_length >= held:
         return None
     if header.data_length:  # what follows the audio may be chunks of its own (a LIST, an id3): not audio
-        end = header.data_at + header.data_length + (header.data_length & 1)
+        end = _next_chunk(file, header, header.data_at, header.data_length, size)
         if end + (header.block_align or 1) > size:  # its pad byte, or less than a frame
             return None
         file.seek(end)
@@ -102,7 +102,7 @@ def chunk_cut_short(file: BinaryIO, header: WavHeader, size: int) -> tuple[str, 
     """
     if header.data_at is None or not header.data_length:
         return None
-    at = header.data_at + header.data_length + (header.data_length & 1)
+    at = _next_chunk(file, header, header.data_at, header.data_length, size)
     while at + 8 <= size:
         file.seek(at)
         chunk = file.read(8)
@@ -111,8 +111,28 @@ def chunk_cut_short(file: BinaryIO, header: WavHeader, size: int) -> tuple[str, 
         length = struct.unpack_from("<I", chunk, 4)[0]
         if at + 8 + length > size:
             return chunk[:4].decode("ascii").strip(), at + 8 + length - size
-        at += 8 + length + (length & 1)
+        at = _next_chunk(file, header, at + 8, length, size)
     return None
+
+
+def _next_chunk(file: BinaryIO, header: WavHeader, start: int, length: int, size: int) -> int:
+    """Where the chunk after one of ``length`` bytes from ``start`` begins: after its pad byte where the length is
+    odd (RIFF keeps chunks word-aligned), or right after it where a writer left the pad out: where a whole chunk
+    begins there and none one byte on (one byte off, a LIST reads as an 'ISTA' chunk gigabytes long, or as audio)."""
+    end = start + length
+    if length & 1 and not _whole_chunk(file, header, end + 1, size) and _whole_chunk(file, header, end, size):
+        return end
+    return end + (length & 1)
+
+
+def _whole_chunk(file: BinaryIO, header: WavHeader, at: int, size: int) -> bool:
+    """Whether a chunk's name begins at ``at``, and its length ends within the file or the RIFF length."""
+    file.seek(at)
+    chunk = file.read(8)
+    if not _named(chunk):
+        return False
+    ends = at + 8 + struct.unpack_from("<I", chunk, 4)[0]
+    return ends <= size or (header.riff_length != STREAM and ends <= 8 + header.riff_length)
 
 
 def _named(chunk: bytes) -> bool:

@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from exsampling_patch.audio_files import read_audio
 from exsampling_patch.nodes import folder as folder_module
+from exsampling_patch.nodes.wav_length import unfinished
 from tests.intake.folder_show import inbox_to_writer
 
 RATE = 8000
@@ -334,3 +336,28 @@ def test_a_recording_cut_short_where_its_audio_reads_as_a_chunk_name_is_read_who
                     "recorder that stopped?", "loud.wav from inbox, 1.0 s: done (writer)"], told
     stored, _ = sf.read(tmp_path / "library" / "loud.wav", dtype="float32")
     np.testing.assert_allclose(stored, sound, atol=1 / 32768)
+
+
+COMMENT = b"Walk by the river, then the bridge at night.\0"
+
+
+@pytest.mark.parametrize("notes", [b"INFOICMT" + struct.pack("<I", len(COMMENT)) + COMMENT, b"INFO"])
+def test_a_chunk_after_odd_audio_with_no_pad_byte_is_found(tmp_path: Path, notes: bytes) -> None:
+    """8-bit mono audio of an odd length, then a LIST chunk with no pad byte between (RIFF says to write one; some
+    writers do not). Before, the chunk was looked for one byte on: a long LIST read as an 'ISTA' chunk saying a
+    gigabyte more (the file held 30 s as a copy still arriving, with a wrong warning), a short one as 24 frames more
+    audio (a click)."""
+    sound = np.resize(SOUND, RATE + 1)
+    out = io.BytesIO()
+    sf.write(out, sound, RATE, format="WAV", subtype="PCM_U8")
+    data = out.getvalue()
+    at = data.index(b"data") + 8
+    assert len(data) == at + RATE + 2  # libsndfile's pad byte, left out below
+    tail = b"LIST" + struct.pack("<I", len(notes)) + notes
+    data = data[:4] + struct.pack("<I", at - 8 + RATE + 1 + len(tail)) + data[8:at + RATE + 1] + tail
+    path = tmp_path / "noted.wav"
+    path.write_bytes(data)
+    assert unfinished(path, len(data)) == ""
+    samples, _, _ = read_audio(path)
+    assert samples.shape == (RATE + 1, 1)
+    np.testing.assert_allclose(samples[:, 0], sound, atol=1 / 128)
