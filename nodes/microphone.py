@@ -237,7 +237,19 @@ class Microphone(Node):
             with self._ring_use:  # unmapped now, or by take assembly once it is over (it still reads the ring)
                 self._input_stopped = True
                 if not self._assembling:
-                    self._ring.close()
+                    try:
+                        self._cut_left()
+                    finally:
+                        self._ring.close()
+
+    def _cut_left(self) -> None:
+        """Finish the cut take assembly left (stopped while it waited to run again after a failure): the takes in the
+        audio it had not read yet, and the one it was cutting, are stored, kept for the next start as the gate is
+        closed. Before, the loop ended without running it again and the ring was closed: those takes were lost, told
+        nowhere."""
+        if self._resume is not None and not self._ring.closed:
+            with contextlib.suppress(_RingClosed):
+                self._cut_at_stop(*self._resume)
 
     def _assemble(self) -> None:
         """Cut takes from the ring until the node stops. A thread that runs past stop's join (a take stored on a slow
@@ -311,11 +323,15 @@ class Microphone(Node):
             if now - last_report >= 0.1:
                 self.report_status(level=min(1.0, level))
                 last_report, level = now, 0.0
-        # Stopped (Ctrl+C during a long sound): the audio counted so far is read, and the part of a take recorded up
-        # to here is a take, stored and passed on like any other. Left open, it was dropped, unstored and untold.
-        written = self._ring.written
+        self._cut_at_stop(cutter, read)
+
+    def _cut_at_stop(self, cutter: LevelCutter, read: int) -> None:
+        """Stopped (Ctrl+C during a long sound): the audio counted so far is read, and the part of a take recorded up
+        to here is a take, stored and passed on like any other. Left open, it was dropped, unstored and untold."""
+        written, length, hop = self._ring.written, len(self._ring.samples), max(1, self.sample_rate // 100)
         if written - read <= length - hop:  # else lost to an overrun already told, or to be: nothing whole to read
             read, _ = self._feed(cutter, read, written, hop)
+        self._resume = None  # the cut is over: nothing left for stop() to finish (see _cut_left)
         for start, stop in cutter.cut_off(read):
             self._emit_take(start, stop, cut_at_stop=True)
 
