@@ -265,6 +265,9 @@ class StageConsole:
         if isinstance(not_paired, str) and not_paired and self.mode in ("normal", "quiet"):
             # Quiet too, as the URL: a phone that cannot pair records nothing until its performer acts.
             self.say(f"{_clock(event)} warning from node '{event.node_id}': {not_paired}")
+        refused = status.get("refused_take")  # a take the web recorder refused for good: lost but for this line
+        if isinstance(refused, str) and refused and self.mode in ("normal", "quiet"):
+            self.say(f"{_clock(event)} warning from node '{event.node_id}': {refused}")
         kept = status.get("sending_kept")
         # Said once, with where they go (kept_to); a later count (one's file was gone: its own error) is not.
         if isinstance(kept, int) and kept > 0 and "kept_to" in status and self.mode == "normal":

@@ -113,7 +113,7 @@ class WebRecorder(Node):
     def start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
         from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
-        from exsampling_patch.nodes.web_recorder.refused import RefusedPhones
+        from exsampling_patch.nodes.web_recorder.refused import RefusedPhones, telling_refusals
         from exsampling_patch.nodes.web_recorder.seen import SEEN_FILE, SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
         from exsampling_patch.nodes.web_recorder.status import BOARD
@@ -165,7 +165,8 @@ class WebRecorder(Node):
         token = self.token or load_token(state, rotate=self.rotate_token, warn=self._notice)
         with naming_busy_port(self, "port", self.port, "TCP"):
             self.server = RecorderServer(
-                (self.host, self.port), token, self._accept, self.phone_takes,
+                (self.host, self.port), token,
+                telling_refusals(self._accept, lambda text: self.report_status(refused_take=text)), self.phone_takes,
                 {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls,
                 max_connections=self.max_connections, max_unauthenticated=self.max_unauthenticated,
                 header_timeout=self.header_timeout, request_timeout=self.request_timeout,

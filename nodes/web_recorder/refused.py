@@ -13,6 +13,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
+
+from exsampling_patch.nodes.web_recorder import headers as fields
+from exsampling_patch.nodes.web_recorder.upload import UploadError
+
+#: A take refused for good (400 a malformed header, 413 too long or too large, 415 or 422 not a usable WAV): sending it
+#: again cannot help, and the phone's page drops its audio. Not 401 (told as ``not_paired``), 409 (being uploaded
+#: already), nor 507 (the full disk is the node's error; the phone keeps the take and sends it again).
+FOR_GOOD = (400, 413, 415, 422)
 
 #: Phones (keys and addresses) remembered as told; the oldest is forgotten past it, and told again if it comes back.
 REMEMBERED = 1024
@@ -42,3 +51,26 @@ class RefusedPhones:
             why = "its link's pairing token is an old one" if given else "it came without the pairing token"
             self._tell(f"a phone at {address} was refused: {why}; open the recorder's current link (or scan its QR "
                        "code) on that phone")
+
+
+def telling_refusals(accept: Callable[[Any], dict[str, Any]], tell: Callable[[str], None]) -> Callable[[Any], Any]:
+    """``accept`` (the recorder's upload handler), calling ``tell`` with a line for each take it refuses for good.
+
+    Only the phone was told (its row in red, the take's audio dropped): the console, which says what became of each
+    take, had no line for it, and a performer sending from a script (or a phone's odd format) lost the take without
+    a word there. Called on the server's request threads, for requests that showed the pairing token only.
+    """
+
+    def accepting(upload: Any) -> Any:
+        try:
+            return accept(upload)
+        except UploadError as error:
+            if error.status in FOR_GOOD:
+                try:
+                    who = f"{fields.recorder_name(upload.headers)} at {upload.client}"
+                except UploadError:  # the name itself was what was wrong
+                    who = f"the phone at {upload.client}"
+                tell(f"a take from {who} was refused, not stored: {error}")
+            raise
+
+    return accepting

@@ -4,7 +4,11 @@ accept once."""
 from __future__ import annotations
 
 import http.client
+import io
 from pathlib import Path
+
+import numpy as np
+import soundfile as sf
 
 from tests.stage.helpers import Run, free_port
 from tests.stage.test_exit import folder_patch
@@ -74,3 +78,42 @@ def test_a_phone_refused_for_its_token_is_told_once(tmp_path: Path) -> None:
         "warning from node 'phones': a phone at 127.0.0.2 was refused: its link's pairing token is an old one; open "
         "the recorder's current link (or scan its QR code) on that phone"), run.output()
     assert "a phone at 127.0.0.3 was refused: it came without the pairing token" in told[1], run.output()
+
+
+def upload(port: int, body: bytes, recorder: str) -> int:
+    """A take POSTed as a script or a phone sends it, with the pairing token."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", "/api/takes?token=the-current-token-0123456789", body=body,
+                           headers={"X-Recorder": recorder})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_a_take_refused_for_good_is_told_on_the_console(tmp_path: Path) -> None:
+    """A take the recorder refused (too long, not a WAV) was told to the phone only, whose page drops its audio: the
+    console, which has a line for what became of each take, said nothing of it, with -q as without."""
+    port = free_port()
+    patch = folder_patch(tmp_path, f"""- id: phones
+  type: web_recorder
+  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
+            token: the-current-token-0123456789, max_seconds: 1}}
+""")
+    long_take = io.BytesIO()
+    sf.write(long_take, np.full(48000 * 3, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")
+    run = Run(str(patch), "-q", "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"))
+    try:
+        run.wait_for("phones open http://")
+        assert upload(port, long_take.getvalue(), "Ana") == 413
+        assert upload(port, b"OggS" + bytes(200), "Bo") == 415
+        run.wait_for("a take from Bo", timeout=30)
+    finally:
+        run.signal_group()
+        run.wait(30)
+    told = [line.rstrip() for line in run.stderr if "was refused" in line]
+    assert len(told) == 2, run.output()
+    assert told[0].endswith("warning from node 'phones': a take from Ana at 127.0.0.1 was refused, not stored: the "
+                            "take is 3.0 s long; this recorder takes at most 1 s"), run.output()
+    assert "a take from Bo at 127.0.0.1 was refused, not stored: not a WAV file" in told[1], run.output()
+    assert not list((tmp_path / "takes").glob("*.wav")), "nothing is stored"
