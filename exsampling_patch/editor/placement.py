@@ -16,14 +16,15 @@ from exsampling_patch.editor.patch_view import PatchView
 EDGE_GAP = 8.0  # pixels kept between a node added at a right-click's spot and the canvas's edges
 
 
-def free_position(model: EditorModel, wanted: Position, size: tuple[float, float] = (240, 110)) -> Position:
-    """``wanted``, or the nearest spot below it where a new node covers no other node."""
+def free_position(model: EditorModel, wanted: Position, size: tuple[float, float] = (240, 110),
+                  upward: bool = False) -> Position:
+    """``wanted``, or the nearest spot below it (above it, ``upward``) where a new node covers no other node."""
     taken = [spec.position for spec in model.patch.nodes.values() if spec.position is not None]
     x, y = wanted
     for _ in range(200):
         if all(abs(x - px) >= size[0] or abs(y - py) >= size[1] for px, py in taken):
             return (x, y)
-        y += size[1] / 2
+        y += -size[1] / 2 if upward else size[1] / 2
     return wanted
 
 
@@ -54,9 +55,20 @@ class Placement:
             position = free_position(self.model, (x + 30 * (self.step % 8), y + 30 * (self.step % 8)))
             position = self.navigator.room(position, size)
         else:  # at the spot (a right-click's lands at the mouse), moved in where the node would be cut off
-            position = self.in_view(free_position(self.model, self.in_view(spot, size)), size)
+            position = self.free_in_view(spot, size)
         self.step += 1
         return position
+
+    def free_in_view(self, spot: Position, size: tuple[float, float]) -> Position:
+        """The spot nearest ``spot`` moved into view, below it or else above it, where a node of ``size`` covers no
+        other and is drawn whole. Moved clear of a node and then into view, a node right-clicked below another near
+        the canvas's bottom edge was put back over it. Where neither is (the column full), as that did."""
+        start = self.in_view(spot, size)
+        for upward in (False, True):
+            position = free_position(self.model, start, upward=upward)
+            if self.in_view(position, size) == position:
+                return position
+        return self.in_view(free_position(self.model, start), size)
 
     def in_view(self, position: Position, size: tuple[float, float]) -> Position:
         """``position`` moved the least that draws a node of ``size`` there whole inside the view, an edge's gap

@@ -48,3 +48,12 @@ def test_a_node_added_near_the_canvas_edge_is_drawn_whole(popup: dict[str, Any])
     result = popup
     assert whole(result["drawn"]), result  # right-clicked near the bottom edge: moved up, not cut off
     assert whole(result["drawn_right"]), result  # near the right edge: moved left
+
+
+@pytest.mark.display
+def test_a_node_added_below_another_near_the_bottom_edge_covers_it_not() -> None:
+    result = run_scenario("tests.editor.crowded_edge_scenario")
+    left, top, width, height = result["canvas"]
+    (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = (result["nodes"][result[n]] for n in ("first", "second"))
+    assert left <= bx0 and top <= by0 and bx1 <= left + width and by1 <= top + height, result  # drawn whole
+    assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0, result  # and over no other node
