@@ -120,8 +120,9 @@ class Node:
     #: sets its own (a classifier that may restart its process needs longer than a trim); a type that declares
     #: a ``hang_after`` parameter lets each patch set it.
     hang_after: ClassVar[float] = 30.0
-    #: Set by the runtime once it stopped the node: a loop of :meth:`run_thread` sends nothing after it.
-    _stopped = _told_stopped = False
+    #: Set by the runtime once it stopped the node: a loop of :meth:`run_thread` sends nothing after it. Named for
+    #: no node type to pick: as ``_stopped``, a pattern's own (its transport stopped) silenced all it sent.
+    _runtime_stopped = _runtime_told_stopped = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -275,10 +276,10 @@ class Node:
 
     def emit(self, port: str, message: Any) -> None:
         """Send ``message`` out of output ``port`` to every linked input."""
-        if self._stopped and threading.current_thread() in self._threads:
+        if self._runtime_stopped and threading.current_thread() in self._threads:
             # A run_thread loop deaf to stop_event sent on under the node's id: beside the node a live edit rebuilt.
-            if not self._told_stopped:
-                self._told_stopped = True
+            if not self._runtime_told_stopped:
+                self._runtime_told_stopped = True
                 log.warning("node '%s': its loop on thread %s goes on after the node was stopped (by a live edit that "
                             "rebuilt it, or the patch's stop); what it sends goes nowhere: end the loop once "
                             "self.stop_event is set", self.node_id, threading.current_thread().name)

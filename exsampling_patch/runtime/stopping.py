@@ -178,7 +178,7 @@ class NodeStops:
                     # A stop() that forgot super().stop() (or raised first) left the run_thread loops going: a node
                     # replaced by a live edit went on emitting beside its successor.
                     node.stop_event.set()
-                    node._stopped = True  # a loop deaf to stop_event sends nothing beside the node's successor
+                    node._runtime_stopped = True  # a loop going on sends nothing beside the node's successor
         finally:
             # Also when a sys.exit() escaped its stop(): its threads are told to end all the same, and observers
             # that were never told took it for running.
