@@ -5,8 +5,8 @@ JACK server with its rate and block size, MIDI ports, OSC targets); then one lin
 (``12:03:41 take 7 from Mika, 2.9 s: hi-hat 94% -> HH (14 ms)``, or why it went nowhere), a line when a
 node fails (the same error again is counted: :mod:`.error_repeats`) or comes back, and one when a node warns (its
 status's ``warning``: a backlog, nothing failed).
-``quiet`` prints only failures, recoveries, the recorder's URL and QR code (phones cannot pair without them) and the
-summary; ``verbose`` adds every hop between nodes; ``json``
+``quiet`` prints only failures, recoveries, the recorder's URL and QR code (phones cannot pair without them) with its
+warnings (on no network, a new token) and the summary; ``verbose`` adds every hop between nodes; ``json``
 prints one JSON object per event instead (on stdout; a person's lines go to stderr).
 
 Libraries' own output (libjack, PortAudio, the classifier's torch) is written by native code to file
@@ -258,7 +258,11 @@ class StageConsole:
                     if key in status and not (key == "label" and "confidence" not in status):
                         known.setdefault(key, status[key])
         warning = status.get("warning")
-        if isinstance(warning, str) and warning and self.mode == "normal":
+        # Quiet too for the web recorder's, start-up notices that qualify the URL quiet keeps (on no network: its
+        # 127.0.0.1 is no phone's way here; a new token or certificate: the phones scan or accept it again).
+        spec_of = self.patch.nodes.get(event.node_id)
+        pairing = self.mode == "quiet" and spec_of is not None and spec_of.type == "web_recorder"
+        if isinstance(warning, str) and warning and (self.mode == "normal" or pairing):
             # Something to know that is no error (a backlog, nothing lost): a line, not "error in node".
             self.say(f"{_clock(event)} warning from node '{event.node_id}': {warning}")
         not_paired = status.get("not_paired")  # a phone refused for its token (web recorder), once each

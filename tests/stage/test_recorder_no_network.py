@@ -23,7 +23,7 @@ def unshare_works() -> bool:
 pytestmark = pytest.mark.skipif(not unshare_works(), reason="needs unshare -rn (user and network namespaces)")
 
 
-def run_offline(tmp_path: Path, params: dict[str, object]) -> str:
+def run_offline(tmp_path: Path, params: dict[str, object], *options: str) -> str:
     patch = tmp_path / "recorder.yaml"
     patch.write_text(yaml.safe_dump({
         "exsampling_patch": 1,
@@ -32,7 +32,7 @@ def run_offline(tmp_path: Path, params: dict[str, object]) -> str:
                   {"id": "log", "type": "log"}],
         "links": ["recorder.take -> log.message"],
     }, sort_keys=False), encoding="utf-8")
-    done = subprocess.run(["unshare", "-rn", *EXE, "run", str(patch), "--for", "0.3", "--show-log", "none",
+    done = subprocess.run(["unshare", "-rn", *EXE, "run", *options, str(patch), "--for", "0.3", "--show-log", "none",
                            "--log", str(tmp_path / "lib.log")], capture_output=True, text=True, timeout=120,
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -50,3 +50,11 @@ def test_a_recorder_on_no_network_says_its_url_is_no_phones_way_here(tmp_path: P
 def test_a_recorder_given_its_public_host_is_not_warned_of(tmp_path: Path) -> None:
     err = run_offline(tmp_path, {"public_host": "exsampling.local"})
     assert "phones open https://exsampling.local:" in err and "no network" not in err, err
+
+
+def test_a_quiet_run_says_it_too(tmp_path: Path) -> None:
+    """-q keeps the URL (no phone pairs without it) but dropped the warning that says it cannot work: a performer
+    read a 127.0.0.1 URL with nothing telling why no phone could open it."""
+    err = run_offline(tmp_path, {}, "-q")
+    assert "phones open https://127.0.0.1:" in err, err
+    assert "warning from node 'recorder': this machine is on no network" in err, err
