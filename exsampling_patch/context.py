@@ -87,6 +87,10 @@ class NodeContext:
         is known to have ended."""
         return True
 
+    def sent_after_stop(self, node_id: str, thread: str, message: Any, first: bool) -> None:
+        """A loop of the node's went on past its stop and sent ``message``, which goes nowhere (``first``: its first
+        such); only a runtime stops a node so."""
+
     def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
         """A source tells the end of a take by its id (one it never emitted): see :meth:`Node.tell_fate_of`."""
         self.fates.append((fate, reason))

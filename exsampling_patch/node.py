@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import logging
 import re
 import threading
 import time
@@ -40,7 +39,6 @@ from exsampling_patch.param_spec import Param as Param
 from exsampling_patch.param_spec import ParamError as ParamError
 from exsampling_patch.ports import PortType, port_type
 
-log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PortSpec:
@@ -256,7 +254,7 @@ class Node:
         """Release what :meth:`start` opened. The base class stops and joins threads from :meth:`run_thread`."""
         self.stop_event.set()
         for thread in self._threads:
-            thread.join(timeout=2.0)
+            thread.join(timeout=STOP_JOIN_SECONDS)
 
     def leaving(self) -> None:
         """A live edit removes the node: called while its links still stand, just before the edited patch takes
@@ -277,12 +275,10 @@ class Node:
     def emit(self, port: str, message: Any) -> None:
         """Send ``message`` out of output ``port`` to every linked input."""
         if self._runtime_stopped and threading.current_thread() in self._threads:
-            # A run_thread loop deaf to stop_event sent on under the node's id: beside the node a live edit rebuilt.
-            if not self._runtime_told_stopped:
-                self._runtime_told_stopped = True
-                log.warning("node '%s': its loop on thread %s goes on after the node was stopped (by a live edit that "
-                            "rebuilt it, or the patch's stop); what it sends goes nowhere: end the loop once "
-                            "self.stop_event is set", self.node_id, threading.current_thread().name)
+            # A run_thread loop going on past the node's stop sent on under its id, beside the node a live edit rebuilt:
+            # what it sends goes nowhere, a take with its end told (the context's, as its first time is warned of).
+            first, self._runtime_told_stopped = not self._runtime_told_stopped, True
+            self.context.sent_after_stop(self.node_id, threading.current_thread().name, message, first)
             return
         if port not in self.outputs:
             close = difflib.get_close_matches(port, list(self.outputs), n=1)
@@ -414,6 +410,8 @@ _RESERVED_NAMES = frozenset(
 )
 
 
+#: Seconds :meth:`Node.stop` waits for each loop of :meth:`Node.run_thread` to end.
+STOP_JOIN_SECONDS = 2.0
 #: The longest wait between two runs of a loop of :meth:`Node.run_thread` that keeps failing at once.
 LONGEST_RESTART_DELAY = 5.0
 #: Seconds a loop must have run before it failed for its next run to come after ``restart_delay`` again.

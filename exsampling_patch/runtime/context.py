@@ -7,6 +7,7 @@ import the engine's (which builds one)."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -14,9 +15,14 @@ from typing import Any, Protocol
 
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.runtime.events import EventBus, NodeStatus, TakeEnded, merge_status, opened_keys
-from exsampling_patch.runtime.ledger import NOT_LOADED, TakeLedger, take_key
+from exsampling_patch.runtime.ledger import NOT_LOADED, TakeLedger, take_key, take_of
 from exsampling_patch.runtime.plan import Plan
 from exsampling_patch.runtime.recovery import Sign, sign_of
+
+log = logging.getLogger(__name__)
+
+#: The end told of a take a node's loop sent after the node's stop (see :meth:`EngineContext.sent_after_stop`).
+NOT_PASSED_ON = "not passed on: its node was stopping"
 
 
 class EngineSide(Protocol):
@@ -121,3 +127,17 @@ class EngineContext(NodeContext):
         ended = self._engine.ledger.told(take_id, recorder, node_id, fate, reason)
         if ended is not None:
             self._engine._ended(ended)
+
+    def sent_after_stop(self, node_id: str, thread: str, message: Any, first: bool) -> None:
+        # A loop mid-work past stop()'s join (a big file read, a message popped before it was delivered) or one that
+        # never looks at stop_event: its take was dropped untold, the warning blaming the second only.
+        if first:
+            log.warning("node '%s': its loop on thread %s was still running when the node stopped (busy past the wait "
+                        "of its stop, or not looking at self.stop_event); what it sends from now on goes nowhere",
+                        node_id, thread)
+        key = take_key(message)
+        if key is None or key in self._engine.ledger:  # no take, or a copy of one in flight: that one's end tells it
+            return
+        # Its end is told, and not to its source: one that stored it passes it on again at the next start.
+        self._engine.events.publish(TakeEnded(node_id, take_id=key, recorder=getattr(take_of(message), "source", ""),
+                                              fate="dropped", reason=NOT_PASSED_ON, source=node_id))

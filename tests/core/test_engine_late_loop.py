@@ -3,14 +3,16 @@ only then (a node's own attribute named like the runtime's flag once silenced it
 
 from __future__ import annotations
 
+import logging
 import threading
 
+import numpy as np
 import pytest
 
-from exsampling_patch import ANY, Node, Output
+from exsampling_patch import ANY, TAKE, Node, Output, Take
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine
+from exsampling_patch.runtime import Engine, TakeEnded
 from tests.core.engine_nodes import engine_registry
 
 
@@ -20,6 +22,27 @@ def registry() -> Registry:
 
 
 SENT = threading.Event()
+
+
+BUSY, RELEASE = threading.Event(), threading.Event()
+
+
+class MidWork(Node):
+    """A source whose loop looks at stop_event, but is mid-work at the stop (a big file read, a message popped before
+    it was delivered) until the test lets it go, then sends its take."""
+
+    type_name = "mid_work"
+    out = Output(TAKE)
+
+    def start(self) -> None:
+        self.run_thread(self.loop)
+
+    def loop(self) -> None:
+        while not self.stop_event.is_set():
+            BUSY.set()
+            RELEASE.wait(30)
+            self.emit("out", Take(np.zeros((480, 1), np.float32), 48000, take_id="late-take", source="src"))
+            return
 
 
 class OwnStopped(Node):
@@ -60,3 +83,36 @@ def test_a_node_with_its_own_stopped_attribute_still_sends(registry: Registry) -
     finally:
         engine.stop()
     assert received == ["sent while its own _stopped is true"]
+
+
+def test_a_take_a_loop_sends_past_its_node_s_stop_reaches_a_told_end(
+        registry: Registry, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A loop mid-work past stop()'s wait for it sent its take after the stop: dropped with no end told, the only
+    word a library log line blaming a loop deaf to stop_event."""
+    monkeypatch.setattr("exsampling_patch.node.STOP_JOIN_SECONDS", 0.05)  # the stop gives up on the loop soon
+    registry.register(MidWork, "test")
+    ends: list[TakeEnded] = []
+    ended = threading.Event()
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "mid_work"))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("src.out", "sink.inlet")
+    engine = Engine(registry)
+
+    def end(event: TakeEnded) -> None:
+        ends.append(event)
+        ended.set()
+
+    engine.events.subscribe(end, TakeEnded)
+    engine.start(patch)
+    try:
+        assert BUSY.wait(10)
+    finally:
+        with caplog.at_level(logging.WARNING):
+            engine.stop()
+            RELEASE.set()
+            assert ended.wait(10)
+    [end] = ends
+    assert (end.take_id, end.node_id, end.source, end.fate) == ("late-take", "src", "src", "dropped")
+    assert end.reason == "not passed on: its node was stopping"
+    assert "was still running when the node stopped (busy past the wait of its stop" in caplog.text
