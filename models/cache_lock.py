@@ -8,6 +8,7 @@ it fetches, renders and writes; a second waits, saying so once.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import sys
@@ -32,9 +33,10 @@ def cache_held(cache: Path, waiting_note: bool = True) -> Iterator[None]:
         entry = _held.get(key)
         if entry is None:
             key.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(key / LOCK_NAME, os.O_WRONLY | os.O_CREAT, 0o666)
+            descriptor = _lock_file(key / LOCK_NAME)
             try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if descriptor >= 0:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 if waiting_note:
                     print(f"waiting for another build that is using {key} ...", file=sys.stderr, flush=True)
@@ -50,4 +52,22 @@ def cache_held(cache: Path, waiting_note: bool = True) -> Iterator[None]:
             entry[1] -= 1
             if not entry[1]:
                 del _held[key]
-                os.close(entry[0])  # closing lets the lock go
+                if entry[0] >= 0:
+                    os.close(entry[0])  # closing lets the lock go
+
+
+def _lock_file(path: Path) -> int:
+    """A descriptor of the lock file at ``path``, made where there is none; -1 where it cannot be made or opened
+    for want of permission (a read-only cache, fully built: nothing will be written there, so no lock is needed;
+    it was refused with the lock's error)."""
+    try:
+        return os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+    try:
+        return os.open(path, os.O_RDONLY)  # one there already, not ours to write: flock takes a reading one
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.ENOENT):
+            raise
+    return -1

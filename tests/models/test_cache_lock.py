@@ -3,12 +3,21 @@ terminals, unpacking one Debian package together removed each other's files."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 import shutil
 import subprocess
 import sys
+import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from exsampling_patch.models.cache_lock import cache_held
+from exsampling_patch.models.musical import NpmPackage
+from exsampling_patch.models.npm_packs import fetch_npm_package
 
 REPO = Path(__file__).resolve().parents[2]
 FILES = 3000  # enough that unpacking takes a while: the processes overlap in it
@@ -47,3 +56,66 @@ def test_processes_unpacking_one_package_at_once_each_find_it_whole(tmp_path: Pa
     said = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0] * 4, [err[-500:] for _, err in said]
     assert [out.split() for out, _ in said] == [["1.0", str(FILES)]] * 4, said
+
+
+def cached_npm_package(cache: Path) -> NpmPackage:
+    """A package whose tarball is in ``cache`` already (nothing to download), not unpacked yet."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        info = tarfile.TarInfo("package/index.js")
+        info.size = 3
+        archive.addfile(info, io.BytesIO(b"1;\n"))
+    data = buffer.getvalue()
+    package = NpmPackage("@exs/test-pack", "1.0.0", hashlib.sha256(data).hexdigest(), "acoustic_piano")
+    (cache / "npm" / "tarballs").mkdir(parents=True)
+    (cache / "npm" / "tarballs" / "exs+test-pack-1.0.0.tgz").write_bytes(data)
+    return package
+
+
+@pytest.fixture()
+def read_only(tmp_path: Path) -> Iterator[Path]:
+    """``tmp_path / "cache"`` made read-only: a bind mount of it where this runs as root (root writes past file
+    permissions), else its folders' permissions."""
+    cache = tmp_path / "cache"
+    if os.geteuid() != 0:
+        folders = [cache, *(p for p in cache.rglob("*") if p.is_dir())]
+        for folder in folders:
+            folder.chmod(0o555)
+        try:
+            yield cache
+        finally:
+            for folder in folders:
+                folder.chmod(0o755)
+        return
+    shown = tmp_path / "shown"
+    shown.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(cache), str(shown)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"runs as root, and cannot make a read-only bind mount: {mounted.stderr.strip()}")
+    try:
+        remounted = subprocess.run(["mount", "-o", "remount,ro,bind", str(shown)], capture_output=True, text=True)
+        if remounted.returncode != 0:
+            pytest.skip(f"runs as root, and cannot make a bind mount read-only: {remounted.stderr.strip()}")
+        yield shown
+    finally:
+        subprocess.run(["umount", str(shown)], check=True)
+
+
+@pytest.fixture()
+def built(tmp_path: Path) -> Path:
+    """A cache with a package in it unpacked, and no lock file (built before there was one, or by another user)."""
+    cache = tmp_path / "cache"
+    fetch_npm_package(cached_npm_package(cache), cache)
+    (cache / ".lock").unlink(missing_ok=True)
+    return cache
+
+
+def test_a_built_cache_that_is_read_only_is_read_without_the_lock(built: Path, read_only: Path) -> None:
+    """A fully built cache that cannot be written (a shared one, mounted read-only) is read as before the lock:
+    the lock file that cannot be made is gone without. Before, 'Read-only file system' (or 'Permission denied')."""
+    with pytest.raises(OSError):
+        (read_only / "probe").write_text("")  # it is read-only
+    package = NpmPackage("@exs/test-pack", "1.0.0", "", "acoustic_piano")
+    assert (fetch_npm_package(package, read_only) / "index.js").read_text() == "1;\n"
+    with cache_held(read_only):
+        pass
