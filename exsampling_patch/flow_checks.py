@@ -103,6 +103,10 @@ def switched_warnings(patch: Patch, registry: Registry, source: SourceMap) -> li
     return warnings
 
 
+CLOCK_TYPES = ("pattern", "sampler", "midi_clock")
+"""The node types whose ``clock`` parameter names a pattern node (:func:`clock_warnings`)."""
+
+
 def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
     """A warning, on its line, for each ``clock`` parameter (a sampler's, a midi_clock's, a pattern's) that names no
     pattern node of the patch, or the node itself: what goes by that beat clock never gets it (a pattern following
@@ -112,7 +116,8 @@ def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
                 if spec.type in registry and hasattr(registry.get(spec.type), "beat_clock")]
     warnings = []
     for node_id, spec in patch.nodes.items():
-        if spec.type not in registry or "clock" not in registry.get(spec.type).param_specs:
+        # The built-in types whose clock names a pattern node: a plugin's clock may mean something else (a device).
+        if spec.type not in CLOCK_TYPES or spec.type not in registry:
             continue
         name = value_in_effect(patch, registry, node_id, "clock")
         if not isinstance(name, str) or not name or (name in patterns and name != node_id):

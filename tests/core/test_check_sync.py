@@ -85,3 +85,28 @@ def test_a_clock_naming_no_pattern_node_is_warned_of_at_its_line(tmp_path: Path,
     patch.write_text(CLOCKS % ("groove", "fills", "''"), encoding="utf-8")
     assert main(["check", str(patch)]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+PLUGIN_CLOCK = '''from exsampling_patch import Node, Param
+
+
+class WordClock(Node):
+    """A device's word clock (a plugin's meaning of "clock"): no pattern node."""
+
+    type_name = "word_clock_in"
+    clock = Param(str, "", "the word clock's source: internal, spdif or adat")
+'''
+
+
+def test_a_plugin_clock_that_names_no_pattern_node_is_not_warned_of(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A plugin node whose clock parameter means something else than a pattern node to follow: no warning.
+    Before, check warned that its 'spdif' was no pattern node of the patch."""
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "word_clock.py").write_text(PLUGIN_CLOCK, encoding="utf-8")
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnode_dirs: [my-nodes]\nnodes:\n- id: groove\n  type: pattern\n"
+                     "  params: {patterns: {BD: x...}}\n- id: word\n  type: word_clock_in\n  params: {clock: spdif}\n"
+                     "links: []\n", encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    assert "warning" not in capsys.readouterr().err
