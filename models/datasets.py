@@ -57,6 +57,8 @@ class Dataset:
     root: Path
     #: Files in the class folders of a kind not read (a phone's M4A beside WAV takes): left out, to be told.
     skipped: list[Path] = field(default_factory=list)
+    #: Folders that are no label (a Mac zip's __MACOSX/, hidden ones such as .git/): left out, to be told.
+    ignored: list[Path] = field(default_factory=list)
 
     def targets(self) -> np.ndarray:
         """Integer class index of every example (index into :attr:`labels`)."""
@@ -129,8 +131,16 @@ def _refuse_unusable(unusable: Sequence[tuple[Path, str]]) -> None:
     raise DataError("\n".join(lines))
 
 
+def _not_a_label(name: str) -> bool:
+    """Whether a folder or file named ``name`` is none of the takes: hidden (.git) or a Mac zip's __MACOSX, whose
+    folder was read as a class and refused as "class folder has no audio files" (its ._ files are no audio)."""
+    return name.startswith(".") or name == "__MACOSX"
+
+
 def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
-    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    class_dirs = [p for p in folders if not _not_a_label(p.name)]
+    ignored = [p for p in folders if _not_a_label(p.name)]
     loose = sum(1 for p in root.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
     # A recorder's take folder (takes beside a damaged/ folder) was "only one class ('damaged')", of takes not read.
     not_read = (f" ({loose} audio file{'s' if loose != 1 else ''} directly in {root}, not read: move each take into "
@@ -144,7 +154,7 @@ def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
     unusable: list[tuple[Path, str]] = []
     for d in class_dirs:
         files = sorted(
-            p for p in d.rglob("*") if p.is_file() and not p.name.startswith(".")
+            p for p in d.rglob("*") if p.is_file() and not any(_not_a_label(n) for n in p.relative_to(d).parts)
         )
         audio = [p for p in files if p.suffix.lower() in AUDIO_EXTENSIONS]
         if not audio:
@@ -156,7 +166,7 @@ def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
                 unusable.append((p, why))
             examples.append(Example(p, d.name, f"{d.name}/{p.stem}"))
     _refuse_unusable(unusable)
-    return Dataset(examples, [d.name for d in class_dirs], root, skipped)
+    return Dataset(examples, [d.name for d in class_dirs], root, skipped, ignored)
 
 
 def _not_read(files: Sequence[Path]) -> str:

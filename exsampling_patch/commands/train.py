@@ -178,6 +178,10 @@ def run(args: argparse.Namespace) -> int:
         kinds = sorted({p.suffix.lower() or "(no suffix)" for p in dataset.skipped})
         print(f"note: {len(dataset.skipped)} file{'s' if len(dataset.skipped) != 1 else ''} of a kind not read left "
               f"out ({', '.join(kinds)}), such as {dataset.skipped[0]}", file=sys.stderr)
+    if dataset.ignored:  # a Mac zip's __MACOSX/ was refused as a class folder with no audio
+        names = ", ".join(f"{p.name}/" for p in dataset.ignored)
+        print(f"note: {names} in {dataset.root} left out: a Mac zip's __MACOSX/ and hidden folders are no label",
+              file=sys.stderr)
     refused = out_problem(Path(args.out))  # before the training: it wrote the model only after it
     if refused:
         print(f"error: --out {args.out}: {refused}", file=sys.stderr)

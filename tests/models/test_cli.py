@@ -484,3 +484,31 @@ def test_train_tells_the_files_it_leaves_out(esc50: Path, tmp_path: Path, capsys
     assert cli_main(["train", str(data), "--out", str(tmp_path / "models")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"note: 1 file of a kind not read left out (.m4a), such as {memo}\n"), err
+
+
+def tiny_takes(root: Path, labels: tuple[str, ...] = ("clank", "hum")) -> Path:
+    """``root/<label>/`` of three short synthetic takes each: enough for the checks made before training."""
+    for label in labels:
+        (root / label).mkdir(parents=True)
+        for n in range(3):
+            sf.write(root / label / f"{n}.wav", np.full(4800, 0.1 * (n + 1), np.float32), 48000)
+    return root
+
+
+def test_train_leaves_out_a_mac_zips_folder_and_hidden_ones(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, the __MACOSX/ folder a Mac zip unpacks beside the label folders was read as a label and refused:
+    # "class folder has no audio files" (its ._ files are resource forks, not audio).
+    data = tiny_takes(tmp_path / "takes")
+    (data / "__MACOSX" / "hum").mkdir(parents=True)
+    (data / "__MACOSX" / "hum" / "._0.wav").write_bytes(b"\x00\x05\x16\x07" + bytes(60))
+    (data / ".git").mkdir()
+    (data / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (data / "hum" / "__MACOSX").mkdir()
+    (data / "hum" / "__MACOSX" / "notes.txt").write_text("resource fork")
+    (tmp_path / "models").mkdir()
+    # --out a folder: refused once the data is read, so the note is seen without training
+    assert cli_main(["train", str(data), "--out", str(tmp_path / "models"), "--threads", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"note: .git/, __MACOSX/ in {data} left out: a Mac zip's __MACOSX/ and hidden folders are "
+                          "no label\nerror: --out "), err
