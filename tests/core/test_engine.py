@@ -198,7 +198,8 @@ def test_a_list_a_node_changes_in_place_is_its_own_not_the_patch_s_nor_its_type_
         engine.stop()
 
 
-SWAPPED, LATE_SENT, RELEASE = threading.Event(), threading.Event(), threading.Event()
+SWAPPED, RELEASE = threading.Event(), threading.Event()
+LATE_SENT = {"a": threading.Event(), "b": threading.Event()}  # each loop's two late messages sent
 
 
 class DeafLoop(Node):
@@ -217,8 +218,8 @@ class DeafLoop(Node):
             if SWAPPED.is_set() and late < 2:
                 self.emit("out", f"late-{self.tag}")
                 late += 1
-                if late == 2 and self.tag == "a":
-                    LATE_SENT.set()
+                if late == 2:
+                    LATE_SENT[self.tag].set()
 
 
 def test_a_loop_going_on_after_its_node_was_rebuilt_sends_nothing_beside_its_successor(registry: Registry) -> None:
@@ -236,7 +237,7 @@ def test_a_loop_going_on_after_its_node_was_rebuilt_sends_nothing_beside_its_suc
         edited.nodes["loop"].params["tag"] = "b"
         engine.update(edited)  # the old node is stopped before this returns
         SWAPPED.set()
-        assert LATE_SENT.wait(10)
+        assert LATE_SENT["a"].wait(10) and LATE_SENT["b"].wait(10)  # b's too: idle before it sent, it was missed
         assert engine.wait_idle()
         received = engine.node("sink").received  # type: ignore[attr-defined]
     finally:
