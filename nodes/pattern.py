@@ -41,7 +41,7 @@ class Pattern(Node):
     """Play the sampler's slots from step patterns (x..x ..x.), in time with Ableton Link or its own tempo.
 
     ``patterns`` maps each slot (by name, in ``slots`` order: channel N plays slot N, as the sampler expects)
-    to its steps, one character each: ``X`` 127, ``x`` 110 (accent), ``O`` 100, ``o`` 80, ``1``-``9`` a
+    to its steps, one character each: ``X`` 127 (an accent), ``x`` 110 (a hit), ``O`` 100, ``o`` 80, ``1``-``9`` a
     velocity, ``.`` a rest; spaces group. A pitched slot takes ``{steps: "x.x.", notes: "0 . +7 C5"}``: per step
     a transposition from ``root_note``, or a note name. ``length`` steps make a loop (0: each slot loops its own
     pattern); ``steps_per_beat`` sets the grid and ``swing`` delays every second step by that fraction of a step.

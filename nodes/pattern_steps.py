@@ -24,8 +24,8 @@ class SlotPattern:
 
 
 def parse_steps(text: str) -> tuple[int, ...]:
-    """``"x..x ..x. X.o9"`` as velocities: X 127, x 110 (accent), O 100, o 80, digits 1-9 (9: 127), rest ``.``.
-    Spaces and ``|`` only group steps."""
+    """``"x..x ..x. X.o9"`` as velocities: X 127 (an accent), x 110 (a hit), O 100, o 80, digits 1-9 (9: 127),
+    rest ``.``. Spaces and ``|`` only group steps."""
     steps = []
     for char in str(text):
         if char in " |\t\n":
