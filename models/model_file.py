@@ -74,25 +74,26 @@ def save_model_file(
     if len(labels) != model.n_classes:
         raise ValueError(f"{len(labels)} labels for a model with {model.n_classes} classes")
     state = {k: (v.half() if v.is_floating_point() else v).clone() for k, v in model.state_dict().items()}
-    out = Path(path)
-    # Written beside it, then put in its place: `exsampling train --out` into the model of a show, on a full disk, left
-    # a file cut short where the show's model had been (and a traceback from torch's zip writer); a show reading the
-    # file mid-write (its classifier's process started again) read it half written.
+    blob = {
+        "format": MODEL_FORMAT,
+        "version": MODEL_VERSION,
+        "labels": list(labels),
+        "front_end": asdict(FRONT_END),
+        "state_dict": state,
+        "meta": _plain(meta or {}),
+        "int8_trunk": torch.frombuffer(bytearray(int8_trunk), dtype=torch.uint8) if int8_trunk else None,
+    }
+    return _save_beside(blob, Path(path), "model")
+
+
+def _save_beside(blob: dict[str, Any], out: Path, kind: str) -> Path:
+    """``torch.save`` of ``blob`` beside ``out``, then put in its place. `exsampling train --out` into the model of a
+    show, on a full disk, left a file cut short where the show's model had been (and a traceback from torch's zip
+    writer); a show reading the file mid-write (its classifier's process started again) read it half written."""
     part = out.with_name(f".{out.name}.{os.getpid()}.part")
     existed = out.is_file()
     try:
-        torch.save(
-            {
-                "format": MODEL_FORMAT,
-                "version": MODEL_VERSION,
-                "labels": list(labels),
-                "front_end": asdict(FRONT_END),
-                "state_dict": state,
-                "meta": _plain(meta or {}),
-                "int8_trunk": torch.frombuffer(bytearray(int8_trunk), dtype=torch.uint8) if int8_trunk else None,
-            },
-            part,
-        )
+        torch.save(blob, part)
         os.replace(part, out)
     except BaseException as error:
         part.unlink(missing_ok=True)
@@ -100,8 +101,8 @@ def save_model_file(
             raise
         # torch's own words ("[enforce fail at inline_container.cc:672] . unexpected pos ...") name no cause
         why = error.strerror if isinstance(error, OSError) and error.strerror else "is the disk full?"
-        kept = "the model there before is kept" if existed else "nothing was written"
-        raise ModelFileError(f"cannot write the model file {out} ({why}): {kept}") from error
+        kept = f"the {kind} there before is kept" if existed else "nothing was written"
+        raise ModelFileError(f"cannot write the {kind} file {out} ({why}): {kept}") from error
     return out
 
 
@@ -178,21 +179,17 @@ def save_head_file(model: SoundNet, labels: list[str], path: str | Path, meta: d
     """
     if len(labels) != model.n_classes:
         raise ValueError(f"{len(labels)} labels for a head with {model.n_classes} classes")
-    out = Path(path)
-    torch.save(
-        {
-            "format": HEAD_FORMAT,
-            "version": HEAD_VERSION,
-            "labels": list(labels),
-            "front_end": asdict(FRONT_END),
-            "weight": model.head.fc.weight.detach().half().clone(),
-            "bias": model.head.fc.bias.detach().half().clone(),
-            "trunk": trunk_fingerprint(model),
-            "meta": _plain(meta or {}),
-        },
-        out,
-    )
-    return out
+    blob = {
+        "format": HEAD_FORMAT,
+        "version": HEAD_VERSION,
+        "labels": list(labels),
+        "front_end": asdict(FRONT_END),
+        "weight": model.head.fc.weight.detach().half().clone(),
+        "bias": model.head.fc.bias.detach().half().clone(),
+        "trunk": trunk_fingerprint(model),
+        "meta": _plain(meta or {}),
+    }
+    return _save_beside(blob, Path(path), "head")  # a head file cut short by a full disk lost the one there
 
 
 def load_head_file(path: str | Path) -> HeadFile:

@@ -126,6 +126,29 @@ def test_validation_head_ships_small_and_fits_only_its_trunk(tmp_path: Path) -> 
         load_classifier(head=SHIPPED_MODEL)  # a full model file is not a head file
 
 
+def test_a_head_file_that_cannot_be_written_leaves_the_one_there_whole(tmp_path: Path) -> None:
+    # Before, save_head_file (train_sounds' validation head) wrote in place: on a full disk the head there was cut
+    # short, and torch's zip writer ended in a traceback. A file size limit stands for the full disk (EFBIG).
+    import resource
+    import signal
+
+    old = save_head_file(SoundNet(2), ["clank", "hum"], tmp_path / "head.pt", {"data": "before"})
+    labels = [f"label{n}" for n in range(40)]  # about 1 MB
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails, the process goes on
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2**18, hard))
+    try:
+        with pytest.raises(ModelFileError) as refused:
+            save_head_file(SoundNet(len(labels)), labels, old, {"data": "after"})
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+    assert str(refused.value) == f"cannot write the head file {old} (is the disk full?): the head there before is kept"
+    kept = load_head_file(old)
+    assert kept.labels == ["clank", "hum"] and kept.meta == {"data": "before"}
+    assert [p.name for p in tmp_path.iterdir()] == ["head.pt"]  # no part-written file left
+
+
 def test_silent_and_short_takes_give_nothing_to_classify(clf: Classifier) -> None:
     for samples, sr, word in [
         (np.zeros(44100, np.float32), 44100, "silent"),
