@@ -77,13 +77,25 @@ def same_label_problem(labels: list[str]) -> str:
 
 
 def own_slots_line(labels: list[str]) -> str:
-    """What becomes of labels named after a sampler's own slots (``slot_names`` [Kick, Vox], folders Kick/ and Vox/):
-    the shipped table sends a ``Kick`` to BD, a slot such a sampler does not have, so its patch's slot map holds its
-    own rows (``base_table: empty``); there a label named after a slot of the table goes to it without a row."""
-    example = labels[0] if labels else "Kick"
-    return (f"with a sampler's own slot_names and base_table: empty, a label named after one of its slots (case "
-            f"aside) goes there once the slot map's table sends any label to that slot; else give it a row "
-            f"({example}: {example})")
+    """What becomes of ``labels`` named after one of the shipped table's slots (folders Snare/ and BD/) under a slot
+    map of its own rows (``base_table: empty``): such a label goes to its slot without a row only once a row sends a
+    label there. '' where no label is so named: printed on every training, the note suggested a row (``Bark: Bark``)
+    that `exsampling check` refuses, Bark being no slot of the default sampler."""
+    from exsampling_patch.registry import Registry
+
+    # Any: the core knows node types only through the registry
+    slot_map: Any = Registry.default(entry_points=False).get("slot_map")
+    slots = {slot for slot in slot_map("slot_map", {}).slot_table().values() if slot}
+    # a map of the slots' own names alone: it finds a label named after one as the slot map does (case aside)
+    named: Any = slot_map("slot_map", {"base_table": "empty", "table": {slot: slot for slot in sorted(slots)}})
+    rows = [(label, slot) for label, slot in zip(labels, named.slots_for(labels), strict=True) if slot is not None]
+    if not rows:
+        return ""
+    one = len(rows) == 1
+    written = ", ".join(f"{label}: {slot}" for label, slot in rows)
+    return (f"with base_table: empty, {', '.join(label for label, _ in rows)} "
+            f"{'goes to its slot' if one else 'go to their slots'} once the slot map's table sends any label there; "
+            f"else give {'it a row' if one else 'each a row'} ({written})")
 
 
 def held_out_line(takes: dict[str, int], val: float) -> str:
@@ -192,7 +204,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(dataset.examples)} takes, {len(dataset.labels)} labels: {', '.join(dataset.labels)}",
           file=sys.stderr)
     print(slots_line(dataset.labels), file=sys.stderr)
-    print(f"note: {own_slots_line(dataset.labels)}", file=sys.stderr)
+    own = own_slots_line(dataset.labels)
+    if own:
+        print(f"note: {own}", file=sys.stderr)
     groups = {label: len({e.group for e in dataset.examples if e.label == label}) for label in dataset.labels}
     unmeasured = held_out_line(groups, args.val)
     if unmeasured:  # before the training: more takes can still be recorded

@@ -346,7 +346,7 @@ def test_train_fits_on_the_threads_it_is_given(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert load_model_file(out).meta["config"]["threads"] == 1  # the fit's torch.set_num_threads
-    assert "note: with a sampler's own slot_names and base_table: empty, a label named after" in done.stderr
+    assert "base_table" not in done.stderr  # no label named after a slot: no note of one
     refused = exsampling("train", str(tmp_path / "takes"), "--out", str(out), "--threads", "0")
     assert refused.returncode == 2 and "--threads" in refused.stderr, refused.stderr
 
@@ -512,3 +512,22 @@ def test_train_leaves_out_a_mac_zips_folder_and_hidden_ones(tmp_path: Path,
     err = capsys.readouterr().err
     assert err.startswith(f"note: .git/, __MACOSX/ in {data} left out: a Mac zip's __MACOSX/ and hidden folders are "
                           "no label\nerror: --out "), err
+
+
+@pytest.mark.parametrize(("labels", "note"), [
+    (("Bark", "dog"), ""),
+    (("Bark", "snare"), "note: with base_table: empty, snare goes to its slot once the slot map's table sends any "
+                        "label there; else give it a row (snare: Snare)\n"),
+])
+def test_train_tells_of_labels_named_after_a_slot_only_where_there_are_some(
+        labels: tuple[str, ...], note: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, every training printed a note of labels named after a sampler's own slots, with the row
+    # "(Bark: Bark)": `exsampling check` refuses it, Bark being no slot of the default sampler.
+    data = tiny_takes(tmp_path / "takes", labels)
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    # --base a file of no model: refused as the training begins, so that the notes are seen without training
+    assert cli_main(["train", str(data), "--out", str(tmp_path / "mine.pt"), "--base", str(tmp_path / "junk.pt"),
+                     "--threads", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "base_table" not in err.replace(note, ""), err
+    assert note in err, err
