@@ -45,6 +45,38 @@ def save_confusion_png(cm: np.ndarray, labels: Sequence[str], path: str | Path, 
     return out
 
 
+def _head_fit(report: TrainReport) -> dict[str, float] | None:
+    """The record of the default fit (the head alone, on the frozen trunk: fitting's ``_fit_head``), else None."""
+    history = report.history
+    return history[0] if len(history) == 1 and "iterations" in history[0] else None
+
+
+def _training_lines(report: TrainReport) -> list[str]:
+    """What the training did: the head fit's iterations (it said "1 epoch" of them), or the epochs' table."""
+    head_fit = _head_fit(report)
+    if head_fit is not None:
+        rows = int(head_fit["features"])
+        crops = rows - report.n_train
+        loss = "" if math.isnan(head_fit["loss"]) else f"; final loss {head_fit['loss']:.3f}"
+        iterations = int(head_fit["iterations"])
+        return [f"The trunk is frozen (the base model's weights, unchanged; its int8 form calibrated again on training "
+                f"examples); only the linear head is fitted, by L2-regularised softmax regression: {iterations} "
+                f"full-batch iterations on the trunk's pooled features of the {report.n_train} training examples and "
+                f"{crops} crops of them ({rows} rows), in {report.seconds:.0f} s{loss}."]
+    lines = [
+        f"{len(report.history)} epoch{'' if len(report.history) == 1 else 's'} in {report.seconds:.0f} s.",
+        "",
+        "| epoch | loss | validation accuracy |",
+        "| --- | --- | --- |",
+    ]
+    for h in report.history:
+        acc = f"{100 * h['val_accuracy']:.1f}%" if "val_accuracy" in h else ""
+        epoch = "0 (linear probe)" if int(h["epoch"]) == 0 else str(int(h["epoch"]))
+        loss = "" if math.isnan(h["loss"]) else f"{h['loss']:.3f}"
+        lines.append(f"| {epoch} | {loss} | {acc} |")
+    return lines
+
+
 def write_model_card(
     path: str | Path,
     report: TrainReport,
@@ -79,25 +111,17 @@ def write_model_card(
         lines.append("No validation examples were held out.")
     if confusion_png is not None:
         lines += ["", f"![confusion matrix]({Path(confusion_png).name})"]
-    lines += [
-        "",
-        "## Training",
-        f"{len(report.history)} epoch{'' if len(report.history) == 1 else 's'} in {report.seconds:.0f} s.",
-        "",
-        "| epoch | loss | validation accuracy |",
-        "| --- | --- | --- |",
-    ]
-    for h in report.history:
-        acc = f"{100 * h['val_accuracy']:.1f}%" if "val_accuracy" in h else ""
-        epoch = "0 (linear probe)" if int(h["epoch"]) == 0 else str(int(h["epoch"]))
-        loss = "" if math.isnan(h["loss"]) else f"{h['loss']:.3f}"
-        lines.append(f"| {epoch} | {loss} | {acc} |")
+    lines += ["", "## Training", *_training_lines(report)]
+    # The default fit leaves the trunk as it was: "(fine-tuned)" said otherwise of every card
+    head_fit = _head_fit(report)
+    changed = ("modified: stored in float16 and quantised to int8; not trained here (frozen), a new head is trained "
+               "on them" if head_fit is not None else "modified (fine-tuned)")
     lines += [
         "",
         "## Licences",
         "The network's trunk descends from the aiSFX 0.1.2 checkpoint by A. B. Ma and A. Lerch (ISMIR 2022), "
-        "licensed CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); these weights are modified "
-        "(fine-tuned). The licence of the training data is the data owner's.",
+        f"licensed CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); these weights are {changed}. The "
+        "licence of the training data is the data owner's.",
     ]
     if extra:
         lines += ["", extra]

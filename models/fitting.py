@@ -306,7 +306,8 @@ def _fit_head(
     with torch.no_grad():
         model.head.fc.weight.copy_(w)
         model.head.fc.bias.copy_(b)
-    return [{"epoch": 1, "loss": loss, "features": float(len(ys))}]
+    # iterations: the card tells this fit apart from epochs of fine-tuning ("1 epoch" it said of it)
+    return [{"epoch": 1, "loss": loss, "features": float(len(ys)), "iterations": float(cfg.head_iterations)}]
 
 
 def fit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -244,22 +245,22 @@ def test_trunk_fine_tuning_path_runs(tmp_path: Path) -> None:
     assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
-def test_the_card_of_the_default_head_fit_tells_its_loss(tmp_path: Path) -> None:
-    """The default training fits the head on the frozen trunk: its card said "1 epochs in 4 s" over a table row
-    with a blank loss, though the fit's loss was shown on the progress bar."""
-    from exsampling_patch.models.classifier import load_model_file
-    from exsampling_patch.models.network import SoundNet
-    from exsampling_patch.models.train import compute_features, fit, write_model_card
-
+def test_the_card_of_the_default_head_fit_tells_what_the_fit_did(tmp_path: Path) -> None:
+    """The default training fits the head alone on the frozen trunk (300 iterations of softmax regression): its card
+    said "1 epoch in 4 s" over a table row with a blank loss, and that the trunk's weights were "modified
+    (fine-tuned)", though the training leaves them as they were (quantised to int8 for inference)."""
     for label, freq in (("low", 200.0), ("high", 3000.0)):
         for i in range(3):
             write_tone(tmp_path / "data" / label / f"{i}.wav", freq * (1 + 0.05 * i))
-    ds = load_dataset(tmp_path / "data")
-    powers = compute_features(ds)
-    model = SoundNet(2)
-    model.trunk.load_state_dict(load_model_file().model.trunk.state_dict())
-    report = fit(model, powers, ds.targets(), powers, ds.targets(), TrainConfig(head_iterations=20))
-    card = write_model_card(tmp_path / "card.md", report, "tones").read_text(encoding="utf-8")
-    assert "\n1 epoch in " in card, card
-    (row,) = [line for line in card.splitlines() if line.startswith("| 1 |")]
-    assert 0 < float(row.split("|")[2]) < 10, row
+    report = train_folder(tmp_path / "data", tmp_path / "mine.pt", config=TrainConfig(threads=1), val_fraction=0.34)
+    assert report.card_path is not None
+    card = report.card_path.read_text(encoding="utf-8")
+    assert "epoch" not in card and "fine-tuned" not in card, card
+    (training,) = re.findall(r"\nThe trunk is frozen \(the base model's weights, unchanged; its int8 form calibrated "
+                             r"again on training examples\); only the linear head is fitted, by L2-regularised softmax "
+                             r"regression: 300 full-batch iterations on the trunk's pooled features of the 4 training "
+                             r"examples and (\d+) crops of them \((\d+) rows\), in \d+ s; final loss ([\d.]+)\.\n",
+                             card)
+    assert int(training[1]) == 4 + int(training[0]) and 0 < float(training[2]) < 10, training
+    assert ("these weights are modified: stored in float16 and quantised to int8; not trained here (frozen), a new "
+            "head is trained on them.") in card, card
