@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import subprocess
 from typing import Any
 
 import pytest
@@ -90,3 +91,31 @@ def test_the_audio_process_answers_the_stop_before_it_closes_its_stream() -> Non
         child.end()
         audio.arena.close()
         state.close()
+
+
+def test_an_audio_process_whose_jack_server_does_not_answer_its_close_ends_by_itself_at_the_stop(
+        private_jack: subprocess.Popen[bytes]) -> None:
+    """Closing the stream waits for the JACK server's answer. A server that gives none (here stopped, SIGSTOP: a
+    server of the test's own) held the real audio process's close for good; so did one that timed out on the process
+    while it was suspended (SIGSTOP for 3 s, then SIGCONT: 5 hangs in 5 tries by hand, but not every time). Before,
+    the node's stop waited for it 8 s (5 s for its last messages, 3 s for its exit), then killed it."""
+    errors: list[str] = []
+    state = SharedState.create(2)
+    audio = AudioProcess(AudioConfig(slots=2, sample_rate=48000, note_slot=channel_map(2)), state, errors.append,
+                         lambda **values: None)
+    audio.start()
+    try:
+        assert audio.opened.wait(20), errors
+        process = audio.process
+        assert process is not None
+        private_jack.send_signal(signal.SIGSTOP)
+        try:
+            audio.stop()
+        finally:
+            private_jack.send_signal(signal.SIGCONT)
+    finally:
+        audio.stop()
+        state.close()
+    assert process.poll() == 0  # it ended by itself, with the status it would have had: not killed (-9) by the node
+    assert errors == ["the sound device did not close in 2 s (its JACK server no longer answers this process, as "
+                      "after it was suspended): the audio process ended without closing it"]
