@@ -28,7 +28,7 @@ from exsampling_patch.errors import PatchError
 from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, TakeEnded, showlog
+from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, NodeStatus, TakeEnded, showlog
 from exsampling_patch.runtime.parts import running_at
 from exsampling_patch.validate import load_patch_with_warnings
 
@@ -127,6 +127,9 @@ def run(args: argparse.Namespace) -> int:
     def report(event: Event) -> None:
         if isinstance(event, TakeEnded):
             fates[event.fate] = fates.get(event.fate, 0) + 1
+        elif isinstance(event, NodeStatus) and event.status.get("refused_take"):
+            # a take the web recorder refused for good never flows, so never ends: counted, or lost from the summary
+            fates["refused"] = fates.get("refused", 0) + 1
         elif isinstance(event, NodeError):
             if event.node_id not in started_nodes:
                 start_errors.setdefault(event.node_id, event.error)

@@ -117,3 +117,23 @@ def test_a_take_refused_for_good_is_told_on_the_console(tmp_path: Path) -> None:
                             "take is 3.0 s long; this recorder takes at most 1 s"), run.output()
     assert "a take from Bo at 127.0.0.1 was refused, not stored: not a WAV file" in told[1], run.output()
     assert not list((tmp_path / "takes").glob("*.wav")), "nothing is stored"
+
+
+def test_the_summary_counts_the_takes_refused(tmp_path: Path) -> None:
+    """A take refused never flows, so never ends: the summary's "takes ended" left it out, as if none were lost."""
+    port = free_port()
+    patch = folder_patch(tmp_path, f"""- id: phones
+  type: web_recorder
+  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
+            token: the-current-token-0123456789}}
+""")
+    run = Run(str(patch), "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"))
+    try:
+        run.wait_for("running ")  # started: a stop now is no stop during start-up, with a summary of its own
+        assert upload(port, b"OggS" + bytes(200), "Bo") == 415
+        run.wait_for("a take from Bo", timeout=30)
+    finally:
+        run.signal_group()
+        run.wait(30)
+    (summary,) = [line for line in run.stderr if line.startswith("stopped after")]
+    assert "; takes ended: refused 1" in summary, run.output()
