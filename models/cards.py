@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .features import FRONT_END, frame_rate
 from .fitting import TrainReport
+from .model_header import ModelFileError
 
-__all__ = ["save_confusion_png", "write_model_card"]
+__all__ = ["save_confusion_png", "write_card_files", "write_model_card"]
+
+
+def _write_beside(out: Path, write: Callable[[Path], object]) -> None:
+    """``write`` to a file beside ``out``, then put it in its place: a full disk leaves no card cut short."""
+    part = out.with_name(f".{out.stem}.{os.getpid()}.part{out.suffix}")  # the suffix: matplotlib's format
+    try:
+        write(part)
+        os.replace(part, out)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def write_card_files(model: Path, report: TrainReport, data_description: str) -> Path:
+    """Write the card (``<stem>.md``) and confusion matrix (``<stem>_confusion.png``) of the model file ``model``,
+    written already; returns the card's path. On a full disk, a ModelFileError that names the card and says the
+    model is kept: it ended in a traceback from matplotlib's or the card's write, the model written but not said."""
+    card = model.with_suffix(".md")
+    png = model.with_name(model.stem + "_confusion.png")
+    try:
+        drawn = None if report.confusion is None else save_confusion_png(report.confusion, report.labels, png)
+        return write_model_card(card, report, data_description, drawn)
+    except OSError as error:
+        for stale in (card, png):  # an earlier model's card, replaced with it, is not left to describe this one
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
+        why = error.strerror or "is the disk full?"
+        raise ModelFileError(f"cannot write the model card {card} ({why}): the model file {model} is written and "
+                             "used as it is; train again with room on the disk to have its card") from error
 
 
 
@@ -40,8 +71,10 @@ def save_confusion_png(cm: np.ndarray, labels: Sequence[str], path: str | Path, 
         ax.set_title(title)
     fig.tight_layout()
     out = Path(path)
-    fig.savefig(out)
-    plt.close(fig)
+    try:
+        _write_beside(out, fig.savefig)
+    finally:
+        plt.close(fig)
     return out
 
 
@@ -125,5 +158,6 @@ def write_model_card(
     ]
     if extra:
         lines += ["", extra]
-    out.write_text("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    _write_beside(out, lambda part: part.write_text(text, encoding="utf-8"))
     return out

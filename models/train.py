@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from .cards import save_confusion_png, write_model_card
+from .cards import save_confusion_png, write_card_files, write_model_card
 from .datasets import (
     AUDIO_EXTENSIONS,
     DataError,
@@ -124,13 +124,9 @@ def train_folder(
     observers = calibrate_int8(model, calibration_specs([powers[i] for i in train_idx]))
     meta = {"config": asdict(cfg), "data": str(dataset.root), "val_accuracy": report.val_accuracy}
     save_model_file(model, dataset.labels, out_path, meta, script_int8_trunk(model, observers))
-    png = None
-    if report.confusion is not None:
-        png = save_confusion_png(report.confusion, dataset.labels,
-                                 out_path.with_name(out_path.stem + "_confusion.png"))
     desc = (f"{len(dataset.examples)} files from `{dataset.root}`; {report.n_val} held out for validation "
             f"(stratified by label, files of one group kept together). Fine-tuned from "
             f"{'the shipped model' if base_model is None else base_model}.")
-    report.card_path = write_model_card(out_path.with_suffix(".md"), report, desc, png)
+    report.card_path = write_card_files(out_path, report, desc)
     report.model_path = out_path
     return report

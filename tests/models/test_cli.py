@@ -531,3 +531,38 @@ def test_train_tells_of_labels_named_after_a_slot_only_where_there_are_some(
     err = capsys.readouterr().err
     assert "base_table" not in err.replace(note, ""), err
     assert note in err, err
+
+
+# Runs the real command line with the file size limit lowered once the model file is put in its place (a Python
+# audit hook sees os.replace): a disk that fills up after the model and before its card.
+FULL_AFTER_THE_MODEL = """
+import resource, signal, sys
+out = sys.argv[-1]
+def hook(event, args):
+    if event == "os.rename" and str(args[1]) == out:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails, the process goes on
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+sys.addaudithook(hook)
+from exsampling_patch.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("val", ["0.5", "0.1"])  # a take of each label held out (a confusion matrix); none
+def test_train_that_cannot_write_its_card_says_so_and_keeps_the_model(val: str, tmp_path: Path) -> None:
+    # Before, a disk full once the model was written ended in a traceback from matplotlib's PNG writer (or the
+    # card's): the model was written, but neither said nor its card named.
+    from exsampling_patch.models.model_file import load_model_file
+
+    data = tiny_takes(tmp_path / "takes")
+    out = tmp_path / "mine.pt"
+    (tmp_path / "mine.md").write_text("# Model card: mine\n\nthe card of an earlier model\n")
+    done = subprocess.run([sys.executable, "-c", FULL_AFTER_THE_MODEL, "train", str(data), "--threads", "1",
+                           "--val", val, "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.endswith(f"error: cannot write the model card {tmp_path / 'mine.md'} (File too large): the "
+                                f"model file {out} is written and used as it is; train again with room on the disk "
+                                "to have its card\n"), done.stderr
+    assert load_model_file(out).labels == ["clank", "hum"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.pt", "takes"]  # no part-written or earlier card
