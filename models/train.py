@@ -125,7 +125,8 @@ def train_folder(
     meta = {"config": asdict(cfg), "data": str(dataset.root), "val_accuracy": report.val_accuracy}
     save_model_file(model, dataset.labels, out_path, meta, script_int8_trunk(model, observers))
     desc = (f"{len(dataset.examples)} files from `{dataset.root}`; {report.n_val} held out for validation "
-            f"(stratified by label, files of one group kept together). Fine-tuned from "
+            f"(stratified by label, files of one group kept together). "
+            f"{'A new head on the frozen trunk of' if cfg.freeze_trunk else 'Fine-tuned from'} "
             f"{'the shipped model' if base_model is None else base_model}.")
     report.card_path = write_card_files(out_path, report, desc)
     report.model_path = out_path

@@ -255,7 +255,9 @@ def test_the_card_of_the_default_head_fit_tells_what_the_fit_did(tmp_path: Path)
     report = train_folder(tmp_path / "data", tmp_path / "mine.pt", config=TrainConfig(threads=1), val_fraction=0.34)
     assert report.card_path is not None
     card = report.card_path.read_text(encoding="utf-8")
-    assert "epoch" not in card and "fine-tuned" not in card, card
+    assert "epoch" not in card and "fine-tuned" not in card.lower(), card
+    assert "held out for validation (stratified by label, files of one group kept together). A new head on the " \
+           "frozen trunk of the shipped model.\n" in card, card
     (training,) = re.findall(r"\nThe trunk is frozen \(the base model's weights, unchanged; its int8 form calibrated "
                              r"again on training examples\); only the linear head is fitted, by L2-regularised softmax "
                              r"regression: 300 full-batch iterations on the trunk's pooled features of the 4 training "
