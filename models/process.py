@@ -28,6 +28,8 @@ import contextlib
 import importlib
 import mmap
 import os
+import select
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -186,7 +188,9 @@ class ClassifierProcess:
         self.path: Path | None = None
         self.meta: dict[str, Any] = {}
         self.restarts = 0
+        self._spawned = threading.Event()  # set by each start of a process: the watch looks at the new one
         self._spawn()
+        threading.Thread(target=self._watch, name="classifier-process-watch", daemon=True).start()
 
     @property
     def pid(self) -> int | None:
@@ -203,6 +207,35 @@ class ClassifierProcess:
         else:
             self._child.start(setup, handles=(self._buffer.fd,))
         self._ready = False
+        self._spawned.set()
+
+    def _watch(self) -> None:
+        """Start a process that ended between takes again at once, its model loaded before the next take.
+
+        Why: the end was found only by the next take, which then waited for a new process to import torch and load
+        the model (seconds), the show's first hit after it late. A take under way, a start or a stop holding the
+        lock finds the end itself (or made it): the watch then waits for the process started next."""
+        done: subprocess.Popen[bytes] | None = None  # the process last seen ended
+        while not self._stopping.is_set():
+            self._spawned.clear()
+            process = self._child.process
+            if process is None or process is done:
+                self._spawned.wait(STOP_POLL * 10)
+                continue
+            if not _wait_for_end(process, self._stopping):
+                continue
+            done = process
+            if not self._lock.acquire(blocking=False):
+                continue
+            try:
+                if self._stopping.is_set() or self._child.process is not process or not self._ready:
+                    continue  # stopped, already started again, or ended while it started: its start tells
+                self._restart("ended between takes")
+                self._wait_ready()
+            except ClassifierProcessError:
+                pass  # why is said again to the next take
+            finally:
+                self._lock.release()
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         """Wait until the process has loaded the model.
@@ -343,6 +376,27 @@ class ClassifierProcess:
         finally:
             self._lock.release()
         return in_time
+
+
+def _wait_for_end(process: subprocess.Popen[bytes], stopping: threading.Event) -> bool:
+    """Wait until ``process`` has ended (True) or ``stopping`` is set (False), without reaping it: its owner does.
+    False at once where the system cannot watch a process (no pidfd): the next take finds the end, as before."""
+    try:
+        watch = os.pidfd_open(process.pid)
+    except ProcessLookupError:  # reaped already
+        return True
+    except (AttributeError, OSError):
+        stopping.wait()
+        return False
+    try:
+        if process.returncode is not None:  # reaped before the pidfd was opened: the pid may be another's now
+            return True
+        while not stopping.is_set():
+            if select.select([watch], [], [], STOP_POLL * 10)[0]:
+                return True
+        return False
+    finally:
+        os.close(watch)
 
 
 # -- the process's side --------------------------------------------------------------------------------------------

@@ -242,3 +242,29 @@ def test_a_classifier_node_stopped_during_its_start_reports_no_error() -> None:
     assert not starting.is_alive()
     assert node.context.errors == []
     assert child.returncode == -signal.SIGKILL
+
+
+def test_a_process_killed_between_takes_is_started_again_before_the_next_take() -> None:
+    """Before, the end of a process that died while idle was found by the next take, which then waited for a new
+    process to import torch and load the model. Now it is started again, its model loaded, before any take comes."""
+    said: list[str] = []
+    told = threading.Event()
+
+    def on_restart(text: str) -> None:
+        said.append(text)
+        told.set()
+
+    process = ClassifierProcess(threads=1, on_restart=on_restart)
+    try:
+        process.wait_ready()
+        first = process.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        assert told.wait(60), "the process's end was not noticed before a take"
+        process.wait_ready()
+        assert process.pid not in (None, first) and process.restarts == 1
+        assert said == [f"the classifier's process ended between takes (exit status {-signal.SIGKILL}); started again"]
+        process.predict(np.ones(16000, np.float32) * 0.1, 16000)  # the new process answers: nothing starts again
+        assert process.restarts == 1 and len(said) == 1
+    finally:
+        process.stop()
