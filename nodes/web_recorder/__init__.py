@@ -109,9 +109,11 @@ class WebRecorder(Node):
 
         from exsampling_patch import devices, qr  # noqa: F401
         from exsampling_patch.nodes.web_recorder import ends, refused, seen, server, status, store, tls  # noqa: F401
+        from exsampling_patch.nodes.web_recorder.disk import DiskWatch  # noqa: F401
 
     def start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
+        from exsampling_patch.nodes.web_recorder.disk import DiskWatch
         from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
         from exsampling_patch.nodes.web_recorder.refused import RefusedPhones, telling_refusals
         from exsampling_patch.nodes.web_recorder.seen import SEEN_FILE, SeenTakes
@@ -131,7 +133,6 @@ class WebRecorder(Node):
         self._board = BOARD
         self._store = TakeStore(self.resolve_path(self.folder))
         self._lock = threading.Lock()
-        self._disk_low = False
         self._done_at_emit = not self.context.tracks_takes  # no runtime to tell us a take's end
         self._phones: OrderedDict[str, list[str]] = OrderedDict()  # phone key's digest -> its take ids
         self._phone_of: dict[str, str] = {}  # take id -> its phone's digest, for the takes in _phones
@@ -152,7 +153,9 @@ class WebRecorder(Node):
         finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
         self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
         self._unfinished = self._know_unfinished()  # before the server listens: a retry of one is a duplicate
-        self._check_disk(0)
+        self._disk = DiskWatch(self._store.folder, self.warn_free_mb, self.min_free_mb, self.report_error,
+                               self.report_status)
+        self._disk.check_at_start()
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)
         if public == "127.0.0.1" and not self.public_host and self.host in ("0.0.0.0", "", "::"):
             # Started before the laptop joined the venue's Wi-Fi: the URL and its QR code named 127.0.0.1, which
@@ -244,24 +247,6 @@ class WebRecorder(Node):
             said = "the recorder's disk is full" if full else "not saved"
             return {"unsaved": f"{said}: this list may lose it at a restart; the take is kept"}
         return {}
-
-    def _check_disk(self, incoming: int) -> None:
-        """Report a filling disk (once each time it crosses ``warn_free_mb``); refuse under ``min_free_mb``."""
-        from exsampling_patch.nodes.web_recorder.seen import disk_free
-        from exsampling_patch.nodes.web_recorder.upload import UploadError
-
-        free = disk_free(self._store.folder)
-        low = free < self.warn_free_mb * 1e6
-        if low and not self._disk_low:
-            self.report_error(f"the take folder's disk is filling up: {free / 1e6:.0f} MB free; takes are refused "
-                              f"below {self.min_free_mb:g} MB ({self._store.folder})")
-        if low != self._disk_low:
-            self.report_status(disk_free_mb=round(free / 1e6), disk_low=low)
-        self._disk_low = low
-        if free - incoming < self.min_free_mb * 1e6:
-            # Not "this take was not kept": the phone keeps it and sends it again (507 is retried), and says so.
-            raise UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): it stores no take until "
-                                   "there is room; tell the performer")
 
     # -- observers -------------------------------------------------------------------------------------------
 
@@ -395,7 +380,7 @@ class WebRecorder(Node):
         if seconds > self.max_seconds + 1.0:
             raise UploadError(413, f"the take is {seconds:.1f} s long; this recorder takes at most "
                                    f"{self.max_seconds:g} s")
-        self._check_disk(len(upload.body))
+        self._disk.check(len(upload.body))
         meta: dict[str, Any] = {"recorder": recorder, "client_take_id": client_id, "has_location": location is not None,
                                 "received_at": upload.received_at, "subtype": wav.subtype}
         if phone:

@@ -1,0 +1,59 @@
+"""The web recorder's watch on its take folder's disk: told when it fills up, takes refused (507) when it is full.
+
+A disk already under ``min_free_mb`` when the patch started made the recorder's start fail (the 507 meant for an
+upload, raised in ``start()``): no URL, no QR code, the phones' uploads refused at the door, and the recorder never
+came up once room was made. It now starts, and refuses takes until there is room, as it does mid-show. The refusal
+was told only to the phone ("tell the performer"): the console now says it once each time the disk gets full.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from exsampling_patch.nodes.web_recorder.upload import UploadError
+
+
+class DiskWatch:
+    """Checks the free space of ``folder`` before each take is stored; ``error`` and ``status`` are the node's
+    ``report_error`` and ``report_status``."""
+
+    def __init__(self, folder: Path, warn_mb: float, min_mb: float, error: Callable[[str], None],
+                 status: Callable[..., Any]) -> None:
+        self.folder = folder
+        self.warn_mb = warn_mb
+        self.min_mb = min_mb
+        self._error = error
+        self._status = status
+        self._low = False
+        self._full = False
+
+    def check(self, incoming: int) -> None:
+        """Report a filling disk (once each time it crosses ``warn_mb``) and a full one (once each time it crosses
+        ``min_mb``); raise :class:`UploadError` 507 if ``incoming`` bytes would leave less than ``min_mb``."""
+        from exsampling_patch.nodes.web_recorder import seen  # looked up at each call: the tests set its disk_free
+
+        free = seen.disk_free(self.folder)
+        low = free < self.warn_mb * 1e6
+        full = free - incoming < self.min_mb * 1e6
+        if low and not self._low and not (full and not self._full):  # full at once: that line says it all
+            self._error(f"the take folder's disk is filling up: {free / 1e6:.0f} MB free; takes are refused "
+                        f"below {self.min_mb:g} MB ({self.folder})")
+        if low != self._low:
+            self._status(disk_free_mb=round(free / 1e6), disk_low=low)
+        self._low = low
+        if full and not self._full:
+            self._error(f"the take folder's disk is full: {free / 1e6:.0f} MB free, under {self.min_mb:g} MB: takes "
+                        f"are refused, the phones keep them and send them again, until there is room ({self.folder})")
+        self._full = full
+        if full:
+            # Not "this take was not kept": the phone keeps it and sends it again (507 is retried), and says so.
+            raise UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): it stores no take until "
+                                   "there is room; tell the performer")
+
+    def check_at_start(self) -> None:
+        """:meth:`check`, told but not raised: a full disk refuses takes, it does not keep the recorder down."""
+        with contextlib.suppress(UploadError):
+            self.check(0)
