@@ -151,7 +151,9 @@ def replay(args: argparse.Namespace) -> int:
         return 1
     took = time.perf_counter() - began
     print(f"wrote {args.out}: {len(audio) / rate:.1f} s at {rate} Hz in {took:.1f} s", file=sys.stderr)
-    xruns = sampler_type.live_xruns(lines, args.sampler)
+    # Not those once the run began to stop (its JACK clients closing): the show was over, no dropout was heard.
+    stop = next((i for i, line in enumerate(lines) if line.get("event") == "stopping"), len(lines))
+    xruns = sampler_type.live_xruns(lines[:stop], args.sampler)
     if xruns:
         at = (", ".join(f"{x['frame'] / _stream_rate(lines, x, rate):.2f} s" for x in xruns[:8])
               + (" ..." if len(xruns) > 8 else ""))

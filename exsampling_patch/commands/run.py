@@ -235,6 +235,8 @@ def run(args: argparse.Namespace) -> int:
         console.say(stopping_text(stopped_by[0]))
     ran = time.monotonic() - running
     stopping.set()
+    if show is not None:
+        show.stopping()
     threading.Thread(target=watch_stop, args=(engine, watch.type_of, args.start_notice, console), daemon=True,
                      name="exsampling-stop-watch").start()
     clean = engine.stop(timeout=STOP_SECONDS)

@@ -72,6 +72,7 @@ _SEEN_KEEP = 512  # recent (node, port, message) triples: one message emitted to
 WRITTEN_KEEP = 256
 _DUE_PAST, _DUE_FUTURE = 1.0, 10.0  # a MIDI message's ``time`` within this of now is its due time (as the sampler)
 _STOP = object()
+_STOPPING = object()
 POLL_SECONDS = 0.05  # how often the writer reads what the watched samplers' callbacks played
 
 
@@ -178,6 +179,12 @@ class ShowLog:
         stream frame), read on this log's thread: ``played`` and ``swap`` lines."""
         self._watched = {**self._watched, sampler_id: played}
 
+    def stopping(self) -> None:
+        """The run begins to stop: a ``stopping`` line, after what the samplers played until now. Stopping closes
+        JACK clients and ends processes, and the stream reports an xrun then (every run on the JACK dummy server):
+        without the line, each replay told of "dropouts the audience heard" at the end of every show."""
+        self._queue.put(_STOPPING)
+
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then close the file."""
         self._queue.put(_STOP)
@@ -197,6 +204,13 @@ class ShowLog:
             if event is _STOP:
                 self._poll()
                 return
+            if event is _STOPPING:
+                self._poll()
+                try:
+                    self._write({"event": "stopping", "t": round(time.monotonic() - self.t0, 6)})
+                except Exception as error:
+                    self._problem("could not write to it", error)
+                continue
             try:
                 for line in self._lines(event):
                     self._write(line)

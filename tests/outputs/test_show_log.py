@@ -102,7 +102,7 @@ def test_a_show_log_given_again_is_not_appended_to(tmp_path: Path, capsys: pytes
     err = capsys.readouterr().err
     assert f"show log: {tmp_path / 'tonight-2.jsonl'} ({log} is there already, kept as it is)" in err, err
     for path in (log, tmp_path / "tonight-2.jsonl"):
-        assert [line["event"] for line in read_show(path)] == ["show"], path
+        assert [line["event"] for line in read_show(path)] == ["show", "stopping"], path
 
 
 def _onsets(lines: list[dict], channel: int) -> list[float]:

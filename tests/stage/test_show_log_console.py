@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -43,3 +44,24 @@ links:
     assert f"warning: show log {shows / 'show.jsonl'}: could not write to it: File exists " \
            f"({shows / 'show'}); what it missed is not in the log, and a replay of this show lacks it (told once)" \
            in warnings[0], run.output()
+
+
+def test_a_run_writes_when_it_began_to_stop(tmp_path: Path) -> None:
+    """The stop's own xrun (its JACK clients closing) was told by every replay as a dropout the audience heard: the
+    log now says where the stop began, after what the samplers played until then."""
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("""exsampling_patch: 1
+nodes:
+- {id: inbox, type: folder_source, params: {folder: inbox, poll_interval: 0.05}}
+- {id: slots, type: fixed_slot, params: {mode: round_robin}}
+- {id: sampler, type: sampler, params: {device: none, virtual_port: ''}}
+links:
+- inbox.take -> slots.take
+- slots.assignment -> sampler.assign
+""", encoding="utf-8")
+    (tmp_path / "inbox").mkdir()
+    show = tmp_path / "show.jsonl"
+    run = Run(str(patch), "--for", "0.3", "--log", str(tmp_path / "lib.log"), "--show-log", str(show))
+    assert run.wait(60) == 0, run.output()
+    events = [json.loads(line)["event"] for line in show.read_text(encoding="utf-8").splitlines()]
+    assert events.count("stopping") == 1, events
