@@ -15,7 +15,8 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from exsampling_patch.jack_cli import jack_tool
@@ -261,6 +262,39 @@ def abandon_stream(stream: Any) -> None:
 #: The exit status of a process whose PortAudio aborted as :func:`close_at_exit` closed its stream: SIGABRT's number,
 #: which the signal handler passes to ``_exit``.
 ABORTED_AT_CLOSE_EXIT = int(signal.SIGABRT)
+
+
+#: How long closing a stream may take as its process ends (it takes some 60 ms) before the process ends without it.
+CLOSE_SECONDS = 2.0
+
+
+@contextlib.contextmanager
+def ended_if_close_hangs(tell: Callable[[str], None], code: int, process: str) -> Iterator[None]:
+    """Around the closing of a process's stream as the process ends: where it has not returned in
+    :data:`CLOSE_SECONDS`, tell so (``process`` names the process) and end the process (exit status ``code``, as it
+    would have had).
+
+    Why: a JACK server that timed out on the process's client (the process suspended a few seconds: SIGSTOP, a
+    debugger, a machine that stalled) answers none of its requests after that; PortAudio's close waits for the
+    answer for good. The node's stop waited 8 s for it (its wait for the last messages, then for the exit) and
+    killed it, and meanwhile the server, stuck on this client, answered no other client either. A process that
+    ends leaves the server a dead client, which it removes."""
+    closed = threading.Event()
+
+    def watch() -> None:
+        if closed.wait(CLOSE_SECONDS):
+            return
+        tell(f"the sound device did not close in {CLOSE_SECONDS:g} s (its JACK server no longer answers this "
+             f"process, as after it was suspended): {process} ended without closing it")
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        os._exit(code)
+
+    threading.Thread(target=watch, name="close-watch", daemon=True).start()
+    try:
+        yield
+    finally:
+        closed.set()
 
 
 def close_at_exit(stream: Any) -> None:

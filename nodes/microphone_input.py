@@ -154,6 +154,7 @@ def serve(connection: Connection) -> int:
         JACK_HOST_API,
         abandon_stream,
         close_at_exit,
+        ended_if_close_hangs,
         jack_client_died,
         missing_device_text,
         not_on_jack_text,
@@ -221,11 +222,12 @@ def serve(connection: Connection) -> int:
     # The server may have gone since the last check (a patch stopped with its server): stopping the stream would
     # then wait 10 minutes for JACK's process thread, and the node would kill this process after 8 s. It may also go
     # while the stream closes, later than any check: close_at_exit ends the process then, rather than PortAudio's
-    # assertion.
-    if jack_client_died(stream):
-        abandon_stream(stream)
-        return 0
-    close_at_exit(stream)
+    # assertion. A server that answers nothing any more holds the close for good: ended_if_close_hangs ends it then.
+    with ended_if_close_hangs(lambda text: send(Failed(text)), 0, "the input process"):
+        if jack_client_died(stream):
+            abandon_stream(stream)
+        else:
+            close_at_exit(stream)
     return 0
 
 

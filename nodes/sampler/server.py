@@ -26,6 +26,7 @@ from multiprocessing.reduction import ForkingPickler, recv_handle
 import numpy as np
 
 from exsampling_patch.child_process import Stop, Stopping
+from exsampling_patch.devices import ended_if_close_hangs
 from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.handoff import Arena, map_samples
 from exsampling_patch.nodes.sampler.prepare import GUARD, SlotBuffer
@@ -34,8 +35,6 @@ from exsampling_patch.nodes.sampler.shared import SharedState
 
 LOADER_PRIORITY = 5  # SCHED_FIFO priority of this process's threads; JACK's clients run near 65
 GC_EVERY = 10_000  # allocations between young-generation collections (made by the loader thread)
-#: How long the stream's close may take as the process ends (it takes some 60 ms) before the process ends without it.
-CLOSE_SECONDS = 2.0
 
 
 def serve(connection: Connection) -> int:
@@ -147,11 +146,8 @@ def serve(connection: Connection) -> int:
         pass
     finally:
         quiet.set()
-        closed = threading.Event()
-        threading.Thread(target=_end_if_close_hangs, args=(closed, send, code), name="sampler-close-watch",
-                         daemon=True).start()
-        rig.stop(at_exit=True)  # the process ends next: see AudioOutput.stop
-        closed.set()
+        with ended_if_close_hangs(lambda text: send(msg.Error(text)), code, "the audio process"):
+            rig.stop(at_exit=True)  # the process ends next: see AudioOutput.stop
         send(msg.Stopped())
     return code
 
@@ -225,24 +221,6 @@ def _drop_passed_file(connection: Connection) -> None:
     # messages are far under 16 MiB).
     if peeked and first == b"\x01":
         os.close(recv_handle(connection))
-
-
-def _end_if_close_hangs(closed: threading.Event, send: Callable[[msg.Error], None], code: int) -> None:
-    """End the process (exit status ``code``, as it would have) where closing its stream has not returned in
-    :data:`CLOSE_SECONDS`, and say so.
-
-    Why: a JACK server that timed out on this process's client (the process suspended a few seconds: SIGSTOP, a
-    debugger, a machine that stalled) answers none of its requests after that; PortAudio's close waits for the
-    answer for good. The node's stop waited 8 s for it (its wait for the last messages, then for the exit) and
-    killed it, and meanwhile the server, stuck on this client, answered no other client either. A process that
-    ends leaves the server a dead client, which it removes."""
-    if closed.wait(CLOSE_SECONDS):
-        return
-    send(msg.Error(f"the sound device did not close in {CLOSE_SECONDS:g} s (its JACK server no longer answers this "
-                   "process, as after it was suspended): the audio process ended without closing it"))
-    with contextlib.suppress(Exception):
-        sys.stderr.flush()
-    os._exit(code)
 
 
 def _notice_unopened(opened: threading.Event, quiet: threading.Event, send: Callable[[msg.Error], None],

@@ -1,0 +1,39 @@
+"""A JACK server that no longer answers the microphone's input process as it closes its stream, on a server of the
+test's own stopped (SIGSTOP: :mod:`tests.jack_server`).
+
+Before: PortAudio's close waited for the server's answer for good; the node's stop waited 8 s (5 s for the process's
+end, 3 s more), then killed it, while the server, stuck on that client, answered no other."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.microphone import Microphone
+
+pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
+
+PARAMS = {"sample_rate": 48000, "threshold_db": -30.0, "pre_roll": 0.0, "hang": 0.05, "min_length": 0.05,
+          "max_length": 0.3, "buffer_seconds": 5.0}
+
+
+def test_an_input_process_whose_jack_server_does_not_answer_its_close_ends_by_itself_at_the_stop(
+        private_jack: subprocess.Popen[bytes], tmp_path: Path) -> None:
+    context = NodeContext(tmp_path)
+    mic = Microphone("mic", {**PARAMS, "folder": str(tmp_path / "takes")}, context)
+    mic.start()
+    process = mic.audio.child.process
+    assert process is not None and mic.audio.jack_client is not None, context.errors
+    private_jack.send_signal(signal.SIGSTOP)
+    try:
+        mic.stop()
+    finally:
+        private_jack.send_signal(signal.SIGCONT)
+    assert process.returncode == 0, process.returncode  # it ended by itself: not killed (-9) by the node
+    assert context.errors == ["the sound device did not close in 2 s (its JACK server no longer answers this "
+                              "process, as after it was suspended): the input process ended without closing it"]
