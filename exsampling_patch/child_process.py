@@ -54,6 +54,9 @@ class Stopping:
 #: loop that checks its stream every 0.25 s, the sampler's audio process from its loop that polls every 0.1 s.
 STOP_ANSWER_SECONDS = 2.0
 
+#: How long :meth:`Child.stop` waits for a process it terminated, after the reader's wait, before it kills it.
+TERMINATED_SECONDS = 1.0
+
 
 def hung_at_stop(what: str, grace: float) -> str:
     """The warning told when :meth:`Child.stop` found the process ``what`` hung."""
@@ -140,7 +143,9 @@ class Child:
         stops), this reads the process's messages itself, up to the Stopping. One that has not answered within
         ``grace`` seconds is hung (it never came back to reading its messages): it is terminated at once rather than
         waited for (the reader's 5 s, then ``timeout`` before a kill), and False returned (the caller tells
-        :func:`hung_at_stop`). One that answered has the whole time to finish (closing its stream). True otherwise;
+        :func:`hung_at_stop`). One that answered has the reader's 5 s to finish (closing its stream, which ends the
+        process by itself where the close hangs: :func:`~exsampling_patch.devices.ended_if_close_hangs`); one still
+        running then is terminated, and killed after :data:`TERMINATED_SECONDS`. True otherwise;
         None: the process is not asked to answer."""
         with lock:
             self.ask_to_stop()
@@ -155,7 +160,13 @@ class Child:
             with contextlib.suppress(OSError):
                 process.terminate()
         if reader is not None:
-            reader.join(timeout=5.0)
+            reader.join(timeout=5.0)  # the reader ends once the process has (it waits for its exit)
+            if process is not None and process.poll() is None:
+                # Told to end 5 s ago (answered, or terminated) and still running: waiting ``timeout`` more before
+                # the kill held the stop 3 s longer for nothing, as the end of the connection tells it nothing new.
+                with contextlib.suppress(OSError):
+                    process.terminate()
+                timeout = min(timeout, TERMINATED_SECONDS)
         with lock:
             self.end(timeout=timeout)
         return in_time

@@ -61,3 +61,20 @@ def test_an_input_process_that_answered_the_stop_may_take_longer_to_finish(
         ring.close()
     assert process.poll() == 0  # it finished by itself: not terminated after the grace
     assert [status for status in statuses if "warning" in status] == [] and errors == []
+
+
+def test_an_input_process_that_answered_the_stop_but_does_not_end_is_terminated_after_the_readers_wait(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: once the reader's 5 s had passed, the stop waited 3 s more for the process, then killed it."""
+    monkeypatch.setattr(microphone_input, "STOP_ANSWER_SECONDS", 0.2)
+    inputs, ring, errors, statuses = input_process({"EXS_INPUT_STOP": "slow", "EXS_INPUT_STOP_SECONDS": "60"},
+                                                   monkeypatch)
+    try:
+        inputs.start()
+        process = inputs.child.process
+        assert process is not None
+    finally:
+        inputs.stop()
+        ring.close()
+    assert process.poll() == -signal.SIGTERM  # terminated once the reader's wait ran out: not killed 3 s later
+    assert [status for status in statuses if "warning" in status] == [] and errors == []
