@@ -36,6 +36,10 @@ console saying so; at the first start (no journal yet), those there are left alo
 A file that cannot be read is the node's error, and ends as a take would ("error", named by its file: the stage
 console's line), once: the journal writes it down as done. Where the folder cannot be written, a warning says so
 once, and the node runs without one (files there at start: all of them with ``include_existing``, else none).
+
+One run reads a folder: the node holds a lock beside its journal while it runs (:class:`.FolderLock`, the Live
+outputs' own). The same patch's second run is told so, naming the process that holds it, and its node reads nothing
+from the folder, even once that run ends (see docs/recording.md).
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.nodes.folder_closes import CloseWatch, file_stamp, inotify_available
 from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Record, Stamp, journal_path
 from exsampling_patch.nodes.mp3_length import unfinished_mp3
+from exsampling_patch.nodes.osc_outbox import FolderInUse
+from exsampling_patch.nodes.sent_log import FolderLock
 from exsampling_patch.nodes.wav_length import unfinished
 from exsampling_patch.phone_formats import PHONE_PATTERNS, convert_hint, sndfile_why, unreadable_recording
 from exsampling_patch.ports import TAKE
@@ -99,6 +105,17 @@ class FolderSource(Node):
     def start(self) -> None:
         self._root = self.resolve_path(self.folder)
         self._root.mkdir(parents=True, exist_ok=True)
+        # A second run of the same patch (started in two terminals) read every file dropped here too: two runs each
+        # took the take, and wrote into one journal. The lock refuses it, naming the run that holds it; that run
+        # ending does not hand the folder over mid-show (a take would appear from a run the performer forgot).
+        try:
+            self._folder_lock = FolderLock(journal_path(self._root, self.node_id),
+                                           "this node reads nothing from it in this run (start it again once that "
+                                           "run stopped)")
+        except FolderInUse as error:
+            self.watching = "nothing (another run watches the folder)"
+            self.report_error(str(error))
+            return
         self._globs = [p.strip().lower() for p in self.patterns.split(",") if p.strip()]
         # A phone's recording this build cannot read (Voice Memos' .m4a in a synced folder) was passed over without
         # a word: it is found too, and told once as unreadable, with what to convert it to.
@@ -135,6 +152,7 @@ class FolderSource(Node):
 
     _closes: CloseWatch | None = None
     _journal: FolderJournal | None = None
+    _folder_lock: FolderLock | None = None
 
     def _open_journal(self, there: dict[Path, Stamp]) -> FolderJournal | None:
         """Read the journal and mark the files ``there`` at start that need nothing (see the module), keeping
@@ -193,6 +211,9 @@ class FolderSource(Node):
         if self._closes is not None:
             self._closes.stop()
         super().stop()
+        if self._folder_lock is not None:  # after the watch thread ended: nothing is read once another run holds it
+            self._folder_lock.close()
+            self._folder_lock = None
 
     def _wanted(self, name: str) -> bool:
         return not name.startswith(".") and any(fnmatch.fnmatch(name.lower(), g) for g in self._globs)
