@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from exsampling_patch.version import package_version
 
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # A command's own -v (after its name: `exsampling run PATCH -v`) adds to this one: the same log detail.
     level = logging.WARNING - 10 * (args.verbose + getattr(args, "more_verbose", 0))
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    configure_logging(level)
     try:
         code = int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -80,6 +81,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and getattr(args, "exit_at_once", False):
         exit_at_once(code)
     return code
+
+
+def configure_logging(level: int) -> None:
+    """The libraries' log, at ``level``, on stderr: descriptor 2, which ``exsampling run`` sends to its log file
+    (run.log, see :func:`~exsampling_patch.commands.stage.library_noise_to`)."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        handlers=[LogHandler(sys.stderr)])
+
+
+class LogHandler(logging.StreamHandler):
+    """The log's handler: a write that fails (its disk full) is told once in words on the console, each kind of
+    failure once, and the log goes on (its lines missing meanwhile). Why: Python printed "--- Logging error ---" and
+    a traceback to the console for every line the handler could not write, many a second while a patch played."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self._told: set[str] = set()
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):  # not the file's: a fault here, whose traceback is what finds it
+            super().handleError(record)
+            return
+        why = error.strerror or str(error)
+        if why in self._told:
+            return
+        self._told.add(why)
+        with contextlib.suppress(Exception):  # the console may be on the same full disk: nothing more to do then
+            sys.stderr.write(f"exsampling: could not write to the log ({_log_name(self.stream)}): {why}; its lines "
+                             "are missing from it meanwhile (told once)\n")
+            sys.stderr.flush()
+
+
+def _log_name(stream: TextIO) -> str:
+    """The file behind ``stream`` (the log file, where descriptor 2 was sent to it), or its name."""
+    with contextlib.suppress(Exception):
+        return os.readlink(f"/proc/self/fd/{stream.fileno()}")
+    return str(getattr(stream, "name", "stderr"))
 
 
 def start_early(args: Sequence[str]) -> None:
