@@ -22,6 +22,16 @@ REST = "._-0"
 CELL = 18
 EMPTY_STEPS = 16  # steps shown for a slot without a pattern
 HIT_COLOUR, ACCENT_COLOUR, REST_COLOUR = (200, 130, 60), (240, 170, 70), (55, 55, 65)
+#: Steps played at velocity 127: ``X``, the accent (docs/pattern.md), and ``9``, its velocity as a digit. Not ``x``,
+#: a hit (110), which was drawn as an accent.
+ACCENTS = "X9"
+
+
+def step_colour(char: str) -> tuple[int, int, int]:
+    """The colour of a step's cell: accents brighter than the other hits, rests dark."""
+    if char in REST:
+        return REST_COLOUR
+    return ACCENT_COLOUR if char in ACCENTS else HIT_COLOUR
 
 
 def step_chars(steps: str) -> list[str]:
@@ -152,8 +162,7 @@ class PatternPanel:
                         button = dpg.add_button(label=char if hit else "", tag=self.step_tag(node_id, slot, index),
                                                 width=CELL, height=CELL, callback=self._on_step,
                                                 user_data=(node_id, slot, index))
-                        colour = (ACCENT_COLOUR if char in "xX9" else HIT_COLOUR) if hit else REST_COLOUR
-                        dpg.bind_item_theme(button, self._theme(colour))
+                        dpg.bind_item_theme(button, self._theme(step_colour(char)))
                         if index % 4 == 3:
                             dpg.add_spacer(width=4)
 

@@ -83,6 +83,15 @@ def test_the_slot_rows_tell_what_became_of_each_take(perf: dict[str, Any]) -> No
     assert perf["fate_after_rejected"] == "skipped: locked"  # a rejected take never reached the slot
 
 
+def test_only_accents_are_drawn_brighter_than_hits() -> None:
+    """Before: ``x`` (velocity 110, a hit in docs/pattern.md) was drawn in the accent's colour, as ``X`` (127)."""
+    from exsampling_patch.editor.pattern_grid import ACCENT_COLOUR, HIT_COLOUR, REST_COLOUR, step_colour
+
+    assert [step_colour(char) for char in "X9"] == [ACCENT_COLOUR] * 2
+    assert [step_colour(char) for char in "xOo18"] == [HIT_COLOUR] * 5
+    assert [step_colour(char) for char in ".-_0"] == [REST_COLOUR] * 4
+
+
 def test_a_step_past_the_end_extends_the_pattern_and_dict_patterns_keep_their_notes() -> None:
     from exsampling_patch.editor.pattern_grid import link_text, toggled_patterns
 
