@@ -120,16 +120,20 @@ def run(args: argparse.Namespace) -> int:
               for node_id, model in model_files(patch, Path(args.patch).resolve().parent).items()}
     console.node = engine.find_node
 
-    fates: dict[str, int] = {}
+    fates: dict[str, int] = {}  # by the runtime's fate, as the JSON record's "takes" always counted them
+    told: dict[str, int] = {}  # by the words of the take lines (summary_word): the summary line's counts
     started_nodes: set[str] = set()
     start_errors: dict[str, str] = {}  # node id -> the first error it reported before it started
 
     def report(event: Event) -> None:
         if isinstance(event, TakeEnded):
             fates[event.fate] = fates.get(event.fate, 0) + 1
+            word = summary_word(event.fate, event.reason)
+            told[word] = told.get(word, 0) + 1
         elif isinstance(event, NodeStatus) and event.status.get("refused_take"):
             # a take the web recorder refused for good never flows, so never ends: counted, or lost from the summary
             fates["refused"] = fates.get("refused", 0) + 1
+            told["refused"] = told.get("refused", 0) + 1
         elif isinstance(event, NodeError):
             if event.node_id not in started_nodes:
                 start_errors.setdefault(event.node_id, event.error)
@@ -252,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
     print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
            else f"stopped after {ran:.1f} s running")
           + ("" if clean else f" (some work did not finish in time{unfinished_text(engine)})")
-          + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(fates.items()))}" if fates else "")
+          + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(told.items()))}" if told else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
           + cut_off, file=sys.stderr, flush=True)
     for node_id in [n for n in never if n in start_errors or not interrupted]:
@@ -268,12 +272,27 @@ def run(args: argparse.Namespace) -> int:
     if mode == "json":  # the summary's counts for a script, which read only stdout: the text line is on stderr
         console.json_line("RunStopped", time.time(), {
             "seconds": round(time.monotonic() - starting if interrupted else ran, 3), "during_start_up": interrupted,
-            "clean": clean, "takes": dict(sorted(fates.items())), "node_errors": failed,
+            "clean": clean, "takes": dict(sorted(fates.items())), "takes_told": dict(sorted(told.items())),
+            "node_errors": failed,
             "never_started": {node_id: start_errors.get(node_id) or ("the run was stopped first" if interrupted
                                                                      else "") for node_id in never},
             "cut_off": cut_off_by_source, "unsent": unsent_by_node,
             "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
     return code
+
+
+def summary_word(fate: str, reason: str) -> str:
+    """The summary's word for a take that ended with ``fate`` and ``reason``: a take the patch set aside on purpose
+    is counted as its line said it ("silent", "too short", "no slot"), not as "dropped", which a performer read as
+    lost; a take lost on the way (went nowhere, its node removed by an edit) is still "dropped"."""
+    if fate == "dropped":
+        if reason == "silent":
+            return "silent"
+        if reason.startswith("too short"):
+            return "too short"
+        if reason.startswith("no slot for "):
+            return "no slot"
+    return fate
 
 
 def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: float, console: StageConsole) -> None:
