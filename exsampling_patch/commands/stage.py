@@ -257,6 +257,8 @@ class StageConsole:
                             "file_name", "arrived_while_stopped"):
                     if key in status and not (key == "label" and "confidence" not in status):
                         known.setdefault(key, status[key])
+                if isinstance(status.get("stored"), str):  # a take writer's file: each, where two stored it
+                    known.setdefault("stored", []).append(status["stored"])
         warning = status.get("warning")
         # Quiet too for the web recorder's, start-up notices that qualify the URL quiet keeps (on no network: its
         # 127.0.0.1 is no phone's way here; a new token or certificate: the phones scan or accept it again).
@@ -379,7 +381,13 @@ class StageConsole:
             if known.get("rejected"):  # the gate's fallback slot (the map said why): "kick 97% -> Chorus" said none
                 fate += f" (gate's fallback: {known['rejected']})"
         else:
-            fate = f"{heard}, {event.reason}" if heard and heard not in event.reason else event.reason
+            reason = event.reason
+            stored, reached = known.get("stored"), f"done ({event.node_id})"
+            if event.fate == "done" and stored and reason.startswith(reached):
+                # "done (status)" named the last node the take reached; where a writer stored it, the file says
+                # where it went, as a slot does (what follows, a copy lost on the way, is still said)
+                reason = f"stored as {', '.join(stored)}{reason[len(reached):]}"
+            fate = f"{heard}, {reason}" if heard and heard not in reason else reason
         file_name = known.get("file_name")  # a file a source read (a folder's): its name says more than an id
         name = (str(file_name) if file_name else event.take_id if event.take_id.startswith("take")
                 else f"take {event.take_id}")

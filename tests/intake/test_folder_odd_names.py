@@ -45,7 +45,9 @@ def run_show(inbox: Path, drop: dict[bytes, bytes], lines: int) -> list[str]:
         time.sleep(0.3)  # anything more would come now
     finally:
         engine.stop()
-    return [re.sub(r"^\S+ (.*) \(\d+ ms\)$", r"\1", line) for line in err.getvalue().splitlines()]
+    library = f"{inbox.parent / 'library'}/"  # the writer's folder, as the take's line names its file
+    return [re.sub(r"^\S+ (.*) \(\d+ ms\)$", r"\1", line).replace(library, "library/")
+            for line in err.getvalue().splitlines()]
 
 
 def test_a_file_whose_name_is_not_utf8_is_read_stored_and_remembered(tmp_path: Path) -> None:
@@ -56,11 +58,11 @@ def test_a_file_whose_name_is_not_utf8_is_read_stored_and_remembered(tmp_path: P
     inbox.mkdir()
     name = os.fsdecode(b"caf\xe9.wav")
     first = run_show(inbox, {b"caf\xe9.wav": recording()}, 1)
-    assert first == [f"{name} from inbox, 0.10 s: done (writer)"], first
+    assert first == [f"{name} from inbox, 0.10 s: stored as library/{name}"], first
     assert [p.name for p in (tmp_path / "library").glob("*.wav")] == [name]
     # The next start, files there included: its take ended, so it is not read again; a new file is.
     again = run_show(inbox, {b"next.wav": recording()}, 1)
-    assert again == ["next.wav from inbox, 0.10 s: done (writer)"], again
+    assert again == ["next.wav from inbox, 0.10 s: stored as library/next.wav"], again
 
 
 def test_a_cards_recycle_bin_is_not_read(tmp_path: Path) -> None:
@@ -83,7 +85,7 @@ def test_a_cards_recycle_bin_is_not_read(tmp_path: Path) -> None:
     finally:
         engine.stop()
     lines = [re.sub(r"^\S+ (.*) \(\d+ ms\)$", r"\1", line) for line in err.getvalue().splitlines()]
-    assert lines == ["FOLDER01/ZOOM0002.WAV from inbox, 0.10 s: done (writer)"], lines
+    assert lines == [f"FOLDER01/ZOOM0002.WAV from inbox, 0.10 s: stored as {tmp_path / 'library'}/ZOOM0002.wav"], lines
 
 
 def test_a_take_whose_file_name_is_not_utf8_is_in_the_show_log_and_the_json_lines(tmp_path: Path) -> None:

@@ -48,7 +48,10 @@ def test_a_recorders_files_are_read_whole_and_stored(tmp_path: Path) -> None:
         b"take.flac": encoded(stereo, format="FLAC", subtype="PCM_24"),
     }
     lines = run_show(inbox, files, len(files))
-    assert sorted(lines) == sorted(f"{name.decode()} from inbox, 0.10 s: done (writer)" for name in files), lines
+    stored_as = {name.decode(): Path(name.decode()).with_suffix(Path(name.decode()).suffix.lower()).name
+                 for name in files}
+    assert sorted(lines) == sorted(f"{name} from inbox, 0.10 s: stored as library/{stored}"
+                                   for name, stored in stored_as.items()), lines
     library = tmp_path / "library"
     for name in files:
         stored, rate = sf.read(library / Path(name.decode()).with_suffix(Path(name.decode()).suffix.lower()),
@@ -68,7 +71,7 @@ def test_an_mp3_or_aiff_is_stored_as_wav(tmp_path: Path) -> None:
              b"hit.aiff": encoded(mono, format="AIFF", subtype="PCM_24")}
     lines = run_show(inbox, files, len(files))
     assert sorted(line.split(",")[0] for line in lines) == ["hit.aiff from inbox", "memo.mp3 from inbox"], lines
-    assert all(line.endswith(": done (writer)") for line in lines), lines
+    assert sorted(line.split("stored as ")[1] for line in lines) == ["library/hit.wav", "library/memo.wav"], lines
     library = tmp_path / "library"
     assert sorted(p.name for p in library.glob("*.wav")) == ["hit.wav", "memo.wav"]
     stored, rate = sf.read(library / "hit.wav", dtype="float32")
@@ -84,7 +87,7 @@ def test_an_opus_voice_note_becomes_a_take(tmp_path: Path) -> None:
     inbox.mkdir()
     voice = sound(1)
     lines = run_show(inbox, {b"note.opus": encoded(voice, 48000, format="OGG", subtype="OPUS")}, 1)
-    assert lines == ["note.opus from inbox, 0.20 s: done (writer)"], lines
+    assert lines == ["note.opus from inbox, 0.20 s: stored as library/note.wav"], lines
     stored, rate = sf.read(tmp_path / "library" / "note.wav", dtype="float32")
     assert rate == 48000 and stored.shape == (len(voice),)
 
@@ -102,7 +105,7 @@ def test_a_phones_m4a_is_told_once_with_what_to_convert_it_to(tmp_path: Path) ->
                      "build cannot read: convert it to WAV or FLAC (ffmpeg -i 'Memo 12.m4a' 'Memo 12.wav')"], first
     # The next start, files there included: told already, not again.
     again = run_show(inbox, {b"next.wav": encoded(sound(1), format="WAV")}, 1)
-    assert again == ["next.wav from inbox, 0.10 s: done (writer)"], again
+    assert again == ["next.wav from inbox, 0.10 s: stored as library/next.wav"], again
 
 
 def test_a_file_with_a_long_name_is_stored_under_a_name_cut_short(tmp_path: Path) -> None:
@@ -112,6 +115,6 @@ def test_a_file_with_a_long_name_is_stored_under_a_name_cut_short(tmp_path: Path
     inbox.mkdir()
     long_name = "渋谷の交差点" * 13 + "雨.wav"
     lines = run_show(inbox, {long_name.encode(): encoded(sound(1), format="WAV")}, 1)
-    assert lines == [f"{long_name} from inbox, 0.10 s: done (writer)"], lines
     stored = [p.name for p in (tmp_path / "library").glob("*.wav")]
     assert len(stored) == 1 and long_name.startswith(stored[0][:-4]) and len(stored[0].encode()) <= 204, stored
+    assert lines == [f"{long_name} from inbox, 0.10 s: stored as library/{stored[0]}"], lines

@@ -48,7 +48,9 @@ def show(inbox: Path, writer: Callable[[], None], lines: int, settle: float = 0.
         time.sleep(settle)  # anything more would come now
     finally:
         engine.stop()
-    return [re.sub(r"^\S+ (.*?)( \(\d+ ms\))?$", r"\1", line) for line in err.getvalue().splitlines()]
+    library = f"{inbox.parent / 'library'}/"  # the writer's folder, as the take's line names its file
+    return [re.sub(r"^\S+ (.*?)( \(\d+ ms\))?$", r"\1", line).replace(library, "library/")
+            for line in err.getvalue().splitlines()]
 
 
 @pytest.mark.parametrize("close_events", [True, False])
@@ -70,7 +72,7 @@ def test_a_copy_that_stalls_longer_than_the_quiet_time_is_read_once_whole(
             time.sleep(0.6)
 
     told = show(inbox, copy, 1)
-    assert told == ["field.wav from inbox, 1.0 s: done (writer)"], told
+    assert told == ["field.wav from inbox, 1.0 s: stored as library/field.wav"], told
     stored, _ = sf.read(tmp_path / "library" / "field.wav", dtype="float32")
     np.testing.assert_allclose(stored, SOUND, atol=1 / 32768)
 
@@ -92,7 +94,7 @@ def test_a_copy_cut_off_for_good_is_read_as_it_is_and_said_so(
     missing = len(data) - cut
     assert told == [f"warning from node 'inbox': cut.wav: read as it is, unchanged for 1 s though its header says "
                     f"{missing} bytes more: a copy cut off, or a recorder that stopped?",
-                    "cut.wav from inbox, 0.25 s: done (writer)"], told
+                    "cut.wav from inbox, 0.25 s: stored as library/cut.wav"], told
 
 
 def test_a_recording_whose_length_is_set_when_it_stops_is_read_once_whole(
@@ -117,7 +119,7 @@ def test_a_recording_whose_length_is_set_when_it_stops_is_read_once_whole(
             out.write(data[:44])  # stopped: the lengths set
 
     told = show(inbox, record, 1)
-    assert told == ["memo.wav from inbox, 1.0 s: done (writer)"], told
+    assert told == ["memo.wav from inbox, 1.0 s: stored as library/memo.wav"], told
 
 
 @pytest.mark.parametrize("kind", ["FLAC", "OGG"])
@@ -140,7 +142,7 @@ def test_a_compressed_copy_that_stalls_is_not_told_unreadable(
             file.write(data[len(data) // 2:])
 
     told = show(inbox, copy, 1)
-    assert told == [f"{name} from inbox, 1.0 s: done (writer)"], told
+    assert told == [f"{name} from inbox, 1.0 s: stored as library/{name}"], told
 
 
 def test_a_damaged_file_arriving_unclosed_is_told_once_unchanged_for_the_wait(
@@ -181,7 +183,8 @@ def test_an_mp3_whose_copy_stalls_is_read_once_whole(
             file.write(data[len(data) // 2:])
 
     told = show(inbox, copy, 1)
-    assert len(told) == 1 and re.fullmatch(r"walk\.mp3 from inbox, 1\.\d+ s: done \(writer\)", told[0]), told
+    assert len(told) == 1 and re.fullmatch(r"walk\.mp3 from inbox, 1\.\d+ s: stored as library/walk\.wav",
+                                           told[0]), told
 
 
 def recorder_left(kind: str) -> tuple[bytes, int]:
@@ -221,7 +224,7 @@ def test_a_recording_whose_length_was_never_written_is_read_whole(
            "records)")
     assert told == [f"warning from node 'inbox': field.wav: read as it is, unchanged for 1 s though {why}: a copy "
                     "cut off, or a recorder that stopped?",
-                    "field.wav from inbox, 1.0 s: done (writer)"], told
+                    "field.wav from inbox, 1.0 s: stored as library/field.wav"], told
     stored, _ = sf.read(tmp_path / "library" / "field.wav", dtype="float32")
     assert stored.shape == (frames, 2)
     np.testing.assert_allclose(stored, np.stack([SOUND, -SOUND], axis=1), atol=1 / 32768)
@@ -249,7 +252,7 @@ def test_a_recording_with_more_after_its_audio_is_read_at_once(tmp_path: Path, a
         (inbox / "noted.wav").write_bytes(data)
 
     told = show(inbox, copy, 1)
-    assert told == ["noted.wav from inbox, 1.0 s: done (writer)"], told
+    assert told == ["noted.wav from inbox, 1.0 s: stored as library/noted.wav"], told
     stored, _ = sf.read(tmp_path / "library" / "noted.wav", dtype="float32")
     np.testing.assert_allclose(stored, sound, atol=1 / 128 if after == "a pad byte" else 1 / 32768)
 
@@ -285,7 +288,7 @@ def test_a_tag_longer_than_the_rest_of_the_file_is_not_read_as_audio(
     more = 400 - len(NOTES) if kind == "a wrong length" else 60
     assert told == [f"warning from node 'inbox': noted.wav: read as it is, unchanged for 1 s though its LIST chunk "
                     f"after the audio says {more} bytes more: a copy cut off, or a recorder that stopped?",
-                    "noted.wav from inbox, 1.0 s: done (writer)"], told
+                    "noted.wav from inbox, 1.0 s: stored as library/noted.wav"], told
     stored, _ = sf.read(tmp_path / "library" / "noted.wav", dtype="float32")
     np.testing.assert_allclose(stored, SOUND, atol=1 / 32768)
 
@@ -307,7 +310,7 @@ def test_a_copy_that_stalls_in_a_tag_after_the_audio_is_read_once(
             time.sleep(0.8)
 
     told = show(inbox, copy, 1)
-    assert told == ["noted.wav from inbox, 1.0 s: done (writer)"], told
+    assert told == ["noted.wav from inbox, 1.0 s: stored as library/noted.wav"], told
 
 
 def test_a_recording_cut_short_where_its_audio_reads_as_a_chunk_name_is_read_whole(
@@ -333,7 +336,7 @@ def test_a_recording_cut_short_where_its_audio_reads_as_a_chunk_name_is_read_who
     told = show(inbox, record, 1, settle=1.2)
     assert told == ["warning from node 'inbox': loud.wav: read as it is, unchanged for 1 s though it holds "
                     f"{2 * RATE - 4000} bytes more than its header says (set as it records): a copy cut off, or a "
-                    "recorder that stopped?", "loud.wav from inbox, 1.0 s: done (writer)"], told
+                    "recorder that stopped?", "loud.wav from inbox, 1.0 s: stored as library/loud.wav"], told
     stored, _ = sf.read(tmp_path / "library" / "loud.wav", dtype="float32")
     np.testing.assert_allclose(stored, sound, atol=1 / 32768)
 

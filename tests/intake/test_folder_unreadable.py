@@ -32,7 +32,8 @@ def run_until(folder: Path, lines: int, drop: str, told: list[str] | None = None
         engine.stop()
     if told is not None:
         told += err.getvalue().splitlines()
-    return sorted(re.sub(r"\(\d+ ms\)$", "(N ms)", line.split(" ", 1)[1])
+    library = f"{folder.parent / 'library'}/"  # the writer's folder, as the take's line names its file
+    return sorted(re.sub(r"\(\d+ ms\)$", "(N ms)", line.split(" ", 1)[1]).replace(library, "library/")
                   for line in err.getvalue().splitlines() if " from inbox" in line)
 
 
@@ -44,12 +45,12 @@ def test_an_unreadable_file_has_a_take_line_of_its_own_once(tmp_path: Path) -> N
     (folder / "broken.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEnot audio at all")
     told: list[str] = []
     first = run_until(folder, 2, "kick.wav", told)
-    assert len(first) == 2 and first[1] == "kick.wav from inbox, 0.10 s: done (writer) (N ms)", first
+    assert len(first) == 2 and first[1] == "kick.wav from inbox, 0.10 s: stored as library/kick.wav (N ms)", first
     assert re.fullmatch(r"broken\.wav from inbox: error in inbox: unreadable: .+ \(N ms\)", first[0]), first
     # One line: it was told twice, as the node's error ("error in node 'inbox': broken.wav: ...") and as the take's.
     assert len([line for line in told if "broken.wav" in line]) == 1, told
     # the next start, files there included: told already, not again
-    assert run_until(folder, 1, "snare.wav") == ["snare.wav from inbox, 0.10 s: done (writer) (N ms)"]
+    assert run_until(folder, 1, "snare.wav") == ["snare.wav from inbox, 0.10 s: stored as library/snare.wav (N ms)"]
 
 
 def test_an_unreadable_file_is_named_on_its_node(tmp_path: Path) -> None:

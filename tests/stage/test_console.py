@@ -16,7 +16,9 @@ import soundfile as sf
 from tests.stage.helpers import Run, free_port
 from tests.stage.test_exit import folder_patch, recorder
 
-TAKE_LINE = re.compile(r"^\d\d:\d\d:\d\d one\.wav from inbox, 0\.10 s: done \(writer\) \(\d+ ms\)$", re.M)
+# the take writer's file, named as the patch names its folder: "done (writer)" named the last node it reached
+TAKE_LINE = re.compile(r"^\d\d:\d\d:\d\d one\.wav from inbox, 0\.10 s: stored as library/one\.wav \(\d+ ms\)$",
+                       re.M)
 
 
 def run_with_a_take(tmp_path: Path, *options: str) -> Run:
@@ -38,6 +40,29 @@ def test_the_console_names_each_port_at_start_and_each_take_with_its_fate(tmp_pa
     assert err.count("phones open") == 1
     assert TAKE_LINE.search(err), err
     assert "takes ended: done 1" in err
+
+
+def test_a_take_stored_on_its_way_names_its_file_not_the_last_node(tmp_path: Path) -> None:
+    """patches/web_to_writer.yaml's takes went on from the writer to a recorder_status: each line said "done
+    (status)", the last node it reached, not the file it was stored as."""
+    from exsampling_patch.patch import NodeSpec
+    from tests.intake.folder_show import inbox_to_writer
+
+    patch, engine, err = inbox_to_writer({"folder": str(tmp_path / "inbox"), "poll_interval": 0.05,
+                                          "settle_time": 0.05}, tmp_path / "library")
+    patch.add_node(NodeSpec("status", "recorder_status", {}))
+    patch.connect("writer.written", "status.take")
+    engine.start(patch)
+    try:
+        sf.write(tmp_path / "inbox" / "kick.wav", np.full(4800, 0.1, np.float32), 48000)
+        deadline = time.monotonic() + 20
+        while " from inbox" not in err.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        engine.stop()
+    (line,) = [line.split(" ", 1)[1] for line in err.getvalue().splitlines() if " from inbox" in line]
+    assert re.fullmatch(rf"kick\.wav from inbox, 0\.10 s: stored as {re.escape(str(tmp_path))}/library/kick\.wav "
+                        r"\(\d+ ms\)", line), err.getvalue()
 
 
 def test_quiet_prints_no_line_per_take_or_port_but_the_recorders_url(tmp_path: Path) -> None:
@@ -132,9 +157,14 @@ def test_a_take_from_a_folder_is_named_by_its_file(tmp_path: Path) -> None:
     finally:
         engine.stop()
     lines = sorted(line.split(" ", 1)[1] for line in err.getvalue().splitlines() if " from inbox" in line)
-    assert [re.sub(r"\(\d+ ms\)$", "(N ms)", line) for line in lines] == [
-        "kick.wav from inbox, 0.10 s: done (writer) (N ms)", "toms/kick.wav from inbox, 0.10 s: done (writer) (N ms)"
+    # each stored under its own name in the library, whichever came first ("kick.wav", "kick-2.wav")
+    library = f"{tmp_path / 'library'}/"
+    assert [re.sub(r"kick(-2)?\.wav \(\d+ ms\)$", "kick*.wav (N ms)", line.replace(library, "library/"))
+            for line in lines] == [
+        "kick.wav from inbox, 0.10 s: stored as library/kick*.wav (N ms)",
+        "toms/kick.wav from inbox, 0.10 s: stored as library/kick*.wav (N ms)"
     ], err.getvalue()
+    assert sorted(line.rsplit("/", 1)[1].split(" ")[0] for line in lines) == ["kick-2.wav", "kick.wav"], lines
 
 
 def test_a_short_takes_length_is_told_in_hundredths() -> None:
