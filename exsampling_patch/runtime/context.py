@@ -138,6 +138,8 @@ class EngineContext(NodeContext):
         key = take_key(message)
         if key is None or key in self._engine.ledger:  # no take, or a copy of one in flight: that one's end tells it
             return
+        if not self._engine.ledger.first_end(key):  # ended before (sent again, or on two outputs): told once
+            return
         # Its end is told, and not to its source: one that stored it passes it on again at the next start.
         self._engine.events.publish(TakeEnded(node_id, take_id=key, recorder=getattr(take_of(message), "source", ""),
                                               fate="dropped", reason=NOT_PASSED_ON, source=node_id))

@@ -198,6 +198,7 @@ class MessageFlow:
     def _ended(self, ended: TakeEnded) -> None:
         """A take has ended: tell observers, then the source that emitted it (it may now write it down as done)."""
         log.debug("take %s ended at %s: %s", ended.take_id, ended.node_id, ended.reason)
+        self.ledger.first_end(ended.take_id)  # noted for a loop sending it again past its node's stop
         self.events.publish(ended)
         cell = self._cells.get(ended.source)
         node = cell.node if cell is not None else self._retired.get(ended.source)  # one an edit removed

@@ -91,6 +91,15 @@ class TakeLedger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._open: dict[str, _Open] = {}
+        self._ended: set[str] = set()  # ids told ended in this run (a few bytes a take)
+
+    def first_end(self, take_id: str) -> bool:
+        """Whether ``take_id`` is told ended for the first time in this run; it is from now on."""
+        with self._lock:
+            if take_id in self._ended:
+                return False
+            self._ended.add(take_id)
+            return True
 
     def __len__(self) -> int:
         return len(self._open)

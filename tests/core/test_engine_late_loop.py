@@ -116,3 +116,51 @@ def test_a_take_a_loop_sends_past_its_node_s_stop_reaches_a_told_end(
     assert (end.take_id, end.node_id, end.source, end.fate) == ("late-take", "src", "src", "dropped")
     assert end.reason == "not passed on: its node was stopping"
     assert "was still running when the node stopped (busy past the wait of its stop" in caplog.text
+
+
+AGAIN_BUSY, AGAIN_RELEASE, AGAIN_SENT = threading.Event(), threading.Event(), threading.Event()
+
+
+class SendsAgain(Node):
+    """A source that sends take 'once' (it ends at the sink), then, mid-work past its stop, sends 'once' again and a
+    new take 'late' twice (as on two outputs, or a retry)."""
+
+    type_name = "sends_again"
+    out = Output(TAKE)
+
+    def start(self) -> None:
+        self.run_thread(self.loop)
+
+    def loop(self) -> None:
+        def take(take_id: str) -> Take:
+            return Take(np.zeros((480, 1), np.float32), 48000, take_id=take_id, source="src")
+
+        self.emit("out", take("once"))
+        AGAIN_BUSY.set()
+        AGAIN_RELEASE.wait(30)
+        for take_id in ("once", "late", "late"):
+            self.emit("out", take(take_id))
+        AGAIN_SENT.set()
+
+
+def test_a_take_sent_again_past_its_node_s_stop_is_not_ended_again(
+        registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each take a loop sent past its node's stop was told 'not passed on', though it had ended in the run (a take in
+    a slot then showed as dropped in the editor, and the summary counted it twice), and once a send."""
+    monkeypatch.setattr("exsampling_patch.node.STOP_JOIN_SECONDS", 0.05)
+    registry.register(SendsAgain, "test")
+    ends: list[TakeEnded] = []
+    patch = Patch()
+    patch.add_node(NodeSpec("src", "sends_again"))
+    patch.add_node(NodeSpec("sink", "sink"))
+    patch.connect("src.out", "sink.inlet")
+    engine = Engine(registry)
+    engine.events.subscribe(ends.append, TakeEnded)
+    engine.start(patch)
+    try:
+        assert AGAIN_BUSY.wait(10) and engine.wait_idle(5)
+    finally:
+        engine.stop()
+        AGAIN_RELEASE.set()
+        assert AGAIN_SENT.wait(10)
+    assert [(end.take_id, end.fate) for end in ends] == [("once", "done"), ("late", "dropped")], ends
