@@ -29,15 +29,19 @@ class DiskWatch:
         self._status = status
         self._low = False
         self._full = False
+        self._too_large = -1  # the size of the last take told too large for the room left
 
     def check(self, incoming: int) -> None:
         """Report a filling disk (once each time it crosses ``warn_mb``) and a full one (once each time it crosses
-        ``min_mb``); raise :class:`UploadError` 507 if ``incoming`` bytes would leave less than ``min_mb``."""
+        ``min_mb``); raise :class:`UploadError` 507 if the disk is under ``min_mb``, or if ``incoming`` bytes would
+        leave less than ``min_mb`` (that take told as too large, once)."""
         from exsampling_patch.nodes.web_recorder import seen  # looked up at each call: the tests set its disk_free
 
         free = seen.disk_free(self.folder)
         low = free < self.warn_mb * 1e6
-        full = free - incoming < self.min_mb * 1e6
+        # Full is the disk itself under min_mb, not one take too large for the room left: told as full, a large take
+        # read "N MB free, under M MB" with N above M, and the line came back at each retry between small takes.
+        full = free < self.min_mb * 1e6
         if low and not self._low and not (full and not self._full):  # full at once: that line says it all
             self._error(f"the take folder's disk is filling up: {free / 1e6:.0f} MB free; takes are refused "
                         f"below {self.min_mb:g} MB ({self.folder})")
@@ -52,6 +56,16 @@ class DiskWatch:
             # Not "this take was not kept": the phone keeps it and sends it again (507 is retried), and says so.
             raise UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): it stores no take until "
                                    "there is room; tell the performer")
+        if free - incoming < self.min_mb * 1e6:
+            size = f"{incoming / 1e6:.1f} MB"
+            if incoming != self._too_large:  # once per take, not at each of its phone's retries
+                self._too_large = incoming
+                self._error(f"a take ({size}) was refused: it would leave less than {self.min_mb:g} MB free on the "
+                            f"take folder's disk ({free / 1e6:.0f} MB free); its phone keeps it and sends it again, "
+                            f"until there is room ({self.folder})")
+            raise UploadError(507, f"this take ({size}) would leave less than {self.min_mb:g} MB free on the "
+                                   f"recorder's disk ({free / 1e6:.0f} MB free): it is stored once there is room; "
+                                   "tell the performer")
 
     def check_at_start(self) -> None:
         """:meth:`check`, told but not raised: a full disk refuses takes, it does not keep the recorder down."""
