@@ -6,38 +6,26 @@ does."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
 
 from exsampling_patch.node import NodeContext
-from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore
-from tests.intake.tone_bursts import BurstPlayer, playing_into
-
-RATE = 48000
+from tests.intake.tone_bursts import microphone, recording, two_bursts
+from tests.waiting import wait_for
 
 
 @pytest.mark.jack
 def test_each_take_not_written_down_is_named_and_assembly_goes_on(tmp_path: Path) -> None:
     """Before, the journal's error was raised out of take assembly: told as a bare "Is a directory" naming no take,
     and assembly ended, run again a second later."""
-    play = BurstPlayer([(0.6, 0.3), (1.2, 0.3)], 2.2, RATE)
+    play = two_bursts()
     context = NodeContext(tmp_path)  # no runtime
     folder = tmp_path / "takes"
-    mic = Microphone("mic", {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.1,
-                             "folder": str(folder), "blocksize": 256}, context)
-    mic.start()
     journal = folder / PROCESSED_JOURNAL
-    try:
-        journal.mkdir()  # after the start, which reads it
-        with playing_into(mic.jack_client, play, RATE):
-            deadline = time.monotonic() + 15
-            while (not play.done or len(context.errors) < 2) and time.monotonic() < deadline:
-                time.sleep(0.05)
-    finally:
-        mic.stop()
+    with recording(microphone(context, folder), play, before=journal.mkdir):  # after the start, which reads it
+        wait_for(lambda: play.done and len(context.errors) >= 2, 15)
     takes = [take for port, take in context.emitted if port == "take"]
     assert [round(take.duration, 1) for take in takes] == [0.4, 0.4], (takes, context.errors)
     assert all(isinstance(error, str) for error in context.errors), context.errors

@@ -15,11 +15,10 @@ import pytest
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
-from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import TakeStore
-from tests.intake.tone_bursts import BurstPlayer, playing_into
+from tests.intake.tone_bursts import MIC_PARAMS, RATE, BurstPlayer, microphone, playing_into, recording
+from tests.waiting import wait_for
 
-RATE = 48000
 TONE_START, TONE_LENGTH = 0.3, 20.0  # far longer than the test: the tone still sounds at the stop
 
 
@@ -28,19 +27,12 @@ def test_a_take_being_recorded_at_the_stop_is_stored_and_passed_on(tmp_path: Pat
     play = BurstPlayer([(TONE_START, TONE_LENGTH)], TONE_START + TONE_LENGTH, RATE)
     folder = tmp_path / "takes"
     context = NodeContext(tmp_path)
-    mic = Microphone("mic", {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.1,
-                             "folder": str(folder), "blocksize": 256}, context)
-    mic.start()
-    try:
-        with playing_into(mic.jack_client, play, RATE):
-            deadline = time.monotonic() + 15
-            while not any(s.get("level", 0.0) > 0.3 for s in list(context.statuses)):
-                assert time.monotonic() < deadline, "the tone was never heard"
-                time.sleep(0.02)
-            time.sleep(0.5)  # half a second of the take recorded, and it goes on
-            heard = (play.position / RATE) - TONE_START
-            mic.stop()
-    finally:
+    mic = microphone(context, folder)
+    with recording(mic, play):
+        assert wait_for(lambda: any(s.get("level", 0.0) > 0.3 for s in list(context.statuses)), 15), \
+            "the tone was never heard"
+        time.sleep(0.5)  # half a second of the take recorded, and it goes on
+        heard = (play.position / RATE) - TONE_START
         mic.stop()
     takes: list[Take] = [message for port, message in context.emitted if port == "take"]
     assert len(takes) == 1, context.statuses
@@ -66,8 +58,7 @@ def test_in_a_run_the_take_cut_at_the_stop_reaches_its_end_before_the_run_stops(
     play = BurstPlayer([(TONE_START, TONE_LENGTH)], TONE_START + TONE_LENGTH, RATE)
     folder = tmp_path / "takes"
     patch = Patch()
-    patch.add_node(NodeSpec("mic", "microphone", {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1,
-                                                  "min_length": 0.1, "folder": str(folder), "blocksize": 256}))
+    patch.add_node(NodeSpec("mic", "microphone", {**MIC_PARAMS, "folder": str(folder)}))
     patch.add_node(NodeSpec("probe", "test_probe", {}))
     patch.connect("mic.take", "probe.take")
     engine = Engine(registry(), base_dir=tmp_path)
@@ -78,10 +69,8 @@ def test_in_a_run_the_take_cut_at_the_stop_reaches_its_end_before_the_run_stops(
         mic = engine.node("mic")
         probe = probe_of(engine)
         with playing_into(mic.jack_client, play, RATE):
-            deadline = time.monotonic() + 15
-            while engine.status.get("mic", {}).get("level", 0.0) <= 0.3:
-                assert time.monotonic() < deadline, "the tone was never heard"
-                time.sleep(0.02)
+            assert wait_for(lambda: engine.status.get("mic", {}).get("level", 0.0) > 0.3, 15), \
+                "the tone was never heard"
             time.sleep(0.5)
             engine.stop()  # Ctrl+C, the tone still sounding
     finally:

@@ -6,46 +6,23 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from exsampling_patch.node import NodeContext
-from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import TakeStore
-from tests.intake.tone_bursts import BurstPlayer, playing_into
-
-RATE = 48000
-
-
-class FirstEmitFails(NodeContext):
-    """The first emit raises once it is noted: an error out of take assembly, which waits a second to run again."""
-
-    def emit(self, node_id: str, port: str, message: Any) -> None:
-        super().emit(node_id, port, message)
-        if len(self.emitted) == 1:
-            raise RuntimeError(f"emit of {message.take_id} failed")
+from tests.intake.tone_bursts import RATE, FirstEmitFails, microphone, recording, two_bursts
+from tests.waiting import wait_for
 
 
 @pytest.mark.jack
 def test_a_take_recorded_while_assembly_waits_to_run_again_is_stored_at_the_stop(tmp_path: Path) -> None:
     """Stopped within the second assembly waits after the first take's emit raised: the loop ended without running
     assembly again, and stop() closed the ring; the second burst was lost, told nowhere."""
-    bursts = [(0.6, 0.3), (1.2, 0.3)]  # (start, length) in seconds: the second within a second of the first's end
-    play = BurstPlayer(bursts, 2.2, RATE)
     context = FirstEmitFails(tmp_path)
     folder = tmp_path / "takes"
-    mic = Microphone("mic", {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.1,
-                             "folder": str(folder), "blocksize": 256}, context)
-    mic.start()
-    try:
-        with playing_into(mic.jack_client, play, RATE):
-            deadline = time.monotonic() + 15
-            while not context.errors and time.monotonic() < deadline:
-                time.sleep(0.01)
-            time.sleep(0.8)  # the second burst played, assembly not run again yet (a second after the error)
-    finally:
-        mic.stop()
+    with recording(microphone(context, folder), two_bursts()):
+        wait_for(lambda: context.errors, 15)
+        time.sleep(0.8)  # the second burst played, assembly not run again yet (a second after the error)
     emitted = [take for port, take in context.emitted if port == "take"]
     assert len(emitted) == 1 and len(context.errors) == 1, (emitted, context.errors)
     stored = {data["take_id"]: data for _, data in TakeStore(folder).unfinished()}

@@ -1,16 +1,24 @@
 """Tone bursts played into the JACK dummy server by a sounddevice output stream, for the microphone's tests (what
-is played loops back into the microphone's input)."""
+is played loops back into the microphone's input), and the rig those tests share: a microphone node cutting takes of
+them, a context whose emit fails, two bursts within a second of each other."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from exsampling_patch.devices import jack_client_name
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.microphone import Microphone
 from tests.jack_tools import jack_command
+
+RATE = 48000
+# a take of each burst: cut 0.1 s after it, no pre-roll
+MIC_PARAMS = {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.1, "blocksize": 256}
 
 
 class BurstPlayer:
@@ -50,3 +58,46 @@ def playing_into(client: str | None, play: BurstPlayer, rate: int) -> Iterator[N
         assert inputs and outputs, ports
         jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
         yield
+
+
+def two_bursts() -> BurstPlayer:
+    """Two bursts of 0.3 s, at 0.6 s and 1.2 s: the second within a second of the first's end (take assembly, failed,
+    is run again a second later), then silence up to 2.2 s."""
+    return BurstPlayer([(0.6, 0.3), (1.2, 0.3)], 2.2, RATE)
+
+
+def microphone(context: NodeContext, folder: Path) -> Microphone:
+    """A microphone node ``mic`` (not started) cutting a take of each burst into ``folder``."""
+    return Microphone("mic", {**MIC_PARAMS, "folder": str(folder)}, context)
+
+
+@contextlib.contextmanager
+def recording(mic: Microphone, play: BurstPlayer, before: Callable[[], object] | None = None) -> Iterator[None]:
+    """``mic`` started, ``before`` called (what the test breaks once the start has read its folder), then ``play``
+    played into it for the time of the block; ``mic`` stopped after, come what may."""
+    mic.start()
+    try:
+        if before is not None:
+            before()
+        with playing_into(mic.jack_client, play, RATE):
+            yield
+    finally:
+        mic.stop()
+
+
+class FailingEmit(NodeContext):
+    """Each emit raises once it is noted (a journal line that could not be written raised so, before it was told
+    per take): an error out of take assembly, which is run again; the first emit only where :attr:`only_first`."""
+
+    only_first = False
+
+    def emit(self, node_id: str, port: str, message: Any) -> None:
+        super().emit(node_id, port, message)
+        if not self.only_first or len(self.emitted) == 1:
+            raise RuntimeError(f"emit of {message.take_id} failed")
+
+
+class FirstEmitFails(FailingEmit):
+    """The first emit raises once it is noted: take assembly waits a second to run again."""
+
+    only_first = True
