@@ -66,6 +66,17 @@ def take_ids(context: NodeContext) -> list[str]:
     return [take.take_id for port, take in list(context.emitted) if port == "take"]
 
 
+def hold_up_input(mic: Microphone, context: NodeContext) -> None:
+    """``mic``'s input process held up for 0.3 s, as the scheduler of a busy machine may; back once the input it
+    dropped meanwhile is told."""
+    process = mic.audio.child.process
+    assert process is not None
+    process.send_signal(signal.SIGSTOP)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGCONT)
+    assert wait_for(lambda: any("input_overflows" in status for status in context.statuses)), context.statuses
+
+
 def test_the_microphone_records_again_once_its_jack_server_is_back(
         private_jack: subprocess.Popen[bytes], tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     context = NodeContext(tmp_path)
@@ -252,12 +263,7 @@ def test_input_the_stream_dropped_while_its_process_was_held_up_is_told(
     mic = Microphone("mic", {**PARAMS, "folder": str(tmp_path / "takes")}, context)
     mic.start()
     try:
-        process = mic.audio.child.process
-        assert process is not None
-        process.send_signal(signal.SIGSTOP)  # held up for 0.3 s, as the scheduler of a busy machine may
-        time.sleep(0.3)
-        process.send_signal(signal.SIGCONT)
-        assert wait_for(lambda: any("input_overflows" in status for status in context.statuses)), context.statuses
+        hold_up_input(mic, context)
     finally:
         mic.stop()
     told = next(status for status in context.statuses if "input_overflows" in status)

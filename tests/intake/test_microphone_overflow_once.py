@@ -8,29 +8,18 @@ test_microphone_jack_back.py), with a tone for takes whose emit raises, so that 
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
-from tests.intake.test_microphone_jack_back import PARAMS, Tone
+from tests.intake.test_microphone_jack_back import PARAMS, Tone, hold_up_input
+from tests.intake.tone_bursts import FailingEmit
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None or shutil.which("jack_simple_client") is None,
                                 reason="needs jackd (the JACK dummy driver) and jack_simple_client")
-
-
-class FailingEmit(NodeContext):
-    """Each emit raises once it is noted: an error out of take assembly, which is run again."""
-
-    def emit(self, node_id: str, port: str, message: Any) -> None:
-        super().emit(node_id, port, message)
-        raise RuntimeError(f"emit of {message.take_id} failed")
 
 
 def test_input_dropped_before_assembly_runs_again_is_not_told_again(
@@ -40,12 +29,7 @@ def test_input_dropped_before_assembly_runs_again_is_not_told_again(
     mic.start()
     tone = None
     try:
-        process = mic.audio.child.process
-        assert process is not None
-        process.send_signal(signal.SIGSTOP)  # held up for 0.3 s, as the scheduler of a busy machine may
-        time.sleep(0.3)
-        process.send_signal(signal.SIGCONT)
-        assert wait_for(lambda: any("input_overflows" in status for status in context.statuses)), context.statuses
+        hold_up_input(mic, context)
         client = mic.jack_client
         assert client
         tone = Tone(client)  # a take each 0.3 s: the second failure is in a run of assembly after the first
