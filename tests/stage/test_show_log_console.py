@@ -11,10 +11,9 @@ import soundfile as sf
 from .helpers import Run
 
 
-def test_a_show_log_that_cannot_write_a_takes_audio_says_so_once(tmp_path: Path) -> None:
-    """The folder beside the log that holds what each sampler was given is not a folder (moved, a file in its place;
-    the same for a full disk): those takes' lines went missing and the show could not be replayed, the console saying
-    nothing, the traceback in the libraries' log. Now a warning names the log and why, once for all the takes."""
+def inbox_patch(tmp_path: Path) -> Path:
+    """A patch in ``tmp_path`` loading each sound file put in ``tmp_path/inbox`` (made here) into a sampler without
+    a device."""
     patch = tmp_path / "patch.yaml"
     patch.write_text("""exsampling_patch: 1
 nodes:
@@ -25,10 +24,18 @@ links:
 - inbox.take -> slots.take
 - slots.assignment -> sampler.assign
 """, encoding="utf-8")
+    (tmp_path / "inbox").mkdir()
+    return patch
+
+
+def test_a_show_log_that_cannot_write_a_takes_audio_says_so_once(tmp_path: Path) -> None:
+    """The folder beside the log that holds what each sampler was given is not a folder (moved, a file in its place;
+    the same for a full disk): those takes' lines went missing and the show could not be replayed, the console saying
+    nothing, the traceback in the libraries' log. Now a warning names the log and why, once for all the takes."""
+    patch = inbox_patch(tmp_path)
     shows = tmp_path / "shows"
     shows.mkdir()
     (shows / "show").write_text("not the folder of the takes' audio", encoding="utf-8")
-    (tmp_path / "inbox").mkdir()
     run = Run(str(patch), "--for", "60", "--log", str(tmp_path / "lib.log"), "--show-log", str(shows / "show.jsonl"),
               cwd=tmp_path)
     try:
@@ -49,17 +56,7 @@ links:
 def test_a_run_writes_when_it_began_to_stop(tmp_path: Path) -> None:
     """The stop's own xrun (its JACK clients closing) was told by every replay as a dropout the audience heard: the
     log now says where the stop began, after what the samplers played until then."""
-    patch = tmp_path / "patch.yaml"
-    patch.write_text("""exsampling_patch: 1
-nodes:
-- {id: inbox, type: folder_source, params: {folder: inbox, poll_interval: 0.05}}
-- {id: slots, type: fixed_slot, params: {mode: round_robin}}
-- {id: sampler, type: sampler, params: {device: none, virtual_port: ''}}
-links:
-- inbox.take -> slots.take
-- slots.assignment -> sampler.assign
-""", encoding="utf-8")
-    (tmp_path / "inbox").mkdir()
+    patch = inbox_patch(tmp_path)
     show = tmp_path / "show.jsonl"
     run = Run(str(patch), "--for", "0.3", "--log", str(tmp_path / "lib.log"), "--show-log", str(show))
     assert run.wait(60) == 0, run.output()
