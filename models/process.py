@@ -54,6 +54,8 @@ STOP_POLL = 0.05  # seconds between looks at a stop() while the model loads
 START_TIMEOUT = 60.0  # seconds to import torch and load the model in a fresh process: generous, for slow disks
 ANSWER_TIMEOUT = 30.0  # seconds for one take: far above what the longest take scored whole needs
 WARM_UP_SECONDS, WARM_UP_RATE = 10, 48000  # the first inference's take: like those of a show
+QUICK_DEATH_SECONDS = 10.0  # a process ending this soon after it loaded its model, again and again, keeps dying
+BACKOFF_FIRST, BACKOFF_MAX = 0.5, 4.0  # seconds the watch waits from a second such end in a row on, doubling
 FAST_EXIT = True  # the process skips the interpreter's teardown: nothing is left to write (child_process.main)
 
 
@@ -188,6 +190,8 @@ class ClassifierProcess:
         self.path: Path | None = None
         self.meta: dict[str, Any] = {}
         self.restarts = 0
+        self._ready_at = 0.0  # monotonic time of the last Ready
+        self._quick_deaths = 0  # ends in a row, each within QUICK_DEATH_SECONDS of its Ready
         self._spawned = threading.Event()  # set by each start of a process: the watch looks at the new one
         self._spawn()
         threading.Thread(target=self._watch, name="classifier-process-watch", daemon=True).start()
@@ -213,8 +217,9 @@ class ClassifierProcess:
         """Start a process that ended between takes again at once, its model loaded before the next take.
 
         Why: the end was found only by the next take, which then waited for a new process to import torch and load
-        the model (seconds), the show's first hit after it late. A take under way, a start or a stop holding the
-        lock finds the end itself (or made it): the watch then waits for the process started next."""
+        the model (seconds), the show's first hit after it late. The watch waits for the lock: a take, a start or a
+        stop holding it may find the end itself (or made it), and the watch then goes on with the process started
+        next. Ends in a row soon after the model loaded are started again later and later (up to BACKOFF_MAX)."""
         done: subprocess.Popen[bytes] | None = None  # the process last seen ended
         while not self._stopping.is_set():
             self._spawned.clear()
@@ -225,17 +230,34 @@ class ClassifierProcess:
             if not _wait_for_end(process, self._stopping):
                 continue
             done = process
-            if not self._lock.acquire(blocking=False):
+            # One killed again and again soon after it loads (the OOM killer) is not started at once every time: each
+            # start imports torch and loads the model, a CPU's work for seconds. A take meanwhile starts one itself.
+            quick = self._ready and time.monotonic() - self._ready_at < QUICK_DEATH_SECONDS
+            self._quick_deaths = self._quick_deaths + 1 if quick else 0
+            delay = 0.0 if self._quick_deaths < 2 else min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (self._quick_deaths - 2))
+            if self._stopping.wait(delay) or not self._lock_unless_replaced(process):
                 continue
             try:
                 if self._stopping.is_set() or self._child.process is not process or not self._ready:
                     continue  # stopped, already started again, or ended while it started: its start tells
-                self._restart("ended between takes")
+                after = "" if not delay else (f" after {delay:g} s: it keeps dying ({self._quick_deaths} times in a "
+                                              f"row within {QUICK_DEATH_SECONDS:g} s of loading its model)")
+                self._restart("ended between takes", after=after)
                 self._wait_ready()
             except ClassifierProcessError:
                 pass  # why is said again to the next take
             finally:
                 self._lock.release()
+
+    def _lock_unless_replaced(self, process: subprocess.Popen[bytes]) -> bool:
+        """Take the lock once it is free; False if meanwhile a stop came or ``process`` was replaced (by a take).
+
+        Why wait: a take that had its answer may still hold the lock as its process dies; the watch gave up then,
+        and the next take found the end and waited for a new process to load."""
+        while not self._lock.acquire(timeout=STOP_POLL):
+            if self._stopping.is_set() or self._child.process is not process:
+                return False
+        return True
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         """Wait until the process has loaded the model.
@@ -273,7 +295,7 @@ class ClassifierProcess:
             self._failure = reply.text
             raise ClassifierProcessError(self._failure)
         self.labels, self.path, self.meta = tuple(reply.labels), Path(reply.path), dict(reply.meta)
-        self._ready = True
+        self._ready, self._ready_at = True, time.monotonic()
 
     def predict(self, samples: np.ndarray, sample_rate: int, **options: Any) -> Prediction:
         """Classify one take in the process: the arguments and answer of :meth:`.Classifier.predict`.
@@ -300,14 +322,14 @@ class ClassifierProcess:
                             f"the classifier's process ended twice on this take (exit status {code})") from None
             raise AssertionError("unreachable")
 
-    def _restart(self, what: str, hung: bool = False) -> int | None:
+    def _restart(self, what: str, hung: bool = False, after: str = "") -> int | None:
         code = self._close(hung=hung)
         if self._stopping.is_set():  # ended by stop() under the take (see stop): no new process
             raise ClassifierProcessError("the classifier's process was stopped while it scored a take")
         self.restarts += 1
         self._spawn()
         if self._on_restart is not None:
-            self._on_restart(f"the classifier's process {what} (exit status {code}); started again")
+            self._on_restart(f"the classifier's process {what} (exit status {code}); started again{after}")
         return code
 
     def _ask(self, samples: np.ndarray, sample_rate: int, options: dict[str, Any]) -> Prediction:
