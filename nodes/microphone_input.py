@@ -214,7 +214,10 @@ def serve(connection: Connection) -> int:
                 return JACK_BACK_EXIT if _wait_for_jack(connection) else 0
             if not stream.active:
                 send(Failed(f"the input stream on {stream.device} stopped; opening it again"))
-                stream.close(ignore_errors=True)
+                # a JACK server that stopped answering may show up so: its close would hold the process for good,
+                # and the node, waiting for its end, would never open the input again
+                with ended_if_close_hangs(lambda text: send(Failed(text)), STREAM_FAILED_EXIT, "the input process"):
+                    stream.close(ignore_errors=True)
                 return STREAM_FAILED_EXIT
     except (EOFError, OSError):
         pass
