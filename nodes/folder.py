@@ -39,7 +39,9 @@ once, and the node runs without one (files there at start: all of them with ``in
 
 One run reads a folder: the node holds a lock beside its journal while it runs (:class:`.FolderLock`, the Live
 outputs' own). The same patch's second run is told so, naming the process that holds it, and its node reads nothing
-from the folder, even once that run ends (see docs/recording.md).
+from the folder, even once that run ends (see docs/recording.md). A node stopped mid-read (a live edit, a big file)
+lets go of it only once its watch thread ended, passing nothing on: the node the edit rebuilt waits for it, then
+reads the file.
 """
 
 from __future__ import annotations
@@ -76,6 +78,11 @@ CLOSE_EVENTS = True
 UNFINISHED_WAIT = 30.0
 
 
+#: Folder sources' locks (by path) that a stopped node lets go of once its watch thread ended, and the event set then.
+_LETTING_GO: dict[Path, threading.Event] = {}
+_GUARD = threading.Lock()
+
+
 def close_events_available() -> bool:
     """Whether this system tells the folder source when a file's writer closed it (Linux, with watchdog)."""
     return CLOSE_EVENTS and inotify_available()
@@ -105,17 +112,44 @@ class FolderSource(Node):
     def start(self) -> None:
         self._root = self.resolve_path(self.folder)
         self._root.mkdir(parents=True, exist_ok=True)
+        self._wake = threading.Event()
+        self._lock_key = journal_path(self._root, self.node_id)
+        with _GUARD:
+            before = _LETTING_GO.get(self._lock_key)
+        if before is not None:  # the node an edit rebuilt still reads a file: the folder is this one's once it let go
+            self.watching = "nothing yet (the node this edit replaced is still reading a file)"
+            self.report_status(watching=self.watching)
+            self.run_thread(lambda: self._run(before), name=f"{self.node_id}-watch")
+        elif self._take_folder():
+            self.run_thread(self._run, name=f"{self.node_id}-watch")
+
+    def _take_folder(self) -> bool:
+        """Take the folder's lock and what the watch needs (the scan at start, the journal, the close events);
+        False where another run holds it, or this node is stopping."""
         # A second run of the same patch (started in two terminals) read every file dropped here too: two runs each
         # took the take, and wrote into one journal. The lock refuses it, naming the run that holds it; that run
         # ending does not hand the folder over mid-show (a take would appear from a run the performer forgot).
         try:
-            self._folder_lock = FolderLock(journal_path(self._root, self.node_id),
-                                           "this node reads nothing from it in this run (start it again once that "
-                                           "run stopped)")
+            lock = FolderLock(self._lock_key, "this node reads nothing from it in this run (start it again once that "
+                              "run stopped)")
         except FolderInUse as error:
             self.watching = "nothing (another run watches the folder)"
             self.report_error(str(error))
-            return
+            return False
+        with _GUARD:
+            if self._stopping:
+                lock.close()
+                return False
+            self._folder_lock = lock
+        try:
+            self._begin()
+        except BaseException:  # tried again (run_thread) with the lock taken again, or told as the start's failure
+            with _GUARD:
+                self._let_go()
+            raise
+        return True
+
+    def _begin(self) -> None:
         self._globs = [p.strip().lower() for p in self.patterns.split(",") if p.strip()]
         # A phone's recording this build cannot read (Voice Memos' .m4a in a synced folder) was passed over without
         # a word: it is found too, and told once as unreadable, with what to convert it to.
@@ -133,7 +167,6 @@ class FolderSource(Node):
         self._doubt: dict[Path, Stamp] = {}
         self._overflows = 0
         self._overflow_told = -float("inf")
-        self._wake = threading.Event()
         self._closes: CloseWatch | None = None
         self._at_start = self._scan()
         # path -> a stamp it could not be read with, not closed as it is: read again once changed, or unchanged
@@ -148,11 +181,49 @@ class FolderSource(Node):
                 self.report_error(f"no close events ({error}): files are read after {self.settle_time:g} s quiet")
         self.watching = "close events" if self._closes else "quiet time"
         self.report_status(watching=self.watching)
-        self.run_thread(self._watch, name=f"{self.node_id}-watch")
 
     _closes: CloseWatch | None = None
     _journal: FolderJournal | None = None
     _folder_lock: FolderLock | None = None
+    _lock_key: Path | None = None
+    _stopping = False  # set by stop(): the watch thread lets go of the folder as it ends
+    _watch_ended = True  # the watch thread is not in _run (not started, or ended)
+    _released: threading.Event | None = None  # set once the folder is let go, where stop() left that to the thread
+
+    def _run(self, before: threading.Event | None = None) -> None:
+        """The watch thread: first, where ``before`` is given, waits for the node an edit rebuilt to let go of the
+        folder, and takes it; lets go of it as it ends, once the node is stopped (not before: a rebuilt node would
+        read the file this thread still reads, and both pass it on)."""
+        with _GUARD:
+            if self._stopping:
+                return
+            self._watch_ended = False
+        try:
+            if self._folder_lock is None:
+                while before is not None and not before.wait(0.1):
+                    if self.stop_event.is_set():
+                        return
+                if self.stop_event.is_set() or not self._take_folder():
+                    return
+            self._watch()
+        finally:
+            if before is not None and self._closes is not None and self.stop_event.is_set():
+                self._closes.stop()  # maybe opened here after stop() stopped none: not left watching
+            with _GUARD:
+                self._watch_ended = True
+                if self._stopping:
+                    self._let_go()
+
+    def _let_go(self) -> None:
+        """Release the folder's lock (under ``_GUARD``), and tell a node waiting for it."""
+        if self._folder_lock is not None:
+            self._folder_lock.close()
+            self._folder_lock = None
+        released = self._released
+        if released is not None:
+            released.set()
+            if self._lock_key is not None and _LETTING_GO.get(self._lock_key) is released:
+                del _LETTING_GO[self._lock_key]
 
     def _open_journal(self, there: dict[Path, Stamp]) -> FolderJournal | None:
         """Read the journal and mark the files ``there`` at start that need nothing (see the module), keeping
@@ -210,10 +281,16 @@ class FolderSource(Node):
             wake.set()  # out of the wait between scans now
         if self._closes is not None:
             self._closes.stop()
-        super().stop()
-        if self._folder_lock is not None:  # after the watch thread ended: nothing is read once another run holds it
-            self._folder_lock.close()
-            self._folder_lock = None
+        super().stop()  # waits STOP_JOIN_SECONDS for the watch thread: a big file, or a dead share, takes longer
+        with _GUARD:
+            self._stopping = True
+            if self._watch_ended:
+                self._let_go()
+            elif self._folder_lock is not None and self._lock_key is not None:
+                # Let go by the thread as it ends (after a read stuck on a dead share: not before): meanwhile the node
+                # an edit rebuilds waits for it, rather than reading the file this one still reads, or nothing.
+                self._released = threading.Event()
+                _LETTING_GO[self._lock_key] = self._released
 
     def _wanted(self, name: str) -> bool:
         return not name.startswith(".") and any(fnmatch.fnmatch(name.lower(), g) for g in self._globs)
@@ -254,6 +331,8 @@ class FolderSource(Node):
                     self.report_error(f"close events lost (the system's event queue overflowed): files changed "
                                       f"until now are read after {self.settle_time:g} s quiet")
             for path in sorted(current, key=lambda p: (current[p][1], p.name)):
+                if self.stop_event.is_set():
+                    break  # stopped (a live edit): the node that replaces it reads the rest
                 stamp = current[path]
                 done = self._done.get(path)
                 if done is not None and done[0] == stamp:
@@ -308,6 +387,8 @@ class FolderSource(Node):
         try:
             take: Take = read_take(path, source=self.node_id)
         except Exception as error:
+            if self.stop_event.is_set():
+                return  # stopped while it read: the node an edit rebuilt reads it once this one let go
             if file_stamp(path) != stamp:
                 return  # changed while read: not finished after all; read once it is
             if hold:
@@ -333,6 +414,10 @@ class FolderSource(Node):
             return
         if file_stamp(path) != stamp:
             return  # written again while read: what was read may be half of it
+        if self.stop_event.is_set():
+            # Stopped while it read (a big file, a live edit): passed on now, it was not passed on, and told so beside
+            # the take of the node the edit rebuilt, which reads it once this one let go of the folder.
+            return
         self._done[path] = (stamp, close_number)
         self._takes_read += 1
         # The take's id is the engine's key (unique in the run); the console, the editor (this node's line too:

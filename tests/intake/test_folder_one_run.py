@@ -5,13 +5,18 @@ run that holds the folder; it reads nothing, and its other nodes run on."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 import soundfile as sf
 
+from exsampling_patch.nodes import folder as folder_module
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.runtime.events import TakeEnded
 
 from .conftest import probe_of, registry
 from .test_folder_journal import FAST, drop
@@ -51,3 +56,49 @@ def test_a_second_run_on_the_folder_is_told_and_a_dropped_file_is_taken_once(tmp
     finally:
         first.stop()
     assert len(taken.received) == 2 and also.received == []  # nothing came late either
+
+
+def test_a_file_read_through_a_live_edit_of_its_folder_source_is_one_take(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The node an edit stopped let go of the folder once its stop had waited its 2 s for the watch thread, which still
+    read a big file: the rebuilt node read it again as a new take, and the old thread passed on its own (two console
+    lines for one file, the old one "not passed on"). A slow disk is a read that waits here until the test says."""
+    reading, done = threading.Event(), threading.Event()
+    read_take = folder_module.read_take
+
+    def slow_read(path: Path, **kwargs: Any) -> Any:
+        reading.set()
+        done.wait(30)
+        return read_take(path, **kwargs)
+
+    monkeypatch.setattr(folder_module, "read_take", slow_read)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    events: list[Any] = []
+    patch = Patch()
+    patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(inbox), **FAST}))
+    patch.add_node(NodeSpec("probe", "test_probe", {}))
+    patch.connect("inbox.take", "probe.take")
+    engine = Engine(registry(), base_dir=tmp_path)
+    engine.events.subscribe(events.append)
+    engine.start(patch)
+    try:
+        drop(inbox, "big.wav")
+        assert reading.wait(10)
+        old = engine.node("inbox")
+        edited = patch.copy()
+        edited.nodes["inbox"].params["settle_time"] = 0.06
+        engine.update(edited)  # the old node stopped, its watch thread still reading
+        assert engine.node("inbox") is not old
+        done.set()
+        assert len(probe_of(engine).wait_for(1)) == 1
+        for thread in old._threads:  # the old read's fate told, if any
+            thread.join(10)
+        assert engine.wait_idle()
+        received = [take.name for take in probe_of(engine).wait_for(1)]
+    finally:
+        engine.stop()
+    ends = [event for event in events if isinstance(event, TakeEnded) and event.source == "inbox"]
+    assert len(ends) == 1 and ends[0].fate != "error", ends
+    assert received == ["big.wav"]
+    assert "inbox" not in engine.errors, engine.errors
