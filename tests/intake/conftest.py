@@ -3,6 +3,7 @@ skip of the phone-page tests where tests/browser's playwright-core is not instal
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -21,6 +22,7 @@ import pytest
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node
 from exsampling_patch.nodes.web_recorder import WebRecorder
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import TAKE
 from exsampling_patch.registry import Registry
@@ -156,6 +158,26 @@ def make_full(path: Path) -> None:
             os.close(full)
             return
     raise AssertionError(f"{path} is not open")
+
+
+needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+
+
+@contextlib.contextmanager
+def take_with_a_full_file(tmp_path: Path, name: str) -> Iterator[tuple[Client, Any, list[Any]]]:
+    """A recorder engine over plain HTTP, its state in ``tmp_path/state``, whose state file ``name`` is on a full disk
+    from just after its start (:func:`make_full`), sent one take (phone take id ``full-1``) that reached its end: a
+    client of it, the upload's reply, and every runtime event; the engine stopped after the block."""
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, tmp_path / "state", events=events, https=False)
+    try:
+        make_full(tmp_path / "state" / name)
+        client = Client(engine, None)
+        status, reply = client.upload(encode_wav_pcm16(sine(), 48000), take_id="full-1")
+        assert status == 201 and engine.wait_idle(settle=0.1)
+        yield client, reply, events
+    finally:
+        engine.stop()
 
 
 def sine(freq: float = 440.0, seconds: float = 1.0, rate: int = 48000, amp: float = 0.5) -> np.ndarray:

@@ -12,32 +12,22 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
-from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.runtime import NodeError
 
-from .conftest import Client, make_full, recorder_engine, sine
+from .conftest import needs_dev_full, take_with_a_full_file
 
 TOLD = "the recorder's disk is full: this list may lose it at a restart; the take is kept"
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@needs_dev_full
 def test_a_row_not_saved_for_after_a_restart_names_its_take_on_the_console_and_the_phone(tmp_path: Path) -> None:
-    events: list[Any] = []
     state = tmp_path / "state"
-    engine = recorder_engine(tmp_path, state, events=events, https=False)
-    try:
-        make_full(state / ENDS_FILE)
-        client = Client(engine, None)
-        status, reply = client.upload(encode_wav_pcm16(sine(), 48000), take_id="full-1")
-        assert status == 201 and engine.wait_idle(settle=0.1)
+    with take_with_a_full_file(tmp_path, ENDS_FILE) as (client, reply, events):
         (row,) = client.request("GET", "/api/takes")[1]["takes"]
-    finally:
-        engine.stop()
     take_id = reply["take_id"]
     assert row["fate"] == "done" and row["unsaved"] == TOLD, row  # its end shown, and that it is not saved
     errors = [e.error for e in events if isinstance(e, NodeError)]

@@ -9,7 +9,6 @@ it closed (and the phones' list file was then left open). Here the open file's d
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -25,26 +24,29 @@ from exsampling_patch.runtime import NodeError
 from exsampling_patch.runtime.events import TakeEnded
 from exsampling_patch.takes import DAMAGED_FOLDER
 
-from .conftest import Client, make_full, probe_of, rec_of, recorder_engine, sine, stored_not_done
+from .conftest import (
+    make_full,
+    needs_dev_full,
+    probe_of,
+    rec_of,
+    recorder_engine,
+    sine,
+    stored_not_done,
+    take_with_a_full_file,
+)
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@needs_dev_full
 def test_a_take_id_not_written_down_is_told_once_and_not_again_at_the_stop(tmp_path: Path) -> None:
-    events: list[Any] = []
     state = tmp_path / "state"
-    engine = recorder_engine(tmp_path, state, events=events, https=False)
-    try:
-        make_full(state / SEEN_FILE)
-        status, reply = Client(engine, None).upload(encode_wav_pcm16(sine(), 48000), take_id="full-1")
-        assert status == 201 and engine.wait_idle(settle=0.1)
-    finally:
-        engine.stop()
+    with take_with_a_full_file(tmp_path, SEEN_FILE) as (_, reply, events):
+        pass  # the stop, where the lines left in the state file's buffer failed again
     errors = [(e.during, e.error) for e in events if isinstance(e, NodeError)]
     assert errors == [("", f"the recorder's state could not be written ({state / SEEN_FILE}: No space left on device):"
                            f" a retry of take {reply['take_id']} after a restart would be stored again")], errors
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@needs_dev_full
 def test_a_lost_takes_withdrawal_not_written_down_is_told_and_the_take_still_set_aside(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A stored take found unreadable when read again has its phone take id withdrawn, written down: on a full disk
@@ -83,7 +85,7 @@ def test_a_lost_takes_withdrawal_not_written_down_is_told_and_the_take_still_set
     assert not stored.exists() and (tmp_path / "takes" / DAMAGED_FOLDER / stored.name).exists()
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@needs_dev_full
 def test_a_stored_takes_id_not_written_down_at_a_start_is_told_and_the_recorder_starts(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """At a start, a stored take not yet done has its phone take id written down again before the server listens:
