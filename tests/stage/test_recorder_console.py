@@ -39,6 +39,16 @@ def test_no_certificate_to_accept_over_plain_http(tmp_path: Path) -> None:
     assert "certificate warning" not in "".join(run.stderr), run.output()
 
 
+def paired_patch(tmp_path: Path, port: int, more: str = "") -> Path:
+    """A patch whose recorder listens on ``port`` of 127.0.0.1 over plain HTTP, pairing phones by the token
+    ``the-current-token-0123456789``; ``more``: more of its parameters, as ", name: value"."""
+    return folder_patch(tmp_path, f"""- id: phones
+  type: web_recorder
+  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
+            token: the-current-token-0123456789{more}}}
+""")
+
+
 def ask(port: int, path: str, source: str, phone_key: str = "") -> int:
     """A GET from ``source`` (an address of the loopback's, standing for a phone), with its phone key if given."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
@@ -53,11 +63,7 @@ def test_a_phone_refused_for_its_token_is_told_once(tmp_path: Path) -> None:
     """A phone with an old link was answered 401 at every request (its page polls on), and only the library log
     said so: the performer never learnt that it needed the new link. Told once per phone, not per request."""
     port = free_port()
-    patch = folder_patch(tmp_path, f"""- id: phones
-  type: web_recorder
-  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
-            token: the-current-token-0123456789}}
-""")
+    patch = paired_patch(tmp_path, port)
     run = Run(str(patch), "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"))
     try:
         run.wait_for("phones open http://")
@@ -95,11 +101,7 @@ def test_a_take_refused_for_good_is_told_on_the_console(tmp_path: Path) -> None:
     """A take the recorder refused (too long, not a WAV) was told to the phone only, whose page drops its audio: the
     console, which has a line for what became of each take, said nothing of it, with -q as without."""
     port = free_port()
-    patch = folder_patch(tmp_path, f"""- id: phones
-  type: web_recorder
-  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
-            token: the-current-token-0123456789, max_seconds: 1}}
-""")
+    patch = paired_patch(tmp_path, port, ", max_seconds: 1")
     long_take = io.BytesIO()
     sf.write(long_take, np.full(48000 * 3, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")
     run = Run(str(patch), "-q", "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"))
@@ -122,11 +124,7 @@ def test_a_take_refused_for_good_is_told_on_the_console(tmp_path: Path) -> None:
 def test_the_summary_counts_the_takes_refused(tmp_path: Path) -> None:
     """A take refused never flows, so never ends: the summary's "takes ended" left it out, as if none were lost."""
     port = free_port()
-    patch = folder_patch(tmp_path, f"""- id: phones
-  type: web_recorder
-  params: {{host: 127.0.0.1, port: {port}, https: false, print_qr: false, folder: takes, state_folder: state,
-            token: the-current-token-0123456789}}
-""")
+    patch = paired_patch(tmp_path, port)
     run = Run(str(patch), "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"))
     try:
         run.wait_for("running ")  # started: a stop now is no stop during start-up, with a summary of its own
