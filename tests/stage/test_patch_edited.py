@@ -4,28 +4,38 @@ nothing; the run now says that the edit waits for the next run, and how to check
 
 from __future__ import annotations
 
+import contextlib
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.stage.helpers import REPO, Run
 from tests.stage.test_exit import folder_patch
 
 
-def test_an_edit_of_the_running_patch_is_told_once_per_save(tmp_path: Path) -> None:
-    patch = folder_patch(tmp_path)
+@contextlib.contextmanager
+def running(patch: Path, tmp_path: Path) -> Iterator[Run]:
+    """``exsampling run PATCH`` for the block, then stopped with Ctrl+C, which it must exit by (killed where the block
+    failed first)."""
     run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
     try:
+        yield run
+        run.signal_group(signal.SIGINT)
+        assert run.wait() == 128 + signal.SIGINT, run.output()
+    finally:
+        if run.process.poll() is None:
+            run.kill()
+
+
+def test_an_edit_of_the_running_patch_is_told_once_per_save(tmp_path: Path) -> None:
+    patch = folder_patch(tmp_path)
+    with running(patch, tmp_path) as run:
         run.wait_for("Ctrl+C stops")
         patch.write_text(patch.read_text(encoding="utf-8").replace("poll_interval: 0.05", "poll_interval: 0.5"),
                          encoding="utf-8")
         run.wait_for("changed on disk", timeout=30.0)
         patch.write_text(patch.read_text(encoding="utf-8") + "# a second save\n", encoding="utf-8")
         run.wait_for("changed on disk", timeout=30.0)
-        run.signal_group(signal.SIGINT)
-        assert run.wait() == 128 + signal.SIGINT, run.output()
-    finally:
-        if run.process.poll() is None:
-            run.kill()
     told = [line for line in run.stderr if "changed on disk" in line]
     assert len(told) == 2, run.output()
     assert told[0].split(" ", 1)[1].rstrip("\n") == (
@@ -42,16 +52,10 @@ def test_a_classifiers_model_retrained_into_while_the_run_plays_is_told(tmp_path
     model.parent.mkdir()
     model.write_bytes(shipped.read_bytes())
     patch = folder_patch(tmp_path, "- id: clf\n  type: classifier\n  params: {model: models/mine.pt}\n")
-    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
-    try:
+    with running(patch, tmp_path) as run:
         run.wait_for("Ctrl+C stops", timeout=120.0)
         model.write_bytes(shipped.read_bytes())  # as a training writes it: the same path, anew
         run.wait_for("changed on disk", timeout=30.0)
-        run.signal_group(signal.SIGINT)
-        assert run.wait() == 128 + signal.SIGINT, run.output()
-    finally:
-        if run.process.poll() is None:
-            run.kill()
     (told,) = [line for line in run.stderr if "changed on disk" in line]
     assert told.split(" ", 1)[1].rstrip("\n") == (
         f"{model} changed on disk: classifier 'clf' goes on with the model it loaded at this run's start (its "
