@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from exsampling_patch.takes import write_atomic
 
 from .features import FRONT_END, frame_rate
 from .fitting import TrainReport
 from .model_header import ModelFileError
 
 __all__ = ["save_confusion_png", "write_card_files", "write_model_card"]
-
-
-def _write_beside(out: Path, write: Callable[[Path], object]) -> None:
-    """``write`` to a file beside ``out``, then put it in its place: a full disk leaves no card cut short."""
-    part = out.with_name(f".{out.stem}.{os.getpid()}.part{out.suffix}")  # the suffix: matplotlib's format
-    try:
-        write(part)
-        os.replace(part, out)
-    finally:
-        part.unlink(missing_ok=True)
 
 
 def write_card_files(model: Path, report: TrainReport, data_description: str) -> Path:
@@ -72,7 +63,9 @@ def save_confusion_png(cm: np.ndarray, labels: Sequence[str], path: str | Path, 
     fig.tight_layout()
     out = Path(path)
     try:
-        _write_beside(out, fig.savefig)
+        # beside, then in its place: a full disk leaves no file cut short (the part's name says no format: out's)
+        write_atomic(out, lambda part: fig.savefig(part, format=out.suffix[1:] or "png"), durable=False,
+                     private=False)
     finally:
         plt.close(fig)
     return out
@@ -159,5 +152,5 @@ def write_model_card(
     if extra:
         lines += ["", extra]
     text = "\n".join(lines) + "\n"
-    _write_beside(out, lambda part: part.write_text(text, encoding="utf-8"))
+    write_atomic(out, lambda part: part.write_text(text, encoding="utf-8"), durable=False, private=False)
     return out

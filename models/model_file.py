@@ -4,13 +4,14 @@ on another file's trunk. ``ModelFileError`` names the file and says what is wron
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from exsampling_patch.takes import write_atomic
 
 from .features import FRONT_END, FrontEnd
 from .model_header import (
@@ -90,13 +91,10 @@ def _save_beside(blob: dict[str, Any], out: Path, kind: str) -> Path:
     """``torch.save`` of ``blob`` beside ``out``, then put in its place. `exsampling train --out` into the model of a
     show, on a full disk, left a file cut short where the show's model had been (and a traceback from torch's zip
     writer); a show reading the file mid-write (its classifier's process started again) read it half written."""
-    part = out.with_name(f".{out.name}.{os.getpid()}.part")
     existed = out.is_file()
-    try:
-        torch.save(blob, part)
-        os.replace(part, out)
+    try:  # made as open() makes files, as torch.save(out) did; no fsync, as before
+        write_atomic(out, lambda part: torch.save(blob, part), durable=False, private=False)
     except BaseException as error:
-        part.unlink(missing_ok=True)
         if not isinstance(error, OSError | RuntimeError):  # Ctrl+C: nothing to say but what was kept
             raise
         # torch's own words ("[enforce fail at inline_container.cc:672] . unexpected pos ...") name no cause
