@@ -58,10 +58,12 @@ class PresentCombos:
 
     def _draw(self, tag: str, combo: _Combo) -> None:
         value = self._value(combo)
+        # The version is read before the listing: one that lands in between is drawn by the next update.
+        version = self.present.version
         options = self.present.choices(combo.kind, value)
         dpg.configure_item(tag, items=[c.label for c in options])
         dpg.set_value(tag, label_of(options, value))
-        combo.shown = (self.present.version, value)
+        combo.shown = (version, value)
 
     def _on_choose(self, sender: Any, label: str, tag: str) -> None:
         combo = self._combos.get(tag)

@@ -3,6 +3,7 @@ inspector, driven through their callbacks (no viewport); the listing is a stand-
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 
 from exsampling_patch.editor import present_combo
 from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.present import Present, choices, list_devices
+from exsampling_patch.editor.present import Choice, Present, choices, list_devices
+from exsampling_patch.editor.present_combo import PresentCombos
 from tests.editor.harness import call, open_editor
 
 #: A virtual MIDI port the listing test opens (its output is an input to everyone else).
@@ -124,6 +126,36 @@ def test_the_performance_view_offers_the_samplers_device_and_midi_port_among_tho
     app.perf_view.refresh()
     assert app.model.param_value("sampler", "device") == "Scarlett"
     assert dpg.get_value(device) == "Scarlett (ALSA, 2 out)"
+
+
+class LandsWhileDrawn(Present):
+    """A listing that lands just after a combo read the (empty) choices and before it noted the version."""
+
+    def __init__(self, machine: Machine) -> None:
+        super().__init__(lister=self._list_when_let)
+        self.machine = machine
+        self.let = threading.Event()
+
+    def _list_when_let(self) -> dict[str, Any]:
+        self.let.wait(10)
+        return self.machine()
+
+    def choices(self, kind: str, current: str) -> list[Choice]:
+        options = super().choices(kind, current)
+        if not self.let.is_set():
+            self.let.set()
+            self.wait()
+        return options
+
+
+def test_a_listing_that_lands_while_a_combo_is_drawn_is_drawn_by_the_next_update(
+        app: EditorApp, machine: Machine) -> None:
+    combos = PresentCombos(LandsWhileDrawn(machine))
+    with dpg.window(tag="late listing"):
+        combos.add("late combo", "audio_output", lambda: "", lambda value: None, width=300)
+    assert items("late combo") == ["(default)", "none (renders nothing)"]  # drawn before the listing landed
+    combos.update()
+    assert items("late combo") == ["(default)", "none (renders nothing)", "HDA Intel PCH (ALSA, 2 out)"]
 
 
 def test_the_inspector_offers_the_midi_port_and_sets_it(app: EditorApp) -> None:
