@@ -115,7 +115,7 @@ class WebRecorder(Node):
         from exsampling_patch.devices import naming_busy_port
         from exsampling_patch.nodes.web_recorder.disk import DiskWatch
         from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
-        from exsampling_patch.nodes.web_recorder.refused import RefusedPhones, telling_refusals
+        from exsampling_patch.nodes.web_recorder.refused import RefusedPhones, tell_refused, telling_refusals
         from exsampling_patch.nodes.web_recorder.seen import SEEN_FILE, SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
         from exsampling_patch.nodes.web_recorder.status import BOARD
@@ -166,14 +166,18 @@ class WebRecorder(Node):
         if self.https:
             tls = server_context(*ensure_certificate(state, [public], warn=self._notice))
         token = self.token or load_token(state, rotate=self.rotate_token, warn=self._notice)
+
+        def refused_take(text: str) -> None:  # a take refused for good: the console's line, counted in the summary
+            self.report_status(refused_take=text)
+
         with naming_busy_port(self, "port", self.port, "TCP"):
             self.server = RecorderServer(
-                (self.host, self.port), token,
-                telling_refusals(self._accept, lambda text: self.report_status(refused_take=text)), self.phone_takes,
+                (self.host, self.port), token, telling_refusals(self._accept, refused_take), self.phone_takes,
                 {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls,
                 max_connections=self.max_connections, max_unauthenticated=self.max_unauthenticated,
                 header_timeout=self.header_timeout, request_timeout=self.request_timeout,
-                on_refused=RefusedPhones(lambda text: self.report_status(not_paired=text)).refused)
+                on_refused=RefusedPhones(lambda text: self.report_status(not_paired=text)).refused,
+                on_refused_unread=lambda *refusal: tell_refused(refused_take, *refusal))
         scheme = "https" if self.https else "http"
         port = self.server.port
         default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)

@@ -65,12 +65,19 @@ def telling_refusals(accept: Callable[[Any], dict[str, Any]], tell: Callable[[st
         try:
             return accept(upload)
         except UploadError as error:
-            if error.status in FOR_GOOD:
-                try:
-                    who = f"{fields.recorder_name(upload.headers)} at {upload.client}"
-                except UploadError:  # the name itself was what was wrong
-                    who = f"the phone at {upload.client}"
-                tell(f"a take from {who} was refused, not stored: {error}")
+            tell_refused(tell, upload.headers, upload.client, error)
             raise
 
     return accepting
+
+
+def tell_refused(tell: Callable[[str], None], headers: dict[str, str], client: str, error: UploadError) -> None:
+    """Call ``tell`` with a line for a take refused for good (``error``), from ``client`` with ``headers`` (lower-case
+    names): one refused by the recorder, or by its server before its body was read (larger than ``max_upload_mb``)."""
+    if error.status not in FOR_GOOD:
+        return
+    try:
+        who = f"{fields.recorder_name(headers)} at {client}"
+    except UploadError:  # the name itself was what was wrong
+        who = f"the phone at {client}"
+    tell(f"a take from {who} was refused, not stored: {error}")

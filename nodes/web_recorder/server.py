@@ -82,8 +82,12 @@ class RecorderServer(ThreadingHTTPServer):
                  list_takes: Callable[[str, str], list[dict[str, Any]]], page_config: dict[str, Any],
                  max_upload_bytes: int, tls: ssl.SSLContext | None = None, read_timeout: float = 30.0,
                  max_connections: int = 128, max_unauthenticated: int = 32, header_timeout: float = 10.0,
-                 request_timeout: float = 120.0, on_refused: Callable[[str, str, bool], None] | None = None) -> None:
+                 request_timeout: float = 120.0, on_refused: Callable[[str, str, bool], None] | None = None,
+                 on_refused_unread: Callable[[dict[str, str], str, UploadError], None] | None = None) -> None:
         self.token = token
+        #: Told (its headers, lower-case names; its address; the refusal) of each upload refused, after its token was
+        #: checked, before its body was read (too large, no length): ``on_upload`` never sees it. On its thread.
+        self.on_refused_unread = on_refused_unread
         #: Told (the phone's key digest or "", its address, whether it showed a token) of each request refused for
         #: its token; on the request's thread.
         self.on_refused = on_refused
@@ -339,6 +343,9 @@ class _Handler(BaseHTTPRequestHandler):
             if length > limit:
                 raise UploadError(413, too_large(length, limit))
         except UploadError as error:
+            if self.server.on_refused_unread is not None and url.path == "/api/takes":
+                self.server.on_refused_unread({k.lower(): v for k, v in self.headers.items()}, self.client_address[0],
+                                              error)
             # The body is read and dropped whatever its size, so that the phone, which sends it whole before it
             # reads, gets the message rather than a reset; the answer's deadline (write_timeout) bounds it.
             self._refuse_unread(error.status, str(error), None, None)

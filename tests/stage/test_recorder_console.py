@@ -121,6 +121,29 @@ def test_a_take_refused_for_good_is_told_on_the_console(tmp_path: Path) -> None:
     assert not list((tmp_path / "takes").glob("*.wav")), "nothing is stored"
 
 
+def test_a_take_over_the_upload_limit_is_told_on_the_console(tmp_path: Path) -> None:
+    """A take larger than max_upload_mb is answered 413 before its body is read, never reaching the recorder's
+    handler: the phone showed why and dropped it, and the console said nothing of it, nor counted it refused."""
+    port = free_port()
+    patch = paired_patch(tmp_path, port, ", max_seconds: 1, max_upload_mb: 0.2")
+    large = io.BytesIO()
+    sf.write(large, np.full(48000 * 5, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")  # 0.48 MB
+    run = Run(str(patch), "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"))
+    try:
+        run.wait_for("running ")
+        assert upload(port, large.getvalue(), "Ana") == 413
+        run.wait_for("a take from Ana", timeout=30)
+    finally:
+        run.signal_group()
+        run.wait(30)
+    told = [line.rstrip() for line in run.stderr if "was refused" in line]
+    assert len(told) == 1, run.output()
+    assert told[0].endswith("warning from node 'phones': a take from Ana at 127.0.0.1 was refused, not stored: the "
+                            "take is too large: 0.5 MB (at most 0.2 MB)"), run.output()
+    (summary,) = [line for line in run.stderr if line.startswith("stopped after")]
+    assert "; takes ended: refused 1" in summary, run.output()
+
+
 def test_the_summary_counts_the_takes_refused(tmp_path: Path) -> None:
     """A take refused never flows, so never ends: the summary's "takes ended" left it out, as if none were lost."""
     port = free_port()
