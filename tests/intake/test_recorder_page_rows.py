@@ -209,3 +209,26 @@ def test_a_take_whose_row_has_no_length_is_listed_and_so_are_the_others(tmp_path
     assert len(shown) == 2 and all(row.endswith("done (probe)") for row in shown), result
     assert "1.5 s · no location" in shown[0], result  # newest first
     assert " s " not in shown[1] and "no location" in shown[1], result
+
+
+def test_a_kept_take_without_a_length_is_listed_and_so_are_the_others(tmp_path: Path) -> None:
+    """A take kept on the phone without its length (a page that stopped before it knew it, an older page's record)
+    threw in the page's list (``undefined.toFixed``): every row, the recorder's too, stayed unshown for good."""
+    phone_key = "0123456789abcdef0123456789abcdef"
+    kept = [{"id": "kept-no-length", "startedAt": 1796500120000, "refused": "the take is too large (not kept)"},
+            {"id": "kept-with-length", "startedAt": 1796500060000, "seconds": 1.5,
+             "refused": "not a WAV file (not kept)"}]
+    engine = recorder_engine(tmp_path)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "list_rows.js"), rec_of(engine).local_url, phone_key, "2",
+                              json.dumps(kept)], capture_output=True, text=True, timeout=90, env=dict(os.environ))
+    finally:
+        engine.stop()
+    assert run.returncode == 0, run.stderr + run.stdout
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["errors"] == [], result
+    shown = result["rows"]
+    assert len(shown) == 2, result  # newest first
+    assert shown[0].endswith("failed: the take is too large (not kept)"), result
+    assert " s" not in shown[0].split("failed")[0], result
+    assert "1.5 s" in shown[1] and shown[1].endswith("failed: not a WAV file (not kept)"), result

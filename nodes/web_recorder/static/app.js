@@ -471,7 +471,9 @@ function render() {
   const known = new Set(serverTakes.map((t) => t.client_take_id));
   for (const [id, t] of local) {
     if (known.has(id) && t.state !== "failed") continue;
-    rows.push({ time: t.startedAt, what: `${t.seconds.toFixed(1)} s`, state: t.state + (t.detail ? ": " + t.detail : ""),
+    // A kept take may have no length (an older page's record): its row is shown without one, and so are the rest.
+    const what = typeof t.seconds === "number" ? `${t.seconds.toFixed(1)} s` : "";
+    rows.push({ time: t.startedAt, what, state: t.state + (t.detail ? ": " + t.detail : ""),
                 failed: t.state === "failed" });
   }
   for (const t of serverTakes) {
