@@ -177,16 +177,18 @@ class LiveLink:
         # Written down before it goes: the script's answer can be read (on the reply loop) before sendto returns,
         # and an answer to a load not written down is matched to nothing: the take would be told "not loaded".
         replaced = self.answers.sent(waiting, overdue=silent)
-        if not self.send("/exsampling/load", args):
-            self.answers.withdraw(waiting, replaced)
-            return False
         if silent:
             # Live is known silent: the take ends now, rather than after answer_within more of the same silence. Its
-            # load went all the same (a Live back answers it: "loaded after all"), and it goes again at Live's pong.
+            # load goes all the same (a Live back answers it: "loaded after all"), and it goes again at Live's pong.
+            # Told before the send: a Live back at that moment answers on the reply loop at once, and told after,
+            # "not loaded" followed its "loaded after all".
             since = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - self._silent_since)))
             self.close(waiting, f"not loaded into Live: Live is not answering since {since}")
             self.node.report_error(f"{name} (slot {slot}) not loaded: Live is not answering on {self.where} since "
                                    f"{since}; {ASK} (sent again once Live answers)")
+        if not self.send("/exsampling/load", args):
+            self.answers.withdraw(waiting, replaced)
+            return False
         return True
 
     def close(self, waiting: Waiting, not_loaded: str = "") -> None:

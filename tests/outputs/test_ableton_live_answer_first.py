@@ -20,6 +20,7 @@ from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.takes import write_take
+from tests.stage.helpers import free_port
 
 from .helpers import sine_take
 from .live_standin import CInstance, Song, Track
@@ -100,3 +101,68 @@ def test_a_load_taken_out_again_leaves_the_slots_lost_load_to_be_sent_again() ->
     newer = Waiting("HH", "/b.wav", "b", 12.0)
     answers.withdraw(newer, answers.sent(newer))
     assert answers.unanswered() == [] and answers.to_send_again(before=13.0) == [lost]
+
+
+class Told(NodeContext):
+    """A context that also keeps the node's errors and warnings in one list, in the order they were told."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told: list[str] = []
+
+    def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
+        super().report_error(node_id, error, about)
+        self.told.append(f"error: {error}")
+
+    def report_status(self, node_id: str, status: dict[str, Any]) -> None:
+        super().report_status(node_id, status)
+        if "warning" in status:
+            self.told.append(f"warning: {status['warning']}")
+
+
+class LiveBackAsTheLoadGoes:
+    """The node's real socket, to a Live that comes back just as a load goes: the pings before it find no one, and
+    the load's ``sendto`` returns once the script answered it and the reply loop told that answer."""
+
+    def __init__(self, sock: socket.socket, surface: Any, context: Told) -> None:
+        self._sock, self._surface, self._context = sock, surface, context
+
+    def sendto(self, data: bytes, address: tuple[str, int]) -> int:
+        if not data.startswith(b"/exsampling/load"):
+            return len(data)
+        sent = self._sock.sendto(data, address)
+        wait_for(lambda: any("after all" in told for told in self._context.told), tick=self._surface.update_display)
+        return sent
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def test_a_take_sent_to_a_silent_live_that_comes_back_is_told_not_loaded_before_loaded_after_all(
+        tmp_path: Path) -> None:
+    # A take sent while Live was known silent was told "not loaded" once its send returned: a Live back meanwhile had
+    # answered it on the reply loop, and the console read "loaded into 'HH' after all", then "not loaded".
+    port = free_port(socket.SOCK_DGRAM)
+    context = Told()
+    node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
+    node.start()
+    surface = None
+    try:
+        node.on_assignment(SlotAssignment("HH", write_take(sine_take(440.0, seconds=0.2), tmp_path / "first.wav"),
+                                          "knock", 0.9))
+        wait_for(lambda: node.link.silent)  # no Live on the port: the load went unanswered
+        tracks = [Track("HH")]
+        surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=port)
+        node.link.sock = LiveBackAsTheLoadGoes(node.link.sock, surface, context)
+        second = write_take(sine_take(220.0, seconds=0.2), tmp_path / "second.wav")
+        node.on_assignment(SlotAssignment("HH", second, "bell", 0.9))
+        assert tracks[0].clip_slots[0].clip.file_path == str(second.path)
+        about_second = [told for told in context.told if told.startswith((f"error: {second.name} ",
+                                                                           f"warning: {second.name} "))]
+        assert len(about_second) == 2, context.told
+        assert about_second[0].startswith(f"error: {second.name} (slot HH) not loaded: Live is not answering on ")
+        assert about_second[1].startswith(f"warning: {second.name} was loaded into 'HH' after all, ")
+    finally:
+        node.stop()
+        if surface is not None:
+            surface.disconnect()
