@@ -1,4 +1,5 @@
-"""The web recorder's watch on its take folder's disk: told when it fills up, takes refused (507) when it is full.
+"""The web recorder's watch on its take folder's disk: told when it fills up, takes refused (507) when it is full, or
+for good (413) when even the emptied disk could not hold one.
 
 A disk already under ``min_free_mb`` when the patch started made the recorder's start fail (the 507 meant for an
 upload, raised in ``start()``): no URL, no QR code, the phones' uploads refused at the door, and the recorder never
@@ -9,11 +10,22 @@ was told only to the phone ("tell the performer"): the console now says it once 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from exsampling_patch.nodes.web_recorder.upload import UploadError
+
+
+def disk_room(folder: Path) -> int | None:
+    """The most bytes this user could ever have free on the file system of ``folder``, all of its files gone (its size
+    less what is reserved for root); None if it cannot be told."""
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return None
+    return (st.f_blocks - (st.f_bfree - st.f_bavail)) * st.f_frsize
 
 
 class DiskWatch:
@@ -34,9 +46,17 @@ class DiskWatch:
     def check(self, incoming: int) -> None:
         """Report a filling disk (once each time it crosses ``warn_mb``) and a full one (once each time it crosses
         ``min_mb``); raise :class:`UploadError` 507 if the disk is under ``min_mb``, or if ``incoming`` bytes would
-        leave less than ``min_mb`` (that take told as too large, once)."""
+        leave less than ``min_mb`` (that take told as too large, once); 413 if they would even on the disk emptied."""
         from exsampling_patch.nodes.web_recorder import seen  # looked up at each call: the tests set its disk_free
 
+        room = disk_room(self.folder)
+        if room is not None and self.min_mb * 1e6 < room < incoming + self.min_mb * 1e6:
+            # No room made can ever take it: refused for good (413), or its phone sent it again every few seconds for
+            # the rest of the show, told "it is stored once there is room". Not where min_mb is more than the disk
+            # holds: no take fits, a shorter one neither, and the disk is told full (a setting to change).
+            raise UploadError(413, f"this take ({incoming / 1e6:.1f} MB) can never be stored: the recorder's disk "
+                                   f"holds {room / 1e6:.0f} MB, and {self.min_mb:g} MB of it is kept free; record a "
+                                   "shorter take")
         free = seen.disk_free(self.folder)
         low = free < self.warn_mb * 1e6
         # Full is the disk itself under min_mb, not one take too large for the room left: told as full, a large take

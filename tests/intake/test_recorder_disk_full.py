@@ -6,6 +6,7 @@ disk's moves as others write)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 
 from exsampling_patch.nodes.web_recorder import seen as seen_module
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
-from exsampling_patch.runtime import NodeError
+from exsampling_patch.runtime import NodeError, NodeStatus
 
 from .conftest import Client, rec_of, recorder_engine, sine
 
@@ -64,3 +65,29 @@ def test_a_take_too_large_for_the_room_left_is_not_told_as_a_full_disk(tmp_path:
     assert len(told) == 1 and told[0].startswith("a take (1.0 MB) was refused: it would leave less than 99.5 MB"), told
     assert not any("disk is full" in line for line in told), told
     assert len(list((tmp_path / "takes").glob("*.wav"))) == 3
+
+
+def test_a_take_larger_than_the_disk_can_ever_hold_is_refused_for_good(tmp_path: Path, recorder_state: Path) -> None:
+    """A take that would leave less than min_free_mb free even on the disk emptied was refused 507 ("it is stored once
+    there is room"), which its phone sends again every few seconds for the rest of the show. Refused for good (413),
+    the phone drops it and shows why, and the console says so. The test folder's real disk, min_free_mb set to all but
+    half a megabyte of it."""
+    st = os.statvfs(tmp_path)
+    room_mb = (st.f_blocks - (st.f_bfree - st.f_bavail)) * st.f_frsize / 1e6
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, recorder_state, check=False, events=events, min_free_mb=room_mb - 0.5,
+                             warn_free_mb=room_mb)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        large = encode_wav_pcm16(sine(seconds=10.0), 48000)  # 0.96 MB
+        for _ in range(2):  # a script's retry is refused the same
+            status, reply = client.upload(large, take_id="never-fits")
+            assert status == 413, reply
+            assert reply["error"].startswith("this take (1.0 MB) can never be stored: the recorder's disk "), reply
+            assert reply["error"].endswith(" MB of it is kept free; record a shorter take"), reply
+    finally:
+        engine.stop()
+    told = [event.status["refused_take"] for event in events
+            if isinstance(event, NodeStatus) and event.status.get("refused_take")]
+    assert len(told) == 2 and "a take from Mika at 127.0.0.1 was refused, not stored: this take (1.0 MB)" in told[0]
+    assert not list((tmp_path / "takes").glob("*.wav"))
