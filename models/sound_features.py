@@ -198,8 +198,7 @@ def features(cache: Path, data: Path, trunk: Path, seed: int, copies: int = AUGM
     folder = build(cache)
     out = cache / "features"
     out.mkdir(parents=True, exist_ok=True)
-    model = trunk_model(trunk, 1)
-    torch.set_num_threads(2)
+    model = trunk_model(trunk, 1)  # on torch's threads as the caller set them (train_sounds --threads)
     int8_path = out / "int8_trunk.pt"
     fingerprint = cache_key(model)
     if not features_of_trunk(out, fingerprint):

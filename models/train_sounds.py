@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -32,6 +33,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from exsampling_patch.commands.arg_types import at_least
 
 from .calibration import calibration_error, choose_threshold, fit_temperature, reliability_png, slot_outcomes, softmax
 from .classifier import SHIPPED_MODEL, save_head_file, save_model_file
@@ -327,11 +330,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="heads fitted with seeds 0, 1, ... and averaged into each head (%(default)s)")
     ap.add_argument("--copies", type=int, default=AUGMENTED_COPIES,
                     help="phone takes made of each one-shot (%(default)s; features of another count need a new cache)")
+    cores = len(os.sched_getaffinity(0))
+    ap.add_argument("--threads", type=at_least(1), default=cores, metavar="N",
+                    help="CPU threads for the whole training, features and int8 calibration included (default: the "
+                    "cores this process may use, %(default)s); on a machine busy with other work, fewer can be faster")
     args = ap.parse_args(argv)
     cache, data, trunk = Path(args.cache), Path(args.data), Path(args.trunk)
     out = Path(args.out) if args.out else cache / "train"
     torch.manual_seed(args.seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     paths = features(cache, data, trunk, args.seed, args.copies)
     print(f"features ready in {time.perf_counter() - t0:.0f} s", flush=True)

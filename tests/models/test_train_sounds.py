@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,25 @@ def test_ship_writes_the_rows_of_the_loso_it_ships_with(tmp_path: Path) -> None:
     del summary["gate_table"]  # a loso.json from before it recorded its rows: the shipped table's, as check reads
     older = train_sounds.ship(parts, trunk, tmp_path, cache, summary, c=0.01, epochs=1, seed=0, out=tmp_path / "old")
     assert load_model_file(older).meta["gate_table"] == {"dog": "Bass", "kick": "BD", "snare": "Snare"}
+
+
+@pytest.mark.parametrize(("asked", "threads"), [(["--threads", "3"], 3), ([], len(os.sched_getaffinity(0)))])
+def test_training_runs_torch_on_the_threads_asked_for(tmp_path: Path, asked: list[str], threads: int) -> None:
+    """Training ran torch on 2 threads whatever the machine: ``--threads`` (as ``exsampling train`` has it), by
+    default the cores this process may use. A cache that is a file ends the run at its first step, the threads set."""
+    cache = tmp_path / "cache"
+    cache.write_text("a file, not a folder")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with pytest.raises(FileExistsError):
+            train_sounds.main(["features", "--cache", str(cache), "--data", str(tmp_path), *asked])
+        assert torch.get_num_threads() == threads
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_training_refuses_no_threads(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        train_sounds.main(["features", "--threads", "0"])
+    assert stop.value.code == 2 and "--threads: must be at least 1, not 0" in capsys.readouterr().err
