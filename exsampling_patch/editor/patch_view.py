@@ -367,7 +367,11 @@ class PatchView(CanvasGeometry):
 
     def node_at(self, point: list[float] | tuple[float, ...]) -> str | None:
         """The node under ``point`` (viewport coordinates), its pins included: they stick out of its edges, and a
-        press within PIN_REACH of one starts a link."""
+        press within PIN_REACH of one starts a link. Where nodes overlap, the one drawn on top: the one imnodes
+        says is under the mouse, else the one added last (imnodes draws it over the others until one is clicked).
+        The first in the patch won: a click on a pasted node's title over the node copied selected the copied one
+        (drawn under it), the inspector showed it, and Delete took it."""
+        under = []
         for node_id in list(self._positions):
             tag = f"node:{node_id}"
             try:
@@ -377,8 +381,16 @@ class PatchView(CanvasGeometry):
             except Exception:  # deleted meanwhile (Del runs on the callback thread): nothing there
                 continue
             if x - PIN_REACH <= point[0] <= x + w + PIN_REACH and y - PIN_REACH <= point[1] <= y + h + PIN_REACH:
-                return node_id
-        return None
+                under.append(node_id)
+        if len(under) < 2:
+            return under[0] if under else None
+        for node_id in under:
+            try:
+                if dpg.is_item_hovered(f"node:{node_id}"):
+                    return node_id
+            except Exception:  # deleted meanwhile
+                continue
+        return under[-1]
 
     def selected_links(self) -> list[Link]:
         return [self._link_items[i] for i in dpg.get_selected_links(self.tag) if i in self._link_items]
