@@ -25,6 +25,7 @@ VERSION = "1"
 DEFAULT_PORT = 10600
 CLIP_SLOT = 0  # the scene a take goes into on an audio track
 LOADS_KEPT = 4096  # (track, file) loads remembered for ``once``: hours of a show's takes
+RETRY_TICKS = 30  # display ticks (about 0.1 s each) between tries of a port found taken
 
 
 class LoadError(Exception):
@@ -119,17 +120,45 @@ class ExSamplingSurface:
         self._loads = OrderedDict()  # what load_take loaded, for a take sent again ("once")
         if port is None:
             port = int(os.environ.get("EXSAMPLING_LIVE_PORT", DEFAULT_PORT))
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.setblocking(False)
-        self._sock.bind((host, port))
-        self.port = self._sock.getsockname()[1]
-        self._log(f"ExSampling listening on UDP {host}:{self.port}")
+        self.host, self.port = host, port
+        self._sock = None
+        self._closed = False  # disconnected by Live: never bound again
+        self._ticks = 0  # display ticks since the port was found taken
+        self._listen(taken_told=False)
+
+    def _listen(self, taken_told):
+        """Bind the port. One taken (ExSampling chosen in two Control Surface slots, another Live open, another
+        program) is told in Live's status bar and log, not raised: raised, Live would only write it to its Log.txt,
+        and the patch could only ask whether the script is chosen. Tried again every few seconds from then on."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as error:
+            sock.close()
+            if not taken_told:
+                text = (f"ExSampling: UDP port {self.port} is taken ({error.strerror or error}): is ExSampling "
+                        "chosen in two Control Surface slots, or does another program use that port? No take reaches "
+                        "this one until it is free")
+                self._log(text)
+                self._show(text)
+            return
+        self._sock = sock
+        self.port = sock.getsockname()[1]
+        self._log(f"ExSampling listening on UDP {self.host}:{self.port}")
         self._show(f"ExSampling: listening on UDP port {self.port}")
 
     # -- what Live calls ----------------------------------------------------------------------------------------
 
     def update_display(self):
         """Called by Live about every 100 ms: handle whatever OSC has arrived."""
+        if self._sock is None:  # its port was taken: tried again about every 3 s
+            if self._closed:
+                return
+            self._ticks += 1
+            if self._ticks % RETRY_TICKS == 0:
+                self._listen(taken_told=True)
+            return
         for _ in range(64):  # bounded: never hold Live's main thread for long
             try:
                 data, sender = self._sock.recvfrom(65536)
@@ -140,7 +169,10 @@ class ExSamplingSurface:
             self.handle(data, sender)
 
     def disconnect(self):
-        self._sock.close()
+        self._closed = True
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
 
     def refresh_state(self):
         pass
@@ -205,6 +237,8 @@ class ExSamplingSurface:
         self._reply(sender, "/exsampling/loaded", [slot, path, how])
 
     def _reply(self, sender, address, args):
+        if self._sock is None:
+            return
         with contextlib.suppress(OSError):
             self._sock.sendto(osc.encode(address, args), sender)
 

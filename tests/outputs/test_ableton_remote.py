@@ -6,6 +6,7 @@ Live itself cannot run here: ``live_standin`` mimics the API the script uses (se
 from __future__ import annotations
 
 import ast
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ import pytest
 
 import exsampling_ableton_remote as ableton_remote
 from exsampling_ableton_remote import osc
+from exsampling_ableton_remote.surface import RETRY_TICKS
 from exsampling_patch.commands.ableton import default_remote_scripts
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
@@ -137,6 +139,43 @@ def test_script_is_python_3_7_and_create_instance_works(monkeypatch: pytest.Monk
         assert f"port {surface.port}" in c_instance.messages[0]
     finally:
         surface.disconnect()
+
+
+def test_a_port_taken_is_told_in_lives_status_bar_and_tried_again() -> None:
+    # Before, create_instance raised "Address already in use" (ExSampling chosen in two Control Surface slots, another
+    # program on the port): Live writes that to its Log.txt alone, and the patch could only ask whether ExSampling was
+    # chosen as a Control Surface at all.
+    holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    holder.bind(("127.0.0.1", 0))
+    port = holder.getsockname()[1]
+    c_instance = CInstance(Song([Track("HH")]))
+    surface = ableton_remote.ExSamplingSurface(c_instance, port=port)
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.settimeout(0.05)
+    try:
+        assert len(c_instance.messages) == 1 and c_instance.log == c_instance.messages
+        assert c_instance.messages[0].startswith(f"ExSampling: UDP port {port} is taken (")
+        assert "is ExSampling chosen in two Control Surface slots" in c_instance.messages[0]
+        for _ in range(2 * RETRY_TICKS):  # still taken: told once
+            surface.update_display()
+        assert len(c_instance.messages) == 1
+        holder.close()  # the other slot's script let it go
+        for _ in range(RETRY_TICKS):
+            surface.update_display()
+        assert c_instance.messages[-1] == f"ExSampling: listening on UDP port {port}"
+        probe.sendto(osc.encode("/exsampling/ping", [7]), ("127.0.0.1", port))
+        for _ in range(100):
+            surface.update_display()
+            try:
+                data = probe.recv(65536)
+                break
+            except TimeoutError:
+                continue
+        assert osc.decode(data) == ("/exsampling/pong", ["1", 7])
+    finally:
+        surface.disconnect()
+        holder.close()
+        probe.close()
 
 
 def test_the_script_is_a_package_apart_that_needs_only_the_standard_library() -> None:
