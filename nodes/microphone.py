@@ -330,14 +330,16 @@ class Microphone(Node):
         to here is a take, stored and passed on like any other. Left open, it was dropped, unstored and untold."""
         written, length, hop = self._ring.written, len(self._ring.samples), max(1, self.sample_rate // 100)
         if written - read <= length - hop:  # else lost to an overrun already told, or to be: nothing whole to read
-            read, _ = self._feed(cutter, read, written, hop)
+            read, _ = self._feed(cutter, read, written, hop, at_stop=True)
         self._resume = None  # the cut is over: nothing left for stop() to finish (see _cut_left)
         for start, stop in cutter.cut_off(read):
-            self._emit_take(start, stop, cut_at_stop=True)
+            self._emit_take(start, stop, cut_at_stop=True, at_stop=True)
 
-    def _feed(self, cutter: LevelCutter, read: int, written: int, hop: int) -> tuple[int, float]:
+    def _feed(self, cutter: LevelCutter, read: int, written: int, hop: int,
+              at_stop: bool = False) -> tuple[int, float]:
         """Feed ``cutter`` the whole analysis blocks from ``read`` up to ``written``, storing and passing on each take
-        it finishes; returns where reading stopped and the loudest peak read."""
+        it finishes; returns where reading stopped and the loudest peak read. ``at_stop``: the cut at the stop (see
+        :meth:`_emit_take`)."""
         level = 0.0
         while written - read >= hop:
             peak = float(np.max(np.abs(self._frames(read, read + hop))))
@@ -346,7 +348,7 @@ class Microphone(Node):
             read += hop
             self._resume = (cutter, read)  # before its takes: one whose emit raised is not cut again
             for start, stop in done:
-                self._emit_take(start, stop)
+                self._emit_take(start, stop, at_stop=at_stop)
         return read, level
 
     def _frames(self, start: int, stop: int) -> np.ndarray:
@@ -359,9 +361,10 @@ class Microphone(Node):
             return ring[a:b]
         return np.concatenate((ring[a:], ring[:b]))
 
-    def _emit_take(self, start: int, stop: int, cut_at_stop: bool = False) -> None:
+    def _emit_take(self, start: int, stop: int, cut_at_stop: bool = False, at_stop: bool = False) -> None:
         """Store the take of ring frames ``start`` to ``stop``, then tell and pass it on; ``cut_at_stop``: the node's
-        stop ended it, not the level."""
+        stop ended it, not the level. ``at_stop``: one of the cut at the stop, which no run of assembly follows: its
+        emit raising is told here, with its end, and the cut goes on (see :meth:`_passed_on_at_stop`)."""
         rate = self.sample_rate
         if self._ring.closed:  # not while assembly runs (see _assemble); told, should it happen all the same
             self._lost_unmapped(stop - start)
@@ -415,10 +418,22 @@ class Microphone(Node):
         label = f"take {self.takes_cut}: {stored.duration:.2f} s" + (" (cut at the stop)" if cut_at_stop else "")
         status = {"take": stored.take_id, "label": label,
                   "duration": round(stored.duration, 2), **cut, **({"warning": ""} if ended else {})}
-        if not self._pass_on(stored, status):
+        if not (self._passed_on_at_stop(stored, status) if at_stop else self._pass_on(stored, status)):
             return
         if not self.context.tracks_takes:  # no runtime tells this node the take's end
             self._mark_done(stored.take_id)
+
+    def _passed_on_at_stop(self, stored: Take, status: dict[str, Any]) -> bool:
+        """:meth:`_pass_on` for a take of the cut at the stop. Its emit raising ended the cut: the takes after it in
+        the audio left to read were never stored, lost untold, as assembly is not run again once stopped. Told on
+        the node, naming the take (stored: on disk), with its end (only noted where it is in flight); False then."""
+        try:
+            return self._pass_on(stored, status)
+        except Exception as error:
+            reason = f"take {stored.take_id}, cut at the stop, could not be passed on: {error}"
+            self.report_error(reason)
+            self.tell_fate_of(stored.take_id, self.node_id, reason=f"error in {self.node_id}: {reason}")
+            return False
 
     def _lost_unmapped(self, frames: int) -> None:
         self.report_status(warning=f"a take of {frames / self.sample_rate:.2f} s was lost: the node stopped and its "
