@@ -11,7 +11,8 @@ Handing a take over costs two wake-ups across processes, a copy of the samples a
 :func:`serve` as a child process (:mod:`exsampling_patch.child_process`; ``exsampling run`` starts it before
 it loads the patch: :func:`start_early`), which loads the model and answers over a Unix socket; the take's
 samples go through shared memory (a ``memfd`` both map), which only grows when a take does not fit. A process
-that dies is started again, and the take it was scoring is sent once more.
+that dies is started again (:mod:`.process_restart`), on the model file as it was at the start, and the take it
+was scoring is sent once more.
 
 The messages, both ways, are the dataclasses below: :class:`Setup` first (the buffer's descriptor follows),
 then :class:`Predict` for samples at the start of the buffer, :class:`NewBuffer` (its descriptor follows) and
@@ -25,10 +26,10 @@ ValueError), :class:`Failed` for anything else it raised, and
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import mmap
 import os
-import select
 import subprocess
 import threading
 import time
@@ -44,6 +45,8 @@ import numpy as np
 from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, Stop, Stopping, start_spare, take_spare
 from exsampling_patch.shared_memory import anonymous_file, map_shared
 
+from .process_restart import Backoff, ModelCopy, lock_unless, private_copy, wait_for_end
+
 if TYPE_CHECKING:
     from .prediction import Prediction
 
@@ -54,8 +57,6 @@ STOP_POLL = 0.05  # seconds between looks at a stop() while the model loads
 START_TIMEOUT = 60.0  # seconds to import torch and load the model in a fresh process: generous, for slow disks
 ANSWER_TIMEOUT = 30.0  # seconds for one take: far above what the longest take scored whole needs
 WARM_UP_SECONDS, WARM_UP_RATE = 10, 48000  # the first inference's take: like those of a show
-QUICK_DEATH_SECONDS = 10.0  # a process ending this soon after it loaded its model, again and again, keeps dying
-BACKOFF_FIRST, BACKOFF_MAX = 0.5, 4.0  # seconds the watch waits from a second such end in a row on, doubling
 FAST_EXIT = True  # the process skips the interpreter's teardown: nothing is left to write (child_process.main)
 
 
@@ -64,13 +65,15 @@ FAST_EXIT = True  # the process skips the interpreter's teardown: nothing is lef
 
 @dataclass(frozen=True)
 class Setup:
-    """The first message: what to load; the take buffer's descriptor follows."""
+    """The first message: what to load; the take buffer's descriptor follows, then with ``model_copy`` that of
+    the model file's bytes as the show started (:func:`.process_restart.private_copy`), which it loads."""
 
     model: str | None
     threads: int | None
     int8: bool
     warm_up: dict[str, Any] | None
     buffer_bytes: int
+    model_copy: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,8 @@ class ClassifierProcess:
     does too.
 
     Args:
-        model: a model file (``None``: the shipped model).
+        model: a model file (``None``: the shipped model). It is read at once, and every process loads what it
+            held then: a retrain written into it during the show changes nothing until the next start.
         threads: torch threads in the process (``None``: 1, as :func:`~.classifier.load_classifier` takes it).
         int8: use the model's int8 trunk where this CPU runs it.
         warm_up: :meth:`predict`'s options for the first inference, made on 10 s of noise at 48 kHz (the kind of
@@ -179,6 +183,7 @@ class ClassifierProcess:
                  answer_timeout: float = ANSWER_TIMEOUT) -> None:
         self.answer_timeout = answer_timeout
         self._config = (str(model) if model is not None else None, threads, int8, warm_up)
+        self._model: ModelCopy | None = private_copy(self._config[0])
         self._on_restart = on_restart
         self._lock = threading.Lock()
         self._buffer = _Buffer(INITIAL_BUFFER_BYTES)
@@ -191,7 +196,7 @@ class ClassifierProcess:
         self.meta: dict[str, Any] = {}
         self.restarts = 0
         self._ready_at = 0.0  # monotonic time of the last Ready
-        self._quick_deaths = 0  # ends in a row, each within QUICK_DEATH_SECONDS of its Ready
+        self._backoff = Backoff()
         self._spawned = threading.Event()  # set by each start of a process: the watch looks at the new one
         self._spawn()
         threading.Thread(target=self._watch, name="classifier-process-watch", daemon=True).start()
@@ -203,13 +208,14 @@ class ClassifierProcess:
 
     def _spawn(self) -> None:
         # a process that died at once is found out by wait_ready
-        setup = Setup(*self._config, self._buffer.nbytes)
+        setup = Setup(*self._config, self._buffer.nbytes, self._model is not None)
+        handles = (self._buffer.fd,) if self._model is None else (self._buffer.fd, self._model.fd)
         spare = take_spare(self.child_module) if self.restarts == 0 else None  # started by `exsampling run`
         if spare is not None:
             self._child = spare
-            self._child.greet(setup, handles=(self._buffer.fd,))
+            self._child.greet(setup, handles=handles)
         else:
-            self._child.start(setup, handles=(self._buffer.fd,))
+            self._child.start(setup, handles=handles)
         self._ready = False
         self._spawned.set()
 
@@ -219,7 +225,7 @@ class ClassifierProcess:
         Why: the end was found only by the next take, which then waited for a new process to import torch and load
         the model (seconds), the show's first hit after it late. The watch waits for the lock: a take, a start or a
         stop holding it may find the end itself (or made it), and the watch then goes on with the process started
-        next. Ends in a row soon after the model loaded are started again later and later (up to BACKOFF_MAX)."""
+        next. Ends in a row soon after the model loaded are started again later and later (:class:`.Backoff`)."""
         done: subprocess.Popen[bytes] | None = None  # the process last seen ended
         while not self._stopping.is_set():
             self._spawned.clear()
@@ -227,37 +233,25 @@ class ClassifierProcess:
             if process is None or process is done:
                 self._spawned.wait(STOP_POLL * 10)
                 continue
-            if not _wait_for_end(process, self._stopping):
+            if not wait_for_end(process, self._stopping):
                 continue
             done = process
-            # One killed again and again soon after it loads (the OOM killer) is not started at once every time: each
-            # start imports torch and loads the model, a CPU's work for seconds. A take meanwhile starts one itself.
-            quick = self._ready and time.monotonic() - self._ready_at < QUICK_DEATH_SECONDS
-            self._quick_deaths = self._quick_deaths + 1 if quick else 0
-            delay = 0.0 if self._quick_deaths < 2 else min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (self._quick_deaths - 2))
-            if self._stopping.wait(delay) or not self._lock_unless_replaced(process):
+            delay = self._backoff.delay(self._ready, self._ready_at)  # a take meanwhile starts one itself
+            replaced = functools.partial(self._replaced, process)
+            if self._stopping.wait(delay) or not lock_unless(self._lock, self._stopping, replaced, STOP_POLL):
                 continue
             try:
                 if self._stopping.is_set() or self._child.process is not process or not self._ready:
                     continue  # stopped, already started again, or ended while it started: its start tells
-                after = "" if not delay else (f" after {delay:g} s: it keeps dying ({self._quick_deaths} times in a "
-                                              f"row within {QUICK_DEATH_SECONDS:g} s of loading its model)")
-                self._restart("ended between takes", after=after)
+                self._restart("ended between takes", after=self._backoff.after(delay))
                 self._wait_ready()
             except ClassifierProcessError:
                 pass  # why is said again to the next take
             finally:
                 self._lock.release()
 
-    def _lock_unless_replaced(self, process: subprocess.Popen[bytes]) -> bool:
-        """Take the lock once it is free; False if meanwhile a stop came or ``process`` was replaced (by a take).
-
-        Why wait: a take that had its answer may still hold the lock as its process dies; the watch gave up then,
-        and the next take found the end and waited for a new process to load."""
-        while not self._lock.acquire(timeout=STOP_POLL):
-            if self._stopping.is_set() or self._child.process is not process:
-                return False
-        return True
+    def _replaced(self, process: subprocess.Popen[bytes]) -> bool:
+        return self._child.process is not process
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         """Wait until the process has loaded the model.
@@ -329,7 +323,8 @@ class ClassifierProcess:
         self.restarts += 1
         self._spawn()
         if self._on_restart is not None:
-            self._on_restart(f"the classifier's process {what} (exit status {code}); started again{after}")
+            changed = self._model.changed() if self._model is not None else ""
+            self._on_restart(f"the classifier's process {what} (exit status {code}); started again{after}{changed}")
         return code
 
     def _ask(self, samples: np.ndarray, sample_rate: int, options: dict[str, Any]) -> Prediction:
@@ -395,30 +390,11 @@ class ClassifierProcess:
                 in_time = self._child.stop(contextlib.nullcontext(), None, STOP_ANSWER_SECONDS, timeout) and in_time
             self._close(0.0)
             self._buffer.close()
+            if self._model is not None:
+                self._model.close()
         finally:
             self._lock.release()
         return in_time
-
-
-def _wait_for_end(process: subprocess.Popen[bytes], stopping: threading.Event) -> bool:
-    """Wait until ``process`` has ended (True) or ``stopping`` is set (False), without reaping it: its owner does.
-    False at once where the system cannot watch a process (no pidfd): the next take finds the end, as before."""
-    try:
-        watch = os.pidfd_open(process.pid)
-    except ProcessLookupError:  # reaped already
-        return True
-    except (AttributeError, OSError):
-        stopping.wait()
-        return False
-    try:
-        if process.returncode is not None:  # reaped before the pidfd was opened: the pid may be another's now
-            return True
-        while not stopping.is_set():
-            if select.select([watch], [], [], STOP_POLL * 10)[0]:
-                return True
-        return False
-    finally:
-        os.close(watch)
 
 
 # -- the process's side --------------------------------------------------------------------------------------------
@@ -454,18 +430,21 @@ def serve(connection: Connection) -> int:
     except (EOFError, OSError):
         return 0
     buffer = _map(recv_handle(connection), setup.buffer_bytes)
+    # the file's bytes as the show started, which a process started again mid-show loads too (not the file's path)
+    source = f"/proc/self/fd/{recv_handle(connection)}" if setup.model_copy else setup.model
     try:
         if failed_import is not None:
             raise failed_import
-        classifier = load_classifier(setup.model, threads=setup.threads, int8=setup.int8)
+        classifier = load_classifier(source, threads=setup.threads, int8=setup.int8)
         if setup.warm_up is not None:
             classifier.predict(warm_up_take(), WARM_UP_RATE, **setup.warm_up)
     except Exception as error:  # the model file's problem, or the options', told to the node
+        text = str(error) or type(error).__name__
         with contextlib.suppress(OSError):
-            connection.send(Failed(str(error) or type(error).__name__))
+            connection.send(Failed(text.replace(source, setup.model) if source and setup.model else text))
         return 1
     try:
-        connection.send(Ready(tuple(classifier.labels), str(classifier.path), classifier.meta))
+        connection.send(Ready(tuple(classifier.labels), setup.model or str(classifier.path), classifier.meta))
     except OSError:  # the node stopped (or went away) while the model loaded: nobody to classify for
         return 0
     on_cpus: list[int] = []

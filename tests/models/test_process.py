@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import soundfile as sf
 
 from exsampling_patch.models import load_classifier
 from exsampling_patch.models.classifier import Classifier
+from exsampling_patch.models.model_header import SHIPPED_MODEL
 from exsampling_patch.models.prediction import Prediction
 from exsampling_patch.models.process import (
     ANSWER_TIMEOUT,
@@ -97,6 +99,35 @@ def test_a_killed_process_is_started_again_and_the_take_still_classified(local: 
     assert process.pid is None
     with pytest.raises(ClassifierProcessError, match="stopped"):
         process.predict(np.ones(16000, np.float32), 16000)
+
+
+@pytest.mark.parametrize("written", ["in place", "replaced"])
+def test_a_process_started_again_mid_show_loads_the_model_the_show_started_with(
+        local: Classifier, esc50: Path, tmp_path: Path, written: str) -> None:
+    """A process started again after a crash loaded the model file's path, so whatever had been written into the
+    file since (a retrain; here a file cut short) was the show's model from that crash on, or failed to load."""
+    show = tmp_path / "show.pt"
+    shutil.copyfile(SHIPPED_MODEL, show)
+    said: list[str] = []
+    process = ClassifierProcess(show, threads=1, on_restart=said.append)
+    try:
+        process.wait_ready()
+        first_pid = process.pid
+        assert first_pid is not None
+        if written == "in place":  # as cp writes over a file
+            with open(show, "r+b") as handle:
+                handle.truncate(0)
+                handle.write(b"a retrain cut short")
+        else:  # as exsampling train writes its model (takes.write_atomic)
+            (tmp_path / "new.pt").write_bytes(b"a retrain cut short")
+            os.replace(tmp_path / "new.pt", show)
+        os.kill(first_pid, signal.SIGKILL)
+        mono, rate = two_clips(esc50, "4-102844-A-49.flac", "4-102844-B-49.flac")
+        assert_same(process.predict(mono, rate), local.predict(mono, rate))
+        assert process.restarts == 1 and process.path == show
+        assert said and said[0].endswith(f"it loaded the model the show started with, not {show} as written since")
+    finally:
+        process.stop()
 
 
 def test_a_hung_process_is_ended_and_started_again(local: Classifier, esc50: Path) -> None:
