@@ -165,6 +165,8 @@ class Runner:
         try:
             swapped = engine.update(patch)
         except PatchError as error:
+            if engine.plan is None:  # Stop began as the edit was checked: no old plan runs on; what Stop said stands
+                return
             self.problem = f"not swapped in (the old plan runs on): {problems_text(error.problems)}"
         except (Exception, SystemExit) as error:  # else the thread ended unseen, and the edit was said swapped in
             if engine.plan is None:  # Stop came during the edit: the run is over, as where update() returns None

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from exsampling_patch import ANY, Input, Node
 from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.patch import NodeSpec
 from tests.core import engine_nodes
 from tests.core.engine_nodes import Tracking, engine_registry
 
@@ -77,3 +81,48 @@ def test_stop_gives_up_on_a_start_that_never_returns_and_the_swap_stops_it_later
     assert runner.problem and "still in its start()" in runner.problem
     assert len(tracking.built) == 2
     assert Counter(id(node) for node in tracking.stops) == {id(node): 1 for node in tracking.built}
+
+
+class HeldStop(Node):
+    """Its stop() waits at ``release``, as a node closing a device takes a while: Stop has begun and not ended."""
+
+    type_name = "held_stop"
+    inlet = Input(ANY)
+    stopping = threading.Event()
+    release = threading.Event()
+
+    def stop(self) -> None:
+        HeldStop.stopping.set()
+        HeldStop.release.wait(30.0)  # a failed test does not leave it waiting for ever
+        super().stop()
+
+    def on_inlet(self, message: Any) -> None:
+        pass
+
+
+def test_an_edit_refused_while_stop_runs_is_not_said_to_leave_the_old_plan_running() -> None:
+    registry = engine_registry()
+    registry.register(HeldStop, "test")
+    HeldStop.stopping.clear()
+    HeldStop.release.clear()
+    model = EditorModel(registry)
+    model.add_node("held_stop", (0, 0))
+    runner = Runner(model, RuntimeObserver(), workers=2)
+    assert runner.start(), runner.problem
+    engine = runner.engine
+    assert engine is not None
+    stop = threading.Thread(target=runner.stop, daemon=True)
+    stop.start()
+    try:
+        assert HeldStop.stopping.wait(10), "Stop never reached the node"
+        edit = model.patch.copy()
+        edit.add_node(NodeSpec("stray", "no_such_type"))
+        # What the swap's thread does with an edit the engine refuses, Stop begun meanwhile (the model's own check
+        # let it by: runnable_patch is asked before the swap begins).
+        runner._update(engine, edit)
+    finally:
+        HeldStop.release.set()
+        stop.join(10)
+    assert not stop.is_alive() and not runner.running
+    # It said "not swapped in (the old plan runs on)" once the run was over.
+    assert runner.problem is None, runner.problem
