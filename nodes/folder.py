@@ -120,12 +120,12 @@ class FolderSource(Node):
             self.watching = "nothing yet (the node this edit replaced is still reading a file)"
             self.report_status(watching=self.watching)
             self.run_thread(lambda: self._run(before), name=f"{self.node_id}-watch")
-        elif self._take_folder():
+        elif self._take_folder(at_start=True):
             self.run_thread(self._run, name=f"{self.node_id}-watch")
 
-    def _take_folder(self) -> bool:
+    def _take_folder(self, at_start: bool = False) -> bool:
         """Take the folder's lock and what the watch needs (the scan at start, the journal, the close events);
-        False where another run holds it, or this node is stopping."""
+        False where another run holds it (raised :class:`FolderInUse` ``at_start``), or this node is stopping."""
         # A second run of the same patch (started in two terminals) read every file dropped here too: two runs each
         # took the take, and wrote into one journal. The lock refuses it, naming the run that holds it; that run
         # ending does not hand the folder over mid-show (a take would appear from a run the performer forgot).
@@ -134,6 +134,9 @@ class FolderSource(Node):
                               "run stopped)")
         except FolderInUse as error:
             self.watching = "nothing (another run watches the folder)"
+            self.report_status(watching=self.watching)  # the editor's node said nothing of what it watches
+            if at_start:  # a start that failed: told on the node, and `exsampling run` ends with status 3, not 0
+                raise
             self.report_error(str(error))
             return False
         with _GUARD:

@@ -1,6 +1,6 @@
 """Two runs of one patch on one folder (the same patch started in two terminals): before, both read every file
 dropped there and each loaded the take, without a word. The second run's folder source is refused now, naming the
-run that holds the folder; it reads nothing, and its other nodes run on."""
+run that holds the folder; it never starts (`exsampling run` exits 3), and the run's other nodes run on."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from exsampling_patch.nodes import folder as folder_module
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.events import TakeEnded
+from tests.stage.helpers import Run
 
 from .conftest import probe_of, registry
 from .test_folder_journal import FAST, drop
@@ -51,11 +52,32 @@ def test_a_second_run_on_the_folder_is_told_and_a_dropped_file_is_taken_once(tmp
             assert f"is in use by another run of a patch (process {os.getpid()})" in error
             assert "this node reads nothing from it in this run" in error
             assert "inbox" not in first.errors
+            # the editor's node says what it watches (it said nothing), and the node never started
+            assert second.status_snapshot()["inbox"]["watching"] == "nothing (another run watches the folder)"
         finally:
             second.stop()
     finally:
         first.stop()
     assert len(taken.received) == 2 and also.received == []  # nothing came late either
+
+
+def test_a_run_whose_folder_source_was_refused_exits_with_status_3(tmp_path: Path) -> None:
+    """A run whose folder source another run refused read nothing all show long, and exited 0: a performer's script
+    took it for a show that went well. Its folder source never started now, named as such, and the run exits 3."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: inbox\n  type: folder_source\n"
+                     f"  params: {{folder: {inbox}}}\n", encoding="utf-8")
+    first = folder_engine(inbox, tmp_path)  # the run that holds the folder
+    try:
+        run = Run(str(patch), "--for", "0.5", "--log", str(tmp_path / "lib.log"), "--show-log", "none")
+        code = run.wait(60)
+    finally:
+        first.stop()
+    (never,) = [line for line in run.stderr if line.startswith("node 'inbox' never started: ")]
+    assert f"is in use by another run of a patch (process {os.getpid()})" in never, run.output()
+    assert code == 3, run.output()
 
 
 def test_a_file_read_through_a_live_edit_of_its_folder_source_is_one_take(tmp_path: Path,
