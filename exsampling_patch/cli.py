@@ -126,13 +126,38 @@ def start_early(args: Sequence[str]) -> None:
     the classifier's process before the sub-commands (about 0.5 s here), the editor and the patch load, as it imports
     torch and loads its model, the default patch's start-up floor (2-3 s). A guess at the command line: where it
     guesses wrong, nothing starts early, or a process nobody takes is killed at exit."""
-    words = [arg for arg in args if not arg.startswith("-")]
+    words = _positionals(args)
     runs = words[:1] == ["run"] or (words[:1] == ["edit"] and "--run" in args)
     if len(words) >= 2 and runs and os.path.isfile(words[1]):
         from exsampling_patch.models.process import start_early as start_classifier
 
         with contextlib.suppress(Exception):  # the patch's loading says what is wrong with it
             start_classifier(words[1])
+
+
+#: The options of ``run`` and ``edit`` that take a value (tests/models/test_process_early.py holds it to their
+#: parsers): the word after one is no patch. Taken for one, `edit --nodes DIR --run PATCH` and `run --for 60 PATCH`
+#: read DIR and 60 as the patch, and nothing started early.
+VALUE_OPTIONS = ("--for", "--log", "--show-log", "--nodes", "--workers", "--start-notice")
+
+
+def _positionals(args: Sequence[str]) -> list[str]:
+    """The words of ``args`` that are no option nor an option's value, as argparse would read them."""
+    words: list[str] = []
+    value_next = False
+    for index, arg in enumerate(args):
+        if value_next:
+            value_next = False
+        elif arg == "--":
+            words.extend(args[index + 1:])
+            break
+        elif arg.startswith("-"):
+            # argparse takes a long option's prefix for it (--node DIR), and its value after "=" (--nodes=DIR)
+            value_next = arg.startswith("--") and len(arg) > 2 and "=" not in arg and any(
+                option.startswith(arg) for option in VALUE_OPTIONS)
+        else:
+            words.append(arg)
+    return words
 
 
 def exit_at_once(code: int) -> None:

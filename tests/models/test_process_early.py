@@ -3,6 +3,7 @@ torch while the commands and the patch load; the classifier node's :class:`Class
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -74,3 +75,24 @@ def test_edit_run_starts_the_classifiers_process_early_and_edit_alone_does_not(r
             process.stop()
     finally:
         end_spares()
+
+
+def test_options_with_values_before_the_patch_are_skipped_in_the_guess(repo: Path, tmp_path: Path) -> None:
+    # `edit --nodes DIR --run PATCH` and `run --for 60 PATCH` took DIR and 60 for the patch: nothing started early.
+    patch = str(repo / "patches" / "exsampling.yaml")
+    (tmp_path / "nodes").mkdir()
+    for args in (["edit", "--nodes", str(tmp_path / "nodes"), "--run", patch], ["-v", "run", "--for", "60", patch],
+                 ["run", "--node", str(tmp_path / "nodes"), "--log=-", "-q", patch]):
+        try:
+            cli.start_early(args)
+            assert MODULE in child_process._spares, args
+        finally:
+            end_spares()
+
+
+def test_the_options_skipped_are_those_of_run_and_edit_that_take_a_value() -> None:
+    commands = next(action for action in cli.build_parser()._actions if action.dest == "command")
+    parsers: dict[str, argparse.ArgumentParser] = dict(commands.choices or {})
+    taking = {option for name in ("run", "edit") for action in parsers[name]._actions
+              if action.option_strings and action.nargs != 0 for option in action.option_strings}
+    assert taking == set(cli.VALUE_OPTIONS)
