@@ -257,6 +257,10 @@ class StageConsole:
                             "file_name", "arrived_while_stopped"):
                     if key in status and not (key == "label" and "confidence" not in status):
                         known.setdefault(key, status[key])
+                if status.get("slot") and "label" in status and "confidence" in status and not known.get("chosen"):
+                    # The label that chose the slot (the map's; a gate judging slots sums labels), not the classifier's
+                    # best: "hihat_closed 47% -> Snare" read as a hi-hat put in the snare's slot.
+                    known.update(label=status["label"], confidence=status["confidence"], chosen=True)
                 if isinstance(status.get("stored"), str):  # a take writer's file: each, where two stored it
                     known.setdefault("stored", []).append(status["stored"])
         warning = status.get("warning")
