@@ -52,6 +52,9 @@ from exsampling_patch.nodes.osc_sender import KEEP, QUIET_SECONDS, gone_file, re
 __all__ = ["KEEP", "QUIET_SECONDS", "FolderInUse", "Outbox", "bundle_key", "kept_files", "read_sent", "send_datagram",
            "serve", "unsent_path"]
 
+#: Seconds a sender asked to end at a stop has to do so (it ends after the bundle it is on) before it is killed
+STOP_GRACE = 1.0
+
 
 def bundle_key(take_id: str, slot: str) -> str:
     """The log's line for one take sent to one slot (a take sent to two slots is two bundles)."""
@@ -260,8 +263,14 @@ class Outbox:
                         process.wait(timeout)
                 if process.poll() is None:
                     self._ended = process  # no error: ended here
-                    process.kill()
-                    process.wait()
+                    # Asked first (SIGTERM): it ends after the bundle it is on, logged. Killed at once, it could be
+                    # between a send and its log line, and the next start sent that take to Live again.
+                    process.terminate()
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        process.wait(STOP_GRACE)
+                    if process.poll() is None:  # stopped (SIGSTOP) or hung: it sends nothing more either
+                        process.kill()
+                        process.wait()
                 if self._reader is not None:
                     self._reader.join(max(1.0, timeout))  # each "done" it had said is read
             left = self._keep()

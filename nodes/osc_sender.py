@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -22,7 +23,8 @@ from pathlib import Path
 from queue import SimpleQueue
 from typing import IO, Any
 
-__all__ = ["BATCH", "BATCH_SECONDS", "KEEP", "QUIET_SECONDS", "read_exactly", "read_sent", "send_datagram", "serve"]
+__all__ = ["BATCH", "BATCH_SECONDS", "KEEP", "QUIET_SECONDS", "Stop", "read_exactly", "read_sent", "send_datagram",
+           "serve"]
 
 KEEP = 20_000
 """Keys read back from the log (the newest); the file is rewritten when it holds twice as many."""
@@ -197,8 +199,26 @@ def gone_file(files: Iterable[str]) -> str:
     return next((str(name) for name in files if not os.path.exists(name)), "")
 
 
-def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quiet: float = QUIET_SECONDS) -> None:
-    """The sender's loop: read frames until the pipe closes; send each datagram, then log its key.
+class Stop:
+    """SIGTERM's handler: the patch's stop ran out of time (hundreds of kept bundles, paced). Killed there, a sender
+    could be between a send and its log line: that bundle, kept unsent, went to Live a second time at the next start.
+    Asked so while it sends, it ends after the bundle it is on, logged and said done; before (it waits for another
+    run's lock, or reads the log), at once: nothing is sent there."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self.sending = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.asked = True
+        if not self.sending:
+            raise SystemExit(0)
+
+
+def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quiet: float = QUIET_SECONDS,
+          stop: Stop | None = None) -> None:
+    """The sender's loop: read frames until the pipe closes; send each datagram, then log its key. ``stop`` (set
+    as SIGTERM's handler): asked, the loop ends before its next send.
 
     The pipe is read from the start, so that the patch's hand-overs never wait while another run holds the lock;
     nothing is sent (nor the log read) before this sender holds it."""
@@ -219,6 +239,8 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
         sockets: dict[tuple[Any, ...], socket.socket] = {}
         refused: set[tuple[Any, ...]] = set()  # where nothing listened at the last send: told once, and its end
         pace = _Pace()
+        if stop is not None:
+            stop.sending = True
         while (body := bodies.get()) is not None:
             header, _, datagram = body.partition(b"\n")
             meta = json.loads(header)
@@ -232,6 +254,8 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
                 out.say("gone", json.dumps({"seq": meta.get("seq"), "file": gone}))
                 _done(out, meta)  # not logged: a redo writes the copy anew, and it goes then
                 continue
+            if stop is not None and stop.asked:  # the patch stopped: this and the rest are kept for its next start
+                break
             try:
                 nobody = _send(sockets, to, datagram)
             except OSError as error:
@@ -255,4 +279,6 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]), sys.stdin.buffer, sys.stdout)
+    stop = Stop()
+    signal.signal(signal.SIGTERM, stop)
+    serve(Path(sys.argv[1]), sys.stdin.buffer, sys.stdout, stop=stop)
