@@ -106,6 +106,11 @@ class AudioProcess:
         self._staged: dict[int, tuple[int, np.ndarray]] = {}
         self._stage_keys = itertools.count(1)
         self.arena = Arena(ARENA_BYTES)
+        # Each arena block sent and not given back yet: offset -> the number of the message that points at it (from
+        # 1 in each process). A message the process cannot read names it by number only (msg.Unread).
+        self._blocks: dict[int, int] = {}
+        self._blocks_lock = threading.Lock()  # not _send_lock: the reader must not wait on a send stuck on it
+        self._posted = 0  # messages posted to the latest process
         self.child = Child("exsampling_patch.nodes.sampler.server", pass_fds=(self.state.fd, self.arena.fd))
         self.process: subprocess.Popen[bytes] | None = None  # the latest process, kept once it has ended
         self._send_lock = threading.Lock()
@@ -153,6 +158,9 @@ class AudioProcess:
             self.process = self.child.process
             self._jack_back.started()
             self._staged.clear()  # a new process holds nothing sent ahead, and reads no block of the arena
+            with self._blocks_lock:
+                self._blocks.clear()
+                self._posted = 0
             self.arena.reset()
             for slot, buffer in list(self.buffers.items()):
                 try:
@@ -213,11 +221,15 @@ class AudioProcess:
         if connection is None or process is None:
             return
         fd = -1
+        self._posted += 1
         if samples is not None:
             assert isinstance(message, msg.Load | msg.Stage)
             offset = self.arena.write(samples)
             if offset is None:
                 fd = shared_or_refused(samples)
+            else:
+                with self._blocks_lock:  # before it is sent: the process may answer at once
+                    self._blocks[offset] = self._posted
             message = dataclasses.replace(message, offset=-1 if offset is None else offset)
         try:
             connection.send(message)
@@ -296,7 +308,7 @@ class AudioProcess:
                 return False
 
     def _handle(self, message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status
-                | msg.Freed | Stopping | msg.Stopped) -> None:
+                | msg.Freed | msg.Unread | Stopping | msg.Stopped) -> None:
         if isinstance(message, Stopping):
             self.child.answered.set()
         elif isinstance(message, msg.Error):
@@ -323,7 +335,19 @@ class AudioProcess:
             self.sample_rate = int(message.sample_rate)
             self.rate_known.set()
         elif isinstance(message, msg.Freed):
+            with self._blocks_lock:
+                for offset in message.offsets:
+                    self._blocks.pop(offset, None)
             for offset in message.offsets:
+                self.arena.release(offset)
+        elif isinstance(message, msg.Unread):
+            # A damaged message: the process never read the block it points at, so no Freed names it. Kept, each
+            # such message held its take's room for good, and enough of them filled the arena.
+            with self._blocks_lock:
+                unread = [offset for offset, position in self._blocks.items() if position == message.position]
+                for offset in unread:
+                    del self._blocks[offset]
+            for offset in unread:
                 self.arena.release(offset)
         elif isinstance(message, msg.Stopped):
             self.opened.clear()

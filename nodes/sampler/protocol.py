@@ -5,7 +5,7 @@ To the process: :class:`Setup` first, then :class:`Load` (the take's samples at 
 or with offset -1 in a file of their own whose descriptor follows: :mod:`.handoff`), :class:`Stage` likewise for
 samples sent ahead of their assignment, :class:`LoadStaged` that puts them in a slot, :class:`Unstage` that drops
 them, and :class:`~exsampling_patch.child_process.Stop`. From it: :class:`Rate` (first), :class:`Ready`,
-:class:`Opened`, :class:`MidiPorts`, :class:`Error`, :class:`Status`, :class:`Freed`,
+:class:`Opened`, :class:`MidiPorts`, :class:`Error`, :class:`Status`, :class:`Freed`, :class:`Unread`,
 :class:`~exsampling_patch.child_process.Stopping` (at once on a Stop) and :class:`Stopped`. Gains,
 notes from the patch and meters go through the shared state, not messages.
 """
@@ -121,6 +121,14 @@ class Freed:
     """Arena blocks that nothing reads any more."""
 
     offsets: list[int]
+
+
+@dataclass(frozen=True)
+class Unread:
+    """The node's message number ``position`` (from 1, after :class:`Setup`) could not be read or acted on before
+    its samples were taken: an arena block it points at is not read, and goes back (nothing else would free it)."""
+
+    position: int
 
 
 @dataclass(frozen=True)

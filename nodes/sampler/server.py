@@ -47,7 +47,7 @@ def serve(connection: Connection) -> int:
     send_lock = threading.Lock()
 
     def send(message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status | msg.Freed
-             | Stopping | msg.Stopped) -> None:
+             | msg.Unread | Stopping | msg.Stopped) -> None:
         with send_lock, contextlib.suppress(OSError):  # the node has gone: the main loop notices and ends
             connection.send(message)
 
@@ -88,8 +88,11 @@ def serve(connection: Connection) -> int:
     ports: list[str] = []
     staged: dict[int, tuple[np.ndarray, int]] = {}  # samples sent ahead and their arena offset, by key
     reading: dict[int, weakref.ref[np.ndarray]] = {}  # arena offset -> the samples the rig reads there
+    received = taken = 0  # the node's messages received so far; the latest whose samples were taken
 
     def samples(offset: int, frames: int) -> tuple[np.ndarray, int]:
+        nonlocal taken
+        taken = received
         if offset < 0:  # a file of its own follows
             fd = recv_handle(connection)  # EOFError or OSError here: the node has gone
             try:
@@ -116,10 +119,12 @@ def serve(connection: Connection) -> int:
                 if after_unread:
                     after_unread = False
                     _drop_passed_file(connection)
+                received += 1
                 try:
                     message = _receive(connection)
                 except _NotHandled as error:
                     after_unread = True
+                    send(msg.Unread(received))
                     send(msg.Error(f"a message from the sampler node could not be read ({error}): ignored, the "
                                    "sampler plays on"))
                     continue
@@ -129,6 +134,8 @@ def serve(connection: Connection) -> int:
                 try:
                     _handle(message, staged, samples, load, send)
                 except _NotHandled as error:
+                    if taken != received:  # its block, if any, is in no reading: Freed never names it
+                        send(msg.Unread(received))
                     send(msg.Error(f"{error}; the sampler plays on"))
             # Blocks nothing reads any more (the callback has moved on, a staged take was dropped) go back.
             freed = [offset for offset, ref in reading.items() if ref() is None]

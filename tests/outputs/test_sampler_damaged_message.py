@@ -110,3 +110,25 @@ def test_a_take_file_passed_after_a_damaged_message_is_told_from_one_passed_late
         assert [error for error in errors if "could not be read" in error] == [
             f"a message from the sampler node could not be read ({why}): ignored, the sampler plays on"
             for why in ("could not find MARK", "pickle data was truncated")], errors
+
+
+class Unpicklable(msg.Load):
+    """A Load that pickles but raises as it is unpickled (int("damaged")): a damaged message, whole on the wire."""
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return int, ("damaged",)
+
+
+def test_the_arena_block_of_a_damaged_message_goes_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: the block a damaged message pointed at was read by no one, so no Freed named it: it stayed taken for
+    good, and enough such messages filled the arena (every take then a file of its own)."""
+    with running_audio_process(monkeypatch, device="none") as (audio, errors):
+        samples = np.full(48000 // 3, 0.1, np.float32)  # a third of the arena: a block of it, not a file
+        for round_ in range(4):  # more than the arena holds, were the blocks kept
+            with audio._send_lock:
+                audio._post(Unpicklable(0, round_ + 1, samples.size, 0.0, 0.0), samples)
+            assert wait_for(lambda: audio.arena.used == 0), (round_, audio.arena.used, errors)
+        assert any("could not be read" in error for error in errors), errors  # the same words: told once
+        with audio._send_lock:
+            audio._post(msg.LoadStaged(1, 99, 1, 480, 0.0, 0.0))  # read in step: it answers that none was sent ahead
+        assert wait_for(lambda: any("key 99" in error for error in errors)), errors
