@@ -16,13 +16,19 @@ from exsampling_patch.editor.patch_view import PatchView
 EDGE_GAP = 8.0  # pixels kept between a node added at a right-click's spot and the canvas's edges
 
 
+Box = tuple[float, float, float, float]  # left, top, right, bottom (patch units)
+
+
 def free_position(model: EditorModel, wanted: Position, size: tuple[float, float] = (240, 110),
-                  upward: bool = False) -> Position:
-    """``wanted``, or the nearest spot below it (above it, ``upward``) where a new node covers no other node."""
-    taken = [spec.position for spec in model.patch.nodes.values() if spec.position is not None]
+                  upward: bool = False, boxes: list[Box] | None = None) -> Position:
+    """``wanted``, or the nearest spot below it (above it, ``upward``) where a new node of ``size`` covers no other
+    node: none of ``boxes`` (where the nodes are drawn), or else each node taken for ``size`` at its position."""
+    if boxes is None:
+        boxes = [(px, py, px + size[0], py + size[1]) for px, py in
+                 (spec.position for spec in model.patch.nodes.values() if spec.position is not None)]
     x, y = wanted
     for _ in range(200):
-        if all(abs(x - px) >= size[0] or abs(y - py) >= size[1] for px, py in taken):
+        if all(x + size[0] <= x0 or x1 <= x or y + size[1] <= y0 or y1 <= y for x0, y0, x1, y1 in boxes):
             return (x, y)
         y += -size[1] / 2 if upward else size[1] / 2
     return wanted
@@ -52,7 +58,8 @@ class Placement:
         x, y = spot
         size = self.drawn_size(type_name)
         if self.step:  # the cascade past the spot chosen
-            position = free_position(self.model, (x + 30 * (self.step % 8), y + 30 * (self.step % 8)))
+            position = free_position(self.model, (x + 30 * (self.step % 8), y + 30 * (self.step % 8)), size,
+                                     boxes=self.boxes())
             position = self.navigator.room(position, size)
         else:  # at the spot (a right-click's lands at the mouse), moved in where the node would be cut off
             position = self.free_in_view(spot, size)
@@ -63,12 +70,27 @@ class Placement:
         """The spot nearest ``spot`` moved into view, below it or else above it, where a node of ``size`` covers no
         other and is drawn whole. Moved clear of a node and then into view, a node right-clicked below another near
         the canvas's bottom edge was put back over it. Where neither is (the column full), as that did."""
-        start = self.in_view(spot, size)
+        start, boxes = self.in_view(spot, size), self.boxes()
         for upward in (False, True):
-            position = free_position(self.model, start, upward=upward)
+            position = free_position(self.model, start, size, upward, boxes)
             if self.in_view(position, size) == position:
                 return position
-        return self.in_view(free_position(self.model, start), size)
+        return self.in_view(free_position(self.model, start, size, boxes=boxes), size)
+
+    def boxes(self) -> list[Box]:
+        """Where each node is drawn (patch units), or, one not drawn yet, where it would be at about its type's size.
+        Every node was taken for 240x110: a node added just above a taller one (a sampler, a node with its problem
+        written out) was put over that one's lower part."""
+        boxes = []
+        for node_id, spec in self.model.patch.nodes.items():
+            box = self.navigator.bounds([node_id])
+            if box is None or box[2] - box[0] <= 1 / self.navigator.view.scale:  # not drawn yet
+                if spec.position is None:
+                    continue
+                (x, y), (w, h) = spec.position, self.drawn_size(spec.type)
+                box = (x, y, x + w, y + h)
+            boxes.append(box)
+        return boxes
 
     def in_view(self, position: Position, size: tuple[float, float]) -> Position:
         """``position`` moved the least that draws a node of ``size`` there whole inside the view, an edge's gap
@@ -104,5 +126,5 @@ class Placement:
         spot = self.navigator.spawn_spot(corner)
         if spot == corner:
             return None
-        x, y = free_position(self.model, spot)
+        x, y = free_position(self.model, spot, boxes=self.boxes())
         return (x - corner[0], y - corner[1])
