@@ -7,6 +7,7 @@ recorder (a cycle). This sink, linked at the end of the patch, writes into the b
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from exsampling_patch.messages import Prediction, SlotAssignment, Take
@@ -17,6 +18,10 @@ from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 def origin_id(take: Take) -> str:
     """The id of the uploaded take that ``take`` came from (split one-shots keep it in ``origin_take``)."""
     return str(take.meta.get("origin_take") or take.take_id)
+
+
+#: Takes whose predicted figures are kept for their assignment (the oldest forgotten first).
+HEARD_KEPT = 256
 
 
 class RecorderStatus(Node):
@@ -33,18 +38,25 @@ class RecorderStatus(Node):
         from exsampling_patch.nodes.web_recorder.status import BOARD
 
         self._board = BOARD
+        self._heard: OrderedDict[str, dict[str, float]] = OrderedDict()  # take id -> each label's own figure
 
     def on_prediction(self, prediction: Prediction) -> None:
         fields: dict[str, Any] = {"status": "classified", "label": prediction.label,
                                   "confidence": round(prediction.confidence, 4)}
         if prediction.reason:
             fields["reason"] = prediction.reason
+        self._heard[origin_id(prediction.take)] = {score.label: score.probability for score in prediction.scores}
+        while len(self._heard) > HEARD_KEPT:
+            self._heard.popitem(last=False)
         self._update(prediction.take, fields)
 
     def on_assigned(self, assignment: SlotAssignment) -> None:
         fields: dict[str, Any] = {"status": "assigned", "slot": assignment.slot}
         if assignment.label is not None:
-            fields.update(label=assignment.label, confidence=round(assignment.confidence, 4))
+            # The label's own figure where the classifier's was heard, as the console says it: a map choosing slots
+            # gives the slot's sum (clap 40% + snare 9%), and "clap snap 49% → Snare" gave it as the clap's.
+            own = self._heard.get(origin_id(assignment.take), {}).get(assignment.label, assignment.confidence)
+            fields.update(label=assignment.label, confidence=round(own, 4))
         self._update(assignment.take, fields)
 
     def on_take(self, take: Take) -> None:

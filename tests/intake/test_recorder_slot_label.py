@@ -1,0 +1,62 @@
+"""The phone's row of a take whose slot was chosen by summing labels (``choose: slot``, the default patch's gate judging
+slots): the label that chose the slot with its own figure, as the console says it, not the slot's sum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exsampling_patch.messages import Prediction, Score, Take
+from exsampling_patch.node import Input, Node, Output
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.ports import PREDICTION, TAKE
+from exsampling_patch.runtime.engine import Engine
+
+from .conftest import Client, registry, sine
+
+
+class HeardHihatOrClap(Node):
+    """Hears each take as the classifier heard a clap on a phone: hi-hat 47% first, clap 40% and snare 9% after it."""
+
+    type_name = "test_hihat_or_clap"
+    family = "test"
+    take = Input(TAKE, "takes")
+    out = Output(PREDICTION, "the prediction")
+
+    def on_take(self, take: Take) -> None:
+        self.emit("out", Prediction(take, (Score("hihat_closed", 0.47), Score("clap_snap", 0.40),
+                                           Score("snare", 0.09), Score("dog", 0.04))))
+
+
+def test_a_slot_chosen_by_its_labels_summed_shows_its_label_with_its_own_figure(tmp_path: Path,
+                                                                                 recorder_state: Path) -> None:
+    """The Snare slot (clap 40% + snare 9%) won over HH (47%): the phone said "clap snap 49% → Snare", the slot's sum
+    given as the clap's, where the console said "clap_snap 40% -> Snare"."""
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
+                                                     "state_folder": str(recorder_state), "print_qr": False}))
+    patch.add_node(NodeSpec("heard", HeardHihatOrClap.type_name, {}))
+    patch.add_node(NodeSpec("gate", "confidence_gate", {"threshold": 0.45, "judge": "slot"}))
+    patch.add_node(NodeSpec("map", "slot_map", {}))
+    patch.add_node(NodeSpec("phones", "recorder_status", {}))
+    patch.connect("rec.take", "heard.take")
+    patch.connect("heard.out", "gate.prediction")
+    patch.connect("gate.passed", "map.prediction")
+    patch.connect("gate.rejected", "map.rejected")
+    patch.connect("heard.out", "phones.prediction")
+    patch.connect("map.slot", "phones.assigned")
+    reg = registry()
+    reg.register(HeardHihatOrClap, "tests")
+    engine = Engine(reg, base_dir=tmp_path)
+    engine.start(patch)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        status, reply = client.upload(encode_wav_pcm16(sine(), 48000), recorder="Ana", take_id="clap-1")
+        assert status == 201, reply
+        assert engine.wait_idle()
+        status, listed = client.request("GET", "/api/takes")
+    finally:
+        engine.stop()
+    assert status == 200, listed
+    (row,) = listed["takes"]
+    assert (row["label"], row["confidence"], row["slot"]) == ("clap_snap", 0.4, "Snare"), row
