@@ -109,9 +109,9 @@ CLOCK_TYPES = ("pattern", "sampler", "midi_clock")
 
 def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
     """A warning, on its line, for each ``clock`` parameter (a sampler's, a midi_clock's, a pattern's) that names no
-    pattern node of the patch, or the node itself: what goes by that beat clock never gets it (a pattern following
-    it never played, a midi_clock sent nothing, a sampler's groove started without waiting for its stream), and
-    check said "ok"."""
+    pattern node of the patch, the node itself, or one of the pattern nodes that follow each other round: what goes by
+    that beat clock never gets it (a pattern following it never played, a midi_clock sent nothing, a sampler's groove
+    started without waiting for its stream), and check said "ok"."""
     patterns = [node_id for node_id, spec in patch.nodes.items()
                 if spec.type in registry and hasattr(registry.get(spec.type), "beat_clock")]
     warnings = []
@@ -120,7 +120,18 @@ def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
         if spec.type not in CLOCK_TYPES or spec.type not in registry:
             continue
         name = value_in_effect(patch, registry, node_id, "clock")
-        if not isinstance(name, str) or not name or (name in patterns and name != node_id):
+        if not isinstance(name, str) or not name:
+            continue
+        circle = _clock_circle(patch, registry, patterns, name) if name in patterns and name != node_id else None
+        if circle:
+            # each follows the next and none keeps a clock of its own: each publishes the stopped one it was given
+            warnings.append(Problem(
+                f"node '{node_id}': clock '{name}' goes round a circle of clocks ({' -> '.join([*circle, circle[0]])})"
+                ": none of them has a beat clock of its own, so the one it goes by would never come", source.file,
+                source.node_line(node_id, "params", "clock") or source.node_line(node_id),
+                hint="leave clock empty on one of them: the others follow its beat"))
+            continue
+        if name in patterns and name != node_id:
             continue
         others = [other for other in patterns if other != node_id]
         close = difflib.get_close_matches(name, others, n=1)
@@ -132,3 +143,17 @@ def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
             else "add the pattern node it names, or leave clock empty",
         ))
     return warnings
+
+
+def _clock_circle(patch: Patch, registry: Registry, patterns: list[str], name: str) -> list[str]:
+    """The pattern nodes that follow one another round in a circle from ``name`` (each one's clock the next), in
+    that order; [] where the clocks followed from ``name`` end at a node that keeps its own."""
+    chain = [name]
+    while patch.nodes[chain[-1]].type in CLOCK_TYPES:
+        follows = value_in_effect(patch, registry, chain[-1], "clock")
+        if not isinstance(follows, str) or follows not in patterns:
+            break
+        if follows in chain:
+            return chain[chain.index(follows):]
+        chain.append(follows)
+    return []

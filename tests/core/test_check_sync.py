@@ -110,3 +110,44 @@ def test_a_plugin_clock_that_names_no_pattern_node_is_not_warned_of(tmp_path: Pa
                      "links: []\n", encoding="utf-8")
     assert main(["check", str(patch)]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+CIRCLE = """exsampling_patch: 1
+nodes:
+- id: groove
+  type: pattern
+  params: {clock: fills, patterns: {BD: x... x... x... x...}}
+- id: fills
+  type: pattern
+  params: {clock: groove, patterns: {HH: x.x.}}
+- id: sampler
+  type: sampler
+  params: {device: none, virtual_port: '', clock: groove}
+links:
+- groove.midi -> sampler.midi
+- fills.midi -> sampler.midi
+"""
+
+
+def test_pattern_nodes_following_each_others_clock_round_are_warned_of(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Two pattern nodes each by the other's clock: each plays by the stopped clock the other publishes, and neither
+    ever plays (nor the sampler's groove waits). Before, check said "ok"."""
+    patch = tmp_path / "show.yaml"
+    patch.write_text(CIRCLE, encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    warnings = [line.split(": ", 1)[1] for line in capsys.readouterr().err.splitlines()
+                if line.startswith("warning:")]
+    assert warnings == [
+        f"{patch}:5: node 'groove': clock 'fills' goes round a circle of clocks (fills -> groove -> fills): none of "
+        "them has a beat clock of its own, so the one it goes by would never come (leave clock empty on one of "
+        "them: the others follow its beat)",
+        f"{patch}:8: node 'fills': clock 'groove' goes round a circle of clocks (groove -> fills -> groove): none of "
+        "them has a beat clock of its own, so the one it goes by would never come (leave clock empty on one of "
+        "them: the others follow its beat)",
+        f"{patch}:11: node 'sampler': clock 'groove' goes round a circle of clocks (groove -> fills -> groove): none "
+        "of them has a beat clock of its own, so the one it goes by would never come (leave clock empty on one of "
+        "them: the others follow its beat)"], warnings
+    patch.write_text(CIRCLE.replace("clock: fills, ", ""), encoding="utf-8")  # groove keeps its own: fills follows it
+    assert main(["check", str(patch)]) == 0
+    assert "warning" not in capsys.readouterr().err
