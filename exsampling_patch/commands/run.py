@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from exsampling_patch.commands.arg_types import at_least, positive_seconds
 from exsampling_patch.commands.patch_watch import (
@@ -86,6 +87,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    try:
+        return _run(args, out)
+    finally:
+        sys.stdout = out  # with --json, stderr meanwhile (see _run)
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    """The run; with ``--json``, its JSON lines on ``out``, the process's ``sys.stdout`` on entry."""
     read = file_stamp(args.patch)  # an edit saved from here on is told (patch_watch): the run plays what it read
     try:
         patch, registry, warnings, plugins = load_patch_with_warnings(args.patch, extra_node_dirs=args.nodes)
@@ -109,7 +119,12 @@ def run(args: argparse.Namespace) -> int:
                   f"{error.strerror or error}", file=sys.stderr)
             log_path = None
     mode = "json" if args.json else "quiet" if args.quiet else "normal"
-    console = StageConsole(patch, mode)
+    if mode == "json":
+        # stdout is the JSON lines' alone: a node's print() (in a handler, on a thread of its own) went there too,
+        # between them, and a script reading them failed on it. Any other print goes to the console's stderr (set
+        # just above, where there is a --log).
+        sys.stdout = sys.stderr
+    console = StageConsole(patch, mode, out=out)
     console.hops = args.hops
     for spec in patch.nodes.values():  # the console prints the recorder's URL and QR code, in its place
         if spec.type == "web_recorder":
