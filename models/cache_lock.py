@@ -36,12 +36,8 @@ def cache_held(cache: Path, waiting_note: bool = True) -> Iterator[None]:
             descriptor = _lock_file(key / LOCK_NAME)
             try:
                 if descriptor >= 0:
-                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if waiting_note:
-                    print(f"waiting for another build that is using {key} ...", file=sys.stderr, flush=True)
-                fcntl.flock(descriptor, fcntl.LOCK_EX)
-            except BaseException:
+                    _take(descriptor, key, waiting_note)
+            except BaseException:  # Ctrl+C while waiting too: a process that goes on had kept the descriptor
                 os.close(descriptor)
                 raise
             entry = _held[key] = [descriptor, 0]
@@ -54,6 +50,16 @@ def cache_held(cache: Path, waiting_note: bool = True) -> Iterator[None]:
                 del _held[key]
                 if entry[0] >= 0:
                     os.close(entry[0])  # closing lets the lock go
+
+
+def _take(descriptor: int, cache: Path, waiting_note: bool) -> None:
+    """Lock ``descriptor`` (the lock file of ``cache``), waiting for the process that holds it."""
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if waiting_note:
+            print(f"waiting for another build that is using {cache} ...", file=sys.stderr, flush=True)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
 
 
 def _lock_file(path: Path) -> int:

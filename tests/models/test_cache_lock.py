@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -152,3 +153,41 @@ def test_a_built_cache_that_is_read_only_is_read_without_the_lock(built: Path, r
     assert (fetch_npm_package(package, read_only) / "index.js").read_text() == "1;\n"
     with cache_held(read_only):
         pass
+
+
+#: A process waiting for the cache until it is interrupted, printing how many descriptors of the lock file it then
+#: has open.
+INTERRUPTED = """
+import os, sys
+from pathlib import Path
+from exsampling_patch.models.cache_lock import cache_held
+try:
+    with cache_held(Path(sys.argv[1])):
+        pass
+except KeyboardInterrupt:
+    pass
+fds = Path("/proc/self/fd")
+print(sum((fds / fd).resolve().name == ".lock" for fd in os.listdir(fds)), flush=True)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_wait_for_the_cache_interrupted_lets_go_of_the_lock_file(tmp_path: Path) -> None:
+    """Ctrl+C while waiting for another build's hold: a process that goes on (the editor, a test session) closes
+    the lock file it opened. Before, its descriptor stayed open."""
+    cache = tmp_path / "cache"
+    with cache_held(cache):
+        run = subprocess.Popen([sys.executable, "-c", INTERRUPTED, str(cache)], cwd=REPO, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert run.stderr is not None
+            said = run.stderr.readline()
+            assert said.startswith("waiting for another build that is using"), said + run.stderr.read()
+            run.send_signal(signal.SIGINT)
+            out, err = run.communicate(timeout=60)
+        except BaseException:
+            run.kill()
+            run.communicate()
+            raise
+    assert run.returncode == 0, err
+    assert out.split() == ["0"], (out, err)
