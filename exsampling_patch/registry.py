@@ -27,6 +27,7 @@ from typing import Any, cast
 
 from exsampling_patch.node import DeclarationError, Node, Param, PortSpec
 from exsampling_patch.node_checks import type_problems
+from exsampling_patch.thread_prints import prints_to_stderr
 
 ENTRY_POINT_GROUP = "exsampling_patch.nodes"
 BUILTIN_PACKAGE = "exsampling_patch.nodes"
@@ -306,8 +307,9 @@ class Registry:
     def _guarded(self, origin: str, load: Any, file: str = "") -> None:
         try:
             # A plugin's print() as it is imported goes to stderr: on stdout it came before `nodes --json`'s
-            # document and `run --json`'s events, which scripts read.
-            with contextlib.redirect_stdout(sys.stderr):
+            # document and `run --json`'s events, which scripts read. This thread's only: the editor's other
+            # threads print on as they did (contextlib.redirect_stdout sent theirs to stderr too, meanwhile).
+            with prints_to_stderr():
                 load()
         except (Exception, SystemExit) as error:  # a plugin's sys.exit() at import ended check, nodes, run silently
             message = (f"SystemExit: it called sys.exit({error.code!r}) as it was imported"
