@@ -176,6 +176,9 @@ class FolderSource(Node):
         # for UNFINISHED_WAIT (then told unreadable).
         self._unsure: dict[Path, Stamp] = {}
         self._arrived: set[Path] = set()  # arrived while stopped (a phone's sync in a break): told so once read
+        # path -> its stamp, for a file whose take the last run passed on and never ended (killed, or stopped before
+        # Live answered its load): read again, its take says "recovered", as a recorder's does
+        self._redone: dict[Path, Stamp] = {}
         self._journal = self._open_journal(self._at_start)
         if close_events_available():
             try:
@@ -245,6 +248,8 @@ class FolderSource(Node):
                 kept[entry] = ended
                 if ended:
                     self._done[path] = (stamp, None)
+                else:
+                    self._redone[path] = stamp
             elif entry in record.seen or not record.lists_all:  # there before its first start (or journal)
                 if not self.include_existing:
                     seen.add(entry)
@@ -426,7 +431,10 @@ class FolderSource(Node):
         # The take's id is the engine's key (unique in the run); the console, the editor (this node's line too:
         # last_file) and OSC name the take by its file relative to the folder (Take.name), which it carries along.
         file_name = self._file_name(path)
-        take = take.derive(meta={FOLDER_FILE: file_name})
+        # "recovered": an output that loads takes into Live (ableton_live) asks it to leave a track that holds this
+        # file already, as the last run's take may have reached it: not loaded, nor its clip fired, a second time.
+        recovered = {"recovered": True} if self._redone.pop(path, None) == stamp else {}
+        take = take.derive(meta={FOLDER_FILE: file_name, **recovered})
         if short or self._short_told:  # told once, on the console; on the node's line until the next file
             self._short_told = bool(short)
             self.report_status(warning=short and f"{file_name}: read as it is, unchanged for {UNFINISHED_WAIT:g} s "
@@ -434,7 +442,8 @@ class FolderSource(Node):
         if self._journal is not None:
             self._journal_write(self._journal.passed_on, take.take_id, (file_name, stamp))
         self.report_status(last_file=file_name, takes=self._takes_read, take=take.take_id,
-                           file_name=file_name, duration=round(take.duration, 2), **self._arrival(path, stamp))
+                           file_name=file_name, duration=round(take.duration, 2), **self._arrival(path, stamp),
+                           **recovered)
         self.emit("take", take)
         if self._journal is not None and not self.context.tracks_takes:  # no runtime tells this node its end
             self._journal_write(self._journal.ended, take.take_id)
