@@ -17,9 +17,12 @@ const SENDING_NOTE_MS = 1000;  // a try in flight this long says so (a kept take
 const DOUBLE_TAP_MS = 400;  // a tap on STOP sooner than this after REC is the same finger's double tap
 const RETRY_AFTER_MOST_MS = 300000;  // the longest a recorder's Retry-After is waited (a wrong clock asks for days)
 const WAITING = "kept, sent when the recorder answers";
+const UNPAIRED = "The recorder's pairing changed: scan its new QR code (or open its new link) on this phone before "
+  + "recording.";
 const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when the recorder answers";
 let serverTakes = [];
 let announced = null;      // the take whose end the info line told
+let unpaired = false;      // the recorder refused this page's token: said once, until it takes it again
 let audio = null;          // {context, stream, node}
 let recording = null;      // {chunks, frames, id, startedAt, position, timer}
 
@@ -320,6 +323,7 @@ async function upload(take, position, stored = Promise.resolve()) {
       update(take.id, { state: "waiting", repair: true, detail: local.get(take.id).kept
         ? "refused, the recorder's pairing changed: kept, sent once you scan its new QR code"
         : "refused, the recorder's pairing changed, and this browser keeps no takes across pages (private browsing)" });
+      unpaired = true;  // said, with the takes kept: the take list's next ask does not say it again
       tell("The recorder's pairing changed: scan its new QR code to send the takes kept here.", true);
       render(); return;
     }
@@ -400,6 +404,12 @@ async function refresh() {
       const answers = await Promise.all(replies.map((reply) => reply.json()));
       follow(answers[0].config);
       serverTakes = answers.flatMap((answer) => answer.takes); render(); announce();
+      if (unpaired && info.textContent === UNPAIRED) say("Paired again: tap REC to record a sound.");
+      unpaired = false;
+    } else if (replies[0].status === 401 && !unpaired) {
+      // The recorder restarted with a new token (rotate_token): said now, not only once a take is recorded and refused.
+      unpaired = true;
+      tell(UNPAIRED, true);
     }
   } catch (error) { /* offline for a moment: keep the last list */ }
   clearTimeout(timer);

@@ -1,0 +1,33 @@
+// Opens the recorder's page in headless Chromium as a phone, and waits, recording nothing, for the page to say that
+// the recorder's pairing changed (the recorder restarted with a new token while the page stayed open).
+// Usage: node pairing_changed.js URL SIGNAL_DIR
+// Writes SIGNAL_DIR/ready once the page has its take list; waits up to 30 s for the info line to name the pairing.
+// Prints JSON: the info line ("info"), whether it is shown as an error ("isError") and every error the page threw
+// ("errors"), or exits 1.
+const fs = require("fs");
+const path = require("path");
+const { launchPhoneBrowser, phoneContext } = require("./phone");
+
+async function main() {
+  const [url, signals] = process.argv.slice(2);
+  const browser = await launchPhoneBrowser("");
+  try {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    const listed = page.waitForResponse((r) => r.url().includes("/api/takes") && r.status() === 200);
+    await page.goto(url);
+    await listed;
+    fs.writeFileSync(path.join(signals, "ready"), "");
+    await page.waitForFunction(() => document.querySelector("#info").textContent.includes("pairing"), null,
+                               { timeout: 30000 }).catch(() => null);
+    const info = await page.textContent("#info");
+    const isError = await page.$eval("#info", (el) => el.classList.contains("error"));
+    console.log(JSON.stringify({ info, isError, errors }));
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });
