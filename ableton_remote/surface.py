@@ -76,13 +76,19 @@ def load_take(song, slot, path, label="", fire=False, once=False, loads=None):
     key = (track.name.strip().lower(), path)
     if once and (holds(track, simpler, path) or (loads is not None and key in loads)):
         return "already"
-    how = _load(track, simpler, path, label, fire)
+    how = _load(track, simpler, path, own_label(slot, label), fire)
     if loads is not None:
         loads[key] = None
         loads.move_to_end(key)
         while len(loads) > LOADS_KEPT:
             loads.popitem(last=False)
     return how
+
+
+def own_label(slot, label):
+    """``label``, unless it is only the slot's name (a patch with no classifier: fixed_slot sends the slot): then "",
+    so that the clip keeps the file's name Live gave it, and the status bar names the file, not "HH <- HH"."""
+    return label if label.strip().lower() != slot.strip().lower() else ""
 
 
 def _load(track, simpler, path, label, fire):
@@ -233,7 +239,7 @@ class ExSamplingSurface:
             self._reply(sender, "/exsampling/loaded", [slot, path, how])
             return
         self.loaded += 1
-        self._show(f"ExSampling: {slot} <- {label or os.path.basename(path)}")
+        self._show(f"ExSampling: {slot} <- {own_label(slot, label) or os.path.basename(path)}")
         self._reply(sender, "/exsampling/loaded", [slot, path, how])
 
     def _reply(self, sender, address, args):

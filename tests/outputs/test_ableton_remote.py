@@ -68,6 +68,16 @@ def test_take_goes_into_the_first_clip_slot_of_the_track_named_after_its_slot(ri
     assert node.loaded == 2 and not context.errors
 
 
+def test_a_label_that_is_only_the_slot_name_leaves_the_clip_and_status_bar_to_the_file(rig: Any) -> None:
+    # fixed_slot (no classifier) labels a take with its slot: Live's status bar read "ExSampling: Snare <- Snare",
+    # and each clip was renamed "Snare" over the file's name Live gives it.
+    tracks, surface, node, _, take = rig
+    c_instance = surface._c
+    assert drive(surface, node, SlotAssignment("Snare", take, "snare", 1.0))[0] == "/exsampling/loaded"
+    assert tracks[1].clip_slots[0].clip.name == ""  # the stand-in's name for Live's own (the file's)
+    assert c_instance.messages[-1] == "ExSampling: Snare <- knock.wav"
+
+
 def test_simpler_sample_is_replaced_on_a_midi_track(rig: Any) -> None:
     tracks, surface, node, _, take = rig
     assert drive(surface, node, SlotAssignment("Piano", take, "phone"))[1][2] == "simpler"
