@@ -23,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--run", action="store_true", help="start the patch as soon as it is open")
     parser.add_argument("--workers", type=at_least(1), default=None,
                         help="worker threads (default: CPU count, >= 2)")
+    parser.add_argument("--log", metavar="FILE", default=None,
+                        help="where libraries' own messages (libjack, PortAudio) go; default "
+                        "~/.local/state/exsampling/edit.log; '-': the terminal")
     parser.set_defaults(func=run)
 
 
@@ -73,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 return 1
         else:
             model.path = Path(args.patch)  # a new patch, saved there
+    noise_to_log(args.log)
     dpg.create_context()
     try:
         app = EditorApp(model, workers=args.workers)
@@ -83,3 +87,20 @@ def run(args: argparse.Namespace) -> int:
     finally:
         dpg.destroy_context()
     return 0
+
+
+def noise_to_log(log: str | None) -> None:
+    """Libraries' own messages to the log file ``log`` (default: edit.log beside run's log; '-': none), as ``exsampling
+    run`` sends them: without JACK, libjack wrote five lines to the editor's terminal at each of the sampler's tries to
+    open its MIDI port, every second, while the node said the same in one line. Python's own stderr (a failing
+    callback's traceback) stays on the terminal."""
+    if log == "-":
+        return
+    from exsampling_patch.commands.stage import default_log_path, library_noise_to
+
+    path = Path(log) if log else default_log_path().with_name("edit.log")
+    try:
+        library_noise_to(path, "edit")
+    except OSError as error:  # a folder, a read-only home: the editor opens all the same
+        print(f"warning: libraries' own messages stay on the terminal: cannot write --log {path}: "
+              f"{error.strerror or error}", file=sys.stderr)

@@ -50,12 +50,12 @@ from exsampling_patch.runtime.ledger import not_loaded_of
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
 
 
-def library_noise_to(path: Path) -> TextIO:
-    """Send what native code writes to descriptor 2 (here and in child processes) to ``path``, appended; keep
-    ``sys.stderr`` on the terminal. Returns the new ``sys.stderr``."""
+def library_noise_to(path: Path, command: str = "run") -> TextIO:
+    """Send what native code writes to descriptor 2 (here and in child processes) to ``path``, appended (under a
+    line naming ``exsampling COMMAND``); keep ``sys.stderr`` on the terminal. Returns the new ``sys.stderr``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "ab") as log:  # raises before descriptor 2 is touched: the caller may go on without the file
-        log.write(f"\n-- exsampling run, {time.strftime('%Y-%m-%d %H:%M:%S')}, pid {os.getpid()}\n".encode())
+        log.write(f"\n-- exsampling {command}, {time.strftime('%Y-%m-%d %H:%M:%S')}, pid {os.getpid()}\n".encode())
         terminal = os.dup(2)
         os.dup2(log.fileno(), 2)
     stream = io.TextIOWrapper(io.BufferedWriter(TerminalOrLog(terminal, path)), encoding="utf-8", errors="replace",
