@@ -77,22 +77,25 @@ def held_length(file: BinaryIO, header: WavHeader, size: int) -> int | None:
     held -= held % (header.block_align or 1)
     if header.data_length >= held:
         return None
-    if header.data_length:  # what follows the audio may be chunks of its own (a LIST, an id3): not audio
+    # What follows the audio may be chunks of its own (a LIST, an id3): not audio. After no audio too: a recording
+    # of no frames, tagged, had its tag read as 13 frames of loud audio (libsndfile: none).
+    end = header.data_at
+    if header.data_length:
         end = _next_chunk(file, header, header.data_at, header.data_length, size)
         if end + (header.block_align or 1) > size:  # its pad byte, or less than a frame
             return None
-        file.seek(end)
-        after = file.read(8)
-        # A chunk's name, and its length fits or the RIFF length goes past the audio (a tag whose copy stalled, or
-        # whose tagger wrote a wrong length: its bytes read as audio were a loud click). Not a name alone: loud
-        # 16-bit audio after a stale length looks like one about once in 200 recordings, which would be cut there.
-        if _named(after) and (end + 8 + struct.unpack_from("<I", after, 4)[0] <= size
-                              or (header.riff_length != STREAM and 8 + header.riff_length > end)):
-            return None
-        if size - end == _ID3V1 and after.startswith(b"TAG"):
-            return None
-        if _zeros(file, end, size):  # padded (to a card's cluster): audio that went on would be silence alone
-            return None
+    file.seek(end)
+    after = file.read(8)
+    # A chunk's name, and its length fits or the RIFF length goes past the audio (a tag whose copy stalled, or
+    # whose tagger wrote a wrong length: its bytes read as audio were a loud click). Not a name alone: loud
+    # 16-bit audio after a stale length looks like one about once in 200 recordings, which would be cut there.
+    if _named(after) and (end + 8 + struct.unpack_from("<I", after, 4)[0] <= size
+                          or (header.riff_length != STREAM and 8 + header.riff_length > end)):
+        return None
+    if size - end == _ID3V1 and after.startswith(b"TAG"):
+        return None
+    if header.data_length and _zeros(file, end, size):  # padded (to a card's cluster): audio that went on would
+        return None  # be silence alone
     return held
 
 

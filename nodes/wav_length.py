@@ -26,12 +26,14 @@ def unfinished(path: Path, size: int) -> str:
             if header.data_at is not None:
                 if header.data_length is None:
                     return ""
-                if header.data_length == 0 and size > header.data_at:
-                    return "its header gives no length yet (set when its recorder stops)"
                 missing = header.data_at + header.data_length - size
                 if missing > 0:
                     return f"its header says {missing} byte{'s' if missing > 1 else ''} more"
                 held = held_length(file, header, size)
+                # audio, or less than its first frame yet; not a tag after a recording of no frames
+                first = size - header.data_at < (header.block_align or 1)
+                if header.data_length == 0 and size > header.data_at and (held is not None or first):
+                    return "its header gives no length yet (set when its recorder stops)"
                 if held is None:
                     tag = chunk_cut_short(file, header, size)  # its audio all there: read as that alone
                     if tag is None:

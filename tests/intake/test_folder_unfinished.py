@@ -364,3 +364,16 @@ def test_a_chunk_after_odd_audio_with_no_pad_byte_is_found(tmp_path: Path, notes
     samples, _, _ = read_audio(path)
     assert samples.shape == (RATE + 1, 1)
     np.testing.assert_allclose(samples[:, 0], sound, atol=1 / 128)
+
+
+def test_a_recording_of_no_frames_with_a_tag_after_it_holds_no_audio(tmp_path: Path) -> None:
+    """A WAV of no frames (its length 0, written) and a LIST chunk after: no audio, and nothing to wait for. Before,
+    it was waited for as a recording whose length was never written, then its tag read as 13 frames of loud audio."""
+    out = io.BytesIO()
+    sf.write(out, SOUND[:0], RATE, format="WAV", subtype="PCM_16")
+    data = out.getvalue()
+    tail = b"LIST" + struct.pack("<I", 18) + b"INFOINAM" + struct.pack("<I", 6) + b"empty\0"
+    path = tmp_path / "empty.wav"
+    path.write_bytes(data[:4] + struct.pack("<I", len(data) - 8 + len(tail)) + data[8:] + tail)
+    assert unfinished(path, path.stat().st_size) == ""
+    assert read_audio(path)[0].shape == (0, 1)
