@@ -80,7 +80,10 @@ def run_install(args: argparse.Namespace) -> int:
     if made and args.dest is not None:  # a misspelt --dest was made and "installed" into: Live never saw it
         print(f"note: {dest} was not there and was made: Live reads remote scripts from the 'Remote Scripts' "
               f"folder of its User Library (Live's Settings > Library shows where that is)", file=sys.stderr)
-    print("In Live: Settings > Link, Tempo & MIDI > Control Surface: choose 'ExSampling' (no MIDI ports needed).")
+    # Live lists the remote scripts as it starts, and runs the copy it read then: one open now neither lists a first
+    # install nor runs a new one until it restarts.
+    print("Live reads remote scripts as it starts: if it is open, quit it and open it again.")
+    print(f"In Live: Settings > Link, Tempo & MIDI > Control Surface: choose '{target.name}' (no MIDI ports needed).")
     print("Name tracks after the sampler slots (HH, Snare, ...): audio tracks, or MIDI tracks with a Simpler.")
     print("The script listens on UDP 127.0.0.1:10600; a patch's ableton_live node sends to it (docs/ableton.md).")
     return 0

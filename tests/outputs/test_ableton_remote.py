@@ -233,6 +233,18 @@ def test_install_into_a_dest_that_was_not_there_says_it_was_made(
     assert capsys.readouterr().err == ""
 
 
+def test_install_names_the_control_surface_by_its_folder_and_asks_for_a_restart(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, --name ExSamplingDev was told to choose 'ExSampling', and nothing said that a Live open lists (and runs)
+    # what it read as it started: the new script was not in its list, or the old one went on running.
+    from exsampling_patch.cli import main
+
+    assert main(["ableton", "install", "--dest", str(tmp_path), "--name", "ExSamplingDev"]) == 0
+    out = capsys.readouterr().out
+    assert "Control Surface: choose 'ExSamplingDev' (no MIDI ports needed)" in out
+    assert "Live reads remote scripts as it starts: if it is open, quit it and open it again." in out
+
+
 def test_install_copies_the_script_and_says_where(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "exsampling_patch", "ableton", "install", "--dest", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
