@@ -104,3 +104,6 @@ def noise_to_log(log: str | None) -> None:
     except OSError as error:  # a folder, a read-only home: the editor opens all the same
         print(f"warning: libraries' own messages stay on the terminal: cannot write --log {path}: "
               f"{error.strerror or error}", file=sys.stderr)
+        return
+    # Said first: a window that cannot open (GLFW's error, then an abort) ends the editor with its words in the log.
+    print(f"libraries' own messages (JACK, PortAudio, the window's) go to {path}", file=sys.stderr)
