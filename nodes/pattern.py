@@ -145,7 +145,10 @@ class Pattern(Node):
             self.report_error("link: the Link library is not installed (pip install LinkPython-extern); playing "
                               "on its own tempo")
         if self.clock:  # several pattern nodes on one grid, whatever drives the one they follow
-            self.timeline = clocks.FollowedTimeline(self.clock, self.tempo, self.quantum)
+            # an edit goes on by the last clock it had (the followed node rebuilt too may not have published yet)
+            reuse = handed.get("timeline") if handed else None
+            self.timeline = (reuse if isinstance(reuse, clocks.FollowedTimeline) and reuse.name == self.clock
+                             else clocks.FollowedTimeline(self.clock, self.tempo, self.quantum))
         elif self.follow_midi_clock:  # an edit goes on with the position and tempo the master's ticks gave
             reuse = handed.get("timeline") if handed else None
             self.timeline = reuse if isinstance(reuse, MidiClockTimeline) else MidiClockTimeline(self.tempo,

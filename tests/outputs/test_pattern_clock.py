@@ -5,6 +5,7 @@ anywhere in a bar."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Any
@@ -130,3 +131,35 @@ def test_a_followed_node_away_for_a_moment_leaves_its_last_clock_playing() -> No
     finally:
         clocks.withdraw("pat-away")
     assert followed.capture() == clock
+
+
+def test_a_follower_rebuilt_while_its_followed_node_is_away_goes_on_by_its_last_clock() -> None:
+    """One edit rebuilds both nodes, the follower started before the followed node publishes again (they are
+    replaced one by one). The rebuilt follower goes on from its step by the last clock it had, as the one it
+    replaced would. Before, it began on a stopped clock of its own: it let its groove go, and came back on the
+    followed node's next bar, three beats silent."""
+    leader = make("pat-rebuilt-leader", tempo=240.0, patterns={"BD": "x... .... .... ...."})
+    follower = make("pat-rebuilt-follower", clock="pat-rebuilt-leader", tempo=240.0, patterns={"HH": "x"})
+    new_leader = new_follower = None
+    try:
+        time.sleep(1.5)  # the follower joined on the leader's bar
+        clock = leader.beat_clock()
+        bar = math.ceil(clock.beat_at(time.perf_counter()) / 4) * 4
+        time.sleep(max(0.0, clock.time_at(bar + 0.5) - time.perf_counter()))  # the next bar line three beats on
+        leader.stop()  # the edit: away until its new node starts
+        follower.stop()
+        old = len(sent(follower))
+        new_follower = Pattern(follower.node_id, dict(follower.params), follower.context)
+        new_follower.start()
+        time.sleep(0.2)  # its thread goes by the clock it has meanwhile
+        new_leader = Pattern(leader.node_id, dict(leader.params), leader.context)
+        new_leader.start()
+        time.sleep(1.5)  # past the next bar
+    finally:
+        for node in (new_follower, new_leader, follower, leader):
+            if node is not None:
+                node.stop()
+    hits = [m.time for m in sent(follower)]
+    assert len(hits) > old + 4
+    step = 60.0 / 240.0 / 4
+    assert hits[old] - hits[old - 1] == pytest.approx(step, abs=1e-6), (hits[old] - hits[old - 1]) / step
