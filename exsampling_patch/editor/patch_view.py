@@ -156,7 +156,7 @@ class PatchView(CanvasGeometry):
                                              f"{name} ({port.type}{', many' if port.multiple else ''})")
                         with dpg.tooltip(label):
                             dpg.add_text(port_help(name, port, output=False), wrap=360)
-                        dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=NODE_TEXT_W, show=False)
+                    self._add_refusal_row(ref)
                     self._ports[dpg.get_alias_id(attr)] = ref
                     dpg.bind_item_theme(attr, self._themes.get(port.type.name, 0))
                 for name, port in node_type.outputs.items():
@@ -246,9 +246,18 @@ class PatchView(CanvasGeometry):
         with dpg.node_attribute(tag=_alias("out" if output else "in", ref), attribute_type=kind,
                                 shape=dpg.mvNode_PinShape_Triangle if output else dpg.mvNode_PinShape_Circle) as attr:
             dpg.add_text(f"{ref.port} (?)", color=WARN_YELLOW, indent=40 if output else 0)
-            if not output:
-                dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=NODE_TEXT_W, show=False)
+        if not output:
+            self._add_refusal_row(ref)
         self._ports[dpg.get_alias_id(attr)] = ref
+
+    @staticmethod
+    def _add_refusal_row(ref: PortRef) -> None:
+        """Why a link into ``ref`` was refused, on a row of its own under the input, shown by :meth:`_show_refusal`.
+        Written in the input's own row, it made that row taller and imnodes drew the pin at its middle, beside the
+        reason: away from the input's name, and from where the link hints look for it (a link dragged there was
+        not made)."""
+        with dpg.node_attribute(tag=f"refusal_row:{ref}", attribute_type=dpg.mvNode_Attr_Static, show=False):
+            dpg.add_text("", tag=f"refusal:{ref}", color=ERROR_RED, wrap=NODE_TEXT_W, show=False)
 
     def _add_link(self, link: Link) -> None:
         source, target = _alias("out", link.source), _alias("in", link.target)
@@ -311,6 +320,7 @@ class PatchView(CanvasGeometry):
         refused = self.model.refusals.get(target)
         dpg.set_value(tag, f"refused: {refused[1]}" if refused else "")
         dpg.configure_item(tag, show=refused is not None)
+        dpg.configure_item(f"refusal_row:{target}", show=refused is not None)
 
     def refresh_problems(self) -> None:
         """Show on each node what keeps the patch from running (a missing required parameter, ...)."""
