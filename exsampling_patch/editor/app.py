@@ -92,6 +92,8 @@ class EditorApp:
                 with dpg.child_window(width=INSPECTOR_W, height=-26, tag="inspector_box"):
                     self.inspector.build("inspector_box")
             dpg.add_text("", tag="statusbar")
+            with dpg.tooltip("statusbar"):  # the line is cut at the window's edge: a swap's reason, a long path
+                dpg.add_text("", tag="statusbar:whole", wrap=700)
         dpg.bind_item_theme("main", style.main_window_theme())
         dpg.bind_theme(style.app_theme())
         style.configure_rendering()
@@ -421,6 +423,7 @@ class EditorApp:
         if self.runner.show_problem:  # after the run too: what the log missed is missed from its replay
             text += f"  |  {self.runner.show_problem}"
         dpg.set_value("statusbar", text.replace("\n", " "))
+        dpg.set_value("statusbar:whole", text.replace("  |  ", "\n"))
         if self.has_viewport and self.model.title != self._title:
             self._title = self.model.title
             dpg.set_viewport_title(self._title)
