@@ -174,11 +174,13 @@ class Pattern(Node):
                 handed["timeline"].close()
             self._handed = None
             same_run = handed.get("context") is self.context
-            if same_run:
+            # given another's clock: its steps count from that beat 0, it joins on its bar (not each step to it late)
+            joins = isinstance(self.timeline, clocks.FollowedTimeline) and handed.get("timeline") is not self.timeline
+            if same_run and not joins:
                 self._next_step, self._sent_step = regrid(handed.get("next_step"), handed.get("sent_step"),
                                                            handed.get("steps_per_beat", self.steps_per_beat),
                                                            self.steps_per_beat)
-                self._last_due = handed.get("last_due", 0.0)
+            self._last_due = handed.get("last_due", 0.0) if same_run else self._last_due
             # else a patch run again: its first step waits for its own sampler (the last run's stopped with it, and
             # a new one opens its stream a second later), then the next bar of the timeline it goes on with. Before,
             # it went on from the last run's step: the steps of the gap counted as late, those before the stream

@@ -163,3 +163,33 @@ def test_a_follower_rebuilt_while_its_followed_node_is_away_goes_on_by_its_last_
     assert len(hits) > old + 4
     step = 60.0 / 240.0 / 4
     assert hits[old] - hits[old - 1] == pytest.approx(step, abs=1e-6), (hits[old] - hits[old - 1]) / step
+
+
+def test_a_pattern_an_edit_gives_a_clock_joins_its_bar_with_no_late_steps() -> None:
+    """An edit gives a pattern node on a clock of its own (added later than the other) the other's clock: its
+    steps are numbered from the other's beat 0 now, on its next bar. Before, it went on from the step its own
+    clock had reached, and each step from there to the other's was counted late (the editor's dropouts: '16 late
+    steps', none of them a stall)."""
+    leader = make("pat-given-leader", tempo=240.0, patterns={"BD": "x... .... .... ...."})
+    new_follower = None
+    time.sleep(1.0)
+    follower = make("pat-given-follower", tempo=240.0, patterns={"HH": "x"})
+    try:
+        time.sleep(1.0)
+        clock = leader.beat_clock()
+        bar = math.ceil(clock.beat_at(time.perf_counter()) / 4) * 4
+        time.sleep(max(0.0, clock.time_at(bar + 0.5) - time.perf_counter()))  # its next bar clear of what was sent
+        follower.stop()
+        old = len(sent(follower))
+        new_follower = Pattern(follower.node_id, {**follower.params, "clock": leader.node_id}, follower.context)
+        new_follower.start()
+        time.sleep(1.5)
+    finally:
+        for node in (new_follower, follower, leader):
+            if node is not None:
+                node.stop()
+    hits = [m.time for m in sent(follower)]
+    assert len(hits) > old
+    assert new_follower.late_steps == 0
+    beat = leader.beat_clock().beat_at(hits[old])
+    assert beat == pytest.approx(round(beat), abs=1e-6) and round(beat) % 4 == 0  # on the leader's bar line
