@@ -186,7 +186,9 @@ class FolderSource(Node):
             except Exception as error:  # out of inotify watches or instances: the quiet time does
                 self.report_error(f"no close events ({error}): files are read after {self.settle_time:g} s quiet")
         self.watching = "close events" if self._closes else "quiet time"
-        self.report_status(watching=self.watching)
+        # The folder as resolved (a patch's relative folder is its own folder's): the stage console names it, where a
+        # performer drops the takes; "folder: ../takes/inbox" in the patch did not say where that is.
+        self.report_status(watching=self.watching, folder=str(self._root))
 
     _closes: CloseWatch | None = None
     _journal: FolderJournal | None = None

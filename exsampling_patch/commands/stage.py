@@ -1,10 +1,10 @@
 """The stage console of ``exsampling run``: what a performer reads while the patch runs.
 
-At start, one line per input and output as each opens (the recorder's URL and QR code, the sound device or
-JACK server with its rate and block size, MIDI ports, OSC targets); then one line per take with its fate
-(``12:03:41 take 7 from Mika, 2.9 s: hi-hat 94% -> HH (14 ms)``, or why it went nowhere), a line when a
-node fails (the same error again is counted: :mod:`.error_repeats`) or comes back, and one when a node warns (its
-status's ``warning``: a backlog, nothing failed).
+At start, one line per input and output as each opens (the recorder's URL and QR code, the sound device or JACK
+server with its rate and block size, MIDI ports, OSC targets, the folder a folder source reads); then one line per
+take with its fate (``12:03:41 take 7 from Mika, 2.9 s: hi-hat 94% -> HH (14 ms)``, or why it went nowhere), a line
+when a node fails (the same error again is counted: :mod:`.error_repeats`) or comes back, and one when a node warns
+(its status's ``warning``: a backlog, nothing failed).
 ``quiet`` prints only failures, recoveries, the recorder's URL and QR code (phones cannot pair without them) with its
 warnings (on no network, a new token) and the summary; ``verbose`` adds every hop between nodes; ``json``
 prints one JSON object per event instead (on stdout; a person's lines go to stderr).
@@ -285,6 +285,9 @@ class StageConsole:
             spec = self.patch.nodes.get(event.node_id)
             self.say(f"{_clock(event)} {spec.type if spec is not None else 'node'} '{event.node_id}': sending "
                      f"{kept} take{'s' if kept != 1 else ''} kept unsent at its last stop to {status.get('kept_to')}")
+        folder = status.get("folder")
+        if isinstance(folder, str) and folder and "watching" in status and self.mode == "normal":
+            self._say_folder(event.node_id, folder)
         opened = opened_keys(status)
         if not opened:
             return
@@ -312,6 +315,17 @@ class StageConsole:
             threading.Thread(target=later, name="stage-console", daemon=True).start()
             return
         self._say_opened(node_id, status, back, event)
+
+    def _say_folder(self, node_id: str, folder: str) -> None:
+        """Where a folder source takes its takes from, once: the console named the recorder's URL and the sound
+        devices, never the folder, and a performer had to read the patch (and resolve its path) to find it."""
+        with self._lock:
+            said = self._opened.setdefault(node_id, set())
+            if "folder" in said:
+                return
+            said.add("folder")
+        spec = self.patch.nodes.get(node_id)
+        self.say(f"{spec.type if spec is not None else 'node'} '{node_id}': takes from the audio files put in {folder}")
 
     def _say_opened(self, node_id: str, status: dict[str, Any], back: bool, event: Event) -> None:
         line = self._opened_line(node_id, status, back)

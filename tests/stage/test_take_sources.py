@@ -1,0 +1,39 @@
+"""The stage console's start-up lines say where the takes come from: the phones' URL, the microphone's sound device,
+and the folder a folder source reads (its path as the patch's own folder resolves it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.stage.helpers import Run
+
+
+def test_the_console_names_the_folder_a_folder_source_takes_its_takes_from(tmp_path: Path) -> None:
+    """The console named the recorder's URL and every sound device, never the folder: a performer running
+    patches/sampler_demo.yaml had to read the patch, and resolve '../takes/inbox' by hand, to know where to drop
+    the files."""
+    patches = tmp_path / "show" / "patches"
+    patches.mkdir(parents=True)
+    patch = patches / "drop.yaml"
+    patch.write_text("""exsampling_patch: 1
+nodes:
+- id: inbox
+  type: folder_source
+  params: {folder: ../takes/inbox, poll_interval: 0.05}
+- id: writer
+  type: take_writer
+  params: {folder: ../takes/library}
+links:
+- inbox.take -> writer.take
+""", encoding="utf-8")
+    run = Run(str(patch), "--for", "0.5", "--log", str(tmp_path / "lib.log"), "--show-log", "none")
+    assert run.wait(60) == 0, run.output()
+    lines = "".join(run.stderr).splitlines()
+    said = [line for line in lines if line.startswith("folder_source 'inbox':")]
+    assert said == [f"folder_source 'inbox': takes from the audio files put in {tmp_path}/show/takes/inbox"], lines
+    # said with the other start-up lines, before the run is said to be running
+    assert lines.index(said[0]) < next(i for i, line in enumerate(lines) if line.startswith("running ")), lines
+
+    quiet = Run(str(patch), "-q", "--for", "0.5", "--log", str(tmp_path / "lib.log"), "--show-log", "none")
+    assert quiet.wait(60) == 0, quiet.output()
+    assert "takes from" not in quiet.output()  # -q: failures, the phones' URL and the summary alone
