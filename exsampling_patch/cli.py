@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from exsampling_patch.commands.arg_parser import Parser, parse_args
 from exsampling_patch.version import package_version
 
 #: Sub-command modules; each has ``register(subparsers)`` that adds its parser with ``func`` set.
@@ -37,7 +38,7 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="exsampling",
         description="ExSampling Patch: field recordings become playable instruments, wired as a node patch.",
     )
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # what a first-time user typing it wants.
         parser.print_help(sys.stderr)
         return 2
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     # A command's own -v (after its name: `exsampling run PATCH -v`) adds to this one: the same log detail.
     level = logging.WARNING - 10 * (args.verbose + getattr(args, "more_verbose", 0))
     configure_logging(level)

@@ -1,0 +1,69 @@
+"""The command line's parser: argparse's, whose refusal of a mistyped word names the word most likely meant.
+
+argparse said "invalid choice: 'rnu' (choose from 'run', 'replay', ...)" and, for a mistyped option,
+"exsampling: error: unrecognized arguments: --fro", naming neither the command it belonged to nor ``--for``.
+(Python 3.14's ``suggest_on_error`` does the first; the package runs on 3.11.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose "invalid choice" names the closest choice (its sub-parsers are of this class
+    too: ``add_subparsers`` makes them of its parser's class)."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        choices = action.choices
+        if choices is None or value in choices or not isinstance(value, str):
+            super()._check_value(action, value)
+            return
+        names = [str(choice) for choice in choices]
+        listed = ", ".join(repr(name) for name in names)
+        meant = closest(value, names)
+        if meant:
+            hint = f": did you mean {meant!r}?"
+        elif value == "help" and isinstance(action, argparse._SubParsersAction):
+            hint = ": 'exsampling --help' lists the commands, 'exsampling COMMAND --help' tells of one"
+        else:
+            hint = ""
+        raise argparse.ArgumentError(action, f"invalid choice: {value!r}{hint} (choose from {listed})")
+
+
+def closest(word: str, names: Iterable[str]) -> str | None:
+    """The name ``word`` most likely misspells (case aside), or None where none is close."""
+    by_lower = {name.lower(): name for name in names}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[close[0]] if close else None
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """``parser.parse_args(argv)``, but words no parser took are refused by the sub-command they were given to,
+    under its name, with the option a mistyped one most likely meant (exit status 2, as argparse's)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        own = command_parser(parser, args)
+        options = [option for action in own._actions for option in action.option_strings]
+        meant = {word: option for word in (word.split("=")[0] for word in extra if word.startswith("-"))
+                 for option in [closest(word, options)] if option}
+        hint = ""
+        if len(meant) == 1:
+            hint = f" (did you mean {next(iter(meant.values()))}?)"
+        elif meant:
+            hint = f" (did you mean {', '.join(f'{option} for {word}' for word, option in meant.items())}?)"
+        own.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    return args
+
+
+def command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The innermost sub-command's parser that ``args`` went through (``exsampling ableton install``'s)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = action.choices.get(getattr(args, action.dest, None) or "")
+            if chosen is not None:
+                return command_parser(chosen, args)
+    return parser

@@ -1,0 +1,68 @@
+"""A mistyped command, option or choice is refused naming the word most likely meant, by the command it was given to.
+
+Before, argparse listed the choices without pointing at one, and a mistyped option was refused by
+"exsampling" itself ("exsampling: error: unrecognized arguments: --fro"), naming neither ``run`` nor ``--for``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.cli import main
+
+
+def refusal(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as refused:
+        main(argv)
+    assert refused.value.code == 2
+    return capsys.readouterr().err.splitlines()[-1]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("rnu", "run"), ("Run", "run"), ("chek", "check"), ("node", "nodes")])
+def test_a_mistyped_command_names_the_command_meant(capsys: pytest.CaptureFixture[str], typed: str,
+                                                     meant: str) -> None:
+    err = refusal([typed, "patches/exsampling.yaml"], capsys)
+    assert err.startswith(f"exsampling: error: argument COMMAND: invalid choice: '{typed}': did you mean '{meant}'? "
+                          "(choose from 'run', "), err
+
+
+def test_help_as_a_command_says_where_the_help_is(capsys: pytest.CaptureFixture[str]) -> None:
+    err = refusal(["help", "run"], capsys)
+    assert "invalid choice: 'help': 'exsampling --help' lists the commands, 'exsampling COMMAND --help' tells of one" \
+        in err, err
+
+
+def test_a_word_close_to_no_command_lists_them_without_a_guess(capsys: pytest.CaptureFixture[str]) -> None:
+    err = refusal(["zzz"], capsys)
+    assert "invalid choice: 'zzz' (choose from 'run', " in err and "did you mean" not in err, err
+
+
+def test_a_mistyped_option_is_refused_by_its_command_naming_the_option_meant(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    patch = str(tmp_path / "show.yaml")
+    err = refusal(["run", patch, "--fro", "5"], capsys)
+    assert err == "exsampling run: error: unrecognized arguments: --fro 5 (did you mean --for?)", err
+    err = refusal(["run", patch, "--fro=5", "--trce"], capsys)
+    assert err.endswith("unrecognized arguments: --fro=5 --trce (did you mean --for for --fro, --trace for --trce?)")
+    err = refusal(["ableton", "install", "--dst", str(tmp_path)], capsys)
+    assert err.startswith("exsampling ableton install: error: unrecognized arguments: --dst ") and \
+        err.endswith(" (did you mean --dest?)"), err
+
+
+def test_a_stray_word_is_refused_by_its_command_without_a_guess(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    err = refusal(["run", str(tmp_path / "show.yaml"), "again"], capsys)
+    assert err == "exsampling run: error: unrecognized arguments: again", err
+
+
+@pytest.mark.parametrize(("argv", "told"), [
+    (["ableton", "instal"], "exsampling ableton: error: argument ACTION: invalid choice: 'instal': "
+                            "did you mean 'install'?"),
+    (["devices", "--midi-api", "jack"], "argument --midi-api: invalid choice: 'jack': did you mean 'UNIX_JACK'?"),
+    (["classify", "--window", "hole", "a.wav"], "argument --window: invalid choice: 'hole': did you mean 'whole'?"),
+])
+def test_a_mistyped_choice_names_the_choice_meant(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                                  told: str) -> None:
+    assert told in refusal(argv, capsys)
