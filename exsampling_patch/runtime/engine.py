@@ -213,11 +213,13 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         :mod:`~exsampling_patch.runtime.swap`).
 
         Unchanged nodes keep running; nodes whose type or parameters changed are restarted with their
-        queued messages kept; removed nodes finish what is queued for them (within :attr:`retire_wait`: the takes
-        of what is left then are told 'dropped with node X: removed by an edit'), then stop. A handler in hand that
-        counts as hung is not waited for. An exception that escapes a node's method (a plugin's ``sys.exit()``; see
-        :attr:`failed_call`) is raised here after the old plan is put back (the added nodes' queued messages handed
-        back to it), unless it escaped a removed node's ``stop()``: the new plan runs then (:attr:`plan` says which).
+        queued messages kept; what is on its way through a removed node whose sender the edit links elsewhere goes
+        there (:mod:`~exsampling_patch.runtime.divert`); removed nodes finish the rest of what is queued for them
+        (within :attr:`retire_wait`: the takes of what is left then are told 'dropped with node X: removed by an
+        edit'), then stop. A handler in hand that counts as hung is not waited for. An exception that escapes a
+        node's method (a plugin's ``sys.exit()``; see :attr:`failed_call`) is raised here after the old plan is put
+        back (the added nodes' queued messages handed back to it), unless it escaped a removed node's ``stop()``: the
+        new plan runs then (:attr:`plan` says which).
 
         Returns the plan swapped in. Returns None where :meth:`stop` cut the edit short: stop() had begun but not
         finished when update() was called, or began during the call. The edit never ran then and what it built is

@@ -172,6 +172,8 @@ class MessageFlow:
                  sender: tuple[str, str] | None = None) -> None:
         with cell.lock:
             closed = cell.closed
+            if cell.diverts is not None and sender is not None:  # its node left the plan: see Cell.diverts
+                closed = cell.diverts.get((sender, port), closed)
             if closed is None:
                 cell.inbox.append((port, message, key, sender))
                 if cell.scheduled or not cell.started:

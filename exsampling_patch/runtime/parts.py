@@ -28,13 +28,13 @@ Entry = tuple[str, Any, str | None, tuple[str, str] | None]
 
 
 class Cell:
-    """A node instance with its inbox. ``lock`` guards ``inbox``, ``scheduled``, ``started`` and ``closed``.
+    """A node instance with its inbox. ``lock`` guards ``inbox``, ``scheduled``, ``started``, ``closed``, ``diverts``.
 
     Inbox entries (:data:`Entry`) name their sender: a live edit rolled back hands what its added nodes held back
     to the nodes the plan that ran routes the sender's output to.
     """
 
-    __slots__ = ("closed", "inbox", "lock", "node", "run_lock", "scheduled", "started")
+    __slots__ = ("closed", "diverts", "inbox", "lock", "node", "run_lock", "scheduled", "started")
 
     def __init__(self, node: Node) -> None:
         self.node = node
@@ -46,6 +46,9 @@ class Cell:
         #: Set when the node left the plan and its inbox was emptied: what a sender that read the plan before
         #: still delivers goes here, not into an inbox no one empties again.
         self.closed: Callable[[Entry], None] | None = None
+        #: Set when an edit removes the node and links a sender of it elsewhere: (sender, input) -> where what that
+        #: sender delivers here goes instead (see :mod:`~exsampling_patch.runtime.divert`), ahead of ``closed``.
+        self.diverts: dict[tuple[tuple[str, str], str], Callable[[Entry], None]] | None = None
 
 
 class Worker:

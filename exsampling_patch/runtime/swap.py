@@ -5,10 +5,11 @@ A swap from the plan that runs to an edited one (:meth:`PlanSwap._install`, one 
 
 1. *Swap in* (:meth:`PlanSwap._swap_in`): the added nodes are built (one whose constructor raises is stood in for
    by :class:`~exsampling_patch.runtime.parts.Failed`, which bypasses what it gets); the removed nodes are told
-   they leave (``Node.leaving``: what they emit then still goes where they were linked); the new plan's routes take
-   effect (emits follow them from then on); the added nodes are prepared; then the added and the changed nodes
-   start, consumers first, so that the first messages find their targets ready. A changed node is stopped and
-   rebuilt with its queued messages kept.
+   they leave (``Node.leaving``: what they emit then still goes where they were linked); what is on its way through
+   a removed node whose sender the edit links on elsewhere goes there instead (:mod:`~.divert`); the new plan's
+   routes take effect (emits follow them from then on); the added nodes are prepared; then the added and the
+   changed nodes start, consumers first, so that the first messages find their targets ready. A changed node is
+   stopped and rebuilt with its queued messages kept.
 2. *Retire* (:meth:`PlanSwap._retire`): a removed node has :attr:`PlanSwap.retire_wait` to empty its queue, then
    takes up no further message and is stopped; each take left in its queue is told 'dropped with node X: removed
    by an edit'.
@@ -48,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
+from exsampling_patch.runtime.divert import Diverts
 from exsampling_patch.runtime.events import MessageHop, NodeStarted, PlanSwapped
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry, Failed, built_whole, error_text
@@ -58,7 +60,7 @@ from exsampling_patch.runtime.stopping import Halted, NodeStops
 log = logging.getLogger(__name__)
 
 
-class PlanSwap(NodeStops):
+class PlanSwap(Diverts, NodeStops):
     """Mixed into the engine: installing a plan, and building, starting, restarting and stopping its nodes."""
 
     _plan: Plan | None
@@ -159,7 +161,8 @@ class PlanSwap(NodeStops):
                 # was not touched, and runs on as it was.
                 restarted[node_id] = cell.node
             self._tell_leaving(node_id)
-        self._plan = plan  # from here on, emits follow the new routes
+        with self._divert(old, plan, removed) if old is not None else contextlib.nullcontext():
+            self._plan = plan  # from here on, emits follow the new routes
         # Sets, not the lists: a membership test per node in a list of them made the start quadratic.
         added_set, changed_set = set(added), set(changed)
         # An aborted start's flag stays set until the next start: an edit meanwhile started none of its nodes.
@@ -199,6 +202,9 @@ class PlanSwap(NodeStops):
         for node_id in old.order:  # the ones the edit removed are in the plan again
             if node_id not in plan.node_types:
                 self._left_why.pop(node_id, None)
+                if (cell := self._cells.get(node_id)) is not None:
+                    with cell.lock:
+                        cell.diverts = None  # its senders deliver to it again (what went on meanwhile stays there)
         self._plan = old  # emits follow the old routes again: the added nodes get no more
         for node_id in added:
             del self._cells[node_id]
@@ -350,6 +356,10 @@ class PlanSwap(NodeStops):
                 self._never_started.discard(node_id)
                 if not isinstance(cell.node, Failed):  # a stand-in "starts" only to bypass: the node never did
                     self.events.publish(NodeStarted(node_id, type(cell.node).type_name))
+        self._let_run(cell)
+
+    def _let_run(self, cell: Cell) -> None:
+        """Let ``cell`` take up messages again, those queued meanwhile included."""
         with cell.lock:
             cell.started = True
             reschedule = bool(cell.inbox) and not cell.scheduled

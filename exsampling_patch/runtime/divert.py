@@ -1,0 +1,107 @@
+"""A live edit's step for the messages on their way through a node it removes where it links that node's sender on
+to other inputs (a node taken out from between two): they go on to those inputs, as the edited plan sends the
+sender's next messages, instead of into the removed node, whose output the edit cut.
+
+Before, the removed node handled them while it was retired, and what it passed on followed the edited plan, which
+has no links from it: every message queued there was lost (125 of 600 in a chain whose removed relay had fallen
+behind), with no word unless it carried a take.
+
+Called by the swap (:meth:`Diverts._divert`) just before the edited plan's routes take effect: each such node takes
+up no further message, the one it has in hand is waited for (what it passes on follows the old routes, so still
+arrives; not once its handler counts as hung), then its queued messages from those senders are handed on, in the
+order they came, and so is each a sender that read the old plan delivers to it later (:attr:`Cell.diverts`).
+Messages from its other senders stay queued: the node finishes them as it is retired, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from exsampling_patch.runtime.events import EventBus, MessageHop
+from exsampling_patch.runtime.ledger import TakeLedger
+from exsampling_patch.runtime.parts import Cell, Entry
+from exsampling_patch.runtime.plan import Plan, Route
+
+
+def diversions(old: Plan, plan: Plan, removed: Iterable[str]) -> dict[str, dict[tuple[Route, str], tuple[Route, ...]]]:
+    """For each node of ``removed`` (nodes of ``old`` that ``plan`` has not): (sender, input) -> the inputs ``plan``
+    links that sender's output to and ``old`` did not, for each sender ``plan`` still runs. Each sender's output is
+    handed on from one removed input only, the first it reached: the copies at the others are the same emits."""
+    gone = set(removed)
+    found: dict[str, dict[tuple[Route, str], tuple[Route, ...]]] = {}
+    for sender, targets in old.routes.items():
+        if sender[0] not in plan.node_types:
+            continue
+        new = tuple(target for target in plan.routes.get(sender, ()) if target not in targets)
+        first = next((target for target in targets if target[0] in gone), None)
+        if new and first is not None:
+            found.setdefault(first[0], {})[(sender, first[1])] = new
+    return found
+
+
+class Diverts:
+    """Mixed into the engine, by the swap: see the module's docstring."""
+
+    _cells: dict[str, Cell]
+    ledger: TakeLedger
+    events: EventBus
+
+    if TYPE_CHECKING:  # the engine's and the swap's: for the type checker only (no stand-in shadows them)
+        def _deliver(self, cell: Cell, port: str, message: object, key: str | None = None,
+                     sender: tuple[str, str] | None = None) -> None: ...
+
+        def _count_off(self, key: str, node_id: str, reached: bool = False) -> None: ...
+
+        def _hold_runs(self, node_id: str, cell: Cell) -> contextlib.AbstractContextManager[None]: ...
+
+        def _let_run(self, cell: Cell) -> None: ...
+
+    @contextlib.contextmanager
+    def _divert(self, old: Plan, plan: Plan, removed: Iterable[str]) -> Iterator[None]:
+        """Hand on what is on its way through the nodes of ``removed`` whose senders ``plan`` links elsewhere; the
+        block switches to ``plan``'s routes, after which those nodes take up their other messages again."""
+        held: list[Cell] = []
+        try:
+            for node_id, senders in diversions(old, plan, removed).items():
+                cell = self._cells.get(node_id)
+                if cell is None:
+                    continue
+                with cell.lock:
+                    cell.started = False
+                held.append(cell)
+                with self._hold_runs(node_id, cell):  # the message in hand goes on by the old routes
+                    pass
+                fates: dict[tuple[Route, str], Callable[[Entry], None]] = {
+                    way: functools.partial(self._hand_on, node_id, targets) for way, targets in senders.items()}
+                with cell.lock:
+                    moved = [entry for entry in cell.inbox if (entry[3], entry[0]) in fates]
+                    kept = [entry for entry in cell.inbox if (entry[3], entry[0]) not in fates]
+                    cell.inbox.clear()
+                    cell.inbox.extend(kept)
+                    cell.diverts = fates  # under the lock a delivery takes: none slips in between
+                for entry in moved:
+                    fates[(entry[3], entry[0])](entry)  # type: ignore[index]
+            yield
+        finally:
+            for cell in held:
+                self._let_run(cell)
+
+    def _hand_on(self, node_id: str, targets: tuple[Route, ...], entry: Entry) -> None:
+        """Give ``entry``, on its way to ``node_id`` (removed by an edit), to ``targets`` instead, each a
+        :class:`MessageHop` from its sender as an emit's (the show log); its take counted on to them, off here."""
+        _, message, key, sender = entry
+        cells = [(cell, target, target_port) for target, target_port in targets
+                 if (cell := self._cells.get(target)) is not None]
+        passed_key = key if key is not None and cells and self.ledger.add(key, len(cells)) else None
+        if key is not None and not cells:  # not met: the edited plan's nodes are built before its routes take effect
+            self.ledger.lost(key, node_id, f"dropped with node {node_id}: removed by an edit")
+        for cell, target, target_port in cells:
+            if sender is not None and self.events.wants(MessageHop):
+                self.events.publish(MessageHop(sender[0], port=sender[1], target=target, target_port=target_port,
+                                               message=message))
+            self._deliver(cell, target_port, message, passed_key, sender)
+        if key is not None:
+            self._count_off(key, node_id)
