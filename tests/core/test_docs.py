@@ -311,6 +311,8 @@ def test_every_synopsis_the_docs_show_names_options_as_their_help_does() -> None
 
 #: Dotted names the pages show that are an object's attribute or a node's port, not a module's name.
 NOT_MODULE_NAMES = {"node.context.emitted", "node.beat_clock", "sampler.loaded"}
+#: Endings of the file names the pages show (`edit.log`, `run.py`): a file, not a module's attribute.
+FILE_SUFFIXES = ("py", "js", "log", "yaml", "json", "md", "txt", "wav")
 
 
 def project_module(parts: list[str]) -> tuple[str, list[str]] | None:
@@ -337,7 +339,7 @@ def test_every_module_name_the_docs_give_is_there() -> None:
     for page in PAGES:
         for name in sorted(set(re.findall(r"`((?:[a-z_]+\.)+[A-Za-z_]\w*)(?:\(\))?`", page.read_text("utf-8")))):
             parts = name.removeprefix("exsampling_patch.").split(".")
-            found = None if parts[-1] in ("py", "js") or name in NOT_MODULE_NAMES else project_module(parts)
+            found = None if parts[-1] in FILE_SUFFIXES or name in NOT_MODULE_NAMES else project_module(parts)
             if found is None:
                 continue
             value: object = importlib.import_module(found[0])
