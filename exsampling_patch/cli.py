@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="ExSampling Patch: field recordings become playable instruments, wired as a node patch.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more detail in the log (-vv: debug), on stderr; 'run' writes it to its --log file")
+                        help="more detail in the log (-vv: debug), on stderr; 'run' and 'edit' write it to their --log "
+                        "file")
     parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:

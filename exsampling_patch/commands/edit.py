@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--workers", type=at_least(1), default=None,
                         help="worker threads (default: CPU count, >= 2)")
     parser.add_argument("--log", metavar="FILE", default=None,
-                        help="where libraries' own messages (libjack, PortAudio) go; default "
+                        help="where libraries' own messages (libjack, PortAudio) and the log go; default "
                         "~/.local/state/exsampling/edit.log; '-': the terminal")
     parser.set_defaults(func=run)
 
