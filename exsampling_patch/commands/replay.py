@@ -12,6 +12,7 @@ from typing import Any
 
 from exsampling_patch.commands.arg_types import at_least
 from exsampling_patch.errors import PatchError
+from exsampling_patch.patchfile import closest_existing
 from exsampling_patch.registry import Registry
 from exsampling_patch.validate import load_patch
 
@@ -92,6 +93,23 @@ def sampler_problem(header: dict[str, Any], chosen: str | None) -> str:
     return ""
 
 
+def unreadable(show: Path, error: OSError) -> str:
+    """Why the show log could not be read, with where it may be, as ``run`` says of a patch: "No such file or
+    directory" alone named no way out of a mistyped name, and "Is a directory" none of the logs in the folder
+    (shows/, beside the takes, where every run writes one)."""
+    if isinstance(error, IsADirectoryError):
+        names = sorted(path.name for path in show.glob("*.jsonl"))
+        if not names:
+            return "a folder, not a show log, and none (.jsonl) is in it"
+        earlier = "..., " if len(names) > 8 else ""  # named by their start: the last ones are the latest
+        return f"a folder, not a show log: name one of its show logs ({earlier}{', '.join(names[-8:])})"
+    why = error.strerror or str(error)
+    if isinstance(error, FileNotFoundError):
+        meant = closest_existing(show)
+        return f"{why} (did you mean '{meant}'?)" if meant else why
+    return why
+
+
 def replay(args: argparse.Namespace) -> int:
     import soundfile
 
@@ -105,7 +123,7 @@ def replay(args: argparse.Namespace) -> int:
     try:
         lines = sampler_type.read_show(show)
     except OSError as error:
-        print(f"{show}: {error.strerror or error}", file=sys.stderr)
+        print(f"{show}: {unreadable(show, error)}", file=sys.stderr)
         return 1
     except ValueError as error:
         print(f"{show}: {error}", file=sys.stderr)

@@ -99,3 +99,26 @@ def test_a_link_to_a_full_device_is_told_as_no_space_left(
     err = capsys.readouterr().err
     assert err.strip() == f"error: --out {out}: could not write it: No space left on device (a link to /dev/full)"
     assert out.is_symlink()
+
+
+def test_a_mistyped_show_log_names_the_one_meant_and_a_folder_its_logs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "No such file or directory" and "Is a directory", alone. A run writes its log into shows/ beside
+    # the takes, named by its start: `replay session/shows` is what a newcomer types first.
+    shows = tmp_path / "shows"
+    shows.mkdir()
+    names = [f"20261206-0{minute:02d}000.jsonl" for minute in range(10)]
+    for name in names:
+        (shows / name).write_text("", encoding="utf-8")
+    out = str(tmp_path / "out.wav")
+    assert main(["replay", str(tmp_path / "show" / names[3]), "--out", out]) == 1
+    assert capsys.readouterr().err.strip() == (f"{tmp_path / 'show' / names[3]}: No such file or directory "
+                                               f"(did you mean '{shows / names[3]}'?)")
+    assert main(["replay", str(shows), "--out", out]) == 1
+    assert capsys.readouterr().err.strip() == (f"{shows}: a folder, not a show log: name one of its show logs "
+                                               f"(..., {', '.join(names[2:])})")
+    (tmp_path / "takes").mkdir()
+    assert main(["replay", str(tmp_path / "takes"), "--out", out]) == 1
+    assert capsys.readouterr().err.strip() == (f"{tmp_path / 'takes'}: a folder, not a show log, and none (.jsonl) "
+                                               "is in it")
+    assert not (tmp_path / "out.wav").exists()
