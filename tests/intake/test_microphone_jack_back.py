@@ -190,7 +190,10 @@ def test_a_take_the_servers_end_cut_short_is_passed_on_at_once(
         assert client, "the microphone's stream has no JACK client"
         tone = Tone(client)
         assert wait_for(lambda: any("level" in s and s["level"] > 0.1 for s in context.statuses)), context.errors
-        time.sleep(0.5)  # a take of that long at least is being recorded (the tone never stops)
+        # a take of half a second at least is being recorded (the tone never stops): counted in the ring's frames,
+        # not slept (a busy machine's input may lag the clock)
+        counted = mic._ring.written
+        assert wait_for(lambda: mic._ring.written >= counted + mic.sample_rate // 2, 15), (mic._ring.written, counted)
         assert take_ids(context) == []
         private_jack.terminate()
         private_jack.wait(10)

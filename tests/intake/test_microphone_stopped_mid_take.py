@@ -7,7 +7,6 @@ cut at the stop, then passed on (in a run, the engine's stop lets it reach its e
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ import pytest
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.takes import TakeStore
 from tests.intake.tone_bursts import MIC_PARAMS, RATE, BurstPlayer, microphone, playing_into, recording
 from tests.waiting import wait_for
@@ -31,9 +31,12 @@ def test_a_take_being_recorded_at_the_stop_is_stored_and_passed_on(tmp_path: Pat
     with recording(mic, play):
         assert wait_for(lambda: any(s.get("level", 0.0) > 0.3 for s in list(context.statuses)), 15), \
             "the tone was never heard"
-        time.sleep(0.5)  # half a second of the take recorded, and it goes on
-        heard = (play.position / RATE) - TONE_START
+        # half a second of the take recorded, and it goes on: counted in the ring's frames, not slept (a busy
+        # machine's input may lag the clock)
+        counted = mic._ring.written
+        assert wait_for(lambda: mic._ring.written >= counted + RATE // 2, 15), (mic._ring.written, counted)
         mic.stop()
+        heard = (play.position / RATE) - TONE_START  # after the stop: all the take could hold was played by then
     takes: list[Take] = [message for port, message in context.emitted if port == "take"]
     assert len(takes) == 1, context.statuses
     (take,) = takes
@@ -67,11 +70,13 @@ def test_in_a_run_the_take_cut_at_the_stop_reaches_its_end_before_the_run_stops(
     engine.start(patch)
     try:
         mic = engine.node("mic")
+        assert isinstance(mic, Microphone)
         probe = probe_of(engine)
         with playing_into(mic.jack_client, play, RATE):
             assert wait_for(lambda: engine.status.get("mic", {}).get("level", 0.0) > 0.3, 15), \
                 "the tone was never heard"
-            time.sleep(0.5)
+            counted = mic._ring.written  # half a second more of the take recorded: counted, not slept
+            assert wait_for(lambda: mic._ring.written >= counted + RATE // 2, 15), (mic._ring.written, counted)
             engine.stop()  # Ctrl+C, the tone still sounding
     finally:
         engine.stop()
