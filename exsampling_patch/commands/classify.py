@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.commands.arg_types import at_least
+from exsampling_patch.patchfile import closest_existing
 from exsampling_patch.phone_formats import convert_hint, unreadable_recording
 
 if TYPE_CHECKING:
@@ -395,7 +396,8 @@ def unreadable(path: str, error: Exception) -> str:
     that is not audio; otherwise the error itself."""
     where = Path(path)
     if not where.exists():
-        return "no such file"
+        meant = closest_existing(where)
+        return "no such file" + (f" (did you mean '{meant}'?)" if meant else "")
     if where.is_dir():
         return "a folder, not an audio file" + _folder_hint(where)
     if where.stat().st_size == 0:  # an upload or a copy that failed: "not an audio file" sent people to its format

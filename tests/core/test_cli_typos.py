@@ -66,3 +66,13 @@ def test_a_stray_word_is_refused_by_its_command_without_a_guess(tmp_path: Path,
 def test_a_mistyped_choice_names_the_choice_meant(capsys: pytest.CaptureFixture[str], argv: list[str],
                                                   told: str) -> None:
     assert told in refusal(argv, capsys)
+
+
+def test_classify_of_a_mistyped_file_names_the_file_meant(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "bark.wv: error: no such file", with bark.wav beside it.
+    (tmp_path / "bark.wav").write_bytes(b"")
+    assert main(["classify", str(tmp_path / "bark.wv"), str(tmp_path / "other.wav")]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{tmp_path / 'bark.wv'}: error: no such file (did you mean '{tmp_path / 'bark.wav'}'?)",
+        f"{tmp_path / 'other.wav'}: error: no such file",
+    ]
