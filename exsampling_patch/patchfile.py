@@ -21,6 +21,7 @@ line of every node, parameter and link, so that every problem names its file and
 from __future__ import annotations
 
 import difflib
+import glob
 import math
 import os
 from dataclasses import dataclass, field
@@ -463,7 +464,18 @@ def closest_existing(path: Path) -> Path | None:
                 return None
             close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
             if not close:
-                return None
+                return _one_folder_down(current, name) if name == path.name else None
             name = close[0]
         current = current / name
     return current if current.is_file() else None
+
+
+def _one_folder_down(folder: Path, name: str) -> Path | None:
+    """``folder/X/name``, where one folder X in ``folder`` holds a file ``name``: `exsampling run exsampling.yaml`
+    typed in the repository meant patches/exsampling.yaml, which no spelling of the name beside it finds."""
+    try:
+        found = [p for p in (folder if folder.parts else Path(".")).glob(f"*/{glob.escape(name)}")
+                 if p.is_file() and not p.parent.name.startswith(".")]
+    except OSError:
+        return None
+    return found[0] if len(found) == 1 else None

@@ -76,3 +76,20 @@ def test_classify_of_a_mistyped_file_names_the_file_meant(tmp_path: Path, capsys
         f"{tmp_path / 'bark.wv'}: error: no such file (did you mean '{tmp_path / 'bark.wav'}'?)",
         f"{tmp_path / 'other.wav'}: error: no such file",
     ]
+
+
+def test_a_patch_named_without_its_folder_names_the_one_a_folder_down(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # `exsampling run exsampling.yaml` in the repository: before, "no such file or directory" alone, no spelling
+    # of the name beside it being close; a name two folders hold is not guessed at.
+    for folder in ("patches", "old", "more"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "patches" / "show.yaml").write_text("exsampling_patch: 1\n", encoding="utf-8")
+    for folder in ("old", "more"):
+        (tmp_path / folder / "both.yaml").write_text("exsampling_patch: 1\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "show.yaml", "both.yaml"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "show.yaml: cannot read the patch: no such file or directory (did you mean 'patches/show.yaml'?)",
+        "both.yaml: cannot read the patch: no such file or directory",
+    ]
