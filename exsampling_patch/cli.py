@@ -14,17 +14,18 @@ from typing import TextIO
 from exsampling_patch.commands.arg_parser import Parser, parse_args
 from exsampling_patch.version import package_version
 
-#: Sub-command modules; each has ``register(subparsers)`` that adds its parser with ``func`` set.
+#: Sub-command modules; each has ``register(subparsers)`` that adds its parser with ``func`` set. In the README's
+#: order: `exsampling --help` lists them in this one.
 COMMAND_MODULES = (
     "exsampling_patch.commands.run",
-    "exsampling_patch.commands.replay",
     "exsampling_patch.commands.check",
     "exsampling_patch.commands.nodes",
+    "exsampling_patch.commands.edit",
     "exsampling_patch.commands.classify",
     "exsampling_patch.commands.train",
-    "exsampling_patch.commands.edit",
-    "exsampling_patch.commands.ableton",
+    "exsampling_patch.commands.replay",
     "exsampling_patch.commands.devices",
+    "exsampling_patch.commands.ableton",
 )
 
 
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="exsampling",
         description="ExSampling Patch: field recordings become playable instruments, wired as a node patch.",
+        epilog="Each command tells more with its own --help: 'exsampling run --help'.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more detail in the log (-vv: debug), on stderr; 'run' and 'edit' write it to their --log "

@@ -1,4 +1,5 @@
-"""A mistyped command, option or choice is refused naming the word most likely meant, by the command it was given to.
+"""What a newcomer types wrong is refused naming what was most likely meant (a command, an option, a choice, a file),
+by the command it was given to; and `exsampling --help` reads as the README does.
 
 Before, argparse listed the choices without pointing at one, and a mistyped option was refused by
 "exsampling" itself ("exsampling: error: unrecognized arguments: --fro"), naming neither ``run`` nor ``--for``.
@@ -6,6 +7,7 @@ Before, argparse listed the choices without pointing at one, and a mistyped opti
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,17 @@ def test_a_patch_named_without_its_folder_names_the_one_a_folder_down(
         "show.yaml: cannot read the patch: no such file or directory (did you mean 'patches/show.yaml'?)",
         "both.yaml: cannot read the patch: no such file or directory",
     ]
+
+
+def test_the_help_lists_the_commands_in_the_readmes_order_and_points_at_theirs(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, `exsampling --help` listed run, replay, check, ... and the README run, check, nodes, ...: a newcomer
+    # reading one beside the other looked for each; and nothing said that each command has a --help of its own.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"^\.venv/bin/exsampling (\w+)", readme, flags=re.M)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    listed = re.findall(r"^    (\w+) +\w", out, flags=re.M)
+    assert listed == shown, out
+    assert out.rstrip().endswith("Each command tells more with its own --help: 'exsampling run --help'."), out
