@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "patch's sampler and slot map (a different table, other slot names) to compare.",
     )
     parser.add_argument("show", metavar="SHOW_LOG",
-                        help="a show log (.jsonl) of one show, with the folder of its takes beside it")
+                        help="a show log (.jsonl) of one show, with the folder of its takes beside it: 'exsampling "
+                        "run' names it as it starts (the default patch's: session/shows/<start>.jsonl)")
     parser.add_argument("--out", required=True, metavar="WAV", help="the audio file to write (mono float32 WAV)")
     parser.add_argument("--patch", metavar="OTHER.yaml", default=None,
                         help="replay through this patch's sampler and slot map instead of the show's")
