@@ -48,15 +48,27 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
     if extra:
         own = command_parser(parser, args)
         options = [option for action in own._actions for option in action.option_strings]
-        meant = {word: option for word in (word.split("=")[0] for word in extra if word.startswith("-"))
+        words = [word.split("=")[0] for word in extra if word.startswith("-")]
+        # `exsampling check -v PATCH`: an option of the command line's own, given after the command's name
+        before = [word for word in words if own is not parser and is_option_of(parser, word)]
+        meant = {word: option for word in words if word not in before
                  for option in [closest(word, options)] if option}
         hint = ""
-        if len(meant) == 1:
+        if before:
+            hint = (f" ({', '.join(before)} goes before the command's name: "
+                    f"'{parser.prog} {' '.join(before)} {own.prog.removeprefix(parser.prog).strip()} ...')")
+        elif len(meant) == 1:
             hint = f" (did you mean {next(iter(meant.values()))}?)"
         elif meant:
             hint = f" (did you mean {', '.join(f'{option} for {word}' for word, option in meant.items())}?)"
         own.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     return args
+
+
+def is_option_of(parser: argparse.ArgumentParser, word: str) -> bool:
+    """Whether ``parser`` itself takes ``word`` (``-vv`` as ``-v`` counted twice), not one of its sub-commands."""
+    options = {option for action in parser._actions for option in action.option_strings}
+    return word in options or (len(word) > 2 and word[1] != "-" and all(f"-{letter}" in options for letter in word[1:]))
 
 
 def command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:

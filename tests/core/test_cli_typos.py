@@ -109,3 +109,18 @@ def test_the_help_lists_the_commands_in_the_readmes_order_and_points_at_theirs(
     listed = re.findall(r"^    (\w+) +\w", out, flags=re.M)
     assert listed == shown, out
     assert out.rstrip().endswith("Each command tells more with its own --help: 'exsampling run --help'."), out
+
+
+@pytest.mark.parametrize(("argv", "told"), [
+    (["check", "-v", "p.yaml"], "exsampling check: error: unrecognized arguments: -v (-v goes before the command's "
+                                "name: 'exsampling -v check ...')"),
+    (["classify", "a.wav", "-vv"], "exsampling classify: error: unrecognized arguments: -vv (-vv goes before the "
+                                   "command's name: 'exsampling -vv classify ...')"),
+    (["ableton", "install", "--verbose"], "exsampling ableton install: error: unrecognized arguments: --verbose "
+                                          "(--verbose goes before the command's name: 'exsampling --verbose ableton "
+                                          "install ...')"),
+])
+def test_an_option_of_exsampling_itself_after_a_command_says_where_it_goes(
+        capsys: pytest.CaptureFixture[str], argv: list[str], told: str) -> None:
+    # The README's -v goes after `run`'s name, and before any command's: `check -v` was "unrecognized arguments: -v".
+    assert refusal(argv, capsys) == told
