@@ -1,7 +1,8 @@
 """The command line's parser: argparse's, whose refusal of a mistyped word names the word most likely meant.
 
 argparse said "invalid choice: 'rnu' (choose from 'run', 'replay', ...)" and, for a mistyped option,
-"exsampling: error: unrecognized arguments: --fro", naming neither the command it belonged to nor ``--for``.
+"exsampling: error: unrecognized arguments: --fro", naming neither the command it belonged to nor ``--for``, and
+"unrecognized arguments: -v" for a ``-v`` that goes before the command's name.
 (Python 3.14's ``suggest_on_error`` does the first; the package runs on 3.11.)
 """
 
@@ -28,7 +29,7 @@ class Parser(argparse.ArgumentParser):
         if meant:
             hint = f": did you mean {meant!r}?"
         elif value == "help" and isinstance(action, argparse._SubParsersAction):
-            hint = ": 'exsampling --help' lists the commands, 'exsampling COMMAND --help' tells of one"
+            hint = f": '{self.prog} --help' lists them, '{self.prog} {action.metavar} --help' tells of one"
         else:
             hint = ""
         raise argparse.ArgumentError(action, f"invalid choice: {value!r}{hint} (choose from {listed})")

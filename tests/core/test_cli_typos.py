@@ -32,8 +32,9 @@ def test_a_mistyped_command_names_the_command_meant(capsys: pytest.CaptureFixtur
 
 def test_help_as_a_command_says_where_the_help_is(capsys: pytest.CaptureFixture[str]) -> None:
     err = refusal(["help", "run"], capsys)
-    assert "invalid choice: 'help': 'exsampling --help' lists the commands, 'exsampling COMMAND --help' tells of one" \
-        in err, err
+    assert "invalid choice: 'help': 'exsampling --help' lists them, 'exsampling COMMAND --help' tells of one (" in err
+    err = refusal(["ableton", "help"], capsys)
+    assert "'exsampling ableton --help' lists them, 'exsampling ableton ACTION --help' tells of one (" in err
 
 
 def test_a_word_close_to_no_command_lists_them_without_a_guess(capsys: pytest.CaptureFixture[str]) -> None:
