@@ -405,6 +405,10 @@ class StageConsole:
                 # "done (status)" named the last node the take reached; where a writer stored it, the file says
                 # where it went, as a slot does (what follows, a copy lost on the way, is still said)
                 reason = f"stored as {', '.join(stored)}{reason[len(reached):]}"
+            elif stored:
+                # An error (or a gate's word) on one branch outranks the writer's file on another: "error in fx: ..."
+                # alone read as the take lost, when the writer beside had stored it.
+                reason += f"; stored as {', '.join(stored)}"
             fate = f"{heard}, {reason}" if heard and heard not in reason else reason
         file_name = known.get("file_name")  # a file a source read (a folder's): its name says more than an id
         name = (str(file_name) if file_name else event.take_id if event.take_id.startswith("take")
