@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from exsampling_patch.jack_cli import jack_tool
+from exsampling_patch.jack_cli import jack_tool, named_server
 
 JACK_HOST_API = "JACK Audio Connection Kit"  # PortAudio's name for its JACK host
 _JACK_NO_START_SERVER = 0x01  # libjack's JackNoStartServer: a probe must never start a server of its own
@@ -96,6 +96,10 @@ def missing_device_text(device: str, kind: str, error: BaseException,
     lists them; asked here when not given) and the parameter to set, or what to do when there are none
     (``jack_later``: the node opens a JACK server started from now on by itself, :data:`JACK_LATER_FIX`)."""
     fix = JACK_LATER_FIX if jack_later else NO_DEVICE_FIX
+    server = named_server()
+    if server:  # the server looked for is that one, not any: another may well run
+        fix = (f"JACK_DEFAULT_SERVER names the JACK server '{server}' (unset it for the default one): "
+               + fix.replace("start a JACK server", "start that one", 1))
     head = f"cannot open sound device {device or '(default)'!r} for {kind}: {error}"
     if rows is None:
         try:

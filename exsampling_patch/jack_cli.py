@@ -9,11 +9,12 @@ calls go through the same function (tests/jack_tools.py).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Mapping
 
-__all__ = ["ATTEMPTS", "jack_tool"]
+__all__ = ["ATTEMPTS", "jack_tool", "named_server"]
 
 ATTEMPTS = 3
 RETRY_PAUSE = 0.1
@@ -36,3 +37,10 @@ def jack_tool(*args: str, timeout: float = 5.0, env: Mapping[str, str] | None = 
             return done
         time.sleep(RETRY_PAUSE)
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def named_server() -> str:
+    """The JACK server ``JACK_DEFAULT_SERVER`` names, or '' for the default one: an error that said only "start a
+    JACK server" misled a performer whose shell named another server than the one running."""
+    name = os.environ.get("JACK_DEFAULT_SERVER", "")
+    return "" if name in ("", "default") else name

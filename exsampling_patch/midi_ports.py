@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from exsampling_patch.jack_cli import jack_tool
+from exsampling_patch.jack_cli import jack_tool, named_server
 
 API_CHOICES = ("auto", "UNIX_JACK", "LINUX_ALSA", "MACOSX_CORE", "WINDOWS_MM")
 #: The longest wait (seconds) between a keeper's looks while no JACK server answers: each look doubles it up to this.
@@ -225,6 +225,10 @@ class PortKeeper:
         """What an open or a look that failed says to the performer: rtmidi's "MidiInJack::initialize: JACK server
         not running?" is told as what it means here, and that the keeper goes on."""
         if self._on_jack and "JACK server not running" in str(error):
+            server = named_server()
+            if server:  # looked for by that name alone: another server may well run
+                return (f"no JACK server answers as '{server}' (the server JACK_DEFAULT_SERVER names), and the MIDI "
+                        "ports here are JACK's: the port opens once it does")
             return "no JACK server answers, and the MIDI ports here are JACK's: the port opens once one does"
         return str(error)
 

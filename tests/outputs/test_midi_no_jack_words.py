@@ -14,7 +14,8 @@ from exsampling_patch.midi_ports import PortKeeper
 
 @pytest.mark.parametrize("direction", ["input", "output"])
 def test_a_port_kept_with_no_jack_server_says_so_in_words(direction: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JACK_DEFAULT_SERVER", f"exs-no-server-{os.getpid()}")
+    server = f"exs-no-server-{os.getpid()}"
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", server)
     monkeypatch.setenv("JACK_NO_START_SERVER", "1")
     errors: list[str] = []
     keeper = PortKeeper(direction, virtual="exs words", client_name="exs-words", api="UNIX_JACK",
@@ -26,5 +27,5 @@ def test_a_port_kept_with_no_jack_server_says_so_in_words(direction: str, monkey
             time.sleep(0.01)
     finally:
         keeper.stop()
-    assert errors == [f"MIDI {direction}: no JACK server answers, and the MIDI ports here are JACK's: the port opens "
-                      "once one does"], errors
+    assert errors == [f"MIDI {direction}: no JACK server answers as '{server}' (the server JACK_DEFAULT_SERVER "
+                      "names), and the MIDI ports here are JACK's: the port opens once it does"], errors

@@ -47,8 +47,8 @@ def test_a_jack_server_started_after_the_patch_is_played_through(jack_name: str,
             stop_server(jackd)
     # The error told the performer to start JACK, not to run the patch again for it: starting JACK was enough.
     (missing,) = [line for line in run.stderr if "error in node 'sampler': cannot open sound device" in line]
-    assert "start a JACK server (the node plays through it as soon as it answers, no need to run the patch again)" \
-        in missing, missing
+    assert f"JACK_DEFAULT_SERVER names the JACK server '{jack_name}' (unset it for the default one): start that one " \
+        "(the node plays through it as soon as it answers, no need to run the patch again)" in missing, missing
     opened = [line for line in run.stderr if "sampler 'sampler': sound device" in line]
     assert len(opened) == 1, run.output()
     assert f"(JACK server '{jack_name}', client " in opened[0], run.output()

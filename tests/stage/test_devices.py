@@ -107,10 +107,11 @@ def test_devices_with_no_jack_server_says_so_without_libjack_s_lines() -> None:
     assert "SystemError" not in done.stdout
 
 
-def test_a_missing_device_with_none_present_says_what_to_do_instead() -> None:
+def test_a_missing_device_with_none_present_says_what_to_do_instead(monkeypatch: pytest.MonkeyPatch) -> None:
     # It said "set the node's 'device' parameter to one of them" right after "no output devices are present".
     from exsampling_patch.devices import missing_device_text
 
+    monkeypatch.delenv("JACK_DEFAULT_SERVER", raising=False)  # the default server: any JACK server started does
     error = OSError("Error querying device -1")
     text = missing_device_text("", "output", error, rows=[])
     assert text.startswith("cannot open sound device '(default)' for output: Error querying device -1; "), text
@@ -125,3 +126,33 @@ def test_a_missing_device_with_none_present_says_what_to_do_instead() -> None:
     text = missing_device_text("5", "input", error, rows=[card])
     assert "input devices present: 0 'USB mic' (ALSA, 1 in, 0 out, 48000 Hz); set the node's 'device' parameter to " \
            "one of them" in text, text
+
+
+def test_a_jack_server_named_by_the_environment_and_not_running_is_named(tmp_path: Path) -> None:
+    """JACK_DEFAULT_SERVER left naming a server that no longer runs (an old shell's, a .bashrc's) while another runs:
+    the microphone said "start a JACK server" and the MIDI port "no JACK server answers", and the performer, with
+    a server running before their eyes, could not tell what was missing."""
+    server = f"not-running-{os.getpid()}"
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("""exsampling_patch: 1
+nodes:
+- id: mic
+  type: microphone
+  params: {folder: takes}
+- id: keys
+  type: midi_in
+  params: {api: UNIX_JACK}
+- id: writer
+  type: take_writer
+  params: {folder: library}
+links:
+- mic.take -> writer.take
+""", encoding="utf-8")
+    run = Run(str(patch), "--for", "1", "--log", str(tmp_path / "lib.log"), "--show-log", "none",
+              env={"JACK_DEFAULT_SERVER": server, "JACK_NO_START_SERVER": "1"})
+    assert run.wait(60) == 3, run.output()
+    err = "".join(run.stderr)
+    assert f"no input devices are present: JACK_DEFAULT_SERVER names the JACK server '{server}' (unset it for the " \
+           "default one): start that one, or plug in" in err, err
+    assert "start a JACK server" not in err, err
+    assert f"MIDI input: no JACK server answers as '{server}' (the server JACK_DEFAULT_SERVER names)" in err, err
