@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -40,6 +40,10 @@ class Driver:
             dpg.add_item_visible_handler(callback=self._tick)
         dpg.bind_item_handler_registry("statusbar", ticking)
         self._bound_at = dpg.get_frame_count()
+        # Key releases the editor has taken (see key): queued behind the editor's handler of the key's press.
+        self._releases = 0
+        with dpg.handler_registry():
+            dpg.add_key_release_handler(callback=self._released)
 
     @staticmethod
     def send(*args: object) -> None:
@@ -75,19 +79,29 @@ class Driver:
             self.frames(after)
 
     def settle(self, most: int = 2000) -> None:
-        """Render until every callback queued so far has run. Key and mouse handlers run on Dear PyGui's callback
-        thread, one after the other: on a busy machine a scenario read the editor while Delete was half done (the
-        status said "unlinked ..." of its first link). The status bar's visible handler queues one tick a frame
-        behind them; once the tick of a frame drawn after this call has run, so have they."""
+        """Render until every callback queued so far has run, then a frame that draws what they did. Key and mouse
+        handlers run on Dear PyGui's callback thread, one after the other: on a busy machine a scenario read the
+        editor while Delete was half done (the status said "unlinked ..." of its first link). The status bar's
+        visible handler queues one tick a frame behind them; once the tick of a frame drawn after this call has run,
+        so have they. They run beside the frames, so the last of them may have run after the last frame drawn: on a
+        loaded machine the nodes were read where that frame drew them, before the pan that the Right key's handler
+        (Home's too) had made."""
         wanted = dpg.get_frame_count() - self._bound_at + 1
+        self._render_until(lambda: self._ticks >= wanted, most, "Dear PyGui's callback thread did not catch up")
+        self.app.render(1)
+
+    def _render_until(self, done: Callable[[], bool], most: int, failure: str) -> None:
         for _ in range(most):
             self.app.render(1)
-            if self._ticks >= wanted:
+            if done():
                 return
-        raise RuntimeError(f"Dear PyGui's callback thread did not catch up in {most} frames")
+        raise RuntimeError(f"{failure} in {most} frames")
 
     def _tick(self, *_: object) -> None:
         self._ticks += 1
+
+    def _released(self, *_: object) -> None:
+        self._releases += 1
 
     def move(self, point: tuple[float, float], frames: int = 3) -> None:
         self.input("mousemove", self.origin[0] + int(point[0]), self.origin[1] + int(point[1]), frames=frames)
@@ -148,15 +162,20 @@ class Driver:
             self.key(char if char.isascii() and char.isalnum() else f"U{ord(char):04X}", frames=frames)
 
     def key(self, key: str, *modifiers: str, frames: int = 3) -> None:
-        """A tap of ``key``, ``modifiers`` held down first. The press and the release go together: ImGui takes the
-        press in one frame and the release in the next, so no repeat comes of it however slow the frames. Held for
-        frames, on a loaded machine they outlasted ImGui's key repeat delay (0.275 s): 'b' typed twice in a file
-        name, Ctrl+V pasted twice."""
+        """A tap of ``key``, ``modifiers`` held down first, then ``frames`` frames and more until the editor has
+        taken the key: its release handled (behind the press's handler), the callbacks settled and drawn (see
+        :meth:`settle`). The press and the release go together: ImGui takes the press in one frame and the release
+        in the next, so no repeat comes of it however slow the frames. Held for frames, on a loaded machine they
+        outlasted ImGui's key repeat delay (0.275 s): 'b' typed twice in a file name, Ctrl+V pasted twice."""
         with ExitStack() as held:
             for modifier in modifiers:
                 held.enter_context(self.holding(modifier))
+            taken = self._releases
             self.send("keydown", key)
-            self.input("keyup", key, frames=frames)
+            self.send("keyup", key)
+            self.app.render(frames)
+            self._render_until(lambda: self._releases > taken, 2000, f"the editor did not take the key {key!r}")
+            self.settle()
 
 
 def press_point(tag: str) -> tuple[float, float]:
