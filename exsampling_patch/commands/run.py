@@ -66,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="print one JSON object per event on stdout (event, at, node_id, ...), for scripts: "
                         "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with --trace); the last "
                         "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
-                        "node_errors, never_started, cut_off, unsent, signal, exit_status)")
+                        "recovered, node_errors, never_started, cut_off, unsent, signal, exit_status)")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages (libjack, PortAudio) and the log go; default "
@@ -139,12 +139,21 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     told: dict[str, int] = {}  # by the words of the take lines (summary_word): the summary line's counts
     started_nodes: set[str] = set()
     start_errors: dict[str, str] = {}  # node id -> the first error it reported before it started
+    # takes stored by the last run and passed on again at this start (a kill -9, a stop mid-burst): the summary
+    # counted them with this run's, and a performer who recorded nothing since read them as new
+    recovering: set[str] = set()
+    recovered: list[str] = []
 
     def report(event: Event) -> None:
         if isinstance(event, TakeEnded):
             fates[event.fate] = fates.get(event.fate, 0) + 1
             word = summary_word(event.fate, event.reason)
             told[word] = told.get(word, 0) + 1
+            if event.take_id in recovering:
+                recovering.discard(event.take_id)
+                recovered.append(event.take_id)
+        elif isinstance(event, NodeStatus) and event.status.get("recovered") and event.status.get("take"):
+            recovering.add(str(event.status["take"]))
         elif isinstance(event, NodeStatus) and event.status.get("refused_take"):
             # a take the web recorder refused for good never flows, so never ends: counted, or lost from the summary
             fates["refused"] = fates.get("refused", 0) + 1
@@ -272,6 +281,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
            else f"stopped after {ran:.1f} s running")
           + ("" if clean else f" (some work did not finish in time{unfinished_text(engine)})")
           + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(told.items()))}" if told else "")
+          + (f" ({len(recovered)} of them recovered from the last run)" if recovered else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
           + cut_off, file=sys.stderr, flush=True)
     for node_id in [n for n in never if n in start_errors or not interrupted]:
@@ -288,6 +298,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         console.json_line("RunStopped", time.time(), {
             "seconds": round(time.monotonic() - starting if interrupted else ran, 3), "during_start_up": interrupted,
             "clean": clean, "takes": dict(sorted(fates.items())), "takes_told": dict(sorted(told.items())),
+            "recovered": len(recovered),
             "node_errors": failed,
             "never_started": {node_id: start_errors.get(node_id) or ("the run was stopped first" if interrupted
                                                                      else "") for node_id in never},

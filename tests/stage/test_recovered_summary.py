@@ -1,0 +1,71 @@
+"""After a kill -9 mid-take, the next run passes the take on again and its summary says how many it recovered."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from tests.stage.helpers import Run
+
+HOLDS = '''import os
+import threading
+from pathlib import Path
+
+from exsampling_patch.node import Input, Node
+from exsampling_patch.ports import TAKE
+
+
+class Holds(Node):
+    """Holds a take for good where EXS_TEST_HOLD names a file (written as it does): the take is in flight."""
+
+    type_name = "holds_takes"
+    take = Input(TAKE, "takes")
+
+    def on_take(self, take):
+        mark = os.environ.get("EXS_TEST_HOLD")
+        if mark:
+            Path(mark).write_text(take.take_id, encoding="utf-8")
+            threading.Event().wait()
+'''
+
+
+def test_a_run_after_a_kill_counts_the_takes_it_recovered_in_its_summary(tmp_path: Path) -> None:
+    """The restarted run told each take "recovered from the last run" on its line, but its summary ("takes ended:
+    done 1") counted them as this run's: a performer who had recorded nothing since read them as new."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "holds.py").write_text(HOLDS, encoding="utf-8")
+    (tmp_path / "inbox").mkdir()
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("""exsampling_patch: 1
+nodes:
+- id: inbox
+  type: folder_source
+  params: {folder: inbox, poll_interval: 0.05}
+- id: hold
+  type: holds_takes
+links:
+- inbox.take -> hold.take
+""", encoding="utf-8")
+    args = (str(patch), "--nodes", str(plugins), "--log", str(tmp_path / "lib.log"), "--show-log", "none")
+    mark = tmp_path / "held"
+    first = Run(*args, env={"EXS_TEST_HOLD": str(mark)})
+    try:
+        first.wait_for("running")
+        sf.write(tmp_path / "inbox" / "snare.wav", np.full(4800, 0.1, np.float32), 48000)
+        deadline = time.monotonic() + 60
+        while not mark.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert mark.exists(), first.output()
+    finally:
+        first.kill()  # kill -9, the run and its children: the take never ended
+    second = Run(*args, "--for", "1", "--json", env={"EXS_TEST_HOLD": ""})
+    assert second.wait(60) == 0, second.output()
+    err = "".join(second.stderr)
+    assert "; takes ended: done 1 (1 of them recovered from the last run)" in err, err
+    stopped = json.loads(second.stdout[-1])
+    assert stopped["event"] == "RunStopped" and stopped["recovered"] == 1, stopped
