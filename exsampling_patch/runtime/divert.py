@@ -15,8 +15,10 @@ Messages from its other senders stay queued: the node finishes them as it is ret
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -74,25 +76,25 @@ class Diverts:
                 held.append(cell)
                 with self._hold_runs(node_id, cell):  # the message in hand goes on by the old routes
                     pass
-                fates: dict[tuple[Route, str], Callable[[Entry], None]] = {
-                    way: functools.partial(self._hand_on, node_id, targets) for way, targets in senders.items()}
                 with cell.lock:
-                    moved = [entry for entry in cell.inbox if (entry[3], entry[0]) in fates]
-                    kept = [entry for entry in cell.inbox if (entry[3], entry[0]) not in fates]
+                    kept = [entry for entry in cell.inbox if (entry[3], entry[0]) not in senders]
+                    in_order = _InOrder(functools.partial(self._hand_on, node_id, senders),
+                                        [entry for entry in cell.inbox if (entry[3], entry[0]) in senders])
                     cell.inbox.clear()
                     cell.inbox.extend(kept)
-                    cell.diverts = fates  # under the lock a delivery takes: none slips in between
-                for entry in moved:
-                    fates[(entry[3], entry[0])](entry)  # type: ignore[index]
+                    cell.diverts = dict.fromkeys(senders, in_order)  # under the lock a delivery takes
+                in_order.drain()
             yield
         finally:
             for cell in held:
                 self._let_run(cell)
 
-    def _hand_on(self, node_id: str, targets: tuple[Route, ...], entry: Entry) -> None:
-        """Give ``entry``, on its way to ``node_id`` (removed by an edit), to ``targets`` instead, each a
-        :class:`MessageHop` from its sender as an emit's (the show log); its take counted on to them, off here."""
-        _, message, key, sender = entry
+    def _hand_on(self, node_id: str, senders: dict[tuple[Route, str], tuple[Route, ...]], entry: Entry) -> None:
+        """Give ``entry``, on its way to ``node_id`` (removed by an edit), to the targets ``senders`` names for its
+        sender and input instead, each a :class:`MessageHop` from its sender as an emit's (the show log); its take
+        counted on to them, off here."""
+        port, message, key, sender = entry
+        targets = senders.get((sender, port), ()) if sender is not None else ()
         cells = [(cell, target, target_port) for target, target_port in targets
                  if (cell := self._cells.get(target)) is not None]
         passed_key = key if key is not None and cells and self.ledger.add(key, len(cells)) else None
@@ -105,3 +107,34 @@ class Diverts:
             self._deliver(cell, target_port, message, passed_key, sender)
         if key is not None:
             self._count_off(key, node_id)
+
+
+class _InOrder:
+    """Where what is on its way to one removed node goes (:attr:`Cell.diverts`): its queued messages first, then
+    each one a sender that read the old plan delivers late, in the order they came. Handed on outside the node's
+    lock, the queued ones met late ones delivered meanwhile (their sender runs on beside the edit), which went on at
+    once: ahead of messages queued before them."""
+
+    def __init__(self, hand: Callable[[Entry], None], queued: Iterable[Entry]) -> None:
+        self._hand = hand
+        self._lock = threading.Lock()
+        #: Still to hand on, in order; None once :meth:`drain` has emptied it: late ones go on at once then.
+        self.backlog: collections.deque[Entry] | None = collections.deque(queued)
+
+    def __call__(self, entry: Entry) -> None:
+        with self._lock:
+            if self.backlog is not None:
+                self.backlog.append(entry)
+                return
+        self._hand(entry)
+
+    def drain(self) -> None:
+        """Hand on the backlog, late ones included, one at a time without the lock (a hand-on delivers and tells
+        observers); from its end, late ones go on at once."""
+        while True:
+            with self._lock:
+                if not self.backlog:
+                    self.backlog = None
+                    return
+                entry = self.backlog.popleft()
+            self._hand(entry)

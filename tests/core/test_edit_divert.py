@@ -1,0 +1,82 @@
+"""A live edit that takes a node out from between two: what was on its way through it goes on in order
+(:mod:`exsampling_patch.runtime.divert`), with real engine workers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from exsampling_patch import ANY, Input, Node, Output
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.runtime import Engine, Event, MessageHop, NodeTiming
+from tests.core.engine_nodes import engine_registry
+
+
+class Held(Node):
+    """Passes each message on, the first once :attr:`gate` is set: the others queue behind it."""
+
+    type_name = "held"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+    gate = threading.Event()
+
+    def start(self) -> None:
+        self.entered = threading.Event()
+
+    def on_inlet(self, message: Any) -> None:
+        self.entered.set()
+        self.gate.wait(5)
+        self.emit("outlet", message)
+
+
+def test_a_message_its_sender_delivers_as_the_queued_ones_are_handed_on_comes_after_them() -> None:
+    """The queued messages were handed on after the diversion was set, outside the node's lock: a message the sender
+    delivered meanwhile (it still read the old plan) went on at once, ahead of those queued before it. Here the
+    sender delivers one as the first queued message is handed on (its MessageHop, published on the edit's thread)."""
+    registry = engine_registry()
+    registry.register(Held, "test")
+    Held.gate.clear()
+    patch = Patch()
+    for node_id, type_name in (("r1", "relay"), ("extra", "held"), ("r2", "relay"), ("sink", "sink")):
+        patch.add_node(NodeSpec(node_id, type_name))
+    for link in ("r1.outlet -> extra.inlet", "extra.outlet -> r2.inlet", "r2.outlet -> sink.inlet"):
+        patch.connect(*link.split(" -> "))
+    edited = patch.copy()
+    del edited.nodes["extra"]
+    edited.links = [link for link in edited.links if "extra" not in (link.source.node, link.target.node)]
+    edited.connect("r1.outlet", "r2.inlet")
+    engine = Engine(registry, workers=2)
+    handed = threading.Event()  # r1 has handled the message injected while the first queued one was handed on
+    first: list[threading.Thread] = []
+
+    def observe(event: Event) -> None:
+        if isinstance(event, NodeTiming) and event.node_id == "r1" and first:
+            handed.set()
+        elif isinstance(event, MessageHop) and (event.node_id, event.target) == ("r1", "r2") and not first:
+            first.append(threading.current_thread())  # the edit's thread, handing on the first queued message
+            engine.inject("r1", "inlet", 10)
+            assert handed.wait(5)
+
+    engine.events.subscribe(observe, MessageHop, NodeTiming)
+    engine.start(patch)
+    try:
+        for number in range(10):
+            engine.inject("r1", "inlet", number)
+        cell = engine._cells["extra"]
+        assert engine.node("extra").entered.wait(5)  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 5
+        while len(cell.inbox) < 9 and time.monotonic() < deadline:
+            time.sleep(0.002)
+        swap = threading.Thread(target=engine.update, args=(edited,))
+        swap.start()
+        while cell.started and not first and time.monotonic() < deadline:  # the edit waits for the one in hand
+            time.sleep(0.002)
+        Held.gate.set()
+        swap.join(10)
+        assert not swap.is_alive() and engine.wait_idle(5)
+        assert handed.is_set()
+        assert engine.node("sink").received == list(range(11))  # type: ignore[attr-defined]
+    finally:
+        Held.gate.set()
+        engine.stop()
