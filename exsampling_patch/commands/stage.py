@@ -350,6 +350,8 @@ class StageConsole:
             rate = status.get("sample_rate")
             block = f"block {params.get('blocksize') or status.get('blocksize') or 'as the device sets it'}"
             device = str(status["device"])
+            if status.get("device_name") and status["device_name"] != device:  # an index: named as `devices` lists it
+                device += f" '{status['device_name']}'"
             client = getattr(getattr(self.node(node_id), "audio", None), "jack_client", None)
             server = os.environ.get("JACK_DEFAULT_SERVER", "default")
             jack = f" (JACK server '{server}', client {client})" if client else ""

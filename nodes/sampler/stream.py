@@ -236,7 +236,11 @@ class AudioOutput:
             time.sleep(0.002)
         # The block size, rate and latency the stream runs at: the show log keeps them, so that a replay renders
         # the same blocks (an untimed note starts at a block's first frame).
-        self.report_status(device=str(stream.device), sample_rate=stream.samplerate,
+        try:  # the console names it by it: "sound device 0" was PortAudio's index alone
+            name = str(sd.query_devices(stream.device)["name"])
+        except Exception:  # a device PortAudio no longer lists: its index says as much as before
+            name = ""
+        self.report_status(device=str(stream.device), device_name=name, sample_rate=stream.samplerate,
                            blocksize=int(clock[BLOCK_FRAMES]) or int(stream.blocksize),
                            output_latency_ms=round(float(clock[OUTPUT_LATENCY]) * 1000.0, 2),
                            portaudio_latency_ms=round(stream.latency * 1000.0, 2),

@@ -3,6 +3,7 @@ and the folder a folder source reads (its path as the patch's own folder resolve
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.stage.helpers import Run
@@ -37,3 +38,20 @@ links:
     quiet = Run(str(patch), "-q", "--for", "0.5", "--log", str(tmp_path / "lib.log"), "--show-log", "none")
     assert quiet.wait(60) == 0, quiet.output()
     assert "takes from" not in quiet.output()  # -q: failures, the phones' URL and the summary alone
+
+
+def test_the_samplers_sound_device_is_named_not_only_numbered(tmp_path: Path) -> None:
+    """The sampler's line said "sound device 0", PortAudio's index alone, where the microphone's named its device:
+    the performer could not tell which card played without `exsampling devices`."""
+    patch = tmp_path / "sampler.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: sampler\n  type: sampler\n  params: {virtual_port: ''}\n",
+                     encoding="utf-8")
+    run = Run(str(patch), "--log", str(tmp_path / "lib.log"), "--show-log", "none")
+    try:
+        run.wait_for("sampler 'sampler': sound device", timeout=60)
+    finally:
+        run.signal_group()
+        run.wait(60)
+    (line,) = [line for line in run.stderr if line.startswith("sampler 'sampler': sound device")]
+    # as `exsampling devices` lists it: the JACK dummy server's device is PortAudio's 'system'
+    assert re.match(r"sampler 'sampler': sound device \d+ 'system' \(JACK server '", line), run.output()
