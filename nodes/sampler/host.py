@@ -221,7 +221,7 @@ class AudioProcess:
         if connection is None or process is None:
             return
         fd = -1
-        self._posted += 1
+        position = self._posted + 1  # counted once sent: one refused here (SamplesNotShared) never reaches the process
         if samples is not None:
             assert isinstance(message, msg.Load | msg.Stage)
             offset = self.arena.write(samples)
@@ -229,8 +229,9 @@ class AudioProcess:
                 fd = shared_or_refused(samples)
             else:
                 with self._blocks_lock:  # before it is sent: the process may answer at once
-                    self._blocks[offset] = self._posted
+                    self._blocks[offset] = position
             message = dataclasses.replace(message, offset=-1 if offset is None else offset)
+        self._posted = position
         try:
             connection.send(message)
             if fd >= 0:

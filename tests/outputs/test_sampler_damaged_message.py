@@ -19,12 +19,14 @@ import pytest
 
 from exsampling_patch.nodes.sampler import host
 from exsampling_patch.nodes.sampler import protocol as msg
-from exsampling_patch.nodes.sampler.handoff import send_file, share_samples
+from exsampling_patch.nodes.sampler.handoff import SamplesNotShared, send_file, share_samples
 from exsampling_patch.nodes.sampler.host import AudioProcess
-from exsampling_patch.nodes.sampler.prepare import SlotBuffer
+from exsampling_patch.nodes.sampler.prepare import GUARD, SlotBuffer
 from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import channel_map
+
+from .test_sampler_share_fails import file_size_limit
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
@@ -132,3 +134,20 @@ def test_the_arena_block_of_a_damaged_message_goes_back(monkeypatch: pytest.Monk
         with audio._send_lock:
             audio._post(msg.LoadStaged(1, 99, 1, 480, 0.0, 0.0))  # read in step: it answers that none was sent ahead
         assert wait_for(lambda: any("key 99" in error for error in errors)), errors
+
+
+def test_a_message_whose_samples_could_not_be_shared_takes_no_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message refused before it was sent (its samples could not be put in a file of their own) was counted all
+    the same: the node's numbers ran one ahead of the process's from then on, and the block an Unread named was the
+    one of the message before the damaged one: a take a slot still played went back to the arena (the next take
+    written over it as it sounded), the damaged one's stayed taken."""
+    with running_audio_process(monkeypatch, device="none") as (audio, errors):
+        refused = np.full(2 * 48000, 0.1, np.float32)  # longer than the arena: a file of its own
+        with audio._send_lock, file_size_limit(64 << 10), pytest.raises(SamplesNotShared):
+            audio._post(msg.Load(0, 1, refused.size, 0.0, 0.0), refused)
+        played, damaged = np.full(48000 // 4, 0.1, np.float32), np.full(48000 // 3, 0.1, np.float32)
+        with audio._send_lock:
+            audio._post(msg.Load(0, 2, played.size, 0.0, 0.0), played)
+            audio._post(Unpicklable(1, 3, damaged.size, 0.0, 0.0), damaged)
+        assert wait_for(lambda: any("could not be read" in error for error in errors)), errors  # after its Unread
+        assert audio.arena.used == played.size + GUARD, errors
