@@ -271,7 +271,10 @@ class PortKeeper:
             return
         match = find_port(names, self.port)
         if match is None:
-            self._error(f"no MIDI {self.direction} port named {self.port!r} (ports: {', '.join(names) or 'none'})")
+            # said with what comes next: a performer plugging the controller in mid-show did not know that it is
+            # looked for again (every poll), and stopped the show to start it again
+            self._error(f"no MIDI {self.direction} port named {self.port!r} (ports: {', '.join(names) or 'none'}): "
+                        "it opens as soon as one appears, no need to run the patch again")
             return
         self._open(match, virtual=False)
 

@@ -156,3 +156,36 @@ links:
            "default one): start that one, or plug in" in err, err
     assert "start a JACK server" not in err, err
     assert f"MIDI input: no JACK server answers as '{server}' (the server JACK_DEFAULT_SERVER names)" in err, err
+
+
+def test_an_absent_midi_controller_is_said_to_open_once_plugged_in(tmp_path: Path) -> None:
+    """"no MIDI input port named 'Launchkey'" said nothing of what came next: the performer who plugged the controller
+    in stopped the show to start it again, where the port is looked for at every poll and opens by itself."""
+    import rtmidi
+
+    patch = tmp_path / "keys.yaml"
+    patch.write_text("""exsampling_patch: 1
+nodes:
+- id: keys
+  type: midi_in
+  params: {virtual_port: '', port: 'exs-test-keys', api: UNIX_JACK}
+- id: log
+  type: log
+links:
+- keys.midi -> log.message
+""", encoding="utf-8")
+    run = Run(str(patch), "--log", str(tmp_path / "lib.log"), "--show-log", "none")
+    controller = None
+    try:
+        run.wait_for("error in node 'keys': no MIDI input port named 'exs-test-keys' (ports: ", timeout=60)
+        controller = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name=f"exs-test-keys-{os.getpid()}")
+        controller.open_virtual_port("out")
+        run.wait_for("keys is back: midi_in 'keys': MIDI port exs-test-keys", timeout=60)
+    finally:
+        run.signal_group()
+        run.wait(60)
+        if controller is not None:
+            controller.close_port()
+            del controller
+    (error,) = [line for line in run.stderr if "no MIDI input port named" in line]
+    assert error.rstrip().endswith("): it opens as soon as one appears, no need to run the patch again"), error
