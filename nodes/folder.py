@@ -188,9 +188,10 @@ class FolderSource(Node):
         self.watching = "close events" if self._closes else "quiet time"
         # The folder as resolved (a patch's relative folder is its own folder's): the stage console names it, where a
         # performer drops the takes; "folder: ../takes/inbox" in the patch did not say where that is.
-        self.report_status(watching=self.watching, folder=str(self._root))
+        self.report_status(watching=self.watching, folder=str(self._root), left_alone=self._left_alone)
 
     _closes: CloseWatch | None = None
+    _left_alone = 0  # files there before the node's first start on the folder, not read (no include_existing)
     _journal: FolderJournal | None = None
     _folder_lock: FolderLock | None = None
     _lock_key: Path | None = None
@@ -258,6 +259,7 @@ class FolderSource(Node):
                     self._done[path] = (stamp, None)
             else:  # not there at the last start, nor read since: it arrived (or was replaced) while stopped
                 self._arrived.add(path)
+        self._left_alone = len(seen)
         try:
             journal.rewrite(kept, seen)
         except OSError as error:

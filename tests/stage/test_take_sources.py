@@ -40,6 +40,26 @@ links:
     assert "takes from" not in quiet.output()  # -q: failures, the phones' URL and the summary alone
 
 
+def test_files_a_folder_source_leaves_alone_at_its_first_start_are_counted(tmp_path: Path) -> None:
+    """Files copied into the inbox before the show, without include_existing, were left alone without a word: the
+    performer waited for takes that never came."""
+    import numpy as np
+    import soundfile as sf
+
+    (tmp_path / "inbox").mkdir()
+    for name in ("kick.wav", "snare.wav"):
+        sf.write(tmp_path / "inbox" / name, np.full(4800, 0.1, np.float32), 48000)
+    patch = tmp_path / "drop.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: inbox\n  type: folder_source\n  params: {folder: inbox}\n"
+                     "- id: log\n  type: log\nlinks:\n- inbox.take -> log.message\n", encoding="utf-8")
+    for _ in range(2):  # and again at the next start: still there, still left alone
+        run = Run(str(patch), "--for", "0.3", "--log", str(tmp_path / "lib.log"), "--show-log", "none")
+        assert run.wait(60) == 0, run.output()
+        assert f"folder_source 'inbox': takes from the audio files put in {tmp_path}/inbox (2 files there before its " \
+               "first start are left alone: include_existing reads them)\n" in run.stderr, run.output()
+        assert "kick.wav" not in run.output()
+
+
 def test_the_samplers_sound_device_is_named_not_only_numbered(tmp_path: Path) -> None:
     """The sampler's line said "sound device 0", PortAudio's index alone, where the microphone's named its device:
     the performer could not tell which card played without `exsampling devices`."""
