@@ -321,12 +321,15 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
     def _drain(self, cell: Cell, state: Worker) -> None:
         """Handle ``cell``'s messages until its inbox is empty (or it must share the work)."""
         while True:
-            with cell.lock:
-                if not cell.inbox or not cell.started:
-                    cell.scheduled = False
-                    return
-                port, message, key, _ = cell.inbox.popleft()
+            # The run lock before the message is taken: a swap that holds it (PlanSwap._hold_runs) then finds none
+            # taken and not handled yet. Taken first, that one was handled after the swap handed the rest of the
+            # queue on (an edit's diversion), or by a node it had stopped or rebuilt and not started yet.
             with cell.run_lock:
+                with cell.lock:
+                    if not cell.inbox or not cell.started:
+                        cell.scheduled = False
+                        return
+                    port, message, key, _ = cell.inbox.popleft()
                 self._handle(cell, port, message, key, state)
             if state.retire:
                 self._ready.put(cell)  # still scheduled: another worker goes on with its inbox

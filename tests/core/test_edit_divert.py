@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import linecache
 import threading
 import time
+from types import FrameType
 from typing import Any
 
 from exsampling_patch import ANY, Input, Node, Output
@@ -79,4 +81,80 @@ def test_a_message_its_sender_delivers_as_the_queued_ones_are_handed_on_comes_af
         assert engine.node("sink").received == list(range(11))  # type: ignore[attr-defined]
     finally:
         Held.gate.set()
+        engine.stop()
+
+
+class Seen(Node):
+    """Passes each message on, noting it."""
+
+    type_name = "seen"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+
+    def start(self) -> None:
+        self.seen: list[Any] = []
+
+    def on_inlet(self, message: Any) -> None:
+        self.seen.append(message)
+        self.emit("outlet", message)
+
+
+def test_a_message_a_worker_has_taken_up_is_waited_for_before_the_rest_goes_on() -> None:
+    """A worker took the next message out of the node's queue, then took the node's run lock to handle it: an edit
+    whose wait for the message in hand came between the two found no message in hand, and handed the rest on. That
+    message was handled afterwards: after them, or (once the edited routes took effect) it went nowhere (lost in 3
+    of 40 edits of a busy chain). Here the worker is held (a trace function, on its thread) between taking message 0
+    and handling it, until the edit has handed on the rest or waits for it."""
+    registry = engine_registry()
+    registry.register(Seen, "test")
+    patch = Patch()
+    for node_id, type_name in (("r1", "relay"), ("extra", "seen"), ("r2", "relay"), ("sink", "sink")):
+        patch.add_node(NodeSpec(node_id, type_name))
+    for link in ("r1.outlet -> extra.inlet", "extra.outlet -> r2.inlet", "r2.outlet -> sink.inlet"):
+        patch.connect(*link.split(" -> "))
+    edited = patch.copy()
+    del edited.nodes["extra"]
+    edited.links = [link for link in edited.links if "extra" not in (link.source.node, link.target.node)]
+    edited.connect("r1.outlet", "r2.inlet")
+    engine = Engine(registry, workers=2)
+    held, release, waits = threading.Event(), threading.Event(), threading.Event()
+
+    def in_drain(frame: FrameType, event: str, arg: Any) -> Any:
+        line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+        cell = frame.f_locals.get("cell")
+        if (event == "line" and line.startswith(("with cell.run_lock", "self._handle(")) and not held.is_set()
+                and frame.f_locals.get("message") == 0 and cell is not None and cell.node.node_id == "extra"):
+            held.set()  # message 0 is out of the queue, not handled yet
+            release.wait(10)
+        return in_drain
+
+    def in_hold_runs(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line" and "self.hung" in linecache.getline(frame.f_code.co_filename, frame.f_lineno):
+            waits.set()  # the edit's wait for the message in hand did not find the run lock free
+        return in_hold_runs
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        return {"_drain": in_drain, "_hold_runs": in_hold_runs}.get(frame.f_code.co_name)
+
+    threading.settrace(tracer)  # the threads started from here on: the engine's workers, the edit's
+    try:
+        engine.start(patch)
+        cell = engine._cells["extra"]
+        for number in range(10):
+            engine.inject("r1", "inlet", number)
+        assert held.wait(5)
+        deadline = time.monotonic() + 5
+        while len(cell.inbox) < 9 and time.monotonic() < deadline:
+            time.sleep(0.002)
+        swap = threading.Thread(target=engine.update, args=(edited,))
+        swap.start()
+        while not waits.is_set() and cell.diverts is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        release.set()
+        swap.join(10)
+        assert not swap.is_alive() and engine.wait_idle(5)
+        assert engine.node("sink").received == list(range(10))  # type: ignore[attr-defined]
+    finally:
+        threading.settrace(None)  # type: ignore[arg-type]
+        release.set()
         engine.stop()
