@@ -38,14 +38,16 @@ class RecorderStatus(Node):
         from exsampling_patch.nodes.web_recorder.status import BOARD
 
         self._board = BOARD
-        self._heard: OrderedDict[str, dict[str, float]] = OrderedDict()  # take id -> each label's own figure
+        # take id -> each label's own figure; the take's own id, not its upload's: the one-shots of one upload
+        # (onset_split) each have their own, and a one-shot read its sibling's figure for its label
+        self._heard: OrderedDict[str, dict[str, float]] = OrderedDict()
 
     def on_prediction(self, prediction: Prediction) -> None:
         fields: dict[str, Any] = {"status": "classified", "label": prediction.label,
                                   "confidence": round(prediction.confidence, 4)}
         if prediction.reason:
             fields["reason"] = prediction.reason
-        self._heard[origin_id(prediction.take)] = {score.label: score.probability for score in prediction.scores}
+        self._heard[prediction.take.take_id] = {score.label: score.probability for score in prediction.scores}
         while len(self._heard) > HEARD_KEPT:
             self._heard.popitem(last=False)
         self._update(prediction.take, fields)
@@ -55,7 +57,7 @@ class RecorderStatus(Node):
         if assignment.label is not None:
             # The label's own figure where the classifier's was heard, as the console says it: a map choosing slots
             # gives the slot's sum (clap 40% + snare 9%), and "clap snap 49% → Snare" gave it as the clap's.
-            own = self._heard.get(origin_id(assignment.take), {}).get(assignment.label, assignment.confidence)
+            own = self._heard.get(assignment.take.take_id, {}).get(assignment.label, assignment.confidence)
             fields.update(label=assignment.label, confidence=round(own, 4))
         self._update(assignment.take, fields)
 

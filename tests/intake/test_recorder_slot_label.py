@@ -60,3 +60,54 @@ def test_a_slot_chosen_by_its_labels_summed_shows_its_label_with_its_own_figure(
     assert status == 200, listed
     (row,) = listed["takes"]
     assert (row["label"], row["confidence"], row["slot"]) == ("clap_snap", 0.4, "Snare"), row
+
+
+class HeardTwoOneShots(Node):
+    """Splits each take in two one-shots (as ``onset_split`` does: ids of their own, ``origin_take`` the upload's)
+    heard as a kick and as a snare; both predictions reach the phones' node before the map has either, and the map
+    gets the snare's first."""
+
+    type_name = "test_two_one_shots"
+    family = "test"
+    take = Input(TAKE, "takes")
+    heard = Output(PREDICTION, "both predictions, in the order of the take")
+    to_map = Output(PREDICTION, "both predictions, the snare's first")
+
+    def on_take(self, take: Take) -> None:
+        kick, snare = (take.derive(take_id=f"{take.take_id}#{i}", meta={"origin_take": take.take_id}) for i in (1, 2))
+        kick_heard = Prediction(kick, (Score("kick", 0.9), Score("snare", 0.06), Score("dog", 0.04)))
+        snare_heard = Prediction(snare, (Score("snare", 0.8), Score("kick", 0.15), Score("dog", 0.05)))
+        self.emit("heard", kick_heard)
+        self.emit("heard", snare_heard)
+        self.emit("to_map", snare_heard)
+        self.emit("to_map", kick_heard)
+
+
+def test_a_one_shot_shows_its_own_figure_not_its_sibling_s(tmp_path: Path, recorder_state: Path) -> None:
+    """Two one-shots of one upload: the kick's row read the kick's figure in the snare one-shot's prediction (the
+    last heard under the upload's id), "kick 15% → BD" for a kick heard at 90%."""
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
+                                                     "state_folder": str(recorder_state), "print_qr": False}))
+    patch.add_node(NodeSpec("heard", HeardTwoOneShots.type_name, {}))
+    patch.add_node(NodeSpec("map", "slot_map", {}))
+    patch.add_node(NodeSpec("phones", "recorder_status", {}))
+    patch.connect("rec.take", "heard.take")
+    patch.connect("heard.heard", "phones.prediction")
+    patch.connect("heard.to_map", "map.prediction")
+    patch.connect("map.slot", "phones.assigned")
+    reg = registry()
+    reg.register(HeardTwoOneShots, "tests")
+    engine = Engine(reg, base_dir=tmp_path)
+    engine.start(patch)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        status, reply = client.upload(encode_wav_pcm16(sine(), 48000), recorder="Ana", take_id="two-1")
+        assert status == 201, reply
+        assert engine.wait_idle()
+        status, listed = client.request("GET", "/api/takes")
+    finally:
+        engine.stop()
+    assert status == 200, listed
+    (row,) = listed["takes"]  # the upload's row: the kick one-shot's assignment came last
+    assert (row["label"], row["confidence"], row["slot"]) == ("kick", 0.9, "BD"), row
