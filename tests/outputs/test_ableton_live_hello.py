@@ -1,0 +1,67 @@
+"""``ableton_live`` pings Live's remote script as it starts: a Live not running (or the script not chosen) is told
+then, and told again once it answers, not at the first take, mid-show.
+
+Over real UDP; Live's side is the remote script against ``live_standin`` (the one mock the project allows).
+Before, nothing went to Live before the first take, so the performer learnt of a Live that was not there only when
+that take went unanswered.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import exsampling_ableton_remote as ableton_remote
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.ableton import AbletonLive
+from tests.stage.helpers import free_port
+
+from .live_standin import CInstance, Song, Track
+
+
+def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        tick()
+        time.sleep(0.01)
+    assert done()
+
+
+def test_a_live_not_running_at_the_start_is_told_then_and_again_once_it_answers(tmp_path: Path) -> None:
+    port = free_port(socket.SOCK_DGRAM)  # nothing listens there: Live is not running
+    context = NodeContext()
+    node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
+    node.start()
+    surface = None
+    try:
+        wait_for(lambda: bool(context.errors))  # no take sent
+        assert [str(error) for error in context.errors] == [
+            f"Live does not answer on 127.0.0.1:{port}: is Live running, with 'ExSampling' as its Control Surface "
+            "(Settings > Link, Tempo & MIDI)? (asked every second; the newest take of each slot is sent once it "
+            "answers)"]
+        surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=port)  # Live opens now
+        wait_for(lambda: any("live_answers" in s for s in context.statuses), tick=surface.update_display)
+        back = [s for s in context.statuses if "live_answers" in s]
+        assert back == [{"port": port, "live_answers": f"127.0.0.1:{port}"}]  # "port": the node's error ends
+        assert len(context.errors) == 1 and node.loaded == 0
+    finally:
+        node.stop()
+        if surface is not None:
+            surface.disconnect()
+
+
+def test_a_live_that_answers_the_start_is_not_told_of(tmp_path: Path) -> None:
+    surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=0)
+    context = NodeContext()
+    node = AbletonLive("live", {"port": surface.port, "answer_within": 0.3, "folder": str(tmp_path / "live")},
+                       context)
+    node.start()
+    try:
+        past = time.monotonic() + 1.0  # past answer_within, Live's display timer running
+        wait_for(lambda: time.monotonic() >= past, tick=surface.update_display)
+        assert context.errors == [] and not [s for s in context.statuses if "live_answers" in s]
+    finally:
+        node.stop()
+        surface.disconnect()
