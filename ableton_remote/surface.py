@@ -15,6 +15,7 @@ its socket there (never blocking), so every Live API call happens on Live's main
 """
 
 import contextlib
+import errno
 import os
 import socket
 from collections import OrderedDict
@@ -26,6 +27,8 @@ DEFAULT_PORT = 10600
 CLIP_SLOT = 0  # the scene a take goes into on an audio track
 LOADS_KEPT = 4096  # (track, file) loads remembered for ``once``: hours of a show's takes
 RETRY_TICKS = 30  # display ticks (about 0.1 s each) between tries of a port found taken
+# A port another socket holds (Windows' sockets say it with their own number)
+IN_USE = (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE))
 
 
 class LoadError(Exception):
@@ -143,9 +146,15 @@ class ExSamplingSurface:
         except OSError as error:
             sock.close()
             if not taken_told:
-                text = (f"ExSampling: UDP port {self.port} is taken ({error.strerror or error}): is ExSampling "
-                        "chosen in two Control Surface slots, or does another program use that port? No take reaches "
-                        "this one until it is free")
+                if error.errno in IN_USE:
+                    text = (f"ExSampling: UDP port {self.port} is taken ({error.strerror or error}): is ExSampling "
+                            "chosen in two Control Surface slots, or does another program use that port? No take "
+                            "reaches this one until it is free")
+                else:  # not taken (a port the system keeps from programs; an address not this computer's): "chosen
+                    # in two slots?" sent the performer after the wrong thing
+                    text = (f"ExSampling: cannot listen on UDP {self.host}:{self.port} ({error.strerror or error}): "
+                            "choose another port with EXSAMPLING_LIVE_PORT, and the patch's ableton_live port. No "
+                            "take reaches this one until it can")
                 self._log(text)
                 self._show(text)
             return

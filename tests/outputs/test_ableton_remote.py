@@ -188,6 +188,21 @@ def test_a_port_taken_is_told_in_lives_status_bar_and_tried_again() -> None:
         probe.close()
 
 
+def test_a_port_that_cannot_be_listened_on_for_another_reason_is_not_said_taken() -> None:
+    # Any error of the bind was told "UDP port ... is taken: is ExSampling chosen in two Control Surface slots?": a
+    # port the system keeps from programs (Windows' reserved ranges), an address not this computer's, sent the
+    # performer to look for a second ExSampling that was not there.
+    c_instance = CInstance(Song([Track("HH")]))
+    surface = ableton_remote.ExSamplingSurface(c_instance, port=10600, host="192.0.2.1")  # TEST-NET: not ours
+    try:
+        (told,) = c_instance.messages
+        assert told.startswith("ExSampling: cannot listen on UDP 192.0.2.1:10600 ("), told
+        assert "taken" not in told and "two Control Surface slots" not in told, told
+        assert "EXSAMPLING_LIVE_PORT" in told and c_instance.log == [told]
+    finally:
+        surface.disconnect()
+
+
 def test_the_script_is_a_package_apart_that_needs_only_the_standard_library() -> None:
     """It runs inside Live's Python: nothing of ours (nor any third-party module) is there to import, and the
     core, which only copies it, does not carry it."""
