@@ -11,11 +11,14 @@ phone, which sends its whole body before it reads, reads the answer rather than 
 
 An upload announced larger than the recorder takes (``max_upload_mb``) is answered ``413``, as the handler answers it,
 not 503: coming back would not help it. Its body is read and dropped too, whatever its size, within the same time.
+One that shows the pairing token is told as the handler tells it (``on_refused_unread``): the phone drops that take,
+and the console says so; a stranger's is not, as the handler tells no stranger's take.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import logging
 import re
@@ -23,10 +26,12 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-from exsampling_patch.nodes.web_recorder.upload import too_large
+from exsampling_patch.nodes.web_recorder.upload import UploadError, too_large
 
 log = logging.getLogger("exsampling.web_recorder")
 
@@ -51,8 +56,13 @@ class BusyAnswers:
     """Answers turned-away connections 503 (413: an upload larger than the recorder takes) on threads of their own,
     :data:`MAX_ANSWERING` at most."""
 
-    def __init__(self, max_body: int) -> None:
+    def __init__(self, max_body: int, token: str = "",
+                 on_refused_unread: Callable[[dict[str, str], str, UploadError], None] | None = None) -> None:
         self.max_body = max_body  # the largest upload the recorder takes: a larger one is answered 413
+        self.token = token
+        #: As the server's: told (headers, lower-case names; address; refusal) of each take answered 413 that showed
+        #: ``token``. On the answering thread.
+        self.on_refused_unread = on_refused_unread
         self._slots = threading.BoundedSemaphore(MAX_ANSWERING)
 
     def take(self, sock: Any) -> bool:
@@ -78,8 +88,9 @@ class BusyAnswers:
             end = head.find(b"\r\n\r\n")
             announced = body_length(head[:end]) if end >= 0 else None
             if announced is not None and announced > self.max_body:
-                error = json.dumps({"error": too_large(announced, self.max_body)}).encode()
-                sock.sendall(answer(413, error, JSON_TYPE))
+                refusal = UploadError(413, too_large(announced, self.max_body))
+                self._tell(sock, head[:end], refusal)
+                sock.sendall(answer(413, json.dumps({"error": str(refusal)}).encode(), JSON_TYPE))
             else:
                 sock.sendall(busy_reply(path.startswith(b"/api/")))
             waits = _EXPECT.search(head[:end]) is not None  # for a "100 Continue", never sent here: no body comes
@@ -99,6 +110,35 @@ class BusyAnswers:
             with contextlib.suppress(OSError):
                 sock.close()
             self._slots.release()
+
+    def _tell(self, sock: Any, head: bytes, refusal: UploadError) -> None:
+        """Hand ``refusal`` to ``on_refused_unread`` if ``head`` is a take's upload with the pairing token."""
+        if self.on_refused_unread is None or not self.token:
+            return
+        method, target, headers = parse_head(head)
+        url = urlsplit(target)
+        if method != "POST" or url.path != "/api/takes":
+            return
+        try:
+            query = parse_qs(url.query, max_num_fields=50)
+        except ValueError:  # too many fields: no phone's page; its 413 goes all the same
+            return
+        given = headers.get("x-token") or (query.get("token") or [""])[0]
+        if given and hmac.compare_digest(given.encode(), self.token.encode()):
+            self.on_refused_unread(headers, str(sock.getpeername()[0]), refusal)
+
+
+def parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
+    """A request's head (without its blank line): its method, its target, and its headers (lower-case names, the
+    last of a repeated one, as the handler's)."""
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            headers[name.strip().lower()] = value.strip()
+    return (parts[0], parts[1], headers) if len(parts) == 3 else ("", "", headers)
 
 
 def body_length(head: bytes) -> int | None:

@@ -100,7 +100,7 @@ class RecorderServer(ThreadingHTTPServer):
         self.refused = 0
         self.closing = False  # set by server_close: a kept-alive connection takes no further request
         self.door = Door(max_connections, max_unauthenticated, header_timeout, request_timeout, read_timeout)
-        self.busy = BusyAnswers(max_upload_bytes)
+        self.busy = BusyAnswers(max_upload_bytes, token, on_refused_unread)
         self._handed_over: Any = None  # the connection verify_request gave to self.busy: not closed after it
         self._reaped = 0.0
         super().__init__(address, _Handler)

@@ -16,11 +16,13 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, RETRY_AFTER
 from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.runtime.events import NodeStatus
 
 from .conftest import Client, rec_of, recorder_engine
 
@@ -142,6 +144,43 @@ def test_an_upload_larger_than_the_recorder_takes_turned_away_reads_its_413(tmp_
         if held is not None:
             held.release()
         engine.stop()
+
+
+def test_an_upload_larger_than_the_recorder_takes_turned_away_is_told_for_a_paired_phone_only(
+        tmp_path: Path, recorder_state: Path) -> None:
+    """Answered 413 by the busy answer, a paired phone's take too large was told to the phone (which drops it) and
+    not on the console, as the handler's 413 is: that answer never checked the token, and telling it would tell
+    strangers' uploads too."""
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, recorder_state, events=events, max_connections=HELD, max_upload_mb=1.0)
+    held = None
+    try:
+        held = Full(engine, Client(engine, recorder_state / "recorder-cert.pem"))
+        for token, recorder in (("an-old-token-from-last-week-01", "Stranger"), (held.client.token, "Big")):
+            conn = held.client.connection()
+            try:
+                conn.request("POST", "/api/takes", body=bytes(3_000_000),
+                             headers={"X-Token": token, "X-Recorder": recorder, "Content-Type": "audio/wav"})
+                reply = conn.getresponse()
+                assert reply.status == 413, (reply.status, reply.read())
+            finally:
+                conn.close()
+
+        def told() -> list[str]:
+            return [event.status["refused_take"] for event in list(events)
+                    if isinstance(event, NodeStatus) and event.status.get("refused_take")]
+
+        deadline = time.monotonic() + 10  # a hang's limit: told before the answer is sent
+        while not told():
+            assert time.monotonic() < deadline, events
+            time.sleep(0.01)
+    finally:
+        if held is not None:
+            held.release()
+        engine.stop()
+    # The stranger's went first: told, it would be told first.
+    assert told() == ["a take from Big at 127.0.0.1 was refused, not stored: the take is too large: 3.0 MB (at most "
+                      "1.0 MB)"]
 
 
 @pytest.mark.browser
