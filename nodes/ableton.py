@@ -438,9 +438,7 @@ class AbletonLive(Node):
         kept = assignment if self.keep_open(assignment) else None
         sent = self.link.load(assignment.slot, args, take.name, sent_key(assignment), kept)
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the send
-        if not sent:  # told on the node
-            if kept is not None:
-                self.close_take(kept, f"not loaded into Live: OSC to {self.host}:{self.port} failed")
+        if not sent:  # told on the node, the take closed
             return
         self.report_status(slot=assignment.slot, label=assignment.label or "", **assignment.take.latency_status(),
                            **self._warning.ended())

@@ -176,7 +176,8 @@ class LiveLink:
 
     def load(self, slot: str, args: list[Any], name: str, key: str = "", kept: Any = None) -> bool:
         """Send one load and wait for its answer (on the reply loop); ``key``: its sent log's, once Live loaded it;
-        ``kept``: the assignment the node keeps open, closed with the answer or when none came in time."""
+        ``kept``: the assignment the node keeps open, closed with the answer or when none came in time, or here
+        (once) where the load did not go (False) or Live is known silent."""
         waiting = Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key, kept)
         silent = self.silent  # read once: the reply loop may end the silence meanwhile
         # Written down before it goes: the script's answer can be read (on the reply loop) before sendto returns,
@@ -193,6 +194,9 @@ class LiveLink:
                                    f"{since}; {ASK} (sent again once Live answers)")
         if not self.send("/exsampling/load", args):
             self.answers.withdraw(waiting, replaced)
+            if not silent:  # a silent Live's take was closed above: closed twice, a runtime ended it while another
+                # branch (the sampler's) still had it
+                self.close(waiting, f"not loaded into Live: OSC to {self.where} failed")
             return False
         return True
 

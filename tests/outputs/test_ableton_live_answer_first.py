@@ -166,3 +166,41 @@ def test_a_take_sent_to_a_silent_live_that_comes_back_is_told_not_loaded_before_
         node.stop()
         if surface is not None:
             surface.disconnect()
+
+
+class KeepsTakes(NodeContext):
+    """A context that keeps the takes open as a runtime does, and counts each take's closes (one per keep_open)."""
+
+    tracks_takes = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed: list[tuple[Any, str]] = []
+
+    def keep_open(self, node_id: str, take: Any) -> bool:
+        return True
+
+    def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
+        super().close_take(node_id, take, not_loaded)
+        self.closed.append((take, not_loaded))
+
+
+def test_a_take_sent_to_a_silent_live_whose_send_fails_is_closed_once(tmp_path: Path) -> None:
+    # Told not loaded (and closed) before its send, a take sent while Live was silent was closed a second time by the
+    # node when the send then failed (a network gone): a runtime ends a take at its last close, and the second closed
+    # a take still on its way on another branch (the sampler's), its end told before that branch's word.
+    context = KeepsTakes()
+    node = AbletonLive("live", {"port": free_port(socket.SOCK_DGRAM), "answer_within": 0.3,
+                                "folder": str(tmp_path / "live")}, context)
+    node.start()
+    try:
+        first = SlotAssignment("HH", write_take(sine_take(440.0, seconds=0.2), tmp_path / "first.wav"), "knock", 0.9)
+        node.on_assignment(first)
+        wait_for(lambda: node.link.silent and len(context.closed) == 1)  # no Live on the port: unanswered, closed
+        node.link.host = "255.255.255.255"  # EACCES from here on (no SO_BROADCAST): the network gone
+        second = SlotAssignment("HH", write_take(sine_take(220.0, seconds=0.2), tmp_path / "second.wav"), "bell", 0.9)
+        node.on_assignment(second)
+        (why,) = [why for take, why in context.closed if take is second]  # once, as the silence said it
+        assert why.startswith("not loaded into Live: Live is not answering since "), why
+    finally:
+        node.stop()
