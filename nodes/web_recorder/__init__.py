@@ -283,7 +283,7 @@ class WebRecorder(Node):
         for path, data in self._store.unfinished():
             meta = sidecar_meta(data)
             recorder = str(meta.get("recorder") or data.get("source") or "")
-            row = sidecar_row(data)
+            row = sidecar_row(data, path)
             key: Key | None = None
             if meta.get("client_take_id"):
                 key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))

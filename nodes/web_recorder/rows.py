@@ -4,6 +4,8 @@ written down by an earlier run (:func:`saved_row`)."""
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Any
 
 from exsampling_patch.messages import Take
@@ -15,9 +17,17 @@ def sidecar_meta(data: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def sidecar_row(data: dict[str, Any]) -> dict[str, Any]:
-    """:func:`take_row` of a stored take, from its sidecar (:func:`~exsampling_patch.takes.take_metadata`)."""
+def sidecar_row(data: dict[str, Any], audio: Path | None = None) -> dict[str, Any]:
+    """:func:`take_row` of a stored take, from its sidecar (:func:`~exsampling_patch.takes.take_metadata`); a
+    sidecar without its time (an older one, one written by hand) has its ``audio`` file's, else none. Before, it had
+    none either way, which the phone's page showed as a time on 1 January 1970."""
     meta = sidecar_meta(data)
+    recorded_at = data.get("recorded_at")
+    if not isinstance(recorded_at, (int, float)) or isinstance(recorded_at, bool):
+        recorded_at = None
+        if audio is not None:
+            with contextlib.suppress(OSError):
+                recorded_at = audio.stat().st_mtime
     loc = data.get("location")
     location = None
     if isinstance(loc, dict):
@@ -25,7 +35,7 @@ def sidecar_row(data: dict[str, Any]) -> dict[str, Any]:
                     "accuracy_m": loc.get("accuracy_m")}
     duration = data.get("duration")
     return {"take_id": data["take_id"], "client_take_id": meta.get("client_take_id", ""),
-            "recorded_at": data.get("recorded_at"),
+            "recorded_at": recorded_at,
             "duration": round(duration, 3) if isinstance(duration, (int, float)) else None,
             "sample_rate": data.get("sample_rate"), "location": location}
 

@@ -489,14 +489,18 @@ function render() {
   for (const t of serverTakes) {
     // A row may have no length (a take made known again from a sidecar without one): the rest of it is shown.
     const what = [typeof t.duration === "number" ? `${t.duration.toFixed(1)} s` : "", t.location ? "" : "no location"];
-    rows.push({ time: t.recorded_at * 1000, what: what.filter(Boolean).join(" · "),
+    // A row may have no time (a sidecar without one, a row an earlier run saved so): none is shown, not 1970's.
+    const time = typeof t.recorded_at === "number" ? t.recorded_at * 1000 : null;
+    rows.push({ time, what: what.filter(Boolean).join(" · "),
                 state: describe(t) + unsaved(t), failed: unused(t) || Boolean(t.not_loaded) });
   }
-  rows.sort((a, b) => b.time - a.time);
+  const at = (r) => (typeof r.time === "number" ? r.time : -1);
+  rows.sort((a, b) => at(b) - at(a));  // newest first, those without a time last
   list.replaceChildren(...rows.map((r) => {
     const li = document.createElement("li"); if (r.failed) li.className = "failed";
     const left = document.createElement("span");
-    left.innerHTML = `${new Date(r.time).toLocaleTimeString()} <span class="what"></span>`;
+    const shown = typeof r.time === "number" ? new Date(r.time).toLocaleTimeString() : "";
+    left.innerHTML = `${shown} <span class="what"></span>`;
     left.querySelector(".what").textContent = r.what;
     const right = document.createElement("span"); right.className = "state"; right.textContent = r.state;
     li.append(left, right); return li;

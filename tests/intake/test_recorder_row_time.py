@@ -1,0 +1,69 @@
+"""A phone's take row without the take's time: a stored take whose sidecar has none (an older one, one written by
+hand), a row an earlier run saved so. Its row had ``recorded_at`` null, which the phone's page showed as a time on
+1 January 1970 (``null * 1000``), and listed last but as the oldest of all."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from exsampling_patch.messages import Take
+from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE
+from exsampling_patch.takes import TakeStore, sidecar_path
+
+from .conftest import BROWSER, rec_of, recorder_engine
+
+FILE_TIME = 1796500000.0
+
+
+def test_a_stored_take_whose_sidecar_has_no_time_is_listed_at_its_files_time(tmp_path: Path) -> None:
+    store = TakeStore(tmp_path / "takes")
+    take = store.store(Take(np.full(8000, 0.5, np.float32), 8000, take_id="ana-no-time", source="ana"))
+    assert take.path is not None
+    sidecar = sidecar_path(take.path)
+    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    del data["recorded_at"], data["recorded_at_iso"]
+    sidecar.write_text(json.dumps(data), encoding="utf-8")
+    os.utime(take.path, (FILE_TIME, FILE_TIME))
+    engine = recorder_engine(tmp_path)  # made known again at the start, not done before
+    try:
+        (row,) = rec_of(engine).takes("ana")
+    finally:
+        engine.stop()
+    assert row["take_id"] == "ana-no-time" and row["recorded_at"] == FILE_TIME, row
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.usefixtures("playwright")
+def test_a_row_without_a_time_is_shown_without_one_after_the_others(tmp_path: Path) -> None:
+    phone_key = "0123456789abcdef0123456789abcdef"
+    digest = hashlib.sha256(phone_key.encode()).hexdigest()[:32]
+    common = {"sample_rate": 48000, "location": None, "recorder": "Mika", "status": "done", "fate": "done",
+              "end": "done (probe)", "not_loaded": "", "duration": 1.5}
+    rows = [{"take_id": "no-time", "client_take_id": "c1", "recorded_at": None},
+            {"take_id": "with-time", "client_take_id": "c2", "recorded_at": FILE_TIME}]
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / ENDS_FILE).write_text("".join(json.dumps({"p": digest, "r": {**common, **row}}) + "\n" for row in rows))
+    engine = recorder_engine(tmp_path, state)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "list_rows.js"), rec_of(engine).local_url, phone_key, "2"],
+                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
+    finally:
+        engine.stop()
+    assert run.returncode == 0, run.stderr + run.stdout
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["errors"] == [], result
+    shown = result["rows"]
+    assert len(shown) == 2 and all(row.endswith("done (probe)") for row in shown), result
+    time_of_day = re.compile(r"\d{1,2}:\d{2}")
+    assert time_of_day.match(shown[0]), result  # the row with its time, first
+    assert shown[1].startswith(" 1.5 s") and not time_of_day.search(shown[1]), result
