@@ -53,7 +53,7 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
         # `exsampling check -v PATCH`: an option of the command line's own, given after the command's name
         before = [word for word in words if own is not parser and is_option_of(parser, word)]
         meant = {word: option for word in words if word not in before
-                 for option in [closest(word, options)] if option}
+                 for option in [closest_option(word, options)] if option}
         hint = ""
         if before:
             hint = (f" ({', '.join(before)} goes before the command's name: "
@@ -64,6 +64,22 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> a
             hint = f" (did you mean {', '.join(f'{option} for {word}' for word, option in meant.items())}?)"
         own.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     return args
+
+
+def closest_option(word: str, options: list[str]) -> str | None:
+    """The option ``word`` most likely misspells; None where it is one of ``options`` with a word put before it
+    (``--no-run``, ``--dry-run``): its opposite, or something else. `edit --dry-run` was asked "did you mean --run?",
+    the option that starts the patch. A dash left out (``--showlog``) is still a misspelling."""
+    meant = closest(word, options)
+    if meant is None or _undashed(meant) == _undashed(word):
+        return meant
+    name = word.lstrip("-").lower()
+    longs = [option[2:].lower() for option in options if option.startswith("--")]
+    return None if any(name.endswith(own) and len(name) - len(own) >= 2 for own in longs) else meant
+
+
+def _undashed(option: str) -> str:
+    return option.replace("-", "").lower()
 
 
 def is_option_of(parser: argparse.ArgumentParser, word: str) -> bool:

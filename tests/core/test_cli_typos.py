@@ -54,6 +54,23 @@ def test_a_mistyped_option_is_refused_by_its_command_naming_the_option_meant(
         err.endswith(" (did you mean --dest?)"), err
 
 
+@pytest.mark.parametrize(("argv", "word"), [(["edit", "--dry-run"], "--dry-run"), (["edit", "--no-run"], "--no-run"),
+                                           (["edit", "--norun"], "--norun"),
+                                           (["run", "show.yaml", "--no-json"], "--no-json"),
+                                           (["classify", "--no-json", "a.wav"], "--no-json")])
+def test_an_option_with_a_word_before_it_is_not_taken_for_that_option(capsys: pytest.CaptureFixture[str],
+                                                                      argv: list[str], word: str) -> None:
+    # `edit --dry-run` and `edit --no-run` were asked "did you mean --run?": the option that starts the patch (its
+    # sound, Live, the phones' takes), the opposite of what was asked; `--no-json` was pointed at --json.
+    err = refusal(argv, capsys)
+    assert err.endswith(f" error: unrecognized arguments: {word}"), err
+
+
+def test_an_option_with_a_dash_left_out_is_still_named(capsys: pytest.CaptureFixture[str]) -> None:
+    err = refusal(["run", "show.yaml", "--showlog", "none"], capsys)  # "show" put before --log, and --show-log meant
+    assert err.endswith("unrecognized arguments: --showlog none (did you mean --show-log?)"), err
+
+
 def test_a_stray_word_is_refused_by_its_command_without_a_guess(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     err = refusal(["run", str(tmp_path / "show.yaml"), "again"], capsys)
