@@ -176,6 +176,38 @@ def jack_client_name() -> str | None:
         return None
 
 
+_jack_client_name_kept: Any = None  # PortAudio keeps a pointer to the name, not a copy: held for the process's life
+
+
+def name_jack_client(role: str) -> None:
+    """Have PortAudio name this process's JACK client ``exsampling-<role>-<pid>``, not "PortAudio": called before
+    the process first imports sounddevice (whose import starts PortAudio); afterwards it does nothing.
+
+    Why: jack2 names a client's notification socket ``/dev/shm/jack_<client>_<uid>_0`` after the client alone, not
+    its server (as :func:`probe_name` says), and binds it after unlinking whatever is there. Two processes whose
+    clients of one name open at once on two servers (two runs or shows on one machine, each with its server) take
+    each other's socket: one of them opens no JACK client, and its PortAudio has no JACK host for the process's life
+    (its device cannot be opened: no input devices are present). Measured with two servers, each with processes
+    starting the microphone's input process in a loop beside others opening PortAudio: 8 of 239 starts failed so,
+    none of 197 named apart."""
+    global _jack_client_name_kept
+    if "sounddevice" in sys.modules or _jack_client_name_kept is not None:
+        return
+    import ctypes
+    import ctypes.util
+
+    try:
+        # the library sounddevice loads (find_library's name): the same library, so the same PortAudio state
+        lib = ctypes.CDLL(ctypes.util.find_library("portaudio") or "libportaudio.so.2")
+        set_name = lib.PaJack_SetClientName
+    except (OSError, AttributeError):  # no PortAudio, or one built without JACK: sounddevice says so itself
+        return
+    name = ctypes.create_string_buffer(f"exsampling-{role}-{os.getpid()}".encode()[:60])
+    set_name.argtypes = [ctypes.c_char_p]
+    if set_name(name) == 0:
+        _jack_client_name_kept = name
+
+
 def jack_client_died(stream: Any) -> bool:
     """Whether PortAudio's JACK client died under ``stream`` (a sounddevice stream): its JACK server stopped, or was
     restarted. PortAudio's JACK host then marks its streams inactive but not stopped, which nothing else does to

@@ -148,8 +148,6 @@ class Failed:
 
 def serve(connection: Connection) -> int:
     """Run the stream the node describes until it says stop or goes away; the exit status."""
-    import sounddevice as sd
-
     from exsampling_patch.devices import (
         JACK_HOST_API,
         abandon_stream,
@@ -157,10 +155,16 @@ def serve(connection: Connection) -> int:
         ended_if_close_hangs,
         jack_client_died,
         missing_device_text,
+        name_jack_client,
         not_on_jack_text,
         parse_device,
         through_jack,
     )
+
+    # Before sounddevice starts PortAudio: a client named "PortAudio", opening as one of that name opens on another
+    # JACK server, could leave this process without JACK (see name_jack_client).
+    name_jack_client("microphone")
+    import sounddevice as sd
 
     setup: Setup = connection.recv()
     ring = InputRing.attach(setup.frames, setup.channels, setup.ring_fd)

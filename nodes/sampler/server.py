@@ -26,7 +26,7 @@ from multiprocessing.reduction import ForkingPickler, recv_handle
 import numpy as np
 
 from exsampling_patch.child_process import Stop, Stopping
-from exsampling_patch.devices import ended_if_close_hangs
+from exsampling_patch.devices import ended_if_close_hangs, name_jack_client
 from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.handoff import Arena, map_samples
 from exsampling_patch.nodes.sampler.prepare import GUARD, SlotBuffer
@@ -39,6 +39,7 @@ GC_EVERY = 10_000  # allocations between young-generation collections (made by t
 
 def serve(connection: Connection) -> int:
     """Run the rig the node describes until it says stop or goes away. Returns the exit status."""
+    name_jack_client("sampler")  # before anything starts PortAudio: see its why
     setup: msg.Setup = connection.recv()
     config = setup.config
     assert isinstance(config, AudioConfig)

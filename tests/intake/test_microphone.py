@@ -184,11 +184,12 @@ def test_a_microphone_that_cannot_start_holds_no_ring(tmp_path: Path) -> None:
 
 
 def ring_mappings() -> set[int]:
-    """The inodes of the microphone rings this process has mapped (``/proc/self/maps``)."""
+    """The inodes of the microphone rings this process has mapped (``/proc/self/maps``): their memfd only, not a
+    JACK semaphore named after an input process's client (``jack_sem.0_<server>_exsampling-microphone-<pid>``)."""
     found = set()
     for line in Path("/proc/self/maps").read_text(encoding="utf-8").splitlines():
         fields = line.split(maxsplit=5)
-        if len(fields) == 6 and "exsampling-microphone" in fields[5]:
+        if len(fields) == 6 and fields[5].startswith("/memfd:exsampling-microphone"):
             found.add(int(fields[4]))
     return found
 
