@@ -34,7 +34,11 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node, NodeContext, Output, Param, StandingWarning
 from exsampling_patch.nodes.pass_on import PassOnGate
-from exsampling_patch.nodes.web_recorder.limits import upload_limit_problems, upload_limit_warnings
+from exsampling_patch.nodes.web_recorder.limits import (
+    upload_limit_problems,
+    upload_limit_warnings,
+    upload_time_warnings,
+)
 from exsampling_patch.nodes.web_recorder.rows import sidecar_meta, sidecar_row, take_row
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.ledger import not_loaded_of
@@ -99,8 +103,9 @@ class WebRecorder(Node):
     def check_warnings(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
         """An upload limit a full-length take fits at 44.1 kHz but not at 48 kHz, most phones' rate: every take they
         record to the end is refused (413), those of a 44.1 kHz phone are not. Only sometimes wrong, so a warning
-        (a limit below the 44.1 kHz size is :meth:`check_params`' problem)."""
-        return upload_limit_warnings(params)
+        (a limit below the 44.1 kHz size is :meth:`check_params`' problem); and a ``request_timeout`` a full-length
+        take cannot be sent within on a slow network (each try answered 408, and sent again for ever)."""
+        return {**upload_limit_warnings(params), **upload_time_warnings(params)}
 
     def prepare(self) -> None:
         # A source, it starts last, once the classifier's process has loaded its model: what its start() imports

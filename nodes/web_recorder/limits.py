@@ -1,5 +1,6 @@
-"""The web recorder's upload limit against its longest take: the size of the WAV the phone page sends (its
-``check_params`` problem and ``check_warnings`` warning on ``max_upload_mb``)."""
+"""The web recorder's upload limit and deadline against its longest take: the size of the WAV the phone page sends
+(its ``check_params`` problem and ``check_warnings`` warning on ``max_upload_mb``; its warning on
+``request_timeout``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ def page_take_bytes(seconds: float, rate: int) -> int:
 
 #: The frames a take the page stops at max_seconds may run past it: it stops at the end of a 2048-frame block.
 PAGE_BLOCK_SLACK = 2047
+#: The slowest network the phone page waits on an upload for (static/app.js, UPLOAD_SLOWEST_BYTES_PER_MS), in bytes
+#: a second.
+PAGE_SLOWEST_BYTES_PER_S = 50_000
 
 
 def _enough_mb(take_bytes: int) -> float:
@@ -54,3 +58,23 @@ def upload_limit_warnings(params: Mapping[str, Any]) -> dict[tuple[str, ...], st
                                 f"{math.ceil(largest / 1e4) / 100:.2f} MB (16-bit mono WAV), where one at "
                                 f"{PHONE_RATES[0] / 1000:g} kHz is {lowest / 1e6:.2f} MB; make it at least "
                                 f"{_enough_mb(usual):g} MB or max_seconds shorter"}
+
+
+def upload_time_warnings(params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+    """A ``request_timeout`` a full-length take at 48 kHz cannot be sent within on a network as slow as the page waits
+    for: each try is cut off and answered 408, and the take sent again, for ever. (A default max_seconds, 10 s, takes
+    20 s at that rate; 120 s takes 230 s, past the default 120.)"""
+    seconds, timeout = params.get("max_seconds"), params.get("request_timeout")
+    if not isinstance(seconds, float) or not isinstance(timeout, float):
+        return {}
+    largest = page_take_bytes(seconds, PHONE_RATES[1]) + 2 * PAGE_BLOCK_SLACK
+    needed = largest / PAGE_SLOWEST_BYTES_PER_S
+    if timeout >= needed:
+        return {}
+    size = math.ceil(largest / 1e4) / 100
+    return {("request_timeout",): f"{timeout:g} s is short for a full-length take (max_seconds, {seconds:g} s): a "
+                                  f"phone at {PHONE_RATES[1] / 1000:g} kHz sends one as up to {size:.2f} MB, which "
+                                  f"needs {largest / timeout / 1e3:.0f} kB/s to arrive in time; on a slower network "
+                                  f"(the phone's page waits for one as slow as {PAGE_SLOWEST_BYTES_PER_S / 1e3:g} "
+                                  "kB/s) every try is cut off (408) and the take sent again, never stored; make it "
+                                  f"at least {math.ceil(needed / 10) * 10:g} s or max_seconds shorter"}
