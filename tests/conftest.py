@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from exsampling_patch.devices import name_jack_client
 from tests import worker_services
 from tests.jack_server import private_server
 from tests.jack_tools import jack_command
@@ -31,6 +32,10 @@ ESC50 = REPO.parent / "shared" / "data" / "esc50"
 
 def pytest_configure(config: pytest.Config) -> None:
     worker_services.start()  # before any test module is imported (tests/worker_services.py)
+    # This process's PortAudio client (tone bursts played, outputs recorded), named apart as the patch's audio
+    # processes name theirs: the two workers' clients, both "PortAudio", opening at once on their two servers could
+    # leave one worker's PortAudio without JACK for the whole run (exsampling_patch.devices.name_jack_client).
+    name_jack_client("tests")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
