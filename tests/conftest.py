@@ -38,10 +38,6 @@ def pytest_configure(config: pytest.Config) -> None:
     name_jack_client("tests")
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    worker_services.stop()
-
-
 def jack_running() -> bool:
     if shutil.which("jack_lsp") is None:
         return False

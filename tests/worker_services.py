@@ -4,6 +4,7 @@ The first worker uses the run's (scripts/test.sh started them). A run without xd
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 from pathlib import Path
@@ -28,6 +29,9 @@ def start() -> None:
     if not number or _held is not None:
         return
     _held = subprocess.Popen(["bash", str(HELD)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    # Stopped at exit, after the exit handlers registered later (run first): sounddevice's closes PortAudio's JACK
+    # client, and on a server already gone PortAudio aborts the worker (pa_jack.c's Terminate asserts).
+    atexit.register(stop)
     assert _held.stdout is not None
     told: dict[str, str] = {}
     for line in _held.stdout:
@@ -43,7 +47,7 @@ def start() -> None:
 
 
 def stop() -> None:
-    """Stops this worker's services (their keeper ends when its input closes)."""
+    """Stops this worker's services (their keeper ends when its input closes); :func:`start` has it run at exit."""
     global _held
     if _held is None:
         return

@@ -137,3 +137,29 @@ def test_an_xdist_worker_past_the_first_gets_services_of_its_own_gone_when_it_is
     while answers(server) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not answers(server), f"the killed worker's JACK server {server} still runs"
+
+
+@pytest.mark.skipif(shutil.which("jackd") is None or shutil.which("Xvfb") is None, reason="needs jackd and Xvfb")
+def test_an_xdist_workers_own_jack_server_outlives_the_exit_handlers_of_what_it_imported(tmp_path: Path) -> None:
+    """sounddevice closes PortAudio's JACK client in an exit handler: a worker's server stopped before that (at
+    pytest's unconfigure) aborted the worker (CI printed pa_jack.c's failed assertion after the last test)."""
+    (tmp_path / "conftest.py").write_text("from tests.conftest import *  # noqa: F403\n")
+    # Each test registers, as an import of sounddevice would, an exit handler that asks whether its server answers
+    # (thrice: jack_wait's clients, of one name, on the two workers' servers at once can clash: scripts/jack.sh).
+    (tmp_path / "test_exit.py").write_text("".join(
+        f"def test_{n}():\n"
+        f"    import atexit, os, pathlib\n"
+        f"    from tests.jack_server import answers\n"
+        f"    server, worker = os.environ['JACK_DEFAULT_SERVER'], os.environ['PYTEST_XDIST_WORKER']\n"
+        f"    said = pathlib.Path({str(tmp_path)!r}) / f'{{worker}}-{n}'\n"
+        f"    atexit.register(lambda: said.write_text(f'{{server}} {{any(answers(server) for _ in range(3))}}'))\n\n"
+        for n in range(4)))
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider", str(tmp_path)],
+                          cwd=tmp_path, env=os.environ | {"PYTHONPATH": str(REPO)}, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = {path.name: path.read_text().split() for path in tmp_path.glob("gw1-*")}
+    assert said, list(tmp_path.iterdir())
+    if all(server == os.environ.get("JACK_DEFAULT_SERVER") for server, _ in said.values()):
+        pytest.skip("every name of scripts/jack.sh's pool is taken by other runs: the worker shares this run's")
+    assert all(alive == "True" for _, alive in said.values()), said
