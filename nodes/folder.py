@@ -176,9 +176,9 @@ class FolderSource(Node):
         # for UNFINISHED_WAIT (then told unreadable).
         self._unsure: dict[Path, Stamp] = {}
         self._arrived: set[Path] = set()  # arrived while stopped (a phone's sync in a break): told so once read
-        # path -> its stamp, for a file whose take the last run passed on and never ended (killed, or stopped before
-        # Live answered its load): read again, its take says "recovered", as a recorder's does
-        self._redone: dict[Path, Stamp] = {}
+        # path -> its stamp and its take's id, for a file whose take the last run passed on and never ended (killed,
+        # or stopped before Live answered its load): read again, its take says "recovered", as a recorder's does
+        self._redone: dict[Path, tuple[Stamp, str | None]] = {}
         self._journal = self._open_journal(self._at_start)
         if close_events_available():
             try:
@@ -252,7 +252,7 @@ class FolderSource(Node):
                 if ended:
                     self._done[path] = (stamp, None)
                 else:
-                    self._redone[path] = stamp
+                    self._redone[path] = (stamp, record.takes.get(entry))
             elif entry in record.seen or not record.lists_all:  # there before its first start (or journal)
                 if not self.include_existing:
                     seen.add(entry)
@@ -261,7 +261,7 @@ class FolderSource(Node):
                 self._arrived.add(path)
         self._left_alone = len(seen)
         try:
-            journal.rewrite(kept, seen)
+            journal.rewrite(kept, seen, record.takes)
         except OSError as error:
             self.report_status(warning=f"no journal ({error}): a take in flight when the process ends is not read "
                                "again at the next start" + (", and every file there is" if self.include_existing
@@ -437,7 +437,13 @@ class FolderSource(Node):
         file_name = self._file_name(path)
         # "recovered": an output that loads takes into Live (ableton_live) asks it to leave a track that holds this
         # file already, as the last run's take may have reached it: not loaded, nor its clip fired, a second time.
-        recovered = {"recovered": True} if self._redone.pop(path, None) == stamp else {}
+        # Under the id it had: a copy for Live of a take processed on its way (normalized) is named by it, and under
+        # a new one Live held the last run's copy, not this file, and loaded (and fired) it again. Not where that
+        # take is still on its way in this run (a node an edit rebuilt): two takes under one id are one to the runtime.
+        redone_stamp, redone_id = self._redone.pop(path, (None, None))
+        recovered = {"recovered": True} if redone_stamp == stamp else {}
+        if recovered and redone_id and not self.take_in_flight(redone_id):
+            take = take.derive(take_id=redone_id)
         take = take.derive(meta={FOLDER_FILE: file_name, **recovered})
         if short or self._short_told:  # told once, on the console; on the node's line until the next file
             self._short_told = bool(short)

@@ -3,9 +3,10 @@
 A hidden file in the watched folder (``.folder_source-<node id>.journal``: the scan skips hidden files), one JSON
 object a line, each flushed to disk before the source goes on: ``{"file", "size", "mtime_ns", "done"}``, the file
 relative to the folder and its stamp when read. A line with ``done: false`` is written before the take is passed
-on, one with ``done: true`` when its end is told (:meth:`~exsampling_patch.node.Node.take_ended`). At the next
-start a file whose take was passed on and never ended (the process was killed) is read again; one whose take ended
-is not, even with ``include_existing``. A line cut off by a kill is skipped.
+on (with ``"take"``, its id), one with ``done: true`` when its end is told
+(:meth:`~exsampling_patch.node.Node.take_ended`). At the next start a file whose take was passed on and never ended
+(the process was killed) is read again, its take under the id it had; one whose take ended is not, even with
+``include_existing``. A line cut off by a kill is skipped.
 
 Each start rewrites it with a first line ``{"lists": "every file"}`` and a line ``{"file", "size", "mtime_ns",
 "seen": true}`` for each file there that it left alone (there before the node first watched the folder, without
@@ -42,6 +43,7 @@ class Record:
     """What a journal says of an earlier run (see the module)."""
 
     ended: dict[Entry, bool] = field(default_factory=dict)  # each file read: True once its take ended
+    takes: dict[Entry, str] = field(default_factory=dict)  # each file read: the id its take was passed on under
     seen: set[Entry] = field(default_factory=set)  # each file there at a start and left alone
     lists_all: bool = False  # every file there at the last start is in it: one that is not came since
 
@@ -79,13 +81,18 @@ class FolderJournal:
             except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # cut off by a kill, or not ours
             record.ended[entry] = record.ended.get(entry, False) or done
+            if isinstance(data.get("take"), str) and data["take"]:
+                record.takes[entry] = data["take"]
         return record
 
-    def rewrite(self, entries: Mapping[Entry, bool], seen: Set[Entry] = frozenset()) -> None:
-        """Keep only ``entries`` (those of files still there as they were read), and write down ``seen``, the
-        files there now left alone: the journal does not grow for ever. Raises OSError where the folder cannot be
-        written."""
-        text = json.dumps(_LISTS_ALL) + "\n" + "".join(_line(entry, done) for entry, done in entries.items())
+    def rewrite(self, entries: Mapping[Entry, bool], seen: Set[Entry] = frozenset(),
+                takes: Mapping[Entry, str] | None = None) -> None:
+        """Keep only ``entries`` (those of files still there as they were read, with their take's id in ``takes``),
+        and write down ``seen``, the files there now left alone: the journal does not grow for ever. Raises OSError
+        where the folder cannot be written."""
+        takes = takes or {}
+        text = json.dumps(_LISTS_ALL) + "\n" + "".join(_line(entry, done, "" if done else takes.get(entry, ""))
+                                                       for entry, done in entries.items())
         text += "".join(_seen_line(entry) for entry in sorted(seen))
         write_atomic(self.path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", errors=_NAMES))
 
@@ -93,7 +100,7 @@ class FolderJournal:
         """The take read from ``entry`` is about to be passed on: written down before it is."""
         with self._lock:
             self._passed[take_id] = entry
-            self._append(_line(entry, False))
+            self._append(_line(entry, False, take_id))
 
     def done(self, entry: Entry) -> None:
         """The file needs nothing more (unreadable, told already)."""
@@ -120,6 +127,7 @@ def _seen_line(entry: Entry) -> str:
     return json.dumps({"file": file, "size": size, "mtime_ns": mtime_ns, "seen": True}, ensure_ascii=False) + "\n"
 
 
-def _line(entry: Entry, done: bool) -> str:
+def _line(entry: Entry, done: bool, take: str = "") -> str:
     file, (size, mtime_ns) = entry
-    return json.dumps({"file": file, "size": size, "mtime_ns": mtime_ns, "done": done}, ensure_ascii=False) + "\n"
+    line = {"file": file, "size": size, "mtime_ns": mtime_ns, "done": done, **({"take": take} if take else {})}
+    return json.dumps(line, ensure_ascii=False) + "\n"

@@ -15,6 +15,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 import exsampling_ableton_remote as ableton_remote
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
@@ -26,13 +28,18 @@ from .helpers import sine_take
 from .live_standin import CInstance, Song, Track
 
 
-def started(tmp_path: Path, port: int) -> tuple[Engine, list[TakeEnded]]:
+def started(tmp_path: Path, port: int, normalized: bool = False) -> tuple[Engine, list[TakeEnded]]:
     patch = Patch()
     patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(tmp_path / "inbox")}))
     patch.add_node(NodeSpec("slots", "fixed_slot", {"slot": "HH"}))
     patch.add_node(NodeSpec("live", "ableton_live", {"port": port, "fire": True, "answer_within": 30.0,
                                                      "folder": str(tmp_path / "live")}))
-    patch.connect("inbox.take", "slots.take")
+    if normalized:
+        patch.add_node(NodeSpec("norm", "normalize", {}))
+        patch.connect("inbox.take", "norm.take")
+        patch.connect("norm.out", "slots.take")
+    else:
+        patch.connect("inbox.take", "slots.take")
     patch.connect("slots.assignment", "live.assignment")
     engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
     ended: list[TakeEnded] = []
@@ -41,12 +48,17 @@ def started(tmp_path: Path, port: int) -> tuple[Engine, list[TakeEnded]]:
     return engine, ended
 
 
-def test_a_file_sent_to_live_before_a_stop_and_read_again_is_not_loaded_nor_fired_twice(tmp_path: Path) -> None:
+# normalized: the take processed on its way, and so a copy of it given to Live (named by the take's id), not the file.
+# Read again under a new id, its copy had a new name: Live held the last run's copy, not this one, and loaded (and
+# fired) it again.
+@pytest.mark.parametrize("normalized", [False, True])
+def test_a_file_sent_to_live_before_a_stop_and_read_again_is_not_loaded_nor_fired_twice(tmp_path: Path,
+                                                                                      normalized: bool) -> None:
     (tmp_path / "inbox").mkdir()
     tracks = [Track("HH")]
     surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
     try:
-        engine, _ = started(tmp_path, surface.port)
+        engine, _ = started(tmp_path, surface.port, normalized)
         try:
             made = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
             os.replace(made.path, tmp_path / "inbox" / "knock.wav")  # dropped into the inbox
@@ -59,7 +71,7 @@ def test_a_file_sent_to_live_before_a_stop_and_read_again_is_not_loaded_nor_fire
         surface.update_display()  # Live loads it now: its answer finds the patch gone
         assert tracks[0].clip_slots[0].has_clip and tracks[0].clip_slots[0].fired == 1
 
-        engine, ended = started(tmp_path, surface.port)
+        engine, ended = started(tmp_path, surface.port, normalized)
         node = engine.node("live")
         try:
             deadline = time.monotonic() + 10
@@ -71,7 +83,9 @@ def test_a_file_sent_to_live_before_a_stop_and_read_again_is_not_loaded_nor_fire
             assert engine.status["inbox"].get("recovered") is True  # the console: "recovered from the last run"
         finally:
             engine.stop()
-        assert node.last_reply == ("/exsampling/loaded",
-                                                  ["HH", str(tmp_path / "inbox" / "knock.wav"), "already"])
+        address, (slot, path, how) = node.last_reply
+        assert (address, slot, how) == ("/exsampling/loaded", "HH", "already"), node.last_reply
+        # normalized: a copy for Live, under the name of the last run's (the take's id)
+        assert Path(path).parent == (tmp_path / "live" if normalized else tmp_path / "inbox"), path
     finally:
         surface.disconnect()
