@@ -177,7 +177,8 @@ class LiveLink:
     def load(self, slot: str, args: list[Any], name: str, key: str = "", kept: Any = None) -> bool:
         """Send one load and wait for its answer (on the reply loop); ``key``: its sent log's, once Live loaded it;
         ``kept``: the assignment the node keeps open, closed with the answer or when none came in time, or here
-        (once) where the load did not go (False) or Live is known silent."""
+        (once) where the load did not go (False) or Live is known silent (then sent again once Live answers, whether
+        it went or not)."""
         waiting = Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key, kept)
         silent = self.silent  # read once: the reply loop may end the silence meanwhile
         # Written down before it goes: the script's answer can be read (on the reply loop) before sendto returns,
@@ -193,10 +194,12 @@ class LiveLink:
             self.node.report_error(f"{name} (slot {slot}) not loaded: Live is not answering on {self.where} since "
                                    f"{since}; {ASK} (sent again once Live answers)")
         if not self.send("/exsampling/load", args):
+            if silent:  # closed above and told "sent again once Live answers": kept for that, as a load that went
+                # (withdrawn, Live back got the slot's older take instead), and not closed again (a runtime ended
+                # the take at the second close, while another branch, the sampler's, still had it)
+                return False
             self.answers.withdraw(waiting, replaced)
-            if not silent:  # a silent Live's take was closed above: closed twice, a runtime ended it while another
-                # branch (the sampler's) still had it
-                self.close(waiting, f"not loaded into Live: OSC to {self.where} failed")
+            self.close(waiting, f"not loaded into Live: OSC to {self.where} failed")
             return False
         return True
 

@@ -204,3 +204,31 @@ def test_a_take_sent_to_a_silent_live_whose_send_fails_is_closed_once(tmp_path: 
         assert why.startswith("not loaded into Live: Live is not answering since "), why
     finally:
         node.stop()
+
+
+def test_a_take_sent_to_a_silent_live_whose_send_fails_goes_once_live_answers(tmp_path: Path) -> None:
+    # Told "not loaded: Live is not answering ... (sent again once Live answers)", a take whose send then failed was
+    # taken out of those to send again: Live, back, got the slot's older take, lost before it, and never this one.
+    port = free_port(socket.SOCK_DGRAM)
+    context = Told()
+    node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
+    node.start()
+    surface = None
+    try:
+        node.on_assignment(SlotAssignment("HH", write_take(sine_take(440.0, seconds=0.2), tmp_path / "first.wav"),
+                                          "knock", 0.9))
+        wait_for(lambda: node.link.silent)  # no Live on the port: the load went unanswered
+        node.link.host = "255.255.255.255"  # EACCES (no SO_BROADCAST): the network gone for the next load
+        second = write_take(sine_take(220.0, seconds=0.2), tmp_path / "second.wav")
+        node.on_assignment(SlotAssignment("HH", second, "bell", 0.9))
+        assert any(told.startswith(f"error: {second.name} (slot HH) not loaded: Live is not answering on ")
+                   and told.endswith("(sent again once Live answers)") for told in context.told), context.told
+        node.link.host = "127.0.0.1"  # the network back, and Live with it
+        tracks = [Track("HH")]
+        surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=port)
+        wait_for(lambda: tracks[0].clip_slots[0].clip is not None, tick=surface.update_display)
+        assert tracks[0].clip_slots[0].clip.file_path == str(second.path)
+    finally:
+        node.stop()
+        if surface is not None:
+            surface.disconnect()
