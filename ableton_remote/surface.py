@@ -127,13 +127,27 @@ class ExSamplingSurface:
         self._c = c_instance
         self.loaded = 0
         self._loads = OrderedDict()  # what load_take loaded, for a take sent again ("once")
-        if port is None:
-            port = int(os.environ.get("EXSAMPLING_LIVE_PORT", DEFAULT_PORT))
-        self.host, self.port = host, port
         self._sock = None
-        self._closed = False  # disconnected by Live: never bound again
+        self._closed = False  # disconnected by Live (or no port to listen on): never bound again
         self._ticks = 0  # display ticks since the port was found taken
-        self._listen(taken_told=False)
+        if port is None:
+            port = self._port_from_environment()
+        self.host, self.port = host, port
+        if port is not None:
+            self._listen(taken_told=False)
+
+    def _port_from_environment(self):
+        """``EXSAMPLING_LIVE_PORT``'s port, or the default; None (told in Live's status bar) where it names none:
+        raised from create_instance, "invalid literal for int()" reached Live's Log.txt alone, nothing in Live."""
+        text = os.environ.get("EXSAMPLING_LIVE_PORT", "").strip() or str(DEFAULT_PORT)
+        if text.isdecimal() and int(text) <= 65535:
+            return int(text)
+        self._closed = True
+        told = (f"ExSampling: EXSAMPLING_LIVE_PORT is '{text}', no UDP port (0 to 65535): no take reaches this "
+                "script; set it to the patch's ableton_live port and restart Live")
+        self._log(told)
+        self._show(told)
+        return None
 
     def _listen(self, taken_told):
         """Bind the port. One taken (ExSampling chosen in two Control Surface slots, another Live open, another

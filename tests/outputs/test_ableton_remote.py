@@ -203,6 +203,25 @@ def test_a_port_that_cannot_be_listened_on_for_another_reason_is_not_said_taken(
         surface.disconnect()
 
 
+@pytest.mark.parametrize("value", ["10600x", "70000", "-1"])
+def test_a_port_setting_that_names_no_port_is_told_in_lives_status_bar(monkeypatch: pytest.MonkeyPatch,
+                                                                       value: str) -> None:
+    # Raised from create_instance ("invalid literal for int()", "port must be 0-65535"): Live wrote it to its Log.txt
+    # alone, nothing showed in Live, and the patch could only ask whether ExSampling was chosen at all.
+    monkeypatch.setenv("EXSAMPLING_LIVE_PORT", value)
+    c_instance = CInstance(Song([Track("HH")]))
+    surface = ableton_remote.create_instance(c_instance)
+    try:
+        (told,) = c_instance.messages
+        assert told.startswith(f"ExSampling: EXSAMPLING_LIVE_PORT is '{value}', no UDP port (0 to 65535): "), told
+        assert c_instance.log == [told]
+        for _ in range(2 * RETRY_TICKS):  # nothing to try again: told once
+            surface.update_display()
+        assert c_instance.messages == [told]
+    finally:
+        surface.disconnect()
+
+
 def test_the_script_is_a_package_apart_that_needs_only_the_standard_library() -> None:
     """It runs inside Live's Python: nothing of ours (nor any third-party module) is there to import, and the
     core, which only copies it, does not carry it."""
