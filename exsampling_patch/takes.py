@@ -291,18 +291,22 @@ def read_take(path: str | os.PathLike[str], source: str = "") -> Take:
     check_audio(samples)
     fields: dict[str, Any] = {"meta": {"subtype": subtype, "file_name": path.name}}
     sidecar = sidecar_path(path)
+    recorded_at = None
     if sidecar.exists():
         data = json.loads(sidecar.read_text(encoding="utf-8"))
         fields["meta"] = {**data.get("meta", {}), **fields["meta"]}
-        for key in ("take_id", "recorded_at"):
-            if key in data:
-                fields[key] = data[key]
+        if "take_id" in data:
+            fields["take_id"] = data["take_id"]
+        recorded_at = data.get("recorded_at")
         source = source or data.get("source", "")
         loc = data.get("location")
         if loc:
             fields["location"] = Location(loc["latitude"], loc["longitude"], loc.get("accuracy_m"))
-    else:
-        fields["recorded_at"] = path.stat().st_mtime
+    # A sidecar without its time (an older one, one written by hand) gets the file's, as without a sidecar: it got
+    # "now", a restart's time, while the phone page's row for it showed the file's (web_recorder.rows.sidecar_row).
+    if not isinstance(recorded_at, (int, float)) or isinstance(recorded_at, bool):
+        recorded_at = path.stat().st_mtime
+    fields["recorded_at"] = recorded_at
     return Take(samples=samples, sample_rate=sample_rate, source=source, path=path, frames_first=True, **fields)
 
 

@@ -18,7 +18,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE
 from exsampling_patch.takes import TakeStore, sidecar_path
 
-from .conftest import BROWSER, rec_of, recorder_engine
+from .conftest import BROWSER, probe_of, rec_of, recorder_engine
 
 FILE_TIME = 1796500000.0
 
@@ -38,6 +38,27 @@ def test_a_stored_take_whose_sidecar_has_no_time_is_listed_at_its_files_time(tmp
     finally:
         engine.stop()
     assert row["take_id"] == "ana-no-time" and row["recorded_at"] == FILE_TIME, row
+
+
+def test_a_stored_take_whose_sidecar_has_no_time_is_passed_on_at_its_files_time(tmp_path: Path) -> None:
+    # Its row on the phone page had the file's time, the take passed on again the time of the restart: the two
+    # told of one take disagreed.
+    store = TakeStore(tmp_path / "takes")
+    take = store.store(Take(np.full(8000, 0.5, np.float32), 8000, take_id="ana-no-time", source="ana"))
+    assert take.path is not None
+    sidecar = sidecar_path(take.path)
+    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    del data["recorded_at"], data["recorded_at_iso"]
+    sidecar.write_text(json.dumps(data), encoding="utf-8")
+    os.utime(take.path, (FILE_TIME, FILE_TIME))
+    engine = recorder_engine(tmp_path)
+    try:
+        (passed,) = probe_of(engine).wait_for(1)
+        (row,) = rec_of(engine).takes("ana")
+    finally:
+        engine.stop()
+    assert passed.take_id == "ana-no-time" and passed.meta.get("recovered"), passed.meta
+    assert passed.recorded_at == row["recorded_at"] == FILE_TIME, (passed.recorded_at, row)
 
 
 @pytest.mark.browser
