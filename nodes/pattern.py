@@ -64,7 +64,7 @@ class Pattern(Node):
                   maximum=999.0, unit="BPM")
     steps_per_beat = Param(int, 4, "steps in one beat (4: sixteenth notes)", minimum=1, maximum=16)
     length = Param(int, 0, "steps in the loop (0: each slot loops its own pattern)", minimum=0, maximum=256)
-    swing = Param(float, 0.0, "delay of every second step, as a fraction of a step (1/3: triplet feel)",
+    swing = Param(float, 0.0, "delay of every second step in a beat, as a fraction of a step (1/3: triplet feel)",
                   minimum=0.0, maximum=0.75)
     gate = Param(float, 0.5, "note length in steps (a note off ends every voice of its note: keep it under 1 "
                  "to let the next hit of the same note ring)", minimum=0.01, maximum=64.0)
@@ -347,7 +347,7 @@ class Pattern(Node):
 
     def _step_beat(self, step: int) -> float:
         beat = step / self.steps_per_beat
-        if step % 2:
+        if step % self.steps_per_beat % 2:  # the second of each pair within a beat: never a beat's first step
             beat += self._swing / self.steps_per_beat
         return beat
 

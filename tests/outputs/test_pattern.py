@@ -95,6 +95,23 @@ def test_swing_delays_every_second_step() -> None:
     assert times[2] - times[1] == pytest.approx(step * 2 / 3)
 
 
+@pytest.mark.parametrize("steps_per_beat", [3, 1])
+def test_swing_leaves_every_beat_on_its_beat(steps_per_beat: int) -> None:
+    # Before: every odd step was delayed, so with 3 steps a beat (triplets) the first step of every second beat was
+    # late by the swing (41.7 ms at 120 BPM, swing 0.25), off the beat its clock, a midi_clock and a follower keep;
+    # with 1, every second beat.
+    node = make(f"pat-swing-{steps_per_beat}", patterns={"HH": "x" * steps_per_beat}, tempo=120.0, swing=0.25,
+                steps_per_beat=steps_per_beat)
+    try:
+        times = [m.time for m in collect(node, 1.3) if m.type == "note_on"]
+    finally:
+        node.stop()
+    step = 0.5 / steps_per_beat
+    beats = [round((t - times[0]) / step, 6) for t in times][:2 * steps_per_beat + 1]
+    expected = {3: [0, 1.25, 2, 3, 4.25, 5, 6], 1: [0, 1, 2]}[steps_per_beat]
+    assert beats == pytest.approx(expected, abs=1e-6)
+
+
 def heard_in_order(messages: list[Any]) -> list[tuple[int, int, str]]:
     """(channel, note, type) in the order a receiver gets them: by time, in the order sent at the same time (as
     midi_out holds them; the sampler applies an off due by a hit's time before that hit)."""
