@@ -17,6 +17,7 @@ a request's body is read before its token is checked):
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
@@ -42,6 +43,9 @@ MAX_NAME = fields.MAX_NAME
 #: A body refused for its token (a phone with an old link) is read and dropped, so that the 401 arrives,
 #: if it is no larger than an upload may be, for this long at most.
 STRANGER_DRAIN_SECONDS = 2.0
+#: An upload answered before its body was all read (408, past its deadline) is read and dropped for this long at most,
+#: so that the phone, which sends it whole before it reads, gets the answer rather than a reset (see _linger).
+LINGER_SECONDS = 30.0
 
 
 def listen_backlog() -> int:
@@ -361,6 +365,7 @@ class _Handler(BaseHTTPRequestHandler):
             if timed_out:
                 self._error(408, f"the upload took longer than {self.server.door.request_timeout:g} s or stalled: "
                                  "try again on a better connection", close=True)
+                self._linger()
             else:
                 self._error(408, f"the upload was cut short: {len(body)} of {length} bytes arrived; send it again",
                             close=True)
@@ -408,6 +413,31 @@ class _Handler(BaseHTTPRequestHandler):
                 left -= len(chunk)
         except OSError:
             pass
+
+    def _linger(self) -> None:
+        """End the answer and read what the phone still sends, until it closes or ``LINGER_SECONDS`` pass.
+
+        A phone sends its body whole before it reads the answer: closed on the rest of a body still coming (a 408
+        past the deadline), the connection was reset under its send, and a stack that drops what it had received
+        when the reset comes never showed the 408. Half-closed, the phone reads the answer's end; it closes once it
+        has read it.
+        """
+        with contextlib.suppress(OSError):  # the plain socket's, as the door's: the TLS state stays for reading
+            socket.socket.shutdown(self.connection, socket.SHUT_WR)
+        self.server.door.cap(self.request, LINGER_SECONDS)
+        try:
+            while True:
+                remaining = self.server.door.remaining(self.request)
+                if remaining is not None and remaining <= 0:
+                    break
+                self.connection.settimeout(max(min(self.server.read_timeout, remaining or LINGER_SECONDS), 0.001))
+                # The socket's own read: the buffered reader is spent once a read of it timed out.
+                if not self.connection.recv(1 << 16):
+                    break
+        except (OSError, ValueError):  # a reset, the deadline, a TLS error: nothing more to wait for
+            pass
+        finally:
+            self.connection.settimeout(self.server.read_timeout)
 
     def _read_body(self, length: int) -> tuple[bytes, bool]:
         """Up to ``length`` bytes of body, read within the request's deadline; True if time ran out."""

@@ -477,3 +477,27 @@ def test_an_upload_cut_short_is_answered_408_and_its_retry_is_stored(tmp_path: P
         assert len(probe_of(engine).wait_for(1)) == 1
     finally:
         engine.stop()
+
+
+def test_a_slow_upload_sent_whole_before_reading_gets_its_408(small_door) -> None:
+    """A phone on a slow network sends its take whole before it reads, as a browser's fetch does. Past the deadline
+    the recorder answered 408 and closed on the body still coming: the close reset the connection under the phone's
+    send (here the rest of the body failed to go), and a stack that drops what it received on a reset never read
+    the 408. The recorder now ends its answer and reads the rest, and the phone sends it whole and reads the 408."""
+    engine, client = small_door
+    sock = tls_socket(client)
+    sock.sendall(f"POST /api/takes?token={client.token} HTTP/1.1\r\nHost: x\r\nX-Recorder: Crawl\r\n"
+                 f"X-Phone-Key: {client.phone_key}\r\nContent-Length: {len(WAV)}\r\n\r\n".encode())
+    sent = 0
+    try:
+        for at in range(0, len(WAV), 1000):  # 1 kB every 0.1 s: 2 s for the whole, past the 1.5 s deadline
+            sock.sendall(WAV[at:at + 1000])
+            sent += len(WAV[at:at + 1000])
+            time.sleep(0.1)
+    except OSError:
+        pass  # the recorder stopped reading: what it answered is read all the same
+    reply = read_until_closed(sock)
+    sock.close()
+    assert reply.startswith(b"HTTP/1.1 408") and b"longer than 1.5 s" in reply, (sent, reply[:300])
+    assert sent == len(WAV), (sent, len(WAV))  # the whole body went, none of it was refused with a reset
+    assert probe_of(engine).received == []
