@@ -167,8 +167,6 @@ class Pattern(Node):
         else:
             self.timeline = clocks.LocalTimeline(self.tempo, self.quantum, start)
             self._own_timeline = True
-        if handed and handed.get("tempo") != self.tempo and self.timeline.capture().tempo != self.tempo:
-            self.timeline.set_tempo(self.tempo)  # the edit changed the tempo: with Link, the session's, as control does
         if handed:  # an edit rebuilt this node: go on from the step the last one reached
             if handed.get("timeline") is not self.timeline and handed.get("timeline") is not None:
                 handed["timeline"].close()
@@ -196,6 +194,8 @@ class Pattern(Node):
                 self._muted = set(handed.get("muted", ()))
             if same_run and self.change_at == "bar" and handed.get("patterns") is not None:
                 self._pending, self._patterns = self._patterns, handed["patterns"]
+            if handed.get("tempo") != self.tempo and self.timeline.capture().tempo != self.tempo:
+                self.set_tempo(self.tempo)  # as control does: Link's for the session, its own after the steps sent
         self._started_session = False
         # the groove stopped, or not started on a timeline of its own: it starts from the top, beat 0 one lookahead
         # later, the steps before it silent (sent from half a lookahead ahead, they came first: the loop's last ones)

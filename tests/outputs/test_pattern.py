@@ -194,6 +194,26 @@ def test_a_faster_tempo_starts_after_the_steps_already_sent(wait: float) -> None
     assert gaps.count(fast) > 4
 
 
+@pytest.mark.parametrize("wait", [0.30, 0.3125, 0.325, 0.3375])
+def test_an_edit_to_a_faster_tempo_starts_after_the_steps_already_sent(wait: float) -> None:
+    """An edit of the tempo parameter (the editor's field: the runtime rebuilds the node) took over from now, as the
+    control input's did before: the first steps at 240 BPM came before, or 0.1 ms after, the last one sent at 120."""
+    run = NodeContext()
+    node = make(f"pat-edit-faster-{wait}", run, patterns={"HH": "x"}, tempo=120.0, steps_per_beat=8)
+    time.sleep(wait)
+    node.stop()
+    again = make(f"pat-edit-faster-{wait}", run, patterns={"HH": "x"}, tempo=240.0, steps_per_beat=8)
+    try:
+        messages = collect(again, 0.3)
+    finally:
+        again.stop()
+    ons = [m.time for m in messages if m.type == "note_on"]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(ons)]
+    slow, fast = round(60 / 120 / 8, 6), round(60 / 240 / 8, 6)
+    assert gaps == [slow] * gaps.count(slow) + [fast] * gaps.count(fast), gaps  # one step after the other
+    assert gaps.count(fast) > 4
+
+
 def test_the_groove_starts_on_its_first_step_not_with_its_last_ones() -> None:
     """Beat 0 is one lookahead after the start, and the node sends from half a lookahead ahead: with steps shorter
     than that (16 a beat at 240 BPM), the steps before beat 0 went out first, the tail of the loop as a pickup."""
