@@ -305,6 +305,9 @@ class Registry:
             raise TypeError(f"entry point must name a Node subclass, a list of them or a module, not {obj!r}")
 
     def _guarded(self, origin: str, load: Any, file: str = "") -> None:
+        plugin = not origin.startswith("built-in ")
+        if plugin:  # read by `exsampling run` from another thread: an import that never returns is named
+            IMPORTING.append(origin)
         try:
             # A plugin's print() as it is imported goes to stderr: on stdout it came before `nodes --json`'s
             # document and `run --json`'s events, which scripts read. This thread's only: the editor's other
@@ -323,6 +326,9 @@ class Registry:
             elif where:
                 message += f" (at {where[0]}:{where[1]})"
             self.problems.append(PluginProblem(origin, message, traceback.format_exc(), file=file))
+        finally:
+            if plugin:
+                IMPORTING.pop()
 
 
 def _node_type(value: object) -> bool:
@@ -414,6 +420,8 @@ def _user_line(error: BaseException) -> tuple[str, int] | None:
 
 #: The folders of user nodes put on ``sys.path`` (their helpers are found there by bare name).
 _NODE_FOLDERS: set[str] = set()
+#: The plugins (node files, entry points) being imported now, the innermost last.
+IMPORTING: list[str] = []
 
 
 class _HelperFinder(importlib.abc.MetaPathFinder):

@@ -24,11 +24,11 @@ from exsampling_patch.commands.patch_watch import (
     watch_patch_file,
 )
 from exsampling_patch.commands.stage import StageConsole, default_log_path, library_noise_to
-from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch
+from exsampling_patch.commands.start_watch import NOTICES, REMIND_EVERY, StartWatch, watch_imports
 from exsampling_patch.errors import PatchError
 from exsampling_patch.node import Node
 from exsampling_patch.patch import Patch
-from exsampling_patch.registry import Registry
+from exsampling_patch.registry import IMPORTING, Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, NodeStatus, TakeEnded, showlog
 from exsampling_patch.runtime.parts import running_at
 from exsampling_patch.validate import load_patch_with_warnings
@@ -80,7 +80,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--workers", type=at_least(1), default=None,
                         help="worker threads (default: CPU count, >= 2)")
     parser.add_argument("--start-notice", type=positive_seconds, default=NOTICES[0], metavar="SECONDS",
-                        help=f"name a node on the console once its start (or, at the end, its stop) has taken "
+                        help=f"name a node on the console once its start (or, at the end, its stop; or a node plugin "
+                        f"once its import) has taken "
                         f"this long (default: "
                         f"{NOTICES[0]:g}; again at {NOTICES[1]:g} s and every {REMIND_EVERY / 60:g} minutes)")
     parser.set_defaults(func=run, exit_at_once=True)  # see cli.exit_at_once
@@ -97,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     """The run; with ``--json``, its JSON lines on ``out``, the process's ``sys.stdout`` on entry."""
     read = file_stamp(args.patch)  # an edit saved from here on is told (patch_watch): the run plays what it read
+    loaded = threading.Event()
+    threading.Thread(target=watch_imports, name="exsampling-import-watch", daemon=True, args=(
+        loaded, lambda: IMPORTING[-1] if IMPORTING else None, args.start_notice,
+        lambda text: print(text, file=sys.stderr, flush=True))).start()
     try:
         patch, registry, warnings, plugins = load_patch_with_warnings(args.patch, extra_node_dirs=args.nodes)
     except PatchError as error:
@@ -105,6 +110,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         for plugin in error.plugins:  # a plugin that failed to import may be why the patch fails
             print(f"warning: plugin {plugin}", file=sys.stderr)
         return 1
+    finally:
+        loaded.set()
     for warning in warnings:  # as check tells them: the show runs, but likely not as meant
         print(f"warning: {warning}", file=sys.stderr)
     for plugin_problem in plugins:

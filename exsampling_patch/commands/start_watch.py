@@ -9,6 +9,8 @@ run ends.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 #: Seconds into one node's start() at which the console names it: a first notice while a performer still waits
@@ -60,3 +62,24 @@ class StartWatch:
         if self._told < len(self._notices):
             return self._notices[self._told]
         return self._notices[-1] + REMIND_EVERY * (self._told - len(self._notices) + 1)
+
+
+def watch_imports(done: threading.Event, importing: Callable[[], str | None], first_notice: float,
+                  say: Callable[[str], None]) -> None:
+    """Name the node plugin whose import has not returned (``importing``: its file or entry point, None between
+    them) at the times a node's start is named, until ``done``: a plugin that waits for a device or a network as
+    it is imported left the terminal blank before a single line, with nothing to say which file to look at."""
+    notices = (first_notice, *(when for when in NOTICES[1:] if when > first_notice))
+    current: str | None = None
+    since, told = 0.0, 0
+    while not done.wait(0.05):
+        now, name = time.monotonic(), importing()
+        if name != current:
+            current, since, told = name, now, 0
+        if name is None:
+            continue
+        due = notices[told] if told < len(notices) else notices[-1] + REMIND_EVERY * (told - len(notices) + 1)
+        if now - since >= due:
+            told += 1
+            say(f"{time.strftime('%H:%M:%S')} node plugin {name} is still being imported, {now - since:.0f} s in: "
+                "its module's code has not returned (Ctrl+C stops the run)")
