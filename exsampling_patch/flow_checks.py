@@ -91,6 +91,8 @@ def switched_warnings(patch: Patch, registry: Registry, source: SourceMap) -> li
         if spec.type not in registry:
             continue
         node_type = registry.get(spec.type)
+        if spec.type in CLOCK_TYPES and value_in_effect(patch, registry, node_id, "clock"):
+            continue  # it goes by another node's beat clock, not by its switches (clock_warnings tells of them)
         for name, port in node_type.needs_when.items():
             # a value refused is None (told on the parameter itself), as is a name that is no parameter
             on = name in node_type.param_specs and value_in_effect(patch, registry, node_id, name)
@@ -105,6 +107,8 @@ def switched_warnings(patch: Patch, registry: Registry, source: SourceMap) -> li
 
 CLOCK_TYPES = ("pattern", "sampler", "midi_clock")
 """The node types whose ``clock`` parameter names a pattern node (:func:`clock_warnings`)."""
+UNUSED_WITH_CLOCK = ("follow_midi_clock", "link", "start_stop_sync")
+"""A pattern node's switches for a beat clock of its own: with ``clock`` it goes by the named node's instead."""
 
 
 def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
@@ -132,6 +136,7 @@ def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
                 hint="leave clock empty on one of them: the others follow its beat"))
             continue
         if name in patterns and name != node_id:
+            warnings += _unused_switches(patch, registry, source, node_id, name)
             continue
         others = [other for other in patterns if other != node_id]
         close = difflib.get_close_matches(name, others, n=1)
@@ -143,6 +148,21 @@ def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
             else "add the pattern node it names, or leave clock empty",
         ))
     return warnings
+
+
+def _unused_switches(patch: Patch, registry: Registry, source: SourceMap, node_id: str, name: str) -> list[Problem]:
+    """A warning, on the first one's line, of the switches on (:data:`UNUSED_WITH_CLOCK`) of a node that plays by
+    clock ``name``: check said a follow_midi_clock one "would wait for ever" for its sync input, which it never waits
+    for, and nothing of a link one that joins no session."""
+    specs = registry.get(patch.nodes[node_id].type).param_specs
+    on = [s for s in UNUSED_WITH_CLOCK if s in specs and value_in_effect(patch, registry, node_id, s) is True]
+    if not on:
+        return []
+    return [Problem(
+        f"node '{node_id}': {' and '.join(on)} {'is' if len(on) == 1 else 'are'} not used: it plays by clock "
+        f"'{name}' (its tempo, bars, start and stop)", source.file,
+        source.node_line(node_id, "params", on[0]) or source.node_line(node_id),
+        hint=f"set {'it' if len(on) == 1 else 'them'} on '{name}', or leave clock empty")]
 
 
 def _clock_circle(patch: Patch, registry: Registry, patterns: list[str], name: str) -> list[str]:

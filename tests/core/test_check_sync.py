@@ -151,3 +151,16 @@ def test_pattern_nodes_following_each_others_clock_round_are_warned_of(tmp_path:
     patch.write_text(CIRCLE.replace("clock: fills, ", ""), encoding="utf-8")  # groove keeps its own: fills follows it
     assert main(["check", str(patch)]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_a_pattern_on_another_clock_is_told_its_own_clock_switches_are_not_used(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A pattern with a clock goes by that node's beat clock, whatever its follow_midi_clock and link say. Before,
+    check said a follow_midi_clock one "would wait for ever" for its sync input (it played), and nothing of link."""
+    patch = tmp_path / "show.yaml"
+    patch.write_text(CLOCKS.replace("steps_per_beat: 3,", "follow_midi_clock: true, link: true, steps_per_beat: 3,")
+                     % ("groove", "fills", "''"), encoding="utf-8")
+    assert main(["check", str(patch)]) == 0  # it runs: a warning, not a problem
+    assert [line.split(": ", 1)[1] for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")] == [
+        f"{patch}:8: node 'fills': follow_midi_clock and link are not used: it plays by clock 'groove' (its tempo, "
+        "bars, start and stop) (set them on 'groove', or leave clock empty)"]
