@@ -26,3 +26,8 @@ def inbox_to_writer(inbox: dict[str, Any], library: Path) -> tuple[Patch, Engine
     engine = Engine(Registry.default(entry_points=False), workers=2, pin_workers=False)
     engine.events.subscribe(console, *console.kinds())
     return patch, engine, err
+
+
+def take_lines(err: io.StringIO) -> list[str]:
+    """What the console said, less the folder source's start-up line (where its takes come from)."""
+    return [line for line in err.getvalue().splitlines() if ": takes from the audio files put in " not in line]

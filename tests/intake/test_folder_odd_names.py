@@ -17,7 +17,7 @@ from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, showlog
-from tests.intake.folder_show import inbox_to_writer
+from tests.intake.folder_show import inbox_to_writer, take_lines
 
 RATE = 8000
 
@@ -47,7 +47,7 @@ def run_show(inbox: Path, drop: dict[bytes, bytes], lines: int) -> list[str]:
         engine.stop()
     library = f"{inbox.parent / 'library'}/"  # the writer's folder, as the take's line names its file
     return [re.sub(r"^\S+ (.*) \(\d+ ms\)$", r"\1", line).replace(library, "library/")
-            for line in err.getvalue().splitlines()]
+            for line in take_lines(err)]
 
 
 def test_a_file_whose_name_is_not_utf8_is_read_stored_and_remembered(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_a_cards_recycle_bin_is_not_read(tmp_path: Path) -> None:
         time.sleep(0.5)  # the others would come now
     finally:
         engine.stop()
-    lines = [re.sub(r"^\S+ (.*) \(\d+ ms\)$", r"\1", line) for line in err.getvalue().splitlines()]
+    lines = [re.sub(r"^\S+ (.*) \(\d+ ms\)$", r"\1", line) for line in take_lines(err)]
     assert lines == [f"FOLDER01/ZOOM0002.WAV from inbox, 0.10 s: stored as {tmp_path / 'library'}/ZOOM0002.wav"], lines
 
 

@@ -20,7 +20,7 @@ import soundfile as sf
 from exsampling_patch.audio_files import read_audio
 from exsampling_patch.nodes import folder as folder_module
 from exsampling_patch.nodes.wav_length import unfinished
-from tests.intake.folder_show import inbox_to_writer
+from tests.intake.folder_show import inbox_to_writer, take_lines
 
 RATE = 8000
 SOUND = (np.arange(RATE, dtype=np.float32) % 2000 - 1000) / 4000  # 1 s, each frame told apart: a cut shows
@@ -50,7 +50,7 @@ def show(inbox: Path, writer: Callable[[], None], lines: int, settle: float = 0.
         engine.stop()
     library = f"{inbox.parent / 'library'}/"  # the writer's folder, as the take's line names its file
     return [re.sub(r"^\S+ (.*?)( \(\d+ ms\))?$", r"\1", line).replace(library, "library/")
-            for line in err.getvalue().splitlines()]
+            for line in take_lines(err)]
 
 
 @pytest.mark.parametrize("close_events", [True, False])
