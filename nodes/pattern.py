@@ -27,6 +27,7 @@ from exsampling_patch.nodes.pattern_steps import SlotPattern as SlotPattern
 from exsampling_patch.nodes.pattern_steps import parse_note as parse_note
 from exsampling_patch.nodes.pattern_steps import parse_patterns as parse_patterns
 from exsampling_patch.nodes.pattern_steps import parse_steps as parse_steps
+from exsampling_patch.nodes.pattern_steps import pattern_parts, pattern_problems
 from exsampling_patch.ports import CONTROL, MIDI
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
@@ -88,32 +89,13 @@ class Pattern(Node):
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
         """Each slot's pattern parsed as :meth:`start` parses it: a step or note it cannot play, a slot it has not."""
-        problems: dict[tuple[str, ...], str] = {}
-        patterns, slots, root = params.get("patterns"), params.get("slots"), params.get("root_note")
-        if isinstance(patterns, dict) and isinstance(slots, list) and isinstance(root, int):
-            for key, value in patterns.items():
-                try:
-                    parse_patterns({key: value}, slots, root)
-                except ValueError as error:
-                    problems[("patterns", str(key))] = str(error)
-        return problems
+        return pattern_problems(params)
 
     @classmethod
     def midi_parts(cls, params: Mapping[str, Any]) -> dict[str, tuple[str, int, tuple[int, ...]]]:
         """Per slot of ``patterns``: the slot it means (its name in ``slots``), its channel and the notes of its hits,
         parsed as :meth:`start` parses them; ``exsampling check`` holds them to the slots a sampler plays them on."""
-        parts: dict[str, tuple[str, int, tuple[int, ...]]] = {}
-        patterns, slots, root = params.get("patterns"), params.get("slots"), params.get("root_note")
-        if isinstance(patterns, dict) and isinstance(slots, list) and isinstance(root, int):
-            for key, value in patterns.items():
-                try:
-                    parsed = parse_patterns({key: value}, slots, root)[str(key)]
-                except ValueError:
-                    continue  # reported by check_params
-                meant = str(slots[parsed.channel]) if parsed.channel < len(slots) else str(key)
-                hits = sorted({n for n, v in zip(parsed.notes, parsed.velocities, strict=True) if v > 0})
-                parts[str(key)] = (meant, parsed.channel, tuple(hits))
-        return parts
+        return pattern_parts(params)
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
-"""The pattern node's step text: ``x..x ..x.`` as velocities, ``0 +3 . C5`` as notes, per slot."""
+"""The pattern node's step text: ``x..x ..x.`` as velocities, ``0 +3 . C5`` as notes, per slot; and the patterns
+of a patch's pattern node as ``exsampling check`` holds them to the slots."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,3 +91,34 @@ def parse_patterns(patterns: dict[str, Any], slots: list[str], root: int) -> dic
         notes = tuple(parse_note(tokens[i % len(tokens)], root) if tokens else root for i in range(len(velocities)))
         parsed[name] = SlotPattern(channel % 16, velocities, notes)
     return parsed
+
+
+def pattern_problems(params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+    """Each slot's pattern in a pattern node's ``params``, parsed as the node parses it: a step or note it cannot
+    play, a slot it has not (``exsampling check``, by the slot's key)."""
+    problems: dict[tuple[str, ...], str] = {}
+    patterns, slots, root = params.get("patterns"), params.get("slots"), params.get("root_note")
+    if isinstance(patterns, dict) and isinstance(slots, list) and isinstance(root, int):
+        for key, value in patterns.items():
+            try:
+                parse_patterns({key: value}, slots, root)
+            except ValueError as error:
+                problems[("patterns", str(key))] = str(error)
+    return problems
+
+
+def pattern_parts(params: Mapping[str, Any]) -> dict[str, tuple[str, int, tuple[int, ...]]]:
+    """Per slot of a pattern node's ``patterns``: the slot it means (its name in ``slots``), its channel and the notes
+    of its hits; a pattern it cannot parse is left out (:func:`pattern_problems` tells of it)."""
+    parts: dict[str, tuple[str, int, tuple[int, ...]]] = {}
+    patterns, slots, root = params.get("patterns"), params.get("slots"), params.get("root_note")
+    if isinstance(patterns, dict) and isinstance(slots, list) and isinstance(root, int):
+        for key, value in patterns.items():
+            try:
+                parsed = parse_patterns({key: value}, slots, root)[str(key)]
+            except ValueError:
+                continue
+            meant = str(slots[parsed.channel]) if parsed.channel < len(slots) else str(key)
+            hits = sorted({n for n, v in zip(parsed.notes, parsed.velocities, strict=True) if v > 0})
+            parts[str(key)] = (meant, parsed.channel, tuple(hits))
+    return parts
