@@ -7,7 +7,8 @@
 // IndexedDB fails so (phone.js, brokenIndexedDB). PHONE_SILENT_UPLOADS=N: the first N uploads are never answered;
 // the page's clock is then moved on through its wait for each (15 s and 1 ms per 50 bytes sent) rather than waited
 // out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly") and in
-// all ("givenUp").
+// all ("givenUp"). PHONE_SILENT_NETWORK=1: the page's asks for its take list go unanswered too, from the first upload
+// until the one after the silent ones (the whole network silent, not only slow). The report gives the info line and the take's row as each upload went ("atUploads").
 // PHONE_SILENT_LIST=1: from the upload's 201 on, the page's asks for its take list go unanswered for 2.5 s (a network
 // gone silent); the page's clock is then moved on 10.5 s. The report says whether the take's end was then shown within
 // 10 s ("endShown") and how many asks went unanswered ("stalledLists").
@@ -40,6 +41,7 @@ async function main() {
     if (busyUploads && !process.env.PHONE_BUSY_HEADERS) throw new Error("PHONE_BUSY_UPLOADS needs PHONE_BUSY_HEADERS");
     const busyAnswerHeaders = busyUploads ? JSON.parse(process.env.PHONE_BUSY_HEADERS) : {};
     const silentList = Boolean(process.env.PHONE_SILENT_LIST);
+    const silentNetwork = Boolean(process.env.PHONE_SILENT_NETWORK);
     let listStalling = false, stalledLists = 0;
     if (silentUploads || busyUploads || silentList) await page.clock.install();  // the page's timers, moved on below; time flows
     let finished = false;
@@ -48,7 +50,7 @@ async function main() {
     page.on("requestfailed", (r) => { if (isUpload(r)) givenUp += 1; });
     let stalled = 0;  // PHONE_SILENT_UPLOADS=N: the first N uploads go out and are never answered (a silent network)
     let busy = 0;  // PHONE_BUSY_UPLOADS=N: the next N are answered 503, with Retry-After: PHONE_BUSY_RETRY_AFTER
-    const uploadsAt = [], busyInfo = [], busyHeaders = [], duringSlowRetry = [];
+    const uploadsAt = [], atUploads = [], busyInfo = [], busyHeaders = [], duringSlowRetry = [];
     const slowRetryMs = Number(process.env.PHONE_SLOW_RETRY_MS || 0);
     page.on("response", async (r) => {
       if (isUpload(r.request()) && r.status() === 503) busyHeaders.push(await r.allHeaders());
@@ -60,6 +62,9 @@ async function main() {
         return undefined;
       }
       uploadsAt.push(await page.evaluate(() => Date.now()));  // by the page's clock: the waits it drew
+      atUploads.push(await page.evaluate(() => ({ info: document.querySelector("#info").textContent,
+                                                  row: (document.querySelector("#takes li .state") || {}).textContent })));
+      listStalling = silentNetwork && stalled < silentUploads;
       if (stalled < silentUploads) {
         stalled += 1;
         // Neither sent on nor answered. The page's wait for it (15 s and 1 ms per 50 bytes, times the try up to 4) goes
@@ -201,7 +206,7 @@ async function main() {
                                  tapHeights, log, shownName, micBeforeRec,
                                  micOpensBeforeRec, micOpensWhenRecording, endShown, endShownAfterMs, pollsUntilEnd,
                                  stalledLists,
-                                 busyInfo, busyHeaders, givenUpEarly, givenUp, duringSlowRetry,
+                                 busyInfo, busyHeaders, givenUpEarly, givenUp, duringSlowRetry, atUploads,
                                  uploadsAtMs: uploadsAt.map((t) => t - uploadsAt[0]) }));
   } finally {
     finished = true;

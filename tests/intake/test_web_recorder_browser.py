@@ -269,6 +269,43 @@ def test_an_upload_never_answered_is_given_up_and_sent_again(tmp_path: Path) -> 
         engine.stop()
 
 
+def test_a_take_too_big_for_a_slow_network_is_said_so_with_what_to_do(tmp_path: Path) -> None:
+    """A network too slow for a long take: each try ran out of time while the recorder went on answering the take
+    list, and the page said "Cannot reach the recorder" for ever. After a few such tries it now says the network is
+    too slow for this take, its size, and what to do, while it keeps the take and sends it again. The uploads are
+    never answered (record_take.js), the page's clock moved on through each wait."""
+    engine = recorder_engine(tmp_path)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url, "Far Away", "1", env={"PHONE_SILENT_UPLOADS": "3"})
+        assert result["info"].startswith("Received"), result  # still sent again: the fourth try goes through
+        assert result["givenUp"] == 3 and len(result["atUploads"]) == 4, result
+        after_two, after_three = result["atUploads"][2], result["atUploads"][3]
+        assert "too slow" not in after_two["info"], result  # one or two may be a moment's trouble
+        said = after_three["info"]
+        assert said.startswith("The network is too slow for this take (0.1 MB, 1."), said
+        assert "kept on this phone and sent again (try 3)" in said, said
+        assert "Move closer to the Wi-Fi, or record shorter takes." in said, said
+        assert after_three["row"].startswith("waiting: the network is too slow for it (0.1 MB"), after_three
+        assert "kept, sent when the recorder answers" in after_three["row"], after_three
+        assert [t.source for t in probe_of(engine).wait_for(1)] == ["Far Away"]
+    finally:
+        engine.stop()
+
+
+def test_a_take_never_answered_on_a_silent_network_is_not_said_too_big(tmp_path: Path) -> None:
+    """The same tries out of time with the take list unanswered too (the phone out of the Wi-Fi's range): the recorder
+    is out of reach, not the network too slow for the take, and the page says so."""
+    engine = recorder_engine(tmp_path)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url, "Out Of Range", "1",
+                             env={"PHONE_SILENT_UPLOADS": "3", "PHONE_SILENT_NETWORK": "1"})
+        assert result["info"].startswith("Received"), result
+        assert result["atUploads"][3]["info"].startswith("Cannot reach the recorder"), result
+        assert [t.source for t in probe_of(engine).wait_for(1)] == ["Out Of Range"]
+    finally:
+        engine.stop()
+
+
 @pytest.mark.parametrize("retry_after", ["seconds", "date"])
 def test_a_busy_recorders_retry_after_is_waited_before_the_take_is_sent_again(tmp_path: Path,
                                                                              retry_after: str) -> None:

@@ -16,6 +16,7 @@ const REFUSED_MOST = 50;  // the rows of takes refused for good kept on the phon
 const SENDING_NOTE_MS = 1000;  // a try in flight this long says so (a kept take's, a retry's)
 const DOUBLE_TAP_MS = 400;  // a tap on STOP sooner than this after REC is the same finger's double tap
 const RETRY_AFTER_MOST_MS = 300000;  // the longest a recorder's Retry-After is waited (a wrong clock asks for days)
+const SLOW_TRIES = 3;  // tries of a take timed out while the recorder answered its list: the network is too slow for it
 const WAITING = "kept, sent when the recorder answers";
 const UNPAIRED = "The recorder's pairing changed: scan its new QR code (or open its new link) on this phone before "
   + "recording.";
@@ -23,6 +24,7 @@ const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when t
 let serverTakes = [];
 let announced = null;      // the take whose end the info line told
 let unpaired = false;      // the recorder refused this page's token: said once, until it takes it again
+let listAnsweredAt = 0;    // when the recorder last answered the take list (Date.now()): it is within reach
 let audio = null;          // {context, stream, node}
 let recording = null;      // {chunks, frames, id, startedAt, position, timer}
 
@@ -288,7 +290,9 @@ async function upload(take, position, stored = Promise.resolve()) {
   // A network drop or the recorder away (the patch restarting) never loses the take: it stays on the phone and
   // is sent again until the recorder answers; the same X-Take-Id makes every retry safe. So is a 408 (too slow),
   // a 409 (an earlier try still being stored) and a 5xx (a full disk, a failure the recorder may get over).
+  let slowTries = 0;  // tries that ran out of time (the page's own wait, the recorder's 408) while it answered
   for (let attempt = 1; ; attempt++) {
+    const triedAt = Date.now();
     // A connection that went silent (the phone walked out of the Wi-Fi's range: no reset ever comes) is given up
     // and tried again, rather than waited on for the minutes a phone's network takes to notice; each try waits
     // longer (up to 4 times), so that a merely slow network gets its take through.
@@ -308,6 +312,11 @@ async function upload(take, position, stored = Promise.resolve()) {
       reply = await fetch("/api/takes", { method: "POST", headers, body: take.wav, signal: silent.signal });
     } catch (error) { /* below */ }
     clearTimeout(sendingNote);
+    // Out of time with the recorder within reach (its 408, or its take list answered meanwhile): the network carries
+    // the take, too slowly for it. Said as "Cannot reach the recorder", the performer waited for ever on the wrong
+    // cause, and went on recording takes as long.
+    const outOfTime = reply ? reply.status === 408 : silent.signal.aborted && listAnsweredAt >= triedAt;
+    if (outOfTime) slowTries += 1;
     const again = reply && (reply.status === 408 || reply.status === 409 || reply.status === 429 || reply.status >= 500);
     const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
     clearTimeout(timer);
@@ -333,8 +342,13 @@ async function upload(take, position, stored = Promise.resolve()) {
       tell("Refused: " + data.error, true);
       render(); refresh(); return;
     }
+    const tooSlow = outOfTime && slowTries >= SLOW_TRIES;
+    const size = `${(take.wav.byteLength / 1e6).toFixed(1)} MB`
+      + (typeof take.seconds === "number" ? `, ${take.seconds.toFixed(1)} s` : "");
     // Without the phone's storage (private browsing, a full disk) the take lives as long as this page: say so.
-    update(take.id, { state: "waiting", detail: local.get(take.id).kept ? WAITING : WAITING_IN_PAGE });
+    const keptHow = local.get(take.id).kept ? WAITING : WAITING_IN_PAGE;
+    update(take.id, { state: "waiting",
+                      detail: tooSlow ? `the network is too slow for it (${size}): ${keptHow}` : keptHow });
     render();
     // A busy recorder (429, 503) may say when to come back (Retry-After): the take waits that long, never less.
     const asked = reply && (reply.status === 429 || reply.status === 503)
@@ -343,6 +357,9 @@ async function upload(take, position, stored = Promise.resolve()) {
     if (asked !== null) {
       tell(`The recorder is busy (${data.error}): the take is kept and sent again in ${Math.ceil(delay / 1000)} s, `
            + `as it asked (try ${attempt}).`, true);
+    } else if (tooSlow) {
+      tell(`The network is too slow for this take (${size}): it is kept on this phone and sent again (try ${attempt}). `
+           + "Move closer to the Wi-Fi, or record shorter takes.", true);
     } else if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
     else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
     await new Promise((r) => setTimeout(r, delay));
@@ -404,6 +421,7 @@ async function refresh() {
       const answers = await Promise.all(replies.map((reply) => reply.json()));
       follow(answers[0].config);
       serverTakes = answers.flatMap((answer) => answer.takes); render(); announce();
+      listAnsweredAt = Date.now();
       if (unpaired && info.textContent === UNPAIRED) say("Paired again: tap REC to record a sound.");
       unpaired = false;
     } else if (replies[0].status === 401 && !unpaired) {
