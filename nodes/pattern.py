@@ -249,7 +249,10 @@ class Pattern(Node):
     def on_control(self, value: ControlValue) -> None:
         target, _, what = value.name.rpartition(".")
         what = what.lower()
-        if not target and what == "tempo":
+        if not target and what == "tempo" and self.clock:  # before, taken without a word, and nothing changed
+            self._unknown_control(value.name, f"control {value.name!r}: this node plays by clock {self.clock!r}, at "
+                                  f"its tempo: send tempo to {self.clock!r}")
+        elif not target and what == "tempo":
             self.set_tempo(value.value)
         elif not target and what == "swing":
             self._swing = max(0.0, min(0.75, value.value))

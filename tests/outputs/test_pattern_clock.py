@@ -193,3 +193,20 @@ def test_a_pattern_an_edit_gives_a_clock_joins_its_bar_with_no_late_steps() -> N
     assert new_follower.late_steps == 0
     beat = leader.beat_clock().beat_at(hits[old])
     assert beat == pytest.approx(round(beat), abs=1e-6) and round(beat) % 4 == 0  # on the leader's bar line
+
+
+def test_a_tempo_sent_to_a_pattern_on_anothers_clock_is_told_once() -> None:
+    """A fader mapped to the follower's tempo changed nothing, and nothing said so: it plays at its leader's."""
+    leader = make("pat-tempo-leader", tempo=120.0, patterns={"BD": "x..."})
+    follower = make("pat-tempo-follower", clock="pat-tempo-leader", tempo=90.0, patterns={"HH": "x."})
+    try:
+        time.sleep(0.2)  # the leader's clock published
+        for bpm in (90.0, 100.0, 110.0):
+            follower.handle("control", ControlValue("tempo", bpm))
+        tempo = follower.beat_clock().tempo
+    finally:
+        follower.stop()
+        leader.stop()
+    assert tempo == pytest.approx(120.0)  # the leader's, not its own tempo parameter, nor the one sent
+    assert [str(e) for e in follower.context.errors] == [
+        "control 'tempo': this node plays by clock 'pat-tempo-leader', at its tempo: send tempo to 'pat-tempo-leader'"]
