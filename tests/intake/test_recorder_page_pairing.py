@@ -1,5 +1,5 @@
 """A phone's page left open while the recorder restarts with a new pairing token (rotate_token): it says so before a
-take is recorded (a real headless Chromium against the real recorder)."""
+take is recorded, and says when it is paired again (a real headless Chromium against the real recorder)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+import soundfile as sf
 
-from .conftest import BROWSER, rec_of, recorder_engine
+from .conftest import BROWSER, rec_of, recorder_engine, sine
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
@@ -47,3 +48,50 @@ def test_a_page_whose_pairing_changed_says_so_before_a_take_is_recorded(tmp_path
     assert result["info"] == "The recorder's pairing changed: scan its new QR code (or open its new link) on this " \
                              "phone before recording.", result
     assert result["isError"], result
+
+
+def test_a_page_whose_take_was_refused_for_its_pairing_says_when_it_is_paired_again(tmp_path: Path) -> None:
+    """Another pairing answered at the recorder's address (another state folder, another token) and refused a take;
+    then the recorder that knows the page's token came back. "Paired again" was said only over the take list's own
+    message: the upload's "pairing changed" stayed on the info line, and the performer never learnt the phone was
+    paired again."""
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    engine = recorder_engine(tmp_path, tmp_path / "state")
+    port, url, token = rec_of(engine).server.port, rec_of(engine).local_url, rec_of(engine).server.token
+    other = back = None
+    phone = subprocess.Popen(["node", str(BROWSER / "paired_again.js"), url, str(fed), str(signals)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+
+    def wait_for(name: str) -> None:
+        deadline = time.monotonic() + 60
+        while not (signals / name).exists():
+            assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
+            time.sleep(0.05)
+
+    try:
+        wait_for("ready")
+        engine.stop()
+        other = recorder_engine(tmp_path / "other", tmp_path / "other-state", port=port)
+        assert rec_of(other).server.token != token
+        (signals / "go").touch()
+        wait_for("refused")
+        other.stop()
+        back = recorder_engine(tmp_path, tmp_path / "state", port=port)
+        assert rec_of(back).local_url == url  # the page's own token again
+        out, err = phone.communicate(timeout=60)
+    finally:
+        if phone.poll() is None:
+            phone.kill()
+            phone.communicate()
+        for running in (engine, other, back):
+            if running is not None:
+                running.stop()
+    assert phone.returncode == 0, err + out
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["errors"] == [], result
+    assert result["refusedInfo"].startswith("The recorder's pairing changed: scan its new QR code"), result
+    assert result["info"].startswith("Paired again"), result
+    assert not result["isError"], result

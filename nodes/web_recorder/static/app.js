@@ -20,6 +20,7 @@ const SLOW_TRIES = 3;  // tries of a take timed out while the recorder answered 
 const WAITING = "kept, sent when the recorder answers";
 const UNPAIRED = "The recorder's pairing changed: scan its new QR code (or open its new link) on this phone before "
   + "recording.";
+const UNPAIRED_KEPT = "The recorder's pairing changed: scan its new QR code to send the takes kept here.";
 const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when the recorder answers";
 let serverTakes = [];
 let announced = null;      // the take whose end the info line told
@@ -333,7 +334,7 @@ async function upload(take, position, stored = Promise.resolve()) {
         ? "refused, the recorder's pairing changed: kept, sent once you scan its new QR code"
         : "refused, the recorder's pairing changed, and this browser keeps no takes across pages (private browsing)" });
       unpaired = true;  // said, with the takes kept: the take list's next ask does not say it again
-      tell("The recorder's pairing changed: scan its new QR code to send the takes kept here.", true);
+      tell(UNPAIRED_KEPT, true);
       render(); return;
     }
     if (reply && !again) {
@@ -422,7 +423,11 @@ async function refresh() {
       follow(answers[0].config);
       serverTakes = answers.flatMap((answer) => answer.takes); render(); announce();
       listAnsweredAt = Date.now();
-      if (unpaired && info.textContent === UNPAIRED) say("Paired again: tap REC to record a sound.");
+      // Whichever said the pairing changed (the list's ask, a take refused) no longer stands: the performer would
+      // go on scanning for a new QR code that is not coming.
+      if (unpaired && [UNPAIRED, UNPAIRED_KEPT].includes(info.textContent)) {
+        say("Paired again: tap REC to record a sound.");
+      }
       unpaired = false;
     } else if (replies[0].status === 401 && !unpaired) {
       // The recorder restarted with a new token (rotate_token): said now, not only once a take is recorded and refused.
