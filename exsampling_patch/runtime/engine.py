@@ -129,6 +129,9 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         #: Why each node that left the plan went (an edit removed it, or added it and was rolled back): a take its
         #: handler passes on afterwards is told dropped with it so (MessageFlow._emitted_out_of_plan).
         self._left_why: dict[str, str] = {}
+        #: The plan that ran as an edit removed each node: what the node's handler still emits follows its links
+        #: there, to the nodes still here (MessageFlow._emit).
+        self._left_plans: dict[str, Plan] = {}
         #: Sources an edit removed whose takes are still in flight: told of their ends (MessageFlow._ended).
         self._retired: dict[str, Node] = {}
         self._context = EngineContext(self, base_dir)
@@ -201,6 +204,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             sys.setswitchinterval(min(self._switch_before, self._switch_interval))
         self.ledger = TakeLedger()
         self._retired = {}  # the last run's takes in flight did not end: none is told
+        self._left_plans = {}
         self._stopping = False
         self._reset_stops()
         for _ in range(self._workers_wanted):
@@ -214,12 +218,12 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
 
         Unchanged nodes keep running; nodes whose type or parameters changed are restarted with their
         queued messages kept; what is on its way through a removed node whose sender the edit links elsewhere goes
-        there (:mod:`~exsampling_patch.runtime.divert`); removed nodes finish the rest of what is queued for them
-        (within :attr:`retire_wait`: the takes of what is left then are told 'dropped with node X: removed by an
-        edit'), then stop. A handler in hand that counts as hung is not waited for. An exception that escapes a
-        node's method (a plugin's ``sys.exit()``; see :attr:`failed_call`) is raised here after the old plan is put
-        back (the added nodes' queued messages handed back to it), unless it escaped a removed node's ``stop()``: the
-        new plan runs then (:attr:`plan` says which).
+        there (:mod:`~exsampling_patch.runtime.divert`); removed nodes finish the rest of what is queued for them,
+        passing it on by their old links to the nodes still here (within :attr:`retire_wait`: the takes of what is
+        left then are told 'dropped with node X: removed by an edit'), then stop. A handler in hand that counts as
+        hung is not waited for. An exception that escapes a node's method (a plugin's ``sys.exit()``; see
+        :attr:`failed_call`) is raised here after the old plan is put back (the added nodes' queued messages handed
+        back to it), unless it escaped a removed node's ``stop()``: the new plan runs then (:attr:`plan` says which).
 
         Returns the plan swapped in. Returns None where :meth:`stop` cut the edit short: stop() had begun but not
         finished when update() was called, or began during the call. The edit never ran then and what it built is

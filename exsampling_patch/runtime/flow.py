@@ -39,6 +39,7 @@ class MessageFlow:
     ledger: TakeLedger
     events: EventBus
     _left_why: dict[str, str]  # see Engine.__init__
+    _left_plans: dict[str, Plan]  # see Engine.__init__
     _retired: dict[str, Node]  # see Engine.__init__
 
     if TYPE_CHECKING:  # the engine's: for the type checker only (no stand-in shadows it)
@@ -95,15 +96,25 @@ class MessageFlow:
         plan = self._plan
         if plan is None:
             return
-        cells = [(cell, target, target_port) for target, target_port in plan.routes.get((node_id, port), ())
-                 if (cell := self._cells.get(target)) is not None]
         key = take_key(message)
         worker: Worker | None = getattr(self._local, "worker", None)
         if worker is not None and worker.busy is not None and worker.busy[0].node_id == node_id:
             worker.emitted = True
-        if key is not None and worker is not None and node_id not in plan.node_types:
-            self._emitted_out_of_plan(node_id, key, worker)
-            return
+        left = worker is not None and node_id not in plan.node_types
+        if left:
+            # A node an edit removed finishes what was queued for it (or a handler that hung comes back): what it
+            # emits follows its links in the plan that ran, to the nodes still here. The edited plan has none from
+            # it: what it passed on was lost, a chain's second removed node's whole queue among it.
+            plan = self._left_plans.get(node_id, plan)
+        routes = plan.routes.get((node_id, port), ())
+        cells = [(cell, target, target_port) for target, target_port in routes
+                 if (cell := self._cells.get(target)) is not None and (not left or target_port in cell.node.inputs)]
+        missed = len(routes) - len(cells) if node_id in plan.node_types else 1  # else: added by an edit rolled back
+        if left and missed and worker is not None:
+            if key is not None:
+                self._emitted_out_of_plan(node_id, key, worker)
+            if not cells:
+                return
         # Counted before any is queued: a fast consumer must not end the take before its other inputs get it.
         if key is not None and not self._count_on(key, message, node_id, len(cells)):
             node_type = plan.node_types.get(node_id)
@@ -151,10 +162,10 @@ class MessageFlow:
             self.ledger.note(key, sender, "slot", f"slot {slot}", slot=slot)
 
     def _emitted_out_of_plan(self, node_id: str, take_id: str, worker: Worker) -> None:
-        """The handler of a node an edit took out (its message in hand as the edit came, waited for or hung; or one
-        of an edit rolled back, hung) emitted its take: the plan has no links from it, so that copy is dropped with
-        the node. Counted as reached, it ended 'done (node)' though it reached nothing, and its source wrote it down
-        as done."""
+        """The handler of a node an edit took out emitted its take where it goes nowhere: the nodes its old links lead
+        to left too (or, a node of an edit rolled back, the plan put back has none from it), so that copy is dropped
+        with the node. Counted as reached, it ended 'done (node)' though it reached nothing, and its source wrote it
+        down as done."""
         why = self._left_why.get(node_id, "removed by an edit")
         self.ledger.lost(take_id, node_id, f"dropped with node {node_id}: {why}")
         if worker.busy is not None and worker.busy[4] == take_id:

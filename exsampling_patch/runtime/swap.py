@@ -10,9 +10,9 @@ A swap from the plan that runs to an edited one (:meth:`PlanSwap._install`, one 
    routes take effect (emits follow them from then on); the added nodes are prepared; then the added and the
    changed nodes start, consumers first, so that the first messages find their targets ready. A changed node is
    stopped and rebuilt with its queued messages kept.
-2. *Retire* (:meth:`PlanSwap._retire`): a removed node has :attr:`PlanSwap.retire_wait` to empty its queue, then
-   takes up no further message and is stopped; each take left in its queue is told 'dropped with node X: removed
-   by an edit'.
+2. *Retire* (:meth:`PlanSwap._retire`): a removed node has :attr:`PlanSwap.retire_wait` to empty its queue (what
+   it passes on follows its old links), then takes up no further message and is stopped; each take left in its
+   queue is told 'dropped with node X: removed by an edit'.
 3. :class:`~exsampling_patch.runtime.events.PlanSwapped` is published.
 
 An :class:`Exception` out of a node's method is reported on the node and the swap goes on. Anything else (a
@@ -26,10 +26,10 @@ they leave that do something then (a pattern's scheduler ended). Out of a remove
 is raised after step 3.
 
 Each wait for the message a node has in hand (the node stopped, rebuilt or dropped) ends once its handler counts
-as hung (:meth:`PlanSwap._hold_runs`); that take ends once the handler comes back. What the handler of a
-removed node passes on then goes nowhere (the edit cut its links): that copy is told dropped with the node. A
-sender that read the plan before a node left it, and delivers to it afterwards, meets its closed cell: the take goes
-where the queued ones went.
+as hung (:meth:`PlanSwap._hold_runs`); that take ends once the handler comes back. What a removed node's handler
+passes on, its queue's or a hung one's, follows its links in the plan that ran to the nodes still here; a take's
+copy that goes nowhere (they left too) is told dropped with the node. A sender that read the plan before a node
+left it, and delivers to it afterwards, meets its closed cell: the take goes where the queued ones went.
 
 Once the engine's stop() has begun, the swap calls no further node and waits on nothing: it ends at its next step,
 and the nodes it holds are stopped once, by it or by stop() (:mod:`~exsampling_patch.runtime.stopping`).
@@ -76,6 +76,7 @@ class PlanSwap(Diverts, NodeStops):
     ledger: TakeLedger
     hung: dict[str, float]  # see HangWatch
     _left_why: dict[str, str]  # see Engine.__init__
+    _left_plans: dict[str, Plan]  # see Engine.__init__
     _retired: dict[str, Node]  # see Engine.__init__
     #: Seconds a node an edit removes has to empty its queue (update() waits for it, holding the swap): what is
     #: left then is dropped with the node, each take told so. The message in hand then is waited for until its
@@ -154,6 +155,8 @@ class PlanSwap(Diverts, NodeStops):
                 self._build_into(node_id, plan)
         for node_id in removed:
             self._left_why[node_id] = "removed by an edit"
+            if old is not None:  # what its handler still emits follows these links (MessageFlow._emit)
+                self._left_plans[node_id] = old
             cell = self._cells.get(node_id)
             if cell is not None and type(cell.node).leaving is not Node.leaving:
                 # Told it leaves, it may have ended its work (a pattern's scheduler): a roll-back rebuilds it, as a
@@ -202,6 +205,7 @@ class PlanSwap(Diverts, NodeStops):
         for node_id in old.order:  # the ones the edit removed are in the plan again
             if node_id not in plan.node_types:
                 self._left_why.pop(node_id, None)
+                self._left_plans.pop(node_id, None)
                 if (cell := self._cells.get(node_id)) is not None:
                     with cell.lock:
                         cell.diverts = None  # its senders deliver to it again (what went on meanwhile stays there)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import linecache
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from exsampling_patch import ANY, Input, Node, Output
+from exsampling_patch import ANY, Input, Node, Output, Param
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import Engine, Event, MessageHop, NodeTiming
 from tests.core.engine_nodes import engine_registry
@@ -157,4 +158,113 @@ def test_a_message_a_worker_has_taken_up_is_waited_for_before_the_rest_goes_on()
     finally:
         threading.settrace(None)  # type: ignore[arg-type]
         release.set()
+        engine.stop()
+
+
+#: The gates of the Gated nodes, by their ``gate`` parameter.
+GATES: dict[str, threading.Event] = {}
+
+
+class Gated(Node):
+    """Passes each message on once its gate (``GATES[gate]``) is set, noting what it took up."""
+
+    type_name = "gated"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+    gate = Param(str, "", "its key in GATES")
+
+    def start(self) -> None:
+        self.taken: list[Any] = []
+
+    def on_inlet(self, message: Any) -> None:
+        self.taken.append(message)
+        GATES[self.gate].wait(10)
+        self.emit("outlet", message)
+
+
+class HangsGated(Gated):
+    """As gated, counted as hung soon."""
+
+    type_name = "hangs_gated"
+    hang_after = 0.1
+
+
+def gated_engine(nodes: dict[str, str], links: list[str], edited_nodes: list[str],
+                 edited_links: list[str]) -> tuple[Engine, Patch]:
+    """A started engine running ``nodes`` (id: type; a gated one's gate is its id) with ``links``, a gate for each
+    gated node (shut), and the edit: ``edited_nodes`` of them, with ``edited_links``."""
+    registry = engine_registry()
+    registry.register(Gated, "test")
+    registry.register(HangsGated, "test")
+    patch, edited = Patch(), Patch()
+    for node_id, type_name in nodes.items():
+        params = {"gate": node_id} if "gated" in type_name else {}
+        if params:
+            GATES[node_id] = threading.Event()
+        patch.add_node(NodeSpec(node_id, type_name, params))
+        if node_id in edited_nodes:
+            edited.add_node(NodeSpec(node_id, type_name, params))
+    for link in links:
+        patch.connect(*link.split(" -> "))
+    for link in edited_links:
+        edited.connect(*link.split(" -> "))
+    engine = Engine(registry, workers=3)
+    engine.retire_wait = 30.0  # what is queued at a removed node waits for the test's gates, not for the clock
+    engine.start(patch)
+    return engine, edited
+
+
+def wait_for(condition: Callable[[], object]) -> bool:
+    deadline = time.monotonic() + 10
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
+def test_a_removed_node_passes_what_was_queued_for_it_on_by_its_old_links() -> None:
+    """r1 -> x -> r2 with x removed (nothing put in its place): x handled what was queued for it as it was retired,
+    and what it passed on followed the edited plan, which has no links from x: lost without a word."""
+    engine, edited = gated_engine(
+        {"r1": "relay", "x": "gated", "r2": "relay", "sink": "sink"},
+        ["r1.outlet -> x.inlet", "x.outlet -> r2.inlet", "r2.outlet -> sink.inlet"],
+        ["r1", "r2", "sink"], ["r2.outlet -> sink.inlet"])
+    try:
+        for number in range(10):
+            engine.inject("r1", "inlet", number)
+        assert wait_for(lambda: len(engine._cells["x"].inbox) == 9)
+        swap = threading.Thread(target=engine.update, args=(edited,))
+        swap.start()
+        assert wait_for(lambda: engine.plan is not None and engine.plan.version == 2)  # the edited routes run
+        GATES["x"].set()
+        swap.join(10)
+        assert not swap.is_alive() and engine.wait_idle(5)
+        assert engine.node("sink").received == list(range(10))  # type: ignore[attr-defined]
+    finally:
+        for gate in GATES.values():
+            gate.set()
+        engine.stop()
+
+
+def test_what_the_hung_handler_of_a_removed_node_passes_on_goes_by_its_old_links() -> None:
+    """The edit does not wait for a removed node's handler that counts as hung: what it passed on when it came back
+    followed the edited plan, which has no links from it: lost, without a word for a plain message."""
+    engine, edited = gated_engine(
+        {"r1": "relay", "x": "hangs_gated", "r2": "relay", "sink": "sink"},
+        ["r1.outlet -> x.inlet", "x.outlet -> r2.inlet", "r2.outlet -> sink.inlet"],
+        ["r1", "r2", "sink"], ["r1.outlet -> r2.inlet", "r2.outlet -> sink.inlet"])
+    engine.retire_wait = 0.0  # the edit waits out no queue behind the hung handler
+    try:
+        engine.inject("r1", "inlet", 0)
+        assert wait_for(lambda: "x" in engine.hung)
+        engine.update(edited)  # not held by the hung handler
+        assert "x" not in engine._cells
+        engine.inject("r1", "inlet", 1)
+        assert wait_for(lambda: engine.node("sink").received == [1])  # type: ignore[attr-defined]
+        GATES["x"].set()  # the handler comes back
+        assert wait_for(lambda: engine.node("sink").received == [1, 0])  # type: ignore[attr-defined]
+    finally:
+        for gate in GATES.values():
+            gate.set()
         engine.stop()
