@@ -10,7 +10,9 @@ Called by the swap (:meth:`Diverts._divert`) just before the edited plan's route
 up no further message, the one it has in hand is waited for (what it passes on follows the old routes, so still
 arrives; not once its handler counts as hung), then its queued messages from those senders are handed on, in the
 order they came, and so is each a sender that read the old plan delivers to it later (:attr:`Cell.diverts`).
-Messages from its other senders stay queued: the node finishes them as it is retired, as before.
+Messages from its other senders stay queued: the node finishes them as it is retired, as before. Before they are
+handed on, the removed nodes it fed (a chain taken out) pass on what they hold, by the old routes still
+(:meth:`Diverts._let_through`): it came first.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import collections
 import contextlib
 import functools
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -50,6 +53,11 @@ class Diverts:
     _cells: dict[str, Cell]
     ledger: TakeLedger
     events: EventBus
+    hung: dict[str, float]  # see HangWatch
+    retire_wait: float  # see PlanSwap
+    #: The removed nodes whose queues the last edit waited for its whole retire_wait already (:meth:`_divert`):
+    #: their retirement waits for them no longer (the editor's update() would wait twice).
+    _out_of_time: frozenset[str] = frozenset()
 
     if TYPE_CHECKING:  # the engine's and the swap's: for the type checker only (no stand-in shadows them)
         def _deliver(self, cell: Cell, port: str, message: object, key: str | None = None,
@@ -61,11 +69,16 @@ class Diverts:
 
         def _let_run(self, cell: Cell) -> None: ...
 
+        def _halt_point(self) -> None: ...
+
     @contextlib.contextmanager
     def _divert(self, old: Plan, plan: Plan, removed: Iterable[str]) -> Iterator[None]:
         """Hand on what is on its way through the nodes of ``removed`` whose senders ``plan`` links elsewhere; the
         block switches to ``plan``'s routes, after which those nodes take up their other messages again."""
         held: list[Cell] = []
+        gone = set(removed)
+        deadline = time.monotonic() + self.retire_wait
+        self._out_of_time = frozenset()
         try:
             for node_id, senders in diversions(old, plan, removed).items():
                 cell = self._cells.get(node_id)
@@ -83,11 +96,34 @@ class Diverts:
                     cell.inbox.clear()
                     cell.inbox.extend(kept)
                     cell.diverts = dict.fromkeys(senders, in_order)  # under the lock a delivery takes
+                self._let_through(old, node_id, gone, deadline)
                 in_order.drain()
             yield
         finally:
             for cell in held:
                 self._let_run(cell)
+
+    def _let_through(self, old: Plan, node_id: str, gone: set[str], deadline: float) -> None:
+        """Wait (until ``deadline``) for the removed nodes that ``node_id`` fed in ``old``, directly or through others
+        removed, to pass on what is queued there, by ``old``'s routes still: it came before what is handed on from
+        ``node_id`` (r1 -> a -> b -> r2 edited to r1 -> r2: what b has came before what a has). Not waited for, a's
+        went on to r2 first, and b's after the edited routes took effect, which have none from b: lost. One held by
+        the edit itself, or hung, is not waited for."""
+        fed: set[str] = set()
+        todo = [node_id]
+        while todo:
+            sender = todo.pop()
+            for (source, _), targets in old.routes.items():
+                if source == sender:
+                    todo.extend(n for n, _ in targets if n in gone and n not in fed and n != node_id)
+                    fed.update(n for n, _ in targets if n in gone and n != node_id)
+        cells = {n: cell for n in fed if (cell := self._cells.get(n)) is not None}
+        while any(cell.started and (cell.inbox or cell.scheduled) and n not in self.hung for n, cell in cells.items()):
+            if time.monotonic() >= deadline:
+                self._out_of_time = self._out_of_time | cells.keys()
+                return
+            self._halt_point()
+            time.sleep(0.001)
 
     def _hand_on(self, node_id: str, senders: dict[tuple[Route, str], tuple[Route, ...]], entry: Entry) -> None:
         """Give ``entry``, on its way to ``node_id`` (removed by an edit), to the targets ``senders`` names for its

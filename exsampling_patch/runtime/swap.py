@@ -280,7 +280,8 @@ class PlanSwap(Diverts, NodeStops):
             if cell is None:
                 continue
             self._halt_point()
-            deadline = time.monotonic() + self.retire_wait
+            # Not again for one whose queue the edit waited for its whole retire_wait already (see Diverts._divert)
+            deadline = time.monotonic() + (0.0 if node_id in self._out_of_time else self.retire_wait)
             while (cell.inbox or cell.scheduled) and time.monotonic() < deadline:
                 self._halt_point()
                 time.sleep(0.001)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import linecache
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -221,6 +222,50 @@ def wait_for(condition: Callable[[], object]) -> bool:
             return False
         time.sleep(0.002)
     return True
+
+
+def running(thread: threading.Thread, *names: str) -> bool:
+    """Whether ``thread`` is now in a function of one of ``names`` (the edit's step it waits in)."""
+    frame = sys._current_frames().get(thread.ident or 0)
+    while frame is not None:
+        if frame.f_code.co_name in names:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def test_what_is_queued_at_the_second_of_two_removed_nodes_goes_on_first() -> None:
+    """r1 -> a -> b -> r2 edited to r1 -> r2: what was queued at a went on to r2, then the edited routes took effect,
+    which have no links from b: all that was queued at b (and the message a had in hand, passed on to b) was lost. It
+    is passed on by b's old link first, then what was queued at a: in the order they came."""
+    engine, edited = gated_engine(
+        {"r1": "relay", "a": "gated", "b": "gated", "r2": "relay", "sink": "sink"},
+        ["r1.outlet -> a.inlet", "a.outlet -> b.inlet", "b.outlet -> r2.inlet", "r2.outlet -> sink.inlet"],
+        ["r1", "r2", "sink"], ["r1.outlet -> r2.inlet", "r2.outlet -> sink.inlet"])
+    try:
+        a, b = engine._cells["a"], engine._cells["b"]
+        GATES["a"].set()
+        for number in range(5):
+            engine.inject("r1", "inlet", number)
+        assert wait_for(lambda: len(b.inbox) == 4)  # b holds 0, 1..4 queued behind it
+        GATES["a"].clear()
+        for number in range(5, 10):
+            engine.inject("r1", "inlet", number)
+        assert wait_for(lambda: len(a.inbox) == 4)  # a holds 5, 6..9 queued behind it
+        swap = threading.Thread(target=engine.update, args=(edited,))
+        swap.start()
+        assert wait_for(lambda: not a.started)  # the edit waits for a's message in hand
+        GATES["a"].set()
+        # b's gate opens once the edit waits for b, or (without the fix) once it has moved on past a's queue
+        assert wait_for(lambda: running(swap, "_let_through", "_retire") or not swap.is_alive())
+        GATES["b"].set()
+        swap.join(10)
+        assert not swap.is_alive() and engine.wait_idle(5)
+        assert engine.node("sink").received == list(range(10))  # type: ignore[attr-defined]
+    finally:
+        for gate in GATES.values():
+            gate.set()
+        engine.stop()
 
 
 def test_a_removed_node_passes_what_was_queued_for_it_on_by_its_old_links() -> None:
