@@ -18,6 +18,8 @@ from exsampling_patch.nodes.midi_sender import sender_of
 from exsampling_patch.ports import CONTROL, MIDI, SLOT
 
 DEFAULT_SLOTS = ["HH", "Snare", "TT", "BD", "Piano", "Wind", "Bass", "Chorus"]
+#: What a ``midi_clock`` sends a slave: held for after a timed stop, it is void (the slave stopped there).
+REALTIME = ("clock", "start", "continue", "songpos")
 
 
 class MidiIn(Node):
@@ -140,6 +142,10 @@ class MidiOut(Node):
                 # its sender's notes end with their own note-offs at its time: sent on, it ended every note of the
                 # channel at the synth, those of a keyboard played through this node too
                 return
+        if due and message.type == "stop":  # a slave stops where the groove did: what a midi_clock sent ahead is void
+            with self._wake:
+                self._offs = [held for held in self._offs if held[0] <= due or held[2].type not in REALTIME]
+                heapq.heapify(self._offs)
         if due <= now:
             self._send(message)
             return

@@ -4,7 +4,8 @@ Ableton Link session's), so that a drum machine, a hardware sequencer or a DAW s
 Like the pattern's steps, each message is sent ``lookahead_ms`` ahead, stamped in its ``time`` with when it is to
 be heard (``time.perf_counter()``); ``midi_out`` holds it until then. The ticks run whenever the groove plays;
 ``start`` goes out just before the tick on the first bar line the groove plays (a slave counts its bars from there),
-``stop`` after the last tick sent when the groove stops. The beat clock is the one the pattern node publishes
+``stop`` just after the last tick heard when the groove stops: the ticks sent ahead for after it are void, as the
+groove's steps are (``midi_out`` drops them). The beat clock is the one the pattern node publishes
 (``exsampling_patch.nodes.clock``), read every 5 ms: nothing here waits on the pattern node.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.nodes import clock as clocks
@@ -53,6 +55,7 @@ class MidiClock(Node):
         self._started = False  # a start was sent and no stop since
         self._last_due = 0.0
         self._tick_seconds = 0.0  # between the last two ticks sent
+        self._dues: deque[float] = deque(maxlen=512)  # of the ticks sent: a stop comes after those heard by then
         self._last_clock: clocks.BeatClock | None = None
         self._last_seen = 0.0
         self.ticks_sent = 0
@@ -124,6 +127,7 @@ class MidiClock(Node):
             tick_seconds = 60.0 / clock.tempo / TICKS_PER_BEAT
             due = max(due, self._last_due + 0.5 * tick_seconds)
             self._last_due, self._tick_seconds = due, tick_seconds
+            self._dues.append(due)
             if self._start_tick is not None and tick >= self._start_tick:
                 self._start_tick = None
                 self._started = True
@@ -136,8 +140,11 @@ class MidiClock(Node):
             self.ticks_sent += 1
 
     def _stop(self, now: float) -> None:
+        """Stop the slave where the groove stopped: after the ticks heard by ``now``. Before, after every tick sent
+        ahead (a lookahead's: 5 at 120 BPM), and a slave told to stop on a bar line played that bar's first step."""
         if self._started:
             self._started = False
-            self._last_due = max(now, self._last_due + APART * self._tick_seconds)  # after the ticks already sent
+            heard = [due for due in self._dues if due <= now]
+            self._last_due = max(now, heard[-1] + APART * self._tick_seconds) if heard else now
             self._emit("stop", self._last_due)
 

@@ -33,6 +33,7 @@ def test_ticks_follow_the_grooves_tempo_and_start_on_its_bar_and_stop_with_it() 
         time.sleep(0.8)
         pattern.handle("control", ControlValue("tempo", 200.0))
         time.sleep(0.8)
+        stopped = time.perf_counter()
         pattern.handle("control", ControlValue("play", 0.0))
         time.sleep(0.3)
         messages = sent(clock_node)
@@ -56,7 +57,13 @@ def test_ticks_follow_the_grooves_tempo_and_start_on_its_bar_and_stop_with_it() 
     assert gaps.count(slow) > 24 and gaps.count(fast) > 24  # a beat and more at each
     beats = pattern.beat_clock()  # the last tempo's: the ticks after the change are back on its grid
     assert [round(beats.beat_at(t) * 24, 6) % 1 for t in ticks[-24:]] == [0.0] * 24
-    assert messages[-1].time >= ticks[-1] + 60 / 200 / 24 / 4 - 1e-6  # a quarter tick after every tick sent
+    # where the groove stopped: after the ticks heard by then, a quarter tick after the last of them at most; those
+    # sent ahead for after it are void (midi_out drops them). Before, after every tick sent ahead: a slave stopped
+    # on a bar line played that bar's first step, which the groove's sampler did not.
+    stop = messages[-1].time
+    heard = [t for t in ticks if t < stop]
+    assert stop >= stopped and stop <= max(stopped + 0.1, heard[-1] + 60 / 200 / 24 / 4 + 1e-6)
+    assert [t for t in ticks if t > stop]
     assert clock_node.late_ticks == 0
 
 
@@ -246,8 +253,8 @@ def test_a_slave_on_a_jack_midi_port_gets_start_the_ticks_and_stop() -> None:
         pattern.start()
         clock_node.start()
         deadline = time.monotonic() + 10
-        while clock_node.ticks_sent <= 24 and time.monotonic() < deadline:
-            time.sleep(0.01)  # the groove's next bar and a beat of ticks after it
+        while clock_node.ticks_sent <= 48 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the groove's next bar and a beat of ticks heard after it (a lookahead's more sent)
         pattern.handle("control", ControlValue("play", 0.0))
         kinds = slave.stdout.readline().split()
     finally:
@@ -257,7 +264,9 @@ def test_a_slave_on_a_jack_midi_port_gets_start_the_ticks_and_stop() -> None:
         slave.kill()
         slave.wait()
     assert kinds.count("start") == 1 and kinds[-1] == "stop", (kinds[:5], kinds[-5:])
-    assert kinds.count("clock") == clock_node.ticks_sent > 24 and kinds[kinds.index("start") + 1] == "clock"
+    stop = next(m.time for m in sent(clock_node) if m.type == "stop")
+    heard = [m for m in sent(clock_node) if m.type == "clock" and m.time < stop]  # those after it are void
+    assert kinds.count("clock") == len(heard) > 24 and kinds[kinds.index("start") + 1] == "clock"
 
 
 @pytest.mark.jack
@@ -289,6 +298,36 @@ def test_midi_out_stopping_sends_no_clock_or_start_held_for_later() -> None:
         if not out.stop_event.is_set():
             out.stop()
     assert [m.type for port, m in slave.context.emitted] == ["note_off"]
+
+
+@pytest.mark.jack
+def test_midi_out_drops_the_clock_held_for_after_a_timed_stop() -> None:
+    """midi_clock sends its ticks a lookahead ahead, then a stop where the groove stopped: the ticks and a start
+    held for after it went on to the slave after its stop (a slave playing on, or started again)."""
+    import mido
+
+    from exsampling_patch.nodes.midi import MidiIn, MidiOut
+
+    tag = os.getpid()
+    out = MidiOut("mout-void", {"virtual_port": f"exs-void-{tag}", "api": "UNIX_JACK"})
+    out.start()
+    slave = MidiIn("slave-void", {"virtual_port": "", "port": f"exs-void-{tag}", "api": "UNIX_JACK"})
+    slave.start()
+    try:
+        assert out.keeper.wait_open(10)
+        slave.keeper.poll_seconds = 0.1
+        assert slave.keeper.wait_open(10), slave.context.errors
+        later = time.perf_counter() + 0.3
+        for message in (mido.Message("clock", time=later), mido.Message("clock", time=later + 0.02),
+                        mido.Message("clock", time=later + 0.04), mido.Message("start", time=later + 0.05),
+                        mido.Message("note_on", note=60, time=later + 0.05),
+                        mido.Message("stop", time=later + 0.03)):
+            out.on_midi(message)
+        time.sleep(0.6)
+    finally:
+        slave.stop()
+        out.stop()
+    assert [m.type for port, m in slave.context.emitted] == ["clock", "clock", "stop", "note_on"]
 
 
 def test_ticks_passed_on_from_a_master_wait_for_its_tempo_at_a_quiet_start() -> None:
