@@ -13,6 +13,9 @@ order they came, and so is each a sender that read the old plan delivers to it l
 Messages from its other senders stay queued: the node finishes them as it is retired, as before. Before they are
 handed on, the removed nodes it fed (a chain taken out) pass on what they hold, by the old routes still
 (:meth:`Diverts._let_through`): it came first.
+
+Also here (swap.py is near its size limit): the end of a removed node's queue once it has stopped
+(:meth:`Diverts._close_retired`), where what is left is told, plain messages counted.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +33,9 @@ from exsampling_patch.runtime.events import EventBus, MessageHop
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry
 from exsampling_patch.runtime.plan import Plan, Route
+
+# The engine's logger, as the other words on messages that go nowhere (see flow.py).
+log = logging.getLogger("exsampling_patch.runtime.engine")
 
 
 def diversions(old: Plan, plan: Plan, removed: Iterable[str]) -> dict[str, dict[tuple[Route, str], tuple[Route, ...]]]:
@@ -70,6 +77,8 @@ class Diverts:
         def _let_run(self, cell: Cell) -> None: ...
 
         def _halt_point(self) -> None: ...
+
+        def _close(self, cell: Cell, fate: Callable[[Entry], None]) -> None: ...
 
     @contextlib.contextmanager
     def _divert(self, old: Plan, plan: Plan, removed: Iterable[str]) -> Iterator[None]:
@@ -124,6 +133,29 @@ class Diverts:
                 return
             self._halt_point()
             time.sleep(0.001)
+
+    def _close_retired(self, node_id: str, cell: Cell) -> None:
+        """Empty the queue of ``node_id``, removed by an edit and stopped, for good: each take left there is told
+        'dropped with node X: removed by an edit', and how many other messages were, so are those a sender that read
+        the plan before delivers later. Dropped without a word, a plain message (a note, a trigger) was lost unheard."""
+        closing, count = True, 0
+
+        def drop(entry: Entry) -> None:
+            nonlocal count
+            key = entry[2]
+            if key is not None:
+                self.ledger.lost(key, node_id, f"dropped with node {node_id}: removed by an edit")
+                self._count_off(key, node_id)
+            elif closing:  # the queue's: counted, told in one line below
+                count += 1
+            else:
+                log.warning("a message for node %s, which an edit removed, was dropped: it had stopped", node_id)
+
+        self._close(cell, drop)
+        closing = False
+        if count:
+            log.warning("node %s, which an edit removed, did not pass on %d message(s) queued for it within %g s: "
+                        "dropped", node_id, count, self.retire_wait)
 
     def _hand_on(self, node_id: str, senders: dict[tuple[Route, str], tuple[Route, ...]], entry: Entry) -> None:
         """Give ``entry``, on its way to ``node_id`` (removed by an edit), to the targets ``senders`` names for its

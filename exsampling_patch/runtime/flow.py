@@ -111,8 +111,7 @@ class MessageFlow:
                  if (cell := self._cells.get(target)) is not None and (not left or target_port in cell.node.inputs)]
         missed = len(routes) - len(cells) if node_id in plan.node_types else 1  # else: added by an edit rolled back
         if left and missed and worker is not None:
-            if key is not None:
-                self._emitted_out_of_plan(node_id, key, worker)
+            self._emitted_out_of_plan(node_id, port, key, worker, missed)
             if not cells:
                 return
         # Counted before any is queued: a fast consumer must not end the take before its other inputs get it.
@@ -161,12 +160,16 @@ class MessageFlow:
         if slot is not None:  # not in flight until now, so not noted by _count_on
             self.ledger.note(key, sender, "slot", f"slot {slot}", slot=slot)
 
-    def _emitted_out_of_plan(self, node_id: str, take_id: str, worker: Worker) -> None:
-        """The handler of a node an edit took out emitted its take where it goes nowhere: the nodes its old links lead
-        to left too (or, a node of an edit rolled back, the plan put back has none from it), so that copy is dropped
-        with the node. Counted as reached, it ended 'done (node)' though it reached nothing, and its source wrote it
-        down as done."""
+    def _emitted_out_of_plan(self, node_id: str, port: str, take_id: str | None, worker: Worker, copies: int) -> None:
+        """The handler of a node an edit took out emitted ``copies`` copies of a message that go nowhere: the nodes
+        its old links lead to left too (or, a node of an edit rolled back, the plan put back has none from it). A
+        take's copies are dropped with the node (counted as reached, it ended 'done (node)' though it reached
+        nothing, and its source wrote it down as done); a plain message's are told, as they were not."""
         why = self._left_why.get(node_id, "removed by an edit")
+        if take_id is None:
+            log.warning("node %s (%s) sent %d message(s) on output '%s' that went nowhere: no node it was linked to "
+                        "is still in the patch", node_id, why, copies, port)
+            return
         self.ledger.lost(take_id, node_id, f"dropped with node {node_id}: {why}")
         if worker.busy is not None and worker.busy[4] == take_id:
             worker.passed_on = True  # not an end the take reached: see TakeLedger.finish

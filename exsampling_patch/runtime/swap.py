@@ -12,7 +12,7 @@ A swap from the plan that runs to an edited one (:meth:`PlanSwap._install`, one 
    stopped and rebuilt with its queued messages kept.
 2. *Retire* (:meth:`PlanSwap._retire`): a removed node has :attr:`PlanSwap.retire_wait` to empty its queue (what
    it passes on follows its old links), then takes up no further message and is stopped; each take left in its
-   queue is told 'dropped with node X: removed by an edit'.
+   queue is told 'dropped with node X: removed by an edit', and how many other messages were.
 3. :class:`~exsampling_patch.runtime.events.PlanSwapped` is published.
 
 An :class:`Exception` out of a node's method is reported on the node and the swap goes on. Anything else (a
@@ -27,8 +27,8 @@ is raised after step 3.
 
 Each wait for the message a node has in hand (the node stopped, rebuilt or dropped) ends once its handler counts
 as hung (:meth:`PlanSwap._hold_runs`); that take ends once the handler comes back. What a removed node's handler
-passes on, its queue's or a hung one's, follows its links in the plan that ran to the nodes still here; a take's
-copy that goes nowhere (they left too) is told dropped with the node. A sender that read the plan before a node
+passes on, its queue's or a hung one's, follows its links in the plan that ran to the nodes still here; what goes
+nowhere (they left too) is told, a take's copy dropped with the node. A sender that read the plan before a node
 left it, and delivers to it afterwards, meets its closed cell: the take goes where the queued ones went.
 
 Once the engine's stop() has begun, the swap calls no further node and waits on nothing: it ends at its next step,
@@ -271,9 +271,9 @@ class PlanSwap(Diverts, NodeStops):
 
     def _retire(self, node_ids: Iterable[str]) -> None:
         """Stop the removed nodes, each after :attr:`retire_wait` at most for its queue, then the message in hand
-        unless its handler is hung (:meth:`_hold_runs`); the takes of what is left are told dropped
-        (:meth:`_drop`). What escapes one's stop() is reported on it and raised once all are retired (one left out of
-        the cells of no plan would never be stopped)."""
+        unless its handler is hung (:meth:`_hold_runs`); what is left is told dropped (:meth:`_close_retired`). What
+        escapes one's stop() is reported on it and raised once all are retired (one left out of the cells of no plan
+        would never be stopped)."""
         escaped: BaseException | None = None
         for node_id in node_ids:
             cell = self._cells.get(node_id)
@@ -297,7 +297,7 @@ class PlanSwap(Diverts, NodeStops):
             if not cell.node.inputs:  # a source (see Plan.sources): only those begin takes
                 self._retired[node_id] = cell.node
             del self._cells[node_id]
-            self._close(cell, functools.partial(self._drop, node_id))
+            self._close_retired(node_id, cell)
         if escaped is not None:
             raise escaped
 
@@ -423,13 +423,6 @@ class PlanSwap(Diverts, NodeStops):
             cell.closed = fate
         for entry in entries:
             fate(entry)
-
-    def _drop(self, node_id: str, entry: Entry) -> None:
-        """A message left at ``node_id``, removed by an edit, goes no further: its take is told so, counted off."""
-        key = entry[2]
-        if key is not None:
-            self.ledger.lost(key, node_id, f"dropped with node {node_id}: removed by an edit")
-            self._count_off(key, node_id)
 
     # -- what escapes a node's call ----------------------------------------------------------------------------
 

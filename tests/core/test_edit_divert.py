@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import linecache
+import logging
 import sys
 import threading
 import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
+
+import pytest
 
 from exsampling_patch import ANY, Input, Node, Output, Param
 from exsampling_patch.patch import NodeSpec, Patch
@@ -309,6 +312,33 @@ def test_what_the_hung_handler_of_a_removed_node_passes_on_goes_by_its_old_links
         assert wait_for(lambda: engine.node("sink").received == [1])  # type: ignore[attr-defined]
         GATES["x"].set()  # the handler comes back
         assert wait_for(lambda: engine.node("sink").received == [1, 0])  # type: ignore[attr-defined]
+    finally:
+        for gate in GATES.values():
+            gate.set()
+        engine.stop()
+
+
+def test_plain_messages_a_removed_node_cannot_pass_on_are_told(caplog: pytest.LogCaptureFixture) -> None:
+    """Only a take said where it went: a plain message (a note, a trigger) left in a removed node's queue past its
+    retire_wait, or passed on by its hung handler once the nodes it was linked to had left too, went unheard."""
+    engine, edited = gated_engine(
+        {"r1": "relay", "x": "hangs_gated", "y": "gated", "sink": "sink"},
+        ["r1.outlet -> x.inlet", "x.outlet -> y.inlet", "y.outlet -> sink.inlet"],
+        ["r1", "sink"], [])
+    engine.retire_wait = 0.0
+    try:
+        with caplog.at_level(logging.WARNING, logger="exsampling_patch.runtime.engine"):
+            for number in range(4):
+                engine.inject("r1", "inlet", number)
+            assert wait_for(lambda: "x" in engine.hung and len(engine._cells["x"].inbox) == 3)
+            engine.update(edited)  # 1..3 queued at x go no further
+            GATES["x"].set()  # the handler comes back: y has left too
+            assert wait_for(lambda: engine.idle() and not engine.hung)
+            assert wait_for(lambda: len(caplog.records) == 2)
+        queued, sent = (record.getMessage() for record in caplog.records)  # the edit's, then the handler's
+        assert "node x" in queued and " 3 message(s) queued for it" in queued, queued
+        assert "node x" in sent and "1 message(s) on output 'outlet' that went nowhere" in sent, sent
+        assert engine.node("sink").received == []  # type: ignore[attr-defined]
     finally:
         for gate in GATES.values():
             gate.set()
