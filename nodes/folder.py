@@ -30,7 +30,8 @@ The close events come from :mod:`.folder_closes` (watchdog's inotify observer), 
 Each take passed on is written down in a hidden journal in the folder (:mod:`.folder_journal`), and as done once it
 has ended in the patch (:meth:`FolderSource.take_ended`): a file whose take was in flight when the process was
 killed is read again at the next start, with or without ``include_existing``, and one whose take ended is not read
-again, even with ``include_existing``. The files a start leaves alone are written down too: one in none of its lines
+again, even with ``include_existing``; nor is one whose take is still in flight in this run, at the start of the node
+a live edit rebuilt. The files a start leaves alone are written down too: one in none of its lines
 at the next start arrived (or was replaced) while the patch was stopped, and is read, its take's line on the
 console saying so; at the first start (no journal yet), those there are left alone without ``include_existing``.
 A file that cannot be read is the node's error, and ends as a take would ("error", named by its file: the stage
@@ -57,7 +58,7 @@ from typing import Any
 from exsampling_patch.messages import FOLDER_FILE, Take, default_take_id
 from exsampling_patch.node import Node, Output, Param
 from exsampling_patch.nodes.folder_closes import CloseWatch, file_stamp, inotify_available
-from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Record, Stamp, journal_path
+from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Record, Stamp, journal_path, write_end
 from exsampling_patch.nodes.mp3_length import unfinished_mp3
 from exsampling_patch.nodes.osc_outbox import FolderInUse
 from exsampling_patch.nodes.sent_log import FolderLock
@@ -237,31 +238,17 @@ class FolderSource(Node):
     def _open_journal(self, there: dict[Path, Stamp]) -> FolderJournal | None:
         """Read the journal and mark the files ``there`` at start that need nothing (see the module), keeping
         only their lines in it; None (and a warning) where the folder cannot be written."""
-        journal = FolderJournal(journal_path(self._root, self.node_id))
-        try:
-            record = journal.load()
-        except OSError:
-            record = Record()
+        journal = FolderJournal(journal_path(self._root, self.node_id), self.context)
         kept: dict[Entry, bool] = {}
         seen: set[Entry] = set()  # left alone at this start: in the journal, so that the next start knows them
-        for path, stamp in there.items():
-            entry = (self._file_name(path), stamp)
-            ended = record.ended.get(entry)
-            if ended is not None:
-                kept[entry] = ended
-                if ended:
-                    self._done[path] = (stamp, None)
-                else:
-                    self._redone[path] = (stamp, record.takes.get(entry))
-            elif entry in record.seen or not record.lists_all:  # there before its first start (or journal)
-                if not self.include_existing:
-                    seen.add(entry)
-                    self._done[path] = (stamp, None)
-            else:  # not there at the last start, nor read since: it arrived (or was replaced) while stopped
-                self._arrived.add(path)
-        self._left_alone = len(seen)
         try:
-            journal.rewrite(kept, seen, record.takes)
+            with journal.held():  # an end told meanwhile (a take of the node an edit replaced) is not lost
+                try:
+                    record = journal.load()
+                except OSError:
+                    record = Record()
+                self._sort_out(there, record, kept, seen)
+                journal.rewrite(kept, seen, record.takes)
         except OSError as error:
             self.report_status(warning=f"no journal ({error}): a take in flight when the process ends is not read "
                                "again at the next start" + (", and every file there is" if self.include_existing
@@ -272,10 +259,33 @@ class FolderSource(Node):
             return None
         return journal
 
+    def _sort_out(self, there: dict[Path, Stamp], record: Record, kept: dict[Entry, bool], seen: set[Entry]) -> None:
+        """Mark the files ``there`` at start that need nothing, or are read again, as ``record`` has them; ``kept``
+        gets the journal's lines to keep, ``seen`` the files left alone."""
+        for path, stamp in there.items():
+            entry = (self._file_name(path), stamp)
+            ended = record.ended.get(entry)
+            if ended is not None:
+                kept[entry] = ended
+                # Not read again where its take is still in flight in this run (this node rebuilt by a live edit):
+                # it went through the patch twice (loaded twice), told as recovered from the last run.
+                if ended or entry in record.in_flight:
+                    self._done[path] = (stamp, None)
+                else:
+                    self._redone[path] = (stamp, record.takes.get(entry))
+            elif entry in record.seen or not record.lists_all:  # there before its first start (or journal)
+                if not self.include_existing:
+                    seen.add(entry)
+                    self._done[path] = (stamp, None)
+            else:  # not there at the last start, nor read since: it arrived (or was replaced) while stopped
+                self._arrived.add(path)
+        self._left_alone = len(seen)
+
     def take_ended(self, ended: Any) -> None:
-        """A take has ended in the patch: its file is written down as done (not before: a kill reads it again)."""
-        if self._journal is not None:
-            self._journal_write(self._journal.ended, ended.take_id)
+        """A take has ended in the patch: its file is written down as done (not before: a kill reads it again). That
+        of a take the node this one rebuilt passed on too, in that node's journal (the edit may have changed the
+        folder), even before this node's start: it was not, and the next start read that file again."""
+        self._journal_write(write_end, self.context, ended.take_id)
 
     def _journal_write(self, write: Callable[..., None], *args: Any) -> None:
         try:

@@ -14,6 +14,11 @@ Each start rewrites it with a first line ``{"lists": "every file"}`` and a line 
 next start arrived while the patch was stopped (a phone's sync during a break), or was replaced since. A journal
 without that first line (an older version's) says nothing of the files it left alone. Older versions skip both
 kinds of line.
+
+A node a live edit rebuilds opens the journal anew, while takes the node it replaced passed on may still be in flight
+(their lines say ``done: false``, as a killed run's do): what each run passed on, and the ends not yet written, are
+kept in this process too (:attr:`Record.in_flight`), so that it does not read those files again as the last run's,
+and the ends of those takes, told to it, are written down.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping, Set
+import weakref
+from collections.abc import Iterator, Mapping, Set
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +53,43 @@ class Record:
     takes: dict[Entry, str] = field(default_factory=dict)  # each file read: the id its take was passed on under
     seen: set[Entry] = field(default_factory=set)  # each file there at a start and left alone
     lists_all: bool = False  # every file there at the last start is in it: one that is not came since
+    in_flight: set[Entry] = field(default_factory=set)  # read in this run, its take's end not written yet
+
+
+@dataclass
+class _Passed:
+    """A journal's takes passed on in one run whose ends are not written yet (take id -> its file)."""
+
+    run: weakref.ref[object]  # the run's context: a rebuilt node shares it, the next run (a new engine) does not
+    takes: dict[str, Entry] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)  # for each write to the journal, and a reopening
+
+
+#: Each journal's (by path), in this process: shared by the nodes of one run that open it (one a live edit rebuilt).
+_PASSED: dict[Path, _Passed] = {}
+_PASSED_GUARD = threading.Lock()
+
+
+def _passed(path: Path, run: object) -> _Passed:
+    with _PASSED_GUARD:
+        passed = _PASSED.get(path)
+        if passed is None or passed.run() is not run:  # a run before this one: its takes in flight never end
+            passed = _PASSED[path] = _Passed(weakref.ref(run))
+        return passed
+
+
+def write_end(run: object, take_id: str) -> None:
+    """The take ``take_id`` has ended: its file is written down as done in the journal it was passed on from in
+    ``run``, whichever node passed it on (the one a live edit replaced, maybe on another folder). Raises OSError where
+    the journal cannot be written."""
+    with _PASSED_GUARD:
+        found = [(path, passed) for path, passed in _PASSED.items() if passed.run() is run]
+    for path, passed in found:
+        with passed.lock:
+            entry = passed.takes.pop(take_id, None)
+            if entry is not None:
+                _append(path, _line(entry, True))
+                return
 
 
 def journal_path(folder: Path, node_id: str) -> Path:
@@ -53,20 +97,29 @@ def journal_path(folder: Path, node_id: str) -> Path:
 
 
 class FolderJournal:
-    """One folder source's journal (see the module). Thread-safe: takes end on the runtime's workers."""
+    """One folder source's journal (see the module), in ``run`` (the node's context: the same for the node a live
+    edit rebuilds). Thread-safe: takes end on the runtime's workers."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, run: object) -> None:
         self.path = path
-        self._lock = threading.Lock()
-        self._passed: dict[str, Entry] = {}  # take id -> its file, for its end
+        self._run = run
+        self._passed = _passed(path, run)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """No take's end is written meanwhile: one told between :meth:`load` and :meth:`rewrite` was lost."""
+        with self._passed.lock:
+            yield
 
     def load(self) -> Record:
-        """The files an earlier run read, as they were then, and those it left alone; empty where none ran."""
-        try:
-            lines = self.path.read_text(encoding="utf-8", errors=_NAMES).splitlines()
-        except FileNotFoundError:
-            return Record()
-        record = Record()
+        """The files an earlier run read, as they were then, and those it left alone; empty where none ran. Those
+        read in this run whose takes have not ended are :attr:`Record.in_flight`."""
+        with self._passed.lock:
+            record = Record(in_flight=set(self._passed.takes.values()))
+            try:
+                lines = self.path.read_text(encoding="utf-8", errors=_NAMES).splitlines()
+            except FileNotFoundError:
+                return record
         for line in lines:
             try:
                 data = json.loads(line)
@@ -98,28 +151,26 @@ class FolderJournal:
 
     def passed_on(self, take_id: str, entry: Entry) -> None:
         """The take read from ``entry`` is about to be passed on: written down before it is."""
-        with self._lock:
-            self._passed[take_id] = entry
-            self._append(_line(entry, False, take_id))
+        with self._passed.lock:
+            self._passed.takes[take_id] = entry
+            _append(self.path, _line(entry, False, take_id))
 
     def done(self, entry: Entry) -> None:
         """The file needs nothing more (unreadable, told already)."""
-        with self._lock:
-            self._append(_line(entry, True))
+        with self._passed.lock:
+            _append(self.path, _line(entry, True))
 
     def ended(self, take_id: str) -> None:
-        """The take ``take_id`` has ended: its file is written down as done (a take this journal did not pass on
-        is left alone)."""
-        with self._lock:
-            entry = self._passed.pop(take_id, None)
-            if entry is not None:
-                self._append(_line(entry, True))
+        """The take ``take_id`` has ended: its file is written down as done (a take not passed on in this run is
+        left alone)."""
+        write_end(self._run, take_id)
 
-    def _append(self, line: str) -> None:
-        with open(self.path, "a", encoding="utf-8", errors=_NAMES) as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+
+def _append(path: Path, line: str) -> None:
+    with open(path, "a", encoding="utf-8", errors=_NAMES) as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _seen_line(entry: Entry) -> str:
