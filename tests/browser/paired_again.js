@@ -2,10 +2,12 @@
 // recorder that knows the page's token is back at its address).
 // Usage: node paired_again.js URL FAKE_MIC.wav SIGNAL_DIR
 // Writes SIGNAL_DIR/ready once the page has its take list and its microphone runs; waits for SIGNAL_DIR/go (another
-// pairing now answers at URL), records 1 s and waits until the take's row no longer says "uploading"; writes
-// SIGNAL_DIR/refused, then waits up to 30 s for the info line to say "Paired again".
-// Prints JSON: the info line once the take was refused ("refusedInfo"), the info line at the end ("info"), whether it
-// is shown as an error ("isError") and every error the page threw ("errors"), or exits 1.
+// pairing now answers at URL), records 1 s as "Paired" and waits until the take's row no longer says "uploading"; writes
+// SIGNAL_DIR/refused, then waits up to 30 s for the info line to say "Paired again", and up to 30 s more for the take's
+// row to say "received".
+// Prints JSON: the info line once the take was refused ("refusedInfo"), the info line once paired again ("info"),
+// whether it is shown as an error ("isError"), the take rows at the end ("rows") and every error the page threw
+// ("errors"), or exits 1.
 const fs = require("fs");
 const path = require("path");
 const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
@@ -25,6 +27,7 @@ async function main() {
     await microphoneRunning(page);
     fs.writeFileSync(signal("ready"), "");
     while (!fs.existsSync(signal("go"))) await page.waitForTimeout(50);
+    await page.fill("#name", "Paired");
     await page.click("#rec");
     await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
     await page.waitForTimeout(1000);
@@ -39,7 +42,10 @@ async function main() {
                                { timeout: 30000 }).catch(() => null);
     const info = await page.textContent("#info");
     const isError = await page.$eval("#info", (el) => el.classList.contains("error"));
-    console.log(JSON.stringify({ refusedInfo, info, isError, errors }));
+    await page.waitForFunction(() => /^received/.test(document.querySelector("#takes li .state").textContent), null,
+                               { timeout: 30000 }).catch(() => null);
+    const rows = await page.$$eval("#takes li .state", (items) => items.map((li) => li.textContent));
+    console.log(JSON.stringify({ refusedInfo, info, isError, rows, errors }));
   } finally {
     await browser.close();
   }

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from .conftest import BROWSER, rec_of, recorder_engine, sine
+from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
@@ -81,7 +81,8 @@ def test_a_page_whose_take_was_refused_for_its_pairing_says_when_it_is_paired_ag
         other.stop()
         back = recorder_engine(tmp_path, tmp_path / "state", port=port)
         assert rec_of(back).local_url == url  # the page's own token again
-        out, err = phone.communicate(timeout=60)
+        out, err = phone.communicate(timeout=90)
+        sent = probe_of(back).wait_for(1, 5.0)
     finally:
         if phone.poll() is None:
             phone.kill()
@@ -95,3 +96,6 @@ def test_a_page_whose_take_was_refused_for_its_pairing_says_when_it_is_paired_ag
     assert result["refusedInfo"].startswith("The recorder's pairing changed: scan its new QR code"), result
     assert result["info"].startswith("Paired again"), result
     assert not result["isError"], result
+    # The take refused for the pairing is sent by the page paired again, not only by one opened with a new link.
+    assert result["rows"][0].startswith("received"), result
+    assert [take.source for take in sent] == ["Paired"], result

@@ -115,13 +115,15 @@ function keepRefusal(take, detail) {
 
 async function sendKept() {
   // Takes kept by an earlier page (reloaded, closed, opened again with a new token) are sent again, with their
-  // own X-Take-Id: one the recorder had already stored is answered as its duplicate, not stored twice.
+  // own X-Take-Id: one the recorder had already stored is answered as its duplicate, not stored twice. So are, once
+  // the recorder takes this page's token again, the takes it refused for the pairing.
   const records = (await kept((takes) => takes.getAll())) || [];
   const refused = records.filter((r) => r.refused !== undefined).sort((a, b) => b.startedAt - a.startedAt);
   for (const old of refused.slice(REFUSED_MOST)) forget(old.id);
   const shown = new Set(refused.slice(0, REFUSED_MOST));
   for (const record of records) {
-    if (local.has(record.id)) continue;  // recorded by this page meanwhile: on its way already
+    const mine = local.get(record.id);
+    if (mine && !mine.repair) continue;  // recorded by this page meanwhile: on its way already
     if (shown.has(record)) {
       local.set(record.id, { state: "failed", detail: record.refused, startedAt: record.startedAt,
                              seconds: record.seconds });
@@ -428,6 +430,8 @@ async function refresh() {
       if (unpaired && [UNPAIRED, UNPAIRED_KEPT].includes(info.textContent)) {
         say("Paired again: tap REC to record a sound.");
       }
+      // A take refused for the pairing waited for a page opened with a new link: this one is taken again.
+      if (unpaired) sendKept();
       unpaired = false;
     } else if (replies[0].status === 401 && !unpaired) {
       // The recorder restarted with a new token (rotate_token): said now, not only once a take is recorded and refused.
