@@ -124,6 +124,8 @@ def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
         if spec.type not in CLOCK_TYPES or spec.type not in registry:
             continue
         name = value_in_effect(patch, registry, node_id, "clock")
+        if name == "" and not patterns:
+            warnings += _no_clock(patch, registry, source, node_id)
         if not isinstance(name, str) or not name:
             continue
         circle = _clock_circle(patch, registry, patterns, name) if name in patterns and name != node_id else None
@@ -148,6 +150,23 @@ def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
             else "add the pattern node it names, or leave clock empty",
         ))
     return warnings
+
+
+def _no_clock(patch: Patch, registry: Registry, source: SourceMap, node_id: str) -> list[Problem]:
+    """A warning for a node that goes by whichever pattern node's beat clock runs (``clock: ''``) in a patch with
+    none: a midi_clock sent nothing, and a sampler's swap on the beat or bar swapped each take in at once, mid-bar."""
+    kind = patch.nodes[node_id].type
+    swap = value_in_effect(patch, registry, node_id, "swap") if kind == "sampler" else None
+    if kind == "midi_clock":
+        text, hint = "it sends the beat clock of a pattern node, and this patch has none: it would send nothing", \
+            "add the pattern node whose tempo it is to send"
+    elif swap in ("beat", "bar"):
+        text, hint = f"swap '{swap}' waits for a pattern node's {swap}, and this patch has none: each take would " \
+            "swap in at once", "add a pattern node, or swap: now"
+    else:
+        return []
+    line = source.node_line(node_id, "params", "swap") if swap else None
+    return [Problem(f"node '{node_id}': {text}", source.file, line or source.node_line(node_id), hint=hint)]
 
 
 def _unused_switches(patch: Patch, registry: Registry, source: SourceMap, node_id: str, name: str) -> list[Problem]:

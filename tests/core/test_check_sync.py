@@ -164,3 +164,23 @@ def test_a_pattern_on_another_clock_is_told_its_own_clock_switches_are_not_used(
     assert [line.split(": ", 1)[1] for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")] == [
         f"{patch}:8: node 'fills': follow_midi_clock and link are not used: it plays by clock 'groove' (its tempo, "
         "bars, start and stop) (set them on 'groove', or leave clock empty)"]
+
+
+def test_a_bar_swap_or_a_midi_clock_in_a_patch_without_a_pattern_node_is_warned_of(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both go by whichever pattern node's beat clock runs: with none in the patch (the sampler played from a drum
+    machine), a take swapped in at once mid-bar and a midi_clock sent nothing, and check said "ok"."""
+    patch = tmp_path / "show.yaml"
+    text = ("exsampling_patch: 1\nnodes:\n- id: sampler\n  type: sampler\n  params:\n    device: none\n"
+            "    virtual_port: ''\n    swap: %s\n- id: ticks\n  type: midi_clock\n")
+    patch.write_text(text % "bar", encoding="utf-8")
+    assert main(["check", str(patch)]) == 0  # it runs: a warning, not a problem
+    assert [line.split(": ", 1)[1] for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")] == [
+        f"{patch}:8: node 'sampler': swap 'bar' waits for a pattern node's bar, and this patch has none: each take "
+        "would swap in at once (add a pattern node, or swap: now)",
+        f"{patch}:9: node 'ticks': it sends the beat clock of a pattern node, and this patch has none: it would send "
+        "nothing (add the pattern node whose tempo it is to send)"]
+    patch.write_text((text % "now") + "- id: groove\n  type: pattern\n  params: {patterns: {BD: x...}}\n",
+                     encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    assert "warning" not in capsys.readouterr().err
