@@ -391,6 +391,8 @@ class Pattern(Node):
                 bar_steps = max(1, round(clock.quantum * self.steps_per_beat))
                 near = math.ceil(clock.beat_at(now - LATE_DROP) * self.steps_per_beat - 1e-6)
                 self._quiet_until = -(-near // bar_steps) * bar_steps
+                if clock.start_beat > -math.inf and start >= near:  # with it from where its master went on (mid-bar)
+                    self._quiet_until = min(self._quiet_until, start)
                 self._next_step = min(self._next_step, self._quiet_until)
             sent = self._sent_step
             if sent is not None and self._next_step <= sent <= first + 2 * self.steps_per_beat:

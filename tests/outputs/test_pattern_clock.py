@@ -210,3 +210,35 @@ def test_a_tempo_sent_to_a_pattern_on_anothers_clock_is_told_once() -> None:
     assert tempo == pytest.approx(120.0)  # the leader's, not its own tempo parameter, nor the one sent
     assert [str(e) for e in follower.context.errors] == [
         "control 'tempo': this node plays by clock 'pat-tempo-leader', at its tempo: send tempo to 'pat-tempo-leader'"]
+
+
+def test_a_follower_goes_on_with_its_leader_from_a_masters_continue_mid_bar() -> None:
+    """The leader follows a master that stopped mid-bar and continues from there (a DAW's play after its stop, a song
+    position on beat 2 and a half): the follower came back only on the next bar, silent for two and a half beats
+    while the leader played. Now it goes on with it, from the same step."""
+    leader = make("pat-continue-master", follow_midi_clock=True, patterns={"BD": "x"})
+    follower = make("pat-continue-follower", clock="pat-continue-master", patterns={"HH": "x"})
+    tick = 60.0 / 240.0 / 24
+
+    def master() -> None:  # its clock running while stopped, then song position 6 (beat 1.5) and continue
+        at = time.perf_counter()
+        for n in range(12 + 24 * 2):
+            if n == 12:
+                leader.handle("sync", mido.Message("songpos", pos=6))
+                leader.handle("sync", mido.Message("continue"))
+            time.sleep(max(0.0, at + n * tick - time.perf_counter()))
+            leader.handle("sync", mido.Message("clock"))
+        leader.handle("sync", mido.Message("stop"))
+
+    thread = threading.Thread(target=master)
+    try:
+        thread.start()
+        thread.join()
+        time.sleep(0.2)
+    finally:
+        follower.stop()
+        leader.stop()
+    steps = [m.time for m in sent(leader)]
+    hits = [m.time for m in sent(follower)]
+    assert len(steps) >= 6 and hits, (steps, hits)
+    assert hits[0] == pytest.approx(steps[0], abs=1e-9), (steps[:2], hits[:2])  # from beat 1.5, not bar 2
