@@ -102,14 +102,18 @@ class MidiClock(Node):
             self._stop(now)  # the beat jumped back (a Link session's did): the slave starts again on a bar
             self._next_tick = first
             bar = max(1, round(clock.quantum * TICKS_PER_BEAT))
-            begin = max(first, math.ceil(clock.start_beat * TICKS_PER_BEAT - 1e-6)) \
-                if clock.start_beat > -math.inf else first
+            # where the groove's master started or went on (a Link session's bar, a MIDI clock's start or continue)
+            on = math.ceil(clock.start_beat * TICKS_PER_BEAT - 1e-6) if clock.start_beat > -math.inf else None
+            begin = first if on is None else max(first, on)
             line = begin // bar * bar
             if self.start_stop and line < first and clock.time_at(line / TICKS_PER_BEAT) >= now:
                 # the bar line the groove starts on is still ahead (this thread came to it late): start there, not
                 # a bar after the groove
                 self._next_tick = begin = line
-            self._start_tick = -(-begin // bar) * bar if self.start_stop else None
+            elif self.start_stop and on is not None and on < first and clock.time_at(on / TICKS_PER_BEAT) >= now:
+                self._next_tick = begin = on  # a continue mid-bar, still ahead: there, as the groove goes on
+            # the slave goes on with the groove where its master went on mid-bar, not on the next bar (silent till then)
+            self._start_tick = (begin if begin == on else -(-begin // bar) * bar) if self.start_stop else None
         # a MIDI clock master's tempo not read yet (the groove follows one): no tick ahead of the master's, passed on
         horizon = min(horizon, clock.placed_until)
         while True:

@@ -366,3 +366,42 @@ def test_ticks_passed_on_from_a_master_wait_for_its_tempo_at_a_quiet_start() -> 
     # the first six, before the tempo is read: each at or after the master's own (fed here), never before it
     assert all(t >= f - 1e-3 for t, f in zip(ticks[:6], fed, strict=False)), [
         round((t - f) * 1000, 1) for t, f in zip(ticks[:6], fed, strict=False)]
+
+
+def test_a_slave_goes_on_with_a_masters_continue_mid_bar() -> None:
+    """The groove follows a master that continues mid-bar (song position 6: beat 1.5, a DAW's play after a stop):
+    the slave got its song position and continue only on the next bar, silent for the rest of this one while the
+    groove played. Now from the sixteenth the master went on from, just before the tick of the groove's first step."""
+    import mido
+
+    pattern = Pattern("pat-clock-continue", {"patterns": {"HH": "x"}, "follow_midi_clock": True}, NodeContext())
+    clock_node = MidiClock("midi-clock-continue", {"clock": "pat-clock-continue"}, NodeContext())
+    tick = 60.0 / 240.0 / 24
+
+    def master() -> None:  # its clock running while stopped, then song position 6 and continue, two beats, stop
+        at = time.perf_counter()
+        for n in range(12 + 24 * 2):
+            if n == 12:
+                pattern.handle("sync", mido.Message("songpos", pos=6))
+                pattern.handle("sync", mido.Message("continue"))
+            time.sleep(max(0.0, at + n * tick - time.perf_counter()))
+            pattern.handle("sync", mido.Message("clock"))
+        pattern.handle("sync", mido.Message("stop"))
+
+    pattern.start()
+    clock_node.start()
+    thread = threading.Thread(target=master)
+    try:
+        thread.start()
+        thread.join()
+        time.sleep(0.2)
+    finally:
+        clock_node.stop()
+        pattern.stop()
+    messages = sent(clock_node)
+    kinds = [m.type for m in messages]
+    assert "start" not in kinds and kinds.count("continue") == 1, kinds
+    where = kinds.index("continue")
+    assert kinds[where - 1] == "songpos" and messages[where - 1].pos == 6
+    steps = [m.time for port, m in pattern.context.emitted if m.type == "note_on"]
+    assert messages[where + 1].type == "clock" and messages[where + 1].time == pytest.approx(steps[0], abs=1e-9)
