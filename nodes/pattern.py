@@ -174,7 +174,9 @@ class Pattern(Node):
                 self._play = handed.get("play", self._play)
             if same_run and handed.get("slots") == list(self.slots):
                 self._muted = set(handed.get("muted", ()))
-            if same_run and self.change_at == "bar" and handed.get("patterns") is not None:
+            # till the bar, unless the grid changed: written for the old one, they played wrong on the new one
+            if same_run and self.change_at == "bar" and handed.get("patterns") is not None \
+                    and handed.get("steps_per_beat") == self.steps_per_beat:
                 self._pending, self._patterns = self._patterns, handed["patterns"]
             if handed.get("tempo") != self.tempo and self.timeline.capture().tempo != self.tempo:
                 self.set_tempo(self.tempo)  # as control does: Link's for the session, its own after the steps sent

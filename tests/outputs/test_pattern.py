@@ -377,6 +377,24 @@ def test_an_edit_of_steps_per_beat_goes_on_from_the_same_beat() -> None:
     assert min(gaps) > 0.03, sorted(gaps)[:3]  # in order, none twice: the finest grid's step is 31 ms
 
 
+def test_an_edit_of_the_grid_takes_its_patterns_with_it() -> None:
+    """An edit from sixteenths to eighths (steps_per_beat 4 -> 2, the hi-hat on each beat written anew for it) with
+    change_at bar: the old patterns played on the new grid until the bar (x... on eighths: every second beat, a
+    beat missing). Written for another grid, they now give way at once to those of the edit."""
+    run = NodeContext()
+    node = make("pat-grid-patterns", run, patterns={"HH": "x..."}, tempo=240.0, steps_per_beat=4)
+    time.sleep(0.3)  # within the first bar (beat 0 at 0.1 s, a bar a second)
+    node.stop()
+    again = make("pat-grid-patterns", run, patterns={"HH": "x."}, tempo=240.0, steps_per_beat=2)
+    try:
+        time.sleep(1.2)
+    finally:
+        again.stop()
+    ons = [m.time for port, m in run.emitted if m.type == "note_on"]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(ons)]
+    assert len(gaps) >= 4 and set(gaps) == {0.25}, gaps  # every beat, through the edit and the bar after it
+
+
 def test_another_patch_run_after_it_plays_its_own_patterns_from_the_first_bar() -> None:
     """A pattern node of the same id in a patch run within the handover (the editor: stop one patch, run another)
     played the last run's patterns until its first bar line: the new node took them as an edit's, whose patterns
