@@ -174,9 +174,9 @@ class Pattern(Node):
                 self._play = handed.get("play", self._play)
             if same_run and handed.get("slots") == list(self.slots):
                 self._muted = set(handed.get("muted", ()))
-            # till the bar, unless the grid changed: written for the old one, they played wrong on the new one
+            # till the bar, unless the grid or loop changed: written for the old one, they played wrong in the new one
             if same_run and self.change_at == "bar" and handed.get("patterns") is not None \
-                    and handed.get("steps_per_beat") == self.steps_per_beat:
+                    and (handed.get("steps_per_beat"), handed.get("length")) == (self.steps_per_beat, self.length):
                 self._pending, self._patterns = self._patterns, handed["patterns"]
             if handed.get("tempo") != self.tempo and self.timeline.capture().tempo != self.tempo:
                 self.set_tempo(self.tempo)  # as control does: Link's for the session, its own after the steps sent
@@ -203,7 +203,7 @@ class Pattern(Node):
             patterns = self._pending if self._pending is not None else self._patterns
         give_handover(self.node_id, {"timeline": self.timeline, "next_step": self._next_step, "tempo": self.tempo,
                                       "last_due": self._last_due, "sent_step": self._sent_step, "patterns": patterns,
-                                      "steps_per_beat": self.steps_per_beat,
+                                      "steps_per_beat": self.steps_per_beat, "length": self.length,
                                       "swing": self._swing, "swing_param": self.swing, "play": self._play,
                                       "playing_param": self.playing, "muted": set(self._muted),
                                       "slots": list(self.slots), "context": self.context})

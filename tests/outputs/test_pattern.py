@@ -395,6 +395,25 @@ def test_an_edit_of_the_grid_takes_its_patterns_with_it() -> None:
     assert len(gaps) >= 4 and set(gaps) == {0.25}, gaps  # every beat, through the edit and the bar after it
 
 
+def test_an_edit_of_the_loop_length_takes_its_patterns_with_it() -> None:
+    """An edit to a loop of 8 steps (length 0 -> 8, the bass drum rewritten for it: x.x. x.x.) with change_at bar:
+    the old 16-step pattern played looped over 8 until the bar (its first half: one hit in two beats). Now the
+    edit's patterns take over with the loop they were written for."""
+    run = NodeContext()
+    node = make("pat-loop-patterns", run, patterns={"BD": "x... .... .... ...."}, tempo=240.0)
+    time.sleep(0.3)  # within the first bar (beat 0 at 0.1 s, a bar a second)
+    node.stop()
+    run.emitted.clear()
+    again = make("pat-loop-patterns", run, patterns={"BD": "x.x. x.x."}, tempo=240.0, length=8)
+    try:
+        time.sleep(0.8)
+    finally:
+        again.stop()
+    ons = [m.time for port, m in run.emitted if m.type == "note_on"]
+    gaps = [round(b - a, 6) for a, b in itertools.pairwise(ons)]
+    assert len(gaps) >= 4 and set(gaps) == {0.125}, gaps  # eighths from the edit on, not once in two beats
+
+
 def test_another_patch_run_after_it_plays_its_own_patterns_from_the_first_bar() -> None:
     """A pattern node of the same id in a patch run within the handover (the editor: stop one patch, run another)
     played the last run's patterns until its first bar line: the new node took them as an edit's, whose patterns
