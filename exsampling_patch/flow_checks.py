@@ -96,9 +96,14 @@ def switched_warnings(patch: Patch, registry: Registry, source: SourceMap) -> li
         for name, port in node_type.needs_when.items():
             # a value refused is None (told on the parameter itself), as is a name that is no parameter
             on = name in node_type.param_specs and value_in_effect(patch, registry, node_id, name)
+            links = [link for link in patch.links if (link.target.node, link.target.port) == (node_id, port)]
+            if links and on is False:  # a drum machine's clock linked to a pattern's sync: its own tempo played on
+                warnings.append(Problem(
+                    f"node '{node_id}': '{port}' is linked, but {name} is off: what comes there is not used",
+                    source.file, source.link_line(links[0]) or source.node_line(node_id), hint=f"set {name}: true"))
             if not on or (node_id, port) in fed:
                 continue
-            linked = any((link.target.node, link.target.port) == (node_id, port) for link in patch.links)
+            linked = bool(links)
             why = f"'{port}' gets nothing" if linked else f"nothing is linked to '{port}'"
             warnings.append(Problem(f"node '{node_id}': with {name} on it goes by what comes to '{port}', but {why}: "
                                     "it would wait for ever", source.file, source.node_line(node_id)))

@@ -184,3 +184,13 @@ def test_a_bar_swap_or_a_midi_clock_in_a_patch_without_a_pattern_node_is_warned_
                      encoding="utf-8")
     assert main(["check", str(patch)]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_a_clock_linked_to_sync_with_follow_midi_clock_off_is_warned_of_at_its_link(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A drum machine's clock linked to a pattern's sync input, follow_midi_clock left off: the groove played on its
+    own tempo, the master's clock unused, and check said "ok"."""
+    warnings = check(tmp_path, capsys, "false", "- master.midi -> groove.sync\n")
+    assert [line.split(": ", 1)[1] for line in warnings] == [
+        f"{tmp_path / 'show.yaml'}:14: node 'groove': 'sync' is linked, but follow_midi_clock is off: what comes "
+        "there is not used (set follow_midi_clock: true)"]
