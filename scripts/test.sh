@@ -7,7 +7,9 @@ source scripts/services.sh
 # -n: the tests of a file run in one of TEST_WORKERS processes (pytest-xdist), each with a display and a JACK server
 # of its own (tests/worker_services.py): most tests wait on servers, browsers and child processes, so two workers
 # on CI's two cores nearly halve the run. `make test ARGS="-n 0"` runs them in one process.
-.venv/bin/python -m pytest -q -ra --durations=25 -n "${TEST_WORKERS:-2}" --dist loadfile "$@"
+# --max-worker-restart 0: a worker that crashes (a segfault in a native library) fails the run at once, naming the
+# test it ran; replaced, under --dist loadfile, xdist 3.8 could wait for ever with every worker idle.
+.venv/bin/python -m pytest -q -ra --durations=25 -n "${TEST_WORKERS:-2}" --dist loadfile --max-worker-restart 0 "$@"
 status=$?
 # pytest's 5 means "no test collected": that is a failure here, not a pass.
 exit $status

@@ -163,3 +163,18 @@ def test_an_xdist_workers_own_jack_server_outlives_the_exit_handlers_of_what_it_
     if all(server == os.environ.get("JACK_DEFAULT_SERVER") for server, _ in said.values()):
         pytest.skip("every name of scripts/jack.sh's pool is taken by other runs: the worker shares this run's")
     assert all(alive == "True" for _, alive in said.values()), said
+
+
+def test_the_suites_options_end_a_run_whose_worker_crashes_naming_its_test(tmp_path: Path) -> None:
+    """CI at 9cb9663: a worker died of a segfault in a native thread, xdist replaced it, and under --dist loadfile
+    the run then waited with every worker idle until it was killed."""
+    line = next(line for line in (REPO / "scripts" / "test.sh").read_text().splitlines() if " -m pytest " in line)
+    options = line.split(" -m pytest ", 1)[1].replace('"${TEST_WORKERS:-2}"', "2").replace('"$@"', "").split()
+    for n in range(4):  # more files than workers: the crashed worker's others wait for a replacement
+        (tmp_path / f"test_{n}.py").write_text(
+            "import os, signal\n\ndef test_a():\n    pass\n\n\ndef test_b():\n"
+            f"    if {n} == 1:\n        os.kill(os.getpid(), signal.SIGSEGV)\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", *options, "-p", "no:cacheprovider", str(tmp_path)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "crashed while running 'test_1.py::test_b'" in done.stdout, done.stdout[-2000:]
