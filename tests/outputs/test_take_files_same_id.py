@@ -30,7 +30,10 @@ node = AbletonLive("live", {"port": listener.getsockname()[1], "folder": str(liv
 node.start()
 node.on_upcoming(take)  # its copy written ahead, as an upcoming take's is
 node.on_assignment(SlotAssignment("Toms", take, "drum", 0.9))
-print(OscMessage(listener.recv(65536)).params[1])
+message = OscMessage(listener.recv(65536))
+while message.address == "/exsampling/ping":  # the node's hello to Live at its start
+    message = OscMessage(listener.recv(65536))
+print(message.params[1])
 node.stop()
 """
 
