@@ -4,6 +4,7 @@ slots): the label that chose the slot with its own figure, as the console says i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from exsampling_patch.messages import Prediction, Score, Take
 from exsampling_patch.node import Input, Node, Output
@@ -13,6 +14,34 @@ from exsampling_patch.ports import PREDICTION, TAKE
 from exsampling_patch.runtime.engine import Engine
 
 from .conftest import Client, registry, sine
+
+
+def recorder_patch(tmp_path: Path, recorder_state: Path) -> Patch:
+    """A patch of a web recorder ``rec`` alone, to which each test adds what hears its takes."""
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
+                                                     "state_folder": str(recorder_state), "print_qr": False}))
+    return patch
+
+
+def upload_and_list(patch: Patch, node_class: type[Node], tmp_path: Path, recorder_state: Path,
+                    take_id: str) -> Any:
+    """``patch`` run (``node_class`` registered), a take uploaded as ``take_id`` and, once the patch is idle, the
+    phones' take list as the page gets it."""
+    reg = registry()
+    reg.register(node_class, "tests")
+    engine = Engine(reg, base_dir=tmp_path)
+    engine.start(patch)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        status, reply = client.upload(encode_wav_pcm16(sine(), 48000), recorder="Ana", take_id=take_id)
+        assert status == 201, reply
+        assert engine.wait_idle()
+        status, listed = client.request("GET", "/api/takes")
+    finally:
+        engine.stop()
+    assert status == 200, listed
+    return listed
 
 
 class HeardHihatOrClap(Node):
@@ -32,9 +61,7 @@ def test_a_slot_chosen_by_its_labels_summed_shows_its_label_with_its_own_figure(
                                                                                  recorder_state: Path) -> None:
     """The Snare slot (clap 40% + snare 9%) won over HH (47%): the phone said "clap snap 49% → Snare", the slot's sum
     given as the clap's, where the console said "clap_snap 40% -> Snare"."""
-    patch = Patch()
-    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
-                                                     "state_folder": str(recorder_state), "print_qr": False}))
+    patch = recorder_patch(tmp_path, recorder_state)
     patch.add_node(NodeSpec("heard", HeardHihatOrClap.type_name, {}))
     patch.add_node(NodeSpec("gate", "confidence_gate", {"threshold": 0.45, "judge": "slot"}))
     patch.add_node(NodeSpec("map", "slot_map", {}))
@@ -45,19 +72,7 @@ def test_a_slot_chosen_by_its_labels_summed_shows_its_label_with_its_own_figure(
     patch.connect("gate.rejected", "map.rejected")
     patch.connect("heard.out", "phones.prediction")
     patch.connect("map.slot", "phones.assigned")
-    reg = registry()
-    reg.register(HeardHihatOrClap, "tests")
-    engine = Engine(reg, base_dir=tmp_path)
-    engine.start(patch)
-    try:
-        client = Client(engine, recorder_state / "recorder-cert.pem")
-        status, reply = client.upload(encode_wav_pcm16(sine(), 48000), recorder="Ana", take_id="clap-1")
-        assert status == 201, reply
-        assert engine.wait_idle()
-        status, listed = client.request("GET", "/api/takes")
-    finally:
-        engine.stop()
-    assert status == 200, listed
+    listed = upload_and_list(patch, HeardHihatOrClap, tmp_path, recorder_state, "clap-1")
     (row,) = listed["takes"]
     assert (row["label"], row["confidence"], row["slot"]) == ("clap_snap", 0.4, "Snare"), row
 
@@ -86,9 +101,7 @@ class HeardTwoOneShots(Node):
 def test_a_one_shot_shows_its_own_figure_not_its_sibling_s(tmp_path: Path, recorder_state: Path) -> None:
     """Two one-shots of one upload: the kick's row read the kick's figure in the snare one-shot's prediction (the
     last heard under the upload's id), "kick 15% → BD" for a kick heard at 90%."""
-    patch = Patch()
-    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
-                                                     "state_folder": str(recorder_state), "print_qr": False}))
+    patch = recorder_patch(tmp_path, recorder_state)
     patch.add_node(NodeSpec("heard", HeardTwoOneShots.type_name, {}))
     patch.add_node(NodeSpec("map", "slot_map", {}))
     patch.add_node(NodeSpec("phones", "recorder_status", {}))
@@ -96,18 +109,6 @@ def test_a_one_shot_shows_its_own_figure_not_its_sibling_s(tmp_path: Path, recor
     patch.connect("heard.heard", "phones.prediction")
     patch.connect("heard.to_map", "map.prediction")
     patch.connect("map.slot", "phones.assigned")
-    reg = registry()
-    reg.register(HeardTwoOneShots, "tests")
-    engine = Engine(reg, base_dir=tmp_path)
-    engine.start(patch)
-    try:
-        client = Client(engine, recorder_state / "recorder-cert.pem")
-        status, reply = client.upload(encode_wav_pcm16(sine(), 48000), recorder="Ana", take_id="two-1")
-        assert status == 201, reply
-        assert engine.wait_idle()
-        status, listed = client.request("GET", "/api/takes")
-    finally:
-        engine.stop()
-    assert status == 200, listed
+    listed = upload_and_list(patch, HeardTwoOneShots, tmp_path, recorder_state, "two-1")
     (row,) = listed["takes"]  # the upload's row: the kick one-shot's assignment came last
     assert (row["label"], row["confidence"], row["slot"]) == ("kick", 0.9, "BD"), row
