@@ -63,7 +63,7 @@ links:
         assert mark.exists(), first.output()
     finally:
         first.kill()  # kill -9, the run and its children: the take never ended
-    second = Run(*args, "--for", "1", "--json", env={"EXS_TEST_HOLD": ""})
+    second = Run(*args, "--for", "5", "--json", env={"EXS_TEST_HOLD": ""})  # room to read it again on a busy CI
     assert second.wait(60) == 0, second.output()
     err = "".join(second.stderr)
     assert "; takes ended: done 1 (1 of them recovered from the last run)" in err, err
