@@ -1,9 +1,13 @@
-"""Runs :mod:`tests.outputs.midi_jack_link_cases` (MIDI ports linked under JACK, on a server of the test's own) in a
-pytest process of its own.
+"""Runs the cases whose python-rtmidi clients meet a JACK server of the test's own (:mod:`tests.jack_server`):
+MIDI ports linked under JACK (:mod:`tests.outputs.midi_jack_link_cases`) and a port kept while that server is down
+(:mod:`tests.outputs.midi_jack_down_backoff_cases`), each in a pytest process of its own.
 
-Why: run in a test worker that had opened JACK clients before, those cases' python-rtmidi clients crashed the worker
-in a JACK thread (a segfault, three times in whole-suite runs, never alone); the product opens its MIDI clients in
-the runtime's process and its audio clients in child processes, so a fresh process is what it meets."""
+Why: libjack (jack2) keeps one set of shared-memory and synchronisation globals a process, which the clients of a
+second server overwrite (jack2 issue 154, "Bug when talking to multiple servers"; its fix, pull request 547, was never
+merged). A test worker holds clients of its own server all along (PortAudio's, opened by sounddevice), so rtmidi's
+clients of a private server crashed it in a JACK thread (a segfault, three times in whole-suite runs, never alone).
+The product opens its MIDI clients in the runtime's process and its audio clients in child processes, all of one
+server: a fresh process is what it meets."""
 
 from __future__ import annotations
 
@@ -20,11 +24,12 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
 
 
-def test_midi_ports_linked_under_jack_in_a_process_of_their_own() -> None:
+@pytest.mark.parametrize("cases", ["midi_jack_link_cases.py", "midi_jack_down_backoff_cases.py"])
+def test_midi_ports_under_a_private_jack_server_in_a_process_of_their_own(cases: str) -> None:
     # not an xdist worker: no services of its own (tests/worker_services.py); the worker's display and JACK server
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_XDIST")}
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
-                           "tests/outputs/midi_jack_link_cases.py"], cwd=REPO, env=env, capture_output=True,
+                           f"tests/outputs/{cases}"], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and " skipped" not in done.stdout, done.stdout[-2000:]

@@ -1,7 +1,9 @@
 """A MIDI port kept by name under JACK while no JACK server answers (one of the test's own, stopped and started again:
 :mod:`tests.jack_server`): each look for it cost jack_lsp's 3 runs (jack_cli asks again) and a JACK client of
 rtmidi's, every poll, for as long as the server was down. The keeper now looks less and less often (each wait
-doubled, up to DOWN_POLL_MOST), and at every poll again once the server answers."""
+doubled, up to DOWN_POLL_MOST), and at every poll again once the server answers.
+
+Run by tests/outputs/test_midi_jack_link.py in a pytest process of its own."""
 
 from __future__ import annotations
 
