@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +174,8 @@ class PlanSwapped(Event):
 
 
 Observer = Callable[[Event], None]
+#: An event kind, for observers of one kind (typed as taking that kind).
+E = TypeVar("E", bound=Event)
 
 
 class EventBus:
@@ -184,7 +186,13 @@ class EventBus:
         self._wanted: frozenset[type[Event]] = frozenset()
         self._lock = threading.Lock()
 
-    def subscribe(self, observer: Observer, *kinds: type[Event]) -> Callable[[], None]:
+    @overload
+    def subscribe(self, observer: Observer) -> Callable[[], None]: ...
+
+    @overload
+    def subscribe(self, observer: Callable[[E], None], kind: type[E], /, *kinds: type[E]) -> Callable[[], None]: ...
+
+    def subscribe(self, observer: Callable[[Any], None], *kinds: type[Event]) -> Callable[[], None]:
         """Call ``observer`` for events of ``kinds`` (all events if none given); returns an unsubscribe function."""
         entry = (observer, kinds or (Event,))
         with self._lock:
