@@ -339,6 +339,9 @@ class EditorApp:
             self.placement.restart()
             self.navigator.opening = True  # fitted once drawn (frame)
             self.observer.clear()
+            if dpg.does_item_exist(self.palette.list):  # a patch's node_dirs add types: before, File > Open left
+                # them out of the palette (listed at build), while the right-click pop-up had them
+                self.palette.fill(self.palette.list, dpg.get_value(self.palette.search) or "")
         if what not in ("node_moved", "refused", "saved"):
             self.refresh_problems()
 
