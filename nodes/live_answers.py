@@ -4,10 +4,12 @@ The script answers every load (``/exsampling/loaded`` or ``/exsampling/error``) 
 Live's display timer, about a tenth of a second after it arrives. A load that gets no answer went nowhere: Live is
 not running, the script is not chosen as its Control Surface, another port, another host. UDP says nothing of that
 (a datagram to a port no one listens on is "sent"), so a ping at the start, or a load, not answered in time is what
-tells it: at the start, not at the first take, mid-show. From then on the node pings Live every second; once it
-answers, the newest unanswered take of each slot is sent again: a Live opened after the patch, or restarted, gets the
-slots it missed. A take sent while Live is so known silent is told not loaded at once, not after ``within`` more of
-the same silence, and is sent again as the others. An answer that comes late (a Live busy loading a set) is matched
+tells it: at the start, not at the first take, mid-show. From then on the node pings Live every second, whether it
+answers or not: a Live that quits (or crashes) between takes is told within ``within`` of its first unanswered ping,
+before the performer records the next sound, not at that take. Once it answers, "Live answers" is told, and the newest
+unanswered take of each slot is sent again: a Live opened after the patch, or restarted, gets the slots it missed. A
+take sent while Live is so known silent is told not loaded at once, not after ``within`` more of the same silence, and
+is sent again as the others. An answer that comes late (a Live busy loading a set) is matched
 to its load and told: the take reached Live, and is not sent again.
 """
 
@@ -25,7 +27,7 @@ from exsampling_patch.nodes.sent_log import SentLog
 
 #: How many loads told unanswered are remembered, for an answer that still comes
 OVERDUE_KEPT = 64
-#: Seconds between pings while Live is silent
+#: Seconds between pings (a few bytes each way, answered on Live's display timer)
 PING_EVERY = 1.0
 ASK = "is Live running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)?"
 
@@ -148,18 +150,20 @@ class LiveLink:
         self.loaded = 0
         self.last_reply: tuple[str, list[Any]] | None = None  # the last answer to a load
         self.replies = threading.Event()  # set at each answer to a load
-        self.silent = False  # Live left a load (or the start's ping) unanswered, and has not answered since
+        self.silent = False  # Live left a load (or a ping) unanswered, and has not answered since
         self._silent_since = 0.0  # when that was sent (monotonic)
+        self._answered_ever = False  # Live answered something: a silence from then on is Live gone mid-show
         self._pinged = float("-inf")
         self._pings: dict[int, float] = {}  # a ping's id -> when it was sent, until its pong
         self._last_error = ""
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("0.0.0.0" if host not in ("127.0.0.1", "localhost") else "127.0.0.1", 0))
         self.sock.settimeout(0.2)
-        #: When the ping sent at the start went, until Live answers or is told silent: a Live not running is told
-        #: then, not at the first take, mid-show. Sent here, in the node's start: before any take's load.
-        self._hello: float | None = time.monotonic()
-        self._ping(self._hello)
+        #: When the oldest ping Live has not answered went, until it answers or is told silent: a Live not running
+        #: is told at the start (this first ping, sent here in the node's start, before any take's load), and one
+        #: that quits between takes within ``within`` of its first ping unanswered, not at the next take.
+        self._asked: float | None = None
+        self._ping(time.monotonic())
 
     def send(self, address: str, args: list[Any]) -> bool:
         """Send from the socket the answers come back to; report (once) instead of raising."""
@@ -228,13 +232,19 @@ class LiveLink:
             self._answer(message.address, [str(p) for p in message.params], list(message.params))
 
     def _silence(self, now: float) -> None:
-        if self._hello is not None and now - self._hello >= self.within:
-            if not self.silent:
-                self._silent_since = self._hello
+        if self._asked is not None and now - self._asked >= self.within:
+            asked, self._asked = self._asked, None
+            if not self.silent:  # else told already (a load left unanswered)
+                self._silent_since = asked
                 self.silent = True
-            self._hello = None
-            self.node.report_error(f"Live does not answer on {self.where}: {ASK} (asked every second; the newest "
-                                   "take of each slot is sent once it answers)")
+                if self._answered_ever:  # Live quit (or hangs) mid-show: told now, before the next take
+                    since = time.strftime("%H:%M:%S", time.localtime(time.time() - (now - asked)))
+                    self.node.report_error(f"Live stopped answering on {self.where} (no answer since {since}): "
+                                           f"{ASK} (asked every second; the newest take of each slot is sent once "
+                                           "it answers)")
+                else:
+                    self.node.report_error(f"Live does not answer on {self.where}: {ASK} (asked every second; the "
+                                           "newest take of each slot is sent once it answers)")
         for waiting in self.answers.overdue(now):
             if not self.silent:
                 self._silent_since = waiting.sent_at  # first: a handler that reads silent reads this after it
@@ -242,13 +252,13 @@ class LiveLink:
             self.close(waiting, f"not loaded into Live: Live did not answer within {self.within:g} s")
             self.node.report_error(f"{waiting.name} (slot {waiting.slot}) not loaded: Live did not answer within "
                                    f"{self.within:g} s on {self.where}; {ASK} (sent again once Live answers)")
-        if not self.silent and not self.answers.any_to_send_again():
-            return  # while Live answers (or the start's ping waits for its answer), no pings
-        if now - self._pinged >= PING_EVERY:
+        if now - self._pinged >= PING_EVERY:  # whether Live answers or not: one that quits is told by them
             self._ping(now)
 
     def _ping(self, now: float) -> None:
         self._pinged = now
+        if self._asked is None and not self.silent:  # told silent already: the next answer ends it
+            self._asked = now
         ping = len(self._pings) and max(self._pings) + 1
         self._pings[ping] = now
         if len(self._pings) > OVERDUE_KEPT:  # lost (a Live not running): the oldest are no use
@@ -294,7 +304,8 @@ class LiveLink:
     def _heard(self, sent_at: float) -> None:
         """Live answered what was sent at ``sent_at``: after a silence, "port" (opened: the node's error ends), and
         the loads it missed, sent before that, go again."""
-        self._hello = None  # Live is there: the start's ping needs no answer more
+        self._asked = None  # Live is there: the pings sent so far need no answer more
+        self._answered_ever = True
         again = self.answers.to_send_again(before=sent_at)
         if not self.silent and not again:
             return
