@@ -37,7 +37,7 @@ BUILTIN_PACKAGE = "exsampling_patch.nodes"
 class PluginProblem:
     """A plugin or user-node file that could not be loaded."""
 
-    origin: str  # "entry point NAME (VALUE)" or a file path
+    origin: str  # "entry point NAME (VALUE)" (one that failed: "... of package DIST VERSION") or a file path
     error: str
     details: str = ""
     type_name: str = ""  # the node type it is about, where one is known (not for a file that failed to import)
@@ -225,7 +225,9 @@ class Registry:
     def load_entry_points(self) -> None:
         for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
             origin = f"entry point {entry.name} ({entry.value})"
-            self._guarded(origin, lambda entry=entry, origin=origin: self._register_loaded(_load(entry), origin))
+            dist = getattr(entry, "dist", None)  # one that fails names its package, to fix or uninstall
+            told = f"{origin} of package {dist.name} {dist.version}" if dist is not None and dist.name else origin
+            self._guarded(told, lambda entry=entry, origin=origin: self._register_loaded(_load(entry), origin))
 
     def load_folder(self, folder: str | Path) -> None:
         """Load every ``*.py`` file in ``folder`` (not recursively, not those starting with ``_``) as a module of

@@ -233,7 +233,8 @@ def test_an_entry_point_naming_a_misspelt_class_says_which_was_meant(
     monkeypatch.delitem(sys.modules, "gainplug", raising=False)
     registry = Registry.default()
     told = [str(p) for p in registry.problems if p.origin.startswith("entry point gain ")]
-    assert told == ["entry point gain (gainplug:Gian): AttributeError: module 'gainplug' has no attribute 'Gian'; "
+    assert told == ["entry point gain (gainplug:Gian) of package gainplug 0.1: "
+                    "AttributeError: module 'gainplug' has no attribute 'Gian'; "
                     "did you mean 'Gain'?"]
 
 
