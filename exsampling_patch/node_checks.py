@@ -16,6 +16,7 @@ from typing import Any
 from exsampling_patch.class_source import assigned_line as _assigned_line
 from exsampling_patch.class_source import class_source as _class_source
 from exsampling_patch.node import Node, Param, ParamError
+from exsampling_patch.ports import PortType
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,11 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
     problems += [TypeProblem(file, _assigned_line(body, param_name), f"{name}: {told}")
                  for param_name, told in _bases_wrong(cls.param_specs).items()]
     problems += _declared_again(file, body, name)
+    # `take = TAKE` beside its on_take: no input was declared, the type loaded as a source, and a patch's link to
+    # it was refused ("has no input 'take'; its inputs: none") with nothing said of the class.
+    problems += [TypeProblem(file, _assigned_line(body, port), f"{name}: {_bare_type(port, value, 'Input')}")
+                 for port, value in vars(cls).items()
+                 if isinstance(value, PortType) and callable(getattr(cls, f"on_{port}", None))]
     for call in ast.walk(body):
         if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "emit"
                 and isinstance(call.func.value, ast.Name) and call.func.value.id == "self" and call.args
@@ -111,6 +117,8 @@ def type_problems(cls: type[Node]) -> list[TypeProblem]:
             close = difflib.get_close_matches(port, list(cls.outputs), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else (
                 "" if cls.outputs else f" ({name} declares no output)")
+            if isinstance(vars(cls).get(port), PortType):  # `out = TAKE`: a port's type, no port
+                hint = f" ({_bare_type(port, vars(cls)[port], 'Output')})"
             problems.append(TypeProblem(file, call.lineno, f"{name}: emit to unknown output '{port}'{hint}"))
     return problems
 
@@ -133,6 +141,11 @@ def _bases_wrong(specs: dict[str, Param[Any]]) -> dict[str, str]:
             wrong[param_name] = (f"base={spec.base!r} of parameter '{param_name}' must name a choice parameter with "
                                  "the choice 'empty' (the value that starts the table from no rows)")
     return wrong
+
+
+def _bare_type(port: str, port_type: PortType, kind: str) -> str:
+    upper = port_type.name.upper()
+    return f"'{port} = {upper}' is a port's type, not a port: declare it as {port} = {kind}({upper}, \"...\")"
 
 
 def _declared_again(file: str, body: Any, name: str) -> list[TypeProblem]:

@@ -71,6 +71,19 @@ def test_an_emit_to_an_unknown_output_is_reported_at_load_with_file_and_line(tmp
     assert "emit to unknown output 'outt'; did you mean 'out'?" in problem.error
 
 
+def test_a_port_written_as_its_type_alone_is_told_at_load_with_the_port_to_declare(tmp_path: Path) -> None:
+    # Before, `take = TAKE` beside on_take loaded a type with no input, without a word: the patch's link to it was
+    # refused ("'s' (sink) has no input 'take'; its inputs: none"), nothing said of the class or its line.
+    registry = load(tmp_path, MISSPELT_HANDLER.replace('Input(TAKE, "in")', "TAKE").replace("on_tkae", "on_take")
+                    .replace('Output(TAKE, "out")', "TAKE"))
+    assert "echo" not in registry
+    told = [str(p) for p in registry.problems]
+    assert told == [f"{tmp_path / 'mine.py'}:7: Echo: 'take = TAKE' is a port's type, not a port: declare it as "
+                    'take = Input(TAKE, "..."); node type \'echo\' is not loaded',
+                    f"{tmp_path / 'mine.py'}:11: Echo: emit to unknown output 'out' ('out = TAKE' is a port's type, "
+                    'not a port: declare it as out = Output(TAKE, "...")); node type \'echo\' is not loaded'], told
+
+
 def test_a_correct_node_and_one_routing_its_own_inputs_load(tmp_path: Path) -> None:
     source = UNKNOWN_OUTPUT.replace('"outt"', '"out"') + '''
 
