@@ -79,8 +79,12 @@ class WebRecorder(Node):
                                 "held up to max_connections)", minimum=1, maximum=4096)
     header_timeout = Param(float, 10.0, "time to connect and show the token (and to wait between requests)",
                            minimum=0.5, maximum=600.0, unit="s")
-    request_timeout = Param(float, 120.0, "time to send a whole upload once the token is shown", minimum=1.0,
+    request_timeout = Param(float, 120.0, "time an upload may run behind min_upload_kbps (a slow start, a pause) "
+                            "before it is cut (408); its headers' time once the token is shown", minimum=1.0,
                             maximum=3600.0, unit="s")
+    min_upload_kbps = Param(float, 100.0, "the slowest pace an upload is waited for: a larger take has more time, "
+                            "a take sent slower is cut (408) once request_timeout behind", minimum=1.0,
+                            maximum=1e6, unit="kbit/s")
     print_qr = Param(bool, True, "print the URL and its QR code on the terminal at start")
     warn_free_mb = Param(float, 2000.0, "report the take folder's disk as filling up below this much free space",
                          minimum=0.0, maximum=1e7, unit="MB")
@@ -104,7 +108,8 @@ class WebRecorder(Node):
         """An upload limit a full-length take fits at 44.1 kHz but not at 48 kHz, most phones' rate: every take they
         record to the end is refused (413), those of a 44.1 kHz phone are not. Only sometimes wrong, so a warning
         (a limit below the 44.1 kHz size is :meth:`check_params`' problem); and a ``request_timeout`` a full-length
-        take cannot be sent within on a slow network (each try answered 408, and sent again for ever)."""
+        take cannot be sent within on a slow network (each try answered 408, and sent again for ever): a
+        ``min_upload_kbps`` above the slowest network the page waits for."""
         return {**upload_limit_warnings(params), **upload_time_warnings(params)}
 
     def prepare(self) -> None:
@@ -181,6 +186,7 @@ class WebRecorder(Node):
                 {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls,
                 max_connections=self.max_connections, max_unauthenticated=self.max_unauthenticated,
                 header_timeout=self.header_timeout, request_timeout=self.request_timeout,
+                min_upload_rate=self.min_upload_kbps * 1e3 / 8,
                 on_refused=RefusedPhones(lambda text: self.report_status(not_paired=text)).refused,
                 on_refused_unread=lambda *refusal: tell_refused(refused_take, *refusal))
         scheme = "https" if self.https else "http"

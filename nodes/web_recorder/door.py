@@ -2,9 +2,14 @@
 
 Every connection has a deadline for the phase it is in. Until its request has shown the pairing token
 it is *unauthenticated* (the TLS handshake, the request line and headers, a keep-alive wait between
-requests) and must get through that phase within ``header_timeout``; a request with the token must be
-read within ``request_timeout``. Storing a take has no deadline (it is our own work, and the phone's
-retry would store it again). Sending the answer gets ``write_timeout``.
+requests) and must get through that phase within ``header_timeout``; a request with the token has
+``request_timeout`` for the rest of its headers, and its body must keep pace with ``min_rate`` (bytes a second):
+it may fall behind that pace by ``request_timeout`` at most (a slow start, a pause), and so a body of N bytes has
+``request_timeout`` + N / ``min_rate`` in all (:meth:`Door.reading`). Before, the body had ``request_timeout`` whatever
+its size: a long take on a slow but steady phone network was cut (408) at every try, sent again for ever, never
+stored. A client that trickles (a byte now and then) still falls behind at once and is cut after
+``request_timeout``; one that sends nothing for the read timeout is cut sooner (``server.py``). Storing a take has no
+deadline (it is our own work, and the phone's retry would store it again). Sending the answer gets ``write_timeout``.
 
 At most ``max_connections`` are open, and at most ``max_unauthenticated`` of them have been unauthenticated for
 longer than ``SETTLE`` seconds: a new connection makes room by closing the oldest unauthenticated one (a slow or
@@ -53,11 +58,12 @@ class Door:
     """Admits, tracks and times out the connections of one server. Thread-safe."""
 
     def __init__(self, max_connections: int, max_unauthenticated: int, header_timeout: float,
-                 request_timeout: float, write_timeout: float) -> None:
+                 request_timeout: float, write_timeout: float, min_rate: float) -> None:
         self.max_connections = max_connections
         self.max_unauthenticated = min(max_unauthenticated, max_connections)
         self.header_timeout = header_timeout
         self.request_timeout = request_timeout
+        self.min_rate = min_rate  # bytes a second a request's body keeps pace with (see reading)
         self.write_timeout = write_timeout
         self.turned_away = 0  # new connections not let in: every slot held by a request or a settling stranger
         self.evicted = 0  # unauthenticated connections closed to make room
@@ -97,6 +103,15 @@ class Door:
     def authenticated(self, sock: Any) -> None:
         """The request showed the token: it now has ``request_timeout`` to be read."""
         self._phase(sock, True, self.request_timeout)
+
+    def reading(self, sock: Any, started: float, received: int) -> None:
+        """The request's body is being read since ``started`` (``time.monotonic()``), ``received`` bytes of it so far:
+        its deadline is ``request_timeout`` past the time those bytes take at ``min_rate``. Moved on as bytes arrive;
+        never again once the connection was timed out."""
+        with self._lock:
+            conn = self._open.get(sock)
+            if conn is not None and conn.deadline is not None:
+                conn.deadline = started + self.request_timeout + received / self.min_rate
 
     def working(self, sock: Any) -> None:
         """The request is read and being handled: no deadline."""

@@ -1,6 +1,6 @@
 """The web recorder's upload limit and deadline against its longest take: the size of the WAV the phone page sends
 (its ``check_params`` problem and ``check_warnings`` warning on ``max_upload_mb``; its warning on
-``request_timeout``)."""
+``min_upload_kbps``)."""
 
 from __future__ import annotations
 
@@ -61,20 +61,22 @@ def upload_limit_warnings(params: Mapping[str, Any]) -> dict[tuple[str, ...], st
 
 
 def upload_time_warnings(params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
-    """A ``request_timeout`` a full-length take at 48 kHz cannot be sent within on a network as slow as the page waits
-    for: each try is cut off and answered 408, and the take sent again, for ever. (A default max_seconds, 10 s, takes
-    20 s at that rate; 120 s takes 230 s, past the default 120.)"""
-    seconds, timeout = params.get("max_seconds"), params.get("request_timeout")
-    if not isinstance(seconds, float) or not isinstance(timeout, float):
+    """A ``min_upload_kbps`` a full-length take at 48 kHz cannot keep pace with on a network as slow as the page waits
+    for: each try is cut off and answered 408, and the take sent again, for ever. The recorder waits for an upload
+    ``request_timeout`` past the time its size takes at ``min_upload_kbps`` (``door.py``); a fixed ``request_timeout``
+    alone cut every long take on such a network (120 s take, 11.5 MB: 230 s at the page's slowest)."""
+    seconds, timeout, kbps = params.get("max_seconds"), params.get("request_timeout"), params.get("min_upload_kbps")
+    if not isinstance(seconds, float) or not isinstance(timeout, float) or not isinstance(kbps, float):
         return {}
     largest = page_take_bytes(seconds, PHONE_RATES[1]) + 2 * PAGE_BLOCK_SLACK
-    needed = largest / PAGE_SLOWEST_BYTES_PER_S
-    if timeout >= needed:
+    if timeout + largest / (kbps * 1e3 / 8) >= largest / PAGE_SLOWEST_BYTES_PER_S:
         return {}
     size = math.ceil(largest / 1e4) / 100
-    return {("request_timeout",): f"{timeout:g} s is short for a full-length take (max_seconds, {seconds:g} s): a "
+    slowest = PAGE_SLOWEST_BYTES_PER_S * 8 / 1e3
+    return {("min_upload_kbps",): f"{kbps:g} kbit/s is fast for a full-length take (max_seconds, {seconds:g} s): a "
                                   f"phone at {PHONE_RATES[1] / 1000:g} kHz sends one as up to {size:.2f} MB, which "
-                                  f"needs {largest / timeout / 1e3:.0f} kB/s to arrive in time; on a slower network "
-                                  f"(the phone's page waits for one as slow as {PAGE_SLOWEST_BYTES_PER_S / 1e3:g} "
-                                  "kB/s) every try is cut off (408) and the take sent again, never stored; make it "
-                                  f"at least {math.ceil(needed / 10) * 10:g} s or max_seconds shorter"}
+                                  f"takes {largest / PAGE_SLOWEST_BYTES_PER_S:.0f} s on a network as slow as the "
+                                  f"phone's page waits for ({slowest:g} kbit/s), past the {timeout:g} s "
+                                  f"(request_timeout) + {largest * 8 / kbps / 1e3:.0f} s the recorder waits for it: "
+                                  "every try is cut off (408) and the take sent again, never stored; make it at most "
+                                  f"{slowest:g} kbit/s or max_seconds shorter"}

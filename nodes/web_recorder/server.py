@@ -86,7 +86,8 @@ class RecorderServer(ThreadingHTTPServer):
                  list_takes: Callable[[str, str], list[dict[str, Any]]], page_config: dict[str, Any],
                  max_upload_bytes: int, tls: ssl.SSLContext | None = None, read_timeout: float = 30.0,
                  max_connections: int = 128, max_unauthenticated: int = 32, header_timeout: float = 10.0,
-                 request_timeout: float = 120.0, on_refused: Callable[[str, str, bool], None] | None = None,
+                 request_timeout: float = 120.0, min_upload_rate: float = 12_500.0,
+                 on_refused: Callable[[str, str, bool], None] | None = None,
                  on_refused_unread: Callable[[dict[str, str], str, UploadError], None] | None = None) -> None:
         self.token = token
         #: Told (its headers, lower-case names; its address; the refusal) of each upload refused, after its token was
@@ -103,7 +104,8 @@ class RecorderServer(ThreadingHTTPServer):
         self.read_timeout = read_timeout
         self.refused = 0
         self.closing = False  # set by server_close: a kept-alive connection takes no further request
-        self.door = Door(max_connections, max_unauthenticated, header_timeout, request_timeout, read_timeout)
+        self.door = Door(max_connections, max_unauthenticated, header_timeout, request_timeout, read_timeout,
+                         min_upload_rate)
         self.busy = BusyAnswers(max_upload_bytes, token, on_refused_unread)
         self._handed_over: Any = None  # the connection verify_request gave to self.busy: not closed after it
         self._reaped = 0.0
@@ -357,14 +359,15 @@ class _Handler(BaseHTTPRequestHandler):
         if self._expect_continue:
             self.send_response_only(100)
             self.end_headers()
-        body, timed_out = self._read_body(length)
+        started = time.monotonic()
+        body, late = self._read_body(length)
         if len(body) < length:
             log.info("upload from %s cut short: %d of %d bytes", self.client_address[0], len(body), length)
             # 408 either way, never a final 4xx: the take is whole on the phone, only its way here broke (a Wi-Fi
             # drop, a phone that slept), so the page keeps it and sends it again.
-            if timed_out:
-                self._error(408, f"the upload took longer than {self.server.door.request_timeout:g} s or stalled: "
-                                 "try again on a better connection", close=True)
+            if late:
+                self._error(408, _late_text(late, len(body), length, time.monotonic() - started,
+                                            self.server.door.min_rate, self.server.read_timeout), close=True)
                 self._linger()
             else:
                 self._error(408, f"the upload was cut short: {len(body)} of {length} bytes arrived; send it again",
@@ -439,15 +442,19 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.connection.settimeout(self.server.read_timeout)
 
-    def _read_body(self, length: int) -> tuple[bytes, bool]:
-        """Up to ``length`` bytes of body, read within the request's deadline; True if time ran out."""
+    def _read_body(self, length: int) -> tuple[bytes, str]:
+        """Up to ``length`` bytes of body, read at the door's pace (:meth:`Door.reading`); with why time ran out:
+        "slow" (behind the pace), "stalled" (nothing for ``read_timeout``), or "" (it did not)."""
+        door = self.server.door
         chunks: list[bytes] = []
-        left = length
+        left, started, stalling = length, time.monotonic(), False
         try:
             while left > 0:
-                remaining = self.server.door.remaining(self.request)
+                door.reading(self.request, started, length - left)
+                remaining = door.remaining(self.request)
                 if remaining is not None and remaining <= 0:
-                    return b"".join(chunks), True
+                    return b"".join(chunks), "slow"
+                stalling = remaining is None or remaining > self.server.read_timeout
                 timeout = self.server.read_timeout if remaining is None else min(self.server.read_timeout, remaining)
                 self.connection.settimeout(max(timeout, 0.001))
                 chunk = self.rfile.read1(min(left, 1 << 20))  # one read: each waits no longer than the deadline
@@ -456,12 +463,21 @@ class _Handler(BaseHTTPRequestHandler):
                 chunks.append(chunk)
                 left -= len(chunk)
         except TimeoutError:
-            return b"".join(chunks), True
+            return b"".join(chunks), "stalled" if stalling else "slow"
         except OSError as error:  # a reset, a TLS error: what arrived is short
             log.info("upload from %s interrupted: %s", self.client_address[0], error)
         finally:
             self.connection.settimeout(self.server.read_timeout)
-        return b"".join(chunks), False
+        return b"".join(chunks), ""
+
+
+def _late_text(why: str, received: int, length: int, seconds: float, min_rate: float, read_timeout: float) -> str:
+    """The 408's words for an upload whose time ran out: the phone's page shows them to the performer."""
+    got = f"{received / 1e6:.2f} of {length / 1e6:.2f} MB arrived in {seconds:.0f} s"
+    if why == "stalled":
+        return f"the upload stalled, nothing came for {read_timeout:g} s: {got}; send it again"
+    return (f"the upload came too slowly: {got}, under the {min_rate * 8 / 1e3:g} kbit/s the recorder waits for; "
+            "try again on a better connection")
 
 
 # A performer meeting it after the recorder's token changed must not take the takes still on the phone for lost.

@@ -1,6 +1,8 @@
-"""``exsampling check`` warns of a web recorder whose ``request_timeout`` a full-length take cannot be sent within on
-a slow network. Before, ``max_seconds: 120`` with the default 120 s passed as "ok": a 120 s take (11.5 MB) needs
-96 kB/s to arrive in time, and on a slower network every try was cut off (408) and sent again, for ever."""
+"""``exsampling check`` warns of a web recorder whose ``min_upload_kbps`` a full-length take cannot keep pace with on a
+slow network. The deadline was ``request_timeout`` whatever the take's size: ``max_seconds: 120`` with the default
+120 s had every 120 s take (11.5 MB) cut off (408) on a network slower than 96 kB/s, and sent again, for ever. The
+deadline now grows with the take (its size at ``min_upload_kbps``, ``request_timeout`` on top): the defaults wait for
+any take the page waits for, and a pace faster than the page's slowest network is what is warned of."""
 
 from __future__ import annotations
 
@@ -20,20 +22,24 @@ def recorder_patch(path: Path, params: str) -> Path:
     return path
 
 
-def test_check_warns_of_a_request_timeout_a_long_take_needs_a_fast_network_for(
+def test_check_warns_of_a_pace_a_long_take_needs_a_fast_network_for(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     patch = recorder_patch(tmp_path / "show.yaml", "    max_seconds: 120\n")
-    assert main(["check", str(patch)]) == 0  # a warning leaves the exit status alone; at the node's line (a default)
+    assert main(["check", str(patch)]) == 0  # the defaults: 120 s + 11.5 MB at 100 kbit/s, past its 230 s at 50 kB/s
+    assert capsys.readouterr().err == f"{patch}: ok\n"
+    recorder_patch(patch, "    max_seconds: 120\n    min_upload_kbps: 2000\n")
+    assert main(["check", str(patch)]) == 0  # a warning leaves the exit status alone
     assert capsys.readouterr().err.splitlines() == [
-        f"warning: {patch}:3: node 'rec': parameter 'request_timeout': 120 s is short for a full-length take "
-        "(max_seconds, 120 s): a phone at 48 kHz sends one as up to 11.53 MB, which needs 96 kB/s to arrive in time; "
-        "on a slower network (the phone's page waits for one as slow as 50 kB/s) every try is cut off (408) and the "
-        "take sent again, never stored; make it at least 240 s or max_seconds shorter",
+        f"warning: {patch}:7: node 'rec': parameter 'min_upload_kbps': 2000 kbit/s is fast for a full-length take "
+        "(max_seconds, 120 s): a phone at 48 kHz sends one as up to 11.53 MB, which takes 230 s on a network as slow "
+        "as the phone's page waits for (400 kbit/s), past the 120 s (request_timeout) + 46 s the recorder waits for "
+        "it: every try is cut off (408) and the take sent again, never stored; make it at most 400 kbit/s or "
+        "max_seconds shorter",
         f"{patch}: ok, but 1 warning"]
-    recorder_patch(patch, "    max_seconds: 120\n    request_timeout: 240\n")
+    recorder_patch(patch, "    max_seconds: 120\n    min_upload_kbps: 400\n")  # the page's slowest: always in time
     assert main(["check", str(patch)]) == 0
     assert capsys.readouterr().err == f"{patch}: ok\n"
-    recorder_patch(patch, "    max_seconds: 10\n")  # the default length: 1 MB, 20 s at 50 kB/s
+    recorder_patch(patch, "    max_seconds: 10\n    min_upload_kbps: 2000\n")  # 1 MB: 20 s at 50 kB/s, 124 s given
     assert main(["check", str(patch)]) == 0
     assert capsys.readouterr().err == f"{patch}: ok\n"
 
