@@ -24,6 +24,7 @@ import numpy as np
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node, NodeContext, Output, Param
 from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
+from exsampling_patch.nodes.microphone_room import TakeRoom
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, read_take
@@ -114,6 +115,12 @@ class Microphone(Node):
     folder = Param("path", "../takes/microphone", "the take folder (WAV + JSON sidecar per take)")
     buffer_seconds = Param(float, 30.0, "ring buffer length (must exceed max_length + pre_roll)", minimum=1.0,
                            maximum=600.0, unit="s")
+    warn_free_mb = Param(float, 2000.0, "report the take folder's disk as filling up below this much free space",
+                         minimum=0.0, maximum=1e7, unit="MB")
+    min_free_mb = Param(float, 200.0, "below this much free space, takes are kept in memory, not stored",
+                        minimum=0.0, maximum=1e7, unit="MB")
+    held_mb = Param(float, 100.0, "takes that cannot be stored (a full disk) are kept in memory up to this much, "
+                    "and stored once there is room; past it they are lost", minimum=0.0, maximum=1e5, unit="MB")
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -147,6 +154,14 @@ class Microphone(Node):
         #: :attr:`_ring_use`: the ring is unmapped by whichever of the two comes last (see :meth:`_assemble`).
         self._ring_use = threading.Lock()
         self._assembling = self._input_stopped = False
+        self._room = self._new_room()
+
+    def _new_room(self) -> TakeRoom:
+        """Stores the takes, or keeps them in memory while the take folder cannot hold them (see :class:`TakeRoom`)."""
+        return TakeRoom(self.resolve_path(self.folder), self.warn_free_mb, self.min_free_mb, self.held_mb,
+                        lambda take: self._store.store(take, subtype="FLOAT"), self.report_error, self.report_status,
+                        lambda take_id, why: self.tell_fate_of(take_id, self.node_id,
+                                                               reason=f"error in {self.node_id}: {why}"))
 
     def start(self) -> None:
         self._gate.open()
@@ -155,6 +170,8 @@ class Microphone(Node):
         size = int(max(self.buffer_seconds, self.max_length + self.pre_roll + 2.0) * rate)
         self._store = TakeStore(self.resolve_path(self.folder))
         self._store.remove_leftovers()  # what a kill mid-store left that is no take (temporary files, lone sidecars)
+        self._room = self._new_room()
+        self._room.watch()  # a disk already filling up or full is told before the first take
         # Before recording begins: a take stored from here on is not "unfinished", it flows on from _assemble.
         self._unfinished: deque[tuple[Path, str]] = deque(
             (path, data["take_id"]) for path, data in self._store.unfinished())
@@ -215,8 +232,10 @@ class Microphone(Node):
         return True
 
     def take_ended(self, ended: Any) -> None:
-        """A take has ended in the patch: written down as done (not before: a crash redoes it)."""
-        self._mark_done(ended.take_id)
+        """A take has ended in the patch: written down as done (not before: a crash redoes it); not one lost before it
+        was stored (:class:`TakeRoom`), which nothing would pass on again."""
+        if ended.take_id not in self._room.lost_ids:
+            self._mark_done(ended.take_id)
 
     def _mark_done(self, take_id: str) -> None:
         """Write ``take_id`` down as done; a failure is told, naming the take. Raised, it ended take assembly
@@ -241,6 +260,7 @@ class Microphone(Node):
                         self._cut_left()
                     finally:
                         self._ring.close()
+                        self._room.end()  # takes kept in memory: stored for the next start, or lost, told
 
     def _cut_left(self) -> None:
         """Finish the cut take assembly left (stopped while it waited to run again after a failure): the takes in the
@@ -268,6 +288,7 @@ class Microphone(Node):
                 self._assembling = False
                 if self._input_stopped:
                     self._ring.close()
+                    self._room.end()
 
     def _cut_takes(self) -> None:
         rate = self.sample_rate
@@ -315,6 +336,8 @@ class Microphone(Node):
                     # the take. Kept open, it would wait for the stream to come back and join what comes then.
                     for start, stop in cutter.cut_off(read):
                         self._emit_take(start, stop)
+                if self._room.due():  # takes kept in memory (a full disk): stored and passed on once they can be
+                    self._pass_on_late(self._room.retry())
                 self.stop_event.wait(0.005)
                 continue
             read, peak = self._feed(cutter, read, written, hop)
@@ -396,14 +419,14 @@ class Microphone(Node):
         take = Take(samples, rate, take_id=f"{self.node_id}-{time.strftime('%Y%m%d-%H%M%S')}-{self.takes_cut:04d}",
                     source=self.node_id, recorded_at=time.time() - (written - start) / rate, meta=meta,
                     frames_first=True)  # the ring's layout: a take shorter than its channel count is no riddle
-        try:
-            stored = self._store.store(take, subtype="FLOAT")
-        except OSError as error:
-            # Raised, it ended take assembly, run again a second later from the newest audio: a take in that second
-            # was lost untold, and the error named a temporary file, not the take. Its own, told; assembly goes on.
-            self.report_error(f"a take of {take.duration:.2f} s could not be stored in {self._store.folder}: "
-                              f"{error.strerror or error}; it is lost")
+        # A failure to store raised out of take assembly, run again a second later from the newest audio: a take in
+        # that second was lost untold. Told since, but dropped ("it is lost"): a full disk lost every take after it.
+        # Now kept in memory until it can be stored (TakeRoom), told; those kept before it go first, stored late.
+        late, kept = self._room.store(take)
+        self._pass_on_late(late)
+        if kept is None:
             return
+        stored = kept
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         # Told before it flows on, with its length: a quick patch ends the take before a later status comes.
         cut = {"cut_start_s": round(meta["cut_start_s"], 2)} if "cut_start_s" in meta else {}
@@ -434,6 +457,16 @@ class Microphone(Node):
             self.report_error(reason)
             self.tell_fate_of(stored.take_id, self.node_id, reason=f"error in {self.node_id}: {reason}")
             return False
+
+    def _pass_on_late(self, late: list[Take]) -> None:
+        """Pass on the takes kept in memory and stored late (told so by :class:`TakeRoom`), oldest first."""
+        for take in late:
+            stored = take.derive(meta={"stored_at": time.monotonic(), "stored_late": True})
+            label = f"{take.take_id}: {stored.duration:.2f} s (stored late)"
+            if not self._pass_on(stored, {"take": take.take_id, "label": label, "duration": round(stored.duration, 2)}):
+                return  # stopped: left not done on disk, the next start passes it on
+            if not self.context.tracks_takes:
+                self._mark_done(take.take_id)
 
     def _lost_unmapped(self, frames: int) -> None:
         self.report_status(warning=f"a take of {frames / self.sample_rate:.2f} s was lost: the node stopped and its "
