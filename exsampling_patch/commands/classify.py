@@ -50,8 +50,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help='one JSON object a line: {"file", "top": [{"label", "probability"}]}, '
                         'plus "reason" when there is nothing to classify, or "error"; with --patch, always '
                         '"slot" (or null) and "reason" (why no slot, or null; a file that failed: its "error"), '
-                        'with a slot "slot_probability" (its labels summed), past the gate\'s fallback slot '
-                        '"fallback" (the gate\'s reason), and '
+                        'with a slot "slot_probability" (its labels summed), or, where the gate\'s fallback slot '
+                        'took a take it turned down, "fallback" (the gate\'s reason) instead; and '
                         '"take" where the chain makes several takes of a file')
     parser.add_argument("--top", type=int, default=None, metavar="K",
                         help="how many labels (default 5; with --patch, at most its classifier's top_k)")
@@ -128,7 +128,7 @@ class Outcome:
     top: list[tuple[str, float]] = field(default_factory=list)
     slot: str | None = None
     reason: str | None = None
-    probability: float | None = None  # the slot's, as the map gives it
+    probability: float | None = None  # the slot's, its labels summed as the map gives it; None past the fallback
     fallback: str | None = None  # the gate's reason, for a take that reached the gate's fallback slot
 
 
@@ -278,8 +278,13 @@ class PatchChain:
             outcome.reason = gate_reason(prediction, 0.0) if not prediction.scores else \
                 f"{self.slot_map.node_id}'s table has no slot for {said or _labels(marked)}"
             return outcome
-        outcome.slot, outcome.probability = assigned[0].slot, assigned[0].confidence
-        outcome.fallback = marked.take.meta.get("gate_reason") if marked.take.meta.get("fallback_slot") else None
+        outcome.slot = assigned[0].slot
+        if marked.take.meta.get("fallback_slot"):
+            # Not the slot's figure: the map gives a fallback take its best label's ("Wind 0.79" for a hi-hat the
+            # gate turned down read as sure of Wind); the gate's reason, with its figures, tells why it went there.
+            outcome.fallback = marked.take.meta.get("gate_reason")
+        else:
+            outcome.probability = assigned[0].confidence
         return outcome
 
 
@@ -426,5 +431,7 @@ def _print_row(args: argparse.Namespace, row: dict[str, Any]) -> None:
     if row["slot"] is None:
         print(f"{name}: {labels} -> no slot: {row['reason']}", flush=True)
         return
-    via = f" (gate's fallback: {row['fallback']})" if "fallback" in row else ""
-    print(f"{name}: {labels} -> {row['slot']} {row['slot_probability']:.2f}{via}", flush=True)
+    if "fallback" in row:  # no figure of its own: the gate's reason has them
+        print(f"{name}: {labels} -> {row['slot']} (gate's fallback: {row['fallback']})", flush=True)
+        return
+    print(f"{name}: {labels} -> {row['slot']} {row['slot_probability']:.2f}", flush=True)

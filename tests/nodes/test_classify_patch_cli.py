@@ -148,6 +148,11 @@ def test_classify_through_a_strict_gate_says_why_not_or_falls_back(esc50: Path, 
     falling = patch_copy(tmp_path, threshold=0.999, fallback_slot="Chorus")
     (row,) = rows_of(exsampling_here("classify", "--patch", str(falling), dog, "--json"))
     assert (row["slot"], row["reason"]) == ("Chorus", None) and row["fallback"].startswith("not sure (dog")
+    # No figure for Chorus: "-> Chorus 0.99" was the dog's 99%, read as the classifier sure of Chorus; the running
+    # patch's line says "dog 99% -> Chorus (gate's fallback: ...)", and none of the labels is Chorus's.
+    assert "slot_probability" not in row
+    text = exsampling_here("classify", "--patch", str(falling), dog)
+    assert text.stdout.strip().endswith(f" -> Chorus (gate's fallback: {row['fallback']})"), text.stdout
 
 
 def test_classify_names_the_label_without_a_slot_as_the_running_patch_does(esc50: Path, tmp_path: Path) -> None:
@@ -180,6 +185,7 @@ def test_classify_json_help_names_every_key_a_row_has(esc50: Path, tmp_path: Pat
     named = set(re.findall(r'"(\w+)"', json_help or ""))
     assert {key for row in rows for key in row} - named == set()
     assert {"slot_probability", "fallback"} <= {key for row in rows for key in row}
+    assert "slot_probability" not in rows[0] and "fallback" not in rows[1]  # the one or the other
 
 
 def test_classify_patch_model_is_found_from_the_patch_folder(esc50: Path, tmp_path: Path) -> None:
