@@ -6,11 +6,14 @@ only looked at (its time and size, twice a second): checking the edit here would
 the audio thread's, in the show's process, so the line says how to check it from another terminal.
 
 A classifier's own model file is looked at so too: a composer who retrained into the file the show uses
-(``exsampling train --out``) saw the show go on with the model it had loaded, its old labels, without a word.
+(``exsampling train --out``) saw the show go on with the model it had loaded, its old labels, without a word. And so
+is the file of each plugin type the patch uses: a developer who fixed a node's code mid-run heard the old code go on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import os
 import threading
 import time
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from exsampling_patch.context import patch_path
 from exsampling_patch.patch import Patch
+from exsampling_patch.registry import Registry
 
 #: Seconds between two looks at the file; a save is told once it has held still for one of them.
 INTERVAL = 0.5
@@ -36,6 +40,25 @@ def model_edited_text(model: str, node_id: str, patch: str) -> str:
     return (f"{model} changed on disk: classifier '{node_id}' goes on with the model it loaded at this run's start "
             f"(its process, if started again after a failure, reads the new one); to use it, check the patch "
             f"(exsampling check {patch}), then stop with Ctrl+C and run it again")
+
+
+def node_file_edited_text(file: str, types: list[str], check: str) -> str:
+    """The console's line for a new save of ``file``, the code of the patch's node ``types`` (a plugin's);
+    ``check`` is the command that checks the patch as the run loaded it."""
+    named = ", ".join(f"'{name}'" for name in types)
+    return (f"{file} changed on disk: this run goes on with the code of node type{'s' if len(types) > 1 else ''} "
+            f"{named} it read at its start; to use the change, check it ({check}), then stop with Ctrl+C and run "
+            "it again")
+
+
+def node_files(patch: Patch, registry: Registry) -> dict[str, list[str]]:
+    """The source files of the plugin types the patch uses (not the built-ins): file -> its types there."""
+    files: dict[str, list[str]] = {}
+    for name in sorted({spec.type for spec in patch.nodes.values()}):
+        if name in registry.types and registry.origins.get(name) != "built-in":
+            with contextlib.suppress(OSError, TypeError):  # defined where no file is (a test, exec)
+                files.setdefault(str(Path(inspect.getfile(registry.types[name])).resolve()), []).append(name)
+    return files
 
 
 def model_files(patch: Patch, base_dir: Path) -> dict[str, str]:

@@ -20,6 +20,8 @@ from exsampling_patch.commands.patch_watch import (
     file_stamp,
     model_edited_text,
     model_files,
+    node_file_edited_text,
+    node_files,
     watch_file,
     watch_patch_file,
 )
@@ -140,6 +142,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     # as the classifiers read them at their start: a save from here on is told (retrained into, mid-show)
     models = {node_id: (model, file_stamp(model))
               for node_id, model in model_files(patch, Path(args.patch).resolve().parent).items()}
+    plugin_code = {file: (types, file_stamp(file)) for file, types in node_files(patch, registry).items()}
     console.node = engine.find_node
 
     fates: dict[str, int] = {}  # by the runtime's fate, as the JSON record's "takes" always counted them
@@ -264,6 +267,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         watch_patch_file(args.patch, read, watching, console.say)
         for node_id, (model, model_read) in models.items():
             watch_file(model, model_read, watching, console.say, model_edited_text(model, node_id, args.patch))
+        check = " ".join(["exsampling check", args.patch, *(f"--nodes {folder}" for folder in args.nodes)])
+        for file, (types, code_read) in plugin_code.items():
+            watch_file(file, code_read, watching, console.say, node_file_edited_text(file, types, check))
         stop.wait(args.duration)
         watching.set()
     if stopped_by:

@@ -9,15 +9,16 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.core.test_readme import readme_node
 from tests.stage.helpers import REPO, Run
 from tests.stage.test_exit import folder_patch
 
 
 @contextlib.contextmanager
-def running(patch: Path, tmp_path: Path) -> Iterator[Run]:
-    """``exsampling run PATCH`` for the block, then stopped with Ctrl+C, which it must exit by (killed where the block
-    failed first)."""
-    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"))
+def running(patch: Path, tmp_path: Path, *args: str) -> Iterator[Run]:
+    """``exsampling run PATCH [ARGS]`` for the block, then stopped with Ctrl+C, which it must exit by (killed where the
+    block failed first)."""
+    run = Run(str(patch), "--show-log", "none", "--log", str(tmp_path / "run.log"), *args)
     try:
         yield run
         run.signal_group(signal.SIGINT)
@@ -61,3 +62,21 @@ def test_a_classifiers_model_retrained_into_while_the_run_plays_is_told(tmp_path
         f"{model} changed on disk: classifier 'clf' goes on with the model it loaded at this run's start (its "
         "process, if started again after a failure, reads the new one); to use it, check the patch (exsampling "
         f"check {patch}), then stop with Ctrl+C and run it again"), told
+
+
+def test_a_plugins_node_file_saved_while_the_run_plays_is_told(tmp_path: Path) -> None:
+    # Before, a developer who fixed the README's reverse.py mid-run was told nothing: the run went on with the code it
+    # had imported at its start, and the old behaviour was taken for the new one.
+    nodes = tmp_path / "my-nodes"
+    nodes.mkdir()
+    (nodes / "reverse.py").write_text(readme_node(), encoding="utf-8")
+    patch = folder_patch(tmp_path, "- id: rev\n  type: reverse\n")
+    with running(patch, tmp_path, "--nodes", str(nodes)) as run:
+        run.wait_for("Ctrl+C stops")
+        (nodes / "reverse.py").write_text(readme_node() + "# fixed\n", encoding="utf-8")
+        run.wait_for("changed on disk", timeout=30.0)
+    (told,) = [line for line in run.stderr if "changed on disk" in line]
+    assert told.split(" ", 1)[1].rstrip("\n") == (
+        f"{nodes / 'reverse.py'} changed on disk: this run goes on with the code of node type 'reverse' it read at "
+        f"its start; to use the change, check it (exsampling check {patch} --nodes {nodes}), then stop with Ctrl+C "
+        "and run it again"), told
