@@ -143,8 +143,9 @@ class PatchChain:
     """A patch's chain from a take to its slot, run in this process by the patch's own node classes.
 
     From the patch's classifier node (the first in the file, or ``classifier_id``) it follows the links
-    back through the processing nodes that feed it (family ``processing``: trim, normalize, onset_split, ...;
-    the walk stops at a source or any other node, which is never run), and forward to the
+    back through the nodes that feed it takes (trim, normalize, onset_split, a relay, a plugin's node of any
+    family: the README's ``reverse`` has none); the walk stops at a source, or at a node that stores takes (family
+    ``storage``, never run: it would write the files), which :attr:`cut` names, and forward to the
     ``confidence_gate`` linked to its predictions and the ``slot_map`` linked to the gate's 'passed' (or to
     the classifier directly). Each node is built with the patch's parameters, relative paths taken from
     the patch's folder, and handles the take as it would in the running patch; the classifier runs in this
@@ -158,6 +159,7 @@ class PatchChain:
         patch_path = Path(patch_path)
         patch, registry = load_patch(patch_path)
         self.base_dir = patch_path.resolve().parent
+        self.cut: str | None = None  # the node that stores takes where the walk back stopped, as "'id' (type)"
         classifiers = [spec for spec in patch.nodes.values() if spec.type == "classifier"]
         if classifier_id is not None:
             classifiers = [spec for spec in classifiers if spec.id == classifier_id]
@@ -206,8 +208,12 @@ class PatchChain:
             source = inbound[0].source
             node_type = registry.get(patch.nodes[source.node].type)
             take_inputs = [name for name, p in node_type.inputs.items() if p.type in (TAKE, ANY)]
-            if node_type.family != "processing" or not take_inputs or any(s.node.node_id == source.node
-                                                                            for s in steps):
+            # Any node that passes takes on is run, whatever its family: a plugin's `reverse` (family "misc") was
+            # stepped over with the trim before it, and files were scored as the running patch never scores them.
+            if not take_inputs or any(s.node.node_id == source.node for s in steps):
+                return steps
+            if node_type.family == "storage":
+                self.cut = f"'{source.node}' ({patch.nodes[source.node].type})"
                 return steps
             steps.insert(0, _Step(self._build(patch, registry, source.node), take_inputs[0], source.port))
             node_id, port = source.node, take_inputs[0]
@@ -333,6 +339,9 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
         # The patch's classifier passes on top_k labels, and its gate and slot map judge those: more cannot be shown.
         print(f"note: the patch's classifier passes on {top_k} labels (its top_k): --top {asked_top} shows those",
               file=sys.stderr)
+    if chain.cut is not None:  # what reaches the classifier is not what the running patch gives it
+        print(f"note: {chain.cut} stores takes and is not run here, nor the nodes before it: each file goes to "
+              "the nodes after it as it is", file=sys.stderr)
     calibration = chain.calibration_note()
     if calibration is not None:  # as check warns: its gate sums other slots than its threshold was calibrated with
         print(f"note: {calibration}", file=sys.stderr)

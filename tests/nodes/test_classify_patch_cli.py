@@ -334,3 +334,58 @@ def test_a_chain_whose_classifier_fails_to_start_stops_the_steps_started_before_
     done = exsampling_here("classify", "--patch", str(patch), str(take))
     assert done.returncode == 2 and "not a readable model file" in done.stderr
     assert [t.name for t in threading.enumerate() if t.name == "tick-ticks"] == []
+
+
+FIRST_10_MS = '''from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class First10Ms(Node):
+    """Keep a take's first 10 ms. No family, as the README's `reverse`."""
+
+    type_name = "first_10ms"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "its first 10 ms")
+
+    def on_take(self, take: Take) -> None:
+        self.emit("out", take.derive(take.samples[: take.sample_rate // 100]))
+'''
+
+
+def plugin_patch(folder: Path, node: dict[str, Any]) -> Path:
+    """The default patch with ``node`` between its trim and its classifier and pitch, as the README's `reverse`."""
+    (folder / "my-nodes").mkdir(exist_ok=True)
+    (folder / "my-nodes" / "first_10ms.py").write_text(FIRST_10_MS, encoding="utf-8")
+    data = yaml.safe_load(DEFAULT_PATCH.read_text(encoding="utf-8"))
+    data["node_dirs"] = ["my-nodes"]
+    data["nodes"].append(node)
+    port = "out" if node["type"] == "first_10ms" else "written"
+    data["links"] = [link for link in data["links"] if not link.startswith("trim.out")]
+    data["links"] += [f"trim.out -> {node['id']}.take", f"{node['id']}.{port} -> classifier.take",
+                      f"{node['id']}.{port} -> pitch.take"]
+    path = folder / "patch.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_classify_patch_runs_a_plugin_node_of_no_family_before_the_classifier(esc50: Path, tmp_path: Path) -> None:
+    # The README's own custom node, `reverse` between trim and the classifier, has no family: the chain walked back
+    # through "processing" nodes alone, so it stopped there and scored the file neither reversed nor trimmed (a
+    # kick a second into a file: kick 0.59 here, kick 0.97 in the running patch).
+    patch = plugin_patch(tmp_path, {"id": "cut", "type": "first_10ms"})
+    assert [step.node.node_id for step in PatchChain(patch).steps] == ["trim", "cut"]
+    done = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), "--json")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    (row,) = rows_of(done)
+    assert (row["top"], row["slot"]) == ([], None)
+    assert row["reason"] == "nothing to classify: too short (0.01 s < 0.03 s)"
+
+
+def test_classify_patch_says_it_does_not_run_a_take_writer_before_the_classifier(
+        esc50: Path, tmp_path: Path) -> None:
+    # A take writer is not run (it would store the files given), nor what feeds it: said, not left to guess.
+    patch = plugin_patch(tmp_path, {"id": "keep", "type": "take_writer", "params": {"folder": "library"}})
+    done = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG))
+    assert done.returncode == 0 and " -> Bass " in done.stdout
+    assert done.stderr == "note: 'keep' (take_writer) stores takes and is not run here, nor the nodes before it: " \
+                          "each file goes to the nodes after it as it is\n"
+    assert not (tmp_path / "library").exists()
