@@ -19,7 +19,7 @@ import errno
 import socket
 import threading
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,15 @@ class AbletonMax(Node):
     def _already_sent(self, key: str) -> None:
         self.report_status(take=key.split("\t")[0], already_sent=True)
 
+    def _delivered(self, kept: SlotAssignment, where: str) -> Callable[[str], None]:
+        """What ends ``kept`` once its bundle's sender is done with it (see :class:`Outbox`), saying so where it did
+        not go."""
+        def done(word: str) -> None:
+            self.close_take(kept, {"refused": f"not delivered to Live: nothing listens on {where}",
+                                   "failed": f"not delivered to Live: OSC to {where} failed",
+                                   "kept": "not sent to Live yet: kept for the next start"}.get(word, ""))
+        return done
+
     def on_upcoming(self, take: Take) -> None:
         write_ahead(self.files, take)
 
@@ -174,8 +183,18 @@ class AbletonMax(Node):
         # A take from a take folder is redone after a crash (marked recovered): the sender sends it only if its
         # log does not have it yet.
         key = sent_key(assignment)
-        self._sending_kept(self.outbox.send(destination[1], destination[0], bundle, key, files=(str(path),),
-                                            skip_if_sent=bool(take.meta.get("recovered"))))
+        # Kept open until its sender is done with it: the take's end says whether it went ("slot HH, not delivered
+        # to Live: nothing listens on ..."), not "slot HH" for a take that was lost. The refusal comes before the
+        # sender's send returns (a port of this machine), so the take ends as it would otherwise.
+        kept = assignment if self.keep_open(assignment) else None
+        done = self._delivered(kept, f"{destination[1][0]}:{destination[1][1]}") if kept is not None else None
+        try:
+            self._sending_kept(self.outbox.send(destination[1], destination[0], bundle, key, files=(str(path),),
+                                                skip_if_sent=bool(take.meta.get("recovered")), done=done))
+        except BaseException:
+            if kept is not None:
+                self.close_take(kept)
+            raise
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the hand-over
         self.report_status(slot=assignment.slot, label=assignment.label or "", take=take.take_id,
                            **take.latency_status(), **self._warning.ended())

@@ -91,6 +91,10 @@ class Outbox:
     and False when a bundle sent there was refused at once (nothing listens on that port of this machine), True
     when one went there again without.
 
+    A bundle handed over with ``done`` has it called once its sender is done with it, with "" (sent, or skipped),
+    "refused" (nothing listened there), "failed" (its send raised), or "kept" (not sent: :meth:`close` kept it for
+    the next start), from the reader's thread or :meth:`close`'s.
+
     Each bundle handed over is kept here until its sender says it is done with it: a sender started in place of one
     that died is handed again what that one had not done, and :meth:`close` ends a sender that cannot send (it
     waits for another run's lock, or is stalled) and keeps what it had not done in :func:`unsent_path`, which the
@@ -119,6 +123,7 @@ class Outbox:
         #: bundles handed over that no sender has said it is done with, by number
         self._unsent: OrderedDict[int, Bundle] = OrderedDict()
         self._unsent_lock = threading.Lock()  # not _lock: close() holds that while the reader reads "done"
+        self._done_calls: dict[int, Callable[[str], None]] = {}  # a bundle's ``done``, by number, until it is called
         self._closed = False
         self._kept_due = False  # started without a destination: the first send hands over what was kept
         self._kept_seqs: set[int] = set()  # the numbers of the bundles an earlier run kept that no sender has done
@@ -208,10 +213,11 @@ class Outbox:
             return {name for handed in self._unsent.values() for name in handed.files}
 
     def send(self, address: tuple[Any, ...], family: int, datagram: bytes, key: str = "",
-             skip_if_sent: bool = False, files: tuple[str, ...] = ()) -> int:
+             skip_if_sent: bool = False, files: tuple[str, ...] = (),
+             done: Callable[[str], None] | None = None) -> int:
         """Hand over one datagram for ``address`` (a resolved socket address of ``family``). With a ``key`` the
         sender logs it once sent; with ``skip_if_sent`` too, it drops the datagram if the log has the key.
-        ``files``: those it names, which :meth:`pending_files` lists until it is done.
+        ``files``: those it names, which :meth:`pending_files` lists until it is done. ``done``: see the class.
 
         Returns once the sender's pipe has it, without waiting for the sender to hold the log's lock. After
         :meth:`close`, it is kept for the next start. Returns how many kept bundles it handed over first (those of a
@@ -227,6 +233,8 @@ class Outbox:
                 self._seq += 1
                 seq = self._seq
                 self._unsent[seq] = handed
+                if done is not None:
+                    self._done_calls[seq] = done
             if self._closed:
                 self._keep()
                 return kept
@@ -286,6 +294,9 @@ class Outbox:
         with self._unsent_lock:
             unsent, self._unsent = list(self._unsent.values()), OrderedDict()
             self._kept_seqs.clear()  # kept again, as this run's own: the next start counts them anew
+            calls, self._done_calls = list(self._done_calls.values()), {}
+        for call in calls:
+            call("kept")
         left = self._still_whole(unsent, "a take for Live not sent is not kept for the next start")
         if left:
             try:
@@ -315,9 +326,13 @@ class Outbox:
         for raw in process.stdout:
             kind, _, text = raw.decode("utf-8", "replace").rstrip("\n").partition(" ")
             if kind == "done":
+                number, _, word = text.partition(" ")
                 with self._unsent_lock:
-                    self._unsent.pop(int(text), None)
-                    self._kept_seqs.discard(int(text))
+                    self._unsent.pop(int(number), None)
+                    self._kept_seqs.discard(int(number))
+                    call = self._done_calls.pop(int(number), None)
+                if call is not None:
+                    call(word)
             elif kind == "gone":
                 self._gone(text)
             elif kind == "ready":

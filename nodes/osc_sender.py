@@ -186,11 +186,12 @@ def _take_lock(lock: IO[str], lock_path: Path, out: _Reports, quiet: float) -> N
         taken.wait()
 
 
-def _done(out: _Reports, meta: dict[str, Any]) -> None:
+def _done(out: _Reports, meta: dict[str, Any], word: str = "") -> None:
     """Tell the patch this sender is done with a frame (sent, skipped or failed): after its log line, so that one
-    the patch hands over again after this sender ended is skipped if it went."""
+    the patch hands over again after this sender ended is skipped if it went. ``word``: "refused" (nothing listened
+    where it went) or "failed" (the send raised), said after its number: the take's own end says it did not go."""
     if "seq" in meta:
-        out.say("done", str(meta["seq"]))
+        out.say("done", f"{meta['seq']} {word}".rstrip())
 
 
 def gone_file(files: Iterable[str]) -> str:
@@ -256,15 +257,18 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
                 continue
             if stop is not None and stop.asked:  # the patch stopped: this and the rest are kept for its next start
                 break
+            word = ""
             try:
                 nobody = _send(sockets, to, datagram)
             except OSError as error:
                 out.error(f"OSC to {to[1]}:{to[2]} failed: {error}")
+                word = "failed"
                 for sock in sockets.values():
                     sock.close()
                 sockets.clear()
             else:
                 out.last_error = ""
+                word = "refused" if nobody else ""
                 if nobody != (to in refused):  # nothing listens there now, or something does again
                     (refused.add if nobody else refused.discard)(to)
                     out.say("refused" if nobody else "listening", f"{to[1]}:{to[2]}")
@@ -273,7 +277,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
                 sent[key] = None
                 if len(sent) > keep:
                     sent.popitem(last=False)
-            _done(out, meta)
+            _done(out, meta, word)
         os.close(fd)
         lock.truncate(0)  # the pids would name a process that no longer holds it
 

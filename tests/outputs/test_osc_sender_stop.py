@@ -60,7 +60,8 @@ def test_a_sender_asked_to_end_between_a_send_and_its_log_line_logs_that_bundle(
         read_until(reports, b"ready\n")
         sender.stdin.write(frame("a\tHH", to, b"first", 1))
         sender.stdin.flush()
-        assert f"refused 127.0.0.1:{port}\n".encode() in read_until(reports, b"done 1\n")
+        # the bundle's own "done" says it was refused too: its take's end tells it
+        assert f"refused 127.0.0.1:{port}\n".encode() in read_until(reports, b"done 1 refused\n")
         receiver.bind(("127.0.0.1", port))  # Live opens: the next send says it listens again
         os.write(to_patch, b"x" * size)  # the patch's end of the pipe, full: that report waits
         os.close(to_patch)

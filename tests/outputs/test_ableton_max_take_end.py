@@ -1,0 +1,71 @@
+"""``ableton_max``'s take ends say whether the take went: "slot HH" once its sender sent it, "slot HH, not delivered
+to Live: nothing listens on ..." where nothing listened on the device's port (Live not running).
+
+Before, the take ended as its bundle was handed to the sender, "-> HH" on the console whatever became of it: the
+refusal was told once, on a line apart, and each take lost after it read as landed in its slot. Run in the real
+engine, over real UDP on loopback; the device's side is a plain socket.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import time
+from pathlib import Path
+
+from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import NodeStatus, TakeEnded
+from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.takes import write_take
+from tests.stage.helpers import free_port
+
+from .helpers import sine_take
+
+
+def ends(tmp_path: Path, port: int, slots: list[str]) -> tuple[list[TakeEnded], list[str]]:
+    """The ends of one take per slot of ``slots`` given to an ``ableton_max`` sending to ``port``, and the
+    console's line for each."""
+    patch = Patch()
+    patch.add_node(NodeSpec("max", "ableton_max", {"port": port, "folder": str(tmp_path / "live")}))
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    err = io.StringIO()
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(StageConsole(patch, err=err), TakeEnded, NodeStatus)
+    engine.events.subscribe(ended.append, TakeEnded)  # type: ignore[arg-type]
+    engine.start(patch)
+    takes = [write_take(sine_take(440.0 + 110 * index, seconds=0.2), tmp_path / f"knock{index}.wav")
+             for index in range(len(slots))]
+    try:
+        for slot, take in zip(slots, takes, strict=True):
+            engine.inject("max", "assignment", SlotAssignment(slot, take, "knock", 0.9))
+        deadline = time.monotonic() + 10
+        while len(ended) < len(slots) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        engine.stop()
+    lines = [line for take in takes for line in err.getvalue().splitlines() if take.name in line]
+    return ended, lines
+
+
+def test_takes_nothing_listens_for_end_not_delivered(tmp_path: Path) -> None:
+    port = free_port(socket.SOCK_DGRAM)  # Live not running: nothing on the device's port
+    ended, lines = ends(tmp_path, port, ["HH", "Snare"])
+    told = f"not delivered to Live: nothing listens on 127.0.0.1:{port}"
+    assert sorted(end.reason for end in ended) == [f"slot HH, {told}", f"slot Snare, {told}"]
+    assert len(lines) == 2 and all(told in line for line in lines), lines
+
+
+def test_a_take_the_device_got_ends_in_its_slot(tmp_path: Path) -> None:
+    device = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    device.bind(("127.0.0.1", 0))
+    try:
+        ended, lines = ends(tmp_path, int(device.getsockname()[1]), ["HH"])
+        assert [end.reason for end in ended] == ["slot HH"]
+        assert len(lines) == 1 and lines[0].endswith(f": slot HH ({ended[0].seconds * 1e3:.0f} ms)"), lines
+        device.settimeout(5)
+        assert b"/label" in device.recv(65536)
+    finally:
+        device.close()
