@@ -70,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{gap}== {row['family']}")
             family = row["family"]
         print(f"{row['type']}: {row['doc']}")
+        if row["origin"] != "built-in":  # which plugin it is (a folder's file, an entry point): one of a name taken
+            print(f"    from {row['origin']}")  # by another plugin was listed as if it were yours
         for port in row["inputs"]:
             print(f"    in  {port['name']} ({port['type']}{', many' if port['multiple'] else ''}): {port['doc']}")
         for port in row["outputs"]:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from exsampling_patch.messages import Take
 from exsampling_patch.registry import Registry
@@ -56,3 +57,18 @@ def test_the_readme_places_its_node_in_the_default_patch(tmp_path: Path) -> None
     problems = check_file(tmp_path / "patches" / "show.yaml", [str(tmp_path / "nodes")])
     assert [str(p) for p in problems] == []
     assert {link.split(" -> ")[1] for link in links} >= {"classifier.take", "pitch.take"}
+
+
+def test_the_readme_s_nodes_command_lists_its_node_and_where_it_comes_from(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`exsampling nodes --nodes my-nodes` lists it as `reverse`, and from which file: before, a plugin's type was
+    listed as a built-in is, and one of a name another plugin had taken (an installed package's `reverse`) looked like
+    the README's own."""
+    from exsampling_patch.cli import main
+
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "reverse.py").write_text(readme_node(), encoding="utf-8")
+    assert main(["nodes", "--nodes", str(tmp_path / "my-nodes")]) == 0
+    out = capsys.readouterr().out
+    assert f"\nreverse: Play a take backwards.\n    from {tmp_path / 'my-nodes' / 'reverse.py'}\n    in  take" in out
+    assert "\n    from built-in" not in out and "\nfolder_source: Emit a take" in out
