@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="print one JSON object per event on stdout (event, at, node_id, ...), for scripts: "
                         "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with --trace); the last "
                         "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
-                        "recovered, node_errors, never_started, cut_off, unsent, signal, exit_status)")
+                        "recovered, node_errors, never_started, cut_off, unsent, held_on_phones, signal, exit_status)")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages (libjack, PortAudio) and the log go; default "
@@ -285,7 +285,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     console.flush_errors()  # how often an error came again since its last line, before the summary
     # counted once, for the line and the JSON alike: a node whose stop was given up on may still report
     cut_off_by_source, unsent_by_node = cut_off_counts(engine), unsent_counts(engine)
-    cut_off = cut_off_text(cut_off_by_source, patch, registry) + unsent_text(unsent_by_node)
+    held = counts_of(engine, "held_on_phones")
+    cut_off = cut_off_text(cut_off_by_source, patch, registry) + unsent_text(unsent_by_node) + held_text(held)
     if show is not None:
         show.close()
     failed = dict(engine.error_counts)  # one C call: a node still running may add to it
@@ -315,7 +316,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             "node_errors": failed,
             "never_started": {node_id: start_errors.get(node_id) or ("the run was stopped first" if interrupted
                                                                      else "") for node_id in never},
-            "cut_off": cut_off_by_source, "unsent": unsent_by_node,
+            "cut_off": cut_off_by_source, "unsent": unsent_by_node, "held_on_phones": held,
             "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
     return code
 
@@ -406,9 +407,23 @@ def unsent_text(counts: dict[str, int]) -> str:
 
 def unsent_counts(engine: Engine) -> dict[str, int]:
     """Node -> the takes it kept unsent at its stop (its ``unsent`` status), for the nodes that kept any."""
+    return counts_of(engine, "unsent")
+
+
+def counts_of(engine: Engine, name: str) -> dict[str, int]:
+    """Node -> its status ``name``, a count, for the nodes whose count is above 0."""
     # A snapshot: a node whose stop was given up on, or a device thread, may still report as this is read.
-    return {node_id: status["unsent"] for node_id, status in engine.status_snapshot().items()
-            if isinstance(status.get("unsent"), int) and status["unsent"] > 0}
+    return {node_id: status[name] for node_id, status in engine.status_snapshot().items()
+            if isinstance(status.get(name), int) and status[name] > 0}
+
+
+def held_text(counts: dict[str, int]) -> str:
+    """The summary's part for the takes a web recorder refused for its full disk (507) and did not store since: no
+    take refused for good (the phone keeps it and sends it again), so none ended, and the summary said nothing of
+    them. ``counts``: the nodes' ``held_on_phones`` status."""
+    parts = [f"{count} take{'s' if count != 1 else ''} refused by '{node_id}' for its full disk, kept on the phones: "
+             "make room, they are sent again" for node_id, count in counts.items()]
+    return "; " + "; ".join(parts) if parts else ""
 
 
 def samplers_of(patch: object) -> list[str]:

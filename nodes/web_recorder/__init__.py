@@ -376,11 +376,16 @@ class WebRecorder(Node):
         try:
             # Once stored, the take's key is remembered before anything can fail (its emit, writing the state): a
             # retry after a 500 is this take, not stored anew. A failure flushing its folder is no failure to store it.
-            return self._store_and_emit(upload, recorder, phone, client_id, headers, decode_wav)
-        except BaseException:
+            reply = self._store_and_emit(upload, recorder, phone, client_id, headers, decode_wav)
+        except BaseException as error:
             if client_id:
                 self._seen.release(key)  # claimed, not stored: the phone's retry is stored
+                if isinstance(error, UploadError) and error.status == 507:
+                    self._disk.held(key, refused=True)  # on its phone: counted in the summary until it is stored
             raise
+        if client_id:
+            self._disk.held(key, refused=False)
+        return reply
 
     def _store_and_emit(self, upload: Any, recorder: str, phone: str, client_id: str, headers: dict[str, str],
                         decode: Any) -> dict[str, Any]:

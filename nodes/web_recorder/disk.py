@@ -5,12 +5,18 @@ A disk already under ``min_free_mb`` when the patch started made the recorder's 
 upload, raised in ``start()``): no URL, no QR code, the phones' uploads refused at the door, and the recorder never
 came up once room was made. It now starts, and refuses takes until there is room, as it does mid-show. The refusal
 was told only to the phone ("tell the performer"): the console now says it once each time the disk gets full.
+
+A take refused 507 is no take refused for good (the phone keeps it and sends it again), so it never ended and the
+run's summary said nothing of it: a show that ended on a full disk summed up as if every take had come in. The takes
+refused for the full disk and not stored since (by their phone's take id) are the node's ``held_on_phones`` status,
+which the summary tells (:meth:`DiskWatch.held`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,6 +48,21 @@ class DiskWatch:
         self._low = False
         self._full = False
         self._too_large = -1  # the size of the last take told too large for the room left
+        self._held: set[Any] = set()  # the takes refused 507 and not stored since (their phones' keys for them)
+        self._held_lock = threading.Lock()  # held() is called on the server's request threads
+
+    def held(self, key: Any, refused: bool) -> None:
+        """A take (``key``: its phone's id for it) refused for the full disk (``refused``: a 507), or stored: the
+        takes refused and not stored since are reported as ``held_on_phones`` when their count changes."""
+        with self._held_lock:
+            before = len(self._held)
+            if refused:
+                self._held.add(key)
+            else:
+                self._held.discard(key)
+            count = len(self._held)
+        if count != before:
+            self._status(held_on_phones=count)
 
     def check(self, incoming: int) -> None:
         """Report a filling disk (once each time it crosses ``warn_mb``) and a full one (once each time it crosses

@@ -1,0 +1,67 @@
+"""The run's summary counts the takes the web recorder refused for its full disk (507) and never stored.
+
+A 507 is no refusal for good: the phone keeps the take and sends it again, so the take never ends, and only the for-good
+refusals were counted ("takes ended: refused N"). A show that ended on a full disk summed up as if every take had come
+in; its takes were on the phones, waiting for room. The disk here is the test folder's real one, made "full" by a
+``min_free_mb`` above its free space.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from exsampling_patch.nodes.web_recorder.disk import DiskWatch
+from tests.stage.helpers import Run, free_port
+from tests.stage.test_recorder_console import paired_patch
+
+
+def upload(port: int, body: bytes, take_id: str) -> int:
+    """A take POSTed as the phone page sends it: with the pairing token, a phone key and its own take id."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", "/api/takes?token=the-current-token-0123456789", body=body,
+                           headers={"X-Recorder": "Ana", "X-Phone-Key": "phone-key-of-ana-0123", "X-Take-Id": take_id})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_the_summary_counts_the_takes_refused_for_a_full_disk_once_each(tmp_path: Path) -> None:
+    port = free_port()
+    full = shutil.disk_usage(tmp_path).free / 1e6 + 1e6
+    patch = paired_patch(tmp_path, port, f", min_free_mb: {full:.0f}, warn_free_mb: {full + 1e6:.0f}")
+    take = io.BytesIO()
+    sf.write(take, np.full(4800, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")
+    run = Run(str(patch), "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"))
+    try:
+        run.wait_for("running ")
+        assert upload(port, take.getvalue(), "first") == 507
+        assert upload(port, take.getvalue(), "first") == 507  # its phone's retry: the same take
+        assert upload(port, take.getvalue(), "second") == 507
+    finally:
+        run.signal_group()
+        run.wait(30)
+    (summary,) = [line for line in run.stderr if line.startswith("stopped after")]
+    assert ("; 2 takes refused by 'phones' for its full disk, kept on the phones: make room, they are sent again"
+            in summary), run.output()
+    assert "takes ended" not in summary, run.output()  # none ended: not "refused", which is for good
+    assert not list((tmp_path / "takes").glob("*.wav"))
+
+
+def test_a_take_refused_for_the_full_disk_then_stored_is_no_longer_counted(tmp_path: Path) -> None:
+    told: list[dict[str, Any]] = []
+    watch = DiskWatch(tmp_path, 0.0, 0.0, lambda text: None, lambda **status: told.append(status))
+    first, second = ("Ana", "phone", "first"), ("Ana", "phone", "second")
+    watch.held(first, refused=True)
+    watch.held(first, refused=True)  # a retry refused again: not counted twice
+    watch.held(second, refused=True)
+    watch.held(first, refused=False)  # room made: stored
+    watch.held(("Bo", "phone", "never-refused"), refused=False)  # stored at once: nothing to tell
+    assert told == [{"held_on_phones": 1}, {"held_on_phones": 2}, {"held_on_phones": 1}]
