@@ -46,6 +46,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--patch", default=None, metavar="PATCH",
                         help="a patch file: use its classifier node (the first one, if several) and what is linked "
                         "before and after it; the model, window, pooling and max seconds come from the patch")
+    parser.add_argument("--nodes", action="append", default=[], metavar="DIR",
+                        help="folder of user nodes the patch uses (as run and check take it); only with --patch")
     parser.add_argument("--json", action="store_true",
                         help='one JSON object a line: {"file", "top": [{"label", "probability"}]}, '
                         'plus "reason" when there is nothing to classify, or "error"; with --patch, always '
@@ -74,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.patch is not None:
         return run_patch(args, asked)
+    if args.nodes:  # a patch's own nodes: without one, nothing would use them
+        print("error: --nodes gives the nodes of a patch: use it with --patch", file=sys.stderr)
+        return 2
     from exsampling_patch.models import load_classifier
     from exsampling_patch.models.classifier import ModelFileError
 
@@ -153,11 +158,12 @@ class PatchChain:
     other branches (pitch): its slot does not depend on them.
     """
 
-    def __init__(self, patch_path: str | Path, classifier_id: str | None = None, threads: int | None = None) -> None:
+    def __init__(self, patch_path: str | Path, classifier_id: str | None = None, threads: int | None = None,
+                 node_dirs: list[str] | None = None) -> None:
         from exsampling_patch.validate import load_patch
 
         patch_path = Path(patch_path)
-        patch, registry = load_patch(patch_path)
+        patch, registry = load_patch(patch_path, extra_node_dirs=node_dirs)
         self.base_dir = patch_path.resolve().parent
         self.cut: str | None = None  # the node that stores takes where the walk back stopped, as "'id' (type)"
         classifiers = [spec for spec in patch.nodes.values() if spec.type == "classifier"]
@@ -323,7 +329,7 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
         return 2
     chain: PatchChain | None = None
     try:
-        chain = PatchChain(args.patch, threads=args.threads)
+        chain = PatchChain(args.patch, threads=args.threads, node_dirs=args.nodes)
         chain.start()
     except ModelFileError as error:
         # The patch's model param names the file: told at its line, as check tells a model file that is not there.

@@ -389,3 +389,19 @@ def test_classify_patch_says_it_does_not_run_a_take_writer_before_the_classifier
     assert done.stderr == "note: 'keep' (take_writer) stores takes and is not run here, nor the nodes before it: " \
                           "each file goes to the nodes after it as it is\n"
     assert not (tmp_path / "library").exists()
+
+
+def test_classify_patch_takes_the_plugin_folder_as_run_and_check_do(esc50: Path, tmp_path: Path) -> None:
+    # The README runs its custom node with `--nodes my-nodes` (no node_dirs in the patch); classify had no --nodes,
+    # so the patch that check passed and run ran was "unknown node type" here, its error saying to give --nodes.
+    patch = plugin_patch(tmp_path, {"id": "cut", "type": "first_10ms"})
+    data = yaml.safe_load(patch.read_text(encoding="utf-8"))
+    del data["node_dirs"]
+    patch.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    dog, plugins = str(esc50 / "audio" / DOG), str(tmp_path / "my-nodes")
+    done = exsampling_here("classify", "--patch", str(patch), "--nodes", plugins, dog, "--json")
+    assert done.returncode == 0, done.stderr
+    assert rows_of(done)[0]["reason"] == "nothing to classify: too short (0.01 s < 0.03 s)"
+    alone = exsampling_here("classify", "--nodes", plugins, dog)
+    assert (alone.returncode, alone.stdout) == (2, "")
+    assert alone.stderr == "error: --nodes gives the nodes of a patch: use it with --patch\n"
