@@ -37,6 +37,8 @@ console saying so; at the first start (no journal yet), those there are left alo
 A file that cannot be read is the node's error, and ends as a take would ("error", named by its file: the stage
 console's line), once: the journal writes it down as done. Where the folder cannot be written, a warning says so
 once, and the node runs without one (files there at start: all of them with ``include_existing``, else none).
+A journal there that cannot be read (an I/O error) is not rewritten, which erased its takes in flight for good: a
+warning names it, and the files there at start are left alone, for the next start that reads it.
 
 One run reads a folder: the node holds a lock beside its journal while it runs (:class:`.FolderLock`, the Live
 outputs' own). The same patch's second run is told so, naming the process that holds it, and its node reads nothing
@@ -245,8 +247,10 @@ class FolderSource(Node):
             with journal.held():  # an end told meanwhile (a take of the node an edit replaced) is not lost
                 try:
                     record = journal.load()
-                except OSError:
-                    record = Record()
+                except OSError as error:
+                    if journal.holds_lines():  # rewritten, the takes in flight when the last run ended were lost
+                        return self._journal_unread(journal, there, error)
+                    record = Record()  # a folder in its way: nothing in it to keep (nor can it be rewritten)
                 self._sort_out(there, record, kept, seen)
                 journal.rewrite(kept, seen, record.takes)
         except OSError as error:
@@ -257,6 +261,19 @@ class FolderSource(Node):
                 self._done.update((path, (there[path], None)) for path in self._arrived)
             self._arrived.clear()
             return None
+        return journal
+
+    def _journal_unread(self, journal: FolderJournal, there: dict[Path, Stamp], error: OSError) -> FolderJournal:
+        """The journal is there but could not be read: kept as it is (this run's takes written down in it still),
+        and the files ``there`` left alone, include_existing or not (those whose takes ended, read again, were
+        loaded again): those in flight when the last run ended, or arrived since, are read at the next start that
+        reads it."""
+        self._done.update((path, (stamp, None)) for path, stamp in there.items())
+        self._left_alone = len(there)
+        files = f"{len(there)} file{'s' * (len(there) != 1)}"
+        self.report_status(warning=f"journal {journal.path} could not be read ({error.strerror or error}): kept as "
+                           f"it is, and the {files} there now left alone: those in flight when the last run ended, "
+                           "or that arrived since, are read at the next start that can read it")
         return journal
 
     def _sort_out(self, there: dict[Path, Stamp], record: Record, kept: dict[Entry, bool], seen: set[Entry]) -> None:

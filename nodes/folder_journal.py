@@ -13,7 +13,7 @@ Each start rewrites it with a first line ``{"lists": "every file"}`` and a line 
 ``include_existing``): every file there at that start is in it, read or left alone, so that one not in it at the
 next start arrived while the patch was stopped (a phone's sync during a break), or was replaced since. A journal
 without that first line (an older version's) says nothing of the files it left alone. Older versions skip both
-kinds of line.
+kinds of line. A start that could not read it (an I/O error) does not rewrite it (:meth:`FolderJournal.holds_lines`).
 
 A node a live edit rebuilds opens the journal anew, while takes the node it replaced passed on may still be in flight
 (their lines say ``done: false``, as a killed run's do): what each run passed on, and the ends not yet written, are
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Set
@@ -137,6 +138,17 @@ class FolderJournal:
             if isinstance(data.get("take"), str) and data["take"]:
                 record.takes[entry] = data["take"]
         return record
+
+    def holds_lines(self) -> bool:
+        """Whether what is there may hold an earlier run's lines, where :meth:`load` could not read it: a file (an
+        I/O error, one made unreadable), or what cannot even be looked at. Not to be rewritten then: its takes in
+        flight when that run ended would be erased for good. A folder in the way holds none."""
+        try:
+            return stat.S_ISREG(self.path.stat().st_mode)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True
 
     def rewrite(self, entries: Mapping[Entry, bool], seen: Set[Entry] = frozenset(),
                 takes: Mapping[Entry, str] | None = None) -> None:

@@ -1,0 +1,73 @@
+"""A folder source's journal that is there but cannot be read at a start (an I/O error): that start took it as
+empty and rewrote it, so the takes in flight when the last run was killed were erased from it for good, never read
+again. It is kept as it is now, the start says so, and the next start that can read it reads them again.
+
+The I/O error is the kernel's own, as root gets it too (no permission refuses root): the journal is a link to a file
+kept beside the folder, and for one start that file is a link to ``/proc/self/mem``, whose read at its start fails
+with EIO (a card's flaky reader); put back, the journal reads again, unless that start replaced it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.folder import FolderSource
+from exsampling_patch.nodes.folder_journal import journal_path
+
+from .test_folder_journal import FAST, KILLED_RUN, drop, journal_lines, read_files, wait_for
+
+
+def killed_with_a_take_in_flight(tmp_path: Path, inbox: Path) -> None:
+    """A run of inbox -> a sink that never ends its take, killed once it passed on ``cut.wav``."""
+    script = tmp_path / "killed_run.py"
+    script.write_text(KILLED_RUN, encoding="utf-8")
+    run = subprocess.Popen([sys.executable, str(script), str(inbox)], start_new_session=True)
+    try:
+        wait_for(lambda: journal_path(inbox, "inbox").exists() or run.poll() is not None)
+        assert run.poll() is None
+        drop(inbox, "cut.wav")
+        wait_for(lambda: [line["file"] for line in journal_lines(inbox)] == ["cut.wav"] or run.poll() is not None)
+        assert run.poll() is None
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    assert journal_lines(inbox)[0]["done"] is False
+
+
+def test_a_journal_that_cannot_be_read_is_kept_and_its_take_in_flight_read_at_the_next_start(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    drop(inbox, "before.wav")  # there before any run: left alone
+    killed_with_a_take_in_flight(tmp_path, inbox)
+    journal = journal_path(inbox, "inbox")
+    kept = tmp_path / "card" / "journal"
+    kept.parent.mkdir()
+    journal.rename(kept)
+    journal.symlink_to(kept)
+    aside = kept.with_name("journal.aside")
+    kept.rename(aside)
+    kept.symlink_to("/proc/self/mem")  # read: "Input/output error"
+
+    context = NodeContext(inbox)
+    node = FolderSource("inbox", {"folder": str(inbox), **FAST}, context)
+    node.start()
+    try:
+        time.sleep(0.4)  # files there at start would be read once unchanged for settle_time
+    finally:
+        node.stop()
+    assert context.emitted == [] and context.errors == []
+    warnings = [status["warning"] for status in context.statuses if status.get("warning")]
+    assert warnings == [f"journal {journal} could not be read (Input/output error): kept as it is, and the 2 files "
+                        "there now left alone: those in flight when the last run ended, or that arrived since, are "
+                        "read at the next start that can read it"], context.statuses
+    assert journal.is_symlink()  # not replaced by a journal that forgot cut.wav's take
+
+    kept.unlink()
+    aside.rename(kept)  # readable again (the card reseated)
+    assert read_files(inbox) == ["cut.wav"]  # the take cut off by the kill: read again, not lost
+    assert read_files(inbox) == []
