@@ -268,8 +268,8 @@ class FolderSource(Node):
         and the files ``there`` left alone, include_existing or not (those whose takes ended, read again, were
         loaded again): those in flight when the last run ended, or arrived since, are read at the next start that
         reads it."""
+        # Not counted as left_alone: the console said they were there before the first start, for include_existing.
         self._done.update((path, (stamp, None)) for path, stamp in there.items())
-        self._left_alone = len(there)
         files = f"{len(there)} file{'s' * (len(there) != 1)}"
         self.report_status(warning=f"journal {journal.path} could not be read ({error.strerror or error}): kept as "
                            f"it is, and the {files} there now left alone: those in flight when the last run ended, "
