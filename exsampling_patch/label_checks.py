@@ -184,35 +184,42 @@ def gate_table_warnings(patch: Patch, registry: Registry, source: SourceMap) -> 
     patch's, and a take the map would give HH 80% was rejected as "not sure (hihat_closed 40%)"."""
     warnings: list[Problem] = []
     for gate_id, spec in patch.nodes.items():
-        gate = _built_node(patch, registry, gate_id, spec.params) if spec.type == "confidence_gate" else None
-        gate_table = getattr(gate, "slot_table", None)
-        if gate_table is None or getattr(gate, "judge", None) != "slot":
-            continue  # judging the best label alone, it sums by no table
-        judged = gate_table()
-        for map_id in _fed(patch, registry, gate_id, "passed"):
-            slot_map = _built_node(patch, registry, map_id, patch.nodes[map_id].params)
-            map_table = getattr(slot_map, "slot_table", None)
-            if map_table is None:
-                continue
-            chosen = map_table()
-            # Slots compared as the sampler finds them, case aside: 'dog: kick' here and 'dog: Kick' there agree.
-            rows = [label for label in {**chosen, **judged}
-                    if (chosen.get(label) or "").lower() != (judged.get(label) or "").lower()]
-            if not rows:
-                continue
-            named = "; ".join(f"{label}: {chosen.get(label) or 'no slot'} in '{map_id}', "
-                              f"{judged.get(label) or 'no slot'} here" for label in rows[:4])
-            named += f"; and {len(rows) - 4} more" if len(rows) > 4 else ""
-            base, first = getattr(slot_map, "base_table", None), rows[0]
-            same = f"base_table ({base}) and table rows as '{map_id}'" if base != getattr(gate, "base_table", None) \
-                else f"rows as '{map_id}' in its table, {first}: {chosen.get(first) or repr('')}, ..."
-            warnings.append(Problem(
-                f"node '{gate_id}': it judges slots by a table that differs from the one '{map_id}' chooses by, in "
-                f"{len(rows)} row{'s' if len(rows) != 1 else ''}: {named}",
-                source.file, source.node_line(gate_id),
-                hint=f"give the gate the same {same}: its threshold then judges the slots the map picks",
-            ))
+        for map_id in _fed(patch, registry, gate_id, "passed") if spec.type == "confidence_gate" else ():
+            warning = gate_table_warning(patch, registry, source, gate_id, map_id)
+            warnings += [warning] if warning is not None else []
     return warnings
+
+
+def gate_table_warning(patch: Patch, registry: Registry, source: SourceMap, gate_id: str,
+                       map_id: str) -> Problem | None:
+    """:func:`gate_table_warnings`' warning of the gate ``gate_id`` and the slot map ``map_id`` it feeds, or None."""
+    gate = _built_node(patch, registry, gate_id, patch.nodes[gate_id].params)
+    gate_table = getattr(gate, "slot_table", None)
+    if gate_table is None or getattr(gate, "judge", None) != "slot":
+        return None  # judging the best label alone, it sums by no table
+    judged = gate_table()
+    slot_map = _built_node(patch, registry, map_id, patch.nodes[map_id].params)
+    map_table = getattr(slot_map, "slot_table", None)
+    if map_table is None:
+        return None
+    chosen = map_table()
+    # Slots compared as the sampler finds them, case aside: 'dog: kick' here and 'dog: Kick' there agree.
+    rows = [label for label in {**chosen, **judged}
+            if (chosen.get(label) or "").lower() != (judged.get(label) or "").lower()]
+    if not rows:
+        return None
+    named = "; ".join(f"{label}: {chosen.get(label) or 'no slot'} in '{map_id}', "
+                      f"{judged.get(label) or 'no slot'} here" for label in rows[:4])
+    named += f"; and {len(rows) - 4} more" if len(rows) > 4 else ""
+    base, first = getattr(slot_map, "base_table", None), rows[0]
+    same = f"base_table ({base}) and table rows as '{map_id}'" if base != getattr(gate, "base_table", None) \
+        else f"rows as '{map_id}' in its table, {first}: {chosen.get(first) or repr('')}, ..."
+    return Problem(
+        f"node '{gate_id}': it judges slots by a table that differs from the one '{map_id}' chooses by, in "
+        f"{len(rows)} row{'s' if len(rows) != 1 else ''}: {named}",
+        source.file, source.node_line(gate_id),
+        hint=f"give the gate the same {same}: its threshold then judges the slots the map picks",
+    )
 
 
 #: A gate's threshold within this of its model's calibrated one is taken as that one (the default patch's 0.45 is

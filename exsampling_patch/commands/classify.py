@@ -196,6 +196,18 @@ class PatchChain:
                                            self.gate.node_id)
         return str(warning) if warning is not None else None
 
+    def table_note(self) -> str | None:
+        """What ``exsampling check`` warns of this chain's gate judging slots by other rows than its slot map chooses
+        by (:func:`~exsampling_patch.label_checks.gate_table_warning`); None where it does not."""
+        from exsampling_patch.label_checks import gate_table_warning
+        from exsampling_patch.patchfile import read_patch
+
+        if self.gate is None or self.slot_map is None:
+            return None
+        source = read_patch(self.path).source_map
+        warning = gate_table_warning(self.patch, self.registry, source, self.gate.node_id, self.slot_map.node_id)
+        return str(warning) if warning is not None else None
+
     def _build(self, patch: Patch, registry: Registry, node_id: str, **overrides: Any) -> Node:
         from exsampling_patch.node import NodeContext
 
@@ -348,9 +360,11 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
     if chain.cut is not None:  # what reaches the classifier is not what the running patch gives it
         print(f"note: {chain.cut} stores takes and is not run here, nor the nodes before it: each file goes to "
               "the nodes after it as it is", file=sys.stderr)
-    calibration = chain.calibration_note()
-    if calibration is not None:  # as check warns: its gate sums other slots than its threshold was calibrated with
-        print(f"note: {calibration}", file=sys.stderr)
+    # As check warns: its gate sums other slots than its map picks (a take the map would give HH rejected as "not
+    # sure" with no word of why, the file's line alone), or than its threshold was calibrated with.
+    for note in (chain.table_note(), chain.calibration_note()):
+        if note is not None:
+            print(f"note: {note}", file=sys.stderr)
     failed = False
     try:
         for path in args.files:

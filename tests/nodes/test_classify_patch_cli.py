@@ -405,3 +405,23 @@ def test_classify_patch_takes_the_plugin_folder_as_run_and_check_do(esc50: Path,
     alone = exsampling_here("classify", "--nodes", plugins, dog)
     assert (alone.returncode, alone.stdout) == (2, "")
     assert alone.stderr == "error: --nodes gives the nodes of a patch: use it with --patch\n"
+
+
+def test_classify_patch_notes_a_gate_that_judges_by_other_rows_than_its_map(esc50: Path, tmp_path: Path) -> None:
+    # Rows in the map's table alone: a take the map would give HH was "not sure" at the gate, summed by the shipped
+    # rows, and classify --patch said nothing of it; check warns at the gate's line. Now noted as check words it.
+    data = yaml.safe_load(DEFAULT_PATCH.read_text(encoding="utf-8"))
+    rows = {"tambourine_shaker": "HH", "woodblock_rim": "HH"}
+    next(n for n in data["nodes"] if n["type"] == "slot_map")["params"] = {"table": rows}
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    dog = str(esc50 / "audio" / DOG)
+    done = exsampling_here("classify", "--patch", str(patch), dog)
+    assert done.returncode == 0 and " -> Bass " in done.stdout
+    (note,) = done.stderr.splitlines()
+    assert note.startswith(f"note: {patch}:") and "node 'gate': it judges slots by a table that differs from the " \
+        "one 'map' chooses by, in 2 rows: tambourine_shaker: HH in 'map', Snare here" in note, note
+    next(n for n in data["nodes"] if n["type"] == "confidence_gate")["params"]["table"] = rows
+    patch.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    same = exsampling_here("classify", "--patch", str(patch), dog)
+    assert same.returncode == 0 and "differs from" not in same.stderr  # (the calibration note, rows moved, stays)
