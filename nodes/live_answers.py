@@ -10,7 +10,9 @@ before the performer records the next sound, not at that take. Once it answers, 
 unanswered take of each slot is sent again: a Live opened after the patch, or restarted, gets the slots it missed. A
 take sent while Live is so known silent is told not loaded at once, not after ``within`` more of the same silence, and
 is sent again as the others. An answer that comes late (a Live busy loading a set) is matched
-to its load and told: the take reached Live, and is not sent again.
+to its load and told: the take reached Live, and is not sent again. The script answers in the order things came, so a
+pong to a ping sent after a load still unanswered says that load went nowhere (the script was down a moment: Live
+loading another set): it goes again then, its take kept open, rather than told "not loaded" ``within`` later.
 """
 
 from __future__ import annotations
@@ -123,6 +125,16 @@ class LiveAnswers:
                 del self._again[waiting.slot]
         return again
 
+    def missed(self, before: float) -> list[Waiting]:
+        """The loads sent before ``before`` still waiting for an answer (not told overdue yet), taken out: Live
+        answered what was sent at ``before``, and answers in the order things came, so those went nowhere (the script
+        was down a moment: Live loading another set), or their answers were lost."""
+        with self._lock:
+            missed: list[Waiting] = []
+            while self._waiting and self._waiting[0].sent_at < before:
+                missed.append(self._waiting.popleft())
+        return missed
+
     def unanswered(self) -> list[Waiting]:
         """The loads still waiting for an answer and not told overdue yet, taken out (the node stops)."""
         with self._lock:
@@ -156,6 +168,10 @@ class LiveLink:
         self._pinged = float("-inf")
         self._pings: dict[int, float] = {}  # a ping's id -> when it was sent, until its pong
         self._last_error = ""
+        #: Held while a load or a ping is stamped and sent: the stamps' order is the datagrams', so that a pong says
+        #: which loads Live got before its ping (:meth:`LiveAnswers.missed`). Reentrant: a take closed under it may
+        #: end on this thread.
+        self._order = threading.RLock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("0.0.0.0" if host not in ("127.0.0.1", "localhost") else "127.0.0.1", 0))
         self.sock.settimeout(0.2)
@@ -183,6 +199,10 @@ class LiveLink:
         ``kept``: the assignment the node keeps open, closed with the answer or when none came in time, or here
         (once) where the load did not go (False) or Live is known silent (then sent again once Live answers, whether
         it went or not)."""
+        with self._order:
+            return self._load(slot, args, name, key, kept)
+
+    def _load(self, slot: str, args: list[Any], name: str, key: str, kept: Any) -> bool:
         waiting = Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key, kept)
         silent = self.silent  # read once: the reply loop may end the silence meanwhile
         # Written down before it goes: the script's answer can be read (on the reply loop) before sendto returns,
@@ -259,18 +279,20 @@ class LiveLink:
         self._pinged = now
         if self._asked is None and not self.silent:  # told silent already: the next answer ends it
             self._asked = now
-        ping = len(self._pings) and max(self._pings) + 1
-        self._pings[ping] = now
-        if len(self._pings) > OVERDUE_KEPT:  # lost (a Live not running): the oldest are no use
-            del self._pings[min(self._pings)]
-        self.send("/exsampling/ping", [ping])
+        with self._order:
+            ping = len(self._pings) and max(self._pings) + 1
+            self._pings[ping] = time.monotonic()  # stamped as it goes, after any load sent before it
+            if len(self._pings) > OVERDUE_KEPT:  # lost (a Live not running): the oldest are no use
+                del self._pings[min(self._pings)]
+            self.send("/exsampling/ping", [ping])
 
     def _answer(self, address: str, params: list[str], raw: list[Any]) -> None:
         if address == "/exsampling/pong":
             ping = raw[1] if len(raw) > 1 and isinstance(raw[1], int) else None
-            # A script installed before pongs named their ping: the newest sent is the best guess.
+            # A script installed before pongs named their ping: the newest sent is the best guess (and no sure word
+            # on the loads sent before it).
             sent = self._pings.pop(ping, None) if ping is not None else max(self._pings.values(), default=None)
-            self._heard(time.monotonic() if sent is None else sent)
+            self._heard(time.monotonic() if sent is None else sent, pong=ping is not None and sent is not None)
             return
         self.last_reply = (address, raw)
         self.replies.set()
@@ -301,16 +323,24 @@ class LiveLink:
         if found is not None:
             self._heard(found[0].sent_at)
 
-    def _heard(self, sent_at: float) -> None:
+    def _heard(self, sent_at: float, pong: bool = False) -> None:
         """Live answered what was sent at ``sent_at``: after a silence, "port" (opened: the node's error ends), and
-        the loads it missed, sent before that, go again."""
+        the loads it missed, sent before that, go again. ``pong``: the answer to a ping known by its id: the loads
+        sent before it that still wait went nowhere, and go again now, each with its take, rather than after
+        ``within`` and a "not loaded" while Live answers."""
         self._asked = None  # Live is there: the pings sent so far need no answer more
         self._answered_ever = True
         again = self.answers.to_send_again(before=sent_at)
-        if not self.silent and not again:
+        lost = self.answers.missed(before=sent_at) if pong else []
+        if not self.silent and not again and not lost:
             return
-        self.silent = False
+        told = self.silent or bool(again)
+        self.silent = False  # first: a load sent while silent is told "not loaded" at once
         for waiting in again:  # "once": a load whose answer alone was lost is not loaded (nor fired) again
             self.load(waiting.slot, [*waiting.args[:5], 1], waiting.name, waiting.key)
+        for waiting in lost:  # newer than those (not told overdue yet); its take still kept open, ended at its answer
+            self.load(waiting.slot, [*waiting.args[:5], 1], waiting.name, waiting.key, waiting.kept)
+        if not told:
+            return
         missed = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in again)
         self.node.report_status(port=self.port, live_answers=self.where + (f"; sent again: {missed}" if missed else ""))

@@ -196,7 +196,7 @@ def test_a_load_sent_again_asks_live_to_leave_a_track_that_holds_it(tmp_path: Pa
         assert osc.decode(live.recv(65536)) == ("/exsampling/ping", [0])  # the start's, unanswered
         first, sender = live.recvfrom(65536)
         assert osc.decode(first) == ("/exsampling/load", ["HH", str(take.path), "knock", 440.0, 1, 0])
-        while True:  # told unanswered, the node pings (a pong before the load is told so leaves it for a later one)
+        while True:  # the node pings: Live's pong to a ping sent after the load sends it again
             address, args = osc.decode(live.recv(65536))
             if address != "/exsampling/ping":
                 break
