@@ -30,6 +30,7 @@ let audio = null;          // {context, stream, node}
 let recording = null;      // {chunks, frames, id, startedAt, position, timer}
 
 let micOpening = null;      // the promise of `audio` while the microphone opens
+let wire = Promise.resolve();  // the end of the last upload's turn on the network (onTheWire)
 
 $("max").textContent = config.maxSeconds;
 const madeUpName = makeUpName(phoneKey);  // REC works at once; the phone may type its own name instead
@@ -276,6 +277,19 @@ function encodeWav(chunks, frames, rate) {
   return buffer;
 }
 
+function onTheWire() {
+  // One upload on the network at a time: resolves, once the uploads before this one have had their turn, with the
+  // function that ends this one's. Sent together (the takes kept through an outage, a take recorded while the last one
+  // was still sending), they shared a slow link, each too slowly for its own wait and the recorder's pace (its 408):
+  // every try of every take was cut, and they were all sent again together, for ever, where one after the other each
+  // would have gone through.
+  let done;
+  const mine = new Promise((resolve) => { done = resolve; });
+  const turn = wire.then(() => done);
+  wire = wire.then(() => mine);
+  return turn;
+}
+
 async function upload(take, position, stored = Promise.resolve()) {
   // take: the kept record {id, name, phoneKey, startedAt, seconds, where, wav}.
   await stored;  // kept on the phone before it is sent: an answer never comes before the take is safe
@@ -295,6 +309,7 @@ async function upload(take, position, stored = Promise.resolve()) {
   // a 409 (an earlier try still being stored) and a 5xx (a full disk, a failure the recorder may get over).
   let slowTries = 0;  // tries that ran out of time (the page's own wait, the recorder's 408) while it answered
   for (let attempt = 1; ; attempt++) {
+    const done = await onTheWire();
     const triedAt = Date.now();
     // A connection that went silent (the phone walked out of the Wi-Fi's range: no reset ever comes) is given up
     // and tried again, rather than waited on for the minutes a phone's network takes to notice; each try waits
@@ -323,6 +338,7 @@ async function upload(take, position, stored = Promise.resolve()) {
     const again = reply && (reply.status === 408 || reply.status === 409 || reply.status === 429 || reply.status >= 500);
     const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
     clearTimeout(timer);
+    done();  // the answer read: the next take's turn
     if (reply && reply.ok) {
       forget(take.id);
       const unplaced = where.error === undefined ? "" : ` (without location: ${where.error})`;

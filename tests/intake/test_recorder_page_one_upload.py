@@ -1,0 +1,34 @@
+"""The phone's page sends one take at a time (a real headless Chromium, its microphone fed from a WAV file, against
+the real recorder). Sent together, takes shared a slow link, each too slowly for the page's wait and the recorder's
+pace (its 408), and were all cut and sent again together, for ever, where one after the other each went through."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+
+
+def test_a_take_recorded_while_the_last_is_still_sending_waits_its_turn(tmp_path: Path) -> None:
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    engine = recorder_engine(tmp_path)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "one_upload_at_a_time.js"), rec_of(engine).local_url, str(fed)],
+                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert result["uploads"] == 2, result  # each sent once: none cut, none sent again
+        assert result["most"] == 1, result  # the second waited for the first to be answered
+        assert result["info"].startswith("Received"), result
+        assert len(probe_of(engine).wait_for(2)) == 2
+    finally:
+        engine.stop()
