@@ -17,7 +17,11 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from exsampling_patch.commands.run import counts_of
 from exsampling_patch.nodes.web_recorder.disk import DiskWatch
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime.engine import Engine
 from tests.stage.helpers import Run, free_port
 from tests.stage.test_recorder_console import paired_patch
 
@@ -65,3 +69,30 @@ def test_a_take_refused_for_the_full_disk_then_stored_is_no_longer_counted(tmp_p
     watch.held(first, refused=False)  # room made: stored
     watch.held(("Bo", "phone", "never-refused"), refused=False)  # stored at once: nothing to tell
     assert told == [{"held_on_phones": 1}, {"held_on_phones": 2}, {"held_on_phones": 1}]
+
+
+def test_a_recorder_rebuilt_by_an_edit_counts_its_held_takes_anew(tmp_path: Path) -> None:
+    """The count is the node's status, which outlives a node rebuilt by a live edit: the new recorder, which had
+    refused nothing, was summed up with the old one's count, and a take it then stored left that count standing."""
+    full = shutil.disk_usage(tmp_path).free / 1e6 + 1e6
+    port = free_port()
+    settings = {"folder": str(tmp_path / "takes"), "state_folder": str(tmp_path / "state"), "host": "127.0.0.1",
+                "port": port, "https": False, "print_qr": False, "token": "the-current-token-0123456789",
+                "min_free_mb": full, "warn_free_mb": full + 1e6}
+    patch = Patch()
+    patch.add_node(NodeSpec("phones", "web_recorder", settings))
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    engine.start(patch)
+    try:
+        take = io.BytesIO()
+        sf.write(take, np.full(4800, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")
+        assert upload(port, take.getvalue(), "first") == 507
+        assert counts_of(engine, "held_on_phones") == {"phones": 1}
+        edited = Patch()
+        edited.add_node(NodeSpec("phones", "web_recorder", {**settings, "min_free_mb": full + 1}))  # still full
+        assert engine.update(edited) is not None
+        assert counts_of(engine, "held_on_phones") == {}  # the rebuilt recorder has refused nothing yet
+        assert upload(port, take.getvalue(), "first") == 507  # the phone's retry, to the new recorder
+        assert counts_of(engine, "held_on_phones") == {"phones": 1}
+    finally:
+        engine.stop()
