@@ -195,7 +195,8 @@ class WebRecorder(Node):
         self.url = f"{scheme}://{public}{'' if default_port else f':{port}'}/?token={token}"
         self.local_url = f"{scheme}://127.0.0.1:{port}/?token={token}"
         self.qr = qr_rows(self.url)
-        self.report_status(url=self.url, qr=self.qr, takes=0, recorders=0, held_on_phones=0)  # a rebuilt node counts anew
+        # held_on_phones too: the status outlives a node rebuilt by an edit, which counts anew
+        self.report_status(url=self.url, qr=self.qr, takes=0, recorders=0, held_on_phones=0)
         log.info("web recorder '%s' listening: %s", self.node_id, self.url)
         if self.print_qr:
             note = " (accept the certificate warning once on each phone)" if self.https else ""
