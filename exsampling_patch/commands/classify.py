@@ -182,31 +182,25 @@ class PatchChain:
         self.nodes += [n for n in (self.gate, self.slot_map) if n is not None]
         self.patch, self.registry, self.path = patch, registry, patch_path
 
-    def calibration_note(self) -> str | None:
-        """What ``exsampling check`` warns of a gate judging slots with its model's calibrated threshold by another
-        table than the calibration's (:func:`~exsampling_patch.label_checks.gate_calibration_warning`), for this
-        chain's gate; None where it does not."""
-        from exsampling_patch.label_checks import gate_calibration_warning
+    def check_notes(self) -> list[str]:
+        """What ``exsampling check`` warns of this chain's nodes that bears on where a take lands, in line order: a
+        model's labels the slot map has no slot for, a table row no model label meets (``dgo: Chorus``), two rows of
+        one label, a gate judging by other rows than its map or with its calibrated threshold by another table
+        (:mod:`~exsampling_patch.label_checks`), and what each node's type warns of."""
+        from exsampling_patch import label_checks
+        from exsampling_patch.param_checks import node_type_warnings
         from exsampling_patch.patchfile import read_patch
 
-        if self.gate is None:
-            return None
         source = read_patch(self.path).source_map
-        warning = gate_calibration_warning(self.patch, self.registry, source, self.classifier.node_id,
-                                           self.gate.node_id)
-        return str(warning) if warning is not None else None
-
-    def table_note(self) -> str | None:
-        """What ``exsampling check`` warns of this chain's gate judging slots by other rows than its slot map chooses
-        by (:func:`~exsampling_patch.label_checks.gate_table_warning`); None where it does not."""
-        from exsampling_patch.label_checks import gate_table_warning
-        from exsampling_patch.patchfile import read_patch
-
-        if self.gate is None or self.slot_map is None:
-            return None
-        source = read_patch(self.path).source_map
-        warning = gate_table_warning(self.patch, self.registry, source, self.gate.node_id, self.slot_map.node_id)
-        return str(warning) if warning is not None else None
+        ids = [node.node_id for node in self.nodes]
+        found = [warning for check in (label_checks.label_warnings, label_checks.same_label_warnings,
+                                       label_checks.gate_table_warnings, label_checks.gate_calibration_warnings)
+                 for warning in check(self.patch, self.registry, source)]
+        found += [warning for node_id in ids for warning in node_type_warnings(self.patch, self.registry, source,
+                                                                               node_id)]
+        mine = [warning for warning in found if any(warning.message.startswith(f"node '{node_id}': ")
+                                                    for node_id in ids)]
+        return [str(warning) for warning in sorted(mine, key=lambda w: (w.line or 0, w.column or 0))]
 
     def _build(self, patch: Patch, registry: Registry, node_id: str, **overrides: Any) -> Node:
         from exsampling_patch.node import NodeContext
@@ -360,11 +354,11 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
     if chain.cut is not None:  # what reaches the classifier is not what the running patch gives it
         print(f"note: {chain.cut} stores takes and is not run here, nor the nodes before it: each file goes to "
               "the nodes after it as it is", file=sys.stderr)
-    # As check warns: its gate sums other slots than its map picks (a take the map would give HH rejected as "not
-    # sure" with no word of why, the file's line alone), or than its threshold was calibrated with.
-    for note in (chain.table_note(), chain.calibration_note()):
-        if note is not None:
-            print(f"note: {note}", file=sys.stderr)
+    # As check warns, of the nodes run here: a table row that changes nothing (`dgo: Chorus`: the dog still went to
+    # Bass, with no word of why), a gate summing other slots than its map picks or than its threshold was calibrated
+    # with (a take the map would give HH rejected as "not sure").
+    for note in chain.check_notes():
+        print(f"note: {note}", file=sys.stderr)
     failed = False
     try:
         for path in args.files:

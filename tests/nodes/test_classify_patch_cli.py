@@ -425,3 +425,25 @@ def test_classify_patch_notes_a_gate_that_judges_by_other_rows_than_its_map(esc5
     patch.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     same = exsampling_here("classify", "--patch", str(patch), dog)
     assert same.returncode == 0 and "differs from" not in same.stderr  # (the calibration note, rows moved, stays)
+
+
+def test_classify_patch_notes_a_table_row_that_changes_nothing(esc50: Path, tmp_path: Path) -> None:
+    # `dgo: Chorus` in the map's table: the dog still went to Bass, and classify --patch, run to try that edit, said
+    # nothing of why; check warns that the row is no label of the model. The chain's nodes' warnings are noted.
+    data = yaml.safe_load(DEFAULT_PATCH.read_text(encoding="utf-8"))
+    next(n for n in data["nodes"] if n["type"] == "slot_map")["params"] = {"table": {"dgo": "Chorus"}}
+    next(n for n in data["nodes"] if n["type"] == "confidence_gate")["params"]["table"] = {"dgo": "Chorus"}
+    patch = tmp_path / "patch.yaml"
+    patch.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    done = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG))
+    assert done.returncode == 0 and " -> Bass " in done.stdout
+    assert [line.split(": ", 2)[1:] for line in done.stderr.splitlines()] == [
+        [f"{patch}:{line}", f"node '{node}': table row 'dgo' is no label of the model of 'classifier', so it changes "
+                            "nothing: did you mean 'dog'?"]
+        for node, line in (("gate", _line_of(patch, "dgo:")), ("map", _line_of(patch, "dgo:", 2)))]
+
+
+def _line_of(path: Path, text: str, nth: int = 1) -> int:
+    """The line of the ``nth`` line of ``path`` holding ``text``."""
+    lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line]
+    return lines[nth - 1]
