@@ -22,6 +22,9 @@ WHEEL_STEP = 80.0
 MARGIN = 30.0
 #: Pixels kept between a node added with no mouse spot and the others, and the step its spot is looked for in.
 ROOM_GAP, ROOM_STEP = 20.0, 20.0
+EDGE_GAP = 8.0  # pixels kept between a node added at a spot of the composer's (or pasted) and the canvas's edges
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom (patch units)
 
 
 class Navigator:
@@ -150,6 +153,39 @@ class Navigator:
                 x += step
             y += step
         return wanted
+
+    def room_for(self, group: list[Box], spot: tuple[float, float], boxes: list[Box]) -> tuple[float, float] | None:
+        """The offset nearest the one that puts ``group``'s corner (its nodes' boxes, patch units) at ``spot`` that
+        draws every one of them whole in view, a gap clear of each of ``boxes``; None where there is none (the view
+        is full, or smaller than the group) or no view is drawn yet."""
+        area = self.drawn_area()
+        if area is None or not group:
+            return None
+        left, top, width, height = area
+        scale = self.view.scale
+        gx0, gy0 = min(b[0] for b in group), min(b[1] for b in group)
+        gx1, gy1 = max(b[2] for b in group), max(b[3] for b in group)
+        edge, gap, step = EDGE_GAP / scale, ROOM_GAP / scale, ROOM_STEP / scale
+        # The offsets that keep the group in view, an edge's gap from its sides.
+        low_x, high_x = left + edge - gx0, left + width / scale - edge - gx1
+        low_y, high_y = top + edge - gy0, top + height / scale - edge - gy1
+        if low_x > high_x or low_y > high_y:
+            return None
+        wanted = (min(max(spot[0] - gx0, low_x), high_x), min(max(spot[1] - gy0, low_y), high_y))
+        near = [b for b in boxes if b[2] + gap > gx0 + low_x and b[0] - gap < gx1 + high_x
+                and b[3] + gap > gy0 + low_y and b[1] - gap < gy1 + high_y]  # those in view
+
+        def clear(dx: float, dy: float) -> bool:
+            return all(x1 + dx + gap <= b[0] or b[2] + gap <= x0 + dx or y1 + dy + gap <= b[1] or b[3] + gap <= y0 + dy
+                       for x0, y0, x1, y1 in group for b in near)
+
+        def steps(want: float, low: float, high: float) -> list[float]:
+            return [want + i * step for i in range(-int((want - low) / step), int((high - want) / step) + 1)]
+
+        columns, rows = steps(wanted[0], low_x, high_x), steps(wanted[1], low_y, high_y)
+        tries = sorted(((dx, dy) for dx in columns for dy in rows),
+                       key=lambda d: (d[0] - wanted[0]) ** 2 + (d[1] - wanted[1]) ** 2)
+        return next((d for d in tries if clear(*d)), None)
 
     def bounds(self, node_ids: list[str]) -> tuple[float, float, float, float] | None:
         """The box around ``node_ids`` in patch positions (left, top, right, bottom), or None if none is drawn."""

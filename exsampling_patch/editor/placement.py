@@ -1,6 +1,6 @@
 """Where the editor puts the nodes it adds: a type clicked in the palette lands in view, a cascade of them clear of
-each other, one picked from the right-click pop-up at the mouse, and a paste in view when the canvas was panned
-away from the nodes copied. Apart from :mod:`~exsampling_patch.editor.app`, which calls it, so that it stays
+each other, one picked from the right-click pop-up at the mouse, and a pasted group whole in view, in its own
+layout, clear of the other nodes. Apart from :mod:`~exsampling_patch.editor.app`, which calls it, so that it stays
 short; no widgets are made here.
 """
 
@@ -10,13 +10,8 @@ import math
 
 from exsampling_patch.editor.clipboard import Position
 from exsampling_patch.editor.model import EditorModel
-from exsampling_patch.editor.navigate import Navigator
+from exsampling_patch.editor.navigate import EDGE_GAP, ROOM_STEP, Box, Navigator
 from exsampling_patch.editor.patch_view import PatchView
-
-EDGE_GAP = 8.0  # pixels kept between a node added at a right-click's spot and the canvas's edges
-
-
-Box = tuple[float, float, float, float]  # left, top, right, bottom (patch units)
 
 
 def free_position(model: EditorModel, wanted: Position, size: tuple[float, float] = (240, 110),
@@ -115,16 +110,52 @@ class Placement:
             return (240.0, 110.0)
         return (240.0, 48.0 + 18.0 * (len(node_type.inputs) + len(node_type.outputs) + 1))
 
+    def copied_boxes(self) -> list[Box]:
+        """Where the clipboard's nodes are (patch units, at the positions copied): as drawn where the node copied
+        is still drawn there, else at about its type's size."""
+        boxes = []
+        for spec in self.model.clipboard.specs:
+            if spec.position is None:
+                continue
+            here = self.model.patch.nodes.get(spec.id)
+            box = None
+            if here is not None and here.type == spec.type and here.position == spec.position:
+                box = self.navigator.bounds([spec.id])
+            if box is None or box[2] - box[0] <= 1 / self.navigator.view.scale:  # not drawn (yet, or here)
+                (x, y), (w, h) = spec.position, self.drawn_size(spec.type)
+                box = (x, y, x + w, y + h)
+            boxes.append(box)
+        return boxes
+
     def paste_offset(self) -> Position | None:
-        """None (the model's own step past the last paste) while the copied nodes' corner is in view; else the
-        offset that brings it into view, where no node is. Pasted after a pan away, the nodes went beside the
-        copied ones, out of sight: the status said "pasted" and the composer saw nothing."""
-        corners = [spec.position for spec in self.model.clipboard.specs if spec.position is not None]
-        if not corners:
+        """How far the pasted nodes go from the copied ones: the group whole, its own layout kept, in view and
+        clear of every node, as near as there is room to where it was copied (in view), else to the view's top left
+        corner; None (the model's step past the last paste) before a view is drawn. Only the group's corner was
+        placed, as one 240x110 node: after a pan, a row of pasted nodes covered others or ran off the view."""
+        group = self.copied_boxes()
+        area = self.navigator.drawn_area()
+        if not group or area is None:
             return None
-        corner = (min(x for x, _ in corners), min(y for _, y in corners))
+        corner = (min(b[0] for b in group), min(b[1] for b in group))
         spot = self.navigator.spawn_spot(corner)
-        if spot == corner:
-            return None
-        x, y = free_position(self.model, spot, boxes=self.boxes())
-        return (x - corner[0], y - corner[1])
+        offset = self.navigator.room_for(group, spot, self.boxes())
+        if offset is None:  # no room in view: below the nodes there, in line with the spot
+            offset = self.below(group, spot)
+        return (float(math.floor(offset[0])), float(math.floor(offset[1])))
+
+    def below(self, group: list[Box], spot: Position) -> Position:
+        """The offset that puts ``group``'s corner at ``spot`` or the first place below it clear of every node."""
+        boxes, corner = self.boxes(), (min(b[0] for b in group), min(b[1] for b in group))
+        dx, dy = spot[0] - corner[0], spot[1] - corner[1]
+        step = ROOM_STEP / self.navigator.view.scale
+        for _ in range(10000):
+            if all(clear((x0 + dx, y0 + dy, x1 + dx, y1 + dy), boxes, 0.0) for x0, y0, x1, y1 in group):
+                break
+            dy += step
+        return (dx, dy)
+
+
+def clear(box: Box, boxes: list[Box], gap: float) -> bool:
+    """Whether ``box`` lies ``gap`` or more from each of ``boxes``."""
+    x0, y0, x1, y1 = box
+    return all(x1 + gap <= b[0] or b[2] + gap <= x0 or y1 + gap <= b[1] or b[3] + gap <= y0 for b in boxes)
