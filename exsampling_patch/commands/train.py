@@ -175,7 +175,9 @@ def run(args: argparse.Namespace) -> int:
     from exsampling_patch.models.train import DataError, Progress, TrainConfig, load_dataset, train_folder
 
     if not 0.0 < args.val < 1.0:
-        print("error: --val must be between 0 and 1", file=sys.stderr)
+        # "between 0 and 1" of a --val 0 (all takes trained on) read as allowing it
+        print(f"error: --val {args.val:g}: the share of each label's takes held out for validation must be above 0 "
+              "and below 1 (default 0.2: one take in five)", file=sys.stderr)
         return 2
     try:
         dataset = load_dataset(args.data)  # checks every file before anything is trained

@@ -266,3 +266,15 @@ def test_the_card_of_the_default_head_fit_tells_what_the_fit_did(tmp_path: Path)
     assert int(training[1]) == 4 + int(training[0]) and 0 < float(training[2]) < 10, training
     assert ("these weights are modified: stored in float16 and quantised to int8; not trained here (frozen), a new "
             "head is trained on them.") in card, card
+
+
+@pytest.mark.parametrize("val", ["0", "1"])
+def test_a_share_held_out_of_0_or_1_is_refused_in_words_that_say_so(
+        val: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "--val must be between 0 and 1" of --val 0, which is between 0 and 1 as a composer reads it.
+    from exsampling_patch.cli import main
+
+    assert main(["train", str(tmp_path), "--val", val, "--out", str(tmp_path / "mine.pt")]) == 2
+    assert capsys.readouterr().err == f"error: --val {val}: the share of each label's takes held out for validation " \
+                                      "must be above 0 and below 1 (default 0.2: one take in five)\n"
+    assert list(tmp_path.iterdir()) == []
