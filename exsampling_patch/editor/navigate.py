@@ -38,6 +38,8 @@ class Navigator:
         self._drag_from: tuple[float, float] | None = None
         #: A patch was just opened (or made new): :meth:`settle` fits it once it is drawn.
         self.opening = True
+        #: The nodes were drawn anew (C): :meth:`settle` fits the patch once they have their sizes.
+        self.refit = False
 
     def menu_entries(self) -> list[tuple[str, str, str, Callable[[], Any]]]:
         return [
@@ -72,9 +74,12 @@ class Navigator:
                      "C compacts the patch")
 
     def toggle_compact(self) -> None:
-        """The compact display (ids and pins only, distances halved) on or off, then the whole patch shown."""
+        """The compact display (ids and pins only, distances halved) on or off, then the whole patch shown once the
+        nodes drawn anew have their sizes (:meth:`settle`). Fitted at once, the nodes were taken for their corners:
+        a two-node row that fits the view was centred 25 px off, and back at full size cut at the right edge while
+        the status said "the whole patch is in view"."""
         self.view.set_compact(not self.view.compact)
-        self.fit()
+        self.refit = True
 
     def wheel(self, notches: float, sideways: bool) -> None:
         """The mouse wheel over the canvas: up looks up, Shift+wheel sideways (up looks left), as most programs
@@ -264,8 +269,9 @@ class Navigator:
     def settle(self) -> str | None:
         """Once a patch just opened is drawn, show it as Home does unless it is all in view already (a window made
         smaller for a small screen showed its top left part only). Returns what to say where it is still larger
-        than the view: how to see the rest (there is no zoom); else None."""
-        if not self.opening:
+        than the view: how to see the rest (there is no zoom); else None. Nodes drawn anew (C): fits the patch, as
+        Home does, once they are drawn."""
+        if not (self.opening or self.refit):
             return None
         nodes = list(self.view.model.patch.nodes)
         try:
@@ -275,7 +281,11 @@ class Navigator:
             return None
         if not drawn:
             return None
-        self.opening = False
+        if self.refit and not self.opening:
+            self.refit = False
+            self.fit()
+            return None
+        self.opening = self.refit = False
         box = self.bounds(nodes)
         if box is None:
             return None
