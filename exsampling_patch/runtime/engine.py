@@ -129,8 +129,8 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         #: Why each node that left the plan went (an edit removed it, or added it and was rolled back): a take its
         #: handler passes on afterwards is told dropped with it so (MessageFlow._emitted_out_of_plan).
         self._left_why: dict[str, str] = {}
-        #: The plan that ran as an edit removed each node: what the node's handler still emits follows its links
-        #: there, to the nodes still here (MessageFlow._emit).
+        #: The plan that ran as an edit removed each node, or made it another type: what the node's handler (the old
+        #: type's, for that one) still emits follows its links there, to the nodes still here (MessageFlow._emit).
         self._left_plans: dict[str, Plan] = {}
         #: Sources an edit removed whose takes are still in flight: told of their ends (MessageFlow._ended).
         self._retired: dict[str, Node] = {}

@@ -106,6 +106,8 @@ class MessageFlow:
             # emits follows its links in the plan that ran, to the nodes still here. The edited plan has none from
             # it: what it passed on was lost, a chain's second removed node's whole queue among it.
             plan = self._left_plans.get(node_id, plan)
+        elif worker is not None and (ran := self._retyped_from(node_id, worker)) is not None:
+            plan, left = ran, True
         routes = plan.routes.get((node_id, port), ())
         cells = [(cell, target, target_port) for target, target_port in routes
                  if (cell := self._cells.get(target)) is not None and (not left or target_port in cell.node.inputs)]
@@ -139,6 +141,19 @@ class MessageFlow:
                 self.events.publish(MessageHop(node_id, port=port, target=target, target_port=target_port,
                                                message=message))
             self._deliver(cell, target_port, message, key, (node_id, port))
+
+    def _retyped_from(self, node_id: str, worker: Worker) -> Plan | None:
+        """The plan ``worker``'s handler of ``node_id`` ran in, where an edit has made that node another type since
+        (its handler hung, the new node was built beside it: :meth:`PlanSwap._replace`); else None. Its output is the
+        old type's: routed by the node's id in the edited plan, it went along the new type's links of that name, or
+        nowhere (the take 'went nowhere: x.out is linked to nothing', though x.out was linked as it reached x)."""
+        ran = self._left_plans.get(node_id)  # set for such a node by the swap (and for one removed)
+        if ran is None or worker.busy is None:
+            return None
+        node, cell = worker.busy[0], self._cells.get(node_id)
+        if node.node_id != node_id or cell is None or cell.node is node:
+            return None
+        return ran if ran.node_types.get(node_id) is getattr(node, "built_type", type(node)) else None
 
     def _count_on(self, key: str, message: Any, sender: str, count: int) -> bool:
         """``count`` more messages of take ``key`` are queued, ``sender``'s assignment (if ``message`` is one)

@@ -181,6 +181,9 @@ class PlanSwap(Diverts, NodeStops):
                 self._start_cell(node_id)
             elif node_id in changed_set:
                 restarted[node_id] = self._cells[node_id].node
+                if old is not None and old.node_types[node_id] is not plan.node_types[node_id]:
+                    # Its handler, should it hang, is the old type's: what it passes on follows its old links
+                    self._left_plans[node_id], self._left_why[node_id] = old, "made another type by an edit"
                 self._replace(node_id, plan)
         return added, removed
 
