@@ -5,9 +5,9 @@ phone to send it again, so the sound was gone. Now it is kept in memory, up to `
 it can be (tried at each new take and every :data:`RETRY_SECONDS`), then passed on: told as stored late. One that
 does not fit in ``held_mb``, or is still kept when the run ends, is lost, told with why and given its end (the run's
 summary counts it). The disk's free space is watched as the web recorder's is
-(:class:`~exsampling_patch.nodes.web_recorder.disk.DiskWatch`, whose ``seen.disk_free`` it reads): told once each time
-it falls under ``warn_free_mb`` and under ``min_free_mb``; under ``min_free_mb`` a take is kept in memory without a try
-at storing it, as the web recorder refuses its uploads there.
+(:class:`~exsampling_patch.nodes.disk_space.FreeSpaceWatch`): told once each time it falls under ``warn_free_mb`` and
+under ``min_free_mb``; under ``min_free_mb`` a take is kept in memory without a try at storing it, as the web recorder
+refuses its uploads there.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.messages import Take
+from exsampling_patch.nodes.disk_space import FreeSpaceWatch
 
 #: How often the takes kept in memory are tried again while no new take comes.
 RETRY_SECONDS = 1.0
@@ -56,7 +57,7 @@ class TakeRoom:
         self._lock = threading.Lock()
         self._held: deque[_Held] = deque()
         self._bytes = 0
-        self._low = self._full = False
+        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, error, status, self._filling, self._full)
         self._next_try = 0.0
         #: Ids of the takes told lost here: never stored, so never written down as done (see Microphone.take_ended).
         self.lost_ids: set[str] = set()
@@ -72,21 +73,16 @@ class TakeRoom:
     def watch(self) -> str:
         """Tell a filling disk (once each time it falls under ``warn_mb``) and a full one (under ``min_mb``, once each
         time); why no take is stored now ('' where there is room)."""
-        from exsampling_patch.nodes.web_recorder import seen  # looked up at each call: the tests set its disk_free
+        free = self._space.look()
+        return f"the disk is full, {_mb(free)} free" if self._space.full else ""
 
-        free = seen.disk_free(self.folder)
-        low, full = free < self.warn_mb * 1e6, free < self.min_mb * 1e6
-        if low and not self._low and not (full and not self._full):  # full at once: that line says it all
-            self._error(f"the take folder's disk is filling up: {_mb(free)} free; below {self.min_mb:g} MB takes are "
-                        f"kept in memory, not stored ({self.folder})")
-        if low != self._low:
-            self._status(disk_free_mb=round(free / 1e6), disk_low=low)
-        if full and not self._full:
-            self._error(f"the take folder's disk is full: {_mb(free)} free, under {self.min_mb:g} MB: takes are kept "
-                        f"in memory (up to {self.budget / 1e6:g} MB) and stored once there is room: make room "
-                        f"({self.folder})")
-        self._low, self._full = low, full
-        return f"the disk is full, {_mb(free)} free" if full else ""
+    def _filling(self, free: int) -> str:
+        return (f"the take folder's disk is filling up: {_mb(free)} free; below {self.min_mb:g} MB takes are kept in "
+                f"memory, not stored ({self.folder})")
+
+    def _full(self, free: int) -> str:
+        return (f"the take folder's disk is full: {_mb(free)} free, under {self.min_mb:g} MB: takes are kept in memory "
+                f"(up to {self.budget / 1e6:g} MB) and stored once there is room: make room ({self.folder})")
 
     def store(self, take: Take) -> tuple[list[Take], Take | None]:
         """Store the takes kept in memory that can be now, then ``take``: those stored late (oldest first), and

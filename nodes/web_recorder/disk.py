@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from exsampling_patch.nodes.disk_space import FreeSpaceWatch
 from exsampling_patch.nodes.web_recorder.upload import UploadError
 
 
@@ -45,11 +46,18 @@ class DiskWatch:
         self.min_mb = min_mb
         self._error = error
         self._status = status
-        self._low = False
-        self._full = False
+        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, error, status, self._filling, self._full)
         self._too_large = -1  # the size of the last take told too large for the room left
         self._held: set[Any] = set()  # the takes refused 507 and not stored since (their phones' keys for them)
         self._held_lock = threading.Lock()  # held() is called on the server's request threads
+
+    def _filling(self, free: int) -> str:
+        return (f"the take folder's disk is filling up: {free / 1e6:.0f} MB free; takes are refused below "
+                f"{self.min_mb:g} MB ({self.folder})")
+
+    def _full(self, free: int) -> str:
+        return (f"the take folder's disk is full: {free / 1e6:.0f} MB free, under {self.min_mb:g} MB: takes are "
+                f"refused, the phones keep them and send them again, until there is room ({self.folder})")
 
     def held(self, key: Any, refused: bool) -> None:
         """A take (``key``: its phone's id for it) refused for the full disk (``refused``: a 507), or stored: the
@@ -68,8 +76,6 @@ class DiskWatch:
         """Report a filling disk (once each time it crosses ``warn_mb``) and a full one (once each time it crosses
         ``min_mb``); raise :class:`UploadError` 507 if the disk is under ``min_mb``, or if ``incoming`` bytes would
         leave less than ``min_mb`` (that take told as too large, once); 413 if they would even on the disk emptied."""
-        from exsampling_patch.nodes.web_recorder import seen  # looked up at each call: the tests set its disk_free
-
         room = disk_room(self.folder)
         if room is not None and self.min_mb * 1e6 < room < incoming + self.min_mb * 1e6:
             # No room made can ever take it: refused for good (413), or its phone sent it again every few seconds for
@@ -78,22 +84,10 @@ class DiskWatch:
             raise UploadError(413, f"this take ({incoming / 1e6:.1f} MB) can never be stored: the recorder's disk "
                                    f"holds {room / 1e6:.0f} MB, and {self.min_mb:g} MB of it is kept free; record a "
                                    "shorter take")
-        free = seen.disk_free(self.folder)
-        low = free < self.warn_mb * 1e6
         # Full is the disk itself under min_mb, not one take too large for the room left: told as full, a large take
         # read "N MB free, under M MB" with N above M, and the line came back at each retry between small takes.
-        full = free < self.min_mb * 1e6
-        if low and not self._low and not (full and not self._full):  # full at once: that line says it all
-            self._error(f"the take folder's disk is filling up: {free / 1e6:.0f} MB free; takes are refused "
-                        f"below {self.min_mb:g} MB ({self.folder})")
-        if low != self._low:
-            self._status(disk_free_mb=round(free / 1e6), disk_low=low)
-        self._low = low
-        if full and not self._full:
-            self._error(f"the take folder's disk is full: {free / 1e6:.0f} MB free, under {self.min_mb:g} MB: takes "
-                        f"are refused, the phones keep them and send them again, until there is room ({self.folder})")
-        self._full = full
-        if full:
+        free = self._space.look()
+        if self._space.full:
             # Not "this take was not kept": the phone keeps it and sends it again (507 is retried), and says so.
             raise UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): it stores no take until "
                                    "there is room; tell the performer")

@@ -165,15 +165,6 @@ class SeenTakes:
             return digest in self._replies
 
 
-def disk_free(folder: Path) -> int:
-    """Bytes free for this user on the file system of ``folder`` (a large number if it cannot be told)."""
-    try:
-        st = os.statvfs(folder)
-    except OSError:
-        return 1 << 62
-    return st.f_bavail * st.f_frsize
-
-
 def append_whole(file: io.FileIO, line: str) -> None:
     """Append ``line`` to ``file`` (opened "ab", unbuffered) whole, or raise OSError (a full disk) leaving none of it:
     a part written is cut off again, so that the next line is not joined to it (both unreadable at the next start)."""

@@ -3,7 +3,7 @@ kept in memory, up to ``held_mb``, and stored and passed on once there is room; 
 fills up (once each time, as the web recorder's), and told of each take kept, stored late or lost.
 
 Takes from audio looped through the JACK dummy server, as in test_microphone.py. The disk's free space is the one the
-web recorder's tests set (``seen.disk_free``: a real disk's moves as others write); a store that really fails is a
+web recorder's tests set (``disk_space.disk_free``: a real disk's moves as others write); a store that really fails is a
 file put in the take folder's place (as in test_microphone_store_fails.py), which fails each write as a full disk's
 ENOSPC did: before, each such take was told "it is lost" and its audio was gone.
 """
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.microphone import Microphone
-from exsampling_patch.nodes.web_recorder import seen as seen_module
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.events import NodeError, TakeEnded
@@ -33,7 +33,7 @@ MB = 10**6
 def free_space(monkeypatch: pytest.MonkeyPatch, mb: float) -> list[float]:
     """The take folder's disk made to have ``mb`` free; set the list's one item to change it."""
     free = [mb]
-    monkeypatch.setattr(seen_module, "disk_free", lambda folder: int(free[0] * MB))
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: int(free[0] * MB))
     return free
 
 

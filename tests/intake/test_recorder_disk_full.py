@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch.nodes.web_recorder import seen as seen_module
+from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.runtime import NodeError, NodeStatus
 
@@ -47,7 +47,7 @@ def test_a_take_too_large_for_the_room_left_is_not_told_as_a_full_disk(tmp_path:
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A 1 MB take with 100 MB free and 99.5 MB kept free was told "disk is full: 100 MB free, under 99.5 MB", and
     the line came back at each of its phone's retries between other phones' small takes."""
-    monkeypatch.setattr(seen_module, "disk_free", lambda folder: 100 * 10**6)
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: 100 * 10**6)
     events: list[Any] = []
     engine = recorder_engine(tmp_path, recorder_state, events=events, min_free_mb=99.5, warn_free_mb=50.0)
     try:

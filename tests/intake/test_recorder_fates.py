@@ -13,6 +13,7 @@ import pytest
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node
+from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.web_recorder import seen as seen_module
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.patch import NodeSpec, Patch
@@ -216,7 +217,7 @@ def test_a_silent_take_tells_the_phone_it_was_silent(tmp_path: Path, recorder_st
 def test_a_filling_disk_is_reported_before_takes_are_refused(tmp_path: Path, recorder_state: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     free = [10_000 * 10**6]
-    monkeypatch.setattr(seen_module, "disk_free", lambda folder: free[0])
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: free[0])
     engine = engine_of(tmp_path, recorder_state, "test_probe", warn_free_mb=1000.0, min_free_mb=100.0)
     try:
         client = Client(engine, recorder_state / "recorder-cert.pem")
