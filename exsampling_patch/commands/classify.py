@@ -38,9 +38,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "each file scored as the patch's classifier node scores a take by default (its loudest 5 s, as one "
         "window; --window, --pooling and --max-seconds change that). A file that cannot be read gets its own "
         "error and the others still run; the exit code is 1 if any file failed. With --patch, each file goes "
-        "through the patch's own chain up to the slot (the processing before its classifier, such as trim; "
-        "the classifier; the confidence gate; the slot map, with the patch's parameters) and the slot it would "
-        "land in is printed, or why not.",
+        "through the patch's own chain up to the slot (the nodes that process takes before its classifier, such as "
+        "trim; the classifier; the confidence gate; the slot map, with the patch's parameters) and the slot it "
+        "would land in is printed, or why not; a node before the classifier that fails on a file is told, and the "
+        "file goes on past it unchanged, as in a run (the exit code is 1 then too).",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, OGG, ...)")
     parser.add_argument("--patch", default=None, metavar="PATCH",
@@ -53,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         'plus "reason" when there is nothing to classify, or "error"; with --patch, always '
                         '"slot" (or null) and "reason" (why no slot, or null; a file that failed: its "error"), '
                         'with a slot "slot_probability" (its labels summed), or, where the gate\'s fallback slot '
-                        'took a take it turned down, "fallback" (the gate\'s reason) instead; and '
+                        'took a take it turned down, "fallback" (the gate\'s reason) instead; "node_errors" where '
+                        'a node before the classifier failed on the take (it went on unchanged, as in a run); and '
                         '"take" where the chain makes several takes of a file')
     parser.add_argument("--top", type=int, default=None, metavar="K",
                         help="how many labels (default 5; with --patch, at most its classifier's top_k)")
@@ -135,6 +137,7 @@ class Outcome:
     reason: str | None = None
     probability: float | None = None  # the slot's, its labels summed as the map gives it; None past the fallback
     fallback: str | None = None  # the gate's reason, for a take that reached the gate's fallback slot
+    node_errors: list[str] = field(default_factory=list)  # a node before the classifier that failed on it, bypassed
 
 
 @dataclass
@@ -255,17 +258,26 @@ class PatchChain:
 
     def run(self, take: Take) -> list[Outcome]:
         """What becomes of ``take``: one outcome, or one per piece when a node upstream splits it."""
-        takes = [take]
+        takes, failed = [take], []
         for step in self.steps:
             out: list[Take] = []
             for piece in takes:
-                out += _handle(step.node, step.in_port, piece, step.out_port)
+                try:
+                    out += _handle(step.node, step.in_port, piece, step.out_port)
+                except Exception as error:
+                    # As the running patch does: the node's error is told, and the take goes on past it unchanged
+                    # (the engine's bypass). Told as a failed file, it was in no slot here and in one on the stage.
+                    failed.append(f"error in {step.node.node_id}: {type(error).__name__}: {error}")
+                    out.append(piece)
             if not out:
                 said = step.node.context.statuses[-1].get("label") if step.node.context.statuses else None
                 why = f"dropped by {step.node.node_id}" + (f": {said}" if said else "")
-                return [Outcome(piece.take_id, reason=why) for piece in takes]
+                return [Outcome(piece.take_id, reason=why, node_errors=failed) for piece in takes]
             takes = out
-        return [self._classify(piece) for piece in takes]
+        outcomes = [self._classify(piece) for piece in takes]
+        for outcome in outcomes:
+            outcome.node_errors = failed
+        return outcomes
 
     def _classify(self, take: Take) -> Outcome:
         (prediction,) = _handle(self.classifier, "take", take, "prediction")
@@ -381,6 +393,9 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
                     row["slot_probability"] = outcome.probability
                 if outcome.fallback:
                     row["fallback"] = outcome.fallback
+                if outcome.node_errors:
+                    failed = True  # as a run counts the node's error: a script sees the chain did not work as meant
+                    row["node_errors"] = outcome.node_errors
                 _print_row(args, row)
     finally:
         chain.stop()
@@ -451,10 +466,12 @@ def _print_row(args: argparse.Namespace, row: dict[str, Any]) -> None:
         print(f"{name}: error: {row['error']}", flush=True)
         return
     labels = ", ".join(f"{t['label']} {t['probability']:.2f}" for t in row["top"]) or "no labels"
+    # As the take's line in a run: "kick 96% -> BD, error in rev: ValueError: ..." (the take went on past rev).
+    errors = "".join(f", {told}" for told in row.get("node_errors", ()))
     if row["slot"] is None:
-        print(f"{name}: {labels} -> no slot: {row['reason']}", flush=True)
+        print(f"{name}: {labels} -> no slot: {row['reason']}{errors}", flush=True)
         return
     if "fallback" in row:  # no figure of its own: the gate's reason has them
-        print(f"{name}: {labels} -> {row['slot']} (gate's fallback: {row['fallback']})", flush=True)
+        print(f"{name}: {labels} -> {row['slot']} (gate's fallback: {row['fallback']}){errors}", flush=True)
         return
-    print(f"{name}: {labels} -> {row['slot']} {row['slot_probability']:.2f}", flush=True)
+    print(f"{name}: {labels} -> {row['slot']} {row['slot_probability']:.2f}{errors}", flush=True)

@@ -358,7 +358,7 @@ def plugin_patch(folder: Path, node: dict[str, Any]) -> Path:
     data = yaml.safe_load(DEFAULT_PATCH.read_text(encoding="utf-8"))
     data["node_dirs"] = ["my-nodes"]
     data["nodes"].append(node)
-    port = "out" if node["type"] == "first_10ms" else "written"
+    port = "written" if node["type"] == "take_writer" else "out"
     data["links"] = [link for link in data["links"] if not link.startswith("trim.out")]
     data["links"] += [f"trim.out -> {node['id']}.take", f"{node['id']}.{port} -> classifier.take",
                       f"{node['id']}.{port} -> pitch.take"]
@@ -447,3 +447,35 @@ def _line_of(path: Path, text: str, nth: int = 1) -> int:
     """The line of the ``nth`` line of ``path`` holding ``text``."""
     lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line]
     return lines[nth - 1]
+
+
+FAILING = '''from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class Crash(Node):
+    """A filter that fails on every take."""
+
+    type_name = "crash"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "never sent")
+
+    def on_take(self, take: Take) -> None:
+        raise ValueError("the filter blew up")
+'''
+
+
+def test_classify_patch_passes_a_take_on_past_a_node_that_fails_as_a_run_does(esc50: Path, tmp_path: Path) -> None:
+    # The runtime tells a node's error and passes the take on unchanged (the show goes on): `run` put the dog in Bass,
+    # "dog 99% -> Bass, error in crash: ...", while classify --patch said "error: ValueError: ..." and no slot.
+    patch = plugin_patch(tmp_path, {"id": "crash", "type": "crash"})
+    (tmp_path / "my-nodes" / "crash.py").write_text(FAILING, encoding="utf-8")
+    dog = str(esc50 / "audio" / DOG)
+    done = exsampling_here("classify", "--patch", str(patch), dog, "--json")
+    assert done.returncode == 1, done.stderr  # as a run counts the node's error
+    (row,) = rows_of(done)
+    assert (row["slot"], row["reason"], row["top"][0]["label"]) == ("Bass", None, "dog") and "error" not in row
+    assert row["node_errors"] == ["error in crash: ValueError: the filter blew up"]
+    text = exsampling_here("classify", "--patch", str(patch), dog)
+    assert " -> Bass 0.9" in text.stdout, text.stdout
+    assert text.stdout.rstrip().endswith(", error in crash: ValueError: the filter blew up"), text.stdout
+    assert '"node_errors"' in " ".join(exsampling_here("classify", "--help").stdout.split())
