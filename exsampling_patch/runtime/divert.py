@@ -83,30 +83,38 @@ class Diverts:
     @contextlib.contextmanager
     def _divert(self, old: Plan, plan: Plan, removed: Iterable[str]) -> Iterator[None]:
         """Hand on what is on its way through the nodes of ``removed`` whose senders ``plan`` links elsewhere; the
-        block switches to ``plan``'s routes, after which those nodes take up their other messages again."""
+        block switches to ``plan``'s routes, after which those nodes take up their other messages again. Where stop()
+        ends the edit before that, the diversions set so far are undone (:func:`_undivert`)."""
         held: list[Cell] = []
+        diverted: list[tuple[Cell, _InOrder]] = []
         gone = set(removed)
         deadline = time.monotonic() + self.retire_wait
         self._out_of_time = frozenset()
         try:
-            for node_id, senders in diversions(old, plan, removed).items():
-                cell = self._cells.get(node_id)
-                if cell is None:
-                    continue
-                with cell.lock:
-                    cell.started = False
-                held.append(cell)
-                with self._hold_runs(node_id, cell):  # the message in hand goes on by the old routes
-                    pass
-                with cell.lock:
-                    kept = [entry for entry in cell.inbox if (entry[3], entry[0]) not in senders]
-                    in_order = _InOrder(functools.partial(self._hand_on, node_id, senders),
-                                        [entry for entry in cell.inbox if (entry[3], entry[0]) in senders])
-                    cell.inbox.clear()
-                    cell.inbox.extend(kept)
-                    cell.diverts = dict.fromkeys(senders, in_order)  # under the lock a delivery takes
-                self._let_through(old, node_id, gone, deadline)
-                in_order.drain()
+            try:
+                for node_id, senders in diversions(old, plan, removed).items():
+                    cell = self._cells.get(node_id)
+                    if cell is None:
+                        continue
+                    with cell.lock:
+                        cell.started = False
+                    held.append(cell)
+                    with self._hold_runs(node_id, cell):  # the message in hand goes on by the old routes
+                        pass
+                    with cell.lock:
+                        kept = [entry for entry in cell.inbox if (entry[3], entry[0]) not in senders]
+                        in_order = _InOrder(functools.partial(self._hand_on, node_id, senders),
+                                            [entry for entry in cell.inbox if (entry[3], entry[0]) in senders])
+                        cell.inbox.clear()
+                        cell.inbox.extend(kept)
+                        cell.diverts = dict.fromkeys(senders, in_order)  # under the lock a delivery takes
+                    diverted.append((cell, in_order))
+                    self._let_through(old, node_id, gone, deadline)
+                    in_order.drain()
+            except BaseException:  # stop() came (Halted): the edited routes never take effect
+                for cell, in_order in diverted:
+                    _undivert(cell, in_order)
+                raise
             yield
         finally:
             for cell in held:
@@ -177,6 +185,16 @@ class Diverts:
             self._count_off(key, node_id)
 
 
+def _undivert(cell: Cell, in_order: _InOrder) -> None:
+    """Let ``cell``'s node take what its senders deliver again, and what was still to be handed on from its queue,
+    where an edit ends before its routes take effect (stop() came): the plan that ran runs on until stop() ends it.
+    Left set, its diversion sent them into the nodes the edit added, which never start: stop() waited its whole time
+    for them, and their takes were left in flight, though the node that still ran would have ended them."""
+    with cell.lock:
+        cell.diverts = None
+        cell.inbox.extendleft(reversed(in_order.take_back()))
+
+
 class _InOrder:
     """Where what is on its way to one removed node goes (:attr:`Cell.diverts`): its queued messages first, then
     each one a sender that read the old plan delivers late, in the order they came. Handed on outside the node's
@@ -195,6 +213,12 @@ class _InOrder:
                 self.backlog.append(entry)
                 return
         self._hand(entry)
+
+    def take_back(self) -> list[Entry]:
+        """What is still to hand on, taken back: from now on, late ones go on at once (:meth:`drain`'s end)."""
+        with self._lock:
+            left, self.backlog = list(self.backlog or ()), None
+        return left
 
     def drain(self) -> None:
         """Hand on the backlog, late ones included, one at a time without the lock (a hand-on delivers and tells

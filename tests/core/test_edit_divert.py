@@ -343,3 +343,78 @@ def test_plain_messages_a_removed_node_cannot_pass_on_are_told(caplog: pytest.Lo
         for gate in GATES.values():
             gate.set()
         engine.stop()
+
+
+def test_a_message_sent_as_stop_ends_an_edit_goes_where_the_plan_that_runs_sends_it() -> None:
+    """Stop during an edit that takes a and b out from between others, while it waits for b's message in hand: the
+    edited routes never take effect, but a's diversion stayed set, to a2, which the edit added and never started. What
+    h1 sent to a while stop() drained the patch went into a2's queue: never handled, its take never ended, and stop()
+    waited its whole time for it. The plan that runs (a) takes it."""
+    engine, edited = gated_engine(
+        {"h1": "gated", "a": "relay", "sink1": "sink", "r2": "relay", "b": "gated", "sink2": "sink"},
+        ["h1.outlet -> a.inlet", "a.outlet -> sink1.inlet", "r2.outlet -> b.inlet", "b.outlet -> sink2.inlet"],
+        ["h1", "sink1", "r2", "sink2"], ["r2.outlet -> sink2.inlet"])
+    edited.add_node(NodeSpec("a2", "relay"))
+    edited.connect("h1.outlet", "a2.inlet")
+    edited.connect("a2.outlet", "sink1.inlet")
+    stopped: list[bool] = []
+    try:
+        sink1: Any = engine.node("sink1")
+        a, b = engine._cells["a"], engine._cells["b"]
+        engine.inject("r2", "inlet", 0)
+        engine.inject("h1", "inlet", 1)
+        assert wait_for(lambda: engine.node("b").taken == [0] and engine.node("h1").taken == [1])  # type: ignore[attr-defined]
+        swap = threading.Thread(target=engine.update, args=(edited,))
+        swap.start()
+        assert wait_for(lambda: a.diverts is not None and not b.started)  # the edit waits for b's message in hand
+        stopper = threading.Thread(target=lambda: stopped.append(engine.stop(5.0)))
+        stopper.start()
+        swap.join(10)  # stop() ends the edit
+        assert not swap.is_alive() and engine.plan is None
+        GATES["h1"].set()  # h1 sends 1 on by the plan that runs: to a
+        GATES["b"].set()
+        stopper.join(10)
+        assert not stopper.is_alive() and stopped == [True]
+        assert sink1.received == [1]
+    finally:
+        for gate in GATES.values():
+            gate.set()
+        engine.stop()
+
+
+def test_what_was_queued_at_a_removed_node_goes_on_when_stop_ends_the_edit_that_diverted_it() -> None:
+    """r1 -> a -> b -> r2 edited to r1 -> r2, stop() during the edit's wait for b's queue: a's queue, taken out to be
+    handed on after b's, was in no queue any more. Lost without a word: stop() found the patch idle."""
+    engine, edited = gated_engine(
+        {"r1": "relay", "a": "gated", "b": "gated", "r2": "relay", "sink": "sink"},
+        ["r1.outlet -> a.inlet", "a.outlet -> b.inlet", "b.outlet -> r2.inlet", "r2.outlet -> sink.inlet"],
+        ["r1", "r2", "sink"], ["r1.outlet -> r2.inlet", "r2.outlet -> sink.inlet"])
+    stopped: list[bool] = []
+    try:
+        sink: Any = engine.node("sink")
+        a, b = engine._cells["a"], engine._cells["b"]
+        GATES["a"].set()
+        for number in range(5):
+            engine.inject("r1", "inlet", number)
+        assert wait_for(lambda: len(b.inbox) == 4)  # b holds 0, 1..4 queued behind it
+        GATES["a"].clear()
+        for number in range(5, 10):
+            engine.inject("r1", "inlet", number)
+        assert wait_for(lambda: len(a.inbox) == 4)  # a holds 5, 6..9 queued behind it
+        swap = threading.Thread(target=engine.update, args=(edited,))
+        swap.start()
+        assert wait_for(lambda: not a.started)  # the edit waits for a's message in hand
+        GATES["a"].set()
+        assert wait_for(lambda: running(swap, "_let_through"))  # a's queue taken out, b's waited for
+        stopper = threading.Thread(target=lambda: stopped.append(engine.stop(5.0)))
+        stopper.start()
+        swap.join(10)  # stop() ends the edit
+        assert not swap.is_alive() and engine.plan is None
+        GATES["b"].set()
+        stopper.join(10)
+        assert not stopper.is_alive() and stopped == [True]
+        assert sink.received == list(range(10))
+    finally:
+        for gate in GATES.values():
+            gate.set()
+        engine.stop()
