@@ -1,0 +1,158 @@
+"""`exsampling classify --patch` with a plugin's node before the classifier, as the README's `reverse`: run as the
+running patch runs it (whatever its family; its folder from --nodes or node_dirs), and when it fails, told and passed
+on as a run passes a take on; a take writer there is not run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from exsampling_patch.commands.classify import PatchChain
+from tests.nodes.test_classify_patch_cli import DEFAULT_PATCH, DOG, exsampling_here, rows_of
+
+FIRST_10_MS = '''from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class First10Ms(Node):
+    """Keep a take's first 10 ms. No family, as the README's `reverse`."""
+
+    type_name = "first_10ms"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "its first 10 ms")
+
+    def on_take(self, take: Take) -> None:
+        self.emit("out", take.derive(take.samples[: take.sample_rate // 100]))
+'''
+
+
+def plugin_patch(folder: Path, node: dict[str, Any]) -> Path:
+    """The default patch with ``node`` between its trim and its classifier and pitch, as the README's `reverse`."""
+    (folder / "my-nodes").mkdir(exist_ok=True)
+    (folder / "my-nodes" / "first_10ms.py").write_text(FIRST_10_MS, encoding="utf-8")
+    data = yaml.safe_load(DEFAULT_PATCH.read_text(encoding="utf-8"))
+    data["node_dirs"] = ["my-nodes"]
+    data["nodes"].append(node)
+    port = "written" if node["type"] == "take_writer" else "out"
+    data["links"] = [link for link in data["links"] if not link.startswith("trim.out")]
+    data["links"] += [f"trim.out -> {node['id']}.take", f"{node['id']}.{port} -> classifier.take",
+                      f"{node['id']}.{port} -> pitch.take"]
+    path = folder / "patch.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_classify_patch_runs_a_plugin_node_of_no_family_before_the_classifier(esc50: Path, tmp_path: Path) -> None:
+    # The README's own custom node, `reverse` between trim and the classifier, has no family: the chain walked back
+    # through "processing" nodes alone, so it stopped there and scored the file neither reversed nor trimmed (a
+    # kick a second into a file: kick 0.59 here, kick 0.97 in the running patch).
+    patch = plugin_patch(tmp_path, {"id": "cut", "type": "first_10ms"})
+    assert [step.node.node_id for step in PatchChain(patch).steps] == ["trim", "cut"]
+    done = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), "--json")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    (row,) = rows_of(done)
+    assert (row["top"], row["slot"]) == ([], None)
+    assert row["reason"] == "nothing to classify: too short (0.01 s < 0.03 s)"
+
+
+def test_classify_patch_says_it_does_not_run_a_take_writer_before_the_classifier(
+        esc50: Path, tmp_path: Path) -> None:
+    # A take writer is not run (it would store the files given), nor what feeds it: said, not left to guess.
+    patch = plugin_patch(tmp_path, {"id": "keep", "type": "take_writer", "params": {"folder": "library"}})
+    done = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG))
+    assert done.returncode == 0 and " -> Bass " in done.stdout
+    assert done.stderr == "note: 'keep' (take_writer) stores takes and is not run here, nor the nodes before it: " \
+                          "each file goes to the nodes after it as it is\n"
+    assert not (tmp_path / "library").exists()
+
+
+def test_classify_patch_takes_the_plugin_folder_as_run_and_check_do(esc50: Path, tmp_path: Path) -> None:
+    # The README runs its custom node with `--nodes my-nodes` (no node_dirs in the patch); classify had no --nodes,
+    # so the patch that check passed and run ran was "unknown node type" here, its error saying to give --nodes.
+    patch = plugin_patch(tmp_path, {"id": "cut", "type": "first_10ms"})
+    data = yaml.safe_load(patch.read_text(encoding="utf-8"))
+    del data["node_dirs"]
+    patch.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    dog, plugins = str(esc50 / "audio" / DOG), str(tmp_path / "my-nodes")
+    done = exsampling_here("classify", "--patch", str(patch), "--nodes", plugins, dog, "--json")
+    assert done.returncode == 0, done.stderr
+    assert rows_of(done)[0]["reason"] == "nothing to classify: too short (0.01 s < 0.03 s)"
+    alone = exsampling_here("classify", "--nodes", plugins, dog)
+    assert (alone.returncode, alone.stdout) == (2, "")
+    assert alone.stderr == "error: --nodes gives the nodes of a patch: use it with --patch\n"
+
+
+FAILING = '''from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class Crash(Node):
+    """A filter that fails on every take."""
+
+    type_name = "crash"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "never sent")
+
+    def on_take(self, take: Take) -> None:
+        raise ValueError("the filter blew up")
+'''
+
+
+def test_classify_patch_passes_a_take_on_past_a_node_that_fails_as_a_run_does(esc50: Path, tmp_path: Path) -> None:
+    # The runtime tells a node's error and passes the take on unchanged (the show goes on): `run` put the dog in Bass,
+    # "dog 99% -> Bass, error in crash: ...", while classify --patch said "error: ValueError: ..." and no slot.
+    patch = plugin_patch(tmp_path, {"id": "crash", "type": "crash"})
+    (tmp_path / "my-nodes" / "crash.py").write_text(FAILING, encoding="utf-8")
+    dog = str(esc50 / "audio" / DOG)
+    done = exsampling_here("classify", "--patch", str(patch), dog, "--json")
+    assert done.returncode == 1, done.stderr  # as a run counts the node's error
+    (row,) = rows_of(done)
+    assert (row["slot"], row["reason"], row["top"][0]["label"]) == ("Bass", None, "dog") and "error" not in row
+    assert row["node_errors"] == ["error in crash: ValueError: the filter blew up"]
+    text = exsampling_here("classify", "--patch", str(patch), dog)
+    assert " -> Bass 0.9" in text.stdout, text.stdout
+    assert text.stdout.rstrip().endswith(", error in crash: ValueError: the filter blew up"), text.stdout
+    assert '"node_errors"' in " ".join(exsampling_here("classify", "--help").stdout.split())
+
+
+UNSTARTED = '''from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class Crash(Node):
+    """A filter whose licence file is missing: it fails in {where}, and keeps a take's first 10 ms."""
+
+    type_name = "crash"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "its first 10 ms")
+
+    def {where}(self, *args, **kwargs):
+        {call}
+        raise RuntimeError("no licence file")
+
+    def on_take(self, take: Take) -> None:
+        self.emit("out", take.derive(take.samples[: take.sample_rate // 100]))
+'''
+
+
+@pytest.mark.parametrize("where", ["__init__", "start"])
+def test_classify_patch_tells_a_node_that_fails_to_build_or_start_as_a_run_does(
+        where: str, esc50: Path, tmp_path: Path) -> None:
+    # A plugin's node before the classifier that raised in __init__ or start(): a traceback here. A run tells the
+    # error and goes on: a node not built is a stand-in that passes each take on unchanged ("kick 96% -> BD, error in
+    # rev: could not be built: ..."), one not started still gets the takes.
+    patch = plugin_patch(tmp_path, {"id": "crash", "type": "crash"})
+    call = "super().__init__(*args, **kwargs)" if where == "__init__" else "pass"
+    (tmp_path / "my-nodes" / "crash.py").write_text(UNSTARTED.format(where=where, call=call), encoding="utf-8")
+    done = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), "--json")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    (row,) = rows_of(done)
+    if where == "__init__":
+        assert done.stderr == "error in node 'crash' in __init__(): RuntimeError: no licence file: as in a run, the " \
+                              "files go on past it unchanged\n"
+        assert (row["slot"], row["node_errors"]) == ("Bass", ["error in crash: could not be built: RuntimeError: "
+                                                              "no licence file"])
+    else:
+        assert done.stderr == "error in node 'crash' in start(): RuntimeError: no licence file: as in a run, the " \
+                              "files still go through it\n"
+        assert row["reason"] == "nothing to classify: too short (0.01 s < 0.03 s)" and "node_errors" not in row
