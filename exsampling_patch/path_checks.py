@@ -85,6 +85,9 @@ def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base
                 continue  # another node of the patch writes there
             missing = missing_path(path, read.path_kind)
             meant = closest_existing(path) if missing and read.path_kind == "file" else None
+            if missing and meant is None and (spec.type, name) == ("classifier", "model") and path.suffix != ".pt" \
+                    and path.with_name(path.name + ".pt").is_file():
+                meant = path.with_name(path.name + ".pt")  # `model: mine` for the mine.pt that train wrote
             if meant is not None:  # the file itself, as the patch would write it (the hint named its folder)
                 shown = meant if Path(value).expanduser().is_absolute() else os.path.relpath(meant, base_dir)
                 missing = f"does not exist; did you mean '{shown}'?"

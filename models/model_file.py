@@ -122,7 +122,10 @@ def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, 
     if p.is_dir():  # "not found" of a folder that is there sent people looking for a typo
         raise ModelFileError(f"a folder, not a {kind} file: {p} (name the .pt file in it)")
     if not p.is_file():
-        raise ModelFileError(f"{kind} file not found: {p}")
+        # `--model mine` for the mine.pt `exsampling train --out mine.pt` wrote: no spelling of the name finds it
+        named = p.with_name(p.name + ".pt") if p.suffix != ".pt" else None
+        meant = f" (did you mean '{named}'?)" if named is not None and named.is_file() else ""
+        raise ModelFileError(f"{kind} file not found: {p}{meant}")
     try:
         blob = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:

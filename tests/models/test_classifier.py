@@ -433,3 +433,21 @@ def test_quantising_a_trunk_fuses_its_batch_norms_and_relus() -> None:
         got3, got4 = trunk(specs[0])
     assert got4.shape == expected4.shape and got3.shape == expected3.shape
     assert torch.corrcoef(torch.stack([got4.flatten(), expected4.flatten()]))[0, 1] > 0.98
+
+
+def test_a_model_named_without_its_pt_says_the_file_meant(tmp_path: Path) -> None:
+    # `exsampling train --out mine.pt`, then `--model mine` (or `model: mine` in a patch): "model file not found: mine"
+    # beside mine.pt, which no spelling of the name finds (mine.md, the card, is as close).
+    from exsampling_patch.validate import check_file
+
+    (tmp_path / "mine.pt").write_bytes(b"a model file, not read: the one named is not found")
+    (tmp_path / "mine.md").write_text("# Model card: mine\n", encoding="utf-8")
+    with pytest.raises(ModelFileError) as raised:
+        load_model_file(tmp_path / "mine")
+    assert str(raised.value) == f"model file not found: {tmp_path / 'mine'} (did you mean '{tmp_path / 'mine.pt'}'?)"
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n    model: mine\n"
+                     "links: []\n", encoding="utf-8")
+    (problem,) = check_file(patch)
+    assert problem.line == 6
+    assert problem.message == "node 'clf': parameter 'model': 'mine' does not exist; did you mean 'mine.pt'?"
