@@ -174,10 +174,11 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
                 row: dict[str, Any] = {"file": path}
                 if len(outcomes) > 1:
                     row["take"] = outcome.take_id
-                row["top"] = [{"label": label, "probability": p} for label, p in outcome.top[: args.top]]
+                # Rounded as the rows without --patch are (6 places): 0.9559802374338863 there was 0.95598 here
+                row["top"] = [{"label": label, "probability": round(p, 6)} for label, p in outcome.top[: args.top]]
                 row.update(slot=outcome.slot, reason=outcome.reason)
                 if outcome.probability is not None:
-                    row["slot_probability"] = outcome.probability
+                    row["slot_probability"] = round(outcome.probability, 6)
                 if outcome.fallback:
                     row["fallback"] = outcome.fallback
                 if outcome.node_errors:

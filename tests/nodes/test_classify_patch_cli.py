@@ -94,6 +94,11 @@ def test_classify_through_the_default_patch(esc50: Path, tmp_path: Path) -> None
     assert row["top"][0]["label"] == "dog" and len(row["top"]) == 5
     assert (row["slot"], row["reason"]) == ("Bass", None)
     assert row["slot_probability"] >= row["top"][0]["probability"]  # Bass's labels summed (choose: slot)
+    # Rounded to 6 places, as classify's rows without --patch are: a script reading both compares like with like.
+    figures = [t["probability"] for t in row["top"]] + [row["slot_probability"]]
+    assert figures == [round(p, 6) for p in figures]
+    plain = rows_of(exsampling_here("classify", str(dog), "--json"))[0]["top"]
+    assert [round(t["probability"], 6) for t in plain] == [t["probability"] for t in plain]
     clicked = by_name["click.wav"]  # 30 ms is a sound: it is classified, and lands or says why not
     assert clicked["top"] and set(clicked["top"][0]) == {"label", "probability"}
     assert (clicked["slot"] is None) != (clicked["reason"] is None), clicked
