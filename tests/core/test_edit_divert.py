@@ -160,7 +160,7 @@ def test_a_message_a_worker_has_taken_up_is_waited_for_before_the_rest_goes_on()
         assert not swap.is_alive() and engine.wait_idle(5)
         assert engine.node("sink").received == list(range(10))  # type: ignore[attr-defined]
     finally:
-        threading.settrace(None)  # type: ignore[arg-type]
+        threading.settrace(None)
         release.set()
         engine.stop()
 

@@ -54,7 +54,7 @@ def test_a_plugin_nodes_error_says_where_its_code_raised(registry: Registry) -> 
     patch.connect("add.outlet", "bad.inlet")
     errors: list[NodeError] = []
     engine = Engine(registry)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.events.subscribe(errors.append, NodeError)
     engine.start(patch)
     assert engine.wait_idle(5, settle=0.05)
     engine.stop()
@@ -74,7 +74,7 @@ def test_an_error_outside_a_handler_says_which_method_raised(registry: Registry)
     patch.add_node(NodeSpec("closing", "bad_stop"))
     errors: list[NodeError] = []
     engine = Engine(registry)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.events.subscribe(errors.append, NodeError)
     engine.start(patch)
     engine.stop()
     assert {e.node_id: e.during for e in errors} == {"built": "__init__", "prepared": "prepare", "bad": "start",
@@ -90,7 +90,7 @@ def test_a_node_that_could_not_be_built_is_not_started(registry: Registry) -> No
     patch.add_node(NodeSpec("fine", "slow"))
     started: list[NodeStarted] = []
     engine = Engine(registry)
-    engine.events.subscribe(started.append, NodeStarted)  # type: ignore[arg-type]
+    engine.events.subscribe(started.append, NodeStarted)
     engine.start(patch)
     engine.stop()
     assert [e.node_id for e in started] == ["fine"]
@@ -106,7 +106,7 @@ def test_node_that_cannot_start_does_not_stop_the_show(registry: Registry) -> No
     patch.connect("src.out", "sink.inlet")
     errors: list[NodeError] = []
     engine = Engine(registry)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.events.subscribe(errors.append, NodeError)
     engine.start(patch)
     time.sleep(0.1)
     assert engine.wait_idle(5, settle=0.05)
@@ -128,7 +128,7 @@ def test_what_escapes_a_nodes_method_at_start_names_the_node(registry: Registry,
     patch.add_node(NodeSpec("quitter", "quits", {"quit_in": call}))
     errors: list[NodeError] = []
     engine = Engine(registry)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.events.subscribe(errors.append, NodeError)
     try:
         with pytest.raises(SystemExit):
             engine.start(patch)
@@ -148,7 +148,7 @@ def test_a_node_whose_start_escaped_is_stopped_with_the_rest(registry: Registry)
     patch.add_node(NodeSpec("half", "half_starts"))
     stopped: list[NodeStopped] = []
     engine = Engine(registry)
-    engine.events.subscribe(stopped.append, NodeStopped)  # type: ignore[arg-type]
+    engine.events.subscribe(stopped.append, NodeStopped)
     with pytest.raises(SystemExit):
         engine.start(patch)
     engine.stop()
@@ -180,7 +180,7 @@ def test_an_edit_that_quits_part_way_puts_back_the_plan_that_ran(registry: Regis
     engine.start(adders("b", "a"))
     ran, first_b = engine.plan, engine.node("b")
     stopped: list[NodeStopped] = []
-    engine.events.subscribe(stopped.append, NodeStopped)  # type: ignore[arg-type]
+    engine.events.subscribe(stopped.append, NodeStopped)
     try:
         # Consumers start first, the rest in reverse file order: "a" restarts, then "quitter" quits, before "b".
         with pytest.raises(SystemExit):
@@ -209,7 +209,7 @@ def test_an_edit_whose_removed_node_quits_on_stopping_still_runs(registry: Regis
     engine = Engine(registry)
     engine.start(patch)
     stopped: list[NodeStopped] = []
-    engine.events.subscribe(stopped.append, NodeStopped)  # type: ignore[arg-type]
+    engine.events.subscribe(stopped.append, NodeStopped)
     edited = Patch()
     edited.add_node(NodeSpec("kept", "sink"))
     try:
@@ -323,7 +323,7 @@ def test_stop_goes_on_past_a_node_whose_stop_quits(registry: Registry) -> None:
     before = set(threading.enumerate())
     engine = Engine(registry)
     stopped: list[NodeStopped] = []
-    engine.events.subscribe(stopped.append, NodeStopped)  # type: ignore[arg-type]
+    engine.events.subscribe(stopped.append, NodeStopped)
     engine.start(patch)
     engine.stop()
     assert [e.node_id for e in stopped] == ["held", "quitter", "sink"]
@@ -356,7 +356,7 @@ def test_what_escapes_a_plugin_nodes_method_says_where_its_code_raised(registry:
     patch.add_node(NodeSpec("quitter", "quits", {"quit_in": call}))
     errors: list[NodeError] = []
     engine = Engine(registry)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.events.subscribe(errors.append, NodeError)
     try:
         if call == "stop":
             engine.start(patch)
@@ -380,7 +380,7 @@ def test_a_roll_back_whose_restart_quits_is_told_on_the_node(registry: Registry)
     engine.start(patch)
     tracking.quit_versions.add(1)
     errors: list[NodeError] = []
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.events.subscribe(errors.append, NodeError)
     edited = Patch()
     edited.add_node(NodeSpec("quitter", "quits", {"quit_in": "start"}))  # first in file order: started last
     edited.add_node(NodeSpec("dev", "tracked", {"version": 2}))

@@ -54,7 +54,7 @@ def run_between(node_type: type[Node], node_id: str, count: int) -> tuple[list[A
     patch.connect(f"{node_id}.outlet", "sink.inlet")
     errors: list[NodeError] = []
     engine = Engine(registry, workers=2)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.events.subscribe(errors.append, NodeError)
     engine.start(patch)
     time.sleep(0.1)
     assert engine.wait_idle(5, settle=0.05)
@@ -101,7 +101,7 @@ def test_a_hung_handler_is_told_with_the_line_it_waits_on() -> None:
     patch.connect("src.out", "stuck.inlet")
     errors: list[NodeError] = []
     engine = Engine(registry, workers=2)
-    engine.events.subscribe(errors.append, NodeError)  # type: ignore[arg-type]
+    engine.events.subscribe(errors.append, NodeError)
     engine.start(patch)
     try:
         deadline = time.monotonic() + 5

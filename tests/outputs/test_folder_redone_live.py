@@ -43,7 +43,7 @@ def started(tmp_path: Path, port: int, normalized: bool = False) -> tuple[Engine
     patch.connect("slots.assignment", "live.assignment")
     engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
     ended: list[TakeEnded] = []
-    engine.events.subscribe(ended.append, TakeEnded)  # type: ignore[arg-type]
+    engine.events.subscribe(ended.append, TakeEnded)
     engine.start(patch)
     return engine, ended
 

@@ -190,7 +190,7 @@ def test_a_take_sent_while_live_is_known_silent_ends_at_once_and_goes_when_it_an
     patch.add_node(live_node(tmp_path, port))
     engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
     ended: list[TakeEnded] = []
-    engine.events.subscribe(ended.append, TakeEnded)  # type: ignore[arg-type]
+    engine.events.subscribe(ended.append, TakeEnded)
     engine.start(patch)
     live = None
     try:
