@@ -352,10 +352,13 @@ def _fed(patch: Patch, registry: Registry, node_id: str, output: str = "",
 
 def _row_slot(patch: Patch, registry: Registry, map_id: str, label: str) -> str:
     """The slot that a row for ``label`` is shown with: the slot named as the label (case aside) of a sampler the map
-    feeds, else its Snare or, without one, its first slot. "Vox: Snare" was shown for a sampler of slot_names
-    [Kick, Vox], whose Vox a label 'Vox' was meant for: a row that check then refused."""
+    feeds (the default slots where it feeds none), else its Snare or, without one, its first slot. "Vox: Snare" was
+    shown for a sampler of slot_names [Kick, Vox], whose Vox a label 'Vox' was meant for: a row that check then
+    refused; and "HH: Snare" for a model's label 'HH' (a folder `HH` of takes) in a patch with no sampler."""
+    from exsampling_patch.nodes.slot_table import SLOTS
+
     takers = slot_takers_fed(patch, registry, map_id)
-    slots = [slot for taker in takers for slot in slots_of(patch, registry, taker) or []]
+    slots = [slot for taker in takers for slot in slots_of(patch, registry, taker) or []] or list(SLOTS)
     named = next((slot for slot in slots if slot.lower() == label.lower()), None)
     return named or next((slot for slot in slots if slot.lower() == "snare"), slots[0] if slots else "Snare")
 

@@ -76,6 +76,25 @@ def test_the_row_shown_for_a_label_without_a_slot_names_a_slot_of_the_sampler(tm
     assert "(Vox: Snare, ...)" in hint("Kick, HH, Snare")
 
 
+def test_the_row_shown_for_a_label_named_after_a_default_slot_names_it_where_no_sampler_is_fed(tmp_path: Path) -> None:
+    # A model trained on folders HH/, Kick/ and ding/, its slot map feeding a log (a patch to try the slot map with
+    # classify --patch): "give them rows in its table (HH: Snare, ...)", for takes meant for HH.
+    from exsampling_patch.models.features import FRONT_END
+    from exsampling_patch.models.model_header import MODEL_FORMAT
+
+    torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["HH", "Kick", "ding"],
+                "front_end": vars(FRONT_END).copy()}, tmp_path / "own.pt")
+    path = tmp_path / "own.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n    model: own.pt\n"
+                    "- id: map\n  type: slot_map\n  params:\n    base_table: empty\n"
+                    "    table: {ding: Piano, Kick: BD}\n"
+                    "- id: log\n  type: log\nlinks:\n- clf.prediction -> map.prediction\n- map.slot -> log.message\n",
+                    encoding="utf-8")
+    problems, _, (warning,) = check_file_with_warnings(path)
+    assert problems == [] and warning.message.endswith("which has no fallback: HH")
+    assert "(HH: HH, ...)" in warning.hint
+
+
 def test_a_label_yaml_reads_as_true_is_told_to_be_quoted(tmp_path: Path) -> None:
     # A model trained on folders yes/, on/ and 808/: the row `yes: Bass` is the row True to YAML, and was warned of as
     # "table row 'True' is no label" with the model's labels; `yes:` beside `on:` was "key 'True' appears twice ...
