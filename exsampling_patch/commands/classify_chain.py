@@ -176,6 +176,7 @@ class PatchChain:
 
     def run(self, take: Take) -> list[Outcome]:
         """What becomes of ``take``: one outcome, or one per piece when a node upstream splits it."""
+        from exsampling_patch.node import HandlerReturned
         from exsampling_patch.runtime.parts import error_text
 
         takes, failed = [take], []
@@ -188,7 +189,9 @@ class PatchChain:
                     # As the running patch does: the node's error is told, and the take goes on past it unchanged
                     # (the engine's bypass). Told as a failed file, it was in no slot here and in one on the stage.
                     failed.append(f"error in {step.node.node_id}: {error_text(error)}")
-                    out.append(piece)
+                    # A handler that sent its take on, then returned it as well: what it sent goes on, as in a run.
+                    sent = [m for port, m in step.node.context.emitted if port == step.out_port]
+                    out += sent if isinstance(error, HandlerReturned) and sent else [piece]
             if not out:
                 said = step.node.context.statuses[-1].get("label") if step.node.context.statuses else None
                 why = f"dropped by {step.node.node_id}" + (f": {said}" if said else "")

@@ -156,3 +156,30 @@ def test_classify_patch_tells_a_node_that_fails_to_build_or_start_as_a_run_does(
         assert done.stderr == "error in node 'crash' in start(): RuntimeError: no licence file: as in a run, the " \
                               "files still go through it\n"
         assert row["reason"] == "nothing to classify: too short (0.01 s < 0.03 s)" and "node_errors" not in row
+
+
+RETURNS = '''from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class Returns(Node):
+    """Sends a take's first 10 ms on, then returns the take as well (a plugin's slip)."""
+
+    type_name = "returns"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "its first 10 ms")
+
+    def on_take(self, take: Take) -> Take:
+        self.emit("out", take.derive(take.samples[: take.sample_rate // 100]))
+        return take
+'''
+
+
+def test_classify_patch_keeps_what_a_handler_sent_before_it_returned_a_value(esc50: Path, tmp_path: Path) -> None:
+    # A handler that returns a value is an error the run tells; what it sent before goes on (the run's bypass passes
+    # the take it got on only where nothing was sent): its first 10 ms here, not the whole dog.
+    patch = plugin_patch(tmp_path, {"id": "cut", "type": "returns"})
+    (tmp_path / "my-nodes" / "returns.py").write_text(RETURNS, encoding="utf-8")
+    (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), "--json"))
+    assert row["reason"] == "nothing to classify: too short (0.01 s < 0.03 s)"
+    assert row["node_errors"] == ["error in cut: on_take returned a Take, which goes nowhere: send it on with "
+                                  "self.emit('out', ...)"]
