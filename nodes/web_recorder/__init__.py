@@ -109,7 +109,7 @@ class WebRecorder(Node):
         record to the end is refused (413), those of a 44.1 kHz phone are not. Only sometimes wrong, so a warning
         (a limit below the 44.1 kHz size is :meth:`check_params`' problem); and a ``request_timeout`` a full-length
         take cannot be sent within on a slow network (each try answered 408, and sent again for ever): a
-        ``min_upload_kbps`` above the slowest network the page waits for."""
+        ``min_upload_kbps`` above a slow phone network's 400 kbit/s."""
         return {**upload_limit_warnings(params), **upload_time_warnings(params)}
 
     def prepare(self) -> None:
@@ -183,7 +183,9 @@ class WebRecorder(Node):
         with naming_busy_port(self, "port", self.port, "TCP"):
             self.server = RecorderServer(
                 (self.host, self.port), token, telling_refusals(self._accept, refused_take), self.phone_takes,
-                {"maxSeconds": self.max_seconds}, int(self.max_upload_mb * 1e6), tls,
+                {"maxSeconds": self.max_seconds, "headerTimeout": self.header_timeout,
+                 "requestTimeout": self.request_timeout, "minUploadKbps": self.min_upload_kbps},
+                int(self.max_upload_mb * 1e6), tls,
                 max_connections=self.max_connections, max_unauthenticated=self.max_unauthenticated,
                 header_timeout=self.header_timeout, request_timeout=self.request_timeout,
                 min_upload_rate=self.min_upload_kbps * 1e3 / 8,

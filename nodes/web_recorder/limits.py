@@ -20,9 +20,9 @@ def page_take_bytes(seconds: float, rate: int) -> int:
 
 #: The frames a take the page stops at max_seconds may run past it: it stops at the end of a 2048-frame block.
 PAGE_BLOCK_SLACK = 2047
-#: The slowest network the phone page waits on an upload for (static/app.js, UPLOAD_SLOWEST_BYTES_PER_MS), in bytes
-#: a second.
-PAGE_SLOWEST_BYTES_PER_S = 50_000
+#: A slow phone network (the edge of a venue's Wi-Fi) a full-length take should still get through on, in bytes a
+#: second. The page itself waits for an upload as long as the recorder does (static/app.js, uploadWaitMs).
+SLOW_NETWORK_BYTES_PER_S = 50_000
 
 
 def _enough_mb(take_bytes: int) -> float:
@@ -61,22 +61,22 @@ def upload_limit_warnings(params: Mapping[str, Any]) -> dict[tuple[str, ...], st
 
 
 def upload_time_warnings(params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
-    """A ``min_upload_kbps`` a full-length take at 48 kHz cannot keep pace with on a network as slow as the page waits
-    for: each try is cut off and answered 408, and the take sent again, for ever. The recorder waits for an upload
+    """A ``min_upload_kbps`` a full-length take at 48 kHz cannot keep pace with on a slow phone network (400 kbit/s):
+    each try is cut off and answered 408, and the take sent again, for ever. The recorder waits for an upload
     ``request_timeout`` past the time its size takes at ``min_upload_kbps`` (``door.py``); a fixed ``request_timeout``
-    alone cut every long take on such a network (120 s take, 11.5 MB: 230 s at the page's slowest)."""
+    alone cut every long take on such a network (120 s take, 11.5 MB: 230 s at 400 kbit/s)."""
     seconds, timeout, kbps = params.get("max_seconds"), params.get("request_timeout"), params.get("min_upload_kbps")
     if not isinstance(seconds, float) or not isinstance(timeout, float) or not isinstance(kbps, float):
         return {}
     largest = page_take_bytes(seconds, PHONE_RATES[1]) + 2 * PAGE_BLOCK_SLACK
-    if timeout + largest / (kbps * 1e3 / 8) >= largest / PAGE_SLOWEST_BYTES_PER_S:
+    if timeout + largest / (kbps * 1e3 / 8) >= largest / SLOW_NETWORK_BYTES_PER_S:
         return {}
     size = math.ceil(largest / 1e4) / 100
-    slowest = PAGE_SLOWEST_BYTES_PER_S * 8 / 1e3
+    slowest = SLOW_NETWORK_BYTES_PER_S * 8 / 1e3
     return {("min_upload_kbps",): f"{kbps:g} kbit/s is fast for a full-length take (max_seconds, {seconds:g} s): a "
                                   f"phone at {PHONE_RATES[1] / 1000:g} kHz sends one as up to {size:.2f} MB, which "
-                                  f"takes {largest / PAGE_SLOWEST_BYTES_PER_S:.0f} s on a network as slow as the "
-                                  f"phone's page waits for ({slowest:g} kbit/s), past the {timeout:g} s "
-                                  f"(request_timeout) + {largest * 8 / kbps / 1e3:.0f} s the recorder waits for it: "
+                                  f"takes {largest / SLOW_NETWORK_BYTES_PER_S:.0f} s on a slow phone network "
+                                  f"({slowest:g} kbit/s), past the {timeout:g} s (request_timeout) + "
+                                  f"{largest * 8 / kbps / 1e3:.0f} s the recorder waits for it: "
                                   "every try is cut off (408) and the take sent again, never stored; make it at most "
                                   f"{slowest:g} kbit/s or max_seconds shorter"}

@@ -9,7 +9,7 @@ const recButton = $("rec"), info = $("info"), nameInput = $("name"), list = $("t
 const local = new Map();   // phone's take id -> {state, detail, startedAt, seconds, kept, repair, unplaced}
 const KEEP_WAIT_MS = 3000;  // the longest a take waits for the phone's storage before it is sent all the same
 const keeping = openKeep(); // the phone's store of takes not yet accepted (IndexedDB), or null where there is none
-const UPLOAD_WAIT_MS = 15000, UPLOAD_SLOWEST_BYTES_PER_MS = 50;  // an upload's answer: 15 s, plus 50 kB/s of it
+const UPLOAD_ANSWER_MS = 15000;  // an upload's answer, past the recorder's own deadline for it (uploadWaitMs)
 const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
 const LIST_WAIT_MS = 10000;  // the longest an ask for the take list is waited on
 const REFUSED_MOST = 50;  // the rows of takes refused for good kept on the phone (their audio is not)
@@ -312,11 +312,10 @@ async function upload(take, position, stored = Promise.resolve()) {
     const done = await onTheWire();
     const triedAt = Date.now();
     // A connection that went silent (the phone walked out of the Wi-Fi's range: no reset ever comes) is given up
-    // and tried again, rather than waited on for the minutes a phone's network takes to notice; each try waits
-    // longer (up to 4 times), so that a merely slow network gets its take through.
+    // and tried again, rather than waited on for the minutes a phone's network takes to notice: once the recorder
+    // itself no longer waits for it.
     const silent = new AbortController();
-    const wait = (UPLOAD_WAIT_MS + take.wav.byteLength / UPLOAD_SLOWEST_BYTES_PER_MS) * Math.min(attempt, 4);
-    const timer = setTimeout(() => silent.abort(), wait);
+    const timer = setTimeout(() => silent.abort(), uploadWaitMs(take.wav.byteLength));
     // A try that takes a while (a slow network) says it is sending: the last try's "cannot reach the recorder" stood
     // for the whole upload. Not at once: during an outage each try fails within milliseconds, and the line would
     // flicker.
@@ -380,9 +379,22 @@ async function upload(take, position, stored = Promise.resolve()) {
       tell(`The network is too slow for this take (${size}): it is kept on this phone and sent again (try ${attempt}). `
            + "Move closer to the Wi-Fi, or record shorter takes.", true);
     } else if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
-    else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
+    else if (outOfTime) {
+      // Its list answered meanwhile: the recorder is within reach, only this upload went unanswered.
+      tell(`The recorder answers, but this take went unanswered: it is kept and sent again (try ${attempt}).`,
+           true);
+    } else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
     await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+function uploadWaitMs(bytes) {
+  // How long a try of an upload of `bytes` is waited on: as long as the recorder itself waits for it (its settings,
+  // config): header_timeout to show the token, then the body may fall request_timeout behind min_upload_kbps
+  // (web_recorder/door.py); then 15 s to store it and answer. The page's own wait (15 s and 50 kB/s, times the try
+  // up to 4) gave up on uploads the recorder still took: with a slower min_upload_kbps, every try of a take on a
+  // network the recorder waited for; by default, the slowest steady ones 60 s before the recorder would.
+  return (config.headerTimeout + config.requestTimeout) * 1000 + bytes * 8 / config.minUploadKbps + UPLOAD_ANSWER_MS;
 }
 
 function retryAfterMs(value, now = Date.now()) {
@@ -465,6 +477,10 @@ function follow(settings) {
     config.maxSeconds = settings.maxSeconds;
     const shown = $("max");  // in the first info line only: gone once the page said anything else
     if (shown) shown.textContent = config.maxSeconds;
+  }
+  // So is how long the recorder waits for an upload (uploadWaitMs).
+  for (const name of ["headerTimeout", "requestTimeout", "minUploadKbps"]) {
+    if (settings && typeof settings[name] === "number" && settings[name] > 0) config[name] = settings[name];
   }
 }
 
