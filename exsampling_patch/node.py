@@ -261,6 +261,13 @@ class Node:
         over. Its :meth:`stop` comes later, once its queue is empty, when what it emits reaches nobody: a node that
         sent something ahead of its time (a pattern's steps) voids it here."""
 
+    def handover(self) -> Any:
+        """An edit of its parameters rebuilds the node: what the one of its type built in its place goes on with (takes
+        held for their other half), after :meth:`stop`; None (the default): nothing. See :meth:`take_over`."""
+
+    def take_over(self, handed: Any) -> None:
+        """Go on with what the node this one replaces handed over (:meth:`handover`): before prepare() and start()."""
+
     def handle(self, port: str, message: Any) -> None:
         """Handle a message arriving on input ``port``: calls ``on_<port>(message)``."""
         handler: Callable[[Any], None] | None = getattr(self, f"on_{port}", None)

@@ -271,9 +271,10 @@ class SlotMap(_SlotTableRows, Node):
 
     With its ``take`` input linked, each assignment carries that version of its take (joined to the
     prediction by take id), so that processing the slot needs, such as pitch, can run beside the
-    classifier instead of before it. Takes and predictions whose other half has not come yet are held, none
-    dropped while its other half may still come: link the gate's 'rejected' output to the ``rejected`` input so
-    that the takes whose predictions the gate keeps back are let go. Past ``max_waiting`` held, the node warns (its
+    classifier instead of before it. Takes and predictions whose other half has not come yet are held (an edit of
+    the map's parameters keeps them: the rebuilt map goes on with them), none dropped while its other half may still
+    come: link the gate's 'rejected' output to the ``rejected`` input so that the takes whose predictions the gate
+    keeps back are let go. Past ``max_waiting`` held, the node warns (its
     status's ``warning``: a line on the console, not an error), until the backlog has cleared. One whose take has
     ended (nothing more of it in flight) is forgotten at the next hold: its end told where it was left waiting;
     so is the gate's rejection of a take that ended before reaching 'take', at the next rejection.
@@ -311,20 +312,36 @@ class SlotMap(_SlotTableRows, Node):
     _predictions: OrderedDict[str, Prediction]
     _rejected: OrderedDict[str, tuple[str, str]]
     _warned: bool
+    #: What the map an edit rebuilt this one from held (:meth:`handover`), for :meth:`_begin`.
+    _handed: dict[str, OrderedDict[str, Any]] = {}
 
     def start(self) -> None:
         self._begin()
+
+    def handover(self) -> dict[str, OrderedDict[str, Any]] | None:
+        """What the map built in this one's place by an edit (of its table, its fallback) goes on with: the takes and
+        predictions held for their other half, and the rejections whose take has not come, each to be mapped by the
+        edit's table. Left behind, each take held ended 'left waiting' and its other half found nothing there."""
+        if not self._begun:
+            return None
+        return {"takes": self._takes, "predictions": self._predictions, "rejected": self._rejected}
+
+    def take_over(self, handed: dict[str, OrderedDict[str, Any]]) -> None:
+        self._handed = handed
 
     def _begin(self) -> None:
         self._table = self.label_table()  # normalised once: an edit of the table rebuilds the node
         # the table's slots by their lower case: a fallback "kick" is the table's "Kick", as the sampler loads it
         self._spellings = {slot.lower(): slot for slot in self._table.values()}
-        self._takes = OrderedDict()
-        self._predictions = OrderedDict()
+        handed, self._handed = self._handed, {}
+        self._takes = handed.get("takes", OrderedDict())
+        self._predictions = handed.get("predictions", OrderedDict())
         # take id -> the gate's reason and the id the take's source emitted it under; its take not come yet
-        self._rejected = OrderedDict()
+        self._rejected = handed.get("rejected", OrderedDict())
         self._warned = False
         self._begun = True
+        if self._takes or self._predictions:  # held by the map this one replaces: still held here (the ledger's too)
+            self._check_waiting()
 
     def on_take(self, take: Take) -> None:
         if not self._begun:

@@ -184,3 +184,21 @@ class NodeStops:
             # that were never told took it for running.
             self._never_started.discard(node_id)
             self.events.publish(NodeStopped(node_id, rebuilt=rebuilt))
+
+    def _hand_over(self, node_id: str, old: Node, new: Node) -> None:
+        """A live edit rebuilt ``node_id``: give what the stopped ``old`` hands over (:meth:`Node.handover`) to
+        ``new``, of its type, before its start (:meth:`Node.take_over`). An Exception is reported on the node whose
+        call raised, and the edit goes on (the new node with nothing taken over)."""
+        with self._node_call(node_id, "handover", old):
+            try:
+                handed = old.handover()
+            except Exception as error:
+                self._record_error(node_id, error, during="handover", of=old)
+                return
+        if handed is None:
+            return
+        with self._node_call(node_id, "take_over", new):
+            try:
+                new.take_over(handed)
+            except Exception as error:
+                self._record_error(node_id, error, during="take_over", of=new)

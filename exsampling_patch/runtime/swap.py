@@ -378,14 +378,17 @@ class PlanSwap(Diverts, NodeStops):
 
     def _replace(self, node_id: str, plan: Plan) -> None:
         """Rebuild ``node_id`` as ``plan`` has it, its queued messages kept, after the message in hand unless its
-        handler is hung (:meth:`_hold_runs`)."""
+        handler is hung (:meth:`_hold_runs`); one of the same type takes over what the old one hands over."""
         cell = self._cells[node_id]
         with self._hold_runs(node_id, cell):
             with cell.lock:
                 cell.started = False
-            self._stop_node(node_id, cell.node, rebuilt=True)
+            old = cell.node
+            self._stop_node(node_id, old, rebuilt=True)
             self._recovered(node_id, "rebuilt")  # the old node's error; the new one's own are recorded from here on
             self._build_into(node_id, plan, cell)
+            if type(cell.node) is type(old) and node_id not in self.hung:  # a hung handler may still change it
+                self._hand_over(node_id, old, cell.node)
             self._prepare(node_id, cell.node)
         self._start_cell(node_id)
 
