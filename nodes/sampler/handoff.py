@@ -126,8 +126,9 @@ def map_samples(fd: int, frames: int) -> np.ndarray:
 
 class SamplesNotShared(Exception):
     """A take's samples could not be put in a file of their own (the system refused it: out of memory or
-    descriptors, over a size limit). Raised before anything about the take is sent: the audio process, told
-    nothing, waits for no file."""
+    descriptors, over a size limit), or its message could not be sent (it does not pickle). Raised before anything
+    about the take is sent: the audio process, told nothing, waits for no file; an arena block taken for it is
+    given back."""
 
 
 def shared_or_refused(samples: np.ndarray) -> int:

@@ -10,6 +10,7 @@ the shared state, the same way in both.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import os
@@ -30,6 +31,7 @@ from exsampling_patch.nodes.sampler.shared import EPOCH, UNSTARTED_DROPPED, Shar
 
 RESTART_SECONDS = 1.0
 JACK_BACK = "JACK server back: audio restarted"  # the node's ``audio`` status once a new process plays again
+STAGE_ANSWER_SECONDS = 0.5  # longest a take's assignment waits for the process to say it kept the take sent ahead
 ARENA_BYTES = 64 << 20  # shared memory for takes: 33 takes of 10 s at 48 kHz (longer ones may get files of their own)
 
 
@@ -109,7 +111,13 @@ class AudioProcess:
         # Each arena block sent and not given back yet: offset -> the number of the message that points at it (from
         # 1 in each process). A message the process cannot read names it by number only (msg.Unread).
         self._blocks: dict[int, int] = {}
+        # Each key staged and not yet loaded or dropped -> (the number of its Stage message, whether the process
+        # keeps its samples: None until it says, msg.Staged, or msg.Unread for a damaged Stage). Only those it keeps go
+        # by key: a Stage the process could not take (its file not mapped, the message damaged) left the slot as it
+        # was, the take said loaded, and "not sent ahead; not loaded" on the console.
+        self._held: dict[int, tuple[int, bool | None]] = {}
         self._blocks_lock = threading.Lock()  # not _send_lock: the reader must not wait on a send stuck on it
+        self._answered = threading.Condition(self._blocks_lock)  # a Stage answered (_held), or the process gone
         self._posted = 0  # messages posted to the latest process
         self.child = Child("exsampling_patch.nodes.sampler.server", pass_fds=(self.state.fd, self.arena.fd))
         self.process: subprocess.Popen[bytes] | None = None  # the latest process, kept once it has ended
@@ -160,6 +168,8 @@ class AudioProcess:
             self._staged.clear()  # a new process holds nothing sent ahead, and reads no block of the arena
             with self._blocks_lock:
                 self._blocks.clear()
+                self._held.clear()
+                self._answered.notify_all()
                 self._posted = 0
             self.arena.reset()
             for slot, buffer in list(self.buffers.items()):
@@ -182,14 +192,22 @@ class AudioProcess:
 
     def load(self, slot: int, buffer: SlotBuffer) -> None:
         """Send ``buffer`` to the audio process (kept here too, for a restart); if its samples were sent ahead
-        (:meth:`stage`), send only which slot they go to. Raises :class:`.handoff.SamplesNotShared` where its
-        samples could not be shared: nothing was sent, and the slot keeps what it had."""
+        (:meth:`stage`) and the process said it keeps them, send only which slot they go to, else send them whole
+        (dropping any it may keep yet). Raises :class:`.handoff.SamplesNotShared` where its samples could not be
+        shared or its message sent: nothing was sent, and the slot keeps what it had."""
         with self._send_lock:
             staged = self._staged.pop(id(buffer.data), None)
-            if staged is not None:
-                self._post(msg.LoadStaged(slot, staged[0], buffer.serial, buffer.frames, buffer.pitch_hz,
-                                          buffer.due))
+            held = staged is not None and self._kept(staged[0])
+            if staged is not None and held:
+                try:
+                    self._post(msg.LoadStaged(slot, staged[0], buffer.serial, buffer.frames, buffer.pitch_hz,
+                                              buffer.due))
+                except SamplesNotShared:  # its samples, kept there for nothing, go back to the arena
+                    self._post(msg.Unstage(staged[0]))
+                    raise
             else:
+                if staged is not None:  # not said kept (yet, or at all): dropped there if it is, and sent whole
+                    self._post(msg.Unstage(staged[0]))
                 self._send(slot, buffer)
             self.buffers[slot] = buffer
 
@@ -198,29 +216,49 @@ class AudioProcess:
         buffer with the same ``data`` puts them in a slot, or :meth:`unstage` drops them."""
         with self._send_lock:
             key = next(self._stage_keys)
+            with self._blocks_lock:  # before the send: the process may answer at once
+                self._held[key] = (self._posted + 1, None)
             try:
-                self._post(msg.Stage(key, buffer.frames), buffer.data[: buffer.frames])
+                sent = self._post(msg.Stage(key, buffer.frames), buffer.data[: buffer.frames])
             except SamplesNotShared:  # not sent ahead: its assignment sends it, and says so if that fails too
+                sent = False
+            if not sent:
+                with self._blocks_lock:
+                    self._held.pop(key, None)
                 return
             self._staged[id(buffer.data)] = (key, buffer.data)
+
+    def _kept(self, key: int) -> bool:
+        """Whether the process keeps the samples staged under ``key`` (forgotten here from now on), waited for up to
+        :data:`STAGE_ANSWER_SECONDS` where it has not said yet: it answers each Stage as it reads it, in order, so the
+        wait is that of the messages before it (an assignment that follows its take's Stage at once, say). Not said in
+        that time (a process hung or gone): False, the take is sent whole."""
+        with self._answered:
+            self._answered.wait_for(lambda: self._held.get(key, (0, False))[1] is not None, STAGE_ANSWER_SECONDS)
+            return bool(self._held.pop(key, (0, False))[1])
 
     def unstage(self, buffer: SlotBuffer) -> None:
         """Drop samples sent ahead that no slot will take."""
         with self._send_lock:
             staged = self._staged.pop(id(buffer.data), None)
             if staged is not None:
-                self._post(msg.Unstage(staged[0]))
+                with self._blocks_lock:
+                    self._held.pop(staged[0], None)
+                self._post(msg.Unstage(staged[0]))  # dropped there if it was kept
 
     def _post(self, message: msg.Load | msg.Stage | msg.LoadStaged | msg.Unstage,
-              samples: np.ndarray | None = None) -> None:
+              samples: np.ndarray | None = None) -> bool:
         """Send ``message``; with ``samples``, its ``offset`` says where they are: in the arena, or -1 and a file
         of their own passed after the message (:mod:`.handoff`). Raises :class:`.handoff.SamplesNotShared`, having
-        sent nothing, where that file could not be made: a process told -1 would wait for a file that never
-        comes, and take the next message for it."""
+        sent nothing, where that file could not be made (a process told -1 would wait for a file that never
+        comes, and take the next message for it) or the message could not be sent but for the process's end (it
+        does not pickle: a value of a kind the process cannot be sent); its arena block, if any, goes back. False
+        where no process is there to send it to (before the start, after the stop)."""
         connection, process = self.child.connection, self.child.process
         if connection is None or process is None:
-            return
+            return False
         fd = -1
+        offset: int | None = None
         position = self._posted + 1  # counted once sent: one refused here (SamplesNotShared) never reaches the process
         if samples is not None:
             assert isinstance(message, msg.Load | msg.Stage)
@@ -231,17 +269,30 @@ class AudioProcess:
                 with self._blocks_lock:  # before it is sent: the process may answer at once
                     self._blocks[offset] = position
             message = dataclasses.replace(message, offset=-1 if offset is None else offset)
-        self._posted = position
         try:
-            connection.send(message)
+            try:
+                connection.send(message)  # pickled whole before a byte is written: any error but OSError sent nothing
+            except OSError:  # the process died: the reader restarts it and re-sends every slot
+                self._posted = position
+                return True
+            except Exception as error:
+                # Kept, its block was named by no message, so by no Freed either: taken for good, and enough such
+                # failures filled the arena (every take after them a file of its own, or not loaded at all).
+                if offset is not None:
+                    with self._blocks_lock:
+                        self._blocks.pop(offset, None)
+                    self.arena.release(offset)
+                raise SamplesNotShared(f"its message could not be sent to the audio process: "
+                                       f"{type(error).__name__}: {error}") from error
+            self._posted = position
             if fd >= 0:
                 shared, fd = fd, -1  # send_file closes it
-                send_file(connection, shared, process.pid)
-        except OSError:  # the process died: the reader restarts it and re-sends every slot
-            pass
+                with contextlib.suppress(OSError):  # the process died: as above
+                    send_file(connection, shared, process.pid)
         finally:
             if fd >= 0:
                 os.close(fd)
+        return True
 
     def _send(self, slot: int, buffer: SlotBuffer) -> None:
         load = msg.Load(slot, buffer.serial, buffer.frames, buffer.pitch_hz, buffer.due)
@@ -266,6 +317,11 @@ class AudioProcess:
             except (EOFError, OSError):
                 pass
             self.child.answered.set()  # it has ended, or is ending: nothing is left to terminate
+            with self._answered:  # nor will it answer a Stage: an assignment waiting for that sends its take whole
+                for key, (position, kept) in list(self._held.items()):
+                    if kept is None:
+                        self._held[key] = (position, False)
+                self._answered.notify_all()
             code = process.wait()
             self._ended_at = time.perf_counter()
             self.opened.clear()
@@ -309,7 +365,7 @@ class AudioProcess:
                 return False
 
     def _handle(self, message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status
-                | msg.Freed | msg.Unread | Stopping | msg.Stopped) -> None:
+                | msg.Staged | msg.Freed | msg.Unread | Stopping | msg.Stopped) -> None:
         if isinstance(message, Stopping):
             self.child.answered.set()
         elif isinstance(message, msg.Error):
@@ -335,6 +391,11 @@ class AudioProcess:
         elif isinstance(message, msg.Rate):
             self.sample_rate = int(message.sample_rate)
             self.rate_known.set()
+        elif isinstance(message, msg.Staged):
+            with self._answered:
+                if message.key in self._held:  # not for a key already loaded whole or dropped
+                    self._held[message.key] = (self._held[message.key][0], message.kept)
+                    self._answered.notify_all()
         elif isinstance(message, msg.Freed):
             with self._blocks_lock:
                 for offset in message.offsets:
@@ -344,10 +405,14 @@ class AudioProcess:
         elif isinstance(message, msg.Unread):
             # A damaged message: the process never read the block it points at, so no Freed names it. Kept, each
             # such message held its take's room for good, and enough of them filled the arena.
-            with self._blocks_lock:
+            with self._answered:
                 unread = [offset for offset, position in self._blocks.items() if position == message.position]
                 for offset in unread:
                     del self._blocks[offset]
+                for key, (position, _) in list(self._held.items()):  # a Stage: its samples are not kept
+                    if position == message.position:
+                        self._held[key] = (position, False)
+                        self._answered.notify_all()
             for offset in unread:
                 self.arena.release(offset)
         elif isinstance(message, msg.Stopped):

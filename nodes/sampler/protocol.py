@@ -5,7 +5,7 @@ To the process: :class:`Setup` first, then :class:`Load` (the take's samples at 
 or with offset -1 in a file of their own whose descriptor follows: :mod:`.handoff`), :class:`Stage` likewise for
 samples sent ahead of their assignment, :class:`LoadStaged` that puts them in a slot, :class:`Unstage` that drops
 them, and :class:`~exsampling_patch.child_process.Stop`. From it: :class:`Rate` (first), :class:`Ready`,
-:class:`Opened`, :class:`MidiPorts`, :class:`Error`, :class:`Status`, :class:`Freed`, :class:`Unread`,
+:class:`Opened`, :class:`MidiPorts`, :class:`Error`, :class:`Status`, :class:`Staged`, :class:`Freed`, :class:`Unread`,
 :class:`~exsampling_patch.child_process.Stopping` (at once on a Stop) and :class:`Stopped`. Gains,
 notes from the patch and meters go through the shared state, not messages.
 """
@@ -114,6 +114,16 @@ class Error:
 @dataclass(frozen=True)
 class Status:
     values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Staged:
+    """The answer to each :class:`Stage` read: its samples under ``key`` are ``kept`` (a :class:`LoadStaged` may name
+    them), or not (they could not be taken: its assignment sends them whole). The node names no other key: a Stage
+    that failed here, or a damaged one (:class:`Unread`), left the slot as it was, the take said loaded."""
+
+    key: int
+    kept: bool = True
 
 
 @dataclass(frozen=True)

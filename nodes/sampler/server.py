@@ -47,8 +47,8 @@ def serve(connection: Connection) -> int:
     _realtime_if_allowed()
     send_lock = threading.Lock()
 
-    def send(message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status | msg.Freed
-             | msg.Unread | Stopping | msg.Stopped) -> None:
+    def send(message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status | msg.Staged
+             | msg.Freed | msg.Unread | Stopping | msg.Stopped) -> None:
         with send_lock, contextlib.suppress(OSError):  # the node has gone: the main loop notices and ends
             connection.send(message)
 
@@ -183,7 +183,7 @@ def _receive(connection: Connection) -> object:
 def _handle(message: object, staged: dict[int, tuple[np.ndarray, int]],
             samples: Callable[[int, int], tuple[np.ndarray, int]],
             load: Callable[[int, np.ndarray, int, int, float, int, float], None],
-            send: Callable[[msg.Error], None]) -> None:
+            send: Callable[[msg.Error | msg.Staged], None]) -> None:
     """Act on one message other than Stop. Raises EOFError or OSError when the node has gone (a take's file not
     passed), :class:`_NotHandled` when the message cannot be acted on."""
     try:
@@ -191,7 +191,14 @@ def _handle(message: object, staged: dict[int, tuple[np.ndarray, int]],
             m = message
             load(m.slot, *samples(m.offset, m.frames), m.frames, m.pitch_hz, m.serial, m.due)
         elif isinstance(message, msg.Stage):
-            staged[message.key] = samples(message.offset, message.frames)
+            try:
+                staged[message.key] = samples(message.offset, message.frames)
+            except (EOFError, OSError):
+                raise
+            except Exception:
+                send(msg.Staged(message.key, kept=False))  # its assignment sends it whole: not waited for
+                raise
+            send(msg.Staged(message.key))
         elif isinstance(message, msg.Unstage):
             staged.pop(message.key, None)
         elif isinstance(message, msg.LoadStaged):
@@ -207,9 +214,11 @@ def _handle(message: object, staged: dict[int, tuple[np.ndarray, int]],
     except (EOFError, OSError, _NotHandled):
         raise
     except Exception as error:  # a take this process cannot play (a slot it does not have, ...): not the others
-        slot = getattr(message, "slot", None)
-        what = f"the take for slot {slot}" if slot is not None else "a take sent ahead"
-        raise _NotHandled(f"{what} could not be loaded: {_words(error)}") from error
+        if isinstance(message, msg.Stage):  # not kept: the node, told nothing kept, sends it whole with its slot
+            raise _NotHandled(f"a take sent ahead could not be kept ({_words(error)}): its assignment sends it "
+                              "again") from error
+        raise _NotHandled(f"the take for slot {getattr(message, 'slot', '?')} could not be loaded: "
+                          f"{_words(error)}") from error
 
 
 def _drop_passed_file(connection: Connection) -> None:
