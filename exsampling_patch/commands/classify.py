@@ -151,8 +151,8 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
     for trouble in chain.troubles:  # a plugin's node that could not be built or started: as a run tells it
         print(trouble, file=sys.stderr)
     if chain.cut is not None:  # what reaches the classifier is not what the running patch gives it
-        print(f"note: {chain.cut} stores takes and is not run here, nor the nodes before it: each file goes to "
-              "the nodes after it as it is", file=sys.stderr)
+        print(f"note: {chain.cut} stores or sends takes and is not run here, nor the nodes before it: each file "
+              "goes to the nodes after it as it is", file=sys.stderr)
     # As check warns, of the nodes run here: a table row that changes nothing (`dgo: Chorus`: the dog still went to
     # Bass, with no word of why), a gate summing other slots than its map picks or than its threshold was calibrated
     # with (a take the map would give HH rejected as "not sure").

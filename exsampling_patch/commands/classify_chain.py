@@ -40,13 +40,18 @@ class _Step:
     out_port: str
 
 
+#: Families of the nodes that ``classify --patch`` never runs: they store takes or send them out of the machine.
+CUT_FAMILIES = ("storage", "outputs")
+
+
 class PatchChain:
     """A patch's chain from a take to its slot, run in this process by the patch's own node classes.
 
     From the patch's classifier node (the first in the file, or ``classifier_id``) it follows the links
     back through the nodes that feed it takes (trim, normalize, onset_split, a relay, a plugin's node of any
-    family: the README's ``reverse`` has none); the walk stops at a source, or at a node that stores takes (family
-    ``storage``, never run: it would write the files), which :attr:`cut` names, and forward to the
+    family: the README's ``reverse`` has none); the walk stops at a source, or at a node that stores or sends takes
+    (family ``storage`` or ``outputs``, never run: it would write the files or send them out), which :attr:`cut`
+    names, and forward to the
     ``confidence_gate`` linked to its predictions and the ``slot_map`` linked to the gate's 'passed' (or to
     the classifier directly). Each node is built with the patch's parameters, relative paths taken from
     the patch's folder, and handles the take as it would in the running patch; the classifier runs in this
@@ -121,7 +126,7 @@ class PatchChain:
             # stepped over with the trim before it, and files were scored as the running patch never scores them.
             if not take_inputs or any(s.node.node_id == source.node for s in steps):
                 return steps
-            if node_type.family == "storage":
+            if node_type.family in CUT_FAMILIES:  # it would write the files, or send them out (to Live, a peer)
                 self.cut = f"'{source.node}' ({patch.nodes[source.node].type})"
                 return steps
             steps.insert(0, _Step(self._build_step(patch, registry, source.node), take_inputs[0], source.port))

@@ -28,10 +28,30 @@ class First10Ms(Node):
 '''
 
 
+POST_AND_PASS_ON = '''from pathlib import Path
+
+from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class PostAndPassOn(Node):
+    """Send each take out of the machine (here: a file beside the patch stands for a post), and pass it on."""
+
+    type_name = "post_and_pass_on"
+    family = "outputs"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "the take, as it came")
+
+    def on_take(self, take: Take) -> None:
+        (Path(self.context.base_dir) / "posted.txt").write_text(take.take_id, encoding="utf-8")
+        self.emit("out", take)
+'''
+
+
 def plugin_patch(folder: Path, node: dict[str, Any]) -> Path:
     """The default patch with ``node`` between its trim and its classifier and pitch, as the README's `reverse`."""
     (folder / "my-nodes").mkdir(exist_ok=True)
     (folder / "my-nodes" / "first_10ms.py").write_text(FIRST_10_MS, encoding="utf-8")
+    (folder / "my-nodes" / "post_and_pass_on.py").write_text(POST_AND_PASS_ON, encoding="utf-8")
     data = yaml.safe_load(DEFAULT_PATCH.read_text(encoding="utf-8"))
     data["node_dirs"] = ["my-nodes"]
     data["nodes"].append(node)
@@ -63,9 +83,21 @@ def test_classify_patch_says_it_does_not_run_a_take_writer_before_the_classifier
     patch = plugin_patch(tmp_path, {"id": "keep", "type": "take_writer", "params": {"folder": "library"}})
     done = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG))
     assert done.returncode == 0 and " -> Bass " in done.stdout
-    assert done.stderr == "note: 'keep' (take_writer) stores takes and is not run here, nor the nodes before it: " \
-                          "each file goes to the nodes after it as it is\n"
+    assert done.stderr == "note: 'keep' (take_writer) stores or sends takes and is not run here, nor the nodes " \
+                          "before it: each file goes to the nodes after it as it is\n"
     assert not (tmp_path / "library").exists()
+
+
+def test_classify_patch_does_not_run_a_node_that_sends_takes_out_before_the_classifier(
+        esc50: Path, tmp_path: Path) -> None:
+    # A plugin of the outputs family that passes takes on (it posts each, then hands it to the classifier) was run
+    # on every file tried: trying a slot map sent the files out.
+    patch = plugin_patch(tmp_path, {"id": "post", "type": "post_and_pass_on"})
+    done = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG))
+    assert done.returncode == 0 and " -> Bass " in done.stdout, done.stdout + done.stderr
+    assert done.stderr == "note: 'post' (post_and_pass_on) stores or sends takes and is not run here, nor the nodes " \
+                          "before it: each file goes to the nodes after it as it is\n"
+    assert not (tmp_path / "posted.txt").exists()
 
 
 def test_classify_patch_takes_the_plugin_folder_as_run_and_check_do(esc50: Path, tmp_path: Path) -> None:
