@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from exsampling_patch.commands.run import counts_of
@@ -24,6 +25,18 @@ from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.engine import Engine
 from tests.stage.helpers import Run, free_port
 from tests.stage.test_recorder_console import paired_patch
+
+#: Megabytes above the disk's free space at which the recorder is set to find it full (and filling up): room for other
+#: work on the machine to free some meanwhile, within the parameters' ceiling (1e7 MB) on a disk of a few TB free.
+MARGIN_MB = 1e4
+
+
+def made_full(folder: Path) -> float:
+    """A ``min_free_mb`` above the free space of ``folder``'s disk: the recorder finds it full."""
+    full = shutil.disk_usage(folder).free / 1e6 + MARGIN_MB
+    if full + MARGIN_MB > 1e7:
+        pytest.skip("the disk has more free space than min_free_mb and warn_free_mb can be set above")
+    return full
 
 
 def upload(port: int, body: bytes, take_id: str) -> int:
@@ -39,8 +52,8 @@ def upload(port: int, body: bytes, take_id: str) -> int:
 
 def test_the_summary_counts_the_takes_refused_for_a_full_disk_once_each(tmp_path: Path) -> None:
     port = free_port()
-    full = shutil.disk_usage(tmp_path).free / 1e6 + 1e6
-    patch = paired_patch(tmp_path, port, f", min_free_mb: {full:.0f}, warn_free_mb: {full + 1e6:.0f}")
+    full = made_full(tmp_path)
+    patch = paired_patch(tmp_path, port, f", min_free_mb: {full:.0f}, warn_free_mb: {full + MARGIN_MB:.0f}")
     take = io.BytesIO()
     sf.write(take, np.full(4800, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")
     run = Run(str(patch), "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"))
@@ -74,11 +87,11 @@ def test_a_take_refused_for_the_full_disk_then_stored_is_no_longer_counted(tmp_p
 def test_a_recorder_rebuilt_by_an_edit_counts_its_held_takes_anew(tmp_path: Path) -> None:
     """The count is the node's status, which outlives a node rebuilt by a live edit: the new recorder, which had
     refused nothing, was summed up with the old one's count, and a take it then stored left that count standing."""
-    full = shutil.disk_usage(tmp_path).free / 1e6 + 1e6
+    full = made_full(tmp_path)
     port = free_port()
     settings = {"folder": str(tmp_path / "takes"), "state_folder": str(tmp_path / "state"), "host": "127.0.0.1",
                 "port": port, "https": False, "print_qr": False, "token": "the-current-token-0123456789",
-                "min_free_mb": full, "warn_free_mb": full + 1e6}
+                "min_free_mb": full, "warn_free_mb": full + MARGIN_MB}
     patch = Patch()
     patch.add_node(NodeSpec("phones", "web_recorder", settings))
     engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
