@@ -115,12 +115,12 @@ class Microphone(Node):
     folder = Param("path", "../takes/microphone", "the take folder (WAV + JSON sidecar per take)")
     buffer_seconds = Param(float, 30.0, "ring buffer length (must exceed max_length + pre_roll)", minimum=1.0,
                            maximum=600.0, unit="s")
-    warn_free_mb = Param(float, 2000.0, "report the take folder's disk as filling up below this much free space",
+    warn_free_mb = Param(float, 2000.0, "warn that the take folder's disk is filling up below this much free space",
                          minimum=0.0, maximum=1e7, unit="MB")
-    min_free_mb = Param(float, 200.0, "below this much free space, takes are kept in memory, not stored",
-                        minimum=0.0, maximum=1e7, unit="MB")
-    held_mb = Param(float, 100.0, "takes that cannot be stored (a full disk) are kept in memory up to this much, "
-                    "and stored once there is room; past it they are lost", minimum=0.0, maximum=1e5, unit="MB")
+    min_free_mb = Param(float, 200.0, "warn that the disk is nearly full below this much free space (takes are still "
+                        "stored while they fit)", minimum=0.0, maximum=1e7, unit="MB")
+    held_mb = Param(float, 100.0, "takes whose write fails (a full disk) are kept in memory up to this much, and "
+                    "stored once there is room; past it they are lost", minimum=0.0, maximum=1e5, unit="MB")
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -171,7 +171,7 @@ class Microphone(Node):
         self._store = TakeStore(self.resolve_path(self.folder))
         self._store.remove_leftovers()  # what a kill mid-store left that is no take (temporary files, lone sidecars)
         self._room = self._new_room()
-        self._room.watch()  # a disk already filling up or full is told before the first take
+        self._room.watch()  # a disk already filling up or nearly full is told (a warning) before the first take
         # Before recording begins: a take stored from here on is not "unfinished", it flows on from _assemble.
         self._unfinished: deque[tuple[Path, str]] = deque(
             (path, data["take_id"]) for path, data in self._store.unfinished())

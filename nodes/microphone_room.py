@@ -2,12 +2,16 @@
 
 A take whose storing failed (its disk full mid-show) was told "it is lost" and dropped: a microphone's take has no
 phone to send it again, so the sound was gone. Now it is kept in memory, up to ``held_mb`` in all, and stored once
-it can be (tried at each new take and every :data:`RETRY_SECONDS`), then passed on: told as stored late. One that
-does not fit in ``held_mb``, or is still kept when the run ends, is lost, told with why and given its end (the run's
-summary counts it). The disk's free space is watched as the web recorder's is
-(:class:`~exsampling_patch.nodes.disk_space.FreeSpaceWatch`): told once each time it falls under ``warn_free_mb`` and
-under ``min_free_mb``; under ``min_free_mb`` a take is kept in memory without a try at storing it, as the web recorder
-refuses its uploads there.
+it can be (tried at each new take and every :data:`RETRY_SECONDS`), then passed on: told as stored late. One whose
+write failed that does not fit in ``held_mb``, or is still kept when the run ends and fails its last write then, is
+lost, told with why and given its end (the run's summary counts it).
+
+Only a write that really fails keeps a take in memory: each take, and each kept one, is written whatever the disk's
+free space. That is watched as the web recorder's is (:class:`~exsampling_patch.nodes.disk_space.FreeSpaceWatch`),
+but only to tell the performer, in a warning line once each time it falls under ``warn_free_mb`` and under
+``min_free_mb``. Kept in memory under ``min_free_mb`` without a try at writing, as the web recorder refuses its uploads
+there, takes a disk of 150 MB free could hold were never written, and all were lost at the stop: a phone sends its
+take again, memory is a microphone's only other place.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ class TakeRoom:
         self._lock = threading.Lock()
         self._held: deque[_Held] = deque()
         self._bytes = 0
-        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, error, status, self._filling, self._full)
+        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, self._warn, status, self._filling, self._full)
         self._next_try = 0.0
         #: Ids of the takes told lost here: never stored, so never written down as done (see Microphone.take_ended).
         self.lost_ids: set[str] = set()
@@ -70,51 +74,47 @@ class TakeRoom:
         """Whether takes are kept in memory and it is time to try them again (:meth:`retry`)."""
         return bool(self._held) and time.monotonic() >= self._next_try
 
-    def watch(self) -> str:
-        """Tell a filling disk (once each time it falls under ``warn_mb``) and a full one (under ``min_mb``, once each
-        time); why no take is stored now ('' where there is room)."""
-        free = self._space.look()
-        return f"the disk is full, {_mb(free)} free" if self._space.full else ""
+    def watch(self) -> None:
+        """Tell a filling disk (once each time it falls under ``warn_mb``) and a nearly full one (under ``min_mb``,
+        once each time): warning lines, as takes are still written while they fit (a failed write is the error)."""
+        self._space.look()
+
+    def _warn(self, line: str) -> None:
+        self._status(warning=line)
 
     def _filling(self, free: int) -> str:
-        return (f"the take folder's disk is filling up: {_mb(free)} free; below {self.min_mb:g} MB takes are kept in "
-                f"memory, not stored ({self.folder})")
+        return f"the take folder's disk is filling up: {_mb(free)} free ({self.folder})"
 
     def _full(self, free: int) -> str:
-        return (f"the take folder's disk is full: {_mb(free)} free, under {self.min_mb:g} MB: takes are kept in memory "
-                f"(up to {self.budget / 1e6:g} MB) and stored once there is room: make room ({self.folder})")
+        return (f"the take folder's disk is nearly full: {_mb(free)} free, under {self.min_mb:g} MB: takes are still "
+                f"stored while they fit; one that cannot be is kept in memory (up to {self.budget / 1e6:g} MB) until "
+                f"there is room: make room ({self.folder})")
 
     def store(self, take: Take) -> tuple[list[Take], Take | None]:
         """Store the takes kept in memory that can be now, then ``take``: those stored late (oldest first), and
-        ``take`` stored, or None where it is kept in memory or lost (told)."""
+        ``take`` stored, or None where its write failed and it is kept in memory or lost (told)."""
         with self._lock:
-            late, why, failed = self._store_held()
-            if not why:
-                why = self.watch()
-            if not why:
-                try:
-                    return late, self._write(take)
-                except OSError as error:
-                    why, failed = str(error.strerror or error), True
-            kept, text = self._keep(take, why)
-            about = f"take {take.take_id} ({take.duration:.2f} s)"
-            if failed:  # a write that failed: told per take, as before
-                self._error(f"{about} could not be stored in {self.folder}: {why}; {text}")
-            elif kept:  # a disk told full once: each take kept is a warning line
-                self._status(warning=f"{about} was not stored ({why}): {text}")
-            else:
-                self._error(f"{about} was not stored ({why}): {text}")
+            self.watch()
+            late, _ = self._store_held()
+            try:  # tried even where a kept take's write just failed: it may fit where a longer one did not
+                return late, self._write(take)
+            except OSError as error:
+                why = str(error.strerror or error)
+            _, text = self._keep(take, why)
+            self._error(f"take {take.take_id} ({take.duration:.2f} s) could not be stored in {self.folder}: {why}; "
+                        f"{text}")
             return late, None
 
     def retry(self) -> list[Take]:
         """The takes kept in memory that could be stored now, oldest first."""
         with self._lock:
             self._next_try = time.monotonic() + RETRY_SECONDS
+            self.watch()
             return self._store_held()[0]
 
     def end(self) -> list[Take]:
-        """The run is over: the takes kept in memory are stored if they can be (returned: the next start passes them
-        on), else lost, each told and given its end."""
+        """The run is over: the takes kept in memory are written once more, stored if they can be (returned: the next
+        start passes them on), else lost, each told (the last write's failure) and given its end."""
         with self._lock:
             stored = self._store_held()[0]
             left, self._held, self._bytes = list(self._held), deque(), 0
@@ -149,21 +149,18 @@ class TakeRoom:
         self.lost_ids.add(take.take_id)
         self._lost(take.take_id, f"take lost: {reason}")
 
-    def _store_held(self) -> tuple[list[Take], str, bool]:
-        """Store the takes kept in memory, oldest first, while they can be: those stored, why the rest are not ('' where
-        none is left), and whether that is a write that failed (not a disk found full)."""
+    def _store_held(self) -> tuple[list[Take], str]:
+        """Write the takes kept in memory, oldest first, until a write fails: those stored, and why the rest are not
+        (the failure, '' where none is left)."""
         stored: list[Take] = []
-        why, failed = "", False
+        why = ""
         oldest = self._held[0].since if self._held else 0.0
         while self._held:
-            why = self.watch()
-            if why:
-                break
             held = self._held[0]
             try:
                 stored.append(self._write(held.take))
             except OSError as error:
-                why, failed = str(error.strerror or error), True
+                why = str(error.strerror or error)
                 break
             self._held.popleft()
             self._bytes -= held.nbytes
@@ -176,4 +173,4 @@ class TakeRoom:
                 f"not be stored {'are' if count > 1 else 'is'} stored now, the oldest "
                 f"{time.monotonic() - oldest:.0f} s late: " + ", ".join(take.take_id for take in stored)
                 + (f" ({len(self._held)} still kept: {why})" if self._held else "")))
-        return stored, why, failed
+        return stored, why
