@@ -423,7 +423,7 @@ class Microphone(Node):
         # that second was lost untold. Told since, but dropped ("it is lost"): a full disk lost every take after it.
         # Now kept in memory until it can be stored (TakeRoom), told; those kept before it go first, stored late.
         late, kept = self._room.store(take)
-        self._pass_on_late(late)
+        self._pass_on_late(late)  # each told should it fail: this take is passed on all the same
         if kept is None:
             return
         stored = kept
@@ -446,26 +446,29 @@ class Microphone(Node):
         if not self.context.tracks_takes:  # no runtime tells this node the take's end
             self._mark_done(stored.take_id)
 
-    def _passed_on_at_stop(self, stored: Take, status: dict[str, Any]) -> bool:
-        """:meth:`_pass_on` for a take of the cut at the stop. Its emit raising ended the cut: the takes after it in
-        the audio left to read were never stored, lost untold, as assembly is not run again once stopped. Told on
-        the node, naming the take (stored: on disk), with its end (only noted where it is in flight); False then."""
+    def _passed_on_at_stop(self, stored: Take, status: dict[str, Any], what: str = "cut at the stop") -> bool:
+        """:meth:`_pass_on` for a take of the cut at the stop (or one stored late: ``what``). Its emit raising ended
+        the cut: the takes after it in the audio left to read were never stored, lost untold, as assembly is not run
+        again once stopped. Told on the node, naming the take (stored: on disk), with its end (only noted where it is
+        in flight); False then."""
         try:
             return self._pass_on(stored, status)
         except Exception as error:
-            reason = f"take {stored.take_id}, cut at the stop, could not be passed on: {error}"
+            reason = f"take {stored.take_id}, {what}, could not be passed on: {error}"
             self.report_error(reason)
             self.tell_fate_of(stored.take_id, self.node_id, reason=f"error in {self.node_id}: {reason}")
             return False
 
     def _pass_on_late(self, late: list[Take]) -> None:
-        """Pass on the takes kept in memory and stored late (told so by :class:`TakeRoom`), oldest first."""
+        """Pass on the takes kept in memory and stored late (told so by :class:`TakeRoom`), oldest first. One whose
+        emit raises is told, with its end, as one of the cut at the stop (:meth:`_passed_on_at_stop`), and the others
+        go on: raised, it ended the cut at the stop untold, and in the show the take just stored was not passed on."""
         for take in late:
             stored = take.derive(meta={"stored_at": time.monotonic(), "stored_late": True})
             label = f"{take.take_id}: {stored.duration:.2f} s (stored late)"
-            if not self._pass_on(stored, {"take": take.take_id, "label": label, "duration": round(stored.duration, 2)}):
-                return  # stopped: left not done on disk, the next start passes it on
-            if not self.context.tracks_takes:
+            status = {"take": take.take_id, "label": label, "duration": round(stored.duration, 2)}
+            # stopped (or its emit failed): left not done on disk, the next start passes it on
+            if self._passed_on_at_stop(stored, status, "stored late") and not self.context.tracks_takes:
                 self._mark_done(take.take_id)
 
     def _lost_unmapped(self, frames: int) -> None:

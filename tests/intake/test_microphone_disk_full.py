@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from exsampling_patch.node import NodeContext
-from exsampling_patch.nodes import disk_space
+from exsampling_patch.nodes import disk_space, microphone_room
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
@@ -145,3 +145,49 @@ def test_a_take_past_held_mb_and_one_kept_at_the_stop_are_lost_and_told(tmp_path
     assert told[-1] == f"1 take kept in memory was lost as the microphone stopped: not stored (File exists): " \
                        f"{at_stop.take_id}", told
     assert folder.is_file()  # nothing stored, nothing written down as done
+
+
+class LateEmitFails(NodeContext):
+    """Room is made (the file in the take folder's place removed) as the first take's write failing is told; the
+    emit of a take stored late raises once noted."""
+
+    def __init__(self, base_dir: Path, folder: Path) -> None:
+        super().__init__(base_dir)
+        self.folder = folder
+
+    def report_error(self, node_id: str, error: BaseException | str, about: str = "") -> None:
+        super().report_error(node_id, error, about)
+        if "could not be stored" in str(error):
+            self.folder.unlink(missing_ok=True)
+
+    def emit(self, node_id: str, port: str, message: Any) -> None:
+        super().emit(node_id, port, message)
+        if message.meta.get("stored_late"):
+            raise RuntimeError(f"emit of {message.take_id} failed")
+
+
+@pytest.mark.jack
+def test_a_take_stored_late_whose_emit_raises_is_told_and_the_take_after_it_goes_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first take kept in memory, stored as the second comes (no retry meanwhile). Before: its emit raising left
+    the second take, stored, never passed on in this run, and nothing named the first (at the stop, the rest of the
+    cut was never stored)."""
+    monkeypatch.setattr(microphone_room, "RETRY_SECONDS", 600.0)  # stored late by the second take only
+    free_space(monkeypatch, 10_000)
+    play = two_bursts()
+    folder = tmp_path / "takes"
+    context = LateEmitFails(tmp_path, folder)
+
+    def folder_gone() -> None:
+        folder.rmdir()
+        folder.write_text("not a folder", encoding="utf-8")
+
+    with recording(microphone(context, folder), play, before=folder_gone):
+        assert wait_for(lambda: play.done and len(takes(context)) == 2, 15), (context.errors, context.statuses)
+    first, second = takes(context)
+    assert first.meta["stored_late"] and "stored_late" not in second.meta
+    errors = [str(error) for error in context.errors]
+    assert len(errors) == 2 and "could not be stored" in errors[0], errors
+    assert errors[1] == f"take {first.take_id}, stored late, could not be passed on: emit of {first.take_id} failed"
+    assert [(take_id, fate) for take_id, _, fate, _ in context.ended] == [(first.take_id, "error")]
+    assert (folder / PROCESSED_JOURNAL).read_text(encoding="utf-8").split() == [second.take_id]
