@@ -14,14 +14,14 @@ PHONE_RATES = (44100, 48000)
 
 def page_take_bytes(seconds: float, rate: int) -> int:
     """The smallest WAV the phone page sends for a take of ``seconds`` at ``rate``: 16-bit mono after a 44-byte
-    header (static/app.js, encodeWav); a take it stops at max_seconds is up to a 2048-frame block longer."""
+    header (static/record.js, encodeWav); a take it stops at max_seconds is up to a 2048-frame block longer."""
     return 44 + 2 * math.ceil(seconds * rate)
 
 
 #: The frames a take the page stops at max_seconds may run past it: it stops at the end of a 2048-frame block.
 PAGE_BLOCK_SLACK = 2047
 #: A slow phone network (the edge of a venue's Wi-Fi) a full-length take should still get through on, in bytes a
-#: second. The page itself waits for an upload as long as the recorder does (static/app.js, uploadWaitMs).
+#: second. The page itself waits for an upload as long as the recorder does (static/upload.js, uploadWaitMs).
 SLOW_NETWORK_BYTES_PER_S = 50_000
 
 

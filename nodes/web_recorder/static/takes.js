@@ -1,0 +1,154 @@
+// The take list: the recorder's answers for this phone's takes, merged with the uploads on their way, rendered; the
+// info line's news of the newest take's end; the recorder's settings followed as it runs.
+import { UNPAIRED, UNPAIRED_KEPT, $, config, info, list, local, phoneKey, say, state, tell, token } from "./page.js";
+import { sendKept } from "./upload.js";
+
+const LIST_WAIT_MS = 10000;  // the longest an ask for the take list is waited on
+let serverTakes = [];
+let announced = null;      // the take whose end the info line told
+
+export async function refresh() {
+  // An ask lost on a network gone silent (no error ever comes) is given up: poll() waits on it, and no take's end
+  // reached the phone for the minutes its network takes to notice.
+  const silent = new AbortController();
+  const timer = setTimeout(() => silent.abort(), LIST_WAIT_MS);
+  try {
+    // A take kept by an earlier page is sent with the key that page had (a private tab's lasts as long as its page),
+    // and the recorder lists it under that key only: asked with this page's alone, its end never came.
+    const keys = [phoneKey];
+    for (const t of local.values()) if (t.phoneKey && !keys.includes(t.phoneKey)) keys.push(t.phoneKey);
+    const replies = await Promise.all(keys.map((key) => fetch("/api/takes", {
+      headers: { "X-Token": token, "X-Phone-Key": key }, signal: silent.signal })));
+    if (replies.every((reply) => reply.ok)) {
+      const answers = await Promise.all(replies.map((reply) => reply.json()));
+      follow(answers[0].config);
+      serverTakes = answers.flatMap((answer) => answer.takes); render(); announce();
+      state.listAnsweredAt = Date.now();
+      // Whichever said the pairing changed (the list's ask, a take refused) no longer stands: the performer would
+      // go on scanning for a new QR code that is not coming.
+      if (state.unpaired && [UNPAIRED, UNPAIRED_KEPT].includes(info.textContent)) {
+        say("Paired again: tap REC to record a sound.");
+      }
+      // A take refused for the pairing waited for a page opened with a new link: this one is taken again.
+      if (state.unpaired) sendKept();
+      state.unpaired = false;
+    } else if (replies[0].status === 401 && !state.unpaired) {
+      // The recorder restarted with a new token (rotate_token): said now, not only once a take is recorded and refused.
+      state.unpaired = true;
+      tell(UNPAIRED, true);
+    }
+  } catch (error) { /* offline for a moment: keep the last list */ }
+  clearTimeout(timer);
+}
+
+function follow(settings) {
+  // The recorder's settings as it runs now, not as it ran when the page loaded: a patch restarted with a shorter
+  // max_seconds (a live edit) refused as too long every take this page stopped at the old one.
+  if (settings && typeof settings.maxSeconds === "number" && settings.maxSeconds > 0) {
+    config.maxSeconds = settings.maxSeconds;
+    const shown = $("max");  // in the first info line only: gone once the page said anything else
+    if (shown) shown.textContent = config.maxSeconds;
+  }
+  // So is how long the recorder waits for an upload (uploadWaitMs).
+  for (const name of ["headerTimeout", "requestTimeout", "minUploadKbps"]) {
+    if (settings && typeof settings[name] === "number" && settings[name] > 0) config[name] = settings[name];
+  }
+}
+
+function unused(t) {
+  // The take ended without reaching a slot: rejected, dropped ("silent"), skipped (its slot locked), an error.
+  return Boolean(t.fate) && t.fate !== "slot" && t.fate !== "done";
+}
+
+function announce() {
+  // The info line tells the end of the newest take sent from this page once it is known, once: the performer
+  // sees at a glance whether to record it again, without reading the list.
+  let newest = null;
+  for (const [id, t] of local) if (!newest || t.startedAt > newest.startedAt) newest = { id, ...t };
+  if (!newest || newest.state !== "received" || newest.id === announced) return;  // a newer one is on its way
+  const row = serverTakes.find((t) => t.client_take_id === newest.id);
+  if (!row || !row.fate) return;
+  announced = newest.id;
+  // The take's end joins what was said at its receipt, never hides it: a take without location stays told so.
+  const unplaced = newest.unplaced || "";
+  const end = endInWords(row.end || row.fate) + unsaved(row);
+  if (unused(row)) tell(`Received, not used: ${end}${unplaced}. Tap REC to try again.`, true);
+  else tell(`Received: ${describe(row)}${unsaved(row)}${unplaced}. Tap REC for another.`, Boolean(row.not_loaded));
+}
+
+function unsaved(t) {
+  // The recorder could not save the take's row for after its restart (its disk full): the list may then lose it.
+  return t.unsaved ? ` (${t.unsaved})` : "";
+}
+
+function words(label) {
+  // The model's labels are identifiers ("hihat_closed"): shown as words, "hihat closed".
+  return String(label).replace(/_/g, " ");
+}
+
+function endInWords(end) {
+  // The gate names the label it was not sure of as its identifier ("rejected: not sure (glass_breaking 31%)"): that
+  // label in words; the rest as it is (a slot's name "HH 31%" after it, a node's or a file's name in an error).
+  return String(end).replace(/(not sure \()([^,()]+?)( \d+(?:\.\d+)?%)/,
+                             (_, head, label, sure) => head + words(label) + sure);
+}
+
+function describe(t) {
+  // A take that ended without a slot says why: "rejected: not sure (dog 31%)", "silent", "error in trim: ...".
+  if (unused(t) && t.end) return endInWords(t.end);
+  const parts = [];
+  const sure = t.confidence != null ? ` ${Math.round(t.confidence * 100)}%` : "";
+  if (t.label) parts.push(words(t.label) + sure);
+  // An output that did not load it (Live silent, no such slot) is said after its slot: it reached no instrument there.
+  if (t.slot) parts.push("→ " + t.slot + (t.not_loaded ? ", " + t.not_loaded : ""));
+  else if (t.reason) parts.push(endInWords(t.reason));
+  if (!parts.length) parts.push(t.end || t.status || "received");
+  return parts.join(" ");
+}
+
+export function render() {
+  const rows = [];
+  const known = new Set(serverTakes.map((t) => t.client_take_id));
+  for (const [id, t] of local) {
+    if (known.has(id) && t.state !== "failed") continue;
+    // A kept take may have no length (an older page's record): its row is shown without one, and so are the rest.
+    const what = typeof t.seconds === "number" ? `${t.seconds.toFixed(1)} s` : "";
+    rows.push({ time: t.startedAt, what, state: t.state + (t.detail ? ": " + t.detail : ""),
+                failed: t.state === "failed" });
+  }
+  for (const t of serverTakes) {
+    // A row may have no length (a take made known again from a sidecar without one): the rest of it is shown.
+    const what = [typeof t.duration === "number" ? `${t.duration.toFixed(1)} s` : "", t.location ? "" : "no location"];
+    // A row may have no time (a sidecar without one, a row an earlier run saved so): none is shown, not 1970's.
+    const time = typeof t.recorded_at === "number" ? t.recorded_at * 1000 : null;
+    rows.push({ time, what: what.filter(Boolean).join(" · "),
+                state: describe(t) + unsaved(t), failed: unused(t) || Boolean(t.not_loaded) });
+  }
+  const at = (r) => (typeof r.time === "number" ? r.time : -1);
+  rows.sort((a, b) => at(b) - at(a));  // newest first, those without a time last
+  list.replaceChildren(...rows.map((r) => {
+    const li = document.createElement("li"); if (r.failed) li.className = "failed";
+    const left = document.createElement("span");
+    const shown = typeof r.time === "number" ? new Date(r.time).toLocaleTimeString() : "";
+    left.innerHTML = `${shown} <span class="what"></span>`;
+    left.querySelector(".what").textContent = r.what;
+    const right = document.createElement("span"); right.className = "state"; right.textContent = r.state;
+    li.append(left, right); return li;
+  }));
+}
+
+function awaitingEnd() {
+  // A take received in the last 30 s whose end (slot, rejected, ...) the list does not tell yet.
+  for (const [id, t] of local) {
+    if (t.state !== "received" || Date.now() - t.receivedAt > 30000) continue;
+    const row = serverTakes.find((s) => s.client_take_id === id);
+    if (!row || !row.fate) return true;
+  }
+  return false;
+}
+
+export async function poll() {
+  // Often while a take's end is awaited (the performer waits for its slot: within a second), else every 2 s.
+  await refresh();
+  setTimeout(poll, awaitingEnd() ? 250 : 2000);
+}

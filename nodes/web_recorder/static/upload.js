@@ -1,0 +1,187 @@
+// A take's way to the recorder: one upload on the network at a time, each try waited for as long as the recorder waits
+// for it, sent again (kept on the phone) until the recorder takes it or refuses it for good.
+import { UNPAIRED_KEPT, cleanName, config, local, madeUpName, phoneKey, state, tell, token, update } from "./page.js";
+import { forget, keep, keepRefusal, kept } from "./keep.js";
+import { refresh, render } from "./takes.js";
+
+const UPLOAD_ANSWER_MS = 15000;  // an upload's answer, past the recorder's own deadline for it (uploadWaitMs)
+const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
+const REFUSED_MOST = 50;  // the rows of takes refused for good kept on the phone (their audio is not)
+const SENDING_NOTE_MS = 1000;  // a try in flight this long says so (a kept take's, a retry's)
+const RETRY_AFTER_MOST_MS = 300000;  // the longest a recorder's Retry-After is waited (a wrong clock asks for days)
+const SLOW_TRIES = 3;  // tries of a take timed out while the recorder answered its list: the network is too slow for it
+const WAITING = "kept, sent when the recorder answers";
+const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when the recorder answers";
+let wire = Promise.resolve();  // the end of the last upload's turn on the network (onTheWire)
+
+export async function sendKept() {
+  // Takes kept by an earlier page (reloaded, closed, opened again with a new token) are sent again, with their
+  // own X-Take-Id: one the recorder had already stored is answered as its duplicate, not stored twice. So are, once
+  // the recorder takes this page's token again, the takes it refused for the pairing.
+  const records = (await kept((takes) => takes.getAll())) || [];
+  const refused = records.filter((r) => r.refused !== undefined).sort((a, b) => b.startedAt - a.startedAt);
+  for (const old of refused.slice(REFUSED_MOST)) forget(old.id);
+  const shown = new Set(refused.slice(0, REFUSED_MOST));
+  for (const record of records) {
+    const mine = local.get(record.id);
+    if (mine && !mine.repair) continue;  // recorded by this page meanwhile: on its way already
+    if (shown.has(record)) {
+      local.set(record.id, { state: "failed", detail: record.refused, startedAt: record.startedAt,
+                             seconds: record.seconds });
+    }
+    if (!record.wav) continue;
+    local.set(record.id, { state: "waiting", detail: WAITING, startedAt: record.startedAt, seconds: record.seconds,
+                           kept: true, phoneKey: record.phoneKey || phoneKey });
+    upload(record, Promise.resolve(record.where || { error: "the page closed before the location was known" }));
+  }
+  if (records.length) render();
+}
+
+function onTheWire() {
+  // One upload on the network at a time: resolves, once the uploads before this one have had their turn, with the
+  // function that ends this one's. Sent together (the takes kept through an outage, a take recorded while the last one
+  // was still sending), they shared a slow link, each too slowly for its own wait and the recorder's pace (its 408):
+  // every try of every take was cut, and they were all sent again together, for ever, where one after the other each
+  // would have gone through.
+  let done;
+  const mine = new Promise((resolve) => { done = resolve; });
+  const turn = wire.then(() => done);
+  wire = wire.then(() => mine);
+  return turn;
+}
+
+export async function upload(take, position, stored = Promise.resolve()) {
+  // take: the kept record {id, name, phoneKey, startedAt, seconds, where, wav}.
+  await stored;  // kept on the phone before it is sent: an answer never comes before the take is safe
+  const where = await position;
+  if (!take.where) { take.where = where; keep(take); }  // known now: kept with it (after the first put)
+  // Text headers go percent-encoded (UTF-8): a browser refuses to send a header holding a character outside Latin-1
+  // ("Łucja", a location error in the phone's language), and the take was then never sent.
+  const headers = { "Content-Type": "audio/wav", "X-Token": token, "X-Phone-Key": take.phoneKey || phoneKey,
+                    "X-Recorder": encodeURIComponent(cleanName(take.name) || madeUpName), "X-Take-Id": take.id,
+                    "X-Recorded-At": String(take.startedAt) };
+  if (where.error === undefined) {
+    headers["X-Latitude"] = String(where.latitude); headers["X-Longitude"] = String(where.longitude);
+    headers["X-Accuracy"] = String(where.accuracy);
+  } else headers["X-Location-Error"] = encodeURIComponent(String(where.error).slice(0, 200));
+  // A network drop or the recorder away (the patch restarting) never loses the take: it stays on the phone and
+  // is sent again until the recorder answers; the same X-Take-Id makes every retry safe. So is a 408 (too slow),
+  // a 409 (an earlier try still being stored) and a 5xx (a full disk, a failure the recorder may get over).
+  let slowTries = 0;  // tries that ran out of time (the page's own wait, the recorder's 408) while it answered
+  for (let attempt = 1; ; attempt++) {
+    const done = await onTheWire();
+    const triedAt = Date.now();
+    // A connection that went silent (the phone walked out of the Wi-Fi's range: no reset ever comes) is given up
+    // and tried again, rather than waited on for the minutes a phone's network takes to notice: once the recorder
+    // itself no longer waits for it.
+    const silent = new AbortController();
+    const timer = setTimeout(() => silent.abort(), uploadWaitMs(take.wav.byteLength));
+    // A try that takes a while (a slow network) says it is sending: the last try's "cannot reach the recorder" stood
+    // for the whole upload. Not at once: during an outage each try fails within milliseconds, and the line would
+    // flicker.
+    const sendingNote = local.get(take.id).state === "uploading" ? null : setTimeout(() => {
+      update(take.id, { state: "uploading", detail: `sending again (try ${attempt})` });
+      render();
+      tell(`Sending the take again (try ${attempt})…`);
+    }, SENDING_NOTE_MS);
+    let reply = null;
+    try {
+      reply = await fetch("/api/takes", { method: "POST", headers, body: take.wav, signal: silent.signal });
+    } catch (error) { /* below */ }
+    clearTimeout(sendingNote);
+    // Out of time with the recorder within reach (its 408, or its take list answered meanwhile): the network carries
+    // the take, too slowly for it. Said as "Cannot reach the recorder", the performer waited for ever on the wrong
+    // cause, and went on recording takes as long.
+    const outOfTime = reply ? reply.status === 408 : silent.signal.aborted && state.listAnsweredAt >= triedAt;
+    if (outOfTime) slowTries += 1;
+    const again = reply && (reply.status === 408 || reply.status === 409 || reply.status === 429 || reply.status >= 500);
+    const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
+    clearTimeout(timer);
+    done();  // the answer read: the next take's turn
+    if (reply && reply.ok) {
+      forget(take.id);
+      const unplaced = where.error === undefined ? "" : ` (without location: ${where.error})`;
+      update(take.id, { state: "received", detail: "", serverId: data.take_id, receivedAt: Date.now(), unplaced });
+      tell(`Received${unplaced}. Tap REC for another.`);
+      render(); refresh(); return;
+    }
+    if (reply && reply.status === 401) {
+      // The recorder's token changed (rotate_token): only a page opened with the new one can send the take.
+      update(take.id, { state: "waiting", repair: true, detail: local.get(take.id).kept
+        ? "refused, the recorder's pairing changed: kept, sent once you scan its new QR code"
+        : "refused, the recorder's pairing changed, and this browser keeps no takes across pages (private browsing)" });
+      state.unpaired = true;  // said, with the takes kept: the take list's next ask does not say it again
+      tell(UNPAIRED_KEPT, true);
+      render(); return;
+    }
+    if (reply && !again) {
+      keepRefusal(take, data.error + " (not kept)");
+      update(take.id, { state: "failed", detail: data.error + " (not kept)" });
+      tell("Refused: " + data.error, true);
+      render(); refresh(); return;
+    }
+    const tooSlow = outOfTime && slowTries >= SLOW_TRIES;
+    const size = `${(take.wav.byteLength / 1e6).toFixed(1)} MB`
+      + (typeof take.seconds === "number" ? `, ${take.seconds.toFixed(1)} s` : "");
+    // Without the phone's storage (private browsing, a full disk) the take lives as long as this page: say so.
+    const keptHow = local.get(take.id).kept ? WAITING : WAITING_IN_PAGE;
+    update(take.id, { state: "waiting",
+                      detail: tooSlow ? `the network is too slow for it (${size}): ${keptHow}` : keptHow });
+    render();
+    // A busy recorder (429, 503) may say when to come back (Retry-After): the take waits that long, never less.
+    const asked = reply && (reply.status === 429 || reply.status === 503)
+      ? retryAfterMs(reply.headers.get("Retry-After")) : null;
+    const delay = asked === null ? retryDelay(attempt) : retryAfterDelay(asked);
+    if (asked !== null) {
+      tell(`The recorder is busy (${data.error}): the take is kept and sent again in ${Math.ceil(delay / 1000)} s, `
+           + `as it asked (try ${attempt}).`, true);
+    } else if (tooSlow) {
+      tell(`The network is too slow for this take (${size}): it is kept on this phone and sent again (try ${attempt}). `
+           + "Move closer to the Wi-Fi, or record shorter takes.", true);
+    } else if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
+    else if (outOfTime) {
+      // Its list answered meanwhile: the recorder is within reach, only this upload went unanswered.
+      tell(`The recorder answers, but this take went unanswered: it is kept and sent again (try ${attempt}).`,
+           true);
+    } else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+function uploadWaitMs(bytes) {
+  // How long a try of an upload of `bytes` is waited on: as long as the recorder itself waits for it (its settings,
+  // config): header_timeout to show the token, then the body may fall request_timeout behind min_upload_kbps
+  // (web_recorder/door.py); then 15 s to store it and answer. The page's own wait (15 s and 50 kB/s, times the try
+  // up to 4) gave up on uploads the recorder still took: with a slower min_upload_kbps, every try of a take on a
+  // network the recorder waited for; by default, the slowest steady ones 60 s before the recorder would.
+  return (config.headerTimeout + config.requestTimeout) * 1000 + bytes * 8 / config.minUploadKbps + UPLOAD_ANSWER_MS;
+}
+
+function retryAfterMs(value, now = Date.now()) {
+  // A Retry-After header's wait in ms: delay-seconds ("120") or an HTTP date ("Fri, 04 Dec 2026 18:00:00 GMT");
+  // null when there is none or it cannot be read (the page's own schedule then applies). At most 5 minutes.
+  const text = String(value || "").trim();
+  if (!text) return null;
+  let ms;
+  if (/^[0-9]+$/.test(text)) ms = Number(text) * 1000;
+  else {
+    const at = Date.parse(text);
+    if (Number.isNaN(at)) return null;
+    ms = at - now;
+  }
+  return Math.min(Math.max(ms, 0), RETRY_AFTER_MOST_MS);
+}
+
+function retryAfterDelay(asked, random = Math.random) {
+  // The recorder's wait, never less, plus up to half of it again (at least a second's worth): the phones it turned
+  // away together, told the same wait, do not all come back in the same instant.
+  return asked + Math.max(asked, 2 * RETRY_STEP_MS) * 0.5 * random();
+}
+
+export function retryDelay(attempt, random = Math.random) {
+  // How long a take waits after its attempt-th try failed before it is sent again: 1 s, 2 s ... 5 s on average, each
+  // wait drawn anywhere from half to one and a half of that. The phones that lost the recorder together (a restart,
+  // the Wi-Fi down) failed together: on a fixed schedule they all sent again at the same moments, every 5 s, each
+  // time the whole crowd at once on a recorder just back.
+  return RETRY_STEP_MS * Math.min(attempt, RETRY_MOST_STEPS) * (0.5 + random());
+}
