@@ -6,13 +6,14 @@ not running, the script is not chosen as its Control Surface, another port, anot
 (a datagram to a port no one listens on is "sent"), so a ping at the start, or a load, not answered in time is what
 tells it: at the start, not at the first take, mid-show. From then on the node pings Live every second, whether it
 answers or not: a Live that quits (or crashes) between takes is told within ``within`` of its first unanswered ping,
-before the performer records the next sound, not at that take. Once it answers, "Live answers" is told, and the newest
-unanswered take of each slot is sent again: a Live opened after the patch, or restarted, gets the slots it missed. A
-take sent while Live is so known silent is told not loaded at once, not after ``within`` more of the same silence, and
-is sent again as the others. An answer that comes late (a Live busy loading a set) is matched
-to its load and told: the take reached Live, and is not sent again. The script answers in the order things came, so a
-pong to a ping sent after a load still unanswered says that load went nowhere (the script was down a moment: Live
-loading another set): it goes again then, its take kept open, rather than told "not loaded" ``within`` later.
+before the performer records the next sound, not at that take. Once it answers,
+"Live answers" is told, and the newest unanswered take of each slot is sent again: a Live opened after the patch, or
+restarted, gets the slots it missed. A take sent while Live is so known silent is told not loaded at once, not after
+``within`` more of the same silence, and is sent again as the others. An answer that comes late (a Live busy loading
+a set) is matched to its load and told: the take reached Live, and is not sent again. The script answers in the order
+things came, so a pong to a ping sent after a load still unanswered says that load went nowhere (the script was down
+a moment: Live loading another set): it goes again then, its take kept open, rather than told "not loaded"
+``within`` later; unless a newer load of its slot went since, which it would follow and undo.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class LiveAnswers:
         self._waiting: deque[Waiting] = deque()
         self._overdue: deque[Waiting] = deque(maxlen=OVERDUE_KEPT)
         self._again: dict[str, Waiting] = {}
+        self._loaded_at: dict[str, float] = {}  # slot -> when the newest load Live said it loaded there was sent
 
     def sent(self, waiting: Waiting, overdue: bool = False) -> Waiting | None:
         """``overdue``: handed out as overdue already (sent while Live is silent), kept to be sent again. Returns
@@ -112,28 +114,51 @@ class LiveAnswers:
                         queue.remove(waiting)
                         if self._again.get(slot) == waiting:
                             del self._again[slot]
+                        if path:  # loaded ("/exsampling/loaded"): an older load of the slot is not wanted there
+                            self._loaded_at[slot] = max(self._loaded_at.get(slot, waiting.sent_at), waiting.sent_at)
                         return waiting, told
         return None
 
     def to_send_again(self, before: float) -> list[Waiting]:
         """The newest unanswered load of each slot sent before ``before``, each once. Live answers in the order
         things came: an answer to what was sent at ``before`` means those went nowhere; a later one may still be
-        answered late."""
+        answered late. One a newer load of its slot went after is dropped (:meth:`newer_went`)."""
         with self._lock:
             again = [waiting for waiting in self._again.values() if waiting.sent_at < before]
             for waiting in again:
                 del self._again[waiting.slot]
-        return again
+            return [waiting for waiting in again if not self._newer_went(waiting)]
 
-    def missed(self, before: float) -> list[Waiting]:
+    def missed(self, before: float) -> tuple[list[Waiting], list[Waiting]]:
         """The loads sent before ``before`` still waiting for an answer (not told overdue yet), taken out: Live
         answered what was sent at ``before``, and answers in the order things came, so those went nowhere (the script
-        was down a moment: Live loading another set), or their answers were lost."""
+        was down a moment: Live loading another set), or their answers were lost. Two lists: those to send again,
+        and those a newer load of their slot went after (:meth:`newer_went`), not to be sent again."""
         with self._lock:
             missed: list[Waiting] = []
-            while self._waiting and self._waiting[0].sent_at < before:
-                missed.append(self._waiting.popleft())
-        return missed
+            for waiting in self._waiting:
+                if waiting.sent_at >= before:
+                    break
+                missed.append(waiting)
+            newer = [self._newer_went(waiting) for waiting in missed]  # before they are taken out: newer ones count
+            for _ in missed:
+                self._waiting.popleft()
+        return ([waiting for waiting, went in zip(missed, newer, strict=True) if not went],
+                [waiting for waiting, went in zip(missed, newer, strict=True) if went])
+
+    def newer_went(self, waiting: Waiting, before: float = float("inf")) -> bool:
+        """Whether a load of ``waiting``'s slot sent after it (and before ``before``) went (waiting for its answer,
+        told overdue, or loaded): ``waiting`` sent again would come after it, and its older sound take that one's
+        place in Live (``once`` leaves a track alone only if it holds that file)."""
+        with self._lock:
+            return self._newer_went(waiting, before)
+
+    def _newer_went(self, waiting: Waiting, before: float = float("inf")) -> bool:
+        """:meth:`newer_went`, under the lock."""
+        if self._loaded_at.get(waiting.slot, float("-inf")) > waiting.sent_at:
+            return True
+        return any(other.slot == waiting.slot and waiting.sent_at < other.sent_at < before
+                   for queue in (self._waiting, self._overdue) for other in queue)
 
     def unanswered(self) -> list[Waiting]:
         """The loads still waiting for an answer and not told overdue yet, taken out (the node stops)."""
@@ -331,16 +356,30 @@ class LiveLink:
         self._asked = None  # Live is there: the pings sent so far need no answer more
         self._answered_ever = True
         again = self.answers.to_send_again(before=sent_at)
-        lost = self.answers.missed(before=sent_at) if pong else []
-        if not self.silent and not again and not lost:
+        lost, passed = self.answers.missed(before=sent_at) if pong else ([], [])
+        if not self.silent and not again and not lost and not passed:
             return
         told = self.silent or bool(again)
         self.silent = False  # first: a load sent while silent is told "not loaded" at once
-        for waiting in again:  # "once": a load whose answer alone was lost is not loaded (nor fired) again
-            self.load(waiting.slot, [*waiting.args[:5], 1], waiting.name, waiting.key)
-        for waiting in lost:  # newer than those (not told overdue yet); its take still kept open, ended at its answer
-            self.load(waiting.slot, [*waiting.args[:5], 1], waiting.name, waiting.key, waiting.kept)
+        went: list[Waiting] = []  # of ``again``, those sent again
+        if again or lost:
+            # Looked at again under the order's lock: a take's load that went since (on the node's handler) would
+            # come before the older one going again, and Live end with the older sound. Those sent here, after
+            # ``start``, are not newer takes.
+            with self._order:
+                start = time.monotonic()
+                for waiting in again:  # "once": a load whose answer alone was lost is not loaded (nor fired) again
+                    if not self.answers.newer_went(waiting, before=start):
+                        self.load(waiting.slot, [*waiting.args[:5], 1], waiting.name, waiting.key)
+                        went.append(waiting)
+                for waiting in lost:  # newer than those (not told overdue yet); its take kept open, ended at its answer
+                    if self.answers.newer_went(waiting, before=start):
+                        passed.append(waiting)
+                    else:
+                        self.load(waiting.slot, [*waiting.args[:5], 1], waiting.name, waiting.key, waiting.kept)
+        for waiting in passed:  # Live holds (or is to hold) the newer take: this one is not sent again over it
+            self.close(waiting, f"not loaded into Live: a newer take of {waiting.slot} went instead")
         if not told:
             return
-        missed = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in again)
+        missed = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in went)
         self.node.report_status(port=self.port, live_answers=self.where + (f"; sent again: {missed}" if missed else ""))
