@@ -160,11 +160,17 @@ class AbletonMax(Node):
 
     def _delivered(self, kept: SlotAssignment, where: str) -> Callable[[str], None]:
         """What ends ``kept`` once its bundle's sender is done with it (see :class:`Outbox`), saying so where it did
-        not go."""
+        not go; "unstarted": the hand-over raised (no sender could be started). Once: a take closed twice was
+        counted ended twice, which can end it while another branch (a sampler) still holds it."""
+        once = threading.Lock()
+
         def done(word: str) -> None:
+            if not once.acquire(blocking=False):
+                return
             self.close_take(kept, {"refused": f"not delivered to Live: nothing listens on {where}",
                                    "failed": f"not delivered to Live: OSC to {where} failed",
-                                   "kept": "not sent to Live yet: kept for the next start"}.get(word, ""))
+                                   "kept": "not sent to Live yet: kept for the next start",
+                                   "unstarted": "not delivered to Live: the OSC sender could not start"}.get(word, ""))
         return done
 
     def on_upcoming(self, take: Take) -> None:
@@ -191,9 +197,9 @@ class AbletonMax(Node):
         try:
             self._sending_kept(self.outbox.send(destination[1], destination[0], bundle, key, files=(str(path),),
                                                 skip_if_sent=bool(take.meta.get("recovered")), done=done))
-        except BaseException:
-            if kept is not None:
-                self.close_take(kept)
+        except BaseException:  # told as the node's error; the outbox keeps nothing of it (see Outbox.send)
+            if done is not None:
+                done("unstarted")
             raise
         self.files.assigned(assignment.slot, path)  # bookkeeping for the next start's sweep: after the hand-over
         self.report_status(slot=assignment.slot, label=assignment.label or "", take=take.take_id,

@@ -93,7 +93,8 @@ class Outbox:
 
     A bundle handed over with ``done`` has it called once its sender is done with it, with "" (sent, or skipped),
     "refused" (nothing listened there), "failed" (its send raised), or "kept" (not sent: :meth:`close` kept it for
-    the next start), from the reader's thread or :meth:`close`'s.
+    the next start), from the reader's thread or :meth:`close`'s. A :meth:`send` that raises (no sender could be
+    started) keeps nothing of its bundle, nor calls its ``done``: the caller, told by the raise, tells the take lost.
 
     Each bundle handed over is kept here until its sender says it is done with it: a sender started in place of one
     that died is handed again what that one had not done, and :meth:`close` ends a sender that cannot send (it
@@ -244,7 +245,13 @@ class Outbox:
                 self.report_error(f"the OSC sender stopped ({error}); starting it again")
                 self._ended = self._process  # its reader does not tell it again
                 self._close_locked(wait=0.0)
-                self._start_locked(restarted=True)  # hands this one over again, with what that one had not done
+                try:
+                    self._start_locked(restarted=True)  # hands this one over again, with what that one had not done
+                except BaseException:  # none could start (Popen failed): the caller ends the take as not delivered,
+                    with self._unsent_lock:  # so neither a later sender nor close() sends it, nor ends it again
+                        self._unsent.pop(seq, None)
+                        self._done_calls.pop(seq, None)
+                    raise
             return kept
 
     def _write(self, frame: bytes) -> None:
