@@ -5,8 +5,9 @@ Live's display timer, about a tenth of a second after it arrives. A load that ge
 not running, the script is not chosen as its Control Surface, another port, another host. UDP says nothing of that
 (a datagram to a port no one listens on is "sent"), so a ping at the start, or a load, not answered in time is what
 tells it: at the start, not at the first take, mid-show. From then on the node pings Live every second, whether it
-answers or not: a Live that quits (or crashes) between takes is told within ``within`` of its first unanswered ping,
-before the performer records the next sound, not at that take. Once it answers,
+answers or not: a Live that quits (or crashes) between takes is told within ``QUIET_TIMES`` times ``within`` of its
+first unanswered ping (longer than a load's ``within``: a Live saving or loading a set, or held by a heavy plug-in,
+answers nothing for seconds), before the performer records the next sound, not at that take. Once it answers,
 "Live answers" is told, and the newest unanswered take of each slot is sent again: a Live opened after the patch, or
 restarted, gets the slots it missed. A take sent while Live is so known silent is told not loaded at once, not after
 ``within`` more of the same silence, and is sent again as the others. An answer that comes late (a Live busy loading
@@ -32,6 +33,10 @@ from exsampling_patch.nodes.sent_log import SentLog
 OVERDUE_KEPT = 64
 #: Seconds between pings (a few bytes each way, answered on Live's display timer)
 PING_EVERY = 1.0
+#: A Live that has answered and then answers no ping for this many times ``within`` is told silent: saving or loading
+#: a set, or a heavy plug-in, holds Live's main thread (and the script's answers) for seconds; a load's own answer is
+#: still waited for ``within`` only
+QUIET_TIMES = 5
 ASK = "is Live running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)?"
 
 
@@ -179,6 +184,7 @@ class LiveLink:
     def __init__(self, node: Node, host: str, port: int, within: float, warning: StandingWarning,
                  sent_log: SentLog | None = None) -> None:
         self.node, self.host, self.port, self.within, self.warning = node, host, port, within, warning
+        self.quiet = QUIET_TIMES * within  # no answer to pings for this long, once Live has answered: told
         #: Where a load Live answered is written down (its key): a take redone after a crash is not loaded twice,
         #: and one Live never answered (not running) is sent again.
         self.sent_log = sent_log
@@ -202,7 +208,7 @@ class LiveLink:
         self.sock.settimeout(0.2)
         #: When the oldest ping Live has not answered went, until it answers or is told silent: a Live not running
         #: is told at the start (this first ping, sent here in the node's start, before any take's load), and one
-        #: that quits between takes within ``within`` of its first ping unanswered, not at the next take.
+        #: that quits between takes within ``quiet`` of its first ping unanswered, not at the next take.
         self._asked: float | None = None
         self._ping(time.monotonic())
 
@@ -277,16 +283,19 @@ class LiveLink:
             self._answer(message.address, [str(p) for p in message.params], list(message.params))
 
     def _silence(self, now: float) -> None:
-        if self._asked is not None and now - self._asked >= self.within:
+        # Once Live has answered, its silence between takes is told only after ``quiet``: a Live busy a few seconds
+        # (a set saved or loaded) is not an error, nor are the takes sent meanwhile told "not loaded" at once.
+        limit = self.quiet if self._answered_ever else self.within
+        if self._asked is not None and now - self._asked >= limit:
             asked, self._asked = self._asked, None
             if not self.silent:  # else told already (a load left unanswered)
                 self._silent_since = asked
                 self.silent = True
                 if self._answered_ever:  # Live quit (or hangs) mid-show: told now, before the next take
                     since = time.strftime("%H:%M:%S", time.localtime(time.time() - (now - asked)))
-                    self.node.report_error(f"Live stopped answering on {self.where} (no answer since {since}): "
-                                           f"{ASK} (asked every second; the newest take of each slot is sent once "
-                                           "it answers)")
+                    self.node.report_error(f"Live has not answered on {self.where} for {self.quiet:g} s (since "
+                                           f"{since}): busy (loading or saving a set) or quit; {ASK} (asked every "
+                                           "second; the newest take of each slot is sent once it answers)")
                 else:
                     self.node.report_error(f"Live does not answer on {self.where}: {ASK} (asked every second; the "
                                            "newest take of each slot is sent once it answers)")
