@@ -71,7 +71,7 @@ def test_the_take_of_a_load_sent_again_so_ends_in_its_slot(tmp_path: Path) -> No
                                                      "folder": str(tmp_path / "live")}))
     engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
     ended: list[TakeEnded] = []
-    engine.events.subscribe(ended.append, TakeEnded)  # type: ignore[arg-type]
+    engine.events.subscribe(ended.append, TakeEnded)
     engine.start(patch)
     again = None
     try:

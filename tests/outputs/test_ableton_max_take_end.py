@@ -34,7 +34,7 @@ def ends(tmp_path: Path, port: int, slots: list[str]) -> tuple[list[TakeEnded], 
     err = io.StringIO()
     ended: list[TakeEnded] = []
     engine.events.subscribe(StageConsole(patch, err=err), TakeEnded, NodeStatus)
-    engine.events.subscribe(ended.append, TakeEnded)  # type: ignore[arg-type]
+    engine.events.subscribe(ended.append, TakeEnded)
     engine.start(patch)
     takes = [write_take(sine_take(440.0 + 110 * index, seconds=0.2), tmp_path / f"knock{index}.wav")
              for index in range(len(slots))]
