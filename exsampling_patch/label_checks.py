@@ -32,7 +32,7 @@ from exsampling_patch.patch_hints import invisible_character
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.ports import PREDICTION
 from exsampling_patch.registry import Registry
-from exsampling_patch.slot_takers import slot_takers_fed, slots_of
+from exsampling_patch.slot_takers import default_slots, slot_takers_fed, slots_of
 from exsampling_patch.yaml_syntax import quoting_hint
 
 
@@ -355,10 +355,8 @@ def _row_slot(patch: Patch, registry: Registry, map_id: str, label: str) -> str:
     feeds (the default slots where it feeds none), else its Snare or, without one, its first slot. "Vox: Snare" was
     shown for a sampler of slot_names [Kick, Vox], whose Vox a label 'Vox' was meant for: a row that check then
     refused; and "HH: Snare" for a model's label 'HH' (a folder `HH` of takes) in a patch with no sampler."""
-    from exsampling_patch.nodes.slot_table import SLOTS
-
     takers = slot_takers_fed(patch, registry, map_id)
-    slots = [slot for taker in takers for slot in slots_of(patch, registry, taker) or []] or list(SLOTS)
+    slots = [slot for taker in takers for slot in slots_of(patch, registry, taker) or []] or default_slots(registry)
     named = next((slot for slot in slots if slot.lower() == label.lower()), None)
     return named or next((slot for slot in slots if slot.lower() == "snare"), slots[0] if slots else "Snare")
 

@@ -29,6 +29,14 @@ def slots_of(patch: Patch, registry: Registry, node_id: str) -> list[str] | None
     return names
 
 
+def default_slots(registry: Registry) -> list[str]:
+    """The slots a sampler has where a patch names none: its ``slot_names`` default (none without a sampler type)."""
+    if "sampler" not in registry:
+        return []
+    param = registry.get("sampler").param_specs.get(SLOT_TAKERS["sampler"])
+    return [str(name) for name in param.default] if param is not None and isinstance(param.default, list) else []
+
+
 def slot_takers_fed(patch: Patch, registry: Registry, node_id: str) -> list[str]:
     """The slot-taking nodes that slot names sent by ``node_id`` reach: along its slot and prediction links
     (a gate's fallback slot goes through the slot map), through any nodes that pass them on."""
