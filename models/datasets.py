@@ -81,9 +81,23 @@ def _unusable(path: Path) -> str:
     except Exception as exc:  # soundfile raises several types; all mean "cannot read"
         if path.stat().st_size == 0:  # an upload or a copy that failed: "Format not recognised" hid that
             return "an empty file (0 bytes)"
-        # libsndfile's text repeats the path ("Error opening '...': Format not recognised."): its reason only
-        return f"unreadable ({str(exc).rpartition(': ')[2] or exc})"
+        return _unreadable(path, exc)
     return "no samples" if info.frames <= 0 else ""
+
+
+def _unreadable(path: Path, exc: Exception) -> str:
+    """Why soundfile could not read ``path``, in the words classify and the folder source use for a file that is
+    no audio ("unreadable (Format not recognised.)" read as a damaged take), a phone's recording named as one."""
+    from exsampling_patch.phone_formats import convert_hint, sndfile_why, unreadable_recording
+
+    kind = unreadable_recording(path)
+    if kind:
+        return convert_hint(path, kind)
+    why = sndfile_why(exc)
+    if why.startswith("not an audio file"):
+        return why
+    # libsndfile's text repeats the path ("Error opening '...': ..."): its reason only
+    return f"unreadable ({str(exc).rpartition(': ')[2] or exc})"
 
 
 def _nothing_to_learn(path: Path) -> str:
@@ -102,7 +116,7 @@ def _nothing_to_learn(path: Path) -> str:
     except UnusableAudio as exc:
         return str(exc)
     except Exception as exc:  # readable header, body cut short: soundfile raises several types
-        return f"unreadable ({str(exc).rpartition(': ')[2] or exc})"
+        return _unreadable(path, exc)
     why = Classifier.unscored(to_mono(samples), int(rate))
     return "" if why is None else f"{why.found} (the classifier scores {why.scored})"
 

@@ -82,7 +82,8 @@ def test_every_unusable_file_is_named_at_once(tmp_path: Path) -> None:
         load_dataset(tmp_path)
     assert str(refused.value).splitlines() == [
         "2 audio files cannot be trained on (remove or replace them, then train again):",
-        f"  {tmp_path / 'kick' / 'cut.wav'}: unreadable (Format not recognised.)",
+        # In classify's words: "unreadable (Format not recognised.)" was libsndfile's (cut.wav is no audio file).
+        f"  {tmp_path / 'kick' / 'cut.wav'}: not an audio file that can be read (WAV, FLAC, OGG, MP3, AIFF, ...)",
         f"  {tmp_path / 'snare' / 'upload.wav'}: an empty file (0 bytes)",
     ]
 
