@@ -34,6 +34,10 @@ __all__ = ["DEFAULT_SLOT_TABLE", "ESC50_SLOTS", "MUSICAL_SLOTS", "SLOTS", "Confi
            "SoundClassifier", "base_table_param", "gate_reason", "judged_confidence", "normalize_label",
            "slot_scores", "table_param"]
 
+#: Meta of a prediction a gate with a ``fallback_slot`` passed: where it goes if the map has no slot for its labels
+#: and no ``fallback`` of its own, with this reason.
+NO_SLOT_FALLBACK, NO_SLOT_REASON = "gate_fallback_slot", "no slot for its labels"
+
 #: Take ids whose prediction the gate rejected before their (pitched) take reached the slot map: ids only.
 REJECTED_MEMORY = 10_000
 
@@ -201,7 +205,8 @@ class ConfidenceGate(_SlotTableRows, Node):
     classify: ..."; meta ``gate`` "rejected" and ``gate_reason``), so that a ``recorder_status`` node linked to
     'rejected' tells the phone, and a slot map linked to it stops waiting for the take. With ``fallback_slot``
     set, a take that was classified but not surely enough still goes to that slot: it leaves on 'passed' too,
-    marked with meta ``fallback_slot`` (takes with nothing to classify, silence, never replace a slot's sound).
+    marked with meta ``fallback_slot`` (takes with nothing to classify, silence, never replace a slot's sound);
+    a passed one is marked with it too (meta ``gate_fallback_slot``), for a map with no slot for its labels.
 
     With ``judge: slot`` it sums by its own ``table`` and ``base_table``, as the slot map's (the shipped table,
     which its threshold was calibrated with, unless the patch changes it): a patch that changes the map's table
@@ -223,7 +228,8 @@ class ConfidenceGate(_SlotTableRows, Node):
                   "top labels that its table sends there (a hi-hat heard as partly closed, partly open is sure of HH)",
                   choices=("label", "slot"))
     fallback_slot = Param(str, "", "slot that takes rejected as 'not sure' still go to (through 'passed', marked "
-                          "for the slot map); empty: none")
+                          "for the slot map), and passed ones whose labels have no slot where the map has no "
+                          "fallback; empty: none")
     base_table = base_table_param("with judge: slot, as the slot map's: ")
     table = table_param("with judge: slot, the slots summed, as the slot map's table (give it the map's rows): ")
 
@@ -246,6 +252,10 @@ class ConfidenceGate(_SlotTableRows, Node):
         self.report_status(take=prediction.take.take_id, label=prediction.label or "nothing",
                            confidence=prediction.confidence, passed=why is None, **({"reason": why} if why else {}))
         if why is None:
+            if self.fallback_slot and prediction.scores:
+                # Its labels may have no slot: the map sends it here then, unless it has a fallback of its own.
+                prediction = Prediction(prediction.take.derive(meta={NO_SLOT_FALLBACK: self.fallback_slot}),
+                                        prediction.scores, prediction.reason)
             self.emit("passed", prediction)
             return
         meta: dict[str, Any] = {"gate": "rejected", "gate_reason": why}
@@ -466,6 +476,12 @@ class SlotMap(_SlotTableRows, Node):
         else:
             chosen, label, confidence = self._choose(prediction)
             slot = chosen or canonical_slot(self.fallback, self._spellings) or None
+            if slot is None and take.meta.get(NO_SLOT_FALLBACK):
+                # The gate passed it, yet none of its labels has a slot: the gate's fallback slot takes it, as it
+                # takes a take the gate turned down (it was dropped "no slot for church_bells" before).
+                fallback_slot = str(take.meta[NO_SLOT_FALLBACK])
+                slot = canonical_slot(fallback_slot, self._spellings)
+                take = take.derive(meta={"fallback_slot": fallback_slot, "gate_reason": NO_SLOT_REASON})
         if slot is None:
             self.report_status(take=take.take_id, label=label or "nothing", slot="")
             self.tell_fate(take, "dropped", f"no slot for {label or 'it'}")

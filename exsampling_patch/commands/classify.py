@@ -40,8 +40,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, OGG, ...)")
     parser.add_argument("--patch", default=None, metavar="PATCH",
-                        help="a patch file: use its classifier node (the first one, if several) and what is linked "
-                        "before and after it; the model, window, pooling and max seconds come from the patch")
+                        help="a patch file: use its classifier node (if several, the first whose predictions reach "
+                        "a slot map) and what is linked before and after it; the model, window, pooling and max "
+                        "seconds come from the patch")
+    parser.add_argument("--classifier", default=None, metavar="ID",
+                        help="with --patch, the id of the classifier node to use, where the patch has several")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR",
                         help="folder of user nodes the patch uses (as run and check take it); only with --patch")
     parser.add_argument("--json", action="store_true",
@@ -75,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
         return run_patch(args, asked)
     if args.nodes:  # a patch's own nodes: without one, nothing would use them
         print("error: --nodes gives the nodes of a patch: use it with --patch", file=sys.stderr)
+        return 2
+    if args.classifier is not None:
+        print("error: --classifier names a node of a patch: use it with --patch", file=sys.stderr)
         return 2
     from exsampling_patch.models import load_classifier
     from exsampling_patch.models.classifier import ModelFileError
@@ -132,7 +138,7 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
         return 2
     chain: PatchChain | None = None
     try:
-        chain = PatchChain(args.patch, threads=args.threads, node_dirs=args.nodes)
+        chain = PatchChain(args.patch, classifier_id=args.classifier, threads=args.threads, node_dirs=args.nodes)
         chain.start()
     except ModelFileError as error:
         # The patch's model param names the file: told at its line, as check tells a model file that is not there.
@@ -148,6 +154,8 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
         # The patch's classifier passes on top_k labels, and its gate and slot map judge those: more cannot be shown.
         print(f"note: the patch's classifier passes on {top_k} labels (its top_k): --top {asked_top} shows those",
               file=sys.stderr)
+    for note in chain.notes:  # several classifiers that reach a slot map: which one is used
+        print(f"note: {note}", file=sys.stderr)
     for trouble in chain.troubles:  # a plugin's node that could not be built or started: as a run tells it
         print(trouble, file=sys.stderr)
     if chain.cut is not None:  # what reaches the classifier is not what the running patch gives it

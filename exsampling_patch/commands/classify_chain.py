@@ -47,13 +47,15 @@ CUT_FAMILIES = ("storage", "outputs")
 class PatchChain:
     """A patch's chain from a take to its slot, run in this process by the patch's own node classes.
 
-    From the patch's classifier node (the first in the file, or ``classifier_id``) it follows the links
+    From the patch's classifier node (``classifier_id``, or the first in the file whose predictions reach a slot
+    map, or the first) it follows the links
     back through the nodes that feed it takes (trim, normalize, onset_split, a relay, a plugin's node of any
     family: the README's ``reverse`` has none); the walk stops at a source, or at a node that stores or sends takes
     (family ``storage`` or ``outputs``, never run: it would write the files or send them out), which :attr:`cut`
     names, and forward to the
     ``confidence_gate`` linked to its predictions and the ``slot_map`` linked to the gate's 'passed' (or to
-    the classifier directly). Each node is built with the patch's parameters, relative paths taken from
+    the classifier directly), through the nodes that pass predictions on (a relay), run as well. Each node is built
+    with the patch's parameters, relative paths taken from
     the patch's folder, and handles the take as it would in the running patch; the classifier runs in this
     process (``own_process`` off; ``threads`` overrides its parameter). The slot map is not joined with
     other branches (pitch): its slot does not depend on them.
@@ -68,20 +70,31 @@ class PatchChain:
         self.base_dir = patch_path.resolve().parent
         self.cut: str | None = None  # the node that stores takes where the walk back stopped, as "'id' (type)"
         self.troubles: list[str] = []  # a node before the classifier that could not be built or started, told
+        self.notes: list[str] = []  # which classifier is used, where the patch has several that reach a slot map
         classifiers = [spec for spec in patch.nodes.values() if spec.type == "classifier"]
         if classifier_id is not None:
             classifiers = [spec for spec in classifiers if spec.id == classifier_id]
         if not classifiers:
             raise ChainError(f"{patch_path}: no classifier node" + (f" '{classifier_id}'" if classifier_id else ""))
-        spec = classifiers[0]
+        # The classifier whose predictions reach a slot map: a patch's first classifier may only log (a second
+        # model tried beside the one that plays), and its files were said to land in no slot.
+        mapped = [spec for spec in classifiers if self._reaches_map(patch, registry, spec.id)]
+        spec = (mapped or classifiers)[0]
+        if len(mapped) > 1:
+            self.notes.append(f"the classifiers {', '.join(repr(s.id) for s in mapped)} each lead to a slot map: "
+                              f"'{spec.id}' is used (--classifier ID picks another)")
         self.steps = self._upstream(patch, registry, spec.id)
         self.classifier = self._build(patch, registry, spec.id, own_process=False,
                                       **({"threads": threads} if threads is not None else {}))
-        self.gate = self._downstream(patch, registry, spec.id, "prediction", "confidence_gate")
+        # Forward through the nodes that pass predictions on (a relay, a plugin's), run as the patch runs them.
+        self.to_gate, self.gate = self._downstream(patch, registry, spec.id, "prediction", "confidence_gate")
         source = (self.gate.node_id, "passed") if self.gate is not None else (spec.id, "prediction")
-        self.slot_map = self._downstream(patch, registry, *source, "slot_map")
-        self.nodes: list[Node] = [s.node for s in self.steps] + [self.classifier]
-        self.nodes += [n for n in (self.gate, self.slot_map) if n is not None]
+        if self.gate is None:
+            self.to_gate = []
+        self.to_map, self.slot_map = self._downstream(patch, registry, *source, "slot_map")
+        self.nodes: list[Node] = [s.node for s in self.steps] + [self.classifier] + [s.node for s in self.to_gate]
+        self.nodes += [n for n in (self.gate,) if n is not None] + [s.node for s in self.to_map]
+        self.nodes += [n for n in (self.slot_map,) if n is not None]
         self.patch, self.registry, self.path = patch, registry, patch_path
 
     def check_notes(self) -> list[str]:
@@ -147,12 +160,20 @@ class PatchChain:
                                  "files go on past it unchanged")
             return Failed(node_id, registry.get(patch.nodes[node_id].type), NodeContext(self.base_dir), error)
 
-    def _downstream(self, patch: Patch, registry: Registry, node_id: str, port: str, type_name: str) -> Node | None:
-        for link in patch.links:
-            if (link.source.node, link.source.port) == (node_id, port) and link.target.port == "prediction" \
-                    and patch.nodes[link.target.node].type == type_name:
-                return self._build(patch, registry, link.target.node)
-        return None
+    def _reaches_map(self, patch: Patch, registry: Registry, node_id: str) -> bool:
+        gate = _forward(patch, registry, node_id, "prediction", "confidence_gate")
+        source = (gate[-1][0], "passed") if gate is not None else (node_id, "prediction")
+        return _forward(patch, registry, *source, "slot_map") is not None
+
+    def _downstream(self, patch: Patch, registry: Registry, node_id: str, port: str,
+                    type_name: str) -> tuple[list[_Step], Node | None]:
+        """The nodes that pass ``node_id``'s ``port`` on to the first node of ``type_name``, and that node."""
+        path = _forward(patch, registry, node_id, port, type_name)
+        if path is None:
+            return [], None
+        steps = [_Step(self._build(patch, registry, step_id), in_port, out_port)
+                 for step_id, in_port, out_port in path[:-1]]
+        return steps, self._build(patch, registry, path[-1][0])
 
     def start(self) -> None:
         """Start the nodes in order; where one fails to start, the ones started before it are stopped (their
@@ -197,6 +218,14 @@ class PatchChain:
                     # A handler that sent its take on, then returned it as well: what it sent goes on, as in a run.
                     sent = [m for port, m in step.node.context.emitted if port == step.out_port]
                     out += sent if isinstance(error, HandlerReturned) and sent else [piece]
+            if not out and not step.node.context.fates and _has_threads(step.node):
+                # A node that answers from a thread of its own (a plugin's queue): a run delivers what it emits
+                # later, and classify said "dropped by" it. Waited for, a bounded time.
+                out = _late(step.node, step.out_port)
+                if not out:
+                    why = (f"no take from {step.node.node_id} within {LATE_SECONDS:g} s: it answers from a thread of "
+                           "its own, later or not at all, and classify cannot follow it further")
+                    return [Outcome(piece.take_id, reason=why, node_errors=failed) for piece in takes]
             if not out:
                 said = step.node.context.statuses[-1].get("label") if step.node.context.statuses else None
                 why = f"dropped by {step.node.node_id}" + (f": {said}" if said else "")
@@ -204,12 +233,30 @@ class PatchChain:
             takes = out
         outcomes = [self._classify(piece) for piece in takes]
         for outcome in outcomes:
-            outcome.node_errors = failed
+            outcome.node_errors = failed + outcome.node_errors
         return outcomes
 
     def _classify(self, take: Take) -> Outcome:
         (prediction,) = _handle(self.classifier, "take", take, "prediction")
         return self.judge(prediction)
+
+    @staticmethod
+    def _pass(steps: list[_Step], prediction: Prediction, outcome: Outcome) -> Prediction | None:
+        """``prediction`` through the nodes that pass predictions on (a relay): what comes out, None where one kept
+        it (``outcome`` told why); a node's error told in ``outcome``, the prediction going on past it, as in a run."""
+        from exsampling_patch.runtime.parts import error_text
+
+        for step in steps:
+            try:
+                out = _handle(step.node, step.in_port, prediction, step.out_port)
+            except Exception as error:
+                outcome.node_errors.append(f"error in {step.node.node_id}: {error_text(error)}")
+                continue
+            if not out:
+                outcome.reason = f"dropped by {step.node.node_id}"
+                return None
+            prediction = out[0]
+        return prediction
 
     def judge(self, prediction: Prediction) -> Outcome:
         """What the patch's gate and slot map (started) make of the classifier's ``prediction``."""
@@ -218,7 +265,10 @@ class PatchChain:
         outcome = Outcome(prediction.take.take_id, [(s.label, s.probability) for s in prediction.scores])
         passed = [prediction]
         if self.gate is not None:
-            passed = _handle(self.gate, "prediction", prediction, "passed")
+            relayed = self._pass(self.to_gate, prediction, outcome)
+            if relayed is None:
+                return outcome
+            passed = _handle(self.gate, "prediction", relayed, "passed")
             if not passed:  # the gate's own words: it said why on its 'rejected' output
                 (told,) = [m for port, m in self.gate.context.emitted if port == "rejected"]
                 outcome.reason = told.take.meta["gate_reason"]
@@ -227,7 +277,10 @@ class PatchChain:
             outcome.reason = gate_reason(prediction, 0.0) if not prediction.scores else \
                 "the patch has no slot_map after its classifier"
             return outcome
-        marked = passed[0]
+        relayed = self._pass(self.to_map, passed[0], outcome)
+        if relayed is None:
+            return outcome
+        marked = relayed
         assigned: list[SlotAssignment] = _handle(self.slot_map, "prediction", marked, "slot")
         if not assigned:
             # The label the map found no slot for, as the running patch tells it ("no slot for church_bells"):
@@ -237,13 +290,64 @@ class PatchChain:
                 f"{self.slot_map.node_id}'s table has no slot for {said or _labels(marked)}"
             return outcome
         outcome.slot = assigned[0].slot
-        if marked.take.meta.get("fallback_slot"):
+        if assigned[0].take.meta.get("fallback_slot"):
             # Not the slot's figure: the map gives a fallback take its best label's ("Wind 0.79" for a hi-hat the
             # gate turned down read as sure of Wind); the gate's reason, with its figures, tells why it went there.
-            outcome.fallback = marked.take.meta.get("gate_reason")
+            outcome.fallback = assigned[0].take.meta.get("gate_reason")
         else:
             outcome.probability = assigned[0].confidence
         return outcome
+
+
+#: How long classify waits for a node that answers from a thread of its own to pass a take on.
+LATE_SECONDS = 2.0
+
+
+def _has_threads(node: Node) -> bool:
+    return any(thread.is_alive() for thread in node._threads)
+
+
+def _late(node: Node, out_port: str) -> list[Any]:
+    """What ``node`` emits on ``out_port`` from its own thread within :data:`LATE_SECONDS` of its take."""
+    import time
+
+    until = time.monotonic() + LATE_SECONDS
+    while time.monotonic() < until and not node.stop_event.is_set():
+        sent = [m for port, m in list(node.context.emitted) if port == out_port]
+        if sent:
+            return sent
+        time.sleep(0.01)
+    return []
+
+
+def _forward(patch: Patch, registry: Registry, node_id: str, port: str,
+             type_name: str) -> list[tuple[str, str, str]] | None:
+    """The way from ``node_id``'s ``port`` to a node of ``type_name`` (its 'prediction'), through nodes that pass
+    predictions on (a relay, a plugin's node; not a classifier, gate or map, nor one that stores or sends takes):
+    ``(node, in port, out port)`` of each, the last ``(node of type_name, "prediction", "")``; None where none."""
+    from exsampling_patch.ports import ANY, PREDICTION
+
+    seen: set[str] = set()
+    ways: list[tuple[str, str, list[tuple[str, str, str]]]] = [(node_id, port, [])]
+    while ways:
+        source, out, path = ways.pop(0)
+        for link in patch.links:
+            if (link.source.node, link.source.port) != (source, out):
+                continue
+            target = patch.nodes[link.target.node]
+            if target.type == type_name and link.target.port == "prediction":
+                return [*path, (target.id, "prediction", "")]
+            if target.id in seen or target.type in ("classifier", "confidence_gate", "slot_map"):
+                continue
+            node_type = registry.get(target.type)
+            inlet = node_type.inputs.get(link.target.port)
+            if node_type.family in CUT_FAMILIES or inlet is None or inlet.type not in (PREDICTION, ANY):
+                continue
+            seen.add(target.id)
+            for name, outlet in node_type.outputs.items():
+                if outlet.type in (PREDICTION, ANY):
+                    ways.append((target.id, name, [*path, (target.id, link.target.port, name)]))
+    return None
 
 
 def _labels(prediction: Prediction) -> str:

@@ -1,0 +1,210 @@
+"""`exsampling classify --patch` on patches whose way from take to slot is not the default patch's: a relay between
+the classifier, the gate and the map, two classifiers, a node that answers from its own thread, a gate's fallback
+slot for labels with no slot; each against the slot the running patch (the engine) gives the same take."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from exsampling_patch import Prediction, Score, Take
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.classify import ConfidenceGate, SlotMap
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.runtime import Engine
+from exsampling_patch.takes import read_take
+from exsampling_patch.validate import load_patch
+from tests.nodes.test_classify import SlotProbe
+from tests.nodes.test_classify_patch_cli import DEFAULT_PATCH, DOG, exsampling_here, rows_of
+
+#: The nodes of the default patch from a take to its slot (no pitch: the map takes the prediction's take).
+CHAIN = ("trim", "classifier", "gate", "map")
+
+
+def default_data() -> dict[str, Any]:
+    """The default patch's trim, classifier, gate and map, linked as there (the map without its take input)."""
+    data = yaml.safe_load(DEFAULT_PATCH.read_text(encoding="utf-8"))
+    data["nodes"] = [node for node in data["nodes"] if node["id"] in CHAIN]
+    data["links"] = ["trim.out -> classifier.take", "classifier.prediction -> gate.prediction",
+                     "gate.passed -> map.prediction", "gate.rejected -> map.rejected"]
+    return data
+
+
+def write(folder: Path, data: dict[str, Any], name: str = "patch.yaml") -> Path:
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def running_slot(path: Path, take: Take, first: str = "trim") -> str | None:
+    """The slot the running patch at ``path`` gives ``take`` (injected at ``first``): its nodes in the engine, a
+    probe on each slot map's 'slot'."""
+    loaded, registry = load_patch(path)
+    patch = Patch()
+    for spec in loaded.nodes.values():
+        patch.add_node(spec.copy())
+    for link in loaded.links:
+        patch.connect(link.source, link.target)
+    patch.add_node(NodeSpec("probe", "test_slot_probe", {}))
+    for spec in loaded.nodes.values():
+        if spec.type == "slot_map":
+            patch.connect(f"{spec.id}.slot", "probe.slot")
+    registry.register(SlotProbe, "tests")
+    engine = Engine(registry, base_dir=path.parent)
+    engine.start(patch)
+    try:
+        assert not engine.errors, engine.errors
+        engine.inject(first, "take", take)
+        assert engine.wait_idle(60, settle=0.3)
+        probe: Any = engine.node("probe")
+        slots = [a.slot for a in probe.received]
+    finally:
+        engine.stop()
+    assert len(slots) <= 1, slots
+    return slots[0] if slots else None
+
+
+def test_relays_between_classifier_gate_and_map_are_followed(esc50: Path, tmp_path: Path) -> None:
+    # Only direct links were followed: a relay before the gate made classify say "the patch has no slot_map after
+    # its classifier", one before the map "no slot", where the running patch landed the dog in Bass.
+    data = default_data()
+    data["nodes"] += [{"id": "r1", "type": "relay"}, {"id": "r2", "type": "relay"}]
+    data["links"] = ["trim.out -> classifier.take", "classifier.prediction -> r1.inlet", "r1.outlet -> gate.prediction",
+                     "gate.passed -> r2.inlet", "r2.outlet -> map.prediction", "gate.rejected -> map.rejected"]
+    patch = write(tmp_path, data)
+    dog = esc50 / "audio" / DOG
+    (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
+    assert (row["slot"], row["reason"]) == ("Bass", None)
+    assert row["slot"] == running_slot(patch, read_take(dog).derive(take_id=DOG))
+    # The gate is the one judging: a strict one turns the dog down, through the relay, with its own words.
+    next(n for n in data["nodes"] if n["id"] == "gate")["params"]["threshold"] = 0.999
+    (strict,) = rows_of(exsampling_here("classify", "--patch", str(write(tmp_path, data)), str(dog), "--json"))
+    assert strict["slot"] is None and strict["reason"].startswith("not sure (")
+
+
+def test_the_classifier_that_leads_to_a_slot_map_is_used(esc50: Path, tmp_path: Path) -> None:
+    # A patch's first classifier only logs; the second one plays. classify took the first and said "the patch has
+    # no slot_map after its classifier" of every file.
+    data = default_data()
+    data["nodes"].insert(0, {"id": "sniff", "type": "classifier", "params": {"top_k": 1}})
+    data["nodes"].append({"id": "said", "type": "log"})
+    data["links"] += ["trim.out -> sniff.take", "sniff.prediction -> said.message"]
+    patch = write(tmp_path, data)
+    dog = str(esc50 / "audio" / DOG)
+    done = exsampling_here("classify", "--patch", str(patch), dog, "--json")
+    assert done.returncode == 0 and done.stderr == ""
+    ((row,)) = rows_of(done)
+    assert (row["slot"], len(row["top"])) == ("Bass", 5)  # the playing classifier's (top_k 5)
+    # Asked for by its id, the one that logs is used, and says it has no slot map.
+    (logged,) = rows_of(exsampling_here("classify", "--patch", str(patch), "--classifier", "sniff", dog, "--json"))
+    assert len(logged["top"]) == 1 and logged["reason"] == "the patch has no slot_map after its classifier"
+    # Two that lead to slot maps: the first is used, and a note says which and how to pick the other.
+    data["links"] += ["sniff.prediction -> map.prediction"]
+    both = exsampling_here("classify", "--patch", str(write(tmp_path, data)), dog, "--json")
+    assert both.returncode == 0 and len(rows_of(both)[0]["top"]) == 1
+    assert both.stderr == "note: the classifiers 'sniff', 'classifier' each lead to a slot map: 'sniff' is used " \
+                          "(--classifier ID picks another)\n"
+    unknown = exsampling_here("classify", "--patch", str(patch), "--classifier", "nope", dog)
+    assert unknown.returncode == 2 and unknown.stderr == f"error: {patch}: no classifier node 'nope'\n"
+    alone = exsampling_here("classify", "--classifier", "sniff", dog)
+    assert alone.returncode == 2 and "use it with --patch" in alone.stderr
+
+
+LATER = '''import queue
+
+from exsampling_patch import TAKE, Input, Node, Output, Param
+
+
+class Later(Node):
+    """Pass each take on from a thread of its own (a plugin's queue); or, with keep, never."""
+
+    type_name = "later"
+    family = "processing"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "the take, passed on from the node's thread")
+    keep = Param(bool, False, "keep every take")
+
+    def start(self):
+        self._queue = queue.Queue()
+        self.run_thread(self._work, name=f"{self.node_id}-work")
+
+    def _work(self):
+        while not self.stop_event.is_set():
+            try:
+                take = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if not self.keep:
+                self.emit("out", take)
+
+    def on_take(self, take):
+        self._queue.put(take)
+'''
+
+
+def test_a_node_that_passes_takes_on_from_its_own_thread_is_waited_for(esc50: Path, tmp_path: Path) -> None:
+    # Its take came after its handler returned: classify said "dropped by later" where the running patch played it.
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "later.py").write_text(LATER, encoding="utf-8")
+    data = default_data()
+    data["node_dirs"] = ["my-nodes"]
+    data["nodes"].append({"id": "later", "type": "later"})
+    data["links"] = ["later.out -> trim.take", *data["links"]]
+    patch = write(tmp_path, data)
+    dog = esc50 / "audio" / DOG
+    (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
+    assert (row["slot"], row["reason"]) == ("Bass", None)
+    assert running_slot(patch, read_take(dog).derive(take_id=DOG), first="later") == "Bass"
+    # One that never passes it on: said plainly, not as a drop the node decided on.
+    data["nodes"][-1]["params"] = {"keep": True}
+    (kept,) = rows_of(exsampling_here("classify", "--patch", str(write(tmp_path, data)), str(dog), "--json"))
+    assert kept["slot"] is None and kept["reason"] == ("no take from later within 2 s: it answers from a thread of "
+                                                       "its own, later or not at all, and classify cannot follow it "
+                                                       "further")
+
+
+def gate_fallback_data(map_fallback: str = "") -> dict[str, Any]:
+    """The default chain, the dog's row removed from the map's and the gate's tables, the gate's fallback Chorus."""
+    data = default_data()
+    rows = {"dog": ""}
+    next(n for n in data["nodes"] if n["id"] == "gate")["params"].update(fallback_slot="Chorus", table=rows)
+    next(n for n in data["nodes"] if n["id"] == "map")["params"] = {"table": rows, "fallback": map_fallback}
+    return data
+
+
+def test_a_sure_take_with_no_slot_goes_to_the_gates_fallback_slot(esc50: Path, tmp_path: Path) -> None:
+    # A dog the gate was sure of (its label judged, no slot summing more) passed, then the map had no slot for it
+    # and it was dropped, though the gate's fallback_slot promises that no take is silently dropped.
+    dog = esc50 / "audio" / DOG
+    patch = write(tmp_path, gate_fallback_data())
+    (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
+    assert (row["slot"], row["reason"], row["fallback"]) == ("Chorus", None, "no slot for its labels")
+    assert running_slot(patch, read_take(dog).derive(take_id=DOG)) == "Chorus"
+    # The map's own fallback, for labels it has no slot for, comes first.
+    own = write(tmp_path, gate_fallback_data(map_fallback="Wind"))
+    (row,) = rows_of(exsampling_here("classify", "--patch", str(own), str(dog), "--json"))
+    assert (row["slot"], "fallback" in row) == ("Wind", False)
+
+
+def test_the_map_sends_a_passed_prediction_with_no_slot_to_the_gates_fallback_slot() -> None:
+    gate = ConfidenceGate("gate", {"threshold": 0.4, "judge": "slot", "fallback_slot": "chorus"})
+    gate.start()
+    take = Take(np.zeros(100, np.float32), 16000)
+    gate.handle("prediction", Prediction(take, (Score("whale_song", 0.9), Score("dog", 0.05))))
+    ((port, passed),) = gate.context.emitted
+    assert port == "passed"
+    context = NodeContext()
+    node = SlotMap("map", {"table": {"dog": "Bass"}, "base_table": "empty"}, context)
+    node.start()
+    node.handle("prediction", passed)
+    ((port, assignment),) = context.emitted
+    assert (port, assignment.slot, assignment.label) == ("slot", "Chorus", "whale_song")
+    assert assignment.take.meta["gate_reason"] == "no slot for its labels"
+    assert context.statuses[-1]["rejected"] == "no slot for its labels"
+    # A label with a slot goes there, the fallback unused.
+    gate.handle("prediction", Prediction(take, (Score("dog", 0.9),)))
+    node.handle("prediction", gate.context.emitted[-1][1])
+    assert context.emitted[-1][1].slot == "Bass" and "gate_reason" not in context.emitted[-1][1].take.meta
