@@ -21,7 +21,8 @@ def page_take_bytes(seconds: float, rate: int) -> int:
 #: The frames a take the page stops at max_seconds may run past it: it stops at the end of a 2048-frame block.
 PAGE_BLOCK_SLACK = 2047
 #: A slow phone network (the edge of a venue's Wi-Fi) a full-length take should still get through on, in bytes a
-#: second. The page itself waits for an upload as long as the recorder does (static/upload.js, uploadWaitMs).
+#: second. The page itself waits for an upload's try up to as long as the recorder does (static/upload.js,
+#: uploadWaitMs).
 SLOW_NETWORK_BYTES_PER_S = 50_000
 
 

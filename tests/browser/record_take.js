@@ -5,10 +5,12 @@
 // Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set, or with an empty
 // LATITUDE not allowed (the take is sent without location). PHONE_INDEXEDDB=refused or hangs: the browser's
 // IndexedDB fails so (phone.js, brokenIndexedDB). PHONE_SILENT_UPLOADS=N: the first N uploads are never answered;
-// the page's clock is then moved on through its wait for each (the recorder's own deadline for it and 15 s, from the
-// settings the page loaded: app.js, uploadWaitMs) rather than waited out; the report says how many uploads the page
-// had given up a second before that wait's end ("givenUpEarly") and in all ("givenUp"). PHONE_SILENT_NETWORK=1: the page's asks for its take list go unanswered too, from the first upload
-// until the one after the silent ones (the whole network silent, not only slow). The report gives the info line and the take's row as each upload went ("atUploads").
+// the page's clock is then moved on through its wait for each (soon at first, twice as long each try, up to the
+// recorder's own deadline for it and 15 s, from the settings the page loaded: upload.js, uploadWaitMs) rather than
+// waited out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly")
+// and in all ("givenUp"). PHONE_SILENT_NETWORK=1: the page's asks for its take list go unanswered too, from the first
+// upload until the one after the silent ones (the whole network silent, not only slow). The report gives the info line
+// and the take's row as each upload went ("atUploads").
 // PHONE_SILENT_LIST=1: from the upload's 201 on, the page's asks for its take list go unanswered for 2.5 s (a network
 // gone silent); the page's clock is then moved on 10.5 s. The report says whether the take's end was then shown within
 // 10 s ("endShown") and how many asks went unanswered ("stalledLists").
@@ -67,14 +69,16 @@ async function main() {
       listStalling = silentNetwork && stalled < silentUploads;
       if (stalled < silentUploads) {
         stalled += 1;
-        // Neither sent on nor answered. The page's wait for it (the recorder's deadline, header_timeout and
-        // request_timeout and its size at min_upload_kbps, and 15 s) goes by on its clock: all but a second of it,
-        // then the rest; only then may the take be sent again.
+        // Neither sent on nor answered. The page's wait for it (15 s and 1 ms per 50 bytes sent, twice as long for
+        // each try given up before, up to the recorder's deadline, header_timeout and request_timeout and its size at
+        // min_upload_kbps, and 15 s) goes by on its clock: all but a second of it, then the rest; only then may the
+        // take be sent again.
         const bytes = (route.request().postDataBuffer() || Buffer.alloc(0)).length;
-        const wait = await page.evaluate((n) => {
+        const wait = await page.evaluate(([n, before]) => {
           const c = window.RECORDER_CONFIG;
-          return (c.headerTimeout + c.requestTimeout) * 1000 + n * 8 / c.minUploadKbps + 15000;
-        }, bytes);
+          const recorders = (c.headerTimeout + c.requestTimeout) * 1000 + n * 8 / c.minUploadKbps + 15000;
+          return Math.min((15000 + n / 50) * 2 ** before, recorders);
+        }, [bytes, stalled - 1]);
         (async () => {
           await page.clock.fastForward(Math.round(wait) - 1000);
           await new Promise((r) => setTimeout(r, 300));

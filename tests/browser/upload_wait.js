@@ -1,53 +1,82 @@
-// Records a take whose first upload is never answered (a connection gone silent), the recorder's take list answering
-// all along, and moves the page's clock on through the time the recorder itself waits for that upload.
-// Usage: node upload_wait.js URL FAKE_MIC.wav HEADER_TIMEOUT REQUEST_TIMEOUT MIN_UPLOAD_KBPS
+// Records a take whose uploads go unanswered (a connection gone silent), the recorder's take list answering all along,
+// and moves the page's clock on through each try's wait, a second at a time, until the page gives that try up.
+// Usage: node upload_wait.js URL FAKE_MIC.wav HEADER_TIMEOUT REQUEST_TIMEOUT MIN_UPLOAD_KBPS MOST_SILENT
 // The recorder's deadline for an upload of N bytes: HEADER_TIMEOUT + REQUEST_TIMEOUT seconds, and N at MIN_UPLOAD_KBPS
-// (web_recorder/door.py). Prints JSON: how many uploads the page had given up once its clock reached that deadline
-// ("givenUpAtDeadline") and 20 s later ("givenUpAfter"), the info line then ("infoAfter"), how many uploads it sent
-// ("uploads") and the info line once the take was received ("info").
-const { isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+// (web_recorder/door.py). The tries go unanswered until one is given up no sooner than that deadline, or MOST_SILENT
+// of them were; the next is let through. Prints JSON: the upload's size ("bytes"), that deadline in ms ("deadlineMs"),
+// how long each silent try was waited on before the page gave it up, by the page's clock, to the second it was moved
+// on by ("waitsMs"), when each try went from the first by the page's clock ("triesAtMs"), the info line once each
+// was given up ("infos"), and the info line once the take was received ("info").
+const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
-  const [url, wav, header, request, kbps] = process.argv.slice(2);
+  const [url, wav, header, request, kbps, most] = process.argv.slice(2);
   const browser = await launchPhoneBrowser(wav);
   try {
     const context = await phoneContext(browser);
     const page = await context.newPage();
+    await page.addInitScript(() => {  // each try of an upload, by the page's clock: when sent, when given up
+      const send = window.fetch.bind(window);
+      window.tries = [];
+      window.fetch = (url, options) => {
+        if (!options || options.method !== "POST") return send(url, options);
+        const entry = { at: Date.now(), givenUpAt: null };
+        window.tries.push(entry);
+        if (options.signal) options.signal.addEventListener("abort", () => { entry.givenUpAt = Date.now(); });
+        return send(url, options);
+      };
+    });
     await page.clock.install();  // the page's timers, moved on below; time flows
-    let givenUp = 0, uploads = 0;
-    page.on("requestfailed", (r) => { if (isUpload(r)) givenUp += 1; });
-    let heldBytes = null;  // the first upload's size, once it is held
+    let routed = 0, silent = true, bytes = null;
     await page.route("**/api/takes*", async (route) => {
       if (route.request().method() !== "POST") return route.continue();
-      uploads += 1;
-      if (uploads > 1) return route.continue();
-      heldBytes = (route.request().postDataBuffer() || Buffer.alloc(0)).length;
-      return undefined;  // neither sent on nor answered: a connection gone silent
+      routed += 1;
+      bytes = (route.request().postDataBuffer() || Buffer.alloc(0)).length;
+      if (silent) return undefined;  // neither sent on nor answered: a connection gone silent
+      return route.continue();
     });
+    const tries = () => page.evaluate(() => window.tries);
     await page.goto(url);
     await microphoneRunning(page);
     await page.click("#rec");
     await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
     await page.waitForTimeout(1000);
     await page.click("#rec");
-    for (let i = 0; i < 100 && heldBytes === null; i++) await page.waitForTimeout(100);
-    if (heldBytes === null) throw new Error("no upload came");
-    // The take list answers while the upload is held: the recorder is within reach.
-    await page.waitForResponse((r) => r.request().method() === "GET" && r.url().includes("/api/takes"),
-                               { timeout: 10000 });
-    const deadline = (Number(header) + Number(request)) * 1000 + heldBytes * 8 / Number(kbps);
-    await page.clock.fastForward(Math.round(deadline));
-    await page.waitForTimeout(300);
-    const givenUpAtDeadline = givenUp;
-    await page.clock.fastForward(20000);
-    await page.waitForFunction(() => document.querySelector("#info").textContent.includes("(try 1)"), null,
-                               { timeout: 10000 }).catch(() => {});
-    const givenUpAfter = givenUp;
-    const infoAfter = await page.textContent("#info");
-    await page.clock.fastForward(10000);  // the wait before the next try
-    await page.waitForFunction(() => /^Received/.test(document.querySelector("#info").textContent), null,
-                               { timeout: 30000 });
-    console.log(JSON.stringify({ givenUpAtDeadline, givenUpAfter, infoAfter, uploads,
+    const waitsMs = [], infos = [];
+    let deadlineMs = null;
+    for (let n = 0; silent; n++) {
+      // The n-th try (from 0) on its way and held: the page's wait before it (1 s to 7.5 s) moved on, if need be.
+      for (let step = 0; routed <= n; step++) {
+        if (step > 200) throw new Error(`try ${n + 1} never came`);
+        if (n > 0) await page.clock.fastForward(500);
+        await page.waitForTimeout(50);
+      }
+      deadlineMs = (Number(header) + Number(request)) * 1000 + bytes * 8 / Number(kbps);
+      // The take list answers while the upload is held: the recorder is within reach.
+      await page.waitForResponse((r) => r.request().method() === "GET" && r.url().includes("/api/takes"),
+                                 { timeout: 10000 });
+      let entry = (await tries())[n];
+      for (let step = 0; entry.givenUpAt === null; step++) {
+        if (step > 1000) throw new Error(`try ${n + 1} never given up`);
+        await page.clock.fastForward(1000);
+        entry = (await tries())[n];
+      }
+      const waited = entry.givenUpAt - entry.at;
+      waitsMs.push(waited);
+      if (waited >= deadlineMs || n + 1 >= Number(most)) silent = false;  // the next try goes through
+      await page.waitForFunction((t) => {  // what the page says of it (not its "Sending the take again (try N)…")
+        const said = document.querySelector("#info").textContent;
+        return said.includes(`(try ${t})`) && !said.startsWith("Sending");
+      }, n + 1, { timeout: 10000 });
+      infos.push(await page.textContent("#info"));
+    }
+    for (let step = 0; !/^Received/.test(await page.textContent("#info")); step++) {
+      if (step > 200) throw new Error("the take was never received");
+      await page.clock.fastForward(500);  // the wait before the next try
+      await page.waitForTimeout(50);
+    }
+    const all = await tries();
+    console.log(JSON.stringify({ bytes, deadlineMs, waitsMs, triesAtMs: all.map((t) => t.at - all[0].at), infos,
                                  info: await page.textContent("#info") }));
   } finally {
     await browser.close();

@@ -3,7 +3,7 @@ slow network. The deadline was ``request_timeout`` whatever the take's size: ``m
 120 s had every 120 s take (11.5 MB) cut off (408) on a network slower than 96 kB/s, and sent again, for ever. The
 deadline now grows with the take (its size at ``min_upload_kbps``, ``request_timeout`` on top): the defaults wait for
 a full-length take on a slow phone network (400 kbit/s), and a pace faster than that is what is warned of. (The page
-waits for an upload as long as the recorder does: test_recorder_page_upload_wait.)"""
+waits for an upload's tries up to as long as the recorder does: test_recorder_page_upload_wait.)"""
 
 from __future__ import annotations
 

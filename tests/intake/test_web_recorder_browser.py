@@ -256,8 +256,8 @@ def test_a_take_is_sent_when_the_browsers_storage_never_answers(tmp_path: Path) 
 def test_an_upload_never_answered_is_given_up_and_sent_again(tmp_path: Path) -> None:
     """A phone walks out of the Wi-Fi's range mid-upload: no reset ever comes, and the page waited on that upload
     for the minutes a phone's network takes to notice, the take showing "uploading". It now gives up on a silent
-    upload (15 s past the time the recorder waits for it) and sends the take again. The page's clock is moved on
-    through that wait (record_take.js) rather than waited out."""
+    upload (soon at first, each try longer, up to the time the recorder waits for it and 15 s) and sends the take
+    again. The page's clock is moved on through that wait (record_take.js) rather than waited out."""
     engine = recorder_engine(tmp_path)
     try:
         result = record_take(tmp_path, rec_of(engine).local_url, "Wanderer", "1", env={"PHONE_SILENT_UPLOADS": "1"})

@@ -1,10 +1,11 @@
-// A take's way to the recorder: one upload on the network at a time, each try waited for as long as the recorder waits
-// for it, sent again (kept on the phone) until the recorder takes it or refuses it for good.
+// A take's way to the recorder: one upload on the network at a time, each try waited for up to as long as the recorder
+// waits for it, sent again (kept on the phone) until the recorder takes it or refuses it for good.
 import { UNPAIRED_KEPT, cleanName, config, local, madeUpName, phoneKey, state, tell, token, update } from "./page.js";
 import { forget, keep, keepRefusal, kept } from "./keep.js";
 import { refresh, render } from "./takes.js";
 
 const UPLOAD_ANSWER_MS = 15000;  // an upload's answer, past the recorder's own deadline for it (uploadWaitMs)
+const SILENT_WAIT_MS = 15000, SILENT_BYTES_PER_MS = 50;  // a first try gone silent: given up after 15 s and 50 kB/s
 const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
 const REFUSED_MOST = 50;  // the rows of takes refused for good kept on the phone (their audio is not)
 const SENDING_NOTE_MS = 1000;  // a try in flight this long says so (a kept take's, a retry's)
@@ -68,14 +69,15 @@ export async function upload(take, position, stored = Promise.resolve()) {
   // is sent again until the recorder answers; the same X-Take-Id makes every retry safe. So is a 408 (too slow),
   // a 409 (an earlier try still being stored) and a 5xx (a full disk, a failure the recorder may get over).
   let slowTries = 0;  // tries that ran out of time (the page's own wait, the recorder's 408) while it answered
+  let givenUp = 0;  // tries the page gave up, unanswered for its whole wait (uploadWaitMs)
   for (let attempt = 1; ; attempt++) {
     const done = await onTheWire();
     const triedAt = Date.now();
     // A connection that went silent (the phone walked out of the Wi-Fi's range: no reset ever comes) is given up
-    // and tried again, rather than waited on for the minutes a phone's network takes to notice: once the recorder
-    // itself no longer waits for it.
+    // and tried again, rather than waited on for the minutes a phone's network takes to notice: soon at first, each
+    // try given up waiting twice as long, up to as long as the recorder itself waits for it.
     const silent = new AbortController();
-    const timer = setTimeout(() => silent.abort(), uploadWaitMs(take.wav.byteLength));
+    const timer = setTimeout(() => silent.abort(), uploadWaitMs(take.wav.byteLength, givenUp));
     // A try that takes a while (a slow network) says it is sending: the last try's "cannot reach the recorder" stood
     // for the whole upload. Not at once: during an outage each try fails within milliseconds, and the line would
     // flicker.
@@ -92,6 +94,7 @@ export async function upload(take, position, stored = Promise.resolve()) {
     // Out of time with the recorder within reach (its 408, or its take list answered meanwhile): the network carries
     // the take, too slowly for it. Said as "Cannot reach the recorder", the performer waited for ever on the wrong
     // cause, and went on recording takes as long.
+    if (!reply && silent.signal.aborted) givenUp += 1;
     const outOfTime = reply ? reply.status === 408 : silent.signal.aborted && state.listAnsweredAt >= triedAt;
     if (outOfTime) slowTries += 1;
     const again = reply && (reply.status === 408 || reply.status === 409 || reply.status === 429 || reply.status >= 500);
@@ -148,13 +151,20 @@ export async function upload(take, position, stored = Promise.resolve()) {
   }
 }
 
-function uploadWaitMs(bytes) {
-  // How long a try of an upload of `bytes` is waited on: as long as the recorder itself waits for it (its settings,
-  // config): header_timeout to show the token, then the body may fall request_timeout behind min_upload_kbps
-  // (web_recorder/door.py); then 15 s to store it and answer. The page's own wait (15 s and 50 kB/s, times the try
-  // up to 4) gave up on uploads the recorder still took: with a slower min_upload_kbps, every try of a take on a
-  // network the recorder waited for; by default, the slowest steady ones 60 s before the recorder would.
-  return (config.headerTimeout + config.requestTimeout) * 1000 + bytes * 8 / config.minUploadKbps + UPLOAD_ANSWER_MS;
+function uploadWaitMs(bytes, givenUp) {
+  // How long a try of an upload of `bytes` is waited on, after `givenUp` tries given up unanswered. At most as long
+  // as the recorder itself waits for it (its settings, config): header_timeout to show the token, then the body may
+  // fall request_timeout behind min_upload_kbps (web_recorder/door.py); then 15 s to store it and answer. Waited on
+  // that long from the first try, a connection gone silent (a phone at the edge of the Wi-Fi: no error ever comes)
+  // held its take about 2.5 minutes (a 1 s take, the defaults) before it was sent again. A first try is given up
+  // after 15 s and a moment per 50 kB, as a working network sends it; each try given up waits twice as long as the
+  // last, so that a slow but steady network gets the take through within a few tries; never longer than the
+  // recorder's whole wait, and from the try that reaches it that long: the page then gives up no upload the recorder
+  // would still take. A try that failed at once (no network) or was answered does not count: the quick failures of
+  // an outage do not lengthen the wait of the next try that goes silent.
+  const recorders = (config.headerTimeout + config.requestTimeout) * 1000 + bytes * 8 / config.minUploadKbps
+    + UPLOAD_ANSWER_MS;
+  return Math.min((SILENT_WAIT_MS + bytes / SILENT_BYTES_PER_MS) * 2 ** givenUp, recorders);
 }
 
 function retryAfterMs(value, now = Date.now()) {
