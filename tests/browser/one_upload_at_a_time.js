@@ -1,8 +1,10 @@
 // Records two takes one after the other on a slow network, the way a performer records again while the last take is
-// still sending: every upload is held 2 s before it goes on.
+// still sending: the first upload is held on its way until the second take was recorded and its upload set off (its
+// location kept with it, which the page does right before it sends it), then let go with the rest.
 // Usage: node one_upload_at_a_time.js URL FAKE_MIC.wav
 // Prints JSON: the most uploads the page had on their way at once ("most", from its call of fetch until it settled),
-// how many it sent ("uploads"), and the info line once both takes were received ("info").
+// how many it sent ("uploads"), how many it had on their way when the first was let go ("openAtRelease"), and the info
+// line once both takes were received ("info").
 const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
@@ -11,7 +13,9 @@ async function main() {
   try {
     const context = await phoneContext(browser);
     const page = await context.newPage();
-    await page.addInitScript(() => {  // counts the page's uploads on their way, passing each on to the real fetch
+    await page.addInitScript(() => {
+      // Counts the page's uploads on their way, passing each on to the real fetch; and the takes whose location was
+      // kept with them (upload.js keeps it, then sends the take, in the same turn of the page's event loop).
       const send = window.fetch.bind(window);
       window.uploads = { open: 0, most: 0, sent: 0 };
       window.fetch = (url, options) => {
@@ -22,9 +26,20 @@ async function main() {
         sending.finally(() => { u.open -= 1; }).catch(() => {});
         return sending;
       };
+      window.placed = new Set();
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function (record, ...rest) {
+        if (record && record.where) window.placed.add(record.id);
+        return put.call(this, record, ...rest);
+      };
     });
+    let release, held = false;
+    const released = new Promise((resolve) => { release = resolve; });
     await page.route("**/api/takes*", async (route) => {
-      if (route.request().method() === "POST") await new Promise((r) => setTimeout(r, 2000));  // a slow network
+      if (route.request().method() === "POST" && !held) {  // the first upload: on a slow network, until let go
+        held = true;
+        await released;
+      }
       return route.continue();
     });
     await page.goto(url);
@@ -35,10 +50,20 @@ async function main() {
       await page.waitForTimeout(600);
       await page.click("#rec");
     }
+    // Both takes recorded, the first upload still held, the second's location kept: its upload has gone on the wire
+    // by now, or waits its turn.
+    await page.waitForFunction(() => window.placed.size === 2, null, { timeout: 30000 });
+    for (let i = 0; !held; i++) {  // the first upload on its way: long since, as a rule
+      if (i > 200) throw new Error("the first upload never came");
+      await page.waitForTimeout(50);
+    }
+    const openAtRelease = await page.evaluate(() => window.uploads.open);
+    release();
     await page.waitForFunction(() => [...local.values()].filter((t) => t.state === "received").length === 2, null,
                                { timeout: 30000 });
     const counts = await page.evaluate(() => window.uploads);
-    console.log(JSON.stringify({ most: counts.most, uploads: counts.sent, info: await page.textContent("#info") }));
+    console.log(JSON.stringify({ most: counts.most, uploads: counts.sent, openAtRelease,
+                                 info: await page.textContent("#info") }));
   } finally {
     await browser.close();
   }

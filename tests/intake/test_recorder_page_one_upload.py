@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("pl
 
 
 def test_a_take_recorded_while_the_last_is_still_sending_waits_its_turn(tmp_path: Path) -> None:
+    """The first upload is held on its way (one_upload_at_a_time.js) until the second take was recorded and its upload
+    set off, whatever the time that takes: the second then waits for the first's answer, not sent beside it."""
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path)
@@ -27,6 +29,7 @@ def test_a_take_recorded_while_the_last_is_still_sending_waits_its_turn(tmp_path
         assert run.returncode == 0, run.stderr + run.stdout
         result = json.loads(run.stdout.strip().splitlines()[-1])
         assert result["uploads"] == 2, result  # each sent once: none cut, none sent again
+        assert result["openAtRelease"] == 1, result  # the first still on its way, the second not sent beside it
         assert result["most"] == 1, result  # the second waited for the first to be answered
         assert result["info"].startswith("Received"), result
         assert len(probe_of(engine).wait_for(2)) == 2
