@@ -1,7 +1,7 @@
 // Opens the recorder's page in headless Chromium as a phone whose key the page has kept from before (KEY), and
 // reads its take list as the recorder answers it for that key.
 // Usage: node list_rows.js URL KEY COUNT [KEPT]
-// KEPT: a JSON list of records the phone's storage holds from an earlier page (app.js's IndexedDB "takes"), put there
+// KEPT: a JSON list of records the phone's storage holds from an earlier page (keep.js's IndexedDB "takes"), put there
 // before the page is opened again. Waits up to 10 s for COUNT rows in the list. Prints JSON: the rows' text ("rows")
 // and every error the page threw ("errors"), or exits 1.
 const { launchPhoneBrowser, phoneContext } = require("./phone");

@@ -68,7 +68,7 @@ function microphoneRunning(page) {
   return page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
 }
 
-// The page's longest wait between two tries of an upload (5 s, drawn up to half again; app.js).
+// The page's longest wait between two tries of an upload (5 s, drawn up to half again; upload.js, retryDelay).
 const LONGEST_RETRY_MS = 7500;
 
 // Whether `request` is an upload of a take (not the take list's GET).
