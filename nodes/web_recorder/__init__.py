@@ -382,9 +382,11 @@ class WebRecorder(Node):
             reply = self._store_and_emit(upload, recorder, phone, client_id, headers, decode_wav)
         except BaseException as error:
             if client_id:
-                self._seen.release(key)  # claimed, not stored: the phone's retry is stored
                 if isinstance(error, UploadError) and error.status == 507:
-                    self._disk.held(key, refused=True)  # on its phone: counted in the summary until it is stored
+                    # On its phone: counted in the summary until it is stored. Before its claim is released: a retry
+                    # stored in between was counted for ever, its "stored" told before this "refused".
+                    self._disk.held(key, refused=True)
+                self._seen.release(key)  # claimed, not stored: the phone's retry is stored
             raise
         if client_id:
             self._disk.held(key, refused=False)
@@ -431,6 +433,10 @@ class WebRecorder(Node):
             # Without the take's file name: each retry is then the same error, counted rather than told anew.
             self.report_error(f"a take from a phone could not be stored in {self._store.folder}: "
                               f"{error.strerror or error}; the phone keeps it and sends it again")
+            # The disk filled up since the check: a 507 as the check's (its phone keeps it, counted as held), not 500.
+            full = self._disk.full_on_write(error)
+            if full is not None:
+                raise full from error
             raise
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         row = take_row(stored)

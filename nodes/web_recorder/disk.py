@@ -9,12 +9,16 @@ was told only to the phone ("tell the performer"): the console now says it once 
 A take refused 507 is no take refused for good (the phone keeps it and sends it again), so it never ended and the
 run's summary said nothing of it: a show that ended on a full disk summed up as if every take had come in. The takes
 refused for the full disk and not stored since (by their phone's take id) are the node's ``held_on_phones`` status,
-which the summary tells (:meth:`DiskWatch.held`).
+which the summary tells (:meth:`DiskWatch.held`). Each count is reported under the lock it is counted under: told
+after it, two request threads' counts could arrive in the wrong order, the summary left with the older one. A take
+whose write failed for want of room (ENOSPC, the disk filled between the check and the write) is a 507 as well
+(:meth:`DiskWatch.full_on_write`): it was a 500, not counted, though its phone kept it all the same.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import threading
 from collections.abc import Callable
@@ -62,15 +66,26 @@ class DiskWatch:
     def held(self, key: Any, refused: bool) -> None:
         """A take (``key``: its phone's id for it) refused for the full disk (``refused``: a 507), or stored: the
         takes refused and not stored since are reported as ``held_on_phones`` when their count changes."""
-        with self._held_lock:
+        with self._held_lock:  # reported under it: each count told in the order counted, the last one standing
             before = len(self._held)
             if refused:
                 self._held.add(key)
             else:
                 self._held.discard(key)
-            count = len(self._held)
-        if count != before:
-            self._status(held_on_phones=count)
+            if len(self._held) != before:
+                self._status(held_on_phones=len(self._held))
+
+    def full_on_write(self, error: OSError) -> UploadError | None:
+        """A take passed :meth:`check` but its write failed with ``error``: the 507 to answer where that is a full
+        disk (ENOSPC or EDQUOT, or the disk found under ``min_mb`` now: it filled up since, told once as
+        :meth:`check` tells it), so that its phone is told to keep it and the take is counted as held on the phones;
+        None where the write failed for another reason."""
+        free = self._space.look()
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT) and not self._space.full:
+            return None
+        return UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): this take could not be "
+                                f"written ({error.strerror or error}); it is stored once there is room; tell the "
+                                "performer")
 
     def check(self, incoming: int) -> None:
         """Report a filling disk (once each time it crosses ``warn_mb``) and a full one (once each time it crosses

@@ -6,6 +6,7 @@ disk's moves as others write)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -13,11 +14,16 @@ from typing import Any
 
 import pytest
 
+from exsampling_patch.commands.run import counts_of
+from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import disk_space
+from exsampling_patch.nodes.web_recorder import WebRecorder
+from exsampling_patch.nodes.web_recorder.disk import DiskWatch
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.runtime import NodeError, NodeStatus
 
-from .conftest import Client, rec_of, recorder_engine, sine
+from .conftest import Client, needs_dev_full, rec_of, recorder_engine, sine
+from .test_recorder_after_stored import Phone
 
 
 def test_a_recorder_started_on_a_full_disk_starts_and_refuses_takes(tmp_path: Path, recorder_state: Path) -> None:
@@ -91,3 +97,97 @@ def test_a_take_larger_than_the_disk_can_ever_hold_is_refused_for_good(tmp_path:
             if isinstance(event, NodeStatus) and event.status.get("refused_take")]
     assert len(told) == 2 and "a take from Mika at 127.0.0.1 was refused, not stored: this take (1.0 MB)" in told[0]
     assert not list((tmp_path / "takes").glob("*.wav"))
+
+
+def test_a_take_whose_write_finds_the_disk_filled_up_is_a_507_counted_as_held(tmp_path: Path, recorder_state: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk had room at the check but filled up before the take was written (another writer): the write's
+    failure was a 500, and the take, kept by its phone and sent again all the same, was not counted as held there.
+    Free space as the check saw it, then as seen after the write failed (set here: a real disk's moves as others
+    write); the write fails for real, a file in the take folder's place (as in test_microphone_disk_full.py)."""
+    free = [10_000 * 10**6]  # the free space each look sees, in turn; the last one stands
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: free.pop(0) if len(free) > 1 else free[0])
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, recorder_state, events=events, min_free_mb=100.0, warn_free_mb=50.0)
+    takes = tmp_path / "takes"
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        wav = encode_wav_pcm16(sine(), 48000)
+        shutil.rmtree(takes)
+        takes.write_bytes(b"")  # each write into the folder fails
+        free[:] = [10_000 * 10**6, 50 * 10**6]  # the check's look: room; the one after the write failed: full
+        status, reply = client.upload(wav, take_id="filled-up")
+        assert status == 507, (status, reply)
+        assert reply["error"].startswith("the recorder's disk is full (50 MB free): this take could not be "
+                                         "written ("), reply
+        assert counts_of(engine, "held_on_phones") == {"rec": 1}  # on its phone: in the run's summary
+        takes.unlink()
+        takes.mkdir()
+        free[:] = [10_000 * 10**6]  # room again
+        assert client.upload(wav, take_id="filled-up")[0] == 201  # the phone's retry
+        assert counts_of(engine, "held_on_phones") == {}
+    finally:
+        engine.stop()
+    told = [event.error for event in events if isinstance(event, NodeError) and event.node_id == "rec"]
+    assert told[0].startswith(f"a take from a phone could not be stored in {takes}: "), told
+    assert told[1].startswith("the take folder's disk is full: 50 MB free, under 100 MB"), told
+    assert len(list(takes.glob("*.wav"))) == 1
+
+
+@needs_dev_full
+def test_a_write_that_fails_for_want_of_room_is_a_full_disk(tmp_path: Path) -> None:
+    """ENOSPC (a real one: /dev/full's) is the disk full whatever its free space reads (a quota, the blocks reserved
+    for root): a 507, its phone keeps the take. Another failure is none (a 500, sent again as well)."""
+    watch = DiskWatch(tmp_path, 0.0, 0.0, lambda text: None, lambda **status: None)
+    with pytest.raises(OSError) as full, open("/dev/full", "wb", buffering=0) as device:
+        device.write(b"take")
+    assert full.value.errno == errno.ENOSPC
+    refusal = watch.full_on_write(full.value)
+    assert refusal is not None and refusal.status == 507, refusal
+    assert "could not be written (No space left on device)" in str(refusal), refusal
+    with pytest.raises(OSError) as other:
+        (tmp_path / "no-such-folder" / "take.wav").write_bytes(b"take")
+    assert watch.full_on_write(other.value) is None
+
+
+class RetriesWhileCounted(NodeContext):
+    """A runtime that, told of a take held on its phone (``held_on_phones``: 1), has that phone send it again at
+    once, as a phone can as soon as its 507 is answered, and keeps the retry's answer."""
+
+    def __init__(self, base_dir: Path, free: list[int]) -> None:
+        super().__init__(base_dir)
+        self.phone: Phone | None = None
+        self.free = free
+        self.retried: list[int] = []
+
+    def report_status(self, node_id: str, status: dict[str, Any]) -> None:
+        super().report_status(node_id, status)
+        if status.get("held_on_phones") == 1 and self.phone is not None and not self.retried:
+            self.free[0] = 10_000 * 10**6  # room made at once
+            self.retried.append(self.phone.upload(encode_wav_pcm16(sine(), 48000), take_id="counted")[0])
+
+
+def test_a_take_is_counted_as_held_before_its_phone_may_send_it_again(tmp_path: Path, recorder_state: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The take's claim was released before it was counted as held: a retry stored in between ("stored", nothing to
+    uncount) was then counted as held by the refusal told after it, in the run's summary for ever. Now it is counted
+    first: a retry that comes while it is being counted is still "being uploaded" (409, sent again), and one stored
+    after it uncounts it."""
+    free = [50 * 10**6]
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: free[0])
+    context = RetriesWhileCounted(tmp_path, free)
+    rec = WebRecorder("rec", {"folder": str(tmp_path / "takes"), "state_folder": str(recorder_state),
+                              "host": "127.0.0.1", "port": 0, "print_qr": False, "min_free_mb": 100.0,
+                              "warn_free_mb": 50.0}, context)
+    rec.start()
+    try:
+        context.phone = phone = Phone(rec, recorder_state / "recorder-cert.pem")
+        assert phone.upload(encode_wav_pcm16(sine(), 48000), take_id="counted")[0] == 507
+        assert context.retried == [409]  # its claim still held while it was counted
+        held = [status["held_on_phones"] for status in context.statuses if "held_on_phones" in status]
+        assert held == [0, 1], held
+        assert phone.upload(encode_wav_pcm16(sine(), 48000), take_id="counted")[0] == 201  # sent again: stored
+        held = [status["held_on_phones"] for status in context.statuses if "held_on_phones" in status]
+        assert held == [0, 1, 0], held
+    finally:
+        rec.stop()

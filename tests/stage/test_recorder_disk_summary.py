@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import io
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,24 @@ def test_a_recorder_rebuilt_by_an_edit_counts_its_held_takes_anew(tmp_path: Path
         assert counts_of(engine, "held_on_phones") == {"phones": 1}
     finally:
         engine.stop()
+
+
+def test_two_request_threads_counts_are_told_in_the_order_counted(tmp_path: Path) -> None:
+    """Each count was told after its lock was released: one thread counted 1, another counted 2 and told it, then the
+    first told its 1, which the summary kept, a take on a phone missing from it. Here the second thread's take is
+    refused while the first count is being told: it is counted and told after it, not in between."""
+    told: list[int] = []
+    watch = DiskWatch(tmp_path, 0.0, 0.0, lambda text: None, lambda **status: telling(status["held_on_phones"]))
+    second = threading.Thread(target=watch.held, args=(("Bo", "phone", "second"), True))
+
+    def telling(count: int) -> None:
+        if not second.is_alive() and not told and count == 1:
+            second.start()
+            # Told under the lock, the second take waits for it, and this join for nothing: it ends unjoined. Told
+            # after it, the second is counted and told now, and the first's count told after it.
+            second.join(0.5)
+        told.append(count)
+
+    watch.held(("Ana", "phone", "first"), refused=True)
+    second.join()
+    assert told == [1, 2], told
