@@ -19,6 +19,7 @@ import numpy as np
 from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes.sampler.answers import Answer, put_back
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
 from exsampling_patch.nodes.sampler.played import PlayedReader
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, take_pitch
@@ -144,6 +145,9 @@ class Sampler(Node):
                                     ["midi", *(f"port:{m.virtual or m.port}" for m in inputs)])  # its rings' names
         self.buffers: list[SlotBuffer] = [EMPTY] * config.slots  # what each slot holds, as sent to the audio
         self._upcoming: OrderedDict[str, SlotBuffer] = OrderedDict()  # take id -> buffer sent ahead
+        # Each take sent to an audio process, not answered yet (.answers), by serial: its assignment (None: roll-back),
+        # whether it is kept open for the answer, whether its assignment added it to the slot's history.
+        self._asked: dict[int, tuple[SlotAssignment | None, bool, bool]] = {}
         if in_process:
             # The callback is then a thread of this process: it needs the GIL within a block (5 ms), and Python
             # hands the GIL over every 5 ms by default; at 0.5 ms a busy worker delays it far less.
@@ -153,9 +157,10 @@ class Sampler(Node):
         # Warm up prepare() now: its first run (soxr's import, its other first calls) would otherwise hold the GIL for
         # milliseconds while the stream runs.
         prepare_buffer(Take(np.zeros(64, np.float32), 44100), rate or 48000)
-        host = LocalAudio if in_process else AudioProcess
-        self.audio: LocalAudio | AudioProcess = host(config, self.state, self.report_error, self.report_status,
-                                                     report_about=self.report_error)
+        self.audio: LocalAudio | AudioProcess = (
+            LocalAudio(config, self.state, self.report_error, self.report_status, report_about=self.report_error)
+            if in_process else AudioProcess(config, self.state, self.report_error, self.report_status,
+                                            report_about=self.report_error, on_answer=self._answered))
         self.core = self.audio.core  # in this process only with device 'none' or audio_process off
         if self.device != "none":  # a pattern node holds its first step until this stream plays (see clock.py)
             from exsampling_patch.nodes import clock as clocks
@@ -279,7 +284,27 @@ class Sampler(Node):
                 self.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{self.node_id}': {error}")
                 return
             record.push(assignment.take, assignment.label, self.history)
+            if self.audio.answers:  # its end waits for the audio process's word (_answered)
+                self._asked[self.buffers[index].serial] = (assignment, self.keep_open(assignment), True)
         self.emit("loaded", assignment)
+
+    def _answered(self, answer: Answer) -> None:
+        """The audio process's word on a take sent (on its host's thread): one not loaded leaves the slot showing
+        what it plays, ends "not loaded into sampler ...: why" and is named on the console."""
+        with self._records_lock:
+            assignment, kept, pushed = self._asked.pop(answer.buffer.serial, (None, False, False))
+            why = f"not loaded into sampler '{self.node_id}': {answer.why}"
+            if answer.why:
+                record = self.records[answer.slot]
+                shown = put_back(record, self.buffers, answer.slot, answer, pushed)
+                take, sounding = (b.take.name if b is not None and b.take is not None else None
+                                  for b in (answer.buffer, answer.sounding))
+                self.report_error(f"{take or 'a take'} not loaded into slot {record.name}: {answer.why}; " + (
+                    f"the slot plays {sounding or 'nothing'}" if shown else "a later take was sent there"))
+                if assignment is not None and not kept:
+                    self.tell_fate(assignment, "not_loaded", why)
+        if kept and assignment is not None:
+            self.close_take(assignment, why if answer.why else "")
 
     def on_upcoming(self, take: Take) -> None:
         buffer = prepare_buffer(take, self.sample_rate_used, None, self.max_seconds, guarded=self.audio.guarded)
@@ -342,6 +367,8 @@ class Sampler(Node):
             except SamplesNotShared:  # the slot keeps the take it had
                 record.position = position
                 raise
+            if self.audio.answers:
+                self._asked[self._serial] = (None, False, False)
         return entry[0].take_id
 
     def clear(self, slot: str | int) -> None:

@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import itertools
 import os
+import queue
 import subprocess
 import threading
 import time
@@ -23,6 +24,7 @@ import numpy as np
 
 from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, QuickReturns, Stopping, hung_at_stop
 from exsampling_patch.nodes.sampler import protocol as msg
+from exsampling_patch.nodes.sampler.answers import Answer, LoadBook
 from exsampling_patch.nodes.sampler.handoff import Arena, SamplesNotShared, send_file, shared_or_refused
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
 from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
@@ -31,6 +33,7 @@ from exsampling_patch.nodes.sampler.shared import EPOCH, UNSTARTED_DROPPED, Shar
 
 RESTART_SECONDS = 1.0
 JACK_BACK = "JACK server back: audio restarted"  # the node's ``audio`` status once a new process plays again
+STOPPED = "the sampler has stopped"  # why a take assigned after the stop is not loaded
 STAGE_ANSWER_SECONDS = 0.5  # longest a take's assignment waits for the process to say it kept the take sent ahead
 ARENA_BYTES = 64 << 20  # shared memory for takes: 33 takes of 10 s at 48 kHz (longer ones may get files of their own)
 
@@ -48,6 +51,7 @@ class LocalAudio:
     """The rig in this process: the audio callback shares this interpreter's GIL with the patch."""
 
     guarded = True  # load() takes buffers from prepare(..., guarded=True): the callback reads them as they are
+    answers = False  # load() is done as it returns
 
     def __init__(self, config: AudioConfig, state: SharedState, report_error: Callable[[str], None],
                  report_status: Callable[..., None], report_about: Callable[[str, str], None] | None = None) -> None:
@@ -90,9 +94,11 @@ class AudioProcess:
 
     core = None  # the core lives in the other process; read the shared state instead
     guarded = False  # load() takes unguarded buffers: they are copied, guarded, into shared memory (.handoff)
+    answers = True  # what becomes of a take load() sent is told later, to on_answer (.answers)
 
     def __init__(self, config: AudioConfig, state: SharedState, report_error: Callable[[str], None],
-                 report_status: Callable[..., None], report_about: Callable[[str, str], None] | None = None) -> None:
+                 report_status: Callable[..., None], report_about: Callable[[str, str], None] | None = None,
+                 on_answer: Callable[[Answer], None] | None = None) -> None:
         self.config, self.state = config, state
         self.report_error, self.report_status, self.report_about = report_error, report_status, report_about
         self.opened = threading.Event()
@@ -119,6 +125,12 @@ class AudioProcess:
         self._blocks_lock = threading.Lock()  # not _send_lock: the reader must not wait on a send stuck on it
         self._answered = threading.Condition(self._blocks_lock)  # a Stage answered (_held), or the process gone
         self._posted = 0  # messages posted to the latest process
+        # What became of each take sent (.answers): told to on_answer, on a thread of its own that may wait on the
+        # node's locks (the reader must not: a send stuck under them would keep it from seeing the process end).
+        self.on_answer = on_answer
+        self.book = LoadBook()  # under _send_lock
+        self._answers: queue.SimpleQueue[tuple[int, msg.Loaded | msg.Unread | str]] = queue.SimpleQueue()
+        self._answering: threading.Thread | None = None
         self.child = Child("exsampling_patch.nodes.sampler.server", pass_fds=(self.state.fd, self.arena.fd))
         self.process: subprocess.Popen[bytes] | None = None  # the latest process, kept once it has ended
         self._send_lock = threading.Lock()
@@ -138,6 +150,8 @@ class AudioProcess:
         self._spawn()
         self._reader = threading.Thread(target=self._read, name="sampler-audio-process", daemon=True)
         self._reader.start()
+        self._answering = threading.Thread(target=self._answer, name="sampler-load-answers", daemon=True)
+        self._answering.start()
 
     def _spawn(self) -> bool:
         """Start a process (in place of the one that ended, if any); False when stopping: none is started.
@@ -178,6 +192,8 @@ class AudioProcess:
                 except SamplesNotShared as error:  # the slot stays empty in the new process; the others go on
                     del self.buffers[slot]
                     self.report_error(f"slot {slot}'s take was not sent to the restarted audio process: {error}")
+            if self.epoch > 0:  # after what the process before said: the takes it never answered are not loaded
+                self._answers.put((self.epoch, "restarted"))
         return True
 
     def stop(self) -> None:
@@ -186,6 +202,9 @@ class AudioProcess:
         self._stopping.set()
         if not self.child.stop(self._send_lock, self._reader, STOP_ANSWER_SECONDS):
             self.report_status(warning=hung_at_stop("the sampler's audio process", STOP_ANSWER_SECONDS))
+        self._answers.put((self.epoch, "stopped"))  # after all the process said: the takes left are not loaded
+        if self._answering is not None:
+            self._answering.join(STOP_ANSWER_SECONDS)
         self.arena.close()
 
     # -- takes ----------------------------------------------------------------------------------------------------
@@ -194,8 +213,11 @@ class AudioProcess:
         """Send ``buffer`` to the audio process (kept here too, for a restart); if its samples were sent ahead
         (:meth:`stage`) and the process said it keeps them, send only which slot they go to, else send them whole
         (dropping any it may keep yet). Raises :class:`.handoff.SamplesNotShared` where its samples could not be
-        shared or its message sent: nothing was sent, and the slot keeps what it had."""
+        shared or its message sent, or the sampler has stopped (:data:`STOPPED`): nothing was sent, and the slot keeps
+        what it had. What becomes of it there is told to ``on_answer``."""
         with self._send_lock:
+            if self._stopping.is_set():  # nothing would take it: before, it was told loaded all the same
+                raise SamplesNotShared(STOPPED)
             staged = self._staged.pop(id(buffer.data), None)
             held = staged is not None and self._kept(staged[0])
             if staged is not None and held:
@@ -205,6 +227,7 @@ class AudioProcess:
                 except SamplesNotShared:  # its samples, kept there for nothing, go back to the arena
                     self._post(msg.Unstage(staged[0]))
                     raise
+                self.book.asked(slot, buffer, self.epoch, self._posted)
             else:
                 if staged is not None:  # not said kept (yet, or at all): dropped there if it is, and sent whole
                     self._post(msg.Unstage(staged[0]))
@@ -300,6 +323,39 @@ class AudioProcess:
             self._post(dataclasses.replace(load, offset=0))
         else:
             self._post(load, buffer.data[: buffer.frames])
+        self.book.asked(slot, buffer, self.epoch, self._posted)
+
+    def _answer(self) -> None:
+        """Tell ``on_answer`` what became of each take sent, in the order the process said it (its answers, queued by
+        the reader), until the stop."""
+        while True:
+            epoch, said = self._answers.get()
+            with self._send_lock:  # a load() that sent the take has noted it in the book
+                if said == "stopped":
+                    answers = self.book.stopped(self.buffers)
+                elif said == "restarted":
+                    answers = self.book.restarted(epoch, self.buffers)
+                elif isinstance(said, msg.Unread):
+                    answers = [self.book.unread(epoch, said.position, self.buffers)]
+                else:
+                    assert isinstance(said, msg.Loaded)
+                    if not self.book.knows(said.slot, said.serial) and said.why:  # not sent by load(): no take to name
+                        self.report_error(f"the take for slot {said.slot} was not loaded: {said.why}")
+                    answers = [self.book.answered(epoch, said.slot, said.serial, said.why, self.buffers)]
+            for answer in answers:  # not under _send_lock: on_answer takes the node's lock, held around load()
+                if answer is not None:
+                    self._tell(answer)
+            if said == "stopped":
+                return
+
+    def _tell(self, answer: Answer) -> None:
+        if self.on_answer is not None:
+            try:
+                self.on_answer(answer)
+            except Exception as error:  # the next answers are told all the same
+                self.report_error(f"the sampler could not take its audio process's answer: {error!r}")
+        elif answer.why:
+            self.report_error(f"the take for slot {answer.slot} was not loaded: {answer.why}")
 
     # -- what the process says ---------------------------------------------------------------------------------------
 
@@ -365,7 +421,7 @@ class AudioProcess:
                 return False
 
     def _handle(self, message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status
-                | msg.Staged | msg.Freed | msg.Unread | Stopping | msg.Stopped) -> None:
+                | msg.Staged | msg.Loaded | msg.Freed | msg.Unread | Stopping | msg.Stopped) -> None:
         if isinstance(message, Stopping):
             self.child.answered.set()
         elif isinstance(message, msg.Error):
@@ -402,7 +458,10 @@ class AudioProcess:
                     self._blocks.pop(offset, None)
             for offset in message.offsets:
                 self.arena.release(offset)
+        elif isinstance(message, msg.Loaded):
+            self._answers.put((self.epoch, message))
         elif isinstance(message, msg.Unread):
+            self._answers.put((self.epoch, message))  # a take's Load, maybe: not loaded
             # A damaged message: the process never read the block it points at, so no Freed names it. Kept, each
             # such message held its take's room for good, and enough of them filled the arena.
             with self._answered:

@@ -5,8 +5,8 @@ To the process: :class:`Setup` first, then :class:`Load` (the take's samples at 
 or with offset -1 in a file of their own whose descriptor follows: :mod:`.handoff`), :class:`Stage` likewise for
 samples sent ahead of their assignment, :class:`LoadStaged` that puts them in a slot, :class:`Unstage` that drops
 them, and :class:`~exsampling_patch.child_process.Stop`. From it: :class:`Rate` (first), :class:`Ready`,
-:class:`Opened`, :class:`MidiPorts`, :class:`Error`, :class:`Status`, :class:`Staged`, :class:`Freed`, :class:`Unread`,
-:class:`~exsampling_patch.child_process.Stopping` (at once on a Stop) and :class:`Stopped`. Gains,
+:class:`Opened`, :class:`MidiPorts`, :class:`Error`, :class:`Status`, :class:`Staged`, :class:`Loaded`, :class:`Freed`,
+:class:`Unread`, :class:`~exsampling_patch.child_process.Stopping` (at once on a Stop) and :class:`Stopped`. Gains,
 notes from the patch and meters go through the shared state, not messages.
 """
 
@@ -124,6 +124,17 @@ class Staged:
 
     key: int
     kept: bool = True
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The answer to each :class:`Load` and :class:`LoadStaged` read: the take numbered ``serial`` is in ``slot``, or,
+    with ``why``, it is not (its file not received or mapped, a slot this process does not have, ...): the slot plays
+    what it played before. A damaged one is answered :class:`Unread` instead."""
+
+    slot: int
+    serial: int
+    why: str = ""
 
 
 @dataclass(frozen=True)

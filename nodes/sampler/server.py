@@ -21,7 +21,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from multiprocessing.reduction import ForkingPickler, recv_handle
+from multiprocessing.reduction import ACKNOWLEDGE, ForkingPickler
 
 import numpy as np
 
@@ -48,7 +48,7 @@ def serve(connection: Connection) -> int:
     send_lock = threading.Lock()
 
     def send(message: msg.Rate | msg.Ready | msg.Opened | msg.MidiPorts | msg.Error | msg.Status | msg.Staged
-             | msg.Freed | msg.Unread | Stopping | msg.Stopped) -> None:
+             | msg.Loaded | msg.Freed | msg.Unread | Stopping | msg.Stopped) -> None:
         with send_lock, contextlib.suppress(OSError):  # the node has gone: the main loop notices and ends
             connection.send(message)
 
@@ -95,7 +95,7 @@ def serve(connection: Connection) -> int:
         nonlocal taken
         taken = received
         if offset < 0:  # a file of its own follows
-            fd = recv_handle(connection)  # EOFError or OSError here: the node has gone
+            fd = _receive_file(connection)  # EOFError or OSError here: the node has gone
             try:
                 return map_samples(fd, frames), -1
             except (OSError, ValueError) as error:
@@ -137,7 +137,8 @@ def serve(connection: Connection) -> int:
                 except _NotHandled as error:
                     if taken != received:  # its block, if any, is in no reading: Freed never names it
                         send(msg.Unread(received))
-                    send(msg.Error(f"{error}; the sampler plays on"))
+                    if not error.told:  # a take's Load: answered (msg.Loaded), the node names the take
+                        send(msg.Error(f"{error}; the sampler plays on"))
             # Blocks nothing reads any more (the callback has moved on, a staged take was dropped) go back.
             freed = [offset for offset, ref in reading.items() if ref() is None]
             if freed:
@@ -162,7 +163,12 @@ def serve(connection: Connection) -> int:
 
 class _NotHandled(Exception):
     """A message from the node that this process could not read or act on: told to the node, and the next one read
-    (the audio plays on). Not the connection's end (EOFError, OSError), which ends the process."""
+    (the audio plays on). Not the connection's end (EOFError, OSError), which ends the process. ``told``: the node
+    was answered already (:class:`.protocol.Loaded`), no :class:`.protocol.Error` on top."""
+
+    def __init__(self, text: str, told: bool = False) -> None:
+        super().__init__(text)
+        self.told = told
 
 
 def _words(error: BaseException) -> str:
@@ -183,61 +189,105 @@ def _receive(connection: Connection) -> object:
 def _handle(message: object, staged: dict[int, tuple[np.ndarray, int]],
             samples: Callable[[int, int], tuple[np.ndarray, int]],
             load: Callable[[int, np.ndarray, int, int, float, int, float], None],
-            send: Callable[[msg.Error | msg.Staged], None]) -> None:
-    """Act on one message other than Stop. Raises EOFError or OSError when the node has gone (a take's file not
-    passed), :class:`_NotHandled` when the message cannot be acted on."""
-    try:
-        if isinstance(message, msg.Load):
-            m = message
-            load(m.slot, *samples(m.offset, m.frames), m.frames, m.pitch_hz, m.serial, m.due)
-        elif isinstance(message, msg.Stage):
-            try:
-                staged[message.key] = samples(message.offset, message.frames)
-            except (EOFError, OSError):
-                raise
-            except Exception:
-                send(msg.Staged(message.key, kept=False))  # its assignment sends it whole: not waited for
-                raise
-            send(msg.Staged(message.key))
-        elif isinstance(message, msg.Unstage):
-            staged.pop(message.key, None)
-        elif isinstance(message, msg.LoadStaged):
-            m = message
-            sent = staged.pop(m.key, None)
-            if sent is None:
-                send(msg.Error(f"the take for slot {m.slot} was not sent ahead (key {m.key}); not loaded"))
-            else:
-                load(m.slot, *sent, m.frames, m.pitch_hz, m.serial, m.due)
-            del sent
-        else:
-            raise _NotHandled("a message of a kind the sampler's audio process does not know was ignored")
-    except (EOFError, OSError, _NotHandled):
-        raise
-    except Exception as error:  # a take this process cannot play (a slot it does not have, ...): not the others
-        if isinstance(message, msg.Stage):  # not kept: the node, told nothing kept, sends it whole with its slot
+            send: Callable[[msg.Error | msg.Staged | msg.Loaded], None]) -> None:
+    """Act on one message other than Stop; a Load or LoadStaged is answered (:class:`.protocol.Loaded`), whether its
+    take is in its slot or not. Raises EOFError or OSError when the node has gone, :class:`_NotHandled` when the
+    message cannot be acted on.
+
+    Before, a Load that failed here was told by the slot's number only ("the take for slot 1 could not be loaded"),
+    while the node had told the take loaded, showed it in the slot, and played it after a restart."""
+    if isinstance(message, msg.Load | msg.LoadStaged):  # a take this process cannot play: not the others
+        try:
+            _load(message, staged, samples, load)
+        except (EOFError, OSError):
+            raise
+        except Exception as error:
+            send(msg.Loaded(message.slot, message.serial, _words(error)))
+            raise _NotHandled(_words(error), told=True) from error
+        send(msg.Loaded(message.slot, message.serial))
+    elif isinstance(message, msg.Stage):
+        try:
+            staged[message.key] = samples(message.offset, message.frames)
+        except (EOFError, OSError):
+            raise
+        except Exception as error:  # not kept: the node, told so, sends it whole with its slot
+            send(msg.Staged(message.key, kept=False))  # its assignment sends it whole: not waited for
             raise _NotHandled(f"a take sent ahead could not be kept ({_words(error)}): its assignment sends it "
                               "again") from error
-        raise _NotHandled(f"the take for slot {getattr(message, 'slot', '?')} could not be loaded: "
-                          f"{_words(error)}") from error
+        send(msg.Staged(message.key))
+    elif isinstance(message, msg.Unstage):
+        staged.pop(message.key, None)
+    else:
+        raise _NotHandled("a message of a kind the sampler's audio process does not know was ignored")
+
+
+def _load(message: msg.Load | msg.LoadStaged, staged: dict[int, tuple[np.ndarray, int]],
+          samples: Callable[[int, int], tuple[np.ndarray, int]],
+          load: Callable[[int, np.ndarray, int, int, float, int, float], None]) -> None:
+    m = message
+    if isinstance(m, msg.Load):
+        load(m.slot, *samples(m.offset, m.frames), m.frames, m.pitch_hz, m.serial, m.due)
+        return
+    sent = staged.pop(m.key, None)
+    if sent is None:
+        raise _NotHandled(f"its samples were not sent ahead (key {m.key})")
+    load(m.slot, *sent, m.frames, m.pitch_hz, m.serial, m.due)
+
+
+def _receive_file(connection: Connection) -> int:
+    """The descriptor of a take's file, passed after its message (as ``recv_handle`` receives it, less its dup of the
+    connection). Raises EOFError or OSError when the node has gone, :class:`_NotHandled` where the file did not come:
+    the kernel drops a descriptor this process has no room for, its carrier read all the same (the messages after it
+    stay in step).
+
+    Before, ``recv_handle`` first made a descriptor of its own for the socket: with none to spare, its OSError (EMFILE)
+    was taken for the node's end, and the process exited, restarted a second later, every slot sent again."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=connection.fileno())  # no dup: detached below
+    try:
+        data, ancillary, flags, _ = sock.recvmsg(1, socket.CMSG_SPACE(array.array("i").itemsize))
+        if not data and not ancillary:
+            raise EOFError
+        if ACKNOWLEDGE:  # as recv_handle (macOS)
+            sock.send(b"A")
+    finally:
+        sock.detach()
+    fds = _passed(ancillary)
+    if len(fds) == 1:
+        return fds[0]
+    for fd in fds:
+        os.close(fd)
+    if flags & socket.MSG_CTRUNC:
+        raise _NotHandled("its file could not be received: the audio process has no file descriptor to spare")
+    raise _NotHandled(f"its file did not come with it ({len(fds)} descriptors received)")
+
+
+def _passed(ancillary: list[tuple[int, int, bytes]]) -> list[int]:
+    fds = array.array("i")
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+    return list(fds)
 
 
 def _drop_passed_file(connection: Connection) -> None:
     """After a message that could not be read: if a take's file was passed after it (its offset was -1), receive and
     close it. Left there, its one-byte carrier would be read as the start of the next message's length, and every
     message after it misread (or the loop stuck waiting for a length never sent). Called once data is waiting."""
-    with socket.fromfd(connection.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        first, ancillary, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(4 * array.array("i").itemsize), socket.MSG_PEEK)
-    peeked = array.array("i")
-    for level, kind, data in ancillary:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            peeked.frombytes(data[:len(data) - len(data) % peeked.itemsize])
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=connection.fileno())  # no dup: see _receive_file
+    try:
+        first, ancillary, flags, _ = sock.recvmsg(1, socket.CMSG_SPACE(4 * array.array("i").itemsize),
+                                                  socket.MSG_PEEK)
+    finally:
+        sock.detach()
+    peeked = _passed(ancillary)
     for fd in peeked:  # a peek passes descriptors too (copies): close those
         os.close(fd)
     # The carrier's byte is the count of descriptors, 1. A peek's descriptors can be those of a later carrier (Linux
     # walks on past the peeked byte's message): a message's length comes first, and its first byte is 0 (the node's
-    # messages are far under 16 MiB).
-    if peeked and first == b"\x01":
-        os.close(recv_handle(connection))
+    # messages are far under 16 MiB). With no descriptor to spare, the peek gets none (cut: MSG_CTRUNC).
+    if (peeked or flags & socket.MSG_CTRUNC) and first == b"\x01":
+        with contextlib.suppress(_NotHandled):  # dropped by the kernel already
+            os.close(_receive_file(connection))
 
 
 def _notice_unopened(opened: threading.Event, quiet: threading.Event, send: Callable[[msg.Error], None],

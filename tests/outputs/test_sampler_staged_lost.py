@@ -32,12 +32,12 @@ from .test_sampler_process import audio_process_sampler, wait_for
 
 @contextmanager
 def no_descriptor_to_spare(pid: int) -> Iterator[None]:
-    """The process ``pid`` may open one descriptor more, no two: a take's file passed to it (received on a descriptor
-    of its socket opened for the purpose) is dropped by the kernel, its receive told "0 items"."""
+    """The process ``pid`` may open no descriptor more: a take's file passed to it is dropped by the kernel, its
+    carrier received without it."""
     soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
     opened = {int(name) for name in os.listdir(f"/proc/{pid}/fd")}
     lowest_free = next(fd for fd in range(len(opened) + 1) if fd not in opened)
-    resource.prlimit(pid, resource.RLIMIT_NOFILE, (lowest_free + 1, hard))
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (lowest_free, hard))
     try:
         yield
     finally:
@@ -57,8 +57,9 @@ def test_a_take_its_audio_process_could_not_keep_ahead_is_loaded_whole_at_its_as
             assert wait_for(lambda: bool(context.errors)), context.errors
         sampler.on_assign(SlotAssignment("Snare", take))
         assert wait_for(lambda: sampler.sounding("Snare") == take.take_id), context.errors
-        assert context.errors == ["a take sent ahead could not be kept (received 0 items of ancdata): its assignment "
-                                  "sends it again; the sampler plays on"]  # not "not sent ahead; not loaded"
+        assert context.errors == ["a take sent ahead could not be kept (its file could not be received: the audio "
+                                  "process has no file descriptor to spare): its assignment sends it again; the "
+                                  "sampler plays on"]  # not "not sent ahead; not loaded"
         assert context.fates == [] and [name for name, _ in context.emitted] == ["loaded"]
         assert sampler.audio.process is process  # the same process: nothing was restarted to mend it
 

@@ -1,0 +1,152 @@
+"""A take whose file the sampler's real audio process (JACK dummy server) cannot receive: it has no descriptor to
+spare (``resource.prlimit``); and a take assigned after the sampler's stop.
+
+Before: the process took the failed receive for the node's end and exited, and was started again a second later
+(the show silent meanwhile, every slot sent again). Where it lived on (a file not mapped), the take had been told
+loaded, its slot showed it and kept it in its history while the take before it played, and the console said "the
+take for slot 1 could not be loaded", naming no take. A take assigned after the stop was told loaded, sent nowhere.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.context import NodeContext
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.nodes.sampler import host
+from exsampling_patch.nodes.sampler.answers import ENDED_FIRST, Answer, LoadBook, put_back
+from exsampling_patch.nodes.sampler.prepare import SlotBuffer
+from exsampling_patch.nodes.sampler.slots import SlotRecord
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import NodeStatus, TakeEnded
+from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.takes import write_take
+
+from .helpers import sine_take
+from .test_sampler_process import audio_process_sampler, wait_for
+from .test_sampler_staged_lost import no_descriptor_to_spare
+
+NOT_RECEIVED = "its file could not be received: the audio process has no file descriptor to spare"
+
+
+@pytest.mark.jack
+def test_a_take_its_audio_process_cannot_receive_is_not_loaded_and_the_slot_shows_what_plays(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)  # one second: a 3 s take is sent in a file of its own
+    with audio_process_sampler() as (sampler, context):
+        process = sampler.audio.process
+        assert process is not None
+        first, lost, third = (sine_take(hz, seconds=3.0, rate=48000) for hz in (220.0, 330.0, 440.0))
+        sampler.on_assign(SlotAssignment("Snare", first))
+        assert wait_for(lambda: sampler.sounding("Snare") == first.take_id), context.errors
+        with no_descriptor_to_spare(process.pid):
+            sampler.on_assign(SlotAssignment("Snare", lost))
+            assert wait_for(lambda: bool(context.fates)), context.errors
+        assert context.fates == [("not_loaded", f"not loaded into sampler 'smp': {NOT_RECEIVED}")]
+        assert context.errors == [f"{lost.name} not loaded into slot Snare: {NOT_RECEIVED}; the slot plays "
+                                  f"{first.name}"]
+        snare = sampler.slot_states()[1]
+        assert (snare["take"], snare["history"], snare["position"]) == (first.take_id, [first.take_id], 0)
+        assert sampler.sounding("Snare") == first.take_id
+        assert sampler.audio.buffers[1].take is first  # what a restarted process would be sent
+        assert sampler.audio.process is process  # the same process: it lived on
+
+        sampler.on_assign(SlotAssignment("Snare", third))  # the messages after it in step
+        assert wait_for(lambda: sampler.sounding("Snare") == third.take_id), context.errors
+        assert sampler.slot_states()[1]["history"] == [first.take_id, third.take_id]
+        assert len(context.fates) == 1 and len(context.errors) == 1 and sampler.audio.process is process
+
+
+@pytest.mark.jack
+def test_the_take_end_says_not_loaded_and_the_console_names_the_take(monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path) -> None:
+    monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)
+    patch = Patch()
+    patch.add_node(NodeSpec("smp", "sampler", {"virtual_port": "", "blocksize": 256}))
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    err = io.StringIO()
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(StageConsole(patch, err=err), TakeEnded, NodeStatus)
+    engine.events.subscribe(ended.append, TakeEnded)
+    engine.start(patch)
+    first, lost = (write_take(sine_take(hz, seconds=3.0, rate=48000), tmp_path / f"knock{hz:.0f}.wav")
+                   for hz in (220.0, 330.0))
+    try:
+        sampler: Any = engine.node("smp")
+        assert sampler.audio.opened.wait(10)
+        engine.inject("smp", "assign", SlotAssignment("Snare", first, "knock", 0.9))
+        assert wait_for(lambda: len(ended) == 1)
+        process = sampler.audio.process
+        with no_descriptor_to_spare(process.pid):
+            engine.inject("smp", "assign", SlotAssignment("Snare", lost, "knock", 0.9))
+            assert wait_for(lambda: len(ended) == 2)
+        time.sleep(0.2)  # a second end of either would come now
+    finally:
+        engine.stop()
+    told = f"slot Snare, not loaded into sampler 'smp': {NOT_RECEIVED}"
+    assert [end.reason for end in ended] == ["slot Snare", told]  # before: "slot Snare", the take told loaded
+    lines = [line for line in err.getvalue().splitlines() if lost.name in line]
+    assert len(lines) == 1 and told in lines[0], err.getvalue()
+    assert sampler.audio.process is None or sampler.audio.process.pid == process.pid
+
+
+@pytest.mark.jack
+def test_a_take_assigned_after_the_stop_is_not_loaded() -> None:
+    from exsampling_patch.nodes.sampler import Sampler
+
+    context = NodeContext()
+    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
+    sampler.start()
+    try:
+        assert sampler.audio.opened.wait(10), context.errors
+    finally:
+        sampler.stop()
+    take = sine_take(330.0, seconds=0.5, rate=48000)
+    sampler.on_assign(SlotAssignment("Snare", take))  # a worker still draining the sampler's queue at the stop
+    assert context.fates == [("not_loaded", "not loaded into sampler 'smp': the sampler has stopped")]
+    assert context.emitted == [] and sampler.slot_states()[1]["take"] is None
+
+
+def test_a_process_that_ended_before_answering_leaves_each_take_it_was_sent_told() -> None:
+    """The process ended with two takes of one slot sent and not answered: the later one is sent again to the next
+    process (its answer says), the earlier one ends not loaded; an answer of the ended process to the later one is
+    not taken for the next one's."""
+    book = LoadBook()
+    first, second, third = (SlotBuffer(np.zeros(8, np.float32), 4, 0.0, take=sine_take(hz, 0.1), serial=serial)
+                            for serial, hz in ((1, 220.0), (2, 330.0), (3, 440.0)))
+    buffers = {0: first}
+    book.asked(0, first, epoch=0, position=1)
+    assert book.answered(0, 0, 1, "", buffers) == Answer(0, first)
+    book.asked(0, second, epoch=0, position=2)
+    buffers[0] = third
+    book.asked(0, third, epoch=0, position=3)
+    book.asked(0, third, epoch=1, position=1)  # the restart sends every slot's take again
+    assert book.answered(0, 0, 3, "", buffers) is None  # the ended process's word: not the new one's
+    assert book.restarted(1, buffers) == [Answer(0, second, ENDED_FIRST, None)]
+    assert book.answered(1, 0, 3, "a slot it does not have", buffers) == Answer(0, third, "a slot it does not have")
+    assert buffers == {}  # the new process holds nothing there: nothing is sent again for it
+    assert book.stopped(buffers) == []
+
+
+def test_a_take_not_loaded_leaves_the_slot_on_the_take_it_plays() -> None:
+    takes = [sine_take(hz, 0.1) for hz in (220.0, 330.0, 440.0)]
+    played, lost, later = (SlotBuffer(np.zeros(8, np.float32), 4, 0.0, take=take, serial=serial)
+                           for serial, take in enumerate(takes, 1))
+    record = SlotRecord("HH")
+    for take in takes:
+        record.push(take, None, 8)
+    shown = [later]  # a later take sent meanwhile: the slot shows it still
+    assert not put_back(record, shown, 0, Answer(0, lost, "why", played), pushed=True)
+    assert shown == [later] and [t for t, _ in record.history] == [takes[0], takes[2]] and record.position == 1
+    shown = [lost]
+    record.push(takes[1], None, 8)
+    assert put_back(record, shown, 0, Answer(0, lost, "why", played), pushed=True)
+    assert shown == [played] and [t for t, _ in record.history] == [takes[0], takes[2]] and record.position == 0
