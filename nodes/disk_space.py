@@ -27,14 +27,17 @@ class FreeSpaceWatch:
     """The low and full state of ``folder``'s disk, each told once per crossing.
 
     ``error`` and ``status`` are the node's ``report_error`` and ``report_status``; ``filling(free)`` and
-    ``full(free)`` are its lines for a disk that fell under ``warn_mb`` and under ``min_mb`` (``free`` in bytes).
+    ``full(free)`` are its lines for a disk that fell under ``warn_mb`` and under ``min_mb`` (``free`` in bytes). The
+    filling line goes to ``warn`` where given (a warning: nothing is refused or lost yet), else to ``error``.
     """
 
     def __init__(self, folder: Path, warn_mb: float, min_mb: float, error: Callable[[str], None],
-                 status: Callable[..., Any], filling: Callable[[int], str], full: Callable[[int], str]) -> None:
+                 status: Callable[..., Any], filling: Callable[[int], str], full: Callable[[int], str],
+                 warn: Callable[[str], None] | None = None) -> None:
         self.folder = folder
         self.warn_mb, self.min_mb = warn_mb, min_mb
         self._error, self._status = error, status
+        self._warn = warn or error
         self._filling, self._full_line = filling, full
         self.low = self.full = False
 
@@ -44,7 +47,7 @@ class FreeSpaceWatch:
         free = disk_free(self.folder)
         low, full = free < self.warn_mb * 1e6, free < self.min_mb * 1e6
         if low and not self.low and not (full and not self.full):
-            self._error(self._filling(free))
+            self._warn(self._filling(free))
         if low != self.low:
             self._status(disk_free_mb=round(free / 1e6), disk_low=low)
         if full and not self.full:

@@ -86,7 +86,7 @@ class WebRecorder(Node):
                             "a take sent slower is cut (408) once request_timeout behind", minimum=1.0,
                             maximum=1e6, unit="kbit/s")
     print_qr = Param(bool, True, "print the URL and its QR code on the terminal at start")
-    warn_free_mb = Param(float, 2000.0, "report the take folder's disk as filling up below this much free space",
+    warn_free_mb = Param(float, 2000.0, "warn that the take folder's disk is filling up below this much free space",
                          minimum=0.0, maximum=1e7, unit="MB")
     min_free_mb = Param(float, 200.0, "refuse takes (507, shown on the phone) below this much free space",
                         minimum=0.0, maximum=1e7, unit="MB")

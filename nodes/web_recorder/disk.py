@@ -13,6 +13,10 @@ which the summary tells (:meth:`DiskWatch.held`). Each count is reported under t
 after it, two request threads' counts could arrive in the wrong order, the summary left with the older one. A take
 whose write failed for want of room (ENOSPC, the disk filled between the check and the write) is a 507 as well
 (:meth:`DiskWatch.full_on_write`): it was a 500, not counted, though its phone kept it all the same.
+
+A disk filling up (under ``warn_free_mb``) is a warning, as the microphone's: nothing is refused yet, and as an error
+it listed the recorder among the run's "nodes with errors" at every start on a machine with under 2 GB free. A full
+one (takes refused, 507) stays an error: phones are being turned away.
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ class DiskWatch:
         self.min_mb = min_mb
         self._error = error
         self._status = status
-        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, error, status, self._filling, self._full)
+        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, error, status, self._filling, self._full,
+                                     warn=lambda line: status(warning=line))
         self._too_large = -1  # the size of the last take told too large for the room left
         self._held: set[Any] = set()  # the takes refused 507 and not stored since (their phones' keys for them)
         self._held_lock = threading.Lock()  # held() is called on the server's request threads

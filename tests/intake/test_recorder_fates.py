@@ -216,6 +216,8 @@ def test_a_silent_take_tells_the_phone_it_was_silent(tmp_path: Path, recorder_st
 
 def test_a_filling_disk_is_reported_before_takes_are_refused(tmp_path: Path, recorder_state: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk filling up is a warning (nothing is refused yet): as an error, every start on a machine with under 2 GB
+    free listed the recorder among the run's "nodes with errors". A full one, takes refused, is the error."""
     free = [10_000 * 10**6]
     monkeypatch.setattr(disk_space, "disk_free", lambda folder: free[0])
     engine = engine_of(tmp_path, recorder_state, "test_probe", warn_free_mb=1000.0, min_free_mb=100.0)
@@ -226,11 +228,13 @@ def test_a_filling_disk_is_reported_before_takes_are_refused(tmp_path: Path, rec
         assert "rec" not in engine.errors
         free[0] = 500 * 10**6
         assert client.upload(wav, take_id="d2")[0] == 201  # still taken, and the performer is told
-        assert "disk is filling up: 500 MB free" in engine.errors["rec"]
+        assert "disk is filling up: 500 MB free" in engine.status["rec"]["warning"], engine.status["rec"]
+        assert "rec" not in engine.errors, engine.errors  # a warning: no error yet
         assert engine.status["rec"]["disk_low"] is True
         free[0] = 50 * 10**6
         status, reply = client.upload(wav, take_id="d3")
         assert status == 507 and "disk is full" in reply["error"]
+        assert "the take folder's disk is full: 50 MB free" in engine.errors["rec"]  # phones turned away: an error
         # the phone keeps the take and sends it again: the answer must not tell it the take is lost
         assert "not kept" not in reply["error"], reply
         free[0] = 10_000 * 10**6
