@@ -26,7 +26,7 @@ import logging
 import secrets
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,7 @@ from exsampling_patch.nodes.web_recorder.limits import (
     upload_limit_warnings,
     upload_time_warnings,
 )
+from exsampling_patch.nodes.web_recorder.phones import PhoneLists
 from exsampling_patch.nodes.web_recorder.rows import sidecar_meta, sidecar_row, take_row
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.ledger import not_loaded_of
@@ -48,9 +49,6 @@ if TYPE_CHECKING:
     from exsampling_patch.nodes.web_recorder.seen import Key
 
 log = logging.getLogger("exsampling.web_recorder")
-
-#: How many phones' take lists are kept (the least recently uploading phone is forgotten first).
-KEEP_PHONES = 1000
 
 class WebRecorder(Node):
     """Serve a recording page to phones (HTTPS, pairing token) and emit every uploaded take."""
@@ -144,8 +142,7 @@ class WebRecorder(Node):
         self._store = TakeStore(self.resolve_path(self.folder))
         self._lock = threading.Lock()
         self._done_at_emit = not self.context.tracks_takes  # no runtime to tell us a take's end
-        self._phones: OrderedDict[str, list[str]] = OrderedDict()  # phone key's digest -> its take ids
-        self._phone_of: dict[str, str] = {}  # take id -> its phone's digest, for the takes in _phones
+        self._phones = PhoneLists()  # each phone's take ids (by its key's digest), for its page's list
         self._count = 0
         self._recorders: set[str] = set()
         self._notice_stands = StandingWarning()  # a start-up notice (new certificate, new token), until the first take
@@ -159,7 +156,7 @@ class WebRecorder(Node):
         for phone, row in self._ends.rows():
             self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
             self._board.update(row["take_id"], status=row.get("status", "received"))  # add sets "received"
-            self._remember(phone, row["take_id"])
+            self._phones.add(phone, row["take_id"])
         finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
         self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
         self._unfinished = self._know_unfinished()  # before the server listens: a retry of one is a duplicate
@@ -239,8 +236,7 @@ class WebRecorder(Node):
             fields["status"] = "assigned" if ended.fate == "slot" else "done"
         if ended.slots and not row.get("slot"):
             fields["slot"] = ended.slots[0]
-        with self._lock:
-            phone = self._phone_of.get(ended.take_id)
+        phone = self._phones.phone_of(ended.take_id)
         if phone and row:  # the phone's list shows it after a restart too; one not saved says so with its end
             fields.update(self._save_end(phone, {**row, **fields}))
         self._board.update(ended.take_id, **fields)
@@ -274,8 +270,7 @@ class WebRecorder(Node):
 
     def phone_takes(self, phone: str, recorder: str = "") -> list[dict[str, Any]]:
         """The takes uploaded by one phone (the digest of its key), newest first; ``recorder``: of that name."""
-        with self._lock:
-            ids = list(self._phones.get(phone, ()))
+        ids = self._phones.take_ids(phone)
         rows = [row for row in (self._board.get(i) for i in reversed(ids)) if row is not None]
         return [row for row in rows if not recorder or row["recorder"] == recorder]
 
@@ -303,7 +298,7 @@ class WebRecorder(Node):
                 key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
             self._board.add(row["take_id"], str(data.get("source") or recorder), **row)
             if meta.get("phone"):
-                self._remember(str(meta["phone"]), row["take_id"])
+                self._phones.add(str(meta["phone"]), row["take_id"])
             try:
                 check_stored(path)
             except Exception as error:
@@ -452,7 +447,7 @@ class WebRecorder(Node):
                 self._remember_reply(key, {"status": "received", **row})
             self._board.add(stored.take_id, recorder, **row)
             if phone:
-                self._remember(phone, stored.take_id)
+                self._phones.add(phone, stored.take_id)
             try:
                 self.emit("take", stored)
                 passed = True
@@ -494,18 +489,3 @@ class WebRecorder(Node):
             self._unfinished.append((stored.path, stored.take_id, key))
             self.run_thread(lambda: None if self.stop_event.wait(1.0) else self._recover(), f"{self.node_id}-again")
         return False
-
-    def _remember(self, phone: str, take_id: str) -> None:
-        from exsampling_patch.nodes.web_recorder.status import KEEP_PER_RECORDER
-
-        with self._lock:
-            ids = self._phones.pop(phone, [])
-            if take_id not in ids:
-                ids.append(take_id)
-            for old in ids[:-KEEP_PER_RECORDER]:
-                self._phone_of.pop(old, None)
-            self._phones[phone] = ids[-KEEP_PER_RECORDER:]
-            self._phone_of[take_id] = phone
-            while len(self._phones) > KEEP_PHONES:
-                for old in self._phones.popitem(last=False)[1]:
-                    self._phone_of.pop(old, None)
