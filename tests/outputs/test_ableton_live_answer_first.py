@@ -5,6 +5,8 @@ wrote a load down as awaiting its answer only after sending it: an answer its re
 nothing, and the take was told "not loaded: Live did not answer within 2 s" and sent again. Here the node's socket
 returns from sending a load only once the script (run on the sending thread, as fast as a Live can be) answered it
 and the reply loop read that answer, which makes that interleaving certain rather than rare.
+
+Waits are for state (an answer handled, a ping sent), never a sleep: on loaded cores a thread can stall for a while.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .helpers import sine_take
 from .live_standin import CInstance, Song, Track
 
 
-def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 5.0) -> None:
+def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not done() and time.monotonic() < deadline:
         tick()
@@ -36,12 +38,16 @@ def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, 
 
 class AnsweredBeforeSendReturns:
     """The node's real socket, whose ``sendto`` of a load returns once the script answered it and the node's reply
-    loop has handled that answer (its ``live_loaded`` status comes after the answer is matched)."""
+    loop has handled that answer (its ``live_loaded`` status comes after the answer is matched). ``pinged``: when
+    each ping went (read in its ``sendto``, before it returns)."""
 
     def __init__(self, sock: socket.socket, surface: Any, context: NodeContext) -> None:
         self._sock, self._surface, self._context = sock, surface, context
+        self.pinged: list[float] = []
 
     def sendto(self, data: bytes, address: tuple[str, int]) -> int:
+        if data.startswith(b"/exsampling/ping"):
+            self.pinged.append(time.monotonic())
         sent = self._sock.sendto(data, address)
         if data.startswith(b"/exsampling/load"):
             before = sum("live_loaded" in status for status in self._context.statuses)
@@ -56,19 +62,24 @@ class AnsweredBeforeSendReturns:
 def test_an_answer_read_before_the_send_returns_is_matched_to_its_load(tmp_path: Path) -> None:
     tracks = [Track("HH")]
     surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
+    take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
     context = NodeContext()
-    node = AbletonLive("live", {"port": surface.port, "answer_within": 0.3, "folder": str(tmp_path / "live")},
-                       context)
+    # answer_within 2 s (was 0.3): the start's ping is answered only as this thread ticks the script (in the load's
+    # send), and a 0.3 s stall of it on loaded cores was told "Live does not answer".
+    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live")}, context)
     node.start()
     try:
-        node.link.sock = AnsweredBeforeSendReturns(node.link.sock, surface, context)
-        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        sock = node.link.sock = AnsweredBeforeSendReturns(node.link.sock, surface, context)
         node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
+        sent = time.monotonic()  # the load went before this
         assert tracks[0].clip_slots[0].clip is not None and node.loaded == 1
         # Matched: nothing left waiting to be told unanswered, nor to be sent again.
         assert node.link.answers.unanswered() == [] and not node.link.answers.any_to_send_again()
-        time.sleep(0.5)  # past answer_within: nothing is told of a take Live answered
-        assert context.errors == [] and node.loaded == 1
+        # Past answer_within by the node's clock: its reply loop looks at what waits for an answer, then pings, and
+        # the ping after one sent answer_within after the load was looked at past it (what it told, told before).
+        # The script answers the pings meanwhile.
+        wait_for(lambda: sum(t >= sent + node.link.within for t in sock.pinged) >= 2, tick=surface.update_display)
+        assert context.errors == [] and node.loaded == 1  # nothing is told of a take Live answered
     finally:
         node.stop()
         surface.disconnect()
@@ -156,7 +167,8 @@ def test_a_take_sent_to_a_silent_live_that_comes_back_is_told_not_loaded_before_
         node.link.sock = LiveBackAsTheLoadGoes(node.link.sock, surface, context)
         second = write_take(sine_take(220.0, seconds=0.2), tmp_path / "second.wav")
         node.on_assignment(SlotAssignment("HH", second, "bell", 0.9))
-        assert tracks[0].clip_slots[0].clip.file_path == str(second.path)
+        clip = tracks[0].clip_slots[0].clip
+        assert clip is not None and clip.file_path == str(second.path)
         about_second = [told for told in context.told if told.startswith((f"error: {second.name} ",
                                                                            f"warning: {second.name} "))]
         assert len(about_second) == 2, context.told
@@ -227,7 +239,8 @@ def test_a_take_sent_to_a_silent_live_whose_send_fails_goes_once_live_answers(tm
         tracks = [Track("HH")]
         surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=port)
         wait_for(lambda: tracks[0].clip_slots[0].clip is not None, tick=surface.update_display)
-        assert tracks[0].clip_slots[0].clip.file_path == str(second.path)
+        clip = tracks[0].clip_slots[0].clip
+        assert clip is not None and clip.file_path == str(second.path)
     finally:
         node.stop()
         if surface is not None:
