@@ -12,12 +12,15 @@ from __future__ import annotations
 import fcntl
 import io
 import json
+import os
+import select
 import signal
 import socket
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -44,40 +47,73 @@ def receive_all(receiver: socket.socket, quiet: float = 0.5, first: float | None
 
 
 @pytest.fixture
-def receiver() -> socket.socket:
+def receiver() -> Iterator[socket.socket]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
-    yield sock  # type: ignore[misc]
+    yield sock
     sock.close()
 
 
+def wait_for(done: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert done()
+
+
+def ended(pid: int) -> bool:
+    """Process ``pid`` has exited (gone, or a zombie its new parent has not reaped yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
 def test_a_patch_killed_right_after_the_hand_over_sends_the_take_once(tmp_path: Path, receiver: socket.socket) -> None:
-    """The patch's whole process group is killed the moment its write to the pipe returns: the bundle goes,
-    is logged, and the restarted patch's redo of the take (marked recovered) is not sent again."""
+    """The patch's whole process group is killed as soon as its hand-over returns, its sender not scheduled yet
+    (stopped, a real SIGSTOP, as a loaded processor can leave it): the bundle is in the pipe, unread, when the patch
+    dies. The sender, which the kill does not reach, then sends it, logs it, and the restarted patch's redo of the
+    take (marked recovered) is not sent again."""
     take = write_take(sine_take(440.0), tmp_path / "t.wav")
     live = tmp_path / "live"
     script = textwrap.dedent(f"""
-        import os, signal
+        import os, signal, time
         from pathlib import Path
         from exsampling_patch.messages import SlotAssignment
         from exsampling_patch.nodes.ableton import AbletonMax
-        from exsampling_patch.nodes.osc_outbox import Outbox
         from exsampling_patch.takes import read_take
 
-        handed_over = Outbox._write
-        def write_then_die(self, frame):
-            handed_over(self, frame)
-            os.killpg(0, signal.SIGKILL)  # the patch and everything in its group, at once
-        Outbox._write = write_then_die
         node = AbletonMax("live", {{"port": {receiver.getsockname()[1]}, "folder": {str(live)!r}}})
         node.start()
+        sender = node.outbox._process.pid
+        print(sender, flush=True)  # first: the test lets it go on whatever happens here
+        os.kill(sender, signal.SIGSTOP)
+        while Path(f"/proc/{{sender}}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
+            time.sleep(0.001)
         take = read_take(Path({str(take.path)!r})).derive(meta={{"stored_at": 1.0}})
-        node.on_assignment(SlotAssignment("HH", take))
+        node.on_assignment(SlotAssignment("HH", take))  # returns once the pipe has the bundle
+        os.killpg(0, signal.SIGKILL)  # the patch and everything in its group, at once
         raise SystemExit("still alive after the kill")
     """)
-    patch = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                           start_new_session=True)
-    assert patch.returncode == -signal.SIGKILL, patch.stderr
+    # The sender keeps the patch's stderr: a file, not a pipe that would be read until the stopped sender exits.
+    with open(tmp_path / "patch.err", "w+", encoding="utf-8") as err:
+        patch = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=err, text=True,
+                                 start_new_session=True)
+        out = ""
+        try:
+            out, _ = patch.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(patch.pid, signal.SIGKILL)
+            out, _ = patch.communicate()
+            raise
+        finally:
+            if out.strip():  # the sender, stopped or not: let it go on (and end), whatever the asserts say
+                os.kill(int(out), signal.SIGCONT)
+        err.seek(0)
+        assert patch.returncode == -signal.SIGKILL, err.read()
+    assert not select.select([receiver], [], [], 0)[0]  # nothing went before the patch died
+    wait_for(lambda: ended(int(out)))  # it sent what its pipe held, and exited as the pipe closed
     assert len(receive_all(receiver, first=10.0)) == 1  # the sender outlived the kill and sent it, once
     log = live / ".sent-live.txt"
     assert log.read_text(encoding="utf-8") == bundle_key(take.take_id, "HH") + "\n"
@@ -109,6 +145,16 @@ def test_a_frame_cut_short_by_a_kill_is_neither_sent_nor_logged(tmp_path: Path, 
     assert reports.getvalue() == "ready\n"
 
 
+def waits_for_lock(path: str, pid: int) -> bool:
+    """Process ``pid`` is blocked asking for the flock of ``path`` (a "->" line of /proc/locks)."""
+    inode = os.stat(path).st_ino
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if fields[1:3] == ["->", "FLOCK"] and fields[5] == str(pid) and fields[6].endswith(f":{inode}"):
+            return True
+    return False
+
+
 def test_the_next_sender_reads_the_log_only_once_the_last_has_drained(tmp_path: Path,
                                                                       receiver: socket.socket) -> None:
     """A sender still sending a killed patch's bundles holds the log's lock; the new patch's sender waits for it,
@@ -122,7 +168,9 @@ def test_the_next_sender_reads_the_log_only_once_the_last_has_drained(tmp_path: 
         outbox = Outbox(log, errors.append, skipped.append)
         outbox.start()
         to = receiver.getsockname()
-        time.sleep(0.3)
+        assert outbox._process is not None
+        sender = outbox._process.pid
+        wait_for(lambda: waits_for_lock(old_sender.name, sender))  # it asks for the lock (was a 0.3 s sleep)
         log.write_text("t1\tHH\n", encoding="utf-8")  # the old sender's last bundle, logged as it drains
         # the redo of t1 (handed over as the old sender lets go), and a new take
         fcntl.flock(old_sender, fcntl.LOCK_UN)
