@@ -210,7 +210,8 @@ def test_a_take_sent_while_live_is_known_silent_ends_at_once_and_goes_when_it_an
         live = Ticking(["HH"], port=port)  # Live opens: the newest take of HH goes to it at its pong
         while not live.tracks[0].clip_slots[0].has_clip and time.monotonic() < deadline + 5:
             time.sleep(0.01)
-        assert live.tracks[0].clip_slots[0].clip.file_path == str(second.path)
+        clip = live.tracks[0].clip_slots[0].clip
+        assert clip is not None and clip.file_path == str(second.path)  # loaded, and the newest take
     finally:
         engine.stop()
         if live is not None:
