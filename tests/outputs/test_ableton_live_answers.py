@@ -1,7 +1,8 @@
 """``ableton_live`` tells a take Live's remote script did not answer (Live not running, late, gone and back), and
 sends the slots Live missed once it answers.
 
-Over real UDP; Live's side is the remote script against ``live_standin`` (the one mock the project allows).
+Over real UDP; Live's side is the remote script against ``live_standin`` (the one mock the project allows). What is
+checked after a while waits for state (pings Live's side answered), not a sleep: a thread on loaded cores can stall.
 Before, a take sent to a Live that was not running ended as "slot HH" on the console and nothing more was said.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import exsampling_ableton_remote as ableton_remote
+from exsampling_ableton_remote import osc
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.ableton import AbletonLive
@@ -24,12 +26,31 @@ from .helpers import sine_take
 from .live_standin import CInstance, Song, Track
 
 
-def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 5.0) -> None:
+def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not done() and time.monotonic() < deadline:
         tick()
         time.sleep(0.01)
     assert done()
+
+
+def pings(surface: ableton_remote.ExSamplingSurface, count: int, until: Callable[[], bool] = lambda: True) -> None:
+    """Handle what reaches ``surface`` (Live's display timer) until ``count`` pings came, and ``until`` holds: with
+    three, the node read the first one's pong before the third went (it reads one datagram a loop), and a load sent
+    again meanwhile was answered."""
+    deadline = time.monotonic() + 60
+    while count > 0 or not until():
+        assert surface._sock is not None and time.monotonic() < deadline
+        if select.select([surface._sock], [], [], 0.1)[0]:
+            data, sender = surface._sock.recvfrom(65536)
+            count -= osc.decode(data)[0] == "/exsampling/ping"
+            surface.handle(data, sender)
+
+
+def looked_past(node: AbletonLive, sent: float) -> Callable[[], bool]:
+    """Whether the node's reply loop has looked at what waits for an answer ``answer_within`` after ``sent`` (its
+    clock): it looks, and tells what is overdue, before it pings."""
+    return lambda: node.link._pinged >= sent + node.link.within
 
 
 def started(tmp_path: Path, port: int, answer_within: float) -> tuple[AbletonLive, NodeContext, Take]:
@@ -63,12 +84,13 @@ def test_a_take_live_never_answers_is_told_by_name(tmp_path: Path) -> None:
 def test_a_late_answer_is_told_as_loaded_after_all_and_ends_the_error(tmp_path: Path) -> None:
     tracks = [Track("HH"), Track("Snare")]
     surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
-    node, context, take = started(tmp_path, surface.port, 1.0)
+    # answer_within 2 s (was 1): the Snare load below is answered only as this thread ticks the script.
+    node, context, take = started(tmp_path, surface.port, 2.0)
     try:
         node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
         wait_for(lambda: len(context.errors) == 2)  # Live busy: its display timer has not run yet
         assert "Live does not answer on" in str(context.errors[0])  # the start's ping
-        assert "not loaded: Live did not answer within 1 s" in str(context.errors[1])
+        assert "not loaded: Live did not answer within 2 s" in str(context.errors[1])
         wait_for(lambda: node.loaded == 1, tick=surface.update_display)
         assert tracks[0].clip_slots[0].clip is not None
         wait_for(lambda: any("live_answers" in s for s in context.statuses))
@@ -79,7 +101,8 @@ def test_a_late_answer_is_told_as_loaded_after_all_and_ends_the_error(tmp_path: 
         # An answer in time: no error, no warning more.
         node.on_assignment(SlotAssignment("Snare", take, "knock", 0.9))
         wait_for(lambda: node.loaded == 2, tick=surface.update_display)
-        time.sleep(0.4)
+        # Was a sleep(0.4), shorter than answer_within, that answered nothing: a load sent again went uncounted.
+        pings(surface, 3, until=looked_past(node, time.monotonic()))
         assert len(context.errors) == 2 and len([s for s in context.statuses if s.get("warning")]) == 1
         assert node.loaded == 2  # the late one was not sent again: Live answered it (its ping's pong came first)
     finally:
@@ -121,7 +144,9 @@ def test_a_live_opened_after_the_patch_gets_the_slots_it_missed(tmp_path: Path) 
     # Before, a take sent while Live was not running was lost: Live opened later never got it, nor was told.
     context = NodeContext()
     port = free_port(socket.SOCK_DGRAM)
-    node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
+    # answer_within 2 s (was 0.3): the loads sent again as Live opens are answered only as this thread ticks the
+    # script, and a 0.3 s stall of it on loaded cores told them "not loaded".
+    node = AbletonLive("live", {"port": port, "folder": str(tmp_path / "live")}, context)
     node.start()
     surface = None
     try:
@@ -135,12 +160,14 @@ def test_a_live_opened_after_the_patch_gets_the_slots_it_missed(tmp_path: Path) 
         tracks = [Track("HH"), Track("Snare")]
         surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=port)  # Live opens now
         wait_for(lambda: node.loaded == 2, tick=surface.update_display)
-        assert tracks[0].clip_slots[0].clip.file_path == str(new.path)
-        assert tracks[1].clip_slots[0].clip.file_path == str(bass.path)
+        loaded = time.monotonic()  # the loads sent again went before this
+        hh, snare = (track.clip_slots[0].clip for track in tracks)
+        assert hh is not None and hh.file_path == str(new.path)
+        assert snare is not None and snare.file_path == str(bass.path)
         back = [s for s in context.statuses if "live_answers" in s]
         assert back == [{"port": port, "live_answers": f"127.0.0.1:{port}; sent again: {new.name} (HH), "
                                                         f"{bass.name} (Snare)"}]
-        time.sleep(0.4)
+        pings(surface, 3, until=looked_past(node, loaded))  # was a sleep(0.4), its pings unanswered
         assert len(context.errors) == 4 and node.loaded == 2  # answered: nothing told or sent again
     finally:
         node.stop()
