@@ -41,8 +41,8 @@ def test_a_port_where_nothing_listens_is_told_and_so_is_its_return(tmp_path: Pat
         take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
         node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
         node.on_assignment(SlotAssignment("Snare", take, "knock", 0.9))
-        wait_for(lambda: bool(context.errors))
-        time.sleep(0.3)
+        # The sender is done with both (was a sleep(0.3)): it says a refusal before it says it is done with the take.
+        wait_for(lambda: bool(context.errors) and not node.outbox.pending_files())
         assert [str(e) for e in context.errors] == [  # once, not per take
             f"nothing listens on 127.0.0.1:{port}: takes sent there are lost until something does; is Live "
             "running, with the ExSampling device in its set?"]
