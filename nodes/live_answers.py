@@ -10,7 +10,9 @@ first unanswered ping (longer than a load's ``within``: a Live saving or loading
 answers nothing for seconds), before the performer records the next sound, not at that take. Once it answers,
 "Live answers" is told, and the newest unanswered take of each slot is sent again: a Live opened after the patch, or
 restarted, gets the slots it missed. A take sent while Live is so known silent is told not loaded at once, not after
-``within`` more of the same silence, and is sent again as the others. An answer that comes late (a Live busy loading
+``within`` more of the same silence, and is sent again as the others; a load unanswered within ``within`` while Live
+answered a ping in the last ``QUIET_TIMES`` times ``within`` (busy, not known silent) is a warning, and makes Live no
+more silent than its pings do. An answer that comes late (a Live busy loading
 a set) is matched to its load and told: the take reached Live, and is not sent again. The script answers in the order
 things came, so a pong to a ping sent after a load still unanswered says that load went nowhere (the script was down
 a moment: Live loading another set): it goes again then, its take kept open, rather than told "not loaded"
@@ -300,6 +302,17 @@ class LiveLink:
                     self.node.report_error(f"Live does not answer on {self.where}: {ASK} (asked every second; the "
                                            "newest take of each slot is sent once it answers)")
         for waiting in self.answers.overdue(now):
+            if self._answered_ever and not self.silent:
+                # Live answered a ping within ``quiet``: busy (a set saved or loaded), not known gone. The take ends
+                # "not loaded" and goes again once Live answers (or is told "loaded after all"), a warning; the node
+                # is not made silent (an error, and the takes sent meanwhile told "not loaded" at once): its pings
+                # tell a Live gone, after ``quiet``.
+                self.close(waiting, f"not loaded into Live: Live did not answer within {self.within:g} s")
+                self.node.report_status(warning=f"{waiting.name} (slot {waiting.slot}) not loaded yet: Live did not "
+                                                f"answer within {self.within:g} s on {self.where}, busy (loading or "
+                                                "saving a set)? (sent again once Live answers)")
+                self.warning.told()  # the next take that goes through ends it
+                continue
             if not self.silent:
                 self._silent_since = waiting.sent_at  # first: a handler that reads silent reads this after it
                 self.silent = True

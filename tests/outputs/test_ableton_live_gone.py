@@ -18,9 +18,12 @@ from typing import Any
 
 import exsampling_ableton_remote as ableton_remote
 from exsampling_ableton_remote import osc
+from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.ableton import AbletonLive
+from exsampling_patch.takes import write_take
 
+from .helpers import sine_take
 from .live_standin import CInstance, Song, Track
 
 ASKED = ("is Live running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)? (asked every "
@@ -97,6 +100,55 @@ def test_a_live_busy_a_few_seconds_between_takes_is_not_told(tmp_path: Path) -> 
             surface.handle(data, sender)
         pings(surface, 2)
         assert context.errors == [] and not [s for s in context.statuses if "live_answers" in s]
+    finally:
+        node.stop()
+        surface.disconnect()
+
+
+def hold(surface: ableton_remote.ExSamplingSurface, held: list[tuple[bytes, Any]], until: Callable[[], bool]) -> None:
+    """Read what reaches ``surface`` into ``held``, unhandled (Live's main thread busy), until ``until`` holds."""
+    deadline = time.monotonic() + 60
+    while not until():
+        assert surface._sock is not None and time.monotonic() < deadline
+        if select.select([surface._sock], [], [], 0.05)[0]:
+            held.append(surface._sock.recvfrom(65536))
+
+
+def test_a_take_sent_while_live_is_busy_is_a_warning_and_live_not_told_gone(tmp_path: Path) -> None:
+    # Before, a load unanswered within answer_within made the node silent at once whatever its pings said: an error
+    # by take ("not loaded: Live did not answer within 2 s ... is Live running ...?") for a set saved mid-show, and
+    # each take sent until Live answered again told "not loaded: Live is not answering" at once, an error as well.
+    tracks = [Track("HH"), Track("Snare")]
+    surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=0)
+    context = NodeContext()
+    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live")}, context)  # answer_within 2 s
+    node.start()
+    try:
+        knock = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        snare = write_take(sine_take(220.0, seconds=0.2), tmp_path / "snare.wav")
+        pings(surface, 3)
+        held: list[tuple[bytes, Any]] = []
+        node.on_assignment(SlotAssignment("HH", knock, "knock", 0.9))  # Live saves its set: held from here on
+        sent = time.monotonic()  # after the load went (the node's clock)
+        # The node's reply loop looks at what is overdue before it pings: past answer_within, the load is overdue.
+        hold(surface, held, lambda: node.link._pinged >= sent + node.link.within)
+        assert context.errors == [] and not node.link.silent, context.errors
+        warnings = [s["warning"] for s in context.statuses if s.get("warning")]
+        assert warnings == [f"{knock.name} (slot HH) not loaded yet: Live did not answer within 2 s on 127.0.0.1:"
+                            f"{surface.port}, busy (loading or saving a set)? (sent again once Live answers)"], warnings
+        node.on_assignment(SlotAssignment("Snare", snare, "snare", 0.9))  # not told "not loaded" at once
+        hold(surface, held, lambda: node.link._pinged >= sent + 3 * node.link.within)  # three times answer_within
+        assert context.errors == [] and not node.link.silent, context.errors
+        for data, sender in held:  # saved: Live answers what came meanwhile, in order
+            surface.handle(data, sender)
+        pings(surface, 2)
+        wait_for(lambda: node.loaded == 2)
+        hh, sn = (track.clip_slots[0].clip for track in tracks)
+        assert hh is not None and hh.file_path == str(knock.path)
+        assert sn is not None and sn.file_path == str(snare.path)
+        assert context.errors == [], context.errors
+        late = [s["warning"] for s in context.statuses if "after all" in s.get("warning", "")]
+        assert late[0].startswith(f"{knock.name} was loaded into 'HH' after all, "), late
     finally:
         node.stop()
         surface.disconnect()
