@@ -366,8 +366,9 @@ class ShowLog:
             if hop.port in ("passed", "rejected"):
                 line["event"], line["decision"] = "gate", hop.port
                 line["reason"] = str(message.take.meta.get("gate_reason") or message.reason or "")
-            if message.take.meta.get("fallback_slot"):
-                line["fallback_slot"] = str(message.take.meta["fallback_slot"])
+            for key in ("fallback_slot", "gate_fallback_slot"):  # the latter: a passed one's, for labels with no slot
+                if message.take.meta.get(key):
+                    line[key] = str(message.take.meta[key])
             lines.insert(0, line)
         elif isinstance(message, SlotAssignment):
             lines.insert(0, {"event": "assign", "t": t, "node": hop.node_id, "slot": message.slot,

@@ -128,7 +128,9 @@ def remapper(slot_map_type: type, params: dict[str, Any]) -> Callable[[dict[str,
     node.start()
 
     def slot_for(prediction: dict[str, Any]) -> str | None:
-        meta = {"fallback_slot": prediction["fallback_slot"]} if prediction.get("fallback_slot") else {}
+        # A gate's fallback slot: a rejected take's, or a passed one's for labels with no slot (the map's own
+        # fallback first), as the map applied them live.
+        meta = {key: prediction[key] for key in ("fallback_slot", "gate_fallback_slot") if prediction.get(key)}
         take = Take(np.zeros(1, np.float32), 48000, take_id=prediction["take_id"], meta=meta)
         scores = tuple(Score(str(label), float(p)) for label, p in prediction.get("scores", []))
         context.emitted.clear()
