@@ -1,7 +1,8 @@
 """Warnings of ``exsampling check`` (and of ``run`` at its start) about a classifier's labels and the table of the
 slot map it feeds, the labels read from the model file's header (no torch):
 
-- a model of the composer's own (``exsampling train``) with labels the map has no slot for, and no fallback:
+- a model of the composer's own (``exsampling train``) with labels the map has no slot for, and no fallback (its
+  own, or the ``fallback_slot`` of a gate every way to it passes):
   ``train`` names them before it trains, but the patch is written later; check said "ok", and each take heard
   as one of them went to the map's 'unmapped' output, in no slot, told only take by take;
 - a row of the patch's table (a slot map's, or a gate's judging slots) whose label the model never gives
@@ -52,7 +53,9 @@ def label_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
         for table_id in fed:
             feeding.setdefault(table_id, []).append(node_id)
         if labels and spec.params.get("model"):
-            maps = [map_id for map_id in fed if patch.nodes[map_id].type == "slot_map"]
+            # A map fed only past gates with a fallback_slot: that slot takes what the map has none for, as its own
+            # fallback would (the map sends a passed prediction there since f6994f9).
+            maps = _fed(patch, registry, node_id, around=_fallback_gates(patch, registry))
             missing = {map_id: _without_slot(patch, registry, map_id, labels) for map_id in maps}
             shown = {map_id: _row_slot(patch, registry, map_id, left[0]) for map_id, left in missing.items() if left}
             warnings += _unmapped(source, node_id, labels, missing, shown)
@@ -325,10 +328,10 @@ def _built_node(patch: Patch, registry: Registry, node_id: str, params: dict[str
 
 
 def _fed(patch: Patch, registry: Registry, node_id: str, output: str = "",
-        kinds: tuple[str, ...] = ("slot_map",)) -> list[str]:
+        kinds: tuple[str, ...] = ("slot_map",), around: frozenset[str] = frozenset()) -> list[str]:
     """The nodes of ``kinds`` whose 'prediction' input ``node_id``'s predictions (those of its ``output``, where
     given) reach, along prediction links (a gate's 'passed'; its 'rejected' goes to a map's 'rejected', which picks
-    no slot). A slot map ends the way; any other node (a gate) passes predictions on."""
+    no slot). A slot map ends the way; any other node (a gate) passes predictions on, but those of ``around``."""
     seen, todo, found = {node_id}, [node_id], []
     while todo:
         at = todo.pop()
@@ -344,10 +347,16 @@ def _fed(patch: Patch, registry: Registry, node_id: str, output: str = "",
                 continue
             if target.type in kinds and link.target.port == "prediction" and link.target.node not in found:
                 found.append(link.target.node)
-            if target.type != "slot_map" and link.target.node not in seen:
+            if target.type != "slot_map" and link.target.node not in seen | around:
                 seen.add(link.target.node)
                 todo.append(link.target.node)
     return found
+
+
+def _fallback_gates(patch: Patch, registry: Registry) -> frozenset[str]:
+    """The confidence gates with a ``fallback_slot`` (in effect)."""
+    return frozenset(node_id for node_id, spec in patch.nodes.items() if spec.type == "confidence_gate"
+                     and spec.type in registry and value_in_effect(patch, registry, node_id, "fallback_slot"))
 
 
 def _row_slot(patch: Patch, registry: Registry, map_id: str, label: str) -> str:

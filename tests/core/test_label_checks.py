@@ -188,3 +188,33 @@ def test_a_row_named_as_a_slot_in_lower_case_is_met_by_its_label(tmp_path: Path)
     torch.save(blob, tmp_path / "mine.pt")
     rows = "  params:\n    table:\n      hh: Snare\n      kick: Bass\n      KICK: Bass\n"
     assert [w.message for w in check_file_with_warnings(chain(tmp_path, rows))[2]] == []
+
+
+def test_labels_without_a_slot_are_not_warned_of_where_a_gates_fallback_slot_takes_them(tmp_path: Path) -> None:
+    # Since f6994f9 a take the gate passed whose labels have no slot goes to the gate's fallback_slot, yet check
+    # still warned "takes heard as them go to its 'unmapped' output, in no slot".
+    from exsampling_patch.models.features import FRONT_END
+    from exsampling_patch.models.model_header import MODEL_FORMAT
+
+    torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["Kick", "Vox", "boom"],
+                "front_end": vars(FRONT_END).copy()}, tmp_path / "own.pt")
+
+    def warned(gate: str, direct: bool = False) -> list[str]:
+        path = tmp_path / "own.yaml"
+        path.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n    model: own.pt\n"
+                        f"- id: gate\n  type: confidence_gate\n  params: {{{gate}}}\n"
+                        "- id: map\n  type: slot_map\n  params:\n    base_table: empty\n    table: {boom: Kick}\n"
+                        "- id: sampler\n  type: sampler\n  params:\n    slot_names: [Kick, Vox]\n"
+                        "links:\n- clf.prediction -> gate.prediction\n- gate.passed -> map.prediction\n"
+                        "- gate.rejected -> map.rejected\n- map.slot -> sampler.assign\n"
+                        + ("- clf.prediction -> map.prediction\n" if direct else ""), encoding="utf-8")
+        problems, _, warnings = check_file_with_warnings(path)
+        assert problems == []
+        return [w.message for w in warnings]
+
+    assert warned("fallback_slot: Vox") == []
+    no_slot = "node 'clf': 1 of the 3 labels of its model have no slot in the table of 'map', which has no fallback: " \
+              "Vox"
+    assert warned("threshold: 0.5") == [no_slot]
+    # The classifier feeds the map past the gate as well: those predictions still go to no slot.
+    assert warned("fallback_slot: Vox", direct=True) == [no_slot]
