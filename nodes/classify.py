@@ -15,6 +15,7 @@ from exsampling_patch.nodes.slot_table import (
     SLOTS,
     canonical_slot,
     gate_confidence,
+    no_slot_reason,
     normalize_label,
     normalized_table,
     slot_scores,
@@ -35,8 +36,8 @@ __all__ = ["DEFAULT_SLOT_TABLE", "ESC50_SLOTS", "MUSICAL_SLOTS", "SLOTS", "Confi
            "slot_scores", "table_param"]
 
 #: Meta of a prediction a gate with a ``fallback_slot`` passed: where it goes if the map has no slot for its labels
-#: and no ``fallback`` of its own, with this reason.
-NO_SLOT_FALLBACK, NO_SLOT_REASON = "gate_fallback_slot", "no slot for its labels"
+#: and no ``fallback`` of its own, with the reason :func:`no_slot_reason` gives.
+NO_SLOT_FALLBACK = "gate_fallback_slot"
 
 #: Take ids whose prediction the gate rejected before their (pitched) take reached the slot map: ids only.
 REJECTED_MEMORY = 10_000
@@ -477,11 +478,11 @@ class SlotMap(_SlotTableRows, Node):
             chosen, label, confidence = self._choose(prediction)
             slot = chosen or canonical_slot(self.fallback, self._spellings) or None
             if slot is None and take.meta.get(NO_SLOT_FALLBACK):
-                # The gate passed it, yet none of its labels has a slot: the gate's fallback slot takes it, as it
-                # takes a take the gate turned down (it was dropped "no slot for church_bells" before).
+                # Passed by the gate, yet no slot here: the gate's fallback slot takes it, as one it turned down.
                 fallback_slot = str(take.meta[NO_SLOT_FALLBACK])
                 slot = canonical_slot(fallback_slot, self._spellings)
-                take = take.derive(meta={"fallback_slot": fallback_slot, "gate_reason": NO_SLOT_REASON})
+                why = no_slot_reason([(s.label, s.probability) for s in prediction.scores], self._table, self.choose)
+                take = take.derive(meta={"fallback_slot": fallback_slot, "gate_reason": why})
         if slot is None:
             self.report_status(take=take.take_id, label=label or "nothing", slot="")
             self.tell_fate(take, "dropped", f"no slot for {label or 'it'}")

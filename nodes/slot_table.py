@@ -157,3 +157,19 @@ def gate_confidence(scores: Sequence[tuple[str, float]], table: Mapping[str, str
     if ranked is None:
         ranked = slot_scores(scores, table)
     return ranked[0] if ranked and ranked[0][1] > best[1] else best
+
+
+def no_slot_reason(scores: Sequence[tuple[str, float]], table: Mapping[str, str], choose: str = "slot") -> str:
+    """Why a slot map choosing by ``choose`` finds no slot for a prediction's ``scores`` (top labels, best first),
+    said where a gate's fallback slot takes it: none of its labels has a slot, or (by slot) those with none weigh
+    more than the best slot, or (by label) the best label has none. "no slot for its labels" was said of a dog 60%,
+    kick 40% too, though kick had a slot."""
+    ranked = slot_scores(scores, table)
+    if not ranked:
+        return "no slot for its labels"
+    if choose == "label":
+        return f"no slot for its best label, {scores[0][0]}"
+    outside = sum(float(p) for label, p in scores if normalize_label(label) not in table)
+    slot, probability = ranked[0]
+    return (f"its labels with no slot outweigh those with one ({round(outside * 100)}% against {slot} "
+            f"{round(probability * 100)}%)")

@@ -181,7 +181,9 @@ def test_a_sure_take_with_no_slot_goes_to_the_gates_fallback_slot(esc50: Path, t
     dog = esc50 / "audio" / DOG
     patch = write(tmp_path, gate_fallback_data())
     (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
-    assert (row["slot"], row["reason"], row["fallback"]) == ("Chorus", None, "no slot for its labels")
+    assert (row["slot"], row["reason"]) == ("Chorus", None)
+    # Its other top labels have slots (a few % at most): outweighed, as the fallback says.
+    assert row["fallback"].startswith("its labels with no slot outweigh those with one (99% against "), row
     assert running_slot(patch, read_take(dog).derive(take_id=DOG)) == "Chorus"
     # The map's own fallback, for labels it has no slot for, comes first.
     own = write(tmp_path, gate_fallback_data(map_fallback="Wind"))
@@ -202,9 +204,33 @@ def test_the_map_sends_a_passed_prediction_with_no_slot_to_the_gates_fallback_sl
     node.handle("prediction", passed)
     ((port, assignment),) = context.emitted
     assert (port, assignment.slot, assignment.label) == ("slot", "Chorus", "whale_song")
-    assert assignment.take.meta["gate_reason"] == "no slot for its labels"
-    assert context.statuses[-1]["rejected"] == "no slot for its labels"
+    # dog has a slot, outweighed by the whale song's none: said so, not "no slot for its labels"
+    why = "its labels with no slot outweigh those with one (90% against Bass 5%)"
+    assert assignment.take.meta["gate_reason"] == why and context.statuses[-1]["rejected"] == why
     # A label with a slot goes there, the fallback unused.
     gate.handle("prediction", Prediction(take, (Score("dog", 0.9),)))
     node.handle("prediction", gate.context.emitted[-1][1])
     assert context.emitted[-1][1].slot == "Bass" and "gate_reason" not in context.emitted[-1][1].take.meta
+
+
+def test_the_reason_says_when_labels_with_no_slot_outweigh_one_with_a_slot() -> None:
+    # dog 60%, kick 40%, kick with a slot: the map found no slot (the dog weighs more) and the gate's fallback took
+    # it with "no slot for its labels", though kick had one.
+    gate = ConfidenceGate("gate", {"threshold": 0.4, "fallback_slot": "chorus"})
+    take = Take(np.zeros(100, np.float32), 16000)
+    gate.handle("prediction", Prediction(take, (Score("dog", 0.6), Score("kick", 0.4))))
+    ((port, passed),) = gate.context.emitted
+    assert port == "passed"
+
+    def reason(choose: str) -> str:
+        context = NodeContext()
+        node = SlotMap("map", {"table": {"kick": "Bass"}, "base_table": "empty", "choose": choose}, context)
+        node.start()
+        node.handle("prediction", passed)
+        ((port, assignment),) = context.emitted
+        assert (port, assignment.slot) == ("slot", "Chorus")
+        assert context.statuses[-1]["rejected"] == assignment.take.meta["gate_reason"]
+        return str(assignment.take.meta["gate_reason"])
+
+    assert reason("slot") == "its labels with no slot outweigh those with one (60% against Bass 40%)"
+    assert reason("label") == "no slot for its best label, dog"
