@@ -121,6 +121,9 @@ class Node:
     #: Set by the runtime once it stopped the node: a loop of :meth:`run_thread` sends nothing after it. Named for
     #: no node type to pick: as ``_stopped``, a pattern's own (its transport stopped) silenced all it sent.
     _runtime_stopped = _runtime_told_stopped = False
+    #: The warning the node's line shows: the last one told (``report_status(warning=...)``, "" none), for a part that
+    #: ends its own warning to leave another's (the take folder's disk with room again).
+    shown_warning: str = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -317,6 +320,8 @@ class Node:
 
     def report_status(self, **status: Any) -> None:
         """Tell observers what flows through this node (``level=0.3``, ``label="dog"``, ...)."""
+        if isinstance(status.get("warning"), str):
+            self.shown_warning = status["warning"]
         self.context.report_status(self.node_id, status)
 
     def tell_fate(self, take: Any, fate: str, reason: str) -> None:

@@ -4,6 +4,8 @@
 write). :class:`FreeSpaceWatch` tells a filling disk once each time it falls under ``warn_mb`` and a full one once each
 time it falls under ``min_mb``, in the node's own words (a phone's take is refused and sent again, a microphone's is
 kept in memory), and reports the node's ``disk_free_mb`` and ``disk_low`` status as the disk crosses ``warn_mb``.
+Back above ``warn_mb``, its warning ends (it stood on the editor's node line, "filling up: 500 MB free", after room
+was made) unless the node told another one since, and ``disk_room`` says there is room again (a console line).
 """
 
 from __future__ import annotations
@@ -29,16 +31,20 @@ class FreeSpaceWatch:
     ``error`` and ``status`` are the node's ``report_error`` and ``report_status``; ``filling(free)`` and
     ``full(free)`` are its lines for a disk that fell under ``warn_mb`` and under ``min_mb`` (``free`` in bytes). The
     filling line goes to ``warn`` where given (a warning: nothing is refused or lost yet), else to ``error``.
+    ``shown``: the warning the node's line shows (:attr:`Node.shown_warning`); where it is one of this watch's lines
+    as the disk has room again, it is ended (without it, this watch's own last one is taken as shown).
     """
 
     def __init__(self, folder: Path, warn_mb: float, min_mb: float, error: Callable[[str], None],
                  status: Callable[..., Any], filling: Callable[[int], str], full: Callable[[int], str],
-                 warn: Callable[[str], None] | None = None) -> None:
+                 warn: Callable[[str], None] | None = None, shown: Callable[[], str] | None = None) -> None:
         self.folder = folder
         self.warn_mb, self.min_mb = warn_mb, min_mb
         self._error, self._status = error, status
         self._warn = warn or error
         self._filling, self._full_line = filling, full
+        self._shown = shown
+        self._told: list[str] = []  # the lines told since the disk fell under warn_mb
         self.low = self.full = False
 
     def look(self) -> int:
@@ -47,10 +53,18 @@ class FreeSpaceWatch:
         free = disk_free(self.folder)
         low, full = free < self.warn_mb * 1e6, free < self.min_mb * 1e6
         if low and not self.low and not (full and not self.full):
-            self._warn(self._filling(free))
-        if low != self.low:
-            self._status(disk_free_mb=round(free / 1e6), disk_low=low)
+            self._told.append(self._filling(free))
+            self._warn(self._told[-1])
+        if low and not self.low:
+            self._status(disk_free_mb=round(free / 1e6), disk_low=True)
+        elif self.low and not low:  # room made: the warning ends, unless the node told another since
+            shown = self._shown() if self._shown is not None else (self._told[-1] if self._told else "")
+            ended = {"warning": ""} if shown and shown in self._told else {}
+            self._told = []
+            self._status(disk_free_mb=round(free / 1e6), disk_low=False, **ended,
+                         disk_room=f"the take folder's disk has room again: {free / 1e6:.0f} MB free ({self.folder})")
         if full and not self.full:
-            self._error(self._full_line(free))
+            self._told.append(self._full_line(free))
+            self._error(self._told[-1])
         self.low, self.full = low, full
         return free

@@ -161,7 +161,8 @@ class Microphone(Node):
         return TakeRoom(self.resolve_path(self.folder), self.warn_free_mb, self.min_free_mb, self.held_mb,
                         lambda take: self._store.store(take, subtype="FLOAT"), self.report_error, self.report_status,
                         lambda take_id, why: self.tell_fate_of(take_id, self.node_id,
-                                                               reason=f"error in {self.node_id}: {why}"))
+                                                               reason=f"error in {self.node_id}: {why}"),
+                        shown=lambda: self.shown_warning)
 
     def start(self) -> None:
         self._gate.open()

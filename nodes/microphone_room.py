@@ -50,18 +50,21 @@ class TakeRoom:
     """Stores the microphone's takes through ``write`` (its take store's), or keeps them in memory while it cannot.
 
     ``error`` and ``status`` are the node's ``report_error`` and ``report_status``; ``lost(take_id, reason)`` gives a
-    take that is lost its end (the node's ``tell_fate_of``). Called from take assembly and, at the end, the stop.
+    take that is lost its end (the node's ``tell_fate_of``); ``shown``: the warning the node's line shows
+    (:class:`FreeSpaceWatch`). Called from take assembly and, at the end, the stop.
     """
 
     def __init__(self, folder: Path, warn_mb: float, min_mb: float, held_mb: float, write: Callable[[Take], Take],
-                 error: Callable[[str], None], status: Callable[..., Any], lost: Callable[[str, str], None]) -> None:
+                 error: Callable[[str], None], status: Callable[..., Any], lost: Callable[[str, str], None],
+                 shown: Callable[[], str] | None = None) -> None:
         self.folder = folder
         self.warn_mb, self.min_mb, self.budget = warn_mb, min_mb, int(held_mb * 1e6)
         self._write, self._error, self._status, self._lost = write, error, status, lost
         self._lock = threading.Lock()
         self._held: deque[_Held] = deque()
         self._bytes = 0
-        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, self._warn, status, self._filling, self._full)
+        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, self._warn, status, self._filling, self._full,
+                                     shown=shown)
         self._next_try = 0.0
         #: Ids of the takes told lost here: never stored, so never written down as done (see Microphone.take_ended).
         self.lost_ids: set[str] = set()

@@ -278,6 +278,9 @@ class StageConsole:
         refused = status.get("refused_take")  # a take the web recorder refused for good: lost but for this line
         if isinstance(refused, str) and refused and self.mode in ("normal", "quiet"):
             self.say(f"{_clock(event)} warning from node '{event.node_id}': {refused}")
+        room = status.get("disk_room")  # a take folder's disk back above warn_free_mb: its warning ended
+        if isinstance(room, str) and room and self.mode == "normal":
+            self.say(f"{_clock(event)} node '{event.node_id}': {room}")
         kept = status.get("sending_kept")
         # Said once, with where they go (kept_to); a later count (one's file was gone: its own error) is not.
         if isinstance(kept, int) and kept > 0 and "kept_to" in status and self.mode == "normal":

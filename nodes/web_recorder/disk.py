@@ -45,17 +45,17 @@ def disk_room(folder: Path) -> int | None:
 
 class DiskWatch:
     """Checks the free space of ``folder`` before each take is stored; ``error`` and ``status`` are the node's
-    ``report_error`` and ``report_status``."""
+    ``report_error`` and ``report_status``, ``shown`` the warning its line shows (:class:`FreeSpaceWatch`)."""
 
     def __init__(self, folder: Path, warn_mb: float, min_mb: float, error: Callable[[str], None],
-                 status: Callable[..., Any]) -> None:
+                 status: Callable[..., Any], shown: Callable[[], str] | None = None) -> None:
         self.folder = folder
         self.warn_mb = warn_mb
         self.min_mb = min_mb
         self._error = error
         self._status = status
         self._space = FreeSpaceWatch(folder, warn_mb, min_mb, error, status, self._filling, self._full,
-                                     warn=lambda line: status(warning=line))
+                                     warn=lambda line: status(warning=line), shown=shown)
         self._too_large = -1  # the size of the last take told too large for the room left
         self._held: set[Any] = set()  # the takes refused 507 and not stored since (their phones' keys for them)
         self._held_lock = threading.Lock()  # held() is called on the server's request threads
