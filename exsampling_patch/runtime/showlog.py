@@ -320,7 +320,8 @@ class ShowLog:
                      "during": event.during, "where": event.where}]
         if isinstance(event, NodeStatus) and event.node_id in self.samplers:
             status = event.status
-            if "take" in status and "slot" in status:
+            # A take the audio process refused is skipped: its status names what the slot plays instead, no load.
+            if "take" in status and "slot" in status and "skipped" not in status:
                 due = status.get("swap_due") or 0.0
                 line = {"event": "load", "t": t, "sampler": event.node_id, "slot": status["slot"],
                         "take_id": status["take"], "label": status.get("label") or ""}

@@ -19,7 +19,7 @@ import numpy as np
 from exsampling_patch.messages import ControlValue, SlotAssignment, Take
 from exsampling_patch.midi_ports import API_CHOICES
 from exsampling_patch.node import Input, Node, Output, Param
-from exsampling_patch.nodes.sampler.answers import Answer, put_back
+from exsampling_patch.nodes.sampler.answers import Answer, Sent, settle
 from exsampling_patch.nodes.sampler.handoff import SamplesNotShared
 from exsampling_patch.nodes.sampler.played import PlayedReader
 from exsampling_patch.nodes.sampler.prepare import EMPTY, SlotBuffer, take_pitch
@@ -145,9 +145,7 @@ class Sampler(Node):
                                     ["midi", *(f"port:{m.virtual or m.port}" for m in inputs)])  # its rings' names
         self.buffers: list[SlotBuffer] = [EMPTY] * config.slots  # what each slot holds, as sent to the audio
         self._upcoming: OrderedDict[str, SlotBuffer] = OrderedDict()  # take id -> buffer sent ahead
-        # Each take sent to an audio process, not answered yet (.answers), by serial: its assignment (None: roll-back),
-        # whether it is kept open for the answer, whether its assignment added it to the slot's history.
-        self._asked: dict[int, tuple[SlotAssignment | None, bool, bool]] = {}
+        self._asked: dict[int, Sent] = {}  # by serial, each take sent to an audio process and not answered yet
         if in_process:
             # The callback is then a thread of this process: it needs the GIL within a block (5 ms), and Python
             # hands the GIL over every 5 ms by default; at 0.5 ms a busy worker delays it far less.
@@ -284,27 +282,14 @@ class Sampler(Node):
                 self.tell_fate(assignment, "not_loaded", f"not loaded into sampler '{self.node_id}': {error}")
                 return
             record.push(assignment.take, assignment.label, self.history)
-            if self.audio.answers:  # its end waits for the audio process's word (_answered)
-                self._asked[self.buffers[index].serial] = (assignment, self.keep_open(assignment), True)
+            sent = self._asked.get(self.buffers[index].serial)
+            if sent is not None:  # its status, ``loaded`` and end wait for the audio process's word (answers.settle)
+                sent.assignment, sent.kept, sent.pushed = assignment, self.keep_open(assignment), True
+                return
         self.emit("loaded", assignment)
 
     def _answered(self, answer: Answer) -> None:
-        """The audio process's word on a take sent (on its host's thread): one not loaded leaves the slot showing
-        what it plays, ends "not loaded into sampler ...: why" and is named on the console."""
-        with self._records_lock:
-            assignment, kept, pushed = self._asked.pop(answer.buffer.serial, (None, False, False))
-            why = f"not loaded into sampler '{self.node_id}': {answer.why}"
-            if answer.why:
-                record = self.records[answer.slot]
-                shown = put_back(record, self.buffers, answer.slot, answer, pushed)
-                take, sounding = (b.take.name if b is not None and b.take is not None else None
-                                  for b in (answer.buffer, answer.sounding))
-                self.report_error(f"{take or 'a take'} not loaded into slot {record.name}: {answer.why}; " + (
-                    f"the slot plays {sounding or 'nothing'}" if shown else "a later take was sent there"))
-                if assignment is not None and not kept:
-                    self.tell_fate(assignment, "not_loaded", why)
-        if kept and assignment is not None:
-            self.close_take(assignment, why if answer.why else "")
+        settle(self, answer)
 
     def on_upcoming(self, take: Take) -> None:
         buffer = prepare_buffer(take, self.sample_rate_used, None, self.max_seconds, guarded=self.audio.guarded)
@@ -349,8 +334,12 @@ class Sampler(Node):
         except SamplesNotShared:
             self.buffers[index] = previous
             raise
-        self.report_status(slot=self.names[index], label=label or "", take=take.take_id, swap_due=due,
-                           **take.latency_status())
+        status = {"slot": self.names[index], "label": label or "", "take": take.take_id, "swap_due": due,
+                  **take.latency_status()}
+        if self.audio.answers:  # told once the process has it (answers.settle)
+            self._asked[buffer.serial] = Sent(None, False, False, status)
+        else:
+            self.report_status(**status)
 
     def rollback(self, slot: str | int, steps: int = 1) -> str | None:
         """Load the take ``steps`` back in the slot's history (negative: forward); returns its take id. Raises
@@ -367,8 +356,6 @@ class Sampler(Node):
             except SamplesNotShared:  # the slot keeps the take it had
                 record.position = position
                 raise
-            if self.audio.answers:
-                self._asked[self._serial] = (None, False, False)
         return entry[0].take_id
 
     def clear(self, slot: str | int) -> None:

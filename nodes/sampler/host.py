@@ -24,7 +24,7 @@ import numpy as np
 
 from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, QuickReturns, Stopping, hung_at_stop
 from exsampling_patch.nodes.sampler import protocol as msg
-from exsampling_patch.nodes.sampler.answers import Answer, LoadBook
+from exsampling_patch.nodes.sampler.answers import ANSWER_SECONDS, Answer, LoadBook
 from exsampling_patch.nodes.sampler.handoff import Arena, SamplesNotShared, send_file, shared_or_refused
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
 from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
@@ -129,6 +129,8 @@ class AudioProcess:
         # node's locks (the reader must not: a send stuck under them would keep it from seeing the process end).
         self.on_answer = on_answer
         self.book = LoadBook()  # under _send_lock
+        self.answer_within = ANSWER_SECONDS  # a take unanswered by then is told not loaded
+        self._silent = False  # told not answering, and nothing heard since
         self._answers: queue.SimpleQueue[tuple[int, msg.Loaded | msg.Unread | str]] = queue.SimpleQueue()
         self._answering: threading.Thread | None = None
         self.child = Child("exsampling_patch.nodes.sampler.server", pass_fds=(self.state.fd, self.arena.fd))
@@ -327,22 +329,39 @@ class AudioProcess:
 
     def _answer(self) -> None:
         """Tell ``on_answer`` what became of each take sent, in the order the process said it (its answers, queued by
-        the reader), until the stop."""
+        the reader), until the stop; a take unanswered for :attr:`answer_within` s is told not loaded (the process
+        hung, or stopped), and its answer, if it comes, is told late."""
         while True:
-            epoch, said = self._answers.get()
+            try:
+                epoch, said = self._answers.get(timeout=min(0.25, self.answer_within / 4))
+            except queue.Empty:
+                epoch, said = self.epoch, "due"
+            errors: list[str] = []  # told once _send_lock is released: report_error may take other locks
             with self._send_lock:  # a load() that sent the take has noted it in the book
                 if said == "stopped":
                     answers = self.book.stopped(self.buffers)
                 elif said == "restarted":
                     answers = self.book.restarted(epoch, self.buffers)
+                elif said == "due":
+                    answers = []
                 elif isinstance(said, msg.Unread):
                     answers = [self.book.unread(epoch, said.position, self.buffers)]
                 else:
                     assert isinstance(said, msg.Loaded)
                     if not self.book.knows(said.slot, said.serial) and said.why:  # not sent by load(): no take to name
-                        self.report_error(f"the take for slot {said.slot} was not loaded: {said.why}")
+                        errors.append(f"the take for slot {said.slot} was not loaded: {said.why}")
                     answers = [self.book.answered(epoch, said.slot, said.serial, said.why, self.buffers)]
-            for answer in answers:  # not under _send_lock: on_answer takes the node's lock, held around load()
+                if said not in ("due", "stopped"):
+                    self._silent = False  # it answers (or is a new process)
+                late = self.book.overdue(self.answer_within, self.buffers) if said != "stopped" else []
+                if late and not self._silent:
+                    self._silent = True
+                    errors.append(f"the sampler's audio process is not answering: no word within "
+                                  f"{self.answer_within:g} s on the takes sent to it (hung, or stopped); each is told "
+                                  "not loaded, and loaded after all if it answers later")
+            for error in errors:
+                self.report_error(error)
+            for answer in [*answers, *late]:  # not under _send_lock: on_answer takes the node's lock, held at load()
                 if answer is not None:
                     self._tell(answer)
             if said == "stopped":
