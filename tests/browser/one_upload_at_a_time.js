@@ -2,7 +2,7 @@
 // still sending: the first upload is held on its way until the second take was recorded and its upload set off (its
 // location kept with it, which the page does right before it sends it), then let go with the rest.
 // Usage: node one_upload_at_a_time.js URL FAKE_MIC.wav
-// Prints JSON: the most uploads the page had on their way at once ("most", from its call of fetch until it settled),
+// Prints JSON: the most uploads the page had on their way at once ("most", from its send until it ended),
 // how many it sent ("uploads"), how many it had on their way when the first was let go ("openAtRelease"), and the info
 // line once both takes were received ("info").
 const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
@@ -14,17 +14,23 @@ async function main() {
     const context = await phoneContext(browser);
     const page = await context.newPage();
     await page.addInitScript(() => {
-      // Counts the page's uploads on their way, passing each on to the real fetch; and the takes whose location was
-      // kept with them (upload.js keeps it, then sends the take, in the same turn of the page's event loop).
-      const send = window.fetch.bind(window);
+      // Counts the page's uploads on their way (XMLHttpRequest), passing each on to the real one; and the takes whose
+      // location was kept with them (upload.js keeps it, then sends the take, in the same turn of the page's event
+      // loop).
+      const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
       window.uploads = { open: 0, most: 0, sent: 0 };
-      window.fetch = (url, options) => {
-        if (!options || options.method !== "POST") return send(url, options);
-        const u = window.uploads;
-        u.sent += 1; u.open += 1; u.most = Math.max(u.most, u.open);
-        const sending = send(url, options);
-        sending.finally(() => { u.open -= 1; }).catch(() => {});
-        return sending;
+      XMLHttpRequest.prototype.open = function (method, ...rest) {
+        this.sentAs = method;
+        return open.call(this, method, ...rest);
+      };
+      XMLHttpRequest.prototype.send = function (body) {
+        if (this.sentAs === "POST") {
+          const u = window.uploads;
+          u.sent += 1; u.open += 1; u.most = Math.max(u.most, u.open);
+          // Done once its readyState is DONE: told before its load, error or abort, which the page waits on.
+          this.addEventListener("readystatechange", () => { if (this.readyState === 4) u.open -= 1; });
+        }
+        return send.call(this, body);
       };
       window.placed = new Set();
       const put = IDBObjectStore.prototype.put;

@@ -4,11 +4,12 @@
 // load, is running (the page says so in <body data-microphone>).
 // Chromium's fake capture device plays FAKE_MIC.wav as the microphone; the geolocation is set, or with an empty
 // LATITUDE not allowed (the take is sent without location). PHONE_INDEXEDDB=refused or hangs: the browser's
-// IndexedDB fails so (phone.js, brokenIndexedDB). PHONE_SILENT_UPLOADS=N: the first N uploads are never answered;
-// the page's clock is then moved on through its wait for each (soon at first, twice as long each try, up to the
-// recorder's own deadline for it and 15 s, from the settings the page loaded: upload.js, uploadWaitMs) rather than
-// waited out; the report says how many uploads the page had given up a second before that wait's end ("givenUpEarly")
-// and in all ("givenUp"). PHONE_SILENT_NETWORK=1: the page's asks for its take list go unanswered too, from the first
+// IndexedDB fails so (phone.js, brokenIndexedDB). PHONE_SILENT_UPLOADS=N: the first N uploads are sent to a server
+// that reads them whole and never answers (HTTPS with the recorder's own certificate and key, from PHONE_TLS_DIR): the
+// body goes out at once, as a small take's does into a phone's socket buffer, and no answer ever comes; the page's
+// clock is then moved on through its wait for each (the recorder's own deadline for it and 15 s, from the settings the
+// page loaded: upload.js, uploadWaitMs) rather than waited out; the report says how many uploads the page had given up
+// a second before that wait's end ("givenUpEarly") and in all ("givenUp"). PHONE_SILENT_NETWORK=1: the page's asks for its take list go unanswered too, from the first
 // upload until the one after the silent ones (the whole network silent, not only slow). The report gives the info line
 // and the take's row as each upload went ("atUploads").
 // PHONE_SILENT_LIST=1: from the upload's 201 on, the page's asks for its take list go unanswered for 2.5 s (a network
@@ -27,12 +28,24 @@
 // page's clock is then moved on in steps of 500 ms until the take is sent again, rather than its wait waited out;
 // the report gives when each upload went by the page's clock ("uploadsAtMs", from the first), what the page said a
 // moment after each busy answer ("busyInfo") and the headers the page got with each ("busyHeaders").
+const fs = require("fs");
+const https = require("https");
+const path = require("path");
 const { brokenIndexedDB, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+
+// An HTTPS server on 127.0.0.1 that reads every request whole and never answers it; resolves with it once it listens.
+function unansweringServer(tlsDir) {
+  const server = https.createServer({ cert: fs.readFileSync(path.join(tlsDir, "recorder-cert.pem")),
+                                      key: fs.readFileSync(path.join(tlsDir, "recorder-key.pem")) },
+                                    (request) => { request.resume(); });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
 
 async function main() {
   const [url, wav, lat, lon, seconds, name] = process.argv.slice(2);
   const browser = await launchPhoneBrowser(wav);
   const log = [];
+  let unanswering = null;  // PHONE_SILENT_UPLOADS: the server the silent uploads go to
   try {
     const context = await phoneContext(browser, lat ? { latitude: Number(lat), longitude: Number(lon) } : null);
     if (process.env.PHONE_INDEXEDDB) await brokenIndexedDB(context, process.env.PHONE_INDEXEDDB);
@@ -51,6 +64,8 @@ async function main() {
     let givenUp = 0;  // uploads the page aborted
     page.on("requestfailed", (r) => { if (isUpload(r)) givenUp += 1; });
     let stalled = 0;  // PHONE_SILENT_UPLOADS=N: the first N uploads go out and are never answered (a silent network)
+    if (silentUploads && !process.env.PHONE_TLS_DIR) throw new Error("PHONE_SILENT_UPLOADS needs PHONE_TLS_DIR");
+    unanswering = silentUploads ? await unansweringServer(process.env.PHONE_TLS_DIR) : null;
     let busy = 0;  // PHONE_BUSY_UPLOADS=N: the next N are answered 503, with Retry-After: PHONE_BUSY_RETRY_AFTER
     const uploadsAt = [], atUploads = [], busyInfo = [], busyHeaders = [], duringSlowRetry = [];
     const slowRetryMs = Number(process.env.PHONE_SLOW_RETRY_MS || 0);
@@ -69,23 +84,23 @@ async function main() {
       listStalling = silentNetwork && stalled < silentUploads;
       if (stalled < silentUploads) {
         stalled += 1;
-        // Neither sent on nor answered. The page's wait for it (15 s and 1 ms per 50 bytes sent, twice as long for
-        // each try given up before, up to the recorder's deadline, header_timeout and request_timeout and its size at
-        // min_upload_kbps, and 15 s) goes by on its clock: all but a second of it, then the rest; only then may the
-        // take be sent again.
+        // Sent whole, never answered. The page's wait for it (the recorder's deadline, header_timeout and
+        // request_timeout and its size at min_upload_kbps, and 15 s) goes by on its clock: all but a second of it,
+        // then the rest; only then may the take be sent again.
         const bytes = (route.request().postDataBuffer() || Buffer.alloc(0)).length;
-        const wait = await page.evaluate(([n, before]) => {
+        const wait = await page.evaluate((n) => {
           const c = window.RECORDER_CONFIG;
-          const recorders = (c.headerTimeout + c.requestTimeout) * 1000 + n * 8 / c.minUploadKbps + 15000;
-          return Math.min((15000 + n / 50) * 2 ** before, recorders);
-        }, [bytes, stalled - 1]);
+          return (c.headerTimeout + c.requestTimeout) * 1000 + n * 8 / c.minUploadKbps + 15000;
+        }, bytes);
         (async () => {
+          await new Promise((r) => setTimeout(r, 300));  // the body sent on
           await page.clock.fastForward(Math.round(wait) - 1000);
           await new Promise((r) => setTimeout(r, 300));
           givenUpEarly.push(givenUp);
           await page.clock.fastForward(1100);
         })().catch((error) => log.push(`clock: ${error.message}`));
-        return;
+        const { port } = unanswering.address();
+        return route.continue({ url: route.request().url().replace(/\/\/[^/]+\//, `//127.0.0.1:${port}/`) });
       }
       if (busy < busyUploads) {
         busy += 1;
@@ -220,6 +235,7 @@ async function main() {
   } finally {
     finished = true;
     await browser.close();
+    if (unanswering) { unanswering.closeAllConnections(); unanswering.close(); }
   }
 }
 

@@ -15,15 +15,20 @@ async function main() {
   try {
     const context = await phoneContext(browser);
     const page = await context.newPage();
-    await page.addInitScript(() => {  // each try of an upload, by the page's clock: when sent, when given up
-      const send = window.fetch.bind(window);
+    await page.addInitScript(() => {  // each try of an upload (XMLHttpRequest), by the page's clock: sent, given up
+      const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
       window.tries = [];
-      window.fetch = (url, options) => {
-        if (!options || options.method !== "POST") return send(url, options);
-        const entry = { at: Date.now(), givenUpAt: null };
-        window.tries.push(entry);
-        if (options.signal) options.signal.addEventListener("abort", () => { entry.givenUpAt = Date.now(); });
-        return send(url, options);
+      XMLHttpRequest.prototype.open = function (method, ...rest) {
+        this.sentAs = method;
+        return open.call(this, method, ...rest);
+      };
+      XMLHttpRequest.prototype.send = function (body) {
+        if (this.sentAs === "POST") {
+          const entry = { at: Date.now(), givenUpAt: null };
+          window.tries.push(entry);
+          this.addEventListener("abort", () => { entry.givenUpAt = Date.now(); });
+        }
+        return send.call(this, body);
       };
     });
     await page.clock.install();  // the page's timers, moved on below; time flows

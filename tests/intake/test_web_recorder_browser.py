@@ -115,7 +115,7 @@ def record_take(tmp_path: Path, url: str, name: str, seconds: str, frequency: fl
     the location refused), its microphone fed an 8 s sine of ``frequency`` Hz (longer than the take: no loop
     seam), and sends it to ``url``; what the page showed (its JSON report)."""
     fed, browser = microphone(frequency)
-    busy = {"PHONE_BUSY_HEADERS": json.dumps(busy_headers())}
+    busy = {"PHONE_BUSY_HEADERS": json.dumps(busy_headers()), "PHONE_TLS_DIR": str(tmp_path / "state")}
     run = subprocess.run(["node", str(BROWSER / "record_take.js"), url, str(fed), *place, seconds, name],
                          capture_output=True, text=True, timeout=90,
                          env={**os.environ, **browser, **busy, **(env or {})})
@@ -256,8 +256,10 @@ def test_a_take_is_sent_when_the_browsers_storage_never_answers(tmp_path: Path) 
 def test_an_upload_never_answered_is_given_up_and_sent_again(tmp_path: Path) -> None:
     """A phone walks out of the Wi-Fi's range mid-upload: no reset ever comes, and the page waited on that upload
     for the minutes a phone's network takes to notice, the take showing "uploading". It now gives up on a silent
-    upload (soon at first, each try longer, up to the time the recorder waits for it and 15 s) and sends the take
-    again. The page's clock is moved on through that wait (record_take.js) rather than waited out."""
+    upload and sends the take again: here one whose body went out whole (a small take fits in the phone's socket
+    buffer), no progress left to see, once the recorder no longer waits for it either (its deadline and 15 s; one that
+    stops moving is given up sooner: test_recorder_page_upload_wait). The page's clock is moved on through that wait
+    (record_take.js) rather than waited out."""
     engine = recorder_engine(tmp_path)
     try:
         result = record_take(tmp_path, rec_of(engine).local_url, "Wanderer", "1", env={"PHONE_SILENT_UPLOADS": "1"})

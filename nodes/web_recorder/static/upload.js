@@ -1,11 +1,11 @@
-// A take's way to the recorder: one upload on the network at a time, each try waited for up to as long as the recorder
-// waits for it, sent again (kept on the phone) until the recorder takes it or refuses it for good.
+// A take's way to the recorder: one upload on the network at a time, each try waited on while it moves, up to as long
+// as the recorder waits for it, sent again (kept on the phone) until the recorder takes it or refuses it for good.
 import { UNPAIRED_KEPT, cleanName, config, local, madeUpName, phoneKey, state, tell, token, update } from "./page.js";
 import { forget, keep, keepRefusal, kept } from "./keep.js";
 import { refresh, render } from "./takes.js";
 
 const UPLOAD_ANSWER_MS = 15000;  // an upload's answer, past the recorder's own deadline for it (uploadWaitMs)
-const SILENT_WAIT_MS = 15000, SILENT_BYTES_PER_MS = 50;  // a first try gone silent: given up after 15 s and 50 kB/s
+const NO_PROGRESS_MS = 15000;  // a try whose body has not moved this long is given up (a connection gone silent)
 const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
 const REFUSED_MOST = 50;  // the rows of takes refused for good kept on the phone (their audio is not)
 const SENDING_NOTE_MS = 1000;  // a try in flight this long says so (a kept take's, a retry's)
@@ -68,16 +68,10 @@ export async function upload(take, position, stored = Promise.resolve()) {
   // A network drop or the recorder away (the patch restarting) never loses the take: it stays on the phone and
   // is sent again until the recorder answers; the same X-Take-Id makes every retry safe. So is a 408 (too slow),
   // a 409 (an earlier try still being stored) and a 5xx (a full disk, a failure the recorder may get over).
-  let slowTries = 0;  // tries that ran out of time (the page's own wait, the recorder's 408) while it answered
-  let givenUp = 0;  // tries the page gave up, unanswered for its whole wait (uploadWaitMs)
+  let slowTries = 0;  // tries that ran out of time (the recorder's deadline, its 408) while it answered
   for (let attempt = 1; ; attempt++) {
     const done = await onTheWire();
     const triedAt = Date.now();
-    // A connection that went silent (the phone walked out of the Wi-Fi's range: no reset ever comes) is given up
-    // and tried again, rather than waited on for the minutes a phone's network takes to notice: soon at first, each
-    // try given up waiting twice as long, up to as long as the recorder itself waits for it.
-    const silent = new AbortController();
-    const timer = setTimeout(() => silent.abort(), uploadWaitMs(take.wav.byteLength, givenUp));
     // A try that takes a while (a slow network) says it is sending: the last try's "cannot reach the recorder" stood
     // for the whole upload. Not at once: during an outage each try fails within milliseconds, and the line would
     // flicker.
@@ -86,20 +80,17 @@ export async function upload(take, position, stored = Promise.resolve()) {
       render();
       tell(`Sending the take again (try ${attempt})…`);
     }, SENDING_NOTE_MS);
-    let reply = null;
-    try {
-      reply = await fetch("/api/takes", { method: "POST", headers, body: take.wav, signal: silent.signal });
-    } catch (error) { /* below */ }
+    const { reply, givenUp } = await send(headers, take.wav);
     clearTimeout(sendingNote);
-    // Out of time with the recorder within reach (its 408, or its take list answered meanwhile): the network carries
-    // the take, too slowly for it. Said as "Cannot reach the recorder", the performer waited for ever on the wrong
-    // cause, and went on recording takes as long.
-    if (!reply && silent.signal.aborted) givenUp += 1;
-    const outOfTime = reply ? reply.status === 408 : silent.signal.aborted && state.listAnsweredAt >= triedAt;
+    // Given up with the recorder within reach (its take list answered meanwhile): only this upload went unanswered.
+    // Out of time so (the recorder's whole deadline, or its 408): the network carries the take, too slowly for it.
+    // Said as "Cannot reach the recorder", the performer waited for ever on the wrong cause, and went on recording
+    // takes as long.
+    const unanswered = givenUp !== null && state.listAnsweredAt >= triedAt;
+    const outOfTime = reply ? reply.status === 408 : unanswered && givenUp === "deadline";
     if (outOfTime) slowTries += 1;
     const again = reply && (reply.status === 408 || reply.status === 409 || reply.status === 429 || reply.status >= 500);
     const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
-    clearTimeout(timer);
     done();  // the answer read: the next take's turn
     if (reply && reply.ok) {
       forget(take.id);
@@ -142,7 +133,7 @@ export async function upload(take, position, stored = Promise.resolve()) {
       tell(`The network is too slow for this take (${size}): it is kept on this phone and sent again (try ${attempt}). `
            + "Move closer to the Wi-Fi, or record shorter takes.", true);
     } else if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
-    else if (outOfTime) {
+    else if (unanswered) {
       // Its list answered meanwhile: the recorder is within reach, only this upload went unanswered.
       tell(`The recorder answers, but this take went unanswered: it is kept and sent again (try ${attempt}).`,
            true);
@@ -151,20 +142,54 @@ export async function upload(take, position, stored = Promise.resolve()) {
   }
 }
 
-function uploadWaitMs(bytes, givenUp) {
-  // How long a try of an upload of `bytes` is waited on, after `givenUp` tries given up unanswered. At most as long
-  // as the recorder itself waits for it (its settings, config): header_timeout to show the token, then the body may
-  // fall request_timeout behind min_upload_kbps (web_recorder/door.py); then 15 s to store it and answer. Waited on
-  // that long from the first try, a connection gone silent (a phone at the edge of the Wi-Fi: no error ever comes)
-  // held its take about 2.5 minutes (a 1 s take, the defaults) before it was sent again. A first try is given up
-  // after 15 s and a moment per 50 kB, as a working network sends it; each try given up waits twice as long as the
-  // last, so that a slow but steady network gets the take through within a few tries; never longer than the
-  // recorder's whole wait, and from the try that reaches it that long: the page then gives up no upload the recorder
-  // would still take. A try that failed at once (no network) or was answered does not count: the quick failures of
-  // an outage do not lengthen the wait of the next try that goes silent.
-  const recorders = (config.headerTimeout + config.requestTimeout) * 1000 + bytes * 8 / config.minUploadKbps
-    + UPLOAD_ANSWER_MS;
-  return Math.min((SILENT_WAIT_MS + bytes / SILENT_BYTES_PER_MS) * 2 ** givenUp, recorders);
+function send(headers, body) {
+  // One try of an upload: resolves {reply, givenUp}, reply null where none came (no network, or given up: givenUp
+  // "silent" or "deadline"). Sent with XMLHttpRequest, whose upload progress the page sees (fetch shows none). A
+  // connection that went silent (the phone walked out of the Wi-Fi's range: no reset ever comes) is given up after
+  // NO_PROGRESS_MS without progress and tried again, rather than waited on for the minutes a phone's network takes to
+  // notice. A try that keeps moving is waited on as long as the recorder waits for it (uploadWaitMs): a wait that
+  // ignored progress (15 s and 50 kB/s, twice as long each try) cut a 10 s take moving at 50 kbit/s at 34, 68 and
+  // 137 s, each time throwing away what was sent, and delivered it after about 400 s instead of 153 s. Once the body
+  // is all handed to the network (a small take fits in the phone's socket buffer at once) no progress is seen any
+  // more: the answer is waited on up to the recorder's deadline, at least UPLOAD_ANSWER_MS.
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    const startedAt = Date.now(), deadline = startedAt + uploadWaitMs(body.byteLength);
+    let movedAt = startedAt, moved = 0, sentAt = null, givenUp = null, timer = null;
+    const watch = () => {
+      const now = Date.now();
+      const due = sentAt === null ? Math.min(movedAt + NO_PROGRESS_MS, deadline)
+        : Math.max(deadline, sentAt + UPLOAD_ANSWER_MS);
+      if (now < due) { timer = setTimeout(watch, due - now); return; }
+      givenUp = sentAt === null && now < deadline ? "silent" : "deadline";
+      xhr.abort();
+    };
+    const end = (reply) => { clearTimeout(timer); resolve({ reply, givenUp }); };
+    xhr.upload.onprogress = (event) => {
+      if (event.loaded > moved) { moved = event.loaded; movedAt = Date.now(); }
+      if (sentAt === null && event.lengthComputable && event.loaded >= event.total) sentAt = Date.now();
+    };
+    xhr.upload.onload = () => { if (sentAt === null) sentAt = Date.now(); };
+    xhr.onload = () => end({
+      status: xhr.status, ok: xhr.status >= 200 && xhr.status < 300,
+      headers: { get: (name) => xhr.getResponseHeader(name) },
+      json: async () => JSON.parse(xhr.responseText),
+    });
+    xhr.onerror = () => end(null);
+    xhr.onabort = () => end(null);
+    xhr.open("POST", "/api/takes");
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.send(body);
+    watch();
+  });
+}
+
+function uploadWaitMs(bytes) {
+  // How long a try of an upload of `bytes` that keeps moving is waited on: as long as the recorder itself waits for it
+  // (its settings, config): header_timeout to show the token, then the body may fall request_timeout behind
+  // min_upload_kbps (web_recorder/door.py); then 15 s to store it and answer. Past it the recorder has answered 408 or
+  // let the connection go.
+  return (config.headerTimeout + config.requestTimeout) * 1000 + bytes * 8 / config.minUploadKbps + UPLOAD_ANSWER_MS;
 }
 
 function retryAfterMs(value, now = Date.now()) {
