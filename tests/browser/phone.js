@@ -1,5 +1,17 @@
 // Headless Chromium as a phone's browser, for the scripts beside this file.
+const fs = require("fs");
+const https = require("https");
+const path = require("path");
 const { chromium } = require("playwright-core");
+
+// An HTTPS server on 127.0.0.1 that reads every request whole and never answers it; resolves with it once it listens.
+// tlsDir holds the recorder's own certificate and key (the page trusts them).
+function unansweringServer(tlsDir) {
+  const server = https.createServer({ cert: fs.readFileSync(path.join(tlsDir, "recorder-cert.pem")),
+                                      key: fs.readFileSync(path.join(tlsDir, "recorder-key.pem")) },
+                                    (request) => { request.resume(); });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
 
 // How Chromium is launched as a phone's browser: its fake capture device plays `wav` as the microphone
 // (permission granted without a prompt).
@@ -77,4 +89,4 @@ function isUpload(request) {
 }
 
 module.exports = { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchMicrophoneRefused, launchPhoneBrowser,
-                   launchPhoneServer, microphoneRunning, phoneContext };
+                   launchPhoneServer, microphoneRunning, phoneContext, unansweringServer };

@@ -7,8 +7,9 @@
 // IndexedDB fails so (phone.js, brokenIndexedDB). PHONE_SILENT_UPLOADS=N: the first N uploads are sent to a server
 // that reads them whole and never answers (HTTPS with the recorder's own certificate and key, from PHONE_TLS_DIR): the
 // body goes out at once, as a small take's does into a phone's socket buffer, and no answer ever comes; the page's
-// clock is then moved on through its wait for each (the recorder's own deadline for it and 15 s, from the settings the
-// page loaded: upload.js, uploadWaitMs) rather than waited out; the report says how many uploads the page had given up
+// clock is then moved on through its wait for each (15 s and 1 ms per 50 bytes, twice as long each try given up, at
+// most the recorder's own deadline for it and 15 s, from the settings the page loaded: upload.js, answerWaitMs and
+// uploadWaitMs) rather than waited out; the report says how many uploads the page had given up
 // a second before that wait's end ("givenUpEarly") and in all ("givenUp"). PHONE_SILENT_NETWORK=1: the page's asks for its take list go unanswered too, from the first
 // upload until the one after the silent ones (the whole network silent, not only slow). The report gives the info line
 // and the take's row as each upload went ("atUploads").
@@ -28,18 +29,8 @@
 // page's clock is then moved on in steps of 500 ms until the take is sent again, rather than its wait waited out;
 // the report gives when each upload went by the page's clock ("uploadsAtMs", from the first), what the page said a
 // moment after each busy answer ("busyInfo") and the headers the page got with each ("busyHeaders").
-const fs = require("fs");
-const https = require("https");
-const path = require("path");
-const { brokenIndexedDB, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
-
-// An HTTPS server on 127.0.0.1 that reads every request whole and never answers it; resolves with it once it listens.
-function unansweringServer(tlsDir) {
-  const server = https.createServer({ cert: fs.readFileSync(path.join(tlsDir, "recorder-cert.pem")),
-                                      key: fs.readFileSync(path.join(tlsDir, "recorder-key.pem")) },
-                                    (request) => { request.resume(); });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
+const { brokenIndexedDB, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext,
+        unansweringServer } = require("./phone");
 
 async function main() {
   const [url, wav, lat, lon, seconds, name] = process.argv.slice(2);
@@ -84,14 +75,16 @@ async function main() {
       listStalling = silentNetwork && stalled < silentUploads;
       if (stalled < silentUploads) {
         stalled += 1;
-        // Sent whole, never answered. The page's wait for it (the recorder's deadline, header_timeout and
-        // request_timeout and its size at min_upload_kbps, and 15 s) goes by on its clock: all but a second of it,
-        // then the rest; only then may the take be sent again.
+        // Sent whole, never answered. The page's wait for it (15 s and 1 ms per 50 bytes, twice as long for each
+        // try given up before, at most the recorder's deadline, header_timeout and request_timeout and its size at
+        // min_upload_kbps, and 15 s) goes by on its clock: all but a second of it, then the rest; only then may the
+        // take be sent again.
         const bytes = (route.request().postDataBuffer() || Buffer.alloc(0)).length;
-        const wait = await page.evaluate((n) => {
+        const wait = await page.evaluate(([n, before]) => {
           const c = window.RECORDER_CONFIG;
-          return (c.headerTimeout + c.requestTimeout) * 1000 + n * 8 / c.minUploadKbps + 15000;
-        }, bytes);
+          return Math.min((15000 + n / 50) * 2 ** before,
+                          (c.headerTimeout + c.requestTimeout) * 1000 + n * 8 / c.minUploadKbps + 15000);
+        }, [bytes, stalled - 1]);
         (async () => {
           await new Promise((r) => setTimeout(r, 300));  // the body sent on
           await page.clock.fastForward(Math.round(wait) - 1000);

@@ -1,17 +1,21 @@
 // Records a take whose uploads go unanswered (a connection gone silent), the recorder's take list answering all along,
 // and moves the page's clock on through each try's wait, a second at a time, until the page gives that try up.
-// Usage: node upload_wait.js URL FAKE_MIC.wav HEADER_TIMEOUT REQUEST_TIMEOUT MIN_UPLOAD_KBPS MOST_SILENT
+// Usage: node upload_wait.js URL FAKE_MIC.wav HEADER_TIMEOUT REQUEST_TIMEOUT MIN_UPLOAD_KBPS MOST_SILENT [TLS_DIR]
+// The unanswered tries are held before they reach the network (their body never moves), or with TLS_DIR (the
+// recorder's certificate and key) sent to a server that reads them whole and never answers (their body all sent, as a
+// small take's goes into a phone's socket buffer at once, and no answer ever comes).
 // The recorder's deadline for an upload of N bytes: HEADER_TIMEOUT + REQUEST_TIMEOUT seconds, and N at MIN_UPLOAD_KBPS
 // (web_recorder/door.py). The tries go unanswered until one is given up no sooner than that deadline, or MOST_SILENT
 // of them were; the next is let through. Prints JSON: the upload's size ("bytes"), that deadline in ms ("deadlineMs"),
 // how long each silent try was waited on before the page gave it up, by the page's clock, to the second it was moved
 // on by ("waitsMs"), when each try went from the first by the page's clock ("triesAtMs"), the info line once each
 // was given up ("infos"), and the info line once the take was received ("info").
-const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { launchPhoneBrowser, microphoneRunning, phoneContext, unansweringServer } = require("./phone");
 
 async function main() {
-  const [url, wav, header, request, kbps, most] = process.argv.slice(2);
+  const [url, wav, header, request, kbps, most, tlsDir] = process.argv.slice(2);
   const browser = await launchPhoneBrowser(wav);
+  const unanswering = tlsDir ? await unansweringServer(tlsDir) : null;
   try {
     const context = await phoneContext(browser);
     const page = await context.newPage();
@@ -37,6 +41,10 @@ async function main() {
       if (route.request().method() !== "POST") return route.continue();
       routed += 1;
       bytes = (route.request().postDataBuffer() || Buffer.alloc(0)).length;
+      if (silent && unanswering) {  // sent whole, never answered
+        const { port } = unanswering.address();
+        return route.continue({ url: route.request().url().replace(/\/\/[^/]+\//, `//127.0.0.1:${port}/`) });
+      }
       if (silent) return undefined;  // neither sent on nor answered: a connection gone silent
       return route.continue();
     });
@@ -84,6 +92,7 @@ async function main() {
     console.log(JSON.stringify({ bytes, deadlineMs, waitsMs, triesAtMs: all.map((t) => t.at - all[0].at), infos,
                                  info: await page.textContent("#info") }));
   } finally {
+    if (unanswering) { unanswering.closeAllConnections(); unanswering.close(); }
     await browser.close();
   }
 }

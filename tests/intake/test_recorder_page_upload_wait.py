@@ -7,6 +7,7 @@ gave up uploads the recorder still took (a fixed 15 s and 50 kB/s; then twice as
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -32,9 +33,10 @@ def short_wait_ms(size: int) -> float:
     return 15000 + size / 50
 
 
-def silent_tries(tmp_path: Path, most: int, **params: Any) -> dict[str, Any]:
+def silent_tries(tmp_path: Path, most: int, sent_whole: bool = False, **params: Any) -> dict[str, Any]:
     """upload_wait.js against a recorder with ``params``: its uploads unanswered until a try was waited on for the
-    recorder's deadline, or ``most`` of them were. Each is given up by then: the take was received."""
+    recorder's deadline, or ``most`` of them were; held before the network, or ``sent_whole`` (read whole by a server
+    that never answers). Each is given up by then: the take was received."""
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path, **params)
@@ -42,7 +44,8 @@ def silent_tries(tmp_path: Path, most: int, **params: Any) -> dict[str, Any]:
         recorder = rec_of(engine)
         run = subprocess.run(["node", str(BROWSER / "upload_wait.js"), recorder.local_url, str(fed),
                               str(recorder.header_timeout), str(recorder.request_timeout),
-                              str(recorder.min_upload_kbps), str(most)],
+                              str(recorder.min_upload_kbps), str(most),
+                              *([str(tmp_path / "state")] if sent_whole else [])],
                              capture_output=True, text=True, timeout=150, env=dict(os.environ))
         assert run.returncode == 0, run.stderr + run.stdout
         result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
@@ -65,6 +68,33 @@ def test_a_silent_first_try_is_sent_again_within_the_short_wait(tmp_path: Path) 
     assert result["waitsMs"][0] <= NO_PROGRESS_MS + LATE_MS, result
     assert result["triesAtMs"][1] <= short + LONGEST_RETRY_MS + 2 * LATE_MS, result
     assert result["infos"][0].startswith("The recorder answers, but this take went unanswered"), result
+
+
+def test_a_small_take_whose_answer_never_comes_is_sent_again_within_the_short_wait(tmp_path: Path) -> None:
+    """A 1 s take (96 kB), the recorder's defaults, its body all sent at once (a phone's socket buffer holds it: no
+    progress left to see) and no answer ever coming (the phone walked out of the Wi-Fi's range). The page waited on
+    its answer for the recorder's whole deadline and 15 s (about 153 s) before it sent it again. Its first try is given
+    up within the short wait (15 s and a moment per 50 kB), and the take is sent again a few seconds later."""
+    result = silent_tries(tmp_path, 1, sent_whole=True)
+    short = short_wait_ms(result["bytes"])
+    assert result["waitsMs"][0] <= short + LATE_MS, result
+    assert result["triesAtMs"][1] <= short + LONGEST_RETRY_MS + 2 * LATE_MS, result
+    assert result["infos"][0].startswith("The recorder answers, but this take went unanswered"), result
+
+
+def test_each_unanswered_try_waits_twice_as_long_up_to_the_recorders_deadline(tmp_path: Path) -> None:
+    """The same at min_upload_kbps 10 (the recorder waits 10 s + 120 s + 77 s for a 1 s take): each try sent whole and
+    never answered is waited on twice as long as the last (a slow network, whose socket buffer still holds the body,
+    gets the take through within a few tries), never past the recorder's deadline and 15 s, and one within 5 tries as
+    long as the recorder waits. The third such try says the network is too slow for the take."""
+    result = silent_tries(tmp_path, 5, sent_whole=True, min_upload_kbps=10.0)
+    waits, deadline = result["waitsMs"], result["deadlineMs"]
+    assert waits[0] <= short_wait_ms(result["bytes"]) + LATE_MS, result
+    assert all(later > 1.5 * earlier for earlier, later in itertools.pairwise(waits)), result
+    assert all(wait <= deadline + 15000 + LATE_MS for wait in waits), result
+    assert waits[-1] >= deadline, result
+    assert result["infos"][0].startswith("The recorder answers, but this take went unanswered"), result
+    assert result["infos"][2].startswith("The network is too slow for this take"), result
 
 
 def test_each_silent_try_is_given_up_within_the_no_progress_wait(tmp_path: Path) -> None:

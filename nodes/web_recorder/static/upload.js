@@ -6,6 +6,7 @@ import { refresh, render } from "./takes.js";
 
 const UPLOAD_ANSWER_MS = 15000;  // an upload's answer, past the recorder's own deadline for it (uploadWaitMs)
 const NO_PROGRESS_MS = 15000;  // a try whose body has not moved this long is given up (a connection gone silent)
+const SILENT_WAIT_MS = 15000, SILENT_BYTES_PER_MS = 50;  // a first try's answer, once its body is sent: 15 s, 50 kB/s
 const RETRY_STEP_MS = 1000, RETRY_MOST_STEPS = 5;  // a failed upload's next try: 1 s, 2 s ... 5 s, then every 5 s
 const REFUSED_MOST = 50;  // the rows of takes refused for good kept on the phone (their audio is not)
 const SENDING_NOTE_MS = 1000;  // a try in flight this long says so (a kept take's, a retry's)
@@ -68,7 +69,8 @@ export async function upload(take, position, stored = Promise.resolve()) {
   // A network drop or the recorder away (the patch restarting) never loses the take: it stays on the phone and
   // is sent again until the recorder answers; the same X-Take-Id makes every retry safe. So is a 408 (too slow),
   // a 409 (an earlier try still being stored) and a 5xx (a full disk, a failure the recorder may get over).
-  let slowTries = 0;  // tries that ran out of time (the recorder's deadline, its 408) while it answered
+  let slowTries = 0;  // tries that ran out of time (their answer's wait, the recorder's 408) while it answered
+  let givenUpTries = 0;  // tries the page gave up (answerWaitMs): a failure at once or an answer does not count
   for (let attempt = 1; ; attempt++) {
     const done = await onTheWire();
     const triedAt = Date.now();
@@ -80,14 +82,16 @@ export async function upload(take, position, stored = Promise.resolve()) {
       render();
       tell(`Sending the take again (try ${attempt})…`);
     }, SENDING_NOTE_MS);
-    const { reply, givenUp } = await send(headers, take.wav);
+    const { reply, givenUp } = await send(headers, take.wav, givenUpTries);
     clearTimeout(sendingNote);
+    if (givenUp !== null) givenUpTries += 1;
     // Given up with the recorder within reach (its take list answered meanwhile): only this upload went unanswered.
-    // Out of time so (the recorder's whole deadline, or its 408): the network carries the take, too slowly for it.
+    // Out of time so (its body sent, its answer not come in the wait for it; or the recorder's 408): the network
+    // carries the take, too slowly for it. A try that stopped moving ("silent") is stuck, not slow.
     // Said as "Cannot reach the recorder", the performer waited for ever on the wrong cause, and went on recording
     // takes as long.
     const unanswered = givenUp !== null && state.listAnsweredAt >= triedAt;
-    const outOfTime = reply ? reply.status === 408 : unanswered && givenUp === "deadline";
+    const outOfTime = reply ? reply.status === 408 : unanswered && givenUp !== "silent";
     if (outOfTime) slowTries += 1;
     const again = reply && (reply.status === 408 || reply.status === 409 || reply.status === 429 || reply.status >= 500);
     const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
@@ -142,26 +146,29 @@ export async function upload(take, position, stored = Promise.resolve()) {
   }
 }
 
-function send(headers, body) {
-  // One try of an upload: resolves {reply, givenUp}, reply null where none came (no network, or given up: givenUp
-  // "silent" or "deadline"). Sent with XMLHttpRequest, whose upload progress the page sees (fetch shows none). A
+function send(headers, body, givenUpBefore) {
+  // One try of an upload, after `givenUpBefore` tries given up: resolves {reply, givenUp}, reply null where none came
+  // (no network, or given up: givenUp "silent", "answer" or "deadline"). Sent with XMLHttpRequest, whose upload progress the page sees (fetch shows none). A
   // connection that went silent (the phone walked out of the Wi-Fi's range: no reset ever comes) is given up after
   // NO_PROGRESS_MS without progress and tried again, rather than waited on for the minutes a phone's network takes to
   // notice. A try that keeps moving is waited on as long as the recorder waits for it (uploadWaitMs): a wait that
   // ignored progress (15 s and 50 kB/s, twice as long each try) cut a 10 s take moving at 50 kbit/s at 34, 68 and
   // 137 s, each time throwing away what was sent, and delivered it after about 400 s instead of 153 s. Once the body
   // is all handed to the network (a small take fits in the phone's socket buffer at once) no progress is seen any
-  // more: the answer is waited on up to the recorder's deadline, at least UPLOAD_ANSWER_MS.
+  // more: the answer is waited on for answerWaitMs from the try's start (at least UPLOAD_ANSWER_MS once sent), short
+  // on a first try, never past the recorder's deadline. Waited on up to that deadline from the first try, a 1 s take
+  // whose connection went silent once sent (a phone walking out of the Wi-Fi's range) was sent again after 153 s.
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     const startedAt = Date.now(), deadline = startedAt + uploadWaitMs(body.byteLength);
+    const answerBy = startedAt + answerWaitMs(body.byteLength, givenUpBefore);
     let movedAt = startedAt, moved = 0, sentAt = null, givenUp = null, timer = null;
     const watch = () => {
       const now = Date.now();
       const due = sentAt === null ? Math.min(movedAt + NO_PROGRESS_MS, deadline)
-        : Math.max(deadline, sentAt + UPLOAD_ANSWER_MS);
+        : Math.min(Math.max(answerBy, sentAt + UPLOAD_ANSWER_MS), Math.max(deadline, sentAt + UPLOAD_ANSWER_MS));
       if (now < due) { timer = setTimeout(watch, due - now); return; }
-      givenUp = sentAt === null && now < deadline ? "silent" : "deadline";
+      givenUp = now >= deadline ? "deadline" : sentAt === null ? "silent" : "answer";
       xhr.abort();
     };
     const end = (reply) => { clearTimeout(timer); resolve({ reply, givenUp }); };
@@ -190,6 +197,14 @@ function uploadWaitMs(bytes) {
   // min_upload_kbps (web_recorder/door.py); then 15 s to store it and answer. Past it the recorder has answered 408 or
   // let the connection go.
   return (config.headerTimeout + config.requestTimeout) * 1000 + bytes * 8 / config.minUploadKbps + UPLOAD_ANSWER_MS;
+}
+
+function answerWaitMs(bytes, givenUp) {
+  // How long, from its start, a try whose body is all sent is waited on for its answer, after `givenUp` tries given
+  // up: 15 s and a moment per 50 kB at first (a 1 s take: 17 s), as a working network sends it and the recorder
+  // answers; twice as long each try given up, so that a slow network, whose socket buffer holds the body still
+  // unsent, gets the take through within a few tries. send() never waits past the recorder's deadline (uploadWaitMs).
+  return (SILENT_WAIT_MS + bytes / SILENT_BYTES_PER_MS) * 2 ** givenUp;
 }
 
 function retryAfterMs(value, now = Date.now()) {
