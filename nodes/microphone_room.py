@@ -98,12 +98,12 @@ class TakeRoom:
         ``take`` stored, or None where its write failed and it is kept in memory or lost (told)."""
         with self._lock:
             self.watch()
-            late, _ = self._store_held()
+            late = self._store_held()
             try:  # tried even where a kept take's write just failed: it may fit where a longer one did not
                 return late, self._write(take)
             except OSError as error:
                 why = str(error.strerror or error)
-            _, text = self._keep(take, why)
+            text = self._keep(take, why)
             self._error(f"take {take.take_id} ({take.duration:.2f} s) could not be stored in {self.folder}: {why}; "
                         f"{text}")
             return late, None
@@ -113,13 +113,13 @@ class TakeRoom:
         with self._lock:
             self._next_try = time.monotonic() + RETRY_SECONDS
             self.watch()
-            return self._store_held()[0]
+            return self._store_held()
 
     def end(self) -> list[Take]:
         """The run is over: the takes kept in memory are written once more, stored if they can be (returned: the next
         start passes them on), else lost, each told (the last write's failure) and given its end."""
         with self._lock:
-            stored = self._store_held()[0]
+            stored = self._store_held()
             left, self._held, self._bytes = list(self._held), deque(), 0
         if left:
             ids = ", ".join(held.take.take_id for held in left)
@@ -132,29 +132,29 @@ class TakeRoom:
             self._status(held_takes=0)
         return stored
 
-    def _keep(self, take: Take, why: str) -> tuple[bool, str]:
-        """Keep ``take`` in memory if it fits in the budget, else lose it (its end told); whether it was kept, and the
-        end of the line that tells it."""
+    def _keep(self, take: Take, why: str) -> str:
+        """Keep ``take`` in memory if it fits in the budget, else lose it (its end told); the end of the line that
+        tells which."""
         size = int(take.samples.nbytes)
         if self._bytes + size > self.budget:
             room = (f"the takes kept in memory ({len(self._held)}, {_mb(self._bytes)}) leave no room for it in held_mb "
                     f"({self.budget / 1e6:g} MB)")
             self._lose(take, f"not stored ({why}), and {room}")
-            return False, f"it is lost: {room}"
+            return f"it is lost: {room}"
         self._held.append(_Held(take, why, time.monotonic()))
         self._bytes += size
         self._next_try = time.monotonic() + RETRY_SECONDS
         self._status(held_takes=len(self._held))
-        return True, (f"kept in memory until it can be ({len(self._held)} take{'s' if len(self._held) > 1 else ''}, "
+        return (f"kept in memory until it can be ({len(self._held)} take{'s' if len(self._held) > 1 else ''}, "
                       f"{_mb(self._bytes)} of {self.budget / 1e6:g} MB)")
 
     def _lose(self, take: Take, reason: str) -> None:
         self.lost_ids.add(take.take_id)
         self._lost(take.take_id, f"take lost: {reason}")
 
-    def _store_held(self) -> tuple[list[Take], str]:
-        """Write the takes kept in memory, oldest first, until a write fails: those stored, and why the rest are not
-        (the failure, '' where none is left)."""
+    def _store_held(self) -> list[Take]:
+        """Write the takes kept in memory, oldest first, until a write fails (the rest keep its reason): those
+        stored."""
         stored: list[Take] = []
         why = ""
         oldest = self._held[0].since if self._held else 0.0
@@ -176,4 +176,4 @@ class TakeRoom:
                 f"not be stored {'are' if count > 1 else 'is'} stored now, the oldest "
                 f"{time.monotonic() - oldest:.0f} s late: " + ", ".join(take.take_id for take in stored)
                 + (f" ({len(self._held)} still kept: {why})" if self._held else "")))
-        return stored, why
+        return stored
