@@ -237,28 +237,40 @@ def running(thread: threading.Thread, *names: str) -> bool:
     return False
 
 
+def two_in_a_row_removed() -> tuple[Engine, Patch]:
+    """r1 -> a -> b -> r2 -> sink (a and b gated), and the edit to r1 -> r2 -> sink."""
+    return gated_engine(
+        {"r1": "relay", "a": "gated", "b": "gated", "r2": "relay", "sink": "sink"},
+        ["r1.outlet -> a.inlet", "a.outlet -> b.inlet", "b.outlet -> r2.inlet", "r2.outlet -> sink.inlet"],
+        ["r1", "r2", "sink"], ["r1.outlet -> r2.inlet", "r2.outlet -> sink.inlet"])
+
+
+def edit_with_both_queues_full(engine: Engine, edited: Patch) -> threading.Thread:
+    """b holding 0 with 1..4 queued behind it, a holding 5 with 6..9: the edit started on a thread of its own, waiting
+    for a's message in hand, and a's gate opened (b's stays shut)."""
+    a, b = engine._cells["a"], engine._cells["b"]
+    GATES["a"].set()
+    for number in range(5):
+        engine.inject("r1", "inlet", number)
+    assert wait_for(lambda: len(b.inbox) == 4)  # b holds 0, 1..4 queued behind it
+    GATES["a"].clear()
+    for number in range(5, 10):
+        engine.inject("r1", "inlet", number)
+    assert wait_for(lambda: len(a.inbox) == 4)  # a holds 5, 6..9 queued behind it
+    swap = threading.Thread(target=engine.update, args=(edited,))
+    swap.start()
+    assert wait_for(lambda: not a.started)  # the edit waits for a's message in hand
+    GATES["a"].set()
+    return swap
+
+
 def test_what_is_queued_at_the_second_of_two_removed_nodes_goes_on_first() -> None:
     """r1 -> a -> b -> r2 edited to r1 -> r2: what was queued at a went on to r2, then the edited routes took effect,
     which have no links from b: all that was queued at b (and the message a had in hand, passed on to b) was lost. It
     is passed on by b's old link first, then what was queued at a: in the order they came."""
-    engine, edited = gated_engine(
-        {"r1": "relay", "a": "gated", "b": "gated", "r2": "relay", "sink": "sink"},
-        ["r1.outlet -> a.inlet", "a.outlet -> b.inlet", "b.outlet -> r2.inlet", "r2.outlet -> sink.inlet"],
-        ["r1", "r2", "sink"], ["r1.outlet -> r2.inlet", "r2.outlet -> sink.inlet"])
+    engine, edited = two_in_a_row_removed()
     try:
-        a, b = engine._cells["a"], engine._cells["b"]
-        GATES["a"].set()
-        for number in range(5):
-            engine.inject("r1", "inlet", number)
-        assert wait_for(lambda: len(b.inbox) == 4)  # b holds 0, 1..4 queued behind it
-        GATES["a"].clear()
-        for number in range(5, 10):
-            engine.inject("r1", "inlet", number)
-        assert wait_for(lambda: len(a.inbox) == 4)  # a holds 5, 6..9 queued behind it
-        swap = threading.Thread(target=engine.update, args=(edited,))
-        swap.start()
-        assert wait_for(lambda: not a.started)  # the edit waits for a's message in hand
-        GATES["a"].set()
+        swap = edit_with_both_queues_full(engine, edited)
         # b's gate opens once the edit waits for b, or (without the fix) once it has moved on past a's queue
         assert wait_for(lambda: running(swap, "_let_through", "_retire") or not swap.is_alive())
         GATES["b"].set()
@@ -385,26 +397,11 @@ def test_a_message_sent_as_stop_ends_an_edit_goes_where_the_plan_that_runs_sends
 def test_what_was_queued_at_a_removed_node_goes_on_when_stop_ends_the_edit_that_diverted_it() -> None:
     """r1 -> a -> b -> r2 edited to r1 -> r2, stop() during the edit's wait for b's queue: a's queue, taken out to be
     handed on after b's, was in no queue any more. Lost without a word: stop() found the patch idle."""
-    engine, edited = gated_engine(
-        {"r1": "relay", "a": "gated", "b": "gated", "r2": "relay", "sink": "sink"},
-        ["r1.outlet -> a.inlet", "a.outlet -> b.inlet", "b.outlet -> r2.inlet", "r2.outlet -> sink.inlet"],
-        ["r1", "r2", "sink"], ["r1.outlet -> r2.inlet", "r2.outlet -> sink.inlet"])
+    engine, edited = two_in_a_row_removed()
     stopped: list[bool] = []
     try:
         sink: Any = engine.node("sink")
-        a, b = engine._cells["a"], engine._cells["b"]
-        GATES["a"].set()
-        for number in range(5):
-            engine.inject("r1", "inlet", number)
-        assert wait_for(lambda: len(b.inbox) == 4)  # b holds 0, 1..4 queued behind it
-        GATES["a"].clear()
-        for number in range(5, 10):
-            engine.inject("r1", "inlet", number)
-        assert wait_for(lambda: len(a.inbox) == 4)  # a holds 5, 6..9 queued behind it
-        swap = threading.Thread(target=engine.update, args=(edited,))
-        swap.start()
-        assert wait_for(lambda: not a.started)  # the edit waits for a's message in hand
-        GATES["a"].set()
+        swap = edit_with_both_queues_full(engine, edited)
         assert wait_for(lambda: running(swap, "_let_through"))  # a's queue taken out, b's waited for
         stopper = threading.Thread(target=lambda: stopped.append(engine.stop(5.0)))
         stopper.start()
