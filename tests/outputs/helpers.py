@@ -1,8 +1,10 @@
-"""Signals and measurements shared by the output tests."""
+"""Signals, measurements and waits shared by the output tests."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -49,3 +51,13 @@ class RecordedWaits(threading.Event):
             self.waits.append(timeout)
             timeout = min(timeout, 0.01)
         return super().wait(timeout)
+
+
+def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 60.0) -> None:
+    """Wait until ``done()``, calling ``tick`` meanwhile (a Live stand-in's display timer, which answers the node),
+    for ``timeout`` seconds at most; assert it came."""
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        tick()
+        time.sleep(0.01)
+    assert done()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +23,8 @@ from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.takes import write_take
 from tests.stage.helpers import free_port
 
-from .helpers import sine_take
+from .helpers import sine_take, wait_for
 from .live_standin import CInstance, Song, Track
-
-
-def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done() and time.monotonic() < deadline:
-        tick()
-        time.sleep(0.01)
-    assert done()
 
 
 class AnsweredBeforeSendReturns:

@@ -22,16 +22,8 @@ from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.takes import write_take
 from tests.stage.helpers import free_port
 
-from .helpers import sine_take
+from .helpers import sine_take, wait_for
 from .live_standin import CInstance, Song, Track
-
-
-def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done() and time.monotonic() < deadline:
-        tick()
-        time.sleep(0.01)
-    assert done()
 
 
 def pings(surface: ableton_remote.ExSamplingSurface, count: int, until: Callable[[], bool] = lambda: True) -> None:

@@ -23,19 +23,11 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.ableton import AbletonLive
 from exsampling_patch.takes import write_take
 
-from .helpers import sine_take
+from .helpers import sine_take, wait_for
 from .live_standin import CInstance, Song, Track
 
 ASKED = ("is Live running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)? (asked every "
          "second; the newest take of each slot is sent once it answers)")
-
-
-def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done() and time.monotonic() < deadline:
-        tick()
-        time.sleep(0.01)
-    assert done()
 
 
 def pings(surface: ableton_remote.ExSamplingSurface, count: int, handle: bool = True) -> list[tuple[bytes, Any]]:

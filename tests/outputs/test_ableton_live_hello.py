@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import exsampling_ableton_remote as ableton_remote
@@ -18,15 +17,8 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.ableton import AbletonLive
 from tests.stage.helpers import free_port
 
+from .helpers import wait_for
 from .live_standin import CInstance, Song, Track
-
-
-def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done() and time.monotonic() < deadline:
-        tick()
-        time.sleep(0.01)
-    assert done()
 
 
 def test_a_live_not_running_at_the_start_is_told_then_and_again_once_it_answers(tmp_path: Path) -> None:

@@ -26,15 +26,12 @@ from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import write_take
 
 from .helpers import sine_take
+from .helpers import wait_for as ticked_wait
 from .live_standin import CInstance, Song, Track
 
 
 def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done() and time.monotonic() < deadline:
-        tick()
-        time.sleep(0.01)
-    assert done()
+    ticked_wait(done, tick, timeout)
 
 
 def test_a_missed_load_is_not_sent_again_after_a_newer_take_of_its_slot(tmp_path: Path) -> None:

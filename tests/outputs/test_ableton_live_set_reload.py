@@ -24,16 +24,13 @@ from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import write_take
 
 from .helpers import sine_take
+from .helpers import wait_for as ticked_wait
 from .live_standin import CInstance, Song, Track
 from .test_live_take_end import Ticking
 
 
 def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done() and time.monotonic() < deadline:
-        tick()
-        time.sleep(0.01)
-    assert done()
+    ticked_wait(done, tick, timeout)
 
 
 def test_a_load_sent_while_the_script_restarts_goes_again_at_the_next_pong(tmp_path: Path) -> None:
