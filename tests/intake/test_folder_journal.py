@@ -86,10 +86,8 @@ KILLED_RUN = textwrap.dedent("""
 """)
 
 
-def test_a_take_in_flight_when_the_process_is_killed_is_read_again_at_the_next_start(tmp_path: Path) -> None:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    drop(inbox, "before.wav")  # there before any run: handled, as without include_existing ever
+def killed_with_a_take_in_flight(tmp_path: Path, inbox: Path) -> None:
+    """A run of inbox -> a sink that never ends its take, killed once it passed on ``cut.wav``."""
     script = tmp_path / "killed_run.py"
     script.write_text(KILLED_RUN, encoding="utf-8")
     run = subprocess.Popen([sys.executable, str(script), str(inbox)], start_new_session=True)
@@ -104,6 +102,13 @@ def test_a_take_in_flight_when_the_process_is_killed_is_read_again_at_the_next_s
         os.killpg(run.pid, signal.SIGKILL)
         run.wait()
     assert journal_lines(inbox)[0]["done"] is False
+
+
+def test_a_take_in_flight_when_the_process_is_killed_is_read_again_at_the_next_start(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    drop(inbox, "before.wav")  # there before any run: handled, as without include_existing ever
+    killed_with_a_take_in_flight(tmp_path, inbox)
     assert read_files(inbox) == ["cut.wav"]  # include_existing: false, the default
     assert read_files(inbox) == []  # its end told this time (no runtime: once passed on)
 

@@ -8,10 +8,6 @@ with EIO (a card's flaky reader); put back, the journal reads again, unless that
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,24 +15,7 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.folder import FolderSource
 from exsampling_patch.nodes.folder_journal import journal_path
 
-from .test_folder_journal import FAST, KILLED_RUN, drop, journal_lines, read_files, wait_for
-
-
-def killed_with_a_take_in_flight(tmp_path: Path, inbox: Path) -> None:
-    """A run of inbox -> a sink that never ends its take, killed once it passed on ``cut.wav``."""
-    script = tmp_path / "killed_run.py"
-    script.write_text(KILLED_RUN, encoding="utf-8")
-    run = subprocess.Popen([sys.executable, str(script), str(inbox)], start_new_session=True)
-    try:
-        wait_for(lambda: journal_path(inbox, "inbox").exists() or run.poll() is not None)
-        assert run.poll() is None
-        drop(inbox, "cut.wav")
-        wait_for(lambda: [line["file"] for line in journal_lines(inbox)] == ["cut.wav"] or run.poll() is not None)
-        assert run.poll() is None
-    finally:
-        os.killpg(run.pid, signal.SIGKILL)
-        run.wait()
-    assert journal_lines(inbox)[0]["done"] is False
+from .test_folder_journal import FAST, drop, killed_with_a_take_in_flight, read_files
 
 
 def test_a_journal_that_cannot_be_read_is_kept_and_its_take_in_flight_read_at_the_next_start(tmp_path: Path) -> None:
