@@ -280,14 +280,13 @@ class PatchChain:
         relayed = self._pass(self.to_map, passed[0], outcome)
         if relayed is None:
             return outcome
-        marked = relayed
-        assigned: list[SlotAssignment] = _handle(self.slot_map, "prediction", marked, "slot")
+        assigned: list[SlotAssignment] = _handle(self.slot_map, "prediction", relayed, "slot")
         if not assigned:
             # The label the map found no slot for, as the running patch tells it ("no slot for church_bells"):
             # the top three named labels that have slots ("no slot for church_bells, electric_piano_organ").
             said = self.slot_map.context.statuses[-1].get("label") if self.slot_map.context.statuses else None
             outcome.reason = gate_reason(prediction, 0.0) if not prediction.scores else \
-                f"{self.slot_map.node_id}'s table has no slot for {said or _labels(marked)}"
+                f"{self.slot_map.node_id}'s table has no slot for {said or _labels(relayed)}"
             return outcome
         outcome.slot = assigned[0].slot
         if assigned[0].take.meta.get("fallback_slot"):
