@@ -10,6 +10,9 @@ PHONE_FORMATS = ((4, b"ftyp", "an MP4/M4A (AAC) recording"), (0, b"#!AMR", "an A
                  (0, b"\x1aE\xdf\xa3", "a WebM/Matroska recording"), (0, b"\xff\xf1", "an AAC recording"),
                  (0, b"\xff\xf9", "an AAC recording"))  # the last two: ADTS, a raw .aac's frames
 
+#: What libsndfile (soundfile) reads that takes come as: named where a file is not one of them (classify, a take).
+READABLE = "WAV, FLAC, OGG, MP3, AIFF"
+
 #: File names of the recordings phone apps make in those formats (Voice Memos' and Android recorders' .m4a, old
 #: phones' .amr); not .mp4 nor .webm, which a card or a synced folder holds as videos.
 PHONE_PATTERNS = ("*.m4a", "*.aac", "*.amr")
@@ -39,5 +42,5 @@ def sndfile_why(error: Exception) -> str:
     if not isinstance(said, str) or not said:
         return str(error)
     if said.startswith("Format not recognised"):
-        return "not an audio file that can be read (WAV, FLAC, OGG, MP3, AIFF, ...)"
+        return f"not an audio file that can be read ({READABLE}, ...)"
     return said.rstrip(".")

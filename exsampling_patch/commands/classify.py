@@ -17,13 +17,12 @@ from typing import Any
 from exsampling_patch.commands.arg_types import at_least
 from exsampling_patch.commands.classify_chain import ChainError, Outcome, PatchChain
 from exsampling_patch.patchfile import closest_existing
-from exsampling_patch.phone_formats import convert_hint, unreadable_recording
+from exsampling_patch.phone_formats import READABLE, convert_hint, unreadable_recording
 
 __all__ = ["ChainError", "Outcome", "PatchChain", "register", "run", "unreadable"]
 
 WINDOWS = ("whole", "1s", "2s", "4s")
 DEFAULT_TOP = 5
-READABLE = "WAV, FLAC, OGG, MP3, AIFF"  # what libsndfile (soundfile) reads that takes come as
 POOLINGS = ("mean", "max", "vote")
 
 
