@@ -21,7 +21,6 @@ import contextlib
 import hmac
 import json
 import logging
-import mimetypes
 import socket
 import ssl
 import time
@@ -46,6 +45,10 @@ STRANGER_DRAIN_SECONDS = 2.0
 #: An upload answered before its body was all read (408, past its deadline) is read and dropped for this long at most,
 #: so that the phone, which sends it whole before it reads, gets the answer rather than a reset (see _linger).
 LINGER_SECONDS = 30.0
+#: The page's own files' types, by their ending. Not ``mimetypes``: on Windows it reads the registry, where an editor
+#: may have set ``.js`` to text/plain, and a browser refuses a module script of that type (a blank page on every phone).
+STATIC_TYPES = {"js": "text/javascript; charset=utf-8", "html": "text/html; charset=utf-8",
+                "css": "text/css; charset=utf-8", "json": "application/json; charset=utf-8"}
 
 
 def listen_backlog() -> int:
@@ -311,8 +314,7 @@ class _Handler(BaseHTTPRequestHandler):
             except (FileNotFoundError, IsADirectoryError, NotADirectoryError, OSError):
                 self._error(404, "not found")
                 return
-            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            self._send(200, body, f"{kind}; charset=utf-8" if kind.startswith(("text/", "application/j")) else kind)
+            self._send(200, body, STATIC_TYPES.get(name.rpartition(".")[2], "application/octet-stream"))
             return
         if url.path == "/favicon.ico":
             self._send(204, b"", "text/plain")
