@@ -234,3 +234,18 @@ def test_the_reason_says_when_labels_with_no_slot_outweigh_one_with_a_slot() -> 
 
     assert reason("slot") == "its labels with no slot outweigh those with one (60% against Bass 40%)"
     assert reason("label") == "no slot for its best label, dog"
+
+
+def test_the_outweigh_reason_tells_apart_figures_that_round_alike() -> None:
+    # dog 50.4%, kick 49.6%: rounded, "50% against Bass 50%" said no outweighing at all.
+    gate = ConfidenceGate("gate", {"threshold": 0.4, "fallback_slot": "chorus"})
+    take = Take(np.zeros(100, np.float32), 16000)
+    gate.handle("prediction", Prediction(take, (Score("dog", 0.504), Score("kick", 0.496))))
+    ((_, passed),) = gate.context.emitted
+    context = NodeContext()
+    node = SlotMap("map", {"table": {"kick": "Bass"}, "base_table": "empty"}, context)
+    node.start()
+    node.handle("prediction", passed)
+    ((_, assignment),) = context.emitted
+    assert assignment.take.meta["gate_reason"] == \
+        "its labels with no slot outweigh those with one (50.4% against Bass 49.6%)"
