@@ -244,6 +244,8 @@ class FolderSource(Node):
         kept: dict[Entry, bool] = {}
         seen: set[Entry] = set()  # left alone at this start: in the journal, so that the next start knows them
         try:
+            if journal.loops():  # taken for unreadable, it was kept, and each take then told "journal not written"
+                raise OSError(f"{journal.path} is a symbolic link that leads back to itself: remove it")
             with journal.held():  # an end told meanwhile (a take of the node an edit replaced) is not lost
                 try:
                     record = journal.load()

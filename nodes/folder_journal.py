@@ -23,6 +23,7 @@ and the ends of those takes, told to it, are written down.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -138,6 +139,15 @@ class FolderJournal:
             if isinstance(data.get("take"), str) and data["take"]:
                 record.takes[entry] = data["take"]
         return record
+
+    def loops(self) -> bool:
+        """Whether the journal is a symbolic link that leads back to itself (or round a ring of links): nothing can
+        be read or written through it."""
+        try:
+            self.path.stat()
+        except OSError as error:
+            return error.errno == errno.ELOOP
+        return False
 
     def holds_lines(self) -> bool:
         """Whether what is there may hold an earlier run's lines, where :meth:`load` could not read it: a file (an
