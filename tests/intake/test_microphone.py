@@ -79,6 +79,7 @@ def test_bursts_played_through_jack_come_back_as_takes(tmp_path: Path) -> None:
             outputs = [p for p in ports if p.startswith(f"{jack_client_name()}:out")]  # this process's
             assert inputs and outputs, ports
             jack_connect(outputs[0], inputs[0])  # the loop: what we play is what the microphone hears
+            play.connected = True
             deadline = time.monotonic() + 15
             while not play.done and time.monotonic() < deadline:
                 time.sleep(0.05)

@@ -23,7 +23,10 @@ MIC_PARAMS = {"threshold_db": -20.0, "pre_roll": 0.0, "hang": 0.1, "min_length":
 
 class BurstPlayer:
     """An output callback playing ``seconds`` of silence with a 330 Hz tone at half scale in each ``(start, length)``
-    of ``bursts`` (seconds), then silence; :attr:`done` once all of it has been played."""
+    of ``bursts`` (seconds), then silence; :attr:`done` once all of it has been played.
+
+    It plays from its start only once :attr:`connected` is set (silence until then): the stream runs before its port
+    is connected to the microphone, and on a loaded machine the connecting commands can outlast the first burst."""
 
     def __init__(self, bursts: Sequence[tuple[float, float]], seconds: float, rate: int) -> None:
         t = np.arange(int(seconds * rate)) / rate
@@ -32,12 +35,16 @@ class BurstPlayer:
             span = (t >= start) & (t < start + length)
             self.played[span] = 0.5 * np.sin(2 * np.pi * 330 * t[span])
         self.position = 0
+        self.connected = False
 
     @property
     def done(self) -> bool:
         return self.position >= len(self.played)
 
     def __call__(self, outdata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+        if not self.connected:
+            outdata.fill(0.0)
+            return
         chunk = self.played[self.position:self.position + frames]
         outdata[: len(chunk), 0] = chunk
         outdata[len(chunk):, 0] = 0.0
@@ -57,6 +64,7 @@ def playing_into(client: str | None, play: BurstPlayer, rate: int) -> Iterator[N
         outputs = [p for p in ports if p.startswith(f"{jack_client_name()}:out")]  # this process's
         assert inputs and outputs, ports
         jack_command("jack_connect", outputs[0], inputs[0]).check_returncode()
+        play.connected = True
         yield
 
 
