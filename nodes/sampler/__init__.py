@@ -113,7 +113,8 @@ class Sampler(Node):
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        from exsampling_patch.nodes.sampler.host import AudioProcess, LocalAudio
+        from exsampling_patch.nodes.sampler.host import AudioProcess
+        from exsampling_patch.nodes.sampler.local import LocalAudio
         from exsampling_patch.nodes.sampler.stream import device_rate
 
         self.names = make_slot_names(self.slot_names, self.slots)

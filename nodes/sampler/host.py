@@ -1,5 +1,5 @@
-"""Where the sampler's audio runs: in the node's process (:class:`LocalAudio`) or in an audio process of
-its own (:class:`AudioProcess`, the default for a real sound device; see :mod:`.server` for why).
+"""Where the sampler's audio runs: in an audio process of its own (:class:`AudioProcess`, the default for a real
+sound device; see :mod:`.server` for why), or in the node's process (:class:`.local.LocalAudio`).
 
 Both take the same :class:`.rig.AudioConfig` and :class:`.shared.SharedState` and offer the same
 surface to the node: ``start``, ``load(slot, buffer)``, ``stage(buffer)`` and ``unstage(buffer)`` (samples
@@ -26,8 +26,9 @@ from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, QuickRetu
 from exsampling_patch.nodes.sampler import protocol as msg
 from exsampling_patch.nodes.sampler.answers import ANSWER_SECONDS, Answer, LoadBook
 from exsampling_patch.nodes.sampler.handoff import Arena, SamplesNotShared, send_file, shared_or_refused
+from exsampling_patch.nodes.sampler.local import wait_until
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
-from exsampling_patch.nodes.sampler.rig import AudioConfig, AudioRig
+from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.ring import NOTE_ON
 from exsampling_patch.nodes.sampler.shared import EPOCH, UNSTARTED_DROPPED, SharedState
 
@@ -36,56 +37,6 @@ JACK_BACK = "JACK server back: audio restarted"  # the node's ``audio`` status o
 STOPPED = "the sampler has stopped"  # why a take assigned after the stop is not loaded
 STAGE_ANSWER_SECONDS = 0.5  # longest a take's assignment waits for the process to say it kept the take sent ahead
 ARENA_BYTES = 64 << 20  # shared memory for takes: 33 takes of 10 s at 48 kHz (longer ones may get files of their own)
-
-
-def _wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-class LocalAudio:
-    """The rig in this process: the audio callback shares this interpreter's GIL with the patch."""
-
-    guarded = True  # load() takes buffers from prepare(..., guarded=True): the callback reads them as they are
-    answers = False  # load() is done as it returns
-
-    def __init__(self, config: AudioConfig, state: SharedState, report_error: Callable[[str], None],
-                 report_status: Callable[..., None], report_about: Callable[[str, str], None] | None = None) -> None:
-        self.opened = threading.Event()
-        self.jack_client: str | None = None
-        self.sample_rate = config.sample_rate
-        self.rate_known = threading.Event()
-        self.rate_known.set()
-        self.rig = AudioRig(config, state, report_error, report_status, on_opened=self._on_opened,
-                            report_about=report_about)
-        self.core = self.rig.core
-
-    def _on_opened(self, jack_client: str | None) -> None:
-        self.jack_client = jack_client
-        self.opened.set()
-
-    def start(self) -> None:
-        self.rig.start()
-
-    def load(self, slot: int, buffer: SlotBuffer) -> None:
-        self.rig.load(slot, buffer)
-
-    def stage(self, buffer: SlotBuffer) -> None:
-        """Nothing to send ahead: the callback reads the node's buffers as they are."""
-
-    def unstage(self, buffer: SlotBuffer) -> None:
-        """Nothing was sent ahead."""
-
-    def wait_midi(self, index: int = 0, timeout: float = 5.0) -> bool:
-        """Wait until MIDI input ``index`` is open."""
-        return _wait_until(lambda: bool(self.rig.midi_open()[index]), timeout)
-
-    def stop(self) -> None:
-        self.rig.stop()
 
 
 class AudioProcess:
@@ -380,7 +331,7 @@ class AudioProcess:
 
     def wait_midi(self, index: int = 0, timeout: float = 5.0) -> bool:
         """Wait until MIDI input ``index`` is open in the audio process."""
-        return _wait_until(lambda: bool(self.midi_ports[index]), timeout)
+        return wait_until(lambda: bool(self.midi_ports[index]), timeout)
 
     def _read(self) -> None:
         while True:

@@ -1,6 +1,6 @@
 """What plays: the audio core, its output stream and its MIDI input ports, built from one config.
 
-The same :class:`AudioRig` runs in the node's process (:class:`.host.LocalAudio`) or in an audio
+The same :class:`AudioRig` runs in the node's process (:class:`.local.LocalAudio`) or in an audio
 process of its own (:mod:`.server`, driven by :class:`.host.AudioProcess`). sounddevice and mido are
 imported only when the stream or a port opens.
 """
