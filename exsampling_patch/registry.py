@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import hashlib
 import importlib
-import importlib.abc
-import importlib.machinery
-import importlib.util
 import inspect
 import pkgutil
 import re
 import sys
 import traceback
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +23,7 @@ from typing import Any, cast
 
 from exsampling_patch.node import DeclarationError, Node, Param, PortSpec
 from exsampling_patch.node_checks import type_problems
+from exsampling_patch.node_files import NODE_FOLDERS, import_file, own_helpers
 from exsampling_patch.thread_prints import prints_to_stderr
 
 ENTRY_POINT_GROUP = "exsampling_patch.nodes"
@@ -247,8 +244,8 @@ class Registry:
         # files beside it; at the end of the path, so that a file named like an installed module hides nothing.
         if str(path) not in sys.path:
             sys.path.append(str(path))
-        _NODE_FOLDERS.add(str(path))
-        with _own_helpers(path):
+        NODE_FOLDERS.add(str(path))
+        with own_helpers(path):
             for file in sorted(path.glob("*.py")):
                 if file.name.startswith("_"):
                     continue
@@ -258,7 +255,7 @@ class Registry:
         """Register the node types of a node folder's ``file``, and tell each class in it that declares ports or
         parameters without being a :class:`Node` (``class Reverse:``): it loaded without a word, and the type
         was then unknown with nothing said of the file that meant to define it."""
-        module = _import_file(file)
+        module = import_file(file)
         defined = self.register_module(module, str(file))
         told = len(self.problems)
         for value in vars(module).values():
@@ -420,81 +417,5 @@ def _user_line(error: BaseException) -> tuple[str, int] | None:
     return None
 
 
-#: The folders of user nodes put on ``sys.path`` (their helpers are found there by bare name).
-_NODE_FOLDERS: set[str] = set()
 #: The plugins (node files, entry points) being imported now, the innermost last.
 IMPORTING: list[str] = []
-
-
-class _HelperFinder(importlib.abc.MetaPathFinder):
-    """Finds ``names`` in ``folder`` alone, ahead of ``sys.path`` (where an earlier node folder comes first)."""
-
-    def __init__(self, folder: Path, names: set[str]) -> None:
-        self.folder, self.names = folder, names
-
-    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
-                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
-        if path is None and fullname in self.names:
-            return importlib.machinery.PathFinder.find_spec(fullname, [str(self.folder)])
-        return None
-
-
-@contextlib.contextmanager
-def _own_helpers(folder: Path) -> Iterator[None]:
-    """While ``folder``'s node files are imported, ``from _util import ...`` finds ``folder``'s own ``_util.py``.
-
-    Helpers are imported by bare name from the node folders on ``sys.path``: a second folder's ``_util.py`` was the
-    first one's (cached in ``sys.modules``, and first on the path), so its nodes failed to load or ran the other
-    folder's code. A helper that something installed provides by that name is left to it, as before.
-    """
-    installed = [entry for entry in sys.path if entry not in _NODE_FOLDERS]
-    found = {file.stem for file in folder.glob("_*.py")} | {file.parent.name for file in folder.glob("_*/__init__.py")}
-    names = {name for name in found if name.isidentifier() and name != "__init__"
-             and name not in sys.builtin_module_names
-             and importlib.machinery.PathFinder.find_spec(name, installed) is None}
-    saved = {name: sys.modules.pop(name) for name in names if name in sys.modules and not _inside(sys.modules[name],
-                                                                                                   folder)}
-    finder = _HelperFinder(folder, names)
-    sys.meta_path.insert(0, finder)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(finder)
-        # The other folders' helpers go back: their nodes keep theirs, and this folder's keep these (bound by now).
-        for name in saved:
-            sys.modules.pop(name, None)
-        sys.modules.update(saved)
-
-
-def _inside(module: ModuleType, folder: Path) -> bool:
-    file = getattr(module, "__file__", None)
-    return file is not None and folder in Path(file).resolve().parents
-
-
-#: The package name node files are imported under (never imported itself).
-_USER_PACKAGE = "exsampling_user_nodes"
-
-
-def _import_file(file: Path) -> ModuleType:
-    # Named from its path, the same in every run (hash() of a text changes with each process): `nodes --json`
-    # told a new module name at each start, and two files of one name in two folders still get their own.
-    name = f"{_USER_PACKAGE}.{file.stem}_{hashlib.sha1(str(file).encode()).hexdigest()[:12]}"
-    spec = importlib.util.spec_from_file_location(name, file)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {file}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except ModuleNotFoundError as error:
-        del sys.modules[name]
-        if error.name != _USER_PACKAGE:
-            raise
-        # `from ._dsp import ...` (the folder made a package): "No module named 'exsampling_user_nodes'" named
-        # the loader's own package, which the file never wrote. Raised with its traceback: its line is told.
-        raise ImportError("a node file's relative import (from . import ...) finds nothing: import the folder's "
-                          "helpers by name (from _dsp import ...)").with_traceback(error.__traceback__) from None
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
