@@ -146,6 +146,7 @@ class WebRecorder(Node):
         self._count = 0
         self._recorders: set[str] = set()
         self._notice_stands = StandingWarning()  # a start-up notice (new certificate, new token), until the first take
+        self._notice_told = ""  # the last notice told (:meth:`_notice`)
         state = self.resolve_path(self.state_folder)
         state.mkdir(parents=True, exist_ok=True)
         # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
@@ -208,6 +209,7 @@ class WebRecorder(Node):
     def _notice(self, text: str) -> None:
         """A start-up notice, for the performer to act on (phones accept the new certificate, scan the new QR code):
         a warning, ended at the first take received (:meth:`_store_and_emit`)."""
+        self._notice_told = text
         self._notice_stands.told()
         self.report_status(warning=text)
 
@@ -456,7 +458,8 @@ class WebRecorder(Node):
         if passed and self._done_at_emit:
             self._store.mark_processed(stored)
         # A phone reached the recorder, past the new certificate or with the new token: the notice is done.
-        ended = self._notice_stands.ended()
+        # Only the notice itself: not a warning told since, as a disk filling up (told as this very take came in).
+        ended = self._notice_stands.ended() if self.shown_warning == self._notice_told else {}
         self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
                            label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2), **ended)
         return {"status": "received", **row}
