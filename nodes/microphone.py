@@ -135,6 +135,9 @@ class Microphone(Node):
     #: While a warning of audio lost stands: the ring frame from which a take misses none of it (the first such take
     #: ends the warning); None while none stands.
     _whole_from: int | None = None
+    #: The last warning of audio lost told: a take recorded whole ends only that one, not one told since (a disk
+    #: filling up, told as that take was stored).
+    _loss_told = ""
     #: When the last warning of input the stream dropped was told (time.monotonic()).
     _overflow_told = float("-inf")
     #: The ring's count of input the stream dropped, as last told: kept across runs of take assembly, each dropping
@@ -317,17 +320,18 @@ class Microphone(Node):
                 status: dict[str, Any] = {"input_overflows": overflows}
                 if now - self._overflow_told >= OVERFLOW_LINE_SECONDS:
                     self._overflow_told = now
-                    status["warning"] = (f"the input stream dropped audio {overflows} time"
-                                         f"{'s' if overflows > 1 else ''} so far: its process was held up (a busy "
-                                         "machine)")
+                    status["warning"] = self._loss_told = (
+                        f"the input stream dropped audio {overflows} time{'s' if overflows > 1 else ''} so far: its "
+                        "process was held up (a busy machine)")
                 self._whole_from = written  # the gap lies before the frames counted when it was noticed
                 self.report_status(**status)
             if written - read > length - hop:
                 self.overruns += 1
                 # A loss that is over (assembly reads the newest audio again): a warning line, not an error that
                 # would stand until the node restarts, as nothing opens again to end it.
-                self.report_status(warning=f"take assembly fell {written - read} frames behind; audio was lost "
+                self._loss_told = (f"take assembly fell {written - read} frames behind; audio was lost "
                                    f"({self.overruns} time{'s' if self.overruns > 1 else ''} so far)")
+                self.report_status(warning=self._loss_told)
                 read = written - hop
                 self._resume = (cutter, read)
                 self._whole_from = read
@@ -407,8 +411,9 @@ class Microphone(Node):
         if torn > 0:
             samples, start = samples[torn:], start + torn
         if start >= stop:
-            self.report_status(warning=f"a take of {(stop - asked) / rate:.2f} s was lost whole: take assembly fell "
-                               "behind the audio")
+            self._loss_told = (f"a take of {(stop - asked) / rate:.2f} s was lost whole: take assembly fell behind the "
+                               "audio")
+            self.report_status(warning=self._loss_told)
             self._whole_from = written
             return
         self.takes_cut += 1
@@ -439,6 +444,7 @@ class Microphone(Node):
                  and time.monotonic() - self._overflow_told >= OVERFLOW_LINE_SECONDS)
         if ended:
             self._whole_from = None
+            ended = self.shown_warning == self._loss_told  # not a warning told since, as a disk filling up
         label = f"take {self.takes_cut}: {stored.duration:.2f} s" + (" (cut at the stop)" if cut_at_stop else "")
         status = {"take": stored.take_id, "label": label,
                   "duration": round(stored.duration, 2), **cut, **({"warning": ""} if ended else {})}

@@ -18,6 +18,7 @@ import pytest
 from exsampling_patch.editor.live import NodeLive
 from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes import microphone as microphone_module
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.runtime.events import merge_status
@@ -92,3 +93,28 @@ def test_a_lost_take_warning_stands_beside_a_take_holding_the_loss_and_ends_at_a
     assert [text for _, text in warnings(context)][1:] == [""]
     assert "take" in context.statuses[-1] and context.statuses[-1]["warning"] == ""
     assert node_line(context.statuses) == "take 2: 0.25 s"
+
+
+def test_a_whole_take_ends_the_loss_warning_only_not_a_disk_warning_told_since(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole take ended whatever warning stood: a disk filling up, told as that take was stored, was cleared with
+    the loss's, and the node line read as if the disk had room. The disk's free space is the seam the disk tests set
+    (``disk_space.disk_free``: a real disk's moves as others write)."""
+    free = [10_000 * 10**6]
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: free[0])
+    written = 100_000
+    ring = ring_at(written, 0)
+    mic, context = microphone(tmp_path, ring)
+    try:
+        mic._emit_take(written - 2 * LENGTH, written - LENGTH - RATE)  # long gone from the ring: lost whole
+        assert "was lost whole" in mic.shown_warning
+        frames = np.arange(written, written + RATE)
+        ring.samples[frames % LENGTH, 0] = frames.astype(np.float32)
+        ring.counts[0] = written + RATE
+        free[0] = 500 * 10**6  # under warn_free_mb (2000): told as the next take is stored
+        mic._emit_take(written + RATE // 4, written + RATE // 2)  # all after the loss: whole
+    finally:
+        ring.close()
+    assert "take" in context.statuses[-1] and "warning" not in context.statuses[-1], context.statuses[-1]
+    assert node_line(context.statuses).startswith("warning: the take folder's disk is filling up: 500 MB free"), \
+        context.statuses
