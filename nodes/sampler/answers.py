@@ -80,6 +80,10 @@ class LoadBook:
         """Whether take ``serial`` was sent to ``slot`` and not answered yet."""
         return (slot, serial) in self._asked
 
+    def forget(self, slot: int, serial: int) -> None:
+        """Take ``serial`` in ``slot`` is told by its sender, whatever its process says of it."""
+        self._asked.pop((slot, serial), None)
+
     def answered(self, epoch: int, slot: int, serial: int, why: str, buffers: dict[int, SlotBuffer]) -> Answer | None:
         """Process ``epoch`` said what became of take ``serial`` in ``slot``; a take it did not get leaves ``buffers``
         (those a restarted process is sent) as the process holds them. None for an answer of a process that the take

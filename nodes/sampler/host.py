@@ -82,7 +82,7 @@ class AudioProcess:
         self.book = LoadBook()  # under _send_lock
         self.answer_within = ANSWER_SECONDS  # a take unanswered by then is told not loaded
         self._silent = False  # told not answering, and nothing heard since
-        self._answers: queue.SimpleQueue[tuple[int, msg.Loaded | msg.Unread | str]] = queue.SimpleQueue()
+        self._answers: queue.SimpleQueue[tuple[int, msg.Loaded | msg.Unread | Answer | str]] = queue.SimpleQueue()
         self._answering: threading.Thread | None = None
         self.child = Child("exsampling_patch.nodes.sampler.server", pass_fds=(self.state.fd, self.arena.fd))
         self.process: subprocess.Popen[bytes] | None = None  # the latest process, kept once it has ended
@@ -143,8 +143,11 @@ class AudioProcess:
                 try:
                     self._send(slot, buffer)
                 except SamplesNotShared as error:  # the slot stays empty in the new process; the others go on
+                    # Told as a take not loaded: only said before, the node's slot still showed it, silent.
                     del self.buffers[slot]
-                    self.report_error(f"slot {slot}'s take was not sent to the restarted audio process: {error}")
+                    self.book.forget(slot, buffer.serial)  # one the process before never answered: told here
+                    self._answers.put((self.epoch, Answer(slot, buffer, f"the restarted audio process could not be "
+                                                                        f"sent it ({error})")))
             if self.epoch > 0:  # after what the process before said: the takes it never answered are not loaded
                 self._answers.put((self.epoch, "restarted"))
         return True
@@ -295,6 +298,8 @@ class AudioProcess:
                     answers = self.book.restarted(epoch, self.buffers)
                 elif said == "due":
                     answers = []
+                elif isinstance(said, Answer):  # a slot not re-sent to a restarted process
+                    answers = [said]
                 elif isinstance(said, msg.Unread):
                     answers = [self.book.unread(epoch, said.position, self.buffers)]
                 else:

@@ -63,8 +63,9 @@ def test_a_take_that_cannot_be_shared_is_told_not_loaded_and_the_audio_process_p
 
 @pytest.mark.jack
 def test_a_restarted_audio_process_gets_every_take_that_can_be_shared(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Re-sending the slots to a new process: a take refused there is said, and the reader starts the process
-    anyway with the others (the refusal ended the reader: no process was ever started again)."""
+    """Re-sending the slots to a new process: a take refused there is told not loaded, and the reader starts the
+    process anyway with the others (the refusal ended the reader: no process was ever started again). The node's
+    slot shows it empty (it showed the take, silent there, and a restart later re-sent nothing for it)."""
     monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)
     monkeypatch.setattr(host, "RESTART_SECONDS", 0.05)
     with audio_process_sampler() as (sampler, context):
@@ -77,8 +78,12 @@ def test_a_restarted_audio_process_gets_every_take_that_can_be_shared(monkeypatc
         with file_size_limit(64 << 10):
             process.kill()
             assert wait_for(lambda: "restarted audio process" in "".join(context.errors[-1:]))
-        assert context.errors[-1] == ("slot 1's take was not sent to the restarted audio process: could not share "
-                                      "its samples: [Errno 27] File too large")
+        assert context.errors[-1] == (f"{long.name} not loaded into slot Snare: the restarted audio process could "
+                                      "not be sent it (could not share its samples: [Errno 27] File too large); the "
+                                      "slot plays nothing")
+        state = sampler.slot_states()[1]
+        assert (state["take"], state["position"], state["history"]) == (None, -1, [long.take_id])  # kept: roll-back
+        assert {"slot": "Snare", "take": "", "label": "", "skipped": long.take_id} in context.statuses
         assert wait_for(lambda: sampler.audio.opened.is_set()), context.errors
         assert wait_for(lambda: sampler.sounding("HH") == short.take_id)
         assert sampler.sounding("Snare") is None  # not in the new process
