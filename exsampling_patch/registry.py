@@ -191,7 +191,10 @@ class Registry:
             return
         if name in self.types and self.types[name] is not node_type:
             where, origin = _class_line(node_type), origin or node_type.__module__
-            told = (f"{node_type.__name__}: node type '{name}' is already defined by {self.origins[name]}; "
+            first, first_line = self.origins[name], _class_line(self.types[name])
+            if first_line.startswith(f"{first}:"):  # a file: the class, at its line (two in one file: the file alone)
+                first = f"{self.types[name].__name__} at {first_line}"
+            told = (f"{node_type.__name__}: node type '{name}' is already defined by {first}; "
                     "this one is ignored (give it a type_name of its own)")
             if where.startswith(f"{origin}:"):
                 origin = where

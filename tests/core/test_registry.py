@@ -138,7 +138,8 @@ def test_name_clash_is_reported(tmp_path: Path) -> None:
 
 
 def test_a_name_clash_is_told_at_the_class_that_is_ignored(tmp_path: Path) -> None:
-    # Before, two classes of one file taking one type name were both told as just the file.
+    # Before, two classes of one file taking one type name were both told as just the file; then the second alone
+    # was told at its line, the first still as the file.
     (tmp_path / "two.py").write_text(
         "from exsampling_patch import ANY, Input, Node\n\n\nclass Flip(Node):\n    '''Flip.'''\n\n    x = Input(ANY)\n"
         "\n    def on_x(self, m):\n        pass\n\n\nclass Flop(Flip):\n    '''Flop.'''\n\n    type_name = 'flip'\n",
@@ -146,8 +147,8 @@ def test_a_name_clash_is_told_at_the_class_that_is_ignored(tmp_path: Path) -> No
     )
     registry = Registry.default([tmp_path], entry_points=False)
     assert [str(p) for p in registry.problems] == [
-        f"{tmp_path / 'two.py'}:13: Flop: node type 'flip' is already defined by {tmp_path / 'two.py'}; this one is "
-        "ignored (give it a type_name of its own)"]  # a patch's 'flip' is the first: a newcomer's own went unused
+        f"{tmp_path / 'two.py'}:13: Flop: node type 'flip' is already defined by Flip at {tmp_path / 'two.py'}:4; "
+        "this one is ignored (give it a type_name of its own)"]  # a patch's 'flip' is the first one
 
 
 def test_missing_folder_is_reported(tmp_path: Path) -> None:
