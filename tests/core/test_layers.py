@@ -10,6 +10,7 @@ still two modules that cannot be read, tested or moved one without the other).
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -191,6 +192,37 @@ def test_the_graph_sees_circles_in_functions_and_type_checking_but_not_submodule
     assert circles(graph) == ["pkg.a (line 3) -> pkg.b (line 3) -> pkg.a",
                               "pkg.c (line 2) -> pkg.d (line 1) -> pkg.c"]
 
+
+#: A static import of a module beside it (``import {a} from "./b.js"``, ``import "./b.js"``, over several lines too),
+#: or a dynamic one (``import("./b.js")``).
+JS_IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\./[^"']+\.js)["']""")
+
+
+def script_graph(folder: Path) -> nx.DiGraph:
+    """An edge from each ES module in ``folder`` to each module beside it that it imports, with the line."""
+    graph = nx.DiGraph()
+    for path in sorted(folder.glob("*.js")):
+        text = path.read_text(encoding="utf-8")
+        graph.add_node(path.name)
+        for match in JS_IMPORT.finditer(text):
+            graph.add_edge(path.name, match.group(1)[2:], line=text.count("\n", 0, match.start()) + 1)
+    return graph
+
+
+def test_the_phone_pages_scripts_import_no_module_in_a_circle() -> None:
+    graph = script_graph(ROOT / "nodes" / "web_recorder" / "static")
+    assert {("app.js", "upload.js"), ("upload.js", "takes.js")} <= set(graph.edges)  # the reader sees imports
+    found = circles(graph)
+    assert not found, "the phone page's scripts import each other:\n" + "\n".join(found)
+
+
+def test_the_script_reader_sees_imports_over_lines_and_dynamic_ones(tmp_path: Path) -> None:
+    (tmp_path / "a.js").write_text('import {\n  b,\n} from "./b.js";\n')
+    (tmp_path / "b.js").write_text('const later = () => import("./a.js");\nimport "./c.js";\n')
+    (tmp_path / "c.js").write_text('import x from "https://example.org/x.js";\n')
+    graph = script_graph(tmp_path)
+    assert set(graph.edges) == {("a.js", "b.js"), ("b.js", "a.js"), ("b.js", "c.js")}
+    assert circles(graph) == ["a.js (line 3) -> b.js (line 1) -> a.js"]
 
 # -- helpers written once -------------------------------------------------------------------------------------------
 

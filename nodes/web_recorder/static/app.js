@@ -2,7 +2,8 @@
 // with the take's own location. The take list merges local upload states with the status the patch reports.
 // page.js: the shared parts; keep.js: the takes kept on the phone; record.js: the microphone, the takes and their WAV;
 // upload.js: the uploads and their tries; takes.js: the take list and the info line's news.
-import { $, cleanName, config, local, madeUpName, nameInput, recButton, state, store, stored } from "./page.js";
+import { $, PAIRED_AGAIN, cleanName, config, local, madeUpName, nameInput, recButton, state, store, stored }
+  from "./page.js";
 import { keeping, kept } from "./keep.js";
 import { GESTURES, currentAudio, start, stop, warmUp } from "./record.js";
 import { retryDelay, sendKept } from "./upload.js";
@@ -42,5 +43,6 @@ window.addEventListener("beforeunload", (event) => {
                                                   !(t.repair && t.kept));
   if (state.recording || waiting) { event.preventDefault(); event.returnValue = ""; }
 });
+window.addEventListener(PAIRED_AGAIN, () => sendKept());
 sendKept();
 poll();

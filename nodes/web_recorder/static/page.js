@@ -8,6 +8,10 @@ export const recButton = $("rec"), info = $("info"), nameInput = $("name"), list
 export const local = new Map();   // phone's take id -> {state, detail, startedAt, seconds, kept, repair, unplaced}
 export const UNPAIRED = "The recorder's pairing changed: scan its new QR code (or open its new link) on this phone "
   + "before recording.";
+// Told on window when the take list answers again after the pairing had changed: the kept takes go then (app.js).
+// An event, not a call, so that the take list (takes.js) and the uploads (upload.js), which renders it, do not
+// import each other.
+export const PAIRED_AGAIN = "exsampling-paired-again";
 export const UNPAIRED_KEPT = "The recorder's pairing changed: scan its new QR code to send the takes kept here.";
 export const madeUpName = makeUpName(phoneKey);  // REC works at once; the phone may type its own name instead
 export const state = {

@@ -1,7 +1,7 @@
 // The take list: the recorder's answers for this phone's takes, merged with the uploads on their way, rendered; the
 // info line's news of the newest take's end; the recorder's settings followed as it runs.
-import { UNPAIRED, UNPAIRED_KEPT, $, config, info, list, local, phoneKey, say, state, tell, token } from "./page.js";
-import { sendKept } from "./upload.js";
+import { PAIRED_AGAIN, UNPAIRED, UNPAIRED_KEPT, $, config, info, list, local, phoneKey, say, state, tell, token }
+  from "./page.js";
 
 const LIST_WAIT_MS = 10000;  // the longest an ask for the take list is waited on
 let serverTakes = [];
@@ -30,7 +30,7 @@ export async function refresh() {
         say("Paired again: tap REC to record a sound.");
       }
       // A take refused for the pairing waited for a page opened with a new link: this one is taken again.
-      if (state.unpaired) sendKept();
+      if (state.unpaired) window.dispatchEvent(new Event(PAIRED_AGAIN));
       state.unpaired = false;
     } else if (replies[0].status === 401 && !state.unpaired) {
       // The recorder restarted with a new token (rotate_token): said now, not only once a take is recorded and refused.
