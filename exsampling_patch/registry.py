@@ -111,7 +111,10 @@ class Registry:
         failed = [p for p in self.problems if not p.type_name]
         # Only those that could have defined it are named: an unrelated echo.py's ImportError beside it misled.
         named = [str(p) for p in failed if could_define(p, type_name)]
-        others = len(failed) - len(named)
+        # Plugins, not problems, and every one a 'warning: plugin' line names: a type refused for a mistake was not
+        # counted, and a file with two classes that do not subclass Node was counted twice.
+        told = {_plugin(p) for p in failed if could_define(p, type_name)}
+        others = len({_plugin(p) for p in self.problems} - told)
         said = [*named[:3], f"and {len(named) - 3} more"] if len(named) > 3 else [*named]
         if others:  # check and run (refusing the patch) both print these lines, on stderr: no one command is named
             said.append(f"{others} {'other ' if named else ''}plugin{'s' if others != 1 else ''} did not load: "
@@ -375,6 +378,12 @@ def could_define(problem: PluginProblem, type_name: str) -> bool:
         words = re.split(r"[^A-Za-z0-9]+", problem.origin.removeprefix("entry point ").removeprefix("built-in module "))
         return any(_alike(_letters(word), wanted) for word in words)
     return True
+
+
+def _plugin(problem: PluginProblem) -> str:
+    """The plugin ``problem`` is about: its node file, or its origin without a line (``FILE:LINE`` of a type refused
+    in it)."""
+    return problem.file or re.sub(r":\d+$", "", problem.origin)
 
 
 def _declares_entry_point(folder: Path) -> bool:

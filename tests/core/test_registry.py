@@ -353,3 +353,17 @@ def test_a_node_file_gets_the_same_module_name_in_every_run(tmp_path: Path) -> N
     names = {subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(names) == 1 and names.pop().startswith("exsampling_user_nodes.rev_")
+
+
+def test_an_unknown_type_counts_each_plugin_that_did_not_load_once(tmp_path: Path) -> None:
+    # Before, problems were counted, not plugins, and import failures alone: a type refused for a mistake (echo.py)
+    # went uncounted though a 'warning: plugin' line names it, and loose.py's three classes were three plugins.
+    (tmp_path / "echo.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\n\n\nclass Echo(Node):\n    '''Echo.'''\n\n    x = Input(ANY)\n",
+        encoding="utf-8")
+    (tmp_path / "loose.py").write_text(
+        "from exsampling_patch import ANY, Input\n\n\nclass A:\n    x = Input(ANY)\n\n\nclass B:\n    x = Input(ANY)\n"
+        "\n\nclass C:\n    x = Input(ANY)\n", encoding="utf-8")
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert len(registry.problems) == 4, registry.problems
+    assert registry.unknown_hint("granulator") == "2 plugins did not load: a 'warning: plugin' line names each"
