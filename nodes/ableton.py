@@ -158,10 +158,11 @@ class AbletonMax(Node):
     def _already_sent(self, key: str) -> None:
         self.report_status(take=key.split("\t")[0], already_sent=True)
 
-    def _delivered(self, kept: SlotAssignment, where: str) -> Callable[[str], None]:
+    def _delivered(self, kept: SlotAssignment, where: str, path: Path) -> Callable[[str], None]:
         """What ends ``kept`` once its bundle's sender is done with it (see :class:`Outbox`), saying so where it did
         not go; "unstarted": the hand-over raised (no sender could be started). Once: a take closed twice was
-        counted ended twice, which can end it while another branch (a sampler) still holds it."""
+        counted ended twice, which can end it while another branch (a sampler) still holds it. ``path``: the copy
+        the bundle names, said where it was gone (deleted by hand while the bundle waited): Live got nothing."""
         once = threading.Lock()
 
         def done(word: str) -> None:
@@ -169,6 +170,7 @@ class AbletonMax(Node):
                 return
             self.close_take(kept, {"refused": f"not delivered to Live: nothing listens on {where}",
                                    "failed": f"not delivered to Live: OSC to {where} failed",
+                                   "gone": f"not delivered to Live: its file {path} is gone (deleted before it went)",
                                    "kept": "not sent to Live yet: kept for the next start",
                                    "unstarted": "not delivered to Live: the OSC sender could not start"}.get(word, ""))
         return done
@@ -193,7 +195,8 @@ class AbletonMax(Node):
         # to Live: nothing listens on ..."), not "slot HH" for a take that was lost. The refusal comes before the
         # sender's send returns (a port of this machine), so the take ends as it would otherwise.
         kept = assignment if self.keep_open(assignment) else None
-        done = self._delivered(kept, f"{destination[1][0]}:{destination[1][1]}") if kept is not None else None
+        done = (self._delivered(kept, f"{destination[1][0]}:{destination[1][1]}", path) if kept is not None
+                else None)
         try:
             self._sending_kept(self.outbox.send(destination[1], destination[0], bundle, key, files=(str(path),),
                                                 skip_if_sent=bool(take.meta.get("recovered")), done=done))

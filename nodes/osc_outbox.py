@@ -92,9 +92,10 @@ class Outbox:
     when one went there again without.
 
     A bundle handed over with ``done`` has it called once its sender is done with it, with "" (sent, or skipped),
-    "refused" (nothing listened there), "failed" (its send raised), or "kept" (not sent: :meth:`close` kept it for
-    the next start), from the reader's thread or :meth:`close`'s. A :meth:`send` that raises (no sender could be
-    started) keeps nothing of its bundle, nor calls its ``done``: the caller, told by the raise, tells the take lost.
+    "refused" (nothing listened there), "failed" (its send raised), "gone" (not sent: its file was gone when its turn
+    came), or "kept" (not sent: :meth:`close` kept it for the next start), from the reader's thread or
+    :meth:`close`'s. A :meth:`send` that raises (no sender could be started) keeps nothing of its bundle, nor calls
+    its ``done``: the caller, told by the raise, tells the take lost.
 
     Each bundle handed over is kept here until its sender says it is done with it: a sender started in place of one
     that died is handed again what that one had not done, and :meth:`close` ends a sender that cannot send (it

@@ -189,7 +189,8 @@ def _take_lock(lock: IO[str], lock_path: Path, out: _Reports, quiet: float) -> N
 def _done(out: _Reports, meta: dict[str, Any], word: str = "") -> None:
     """Tell the patch this sender is done with a frame (sent, skipped or failed): after its log line, so that one
     the patch hands over again after this sender ended is skipped if it went. ``word``: "refused" (nothing listened
-    where it went) or "failed" (the send raised), said after its number: the take's own end says it did not go."""
+    where it went), "failed" (the send raised) or "gone" (not sent: its file was gone), said after its number: the
+    take's own end says it did not go."""
     if "seq" in meta:
         out.say("done", f"{meta['seq']} {word}".rstrip())
 
@@ -253,7 +254,7 @@ def serve(log: Path, frames: IO[bytes], reports: IO[str], keep: int = KEEP, quie
             pace.wait()  # before the file is looked at: it may be deleted while this sleeps
             if gone := gone_file(meta.get("files", ())):  # deleted (by hand) while it waited: Live would load nothing
                 out.say("gone", json.dumps({"seq": meta.get("seq"), "file": gone}))
-                _done(out, meta)  # not logged: a redo writes the copy anew, and it goes then
+                _done(out, meta, "gone")  # not logged: a redo writes the copy anew, and it goes then
                 continue
             if stop is not None and stop.asked:  # the patch stopped: this and the rest are kept for its next start
                 break

@@ -8,6 +8,7 @@ engine, over real UDP on loopback; the device's side is a plain socket.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import socket
 import time
@@ -69,3 +70,38 @@ def test_a_take_the_device_got_ends_in_its_slot(tmp_path: Path) -> None:
         assert b"/label" in device.recv(65536)
     finally:
         device.close()
+
+
+def test_a_take_whose_copy_went_while_its_sender_waited_ends_not_delivered(tmp_path: Path) -> None:
+    # Before, the sender said "gone" on a line apart and the take still ended "slot HH": Live got nothing.
+    device = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    device.bind(("127.0.0.1", 0))
+    live = tmp_path / "live"
+    live.mkdir()
+    patch = Patch()
+    patch.add_node(NodeSpec("max", "ableton_max", {"port": device.getsockname()[1], "folder": str(live)}))
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    err = io.StringIO()
+    ended: list[TakeEnded] = []
+    engine.events.subscribe(StageConsole(patch, err=err), TakeEnded, NodeStatus)
+    engine.events.subscribe(ended.append, TakeEnded)
+    take = sine_take(440.0, seconds=0.2)  # no file of its own: the node writes its copy for Live
+    try:
+        with open(live / ".sent-max.txt.lock", "a") as other_run:  # another run's sender holds the folder
+            fcntl.flock(other_run, fcntl.LOCK_EX)
+            engine.start(patch)
+            engine.inject("max", "assignment", SlotAssignment("HH", take, "knock", 0.9))
+            assert engine.wait_idle(5, settle=0.05)
+            copies = list(live.glob("*.wav"))
+            assert len(copies) == 1 and ended == []  # handed over, waiting for the folder
+            copies[0].unlink()  # by hand, while the sender waits
+        deadline = time.monotonic() + 10
+        while not ended and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        engine.stop()
+        device.close()
+    told = f"not delivered to Live: its file {copies[0]} is gone (deleted before it went)"
+    assert [end.reason for end in ended] == [f"slot HH, {told}"]
+    lines = [line for line in err.getvalue().splitlines() if take.take_id in line]
+    assert len(lines) == 1 and told in lines[0], lines
