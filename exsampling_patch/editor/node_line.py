@@ -14,11 +14,16 @@ SEPARATOR, TIGHT = "  |  ", " | "  # between the parts of a live line; the tight
 
 
 def fate_text(live: NodeLive) -> str | None:
-    """What became of the last take when it did not reach its slot: skipped (the slot locked, so it kept its take)
-    or rejected (by a gate or the slot map, with why); None when the status tells of no such take."""
+    """What became of the last take when it did not reach its slot: skipped (the slot locked, so it kept its take),
+    not loaded (the sampler's audio process refused it, or did not answer: why, as the console says it; before, it
+    read "skipped" as if the performer had locked the slot) or rejected (by a gate or the slot map, with why); None
+    when the status tells of no such take."""
     slot = live.get("slot")
     if live.get("skipped") is not None:
         where = f"slot {slot}" if slot else "its slot"
+        why = live.get("not_loaded")
+        if isinstance(why, str) and why:
+            return f"not loaded into {where}: {why}"
         return f"skipped: {where} locked" if live.get("locked") else f"skipped: {where}"
     rejected = live.get("rejected")
     if isinstance(rejected, str) and rejected and not slot:  # with a slot: rejected, but sent to a fallback slot

@@ -82,7 +82,8 @@ class NodeTiming(Event):
 #: each node's status by this rule (``Engine.status``, what an observer that joins late copies) and so does the
 #: editor's observer (``editor/live.py``).
 EVENT_KEYS = frozenset({"take", "label", "confidence", "pitch_confidence", "slot", "skipped", "locked", "rejected",
-                        "passed", "reason", "swap_due", "latency_ms", "already_sent", "track", "slot_confidence"})
+                        "passed", "reason", "swap_due", "latency_ms", "already_sent", "track", "slot_confidence",
+                        "not_loaded"})
 
 
 def merge_status(status: dict[str, Any], update: dict[str, Any]) -> None:

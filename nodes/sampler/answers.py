@@ -189,7 +189,7 @@ def settle(node: Any, answer: Answer) -> None:
             if shown:  # what the slot plays, the take skipped (not a load: the show log writes none for it)
                 plays = answer.sounding or EMPTY
                 node.report_status(slot=record.name, take=plays.take_id, label=plays.label or "",
-                                   skipped=answer.buffer.take_id)
+                                   skipped=answer.buffer.take_id, not_loaded=answer.why)
         elif sent is not None:
             node.report_status(**sent.status)
     if sent is None or sent.assignment is None:

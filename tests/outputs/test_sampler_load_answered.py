@@ -21,6 +21,8 @@ import pytest
 
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.context import NodeContext
+from exsampling_patch.editor.live import RuntimeObserver
+from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.nodes.sampler import host
 from exsampling_patch.nodes.sampler.answers import ENDED_FIRST, Answer, LoadBook, put_back, settle
@@ -66,7 +68,13 @@ def test_a_take_its_audio_process_cannot_receive_is_not_loaded_and_the_slot_show
         assert [message.take for port, message in context.emitted if port == "loaded"] == [first]
         assert [status["take"] for status in slot_statuses(context)] == [first.take_id, first.take_id]
         assert slot_statuses(context)[-1] == {"slot": "Snare", "take": first.take_id, "label": "",
-                                              "skipped": lost.take_id}
+                                              "skipped": lost.take_id, "not_loaded": NOT_RECEIVED}
+        # The editor's line for the node says it as the console does; before: "skipped: slot Snare", as if locked.
+        observer = RuntimeObserver()
+        for status in context.statuses:
+            observer.on_event(NodeStatus("smp", status))
+        observer.apply()
+        assert live_text(observer.nodes["smp"]) == f"not loaded into slot Snare: {NOT_RECEIVED}"
         snare = sampler.slot_states()[1]
         assert (snare["take"], snare["history"], snare["position"]) == (first.take_id, [first.take_id], 0)
         assert sampler.sounding("Snare") == first.take_id
