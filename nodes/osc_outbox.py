@@ -300,12 +300,19 @@ class Outbox:
         file was deleted during the run (by hand) is told and dropped: the next start would not send it, and the
         stop's summary counted it as kept."""
         with self._unsent_lock:
-            unsent, self._unsent = list(self._unsent.values()), OrderedDict()
+            unsent, self._unsent = list(self._unsent.items()), OrderedDict()
             self._kept_seqs.clear()  # kept again, as this run's own: the next start counts them anew
-            calls, self._done_calls = list(self._done_calls.values()), {}
-        for call in calls:
-            call("kept")
-        left = self._still_whole(unsent, "a take for Live not sent is not kept for the next start")
+            calls, self._done_calls = self._done_calls, {}
+        left = []
+        for seq, handed in unsent:  # looked at once: a take ends as kept only if it is, and as not sent if dropped
+            gone = gone_file(handed.files)
+            if gone:
+                self.report_error(f"a take for Live not sent is not kept for the next start: its file {gone} is gone")
+            else:
+                left.append(handed)
+            call = calls.get(seq)
+            if call is not None:
+                call("gone" if gone else "kept")
         if left:
             try:
                 append_kept(unsent_path(self.log), left)

@@ -103,3 +103,25 @@ def test_kept_takes_not_handed_over_count_only_those_whose_files_are_there(tmp_p
     assert again.start((socket.AF_INET, to)) == 1
     assert receive_all(receiver, first=10.0) == [b"here"]
     assert again.close() == 0
+
+
+def test_a_take_dropped_at_the_stop_for_its_file_ends_gone_not_kept(tmp_path: Path, receiver: socket.socket) -> None:
+    """Before, each bundle not sent at the stop had its ``done`` called with "kept", those dropped for a file gone
+    too: their takes ended "not sent to Live yet: kept for the next start", which sends nothing of them."""
+    log = tmp_path / ".sent-live.txt"
+    here, gone = tmp_path / "here.wav", tmp_path / "gone.wav"
+    here.write_bytes(b"")
+    gone.write_bytes(b"")
+    errors: list[str] = []
+    words: dict[str, str] = {}
+    to = receiver.getsockname()
+    with open(log.with_name(log.name + ".lock"), "a") as other_run:  # the sender cannot send: the stop keeps both
+        fcntl.flock(other_run, fcntl.LOCK_EX)
+        outbox = Outbox(log, errors.append)
+        outbox.start()
+        outbox.send(to, socket.AF_INET, b"gone", "t1\tHH", files=(str(gone),), done=lambda w: words.update(t1=w))
+        outbox.send(to, socket.AF_INET, b"here", "t2\tHH", files=(str(here),), done=lambda w: words.update(t2=w))
+        gone.unlink()  # by hand, during the run
+        assert outbox.close(timeout=0.2) == 1
+    assert words == {"t1": "gone", "t2": "kept"}
+    assert errors[-1] == f"a take for Live not sent is not kept for the next start: its file {gone} is gone", errors
