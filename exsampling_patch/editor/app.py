@@ -184,7 +184,10 @@ class EditorApp:
         return new
 
     def duplicate(self, node_ids: list[str] | None = None) -> list[str]:
-        new = self.model.duplicate(node_ids if node_ids is not None else self.selection())
+        ids = node_ids if node_ids is not None else self.selection()
+        # Placed as a paste of them is (40, 40 down and right, the copy covered most of the node duplicated).
+        nodes = [self.model.patch.nodes[n] for n in ids if n in self.model.patch.nodes]
+        new = self.model.duplicate(ids, self.placement.paste_offset(nodes) if nodes else None)
         self._select(new)
         self.status = f"duplicated {len(new)} node{'s' if len(new) != 1 else ''}" if new else "nothing selected"
         return new

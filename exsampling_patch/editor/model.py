@@ -367,12 +367,13 @@ class EditorModel:
         self.execute(AddNodes(specs, links, label=f"{verb} {len(specs)} node{'s' if len(specs) != 1 else ''}"))
         return [s.id for s in specs]
 
-    def duplicate(self, node_ids: Iterable[str], offset: Position = (40.0, 40.0)) -> list[str]:
-        """Copy and paste in one step (the clipboard is kept as it was)."""
+    def duplicate(self, node_ids: Iterable[str], offset: Position | None = None) -> list[str]:
+        """Copy and paste in one step (the clipboard is kept as it was), ``offset`` from the nodes (40, 40 where
+        none is given)."""
         kept, pastes = self.clipboard, self._pastes
         self.copy(node_ids)
         try:
-            return self.paste(offset, verb="duplicate")  # Ctrl+D undone said "undid paste"
+            return self.paste(offset or (40.0, 40.0), verb="duplicate")  # Ctrl+D undone said "undid paste"
         finally:
             self.clipboard, self._pastes = kept, pastes
 

@@ -12,6 +12,7 @@ from exsampling_patch.editor.clipboard import Position
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.navigate import EDGE_GAP, ROOM_STEP, Box, Navigator
 from exsampling_patch.editor.patch_view import PatchView
+from exsampling_patch.patch import NodeSpec
 
 
 def free_position(model: EditorModel, wanted: Position, size: tuple[float, float] = (240, 110),
@@ -110,11 +111,11 @@ class Placement:
             return (240.0, 110.0)
         return (240.0, 48.0 + 18.0 * (len(node_type.inputs) + len(node_type.outputs) + 1))
 
-    def copied_boxes(self) -> list[Box]:
-        """Where the clipboard's nodes are (patch units, at the positions copied): as drawn where the node copied
-        is still drawn there, else at about its type's size."""
+    def copied_boxes(self, specs: list[NodeSpec] | None = None) -> list[Box]:
+        """Where the clipboard's nodes (or ``specs``) are (patch units, at the positions copied): as drawn where the
+        node copied is still drawn there, else at about its type's size."""
         boxes = []
-        for spec in self.model.clipboard.specs:
+        for spec in self.model.clipboard.specs if specs is None else specs:
             if spec.position is None:
                 continue
             here = self.model.patch.nodes.get(spec.id)
@@ -127,12 +128,13 @@ class Placement:
             boxes.append(box)
         return boxes
 
-    def paste_offset(self) -> Position | None:
-        """How far the pasted nodes go from the copied ones: the group whole, its own layout kept, in view and
-        clear of every node, as near as there is room to where it was copied (in view), else to the view's top left
-        corner; None (the model's step past the last paste) before a view is drawn. Only the group's corner was
-        placed, as one 240x110 node: after a pan, a row of pasted nodes covered others or ran off the view."""
-        group = self.copied_boxes()
+    def paste_offset(self, specs: list[NodeSpec] | None = None) -> Position | None:
+        """How far the pasted nodes (the clipboard's, or ``specs`` duplicated) go from the copied ones: the group
+        whole, its own layout kept, in view and clear of every node, as near as there is room to where it was copied
+        (in view), else to the view's top left corner; None (the model's step past the last paste) before a view is
+        drawn. Only the group's corner was placed, as one 240x110 node: after a pan, a row of pasted nodes covered
+        others or ran off the view."""
+        group = self.copied_boxes(specs)
         area = self.navigator.drawn_area()
         if not group or area is None:
             return None
