@@ -345,6 +345,8 @@ class StageConsole:
         spec = self.patch.nodes.get(node_id)
         kind = spec.type if spec is not None else "node"
         params = spec.params if spec is not None else {}
+        if "takes_stored_again" in status:  # web_recorder: its take folder's disk was full (nodes/web_recorder/disk.py)
+            return f"{kind} '{node_id}': {status['takes_stored_again']}"
         if "url" in status:
             text = f"{kind} '{node_id}': phones open {status['url']}"
             if kind == "web_recorder" and str(status["url"]).startswith("https:") and not back:
@@ -376,7 +378,8 @@ class StageConsole:
         if "device_listens" in status:  # ableton_max: its port refused takes (Live not running), and no longer does
             return f"{kind} '{node_id}': the device listens again on {status['device_listens']}"
         if "live_answers" in status:  # ableton_live: Live answered after a silence (with the takes sent again)
-            return f"{kind} '{node_id}': Live answers on {status['live_answers']}"
+            again = " again" if status.get("live_again") else ""  # it had answered before: gone, and back
+            return f"{kind} '{node_id}': Live answers{again} on {status['live_answers']}"
         if "abletonosc_answers" in status:  # ableton_osc: AbletonOSC answered again after it had stopped
             return f"{kind} '{node_id}': AbletonOSC answers again on {status['abletonosc_answers']}"
         if "port" in status and kind == "osc_receive":

@@ -16,7 +16,10 @@ whose write failed for want of room (ENOSPC, the disk filled between the check a
 
 A disk filling up (under ``warn_free_mb``) is a warning, as the microphone's: nothing is refused yet, and as an error
 it listed the recorder among the run's "nodes with errors" at every start on a machine with under 2 GB free. A full
-one (takes refused, 507) stays an error: phones are being turned away.
+one (takes refused, 507) stays an error: phones are being turned away. It ended only with a rebuild of the node: once
+room was made and takes were stored again, the editor still showed the recorder in "disk is full". The first check
+that finds room again tells ``room``: the node reports its URL opened with that line, which ends the error (the console
+says the recorder is back, with the line).
 """
 
 from __future__ import annotations
@@ -45,11 +48,14 @@ def disk_room(folder: Path) -> int | None:
 
 class DiskWatch:
     """Checks the free space of ``folder`` before each take is stored; ``error`` and ``status`` are the node's
-    ``report_error`` and ``report_status``, ``shown`` the warning its line shows (:class:`FreeSpaceWatch`)."""
+    ``report_error`` and ``report_status``, ``shown`` the warning its line shows (:class:`FreeSpaceWatch`), ``room``
+    told its line once the disk, full, has room for takes again."""
 
     def __init__(self, folder: Path, warn_mb: float, min_mb: float, error: Callable[[str], None],
-                 status: Callable[..., Any], shown: Callable[[], str] | None = None) -> None:
+                 status: Callable[..., Any], shown: Callable[[], str] | None = None,
+                 room: Callable[[str], None] | None = None) -> None:
         self.folder = folder
+        self._room = room
         self.warn_mb = warn_mb
         self.min_mb = min_mb
         self._error = error
@@ -68,6 +74,14 @@ class DiskWatch:
         return (f"the take folder's disk is full: {free / 1e6:.0f} MB free, under {self.min_mb:g} MB: takes are "
                 f"refused, the phones keep them and send them again, until there is room ({self.folder})")
 
+    def _look(self) -> int:
+        """The bytes free now (:meth:`FreeSpaceWatch.look`); ``room`` told where the disk was full and is no longer."""
+        was_full = self._space.full
+        free = self._space.look()
+        if was_full and not self._space.full and self._room is not None:
+            self._room(f"the take folder's disk has room for takes again: {free / 1e6:.0f} MB free ({self.folder})")
+        return free
+
     def held(self, key: Any, refused: bool) -> None:
         """A take (``key``: its phone's id for it) refused for the full disk (``refused``: a 507), or stored: the
         takes refused and not stored since are reported as ``held_on_phones`` when their count changes."""
@@ -85,7 +99,7 @@ class DiskWatch:
         disk (ENOSPC or EDQUOT, or the disk found under ``min_mb`` now: it filled up since, told once as
         :meth:`check` tells it), so that its phone is told to keep it and the take is counted as held on the phones;
         None where the write failed for another reason."""
-        free = self._space.look()
+        free = self._look()
         if error.errno not in (errno.ENOSPC, errno.EDQUOT) and not self._space.full:
             return None
         return UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): this take could not be "
@@ -106,7 +120,7 @@ class DiskWatch:
                                    "shorter take")
         # Full is the disk itself under min_mb, not one take too large for the room left: told as full, a large take
         # read "N MB free, under M MB" with N above M, and the line came back at each retry between small takes.
-        free = self._space.look()
+        free = self._look()
         if self._space.full:
             # Not "this take was not kept": the phone keeps it and sends it again (507 is retried), and says so.
             raise UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): it stores no take until "

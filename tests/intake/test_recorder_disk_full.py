@@ -7,6 +7,7 @@ disk's moves as others write)."""
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 from pathlib import Path
@@ -15,12 +16,14 @@ from typing import Any
 import pytest
 
 from exsampling_patch.commands.run import counts_of
+from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.web_recorder import WebRecorder
 from exsampling_patch.nodes.web_recorder.disk import DiskWatch
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
-from exsampling_patch.runtime import NodeError, NodeStatus
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.runtime import NodeError, NodeRecovered, NodeStatus
 
 from .conftest import Client, needs_dev_full, rec_of, recorder_engine, sine
 from .test_recorder_after_stored import Phone
@@ -191,3 +194,37 @@ def test_a_take_is_counted_as_held_before_its_phone_may_send_it_again(tmp_path: 
         assert held == [0, 1, 0], held
     finally:
         rec.stop()
+
+
+def test_a_full_disks_error_ends_once_takes_are_stored_again(tmp_path: Path, recorder_state: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """"The take folder's disk is full" is an error: nothing ended it but a rebuild of the node, so once room was made
+    and takes came in again, the editor still showed the recorder in it. The first check that finds room ends it; the
+    console says the recorder is back, and why. Free space set (a real disk's moves as others write)."""
+    free = [10_000 * 10**6]
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: free[0])
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, recorder_state, events=events, min_free_mb=100.0, warn_free_mb=50.0)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        wav = encode_wav_pcm16(sine(), 48000)
+        free[0] = 50 * 10**6  # filled up mid-show
+        assert client.upload(wav, take_id="held")[0] == 507
+        assert engine.errors["rec"].startswith("the take folder's disk is full: 50 MB free"), engine.errors
+        free[0] = 10_000 * 10**6  # room made
+        assert client.upload(wav, take_id="held")[0] == 201  # the phone's retry
+        assert "rec" not in engine.errors, engine.errors
+    finally:
+        engine.stop()
+    assert [event.how for event in events if isinstance(event, NodeRecovered) and event.node_id == "rec"] == ["opened"]
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder"))
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    for event in events:
+        if isinstance(event, NodeStatus) and event.node_id == "rec":
+            console(event)
+    said = [line for line in err.getvalue().splitlines() if "is back" in line]
+    assert len(said) == 1 and said[0].endswith(
+        f" rec is back: web_recorder 'rec': the take folder's disk has room for takes again: 10000 MB free "
+        f"({tmp_path / 'takes'})"), err.getvalue()
