@@ -201,7 +201,7 @@ class Navigator:
             if spec is None or not dpg.does_item_exist(tag):
                 continue
             pos = dpg.get_item_pos(tag)
-            size = dpg.get_item_rect_size(tag) or (200, 100)
+            size = dpg.get_item_rect_size(tag)  # (0, 0) not drawn yet: a 1-unit box, which callers tell
             scale = self.view.scale  # the compact display draws distances smaller
             x, y = (pos[0] - self.view.pan[0]) / scale, (pos[1] - self.view.pan[1]) / scale
             boxes.append((x, y, x + max(size[0], 1) / scale, y + max(size[1], 1) / scale))
