@@ -375,6 +375,7 @@ class LiveLink:
         the loads it missed, sent before that, go again. ``pong``: the answer to a ping known by its id: the loads
         sent before it that still wait went nowhere, and go again now, each with its take, rather than after
         ``within`` and a "not loaded" while Live answers."""
+        came_back = self.silent and self._answered_ever  # it had answered, then gone silent: the console says "again"
         self._asked = None  # Live is there: the pings sent so far need no answer more
         self._answered_ever = True
         again = self.answers.to_send_again(before=sent_at)
@@ -404,4 +405,5 @@ class LiveLink:
         if not told:
             return
         missed = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in went)
-        self.node.report_status(port=self.port, live_answers=self.where + (f"; sent again: {missed}" if missed else ""))
+        self.node.report_status(port=self.port, live_answers=self.where + (f"; sent again: {missed}" if missed else ""),
+                                **({"live_again": True} if came_back else {}))

@@ -129,7 +129,11 @@ def test_the_console_says_live_answers_again() -> None:
     console = StageConsole(patch, err=err)
     console(NodeStatus("live", {"port": 10600, "live_answers": "127.0.0.1:10600"}, back=True))
     assert err.getvalue().splitlines()[-1].endswith(
-        " live is back: ableton_live 'live': Live answers on 127.0.0.1:10600")
+        " live is back: ableton_live 'live': Live answers on 127.0.0.1:10600")  # its first answer (opened late)
+    # Gone mid-show ("Live has not answered ... for 10 s") and back: before, the same words as a first answer.
+    console(NodeStatus("live", {"port": 10600, "live_answers": "127.0.0.1:10600", "live_again": True}, back=True))
+    assert err.getvalue().splitlines()[-1].endswith(
+        " live is back: ableton_live 'live': Live answers again on 127.0.0.1:10600")
 
 
 def test_a_live_opened_after_the_patch_gets_the_slots_it_missed(tmp_path: Path) -> None:

@@ -67,8 +67,8 @@ def test_a_live_that_stops_answering_between_takes_is_told_then_and_again_once_b
         assert not [s for s in context.statuses if "live_answers" in s]
         back = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=port)  # Live opened again
         wait_for(lambda: any("live_answers" in s for s in context.statuses), tick=back.update_display)
-        assert [s for s in context.statuses if "live_answers" in s] == [
-            {"port": port, "live_answers": f"127.0.0.1:{port}"}]  # "port": the node's error ends
+        assert [s for s in context.statuses if "live_answers" in s] == [  # "port": the node's error ends
+            {"port": port, "live_answers": f"127.0.0.1:{port}", "live_again": True}]  # it had answered: "again"
         assert len(context.errors) == 1 and node.loaded == 0
     finally:
         node.stop()
