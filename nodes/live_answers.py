@@ -16,7 +16,8 @@ more silent than its pings do. An answer that comes late (a Live busy loading
 a set) is matched to its load and told: the take reached Live, and is not sent again. The script answers in the order
 things came, so a pong to a ping sent after a load still unanswered says that load went nowhere (the script was down
 a moment: Live loading another set): it goes again then, its take kept open, rather than told "not loaded"
-``within`` later; unless a newer load of its slot went since, which it would follow and undo.
+``within`` later; unless a newer load of its slot went since, which it would follow and undo. A script installed
+before pongs named their ping cannot tell that: the node says so once, with how to install the newer one.
 """
 
 from __future__ import annotations
@@ -200,6 +201,7 @@ class LiveLink:
         self._answered_ever = False  # Live answered something: a silence from then on is Live gone mid-show
         self._pinged = float("-inf")
         self._pings: dict[int, float] = {}  # a ping's id -> when it was sent, until its pong
+        self._old_script = False  # a pong named no ping: told once
         self._last_error = ""
         #: Held while a load or a ping is stamped and sent: the stamps' order is the datagrams', so that a pong says
         #: which loads Live got before its ping (:meth:`LiveAnswers.missed`). Reentrant: a take closed under it may
@@ -339,6 +341,9 @@ class LiveLink:
             # A script installed before pongs named their ping: the newest sent is the best guess (and no sure word
             # on the loads sent before it).
             sent = self._pings.pop(ping, None) if ping is not None else max(self._pings.values(), default=None)
+            if ping is None and not self._old_script:
+                self._old_script = True
+                self._tell_old_script()
             self._heard(time.monotonic() if sent is None else sent, pong=ping is not None and sent is not None)
             return
         self.last_reply = (address, raw)
@@ -369,6 +374,15 @@ class LiveLink:
             return
         if found is not None:
             self._heard(found[0].sent_at)
+
+    def _tell_old_script(self) -> None:
+        """Which ping a pong answers is what tells a load Live missed (a set loading) at once: without it, sent at
+        the newest ping's guess, a load Live is still to answer would go twice. The performer can mend it."""
+        self.node.report_status(warning=f"the ExSampling script in Live (on {self.where}) is older than this patch's: "
+                                        "a take Live misses while it loads a set goes again only after answer_within "
+                                        "(told 'not loaded yet'), not at once; run 'exsampling ableton install' "
+                                        "again, then restart Live")
+        self.warning.told()  # the next take that goes through ends it on the node; the console keeps the line
 
     def _heard(self, sent_at: float, pong: bool = False) -> None:
         """Live answered what was sent at ``sent_at``: after a silence, "port" (opened: the node's error ends), and

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import exsampling_ableton_remote as ableton_remote
+from exsampling_ableton_remote import osc
+from exsampling_ableton_remote.surface import VERSION
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.ableton import AbletonLive
 from tests.stage.helpers import free_port
@@ -57,6 +59,42 @@ def test_a_live_that_answers_the_start_is_not_told_of(tmp_path: Path) -> None:
         # it pings, Live's display timer running meanwhile.
         wait_for(lambda: node.link._pinged >= asked + node.link.within, tick=surface.update_display)
         assert context.errors == [] and not [s for s in context.statuses if "live_answers" in s]
+    finally:
+        node.stop()
+        surface.disconnect()
+
+
+class OlderScript(ableton_remote.ExSamplingSurface):
+    """The remote script as installed before pongs named their ping: ``/exsampling/pong <version>`` only."""
+
+    answered = 0  # pings answered
+
+    def handle(self, data: bytes, sender: tuple[str, int]) -> None:
+        if osc.decode(data)[0] == "/exsampling/ping":
+            self._reply(sender, "/exsampling/pong", [VERSION])
+            self.answered += 1
+        else:
+            super().handle(data, sender)
+
+
+def test_an_older_installed_script_is_told_once_with_what_to_do(tmp_path: Path) -> None:
+    # Before, nothing was said: a take Live missed while it loaded a set went again only after answer_within, told
+    # "not loaded yet", where the patch's own script has it sent again at once; the performer could not know why.
+    surface = OlderScript(CInstance(Song([Track("HH")])), port=0)
+    context = NodeContext()
+    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live")}, context)
+    node.start()
+    try:
+        wait_for(lambda: surface.answered >= 3, tick=surface.update_display)
+        # Two pings more sent by its reply loop, which reads a datagram between them: the three pongs were read.
+        last = max(node.link._pings)
+        wait_for(lambda: max(node.link._pings) >= last + 2, tick=surface.update_display)
+        warnings = [s["warning"] for s in context.statuses if s.get("warning")]
+        assert warnings == [
+            f"the ExSampling script in Live (on 127.0.0.1:{surface.port}) is older than this patch's: a take Live "
+            "misses while it loads a set goes again only after answer_within (told 'not loaded yet'), not at once; "
+            "run 'exsampling ableton install' again, then restart Live"], warnings  # once, for three pongs
+        assert context.errors == []
     finally:
         node.stop()
         surface.disconnect()
