@@ -5,11 +5,14 @@ this process by the patch's own node classes, as the running patch runs them."""
 from __future__ import annotations
 
 import contextlib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from exsampling_patch.messages import Prediction, SlotAssignment, Take
     from exsampling_patch.node import Node
     from exsampling_patch.patch import Patch
@@ -96,6 +99,9 @@ class PatchChain:
         self.nodes += [n for n in (self.gate,) if n is not None] + [s.node for s in self.to_map]
         self.nodes += [n for n in (self.slot_map,) if n is not None]
         self.patch, self.registry, self.path = patch, registry, patch_path
+        # The threads each node began in its start() or its handler, beyond those of run_thread: a plugin's own
+        # threading.Thread or executor that passes takes on later was not waited for, and classify said "dropped".
+        self._spawned: dict[str, set[threading.Thread]] = {}
 
     def check_notes(self) -> list[str]:
         """What ``exsampling check`` warns of this chain's nodes that bears on where a take lands, in line order: a
@@ -185,7 +191,8 @@ class PatchChain:
         steps = {step.node.node_id for step in self.steps}
         for started, node in enumerate(self.nodes):
             try:
-                node.start()
+                with self._watch(node):
+                    node.start()
             except BaseException as error:
                 if node.node_id in steps and isinstance(error, Exception):
                     self.troubles.append(f"error in node '{node.node_id}' in start(): {error_text(error)}: as in a "
@@ -195,6 +202,19 @@ class PatchChain:
                     with contextlib.suppress(Exception):  # the start's error is the one to tell
                         earlier.stop()
                 raise
+
+    @contextlib.contextmanager
+    def _watch(self, node: Node) -> Iterator[None]:
+        """Note the threads ``node`` begins within the block (the chain runs in this one thread)."""
+        before = set(threading.enumerate())
+        try:
+            yield
+        finally:
+            self._spawned.setdefault(node.node_id, set()).update(set(threading.enumerate()) - before)
+
+    def _has_threads(self, node: Node) -> bool:
+        own = [*node._threads, *self._spawned.get(node.node_id, ())]
+        return any(thread.is_alive() for thread in own)
 
     def stop(self) -> None:
         for node in reversed(self.nodes):
@@ -210,7 +230,8 @@ class PatchChain:
             out: list[Take] = []
             for piece in takes:
                 try:
-                    out += _handle(step.node, step.in_port, piece, step.out_port)
+                    with self._watch(step.node):
+                        out += _handle(step.node, step.in_port, piece, step.out_port)
                 except Exception as error:
                     # As the running patch does: the node's error is told, and the take goes on past it unchanged
                     # (the engine's bypass). Told as a failed file, it was in no slot here and in one on the stage.
@@ -218,7 +239,7 @@ class PatchChain:
                     # A handler that sent its take on, then returned it as well: what it sent goes on, as in a run.
                     sent = [m for port, m in step.node.context.emitted if port == step.out_port]
                     out += sent if isinstance(error, HandlerReturned) and sent else [piece]
-            if not out and not step.node.context.fates and _has_threads(step.node):
+            if not out and not step.node.context.fates and self._has_threads(step.node):
                 # A node that answers from a thread of its own (a plugin's queue): a run delivers what it emits
                 # later, and classify said "dropped by" it. Waited for, a bounded time.
                 out = _late(step.node, step.out_port)
@@ -300,10 +321,6 @@ class PatchChain:
 
 #: How long classify waits for a node that answers from a thread of its own to pass a take on.
 LATE_SECONDS = 2.0
-
-
-def _has_threads(node: Node) -> bool:
-    return any(thread.is_alive() for thread in node._threads)
 
 
 def _late(node: Node, out_port: str) -> list[Any]:

@@ -166,6 +166,50 @@ def test_a_node_that_passes_takes_on_from_its_own_thread_is_waited_for(esc50: Pa
                                                        "further")
 
 
+POOLED = '''import time
+from concurrent.futures import ThreadPoolExecutor
+
+from exsampling_patch import TAKE, Input, Node, Output
+
+
+class Pooled(Node):
+    """Pass each take on from a thread of its own executor (not run_thread), a moment after its handler returned."""
+
+    type_name = "pooled"
+    family = "processing"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "the take, passed on from the executor's thread")
+
+    def start(self):
+        self._pool = ThreadPoolExecutor(max_workers=1)
+
+    def stop(self):
+        self._pool.shutdown(wait=False)
+
+    def on_take(self, take):
+        self._pool.submit(self._later, take)
+
+    def _later(self, take):
+        time.sleep(0.2)
+        self.emit("out", take)
+'''
+
+
+def test_a_node_that_passes_takes_on_from_a_thread_not_run_thread_is_waited_for(esc50: Path, tmp_path: Path) -> None:
+    # Only threads begun with run_thread were seen: an executor's thread passed the dog on after classify had said
+    # "dropped by pooled".
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "pooled.py").write_text(POOLED, encoding="utf-8")
+    data = default_data()
+    data["node_dirs"] = ["my-nodes"]
+    data["nodes"].append({"id": "pooled", "type": "pooled"})
+    data["links"] = ["pooled.out -> trim.take", *data["links"]]
+    patch = write(tmp_path, data)
+    dog = esc50 / "audio" / DOG
+    (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
+    assert (row["slot"], row["reason"]) == ("Bass", None)
+
+
 def gate_fallback_data(map_fallback: str = "") -> dict[str, Any]:
     """The default chain, the dog's row removed from the map's and the gate's tables, the gate's fallback Chorus."""
     data = default_data()
