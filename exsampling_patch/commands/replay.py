@@ -14,6 +14,7 @@ from exsampling_patch.commands.arg_types import at_least
 from exsampling_patch.errors import PatchError
 from exsampling_patch.patchfile import closest_existing
 from exsampling_patch.registry import Registry
+from exsampling_patch.slot_takers import slot_takers_fed
 from exsampling_patch.validate import load_patch
 
 
@@ -147,8 +148,11 @@ def replay(args: argparse.Namespace) -> int:
             return 1
         params = dict(samplers[0].params)
         maps = [spec for spec in patch.nodes.values() if spec.type == "slot_map"]
+        # The map whose slots reach this sampler: the file's first was used, a second map tried beside the one that
+        # plays (or one feeding Live) put the takes in its own slots.
+        feeding = [spec for spec in maps if samplers[0].id in slot_takers_fed(patch, registry, spec.id)]
         if maps:
-            slot_for = sampler_type.remapper(registry.get("slot_map"), dict(maps[0].params))
+            slot_for = sampler_type.remapper(registry.get("slot_map"), dict((feeding or maps)[0].params))
     began = time.perf_counter()
     try:
         audio, rate = sampler_type.render_show(sampler_type, lines, show.parent, args.sampler, params,
