@@ -19,6 +19,7 @@ from exsampling_patch.nodes.slot_table import (
     normalize_label,
     normalized_table,
     slot_scores,
+    unslotted,
 )
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 
@@ -457,10 +458,9 @@ class SlotMap(_SlotTableRows, Node):
             return (self._table.get(normalize_label(label)) if label else None), label, prediction.confidence
         pairs = [(score.label, score.probability) for score in prediction.scores]
         ranked = slot_scores(pairs, self._table)
-        outside = [(label, p) for label, p in pairs if normalize_label(label) not in self._table]
-        unmapped = sum(p for _, p in outside)
-        if not ranked or unmapped > ranked[0][1]:  # labels the table does not know weigh more
-            return None, outside[0][0], unmapped
+        named, unmapped = unslotted(pairs, self._table, ranked)
+        if not ranked or unmapped > ranked[0][1]:  # labels the table does not know weigh more: those that tip it
+            return None, ", ".join(named), unmapped
         slot, probability = ranked[0]
         label = next(label for label, _ in pairs if self._table.get(normalize_label(label)) == slot)
         return slot, label, probability

@@ -140,6 +140,21 @@ def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -
     return sorted(totals.items(), key=lambda item: -item[1])
 
 
+def unslotted(scores: Iterable[tuple[str, float]], table: Mapping[str, str],
+              ranked: Sequence[tuple[str, float]]) -> tuple[list[str], float]:
+    """The labels of ``scores`` with no slot in ``table`` that it takes, heaviest first, to outweigh the best slot of
+    ``ranked`` (:func:`slot_scores`; the heaviest alone where none has a slot), and the sum of all with no slot. Of
+    dog 30%, cat 30%, kick (Bass) 40%, the map said "no slot for dog", which alone weighs less than Bass."""
+    outside = sorted(((label, float(p)) for label, p in scores if normalize_label(label) not in table),
+                     key=lambda item: -item[1])
+    named: list[str] = []
+    for label, _ in outside:
+        named.append(label)
+        if not ranked or sum(p for _, p in outside[:len(named)]) > ranked[0][1]:
+            break
+    return named, sum(p for _, p in outside)
+
+
 def gate_confidence(scores: Sequence[tuple[str, float]], table: Mapping[str, str],
                     judge: str = "label", ranked: Sequence[tuple[str, float]] | None = None) -> tuple[str, float]:
     """What a confidence gate compares with its threshold: (the best label, its probability), or with ``judge``

@@ -293,3 +293,15 @@ def test_the_outweigh_reason_tells_apart_figures_that_round_alike() -> None:
     ((_, assignment),) = context.emitted
     assert assignment.take.meta["gate_reason"] == \
         "its labels with no slot outweigh those with one (50.4% against Bass 49.6%)"
+
+
+def test_the_map_names_every_label_without_a_slot_that_outweighs_the_slot() -> None:
+    # dog 30%, cat 30%, kick (Bass) 40%: "no slot for dog" named a label that alone weighs less than Bass.
+    take = Take(np.zeros(100, np.float32), 16000, take_id="t")
+    context = NodeContext()
+    node = SlotMap("map", {"table": {"kick": "Bass"}, "base_table": "empty"}, context)
+    node.start()
+    node.handle("prediction", Prediction(take, (Score("kick", 0.4), Score("dog", 0.3), Score("cat", 0.3))))
+    assert [port for port, _ in context.emitted] == ["unmapped"]
+    assert context.statuses[-1]["label"] == "dog, cat"
+    assert [fate[-1] for fate in context.fates] == ["no slot for dog, cat"]
