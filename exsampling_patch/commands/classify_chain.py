@@ -139,6 +139,13 @@ class PatchChain:
             if not inbound:
                 return steps
             source = inbound[0].source
+            if len({link.source.node for link in inbound}) > 1:
+                # Takes reach it more than one way, and a file could have come any of them: the way taken is told,
+                # where trim before the classifier was stepped over (a folder linked first) without a word.
+                others = ", ".join(dict.fromkeys(f"'{link.source.node}'" for link in inbound[1:]
+                                                 if link.source.node != source.node))
+                self.notes.append(f"'{node_id}' also gets takes from {others}: each file goes the way through "
+                                  f"'{source.node}' (linked first)")
             node_type = registry.get(patch.nodes[source.node].type)
             take_inputs = [name for name, p in node_type.inputs.items() if p.type in (TAKE, ANY)]
             # Any node that passes takes on is run, whatever its family: a plugin's `reverse` (family "misc") was

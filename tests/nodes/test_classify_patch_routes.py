@@ -305,3 +305,17 @@ def test_the_map_names_every_label_without_a_slot_that_outweighs_the_slot() -> N
     assert [port for port, _ in context.emitted] == ["unmapped"]
     assert context.statuses[-1]["label"] == "dog, cat"
     assert [fate[-1] for fate in context.fates] == ["no slot for dog, cat"]
+
+
+def test_classify_tells_which_way_it_takes_where_the_classifier_gets_takes_two_ways(
+        esc50: Path, tmp_path: Path) -> None:
+    # A second trim linked first into the classifier: its way was taken, the patch's own trim stepped over, unsaid.
+    data = default_data()
+    data["nodes"].append({"id": "tight", "type": "trim"})
+    data["links"] = ["tight.out -> classifier.take", *data["links"]]
+    patch = write(tmp_path, data)
+    told = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), "--json")
+    (row,) = rows_of(told)
+    assert row["slot"] == "Bass"
+    assert "note: 'classifier' also gets takes from 'trim': each file goes the way through 'tight' (linked first)" \
+        in told.stderr, told.stderr
