@@ -451,19 +451,19 @@ class SlotMap(_SlotTableRows, Node):
         if over or not (self._takes or self._predictions):
             self._warned = over
 
-    def _choose(self, prediction: Prediction) -> tuple[str | None, str | None, float]:
-        """(slot or None, the label that chose it, confidence) from the table alone."""
+    def _choose(self, prediction: Prediction) -> tuple[str | None, str | None, float, str | None]:
+        """(slot or None, the label that chose it, confidence, the labels a drop names) from the table alone."""
         if self.choose == "label" or not prediction.scores:
             label = prediction.label
-            return (self._table.get(normalize_label(label)) if label else None), label, prediction.confidence
+            return (self._table.get(normalize_label(label)) if label else None), label, prediction.confidence, label
         pairs = [(score.label, score.probability) for score in prediction.scores]
         ranked = slot_scores(pairs, self._table)
-        named, unmapped = unslotted(pairs, self._table, ranked)
-        if not ranked or unmapped > ranked[0][1]:  # labels the table does not know weigh more: those that tip it
-            return None, ", ".join(named), unmapped
+        tipped = unslotted(pairs, self._table, ranked)
+        if tipped is not None:  # labels with no slot weigh more: the heaviest is the label, all that tip it the why
+            return None, tipped[0][0], tipped[1], ", ".join(tipped[0])
         slot, probability = ranked[0]
         label = next(label for label, _ in pairs if self._table.get(normalize_label(label)) == slot)
-        return slot, label, probability
+        return slot, label, probability, label
 
     def _map(self, prediction: Prediction, take: Take) -> None:
         if take is not prediction.take:  # the joined take, with what the classifier and gate noted in its meta
@@ -473,9 +473,9 @@ class SlotMap(_SlotTableRows, Node):
         slot: str | None
         if fallback_slot:
             slot = canonical_slot(str(fallback_slot), self._spellings)
-            label, confidence = prediction.label, prediction.confidence
+            label, confidence, named = prediction.label, prediction.confidence, prediction.label
         else:
-            chosen, label, confidence = self._choose(prediction)
+            chosen, label, confidence, named = self._choose(prediction)
             slot = chosen or canonical_slot(self.fallback, self._spellings) or None
             if slot is None and take.meta.get(NO_SLOT_FALLBACK):
                 # Passed by the gate, yet no slot here: the gate's fallback slot takes it, as one it turned down.
@@ -485,7 +485,7 @@ class SlotMap(_SlotTableRows, Node):
                 take = take.derive(meta={"fallback_slot": fallback_slot, "gate_reason": why})
         if slot is None:
             self.report_status(take=take.take_id, label=label or "nothing", slot="")
-            self.tell_fate(take, "dropped", f"no slot for {label or 'it'}")
+            self.tell_fate(take, "dropped", f"no slot for {named or 'it'}")
             self.emit("unmapped", prediction)
             return
         extra: dict[str, Any] = {"rejected": take.meta["gate_reason"]} if fallback_slot and "gate_reason" in take.meta \

@@ -141,18 +141,23 @@ def slot_scores(scores: Iterable[tuple[str, float]], table: Mapping[str, str]) -
 
 
 def unslotted(scores: Iterable[tuple[str, float]], table: Mapping[str, str],
-              ranked: Sequence[tuple[str, float]]) -> tuple[list[str], float]:
-    """The labels of ``scores`` with no slot in ``table`` that it takes, heaviest first, to outweigh the best slot of
-    ``ranked`` (:func:`slot_scores`; the heaviest alone where none has a slot), and the sum of all with no slot. Of
-    dog 30%, cat 30%, kick (Bass) 40%, the map said "no slot for dog", which alone weighs less than Bass."""
-    outside = sorted(((label, float(p)) for label, p in scores if normalize_label(label) not in table),
-                     key=lambda item: -item[1])
+              ranked: Sequence[tuple[str, float]]) -> tuple[list[str], float] | None:
+    """None where the labels of ``scores`` with no slot in ``table`` weigh no more than the best slot of ``ranked``
+    (:func:`slot_scores`); else those it takes, heaviest first, to outweigh it (the heaviest alone where none has a
+    slot), and the sum of all with no slot. Of dog 30%, cat 30%, kick (Bass) 40%, the map said "no slot for dog",
+    which alone weighs less than Bass. Run on every prediction: the names are sought only once they outweigh."""
+    outside = [(label, float(p)) for label, p in scores if normalize_label(label) not in table]
+    weight = sum(p for _, p in outside)
+    if ranked and weight <= ranked[0][1]:
+        return None
     named: list[str] = []
-    for label, _ in outside:
+    running = 0.0
+    for label, probability in sorted(outside, key=lambda item: -item[1]):
         named.append(label)
-        if not ranked or sum(p for _, p in outside[:len(named)]) > ranked[0][1]:
+        running += probability
+        if not ranked or running > ranked[0][1]:
             break
-    return named, sum(p for _, p in outside)
+    return named, weight
 
 
 def gate_confidence(scores: Sequence[tuple[str, float]], table: Mapping[str, str],

@@ -303,8 +303,33 @@ def test_the_map_names_every_label_without_a_slot_that_outweighs_the_slot() -> N
     node.start()
     node.handle("prediction", Prediction(take, (Score("kick", 0.4), Score("dog", 0.3), Score("cat", 0.3))))
     assert [port for port, _ in context.emitted] == ["unmapped"]
-    assert context.statuses[-1]["label"] == "dog, cat"
+    assert context.statuses[-1]["label"] == "dog"  # the label is one of the prediction's; the reason names all
     assert [fate[-1] for fate in context.fates] == ["no slot for dog, cat"]
+
+
+def test_a_fallback_slot_takes_the_heaviest_label_without_a_slot_as_its_label() -> None:
+    # dog 30%, cat 30%, kick (Bass) 40% to the map's fallback FX: its clip, OSC label and show log said "dog, cat", a
+    # label the classifier never gave, and the status's confidence was the sum of both, the slot's figure lost.
+    take = Take(np.zeros(100, np.float32), 16000, take_id="t")
+    context = NodeContext()
+    node = SlotMap("map", {"table": {"kick": "Bass"}, "base_table": "empty", "fallback": "FX"}, context)
+    node.start()
+    node.handle("prediction", Prediction(take, (Score("kick", 0.4), Score("dog", 0.3), Score("cat", 0.3))))
+    ((port, assignment),) = context.emitted
+    assert (port, assignment.slot, assignment.label, assignment.confidence) == ("slot", "FX", "dog", 0.6)
+    status = context.statuses[-1]
+    assert (status["label"], status["confidence"], status["slot_confidence"]) == ("dog", 0.3, 0.6)
+
+
+def test_the_gates_fallback_slot_takes_the_heaviest_label_without_a_slot_as_its_label() -> None:
+    take = Take(np.zeros(100, np.float32), 16000, take_id="t", meta={"gate_fallback_slot": "Chorus"})
+    context = NodeContext()
+    node = SlotMap("map", {"table": {"kick": "Bass"}, "base_table": "empty"}, context)
+    node.start()
+    node.handle("prediction", Prediction(take, (Score("kick", 0.4), Score("dog", 0.3), Score("cat", 0.3))))
+    ((port, assignment),) = context.emitted
+    assert (port, assignment.slot, assignment.label) == ("slot", "Chorus", "dog")
+    assert context.statuses[-1]["label"] == "dog" and "slot_confidence" in context.statuses[-1]
 
 
 def test_classify_tells_which_way_it_takes_where_the_classifier_gets_takes_two_ways(
