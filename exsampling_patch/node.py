@@ -450,18 +450,25 @@ class StandingWarning:
     def __init__(self, standing: bool = False) -> None:
         self._lock = threading.Lock()
         self._standing = standing
+        self._lasting = ""  # a warning no take ends: shown again when a passing one ends
 
     def told(self) -> None:
         """A warning was told (``report_status(warning=...)``): the next :meth:`ended` ends it."""
         with self._lock:
             self._standing = True
 
+    def told_lasting(self, warning: str) -> None:
+        """``warning`` was told, true for as long as the node runs (a Live script older than ExSampling's): no take
+        ends it, and a passing warning told after it, once ended, gives the node line back to it, not to nothing."""
+        with self._lock:
+            self._standing, self._lasting = False, warning
+
     def ended(self) -> dict[str, str]:
         """The status field that ends the warning, for the take that went through now; none where none stands (or
         an earlier take ended it)."""
         with self._lock:
             standing, self._standing = self._standing, False
-        return {"warning": ""} if standing else {}
+            return {"warning": self._lasting} if standing else {}
 
 
 def _snake_case(name: str) -> str:

@@ -28,6 +28,7 @@ import time
 from collections import deque
 from typing import Any, NamedTuple
 
+from exsampling_ableton_remote.surface import VERSION
 from exsampling_patch.node import Node, StandingWarning
 from exsampling_patch.nodes.osc import osc_datagram
 from exsampling_patch.nodes.sent_log import SentLog
@@ -343,7 +344,7 @@ class LiveLink:
             sent = self._pings.pop(ping, None) if ping is not None else max(self._pings.values(), default=None)
             if ping is None and not self._old_script:
                 self._old_script = True
-                self._tell_old_script()
+                self._tell_old_script(params[0] if params else "")
             self._heard(time.monotonic() if sent is None else sent, pong=ping is not None and sent is not None)
             return
         self.last_reply = (address, raw)
@@ -375,14 +376,17 @@ class LiveLink:
         if found is not None:
             self._heard(found[0].sent_at)
 
-    def _tell_old_script(self) -> None:
+    def _tell_old_script(self, version: str) -> None:
         """Which ping a pong answers is what tells a load Live missed (a set loading) at once: without it, sent at
-        the newest ping's guess, a load Live is still to answer would go twice. The performer can mend it."""
-        self.node.report_status(warning=f"the ExSampling script in Live (on {self.where}) is older than this patch's: "
-                                        "a take Live misses while it loads a set goes again only after answer_within "
-                                        "(told 'not loaded yet'), not at once; run 'exsampling ableton install' "
-                                        "again, then restart Live")
-        self.warning.told()  # the next take that goes through ends it on the node; the console keeps the line
+        the newest ping's guess, a load Live is still to answer would go twice. The performer can mend it: the
+        script comes from 'exsampling ableton install', so it stays old until that runs again, whatever the takes."""
+        its = f" (version {version})" if version else ""
+        warning = (f"the ExSampling script in Live (on {self.where}) is older than this ExSampling's: its pong{its} "
+                   f"names no ping, where this ExSampling's (version {VERSION}) names it; a take Live misses while it "
+                   "loads a set goes again only after answer_within (told 'not loaded yet'), not at once; run "
+                   "'exsampling ableton install' again, then restart Live")
+        self.node.report_status(warning=warning)
+        self.warning.told_lasting(warning)  # no take ends it: the script is still old (the console keeps it too)
 
     def _heard(self, sent_at: float, pong: bool = False) -> None:
         """Live answered what was sent at ``sent_at``: after a silence, "port" (opened: the node's error ends), and

@@ -15,11 +15,13 @@ from pathlib import Path
 import exsampling_ableton_remote as ableton_remote
 from exsampling_ableton_remote import osc
 from exsampling_ableton_remote.surface import VERSION
-from exsampling_patch.node import NodeContext
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.node import NodeContext, StandingWarning
 from exsampling_patch.nodes.ableton import AbletonLive
+from exsampling_patch.takes import write_take
 from tests.stage.helpers import free_port
 
-from .helpers import wait_for
+from .helpers import sine_take, wait_for
 from .live_standin import CInstance, Song, Track
 
 
@@ -77,9 +79,10 @@ class OlderScript(ableton_remote.ExSamplingSurface):
             super().handle(data, sender)
 
 
-def test_an_older_installed_script_is_told_once_with_what_to_do(tmp_path: Path) -> None:
-    # Before, nothing was said: a take Live missed while it loaded a set went again only after answer_within, told
-    # "not loaded yet", where the patch's own script has it sent again at once; the performer could not know why.
+def test_an_older_installed_script_is_told_once_with_what_to_do_and_stands(tmp_path: Path) -> None:
+    # Before, nothing was said: a take Live missed while it loads a set went again only after answer_within, told
+    # "not loaded yet", where the installed script of this ExSampling has it sent again at once; the performer could
+    # not know why. Then the warning was ended by the next take, the script still old.
     surface = OlderScript(CInstance(Song([Track("HH")])), port=0)
     context = NodeContext()
     node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live")}, context)
@@ -89,12 +92,30 @@ def test_an_older_installed_script_is_told_once_with_what_to_do(tmp_path: Path) 
         # Two pings more sent by its reply loop, which reads a datagram between them: the three pongs were read.
         last = max(node.link._pings)
         wait_for(lambda: max(node.link._pings) >= last + 2, tick=surface.update_display)
-        warnings = [s["warning"] for s in context.statuses if s.get("warning")]
-        assert warnings == [
-            f"the ExSampling script in Live (on 127.0.0.1:{surface.port}) is older than this patch's: a take Live "
-            "misses while it loads a set goes again only after answer_within (told 'not loaded yet'), not at once; "
-            "run 'exsampling ableton install' again, then restart Live"], warnings  # once, for three pongs
+        told = (f"the ExSampling script in Live (on 127.0.0.1:{surface.port}) is older than this ExSampling's: its "
+                f"pong (version {VERSION}) names no ping, where this ExSampling's (version {VERSION}) names it; a take "
+                "Live misses while it loads a set goes again only after answer_within (told 'not loaded yet'), not "
+                "at once; run 'exsampling ableton install' again, then restart Live")
+        warnings = [s["warning"] for s in context.statuses if "warning" in s]
+        assert warnings == [told], warnings  # once, for three pongs
+        take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        node.on_assignment(SlotAssignment("HH", take, "knock", 0.9))
+        wait_for(lambda: node.loaded == 1, tick=surface.update_display)
+        assert [s.get("slot") for s in context.statuses if "slot" in s] == ["HH"]  # the take went through
+        warnings = [s["warning"] for s in context.statuses if "warning" in s]
+        assert warnings == [told], warnings  # it stands: the script in Live is still old
         assert context.errors == []
     finally:
         node.stop()
         surface.disconnect()
+
+
+def test_a_lasting_warning_comes_back_when_a_passing_one_ends() -> None:
+    # The node line shows one warning: a passing one (a take "loaded after all") told over the old script's was
+    # ended by an empty one, which left the line with nothing while the script was still old.
+    warning = StandingWarning(standing=True)  # a start-up notice, told before the first pong
+    warning.told_lasting("the script is old")
+    assert warning.ended() == {}  # the take that goes through leaves the old script's warning on the line
+    warning.told()  # "... loaded after all"
+    assert warning.ended() == {"warning": "the script is old"}
+    assert warning.ended() == {}
