@@ -21,7 +21,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, MessageHop, NodeError, NodeHung, TakeEnded
 from exsampling_patch.runtime.plan import Plan, compile_plan
-from exsampling_patch.runtime.swap import diverted_into
+from exsampling_patch.runtime.rollback import diverted_into
 
 RELEASE = threading.Event()
 
