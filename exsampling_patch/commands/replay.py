@@ -12,6 +12,7 @@ from typing import Any
 
 from exsampling_patch.commands.arg_types import at_least
 from exsampling_patch.errors import PatchError
+from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.patchfile import closest_existing
 from exsampling_patch.registry import Registry
 from exsampling_patch.slot_takers import slot_takers_fed
@@ -112,6 +113,22 @@ def unreadable(show: Path, error: OSError) -> str:
     return why
 
 
+def other_sampler(patch: Patch, registry: Registry, chosen: str | None) -> tuple[NodeSpec | None, NodeSpec | None]:
+    """The sampler of ``--patch``'s ``patch`` to replay through, and the slot map to choose the takes' slots again
+    (None: none): the sampler of id ``chosen`` (``--sampler``) where it has one, else the one the first map whose slots
+    reach a sampler feeds, else the file's first; the first map whose slots reach that sampler, else the file's first.
+    The file's first sampler was used whatever ``--sampler`` named, and the file's first map, a second map tried beside
+    the one that plays (or one feeding Live) putting the takes in its own slots."""
+    samplers = [spec for spec in patch.nodes.values() if spec.type == "sampler"]
+    maps = [spec for spec in patch.nodes.values() if spec.type == "slot_map"]
+    fed = {spec.id: slot_takers_fed(patch, registry, spec.id) for spec in maps}
+    sampler = next((spec for spec in samplers if spec.id == chosen), None) \
+        or next((spec for spec_map in maps for spec in samplers if spec.id in fed[spec_map.id]), None) \
+        or (samplers[0] if samplers else None)
+    feeding = [spec for spec in maps if sampler is not None and sampler.id in fed[spec.id]]
+    return sampler, next(iter(feeding or maps), None)
+
+
 def replay(args: argparse.Namespace) -> int:
     import soundfile
 
@@ -142,17 +159,13 @@ def replay(args: argparse.Namespace) -> int:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
             return 1
-        samplers = [spec for spec in patch.nodes.values() if spec.type == "sampler"]
-        if not samplers:
+        sampler, slot_map = other_sampler(patch, registry, args.sampler)
+        if sampler is None:
             print(f"{args.patch}: no sampler node", file=sys.stderr)
             return 1
-        params = dict(samplers[0].params)
-        maps = [spec for spec in patch.nodes.values() if spec.type == "slot_map"]
-        # The map whose slots reach this sampler: the file's first was used, a second map tried beside the one that
-        # plays (or one feeding Live) put the takes in its own slots.
-        feeding = [spec for spec in maps if samplers[0].id in slot_takers_fed(patch, registry, spec.id)]
-        if maps:
-            slot_for = sampler_type.remapper(registry.get("slot_map"), dict((feeding or maps)[0].params))
+        params = dict(sampler.params)
+        if slot_map is not None:
+            slot_for = sampler_type.remapper(registry.get("slot_map"), dict(slot_map.params))
     began = time.perf_counter()
     try:
         audio, rate = sampler_type.render_show(sampler_type, lines, show.parent, args.sampler, params,

@@ -43,8 +43,15 @@ nodes:
 """
 
 
-def test_replay_through_a_patch_uses_the_map_that_feeds_its_sampler(tmp_path: Path) -> None:
-    # The other patch's first map was used: the dog went to Wind, and the note on Bass's channel played silence.
+#: Beside the sampler, one first in the file with Bass on the second channel: the note on the first is silence there.
+SWAPPED = f"""- id: first
+  type: sampler
+  params: {{device: none, virtual_port: '', slots: 2, slot_names: [Wind, Bass], sample_rate: {RATE}}}
+"""
+
+
+def live_show(tmp_path: Path) -> Path:
+    """A show whose dog went to Bass, the first channel, with a note on that channel."""
     live = tmp_path / "live.yaml"
     live.write_text(LIVE, encoding="utf-8")
     patch, registry = load_patch(live)
@@ -63,10 +70,31 @@ def test_replay_through_a_patch_uses_the_map_that_feeds_its_sampler(tmp_path: Pa
         engine.stop()
         show.close()
     assert [(line["slot"], line["take_id"]) for line in lines_of(log) if line["event"] == "load"] == [("Bass", "bark")]
+    return log
 
+
+def replayed(tmp_path: Path, log: Path, patch: str, *extra: str) -> float:
+    """The loudest sample of the show replayed through ``patch``."""
     other = tmp_path / "other.yaml"
-    other.write_text(OTHER, encoding="utf-8")
+    other.write_text(patch, encoding="utf-8")
     out = tmp_path / "replayed.wav"
-    assert main(["replay", str(log), "--out", str(out), "--patch", str(other)]) == 0
+    assert main(["replay", str(log), "--out", str(out), "--patch", str(other), *extra]) == 0
     audio, _rate = soundfile.read(out, dtype="float32")
-    assert np.abs(audio).max() > 0.25  # the bark, in Bass as live
+    return float(np.abs(audio).max())
+
+
+def test_replay_through_a_patch_uses_the_map_that_feeds_its_sampler(tmp_path: Path) -> None:
+    # The other patch's first map was used: the dog went to Wind, and the note on Bass's channel played silence.
+    assert replayed(tmp_path, live_show(tmp_path), OTHER) > 0.25  # the bark, in Bass as live
+
+
+def test_replay_through_a_patch_uses_its_sampler_of_the_sampler_id(tmp_path: Path) -> None:
+    # The other patch's first sampler was used whatever --sampler named: Bass on its second channel, silence.
+    both = LIVE.replace("- id: sampler", SWAPPED + "- id: sampler", 1) + "- map.slot -> first.assign\n"
+    assert replayed(tmp_path, live_show(tmp_path), both, "--sampler", "sampler") > 0.25
+
+
+def test_replay_through_a_patch_uses_the_sampler_its_slot_map_feeds(tmp_path: Path) -> None:
+    # Without --sampler, the file's first sampler was used though no map reached it.
+    fed_second = LIVE.replace("- id: sampler", SWAPPED + "- id: sampler", 1)
+    assert replayed(tmp_path, live_show(tmp_path), fed_second) > 0.25
