@@ -345,8 +345,8 @@ class StageConsole:
         spec = self.patch.nodes.get(node_id)
         kind = spec.type if spec is not None else "node"
         params = spec.params if spec is not None else {}
-        if "takes_stored_again" in status:  # web_recorder: its take folder's disk was full (nodes/web_recorder/disk.py)
-            return f"{kind} '{node_id}': {status['takes_stored_again']}"
+        if "disk" in status:  # web_recorder: its take folder's disk was full (nodes/web_recorder/disk.py)
+            return f"{kind} '{node_id}': {status['disk']}"
         if "url" in status:
             text = f"{kind} '{node_id}': phones open {status['url']}"
             if kind == "web_recorder" and str(status["url"]).startswith("https:") and not back:

@@ -61,7 +61,7 @@ class NodeError(Event):
     #: ``where`` names the deepest line of the node's code, often a helper: this says what was going on.
     during: str = ""
     #: Outside a handler: which of the node's devices it is about, as the status that tells it open again names it
-    #: (one of :data:`OPENED_KEYS`: a sampler's ``device`` or its ``midi_port``); '' where not told. An error about
+    #: (one of :data:`OPENED_KEYS`: a sampler's ``device`` or its ``midi_port``, a recorder's ``disk``); '' where not told. An error about
     #: one ends only when that one opens again: a sampler without its MIDI keyboard and its sound card is not back
     #: when the keyboard alone is.
     about: str = ""
@@ -95,11 +95,16 @@ def merge_status(status: dict[str, Any], update: dict[str, Any]) -> None:
 
 
 #: Status keys a node reports when an input or output has opened: a recorder's URL, a sound device, a MIDI port, a
-#: bound UDP port. Reported after the node's error, one says the node is back (the device came back by itself: a
-#: JACK server restarted, a MIDI port re-plugged), where the engine finds by :mod:`.recovery`'s rule that it ends
-#: the node's error: it publishes :class:`NodeRecovered` (the editor clears its badge) and the status with ``back``
-#: (the stage console prints "<node> is back").
-OPENED_KEYS = ("url", "device", "midi_port", "port")
+#: bound UDP port, a recorder's take folder's disk with room for takes again (``disk``: the line that says so; its
+#: disk errors are told ``about`` it). Reported after the node's error, one says the node is back (the device came
+#: back by itself: a JACK server restarted, a MIDI port re-plugged), where the engine finds by :mod:`.recovery`'s
+#: rule that it ends the node's error: it publishes :class:`NodeRecovered` (the editor clears its badge) and the
+#: status with ``back`` (the stage console prints "<node> is back").
+OPENED_KEYS = ("url", "device", "midi_port", "port", "disk")
+
+#: Those of :data:`OPENED_KEYS` that end only the errors told ``about`` them, not those told about nothing as the
+#: others do: room on a recorder's disk mends none of its other errors ("the recorder's state could not be written").
+ABOUT_ONLY_KEYS = frozenset({"disk"})
 
 
 def opened_keys(status: dict[str, Any]) -> list[str]:

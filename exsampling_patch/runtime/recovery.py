@@ -11,8 +11,9 @@ device gone, it told one from a thread of its own) ends only once its device, po
 start, or once a live edit rebuilds the node: a sampler with no JACK server still takes its takes in, keeping
 them for when the device is back, and is silent meanwhile. An error told ``about`` one of the node's devices (its
 ``device``, its ``midi_port``) ends only when that one opens: each of a node's standing errors ends by its own
-recovery, and the node is back once none stands. A node's count of errors is never cleared (the end-of-show summary
-names a node that failed and recovered).
+recovery, and the node is back once none stands. An opening of one of ``ABOUT_ONLY_KEYS`` (a recorder's take
+folder's disk with room again) ends only the errors told about it. A node's count of errors is never cleared (the
+end-of-show summary names a node that failed and recovered).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import threading
 from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
-from exsampling_patch.runtime.events import NodeError, NodeStatus, opened_keys
+from exsampling_patch.runtime.events import ABOUT_ONLY_KEYS, NodeError, NodeStatus, opened_keys
 
 #: What a node did after its error: ``handled`` a message without an error, ``opened`` its device, port or URL
 #: (after its start), or was ``rebuilt`` by a live edit.
@@ -34,8 +35,8 @@ def clears_error(error: NodeError, sign: Sign, opened: Sequence[str] = ()) -> bo
     then."""
     if sign == "handled":
         return error.port is not None
-    if sign == "opened" and error.about:
-        return error.about in opened
+    if sign == "opened":
+        return error.about in opened if error.about else any(key not in ABOUT_ONLY_KEYS for key in opened)
     return True
 
 

@@ -162,8 +162,7 @@ class WebRecorder(Node):
         self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
         self._unfinished = self._know_unfinished()  # before the server listens: a retry of one is a duplicate
         self._disk = DiskWatch(self._store.folder, self.warn_free_mb, self.min_free_mb, self.report_error,
-                               self.report_status, shown=lambda: self.shown_warning,
-                               room=lambda line: self.report_status(url=self.url, takes_stored_again=line))
+                               self.report_status, shown=lambda: self.shown_warning)
         self._disk.check_at_start()
         public = self.public_host or (lan_address() if self.host in ("0.0.0.0", "", "::") else self.host)
         if public == "127.0.0.1" and not self.public_host and self.host in ("0.0.0.0", "", "::"):

@@ -18,8 +18,10 @@ A disk filling up (under ``warn_free_mb``) is a warning, as the microphone's: no
 it listed the recorder among the run's "nodes with errors" at every start on a machine with under 2 GB free. A full
 one (takes refused, 507) stays an error: phones are being turned away. It ended only with a rebuild of the node: once
 room was made and takes were stored again, the editor still showed the recorder in "disk is full". The first check
-that finds room again tells ``room``: the node reports its URL opened with that line, which ends the error (the console
-says the recorder is back, with the line).
+that finds room again reports the ``disk`` status with its line, which ends the error (the console says the recorder
+is back, with the line). Told ``about`` the disk (:data:`DISK`): the recorder's URL reported opened ended every error
+of the node, one the disk has nothing to do with ("the recorder's state could not be written") unmended; only the disk
+errors end so.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ from typing import Any
 from exsampling_patch.nodes.disk_space import FreeSpaceWatch
 from exsampling_patch.nodes.web_recorder.upload import UploadError
 
+#: What the disk errors are told ``about``, and the status key that ends them (an opened key of the runtime's).
+DISK = "disk"
+
 
 def disk_room(folder: Path) -> int | None:
     """The most bytes this user could ever have free on the file system of ``folder``, all of its files gone (its size
@@ -48,19 +53,17 @@ def disk_room(folder: Path) -> int | None:
 
 class DiskWatch:
     """Checks the free space of ``folder`` before each take is stored; ``error`` and ``status`` are the node's
-    ``report_error`` and ``report_status``, ``shown`` the warning its line shows (:class:`FreeSpaceWatch`), ``room``
-    told its line once the disk, full, has room for takes again."""
+    ``report_error`` (told ``about`` :data:`DISK`) and ``report_status``, ``shown`` the warning its line shows
+    (:class:`FreeSpaceWatch`)."""
 
-    def __init__(self, folder: Path, warn_mb: float, min_mb: float, error: Callable[[str], None],
-                 status: Callable[..., Any], shown: Callable[[], str] | None = None,
-                 room: Callable[[str], None] | None = None) -> None:
+    def __init__(self, folder: Path, warn_mb: float, min_mb: float, error: Callable[[str, str], None],
+                 status: Callable[..., Any], shown: Callable[[], str] | None = None) -> None:
         self.folder = folder
-        self._room = room
         self.warn_mb = warn_mb
         self.min_mb = min_mb
-        self._error = error
+        self._error = lambda line: error(line, DISK)
         self._status = status
-        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, error, status, self._filling, self._full,
+        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, self._error, status, self._filling, self._full,
                                      warn=lambda line: status(warning=line), shown=shown)
         self._too_large = -1  # the size of the last take told too large for the room left
         self._held: set[Any] = set()  # the takes refused 507 and not stored since (their phones' keys for them)
@@ -75,11 +78,13 @@ class DiskWatch:
                 f"refused, the phones keep them and send them again, until there is room ({self.folder})")
 
     def _look(self) -> int:
-        """The bytes free now (:meth:`FreeSpaceWatch.look`); ``room`` told where the disk was full and is no longer."""
+        """The bytes free now (:meth:`FreeSpaceWatch.look`); told as the ``disk`` status where the disk was full and is
+        no longer."""
         was_full = self._space.full
         free = self._space.look()
-        if was_full and not self._space.full and self._room is not None:
-            self._room(f"the take folder's disk has room for takes again: {free / 1e6:.0f} MB free ({self.folder})")
+        if was_full and not self._space.full:
+            self._status(**{DISK: f"the take folder's disk has room for takes again: {free / 1e6:.0f} MB free "
+                                  f"({self.folder})"})
         return free
 
     def held(self, key: Any, refused: bool) -> None:

@@ -141,7 +141,7 @@ def test_a_take_whose_write_finds_the_disk_filled_up_is_a_507_counted_as_held(tm
 def test_a_write_that_fails_for_want_of_room_is_a_full_disk(tmp_path: Path) -> None:
     """ENOSPC (a real one: /dev/full's) is the disk full whatever its free space reads (a quota, the blocks reserved
     for root): a 507, its phone keeps the take. Another failure is none (a 500, sent again as well)."""
-    watch = DiskWatch(tmp_path, 0.0, 0.0, lambda text: None, lambda **status: None)
+    watch = DiskWatch(tmp_path, 0.0, 0.0, lambda text, about: None, lambda **status: None)
     with pytest.raises(OSError) as full, open("/dev/full", "wb", buffering=0) as device:
         device.write(b"take")
     assert full.value.errno == errno.ENOSPC
@@ -228,3 +228,27 @@ def test_a_full_disks_error_ends_once_takes_are_stored_again(tmp_path: Path, rec
     assert len(said) == 1 and said[0].endswith(
         f" rec is back: web_recorder 'rec': the take folder's disk has room for takes again: 10000 MB free "
         f"({tmp_path / 'takes'})"), err.getvalue()
+
+
+def test_the_end_of_a_full_disk_ends_no_other_error_of_the_recorder(tmp_path: Path, recorder_state: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The full disk's end was told as the recorder's URL opened, which ends every error of the node told about
+    nothing: one told before the disk filled, that room on the disk does not mend, was cleared with it."""
+    free = [10_000 * 10**6]
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: free[0])
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, recorder_state, events=events, min_free_mb=100.0, warn_free_mb=50.0)
+    other = "the recorder's state could not be written (seen.jsonl: Input/output error)"
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        wav = encode_wav_pcm16(sine(), 48000)
+        rec_of(engine).report_error(other)  # told by a request thread, as _remember_reply tells it
+        free[0] = 50 * 10**6
+        assert client.upload(wav, take_id="held")[0] == 507
+        assert engine.errors["rec"].startswith("the take folder's disk is full: 50 MB free"), engine.errors
+        free[0] = 10_000 * 10**6
+        assert client.upload(wav, take_id="held")[0] == 201
+        assert engine.errors.get("rec") == other, engine.errors  # the disk's error ended, not this one
+    finally:
+        engine.stop()
+    assert not [event for event in events if isinstance(event, NodeRecovered) and event.node_id == "rec"]

@@ -75,7 +75,7 @@ def test_the_summary_counts_the_takes_refused_for_a_full_disk_once_each(tmp_path
 
 def test_a_take_refused_for_the_full_disk_then_stored_is_no_longer_counted(tmp_path: Path) -> None:
     told: list[dict[str, Any]] = []
-    watch = DiskWatch(tmp_path, 0.0, 0.0, lambda text: None, lambda **status: told.append(status))
+    watch = DiskWatch(tmp_path, 0.0, 0.0, lambda text, about: None, lambda **status: told.append(status))
     first, second = ("Ana", "phone", "first"), ("Ana", "phone", "second")
     watch.held(first, refused=True)
     watch.held(first, refused=True)  # a retry refused again: not counted twice
@@ -117,7 +117,7 @@ def test_two_request_threads_counts_are_told_in_the_order_counted(tmp_path: Path
     first told its 1, which the summary kept, a take on a phone missing from it. Here the second thread's take is
     refused while the first count is being told: it is counted and told after it, not in between."""
     told: list[int] = []
-    watch = DiskWatch(tmp_path, 0.0, 0.0, lambda text: None, lambda **status: telling(status["held_on_phones"]))
+    watch = DiskWatch(tmp_path, 0.0, 0.0, lambda text, about: None, lambda **status: telling(status["held_on_phones"]))
     second = threading.Thread(target=watch.held, args=(("Bo", "phone", "second"), True))
 
     def telling(count: int) -> None:
