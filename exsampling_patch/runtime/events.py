@@ -61,9 +61,9 @@ class NodeError(Event):
     #: ``where`` names the deepest line of the node's code, often a helper: this says what was going on.
     during: str = ""
     #: Outside a handler: which of the node's devices it is about, as the status that tells it open again names it
-    #: (one of :data:`OPENED_KEYS`: a sampler's ``device`` or its ``midi_port``, a recorder's ``disk``); '' where not told. An error about
-    #: one ends only when that one opens again: a sampler without its MIDI keyboard and its sound card is not back
-    #: when the keyboard alone is.
+    #: (one of :data:`OPENED_KEYS`: a sampler's ``device`` or its ``midi_port``, a recorder's ``disk``); '' where not
+    #: told. An error about one ends only when that one opens again: a sampler without its MIDI keyboard and its sound
+    #: card is not back when the keyboard alone is.
     about: str = ""
 
 
