@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,9 @@ from exsampling_patch.runtime.events import EventBus, MessageHop
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry
 from exsampling_patch.runtime.plan import Plan
+
+# The engine's logger, as the other words on messages that go nowhere (see flow.py).
+log = logging.getLogger("exsampling_patch.runtime.engine")
 
 
 class RollBack:
@@ -85,15 +89,18 @@ class RollBack:
         may have reached several added nodes), each a :class:`MessageHop` from its sender as an emit's (the show
         log); one ``old`` sent nowhere else is counted off. What an added node sent on in the place of one so
         handed back (:func:`diverted_into`: its message gone), or an injected one, is counted off too, and its take
-        told 'dropped with node X: the edit that added it was not swapped in'. Dropped unseen, a take among them
-        stayed in flight until the next start: during the run it never ended, nor did its source write it down as
-        done."""
+        told 'dropped with node X: the edit that added it was not swapped in'; a plain message so dropped is
+        told on the console, those queued in one line per node. Dropped unseen, a take among them stayed in flight
+        until the next start: during the run it never ended, nor did its source write it down as done."""
         diverted = diverted_into(old, plan)
         # (sender, output, message id) -> (copies handed back, the message). The message is kept referenced: while
         # it is, no other object has its id, so a later message that got its address is not taken for its copy.
         handed: dict[tuple[str, str, int], tuple[int, Any]] = {}
         seen: dict[tuple[str, str, str, str, int], int] = {}  # copies, per added node and input (the emit in handed)
         counting = threading.Lock()  # a late delivery counts on its sender's thread, beside this one
+        # A plain message (a note, a trigger) an added node had from another added node, or injected: dropped without
+        # a word, it was lost unheard (a chain of two added nodes: the second's whole queue).
+        closing, plain = True, dict[str, int]()
 
         def first_copy(node_id: str, port: str, sender: tuple[str, str], message: Any) -> bool:
             """Whether this copy of an emit is the first of it handed back (an emit reaches each input once)."""
@@ -113,9 +120,15 @@ class RollBack:
                     edited = plan.routes.get(sender, ())
                     targets = [(cell, target, target_port) for target, target_port in old.routes.get(sender, ())
                                if (target, target_port) not in edited and (cell := self._cells.get(target)) is not None]
-            elif key is not None and (sender is None or sender[0] in diverted):
-                self.ledger.lost(key, node_id,
-                                 f"dropped with node {node_id}: the edit that added it was not swapped in")
+            elif sender is None or sender[0] in diverted:  # what the plan that ran made of it is lost
+                if key is not None:
+                    self.ledger.lost(key, node_id,
+                                     f"dropped with node {node_id}: the edit that added it was not swapped in")
+                elif closing:  # the queue's: counted, told in one line per node below
+                    plain[node_id] = plain.get(node_id, 0) + 1
+                else:
+                    log.warning("a message for node %s was dropped: the edit that added it was not swapped in",
+                                node_id)
             passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
             for cell, target, target_port in targets:
                 if sender is not None and self.events.wants(MessageHop):  # the show log: a sampler's take, its MIDI
@@ -127,6 +140,10 @@ class RollBack:
 
         for node_id, cell in dropped.items():
             self._close(cell, functools.partial(hand, node_id))
+        closing = False
+        for node_id, count in plain.items():
+            log.warning("node %s had %d message(s) queued for it that the patch put back has no node for: dropped "
+                        "with it, as the edit that added it was not swapped in", node_id, count)
 
 
 def diverted_into(old: Plan, plan: Plan) -> set[str]:
