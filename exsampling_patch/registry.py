@@ -15,7 +15,7 @@ import re
 import sys
 import traceback
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +39,8 @@ class PluginProblem:
     details: str = ""
     type_name: str = ""  # the node type it is about, where one is known (not for a file that failed to import)
     file: str = ""  # the node file that failed to import, where it is one (its text says which types it may define)
+    plugin: str = ""  # the node file or entry point it came from, as loaded: one key for all its problems
+    loaded: bool = False  # that plugin loaded other node types (this one refused): not a plugin that did not load
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.error}"
@@ -114,7 +116,8 @@ class Registry:
         # Plugins, not problems, and every one a 'warning: plugin' line names: a type refused for a mistake was not
         # counted, and a file with two classes that do not subclass Node was counted twice.
         told = {_plugin(p) for p in failed if could_define(p, type_name)}
-        others = len({_plugin(p) for p in self.problems} - told)
+        # Nor one that loaded its other types ("already defined ..., this one is ignored"): it did load.
+        others = len(not_loaded(self.problems) - told)
         said = [*named[:3], f"and {len(named) - 3} more"] if len(named) > 3 else [*named]
         if others:  # check and run (refusing the patch) both print these lines, on stderr: no one command is named
             said.append(f"{others} {'other ' if named else ''}plugin{'s' if others != 1 else ''} did not load: "
@@ -241,10 +244,12 @@ class Registry:
         self._loaded_dirs.add(path)
         if path.is_file():  # `--nodes my-nodes/reverse.py`: "does not exist" sent people looking for a typo
             self.problems.append(PluginProblem(str(path), f"is a file, not a folder of node files: name its folder, "
-                                                          f"{path.parent}"))
+                                                          f"{path.parent}", plugin=str(path)))
             return
         if not path.is_dir():
-            self.problems.append(PluginProblem(str(path), "node folder does not exist" + _folder_meant(path)))
+            # Its key kept: `check` tells it at the patch's node_dirs line, two of them on two lines of one file.
+            self.problems.append(PluginProblem(str(path), "node folder does not exist" + _folder_meant(path),
+                                               plugin=str(path)))
             return
         # The folder's helper modules (`_dsp.py`, skipped below) are imported by name, as a script imports the
         # files beside it; at the end of the path, so that a file named like an installed module hides nothing.
@@ -310,7 +315,8 @@ class Registry:
             raise TypeError(f"entry point must name a Node subclass, a list of them or a module, not {obj!r}")
 
     def _guarded(self, origin: str, load: Any, file: str = "") -> None:
-        plugin = not origin.startswith("built-in ")
+        plugin, key = not origin.startswith("built-in "), origin
+        problems, types = len(self.problems), len(self.types)
         if plugin:  # read by `exsampling run` from another thread: an import that never returns is named
             IMPORTING.append(origin)
         try:
@@ -334,6 +340,9 @@ class Registry:
         finally:
             if plugin:
                 IMPORTING.pop()
+            # An entry point's import failure and a type refused in it (told at the type's file) are one plugin.
+            loaded = len(self.types) > types
+            self.problems[problems:] = [replace(p, plugin=key, loaded=loaded) for p in self.problems[problems:]]
 
 
 def _node_type(value: object) -> bool:
@@ -381,9 +390,20 @@ def could_define(problem: PluginProblem, type_name: str) -> bool:
 
 
 def _plugin(problem: PluginProblem) -> str:
-    """The plugin ``problem`` is about: its node file, or its origin without a line (``FILE:LINE`` of a type refused
-    in it)."""
-    return problem.file or re.sub(r":\d+$", "", problem.origin)
+    """The plugin ``problem`` is about: the one it was loaded from, its node file, or its origin without a line
+    (``FILE:LINE`` of a type refused in it)."""
+    return problem.plugin or problem.file or re.sub(r":\d+$", "", problem.origin)
+
+
+def not_loaded(problems: Iterable[PluginProblem]) -> set[str]:
+    """The plugins ``problems`` are about that loaded no node type, each once (:func:`_plugin`): one that loaded its
+    other types, a type of it refused ("already defined by ..."), is not one."""
+    return {_plugin(p) for p in problems if not p.loaded}
+
+
+def loaded_in_part(problems: Iterable[PluginProblem]) -> set[str]:
+    """The plugins ``problems`` are about that loaded some of their node types, not all."""
+    return {_plugin(p) for p in problems if p.loaded}
 
 
 def _declares_entry_point(folder: Path) -> bool:

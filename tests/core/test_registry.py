@@ -367,3 +367,53 @@ def test_an_unknown_type_counts_each_plugin_that_did_not_load_once(tmp_path: Pat
     registry = Registry.default([tmp_path], entry_points=False)
     assert len(registry.problems) == 4, registry.problems
     assert registry.unknown_hint("granulator") == "2 plugins did not load: a 'warning: plugin' line names each"
+
+
+NODE = ("from exsampling_patch import ANY, Input, Node\n\n\nclass {cls}(Node):\n    '''{cls}.'''\n{name}\n"
+        "    x = Input(ANY)\n\n    def on_x(self, m):\n        pass\n")
+
+
+def two_plugins_one_type(folder: Path) -> None:
+    """``folder``'s first.py defines 'knock'; second.py 'knock' again (ignored) and 'tap', which loads."""
+    (folder / "first.py").write_text(NODE.format(cls="Knock", name=""), encoding="utf-8")
+    (folder / "second.py").write_text(NODE.format(cls="Knock2", name="    type_name = 'knock'\n")
+                                      + "\n\n" + NODE.format(cls="Tap", name="").split("\n\n\n", 1)[1],
+                                      encoding="utf-8")
+
+
+def test_a_plugin_that_loaded_its_other_types_is_not_counted_as_not_loaded(tmp_path: Path) -> None:
+    # Before, "1 plugin did not load": second.py, whose only problem is a type already defined, loaded 'tap'.
+    two_plugins_one_type(tmp_path)
+    registry = Registry.default([tmp_path], entry_points=False)
+    assert "tap" in registry and [p.error.split(":")[0] for p in registry.problems] == ["Knock2"]
+    assert "did not load" not in registry.unknown_hint("granulator")
+
+
+def test_check_counts_a_plugin_that_loaded_in_part_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, "ok, but 1 plugin did not load": problems were counted, and second.py loaded 'tap'.
+    (tmp_path / "my-nodes").mkdir()
+    two_plugins_one_type(tmp_path / "my-nodes")
+    (tmp_path / "my-nodes" / "broken.py").write_text("from exsampling_patch import TAEK\n", encoding="utf-8")
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnode_dirs: [my-nodes]\nnodes:\n- id: a\n  type: tap\nlinks: []\n",
+                     encoding="utf-8")
+    assert main(["check", str(patch)]) == 0
+    assert f"{patch}: ok, but 1 plugin did not load, and 1 plugin loaded in part\n" in capsys.readouterr().err
+
+
+def test_an_entry_point_that_failed_with_a_type_refused_in_it_is_one_plugin(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, "2 plugins did not load": its import failure (told as the entry point) and its type refused for a
+    # mistake (told at the type's file) were counted apart.
+    dist = tmp_path / "listplug-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: listplug\nVersion: 0.1\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[exsampling_patch.nodes]\nknock = listplug:NODES\n", encoding="utf-8")
+    (tmp_path / "listplug.py").write_text(
+        "from exsampling_patch import ANY, Input, Node\n\n\nclass Knock(Node):\n    '''Knock.'''\n\n"
+        "    x = Input(ANY)\n\n\nNODES = [Knock, 3]\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "listplug", raising=False)
+    registry = Registry.default()
+    assert len([p for p in registry.problems if "listplug" in p.origin]) == 2, registry.problems
+    assert registry.unknown_hint("granulator") == "1 plugin did not load: a 'warning: plugin' line names it"
