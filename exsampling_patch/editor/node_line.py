@@ -16,14 +16,15 @@ SEPARATOR, TIGHT = "  |  ", " | "  # between the parts of a live line; the tight
 def fate_text(live: NodeLive) -> str | None:
     """What became of the last take when it did not reach its slot: skipped (the slot locked, so it kept its take),
     not loaded (the sampler's audio process refused it, or did not answer: why, as the console says it; before, it
-    read "skipped" as if the performer had locked the slot) or rejected (by a gate or the slot map, with why); None
-    when the status tells of no such take."""
+    read "skipped" as if the performer had locked the slot; the label then is the take the slot still plays, said
+    as such) or rejected (by a gate or the slot map, with why); None when the status tells of no such take."""
     slot = live.get("slot")
     if live.get("skipped") is not None:
         where = f"slot {slot}" if slot else "its slot"
         why = live.get("not_loaded")
         if isinstance(why, str) and why:
-            return f"not loaded into {where}: {why}"
+            plays = live.get("label")
+            return f"not loaded into {where}: {why}" + (f"; it still plays {plays}" if plays else "")
         return f"skipped: {where} locked" if live.get("locked") else f"skipped: {where}"
     rejected = live.get("rejected")
     if isinstance(rejected, str) and rejected and not slot:  # with a slot: rejected, but sent to a fallback slot
@@ -53,7 +54,11 @@ def live_parts(live: NodeLive) -> list[str]:
     warning = live.get("warning")
     if isinstance(warning, str) and warning:  # no error, but the performer should see it (a backlog)
         parts.append(f"warning: {warning}")
-    label = live.get("label")
+    # A take not loaded: its status's label is the take its slot still plays, which the fate names as such (before
+    # the fate, it read as the refused take's label).
+    why = live.get("not_loaded")
+    refused = isinstance(why, str) and bool(why) and live.get("skipped") is not None
+    label = live.get("label") if not refused else None
     gate_why = live.get("reason") if live.get("passed") is False else None
     if isinstance(gate_why, str) and gate_why:
         # A gate's rejection, in place of the label its reason names: "snare 88%" read the same as a take passed.

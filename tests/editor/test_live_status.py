@@ -292,3 +292,15 @@ def test_an_editor_attaching_misses_no_status_and_its_copy_undoes_none() -> None
         observer.detach()
     finally:
         engine.stop()
+
+
+def test_a_take_not_loaded_names_the_label_its_slot_still_plays_as_such() -> None:
+    # As the sampler reports a take its audio process refused: the label is the take the slot still plays. Before,
+    # "kick  |  not loaded into slot Snare: ...": kick read as the refused take's label.
+    observer = RuntimeObserver()
+    why = "its file could not be received"
+    assert line(observer, "smp", slot="Snare", take="t1", label="kick", skipped="t2", not_loaded=why) == \
+        f"not loaded into slot Snare: {why}; it still plays kick"
+    assert line(observer, "smp", slot="Snare", take="t1", label="", skipped="t3", not_loaded=why) == \
+        f"not loaded into slot Snare: {why}"  # an unlabelled take (or nothing) plays: no label to name
+    assert line(observer, "smp", slot="Snare", take="t4", label="snare") == "snare  |  slot Snare"
