@@ -257,7 +257,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         order = plan.order if plan else tuple(self._cells)
         sources = set(plan.sources()) if plan else set()
         self._stop_nodes([n for n in order if n in sources])
-        clean = self.wait_idle(max(0.0, deadline - time.monotonic()))
+        clean = self._wait_for(self._settled, max(0.0, deadline - time.monotonic()))
         # What is still queued or being handled now meets stopped nodes: a take in flight does not end (its source
         # does not write it down as done, it is passed on again at the next start), and a handler failing on its
         # stopped node is no error of the show (the classifier's "process is stopped", once for each take queued).
@@ -282,6 +282,17 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             sys.setswitchinterval(self._switch_before)
             self._switch_before = None
         return clean
+
+    def _settled(self) -> bool:
+        """Whether stop() has no message left to wait for: :meth:`idle`, but for what is queued at a node that takes
+        up none and that no swap will start (stop() has begun: a swap starts no node but the one whose constructor,
+        prepare() or start() it has in hand). Waited for, those (an edit's added node behind one whose start() loads
+        a model) held stop() for its whole timeout, and it said some work had not finished: they stay in flight as
+        any take stop() meets, and are redone at the next start."""
+        now = self._starting  # read once: the swap's thread clears it
+        starting = now[0] if now is not None else None
+        return all(not cell.scheduled and (not cell.inbox or (not cell.started and node_id != starting))
+                   for node_id, cell in list(self._cells.items()))
 
     # -- workers -----------------------------------------------------------------------------------------------
 

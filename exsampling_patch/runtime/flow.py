@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.node import Node
@@ -76,11 +77,16 @@ class MessageFlow:
     def wait_idle(self, timeout: float = 5.0, settle: float = 0.0) -> bool:
         """Wait until :meth:`idle` (and stays so for ``settle`` seconds); returns False on time-out. It looks at
         least once, so an idle engine is idle whatever time is left (a stop that spent its time on the sources)."""
+        return self._wait_for(self.idle, timeout, settle)
+
+    @staticmethod
+    def _wait_for(idle: Callable[[], bool], timeout: float, settle: float = 0.0) -> bool:
+        """:meth:`wait_idle`, with ``idle`` telling when there is nothing more to wait for."""
         deadline = time.monotonic() + timeout
         quiet_since: float | None = None
         while True:
             now = time.monotonic()
-            if self.idle():
+            if idle():
                 quiet_since = now if quiet_since is None else quiet_since
                 if now - quiet_since >= settle:
                     return True
