@@ -385,8 +385,7 @@ class WebRecorder(Node):
                     self._disk.held(key, refused=True)
                 self._seen.release(key)  # claimed, not stored: the phone's retry is stored
             raise
-        if client_id:
-            self._disk.held(key, refused=False)
+        self._disk.held(key if client_id else None, refused=False)  # a keyless take ends a disk error too
         return reply
 
     def _store_and_emit(self, upload: Any, recorder: str, phone: str, client_id: str, headers: dict[str, str],
@@ -425,13 +424,8 @@ class WebRecorder(Node):
                               f"to disk: {error.strerror or error}")
             stored = error.stored
         except OSError as error:
-            # The phone is answered 500 and sends the take again, but the console said nothing (the traceback went
-            # to the libraries' log): a take folder gone or a disk failing lost every take unseen by the performer.
-            # Without the take's file name: each retry is then the same error, counted rather than told anew.
-            self.report_error(f"a take from a phone could not be stored in {self._store.folder}: "
-                              f"{error.strerror or error}; the phone keeps it and sends it again")
-            # The disk filled up since the check: a 507 as the check's (its phone keeps it, counted as held), not 500.
-            full = self._disk.full_on_write(error)
+            # Told; the disk filled up since the check: a 507 as the check's (its phone keeps it, counted as held).
+            full = self._disk.write_failed(error)
             if full is not None:
                 raise full from error
             raise

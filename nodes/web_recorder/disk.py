@@ -17,11 +17,14 @@ whose write failed for want of room (ENOSPC, the disk filled between the check a
 A disk filling up (under ``warn_free_mb``) is a warning, as the microphone's: nothing is refused yet, and as an error
 it listed the recorder among the run's "nodes with errors" at every start on a machine with under 2 GB free. A full
 one (takes refused, 507) stays an error: phones are being turned away. It ended only with a rebuild of the node: once
-room was made and takes were stored again, the editor still showed the recorder in "disk is full". The first check
-that finds room again reports the ``disk`` status with its line, which ends the error (the console says the recorder
-is back, with the line). Told ``about`` the disk (:data:`DISK`): the recorder's URL reported opened ended every error
-of the node, one the disk has nothing to do with ("the recorder's state could not be written") unmended; only the disk
-errors end so.
+room was made and takes were stored again, the editor still showed the recorder in "disk is full". So did a take
+refused as too large for the room left and a write that failed for want of room (ENOSPC, EDQUOT: a quota is no full
+disk to the check), neither of which is the disk found full. Each disk error now ends once a take is stored and none
+refused for the disk is still held on the phones (:meth:`DiskWatch.held`): the ``disk`` status, with its line, ends
+it (the console says the recorder is back, with the line). Told ``about`` the disk (:data:`DISK`): the recorder's URL
+reported opened ended every error of the node, one the disk has nothing to do with ("the recorder's state could not
+be written") unmended; only the disk errors end so. Both are decided under one lock, so that a take stored as another
+thread tells a disk error never ends it before it is told, and the end is told once.
 """
 
 from __future__ import annotations
@@ -61,13 +64,15 @@ class DiskWatch:
         self.folder = folder
         self.warn_mb = warn_mb
         self.min_mb = min_mb
-        self._error = lambda line: error(line, DISK)
+        self._report_error = error
         self._status = status
         self._space = FreeSpaceWatch(folder, warn_mb, min_mb, self._error, status, self._filling, self._full,
                                      warn=lambda line: status(warning=line), shown=shown)
         self._too_large = -1  # the size of the last take told too large for the room left
         self._held: set[Any] = set()  # the takes refused 507 and not stored since (their phones' keys for them)
         self._held_lock = threading.Lock()  # held() is called on the server's request threads
+        self._erred = False  # a disk error told that no take stored since has ended
+        self._free = 0  # the bytes free at the last look, for the line that ends it
 
     def _filling(self, free: int) -> str:
         return (f"the take folder's disk is filling up: {free / 1e6:.0f} MB free; takes are refused below "
@@ -77,19 +82,21 @@ class DiskWatch:
         return (f"the take folder's disk is full: {free / 1e6:.0f} MB free, under {self.min_mb:g} MB: takes are "
                 f"refused, the phones keep them and send them again, until there is room ({self.folder})")
 
+    def _error(self, line: str) -> None:
+        """Tell a disk error, which the next take stored with none held on the phones ends (:meth:`held`)."""
+        with self._held_lock:
+            self._erred = True
+            self._report_error(line, DISK)
+
     def _look(self) -> int:
-        """The bytes free now (:meth:`FreeSpaceWatch.look`); told as the ``disk`` status where the disk was full and is
-        no longer."""
-        was_full = self._space.full
-        free = self._space.look()
-        if was_full and not self._space.full:
-            self._status(**{DISK: f"the take folder's disk has room for takes again: {free / 1e6:.0f} MB free "
-                                  f"({self.folder})"})
-        return free
+        """The bytes free now (:meth:`FreeSpaceWatch.look`)."""
+        self._free = self._space.look()
+        return self._free
 
     def held(self, key: Any, refused: bool) -> None:
-        """A take (``key``: its phone's id for it) refused for the full disk (``refused``: a 507), or stored: the
-        takes refused and not stored since are reported as ``held_on_phones`` when their count changes."""
+        """A take (``key``: its phone's id for it, None where it sent none) refused for the full disk (``refused``: a
+        507), or stored: the takes refused and not stored since are reported as ``held_on_phones`` when their count
+        changes. Stored with none of them left, it ends the disk error that stands (the ``disk`` status)."""
         with self._held_lock:  # reported under it: each count told in the order counted, the last one standing
             before = len(self._held)
             if refused:
@@ -98,6 +105,24 @@ class DiskWatch:
                 self._held.discard(key)
             if len(self._held) != before:
                 self._status(held_on_phones=len(self._held))
+            if not refused and not self._held and self._erred:
+                self._erred = False
+                self._status(**{DISK: f"the take folder's disk has room for takes again: {self._free / 1e6:.0f} MB "
+                                      f"free ({self.folder})"})
+
+    def write_failed(self, error: OSError) -> UploadError | None:
+        """A take passed :meth:`check` but its write failed with ``error``: told, then :meth:`full_on_write`'s answer.
+        The phone is answered 500 or 507 and sends the take again, but the console said nothing (the traceback went to
+        the libraries' log): a take folder gone or a disk failing lost every take unseen by the performer. Without the
+        take's file name: each retry is then the same error, counted rather than told anew. Told about the disk where
+        it is one that is out of room (ENOSPC, EDQUOT): it ends once takes are stored again."""
+        line = (f"a take from a phone could not be stored in {self.folder}: {error.strerror or error}; the phone "
+                "keeps it and sends it again")
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            self._error(line)
+        else:
+            self._report_error(line, "")
+        return self.full_on_write(error)
 
     def full_on_write(self, error: OSError) -> UploadError | None:
         """A take passed :meth:`check` but its write failed with ``error``: the 507 to answer where that is a full

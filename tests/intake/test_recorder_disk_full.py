@@ -252,3 +252,54 @@ def test_the_end_of_a_full_disk_ends_no_other_error_of_the_recorder(tmp_path: Pa
     finally:
         engine.stop()
     assert not [event for event in events if isinstance(event, NodeRecovered) and event.node_id == "rec"]
+
+
+def test_a_take_too_large_for_the_room_lefts_error_ends_once_it_is_stored(tmp_path: Path, recorder_state: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """"A take (1.0 MB) was refused: it would leave less than ... free" never set the disk full, and only the full
+    disk's end ended an error: once room was made and the take stored, the recorder stood in it until rebuilt. It
+    stands while the take is held on its phone (small takes stored meanwhile do not end it), and ends once it is
+    stored."""
+    free = [100 * 10**6]
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: free[0])
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, recorder_state, events=events, min_free_mb=99.5, warn_free_mb=50.0)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        large = encode_wav_pcm16(sine(seconds=10.0), 48000)  # 0.96 MB
+        assert client.upload(large, take_id="large")[0] == 507
+        assert client.upload(encode_wav_pcm16(sine(seconds=0.5), 48000), take_id="small")[0] == 201
+        assert engine.errors["rec"].startswith("a take (1.0 MB) was refused"), engine.errors  # still held
+        free[0] = 10_000 * 10**6  # room made
+        assert client.upload(large, take_id="large")[0] == 201  # its phone's retry
+        assert "rec" not in engine.errors, engine.errors
+    finally:
+        engine.stop()
+    assert [event.how for event in events if isinstance(event, NodeRecovered) and event.node_id == "rec"] == ["opened"]
+
+
+@needs_dev_full
+def test_a_write_that_failed_for_want_of_room_ends_once_takes_are_stored(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """"A take from a phone could not be stored in ...: No space left on device" (a real ENOSPC, /dev/full's: a quota
+    or the disk filled and emptied meanwhile, never found full by a look) ended with nothing: it is told about the
+    disk, and the take stored once its phone sends it again ends it. Another failure is not the disk's."""
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: 5000 * 10**6)
+    told: list[tuple[str, str]] = []
+    statuses: list[dict[str, Any]] = []
+    watch = DiskWatch(tmp_path, 0.0, 0.0, lambda text, about: told.append((text, about)),
+                      lambda **status: statuses.append(status))
+    with pytest.raises(OSError) as full, open("/dev/full", "wb", buffering=0) as device:
+        device.write(b"take")
+    refusal = watch.write_failed(full.value)
+    assert refusal is not None and refusal.status == 507, refusal
+    assert told == [(f"a take from a phone could not be stored in {tmp_path}: No space left on device; the phone keeps "
+                     "it and sends it again", "disk")], told
+    watch.held(("Mika", "phone", "take-1"), refused=True)
+    watch.held(("Mika", "phone", "take-1"), refused=False)  # sent again: stored
+    assert [status for status in statuses if "disk" in status] == [
+        {"disk": f"the take folder's disk has room for takes again: 5000 MB free ({tmp_path})"}], statuses
+    with pytest.raises(OSError) as other:
+        (tmp_path / "no-such-folder" / "take.wav").write_bytes(b"take")
+    assert watch.write_failed(other.value) is None
+    assert told[-1][1] == "", told  # told about nothing: the disk's end does not end it
