@@ -1,10 +1,11 @@
 // Records two takes one after the other on a slow network, the way a performer records again while the last take is
 // still sending: the first upload is held on its way until the second take was recorded and its upload set off (its
-// location kept with it, which the page does right before it sends it), then let go with the rest.
+// location kept with it, which the page does right before it sends it), then let go; the second is held in turn until
+// the page has told the first's receipt.
 // Usage: node one_upload_at_a_time.js URL FAKE_MIC.wav
 // Prints JSON: the most uploads the page had on their way at once ("most", from its send until it ended),
-// how many it sent ("uploads"), how many it had on their way when the first was let go ("openAtRelease"), and the info
-// line once both takes were received ("info").
+// how many it sent ("uploads"), how many it had on their way when the first was let go ("openAtRelease"), the info
+// line once the first take was received, the second still on its way ("infoFirst"), and once both were ("info").
 const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
@@ -39,12 +40,12 @@ async function main() {
         return put.call(this, record, ...rest);
       };
     });
-    let release, held = false;
+    let release, releaseSecond, held = false;
     const released = new Promise((resolve) => { release = resolve; });
+    const secondReleased = new Promise((resolve) => { releaseSecond = resolve; });
     await page.route("**/api/takes*", async (route) => {
-      if (route.request().method() === "POST" && !held) {  // the first upload: on a slow network, until let go
-        held = true;
-        await released;
+      if (route.request().method() === "POST") {  // each upload on a slow network, until let go
+        if (!held) { held = true; await released; } else await secondReleased;
       }
       return route.continue();
     });
@@ -65,10 +66,14 @@ async function main() {
     }
     const openAtRelease = await page.evaluate(() => window.uploads.open);
     release();
+    await page.waitForFunction(() => [...local.values()].filter((t) => t.state === "received").length === 1, null,
+                               { timeout: 30000 });
+    const infoFirst = await page.textContent("#info");
+    releaseSecond();
     await page.waitForFunction(() => [...local.values()].filter((t) => t.state === "received").length === 2, null,
                                { timeout: 30000 });
     const counts = await page.evaluate(() => window.uploads);
-    console.log(JSON.stringify({ most: counts.most, uploads: counts.sent, openAtRelease,
+    console.log(JSON.stringify({ most: counts.most, uploads: counts.sent, openAtRelease, infoFirst,
                                  info: await page.textContent("#info") }));
   } finally {
     await browser.close();

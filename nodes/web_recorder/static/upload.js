@@ -100,7 +100,7 @@ export async function upload(take, position, stored = Promise.resolve()) {
       forget(take.id);
       const unplaced = where.error === undefined ? "" : ` (without location: ${where.error})`;
       update(take.id, { state: "received", detail: "", serverId: data.take_id, receivedAt: Date.now(), unplaced });
-      tell(`Received${unplaced}. Tap REC for another.`);
+      tell(receivedNews(take, unplaced));
       render(); refresh(); return;
     }
     if (reply && reply.status === 401) {
@@ -144,6 +144,18 @@ export async function upload(take, position, stored = Promise.resolve()) {
     } else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
     await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+function receivedNews(take, unplaced) {
+  // What the info line says as `take` is received. With other takes of this page still on their way (a take kept
+  // through a drop-out, received while the newest still sends on a slow network), a plain "Received" read as the
+  // newest's news: the performer took a take still sending for one arrived. It names the take, and those left.
+  const left = [...local].filter(([id, t]) => id !== take.id && (t.state === "uploading" || t.state === "waiting")
+                                              && !t.repair).length;
+  if (!left) return `Received${unplaced}. Tap REC for another.`;
+  const length = typeof take.seconds === "number" ? `, ${take.seconds.toFixed(1)} s` : "";
+  return `Received the take of ${new Date(take.startedAt).toLocaleTimeString()}${length}${unplaced}; `
+    + `${left} more still on ${left === 1 ? "its" : "their"} way.`;
 }
 
 function send(headers, body, givenUpBefore) {
