@@ -24,7 +24,9 @@ refused for the disk is still held on the phones (:meth:`DiskWatch.held`): the `
 it (the console says the recorder is back, with the line). Told ``about`` the disk (:data:`DISK`): the recorder's URL
 reported opened ended every error of the node, one the disk has nothing to do with ("the recorder's state could not
 be written") unmended; only the disk errors end so. Both are decided under one lock, so that a take stored as another
-thread tells a disk error never ends it before it is told, and the end is told once.
+thread tells a disk error never ends it before it is told, and the end is told once. Room made above ``warn_free_mb``
+as well, the console said it twice ("has room again", the filling warning's end, then "is back: ... has room for takes
+again"): while a disk error stands, the watch's ``disk_room`` line is left to the end's.
 """
 
 from __future__ import annotations
@@ -66,8 +68,8 @@ class DiskWatch:
         self.min_mb = min_mb
         self._report_error = error
         self._status = status
-        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, self._error, status, self._filling, self._full,
-                                     warn=lambda line: status(warning=line), shown=shown)
+        self._space = FreeSpaceWatch(folder, warn_mb, min_mb, self._error, self._space_status, self._filling,
+                                     self._full, warn=lambda line: status(warning=line), shown=shown)
         self._too_large = -1  # the size of the last take told too large for the room left
         self._held: set[Any] = set()  # the takes refused 507 and not stored since (their phones' keys for them)
         self._held_lock = threading.Lock()  # held() is called on the server's request threads
@@ -87,6 +89,12 @@ class DiskWatch:
         with self._held_lock:
             self._erred = True
             self._report_error(line, DISK)
+
+    def _space_status(self, **status: Any) -> None:
+        """The free space watch's status, less its ``disk_room`` line while a disk error stands: the end's says it."""
+        if self._erred:
+            status.pop("disk_room", None)
+        self._status(**status)
 
     def _look(self) -> int:
         """The bytes free now (:meth:`FreeSpaceWatch.look`)."""

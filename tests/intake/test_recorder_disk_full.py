@@ -303,3 +303,35 @@ def test_a_write_that_failed_for_want_of_room_ends_once_takes_are_stored(tmp_pat
         (tmp_path / "no-such-folder" / "take.wav").write_bytes(b"take")
     assert watch.write_failed(other.value) is None
     assert told[-1][1] == "", told  # told about nothing: the disk's end does not end it
+
+
+def test_a_full_disk_with_room_again_is_said_once(tmp_path: Path, recorder_state: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Room made above warn_free_mb as well: the console said "the take folder's disk has room again" (the filling
+    warning's end), then "rec is back: ... has room for takes again" (the full disk's): one line says it."""
+    free = [10_000 * 10**6]
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: free[0])
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, recorder_state, events=events, min_free_mb=100.0, warn_free_mb=2000.0)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        wav = encode_wav_pcm16(sine(), 48000)
+        free[0] = 50 * 10**6
+        assert client.upload(wav, take_id="held")[0] == 507
+        free[0] = 10_000 * 10**6
+        assert client.upload(wav, take_id="held")[0] == 201
+        assert "rec" not in engine.errors, engine.errors
+        assert not engine.status["rec"].get("warning"), engine.status["rec"]  # the filling warning ended all the same
+    finally:
+        engine.stop()
+    patch = Patch()
+    patch.add_node(NodeSpec("rec", "web_recorder"))
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    for event in events:
+        if isinstance(event, NodeStatus) and event.node_id == "rec":
+            console(event)
+    said = [line for line in err.getvalue().splitlines() if "room" in line]
+    assert len(said) == 1 and said[0].endswith(
+        f" rec is back: web_recorder 'rec': the take folder's disk has room for takes again: 10000 MB free "
+        f"({tmp_path / 'takes'})"), err.getvalue()
