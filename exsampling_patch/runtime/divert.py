@@ -161,7 +161,10 @@ class Diverts:
 
         self._close(cell, drop)
         closing = False
-        if count:
+        if count and node_id in self.hung:  # not waited for (PlanSwap._retire): "within 2 s" would hide why
+            log.warning("node %s, which an edit removed, did not pass on %d message(s) queued for it: its handler is "
+                        "hung; dropped", node_id, count)
+        elif count:
             log.warning("node %s, which an edit removed, did not pass on %d message(s) queued for it within %g s: "
                         "dropped", node_id, count, self.retire_wait)
 

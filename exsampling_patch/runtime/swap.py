@@ -11,7 +11,8 @@ A swap from the plan that runs to an edited one (:meth:`PlanSwap._install`, one 
    changed nodes start, consumers first, so that the first messages find their targets ready. A changed node is
    stopped and rebuilt with its queued messages kept.
 2. *Retire* (:meth:`PlanSwap._retire`): a removed node has :attr:`PlanSwap.retire_wait` to empty its queue (what
-   it passes on follows its old links), then takes up no further message and is stopped; each take left in its
+   it passes on follows its old links; none while its handler is hung: its queue cannot move), then takes up no
+   further message and is stopped; each take left in its
    queue is told 'dropped with node X: removed by an edit', and how many other messages were.
 3. :class:`~exsampling_patch.runtime.events.PlanSwapped` is published.
 
@@ -80,7 +81,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
     _retired: dict[str, Node]  # see Engine.__init__
     #: Seconds a node an edit removes has to empty its queue (update() waits for it, holding the swap): what is
     #: left then is dropped with the node, each take told so. The message in hand then is waited for until its
-    #: handler counts as hung (its node's ``hang_after``; see :meth:`_hold_runs`).
+    #: handler counts as hung (its node's ``hang_after``; see :meth:`_hold_runs`); one hung is not waited for.
     retire_wait: float = 2.0
 
     if TYPE_CHECKING:  # the engine's (flow.py): declared for the type checker only, so that no stand-in that
@@ -198,9 +199,10 @@ class PlanSwap(RollBack, Diverts, NodeStops):
             if cell is None:
                 continue
             self._halt_point()
-            # Not again for one whose queue the edit waited for its whole retire_wait already (see Diverts._divert)
+            # Not again for one whose queue the edit waited for its whole retire_wait already (see Diverts._divert),
+            # nor while its handler is hung: its queue moves only once that returns (one worker per node at a time).
             deadline = time.monotonic() + (0.0 if node_id in self._out_of_time else self.retire_wait)
-            while (cell.inbox or cell.scheduled) and time.monotonic() < deadline:
+            while (cell.inbox or cell.scheduled) and node_id not in self.hung and time.monotonic() < deadline:
                 self._halt_point()
                 time.sleep(0.001)
             try:
