@@ -26,7 +26,8 @@ reported opened ended every error of the node, one the disk has nothing to do wi
 be written") unmended; only the disk errors end so. Both are decided under one lock, so that a take stored as another
 thread tells a disk error never ends it before it is told, and the end is told once. Room made above ``warn_free_mb``
 as well, the console said it twice ("has room again", the filling warning's end, then "is back: ... has room for takes
-again"): while a disk error stands, the watch's ``disk_room`` line is left to the end's.
+again"): while a disk error stands, the watch's ``disk_room`` line is left to the end's. The looks themselves are taken
+one at a time (request threads store takes at once): two at once each found the disk newly full, and told it twice.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class DiskWatch:
         self._held_lock = threading.Lock()  # held() is called on the server's request threads
         self._erred = False  # a disk error told that no take stored since has ended
         self._free = 0  # the bytes free at the last look, for the line that ends it
+        self._look_lock = threading.Lock()  # the free space watch's crossings, each told by one look (HTTP threads)
 
     def _filling(self, free: int) -> str:
         return (f"the take folder's disk is filling up: {free / 1e6:.0f} MB free; takes are refused below "
@@ -98,8 +100,9 @@ class DiskWatch:
 
     def _look(self) -> int:
         """The bytes free now (:meth:`FreeSpaceWatch.look`)."""
-        self._free = self._space.look()
-        return self._free
+        with self._look_lock:
+            self._free = self._space.look()
+            return self._free
 
     def held(self, key: Any, refused: bool) -> None:
         """A take (``key``: its phone's id for it, None where it sent none) refused for the full disk (``refused``: a

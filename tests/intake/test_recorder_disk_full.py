@@ -10,6 +10,7 @@ import errno
 import io
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.web_recorder import WebRecorder
 from exsampling_patch.nodes.web_recorder.disk import DiskWatch
-from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+from exsampling_patch.nodes.web_recorder.upload import UploadError, encode_wav_pcm16
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeError, NodeRecovered, NodeStatus
 
@@ -335,3 +336,30 @@ def test_a_full_disk_with_room_again_is_said_once(tmp_path: Path, recorder_state
     assert len(said) == 1 and said[0].endswith(
         f" rec is back: web_recorder 'rec': the take folder's disk has room for takes again: 10000 MB free "
         f"({tmp_path / 'takes'})"), err.getvalue()
+
+
+def test_two_request_threads_tell_a_full_disk_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The free space was looked at by each request thread at once, unlocked: a second take checked while the first
+    look told the disk full found it newly full as well, and told it again. Real threads; the second starts while the
+    first tells its line."""
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: 50 * 10**6)
+    told: list[str] = []
+
+    def check() -> None:
+        with pytest.raises(UploadError):
+            watch.check(0)
+
+    second = threading.Thread(target=check)
+
+    def telling(text: str, about: str) -> None:
+        if not second.is_alive() and not told:
+            second.start()
+            # Looked at one at a time, the second waits for this look, and this join for nothing: it ends unjoined.
+            # At once, the second finds the disk newly full too, and tells it now.
+            second.join(0.5)
+        told.append(text)
+
+    watch = DiskWatch(tmp_path, 200.0, 100.0, telling, lambda **status: None)
+    check()
+    second.join()
+    assert len(told) == 1 and told[0].startswith("the take folder's disk is full: 50 MB free"), told
