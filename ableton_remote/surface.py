@@ -22,7 +22,8 @@ from collections import OrderedDict
 
 from . import osc
 
-VERSION = "1"
+# 2: a pong names the ping it answers (1 did not: the node then warns that the installed script is old)
+VERSION = "2"
 DEFAULT_PORT = 10600
 CLIP_SLOT = 0  # the scene a take goes into on an audio track
 LOADS_KEPT = 4096  # (track, file) loads remembered for ``once``: hours of a show's takes

@@ -67,13 +67,14 @@ def test_a_live_that_answers_the_start_is_not_told_of(tmp_path: Path) -> None:
 
 
 class OlderScript(ableton_remote.ExSamplingSurface):
-    """The remote script as installed before pongs named their ping: ``/exsampling/pong <version>`` only."""
+    """The remote script as installed before pongs named their ping (version 1): ``/exsampling/pong <version>``
+    only."""
 
     answered = 0  # pings answered
 
     def handle(self, data: bytes, sender: tuple[str, int]) -> None:
         if osc.decode(data)[0] == "/exsampling/ping":
-            self._reply(sender, "/exsampling/pong", [VERSION])
+            self._reply(sender, "/exsampling/pong", ["1"])
             self.answered += 1
         else:
             super().handle(data, sender)
@@ -93,7 +94,7 @@ def test_an_older_installed_script_is_told_once_with_what_to_do_and_stands(tmp_p
         last = max(node.link._pings)
         wait_for(lambda: max(node.link._pings) >= last + 2, tick=surface.update_display)
         told = (f"the ExSampling script in Live (on 127.0.0.1:{surface.port}) is older than this ExSampling's: its "
-                f"pong (version {VERSION}) names no ping, where this ExSampling's (version {VERSION}) names it; a take "
+                f"pong (version 1) names no ping, where this ExSampling's (version {VERSION}) names it; a take "
                 "Live misses while it loads a set goes again only after answer_within (told 'not loaded yet'), not "
                 "at once; run 'exsampling ableton install' again, then restart Live")
         warnings = [s["warning"] for s in context.statuses if "warning" in s]
