@@ -273,8 +273,9 @@ class Node:
         """Show an error on this node without raising (the runtime logs it and observers see it).
 
         ``about``: for a node with more than one device, which one the error is about, named by the status key
-        that tells it open again (``"device"``, ``"midi_port"``): the error stands until that one opens, whatever
-        else does. Without it, any opening ends it."""
+        that tells it open again (``"device"``, ``"midi_port"``, ``"disk"``: ``runtime.events.OPENED_KEYS``): the
+        error stands until that one opens, whatever else does. Without it, any opening ends it but ``"disk"``'s,
+        which ends only the errors told about the disk."""
         if about:
             self.context.report_error(self.node_id, error, about=about)
         else:  # as before ``about``: a context of a plugin's tests that takes (node_id, error) still works
