@@ -20,6 +20,7 @@ from exsampling_patch.node import Input, Node, Output, Param
 from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.midi_follow import MidiClockTimeline
 from exsampling_patch.nodes.midi_sender import sender_tag, sent_message
+from exsampling_patch.nodes.pattern_gate import gate_seconds, slot_index, step_beat
 from exsampling_patch.nodes.pattern_handover import give_handover, regrid, take_handover
 from exsampling_patch.nodes.pattern_steps import NOTE_NAMES as NOTE_NAMES  # where they were
 from exsampling_patch.nodes.pattern_steps import VELOCITIES as VELOCITIES
@@ -333,10 +334,7 @@ class Pattern(Node):
         return True
 
     def _step_beat(self, step: int) -> float:
-        beat = step / self.steps_per_beat
-        if step % self.steps_per_beat % 2:  # the second of each pair within a beat: never a beat's first step
-            beat += self._swing / self.steps_per_beat
-        return beat
+        return step_beat(step, self.steps_per_beat, self._swing)
 
     def _schedule(self, now: float, clock: clocks.BeatClock) -> clocks.BeatClock:
         """Send every step whose time falls before ``now + lookahead``, each stamped with that time; returns the
@@ -452,7 +450,7 @@ class Pattern(Node):
         for pattern in patterns.values():
             if pattern.channel in self._muted:
                 continue
-            index = self._index(pattern, step)
+            index = slot_index(pattern, step, self.length)
             velocity = pattern.velocities[index]
             if velocity <= 0:
                 continue
@@ -460,31 +458,7 @@ class Pattern(Node):
             self._channels.add(pattern.channel)
             self.emit("midi", sent_message(self._tag, "note_on", channel=pattern.channel, note=note,
                                            velocity=velocity, time=due))
-            off = due + self._gate_seconds(pattern, step, note, step_seconds, pending, takeover)
+            off = due + gate_seconds(pattern, step, note, step_seconds, self.gate, self.steps_per_beat, self._swing,
+                                     self.length, pending, takeover)
             self.emit("midi", sent_message(self._tag, "note_off", channel=pattern.channel, note=note, time=off))
         self.steps_played += 1
-
-    def _index(self, pattern: SlotPattern, step: int) -> int:
-        return (step % self.length if self.length else step) % len(pattern.velocities)
-
-    def _hits(self, pattern: SlotPattern, step: int, note: int) -> bool:
-        index = self._index(pattern, step)
-        return pattern.velocities[index] > 0 and pattern.notes[index] == note
-
-    def _gate_seconds(self, pattern: SlotPattern, step: int, note: int, step_seconds: float,
-                      pending: Mapping[str, SlotPattern] | None = None, takeover: int = 0) -> float:
-        """How long the note of ``step`` lasts: ``gate``, but only until just before the next hit of its note on its
-        slot. A note off ends every voice of its note: one due after that hit (a gate of a step or more, swing)
-        ended the new hit, not the old one (a gate of 1.5 played notes half a step long). From step ``takeover``
-        the ``pending`` patterns play (those of its channel): before, a hit of theirs on the next bar was ended so."""
-        beat = self._step_beat(step)
-        for ahead in range(1, math.ceil(self.gate) + 2):  # swing moves a step up to 0.75 of one
-            at = step + ahead
-            if pending is not None and at >= takeover:
-                playing = [p for p in pending.values() if p.channel == pattern.channel]
-            else:
-                playing = [pattern]
-            if any(self._hits(p, at, note) for p in playing):
-                until = (self._step_beat(step + ahead) - beat) * self.steps_per_beat * step_seconds
-                return min(self.gate * step_seconds, until - 1e-6)
-        return self.gate * step_seconds
