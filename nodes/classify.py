@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Prediction, Score, SlotAssignment, Take, gate_reason
 from exsampling_patch.node import Input, Node, Output, Param
+from exsampling_patch.nodes.slot_rows import (
+    SlotTableRows,
+    base_table_param,
+    chosen_slot,
+    judged_confidence,
+    table_param,
+)
 from exsampling_patch.nodes.slot_table import (
     DEFAULT_SLOT_TABLE,
     ESC50_SLOTS,
     MUSICAL_SLOTS,
     SLOTS,
     canonical_slot,
-    gate_confidence,
     no_slot_reason,
     normalize_label,
-    normalized_table,
     slot_scores,
-    unslotted,
 )
 from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 
@@ -141,65 +144,7 @@ class SoundClassifier(Node):
         self.emit("prediction", prediction)
 
 
-def judged_confidence(prediction: Prediction, judge: str,
-                      table: Mapping[str, str] = DEFAULT_SLOT_TABLE) -> tuple[str, float]:
-    """What a gate compares with its threshold (:func:`~exsampling_patch.nodes.slot_table.gate_confidence`: the
-    rule the model's calibration and gate threshold were fitted with, by the shipped slot table); with ``judge``
-    "slot", the slots are those of ``table`` (labels normalised as :func:`normalized_table` gives them)."""
-    if not prediction.scores:
-        return (prediction.label or "", prediction.confidence)
-    return gate_confidence([(score.label, score.probability) for score in prediction.scores], table, judge)
-
-
-def base_table_param(use: str = "") -> Param[str]:
-    """The ``base_table`` parameter of a node with a slot table (``table_param``): the slot map's, and the gate's,
-    which must say the same for the two to agree on what a slot is. ``use``: what the table is for, first."""
-    return Param(str, "shipped", f"{use}what the table's rows change: shipped: the shipped class table; empty: "
-                 "nothing, the table is the patch's rows alone", choices=("shipped", "empty"))
-
-
-def table_param(use: str = "") -> Param[dict[Any, Any]]:
-    """The ``table`` parameter (label -> slot, rows that change ``base_table``) of the slot map and the gate."""
-    return Param(dict, DEFAULT_SLOT_TABLE, f"{use}label -> slot name (case, spaces, '-' and '_' do not matter): "
-                 "the rows that change the shipped table (an empty slot removes a label); its other rows stay "
-                 "(base_table: empty: these rows alone)", merge=True, base="base_table")
-
-
-class _SlotTableRows:
-    """What the nodes with a slot table (the gate and the slot map) read of it, one rule for both: the two must agree
-    on what a slot is. Methods only: the parameters stay on each node, in the order the editor lists them."""
-
-    params: dict[str, Any]
-
-    def slot_table(self) -> dict[str, str]:
-        """The table in effect (``table`` over ``base_table``), labels normalised (:func:`normalized_table`): its rows,
-        as written (``exsampling check`` compares the gate's with the map's)."""
-        return normalized_table(self.params["table"])
-
-    def label_table(self) -> dict[str, str]:
-        """:meth:`slot_table` and, where no row names it, each of its slots' own name as a label of that slot (case
-        aside): what the slot map chooses by, and a gate judging slots sums by. A composer whose sampler has
-        slot_names [Kick, Vox] (``base_table: empty``, the table's rows sending other labels there) and who trained
-        on folders Kick/ and Vox/ got those takes in no slot; the shipped table has such rows for the default slots
-        (HH/ to HH)."""
-        table = self.slot_table()
-        for slot in list(table.values()):
-            if slot:  # an empty slot is a row removed, not a slot
-                table.setdefault(normalize_label(slot), slot)
-        return table
-
-    def slot_for(self, label: str) -> str | None:
-        """The slot the table sends ``label`` to (:meth:`label_table`); None when it has no row for it."""
-        return self.label_table().get(normalize_label(label))
-
-    def slots_for(self, labels: Iterable[str]) -> list[str | None]:
-        """:meth:`slot_for` of each of ``labels``, the table normalised once: :meth:`slot_for` normalises all its
-        rows on each call, and a check asking of each of a model's labels took 40-70 ms of every start."""
-        table = self.label_table()
-        return [table.get(normalize_label(label)) for label in labels]
-
-
-class ConfidenceGate(_SlotTableRows, Node):
+class ConfidenceGate(SlotTableRows, Node):
     """Pass predictions whose best label (or, with judge: slot, best slot) is at least as probable as a
     threshold; the rest go to 'rejected', with why.
 
@@ -273,7 +218,7 @@ class ConfidenceGate(_SlotTableRows, Node):
             self.emit("passed", told)
 
 
-class SlotMap(_SlotTableRows, Node):
+class SlotMap(SlotTableRows, Node):
     """Turn a prediction into a sampler slot with an editable class-to-slot table.
 
     By default the slot whose labels sum the highest probability over the prediction's top labels wins
@@ -451,20 +396,6 @@ class SlotMap(_SlotTableRows, Node):
         if over or not (self._takes or self._predictions):
             self._warned = over
 
-    def _choose(self, prediction: Prediction) -> tuple[str | None, str | None, float, str | None]:
-        """(slot or None, the label that chose it, confidence, the labels a drop names) from the table alone."""
-        if self.choose == "label" or not prediction.scores:
-            label = prediction.label
-            return (self._table.get(normalize_label(label)) if label else None), label, prediction.confidence, label
-        pairs = [(score.label, score.probability) for score in prediction.scores]
-        ranked = slot_scores(pairs, self._table)
-        tipped = unslotted(pairs, self._table, ranked)
-        if tipped is not None:  # labels with no slot weigh more: the heaviest is the label, all that tip it the why
-            return None, tipped[0][0], tipped[1], ", ".join(tipped[0])
-        slot, probability = ranked[0]
-        label = next(label for label, _ in pairs if self._table.get(normalize_label(label)) == slot)
-        return slot, label, probability, label
-
     def _map(self, prediction: Prediction, take: Take) -> None:
         if take is not prediction.take:  # the joined take, with what the classifier and gate noted in its meta
             take = take.derive(meta={k: v for k, v in prediction.take.meta.items() if k not in take.meta})
@@ -475,7 +406,7 @@ class SlotMap(_SlotTableRows, Node):
             slot = canonical_slot(str(fallback_slot), self._spellings)
             label, confidence, named = prediction.label, prediction.confidence, prediction.label
         else:
-            chosen, label, confidence, named = self._choose(prediction)
+            chosen, label, confidence, named = chosen_slot(prediction, self._table, self.choose)
             slot = chosen or canonical_slot(self.fallback, self._spellings) or None
             if slot is None and take.meta.get(NO_SLOT_FALLBACK):
                 # Passed by the gate, yet no slot here: the gate's fallback slot takes it, as one it turned down.
