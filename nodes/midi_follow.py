@@ -46,6 +46,7 @@ class MidiClockTimeline:
         self._clock = BeatClock(time.perf_counter(), 0.0, tempo, quantum, playing=False)
         self.starts = 0  # start and continue messages so far: each one a new start, from its beat
         self._guessing = False  # started with no clock running: the tempo is a guess until MIN_FIT ticks (_snapshot)
+        self._started_at = -math.inf  # when the last start or continue came: silence counts from it at the earliest
 
     @property
     def peers(self) -> int:
@@ -61,10 +62,12 @@ class MidiClockTimeline:
             elif kind == "start":  # the next tick is beat 0
                 self._playing, self._next, self._last, self._start_beat = True, 0, -1, 0.0
                 self.starts += 1
+                self._started_at = at
                 self._guessing = not self._running(at)
             elif kind == "continue":  # the next tick is where it stopped (or the song position given since)
                 self._playing, self._last, self._start_beat = True, -1, self._next / TICKS_PER_BEAT
                 self.starts += 1
+                self._started_at = at
                 self._guessing = not self._running(at)
             elif kind == "stop":
                 self._playing = False
@@ -146,6 +149,18 @@ class MidiClockTimeline:
             if clock.playing and self._arrivals and time.perf_counter() - self._arrivals[-1] > self._gone_after():
                 return BeatClock(clock.t0, clock.beat0, clock.tempo, clock.quantum, False)
             return clock
+
+    def gone_since(self, now: float) -> float | None:
+        """When the master last sent a tick (or its start), where it has gone silent since while playing (a cable
+        pulled out: :meth:`capture` stops the clock); None while its ticks come, or it stopped."""
+        with self._lock:
+            last = max(self._arrivals[-1] if self._arrivals else -math.inf, self._started_at)
+            return last if self._playing and now - last > self._gone_after() else None
+
+    def last_tick(self) -> float:
+        """When the last tick arrived (-inf: none yet)."""
+        with self._lock:
+            return self._arrivals[-1] if self._arrivals else -math.inf
 
     def set_tempo(self, tempo: float) -> None:
         """The tempo until the master's ticks give one (the master sets it)."""

@@ -182,6 +182,7 @@ class Pattern(Node):
             if handed.get("tempo") != self.tempo and self.timeline.capture().tempo != self.tempo:
                 self.set_tempo(self.tempo)  # as control does: Link's for the session, its own after the steps sent
         self._started_session = False
+        self._master_gone: float | None = None  # when the MIDI clock master's last tick came, since it went silent
         # the groove stopped, or not started on a timeline of its own: it starts from the top, beat 0 one lookahead
         # later, the steps before it silent (sent from half a lookahead ahead, they came first: the loop's last ones)
         self._stopped = not self._play or self._own_timeline
@@ -308,6 +309,8 @@ class Pattern(Node):
                 self.timeline.start_playing(self.lookahead_ms / 1000.0)
                 self._started_session = True
             clock = self._schedule(now, clock)
+            if isinstance(self.timeline, MidiClockTimeline):
+                self._tell_master(self.timeline, now)
             # Playing once the groove plays, by the timeline as it starts it: stopped by its control (play 0), the
             # sampler's swap loads a take at once; held for its sampler, a midi_clock sends no start yet (it sent one
             # on the bar the node began with, a second before the groove, then stopped and started its slave again).
@@ -320,6 +323,21 @@ class Pattern(Node):
                                    playing=clock.playing and self._play, link=clock.link, late_steps=self.late_steps,
                                    follows=self.clock or ("MIDI clock" if self.follow_midi_clock else ""))
             self.stop_event.wait(TICK_SECONDS)
+
+    def _tell_master(self, timeline: MidiClockTimeline, now: float) -> None:
+        """Say when the MIDI clock master goes silent while playing, and when its ticks come back: before, the
+        groove stopped and came back without a word, and the status only read playing false meanwhile."""
+        gone = timeline.gone_since(now)
+        if gone is not None and self._master_gone is None:
+            self._master_gone = gone
+            self.report_status(warning=f"no MIDI clock from the master on sync for {now - gone:.1f} s while it "
+                               "played (its cable out, or it quit): the groove stopped; it goes on where the master "
+                               "is when its clock comes back")
+        elif gone is None and self._master_gone is not None:
+            gone_at, self._master_gone = self._master_gone, None
+            back = timeline.last_tick() > gone_at  # else it stopped (a stop came, no tick)
+            self.report_status(warning="", midi_clock_back=f"the MIDI clock master is back after {now - gone_at:.1f} "
+                               "s without a tick: the groove goes on where the master is" if back else "")
 
     def _players_ready(self, now: float) -> bool:
         """Whether the samplers that play this clock can play (see :func:`clocks.add_player`). Before, the steps

@@ -281,6 +281,9 @@ class StageConsole:
         room = status.get("disk_room")  # a take folder's disk back above warn_free_mb: its warning ended
         if isinstance(room, str) and room and self.mode == "normal":
             self.say(f"{_clock(event)} node '{event.node_id}': {room}")
+        clock_back = status.get("midi_clock_back")  # a pattern's MIDI clock master heard again: its warning ended
+        if isinstance(clock_back, str) and clock_back and self.mode == "normal":
+            self.say(f"{_clock(event)} node '{event.node_id}': {clock_back}")
         kept = status.get("sending_kept")
         # Said once, with where they go (kept_to); a later count (one's file was gone: its own error) is not.
         if isinstance(kept, int) and kept > 0 and "kept_to" in status and self.mode == "normal":

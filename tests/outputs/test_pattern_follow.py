@@ -3,6 +3,7 @@ its tempo, start on bar 1, stop, continue from a song position, and a master tha
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -12,9 +13,12 @@ from typing import Any
 
 import pytest
 
+from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.midi import MidiIn
 from exsampling_patch.nodes.pattern import Pattern
+from exsampling_patch.patch import Patch
+from exsampling_patch.runtime import NodeStatus
 
 #: The master, a program of its own: on "go", its clock at 150 BPM while stopped, start, 4 beats, 4 at 200 BPM,
 #: stop, song position 16 (bar 2) and continue, 2 beats, 2 beats unheard (its cable out), 2 beats more, stop. It
@@ -186,6 +190,18 @@ def test_the_groove_follows_a_masters_clock_start_stop_continue_and_its_silence(
     assert [v for t, channel, v in back if channel == 3] == [110]
     assert sum(channel == 0 for _, channel, _ in back) == 4
     assert pattern.late_steps == 0
+    # and it said so, once each way: the console's warning while the master is silent, its line when it is back
+    told = [s for s in pattern.context.statuses if "warning" in s]
+    assert len(told) == 2, told
+    assert "no MIDI clock from the master" in told[0]["warning"]
+    assert told[1]["warning"] == "" and "back after" in told[1]["midi_clock_back"]
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    for status in pattern.context.statuses:
+        console(NodeStatus(pattern.node_id, status))
+    lines = [line.split(" ", 1)[1] for line in err.getvalue().splitlines()]
+    assert [line.split(":")[0] for line in lines] == [f"warning from node '{pattern.node_id}'",
+                                                      f"node '{pattern.node_id}'"], lines
 
 
 #: A master started again while playing, a beat and a half in: 240 BPM, start, 36 ticks, start, 48 ticks, stop.
