@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-import exsampling_patch.nodes.microphone as microphone
+import exsampling_patch.nodes.microphone_passing as microphone_passing
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
@@ -121,7 +121,7 @@ def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, monk
             holding.set()
             assert release.wait(20)
 
-    unfinished, read_take = TakeStore.unfinished, microphone.read_take
+    unfinished, read_take = TakeStore.unfinished, microphone_passing.read_take
 
     def held_unfinished(self: TakeStore) -> list[tuple[Path, dict[str, Any]]]:
         hold()
@@ -132,7 +132,7 @@ def test_a_take_recorded_while_recovering_is_passed_on_once(tmp_path: Path, monk
         return read_take(*args, **kwargs)
 
     monkeypatch.setattr(TakeStore, "unfinished", held_unfinished)
-    monkeypatch.setattr(microphone, "read_take", held_read_take)
+    monkeypatch.setattr(microphone_passing, "read_take", held_read_take)
 
     context = TrackingContext(tmp_path)
     mic = make_mic(tmp_path, context)

@@ -1,0 +1,115 @@
+"""How the microphone's takes, once stored, are passed on and written down as done: those stored but not done when
+the last run ended (recovered at the start), those stored late (kept in memory while the disk was full), and each
+new one; none passed on once the node has stopped, left on disk for the next start. Methods of
+:class:`~exsampling_patch.nodes.microphone.Microphone`, whose start sets what they use."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Node
+from exsampling_patch.nodes.microphone_room import TakeRoom
+from exsampling_patch.nodes.pass_on import PassOnGate
+from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, read_take
+
+
+class TakePassing(Node):
+    """The microphone's passing on of its stored takes (a base of it, not a node type of its own)."""
+
+    abstract = True
+
+    _gate: PassOnGate
+    _store: TakeStore
+    _room: TakeRoom
+    _unfinished: deque[tuple[Path, str]]
+
+    def _recover(self) -> None:
+        """Pass on the takes stored but not done before the last run ended (listed by :meth:`start`)."""
+        while self._unfinished and not self.stop_event.is_set():
+            path, take_id = self._unfinished.popleft()  # each once, even if this thread is run again
+            try:
+                take = read_take(path, source=self.node_id)
+            except Exception as error:
+                if not self._set_aside(path, take_id, f"stored take unreadable: {error}"):
+                    return
+                continue
+            take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
+            # Told as such; once stopped (a read that outlived stop's join), left not done for the start after.
+            if not self._pass_on(take, {"take": take.take_id, "duration": round(take.duration, 2), "recovered": True}):
+                return
+            if not self.context.tracks_takes:
+                self._mark_done(take.take_id)
+
+    def _set_aside(self, path: Path, take_id: str, reason: str) -> bool:
+        """Move an unreadable stored take aside, written down as done, and tell its end; unless the node has
+        stopped (False; a read that outlived stop's join): told then, its end reached no one (an engine stopped), and
+        set aside, no start listed it again. Left as it is, the next start finds it unreadable and tells it, as
+        :meth:`_pass_on` leaves a readable one for it."""
+        with self._gate.passing() as open_:
+            if not open_:
+                return False
+            try:  # kept, never deleted; written down as done: told once, not at every start
+                where = f"moved to {self._store.set_aside(path, take_id, reason).relative_to(self._store.folder)}"
+            except OSError as move_error:
+                where = f"could not be moved aside: {move_error}"
+            self.report_error(f"{path.name}: {reason} ({where})")
+            self.tell_fate_of(take_id, self.node_id, reason=f"error in {self.node_id}: {reason}")  # its TakeEnded
+        return True
+
+    def take_ended(self, ended: Any) -> None:
+        """A take has ended in the patch: written down as done (not before: a crash redoes it); not one lost before it
+        was stored (:class:`TakeRoom`), which nothing would pass on again."""
+        if ended.take_id not in self._room.lost_ids:
+            self._mark_done(ended.take_id)
+
+    def _mark_done(self, take_id: str) -> None:
+        """Write ``take_id`` down as done; a failure is told, naming the take. Raised, it ended take assembly
+        without a runtime (run again a second later), and the line for it named no take."""
+        try:
+            self._store.mark_done(take_id)
+        except OSError as error:  # a full disk: said per take, as the engine's line for a raise would name none
+            self.report_error(f"take {take_id} ended but could not be written down as done "
+                              f"({error.strerror or error}: {self._store.folder / PROCESSED_JOURNAL}); "
+                              "it is passed on again at the next start")
+
+    def _passed_on_at_stop(self, stored: Take, status: dict[str, Any], what: str = "cut at the stop") -> bool:
+        """:meth:`_pass_on` for a take of the cut at the stop (or one stored late: ``what``). Its emit raising ended
+        the cut: the takes after it in the audio left to read were never stored, lost untold, as assembly is not run
+        again once stopped. Told on the node, naming the take (stored: on disk), with its end (only noted where it is
+        in flight); False then."""
+        try:
+            return self._pass_on(stored, status)
+        except Exception as error:
+            reason = f"take {stored.take_id}, {what}, could not be passed on: {error}"
+            self.report_error(reason)
+            self.tell_fate_of(stored.take_id, self.node_id, reason=f"error in {self.node_id}: {reason}")
+            return False
+
+    def _pass_on_late(self, late: list[Take]) -> None:
+        """Pass on the takes kept in memory and stored late (told so by :class:`TakeRoom`), oldest first. One whose
+        emit raises is told, with its end, as one of the cut at the stop (:meth:`_passed_on_at_stop`), and the others
+        go on: raised, it ended the cut at the stop untold, and in the show the take just stored was not passed on."""
+        for take in late:
+            stored = take.derive(meta={"stored_at": time.monotonic(), "stored_late": True})
+            label = f"{take.take_id}: {stored.duration:.2f} s (stored late)"
+            status = {"take": take.take_id, "label": label, "duration": round(stored.duration, 2)}
+            # stopped (or its emit failed): left not done on disk, the next start passes it on
+            if self._passed_on_at_stop(stored, status, "stored late") and not self.context.tracks_takes:
+                self._mark_done(take.take_id)
+
+    def _pass_on(self, stored: Take, status: dict[str, Any]) -> bool:
+        """Tell ``status`` and emit the take stored, unless the node has stopped (False). A take assembly finished
+        storing after stop's join gave up on it (a slow disk) is complete and on disk: emitted, it would flow into an
+        engine that has stopped (its end never told, or told by nodes stopped), and without a runtime be written
+        down as done unheard. Left not done, the next start lists it and passes it on (:meth:`_recover`): its end
+        is told then."""
+        with self._gate.passing() as open_:
+            if not open_:
+                return False
+            self.report_status(**status)
+            self.emit("take", stored)
+        return True
