@@ -20,6 +20,7 @@ from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.ports import MIDI
 
 TICKS_PER_BEAT = 24  # MIDI clock's resolution: 24 pulses per quarter note
+TICKS_PER_SIXTEENTH = 6  # a song position counts sixteenths: a slave goes on only on one of them
 TICK_SECONDS = 0.005  # how often the node looks ahead
 LATE_DROP = 0.02  # a tick whose time passed by more than this (a stalled thread) is skipped
 GRACE_SECONDS = 1.0  # an edit rebuilds the pattern node: its clock is gone that long at most, not stopped
@@ -112,8 +113,11 @@ class MidiClock(Node):
                 self._next_tick = begin = line
             elif self.start_stop and on is not None and on < first and clock.time_at(on / TICKS_PER_BEAT) >= now:
                 self._next_tick = begin = on  # a continue mid-bar, still ahead: there, as the groove goes on
-            # the slave goes on with the groove where its master went on mid-bar, not on the next bar (silent till then)
-            self._start_tick = (begin if begin == on else -(-begin // bar) * bar) if self.start_stop else None
+            # the slave goes on with the groove where its master went on mid-bar, not on the next bar (silent then):
+            # on a sixteenth, as a song position counts them: a master stopped between two and continued from there
+            # had the slave given the sixteenth before, and it played a few ticks behind the groove from then on
+            on_sixteenth = -(-begin // TICKS_PER_SIXTEENTH) * TICKS_PER_SIXTEENTH
+            self._start_tick = (on_sixteenth if begin == on else -(-begin // bar) * bar) if self.start_stop else None
         # a MIDI clock master's tempo not read yet (the groove follows one): no tick ahead of the master's, passed on
         horizon = min(horizon, clock.placed_until)
         while True:
@@ -138,7 +142,7 @@ class MidiClock(Node):
                 if tick <= 0 or clock.link:  # the groove's bar 1 (or a Link session's start: each app its own top)
                     self._emit("start", due - APART * tick_seconds)
                 else:  # joined mid-groove, or the groove went on from a song position: the slave to where it is
-                    self._emit("songpos", due - 2 * APART * tick_seconds, pos=tick // 6 % 16384)
+                    self._emit("songpos", due - 2 * APART * tick_seconds, pos=tick // TICKS_PER_SIXTEENTH % 16384)
                     self._emit("continue", due - APART * tick_seconds)
             self._emit("clock", due)
             self.ticks_sent += 1

@@ -405,3 +405,43 @@ def test_a_slave_goes_on_with_a_masters_continue_mid_bar() -> None:
     assert kinds[where - 1] == "songpos" and messages[where - 1].pos == 6
     steps = [m.time for port, m in pattern.context.emitted if m.type == "note_on"]
     assert messages[where + 1].type == "clock" and messages[where + 1].time == pytest.approx(steps[0], abs=1e-9)
+
+
+def test_a_masters_continue_between_sixteenths_has_the_slave_go_on_at_the_next() -> None:
+    """A master stopped 31 ticks in (a sixteenth and a tick past beat 1) and continued from there: the slave got song
+    position 5 (tick 30) and continue just before tick 31, so it played a tick behind the groove from then on. A song
+    position counts sixteenths: now it gets 6 (tick 36), and continue just before the groove's step on tick 36."""
+    import mido
+
+    pattern = Pattern("pat-clock-between", {"patterns": {"HH": "x"}, "follow_midi_clock": True}, NodeContext())
+    clock_node = MidiClock("midi-clock-between", {"clock": "pat-clock-between"}, NodeContext())
+    tick = 60.0 / 240.0 / 24
+
+    def master() -> None:  # its clock running throughout: start, 31 ticks, stop, 12 ticks, continue, 2 beats, stop
+        at = time.perf_counter()
+        for n in range(12 + 31 + 12 + 24 * 2):
+            if n in (12, 12 + 31 + 12):
+                pattern.handle("sync", mido.Message("start" if n == 12 else "continue"))
+            elif n == 12 + 31:
+                pattern.handle("sync", mido.Message("stop"))
+            time.sleep(max(0.0, at + n * tick - time.perf_counter()))
+            pattern.handle("sync", mido.Message("clock"))
+        pattern.handle("sync", mido.Message("stop"))
+
+    pattern.start()
+    clock_node.start()
+    thread = threading.Thread(target=master)
+    try:
+        thread.start()
+        thread.join()
+        time.sleep(0.2)
+    finally:
+        clock_node.stop()
+        pattern.stop()
+    messages = sent(clock_node)
+    kinds = [m.type for m in messages]
+    assert kinds.count("start") == 1 and kinds.count("continue") == 1, kinds
+    where = kinds.index("continue")
+    assert kinds[where - 1] == "songpos" and messages[where - 1].pos == 6
+    continued = [m.time for port, m in pattern.context.emitted if m.type == "note_on" and m.time > messages[where].time]
+    assert messages[where + 1].type == "clock" and messages[where + 1].time == pytest.approx(continued[0], abs=1e-9)
