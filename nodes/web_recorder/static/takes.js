@@ -41,6 +41,11 @@ export async function refresh() {
   clearTimeout(timer);
 }
 
+export function listed(id) {
+  // The recorder's row of the take this page sent as `id`, once its take list has it; null before.
+  return serverTakes.find((t) => t.client_take_id === id) || null;
+}
+
 function follow(settings) {
   // The recorder's settings as it runs now, not as it ran when the page loaded: a patch restarted with a shorter
   // max_seconds (a live edit) refused as too long every take this page stopped at the old one.

@@ -2,7 +2,7 @@
 // as the recorder waits for it, sent again (kept on the phone) until the recorder takes it or refuses it for good.
 import { UNPAIRED_KEPT, cleanName, config, local, madeUpName, phoneKey, state, tell, token, update } from "./page.js";
 import { forget, keep, keepRefusal, kept } from "./keep.js";
-import { refresh, render } from "./takes.js";
+import { listed, refresh, render } from "./takes.js";
 
 const UPLOAD_ANSWER_MS = 15000;  // an upload's answer, past the recorder's own deadline for it (uploadWaitMs)
 const NO_PROGRESS_MS = 15000;  // a try whose body has not moved this long is given up (a connection gone silent)
@@ -96,13 +96,7 @@ export async function upload(take, position, stored = Promise.resolve()) {
     const again = reply && (reply.status === 408 || reply.status === 409 || reply.status === 429 || reply.status >= 500);
     const data = reply ? await reply.json().catch(() => ({ error: "HTTP " + reply.status })) : null;
     done();  // the answer read: the next take's turn
-    if (reply && reply.ok) {
-      forget(take.id);
-      const unplaced = where.error === undefined ? "" : ` (without location: ${where.error})`;
-      update(take.id, { state: "received", detail: "", serverId: data.take_id, receivedAt: Date.now(), unplaced });
-      tell(receivedNews(take, unplaced));
-      render(); refresh(); return;
-    }
+    if (reply && reply.ok) { received(take, where, data.take_id); return; }
     if (reply && reply.status === 401) {
       // The recorder's token changed (rotate_token): only a page opened with the new one can send the take.
       update(take.id, { state: "waiting", repair: true, detail: local.get(take.id).kept
@@ -142,8 +136,24 @@ export async function upload(take, position, stored = Promise.resolve()) {
       tell(`The recorder answers, but this take went unanswered: it is kept and sent again (try ${attempt}).`,
            true);
     } else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
+    // A try whose answer was lost (the connection cut once the recorder had stored it) left the take in the
+    // recorder's list: it is received. Sent again, the whole take crossed the poor network a second time, the takes
+    // after it waiting their turn, for the recorder to answer that it had it already. (No upload progress tells
+    // whether the body went: a small take's is all in the phone's socket buffer at once.) The list is asked now,
+    // not waited on (on a silent network it would hold the next try up): at its own pace, every 2 s, it often came
+    // after the next try.
+    if (!reply) refresh();
     await new Promise((r) => setTimeout(r, delay));
+    if (listed(take.id)) { received(take, where, listed(take.id).take_id); return; }
   }
+}
+
+function received(take, where, serverId) {
+  forget(take.id);
+  const unplaced = where.error === undefined ? "" : ` (without location: ${where.error})`;
+  update(take.id, { state: "received", detail: "", serverId, receivedAt: Date.now(), unplaced });
+  tell(receivedNews(take, unplaced));
+  render(); refresh();
 }
 
 function receivedNews(take, unplaced) {

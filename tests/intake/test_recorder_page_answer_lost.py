@@ -1,0 +1,34 @@
+"""A take whose upload's answer was lost is not sent again once the recorder lists it (a real headless Chromium, its
+microphone fed from a WAV file, against the real recorder). On a poor network the connection is cut after the
+recorder stored the take: the page sent the whole take again, the takes after it waiting their turn, only for the
+recorder to answer that it had it already."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+
+
+def test_a_take_stored_whose_answer_was_lost_is_received_without_a_second_upload(tmp_path: Path) -> None:
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    engine = recorder_engine(tmp_path)
+    try:
+        run = subprocess.run(["node", str(BROWSER / "answer_lost.js"), rec_of(engine).local_url, str(fed)],
+                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
+        assert run.returncode == 0, run.stderr + run.stdout
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        assert result["statuses"] == [201], result  # stored once, and not sent again
+        assert result["info"].startswith("Received"), result
+        assert len(probe_of(engine).wait_for(1)) == 1
+    finally:
+        engine.stop()
