@@ -62,12 +62,13 @@ def withdraw(name: str) -> None:
 
 
 def current(name: str = "") -> BeatClock | None:
-    """The latest snapshot of clock ``name``, or with ``''`` of any running clock (None when none runs)."""
+    """The latest snapshot of clock ``name``, or with ``''`` of any running clock, a playing one first (None when
+    none runs). Before, the first published: a second pattern stopped (its play 0, a MIDI clock master not started)
+    had a sampler on ``swap: bar`` load a take at once, mid-bar of the groove that played."""
     if name:
         return _clocks.get(name)
-    for clock in list(_clocks.values()):
-        return clock
-    return None
+    published = list(_clocks.values())
+    return next((clock for clock in published if clock.playing), published[0] if published else None)
 
 
 _players: dict[str, tuple[str, threading.Event]] = {}

@@ -242,3 +242,22 @@ def test_a_follower_goes_on_with_its_leader_from_a_masters_continue_mid_bar() ->
     hits = [m.time for m in sent(follower)]
     assert len(steps) >= 6 and hits, (steps, hits)
     assert hits[0] == pytest.approx(steps[0], abs=1e-9), (steps[:2], hits[:2])  # from beat 1.5, not bar 2
+
+
+def test_a_sampler_on_any_clock_goes_by_the_groove_that_plays() -> None:
+    """A sampler with ``clock: ''`` (swap: bar on any pattern's clock) took the first clock published: a second
+    pattern that was stopped (its MIDI clock master not started) had a take load at once, mid-bar of the groove that
+    played, rather than on its next bar."""
+    waiting = make("pat-any-waiting", follow_midi_clock=True, patterns={"HH": "x"})
+    playing = None
+    try:
+        time.sleep(0.1)  # published first, stopped
+        playing = make("pat-any-playing", tempo=240.0, patterns={"BD": "x"})
+        time.sleep(0.3)
+        assert sent(playing) and not sent(waiting)
+        clock = clocks.current("")
+        assert clock is not None and clock.playing and clock.tempo == 240.0
+    finally:
+        waiting.stop()
+        if playing is not None:
+            playing.stop()
