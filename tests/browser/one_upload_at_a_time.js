@@ -4,8 +4,9 @@
 // the page has told the first's receipt.
 // Usage: node one_upload_at_a_time.js URL FAKE_MIC.wav
 // Prints JSON: the most uploads the page had on their way at once ("most", from its send until it ended),
-// how many it sent ("uploads"), how many it had on their way when the first was let go ("openAtRelease"), the info
-// line once the first take was received, the second still on its way ("infoFirst"), and once both were ("info").
+// how many it sent ("uploads"), how many it had on their way when the first was let go ("openAtRelease") and its take
+// rows then ("rowsHeld"), the info line once the first take was received, the second still on its way ("infoFirst"),
+// and once both were ("info").
 const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
 
 async function main() {
@@ -65,6 +66,7 @@ async function main() {
       await page.waitForTimeout(50);
     }
     const openAtRelease = await page.evaluate(() => window.uploads.open);
+    const rowsHeld = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
     release();
     await page.waitForFunction(() => [...local.values()].filter((t) => t.state === "received").length === 1, null,
                                { timeout: 30000 });
@@ -73,7 +75,7 @@ async function main() {
     await page.waitForFunction(() => [...local.values()].filter((t) => t.state === "received").length === 2, null,
                                { timeout: 30000 });
     const counts = await page.evaluate(() => window.uploads);
-    console.log(JSON.stringify({ most: counts.most, uploads: counts.sent, openAtRelease, infoFirst,
+    console.log(JSON.stringify({ most: counts.most, uploads: counts.sent, openAtRelease, rowsHeld, infoFirst,
                                  info: await page.textContent("#info") }));
   } finally {
     await browser.close();

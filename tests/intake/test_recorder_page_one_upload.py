@@ -32,6 +32,9 @@ def test_a_take_recorded_while_the_last_is_still_sending_waits_its_turn(tmp_path
         assert result["uploads"] == 2, result  # each sent once: none cut, none sent again
         assert result["openAtRelease"] == 1, result  # the first still on its way, the second not sent beside it
         assert result["most"] == 1, result  # the second waited for the first to be answered
+        # and its row said so, not "uploading" as if it were on its way
+        waits = [row for row in result["rowsHeld"] if "waiting its turn" in row]
+        assert len(waits) == 1 and len(result["rowsHeld"]) == 2, result
         # The first's receipt names it, and the second still on its way: a plain "Received" read as the second's.
         said = r"Received the take of \S+( [AP]M)?, \d+\.\d s( \(without location: [^)]*\))?; 1 more still on its way\."
         assert re.fullmatch(said, result["infoFirst"]), result

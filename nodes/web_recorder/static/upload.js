@@ -15,6 +15,8 @@ const SLOW_TRIES = 3;  // tries of a take timed out while the recorder answered 
 const WAITING = "kept, sent when the recorder answers";
 const WAITING_IN_PAGE = "kept in this page only (a reload loses it), sent when the recorder answers";
 let wire = Promise.resolve();  // the end of the last upload's turn on the network (onTheWire)
+let onWire = 0;  // uploads having their turn on the network or waiting for it
+const TURN_WAIT = "waiting its turn (the take before it is still sending)";
 
 export async function sendKept() {
   // Takes kept by an earlier page (reloaded, closed, opened again with a new token) are sent again, with their
@@ -47,7 +49,8 @@ function onTheWire() {
   // would have gone through.
   let done;
   const mine = new Promise((resolve) => { done = resolve; });
-  const turn = wire.then(() => done);
+  onWire += 1;
+  const turn = wire.then(() => () => { onWire -= 1; done(); });
   wire = wire.then(() => mine);
   return turn;
 }
@@ -72,7 +75,12 @@ export async function upload(take, position, stored = Promise.resolve()) {
   let slowTries = 0;  // tries that ran out of time (their answer's wait, the recorder's 408) while it answered
   let givenUpTries = 0;  // tries the page gave up (answerWaitMs): a failure at once or an answer does not count
   for (let attempt = 1; ; attempt++) {
+    // A new take behind another says it waits: "uploading" alone stood for as long as the take before it took to
+    // cross a slow network (18 s in a show), the take not sent yet.
+    const queued = onWire > 0 && local.get(take.id).state === "uploading" && !local.get(take.id).detail;
+    if (queued) { update(take.id, { detail: TURN_WAIT }); render(); }
     const done = await onTheWire();
+    if (queued && local.get(take.id).detail === TURN_WAIT) { update(take.id, { detail: "" }); render(); }
     const triedAt = Date.now();
     // A try that takes a while (a slow network) says it is sending: the last try's "cannot reach the recorder" stood
     // for the whole upload. Not at once: during an outage each try fails within milliseconds, and the line would
