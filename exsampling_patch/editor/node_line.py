@@ -54,6 +54,8 @@ def live_parts(live: NodeLive) -> list[str]:
     warning = live.get("warning")
     if isinstance(warning, str) and warning:  # no error, but the performer should see it (a backlog)
         parts.append(f"warning: {warning}")
+    if live.lost is not None:  # a take lost here (an edit left it nowhere to go): ahead of what the node last did
+        parts.append(live.lost[1])
     # A take not loaded: its status's label is the take its slot still plays, which the fate names as such (before
     # the fate, it read as the refused take's label).
     why = live.get("not_loaded")

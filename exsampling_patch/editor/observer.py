@@ -46,6 +46,10 @@ class NodeLive:
     last_seconds: float | None = None
     #: The event of :attr:`error`, as it was published.
     error_event: NodeError | None = None
+    #: The last take that ended here without reaching a slot or a sink (dropped: went nowhere, left waiting for
+    #: its prediction; or at a source linked to nothing), as (take id, why): its line says so until the node
+    #: reports a later take. Only the Performance tab told it before, so the patch's own view lost takes silently.
+    lost: tuple[str, str] | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.status.get(key, default)
@@ -222,11 +226,16 @@ class RuntimeObserver:
                 self._note_message(event.message)
             elif isinstance(event, TakeEnded):
                 self._note_end(event)
+                self._note_lost(event, changed)
             elif isinstance(event, PlanSwapped):
                 self.plan_version = event.version
                 for removed in event.removed:
                     self.nodes.pop(removed, None)
                     changed.add(removed)
+                for added in event.added:  # put back by an undo: what its removal dropped is not its news
+                    if added in self.nodes:
+                        self.nodes[added].lost = None
+                        changed.add(added)
         return changed
 
     def _point(self, take: Take) -> TakePoint:
@@ -268,8 +277,25 @@ class RuntimeObserver:
         for slot in event.slots:
             self.slot_ends[slot.lower()] = point
 
+    def _note_lost(self, event: TakeEnded, changed: set[str]) -> None:
+        if event.fate == "dropped":
+            why = event.reason if event.reason.startswith("dropped") else f"dropped: {event.reason}"
+        elif event.fate == "done" and event.node_id == event.source and not event.slots:
+            why = f"last take went nowhere: {event.reason}"  # a source whose links were all taken away by an edit
+        else:
+            return
+        self.nodes.setdefault(event.node_id, NodeLive()).lost = (event.take_id, why)  # a relay reports no status
+        changed.add(event.node_id)
+
     def _fold_status(self, node_id: str, status: dict[str, Any], changed: set[str]) -> None:
         live = self.nodes.setdefault(node_id, NodeLive())
+        # A later take handled, and what was lost before is not the node's news any more; a take only held (as a
+        # slot map holds one for its prediction, saying just how many wait) is not handled yet: a take left waiting
+        # is told lost after later ones were held.
+        later = status.get("take")
+        held = "waiting" in status and not any(key in status for key in ("label", "slot", "rejected"))
+        if live.lost is not None and isinstance(later, str) and later != live.lost[0] and not held:
+            live.lost = None
         merge_status(live.status, status)
         self._note_status(node_id, status)
         changed.add(node_id)

@@ -32,7 +32,8 @@ def test_the_gates_line_says_it_rejected_the_take_and_why() -> None:
         # It read "snare 88%" whether the take passed or not: with the threshold raised past it, the composer saw
         # the same line and no take reach the sampler.
         assert line("snare", 0.3, "t1") == "rejected: not sure (snare 30%)"
-        assert line("dog", 0.9, "t2") == "dog 90%"  # a take passed: no word of the last one's rejection
+        # A take passed: no word of the last one's rejection (the gate's 'passed' linked to nothing, it went nowhere).
+        assert line("dog", 0.9, "t2") == "dropped: went nowhere: gate.passed is linked to nothing  |  dog 90%"
     finally:
         observer.detach()
         engine.stop()
