@@ -24,6 +24,11 @@ class PaletteView:
         self.registry = registry
         self.add = add
         self.picked = picked
+        # Whether the search field took the keyboard (clicked, typed in) since the last click elsewhere: its focus
+        # alone is no sign of it. Dear PyGui gives the focus back to the window's first field (this one) when the
+        # inspector is rebuilt under an open combo (Ctrl+A with a slot's list open), and Enter then added a
+        # folder_source, without its folder, to the running patch.
+        self._typed_in = False
 
     def build(self) -> None:
         """The search field and the list, in the container being built; Enter in the field adds the first type
@@ -34,10 +39,24 @@ class PaletteView:
         with dpg.handler_registry(tag=f"{self.search}:keys"):
             dpg.add_key_press_handler(dpg.mvKey_Return, callback=self._on_enter)
             dpg.add_key_press_handler(dpg.mvKey_NumPadEnter, callback=self._on_enter)
+        with dpg.item_handler_registry(tag=f"{self.search}:handlers"):
+            dpg.add_item_activated_handler(callback=self._on_activated)
+            dpg.add_item_deactivated_handler(callback=self._on_deactivated)
+        dpg.bind_item_handler_registry(self.search, f"{self.search}:handlers")
+
+    def _on_activated(self, sender: Any = None, app_data: Any = None) -> None:
+        self._typed_in = True
+
+    def _on_deactivated(self, sender: Any = None, app_data: Any = None) -> None:
+        if any(dpg.is_mouse_button_down(button) for button in (dpg.mvMouseButton_Left, dpg.mvMouseButton_Right)):
+            self._typed_in = False  # left by a click elsewhere, not by Enter
 
     def _on_enter(self, sender: Any = None, app_data: Any = None) -> None:
         # Enter has ended the field's editing by now (it is no longer active), but it keeps the keyboard focus.
         if not dpg.does_item_exist(self.search) or not dpg.is_item_focused(self.search):
+            self._typed_in = False
+            return
+        if not self._typed_in:
             return
         for entries in grouped(palette_entries(self.registry()), dpg.get_value(self.search) or "").values():
             self.add(entries[0].type_name)

@@ -1,0 +1,42 @@
+"""Enter after a slot combo of the inspector was opened and the selection changed under it (Ctrl+A) adds no node
+(real X events: XTEST). Before, the palette's search field, never clicked, was given the keyboard focus when the
+inspector's widgets were rebuilt under the open combo, and Enter added the first type of the palette (a
+folder_source without its folder) to the running patch.
+
+Run as ``python -m tests.editor.combo_enter_scenario`` (needs DISPLAY; see test_combo_enter.py). Prints one JSON
+object.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from tests.editor.driving import Driver, default_patch_copy, editor, reveal, title_point
+
+TABLE = "param:map:table"
+
+
+def main() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with default_patch_copy("exsampling-combo-enter-") as patch, editor(patch) as app:
+        driver = Driver(app)
+        before = list(app.model.patch.nodes)
+        reveal(driver, "map")
+        driver.click(title_point("map"))
+        out["inspector"] = app.inspector.node_id
+        x, y = dpg.get_item_rect_min(f"{TABLE}:0:value")
+        driver.click((x + 20, y + 6))  # the first row's slot: its list opens
+        driver.key("a", "ctrl")
+        out["selected"] = len(app.model.selection) if hasattr(app.model, "selection") else None
+        driver.key("Return")
+        out["added"] = [n for n in app.model.patch.nodes if n not in before]
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
+    sys.stdout.flush()
