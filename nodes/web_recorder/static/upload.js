@@ -88,7 +88,7 @@ export async function upload(take, position, stored = Promise.resolve()) {
     const sendingNote = local.get(take.id).state === "uploading" ? null : setTimeout(() => {
       update(take.id, { state: "uploading", detail: `sending again (try ${attempt})` });
       render();
-      tell(`Sending the take again (try ${attempt})…`);
+      tell(`Sending the take again ${tryOf(take, attempt)}…`);
     }, SENDING_NOTE_MS);
     const { reply, givenUp } = await send(headers, take.wav, givenUpTries);
     clearTimeout(sendingNote);
@@ -134,16 +134,21 @@ export async function upload(take, position, stored = Promise.resolve()) {
     const delay = asked === null ? retryDelay(attempt) : retryAfterDelay(asked);
     if (asked !== null) {
       tell(`The recorder is busy (${data.error}): the take is kept and sent again in ${Math.ceil(delay / 1000)} s, `
-           + `as it asked (try ${attempt}).`, true);
+           + `as it asked ${tryOf(take, attempt)}.`, true);
     } else if (tooSlow) {
-      tell(`The network is too slow for this take (${size}): it is kept on this phone and sent again (try ${attempt}). `
-           + "Move closer to the Wi-Fi, or record shorter takes.", true);
-    } else if (reply) tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again (try ${attempt}).`, true);
-    else if (unanswered) {
+      tell(`The network is too slow for this take (${size}): it is kept on this phone and sent again `
+           + `${tryOf(take, attempt)}. Move closer to the Wi-Fi, or record shorter takes.`, true);
+    } else if (reply) {
+      tell(`The recorder could not take it yet (${data.error}): the take is kept and sent again `
+           + `${tryOf(take, attempt)}.`, true);
+    } else if (unanswered) {
       // Its list answered meanwhile: the recorder is within reach, only this upload went unanswered.
-      tell(`The recorder answers, but this take went unanswered: it is kept and sent again (try ${attempt}).`,
+      tell(`The recorder answers, but this take went unanswered: it is kept and sent again ${tryOf(take, attempt)}.`,
            true);
-    } else tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers (try ${attempt}).`, true);
+    } else {
+      tell(`Cannot reach the recorder: the take is kept on this phone and sent when it answers `
+           + `${tryOf(take, attempt)}.`, true);
+    }
     // A try whose answer was lost (the connection cut once the recorder had stored it) left the take in the
     // recorder's list: it is received. Sent again, the whole take crossed the poor network a second time, the takes
     // after it waiting their turn, for the recorder to answer that it had it already. (No upload progress tells
@@ -164,16 +169,28 @@ function received(take, where, serverId) {
   render(); refresh();
 }
 
+function othersOnTheirWay(take) {
+  // How many other takes of this page are still on their way to the recorder.
+  return [...local].filter(([id, t]) => id !== take.id && (t.state === "uploading" || t.state === "waiting")
+                                        && !t.repair).length;
+}
+
 function receivedNews(take, unplaced) {
   // What the info line says as `take` is received. With other takes of this page still on their way (a take kept
   // through a drop-out, received while the newest still sends on a slow network), a plain "Received" read as the
   // newest's news: the performer took a take still sending for one arrived. It names the take, and those left.
-  const left = [...local].filter(([id, t]) => id !== take.id && (t.state === "uploading" || t.state === "waiting")
-                                              && !t.repair).length;
+  const left = othersOnTheirWay(take);
   if (!left) return `Received${unplaced}. Tap REC for another.`;
   const length = typeof take.seconds === "number" ? `, ${take.seconds.toFixed(1)} s` : "";
   return `Received the take of ${new Date(take.startedAt).toLocaleTimeString()}${length}${unplaced}; `
     + `${left} more still on ${left === 1 ? "its" : "their"} way.`;
+}
+
+function tryOf(take, attempt) {
+  // The info line's "(try N)". With other takes of this page on their way too (kept through an outage), their tries
+  // took turns on the line, "try 3" then "try 1", read as one take's count going back: each names its take then.
+  if (!othersOnTheirWay(take)) return `(try ${attempt})`;
+  return `(the take of ${new Date(take.startedAt).toLocaleTimeString()}: try ${attempt})`;
 }
 
 function send(headers, body, givenUpBefore) {
