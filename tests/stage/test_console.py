@@ -231,6 +231,27 @@ def test_a_nodes_warning_is_a_line_of_its_own_not_an_error() -> None:
     assert quiet.getvalue() == ""  # quiet: failures, recoveries and the summary only
 
 
+def test_a_warning_that_still_stands_is_not_printed_again_until_it_ended() -> None:
+    """Live's old script: its warning lasts, and the node line is given back to it after each passing warning ("not
+    loaded yet"), which printed the long line again each time Live loaded a set. Ended by an empty warning, the same
+    warning told again is news, and printed."""
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.patch import Patch
+    from exsampling_patch.runtime import NodeStatus
+
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    old = "the ExSampling script in Live is older than this ExSampling's"
+    for told in (old, old, "a.wav (slot HH) not loaded yet", old, "b.wav (slot HH) not loaded yet", old, "", old):
+        console(NodeStatus("live", {"warning": told}))
+    console(NodeStatus("other", {"warning": old}))  # each node its own
+    lines = [line.split(" warning from node ", 1)[1] for line in err.getvalue().splitlines()]
+    assert lines == [f"'live': {old}", "'live': a.wav (slot HH) not loaded yet",
+                     "'live': b.wav (slot HH) not loaded yet", f"'live': {old}", f"'other': {old}"], lines
+
+
 def test_an_error_outside_a_handler_names_the_method() -> None:
     """An error in a plugin's stop() was "error in node 'rev': OSError: ... (at FILE:LINE in _close)": the line of a
     helper, and nothing to say the node was stopping."""
