@@ -42,8 +42,12 @@ export async function refresh() {
 }
 
 export function listed(id) {
-  // The recorder's row of the take this page sent as `id`, once its take list has it; null before.
-  return serverTakes.find((t) => t.client_take_id === id) || null;
+  // The recorder's row of the take this page sent as `id`, once its take list has it as stored; null before. A row
+  // ended in an error is not: a stored take the recorder found unreadable as it restarted stays in its list, its
+  // phone take id withdrawn so that the page's retry is stored anew. Counted as received, the take was deleted from
+  // the phone and never sent again: lost. (A take stored whose end was another error is answered as a duplicate when
+  // sent again, not stored twice.)
+  return serverTakes.find((t) => t.client_take_id === id && t.fate !== "error" && t.status !== "error") || null;
 }
 
 function follow(settings) {

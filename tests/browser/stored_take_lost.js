@@ -1,0 +1,50 @@
+// Records a take whose upload the recorder stores, whose answer is lost as the recorder goes away (a crash); the
+// recorder comes back having found the stored take unreadable (it withdrew the take's phone id: a retry is stored
+// anew), and lists the take as an error.
+// Usage: node stored_take_lost.js URL FAKE_MIC.wav SIGNAL_DIR
+// Writes SIGNAL_DIR/stored once the first upload reached the recorder; from then on every request to the recorder
+// fails, until SIGNAL_DIR/back exists (the recorder restarted). Uploads go through again once the page shows the
+// error row (its take list asked of the recorder back). Prints JSON: the recorder's answers to the uploads that
+// reached it ("statuses") and the info line once the take was received ("info").
+const fs = require("fs");
+const path = require("path");
+const { isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+
+async function main() {
+  const [url, wav, signals] = process.argv.slice(2);
+  const browser = await launchPhoneBrowser(wav);
+  try {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    const statuses = [];
+    let away = false, listedBack = false;
+    await page.route("**/api/takes*", async (route) => {
+      if (away && !fs.existsSync(path.join(signals, "back"))) return route.abort("connectionrefused");
+      if (!isUpload(route.request())) return route.continue();
+      if (statuses.length && !listedBack) return route.abort("connectionrefused");
+      const answer = await route.fetch();
+      statuses.push(answer.status());
+      if (statuses.length > 1) return route.fulfill({ response: answer });
+      away = true;  // the recorder stored it, and went away before its answer reached the phone
+      fs.writeFileSync(path.join(signals, "stored"), "");
+      return route.abort("connectionreset");
+    });
+    await page.goto(url);
+    await microphoneRunning(page);
+    await page.click("#rec");
+    await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
+    await page.waitForTimeout(600);
+    await page.click("#rec");
+    // The recorder back, its take list shown: the take's row, an error.
+    await page.waitForFunction(() => document.querySelector("#takes").textContent.includes("unreadable"), null,
+                               { timeout: 60000 });
+    listedBack = true;
+    await page.waitForFunction(() => [...local.values()].some((t) => t.state === "received"), null,
+                               { timeout: 30000 });
+    console.log(JSON.stringify({ statuses, info: await page.textContent("#info") }));
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

@@ -1,0 +1,66 @@
+"""A take the recorder stored, then found unreadable as it restarted after a crash, is sent again by the phone's page
+and stored anew (a real headless Chromium, its microphone fed from a WAV file, against the real recorder restarted).
+The restarted recorder lists the lost take as an error, with its phone take id: the page counted any row of its take
+as received, deleted the take kept on the phone, and the retry the recorder waited for never came."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from exsampling_patch.takes import PROCESSED_JOURNAL
+
+from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
+
+GARBAGE = b"RIFF\x10\x00\x00\x00WAVEnot audio at all"
+
+
+def test_a_take_lost_by_the_recorder_at_its_restart_is_sent_again_by_the_page(tmp_path: Path) -> None:
+    fed = tmp_path / "mic.wav"
+    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    takes = tmp_path / "takes"
+    engine = recorder_engine(tmp_path)
+    back = None
+    phone = subprocess.Popen(["node", str(BROWSER / "stored_take_lost.js"), rec_of(engine).local_url, str(fed),
+                              str(signals)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ))
+    try:
+        deadline = time.monotonic() + 60
+        while not (signals / "stored").exists():
+            assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
+            time.sleep(0.05)
+        first = probe_of(engine).wait_for(1)[0].take_id
+        assert engine.wait_idle(10, settle=0.3)
+        port = rec_of(engine).server.port
+        engine.stop()
+        # The disk as a crash and a bad sector leave it: the take stored, not done, its audio unreadable.
+        journal = takes / PROCESSED_JOURNAL
+        journal.write_text(journal.read_text().replace(first + "\n", ""))
+        (takes / f"{first}.wav").write_bytes(GARBAGE)
+        back = recorder_engine(tmp_path, port=port, check=False)
+        (signals / "back").write_text("")
+        out, err = phone.communicate(timeout=90)
+        received = [take.take_id for take in probe_of(back).wait_for(1)]
+    finally:
+        if phone.poll() is None:
+            phone.kill()
+            phone.communicate()
+        engine.stop()
+        if back is not None:
+            back.stop()
+    assert phone.returncode == 0, err + out
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["statuses"] == [201, 201], result  # stored, lost, and stored anew from the phone's retry
+    assert result["info"].startswith("Received"), result
+    assert len(received) == 1 and received[0] != first, received
+    assert (takes / f"{received[0]}.wav").exists()
