@@ -360,6 +360,7 @@ class WebRecorder(Node):
 
     def _accept(self, upload: Any) -> dict[str, Any]:
         from exsampling_patch.nodes.web_recorder import headers as fields
+        from exsampling_patch.nodes.web_recorder.refused import FOR_GOOD
         from exsampling_patch.nodes.web_recorder.upload import UploadError, decode_wav
 
         headers: dict[str, str] = upload.headers
@@ -383,6 +384,9 @@ class WebRecorder(Node):
                     # On its phone: counted in the summary until it is stored. Before its claim is released: a retry
                     # stored in between was counted for ever, its "stored" told before this "refused".
                     self._disk.held(key, refused=True)
+                elif isinstance(error, UploadError) and error.status in FOR_GOOD:
+                    # Its phone drops it: held there no longer, it was counted in the summary for the rest of the show.
+                    self._disk.dropped(key)
                 self._seen.release(key)  # claimed, not stored: the phone's retry is stored
             raise
         self._disk.held(key if client_id else None, refused=False)  # a keyless take ends a disk error too

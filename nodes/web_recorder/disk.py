@@ -121,6 +121,14 @@ class DiskWatch:
                 self._status(**{DISK: f"the take folder's disk has room for takes again: {self._free / 1e6:.0f} MB "
                                       f"free ({self.folder})"})
 
+    def dropped(self, key: Any) -> None:
+        """A take (``key``) refused for good: its phone drops it, so it is no longer held there if it was; nothing
+        stored, it ends no disk error."""
+        with self._held_lock:
+            if key in self._held:
+                self._held.discard(key)
+                self._status(held_on_phones=len(self._held))
+
     def write_failed(self, error: OSError) -> UploadError | None:
         """A take passed :meth:`check` but its write failed with ``error``: told, then :meth:`full_on_write`'s answer.
         The phone is answered 500 or 507 and sends the take again, but the console said nothing (the traceback went to

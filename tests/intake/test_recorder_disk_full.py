@@ -363,3 +363,26 @@ def test_two_request_threads_tell_a_full_disk_once(tmp_path: Path, monkeypatch: 
     check()
     second.join()
     assert len(told) == 1 and told[0].startswith("the take folder's disk is full: 50 MB free"), told
+
+
+@pytest.mark.parametrize("again", ["no WAV", "too long"])
+def test_a_held_take_refused_for_good_when_sent_again_is_held_no_longer(tmp_path: Path, recorder_state: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      again: str) -> None:
+    """A take refused for the full disk is counted as held on its phone until it is stored. Sent again and refused for
+    good (its phone's copy no WAV, or longer than the recorder takes), its phone drops it, but it stayed counted: the
+    run's summary said it was still on the phone, for the rest of the show."""
+    free = [10_000 * 10**6]
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: free[0])
+    engine = recorder_engine(tmp_path, recorder_state, min_free_mb=100.0, warn_free_mb=50.0)
+    try:
+        client = Client(engine, recorder_state / "recorder-cert.pem")
+        free[0] = 50 * 10**6
+        assert client.upload(encode_wav_pcm16(sine(), 48000), take_id="held")[0] == 507
+        assert counts_of(engine, "held_on_phones") == {"rec": 1}
+        body = b"no WAV at all" if again == "no WAV" else encode_wav_pcm16(sine(seconds=12.0), 48000)
+        status, reply = client.upload(body, take_id="held")
+        assert status == (415 if again == "no WAV" else 413), (status, reply)
+        assert counts_of(engine, "held_on_phones") == {}, engine.status["rec"]
+    finally:
+        engine.stop()
