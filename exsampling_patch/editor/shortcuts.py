@@ -1,8 +1,9 @@
 """The menus (File, Edit, View, Run) and the keys: which action each runs, and when keys belong to a widget.
 
 Keys go to the shortcuts unless a prompt or file dialog is on top or a widget is being edited (a text field,
-a table cell, a search box, a field of the Performance tab); Esc always cancels what is open. The View menu's
-entries and keys are the navigator's; 1-8 and Space hear slots while the Performance tab is shown.
+a table cell, a search box, a field of the Performance tab, a combo's list open); Esc always cancels what is
+open. The View menu's entries and keys are the navigator's; 1-8 and Space hear slots while the Performance tab is
+shown.
 """
 
 from __future__ import annotations
@@ -149,13 +150,13 @@ class Shortcuts:
         if self.actions.modal_open():
             return  # keys belong to the prompt or dialog on top
         field = self.active_field()
-        if field is not None:  # keys belong to the text field being edited
+        if field is not None:  # keys belong to the text field being edited, or to the combo's list open
             # Ignored, Ctrl+S left the composer thinking the value typed was saved. Dear PyGui gives a field's text
             # only once it is taken (Enter, a click elsewhere), but for the description's: the patch is saved with
             # what can be taken, and the status bar says when the value being typed is not in it.
             if (ctrl, shift, key) == (True, False, dpg.mvKey_S):
                 taken = self.actions.inspector.take_typed(field)
-                if self.actions.save() and not taken:
+                if self.actions.save() and not taken and not list_open(field):
                     self.actions.say(f"{self.actions.status}; not what is being typed: press Enter (or click "
                                      "elsewhere) to take it, then Ctrl+S")
             return
@@ -187,7 +188,7 @@ class Shortcuts:
         return self.active_field() is not None
 
     def active_field(self) -> int | str | None:
-        """The widget being edited, if any.
+        """The widget being edited, if any: a field typed in, or a combo whose list is open.
 
         Asks every widget of the inspector and the search fields for its state; widgets that have no
         "active" state (a table, a group) are not being edited.
@@ -195,7 +196,7 @@ class Shortcuts:
         for root in self.editing:
             for item in self.descendants(root):
                 try:
-                    if dpg.get_item_state(item).get("active", False):
+                    if dpg.get_item_state(item).get("active", False) or list_open(item):
                         return item
                 except Exception:  # deleted since it was listed (the inspector rebuilt): not being edited
                     continue
@@ -217,3 +218,18 @@ class Shortcuts:
             for slot in children.values():
                 todo.extend(slot)
         return found
+
+
+def list_open(item: int | str) -> bool:
+    """Whether ``item`` is a combo whose list is open.
+
+    Dear PyGui tells no combo's open state, and an open one reads as neither active nor focused: Delete pressed
+    in a slot list deleted the node selected, Ctrl+A selected every node. It takes a combo's state right after
+    ImGui's BeginCombo, which for an open combo is inside its list's window: the rectangle it gives is then that
+    window's title bar, which a list has none of (as wide as the list, 0 high). A combo drawn closed is as high as
+    its frame; one never drawn (a row filtered out) is 0 by 0.
+    """
+    if dpg.get_item_type(item) != "mvAppItemType::mvCombo":
+        return False
+    width, height = dpg.get_item_state(item).get("rect_size", (0, 0))
+    return width > 0 and height == 0
