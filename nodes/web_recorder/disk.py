@@ -19,9 +19,12 @@ it listed the recorder among the run's "nodes with errors" at every start on a m
 one (takes refused, 507) stays an error: phones are being turned away. It ended only with a rebuild of the node: once
 room was made and takes were stored again, the editor still showed the recorder in "disk is full". So did a take
 refused as too large for the room left and a write that failed for want of room (ENOSPC, EDQUOT: a quota is no full
-disk to the check), neither of which is the disk found full. Each disk error now ends once a take is stored and none
-refused for the disk is still held on the phones (:meth:`DiskWatch.held`): the ``disk`` status, with its line, ends
-it (the console says the recorder is back, with the line). Told ``about`` the disk (:data:`DISK`): the recorder's URL
+disk to the check), neither of which is the disk found full. Each disk error now ends once a take is stored and the look
+before it found room: the disk not full, with room for the largest take told too large since the error as well
+(:meth:`DiskWatch.held`). Waiting also for none refused for the disk to be held on the phones, a phone that got its 507
+and never came back (its page closed, its battery dead) kept the error for the rest of the show, room made and other
+phones' takes stored; its take is left to the ``held_on_phones`` count. The ``disk`` status, with its line, ends it (the
+console says the recorder is back, with the line). Told ``about`` the disk (:data:`DISK`): the recorder's URL
 reported opened ended every error of the node, one the disk has nothing to do with ("the recorder's state could not
 be written") unmended; only the disk errors end so. Both are decided under one lock, so that a take stored as another
 thread tells a disk error never ends it before it is told, and the end is told once. Room made above ``warn_free_mb``
@@ -75,6 +78,7 @@ class DiskWatch:
         self._held: set[Any] = set()  # the takes refused 507 and not stored since (their phones' keys for them)
         self._held_lock = threading.Lock()  # held() is called on the server's request threads
         self._erred = False  # a disk error told that no take stored since has ended
+        self._wanted = 0  # the bytes of the largest take told too large since that error: the room that ends it
         self._free = 0  # the bytes free at the last look, for the line that ends it
         self._look_lock = threading.Lock()  # the free space watch's crossings, each told by one look (HTTP threads)
 
@@ -86,10 +90,12 @@ class DiskWatch:
         return (f"the take folder's disk is full: {free / 1e6:.0f} MB free, under {self.min_mb:g} MB: takes are "
                 f"refused, the phones keep them and send them again, until there is room ({self.folder})")
 
-    def _error(self, line: str) -> None:
-        """Tell a disk error, which the next take stored with none held on the phones ends (:meth:`held`)."""
+    def _error(self, line: str, wanted: int = 0) -> None:
+        """Tell a disk error, which the next take stored with room (for a take of ``wanted`` bytes too) ends
+        (:meth:`held`)."""
         with self._held_lock:
             self._erred = True
+            self._wanted = max(self._wanted, wanted)
             self._report_error(line, DISK)
 
     def _space_status(self, **status: Any) -> None:
@@ -107,7 +113,8 @@ class DiskWatch:
     def held(self, key: Any, refused: bool) -> None:
         """A take (``key``: its phone's id for it, None where it sent none) refused for the full disk (``refused``: a
         507), or stored: the takes refused and not stored since are reported as ``held_on_phones`` when their count
-        changes. Stored with none of them left, it ends the disk error that stands (the ``disk`` status)."""
+        changes. Stored with room found by the look before it, it ends the disk error that stands (the ``disk``
+        status): a take held on a phone that never comes back is left to the count."""
         with self._held_lock:  # reported under it: each count told in the order counted, the last one standing
             before = len(self._held)
             if refused:
@@ -116,8 +123,10 @@ class DiskWatch:
                 self._held.discard(key)
             if len(self._held) != before:
                 self._status(held_on_phones=len(self._held))
-            if not refused and not self._held and self._erred:
-                self._erred = False
+            room = not self._space.full and self._free - self._wanted >= self.min_mb * 1e6
+            if not refused and room and self._erred:
+                # The take told too large is told again if refused again: its error has ended.
+                self._erred, self._wanted, self._too_large = False, 0, -1
                 self._status(**{DISK: f"the take folder's disk has room for takes again: {self._free / 1e6:.0f} MB "
                                       f"free ({self.folder})"})
 
@@ -180,7 +189,7 @@ class DiskWatch:
                 self._too_large = incoming
                 self._error(f"a take ({size}) was refused: it would leave less than {self.min_mb:g} MB free on the "
                             f"take folder's disk ({free / 1e6:.0f} MB free); its phone keeps it and sends it again, "
-                            f"until there is room ({self.folder})")
+                            f"until there is room ({self.folder})", wanted=incoming)
             raise UploadError(507, f"this take ({size}) would leave less than {self.min_mb:g} MB free on the "
                                    f"recorder's disk ({free / 1e6:.0f} MB free): it is stored once there is room; "
                                    "tell the performer")

@@ -386,3 +386,32 @@ def test_a_held_take_refused_for_good_when_sent_again_is_held_no_longer(tmp_path
         assert counts_of(engine, "held_on_phones") == {}, engine.status["rec"]
     finally:
         engine.stop()
+
+
+@pytest.mark.parametrize("refusal", ["full", "too large"])
+def test_a_disk_error_ends_though_its_held_take_never_comes_back(tmp_path: Path, recorder_state: Path,
+                                                                monkeypatch: pytest.MonkeyPatch, refusal: str) -> None:
+    """A disk error ended only once no take refused for the disk was held on the phones: a phone that got its 507 and
+    never came back (its page closed, its battery dead) kept the recorder in "disk is full" for the rest of the show,
+    room made and other phones' takes stored. It ends at a take stored with room (room for the take refused as too
+    large as well); the take gone is left to the held_on_phones count."""
+    free = [10_000 * 10**6]
+    monkeypatch.setattr(disk_space, "disk_free", lambda folder: free[0])
+    events: list[Any] = []
+    min_free_mb, refusing = (100.0, 50 * 10**6) if refusal == "full" else (99.5, 100 * 10**6)
+    engine = recorder_engine(tmp_path, recorder_state, events=events, min_free_mb=min_free_mb, warn_free_mb=50.0)
+    try:
+        gone = Client(engine, recorder_state / "recorder-cert.pem")
+        free[0] = refusing
+        assert gone.upload(encode_wav_pcm16(sine(seconds=10.0), 48000), take_id="gone")[0] == 507  # 0.96 MB
+        assert engine.errors["rec"].startswith("the take folder's disk is full" if refusal == "full"
+                                               else "a take (1.0 MB) was refused"), engine.errors
+        free[0] = 10_000 * 10**6  # room made
+        other = Client(engine, recorder_state / "recorder-cert.pem")
+        assert other.upload(encode_wav_pcm16(sine(seconds=0.5), 48000), recorder="Noa", take_id="other")[0] == 201
+        assert "rec" not in engine.errors, engine.errors
+        assert counts_of(engine, "held_on_phones") == {"rec": 1}  # still on the phone gone, for the summary
+    finally:
+        engine.stop()
+    back = [event.status.get("disk") for event in events if isinstance(event, NodeStatus) and event.status.get("disk")]
+    assert back == [f"the take folder's disk has room for takes again: 10000 MB free ({tmp_path / 'takes'})"], back
