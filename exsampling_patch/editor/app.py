@@ -36,6 +36,7 @@ from exsampling_patch.editor.shortcuts import Shortcuts
 from exsampling_patch.errors import Problem
 
 PALETTE_W, INSPECTOR_W = 230, 270
+KEPT = "nothing selected: the clipboard is kept"  # Ctrl+C or Ctrl+X with nothing selected
 # free_position is placement.py's, importable from here as it was before it moved there.
 __all__ = ["INSPECTOR_W", "PALETTE_W", "PROBLEMS_H", "EditorApp", "free_position"]
 
@@ -156,7 +157,7 @@ class EditorApp:
     def copy(self, node_ids: list[str] | None = None) -> None:
         ids = [n for n in (node_ids if node_ids is not None else self.selection()) if n in self.model.patch.nodes]
         if not ids:  # a stray Ctrl+C must not empty the clipboard: what was copied stays to paste
-            self.status = "nothing selected: the clipboard is kept"
+            self.status = KEPT
             return
         count = self.model.copy(ids)
         self.status = f"copied {count} node{'s' if count != 1 else ''}"
@@ -171,7 +172,7 @@ class EditorApp:
         """Copy the nodes, then delete them (one undo step, which brings them back selected)."""
         ids = [n for n in (node_ids if node_ids is not None else self.selection()) if n in self.model.patch.nodes]
         if not ids:  # as for Ctrl+C: what was copied stays to paste
-            self.status = "nothing selected: the clipboard is kept"
+            self.status = KEPT
             return
         count = self.model.copy(ids)
         self.model.execute(RemoveNodes(ids, label="cut"))
@@ -220,7 +221,14 @@ class EditorApp:
             return
         self._clear_canvas_selection()
         self.patch_view.choose(node_ids)
+        self._selection_changed()
         self.inspector.show(node_ids[0] if len(node_ids) == 1 else None)
+
+    def _selection_changed(self) -> None:
+        # Said of the selection before: left, it went on saying nothing was selected beside a node selected since,
+        # and beside what was said after.
+        if self.status.startswith(KEPT):  # alone, or with what was said next ("...; <told>")
+            self.status = self.status[len(KEPT):].removeprefix("; ")
 
     # Files and prompts (file_actions.py).
 
@@ -397,6 +405,7 @@ class EditorApp:
         selected = self.patch_view.selected_nodes()  # the canvas's own: marked nodes (pasted) stay marked
         if selected != self._selected:  # a click on a node shows it; other nodes may show meanwhile (added ones)
             self._selected = selected
+            self._selection_changed()
             marked = [n for n in self.patch_view.chosen if n in self.model.patch.nodes]
             if down and len(selected) == 1 and selected[0] in marked and len(marked) > 1:
                 self.clicks.group = (selected[0], marked)  # a press on one of them: a drag moves them all
