@@ -195,8 +195,8 @@ class WebRecorder(Node):
         self.url: str = f"{scheme}://{public}{'' if default_port else f':{port}'}/?token={token}"
         self.local_url = f"{scheme}://127.0.0.1:{port}/?token={token}"
         self.qr = qr_rows(self.url)
-        # held_on_phones too: the status outlives a node rebuilt by an edit, which counts anew
-        self.report_status(url=self.url, qr=self.qr, takes=0, recorders=0, held_on_phones=0)
+        # held_on_phones (uploads_cut_off) too: the status outlives a node rebuilt by an edit, which counts anew
+        self.report_status(url=self.url, qr=self.qr, takes=0, recorders=0, held_on_phones=0, uploads_cut_off=0)
         log.info("web recorder '%s' listening: %s", self.node_id, self.url)
         if self.print_qr:
             note = " (accept the certificate warning once on each phone)" if self.https else ""
@@ -218,6 +218,8 @@ class WebRecorder(Node):
         if server is not None:
             server.shutdown()
             server.server_close()
+            if server.uploads_cut_off:  # the run's summary says them: kept on the phones, sent again
+                self.report_status(uploads_cut_off=server.uploads_cut_off)
         super().stop()
         self._gate.close()  # a recovered take flowing on now is the engine's still; the next is left on disk
         for table in (getattr(self, "_seen", None), getattr(self, "_ends", None)):

@@ -27,7 +27,9 @@ The handler reads a request's body against its deadline itself (see ``remaining`
 still answer 408. Past its deadline an unauthenticated connection is shut (``shutdown(2)``, both ways)
 from here; an authenticated one ``GRACE`` seconds later (a peer that reads nothing of its answer, or a
 read that was not timed). Sockets are shut, never closed, from here: closing stays with the handler's
-thread, and a socket is shut only while it is registered, so a reused file descriptor is never touched.
+thread, and a socket is shut only while it is registered, so a reused file descriptor is never touched. At the
+server's stop, a connection whose body has begun to arrive is shut as well, counted, and its body never stored
+(:meth:`Door.cut_receiving`): the run's summary says how many phones' uploads the stop cut off.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class _Connection:
     authenticated: bool
     since: float  # when it entered its present phase (the oldest unauthenticated one goes first)
     deadline: float | None
+    receiving: bool = False  # its request's body has begun to arrive and is not all read (:meth:`Door.body_read`)
+    cut: bool = False  # cut by the stop mid-body (:meth:`Door.cut_receiving`): its body is not stored
 
 
 class Door:
@@ -76,8 +80,9 @@ class Door:
     def counts(self) -> dict[str, int]:
         with self._lock:
             unauthenticated = sum(1 for c in self._open.values() if not c.authenticated)
-            return {"open": len(self._open), "unauthenticated": unauthenticated, "turned_away": self.turned_away,
-                    "evicted": self.evicted, "timed_out": self.timed_out}
+            receiving = sum(1 for c in self._open.values() if c.receiving)
+            return {"open": len(self._open), "unauthenticated": unauthenticated, "receiving": receiving,
+                    "turned_away": self.turned_away, "evicted": self.evicted, "timed_out": self.timed_out}
 
     # -- the life of a connection ----------------------------------------------------------------------------
 
@@ -112,6 +117,17 @@ class Door:
             conn = self._open.get(sock)
             if conn is not None and conn.deadline is not None:
                 conn.deadline = started + self.request_timeout + received / self.min_rate
+                conn.receiving = conn.receiving or received > 0
+
+    def body_read(self, sock: Any) -> bool:
+        """The request's body is read (whole, or cut short by the phone's network); False: the stop cut it first
+        (:meth:`cut_receiving`, which counted it), and it is not to be stored or answered."""
+        with self._lock:
+            conn = self._open.get(sock)
+            if conn is None:
+                return True
+            conn.receiving = False
+            return not conn.cut
 
     def working(self, sock: Any) -> None:
         """The request is read and being handled: no deadline."""
@@ -163,6 +179,19 @@ class Door:
                     conn.deadline = None
                     self._shut(sock, socket.SHUT_RDWR)
 
+    def cut_receiving(self) -> int:
+        """Shut every connection whose request's body has begun to arrive and is not all read: the server stops. Its
+        phone meets a closed connection, keeps the take and sends it again to the recorder that runs next; left to
+        arrive, it was stored into a stopped node (passed on at the next start), or cut unsaid as the process ended.
+        Returns how many were cut: the stop's count of uploads cut off (none of them is stored, :meth:`body_read`)."""
+        with self._lock:
+            cut = [sock for sock, conn in self._open.items() if conn.receiving and not conn.cut]
+            for sock in cut:
+                self._open[sock].cut, self._open[sock].deadline = True, None
+                log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again", _peer(sock))
+                self._shut(sock, socket.SHUT_RDWR)
+            return len(cut)
+
     # -- enforcing deadlines ---------------------------------------------------------------------------------
 
     def reap(self) -> None:
@@ -178,7 +207,7 @@ class Door:
             for sock, conn in self._open.items():
                 if conn.deadline is None or now < conn.deadline + (GRACE if conn.authenticated else 0.0):
                     continue
-                conn.deadline = None
+                conn.deadline, conn.receiving = None, False  # cut for its time, not by a stop
                 self.timed_out += 1
                 log.info("connection from %s timed out %s", _peer(sock),
                          "in a request" if conn.authenticated else "before showing the token")

@@ -106,6 +106,7 @@ class RecorderServer(ThreadingHTTPServer):
         self.tls = tls
         self.read_timeout = read_timeout
         self.refused = 0
+        self.uploads_cut_off = 0  # uploads whose body was arriving when server_close cut them (never stored)
         self.closing = False  # set by server_close: a kept-alive connection takes no further request
         self.door = Door(max_connections, max_unauthenticated, header_timeout, request_timeout, read_timeout,
                          min_upload_rate)
@@ -145,10 +146,12 @@ class RecorderServer(ThreadingHTTPServer):
         """Stop listening, and let go of the connections held open between requests: a phone's kept-alive
         connection would otherwise go on taking uploads into a stopped node, answered "received" and passed on
         nowhere until the next start. The phone then meets a closed connection, keeps its take and sends it again
-        to the recorder that runs next. A request already being handled is answered, its connection closed."""
+        to the recorder that runs next. So does an upload whose body is arriving, cut (counted: ``uploads_cut_off``).
+        A request already being handled is answered, its connection closed."""
         self.closing = True
         super().server_close()
         self.door.shut_unauthenticated()
+        self.uploads_cut_off += self.door.cut_receiving()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
@@ -363,6 +366,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
         started = time.monotonic()
         body, late = self._read_body(length)
+        if not self.server.door.body_read(self.request):  # cut by the stop, counted there: its phone sends it again
+            self.close_connection = True
+            return
         if len(body) < length:
             log.info("upload from %s cut short: %d of %d bytes", self.client_address[0], len(body), length)
             # 408 either way, never a final 4xx: the take is whole on the phone, only its way here broke (a Wi-Fi
