@@ -68,7 +68,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="print one JSON object per event on stdout (event, at, node_id, ...), for scripts: "
                         "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with --trace); the last "
                         "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
-                        "recovered, node_errors, never_started, cut_off, unsent, held_on_phones, signal, exit_status)")
+                        "recovered, node_errors, never_started, cut_off, unsent, held_on_phones, uploads_cut_off, "
+                        "signal, exit_status)")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages (libjack, PortAudio) and the log go; default "
@@ -285,8 +286,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     console.flush_errors()  # how often an error came again since its last line, before the summary
     # counted once, for the line and the JSON alike: a node whose stop was given up on may still report
     cut_off_by_source, unsent_by_node = cut_off_counts(engine), unsent_counts(engine)
-    held = counts_of(engine, "held_on_phones")
-    cut_off = cut_off_text(cut_off_by_source, patch, registry) + unsent_text(unsent_by_node) + held_text(held)
+    held, uploads_cut = counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off")
+    cut_off = (cut_off_text(cut_off_by_source, patch, registry) + unsent_text(unsent_by_node) + held_text(held)
+               + uploads_cut_text(uploads_cut))
     if show is not None:
         show.close()
     failed = dict(engine.error_counts)  # one C call: a node still running may add to it
@@ -317,6 +319,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             "never_started": {node_id: start_errors.get(node_id) or ("the run was stopped first" if interrupted
                                                                      else "") for node_id in never},
             "cut_off": cut_off_by_source, "unsent": unsent_by_node, "held_on_phones": held,
+            "uploads_cut_off": uploads_cut,
             "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
     return code
 
@@ -423,6 +426,16 @@ def held_text(counts: dict[str, int]) -> str:
     them. ``counts``: the nodes' ``held_on_phones`` status."""
     parts = [f"{count} take{'s' if count != 1 else ''} refused by '{node_id}' for its full disk, kept on the phones: "
              "make room, they are sent again" for node_id, count in counts.items()]
+    return "; " + "; ".join(parts) if parts else ""
+
+
+def uploads_cut_text(counts: dict[str, int]) -> str:
+    """The summary's part for the phones' uploads a web recorder's stop cut mid-body: no take lost (each phone keeps
+    its take and sends it again), but the summary named only the takes inside the patch, and the performer was not told
+    that takes were on their way. ``counts``: the nodes' ``uploads_cut_off`` status."""
+    parts = [(f"1 upload from a phone to '{node_id}' cut off by the stop: the phone keeps that take and sends it"
+              if count == 1 else f"{count} uploads from phones to '{node_id}' cut off by the stop: the phones keep "
+              "those takes and send them") + " again when the recorder is back" for node_id, count in counts.items()]
     return "; " + "; ".join(parts) if parts else ""
 
 
