@@ -459,10 +459,17 @@ class StandingWarning:
             self._standing = True
 
     def told_lasting(self, warning: str) -> None:
-        """``warning`` was told, true for as long as the node runs (a Live script older than ExSampling's): no take
+        """``warning`` was told, true until :meth:`lasting_ended` (a Live script older than ExSampling's): no take
         ends it, and a passing warning told after it, once ended, gives the node line back to it, not to nothing."""
         with self._lock:
             self._standing, self._lasting = False, warning
+
+    def lasting_ended(self) -> dict[str, str]:
+        """The lasting warning is no longer true (Live's script was installed again): the status field that ends it,
+        none where a passing warning leads the node line (its end, at the next take, ends both)."""
+        with self._lock:
+            self._lasting = ""
+            return {} if self._standing else {"warning": ""}
 
     def ended(self) -> dict[str, str]:
         """The status field that ends the warning, for the take that went through now; none where none stands (or

@@ -202,7 +202,7 @@ class LiveLink:
         self._answered_ever = False  # Live answered something: a silence from then on is Live gone mid-show
         self._pinged = float("-inf")
         self._pings: dict[int, float] = {}  # a ping's id -> when it was sent, until its pong
-        self._old_script = False  # a pong named no ping: told once
+        self._old_script = False  # a pong named no ping: told once, until one names its ping
         self._last_error = ""
         #: Held while a load or a ping is stamped and sent: the stamps' order is the datagrams', so that a pong says
         #: which loads Live got before its ping (:meth:`LiveAnswers.missed`). Reentrant: a take closed under it may
@@ -345,6 +345,11 @@ class LiveLink:
             if ping is None and not self._old_script:
                 self._old_script = True
                 self._tell_old_script(params[0] if params else "")
+            elif ping is not None and self._old_script:  # installed again and Live restarted, the patch running
+                self._old_script = False
+                ended = self.warning.lasting_ended()
+                if ended:
+                    self.node.report_status(**ended)
             self._heard(time.monotonic() if sent is None else sent, pong=ping is not None and sent is not None)
             return
         self.last_reply = (address, raw)

@@ -71,11 +71,15 @@ class OlderScript(ableton_remote.ExSamplingSurface):
     only."""
 
     answered = 0  # pings answered
+    old = True  # False: installed again and Live restarted, its pongs name their ping
 
     def handle(self, data: bytes, sender: tuple[str, int]) -> None:
-        if osc.decode(data)[0] == "/exsampling/ping":
+        if osc.decode(data)[0] != "/exsampling/ping":
+            super().handle(data, sender)
+            return
+        self.answered += 1
+        if self.old:
             self._reply(sender, "/exsampling/pong", ["1"])
-            self.answered += 1
         else:
             super().handle(data, sender)
 
@@ -119,4 +123,41 @@ def test_a_lasting_warning_comes_back_when_a_passing_one_ends() -> None:
     assert warning.ended() == {}  # the take that goes through leaves the old script's warning on the line
     warning.told()  # "... loaded after all"
     assert warning.ended() == {"warning": "the script is old"}
+    assert warning.ended() == {}
+
+
+def test_the_old_script_warning_ends_once_a_pong_names_its_ping(tmp_path: Path) -> None:
+    # A performer told of the old script runs 'exsampling ableton install' and restarts Live, the patch running: the
+    # warning stayed on the node until the patch stopped, though pongs now named their ping.
+    surface = OlderScript(CInstance(Song([Track("HH")])), port=0)
+    context = NodeContext()
+    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live")}, context)
+    node.start()
+    try:
+        wait_for(lambda: any(s.get("warning") for s in context.statuses), tick=surface.update_display)
+        surface.old = False
+        wait_for(lambda: [s["warning"] for s in context.statuses if "warning" in s][-1] == "",
+                 tick=surface.update_display)
+        # Two pings more answered, sent by the node's reply loop, which reads a datagram between them: no word more.
+        seen = surface.answered
+        wait_for(lambda: surface.answered >= seen + 2, tick=surface.update_display)
+        warnings = [s["warning"] for s in context.statuses if "warning" in s]
+        assert len(warnings) == 2 and "is older than this ExSampling's" in warnings[0] and warnings[1] == "", warnings
+        surface.old = True  # an older script again (another Live's): told again
+        wait_for(lambda: [s["warning"] for s in context.statuses if "warning" in s][-1] == warnings[0],
+                 tick=surface.update_display)
+        assert context.errors == []
+    finally:
+        node.stop()
+        surface.disconnect()
+
+
+def test_a_lasting_warning_that_ends_under_a_passing_one_leaves_its_end_to_the_take() -> None:
+    warning = StandingWarning()
+    warning.told_lasting("the script is old")
+    warning.told()  # "... not loaded yet" leads the node line
+    assert warning.lasting_ended() == {}  # not ended under it: that line is still true
+    assert warning.ended() == {"warning": ""}  # the next take ends it, and the line is left with nothing
+    warning.told_lasting("the script is old")
+    assert warning.lasting_ended() == {"warning": ""}
     assert warning.ended() == {}
