@@ -124,11 +124,14 @@ class RollBack:
                 if key is not None:
                     self.ledger.lost(key, node_id,
                                      f"dropped with node {node_id}: the edit that added it was not swapped in")
-                elif closing:  # the queue's: counted, told in one line per node below
-                    plain[node_id] = plain.get(node_id, 0) + 1
                 else:
-                    log.warning("a message for node %s was dropped: the edit that added it was not swapped in",
-                                node_id)
+                    with counting:  # a late delivery, on its sender's thread, beside the count told below
+                        queued = closing
+                        if queued:  # the queue's: counted, told in one line per node below
+                            plain[node_id] = plain.get(node_id, 0) + 1
+                    if not queued:
+                        log.warning("a message for node %s was dropped: the edit that added it was not swapped in",
+                                    node_id)
             passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
             for cell, target, target_port in targets:
                 if sender is not None and self.events.wants(MessageHop):  # the show log: a sampler's take, its MIDI
@@ -140,8 +143,10 @@ class RollBack:
 
         for node_id, cell in dropped.items():
             self._close(cell, functools.partial(hand, node_id))
-        closing = False
-        for node_id, count in plain.items():
+        with counting:
+            closing = False
+            counts = dict(plain)
+        for node_id, count in counts.items():
             log.warning("node %s had %d message(s) queued for it that the patch put back has no node for: dropped "
                         "with it, as the edit that added it was not swapped in", node_id, count)
 
