@@ -147,8 +147,8 @@ class RollBack:
             closing = False
             counts = dict(plain)
         for node_id, count in counts.items():
-            log.warning("node %s had %d message(s) queued for it that the patch put back has no node for: dropped "
-                        "with it, as the edit that added it was not swapped in", node_id, count)
+            log.warning("node %s had %d message%s queued that no node of the restored patch takes: dropped, since the "
+                        "edit that added it was not swapped in", node_id, count, "" if count == 1 else "s")
 
 
 def diverted_into(old: Plan, plan: Plan) -> set[str]:

@@ -104,11 +104,12 @@ def wait_for(check: Callable[[], bool], seconds: float = 5.0) -> bool:
     return check()
 
 
+@pytest.mark.parametrize("queued", [1, 2])
 def test_plain_messages_at_the_second_of_two_added_nodes_are_told_when_the_edit_rolls_back(
-        registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
+        registry: Registry, caplog: pytest.LogCaptureFixture, queued: int) -> None:
     # An edit puts a1 -> a2 between the notes and the sink; "quitter" (started last: it feeds nothing) quits once
-    # a2 holds a note and two more are queued behind it. What a1 made of those two has no node in the plan put back:
-    # they were dropped without a word, two notes lost unheard.
+    # a2 holds a note and ``queued`` more are queued behind it. What a1 made of those has no node in the plan put
+    # back: they were dropped without a word, notes lost unheard.
     GO.clear()
     engine = Engine(registry, workers=2, pin_workers=False)
     engine.start(patch_of({"notes": "t_plain_notes", "sink": "t_plain_sink"}, ["notes.out -> sink.inlet"]))
@@ -121,9 +122,9 @@ def test_plain_messages_at_the_second_of_two_added_nodes_are_told_when_the_edit_
         a2 = engine._cells["a2"]
         notes.push(1)
         assert a2.node.entered.wait(5)  # type: ignore[attr-defined]
-        notes.push(2)
-        notes.push(3)
-        assert wait_for(lambda: len(a2.inbox) == 2), "both queued at a2 behind the one it holds"
+        for note in range(2, 2 + queued):
+            notes.push(note)
+        assert wait_for(lambda: len(a2.inbox) == queued), "queued at a2 behind the one it holds"
         # The one in hand goes on once the roll-back takes no more of a2's queue.
         threading.Thread(target=lambda: (wait_for(lambda: not a2.started), GO.set()), daemon=True).start()
 
@@ -136,8 +137,9 @@ def test_plain_messages_at_the_second_of_two_added_nodes_are_told_when_the_edit_
         assert engine.wait_idle(5)
         assert engine.node("sink").got == [1]  # type: ignore[attr-defined]
         told = [record.getMessage() for record in caplog.records if "a2" in record.getMessage()]
-        assert told == ["node a2 had 2 message(s) queued for it that the patch put back has no node for: dropped "
-                        "with it, as the edit that added it was not swapped in"]
+        messages = "1 message" if queued == 1 else f"{queued} messages"
+        assert told == [f"node a2 had {messages} queued that no node of the restored patch takes: dropped, since "
+                        "the edit that added it was not swapped in"]
     finally:
         GO.set()
         ON_START.clear()
