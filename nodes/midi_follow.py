@@ -18,14 +18,11 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import deque
 from typing import Any
 
 from exsampling_patch.nodes.clock import BeatClock
+from exsampling_patch.nodes.tick_line import MIN_FIT, TICKS_PER_BEAT, TickLine
 
-TICKS_PER_BEAT = 24
-FIT_TICKS = 48  # two beats of ticks make the line
-MIN_FIT = 6  # fewer ticks than this since a start or a gap: the tempo stays the last one known
 GONE_TICKS = 6.0  # no tick for this many ticks' time (and GONE_SECONDS at least): the master is gone
 GONE_SECONDS = 0.25
 
@@ -36,13 +33,13 @@ class MidiClockTimeline:
     def __init__(self, tempo: float, quantum: float) -> None:
         self.quantum = quantum
         self._lock = threading.Lock()  # the engine's worker feeds, the pattern's scheduler captures
-        self._arrivals: deque[float] = deque(maxlen=FIT_TICKS)  # the last ticks, playing or not, none missing
+        self._ticks = TickLine()  # the last ticks, playing or not, none missing
         self._next = 0  # the song position (in ticks) the next tick has while playing
         self._last = -1  # the song position of the last tick received while playing (-1: none since the start)
         self._playing = False
         self._start_beat = -math.inf  # the beat the master started or continued from: nothing before it plays
         self._tempo = tempo  # the last tempo the ticks gave (until they give one: the node's own)
-        self._line: tuple[float, float] | None = None  # _fit() of the ticks as they are now; None: not fitted yet
+        self._line: tuple[float, float] | None = None  # _fitted() of the ticks as they are now; None: not fitted yet
         self._clock = BeatClock(time.perf_counter(), 0.0, tempo, quantum, playing=False)
         self.starts = 0  # start and continue messages so far: each one a new start, from its beat
         self._guessing = False  # started with no clock running: the tempo is a guess until MIN_FIT ticks (_snapshot)
@@ -78,49 +75,36 @@ class MidiClockTimeline:
             self._clock = self._snapshot()
 
     def _tick(self, at: float) -> None:
-        arrivals = self._arrivals
-        if arrivals and at - arrivals[-1] > self._gone_after():
+        ticks = self._ticks
+        if ticks.count and at - ticks.last > self._gone_after():
             if self._playing and self._last >= 0:
                 # ticks gone while playing: the master played on meanwhile (a cable out), so does the count. Not a
                 # start's first tick after a quiet stop: that gap counted, the groove came back mid-bar.
                 tempo, last = self._fitted()  # the line, not the last arrival: that one is up to a JACK period off
                 self._next += max(0, round((at - last) * tempo * TICKS_PER_BEAT / 60.0) - 1)
                 self._start_beat = self._next / TICKS_PER_BEAT  # its step plays, as a start's first (just late)
-            arrivals.clear()  # the line starts again: the gap is no tick interval
-        arrivals.append(at)
+            ticks.clear()  # the line starts again: the gap is no tick interval
+        ticks.add(at)
         self._line = None
-        if len(arrivals) >= MIN_FIT:
+        if ticks.count >= MIN_FIT:
             self._tempo = self._fitted()[0]  # a fit of MIN_FIT ticks or more reads no _tempo: the line holds
             self._guessing = False
         if self._playing:
             self._last, self._next = self._next, self._next + 1
 
     def _fitted(self) -> tuple[float, float]:
-        """:meth:`_fit`, once for the ticks as they are: each tick's tempo and the snapshot after it read the same
-        line (fitted twice a tick before)."""
+        """(tempo, the line's time at the last tick), fitted once for the ticks as they are: each tick's tempo and the
+        snapshot after it read the same line (fitted twice a tick before)."""
         if self._line is None:
-            self._line = self._fit()
+            self._line = self._ticks.fit(self._tempo)
         return self._line
-
-    def _fit(self) -> tuple[float, float]:
-        """(tempo, the line's time at the last tick): least squares through the ticks, one tick apart each."""
-        n = len(self._arrivals)
-        mean_i = (n - 1) / 2.0
-        mean_t = sum(self._arrivals) / n
-        spread = sum((i - mean_i) ** 2 for i in range(n))
-        if n < MIN_FIT or spread <= 0:  # the last tempo; the phase from these ticks
-            seconds = 60.0 / self._tempo / TICKS_PER_BEAT
-            return self._tempo, mean_t + seconds * (n - 1 - mean_i)
-        seconds = sum((i - mean_i) * (t - mean_t) for i, t in enumerate(self._arrivals)) / spread
-        tempo = min(999.0, max(20.0, 60.0 / TICKS_PER_BEAT / max(seconds, 1e-6)))
-        return tempo, mean_t + seconds * (n - 1 - mean_i)
 
     def _gone_after(self) -> float:
         return max(GONE_SECONDS, GONE_TICKS * 60.0 / self._tempo / TICKS_PER_BEAT)
 
     def _running(self, now: float) -> bool:
         """Whether the master's ticks come now, enough of them for the line (sent while stopped, as most do)."""
-        return len(self._arrivals) >= MIN_FIT and now - self._arrivals[-1] < self._gone_after()
+        return self._ticks.count >= MIN_FIT and now - self._ticks.last < self._gone_after()
 
     def _snapshot(self) -> BeatClock:
         now = time.perf_counter()
@@ -132,7 +116,7 @@ class MidiClockTimeline:
             tempo, at = self._fitted()
             return BeatClock(at + 60.0 / tempo / TICKS_PER_BEAT, self._next / TICKS_PER_BEAT, tempo, self.quantum,
                              True, 0, False, self._start_beat)
-        if not self._playing or self._last < 0 or not self._arrivals:  # stopped, or started and no tick yet
+        if not self._playing or self._last < 0 or not self._ticks.count:  # stopped, or started and no tick yet
             return BeatClock(now, self._next / TICKS_PER_BEAT, self._tempo, self.quantum, False)
         tempo, at = self._fitted()
         # Started with no clock running, the tempo is the node's own, or the master's before its stop, until MIN_FIT
@@ -146,7 +130,7 @@ class MidiClockTimeline:
         """The clock now: stopped too while the master has sent no tick for a few ticks' time."""
         with self._lock:
             clock = self._clock
-            if clock.playing and self._arrivals and time.perf_counter() - self._arrivals[-1] > self._gone_after():
+            if clock.playing and self._ticks.count and time.perf_counter() - self._ticks.last > self._gone_after():
                 return BeatClock(clock.t0, clock.beat0, clock.tempo, clock.quantum, False)
             return clock
 
@@ -154,18 +138,18 @@ class MidiClockTimeline:
         """When the master last sent a tick (or its start), where it has gone silent since while playing (a cable
         pulled out: :meth:`capture` stops the clock); None while its ticks come, or it stopped."""
         with self._lock:
-            last = max(self._arrivals[-1] if self._arrivals else -math.inf, self._started_at)
+            last = max(self._ticks.last, self._started_at)
             return last if self._playing and now - last > self._gone_after() else None
 
     def last_tick(self) -> float:
         """When the last tick arrived (-inf: none yet)."""
         with self._lock:
-            return self._arrivals[-1] if self._arrivals else -math.inf
+            return self._ticks.last
 
     def set_tempo(self, tempo: float) -> None:
         """The tempo until the master's ticks give one (the master sets it)."""
         with self._lock:
-            if len(self._arrivals) < MIN_FIT:
+            if self._ticks.count < MIN_FIT:
                 self._tempo = tempo
                 self._line = None  # a fit of so few ticks takes the tempo known
 
