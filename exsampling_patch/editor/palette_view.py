@@ -24,8 +24,8 @@ class PaletteView:
         self.registry = registry
         self.add = add
         self.picked = picked
-        # Whether the search field took the keyboard (clicked, typed in) since the last click elsewhere: its focus
-        # alone is no sign of it. Dear PyGui gives the focus back to the window's first field (this one) when the
+        # Whether the search field took the keyboard (clicked, typed in) since the last click elsewhere or Enter: its
+        # focus alone is no sign of it. Dear PyGui gives the focus back to the window's first field (this one) when the
         # inspector is rebuilt under an open combo (Ctrl+A with a slot's list open), and Enter then added a
         # folder_source, without its folder, to the running patch.
         self._typed_in = False
@@ -58,6 +58,9 @@ class PaletteView:
             return
         if not self._typed_in:
             return
+        # Enter ended the typing, with no mouse button down for _on_deactivated to see: the focus given back to the
+        # field later (a combo left open under Ctrl+A) would add the search's first type again.
+        self._typed_in = False
         for entries in grouped(palette_entries(self.registry()), dpg.get_value(self.search) or "").values():
             self.add(entries[0].type_name)
             self.picked()

@@ -1,7 +1,9 @@
 """Enter after a slot combo of the inspector was opened and the selection changed under it (Ctrl+A) adds no node
 (real X events: XTEST). Before, the palette's search field, never clicked, was given the keyboard focus when the
 inspector's widgets were rebuilt under the open combo, and Enter added the first type of the palette (a
-folder_source without its folder) to the running patch.
+folder_source without its folder) to the running patch. The same after a type added from the palette with Enter:
+that Enter left the field with no mouse button down, so it still counted as typed in, and the Enter after the combo
+added that type again.
 
 Run as ``python -m tests.editor.combo_enter_scenario`` (needs DISPLAY; see test_combo_enter.py). Prints one JSON
 object.
@@ -15,7 +17,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.driving import Driver, default_patch_copy, editor, reveal, title_point
+from tests.editor.driving import Driver, default_patch_copy, editor, press_point, reveal, title_point
 
 TABLE = "param:map:table"
 
@@ -24,6 +26,11 @@ def main() -> dict[str, Any]:
     out: dict[str, Any] = {}
     with default_patch_copy("exsampling-combo-enter-") as patch, editor(patch) as app:
         driver = Driver(app)
+        before = list(app.model.patch.nodes)
+        driver.click(press_point("palette:search"))
+        driver.type("gate")
+        driver.key("Return")  # a type added from the palette, typed for: the field keeps "gate"
+        out["typed"] = [n for n in app.model.patch.nodes if n not in before]
         before = list(app.model.patch.nodes)
         reveal(driver, "map")
         driver.click(title_point("map"))
