@@ -84,11 +84,17 @@ def write_failure(out: Path, size: int, error: BaseException) -> str:
     return str(error)
 
 
+def show_samplers(header: dict[str, Any]) -> list[str]:
+    """The ids of the samplers the show's header (its first line) logged, in its order: the first is the one
+    replayed without ``--sampler`` (render_show's)."""
+    nodes = header.get("nodes")
+    return [nid for nid, spec in nodes.items() if isinstance(spec, dict) and spec.get("type") == "sampler"] \
+        if isinstance(nodes, dict) else []
+
+
 def sampler_problem(header: dict[str, Any], chosen: str | None) -> str:
     """Why the show's header (its first line) has no sampler to replay, or no sampler ``chosen``; '' if it has."""
-    nodes = header.get("nodes")
-    samplers = [nid for nid, spec in nodes.items() if isinstance(spec, dict) and spec.get("type") == "sampler"] \
-        if isinstance(nodes, dict) else []
+    samplers = show_samplers(header)
     if not samplers:
         return "the show's patch has no sampler node: nothing to replay"
     if chosen is not None and chosen not in samplers:
@@ -115,10 +121,11 @@ def unreadable(show: Path, error: OSError) -> str:
 
 def other_sampler(patch: Patch, registry: Registry, chosen: str | None) -> tuple[NodeSpec | None, NodeSpec | None]:
     """The sampler of ``--patch``'s ``patch`` to replay through, and the slot map to choose the takes' slots again
-    (None: none): the sampler of id ``chosen`` (``--sampler``) where it has one, else the one the first map whose slots
-    reach a sampler feeds, else the file's first; the first map whose slots reach that sampler, else the file's first.
-    The file's first sampler was used whatever ``--sampler`` named, and the file's first map, a second map tried beside
-    the one that plays (or one feeding Live) putting the takes in its own slots."""
+    (None: none): the sampler of id ``chosen`` (the show's: ``--sampler``, else the first it logged) where it has one,
+    else the one the first map whose slots reach a sampler feeds, else the file's first; the first map whose slots
+    reach that sampler, else the file's first. The file's first sampler was used whatever ``--sampler`` named, and the
+    file's first map, a second map tried beside the one that plays (or one feeding Live) putting the takes in its own
+    slots."""
     samplers = [spec for spec in patch.nodes.values() if spec.type == "sampler"]
     maps = [spec for spec in patch.nodes.values() if spec.type == "slot_map"]
     fed = {spec.id: slot_takers_fed(patch, registry, spec.id) for spec in maps}
@@ -159,7 +166,9 @@ def replay(args: argparse.Namespace) -> int:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
             return 1
-        sampler, slot_map = other_sampler(patch, registry, args.sampler)
+        # Without --sampler, the one the show is replayed for: a sampler of its id is that one in the other patch
+        # before any a map feeds (a second sampler first in the file, the map feeding both).
+        sampler, slot_map = other_sampler(patch, registry, args.sampler or show_samplers(lines[0])[0])
         if sampler is None:
             print(f"{args.patch}: no sampler node", file=sys.stderr)
             return 1

@@ -98,3 +98,10 @@ def test_replay_through_a_patch_uses_the_sampler_its_slot_map_feeds(tmp_path: Pa
     # Without --sampler, the file's first sampler was used though no map reached it.
     fed_second = LIVE.replace("- id: sampler", SWAPPED + "- id: sampler", 1)
     assert replayed(tmp_path, live_show(tmp_path), fed_second) > 0.25
+
+
+def test_replay_through_a_patch_uses_the_sampler_of_the_shows_id_first(tmp_path: Path) -> None:
+    # Without --sampler, the first sampler a map fed was used, not the one of the id the show logged: "first", fed by
+    # the map as "sampler" is, with Bass on its second channel: silence.
+    fed_both = LIVE.replace("- id: sampler", SWAPPED + "- id: sampler", 1) + "- map.slot -> first.assign\n"
+    assert replayed(tmp_path, live_show(tmp_path), fed_both) > 0.25
