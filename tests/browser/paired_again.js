@@ -4,7 +4,7 @@
 // Writes SIGNAL_DIR/ready once the page has its take list and its microphone runs; waits for SIGNAL_DIR/go (another
 // pairing now answers at URL), records 1 s as "Paired" and waits until the take's row no longer says "uploading"; writes
 // SIGNAL_DIR/refused, then waits up to 30 s for the info line to say "Paired again", and up to 30 s more for the take's
-// row to say "received".
+// row to say "received" (or "done", its end, where the list answered after the take was through the patch).
 // Prints JSON: the info line once the take was refused ("refusedInfo"), the info line once paired again ("info"),
 // whether it is shown as an error ("isError"), the take rows at the end ("rows") and every error the page threw
 // ("errors"), or exits 1.
@@ -42,8 +42,9 @@ async function main() {
                                { timeout: 30000 }).catch(() => null);
     const info = await page.textContent("#info");
     const isError = await page.$eval("#info", (el) => el.classList.contains("error"));
-    await page.waitForFunction(() => /^received/.test(document.querySelector("#takes li .state").textContent), null,
-                               { timeout: 30000 }).catch(() => null);
+    // Received, or already past it (its end told: "done (probe)") on a loaded machine whose list answers late.
+    await page.waitForFunction(() => /^(received|done)/.test(document.querySelector("#takes li .state").textContent),
+                               null, { timeout: 30000 }).catch(() => null);
     const rows = await page.$$eval("#takes li .state", (items) => items.map((li) => li.textContent));
     console.log(JSON.stringify({ refusedInfo, info, isError, rows, errors }));
   } finally {
