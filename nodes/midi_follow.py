@@ -4,9 +4,9 @@ The master sends 24 ``clock`` ticks a beat, ``start`` (the next tick is beat 0 o
 (on from where it stopped, or from a ``songpos``, in sixteenths) and, while stopped, often ticks too. A
 :class:`MidiClockTimeline` turns them into the same :class:`~exsampling_patch.nodes.clock.BeatClock` snapshots a
 pattern node plays by on its own tempo or with Link: its tempo from a straight line fitted through the last two beats
-of ticks (a tick arrives up to a JACK period, 10.7 ms, off its time: the fit smooths that out and still follows a
-tempo change within a few beats), its phase from the same line at the last tick. The pattern node sends its steps
-ahead on that line; where the master goes, the next ticks move it.
+of ticks (a tick arrives up to a JACK period, 10.7 ms, off its time: the fit smooths that out), started again from a
+tempo change the ticks show (:mod:`nodes.tick_line`), its phase from the same line at the last tick. The pattern node
+sends its steps ahead on that line; where the master goes, the next ticks move it.
 
 A master that goes silent without a ``stop`` (a cable pulled out) stops the clock after a few ticks' time, rather
 than letting the groove run on by itself; when its ticks come back, the clock counts the ticks the gap held at the

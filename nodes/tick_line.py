@@ -1,27 +1,65 @@
 """The straight line through a MIDI clock master's last ticks: its tempo, and where its next ticks fall.
 
 Pure arithmetic on tick arrival times (seconds), no ports and no clock of its own: :mod:`nodes.midi_follow` feeds it
-the ticks a master sends, :func:`predict` the ticks of a simulation. A tick arrives up to a JACK period (10.7 ms at
-512 frames) off its time, so the line goes through the last two beats of ticks to smooth that out.
+the ticks a master sends, :func:`predict` the ticks of a simulation.
+
+A tick arrives up to a JACK period (10.7 ms at 512 frames) off its time, so the line goes through the last two beats
+of ticks to smooth that out. After the master changes tempo, though, a line through two beats lags the new ticks
+until the old ones have left it: 188 ms off three ticks ahead at worst after 120 -> 60 BPM, 14 ms after 120 -> 130.
+So each tick also asks whether the master changed tempo: the last :data:`CHANGE_TICKS` ticks, against the line of
+the ones before, off by more than that line's own jitter allows (its residual spread, measured, so a master heard
+through two JACK periods is not taken for one that changed), bending away from it rather than stepping (a tick
+arriving a period later or earlier, as JACK's periods and the master's ticks drift past each other, moves the ticks
+after it as much: a step), and further than the worst tick the line held. Then the line starts again from the tick
+a bent line fits the ticks best at, with the ticks since.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 TICKS_PER_BEAT = 24
 FIT_TICKS = 48  # two beats of ticks make the line
 MIN_FIT = 6  # fewer ticks than this since a start or a gap: the tempo stays the last one known
+CHANGE_TICKS = 6  # the ticks held against the line before them for a tempo change
+HELD_TICKS = 24  # a line of fewer ticks (a beat) has not seen the ticks' jitter yet: no change looked for
+CHANGE_SPREADS = 5.0  # how many spreads of their mean with no change the last ticks are off for a change
+BENT_TICKS = 3  # a change's ticks needed to tell its bend from a step, and to draw its line
+SPLIT_TICKS = 24  # how far back a change can have begun
+SPREAD_FLOOR = 0.0005  # seconds: a master's ticks as exact as a computer's still differ by this much
+WORST_KEPT = 0.995  # what the worst tick a line held leaves of itself to the next tick's (halved in six beats)
+
+
+def _line(ticks: Sequence[float]) -> tuple[float, float, float]:
+    """(the line's time at tick 0, its seconds a tick, the spread of the ticks about it) of two ticks or more."""
+    n = len(ticks)
+    mean_i = (n - 1) / 2.0
+    mean_t = sum(ticks) / n
+    spread = sum((i - mean_i) ** 2 for i in range(n))
+    seconds = sum((i - mean_i) * (t - mean_t) for i, t in enumerate(ticks)) / spread
+    base = mean_t - seconds * mean_i
+    rms = math.sqrt(sum((t - base - seconds * i) ** 2 for i, t in enumerate(ticks)) / max(1, n - 2))
+    return base, seconds, rms
+
+
+def _index_spread(n: int) -> float:
+    mean_i = (n - 1) / 2.0
+    return sum((i - mean_i) ** 2 for i in range(n))
 
 
 class TickLine:
-    """The line through the ticks :meth:`add` was given since :meth:`clear` (a gap in them)."""
+    """The line through the ticks :meth:`add` was given since :meth:`clear` (a gap in them), from a tempo change on."""
 
     def __init__(self) -> None:
         self._ticks: deque[float] = deque(maxlen=FIT_TICKS)
-        self.count = 0  # ticks in a row since the last clear
+        self.count = 0  # ticks in a row since the last clear (those before a tempo change too)
+        self.changes = 0  # tempo changes found so far
+        self._least = MIN_FIT  # ticks the line needs: fewer just after a change, found on fewer
+        self._worst = 0.0  # the worst tick off the line lately (seconds): a change's ticks go further
 
     @property
     def last(self) -> float:
@@ -32,11 +70,20 @@ class TickLine:
         """A gap in the ticks: the line starts again from the next one."""
         self._ticks.clear()
         self.count = 0
+        self._least = MIN_FIT
 
-    def add(self, at: float) -> None:
-        """The next tick, arrived at ``at``."""
+    def add(self, at: float) -> bool:
+        """The next tick, arrived at ``at``; whether the master changed tempo (the line starts from the change)."""
         self._ticks.append(at)
         self.count += 1
+        split = self._change()
+        if split is None:
+            return False
+        for _ in range(split):
+            self._ticks.popleft()
+        self._least = BENT_TICKS
+        self.changes += 1
+        return True
 
     def fit(self, tempo: float) -> tuple[float, float]:
         """(tempo, the line's time at the last tick): least squares through the ticks, one tick apart each; with too
@@ -44,13 +91,54 @@ class TickLine:
         n = len(self._ticks)
         mean_i = (n - 1) / 2.0
         mean_t = sum(self._ticks) / n
-        spread = sum((i - mean_i) ** 2 for i in range(n))
-        if n < MIN_FIT or spread <= 0:
+        if n < self._least:
             seconds = 60.0 / tempo / TICKS_PER_BEAT
             return tempo, mean_t + seconds * (n - 1 - mean_i)
-        seconds = sum((i - mean_i) * (t - mean_t) for i, t in enumerate(self._ticks)) / spread
+        seconds = _line(self._ticks)[1]
         tempo = min(999.0, max(20.0, 60.0 / TICKS_PER_BEAT / max(seconds, 1e-6)))
         return tempo, mean_t + seconds * (n - 1 - mean_i)
+
+    def _change(self) -> int | None:
+        """How many of the ticks are before a tempo change the last ones show, or None: no change."""
+        ticks = list(self._ticks)
+        held = len(ticks) - CHANGE_TICKS
+        if held < HELD_TICKS:
+            return None
+        base, seconds, rms = _line(ticks[:held])
+        worst = max(abs(t - base - seconds * i) for i, t in enumerate(ticks[:held]))
+        self._worst = max(worst, self._worst * WORST_KEPT)
+        off = [t - base - seconds * (held + j) for j, t in enumerate(ticks[held:])]
+        mean = sum(off) / CHANGE_TICKS
+        # the spread of that mean with no change: the ticks' own, and the line's where it is drawn on
+        far = held + (CHANGE_TICKS - 1) / 2.0 - (held - 1) / 2.0
+        sd = max(rms, SPREAD_FLOOR) * math.sqrt(1.0 / CHANGE_TICKS + 1.0 / held + far ** 2 / _index_spread(held))
+        if abs(mean) <= CHANGE_SPREADS * sd or abs(mean) <= self._worst or any((o > 0) != (mean > 0) for o in off[-3:]):
+            return None
+        split = self._bend(ticks)
+        after = ticks[split:]
+        if len(after) < BENT_TICKS:  # too early to tell a bend from a step
+            return None
+        _, before_seconds, before_rms = _line(ticks[:split])
+        _, after_seconds, after_rms = _line(after)
+        sigma = max(rms, before_rms, after_rms, SPREAD_FLOOR)
+        if abs(after_seconds - before_seconds) <= 3.0 * sigma / math.sqrt(_index_spread(len(after))):
+            return None  # a step: the ticks after it keep the tempo
+        return split
+
+    @staticmethod
+    def _bend(ticks: list[float]) -> int:
+        """The tick a line bent there (one line before, another after, meeting at it) fits ``ticks`` best from."""
+        times = np.array(ticks)
+        n = len(times)
+        index = np.arange(n, dtype=float)
+        best, split = math.inf, n - CHANGE_TICKS
+        for at in range(max(2, n - SPLIT_TICKS), n - 1):
+            x = np.stack([np.ones(n), index, np.maximum(0.0, index - (at - 1))], axis=1)
+            coef = np.linalg.lstsq(x, times, rcond=None)[0]
+            cost = float(np.sum((x @ coef - times) ** 2))
+            if cost < best:
+                best, split = cost, at
+        return split
 
 
 def predict(ticks: Iterable[float], ahead: int, tempo: float) -> list[float]:

@@ -1,0 +1,94 @@
+"""The line a pattern node following MIDI clock plays by (nodes/tick_line.py), on simulated ticks: where it puts the
+tick three ticks ahead (what the node sends its steps on), against where the master sent it.
+
+Ticks arrive off their time the way JACK delivers them: each anywhere within a span (uniform), or at the end of the
+JACK period it was sent in (quantized: the lateness drifts through the period as the master's ticks and the periods
+slide past each other, then jumps back). Both have their mean lateness taken off, which no line can tell from the
+master's own time."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from exsampling_patch.nodes.tick_line import TickLine, predict
+
+PERIOD = 512 / 48000  # a JACK period: 10.7 ms
+AHEAD = 3  # ticks ahead of the last one heard: a lookahead's worth at 120 BPM
+SEEDS = range(5)
+
+
+def sent(*runs: tuple[float, int]) -> list[float]:
+    """When a master playing ``(bpm, ticks)`` after each other sent its ticks."""
+    times, at = [], 0.0
+    for bpm, count in runs:
+        for _ in range(count):
+            times.append(at)
+            at += 60.0 / bpm / 24
+    return times
+
+
+def heard(times: list[float], kind: str, jitter: float, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    if kind == "uniform":
+        return [t + rng.uniform(-jitter / 2, jitter / 2) for t in times]
+    phase = rng.uniform(0, jitter)
+    return [math.ceil((t + phase) / jitter) * jitter - phase - jitter / 2 for t in times]
+
+
+def worst_error(times: list[float], arrivals: list[float], since: int) -> float:
+    """The worst miss (ms) of the lines from tick ``since`` on, each at the tick AHEAD after its last."""
+    predicted = predict(arrivals, AHEAD, 120.0)
+    return max(abs(predicted[i] - times[i + AHEAD]) for i in range(since, len(times) - AHEAD)) * 1000
+
+
+JITTERS = [("uniform", PERIOD), ("uniform", 2 * PERIOD), ("quantized", PERIOD), ("quantized", 2 * PERIOD)]
+
+
+@pytest.mark.parametrize("bpm", [120.0, 97.0])
+@pytest.mark.parametrize(("kind", "jitter"), JITTERS)
+def test_a_steady_master_heard_through_jitter_keeps_one_line(bpm: float, kind: str, jitter: float) -> None:
+    """Jitter is no tempo change: the line keeps its two beats, and its ticks ahead stay within 0.4 of the jitter's
+    span (two JACK periods of it once made a fixed threshold start the line again 8-12 times a run)."""
+    times = sent((bpm, 240))
+    for seed in SEEDS:
+        arrivals = heard(times, kind, jitter, seed)
+        assert worst_error(times, arrivals, 48) < 0.4 * jitter * 1000, seed
+        line = TickLine()
+        for at in arrivals:
+            line.add(at)
+        assert line.changes == 0, seed
+
+
+#: (from, to BPM, kind of jitter, its span, the worst miss allowed a beat after the change, ms)
+CHANGES = [(120.0, 130.0, "uniform", PERIOD, 6.0), (120.0, 60.0, "uniform", PERIOD, 6.0),
+           (60.0, 180.0, "uniform", PERIOD, 6.0), (120.0, 130.0, "quantized", PERIOD, 6.0),
+           (120.0, 60.0, "quantized", PERIOD, 6.0), (60.0, 180.0, "quantized", PERIOD, 6.0),
+           (120.0, 60.0, "uniform", 2 * PERIOD, 10.0), (60.0, 180.0, "uniform", 2 * PERIOD, 10.0),
+           (120.0, 60.0, "quantized", 2 * PERIOD, 10.0), (60.0, 180.0, "quantized", 2 * PERIOD, 10.0)]
+
+
+@pytest.mark.parametrize(("old", "new", "kind", "jitter", "bound"), CHANGES)
+def test_a_tempo_change_is_followed_within_a_beat(old: float, new: float, kind: str, jitter: float,
+                                                  bound: float) -> None:
+    """A beat (24 ticks) after the master changed tempo, the line puts its ticks ahead where the master sends them.
+    A line through the last two beats still held the old tempo's ticks then: it missed by 11-13 ms after 120 -> 130
+    BPM, 150 ms after 120 -> 60, 200 ms after 60 -> 180."""
+    times = sent((old, 96), (new, 96))
+    for seed in SEEDS:
+        assert worst_error(times, heard(times, kind, jitter, seed), 96 + 24) < bound, seed
+
+
+def test_the_line_starts_again_from_the_change_not_before() -> None:
+    """Found, the change starts the line again from the tick it bent at, with no old tick left in it to pull the
+    tempo: two of them would read 60 -> 180 BPM as 155-163 here, four as 134-138 (a jump back of a JACK period in the
+    old ticks just before the change once split the line there)."""
+    times = sent((60.0, 96), (180.0, 96))
+    for seed in range(10):
+        line = TickLine()
+        for at in heard(times, "quantized", 2 * PERIOD, seed)[:110]:
+            line.add(at)
+        assert line.changes == 1, seed
+        assert line.fit(60.0)[0] == pytest.approx(180.0, abs=9.0), seed
