@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import cast
 
 import pytest
 import soundfile as sf
@@ -18,17 +19,30 @@ from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
 
-def test_a_take_stored_whose_answer_was_lost_is_received_without_a_second_upload(tmp_path: Path) -> None:
+def answer_lost(tmp_path: Path, *late: str) -> dict[str, object]:
+    """answer_lost.js run against a real recorder: its result, once the recorder's probe got the take once."""
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "answer_lost.js"), rec_of(engine).local_url, str(fed)],
+        run = subprocess.run(["node", str(BROWSER / "answer_lost.js"), rec_of(engine).local_url, str(fed), *late],
                              capture_output=True, text=True, timeout=90, env=dict(os.environ))
         assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
-        assert result["statuses"] == [201], result  # stored once, and not sent again
-        assert result["info"].startswith("Received"), result
         assert len(probe_of(engine).wait_for(1)) == 1
+        return cast(dict[str, object], json.loads(run.stdout.strip().splitlines()[-1]))
     finally:
         engine.stop()
+
+
+def test_a_take_stored_whose_answer_was_lost_is_received_without_a_second_upload(tmp_path: Path) -> None:
+    result = answer_lost(tmp_path)
+    assert result["statuses"] == [201], result  # stored once, and not sent again
+    assert str(result["info"]).startswith("Received"), result
+
+
+def test_the_take_list_answering_after_the_retry_delay_is_waited_for(tmp_path: Path) -> None:
+    """The list was asked and not waited on: answered after the try's delay (1 s here, the list 1.5 s after the
+    loss), the take was sent again all the same."""
+    result = answer_lost(tmp_path, "1500")
+    assert result["statuses"] == [201], result
+    assert str(result["info"]).startswith("Received"), result

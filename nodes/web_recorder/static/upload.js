@@ -152,13 +152,19 @@ export async function upload(take, position, stored = Promise.resolve()) {
     // A try whose answer was lost (the connection cut once the recorder had stored it) left the take in the
     // recorder's list: it is received. Sent again, the whole take crossed the poor network a second time, the takes
     // after it waiting their turn, for the recorder to answer that it had it already. (No upload progress tells
-    // whether the body went: a small take's is all in the phone's socket buffer at once.) The list is asked now,
-    // not waited on (on a silent network it would hold the next try up): at its own pace, every 2 s, it often came
-    // after the next try.
-    if (!reply) refresh();
-    await new Promise((r) => setTimeout(r, delay));
+    // whether the body went: a small take's is all in the phone's socket buffer at once.) The list is asked now; left
+    // to its own pace (every 2 s) it often came after the next try. Its answer is waited on past the try's delay, as
+    // long again at most: on a poor network it came after the delay (0.5 s at least on a first try), and the take was
+    // sent again all the same; on a silent network the ask, given up only after 10 s, would hold the next try up.
+    const listAsked = reply ? null : refresh();
+    await sleep(delay);
+    if (listAsked) await Promise.race([listAsked, sleep(delay)]);
     if (listed(take.id)) { received(take, where, listed(take.id).take_id); return; }
   }
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 function received(take, where, serverId) {
