@@ -336,3 +336,57 @@ def test_a_master_started_without_a_running_clock_places_no_step_on_a_guessed_te
     assert len([t for t in hh if sent["start"] <= t < sent["stop"]]) == 8  # every sixteenth of the two beats
     # the second sixteenth not before its tick was sent (it came within a JACK period), not 125 ms before it
     assert hh[1] > sent["second"] - 0.01, (hh[1] - sent["second"]) * 1000
+
+
+#: A master that changes tempo while playing: its clock at 120 BPM, start, 4 beats, 4 beats at 60 BPM, stop. It prints
+#: when it sent each sixteenth's tick after the change ("s16" ... "s31": song sixteenths 16 to 31).
+SLOWER = """
+import sys, time
+import mido
+mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
+port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
+print("up", flush=True)
+sys.stdin.readline()
+late = 0.0
+def ticks(n, bpm, t, first=None):
+    global late
+    for tick in range(n):
+        while time.perf_counter() < t:
+            time.sleep(0.0003)
+        late = max(late, time.perf_counter() - t)
+        port.send(mido.Message("clock"))
+        if first is not None and tick % 6 == 0:
+            print(f"s{first + tick // 6}", time.perf_counter(), flush=True)
+        t += 60 / bpm / 24
+    return t
+t = ticks(24, 120, time.perf_counter())
+port.send(mido.Message("start"))
+print("start", time.perf_counter(), flush=True)
+t = ticks(24 * 4, 120, t)
+t = ticks(24 * 4, 60, t, first=16)
+port.send(mido.Message("stop"))
+print("stop", time.perf_counter(), flush=True)
+print("late", late, flush=True)
+time.sleep(0.2)
+"""
+
+
+@pytest.mark.jack
+def test_a_master_that_changes_tempo_has_the_groove_on_its_ticks_a_beat_later() -> None:
+    """From 120 to 60 BPM: the line through two beats of ticks still held the old tempo's a beat after the change,
+    and the node stamped that beat's first sixteenth 7.6 ticks (317 ms) before the master's tick for it, the next
+    ones 5.1, 2.7 and 0.8 ticks. It starts the line again from the change now: from the second beat at 60 BPM on, each
+    sixteenth is stamped within a tick of its tick."""
+
+    def run(attempt: int) -> tuple[Pattern, dict[str, float]]:
+        pattern = Pattern(f"pat-slower-{attempt}", {"patterns": {"HH": "xxxx"}, "follow_midi_clock": True},
+                          NodeContext())
+        return pattern, follow(SLOWER, f"exs-slower-{os.getpid()}-{attempt}", pattern)
+
+    pattern, sent = attempts(run)
+    hh = sorted(m.time for port, m in pattern.context.emitted if m.type == "note_on" and sent["start"] <= m.time
+                < sent["stop"])
+    assert len(hh) == 32  # every sixteenth of the 8 beats, none lost nor doubled
+    tick = 60 / 60 / 24
+    off = {step: round((hh[step] - sent[f"s{step}"]) / tick, 1) for step in range(20, 32)}  # in ticks
+    assert all(abs(ticks) < 1.0 for ticks in off.values()), off
