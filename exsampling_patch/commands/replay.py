@@ -202,8 +202,9 @@ def replay(args: argparse.Namespace) -> int:
     if xruns:
         at = (", ".join(f"{x['frame'] / _stream_rate(lines, x, rate):.2f} s" for x in xruns[:8])
               + (" ..." if len(xruns) > 8 else ""))
-        print(f"the live run had {len(xruns)} xrun(s) (stream at {at}): dropouts the audience heard, which a replay "
-              "cannot reproduce; it plays on where the recording jumped", file=sys.stderr)
+        print(f"the live run had {len(xruns)} xrun{'' if len(xruns) == 1 else 's'} (stream at {at}): dropouts the "
+              "audience heard, which a replay cannot reproduce; it plays on where the recording jumped",
+              file=sys.stderr)
     return 0
 
 

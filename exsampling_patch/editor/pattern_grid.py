@@ -94,7 +94,8 @@ def link_text(status: dict[str, Any]) -> str:
     if status.get("follows"):  # a MIDI clock master's, or another pattern node's: not Link's, nor its own
         parts.append(f"follows {status['follows']}")
     elif status.get("link"):
-        parts.append(f"Link: {int(status.get('peers') or 0)} peer(s)")
+        peers = int(status.get("peers") or 0)
+        parts.append(f"Link: {peers} peer{'' if peers == 1 else 's'}")
     else:
         parts.append("Link off")
     parts.append("playing" if status.get("playing") else "stopped")

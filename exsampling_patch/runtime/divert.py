@@ -162,11 +162,11 @@ class Diverts:
         self._close(cell, drop)
         closing = False
         if count and node_id in self.hung:  # not waited for (PlanSwap._retire): "within 2 s" would hide why
-            log.warning("node %s, which an edit removed, did not pass on %d message(s) queued for it: its handler is "
-                        "hung; dropped", node_id, count)
+            log.warning("node %s, removed by an edit, had %d message%s queued that it did not pass on: dropped, as "
+                        "its handler is hung", node_id, count, "" if count == 1 else "s")
         elif count:
-            log.warning("node %s, which an edit removed, did not pass on %d message(s) queued for it within %g s: "
-                        "dropped", node_id, count, self.retire_wait)
+            log.warning("node %s, removed by an edit, had %d message%s queued that it did not pass on within %g s: "
+                        "dropped", node_id, count, "" if count == 1 else "s", self.retire_wait)
 
     def _hand_on(self, node_id: str, senders: dict[tuple[Route, str], tuple[Route, ...]], entry: Entry) -> None:
         """Give ``entry``, on its way to ``node_id`` (removed by an edit), to the targets ``senders`` names for its

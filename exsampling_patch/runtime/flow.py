@@ -188,8 +188,8 @@ class MessageFlow:
         nothing, and its source wrote it down as done); a plain message's are told, as they were not."""
         why = self._left_why.get(node_id, "removed by an edit")
         if take_id is None:
-            log.warning("node %s (%s) sent %d message(s) on output '%s' that went nowhere: no node it was linked to "
-                        "is still in the patch", node_id, why, copies, port)
+            log.warning("node %s (%s) sent %d message%s on output '%s' that went nowhere: no node it was linked to "
+                        "is still in the patch", node_id, why, copies, "" if copies == 1 else "s", port)
             return
         self.ledger.lost(take_id, node_id, f"dropped with node {node_id}: {why}")
         if worker.busy is not None and worker.busy[4] == take_id:

@@ -100,7 +100,8 @@ def test_a_step_past_the_end_extends_the_pattern_and_dict_patterns_keep_their_no
     assert toggled_patterns(bass, "Bass", 0) == {"bass": {"steps": "...x", "notes": "0 . . +3"}}
     assert bass["bass"]["steps"] == "x..x"  # the model's value is not changed in place
     clock = {"tempo": 128.0, "beat": 7.25, "peers": 2, "playing": True, "link": True}
-    assert link_text(clock) == "128.0 BPM  |  beat 7.2  |  Link: 2 peer(s)  |  playing"
+    assert link_text(clock) == "128.0 BPM  |  beat 7.2  |  Link: 2 peers  |  playing"
+    assert link_text({**clock, "peers": 1}) == "128.0 BPM  |  beat 7.2  |  Link: 1 peer  |  playing"
     # following a drum machine's clock, or another pattern node's: that, not "Link off"
     assert link_text({**clock, "link": False, "follows": "MIDI clock"}) == \
         "128.0 BPM  |  beat 7.2  |  follows MIDI clock  |  playing"

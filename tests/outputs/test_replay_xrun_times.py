@@ -35,7 +35,7 @@ def test_an_xrun_is_said_at_its_time_in_the_live_stream_whatever_the_replay_s_ra
         tmp_path: Path, capsys: pytest.CaptureFixture[str], rate: int) -> None:
     assert replay(replay_args(tmp_path, LIVE, rate)) == 0
     said = capsys.readouterr().err
-    assert "the live run had 1 xrun(s) (stream at 2.00 s)" in said, said
+    assert "the live run had 1 xrun (stream at 2.00 s)" in said, said
 
 
 def test_an_xrun_once_the_run_was_stopping_is_not_told_as_heard(tmp_path: Path,
@@ -49,4 +49,4 @@ def test_an_xrun_once_the_run_was_stopping_is_not_told_as_heard(tmp_path: Path,
     ]
     assert replay(replay_args(tmp_path, lines, 0)) == 0
     said = capsys.readouterr().err
-    assert "the live run had 1 xrun(s) (stream at 2.00 s):" in said, said
+    assert "the live run had 1 xrun (stream at 2.00 s):" in said, said

@@ -164,4 +164,4 @@ def test_xruns_are_logged_with_their_frame_and_the_replay_reports_them(
     args = argparse.Namespace(show=str(path), out=str(out_file), patch=None, sampler=None, rate=0, block=256)
     assert replay(args) == 0
     said = capsys.readouterr().err
-    assert "the live run had 2 xrun(s)" in said and "cannot reproduce" in said, said
+    assert "the live run had 2 xruns" in said and "cannot reproduce" in said, said
