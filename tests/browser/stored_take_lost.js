@@ -3,9 +3,11 @@
 // anew), and lists the take as an error.
 // Usage: node stored_take_lost.js URL FAKE_MIC.wav SIGNAL_DIR
 // Writes SIGNAL_DIR/stored once the first upload reached the recorder; from then on every request to the recorder
-// fails, until SIGNAL_DIR/back exists (the recorder restarted). Uploads go through again once the page shows the
+// fails, until SIGNAL_DIR/back exists (the recorder restarted). Uploads go through again once the page has the
 // error row (its take list asked of the recorder back). Prints JSON: the recorder's answers to the uploads that
-// reached it ("statuses") and the info line once the take was received ("info").
+// reached it ("statuses"), the info line once the take was received ("info"), and the take list's rows as the page
+// showed them with the error listed, the take about to be sent again ("whileSending"), and once the take stored
+// anew is listed ("onceStored").
 const fs = require("fs");
 const path = require("path");
 const { isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
@@ -35,13 +37,18 @@ async function main() {
     await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
     await page.waitForTimeout(600);
     await page.click("#rec");
-    // The recorder back, its take list shown: the take's row, an error.
-    await page.waitForFunction(() => document.querySelector("#takes").textContent.includes("unreadable"), null,
+    // The recorder back, its take list shown: the take's row, an error; the take not sent again yet.
+    await page.waitForFunction(() => takeList().some((t) => String(t.end).includes("unreadable")), null,
                                { timeout: 60000 });
+    const rows = () => page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
+    const whileSending = await rows();
     listedBack = true;
-    await page.waitForFunction(() => [...local.values()].some((t) => t.state === "received"), null,
-                               { timeout: 30000 });
-    console.log(JSON.stringify({ statuses, info: await page.textContent("#info") }));
+    // Received, and listed anew by the recorder.
+    const storedAnew = () => [...local.values()].some(
+      (t) => t.state === "received" && takeList().some((s) => s.take_id === t.serverId));
+    await page.waitForFunction(storedAnew, null, { timeout: 30000 });
+    console.log(JSON.stringify({ statuses, info: await page.textContent("#info"), whileSending,
+                                 onceStored: await rows() }));
   } finally {
     await browser.close();
   }

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
-from pathlib import Path
+from typing import Any
 
 import pytest
 import soundfile as sf
@@ -23,7 +24,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("pl
 GARBAGE = b"RIFF\x10\x00\x00\x00WAVEnot audio at all"
 
 
-def test_a_take_lost_by_the_recorder_at_its_restart_is_sent_again_by_the_page(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def lost_and_sent_again(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The scenario run once (a browser's run is long) for the tests below: the phone script's JSON, with the lost
+    take's id ("first"), the takes the restarted recorder passed on ("received") and its folder ("takes")."""
+    if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
+        pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+    tmp_path = tmp_path_factory.mktemp("stored_take_lost")
     fed = tmp_path / "mic.wav"
     sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
     signals = tmp_path / "signals"
@@ -59,8 +66,22 @@ def test_a_take_lost_by_the_recorder_at_its_restart_is_sent_again_by_the_page(tm
         if back is not None:
             back.stop()
     assert phone.returncode == 0, err + out
-    result = json.loads(out.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return {**result, "first": first, "received": received, "takes": takes}
+
+
+def test_a_take_lost_by_the_recorder_at_its_restart_is_sent_again_by_the_page(
+        lost_and_sent_again: dict[str, Any]) -> None:
+    result, received = lost_and_sent_again, lost_and_sent_again["received"]
     assert result["statuses"] == [201, 201], result  # stored, lost, and stored anew from the phone's retry
     assert result["info"].startswith("Received"), result
-    assert len(received) == 1 and received[0] != first, received
-    assert (takes / f"{received[0]}.wav").exists()
+    assert len(received) == 1 and received[0] != result["first"], received
+    assert (result["takes"] / f"{received[0]}.wav").exists()
+
+
+def test_the_take_list_shows_one_true_row_of_a_lost_take_sent_again(lost_and_sent_again: dict[str, Any]) -> None:
+    # While the recorder lists the lost take's error, the page is sending the take again: its row said only the
+    # error, "stored take unreadable". Once stored anew, the error row and the new one were both shown.
+    sending, stored = lost_and_sent_again["whileSending"], lost_and_sent_again["onceStored"]
+    assert len(sending) == 1 and "waiting" in sending[0] and "unreadable" not in sending[0], sending
+    assert len(stored) == 1 and "unreadable" not in stored[0] and "waiting" not in stored[0], stored

@@ -7,7 +7,7 @@ import { $, PAIRED_AGAIN, cleanName, config, local, madeUpName, nameInput, recBu
 import { keeping, kept } from "./keep.js";
 import { GESTURES, currentAudio, start, stop, warmUp } from "./record.js";
 import { retryDelay, sendKept } from "./upload.js";
-import { poll, refresh } from "./takes.js";
+import { poll, refresh, takeList } from "./takes.js";
 
 const DOUBLE_TAP_MS = 400;  // a tap on STOP sooner than this after REC is the same finger's double tap
 
@@ -20,7 +20,7 @@ nameInput.addEventListener("change", () => {
 
 // What the page's own tests reach for (tests/browser, in page.evaluate): a classic script's names were the window's,
 // a module's are not.
-Object.assign(window, { config, local, keeping, kept, refresh, retryDelay });
+Object.assign(window, { config, local, keeping, kept, refresh, retryDelay, takeList });
 Object.defineProperty(window, "audio", { get: currentAudio, configurable: true });
 
 for (const kind of GESTURES) document.addEventListener(kind, warmUp, { capture: true, passive: true });

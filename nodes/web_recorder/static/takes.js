@@ -47,7 +47,11 @@ export function listed(id) {
   // phone take id withdrawn so that the page's retry is stored anew. Counted as received, the take was deleted from
   // the phone and never sent again: lost. (A take stored whose end was another error is answered as a duplicate when
   // sent again, not stored twice.)
-  return serverTakes.find((t) => t.client_take_id === id && t.fate !== "error" && t.status !== "error") || null;
+  return serverTakes.find((t) => t.client_take_id === id && !isError(t)) || null;
+}
+
+function isError(t) {
+  return t.fate === "error" || t.status === "error";
 }
 
 function follow(settings) {
@@ -115,17 +119,38 @@ function describe(t) {
   return parts.join(" ");
 }
 
+export function takeList() {
+  // The recorder's rows as last listed (the page's tests read them: tests/browser).
+  return serverTakes;
+}
+
+function newerHere(t, id) {
+  // Whether the page's own row of take `id` is newer news than the recorder's rows of it, all ended in an error: a
+  // stored take lost at the recorder's restart (unreadable) is being sent again, or was received anew and the list
+  // does not have it yet. Only the error showed then, "stored take unreadable", while the phone was sending the take.
+  const rows = serverTakes.filter((s) => s.client_take_id === id);
+  if (!rows.length || listed(id)) return false;
+  if (t.state === "waiting" || t.state === "uploading") return true;
+  return t.state === "received" && Boolean(t.serverId) && !rows.some((s) => s.take_id === t.serverId);
+}
+
 export function render() {
   const rows = [];
   const known = new Set(serverTakes.map((t) => t.client_take_id));
+  const hidden = new Set();  // phone take ids whose recorder's error rows give way to the page's own row
   for (const [id, t] of local) {
-    if (known.has(id) && t.state !== "failed") continue;
+    if (newerHere(t, id)) hidden.add(id);
+    else if (known.has(id) && t.state !== "failed") continue;
     // A kept take may have no length (an older page's record): its row is shown without one, and so are the rest.
     const what = typeof t.seconds === "number" ? `${t.seconds.toFixed(1)} s` : "";
     rows.push({ time: t.startedAt, what, state: t.state + (t.detail ? ": " + t.detail : ""),
                 failed: t.state === "failed" });
   }
   for (const t of serverTakes) {
+    if (t.client_take_id && hidden.has(t.client_take_id)) continue;
+    // A take lost at the recorder's restart and stored anew from the phone's retry is listed twice: its newest end
+    // is the stored one, the error row of the copy lost is no longer true.
+    if (t.client_take_id && isError(t) && listed(t.client_take_id)) continue;
     // A row may have no length (a take made known again from a sidecar without one): the rest of it is shown.
     const what = [typeof t.duration === "number" ? `${t.duration.toFixed(1)} s` : "", t.location ? "" : "no location"];
     // A row may have no time (a sidecar without one, a row an earlier run saved so): none is shown, not 1970's.
