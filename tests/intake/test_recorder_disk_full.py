@@ -341,25 +341,46 @@ def test_a_full_disk_with_room_again_is_said_once(tmp_path: Path, recorder_state
 def test_two_request_threads_tell_a_full_disk_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The free space was looked at by each request thread at once, unlocked: a second take checked while the first
     look told the disk full found it newly full as well, and told it again. Real threads; the second starts while the
-    first tells its line."""
+    first tells its line, and waits for the second to come to one of the watch's locks (or to end): the look's, where
+    the looks are taken one at a time; the one its disk error is told under, where it found the disk newly full too."""
     monkeypatch.setattr(disk_space, "disk_free", lambda folder: 50 * 10**6)
     told: list[str] = []
+    settled = threading.Event()  # the second thread waits at a lock the first holds, or is done: the first goes on
 
     def check() -> None:
-        with pytest.raises(UploadError):
-            watch.check(0)
+        try:
+            with pytest.raises(UploadError):
+                watch.check(0)
+        finally:
+            if threading.current_thread() is second:
+                settled.set()
 
     second = threading.Thread(target=check)
+
+    class Gate:
+        """A lock that says when the second thread comes to it (the first holds it then: the second waits)."""
+
+        def __init__(self) -> None:
+            self._lock = threading.Lock()
+
+        def __enter__(self) -> None:
+            if threading.current_thread() is second:
+                settled.set()
+            self._lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            self._lock.release()
 
     def telling(text: str, about: str) -> None:
         if not second.is_alive() and not told:
             second.start()
-            # Looked at one at a time, the second waits for this look, and this join for nothing: it ends unjoined.
-            # At once, the second finds the disk newly full too, and tells it now.
-            second.join(0.5)
+            # Looked at one at a time, the second waits for this look. At once, it finds the disk newly full too, and
+            # waits to tell it after this line.
+            settled.wait()
         told.append(text)
 
     watch = DiskWatch(tmp_path, 200.0, 100.0, telling, lambda **status: None)
+    watch._look_lock, watch._held_lock = Gate(), Gate()
     check()
     second.join()
     assert len(told) == 1 and told[0].startswith("the take folder's disk is full: 50 MB free"), told
