@@ -33,6 +33,7 @@ from exsampling_patch.patch import Patch
 from exsampling_patch.registry import IMPORTING, Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, NodeStatus, TakeEnded, showlog
 from exsampling_patch.runtime.parts import running_at
+from exsampling_patch.stop_news import uploads_cut_parts
 from exsampling_patch.validate import load_patch_with_warnings
 
 log = logging.getLogger("exsampling.run")
@@ -432,10 +433,9 @@ def held_text(counts: dict[str, int]) -> str:
 def uploads_cut_text(counts: dict[str, int]) -> str:
     """The summary's part for the phones' uploads a web recorder's stop cut mid-body: no take lost (each phone keeps
     its take and sends it again), but the summary named only the takes inside the patch, and the performer was not told
-    that takes were on their way. ``counts``: the nodes' ``uploads_cut_off`` status."""
-    parts = [(f"1 upload from a phone to '{node_id}' cut off by the stop: the phone keeps that take and sends it"
-              if count == 1 else f"{count} uploads from phones to '{node_id}' cut off by the stop: the phones keep "
-              "those takes and send them") + " again when the recorder is back" for node_id, count in counts.items()]
+    that takes were on their way. ``counts``: the nodes' ``uploads_cut_off`` status. Worded as the editor's Stop says
+    it (:mod:`exsampling_patch.stop_news`)."""
+    parts = uploads_cut_parts(counts)
     return "; " + "; ".join(parts) if parts else ""
 
 

@@ -34,6 +34,7 @@ from exsampling_patch.editor.placement import Placement, free_position
 from exsampling_patch.editor.problems_panel import PROBLEMS_H, ProblemsPanel
 from exsampling_patch.editor.shortcuts import Shortcuts
 from exsampling_patch.errors import Problem
+from exsampling_patch.stop_news import uploads_cut_parts
 
 PALETTE_W, INSPECTOR_W = 230, 270
 KEPT = "nothing selected: the clipboard is kept"  # Ctrl+C or Ctrl+X with nothing selected
@@ -333,7 +334,11 @@ class EditorApp:
     def stop_patch(self) -> None:
         clean = self.runner.stop()
         self.patch_view.clear_live()
-        self.status = "" if clean else "some work did not finish in time"  # next to the run state "stopped"
+        # Next to the run state "stopped". So are the phones' uploads a recorder's stop cut off, as the run's summary
+        # says them: the performer stopping here was not told that takes were on their way (kept, sent again).
+        said = ([] if clean else ["some work did not finish in time"]) + uploads_cut_parts(
+            self.observer.counts("uploads_cut_off"))
+        self.status = "; ".join(said)
 
     # -- events ---------------------------------------------------------------------------------------------------
 

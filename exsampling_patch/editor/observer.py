@@ -173,6 +173,12 @@ class RuntimeObserver:
             self._unsubscribe()
             self._unsubscribe = None
 
+    def counts(self, name: str) -> dict[str, int]:
+        """Node -> its status ``name``, a count, for the nodes whose count is above 0. After a stop too: the runner
+        folds in what the nodes reported as they stopped (a recorder's ``uploads_cut_off``) before it detaches."""
+        return {node_id: live.status[name] for node_id, live in self.nodes.items()
+                if isinstance(live.status.get(name), int) and live.status[name] > 0}
+
     def on_event(self, event: Event) -> None:
         """Called on runtime threads: queue only, never block."""
         self._queue.append(event)
