@@ -471,12 +471,15 @@ class StandingWarning:
             self._lasting = ""
             return {} if self._standing else {"warning": ""}
 
-    def ended(self) -> dict[str, str]:
-        """The status field that ends the warning, for the take that went through now; none where none stands (or
-        an earlier take ended it)."""
+    def ended(self) -> dict[str, Any]:
+        """The status fields that end the warning, for the take that went through now; none where none stands (or
+        an earlier take ended it). Where a lasting warning gets the node line back, ``warning_back=True`` says so:
+        the console told that line once already, and it is no news."""
         with self._lock:
             standing, self._standing = self._standing, False
-            return {"warning": self._lasting} if standing else {}
+            if not standing:
+                return {}
+            return {"warning": self._lasting, "warning_back": True} if self._lasting else {"warning": ""}
 
 
 def _snake_case(name: str) -> str:

@@ -148,9 +148,6 @@ class StageConsole:
         self.repeats = RepeatedErrors()
         self._repeats_timer: threading.Timer | None = None
         self._out_gone = False  # JSON mode: its reader closed the pipe, or the last line went (under ``_lock``)
-        #: node id -> the warnings printed for it since its last empty one (under ``_lock``): a node line given back
-        #: to a warning that still stands (Live's old script, after each "not loaded yet") is no news
-        self._warned: dict[str, set[str]] = {}
 
     def kinds(self) -> tuple[type[Event], ...]:
         # Whether a node is back is the engine's word, on the status that opened it (NodeStatus.back): the console
@@ -271,17 +268,11 @@ class StageConsole:
         # 127.0.0.1 is no phone's way here; a new token or certificate: the phones scan or accept it again).
         spec_of = self.patch.nodes.get(event.node_id)
         pairing = self.mode == "quiet" and spec_of is not None and spec_of.type == "web_recorder"
-        if isinstance(warning, str) and (self.mode == "normal" or pairing):
-            with self._lock:
-                # Said once until the node ends its warnings: an empty one, after which one that comes back is news.
-                told = self._warned.setdefault(event.node_id, set())
-                new = bool(warning) and warning not in told
-                if warning:
-                    told.add(warning)
-                else:
-                    told.clear()
-            if new:  # something to know that is no error (a backlog, nothing lost): a line, not "error in node"
-                self.say(f"{_clock(event)} warning from node '{event.node_id}': {warning}")
+        # A lasting warning given the node line back (Live's old script, after each "not loaded yet") was told once.
+        back = status.get("warning_back") is True
+        if isinstance(warning, str) and warning and not back and (self.mode == "normal" or pairing):
+            # Something to know that is no error (a backlog, nothing lost): a line, not "error in node".
+            self.say(f"{_clock(event)} warning from node '{event.node_id}': {warning}")
         not_paired = status.get("not_paired")  # a phone refused for its token (web recorder), once each
         if isinstance(not_paired, str) and not_paired and self.mode in ("normal", "quiet"):
             # Quiet too, as the URL: a phone that cannot pair records nothing until its performer acts.

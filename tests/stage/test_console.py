@@ -231,10 +231,37 @@ def test_a_nodes_warning_is_a_line_of_its_own_not_an_error() -> None:
     assert quiet.getvalue() == ""  # quiet: failures, recoveries and the summary only
 
 
-def test_a_warning_that_still_stands_is_not_printed_again_until_it_ended() -> None:
+def test_a_lasting_warning_given_the_node_line_back_is_not_printed_again() -> None:
     """Live's old script: its warning lasts, and the node line is given back to it after each passing warning ("not
-    loaded yet"), which printed the long line again each time Live loaded a set. Ended by an empty warning, the same
-    warning told again is news, and printed."""
+    loaded yet"), which printed the long line again each time Live loaded a set. Only that giving back is quiet: the
+    same warning told again otherwise is printed."""
+    import io
+
+    from exsampling_patch.commands.stage import StageConsole
+    from exsampling_patch.node import StandingWarning
+    from exsampling_patch.patch import Patch
+    from exsampling_patch.runtime import NodeStatus
+
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    old = "the ExSampling script in Live is older than this ExSampling's"
+    warning = StandingWarning()
+    warning.told_lasting(old)
+    console(NodeStatus("live", {"warning": old}))
+    for passing in ("a.wav (slot HH) not loaded yet", "b.wav (slot HH) not loaded yet"):
+        warning.told()
+        console(NodeStatus("live", {"warning": passing}))
+        console(NodeStatus("live", {"take": "t1", **warning.ended()}))
+    console(NodeStatus("live", {"warning": old}))  # told again, not given back: printed
+    lines = [line.split(" warning from node ", 1)[1] for line in err.getvalue().splitlines()]
+    assert lines == [f"'live': {old}", "'live': a.wav (slot HH) not loaded yet",
+                     "'live': b.wav (slot HH) not loaded yet", f"'live': {old}"], lines
+
+
+def test_a_disk_filling_up_again_after_room_is_printed_again() -> None:
+    """The disk fills, another warning takes the node line, room is made (no empty warning: the disk watch ends only
+    its own line), and the disk fills again to the same rounded figure: its line is printed again, not left under
+    "has room again"."""
     import io
 
     from exsampling_patch.commands.stage import StageConsole
@@ -243,13 +270,13 @@ def test_a_warning_that_still_stands_is_not_printed_again_until_it_ended() -> No
 
     err = io.StringIO()
     console = StageConsole(Patch(), err=err)
-    old = "the ExSampling script in Live is older than this ExSampling's"
-    for told in (old, old, "a.wav (slot HH) not loaded yet", old, "b.wav (slot HH) not loaded yet", old, "", old):
-        console(NodeStatus("live", {"warning": told}))
-    console(NodeStatus("other", {"warning": old}))  # each node its own
-    lines = [line.split(" warning from node ", 1)[1] for line in err.getvalue().splitlines()]
-    assert lines == [f"'live': {old}", "'live': a.wav (slot HH) not loaded yet",
-                     "'live': b.wav (slot HH) not loaded yet", f"'live': {old}", f"'other': {old}"], lines
+    filling = "the take folder's disk is filling up: 1999 MB free"
+    console(NodeStatus("mic", {"warning": filling, "disk_low": True}))
+    console(NodeStatus("mic", {"warning": "takes stored late"}))
+    console(NodeStatus("mic", {"disk_low": False, "disk_room": "the take folder's disk has room again: 3000 MB free"}))
+    console(NodeStatus("mic", {"warning": filling, "disk_low": True}))
+    lines = err.getvalue().splitlines()
+    assert sum(line.endswith(filling) for line in lines) == 2 and lines[-1].endswith(filling), lines
 
 
 def test_an_error_outside_a_handler_names_the_method() -> None:
