@@ -4,10 +4,12 @@
 // Usage: node stored_take_lost.js URL FAKE_MIC.wav SIGNAL_DIR
 // Writes SIGNAL_DIR/stored once the first upload reached the recorder; from then on every request to the recorder
 // fails, until SIGNAL_DIR/back exists (the recorder restarted). Uploads go through again once the page has the
-// error row (its take list asked of the recorder back). Prints JSON: the recorder's answers to the uploads that
-// reached it ("statuses"), the info line once the take was received ("info"), and the take list's rows as the page
-// showed them with the error listed, the take about to be sent again ("whileSending"), and once the take stored
-// anew is listed ("onceStored").
+// error row (its take list asked of the recorder back). A take list asked then is answered by the recorder before
+// the upload is let through (the error row alone), and reaches the page only once the take is received there: the
+// lists asked after it wait for it. Prints JSON: the recorder's answers to the uploads that reached it
+// ("statuses"), the info line once the take was received ("info") and once that late list was taken in
+// ("infoOnLateList"), and the take list's rows as the page showed them with the error listed, the take about to be
+// sent again ("whileSending"), and once the take stored anew is listed ("onceStored").
 const fs = require("fs");
 const path = require("path");
 const { isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
@@ -19,11 +21,27 @@ async function main() {
     const context = await phoneContext(browser);
     const page = await context.newPage();
     const statuses = [];
-    let away = false, listedBack = false;
+    let away = false, listedBack = false, late = null, infoOnLateList = null;
+    let lateAsked, lateTaken;
+    const asked = new Promise((resolve) => { lateAsked = resolve; });
+    const taken = new Promise((resolve) => { lateTaken = resolve; });
+    const received = () => [...local.values()].some((t) => t.state === "received");
     await page.route("**/api/takes*", async (route) => {
       if (away && !fs.existsSync(path.join(signals, "back"))) return route.abort("connectionrefused");
-      if (!isUpload(route.request())) return route.continue();
+      if (!isUpload(route.request())) {
+        if (!listedBack) return route.continue();
+        if (late !== null) { await taken; return route.continue(); }
+        late = await route.fetch();  // the error row alone: the take not stored anew yet
+        lateAsked();
+        await page.waitForFunction(received, null, { timeout: 30000 });
+        await page.evaluate(() => { window.listBeforeLate = takeList(); });
+        await route.fulfill({ response: late });
+        await page.waitForFunction(() => takeList() !== window.listBeforeLate, null, { timeout: 30000 });
+        infoOnLateList = await page.textContent("#info");
+        return lateTaken();
+      }
       if (statuses.length && !listedBack) return route.abort("connectionrefused");
+      if (listedBack) await asked;
       const answer = await route.fetch();
       statuses.push(answer.status());
       if (statuses.length > 1) return route.fulfill({ response: answer });
@@ -47,7 +65,11 @@ async function main() {
     const storedAnew = () => [...local.values()].some(
       (t) => t.state === "received" && takeList().some((s) => s.take_id === t.serverId));
     await page.waitForFunction(storedAnew, null, { timeout: 30000 });
-    console.log(JSON.stringify({ statuses, info: await page.textContent("#info"), whileSending,
+    await taken;
+    // The take's end, told from its row stored anew.
+    await page.waitForFunction(() => /^Received.*: /.test(document.querySelector("#info").textContent), null,
+                               { timeout: 30000 });
+    console.log(JSON.stringify({ statuses, info: await page.textContent("#info"), infoOnLateList, whileSending,
                                  onceStored: await rows() }));
   } finally {
     await browser.close();

@@ -85,3 +85,13 @@ def test_the_take_list_shows_one_true_row_of_a_lost_take_sent_again(lost_and_sen
     sending, stored = lost_and_sent_again["whileSending"], lost_and_sent_again["onceStored"]
     assert len(sending) == 1 and "waiting" in sending[0] and "unreadable" not in sending[0], sending
     assert len(stored) == 1 and "unreadable" not in stored[0] and "waiting" not in stored[0], stored
+
+
+def test_a_take_list_asked_before_the_take_was_stored_anew_tells_no_error_as_its_end(
+        lost_and_sent_again: dict[str, Any]) -> None:
+    # A list asked before the retry was stored, answered after the page received the take, has the lost copy's error
+    # row alone: the info line told it as the take's end, "Received, not used: ... stored take unreadable", and
+    # having told the end, never corrected it once the row stored anew was listed.
+    late, end = lost_and_sent_again["infoOnLateList"], lost_and_sent_again["info"]
+    assert "unreadable" not in late and "not used" not in late, late
+    assert "unreadable" not in end and "not used" not in end, end

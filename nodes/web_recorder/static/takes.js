@@ -50,6 +50,14 @@ export function listed(id) {
   return serverTakes.find((t) => t.client_take_id === id && !isError(t)) || null;
 }
 
+function rowOf(id, t) {
+  // The recorder's row of the page's received take `t`: the one stored under the id its receipt named, else its
+  // stored row. Not any row of its phone take id: a list asked before the take was stored anew, answered after its
+  // receipt, has only the error row of the copy lost at the recorder's restart ("stored take unreadable"), told as
+  // the take's end and never corrected.
+  return (t.serverId && serverTakes.find((s) => s.take_id === t.serverId)) || listed(id);
+}
+
 function isError(t) {
   return t.fate === "error" || t.status === "error";
 }
@@ -79,7 +87,7 @@ function announce() {
   let newest = null;
   for (const [id, t] of local) if (!newest || t.startedAt > newest.startedAt) newest = { id, ...t };
   if (!newest || newest.state !== "received" || newest.id === announced) return;  // a newer one is on its way
-  const row = serverTakes.find((t) => t.client_take_id === newest.id);
+  const row = rowOf(newest.id, newest);
   if (!row || !row.fate) return;
   announced = newest.id;
   // The take's end joins what was said at its receipt, never hides it: a take without location stays told so.
@@ -175,7 +183,7 @@ function awaitingEnd() {
   // A take received in the last 30 s whose end (slot, rejected, ...) the list does not tell yet.
   for (const [id, t] of local) {
     if (t.state !== "received" || Date.now() - t.receivedAt > 30000) continue;
-    const row = serverTakes.find((s) => s.client_take_id === id);
+    const row = rowOf(id, t);
     if (!row || !row.fate) return true;
   }
   return false;
