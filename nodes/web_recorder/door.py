@@ -28,8 +28,8 @@ still answer 408. Past its deadline an unauthenticated connection is shut (``shu
 from here; an authenticated one ``GRACE`` seconds later (a peer that reads nothing of its answer, or a
 read that was not timed). Sockets are shut, never closed, from here: closing stays with the handler's
 thread, and a socket is shut only while it is registered, so a reused file descriptor is never touched. At the
-server's stop, a connection whose body has begun to arrive is shut as well, counted, and its body never stored
-(:meth:`Door.cut_receiving`): the run's summary says how many phones' uploads the stop cut off.
+server's stop, a connection whose body is being read (its headers read) is shut as well, counted, and its body never
+stored (:meth:`Door.cut_receiving`): the run's summary says how many phones' uploads the stop cut off.
 """
 
 from __future__ import annotations
@@ -54,7 +54,10 @@ class _Connection:
     authenticated: bool
     since: float  # when it entered its present phase (the oldest unauthenticated one goes first)
     deadline: float | None
-    receiving: bool = False  # its request's body has begun to arrive and is not all read (:meth:`Door.body_read`)
+    # Its request's body is being read (:meth:`Door.reading`) and is not all read (:meth:`Door.body_read`): from its
+    # first read on, not its first byte. A browser sends the body right behind the headers (no "100 Continue" to
+    # wait for): one whose first bytes were still on their way at the stop was stored into the stopped node.
+    receiving: bool = False
     cut: bool = False  # cut by the stop mid-body (:meth:`Door.cut_receiving`): its body is not stored
 
 
@@ -112,12 +115,13 @@ class Door:
     def reading(self, sock: Any, started: float, received: int) -> None:
         """The request's body is being read since ``started`` (``time.monotonic()``), ``received`` bytes of it so far:
         its deadline is ``request_timeout`` past the time those bytes take at ``min_rate``. Moved on as bytes arrive;
-        never again once the connection was timed out."""
+        never again once the connection was timed out. From the first call on, the body is on its way: a stop cuts it
+        (:meth:`cut_receiving`), none of its bytes arrived yet included."""
         with self._lock:
             conn = self._open.get(sock)
             if conn is not None and conn.deadline is not None:
                 conn.deadline = started + self.request_timeout + received / self.min_rate
-                conn.receiving = conn.receiving or received > 0
+                conn.receiving = True
 
     def body_read(self, sock: Any) -> bool:
         """The request's body is read (whole, or cut short by the phone's network); False: the stop cut it first
@@ -180,7 +184,7 @@ class Door:
                     self._shut(sock, socket.SHUT_RDWR)
 
     def cut_receiving(self) -> int:
-        """Shut every connection whose request's body has begun to arrive and is not all read: the server stops. Its
+        """Shut every connection whose request's body is being read and is not all read: the server stops. Its
         phone meets a closed connection, keeps the take and sends it again to the recorder that runs next; left to
         arrive, it was stored into a stopped node (passed on at the next start), or cut unsaid as the process ended.
         Returns how many were cut: the stop's count of uploads cut off (none of them is stored, :meth:`body_read`)."""
