@@ -14,9 +14,12 @@ import socket
 import ssl
 import time
 from pathlib import Path
+from typing import Any
 
 from exsampling_patch.commands.run import counts_of
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.runtime import NodeStatus
 from exsampling_patch.runtime.engine import Engine
 
 from .conftest import Client, probe_of, rec_of, recorder_engine, sine
@@ -101,3 +104,35 @@ def test_the_stop_counts_the_uploads_it_cut_mid_body(tmp_path: Path, recorder_st
     finally:
         again.stop()
     assert counts_of(again, "uploads_cut_off") == {}  # its stop cut nothing
+
+
+def test_an_upload_a_live_edit_cut_is_counted_among_the_takes(tmp_path: Path, recorder_state: Path) -> None:
+    """A live edit that rebuilds the recorder cuts an upload mid-body as a stop does, but the run's summary and the
+    editor's Stop do not count it: its phone sends it again to the rebuilt recorder, which stores it (a take); said at
+    the stop as well, it were told twice, and as still on the phone (docs/recording.md)."""
+    events: list[Any] = []
+    engine = recorder_engine(tmp_path, recorder_state, events=events)
+    client, probe = Client(engine, recorder_state / "recorder-cert.pem"), probe_of(engine)
+    try:
+        sock = begun(client, "slow-0", 8000)
+        receiving(engine, 1)
+        edited = Patch()
+        edited.add_node(NodeSpec("rec", "web_recorder", {
+            "folder": str(tmp_path / "takes"), "state_folder": str(recorder_state), "host": "127.0.0.1", "port": 0,
+            "print_qr": False, "warn_free_mb": 1}))  # another setting: the recorder is rebuilt
+        edited.add_node(NodeSpec("probe", "test_probe", {}))
+        edited.connect("rec.take", "probe.take")
+        assert engine.update(edited) is not None
+        assert closed_unanswered(sock) == b""  # cut by the old recorder's stop, unanswered
+        told = [e.status["uploads_cut_off"] for e in events if isinstance(e, NodeStatus) and e.node_id == "rec"
+                and "uploads_cut_off" in e.status]
+        assert told == [0, 1, 0]  # the first start, the old recorder's stop, the rebuilt one's start
+        assert counts_of(engine, "uploads_cut_off") == {}
+        phone = Client(engine, recorder_state / "recorder-cert.pem")  # the rebuilt recorder
+        phone.phone_key = client.phone_key
+        status, reply = phone.upload(TAKE, recorder="Slow", take_id="slow-0")
+        assert status == 201 and not reply.get("duplicate"), reply
+        assert [take.take_id for take in probe.wait_for(1)] == [reply["take_id"]]  # a take, counted among them
+    finally:
+        engine.stop()
+    assert counts_of(engine, "uploads_cut_off") == {}  # the run's summary and the editor's Stop say nothing of it
