@@ -10,7 +10,8 @@ So each tick also asks whether the master changed tempo: the last :data:`CHANGE_
 the ones before, off by more than that line's own jitter allows (its residual spread, measured, so a master heard
 through two JACK periods is not taken for one that changed), bending away from it rather than stepping (a tick
 arriving a period later or earlier, as JACK's periods and the master's ticks drift past each other, moves the ticks
-after it as much: a step), and further than the worst tick the line held. Then the line starts again from the tick
+after it as much: a step; so do ticks delivered together, by a period holding two or a stall of the workers, and
+stamped in turn), and further than the worst tick the line held. Then the line starts again from the tick
 a bent line fits the ticks best at, with the ticks since.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -120,10 +122,30 @@ class TickLine:
             return None
         _, before_seconds, before_rms = _line(ticks[:split])
         _, after_seconds, after_rms = _line(after)
+        gaps = [b - a for a, b in pairwise(ticks[split - 1:])]
+        if any(max(a, b) < 0.1 * before_seconds for a, b in pairwise(gaps)):
+            return None  # three ticks together: a stall held them (a JACK period holds two at most up to 234 BPM)
         sigma = max(rms, before_rms, after_rms, SPREAD_FLOOR)
         if abs(after_seconds - before_seconds) <= 3.0 * sigma / math.sqrt(_index_spread(len(after))):
             return None  # a step: the ticks after it keep the tempo
+        if self._stepped(ticks):
+            return None
         return split
+
+    @staticmethod
+    def _stepped(ticks: list[float]) -> bool:
+        """Whether one line with a step in it fits the last ticks as well as a line bent anywhere: ticks delivered
+        together (a JACK period holding two, a stall of the workers) and stamped in turn, then on time again."""
+        times = np.array(ticks[-SPLIT_TICKS:])
+        n = len(times)
+        index = np.arange(n, dtype=float)
+
+        def cost(column: np.ndarray) -> float:
+            x = np.stack([np.ones(n), index, column], axis=1)
+            return float(np.sum((x @ np.linalg.lstsq(x, times, rcond=None)[0] - times) ** 2))
+
+        bent = min(cost(np.maximum(0.0, index - (at - 1))) for at in range(2, n - 1))
+        return 2.0 * min(cost((index >= at).astype(float)) for at in range(2, n - 1)) <= bent
 
     @staticmethod
     def _bend(ticks: list[float]) -> int:

@@ -92,3 +92,36 @@ def test_the_line_starts_again_from_the_change_not_before() -> None:
             line.add(at)
         assert line.changes == 1, seed
         assert line.fit(60.0)[0] == pytest.approx(180.0, abs=9.0), seed
+
+
+def stamped_in_turn(arrivals: list[float], apart: float) -> list[float]:
+    """Ticks as the engine's worker stamps them: those delivered together (in one JACK period, or held by a stall)
+    one after the other, ``apart`` seconds apart."""
+    out: list[float] = []
+    for at in arrivals:
+        out.append(max(at, out[-1] + apart) if out else at)
+    return out
+
+
+@pytest.mark.parametrize(("kind", "jitter"), JITTERS)
+@pytest.mark.parametrize("held", [3, 4])
+def test_a_stall_that_delivers_ticks_together_is_no_tempo_change(kind: str, jitter: float, held: int) -> None:
+    """Workers or the GIL stalled for a few ticks' time: the held ticks arrive together, stamped in turn a
+    millisecond apart, then the master's come on time again; so do two ticks a 1024-frame JACK period (21.3 ms, a
+    tick is 20.8 ms) now and then holds. That is no tempo change: the line keeps its ticks, the tempo stays near 120
+    BPM and the ticks ahead where the master sends them once the stall is over. At 1024 frames both once read as a
+    change: the pair every 43 ticks (ticks one period apart each make a line with no jitter to allow 1 ms for), the
+    stall's three or four ticks in a third of the runs, the tempo then 106-137 BPM."""
+    times = sent((120.0, 240))
+    for seed in range(30):
+        arrivals = heard(times, kind, jitter, seed)
+        release = times[100 + held - 1] + 0.002
+        arrivals[100:100 + held] = [release] * held
+        arrivals = stamped_in_turn(arrivals, 0.001)
+        line, tempi = TickLine(), []
+        for at in arrivals:
+            line.add(at)
+            tempi.append(line.fit(120.0)[0])
+        assert line.changes == 0, seed
+        assert all(abs(tempo - 120.0) < 6.0 for tempo in tempi[48:]), seed
+        assert worst_error(times, arrivals, 100 + held + 3) < 0.6 * jitter * 1000 + 5.0, seed
