@@ -134,7 +134,7 @@ class TickLine:
 
     @staticmethod
     def _stepped(ticks: list[float]) -> bool:
-        """Whether one line with a step in it fits the last ticks as well as a line bent anywhere: ticks delivered
+        """Whether one line with a step in it fits the last ticks twice as well as a line bent anywhere: ticks delivered
         together (a JACK period holding two, a stall of the workers) and stamped in turn, then on time again."""
         times = np.array(ticks[-SPLIT_TICKS:])
         n = len(times)
