@@ -75,6 +75,10 @@ class Door:
         self.turned_away = 0  # new connections not let in: every slot held by a request or a settling stranger
         self.evicted = 0  # unauthenticated connections closed to make room
         self.timed_out = 0
+        # The stop has cut the bodies on their way (cut_receiving): a request that showed its token but had not yet
+        # begun reading (microseconds, or its "100 Continue" still being written) is cut as it begins (reading).
+        self.stopped = False
+        self.cut_late = 0  # those: cut after the stop's count was taken (see reading)
         self._lock = threading.Lock()
         self._open: dict[Any, _Connection] = {}
 
@@ -85,7 +89,8 @@ class Door:
             unauthenticated = sum(1 for c in self._open.values() if not c.authenticated)
             receiving = sum(1 for c in self._open.values() if c.receiving)
             return {"open": len(self._open), "unauthenticated": unauthenticated, "receiving": receiving,
-                    "turned_away": self.turned_away, "evicted": self.evicted, "timed_out": self.timed_out}
+                    "turned_away": self.turned_away, "evicted": self.evicted, "timed_out": self.timed_out,
+                    "cut_late": self.cut_late}
 
     # -- the life of a connection ----------------------------------------------------------------------------
 
@@ -119,6 +124,15 @@ class Door:
         (:meth:`cut_receiving`), none of its bytes arrived yet included."""
         with self._lock:
             conn = self._open.get(sock)
+            if conn is not None and self.stopped and not conn.cut:
+                # Authenticated, not yet reading when the stop cut the others: left, its body was stored into the
+                # stopped node and answered 201. Cut too, never stored (body_read); the node has reported its
+                # uploads_cut_off at its stop already, so it is counted in cut_late (counts()), not there.
+                conn.cut, conn.deadline, conn.receiving = True, None, False
+                self.cut_late += 1
+                log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again", _peer(sock))
+                self._shut(sock, socket.SHUT_RDWR)
+                return
             if conn is not None and conn.deadline is not None:
                 conn.deadline = started + self.request_timeout + received / self.min_rate
                 conn.receiving = True
@@ -189,6 +203,7 @@ class Door:
         arrive, it was stored into a stopped node (passed on at the next start), or cut unsaid as the process ended.
         Returns how many were cut: the stop's count of uploads cut off (none of them is stored, :meth:`body_read`)."""
         with self._lock:
+            self.stopped = True
             cut = [sock for sock, conn in self._open.items() if conn.receiving and not conn.cut]
             for sock in cut:
                 self._open[sock].cut, self._open[sock].deadline = True, None

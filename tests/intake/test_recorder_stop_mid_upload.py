@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.commands.run import counts_of
+from exsampling_patch.nodes.web_recorder.door import Door
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeStatus
@@ -136,3 +137,28 @@ def test_an_upload_a_live_edit_cut_is_counted_among_the_takes(tmp_path: Path, re
     finally:
         engine.stop()
     assert counts_of(engine, "uploads_cut_off") == {}  # the run's summary and the editor's Stop say nothing of it
+
+
+def test_an_upload_that_begins_reading_after_the_stop_is_cut_not_stored() -> None:
+    """A request that has shown its token but not yet begun reading its body when the stop cuts the others (a window
+    of microseconds, or its "100 Continue" still being written) was neither shut as a stranger nor cut: its body came,
+    was stored into the stopped node and answered 201. The recorder's own door, on a real TCP connection, in that order:
+    the token, the stop, then the body's first read."""
+    door = Door(max_connections=4, max_unauthenticated=4, header_timeout=5.0, request_timeout=5.0, write_timeout=5.0,
+                min_rate=1000.0)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        phone = socket.create_connection(listener.getsockname(), timeout=10)
+        server_side, _ = listener.accept()
+    try:
+        assert door.admit(server_side)
+        door.authenticated(server_side)
+        assert door.cut_receiving() == 0  # the stop: nothing was reading yet
+        door.reading(server_side, time.monotonic(), 0)  # the handler begins reading its body
+        assert not door.body_read(server_side)  # not stored, not answered
+        assert door.counts()["cut_late"] == 1
+        phone.settimeout(10.0)
+        assert phone.recv(1) == b""  # shut: its phone meets a closed connection and sends the take again
+    finally:
+        door.leave(server_side)
+        server_side.close()
+        phone.close()
