@@ -16,7 +16,7 @@ async function main() {
     const context = await phoneContext(browser);
     const page = await context.newPage();
     const statuses = [];
-    let lost = false, listHeld = null, running = true;
+    let listHeld = null, running = true;
     const run = async () => { if (!running) { running = true; await page.clock.resume(); } };
     // Asked in Node's time, not with the page's waitForFunction: the page's clock may stand still.
     const received = () => page.evaluate(() => [...local.values()].some((t) => t.state === "received"));
@@ -24,12 +24,25 @@ async function main() {
       while (statuses.length < 2 && !await received()) await new Promise((r) => setTimeout(r, 50));
     };
     if (late !== undefined) {
-      await page.addInitScript(() => { Math.random = () => 0.5; });
+      await page.addInitScript(() => {
+        Math.random = () => 0.5;
+        // A take list asked once the page has marked the take waiting says so: its retry's wait is on the page's clock
+        // by then (set in the same task). A poll asked before, reaching the route after the loss, is not that list:
+        // held, its wait run out on the clock before the retry had set one, the clock stood still for ever.
+        const pageFetch = window.fetch;
+        window.fetch = (url, init = {}) => {
+          if (String(url).includes("/api/takes") && (init.method || "GET") === "GET" && window.local
+              && [...window.local.values()].some((t) => t.state === "waiting")) {
+            init = { ...init, headers: { ...init.headers, "X-Asked-Waiting": "1" } };
+          }
+          return pageFetch(url, init);
+        };
+      });
       await page.clock.install();  // the page's own time, running as the real one until the answer is lost
     }
     await page.route("**/api/takes*", async (route) => {
       if (!isUpload(route.request())) {
-        if (late === undefined || !lost || listHeld) return route.continue();
+        if (late === undefined || !route.request().headers()["x-asked-waiting"] || listHeld) return route.continue();
         // The list asked as the answer was lost: at the same moment as the try's wait began.
         listHeld = (async () => {
           await page.clock.runFor(await page.evaluate(() => retryDelay(1)));  // the wait has run out, not the list's
@@ -46,7 +59,6 @@ async function main() {
           running = false;
           await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1));
         }
-        lost = true;
         return route.abort("connectionreset");  // the answer lost
       }
       await run();
