@@ -86,6 +86,12 @@ EVENT_KEYS = frozenset({"take", "label", "confidence", "pitch_confidence", "slot
                         "not_loaded"})
 
 
+#: Status keys a node reports at its stop for the run's final summary and the editor's Stop (a web recorder's
+#: ``uploads_cut_off``): one that an edit removes or renames drops them, as the editor drops its whole status (a
+#: removed node's). Its stop was the edit's, not the final one, which the summary and the Stop speak of.
+STOP_NEWS_KEYS = frozenset({"uploads_cut_off"})
+
+
 def merge_status(status: dict[str, Any], update: dict[str, Any]) -> None:
     """Fold ``update`` into ``status`` in place: an update that tells of an event replaces the last one's fields."""
     if not EVENT_KEYS.isdisjoint(update):

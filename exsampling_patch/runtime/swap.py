@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.collector import collector_paused
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.runtime.divert import Diverts
-from exsampling_patch.runtime.events import NodeStarted, PlanSwapped
+from exsampling_patch.runtime.events import STOP_NEWS_KEYS, NodeStarted, PlanSwapped
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry, Failed, built_whole, error_text
 from exsampling_patch.runtime.plan import Plan
@@ -79,6 +79,8 @@ class PlanSwap(RollBack, Diverts, NodeStops):
     _left_why: dict[str, str]  # see Engine.__init__
     _left_plans: dict[str, Plan]  # see Engine.__init__
     _retired: dict[str, Node]  # see Engine.__init__
+    status: dict[str, dict[str, Any]]  # see Engine.__init__
+    _status_lock: threading.Lock
     #: Seconds a node an edit removes has to empty its queue (update() waits for it, holding the swap): what is
     #: left then is dropped with the node, each take told so. The message in hand then is waited for until its
     #: handler counts as hung (its node's ``hang_after``; see :meth:`_hold_runs`); one hung is not waited for.
@@ -128,6 +130,10 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 halted = self._swap_ended()
         if halted:
             return False
+        with self._status_lock:  # told by their stops in _retire: not the final stop's news (STOP_NEWS_KEYS)
+            for node_id in removed:
+                if node_id in self.status:  # a new dict, never one changed in place: status_snapshot reads unlocked
+                    self.status[node_id] = {k: v for k, v in self.status[node_id].items() if k not in STOP_NEWS_KEYS}
         self.events.publish(PlanSwapped("", version=plan.version, added=tuple(added), removed=tuple(removed)))
         if escaped is not None:
             raise escaped

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from exsampling_patch.commands.run import counts_of
 from exsampling_patch.nodes.web_recorder.door import Door
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
@@ -162,3 +164,30 @@ def test_an_upload_that_begins_reading_after_the_stop_is_cut_not_stored() -> Non
         door.leave(server_side)
         server_side.close()
         phone.close()
+
+
+@pytest.mark.parametrize("renamed", [False, True])
+def test_an_upload_cut_by_an_edit_that_removes_the_recorder_is_not_the_stops_news(tmp_path: Path, recorder_state: Path,
+                                                                               renamed: bool) -> None:
+    """A live edit that removes the recorder (or renames it: another node) cuts an upload on its way, as its stop
+    does. Before, the removed node's uploads_cut_off stayed in the engine's statuses, so the run's summary and the
+    editor's Stop (an observer that joins copies them) named it at the final stop, which did not cut it."""
+    engine = recorder_engine(tmp_path, recorder_state)
+    client = Client(engine, recorder_state / "recorder-cert.pem")
+    try:
+        sock = begun(client, "slow-0", 8000)
+        receiving(engine, 1)
+        edited = Patch()
+        if renamed:
+            edited.add_node(NodeSpec("rec2", "web_recorder", {
+                "folder": str(tmp_path / "takes"), "state_folder": str(recorder_state), "host": "127.0.0.1",
+                "port": 0, "print_qr": False}))
+        edited.add_node(NodeSpec("probe", "test_probe", {}))
+        if renamed:
+            edited.connect("rec2.take", "probe.take")
+        assert engine.update(edited) is not None
+        assert closed_unanswered(sock) == b""  # cut by the removed recorder's stop, unanswered
+        assert counts_of(engine, "uploads_cut_off") == {}
+    finally:
+        engine.stop()
+    assert counts_of(engine, "uploads_cut_off") == {}  # the final stop cut nothing
