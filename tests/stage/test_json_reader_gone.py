@@ -23,8 +23,13 @@ def test_a_json_reader_that_goes_away_is_told_once_and_the_show_goes_on(tmp_path
                                 "--show-log", "none"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert process.stdout is not None and process.stderr is not None
-    assert process.stdout.readline().startswith('{"event": ')
-    process.stdout.close()  # as `| head -1` does
+    # Up to the folder source's start: a file there before it is left alone (the writer starts first), and one run
+    # in CI saw no take at all when the pipe was closed after the first line.
+    for line in process.stdout:
+        assert line.startswith('{"event": '), line
+        if '"NodeStarted"' in line and '"node_id": "inbox"' in line:
+            break
+    process.stdout.close()  # as `| head` does
     (tmp_path / "inbox").mkdir(exist_ok=True)
     for name in ("one", "two"):  # events, each a line to write
         sf.write(tmp_path / "inbox" / f"{name}.wav", np.full(4800, 0.1, np.float32), 48000)
@@ -32,7 +37,7 @@ def test_a_json_reader_that_goes_away_is_told_once_and_the_show_goes_on(tmp_path
     assert process.wait(60) == 0, err
     assert err.count("the JSON lines' reader went away (Broken pipe): no more JSON lines are written; the show goes "
                      "on") == 1, err
-    # The show went on past the broken pipe: a take written after it ended done. Both, where the folder source saw the
-    # second within the run's 3 s (a loaded machine once saw only the first within 2 s).
+    # The show went on past the broken pipe: takes written after it ended done (one, where a loaded machine's run ended
+    # before the second was through).
     assert re.search(r"takes ended: done [12]\b", err), err
     assert "BrokenPipeError" not in log.read_text(encoding="utf-8")
