@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import json
 import os
 import secrets
@@ -19,6 +20,7 @@ from typing import Any, cast
 import numpy as np
 import pytest
 
+from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node
 from exsampling_patch.nodes.web_recorder import WebRecorder
@@ -27,6 +29,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import TAKE
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.runtime.events import Event, NodeStatus
 from exsampling_patch.takes import PROCESSED_JOURNAL
 
 BROWSER = Path(__file__).resolve().parents[1] / "browser"  # the phone-page scripts (tests/browser)
@@ -56,6 +59,18 @@ class Probe(Node):
 
 def probe_of(engine: Engine, node_id: str = "probe") -> Probe:
     return cast(Probe, engine.node(node_id))
+
+
+def recorder_console(events: list[Event], node_id: str = "rec") -> str:
+    """What the stage console prints for the statuses of the web recorder ``node_id`` among ``events``."""
+    patch = Patch()
+    patch.add_node(NodeSpec(node_id, "web_recorder"))
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    for event in events:
+        if isinstance(event, NodeStatus) and event.node_id == node_id:
+            console(event)
+    return err.getvalue()
 
 
 def rec_of(engine: Engine, node_id: str = "rec") -> WebRecorder:

@@ -8,21 +8,17 @@ set (``disk_space.disk_free``: a real disk's moves as others write).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.node import Node, NodeContext
 from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.microphone_room import TakeRoom
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
-from exsampling_patch.patch import NodeSpec, Patch
-from exsampling_patch.runtime.events import NodeStatus
 
-from .conftest import Client, recorder_engine, sine
+from .conftest import Client, recorder_console, recorder_engine, sine
 
 MB = 10**6
 
@@ -51,14 +47,8 @@ def test_the_recorders_filling_disk_warning_ends_once_there_is_room(tmp_path: Pa
         assert status["warning"] == "" and status["disk_low"] is False, status
     finally:
         engine.stop()
-    patch = Patch()
-    patch.add_node(NodeSpec("rec", "web_recorder"))
-    err = io.StringIO()
-    console = StageConsole(patch, err=err)
-    for event in events:
-        if isinstance(event, NodeStatus) and event.node_id == "rec":
-            console(event)
-    said = [line for line in err.getvalue().splitlines() if "room again" in line]
+    printed = recorder_console(events)
+    said = [line for line in printed.splitlines() if "room again" in line]
     assert len(said) == 1 and said[0].endswith(  # once, not at each take
         f" node 'rec': the take folder's disk has room again: 5000 MB free ({tmp_path / 'takes'})"), said
 

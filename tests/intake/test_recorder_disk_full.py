@@ -7,7 +7,6 @@ disk's moves as others write)."""
 from __future__ import annotations
 
 import errno
-import io
 import os
 import shutil
 import threading
@@ -17,16 +16,14 @@ from typing import Any
 import pytest
 
 from exsampling_patch.commands.run import counts_of
-from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.web_recorder import WebRecorder
 from exsampling_patch.nodes.web_recorder.disk import DiskWatch
 from exsampling_patch.nodes.web_recorder.upload import UploadError, encode_wav_pcm16
-from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import NodeError, NodeRecovered, NodeStatus
 
-from .conftest import Client, needs_dev_full, rec_of, recorder_engine, sine
+from .conftest import Client, needs_dev_full, rec_of, recorder_console, recorder_engine, sine
 from .test_recorder_after_stored import Phone
 
 
@@ -218,17 +215,11 @@ def test_a_full_disks_error_ends_once_takes_are_stored_again(tmp_path: Path, rec
     finally:
         engine.stop()
     assert [event.how for event in events if isinstance(event, NodeRecovered) and event.node_id == "rec"] == ["opened"]
-    patch = Patch()
-    patch.add_node(NodeSpec("rec", "web_recorder"))
-    err = io.StringIO()
-    console = StageConsole(patch, err=err)
-    for event in events:
-        if isinstance(event, NodeStatus) and event.node_id == "rec":
-            console(event)
-    said = [line for line in err.getvalue().splitlines() if "is back" in line]
+    printed = recorder_console(events)
+    said = [line for line in printed.splitlines() if "is back" in line]
     assert len(said) == 1 and said[0].endswith(
         f" rec is back: web_recorder 'rec': the take folder's disk has room for takes again: 10000 MB free "
-        f"({tmp_path / 'takes'})"), err.getvalue()
+        f"({tmp_path / 'takes'})"), printed
 
 
 def test_the_end_of_a_full_disk_ends_no_other_error_of_the_recorder(tmp_path: Path, recorder_state: Path,
@@ -325,17 +316,11 @@ def test_a_full_disk_with_room_again_is_said_once(tmp_path: Path, recorder_state
         assert not engine.status["rec"].get("warning"), engine.status["rec"]  # the filling warning ended all the same
     finally:
         engine.stop()
-    patch = Patch()
-    patch.add_node(NodeSpec("rec", "web_recorder"))
-    err = io.StringIO()
-    console = StageConsole(patch, err=err)
-    for event in events:
-        if isinstance(event, NodeStatus) and event.node_id == "rec":
-            console(event)
-    said = [line for line in err.getvalue().splitlines() if "room" in line]
+    printed = recorder_console(events)
+    said = [line for line in printed.splitlines() if "room" in line]
     assert len(said) == 1 and said[0].endswith(
         f" rec is back: web_recorder 'rec': the take folder's disk has room for takes again: 10000 MB free "
-        f"({tmp_path / 'takes'})"), err.getvalue()
+        f"({tmp_path / 'takes'})"), printed
 
 
 def test_two_request_threads_tell_a_full_disk_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
