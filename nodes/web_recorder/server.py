@@ -26,13 +26,13 @@ import ssl
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from exsampling_patch.nodes.web_recorder import headers as fields
 from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, BusyAnswers
 from exsampling_patch.nodes.web_recorder.door import Door
+from exsampling_patch.nodes.web_recorder.pages import HTML_TYPE, UNAUTHORISED, recording_page, static_file
 from exsampling_patch.nodes.web_recorder.plain import sent_on
 from exsampling_patch.nodes.web_recorder.upload import UploadError, too_large
 
@@ -45,10 +45,6 @@ STRANGER_DRAIN_SECONDS = 2.0
 #: An upload answered before its body was all read (408, past its deadline) is read and dropped for this long at most,
 #: so that the phone, which sends it whole before it reads, gets the answer rather than a reset (see _linger).
 LINGER_SECONDS = 30.0
-#: The page's own files' types, by their ending. Not ``mimetypes``: on Windows it reads the registry, where an editor
-#: may have set ``.js`` to text/plain, and a browser refuses a module script of that type (a blank page on every phone).
-STATIC_TYPES = {"js": "text/javascript; charset=utf-8", "html": "text/html; charset=utf-8",
-                "css": "text/css; charset=utf-8", "json": "application/json; charset=utf-8"}
 
 
 def listen_backlog() -> int:
@@ -159,10 +155,6 @@ class RecorderServer(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return int(self.server_address[1])
-
-
-def _static(name: str) -> bytes:
-    return (resources.files("exsampling_patch.nodes.web_recorder") / "static" / name).read_bytes()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -308,26 +300,20 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = parse_qs(url.query, max_num_fields=50)
         if url.path.startswith("/static/"):
-            name = url.path[len("/static/"):]
-            if "/" in name or "\\" in name or name.startswith(".") or not name:
+            found = static_file(url.path[len("/static/"):])
+            if found is None:
                 self._error(404, "not found")
-                return
-            try:
-                body = _static(name)
-            except (FileNotFoundError, IsADirectoryError, NotADirectoryError, OSError):
-                self._error(404, "not found")
-                return
-            self._send(200, body, STATIC_TYPES.get(name.rpartition(".")[2], "application/octet-stream"))
+            else:
+                self._send(200, *found)
             return
         if url.path == "/favicon.ico":
             self._send(204, b"", "text/plain")
             return
         if not self._authorised(query):
-            self._send(401, _UNAUTHORISED, "text/html; charset=utf-8")
+            self._send(401, UNAUTHORISED, HTML_TYPE)
             return
         if url.path in ("/", "/index.html"):
-            page = _static("index.html").replace(b"__CONFIG__", json.dumps(self.server.page_config).encode())
-            self._send(200, page, "text/html; charset=utf-8")
+            self._send(200, recording_page(self.server.page_config), HTML_TYPE)
         elif url.path == "/api/takes":
             phone = fields.phone(self.headers, required=True)
             recorder = (query.get("recorder") or [""])[0].strip()
@@ -487,9 +473,3 @@ def _late_text(why: str, received: int, length: int, seconds: float, min_rate: f
     return (f"the upload came too slowly: {got}, under the {min_rate * 8 / 1e3:g} kbit/s the recorder waits for; "
             "try again on a better connection")
 
-
-# A performer meeting it after the recorder's token changed must not take the takes still on the phone for lost.
-_UNAUTHORISED = (b"<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-                 b"<title>Not paired</title><h1>Not paired</h1><p>This recorder needs its pairing token. Scan the QR "
-                 b"code shown by the patch, or open the full URL it prints.</p><p>Takes waiting on this phone stay "
-                 b"kept in its browser, and are sent once you open the new link.</p>")

@@ -1,0 +1,40 @@
+"""The recorder's own files, as the server sends them: the recording page with its settings, its scripts and styles
+(``static/``), and the page a phone without the pairing token is shown."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+#: The page's own files' types, by their ending. Not ``mimetypes``: on Windows it reads the registry, where an editor
+#: may have set ``.js`` to text/plain, and a browser refuses a module script of that type (a blank page on every phone).
+STATIC_TYPES = {"js": "text/javascript; charset=utf-8", "html": "text/html; charset=utf-8",
+                "css": "text/css; charset=utf-8", "json": "application/json; charset=utf-8"}
+HTML_TYPE = "text/html; charset=utf-8"
+
+# A performer meeting it after the recorder's token changed must not take the takes still on the phone for lost.
+UNAUTHORISED = (b"<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+                b"<title>Not paired</title><h1>Not paired</h1><p>This recorder needs its pairing token. Scan the QR "
+                b"code shown by the patch, or open the full URL it prints.</p><p>Takes waiting on this phone stay "
+                b"kept in its browser, and are sent once you open the new link.</p>")
+
+
+def _static(name: str) -> bytes:
+    return (resources.files("exsampling_patch.nodes.web_recorder") / "static" / name).read_bytes()
+
+
+def static_file(name: str) -> tuple[bytes, str] | None:
+    """The file ``name`` of ``static/`` (a bare name, no folder) with its type; None: there is no such file."""
+    if "/" in name or "\\" in name or name.startswith(".") or not name:
+        return None
+    try:
+        body = _static(name)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, OSError):
+        return None
+    return body, STATIC_TYPES.get(name.rpartition(".")[2], "application/octet-stream")
+
+
+def recording_page(config: dict[str, Any]) -> bytes:
+    """The recording page, its settings (``config``) written in."""
+    return _static("index.html").replace(b"__CONFIG__", json.dumps(config).encode())
