@@ -26,9 +26,7 @@ import logging
 import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Take
@@ -40,13 +38,16 @@ from exsampling_patch.nodes.web_recorder.limits import (
     upload_time_warnings,
 )
 from exsampling_patch.nodes.web_recorder.phones import PhoneLists
-from exsampling_patch.nodes.web_recorder.rows import sidecar_meta, sidecar_row, take_row
+from exsampling_patch.nodes.web_recorder.rows import take_row
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.ledger import not_loaded_of
 from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, read_take, remove_dead_parts
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from exsampling_patch.nodes.web_recorder.seen import Key
+    from exsampling_patch.nodes.web_recorder.unfinished import Unfinished
 
 log = logging.getLogger("exsampling.web_recorder")
 
@@ -118,6 +119,7 @@ class WebRecorder(Node):
         from exsampling_patch import devices, qr  # noqa: F401
         from exsampling_patch.nodes.web_recorder import ends, refused, seen, server, status, store, tls  # noqa: F401
         from exsampling_patch.nodes.web_recorder.disk import DiskWatch  # noqa: F401
+        from exsampling_patch.nodes.web_recorder.unfinished import know_unfinished  # noqa: F401
 
     def start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
@@ -280,38 +282,11 @@ class WebRecorder(Node):
 
     # -- uploads ---------------------------------------------------------------------------------------------
 
-    def _know_unfinished(self) -> deque[tuple[Path, str, Key | None]]:
-        """Make the takes stored but not done before the last run ended known, from their sidecars and the headers
-        of their audio (no samples read).
+    def _know_unfinished(self) -> Unfinished:
+        """The takes stored but not done before the last run ended, made known (:func:`.know_unfinished`)."""
+        from exsampling_patch.nodes.web_recorder.unfinished import know_unfinished
 
-        Called in :meth:`start` before the server listens: a phone retrying one of them (its reply lost in the
-        crash) is answered as a duplicate of the stored take, with its take id, whether it has been passed on
-        again yet or not, and is not stored a second time. The takes themselves flow on from :meth:`_recover`.
-        A take whose audio is already seen to be unreadable (its header, or a WAV cut short: :func:`.check_stored`)
-        is lost here (:meth:`_lost`), before the server listens: its phone's retry, however soon, is stored anew.
-        """
-        from exsampling_patch.nodes.web_recorder.store import check_stored
-
-        paths: deque[tuple[Path, str, Key | None]] = deque()
-        for path, data in self._store.unfinished():
-            meta = sidecar_meta(data)
-            recorder = str(meta.get("recorder") or data.get("source") or "")
-            row = sidecar_row(data, path)
-            key: Key | None = None
-            if meta.get("client_take_id"):
-                key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
-            self._board.add(row["take_id"], str(data.get("source") or recorder), **row)
-            if meta.get("phone"):
-                self._phones.add(str(meta["phone"]), row["take_id"])
-            try:
-                check_stored(path)
-            except Exception as error:
-                self._lost(path, data["take_id"], key, error)  # its key withdrawn, if an earlier run wrote it
-                continue
-            if key is not None and key not in self._seen:  # acknowledged or not, a retry must not make a second take
-                self._remember_reply(key, {"status": "received", **row})
-            paths.append((path, data["take_id"], key))
-        return paths
+        return know_unfinished(self._store, self._board, self._phones, self._seen, self._lost, self._remember_reply)
 
     def _recover(self) -> None:
         """Pass on the takes that were stored but not done before the last run ended (found by :meth:`start`). One

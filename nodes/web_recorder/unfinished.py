@@ -1,0 +1,51 @@
+"""The takes stored but not done before the last run ended, made known at start before the server listens."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from exsampling_patch.nodes.web_recorder.phones import PhoneLists
+from exsampling_patch.nodes.web_recorder.rows import sidecar_meta, sidecar_row
+from exsampling_patch.nodes.web_recorder.seen import Key, SeenTakes
+from exsampling_patch.nodes.web_recorder.status import StatusBoard
+from exsampling_patch.nodes.web_recorder.store import check_stored
+from exsampling_patch.takes import TakeStore
+
+Unfinished = deque[tuple[Path, str, Key | None]]
+
+
+def know_unfinished(store: TakeStore, board: StatusBoard, phones: PhoneLists, seen: SeenTakes,
+                    lost: Callable[[Path, str, Key | None, Exception], None],
+                    remember: Callable[[Key, dict[str, Any]], None]) -> Unfinished:
+    """Make the takes stored but not done before the last run ended known, from their sidecars and the headers
+    of their audio (no samples read): on ``board``, in ``phones``' lists, their replies in ``seen`` (``remember``).
+
+    Called in the recorder's start before the server listens: a phone retrying one of them (its reply lost in the
+    crash) is answered as a duplicate of the stored take, with its take id, whether it has been passed on
+    again yet or not, and is not stored a second time. The takes themselves flow on from the recorder's recovery.
+    A take whose audio is already seen to be unreadable (its header, or a WAV cut short: :func:`.check_stored`)
+    is lost here (``lost``), before the server listens: its phone's retry, however soon, is stored anew.
+    """
+    paths: Unfinished = deque()
+    for path, data in store.unfinished():
+        meta = sidecar_meta(data)
+        recorder = str(meta.get("recorder") or data.get("source") or "")
+        row = sidecar_row(data, path)
+        key: Key | None = None
+        if meta.get("client_take_id"):
+            key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
+        board.add(row["take_id"], str(data.get("source") or recorder), **row)
+        if meta.get("phone"):
+            phones.add(str(meta["phone"]), row["take_id"])
+        try:
+            check_stored(path)
+        except Exception as error:
+            lost(path, data["take_id"], key, error)  # its key withdrawn, if an earlier run wrote it
+            continue
+        if key is not None and key not in seen:  # acknowledged or not, a retry must not make a second take
+            remember(key, {"status": "received", **row})
+        paths.append((path, data["take_id"], key))
+    return paths
