@@ -34,6 +34,7 @@ from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.ports import PREDICTION
 from exsampling_patch.registry import Registry
 from exsampling_patch.slot_takers import default_slots, slot_takers_fed, slots_of
+from exsampling_patch.wording import counted
 from exsampling_patch.yaml_syntax import quoting_hint
 
 
@@ -219,7 +220,7 @@ def gate_table_warning(patch: Patch, registry: Registry, source: SourceMap, gate
         else f"rows as '{map_id}' in its table, {first}: {chosen.get(first) or repr('')}, ..."
     return Problem(
         f"node '{gate_id}': it judges slots by a table that differs from the one '{map_id}' chooses by, in "
-        f"{len(rows)} row{'s' if len(rows) != 1 else ''}: {named}",
+        f"{counted(len(rows), 'row')}: {named}",
         source.file, source.node_line(gate_id),
         hint=f"give the gate the same {same}: its threshold then judges the slots the map picks",
     )

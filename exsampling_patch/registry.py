@@ -25,6 +25,7 @@ from exsampling_patch.node import DeclarationError, Node, Param, PortSpec
 from exsampling_patch.node_checks import type_problems
 from exsampling_patch.node_files import NODE_FOLDERS, import_file, own_helpers
 from exsampling_patch.thread_prints import prints_to_stderr
+from exsampling_patch.wording import counted
 
 ENTRY_POINT_GROUP = "exsampling_patch.nodes"
 BUILTIN_PACKAGE = "exsampling_patch.nodes"
@@ -120,7 +121,7 @@ class Registry:
         others = len(not_loaded(self.problems) - told)
         said = [*named[:3], f"and {len(named) - 3} more"] if len(named) > 3 else [*named]
         if others:  # check and run (refusing the patch) both print these lines, on stderr: no one command is named
-            said.append(f"{others} {'other ' if named else ''}plugin{'s' if others != 1 else ''} did not load: "
+            said.append(f"{counted(others, 'other plugin' if named else 'plugin')} did not load: "
                         f"a 'warning: plugin' line names {'each' if others != 1 else 'it'}")
         if said:
             parts.append(f"not loaded: {'; '.join(said)}" if named else said[0])

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import yaml
 
 from exsampling_patch.errors import Problem
+from exsampling_patch.wording import counted
 
 #: Contexts of constructs that run on until they are closed: their start is where the mistake is.
 _UNCLOSED = ("while scanning a quoted scalar", "while parsing a flow mapping", "while parsing a flow sequence")
@@ -55,7 +56,8 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
         indents = _indents(text, mark.line)
         if indents and indents[0] != indents[1]:
             own, above, item = indents
-            hint = (f"check the indentation: this line has {_spaces(own)}, the line above {_spaces(above)}"
+            hint = (f"check the indentation: this line has {counted(own, 'space')}, the line above "
+                    f"{counted(above, 'space')}"
                     + (" to the text after its '- '" if item else ""))
     return Problem(f"YAML syntax error: {what}", file, mark.line + 1 if mark else None,
                    mark.column + 1 if mark else None, hint=hint)
@@ -197,10 +199,6 @@ def _indents(text: str, line: int) -> tuple[int, int, bool] | None:
         return own, len(above[-1]) - len(above[-1].lstrip(" ")), False
     item = len(above[-1]) - len(above[-1].lstrip(" -"))
     return own, item, above[-1].lstrip(" ").startswith("-")
-
-
-def _spaces(count: int) -> str:
-    return f"{count} space{'' if count == 1 else 's'}"
 
 
 #: A list item's dash followed by a tab (``-\tid: b``): libyaml says only "cannot start any token".

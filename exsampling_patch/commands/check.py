@@ -7,6 +7,7 @@ import sys
 
 from exsampling_patch.registry import loaded_in_part, not_loaded
 from exsampling_patch.validate import check_file_with_warnings
+from exsampling_patch.wording import counted
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,9 +43,9 @@ def run(args: argparse.Namespace) -> int:
             # Plugins, not their problems: an entry point's import failure and a type refused in it are one, and
             # one that loaded its other types (a type of it already defined elsewhere) did load.
             unloaded, in_part = len(not_loaded(plugins)), len(loaded_in_part(plugins) - not_loaded(plugins))
-            said = [*([f"{unloaded} plugin{'s' if unloaded != 1 else ''} did not load"] if unloaded else []),
-                    *([f"{in_part} plugin{'s' if in_part != 1 else ''} loaded in part"] if in_part else []),
-                    *([f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"] if warnings else [])]
+            said = [*([f"{counted(unloaded, 'plugin')} did not load"] if unloaded else []),
+                    *([f"{counted(in_part, 'plugin')} loaded in part"] if in_part else []),
+                    *([counted(len(warnings), "warning")] if warnings else [])]
             but = f", but {', '.join(said[:-1])}{', and ' if len(said) > 1 else ''}{said[-1]}" if said else ""
             print(f"{path}: ok{but}", file=sys.stderr)
     return 1 if failed else 0

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 
 from exsampling_patch.runtime import NodeError
+from exsampling_patch.wording import counted
 
 #: Seconds between the first error's line and the first line telling how often it came again.
 REPEAT_EVERY = 1.0
@@ -103,5 +104,4 @@ class RepeatedErrors:
     def _count(self, node_id: str, told: _Told, now: float) -> str:
         count, told.pending, told.said_at = told.pending, 0, now
         told.every = min(told.every * 2, max(self.longest, self.every))
-        return (f"{clock_text(told.latest)} error in node '{node_id}': the same error {count} more "
-                f"time{'s' if count != 1 else ''}")
+        return f"{clock_text(told.latest)} error in node '{node_id}': the same error {counted(count, 'more time')}"

@@ -17,6 +17,7 @@ from exsampling_patch.patchfile import closest_existing
 from exsampling_patch.registry import Registry
 from exsampling_patch.slot_takers import slot_takers_fed
 from exsampling_patch.validate import load_patch
+from exsampling_patch.wording import counted
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -202,7 +203,7 @@ def replay(args: argparse.Namespace) -> int:
     if xruns:
         at = (", ".join(f"{x['frame'] / _stream_rate(lines, x, rate):.2f} s" for x in xruns[:8])
               + (" ..." if len(xruns) > 8 else ""))
-        print(f"the live run had {len(xruns)} xrun{'' if len(xruns) == 1 else 's'} (stream at {at}): dropouts the "
+        print(f"the live run had {counted(len(xruns), 'xrun')} (stream at {at}): dropouts the "
               "audience heard, which a replay cannot reproduce; it plays on where the recording jumped",
               file=sys.stderr)
     return 0

@@ -35,6 +35,7 @@ from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, Node
 from exsampling_patch.runtime.parts import running_at
 from exsampling_patch.stop_news import uploads_cut_parts
 from exsampling_patch.validate import load_patch_with_warnings
+from exsampling_patch.wording import counted
 
 log = logging.getLogger("exsampling.run")
 
@@ -260,9 +261,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         # "running ExSampling: 11 nodes" read as all eleven running, the recorder that could not listen among them:
         # its error may have scrolled away above the QR code, and the show had no way in for takes.
         unstarted = [f"'{node_id}'" for node_id in patch.nodes if node_id not in started_nodes]
-        nodes = (f"{len(patch.nodes) - len(unstarted)} of {_counted(len(patch.nodes), 'node')} (not started: "
-                 f"{', '.join(unstarted)})" if unstarted else _counted(len(patch.nodes), "node"))
-        print(f"running {name}: {nodes}, {_counted(len(patch.links), 'link')}, started in "
+        nodes = (f"{len(patch.nodes) - len(unstarted)} of {counted(len(patch.nodes), 'node')} (not started: "
+                 f"{', '.join(unstarted)})" if unstarted else counted(len(patch.nodes), "node"))
+        print(f"running {name}: {nodes}, {counted(len(patch.links), 'link')}, started in "
               f"{running - starting:.1f} s" + (f"; for {args.duration:g} s" if args.duration else "; Ctrl+C stops"),
               file=sys.stderr, flush=True)
         watching = threading.Event()
@@ -383,7 +384,7 @@ def cut_off_text(counts: dict[str, int], patch: Patch, registry: Registry) -> st
         spec = patch.nodes.get(source)
         kind = registry.types.get(spec.type) if spec is not None else None
         again = kind is not None and kind.take_ended is not Node.take_ended
-        parts.append(f"{count} take{'s' if count != 1 else ''} from '{source}' not through the patch"
+        parts.append(f"{counted(count, 'take')} from '{source}' not through the patch"
                      + (", passed on again at the next start" if again else ""))
     return "; " + "; ".join(parts) if parts else ""
 
@@ -404,7 +405,7 @@ def unsent_text(counts: dict[str, int]) -> str:
     """The summary's part for takes an output had handed to its sender but that did not go before the stop (the
     sender waited for another run's folder): nothing goes after the stop; they are kept, and go at the next start
     (the node's ``unsent`` status, told as it stops: ``ableton_max``). ``counts``: :func:`unsent_counts`."""
-    parts = [f"{count} take{'s' if count != 1 else ''} not sent to Live by '{node_id}', kept for its next start"
+    parts = [f"{counted(count, 'take')} not sent to Live by '{node_id}', kept for its next start"
              for node_id, count in counts.items()]
     return "; " + "; ".join(parts) if parts else ""
 
@@ -425,7 +426,7 @@ def held_text(counts: dict[str, int]) -> str:
     """The summary's part for the takes a web recorder refused for its full disk (507) and did not store since: no
     take refused for good (the phone keeps it and sends it again), so none ended, and the summary said nothing of
     them. ``counts``: the nodes' ``held_on_phones`` status."""
-    parts = [f"{count} take{'s' if count != 1 else ''} refused by '{node_id}' for its full disk, kept on the phones: "
+    parts = [f"{counted(count, 'take')} refused by '{node_id}' for its full disk, kept on the phones: "
              "make room, they are sent again" for node_id, count in counts.items()]
     return "; " + "; ".join(parts) if parts else ""
 
@@ -442,8 +443,3 @@ def uploads_cut_text(counts: dict[str, int]) -> str:
 def samplers_of(patch: object) -> list[str]:
     """Ids of the patch's sampler nodes."""
     return [nid for nid, spec in getattr(patch, "nodes", {}).items() if spec.type == "sampler"]
-
-
-def _counted(count: int, thing: str) -> str:
-    """``1 node``, ``2 nodes``: a one-node patch was said to run "1 nodes, 0 links"."""
-    return f"{count} {thing}{'' if count == 1 else 's'}"

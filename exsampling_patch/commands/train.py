@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.commands.arg_types import at_least
+from exsampling_patch.wording import counted
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -190,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if dataset.skipped:  # a phone's M4A beside the WAV takes was left out without a word
         kinds = sorted({p.suffix.lower() or "(no suffix)" for p in dataset.skipped})
-        print(f"note: {len(dataset.skipped)} file{'s' if len(dataset.skipped) != 1 else ''} of a kind not read left "
+        print(f"note: {counted(len(dataset.skipped), 'file')} of a kind not read left "
               f"out ({', '.join(kinds)}), such as {dataset.skipped[0]}", file=sys.stderr)
     if dataset.ignored:  # a Mac zip's __MACOSX/ was refused as a class folder with no audio
         names = ", ".join(f"{p.name}/" for p in dataset.ignored)

@@ -33,6 +33,7 @@ from exsampling_patch.runtime.events import EventBus, MessageHop
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry
 from exsampling_patch.runtime.plan import Plan, Route
+from exsampling_patch.wording import counted
 
 # The engine's logger, as the other words on messages that go nowhere (see flow.py).
 log = logging.getLogger("exsampling_patch.runtime.engine")
@@ -162,11 +163,11 @@ class Diverts:
         self._close(cell, drop)
         closing = False
         if count and node_id in self.hung:  # not waited for (PlanSwap._retire): "within 2 s" would hide why
-            log.warning("node %s, removed by an edit, had %d message%s queued that it did not pass on: dropped, as "
-                        "its handler is hung", node_id, count, "" if count == 1 else "s")
+            log.warning("node %s, removed by an edit, had %s queued that it did not pass on: dropped, as "
+                        "its handler is hung", node_id, counted(count, "message"))
         elif count:
-            log.warning("node %s, removed by an edit, had %d message%s queued that it did not pass on within %g s: "
-                        "dropped", node_id, count, "" if count == 1 else "s", self.retire_wait)
+            log.warning("node %s, removed by an edit, had %s queued that it did not pass on within %g s: "
+                        "dropped", node_id, counted(count, "message"), self.retire_wait)
 
     def _hand_on(self, node_id: str, senders: dict[tuple[Route, str], tuple[Route, ...]], entry: Entry) -> None:
         """Give ``entry``, on its way to ``node_id`` (removed by an edit), to the targets ``senders`` names for its

@@ -23,6 +23,7 @@ from exsampling_patch.runtime.events import EventBus, MessageHop, TakeEnded
 from exsampling_patch.runtime.ledger import TakeLedger, slot_of, take_key, take_of
 from exsampling_patch.runtime.parts import Cell, Worker
 from exsampling_patch.runtime.plan import Plan
+from exsampling_patch.wording import counted
 
 # The engine's logger, as before these methods left engine.py: logging set up (or a test's caplog) by that name
 # still gets the warning of a take that goes nowhere.
@@ -188,8 +189,8 @@ class MessageFlow:
         nothing, and its source wrote it down as done); a plain message's are told, as they were not."""
         why = self._left_why.get(node_id, "removed by an edit")
         if take_id is None:
-            log.warning("node %s (%s) sent %d message%s on output '%s' that went nowhere: no node it was linked to "
-                        "is still in the patch", node_id, why, copies, "" if copies == 1 else "s", port)
+            log.warning("node %s (%s) sent %s on output '%s' that went nowhere: no node it was linked to "
+                        "is still in the patch", node_id, why, counted(copies, "message"), port)
             return
         self.ledger.lost(take_id, node_id, f"dropped with node {node_id}: {why}")
         if worker.busy is not None and worker.busy[4] == take_id:

@@ -18,6 +18,7 @@ from exsampling_patch.runtime.events import EventBus, MessageHop
 from exsampling_patch.runtime.ledger import TakeLedger
 from exsampling_patch.runtime.parts import Cell, Entry
 from exsampling_patch.runtime.plan import Plan
+from exsampling_patch.wording import counted
 
 # The engine's logger, as the other words on messages that go nowhere (see flow.py).
 log = logging.getLogger("exsampling_patch.runtime.engine")
@@ -147,8 +148,8 @@ class RollBack:
             closing = False
             counts = dict(plain)
         for node_id, count in counts.items():
-            log.warning("node %s had %d message%s queued that no node of the restored patch takes: dropped, since the "
-                        "edit that added it was not swapped in", node_id, count, "" if count == 1 else "s")
+            log.warning("node %s had %s queued that no node of the restored patch takes: dropped, since the "
+                        "edit that added it was not swapped in", node_id, counted(count, "message"))
 
 
 def diverted_into(old: Plan, plan: Plan) -> set[str]:
