@@ -363,9 +363,13 @@ class Sampler(Node):
         """Empty a slot (its history is kept)."""
         index = self._slot_index(slot)
         with self._records_lock:
+            # Numbered as a take is (before, every clear was 0): the audio process's answer is matched to this clear,
+            # and a take sent before it, answered late, is not taken for newer and put back in the slot.
+            self._serial += 1
+            cleared = replace(EMPTY, serial=self._serial)
             self.records[index].position = -1
-            self.buffers[index] = EMPTY
-            self.audio.load(index, EMPTY)
+            self.buffers[index] = cleared
+            self.audio.load(index, cleared)
 
     # -- control ----------------------------------------------------------------------------------------------------
 

@@ -147,6 +147,11 @@ class LoadBook:
         return Answer(slot, buffer, why, sounding)
 
 
+def cleared(buffer: SlotBuffer) -> bool:
+    """Whether ``buffer`` empties its slot (``Sampler.clear``) rather than loads a take."""
+    return buffer.take is None and buffer.frames == 0
+
+
 def put_back(record: SlotRecord, buffers: list[SlotBuffer], index: int, answer: Answer, pushed: bool) -> bool:
     """The node's slot ``index`` as its audio process holds it, ``answer``'s take not loaded: shown (``buffers``) if
     it still is, and its history's position on the take the slot plays; ``pushed``: the take was added to the history
@@ -173,7 +178,8 @@ def settle(node: Any, answer: Answer) -> None:
     take it sent (on its host's thread). Loaded: the status that names it in its slot, ``loaded`` emitted (before, both
     went at once, so a take the process refused was still printed "loaded", named in the slot's status, and written
     to the show log as a load a replay played). Not loaded: the slot shows what it plays (its status says so),
-    the console names the take, and it ends "not loaded into sampler ...: why"."""
+    the console names the take, and it ends "not loaded into sampler ...: why". A clear (:func:`cleared`) is told
+    "not cleared", and "cleared after all"."""
     with node._records_lock:
         sent: Sent | None = node._asked.pop(answer.buffer.serial, None)
         record = node.records[answer.slot]
@@ -184,12 +190,16 @@ def settle(node: Any, answer: Answer) -> None:
             shown = put_back(record, node.buffers, answer.slot, answer, sent is not None and sent.pushed)
             take, sounding = (b.take.name if b is not None and b.take is not None else None
                               for b in (answer.buffer, answer.sounding))
-            node.report_error(f"{take or 'a take'} not loaded into slot {record.name}: {answer.why}; " + (
-                f"the slot plays {sounding or 'nothing'}" if shown else "a later take was sent there"))
-            if shown:  # what the slot plays, the take skipped (not a load: the show log writes none for it)
-                plays = answer.sounding or EMPTY
-                node.report_status(slot=record.name, take=plays.take_id, label=plays.label or "",
-                                   skipped=answer.buffer.take_id, not_loaded=answer.why)
+            instead = f"the slot plays {sounding or 'nothing'}" if shown else "a later take was sent there"
+            if cleared(answer.buffer):  # before, told "a take not loaded"
+                node.report_error(f"slot {record.name} not cleared: {answer.why}; {instead}")
+                node.report_status(slot=record.name)
+            else:
+                node.report_error(f"{take or 'a take'} not loaded into slot {record.name}: {answer.why}; {instead}")
+                if shown:  # what the slot plays, the take skipped (not a load: the show log writes none for it)
+                    plays = answer.sounding or EMPTY
+                    node.report_status(slot=record.name, take=plays.take_id, label=plays.label or "",
+                                       skipped=answer.buffer.take_id, not_loaded=answer.why)
         elif sent is not None:
             node.report_status(**sent.status)
     if sent is None or sent.assignment is None:
@@ -210,7 +220,16 @@ def _loaded_after_all(node: Any, record: SlotRecord, answer: Answer) -> None:
     no later take was sent there, and told."""
     buffer = answer.buffer
     status: dict[str, Any] = {}
-    if node.buffers[answer.slot].serial < buffer.serial and buffer.take is not None:
+    newest = node.buffers[answer.slot].serial < buffer.serial  # nothing sent to the slot since
+    if cleared(buffer):
+        if newest:
+            node.buffers[answer.slot] = buffer
+            record.position = -1
+            status = {"slot": record.name}
+        node.report_status(**status, warning=f"slot {record.name} was cleared after all, {answer.late:.1f} s after "
+                                             "it was sent (told not cleared)")
+        return
+    if newest and buffer.take is not None:
         node.buffers[answer.slot] = buffer
         at = [index for index, (take, _) in enumerate(record.history) if take is buffer.take]
         if at:  # a roll-back's: still in the history

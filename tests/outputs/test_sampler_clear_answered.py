@@ -1,0 +1,85 @@
+"""Clearing a slot of the sampler's real audio process (under the JACK dummy server) while the process is stopped
+(SIGSTOP): the clear, and a take sent before it, are answered late or not at all.
+
+Before: every clear was sent numbered 0, the number of no take. One not answered in time was told "a take not loaded
+into slot ...", and its late answer "a take was loaded ... after all". A take sent before the clear and answered
+late counted as newer than the clear: the slot showed it again, and a restarted process was sent it again, the slot
+cleared on purpose playing the old take."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any
+
+import pytest
+
+from exsampling_patch.context import NodeContext
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.nodes.sampler import host
+
+from .helpers import sine_take
+from .test_sampler_process import audio_process_sampler, wait_for
+
+NO_ANSWER = "the audio process did not answer within 0.5 s"
+
+
+def warnings(context: NodeContext) -> list[str]:
+    return [status["warning"] for status in context.statuses if "warning" in status]
+
+
+@pytest.mark.jack
+def test_a_clear_not_answered_is_told_as_a_clear_and_cleared_after_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host, "ANSWER_SECONDS", 0.5)
+    with audio_process_sampler() as (sampler, context):
+        process = sampler.audio.process
+        assert process is not None
+        take = sine_take(220.0, seconds=0.5, rate=48000)
+        sampler.on_assign(SlotAssignment("Snare", take))
+        assert wait_for(lambda: sampler.sounding("Snare") == take.take_id), context.errors
+        os.kill(process.pid, signal.SIGSTOP)
+        try:
+            sampler.clear("Snare")
+            cleared = sampler.buffers[1]
+            assert wait_for(lambda: len(context.errors) == 2), context.errors
+            assert context.errors[0].startswith("the sampler's audio process is not answering"), context.errors
+            assert context.errors[1] == f"slot Snare not cleared: {NO_ANSWER}; the slot plays {take.name}"
+            assert sampler.slot_states()[1]["take"] == take.take_id  # what the process said it plays
+            assert sampler.audio.buffers[1].take is take
+        finally:
+            os.kill(process.pid, signal.SIGCONT)
+        assert wait_for(lambda: bool(warnings(context))), context.errors
+        assert warnings(context)[0].startswith("slot Snare was cleared after all, ")
+        assert sampler.slot_states()[1]["take"] is None
+        assert sampler.audio.buffers[1] is cleared  # a restarted process is sent the slot empty
+        assert len(context.errors) == 2 and len(warnings(context)) == 1 and sampler.audio.process is process
+
+
+@pytest.mark.jack
+def test_a_take_answered_late_after_a_clear_stays_out_of_the_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host, "ANSWER_SECONDS", 0.5)
+    with audio_process_sampler() as (sampler, context):
+        process = sampler.audio.process
+        assert process is not None
+        first, late = (sine_take(hz, seconds=0.5, rate=48000) for hz in (220.0, 330.0))
+        sampler.on_assign(SlotAssignment("Snare", first))
+        assert wait_for(lambda: sampler.sounding("Snare") == first.take_id), context.errors
+        os.kill(process.pid, signal.SIGSTOP)
+        try:
+            sampler.on_assign(SlotAssignment("Snare", late))
+            assert wait_for(lambda: len(context.fates) == 1), context.errors  # told not loaded: no answer in time
+            assert context.fates == [("not_loaded", f"not loaded into sampler 'smp': {NO_ANSWER}")]
+            sampler.audio.answer_within = 60.0  # the clear is answered in time: only the take before it is late
+            sampler.clear("Snare")
+            cleared = sampler.buffers[1]
+        finally:
+            os.kill(process.pid, signal.SIGCONT)
+        # The late take's answer comes before the clear's: the process answers in the order it was sent them.
+        assert wait_for(lambda: bool(warnings(context))), context.errors
+        assert len(warnings(context)) == 1
+        assert warnings(context)[0].startswith(f"{late.name} was loaded into slot Snare after all, ")
+        assert wait_for(lambda: int(sampler.state.loaded_serial[1]) == cleared.serial), context.errors
+        snare: dict[str, Any] = sampler.slot_states()[1]
+        assert snare["take"] is None and snare["position"] == -1  # before: the late take, shown again
+        assert sampler.audio.buffers[1] is cleared  # before: the late take, sent again to a restarted process
+        assert sampler.audio.process is process
