@@ -125,7 +125,7 @@ class WebRecorder(Node):
         from exsampling_patch.devices import naming_busy_port
         from exsampling_patch.nodes.web_recorder.disk import DiskWatch
         from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
-        from exsampling_patch.nodes.web_recorder.refused import RefusedPhones, tell_refused, telling_refusals
+        from exsampling_patch.nodes.web_recorder.refused import RefusedPhones, refusing_unread, telling_refusals
         from exsampling_patch.nodes.web_recorder.seen import SEEN_FILE, SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
         from exsampling_patch.nodes.web_recorder.status import BOARD
@@ -190,7 +190,7 @@ class WebRecorder(Node):
                 header_timeout=self.header_timeout, request_timeout=self.request_timeout,
                 min_upload_rate=self.min_upload_kbps * 1e3 / 8,
                 on_refused=RefusedPhones(lambda text: self.report_status(not_paired=text)).refused,
-                on_refused_unread=lambda *refusal: tell_refused(refused_take, *refusal))
+                on_refused_unread=refusing_unread(refused_take, self._disk.dropped))
         scheme = "https" if self.https else "http"
         port = self.server.port
         default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)

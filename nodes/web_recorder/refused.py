@@ -13,10 +13,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.nodes.web_recorder import headers as fields
 from exsampling_patch.nodes.web_recorder.upload import UploadError
+
+if TYPE_CHECKING:
+    from exsampling_patch.nodes.web_recorder.seen import Key
 
 #: A take refused for good (400 a malformed header, 413 too long or too large, 415 or 422 not a usable WAV): sending it
 #: again cannot help, and the phone's page drops its audio. Not 401 (told as ``not_paired``), 409 (being uploaded
@@ -81,3 +84,29 @@ def tell_refused(tell: Callable[[str], None], headers: dict[str, str], client: s
     except UploadError:  # the name itself was what was wrong
         who = f"the phone at {client}"
     tell(f"a take from {who} was refused, not stored: {error}")
+
+
+def refusing_unread(tell: Callable[[str], None],
+                    dropped: Callable[[Key], None]) -> Callable[[dict[str, str], str, UploadError], None]:
+    """The server's ``on_refused_unread``: a take its server refused before reading its body (too large, a bad
+    length; the busy answer's 413 too) is told as :func:`tell_refused` tells it, and, refused for good, its phone's
+    key for it is handed to ``dropped``. A take held on its phone (refused for the full disk) and sent again so was
+    dropped by its phone, but only the recorder's own refusals took it off the ``held_on_phones`` count: the run's
+    summary said it was still on the phone for the rest of the show."""
+
+    def refused(headers: dict[str, str], client: str, error: UploadError) -> None:
+        tell_refused(tell, headers, client, error)
+        if error.status in FOR_GOOD and (key := take_key(headers)) is not None:
+            dropped(key)
+
+    return refused
+
+
+def take_key(headers: dict[str, str]) -> Key | None:
+    """The key a take upload's ``headers`` (lower-case names) give it, as the recorder keys it; None: it has no
+    phone take id, or a header the recorder would refuse (no such take was ever held)."""
+    try:
+        key = (fields.recorder_name(headers), fields.phone(headers), fields.take_id(headers))
+    except UploadError:
+        return None
+    return key if key[2] else None
