@@ -17,6 +17,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from exsampling_patch.editor.shortcuts import list_open
 from tests.editor.driving import Driver, default_patch_copy, editor, press_point, reveal, title_point
 
 TABLE = "param:map:table"
@@ -25,6 +26,10 @@ TABLE = "param:map:table"
 def main() -> dict[str, Any]:
     out: dict[str, Any] = {}
     with default_patch_copy("exsampling-combo-enter-") as patch, editor(patch) as app:
+        # The window at the display's corner: at (100, 100) the slot column lay past the 1280-pixel display, and
+        # the click aimed at it landed short of it (the pointer stops at the display's edge): no list opened.
+        dpg.set_viewport_pos([0, 0])
+        app.render(5)
         driver = Driver(app)
         before = list(app.model.patch.nodes)
         driver.click(press_point("palette:search"))
@@ -35,8 +40,10 @@ def main() -> dict[str, Any]:
         reveal(driver, "map")
         driver.click(title_point("map"))
         out["inspector"] = app.inspector.node_id
-        x, y = dpg.get_item_rect_min(f"{TABLE}:0:value")
-        driver.click((x + 20, y + 6))  # the first row's slot: its list opens
+        combo = f"{TABLE}:0:value"
+        (x, y), (_, height) = dpg.get_item_rect_min(combo), dpg.get_item_rect_size(combo)
+        driver.click((x + 20, y + height / 2))  # the first row's slot: its list opens
+        out["list_open"] = list_open(combo)
         driver.key("a", "ctrl")
         out["selected"] = len(app.model.selection) if hasattr(app.model, "selection") else None
         driver.key("Return")

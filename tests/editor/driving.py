@@ -20,10 +20,13 @@ from tests.editor import xinput
 from tests.editor.harness import open_editor
 
 REPO = Path(__file__).resolve().parents[2]
+#: As wide as the test display (Xvfb 1280x1024), but the window opens at (100, 100): its right 100 px and bottom
+#: 76 px lie off the display, where no click lands (the pointer stops at the display's edge). A scenario that
+#: clicks there (the inspector's right column) first moves the window to (0, 0), as combo_keys_scenario.py does.
 VIEWPORT = (1280, 1000)
 #: Frames after a step of a drag, then the last step's (before the release, or a block that reads the drag): a
 #: frame takes each move in and the callbacks settle after it; the last has the frames any event has.
-STEP_FRAMES = (1, 3)  # the whole test display (Xvfb 1280x1024): every point of it can be clicked
+STEP_FRAMES = (1, 3)
 
 
 class Driver:

@@ -14,4 +14,5 @@ def test_enter_after_a_combo_was_left_open_adds_no_node() -> None:
     result = run_scenario("tests.editor.combo_enter_scenario")
     assert len(result["typed"]) == 1, result  # Enter in the search field, typed in, adds its first type
     assert result["inspector"] == "map", result
+    assert result["list_open"], result  # the click aimed at the slot opened its list
     assert result["added"] == [], result  # it added the search's first type: a gate again
