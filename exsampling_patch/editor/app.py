@@ -35,6 +35,7 @@ from exsampling_patch.editor.problems_panel import PROBLEMS_H, ProblemsPanel
 from exsampling_patch.editor.shortcuts import Shortcuts
 from exsampling_patch.errors import Problem
 from exsampling_patch.stop_news import uploads_cut_parts
+from exsampling_patch.wording import counted
 
 PALETTE_W, INSPECTOR_W = 230, 270
 KEPT = "nothing selected: the clipboard is kept"  # Ctrl+C or Ctrl+X with nothing selected
@@ -161,13 +162,13 @@ class EditorApp:
             self.status = KEPT
             return
         count = self.model.copy(ids)
-        self.status = f"copied {count} node{'s' if count != 1 else ''}"
+        self.status = f"copied {counted(count, 'node')}"
 
     def select_all(self) -> None:
         """Every node becomes the selection (marked: Dear PyGui cannot select nodes from code)."""
         nodes = list(self.model.patch.nodes)
         self._select(nodes)
-        self.status = f"selected {len(nodes)} node{'s' if len(nodes) != 1 else ''}"
+        self.status = f"selected {counted(len(nodes), 'node')}"
 
     def cut(self, node_ids: list[str] | None = None) -> None:
         """Copy the nodes, then delete them (one undo step, which brings them back selected)."""
@@ -177,12 +178,12 @@ class EditorApp:
             return
         count = self.model.copy(ids)
         self.model.execute(RemoveNodes(ids, label="cut"))
-        self.status = f"cut {count} node{'s' if count != 1 else ''}"
+        self.status = f"cut {counted(count, 'node')}"
 
     def paste(self) -> list[str]:
         new = self.model.paste(self.placement.paste_offset())
         self._select(new)
-        self.status = f"pasted {len(new)} node{'s' if len(new) != 1 else ''}" if new else "nothing to paste"
+        self.status = f"pasted {counted(len(new), 'node')}" if new else "nothing to paste"
         return new
 
     def duplicate(self, node_ids: list[str] | None = None) -> list[str]:
@@ -191,7 +192,7 @@ class EditorApp:
         nodes = [self.model.patch.nodes[n] for n in ids if n in self.model.patch.nodes]
         new = self.model.duplicate(ids, self.placement.paste_offset(nodes) if nodes else None)
         self._select(new)
-        self.status = f"duplicated {len(new)} node{'s' if len(new) != 1 else ''}" if new else "nothing selected"
+        self.status = f"duplicated {counted(len(new), 'node')}" if new else "nothing selected"
         return new
 
     def delete_selected(self, node_ids: list[str] | None = None) -> None:
@@ -205,7 +206,7 @@ class EditorApp:
         commands: list[Command] = [*([RemoveLinks(links)] if links else []), *([RemoveNodes(nodes)] if nodes else [])]
         if commands:
             self.model.execute(commands[0] if len(commands) == 1 else Together(commands, label="delete"))
-        said = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in ((len(nodes), "node"), (len(links), "link")) if n]
+        said = [counted(n, what) for n, what in ((len(nodes), "node"), (len(links), "link")) if n]
         self.status = f"deleted {' and '.join(said)}" if said else "nothing selected"
 
     def rename(self, node_id: str) -> None:
@@ -325,7 +326,7 @@ class EditorApp:
         problems = self.model.problems()
         if problems:
             self.refresh_problems()
-            count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+            count = counted(len(problems), "problem")
             self.status = f"cannot run, {count} (listed under the patch): " + "; ".join(p.message for p in problems)
         else:
             self.status = f"cannot run:\n{self.runner.problem}"
@@ -429,7 +430,7 @@ class EditorApp:
         problem = self.runner.problem
         nodes, links = len(self.model.patch.nodes), len(self.model.patch.links)
         parts = [self.model.title, run,
-                 f"{nodes} node{'' if nodes == 1 else 's'}, {links} link{'' if links == 1 else 's'}"]
+                 f"{counted(nodes, 'node')}, {counted(links, 'link')}"]
         failing = [n for n, live in self.observer.nodes.items() if live.error and n in self.model.patch.nodes]
         if failing and self.runner.running:  # told here too: most of a big patch is out of view
             more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""

@@ -20,6 +20,7 @@ from exsampling_patch.editor import dialogs
 from exsampling_patch.editor.live import Runner
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.errors import PatchError
+from exsampling_patch.wording import counted
 
 MESSAGE_BOX: dict[str, Any] = {"width": 600, "height": 260, "pos": (400, 250)}
 
@@ -154,7 +155,7 @@ class FileActions:
             return False
         status = f"opened {path}"
         if problems:
-            count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+            count = counted(len(problems), "problem")
             status += f": {count}, listed under the patch; it cannot run until they are fixed"
         self.say(status)
         return True

@@ -45,6 +45,7 @@ from exsampling_patch.validate import (
     slots_of,
     unnamed_plugins,
 )
+from exsampling_patch.wording import counted
 
 #: A change notification: what changed (``"node_added"``, ``"node_removed"``, ``"node_moved"``,
 #: ``"link_added"``, ``"link_removed"``, ``"param_changed"``, ``"node_retyped"``, ``"refused"``, ``"reset"``,
@@ -364,7 +365,7 @@ class EditorModel:
             self._pastes += 1
             offset = (40.0 * self._pastes, 40.0 * self._pastes)
         specs, links = pasted(self.clipboard, self.patch, self.registry, offset, self.base_dir if self.path else None)
-        self.execute(AddNodes(specs, links, label=f"{verb} {len(specs)} node{'s' if len(specs) != 1 else ''}"))
+        self.execute(AddNodes(specs, links, label=f"{verb} {counted(len(specs), 'node')}"))
         return [s.id for s in specs]
 
     def duplicate(self, node_ids: Iterable[str], offset: Position | None = None) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from exsampling_patch.editor.live import NodeLive
+from exsampling_patch.wording import counted
 
 ELLIPSIS = "..."  # the default font has no glyph for U+2026
 SEPARATOR, TIGHT = "  |  ", " | "  # between the parts of a live line; the tight one where the line is cut
@@ -44,13 +45,13 @@ def live_parts(live: NodeLive) -> list[str]:
     parts = []
     xruns = live.get("xruns")
     if isinstance(xruns, int) and xruns > 0:
-        parts.append(f"{xruns} xrun{'s' if xruns != 1 else ''}")
+        parts.append(counted(xruns, "xrun"))
     late = live.get("late_steps")  # a pattern's steps a stalled host made it skip: dropouts of the groove
     if isinstance(late, int) and late > 0:
-        parts.append(f"{late} late step{'s' if late != 1 else ''}")
+        parts.append(counted(late, "late step"))
     dropped = live.get("dropped_notes")  # a sampler's notes that came too late to play, or while it restarted
     if isinstance(dropped, int) and dropped > 0:
-        parts.append(f"{dropped} dropped note{'s' if dropped != 1 else ''}")
+        parts.append(counted(dropped, "dropped note"))
     warning = live.get("warning")
     if isinstance(warning, str) and warning:  # no error, but the performer should see it (a backlog)
         parts.append(f"warning: {warning}")

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from exsampling_patch.node import Param
+from exsampling_patch.wording import counted
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def value_tip(name: str, value: Any) -> str:
     """What the tooltip of a parameter's value (kept by a placeholder, or not the type's) says: ``name: value``,
     a table one row a line (a long list one item a line), cut after TIP_ROWS with how many more."""
     if isinstance(value, dict) and value:
-        head = f"{name}: a table of {len(value)} row{'s' if len(value) != 1 else ''}"
+        head = f"{name}: a table of {counted(len(value), 'row')}"
         lines = [f"{key}: {format_value(item)}" for key, item in value.items()]
     elif isinstance(value, list) and len(value) > TIP_ROWS:
         head, lines = f"{name}: a list of {len(value)} items", [format_value(item) for item in value]

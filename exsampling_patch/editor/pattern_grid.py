@@ -16,6 +16,7 @@ import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.wording import counted
 
 GROUPING = " |\t\n"  # characters that only group steps
 REST = "._-0"
@@ -95,7 +96,7 @@ def link_text(status: dict[str, Any]) -> str:
         parts.append(f"follows {status['follows']}")
     elif status.get("link"):
         peers = int(status.get("peers") or 0)
-        parts.append(f"Link: {peers} peer{'' if peers == 1 else 's'}")
+        parts.append(f"Link: {counted(peers, 'peer')}")
     else:
         parts.append("Link off")
     parts.append("playing" if status.get("playing") else "stopped")

@@ -15,6 +15,7 @@ from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import Problem
 from exsampling_patch.param_checks import patch_warnings
 from exsampling_patch.patchfile import SourceMap
+from exsampling_patch.wording import counted
 
 PROBLEMS_H = 130  # the panel's height, when there are problems
 
@@ -56,10 +57,10 @@ class ProblemsPanel:
         dpg.configure_item(self.canvas, height=-PROBLEMS_H if problems else -1)
         if not problems:
             return
-        told = [f"{len(stopping)} problem{'s' if len(stopping) != 1 else ''}: the patch cannot run until they are "
+        told = [f"{counted(len(stopping), 'problem')}: the patch cannot run until they are "
                 "fixed"] if stopping else []
         if warnings:
-            told.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}: it runs, but likely not as meant")
+            told.append(f"{counted(len(warnings), 'warning')}: it runs, but likely not as meant")
         dpg.add_text(f"{'; '.join(told)}. Click one to show its node.", parent=self.tag, color=(230, 200, 90))
         for index, text in enumerate(texts):
             dpg.add_selectable(label=text, tag=f"{self.tag}:{index}", parent=self.tag, span_columns=True,

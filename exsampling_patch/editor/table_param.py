@@ -20,6 +20,7 @@ from exsampling_patch.editor.fields import commit_on_leave
 from exsampling_patch.editor.history import UNSET
 from exsampling_patch.editor.params import rows_to_table, table_rows
 from exsampling_patch.node import Param
+from exsampling_patch.wording import counted
 
 CHAR_W = 7.0  # the default font's advance (ProggyClean, 13 px), when Dear PyGui cannot measure yet
 CELL_PAD = 12  # a cell's frame padding and the column's own padding
@@ -75,7 +76,7 @@ class TableEditor:
     def build(self) -> None:
         tag = self.tag
         search = _FILTERS.get(tag, "")
-        count = f"{len(self.rows)} row{'s' if len(self.rows) != 1 else ''}"
+        count = counted(len(self.rows), "row")
         dpg.add_input_text(tag=f"{tag}:filter", hint=f"find a {self.key_noun} ({count})", width=self.width,
                            default_value=search, callback=self._on_filter)
         key_w = max([text_width(k) for k, _ in self.rows] + [text_width("key")]) + CELL_PAD
