@@ -74,7 +74,7 @@ class DiskWatch:
         self._status = status
         self._space = FreeSpaceWatch(folder, warn_mb, min_mb, self._error, self._space_status, self._filling,
                                      self._full, warn=lambda line: status(warning=line), shown=shown)
-        self._too_large = -1  # the size of the last take told too large for the room left
+        self._too_large = -1  # the size of the last take told too large for the room left (under _held_lock)
         self._held: set[Any] = set()  # the takes refused 507 and not stored since (their phones' keys for them)
         self._held_lock = threading.Lock()  # held() is called on the server's request threads
         self._erred = False  # a disk error told that no take stored since has ended
@@ -90,10 +90,16 @@ class DiskWatch:
         return (f"the take folder's disk is full: {free / 1e6:.0f} MB free, under {self.min_mb:g} MB: takes are "
                 f"refused, the phones keep them and send them again, until there is room ({self.folder})")
 
-    def _error(self, line: str, wanted: int = 0) -> None:
+    def _error(self, line: str, wanted: int = 0, too_large: int | None = None) -> None:
         """Tell a disk error, which the next take stored with room (for a take of ``wanted`` bytes too) ends
-        (:meth:`held`)."""
+        (:meth:`held`). ``too_large``: the size of a take told too large for the room left, told once (not at each of
+        its phone's retries) until :meth:`held` ends the error; looked at and set under the lock :meth:`held` resets
+        it under, so that two request threads checking the same take at once tell it once."""
         with self._held_lock:
+            if too_large is not None:
+                if too_large == self._too_large:
+                    return
+                self._too_large = too_large
             self._erred = True
             self._wanted = max(self._wanted, wanted)
             self._report_error(line, DISK)
@@ -185,11 +191,9 @@ class DiskWatch:
                                    "there is room; tell the performer")
         if free - incoming < self.min_mb * 1e6:
             size = f"{incoming / 1e6:.1f} MB"
-            if incoming != self._too_large:  # once per take, not at each of its phone's retries
-                self._too_large = incoming
-                self._error(f"a take ({size}) was refused: it would leave less than {self.min_mb:g} MB free on the "
-                            f"take folder's disk ({free / 1e6:.0f} MB free); its phone keeps it and sends it again, "
-                            f"until there is room ({self.folder})", wanted=incoming)
+            self._error(f"a take ({size}) was refused: it would leave less than {self.min_mb:g} MB free on the take "
+                        f"folder's disk ({free / 1e6:.0f} MB free); its phone keeps it and sends it again, until there "
+                        f"is room ({self.folder})", wanted=incoming, too_large=incoming)
             raise UploadError(507, f"this take ({size}) would leave less than {self.min_mb:g} MB free on the "
                                    f"recorder's disk ({free / 1e6:.0f} MB free): it is stored once there is room; "
                                    "tell the performer")
