@@ -30,7 +30,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text
-from exsampling_patch.messages import summarize
+from exsampling_patch.messages import end_in_words, label_words, summarize
 from exsampling_patch.patch import Patch
 from exsampling_patch.qr import terminal_text
 from exsampling_patch.registry import Registry
@@ -406,9 +406,10 @@ class StageConsole:
         if known.get("arrived_while_stopped"):  # a folder's file synced in a break: not this run's, not lost either
             length += ", arrived while the show was stopped"
         label, confidence = known.get("label"), known.get("confidence")
-        # A label at 0% is the classifier's word for none ("nothing 0%"), not something it heard.
-        heard = (f"{label} {confidence:.0%}" if isinstance(confidence, int | float) and confidence > 0 and label
-                 else "")
+        # A label at 0% is the classifier's word for none ("nothing 0%"), not something it heard. In words, as the
+        # phone says it ("choir voice 61%"; before, the model's identifier "choir_voice 61%").
+        heard = (f"{label_words(str(label))} {confidence:.0%}"
+                 if isinstance(confidence, int | float) and confidence > 0 and label else "")
         if event.fate == "slot":
             # The reason goes on after its slots with what an output did not load ("slot HH, not loaded into Live:
             # ..."): said after the label's arrow too, on the take's own line.
@@ -416,9 +417,9 @@ class StageConsole:
             told = f", {not_loaded}" if not_loaded else ""
             fate = f"{heard} -> {', '.join(event.slots)}{told}" if heard else event.reason
             if known.get("rejected"):  # the gate's fallback slot (the map said why): "kick 97% -> Chorus" said none
-                fate += f" (gate's fallback: {known['rejected']})"
+                fate += f" (gate's fallback: {end_in_words(str(known['rejected']))})"
         else:
-            reason = event.reason
+            reason = end_in_words(event.reason)  # "not sure (glass breaking 31%)", as the label beside it
             stored, reached = known.get("stored"), f"done ({event.node_id})"
             if event.fate == "done" and stored and reason.startswith(reached):
                 # "done (status)" named the last node the take reached; where a writer stored it, the file says

@@ -35,7 +35,8 @@ class HeardHihatOrClap(Node):
 
 def test_a_slot_chosen_by_its_labels_summed_is_told_with_the_label_that_chose_it(tmp_path: Path) -> None:
     """The Snare slot (clap 40% + snare 9%) won over HH (47%): the console said "hihat_closed 47% -> Snare", a hi-hat
-    put in the snare's slot as the performer read it, where the phone said "clap snap ... → Snare"."""
+    put in the snare's slot as the performer read it, where the phone said "clap snap ... → Snare" (the console says
+    it in words too)."""
     patch = Patch()
     patch.add_node(NodeSpec("inbox", "folder_source", {"folder": str(tmp_path / "inbox"), "poll_interval": 0.05,
                                                        "settle_time": 0.05}))
@@ -62,4 +63,4 @@ def test_a_slot_chosen_by_its_labels_summed_is_told_with_the_label_that_chose_it
     finally:
         engine.stop()
     (line,) = [line for line in err.getvalue().splitlines() if " from inbox" in line]
-    assert re.search(r"clap\.wav from inbox, 0\.10 s: clap_snap 40% -> Snare \(\d+ ms\)$", line), err.getvalue()
+    assert re.search(r"clap\.wav from inbox, 0\.10 s: clap snap 40% -> Snare \(\d+ ms\)$", line), err.getvalue()
