@@ -247,7 +247,14 @@ class Door:
 
 
 def _peer(sock: Any) -> str:
+    """The peer's address for the log: its IP address; a Unix socket's path (a string, not an address pair: its first
+    letter was taken, and an unnamed peer's "" raised IndexError out of the stop's cut), or "a local socket"."""
     try:
-        return str(sock.getpeername()[0])
+        peer = sock.getpeername()
     except OSError:
         return "?"
+    if isinstance(peer, tuple):
+        return str(peer[0])
+    if isinstance(peer, bytes):  # an abstract Unix socket's name
+        peer = peer.decode("utf-8", "replace")
+    return str(peer) or "a local socket"
