@@ -122,15 +122,27 @@ class TickLine:
             return None
         _, before_seconds, before_rms = _line(ticks[:split])
         _, after_seconds, after_rms = _line(after)
-        gaps = [b - a for a, b in pairwise(ticks[split - 1:])]
-        if any(max(a, b) < 0.1 * before_seconds for a, b in pairwise(gaps)):
-            return None  # three ticks together: a stall held them (a JACK period holds two at most up to 234 BPM)
+        if self._stalled(ticks, split, before_seconds):
+            return None
         sigma = max(rms, before_rms, after_rms, SPREAD_FLOOR)
         if abs(after_seconds - before_seconds) <= 3.0 * sigma / math.sqrt(_index_spread(len(after))):
             return None  # a step: the ticks after it keep the tempo
         if self._stepped(ticks):
             return None
         return split
+
+    @staticmethod
+    def _stalled(ticks: list[float], split: int, seconds: float) -> bool:
+        """Whether the ticks from ``split`` on hold three together (stamped in turn, a fifth of a tick apart at most)
+        after a silence longer than any the ticks before had: a stall held them back and let them go at once. Three
+        together after no more than the usual silence are a JACK period's: one of 1024 frames holds three of them
+        above 234 BPM, every few periods."""
+        gaps = [b - a for a, b in pairwise(ticks)]
+        usual = max(gaps[:split - 1])
+        for at in range(max(1, split - 1), len(gaps) - 1):
+            if max(gaps[at], gaps[at + 1]) < 0.2 * seconds and gaps[at - 1] > usual + 0.5 * seconds:
+                return True
+        return False
 
     @staticmethod
     def _stepped(ticks: list[float]) -> bool:

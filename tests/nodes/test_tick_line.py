@@ -125,3 +125,36 @@ def test_a_stall_that_delivers_ticks_together_is_no_tempo_change(kind: str, jitt
         assert line.changes == 0, seed
         assert all(abs(tempo - 120.0) < 6.0 for tempo in tempi[48:]), seed
         assert worst_error(times, arrivals, 100 + held + 3) < 0.6 * jitter * 1000 + 5.0, seed
+
+
+@pytest.mark.parametrize(("old", "new"), [(200.0, 260.0), (240.0, 300.0), (300.0, 240.0)])
+def test_a_tempo_change_above_234_bpm_at_1024_frames_is_found(old: float, new: float) -> None:
+    """A 1024-frame JACK period (21.3 ms) holds three ticks every few periods above 234 BPM: that is no stall, and the
+    change is found. Three ticks together anywhere after the bend once refused it: 200 -> 260 BPM and 240 -> 300 were
+    never found, and the line missed the ticks ahead by up to 22 ms a beat after the change."""
+    times = sent((old, 96), (new, 96))
+    found = 0
+    for seed in range(20):
+        arrivals = stamped_in_turn(heard(times, "quantized", 2 * PERIOD, seed), 0.0002)
+        line = TickLine()
+        for at in arrivals:
+            line.add(at)
+        found += line.changes == 1
+    assert found >= 15
+
+
+@pytest.mark.parametrize(("kind", "jitter"), JITTERS[1::2])
+@pytest.mark.parametrize("held", [4, 5, 6])
+def test_a_stall_at_250_bpm_at_1024_frames_is_no_tempo_change(kind: str, jitter: float, held: int) -> None:
+    """At 250 BPM a 1024-frame period holds two or three ticks, which are no stall; a stall holding four ticks or
+    more back, let go at once after a silence longer than a period and stamped a millisecond apart (a tenth of a tick
+    there: too far apart for "together" once, and a run took it for a change), is no tempo change either."""
+    times = sent((250.0, 240))
+    for seed in range(20):
+        arrivals = heard(times, kind, jitter, seed)
+        release = times[100 + held - 1] + 0.002
+        arrivals[100:100 + held] = [max(release, at) for at in arrivals[100:100 + held]]
+        line = TickLine()
+        for at in stamped_in_turn(arrivals, 0.001):
+            line.add(at)
+        assert line.changes == 0, seed
