@@ -1,9 +1,9 @@
 """The menus (File, Edit, View, Run) and the keys: which action each runs, and when keys belong to a widget.
 
-Keys go to the shortcuts unless a prompt or file dialog is on top or a widget is being edited (a text field,
-a table cell, a search box, a field of the Performance tab, a combo's list open); Esc always cancels what is
-open. The View menu's entries and keys are the navigator's; 1-8 and Space hear slots while the Performance tab is
-shown.
+Keys go to the shortcuts unless a prompt or file dialog is on top, a menu of the menu bar is open or a widget is
+being edited (a text field, a table cell, a search box, a field of the Performance tab, a combo's list open); Esc
+always cancels what is open. The View menu's entries and keys are the navigator's; 1-8 and Space hear slots while
+the Performance tab is shown.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ class Shortcuts:
         self.actions = actions
         self.editing = editing
         self._held: set[int] = set()  # keys pressed and not yet released: ImGui repeats a held key's press
+        self._menu_tags: list[str] = []  # the menu bar's menus, as built
 
     def menus(self) -> list[tuple[str, list[MenuEntry]]]:
         a = self.actions
@@ -96,10 +97,12 @@ class Shortcuts:
         ]
 
     def build_menu(self) -> None:
-        """The menu bar of the window being built; each item's tag is ``menu:<key>``."""
+        """The menu bar of the window being built; each menu's tag is ``menubar:<title in lower case>``, each
+        item's ``menu:<key>``."""
         with dpg.menu_bar():
             for title, entries in self.menus():
-                with dpg.menu(label=title):
+                with dpg.menu(label=title, tag=f"menubar:{title.lower()}"):
+                    self._menu_tags.append(f"menubar:{title.lower()}")
                     for key, label, shortcut, action in entries:
                         dpg.add_menu_item(label=label, shortcut=shortcut, tag=f"menu:{key}",
                                           callback=lambda s, a, u: u(), user_data=action)
@@ -149,6 +152,10 @@ class Shortcuts:
             return
         if self.actions.modal_open():
             return  # keys belong to the prompt or dialog on top
+        if self.menu_open():
+            # ImGui's menus take no key, but left to the shortcuts Delete pressed with the Edit menu open deleted
+            # the node selected, behind the menu.
+            return
         field = self.active_field()
         if field is not None:  # keys belong to the text field being edited, or to the combo's list open
             # Ignored, Ctrl+S left the composer thinking the value typed was saved. Dear PyGui gives a field's text
@@ -182,6 +189,12 @@ class Shortcuts:
             return False
         shown = dpg.get_value("tabs")
         return shown in ("tab:perf", dpg.get_alias_id("tab:perf"))
+
+    def menu_open(self) -> bool:
+        """Whether a menu of the menu bar is open: Dear PyGui gives an open menu the size of its list's window, a
+        closed one 0 by 0."""
+        return any(dpg.does_item_exist(tag) and dpg.get_item_state(tag).get("rect_size", (0, 0))[1] > 0
+                   for tag in self._menu_tags)
 
     def typing(self) -> bool:
         """Whether keys belong to a widget being edited (a text field, a table cell, a slider being dragged)."""
