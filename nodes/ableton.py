@@ -33,6 +33,7 @@ from exsampling_patch.nodes.osc_outbox import FolderInUse, Outbox, bundle_key, u
 from exsampling_patch.nodes.sent_log import SentLog
 from exsampling_patch.nodes.take_files import TakeFiles, copy_for_live, swept, write_ahead
 from exsampling_patch.ports import SLOT, TAKE
+from exsampling_patch.wording import counted
 
 UPCOMING_HELP = ("takes on their way to an assignment (e.g. pitch.out): their files are written while they are "
                  "classified, so that the assignment only sends OSC")
@@ -429,8 +430,8 @@ class AbletonLive(Node):
                 link.close(waiting, "not known to be loaded into Live: the node stopped before Live answered")
             if unanswered:  # sent within answer_within of the stop: never told otherwise
                 names = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in unanswered)
-                self.report_status(warning=f"stopped before Live answered {len(unanswered)} "
-                                           f"take{'s' if len(unanswered) != 1 else ''} sent to {link.where}: {names}; "
+                self.report_status(warning=f"stopped before Live answered {counted(len(unanswered), 'take')} "
+                                           f"sent to {link.where}: {names}; "
                                            "not known to be loaded")
         sock = getattr(self, "_sock", None)  # none when start() failed before it
         if sock is not None:

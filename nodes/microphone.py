@@ -29,6 +29,7 @@ from exsampling_patch.nodes.microphone_room import TakeRoom
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import TakeStore
+from exsampling_patch.wording import counted
 
 
 class LevelCutter:
@@ -273,7 +274,7 @@ class Microphone(TakePassing):
                 if now - self._overflow_told >= OVERFLOW_LINE_SECONDS:
                     self._overflow_told = now
                     status["warning"] = self._loss_told = (
-                        f"the input stream dropped audio {overflows} time{'s' if overflows > 1 else ''} so far: its "
+                        f"the input stream dropped audio {counted(overflows, 'time')} so far: its "
                         "process was held up (a busy machine)")
                 self._whole_from = written  # the gap lies before the frames counted when it was noticed
                 self.report_status(**status)
@@ -282,7 +283,7 @@ class Microphone(TakePassing):
                 # A loss that is over (assembly reads the newest audio again): a warning line, not an error that
                 # would stand until the node restarts, as nothing opens again to end it.
                 self._loss_told = (f"take assembly fell {written - read} frames behind; audio was lost "
-                                   f"({self.overruns} time{'s' if self.overruns > 1 else ''} so far)")
+                                   f"({counted(self.overruns, 'time')} so far)")
                 self.report_status(warning=self._loss_told)
                 read = written - hop
                 self._resume = (cutter, read)

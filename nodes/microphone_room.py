@@ -26,6 +26,7 @@ from typing import Any
 
 from exsampling_patch.messages import Take
 from exsampling_patch.nodes.disk_space import FreeSpaceWatch
+from exsampling_patch.wording import counted
 
 #: How often the takes kept in memory are tried again while no new take comes.
 RETRY_SECONDS = 1.0
@@ -124,7 +125,7 @@ class TakeRoom:
         if left:
             ids = ", ".join(held.take.take_id for held in left)
             many = len(left) > 1
-            self._error(f"{len(left)} take{'s' if many else ''} kept in memory {'were' if many else 'was'} lost as the "
+            self._error(f"{counted(len(left), 'take')} kept in memory {'were' if many else 'was'} lost as the "
                         f"microphone stopped: not stored ({left[-1].why}): {ids}")
         for held in left:
             self._lose(held.take, f"not stored ({held.why}); kept in memory, lost as the microphone stopped")
@@ -145,7 +146,7 @@ class TakeRoom:
         self._bytes += size
         self._next_try = time.monotonic() + RETRY_SECONDS
         self._status(held_takes=len(self._held))
-        return (f"kept in memory until it can be ({len(self._held)} take{'s' if len(self._held) > 1 else ''}, "
+        return (f"kept in memory until it can be ({counted(len(self._held), 'take')}, "
                       f"{_mb(self._bytes)} of {self.budget / 1e6:g} MB)")
 
     def _lose(self, take: Take, reason: str) -> None:
@@ -172,7 +173,7 @@ class TakeRoom:
         if stored:
             count = len(stored)
             self._status(held_takes=len(self._held), warning=(
-                f"{count} take{'s' if count > 1 else ''} kept in memory while {'they' if count > 1 else 'it'} could "
+                f"{counted(count, 'take')} kept in memory while {'they' if count > 1 else 'it'} could "
                 f"not be stored {'are' if count > 1 else 'is'} stored now, the oldest "
                 f"{time.monotonic() - oldest:.0f} s late: " + ", ".join(take.take_id for take in stored)
                 + (f" ({len(self._held)} still kept: {why})" if self._held else "")))

@@ -14,6 +14,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import BinaryIO
 
+from exsampling_patch.wording import counted
+
 _FIRST_FRAME = 64  # the tag begins within 4 + 32 bytes (the frame header and the longest side information)
 _WINDOW = 1 << 20  # how much of the file a walk through its frames reads at once
 #: Layer III bit rates (kbit/s) by the header's index: MPEG-1's, then MPEG-2's and 2.5's.
@@ -54,7 +56,7 @@ def unfinished_mp3(path: Path, size: int) -> str:
         return ""
     length = struct.unpack_from(">I", frame, at + 8 + (4 if flags & 1 else 0))[0]
     missing = start + length - size
-    return f"its Xing tag says {missing} byte{'s' if missing > 1 else ''} more" if missing > 0 else ""
+    return f"its Xing tag says {counted(missing, 'byte')} more" if missing > 0 else ""
 
 
 def _frame_length(header: bytes) -> int | None:

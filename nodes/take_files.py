@@ -26,6 +26,7 @@ from exsampling_patch.takes import (
     write_atomic,
     write_audio,
 )
+from exsampling_patch.wording import counted
 
 __all__ = ["PENDING", "TakeFiles", "swept"]
 
@@ -232,7 +233,7 @@ def swept(node: Node, files: TakeFiles) -> StandingWarning:
     files.sweep()
     warning = StandingWarning()
     if count := len(files.leftovers):
-        node.report_status(warning=f"removed {count} temporary file{'s' if count != 1 else ''} that a killed run "
+        node.report_status(warning=f"removed {counted(count, 'temporary file')} that a killed run "
                                    f"left in {files.folder} (writes it never finished)")
         warning.told()
     return warning

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from exsampling_patch.audio_files import HEAD, STREAM, chunk_cut_short, held_length, wav_header
+from exsampling_patch.wording import counted
 
 
 def unfinished(path: Path, size: int) -> str:
@@ -28,7 +29,7 @@ def unfinished(path: Path, size: int) -> str:
                     return ""
                 missing = header.data_at + header.data_length - size
                 if missing > 0:
-                    return f"its header says {missing} byte{'s' if missing > 1 else ''} more"
+                    return f"its header says {counted(missing, 'byte')} more"
                 held = held_length(file, header, size)
                 # audio, or less than its first frame yet; not a tag after a recording of no frames
                 first = size - header.data_at < (header.block_align or 1)
@@ -39,9 +40,9 @@ def unfinished(path: Path, size: int) -> str:
                     if tag is None:
                         return ""
                     name, more = tag
-                    return f"its {name} chunk after the audio says {more} byte{'s' if more > 1 else ''} more"
+                    return f"its {name} chunk after the audio says {counted(more, 'byte')} more"
                 more = held - header.data_length
-                return f"it holds {more} byte{'s' if more > 1 else ''} more than its header says (set as it records)"
+                return f"it holds {counted(more, 'byte')} more than its header says (set as it records)"
     except OSError:
         return ""
     # No data chunk in the file's first bytes: a header cut short (by the length the RIFF header gives), or a
