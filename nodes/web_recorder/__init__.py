@@ -79,8 +79,8 @@ class WebRecorder(Node):
     header_timeout = Param(float, 10.0, "time to connect and show the token (and to wait between requests)",
                            minimum=0.5, maximum=600.0, unit="s")
     request_timeout = Param(float, 120.0, "time an upload may run behind min_upload_kbps (a slow start, a pause) "
-                            "before it is cut (408); its headers' time once the token is shown", minimum=1.0,
-                            maximum=3600.0, unit="s")
+                            "before it is cut (408); also the time from the token shown to the body's start",
+                            minimum=1.0, maximum=3600.0, unit="s")
     min_upload_kbps = Param(float, 100.0, "the slowest pace an upload is waited for: a larger take has more time, "
                             "a take sent slower is cut (408) once request_timeout behind", minimum=1.0,
                             maximum=1e6, unit="kbit/s")

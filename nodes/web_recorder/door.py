@@ -2,8 +2,9 @@
 
 Every connection has a deadline for the phase it is in. Until its request has shown the pairing token
 it is *unauthenticated* (the TLS handshake, the request line and headers, a keep-alive wait between
-requests) and must get through that phase within ``header_timeout``; a request with the token has
-``request_timeout`` for the rest of its headers, and its body must keep pace with ``min_rate`` (bytes a second):
+requests) and must get through that phase within ``header_timeout``. The token is checked once the request's
+headers are all read: a request with the token has ``request_timeout`` until its body begins to be read (the route's
+checks, a "100 Continue"), and its body must keep pace with ``min_rate`` (bytes a second):
 it may fall behind that pace by ``request_timeout`` at most (a slow start, a pause), and so a body of N bytes has
 ``request_timeout`` + N / ``min_rate`` in all (:meth:`Door.reading`). Before, the body had ``request_timeout`` whatever
 its size: a long take on a slow but steady phone network was cut (408) at every try, sent again for ever, never
@@ -114,7 +115,8 @@ class Door:
             return True
 
     def authenticated(self, sock: Any) -> None:
-        """The request showed the token: it now has ``request_timeout`` to be read."""
+        """The request showed the token, its headers all read: it now has ``request_timeout`` until its body begins to
+        be read (:meth:`reading`) or its answer is sent (:meth:`answering`)."""
         self._phase(sock, True, self.request_timeout)
 
     def reading(self, sock: Any, started: float, received: int) -> None:
