@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from exsampling_patch.takes import write_atomic
+from exsampling_patch.wording import counted
 
 from .features import FRONT_END, frame_rate
 from .fitting import TrainReport
@@ -90,7 +91,7 @@ def _training_lines(report: TrainReport) -> list[str]:
                 f"full-batch iterations on the trunk's pooled features of the {report.n_train} training examples and "
                 f"{crops} crops of them ({rows} rows), in {report.seconds:.0f} s{loss}."]
     lines = [
-        f"{len(report.history)} epoch{'' if len(report.history) == 1 else 's'} in {report.seconds:.0f} s.",
+        f"{counted(len(report.history), 'epoch')} in {report.seconds:.0f} s.",
         "",
         "| epoch | loss | validation accuracy |",
         "| --- | --- | --- |",

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from exsampling_patch.wording import counted
+
 from .features import analyse, loudest_span, to_mono
 from .progress import Progress, ProgressCallback
 
@@ -137,7 +139,7 @@ def _refuse_unusable(unusable: Sequence[tuple[Path, str]]) -> None:
     if not unusable:
         return
     count = len(unusable)
-    lines = [f"{count} audio file{'s' if count != 1 else ''} cannot be trained on (remove or replace "
+    lines = [f"{counted(count, 'audio file')} cannot be trained on (remove or replace "
              f"{'them' if count != 1 else 'it'}, then train again):"]
     lines += [f"  {path}: {why}" for path, why in unusable[:_LISTED]]
     if count > _LISTED:
@@ -157,7 +159,7 @@ def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
     ignored = [p for p in folders if _not_a_label(p.name)]
     loose = sum(1 for p in root.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
     # A recorder's take folder (takes beside a damaged/ folder) was "only one class ('damaged')", of takes not read.
-    not_read = (f" ({loose} audio file{'s' if loose != 1 else ''} directly in {root}, not read: move each take into "
+    not_read = (f" ({counted(loose, 'audio file')} directly in {root}, not read: move each take into "
                 "the sub-folder of its label)") if loose else ""
     if not class_dirs:
         raise DataError(f"no class folders in {root}: expected one sub-folder of audio files per label{not_read}")
@@ -189,7 +191,7 @@ def _not_read(files: Sequence[Path]) -> str:
     if not files:
         return ""
     kinds = sorted({p.suffix.lower() or "(no suffix)" for p in files})
-    text = (f" ({len(files)} file{'s' if len(files) != 1 else ''} of a kind not read: {', '.join(kinds)}; read are "
+    text = (f" ({counted(len(files), 'file')} of a kind not read: {', '.join(kinds)}; read are "
             f"{', '.join(AUDIO_EXTENSIONS)}")
     recordings = [p for p in files if p.suffix.lower() in _CONVERTIBLE]
     if recordings:
