@@ -106,6 +106,11 @@ class Shortcuts:
                     for key, label, shortcut, action in entries:
                         dpg.add_menu_item(label=label, shortcut=shortcut, tag=f"menu:{key}",
                                           callback=lambda s, a, u: u(), user_data=action)
+            # Nothing to see, drawn every frame: its handler lets go of the keys held that are up (forget_released).
+            dpg.add_text("", tag="menubar:ticks")
+        with dpg.item_handler_registry() as ticks:
+            dpg.add_item_visible_handler(callback=lambda *_: self.forget_released())
+        dpg.bind_item_handler_registry("menubar:ticks", ticks)
 
     def keys(self) -> dict[Key, Callable[[], Any]]:
         a = self.actions
@@ -138,6 +143,15 @@ class Shortcuts:
     def on_key_release(self, sender: Any, key: int) -> None:
         """The key release handler: the key's next press is a new one, not a repeat."""
         self._held.discard(key)
+
+    def forget_released(self) -> None:
+        """Let go of the keys held that are up; a frame's handler, run on the thread the key handlers run on. A key
+        down when the window loses the focus gets no release: Dear PyGui's ImGui forgets its keys then without one,
+        and the key's next press, back in the window, read as a repeat (2 held on the Performance tab, then let go
+        in another window, played no slot when pressed again)."""
+        for key in list(self._held):
+            if not dpg.is_key_down(key):
+                self._held.discard(key)
 
     def on_key(self, sender: Any, key: int) -> None:
         """The key press handler."""

@@ -10,7 +10,7 @@ Sent here: pointer moves, buttons (a click too), and keys whose key symbol sits 
 unshifted or shifted (Shift is pressed around a shifted one, as ``xdotool`` does); :func:`send` says False for
 the rest (``xdotool``'s ``type``, ``click --repeat``, a symbol on no key). A key held through a block goes
 through XTEST alone (:func:`holding`): no ``xdotool`` process, which the X server may refuse, comes between its
-press and its release.
+press and its release. The keyboard focus can be taken from the window for a block (:func:`unfocused`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class _Display:
         x11.XQueryKeymap.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
         x11.XDisplayWidth.argtypes = x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        x11.XGetInputFocus.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_int)]
+        x11.XSetInputFocus.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_ulong]
         xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
                                               ctypes.c_ulong]
         xtst.XTestFakeButtonEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
@@ -157,3 +159,22 @@ def display_size() -> tuple[int, int]:
         raise RuntimeError("cannot open the display")
     x11, screen = display.x11, display.x11.XDefaultScreen(display.handle)
     return int(x11.XDisplayWidth(display.handle, screen)), int(x11.XDisplayHeight(display.handle, screen))
+
+
+@contextmanager
+def unfocused() -> Iterator[None]:
+    """No window has the keyboard focus through the block, as when another program's window has it (``xdotool
+    windowfocus`` moves it the same way, XSetInputFocus): the window that had it is told it lost it, and key events
+    go to no window. The focus goes back to that window after the block, also when the block raises."""
+    display = _connection()
+    if display is None:
+        raise RuntimeError("cannot open the display")
+    window, revert = ctypes.c_ulong(), ctypes.c_int()
+    display.x11.XGetInputFocus(display.handle, ctypes.byref(window), ctypes.byref(revert))
+    display.x11.XSetInputFocus(display.handle, 0, 1, 0)  # None, RevertToPointerRoot, CurrentTime
+    display.sync()
+    try:
+        yield
+    finally:
+        display.x11.XSetInputFocus(display.handle, window.value, revert.value, 0)
+        display.sync()
