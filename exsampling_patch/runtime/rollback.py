@@ -92,7 +92,9 @@ class RollBack:
         handed back (:func:`diverted_into`: its message gone), or an injected one, is counted off too, and its take
         told 'dropped with node X: the edit that added it was not swapped in'; a plain message so dropped is
         told on the console, those queued in one line per node. Dropped unseen, a take among them stayed in flight
-        until the next start: during the run it never ended, nor did its source write it down as done."""
+        until the next start: during the run it never ended, nor did its source write it down as done. One whose
+        sender ``old`` links only where ``plan`` does too (an added node beside them), or nowhere, is dropped, told
+        alike: its emit reached those nodes itself."""
         diverted = diverted_into(old, plan)
         # (sender, output, message id) -> (copies handed back, the message). The message is kept referenced: while
         # it is, no other object has its id, so a later message that got its address is not taken for its copy.
@@ -100,8 +102,19 @@ class RollBack:
         seen: dict[tuple[str, str, str, str, int], int] = {}  # copies, per added node and input (the emit in handed)
         counting = threading.Lock()  # a late delivery counts on its sender's thread, beside this one
         # A plain message (a note, a trigger) an added node had from another added node, or injected: dropped without
-        # a word, it was lost unheard (a chain of two added nodes: the second's whole queue).
-        closing, plain = True, dict[str, int]()
+        # a word, it was lost unheard (a chain of two added nodes: the second's whole queue). One beside the old links
+        # is no loss, but dropped without a word, the added node's messages seemed to vanish. (node, why) -> count.
+        closing, dropped_here = True, dict[tuple[str, str], int]()
+
+        def tell(node_id: str, why: str) -> None:
+            """Count a message dropped at ``node_id`` for the line below, or tell it now (a late delivery)."""
+            with counting:  # a late delivery, on its sender's thread, beside the count told below
+                queued = closing
+                if queued:  # the queue's: counted, told in one line per node below
+                    dropped_here[(node_id, why)] = dropped_here.get((node_id, why), 0) + 1
+            if not queued:
+                log.warning("a message for node %s was dropped: the edit that added it was not swapped in%s",
+                            node_id, _LATE[why])
 
         def first_copy(node_id: str, port: str, sender: tuple[str, str], message: Any) -> bool:
             """Whether this copy of an emit is the first of it handed back (an emit reaches each input once)."""
@@ -118,21 +131,17 @@ class RollBack:
             targets: list[tuple[Cell, str, str]] = []
             if sender is not None and sender[0] in old.node_types:  # its sender runs on: the old routes take it
                 if first_copy(node_id, port, sender, message):
-                    edited = plan.routes.get(sender, ())
-                    targets = [(cell, target, target_port) for target, target_port in old.routes.get(sender, ())
+                    edited, linked = plan.routes.get(sender, ()), old.routes.get(sender, ())
+                    targets = [(cell, target, target_port) for target, target_port in linked
                                if (target, target_port) not in edited and (cell := self._cells.get(target)) is not None]
+                    if not targets:
+                        tell(node_id, "beside" if linked else "unlinked")
             elif sender is None or sender[0] in diverted:  # what the plan that ran made of it is lost
                 if key is not None:
                     self.ledger.lost(key, node_id,
                                      f"dropped with node {node_id}: the edit that added it was not swapped in")
                 else:
-                    with counting:  # a late delivery, on its sender's thread, beside the count told below
-                        queued = closing
-                        if queued:  # the queue's: counted, told in one line per node below
-                            plain[node_id] = plain.get(node_id, 0) + 1
-                    if not queued:
-                        log.warning("a message for node %s was dropped: the edit that added it was not swapped in",
-                                    node_id)
+                    tell(node_id, "lost")
             passed_key = key if key is not None and targets and self.ledger.add(key, len(targets)) else None
             for cell, target, target_port in targets:
                 if sender is not None and self.events.wants(MessageHop):  # the show log: a sampler's take, its MIDI
@@ -146,10 +155,19 @@ class RollBack:
             self._close(cell, functools.partial(hand, node_id))
         with counting:
             closing = False
-            counts = dict(plain)
-        for node_id, count in counts.items():
-            log.warning("node %s had %s queued that no node of the restored patch takes: dropped, since the "
-                        "edit that added it was not swapped in", node_id, counted(count, "message"))
+            counts = dict(dropped_here)
+        for (node_id, why), count in counts.items():
+            log.warning("node %s had %s queued %s: dropped, since the edit that added it was not swapped in",
+                        node_id, counted(count, "message"), _QUEUED[why])
+
+
+#: Why a message queued at an added node was dropped, as the line for the node's queue says it (RollBack._hand_back).
+_QUEUED = {"lost": "that no node of the restored patch takes",
+           "beside": "that the restored patch's nodes had by their own links",
+           "unlinked": "from an output the restored patch links to no node"}
+#: The same, added to the line for one delivered late.
+_LATE = {"lost": "", "beside": ", and the restored patch's nodes had it by their own links",
+         "unlinked": ", and the restored patch links its sender's output to no node"}
 
 
 def diverted_into(old: Plan, plan: Plan) -> set[str]:

@@ -144,3 +144,43 @@ def test_plain_messages_at_the_second_of_two_added_nodes_are_told_when_the_edit_
         GO.set()
         ON_START.clear()
         engine.stop()
+
+
+@pytest.mark.parametrize("queued", [1, 2])
+def test_messages_at_an_added_node_beside_the_old_links_are_told_when_the_edit_rolls_back(
+        registry: Registry, caplog: pytest.LogCaptureFixture, queued: int) -> None:
+    # An edit links the notes to a tap as well as to the sink; "quitter" quits once the tap holds a note and
+    # ``queued`` more are queued behind it. The sink had each of them by its own link: the plan put back has no
+    # node to hand the tap's copies to, and they were dropped without a word.
+    GO.clear()
+    engine = Engine(registry, workers=2, pin_workers=False)
+    engine.start(patch_of({"notes": "t_plain_notes", "sink": "t_plain_sink"}, ["notes.out -> sink.inlet"]))
+    notes: Any = engine.node("notes")
+    edit = patch_of({"quitter": "t_plain_quits", "notes": "t_plain_notes", "tap": "t_plain_hold_relay",
+                     "sink": "t_plain_sink"}, ["notes.out -> sink.inlet", "notes.out -> tap.inlet"])
+
+    def meanwhile() -> None:
+        tap = engine._cells["tap"]
+        notes.push(1)
+        assert tap.node.entered.wait(5)  # type: ignore[attr-defined]
+        for note in range(2, 2 + queued):
+            notes.push(note)
+        assert wait_for(lambda: len(tap.inbox) == queued), "queued at the tap behind the one it holds"
+        threading.Thread(target=lambda: (wait_for(lambda: not tap.started), GO.set()), daemon=True).start()
+
+    ON_START[:] = [meanwhile]
+    caplog.set_level(logging.WARNING, logger="exsampling_patch.runtime.engine")
+    try:
+        with pytest.raises(SystemExit):
+            engine.update(edit)
+        assert engine.plan is not None and engine.plan.version == 1
+        assert engine.wait_idle(5)
+        assert engine.node("sink").got == list(range(1, 2 + queued))  # type: ignore[attr-defined]
+        told = [record.getMessage() for record in caplog.records if "tap" in record.getMessage()]
+        messages = "1 message" if queued == 1 else f"{queued} messages"
+        assert told == [f"node tap had {messages} queued that the restored patch's nodes had by their own links: "
+                        "dropped, since the edit that added it was not swapped in"]
+    finally:
+        GO.set()
+        ON_START.clear()
+        engine.stop()
