@@ -86,10 +86,13 @@ EVENT_KEYS = frozenset({"take", "label", "confidence", "pitch_confidence", "slot
                         "not_loaded"})
 
 
-#: Status keys a node reports at its stop for the run's final summary and the editor's Stop (a web recorder's
-#: ``uploads_cut_off``): one that an edit removes or renames drops them, as the editor drops its whole status (a
-#: removed node's). Its stop was the edit's, not the final one, which the summary and the Stop speak of.
-STOP_NEWS_KEYS = frozenset({"uploads_cut_off"})
+#: Status keys a node reports for the run's final summary and the editor's Stop (a web recorder's
+#: ``uploads_cut_off``, told at its stop, and ``held_on_phones``): one that an edit removes or renames drops them, as
+#: the editor drops its whole status (a removed node's). Its stop was the edit's, not the final one, which the summary
+#: and the Stop speak of; and the takes it held on the phones are sent again to the recorder that comes back in its
+#: place, which counts them anew, as a rebuilt one does: kept, they were named under a node gone from the patch, and
+#: counted twice once the new one refused them too.
+STOP_NEWS_KEYS = frozenset({"uploads_cut_off", "held_on_phones"})
 
 
 def merge_status(status: dict[str, Any], update: dict[str, Any]) -> None:

@@ -130,7 +130,7 @@ class PlanSwap(RollBack, Diverts, NodeStops):
                 halted = self._swap_ended()
         if halted:
             return False
-        with self._status_lock:  # told by their stops in _retire: not the final stop's news (STOP_NEWS_KEYS)
+        with self._status_lock:  # theirs, told before or by their stops in _retire: not the final stop's news
             for node_id in removed:
                 if node_id in self.status:  # a new dict, never one changed in place: status_snapshot reads unlocked
                     self.status[node_id] = {k: v for k, v in self.status[node_id].items() if k not in STOP_NEWS_KEYS}

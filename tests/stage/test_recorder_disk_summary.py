@@ -112,6 +112,38 @@ def test_a_recorder_rebuilt_by_an_edit_counts_its_held_takes_anew(tmp_path: Path
         engine.stop()
 
 
+@pytest.mark.parametrize("renamed", [False, True])
+def test_a_recorder_an_edit_removes_leaves_no_held_takes_counted(tmp_path: Path, renamed: bool) -> None:
+    """A live edit that removes the recorder (or renames it: another node, here at another address) left the removed
+    node's count in the engine's statuses, which outlive it: the run's summary named a node gone from the patch as
+    keeping takes on the phones, and a renamed one's retry, refused by the new recorder too, was counted twice."""
+    full = made_full(tmp_path)
+    port, port2 = free_port(), free_port()
+    settings = {"folder": str(tmp_path / "takes"), "state_folder": str(tmp_path / "state"), "host": "127.0.0.1",
+                "port": port, "https": False, "print_qr": False, "token": "the-current-token-0123456789",
+                "min_free_mb": full, "warn_free_mb": full + MARGIN_MB}
+    patch = Patch()
+    patch.add_node(NodeSpec("phones", "web_recorder", settings))
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    engine.start(patch)
+    try:
+        take = io.BytesIO()
+        sf.write(take, np.full(4800, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")
+        assert upload(port, take.getvalue(), "first") == 507
+        assert counts_of(engine, "held_on_phones") == {"phones": 1}
+        edited = Patch()
+        if renamed:
+            edited.add_node(NodeSpec("phones2", "web_recorder", {**settings, "port": port2}))
+        assert engine.update(edited) is not None
+        assert counts_of(engine, "held_on_phones") == {}
+        if renamed:
+            assert upload(port2, take.getvalue(), "first") == 507  # the phone's retry, to the renamed recorder
+            assert counts_of(engine, "held_on_phones") == {"phones2": 1}
+    finally:
+        engine.stop()
+    assert counts_of(engine, "held_on_phones") == ({"phones2": 1} if renamed else {})  # the run's summary
+
+
 def test_two_request_threads_counts_are_told_in_the_order_counted(tmp_path: Path) -> None:
     """Each count was told after its lock was released: one thread counted 1, another counted 2 and told it, then the
     first told its 1, which the summary kept, a take on a phone missing from it. Here the second thread's take is
