@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from exsampling_patch.editor.live import NodeLive
+from exsampling_patch.messages import end_in_words, label_words
 from exsampling_patch.wording import counted
 
 ELLIPSIS = "..."  # the default font has no glyph for U+2026
@@ -25,10 +26,11 @@ def fate_text(live: NodeLive) -> str | None:
         why = live.get("not_loaded")
         if isinstance(why, str) and why:
             plays = live.get("label")
-            return f"not loaded into {where}: {why}" + (f"; it still plays {plays}" if plays else "")
+            return f"not loaded into {where}: {why}" + (f"; it still plays {label_words(str(plays))}" if plays else "")
         return f"skipped: {where} locked" if live.get("locked") else f"skipped: {where}"
     rejected = live.get("rejected")
     if isinstance(rejected, str) and rejected and not slot:  # with a slot: rejected, but sent to a fallback slot
+        rejected = end_in_words(rejected)  # "not sure (glass breaking 31%)", as the phone and the console say it
         return rejected if rejected.startswith("rejected") else f"rejected: {rejected}"
     return None
 
@@ -65,13 +67,18 @@ def live_parts(live: NodeLive) -> list[str]:
     gate_why = live.get("reason") if live.get("passed") is False else None
     if isinstance(gate_why, str) and gate_why:
         # A gate's rejection, in place of the label its reason names: "snare 88%" read the same as a take passed.
+        gate_why = end_in_words(gate_why)
         parts.append(gate_why if gate_why.startswith(("rejected", "error in ")) else f"rejected: {gate_why}")
     elif label is not None and label != "":  # an assignment with no label (the Live outputs, the sampler) reports ""
         confidence, pitch_confidence = live.get("confidence"), live.get("pitch_confidence")
+        # A class in words, as the phone page and the stage console say it ("choir voice 61%"; it read the model's
+        # identifier "choir_voice"); a node's own words stay as they are ("take 3: 1.20 s", a phone's name).
         if isinstance(confidence, float):
-            parts.append(f"{label} {confidence:.0%}")
+            parts.append(f"{label_words(str(label))} {confidence:.0%}")
         elif isinstance(pitch_confidence, float):  # "unpitched 45%" would read as 45% sure it is unpitched
             parts.append(f"{label} (pitch confidence {pitch_confidence:.0%})")
+        elif live.get("slot") is not None:  # the class of the take a slot plays (a sampler's, Live's)
+            parts.append(label_words(str(label)))
         else:
             parts.append(f"{label}")
     fate = fate_text(live)

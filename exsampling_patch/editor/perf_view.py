@@ -32,6 +32,7 @@ from exsampling_patch.editor.slots import (
     slot_control,
     take_text,
 )
+from exsampling_patch.messages import end_in_words, label_words
 
 MAP_W, MAP_H = 420, 280
 WAVE_W, WAVE_H = 96, 32
@@ -46,15 +47,26 @@ LAMP_ON, LAMP_OFF = (255, 200, 60), (70, 70, 80)
 
 def last_take_text(last: TakePoint) -> str:
     """The performance view's line for the last take: who, what was heard, and what became of it ("loaded in slot
-    HH"; where an output did not load it, its end as told: "slot HH, not loaded into Live: ...")."""
+    HH"; where an output did not load it, its end as told: "slot HH, not loaded into Live: ..."). Its class in words,
+    as the phone page and the stage console say it ("choir voice 61%", "rejected: not sure (glass breaking 31%)")."""
     what = f"last take {last.name or last.take_id} from {last.source or '?'}"
     if last.label:
-        what += f": {last.label}" + (f" {last.confidence:.0%}" if last.confidence is not None else "")
+        what += f": {label_words(last.label)}" + (f" {last.confidence:.0%}" if last.confidence is not None else "")
     if last.end:  # what became of it, as its TakeEnded told
-        what += f": loaded in {last.end}" if last.fate == "slot" and not last.not_loaded else f": {last.end}"
+        end = end_in_words(last.end)
+        what += f": loaded in {end}" if last.fate == "slot" and not last.not_loaded else f": {end}"
     elif last.slot:
         what += f" -> slot {last.slot}"
     return what
+
+
+def label_tip(label: str | None) -> str:
+    """A slot's label in full (the tooltip of its cell, which shows it in words): with the identifier the slot map's
+    table is edited with, where the two differ ("choir voice (choir_voice in the slot map)")."""
+    if not label:
+        return "no label"
+    words = label_words(label)
+    return words if words == label else f"{words} ({label} in the slot map)"
 
 
 class PerformanceView:
@@ -234,8 +246,8 @@ class PerformanceView:
             dpg.set_value(t("fate"), clip(fate_word(ended.fate, ended.end, ended.not_loaded), TAKE_CHARS))
             told = fate_text(ended.name or ended.take_id, ended.fate, ended.end, ended.not_loaded)
             dpg.set_value(t("fate_tip"), f"last take {told}")
-        dpg.set_value(t("label"), clip(slot.label or "-", LABEL_CHARS))
-        dpg.set_value(t("label_tip"), slot.label or "no label")
+        dpg.set_value(t("label"), clip(label_words(slot.label or "-"), LABEL_CHARS))
+        dpg.set_value(t("label_tip"), label_tip(slot.label))
         dpg.set_value(t("pitch"), f"{slot.pitch_hz:.1f} Hz" if isinstance(slot.pitch_hz, int | float) else "-")
         dpg.set_value(t("lock"), slot.locked)
         if slot.gain is not None:
@@ -370,7 +382,7 @@ class PerformanceView:
             dpg.draw_circle((x, y), 7 if newest else 5, color=(255, 255, 255) if newest else colour, fill=colour,
                             parent=tag)
             if point.label:
-                dpg.draw_text((x + 9, y - 8), point.label, size=14, color=(235, 235, 235), parent=tag)
+                dpg.draw_text((x + 9, y - 8), label_words(point.label), size=14, color=(235, 235, 235), parent=tag)
         # The scale bar, bottom left.
         x0, y0 = 14, MAP_H - 18
         dpg.draw_line((x0, y0), (x0 + placed.bar_px, y0), color=(230, 230, 230), thickness=2, parent=tag)

@@ -24,7 +24,7 @@ from typing import Any
 import mido
 import numpy as np
 
-from exsampling_patch.messages import ControlValue
+from exsampling_patch.messages import ControlValue, end_in_words
 from exsampling_patch.runtime import Engine
 
 
@@ -142,12 +142,13 @@ def take_text(slot: SlotState, width: int = 16) -> tuple[str, str]:
 
 def fate_word(fate: str | None, end: str | None, not_loaded: str = "") -> str:
     """What became of a take, for a slot row: ``loaded``, ``skipped: locked``, or the take's end as told;
-    ``not_loaded``: what an output said it did not load of a take in its slot (said in place of "loaded")."""
+    ``not_loaded``: what an output said it did not load of a take in its slot (said in place of "loaded"). A label
+    in words, as the phone page says it ("rejected: not sure (mouth sounds 49%)")."""
     if fate == "slot":
         return not_loaded or "loaded"
     if fate == "skipped":
         return "skipped: locked" if end and "locked" in end else (end or "skipped")
-    return end or fate or "?"
+    return end_in_words(end) if end else fate or "?"
 
 
 def fate_text(take_id: str, fate: str | None, end: str | None, not_loaded: str = "") -> str:
