@@ -33,6 +33,7 @@ class MidiClockTimeline:
     def __init__(self, tempo: float, quantum: float) -> None:
         self.quantum = quantum
         self._lock = threading.Lock()  # the engine's worker feeds, the pattern's scheduler captures
+        self._feeding = threading.Lock()  # one tick at a time goes on from the line the last one left
         self._ticks = TickLine()  # the last ticks, playing or not, none missing
         self._next = 0  # the song position (in ticks) the next tick has while playing
         self._last = -1  # the song position of the last tick received while playing (-1: none since the start)
@@ -53,10 +54,22 @@ class MidiClockTimeline:
         """Take one MIDI message that arrived at ``at``; anything but clock, start, stop, continue and song position
         is left alone."""
         kind = getattr(message, "type", "")
+        if kind == "clock":
+            with self._feeding:
+                with self._lock:
+                    line = self._ticks.copy()
+                    gap = bool(line.count) and at - line.last > self._gone_after()
+                if gap:
+                    line.clear()  # the line starts again: the gap is no tick interval
+                # A tempo change's least squares, on a copy: the pattern's scheduler takes the lock to capture the
+                # clock and sends its steps on time, it must not wait for them. The line is put in under the lock.
+                line.add(at)
+                with self._lock:
+                    self._tick(at, line, gap)
+                    self._clock = self._snapshot()
+            return
         with self._lock:
-            if kind == "clock":
-                self._tick(at)
-            elif kind == "start":  # the next tick is beat 0
+            if kind == "start":  # the next tick is beat 0
                 self._playing, self._next, self._last, self._start_beat = True, 0, -1, 0.0
                 self.starts += 1
                 self._started_at = at
@@ -74,17 +87,15 @@ class MidiClockTimeline:
                 return
             self._clock = self._snapshot()
 
-    def _tick(self, at: float) -> None:
-        ticks = self._ticks
-        if ticks.count and at - ticks.last > self._gone_after():
-            if self._playing and self._last >= 0:
-                # ticks gone while playing: the master played on meanwhile (a cable out), so does the count. Not a
-                # start's first tick after a quiet stop: that gap counted, the groove came back mid-bar.
-                tempo, last = self._fitted()  # the line, not the last arrival: that one is up to a JACK period off
-                self._next += max(0, round((at - last) * tempo * TICKS_PER_BEAT / 60.0) - 1)
-                self._start_beat = self._next / TICKS_PER_BEAT  # its step plays, as a start's first (just late)
-            ticks.clear()  # the line starts again: the gap is no tick interval
-        ticks.add(at)
+    def _tick(self, at: float, ticks: TickLine, gap: bool) -> None:
+        """Put in the line with the tick that arrived at ``at`` (``gap``: after a gap, started again from it)."""
+        if gap and self._playing and self._last >= 0:
+            # ticks gone while playing: the master played on meanwhile (a cable out), so does the count. Not a
+            # start's first tick after a quiet stop: that gap counted, the groove came back mid-bar.
+            tempo, last = self._fitted()  # the line, not the last arrival: that one is up to a JACK period off
+            self._next += max(0, round((at - last) * tempo * TICKS_PER_BEAT / 60.0) - 1)
+            self._start_beat = self._next / TICKS_PER_BEAT  # its step plays, as a start's first (just late)
+        self._ticks = ticks
         self._line = None
         if ticks.count >= MIN_FIT:
             self._tempo = self._fitted()[0]  # a fit of MIN_FIT ticks or more reads no _tempo: the line holds

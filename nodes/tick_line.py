@@ -68,6 +68,13 @@ class TickLine:
         """When the last tick arrived (-inf: none since the clear)."""
         return self._ticks[-1] if self._ticks else -math.inf
 
+    def copy(self) -> TickLine:
+        """A line of the same ticks that goes on apart from this one."""
+        other = TickLine()
+        other.__dict__.update(self.__dict__)
+        other._ticks = deque(self._ticks, maxlen=FIT_TICKS)
+        return other
+
     def clear(self) -> None:
         """A gap in the ticks: the line starts again from the next one."""
         self._ticks.clear()
