@@ -50,10 +50,15 @@ def last_take_text(last: TakePoint) -> str:
     HH"; where an output did not load it, its end as told: "slot HH, not loaded into Live: ..."). Its class in words,
     as the phone page and the stage console say it ("choir voice 61%", "rejected: not sure (glass breaking 31%)")."""
     what = f"last take {last.name or last.take_id} from {last.source or '?'}"
+    heard = ""
     if last.label:
-        what += f": {label_words(last.label)}" + (f" {last.confidence:.0%}" if last.confidence is not None else "")
-    if last.end:  # what became of it, as its TakeEnded told
-        end = end_in_words(last.end)
+        heard = label_words(last.label) + (f" {last.confidence:.0%}" if last.confidence is not None else "")
+    end = end_in_words(last.end) if last.end else ""
+    # A gate's rejection names the label: said once, as the stage console does (it read "glass breaking 31%:
+    # rejected: not sure (glass breaking 31%)").
+    if heard and heard not in end:
+        what += f": {heard}"
+    if end:  # what became of it, as its TakeEnded told
         what += f": loaded in {end}" if last.fate == "slot" and not last.not_loaded else f": {end}"
     elif last.slot:
         what += f" -> slot {last.slot}"
