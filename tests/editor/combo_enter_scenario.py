@@ -45,7 +45,6 @@ def main() -> dict[str, Any]:
         driver.click((x + 20, y + height / 2))  # the first row's slot: its list opens
         out["list_open"] = list_open(combo)
         driver.key("a", "ctrl")
-        out["selected"] = len(app.model.selection) if hasattr(app.model, "selection") else None
         driver.key("Return")
         out["added"] = [n for n in app.model.patch.nodes if n not in before]
     return out
