@@ -66,6 +66,9 @@ class Diverts:
     #: The removed nodes whose queues the last edit waited for its whole retire_wait already (:meth:`_divert`):
     #: their retirement waits for them no longer (the editor's update() would wait twice).
     _out_of_time: frozenset[str] = frozenset()
+    #: An edit holds removed nodes and hands on their queues (:meth:`_divert`): what it holds is in no queue that the
+    #: engine's stop() sees (Engine._settled), and goes on once it ends, also where stop() ended it (a Halted).
+    _handing_on = False
 
     if TYPE_CHECKING:  # the engine's and the swap's: for the type checker only (no stand-in shadows them)
         def _deliver(self, cell: Cell, port: str, message: object, key: str | None = None,
@@ -91,6 +94,7 @@ class Diverts:
         gone = set(removed)
         deadline = time.monotonic() + self.retire_wait
         self._out_of_time = frozenset()
+        self._handing_on = True
         try:
             try:
                 for node_id, senders in diversions(old, plan, removed).items():
@@ -120,6 +124,7 @@ class Diverts:
         finally:
             for cell in held:
                 self._let_run(cell)
+            self._handing_on = False
 
     def _let_through(self, old: Plan, node_id: str, gone: set[str], deadline: float) -> None:
         """Wait (until ``deadline``) for the removed nodes that ``node_id`` fed in ``old``, directly or through others

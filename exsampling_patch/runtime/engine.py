@@ -288,7 +288,12 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         up none and that no swap will start (stop() has begun: a swap starts no node but the one whose constructor,
         prepare() or start() it has in hand). Waited for, those (an edit's added node behind one whose start() loads
         a model) held stop() for its whole timeout, and it said some work had not finished: they stay in flight as
-        any take stop() meets, and are redone at the next start."""
+        any take stop() meets, and are redone at the next start. Not while an edit hands on a removed node's queue
+        (:attr:`_handing_on`, a few ms once stop() has begun): what it has taken out of that queue is in none, and
+        the node it holds takes none up. Settled then, stop() stopped the nodes and said all had finished, and the
+        takes it handed on after that met stopped nodes: left in flight, redone at the next start."""
+        if self._handing_on:
+            return False
         now = self._starting  # read once: the swap's thread clears it
         starting = now[0] if now is not None else None
         return all(not cell.scheduled and (not cell.inbox or (not cell.started and node_id != starting))
