@@ -192,6 +192,9 @@ def run_patch(args: argparse.Namespace, asked_top: int | None = None) -> int:
                     failed = True  # as a run counts the node's error: a script sees the chain did not work as meant
                     row["node_errors"] = outcome.node_errors
                 _print_row(args, row)
+            for late in chain.late:  # an earlier file's take, sent on after classify went on: not this file's
+                print(f"note: {late}", file=sys.stderr, flush=True)
+            chain.late.clear()
     finally:
         chain.stop()
     return 1 if failed else 0

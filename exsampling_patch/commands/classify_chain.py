@@ -5,6 +5,7 @@ this process by the patch's own node classes, as the running patch runs them."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,17 @@ class PatchChain:
         # The threads each node began in its start() or its handler, beyond those of run_thread: a plugin's own
         # threading.Thread or executor that passes takes on later was not waited for, and classify said "dropped".
         self._spawned: dict[str, set[threading.Thread]] = {}
+        # Which file each message is of (FILE_MARK): what a node's own thread sent of a file after classify had
+        # stopped waiting for it was taken as the next file's, which was then said to land in the first one's slot.
+        self._marks = (str(number) for number in itertools.count(1))
+        self._mark: str | None = None  # the file being run
+        self._names: dict[str, str] = {}  # mark -> the file's take id, to tell it by
+        self._owed: dict[str, set[str]] = {}  # node id -> the files it sent nothing of within the wait
+        self._kept: dict[str, list[tuple[str, Any]]] = {}  # node id -> what it sent of this file, not yet taken
+        self._sent: dict[str, list[tuple[str, Any]]] = {}  # node id -> what its last handler call gave
+        self._told: set[tuple[str, str]] = set()  # (node id, mark) of what was told late
+        #: What a node sent of an earlier file, after classify had stopped waiting for it: not followed, told.
+        self.late: list[str] = []
 
     def check_notes(self) -> list[str]:
         """What ``exsampling check`` warns of this chain's nodes that bears on where a take lands, in line order: a
@@ -232,25 +244,29 @@ class PatchChain:
         from exsampling_patch.node import HandlerReturned
         from exsampling_patch.runtime.parts import error_text
 
-        takes, failed = [take], []
+        mark = self._mark = next(self._marks)
+        self._names[mark] = take.take_id
+        self._kept = {}  # what nothing took of the file before (another output of a node) is not this file's
+        takes, failed = [take.derive(meta={FILE_MARK: mark})], []
         for step in self.steps:
             out: list[Take] = []
             for piece in takes:
                 try:
                     with self._watch(step.node):
-                        out += _handle(step.node, step.in_port, piece, step.out_port)
+                        out += self._handle(step.node, step.in_port, piece, step.out_port)
                 except Exception as error:
                     # As the running patch does: the node's error is told, and the take goes on past it unchanged
                     # (the engine's bypass). Told as a failed file, it was in no slot here and in one on the stage.
                     failed.append(f"error in {step.node.node_id}: {error_text(error)}")
                     # A handler that sent its take on, then returned it as well: what it sent goes on, as in a run.
-                    sent = [m for port, m in step.node.context.emitted if port == step.out_port]
+                    sent = [m for port, m in self._sent[step.node.node_id] if port == step.out_port]
                     out += sent if isinstance(error, HandlerReturned) and sent else [piece]
             if not out and not step.node.context.fates and self._has_threads(step.node):
                 # A node that answers from a thread of its own (a plugin's queue): a run delivers what it emits
                 # later, and classify said "dropped by" it. Waited for, a bounded time.
-                out = _late(step.node, step.out_port)
+                out = self._late(step.node, step.out_port)
                 if not out:
+                    self._owed.setdefault(step.node.node_id, set()).add(mark)
                     why = (f"no take from {step.node.node_id} within {LATE_SECONDS:g} s: it answers from a thread of "
                            "its own, later or not at all, and classify cannot follow it further")
                     return [Outcome(piece.take_id, reason=why, node_errors=failed) for piece in takes]
@@ -265,18 +281,17 @@ class PatchChain:
         return outcomes
 
     def _classify(self, take: Take) -> Outcome:
-        (prediction,) = _handle(self.classifier, "take", take, "prediction")
+        (prediction,) = self._handle(self.classifier, "take", take, "prediction")
         return self.judge(prediction)
 
-    @staticmethod
-    def _pass(steps: list[_Step], prediction: Prediction, outcome: Outcome) -> Prediction | None:
+    def _pass(self, steps: list[_Step], prediction: Prediction, outcome: Outcome) -> Prediction | None:
         """``prediction`` through the nodes that pass predictions on (a relay): what comes out, None where one kept
         it (``outcome`` told why); a node's error told in ``outcome``, the prediction going on past it, as in a run."""
         from exsampling_patch.runtime.parts import error_text
 
         for step in steps:
             try:
-                out = _handle(step.node, step.in_port, prediction, step.out_port)
+                out = self._handle(step.node, step.in_port, prediction, step.out_port)
             except Exception as error:
                 outcome.node_errors.append(f"error in {step.node.node_id}: {error_text(error)}")
                 continue
@@ -296,9 +311,9 @@ class PatchChain:
             relayed = self._pass(self.to_gate, prediction, outcome)
             if relayed is None:
                 return outcome
-            passed = _handle(self.gate, "prediction", relayed, "passed")
+            passed = self._handle(self.gate, "prediction", relayed, "passed")
             if not passed:  # the gate's own words: it said why on its 'rejected' output
-                (told,) = [m for port, m in self.gate.context.emitted if port == "rejected"]
+                (told,) = [m for port, m in self._sent[self.gate.node_id] if port == "rejected"]
                 outcome.reason = told.take.meta["gate_reason"]
                 return outcome
         if self.slot_map is None:
@@ -308,7 +323,7 @@ class PatchChain:
         relayed = self._pass(self.to_map, passed[0], outcome)
         if relayed is None:
             return outcome
-        assigned: list[SlotAssignment] = _handle(self.slot_map, "prediction", relayed, "slot")
+        assigned: list[SlotAssignment] = self._handle(self.slot_map, "prediction", relayed, "slot")
         if not assigned:
             # The label the map found no slot for, as the running patch tells it ("no slot for church_bells"):
             # the top three named labels that have slots ("no slot for church_bells, electric_piano_organ").
@@ -325,22 +340,69 @@ class PatchChain:
             outcome.probability = assigned[0].confidence
         return outcome
 
+    def _handle(self, node: Node, in_port: str, message: Any, out_port: str) -> list[Any]:
+        """Hand ``message`` to ``node`` as the runtime does; what it sent of this file on ``out_port`` since the last
+        call (all it sent of it, port by port, in :attr:`_sent`, a handler's error raised or not)."""
+        self._collect(node)  # what its thread sent since: of this file, or of an earlier one (told, not taken)
+        try:
+            node.handle(in_port, message)
+        finally:
+            self._collect(node)
+            self._sent[node.node_id], self._kept[node.node_id] = self._kept.get(node.node_id, []), []
+        if node.context.errors:
+            error = node.context.errors.pop()
+            node.context.errors.clear()
+            raise error if isinstance(error, BaseException) else RuntimeError(f"{node.node_id}: {error}")
+        return [m for port, m in self._sent[node.node_id] if port == out_port]
+
+    def _collect(self, node: Node) -> None:
+        """Take what ``node`` sent from its list, one message at a time (its own thread may add to it meanwhile):
+        the file's own in :attr:`_kept`; what is of an earlier file, or of no file known while one is still owed,
+        told in :attr:`late`."""
+        from exsampling_patch.runtime.ledger import take_of
+
+        kept, owed = self._kept.setdefault(node.node_id, []), self._owed.setdefault(node.node_id, set())
+        emitted = node.context.emitted
+        while emitted:
+            port, message = emitted.pop(0)
+            take = take_of(message)
+            mark = take.meta.get(FILE_MARK) if take is not None else None
+            if mark == self._mark or (mark is None and not owed):
+                kept.append((port, message))
+            elif mark in self._names:
+                owed.discard(mark)
+                if (node.node_id, mark) not in self._told:  # once: a node that splits may send several
+                    self._told.add((node.node_id, mark))
+                    self.late.append(f"{self._names[mark]}: {node.node_id} passed it on after classify had gone on "
+                                     "to the next file: what it passed on is not followed further")
+            else:
+                # A take made anew (not with take.derive) carries no file's mark: with a file still owed, it may be
+                # that one's as well as this one's.
+                earlier = ", ".join(self._names[m] for m in sorted(owed, key=int))
+                self.late.append(f"{self._names.get(self._mark or '', 'a file')}: {node.node_id} passed on a take made "
+                                 f"anew (not with take.derive), which may as well be of {earlier} (classify had gone "
+                                 "on from it): it is not followed further")
+
+    def _late(self, node: Node, out_port: str) -> list[Any]:
+        """What ``node`` sends of this file on ``out_port`` from its own thread within :data:`LATE_SECONDS`."""
+        import time
+
+        until = time.monotonic() + LATE_SECONDS
+        while time.monotonic() < until and not node.stop_event.is_set():
+            self._collect(node)
+            sent = [m for port, m in self._kept[node.node_id] if port == out_port]
+            if sent:
+                self._kept[node.node_id] = [(port, m) for port, m in self._kept[node.node_id] if port != out_port]
+                return sent
+            time.sleep(0.01)
+        return []
+
 
 #: How long classify waits for a node that answers from a thread of its own to pass a take on.
 LATE_SECONDS = 2.0
 
-
-def _late(node: Node, out_port: str) -> list[Any]:
-    """What ``node`` emits on ``out_port`` from its own thread within :data:`LATE_SECONDS` of its take."""
-    import time
-
-    until = time.monotonic() + LATE_SECONDS
-    while time.monotonic() < until and not node.stop_event.is_set():
-        sent = [m for port, m in list(node.context.emitted) if port == out_port]
-        if sent:
-            return sent
-        time.sleep(0.01)
-    return []
+#: The take's meta entry that says which file it is of, kept through the nodes as Take.derive keeps meta.
+FILE_MARK = "classify_file"
 
 
 def _forward(patch: Patch, registry: Registry, node_id: str, port: str,
@@ -375,14 +437,3 @@ def _forward(patch: Patch, registry: Registry, node_id: str, port: str,
 
 def _labels(prediction: Prediction) -> str:
     return ", ".join(s.label for s in prediction.scores[:3])
-
-
-def _handle(node: Node, in_port: str, message: Any, out_port: str) -> list[Any]:
-    """Hand ``message`` to ``node`` as the runtime does; what it emitted on ``out_port``."""
-    node.context.emitted.clear()
-    node.handle(in_port, message)
-    if node.context.errors:
-        error = node.context.errors.pop()
-        node.context.errors.clear()
-        raise error if isinstance(error, BaseException) else RuntimeError(f"{node.node_id}: {error}")
-    return [m for port, m in node.context.emitted if port == out_port]
