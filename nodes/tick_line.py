@@ -129,8 +129,17 @@ class TickLine:
             return None
         _, before_seconds, before_rms = _line(ticks[:split])
         _, after_seconds, after_rms = _line(after)
-        if self._stalled(ticks, split, before_seconds):
-            return None
+        stalled = self._stalled(ticks, split, before_seconds)
+        if stalled is not None:
+            if stalled + CHANGE_TICKS >= len(ticks):
+                return None  # too early to tell: ticks a stall held, with the master's on time again after them
+            # The change bends the ticks after the stall too: the line starts again after it, the held ticks left
+            # out (refused for as long as they stayed in the bend, the change was never found: the two-beat line
+            # missed ticks ahead by 145 ms a beat after 120 -> 60 BPM)
+            split = stalled + 1
+            after = ticks[split:]
+            _, before_seconds, before_rms = _line(ticks[:split])
+            _, after_seconds, after_rms = _line(after)
         sigma = max(rms, before_rms, after_rms, SPREAD_FLOOR)
         if abs(after_seconds - before_seconds) <= 3.0 * sigma / math.sqrt(_index_spread(len(after))):
             return None  # a step: the ticks after it keep the tempo
@@ -139,17 +148,20 @@ class TickLine:
         return split
 
     @staticmethod
-    def _stalled(ticks: list[float], split: int, seconds: float) -> bool:
-        """Whether the ticks from ``split`` on hold three together (stamped in turn, a fifth of a tick apart at most)
-        after a silence longer than any the ticks before had: a stall held them back and let them go at once. Three
-        together after no more than the usual silence are a JACK period's: one of 1024 frames holds three of them
-        above 234 BPM, every few periods."""
+    def _stalled(ticks: list[float], split: int, seconds: float) -> int | None:
+        """The last of the ticks a stall held back and let go at once, from ``split`` on, or None: none. Those are
+        three or more together (stamped in turn, a fifth of a tick apart at most) after a silence longer than any the
+        ticks before had. Three together after no more than the usual silence are a JACK period's: one of 1024
+        frames holds three of them above 234 BPM, every few periods."""
         gaps = [b - a for a, b in pairwise(ticks)]
         usual = max(gaps[:split - 1])
+        last = None
         for at in range(max(1, split - 1), len(gaps) - 1):
             if max(gaps[at], gaps[at + 1]) < 0.2 * seconds and gaps[at - 1] > usual + 0.5 * seconds:
-                return True
-        return False
+                last = at
+                while last + 1 < len(gaps) and gaps[last + 1] < 0.2 * seconds:
+                    last += 1
+        return None if last is None else last + 1
 
     @staticmethod
     def _stepped(ticks: list[float]) -> bool:
