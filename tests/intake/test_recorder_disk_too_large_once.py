@@ -14,7 +14,8 @@ import pytest
 
 from exsampling_patch.nodes import disk_space
 from exsampling_patch.nodes.web_recorder.disk import DiskWatch
-from exsampling_patch.nodes.web_recorder.upload import UploadError
+
+from .test_recorder_disk_full import Gate, SecondCheck
 
 
 def test_two_request_threads_tell_a_take_too_large_for_the_room_left_once(tmp_path: Path,
@@ -23,31 +24,7 @@ def test_two_request_threads_tell_a_take_too_large_for_the_room_left_once(tmp_pa
     to the lock the disk error is told under (it waits there where the first holds it), or is done."""
     monkeypatch.setattr(disk_space, "disk_free", lambda folder: 150 * 10**6)
     told: list[str] = []
-    settled = threading.Event()
-
-    def check() -> None:
-        try:
-            with pytest.raises(UploadError, match="would leave less than 100 MB free"):
-                watch.check(100 * 10**6)
-        finally:
-            if threading.current_thread() is second:
-                settled.set()
-
-    second = threading.Thread(target=check)
-
-    class Gate:
-        """A lock that says when the second thread comes to it."""
-
-        def __init__(self) -> None:
-            self._lock = threading.Lock()
-
-        def __enter__(self) -> None:
-            if threading.current_thread() is second:
-                settled.set()
-            self._lock.acquire()
-
-        def __exit__(self, *exc: object) -> None:
-            self._lock.release()
+    second = SecondCheck(100 * 10**6, "would leave less than 100 MB free")
 
     class Watch(DiskWatch):
         """The watch, whose size last told starts the second thread as the first looks at it."""
@@ -57,9 +34,9 @@ def test_two_request_threads_tell_a_take_too_large_for_the_room_left_once(tmp_pa
         @property  # type: ignore[override]
         def _too_large(self) -> int:
             size = self.told_size
-            if threading.current_thread() is not second and second.ident is None:
-                second.start()
-                settled.wait()
+            if threading.current_thread() is not second.thread and second.thread.ident is None:
+                second.thread.start()
+                second.settled.wait()
             return size
 
         @_too_large.setter
@@ -73,7 +50,6 @@ def test_two_request_threads_tell_a_take_too_large_for_the_room_left_once(tmp_pa
         pass
 
     watch = Watch(tmp_path, 200.0, 100.0, telling, status)
-    watch._held_lock = Gate()  # type: ignore[assignment]
-    check()
-    second.join()
+    watch._held_lock = Gate(second)  # type: ignore[assignment]
+    second.both(watch)
     assert len(told) == 1 and told[0].startswith("a take (100.0 MB) was refused"), told
