@@ -40,6 +40,26 @@ def made_full(folder: Path) -> float:
     return full
 
 
+def a_take() -> bytes:
+    """A tenth of a second's WAV, as a phone sends it."""
+    take = io.BytesIO()
+    sf.write(take, np.full(4800, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")
+    return take.getvalue()
+
+
+def full_recorder(tmp_path: Path) -> tuple[Engine, dict[str, Any]]:
+    """An engine running a plain-HTTP recorder "phones" on a free port that finds its disk full, and its settings."""
+    full = made_full(tmp_path)
+    settings = {"folder": str(tmp_path / "takes"), "state_folder": str(tmp_path / "state"), "host": "127.0.0.1",
+                "port": free_port(), "https": False, "print_qr": False, "token": "the-current-token-0123456789",
+                "min_free_mb": full, "warn_free_mb": full + MARGIN_MB}
+    patch = Patch()
+    patch.add_node(NodeSpec("phones", "web_recorder", settings))
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    engine.start(patch)
+    return engine, settings
+
+
 def upload(port: int, body: bytes, take_id: str) -> int:
     """A take POSTed as the phone page sends it: with the pairing token, a phone key and its own take id."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -55,14 +75,13 @@ def test_the_summary_counts_the_takes_refused_for_a_full_disk_once_each(tmp_path
     port = free_port()
     full = made_full(tmp_path)
     patch = paired_patch(tmp_path, port, f", min_free_mb: {full:.0f}, warn_free_mb: {full + MARGIN_MB:.0f}")
-    take = io.BytesIO()
-    sf.write(take, np.full(4800, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")
+    take = a_take()
     run = Run(str(patch), "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"))
     try:
         run.wait_for("running ")
-        assert upload(port, take.getvalue(), "first") == 507
-        assert upload(port, take.getvalue(), "first") == 507  # its phone's retry: the same take
-        assert upload(port, take.getvalue(), "second") == 507
+        assert upload(port, take, "first") == 507
+        assert upload(port, take, "first") == 507  # its phone's retry: the same take
+        assert upload(port, take, "second") == 507
     finally:
         run.signal_group()
         run.wait(30)
@@ -88,25 +107,16 @@ def test_a_take_refused_for_the_full_disk_then_stored_is_no_longer_counted(tmp_p
 def test_a_recorder_rebuilt_by_an_edit_counts_its_held_takes_anew(tmp_path: Path) -> None:
     """The count is the node's status, which outlives a node rebuilt by a live edit: the new recorder, which had
     refused nothing, was summed up with the old one's count, and a take it then stored left that count standing."""
-    full = made_full(tmp_path)
-    port = free_port()
-    settings = {"folder": str(tmp_path / "takes"), "state_folder": str(tmp_path / "state"), "host": "127.0.0.1",
-                "port": port, "https": False, "print_qr": False, "token": "the-current-token-0123456789",
-                "min_free_mb": full, "warn_free_mb": full + MARGIN_MB}
-    patch = Patch()
-    patch.add_node(NodeSpec("phones", "web_recorder", settings))
-    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
-    engine.start(patch)
+    engine, settings = full_recorder(tmp_path)
     try:
-        take = io.BytesIO()
-        sf.write(take, np.full(4800, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")
-        assert upload(port, take.getvalue(), "first") == 507
+        assert upload(settings["port"], a_take(), "first") == 507
         assert counts_of(engine, "held_on_phones") == {"phones": 1}
         edited = Patch()
-        edited.add_node(NodeSpec("phones", "web_recorder", {**settings, "min_free_mb": full + 1}))  # still full
+        edited.add_node(NodeSpec("phones", "web_recorder",
+                                 {**settings, "min_free_mb": settings["min_free_mb"] + 1}))  # still full
         assert engine.update(edited) is not None
         assert counts_of(engine, "held_on_phones") == {}  # the rebuilt recorder has refused nothing yet
-        assert upload(port, take.getvalue(), "first") == 507  # the phone's retry, to the new recorder
+        assert upload(settings["port"], a_take(), "first") == 507  # the phone's retry, to the new recorder
         assert counts_of(engine, "held_on_phones") == {"phones": 1}
     finally:
         engine.stop()
@@ -117,19 +127,10 @@ def test_a_recorder_an_edit_removes_leaves_no_held_takes_counted(tmp_path: Path,
     """A live edit that removes the recorder (or renames it: another node, here at another address) left the removed
     node's count in the engine's statuses, which outlive it: the run's summary named a node gone from the patch as
     keeping takes on the phones, and a renamed one's retry, refused by the new recorder too, was counted twice."""
-    full = made_full(tmp_path)
-    port, port2 = free_port(), free_port()
-    settings = {"folder": str(tmp_path / "takes"), "state_folder": str(tmp_path / "state"), "host": "127.0.0.1",
-                "port": port, "https": False, "print_qr": False, "token": "the-current-token-0123456789",
-                "min_free_mb": full, "warn_free_mb": full + MARGIN_MB}
-    patch = Patch()
-    patch.add_node(NodeSpec("phones", "web_recorder", settings))
-    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
-    engine.start(patch)
+    engine, settings = full_recorder(tmp_path)
+    port2 = free_port()
     try:
-        take = io.BytesIO()
-        sf.write(take, np.full(4800, 0.1, np.float32), 48000, format="WAV", subtype="PCM_16")
-        assert upload(port, take.getvalue(), "first") == 507
+        assert upload(settings["port"], a_take(), "first") == 507
         assert counts_of(engine, "held_on_phones") == {"phones": 1}
         edited = Patch()
         if renamed:
@@ -137,7 +138,7 @@ def test_a_recorder_an_edit_removes_leaves_no_held_takes_counted(tmp_path: Path,
         assert engine.update(edited) is not None
         assert counts_of(engine, "held_on_phones") == {}
         if renamed:
-            assert upload(port2, take.getvalue(), "first") == 507  # the phone's retry, to the renamed recorder
+            assert upload(port2, a_take(), "first") == 507  # the phone's retry, to the renamed recorder
             assert counts_of(engine, "held_on_phones") == {"phones2": 1}
     finally:
         engine.stop()
