@@ -1,5 +1,6 @@
-"""Fixtures for the intake tests: a running engine with a web recorder feeding a probe, an HTTPS client, and the
-skip of the phone-page tests where tests/browser's playwright-core is not installed."""
+"""Fixtures for the intake tests: a running engine with a web recorder feeding a probe, an HTTPS client, the skip of
+the phone-page tests where tests/browser's playwright-core is not installed, and the Chromium a phone-page module keeps
+for its scripts (record_take.js and others)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import secrets
 import shutil
 import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -19,11 +21,13 @@ from typing import Any, cast
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Input, Node
 from exsampling_patch.nodes.web_recorder import WebRecorder
+from exsampling_patch.nodes.web_recorder.busy import busy_reply
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import TAKE
@@ -220,3 +224,88 @@ def playwright() -> None:
     """Skips a test run through tests/browser's scripts where playwright-core is not installed there."""
     if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
         pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
+
+
+class PhoneBrowsers:
+    """Chromium kept for the module (tests/browser/phone_browser.js), one per microphone: each test's script connects
+    to it and opens a context of its own (its own storage, permissions, location), instead of launching a browser
+    of its own, a second or so of every test."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._running: dict[tuple[float, float], tuple[subprocess.Popen[str], Path, str]] = {}
+
+    def microphone(self, frequency: float, amplitude: float) -> tuple[Path, dict[str, str]]:
+        """The WAV the microphone plays, an 8 s sine of ``frequency`` Hz (longer than any take; whole periods, so
+        seamless where the device plays it again), and the environment that has a script use its browser."""
+        key = (frequency, amplitude)
+        if key not in self._running:
+            fed = self.folder / f"mic-{frequency:g}-{amplitude:g}.wav"
+            sf.write(fed, sine(frequency, 8.0, 48000, amplitude), 48000, subtype="PCM_16")
+            server = subprocess.Popen(["node", str(BROWSER / "phone_browser.js"), str(fed)], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            assert server.stdout is not None
+            line = server.stdout.readline()
+            if not line:
+                server.kill()
+                raise AssertionError(f"phone_browser.js ended: {server.wait()}")
+            self._running[key] = (server, fed, json.loads(line)["endpoint"])
+        _, fed, endpoint = self._running[key]
+        return fed, {"PHONE_BROWSER": endpoint}
+
+    def close(self) -> None:
+        for server, _, _ in self._running.values():
+            assert server.stdin is not None
+            server.stdin.close()  # phone_browser.js closes its browser
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+_BROWSERS: list[PhoneBrowsers] = []
+
+
+@pytest.fixture(scope="module")
+def phone_browsers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The module's Chromium, one per microphone (:func:`microphone`); a phone-page module asks for it in its
+    pytestmark."""
+    browsers = PhoneBrowsers(tmp_path_factory.mktemp("phones"))
+    _BROWSERS.append(browsers)
+    try:
+        yield
+    finally:
+        _BROWSERS.remove(browsers)
+        browsers.close()
+
+
+def microphone(frequency: float = 440.0, amplitude: float = 0.4) -> tuple[Path, dict[str, str]]:
+    """The module's browser whose microphone plays a sine of ``frequency`` Hz at ``amplitude``: its WAV, and the
+    environment that has a script (tests/browser) use that browser."""
+    assert _BROWSERS, "no phone browser: the test module asks for the phone_browsers fixture in its pytestmark"
+    return _BROWSERS[-1].microphone(frequency, amplitude)
+
+
+def record_take(tmp_path: Path, url: str, name: str, seconds: str, frequency: float = 440.0,
+                place: tuple[str, str] = ("48.8584", "2.2945"), env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Chromium as a phone (``record_take.js``) records a take of ``seconds`` as ``name`` at ``place`` (``""``:
+    the location refused), its microphone fed an 8 s sine of ``frequency`` Hz (longer than the take: no loop
+    seam), and sends it to ``url``; what the page showed (its JSON report)."""
+    fed, browser = microphone(frequency)
+    busy = {"PHONE_BUSY_HEADERS": json.dumps(busy_headers()), "PHONE_TLS_DIR": str(tmp_path / "state")}
+    run = subprocess.run(["node", str(BROWSER / "record_take.js"), url, str(fed), *place, seconds, name],
+                         capture_output=True, text=True, timeout=90,
+                         env={**os.environ, **browser, **busy, **(env or {})})
+    assert run.returncode == 0, run.stderr + run.stdout
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return result
+
+
+def busy_headers() -> dict[str, str]:
+    """The headers of the recorder's real busy answer to an upload (busy.py), for record_take.js's fake one: all but
+    Retry-After (each test says its own, or none), the length and the connection's (the browser's business)."""
+    head = busy_reply(api=True).split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")[1:]
+    fields = dict(line.split(": ", 1) for line in head)
+    return {name: value for name, value in fields.items()
+            if name not in ("Retry-After", "Content-Length", "Connection")}
