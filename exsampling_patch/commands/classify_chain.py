@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from exsampling_patch.context import NodeContext
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -136,10 +138,8 @@ class PatchChain:
         return [str(warning) for warning in sorted(mine, key=lambda w: (w.line or 0, w.column or 0))]
 
     def _build(self, patch: Patch, registry: Registry, node_id: str, **overrides: Any) -> Node:
-        from exsampling_patch.node import NodeContext
-
         spec = patch.nodes[node_id]
-        return registry.get(spec.type)(node_id, {**spec.params, **overrides}, NodeContext(self.base_dir))
+        return registry.get(spec.type)(node_id, {**spec.params, **overrides}, _FileContext(self.base_dir))
 
     def _upstream(self, patch: Patch, registry: Registry, node_id: str) -> list[_Step]:
         from exsampling_patch.ports import ANY, TAKE
@@ -173,7 +173,7 @@ class PatchChain:
     def _build_step(self, patch: Patch, registry: Registry, node_id: str) -> Node:
         """A node before the classifier, or, as the running patch has, a stand-in that passes on what it gets where
         its own ``__init__`` raised (a plugin's): its error told in :attr:`troubles`, not a traceback."""
-        from exsampling_patch.node import NodeContext, ParamError
+        from exsampling_patch.node import ParamError
         from exsampling_patch.runtime.parts import Failed, error_text
 
         try:
@@ -183,7 +183,7 @@ class PatchChain:
         except Exception as error:
             self.troubles.append(f"error in node '{node_id}' in __init__(): {error_text(error)}: as in a run, the "
                                  "files go on past it unchanged")
-            return Failed(node_id, registry.get(patch.nodes[node_id].type), NodeContext(self.base_dir), error)
+            return Failed(node_id, registry.get(patch.nodes[node_id].type), _FileContext(self.base_dir), error)
 
     def _reaches_map(self, patch: Patch, registry: Registry, node_id: str) -> bool:
         gate = _forward(patch, registry, node_id, "prediction", "confidence_gate")
@@ -249,6 +249,8 @@ class PatchChain:
         self._kept = {}  # what nothing took of the file before (another output of a node) is not this file's
         takes, failed = [take.derive(meta={FILE_MARK: mark})], []
         for step in self.steps:
+            if isinstance(step.node.context, _FileContext):
+                step.node.context.fated.clear()  # the fates told of earlier files, or in its start()
             out: list[Take] = []
             for piece in takes:
                 try:
@@ -261,7 +263,7 @@ class PatchChain:
                     # A handler that sent its take on, then returned it as well: what it sent goes on, as in a run.
                     sent = [m for port, m in self._sent[step.node.node_id] if port == step.out_port]
                     out += sent if isinstance(error, HandlerReturned) and sent else [piece]
-            if not out and not step.node.context.fates and self._has_threads(step.node):
+            if not out and not _fated(step.node, mark) and self._has_threads(step.node):
                 # A node that answers from a thread of its own (a plugin's queue): a run delivers what it emits
                 # later, and classify said "dropped by" it. Waited for, a bounded time.
                 out = self._late(step.node, step.out_port)
@@ -403,6 +405,28 @@ LATE_SECONDS = 2.0
 
 #: The take's meta entry that says which file it is of, kept through the nodes as Take.derive keeps meta.
 FILE_MARK = "classify_file"
+
+
+class _FileContext(NodeContext):
+    """A node's context here: each fate it tells noted with the file (:data:`FILE_MARK`) of the take it is of."""
+
+    def __init__(self, base_dir: Path) -> None:
+        super().__init__(base_dir)
+        self.fated: list[str | None] = []
+
+    def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
+        from exsampling_patch.runtime.ledger import take_of
+
+        super().tell_fate(node_id, take, fate, reason)
+        told = take_of(take)
+        self.fated.append(told.meta.get(FILE_MARK) if told is not None else None)
+
+
+def _fated(node: Node, mark: str) -> bool:
+    """Whether ``node`` told the fate of a take of the file ``mark`` (or of one that carries no file's mark) since
+    :attr:`_FileContext.fated` was emptied: the fates it told of earlier files ended the wait for this one's take,
+    which was said dropped."""
+    return isinstance(node.context, _FileContext) and any(told in (mark, None) for told in node.context.fated)
 
 
 def _forward(patch: Patch, registry: Registry, node_id: str, port: str,

@@ -19,7 +19,7 @@ from exsampling_patch.runtime import Engine
 from exsampling_patch.takes import read_take
 from exsampling_patch.validate import load_patch
 from tests.nodes.test_classify import SlotProbe
-from tests.nodes.test_classify_patch_cli import BELLS, DEFAULT_PATCH, DOG, exsampling_here, rows_of
+from tests.nodes.test_classify_patch_cli import BELLS, DEFAULT_PATCH, DOG, exsampling_here, rows_of, short_sounds
 
 #: The nodes of the default patch from a take to its slot (no pitch: the map takes the prediction's take).
 CHAIN = ("trim", "classifier", "gate", "map")
@@ -269,6 +269,56 @@ def test_a_take_a_node_passes_on_late_is_not_taken_as_the_next_files(esc50: Path
         f"note: {DOG}: behind passed it on after classify had gone on to the next file: what it passed on is not " \
         "followed further\n"
     assert said in told.stderr, told.stderr
+
+
+SIFTED = '''import queue
+
+import numpy as np
+
+from exsampling_patch import TAKE, Input, Node, Output
+
+
+class Sifted(Node):
+    """Drop a silent take, saying so; pass the others on from a thread of its own."""
+
+    type_name = "sifted"
+    family = "processing"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "the takes with sound, passed on from the node's thread")
+
+    def start(self):
+        self._queue = queue.Queue()
+        self.run_thread(self._work, name=f"{self.node_id}-work")
+
+    def _work(self):
+        while not self.stop_event.is_set():
+            try:
+                self.emit("out", self._queue.get(timeout=0.05))
+            except queue.Empty:
+                continue
+
+    def on_take(self, take):
+        if not np.any(take.samples):
+            self.tell_fate(take, "dropped", "silent")
+            return
+        self._queue.put(take)
+'''
+
+
+def test_a_fate_told_of_one_file_does_not_end_the_wait_for_the_next(esc50: Path, tmp_path: Path) -> None:
+    # `sifted` told the silent file's fate; the fate still counted for the dog after it, which was not waited for and
+    # was said "dropped by sifted" where the running patch plays it in Bass.
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "sifted.py").write_text(SIFTED, encoding="utf-8")
+    data = default_data()
+    data["node_dirs"] = ["my-nodes"]
+    data["nodes"].append({"id": "sifted", "type": "sifted"})
+    data["links"] = ["sifted.out -> trim.take", *data["links"]]
+    patch = write(tmp_path, data)
+    _, silent = short_sounds(tmp_path)
+    dog = esc50 / "audio" / DOG
+    rows = rows_of(exsampling_here("classify", "--patch", str(patch), str(silent), str(dog), "--json"))
+    assert [(row["slot"], row["reason"]) for row in rows] == [(None, "dropped by sifted"), ("Bass", None)]
 
 
 def gate_fallback_data(map_fallback: str = "") -> dict[str, Any]:
