@@ -1,5 +1,5 @@
-"""A two-slot sampler run by the engine with a show log watching it, no sound device: shared by the show-log
-tests (test_show_log_editor.py, test_show_replay_exact.py)."""
+"""A patch run by the engine with a show log watching it, no sound device: a two-slot sampler alone, or a show of one
+take played through a patch of the test's; shared by the show-log and replay tests."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import mido
 import numpy as np
 
-from exsampling_patch.messages import Take
+from exsampling_patch.messages import Prediction, Score, Take
 from exsampling_patch.nodes.sampler.replay import read_show
 from exsampling_patch.runtime import Engine, showlog
 from exsampling_patch.validate import load_patch
@@ -30,6 +31,37 @@ def lines_of(path: Path) -> list[dict[str, Any]]:
 
 
 @contextmanager
+def show_of(patch_file: Path) -> Iterator[tuple[Any, Engine, showlog.ShowLog, Path]]:
+    """(patch, engine, show log, its path): the patch in ``patch_file`` run by an engine, the log (shows/show.jsonl
+    beside the file) watching the sampler "sampler"; both stopped at the end."""
+    patch, registry = load_patch(patch_file)
+    engine = Engine(registry, workers=2)
+    path = patch_file.parent / "shows" / "show.jsonl"
+    show = showlog.ShowLog(path, patch, [], ["sampler"])
+    engine.events.subscribe(show, *showlog.KINDS)
+    engine.start(patch)
+    try:
+        yield patch, engine, show, path
+    finally:
+        engine.stop()
+        show.close()
+
+
+def bark_show(folder: Path, patch_text: str, into: str, channel: int) -> tuple[Path, Any, Path]:
+    """(patch file, patch, show log) of a show played live through ``patch_text`` (written to ``folder``/live.yaml): a
+    take "bark" classified "dog 0.99" into node ``into``, then a note on ``channel`` of the sampler "sampler"."""
+    patch_file = folder / "live.yaml"
+    patch_file.write_text(patch_text, encoding="utf-8")
+    with show_of(patch_file) as (patch, engine, _, log):
+        engine.inject(into, "prediction", Prediction(sine(220.0, 0.3, 0.5, "bark"), (Score("dog", 0.99),)),
+                      source="test")
+        assert engine.wait_idle(10.0)
+        engine.inject("sampler", "midi", mido.Message("note_on", channel=channel, note=60, velocity=127), source="test")
+        assert engine.wait_idle(10.0)
+    return patch_file, patch, log
+
+
+@contextmanager
 def live_sampler(folder: Path, watch_played: bool) -> Iterator[tuple[Engine, Any, showlog.ShowLog, Path]]:
     """(engine, sampler node, show log, its path); with ``watch_played`` the log also reads what the sampler's
     callback played (``played`` / ``swap`` lines)."""
@@ -42,17 +74,8 @@ nodes:
             release_ms: 8.0, crossfade_ms: 4.0}}
 links: []
 """, encoding="utf-8")
-    patch, registry = load_patch(patch_file)
-    engine = Engine(registry, workers=2)
-    path = folder / "shows" / "show.jsonl"
-    show = showlog.ShowLog(path, patch, [], ["sampler"])
-    engine.events.subscribe(show, *showlog.KINDS)
-    engine.start(patch)
-    node = engine.node("sampler")
-    if watch_played:
-        show.watch("sampler", node.played)  # type: ignore[attr-defined]
-    try:
+    with show_of(patch_file) as (_, engine, show, path):
+        node = engine.node("sampler")
+        if watch_played:
+            show.watch("sampler", node.played)  # type: ignore[attr-defined]
         yield engine, node, show, path
-    finally:
-        engine.stop()
-        show.close()

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mido
 import numpy as np
 import soundfile
 
 from exsampling_patch.cli import main
-from exsampling_patch.messages import Prediction, Score
-from exsampling_patch.runtime import Engine, showlog
-from exsampling_patch.validate import load_patch
 
-from .show_rig import RATE, lines_of, sine
+from .show_rig import RATE, bark_show, lines_of
 
 SAMPLER = f"""- id: sampler
   type: sampler
@@ -52,23 +48,7 @@ SWAPPED = f"""- id: first
 
 def live_show(tmp_path: Path) -> Path:
     """A show whose dog went to Bass, the first channel, with a note on that channel."""
-    live = tmp_path / "live.yaml"
-    live.write_text(LIVE, encoding="utf-8")
-    patch, registry = load_patch(live)
-    engine = Engine(registry, workers=2)
-    log = tmp_path / "shows" / "show.jsonl"
-    show = showlog.ShowLog(log, patch, [], ["sampler"])
-    engine.events.subscribe(show, *showlog.KINDS)
-    engine.start(patch)
-    try:
-        engine.inject("map", "prediction", Prediction(sine(220.0, 0.3, 0.5, "bark"), (Score("dog", 0.99),)),
-                      source="test")
-        assert engine.wait_idle(10.0)
-        engine.inject("sampler", "midi", mido.Message("note_on", channel=0, note=60, velocity=127), source="test")
-        assert engine.wait_idle(10.0)
-    finally:
-        engine.stop()
-        show.close()
+    _, _, log = bark_show(tmp_path, LIVE, "map", 0)
     assert [(line["slot"], line["take_id"]) for line in lines_of(log) if line["event"] == "load"] == [("Bass", "bark")]
     return log
 

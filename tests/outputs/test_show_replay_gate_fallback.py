@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mido
 import numpy as np
 import pytest
 import soundfile
 
 from exsampling_patch.cli import main
-from exsampling_patch.messages import Prediction, Score
-from exsampling_patch.runtime import Engine, showlog
-from exsampling_patch.validate import load_patch
 
-from .show_rig import RATE, lines_of, sine
+from .show_rig import RATE, bark_show, lines_of
 
 PATCH = f"""exsampling_patch: 1
 nodes:
@@ -42,23 +38,7 @@ def test_a_take_the_gate_sent_to_its_fallback_slot_is_replayed_there(tmp_path: P
     from exsampling_patch.nodes.classify import SlotMap
     from exsampling_patch.nodes.sampler import Sampler
 
-    patch_file = tmp_path / "live.yaml"
-    patch_file.write_text(PATCH, encoding="utf-8")
-    patch, registry = load_patch(patch_file)
-    engine = Engine(registry, workers=2)
-    log = tmp_path / "shows" / "show.jsonl"
-    show = showlog.ShowLog(log, patch, [], ["sampler"])
-    engine.events.subscribe(show, *showlog.KINDS)
-    engine.start(patch)
-    try:
-        engine.inject("gate", "prediction", Prediction(sine(220.0, 0.3, 0.5, "bark"), (Score("dog", 0.99),)),
-                      source="test")
-        assert engine.wait_idle(10.0)
-        engine.inject("sampler", "midi", mido.Message("note_on", channel=1, note=60, velocity=127), source="test")
-        assert engine.wait_idle(10.0)
-    finally:
-        engine.stop()
-        show.close()
+    patch_file, patch, log = bark_show(tmp_path, PATCH, "gate", 1)
     lines = lines_of(log)
     assert [(line["slot"], line["take_id"]) for line in lines if line["event"] == "load"] == [("Wind", "bark")]
     (gate,) = [line for line in lines if line["event"] == "gate"]
