@@ -251,6 +251,7 @@ class PatchChain:
         for step in self.steps:
             if isinstance(step.node.context, _FileContext):
                 step.node.context.fated.clear()  # the fates told of earlier files, or in its start()
+            heard = len(step.node.context.statuses)  # what it said before is not of this file
             out: list[Take] = []
             for piece in takes:
                 try:
@@ -273,7 +274,8 @@ class PatchChain:
                            "its own, later or not at all, and classify cannot follow it further")
                     return [Outcome(piece.take_id, reason=why, node_errors=failed) for piece in takes]
             if not out:
-                said = step.node.context.statuses[-1].get("label") if step.node.context.statuses else None
+                fresh = step.node.context.statuses[heard:]
+                said = fresh[-1].get("label") if fresh else None
                 why = f"dropped by {step.node.node_id}" + (f": {said}" if said else "")
                 return [Outcome(piece.take_id, reason=why, node_errors=failed) for piece in takes]
             takes = out

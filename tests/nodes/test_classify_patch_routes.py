@@ -321,6 +321,41 @@ def test_a_fate_told_of_one_file_does_not_end_the_wait_for_the_next(esc50: Path,
     assert [(row["slot"], row["reason"]) for row in rows] == [(None, "dropped by sifted"), ("Bass", None)]
 
 
+HUSHED = '''import numpy as np
+
+from exsampling_patch import TAKE, Input, Node, Output
+
+
+class Hushed(Node):
+    """Pass on a take with sound, saying so; drop a silent one without a word."""
+
+    type_name = "hushed"
+    family = "processing"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "the takes with sound")
+
+    def on_take(self, take):
+        if np.any(take.samples):
+            self.report_status(label="has sound")
+            self.emit("out", take)
+'''
+
+
+def test_a_drop_is_not_told_in_what_the_node_said_of_an_earlier_file(esc50: Path, tmp_path: Path) -> None:
+    # The node's last status was the dog's: the silent file after it was "dropped by hushed: has sound".
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "hushed.py").write_text(HUSHED, encoding="utf-8")
+    data = default_data()
+    data["node_dirs"] = ["my-nodes"]
+    data["nodes"].append({"id": "hushed", "type": "hushed"})
+    data["links"] = ["hushed.out -> trim.take", *data["links"]]
+    patch = write(tmp_path, data)
+    _, silent = short_sounds(tmp_path)
+    dog = esc50 / "audio" / DOG
+    rows = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), str(silent), "--json"))
+    assert [(row["slot"], row["reason"]) for row in rows] == [("Bass", None), (None, "dropped by hushed")]
+
+
 def gate_fallback_data(map_fallback: str = "") -> dict[str, Any]:
     """The default chain, the dog's row removed from the map's and the gate's tables, the gate's fallback Chorus."""
     data = default_data()
