@@ -5,31 +5,15 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import numpy as np
 import pytest
 
 from exsampling_patch import TAKE, Input, Node, Output, Take
-from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, TakeEnded
+from tests.core.test_roll_back_plain import patch_of
+from tests.core.test_take_fates import Phone
 
 LOADING, LOADED = threading.Event(), threading.Event()
-
-
-class Phone(Node):
-    """A source: the test calls push() from its own thread; remembers the ends it is told of."""
-
-    type_name = "t_stop_phone"
-    out = Output(TAKE)
-
-    def start(self) -> None:
-        self.ended: list[Any] = []
-
-    def push(self, take_id: str) -> None:
-        self.emit("out", Take(np.full(480, 0.1, np.float32), 48000, take_id=take_id, source="Ana"))
-
-    def take_ended(self, ended: Any) -> None:
-        self.ended.append(ended)
 
 
 class Gate(Node):
@@ -65,15 +49,6 @@ def registry() -> Registry:
     return registry
 
 
-def patch_of(nodes: dict[str, str], links: list[str]) -> Patch:
-    patch = Patch()
-    for node_id, type_name in nodes.items():
-        patch.add_node(NodeSpec(node_id, type_name))
-    for link in links:
-        patch.connect(*link.split(" -> "))
-    return patch
-
-
 def test_stop_during_an_edit_does_not_wait_for_a_take_queued_at_an_added_node_that_never_starts(
         registry: Registry) -> None:
     # The edit puts a gate before "loads", which starts first (consumers first) and takes long. The phone's take goes
@@ -85,9 +60,9 @@ def test_stop_during_an_edit_does_not_wait_for_a_take_queued_at_an_added_node_th
     engine = Engine(registry, workers=2, pin_workers=False)
     ended: list[TakeEnded] = []
     engine.events.subscribe(ended.append, TakeEnded)
-    engine.start(patch_of({"phone": "t_stop_phone"}, []))
+    engine.start(patch_of({"phone": "t_phone"}, []))
     phone: Any = engine.node("phone")
-    edit = patch_of({"phone": "t_stop_phone", "gate": "t_stop_gate", "loads": "t_stop_loads"},
+    edit = patch_of({"phone": "t_phone", "gate": "t_stop_gate", "loads": "t_stop_loads"},
                     ["phone.out -> gate.take", "gate.out -> loads.take"])
     swapped: list[Any] = []
     swap = threading.Thread(target=lambda: swapped.append(engine.update(edit)), daemon=True)
