@@ -8,14 +8,16 @@ cleared on purpose playing the old take."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from exsampling_patch.context import NodeContext
-from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.nodes.sampler import host
 
 from .helpers import sine_take
@@ -28,17 +30,38 @@ def warnings(context: NodeContext) -> list[str]:
     return [status["warning"] for status in context.statuses if "warning" in status]
 
 
-@pytest.mark.jack
-def test_a_clear_not_answered_is_told_as_a_clear_and_cleared_after_all(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True)
+def answered_soon(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the audio process has not answered within 0.5 s is told as not answered."""
     monkeypatch.setattr(host, "ANSWER_SECONDS", 0.5)
+
+
+@contextlib.contextmanager
+def snare_playing(take: Take) -> Iterator[tuple[Any, NodeContext, Any]]:
+    """(sampler, its context, its audio process): the sampler's real audio process, ``take`` sounding in slot Snare."""
     with audio_process_sampler() as (sampler, context):
         process = sampler.audio.process
         assert process is not None
-        take = sine_take(220.0, seconds=0.5, rate=48000)
         sampler.on_assign(SlotAssignment("Snare", take))
         assert wait_for(lambda: sampler.sounding("Snare") == take.take_id), context.errors
-        os.kill(process.pid, signal.SIGSTOP)
-        try:
+        yield sampler, context, process
+
+
+@contextlib.contextmanager
+def stopped(process: Any) -> Iterator[None]:
+    """The audio process stopped (SIGSTOP) for the block: what it is sent meanwhile is answered once it goes on."""
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+
+
+@pytest.mark.jack
+def test_a_clear_not_answered_is_told_as_a_clear_and_cleared_after_all() -> None:
+    take = sine_take(220.0, seconds=0.5, rate=48000)
+    with snare_playing(take) as (sampler, context, process):
+        with stopped(process):
             sampler.clear("Snare")
             cleared = sampler.buffers[1]
             assert wait_for(lambda: len(context.errors) == 2), context.errors
@@ -46,8 +69,6 @@ def test_a_clear_not_answered_is_told_as_a_clear_and_cleared_after_all(monkeypat
             assert context.errors[1] == f"slot Snare not cleared: {NO_ANSWER}; the slot plays {take.name}"
             assert sampler.slot_states()[1]["take"] == take.take_id  # what the process said it plays
             assert sampler.audio.buffers[1].take is take
-        finally:
-            os.kill(process.pid, signal.SIGCONT)
         assert wait_for(lambda: bool(warnings(context))), context.errors
         assert warnings(context)[0].startswith("slot Snare was cleared after all, ")
         assert sampler.slot_states()[1]["take"] is None
@@ -56,24 +77,16 @@ def test_a_clear_not_answered_is_told_as_a_clear_and_cleared_after_all(monkeypat
 
 
 @pytest.mark.jack
-def test_a_take_answered_late_after_a_clear_stays_out_of_the_slot(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(host, "ANSWER_SECONDS", 0.5)
-    with audio_process_sampler() as (sampler, context):
-        process = sampler.audio.process
-        assert process is not None
-        first, late = (sine_take(hz, seconds=0.5, rate=48000) for hz in (220.0, 330.0))
-        sampler.on_assign(SlotAssignment("Snare", first))
-        assert wait_for(lambda: sampler.sounding("Snare") == first.take_id), context.errors
-        os.kill(process.pid, signal.SIGSTOP)
-        try:
+def test_a_take_answered_late_after_a_clear_stays_out_of_the_slot() -> None:
+    first, late = (sine_take(hz, seconds=0.5, rate=48000) for hz in (220.0, 330.0))
+    with snare_playing(first) as (sampler, context, process):
+        with stopped(process):
             sampler.on_assign(SlotAssignment("Snare", late))
             assert wait_for(lambda: len(context.fates) == 1), context.errors  # told not loaded: no answer in time
             assert context.fates == [("not_loaded", f"not loaded into sampler 'smp': {NO_ANSWER}")]
             sampler.audio.answer_within = 60.0  # the clear is answered in time: only the take before it is late
             sampler.clear("Snare")
             cleared = sampler.buffers[1]
-        finally:
-            os.kill(process.pid, signal.SIGCONT)
         # The late take's answer comes before the clear's: the process answers in the order it was sent them.
         assert wait_for(lambda: bool(warnings(context))), context.errors
         assert len(warnings(context)) == 1
