@@ -33,7 +33,7 @@ from exsampling_patch.patch import Patch
 from exsampling_patch.registry import IMPORTING, Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, NodeStatus, TakeEnded, showlog
 from exsampling_patch.runtime.parts import running_at
-from exsampling_patch.stop_news import uploads_cut_parts
+from exsampling_patch.stop_news import phones_parts
 from exsampling_patch.validate import load_patch_with_warnings
 from exsampling_patch.wording import counted
 
@@ -289,8 +289,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     # counted once, for the line and the JSON alike: a node whose stop was given up on may still report
     cut_off_by_source, unsent_by_node = cut_off_counts(engine), unsent_counts(engine)
     held, uploads_cut = counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off")
-    cut_off = (cut_off_text(cut_off_by_source, patch, registry) + unsent_text(unsent_by_node) + held_text(held)
-               + uploads_cut_text(uploads_cut))
+    cut_off = (cut_off_text(cut_off_by_source, patch, registry) + unsent_text(unsent_by_node)
+               + phones_text(held, uploads_cut))
     if show is not None:
         show.close()
     failed = dict(engine.error_counts)  # one C call: a node still running may add to it
@@ -422,21 +422,13 @@ def counts_of(engine: Engine, name: str) -> dict[str, int]:
             if isinstance(status.get(name), int) and status[name] > 0}
 
 
-def held_text(counts: dict[str, int]) -> str:
-    """The summary's part for the takes a web recorder refused for its full disk (507) and did not store since: no
-    take refused for good (the phone keeps it and sends it again), so none ended, and the summary said nothing of
-    them. ``counts``: the nodes' ``held_on_phones`` status."""
-    parts = [f"{counted(count, 'take')} refused by '{node_id}' for its full disk, kept on the phones: "
-             "make room, they are sent again" for node_id, count in counts.items()]
-    return "; " + "; ".join(parts) if parts else ""
-
-
-def uploads_cut_text(counts: dict[str, int]) -> str:
-    """The summary's part for the phones' uploads a web recorder's stop cut mid-body: no take lost (each phone keeps
-    its take and sends it again), but the summary named only the takes inside the patch, and the performer was not told
-    that takes were on their way. ``counts``: the nodes' ``uploads_cut_off`` status. Worded as the editor's Stop says
-    it (:mod:`exsampling_patch.stop_news`)."""
-    parts = uploads_cut_parts(counts)
+def phones_text(held: dict[str, int], uploads_cut: dict[str, int]) -> str:
+    """The summary's part for the takes still on the phones: those a web recorder refused for its full disk (507) and
+    did not store since (``held``: the nodes' ``held_on_phones`` status), and the uploads its stop cut mid-body
+    (``uploads_cut``: their ``uploads_cut_off`` status). No take lost (each phone keeps its take and sends it again),
+    so none ended, and the summary said nothing of them. Worded as the editor's Stop says it
+    (:mod:`exsampling_patch.stop_news`)."""
+    parts = phones_parts(held, uploads_cut)
     return "; " + "; ".join(parts) if parts else ""
 
 

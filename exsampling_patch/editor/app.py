@@ -34,7 +34,7 @@ from exsampling_patch.editor.placement import Placement, free_position
 from exsampling_patch.editor.problems_panel import PROBLEMS_H, ProblemsPanel
 from exsampling_patch.editor.shortcuts import Shortcuts
 from exsampling_patch.errors import Problem
-from exsampling_patch.stop_news import uploads_cut_parts
+from exsampling_patch.stop_news import phones_parts
 from exsampling_patch.wording import counted
 
 PALETTE_W, INSPECTOR_W = 230, 270
@@ -335,10 +335,11 @@ class EditorApp:
     def stop_patch(self) -> None:
         clean = self.runner.stop()
         self.patch_view.clear_live()
-        # Next to the run state "stopped". So are the phones' uploads a recorder's stop cut off, as the run's summary
-        # says them: the performer stopping here was not told that takes were on their way (kept, sent again).
-        said = ([] if clean else ["some work did not finish in time"]) + uploads_cut_parts(
-            self.observer.counts("uploads_cut_off"))
+        # Next to the run state "stopped". So are the takes still on the phones, as the run's summary says them: those
+        # a recorder refused for its full disk and the uploads its stop cut off. The performer stopping here was not
+        # told of them (kept, sent again): the full disk's error on the node went with the run's display.
+        said = ([] if clean else ["some work did not finish in time"]) + phones_parts(
+            self.observer.counts("held_on_phones"), self.observer.counts("uploads_cut_off"))
         self.status = "; ".join(said)
 
     # -- events ---------------------------------------------------------------------------------------------------
