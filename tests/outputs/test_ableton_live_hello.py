@@ -8,8 +8,10 @@ that take went unanswered.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import exsampling_ableton_remote as ableton_remote
@@ -23,6 +25,20 @@ from tests.stage.helpers import free_port
 
 from .helpers import sine_take, wait_for
 from .live_standin import CInstance, Song, Track
+
+
+@contextlib.contextmanager
+def live_node(tmp_path: Path, surface: ableton_remote.ExSamplingSurface) -> Iterator[tuple[AbletonLive, NodeContext]]:
+    """(node, its context): an ableton_live node started against ``surface``, the script in the Live stand-in; both
+    stopped at the end."""
+    context = NodeContext()
+    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live")}, context)
+    node.start()
+    try:
+        yield node, context
+    finally:
+        node.stop()
+        surface.disconnect()
 
 
 def test_a_live_not_running_at_the_start_is_told_then_and_again_once_it_answers(tmp_path: Path) -> None:
@@ -50,20 +66,14 @@ def test_a_live_not_running_at_the_start_is_told_then_and_again_once_it_answers(
 
 def test_a_live_that_answers_the_start_is_not_told_of(tmp_path: Path) -> None:
     surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=0)
-    context = NodeContext()
     # answer_within 2 s (was 0.3): the start's ping is answered only as this thread ticks the script, and a 0.3 s
     # stall of it on loaded cores was told "Live does not answer".
-    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live")}, context)
-    node.start()
-    try:
+    with live_node(tmp_path, surface) as (node, context):
         asked = time.monotonic()  # the start's ping went before this
         # Past answer_within by the node's clock (was 1 s of the test's): its reply loop looks for a silence before
         # it pings, Live's display timer running meanwhile.
         wait_for(lambda: node.link._pinged >= asked + node.link.within, tick=surface.update_display)
         assert context.errors == [] and not [s for s in context.statuses if "live_answers" in s]
-    finally:
-        node.stop()
-        surface.disconnect()
 
 
 class OlderScript(ableton_remote.ExSamplingSurface):
@@ -89,10 +99,7 @@ def test_an_older_installed_script_is_told_once_with_what_to_do_and_stands(tmp_p
     # "not loaded yet", where the installed script of this ExSampling has it sent again at once; the performer could
     # not know why. Then the warning was ended by the next take, the script still old.
     surface = OlderScript(CInstance(Song([Track("HH")])), port=0)
-    context = NodeContext()
-    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live")}, context)
-    node.start()
-    try:
+    with live_node(tmp_path, surface) as (node, context):
         wait_for(lambda: surface.answered >= 3, tick=surface.update_display)
         # Two pings more sent by its reply loop, which reads a datagram between them: the three pongs were read.
         last = max(node.link._pings)
@@ -110,9 +117,6 @@ def test_an_older_installed_script_is_told_once_with_what_to_do_and_stands(tmp_p
         warnings = [s["warning"] for s in context.statuses if "warning" in s]
         assert warnings == [told], warnings  # it stands: the script in Live is still old
         assert context.errors == []
-    finally:
-        node.stop()
-        surface.disconnect()
 
 
 def test_a_lasting_warning_comes_back_when_a_passing_one_ends() -> None:
@@ -131,10 +135,7 @@ def test_the_old_script_warning_ends_once_a_pong_names_its_ping(tmp_path: Path) 
     # A performer told of the old script runs 'exsampling ableton install' and restarts Live, the patch running: the
     # warning stayed on the node until the patch stopped, though pongs now named their ping.
     surface = OlderScript(CInstance(Song([Track("HH")])), port=0)
-    context = NodeContext()
-    node = AbletonLive("live", {"port": surface.port, "folder": str(tmp_path / "live")}, context)
-    node.start()
-    try:
+    with live_node(tmp_path, surface) as (_, context):
         wait_for(lambda: any(s.get("warning") for s in context.statuses), tick=surface.update_display)
         surface.old = False
         wait_for(lambda: [s["warning"] for s in context.statuses if "warning" in s][-1] == "",
@@ -148,9 +149,6 @@ def test_the_old_script_warning_ends_once_a_pong_names_its_ping(tmp_path: Path) 
         wait_for(lambda: [s["warning"] for s in context.statuses if "warning" in s][-1] == warnings[0],
                  tick=surface.update_display)
         assert context.errors == []
-    finally:
-        node.stop()
-        surface.disconnect()
 
 
 def test_a_lasting_warning_that_ends_under_a_passing_one_leaves_its_end_to_the_take() -> None:
