@@ -31,6 +31,16 @@ def open_editor(patch: Path, registry: Registry | None = None, workers: int = 2)
         dpg.destroy_context()
 
 
+def patch_in(folder: Path, text: str) -> Path:
+    """``text`` written as ``folder``/patches/p.yaml, with the folder its folder_source "inbox" reads
+    (../takes/inbox) made; the file's path."""
+    (folder / "patches").mkdir()
+    (folder / "takes" / "inbox").mkdir(parents=True)
+    patch = folder / "patches" / "p.yaml"
+    patch.write_text(text)
+    return patch
+
+
 def call(tag: str | int, app_data: Any = None) -> None:
     """Do what a click or an edit on the widget ``tag`` does."""
     callback = dpg.get_item_callback(tag)

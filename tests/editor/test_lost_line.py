@@ -14,7 +14,7 @@ import soundfile as sf
 from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.editor.node_line import live_text
 from exsampling_patch.runtime import NodeStatus, PlanSwapped, TakeEnded
-from tests.editor.harness import call, open_editor
+from tests.editor.harness import call, open_editor, patch_in
 
 PATCH = """\
 exsampling_patch: 1
@@ -35,10 +35,7 @@ links:
 
 
 def test_a_take_that_went_nowhere_is_said_on_the_node_it_left(tmp_path: Path) -> None:
-    (tmp_path / "patches").mkdir()
-    (tmp_path / "takes" / "inbox").mkdir(parents=True)
-    (tmp_path / "patches" / "p.yaml").write_text(PATCH)
-    with open_editor(tmp_path / "patches" / "p.yaml") as app:
+    with open_editor(patch_in(tmp_path, PATCH)) as app:
         call("menu:run")
         assert app.runner.running, app.status
         tone = 0.5 * np.sin(np.linspace(0, 2000, 8000)).astype(np.float32)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.editor.harness import call, open_editor
+from tests.editor.harness import call, open_editor, patch_in
 from tests.editor.test_app import PATCH
 
 
 def test_new_while_running_stops_the_patch(tmp_path: Path) -> None:
-    (tmp_path / "patches").mkdir()
-    (tmp_path / "takes" / "inbox").mkdir(parents=True)
-    (tmp_path / "patches" / "p.yaml").write_text(PATCH)
-    with open_editor(tmp_path / "patches" / "p.yaml") as app:
+    with open_editor(patch_in(tmp_path, PATCH)) as app:
         call("menu:run")
         engine = app.runner.engine
         assert app.runner.running and engine is not None, app.status

@@ -7,15 +7,12 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.harness import call, open_editor
+from tests.editor.harness import call, open_editor, patch_in
 from tests.editor.test_app import PATCH
 
 
 def test_run_takes_the_refusals_shown_away(tmp_path: Path) -> None:
-    (tmp_path / "patches").mkdir()
-    (tmp_path / "takes" / "inbox").mkdir(parents=True)
-    (tmp_path / "patches" / "p.yaml").write_text(PATCH)
-    with open_editor(tmp_path / "patches" / "p.yaml") as app:
+    with open_editor(patch_in(tmp_path, PATCH)) as app:
         assert app.model.connect("library.written", "library.take") is None  # a node on itself: refused
         assert dpg.get_item_configuration("refusal:library.take")["show"]
         assert "refused" in dpg.get_value("refusal:library.take")

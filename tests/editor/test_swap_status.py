@@ -8,15 +8,12 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.harness import call, open_editor
+from tests.editor.harness import call, open_editor, patch_in
 from tests.editor.test_app import PATCH
 
 
 def test_an_edit_not_swapped_in_is_not_said_beside_the_last_one_that_was(tmp_path: Path) -> None:
-    (tmp_path / "patches").mkdir()
-    (tmp_path / "takes" / "inbox").mkdir(parents=True)
-    (tmp_path / "patches" / "p.yaml").write_text(PATCH)
-    with open_editor(tmp_path / "patches" / "p.yaml") as app:
+    with open_editor(patch_in(tmp_path, PATCH)) as app:
         call("menu:run")
         assert app.runner.running, app.status
         call("palette:relay")  # an edit that goes in
@@ -34,10 +31,7 @@ def test_an_edit_not_swapped_in_is_not_said_beside_the_last_one_that_was(tmp_pat
 
 
 def test_the_plan_said_swapped_in_is_the_one_running(tmp_path: Path) -> None:
-    (tmp_path / "patches").mkdir()
-    (tmp_path / "takes" / "inbox").mkdir(parents=True)
-    (tmp_path / "patches" / "p.yaml").write_text(PATCH)
-    with open_editor(tmp_path / "patches" / "p.yaml") as app:
+    with open_editor(patch_in(tmp_path, PATCH)) as app:
         call("menu:run")
         engine = app.runner.engine
         assert app.runner.running and engine is not None and engine.plan is not None, app.status
