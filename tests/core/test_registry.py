@@ -220,18 +220,24 @@ def test_a_class_with_ports_that_is_no_node_is_told_at_its_line(tmp_path: Path) 
     assert f"not loaded: {told[0]}" in registry.unknown_hint("reverse")
 
 
+def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, entry_point: str, source: str) -> None:
+    """Package ``name`` 0.1 installed in ``tmp_path`` (on sys.path, not imported yet): its module ``name``.py holds
+    ``source``, and its entry point ``entry_point`` ("type = module:attribute") adds node types."""
+    dist = tmp_path / f"{name}-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text(f"[exsampling_patch.nodes]\n{entry_point}\n", encoding="utf-8")
+    (tmp_path / f"{name}.py").write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+
+
 def test_an_entry_point_naming_a_misspelt_class_says_which_was_meant(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Before, "AttributeError: module 'gainplug' has no attribute 'Gian'" and no more: the class is one letter away.
-    dist = tmp_path / "gainplug-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: gainplug\nVersion: 0.1\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text("[exsampling_patch.nodes]\ngain = gainplug:Gian\n", encoding="utf-8")
-    (tmp_path / "gainplug.py").write_text(
-        "from exsampling_patch import ANY, Input, Node\n\n\nclass Gain(Node):\n    '''Gain.'''\n\n    x = Input(ANY)\n"
-        "\n    def on_x(self, m):\n        pass\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "gainplug", raising=False)
+    installed_plugin(tmp_path, monkeypatch, "gainplug", "gain = gainplug:Gian",
+                     "from exsampling_patch import ANY, Input, Node\n\n\nclass Gain(Node):\n    '''Gain.'''\n\n"
+                     "    x = Input(ANY)\n\n    def on_x(self, m):\n        pass\n")
     registry = Registry.default()
     told = [str(p) for p in registry.problems if p.origin.startswith("entry point gain ")]
     assert told == ["entry point gain (gainplug:Gian) of package gainplug 0.1: "
@@ -405,15 +411,9 @@ def test_an_entry_point_that_failed_with_a_type_refused_in_it_is_one_plugin(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Before, "2 plugins did not load": its import failure (told as the entry point) and its type refused for a
     # mistake (told at the type's file) were counted apart.
-    dist = tmp_path / "listplug-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: listplug\nVersion: 0.1\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text("[exsampling_patch.nodes]\nknock = listplug:NODES\n", encoding="utf-8")
-    (tmp_path / "listplug.py").write_text(
-        "from exsampling_patch import ANY, Input, Node\n\n\nclass Knock(Node):\n    '''Knock.'''\n\n"
-        "    x = Input(ANY)\n\n\nNODES = [Knock, 3]\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "listplug", raising=False)
+    installed_plugin(tmp_path, monkeypatch, "listplug", "knock = listplug:NODES",
+                     "from exsampling_patch import ANY, Input, Node\n\n\nclass Knock(Node):\n    '''Knock.'''\n\n"
+                     "    x = Input(ANY)\n\n\nNODES = [Knock, 3]\n")
     registry = Registry.default()
     assert len([p for p in registry.problems if "listplug" in p.origin]) == 2, registry.problems
     assert registry.unknown_hint("granulator") == "1 plugin did not load: a 'warning: plugin' line names it"
