@@ -20,10 +20,11 @@ from exsampling_patch.nodes.pattern import Pattern
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import NodeStatus
 
-#: The master, a program of its own: on "go", its clock at 150 BPM while stopped, start, 4 beats, 4 at 200 BPM,
-#: stop, song position 16 (bar 2) and continue, 2 beats, 2 beats unheard (its cable out), 2 beats more, stop. It
-#: prints when it sent each event, on the perf_counter clock (the same clock as the test's on Linux).
-MASTER = """
+#: How each master here (a program of its own) starts: its JACK MIDI port, named by the test, "up" once open, then
+#: the test's "go". ticks(n, bpm, t) sends n clock ticks at ``bpm`` from time ``t`` on (perf_counter), the time after
+#: them returned; with ``first``, it prints when it sent each sixteenth's tick, "s<first>" on. ``late``: how late a
+#: tick went out at worst.
+MASTER_START = """
 import sys, time
 import mido
 mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
@@ -31,16 +32,30 @@ port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
 print("up", flush=True)
 sys.stdin.readline()
 late = 0.0
-def ticks(n, bpm, t):
+def ticks(n, bpm, t, first=None):
     global late
-    for _ in range(n):
+    for tick in range(n):
         while time.perf_counter() < t:
             time.sleep(0.0003)
         late = max(late, time.perf_counter() - t)
         port.send(mido.Message("clock"))
+        if first is not None and tick % 6 == 0:
+            print(f"s{first + tick // 6}", time.perf_counter(), flush=True)
         t += 60 / bpm / 24
     return t
-def say(what):
+"""
+
+#: How a master that ends on a stop ends: its "stop", then how late its ticks went out at worst.
+MASTER_STOP = """port.send(mido.Message("stop"))
+print("stop", time.perf_counter(), flush=True)
+print("late", late, flush=True)
+time.sleep(0.2)
+"""
+
+#: The master: on "go", its clock at 150 BPM while stopped, start, 4 beats, 4 at 200 BPM,
+#: stop, song position 16 (bar 2) and continue, 2 beats, 2 beats unheard (its cable out), 2 beats more, stop. It
+#: prints when it sent each event, on the perf_counter clock (the same clock as the test's on Linux).
+MASTER = MASTER_START + """def say(what):
     print(what, time.perf_counter(), flush=True)
 t = ticks(12, 150, time.perf_counter())
 port.send(mido.Message("start")); say("start")
@@ -205,39 +220,24 @@ def test_the_groove_follows_a_masters_clock_start_stop_continue_and_its_silence(
 
 
 #: A master started again while playing, a beat and a half in: 240 BPM, start, 36 ticks, start, 48 ticks, stop.
-AGAIN = """
-import sys, time
-import mido
-mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
-port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
-print("up", flush=True)
-sys.stdin.readline()
-late = 0.0
-def ticks(n, t):
-    global late
-    for _ in range(n):
-        while time.perf_counter() < t:
-            time.sleep(0.0003)
-        late = max(late, time.perf_counter() - t)
-        port.send(mido.Message("clock"))
-        t += 60 / 240 / 24
-    return t
-t = ticks(12, time.perf_counter())
+AGAIN = MASTER_START + """t = ticks(12, 240, time.perf_counter())
 for what, n in (("start", 36), ("again", 48)):
     port.send(mido.Message("start"))
     print(what, time.perf_counter(), flush=True)
-    t = ticks(n, t)
-port.send(mido.Message("stop"))
-print("stop", time.perf_counter(), flush=True)
-print("late", late, flush=True)
-time.sleep(0.2)
-"""
+    t = ticks(n, 240, t)
+""" + MASTER_STOP
 
 
 def follow_new(master: str, name: str) -> tuple[Pattern, dict[str, float]]:
     """:func:`follow` with a node of its own playing HH x.x. and BD's one a bar."""
     pattern = Pattern(f"pat-{name}-follow", {"patterns": {"HH": "x.x.", "BD": "x... .... .... ...."},
                                               "follow_midi_clock": True}, NodeContext())
+    return pattern, follow(master, f"exs-{name}-{os.getpid()}", pattern)
+
+
+def follow_sixteenths(master: str, name: str) -> tuple[Pattern, dict[str, float]]:
+    """:func:`follow` with a node of its own playing HH on every sixteenth."""
+    pattern = Pattern(f"pat-{name}", {"patterns": {"HH": "xxxx"}, "follow_midi_clock": True}, NodeContext())
     return pattern, follow(master, f"exs-{name}-{os.getpid()}", pattern)
 
 
@@ -255,24 +255,10 @@ def test_a_master_started_again_within_two_beats_starts_the_groove_again() -> No
 
 
 #: A master that sends its clock only while playing: 240 BPM, start, 24 ticks, stop, half a second, start, 24, stop.
-QUIET = """
-import sys, time
-import mido
-mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
-port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
-print("up", flush=True)
-sys.stdin.readline()
-late = 0.0
-for what in ("start", "again"):
+QUIET = MASTER_START + """for what in ("start", "again"):
     port.send(mido.Message("start"))
     print(what, time.perf_counter(), flush=True)
-    t = time.perf_counter() + 0.005
-    for _ in range(24):
-        while time.perf_counter() < t:
-            time.sleep(0.0003)
-        late = max(late, time.perf_counter() - t)
-        port.send(mido.Message("clock"))
-        t += 60 / 240 / 24
+    ticks(24, 240, time.perf_counter() + 0.005)
     port.send(mido.Message("stop"))
     print("stop" if what == "again" else "pause", time.perf_counter(), flush=True)
     time.sleep(0.5)
@@ -295,15 +281,7 @@ def test_a_start_after_a_quiet_stop_is_bar_1_not_the_gap_counted_as_ticks() -> N
 
 #: A master that sends its clock only while playing, at 60 BPM (the node's own tempo is 120): start, 48 ticks, stop.
 #: It prints when it sent the tick of the second sixteenth ("second": the 7th tick).
-SLOW = """
-import sys, time
-import mido
-mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
-port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
-print("up", flush=True)
-sys.stdin.readline()
-late = 0.0
-port.send(mido.Message("start"))
+SLOW = MASTER_START + """port.send(mido.Message("start"))
 print("start", time.perf_counter(), flush=True)
 t = time.perf_counter() + 0.005
 for tick in range(48):
@@ -314,11 +292,7 @@ for tick in range(48):
     if tick == 6:
         print("second", time.perf_counter(), flush=True)
     t += 60 / 60 / 24
-port.send(mido.Message("stop"))
-print("stop", time.perf_counter(), flush=True)
-print("late", late, flush=True)
-time.sleep(0.2)
-"""
+""" + MASTER_STOP
 
 
 @pytest.mark.jack
@@ -327,11 +301,7 @@ def test_a_master_started_without_a_running_clock_places_no_step_on_a_guessed_te
     the second sixteenth a lookahead ahead on its own tempo (120 BPM) before then: a master at 60 BPM heard it 125 ms
     early, a master at 90 BPM 42 ms. Each step before the tempo is read now waits for its tick."""
 
-    def run(attempt: int) -> tuple[Pattern, dict[str, float]]:
-        pattern = Pattern(f"pat-slow-{attempt}", {"patterns": {"HH": "xxxx"}, "follow_midi_clock": True}, NodeContext())
-        return pattern, follow(SLOW, f"exs-slow-{os.getpid()}-{attempt}", pattern)
-
-    pattern, sent = attempts(run)
+    pattern, sent = attempts(lambda attempt: follow_sixteenths(SLOW, f"slow-{attempt}"))
     hh = sorted(m.time for port, m in pattern.context.emitted if m.type == "note_on")
     assert len([t for t in hh if sent["start"] <= t < sent["stop"]]) == 8  # every sixteenth of the two beats
     # the second sixteenth not before its tick was sent (it came within a JACK period), not 125 ms before it
@@ -340,35 +310,12 @@ def test_a_master_started_without_a_running_clock_places_no_step_on_a_guessed_te
 
 #: A master that changes tempo while playing: its clock at 120 BPM, start, 4 beats, 4 beats at 60 BPM, stop. It prints
 #: when it sent each sixteenth's tick after the change ("s16" ... "s31": song sixteenths 16 to 31).
-SLOWER = """
-import sys, time
-import mido
-mido.set_backend("mido.backends.rtmidi/UNIX_JACK")
-port = mido.open_output(sys.argv[1], virtual=True, client_name=sys.argv[1])
-print("up", flush=True)
-sys.stdin.readline()
-late = 0.0
-def ticks(n, bpm, t, first=None):
-    global late
-    for tick in range(n):
-        while time.perf_counter() < t:
-            time.sleep(0.0003)
-        late = max(late, time.perf_counter() - t)
-        port.send(mido.Message("clock"))
-        if first is not None and tick % 6 == 0:
-            print(f"s{first + tick // 6}", time.perf_counter(), flush=True)
-        t += 60 / bpm / 24
-    return t
-t = ticks(24, 120, time.perf_counter())
+SLOWER = MASTER_START + """t = ticks(24, 120, time.perf_counter())
 port.send(mido.Message("start"))
 print("start", time.perf_counter(), flush=True)
 t = ticks(24 * 4, 120, t)
 t = ticks(24 * 4, 60, t, first=16)
-port.send(mido.Message("stop"))
-print("stop", time.perf_counter(), flush=True)
-print("late", late, flush=True)
-time.sleep(0.2)
-"""
+""" + MASTER_STOP
 
 
 @pytest.mark.jack
@@ -378,12 +325,7 @@ def test_a_master_that_changes_tempo_has_the_groove_on_its_ticks_a_beat_later() 
     ones 5.1, 2.7 and 0.8 ticks. It starts the line again from the change now: from the second beat at 60 BPM on, each
     sixteenth is stamped within a tick of its tick."""
 
-    def run(attempt: int) -> tuple[Pattern, dict[str, float]]:
-        pattern = Pattern(f"pat-slower-{attempt}", {"patterns": {"HH": "xxxx"}, "follow_midi_clock": True},
-                          NodeContext())
-        return pattern, follow(SLOWER, f"exs-slower-{os.getpid()}-{attempt}", pattern)
-
-    pattern, sent = attempts(run)
+    pattern, sent = attempts(lambda attempt: follow_sixteenths(SLOWER, f"slower-{attempt}"))
     hh = sorted(m.time for port, m in pattern.context.emitted if m.type == "note_on" and sent["start"] <= m.time
                 < sent["stop"])
     assert len(hh) == 32  # every sixteenth of the 8 beats, none lost nor doubled
