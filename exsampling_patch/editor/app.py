@@ -68,6 +68,8 @@ class EditorApp:
         self._frame = 0
         self._title = ""
         self._swap_said = ""  # the status that said the last edit was swapped in
+        self._stop_said: str | None = None  # the status the last Stop said (None: no run stopped since the start)
+        self._stop_clean = True  # whether all the last Stop waited for finished in time
         self._selected: list[str] = []  # the canvas's selection, as last seen
         self.clicks = CanvasClicks(model, self.patch_view, self.link_hints, self.inspector, self._select,
                                    self._clear_canvas_selection, lambda: self.modal_open() or self.popup_shown())
@@ -319,7 +321,7 @@ class EditorApp:
 
     def run_patch(self) -> bool:
         if self.runner.start():
-            self.status = ""  # the status bar's run state says "running": once is enough
+            self.status, self._stop_said = "", None  # the status bar's run state says "running": once is enough
             # A link refused while wiring stayed in red on its node as the patch ran, read as the node's error.
             self.model.clear_refusals()
             return True
@@ -333,14 +335,17 @@ class EditorApp:
         return False
 
     def stop_patch(self) -> None:
-        clean = self.runner.stop()
+        self._stop_clean = self.runner.stop()
         self.patch_view.clear_live()
+        self.status = self._stop_said = self._stop_news()
+
+    def _stop_news(self) -> str:
         # Next to the run state "stopped". So are the takes still on the phones, as the run's summary says them: those
         # a recorder refused for its full disk and the uploads its stop cut off. The performer stopping here was not
         # told of them (kept, sent again): the full disk's error on the node went with the run's display.
-        said = ([] if clean else ["some work did not finish in time"]) + phones_parts(
+        said = ([] if self._stop_clean else ["some work did not finish in time"]) + phones_parts(
             self.observer.counts("held_on_phones"), self.observer.counts("uploads_cut_off"))
-        self.status = "; ".join(said)
+        return "; ".join(said)
 
     # -- events ---------------------------------------------------------------------------------------------------
 
@@ -357,6 +362,7 @@ class EditorApp:
             self.placement.restart()
             self.navigator.opening = True  # fitted once drawn (frame)
             self.observer.clear()
+            self._stop_said = None  # the last run's news is another patch's
             if dpg.does_item_exist(self.palette.list):  # a patch's node_dirs add types: before, File > Open left
                 # them out of the palette (listed at build), while the right-click pop-up had them
                 self.palette.fill(self.palette.list, dpg.get_value(self.palette.search) or "")
@@ -399,8 +405,13 @@ class EditorApp:
         self.link_hints.frame()
         down = self.clicks.frame()
         changed = self.observer.apply()
-        for node_id in changed:
-            self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
+        if self.runner.running:
+            for node_id in changed:
+                self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
+        elif changed and self._stop_said is not None:  # reported after the Stop returned (Runner.stop): its news too
+            said, self._stop_said = self._stop_said, self._stop_news()
+            if self.status == said:  # not over what the performer did since
+                self.status = self._stop_said
         if self.runner.sync():
             # The engine's count: the observer's, plus one, said v3 for v2 when this frame had taken its event in.
             engine = self.runner.engine

@@ -77,6 +77,7 @@ class Runner:
             self.problem = problems_text(error.problems)
             return False
         engine = Engine(self.model.registry, workers=self.workers, base_dir=self.model.base_dir)
+        self.observer.detach()  # from the last run's engine (see stop), before the clear: none of its news comes in
         self.observer.clear()
         self.observer.attach(engine)
         self._open_show(engine, patch)
@@ -217,7 +218,8 @@ class Runner:
             return True
         self._close_show()
         self.observer.apply()
-        self.observer.detach()
+        # Still watched until the next start: what a node reports once this has returned (a recorder's request the
+        # stop does not wait for refusing a take for the full disk: held_on_phones) is the editor's Stop's news too.
         return clean
 
     def node(self, node_id: str) -> Any:

@@ -175,7 +175,8 @@ class RuntimeObserver:
 
     def counts(self, name: str) -> dict[str, int]:
         """Node -> its status ``name``, a count, for the nodes whose count is above 0. After a stop too: the runner
-        folds in what the nodes reported as they stopped (a recorder's ``uploads_cut_off``) before it detaches."""
+        folds in what the nodes reported as they stopped (a recorder's ``uploads_cut_off``), and leaves this attached
+        to the stopped engine until the next start, for what they report later (``held_on_phones``)."""
         return {node_id: live.status[name] for node_id, live in self.nodes.items()
                 if isinstance(live.status.get(name), int) and live.status[name] > 0}
 
