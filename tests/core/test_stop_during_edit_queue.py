@@ -7,24 +7,13 @@ from typing import Any
 
 import pytest
 
-from exsampling_patch import TAKE, Input, Node, Output, Take
+from exsampling_patch import TAKE, Input, Node, Take
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, TakeEnded
 from tests.core.test_roll_back_plain import patch_of
-from tests.core.test_take_fates import Phone
+from tests.core.test_take_fates import Pass, Phone
 
 LOADING, LOADED = threading.Event(), threading.Event()
-
-
-class Gate(Node):
-    """Passes each take on."""
-
-    type_name = "t_stop_gate"
-    take = Input(TAKE, multiple=True)
-    out = Output(TAKE)
-
-    def on_take(self, take: Take) -> None:
-        self.emit("out", take)
 
 
 class Loads(Node):
@@ -44,7 +33,7 @@ class Loads(Node):
 @pytest.fixture
 def registry() -> Registry:
     registry = Registry.default(entry_points=False)
-    for node_type in (Phone, Gate, Loads):
+    for node_type in (Phone, Pass, Loads):
         registry.register(node_type, "test")
     return registry
 
@@ -62,7 +51,7 @@ def test_stop_during_an_edit_does_not_wait_for_a_take_queued_at_an_added_node_th
     engine.events.subscribe(ended.append, TakeEnded)
     engine.start(patch_of({"phone": "t_phone"}, []))
     phone: Any = engine.node("phone")
-    edit = patch_of({"phone": "t_phone", "gate": "t_stop_gate", "loads": "t_stop_loads"},
+    edit = patch_of({"phone": "t_phone", "gate": "t_pass", "loads": "t_stop_loads"},
                     ["phone.out -> gate.take", "gate.out -> loads.take"])
     swapped: list[Any] = []
     swap = threading.Thread(target=lambda: swapped.append(engine.update(edit)), daemon=True)
