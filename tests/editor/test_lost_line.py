@@ -13,8 +13,9 @@ import soundfile as sf
 
 from exsampling_patch.editor.live import RuntimeObserver
 from exsampling_patch.editor.node_line import live_text
-from exsampling_patch.runtime import NodeStatus, PlanSwapped, TakeEnded
+from exsampling_patch.runtime import PlanSwapped, TakeEnded
 from tests.editor.harness import call, open_editor, patch_in
+from tests.editor.test_live_status import line as status
 
 PATCH = """\
 exsampling_patch: 1
@@ -53,12 +54,6 @@ def test_a_take_that_went_nowhere_is_said_on_the_node_it_left(tmp_path: Path) ->
 def ended(observer: RuntimeObserver, node_id: str, take_id: str, fate: str, reason: str) -> None:
     observer.on_event(TakeEnded(node_id, take_id=take_id, recorder="inbox", fate=fate, reason=reason, source="inbox"))
     observer.apply()
-
-
-def status(observer: RuntimeObserver, node_id: str, **fields: object) -> str:
-    observer.on_event(NodeStatus(node_id, fields))
-    observer.apply()
-    return live_text(observer.nodes[node_id])
 
 
 def test_a_take_left_waiting_stays_said_until_a_later_take_is_handled() -> None:
