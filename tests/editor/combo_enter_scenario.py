@@ -18,9 +18,7 @@ from typing import Any
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.shortcuts import list_open
-from tests.editor.driving import Driver, default_patch_copy, editor, press_point, reveal, title_point
-
-TABLE = "param:map:table"
+from tests.editor.driving import Driver, default_patch_copy, editor, map_slot_combo, press_point
 
 
 def main() -> dict[str, Any]:
@@ -37,11 +35,8 @@ def main() -> dict[str, Any]:
         driver.key("Return")  # a type added from the palette, typed for: the field keeps "gate"
         out["typed"] = [n for n in app.model.patch.nodes if n not in before]
         before = list(app.model.patch.nodes)
-        reveal(driver, "map")
-        driver.click(title_point("map"))
+        combo, x, y, height = map_slot_combo(driver)
         out["inspector"] = app.inspector.node_id
-        combo = f"{TABLE}:0:value"
-        (x, y), (_, height) = dpg.get_item_rect_min(combo), dpg.get_item_rect_size(combo)
         driver.click((x + 20, y + height / 2))  # the first row's slot: its list opens
         out["list_open"] = list_open(combo)
         driver.key("a", "ctrl")

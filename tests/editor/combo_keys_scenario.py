@@ -15,7 +15,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.driving import Driver, default_patch_copy, editor, reveal, title_point
+from tests.editor.driving import Driver, default_patch_copy, editor, map_slot_combo
 
 TABLE = "param:map:table"
 
@@ -29,13 +29,10 @@ def main() -> dict[str, Any]:
         app.render(5)
         driver = Driver(app)
         nodes = list(app.model.patch.nodes)
-        reveal(driver, "map")
-        driver.click(title_point("map"))
+        combo, x, y, height = map_slot_combo(driver)
         out["inspector"] = app.inspector.node_id
-        combo = f"{TABLE}:0:value"
         out["row"], out["slot_before"] = dpg.get_value(f"{TABLE}:0:key"), dpg.get_value(combo)
         out["slots"] = dpg.get_item_configuration(combo)["items"]
-        (x, y), (_, height) = dpg.get_item_rect_min(combo), dpg.get_item_rect_size(combo)
         driver.click((x + 20, y + height / 2))  # the first row's slot: its list opens under it
         for name, key, modifiers in (("delete", "Delete", ()), ("backspace", "BackSpace", ()),
                                      ("ctrl_a", "a", ("ctrl",))):

@@ -247,6 +247,17 @@ def reveal(driver: Driver, node_id: str) -> None:
     raise RuntimeError(f"could not bring {node_id} into view")
 
 
+def map_slot_combo(driver: Driver) -> tuple[str, float, float, float]:
+    """The default patch's slot map "map" brought into view and its title clicked, which shows it in the inspector:
+    its table's first row's slot combo, with the combo's left, top and height. A click there wants the window moved
+    to (0, 0) first (see VIEWPORT)."""
+    reveal(driver, "map")
+    driver.click(title_point("map"))
+    combo = "param:map:table:0:value"
+    (x, y), (_, height) = dpg.get_item_rect_min(combo), dpg.get_item_rect_size(combo)
+    return combo, x, y, height
+
+
 @contextmanager
 def editor(patch: Path) -> Iterator[EditorApp]:
     """The editor on ``patch`` in a window the size of the test display, its first frames drawn."""
