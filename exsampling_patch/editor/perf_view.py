@@ -7,6 +7,7 @@ on a map scaled to the area, with a scale bar.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from functools import partial
@@ -43,6 +44,9 @@ QR_CELL = 3
 FRAME_PAD_X = 4  # ImGui's frame padding: a field's text starts this far in from its edges
 MIDI_LIT_S = 0.25  # how long a slot's MIDI lamp stays lit after a note reached it
 LAMP_ON, LAMP_OFF = (255, 200, 60), (70, 70, 80)
+#: The label a gate's reason names, in an end said in words ("not sure (hihat closed 25%, HH 31%)"): found as
+#: ``end_in_words`` finds it.
+_NAMED_LABEL = re.compile(r"not sure \(([^,()]+?) \d+(?:\.\d+)?%")
 
 
 def last_take_text(last: TakePoint) -> str:
@@ -50,13 +54,14 @@ def last_take_text(last: TakePoint) -> str:
     HH"; where an output did not load it, its end as told: "slot HH, not loaded into Live: ..."). Its class in words,
     as the phone page and the stage console say it ("choir voice 61%", "rejected: not sure (glass breaking 31%)")."""
     what = f"last take {last.name or last.take_id} from {last.source or '?'}"
-    heard = ""
-    if last.label:
-        heard = label_words(last.label) + (f" {last.confidence:.0%}" if last.confidence is not None else "")
+    label = label_words(last.label) if last.label else ""
+    heard = label + (f" {last.confidence:.0%}" if label and last.confidence is not None else "")
     end = end_in_words(last.end) if last.end else ""
     # A gate's rejection names the label: said once, as the stage console does (it read "glass breaking 31%:
-    # rejected: not sure (glass breaking 31%)").
-    if heard and heard not in end:
+    # rejected: not sure (glass breaking 31%)"). The label the reason names, not any text of it: "hat 50%" was
+    # dropped as said in "not sure (hihat 50%)".
+    named = _NAMED_LABEL.search(end)
+    if heard and (named is None or named[1] != label):
         what += f": {heard}"
     if end:  # what became of it, as its TakeEnded told
         what += f": loaded in {end}" if last.fate == "slot" and not last.not_loaded else f": {end}"

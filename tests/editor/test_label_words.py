@@ -12,7 +12,9 @@ import numpy as np
 
 from exsampling_patch import Location, Prediction, Score, Take
 from exsampling_patch.editor.app import EditorApp
+from exsampling_patch.editor.live import TakePoint
 from exsampling_patch.editor.node_line import live_text
+from exsampling_patch.editor.perf_view import last_take_text
 from exsampling_patch.editor.slots import fate_text, fate_word
 from tests.editor.harness import open_editor
 
@@ -87,3 +89,17 @@ def test_a_slot_rows_fate_says_the_label_in_words() -> None:
     end = "rejected: not sure (mouth_sounds 49%)"
     assert fate_word("rejected", end) == "rejected: not sure (mouth sounds 49%)"
     assert fate_text("Ana-1", "rejected", end) == "Ana-1 rejected: not sure (mouth sounds 49%)"
+
+
+def test_the_last_take_line_drops_only_the_label_its_end_names() -> None:
+    # The label is said once where the gate's reason names it, and only then: a label that ends the one the reason
+    # names is another class ("hat 50%" was dropped as said in "not sure (hihat 50%)").
+    def line(label: str, end: str) -> str:
+        return last_take_text(TakePoint("t-1", "Ana", label=label, confidence=0.5, fate="rejected", end=end))
+
+    assert line("hat", "rejected: not sure (hihat 50%)") == \
+        "last take t-1 from Ana: hat 50%: rejected: not sure (hihat 50%)"
+    assert line("hihat", "rejected: not sure (hihat 50%)") == "last take t-1 from Ana: rejected: not sure (hihat 50%)"
+    # A slot's summed probability judged: the reason names the label first.
+    assert line("hihat_closed", "rejected: not sure (hihat_closed 50%, HH 31%)") == \
+        "last take t-1 from Ana: rejected: not sure (hihat closed 50%, HH 31%)"
