@@ -361,8 +361,8 @@ class PatchChain:
 
     def _collect(self, node: Node) -> None:
         """Take what ``node`` sent from its list, one message at a time (its own thread may add to it meanwhile):
-        the file's own in :attr:`_kept`; what is of an earlier file, or of no file known while one is still owed,
-        told in :attr:`late`."""
+        the file's own in :attr:`_kept`; what is of an earlier file, or of no file known while one is still owed
+        (taken as the oldest owed one's), told in :attr:`late`."""
         from exsampling_patch.runtime.ledger import take_of
 
         kept, owed = self._kept.setdefault(node.node_id, []), self._owed.setdefault(node.node_id, set())
@@ -371,7 +371,7 @@ class PatchChain:
             port, message = emitted.pop(0)
             take = take_of(message)
             mark = take.meta.get(FILE_MARK) if take is not None else None
-            if mark == self._mark or (mark is None and not owed):
+            if mark == self._mark or (mark not in self._names and not owed):
                 kept.append((port, message))
             elif mark in self._names:
                 owed.discard(mark)
@@ -380,12 +380,14 @@ class PatchChain:
                     self.late.append(f"{self._names[mark]}: {node.node_id} passed it on after classify had gone on "
                                      "to the next file: what it passed on is not followed further")
             else:
-                # A take made anew (not with take.derive) carries no file's mark: with a file still owed, it may be
-                # that one's as well as this one's.
-                earlier = ", ".join(self._names[m] for m in sorted(owed, key=int))
-                self.late.append(f"{self._names.get(self._mark or '', 'a file')}: {node.node_id} passed on a take made "
-                                 f"anew (not with take.derive), which may as well be of {earlier} (classify had gone "
-                                 "on from it): it is not followed further")
+                # A take made anew (not with take.derive) carries no file's mark: with a file still owed, it is taken
+                # as the oldest one's (a node passes takes on in the order it got them); left owed, it kept every
+                # later take of the node from its file, each said "no take within 2 s".
+                oldest = min(owed, key=int)
+                owed.discard(oldest)
+                self.late.append(f"{self._names[oldest]}: {node.node_id} passed on a take made anew (not with "
+                                 "take.derive) after classify had gone on to the next file: taken as this file's, "
+                                 "the oldest it got nothing of in time, it is not followed further")
 
     def _late(self, node: Node, out_port: str) -> list[Any]:
         """What ``node`` sends of this file on ``out_port`` from its own thread within :data:`LATE_SECONDS`."""

@@ -215,3 +215,69 @@ def test_classify_patch_keeps_what_a_handler_sent_before_it_returned_a_value(esc
     assert row["reason"] == "nothing to classify: too short (0.01 s < 0.03 s)"
     assert row["node_errors"] == ["error in cut: on_take returned a Take, which goes nowhere: send it on with "
                                   "self.emit('out', ...)"]
+
+
+SLOW_FIRST = '''import queue
+
+from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class SlowFirst(Node):
+    """Pass each take on made anew (not take.derive) from a thread of its own; the first only once the second has
+    come (a model warming up)."""
+
+    type_name = "slow_first"
+    family = "processing"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "the take, made anew, from the node's thread")
+
+    def start(self):
+        self._queue = queue.Queue()
+        self._first = None
+        self.run_thread(self._work, name=f"{self.node_id}-work")
+
+    def _work(self):
+        while not self.stop_event.is_set():
+            try:
+                take = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if self._first is None:
+                self._first = take
+                continue
+            for each in (self._first, take) if self._first is not False else (take,):
+                self.emit("out", Take(each.samples, each.sample_rate))
+            self._first = False
+
+    def on_take(self, take):
+        self._queue.put(take)
+'''
+
+
+def first_node_patch(folder: Path, type_name: str, source: str, params: dict[str, Any] | None = None) -> Path:
+    """The default patch with the plugin node ``type_name`` (its code ``source``) between its recorder and trim."""
+    (folder / "my-nodes").mkdir(exist_ok=True)
+    (folder / "my-nodes" / f"{type_name}.py").write_text(source, encoding="utf-8")
+    data = yaml.safe_load(DEFAULT_PATCH.read_text(encoding="utf-8"))
+    data["node_dirs"] = ["my-nodes"]
+    data["nodes"].append({"id": "plugin", "type": type_name, "params": params or {}})
+    data["links"] = [link.replace("-> trim.take", "-> plugin.take") for link in data["links"]]
+    data["links"].append("plugin.out -> trim.take")
+    path = folder / "patch.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_a_node_late_once_with_takes_made_anew_is_followed_for_the_files_after(esc50: Path, tmp_path: Path) -> None:
+    # A node that makes its takes anew (Take(...), no file's mark) and was late for one file kept that file owed for
+    # good: each take it passed on after was told as maybe the late file's and dropped, every later row "no take from
+    # plugin within 2 s" though the node answered each at once. Its late take is the oldest owed file's now.
+    patch = first_node_patch(tmp_path, "slow_first", SLOW_FIRST)
+    dog = str(esc50 / "audio" / DOG)
+    done = exsampling_here("classify", "--patch", str(patch), dog, dog, dog, "--json")
+    why = ("no take from plugin within 2 s: it answers from a thread of its own, later or not at all, and classify "
+           "cannot follow it further")
+    assert [(row["slot"], row["reason"]) for row in rows_of(done)] == [(None, why), ("Bass", None), ("Bass", None)]
+    assert done.stderr == f"note: {DOG}: plugin passed on a take made anew (not with take.derive) after classify had " \
+                          "gone on to the next file: taken as this file's, the oldest it got nothing of in time, it " \
+                          "is not followed further\n"

@@ -250,7 +250,7 @@ class Behind(Node):
 def test_a_take_a_node_passes_on_late_is_not_taken_as_the_next_files(esc50: Path, tmp_path: Path, anew: bool) -> None:
     # The dog's take came out of `behind` as the bells went in, and was scored as the bells': their row said
     # "dog 0.99 ... -> Bass", a slot the bells never reach. A take made anew has no mark of its file: with the dog's
-    # still owed, it may be the dog's as well as the bells'.
+    # still owed, it is taken as the dog's.
     (tmp_path / "my-nodes").mkdir()
     (tmp_path / "my-nodes" / "behind.py").write_text(BEHIND, encoding="utf-8")
     data = default_data()
@@ -264,8 +264,9 @@ def test_a_take_a_node_passes_on_late_is_not_taken_as_the_next_files(esc50: Path
            "cannot follow it further")
     assert [(row["file"], row["top"], row["slot"], row["reason"]) for row in rows_of(told)] == [
         (str(dog), [], None, why), (str(bells), [], None, why)]
-    said = (f"note: {BELLS}: behind passed on a take made anew (not with take.derive), which may as well be of {DOG} "
-            "(classify had gone on from it): it is not followed further\n") if anew else \
+    said = (f"note: {DOG}: behind passed on a take made anew (not with take.derive) after classify had gone on to the "
+            "next file: taken as this file's, the oldest it got nothing of in time, it is not followed further\n") \
+        if anew else \
         f"note: {DOG}: behind passed it on after classify had gone on to the next file: what it passed on is not " \
         "followed further\n"
     assert said in told.stderr, told.stderr
