@@ -416,7 +416,7 @@ class WebRecorder(Node):
         # From here on the take is stored and its phone told so (201), whatever fails: answered 500, the phone's retry
         # got the first reply as a duplicate (200) and the take was passed on only at the next start.
         with self._gate.passing() as open_:
-            # Stored after the stop (a request the server's stop does not wait for): received, and left on disk, not
+            # Stored after the stop (a request the server's stop gave up waiting for): received, left on disk, not
             # done; the next start lists it, remembers its phone take id (a retry is its duplicate) and passes it on.
             if not open_:
                 return {"status": "received", **row}

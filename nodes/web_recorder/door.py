@@ -30,7 +30,8 @@ from here; an authenticated one ``GRACE`` seconds later (a peer that reads nothi
 read that was not timed). Sockets are shut, never closed, from here: closing stays with the handler's
 thread, and a socket is shut only while it is registered, so a reused file descriptor is never touched. At the
 server's stop, a connection whose body is being read (its headers read) is shut as well, counted, and its body never
-stored (:meth:`Door.cut_receiving`): the run's summary says how many phones' uploads the stop cut off.
+stored (:meth:`Door.cut_receiving`): the run's summary says how many phones' uploads the stop cut off. The requests
+that showed the token and are being handled are then waited for, a bounded time (:meth:`Door.settle`).
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ class Door:
         # begun reading (microseconds, or its "100 Continue" still being written) is cut as it begins (reading).
         self.stopped = False
         self.cut_late = 0  # those: cut after the stop's count was taken (see reading)
+        #: How many requests the stop waits for now (:meth:`settle`); 0 when it waits for none.
+        self.settling = 0
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a request answered, gone or cut: what settle waits for
         self._open: dict[Any, _Connection] = {}
 
     # -- counts ----------------------------------------------------------------------------------------------
@@ -134,6 +138,7 @@ class Door:
                 self.cut_late += 1
                 log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again", _peer(sock))
                 self._shut(sock, socket.SHUT_RDWR)
+                self._changed.notify_all()
                 return
             if conn is not None and conn.deadline is not None:
                 conn.deadline = started + self.request_timeout + received / self.min_rate
@@ -179,6 +184,7 @@ class Door:
     def leave(self, sock: Any) -> None:
         with self._lock:
             self._open.pop(sock, None)
+            self._changed.notify_all()
 
     def _phase(self, sock: Any, authenticated: bool | None, seconds: float | None) -> None:
         now = time.monotonic()
@@ -188,6 +194,7 @@ class Door:
                 return
             if authenticated is not None and authenticated != conn.authenticated:
                 conn.authenticated, conn.since = authenticated, now
+                self._changed.notify_all()
             conn.deadline = None if seconds is None else now + seconds
 
     def shut_unauthenticated(self) -> None:
@@ -212,6 +219,22 @@ class Door:
                 log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again", _peer(sock))
                 self._shut(sock, socket.SHUT_RDWR)
             return len(cut)
+
+    def settle(self, seconds: float) -> int:
+        """Wait, ``seconds`` at most, until no request that showed the token is still being handled (its take being
+        checked and stored, its answer being sent), those cut by the stop aside: the server stops. Its stop did not
+        wait for them, and what they told after it was told to no one: a take refused for the full disk as the stop
+        came (counted as held on the phones) was missing from the run's summary. Returns how many were still being
+        handled."""
+        deadline = time.monotonic() + seconds
+        with self._changed:
+            while True:
+                self.settling = sum(1 for c in self._open.values() if c.authenticated and not c.cut)
+                left = deadline - time.monotonic()
+                if not self.settling or left <= 0:
+                    busy, self.settling = self.settling, 0
+                    return busy
+                self._changed.wait(left)
 
     # -- enforcing deadlines ---------------------------------------------------------------------------------
 

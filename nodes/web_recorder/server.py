@@ -45,6 +45,9 @@ STRANGER_DRAIN_SECONDS = 2.0
 #: An upload answered before its body was all read (408, past its deadline) is read and dropped for this long at most,
 #: so that the phone, which sends it whole before it reads, gets the answer rather than a reset (see _linger).
 LINGER_SECONDS = 30.0
+#: The stop waits this long at most for the requests that showed the token to be answered (a take being stored: a
+#: flush to a slow card takes a second or two); one that takes longer reports after the stop, unsaid in its summary.
+STOP_WAIT = 3.0
 
 
 def listen_backlog() -> int:
@@ -143,11 +146,15 @@ class RecorderServer(ThreadingHTTPServer):
         connection would otherwise go on taking uploads into a stopped node, answered "received" and passed on
         nowhere until the next start. The phone then meets a closed connection, keeps its take and sends it again
         to the recorder that runs next. So does an upload whose body is arriving, cut (counted: ``uploads_cut_off``).
-        A request already being handled is answered, its connection closed."""
+        A request already being handled is answered, its connection closed, and waited for (``STOP_WAIT`` at most):
+        what it tells (a take refused for the full disk, counted as held on the phones) is then told before the stop
+        returns, in the run's summary and the editor's Stop, not after them."""
         self.closing = True
         super().server_close()
         self.door.shut_unauthenticated()
         self.uploads_cut_off += self.door.cut_receiving()
+        if unanswered := self.door.settle(STOP_WAIT):
+            log.info("stopped with %d requests still being handled after %g s", unanswered, STOP_WAIT)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
