@@ -242,6 +242,7 @@ class PatchChain:
     def run(self, take: Take) -> list[Outcome]:
         """What becomes of ``take``: one outcome, or one per piece when a node upstream splits it."""
         from exsampling_patch.node import HandlerReturned
+        from exsampling_patch.runtime.ledger import take_key
         from exsampling_patch.runtime.parts import error_text
 
         mark = self._mark = next(self._marks)
@@ -251,6 +252,9 @@ class PatchChain:
         for step in self.steps:
             if isinstance(step.node.context, _FileContext):
                 step.node.context.fated.clear()  # the fates told of earlier files, or in its start()
+                # A node may end a take by its id (tell_fate_of): the one it got, or the one its source gave it.
+                step.node.context.files.update({key: mark for piece in takes
+                                                for key in (piece.take_id, take_key(piece) or piece.take_id)})
             heard = len(step.node.context.statuses)  # what it said before is not of this file
             out: list[Take] = []
             for piece in takes:
@@ -412,16 +416,30 @@ FILE_MARK = "classify_file"
 
 
 class _FileContext(NodeContext):
-    """A node's context here: each fate it tells noted with the file (:data:`FILE_MARK`) of the take it is of."""
+    """A node's context here: each fate it tells noted with the file (:data:`FILE_MARK`) of the take it is of, a
+    take it closes (:meth:`close_take`) or ends by its id (:meth:`tell_fate_of`) as well: their files were waited
+    for 2 s, and said "no take within 2 s" where the node had said it dropped them."""
 
     def __init__(self, base_dir: Path) -> None:
         super().__init__(base_dir)
         self.fated: list[str | None] = []
+        self.files: dict[str, str] = {}  # take id -> the file (mark) of the take handed to the node under it
 
     def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
+        super().tell_fate(node_id, take, fate, reason)
+        self._note(take)
+
+    def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
+        super().close_take(node_id, take, not_loaded)
+        self._note(take)
+
+    def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
+        super().tell_fate_of(node_id, take_id, recorder, fate, reason)
+        self.fated.append(self.files.get(take_id))
+
+    def _note(self, take: Any) -> None:
         from exsampling_patch.runtime.ledger import take_of
 
-        super().tell_fate(node_id, take, fate, reason)
         told = take_of(take)
         self.fated.append(told.meta.get(FILE_MARK) if told is not None else None)
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from exsampling_patch.commands.classify import PatchChain
-from tests.nodes.test_classify_patch_cli import DEFAULT_PATCH, DOG, exsampling_here, rows_of
+from tests.nodes.test_classify_patch_cli import DEFAULT_PATCH, DOG, exsampling_here, rows_of, short_sounds
 
 FIRST_10_MS = '''from exsampling_patch import TAKE, Input, Node, Output, Take
 
@@ -281,3 +281,51 @@ def test_a_node_late_once_with_takes_made_anew_is_followed_for_the_files_after(e
     assert done.stderr == f"note: {DOG}: plugin passed on a take made anew (not with take.derive) after classify had " \
                           "gone on to the next file: taken as this file's, the oldest it got nothing of in time, it " \
                           "is not followed further\n"
+
+
+ENDS = '''import queue
+
+import numpy as np
+
+from exsampling_patch import TAKE, Input, Node, Output, Param
+
+
+class Ends(Node):
+    """End a silent take (by its id, or closing it); pass the others on from a thread of its own."""
+
+    type_name = "ends"
+    family = "processing"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "the takes with sound, passed on from the node's thread")
+    how = Param(str, "tell_fate_of", "how a silent take is ended: tell_fate_of or close_take")
+
+    def start(self):
+        self._queue = queue.Queue()
+        self.run_thread(self._work, name=f"{self.node_id}-work")
+
+    def _work(self):
+        while not self.stop_event.is_set():
+            try:
+                self.emit("out", self._queue.get(timeout=0.05))
+            except queue.Empty:
+                continue
+
+    def on_take(self, take):
+        if np.any(take.samples):
+            self._queue.put(take)
+        elif self.how == "close_take":
+            self.close_take(take, "silent")
+        else:
+            self.tell_fate_of(take.take_id, fate="dropped", reason="silent")
+'''
+
+
+@pytest.mark.parametrize("how", ["tell_fate_of", "close_take"])
+def test_a_take_a_node_ends_by_its_id_or_closes_is_dropped_there(how: str, esc50: Path, tmp_path: Path) -> None:
+    # Only a fate told with tell_fate(take, ...) counted as the node's word on the file: one it ended by its id or
+    # closed was waited for 2 s and said "no take from plugin within 2 s" where the node had dropped it.
+    patch = first_node_patch(tmp_path, "ends", ENDS, {"how": how})
+    _, silent = short_sounds(tmp_path)
+    dog = esc50 / "audio" / DOG
+    rows = rows_of(exsampling_here("classify", "--patch", str(patch), str(silent), str(dog), "--json"))
+    assert [(row["slot"], row["reason"]) for row in rows] == [(None, "dropped by plugin"), ("Bass", None)]
