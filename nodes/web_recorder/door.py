@@ -80,7 +80,8 @@ class Door:
         # The stop has cut the bodies on their way (cut_receiving): a request that showed its token but had not yet
         # begun reading (microseconds, or its "100 Continue" still being written) is cut as it begins (reading).
         self.stopped = False
-        self.cut_late = 0  # those: cut after the stop's count was taken (see reading)
+        self.cut_at_stop = 0  # the bodies on their way that the stop cut (cut_receiving)
+        self.cut_late = 0  # those that began reading after it (see reading): the server's count adds them (settle)
         #: How many requests the stop waits for now (:meth:`settle`); 0 when it waits for none.
         self.settling = 0
         self._lock = threading.Lock()
@@ -132,8 +133,8 @@ class Door:
             conn = self._open.get(sock)
             if conn is not None and self.stopped and not conn.cut:
                 # Authenticated, not yet reading when the stop cut the others: left, its body was stored into the
-                # stopped node and answered 201. Cut too, never stored (body_read); the node has reported its
-                # uploads_cut_off at its stop already, so it is counted in cut_late (counts()), not there.
+                # stopped node and answered 201. Cut too, never stored (body_read), and counted in cut_late: the
+                # server's stop waits for its requests (settle) before it counts its uploads cut off, these among them.
                 conn.cut, conn.deadline, conn.receiving = True, None, False
                 self.cut_late += 1
                 log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again", _peer(sock))
@@ -214,6 +215,7 @@ class Door:
         with self._lock:
             self.stopped = True
             cut = [sock for sock, conn in self._open.items() if conn.receiving and not conn.cut]
+            self.cut_at_stop += len(cut)
             for sock in cut:
                 self._open[sock].cut, self._open[sock].deadline = True, None
                 log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again", _peer(sock))
@@ -224,7 +226,8 @@ class Door:
         """Wait, ``seconds`` at most, until no request that showed the token is still being handled (its take being
         checked and stored, its answer being sent), those cut by the stop aside: the server stops. Its stop did not
         wait for them, and what they told after it was told to no one: a take refused for the full disk as the stop
-        came (counted as held on the phones) was missing from the run's summary. Returns how many were still being
+        came (counted as held on the phones) was missing from the run's summary, and an upload cut as it began to read
+        its body after the stop's count was taken (``cut_late``) from that count. Returns how many were still being
         handled."""
         deadline = time.monotonic() + seconds
         with self._changed:

@@ -105,7 +105,7 @@ class RecorderServer(ThreadingHTTPServer):
         self.tls = tls
         self.read_timeout = read_timeout
         self.refused = 0
-        self.uploads_cut_off = 0  # uploads whose body was arriving when server_close cut them (never stored)
+        self.uploads_cut_off = 0  # uploads whose body server_close cut, arriving or about to (never stored)
         self.closing = False  # set by server_close: a kept-alive connection takes no further request
         self.door = Door(max_connections, max_unauthenticated, header_timeout, request_timeout, read_timeout,
                          min_upload_rate)
@@ -152,9 +152,11 @@ class RecorderServer(ThreadingHTTPServer):
         self.closing = True
         super().server_close()
         self.door.shut_unauthenticated()
-        self.uploads_cut_off += self.door.cut_receiving()
+        self.door.cut_receiving()
         if unanswered := self.door.settle(STOP_WAIT):
             log.info("stopped with %d requests still being handled after %g s", unanswered, STOP_WAIT)
+        # With those cut as they began to read their bodies meanwhile (cut_late): counted nowhere else, unsaid.
+        self.uploads_cut_off = self.door.cut_at_stop + self.door.cut_late
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection from %s ended with an error", client_address, exc_info=True)

@@ -7,6 +7,7 @@ and its look held until the stop waits for that take."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -70,3 +71,35 @@ def test_a_take_refused_for_the_full_disk_as_the_recorder_stops_is_in_the_summar
     assert answers and answers[0][0] == 507, answers  # refused as the recorder stopped: its phone keeps it
     assert summary == "; 1 take refused by 'rec' for its full disk, kept on the phones: make room, they are sent again"
     assert not list((tmp_path / "takes").glob("*.wav"))
+
+
+def test_an_upload_cut_as_it_begins_reading_while_the_stop_waits_is_counted(tmp_path: Path,
+                                                                            recorder_state: Path) -> None:
+    """A request that has shown its token but not yet begun reading its body when the stop cuts the others is cut as
+    it begins (``cut_late``), never stored. That count was the door's alone: the recorder had reported its uploads cut
+    off already, so neither the run's summary nor the editor's Stop said that take, on its way from its phone. The
+    recorder's own door on a real TCP connection, the test in its handler's place: the token, the stop, then the
+    body's first read while the stop waits for the request."""
+    engine = recorder_engine(tmp_path, recorder_state)
+    door = rec_of(engine).server.door
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        phone = socket.create_connection(listener.getsockname(), timeout=10)
+        server_side, _ = listener.accept()
+    stopper = threading.Thread(target=engine.stop)
+    try:
+        assert door.admit(server_side)
+        door.authenticated(server_side)
+        stopper.start()
+        while stopper.is_alive() and not getattr(door, "settling", 0):  # the stop waits for the request
+            time.sleep(0.01)
+        door.reading(server_side, time.monotonic(), 0)  # the handler begins reading its body
+        assert not door.body_read(server_side)  # not stored, not answered
+    finally:
+        door.leave(server_side)
+        server_side.close()
+        phone.close()
+        stopper.join(30)
+    assert door.counts()["cut_late"] == 1
+    summary = phones_text(counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off"))
+    assert summary == ("; 1 upload from a phone to 'rec' cut off by the stop: the phone keeps that take and sends it "
+                       "again when the recorder is back")
