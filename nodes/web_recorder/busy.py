@@ -31,6 +31,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from exsampling_patch.nodes.web_recorder.peer import peer_address
 from exsampling_patch.nodes.web_recorder.upload import UploadError, too_large
 
 log = logging.getLogger("exsampling.web_recorder")
@@ -125,7 +126,7 @@ class BusyAnswers:
             return
         given = headers.get("x-token") or (query.get("token") or [""])[0]
         if given and hmac.compare_digest(given.encode(), self.token.encode()):
-            self.on_refused_unread(headers, str(sock.getpeername()[0]), refusal)
+            self.on_refused_unread(headers, peer_address(sock), refusal)
 
 
 def parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:

@@ -44,6 +44,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from exsampling_patch.nodes.web_recorder.peer import peer_address
+
 log = logging.getLogger("exsampling.web_recorder")
 
 GRACE = 2.0
@@ -137,7 +139,8 @@ class Door:
                 # server's stop waits for its requests (settle) before it counts its uploads cut off, these among them.
                 conn.cut, conn.deadline, conn.receiving = True, None, False
                 self.cut_late += 1
-                log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again", _peer(sock))
+                log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again",
+                         peer_address(sock))
                 self._shut(sock, socket.SHUT_RDWR)
                 self._changed.notify_all()
                 return
@@ -218,7 +221,8 @@ class Door:
             self.cut_at_stop += len(cut)
             for sock in cut:
                 self._open[sock].cut, self._open[sock].deadline = True, None
-                log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again", _peer(sock))
+                log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again",
+                         peer_address(sock))
                 self._shut(sock, socket.SHUT_RDWR)
             return len(cut)
 
@@ -256,7 +260,7 @@ class Door:
                     continue
                 conn.deadline, conn.receiving = None, False  # cut for its time, not by a stop
                 self.timed_out += 1
-                log.info("connection from %s timed out %s", _peer(sock),
+                log.info("connection from %s timed out %s", peer_address(sock),
                          "in a request" if conn.authenticated else "before showing the token")
                 self._shut(sock, socket.SHUT_RDWR)
 
@@ -273,16 +277,3 @@ class Door:
         with contextlib.suppress(OSError):
             socket.socket.shutdown(sock, how)
 
-
-def _peer(sock: Any) -> str:
-    """The peer's address for the log: its IP address; a Unix socket's path (a string, not an address pair: its first
-    letter was taken, and an unnamed peer's "" raised IndexError out of the stop's cut), or "a local socket"."""
-    try:
-        peer = sock.getpeername()
-    except OSError:
-        return "?"
-    if isinstance(peer, tuple):
-        return str(peer[0])
-    if isinstance(peer, bytes):  # an abstract Unix socket's name
-        peer = peer.decode("utf-8", "replace")
-    return str(peer) or "a local socket"
