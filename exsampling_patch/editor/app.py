@@ -320,8 +320,9 @@ class EditorApp:
         self.request(leave)
 
     def run_patch(self) -> bool:
+        self._stop_said = None  # the last Stop's news is done with: a failed start's errors are drawn on their nodes
         if self.runner.start():
-            self.status, self._stop_said = "", None  # the status bar's run state says "running": once is enough
+            self.status = ""  # the status bar's run state says "running": once is enough
             # A link refused while wiring stayed in red on its node as the patch ran, read as the node's error.
             self.model.clear_refusals()
             return True
@@ -405,10 +406,10 @@ class EditorApp:
         self.link_hints.frame()
         down = self.clicks.frame()
         changed = self.observer.apply()
-        if self.runner.running:
+        if self.runner.running or self._stop_said is None:
             for node_id in changed:
                 self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
-        elif changed and self._stop_said is not None:  # reported after the Stop returned (Runner.stop): its news too
+        elif changed:  # reported after the Stop returned (Runner.stop): its news too
             said, self._stop_said = self._stop_said, self._stop_news()
             if self.status == said:  # not over what the performer did since
                 self.status = self._stop_said
