@@ -1,8 +1,8 @@
 """What a recorder reports after the editor's Stop has returned still reaches its status bar: a take whose disk check
-the Stop came during (a request the recorder's stop does not wait for) is refused for the full disk after it, and
-counted on the phones then. Before, the Stop stopped watching the engine as it returned: the bar said nothing of that
-take, which the phone keeps and sends again. A real HTTPS recorder run by the editor; the take folder's free space is
-set by the test (a real disk's moves as others write), and its look held until the Stop has returned."""
+the Stop came during, held past the recorder's wait for its requests (STOP_WAIT), is refused for the full disk after
+it, and counted on the phones then. Before, the Stop stopped watching the engine as it returned: the bar said nothing
+of that take, which the phone keeps and sends again. A real HTTPS recorder run by the editor; the take folder's free
+space is set by the test (a real disk's moves as others write), and its look held until the Stop has returned."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.nodes import disk_space
+from exsampling_patch.nodes.web_recorder import server as recorder_server
 from tests.editor.harness import call, open_editor
 from tests.intake.conftest import Client
 from tests.intake.test_recorder_stop_mid_upload import TAKE
@@ -63,6 +64,7 @@ def test_a_take_refused_for_the_full_disk_after_the_stop_is_said(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     look = HeldLook()
     monkeypatch.setattr(disk_space, "disk_free", look)
+    monkeypatch.setattr(recorder_server, "STOP_WAIT", 0.2)  # the stop gives up on the held request sooner
     patch = tmp_path / "phones.yaml"
     patch.write_text(PATCH)
     with open_editor(patch) as app:
@@ -77,7 +79,7 @@ def test_a_take_refused_for_the_full_disk_after_the_stop_is_said(tmp_path: Path,
         phone.start()
         try:
             assert look.looking.wait(30), "the recorder never looked at its disk for the take"
-            call("menu:stop")  # its request read whole, its disk being looked at: the stop does not wait for it
+            call("menu:stop")  # its request read whole, its disk being looked at: the stop gives up on it
             assert not app.runner.running
             assert app.status == "", app.status  # not refused yet
         finally:
