@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import secrets
 import time
 from dataclasses import InitVar, dataclass, field, replace
@@ -243,22 +242,6 @@ def _below_percent(value: float, threshold: float) -> str:
         if shown < threshold * 100:
             return f"{shown:.{places}f}%"
     return f"{math.floor(value * 100 * 10**6) / 10**6:.6f}%"  # too close to call by rounding: cut, never up
-
-
-def label_words(label: str) -> str:
-    """A model's label as a performer reads it: its identifier's words, "hihat closed" for ``hihat_closed``. The
-    phone page says labels so (``words`` in ``nodes/web_recorder/static/takes.js``); keep the two alike."""
-    return label.replace("_", " ")
-
-
-_NOT_SURE = re.compile(r"(not sure \()([^,()]+?)( \d+(?:\.\d+)?%)")
-
-
-def end_in_words(end: str) -> str:
-    """A take's end with the label a gate was not sure of in words ("rejected: not sure (glass breaking 31%)"); the
-    rest as it is (a slot's name after it, a node's or a file's name in an error). As the phone page's
-    ``endInWords``."""
-    return _NOT_SURE.sub(lambda m: m[1] + label_words(m[2]) + m[3], end, count=1)
 
 
 @dataclass(frozen=True)

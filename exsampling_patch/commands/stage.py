@@ -30,7 +30,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text
-from exsampling_patch.messages import end_in_words, label_words, summarize
+from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
 from exsampling_patch.qr import terminal_text
 from exsampling_patch.registry import Registry
@@ -45,6 +45,7 @@ from exsampling_patch.runtime import (
 )
 from exsampling_patch.runtime.events import opened_keys
 from exsampling_patch.runtime.ledger import not_loaded_of
+from exsampling_patch.wording import end_in_words, label_words
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")

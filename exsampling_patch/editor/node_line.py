@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from exsampling_patch.editor.live import NodeLive
-from exsampling_patch.messages import end_in_words, label_words
-from exsampling_patch.wording import counted
+from exsampling_patch.wording import counted, end_in_words, label_words
 
 ELLIPSIS = "..."  # the default font has no glyph for U+2026
 SEPARATOR, TIGHT = "  |  ", " | "  # between the parts of a live line; the tight one where the line is cut

@@ -7,7 +7,6 @@ on a map scaled to the area, with a scale bar.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from functools import partial
@@ -33,7 +32,7 @@ from exsampling_patch.editor.slots import (
     slot_control,
     take_text,
 )
-from exsampling_patch.messages import end_in_words, label_words
+from exsampling_patch.wording import end_in_words, label_words, named_label
 
 MAP_W, MAP_H = 420, 280
 WAVE_W, WAVE_H = 96, 32
@@ -44,9 +43,6 @@ QR_CELL = 3
 FRAME_PAD_X = 4  # ImGui's frame padding: a field's text starts this far in from its edges
 MIDI_LIT_S = 0.25  # how long a slot's MIDI lamp stays lit after a note reached it
 LAMP_ON, LAMP_OFF = (255, 200, 60), (70, 70, 80)
-#: The label a gate's reason names, in an end said in words ("not sure (hihat closed 25%, HH 31%)"): found as
-#: ``end_in_words`` finds it.
-_NAMED_LABEL = re.compile(r"not sure \(([^,()]+?) \d+(?:\.\d+)?%")
 
 
 def last_take_text(last: TakePoint) -> str:
@@ -60,8 +56,7 @@ def last_take_text(last: TakePoint) -> str:
     # A gate's rejection names the label: said once, as the stage console does (it read "glass breaking 31%:
     # rejected: not sure (glass breaking 31%)"). The label the reason names, not any text of it: "hat 50%" was
     # dropped as said in "not sure (hihat 50%)".
-    named = _NAMED_LABEL.search(end)
-    if heard and (named is None or named[1] != label):
+    if heard and named_label(end) != label:
         what += f": {heard}"
     if end:  # what became of it, as its TakeEnded told
         what += f": loaded in {end}" if last.fate == "slot" and not last.not_loaded else f": {end}"

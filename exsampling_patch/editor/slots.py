@@ -24,8 +24,9 @@ from typing import Any
 import mido
 import numpy as np
 
-from exsampling_patch.messages import ControlValue, end_in_words
+from exsampling_patch.messages import ControlValue
 from exsampling_patch.runtime import Engine
+from exsampling_patch.wording import end_in_words
 
 
 @dataclass

@@ -8,10 +8,11 @@ import io
 import numpy as np
 
 from exsampling_patch.commands.stage import StageConsole
-from exsampling_patch.messages import Prediction, Score, Take, end_in_words, label_words
+from exsampling_patch.messages import Prediction, Score, Take
 from exsampling_patch.nodes.classify import ConfidenceGate, SlotMap
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import NodeStatus, TakeEnded
+from exsampling_patch.wording import end_in_words, label_words
 
 
 def told(heard: Score, *nodes: ConfidenceGate | SlotMap) -> tuple[StageConsole, io.StringIO]:
@@ -57,3 +58,4 @@ def test_the_words_are_the_phone_pages() -> None:
     assert end_in_words("rejected: not sure (hihat_closed 25%, HH 31%)") == \
         "rejected: not sure (hihat closed 25%, HH 31%)"
     assert end_in_words("error in trim_a: not sure (x_y 1%)") == "error in trim_a: not sure (x y 1%)"
+

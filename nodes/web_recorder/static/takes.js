@@ -104,7 +104,7 @@ function unsaved(t) {
 
 function words(label) {
   // The model's labels are identifiers ("hihat_closed"): shown as words, "hihat closed".
-  // Its Python twin (and endInWords's): label_words, end_in_words in exsampling_patch/messages.py; keep them alike.
+  // Its Python twin (and endInWords's): label_words, end_in_words in exsampling_patch/wording.py; keep them alike.
   return String(label).replace(/_/g, " ");
 }
 
