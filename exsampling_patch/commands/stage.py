@@ -45,7 +45,7 @@ from exsampling_patch.runtime import (
 )
 from exsampling_patch.runtime.events import opened_keys
 from exsampling_patch.runtime.ledger import not_loaded_of
-from exsampling_patch.wording import end_in_words, label_words
+from exsampling_patch.wording import end_in_words, label_words, named_label
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
 OSC_SENDERS = ("osc_send", "ableton_max", "ableton_osc", "ableton_live")
@@ -430,7 +430,8 @@ class StageConsole:
                 # An error (or a gate's word) on one branch outranks the writer's file on another: "error in fx: ..."
                 # alone read as the take lost, when the writer beside had stored it.
                 reason += f"; stored as {', '.join(stored)}"
-            fate = f"{heard}, {reason}" if heard and heard not in reason else reason
+            # The label once where the reason names it: not where its text is in the reason's ("hat" in "hihat")
+            fate = f"{heard}, {reason}" if heard and named_label(reason) != label_words(str(label)) else reason
         file_name = known.get("file_name")  # a file a source read (a folder's): its name says more than an id
         name = (str(file_name) if file_name else event.take_id if event.take_id.startswith("take")
                 else f"take {event.take_id}")

@@ -12,7 +12,7 @@ from exsampling_patch.messages import Prediction, Score, Take
 from exsampling_patch.nodes.classify import ConfidenceGate, SlotMap
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import NodeStatus, TakeEnded
-from exsampling_patch.wording import end_in_words, label_words
+from exsampling_patch.wording import end_in_words, label_words, named_label
 
 
 def told(heard: Score, *nodes: ConfidenceGate | SlotMap) -> tuple[StageConsole, io.StringIO]:
@@ -59,3 +59,14 @@ def test_the_words_are_the_phone_pages() -> None:
         "rejected: not sure (hihat closed 25%, HH 31%)"
     assert end_in_words("error in trim_a: not sure (x_y 1%)") == "error in trim_a: not sure (x y 1%)"
 
+
+def test_a_label_whose_text_is_in_another_label_the_gate_named_is_still_printed() -> None:
+    """The label went unsaid wherever its text was in the reason's: "hat 50%" in "not sure (hihat 50%)" (a take heard
+    as one label, ended by a gate that judged another: a custom classifier's pair, two heads)."""
+    console, err = told(Score("hat", 0.5))
+    console(NodeStatus("classifier", {"take": "T", "label": "hat", "confidence": 0.5}))
+    console(TakeEnded("gate", take_id="T", recorder="", fate="rejected", reason="rejected: not sure (hihat 50%)",
+                      seconds=0.004))
+    assert err.getvalue().endswith(" take T: hat 50%, rejected: not sure (hihat 50%) (4 ms)\n"), err.getvalue()
+    assert named_label("rejected: not sure (hihat closed 50%, HH 55%)") == "hihat closed"
+    assert named_label("no slot for hat") is None
