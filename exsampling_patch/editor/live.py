@@ -15,7 +15,7 @@ from typing import Any
 
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.observer import NodeLive, RuntimeObserver, SlotSeen, TakePoint, envelope, take_of
-from exsampling_patch.editor.wording import problems_text
+from exsampling_patch.editor.problem_words import problems_text
 from exsampling_patch.errors import PatchError
 from exsampling_patch.patch import Patch
 from exsampling_patch.runtime import Engine, showlog

@@ -29,8 +29,8 @@ from exsampling_patch.editor.history import (
     SetType,
 )
 from exsampling_patch.editor.palette import bridge_hint
+from exsampling_patch.editor.problem_words import problem_text
 from exsampling_patch.editor.rebase import rebase_history, rebase_path, rebased_paths, unsaved_path_problems
-from exsampling_patch.editor.wording import problem_text
 from exsampling_patch.errors import PatchError, Problem
 from exsampling_patch.node import ParamError
 from exsampling_patch.patch import Link, NodeSpec, Patch, PortRef, fixed_id, id_problems

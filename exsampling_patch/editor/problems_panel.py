@@ -11,7 +11,7 @@ from collections.abc import Callable
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.model import EditorModel
-from exsampling_patch.editor.wording import problem_text
+from exsampling_patch.editor.problem_words import problem_text
 from exsampling_patch.errors import Problem
 from exsampling_patch.param_checks import patch_warnings
 from exsampling_patch.patchfile import SourceMap

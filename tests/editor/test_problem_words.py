@@ -12,7 +12,7 @@ import dearpygui.dearpygui as dpg
 import pytest
 
 from exsampling_patch.editor.app import EditorApp
-from exsampling_patch.editor.wording import editor_hint
+from exsampling_patch.editor.problem_words import editor_hint
 from tests.editor.harness import call, open_editor
 from tests.editor.test_app import PATCH
 
