@@ -277,6 +277,38 @@ class Tracked(Node):
         self.emit("outlet", message)
 
 
+class Held(Node):
+    """Passes each message on, the first once :attr:`gate` is set: the others queue behind it."""
+
+    type_name = "held"
+    inlet = Input(ANY)
+    outlet = Output(ANY)
+    gate = threading.Event()
+
+    def start(self) -> None:
+        self.entered = threading.Event()
+
+    def on_inlet(self, message: Any) -> None:
+        self.entered.set()
+        self.gate.wait(5)
+        self.emit("outlet", message)
+
+
+def taken_out_from_between(middle: str) -> tuple[Patch, Patch]:
+    """r1 -> extra -> r2 -> sink, ``extra`` a node of type ``middle``, and the edit that takes extra out from between
+    the relays: r1 -> r2 -> sink."""
+    patch = Patch()
+    for node_id, type_name in (("r1", "relay"), ("extra", middle), ("r2", "relay"), ("sink", "sink")):
+        patch.add_node(NodeSpec(node_id, type_name))
+    for link in ("r1.outlet -> extra.inlet", "extra.outlet -> r2.inlet", "r2.outlet -> sink.inlet"):
+        patch.connect(*link.split(" -> "))
+    edited = patch.copy()
+    del edited.nodes["extra"]
+    edited.links = [link for link in edited.links if "extra" not in (link.source.node, link.target.node)]
+    edited.connect("r1.outlet", "r2.inlet")
+    return patch, edited
+
+
 def engine_registry() -> Registry:
     """The built-in node types and the ones above."""
     registry = Registry.default(entry_points=False)

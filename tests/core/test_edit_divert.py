@@ -17,24 +17,7 @@ import pytest
 from exsampling_patch import ANY, Input, Node, Output, Param
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import Engine, Event, MessageHop, NodeTiming
-from tests.core.engine_nodes import engine_registry
-
-
-class Held(Node):
-    """Passes each message on, the first once :attr:`gate` is set: the others queue behind it."""
-
-    type_name = "held"
-    inlet = Input(ANY)
-    outlet = Output(ANY)
-    gate = threading.Event()
-
-    def start(self) -> None:
-        self.entered = threading.Event()
-
-    def on_inlet(self, message: Any) -> None:
-        self.entered.set()
-        self.gate.wait(5)
-        self.emit("outlet", message)
+from tests.core.engine_nodes import Held, engine_registry, taken_out_from_between
 
 
 def test_a_message_its_sender_delivers_as_the_queued_ones_are_handed_on_comes_after_them() -> None:
@@ -44,15 +27,7 @@ def test_a_message_its_sender_delivers_as_the_queued_ones_are_handed_on_comes_af
     registry = engine_registry()
     registry.register(Held, "test")
     Held.gate.clear()
-    patch = Patch()
-    for node_id, type_name in (("r1", "relay"), ("extra", "held"), ("r2", "relay"), ("sink", "sink")):
-        patch.add_node(NodeSpec(node_id, type_name))
-    for link in ("r1.outlet -> extra.inlet", "extra.outlet -> r2.inlet", "r2.outlet -> sink.inlet"):
-        patch.connect(*link.split(" -> "))
-    edited = patch.copy()
-    del edited.nodes["extra"]
-    edited.links = [link for link in edited.links if "extra" not in (link.source.node, link.target.node)]
-    edited.connect("r1.outlet", "r2.inlet")
+    patch, edited = taken_out_from_between("held")
     engine = Engine(registry, workers=2)
     handed = threading.Event()  # r1 has handled the message injected while the first queued one was handed on
     first: list[threading.Thread] = []
@@ -112,15 +87,7 @@ def test_a_message_a_worker_has_taken_up_is_waited_for_before_the_rest_goes_on()
     and handling it, until the edit has handed on the rest or waits for it."""
     registry = engine_registry()
     registry.register(Seen, "test")
-    patch = Patch()
-    for node_id, type_name in (("r1", "relay"), ("extra", "seen"), ("r2", "relay"), ("sink", "sink")):
-        patch.add_node(NodeSpec(node_id, type_name))
-    for link in ("r1.outlet -> extra.inlet", "extra.outlet -> r2.inlet", "r2.outlet -> sink.inlet"):
-        patch.connect(*link.split(" -> "))
-    edited = patch.copy()
-    del edited.nodes["extra"]
-    edited.links = [link for link in edited.links if "extra" not in (link.source.node, link.target.node)]
-    edited.connect("r1.outlet", "r2.inlet")
+    patch, edited = taken_out_from_between("seen")
     engine = Engine(registry, workers=2)
     held, release, waits = threading.Event(), threading.Event(), threading.Event()
 

@@ -8,27 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from exsampling_patch import ANY, Input, Node, Output, Take
-from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch import Take
 from exsampling_patch.runtime import Engine, Event, MessageHop, NodeStopped
-from tests.core.engine_nodes import engine_registry
-
-
-class Held(Node):
-    """Passes each message on, the first once :attr:`gate` is set: the others queue behind it."""
-
-    type_name = "held_for_stop"
-    inlet = Input(ANY)
-    outlet = Output(ANY)
-    gate = threading.Event()
-
-    def start(self) -> None:
-        self.entered = threading.Event()
-
-    def on_inlet(self, message: Any) -> None:
-        self.entered.set()
-        self.gate.wait(5)
-        self.emit("outlet", message)
+from tests.core.engine_nodes import Held, engine_registry, taken_out_from_between
 
 
 def test_a_stop_during_an_edits_hand_on_waits_for_what_it_hands_on() -> None:
@@ -40,15 +22,7 @@ def test_a_stop_during_an_edits_hand_on_waits_for_what_it_hands_on() -> None:
     registry = engine_registry()
     registry.register(Held, "test")
     Held.gate.clear()
-    patch = Patch()
-    for node_id, type_name in (("r1", "relay"), ("extra", "held_for_stop"), ("r2", "relay"), ("sink", "sink")):
-        patch.add_node(NodeSpec(node_id, type_name))
-    for link in ("r1.outlet -> extra.inlet", "extra.outlet -> r2.inlet", "r2.outlet -> sink.inlet"):
-        patch.connect(*link.split(" -> "))
-    edited = patch.copy()
-    del edited.nodes["extra"]
-    edited.links = [link for link in edited.links if "extra" not in (link.source.node, link.target.node)]
-    edited.connect("r1.outlet", "r2.inlet")
+    patch, edited = taken_out_from_between("held")
     engine = Engine(registry, workers=2)
     handing, sink_stopped = threading.Event(), threading.Event()
 

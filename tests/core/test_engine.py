@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any
 
 import pytest
 
@@ -14,7 +13,7 @@ from exsampling_patch.errors import PatchError
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import Engine, Event, MessageHop, NodeStarted, NodeTiming, PlanSwapped
-from tests.core.engine_nodes import LIFECYCLE, chain, engine_registry
+from tests.core.engine_nodes import LIFECYCLE, Held, chain, engine_registry, taken_out_from_between
 
 
 @pytest.fixture
@@ -142,40 +141,13 @@ def test_plan_swap_keeps_messages_in_flight(registry: Registry) -> None:
     assert sorted(received) == list(range(3000))
 
 
-GATE = threading.Event()  # lets a Gated handler return
-
-
-class Gated(Node):
-    """Passes each message on, the first once GATE is set: the others queue behind it."""
-
-    type_name = "gated"
-    inlet = Input(ANY)
-    outlet = Output(ANY)
-
-    def start(self) -> None:
-        self.entered = threading.Event()
-
-    def on_inlet(self, message: Any) -> None:
-        self.entered.set()
-        GATE.wait(5)
-        self.emit("outlet", message)
-
-
 def test_messages_on_their_way_through_a_node_an_edit_takes_out_from_between_two_go_on(registry: Registry) -> None:
     """An edit that took a node out from between two, linking its sender to the next one, swapped the routes with
     messages still queued at it: it handled them afterwards, and what it passed on went nowhere (the edited plan has
     no links from it), lost without a word. They go on to the next node now, in order, the one in hand too."""
-    registry.register(Gated, "test")
-    GATE.clear()
-    patch = Patch()
-    for node_id, type_name in (("r1", "relay"), ("extra", "gated"), ("r2", "relay"), ("sink", "sink")):
-        patch.add_node(NodeSpec(node_id, type_name))
-    for link in ("r1.outlet -> extra.inlet", "extra.outlet -> r2.inlet", "r2.outlet -> sink.inlet"):
-        patch.connect(*link.split(" -> "))
-    edited = patch.copy()
-    del edited.nodes["extra"]
-    edited.links = [link for link in edited.links if "extra" not in (link.source.node, link.target.node)]
-    edited.connect("r1.outlet", "r2.inlet")
+    registry.register(Held, "test")
+    Held.gate.clear()
+    patch, edited = taken_out_from_between("held")
     engine = Engine(registry, workers=2)
     engine.start(patch)
     try:
@@ -192,12 +164,12 @@ def test_messages_on_their_way_through_a_node_an_edit_takes_out_from_between_two
         # The edit now waits for the message in hand (it holds the node's queue), or has swapped the routes.
         while cell.started and engine.plan is running and time.monotonic() < deadline:
             time.sleep(0.002)
-        GATE.set()
+        Held.gate.set()
         swap.join(5)
         assert not swap.is_alive() and engine.wait_idle(5)
         assert engine.node("sink").received == list(range(10))  # type: ignore[attr-defined]
     finally:
-        GATE.set()
+        Held.gate.set()
         engine.stop()
 
 
