@@ -6,7 +6,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -104,83 +104,78 @@ def wait_for(check: Callable[[], bool], seconds: float = 5.0) -> bool:
     return check()
 
 
-@pytest.mark.parametrize("queued", [1, 2])
-def test_plain_messages_at_the_second_of_two_added_nodes_are_told_when_the_edit_rolls_back(
-        registry: Registry, caplog: pytest.LogCaptureFixture, queued: int) -> None:
-    # An edit puts a1 -> a2 between the notes and the sink; "quitter" (started last: it feeds nothing) quits once
-    # a2 holds a note and ``queued`` more are queued behind it. What a1 made of those has no node in the plan put
-    # back: they were dropped without a word, notes lost unheard.
+@pytest.fixture
+def engine(registry: Registry, caplog: pytest.LogCaptureFixture) -> Iterator[Engine]:
+    """An engine running notes -> sink, its warnings captured; afterwards the held relays let go and it stops."""
     GO.clear()
     engine = Engine(registry, workers=2, pin_workers=False)
     engine.start(patch_of({"notes": "t_plain_notes", "sink": "t_plain_sink"}, ["notes.out -> sink.inlet"]))
-    notes: Any = engine.node("notes")
-    edit = patch_of({"quitter": "t_plain_quits", "notes": "t_plain_notes", "a1": "t_plain_relay",
-                     "a2": "t_plain_hold_relay", "sink": "t_plain_sink"},
-                    ["notes.out -> a1.inlet", "a1.outlet -> a2.inlet", "a2.outlet -> sink.inlet"])
-
-    def meanwhile() -> None:
-        a2 = engine._cells["a2"]
-        notes.push(1)
-        assert a2.node.entered.wait(5)  # type: ignore[attr-defined]
-        for note in range(2, 2 + queued):
-            notes.push(note)
-        assert wait_for(lambda: len(a2.inbox) == queued), "queued at a2 behind the one it holds"
-        # The one in hand goes on once the roll-back takes no more of a2's queue.
-        threading.Thread(target=lambda: (wait_for(lambda: not a2.started), GO.set()), daemon=True).start()
-
-    ON_START[:] = [meanwhile]
     caplog.set_level(logging.WARNING, logger="exsampling_patch.runtime.engine")
     try:
-        with pytest.raises(SystemExit):
-            engine.update(edit)
-        assert engine.plan is not None and engine.plan.version == 1
-        assert engine.wait_idle(5)
-        assert engine.node("sink").got == [1]  # type: ignore[attr-defined]
-        told = [record.getMessage() for record in caplog.records if "a2" in record.getMessage()]
-        messages = "1 message" if queued == 1 else f"{queued} messages"
-        assert told == [f"node a2 had {messages} queued that no node of the restored patch takes: dropped, since "
-                        "the edit that added it was not swapped in"]
+        yield engine
     finally:
         GO.set()
         ON_START.clear()
         engine.stop()
+
+
+def held_with_queued(engine: Engine, node_id: str, queued: int, where: str) -> Callable[[], None]:
+    """What the quitter runs as it starts: the notes send 1, which ``node_id`` (a hold relay, ``where``) holds, then
+    ``queued`` more, queued behind it. The one in hand goes on once the roll-back takes no more of its queue."""
+    notes: Any = engine.node("notes")
+
+    def let_go(held: Any) -> None:
+        wait_for(lambda: not held.started)
+        GO.set()
+
+    def meanwhile() -> None:
+        held = engine._cells[node_id]
+        notes.push(1)
+        assert held.node.entered.wait(5)  # type: ignore[attr-defined]
+        for note in range(2, 2 + queued):
+            notes.push(note)
+        assert wait_for(lambda: len(held.inbox) == queued), f"queued at {where} behind the one it holds"
+        threading.Thread(target=let_go, args=(held,), daemon=True).start()
+
+    return meanwhile
+
+
+@pytest.mark.parametrize("queued", [1, 2])
+def test_plain_messages_at_the_second_of_two_added_nodes_are_told_when_the_edit_rolls_back(
+        engine: Engine, caplog: pytest.LogCaptureFixture, queued: int) -> None:
+    # An edit puts a1 -> a2 between the notes and the sink; "quitter" (started last: it feeds nothing) quits once
+    # a2 holds a note and ``queued`` more are queued behind it. What a1 made of those has no node in the plan put
+    # back: they were dropped without a word, notes lost unheard.
+    edit = patch_of({"quitter": "t_plain_quits", "notes": "t_plain_notes", "a1": "t_plain_relay",
+                     "a2": "t_plain_hold_relay", "sink": "t_plain_sink"},
+                    ["notes.out -> a1.inlet", "a1.outlet -> a2.inlet", "a2.outlet -> sink.inlet"])
+    ON_START[:] = [held_with_queued(engine, "a2", queued, "a2")]
+    with pytest.raises(SystemExit):
+        engine.update(edit)
+    assert engine.plan is not None and engine.plan.version == 1
+    assert engine.wait_idle(5)
+    assert engine.node("sink").got == [1]  # type: ignore[attr-defined]
+    told = [record.getMessage() for record in caplog.records if "a2" in record.getMessage()]
+    messages = "1 message" if queued == 1 else f"{queued} messages"
+    assert told == [f"node a2 had {messages} queued that no node of the restored patch takes: dropped, since "
+                    "the edit that added it was not swapped in"]
 
 
 @pytest.mark.parametrize("queued", [1, 2])
 def test_messages_at_an_added_node_beside_the_old_links_are_told_when_the_edit_rolls_back(
-        registry: Registry, caplog: pytest.LogCaptureFixture, queued: int) -> None:
+        engine: Engine, caplog: pytest.LogCaptureFixture, queued: int) -> None:
     # An edit links the notes to a tap as well as to the sink; "quitter" quits once the tap holds a note and
     # ``queued`` more are queued behind it. The sink had each of them by its own link: the plan put back has no
     # node to hand the tap's copies to, and they were dropped without a word.
-    GO.clear()
-    engine = Engine(registry, workers=2, pin_workers=False)
-    engine.start(patch_of({"notes": "t_plain_notes", "sink": "t_plain_sink"}, ["notes.out -> sink.inlet"]))
-    notes: Any = engine.node("notes")
     edit = patch_of({"quitter": "t_plain_quits", "notes": "t_plain_notes", "tap": "t_plain_hold_relay",
                      "sink": "t_plain_sink"}, ["notes.out -> sink.inlet", "notes.out -> tap.inlet"])
-
-    def meanwhile() -> None:
-        tap = engine._cells["tap"]
-        notes.push(1)
-        assert tap.node.entered.wait(5)  # type: ignore[attr-defined]
-        for note in range(2, 2 + queued):
-            notes.push(note)
-        assert wait_for(lambda: len(tap.inbox) == queued), "queued at the tap behind the one it holds"
-        threading.Thread(target=lambda: (wait_for(lambda: not tap.started), GO.set()), daemon=True).start()
-
-    ON_START[:] = [meanwhile]
-    caplog.set_level(logging.WARNING, logger="exsampling_patch.runtime.engine")
-    try:
-        with pytest.raises(SystemExit):
-            engine.update(edit)
-        assert engine.plan is not None and engine.plan.version == 1
-        assert engine.wait_idle(5)
-        assert engine.node("sink").got == list(range(1, 2 + queued))  # type: ignore[attr-defined]
-        told = [record.getMessage() for record in caplog.records if "tap" in record.getMessage()]
-        messages = "1 message" if queued == 1 else f"{queued} messages"
-        assert told == [f"node tap had {messages} queued that the restored patch's nodes had by their own links: "
-                        "dropped, since the edit that added it was not swapped in"]
-    finally:
-        GO.set()
-        ON_START.clear()
-        engine.stop()
+    ON_START[:] = [held_with_queued(engine, "tap", queued, "the tap")]
+    with pytest.raises(SystemExit):
+        engine.update(edit)
+    assert engine.plan is not None and engine.plan.version == 1
+    assert engine.wait_idle(5)
+    assert engine.node("sink").got == list(range(1, 2 + queued))  # type: ignore[attr-defined]
+    told = [record.getMessage() for record in caplog.records if "tap" in record.getMessage()]
+    messages = "1 message" if queued == 1 else f"{queued} messages"
+    assert told == [f"node tap had {messages} queued that the restored patch's nodes had by their own links: "
+                    "dropped, since the edit that added it was not swapped in"]
