@@ -6,9 +6,11 @@ import threading
 import time
 from collections.abc import Callable
 
+import mido
 import numpy as np
 
 from exsampling_patch.messages import Location, Take
+from exsampling_patch.node import Node
 
 
 def sine_take(freq: float, seconds: float = 2.0, rate: int = 44100, amplitude: float = 0.5, phase: float = 0.0,
@@ -61,3 +63,28 @@ def wait_for(done: Callable[[], bool], tick: Callable[[], None] = lambda: None, 
         tick()
         time.sleep(0.01)
     assert done()
+
+
+def play_master(follows: Node, bpm: float, ticks: int, cues: dict[int, list[mido.Message]], *nodes: Node) -> None:
+    """A MIDI clock master, as midi_in hands its messages to the sync input of ``follows``, from a thread of its own:
+    ``ticks`` ticks at ``bpm`` (its clock runs while it is stopped too), before tick n the messages ``cues[n]``, then
+    stop. Then 0.2 s for what is sent after it, and ``nodes`` stopped in that order, the master done or not."""
+    tick = 60.0 / bpm / 24
+
+    def master() -> None:
+        at = time.perf_counter()
+        for n in range(ticks):
+            for message in cues.get(n, []):
+                follows.handle("sync", message)
+            time.sleep(max(0.0, at + n * tick - time.perf_counter()))
+            follows.handle("sync", mido.Message("clock"))
+        follows.handle("sync", mido.Message("stop"))
+
+    thread = threading.Thread(target=master)
+    try:
+        thread.start()
+        thread.join()
+        time.sleep(0.2)
+    finally:
+        for node in nodes:
+            node.stop()

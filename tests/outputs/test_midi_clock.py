@@ -18,6 +18,7 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.midi_clock import MidiClock
 from exsampling_patch.nodes.pattern import Pattern
+from tests.outputs.helpers import play_master
 
 
 def sent(node: Any) -> list[Any]:
@@ -376,28 +377,11 @@ def test_a_slave_goes_on_with_a_masters_continue_mid_bar() -> None:
 
     pattern = Pattern("pat-clock-continue", {"patterns": {"HH": "x"}, "follow_midi_clock": True}, NodeContext())
     clock_node = MidiClock("midi-clock-continue", {"clock": "pat-clock-continue"}, NodeContext())
-    tick = 60.0 / 240.0 / 24
-
-    def master() -> None:  # its clock running while stopped, then song position 6 and continue, two beats, stop
-        at = time.perf_counter()
-        for n in range(12 + 24 * 2):
-            if n == 12:
-                pattern.handle("sync", mido.Message("songpos", pos=6))
-                pattern.handle("sync", mido.Message("continue"))
-            time.sleep(max(0.0, at + n * tick - time.perf_counter()))
-            pattern.handle("sync", mido.Message("clock"))
-        pattern.handle("sync", mido.Message("stop"))
-
     pattern.start()
     clock_node.start()
-    thread = threading.Thread(target=master)
-    try:
-        thread.start()
-        thread.join()
-        time.sleep(0.2)
-    finally:
-        clock_node.stop()
-        pattern.stop()
+    # its clock running while stopped, then song position 6 and continue, two beats, stop
+    play_master(pattern, 240.0, 12 + 24 * 2, {12: [mido.Message("songpos", pos=6), mido.Message("continue")]},
+                clock_node, pattern)
     messages = sent(clock_node)
     kinds = [m.type for m in messages]
     assert "start" not in kinds and kinds.count("continue") == 1, kinds
@@ -415,29 +399,11 @@ def test_a_masters_continue_between_sixteenths_has_the_slave_go_on_at_the_next()
 
     pattern = Pattern("pat-clock-between", {"patterns": {"HH": "x"}, "follow_midi_clock": True}, NodeContext())
     clock_node = MidiClock("midi-clock-between", {"clock": "pat-clock-between"}, NodeContext())
-    tick = 60.0 / 240.0 / 24
-
-    def master() -> None:  # its clock running throughout: start, 31 ticks, stop, 12 ticks, continue, 2 beats, stop
-        at = time.perf_counter()
-        for n in range(12 + 31 + 12 + 24 * 2):
-            if n in (12, 12 + 31 + 12):
-                pattern.handle("sync", mido.Message("start" if n == 12 else "continue"))
-            elif n == 12 + 31:
-                pattern.handle("sync", mido.Message("stop"))
-            time.sleep(max(0.0, at + n * tick - time.perf_counter()))
-            pattern.handle("sync", mido.Message("clock"))
-        pattern.handle("sync", mido.Message("stop"))
-
     pattern.start()
     clock_node.start()
-    thread = threading.Thread(target=master)
-    try:
-        thread.start()
-        thread.join()
-        time.sleep(0.2)
-    finally:
-        clock_node.stop()
-        pattern.stop()
+    # its clock running throughout: start, 31 ticks, stop, 12 ticks, continue, 2 beats, stop
+    cues = {12: [mido.Message("start")], 12 + 31: [mido.Message("stop")], 12 + 31 + 12: [mido.Message("continue")]}
+    play_master(pattern, 240.0, 12 + 31 + 12 + 24 * 2, cues, clock_node, pattern)
     messages = sent(clock_node)
     kinds = [m.type for m in messages]
     assert kinds.count("start") == 1 and kinds.count("continue") == 1, kinds

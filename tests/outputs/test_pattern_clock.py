@@ -17,6 +17,7 @@ from exsampling_patch.messages import ControlValue
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes import clock as clocks
 from exsampling_patch.nodes.pattern import Pattern
+from tests.outputs.helpers import play_master
 
 
 def make(node_id: str, **params: Any) -> Pattern:
@@ -68,25 +69,8 @@ def test_a_pattern_on_a_midi_clock_followers_clock_starts_with_it_on_bar_1() -> 
     follower starts on that bar 1 too. It joined on the next bar after the one a lookahead ahead, a bar late."""
     leader = make("pat-clock-master", follow_midi_clock=True, patterns={"BD": "x... .... .... ...."})
     follower = make("pat-clock-master-follower", clock="pat-clock-master", steps_per_beat=3, patterns={"HH": "x.."})
-    tick = 60.0 / 240.0 / 24
-
-    def master() -> None:  # as midi_in hands a master's messages to the sync input: its clock running, then start
-        at = time.perf_counter()
-        for n in range(12 + 24 * 6):
-            if n == 12:
-                leader.handle("sync", mido.Message("start"))
-            time.sleep(max(0.0, at + n * tick - time.perf_counter()))
-            leader.handle("sync", mido.Message("clock"))
-        leader.handle("sync", mido.Message("stop"))
-
-    thread = threading.Thread(target=master)
-    try:
-        thread.start()
-        thread.join()
-        time.sleep(0.2)
-    finally:
-        follower.stop()
-        leader.stop()
+    # its clock running, then start
+    play_master(leader, 240.0, 12 + 24 * 6, {12: [mido.Message("start")]}, follower, leader)
     bars = [m.time for m in sent(leader)]
     hits = [m.time for m in sent(follower)]
     assert len(bars) == 2, bars  # bar 1 and bar 2 of the six beats played
@@ -218,26 +202,9 @@ def test_a_follower_goes_on_with_its_leader_from_a_masters_continue_mid_bar() ->
     while the leader played. Now it goes on with it, from the same step."""
     leader = make("pat-continue-master", follow_midi_clock=True, patterns={"BD": "x"})
     follower = make("pat-continue-follower", clock="pat-continue-master", patterns={"HH": "x"})
-    tick = 60.0 / 240.0 / 24
-
-    def master() -> None:  # its clock running while stopped, then song position 6 (beat 1.5) and continue
-        at = time.perf_counter()
-        for n in range(12 + 24 * 2):
-            if n == 12:
-                leader.handle("sync", mido.Message("songpos", pos=6))
-                leader.handle("sync", mido.Message("continue"))
-            time.sleep(max(0.0, at + n * tick - time.perf_counter()))
-            leader.handle("sync", mido.Message("clock"))
-        leader.handle("sync", mido.Message("stop"))
-
-    thread = threading.Thread(target=master)
-    try:
-        thread.start()
-        thread.join()
-        time.sleep(0.2)
-    finally:
-        follower.stop()
-        leader.stop()
+    # its clock running while stopped, then song position 6 (beat 1.5) and continue
+    play_master(leader, 240.0, 12 + 24 * 2, {12: [mido.Message("songpos", pos=6), mido.Message("continue")]},
+                follower, leader)
     steps = [m.time for m in sent(leader)]
     hits = [m.time for m in sent(follower)]
     assert len(steps) >= 6 and hits, (steps, hits)
