@@ -302,6 +302,26 @@ def record_take(tmp_path: Path, url: str, name: str, seconds: str, frequency: fl
     return result
 
 
+def wait_for_signal(phone: subprocess.Popen[str], signals: Path, name: str, seconds: float) -> None:
+    """Until the phone-page script running as ``phone`` has made ``signals / name``; fails with what the script wrote
+    where it ends first, or after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (signals / name).exists():
+        assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
+        time.sleep(0.05)
+
+
+def shut_down(phone: subprocess.Popen[str], *engines: Engine | None) -> None:
+    """The end of a test that ran a phone-page script beside recorders: the script killed where it still runs, then
+    the recorders stopped (``None``: one not started)."""
+    if phone.poll() is None:
+        phone.kill()
+        phone.communicate()
+    for engine in engines:
+        if engine is not None:
+            engine.stop()
+
+
 def busy_headers() -> dict[str, str]:
     """The headers of the recorder's real busy answer to an upload (busy.py), for record_take.js's fake one: all but
     Retry-After (each test says its own, or none), the length and the connection's (the browser's business)."""

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import soundfile as sf
 
-from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
+from .conftest import BROWSER, probe_of, rec_of, recorder_engine, shut_down, sine, wait_for_signal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
@@ -27,21 +26,13 @@ def test_a_page_whose_pairing_changed_says_so_before_a_take_is_recorded(tmp_path
     phone = subprocess.Popen(["node", str(BROWSER / "pairing_changed.js"), rec_of(engine).local_url, str(signals)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
     try:
-        deadline = time.monotonic() + 30
-        while not (signals / "ready").exists():
-            assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
-            time.sleep(0.05)
+        wait_for_signal(phone, signals, "ready", 30)
         port = rec_of(engine).server.port
         engine.stop()
         back = recorder_engine(tmp_path, tmp_path / "state", port=port, rotate_token=True)
         out, err = phone.communicate(timeout=60)
     finally:
-        if phone.poll() is None:
-            phone.kill()
-            phone.communicate()
-        engine.stop()
-        if back is not None:
-            back.stop()
+        shut_down(phone, engine, back)
     assert phone.returncode == 0, err + out
     result = json.loads(out.strip().splitlines()[-1])
     assert result["errors"] == [], result
@@ -66,10 +57,7 @@ def test_a_page_whose_take_was_refused_for_its_pairing_says_when_it_is_paired_ag
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
 
     def wait_for(name: str) -> None:
-        deadline = time.monotonic() + 60
-        while not (signals / name).exists():
-            assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
-            time.sleep(0.05)
+        wait_for_signal(phone, signals, name, 60)
 
     try:
         wait_for("ready")
@@ -84,12 +72,7 @@ def test_a_page_whose_take_was_refused_for_its_pairing_says_when_it_is_paired_ag
         out, err = phone.communicate(timeout=90)
         sent = probe_of(back).wait_for(1, 5.0)
     finally:
-        if phone.poll() is None:
-            phone.kill()
-            phone.communicate()
-        for running in (engine, other, back):
-            if running is not None:
-                running.stop()
+        shut_down(phone, engine, other, back)
     assert phone.returncode == 0, err + out
     result = json.loads(out.strip().splitlines()[-1])
     assert result["errors"] == [], result

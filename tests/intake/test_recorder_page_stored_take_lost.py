@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ import soundfile as sf
 
 from exsampling_patch.takes import PROCESSED_JOURNAL
 
-from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
+from .conftest import BROWSER, probe_of, rec_of, recorder_engine, shut_down, sine, wait_for_signal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
@@ -42,10 +41,7 @@ def lost_and_sent_again(tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
                               str(signals)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=dict(os.environ))
     try:
-        deadline = time.monotonic() + 60
-        while not (signals / "stored").exists():
-            assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
-            time.sleep(0.05)
+        wait_for_signal(phone, signals, "stored", 60)
         first = probe_of(engine).wait_for(1)[0].take_id
         assert engine.wait_idle(10, settle=0.3)
         port = rec_of(engine).server.port
@@ -59,12 +55,7 @@ def lost_and_sent_again(tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
         out, err = phone.communicate(timeout=90)
         received = [take.take_id for take in probe_of(back).wait_for(1)]
     finally:
-        if phone.poll() is None:
-            phone.kill()
-            phone.communicate()
-        engine.stop()
-        if back is not None:
-            back.stop()
+        shut_down(phone, engine, back)
     assert phone.returncode == 0, err + out
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return {**result, "first": first, "received": received, "takes": takes}

@@ -17,7 +17,7 @@ import pytest
 from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE
 from exsampling_patch.runtime.engine import Engine
 
-from .conftest import BROWSER, microphone, probe_of, rec_of, record_take, recorder_engine
+from .conftest import BROWSER, microphone, probe_of, rec_of, record_take, recorder_engine, shut_down, wait_for_signal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
@@ -166,20 +166,13 @@ def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_
                              env={**os.environ, **browser})
     back = None
     try:
-        deadline = time.monotonic() + 30
-        while not (signals / "ready").exists():
-            assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
-            time.sleep(0.05)
+        wait_for_signal(phone, signals, "ready", 30)
         engine.stop()  # the recorder goes away after the page loaded
         (signals / "go").touch()
-        while not (signals / "stopped").exists():
-            assert phone.poll() is None and time.monotonic() < deadline + 30, phone.communicate()
-            time.sleep(0.05)
+        wait_for_signal(phone, signals, "stopped", 60)
         # Away longer than a few quick retries (the page gave up after about 10 s): the phone's script moves the
         # page's clock on through its retry waits and says when it has been away long enough.
-        while not (signals / "away").exists():
-            assert phone.poll() is None and time.monotonic() < deadline + 60, phone.communicate()
-            time.sleep(0.05)
+        wait_for_signal(phone, signals, "away", 90)
         back = recorder_engine(tmp_path, state, port=port)
         (signals / "back").touch()
         out, err = phone.communicate(timeout=90)
@@ -198,12 +191,7 @@ def test_a_take_recorded_while_the_recorder_is_away_is_kept_and_sent_when_it_is_
         time.sleep(0.5)
         assert len(probe_of(back).received) == 1, result  # sent once
     finally:
-        if phone.poll() is None:
-            phone.kill()
-            phone.communicate()
-        engine.stop()
-        if back is not None:
-            back.stop()
+        shut_down(phone, engine, back)
 
 
 def test_a_take_list_asked_for_on_a_network_gone_silent_is_asked_for_again(tmp_path: Path) -> None:
@@ -233,10 +221,7 @@ def _kept_run(tmp_path: Path, mode: str, between: Any) -> tuple[dict[str, Any], 
     back = None
 
     def wait_for(name: str, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not (signals / name).exists():
-            assert phone.poll() is None and time.monotonic() < deadline, phone.communicate()
-            time.sleep(0.05)
+        wait_for_signal(phone, signals, name, seconds)
 
     try:
         wait_for("ready", 30)
@@ -251,10 +236,7 @@ def _kept_run(tmp_path: Path, mode: str, between: Any) -> tuple[dict[str, Any], 
             back.stop()
         raise
     finally:
-        if phone.poll() is None:
-            phone.kill()
-            phone.communicate()
-        engine.stop()
+        shut_down(phone, engine)
 
 
 def test_a_take_waiting_when_the_page_is_reloaded_is_sent_once_by_the_page_opened_again(tmp_path: Path) -> None:
