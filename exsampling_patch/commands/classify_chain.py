@@ -181,8 +181,9 @@ class PatchChain:
         except ParamError:
             raise  # the patch's parameter: told at its line, as check tells it
         except Exception as error:
-            self.troubles.append(f"error in node '{node_id}' in __init__(): {error_text(error)}: as in a run, the "
-                                 "files go on past it unchanged")
+            where = _at(error, registry.get(patch.nodes[node_id].type))
+            self.troubles.append(f"error in node '{node_id}' in __init__(): {error_text(error)}{where}: as in a run, "
+                                 "the files go on past it unchanged")
             return Failed(node_id, registry.get(patch.nodes[node_id].type), _FileContext(self.base_dir), error)
 
     def _reaches_map(self, patch: Patch, registry: Registry, node_id: str) -> bool:
@@ -214,8 +215,8 @@ class PatchChain:
                     node.start()
             except BaseException as error:
                 if node.node_id in steps and isinstance(error, Exception):
-                    self.troubles.append(f"error in node '{node.node_id}' in start(): {error_text(error)}: as in a "
-                                         "run, the files still go through it")
+                    self.troubles.append(f"error in node '{node.node_id}' in start(): {error_text(error)}"
+                                         f"{_at(error, node)}: as in a run, the files still go through it")
                     continue
                 for earlier in reversed(self.nodes[:started]):
                     with contextlib.suppress(Exception):  # the start's error is the one to tell
@@ -264,7 +265,7 @@ class PatchChain:
                 except Exception as error:
                     # As the running patch does: the node's error is told, and the take goes on past it unchanged
                     # (the engine's bypass). Told as a failed file, it was in no slot here and in one on the stage.
-                    failed.append(f"error in {step.node.node_id}: {error_text(error)}")
+                    failed.append(f"error in {step.node.node_id}: {error_text(error)}{_at(error, step.node)}")
                     # A handler that sent its take on, then returned it as well: what it sent goes on, as in a run.
                     sent = [m for port, m in self._sent[step.node.node_id] if port == step.out_port]
                     out += sent if isinstance(error, HandlerReturned) and sent else [piece]
@@ -301,7 +302,7 @@ class PatchChain:
             try:
                 out = self._handle(step.node, step.in_port, prediction, step.out_port)
             except Exception as error:
-                outcome.node_errors.append(f"error in {step.node.node_id}: {error_text(error)}")
+                outcome.node_errors.append(f"error in {step.node.node_id}: {error_text(error)}{_at(error, step.node)}")
                 continue
             if not out:
                 outcome.reason = f"dropped by {step.node.node_id}"
@@ -479,6 +480,15 @@ def _forward(patch: Patch, registry: Registry, node_id: str, port: str,
                 if outlet.type in (PREDICTION, ANY):
                     ways.append((target.id, name, [*path, (target.id, link.target.port, name)]))
     return None
+
+
+def _at(error: BaseException, node: Node | type[Node]) -> str:
+    """`` (at FILE:LINE in FUNCTION)``: where a plugin's own code raised ``error``, as a run tells it; '' for a
+    built-in node's. "error in rev: ValueError: ..." alone left a node's author to find the line."""
+    from exsampling_patch.runtime.parts import raised_at
+
+    where = raised_at(error, node)
+    return f" (at {where})" if where else ""
 
 
 def _labels(prediction: Prediction) -> str:

@@ -141,10 +141,12 @@ def test_classify_patch_passes_a_take_on_past_a_node_that_fails_as_a_run_does(es
     assert done.returncode == 1, done.stderr  # as a run counts the node's error
     (row,) = rows_of(done)
     assert (row["slot"], row["reason"], row["top"][0]["label"]) == ("Bass", None, "dog") and "error" not in row
-    assert row["node_errors"] == ["error in crash: ValueError: the filter blew up"]
+    # With the line of the plugin's code that raised, as a run tells it: the error alone left its author to look.
+    told = f"error in crash: ValueError: the filter blew up (at {tmp_path / 'my-nodes' / 'crash.py'}:12 in on_take)"
+    assert row["node_errors"] == [told]
     text = exsampling_here("classify", "--patch", str(patch), dog)
     assert " -> Bass 0.9" in text.stdout, text.stdout
-    assert text.stdout.rstrip().endswith(", error in crash: ValueError: the filter blew up"), text.stdout
+    assert text.stdout.rstrip().endswith(f", {told}"), text.stdout
     assert '"node_errors"' in " ".join(exsampling_here("classify", "--help").stdout.split())
 
 
@@ -179,14 +181,15 @@ def test_classify_patch_tells_a_node_that_fails_to_build_or_start_as_a_run_does(
     done = exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), "--json")
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     (row,) = rows_of(done)
+    at = f" (at {tmp_path / 'my-nodes' / 'crash.py'}:13 in {where})"
     if where == "__init__":
-        assert done.stderr == "error in node 'crash' in __init__(): RuntimeError: no licence file: as in a run, the " \
-                              "files go on past it unchanged\n"
+        assert done.stderr == f"error in node 'crash' in __init__(): RuntimeError: no licence file{at}: as in a run, " \
+                              "the files go on past it unchanged\n"
         assert (row["slot"], row["node_errors"]) == ("Bass", ["error in crash: could not be built: RuntimeError: "
                                                               "no licence file"])
     else:
-        assert done.stderr == "error in node 'crash' in start(): RuntimeError: no licence file: as in a run, the " \
-                              "files still go through it\n"
+        assert done.stderr == f"error in node 'crash' in start(): RuntimeError: no licence file{at}: as in a run, " \
+                              "the files still go through it\n"
         assert row["reason"] == "nothing to classify: too short (0.01 s < 0.03 s)" and "node_errors" not in row
 
 
@@ -214,7 +217,7 @@ def test_classify_patch_keeps_what_a_handler_sent_before_it_returned_a_value(esc
     (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(esc50 / "audio" / DOG), "--json"))
     assert row["reason"] == "nothing to classify: too short (0.01 s < 0.03 s)"
     assert row["node_errors"] == ["error in cut: on_take returned a Take, which goes nowhere: send it on with "
-                                  "self.emit('out', ...)"]
+                                  f"self.emit('out', ...) (at {tmp_path / 'my-nodes' / 'returns.py'}:11 in on_take)"]
 
 
 SLOW_FIRST = '''import queue
