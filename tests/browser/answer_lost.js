@@ -7,14 +7,11 @@
 // page's own time says, not as a loaded machine's timers happen to fall).
 // Prints JSON: how many uploads of the take the page sent ("uploads"), the recorder's answers to them ("statuses") and
 // the info line once the take was received ("info").
-const { isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { isUpload, microphoneRunning, onPhonePage, recordFor } = require("./phone");
 
 async function main() {
   const [url, wav, late] = process.argv.slice(2);
-  const browser = await launchPhoneBrowser(wav);
-  try {
-    const context = await phoneContext(browser);
-    const page = await context.newPage();
+  await onPhonePage(wav, async (page) => {
     const statuses = [];
     let listHeld = null, running = true;
     const run = async () => { if (!running) { running = true; await page.clock.resume(); } };
@@ -66,17 +63,12 @@ async function main() {
     });
     await page.goto(url);
     await microphoneRunning(page);
-    await page.click("#rec");
-    await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
-    await page.waitForTimeout(600);
-    await page.click("#rec");
+    await recordFor(page, 600);
     await page.waitForFunction(() => [...local.values()].some((t) => t.state === "received"), null,
                                { timeout: 30000 });
     await listHeld;  // its clock running again
     console.log(JSON.stringify({ uploads: statuses.length, statuses, info: await page.textContent("#info") }));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

@@ -3,22 +3,18 @@
 // Usage: node busy_page.js URL
 // Prints one JSON line once the first answer is shown ({status, text}), then another once the recording page is
 // ({statuses}: the status of every load of the page, the first one's included), or exits 1 after 30 s.
-const { launchPhoneBrowser, phoneContext } = require("./phone");
+const { onPhonePage } = require("./phone");
 
 async function main() {
   const [url] = process.argv.slice(2);
-  const browser = await launchPhoneBrowser("");
-  try {
-    const page = await (await phoneContext(browser)).newPage();
+  await onPhonePage("", async (page) => {
     const statuses = [];
     page.on("response", (r) => { if (r.request().isNavigationRequest()) statuses.push(r.status()); });
     const first = await page.goto(url);
     console.log(JSON.stringify({ status: first.status(), text: await page.textContent("body") }));
     await page.waitForSelector("#rec", { timeout: 30000 });
     console.log(JSON.stringify({ statuses }));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

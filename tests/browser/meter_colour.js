@@ -2,14 +2,11 @@
 // Usage: node meter_colour.js URL FAKE_MIC.wav
 // Prints JSON: the lit part's width (a fraction of the meter) and the colour of its tip ([r, g, b]), read from a
 // screenshot of the meter (decoded in the page itself: no image library needed).
-const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { microphoneRunning, onPhonePage } = require("./phone");
 
 async function main() {
   const [url, wav] = process.argv.slice(2);
-  const browser = await launchPhoneBrowser(wav);
-  try {
-    const context = await phoneContext(browser);
-    const page = await context.newPage();
+  await onPhonePage(wav, async (page) => {
     await page.goto(url);
     await microphoneRunning(page);
     await page.waitForTimeout(600);  // a steady level
@@ -34,9 +31,7 @@ async function main() {
                tip: tip < 0 ? null : [row[4 * tip], row[4 * tip + 1], row[4 * tip + 2]] };
     }, png);
     console.log(JSON.stringify(result));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

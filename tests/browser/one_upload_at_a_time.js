@@ -7,14 +7,11 @@
 // how many it sent ("uploads"), how many it had on their way when the first was let go ("openAtRelease") and its take
 // rows then ("rowsHeld"), the info line once the first take was received, the second still on its way ("infoFirst"),
 // and once both were ("info").
-const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { microphoneRunning, onPhonePage, recordFor } = require("./phone");
 
 async function main() {
   const [url, wav] = process.argv.slice(2);
-  const browser = await launchPhoneBrowser(wav);
-  try {
-    const context = await phoneContext(browser);
-    const page = await context.newPage();
+  await onPhonePage(wav, async (page) => {
     await page.addInitScript(() => {
       // Counts the page's uploads on their way (XMLHttpRequest), passing each on to the real one; and the takes whose
       // location was kept with them (upload.js keeps it, then sends the take, in the same turn of the page's event
@@ -53,10 +50,7 @@ async function main() {
     await page.goto(url);
     await microphoneRunning(page);
     for (let take = 0; take < 2; take++) {
-      await page.click("#rec");
-      await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
-      await page.waitForTimeout(600);
-      await page.click("#rec");
+      await recordFor(page, 600);
     }
     // Both takes recorded, the first upload still held, the second's location kept: its upload has gone on the wire
     // by now, or waits its turn.
@@ -77,9 +71,7 @@ async function main() {
     const counts = await page.evaluate(() => window.uploads);
     console.log(JSON.stringify({ most: counts.most, uploads: counts.sent, openAtRelease, rowsHeld, infoFirst,
                                  info: await page.textContent("#info") }));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

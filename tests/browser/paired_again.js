@@ -10,15 +10,12 @@
 // ("errors"), or exits 1.
 const fs = require("fs");
 const path = require("path");
-const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { microphoneRunning, onPhonePage, recordFor } = require("./phone");
 
 async function main() {
   const [url, wav, signals] = process.argv.slice(2);
   const signal = (name) => path.join(signals, name);
-  const browser = await launchPhoneBrowser(wav);
-  try {
-    const context = await phoneContext(browser);
-    const page = await context.newPage();
+  await onPhonePage(wav, async (page) => {
     const errors = [];
     page.on("pageerror", (error) => errors.push(String(error)));
     const listed = page.waitForResponse((r) => r.url().includes("/api/takes") && r.status() === 200);
@@ -28,10 +25,7 @@ async function main() {
     fs.writeFileSync(signal("ready"), "");
     while (!fs.existsSync(signal("go"))) await page.waitForTimeout(50);
     await page.fill("#name", "Paired");
-    await page.click("#rec");
-    await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
-    await page.waitForTimeout(1000);
-    await page.click("#rec");
+    await recordFor(page, 1000);
     await page.waitForFunction(() => {
       const row = document.querySelector("#takes li .state");
       return row && !row.textContent.startsWith("uploading");
@@ -47,9 +41,7 @@ async function main() {
                                null, { timeout: 30000 }).catch(() => null);
     const rows = await page.$$eval("#takes li .state", (items) => items.map((li) => li.textContent));
     console.log(JSON.stringify({ refusedInfo, info, isError, rows, errors }));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

@@ -6,14 +6,11 @@
 // ("errors"), or exits 1.
 const fs = require("fs");
 const path = require("path");
-const { launchPhoneBrowser, phoneContext } = require("./phone");
+const { onPhonePage } = require("./phone");
 
 async function main() {
   const [url, signals] = process.argv.slice(2);
-  const browser = await launchPhoneBrowser("");
-  try {
-    const context = await phoneContext(browser);
-    const page = await context.newPage();
+  await onPhonePage("", async (page) => {
     const errors = [];
     page.on("pageerror", (error) => errors.push(String(error)));
     const listed = page.waitForResponse((r) => r.url().includes("/api/takes") && r.status() === 200);
@@ -25,9 +22,7 @@ async function main() {
     const info = await page.textContent("#info");
     const isError = await page.$eval("#info", (el) => el.classList.contains("error"));
     console.log(JSON.stringify({ info, isError, errors }));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

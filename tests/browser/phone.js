@@ -57,6 +57,18 @@ function phoneContext(browser, position = null) {
   });
 }
 
+// A phone script's run: `body(page, context)` on a new page of a phone's context (phoneContext) in Chromium whose
+// microphone plays `wav` (launchPhoneBrowser); the browser closed after, whatever the body did.
+async function onPhonePage(wav, body) {
+  const browser = await launchPhoneBrowser(wav);
+  try {
+    const context = await phoneContext(browser);
+    return await body(await context.newPage(), context);
+  } finally {
+    await browser.close();
+  }
+}
+
 // A browser whose IndexedDB fails as some do, for every page of `context`: "refused" (Firefox's private windows
 // before 115 answer every open with an error event) or "hangs" (iOS Safari 14 could leave an open unanswered for
 // ever). window.indexedDBOpens counts the opens the page tried.
@@ -80,6 +92,14 @@ function microphoneRunning(page) {
   return page.waitForFunction(() => document.body.dataset.microphone === "running", null, { timeout: 15000 });
 }
 
+// Taps REC, waits until the page records (the button reads STOP), records for `ms` and taps STOP.
+async function recordFor(page, ms) {
+  await page.click("#rec");
+  await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
+  await page.waitForTimeout(ms);
+  await page.click("#rec");
+}
+
 // The page's longest wait between two tries of an upload (5 s, drawn up to half again; upload.js, retryDelay).
 const LONGEST_RETRY_MS = 7500;
 
@@ -89,4 +109,4 @@ function isUpload(request) {
 }
 
 module.exports = { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchMicrophoneRefused, launchPhoneBrowser,
-                   launchPhoneServer, microphoneRunning, phoneContext, unansweringServer };
+                   launchPhoneServer, microphoneRunning, onPhonePage, phoneContext, recordFor, unansweringServer };

@@ -11,7 +11,8 @@
 // clock moved on past its longest wait between tries), as JSON.
 const fs = require("fs");
 const path = require("path");
-const { LONGEST_RETRY_MS, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { LONGEST_RETRY_MS, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext,
+        recordFor } = require("./phone");
 
 const seenNow = async (page) => {
   const info = await page.textContent("#info").catch(() => "");
@@ -47,10 +48,7 @@ async function main() {
     await microphoneRunning(page);
     fs.writeFileSync(signal("ready"), "");
     while (!fs.existsSync(signal("go"))) await page.waitForTimeout(50);
-    await page.click("#rec");
-    await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
-    await page.waitForTimeout(1000);
-    await page.click("#rec");
+    await recordFor(page, 1000);
     await page.waitForFunction(() => {
       const row = document.querySelector("#takes li .state");
       return row && !row.textContent.startsWith("uploading");

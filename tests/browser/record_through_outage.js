@@ -10,8 +10,8 @@
 const fs = require("fs");
 const path = require("path");
 const AWAY_MS = 15000, AWAY_TRIES = 5;  // longer than a few quick retries (the page gave up after about 10 s)
-const { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchPhoneBrowser, microphoneRunning,
-        phoneContext } = require("./phone");
+const { LONGEST_RETRY_MS, brokenIndexedDB, isUpload, launchPhoneBrowser, microphoneRunning, phoneContext,
+        recordFor } = require("./phone");
 
 async function main() {
   const [url, wav, signals, waitSeconds, mode] = process.argv.slice(2);
@@ -28,10 +28,7 @@ async function main() {
     await microphoneRunning(page);
     fs.writeFileSync(path.join(signals, "ready"), "");
     while (!fs.existsSync(path.join(signals, "go"))) await page.waitForTimeout(50);
-    await page.click("#rec");
-    await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
-    await page.waitForTimeout(1000);
-    await page.click("#rec");
+    await recordFor(page, 1000);
     fs.writeFileSync(path.join(signals, "stopped"), "");
     const until = Date.now() + Number(waitSeconds) * 1000;
     let info = "", moved = 0, away = false, back = false;

@@ -4,14 +4,11 @@
 // "Refused").
 // PHONE_LOADED_MAX_SECONDS=S: the page as loaded before the recorder restarted with another max_seconds: its longest
 // take is S seconds, until the page hears otherwise; REC is tapped after one more take list.
-const { launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { microphoneRunning, onPhonePage } = require("./phone");
 
 async function main() {
   const [url, wav] = process.argv.slice(2);
-  const browser = await launchPhoneBrowser(wav);
-  try {
-    const context = await phoneContext(browser);
-    const page = await context.newPage();
+  await onPhonePage(wav, async (page) => {
     await page.goto(url);
     await microphoneRunning(page);
     await page.evaluate(() => {
@@ -27,9 +24,7 @@ async function main() {
     await page.waitForFunction(() => /^(Received|Refused)/.test(document.querySelector("#info").textContent), null,
                                { timeout: 30000 });
     console.log(JSON.stringify({ shown: await page.evaluate(() => window.shown) }));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

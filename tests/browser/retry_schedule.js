@@ -2,14 +2,11 @@
 // Usage: node retry_schedule.js URL FAKE_MIC.wav
 // Prints JSON: for each try 1 to 8, the waits (ms) the page draws for it ("draws", 400 of them, Math.random as the
 // page uses it) and its bounds (the waits with the lowest and the highest random number).
-const { launchPhoneBrowser, phoneContext } = require("./phone");
+const { onPhonePage } = require("./phone");
 
 async function main() {
   const [url, wav] = process.argv.slice(2);
-  const browser = await launchPhoneBrowser(wav);
-  try {
-    const context = await phoneContext(browser);
-    const page = await context.newPage();
+  await onPhonePage(wav, async (page) => {
     await page.goto(url);
     const result = await page.evaluate(() => {
       const tries = {};
@@ -21,9 +18,7 @@ async function main() {
       return tries;
     });
     console.log(JSON.stringify(result));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

@@ -12,14 +12,11 @@
 // sent again ("whileSending"), and once the take stored anew is listed ("onceStored").
 const fs = require("fs");
 const path = require("path");
-const { isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { isUpload, microphoneRunning, onPhonePage, recordFor } = require("./phone");
 
 async function main() {
   const [url, wav, signals] = process.argv.slice(2);
-  const browser = await launchPhoneBrowser(wav);
-  try {
-    const context = await phoneContext(browser);
-    const page = await context.newPage();
+  await onPhonePage(wav, async (page) => {
     const statuses = [];
     let away = false, listedBack = false, late = null, infoOnLateList = null;
     let lateAsked, lateTaken;
@@ -51,10 +48,7 @@ async function main() {
     });
     await page.goto(url);
     await microphoneRunning(page);
-    await page.click("#rec");
-    await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
-    await page.waitForTimeout(600);
-    await page.click("#rec");
+    await recordFor(page, 600);
     // The recorder back, its take list shown: the take's row, an error; the take not sent again yet.
     await page.waitForFunction(() => takeList().some((t) => String(t.end).includes("unreadable")), null,
                                { timeout: 60000 });
@@ -71,9 +65,7 @@ async function main() {
                                { timeout: 30000 });
     console.log(JSON.stringify({ statuses, info: await page.textContent("#info"), infoOnLateList, whileSending,
                                  onceStored: await rows() }));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

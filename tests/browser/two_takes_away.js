@@ -4,15 +4,12 @@
 // Usage: node two_takes_away.js URL FAKE_MIC.wav
 // Prints JSON: the info lines seen while both takes were kept ("infos", in order) and the info line once both were
 // received ("info").
-const { isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { isUpload, microphoneRunning, onPhonePage, recordFor } = require("./phone");
 const TRIES = 5;  // the failed tries watched, of both takes: each tried twice or more
 
 async function main() {
   const [url, wav] = process.argv.slice(2);
-  const browser = await launchPhoneBrowser(wav);
-  try {
-    const context = await phoneContext(browser);
-    const page = await context.newPage();
+  await onPhonePage(wav, async (page) => {
     let away = true, refused = 0;
     await page.route("**/api/takes*", (route) => {
       if (!away || !isUpload(route.request())) return route.continue();
@@ -22,10 +19,7 @@ async function main() {
     await page.goto(url);
     await microphoneRunning(page);
     for (let take = 0; take < 2; take++) {
-      await page.click("#rec");
-      await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
-      await page.waitForTimeout(600);
-      await page.click("#rec");
+      await recordFor(page, 600);
     }
     const infos = [];
     for (let step = 0; refused < TRIES; step++) {
@@ -38,9 +32,7 @@ async function main() {
     await page.waitForFunction(() => [...local.values()].filter((t) => t.state === "received").length === 2, null,
                                { timeout: 30000 });
     console.log(JSON.stringify({ infos, info: await page.textContent("#info") }));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

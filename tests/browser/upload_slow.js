@@ -6,14 +6,11 @@
 // Prints JSON: the upload's size ("bytes"), how many tries of it the page sent ("tries") and gave up ("givenUp"), how
 // long the first took from its sending to its answer by the page's clock ("tookMs"), the longest time by the page's
 // clock between two steps of its progress ("longestStillMs"), and the info line once the take was received ("info").
-const { isUpload, launchPhoneBrowser, microphoneRunning, phoneContext } = require("./phone");
+const { isUpload, microphoneRunning, onPhonePage } = require("./phone");
 
 async function main() {
   const [url, wav, bytesPerS, factor] = process.argv.slice(2);
-  const browser = await launchPhoneBrowser(wav);
-  try {
-    const context = await phoneContext(browser);
-    const page = await context.newPage();
+  await onPhonePage(wav, async (page, context) => {
     await page.addInitScript(() => {  // the steps of an upload's progress, by the page's clock
       const send = XMLHttpRequest.prototype.send;
       window.steps = [];
@@ -66,9 +63,7 @@ async function main() {
     for (let i = 1; i < steps.length; i++) longestStillMs = Math.max(longestStillMs, steps[i][0] - steps[i - 1][0]);
     console.log(JSON.stringify({ bytes, tries, givenUp, tookMs: answeredAt === null ? null : answeredAt - sentAt,
                                  longestStillMs, info: await page.textContent("#info") }));
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

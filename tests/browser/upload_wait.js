@@ -10,7 +10,7 @@
 // how long each silent try was waited on before the page gave it up, by the page's clock, to the second it was moved
 // on by ("waitsMs"), when each try went from the first by the page's clock ("triesAtMs"), the info line once each
 // was given up ("infos"), and the info line once the take was received ("info").
-const { launchPhoneBrowser, microphoneRunning, phoneContext, unansweringServer } = require("./phone");
+const { launchPhoneBrowser, microphoneRunning, phoneContext, recordFor, unansweringServer } = require("./phone");
 
 async function main() {
   const [url, wav, header, request, kbps, most, tlsDir] = process.argv.slice(2);
@@ -51,10 +51,7 @@ async function main() {
     const tries = () => page.evaluate(() => window.tries);
     await page.goto(url);
     await microphoneRunning(page);
-    await page.click("#rec");
-    await page.waitForFunction(() => document.querySelector("#rec").textContent === "STOP", null, { timeout: 15000 });
-    await page.waitForTimeout(1000);
-    await page.click("#rec");
+    await recordFor(page, 1000);
     const waitsMs = [], infos = [];
     let deadlineMs = null;
     for (let n = 0; silent; n++) {
