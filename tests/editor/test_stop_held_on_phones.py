@@ -10,26 +10,10 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.harness import call, open_editor
-from tests.intake.conftest import Client
+from tests.editor.harness import call
+from tests.editor.recorder_run import recorder_patch, running_recorder
 from tests.intake.test_recorder_stop_mid_upload import TAKE, begun, closed_unanswered, receiving
 from tests.stage.test_recorder_disk_summary import MARGIN_MB, made_full
-
-PATCH = """\
-exsampling_patch: 1
-name: phones on a full disk
-nodes:
-- id: rec
-  type: web_recorder
-  position: [40, 80]
-  params: {{host: 127.0.0.1, port: 0, print_qr: false, folder: takes, state_folder: state, min_free_mb: {full},
-            warn_free_mb: {warn}}}
-- id: log
-  type: log
-  position: [320, 80]
-links:
-- {{from: rec.take, to: log.message}}
-"""
 
 HELD = "2 takes refused by 'rec' for its full disk, kept on the phones: make room, they are sent again"
 CUT = ("1 upload from a phone to 'rec' cut off by the stop: the phone keeps that take and sends it again when the "
@@ -38,14 +22,9 @@ CUT = ("1 upload from a phone to 'rec' cut off by the stop: the phone keeps that
 
 def test_the_editors_stop_says_the_takes_held_on_the_phones(tmp_path: Path) -> None:
     full = made_full(tmp_path)
-    patch = tmp_path / "phones.yaml"
-    patch.write_text(PATCH.format(full=f"{full:.0f}", warn=f"{full + MARGIN_MB:.0f}"))
-    with open_editor(patch) as app:
-        call("menu:run")
-        assert app.runner.running, app.status
-        engine = app.runner.engine
-        assert engine is not None
-        client = Client(engine, tmp_path / "state" / "recorder-cert.pem")
+    patch = recorder_patch(tmp_path, "phones on a full disk",
+                           f", min_free_mb: {full:.0f}, warn_free_mb: {full + MARGIN_MB:.0f}")
+    with running_recorder(patch) as (app, engine, client):
         for take_id in ("first", "first", "second"):  # the first one's phone sends it again: counted once
             status, reply = client.upload(TAKE, take_id=take_id)
             assert status == 507, reply

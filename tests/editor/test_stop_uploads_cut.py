@@ -9,38 +9,16 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.harness import call, open_editor
-from tests.intake.conftest import Client
+from tests.editor.harness import call
+from tests.editor.recorder_run import recorder_patch, running_recorder
 from tests.intake.test_recorder_stop_mid_upload import begun, closed_unanswered, receiving
-
-PATCH = """\
-exsampling_patch: 1
-name: phones in the editor
-nodes:
-- id: rec
-  type: web_recorder
-  position: [40, 80]
-  params: {host: 127.0.0.1, port: 0, print_qr: false, folder: takes, state_folder: state}
-- id: log
-  type: log
-  position: [320, 80]
-links:
-- {from: rec.take, to: log.message}
-"""
 
 SAID = ("1 upload from a phone to 'rec' cut off by the stop: the phone keeps that take and sends it again when the "
         "recorder is back")
 
 
 def test_the_editors_stop_says_the_upload_it_cut_off(tmp_path: Path) -> None:
-    patch = tmp_path / "phones.yaml"
-    patch.write_text(PATCH)
-    with open_editor(patch) as app:
-        call("menu:run")
-        assert app.runner.running, app.status
-        engine = app.runner.engine
-        assert engine is not None
-        client = Client(engine, tmp_path / "state" / "recorder-cert.pem")
+    with running_recorder(recorder_patch(tmp_path, "phones in the editor")) as (app, engine, client):
         sock = begun(client, "slow-0", 8000)
         try:
             receiving(engine, 1)
