@@ -3,9 +3,10 @@
 :class:`EditorApp` builds every widget inside a Dear PyGui context without needing a viewport, so tests
 drive it through widget callbacks; :meth:`EditorApp.run` opens the viewport and loops. Its parts are modules
 of their own, none of which imports this one: the menus and keys (``shortcuts.py``), files and prompts
-(``file_actions.py``), the palette (``palette_view.py``), the add-node pop-up (``add_popup.py``), the problems
-panel (``problems_panel.py``), the canvas's left clicks (``canvas_clicks.py``), where new nodes go
-(``placement.py``), and the views (``patch_view.py``, ``perf_view.py``, ``inspector.py``).
+(``file_actions.py``), Run, Stop and the status bar's line (``run_status.py``), the palette (``palette_view.py``),
+the add-node pop-up (``add_popup.py``), the problems panel (``problems_panel.py``), the canvas's left clicks
+(``canvas_clicks.py``), where new nodes go (``placement.py``), and the views (``patch_view.py``, ``perf_view.py``,
+``inspector.py``).
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from exsampling_patch.editor.patch_view import PatchView
 from exsampling_patch.editor.perf_view import PerformanceView
 from exsampling_patch.editor.placement import Placement, free_position
 from exsampling_patch.editor.problems_panel import PROBLEMS_H, ProblemsPanel
+from exsampling_patch.editor.run_status import RunStatus
 from exsampling_patch.editor.shortcuts import Shortcuts
 from exsampling_patch.errors import Problem
-from exsampling_patch.stop_news import phones_parts
 from exsampling_patch.wording import counted
 
 PALETTE_W, INSPECTOR_W = 230, 270
@@ -63,13 +64,12 @@ class EditorApp:
         self.problems_panel = ProblemsPanel(model, self.patch_view.tag, self._show_problem_node, self.say)
         self.shortcuts = Shortcuts(self)
         self.status = ""
+        self.run_status = RunStatus(model, self.runner, self.observer, self.patch_view, self.refresh_problems,
+                                    lambda: self.status, self.say)
         self.has_viewport = False
         self.quit_requested = False
         self._frame = 0
         self._title = ""
-        self._swap_said = ""  # the status that said the last edit was swapped in
-        self._stop_said: str | None = None  # the status the last Stop said (None: no run stopped since the start)
-        self._stop_clean = True  # whether all the last Stop waited for finished in time
         self._selected: list[str] = []  # the canvas's selection, as last seen
         self.clicks = CanvasClicks(model, self.patch_view, self.link_hints, self.inspector, self._select,
                                    self._clear_canvas_selection, lambda: self.modal_open() or self.popup_shown())
@@ -320,33 +320,10 @@ class EditorApp:
         self.request(leave)
 
     def run_patch(self) -> bool:
-        self._stop_said = None  # the last Stop's news is done with: a failed start's errors are drawn on their nodes
-        if self.runner.start():
-            self.status = ""  # the status bar's run state says "running": once is enough
-            # A link refused while wiring stayed in red on its node as the patch ran, read as the node's error.
-            self.model.clear_refusals()
-            return True
-        problems = self.model.problems()
-        if problems:
-            self.refresh_problems()
-            count = counted(len(problems), "problem")
-            self.status = f"cannot run, {count} (listed under the patch): " + "; ".join(p.message for p in problems)
-        else:
-            self.status = f"cannot run:\n{self.runner.problem}"
-        return False
+        return self.run_status.run()
 
     def stop_patch(self) -> None:
-        self._stop_clean = self.runner.stop()
-        self.patch_view.clear_live()
-        self.status = self._stop_said = self._stop_news()
-
-    def _stop_news(self) -> str:
-        # Next to the run state "stopped". So are the takes still on the phones, as the run's summary says them: those
-        # a recorder refused for its full disk and the uploads its stop cut off. The performer stopping here was not
-        # told of them (kept, sent again): the full disk's error on the node went with the run's display.
-        said = ([] if self._stop_clean else ["some work did not finish in time"]) + phones_parts(
-            self.observer.counts("held_on_phones"), self.observer.counts("uploads_cut_off"))
-        return "; ".join(said)
+        self.run_status.stop()
 
     # -- events ---------------------------------------------------------------------------------------------------
 
@@ -363,7 +340,7 @@ class EditorApp:
             self.placement.restart()
             self.navigator.opening = True  # fitted once drawn (frame)
             self.observer.clear()
-            self._stop_said = None  # the last run's news is another patch's
+            self.run_status.stop_said = None  # the last run's news is another patch's
             if dpg.does_item_exist(self.palette.list):  # a patch's node_dirs add types: before, File > Open left
                 # them out of the palette (listed at build), while the right-click pop-up had them
                 self.palette.fill(self.palette.list, dpg.get_value(self.palette.search) or "")
@@ -406,19 +383,7 @@ class EditorApp:
         self.link_hints.frame()
         down = self.clicks.frame()
         changed = self.observer.apply()
-        if self.runner.running or self._stop_said is None:
-            for node_id in changed:
-                self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
-        elif changed:  # reported after the Stop returned (Runner.stop): its news too
-            said, self._stop_said = self._stop_said, self._stop_news()
-            if self.status == said:  # not over what the performer did since
-                self.status = self._stop_said
-        if self.runner.sync():
-            # The engine's count: the observer's, plus one, said v3 for v2 when this frame had taken its event in.
-            engine = self.runner.engine
-            plan = engine.plan if engine is not None else None
-            version = plan.version if plan is not None else self.observer.plan_version + 1
-            self.status = self._swap_said = f"plan v{version} swapped in"
+        self.run_status.frame(changed)  # the runtime's news on the nodes, the Stop's late news, a swap
         if changed or self._frame % 10 == 0:
             self.perf_view.refresh()
         selected = self.patch_view.selected_nodes()  # the canvas's own: marked nodes (pasted) stay marked
@@ -437,25 +402,7 @@ class EditorApp:
         self._update_status()
 
     def _update_status(self) -> None:
-        run = "running" if self.runner.running else "stopped"
-        if self.runner.swapping:
-            run += " (swapping the edit in)"
-        problem = self.runner.problem
-        nodes, links = len(self.model.patch.nodes), len(self.model.patch.links)
-        parts = [self.model.title, run,
-                 f"{counted(nodes, 'node')}, {counted(links, 'link')}"]
-        failing = [n for n, live in self.observer.nodes.items() if live.error and n in self.model.patch.nodes]
-        if failing and self.runner.running:  # told here too: most of a big patch is out of view
-            more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
-            parts.append(f"error on {', '.join(failing[:3])}{more} (shown on the node)")
-        status = self.status
-        if problem and self.runner.running and status == self._swap_said:  # an earlier edit's: which one held?
-            status = ""
-        text = "  |  ".join(parts) + (f"  |  {status}" if status else "")
-        if problem and self.runner.running:
-            text += f"  |  {problem}"
-        if self.runner.show_problem:  # after the run too: what the log missed is missed from its replay
-            text += f"  |  {self.runner.show_problem}"
+        text = self.run_status.line()
         dpg.set_value("statusbar", text.replace("\n", " "))
         dpg.set_value("statusbar:whole", text.replace("  |  ", "\n"))
         if self.has_viewport and self.model.title != self._title:

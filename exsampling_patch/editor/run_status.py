@@ -1,0 +1,103 @@
+"""Run and Stop in the editor, and what it says of the run: a start's problems, the Stop's news (said again as the
+recorders report after it), an edit swapped in, the runtime's news on the nodes, and the status bar's line.
+
+:class:`RunStatus` acts through the runner and tells through ``say``; it imports no editor window (``app.py``
+holds one and calls it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exsampling_patch.editor.live import Runner, RuntimeObserver
+from exsampling_patch.editor.model import EditorModel
+from exsampling_patch.editor.patch_view import PatchView
+from exsampling_patch.stop_news import phones_parts
+from exsampling_patch.wording import counted
+
+
+class RunStatus:
+    """Starts and stops ``runner``'s run for the editor; ``status`` reads the status bar's message, ``say`` sets it."""
+
+    def __init__(self, model: EditorModel, runner: Runner, observer: RuntimeObserver, patch_view: PatchView,
+                 refresh_problems: Callable[[], None], status: Callable[[], str], say: Callable[[str], None]) -> None:
+        self.model = model
+        self.runner = runner
+        self.observer = observer
+        self.patch_view = patch_view
+        self.refresh_problems = refresh_problems
+        self.status = status
+        self.say = say
+        self.swap_said = ""  # the status that said the last edit was swapped in
+        self.stop_said: str | None = None  # the status the last Stop said (None: no run stopped since the start)
+        self.stop_clean = True  # whether all the last Stop waited for finished in time
+
+    def run(self) -> bool:
+        self.stop_said = None  # the last Stop's news is done with: a failed start's errors are drawn on their nodes
+        if self.runner.start():
+            self.say("")  # the status bar's run state says "running": once is enough
+            # A link refused while wiring stayed in red on its node as the patch ran, read as the node's error.
+            self.model.clear_refusals()
+            return True
+        problems = self.model.problems()
+        if problems:
+            self.refresh_problems()
+            count = counted(len(problems), "problem")
+            self.say(f"cannot run, {count} (listed under the patch): " + "; ".join(p.message for p in problems))
+        else:
+            self.say(f"cannot run:\n{self.runner.problem}")
+        return False
+
+    def stop(self) -> None:
+        self.stop_clean = self.runner.stop()
+        self.patch_view.clear_live()
+        self.stop_said = self.stop_news()
+        self.say(self.stop_said)
+
+    def stop_news(self) -> str:
+        # Next to the run state "stopped". So are the takes still on the phones, as the run's summary says them: those
+        # a recorder refused for its full disk and the uploads its stop cut off. The performer stopping here was not
+        # told of them (kept, sent again): the full disk's error on the node went with the run's display.
+        said = ([] if self.stop_clean else ["some work did not finish in time"]) + phones_parts(
+            self.observer.counts("held_on_phones"), self.observer.counts("uploads_cut_off"))
+        return "; ".join(said)
+
+    def frame(self, changed: set[str]) -> None:
+        """After the frame applied the runtime's events (``changed``: the nodes they were about)."""
+        if self.runner.running or self.stop_said is None:
+            for node_id in changed:
+                self.patch_view.show_live(node_id, self.observer.nodes.get(node_id))
+        elif changed:  # reported after the Stop returned (Runner.stop): its news too
+            said, self.stop_said = self.stop_said, self.stop_news()
+            if self.status() == said:  # not over what the performer did since
+                self.say(self.stop_said)
+        if self.runner.sync():
+            # The engine's count: the observer's, plus one, said v3 for v2 when this frame had taken its event in.
+            engine = self.runner.engine
+            plan = engine.plan if engine is not None else None
+            version = plan.version if plan is not None else self.observer.plan_version + 1
+            self.swap_said = f"plan v{version} swapped in"
+            self.say(self.swap_said)
+
+    def line(self) -> str:
+        """The status bar's line: the patch, the run's state, the counts, the message (``status``), the problems."""
+        run = "running" if self.runner.running else "stopped"
+        if self.runner.swapping:
+            run += " (swapping the edit in)"
+        problem = self.runner.problem
+        nodes, links = len(self.model.patch.nodes), len(self.model.patch.links)
+        parts = [self.model.title, run,
+                 f"{counted(nodes, 'node')}, {counted(links, 'link')}"]
+        failing = [n for n, live in self.observer.nodes.items() if live.error and n in self.model.patch.nodes]
+        if failing and self.runner.running:  # told here too: most of a big patch is out of view
+            more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
+            parts.append(f"error on {', '.join(failing[:3])}{more} (shown on the node)")
+        status = self.status()
+        if problem and self.runner.running and status == self.swap_said:  # an earlier edit's: which one held?
+            status = ""
+        text = "  |  ".join(parts) + (f"  |  {status}" if status else "")
+        if problem and self.runner.running:
+            text += f"  |  {problem}"
+        if self.runner.show_problem:  # after the run too: what the log missed is missed from its replay
+            text += f"  |  {self.runner.show_problem}"
+        return text
