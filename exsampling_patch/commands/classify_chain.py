@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from exsampling_patch.commands.classify_hang import Hung, handle_within_limit, told_at
 from exsampling_patch.context import NodeContext
 
 if TYPE_CHECKING:
@@ -116,6 +117,8 @@ class PatchChain:
         self._told: set[tuple[str, str]] = set()  # (node id, mark) of what was told late
         #: What a node sent of an earlier file, after classify had stopped waiting for it: not followed, told.
         self.late: list[str] = []
+        self._hung: dict[str, str] = {}  # node id -> the file (take id) its handler hung on, not returned since
+        self._callers: set[threading.Thread] = set()  # the threads _guarded ran handlers on
 
     def check_notes(self) -> list[str]:
         """What ``exsampling check`` warns of this chain's nodes that bears on where a take lands, in line order: a
@@ -181,7 +184,7 @@ class PatchChain:
         except ParamError:
             raise  # the patch's parameter: told at its line, as check tells it
         except Exception as error:
-            where = _at(error, registry.get(patch.nodes[node_id].type))
+            where = told_at(error, registry.get(patch.nodes[node_id].type))
             self.troubles.append(f"error in node '{node_id}' in __init__(): {error_text(error)}{where}: as in a run, "
                                  "the files go on past it unchanged")
             return Failed(node_id, registry.get(patch.nodes[node_id].type), _FileContext(self.base_dir), error)
@@ -216,7 +219,7 @@ class PatchChain:
             except BaseException as error:
                 if node.node_id in steps and isinstance(error, Exception):
                     self.troubles.append(f"error in node '{node.node_id}' in start(): {error_text(error)}"
-                                         f"{_at(error, node)}: as in a run, the files still go through it")
+                                         f"{told_at(error, node)}: as in a run, the files still go through it")
                     continue
                 for earlier in reversed(self.nodes[:started]):
                     with contextlib.suppress(Exception):  # the start's error is the one to tell
@@ -229,8 +232,8 @@ class PatchChain:
         before = set(threading.enumerate())
         try:
             yield
-        finally:
-            self._spawned.setdefault(node.node_id, set()).update(set(threading.enumerate()) - before)
+        finally:  # not the thread a guarded handler ran on (_guarded): the node's own
+            self._spawned.setdefault(node.node_id, set()).update(set(threading.enumerate()) - before - self._callers)
 
     def _has_threads(self, node: Node) -> bool:
         own = [*node._threads, *self._spawned.get(node.node_id, ())]
@@ -261,11 +264,11 @@ class PatchChain:
             for piece in takes:
                 try:
                     with self._watch(step.node):
-                        out += self._handle(step.node, step.in_port, piece, step.out_port)
+                        out += self._handle(step.node, step.in_port, piece, step.out_port, guard=True)
                 except Exception as error:
                     # As the running patch does: the node's error is told, and the take goes on past it unchanged
                     # (the engine's bypass). Told as a failed file, it was in no slot here and in one on the stage.
-                    failed.append(f"error in {step.node.node_id}: {error_text(error)}{_at(error, step.node)}")
+                    failed.append(f"error in {step.node.node_id}: {error_text(error)}{told_at(error, step.node)}")
                     # A handler that sent its take on, then returned it as well: what it sent goes on, as in a run.
                     sent = [m for port, m in self._sent[step.node.node_id] if port == step.out_port]
                     out += sent if isinstance(error, HandlerReturned) and sent else [piece]
@@ -300,9 +303,10 @@ class PatchChain:
 
         for step in steps:
             try:
-                out = self._handle(step.node, step.in_port, prediction, step.out_port)
+                out = self._handle(step.node, step.in_port, prediction, step.out_port, guard=True)
             except Exception as error:
-                outcome.node_errors.append(f"error in {step.node.node_id}: {error_text(error)}{_at(error, step.node)}")
+                told = f"{error_text(error)}{told_at(error, step.node)}"
+                outcome.node_errors.append(f"error in {step.node.node_id}: {told}")
                 continue
             if not out:
                 outcome.reason = f"dropped by {step.node.node_id}"
@@ -349,12 +353,16 @@ class PatchChain:
             outcome.probability = assigned[0].confidence
         return outcome
 
-    def _handle(self, node: Node, in_port: str, message: Any, out_port: str) -> list[Any]:
+    def _handle(self, node: Node, in_port: str, message: Any, out_port: str, guard: bool = False) -> list[Any]:
         """Hand ``message`` to ``node`` as the runtime does; what it sent of this file on ``out_port`` since the last
-        call (all it sent of it, port by port, in :attr:`_sent`, a handler's error raised or not)."""
+        call (all it sent of it, port by port, in :attr:`_sent`, a handler's error raised or not). With ``guard``
+        (a node the file goes on past when it fails), a handler past its ``hang_after`` raises :class:`Hung`."""
         self._collect(node)  # what its thread sent since: of this file, or of an earlier one (told, not taken)
         try:
-            node.handle(in_port, message)
+            if guard:
+                self._guarded(node, in_port, message)
+            else:
+                node.handle(in_port, message)
         finally:
             self._collect(node)
             self._sent[node.node_id], self._kept[node.node_id] = self._kept.get(node.node_id, []), []
@@ -363,6 +371,18 @@ class PatchChain:
             node.context.errors.clear()
             raise error if isinstance(error, BaseException) else RuntimeError(f"{node.node_id}: {error}")
         return [m for port, m in self._sent[node.node_id] if port == out_port]
+
+    def _guarded(self, node: Node, in_port: str, message: Any) -> None:
+        """``node.handle(in_port, message)`` waited for as long as a run waits before it tells the node hung: a
+        plugin's handler that never returned held classify there for ever. The files after go past a hung node."""
+        if node.node_id in self._hung:
+            raise Hung(f"hung on an earlier file ({self._hung[node.node_id]}): its handler has not returned; the file "
+                       "goes on past it unchanged")
+        try:
+            handle_within_limit(node, in_port, message, self._callers)
+        except Hung:
+            self._hung[node.node_id] = self._names.get(self._mark or "", "")
+            raise
 
     def _collect(self, node: Node) -> None:
         """Take what ``node`` sent from its list, one message at a time (its own thread may add to it meanwhile):
@@ -480,15 +500,6 @@ def _forward(patch: Patch, registry: Registry, node_id: str, port: str,
                 if outlet.type in (PREDICTION, ANY):
                     ways.append((target.id, name, [*path, (target.id, link.target.port, name)]))
     return None
-
-
-def _at(error: BaseException, node: Node | type[Node]) -> str:
-    """`` (at FILE:LINE in FUNCTION)``: where a plugin's own code raised ``error``, as a run tells it; '' for a
-    built-in node's. "error in rev: ValueError: ..." alone left a node's author to find the line."""
-    from exsampling_patch.runtime.parts import raised_at
-
-    where = raised_at(error, node)
-    return f" (at {where})" if where else ""
 
 
 def _labels(prediction: Prediction) -> str:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from exsampling_patch.commands.classify import PatchChain
-from tests.nodes.test_classify_patch_cli import DEFAULT_PATCH, DOG, exsampling_here, rows_of, short_sounds
+from tests.nodes.test_classify_patch_cli import CLIPS, DEFAULT_PATCH, DOG, exsampling_here, rows_of, short_sounds
 
 FIRST_10_MS = '''from exsampling_patch import TAKE, Input, Node, Output, Take
 
@@ -332,3 +332,37 @@ def test_a_take_a_node_ends_by_its_id_or_closes_is_dropped_there(how: str, esc50
     dog = esc50 / "audio" / DOG
     rows = rows_of(exsampling_here("classify", "--patch", str(patch), str(silent), str(dog), "--json"))
     assert [(row["slot"], row["reason"]) for row in rows] == [(None, "dropped by plugin"), ("Bass", None)]
+
+
+HANGS = '''from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class Hangs(Node):
+    """A filter whose handler never returns (until the node stops)."""
+
+    type_name = "hangs"
+    hang_after = 0.5
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "never sent")
+
+    def on_take(self, take: Take) -> None:
+        self.stop_event.wait()
+'''
+
+
+@pytest.mark.timeout(60)  # without the fix, classify waits on the handler for ever
+def test_classify_patch_tells_a_node_that_hangs_and_goes_on_past_it(esc50: Path, tmp_path: Path) -> None:
+    # A plugin's handler that never returned held classify --patch for ever (a run tells it hung after its
+    # hang_after, with the line it is on, and goes on): each file now goes on past it, as past a node that fails.
+    patch = plugin_patch(tmp_path, {"id": "stuck", "type": "hangs"})
+    (tmp_path / "my-nodes" / "hangs.py").write_text(HANGS, encoding="utf-8")
+    files = [str(esc50 / "audio" / DOG), str(esc50 / "audio" / CLIPS[1])]
+    done = exsampling_here("classify", "--patch", str(patch), *files, "--json")
+    assert done.returncode == 1, done.stderr
+    first, second = rows_of(done)
+    assert first["slot"] == "Bass" and first["top"][0]["label"] == "dog"
+    assert first["node_errors"] == ["error in stuck: hung: its handler on 'take' has run 0.5 s, past its limit of "
+                                    "0.5 s (hang_after); the file goes on past it unchanged (at "
+                                    f"{tmp_path / 'my-nodes' / 'hangs.py'}:13 in on_take)"]
+    assert second["node_errors"] == [f"error in stuck: hung on an earlier file ({DOG}): its handler has "
+                                     "not returned; the file goes on past it unchanged"]
