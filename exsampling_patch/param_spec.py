@@ -110,7 +110,11 @@ class Param(Generic[T]):
     ) -> None:
         if isinstance(kind, str):
             if kind not in PARAM_KINDS:
-                raise ValueError(f"unknown parameter kind {kind!r}; use one of {sorted(PARAM_KINDS)}")
+                # "use one of ['bool', 'choice', ...]" left a misspelt "choise" to be found by eye in a Python list.
+                close = difflib.get_close_matches(kind, list(PARAM_KINDS), n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}? Use" if close else "; use"
+                raise ValueError(f"unknown parameter kind {kind!r}{hint} int, float, bool, str, dict (a table), list, "
+                                 "or the names 'path' and 'choice'")
             self.kind_name = kind
         else:
             names = {v: k for k, v in PARAM_KINDS.items() if k not in ("choice", "path", "table", "list")}

@@ -246,6 +246,11 @@ def test_a_parameter_spec_that_cannot_work_is_refused_where_it_is_declared() -> 
     with pytest.raises(ValueError, match=re.escape("unsupported parameter kind tuple; use int, float, bool, str, "
                                                    "dict (a table), list, or the names 'path' and 'choice'")):
         Param(tuple, (1, 2), "a pair")
+    # Before, "unknown parameter kind 'choise'; use one of ['bool', 'choice', 'float', ...]": no hint, a Python list.
+    with pytest.raises(ValueError, match=re.escape("unknown parameter kind 'choise'; did you mean 'choice'? Use "
+                                                   "int, float, bool, str, dict (a table), list, or the names 'path' "
+                                                   "and 'choice'")):
+        Param("choise", "a", "a mode", choices=["a", "b"])
 
 
 def test_an_emit_of_the_wrong_kind_of_message_is_refused_at_the_emitter() -> None:
