@@ -1,6 +1,7 @@
 """`exsampling classify --patch` on patches whose way from take to slot is not the default patch's: a relay between
-the classifier, the gate and the map, two classifiers, a node that answers from its own thread, a gate's fallback
-slot for labels with no slot; each against the slot the running patch (the engine) gives the same take."""
+the classifier, the gate and the map, two classifiers, a gate's fallback slot for labels with no slot; each against
+the slot the running patch (the engine) gives the same take. A node that answers from a thread of its own:
+test_classify_patch_threads.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 import yaml
 
 from exsampling_patch import Prediction, Score, Take
@@ -19,7 +19,7 @@ from exsampling_patch.runtime import Engine
 from exsampling_patch.takes import read_take
 from exsampling_patch.validate import load_patch
 from tests.nodes.test_classify import SlotProbe
-from tests.nodes.test_classify_patch_cli import BELLS, DEFAULT_PATCH, DOG, exsampling_here, rows_of, short_sounds
+from tests.nodes.test_classify_patch_cli import DEFAULT_PATCH, DOG, exsampling_here, rows_of
 
 #: The nodes of the default patch from a take to its slot (no pitch: the map takes the prediction's take).
 CHAIN = ("trim", "classifier", "gate", "map")
@@ -112,249 +112,6 @@ def test_the_classifier_that_leads_to_a_slot_map_is_used(esc50: Path, tmp_path: 
     assert unknown.returncode == 2 and unknown.stderr == f"error: {patch}: no classifier node 'nope'\n"
     alone = exsampling_here("classify", "--classifier", "sniff", dog)
     assert alone.returncode == 2 and "use it with --patch" in alone.stderr
-
-
-LATER = '''import queue
-
-from exsampling_patch import TAKE, Input, Node, Output, Param
-
-
-class Later(Node):
-    """Pass each take on from a thread of its own (a plugin's queue); or, with keep, never."""
-
-    type_name = "later"
-    family = "processing"
-    take = Input(TAKE, "the take")
-    out = Output(TAKE, "the take, passed on from the node's thread")
-    keep = Param(bool, False, "keep every take")
-
-    def start(self):
-        self._queue = queue.Queue()
-        self.run_thread(self._work, name=f"{self.node_id}-work")
-
-    def _work(self):
-        while not self.stop_event.is_set():
-            try:
-                take = self._queue.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            if not self.keep:
-                self.emit("out", take)
-
-    def on_take(self, take):
-        self._queue.put(take)
-'''
-
-
-def test_a_node_that_passes_takes_on_from_its_own_thread_is_waited_for(esc50: Path, tmp_path: Path) -> None:
-    # Its take came after its handler returned: classify said "dropped by later" where the running patch played it.
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "later.py").write_text(LATER, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "later", "type": "later"})
-    data["links"] = ["later.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
-    dog = esc50 / "audio" / DOG
-    (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
-    assert (row["slot"], row["reason"]) == ("Bass", None)
-    assert running_slot(patch, read_take(dog).derive(take_id=DOG), first="later") == "Bass"
-    # One that never passes it on: said plainly, not as a drop the node decided on.
-    data["nodes"][-1]["params"] = {"keep": True}
-    (kept,) = rows_of(exsampling_here("classify", "--patch", str(write(tmp_path, data)), str(dog), "--json"))
-    assert kept["slot"] is None and kept["reason"] == ("no take from later within 2 s: it answers from a thread of "
-                                                       "its own, later or not at all, and classify cannot follow it "
-                                                       "further")
-
-
-POOLED = '''import time
-from concurrent.futures import ThreadPoolExecutor
-
-from exsampling_patch import TAKE, Input, Node, Output
-
-
-class Pooled(Node):
-    """Pass each take on from a thread of its own executor (not run_thread), a moment after its handler returned."""
-
-    type_name = "pooled"
-    family = "processing"
-    take = Input(TAKE, "the take")
-    out = Output(TAKE, "the take, passed on from the executor's thread")
-
-    def start(self):
-        self._pool = ThreadPoolExecutor(max_workers=1)
-
-    def stop(self):
-        self._pool.shutdown(wait=False)
-
-    def on_take(self, take):
-        self._pool.submit(self._later, take)
-
-    def _later(self, take):
-        time.sleep(0.2)
-        self.emit("out", take)
-'''
-
-
-def test_a_node_that_passes_takes_on_from_a_thread_not_run_thread_is_waited_for(esc50: Path, tmp_path: Path) -> None:
-    # Only threads begun with run_thread were seen: an executor's thread passed the dog on after classify had said
-    # "dropped by pooled".
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "pooled.py").write_text(POOLED, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "pooled", "type": "pooled"})
-    data["links"] = ["pooled.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
-    dog = esc50 / "audio" / DOG
-    (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
-    assert (row["slot"], row["reason"]) == ("Bass", None)
-
-
-BEHIND = '''import queue
-
-from exsampling_patch import TAKE, Input, Node, Output, Param, Take
-
-
-class Behind(Node):
-    """Pass each take on from a thread of its own once the next one has come: a file's take comes out with the next."""
-
-    type_name = "behind"
-    family = "processing"
-    take = Input(TAKE, "the take")
-    out = Output(TAKE, "the take before, passed on from the node's thread")
-    anew = Param(bool, False, "pass on a take made anew of its samples, not take.derive")
-
-    def start(self):
-        self._queue = queue.Queue()
-        self._held = None
-        self.run_thread(self._work, name=f"{self.node_id}-work")
-
-    def _work(self):
-        while not self.stop_event.is_set():
-            try:
-                take = self._queue.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            if self._held is not None:
-                held = self._held
-                self.emit("out", Take(held.samples, held.sample_rate) if self.anew else held)
-            self._held = take
-
-    def on_take(self, take):
-        self._queue.put(take)
-'''
-
-
-@pytest.mark.parametrize("anew", [False, True])
-def test_a_take_a_node_passes_on_late_is_not_taken_as_the_next_files(esc50: Path, tmp_path: Path, anew: bool) -> None:
-    # The dog's take came out of `behind` as the bells went in, and was scored as the bells': their row said
-    # "dog 0.99 ... -> Bass", a slot the bells never reach. A take made anew has no mark of its file: with the dog's
-    # still owed, it is taken as the dog's.
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "behind.py").write_text(BEHIND, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "behind", "type": "behind", "params": {"anew": anew}})
-    data["links"] = ["behind.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
-    dog, bells = esc50 / "audio" / DOG, esc50 / "audio" / BELLS
-    told = exsampling_here("classify", "--patch", str(patch), str(dog), str(bells), "--json")
-    why = ("no take from behind within 2 s: it answers from a thread of its own, later or not at all, and classify "
-           "cannot follow it further")
-    assert [(row["file"], row["top"], row["slot"], row["reason"]) for row in rows_of(told)] == [
-        (str(dog), [], None, why), (str(bells), [], None, why)]
-    said = (f"note: {DOG}: behind passed on a take made anew (not with take.derive) after classify had gone on to the "
-            "next file: taken as this file's, the oldest it got nothing of in time, it is not followed further\n") \
-        if anew else \
-        f"note: {DOG}: behind passed it on after classify had gone on to the next file: what it passed on is not " \
-        "followed further\n"
-    assert said in told.stderr, told.stderr
-
-
-SIFTED = '''import queue
-
-import numpy as np
-
-from exsampling_patch import TAKE, Input, Node, Output
-
-
-class Sifted(Node):
-    """Drop a silent take, saying so; pass the others on from a thread of its own."""
-
-    type_name = "sifted"
-    family = "processing"
-    take = Input(TAKE, "the take")
-    out = Output(TAKE, "the takes with sound, passed on from the node's thread")
-
-    def start(self):
-        self._queue = queue.Queue()
-        self.run_thread(self._work, name=f"{self.node_id}-work")
-
-    def _work(self):
-        while not self.stop_event.is_set():
-            try:
-                self.emit("out", self._queue.get(timeout=0.05))
-            except queue.Empty:
-                continue
-
-    def on_take(self, take):
-        if not np.any(take.samples):
-            self.tell_fate(take, "dropped", "silent")
-            return
-        self._queue.put(take)
-'''
-
-
-def test_a_fate_told_of_one_file_does_not_end_the_wait_for_the_next(esc50: Path, tmp_path: Path) -> None:
-    # `sifted` told the silent file's fate; the fate still counted for the dog after it, which was not waited for and
-    # was said "dropped by sifted" where the running patch plays it in Bass.
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "sifted.py").write_text(SIFTED, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "sifted", "type": "sifted"})
-    data["links"] = ["sifted.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
-    _, silent = short_sounds(tmp_path)
-    dog = esc50 / "audio" / DOG
-    rows = rows_of(exsampling_here("classify", "--patch", str(patch), str(silent), str(dog), "--json"))
-    assert [(row["slot"], row["reason"]) for row in rows] == [(None, "dropped by sifted"), ("Bass", None)]
-
-
-HUSHED = '''import numpy as np
-
-from exsampling_patch import TAKE, Input, Node, Output
-
-
-class Hushed(Node):
-    """Pass on a take with sound, saying so; drop a silent one without a word."""
-
-    type_name = "hushed"
-    family = "processing"
-    take = Input(TAKE, "the take")
-    out = Output(TAKE, "the takes with sound")
-
-    def on_take(self, take):
-        if np.any(take.samples):
-            self.report_status(label="has sound")
-            self.emit("out", take)
-'''
-
-
-def test_a_drop_is_not_told_in_what_the_node_said_of_an_earlier_file(esc50: Path, tmp_path: Path) -> None:
-    # The node's last status was the dog's: the silent file after it was "dropped by hushed: has sound".
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "hushed.py").write_text(HUSHED, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "hushed", "type": "hushed"})
-    data["links"] = ["hushed.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
-    _, silent = short_sounds(tmp_path)
-    dog = esc50 / "audio" / DOG
-    rows = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), str(silent), "--json"))
-    assert [(row["slot"], row["reason"]) for row in rows] == [("Bass", None), (None, "dropped by hushed")]
 
 
 def gate_fallback_data(map_fallback: str = "") -> dict[str, Any]:
