@@ -82,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
                 limits = f", one of {', '.join(map(str, param['choices']))}"
             elif "min" in param or "max" in param:
                 limits = f", in [{param.get('min', '')}, {param.get('max', '')}]"
+            if param.get("unit"):  # declared, and shown by the editor alone: "gain_db (float, default 0.0)" said no dB
+                limits += f" {param['unit']}" if limits.startswith(", in [") else f", in {param['unit']}"
             # A required parameter's default (None) is what a patch must not leave it at.
             default = "required" if param.get("required") else f"default {_default_text(param)}"
             print(f"    param {param['name']} ({param['type']}, {default}{limits}): {param['doc']}")

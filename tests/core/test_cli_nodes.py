@@ -95,6 +95,8 @@ def test_nodes_text_says_required_and_separates_default_and_limits(capsys: pytes
     assert "    param folder (path, required): the folder to watch\n" in out
     assert "    param window (choice, default 'whole', one of whole, 1s, 2s, 4s): " in out
     assert "    param top_k (int, default 5, in [1, 50]): " in out
+    # A parameter's unit (Param(..., unit="Hz")) was shown by the editor alone.
+    assert "    param default_pitch (float, default 261.63, in [8.0, 20000.0] Hz): " in out
 
 
 def test_nodes_text_sums_up_the_slot_tables_default_and_json_keeps_it_whole(

@@ -44,6 +44,16 @@ def test_a_path_default_is_shown_as_its_text(tmp_path: Path, capsys: pytest.Capt
     assert "    param sound (path, default 'takes/x.wav'): a file\n" in capsys.readouterr().out
 
 
+def test_nodes_shows_a_parameter_s_unit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, `exsampling nodes` left out the unit a plugin declared: "gain_db (float, default 0.0, in [-60.0, 24.0])".
+    load(tmp_path, "    gain_db = Param(float, 0.0, 'a gain', minimum=-60.0, maximum=24.0, unit='dB')\n"
+                   "    delay = Param(float, 0.5, 'a delay', unit='s')\n")
+    assert main(["nodes", "--nodes", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "    param gain_db (float, default 0.0, in [-60.0, 24.0] dB): a gain\n" in out
+    assert "    param delay (float, default 0.5, in s): a delay\n" in out
+
+
 @pytest.mark.parametrize(("base", "message"), [
     ("'modee'", "base='modee' of parameter 'table' names no parameter of the type; did you mean 'mode'?"),
     ("'level'", "base='level' of parameter 'table' must name a choice parameter with the choice 'empty' (the value "
