@@ -1,18 +1,18 @@
 """The chain ``exsampling classify --patch`` sends each file through: a patch's own nodes from a take to its slot
 (the nodes that process takes before its classifier, the classifier, the confidence gate and the slot map), run in
-this process by the patch's own node classes, as the running patch runs them."""
+this process by the patch's own node classes, as the running patch runs them. Which file each message is of, and
+what a node sends late: ``classify_files.py``."""
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from exsampling_patch.commands.classify_files import FILE_MARK, LATE_SECONDS, FileContext, FileMarks, fated
 from exsampling_patch.commands.classify_hang import Hung, handle_within_limit, told_at
-from exsampling_patch.context import NodeContext
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -108,15 +108,10 @@ class PatchChain:
         self._spawned: dict[str, set[threading.Thread]] = {}
         # Which file each message is of (FILE_MARK): what a node's own thread sent of a file after classify had
         # stopped waiting for it was taken as the next file's, which was then said to land in the first one's slot.
-        self._marks = (str(number) for number in itertools.count(1))
-        self._mark: str | None = None  # the file being run
-        self._names: dict[str, str] = {}  # mark -> the file's take id, to tell it by
-        self._owed: dict[str, set[str]] = {}  # node id -> the files it sent nothing of within the wait
-        self._kept: dict[str, list[tuple[str, Any]]] = {}  # node id -> what it sent of this file, not yet taken
+        self.files = FileMarks()
         self._sent: dict[str, list[tuple[str, Any]]] = {}  # node id -> what its last handler call gave
-        self._told: set[tuple[str, str]] = set()  # (node id, mark) of what was told late
         #: What a node sent of an earlier file, after classify had stopped waiting for it: not followed, told.
-        self.late: list[str] = []
+        self.late = self.files.late
         self._hung: dict[str, str] = {}  # node id -> the file (take id) its handler hung on, not returned since
         self._callers: set[threading.Thread] = set()  # the threads _guarded ran handlers on
 
@@ -142,7 +137,7 @@ class PatchChain:
 
     def _build(self, patch: Patch, registry: Registry, node_id: str, **overrides: Any) -> Node:
         spec = patch.nodes[node_id]
-        return registry.get(spec.type)(node_id, {**spec.params, **overrides}, _FileContext(self.base_dir))
+        return registry.get(spec.type)(node_id, {**spec.params, **overrides}, FileContext(self.base_dir))
 
     def _upstream(self, patch: Patch, registry: Registry, node_id: str) -> list[_Step]:
         from exsampling_patch.ports import ANY, TAKE
@@ -187,7 +182,7 @@ class PatchChain:
             where = told_at(error, registry.get(patch.nodes[node_id].type))
             self.troubles.append(f"error in node '{node_id}' in __init__(): {error_text(error)}{where}: as in a run, "
                                  "the files go on past it unchanged")
-            return Failed(node_id, registry.get(patch.nodes[node_id].type), _FileContext(self.base_dir), error)
+            return Failed(node_id, registry.get(patch.nodes[node_id].type), FileContext(self.base_dir), error)
 
     def _reaches_map(self, patch: Patch, registry: Registry, node_id: str) -> bool:
         gate = _forward(patch, registry, node_id, "prediction", "confidence_gate")
@@ -249,12 +244,10 @@ class PatchChain:
         from exsampling_patch.runtime.ledger import take_key
         from exsampling_patch.runtime.parts import error_text
 
-        mark = self._mark = next(self._marks)
-        self._names[mark] = take.take_id
-        self._kept = {}  # what nothing took of the file before (another output of a node) is not this file's
+        mark = self.files.begin(take.take_id)
         takes, failed = [take.derive(meta={FILE_MARK: mark})], []
         for step in self.steps:
-            if isinstance(step.node.context, _FileContext):
+            if isinstance(step.node.context, FileContext):
                 step.node.context.fated.clear()  # the fates told of earlier files, or in its start()
                 # A node may end a take by its id (tell_fate_of): the one it got, or the one its source gave it.
                 step.node.context.files.update({key: mark for piece in takes
@@ -272,12 +265,12 @@ class PatchChain:
                     # A handler that sent its take on, then returned it as well: what it sent goes on, as in a run.
                     sent = [m for port, m in self._sent[step.node.node_id] if port == step.out_port]
                     out += sent if isinstance(error, HandlerReturned) and sent else [piece]
-            if not out and not _fated(step.node, mark) and self._has_threads(step.node):
+            if not out and not fated(step.node, mark) and self._has_threads(step.node):
                 # A node that answers from a thread of its own (a plugin's queue): a run delivers what it emits
                 # later, and classify said "dropped by" it. Waited for, a bounded time.
-                out = self._late(step.node, step.out_port)
+                out = self.files.wait(step.node, step.out_port)
                 if not out:
-                    self._owed.setdefault(step.node.node_id, set()).add(mark)
+                    self.files.owe(step.node.node_id, mark)
                     why = (f"no take from {step.node.node_id} within {LATE_SECONDS:g} s: it answers from a thread of "
                            "its own, later or not at all, and classify cannot follow it further")
                     return [Outcome(piece.take_id, reason=why, node_errors=failed) for piece in takes]
@@ -357,15 +350,15 @@ class PatchChain:
         """Hand ``message`` to ``node`` as the runtime does; what it sent of this file on ``out_port`` since the last
         call (all it sent of it, port by port, in :attr:`_sent`, a handler's error raised or not). With ``guard``
         (a node the file goes on past when it fails), a handler past its ``hang_after`` raises :class:`Hung`."""
-        self._collect(node)  # what its thread sent since: of this file, or of an earlier one (told, not taken)
+        self.files.collect(node)  # what its thread sent since: of this file, or of an earlier one (told, not taken)
         try:
             if guard:
                 self._guarded(node, in_port, message)
             else:
                 node.handle(in_port, message)
         finally:
-            self._collect(node)
-            self._sent[node.node_id], self._kept[node.node_id] = self._kept.get(node.node_id, []), []
+            self.files.collect(node)
+            self._sent[node.node_id] = self.files.take_kept(node.node_id)
         if node.context.errors:
             error = node.context.errors.pop()
             node.context.errors.clear()
@@ -381,96 +374,8 @@ class PatchChain:
         try:
             handle_within_limit(node, in_port, message, self._callers)
         except Hung:
-            self._hung[node.node_id] = self._names.get(self._mark or "", "")
+            self._hung[node.node_id] = self.files.name()
             raise
-
-    def _collect(self, node: Node) -> None:
-        """Take what ``node`` sent from its list, one message at a time (its own thread may add to it meanwhile):
-        the file's own in :attr:`_kept`; what is of an earlier file, or of no file known while one is still owed
-        (taken as the oldest owed one's), told in :attr:`late`."""
-        from exsampling_patch.runtime.ledger import take_of
-
-        kept, owed = self._kept.setdefault(node.node_id, []), self._owed.setdefault(node.node_id, set())
-        emitted = node.context.emitted
-        while emitted:
-            port, message = emitted.pop(0)
-            take = take_of(message)
-            mark = take.meta.get(FILE_MARK) if take is not None else None
-            if mark == self._mark or (mark not in self._names and not owed):
-                kept.append((port, message))
-            elif mark in self._names:
-                owed.discard(mark)
-                if (node.node_id, mark) not in self._told:  # once: a node that splits may send several
-                    self._told.add((node.node_id, mark))
-                    self.late.append(f"{self._names[mark]}: {node.node_id} passed it on after classify had gone on "
-                                     "to the next file: what it passed on is not followed further")
-            else:
-                # A take made anew (not with take.derive) carries no file's mark: with a file still owed, it is taken
-                # as the oldest one's (a node passes takes on in the order it got them); left owed, it kept every
-                # later take of the node from its file, each said "no take within 2 s".
-                oldest = min(owed, key=int)
-                owed.discard(oldest)
-                self.late.append(f"{self._names[oldest]}: {node.node_id} passed on a take made anew (not with "
-                                 "take.derive) after classify had gone on to the next file: taken as this file's, "
-                                 "the oldest it got nothing of in time, it is not followed further")
-
-    def _late(self, node: Node, out_port: str) -> list[Any]:
-        """What ``node`` sends of this file on ``out_port`` from its own thread within :data:`LATE_SECONDS`."""
-        import time
-
-        until = time.monotonic() + LATE_SECONDS
-        while time.monotonic() < until and not node.stop_event.is_set():
-            self._collect(node)
-            sent = [m for port, m in self._kept[node.node_id] if port == out_port]
-            if sent:
-                self._kept[node.node_id] = [(port, m) for port, m in self._kept[node.node_id] if port != out_port]
-                return sent
-            time.sleep(0.01)
-        return []
-
-
-#: How long classify waits for a node that answers from a thread of its own to pass a take on.
-LATE_SECONDS = 2.0
-
-#: The take's meta entry that says which file it is of, kept through the nodes as Take.derive keeps meta.
-FILE_MARK = "classify_file"
-
-
-class _FileContext(NodeContext):
-    """A node's context here: each fate it tells noted with the file (:data:`FILE_MARK`) of the take it is of, a
-    take it closes (:meth:`close_take`) or ends by its id (:meth:`tell_fate_of`) as well: their files were waited
-    for 2 s, and said "no take within 2 s" where the node had said it dropped them."""
-
-    def __init__(self, base_dir: Path) -> None:
-        super().__init__(base_dir)
-        self.fated: list[str | None] = []
-        self.files: dict[str, str] = {}  # take id -> the file (mark) of the take handed to the node under it
-
-    def tell_fate(self, node_id: str, take: Any, fate: str, reason: str) -> None:
-        super().tell_fate(node_id, take, fate, reason)
-        self._note(take)
-
-    def close_take(self, node_id: str, take: Any, not_loaded: str) -> None:
-        super().close_take(node_id, take, not_loaded)
-        self._note(take)
-
-    def tell_fate_of(self, node_id: str, take_id: str, recorder: str, fate: str, reason: str) -> None:
-        super().tell_fate_of(node_id, take_id, recorder, fate, reason)
-        self.fated.append(self.files.get(take_id))
-
-    def _note(self, take: Any) -> None:
-        from exsampling_patch.runtime.ledger import take_of
-
-        told = take_of(take)
-        self.fated.append(told.meta.get(FILE_MARK) if told is not None else None)
-
-
-def _fated(node: Node, mark: str) -> bool:
-    """Whether ``node`` told the fate of a take of the file ``mark`` (or of one that carries no file's mark) since
-    :attr:`_FileContext.fated` was emptied: the fates it told of earlier files ended the wait for this one's take,
-    which was said dropped."""
-    return isinstance(node.context, _FileContext) and any(told in (mark, None) for told in node.context.fated)
-
 
 def _forward(patch: Patch, registry: Registry, node_id: str, port: str,
              type_name: str) -> list[tuple[str, str, str]] | None:
