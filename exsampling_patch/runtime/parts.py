@@ -158,10 +158,12 @@ def error_text(error: BaseException) -> str:
     name = type(error).__name__
     lead = "" if type(error).__module__.startswith("exsampling_patch.") else f"{name}: "
     try:
-        if isinstance(error, OSError) and error.strerror and error.filename is not None:
-            # Python's "[Errno 2] No such file or directory: '/media/usb/takes'": the number and the quotes go
+        if isinstance(error, OSError) and error.strerror:
+            # Python's "[Errno 2] No such file or directory: '/media/usb/takes'": the number and the quotes go, and
+            # the class: the system's own words, with the path, say it to the performer, who can act on it ("OSError:
+            # Read-only file system: ..." led with a programmer's word).
             paths = " -> ".join(str(path) for path in (error.filename, error.filename2) if path is not None)
-            return f"{lead}{error.strerror}: {paths}"
+            return f"{error.strerror}: {paths}" if paths else error.strerror
         told = str(error)
         if isinstance(error, ValueError) and told.endswith(" is read-only"):
             # numpy's words on a take's samples changed in place (`take.samples *= 0.5`, np.clip(..., out=)) said

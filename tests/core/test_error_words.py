@@ -1,5 +1,6 @@
 """How a node's error reads on the console and in the editor: the product's own errors in plain words, an error the
-product did not expect (Python's, a library's, a plugin's) with its class, which helps whoever looks into it.
+product did not expect (Python's, a library's, a plugin's) with its class, which helps whoever looks into it; one
+of the system's (a file, a disk) in the system's own words, with its path.
 
 Before: every error led with its class, the product's own too: "PortInUse: TCP port 8443 is already in use ..." put
 a programmer's word before the sentence written for the performer."""
@@ -46,9 +47,18 @@ def test_an_unexpected_error_keeps_its_class() -> None:
     assert error_text(ValueError("could not convert string to float: 'x'")) == \
         "ValueError: could not convert string to float: 'x'"
     assert error_text(KeyError("slot")) == "KeyError: 'slot'"
-    missing = FileNotFoundError(2, "No such file or directory", "/media/usb/takes")
-    assert error_text(missing) == "FileNotFoundError: No such file or directory: /media/usb/takes"
     assert error_text(AssertionError()) == "AssertionError"  # a bare assert: its class is all there is
+    assert error_text(OSError("no such device")) == "OSError: no such device"  # not the system's words
+
+
+def test_a_system_error_reads_in_the_systems_words() -> None:
+    """Before: "OSError: Read-only file system: /media/usb/takes" on the console, a class name before the words
+    the performer acts on."""
+    missing = FileNotFoundError(2, "No such file or directory", "/media/usb/takes")
+    assert error_text(missing) == "No such file or directory: /media/usb/takes"
+    assert error_text(OSError(30, "Read-only file system", "/media/usb/takes")) == \
+        "Read-only file system: /media/usb/takes"
+    assert error_text(OSError(28, "No space left on device")) == "No space left on device"
 
 
 class PluginError(RuntimeError):
