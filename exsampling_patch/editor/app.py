@@ -2,11 +2,11 @@
 
 :class:`EditorApp` builds every widget inside a Dear PyGui context without needing a viewport, so tests
 drive it through widget callbacks; :meth:`EditorApp.run` opens the viewport and loops. Its parts are modules
-of their own, none of which imports this one: the menus and keys (``shortcuts.py``), files and prompts
-(``file_actions.py``), Run, Stop and the status bar's line (``run_status.py``), the palette (``palette_view.py``),
-the add-node pop-up (``add_popup.py``), the problems panel (``problems_panel.py``), the canvas's left clicks
-(``canvas_clicks.py``), where new nodes go (``placement.py``), and the views (``patch_view.py``, ``perf_view.py``,
-``inspector.py``).
+of their own, none of which imports this one: the menus and keys (``shortcuts.py``), the edit actions
+(``edit_actions.py``), files and prompts (``file_actions.py``), Run, Stop and the status bar's line
+(``run_status.py``), the palette (``palette_view.py``), the add-node pop-up (``add_popup.py``), the problems panel
+(``problems_panel.py``), the canvas's left clicks (``canvas_clicks.py``), where new nodes go (``placement.py``),
+and the views (``patch_view.py``, ``perf_view.py``, ``inspector.py``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import dearpygui.dearpygui as dpg
 from exsampling_patch.editor import dialogs, screen, style
 from exsampling_patch.editor.add_popup import AddPopup
 from exsampling_patch.editor.canvas_clicks import CanvasClicks
+from exsampling_patch.editor.edit_actions import KEPT, EditActions
 from exsampling_patch.editor.file_actions import FileActions
-from exsampling_patch.editor.history import Command, RemoveLinks, RemoveNodes, Together
 from exsampling_patch.editor.inspector import Inspector
 from exsampling_patch.editor.link_hints import LinkHints
 from exsampling_patch.editor.live import Runner, RuntimeObserver
@@ -36,12 +36,10 @@ from exsampling_patch.editor.problems_panel import PROBLEMS_H, ProblemsPanel
 from exsampling_patch.editor.run_status import RunStatus
 from exsampling_patch.editor.shortcuts import Shortcuts
 from exsampling_patch.errors import Problem
-from exsampling_patch.wording import counted
 
 PALETTE_W, INSPECTOR_W = 230, 270
-KEPT = "nothing selected: the clipboard is kept"  # Ctrl+C or Ctrl+X with nothing selected
-# free_position is placement.py's, importable from here as it was before it moved there.
-__all__ = ["INSPECTOR_W", "PALETTE_W", "PROBLEMS_H", "EditorApp", "free_position"]
+# free_position is placement.py's, KEPT edit_actions.py's: importable from here as they were before they moved.
+__all__ = ["INSPECTOR_W", "KEPT", "PALETTE_W", "PROBLEMS_H", "EditorApp", "free_position"]
 
 
 class EditorApp:
@@ -61,6 +59,7 @@ class EditorApp:
         self.add_popup = AddPopup(lambda: self.model.registry, self.palette.fill, self.add_node)
         self.node_menu = NodeMenu(self.rename, self.duplicate, self.delete_selected, self.copy)
         self.files = FileActions(model, self.runner, self.say)
+        self.edits = EditActions(model, self.patch_view, self.placement, self.selection, self._select, self.say)
         self.problems_panel = ProblemsPanel(model, self.patch_view.tag, self._show_problem_node, self.say)
         self.shortcuts = Shortcuts(self)
         self.status = ""
@@ -146,70 +145,31 @@ class EditorApp:
         selected = self.patch_view.selected_nodes()
         return selected or [n for n in self.patch_view.chosen if n in self.model.patch.nodes]
 
+    # The edit actions (edit_actions.py).
+
     def undo(self) -> None:
-        command = self.model.undo()
-        self.status = f"undid {command.label}" if command else "nothing to undo"
-        parts = command.commands if isinstance(command, Together) else [command]
-        back = [n for part in parts if isinstance(part, RemoveNodes) for n in part.node_ids]
-        if back:  # as in other editors: what came back is selected, to move or delete
-            self._select([n for n in back if n in self.model.patch.nodes])
+        self.edits.undo()
 
     def redo(self) -> None:
-        command = self.model.redo()
-        self.status = f"redid {command.label}" if command else "nothing to redo"
+        self.edits.redo()
 
     def copy(self, node_ids: list[str] | None = None) -> None:
-        ids = [n for n in (node_ids if node_ids is not None else self.selection()) if n in self.model.patch.nodes]
-        if not ids:  # a stray Ctrl+C must not empty the clipboard: what was copied stays to paste
-            self.status = KEPT
-            return
-        count = self.model.copy(ids)
-        self.status = f"copied {counted(count, 'node')}"
+        self.edits.copy(node_ids)
 
     def select_all(self) -> None:
-        """Every node becomes the selection (marked: Dear PyGui cannot select nodes from code)."""
-        nodes = list(self.model.patch.nodes)
-        self._select(nodes)
-        self.status = f"selected {counted(len(nodes), 'node')}"
+        self.edits.select_all()
 
     def cut(self, node_ids: list[str] | None = None) -> None:
-        """Copy the nodes, then delete them (one undo step, which brings them back selected)."""
-        ids = [n for n in (node_ids if node_ids is not None else self.selection()) if n in self.model.patch.nodes]
-        if not ids:  # as for Ctrl+C: what was copied stays to paste
-            self.status = KEPT
-            return
-        count = self.model.copy(ids)
-        self.model.execute(RemoveNodes(ids, label="cut"))
-        self.status = f"cut {counted(count, 'node')}"
+        self.edits.cut(node_ids)
 
     def paste(self) -> list[str]:
-        new = self.model.paste(self.placement.paste_offset())
-        self._select(new)
-        self.status = f"pasted {counted(len(new), 'node')}" if new else "nothing to paste"
-        return new
+        return self.edits.paste()
 
     def duplicate(self, node_ids: list[str] | None = None) -> list[str]:
-        ids = node_ids if node_ids is not None else self.selection()
-        # Placed as a paste of them is (40, 40 down and right, the copy covered most of the node duplicated).
-        nodes = [self.model.patch.nodes[n] for n in ids if n in self.model.patch.nodes]
-        new = self.model.duplicate(ids, self.placement.paste_offset(nodes) if nodes else None)
-        self._select(new)
-        self.status = f"duplicated {counted(len(new), 'node')}" if new else "nothing selected"
-        return new
+        return self.edits.duplicate(node_ids)
 
     def delete_selected(self, node_ids: list[str] | None = None) -> None:
-        """Delete the selection (nodes and links), or ``node_ids`` (the node menu's) and the selected links: the
-        menu's Delete took the nodes alone, and a box's links between other nodes stayed."""
-        links = [ln for ln in dict.fromkeys(self.patch_view.selected_links()) if ln in self.model.patch.links]
-        nodes = [n for n in dict.fromkeys(self.selection() if node_ids is None else node_ids)
-                 if n in self.model.patch.nodes]
-        # One undo step: undone in two, the nodes came back without the links selected with them (a box
-        # selection takes both), and a second Ctrl+Z was needed for those.
-        commands: list[Command] = [*([RemoveLinks(links)] if links else []), *([RemoveNodes(nodes)] if nodes else [])]
-        if commands:
-            self.model.execute(commands[0] if len(commands) == 1 else Together(commands, label="delete"))
-        said = [counted(n, what) for n, what in ((len(nodes), "node"), (len(links), "link")) if n]
-        self.status = f"deleted {' and '.join(said)}" if said else "nothing selected"
+        self.edits.delete_selected(node_ids)
 
     def rename(self, node_id: str) -> None:
         """Show the node in the inspector, its id field taking the keyboard: Enter there renames it (one undo step)."""
