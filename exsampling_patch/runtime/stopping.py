@@ -179,6 +179,7 @@ class NodeStops:
                     # replaced by a live edit went on emitting beside its successor.
                     node.stop_event.set()
                     node._runtime_stopped = True  # a loop going on sends nothing beside the node's successor
+                    _tell_loops_going_on(node)
         finally:
             # Also when a sys.exit() escaped its stop(): its threads are told to end all the same, and observers
             # that were never told took it for running.
@@ -202,3 +203,29 @@ class NodeStops:
                 new.take_over(handed)
             except Exception as error:
                 self._record_error(node_id, error, during="take_over", of=new)
+
+
+def _tell_loops_going_on(node: Node) -> None:
+    """Warn on ``node`` of a loop of its :meth:`~Node.run_thread` still running once it stopped (not looking at
+    ``stop_event``, or busy past the wait of its stop), with the line of its code the loop is on: what it sends from
+    now on goes nowhere (a plugin's node: a built-in's is logged at its first send). Before, the only word was a log
+    line at its first send after the stop: a run that ended then said nothing, its stop waiting 2 s while the loop
+    sent on."""
+    import time
+
+    from exsampling_patch.node import STOP_JOIN_SECONDS
+    from exsampling_patch.runtime.parts import running_at
+
+    going = [thread for thread in getattr(node, "_threads", ()) if thread.is_alive()]
+    until = time.monotonic() + 0.1  # a loop the stop_event set just now wakes (a stop() without super().stop())
+    for thread in going:
+        thread.join(timeout=max(0.0, until - time.monotonic()))
+    going = [thread for thread in going if thread.is_alive()]
+    if not going:
+        return
+    where = running_at(going[0].ident, node)
+    if not where:  # a built-in node's (a folder source on a dead share): its author's words are no performer's
+        return
+    node.report_status(warning=f"its loop on thread {going[0].name} was still running when the node stopped (busy "
+                               f"past the {STOP_JOIN_SECONDS:g} s its stop waits, or not looking at self.stop_event): "
+                               f"what it sends from now on goes nowhere (at {where})")

@@ -12,7 +12,7 @@ import pytest
 from exsampling_patch import ANY, TAKE, Node, Output, Take
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
-from exsampling_patch.runtime import Engine, TakeEnded
+from exsampling_patch.runtime import Engine, NodeStatus, TakeEnded
 from tests.core.engine_nodes import engine_registry
 
 
@@ -164,3 +164,41 @@ def test_a_take_sent_again_past_its_node_s_stop_is_not_ended_again(
         AGAIN_RELEASE.set()
         assert AGAIN_SENT.wait(10)
     assert [(end.take_id, end.fate) for end in ends] == [("once", "done"), ("late", "dropped")], ends
+
+
+DEAF_RUNNING, DEAF_RELEASE = threading.Event(), threading.Event()
+
+
+class Deaf(Node):
+    """A source whose loop never looks at stop_event (it waits on something else of its own)."""
+
+    type_name = "deaf"
+    out = Output(TAKE)
+
+    def start(self) -> None:
+        self.run_thread(self.loop)
+
+    def loop(self) -> None:
+        DEAF_RUNNING.set()
+        DEAF_RELEASE.wait(30)
+
+
+def test_a_loop_still_running_when_its_node_stopped_is_told_on_the_node(
+        registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loop deaf to stop_event held the stop its 2 s and went on sending meanwhile; the only word was a log line at
+    its first send after the stop, and a run that ended there (`exsampling run --for`) said nothing. The node now
+    warns, with the line of its code the loop is on."""
+    monkeypatch.setattr("exsampling_patch.node.STOP_JOIN_SECONDS", 0.05)
+    registry.register(Deaf, "test")
+    warnings: list[str] = []
+    engine, _ = run_into_sink(registry, "deaf")
+    engine.events.subscribe(lambda event: warnings.append(event.status.get("warning", "")), NodeStatus)
+    try:
+        assert DEAF_RUNNING.wait(10)
+    finally:
+        engine.stop()
+        DEAF_RELEASE.set()
+    line = Deaf.loop.__code__.co_firstlineno + 2
+    assert warnings == ["its loop on thread src-source was still running when the node stopped (busy past the 0.05 s "
+                        "its stop waits, or not looking at self.stop_event): what it sends from now on goes nowhere "
+                        f"(at {__file__}:{line} in loop)"]
