@@ -240,8 +240,7 @@ class PhoneBrowsers:
         seamless where the device plays it again), and the environment that has a script use its browser."""
         key = (frequency, amplitude)
         if key not in self._running:
-            fed = self.folder / f"mic-{frequency:g}-{amplitude:g}.wav"
-            sf.write(fed, sine(frequency, 8.0, 48000, amplitude), 48000, subtype="PCM_16")
+            fed = microphone_wav(self.folder / f"mic-{frequency:g}-{amplitude:g}.wav", frequency, amplitude)
             server = subprocess.Popen(["node", str(BROWSER / "phone_browser.js"), str(fed)], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             assert server.stdout is not None
@@ -294,12 +293,25 @@ def record_take(tmp_path: Path, url: str, name: str, seconds: str, frequency: fl
     seam), and sends it to ``url``; what the page showed (its JSON report)."""
     fed, browser = microphone(frequency)
     busy = {"PHONE_BUSY_HEADERS": json.dumps(busy_headers()), "PHONE_TLS_DIR": str(tmp_path / "state")}
-    run = subprocess.run(["node", str(BROWSER / "record_take.js"), url, str(fed), *place, seconds, name],
-                         capture_output=True, text=True, timeout=90,
-                         env={**os.environ, **browser, **busy, **(env or {})})
-    assert run.returncode == 0, run.stderr + run.stdout
-    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = run_phone("record_take.js", url, fed, *place, seconds, name,
+                                       env={**browser, **busy, **(env or {})})
     return result
+
+
+def microphone_wav(path: Path, frequency: float = 440.0, amplitude: float = 0.4) -> Path:
+    """``path`` written as the WAV a phone script's Chromium plays as its microphone: an 8 s sine of ``frequency`` Hz
+    (longer than any take)."""
+    sf.write(path, sine(frequency, 8.0, 48000, amplitude), 48000, subtype="PCM_16")
+    return path
+
+
+def run_phone(script: str, *args: str | Path, timeout: float = 90, env: dict[str, str] | None = None) -> Any:
+    """The phone-page script ``script`` (tests/browser) run to its end with ``args``, ``env`` added to this process's
+    environment: the JSON it printed last. Fails, with what it wrote, where it ends in error."""
+    run = subprocess.run(["node", str(BROWSER / script), *map(str, args)], capture_output=True, text=True,
+                         timeout=timeout, env={**os.environ, **(env or {})})
+    assert run.returncode == 0, run.stderr + run.stdout
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def wait_for_signal(phone: subprocess.Popen[str], signals: Path, name: str, seconds: float) -> None:

@@ -5,31 +5,24 @@ recorder to answer that it had it already."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import cast
 
 import pytest
-import soundfile as sf
 
-from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
+from .conftest import microphone_wav, probe_of, rec_of, recorder_engine, run_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
 
 def answer_lost(tmp_path: Path, *late: str) -> dict[str, object]:
     """answer_lost.js run against a real recorder: its result, once the recorder's probe got the take once."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed = microphone_wav(tmp_path / "mic.wav")
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "answer_lost.js"), rec_of(engine).local_url, str(fed), *late],
-                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
-        assert run.returncode == 0, run.stderr + run.stdout
+        result = run_phone("answer_lost.js", rec_of(engine).local_url, fed, *late)
         assert len(probe_of(engine).wait_for(1)) == 1
-        return cast(dict[str, object], json.loads(run.stdout.strip().splitlines()[-1]))
+        return cast(dict[str, object], result)
     finally:
         engine.stop()
 

@@ -4,16 +4,12 @@ pace (its 408), and were all cut and sent again together, for ever, where one af
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-import soundfile as sf
 
-from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
+from .conftest import microphone_wav, probe_of, rec_of, recorder_engine, run_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
@@ -21,14 +17,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("pl
 def test_a_take_recorded_while_the_last_is_still_sending_waits_its_turn(tmp_path: Path) -> None:
     """The first upload is held on its way (one_upload_at_a_time.js) until the second take was recorded and its upload
     set off, whatever the time that takes: the second then waits for the first's answer, not sent beside it."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed = microphone_wav(tmp_path / "mic.wav")
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "one_upload_at_a_time.js"), rec_of(engine).local_url, str(fed)],
-                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = run_phone("one_upload_at_a_time.js", rec_of(engine).local_url, fed)
         assert result["uploads"] == 2, result  # each sent once: none cut, none sent again
         assert result["openAtRelease"] == 1, result  # the first still on its way, the second not sent beside it
         assert result["most"] == 1, result  # the second waited for the first to be answered

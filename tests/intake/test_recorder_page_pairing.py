@@ -9,9 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import soundfile as sf
 
-from .conftest import BROWSER, probe_of, rec_of, recorder_engine, shut_down, sine, wait_for_signal
+from .conftest import BROWSER, microphone_wav, probe_of, rec_of, recorder_engine, shut_down, wait_for_signal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
@@ -48,8 +47,7 @@ def test_a_page_whose_take_was_refused_for_its_pairing_says_when_it_is_paired_ag
     paired again."""
     signals = tmp_path / "signals"
     signals.mkdir()
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed = microphone_wav(tmp_path / "mic.wav")
     engine = recorder_engine(tmp_path, tmp_path / "state")
     port, url, token = rec_of(engine).server.port, rec_of(engine).local_url, rec_of(engine).server.token
     other = back = None

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import socket
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from exsampling_patch.ports import PREDICTION, SLOT, TAKE
 from exsampling_patch.runtime.engine import Engine
 from tests.stage.helpers import free_port
 
-from .conftest import BROWSER, make_full, probe_of, rec_of, recorder_engine, registry, sine
+from .conftest import make_full, microphone_wav, probe_of, rec_of, recorder_engine, registry, run_phone, sine
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
@@ -69,12 +68,8 @@ def labelled_engine(folder: Path) -> Engine:
 
 def record_take(folder: Path, url: str) -> dict[str, Any]:
     """record_take.js: Chromium as a phone records a 1 s take and sends it; its JSON report."""
-    fed = folder / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")  # longer than the take
-    run = subprocess.run(["node", str(BROWSER / "record_take.js"), url, str(fed), "48.8584", "2.2945", "1",
-                          "Labelled"], capture_output=True, text=True, timeout=90, env=dict(os.environ))
-    assert run.returncode == 0, run.stderr + run.stdout
-    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    fed = microphone_wav(folder / "mic.wav")
+    result: dict[str, Any] = run_phone("record_take.js", url, fed, "48.8584", "2.2945", "1", "Labelled")
     return result
 
 
@@ -97,10 +92,7 @@ def test_a_take_kept_by_an_earlier_page_with_its_own_key_has_its_end_shown(tmp_p
     take = tmp_path / "take.wav"
     sf.write(take, sine(440.0, 0.5, 48000, 0.4), 48000, subtype="PCM_16")
     try:
-        run = subprocess.run(["node", str(BROWSER / "kept_other_key.js"), rec_of(engine).local_url, str(take)],
-                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = run_phone("kept_other_key.js", rec_of(engine).local_url, take)
         assert probe_of(engine).wait_for(1)[0].source == "Kept Before"
         assert len(result["rows"]) == 1 and "done (probe)" in result["rows"][0], result
         assert "0123456789abcdef0123456789abcdef" in result["listKeys"], result
@@ -199,12 +191,9 @@ def test_a_take_whose_row_has_no_length_is_listed_and_so_are_the_others(tmp_path
     (state / ENDS_FILE).write_text("".join(json.dumps({"p": digest, "r": {**common, **row}}) + "\n" for row in rows))
     engine = recorder_engine(tmp_path, state)
     try:
-        run = subprocess.run(["node", str(BROWSER / "list_rows.js"), rec_of(engine).local_url, phone_key, "2"],
-                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
+        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "2")
     finally:
         engine.stop()
-    assert run.returncode == 0, run.stderr + run.stdout
-    result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["errors"] == [], result
     shown = result["rows"]
     assert len(shown) == 2 and all(row.endswith("done (probe)") for row in shown), result
@@ -221,12 +210,9 @@ def test_a_kept_take_without_a_length_is_listed_and_so_are_the_others(tmp_path: 
              "refused": "not a WAV file (not kept)"}]
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "list_rows.js"), rec_of(engine).local_url, phone_key, "2",
-                              json.dumps(kept)], capture_output=True, text=True, timeout=90, env=dict(os.environ))
+        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "2", json.dumps(kept))
     finally:
         engine.stop()
-    assert run.returncode == 0, run.stderr + run.stdout
-    result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["errors"] == [], result
     shown = result["rows"]
     assert len(shown) == 2, result  # newest first

@@ -12,11 +12,10 @@ import subprocess
 from typing import Any
 
 import pytest
-import soundfile as sf
 
 from exsampling_patch.takes import PROCESSED_JOURNAL
 
-from .conftest import BROWSER, probe_of, rec_of, recorder_engine, shut_down, sine, wait_for_signal
+from .conftest import BROWSER, microphone_wav, probe_of, rec_of, recorder_engine, shut_down, wait_for_signal
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
@@ -30,8 +29,7 @@ def lost_and_sent_again(tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
     if shutil.which("node") is None or not (BROWSER / "node_modules" / "playwright-core").exists():
         pytest.skip("playwright-core is not installed (scripts/bootstrap.sh runs npm ci in tests/browser)")
     tmp_path = tmp_path_factory.mktemp("stored_take_lost")
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed = microphone_wav(tmp_path / "mic.wav")
     signals = tmp_path / "signals"
     signals.mkdir()
     takes = tmp_path / "takes"

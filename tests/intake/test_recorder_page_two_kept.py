@@ -4,29 +4,21 @@ back. Each names its take while the other is on its way too."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-import soundfile as sf
 
-from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
+from .conftest import microphone_wav, probe_of, rec_of, recorder_engine, run_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
 
 def test_the_tries_of_two_kept_takes_each_name_their_take(tmp_path: Path) -> None:
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed = microphone_wav(tmp_path / "mic.wav")
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "two_takes_away.js"), rec_of(engine).local_url, str(fed)],
-                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = run_phone("two_takes_away.js", rec_of(engine).local_url, fed)
         tries = [info for info in result["infos"] if info.startswith("Cannot reach the recorder")]
         assert len(tries) >= 2, result
         named = r"Cannot reach the recorder: the take is kept on this phone and sent when it answers " \

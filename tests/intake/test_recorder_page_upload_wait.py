@@ -8,16 +8,12 @@ gave up uploads the recorder still took (a fixed 15 s and 50 kB/s; then twice as
 from __future__ import annotations
 
 import itertools
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-import soundfile as sf
 
-from .conftest import BROWSER, probe_of, rec_of, recorder_engine, sine
+from .conftest import microphone_wav, probe_of, rec_of, recorder_engine, run_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright")]
 
@@ -37,18 +33,13 @@ def silent_tries(tmp_path: Path, most: int, sent_whole: bool = False, **params: 
     """upload_wait.js against a recorder with ``params``: its uploads unanswered until a try was waited on for the
     recorder's deadline, or ``most`` of them were; held before the network, or ``sent_whole`` (read whole by a server
     that never answers). Each is given up by then: the take was received."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed = microphone_wav(tmp_path / "mic.wav")
     engine = recorder_engine(tmp_path, **params)
     try:
         recorder = rec_of(engine)
-        run = subprocess.run(["node", str(BROWSER / "upload_wait.js"), recorder.local_url, str(fed),
-                              str(recorder.header_timeout), str(recorder.request_timeout),
-                              str(recorder.min_upload_kbps), str(most),
-                              *([str(tmp_path / "state")] if sent_whole else [])],
-                             capture_output=True, text=True, timeout=150, env=dict(os.environ))
-        assert run.returncode == 0, run.stderr + run.stdout
-        result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+        result: dict[str, Any] = run_phone("upload_wait.js", recorder.local_url, fed, str(recorder.header_timeout),
+                                           str(recorder.request_timeout), str(recorder.min_upload_kbps), str(most),
+                                           *([tmp_path / "state"] if sent_whole else []), timeout=150)
         assert result["info"].startswith("Received"), result
         assert len(result["triesAtMs"]) == len(result["waitsMs"]) + 1, result  # each given up, then sent again
         assert len(probe_of(engine).wait_for(1)) == 1
@@ -118,14 +109,10 @@ def test_an_upload_moving_slowly_but_steadily_is_not_given_up(tmp_path: Path) ->
     sent and saying the network was too slow, where the recorder would have taken it. The upload is paced at 16 kB/s
     (Chromium's network emulation, upload_slow.js) while the page's clock runs 5 times as fast: by the page's clock it
     takes well past the old wait, moving all along. It is sent once, never given up, and received."""
-    fed = tmp_path / "mic.wav"
-    sf.write(fed, sine(440.0, 8.0, 48000, 0.4), 48000, subtype="PCM_16")
+    fed = microphone_wav(tmp_path / "mic.wav")
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "upload_slow.js"), rec_of(engine).local_url, str(fed),
-                              "16000", "5"], capture_output=True, text=True, timeout=150, env=dict(os.environ))
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = run_phone("upload_slow.js", rec_of(engine).local_url, fed, "16000", "5", timeout=150)
         assert result["tries"] == 1 and result["givenUp"] == 0, result  # never cut, never sent again
         assert result["tookMs"] > short_wait_ms(result["bytes"]), result  # past the old wait's first give-up
         assert result["longestStillMs"] < NO_PROGRESS_MS, result  # it moved all along

@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE
 from exsampling_patch.takes import TakeStore, sidecar_path
 
-from .conftest import BROWSER, probe_of, rec_of, recorder_engine
+from .conftest import probe_of, rec_of, recorder_engine, run_phone
 
 FILE_TIME = 1796500000.0
 
@@ -76,12 +75,9 @@ def test_a_row_without_a_time_is_shown_without_one_after_the_others(tmp_path: Pa
     (state / ENDS_FILE).write_text("".join(json.dumps({"p": digest, "r": {**common, **row}}) + "\n" for row in rows))
     engine = recorder_engine(tmp_path, state)
     try:
-        run = subprocess.run(["node", str(BROWSER / "list_rows.js"), rec_of(engine).local_url, phone_key, "2"],
-                             capture_output=True, text=True, timeout=90, env=dict(os.environ))
+        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "2")
     finally:
         engine.stop()
-    assert run.returncode == 0, run.stderr + run.stdout
-    result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["errors"] == [], result
     shown = result["rows"]
     assert len(shown) == 2 and all(row.endswith("done (probe)") for row in shown), result

@@ -3,10 +3,7 @@ records and shows (its sending over a bad network, and the recorder going away: 
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 import time
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.engine import Engine
 
-from .conftest import BROWSER, microphone, probe_of, rec_of, record_take, recorder_engine, registry
+from .conftest import microphone, probe_of, rec_of, record_take, recorder_engine, registry, run_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("playwright", "phone_browsers")]
 
@@ -243,10 +240,7 @@ def test_the_meter_is_red_only_near_full_scale(tmp_path: Path) -> None:
     fed, browser = microphone(amplitude=0.05)
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "meter_colour.js"), rec_of(engine).local_url, str(fed)],
-                             capture_output=True, text=True, timeout=90, env={**os.environ, **browser})
-        assert run.returncode == 0, run.stderr + run.stdout
-        result = json.loads(run.stdout.strip().splitlines()[-1])
+        result = run_phone("meter_colour.js", rec_of(engine).local_url, fed, env=browser)
         assert 0.1 < result["width"] < 0.4, result  # sqrt(0.05) of the meter
         red, green, _ = result["tip"]
         assert green > red, result  # green at its tip, not the red of clipping
@@ -260,10 +254,7 @@ def test_the_page_shows_the_time_recorded_and_says_when_the_longest_take_ends_it
     fed, browser = microphone()
     engine = recorder_engine(tmp_path, max_seconds=1.5)
     try:
-        run = subprocess.run(["node", str(BROWSER / "record_timer.js"), rec_of(engine).local_url, str(fed)],
-                             capture_output=True, text=True, timeout=90, env={**os.environ, **browser})
-        assert run.returncode == 0, run.stderr + run.stdout
-        shown = json.loads(run.stdout.strip().splitlines()[-1])["shown"]
+        shown = run_phone("record_timer.js", rec_of(engine).local_url, fed, env=browser)["shown"]
         times = [float(m.group(1)) for m in (re.match(r"Recording (\d+\.\d) s of 1\.5 s… tap STOP when done\.$", t)
                                              for t in shown) if m]
         assert len(times) >= 5 and times == sorted(times) and times[-1] >= 1.0, shown  # tenths, counting up
@@ -282,10 +273,7 @@ def test_a_refused_microphone_is_told_at_once_with_what_to_do(tmp_path: Path) ->
     fed, _ = microphone()
     engine = recorder_engine(tmp_path)
     try:
-        run = subprocess.run(["node", str(BROWSER / "microphone_refused.js"), rec_of(engine).local_url, str(fed)],
-                             capture_output=True, text=True, timeout=90)
-        assert run.returncode == 0, run.stderr + run.stdout
-        shown = json.loads(run.stdout.strip().splitlines()[-1])
+        shown = run_phone("microphone_refused.js", rec_of(engine).local_url, fed)
         for when in ("onLoad", "afterRec"):
             assert shown[when].startswith("The microphone is blocked for this page: allow it in the browser's "
                                           "settings"), shown
