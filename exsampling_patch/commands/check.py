@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "on stderr too, 'warning: FILE:LINE: message (hint)', and leaves the exit status alone.",
     )
     parser.add_argument("patches", nargs="+", metavar="PATCH", help="patch files (YAML)")
-    parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
+    parser.add_argument("--nodes", action="append", default=[], metavar="DIR",
+                        help="a folder of node files (*.py); give it again for another")
     parser.set_defaults(func=run)
 
 

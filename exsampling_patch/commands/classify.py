@@ -45,7 +45,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--classifier", default=None, metavar="ID",
                         help="with --patch, the id of the classifier node to use, where the patch has several")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR",
-                        help="folder of user nodes the patch uses (as run and check take it); only with --patch")
+                        help="a folder of node files the patch uses (as run and check take it; again for another); "
+                             "only with --patch")
     parser.add_argument("--json", action="store_true",
                         help='one JSON object a line: {"file", "top": [{"label", "probability"}]}, '
                         'plus "reason" when there is nothing to classify, or "error"; with --patch, always '

@@ -19,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "compose, run and watch patches. Needs a display.",
     )
     parser.add_argument("patch", nargs="?", metavar="PATCH", help="patch file (YAML) to open")
-    parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
+    parser.add_argument("--nodes", action="append", default=[], metavar="DIR",
+                        help="a folder of node files (*.py); give it again for another")
     parser.add_argument("--run", action="store_true", help="start the patch as soon as it is open")
     parser.add_argument("--workers", type=at_least(1), default=None,
                         help="worker threads (default: CPU count, >= 2)")

@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("patches", nargs="*", metavar="PATCH",
                         help="patch files whose node_dirs (folders of user nodes) are listed too")
     parser.add_argument("--json", action="store_true", help="print one JSON list of node types")
-    parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
+    parser.add_argument("--nodes", action="append", default=[], metavar="DIR",
+                        help="a folder of node files (*.py); give it again for another")
     parser.set_defaults(func=run)
 
 

@@ -81,7 +81,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "<take folder>/../shows/<start>.jsonl, beside the takes (see docs/replay.md); 'none': no log. "
                         "A FILE there already is kept, never appended to: show.jsonl taken, the log goes to "
                         "show-2.jsonl, -3 ...")
-    parser.add_argument("--nodes", action="append", default=[], metavar="DIR", help="folder of user nodes")
+    parser.add_argument("--nodes", action="append", default=[], metavar="DIR",
+                        help="a folder of node files (*.py); give it again for another")
     parser.add_argument("--workers", type=at_least(1), default=None,
                         help="worker threads (default: CPU count, >= 2)")
     parser.add_argument("--start-notice", type=positive_seconds, default=NOTICES[0], metavar="SECONDS",
