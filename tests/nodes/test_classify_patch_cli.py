@@ -25,7 +25,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import Engine
 from exsampling_patch.takes import read_take
 from exsampling_patch.validate import load_patch
-from tests.nodes.test_classify import SlotProbe
+from tests.nodes.test_classify_gate import SlotProbe
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PATCH = REPO / "patches" / "exsampling.yaml"

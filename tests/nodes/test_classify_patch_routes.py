@@ -18,7 +18,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import Engine
 from exsampling_patch.takes import read_take
 from exsampling_patch.validate import load_patch
-from tests.nodes.test_classify import SlotProbe
+from tests.nodes.test_classify_gate import SlotProbe
 from tests.nodes.test_classify_patch_cli import DEFAULT_PATCH, DOG, exsampling_here, rows_of
 
 #: The nodes of the default patch from a take to its slot (no pitch: the map takes the prediction's take).

@@ -18,7 +18,7 @@ from exsampling_patch.nodes.slot_table import gate_confidence
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime import Engine
 from exsampling_patch.validate import load_patch
-from tests.nodes.test_classify import SlotProbe
+from tests.nodes.test_classify_gate import SlotProbe
 
 DEFAULT_PATCH = Path(__file__).resolve().parents[2] / "patches" / "exsampling.yaml"
 #: The colleague's rows: a shaker and a rim click are hi-hat sounds in this piece.
