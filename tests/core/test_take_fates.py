@@ -342,7 +342,7 @@ def test_the_takes_left_at_a_node_an_edit_removes_are_told_dropped(registry: Reg
     try:
         phone: Any = engine.node("phone")
         hang: Any = engine.node("h")
-        hang.hang_after = 30.0  # not hung: the message in hand is waited for (a hung one: test_take_fates_edits)
+        hang.hang_after = 30.0  # not hung: the message in hand is waited for (a hung one: test_take_fates_edit_hangs)
         cell = engine._cells["h"]
         phone.push("held")
         assert hang.entered.wait(5)
