@@ -299,8 +299,11 @@ class EditorApp:
         elif what == "reset":
             self.placement.restart()
             self.navigator.opening = True  # fitted once drawn (frame)
+            # The stopped run's engine, listened to after its Stop for late news (Runner.stop), is another patch's: what
+            # it reports now would be drawn on this patch's node of the same id.
+            self.observer.detach()
             self.observer.clear()
-            self.run_status.stop_said = None  # the last run's news is another patch's
+            self.run_status.stop_said = None
             if dpg.does_item_exist(self.palette.list):  # a patch's node_dirs add types: before, File > Open left
                 # them out of the palette (listed at build), while the right-click pop-up had them
                 self.palette.fill(self.palette.list, dpg.get_value(self.palette.search) or "")
