@@ -112,7 +112,8 @@ class PatchChain:
         self._sent: dict[str, list[tuple[str, Any]]] = {}  # node id -> what its last handler call gave
         #: What a node sent of an earlier file, after classify had stopped waiting for it: not followed, told.
         self.late = self.files.late
-        self._hung: dict[str, str] = {}  # node id -> the file (take id) its handler hung on, not returned since
+        # node id -> the file (take id) its handler hung on, and the thread that handler runs on
+        self._hung: dict[str, tuple[str, threading.Thread | None]] = {}
         self._callers: set[threading.Thread] = set()  # the threads _guarded ran handlers on
 
     def check_notes(self) -> list[str]:
@@ -367,14 +368,19 @@ class PatchChain:
 
     def _guarded(self, node: Node, in_port: str, message: Any) -> None:
         """``node.handle(in_port, message)`` waited for as long as a run waits before it tells the node hung: a
-        plugin's handler that never returned held classify there for ever. The files after go past a hung node."""
-        if node.node_id in self._hung:
-            raise Hung(f"hung on an earlier file ({self._hung[node.node_id]}): its handler has not returned; the file "
-                       "goes on past it unchanged")
+        plugin's handler that never returned held classify there for ever. The files after go past a hung node
+        until its handler returns, as a run's watchdog tells the node recovered then."""
+        hung = self._hung.get(node.node_id)
+        if hung is not None and (hung[1] is None or hung[1].is_alive()):
+            raise Hung(f"hung on an earlier file ({hung[0]}): its handler has not returned; the file goes on past it "
+                       "unchanged")
+        # Back from its hang: a handler slow once (a model loading on its first take) kept every later file from
+        # the node, each said hung on the first though it had returned long before.
+        self._hung.pop(node.node_id, None)
         try:
             handle_within_limit(node, in_port, message, self._callers)
-        except Hung:
-            self._hung[node.node_id] = self.files.name()
+        except Hung as hang:
+            self._hung[node.node_id] = (self.files.name(), hang.thread)
             raise
 
 def _forward(patch: Patch, registry: Registry, node_id: str, port: str,

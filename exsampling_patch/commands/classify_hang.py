@@ -11,11 +11,13 @@ if TYPE_CHECKING:
 
 
 class Hung(RuntimeError):
-    """A node's handler still running past its ``hang_after``; ``where`` is the line of the node's code it is on."""
+    """A node's handler still running past its ``hang_after``; ``where`` is the line of the node's code it is on,
+    ``thread`` the one it runs on (None where the node hung on an earlier file)."""
 
-    def __init__(self, message: str, where: str = "") -> None:
+    def __init__(self, message: str, where: str = "", thread: threading.Thread | None = None) -> None:
         super().__init__(message)
         self.where = where
+        self.thread = thread
 
 
 def handle_within_limit(node: Node, in_port: str, message: Any, callers: set[threading.Thread]) -> None:
@@ -40,7 +42,7 @@ def handle_within_limit(node: Node, in_port: str, message: Any, callers: set[thr
     thread.join(limit)
     if thread.is_alive():
         raise Hung(f"hung: its handler on '{in_port}' has run {limit:g} s, past its limit of {limit:g} s "
-                   "(hang_after); the file goes on past it unchanged", running_at(thread.ident, node))
+                   "(hang_after); the file goes on past it unchanged", running_at(thread.ident, node), thread)
     if raised:
         raise raised[0]
 

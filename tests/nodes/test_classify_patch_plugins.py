@@ -4,6 +4,7 @@ on as a run passes a take on; a take writer there is not run."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from exsampling_patch.commands.classify import PatchChain
+from exsampling_patch.takes import read_take
 from tests.nodes.test_classify_patch_cli import CLIPS, DEFAULT_PATCH, DOG, exsampling_here, rows_of, short_sounds
 
 FIRST_10_MS = '''from exsampling_patch import TAKE, Input, Node, Output, Take
@@ -366,3 +368,50 @@ def test_classify_patch_tells_a_node_that_hangs_and_goes_on_past_it(esc50: Path,
                                     f"{tmp_path / 'my-nodes' / 'hangs.py'}:13 in on_take)"]
     assert second["node_errors"] == [f"error in stuck: hung on an earlier file ({DOG}): its handler has "
                                      "not returned; the file goes on past it unchanged"]
+
+
+SLOW_ONCE = '''import time
+
+from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class SlowOnce(Node):
+    """Pass each take on; the first only after a second (a model loading), past its hang_after."""
+
+    type_name = "slow_once"
+    hang_after = 0.5
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "the take, as it came")
+
+    def start(self):
+        self.handled = []
+
+    def on_take(self, take: Take) -> None:
+        if not self.handled:
+            time.sleep(1)
+        self.handled.append(take.take_id)
+        self.emit("out", take)
+'''
+
+
+def test_classify_patch_goes_through_a_node_again_once_its_hung_handler_returned(esc50: Path, tmp_path: Path) -> None:
+    # A handler slow on its first take only was told hung on that file for good: every later file went past the
+    # node, "hung on an earlier file ...: its handler has not returned", though it had returned long before. A run's
+    # watchdog tells the node recovered; the files after its return go through it again.
+    patch = plugin_patch(tmp_path, {"id": "slow", "type": "slow_once"})
+    (tmp_path / "my-nodes" / "slow_once.py").write_text(SLOW_ONCE, encoding="utf-8")
+    takes = [read_take(esc50 / "audio" / DOG).derive(take_id=f"dog-{n}") for n in (1, 2, 3)]
+    chain = PatchChain(patch)
+    chain.start()
+    try:
+        (first,) = chain.run(takes[0])
+        for thread in threading.enumerate():  # the first take's handler, left running past its hang_after
+            if thread.name == "classify-slow":
+                thread.join(30)
+        later = [outcome for take in takes[1:] for outcome in chain.run(take)]
+        handled = chain.steps[-1].node.handled  # type: ignore[attr-defined]
+    finally:
+        chain.stop()
+    assert first.node_errors and first.node_errors[0].startswith("error in slow: hung: its handler on 'take'")
+    assert [(outcome.slot, outcome.node_errors) for outcome in later] == [("Bass", []), ("Bass", [])]
+    assert handled == ["dog-1", "dog-2", "dog-3"]
