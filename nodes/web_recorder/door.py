@@ -31,7 +31,8 @@ read that was not timed). Sockets are shut, never closed, from here: closing sta
 thread, and a socket is shut only while it is registered, so a reused file descriptor is never touched. At the
 server's stop, a connection whose body is being read (its headers read) is shut as well, counted, and its body never
 stored (:meth:`Door.cut_receiving`): the run's summary says how many phones' uploads the stop cut off. The requests
-that showed the token and are being handled are then waited for, a bounded time (:meth:`Door.settle`).
+that showed the token and are being handled are then waited for, a bounded time (:meth:`Door.settle`), not those
+already answered whose body is only being read and dropped (:meth:`Door.answered`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class _Connection:
     # wait for): one whose first bytes were still on their way at the stop was stored into the stopped node.
     receiving: bool = False
     cut: bool = False  # cut by the stop mid-body (:meth:`Door.cut_receiving`): its body is not stored
+    answered: bool = False  # answered, its body only read and dropped (:meth:`Door.answered`): not waited for
 
 
 class Door:
@@ -86,6 +88,8 @@ class Door:
         self.cut_late = 0  # those that began reading after it (see reading): the server's count adds them (settle)
         #: How many requests the stop waits for now (:meth:`settle`); 0 when it waits for none.
         self.settling = 0
+        #: How many requests the stop found being handled, and so waited for (:meth:`settle`).
+        self.waited_for = 0
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)  # a request answered, gone or cut: what settle waits for
         self._open: dict[Any, _Connection] = {}
@@ -165,6 +169,17 @@ class Door:
     def answering(self, sock: Any) -> None:
         self._phase(sock, None, self.write_timeout)
 
+    def answered(self, sock: Any) -> None:
+        """The request is answered, and what it had to tell was told before its answer; the rest of its body is only
+        read and dropped (a refusal before it was read, a 408's linger), so that the phone reads the answer. The stop
+        does not wait for it (:meth:`settle`): it waited up to its ``seconds`` for a body trickling in to no purpose,
+        taken from the engine's stop deadline (an oversized upload refused 413 held the stop 3 s)."""
+        with self._lock:
+            conn = self._open.get(sock)
+            if conn is not None:
+                conn.answered = True
+                self._changed.notify_all()
+
     def waiting(self, sock: Any) -> None:
         """Between requests on a kept-alive connection: unauthenticated again until the next token."""
         self._phase(sock, False, self.header_timeout)
@@ -197,7 +212,7 @@ class Door:
             if conn is None:
                 return
             if authenticated is not None and authenticated != conn.authenticated:
-                conn.authenticated, conn.since = authenticated, now
+                conn.authenticated, conn.since, conn.answered = authenticated, now, False
                 self._changed.notify_all()
             conn.deadline = None if seconds is None else now + seconds
 
@@ -232,16 +247,21 @@ class Door:
         wait for them, and what they told after it was told to no one: a take refused for the full disk as the stop
         came (counted as held on the phones) was missing from the run's summary, and an upload cut as it began to read
         its body after the stop's count was taken (``cut_late``) from that count. Returns how many were still being
-        handled."""
+        handled. Those answered (:meth:`answered`) are not waited for: what they tell was told before their answer."""
         deadline = time.monotonic() + seconds
         with self._changed:
+            self.waited_for = self.settling = self._handled()
             while True:
-                self.settling = sum(1 for c in self._open.values() if c.authenticated and not c.cut)
                 left = deadline - time.monotonic()
                 if not self.settling or left <= 0:
                     busy, self.settling = self.settling, 0
                     return busy
                 self._changed.wait(left)
+                self.settling = self._handled()
+
+    def _handled(self) -> int:
+        """How many requests that showed the token are being handled, neither cut nor answered (the lock held)."""
+        return sum(1 for c in self._open.values() if c.authenticated and not c.cut and not c.answered)
 
     # -- enforcing deadlines ---------------------------------------------------------------------------------
 

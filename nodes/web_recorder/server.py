@@ -400,6 +400,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._drop_body(drain_bytes, drain_seconds)
 
     def _drop_body(self, drain_bytes: int | None, drain_seconds: float | None) -> None:
+        self.server.door.answered(self.request)  # what it tells is told: the stop does not wait for its body
         if self._expect_continue:
             return  # the client waits for "100 Continue" before it sends the body: there is none to drop
         try:
@@ -428,6 +429,7 @@ class _Handler(BaseHTTPRequestHandler):
         when the reset comes never showed the 408. Half-closed, the phone reads the answer's end; it closes once it
         has read it.
         """
+        self.server.door.answered(self.request)  # the stop does not wait for the rest
         with contextlib.suppress(OSError):  # the plain socket's, as the door's: the TLS state stays for reading
             socket.socket.shutdown(self.connection, socket.SHUT_WR)
         self.server.door.cap(self.request, LINGER_SECONDS)
