@@ -218,8 +218,8 @@ class Runner:
             return True
         self._close_show()
         self.observer.apply()
-        # Still watched until the next start: what a node reports once this has returned (a recorder's request the
-        # stop does not wait for refusing a take for the full disk: held_on_phones) is the editor's Stop's news too.
+        # Still watched until the next start: what a node reports once this has returned (a recorder's request still
+        # handled after its stop's STOP_WAIT, refusing a take for the full disk: held_on_phones) is the Stop's news too.
         return clean
 
     def node(self, node_id: str) -> Any:
