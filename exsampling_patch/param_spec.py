@@ -113,8 +113,9 @@ class Param(Generic[T]):
                 # "use one of ['bool', 'choice', ...]" left a misspelt "choise" to be found by eye in a Python list.
                 close = difflib.get_close_matches(kind, list(PARAM_KINDS), n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]!r}? Use" if close else "; use"
-                raise ValueError(f"unknown parameter kind {kind!r}{hint} int, float, bool, str, dict (a table), list, "
-                                 "or the names 'path' and 'choice'")
+                # The names as one writes them: the types' list ("dict (a table)") never named 'table' to a 'tabel'.
+                *kinds, last = sorted(PARAM_KINDS)
+                raise ValueError(f"unknown parameter kind {kind!r}{hint} {', '.join(kinds)} or {last}")
             self.kind_name = kind
         else:
             names = {v: k for k, v in PARAM_KINDS.items() if k not in ("choice", "path", "table", "list")}

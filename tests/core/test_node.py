@@ -248,9 +248,15 @@ def test_a_parameter_spec_that_cannot_work_is_refused_where_it_is_declared() -> 
         Param(tuple, (1, 2), "a pair")
     # Before, "unknown parameter kind 'choise'; use one of ['bool', 'choice', 'float', ...]": no hint, a Python list.
     with pytest.raises(ValueError, match=re.escape("unknown parameter kind 'choise'; did you mean 'choice'? Use "
-                                                   "int, float, bool, str, dict (a table), list, or the names 'path' "
-                                                   "and 'choice'")):
+                                                   "bool, choice, float, int, list, path, str or table")):
         Param("choise", "a", "a mode", choices=["a", "b"])
+    # The kinds by the names one writes: "did you mean 'table'? Use ... dict (a table), ..." never named 'table'.
+    with pytest.raises(ValueError, match=re.escape("unknown parameter kind 'tabel'; did you mean 'table'? Use "
+                                                   "bool, choice, float, int, list, path, str or table")):
+        Param("tabel", {}, "a map")
+    with pytest.raises(ValueError, match=re.escape("unknown parameter kind 'number'; use bool, choice, float, int, "
+                                                   "list, path, str or table")):
+        Param("number", 1, "a count")
 
 
 def test_an_emit_of_the_wrong_kind_of_message_is_refused_at_the_emitter() -> None:
