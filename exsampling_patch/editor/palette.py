@@ -38,11 +38,21 @@ def family_rank(family: str) -> tuple[int, str]:
     return (FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER), family)
 
 
+def name_rank(entry: PaletteEntry, words: list[str]) -> int:
+    """0 where ``words`` are the type's name ("slot map", "slot_map"), 1 where its name holds every one, else 2."""
+    name = entry.type_name.lower()
+    if not words or "_".join(words) == name:
+        return 0
+    return 1 if all(word in name for word in words) else 2
+
+
 def grouped(entries: list[PaletteEntry], search: str = "") -> dict[str, list[PaletteEntry]]:
-    """Entries that match every word of ``search`` (in name, family or doc), by family in flow order."""
+    """Entries that match every word of ``search`` (in name, family or doc), by family in flow order; the types
+    whose name is or holds the search first, with their family (Enter adds the first listed: "sampler" typed added a
+    pattern, a processing node whose doc names the sampler)."""
     words = search.lower().split()
     groups: dict[str, list[PaletteEntry]] = {}
-    for entry in sorted(entries, key=lambda e: (family_rank(e.family), e.type_name)):
+    for entry in sorted(entries, key=lambda e: (name_rank(e, words), family_rank(e.family), e.type_name)):
         if entry.matches(words):
             groups.setdefault(entry.family, []).append(entry)
     return groups
