@@ -51,6 +51,12 @@ from exsampling_patch.nodes.web_recorder.upload import UploadError
 DISK = "disk"
 
 
+def amount(size: float, decimals: int = 0) -> str:
+    """``size`` bytes in MB with ``decimals``, in kB under about 1 MB: "a take (0.0 MB) was refused: ... (0 MB free)"
+    read as an empty take refused from an empty disk, and a phone's take is often tens of kB."""
+    return f"{size / 1e6:.{decimals}f} MB" if size >= 0.95e6 else f"{size / 1e3:.0f} kB"
+
+
 def disk_room(folder: Path) -> int | None:
     """The most bytes this user could ever have free on the file system of ``folder``, all of its files gone (its size
     less what is reserved for root); None if it cannot be told."""
@@ -84,11 +90,11 @@ class DiskWatch:
         self._look_lock = threading.Lock()  # the free space watch's crossings, each told by one look (HTTP threads)
 
     def _filling(self, free: int) -> str:
-        return (f"the take folder's disk is filling up: {free / 1e6:.0f} MB free; takes are refused below "
+        return (f"the take folder's disk is filling up: {amount(free)} free; takes are refused below "
                 f"{self.min_mb:g} MB ({self.folder})")
 
     def _full(self, free: int) -> str:
-        return (f"the take folder's disk is full: {free / 1e6:.0f} MB free, under {self.min_mb:g} MB: takes are "
+        return (f"the take folder's disk is full: {amount(free)} free, under {self.min_mb:g} MB: takes are "
                 f"refused, the phones keep them and send them again, until there is room ({self.folder})")
 
     def _error(self, line: str, wanted: int = 0, too_large: int | None = None) -> None:
@@ -134,7 +140,7 @@ class DiskWatch:
             if not refused and room and self._erred:
                 # The take told too large is told again if refused again: its error has ended.
                 self._erred, self._wanted, self._too_large = False, 0, -1
-                self._status(**{DISK: f"the take folder's disk has room for takes again: {self._free / 1e6:.0f} MB "
+                self._status(**{DISK: f"the take folder's disk has room for takes again: {amount(self._free)} "
                                       f"free ({self.folder})"})
 
     def dropped(self, key: Any) -> None:
@@ -167,7 +173,7 @@ class DiskWatch:
         free = self._look()
         if error.errno not in (errno.ENOSPC, errno.EDQUOT) and not self._space.full:
             return None
-        return UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): this take could not be "
+        return UploadError(507, f"the recorder's disk is full ({amount(free)} free): this take could not be "
                                 f"written ({error.strerror or error}); it is stored once there is room; tell the "
                                 "performer")
 
@@ -180,23 +186,23 @@ class DiskWatch:
             # No room made can ever take it: refused for good (413), or its phone sent it again every few seconds for
             # the rest of the show, told "it is stored once there is room". Not where min_mb is more than the disk
             # holds: no take fits, a shorter one neither, and the disk is told full (a setting to change).
-            raise UploadError(413, f"this take ({incoming / 1e6:.1f} MB) can never be stored: the recorder's disk "
-                                   f"holds {room / 1e6:.0f} MB, and {self.min_mb:g} MB of it is kept free; record a "
+            raise UploadError(413, f"this take ({amount(incoming, 1)}) can never be stored: the recorder's disk "
+                                   f"holds {amount(room)}, and {self.min_mb:g} MB of it is kept free; record a "
                                    "shorter take")
         # Full is the disk itself under min_mb, not one take too large for the room left: told as full, a large take
         # read "N MB free, under M MB" with N above M, and the line came back at each retry between small takes.
         free = self._look()
         if self._space.full:
             # Not "this take was not kept": the phone keeps it and sends it again (507 is retried), and says so.
-            raise UploadError(507, f"the recorder's disk is full ({free / 1e6:.0f} MB free): it stores no take until "
+            raise UploadError(507, f"the recorder's disk is full ({amount(free)} free): it stores no take until "
                                    "there is room; tell the performer")
         if free - incoming < self.min_mb * 1e6:
-            size = f"{incoming / 1e6:.1f} MB"
+            size = amount(incoming, 1)
             self._error(f"a take ({size}) was refused: it would leave less than {self.min_mb:g} MB free on the take "
-                        f"folder's disk ({free / 1e6:.0f} MB free); its phone keeps it and sends it again, until there "
+                        f"folder's disk ({amount(free)} free); its phone keeps it and sends it again, until there "
                         f"is room ({self.folder})", wanted=incoming, too_large=incoming)
             raise UploadError(507, f"this take ({size}) would leave less than {self.min_mb:g} MB free on the "
-                                   f"recorder's disk ({free / 1e6:.0f} MB free): it is stored once there is room; "
+                                   f"recorder's disk ({amount(free)} free): it is stored once there is room; "
                                    "tell the performer")
 
     def check_at_start(self) -> None:
