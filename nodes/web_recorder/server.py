@@ -386,7 +386,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         except Exception as error:  # a bug or a full disk: tell the phone, keep serving
             log.exception("upload failed")
-            self._error(500, f"the take could not be stored: {error}")
+            # The system's words alone: "[Errno 30] Read-only file system: '/home/.../.take.part'" showed the phone
+            # Python's repr and a path of this machine's; the console names the folder to the performer.
+            why = f"{error.strerror} (the recorder's take folder)" if isinstance(error, OSError) and error.strerror \
+                else str(error)
+            self._error(500, f"the take could not be stored: {why}; tell the performer")
             return
         self._json(200 if reply.get("duplicate") else 201, reply)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
+
+from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
 from .helpers import Run, free_port
 
@@ -57,3 +62,35 @@ def test_a_take_folder_that_cannot_be_written_is_told_at_the_start(tmp_path: Pat
                                      "another folder"), run.output()
     assert any("phones open http://" in line for line in run.stderr), run.output()  # started all the same
     assert "recorder.yaml: 2 nodes, 1 link, started in" in run.output()
+
+
+def test_a_phone_is_told_why_its_take_was_not_stored_in_words(tmp_path: Path, read_only_takes: Path) -> None:
+    """Before, the phone was answered "the take could not be stored: [Errno 30] Read-only file system:
+    '/.../takes/.Phone-...part'": Python's repr, and a path of the recorder's machine no phone needs."""
+    port = free_port()
+    patch = tmp_path / "recorder.yaml"
+    patch.write_text(yaml.safe_dump({
+        "exsampling_patch": 1,
+        "nodes": [{"id": "recorder", "type": "web_recorder",
+                   "params": {"folder": "takes", "state_folder": "state", "host": "127.0.0.1", "port": port,
+                              "https": False, "print_qr": False, "min_free_mb": 0, "warn_free_mb": 0,
+                              "token": "read-only-token-0123456789"}}],
+    }, sort_keys=False), encoding="utf-8")
+    run = Run(str(patch), "--for", "60", "--show-log", "none", "--log", str(tmp_path / "lib.log"), cwd=tmp_path)
+    try:
+        run.wait_for("running")
+        tone = (0.3 * np.sin(np.arange(8000) / 5)).astype(np.float32)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("POST", "/api/takes?token=read-only-token-0123456789",
+                               body=encode_wav_pcm16(tone, 16000), headers={"X-Recorder": "Ana", "X-Take-Id": "t1"})
+            reply = connection.getresponse()
+            status, body = reply.status, json.loads(reply.read())
+        finally:
+            connection.close()
+    finally:
+        run.signal_group()
+        run.wait(30)
+    assert status == 500, body
+    assert body["error"].startswith("the take could not be stored: Read-only file system ("), body
+    assert "Errno" not in body["error"] and str(tmp_path) not in body["error"], body
