@@ -69,9 +69,12 @@ class LinkHints:
         if self.say is None or source is None:
             return
         from_output = not self.lit_outputs
-        other = self.pin_at(point, output=not from_output)
-        if other is not None and other.node != source.node:
-            return  # a link was made, or refused by the model, which says why
+        others = self.pins_at(point, output=not from_output)
+        if any(ref.node != source.node for ref in others):
+            # A link was made, or refused by the model, which says why. Where nodes overlap, imnodes links the pin
+            # drawn on top: one of the source's own node under it is no sign that no link was made.
+            return
+        other = others[0] if others else None
         same_kind = self.pin_at(point, output=from_output)
         if same_kind is not None and same_kind != source:
             kind = "outputs" if from_output else "inputs"
@@ -89,13 +92,20 @@ class LinkHints:
 
     def pin_at(self, point: list[float] | tuple[float, ...], output: bool) -> PortRef | None:
         """The output (or input) whose pin is under ``point`` (viewport coordinates), if any."""
+        pins = self.pins_at(point, output)
+        return pins[0] if pins else None
+
+    def pins_at(self, point: list[float] | tuple[float, ...], output: bool) -> list[PortRef]:
+        """The outputs (or inputs) whose pins are under ``point`` (viewport coordinates): several where nodes
+        overlap."""
+        pins = []
         for attr, ref in self.view.pins().items():
             if self._is_output(attr) != output:
                 continue
             pin = self.pin_point(attr, output=output)
             if pin is not None and (point[0] - pin[0]) ** 2 + (point[1] - pin[1]) ** 2 <= PIN_REACH ** 2:
-                return ref
-        return None
+                pins.append(ref)
+        return pins
 
     @staticmethod
     def _is_output(attr: int) -> bool:
