@@ -7,6 +7,7 @@ on screen (the canvas's offset, the editor's own pan, nodes placed and dragged a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import dearpygui.dearpygui as dpg
@@ -37,6 +38,15 @@ def _grid_spot(index: int) -> tuple[float, float]:
     """Where the node at ``index`` of the patch is drawn when the file gives it no position (a hand-written
     patch): five a row."""
     return (40.0 + 260 * (index % 5), 40.0 + 200 * (index // 5))
+
+
+def node_label(node_id: str, type_name: str) -> str:
+    """A node's title: its id, followed by its type where the id does not say it. A pasted or duplicated node's
+    id (``confidence_gate_2``) does: titled "confidence_gate_2 : confidence_gate", it was wider than the node
+    copied and covered the input pins of the pasted node beside it."""
+    if node_id == type_name or re.fullmatch(re.escape(type_name) + r"_\d+", node_id):
+        return node_id
+    return f"{node_id} : {type_name}"
 
 
 class PatchView(CanvasGeometry):
@@ -131,7 +141,7 @@ class PatchView(CanvasGeometry):
         known = spec.type in self.model.registry
         node_type = self.model.registry.get(spec.type) if known else None
         pos = self._view(spec.position or default_pos or self._unplaced_spot(node_id))
-        label = node_id if node_id == spec.type or self.compact else f"{node_id} : {spec.type}"
+        label = node_id if self.compact else node_label(node_id, spec.type)
         if linked is None:
             linked = ({}, {})
             for link in self.model.patch.links:
