@@ -26,7 +26,7 @@ def result() -> dict[str, Any]:
 
 @pytest.mark.display
 def test_pasted_nodes_are_as_wide_as_those_copied_and_a_link_reaches_their_pins(result: dict[str, Any]) -> None:
-    (gate, mapping), pasted = result["copied"].values(), result["pasted"]
+    gate, pasted = result["copied"]["confidence_gate"], result["pasted"]
     assert pasted["confidence_gate_2"][2] - pasted["confidence_gate_2"][0] == gate[2] - gate[0], result
     assert pasted["confidence_gate_2"][2] < pasted["slot_map_2"][0], result  # the map's input pins are clear
     assert "confidence_gate_2.rejected -> slot_map_2.rejected" in result["links"], result
