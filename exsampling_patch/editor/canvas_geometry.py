@@ -11,6 +11,10 @@ import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.model import EditorModel
 
+#: Where imnodes draws the canvas position (0, 0) before any pan, from the canvas's top left corner (screen_rect):
+#: its child window's padding and the node's frame, as measured from drawn nodes (each offset seen was this).
+CANVAS_INSET = (8.0, 11.0)
+
 
 class CanvasGeometry:
     """Positions on the canvas and on screen; mixed into the patch view, which sets these attributes."""
@@ -60,12 +64,14 @@ class CanvasGeometry:
 
         Dear PyGui gives neither the canvas's pan offset nor its origin (the node editor's rectangle reads
         (0, 0)), but every node drawn gives both at once: its corner on screen minus its canvas position.
-        With no node drawn, the last offset seen is used (or, before any, the editor's own corner).
+        With no node drawn, the last offset seen is used (or, before any, the canvas's corner and CANVAS_INSET).
         """
         self.measure(now=True)
         if self._canvas_offset is None:
-            corner = dpg.get_item_rect_min(dpg.get_item_parent(self.tag) or self.tag)
-            offset = (float(corner[0]), float(corner[1])) if corner else (0.0, 0.0)
+            # The tab's corner above the canvas was used: the first node added to an empty patch landed 8 px right
+            # of and 54 px below the right click that placed it.
+            left, top, _, _ = self.screen_rect()
+            offset = (left + CANVAS_INSET[0], top + CANVAS_INSET[1])
         else:
             offset = self._canvas_offset
         return ((point[0] - offset[0] - self.pan[0]) / self.scale, (point[1] - offset[1] - self.pan[1]) / self.scale)
