@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 #: How long classify waits for a node that answers from a thread of its own to pass a take on.
 LATE_SECONDS = 2.0
 
+#: How long a node that owes a file a take must pass nothing more on before classify tells which file each take it
+#: made anew is of (:meth:`FileMarks.wait`): one that passes two on at once is heard out, not cut after the first.
+SETTLE_SECONDS = 0.2
+
 #: The take's meta entry that says which file it is of, kept through the nodes as Take.derive keeps meta.
 FILE_MARK = "classify_file"
 
@@ -69,11 +73,15 @@ class FileMarks:
         self._owed: dict[str, set[str]] = {}  # node id -> the files it sent nothing of within the wait
         self._kept: dict[str, list[tuple[str, Any]]] = {}  # node id -> what it sent of this file, not yet taken
         self._told: set[tuple[str, str]] = set()  # (node id, mark) of what was told late
+        self._prompt: set[str] = set()  # the nodes that passed a take made anew on in time, owing no file
+        self._anew: dict[str, list[tuple[str, Any]]] = {}  # node id -> such a node's takes made anew while it owes
         #: What a node sent of an earlier file, after classify had stopped waiting for it: not followed, told.
         self.late: list[str] = []
 
     def begin(self, take_id: str) -> str:
         """The next file, ``take_id``: its mark."""
+        for node_id in list(self._anew):  # not waited for (the node told the last file's fate): of the files owed
+            self._settle(node_id, in_hand=False)
         mark = self.mark = next(self._marks)
         self._names[mark] = take_id
         self._kept = {}  # what nothing took of the file before (another output of a node) is not this file's
@@ -95,7 +103,8 @@ class FileMarks:
     def collect(self, node: Node) -> None:
         """Take what ``node`` sent from its list, one message at a time (its own thread may add to it meanwhile):
         the file's own kept (:meth:`take_kept`); what is of an earlier file, or of no file known while one is still
-        owed (taken as the oldest owed one's), told in :attr:`late`."""
+        owed (taken as the oldest owed one's, or, from a node that has passed such takes on in time, held for
+        :meth:`wait` to tell), told in :attr:`late`."""
         from exsampling_patch.runtime.ledger import take_of
 
         kept, owed = self._kept.setdefault(node.node_id, []), self._owed.setdefault(node.node_id, set())
@@ -105,6 +114,8 @@ class FileMarks:
             take = take_of(message)
             mark = take.meta.get(FILE_MARK) if take is not None else None
             if mark == self.mark or (mark not in self._names and not owed):
+                if mark not in self._names:
+                    self._prompt.add(node.node_id)
                 kept.append((port, message))
             elif mark in self._names:
                 owed.discard(mark)
@@ -112,24 +123,50 @@ class FileMarks:
                     self._told.add((node.node_id, mark))
                     self.late.append(f"{self._names[mark]}: {node.node_id} passed it on after classify had gone on "
                                      "to the next file: what it passed on is not followed further")
+            elif node.node_id in self._prompt:
+                # A take made anew (not with take.derive) carries no file's mark. From a node that answered in time
+                # before, it may be the file in hand's, the owed one dropped without a word: wait() tells which.
+                self._anew.setdefault(node.node_id, []).append((port, message))
             else:
-                # A take made anew (not with take.derive) carries no file's mark: with a file still owed, it is taken
-                # as the oldest one's (a node passes takes on in the order it got them); left owed, it kept every
-                # later take of the node from its file, each said "no take within 2 s".
-                oldest = min(owed, key=int)
-                owed.discard(oldest)
-                self.late.append(f"{self._names[oldest]}: {node.node_id} passed on a take made anew (not with "
-                                 "take.derive) after classify had gone on to the next file: taken as this file's, "
-                                 "the oldest it got nothing of in time, it is not followed further")
+                # With a file still owed, it is taken as the oldest one's (a node passes takes on in the order it
+                # got them: one always a file behind has never answered in time).
+                self._late_anew(node.node_id, min(owed, key=int))
+
+    def _late_anew(self, node_id: str, mark: str) -> None:
+        self._owed[node_id].discard(mark)
+        self.late.append(f"{self._names[mark]}: {node_id} passed on a take made anew (not with take.derive) after "
+                         "classify had gone on to the next file: taken as this file's, the oldest it got nothing of in "
+                         "time, it is not followed further")
+
+    def _settle(self, node_id: str, in_hand: bool = True) -> None:
+        """Which file each take made anew that ``node_id`` passed on while it owed files is of: the last the file
+        in hand's (``in_hand``), the ones before it the oldest owed files', one each, and the files still owed then
+        taken as dropped (a node passes takes on in the order it got them). A node that dropped one file without a
+        word had every later take taken as the file before's, each row said "no take within 2 s"."""
+        anew, owed = self._anew.pop(node_id, []), self._owed.setdefault(node_id, set())
+        oldest = sorted(owed, key=int)[:len(anew) - 1 if in_hand else len(anew)]
+        for mark in oldest:
+            self._late_anew(node_id, mark)
+        if in_hand:
+            owed.clear()
+            self._kept.setdefault(node_id, []).extend(anew[len(oldest):])
 
     def wait(self, node: Node, out_port: str) -> list[Any]:
-        """What ``node`` sends of this file on ``out_port`` from its own thread within :data:`LATE_SECONDS`."""
+        """What ``node`` sends of this file on ``out_port`` from its own thread within :data:`LATE_SECONDS`; takes
+        made anew while it owes files, once it has passed nothing more on for :data:`SETTLE_SECONDS`."""
         until = time.monotonic() + LATE_SECONDS
-        while time.monotonic() < until and not node.stop_event.is_set():
+        heard, since = 0, time.monotonic()
+        while True:
             self.collect(node)
+            now, anew = time.monotonic(), self._anew.get(node.node_id, [])
+            if len(anew) != heard:
+                heard, since = len(anew), now
+            if anew and (now - since >= SETTLE_SECONDS or now >= until or node.stop_event.is_set()):
+                self._settle(node.node_id)
             sent = [m for port, m in self._kept[node.node_id] if port == out_port]
             if sent:
                 self._kept[node.node_id] = [(port, m) for port, m in self._kept[node.node_id] if port != out_port]
                 return sent
+            if now >= until or node.stop_event.is_set():
+                return []
             time.sleep(0.01)
-        return []

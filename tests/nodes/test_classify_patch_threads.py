@@ -254,3 +254,66 @@ def test_a_drop_is_not_told_in_what_the_node_said_of_an_earlier_file(esc50: Path
     dog = esc50 / "audio" / DOG
     rows = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), str(silent), "--json"))
     assert [(row["slot"], row["reason"]) for row in rows] == [("Bass", None), (None, "dropped by hushed")]
+
+
+
+SECOND = '''import queue
+
+from exsampling_patch import TAKE, Input, Node, Output, Param, Take
+
+
+class Second(Node):
+    """Pass each take on made anew (not take.derive) from a thread of its own; the second it gets never, untold, or
+    with hold, only once the third has come."""
+
+    type_name = "second"
+    family = "processing"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "the take, made anew, from the node's thread")
+    hold = Param(bool, False, "pass the second take on with the third")
+
+    def start(self):
+        self._queue = queue.Queue()
+        self._got = []
+        self.run_thread(self._work, name=f"{self.node_id}-work")
+
+    def _work(self):
+        while not self.stop_event.is_set():
+            try:
+                take = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            self._got.append(take)
+            if len(self._got) == 2:
+                continue
+            for each in self._got[1:] if len(self._got) == 3 and self.hold else [take]:
+                self.emit("out", Take(each.samples, each.sample_rate))
+
+    def on_take(self, take):
+        self._queue.put(take)
+'''
+
+
+@pytest.mark.parametrize("hold", [False, True])
+def test_a_file_a_node_drops_untold_does_not_shift_the_files_after(esc50: Path, tmp_path: Path, hold: bool) -> None:
+    # A node that passes takes made anew on in time dropped the 2nd file without a word: each later take was taken
+    # as the file before's (a note naming it), and every later row said "no take from second within 2 s". The last
+    # take it passes on is the file in hand's now, the ones before it the owed files' (with hold: the 2nd's, told).
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "second.py").write_text(SECOND, encoding="utf-8")
+    data = default_data()
+    data["node_dirs"] = ["my-nodes"]
+    data["nodes"].append({"id": "second", "type": "second", "params": {"hold": hold}})
+    data["links"] = ["second.out -> trim.take", *data["links"]]
+    patch = write(tmp_path, data)
+    files = [tmp_path / name for name in ("dog1.flac", "dog2.flac", "bells3.flac", "dog4.flac")]
+    for file, clip in zip(files, (DOG, DOG, BELLS, DOG), strict=True):
+        file.write_bytes((esc50 / "audio" / clip).read_bytes())
+    told = exsampling_here("classify", "--patch", str(patch), *map(str, files), "--json")
+    why = ("no take from second within 2 s: it answers from a thread of its own, later or not at all, and classify "
+           "cannot follow it further")
+    assert [(row["slot"], row["reason"]) for row in rows_of(told)] == [("Bass", None), (None, why), ("TT", None),
+                                                                        ("Bass", None)]
+    assert told.stderr == ("note: dog2.flac: second passed on a take made anew (not with take.derive) after classify "
+                           "had gone on to the next file: taken as this file's, the oldest it got nothing of in time, "
+                           "it is not followed further\n" if hold else ""), told.stderr
