@@ -12,7 +12,7 @@ import difflib
 
 from exsampling_patch.errors import Problem
 from exsampling_patch.param_values import value_in_effect
-from exsampling_patch.patch import Patch
+from exsampling_patch.patch import Patch, PortRef
 from exsampling_patch.patchfile import SourceMap
 from exsampling_patch.registry import Registry
 
@@ -107,6 +107,27 @@ def switched_warnings(patch: Patch, registry: Registry, source: SourceMap) -> li
             why = f"'{port}' gets nothing" if linked else f"nothing is linked to '{port}'"
             warnings.append(Problem(f"node '{node_id}': with {name} on it goes by what comes to '{port}', but {why}: "
                                     "it would wait for ever", source.file, source.node_line(node_id)))
+    return warnings
+
+
+def bypass_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
+    """A warning, on the link's line, for each input that gets both what a node passed and what it rejected (a
+    gate's ``passed`` and ``rejected``): everything goes on, as if there were no gate. A composer who linked both
+    into a slot map's ``prediction`` had every take the gate rejected loaded into a slot, and nothing said so."""
+    warnings = []
+    for target in dict.fromkeys(link.target for link in patch.links):
+        feeding = {link.source: link for link in patch.links if link.target == target}
+        for ref, link in feeding.items():
+            passed = PortRef(ref.node, "passed")
+            if ref.port != "rejected" or passed not in feeding:
+                continue
+            spec = patch.nodes.get(target.node)
+            takes_rejects = (spec is not None and spec.type in registry and target.port != "rejected"
+                             and "rejected" in registry.get(spec.type).inputs)
+            warnings.append(Problem(
+                f"node '{target.node}': '{target.port}' gets both what '{ref.node}' passed and what it rejected: "
+                f"everything goes on, as if '{ref.node}' were not there", source.file, source.link_line(link),
+                hint=f"link {ref} to {PortRef(target.node, 'rejected')}" if takes_rejects else ""))
     return warnings
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from exsampling_patch.errors import Problem
-from exsampling_patch.flow_checks import clock_warnings, switched_warnings, unfed_warnings
+from exsampling_patch.flow_checks import bypass_warnings, clock_warnings, switched_warnings, unfed_warnings
 from exsampling_patch.label_checks import (
     gate_calibration_warnings,
     gate_table_warnings,
@@ -49,14 +49,16 @@ def patch_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
     (:func:`~exsampling_patch.label_checks.gate_calibration_warnings`), an input a node
     needs that gets nothing (:func:`~exsampling_patch.flow_checks.unfed_warnings`), an input a switch parameter makes
     a node go by that gets nothing (:func:`~exsampling_patch.flow_checks.switched_warnings`), a ``clock`` naming no
-    pattern node (:func:`~exsampling_patch.flow_checks.clock_warnings`) and what each node type warns of, in line
+    pattern node (:func:`~exsampling_patch.flow_checks.clock_warnings`), an input fed both what a gate passed and
+    what it rejected (:func:`~exsampling_patch.flow_checks.bypass_warnings`) and what each node type warns of, in line
     order.
     ``check`` prints them, ``run`` at start-up and the editor's problems panel list them."""
     warnings = (slot_order_warnings(patch, registry, source) + label_warnings(patch, registry, source)
                 + same_label_warnings(patch, registry, source)
                 + gate_table_warnings(patch, registry, source) + gate_calibration_warnings(patch, registry, source)
                 + unfed_warnings(patch, registry, source)
-                + switched_warnings(patch, registry, source) + clock_warnings(patch, registry, source))
+                + switched_warnings(patch, registry, source) + clock_warnings(patch, registry, source)
+                + bypass_warnings(patch, registry, source))
     for node_id, spec in patch.nodes.items():
         if spec.type in registry:
             warnings += node_type_warnings(patch, registry, source, node_id)
