@@ -111,23 +111,23 @@ def switched_warnings(patch: Patch, registry: Registry, source: SourceMap) -> li
 
 
 def bypass_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[Problem]:
-    """A warning, on the link's line, for each input that gets both what a node passed and what it rejected (a
-    gate's ``passed`` and ``rejected``): everything goes on, as if there were no gate. A composer who linked both
-    into a slot map's ``prediction`` had every take the gate rejected loaded into a slot, and nothing said so."""
+    """A warning, on the link's line, for each input of a node that takes a gate's rejected predictions apart (a slot
+    map's ``rejected``) fed both what a node passed and what it rejected: everything goes on, as if there were no
+    gate. A composer who linked both into a slot map's ``prediction`` had every take the gate rejected loaded into a
+    slot, and nothing said so. A node without such an input (a log, the phones' recorder_status) is told of both."""
     warnings = []
     for target in dict.fromkeys(link.target for link in patch.links):
+        spec = patch.nodes.get(target.node)
+        if (spec is None or spec.type not in registry or target.port == "rejected"
+                or "rejected" not in registry.get(spec.type).inputs):
+            continue
         feeding = {link.source: link for link in patch.links if link.target == target}
         for ref, link in feeding.items():
-            passed = PortRef(ref.node, "passed")
-            if ref.port != "rejected" or passed not in feeding:
-                continue
-            spec = patch.nodes.get(target.node)
-            takes_rejects = (spec is not None and spec.type in registry and target.port != "rejected"
-                             and "rejected" in registry.get(spec.type).inputs)
-            warnings.append(Problem(
-                f"node '{target.node}': '{target.port}' gets both what '{ref.node}' passed and what it rejected: "
-                f"everything goes on, as if '{ref.node}' were not there", source.file, source.link_line(link),
-                hint=f"link {ref} to {PortRef(target.node, 'rejected')}" if takes_rejects else ""))
+            if ref.port == "rejected" and PortRef(ref.node, "passed") in feeding:
+                warnings.append(Problem(
+                    f"node '{target.node}': '{target.port}' gets both what '{ref.node}' passed and what it rejected: "
+                    f"everything goes on, as if '{ref.node}' were not there", source.file, source.link_line(link),
+                    hint=f"link {ref} to {PortRef(target.node, 'rejected')}"))
     return warnings
 
 

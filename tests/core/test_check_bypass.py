@@ -32,9 +32,12 @@ def test_check_warns_of_a_gate_whose_rejected_go_on_with_its_passed(
     assert f"{patch}: ok, but 1 warning" in err
 
 
-def test_rejected_linked_apart_from_passed_is_not_warned_of(
+def test_both_told_to_the_phones_or_a_log_are_not_warned_of(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # The rejected ones logged (or mapped by a slot map of their own, to a "junk" slot) are meant: the gate sorts.
-    patch = shipped_with(tmp_path, "gate.rejected -> map.rejected", "gate.rejected -> log.message")
+    # The phones told of both (the shipped patch links rejected there), or both logged: they only tell of them.
+    patch = shipped_with(tmp_path, "classifier.prediction -> phones.prediction", "gate.passed -> phones.prediction")
+    both_logged = "- gate.passed -> log.message\n- gate.rejected -> log.message\n"
+    text = patch.read_text(encoding="utf-8").replace("- sampler.loaded -> log.message\n", both_logged)
+    patch.write_text(text, encoding="utf-8")
     assert main(["check", str(REPO / "patches" / "exsampling.yaml"), str(patch)]) == 0
     assert "warning:" not in capsys.readouterr().err
