@@ -296,6 +296,8 @@ class EditorApp:
             self.status = f"unlinked {subject}"
         elif what == "node_renamed":  # else "type a new id for x and press Enter" stayed, the rename done
             self.status = f"renamed {subject[0]} to {subject[1]}"
+        elif what == "param_changed":  # else the last link's "linked a.out -> b.in" stayed, read as just done
+            self.status = f"set {subject[0]}.{subject[1]}"
         elif what == "reset":
             self.placement.restart()
             self.navigator.opening = True  # fitted once drawn (frame)
