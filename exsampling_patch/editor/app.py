@@ -129,6 +129,7 @@ class EditorApp:
             self.status = str(error)
             return None
         self._select([node_id])  # the selection, as a pasted node is: Delete takes back a type clicked by mistake
+        self.status = f"added {node_id}"  # else a link refused before stayed there, read as said of this node
         return node_id
 
     def _picked(self) -> None:
