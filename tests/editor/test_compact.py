@@ -19,5 +19,6 @@ def test_c_shows_a_forty_node_patch_whole_in_compact_nodes() -> None:
     assert result["compact_title"] == "normalize_1" and not result["status_shown"], result  # id and pins only
     assert result["compact_height"] <= result["full_height"], result
     assert result["moved_by"] == [80.0, 60.0], result  # a 40x30 drag at half scale moves the patch's node 80x60
-    assert not result["compact_after"] and result["full_title"] == "normalize_1 : normalize", result
+    # Full size again: the title is the id alone, which names the type already (patch_view.node_label).
+    assert not result["compact_after"] and result["full_title"] == "normalize_1", result
     assert result["undo_moves_back"], result
