@@ -22,6 +22,7 @@ from .model_header import (
     SHIPPED_MODEL,
     ModelFileError,
     check_blob,
+    check_entries,
     front_end_of,
     unreadable,
     unreadable_because,
@@ -127,7 +128,12 @@ def _read_blob(p: Path, kind: str, file_format: str, version: int) -> dict[str, 
         meant = f" (did you mean '{named}'?)" if named is not None and named.is_file() else ""
         raise ModelFileError(f"{kind} file not found: {p}{meant}")
     try:
-        blob = torch.load(str(p), map_location="cpu", weights_only=True)
+        with p.open("rb") as file:  # opened once: the bytes checked are the bytes loaded
+            check_entries(file, p, kind)  # torch's reader checks no CRC: it loaded weights with bytes zeroed
+            file.seek(0)
+            blob = torch.load(file, map_location="cpu", weights_only=True)
+    except ModelFileError:
+        raise
     except Exception as exc:
         raise unreadable(p, kind, unreadable_because(exc, p)) from exc
     return check_blob(blob, p, kind, file_format, version)

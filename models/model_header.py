@@ -8,8 +8,9 @@ from __future__ import annotations
 import io
 import pickle
 import zipfile
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .features import FRONT_END, FrontEnd
 
@@ -161,14 +162,39 @@ def read_header(p: Path, kind: str, file_format: str, version: int) -> dict[str,
     return check_blob(blob, p, kind, file_format, version)
 
 
+def check_entries(file: BinaryIO, p: Path, kind: str) -> None:
+    """ModelFileError (:data:`DAMAGED`) where an entry of the zip archive in ``file`` (open on ``p``, read from its
+    start) does not match its CRC-32; none for a file that is not a zip archive (torch's format before 1.6: torch
+    tells it). Torch's reader checks no CRC: a model with bytes zeroed in its weights loaded, and classified with
+    them, without a word. Reads the whole file: about 8 ms for the shipped 16 MB model, against about 120 ms to
+    load it as a classifier (docs/performance.md)."""
+    try:
+        file.seek(0)
+        if not file.read(2).startswith(b"PK"):
+            return
+        with zipfile.ZipFile(file) as archive:
+            bad = archive.testzip()
+    except OSError as error:
+        raise unreadable(p, kind, str(error.strerror or error)) from error
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as error:
+        raise unreadable(p, kind, DAMAGED) from error
+    if bad is not None:
+        raise unreadable(p, kind, DAMAGED)
+
+
 def model_file_problem(path: str | Path) -> str | None:
     """What keeps the file at ``path`` from loading as a model (:class:`ModelFileError`'s words), told from its
-    header without loading the network; None where it may load (or where only torch can tell)."""
+    header and its entries' CRC-32s without loading the network; None where it may load (or where only torch can
+    tell)."""
     p = Path(path)
     try:
         blob = read_header(p, "model", MODEL_FORMAT, MODEL_VERSION)
         if blob is not None:
             front_end_of(blob, p, "model")
+        with p.open("rb") as file:
+            check_entries(file, p, "model")
     except ModelFileError as error:
         return str(error)
+    except OSError as error:
+        return str(unreadable(p, "model", str(error.strerror or error)))
     return None
