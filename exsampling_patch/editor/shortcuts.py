@@ -180,6 +180,14 @@ class Shortcuts:
                 if self.actions.save() and not taken and not list_open(field):
                     self.actions.say(f"{self.actions.status}; not what is being typed: press Enter (or click "
                                      "elsewhere) to take it, then Ctrl+S")
+            elif (ctrl, shift, key) == (False, True, dpg.mvKey_F5):
+                self.actions.stop_patch()  # no text takes it, and a show must stop at once
+            elif (ctrl, shift, key) == (False, False, dpg.mvKey_F5):
+                # Ignored, F5 pressed after typing a folder did nothing and said nothing.
+                if self.actions.inspector.take_typed(field):
+                    self.actions.run_patch()
+                else:
+                    self.actions.say("not run: press Enter (or click elsewhere) to take what is being typed, then F5")
             return
         pressed, performing = (ctrl, shift, key), self.performance_shown()
         if performing:
