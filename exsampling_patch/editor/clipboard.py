@@ -7,6 +7,7 @@ and runs what :func:`pasted` returns as one command, so that a paste is one undo
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,9 @@ def pasted(clipboard: Clipboard, patch: Patch, registry: Registry, offset: Posit
     taken = set(patch.nodes)
     specs = []
     for spec in clipboard.specs:
-        base = spec.id.rstrip("0123456789").rstrip("_") or spec.type
+        # Only a copy's own "_N" goes: digits of the id itself stayed behind, so that "tr808" pasted as "tr", and
+        # "mic 2" as "mic ", an id the loader refuses (it may not end with a space).
+        base = re.sub(r"_\d+$", "", spec.id) or spec.type
         new_id, n = base, 2
         while new_id in taken:
             new_id, n = f"{base}_{n}", n + 1
