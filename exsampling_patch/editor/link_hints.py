@@ -35,6 +35,7 @@ class LinkHints:
         self.lit_outputs = False  # whether the pins lit are outputs (a drag from an input)
         self._was_down = False
         self._themes: dict[bool, int] = {}
+        self._linked: set[Link] = set()
 
     def _theme(self, fits: bool) -> int:
         if fits not in self._themes:
@@ -70,7 +71,12 @@ class LinkHints:
             return
         from_output = not self.lit_outputs
         others = self.pins_at(point, output=not from_output)
-        if any(ref.node != source.node for ref in others):
+        ends = [Link(source, ref) if from_output else Link(ref, source) for ref in others if ref.node != source.node]
+        if ends and all(link in self._linked for link in ends):
+            # imnodes makes no link where one is already: the drop did nothing, and nothing was said.
+            self.say(f"no link made: {ends[0]} is there already")
+            return
+        if ends:
             # A link was made, or refused by the model, which says why. Where nodes overlap, imnodes links the pin
             # drawn on top: one of the source's own node under it is no sign that no link was made.
             return
@@ -138,6 +144,7 @@ class LinkHints:
         self.source, self.lit_outputs = pressed, outputs
         self.fits.clear()
         model = self.view.model
+        self._linked = set(model.patch.links)  # as the drag starts: the link its drop makes is not among them
         for attr, ref in self.view.pins().items():
             if self._is_output(attr) != outputs or ref.node not in model.patch.nodes:
                 continue

@@ -24,7 +24,7 @@ class View:
 
     def __init__(self, pins: dict[int, PortRef], meanwhile: Callable[[PortRef], None] = lambda ref: None) -> None:
         self._pins, self.meanwhile = pins, meanwhile
-        self.model = SimpleNamespace(patch=SimpleNamespace(nodes={ref.node: None for ref in pins.values()}),
+        self.model = SimpleNamespace(patch=SimpleNamespace(nodes={ref.node: None for ref in pins.values()}, links=[]),
                                      link_problem=self._link_problem)
 
     def _link_problem(self, link: Link) -> str | None:
