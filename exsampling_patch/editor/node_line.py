@@ -85,7 +85,11 @@ def live_parts(live: NodeLive) -> list[str]:
         parts.append(fate)
     elif live.get("slot") is not None:
         figure = live.get("slot_confidence")  # a slot map's: the slot's labels summed ("slot Snare 95%")
-        parts.append(f"slot {live.get('slot')}" + (f" {figure:.0%}" if isinstance(figure, float) else ""))
+        own = live.get("confidence")
+        # Said where it reads differently from the label's: "rain 100%  |  slot Wind 100%" (99.6% and 99.9%) read as
+        # a second figure for nothing, beside "dog 99%  |  slot Bass".
+        said = isinstance(figure, float) and not (isinstance(own, float) and f"{figure:.0%}" == f"{own:.0%}")
+        parts.append(f"slot {live.get('slot')}" + (f" {figure:.0%}" if said else ""))
     if isinstance(live.get("latency_ms"), int | float):
         parts.append(f"{live.get('latency_ms'):.0f} ms")
     for key in ("last_file", "count", "written", "takes"):
