@@ -61,13 +61,19 @@ class TakeEnds:
             return list(self._rows.values())
 
     def write(self, phone: str, row: dict[str, Any]) -> None:
-        """Write down a take's row as its phone's list shows it now (after the node stopped: not written).
+        """Write down a take's row as its phone's list shows it now.
 
         Raises OSError where it cannot be written (a full disk), with no part of it left in the file."""
         row = {k: v for k, v in row.items() if k != "updated"}
         with self._lock:
             if not self._file.closed:
                 append_whole(self._file, _line(phone, row))
+                return
+            # After the node's stop: the engine stops the sources first and lets the takes in flight end (Ctrl+C in
+            # a burst). Dropped, their rows left them on the phones' lists, after the restart, as received, never
+            # with their end, though the console told it and the processed journal has them done.
+            with open(self.path, "ab", buffering=0) as late:
+                append_whole(late, _line(phone, row))
 
     def close(self) -> None:
         with self._lock:
