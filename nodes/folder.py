@@ -315,10 +315,12 @@ class FolderSource(JournalStart):
                 short = unfinished(path, stamp[0]) or unfinished_mp3(path, stamp[0])
                 if short and now - seen[1] < UNFINISHED_WAIT:
                     continue  # still arriving, quiet or closed (a copy that stalls, one appended in pieces)
-                # Not closed as it is and arriving now (not there so at start): one that cannot be read may be a
-                # copy stalled longer than settle_time (half a FLAC or an OGG, on a network share), not a damaged
-                # file. Not told unreadable until unchanged for UNFINISHED_WAIT, nor read again until it changes.
-                hold = ((close is None or close[0] != stamp) and self._at_start.get(path) != stamp
+                # Not closed as it is and arriving now (not there so at start), or arrived while stopped (a copy
+                # going on across a restart after a crash): one that cannot be read may be a copy stalled longer
+                # than settle_time (half a FLAC or an OGG, on a network share), not a damaged file. Not told
+                # unreadable until unchanged for UNFINISHED_WAIT, nor read again until it changes.
+                hold = ((close is None or close[0] != stamp)
+                        and (self._at_start.get(path) != stamp or path in self._arrived)
                         and now - seen[1] < UNFINISHED_WAIT)
                 if hold and self._unsure.get(path) == stamp:
                     continue
