@@ -232,9 +232,10 @@ class SlotMap(SlotTableRows, Node):
     the map's parameters keeps them: the rebuilt map goes on with them), none dropped while its other half may still
     come: link the gate's 'rejected' output to the ``rejected`` input so that the takes whose predictions the gate
     keeps back are let go. Past ``max_waiting`` held, the node warns (its
-    status's ``warning``: a line on the console, not an error), until the backlog has cleared. One whose take has
-    ended (nothing more of it in flight) is forgotten at the next hold: its end told where it was left waiting;
-    so is the gate's rejection of a take that ended before reaching 'take', at the next rejection.
+    status's ``warning``: a line on the console, not an error), until the backlog has cleared; takes a source
+    recovered from the last run (meta ``recovered``) are not counted: a restart's known backlog, not an overload.
+    One whose take has ended (nothing more of it in flight) is forgotten at the next hold: its end told where it was
+    left waiting; so is the gate's rejection of a take that ended before reaching 'take', at the next rejection.
 
     ``table`` lists changes to the shipped table (a row replaces the shipped row of its label, an empty value
     removes one, the other rows stay); with ``base_table: empty`` it is the patch's rows alone.
@@ -258,7 +259,8 @@ class SlotMap(SlotTableRows, Node):
                    "label: the slot of the best label", choices=("slot", "label"))
     fallback = Param(str, "", "slot for labels not in the table; empty: send them to 'unmapped'")
     max_waiting = Param(int, 8, "takes (or predictions) held for their other half, with the take input linked, "
-                        "before the node warns (none is dropped)", minimum=1, maximum=1000)
+                        "before the node warns (none is dropped; takes recovered from the last run not counted)",
+                        minimum=1, maximum=1000)
 
     #: Whether the table is normalised and the held takes' stores made (:meth:`_begin`): by start(), or by the first
     #: message of a map never started (a subclass whose start() does not call this one's, a test), as the gate's.
@@ -382,18 +384,24 @@ class SlotMap(SlotTableRows, Node):
 
         A warning (the status's ``warning``), not a node error: nothing failed and no take is lost, each still ends
         with its own fate. As an error it ended a 64-phone burst with "nodes with errors: map (1)"."""
-        over = max(len(self._takes), len(self._predictions)) > self.max_waiting
+        # Takes recovered from the last run (a restart with 9 stored, not done) come at start all at once, as their
+        # classifier begins: a known backlog, not a sign of one overloaded. Counted, every such restart warned.
+        takes = sum(not _recovered(take) for take in self._takes.values())
+        predictions = sum(not _recovered(prediction.take) for prediction in self._predictions.values())
+        recovered = len(self._takes) + len(self._predictions) - takes - predictions
+        over = max(takes, predictions) > self.max_waiting
         if over and not self._warned:
             # The hint only where it helps: with 'rejected' linked, a backlog is a burst the classifier works through.
             hint = "" if self.is_linked("rejected") else (
                 ". A take whose prediction the gate rejected is let go only with the gate's 'rejected' linked to this "
                 "node's 'rejected'")
+            besides = f" (besides {recovered} from the last run)" if recovered else ""
             self.report_status(warning=(
-                f"{len(self._takes)} takes wait for their predictions and {len(self._predictions)} predictions for "
-                f"their takes, more than max_waiting ({self.max_waiting}); all are kept{hint}"))
-        elif self._warned and not (self._takes or self._predictions):
+                f"{takes} takes wait for their predictions and {predictions} predictions for their takes{besides}, "
+                f"more than max_waiting ({self.max_waiting}); all are kept{hint}"))
+        elif self._warned and not (takes or predictions):
             self.report_status(warning="")  # the backlog has cleared
-        if over or not (self._takes or self._predictions):
+        if over or not (takes or predictions):
             self._warned = over
 
     def _map(self, prediction: Prediction, take: Take) -> None:
@@ -429,3 +437,8 @@ class SlotMap(SlotTableRows, Node):
             extra["slot_confidence"] = confidence
         self.report_status(take=take.take_id, label=label or "nothing", slot=slot, confidence=own, **extra)
         self.emit("slot", SlotAssignment(slot, take, label, confidence))
+
+
+def _recovered(take: Take) -> bool:
+    """Whether a source passed ``take`` on again at this start (stored, not done, before the last run ended)."""
+    return bool(take.meta.get("recovered"))
