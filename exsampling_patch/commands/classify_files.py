@@ -153,7 +153,8 @@ class FileMarks:
 
     def wait(self, node: Node, out_port: str) -> list[Any]:
         """What ``node`` sends of this file on ``out_port`` from its own thread within :data:`LATE_SECONDS`; takes
-        made anew while it owes files, once it has passed nothing more on for :data:`SETTLE_SECONDS`."""
+        made anew while it owes files, once it has passed one on for each owed file and this one and nothing more
+        for :data:`SETTLE_SECONDS`, or at the end of the wait."""
         until = time.monotonic() + LATE_SECONDS
         heard, since = 0, time.monotonic()
         while True:
@@ -161,7 +162,11 @@ class FileMarks:
             now, anew = time.monotonic(), self._anew.get(node.node_id, [])
             if len(anew) != heard:
                 heard, since = len(anew), now
-            if anew and (now - since >= SETTLE_SECONDS or now >= until or node.stop_event.is_set()):
+            # Settled early only once there is a take for each owed file and the one in hand: a node late once (past
+            # the wait) whose late take came first would else have had it taken as this file's, and every later
+            # file the one before's, without a note. Fewer takes than that are judged at the end of the wait.
+            accounted = len(anew) > len(self._owed.get(node.node_id, ()))
+            if anew and ((accounted and now - since >= SETTLE_SECONDS) or now >= until or node.stop_event.is_set()):
                 self._settle(node.node_id)
             sent = [m for port, m in self._kept[node.node_id] if port == out_port]
             if sent:

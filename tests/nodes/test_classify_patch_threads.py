@@ -317,3 +317,56 @@ def test_a_file_a_node_drops_untold_does_not_shift_the_files_after(esc50: Path, 
     assert told.stderr == ("note: dog2.flac: second passed on a take made anew (not with take.derive) after classify "
                            "had gone on to the next file: taken as this file's, the oldest it got nothing of in time, "
                            "it is not followed further\n" if hold else ""), told.stderr
+
+
+SLOW_ONCE = '''import queue
+import time
+
+from exsampling_patch import TAKE, Input, Node, Output, Take
+
+
+class SlowOnce(Node):
+    """Pass each take on made anew from a thread of its own after 0.5 s; the second after 2.6 s, past classify's
+    wait."""
+
+    type_name = "slow_once"
+    family = "processing"
+    take = Input(TAKE, "the take")
+    out = Output(TAKE, "the take, made anew, from the node's thread")
+
+    def start(self):
+        self._queue = queue.Queue()
+        self._count = 0
+        self.run_thread(self._work, name=f"{self.node_id}-work")
+
+    def _work(self):
+        while not self.stop_event.is_set():
+            try:
+                take = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            self._count += 1
+            time.sleep(2.6 if self._count == 2 else 0.5)
+            self.emit("out", Take(take.samples, take.sample_rate))
+
+    def on_take(self, take):
+        self._queue.put(take)
+'''
+
+
+def test_a_node_late_once_does_not_shift_the_files_after(esc50: Path, tmp_path: Path) -> None:
+    # Its 2nd take came during the 3rd file's wait, 0.2 s of quiet before the 3rd's own: taken as the 3rd file's,
+    # the 2nd taken as dropped, and each later file was given the take of the file before it, without a note.
+    (tmp_path / "my-nodes").mkdir()
+    (tmp_path / "my-nodes" / "slow_once.py").write_text(SLOW_ONCE, encoding="utf-8")
+    data = default_data()
+    data["node_dirs"] = ["my-nodes"]
+    data["nodes"].append({"id": "slow", "type": "slow_once"})
+    data["links"] = ["slow.out -> trim.take", *data["links"]]
+    patch = write(tmp_path, data)
+    files = [tmp_path / name for name in ("dog1.flac", "dog2.flac", "bells3.flac", "dog4.flac", "bells5.flac")]
+    for file, clip in zip(files, (DOG, DOG, BELLS, DOG, BELLS), strict=True):
+        file.write_bytes((esc50 / "audio" / clip).read_bytes())
+    told = exsampling_here("classify", "--patch", str(patch), *map(str, files), "--json")
+    assert [row["slot"] for row in rows_of(told)] == ["Bass", None, "TT", "Bass", "TT"], told.stdout
+    assert told.stderr.startswith("note: dog2.flac: slow passed on a take made anew"), told.stderr
