@@ -183,8 +183,10 @@ class Shortcuts:
             elif (ctrl, shift, key) == (False, True, dpg.mvKey_F5):
                 self.actions.stop_patch()  # no text takes it, and a show must stop at once
             elif (ctrl, shift, key) == (False, False, dpg.mvKey_F5):
-                # Ignored, F5 pressed after typing a folder did nothing and said nothing.
-                if self.actions.inspector.take_typed(field):
+                # Ignored, F5 pressed after typing a folder did nothing and said nothing. Only the inspector's fields
+                # hold patch values: a search typed in (where Enter adds a node) or an open list runs at once.
+                value_typed = not list_open(field) and field in self.descendants("inspector_box")
+                if not value_typed or self.actions.inspector.take_typed(field):
                     self.actions.run_patch()
                 else:
                     self.actions.say("not run: press Enter (or click elsewhere) to take what is being typed, then F5")

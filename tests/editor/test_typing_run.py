@@ -26,3 +26,11 @@ def test_f5_while_typing_says_to_take_the_value_first(result: dict[str, Any]) ->
 @pytest.mark.display
 def test_shift_f5_while_typing_stops_the_patch(result: dict[str, Any]) -> None:
     assert result["stopped"] == [False, True], result
+
+
+@pytest.mark.display
+def test_f5_while_typing_a_search_runs_the_patch(result: dict[str, Any]) -> None:
+    # It said "press Enter ... then F5": Enter in the palette's search adds its first type to the patch.
+    running, status, typing = result["searching"]
+    assert running and typing, result
+    assert "press Enter" not in status, result

@@ -1,9 +1,10 @@
-"""F5 and Shift+F5 pressed while a field of the inspector is being typed in, through real events (XTEST).
+"""F5 and Shift+F5 pressed while a field is being typed in, through real events (XTEST).
 
 Opens a folder source linked to a log at 1280x1000 (the source's folder not set: the patch cannot run yet); clicks
 the source's title, clicks its ``folder`` field and types ``inbox``, then presses F5 (the status bar and whether the
-patch runs are recorded), Enter and F5 again; then clicks the field, types a letter and presses Shift+F5. Keys
-belong to the field being typed in: F5 did nothing and said nothing, and Shift+F5 did not stop the patch.
+patch runs are recorded), Enter and F5 again; then clicks the field, types a letter and presses Shift+F5; then types
+in the palette's search and presses F5. Keys belong to the field being typed in: F5 did nothing and said nothing,
+Shift+F5 did not stop the patch, and F5 in the search said to press Enter first (which there adds a node).
 
 Run as ``python -m tests.editor.typing_run_scenario`` (needs DISPLAY; see test_typing_run.py). Prints one JSON
 object.
@@ -49,6 +50,12 @@ def main() -> dict[str, Any]:
             driver.type("x")
             driver.key("F5", "shift")
             out["stopped"] = [app.runner.running, app.shortcuts.typing()]
+            driver.key("Return")  # the folder field's "inboxx" taken: the patch can run from "inboxx", made here
+            (work / "inboxx").mkdir()
+            driver.click(press_point("palette:search"))
+            driver.type("log")
+            driver.key("F5")  # a search typed in is no patch value: F5 runs, as anywhere else
+            out["searching"] = [app.runner.running, app.status, app.shortcuts.typing()]
     return out
 
 
