@@ -388,7 +388,7 @@ class _Handler(BaseHTTPRequestHandler):
             log.exception("upload failed")
             # The system's words alone: "[Errno 30] Read-only file system: '/home/.../.take.part'" showed the phone
             # Python's repr and a path of this machine's; the console names the folder to the performer.
-            why = f"{error.strerror} (the recorder's take folder)" if isinstance(error, OSError) and error.strerror \
+            why = f"{error.strerror} (on the recorder's disk)" if isinstance(error, OSError) and error.strerror \
                 else str(error)
             self._error(500, f"the take could not be stored: {why}; tell the performer")
             return
