@@ -31,6 +31,11 @@ thread tells a disk error never ends it before it is told, and the end is told o
 as well, the console said it twice ("has room again", the filling warning's end, then "is back: ... has room for takes
 again"): while a disk error stands, the watch's ``disk_room`` line is left to the end's. The looks themselves are taken
 one at a time (request threads store takes at once): two at once each found the disk newly full, and told it twice.
+
+A take folder that cannot be written (a card's lock switch, a disk mounted read-only, permissions), told at the start
+or by a take's failed write, stood on the node until it was rebuilt, the folder made writable and takes stored again.
+It is told about the disk as well, and ends as the disk errors do: at the next take stored (the console says the
+folder can be written again, once).
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ class DiskWatch:
         self._held: set[Any] = set()  # the takes refused 507 and not stored since (their phones' keys for them)
         self._held_lock = threading.Lock()  # held() is called on the server's request threads
         self._erred = False  # a disk error told that no take stored since has ended
+        self._unwritable = False  # the folder told as not writable, and no take stored since
         self._wanted = 0  # the bytes of the largest take told too large since that error: the room that ends it
         self._free = 0  # the bytes free at the last look, for the line that ends it
         self._look_lock = threading.Lock()  # the free space watch's crossings, each told by one look (HTTP threads)
@@ -137,11 +143,25 @@ class DiskWatch:
             if len(self._held) != before:
                 self._status(held_on_phones=len(self._held))
             room = not self._space.full and self._free - self._wanted >= self.min_mb * 1e6
-            if not refused and room and self._erred:
-                # The take told too large is told again if refused again: its error has ended.
-                self._erred, self._wanted, self._too_large = False, 0, -1
-                self._status(**{DISK: f"the take folder's disk has room for takes again: {amount(self._free)} "
-                                      f"free ({self.folder})"})
+            # A take stored: the folder can be written. Not told while a full disk's error stands without room: the
+            # one status ends every error told about the disk.
+            if refused or not ((self._erred and room) or (self._unwritable and not self._erred)):
+                return
+            said = []
+            if self._unwritable:
+                said.append(f"the take folder {self.folder} can be written again")
+            if self._erred:
+                said.append(f"the take folder's disk has room for takes again: {amount(self._free)} free "
+                            f"({self.folder})")
+            # The take told too large is told again if refused again: its error has ended.
+            self._erred, self._unwritable, self._wanted, self._too_large = False, False, 0, -1
+            self._status(**{DISK: "; ".join(said)})
+
+    def _cannot_write(self, line: str) -> None:
+        """Tell that the take folder cannot be written, an error the next take stored ends (:meth:`held`)."""
+        with self._held_lock:
+            self._unwritable = True
+            self._report_error(line, DISK)
 
     def dropped(self, key: Any) -> None:
         """A take (``key``) refused for good: its phone drops it, so it is no longer held there if it was; nothing
@@ -161,6 +181,8 @@ class DiskWatch:
                 "keeps it and sends it again")
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             self._error(line)
+        elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            self._cannot_write(line)
         else:
             self._report_error(line, "")
         return self.full_on_write(error)
@@ -215,6 +237,6 @@ class DiskWatch:
         try:
             tempfile.TemporaryFile(dir=self.folder).close()  # nameless where the system can: a kill leaves nothing
         except OSError as error:
-            self._report_error(f"the take folder {self.folder} cannot be written ({error.strerror or error}): takes "
+            self._cannot_write(f"the take folder {self.folder} cannot be written ({error.strerror or error}): takes "
                                "from phones are refused until it can be (each phone keeps its takes and sends them "
-                               "again); make it writable, or set the parameter 'folder' to another folder", "")
+                               "again); make it writable, or set the parameter 'folder' to another folder")
