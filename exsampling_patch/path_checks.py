@@ -78,6 +78,15 @@ def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base
         for name in reads[spec.type]:
             read = registry.get(spec.type).param_specs.get(name)
             value = None if read is None else value_in_effect(patch, registry, node_id, name)
+            if read is not None and not value and (spec.type, name) == ("classifier", "model"):
+                shipped = shipped_model_problem()  # the classifier loads it: unread here, its damage was told at start
+                if shipped:
+                    problems.append(Problem(
+                        f"node '{node_id}': no 'model' given, so it uses the shipped model, which will not load: "
+                        f"{shipped}; reinstall exsampling-patch to get it whole", source.file,
+                        source.node_line(node_id, *(("params", name) if name in spec.params else ())),
+                        hint=f"'{name}': {read.doc}"))
+                continue
             if read is None or not value or not isinstance(value, str):
                 continue
             path = _absolute(value, base_dir)
@@ -110,6 +119,14 @@ def content_problem(type_name: str, name: str, path: Path) -> str | None:
     except OSError:
         return None  # not there: missing_path tells it
     return _model_problem(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def shipped_model_problem() -> str | None:
+    """What keeps the shipped model (a classifier's with no ``model``) from loading, as :func:`content_problem`
+    tells it of a named one; None where it may load, or where it is not there (its loader tells that)."""
+    from exsampling_patch.models.model_header import SHIPPED_MODEL
+
+    return content_problem("classifier", "model", SHIPPED_MODEL)
 
 
 @functools.lru_cache(maxsize=32)

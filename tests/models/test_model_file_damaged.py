@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from exsampling_patch.cli import main
 from exsampling_patch.commands.classify import PatchChain
 from exsampling_patch.models.classifier import VALIDATION_HEAD, load_classifier, load_head_file, load_model_file
 from exsampling_patch.models.model_header import SHIPPED_MODEL, ModelFileError, model_file_problem
@@ -94,3 +95,24 @@ def test_the_classifier_refuses_at_its_start_a_model_damaged_after_check(tmp_pat
         assert told in str(failed.value)
     finally:
         process.stop()
+
+
+def test_check_tells_a_damaged_shipped_model_at_the_line_of_a_classifier_with_no_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A classifier with no ``model`` loads the shipped model, which check did not read: damaged, it was told only
+    at the show's start. The real one is left alone: the check reads a damaged copy in its place."""
+    shipped = damaged_copy(SHIPPED_MODEL, tmp_path / "sounds.pt")
+    monkeypatch.setattr("exsampling_patch.models.model_header.SHIPPED_MODEL", shipped)
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n"
+                     "    threads: 1\nlinks: []\n", encoding="utf-8")
+    assert main(["check", str(patch)]) != 0
+    out = capsys.readouterr()
+    err = out.out + out.err
+    told = f"not a readable model file: {shipped} ({DAMAGED})"
+    assert f"{patch}:3: node 'clf': no 'model' given, so it uses the shipped model, which will not load: {told}; " \
+        "reinstall exsampling-patch" in err, err
+    patch.write_text(patch.read_text(encoding="utf-8").replace("threads: 1", "model: ''"), encoding="utf-8")
+    assert main(["check", str(patch)]) != 0
+    out = capsys.readouterr()
+    assert f"{patch}:6: node 'clf': no 'model' given, so it uses the shipped model" in out.out + out.err, out
