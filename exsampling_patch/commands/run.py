@@ -305,7 +305,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
           + cut_off, file=sys.stderr, flush=True)
     for node_id in [n for n in never if n in start_errors or not interrupted]:
         why = start_errors.get(node_id, "")
-        print(f"node '{node_id}' never started" + (f": {why}" if why else ""), file=sys.stderr, flush=True)
+        print(f"{model_place(args.patch, patch, node_id, why)}node '{node_id}' never started"
+              + (f": {why}" if why else ""), file=sys.stderr, flush=True)
     stopped_first = [n for n in never if n not in start_errors and interrupted]
     if stopped_first:  # a Ctrl+C in the default patch's start-up told eight nodes, one line each, the same why
         names = ", ".join(f"'{n}'" for n in stopped_first)
@@ -325,6 +326,20 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             "uploads_cut_off": uploads_cut,
             "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
     return code
+
+
+def model_place(patch_file: str, patch: Patch, node_id: str, why: str) -> str:
+    """``FILE:LINE: `` of a classifier's ``model`` (its node's line where not written) when its start failed on that
+    file (one check cannot tell, or changed after it), as `classify --patch` tells it: the line to change was left
+    to find; '' otherwise."""
+    from exsampling_patch.patchfile import read_patch
+
+    spec = patch.nodes.get(node_id)
+    if spec is None or spec.type != "classifier" or not why.startswith("not a readable model file"):
+        return ""
+    source = read_patch(patch_file).source_map  # read again: only here, where a line is told
+    line = source.node_line(node_id, "params", "model") or source.node_line(node_id)
+    return f"{patch_file}:{line}: " if line else ""
 
 
 def summary_word(fate: str, reason: str) -> str:

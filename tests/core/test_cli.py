@@ -286,3 +286,18 @@ def test_a_node_that_cannot_make_its_folder_says_why_without_errno(
     err = capsys.readouterr().err
     assert ("node 'inbox' never started: No such file or directory: /proc/exsampling-takes\n"
             in err), err
+
+
+def test_a_classifier_whose_model_fails_at_start_is_told_at_the_model_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A pickle, as torch wrote before 1.6: check cannot tell it without torch, so the run starts and the classifier's
+    # start refuses it. Before, "node 'clf' never started: ..." left the line to change to find; classify --patch
+    # told it.
+    (tmp_path / "notes.pt").write_bytes(b"\x80\x02not a model\n")
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n    model: notes.pt\n"
+                     "links: []\n", encoding="utf-8")
+    assert main(["run", str(patch), "--for", "0.1", "--log", "-", "--show-log", "none"]) == 3  # never started
+    err = capsys.readouterr().err
+    assert (f"{patch}:6: node 'clf' never started: not a readable model file: {tmp_path / 'notes.pt'} (not a model "
+            "file: it holds something other than weights)\n" in err), err
