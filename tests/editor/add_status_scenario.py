@@ -16,8 +16,7 @@ import sys
 from typing import Any
 
 from tests.editor.add_popup_scenario import right_click
-from tests.editor.driving import VIEWPORT, Driver, drawn, empty_spot, work_folder
-from tests.editor.harness import open_editor
+from tests.editor.driving import drag_link, driven, empty_spot
 
 PATCH = """\
 exsampling_patch: 1
@@ -33,27 +32,20 @@ links:
 
 def main() -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with work_folder("exsampling-add-status-") as work:
-        (work / "p.yaml").write_text(PATCH)
-        with open_editor(work / "p.yaml", workers=1) as app:
-            app.open_viewport(*VIEWPORT, vsync=False)
-            drawn(app)
-            driver = Driver(app)
-            source = app.link_hints.pin_point("out:norm.out", output=True)
-            target = app.link_hints.pin_point("in:trim.take", output=False)
-            assert source is not None and target is not None
-            driver.drag_to(source, target)
-            out["refused"] = app.status
-            spot = empty_spot((0, 0))
-            assert spot is not None
-            right_click(driver, spot)
-            driver.type("log")
-            driver.key("Return")
-            driver.frames(3)
-            out["nodes"] = sorted(app.model.patch.nodes)
-            out["added"] = app.status
-            driver.key("z", "ctrl")
-            out["undone"] = app.status
+    with driven(PATCH, "exsampling-add-status-") as driver:
+        app = driver.app
+        drag_link(driver, "out:norm.out", "in:trim.take")
+        out["refused"] = app.status
+        spot = empty_spot((0, 0))
+        assert spot is not None
+        right_click(driver, spot)
+        driver.type("log")
+        driver.key("Return")
+        driver.frames(3)
+        out["nodes"] = sorted(app.model.patch.nodes)
+        out["added"] = app.status
+        driver.key("z", "ctrl")
+        out["undone"] = app.status
     return out
 
 

@@ -15,8 +15,7 @@ import json
 import sys
 from typing import Any
 
-from tests.editor.driving import VIEWPORT, Driver, drawn, work_folder
-from tests.editor.harness import open_editor
+from tests.editor.driving import drag_link, driven
 
 PATCH = """\
 exsampling_patch: 1
@@ -34,22 +33,14 @@ links:
 
 def main() -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with work_folder("exsampling-bypass-") as work:
-        (work / "p.yaml").write_text(PATCH)
-        with open_editor(work / "p.yaml", workers=1) as app:
-            app.open_viewport(*VIEWPORT, vsync=False)
-            drawn(app)
-            driver = Driver(app)
-            hints = app.link_hints
-            source = hints.pin_point("out:gate.rejected", output=True)
-            target = hints.pin_point("in:map.prediction", output=False)
-            assert source is not None and target is not None
-            driver.drag_to(source, target)
-            driver.frames(3)
-            out["linked"] = [sorted(str(link) for link in app.model.patch.links), app.problems_panel._texts]
-            driver.key("z", "ctrl")
-            driver.frames(3)
-            out["undone"] = [sorted(str(link) for link in app.model.patch.links), app.problems_panel._texts]
+    with driven(PATCH, "exsampling-bypass-") as driver:
+        app = driver.app
+        drag_link(driver, "out:gate.rejected", "in:map.prediction")
+        driver.frames(3)
+        out["linked"] = [sorted(str(link) for link in app.model.patch.links), app.problems_panel._texts]
+        driver.key("z", "ctrl")
+        driver.frames(3)
+        out["undone"] = [sorted(str(link) for link in app.model.patch.links), app.problems_panel._texts]
     return out
 
 

@@ -15,8 +15,7 @@ import json
 import sys
 from typing import Any
 
-from tests.editor.driving import VIEWPORT, Driver, drawn, title_point, work_folder
-from tests.editor.harness import open_editor
+from tests.editor.driving import drag_link, driven, title_point
 
 PATCH = """\
 exsampling_patch: 1
@@ -32,24 +31,16 @@ nodes:
 
 def main() -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with work_folder("exsampling-covered-pin-") as work:
-        (work / "p.yaml").write_text(PATCH)
-        with open_editor(work / "p.yaml", workers=1) as app:
-            app.open_viewport(*VIEWPORT, vsync=False)
-            drawn(app)
-            driver = Driver(app)
-            hints = app.link_hints
-            below, above = hints.pin_point("in:map.take", output=False), hints.pin_point("in:sampler.assign", False)
-            assert below is not None and above is not None
-            driver.drag(title_point("sampler"), (below[0] - above[0], below[1] - above[1]))
-            out["pins"] = [hints.pin_point("in:map.take", False), hints.pin_point("in:sampler.assign", False)]
-            source = hints.pin_point("out:map.slot", output=True)
-            target = hints.pin_point("in:sampler.assign", output=False)
-            assert source is not None and target is not None
-            driver.drag_to(source, target)
-            driver.frames(3)
-            out["links"] = [str(link) for link in app.model.patch.links]
-            out["status"] = app.status
+    with driven(PATCH, "exsampling-covered-pin-") as driver:
+        app, hints = driver.app, driver.app.link_hints
+        below, above = hints.pin_point("in:map.take", output=False), hints.pin_point("in:sampler.assign", False)
+        assert below is not None and above is not None
+        driver.drag(title_point("sampler"), (below[0] - above[0], below[1] - above[1]))
+        out["pins"] = [hints.pin_point("in:map.take", False), hints.pin_point("in:sampler.assign", False)]
+        drag_link(driver, "out:map.slot", "in:sampler.assign")
+        driver.frames(3)
+        out["links"] = [str(link) for link in app.model.patch.links]
+        out["status"] = app.status
     return out
 
 

@@ -296,6 +296,32 @@ def work_folder(prefix: str) -> Iterator[Path]:
 
 
 @contextmanager
+def driven(text: str, prefix: str, folders: tuple[str, ...] = (), vsync: bool = False) -> Iterator[Driver]:
+    """``text`` written as ``p.yaml`` in a temporary folder (``folders`` made in it), the editor opened on it with
+    one worker in a window the size of the test display, drawn, and a Driver on it; the folder removed afterwards
+    (the patch's folder is ``driver.app.model.base_dir``)."""
+    with work_folder(prefix) as work:
+        for folder in folders:
+            (work / folder).mkdir()
+        (work / "p.yaml").write_text(text)
+        with open_editor(work / "p.yaml", workers=1) as app:
+            app.open_viewport(*VIEWPORT, vsync=vsync)
+            drawn(app)
+            yield Driver(app)
+
+
+def drag_link(driver: Driver, start: str, end: str) -> None:
+    """A link dragged from the pin ``start`` to the pin ``end`` (``out:node.port`` or ``in:node.port``), each
+    where the link hints have it, and let go there."""
+    hints = driver.app.link_hints
+    source = hints.pin_point(start, output=start.startswith("out:"))
+    target = hints.pin_point(end, output=end.startswith("out:"))
+    if source is None or target is None:
+        raise RuntimeError(f"no pin drawn for {start if source is None else end}")
+    driver.drag_to(source, target)
+
+
+@contextmanager
 def default_patch_copy(prefix: str, folder: str = "") -> Iterator[Path]:
     """A copy of the default patch, ``exsampling.yaml`` in ``folder`` of a temporary folder removed afterwards."""
     with work_folder(prefix) as work:

@@ -19,8 +19,7 @@ from typing import Any
 import dearpygui.dearpygui as dpg
 
 from exsampling_patch.patch import PortRef
-from tests.editor.driving import VIEWPORT, Driver, drawn, work_folder
-from tests.editor.harness import open_editor
+from tests.editor.driving import drag_link, driven
 
 PATCH = """\
 exsampling_patch: 1
@@ -46,54 +45,46 @@ links:
 
 def main() -> dict[str, Any]:
     result: dict[str, Any] = {}
-    with work_folder("exsampling-links-") as work:
-        (work / "hints.yaml").write_text(PATCH)
-        with open_editor(work / "hints.yaml", workers=1) as app:
-            app.open_viewport(*VIEWPORT)
-            model = app.model
-            drawn(app)
-            driver = Driver(app)
-            hints = app.link_hints
-            source = hints.pin_point("out:inbox.take", output=True)
-            target = hints.pin_point("in:trim.take", output=False)
-            assert source is not None and target is not None
-            with driver.dragging(source, target):
-                result["dragging_from"] = str(hints.source)
-                result["fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(),
-                                                                         key=lambda item: str(item[0]))}
-                result["themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
-                                    ("in:trim.take", "in:out.assignment", "in:log.message")}
-                result["fit_theme"], result["dim_theme"] = hints._theme(True), hints._theme(False)
-            result["links"] = [str(link) for link in model.patch.links]
-            result["fits_after"] = len(hints.fits)
-            result["theme_after"] = dpg.get_item_info("in:trim.take")["theme"]
-            result["type_theme"] = app.patch_view.pin_theme(PortRef("trim", "take"))
-            # Dragged from an input (the log's, which takes anything) towards the source's output: the outputs that
-            # may feed it are lit, the others dimmed.
-            result["output_type_theme"] = dpg.get_item_info("out:inbox.take")["theme"]  # its own, before the drag
-            source = hints.pin_point("in:log.message", output=False)
-            target = hints.pin_point("out:inbox.take", output=True)
-            assert source is not None and target is not None
-            with driver.dragging(source, target):
-                result["input_dragging_from"] = str(hints.source)
-                result["input_fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(),
-                                                                               key=lambda item: str(item[0]))}
-                result["output_themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
-                                           ("out:inbox.take", "out:trim.take")}
-            result["input_fits_after"] = len(hints.fits)
-            result["links_after_input_drag"] = [str(link) for link in model.patch.links]
-            result["output_theme_after"] = dpg.get_item_info("out:inbox.take")["theme"]
-            # Drops imnodes refuses before the model is asked: output on output, input on input, a node on itself.
-            links = list(model.patch.links)
-            result["no_link_said"] = []
-            for start, end in (("out:inbox.take", "out:trim.out"), ("in:trim.take", "in:out.assignment"),
-                               ("out:trim.out", "in:trim.take")):
-                source = hints.pin_point(start, output=start.startswith("out:"))
-                target = hints.pin_point(end, output=end.startswith("out:"))
-                assert source is not None and target is not None
-                driver.drag_to(source, target)
-                result["no_link_said"].append(app.status)
-            result["links_unchanged"] = list(model.patch.links) == links
+    with driven(PATCH, "exsampling-links-", vsync=True) as driver:
+        app = driver.app
+        model, hints = app.model, app.link_hints
+        source = hints.pin_point("out:inbox.take", output=True)
+        target = hints.pin_point("in:trim.take", output=False)
+        assert source is not None and target is not None
+        with driver.dragging(source, target):
+            result["dragging_from"] = str(hints.source)
+            result["fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(),
+                                                                     key=lambda item: str(item[0]))}
+            result["themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
+                                ("in:trim.take", "in:out.assignment", "in:log.message")}
+            result["fit_theme"], result["dim_theme"] = hints._theme(True), hints._theme(False)
+        result["links"] = [str(link) for link in model.patch.links]
+        result["fits_after"] = len(hints.fits)
+        result["theme_after"] = dpg.get_item_info("in:trim.take")["theme"]
+        result["type_theme"] = app.patch_view.pin_theme(PortRef("trim", "take"))
+        # Dragged from an input (the log's, which takes anything) towards the source's output: the outputs that
+        # may feed it are lit, the others dimmed.
+        result["output_type_theme"] = dpg.get_item_info("out:inbox.take")["theme"]  # its own, before the drag
+        source = hints.pin_point("in:log.message", output=False)
+        target = hints.pin_point("out:inbox.take", output=True)
+        assert source is not None and target is not None
+        with driver.dragging(source, target):
+            result["input_dragging_from"] = str(hints.source)
+            result["input_fits"] = {str(ref): fits for ref, fits in sorted(hints.fits.items(),
+                                                                           key=lambda item: str(item[0]))}
+            result["output_themes"] = {alias: dpg.get_item_info(alias)["theme"] for alias in
+                                       ("out:inbox.take", "out:trim.take")}
+        result["input_fits_after"] = len(hints.fits)
+        result["links_after_input_drag"] = [str(link) for link in model.patch.links]
+        result["output_theme_after"] = dpg.get_item_info("out:inbox.take")["theme"]
+        # Drops imnodes refuses before the model is asked: output on output, input on input, a node on itself.
+        links = list(model.patch.links)
+        result["no_link_said"] = []
+        for start, end in (("out:inbox.take", "out:trim.out"), ("in:trim.take", "in:out.assignment"),
+                           ("out:trim.out", "in:trim.take")):
+            drag_link(driver, start, end)
+            result["no_link_said"].append(app.status)
+        result["links_unchanged"] = list(model.patch.links) == links
     return result
 
 

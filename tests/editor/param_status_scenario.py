@@ -15,8 +15,7 @@ import json
 import sys
 from typing import Any
 
-from tests.editor.driving import VIEWPORT, Driver, drawn, press_point, title_point, work_folder
-from tests.editor.harness import open_editor
+from tests.editor.driving import drag_link, driven, press_point, title_point
 
 PATCH = """\
 exsampling_patch: 1
@@ -32,29 +31,22 @@ nodes:
 
 def main() -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with work_folder("exsampling-param-status-") as work:
-        (work / "p.yaml").write_text(PATCH)
-        with open_editor(work / "p.yaml", workers=1) as app:
-            app.open_viewport(*VIEWPORT, vsync=False)
-            drawn(app)
-            driver = Driver(app)
-            source = app.link_hints.pin_point("out:gate.passed", output=True)
-            target = app.link_hints.pin_point("in:map.prediction", output=False)
-            assert source is not None and target is not None
-            driver.drag_to(source, target)
-            out["linked"] = app.status
-            driver.click(title_point("gate"))
-            driver.move(press_point("param:gate:threshold"))
-            with driver.holding("ctrl", after=3):
-                driver.input("click", "1")
-            driver.key("a", "ctrl")
-            driver.type("0.6")
-            driver.key("Return")
-            driver.frames(5)
-            out["threshold"] = app.model.patch.nodes["gate"].params.get("threshold")
-            out["set"] = app.status
-            driver.key("z", "ctrl")
-            out["undone"] = app.status
+    with driven(PATCH, "exsampling-param-status-") as driver:
+        app = driver.app
+        drag_link(driver, "out:gate.passed", "in:map.prediction")
+        out["linked"] = app.status
+        driver.click(title_point("gate"))
+        driver.move(press_point("param:gate:threshold"))
+        with driver.holding("ctrl", after=3):
+            driver.input("click", "1")
+        driver.key("a", "ctrl")
+        driver.type("0.6")
+        driver.key("Return")
+        driver.frames(5)
+        out["threshold"] = app.model.patch.nodes["gate"].params.get("threshold")
+        out["set"] = app.status
+        driver.key("z", "ctrl")
+        out["undone"] = app.status
     return out
 
 

@@ -16,8 +16,7 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from tests.editor.driving import VIEWPORT, Driver, drawn, work_folder
-from tests.editor.harness import open_editor
+from tests.editor.driving import drag_link, driven
 
 PATCH = """\
 exsampling_patch: 1
@@ -39,24 +38,15 @@ nodes:
 
 def main() -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with work_folder("exsampling-refused-pin-") as work:
-        (work / "takes").mkdir()
-        (work / "p.yaml").write_text(PATCH)
-        with open_editor(work / "p.yaml", workers=1) as app:
-            app.open_viewport(*VIEWPORT, vsync=False)
-            drawn(app)
-            driver, hints = Driver(app), app.link_hints
-            source, target = hints.pin_point("out:cls.prediction", True), hints.pin_point("in:tr.take", False)
-            assert source is not None and target is not None
-            driver.drag_to(source, target)
-            driver.frames(5)
-            out["refusal_shown"] = dpg.is_item_shown("refusal:tr.take")
-            source, target = hints.pin_point("out:src.take", True), hints.pin_point("in:tr.take", False)
-            assert source is not None and target is not None
-            driver.drag_to(source, target)
-            driver.frames(5)
-            out["links"] = [str(link) for link in app.model.patch.links]
-            out["status"] = app.status
+    with driven(PATCH, "exsampling-refused-pin-", folders=("takes",)) as driver:
+        app = driver.app
+        drag_link(driver, "out:cls.prediction", "in:tr.take")
+        driver.frames(5)
+        out["refusal_shown"] = dpg.is_item_shown("refusal:tr.take")
+        drag_link(driver, "out:src.take", "in:tr.take")
+        driver.frames(5)
+        out["links"] = [str(link) for link in app.model.patch.links]
+        out["status"] = app.status
     return out
 
 

@@ -13,8 +13,7 @@ import json
 import sys
 from typing import Any
 
-from tests.editor.driving import VIEWPORT, Driver, drawn, work_folder
-from tests.editor.harness import open_editor
+from tests.editor.driving import drag_link, driven
 
 PATCH = """\
 exsampling_patch: 1
@@ -28,19 +27,12 @@ links:
 
 def main() -> dict[str, Any]:
     out: dict[str, Any] = {"drops": []}
-    with work_folder("exsampling-relink-") as work:
-        (work / "p.yaml").write_text(PATCH)
-        with open_editor(work / "p.yaml", workers=1) as app:
-            app.open_viewport(*VIEWPORT, vsync=False)
-            drawn(app)
-            driver = Driver(app)
-            hints = app.link_hints
-            output, into = hints.pin_point("out:trim.out", output=True), hints.pin_point("in:classifier.take", False)
-            assert output is not None and into is not None
-            for start, end in ((output, into), (into, output)):
-                driver.drag_to(start, end)
-                driver.frames(3)
-                out["drops"].append([app.status, [str(link) for link in app.model.patch.links]])
+    with driven(PATCH, "exsampling-relink-") as driver:
+        app = driver.app
+        for start, end in (("out:trim.out", "in:classifier.take"), ("in:classifier.take", "out:trim.out")):
+            drag_link(driver, start, end)
+            driver.frames(3)
+            out["drops"].append([app.status, [str(link) for link in app.model.patch.links]])
     return out
 
 

@@ -16,8 +16,7 @@ import json
 import sys
 from typing import Any
 
-from tests.editor.driving import VIEWPORT, Driver, drawn, press_point, title_point, work_folder
-from tests.editor.harness import open_editor
+from tests.editor.driving import driven, press_point, title_point
 
 PATCH = """\
 exsampling_patch: 1
@@ -31,31 +30,26 @@ links:
 
 def main() -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with work_folder("exsampling-typing-run-") as work:
-        (work / "inbox").mkdir()
-        (work / "p.yaml").write_text(PATCH)
-        with open_editor(work / "p.yaml", workers=1) as app:
-            app.open_viewport(*VIEWPORT, vsync=False)
-            drawn(app)
-            driver = Driver(app)
-            driver.click(title_point("src"))
-            driver.click(press_point("param:src:folder"))
-            driver.type("inbox")
-            driver.key("F5")
-            out["typing"] = [app.status, app.runner.running, app.model.patch.nodes["src"].params.get("folder")]
-            driver.key("Return")
-            driver.key("F5")
-            out["taken"] = [app.runner.running, app.model.patch.nodes["src"].params.get("folder")]
-            driver.click(press_point("param:src:folder"))
-            driver.type("x")
-            driver.key("F5", "shift")
-            out["stopped"] = [app.runner.running, app.shortcuts.typing()]
-            driver.key("Return")  # the folder field's "inboxx" taken: the patch can run from "inboxx", made here
-            (work / "inboxx").mkdir()
-            driver.click(press_point("palette:search"))
-            driver.type("log")
-            driver.key("F5")  # a search typed in is no patch value: F5 runs, as anywhere else
-            out["searching"] = [app.runner.running, app.status, app.shortcuts.typing()]
+    with driven(PATCH, "exsampling-typing-run-", folders=("inbox",)) as driver:
+        app = driver.app
+        driver.click(title_point("src"))
+        driver.click(press_point("param:src:folder"))
+        driver.type("inbox")
+        driver.key("F5")
+        out["typing"] = [app.status, app.runner.running, app.model.patch.nodes["src"].params.get("folder")]
+        driver.key("Return")
+        driver.key("F5")
+        out["taken"] = [app.runner.running, app.model.patch.nodes["src"].params.get("folder")]
+        driver.click(press_point("param:src:folder"))
+        driver.type("x")
+        driver.key("F5", "shift")
+        out["stopped"] = [app.runner.running, app.shortcuts.typing()]
+        driver.key("Return")  # the folder field's "inboxx" taken: the patch can run from "inboxx", made here
+        (app.model.base_dir / "inboxx").mkdir()
+        driver.click(press_point("palette:search"))
+        driver.type("log")
+        driver.key("F5")  # a search typed in is no patch value: F5 runs, as anywhere else
+        out["searching"] = [app.runner.running, app.status, app.shortcuts.typing()]
     return out
 
 
