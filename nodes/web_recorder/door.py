@@ -141,11 +141,8 @@ class Door:
                 # Authenticated, not yet reading when the stop cut the others: left, its body was stored into the
                 # stopped node and answered 201. Cut too, never stored (body_read), and counted in cut_late: the
                 # server's stop waits for its requests (settle) before it counts its uploads cut off, these among them.
-                conn.cut, conn.deadline, conn.receiving = True, None, False
                 self.cut_late += 1
-                log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again",
-                         peer_address(sock))
-                self._shut(sock, socket.SHUT_RDWR)
+                self._cut(sock, conn)
                 self._changed.notify_all()
                 return
             if conn is not None and conn.deadline is not None:
@@ -235,11 +232,14 @@ class Door:
             cut = [sock for sock, conn in self._open.items() if conn.receiving and not conn.cut]
             self.cut_at_stop += len(cut)
             for sock in cut:
-                self._open[sock].cut, self._open[sock].deadline = True, None
-                log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again",
-                         peer_address(sock))
-                self._shut(sock, socket.SHUT_RDWR)
+                self._cut(sock, self._open[sock])
             return len(cut)
+
+    def _cut(self, sock: Any, conn: _Connection) -> None:
+        """Cut ``conn``'s upload for the stop (the lock held): shut, its body never stored (:meth:`body_read`)."""
+        conn.cut, conn.deadline = True, None
+        log.info("upload from %s cut off by the stop: its phone keeps the take and sends it again", peer_address(sock))
+        self._shut(sock, socket.SHUT_RDWR)
 
     def settle(self, seconds: float) -> int:
         """Wait, ``seconds`` at most, until no request that showed the token is still being handled (its take being
