@@ -166,8 +166,7 @@ def check_entries(file: BinaryIO, p: Path, kind: str) -> None:
     """ModelFileError (:data:`DAMAGED`) where an entry of the zip archive in ``file`` (open on ``p``, read from its
     start) does not match its CRC-32; none for a file that is not a zip archive (torch's format before 1.6: torch
     tells it). Torch's reader checks no CRC: a model with bytes zeroed in its weights loaded, and classified with
-    them, without a word. Reads the whole file: about 8 ms for the shipped 16 MB model, against about 120 ms to
-    load it as a classifier (docs/performance.md)."""
+    them, without a word. Reads the whole file; its cost beside a load is in docs/performance.md."""
     try:
         file.seek(0)
         if not file.read(2).startswith(b"PK"):
