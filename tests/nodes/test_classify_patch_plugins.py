@@ -15,6 +15,7 @@ import yaml
 from exsampling_patch.commands.classify import PatchChain
 from exsampling_patch.takes import read_take
 from tests.nodes.test_classify_patch_cli import CLIPS, DEFAULT_PATCH, DOG, exsampling_here, rows_of, short_sounds
+from tests.nodes.test_classify_patch_routes import first_plugin_patch, write
 
 FIRST_10_MS = '''from exsampling_patch import TAKE, Input, Node, Output, Take
 
@@ -62,9 +63,7 @@ def plugin_patch(folder: Path, node: dict[str, Any]) -> Path:
     data["links"] = [link for link in data["links"] if not link.startswith("trim.out")]
     data["links"] += [f"trim.out -> {node['id']}.take", f"{node['id']}.{port} -> classifier.take",
                       f"{node['id']}.{port} -> pitch.take"]
-    path = folder / "patch.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write(folder, data)
 
 
 def test_classify_patch_runs_a_plugin_node_of_no_family_before_the_classifier(esc50: Path, tmp_path: Path) -> None:
@@ -262,16 +261,9 @@ class SlowFirst(Node):
 
 def first_node_patch(folder: Path, type_name: str, source: str, params: dict[str, Any] | None = None) -> Path:
     """The default patch with the plugin node ``type_name`` (its code ``source``) between its recorder and trim."""
-    (folder / "my-nodes").mkdir(exist_ok=True)
-    (folder / "my-nodes" / f"{type_name}.py").write_text(source, encoding="utf-8")
     data = yaml.safe_load(DEFAULT_PATCH.read_text(encoding="utf-8"))
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "plugin", "type": type_name, "params": params or {}})
-    data["links"] = [link.replace("-> trim.take", "-> plugin.take") for link in data["links"]]
-    data["links"].append("plugin.out -> trim.take")
-    path = folder / "patch.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    node = {"id": "plugin", "type": type_name, "params": params or {}}
+    return first_plugin_patch(folder, type_name, source, node, data)
 
 
 def test_a_node_late_once_with_takes_made_anew_is_followed_for_the_files_after(esc50: Path, tmp_path: Path) -> None:

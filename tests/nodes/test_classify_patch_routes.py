@@ -40,6 +40,30 @@ def write(folder: Path, data: dict[str, Any], name: str = "patch.yaml") -> Path:
     return path
 
 
+def first_plugin_patch(folder: Path, source_name: str, source: str, node: dict[str, Any],
+                       data: dict[str, Any] | None = None) -> Path:
+    """``data`` (default_data() unless given) with the plugin node ``node``, its code ``source`` in
+    my-nodes/``source_name``.py, taking what went to trim and passing it on to trim; written to patch.yaml."""
+    (folder / "my-nodes").mkdir(exist_ok=True)
+    (folder / "my-nodes" / f"{source_name}.py").write_text(source, encoding="utf-8")
+    data = default_data() if data is None else data
+    data["node_dirs"] = ["my-nodes"]
+    data["nodes"].append(node)
+    data["links"] = [f"{node['id']}.out -> trim.take",
+                     *(link.replace("-> trim.take", f"-> {node['id']}.take") for link in data["links"])]
+    return write(folder, data)
+
+
+def clips(folder: Path, esc50: Path, named: dict[str, str]) -> list[Path]:
+    """The ESC-50 clips in ``named`` copied to ``folder`` under their names, in its order."""
+    files = []
+    for name, clip in named.items():
+        file = folder / name
+        file.write_bytes((esc50 / "audio" / clip).read_bytes())
+        files.append(file)
+    return files
+
+
 def running_slot(path: Path, take: Take, first: str = "trim") -> str | None:
     """The slot the running patch at ``path`` gives ``take`` (injected at ``first``): its nodes in the engine, a
     probe on each slot map's 'slot'."""

@@ -11,7 +11,7 @@ import pytest
 
 from exsampling_patch.takes import read_take
 from tests.nodes.test_classify_patch_cli import BELLS, DOG, exsampling_here, rows_of, short_sounds
-from tests.nodes.test_classify_patch_routes import default_data, running_slot, write
+from tests.nodes.test_classify_patch_routes import clips, first_plugin_patch, running_slot
 
 LATER = '''import queue
 
@@ -47,20 +47,14 @@ class Later(Node):
 
 def test_a_node_that_passes_takes_on_from_its_own_thread_is_waited_for(esc50: Path, tmp_path: Path) -> None:
     # Its take came after its handler returned: classify said "dropped by later" where the running patch played it.
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "later.py").write_text(LATER, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "later", "type": "later"})
-    data["links"] = ["later.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
+    patch = first_plugin_patch(tmp_path, "later", LATER, {"id": "later", "type": "later"})
     dog = esc50 / "audio" / DOG
     (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
     assert (row["slot"], row["reason"]) == ("Bass", None)
     assert running_slot(patch, read_take(dog).derive(take_id=DOG), first="later") == "Bass"
     # One that never passes it on: said plainly, not as a drop the node decided on.
-    data["nodes"][-1]["params"] = {"keep": True}
-    (kept,) = rows_of(exsampling_here("classify", "--patch", str(write(tmp_path, data)), str(dog), "--json"))
+    patch = first_plugin_patch(tmp_path, "later", LATER, {"id": "later", "type": "later", "params": {"keep": True}})
+    (kept,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
     assert kept["slot"] is None and kept["reason"] == ("no take from later within 2 s: it answers from a thread of "
                                                        "its own, later or not at all, and classify cannot follow it "
                                                        "further")
@@ -98,13 +92,7 @@ class Pooled(Node):
 def test_a_node_that_passes_takes_on_from_a_thread_not_run_thread_is_waited_for(esc50: Path, tmp_path: Path) -> None:
     # Only threads begun with run_thread were seen: an executor's thread passed the dog on after classify had said
     # "dropped by pooled".
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "pooled.py").write_text(POOLED, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "pooled", "type": "pooled"})
-    data["links"] = ["pooled.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
+    patch = first_plugin_patch(tmp_path, "pooled", POOLED, {"id": "pooled", "type": "pooled"})
     dog = esc50 / "audio" / DOG
     (row,) = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), "--json"))
     assert (row["slot"], row["reason"]) == ("Bass", None)
@@ -150,13 +138,7 @@ def test_a_take_a_node_passes_on_late_is_not_taken_as_the_next_files(esc50: Path
     # The dog's take came out of `behind` as the bells went in, and was scored as the bells': their row said
     # "dog 0.99 ... -> Bass", a slot the bells never reach. A take made anew has no mark of its file: with the dog's
     # still owed, it is taken as the dog's.
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "behind.py").write_text(BEHIND, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "behind", "type": "behind", "params": {"anew": anew}})
-    data["links"] = ["behind.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
+    patch = first_plugin_patch(tmp_path, "behind", BEHIND, {"id": "behind", "type": "behind", "params": {"anew": anew}})
     dog, bells = esc50 / "audio" / DOG, esc50 / "audio" / BELLS
     told = exsampling_here("classify", "--patch", str(patch), str(dog), str(bells), "--json")
     why = ("no take from behind within 2 s: it answers from a thread of its own, later or not at all, and classify "
@@ -208,13 +190,7 @@ class Sifted(Node):
 def test_a_fate_told_of_one_file_does_not_end_the_wait_for_the_next(esc50: Path, tmp_path: Path) -> None:
     # `sifted` told the silent file's fate; the fate still counted for the dog after it, which was not waited for and
     # was said "dropped by sifted" where the running patch plays it in Bass.
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "sifted.py").write_text(SIFTED, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "sifted", "type": "sifted"})
-    data["links"] = ["sifted.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
+    patch = first_plugin_patch(tmp_path, "sifted", SIFTED, {"id": "sifted", "type": "sifted"})
     _, silent = short_sounds(tmp_path)
     dog = esc50 / "audio" / DOG
     rows = rows_of(exsampling_here("classify", "--patch", str(patch), str(silent), str(dog), "--json"))
@@ -243,13 +219,7 @@ class Hushed(Node):
 
 def test_a_drop_is_not_told_in_what_the_node_said_of_an_earlier_file(esc50: Path, tmp_path: Path) -> None:
     # The node's last status was the dog's: the silent file after it was "dropped by hushed: has sound".
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "hushed.py").write_text(HUSHED, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "hushed", "type": "hushed"})
-    data["links"] = ["hushed.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
+    patch = first_plugin_patch(tmp_path, "hushed", HUSHED, {"id": "hushed", "type": "hushed"})
     _, silent = short_sounds(tmp_path)
     dog = esc50 / "audio" / DOG
     rows = rows_of(exsampling_here("classify", "--patch", str(patch), str(dog), str(silent), "--json"))
@@ -299,16 +269,8 @@ def test_a_file_a_node_drops_untold_does_not_shift_the_files_after(esc50: Path, 
     # A node that passes takes made anew on in time dropped the 2nd file without a word: each later take was taken
     # as the file before's (a note naming it), and every later row said "no take from second within 2 s". The last
     # take it passes on is the file in hand's now, the ones before it the owed files' (with hold: the 2nd's, told).
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "second.py").write_text(SECOND, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "second", "type": "second", "params": {"hold": hold}})
-    data["links"] = ["second.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
-    files = [tmp_path / name for name in ("dog1.flac", "dog2.flac", "bells3.flac", "dog4.flac")]
-    for file, clip in zip(files, (DOG, DOG, BELLS, DOG), strict=True):
-        file.write_bytes((esc50 / "audio" / clip).read_bytes())
+    patch = first_plugin_patch(tmp_path, "second", SECOND, {"id": "second", "type": "second", "params": {"hold": hold}})
+    files = clips(tmp_path, esc50, {"dog1.flac": DOG, "dog2.flac": DOG, "bells3.flac": BELLS, "dog4.flac": DOG})
     told = exsampling_here("classify", "--patch", str(patch), *map(str, files), "--json")
     why = ("no take from second within 2 s: it answers from a thread of its own, later or not at all, and classify "
            "cannot follow it further")
@@ -357,16 +319,9 @@ class SlowOnce(Node):
 def test_a_node_late_once_does_not_shift_the_files_after(esc50: Path, tmp_path: Path) -> None:
     # Its 2nd take came during the 3rd file's wait, 0.2 s of quiet before the 3rd's own: taken as the 3rd file's,
     # the 2nd taken as dropped, and each later file was given the take of the file before it, without a note.
-    (tmp_path / "my-nodes").mkdir()
-    (tmp_path / "my-nodes" / "slow_once.py").write_text(SLOW_ONCE, encoding="utf-8")
-    data = default_data()
-    data["node_dirs"] = ["my-nodes"]
-    data["nodes"].append({"id": "slow", "type": "slow_once"})
-    data["links"] = ["slow.out -> trim.take", *data["links"]]
-    patch = write(tmp_path, data)
-    files = [tmp_path / name for name in ("dog1.flac", "dog2.flac", "bells3.flac", "dog4.flac", "bells5.flac")]
-    for file, clip in zip(files, (DOG, DOG, BELLS, DOG, BELLS), strict=True):
-        file.write_bytes((esc50 / "audio" / clip).read_bytes())
+    patch = first_plugin_patch(tmp_path, "slow_once", SLOW_ONCE, {"id": "slow", "type": "slow_once"})
+    files = clips(tmp_path, esc50, {"dog1.flac": DOG, "dog2.flac": DOG, "bells3.flac": BELLS, "dog4.flac": DOG,
+                                    "bells5.flac": BELLS})
     told = exsampling_here("classify", "--patch", str(patch), *map(str, files), "--json")
     assert [row["slot"] for row in rows_of(told)] == ["Bass", None, "TT", "Bass", "TT"], told.stdout
     assert told.stderr.startswith("note: dog2.flac: slow passed on a take made anew"), told.stderr
