@@ -41,11 +41,19 @@ def _line(ticks: Sequence[float]) -> tuple[float, float, float]:
     n = len(ticks)
     mean_i = (n - 1) / 2.0
     mean_t = sum(ticks) / n
-    spread = sum((i - mean_i) ** 2 for i in range(n))
+    spread = _index_spread(n)
     seconds = sum((i - mean_i) * (t - mean_t) for i, t in enumerate(ticks)) / spread
     base = mean_t - seconds * mean_i
     rms = math.sqrt(sum((t - base - seconds * i) ** 2 for i, t in enumerate(ticks)) / max(1, n - 2))
     return base, seconds, rms
+
+
+def _fit_cost(times: np.ndarray, column: np.ndarray) -> float:
+    """The squared error of the least-squares line through ``times`` (one a tick) with ``column`` beside it: a bend
+    (zero up to a tick, then rising) or a step (zero, then one) at that tick."""
+    n = len(times)
+    x = np.stack([np.ones(n), np.arange(n, dtype=float), column], axis=1)
+    return float(np.sum((x @ np.linalg.lstsq(x, times, rcond=None)[0] - times) ** 2))
 
 
 def _index_spread(n: int) -> float:
@@ -170,13 +178,8 @@ class TickLine:
         times = np.array(ticks[-SPLIT_TICKS:])
         n = len(times)
         index = np.arange(n, dtype=float)
-
-        def cost(column: np.ndarray) -> float:
-            x = np.stack([np.ones(n), index, column], axis=1)
-            return float(np.sum((x @ np.linalg.lstsq(x, times, rcond=None)[0] - times) ** 2))
-
-        bent = min(cost(np.maximum(0.0, index - (at - 1))) for at in range(2, n - 1))
-        return 2.0 * min(cost((index >= at).astype(float)) for at in range(2, n - 1)) <= bent
+        bent = min(_fit_cost(times, np.maximum(0.0, index - (at - 1))) for at in range(2, n - 1))
+        return 2.0 * min(_fit_cost(times, (index >= at).astype(float)) for at in range(2, n - 1)) <= bent
 
     @staticmethod
     def _bend(ticks: list[float]) -> int:
@@ -186,9 +189,7 @@ class TickLine:
         index = np.arange(n, dtype=float)
         best, split = math.inf, n - CHANGE_TICKS
         for at in range(max(2, n - SPLIT_TICKS), n - 1):
-            x = np.stack([np.ones(n), index, np.maximum(0.0, index - (at - 1))], axis=1)
-            coef = np.linalg.lstsq(x, times, rcond=None)[0]
-            cost = float(np.sum((x @ coef - times) ** 2))
+            cost = _fit_cost(times, np.maximum(0.0, index - (at - 1)))
             if cost < best:
                 best, split = cost, at
         return split
