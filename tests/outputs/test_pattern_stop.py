@@ -161,8 +161,10 @@ def test_a_master_started_again_does_not_double_the_new_step_0() -> None:
     frame0, frames, rate = hits_played(pattern, sampler)
     assert frame0 == 0 and len(frames) >= 8, frames
     gaps = np.diff(frames) / rate
-    # one hit a step (within the tick clock's estimate), never two close together
-    assert gaps.min() > 0.8 * 6 * tick, np.round(gaps * 1000, 1)
+    # one hit a step, never two for one: a doubled step 0 is two hits within a millisecond (0.0-0.2 ms). The ticks
+    # come from this thread's sleeps, and on a loaded machine one woken late moves the line they make, and a step
+    # with it, by more than a JACK period (45.4 ms for 62.5 once): half a step tells the one from the other.
+    assert gaps.min() > 0.5 * 6 * tick, np.round(gaps * 1000, 1)
 
 
 def test_a_beat_jumping_back_does_not_double_the_steps_sent_ahead() -> None:
