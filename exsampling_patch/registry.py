@@ -70,6 +70,8 @@ class Registry:
         self.origins: dict[str, str] = {}
         self.problems: list[PluginProblem] = []
         self._loaded_dirs: set[Path] = set()
+        #: An entry point's origin -> the same with the package that declares it ("... of package DIST VERSION").
+        self._with_package: dict[str, str] = {}
 
     @classmethod
     def default(cls, node_dirs: Iterable[str | Path] = (), entry_points: bool = True) -> Registry:
@@ -197,8 +199,10 @@ class Registry:
                                                    type_name=name))
             return
         if name in self.types and self.types[name] is not node_type:
-            where, origin = _class_line(node_type), origin or node_type.__module__
+            # Two entry points of one name are two packages: each named, the developer knows which two clash.
+            where, origin = _class_line(node_type), self._with_package.get(origin, origin or node_type.__module__)
             first, first_line = self.origins[name], _class_line(self.types[name])
+            first = self._with_package.get(first, first)
             if first_line.startswith(f"{first}:"):  # a file: the class, at its line (two in one file: the file alone)
                 first = f"{self.types[name].__name__} at {first_line}"
             told = (f"{node_type.__name__}: node type '{name}' is already defined by {first}; "
@@ -234,6 +238,7 @@ class Registry:
             origin = f"entry point {entry.name} ({entry.value})"
             dist = getattr(entry, "dist", None)  # one that fails names its package, to fix or uninstall
             told = f"{origin} of package {dist.name} {dist.version}" if dist is not None and dist.name else origin
+            self._with_package[origin] = told
             self._guarded(told, lambda entry=entry, origin=origin: self._register_loaded(_load(entry), origin))
 
     def load_folder(self, folder: str | Path) -> None:

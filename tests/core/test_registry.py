@@ -245,6 +245,25 @@ def test_an_entry_point_naming_a_misspelt_class_says_which_was_meant(
                     "did you mean 'Gain'?"]
 
 
+def test_two_entry_points_of_one_type_name_name_both_packages(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before, "entry point gain (plugb:Gain): Gain: node type 'gain' is already defined by entry point gain
+    # (pluga:Gain)": the developer with both installed was not told which two packages clash.
+    source = ("from exsampling_patch import ANY, Input, Node\n\n\nclass Gain(Node):\n    \"\"\"Gain.\"\"\"\n\n"
+              "    x = Input(ANY)\n\n    def on_x(self, m):\n        pass\n")
+    for name in ("pluga", "plugb"):
+        (tmp_path / name).mkdir()
+        installed_plugin(tmp_path / name, monkeypatch, name, f"gain = {name}:Gain", source)
+    registry = Registry.default()
+    told = [str(p) for p in registry.problems if "pluga" in str(p) or "plugb" in str(p)]
+    assert len(told) == 1, told
+    ignored, first = ("plugb", "pluga") if told[0].startswith("entry point gain (plugb") else ("pluga", "plugb")
+    assert told == [f"entry point gain ({ignored}:Gain) of package {ignored} 0.1: Gain: node type 'gain' is already "
+                    f"defined by entry point gain ({first}:Gain) of package {first} 0.1; this one is ignored (give it "
+                    f"a type_name of its own) (at {tmp_path / ignored / ignored}.py:4)"]
+    assert registry.origins["gain"] == f"entry point gain ({first}:Gain)"  # `nodes` shows it as before
+
+
 def test_a_relative_import_in_a_node_file_says_to_import_by_name(tmp_path: Path) -> None:
     # Before, "ModuleNotFoundError: No module named 'exsampling_user_nodes'": the loader's own package name, which
     # the newcomer who made the folder a package (an __init__.py) had never written.
