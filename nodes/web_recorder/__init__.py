@@ -337,15 +337,15 @@ class WebRecorder(Node):
 
     def _accept(self, upload: Any) -> dict[str, Any]:
         from exsampling_patch.nodes.web_recorder import headers as fields
-        from exsampling_patch.nodes.web_recorder.refused import FOR_GOOD
+        from exsampling_patch.nodes.web_recorder.refused import FOR_GOOD, take_key
         from exsampling_patch.nodes.web_recorder.upload import UploadError, decode_wav
 
         headers: dict[str, str] = upload.headers
         recorder = fields.recorder_name(headers)
-        client_id = fields.take_id(headers)
+        fields.take_id(headers)  # a bad one is refused (400): take_key, which takes it for none, is no check of it
         phone = fields.phone(headers)
-        key = (recorder, phone, client_id)
-        if client_id:
+        key = take_key(headers)  # None: the phone gave the take no id of its own
+        if key is not None:
             new, earlier = self._seen.claim(key)
             if not new:
                 if earlier is None:
@@ -354,9 +354,9 @@ class WebRecorder(Node):
         try:
             # Once stored, the take's key is remembered before anything can fail (its emit, writing the state): a
             # retry after a 500 is this take, not stored anew. A failure flushing its folder is no failure to store it.
-            reply = self._store_and_emit(upload, recorder, phone, client_id, headers, decode_wav)
+            reply = self._store_and_emit(upload, recorder, phone, key, headers, decode_wav)
         except BaseException as error:
-            if client_id:
+            if key is not None:
                 if isinstance(error, UploadError) and error.status == 507:
                     # On its phone: counted in the summary until it is stored. Before its claim is released: a retry
                     # stored in between was counted for ever, its "stored" told before this "refused".
@@ -366,10 +366,10 @@ class WebRecorder(Node):
                     self._disk.dropped(key)
                 self._seen.release(key)  # claimed, not stored: the phone's retry is stored
             raise
-        self._disk.held(key if client_id else None, refused=False)  # a keyless take ends a disk error too
+        self._disk.held(key, refused=False)  # a keyless take ends a disk error too
         return reply
 
-    def _store_and_emit(self, upload: Any, recorder: str, phone: str, client_id: str, headers: dict[str, str],
+    def _store_and_emit(self, upload: Any, recorder: str, phone: str, key: Key | None, headers: dict[str, str],
                         decode: Any) -> dict[str, Any]:
         from exsampling_patch.nodes.web_recorder import headers as fields
         from exsampling_patch.nodes.web_recorder.store import StoredUnflushed, store_upload
@@ -383,8 +383,9 @@ class WebRecorder(Node):
             raise UploadError(413, f"the take is {seconds:.1f} s long; this recorder takes at most "
                                    f"{self.max_seconds:g} s")
         self._disk.check(len(upload.body))
-        meta: dict[str, Any] = {"recorder": recorder, "client_take_id": client_id, "has_location": location is not None,
-                                "received_at": upload.received_at, "subtype": wav.subtype}
+        meta: dict[str, Any] = {"recorder": recorder, "client_take_id": key[2] if key else "",
+                                "has_location": location is not None, "received_at": upload.received_at,
+                                "subtype": wav.subtype}
         if phone:
             meta["phone"] = phone  # a digest: the take, recovered after a crash, is still the phone's
         if location is None:
@@ -412,7 +413,6 @@ class WebRecorder(Node):
             raise
         stored = stored.derive(meta={"stored_at": time.monotonic()})
         row = take_row(stored)
-        key = (recorder, phone, client_id) if client_id else None
         # From here on the take is stored and its phone told so (201), whatever fails: answered 500, the phone's retry
         # got the first reply as a duplicate (200) and the take was passed on only at the next start.
         with self._gate.passing() as open_:
