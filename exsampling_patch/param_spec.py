@@ -7,6 +7,7 @@ the editor's widgets and ``exsampling nodes`` read one spec without the node lif
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 from collections.abc import Mapping, Sequence
@@ -220,9 +221,8 @@ class Param(Generic[T]):
         if kind is str and isinstance(value, Path):
             value = str(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise ParamError(
-                f"parameter '{self.name}' must be {self.kind_name}, got {type(value).__name__} {value!r}"
-            )
+            # In a patch's words: "must be str, got int 3" named Python's types to a performer who wrote `3`.
+            raise ParamError(f"parameter '{self.name}' must be {self.kind_words()}, got {value_words(value)}")
         if self.choices is not None and value not in self.choices:
             close = difflib.get_close_matches(str(value), [str(c) for c in self.choices], n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -248,6 +248,13 @@ class Param(Generic[T]):
             raise ParamError(f"parameter '{self.name}' is {value}, above its maximum {self.maximum}")
         return value
 
+    def kind_words(self) -> str:
+        """What a value of this parameter is, as a patch's reader says it: ``a number``, ``text``, ``one of a, b``."""
+        if self.kind_name == "choice":
+            *others, last = map(str, self.choices or ("",))
+            return f"one of {', '.join(others)} or {last}" if others else f"{last!r}"
+        return KIND_WORDS[self.kind_name]
+
     def describe(self) -> dict[str, Any]:
         """The spec as plain data (``nodes --json``, the editor's widgets)."""
         spec: dict[str, Any] = {"name": self.name, "type": self.kind_name, "default": self.default, "doc": self.doc}
@@ -268,6 +275,41 @@ class Param(Generic[T]):
         if self.base:
             spec["base"] = self.base
         return spec
+
+
+#: Each kind of :data:`PARAM_KINDS` (but a choice, told by its choices) as a patch's reader says it.
+KIND_WORDS: dict[str, str] = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "str": "text",
+    "choice": "text",
+    "path": "a path",
+    "table": "a mapping",
+    "list": "a list",
+}
+
+
+def value_words(value: object) -> str:
+    """``value`` as a patch's reader says what it is: ``the number 3``, ``the text '0.5'``, ``false`` (``off``,
+    unquoted), ``the list [1, 2]``; a value YAML reads as no other (a date, ``2024-05-01``), by what it is."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list | tuple):
+        return f"the list {list(value)!r}"
+    if isinstance(value, dict):
+        return f"the mapping {value!r}"
+    if isinstance(value, datetime.datetime):
+        return f"the date and time {value.isoformat(sep=' ')}"
+    if isinstance(value, datetime.date):
+        return f"the date {value.isoformat()}"
+    return repr(value)
 
 
 #: Typographic quotes a word processor or a text editor's smart quotes put for ' and ".

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,8 +13,11 @@ import pytest
 
 from exsampling_patch import TAKE, Input, Node, Output, Param, Take
 from exsampling_patch.node import ParamError
+from exsampling_patch.patchfile import read_patch
 from exsampling_patch.ports import ANY, CONTROL, PREDICTION, SLOT, link_problem
+from exsampling_patch.registry import Registry
 from exsampling_patch.runtime.parts import error_text, raised_at
+from exsampling_patch.validate import check_patch
 
 
 class Scale(Node):
@@ -64,10 +68,48 @@ def test_params_are_validated_and_read_as_attributes() -> None:
         Scale("s", {"mode": "squar"})
     with pytest.raises(ParamError, match="has no parameter 'factr'; did you mean 'factor'"):
         Scale("s", {"factr": 1})
-    with pytest.raises(ParamError, match="must be float"):
+    with pytest.raises(ParamError, match="must be a number, got the text 'two'"):
         Scale("s", {"factor": "two"})
-    with pytest.raises(ParamError, match="must be float"):
+    with pytest.raises(ParamError, match="must be a number, got true"):
         Scale("s", {"factor": True})
+
+
+class Kinds(Node):
+    """A parameter of each kind."""
+
+    take = Input(TAKE, "in")
+    name = Param(str, "a", "text")
+    count = Param(int, 1, "a whole number")
+    loud = Param(bool, False, "true or false")
+    mode = Param(str, "fast", "a choice", choices=("fast", "slow", "off"))
+    where = Param("path", "takes", "a path")
+    rows = Param(dict, {}, "a table")
+    labels = Param(list, [], "a list")
+    when = Param(float, 0.0, "a number")
+
+    def on_take(self, take: Take) -> None:
+        pass
+
+
+def test_a_value_of_the_wrong_kind_is_told_in_a_patch_s_words(tmp_path: Path) -> None:
+    # Before, "parameter 'name' must be str, got int 3": Python's names of types, to a performer who wrote `3`.
+    registry = Registry.default(entry_points=False)
+    registry.register(Kinds, "test")
+    path = tmp_path / "show.yaml"
+    path.write_text("exsampling_patch: 1\nnodes:\n- id: k\n  type: kinds\n  params:\n    name: 3\n    count: 1.5\n"
+                    "    loud: 'yes'\n    mode: 2\n    where: off\n    rows: [a, b]\n    labels: {dog: 1}\n"
+                    "    when: 2024-05-01\n", encoding="utf-8")
+    parsed = read_patch(path)
+    assert [str(p).split(" (")[0] for p in check_patch(parsed.patch, registry, parsed.source_map)] == [
+        f"{path}:6: node 'k': parameter 'name' must be text, got the number 3",
+        f"{path}:7: node 'k': parameter 'count' must be a whole number, got the number 1.5",
+        f"{path}:8: node 'k': parameter 'loud' must be true or false, got the text 'yes'",
+        f"{path}:9: node 'k': parameter 'mode' must be one of fast, slow or off, got the number 2",
+        f"{path}:10: node 'k': parameter 'where' must be a path, got false",
+        f"{path}:11: node 'k': parameter 'rows' must be a mapping, got the list ['a', 'b']",
+        f"{path}:12: node 'k': parameter 'labels' must be a list, got the mapping {{'dog': 1}}",
+        f"{path}:13: node 'k': parameter 'when' must be a number, got the date 2024-05-01",
+    ]
 
 
 def test_nan_and_infinite_numbers_are_refused() -> None:
@@ -81,7 +123,7 @@ def test_nan_and_infinite_numbers_are_refused() -> None:
     with pytest.raises(ParamError, match=r"'free' is nan: give a finite number$"):
         unbounded.validate(float("nan"))
     assert unbounded.validate(float("inf")) == float("inf")  # no range: infinity may mean "no limit"
-    with pytest.raises(ParamError, match="must be int"):
+    with pytest.raises(ParamError, match="must be a whole number, got the number nan"):
         Param(int, 1, "whole", minimum=0).validate(float("nan"))
 
 

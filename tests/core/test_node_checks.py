@@ -153,7 +153,8 @@ class Louder(Node):
     assert "louder" not in registry
     mine = tmp_path / "mine.py"
     assert [(p.origin, p.error.split("; node type")[0]) for p in registry.problems] == [
-        (f"{mine}:9", "Louder: the default does not fit: parameter 'amount' must be float, got str '0.5'"),
+        (f"{mine}:9", "Louder: the default does not fit: parameter 'amount' must be a number, got the text "
+         "'0.5'"),
         (f"{mine}:10", "Louder: the default does not fit: parameter 'count' is 0, below its minimum 1"),
     ]
 

@@ -312,8 +312,8 @@ def test_an_unknown_type_tells_the_plugins_that_did_not_load(tmp_path: Path) -> 
     assert broken.line == 5 and broken.message == "node 'b': unknown node type 'broken'"
     assert f"not loaded: {nodes / 'broken.py'}:3: SyntaxError: expected ':'" in broken.hint
     assert loud.line == 7 and loud.hint == (
-        f"not loaded: {nodes / 'loud.py'}:7: Loud: the default does not fit: parameter 'gain' must be float, "
-        "got str 'high'")
+        f"not loaded: {nodes / 'loud.py'}:7: Loud: the default does not fit: parameter 'gain' must be a number, "
+        "got the text 'high'")
 
 
 def test_a_node_types_own_check_may_name_a_parameter_without_a_tuple(tmp_path: Path) -> None:
@@ -459,7 +459,7 @@ def test_a_node_types_own_check_sees_the_default_of_a_value_that_is_refused(tmp_
                     encoding="utf-8")
     parsed = read_patch(path)
     assert [(p.line, p.message) for p in check_patch(parsed.patch, registry, parsed.source_map)] == [
-        (6, "node 's': parameter 'formula' must be str, got int 5")]
+        (6, "node 's': parameter 'formula' must be text, got the number 5")]
 
 
 def test_problems_of_a_patch_with_no_node_read_come_in_file_order(tmp_path: Path) -> None:
