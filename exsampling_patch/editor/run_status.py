@@ -1,5 +1,6 @@
 """Run and Stop in the editor, and what it says of the run: a start's problems, the Stop's news (said again as the
-recorders report after it), an edit swapped in, the runtime's news on the nodes, and the status bar's line.
+recorders report after it), an edit applied to the running patch, the runtime's news on the nodes, and the status
+bar's line.
 
 :class:`RunStatus` acts through the runner and tells through ``say``; it imports no editor window (``app.py``
 holds one and calls it).
@@ -14,6 +15,15 @@ from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.patch_view import PatchView
 from exsampling_patch.stop_news import phones_parts
 from exsampling_patch.wording import counted
+
+
+def applied_text(version: int) -> str:
+    """What the status bar says once an edit runs: "edit applied to the running patch (2nd since Run)". Counted (the
+    run starts on plan 1; an edit not applied keeps the plan) so that a second edit's news is told from the first's;
+    it said "plan v3 swapped in", the runtime's words."""
+    count = max(1, version - 1)
+    suffix = "th" if 10 <= count % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(count % 10, "th")
+    return f"edit applied to the running patch ({count}{suffix} since Run)"
 
 
 class RunStatus:
@@ -76,14 +86,14 @@ class RunStatus:
             engine = self.runner.engine
             plan = engine.plan if engine is not None else None
             version = plan.version if plan is not None else self.observer.plan_version + 1
-            self.swap_said = f"plan v{version} swapped in"
+            self.swap_said = applied_text(version)
             self.say(self.swap_said)
 
     def line(self) -> str:
         """The status bar's line: the patch, the run's state, the counts, the message (``status``), the problems."""
         run = "running" if self.runner.running else "stopped"
         if self.runner.swapping:
-            run += " (swapping the edit in)"
+            run += " (applying the edit)"
         problem = self.runner.problem
         nodes, links = len(self.model.patch.nodes), len(self.model.patch.links)
         parts = [self.model.title, run,
