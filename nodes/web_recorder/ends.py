@@ -26,6 +26,12 @@ from exsampling_patch.takes import write_atomic
 ENDS_FILE = "phone-takes.jsonl"
 KEEP_ENDS = 2_000
 
+#: The open table of each file in this process, and the lock over opening one (its read, its rewrite) and a closed
+#: one's late row: a late row appended by path, while a recorder rebuilt on the same state folder rewrote the file
+#: at its start, went into the file replaced, and was lost.
+_OPEN: dict[Path, TakeEnds] = {}
+_OPENING = threading.Lock()
+
 
 class TakeEnds:
     """Take id -> (phone digest, its row), newest last; thread-safe."""
@@ -34,6 +40,12 @@ class TakeEnds:
         self.path = folder / ENDS_FILE
         self._lock = threading.Lock()
         self._rows: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
+        self._keep = keep
+        with _OPENING:
+            self._open(folder, keep)
+            _OPEN[self.path.resolve()] = self
+
+    def _open(self, folder: Path, keep: int) -> None:
         lines = 0
         if self.path.exists():
             with open(self.path, encoding="utf-8") as handle:
@@ -67,17 +79,35 @@ class TakeEnds:
         row = {k: v for k, v in row.items() if k != "updated"}
         with self._lock:
             if not self._file.closed:
-                append_whole(self._file, _line(phone, row))
+                self._append(phone, row)
                 return
-            # After the node's stop: the engine stops the sources first and lets the takes in flight end (Ctrl+C in
-            # a burst). Dropped, their rows left them on the phones' lists, after the restart, as received, never
-            # with their end, though the console told it and the processed journal has them done.
+        # After the node's stop: the engine stops the sources first and lets the takes in flight end (Ctrl+C in a
+        # burst), and a node a live edit renamed is told its takes' ends after the new one started. Dropped, their
+        # rows left them on the phones' lists, after the restart, as received, never with their end, though the
+        # console told it and the processed journal has them done. Through the table open on the file now, if any.
+        with _OPENING:
+            live = _OPEN.get(self.path.resolve())
+            if live is not None:  # open while registered: its close takes it out first
+                with live._lock:
+                    live._append(phone, row)
+                return
             with open(self.path, "ab", buffering=0) as late:
                 append_whole(late, _line(phone, row))
 
+    def _append(self, phone: str, row: dict[str, Any]) -> None:
+        """Append a row (the lock held), and keep it for :meth:`rows`: a late row handed to this table is in it."""
+        append_whole(self._file, _line(phone, row))
+        self._rows.pop(str(row["take_id"]), None)
+        self._rows[str(row["take_id"])] = (phone, row)
+        if len(self._rows) > self._keep:
+            self._rows.popitem(last=False)
+
     def close(self) -> None:
-        with self._lock:
-            self._file.close()
+        with _OPENING:
+            if _OPEN.get(self.path.resolve()) is self:
+                del _OPEN[self.path.resolve()]
+            with self._lock:
+                self._file.close()
 
 
 def _line(phone: str, row: dict[str, Any]) -> str:
