@@ -83,7 +83,7 @@ def read_path_problems(patch: Patch, registry: Registry, source: SourceMap, base
                 if shipped:
                     problems.append(Problem(
                         f"node '{node_id}': no 'model' given, so it uses the shipped model, which will not load: "
-                        f"{shipped}; reinstall exsampling-patch to get it whole", source.file,
+                        f"{shipped}", source.file,
                         source.node_line(node_id, *(("params", name) if name in spec.params else ())),
                         hint=f"'{name}': {read.doc}"))
                 continue
@@ -122,11 +122,19 @@ def content_problem(type_name: str, name: str, path: Path) -> str | None:
 
 
 def shipped_model_problem() -> str | None:
-    """What keeps the shipped model (a classifier's with no ``model``) from loading, as :func:`content_problem`
-    tells it of a named one; None where it may load, or where it is not there (its loader tells that)."""
+    """What keeps the shipped model (a classifier's with no ``model``) from loading, as a named one's is told: not
+    there at all (only the classifier's start told that, too late for the show), or damaged
+    (:func:`content_problem`); with how to get it back. None where it may load."""
     from exsampling_patch.models.model_header import SHIPPED_MODEL
 
-    return content_problem("classifier", "model", SHIPPED_MODEL)
+    try:
+        there = SHIPPED_MODEL.is_file()
+    except OSError:
+        there = False
+    if not there:
+        return f"'{SHIPPED_MODEL}' does not exist; reinstall exsampling-patch to get it back"
+    problem = content_problem("classifier", "model", SHIPPED_MODEL)
+    return f"{problem}; reinstall exsampling-patch to get it whole" if problem else None
 
 
 @functools.lru_cache(maxsize=32)

@@ -116,3 +116,19 @@ def test_check_tells_a_damaged_shipped_model_at_the_line_of_a_classifier_with_no
     assert main(["check", str(patch)]) != 0
     out = capsys.readouterr()
     assert f"{patch}:6: node 'clf': no 'model' given, so it uses the shipped model" in out.out + out.err, out
+
+
+def test_check_tells_a_shipped_model_that_is_not_there_at_the_line_of_a_classifier_with_no_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A shipped model missing altogether passed check (its loader was left to tell it, at the show's start), where a
+    named model file that is missing is told. The real one is left alone: the check looks in an empty folder."""
+    shipped = tmp_path / "models" / "sounds.pt"
+    shipped.parent.mkdir()
+    monkeypatch.setattr("exsampling_patch.models.model_header.SHIPPED_MODEL", shipped)
+    patch = tmp_path / "show.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n"
+                     "    threads: 1\nlinks: []\n", encoding="utf-8")
+    assert main(["check", str(patch)]) != 0
+    out = capsys.readouterr()
+    assert f"{patch}:3: node 'clf': no 'model' given, so it uses the shipped model, which will not load: " \
+        f"'{shipped}' does not exist; reinstall exsampling-patch to get it back" in out.out + out.err, out
