@@ -25,6 +25,8 @@ from exsampling_patch.nodes.tick_line import MIN_FIT, TICKS_PER_BEAT, TickLine
 
 GONE_TICKS = 6.0  # no tick for this many ticks' time (and GONE_SECONDS at least): the master is gone
 GONE_SECONDS = 0.25
+#: Nothing of MIDI clock on sync this long since the follower began: said (a master's clock out is often off)
+UNHEARD_SECONDS = 5.0
 
 
 class MidiClockTimeline:
@@ -45,6 +47,9 @@ class MidiClockTimeline:
         self.starts = 0  # start and continue messages so far: each one a new start, from its beat
         self._guessing = False  # started with no clock running: the tempo is a guess until MIN_FIT ticks (_snapshot)
         self._started_at = -math.inf  # when the last start or continue came: silence counts from it at the earliest
+        self._began = time.perf_counter()  # nothing heard since: see unheard_since
+        self._heard = False
+        self.told_unheard = False  # the pattern node said it hears nothing (an edit's node, on this timeline, knows)
 
     @property
     def peers(self) -> int:
@@ -54,6 +59,7 @@ class MidiClockTimeline:
         """Take one MIDI message that arrived at ``at``; anything but clock, start, stop, continue and song position
         is left alone."""
         kind = getattr(message, "type", "")
+        self._heard = self._heard or kind in ("clock", "start", "stop", "continue", "songpos")
         if kind == "clock":
             with self._feeding:
                 with self._lock:
@@ -151,6 +157,11 @@ class MidiClockTimeline:
         with self._lock:
             last = max(self._ticks.last, self._started_at)
             return last if self._playing and now - last > self._gone_after() else None
+
+    def unheard_since(self, now: float) -> float | None:
+        """When the follower began, where no MIDI clock message has come since, for :data:`UNHEARD_SECONDS` at
+        least; None once one came (or before then)."""
+        return None if self._heard or now - self._began < UNHEARD_SECONDS else self._began
 
     def last_tick(self) -> float:
         """When the last tick arrived (-inf: none yet)."""

@@ -326,7 +326,18 @@ class Pattern(Node):
 
     def _tell_master(self, timeline: MidiClockTimeline, now: float) -> None:
         """Say when the MIDI clock master goes silent while playing, and when its ticks come back: before, the
-        groove stopped and came back without a word, and the status only read playing false meanwhile."""
+        groove stopped and came back without a word, and the status only read playing false meanwhile. And when
+        nothing of MIDI clock came at all since the node began: the groove waited for ever without a word."""
+        unheard = timeline.unheard_since(now)
+        if unheard is not None and not timeline.told_unheard:
+            timeline.told_unheard = True
+            self.report_status(warning=f"no MIDI clock on sync in {now - unheard:.0f} s: the groove waits for the "
+                               "master's clock and its start (is the master's clock out on, and its port the one "
+                               "the midi_in linked to sync reads?)")
+        elif unheard is None and timeline.told_unheard and timeline.last_tick() > -math.inf:
+            timeline.told_unheard = False
+            self.report_status(warning="", midi_clock_back="MIDI clock from the master on sync at last: the groove "
+                               "follows it, from the master's start")
         gone = timeline.gone_since(now)
         if gone is not None and self._master_gone is None:
             self._master_gone = gone

@@ -332,3 +332,34 @@ def test_a_master_that_changes_tempo_has_the_groove_on_its_ticks_a_beat_later() 
     tick = 60 / 60 / 24
     off = {step: round((hh[step] - sent[f"s{step}"]) / tick, 1) for step in range(20, 32)}  # in ticks
     assert all(abs(ticks) < 1.0 for ticks in off.values()), off
+
+
+def test_a_master_never_heard_is_told_and_so_is_its_clock_when_it_comes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A master whose clock out is off (the default on many drum machines), or a midi_in on another port: the groove
+    waited for its clock for ever, and neither the console nor the status said a word."""
+    import mido
+
+    from exsampling_patch.nodes import midi_follow
+
+    monkeypatch.setattr(midi_follow, "UNHEARD_SECONDS", 0.3)
+    pattern = Pattern("pat-unheard", {"patterns": {"HH": "x"}, "follow_midi_clock": True}, NodeContext())
+    pattern.start()
+    try:
+        time.sleep(0.6)
+        for _ in range(3):
+            pattern.handle("sync", mido.Message("clock"))
+            time.sleep(0.02)
+        time.sleep(0.1)
+    finally:
+        pattern.stop()
+    told = [s for s in pattern.context.statuses if "warning" in s]
+    assert len(told) == 2, told  # once each way, not at each look
+    assert told[0]["warning"].startswith("no MIDI clock on sync in ") and "waits for the master's clock" in told[0][
+        "warning"]
+    assert told[1]["warning"] == "" and "MIDI clock from the master on sync" in told[1]["midi_clock_back"]
+    err = io.StringIO()
+    console = StageConsole(Patch(), err=err)
+    for status in pattern.context.statuses:
+        console(NodeStatus(pattern.node_id, status))
+    lines = [line.split(" ", 1)[1] for line in err.getvalue().splitlines()]
+    assert [line.split(":")[0] for line in lines] == ["warning from node 'pat-unheard'", "node 'pat-unheard'"], lines
