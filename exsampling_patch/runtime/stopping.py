@@ -208,9 +208,9 @@ class NodeStops:
 def _tell_loops_going_on(node: Node) -> None:
     """Warn on ``node`` of a loop of its :meth:`~Node.run_thread` still running once it stopped (not looking at
     ``stop_event``, or busy past the wait of its stop), with the line of its code the loop is on: what it sends from
-    now on goes nowhere (a plugin's node: a built-in's is logged at its first send). Before, the only word was a log
-    line at its first send after the stop: a run that ended then said nothing, its stop waiting 2 s while the loop
-    sent on."""
+    now on goes nowhere; a built-in node's, with no line of a plugin's code to show, in a performer's words. Before,
+    the only word was a log line at its first send after the stop: a run that ended then said nothing, its stop
+    waiting 2 s while the loop sent on."""
     import time
 
     from exsampling_patch.node import STOP_JOIN_SECONDS
@@ -224,7 +224,13 @@ def _tell_loops_going_on(node: Node) -> None:
     if not going:
         return
     where = running_at(going[0].ident, node)
-    if not where:  # a built-in node's (a folder source on a dead share): its author's words are no performer's
+    if not where:
+        # A built-in node's (a folder source on a share that does not answer), or one with no line of its type's code
+        # on it (run_thread(server.serve_forever)): a thread and stop_event are no performer's words, and the log
+        # line at its first send (if it sends) was all that was said. Which node, and what follows, is.
+        node.report_status(warning=f"did not stop in time: still busy {STOP_JOIN_SECONDS:g} s after it was told to "
+                                   "stop (waiting on a device, a file or a share that does not answer?); what it sends "
+                                   "from now on goes nowhere")
         return
     node.report_status(warning=f"its loop on thread {going[0].name} was still running when the node stopped (busy "
                                f"past the {STOP_JOIN_SECONDS:g} s its stop waits, or not looking at self.stop_event): "

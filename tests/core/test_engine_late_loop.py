@@ -3,6 +3,7 @@ only then (a node's own attribute named like the runtime's flag once silenced it
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 
@@ -202,3 +203,39 @@ def test_a_loop_still_running_when_its_node_stopped_is_told_on_the_node(
     assert warnings == ["its loop on thread src-source was still running when the node stopped (busy past the 0.05 s "
                         "its stop waits, or not looking at self.stop_event): what it sends from now on goes nowhere "
                         f"(at {__file__}:{line} in loop)"]
+
+
+SHARE_RUNNING, SHARE_RELEASE = threading.Event(), threading.Event()
+
+
+class OnAShare(Node):
+    """A source whose loop is no code of its own type (as a built-in's is none of a plugin's): it waits, deaf to
+    stop_event, as a read from a share that does not answer does."""
+
+    type_name = "on_a_share"
+    out = Output(TAKE)
+
+    def start(self) -> None:
+        SHARE_RUNNING.set()
+        self.run_thread(functools.partial(SHARE_RELEASE.wait, 30))
+
+
+def test_a_loop_with_no_line_of_its_node_s_code_still_running_at_its_stop_is_told_in_words(
+        registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A built-in node's loop still running at its stop (a folder source on a share that does not answer) has no
+    plugin line to show: it was only logged, at its first send after the stop if it sent, and the console said
+    nothing of which node did not stop. It is now told on the node, in a performer's words."""
+    monkeypatch.setattr("exsampling_patch.node.STOP_JOIN_SECONDS", 0.05)
+    registry.register(OnAShare, "test")
+    warnings: list[tuple[str, str]] = []
+    engine, _ = run_into_sink(registry, "on_a_share")
+    engine.events.subscribe(lambda event: warnings.append((event.node_id, event.status.get("warning", ""))),
+                            NodeStatus)
+    try:
+        assert SHARE_RUNNING.wait(10)
+    finally:
+        engine.stop()
+        SHARE_RELEASE.set()
+    assert warnings == [("src", "did not stop in time: still busy 0.05 s after it was told to stop (waiting on a "
+                                "device, a file or a share that does not answer?); what it sends from now on goes "
+                                "nowhere")]
