@@ -20,7 +20,8 @@ quiet or closed (a copy stalled longer than ``settle_time``, a file appended in 
 as it is, with a warning, once unchanged for :data:`UNFINISHED_WAIT`. So is a WAV whose recorder had not set its
 length yet (0, or less than it holds): once unchanged as long (its battery died), it is read with the length it
 holds. One of any kind that cannot be read, not closed as it is and arriving (not there so at start), is told
-unreadable only once unchanged for as long (half a FLAC or an OGG).
+unreadable only once unchanged for as long (half a FLAC or an OGG). One there at start, last written that long
+before it as the folder's clock tells (its time beside the journal's), has been: it is read, or told, at once.
 
 When the system's event queue overflows (IN_Q_OVERFLOW: a burst of thousands of files), it drops events without
 saying which: a file changed before that (not read as it is) is read once quiet for ``settle_time``, as without
@@ -313,15 +314,15 @@ class FolderSource(JournalStart):
                 if (close is None or close[0] != stamp) and now - seen[1] < self.settle_time:
                     continue  # not closed as it is now (no event heard of it): once unchanged for settle_time
                 short = unfinished(path, stamp[0]) or unfinished_mp3(path, stamp[0])
-                if short and now - seen[1] < UNFINISHED_WAIT:
+                waited = now - seen[1] >= UNFINISHED_WAIT or self._old_at_start(path, stamp)
+                if short and not waited:
                     continue  # still arriving, quiet or closed (a copy that stalls, one appended in pieces)
                 # Not closed as it is and arriving now (not there so at start), or arrived while stopped (a copy
                 # going on across a restart after a crash): one that cannot be read may be a copy stalled longer
                 # than settle_time (half a FLAC or an OGG, on a network share), not a damaged file. Not told
                 # unreadable until unchanged for UNFINISHED_WAIT, nor read again until it changes.
                 hold = ((close is None or close[0] != stamp)
-                        and (self._at_start.get(path) != stamp or path in self._arrived)
-                        and now - seen[1] < UNFINISHED_WAIT)
+                        and (self._at_start.get(path) != stamp or path in self._arrived) and not waited)
                 if hold and self._unsure.get(path) == stamp:
                     continue
                 self._emit_file(path, stamp, close[1] if close else None, short, hold)
@@ -333,6 +334,15 @@ class FolderSource(JournalStart):
                 del self._done[gone]
             self._wake.wait(self.poll_interval)
             self._wake.clear()
+
+    def _old_at_start(self, path: Path, stamp: Stamp) -> bool:
+        """Whether ``path``, there at start as it is, was last written UNFINISHED_WAIT or more before that start, as
+        the folder's own clock tells (its time beside the journal's, written then): no copy under way, but one that
+        arrived while the patch was stopped, an hour ago. Not as this machine's clock tells: a share's may lag it, and
+        a copy under way there would look old."""
+        written = self._folder_clock
+        return (written is not None and self._at_start.get(path) == stamp
+                and written - stamp[1] >= UNFINISHED_WAIT * 1e9)
 
     def _read_as(self, path: Path, stamp: Stamp) -> bool:
         done = self._done.get(path)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from exsampling_patch.node import Node
+from exsampling_patch.nodes.folder_closes import file_stamp
 from exsampling_patch.nodes.folder_journal import Entry, FolderJournal, Record, Stamp, journal_path, write_end
 
 
@@ -25,10 +26,13 @@ class JournalStart(Node):
     _arrived: set[Path]
     _redone: dict[Path, tuple[Stamp, str | None]]
     _left_alone: int
+    #: The folder's clock at start (ns), as the journal's time says it, written then; None where not written.
+    _folder_clock: int | None = None
 
     def _open_journal(self, there: dict[Path, Stamp]) -> FolderJournal | None:
         """Read the journal and mark the files ``there`` at start that need nothing (see the module), keeping
         only their lines in it; None (and a warning) where the folder cannot be written."""
+        self._folder_clock = None
         journal = FolderJournal(journal_path(self._root, self.node_id), self.context)
         kept: dict[Entry, bool] = {}
         seen: set[Entry] = set()  # left alone at this start: in the journal, so that the next start knows them
@@ -44,6 +48,8 @@ class JournalStart(Node):
                     record = Record()  # a folder in its way: nothing in it to keep (nor can it be rewritten)
                 self._sort_out(there, record, kept, seen)
                 journal.rewrite(kept, seen, record.takes)
+                stamp = file_stamp(journal.path)
+                self._folder_clock = stamp[1] if stamp is not None else None
         except OSError as error:
             self.report_status(warning=f"no journal ({error}): a take in flight when the process ends is not read "
                                "again at the next start" + (", and every file there is" if self.include_existing

@@ -5,6 +5,7 @@ writer thread copying into a real folder, the stage console's lines)."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
 import subprocess
@@ -158,6 +159,35 @@ def test_a_damaged_file_arriving_unclosed_is_told_once_unchanged_for_the_wait(
 
     told = show(inbox, copy, 1, settle=0.5)
     assert len(told) == 1 and told[0].startswith("broken.flac from inbox: error in inbox: unreadable: "), told
+
+
+@pytest.mark.parametrize("kind", ["damaged", "cut off"])
+def test_a_file_that_arrived_long_before_the_start_is_not_waited_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """A file that arrived while the patch was stopped, last written an hour before the start as the folder's clock
+    tells: no copy under way. Before, a damaged one was told unreadable, and one cut off read, only once unchanged
+    for UNFINISHED_WAIT after the start (here never: an hour)."""
+    monkeypatch.setattr(folder_module, "UNFINISHED_WAIT", 3600.0)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    patch, engine, _ = inbox_to_writer({"folder": str(inbox)}, tmp_path / "library")
+    engine.start(patch)  # the first run: the folder's journal, so that the next start sees what arrived since
+    engine.stop()
+    data = recording()
+    name, content = ("broken.flac", b"fLaC" + bytes(200)) if kind == "damaged" else ("cut.wav", data[:44 + 4000])
+    (inbox / name).write_bytes(content)
+    hour_ago = (inbox / name).stat().st_mtime_ns - 3600 * 10**9
+    os.utime(inbox / name, ns=(hour_ago, hour_ago))
+
+    told = show(inbox, lambda: None, 1)
+    if kind == "damaged":
+        assert len(told) == 1 and told[0].startswith(
+            "broken.flac from inbox, arrived while the show was stopped: error in inbox: unreadable: "), told
+    else:
+        assert told == [f"warning from node 'inbox': cut.wav: read as it is, unchanged for 3600 s though its header "
+                        f"says {len(data) - 44 - 4000} bytes more: a copy cut off, or a recorder that stopped?",
+                        "cut.wav from inbox, 0.25 s, arrived while the show was stopped: stored as library/cut.wav"], \
+            told
 
 
 @pytest.mark.parametrize("xing", ["1", "0"])
