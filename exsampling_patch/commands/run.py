@@ -296,6 +296,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         show.close()
     failed = dict(engine.error_counts)  # one C call: a node still running may add to it
     never = [node_id for node_id in patch.nodes if node_id not in started_nodes]
+    # FILE:LINE of a classifier's model that stopped its start, for the line and the JSON alike
+    places = {node_id: model_place(args.patch, patch, node_id, start_errors.get(node_id, "")) for node_id in never}
     print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
            else f"stopped after {ran:.1f} s running")
           + ("" if clean else f" (some work did not finish in time{unfinished_text(engine)})")
@@ -305,7 +307,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
           + cut_off, file=sys.stderr, flush=True)
     for node_id in [n for n in never if n in start_errors or not interrupted]:
         why = start_errors.get(node_id, "")
-        print(f"{model_place(args.patch, patch, node_id, why)}node '{node_id}' never started"
+        print(f"{places[node_id]}node '{node_id}' never started"
               + (f": {why}" if why else ""), file=sys.stderr, flush=True)
     stopped_first = [n for n in never if n not in start_errors and interrupted]
     if stopped_first:  # a Ctrl+C in the default patch's start-up told eight nodes, one line each, the same why
@@ -320,8 +322,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             "clean": clean, "takes": dict(sorted(fates.items())), "takes_told": dict(sorted(told.items())),
             "recovered": len(recovered),
             "node_errors": failed,
-            "never_started": {node_id: start_errors.get(node_id) or ("the run was stopped first" if interrupted
-                                                                     else "") for node_id in never},
+            "never_started": {node_id: places[node_id] + start_errors[node_id] if start_errors.get(node_id)
+                              else "the run was stopped first" if interrupted else "" for node_id in never},
             "cut_off": cut_off_by_source, "unsent": unsent_by_node, "held_on_phones": held,
             "uploads_cut_off": uploads_cut,
             "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)

@@ -301,3 +301,15 @@ def test_a_classifier_whose_model_fails_at_start_is_told_at_the_model_line(
     err = capsys.readouterr().err
     assert (f"{patch}:6: node 'clf' never started: not a readable model file: {tmp_path / 'notes.pt'} (not a model "
             "file: it holds something other than weights)\n" in err), err
+
+
+def test_the_json_summary_tells_a_classifiers_model_refused_at_start_at_the_model_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The text line said FILE:LINE; the RunStopped record, which a script reads, said only why.
+    (tmp_path / "notes.pt").write_bytes(b"\x80\x02not a model\n")
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: clf\n  type: classifier\n  params:\n    model: notes.pt\n"
+                     "links: []\n", encoding="utf-8")
+    assert main(["run", str(patch), "--json", "--for", "0.1", "--log", "-", "--show-log", "none"]) == 3
+    (summary,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"RunStopped"' in line]
+    assert summary["never_started"]["clf"].startswith(f"{patch}:6: not a readable model file: "), summary
