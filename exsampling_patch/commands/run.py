@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with --trace); the last "
                         "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
                         "recovered, node_errors, never_started, cut_off, unsent, held_on_phones, uploads_cut_off, "
-                        "signal, exit_status)")
+                        "uploads_arriving, signal, exit_status)")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages (libjack, PortAudio) and the log go; default "
@@ -290,8 +290,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     # counted once, for the line and the JSON alike: a node whose stop was given up on may still report
     cut_off_by_source, unsent_by_node = cut_off_counts(engine), unsent_counts(engine)
     held, uploads_cut = counts_of(engine, "held_on_phones"), counts_of(engine, "uploads_cut_off")
+    arriving = counts_of(engine, "uploads_arriving")
     cut_off = (cut_off_text(cut_off_by_source, patch, registry) + unsent_text(unsent_by_node)
-               + phones_text(held, uploads_cut))
+               + phones_text(held, uploads_cut) + arriving_text(arriving))
     if show is not None:
         show.close()
     failed = dict(engine.error_counts)  # one C call: a node still running may add to it
@@ -325,7 +326,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             "never_started": {node_id: places[node_id] + start_errors[node_id] if start_errors.get(node_id)
                               else "the run was stopped first" if interrupted else "" for node_id in never},
             "cut_off": cut_off_by_source, "unsent": unsent_by_node, "held_on_phones": held,
-            "uploads_cut_off": uploads_cut,
+            "uploads_cut_off": uploads_cut, "uploads_arriving": arriving,
             "signal": signal.Signals(stopped_by[0]).name if stopped_by else None, "exit_status": code}, last=True)
     return code
 
@@ -447,6 +448,17 @@ def phones_text(held: dict[str, int], uploads_cut: dict[str, int]) -> str:
     so none ended, and the summary said nothing of them. Worded as the editor's Stop says it
     (:mod:`exsampling_patch.stop_news`)."""
     parts = phones_parts(held, uploads_cut)
+    return "; " + "; ".join(parts) if parts else ""
+
+
+def arriving_text(counts: dict[str, int]) -> str:
+    """The summary's part for the uploads a web recorder was still checking and storing when its stop stopped waiting
+    for them (``counts``: the nodes' ``uploads_arriving`` status): what became of each came after the summary, which
+    said nothing of them. Stored, such a take is passed on at the next start; refused, its phone keeps it."""
+    parts = [(f"1 upload from a phone to '{node_id}' still being stored as it stopped: stored, it is passed on at the "
+              "next start; refused, its phone keeps it and sends it again" if count == 1 else
+              f"{count} uploads from phones to '{node_id}' still being stored as it stopped: each stored is passed on "
+              "at the next start; each refused, its phone keeps and sends again") for node_id, count in counts.items()]
     return "; " + "; ".join(parts) if parts else ""
 
 

@@ -146,6 +146,7 @@ class WebRecorder(Node):
         self._done_at_emit = not self.context.tracks_takes  # no runtime to tell us a take's end
         self._phones = PhoneLists()  # each phone's take ids (by its key's digest), for its page's list
         self._count = 0
+        self._accepting = 0  # uploads read whole and being checked and stored (the stop says those it leaves)
         self._recorders: set[str] = set()
         self._notice_stands = StandingWarning()  # a start-up notice (new certificate, new token), until the first take
         self._notice_told = ""  # the last notice told (:meth:`_notice`)
@@ -197,8 +198,10 @@ class WebRecorder(Node):
         self.url: str = f"{scheme}://{public}{'' if default_port else f':{port}'}/?token={token}"
         self.local_url = f"{scheme}://127.0.0.1:{port}/?token={token}"
         self.qr = qr_rows(self.url)
-        # held_on_phones (uploads_cut_off) too: the status outlives a node rebuilt by an edit, which counts anew
-        self.report_status(url=self.url, qr=self.qr, takes=0, recorders=0, held_on_phones=0, uploads_cut_off=0)
+        # held_on_phones (uploads_cut_off, uploads_arriving) too: the status outlives a node rebuilt by an edit, which
+        # counts anew
+        self.report_status(url=self.url, qr=self.qr, takes=0, recorders=0, held_on_phones=0, uploads_cut_off=0,
+                           uploads_arriving=0)
         log.info("web recorder '%s' listening: %s", self.node_id, self.url)
         if self.print_qr:
             note = " (accept the certificate warning once on each phone)" if self.https else ""
@@ -222,6 +225,10 @@ class WebRecorder(Node):
             server.server_close()
             if server.uploads_cut_off:  # the run's summary says them: kept on the phones, sent again
                 self.report_status(uploads_cut_off=server.uploads_cut_off)
+            with self._lock:
+                arriving = self._accepting
+            if arriving:  # past the server's wait: their ends come after the run's summary, which says them so
+                self.report_status(uploads_arriving=arriving)
         super().stop()
         self._gate.close()  # a recovered take flowing on now is the engine's still; the next is left on disk
         for table in (getattr(self, "_seen", None), getattr(self, "_ends", None)):
@@ -336,6 +343,15 @@ class WebRecorder(Node):
         self.tell_fate_of(take_id, str((self._board.get(take_id) or {}).get("recorder", "")), reason=end)
 
     def _accept(self, upload: Any) -> dict[str, Any]:
+        with self._lock:
+            self._accepting += 1
+        try:
+            return self._accept_counted(upload)
+        finally:
+            with self._lock:
+                self._accepting -= 1
+
+    def _accept_counted(self, upload: Any) -> dict[str, Any]:
         from exsampling_patch.nodes.web_recorder import headers as fields
         from exsampling_patch.nodes.web_recorder.refused import FOR_GOOD, take_key
         from exsampling_patch.nodes.web_recorder.upload import UploadError, decode_wav
