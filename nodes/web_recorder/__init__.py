@@ -290,10 +290,16 @@ class WebRecorder(Node):
     # -- uploads ---------------------------------------------------------------------------------------------
 
     def _know_unfinished(self) -> Unfinished:
-        """The takes stored but not done before the last run ended, made known (:func:`.know_unfinished`)."""
+        """The takes stored but not done before the last run ended, made known (:func:`.know_unfinished`); those to
+        pass on again."""
         from exsampling_patch.nodes.web_recorder.unfinished import know_unfinished
 
-        return know_unfinished(self._store, self._board, self._phones, self._seen, self._lost, self._remember_reply)
+        found = know_unfinished(self._store, self._board, self._phones, self._seen, self._lost, self._remember_reply)
+        if not self.context.tracks_takes:
+            return found
+        # A live edit rebuilt this node: the takes the node it replaces passed on that are still in flight end here as
+        # any (made known above, for their phones' lists). Passed on again, one went through the patch twice.
+        return type(found)(entry for entry in found if not self.take_in_flight(entry[1]))
 
     def _recover(self) -> None:
         """Pass on the takes that were stored but not done before the last run ended (found by :meth:`start`). One
