@@ -94,7 +94,8 @@ class RollBack:
         told on the console, those queued in one line per node. Dropped unseen, a take among them stayed in flight
         until the next start: during the run it never ended, nor did its source write it down as done. One whose
         sender ``old`` links only where ``plan`` does too (an added node beside them), or nowhere, is dropped, told
-        alike: its emit reached those nodes itself."""
+        alike: its emit reached those nodes itself; so are the copies of an emit after its first (the one handed back,
+        or dropped so)."""
         diverted = diverted_into(old, plan)
         # (sender, output, message id) -> (copies handed back, the message). The message is kept referenced: while
         # it is, no other object has its id, so a later message that got its address is not taken for its copy.
@@ -136,6 +137,8 @@ class RollBack:
                                if (target, target_port) not in edited and (cell := self._cells.get(target)) is not None]
                     if not targets:
                         tell(node_id, "beside" if linked else "unlinked")
+                else:  # no loss (its first copy stands for it), but dropped unsaid, this node's queue seemed to vanish
+                    tell(node_id, "copy")
             elif sender is None or sender[0] in diverted:  # what the plan that ran made of it is lost
                 if key is not None:
                     self.ledger.lost(key, node_id,
@@ -164,10 +167,12 @@ class RollBack:
 #: Why a message queued at an added node was dropped, as the line for the node's queue says it (RollBack._hand_back).
 _QUEUED = {"lost": "that no node of the restored patch takes",
            "beside": "that the restored patch's nodes had by their own links",
-           "unlinked": "from an output the restored patch links to no node"}
+           "unlinked": "from an output the restored patch links to no node",
+           "copy": "that reached another input the edit linked as well"}
 #: The same, added to the line for one delivered late.
 _LATE = {"lost": "", "beside": ", and the restored patch's nodes had it by their own links",
-         "unlinked": ", and the restored patch links its sender's output to no node"}
+         "unlinked": ", and the restored patch links its sender's output to no node",
+         "copy": ", and it reached another input the edit linked as well"}
 
 
 def diverted_into(old: Plan, plan: Plan) -> set[str]:

@@ -179,3 +179,58 @@ def test_messages_at_an_added_node_beside_the_old_links_are_told_when_the_edit_r
     messages = "1 message" if queued == 1 else f"{queued} messages"
     assert told == [f"node tap had {messages} queued that the restored patch's nodes had by their own links: "
                     "dropped, since the edit that added it was not swapped in"]
+
+
+@pytest.mark.parametrize("queued", [1, 2])
+def test_messages_from_an_output_the_restored_patch_links_nowhere_are_told_when_the_edit_rolls_back(
+        engine: Engine, caplog: pytest.LogCaptureFixture, queued: int) -> None:
+    # The notes' output is linked to nothing; an edit links it to a tap, and "quitter" quits once the tap holds a
+    # note and ``queued`` more are queued behind it: the plan put back sends them nowhere.
+    engine.update(patch_of({"notes": "t_plain_notes", "sink": "t_plain_sink"}, []))
+    edit = patch_of({"quitter": "t_plain_quits", "notes": "t_plain_notes", "tap": "t_plain_hold_relay",
+                     "sink": "t_plain_sink"}, ["notes.out -> tap.inlet"])
+    ON_START[:] = [held_with_queued(engine, "tap", queued, "the tap")]
+    with pytest.raises(SystemExit):
+        engine.update(edit)
+    assert engine.plan is not None and engine.plan.version == 2
+    assert engine.wait_idle(5)
+    assert engine.node("sink").got == []  # type: ignore[attr-defined]
+    told = [record.getMessage() for record in caplog.records if "tap" in record.getMessage()]
+    messages = "1 message" if queued == 1 else f"{queued} messages"
+    assert told == [f"node tap had {messages} queued from an output the restored patch links to no node: dropped, "
+                    "since the edit that added it was not swapped in"]
+
+
+@pytest.mark.parametrize("queued", [1, 2])
+def test_copies_of_messages_at_two_added_nodes_are_handed_back_once_and_told(
+        engine: Engine, caplog: pytest.LogCaptureFixture, queued: int) -> None:
+    # An edit puts two taps between the notes and the sink, side by side; "quitter" quits once each holds a note
+    # and ``queued`` more are queued behind it. Each note is handed back to the sink once, from one tap; the other
+    # tap's copies were dropped without a word, its queue seeming to vanish.
+    edit = patch_of({"quitter": "t_plain_quits", "notes": "t_plain_notes", "tap1": "t_plain_hold_relay",
+                     "tap2": "t_plain_hold_relay", "sink": "t_plain_sink"},
+                    ["notes.out -> tap1.inlet", "notes.out -> tap2.inlet", "tap1.outlet -> sink.inlet",
+                     "tap2.outlet -> sink.inlet"])
+    notes: Any = engine.node("notes")
+
+    def meanwhile() -> None:
+        taps = [engine._cells["tap1"], engine._cells["tap2"]]
+        notes.push(1)
+        assert all(tap.node.entered.wait(5) for tap in taps)  # type: ignore[attr-defined]
+        for note in range(2, 2 + queued):
+            notes.push(note)
+        assert all(len(tap.inbox) == queued for tap in taps)  # pushed from this thread: queued at each as it sent
+        threading.Thread(target=lambda: wait_for(lambda: not taps[0].started) and GO.set(), daemon=True).start()
+
+    ON_START[:] = [meanwhile]
+    with pytest.raises(SystemExit):
+        engine.update(edit)
+    assert engine.plan is not None and engine.plan.version == 1
+    assert engine.wait_idle(5)
+    # The one each tap held goes on along the edit's links, once per tap; those queued reach the sink once each.
+    assert sorted(engine.node("sink").got) == [1, 1, *range(2, 2 + queued)]  # type: ignore[attr-defined]
+    told = [record.getMessage() for record in caplog.records if "tap" in record.getMessage()]
+    messages = "1 message" if queued == 1 else f"{queued} messages"
+    assert len(told) == 1 and told[0] in [
+        f"node {tap} had {messages} queued that reached another input the edit linked as well: dropped, since the "
+        "edit that added it was not swapped in" for tap in ("tap1", "tap2")], told
