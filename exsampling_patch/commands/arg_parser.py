@@ -15,8 +15,18 @@ from typing import Any
 
 
 class Parser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose "invalid choice" names the closest choice (its sub-parsers are of this class
-    too: ``add_subparsers`` makes them of its parser's class)."""
+    """An ``ArgumentParser`` whose "invalid choice" names the closest choice, and whose refusal of a word that is no
+    number says so in words (its sub-parsers are of this class too: ``add_subparsers`` makes them of its parser's
+    class)."""
+
+    def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
+        # argparse said "argument --top: invalid int value: 'x'", in Python's names for the kinds of number.
+        if action.type in NUMBER_WORDS:
+            try:
+                return float(arg_string) if action.type is float else int(arg_string)
+            except ValueError:
+                raise argparse.ArgumentError(action, not_a_number(arg_string, action.type)) from None
+        return super()._get_value(action, arg_string)
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         choices = action.choices
@@ -33,6 +43,15 @@ class Parser(argparse.ArgumentParser):
         else:
             hint = ""
         raise argparse.ArgumentError(action, f"invalid choice: {value!r}{hint} (choose from {listed})")
+
+
+#: What a number option's value must be, in words, by the kind argparse converts it with.
+NUMBER_WORDS: dict[object, str] = {int: "a whole number", float: "a number"}
+
+
+def not_a_number(text: str, kind: object) -> str:
+    """Why ``text`` is refused as a value of ``kind`` (``int`` or ``float``)."""
+    return f"not {NUMBER_WORDS[kind]}: {text!r}"
 
 
 def closest(word: str, names: Iterable[str]) -> str | None:

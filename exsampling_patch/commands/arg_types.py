@@ -8,6 +8,8 @@ import argparse
 import math
 from collections.abc import Callable
 
+from exsampling_patch.commands.arg_parser import not_a_number
+
 
 def positive_seconds(text: str) -> float:
     """A number of seconds more than 0 (and finite)."""
@@ -27,10 +29,9 @@ def at_least(least: float, kind: type[int] | type[float] = int) -> Callable[[str
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: '{text}'") from None
+            raise argparse.ArgumentTypeError(not_a_number(text, kind)) from None
         if not least <= value < math.inf:
             raise argparse.ArgumentTypeError(f"must be at least {least:g}, not {text}")
         return value
 
-    parse.__name__ = kind.__name__  # argparse names the type in its own messages
     return parse

@@ -142,3 +142,16 @@ def test_an_option_of_exsampling_itself_after_a_command_says_where_it_goes(
         capsys: pytest.CaptureFixture[str], argv: list[str], told: str) -> None:
     # The README's -v goes after `run`'s name, and before any command's: `check -v` was "unrecognized arguments: -v".
     assert refusal(argv, capsys) == told
+
+
+@pytest.mark.parametrize(("argv", "told"), [
+    (["classify", "--top", "x", "a.wav"], "exsampling classify: error: argument --top: not a whole number: 'x'"),
+    (["run", "show.yaml", "--workers", "two"], "exsampling run: error: argument --workers: not a whole number: 'two'"),
+    (["classify", "--max-seconds", "1e", "a.wav"], "exsampling classify: error: argument --max-seconds: not a number: "
+                                                   "'1e'"),
+    (["train", "--val", "x", "data"], "exsampling train: error: argument --val: not a number: 'x'"),
+])
+def test_a_word_given_for_a_number_is_refused_in_words(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                                       told: str) -> None:
+    # Before: "argument --top: invalid int value: 'x'", in Python's name for a whole number.
+    assert refusal(argv, capsys) == told
