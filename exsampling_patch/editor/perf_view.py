@@ -21,6 +21,7 @@ from exsampling_patch.editor.live import Runner, RuntimeObserver, TakePoint, env
 from exsampling_patch.editor.live_badges import meter_fill
 from exsampling_patch.editor.pattern_grid import PatternPanel
 from exsampling_patch.editor.present_combo import COMBOS, PresentCombos
+from exsampling_patch.editor.slot_history import chosen_index, history_choices
 from exsampling_patch.editor.slots import (
     SlotState,
     audition,
@@ -83,6 +84,7 @@ class PerformanceView:
         self.tag = tag
         self._slot_keys: list[tuple[str, str]] | None = None
         self._slots: dict[tuple[str, str], SlotState] = {}
+        self._history: dict[tuple[str, str], list[tuple[str, int]]] = {}  # the history combo's (text, index)
         self._waves: dict[tuple[str, str], Any] = {}
         self._notes_seen: dict[tuple[str, str], int] = {}
         self._lit_until: dict[tuple[str, str], float] = {}
@@ -235,6 +237,8 @@ class PerformanceView:
                                          callback=self._on_gain, user_data=(node_id, slot.name), format="%.2f")
                     with dpg.group():
                         dpg.add_combo([], tag=t("history"), width=100, enabled=controllable)
+                        with dpg.tooltip(t("history")):
+                            dpg.add_text("", tag=t("history_tip"))
                         dpg.add_button(label="roll back", tag=t("rollback"), enabled=controllable,
                                        callback=self._on_roll_back, user_data=(node_id, slot.name))
 
@@ -257,14 +261,30 @@ class PerformanceView:
         dpg.set_value(t("lock"), slot.locked)
         if slot.gain is not None:
             dpg.set_value(t("gain"), float(slot.gain))
-        dpg.configure_item(t("history"), items=list(reversed(slot.history)))  # newest first
-        if not dpg.get_value(t("history")) and slot.take_id:
-            dpg.set_value(t("history"), slot.take_id)
+        self._update_history(node_id, slot)
         key = (node_id, slot.name)
         wave_id = (slot.take_id, None if slot.waveform is None else slot.waveform.shape)
         if self._waves.get(key) != wave_id:
             self._waves[key] = wave_id
             self._draw_wave(t("wave"), slot.waveform)
+
+    def _update_history(self, node_id: str, slot: SlotState) -> None:
+        """The history combo: its takes told in words, newest first (:mod:`.slot_history`), the loaded one shown
+        until one is chosen; the tooltip has the choice in full (the combo shows its start)."""
+        t = lambda part: self._slot_tag(node_id, slot.name, part)  # noqa: E731
+        choices = history_choices(slot)
+        self._history[(node_id, slot.name)] = choices
+        texts = [text for text, _ in choices]
+        if dpg.get_item_configuration(t("history"))["items"] != texts:
+            dpg.configure_item(t("history"), items=texts)
+        chosen = dpg.get_value(t("history"))
+        if not chosen and 0 <= slot.position < len(slot.history):
+            chosen = next((text for text, at in choices if slot.history[at] == slot.history[slot.position]), "")
+            dpg.set_value(t("history"), chosen)
+        tip = f"roll back to {chosen}: press roll back" if chosen else "choose a take to roll back to"
+        if chosen and chosen not in texts:
+            tip = f"{chosen} is no longer in the slot's history: choose another"
+        dpg.set_value(t("history_tip"), tip)
 
     def _update_meters(self, node_id: str, slot: SlotState) -> None:
         """Level bar, voice count and MIDI lamp, from what the sampler reports (``level``, ``voices``, ``notes``)."""
@@ -359,9 +379,15 @@ class PerformanceView:
         if slot is None:
             return
         chosen = dpg.get_value(self._slot_tag(*user_data, "history")) or None
-        steps = rollback_steps(slot, chosen)
+        at = chosen_index(self._history.get(user_data, []), chosen)
+        if chosen is not None and at is None:  # gone from the history since it was chosen: not some other take
+            self.message = f"slot {slot.name}: {chosen} is no longer in its history; choose another take"
+            return
+        steps = rollback_steps(slot, at)
         if steps:
             self._control(user_data, "rollback", steps)
+        else:
+            self.message = f"slot {slot.name} plays {chosen} already"
 
     # -- map -----------------------------------------------------------------------------------------------------
 

@@ -2,11 +2,13 @@
 
 A node that holds sampler slots (the built-in ``sampler``) exposes ``slot_states() -> list[dict]``, one
 dict a slot with ``name``, ``take`` (or ``take_id``), ``take_name`` (how to show the take: ``Take.name``),
-``label``, ``pitch_hz``, ``gain``, ``locked``, ``muted``, ``history`` (take ids, oldest first), ``position``
-(index in history of the loaded take) and ``overview`` (or ``waveform``: a 1-D array of peaks of the current
-take), and live meters: ``level`` (peak of the last audio block), ``voices`` (sounding) and ``notes`` (note-ons
-that reached the slot so far, for a MIDI activity lamp), and ``audition`` ((channel, note) of a MIDI note that
-plays the slot). A missing key reads as None; nodes without ``slot_states`` are skipped.
+``label``, ``pitch_hz``, ``gain``, ``locked``, ``muted``, ``history`` (take ids, oldest first), ``history_takes``
+(the same takes as dicts with ``take_id``, ``name``, ``source``, ``label`` and ``recorded_at``: what the history
+combo shows a performer, :mod:`.slot_history`), ``position`` (index in history of the loaded take) and
+``overview`` (or ``waveform``: a 1-D array of peaks of the current take), and live meters: ``level`` (peak of the
+last audio block), ``voices`` (sounding) and ``notes`` (note-ons that reached the slot so far, for a MIDI activity
+lamp), and ``audition`` ((channel, note) of a MIDI note that plays the slot). A missing key reads as None; nodes
+without ``slot_states`` are skipped.
 
 Commands go through the runtime, never straight into the node from the GUI thread: when the node has a
 ``control`` input, the editor injects ControlValues ``<slot>.lock``, ``<slot>.gain`` and
@@ -29,6 +31,17 @@ from exsampling_patch.runtime import Engine
 from exsampling_patch.wording import end_in_words
 
 
+@dataclass(frozen=True)
+class HistoryTake:
+    """A take of a slot's history, as the node reports it: its id, and what tells it to a performer."""
+
+    take_id: str
+    name: str | None = None  # Take.name: a folder's file, else the id
+    source: str | None = None  # the phone (its recorder's name) or the node it came from
+    label: str | None = None
+    recorded_at: float | None = None  # Unix time
+
+
 @dataclass
 class SlotState:
     name: str
@@ -40,6 +53,7 @@ class SlotState:
     locked: bool = False
     muted: bool = False
     history: list[str] = field(default_factory=list)  # oldest first
+    history_takes: list[HistoryTake] = field(default_factory=list)  # the same, told: as many, or none
     position: int = -1  # index in history of the loaded take
     waveform: np.ndarray | None = None
     level: float | None = None
@@ -56,6 +70,21 @@ def _take_ids(history: Any) -> list[str]:
         if item is not None:
             ids.append(str(item))
     return ids
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _history_takes(ids: list[str], told: Any) -> list[HistoryTake]:
+    """The history's takes as told (``history_takes``), where they are the takes of ``ids`` in their order; else
+    each by its id alone (a node that tells ids only)."""
+    rows = list(told) if isinstance(told, list | tuple) else []
+    if len(rows) != len(ids) or any(not isinstance(r, dict) or str(r.get("take_id")) != i
+                                    for r, i in zip(rows, ids, strict=False)):
+        return [HistoryTake(i) for i in ids]
+    return [HistoryTake(i, _text(r.get("name")), _text(r.get("source")), _text(r.get("label")),
+                        _number(r.get("recorded_at"), float)) for r, i in zip(rows, ids, strict=True)]
 
 
 def _number(value: Any, kind: type) -> Any:
@@ -94,6 +123,7 @@ def read_slots(node: Any) -> list[SlotState] | None:
             locked=bool(row.get("locked", False)),
             muted=bool(row.get("muted", False)),
             history=history,
+            history_takes=_history_takes(history, row.get("history_takes")),
             position=position if isinstance(position, int) else len(history) - 1,
             waveform=None if wave is None else np.asarray(wave, dtype=np.float32).reshape(-1),
             level=_number(row.get("level"), float),
@@ -179,8 +209,9 @@ def audition(engine: Engine | None, node_id: str, slot: SlotState, seconds: floa
     return None
 
 
-def rollback_steps(slot: SlotState, take_id: str | None) -> int:
-    """Steps back from the loaded take to ``take_id`` in the slot's history (1 when no take is chosen)."""
-    if take_id is None or take_id not in slot.history:
+def rollback_steps(slot: SlotState, at: int | None) -> int:
+    """Steps back from the loaded take to the take at index ``at`` of the slot's history (1 when none is chosen):
+    by its place, not its id, which two entries may share."""
+    if at is None or not 0 <= at < len(slot.history):
         return 1
-    return slot.position - slot.history.index(take_id)
+    return slot.position - at

@@ -415,9 +415,11 @@ class Sampler(Node):
 
     def slot_states(self) -> list[dict[str, Any]]:
         """Each slot: name, take id, take name (how to show it: ``Take.name``), label, pitch_hz, gain, locked,
-        muted, history (take ids, oldest first), position (index in history of the loaded take), level (peak of the
-        last block), voices (sounding), notes (note-ons that reached the slot so far: MIDI activity), audition
-        ((channel, note) of a MIDI note that plays the slot, or None) and overview (float32 peaks)."""
+        muted, history (take ids, oldest first), history_takes (the same takes told: take_id, name, source, label,
+        recorded_at; the editor's history combo lists them so), position (index in history of the loaded take),
+        level (peak of the last block), voices (sounding), notes (note-ons that reached the slot so far: MIDI
+        activity), audition ((channel, note) of a MIDI note that plays the slot, or None) and overview (float32
+        peaks)."""
         states = []
         for i, record in enumerate(self.records):
             buffer = self.buffers[i]
@@ -432,6 +434,8 @@ class Sampler(Node):
                 "locked": record.locked,
                 "muted": bool(self.state.mute[i]),
                 "history": [t.take_id for t, _ in record.history],
+                "history_takes": [{"take_id": t.take_id, "name": t.name, "source": t.source, "label": label,
+                                   "recorded_at": t.recorded_at} for t, label in record.history],
                 "position": record.position,
                 "level": float(self.state.levels[i]),
                 "voices": int(self.state.voices_active[i]),
