@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from exsampling_patch.commands.arg_parser import closest
 from exsampling_patch.patchfile import ParsedPatch, read_patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.validate import at_node_dirs_lines, node_dirs_of
@@ -28,14 +29,35 @@ def _default_text(param: dict[str, Any]) -> str:
     return f"{what}, {len(default)} rows (exsampling nodes --json lists them)"
 
 
+def _is_type_name(word: str) -> bool:
+    """Whether ``word`` names a node type rather than a patch file: `exsampling nodes trim` said "trim: cannot read
+    the patch: no such file or directory", the listing of one type being what a newcomer asked for."""
+    path = Path(word)
+    return not path.exists() and path.suffix.lower() not in (".yaml", ".yml") and len(path.parts) == 1
+
+
+def _only(rows: list[dict[str, Any]], asked: list[str]) -> list[dict[str, Any]]:
+    """The rows of the types ``asked``, in the listing's order; each name no type has is told on stderr, with the
+    type it most likely misspells. None where any name is unknown."""
+    types = [row["type"] for row in rows]
+    unknown = [name for name in asked if name not in types]
+    for name in unknown:
+        meant = closest(name, types)
+        hint = f"did you mean '{meant}'?" if meant else "'exsampling nodes' lists them all"
+        print(f"{name}: no node type of that name, nor a patch file ({hint})", file=sys.stderr)
+    return [] if unknown else [row for row in rows if row["type"] in asked]
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "nodes", help="list node types", description="List every node type (built-in, entry-point plugins, "
-        "--nodes folders and the node_dirs of the patches named) with its ports, parameters and docs. A plugin "
-        "that does not load is a warning on stderr, 'warning: plugin FILE:LINE: error', as check and run say it.",
+        "--nodes folders and the node_dirs of the patches named) with its ports, parameters and docs, or only the "
+        "types named ('exsampling nodes sampler'). A plugin that does not load is a warning on stderr, 'warning: "
+        "plugin FILE:LINE: error', as check and run say it.",
     )
-    parser.add_argument("patches", nargs="*", metavar="PATCH",
-                        help="patch files whose node_dirs (folders of user nodes) are listed too")
+    parser.add_argument("patches", nargs="*", metavar="PATCH|TYPE",
+                        help="patch files whose node_dirs (folders of user nodes) are listed too; node type names "
+                        "(a word that is no file and does not end in .yaml): only those types are listed")
     parser.add_argument("--json", action="store_true", help="print one JSON list of node types")
     parser.add_argument("--nodes", action="append", default=[], metavar="DIR",
                         help="a folder of node files (*.py); give it again for another")
@@ -45,13 +67,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     node_dirs: list[str | Path] = list(args.nodes)
     read: list[tuple[ParsedPatch, str]] = []
-    for path in args.patches:  # as check and run load them: --nodes first, then each patch's node_dirs
+    asked = [word for word in args.patches if _is_type_name(word)]
+    for path in (word for word in args.patches if word not in asked):  # as check and run load them: --nodes
         parsed = read_patch(path)
         if parsed.problems and not parsed.patch.nodes and not parsed.patch.node_dirs:
             for unread in parsed.problems:  # not read at all (no such file): its node_dirs are unknown
                 print(unread, file=sys.stderr)
             return 1
-        node_dirs += node_dirs_of(parsed.patch, path)
+        node_dirs += node_dirs_of(parsed.patch, path)  # then each patch's node_dirs
         read.append((parsed, path))
     registry = Registry.default(node_dirs)
     plugins = list(registry.problems)
@@ -60,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
     for problem in plugins:
         print(f"warning: plugin {problem}", file=sys.stderr)
     rows = registry.describe()
+    if asked:
+        rows = _only(rows, asked)
+        if not rows:
+            return 1
     if args.json:
         json.dump(rows, sys.stdout, indent=1, default=str)
         print()

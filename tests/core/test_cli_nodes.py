@@ -115,3 +115,23 @@ def test_nodes_text_sums_up_the_slot_tables_default_and_json_keeps_it_whole(
     for node_type in ("slot_map", "confidence_gate"):
         (table,) = [param for param in by_type[node_type]["params"] if param["name"] == "table"]
         assert table["default"] == DEFAULT_SLOT_TABLE
+
+
+def test_nodes_of_a_type_name_lists_that_type_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "trim: cannot read the patch: no such file or directory", the word taken for a patch file.
+    assert main(["nodes", "trim", "log"]) == 0
+    out = capsys.readouterr().out
+    listed = [line.split(":")[0] for line in out.splitlines() if line and not line.startswith((" ", "=="))]
+    assert listed == ["trim", "log"] and "    param top_db (float, default 60.0" in out, out
+    assert main(["nodes", "--json", "sampler"]) == 0
+    assert [row["type"] for row in json.loads(capsys.readouterr().out)] == ["sampler"]
+
+
+def test_nodes_of_a_mistyped_type_name_names_the_type_meant(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nodes", "trimm", "log"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == ["trimm: no node type of that name, nor a patch file (did you mean 'trim'?)"]
+    assert main(["nodes", "xyzzy"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "xyzzy: no node type of that name, nor a patch file ('exsampling nodes' lists them all)"]
