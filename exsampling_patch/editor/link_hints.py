@@ -78,7 +78,14 @@ class LinkHints:
             return
         if ends:
             # A link was made, or refused by the model, which says why. Where nodes overlap, imnodes links the pin
-            # drawn on top: one of the source's own node under it is no sign that no link was made.
+            # drawn on top: one of the source's own node under it is no sign that no link was made. Unless imnodes
+            # had that one under the mouse as it let go (its own pin on top, the other node's covered): it refused
+            # the drop itself, and the model was never asked.
+            own = [ref for ref in self.hovered_pins(point, output=not from_output) if ref.node == source.node]
+            if own:
+                covered = ends[0].target if from_output else ends[0].source
+                self.say(f"no link: {source} and {own[0]} are on the same node, and a node cannot feed itself; "
+                         f"{covered} lies under that pin: move {source.node} off {covered.node} to link there")
             return
         other = others[0] if others else None
         same_kind = self.pin_at(point, output=from_output)
@@ -112,6 +119,19 @@ class LinkHints:
             if pin is not None and (point[0] - pin[0]) ** 2 + (point[1] - pin[1]) ** 2 <= PIN_REACH ** 2:
                 pins.append(ref)
         return pins
+
+    def hovered_pins(self, point: list[float] | tuple[float, ...], output: bool) -> list[PortRef]:
+        """The outputs (or inputs) under ``point`` whose pin imnodes had under the mouse in the frame drawn last: the
+        one a link dropped there went to (of pins that overlap, the one drawn on top)."""
+        under = set(self.pins_at(point, output))
+        found = []
+        for attr, ref in self.view.pins().items():
+            try:
+                if ref in under and self._is_output(attr) == output and dpg.is_item_hovered(attr):
+                    found.append(ref)
+            except Exception:  # deleted meanwhile, as in pin_point
+                continue
+        return found
 
     @staticmethod
     def _is_output(attr: int) -> bool:
