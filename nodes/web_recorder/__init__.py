@@ -41,7 +41,7 @@ from exsampling_patch.nodes.web_recorder.phones import PhoneLists
 from exsampling_patch.nodes.web_recorder.rows import take_row
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.ledger import not_loaded_of
-from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, read_take, remove_dead_parts
+from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, read_take, remove_dead_parts, take_metadata
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -119,12 +119,14 @@ class WebRecorder(Node):
         from exsampling_patch import devices, qr  # noqa: F401
         from exsampling_patch.nodes.web_recorder import ends, refused, seen, server, status, store, tls  # noqa: F401
         from exsampling_patch.nodes.web_recorder.disk import DiskWatch  # noqa: F401
+        from exsampling_patch.nodes.web_recorder.late import listing  # noqa: F401
         from exsampling_patch.nodes.web_recorder.unfinished import know_unfinished  # noqa: F401
 
     def start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
         from exsampling_patch.nodes.web_recorder.disk import DiskWatch
         from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
+        from exsampling_patch.nodes.web_recorder.late import listing
         from exsampling_patch.nodes.web_recorder.refused import RefusedPhones, refusing_unread, telling_refusals
         from exsampling_patch.nodes.web_recorder.seen import SEEN_FILE, SeenTakes
         from exsampling_patch.nodes.web_recorder.server import RecorderServer
@@ -163,7 +165,9 @@ class WebRecorder(Node):
             self._phones.add(phone, row["take_id"])
         finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
         self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
-        self._unfinished = self._know_unfinished()  # before the server listens: a retry of one is a duplicate
+        self._serving = False  # until its recovery thread is started: a take handed on late waits for that thread
+        with listing(self._store.folder, self._take_late):  # one stored late by the node this one replaced: here or
+            self._unfinished = self._know_unfinished()  # handed on (before the server listens: a retry is a duplicate)
         self._disk = DiskWatch(self._store.folder, self.warn_free_mb, self.min_free_mb, self.report_error,
                                self.report_status, shown=lambda: self.shown_warning)
         self._disk.check_at_start()
@@ -209,6 +213,7 @@ class WebRecorder(Node):
             print(f"\n{self.type_name} '{self.node_id}': phones open {self.url}{note}\n{terminal_text(self.qr)}\n",
                   flush=True)
         self.run_thread(lambda: self.server.serve_forever(poll_interval=0.05), name=f"{self.node_id}-http")
+        self._serving = True  # before: a take handed on late after the thread's last look is passed on by its own
         self.run_thread(self._recover, name=f"{self.node_id}-recover")
 
     def _notice(self, text: str) -> None:
@@ -219,6 +224,10 @@ class WebRecorder(Node):
         self.report_status(warning=text)
 
     def stop(self) -> None:
+        from exsampling_patch.nodes.web_recorder.late import leave
+
+        if hasattr(self, "_store"):
+            leave(self._store.folder, self._take_late)
         server = getattr(self, "server", None)
         if server is not None:
             server.shutdown()
@@ -326,6 +335,18 @@ class WebRecorder(Node):
                 self._store.mark_processed(take)
             log.info("recovered take %s stored before a restart", take.take_id)
 
+    def _take_late(self, audio: Path, data: dict[str, Any]) -> None:
+        """A take stored after the stop of the recorder this one replaced (:mod:`.late`): passed on as one found at
+        start, unless this start found it (stored before its listing)."""
+        from exsampling_patch.nodes.web_recorder.unfinished import know_one
+
+        if self._board.get(str(data["take_id"])) is None:
+            entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._remember_reply)
+            if entry is not None:
+                self._unfinished.append(entry)
+                if self._serving:
+                    self.run_thread(self._recover, name=f"{self.node_id}-late")
+
     def _lost(self, path: Path, take_id: str, key: Key | None, error: Exception) -> None:
         """A stored take proved unreadable: its end told (the node's error, the phone's list), its phone take id
         withdrawn from the dedupe table (the phone's retry is stored anew, in its place), the take moved aside into
@@ -394,6 +415,7 @@ class WebRecorder(Node):
     def _store_and_emit(self, upload: Any, recorder: str, phone: str, key: Key | None, headers: dict[str, str],
                         decode: Any) -> dict[str, Any]:
         from exsampling_patch.nodes.web_recorder import headers as fields
+        from exsampling_patch.nodes.web_recorder.late import hand_on
         from exsampling_patch.nodes.web_recorder.store import StoredUnflushed, store_upload
         from exsampling_patch.nodes.web_recorder.upload import UploadError
 
@@ -441,6 +463,9 @@ class WebRecorder(Node):
             # Stored after the stop (a request the server's stop gave up waiting for): received, left on disk, not
             # done; the next start lists it, remembers its phone take id (a retry is its duplicate) and passes it on.
             if not open_:
+                # Unless a recorder started since on this take folder (an edit rebuilt this one), which takes it on now.
+                if stored.path is not None:
+                    hand_on(self._store.folder, stored.path, take_metadata(stored))
                 return {"status": "received", **row}
             if key is not None:  # before it flows on: a retry after a crash from here on gets this reply
                 self._remember_reply(key, {"status": "received", **row})

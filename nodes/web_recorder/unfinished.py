@@ -31,21 +31,31 @@ def know_unfinished(store: TakeStore, board: StatusBoard, phones: PhoneLists, se
     """
     paths: Unfinished = deque()
     for path, data in store.unfinished():
-        meta = sidecar_meta(data)
-        recorder = str(meta.get("recorder") or data.get("source") or "")
-        row = sidecar_row(data, path)
-        key: Key | None = None
-        if meta.get("client_take_id"):
-            key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
-        board.add(row["take_id"], str(data.get("source") or recorder), **row)
-        if meta.get("phone"):
-            phones.add(str(meta["phone"]), row["take_id"])
-        try:
-            check_stored(path)
-        except Exception as error:
-            lost(path, data["take_id"], key, error)  # its key withdrawn, if an earlier run wrote it
-            continue
-        if key is not None and key not in seen:  # acknowledged or not, a retry must not make a second take
-            remember(key, {"status": "received", **row})
-        paths.append((path, data["take_id"], key))
+        entry = know_one(path, data, board, phones, seen, lost, remember)
+        if entry is not None:
+            paths.append(entry)
     return paths
+
+
+def know_one(path: Path, data: dict[str, Any], board: StatusBoard, phones: PhoneLists, seen: SeenTakes,
+             lost: Callable[[Path, str, Key | None, Exception], None],
+             remember: Callable[[Key, dict[str, Any]], None]) -> tuple[Path, str, Key | None] | None:
+    """Make one stored take known as :func:`know_unfinished` does (``path``: its audio; ``data``: its sidecar's); its
+    entry to pass on, or None where it proved unreadable (``lost``)."""
+    meta = sidecar_meta(data)
+    recorder = str(meta.get("recorder") or data.get("source") or "")
+    row = sidecar_row(data, path)
+    key: Key | None = None
+    if meta.get("client_take_id"):
+        key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
+    board.add(row["take_id"], str(data.get("source") or recorder), **row)
+    if meta.get("phone"):
+        phones.add(str(meta["phone"]), row["take_id"])
+    try:
+        check_stored(path)
+    except Exception as error:
+        lost(path, data["take_id"], key, error)  # its key withdrawn, if an earlier run wrote it
+        return None
+    if key is not None and key not in seen:  # acknowledged or not, a retry must not make a second take
+        remember(key, {"status": "received", **row})
+    return path, data["take_id"], key
