@@ -157,7 +157,7 @@ class WebRecorder(Node):
         # Temporary files of its state a kill left (a killed writer's only: another run may share the folder).
         if swept := remove_dead_parts(state, (SEEN_FILE, ENDS_FILE, *STATE_FILES)):
             log.info("removed %d temporary files a killed run left in %s", len(swept), state)
-        self._seen = SeenTakes(state)  # (recorder, phone, its id) -> reply, across restarts
+        self._seen = SeenTakes(state, tell=self.report_error)  # (recorder, phone, its id) -> reply, across restarts
         self._ends = TakeEnds(state)  # the phones' lists of ended takes, across restarts
         for phone, row in self._ends.rows():
             self._board.add(row["take_id"], str(row.get("recorder", "")), **row)
@@ -303,7 +303,8 @@ class WebRecorder(Node):
         pass on again."""
         from exsampling_patch.nodes.web_recorder.unfinished import know_unfinished
 
-        found = know_unfinished(self._store, self._board, self._phones, self._seen, self._lost, self._remember_reply)
+        seen = self._seen
+        found = know_unfinished(self._store, self._board, self._phones, seen, self._lost, seen.remember_told)
         if not self.context.tracks_takes:
             return found
         # A live edit rebuilt this node: the takes the node it replaces passed on that are still in flight end here as
@@ -341,7 +342,7 @@ class WebRecorder(Node):
         from exsampling_patch.nodes.web_recorder.unfinished import know_one
 
         if self._board.get(str(data["take_id"])) is None:
-            entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._remember_reply)
+            entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._seen.remember_told)
             if entry is not None:
                 self._unfinished.append(entry)
                 if self._serving:
@@ -354,7 +355,7 @@ class WebRecorder(Node):
         as a ``TakeEnded`` (:meth:`~exsampling_patch.node.Node.tell_fate_of`)."""
         reason = f"stored take unreadable: {error}"
         if key is not None:  # before it is moved aside: a crash in between finds it again, and withdraws again
-            self._forget_reply(key, take_id)
+            self._seen.forget_told(key, take_id)
         try:
             moved = self._store.set_aside(path, take_id, reason)
             where = f"moved to {moved.relative_to(self._store.folder)}"
@@ -468,7 +469,7 @@ class WebRecorder(Node):
                     hand_on(self._store.folder, stored.path, take_metadata(stored))
                 return {"status": "received", **row}
             if key is not None:  # before it flows on: a retry after a crash from here on gets this reply
-                self._remember_reply(key, {"status": "received", **row})
+                self._seen.remember_told(key, {"status": "received", **row})
             self._board.add(stored.take_id, recorder, **row)
             if phone:
                 self._phones.add(phone, stored.take_id)
@@ -485,25 +486,6 @@ class WebRecorder(Node):
         self.report_status(take=stored.take_id, takes=number, recorders=len(self._recorders),
                            label=f"{recorder}: {stored.duration:.1f} s", duration=round(stored.duration, 2), **ended)
         return {"status": "received", **row}
-
-    def _remember_reply(self, key: Key, reply: dict[str, Any]) -> None:
-        """Remember a stored take's reply for its retries: in memory even where writing it fails (told; it goes on)."""
-        try:
-            self._seen.remember(key, reply)
-        except OSError as error:
-            why = error.strerror or error
-            self.report_error(f"the recorder's state could not be written ({self._seen.path}: {why}): a retry of "
-                              f"take {reply['take_id']} after a restart would be stored again")
-
-    def _forget_reply(self, key: Key, take_id: str) -> None:
-        """Withdraw a lost take's reply (:meth:`_lost`): in memory even where writing it down fails (told; the take is
-        still set aside and its end told)."""
-        try:
-            self._seen.forget(key, take_id)
-        except OSError as error:
-            why = error.strerror or error
-            self.report_error(f"the recorder's state could not be written ({self._seen.path}: {why}): after a restart, "
-                              f"the phone's retry of take {take_id} would be answered as already received, not stored")
 
     def _pass_on_later(self, stored: Take, key: Key | None, error: Exception) -> bool:
         """The take is stored but its emit failed: told, and passed on again by the recovery thread a second later;

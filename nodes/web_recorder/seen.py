@@ -26,7 +26,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +57,10 @@ class SeenTakes:
     ``keep`` entries for the node's life.
     """
 
-    def __init__(self, folder: Path, keep: int = KEEP_SEEN) -> None:
+    def __init__(self, folder: Path, keep: int = KEEP_SEEN, tell: Callable[[str], None] | None = None) -> None:
         self.path = folder / SEEN_FILE
         self.keep = keep
+        self._tell = tell  # the recorder's error, for what cannot be written (remember_told, forget_told)
         self._lock = threading.Lock()
         self._replies: OrderedDict[bytes, bytes | None] = OrderedDict()
         lines = 0
@@ -156,6 +157,28 @@ class SeenTakes:
             if not self._file.closed:
                 append_whole(self._file, line)
             return True
+
+    def remember_told(self, key: Key, reply: dict[str, Any]) -> None:
+        """:meth:`remember`, in memory even where writing it fails: told (``tell``), and the recorder goes on."""
+        try:
+            self.remember(key, reply)
+        except OSError as error:
+            self._told(f"the recorder's state could not be written ({self.path}: {error.strerror or error}): a retry "
+                       f"of take {reply['take_id']} after a restart would be stored again")
+
+    def forget_told(self, key: Key, take_id: str) -> None:
+        """:meth:`forget` a lost take's reply, in memory even where writing it down fails: told (``tell``); the take is
+        still set aside and its end told."""
+        try:
+            self.forget(key, take_id)
+        except OSError as error:
+            self._told(f"the recorder's state could not be written ({self.path}: {error.strerror or error}): after a "
+                       f"restart, the phone's retry of take {take_id} would be answered as already received, not "
+                       "stored")
+
+    def _told(self, text: str) -> None:
+        if self._tell is not None:
+            self._tell(text)
 
     def __contains__(self, key: object) -> bool:
         if not (isinstance(key, tuple) and len(key) == 3 and all(isinstance(part, str) for part in key)):

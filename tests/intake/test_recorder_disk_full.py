@@ -267,7 +267,7 @@ def test_the_end_of_a_full_disk_ends_no_other_error_of_the_recorder(tmp_path: Pa
     other = "the recorder's state could not be written (seen.jsonl: Input/output error)"
     with disk_recorder(tmp_path, recorder_state, min_free_mb=100.0, warn_free_mb=50.0) as (engine, client, events):
         wav = encode_wav_pcm16(sine(), 48000)
-        rec_of(engine).report_error(other)  # told by a request thread, as _remember_reply tells it
+        rec_of(engine).report_error(other)  # told by a request thread, as SeenTakes.remember_told tells it
         free[0] = 50 * 10**6
         assert client.upload(wav, take_id="held")[0] == 507
         assert engine.errors["rec"].startswith("the take folder's disk is full: 50 MB free"), engine.errors
