@@ -24,7 +24,7 @@ import numpy as np
 
 from exsampling_patch.child_process import STOP_ANSWER_SECONDS, Child, QuickReturns, Stopping, hung_at_stop
 from exsampling_patch.nodes.sampler import protocol as msg
-from exsampling_patch.nodes.sampler.answers import ANSWER_SECONDS, Answer, LoadBook
+from exsampling_patch.nodes.sampler.answers import ANSWER_SECONDS, Answer, LoadBook, cleared
 from exsampling_patch.nodes.sampler.handoff import Arena, SamplesNotShared, send_file, shared_or_refused
 from exsampling_patch.nodes.sampler.local import wait_until
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
@@ -284,7 +284,7 @@ class AudioProcess:
     def _answer(self) -> None:
         """Tell ``on_answer`` what became of each take sent, in the order the process said it (its answers, queued by
         the reader), until the stop; a take unanswered for :attr:`answer_within` s is told not loaded (the process
-        hung, or stopped), and its answer, if it comes, is told late."""
+        hung, or stopped), a clear not cleared, and its answer, if it comes, is told late."""
         while True:
             try:
                 epoch, said = self._answers.get(timeout=min(0.25, self.answer_within / 4))
@@ -304,17 +304,15 @@ class AudioProcess:
                     answers = [self.book.unread(epoch, said.position, self.buffers)]
                 else:
                     assert isinstance(said, msg.Loaded)
-                    if not self.book.knows(said.slot, said.serial) and said.why:  # not sent by load(): no take to name
-                        errors.append(f"the take for slot {said.slot} was not loaded: {said.why}")
+                    if not self.book.knows(said.slot, said.serial) and said.why:  # not sent by load(): none to name
+                        errors.append(f"the audio process did not take what was sent to slot {said.slot}: {said.why}")
                     answers = [self.book.answered(epoch, said.slot, said.serial, said.why, self.buffers)]
                 if said not in ("due", "stopped"):
                     self._silent = False  # it answers (or is a new process)
                 late = self.book.overdue(self.answer_within, self.buffers) if said != "stopped" else []
                 if late and not self._silent:
                     self._silent = True
-                    errors.append(f"the sampler's audio process is not answering: no word within "
-                                  f"{self.answer_within:g} s on the takes sent to it (hung, or stopped); each is told "
-                                  "not loaded, and loaded after all if it answers later")
+                    errors.append(not_answering(self.answer_within, late))
             for error in errors:
                 self.report_error(error)
             for answer in [*answers, *late]:  # not under _send_lock: on_answer takes the node's lock, held at load()
@@ -329,6 +327,8 @@ class AudioProcess:
                 self.on_answer(answer)
             except Exception as error:  # the next answers are told all the same
                 self.report_error(f"the sampler could not take its audio process's answer: {error!r}")
+        elif answer.why and cleared(answer.buffer):
+            self.report_error(f"slot {answer.slot} was not cleared: {answer.why}")
         elif answer.why:
             self.report_error(f"the take for slot {answer.slot} was not loaded: {answer.why}")
 
@@ -451,3 +451,18 @@ class AudioProcess:
                 self.arena.release(offset)
         elif isinstance(message, msg.Stopped):
             self.opened.clear()
+
+
+def not_answering(within: float, late: list[Answer]) -> str:
+    """The error that tells the audio process silent, ``late`` unanswered for ``within`` s: takes, clears, or both
+    (a clear is no take: before, one alone was told as 'the takes sent to it', 'loaded after all')."""
+    clears = [cleared(answer.buffer) for answer in late]
+    if all(clears):
+        sent, each = "the clears", "each is told not cleared, and cleared after all"
+    elif any(clears):
+        sent = "the takes and clears"
+        each = "each take is told not loaded and each clear not cleared, and loaded or cleared after all"
+    else:
+        sent, each = "the takes", "each is told not loaded, and loaded after all"
+    return (f"the sampler's audio process is not answering: no word within {within:g} s on {sent} sent to it (hung, "
+            f"or stopped); {each} if it answers later")
