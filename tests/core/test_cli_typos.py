@@ -155,3 +155,14 @@ def test_a_word_given_for_a_number_is_refused_in_words(capsys: pytest.CaptureFix
                                                        told: str) -> None:
     # Before: "argument --top: invalid int value: 'x'", in Python's name for a whole number.
     assert refusal(argv, capsys) == told
+
+
+@pytest.mark.parametrize(("typed", "told"), [("5m", "'5m' (give the seconds alone: 300)"),
+                                             ("2 min", "'2 min' (give the seconds alone: 120)"),
+                                             ("1H", "'1H' (give the seconds alone: 3600)"),
+                                             ("soon", "'soon'")])
+def test_a_length_of_time_given_with_a_unit_is_told_in_seconds(capsys: pytest.CaptureFixture[str], typed: str,
+                                                                told: str) -> None:
+    # Before: "argument --for: not a number of seconds: '5m'", leaving the reader to find what it takes.
+    assert refusal(["run", "show.yaml", "--for", typed], capsys) == \
+        f"exsampling run: error: argument --for: not a number of seconds: {told}"
