@@ -234,7 +234,10 @@ class MessageFlow:
             self._ended(ended)
 
     def _ended(self, ended: TakeEnded) -> None:
-        """A take has ended: tell observers, then the source that emitted it (it may now write it down as done)."""
+        """A take has ended: tell observers, then the source that emitted it (it may now write it down as done). In
+        this order, a kill between the two has the source pass the take on again at the next start, told "recovered"
+        (its end told twice); the other way round, the take was done with its end never told (the console, the show
+        log)."""
         log.debug("take %s ended at %s: %s", ended.take_id, ended.node_id, ended.reason)
         self.ledger.first_end(ended.take_id)  # noted for a loop sending it again past its node's stop
         self.events.publish(ended)
