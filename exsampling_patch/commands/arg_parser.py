@@ -40,6 +40,9 @@ class Parser(argparse.ArgumentParser):
             hint = f": did you mean {meant!r}?"
         elif value == "help" and isinstance(action, argparse._SubParsersAction):
             hint = f": '{self.prog} --help' lists them, '{self.prog} {action.metavar} --help' tells of one"
+        elif (value == "version" and isinstance(action, argparse._SubParsersAction)
+              and "--version" in self._option_string_actions):
+            hint = f": '{self.prog} --version' prints it"
         else:
             hint = ""
         raise argparse.ArgumentError(action, f"invalid choice: {value!r}{hint} (choose from {listed})")

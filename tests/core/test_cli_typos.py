@@ -37,6 +37,13 @@ def test_help_as_a_command_says_where_the_help_is(capsys: pytest.CaptureFixture[
     assert "'exsampling ableton --help' lists them, 'exsampling ableton ACTION --help' tells of one (" in err
 
 
+def test_version_as_a_command_says_where_the_version_is(capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: "invalid choice: 'version' (choose from ...)", which lists no way to the version.
+    assert "invalid choice: 'version': 'exsampling --version' prints it (choose from 'run', " in \
+        refusal(["version"], capsys)
+    assert "'version' (choose from 'install')" in refusal(["ableton", "version"], capsys)  # it has no --version
+
+
 def test_a_word_close_to_no_command_lists_them_without_a_guess(capsys: pytest.CaptureFixture[str]) -> None:
     err = refusal(["zzz"], capsys)
     assert "invalid choice: 'zzz' (choose from 'run', " in err and "did you mean" not in err, err
