@@ -53,6 +53,10 @@ class Runner:
         self.problem: str | None = None
         self._stale = False
         self._swap: threading.Thread | None = None
+        #: Whether :meth:`stop` is under way. It may take seconds (a recorder waits for a phone's take being stored, a
+        #: swap for a node's start) and Dear PyGui runs the Stop's callback on a thread of its own, the window drawing
+        #: on meanwhile: its status bar said "stopped" as the stop began, and the Stop's news only seconds later.
+        self.stopping = False
         #: The show log of the run (docs/replay.md), with the performer's locks and roll-backs; None: none written
         self.show: showlog.ShowLog | None = None
         #: What the show log of the run could not write (set from the log's thread), as the stage console says it
@@ -196,6 +200,13 @@ class Runner:
         it started or was retiring were never stopped: the next start met their ports and devices held. A node's
         start() that has not returned after ``give_up_after`` s (a plugin that never returns) is left to the swap,
         which stops it if it ever returns: the editor must not hang with it (False, and the problem says so)."""
+        self.stopping = True
+        try:
+            return self._stop(timeout, give_up_after)
+        finally:
+            self.stopping = False
+
+    def _stop(self, timeout: float, give_up_after: float) -> bool:
         swap, self._swap = self._swap, None
         engine, self.engine = self.engine, None
         clean = engine.stop(timeout) if engine is not None else True

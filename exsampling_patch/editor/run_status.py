@@ -91,7 +91,7 @@ class RunStatus:
 
     def line(self) -> str:
         """The status bar's line: the patch, the run's state, the counts, the message (``status``), the problems."""
-        run = "running" if self.runner.running else "stopped"
+        run = "running" if self.runner.running else "stopping..." if self.runner.stopping else "stopped"
         if self.runner.swapping:
             run += " (applying the edit)"
         problem = self.runner.problem
