@@ -16,26 +16,37 @@ from .features import FRONT_END, frame_rate
 from .fitting import TrainReport
 from .model_header import ModelFileError
 
-__all__ = ["save_confusion_png", "write_card_files", "write_model_card"]
+__all__ = ["card_files", "remove_card_files", "save_confusion_png", "write_card_files", "write_model_card"]
 
 
 def write_card_files(model: Path, report: TrainReport, data_description: str) -> Path:
     """Write the card (``<stem>.md``) and confusion matrix (``<stem>_confusion.png``) of the model file ``model``,
     written already; returns the card's path. On a full disk, a ModelFileError that names the card and says the
     model is kept: it ended in a traceback from matplotlib's or the card's write, the model written but not said."""
-    card = model.with_suffix(".md")
-    png = model.with_name(model.stem + "_confusion.png")
+    card, png = card_files(model)
     try:
         drawn = None if report.confusion is None else save_confusion_png(report.confusion, report.labels, png)
         return write_model_card(card, report, data_description, drawn)
-    except OSError as error:
-        for stale in (card, png):  # an earlier model's card, replaced with it, is not left to describe this one
-            with contextlib.suppress(OSError):
-                stale.unlink(missing_ok=True)
+    except BaseException as error:
+        remove_card_files(model)  # Ctrl+C too: an earlier model's card is not left to describe this one
+        if not isinstance(error, OSError):
+            raise
         why = error.strerror or "is the disk full?"
         raise ModelFileError(f"cannot write the model card {card} ({why}): the model file {model} is written and "
                              "used as it is; train again with room on the disk to have its card") from error
 
+
+def card_files(model: Path) -> tuple[Path, Path]:
+    """The card (``<stem>.md``) and confusion matrix (``<stem>_confusion.png``) written beside the model ``model``."""
+    return model.with_suffix(".md"), model.with_name(model.stem + "_confusion.png")
+
+
+def remove_card_files(model: Path) -> None:
+    """Remove the card files beside ``model`` (those there are): the card of a model that ``model`` has replaced
+    described the replaced one, its labels and its accuracy, beside the new model."""
+    for stale in card_files(model):
+        with contextlib.suppress(OSError):
+            stale.unlink(missing_ok=True)
 
 
 def save_confusion_png(cm: np.ndarray, labels: Sequence[str], path: str | Path, title: str = "") -> Path:

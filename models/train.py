@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from .cards import save_confusion_png, write_card_files, write_model_card
+from .cards import card_files, remove_card_files, save_confusion_png, write_card_files, write_model_card
 from .datasets import (
     AUDIO_EXTENSIONS,
     DataError,
@@ -121,13 +121,29 @@ def train_folder(
     report.labels = list(dataset.labels)
     out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+
+    def saving(done: int, what: str) -> None:
+        # a stage of its own: seconds of int8 calibration and writing went on under the evaluate bar, done already
+        if progress is not None:
+            progress(Progress("save", done, 3, what))
+
+    saving(0, "int8 calibration")
     observers = calibrate_int8(model, calibration_specs([powers[i] for i in train_idx]))
     meta = {"config": asdict(cfg), "data": str(dataset.root), "val_accuracy": report.val_accuracy}
+    saving(1, f"writing {out_path}")
     save_model_file(model, dataset.labels, out_path, meta, script_int8_trunk(model, observers))
     desc = (f"{len(dataset.examples)} files from `{dataset.root}`; {report.n_val} held out for validation "
             f"(stratified by label, files of one group kept together). "
             f"{'A new head on the frozen trunk of' if cfg.freeze_trunk else 'Fine-tuned from'} "
             f"{'the shipped model' if base_model is None else base_model}.")
-    report.card_path = write_card_files(out_path, report, desc)
+    try:
+        saving(2, f"writing its card {card_files(out_path)[0]}")
+        report.card_path = write_card_files(out_path, report, desc)
+    except BaseException:
+        # Ctrl+C once the new model was written left beside it the card of the model it replaced: wrong labels,
+        # wrong accuracy
+        remove_card_files(out_path)
+        raise
+    saving(3, "written")
     report.model_path = out_path
     return report

@@ -155,6 +155,29 @@ def out_note(out: Path) -> str:
     return f"{out} is there already: this training replaces it{also} (give --out another name to keep it)"
 
 
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells the file at ``path`` from one put in its place (None if there is none)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+def stopped_line(out: Path, before: tuple[int, int, int] | None) -> str:
+    """What a training stopped (Ctrl+C) left at ``out``, whose :func:`file_stamp` was ``before`` at its start: the
+    model is written whole or not at all, and a new one's card, unless written too, is removed with the old one."""
+    now = file_stamp(out)
+    if now is None:
+        return "nothing was written"
+    if now == before:
+        return f"nothing was written: {out} is the model there before, as it was"
+    card = out.with_suffix(".md")  # cards.card_files: not imported here, a Ctrl+C may have cut torch's import short
+    if card.is_file():
+        return f"{out} is the new model, written whole with its card {card}"
+    return f"{out} is the new model, written whole, without its card (train again to have one)"
+
+
 def _is_model_card(path: Path) -> bool:
     """Whether ``path`` is a card an earlier training wrote (its first line '# Model card: ...'), to be replaced."""
     try:
@@ -165,6 +188,15 @@ def _is_model_card(path: Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    before = file_stamp(Path(args.out))
+    try:
+        return _train(args)
+    except KeyboardInterrupt:  # Ctrl+C ended it without a word: was the model there replaced, or kept?
+        print(f"stopped: {stopped_line(Path(args.out), before)}", file=sys.stderr)
+        return 130
+
+
+def _train(args: argparse.Namespace) -> int:
     try:  # the `train` extra: not everyone who plays a patch trains models
         import matplotlib  # noqa: F401  (the model card's confusion matrix)
         from tqdm import tqdm
