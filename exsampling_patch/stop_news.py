@@ -1,6 +1,7 @@
 """What a stop leaves the performer to be told, said alike by ``exsampling run``'s summary and by the editor's status
 bar after its Stop: the takes a web recorder refused for its full disk, kept on the phones (its ``held_on_phones``
-status), and the phones' uploads its stop cut off mid-body (its ``uploads_cut_off`` status)."""
+status), the phones' uploads its stop cut off mid-body (its ``uploads_cut_off`` status), and those it was still
+checking and storing when its stop stopped waiting for them (its ``uploads_arriving`` status)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,14 @@ def uploads_cut_parts(counts: Mapping[str, int]) -> list[str]:
     return [(f"1 upload from a phone to '{node_id}' cut off by the stop: the phone keeps that take and sends it"
              if count == 1 else f"{count} uploads from phones to '{node_id}' cut off by the stop: the phones keep "
              "those takes and send them") + " again when the recorder is back" for node_id, count in counts.items()]
+
+
+def arriving_parts(counts: Mapping[str, int]) -> list[str]:
+    """One sentence per recorder whose stop stopped waiting (``STOP_WAIT``) for uploads read whole and still being
+    checked and stored: what became of each comes after the stop, which said nothing of them. Stored, such a take is
+    passed on at the next start; refused, its phone keeps it. ``counts``: node id -> its ``uploads_arriving`` status,
+    above 0."""
+    return [(f"1 upload from a phone to '{node_id}' still being stored as it stopped: stored, it is passed on at the "
+             "next start; refused, its phone keeps it and sends it again" if count == 1 else
+             f"{count} uploads from phones to '{node_id}' still being stored as it stopped: each stored is passed on "
+             "at the next start; each refused, its phone keeps and sends again") for node_id, count in counts.items()]

@@ -33,7 +33,7 @@ from exsampling_patch.patch import Patch
 from exsampling_patch.registry import IMPORTING, Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, NodeStatus, TakeEnded, showlog
 from exsampling_patch.runtime.parts import running_at
-from exsampling_patch.stop_news import phones_parts
+from exsampling_patch.stop_news import arriving_parts, phones_parts
 from exsampling_patch.validate import load_patch_with_warnings
 from exsampling_patch.wording import counted
 
@@ -454,11 +454,9 @@ def phones_text(held: dict[str, int], uploads_cut: dict[str, int]) -> str:
 def arriving_text(counts: dict[str, int]) -> str:
     """The summary's part for the uploads a web recorder was still checking and storing when its stop stopped waiting
     for them (``counts``: the nodes' ``uploads_arriving`` status): what became of each came after the summary, which
-    said nothing of them. Stored, such a take is passed on at the next start; refused, its phone keeps it."""
-    parts = [(f"1 upload from a phone to '{node_id}' still being stored as it stopped: stored, it is passed on at the "
-              "next start; refused, its phone keeps it and sends it again" if count == 1 else
-              f"{count} uploads from phones to '{node_id}' still being stored as it stopped: each stored is passed on "
-              "at the next start; each refused, its phone keeps and sends again") for node_id, count in counts.items()]
+    said nothing of them. Stored, such a take is passed on at the next start; refused, its phone keeps it. Worded as
+    the editor's Stop says it (:mod:`exsampling_patch.stop_news`)."""
+    parts = arriving_parts(counts)
     return "; " + "; ".join(parts) if parts else ""
 
 

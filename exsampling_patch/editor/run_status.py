@@ -13,7 +13,7 @@ from collections.abc import Callable
 from exsampling_patch.editor.live import Runner, RuntimeObserver
 from exsampling_patch.editor.model import EditorModel
 from exsampling_patch.editor.patch_view import PatchView
-from exsampling_patch.stop_news import phones_parts
+from exsampling_patch.stop_news import arriving_parts, phones_parts
 from exsampling_patch.wording import counted
 
 
@@ -41,6 +41,7 @@ class RunStatus:
         self.swap_said = ""  # the status that said the last edit was swapped in
         self.stop_said: str | None = None  # the status the last Stop said (None: no run stopped since the start)
         self.stop_clean = True  # whether all the last Stop waited for finished in time
+        self.held_at_stop: dict[str, int] = {}  # each recorder's takes held on the phones as the last Stop returned
 
     def run(self) -> bool:
         self.stop_said = None  # the last Stop's news is done with: a failed start's errors are drawn on their nodes
@@ -61,6 +62,7 @@ class RunStatus:
     def stop(self) -> None:
         self.stop_clean = self.runner.stop()
         self.patch_view.clear_live()
+        self.held_at_stop = self.observer.counts("held_on_phones")
         self.stop_said = self.stop_news()
         self.say(self.stop_said)
 
@@ -68,9 +70,23 @@ class RunStatus:
         # Next to the run state "stopped". So are the takes still on the phones, as the run's summary says them: those
         # a recorder refused for its full disk and the uploads its stop cut off. The performer stopping here was not
         # told of them (kept, sent again): the full disk's error on the node went with the run's display.
+        # Then the uploads still being stored as a recorder stopped, as the summary says them too: a take the phone
+        # is told is stored (passed on at the next start) was said nowhere.
+        held = self.observer.counts("held_on_phones")
         said = ([] if self.stop_clean else ["some work did not finish in time"]) + phones_parts(
-            self.observer.counts("held_on_phones"), self.observer.counts("uploads_cut_off"))
+            held, self.observer.counts("uploads_cut_off")) + arriving_parts(self.still_arriving(held))
         return "; ".join(said)
+
+    def still_arriving(self, held: dict[str, int]) -> dict[str, int]:
+        """Each recorder's uploads still being stored as it stopped, less those refused for its full disk since
+        (``held``: its takes held on the phones now): its server closed, only those can be refused after the Stop,
+        and told as held they were told twice, once as maybe refused."""
+        counts = {}
+        for node_id, count in self.observer.counts("uploads_arriving").items():
+            left = count - max(0, held.get(node_id, 0) - self.held_at_stop.get(node_id, 0))
+            if left > 0:
+                counts[node_id] = left
+        return counts
 
     def frame(self, changed: set[str]) -> None:
         """After the frame applied the runtime's events (``changed``: the nodes they were about)."""

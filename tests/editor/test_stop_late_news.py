@@ -21,6 +21,8 @@ from tests.intake.test_recorder_stop_answers import HeldLook
 from tests.intake.test_recorder_stop_mid_upload import TAKE
 
 HELD = "1 take refused by 'rec' for its full disk, kept on the phones: make room, they are sent again"
+ARRIVING = ("1 upload from a phone to 'rec' still being stored as it stopped: stored, it is passed on at the next "
+            "start; refused, its phone keeps it and sends it again")
 
 
 def test_a_take_refused_for_the_full_disk_after_the_stop_is_said(tmp_path: Path,
@@ -38,13 +40,13 @@ def test_a_take_refused_for_the_full_disk_after_the_stop_is_said(tmp_path: Path,
             assert look.looking.wait(30), "the recorder never looked at its disk for the take"
             call("menu:stop")  # its request read whole, its disk being looked at: the stop gives up on it
             assert not app.runner.running
-            assert app.status == "", app.status  # not refused yet
+            assert app.status == ARRIVING, app.status  # not refused yet
         finally:
             look.release()
             phone.join(30)
         assert answers and answers[0][0] == 507, answers  # refused after the stop: its phone keeps it
         app.frame()
-        assert app.status == HELD, app.status
+        assert app.status == HELD, app.status  # no longer said as maybe refused: told twice, read as two takes
         assert not app.patch_view.badges.has_error("rec")  # the full disk's error, told late: the run's display is gone
         assert dpg.get_value("statusbar").endswith(f"  |  {HELD}"), dpg.get_value("statusbar")
         assert not list((tmp_path / "takes").glob("*.wav"))
