@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 
 class Parser(argparse.ArgumentParser):
@@ -27,6 +28,30 @@ class Parser(argparse.ArgumentParser):
             except ValueError:
                 raise argparse.ArgumentError(action, not_a_number(arg_string, action.type)) from None
         return super()._get_value(action, arg_string)
+
+    #: The words of the command line, where :func:`parse_args` reads them with this parser: what :meth:`error`
+    #: looks through for a mistyped option where the command is missing.
+    typed: Sequence[str] | None = None
+
+    def error(self, message: str) -> NoReturn:
+        # `exsampling --verison` and `exsampling -V` said "the following arguments are required: COMMAND": the
+        # option, taken for no command, is the mistake.
+        unknown = [word for word in self.typed or () if word.startswith("-") and not self._takes(word)]
+        if unknown and message.startswith("the following arguments are required: "):
+            options = [option for action in self._actions for option in action.option_strings]
+            # -V is many a program's --version, not -v
+            meant = {word: option for word in unknown
+                     for option in ["--version" if word == "-V" and "--version" in options
+                                    else closest_option(word, options)] if option}
+            hint = f" (did you mean {next(iter(meant.values()))}?)" if len(meant) == 1 else ""
+            message = f"unrecognized arguments: {' '.join(unknown)}{hint}"
+        super().error(message)
+
+    def _takes(self, word: str) -> bool:
+        """Whether this parser takes ``word`` as an option, or as the prefix of one (argparse's abbreviations)."""
+        name = word.split("=")[0]
+        longs = [option for action in self._actions for option in action.option_strings if option.startswith("--")]
+        return is_option_of(self, name) or (name.startswith("--") and any(o.startswith(name) for o in longs))
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         choices = action.choices
@@ -67,6 +92,8 @@ def closest(word: str, names: Iterable[str]) -> str | None:
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """``parser.parse_args(argv)``, but words no parser took are refused by the sub-command they were given to,
     under its name, with the option a mistyped one most likely meant (exit status 2, as argparse's)."""
+    if isinstance(parser, Parser):
+        parser.typed = list(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(argv)
     if extra:
         own = command_parser(parser, args)

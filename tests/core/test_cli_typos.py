@@ -44,6 +44,18 @@ def test_version_as_a_command_says_where_the_version_is(capsys: pytest.CaptureFi
     assert "'version' (choose from 'install')" in refusal(["ableton", "version"], capsys)  # it has no --version
 
 
+@pytest.mark.parametrize(("argv", "told"), [
+    (["--verison"], "exsampling: error: unrecognized arguments: --verison (did you mean --version?)"),
+    (["-V"], "exsampling: error: unrecognized arguments: -V (did you mean --version?)"),
+    (["--verb", "-x"], "exsampling: error: unrecognized arguments: -x"),
+    (["--verbose"], "exsampling: error: the following arguments are required: COMMAND"),
+])
+def test_a_mistyped_option_with_no_command_is_named(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                                    told: str) -> None:
+    # Before: "the following arguments are required: COMMAND", the mistyped option taken for nothing at all.
+    assert refusal(argv, capsys) == told
+
+
 def test_a_word_close_to_no_command_lists_them_without_a_guess(capsys: pytest.CaptureFixture[str]) -> None:
     err = refusal(["zzz"], capsys)
     assert "invalid choice: 'zzz' (choose from 'run', " in err and "did you mean" not in err, err
