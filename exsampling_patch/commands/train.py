@@ -52,8 +52,9 @@ def slots_line(labels: list[str]) -> str:
     unknown = [label for label, slot in slots.items() if slot is None]
     line = "slots by the shipped table: " + (", ".join(f"{label} -> {slot}" for label, slot in known) or "none")
     if unknown:
-        line += (f"; not in it: {', '.join(unknown)} (give them slots in the slot map's table, or they go to its "
-                 "'unmapped' output)")
+        one = len(unknown) == 1  # "give them slots" of a label alone
+        line += (f"; not in it: {', '.join(unknown)} (give {'it a slot' if one else 'them slots'} in the slot map's "
+                 f"table, or {'it goes' if one else 'they go'} to its 'unmapped' output)")
     return line
 
 

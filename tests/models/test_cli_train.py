@@ -231,6 +231,9 @@ def test_train_says_which_labels_the_shipped_table_has_no_slot_for() -> None:
     assert slots_line(["Hi-hat", "kazoo", "Kick", "whistle"]) == (
         "slots by the shipped table: Hi-hat -> HH, Kick -> BD; not in it: kazoo, whistle (give them slots in the "
         "slot map's table, or they go to its 'unmapped' output)")
+    assert slots_line(["Kick", "my_bell"]) == (
+        "slots by the shipped table: Kick -> BD; not in it: my_bell (give it a slot in the slot map's table, or it "
+        "goes to its 'unmapped' output)")
 
 
 @pytest.mark.parametrize("problem", ["empty class folder", "unreadable file", "one class only"])
