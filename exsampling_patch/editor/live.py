@@ -30,6 +30,12 @@ log = logging.getLogger(__name__)
 #: Seconds the editor waits for the nodes that did start to stop, after a start that failed.
 START_FAILED_STOP_S = 2.0
 
+#: What the status bar says of an edit that did not go in, then why. In the words of its "edit applied to the running
+#: patch (1st since Run)": it said "not swapped in (the old plan runs on)", the runtime's words.
+NOT_APPLIED = "edit not applied: the patch runs on as before: "
+#: What it says of an edit that went in though a node failed on the way (a removed node's stop()), then the failure.
+APPLIED_BUT = "edit applied, but "
+
 
 def failure_text(engine: Engine, error: BaseException) -> str:
     """What escaped the engine's start() or update(), naming the node whose method it escaped where there is one
@@ -158,7 +164,7 @@ class Runner:
         try:
             patch = self.model.runnable_patch()
         except PatchError as error:
-            self.problem = f"not swapped in (the old plan runs on): {problems_text(error.problems)}"
+            self.problem = f"{NOT_APPLIED}{problems_text(error.problems)}"
             return False
         self._swap = threading.Thread(target=self._update, args=(self.engine, patch), name="editor-swap",
                                       daemon=True)
@@ -172,15 +178,15 @@ class Runner:
         except PatchError as error:
             if engine.plan is None:  # Stop began as the edit was checked: no old plan runs on; what Stop said stands
                 return
-            self.problem = f"not swapped in (the old plan runs on): {problems_text(error.problems)}"
+            self.problem = f"{NOT_APPLIED}{problems_text(error.problems)}"
         except (Exception, SystemExit) as error:  # else the thread ended unseen, and the edit was said swapped in
             if engine.plan is None:  # Stop came during the edit: the run is over, as where update() returns None
                 return
             # The engine puts back the plan that ran, unless what escaped came from a removed node's stop().
             if engine.plan is ran:
-                self.problem = f"not swapped in (the old plan runs on): {failure_text(engine, error)}"
+                self.problem = f"{NOT_APPLIED}{failure_text(engine, error)}"
             else:
-                self.problem = f"swapped in, but {failure_text(engine, error)}"
+                self.problem = f"{APPLIED_BUT}{failure_text(engine, error)}"
                 self._watch_samplers(engine)
         else:
             # None: Stop came during the edit, and the run is over: what Stop said (a node it gave up on) stands,

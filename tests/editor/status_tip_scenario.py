@@ -20,8 +20,9 @@ from tests.editor.driving import VIEWPORT, Driver, drawn, press_point, work_fold
 from tests.editor.harness import open_editor
 from tests.editor.test_app import PATCH
 
-LONG = ("not swapped in (the old plan runs on): node 'classifier': parameter 'model': 'nosuch.pt' does not exist "
-        "('model': a model file from `exsampling train`; empty: the shipped model (everyday and musical sounds)) END")
+LONG = ("edit not applied: the patch runs on as before: node 'classifier': parameter 'model': 'nosuch.pt' does "
+        "not exist ('model': a model file from `exsampling train`; empty: the shipped model (everyday and musical "
+        "sounds)) END")
 
 
 def main() -> dict[str, Any]:

@@ -32,12 +32,12 @@ def test_an_edit_not_swapped_in_says_why_in_the_editors_terms(app: EditorApp) ->
         call("palette:folder_source")  # its folder is required: the edit cannot run, the old plan runs on
         for _ in range(200):
             app.frame()
-            if "not swapped in" in dpg.get_value("statusbar"):
+            if "edit not applied" in dpg.get_value("statusbar"):
                 break
             time.sleep(0.01)
         status = dpg.get_value("statusbar")
-        assert "not swapped in (the old plan runs on): node 'folder_source': required parameter 'folder' is " \
-               "missing (set it in the inspector: the folder to watch)" in status, status
+        assert "edit not applied: the patch runs on as before: node 'folder_source': required parameter 'folder' " \
+               "is missing (set it in the inspector: the folder to watch)" in status, status
         assert "<patch>" not in status and "under params" not in status, status
         shown = dpg.get_value("problem:folder_source")  # on the node, and in the inspector, which shows it
         assert shown == "required parameter 'folder' is missing (set it in the inspector: the folder to watch)"

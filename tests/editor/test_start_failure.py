@@ -53,8 +53,8 @@ def test_a_node_added_while_running_that_quits_is_named(app: EditorApp) -> None:
     assert "applied to the running patch" not in app.status, app.status
     status = dpg.get_value("statusbar")
     # The engine put back the plan that ran: the status bar said only "the edit failed to swap in".
-    assert f"not swapped in (the old plan runs on): node '{node_id}' failed in start(): SystemExit: no device, " \
-           "in start" in status, status
+    assert f"edit not applied: the patch runs on as before: node '{node_id}' failed in start(): SystemExit: no " \
+           "device, in start" in status, status
     assert dpg.get_item_configuration(f"error:{node_id}")["show"]
 
 
@@ -70,7 +70,7 @@ def test_an_edit_that_quits_stopping_a_removed_node_is_said_swapped_in(app: Edit
         time.sleep(0.01)
     app.frame()
     status = dpg.get_value("statusbar")
-    assert f"swapped in, but node '{node_id}' failed in stop(): SystemExit: no device, in stop" in status, status
+    assert f"edit applied, but node '{node_id}' failed in stop(): SystemExit: no device, in stop" in status, status
 
 
 def test_a_start_that_fails_stops_what_it_started(app: EditorApp) -> None:

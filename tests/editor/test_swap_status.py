@@ -27,7 +27,7 @@ def test_an_edit_not_swapped_in_is_not_said_beside_the_last_one_that_was(tmp_pat
         app.model.remove_param("inbox", "folder")  # one that cannot: a required parameter gone
         app.frame()
         bar = dpg.get_value("statusbar")
-        assert "not swapped in (the old plan runs on)" in bar, bar
+        assert "edit not applied: the patch runs on as before: " in bar, bar
         # It read "plan v2 swapped in  |  not swapped in (the old plan runs on): ...": which edit held?
         assert APPLIED not in bar, bar
 
