@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -190,11 +193,25 @@ def _is_model_card(path: Path) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     before = file_stamp(Path(args.out))
+    came: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        came.append(signum)
+        raise KeyboardInterrupt
+
+    # SIGTERM, SIGHUP (its terminal closed) stop it as Ctrl+C does: killed mid-write, it left a part-written file of
+    # megabytes beside the model, and no word. Signals are set in the main thread only (the command runs in tests).
+    signals = (signal.SIGTERM, signal.SIGHUP) if threading.current_thread() is threading.main_thread() else ()
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
     try:
         return _train(args)
     except KeyboardInterrupt:  # Ctrl+C ended it without a word: was the model there replaced, or kept?
-        print(f"stopped: {stopped_line(Path(args.out), before)}", file=sys.stderr)
-        return 130
+        with contextlib.suppress(OSError):  # a closed terminal's stderr
+            print(f"stopped: {stopped_line(Path(args.out), before)}", file=sys.stderr)
+        return 128 + came[0] if came else 130  # as a shell reports the signal
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _train(args: argparse.Namespace) -> int:
