@@ -2,8 +2,8 @@
 // reads its take list as the recorder answers it for that key.
 // Usage: node list_rows.js URL KEY COUNT [KEPT]
 // KEPT: a JSON list of records the phone's storage holds from an earlier page (keep.js's IndexedDB "takes"), put there
-// before the page is opened again. Waits up to 10 s for COUNT rows in the list. Prints JSON: the rows' text ("rows")
-// and every error the page threw ("errors"), or exits 1.
+// before the page is opened again. Waits up to 10 s for COUNT rows in the list. Prints JSON: the rows' text ("rows"),
+// their classes ("rowClasses": "failed" red, "partial" amber) and every error the page threw ("errors"), or exits 1.
 const { launchPhoneBrowser, phoneContext } = require("./phone");
 
 async function main() {
@@ -33,7 +33,8 @@ async function main() {
     await page.waitForFunction((n) => document.querySelectorAll("#takes li").length >= n, Number(count),
                                { timeout: 10000 }).catch(() => null);
     const rows = await page.$$eval("#takes li", (items) => items.map((li) => li.textContent));
-    console.log(JSON.stringify({ rows, errors }));
+    const rowClasses = await page.$$eval("#takes li", (items) => items.map((li) => li.className));
+    console.log(JSON.stringify({ rows, rowClasses, errors }));
   } finally {
     await browser.close();
   }

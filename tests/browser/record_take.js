@@ -196,6 +196,7 @@ async function main() {
     const rowClasses = await page.$$eval("#takes li", (items) => items.map((li) => li.className));
     const infoAfter = await page.textContent("#info");  // once the take's end is known
     const infoAfterIsError = await page.$eval("#info", (el) => el.classList.contains("error"));
+    const infoAfterIsPartial = await page.$eval("#info", (el) => el.classList.contains("partial"));
     // What a screen reader finds: the live regions that announce the page's news, and the take list's name.
     const statusRegions = await page.getByRole("status").allTextContents();
     const takeListNames = await page.getByRole("list").evaluateAll((lists) => lists.map(
@@ -219,7 +220,7 @@ async function main() {
         };
       }));
     }
-    console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, rowsAfterReload, keptAudio, infoAfterIsError, statusRegions, takeListNames,
+    console.log(JSON.stringify({ info, rows, rowClasses, infoAfter, rowsAfterReload, keptAudio, infoAfterIsError, infoAfterIsPartial, statusRegions, takeListNames,
                                  tapHeights, log, shownName, micBeforeRec,
                                  micOpensBeforeRec, micOpensWhenRecording, endShown, endShownAfterMs, pollsUntilEnd,
                                  stalledLists,

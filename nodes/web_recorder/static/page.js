@@ -50,14 +50,17 @@ function ownKey() {
   } catch (error) { return made(); }
 }
 
-export function say(text, error = false) { info.textContent = text; info.classList.toggle("error", error); }
+export function say(text, error = false, partial = false) {
+  // partial: a take in its slot that an output did not load (amber), neither news nor an error (red).
+  info.textContent = text; info.classList.toggle("error", error); info.classList.toggle("partial", partial && !error);
+}
 
 export function update(id, changes) {
   // A take's entry in the page's list, with the fields in changes replaced.
   local.set(id, { ...local.get(id), ...changes });
 }
 
-export function tell(text, error = false) {
+export function tell(text, error = false, partial = false) {
   // An upload's news never covers "Recording…": the take list shows it.
-  if (!state.recording) say(text, error);
+  if (!state.recording) say(text, error, partial);
 }

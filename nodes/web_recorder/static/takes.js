@@ -81,6 +81,12 @@ function unused(t) {
   return Boolean(t.fate) && t.fate !== "slot" && t.fate !== "done";
 }
 
+function partial(t) {
+  // The take reached its slot, but an output did not load it (Live not running: the default patch's every take,
+  // each in the sampler's slot and playable). Red, as a take not used, the performer recorded again takes that worked.
+  return t.fate === "slot" && Boolean(t.not_loaded);
+}
+
 function announce() {
   // The info line tells the end of the newest take sent from this page once it is known, once: the performer
   // sees at a glance whether to record it again, without reading the list.
@@ -94,7 +100,7 @@ function announce() {
   const unplaced = newest.unplaced || "";
   const end = endInWords(row.end || row.fate) + unsaved(row);
   if (unused(row)) tell(`Received, not used: ${end}${unplaced}. Tap REC to try again.`, true);
-  else tell(`Received: ${describe(row)}${unsaved(row)}${unplaced}. Tap REC for another.`, Boolean(row.not_loaded));
+  else tell(`Received: ${describe(row)}${unsaved(row)}${unplaced}. Tap REC for another.`, false, partial(row));
 }
 
 function unsaved(t) {
@@ -122,7 +128,8 @@ function describe(t) {
   const sure = t.confidence != null ? ` ${Math.round(t.confidence * 100)}%` : "";
   if (t.label) parts.push(words(t.label) + sure);
   // An output that did not load it (Live silent, no such slot) is said after its slot: it reached no instrument there.
-  if (t.slot) parts.push("→ " + t.slot + (t.not_loaded ? ", " + t.not_loaded : ""));
+  // After a semicolon: "→ Bass, not delivered to Live" read as Bass not having it.
+  if (t.slot) parts.push("→ " + t.slot + (t.not_loaded ? "; " + t.not_loaded : ""));
   else if (t.reason) parts.push(endInWords(t.reason));
   if (!parts.length) parts.push(t.end || t.status || "received");
   return parts.join(" ");
@@ -153,7 +160,7 @@ export function render() {
     // A kept take may have no length (an older page's record): its row is shown without one, and so are the rest.
     const what = typeof t.seconds === "number" ? `${t.seconds.toFixed(1)} s` : "";
     rows.push({ time: t.startedAt, what, state: t.state + (t.detail ? ": " + t.detail : ""),
-                failed: t.state === "failed" });
+                failed: t.state === "failed", partial: false });
   }
   for (const t of serverTakes) {
     if (t.client_take_id && hidden.has(t.client_take_id)) continue;
@@ -165,12 +172,12 @@ export function render() {
     // A row may have no time (a sidecar without one, a row an earlier run saved so): none is shown, not 1970's.
     const time = typeof t.recorded_at === "number" ? t.recorded_at * 1000 : null;
     rows.push({ time, what: what.filter(Boolean).join(" · "),
-                state: describe(t) + unsaved(t), failed: unused(t) || Boolean(t.not_loaded) });
+                state: describe(t) + unsaved(t), failed: unused(t), partial: partial(t) });
   }
   const at = (r) => (typeof r.time === "number" ? r.time : -1);
   rows.sort((a, b) => at(b) - at(a));  // newest first, those without a time last
   list.replaceChildren(...rows.map((r) => {
-    const li = document.createElement("li"); if (r.failed) li.className = "failed";
+    const li = document.createElement("li"); if (r.failed || r.partial) li.className = r.failed ? "failed" : "partial";
     const left = document.createElement("span");
     const shown = typeof r.time === "number" ? new Date(r.time).toLocaleTimeString() : "";
     left.innerHTML = `${shown} <span class="what"></span>`;
