@@ -95,6 +95,9 @@ class WebRecorder(Node):
         super().__init__(node_id, params, context)
         #: Closed by :meth:`stop` after its join: a recovered take read after it stays on disk for the next start.
         self._gate = PassOnGate()
+        #: Ends told before start() made its tables (an edit's rebuild is in its cell first): start() tells them
+        self._early_ends: list[Any] | None = []
+        self._early_lock = threading.Lock()
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -168,6 +171,10 @@ class WebRecorder(Node):
         self._serving = False  # until its recovery thread is started: a take handed on late waits for that thread
         with listing(self._store.folder, self._take_late):  # one stored late by the node this one replaced: here or
             self._unfinished = self._know_unfinished()  # handed on (before the server listens: a retry is a duplicate)
+        with self._early_lock:
+            early, self._early_ends = self._early_ends or [], None
+        for ended in early:
+            self.take_ended(ended)
         self._disk = DiskWatch(self._store.folder, self.warn_free_mb, self.min_free_mb, self.report_error,
                                self.report_status, shown=lambda: self.shown_warning)
         self._disk.check_at_start()
@@ -250,6 +257,10 @@ class WebRecorder(Node):
         The phone is told first: a journal that cannot be written (a full disk) leaves the take to be passed on
         again at the next start, which the console says, but the phone still sees this end now; a row that cannot be
         saved for the phone's list after a restart is said with it (:meth:`_save_end`)."""
+        with self._early_lock:
+            if self._early_ends is not None:  # before start(): it failed on the tables, and start() passed it on again
+                self._early_ends.append(ended)
+                return
         row = self._board.get(ended.take_id) or {}
         fields: dict[str, Any] = {"fate": ended.fate, "end": ended.reason, "not_loaded": not_loaded_of(ended)}
         if ended.fate in ("rejected", "dropped", "error"):
@@ -308,8 +319,13 @@ class WebRecorder(Node):
         if not self.context.tracks_takes:
             return found
         # A live edit rebuilt this node: the takes the node it replaces passed on that are still in flight end here as
-        # any (made known above, for their phones' lists). Passed on again, one went through the patch twice.
-        return type(found)(entry for entry in found if not self.take_in_flight(entry[1]))
+        # any (made known above, for their phones' lists), as do those told ended before (start() tells them). Passed
+        # on again, one went through the patch twice; one ended but not yet told (the runtime's step between) still is.
+        def ends_here(take_id: str) -> bool:
+            with self._early_lock:
+                return self.take_in_flight(take_id) or any(e.take_id == take_id for e in self._early_ends or ())
+
+        return type(found)(entry for entry in found if not ends_here(entry[1]))
 
     def _recover(self) -> None:
         """Pass on the takes that were stored but not done before the last run ended (found by :meth:`start`). One
