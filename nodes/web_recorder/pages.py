@@ -13,11 +13,29 @@ STATIC_TYPES = {"js": "text/javascript; charset=utf-8", "html": "text/html; char
                 "css": "text/css; charset=utf-8", "json": "application/json; charset=utf-8"}
 HTML_TYPE = "text/html; charset=utf-8"
 
-# A performer meeting it after the recorder's token changed must not take the takes still on the phone for lost.
-UNAUTHORISED = (b"<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-                b"<title>Not paired</title><h1>Not paired</h1><p>This recorder needs its pairing token. Scan the QR "
-                b"code shown by the patch, or open the full URL it prints.</p><p>Takes waiting on this phone stay "
-                b"kept in its browser, and are sent once you open the new link.</p>")
+_HEAD = (b"<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+         b"<title>Not paired</title><h1>Not paired</h1>")
+
+# A performer meeting it after the recorder's token changed must not take the takes still on the phone for lost. The
+# two cases read apart, as the console tells them: one page for both sent a phone whose address was typed by hand
+# looking for a new QR code, and one with an old link scanning the same one again.
+#: A link without its token (the address typed by hand, a bookmark of it, a QR code of the bare address).
+NO_TOKEN_PAGE = _HEAD + (
+    b"<p>This link has no pairing token: the recorder's address was opened without the <code>?token=</code> part "
+    b"of its link. Scan the QR code shown by the patch, or open the full URL it prints.</p><p>Takes waiting on this "
+    b"phone stay kept in its browser, and are sent once you open the full link.</p>")
+#: A link whose token is not the recorder's: it made a new one since (rotate_token, a new 'token', its saved one
+#: replaced; tls.load_token), or the link is another recorder's.
+OLD_TOKEN_PAGE = _HEAD + (
+    b"<p>This link's pairing token is not the recorder's: the recorder was restarted with a new token since this "
+    b"link was made (or the link is another recorder's). Scan the QR code the patch shows now, or open the URL it "
+    b"prints now.</p><p>Takes waiting on this phone stay kept in its browser, and are sent once you open the new "
+    b"link.</p>")
+
+
+def not_paired_page(given: bool) -> bytes:
+    """The page a request refused for its token is answered with; ``given``: it showed a token, a wrong one."""
+    return OLD_TOKEN_PAGE if given else NO_TOKEN_PAGE
 
 
 def _static(name: str) -> bytes:

@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 from exsampling_patch.nodes.web_recorder import headers as fields
 from exsampling_patch.nodes.web_recorder.busy import ANSWER_HEADERS, JSON_TYPE, BusyAnswers
 from exsampling_patch.nodes.web_recorder.door import Door
-from exsampling_patch.nodes.web_recorder.pages import HTML_TYPE, UNAUTHORISED, recording_page, static_file
+from exsampling_patch.nodes.web_recorder.pages import HTML_TYPE, not_paired_page, recording_page, static_file
 from exsampling_patch.nodes.web_recorder.plain import sent_on
 from exsampling_patch.nodes.web_recorder.upload import UploadError, too_large
 
@@ -264,8 +264,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = (self.headers.get("Content-Length") or "0").strip()
         return self.headers.get("Transfer-Encoding") is not None or length not in ("", "0")
 
+    def _given_token(self, query: dict[str, list[str]]) -> str:
+        return self.headers.get("X-Token") or (query.get("token") or [""])[0]
+
     def _authorised(self, query: dict[str, list[str]]) -> bool:
-        given = self.headers.get("X-Token") or (query.get("token") or [""])[0]
+        given = self._given_token(query)
         if given and hmac.compare_digest(given.encode(), self.server.token.encode()):
             self.server.door.authenticated(self.request)
             return True
@@ -319,7 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(204, b"", "text/plain")
             return
         if not self._authorised(query):
-            self._send(401, UNAUTHORISED, HTML_TYPE)
+            self._send(401, not_paired_page(bool(self._given_token(query))), HTML_TYPE)
             return
         if url.path in ("/", "/index.html"):
             self._send(200, recording_page(self.server.page_config), HTML_TYPE)

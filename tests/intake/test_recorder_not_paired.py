@@ -18,3 +18,20 @@ def test_the_not_paired_page_says_the_takes_waiting_on_the_phone_are_kept(record
     assert "Takes waiting on this phone stay kept in its browser" in page, page
     assert "sent once you open the new link" in page, page
     assert "<meta charset=utf-8>" in page  # its text is read as the UTF-8 it is
+
+
+def test_the_not_paired_page_says_whether_the_token_is_missing_or_old(recorder: tuple[Engine, Client]) -> None:
+    """A page opened without a token (the address typed by hand) and one with an old token (the recorder restarted
+    with a new one) read the same, though the console tells them apart: a performer who typed the address went
+    looking for a new QR code, one with an old link scanned the same old one again. Each says which, and what to do."""
+    _, client = recorder
+    status, body = client.request("GET", "/", token=None)
+    missing = body.decode()
+    assert status == 401 and "This link has no pairing token" in missing, missing
+    assert "Scan the QR code shown by the patch, or open the full URL it prints." in missing, missing
+    assert "sent once you open the full link" in missing and "new token" not in missing, missing
+    status, body = client.request("GET", "/", token="an-old-token-from-before")
+    old = body.decode()
+    assert status == 401 and "This link's pairing token is not the recorder's" in old, old
+    assert "restarted with a new token since this link was made" in old, old
+    assert "Scan the QR code the patch shows now" in old and "no pairing token" not in old, old
