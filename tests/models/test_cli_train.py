@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import signal
 import subprocess
@@ -428,3 +429,26 @@ def test_train_stopped_says_what_it_left_and_no_card_of_another_model(at: str, s
         assert load_model_file(out).labels == ["clank", "hum"]
         assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.pt", "takes"]
 
+
+def test_train_removes_what_a_training_killed_mid_write_left(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, the part-written model file of a training killed mid-write (SIGKILL, a power cut) stayed beside the
+    # model for good: megabytes, hidden. One of a process still running is left alone: it may be writing it now.
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    data = tiny_takes(tmp_path / "takes")
+    models = tmp_path / "models"
+    models.mkdir()
+    killed = models / f".mine.pt.{int(ended.stdout)}-abcdefgh.part"
+    killed.write_bytes(b"PK")
+    running = models / f".mine.pt.{os.getppid()}-abcdefgh.part"
+    running.write_bytes(b"PK")
+    other = models / f".theirs.pt.{int(ended.stdout)}-abcdefgh.part"  # another model's: not this training's to say
+    other.write_bytes(b"PK")
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    # --base a file of no model: refused as the training begins, so that the note is seen without training
+    assert cli_main(["train", str(data), "--out", str(models / "mine.pt"), "--base", str(tmp_path / "junk.pt"),
+                     "--threads", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"note: removed 1 part-written file that a training stopped mid-write left: {killed.name}\n")
+    assert sorted(p.name for p in models.iterdir()) == sorted([running.name, other.name])
