@@ -302,7 +302,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
            else f"stopped after {ran:.1f} s running")
           + ("" if clean else f" (some work did not finish in time{unfinished_text(engine)})")
-          + (f"; takes ended: {', '.join(f'{f} {c}' for f, c in sorted(told.items()))}" if told else "")
+          + (f"; {ends_text(told)}" if told else "")
           + (f" ({len(recovered)} of them recovered from the last run)" if recovered else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
           + cut_off, file=sys.stderr, flush=True)
@@ -357,6 +357,30 @@ def summary_word(fate: str, reason: str) -> str:
         if reason.startswith("no slot for "):
             return "no slot"
     return fate
+
+
+#: The summary's order of its counts (summary_word's words): the takes that came through first.
+ENDS_ORDER = ("slot", "done", "rejected", "silent", "too short", "no slot", "skipped", "dropped", "refused", "error")
+
+
+def ends_text(told: dict[str, int]) -> str:
+    """The summary's counts of takes by how they ended (``told``: :func:`summary_word`'s word -> count), in words
+    as the take lines say them: "2 takes in their slots, 1 take rejected". It said "takes ended: slot 2, rejected 1",
+    which a performer had to decode."""
+    def words(word: str, count: int) -> str:
+        takes = counted(count, "take")
+        if word == "slot":
+            return f"{takes} in {'a slot' if count == 1 else 'their slots'}"
+        if word == "no slot":
+            return f"{takes} with no slot"
+        if word == "error":
+            return f"{takes} ended in {'an error' if count == 1 else 'errors'}"
+        return f"{takes} {word}"
+
+    def rank(word: str) -> tuple[int, str]:
+        return (ENDS_ORDER.index(word) if word in ENDS_ORDER else len(ENDS_ORDER), word)
+
+    return ", ".join(words(word, told[word]) for word in sorted(told, key=rank))
 
 
 def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: float, console: StageConsole) -> None:

@@ -39,7 +39,7 @@ def test_the_console_names_each_port_at_start_and_each_take_with_its_fate(tmp_pa
     assert "█" in err  # its QR code, printed by the console in the recorder's place (once)
     assert err.count("phones open") == 1
     assert TAKE_LINE.search(err), err
-    assert "takes ended: done 1" in err
+    assert "; 1 take done" in err
 
 
 def test_a_take_stored_on_its_way_names_its_file_not_the_last_node(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_quiet_prints_no_line_per_take_or_port_but_the_recorders_url(tmp_path: P
     assert not TAKE_LINE.search(err), err
     assert re.search(r"^web_recorder 'phones': phones open http://\S+:\d+/\?token=\S+$", err, re.M), err
     assert "█" in err and err.count("phones open") == 1, err  # its QR code, once
-    assert "takes ended: done 1" in err  # the summary stays
+    assert "; 1 take done" in err  # the summary stays
 
 
 def test_json_prints_one_event_per_line_on_stdout(tmp_path: Path) -> None:

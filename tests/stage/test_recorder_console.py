@@ -141,7 +141,7 @@ def test_a_take_over_the_upload_limit_is_told_on_the_console(tmp_path: Path) -> 
     assert told[0].endswith("warning from node 'phones': a take from Ana at 127.0.0.1 was refused, not stored: the "
                             "take is too large: 0.5 MB (at most 0.2 MB)"), run.output()
     (summary,) = [line for line in run.stderr if line.startswith("stopped after")]
-    assert "; takes ended: refused 1" in summary, run.output()
+    assert "; 1 take refused" in summary, run.output()
 
 
 def test_the_summary_counts_the_takes_refused(tmp_path: Path) -> None:
@@ -157,4 +157,4 @@ def test_the_summary_counts_the_takes_refused(tmp_path: Path) -> None:
         run.signal_group()
         run.wait(30)
     (summary,) = [line for line in run.stderr if line.startswith("stopped after")]
-    assert "; takes ended: refused 1" in summary, run.output()
+    assert "; 1 take refused" in summary, run.output()

@@ -66,6 +66,6 @@ links:
     second = Run(*args, "--for", "5", "--json", env={"EXS_TEST_HOLD": ""})  # room to read it again on a busy CI
     assert second.wait(60) == 0, second.output()
     err = "".join(second.stderr)
-    assert "; takes ended: done 1 (1 of them recovered from the last run)" in err, err
+    assert "; 1 take done (1 of them recovered from the last run)" in err, err
     stopped = json.loads(second.stdout[-1])
     assert stopped["event"] == "RunStopped" and stopped["recovered"] == 1, stopped
