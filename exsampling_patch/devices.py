@@ -90,6 +90,10 @@ JACK_LATER_FIX = ("start a JACK server (the node plays through it as soon as it 
                   "lists the devices found")
 
 
+#: For an output (the sampler): going on without sound, where none is to be had (docs/sampler.md, `device: none`).
+SILENT_FIX = "; or, to run without sound (a patch that only feeds Live), set the node's 'device' parameter to none"
+
+
 def missing_device_text(device: str, kind: str, error: BaseException,
                         rows: list[dict[str, Any]] | None = None, jack_later: bool = False) -> str:
     """The error of a device that would not open, with the devices present (``rows``, as :func:`audio_devices`
@@ -100,18 +104,32 @@ def missing_device_text(device: str, kind: str, error: BaseException,
     if server:  # the server looked for is that one, not any: another may well run
         fix = (f"JACK_DEFAULT_SERVER names the JACK server '{server}' (unset it for the default one): "
                + fix.replace("start a JACK server", "start that one", 1))
-    head = f"cannot open sound device {device or '(default)'!r} for {kind}: {error}"
+    if kind == "output":
+        fix += SILENT_FIX
+    head = f"cannot open sound device {device or '(default)'!r} for {kind}"
+    why = error_words(error, kind)
     if rows is None:
         try:
             rows = audio_devices()
         except Exception as listing:  # PortAudio itself failed: say that instead
-            return f"{head}; no audio devices could be listed ({type(listing).__name__}: {listing}); {fix}"
+            return f"{head}: {why}; no audio devices could be listed ({type(listing).__name__}: {listing}); {fix}"
     key = "inputs" if kind == "input" else "outputs"
     found = [describe_audio_device(row) for row in rows if row[key] > 0]
     if not found:
-        return f"{head}; no {kind} devices are present: {fix}"
-    return (f"{head}; {kind} devices present: {'; '.join(found)}; "
+        # PortAudio's own words then say nothing more ("Error querying device -1": no default device, as none is)
+        missing = f"no audio {kind} device was found (no sound card, and no JACK server)"
+        return f"{head}: {missing if why.startswith('there is no default') else f'{why}; {missing}'}: {fix}"
+    return (f"{head}: {why}; {kind} devices present: {'; '.join(found)}; "
             f"set the node's 'device' parameter to one of them (number or part of the name)")
+
+
+def error_words(error: BaseException, kind: str) -> str:
+    """PortAudio's error in words: "Error querying device -1" is its way of saying that there is no default device
+    (a device index of -1, paNoDevice); the console showed it as it came."""
+    text = str(error)
+    if text.startswith("Error querying device -1"):
+        return f"there is no default {kind} device"
+    return text
 
 
 def parse_device(device: str) -> int | str | None:

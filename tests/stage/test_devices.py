@@ -112,20 +112,42 @@ def test_a_missing_device_with_none_present_says_what_to_do_instead(monkeypatch:
     from exsampling_patch.devices import missing_device_text
 
     monkeypatch.delenv("JACK_DEFAULT_SERVER", raising=False)  # the default server: any JACK server started does
-    error = OSError("Error querying device -1")
+    error = OSError("Error querying device -1")  # PortAudio's words for no default device
     text = missing_device_text("", "output", error, rows=[])
-    assert text.startswith("cannot open sound device '(default)' for output: Error querying device -1; "), text
-    assert "no output devices are present" in text and "one of them" not in text, text
+    assert text.startswith("cannot open sound device '(default)' for output: no audio output device was found (no "
+                           "sound card, and no JACK server): "), text
+    assert "Error querying" not in text and "one of them" not in text, text
     assert "start a JACK server" in text and "sound card" in text and "`exsampling devices`" in text, text
+    assert text.endswith("or, to run without sound (a patch that only feeds Live), set the node's 'device' parameter "
+                         "to none"), text
     # The microphone's input process finds a JACK server started later only in a new run: it says so.
     assert "then run the patch again" in text and "no need to run" not in text, text
     # an input-only card is no output device; with one output present, the parameter to set is named
     card = {"index": 0, "name": "USB mic", "host_api": "ALSA", "inputs": 1, "outputs": 0, "default_samplerate": 48000,
             "default_input": True, "default_output": False}
-    assert "no output devices are present" in missing_device_text("", "output", error, rows=[card])
-    text = missing_device_text("5", "input", error, rows=[card])
-    assert "input devices present: 0 'USB mic' (ALSA, 1 in, 0 out, 48000 Hz); set the node's 'device' parameter to " \
-           "one of them" in text, text
+    assert "no audio output device was found" in missing_device_text("", "output", error, rows=[card])
+    text = missing_device_text("", "input", error, rows=[card])
+    assert text.startswith("cannot open sound device '(default)' for input: there is no default input device; input "
+                           "devices present: 0 'USB mic' (ALSA, 1 in, 0 out, 48000 Hz); set the node's 'device' "
+                           "parameter to one of them"), text
+    assert "device' parameter to none" not in text, text  # a microphone has no such setting
+
+
+def test_a_sampler_with_no_sound_device_says_so_in_words_not_portaudio_s(tmp_path: Path) -> None:
+    """A sampler on the default device with no sound card and no JACK server (CI; a laptop without JACK) said
+    "cannot open sound device '(default)' for output: Error querying device -1; no output devices are present":
+    PortAudio's words for no default device. It says none was found, and what to do. Whatever cards this machine
+    has, PortAudio's words are not said."""
+    patch = tmp_path / "sampler.yaml"
+    patch.write_text("exsampling_patch: 1\nnodes:\n- id: sampler\n  type: sampler\n", encoding="utf-8")
+    run = Run(str(patch), "--for", "1", "--log", str(tmp_path / "lib.log"), "--show-log", "none",
+              env={"JACK_DEFAULT_SERVER": f"exs-absent-{os.getpid()}", "JACK_NO_START_SERVER": "1"})
+    run.wait(60)
+    output = run.output()
+    (line,) = [line for line in run.stderr if "error in node 'sampler': cannot open sound device" in line]
+    assert "Error querying device" not in output, output
+    assert ("no audio output device was found" in line or "there is no default output device" in line
+            or "output devices present" in line), line
 
 
 def test_a_jack_server_named_by_the_environment_and_not_running_is_named(tmp_path: Path) -> None:
@@ -152,8 +174,8 @@ links:
               env={"JACK_DEFAULT_SERVER": server, "JACK_NO_START_SERVER": "1"})
     assert run.wait(60) == 3, run.output()
     err = "".join(run.stderr)
-    assert f"no input devices are present: JACK_DEFAULT_SERVER names the JACK server '{server}' (unset it for the " \
-           "default one): start that one, or plug in" in err, err
+    assert ("no audio input device was found (no sound card, and no JACK server): JACK_DEFAULT_SERVER names the "
+            f"JACK server '{server}' (unset it for the default one): start that one, or plug in") in err, err
     assert "start a JACK server" not in err, err
     assert f"MIDI input: no JACK server answers as '{server}' (the server JACK_DEFAULT_SERVER names)" in err, err
 
