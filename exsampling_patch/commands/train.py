@@ -228,7 +228,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"error: exsampling train needs {error.name}: pip install 'exsampling-patch[train]'", file=sys.stderr)
         return 2
 
-    from exsampling_patch.models.classifier import ModelFileError
+    from exsampling_patch.models.classifier import ModelFileError, load_model_file
     from exsampling_patch.models.train import DataError, Progress, TrainConfig, load_dataset, train_folder
     from exsampling_patch.takes import remove_dead_parts
 
@@ -275,6 +275,12 @@ def _train(args: argparse.Namespace) -> int:
     unmeasured = held_out_line(groups, args.val)
     if unmeasured:  # before the training: more takes can still be recorded
         print(f"note: {unmeasured}", file=sys.stderr)
+    if args.base is not None:  # "model file not found: old.pt" named no option; read again by the training
+        try:
+            load_model_file(args.base)
+        except ModelFileError as error:
+            print(f"error: --base {args.base}: {error}", file=sys.stderr)
+            return 2
     bars: dict[str, Any] = {}
 
     def progress(report: Progress) -> None:

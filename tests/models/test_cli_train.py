@@ -172,6 +172,9 @@ def test_train_tells_the_model_it_replaces_before_training(tmp_path: Path, capsy
                      "--base", str(tmp_path / "junk.pt")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"note: {tmp_path / 'my_model.pt'} is there already: this training replaces it "), err
+    # it said "error: not a readable model file: ...", of no option
+    assert err.endswith(f"error: --base {tmp_path / 'junk.pt'}: not a readable model file: {tmp_path / 'junk.pt'} "
+                        "(not a model file: it holds something other than weights)\n"), err
     assert (tmp_path / "my_model.pt").read_bytes() == b"weights"
 
 
