@@ -27,6 +27,7 @@ from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Set
 from exsampling_patch.nodes.microphone_passing import TakePassing
 from exsampling_patch.nodes.microphone_room import TakeRoom
 from exsampling_patch.nodes.pass_on import PassOnGate
+from exsampling_patch.nodes.passed_takes import passed_in_run
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import TakeStore
 from exsampling_patch.wording import counted
@@ -178,9 +179,12 @@ class Microphone(TakePassing):
         self._store.remove_leftovers()  # what a kill mid-store left that is no take (temporary files, lone sidecars)
         self._room = self._new_room()
         self._room.watch()  # a disk already filling up or nearly full is told (a warning) before the first take
-        # Before recording begins: a take stored from here on is not "unfinished", it flows on from _assemble.
+        # Before recording begins: a take stored from here on is not "unfinished", it flows on from _assemble. Not one
+        # the node a live edit replaced with this one passed on, not yet written down as done (in flight): passed on
+        # again, it went through the patch twice; it ends as any, written down here (take_ended).
         self._unfinished: deque[tuple[Path, str]] = deque(
-            (path, data["take_id"]) for path, data in self._store.unfinished())
+            (path, data["take_id"]) for path, data in self._store.unfinished()
+            if not passed_in_run(self.context, data["take_id"]))
         # Made once nothing above can fail: stop() closes it only with the input process, and it is shared memory
         # (its descriptor holds every page) that nothing else would free before the run ends.
         self._ring = InputRing.create(size, self.channels)

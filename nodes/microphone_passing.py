@@ -14,6 +14,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.node import Node
 from exsampling_patch.nodes.microphone_room import TakeRoom
 from exsampling_patch.nodes.pass_on import PassOnGate
+from exsampling_patch.nodes.passed_takes import ending, passing_on
 from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, read_take
 
 
@@ -61,19 +62,25 @@ class TakePassing(Node):
         return True
 
     def take_ended(self, ended: Any) -> None:
-        """A take has ended in the patch: written down as done (not before: a crash redoes it); not one lost before it
-        was stored (:class:`TakeRoom`), which nothing would pass on again."""
-        if ended.take_id not in self._room.lost_ids:
-            self._mark_done(ended.take_id)
+        """A take has ended in the patch: written down as done (not before: a crash redoes it) in the folder it was
+        stored in, also where a live edit rebuilt this node since, even before its start, maybe on another folder
+        (:mod:`.passed_takes`); not one lost before it was stored (:class:`TakeRoom`), which nothing would pass on
+        again."""
+        if ended.take_id in self._room.lost_ids:
+            return
+        with ending(self.context, ended.take_id, getattr(self, "_store", None)) as store:
+            if store is not None:
+                self._mark_done(ended.take_id, store)
 
-    def _mark_done(self, take_id: str) -> None:
-        """Write ``take_id`` down as done; a failure is told, naming the take. Raised, it ended take assembly
-        without a runtime (run again a second later), and the line for it named no take."""
+    def _mark_done(self, take_id: str, store: TakeStore | None = None) -> None:
+        """Write ``take_id`` down as done (in ``store``, else the node's); a failure is told, naming the take. Raised,
+        it ended take assembly without a runtime (run again a second later), and the line for it named no take."""
+        store = store or self._store
         try:
-            self._store.mark_done(take_id)
+            store.mark_done(take_id)
         except OSError as error:  # a full disk: said per take, as the engine's line for a raise would name none
             self.report_error(f"take {take_id} ended but could not be written down as done "
-                              f"({error.strerror or error}: {self._store.folder / PROCESSED_JOURNAL}); "
+                              f"({error.strerror or error}: {store.folder / PROCESSED_JOURNAL}); "
                               "it is passed on again at the next start")
 
     def _passed_on_at_stop(self, stored: Take, status: dict[str, Any], what: str = "cut at the stop") -> bool:
@@ -111,5 +118,6 @@ class TakePassing(Node):
             if not open_:
                 return False
             self.report_status(**status)
-            self.emit("take", stored)
+            with passing_on(self.context, stored.take_id, self._store):
+                self.emit("take", stored)
         return True

@@ -1,0 +1,66 @@
+"""The take folder each take a storing source (``microphone``, ``web_recorder``) passed on in this run came from, kept
+until its end is written down as done there.
+
+A live edit rebuilds such a source while takes the node it replaces passed on are still in flight; their ends are told
+to the new node. Written down as done in the new node's folder (the edit may have changed it), a take stayed not done
+in its own, and went through the patch again when that folder was next used; told before the new node's start made
+its take store, the end was not written down at all. And the new node's start, listing its folder's takes not done as
+the last run's, passed on again one still in flight, or one whose end was on its way to being written: through the
+patch twice. Kept per run (the nodes' context, which a rebuilt node shares and the next run, a new engine, does not),
+in this process, as the folder source's journal keeps its takes in flight (:mod:`.folder_journal`).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from exsampling_patch.node import NodeContext
+from exsampling_patch.takes import TakeStore
+
+__all__ = ["ending", "passed_in_run", "passing_on"]
+
+#: Each run's takes passed on and not yet written down as done: take id -> the store it was passed on from.
+_PASSED: weakref.WeakKeyDictionary[NodeContext, dict[str, TakeStore]] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+@contextmanager
+def passing_on(run: NodeContext, take_id: str, store: TakeStore) -> Iterator[None]:
+    """Around the emit of a take stored in ``store``: known as passed on from it before the emit (its end may be told
+    before the emit returns), forgotten if the emit raises (not passed on: the node passes it on again). Nothing is
+    kept without a runtime (``run.tracks_takes`` false): no end is told, the node writes the take down itself."""
+    if not run.tracks_takes:
+        yield
+        return
+    with _LOCK:
+        _PASSED.setdefault(run, {})[take_id] = store
+    try:
+        yield
+    except BaseException:
+        with _LOCK:
+            _PASSED.get(run, {}).pop(take_id, None)
+        raise
+
+
+def passed_in_run(run: NodeContext, take_id: str) -> bool:
+    """Whether ``take_id`` was passed on in this run and is not written down as done yet (in flight, or its end on
+    its way to being written): a start that lists its folder's takes not done does not pass it on again."""
+    with _LOCK:
+        return take_id in _PASSED.get(run, {})
+
+
+@contextmanager
+def ending(run: NodeContext, take_id: str, own: TakeStore | None) -> Iterator[TakeStore | None]:
+    """The store to write the ended take ``take_id`` down as done in: the one it was passed on from in this run, else
+    ``own`` (None: none yet, before the node's start). Forgotten once the block is over, written or not: until then a
+    start listing that folder does not pass it on again."""
+    with _LOCK:
+        store = _PASSED.get(run, {}).get(take_id, own)
+    try:
+        yield store
+    finally:
+        with _LOCK:
+            _PASSED.get(run, {}).pop(take_id, None)
