@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node, NodeContext, Output, Param, StandingWarning
 from exsampling_patch.nodes.pass_on import PassOnGate
+from exsampling_patch.nodes.passed_takes import ending, passing_on
 from exsampling_patch.nodes.web_recorder.limits import (
     upload_limit_problems,
     upload_limit_warnings,
@@ -273,12 +274,15 @@ class WebRecorder(Node):
         if phone and row:  # the phone's list shows it after a restart too; one not saved says so with its end
             fields.update(self._save_end(phone, {**row, **fields}))
         self._board.update(ended.take_id, **fields)
-        try:
-            self._store.mark_done(ended.take_id)
-        except OSError as error:
-            self.report_error(f"take {ended.take_id} ended but could not be written down as done "
-                              f"({error.strerror or error}: {self._store.folder / PROCESSED_JOURNAL}); "
-                              "it is passed on again at the next start")
+        # In the folder it is stored in: a live edit may have changed the folder since (:mod:`..passed_takes`).
+        with ending(self.context, ended.take_id, self._store) as store:
+            store = store or self._store
+            try:
+                store.mark_done(ended.take_id)
+            except OSError as error:
+                self.report_error(f"take {ended.take_id} ended but could not be written down as done "
+                                  f"({error.strerror or error}: {store.folder / PROCESSED_JOURNAL}); "
+                                  "it is passed on again at the next start")
 
     def _save_end(self, phone: str, row: dict[str, Any]) -> dict[str, Any]:
         """Save a take's ended row for its phone's list after a restart. Not saved (a full disk), it is said naming the
@@ -347,7 +351,8 @@ class WebRecorder(Node):
                     return
                 # Told as the last run's take, with its length (the console's line, the editor): before it flows on.
                 self.report_status(take=take.take_id, duration=round(take.duration, 2), recovered=True)
-                self.emit("take", take)
+                with passing_on(self.context, take.take_id, self._store):
+                    self.emit("take", take)
             if self._done_at_emit:
                 self._store.mark_processed(take)
             log.info("recovered take %s stored before a restart", take.take_id)
@@ -490,7 +495,8 @@ class WebRecorder(Node):
             if phone:
                 self._phones.add(phone, stored.take_id)
             try:
-                self.emit("take", stored)
+                with passing_on(self.context, stored.take_id, self._store):
+                    self.emit("take", stored)
                 passed = True
             except Exception as error:
                 passed = self._pass_on_later(stored, key, error)
