@@ -165,6 +165,8 @@ def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
         raise DataError(f"no class folders in {root}: expected one sub-folder of audio files per label{not_read}")
     if len(class_dirs) < 2 and not_read:  # before its files are checked: a damaged/ folder holds broken ones
         raise DataError(f"only one class ({class_dirs[0].name!r}) in {root}: a classifier needs at least two{not_read}")
+    if len(class_dirs) == 1:
+        _refuse_a_level_too_high(root, class_dirs[0])
     examples: list[Example] = []
     skipped: list[Path] = []
     unusable: list[tuple[Path, str]] = []
@@ -183,6 +185,17 @@ def _dataset_from_folder(root: Path, check_files: bool) -> Dataset:
             examples.append(Example(p, d.name, f"{d.name}/{p.stem}"))
     _refuse_unusable(unusable)
     return Dataset(examples, [d.name for d in class_dirs], root, skipped, ignored)
+
+
+def _refuse_a_level_too_high(root: Path, only: Path) -> None:
+    """Refuse ``root`` whose one folder ``only`` holds the label folders (`exsampling train my_project` of
+    my_project/takes/Kick/...): that read as "only one class ('takes')", once every take was checked."""
+    labels = sorted(p.name for p in only.iterdir() if p.is_dir() and not _not_a_label(p.name)
+                    and any(f.suffix.lower() in AUDIO_EXTENSIONS for f in p.rglob("*") if f.is_file()))
+    if len(labels) >= 2:
+        shown = ", ".join(labels[:4]) + (", ..." if len(labels) > 4 else "")
+        raise DataError(f"only one class ({only.name!r}) in {root}, whose sub-folders hold the takes: give {only} "
+                        f"as the data: its sub-folders ({shown}) are the labels")
 
 
 def _not_read(files: Sequence[Path]) -> str:

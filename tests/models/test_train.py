@@ -135,6 +135,18 @@ def test_one_class_and_missing_data(tmp_path: Path) -> None:
         load_dataset(tmp_path / "empty")
 
 
+def test_data_given_a_level_above_the_label_folders_names_the_folder_to_give(tmp_path: Path) -> None:
+    # Before, `exsampling train my_project` of my_project/takes/<label>/ said "only one class ('takes') in
+    # my_project: a classifier needs at least two", once every take was read: as if a label were missing.
+    for label in ("Kick", "Snare"):
+        write_tone(tmp_path / "takes" / label / "a.wav")
+    (tmp_path / "takes" / "Kick" / "b.wav").write_bytes(b"cut short")  # refused later: the level is said first
+    with pytest.raises(DataError) as refused:
+        load_dataset(tmp_path)
+    assert str(refused.value) == (f"only one class ('takes') in {tmp_path}, whose sub-folders hold the takes: give "
+                                  f"{tmp_path / 'takes'} as the data: its sub-folders (Kick, Snare) are the labels")
+
+
 def test_esc50_csv_layout(esc50: Path) -> None:
     ds = load_dataset(esc50, folds=[4], check_files=False)
     assert len(ds.labels) == 50 and len(ds.examples) == 400
