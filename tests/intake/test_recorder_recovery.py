@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import exsampling_patch.nodes.web_recorder as web_recorder
+from exsampling_patch.nodes.web_recorder import recovery
 from exsampling_patch.nodes.web_recorder import seen as seen_module
 from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
 
@@ -34,14 +34,14 @@ def test_a_retry_before_recovery_is_a_duplicate_of_the_stored_take(tmp_path: Pat
 
     # Recovery held: the stored take is not passed on (its audio not even read) until the retry is answered.
     release, reading = threading.Event(), threading.Event()
-    read_take = web_recorder.read_take
+    read_take = recovery.read_take
 
     def held_read_take(*args: Any, **kwargs: Any) -> Any:
         reading.set()
         release.wait(20)
         return read_take(*args, **kwargs)
 
-    monkeypatch.setattr(web_recorder, "read_take", held_read_take)
+    monkeypatch.setattr(recovery, "read_take", held_read_take)
     engine = recorder_engine(tmp_path, recorder_state)
     try:
         again = Client(engine, recorder_state / "recorder-cert.pem")

@@ -1,0 +1,132 @@
+"""How the web recorder passes on again the takes stored but not done: those the last run left (listed at its start,
+before the server listens), one stored after the stop of the recorder a live edit replaced (:mod:`.late`), one whose
+emit failed (tried again a second later), and one found unreadable (told, moved aside). Methods of
+:class:`~exsampling_patch.nodes.web_recorder.WebRecorder`, whose start sets what they use."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import Node
+from exsampling_patch.nodes.pass_on import PassOnGate
+from exsampling_patch.nodes.passed_takes import passing_on
+from exsampling_patch.takes import TakeStore, read_take
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from exsampling_patch.nodes.web_recorder.phones import PhoneLists
+    from exsampling_patch.nodes.web_recorder.seen import Key, SeenTakes
+    from exsampling_patch.nodes.web_recorder.status import StatusBoard
+    from exsampling_patch.nodes.web_recorder.unfinished import Unfinished
+
+log = logging.getLogger("exsampling.web_recorder")
+
+
+class TakeRecovery(Node):
+    """The web recorder's passing on again of its stored takes (a base of it, not a node type of its own)."""
+
+    abstract = True
+
+    _gate: PassOnGate
+    _store: TakeStore
+    _board: StatusBoard
+    _phones: PhoneLists
+    _seen: SeenTakes
+    _unfinished: Unfinished
+    _done_at_emit: bool
+    _serving: bool
+    _early_ends: list[Any] | None
+    _early_lock: threading.Lock
+
+    def _know_unfinished(self) -> Unfinished:
+        """The takes stored but not done before the last run ended, made known (:func:`.know_unfinished`); those to
+        pass on again."""
+        from exsampling_patch.nodes.web_recorder.unfinished import know_unfinished
+
+        seen = self._seen
+        found = know_unfinished(self._store, self._board, self._phones, seen, self._lost, seen.remember_told)
+        if not self.context.tracks_takes:
+            return found
+        # A live edit rebuilt this node: the takes the node it replaces passed on that are still in flight end here as
+        # any (made known above, for their phones' lists), as do those told ended before (start() tells them). Passed
+        # on again, one went through the patch twice; one ended but not yet told (the runtime's step between) still is.
+        def ends_here(take_id: str) -> bool:
+            with self._early_lock:
+                return self.take_in_flight(take_id) or any(e.take_id == take_id for e in self._early_ends or ())
+
+        return type(found)(entry for entry in found if not ends_here(entry[1]))
+
+    def _recover(self) -> None:
+        """Pass on the takes that were stored but not done before the last run ended (found by :meth:`start`). One
+        read after the stop's join is left, not done, for the next start: emitted, it flowed into a stopped engine
+        (without a runtime, written down as done unheard); found unreadable, set aside, its end was told to no one."""
+        while self._unfinished and not self.stop_event.is_set():
+            path, take_id, key = self._unfinished.popleft()  # each once, even if this thread is run again
+            try:
+                take = read_take(path)
+            except Exception as error:
+                with self._gate.passing() as open_:
+                    if not open_:
+                        return
+                    self._lost(path, take_id, key, error)
+                continue
+            take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
+            with self._gate.passing() as open_:
+                if not open_:
+                    return
+                # Told as the last run's take, with its length (the console's line, the editor): before it flows on.
+                self.report_status(take=take.take_id, duration=round(take.duration, 2), recovered=True)
+                with passing_on(self.context, take.take_id, self._store):
+                    self.emit("take", take)
+            if self._done_at_emit:
+                self._store.mark_processed(take)
+            log.info("recovered take %s stored before a restart", take.take_id)
+
+    def _take_late(self, audio: Path, data: dict[str, Any]) -> None:
+        """A take stored after the stop of the recorder this one replaced (:mod:`.late`): passed on as one found at
+        start, unless this start found it (stored before its listing)."""
+        from exsampling_patch.nodes.web_recorder.unfinished import know_one
+
+        if self._board.get(str(data["take_id"])) is None:
+            entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._seen.remember_told)
+            if entry is not None:
+                self._unfinished.append(entry)
+                if self._serving:
+                    self.run_thread(self._recover, name=f"{self.node_id}-late")
+
+    def _lost(self, path: Path, take_id: str, key: Key | None, error: Exception) -> None:
+        """A stored take proved unreadable: its end told (the node's error, the phone's list), its phone take id
+        withdrawn from the dedupe table (the phone's retry is stored anew, in its place), the take moved aside into
+        ``damaged/`` and written down as done (told once, not at every start; kept, never deleted); its end published
+        as a ``TakeEnded`` (:meth:`~exsampling_patch.node.Node.tell_fate_of`)."""
+        reason = f"stored take unreadable: {error}"
+        if key is not None:  # before it is moved aside: a crash in between finds it again, and withdraws again
+            self._seen.forget_told(key, take_id)
+        try:
+            moved = self._store.set_aside(path, take_id, reason)
+            where = f"moved to {moved.relative_to(self._store.folder)}"
+        except OSError as move_error:
+            where = f"could not be moved aside: {move_error}"
+        again = "; the phone's retry of it is taken as a new take" if key is not None else ""
+        self.report_error(f"{path.name}: {reason} ({where}){again}")
+        end = f"error in {self.node_id}: {reason}"
+        self._board.update(take_id, status="error", fate="error", end=end)
+        log.warning("recovered take %s: %s (%s)", take_id, reason, where)
+        # Its end, as any take's (the console, the show log, the editor), though it never flowed: after it is set
+        # aside and written down as done, so that the runtime's call back (take_ended) finds it so.
+        self.tell_fate_of(take_id, str((self._board.get(take_id) or {}).get("recorder", "")), reason=end)
+
+    def _pass_on_later(self, stored: Take, key: Key | None, error: Exception) -> bool:
+        """The take is stored but its emit failed: told, and passed on again by the recovery thread a second later;
+        failing again, it stays on disk, not done, for the next start. False: not passed on (yet)."""
+        self.report_error(f"take {stored.take_id} is stored but could not be passed on: {error}; it is tried again "
+                          "in a second")
+        if stored.path is not None:
+            self._unfinished.append((stored.path, stored.take_id, key))
+            self.run_thread(lambda: None if self.stop_event.wait(1.0) else self._recover(), f"{self.node_id}-again")
+        return False
