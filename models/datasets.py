@@ -194,8 +194,9 @@ def _refuse_a_level_too_high(root: Path, only: Path) -> None:
                     and any(f.suffix.lower() in AUDIO_EXTENSIONS for f in p.rglob("*") if f.is_file()))
     if len(labels) >= 2:
         shown = ", ".join(labels[:4]) + (", ..." if len(labels) > 4 else "")
-        raise DataError(f"only one class ({only.name!r}) in {root}, whose sub-folders hold the takes: give {only} "
-                        f"as the data: its sub-folders ({shown}) are the labels")
+        # "if": Kick/ of session folders is one label too
+        raise DataError(f"only one class ({only.name!r}) in {root}: a classifier needs at least two; if the "
+                        f"sub-folders of {only} ({shown}) are the labels, give {only} as the data")
 
 
 def _not_read(files: Sequence[Path]) -> str:

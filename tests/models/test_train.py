@@ -143,8 +143,9 @@ def test_data_given_a_level_above_the_label_folders_names_the_folder_to_give(tmp
     (tmp_path / "takes" / "Kick" / "b.wav").write_bytes(b"cut short")  # refused later: the level is said first
     with pytest.raises(DataError) as refused:
         load_dataset(tmp_path)
-    assert str(refused.value) == (f"only one class ('takes') in {tmp_path}, whose sub-folders hold the takes: give "
-                                  f"{tmp_path / 'takes'} as the data: its sub-folders (Kick, Snare) are the labels")
+    assert str(refused.value) == (f"only one class ('takes') in {tmp_path}: a classifier needs at least two; if the "
+                                  f"sub-folders of {tmp_path / 'takes'} (Kick, Snare) are the labels, give "
+                                  f"{tmp_path / 'takes'} as the data")
 
 
 def test_esc50_csv_layout(esc50: Path) -> None:
