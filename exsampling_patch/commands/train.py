@@ -159,12 +159,6 @@ def out_note(out: Path) -> str:
     return f"{out} is there already: this training replaces it{also} (give --out another name to keep it)"
 
 
-def out_names(out: Path) -> tuple[str, ...]:
-    """The names of the files a training into ``out`` writes: the model, its card and its confusion matrix (as
-    models/cards.py names them; not imported here, for the stop's words after a Ctrl+C cut torch's import short)."""
-    return out.name, out.with_suffix(".md").name, f"{out.stem}_confusion.png"
-
-
 def file_stamp(path: Path) -> tuple[int, int, int] | None:
     """What tells the file at ``path`` from one put in its place (None if there is none)."""
     try:
@@ -228,6 +222,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"error: exsampling train needs {error.name}: pip install 'exsampling-patch[train]'", file=sys.stderr)
         return 2
 
+    from exsampling_patch.models.cards import card_files
     from exsampling_patch.models.classifier import ModelFileError, load_model_file
     from exsampling_patch.models.train import DataError, Progress, TrainConfig, load_dataset, train_folder
     from exsampling_patch.takes import remove_dead_parts
@@ -258,7 +253,8 @@ def _train(args: argparse.Namespace) -> int:
     if refused:
         print(f"error: --out {args.out}: {refused}", file=sys.stderr)
         return 2
-    leftovers = remove_dead_parts(Path(args.out).parent, out_names(Path(args.out)))
+    out = Path(args.out)
+    leftovers = remove_dead_parts(out.parent, (out.name, *(p.name for p in card_files(out))))
     if leftovers:  # a training killed mid-write (SIGKILL, a power cut) left megabytes hidden there, never removed
         print(f"note: removed {counted(len(leftovers), 'part-written file')} that a training stopped mid-write left: "
               f"{', '.join(p.name for p in leftovers)}", file=sys.stderr)
