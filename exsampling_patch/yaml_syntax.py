@@ -171,18 +171,48 @@ def _last_scalar(lines: list[str], stop: yaml.Mark) -> _Scalar | None:
     """The last scalar the (pure Python) scanner reads that begins before ``stop``, or None.
 
     The scan begins at the last line above ``stop`` that starts at the margin (a node's ``- id:``, a top-level
-    key): what ran on began there or below, and a 10 MB patch broken near its end took 30 s scanned whole."""
-    first = next((n for n in range(min(stop.line - 1, len(lines) - 1), -1, -1)
-                  if lines[n][:1] not in ("", " ", "\t", "#")), 0)
-    last = None
+    key): what ran on began there or below, and a 10 MB patch broken near its end took 30 s scanned whole. But a
+    quote left open further up (``type: 'trim``) reads on past such lines to the next quote, and the parser stops
+    just after it: a scan from a margin line inside the quote takes that quote for one that opens. Then the scan
+    begins at a margin line further up, twice as many of them up each time, at worst at the top."""
+    closing = _quote_before(lines, stop)
+    tried = 0
+    for first in range(min(stop.line - 1, len(lines) - 1), -1, -1):
+        if lines[first][:1] in ("", " ", "\t", "#"):
+            continue
+        tried += 1
+        if tried & (tried - 1) == 0:  # the 1st, 2nd, 4th, 8th... margin line up
+            last, closed = _scan_for_scalar(lines, first, stop, closing)
+            if closing is None or closed:
+                return last
+    return _scan_for_scalar(lines, 0, stop, closing)[0]
+
+
+def _quote_before(lines: list[str], stop: yaml.Mark) -> tuple[int, int] | None:
+    """(line, column) just after a quote that the parser's ``stop`` follows on its line, or None."""
+    if not 0 <= stop.line < len(lines):
+        return None
+    before = lines[stop.line][:stop.column].rstrip(" \t")
+    return (stop.line, len(before)) if before[-1:] in ("'", '"') else None
+
+
+def _scan_for_scalar(lines: list[str], first: int, stop: yaml.Mark,
+                     closing: tuple[int, int] | None) -> tuple[_Scalar | None, bool]:
+    """The last scalar the scanner reads from line ``first`` on that begins before ``stop``, or None; and whether
+    a quoted scalar it reads ends at ``closing``."""
+    last, closed = None, False
     try:
         for token in yaml.scan("\n".join(lines[first:stop.line + 1]), Loader=yaml.SafeLoader):
-            begin, end = token.start_mark, token.end_mark
-            if isinstance(token, yaml.ScalarToken) and (first + begin.line, begin.column) < (stop.line, stop.column):
-                last = _Scalar(first + begin.line, begin.column, first + end.line, end.column, token.style or "")
+            if not isinstance(token, yaml.ScalarToken):
+                continue
+            begin = (first + token.start_mark.line, token.start_mark.column)
+            end = (first + token.end_mark.line, token.end_mark.column)
+            closed = closed or (token.style in ("'", '"') and end == closing)
+            if begin < (stop.line, stop.column):
+                last = _Scalar(*begin, *end, token.style or "")
     except yaml.YAMLError:
         pass  # the tokens read before the scanner's own error are what is asked about
-    return last
+    return last, closed
 
 
 def _indents(text: str, line: int) -> tuple[int, int, bool] | None:
