@@ -27,6 +27,12 @@ def syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str = "") -> Pr
     what = " ".join(x for x in (error.context, error.problem) if x)
     start, stop = error.context_mark, error.problem_mark
     if start is not None and stop is not None and error.context in _UNCLOSED and start.line < stop.line:
+        scalar = _last_scalar(text.split("\n"), stop) if error.context != _UNCLOSED[0] else None
+        if (scalar is not None and scalar.style in ("'", '"') and scalar.start_line < scalar.end_line == stop.line
+                and (scalar.start_line, scalar.start_column) > (start.line, start.column)):
+            # A quote left open inside the brackets read on past the one that closes them: the quote is the slip.
+            line, column, hint = _open_quote(scalar)
+            return Problem(f"YAML syntax error: {what}", file, line + 1, column + 1, hint=hint)
         return Problem(f"YAML syntax error: {what}", file, start.line + 1, start.column + 1,
                        hint=f"the quote or bracket that opens here is not closed: the parser stopped at line "
                             f"{stop.line + 1}, column {stop.column + 1}")
@@ -141,10 +147,7 @@ def _run_on(error: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | No
             return None
         start = scalar.start_line
         if scalar.style in ("'", '"'):
-            return (start, scalar.start_column,
-                    f"the quote that opens here is not closed on its line, so YAML read on to the quote on line "
-                    f"{scalar.end_line + 1}, column {scalar.end_column}: close it with {scalar.style} where the "
-                    "value ends")
+            return _open_quote(scalar)
     if not 0 <= start < stop.line or start >= len(lines):
         return None
     match = _NO_COLON.match(lines[start])
@@ -165,6 +168,13 @@ class _Scalar(NamedTuple):
     end_line: int
     end_column: int
     style: str
+
+
+def _open_quote(scalar: _Scalar) -> tuple[int, int, str]:
+    """(line, column, hint) of the quote that opens ``scalar``, a quoted text that ran on to a later line."""
+    return (scalar.start_line, scalar.start_column,
+            f"the quote that opens here is not closed on its line, so YAML read on to the quote on line "
+            f"{scalar.end_line + 1}, column {scalar.end_column}: close it with {scalar.style} where the value ends")
 
 
 def _last_scalar(lines: list[str], stop: yaml.Mark) -> _Scalar | None:

@@ -41,6 +41,20 @@ BLOCK = {
                                           + "links: []\n", '"trim', 168),
 }
 
+#: The same, in brackets: the quote reads on past the bracket that closes them.
+FLOW = {
+    "single quote in braces": (HEAD + "- id: a\n  type: log\n  params: {prefix: 'loaded, level: 3}\n"
+                               + "- id: b\n  type: log\n  params: {prefix: 'b'}\nlinks: []\n", "'loaded", 8),
+    "single quote in braces, below the brace": (HEAD + "- id: a\n  type: log\n  params: {\n    prefix: 'loaded,\n"
+                                                + "    level: 3}\n- id: b\n  type: log\n  params: {prefix: 'b'}\n"
+                                                + "links: []\n", "'loaded", 10),
+    "double quote in a list": (HEAD + "- id: s\n  type: sampler\n  params: {slot_names: [\"Kick, Pad]}\n"
+                               + "- id: b\n  type: log\n  params: {prefix: \"b\"}\nlinks: []\n", '"Kick', 8),
+    "in a list at the last node, closed in links": (HEAD + "- id: s\n  type: sampler\n  params:\n"
+                                                    + "    slot_names: [Kick, 'Pad]\n"
+                                                    + "links: ['a.slot -> s.assign']\n", "'Pad", 7),
+}
+
 
 def _only_problem(text: str) -> Problem:
     problems = loads_patch(text, "p.yaml").problems
@@ -54,15 +68,26 @@ def _where(text: str, opens: str) -> tuple[int, int]:
     return line, text.split("\n")[line - 1].index(opens) + 1
 
 
-@pytest.mark.parametrize(("text", "opens", "closed_at"), BLOCK.values(), ids=BLOCK.keys())
-def test_a_quote_left_open_is_told_at_its_line(text: str, opens: str, closed_at: int) -> None:
-    # Before, a quote whose text ran on past a line at the margin (the next node's '- id:') was told where the
-    # parser stopped: "did not find expected key (check the indentation and quoting on this line)", lines below.
+def _assert_told_at_the_quote(text: str, opens: str, closed_at: int) -> None:
     problem = _only_problem(text)
     assert (problem.line, problem.column) == _where(text, opens), str(problem)
     assert problem.message.startswith("YAML syntax error"), str(problem)
     assert (f"the quote that opens here is not closed on its line, so YAML read on to the quote on line "
             f"{closed_at}, column") in problem.hint, str(problem)
+
+
+@pytest.mark.parametrize(("text", "opens", "closed_at"), BLOCK.values(), ids=BLOCK.keys())
+def test_a_quote_left_open_is_told_at_its_line(text: str, opens: str, closed_at: int) -> None:
+    # Before, a quote whose text ran on past a line at the margin (the next node's '- id:') was told where the
+    # parser stopped: "did not find expected key (check the indentation and quoting on this line)", lines below.
+    _assert_told_at_the_quote(text, opens, closed_at)
+
+
+@pytest.mark.parametrize(("text", "opens", "closed_at"), FLOW.values(), ids=FLOW.keys())
+def test_a_quote_left_open_in_brackets_is_told_at_the_quote(text: str, opens: str, closed_at: int) -> None:
+    # Before, it was told at the bracket, as "the quote or bracket that opens here is not closed": on another line
+    # than the quote's where the bracket opened on the line above.
+    _assert_told_at_the_quote(text, opens, closed_at)
 
 
 def test_check_tells_a_quote_left_open_in_the_shipped_patch_at_its_line(
