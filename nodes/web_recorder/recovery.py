@@ -6,14 +6,13 @@ emit failed (tried again a second later), and one found unreadable (told, moved 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node
 from exsampling_patch.nodes.pass_on import PassOnGate
-from exsampling_patch.nodes.passed_takes import passing_on
+from exsampling_patch.nodes.passed_takes import passed_in_run, passing_on
 from exsampling_patch.takes import TakeStore, read_take
 
 if TYPE_CHECKING:
@@ -40,8 +39,6 @@ class TakeRecovery(Node):
     _unfinished: Unfinished
     _done_at_emit: bool
     _serving: bool
-    _early_ends: list[Any] | None
-    _early_lock: threading.Lock
 
     def _know_unfinished(self) -> Unfinished:
         """The takes stored but not done before the last run ended, made known (:func:`.know_unfinished`); those to
@@ -52,12 +49,12 @@ class TakeRecovery(Node):
         found = know_unfinished(self._store, self._board, self._phones, seen, self._lost, seen.remember_told)
         if not self.context.tracks_takes:
             return found
-        # A live edit rebuilt this node: the takes the node it replaces passed on that are still in flight end here as
-        # any (made known above, for their phones' lists), as do those told ended before (start() tells them). Passed
-        # on again, one went through the patch twice; one ended but not yet told (the runtime's step between) still is.
+        # A live edit rebuilt this node: the takes the node it replaces passed on and not yet written down as done end
+        # here as any (made known above, for their phones' lists): those in flight, those told ended before this start
+        # (start() tells them), and one ended but not yet told (the runtime tells its observers first). Passed on
+        # again, one went through the patch twice.
         def ends_here(take_id: str) -> bool:
-            with self._early_lock:
-                return self.take_in_flight(take_id) or any(e.take_id == take_id for e in self._early_ends or ())
+            return passed_in_run(self.context, take_id) or self.take_in_flight(take_id)
 
         return type(found)(entry for entry in found if not ends_here(entry[1]))
 
