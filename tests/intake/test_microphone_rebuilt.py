@@ -3,7 +3,8 @@ rebuilt node's start listed the take folder's takes not done, found that take am
 the last run's, so the same take went through the patch twice (loaded twice). A take ending after the swap put the
 new node in its cell and before its start() was told to the new node, whose take_ended failed on the take store its
 start() makes (an error on the node): not written down as done, and no longer in flight, the start passed it on again.
-And one whose end came once the edit had changed the folder was written down as done in the new folder: in the old
+A take the runtime had ended but not yet told the microphone (its observers are told first) was passed on again as
+well. And one whose end came once the edit had changed the folder was written down as done in the new folder: in the old
 one it stayed not done, passed on again when that folder was next used.
 
 A real engine, the edit made with engine.update; the microphone records from the JACK dummy server (nothing is
@@ -24,9 +25,11 @@ from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.runtime.events import TakeEnded
 from exsampling_patch.takes import TakeStore
 
 from .test_folder_rebuilt import Holds, holds_registry
+from .test_recorder_rebuilt_end_untold import HeldEnd
 
 pytestmark = pytest.mark.jack
 
@@ -72,11 +75,13 @@ def stored_take(folder: Path) -> str:
     return take.take_id
 
 
-def started(folder: Path, base: Path) -> tuple[Engine, Holds]:
+def started(folder: Path, base: Path, observer: HeldEnd | None = None) -> tuple[Engine, Holds]:
     registry = holds_registry()
     if "test_mic_end_before_start" not in registry:
         registry.register(EndBeforeStart, "test")
     engine = Engine(registry, base_dir=base)
+    if observer is not None:
+        engine.events.subscribe(observer, TakeEnded)
     engine.start(mic_patch(folder))
     holds = engine.node("holds")
     assert isinstance(holds, Holds)
@@ -144,3 +149,29 @@ def test_the_end_of_a_take_passed_on_before_an_edit_changed_the_folder_is_writte
     assert [take.take_id for take in holds.held] == [take_id]
     assert take_id in TakeStore(folder).processed_ids()  # not passed on again when this folder is next used
     assert TakeStore(other).processed_ids() == set()
+
+
+def test_a_take_ended_but_not_yet_told_as_the_microphone_is_rebuilt_goes_through_once(tmp_path: Path) -> None:
+    """Ended by the runtime (no longer in flight), its observers told, the microphone not yet: not done on disk."""
+    folder = tmp_path / "takes"
+    take_id = stored_take(folder)
+    held = HeldEnd()
+    engine, holds = started(folder, tmp_path, held)
+    letting_go = threading.Thread()
+    try:
+        assert len(holds.wait_for(1)) == 1
+        letting_go = threading.Thread(target=holds.let_go)  # its end is told on this thread, held by the observer
+        letting_go.start()
+        assert held.ending.wait(20)  # ended, its source not told yet
+        assert engine.update(mic_patch(folder, warn_free_mb=1.0)) is not None  # another setting: rebuilt
+        held.go.set()
+        assert engine.wait_idle(10, settle=0.3)
+        errors = dict(engine.errors)
+    finally:
+        held.go.set()
+        if letting_go.is_alive():
+            letting_go.join(30)
+        engine.stop()
+    assert [take.take_id for take in holds.held] == [take_id]  # once, not again as the last run's
+    assert errors == {}
+    assert take_id in TakeStore(folder).processed_ids()
