@@ -177,3 +177,30 @@ def test_a_stall_at_250_bpm_at_1024_frames_is_no_tempo_change(kind: str, jitter:
         for at in stamped_in_turn(arrivals, 0.001):
             line.add(at)
         assert line.changes == 0, seed
+
+
+@pytest.mark.parametrize(("kind", "jitter"), JITTERS)
+@pytest.mark.parametrize("beats", [1, 2, 4])
+def test_a_tempo_change_beats_after_a_stall_is_found(kind: str, jitter: float, beats: int) -> None:
+    """A stall let four ticks go together, then the master went from 120 to 150 BPM a few beats later. The stall's
+    late ticks held the line's spread and its worst tick (62 ms, fading over beats) up: the change was not found
+    within four beats, and the line missed the ticks ahead by 30-35 ms a beat after it. It is found now, and a beat
+    after it the line misses the ticks ahead no more than after the same change with no stall before it."""
+    change = 104 + 24 * beats
+    times = sent((120.0, change), (150.0, 96))
+    misses = {}
+    for stall in (False, True):
+        misses[stall] = 0.0
+        for seed in range(20):
+            arrivals = heard(times, kind, jitter, seed)
+            if stall:
+                release = times[103] + 0.002
+                arrivals[100:104] = [max(release, at) for at in arrivals[100:104]]
+            arrivals = stamped_in_turn(arrivals, 0.001)
+            line, found = TickLine(), []
+            for tick, at in enumerate(arrivals):
+                if line.add(at):
+                    found.append(tick)
+            assert found and found[0] >= change, (stall, seed, found)
+            misses[stall] = max(misses[stall], worst_error(times, arrivals, change + 24))
+    assert misses[True] < misses[False] + 1.0, misses
