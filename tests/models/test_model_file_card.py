@@ -1,0 +1,50 @@
+"""A model's card given where its model is meant (`exsampling classify --model my_model.md`, `train --base`): the
+card lies beside the model a training wrote, and was told as "not a model file (it holds something other than
+weights)", with no word of the model file beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exsampling_patch.cli import main
+from exsampling_patch.models.classifier import SHIPPED_MODEL, ModelFileError, load_model_file, save_model_file
+from exsampling_patch.models.network import SoundNet
+
+
+def test_a_models_card_given_as_the_model_names_the_model_beside_it(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    model = save_model_file(SoundNet(2), ["clank", "hum"], tmp_path / "my_model.pt")
+    card = tmp_path / "my_model.md"
+    card.write_text("# Model card: my_model\n\n## Data\n", encoding="utf-8")
+    told = f"{card} is the card of the model {model}, not a model file: give {model}"
+    with pytest.raises(ModelFileError) as raised:
+        load_model_file(card)
+    assert str(raised.value) == told
+    assert main(["classify", "--model", str(card), str(tmp_path / "take.wav")]) == 2
+    assert capsys.readouterr().err == f"error: cannot load the model: {told}\n"
+
+    # a model written without a suffix has its card beside it too (mine, mine.md)
+    bare = save_model_file(SoundNet(2), ["clank", "hum"], tmp_path / "mine")
+    (tmp_path / "mine.md").write_text("# Model card: mine\n", encoding="utf-8")
+    with pytest.raises(ModelFileError, match=f"^{tmp_path / 'mine.md'} is the card of the model {bare}, "):
+        load_model_file(tmp_path / "mine.md")
+
+    # the shipped model's card names its model
+    shipped_card = SHIPPED_MODEL.parent / "MODEL_CARD.md"
+    with pytest.raises(ModelFileError) as raised:
+        load_model_file(shipped_card)
+    assert str(raised.value) == (f"{shipped_card} is the card of the model {SHIPPED_MODEL}, not a model file: give "
+                                 f"{SHIPPED_MODEL}")
+
+
+def test_a_card_with_no_model_beside_it_or_a_markdown_file_of_no_model_is_told_as_before(tmp_path: Path) -> None:
+    (tmp_path / "gone.md").write_text("# Model card: gone\n", encoding="utf-8")  # its model moved away
+    (tmp_path / "notes.md").write_text("# Set list\n", encoding="utf-8")
+    save_model_file(SoundNet(2), ["clank", "hum"], tmp_path / "notes.pt")  # a model, but notes.md is not its card
+    for name in ("gone.md", "notes.md"):
+        with pytest.raises(ModelFileError) as raised:
+            load_model_file(tmp_path / name)
+        assert str(raised.value) == (f"not a readable model file: {tmp_path / name} (not a model file: it holds "
+                                     "something other than weights)")
