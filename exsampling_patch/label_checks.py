@@ -78,12 +78,14 @@ def _unmapped(source: SourceMap, node_id: str, labels: list[str], missing_in: di
         if not missing:
             continue
         named = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        one = len(missing) == 1  # "1 of the 5 labels ... have no slot ... give them rows"
+        row = f"{_as_key(missing[0])}: {example.get(map_id, 'Snare')}{'' if one else ', ...'}"
         warnings.append(Problem(
-            f"node '{node_id}': {len(missing)} of the {len(labels)} labels of its model have no slot in the "
-            f"table of '{map_id}', which has no fallback: {named}",
+            f"node '{node_id}': {len(missing)} of the {counted(len(labels), 'label')} of its model "
+            f"{'has' if one else 'have'} no slot in the table of '{map_id}', which has no fallback: {named}",
             source.file, source.node_line(node_id, "params", "model") or source.node_line(node_id),
-            hint=f"takes heard as them go to its 'unmapped' output, in no slot: give them rows in its table "
-            f"({_as_key(missing[0])}: {example.get(map_id, 'Snare')}, ...) or set its fallback",
+            hint=f"takes heard as {'it' if one else 'them'} go to its 'unmapped' output, in no slot: give "
+            f"{'it a row' if one else 'them rows'} in its table ({row}) or set its fallback",
         ))
     return warnings
 
