@@ -343,13 +343,21 @@ def test_a_master_never_heard_is_told_and_so_is_its_clock_when_it_comes(monkeypa
 
     monkeypatch.setattr(midi_follow, "UNHEARD_SECONDS", 0.3)
     pattern = Pattern("pat-unheard", {"patterns": {"HH": "x"}, "follow_midi_clock": True}, NodeContext())
+
+    def told_so_far() -> list[dict[str, Any]]:
+        return [s for s in pattern.context.statuses if "warning" in s]
+
     pattern.start()
     try:
-        time.sleep(0.6)
+        deadline = time.monotonic() + 10  # a loaded machine may keep the node's thread from its look a while
+        while not told_so_far() and time.monotonic() < deadline:
+            time.sleep(0.01)
         for _ in range(3):
             pattern.handle("sync", mido.Message("clock"))
             time.sleep(0.02)
-        time.sleep(0.1)
+        while len(told_so_far()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)  # and nothing more said
     finally:
         pattern.stop()
     told = [s for s in pattern.context.statuses if "warning" in s]
