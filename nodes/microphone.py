@@ -23,6 +23,7 @@ import numpy as np
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext, Output, Param
+from exsampling_patch.nodes.microphone_ids import new_take_id
 from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
 from exsampling_patch.nodes.microphone_passing import TakePassing
 from exsampling_patch.nodes.microphone_room import TakeRoom
@@ -379,8 +380,11 @@ class Microphone(TakePassing):
             meta["cut_start_s"] = (start - asked) / rate  # the take's first seconds, lost: told as cut
         if cut_at_stop:
             meta["cut_at_stop"] = True
-        take = Take(samples, rate, take_id=f"{self.node_id}-{time.strftime('%Y%m%d-%H%M%S')}-{self.takes_cut:04d}",
-                    source=self.node_id, recorded_at=time.time() - (written - start) / rate, meta=meta,
+        # Its count free in the folder: counted from 1 at each start, a take cut within the second of the node replaced
+        # by a live edit got that node's take's id, and took its files (microphone_ids).
+        take_id = new_take_id(self._store, self.node_id, self.takes_cut)
+        take = Take(samples, rate, take_id=take_id, source=self.node_id,
+                    recorded_at=time.time() - (written - start) / rate, meta=meta,
                     frames_first=True)  # the ring's layout: a take shorter than its channel count is no riddle
         # A failure to store raised out of take assembly, run again a second later from the newest audio: a take in
         # that second was lost untold. Told since, but dropped ("it is lost"): a full disk lost every take after it.

@@ -1,0 +1,100 @@
+"""A take cut within the second of one cut by the microphone a live edit replaced (or the run before a Stop, then Run),
+on the same take folder: its count, from 1 at each start, gave it that take's id. Stored, it took that take's files
+(the earlier take's audio gone), its journal row (done before its end) and its end in the run (told already).
+
+Each node here is a new one on the folder, as a rebuild makes, with the ring and assembly driven directly (the takes'
+ids are those of real stores in real files). The two takes are cut at once: the case is theirs falling within one
+second, which nearly always holds; in the rare pair a second's turn splits, the pair is cut again (no waiting)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from exsampling_patch.messages import Take
+from exsampling_patch.node import NodeContext
+from exsampling_patch.nodes.microphone import Microphone
+from exsampling_patch.nodes.microphone_input import InputRing
+from exsampling_patch.takes import TakeStore, read_take
+
+RATE = 8000
+
+
+def second_of(take_id: str) -> str:
+    return take_id.rsplit("-", 1)[0]
+
+
+def new_node(folder: Path, store: TakeStore | None = None) -> Microphone:
+    """A microphone just started on ``folder``: its count at 0, its gate open, a ring of its own."""
+    mic = Microphone("mic", {"sample_rate": RATE, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.05,
+                             "folder": str(folder)}, NodeContext(folder.parent))
+    ring = InputRing.create(4 * RATE, 1)
+    mic._ring, mic._store, mic.takes_cut = ring, store or TakeStore(folder), 0
+    mic._gate.open()
+    return mic
+
+
+def cut_one(mic: Microphone, amplitude: float) -> str:
+    """Cut one take of ``amplitude`` as assembly does; its id."""
+    samples = mic._ring.samples
+    samples[: RATE, 0] = amplitude
+    mic._ring.counts[0] = RATE
+    mic._emit_take(0, RATE // 2)
+    ids = [take.take_id for port, take in mic.context.emitted if port == "take"]
+    mic._ring.close()
+    assert len(ids) == 1, ids
+    return ids[-1]
+
+
+def in_one_second(cut_pair: Callable[[Path], tuple[str, str]], base: Path) -> tuple[Path, str, str]:
+    for attempt in range(20):
+        folder = base / f"takes{attempt}"
+        first, second = cut_pair(folder)
+        if second_of(first) == second_of(second):
+            return folder, first, second
+    raise AssertionError("no two takes cut at once fell within one second in 20 tries")
+
+
+def level(folder: Path, take_id: str) -> float:
+    (audio,) = [path for path in folder.glob("*.wav") if read_take(path).take_id == take_id]
+    return float(np.max(read_take(audio).samples))
+
+
+def test_a_take_cut_in_the_second_of_the_node_replaced_keeps_both_takes(tmp_path: Path) -> None:
+    def cut_pair(folder: Path) -> tuple[str, str]:
+        return cut_one(new_node(folder), 0.5), cut_one(new_node(folder), 0.25)
+
+    folder, first, second = in_one_second(cut_pair, tmp_path)
+    assert first != second
+    assert level(folder, first) == 0.5  # the earlier take's audio, not overwritten
+    assert level(folder, second) == 0.25
+    assert TakeStore(folder).processed_ids() == {first, second}
+
+
+class StoringSlowly(TakeStore):
+    """The replaced node's take folder on a slow disk: while it stores its take, the new node cuts one."""
+
+    then: Callable[[], None] | None = None
+
+    def store(self, take: Take, subtype: str | None = None) -> Take:
+        if self.then is not None:
+            then, self.then = self.then, None
+            then()
+        return super().store(take, subtype)
+
+
+def test_a_take_cut_while_the_node_replaced_still_stores_its_own_keeps_both(tmp_path: Path) -> None:
+    seconds: list[str] = []
+
+    def cut_pair(folder: Path) -> tuple[str, str]:
+        slow = StoringSlowly(folder)
+        slow.then = lambda: seconds.append(cut_one(new_node(folder), 0.25))  # the new node's, its id given now
+        first = cut_one(new_node(folder, slow), 0.5)
+        return first, seconds[-1]
+
+    folder, first, second = in_one_second(cut_pair, tmp_path)
+    assert first != second
+    assert level(folder, first) == 0.5
+    assert level(folder, second) == 0.25
