@@ -46,6 +46,7 @@ __all__ = [
     "save_model_file",
     "trunk_fingerprint",
     "with_head",
+    "written_kind",
 ]
 
 VALIDATION_HEAD = Path(__file__).resolve().parent / "sounds_validation_head.pt"
@@ -168,6 +169,23 @@ def _model_of_card(p: Path) -> Path | None:
         except OSError:
             continue
     return None
+
+
+def written_kind(path: str | Path) -> str | None:
+    """"model" or "head" where the file at ``path`` is a model or head file, of any version (its format, read as
+    :func:`load_model_file` reads it); None for any other file, or one that does not load (damaged). `exsampling
+    train --out` replaces a model file only: a take's WAV named so was replaced by a model."""
+    p = Path(path)
+    try:
+        with p.open("rb") as file:
+            if not file.read(2).startswith(TORCH_MAGIC):  # a WAV, a patch, a card: not handed to torch at all
+                return None
+            file.seek(0)
+            blob = torch.load(file, map_location="cpu", weights_only=True)
+    except Exception:  # any error of its reading says only that it is none of ours
+        return None
+    found = blob.get("format") if isinstance(blob, dict) else None
+    return {MODEL_FORMAT: "model", HEAD_FORMAT: "head"}.get(found) if isinstance(found, str) else None
 
 
 def load_model_file(path: str | Path | None = None) -> LoadedModel:

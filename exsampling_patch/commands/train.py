@@ -26,9 +26,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("data", metavar="DATA", help="folder of labelled takes")
     parser.add_argument("--out", default="my_model.pt", metavar="MODEL",
-                        help="model file to write (.pt; default: my_model.pt in the current folder). One there "
-                        "already is replaced, with its card, as a note says before training; the shipped model, "
-                        "or a name whose card would replace a .md of yours, is refused")
+                        help="model file to write (.pt; default: my_model.pt in the current folder). A model there "
+                        "already is replaced, with its card, as a note says before training; a file there that is "
+                        "no model (a take, a patch), the shipped model, or a name whose card would replace a .md of "
+                        "yours, is refused")
     # "model to start from" read as carrying on from an earlier training of one's own: only the frozen trunk is taken
     parser.add_argument("--base", default=None, metavar="MODEL",
                         help="model whose trunk (the part that is not trained) the new model is built on (default: "
@@ -122,7 +123,7 @@ def held_out_line(takes: dict[str, int], val: float) -> str:
 
 def out_problem(out: Path) -> str:
     """Why the model file ``out`` cannot be written ('' if it can); its folder is made here if missing."""
-    from exsampling_patch.models.model_file import SHIPPED_MODEL, VALIDATION_HEAD
+    from exsampling_patch.models.model_file import SHIPPED_MODEL, VALIDATION_HEAD, written_kind
 
     if out.resolve() in (SHIPPED_MODEL.resolve(), VALIDATION_HEAD.resolve()):
         # `--out models/sounds.pt` "to update the default" replaced the model every patch uses, past undoing
@@ -134,6 +135,13 @@ def out_problem(out: Path) -> str:
     card = out.with_suffix(".md")
     if card == out:  # `--out my_model.md` wrote the model, then its card over it: "wrote ... and its card", no model
         return f"the model's card is written beside it as a .md: name the model file .pt ({out.with_suffix('.pt')})"
+    if out.is_file() and out.stat().st_size and written_kind(out) != "model":
+        # `--out take.wav` replaced a take, a recording past undoing, with a model after a note "this training
+        # replaces it": only a model (of an earlier training) is replaced; an empty file holds nothing to lose.
+        instead = next((p for p in (out.with_suffix(".pt"), out.with_name(f"{out.stem}_model.pt"))
+                        if p != out and not p.exists()), out.with_name("my_model.pt"))
+        return (f"{_what_file(out)} is there, not a model file: training would replace it. Name a new file for the "
+                f"model, such as {instead}")
     if card.is_file() and not _is_model_card(card):
         # `--out notes.pt` wrote its card over notes.md, a file of the user's own
         return f"its card would replace {card}, which is not a model card: name the model otherwise"
@@ -180,6 +188,22 @@ def stopped_line(out: Path, before: tuple[int, int, int] | None) -> str:
     if card.is_file():
         return f"{out} is the new model, written whole with its card {card}"
     return f"{out} is the new model, written whole, without its card (train again to have one)"
+
+
+def _what_file(path: Path) -> str:
+    """What the file at ``path``, no model, is, in a few words ("an audio file (a take?)"), to say why it is kept."""
+    from exsampling_patch.models.model_file import written_kind
+
+    suffix = path.suffix.lower()
+    if written_kind(path) == "head":
+        return "a head file (a model's head alone)"
+    if suffix in (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".aif", ".aiff", ".caf", ".opus", ".webm", ".w64"):
+        return "an audio file (a take?)"
+    if suffix in (".yaml", ".yml"):
+        return "a YAML file (a patch?)"
+    if suffix == ".pt":
+        return "a .pt file that does not read as a model (damaged, or another program's)"
+    return "a file of another kind"
 
 
 def _is_model_card(path: Path) -> bool:

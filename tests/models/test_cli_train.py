@@ -33,6 +33,14 @@ def takes_folder(esc50: Path, root: Path, per_class: int = 10) -> Path:
     return root
 
 
+def earlier_model(path: Path) -> bytes:
+    """A model file at ``path``, as an earlier training wrote it (its labels clank and hum); its bytes."""
+    from exsampling_patch.models.model_file import save_model_file
+    from exsampling_patch.models.network import SoundNet
+
+    return save_model_file(SoundNet(2), ["clank", "hum"], path).read_bytes()
+
+
 def test_train_writes_model_card_and_confusion_and_the_node_uses_it(esc50: Path, tmp_path: Path) -> None:
     data = takes_folder(esc50, tmp_path / "takes")
     out = tmp_path / "models" / "mine.pt"
@@ -101,6 +109,38 @@ def test_train_refuses_an_out_named_as_its_own_card(tmp_path: Path) -> None:
     assert out_problem(tmp_path / "mine") == ""  # the card is mine.md beside it
 
 
+def test_train_refuses_an_out_that_is_a_file_of_no_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, `--out take.wav` (a take, a recording past undoing) was replaced by the model after a note "this training
+    # replaces it", as a patch or a head file was: a model of an earlier training alone is replaced so.
+    from exsampling_patch.commands.train import out_problem
+    from exsampling_patch.models.model_file import save_head_file
+    from exsampling_patch.models.network import SoundNet
+
+    data = tiny_takes(tmp_path / "takes")
+    take = tmp_path / "take.wav"
+    sf.write(take, np.full(4800, 0.1, np.float32), 48000)
+    recorded = take.read_bytes()
+    assert cli_main(["train", str(data), "--out", str(take)]) == 2
+    assert capsys.readouterr().err.endswith(
+        f"error: --out {take}: an audio file (a take?) is there, not a model file: training would replace it. Name a "
+        f"new file for the model, such as {tmp_path / 'take.pt'}\n")
+    assert take.read_bytes() == recorded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take.wav", "takes"]
+
+    (tmp_path / "show.yaml").write_text("exsampling_patch: 1\nnodes: []\nlinks: []\n")
+    assert out_problem(tmp_path / "show.yaml").startswith("a YAML file (a patch?) is there, not a model file: ")
+    save_head_file(SoundNet(2), ["clank", "hum"], tmp_path / "head.pt")
+    assert out_problem(tmp_path / "head.pt") == (
+        "a head file (a model's head alone) is there, not a model file: training would replace it. Name a new file for "
+        f"the model, such as {tmp_path / 'head_model.pt'}")
+    (tmp_path / "junk.pt").write_bytes(b"PK\x03\x04 and then no zip archive")
+    assert out_problem(tmp_path / "junk.pt").startswith("a .pt file that does not read as a model (damaged, or another "
+                                                        "program's) is there, not a model file: ")
+    earlier_model(tmp_path / "mine.pt")
+    (tmp_path / "empty.pt").touch()
+    assert out_problem(tmp_path / "mine.pt") == out_problem(tmp_path / "empty.pt") == ""  # nothing of yours is lost
+
+
 
 def test_train_refuses_class_folders_that_the_slot_map_reads_as_one_label(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,7 +169,7 @@ def test_train_that_cannot_write_its_model_keeps_the_one_there(tmp_path: Path,
         for n in range(3):
             sf.write(tmp_path / "takes" / label / f"{n}.wav", np.full(4800, 0.1 * (n + 1), np.float32), 48000)
     out = tmp_path / "show.pt"
-    out.write_bytes(b"the show's model")
+    shows = earlier_model(out)
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails, the process goes on
     resource.setrlimit(resource.RLIMIT_FSIZE, (2**20, hard))
@@ -141,7 +181,7 @@ def test_train_that_cannot_write_its_model_keeps_the_one_there(tmp_path: Path,
     assert code == 2
     assert capsys.readouterr().err.endswith(f"error: cannot write the model file {out} (is the disk full?): the "
                                             "model there before is kept\n")
-    assert out.read_bytes() == b"the show's model"
+    assert out.read_bytes() == shows
     assert sorted(p.name for p in tmp_path.iterdir()) == ["show.pt", "takes"]  # no part-written file left
 
 def test_train_says_when_its_out_replaces_an_earlier_model(tmp_path: Path) -> None:
@@ -165,7 +205,7 @@ def test_train_tells_the_model_it_replaces_before_training(tmp_path: Path, capsy
         (tmp_path / "takes" / label).mkdir(parents=True)
         for n in range(3):
             sf.write(tmp_path / "takes" / label / f"{n}.wav", np.full(4800, 0.1 * (n + 1), np.float32), 48000)
-    (tmp_path / "my_model.pt").write_bytes(b"weights")
+    weights = earlier_model(tmp_path / "my_model.pt")
     (tmp_path / "junk.pt").write_bytes(b"junk")
     # --base a file of no model: refused as the training begins, so that the note is seen without training
     assert cli_main(["train", str(tmp_path / "takes"), "--out", str(tmp_path / "my_model.pt"),
@@ -175,7 +215,7 @@ def test_train_tells_the_model_it_replaces_before_training(tmp_path: Path, capsy
     # it said "error: not a readable model file: ...", of no option
     assert err.endswith(f"error: --base {tmp_path / 'junk.pt'}: not a readable model file: {tmp_path / 'junk.pt'} "
                         "(not a model file: it holds something other than weights)\n"), err
-    assert (tmp_path / "my_model.pt").read_bytes() == b"weights"
+    assert (tmp_path / "my_model.pt").read_bytes() == weights
 
 
 def test_train_says_before_training_which_labels_have_too_few_takes_to_hold_one_out(
@@ -415,7 +455,7 @@ def test_train_stopped_says_what_it_left_and_no_card_of_another_model(at: str, s
 
     data = tiny_takes(tmp_path / "takes")
     out = tmp_path / "mine.pt"
-    out.write_bytes(b"the model of an earlier training")
+    earlier = earlier_model(out)
     (tmp_path / "mine.md").write_text("# Model card: mine\n\nthe card of an earlier model\n")
     (tmp_path / "mine_confusion.png").write_bytes(b"an earlier model's confusion matrix")
     done = subprocess.run([sys.executable, "-c", SIGNAL_AT, at, sig, "train", str(data), "--threads", "1", "--val",
@@ -424,7 +464,7 @@ def test_train_stopped_says_what_it_left_and_no_card_of_another_model(at: str, s
     assert "Traceback" not in done.stderr, done.stderr
     if at == "model":  # written whole or not at all: the earlier model and its card are as they were
         assert done.stderr.endswith(f"stopped: nothing was written: {out} is the model there before, as it was\n")
-        assert out.read_bytes() == b"the model of an earlier training"
+        assert out.read_bytes() == earlier
         assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.md", "mine.pt", "mine_confusion.png", "takes"]
     else:
         assert done.stderr.endswith(f"stopped: {out} is the new model, written whole, without its card (train "
