@@ -152,6 +152,8 @@ def clock_warnings(patch: Patch, registry: Registry, source: SourceMap) -> list[
         name = value_in_effect(patch, registry, node_id, "clock")
         if name == "" and not patterns:
             warnings += _no_clock(patch, registry, source, node_id)
+        if name == "" and spec.type == "pattern":
+            warnings += _link_beside_midi_clock(patch, registry, source, node_id)
         if not isinstance(name, str) or not name:
             continue
         circle = _clock_circle(patch, registry, patterns, name) if name in patterns and name != node_id else None
@@ -193,6 +195,22 @@ def _no_clock(patch: Patch, registry: Registry, source: SourceMap, node_id: str)
         return []
     line = source.node_line(node_id, "params", "swap") if swap else None
     return [Problem(f"node '{node_id}': {text}", source.file, line or source.node_line(node_id), hint=hint)]
+
+
+def _link_beside_midi_clock(patch: Patch, registry: Registry, source: SourceMap, node_id: str) -> list[Problem]:
+    """A warning, on link's line, for a pattern node with both follow_midi_clock and link on: it follows the master's
+    MIDI clock and joins no Link session (start_stop_sync, Link's, goes unused with it), and check said "ok"."""
+    specs = registry.get(patch.nodes[node_id].type).param_specs
+    switches = ("follow_midi_clock", "link", "start_stop_sync")
+    on = [s for s in switches if s in specs and value_in_effect(patch, registry, node_id, s) is True]
+    if "follow_midi_clock" not in on or "link" not in on:
+        return []
+    unused = on[1:]
+    return [Problem(
+        f"node '{node_id}': {' and '.join(unused)} {'is' if len(unused) == 1 else 'are'} not used: with "
+        "follow_midi_clock on it plays by the MIDI clock that comes to 'sync' and joins no Link session",
+        source.file, source.node_line(node_id, "params", "link") or source.node_line(node_id),
+        hint="turn follow_midi_clock off to play in time with a Link session, or link off")]
 
 
 def _unused_switches(patch: Patch, registry: Registry, source: SourceMap, node_id: str, name: str) -> list[Problem]:

@@ -194,3 +194,16 @@ def test_a_clock_linked_to_sync_with_follow_midi_clock_off_is_warned_of_at_its_l
     assert [line.split(": ", 1)[1] for line in warnings] == [
         f"{tmp_path / 'show.yaml'}:14: node 'groove': 'sync' is linked, but follow_midi_clock is off: what comes "
         "there is not used (set follow_midi_clock: true)"]
+
+
+def test_a_pattern_following_midi_clock_with_link_on_is_told_link_is_not_used(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """follow_midi_clock wins over link (the node joins no Link session): a performer who turned both on, to play in
+    time with the drum machine and the laptop beside it, heard no Link session joined and check said "ok"."""
+    warnings = check(tmp_path, capsys, "true, link: true, start_stop_sync: true", "- master.midi -> groove.sync\n")
+    assert [line.split(": ", 1)[1] for line in warnings] == [
+        f"{tmp_path / 'show.yaml'}:8: node 'groove': link and start_stop_sync are not used: with follow_midi_clock "
+        "on it plays by the MIDI clock that comes to 'sync' and joins no Link session (turn follow_midi_clock off to "
+        "play in time with a Link session, or link off)"]
+    assert check(tmp_path, capsys, "true, start_stop_sync: false", "- master.midi -> groove.sync\n") == []
+    assert check(tmp_path, capsys, "false, link: true", "") == []
