@@ -64,17 +64,24 @@ ORIGINAL_SLOTS: dict[str, str] = {
     **dict.fromkeys(["laughter", "squeak", "meow", "applause"], "Chorus"),
 }
 
-#: Everyday names of drums and instruments, for composers' own labels ("Kick", "Hi-hat open", "Organ").
+#: Everyday names of drums and instruments, for composers' own labels ("Kick", "Hi-hat open", "Organ"), with the
+#: plurals and drum-machine shorthands (SD, OH, CH: BD and HH are slots) that sample folders are named by; a label is
+#: matched as written (case, spaces, '-' and '_' aside), so each spelling is a row. Left out for meaning something
+#: else too: "keys" (keys jangling, an everyday sound: the original system's HH), "splash", "china", "808".
 COMMON_NAMES: dict[str, str] = {
     **dict.fromkeys(["hihat", "closed_hihat", "open_hihat", "hi_hat_closed", "hi_hat_open", "cymbal", "crash",
-                     "ride", "shaker"], "HH"),
-    **dict.fromkeys(["clap", "handclap", "snap", "rimshot", "rim"], "Snare"),
-    **dict.fromkeys(["toms", "tom_tom", "bell", "bells", "marimba", "xylophone", "vibraphone"], "TT"),
-    **dict.fromkeys(["kick", "kick_drum"], "BD"),
-    **dict.fromkeys(["piano", "organ", "guitar", "strings", "viola"], "Piano"),
+                     "ride", "shaker", "hihats", "hi_hats", "hat", "hats", "open_hat", "closed_hat", "hat_open",
+                     "hat_closed", "open_hi_hat", "closed_hi_hat", "pedal_hihat", "oh", "ch", "cymbals"], "HH"),
+    **dict.fromkeys(["clap", "handclap", "snap", "rimshot", "rim", "sd", "snares", "claps", "hand_clap", "handclaps",
+                     "snaps", "rim_shot", "rims", "side_stick", "cross_stick"], "Snare"),
+    **dict.fromkeys(["toms", "tom_tom", "bell", "bells", "marimba", "xylophone", "vibraphone", "floor_tom",
+                     "rack_tom", "high_tom", "mid_tom", "low_tom"], "TT"),
+    **dict.fromkeys(["kick", "kick_drum", "kicks"], "BD"),
+    **dict.fromkeys(["piano", "organ", "guitar", "strings", "viola", "rhodes"], "Piano"),
     **dict.fromkeys(["sax", "trombone", "horn", "french_horn", "tuba", "bassoon", "brass_section"], "Wind"),
-    **dict.fromkeys(["bass", "bass_guitar", "upright_bass", "contrabass", "synth_bass"], "Bass"),
-    **dict.fromkeys(["voice", "vocal", "vocals", "choir", "singing"], "Chorus"),
+    **dict.fromkeys(["bass", "bass_guitar", "upright_bass", "contrabass", "synth_bass", "sub_bass", "bass_synth"],
+                    "Bass"),
+    **dict.fromkeys(["voice", "vocal", "vocals", "choir", "singing", "vox", "voices"], "Chorus"),
 }
 
 #: The slots' own names as labels: takes sorted into folders named after the slot they are meant for ("HH", "BD")

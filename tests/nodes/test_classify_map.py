@@ -317,6 +317,27 @@ def test_labels_named_after_the_slots_land_in_them() -> None:
     assert "not in it" not in slots_line(list(SLOTS))
 
 
+def test_the_names_musicians_give_their_drum_and_instrument_folders_land_in_their_slots() -> None:
+    # Before, folders SD, Open hat and Closed hat (and OH, CH, Hats, Floor tom, Vox, ...) went to 'unmapped': the
+    # table knew "snare" and "Hi-hat open", and a label is matched as written, case, spaces, '-' and '_' aside.
+    from exsampling_patch.commands.train import slots_line
+    from exsampling_patch.nodes.slot_table import MUSICAL_SLOTS
+
+    wanted = {"SD": "Snare", "Open hat": "HH", "Closed hat": "HH", "OH": "HH", "CH": "HH", "Hats": "HH",
+              "Hi-hats": "HH", "Closed hi-hat": "HH", "Cymbals": "HH", "Rim shot": "Snare", "Claps": "Snare",
+              "Floor tom": "TT", "Kicks": "BD", "Rhodes": "Piano", "Sub bass": "Bass", "Vox": "Chorus"}
+    node = SlotMap("map", {})  # the shipped table, nothing changed
+    node.start()
+    for label in wanted:
+        node.handle("prediction", prediction((label, 0.9)))
+    assert {message.label: getattr(message, "slot", None) for _, message in node.context.emitted} == wanted
+    assert "not in it" not in slots_line(list(wanted))
+    # the shipped model's own labels keep their slots; a name an everyday sound has too is left to the patch
+    assert {label: DEFAULT_SLOT_TABLE[label] for label in {**ESC50_SLOTS, **MUSICAL_SLOTS}} == {
+        **ESC50_SLOTS, **MUSICAL_SLOTS}
+    assert "keys" not in DEFAULT_SLOT_TABLE  # keys jangling: the original system's HH
+
+
 def test_labels_named_after_a_samplers_own_slots_land_in_them() -> None:
     # A sampler with slot_names [Kick, Vox] needs base_table: empty (the shipped rows send labels to HH, BD, ...);
     # a model trained on folders Kick/ and Vox/ then had takes heard as Kick or Vox in no slot ('unmapped'), though
