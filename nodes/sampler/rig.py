@@ -20,12 +20,13 @@ from exsampling_patch.nodes.sampler.core import SamplerCore
 from exsampling_patch.nodes.sampler.prepare import SlotBuffer
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_OFF, NOTE_ON, EventRing
 from exsampling_patch.nodes.sampler.shared import SharedState
-from exsampling_patch.runtime.engine import SWITCH_INTERVAL as ENGINE_SWITCH_INTERVAL
 
 KEEP_BUFFERS = 4  # buffers the loader keeps per slot, so that the callback never frees one
 #: GIL hand-over interval (seconds) in a process that runs the callback: the runtime's own (0.5 ms; Python's
-#: default is 5 ms, a whole block), so that another thread gives the callback the GIL within it.
-SWITCH_INTERVAL = ENGINE_SWITCH_INTERVAL
+#: default is 5 ms, a whole block), so that another thread gives the callback the GIL within it. Written here rather
+#: than imported from exsampling_patch.runtime.engine: the audio process would import the whole runtime (most of its
+#: start-up, before it can go realtime); tests/outputs/test_sampler_switch.py keeps the two equal.
+SWITCH_INTERVAL = 0.0005
 
 
 @dataclass
