@@ -416,7 +416,10 @@ class StageConsole:
             # ..."): said after the label's arrow too, on the take's own line.
             not_loaded = not_loaded_of(event)
             told = f", {not_loaded}" if not_loaded else ""
-            fate = f"{heard} -> {', '.join(event.slots)}{told}" if heard else event.reason
+            # "-> HH, not loaded into Live" read alike where the sampler beside had it and where no output had it
+            # (Live alone linked): the second is said so
+            nowhere = "; no output has it" if not_loaded and getattr(event, "loaded", None) == () else ""
+            fate = (f"{heard} -> {', '.join(event.slots)}{told}" if heard else event.reason) + nowhere
             if known.get("rejected"):  # the gate's fallback slot (the map said why): "kick 97% -> Chorus" said none
                 fate += f" (gate's fallback: {end_in_words(str(known['rejected']))})"
         else:

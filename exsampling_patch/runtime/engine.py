@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from exsampling_patch.collector import collector_paused
+from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import HandlerReturned, Node
 from exsampling_patch.patch import Patch
 from exsampling_patch.registry import Registry
@@ -391,6 +392,11 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             if state.hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start)
             self._recovered(node.node_id, "handled", errors_before if handled else -1)
+        # An output (a sampler, Live) that took the take's assignment without an error told on it loaded it, unless it
+        # says otherwise: a take's end tells "not loaded into Live" beside a sampler that has it from one nothing has
+        if (key is not None and handled and node.family == "outputs" and isinstance(message, SlotAssignment)
+                and self.error_counts.get(node.node_id, 0) == errors_before):
+            self.ledger.output(key, node.node_id)
         if key is not None and not self._stopping:
             self._count_off(key, node.node_id, reached=not state.passed_on)
         if self.events.wants(NodeTiming):

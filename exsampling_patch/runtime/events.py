@@ -153,7 +153,8 @@ class TakeEnded(Event):
     ``dropped`` (a node ended it on purpose: "silent"), ``error`` (a node failed on it) or ``done`` (it reached
     the patch's sinks: a writer, an output). ``reason`` says it for a person: "slot HH", "rejected: not sure (dog
     31%)", "silent", "error in trim: ValueError: ...". Published once per take a source emitted,
-    after which nothing of it is in flight.
+    after which nothing of it is in flight. ``loaded``, for a 'slot' end: the outputs that loaded the take (empty:
+    none did, as where Live alone is linked and did not answer); None where not known.
     """
 
     take_id: str
@@ -163,6 +164,7 @@ class TakeEnded(Event):
     slots: tuple[str, ...] = ()
     source: str = ""  # the node that emitted the take
     seconds: float = 0.0
+    loaded: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ came), a copy emitted on an output linked to nothing. The most telling one is th
 only where it reached an end, never where it was left waiting or went nowhere. A slot outranks an error, but the
 error is said after it, as is an output that did not get the take into its slot (:data:`NOT_LOADED`), on the take's
 own line: "slot HH, not loaded into Live: Live did not answer within 2 s", "slot HH, error in aosc: ..." (before,
-"slot HH", the failure on a line apart).
+"slot HH", the failure on a line apart). A 'slot' end also names the outputs that loaded the take (``loaded``:
+each output the assignment reached that did not say it missed it), so that "not loaded into Live" can be told from
+"in the sampler's slot, not loaded into Live" (a patch with Live alone: no instrument has the take).
 """
 
 from __future__ import annotations
@@ -61,9 +63,11 @@ class _Open:
         "count",
         "held",
         "lost",
+        "missed",
         "not_loaded",
         "notes",
         "nowhere",
+        "outputs",
         "reached",
         "recorder",
         "slots",
@@ -83,6 +87,8 @@ class _Open:
         self.held: dict[str, str] = {}  # node -> why it holds the take (waiting for what), until it lets it go
         self.nowhere = ""  # the first output ('node.port') linked to nothing that a copy was emitted on
         self.not_loaded: list[tuple[str, str]] = []  # (node, reason) of each output that did not load it, in order
+        self.outputs: list[str] = []  # each output node that took an assignment of it (:meth:`TakeLedger.output`)
+        self.missed: set[str] = set()  # nodes that said they did not load it, skipped it or failed on it
 
 
 class TakeLedger:
@@ -146,11 +152,21 @@ class TakeLedger:
                 return
             if slot is not None and slot not in entry.slots:
                 entry.slots.append(slot)
+            if fate in (NOT_LOADED, "skipped", "error"):
+                entry.missed.add(node_id)
             if fate == NOT_LOADED:
                 if (node_id, reason) not in entry.not_loaded:
                     entry.not_loaded.append((node_id, reason))
                 return
             entry.notes.setdefault(fate, (node_id, reason))
+
+    def output(self, take_id: str, node_id: str) -> None:
+        """Output ``node_id`` (a sampler, Live) took an assignment of an open take without failing: it loaded the
+        take, unless it says otherwise (:data:`NOT_LOADED`, now or when it closes the take it kept open)."""
+        with self._lock:
+            entry = self._open.get(take_id)
+            if entry is not None and node_id not in entry.outputs:
+                entry.outputs.append(node_id)
 
     def lost(self, take_id: str, node_id: str, reason: str) -> None:
         """A copy of an open take went with ``node_id``, which an edit took out (or added and rolled back)."""
@@ -218,8 +234,10 @@ def _ended(take_id: str, entry: _Open, last_node: str) -> TakeEnded:
         told = [reason for _, reason in entry.not_loaded]
         if "error" in entry.notes:  # a node that failed on it (an output raising on its assignment): on its line too
             told.append(entry.notes["error"][1])
+        # Which outputs have it: "not loaded into Live" beside a sampler that has it, or with nothing having it
+        loaded = tuple(output for output in entry.outputs if output not in entry.missed)
         return TakeEnded(node, fate="slot", reason=slots_text(entry.slots) + "".join(f", {text}" for text in told),
-                         **common)
+                         loaded=loaded, **common)
     if entry.not_loaded:  # an assignment no one noted (a node's own): not loaded is its error
         node, reason = entry.not_loaded[0]
         return TakeEnded(node, fate="error", reason=reason, **common)

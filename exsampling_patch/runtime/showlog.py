@@ -31,7 +31,8 @@ message was to be heard, on the same scale):
   master-gain change (``name``, ``value``) as the callback applied it, from the block at ``frame`` on. Read from
   the sampler (:meth:`watch`) by this log's thread, every :data:`POLL_SECONDS`; the callback only writes them into
   a ring of preallocated arrays.
-- ``fate``: a take's end (:class:`~exsampling_patch.runtime.events.TakeEnded`); ``error``: a node's error, with the
+- ``fate``: a take's end (:class:`~exsampling_patch.runtime.events.TakeEnded`; a slot's end with ``loaded``, the
+  outputs that loaded the take: ``[]`` where an output missed it and none has it); ``error``: a node's error, with the
   handler's ``port``, or ``during``: the method that raised outside one (``start``, ``stop``...), and ``where``: the
   line of a plugin's code that raised (:class:`~exsampling_patch.runtime.events.NodeError`).
 """
@@ -313,8 +314,11 @@ class ShowLog:
         if isinstance(event, MessageHop):
             return self._hop(event, t)
         if isinstance(event, TakeEnded):
-            return [{"event": "fate", "t": t, "node": event.node_id, "take_id": event.take_id, "fate": event.fate,
-                     "reason": event.reason, "slots": list(event.slots), "recorder": event.recorder}]
+            line = {"event": "fate", "t": t, "node": event.node_id, "take_id": event.take_id, "fate": event.fate,
+                    "reason": event.reason, "slots": list(event.slots), "recorder": event.recorder}
+            if event.fate == "slot" and event.loaded is not None:  # "not loaded into Live" beside a sampler, or alone
+                line["loaded"] = list(event.loaded)
+            return [line]
         if isinstance(event, NodeError):
             return [{"event": "error", "t": t, "node": event.node_id, "error": event.error, "port": event.port,
                      "during": event.during, "where": event.where}]

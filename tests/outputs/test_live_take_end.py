@@ -17,16 +17,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import exsampling_ableton_remote as ableton_remote
 from exsampling_patch.commands.stage import StageConsole
 from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.nodes.sampler.replay import read_show
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.registry import Registry
 from exsampling_patch.runtime import NodeStatus, TakeEnded
 from exsampling_patch.runtime.engine import Engine
+from exsampling_patch.runtime.showlog import KINDS, ShowLog
 from exsampling_patch.takes import write_take
 from tests.stage.helpers import free_port
 
@@ -106,7 +109,7 @@ def test_a_take_live_does_not_answer_ends_not_loaded(tmp_path: Path) -> None:
     ended, line, _ = run(tmp_path, node, SlotAssignment("HH", take, "knock", 0.9))
     assert ended.fate == "slot" and ended.slots == ("HH",)
     assert ended.reason == "slot HH, not loaded into Live: Live did not answer within 0.3 s"
-    assert line.endswith(": slot HH, not loaded into Live: Live did not answer within 0.3 s "
+    assert line.endswith(": slot HH, not loaded into Live: Live did not answer within 0.3 s; no output has it "
                          f"({ended.seconds * 1e3:.0f} ms)")
     assert ended.seconds >= 0.3  # it ended once the wait was over, not as the load went
 
@@ -219,3 +222,66 @@ def test_a_take_sent_while_live_is_known_silent_ends_at_once_and_goes_when_it_an
         engine.stop()
         if live is not None:
             live.close()
+
+
+def run_map(tmp_path: Path, live_port: int, sampler: bool) -> tuple[TakeEnded, str, dict[str, Any]]:
+    """A take a fixed_slot map assigns to HH, for ableton_live on ``live_port`` (and the built-in sampler, which has
+    HH); its end, the console's line for it and the show log's."""
+    patch = Patch()
+    patch.add_node(NodeSpec("map", "fixed_slot", {"slot": "HH"}))
+    patch.add_node(live_node(tmp_path, live_port))
+    patch.connect("map.assignment", "live.assignment")
+    if sampler:
+        patch.add_node(NodeSpec("sampler", "sampler", {"device": "none", "virtual_port": "", "audio_process": False}))
+        patch.connect("map.assignment", "sampler.assign")
+    engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
+    err = io.StringIO()
+    ended: list[TakeEnded] = []
+    show = ShowLog(tmp_path / "show.jsonl", patch, sources=[], samplers=[])
+    engine.events.subscribe(StageConsole(patch, err=err), TakeEnded, NodeStatus)
+    engine.events.subscribe(ended.append, TakeEnded)
+    engine.events.subscribe(show, *KINDS)
+    engine.start(patch)
+    take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+    try:
+        engine.inject("map", "take", take)
+        deadline = time.monotonic() + 60  # a deadline: the loop waits for state
+        while not ended and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        engine.stop()
+        show.close()
+    assert len(ended) == 1
+    lines = [line for line in err.getvalue().splitlines() if take.name in line]
+    assert len(lines) == 1, err.getvalue()
+    (fate,) = [line for line in read_show(tmp_path / "show.jsonl") if line["event"] == "fate"]
+    return ended[0], lines[0], fate
+
+
+def test_a_takes_end_names_the_outputs_that_loaded_it(tmp_path: Path) -> None:
+    """A take in its slot that an output did not load ended "slot HH, not loaded into Live: ..." whether the
+    sampler beside had it or no output had it (Live alone linked): the phone showed both amber, the console alike.
+    Its end names the outputs that loaded it: the sampler where it has it, none where Live alone missed it."""
+    missed = "slot HH, not loaded into Live: Live did not answer within 0.3 s"
+    both, line, logged = run_map(tmp_path / "both", free_port(socket.SOCK_DGRAM), sampler=True)
+    assert both.reason == missed and both.loaded == ("sampler",)
+    assert line.endswith(f": {missed} ({both.seconds * 1e3:.0f} ms)")
+    assert logged["reason"] == missed and logged["loaded"] == ["sampler"], logged
+    alone, line, logged = run_map(tmp_path / "alone", free_port(socket.SOCK_DGRAM), sampler=False)
+    assert alone.reason == missed and alone.loaded == ()
+    assert line.endswith(f": {missed}; no output has it ({alone.seconds * 1e3:.0f} ms)")
+    assert logged["reason"] == missed and logged["loaded"] == [], logged
+
+
+def test_a_take_live_loads_names_live_as_loading_it(tmp_path: Path, live: Ticking) -> None:
+    take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+    ended, _, _ = run(tmp_path, live_node(tmp_path, live.surface.port, 2.0), SlotAssignment("HH", take, "knock", 0.9))
+    assert ended.reason == "slot HH" and ended.loaded == ("live",)
+
+
+def test_a_take_the_sampler_lacks_a_slot_for_is_loaded_by_no_output(tmp_path: Path) -> None:
+    take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+    sampler = NodeSpec("sampler", "sampler", {"device": "none", "virtual_port": "", "audio_process": False})
+    ended, line, _ = run(tmp_path, sampler, SlotAssignment("Kick", take, "knock", 0.9))
+    assert ended.loaded == ()
+    assert line.endswith(f"; no output has it ({ended.seconds * 1e3:.0f} ms)")
