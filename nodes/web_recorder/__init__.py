@@ -262,6 +262,9 @@ class WebRecorder(TakeRecovery):
                 return
         row = self._board.get(ended.take_id) or {}
         fields: dict[str, Any] = {"fate": ended.fate, "end": ended.reason, "not_loaded": not_loaded_of(ended)}
+        loaded = getattr(ended, "loaded", None)
+        if ended.fate == "slot" and loaded is not None:  # the outputs that have it: none, and the phone shows it red
+            fields["loaded"] = list(loaded)
         if ended.fate in ("rejected", "dropped", "error"):
             fields["status"] = ended.fate
         elif row.get("status", "received") == "received":  # what a recorder_status node said stays

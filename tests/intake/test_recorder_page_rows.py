@@ -100,25 +100,36 @@ def test_a_take_kept_by_an_earlier_page_with_its_own_key_has_its_end_shown(tmp_p
         engine.stop()
 
 
-def test_a_take_live_did_not_load_is_said_not_loaded_not_received_into_its_slot(tmp_path: Path) -> None:
-    """A take Live did not load (Live not running) ended "slot HH, not loaded into Live: ..." in the patch, but the
-    phone said "Received: hihat closed 52% → HH. Tap REC for another.", as if it had reached an instrument: the
-    page showed a take's end only for a take that reached no slot. Real ableton_live, real UDP to a port where no
-    Live listens."""
+def live_engine(folder: Path, sampler: bool = False) -> Engine:
+    """web_recorder -> test_closed_hihat -> ableton_live (real UDP to a port where no Live listens: Live not
+    running) and recorder_status; with ``sampler``, the built-in sampler (which has HH) beside Live."""
     patch = Patch()
-    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(tmp_path / "takes"), "host": "127.0.0.1", "port": 0,
-                                                     "state_folder": str(tmp_path / "state"), "print_qr": False}))
+    patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(folder / "takes"), "host": "127.0.0.1", "port": 0,
+                                                     "state_folder": str(folder / "state"), "print_qr": False}))
     patch.add_node(NodeSpec("hh", ClosedHihat.type_name, {}))
     patch.add_node(NodeSpec("live", "ableton_live", {"port": free_port(socket.SOCK_DGRAM), "answer_within": 0.3,
-                                                     "folder": str(tmp_path / "live")}))
+                                                     "folder": str(folder / "live")}))
     patch.add_node(NodeSpec("status", "recorder_status", {}))
     patch.connect("rec.take", "hh.take")
     patch.connect("hh.out", "live.assignment")
     patch.connect("hh.out", "status.assigned")
+    if sampler:
+        patch.add_node(NodeSpec("sampler", "sampler", {"device": "none", "virtual_port": "", "audio_process": False}))
+        patch.connect("hh.out", "sampler.assign")
     reg = registry()
     reg.register(ClosedHihat, "tests")
-    engine = Engine(reg, base_dir=tmp_path)
+    engine = Engine(reg, base_dir=folder)
     engine.start(patch)
+    return engine
+
+
+def test_a_take_live_did_not_load_is_said_not_loaded_not_received_into_its_slot(tmp_path: Path) -> None:
+    """A take Live did not load (Live not running) ended "slot HH, not loaded into Live: ..." in the patch, but the
+    phone said "Received: hihat closed 52% → HH. Tap REC for another.", as if it had reached an instrument: the
+    page showed a take's end only for a take that reached no slot. Live is the patch's only output here: no
+    instrument has the take, and it is red (test_a_take_no_output_loaded_is_red_one_the_sampler_has_amber).
+    Real ableton_live, real UDP to a port where no Live listens."""
+    engine = live_engine(tmp_path)
     try:
         result = record_take(tmp_path, rec_of(engine).local_url)
         row = rec_of(engine).takes("Labelled")[0]  # as the page's take list is answered; newest first
@@ -126,11 +137,31 @@ def test_a_take_live_did_not_load_is_said_not_loaded_not_received_into_its_slot(
         engine.stop()
     told = row["not_loaded"]  # Live's silence was told at the start (its ping): the take is not loaded at once
     assert told.startswith("not loaded into Live: Live is not answering since "), row
-    assert row["fate"] == "slot" and row["slot"] == "HH", row
+    assert row["fate"] == "slot" and row["slot"] == "HH" and row["loaded"] == [], row
+    saved = [json.loads(line)["r"] for line in (tmp_path / "state" / ENDS_FILE).read_text().splitlines()]
+    assert [r["loaded"] for r in saved] == [[]], saved  # red again on the phone's list after a restart
     assert result["infoAfter"] == f"Received: hihat closed 52% → HH; {told}. Tap REC for another.", result
-    # amber, not red: the take reached its slot (test_a_take_in_its_slot_that_live_missed_is_amber_not_red)
-    assert result["infoAfterIsPartial"] and not result["infoAfterIsError"], result
+    assert result["infoAfterIsError"] and not result["infoAfterIsPartial"], result
     assert len(result["rows"]) == 1 and result["rows"][0].endswith(f"hihat closed 52% → HH; {told}"), result
+    assert result["rowClasses"] == ["failed"], result
+
+
+def test_a_take_no_output_loaded_is_red_one_the_sampler_has_amber(tmp_path: Path) -> None:
+    """A take in its slot that an output missed was amber on the phone whether the built-in sampler beside had it or
+    no output had it (Live alone, not running): "Live missed it" read as "the sampler has it" in a patch with no
+    sampler. The take's end names the outputs that loaded it: amber where the sampler has it, red where none has
+    it (the take above). Real sampler beside a real ableton_live where no Live listens; a real headless Chromium."""
+    engine = live_engine(tmp_path, sampler=True)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url)
+        row = rec_of(engine).takes("Labelled")[0]
+    finally:
+        engine.stop()
+    told = row["not_loaded"]
+    assert told.startswith("not loaded into Live: "), row
+    assert row["fate"] == "slot" and row["loaded"] == ["sampler"], row
+    assert result["infoAfter"] == f"Received: hihat closed 52% → HH; {told}. Tap REC for another.", result
+    assert result["infoAfterIsPartial"] and not result["infoAfterIsError"], result
     assert result["rowClasses"] == ["partial"], result
 
 
@@ -138,14 +169,17 @@ def test_a_take_in_its_slot_that_live_missed_is_amber_not_red(tmp_path: Path) ->
     """Every take that an output did not load was red on the phone, as a take not used: in the default patch
     without Live running, every take (each in its sampler's slot, playable), and the performer read a red list of
     takes that had worked. A take in its slot that an output missed is amber, said so; red stays for a take that
-    reached no slot (rejected) or failed; a take every output loaded is neither. Rows as an earlier run wrote them
-    down, shown by the real recorder to a real headless Chromium."""
+    reached no slot (rejected) or failed, or that no output loaded (its end's ``loaded`` empty: Live alone); a take
+    every output loaded is neither; a row saved before rows named the outputs that loaded it stays amber. Rows as an
+    earlier run wrote them down, shown by the real recorder to a real headless Chromium."""
     phone_key = "0123456789abcdef0123456789abcdef"
     digest = hashlib.sha256(phone_key.encode()).hexdigest()[:32]
     common = {"sample_rate": 48000, "location": None, "recorder": "Mika", "duration": 1.0, "label": "bass",
               "confidence": 0.8}
     live = "not delivered to Live: nothing listens on 127.0.0.1:10500"
-    rows = [{"take_id": "missed", "client_take_id": "c1", "recorded_at": 1796500180.0, "status": "assigned",
+    rows = [{"take_id": "nowhere", "client_take_id": "c0", "recorded_at": 1796500240.0, "status": "assigned",
+             "fate": "slot", "end": f"slot Bass, {live}", "slot": "Bass", "not_loaded": live, "loaded": []},
+            {"take_id": "missed", "client_take_id": "c1", "recorded_at": 1796500180.0, "status": "assigned",
              "fate": "slot", "end": f"slot Bass, {live}", "slot": "Bass", "not_loaded": live},
             {"take_id": "rejected", "client_take_id": "c2", "recorded_at": 1796500120.0, "status": "rejected",
              "fate": "rejected", "end": "rejected: not sure (dog 31%)", "not_loaded": ""},
@@ -156,14 +190,16 @@ def test_a_take_in_its_slot_that_live_missed_is_amber_not_red(tmp_path: Path) ->
     (state / ENDS_FILE).write_text("".join(json.dumps({"p": digest, "r": {**common, **row}}) + "\n" for row in rows))
     engine = recorder_engine(tmp_path, state)
     try:
-        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "3")
+        result = run_phone("list_rows.js", rec_of(engine).local_url, phone_key, "4")
     finally:
         engine.stop()
     assert result["errors"] == [], result
     shown = result["rows"]  # newest first
-    assert len(shown) == 3 and shown[0].endswith(f"bass 80% → Bass; {live}"), result
-    assert shown[1].endswith("rejected: not sure (dog 31%)") and shown[2].endswith("bass 80% → Bass"), result
-    assert result["rowClasses"] == ["partial", "failed", ""], result
+    assert len(shown) == 4 and shown[0].endswith(f"bass 80% → Bass; {live}"), result
+    assert shown[1].endswith(f"bass 80% → Bass; {live}"), result
+    assert shown[2].endswith("rejected: not sure (dog 31%)") and shown[3].endswith("bass 80% → Bass"), result
+    # the first: no output loaded it ("loaded": []), red; the second, saved before rows said so, amber as it was
+    assert result["rowClasses"] == ["failed", "partial", "failed", ""], result
 
 
 def test_a_rejected_takes_label_is_shown_in_words_not_as_the_models_identifier(tmp_path: Path) -> None:

@@ -84,7 +84,14 @@ function unused(t) {
 function partial(t) {
   // The take reached its slot, but an output did not load it (Live not running: the default patch's every take,
   // each in the sampler's slot and playable). Red, as a take not used, the performer recorded again takes that worked.
-  return t.fate === "slot" && Boolean(t.not_loaded);
+  // Amber where another output has it: where none has it (unloaded), red after all.
+  return t.fate === "slot" && Boolean(t.not_loaded) && !unloaded(t);
+}
+
+function unloaded(t) {
+  // In its slot, but no output loaded it (Live alone linked, not answering): no instrument has it, red. A row
+  // without "loaded" (saved by an earlier run) does not say so, and stays amber.
+  return t.fate === "slot" && Boolean(t.not_loaded) && Array.isArray(t.loaded) && t.loaded.length === 0;
 }
 
 function announce() {
@@ -100,7 +107,7 @@ function announce() {
   const unplaced = newest.unplaced || "";
   const end = endInWords(row.end || row.fate) + unsaved(row);
   if (unused(row)) tell(`Received, not used: ${end}${unplaced}. Tap REC to try again.`, true);
-  else tell(`Received: ${describe(row)}${unsaved(row)}${unplaced}. Tap REC for another.`, false, partial(row));
+  else tell(`Received: ${describe(row)}${unsaved(row)}${unplaced}. Tap REC for another.`, unloaded(row), partial(row));
 }
 
 function unsaved(t) {
@@ -172,7 +179,7 @@ export function render() {
     // A row may have no time (a sidecar without one, a row an earlier run saved so): none is shown, not 1970's.
     const time = typeof t.recorded_at === "number" ? t.recorded_at * 1000 : null;
     rows.push({ time, what: what.filter(Boolean).join(" · "),
-                state: describe(t) + unsaved(t), failed: unused(t), partial: partial(t) });
+                state: describe(t) + unsaved(t), failed: unused(t) || unloaded(t), partial: partial(t) });
   }
   const at = (r) => (typeof r.time === "number" ? r.time : -1);
   rows.sort((a, b) => at(b) - at(a));  // newest first, those without a time last
