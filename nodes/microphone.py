@@ -25,6 +25,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext, Output, Param
 from exsampling_patch.nodes.microphone_ids import new_take_id
 from exsampling_patch.nodes.microphone_input import InputProcess, InputRing, Setup
+from exsampling_patch.nodes.microphone_late import leave, listing
 from exsampling_patch.nodes.microphone_passing import TakePassing
 from exsampling_patch.nodes.microphone_room import TakeRoom
 from exsampling_patch.nodes.pass_on import PassOnGate
@@ -183,9 +184,12 @@ class Microphone(TakePassing):
         # Before recording begins: a take stored from here on is not "unfinished", it flows on from _assemble. Not one
         # the node a live edit replaced with this one passed on, not yet written down as done (in flight): passed on
         # again, it went through the patch twice; it ends as any, written down here (take_ended).
-        self._unfinished: deque[tuple[Path, str]] = deque(
-            (path, data["take_id"]) for path, data in self._store.unfinished()
-            if not passed_in_run(self.context, data["take_id"]))
+        self._recovering = False  # until its recovery thread runs: a take handed on late waits for that thread
+        with listing(self._store.folder, self._take_late):  # one the node replaced stores late: here, or handed on
+            found = self._store.unfinished()
+            self._known = {data["take_id"] for _, data in found}
+            self._unfinished: deque[tuple[Path, str]] = deque(
+                (path, data["take_id"]) for path, data in found if not passed_in_run(self.context, data["take_id"]))
         # Made once nothing above can fail: stop() closes it only with the input process, and it is shared memory
         # (its descriptor holds every page) that nothing else would free before the run ends.
         self._ring = InputRing.create(size, self.channels)
@@ -201,6 +205,7 @@ class Microphone(TakePassing):
             self._ring.close()
             raise
         self.run_thread(self._assemble, name=f"{self.node_id}-takes")
+        self._recovering = True  # before: a take handed on late after the thread's last look gets a thread of its own
         self.run_thread(self._recover, name=f"{self.node_id}-recover")
 
     @property
@@ -210,6 +215,8 @@ class Microphone(TakePassing):
         return audio.jack_client if audio is not None else None
 
     def stop(self) -> None:
+        if hasattr(self, "_store"):  # before the gate closes: a take it keeps from here on goes to a node started since
+            leave(self._store.folder, self._take_late)
         super().stop()
         self._gate.close()  # a take flowing on now is the engine's still; the next one is kept for the next start
         audio = getattr(self, "audio", None)
@@ -222,7 +229,7 @@ class Microphone(TakePassing):
                         self._cut_left()
                     finally:
                         self._ring.close()
-                        self._room.end()  # takes kept in memory: stored for the next start, or lost, told
+                        self._end_room()  # takes kept in memory: stored for the next start, or lost, told
 
     def _cut_left(self) -> None:
         """Finish the cut take assembly left (stopped while it waited to run again after a failure): the takes in the
@@ -250,7 +257,7 @@ class Microphone(TakePassing):
                 self._assembling = False
                 if self._input_stopped:
                     self._ring.close()
-                    self._room.end()
+                    self._end_room()  # past the stop: those stored go to a node started since on the folder, if any
 
     def _cut_takes(self) -> None:
         rate = self.sample_rate

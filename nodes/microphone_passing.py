@@ -1,6 +1,7 @@
 """How the microphone's takes, once stored, are passed on and written down as done: those stored but not done when
 the last run ended (recovered at the start), those stored late (kept in memory while the disk was full), and each
-new one; none passed on once the node has stopped, left on disk for the next start. Methods of
+new one; none passed on once the node has stopped, left on disk for the next start, or handed to the microphone
+started on the folder since (:mod:`.microphone_late`). Methods of
 :class:`~exsampling_patch.nodes.microphone.Microphone`, whose start sets what they use."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node
+from exsampling_patch.nodes.microphone_late import hand_on
 from exsampling_patch.nodes.microphone_room import TakeRoom
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.passed_takes import ending, passing_on
@@ -27,11 +29,16 @@ class TakePassing(Node):
     _store: TakeStore
     _room: TakeRoom
     _unfinished: deque[tuple[Path, str]]
+    _known: set[str]  # the ids of the takes the start listed, and of those handed on late since
+    _recovering: bool  # whether the start's recovery thread has been started
 
     def _recover(self) -> None:
         """Pass on the takes stored but not done before the last run ended (listed by :meth:`start`)."""
-        while self._unfinished and not self.stop_event.is_set():
-            path, take_id = self._unfinished.popleft()  # each once, even if this thread is run again
+        while not self.stop_event.is_set():
+            try:  # each once, even if this thread is run again, or runs beside one for a take handed on late
+                path, take_id = self._unfinished.popleft()
+            except IndexError:
+                return
             try:
                 take = read_take(path, source=self.node_id)
             except Exception as error:
@@ -44,6 +51,29 @@ class TakePassing(Node):
                 return
             if not self.context.tracks_takes:
                 self._mark_done(take.take_id)
+
+    def _take_late(self, audio: Path, take_id: str) -> None:
+        """A take stored after the stop of the microphone this one replaced (:mod:`.microphone_late`): passed on as one
+        found at the start, unless the start found it (stored before its listing). Called one at a time."""
+        if take_id in self._known:
+            return
+        self._known.add(take_id)
+        self._unfinished.append((audio, take_id))
+        if self._recovering:  # else the start's recovery thread, to come, passes it on
+            self.run_thread(self._recover, name=f"{self.node_id}-late")
+
+    def _hand_on(self, take: Take) -> None:
+        """``take``, stored, is not passed on as the node has stopped: handed to the microphone started since on its
+        folder (an edit's rebuild), if any, else left on disk for the next start."""
+        if take.path is not None:
+            hand_on(self._store.folder, take.path, take.take_id)
+
+    def _end_room(self) -> None:
+        """The run is over: the takes kept in memory are written once more (:meth:`TakeRoom.end`); each stored is
+        handed on (:meth:`_hand_on`). Stored after the start of a node that replaced this one (assembly ran past the
+        stop's join), they waited on disk for the start after, if any."""
+        for take in self._room.end():
+            self._hand_on(take)
 
     def _set_aside(self, path: Path, take_id: str, reason: str) -> bool:
         """Move an unreadable stored take aside, written down as done, and tell its end; unless the node has
@@ -113,11 +143,13 @@ class TakePassing(Node):
         storing after stop's join gave up on it (a slow disk) is complete and on disk: emitted, it would flow into an
         engine that has stopped (its end never told, or told by nodes stopped), and without a runtime be written
         down as done unheard. Left not done, the next start lists it and passes it on (:meth:`_recover`): its end
-        is told then."""
+        is told then; a microphone already started on the folder since (an edit rebuilt this one) is handed it
+        (:meth:`_hand_on`), as its start listed the folder before the take was there."""
         with self._gate.passing() as open_:
-            if not open_:
-                return False
-            self.report_status(**status)
-            with passing_on(self.context, stored.take_id, self._store):
-                self.emit("take", stored)
-        return True
+            if open_:
+                self.report_status(**status)
+                with passing_on(self.context, stored.take_id, self._store):
+                    self.emit("take", stored)
+                return True
+        self._hand_on(stored)  # to a microphone started since on the folder: it waited for the start after
+        return False
