@@ -112,7 +112,8 @@ def missing_device_text(device: str, kind: str, error: BaseException,
         try:
             rows = audio_devices()
         except Exception as listing:  # PortAudio itself failed: say that instead
-            return f"{head}: {why}; no audio devices could be listed ({type(listing).__name__}: {listing}); {fix}"
+            said = str(listing) or "PortAudio gave no reason"
+            return f"{head}: {why}; no audio devices could be listed ({said}); {fix}"
     key = "inputs" if kind == "input" else "outputs"
     found = [describe_audio_device(row) for row in rows if row[key] > 0]
     if not found:
