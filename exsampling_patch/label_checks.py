@@ -80,9 +80,12 @@ def _unmapped(source: SourceMap, node_id: str, labels: list[str], missing_in: di
         named = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         one = len(missing) == 1  # "1 of the 5 labels ... have no slot ... give them rows"
         row = f"{_as_key(missing[0])}: {example.get(map_id, 'Snare')}{'' if one else ', ...'}"
+        # "1 of the 1 label of its model has no slot" of a model of one label
+        which = ("the only label of its model" if len(labels) == 1
+                 else f"{len(missing)} of the {counted(len(labels), 'label')} of its model")
         warnings.append(Problem(
-            f"node '{node_id}': {len(missing)} of the {counted(len(labels), 'label')} of its model "
-            f"{'has' if one else 'have'} no slot in the table of '{map_id}', which has no fallback: {named}",
+            f"node '{node_id}': {which} {'has' if one else 'have'} no slot in the table of '{map_id}', which has no "
+            f"fallback: {named}",
             source.file, source.node_line(node_id, "params", "model") or source.node_line(node_id),
             hint=f"takes heard as {'it' if one else 'them'} go to its 'unmapped' output, in no slot: give "
             f"{'it a row' if one else 'them rows'} in its table ({row}) or set its fallback",

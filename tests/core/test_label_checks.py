@@ -53,6 +53,21 @@ def test_a_models_labels_without_a_slot_are_warned_of_at_its_line(tmp_path: Path
         "its fallback")
 
 
+def test_the_label_of_a_model_of_one_label_without_a_slot_is_its_only_one(tmp_path: Path) -> None:
+    # Before, "1 of the 1 label of its model has no slot".
+    from exsampling_patch.models.features import FRONT_END
+    from exsampling_patch.models.model_header import MODEL_FORMAT
+
+    torch.save({"format": MODEL_FORMAT, "version": 1, "labels": ["boom"], "front_end": vars(FRONT_END).copy()},
+               tmp_path / "mine.pt")
+    problems, _, (warning,) = check_file_with_warnings(chain(tmp_path, "  params:\n    base_table: empty\n"))
+    assert problems == []
+    assert (warning.message, warning.hint) == (
+        "node 'clf': the only label of its model has no slot in the table of 'map', which has no fallback: boom",
+        "takes heard as it go to its 'unmapped' output, in no slot: give it a row in its table (boom: Snare) or set "
+        "its fallback")
+
+
 
 def test_the_row_shown_for_a_label_without_a_slot_names_a_slot_of_the_sampler(tmp_path: Path) -> None:
     # Before, "give them rows in its table (Vox: Snare, ...)" for a sampler of slot_names [Kick, Vox]: check refused
