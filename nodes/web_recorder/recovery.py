@@ -62,8 +62,13 @@ class TakeRecovery(Node):
         """Pass on the takes that were stored but not done before the last run ended (found by :meth:`start`). One
         read after the stop's join is left, not done, for the next start: emitted, it flowed into a stopped engine
         (without a runtime, written down as done unheard); found unreadable, set aside, its end was told to no one."""
-        while self._unfinished and not self.stop_event.is_set():
-            path, take_id, key = self._unfinished.popleft()  # each once, even if this thread is run again
+        while not self.stop_event.is_set():
+            # Each once, even if this thread is run again; popped, not looked at first: another of these threads (a
+            # take handed on late, one tried again) may have taken the last one in between, an IndexError on the node.
+            try:
+                path, take_id, key = self._unfinished.popleft()
+            except IndexError:
+                return
             try:
                 take = read_take(path)
             except Exception as error:
