@@ -21,7 +21,7 @@ from exsampling_patch.editor.live import Runner, RuntimeObserver, TakePoint, env
 from exsampling_patch.editor.live_badges import meter_fill
 from exsampling_patch.editor.pattern_grid import PatternPanel
 from exsampling_patch.editor.present_combo import COMBOS, PresentCombos
-from exsampling_patch.editor.slot_history import chosen_index, history_choices
+from exsampling_patch.editor.slot_history import chosen_index, followed_choice, history_choices, shown_takes
 from exsampling_patch.editor.slots import (
     SlotState,
     audition,
@@ -85,6 +85,7 @@ class PerformanceView:
         self._slot_keys: list[tuple[str, str]] | None = None
         self._slots: dict[tuple[str, str], SlotState] = {}
         self._history: dict[tuple[str, str], list[tuple[str, int]]] = {}  # the history combo's (text, index)
+        self._history_takes: dict[tuple[str, str], dict[str, str]] = {}  # its texts' take ids, to follow a choice
         self._waves: dict[tuple[str, str], Any] = {}
         self._notes_seen: dict[tuple[str, str], int] = {}
         self._lit_until: dict[tuple[str, str], float] = {}
@@ -270,14 +271,22 @@ class PerformanceView:
 
     def _update_history(self, node_id: str, slot: SlotState) -> None:
         """The history combo: its takes told in words, newest first (:mod:`.slot_history`), the loaded one shown
-        until one is chosen; the tooltip has the choice in full (the combo shows its start)."""
+        until one is chosen; the tooltip has the choice in full (the combo shows its start). The choice follows its
+        take as the take's text changes (the date at midnight, its id when a look-alike comes)."""
         t = lambda part: self._slot_tag(node_id, slot.name, part)  # noqa: E731
+        key = (node_id, slot.name)
         choices = history_choices(slot)
-        self._history[(node_id, slot.name)] = choices
+        shown = shown_takes(slot, choices)
+        self._history[key] = choices
         texts = [text for text, _ in choices]
         if dpg.get_item_configuration(t("history"))["items"] != texts:
             dpg.configure_item(t("history"), items=texts)
         chosen = dpg.get_value(t("history"))
+        followed = followed_choice(chosen, self._history_takes.get(key, {}), shown)
+        self._history_takes[key] = shown
+        if followed != chosen:
+            chosen = followed
+            dpg.set_value(t("history"), chosen)
         if not chosen and 0 <= slot.position < len(slot.history):
             chosen = next((text for text, at in choices if slot.history[at] == slot.history[slot.position]), "")
             dpg.set_value(t("history"), chosen)

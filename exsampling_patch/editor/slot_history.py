@@ -4,8 +4,10 @@ An entry reads "kick drum 21:04:07 from Ana": the take's label in words, when it
 from (a folder's file by its name, a phone by its recorder's name), not its id (``take-20261206-210407-0003a3f2``,
 every entry alike). Dear PyGui's combo gives back the text chosen, so :func:`history_choices` keeps the texts apart:
 two takes that read alike (one file dropped twice, a label and second shared) each get their id after the text, and
-an entry never changes its text to another take's as takes come and go. Roll back goes by the entry's place in the
-history (:func:`~exsampling_patch.editor.slots.rollback_steps`).
+an entry never changes its text to another take's as takes come and go. A take's own text does change (at local
+midnight its time gains the date; a look-alike arriving gives it its id), so the combo's choice follows its take, not
+its text (:func:`followed_choice`). Roll back goes by the entry's place in the history
+(:func:`~exsampling_patch.editor.slots.rollback_steps`).
 """
 
 from __future__ import annotations
@@ -54,3 +56,18 @@ def history_choices(slot: SlotState, now: float | None = None) -> list[tuple[str
 def chosen_index(choices: list[tuple[str, int]], text: str | None) -> int | None:
     """The history index of the entry ``text`` (None for no choice, or an entry no longer listed)."""
     return next((at for entry, at in choices if entry == text), None) if text else None
+
+
+def shown_takes(slot: SlotState, choices: list[tuple[str, int]]) -> dict[str, str]:
+    """The take each entry of ``choices`` (:func:`history_choices` of ``slot``) tells: text -> take id."""
+    take_ids = [take.take_id for take in slot.history_takes] if slot.history_takes else slot.history
+    return {text: take_ids[at] for text, at in choices}
+
+
+def followed_choice(chosen: str | None, shown_before: dict[str, str], shown_now: dict[str, str]) -> str | None:
+    """The entry that tells now the take that ``chosen`` told when it was listed (``shown_before``, then
+    ``shown_now``: :func:`shown_takes`); ``chosen`` as it is where that take is gone, or it was never listed."""
+    take_id = shown_before.get(chosen) if chosen else None
+    if take_id is None:
+        return chosen
+    return next((text for text, shown_id in shown_now.items() if shown_id == take_id), chosen)

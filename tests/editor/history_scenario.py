@@ -1,9 +1,10 @@
 """A slot's history in the performance view, told in words, and roll back to a take chosen there (real mouse events).
 
-Runs a patch of one real sampler (no sound card: ``device: none``) in a real (virtual) window, loads three takes into
-its slot "Snare" (a file of a folder dropped twice, the two takes alike in name, label and time, then a phone's) and
-reads the history combo's entries. Then the performance view's combo is clicked open (XTEST), the older of the two
-alike entries clicked, and *roll back* clicked: the sampler must play that take, not its twin.
+Runs a patch of one real sampler (no sound card: ``device: none``) in a real (virtual) window and loads two takes into
+its slot "Snare" (a phone's, then a file of a folder). The performance view's combo is clicked open (XTEST) and the
+file's entry clicked; then the same file is dropped again (a take alike in name, label and time, so the entry chosen
+gains its take's id) and the history combo's entries read. Then *roll back* is clicked: the sampler must play the take
+chosen, not its twin.
 
 Run as ``python -m tests.editor.history_scenario`` (needs DISPLAY; see test_slot_history.py). Prints one JSON object.
 """
@@ -54,25 +55,33 @@ def main() -> dict[str, Any]:
                         recorded_at=RECORDED, meta={FOLDER_FILE: "toms/kick.wav"}) for n in (1, 2)]
         phone = Take(tone(), 48000, take_id="ana-20261206-210512-0003cafe", source="Ana", recorded_at=RECORDED + 65)
         takes = [*dropped, phone]
-        for take, label in zip(takes, ("kick_drum", "kick_drum", "hihat_closed"), strict=True):
-            engine.inject("sampler", "assign", SlotAssignment("Snare", take, label, 0.9))
-        assert engine.wait_idle(5)
-        dpg.set_value("tabs", "tab:perf")
         combo = tag("sampler", "Snare", "history")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not (
-                dpg.does_item_exist(combo) and len(dpg.get_item_configuration(combo)["items"]) == 3):
-            driver.frames(3)
-        driver.frames(5)
-        out["items"] = dpg.get_item_configuration(combo)["items"]
-        out["shown"] = dpg.get_value(combo)
-        out["playing"] = sampler.slot_states()[1]["take"]
-        # The combo clicked open, and the third entry (the older kick.wav) clicked in its list.
+
+        def assign(take: Take, label: str, entries: int) -> None:
+            engine.inject("sampler", "assign", SlotAssignment("Snare", take, label, 0.9))
+            assert engine.wait_idle(5)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not (
+                    dpg.does_item_exist(combo) and len(dpg.get_item_configuration(combo)["items"]) == entries):
+                driver.frames(3)
+            driver.frames(5)
+
+        dpg.set_value("tabs", "tab:perf")
+        assign(phone, "hihat_closed", 1)
+        assign(dropped[0], "kick_drum", 2)
+        out["items_before"] = dpg.get_item_configuration(combo)["items"]
+        out["shown_before"] = dpg.get_value(combo)
+        # The combo clicked open, and its first entry (kick.wav) clicked in its list.
         (x, y), (_, h) = dpg.get_item_rect_min(combo), dpg.get_item_rect_size(combo)
         driver.click((x + 20, y + h / 2))
         item_h = dpg.get_text_size("kick")[1] + 4  # a line and ImGui's item spacing
-        driver.click((x + 20, y + h + 6 + item_h * 2 + item_h / 2))
+        driver.click((x + 20, y + h + 6 + item_h / 2))
+        out["picked"] = dpg.get_value(combo)
+        assign(dropped[1], "kick_drum", 3)  # alike: the entry picked now ends in its take's id
+        out["items"] = dpg.get_item_configuration(combo)["items"]
         out["chosen"] = dpg.get_value(combo)
+        out["tip"] = dpg.get_value(tag("sampler", "Snare", "history_tip"))
+        out["playing"] = sampler.slot_states()[1]["take"]
         button = tag("sampler", "Snare", "rollback")
         (bx, by), (bw, bh) = dpg.get_item_rect_min(button), dpg.get_item_rect_size(button)
         driver.click((bx + bw / 2, by + bh / 2))
