@@ -45,17 +45,18 @@ class TakeRecovery(Node):
         pass on again."""
         from exsampling_patch.nodes.web_recorder.unfinished import know_unfinished
 
-        seen = self._seen
-        found = know_unfinished(self._store, self._board, self._phones, seen, self._lost, seen.remember_told)
-        if not self.context.tracks_takes:
-            return found
         # A live edit rebuilt this node: the takes the node it replaces passed on and not yet written down as done end
-        # here as any (made known above, for their phones' lists): those in flight, those told ended before this start
-        # (start() tells them), and one ended but not yet told (the runtime tells its observers first). Passed on
-        # again, one went through the patch twice.
+        # here as any (made known below, for their phones' lists, their rows on the board as they are): those in
+        # flight, those told ended before this start (start() tells them), and one ended but not yet told (the runtime
+        # tells its observers first). Passed on again, one went through the patch twice.
         def ends_here(take_id: str) -> bool:
             return passed_in_run(self.context, take_id) or self.take_in_flight(take_id)
 
+        seen, tracked = self._seen, self.context.tracks_takes
+        found = know_unfinished(self._store, self._board, self._phones, seen, self._lost, seen.remember_told,
+                                ends_here if tracked else None)
+        if not tracked:
+            return found
         return type(found)(entry for entry in found if not ends_here(entry[1]))
 
     def _recover(self) -> None:

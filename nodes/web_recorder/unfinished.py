@@ -19,7 +19,8 @@ Unfinished = deque[tuple[Path, str, Key | None]]
 
 def know_unfinished(store: TakeStore, board: StatusBoard, phones: PhoneLists, seen: SeenTakes,
                     lost: Callable[[Path, str, Key | None, Exception], None],
-                    remember: Callable[[Key, dict[str, Any]], None]) -> Unfinished:
+                    remember: Callable[[Key, dict[str, Any]], None],
+                    kept: Callable[[str], bool] | None = None) -> Unfinished:
     """Make the takes stored but not done before the last run ended known, from their sidecars and the headers
     of their audio (no samples read): on ``board``, in ``phones``' lists, their replies in ``seen`` (``remember``).
 
@@ -27,11 +28,12 @@ def know_unfinished(store: TakeStore, board: StatusBoard, phones: PhoneLists, se
     crash) is answered as a duplicate of the stored take, with its take id, whether it has been passed on
     again yet or not, and is not stored a second time. The takes themselves flow on from the recorder's recovery.
     A take whose audio is already seen to be unreadable (its header, or a WAV cut short: :func:`.check_stored`)
-    is lost here (``lost``), before the server listens: its phone's retry, however soon, is stored anew.
+    is lost here (``lost``), before the server listens: its phone's retry, however soon, is stored anew. A take
+    ``kept`` says is in flight in this run keeps its row on ``board`` (:func:`know_one`).
     """
     paths: Unfinished = deque()
     for path, data in store.unfinished():
-        entry = know_one(path, data, board, phones, seen, lost, remember)
+        entry = know_one(path, data, board, phones, seen, lost, remember, kept)
         if entry is not None:
             paths.append(entry)
     return paths
@@ -39,16 +41,20 @@ def know_unfinished(store: TakeStore, board: StatusBoard, phones: PhoneLists, se
 
 def know_one(path: Path, data: dict[str, Any], board: StatusBoard, phones: PhoneLists, seen: SeenTakes,
              lost: Callable[[Path, str, Key | None, Exception], None],
-             remember: Callable[[Key, dict[str, Any]], None]) -> tuple[Path, str, Key | None] | None:
+             remember: Callable[[Key, dict[str, Any]], None],
+             kept: Callable[[str], bool] | None = None) -> tuple[Path, str, Key | None] | None:
     """Make one stored take known as :func:`know_unfinished` does (``path``: its audio; ``data``: its sidecar's); its
-    entry to pass on, or None where it proved unreadable (``lost``)."""
+    entry to pass on, or None where it proved unreadable (``lost``). A take ``kept`` says is in flight in this run (a
+    live edit rebuilt the recorder) keeps its row on the board, which the process's recorders share: added anew, the
+    row lost what a ``recorder_status`` node had written (its label, confidence, slot, pitch) and said "received"."""
     meta = sidecar_meta(data)
     recorder = str(meta.get("recorder") or data.get("source") or "")
     row = sidecar_row(data, path)
     key: Key | None = None
     if meta.get("client_take_id"):
         key = (recorder, str(meta.get("phone", "")), str(meta["client_take_id"]))
-    board.add(row["take_id"], str(data.get("source") or recorder), **row)
+    if kept is None or board.get(row["take_id"]) is None or not kept(row["take_id"]):
+        board.add(row["take_id"], str(data.get("source") or recorder), **row)
     if meta.get("phone"):
         phones.add(str(meta["phone"]), row["take_id"])
     try:
