@@ -168,6 +168,7 @@ class WebRecorder(TakeRecovery):
         finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
         self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
         self._serving = False  # until its recovery thread is started: a take handed on late waits for that thread
+        self._this_run = set()
         with listing(self._store.folder, self._take_late):  # one stored late by the node this one replaced: here or
             self._unfinished = self._know_unfinished()  # handed on (before the server listens: a retry is a duplicate)
         with self._early_lock:

@@ -39,6 +39,8 @@ class TakeRecovery(Node):
     _unfinished: Unfinished
     _done_at_emit: bool
     _serving: bool
+    #: The take ids put to pass on that this run stored (handed on late, an emit tried again): not the last run's
+    _this_run: set[str]
 
     def _know_unfinished(self) -> Unfinished:
         """The takes stored but not done before the last run ended, made known (:func:`.know_unfinished`); those to
@@ -78,17 +80,22 @@ class TakeRecovery(Node):
                         return
                     self._lost(path, take_id, key, error)
                 continue
-            take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
+            # The last run's take is told so (the console's ", recovered from the last run", run's summary); one this
+            # run stored is not, though passed on the same way.
+            recovered = {} if take_id in self._this_run else {"recovered": True}
+            self._this_run.discard(take_id)
+            take = take.derive(meta={"stored_at": time.monotonic(), **recovered})
             with self._gate.passing() as open_:
                 if not open_:
                     return
-                # Told as the last run's take, with its length (the console's line, the editor): before it flows on.
-                self.report_status(take=take.take_id, duration=round(take.duration, 2), recovered=True)
+                # Told with its length (the console's line, the editor): before it flows on.
+                self.report_status(take=take.take_id, duration=round(take.duration, 2), **recovered)
                 with passing_on(self.context, take.take_id, self._store):
                     self.emit("take", take)
             if self._done_at_emit:
                 self._store.mark_processed(take)
-            log.info("recovered take %s stored before a restart", take.take_id)
+            log.info("recovered take %s stored before a restart" if recovered else "passed on take %s again, stored in "
+                     "this run", take.take_id)
 
     def _take_late(self, audio: Path, data: dict[str, Any]) -> None:
         """A take stored after the stop of the recorder this one replaced (:mod:`.late`): passed on as one found at
@@ -98,6 +105,7 @@ class TakeRecovery(Node):
         if self._board.get(str(data["take_id"])) is None:
             entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._seen.remember_told)
             if entry is not None:
+                self._this_run.add(entry[1])
                 self._unfinished.append(entry)
                 if self._serving:
                     self.run_thread(self._recover, name=f"{self.node_id}-late")
@@ -130,6 +138,7 @@ class TakeRecovery(Node):
         self.report_error(f"take {stored.take_id} is stored but could not be passed on: {error}; it is tried again "
                           "in a second")
         if stored.path is not None:
+            self._this_run.add(stored.take_id)
             self._unfinished.append((stored.path, stored.take_id, key))
             self.run_thread(lambda: None if self.stop_event.wait(1.0) else self._recover(), f"{self.node_id}-again")
         return False
