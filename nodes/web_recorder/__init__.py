@@ -97,6 +97,7 @@ class WebRecorder(TakeRecovery):
         #: Ends told before start() made its tables (an edit's rebuild is in its cell first): start() tells them
         self._early_ends: list[Any] | None = []
         self._early_lock = threading.Lock()
+        self._no_tables = False  # its start failed before it made them: an end is only written down (take_ended)
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -125,6 +126,20 @@ class WebRecorder(TakeRecovery):
         from exsampling_patch.nodes.web_recorder.unfinished import know_unfinished  # noqa: F401
 
     def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            # Failed before the ends it kept were told (a state folder an edit named that cannot be made): they are
+            # written down in their own folders all the same (kept, they went through the patch again at the next
+            # run), as are the ends told to it from now on; the error stays on the node (raised on).
+            with self._early_lock:
+                kept, self._early_ends = self._early_ends, None
+                self._no_tables = kept is not None  # None: told already, its tables made
+            for ended in kept or []:
+                self._write_down(ended.take_id)
+            raise
+
+    def _start(self) -> None:
         from exsampling_patch.devices import naming_busy_port
         from exsampling_patch.nodes.web_recorder.disk import DiskWatch
         from exsampling_patch.nodes.web_recorder.ends import ENDS_FILE, TakeEnds
@@ -168,7 +183,7 @@ class WebRecorder(TakeRecovery):
         finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
         self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
         self._serving = False  # until its recovery thread is started: a take handed on late waits for that thread
-        self._this_run = set()
+        self._this_run: set[str] = set()
         with listing(self._store.folder, self._take_late):  # one stored late by the node this one replaced: here or
             self._unfinished = self._know_unfinished()  # handed on (before the server listens: a retry is a duplicate)
         with self._early_lock:
@@ -261,6 +276,10 @@ class WebRecorder(TakeRecovery):
             if self._early_ends is not None:  # before start(): it failed on the tables, and start() passed it on again
                 self._early_ends.append(ended)
                 return
+            no_tables = self._no_tables
+        if no_tables:
+            self._write_down(ended.take_id)
+            return
         row = self._board.get(ended.take_id) or {}
         fields: dict[str, Any] = {"fate": ended.fate, "end": ended.reason, "not_loaded": not_loaded_of(ended)}
         loaded = getattr(ended, "loaded", None)
@@ -276,13 +295,18 @@ class WebRecorder(TakeRecovery):
         if phone and row:  # the phone's list shows it after a restart too; one not saved says so with its end
             fields.update(self._save_end(phone, {**row, **fields}))
         self._board.update(ended.take_id, **fields)
-        # In the folder it is stored in: a live edit may have changed the folder since (:mod:`..passed_takes`).
-        with ending(self.context, ended.take_id, self._store) as store:
-            store = store or self._store
+        self._write_down(ended.take_id)
+
+    def _write_down(self, take_id: str) -> None:
+        """Write an ended take down as done in the folder it is stored in: a live edit may have changed the folder
+        since, or this node may have none, its start failed (:mod:`..passed_takes`)."""
+        with ending(self.context, take_id, getattr(self, "_store", None)) as store:
+            if store is None:
+                return
             try:
-                store.mark_done(ended.take_id)
+                store.mark_done(take_id)
             except OSError as error:
-                self.report_error(f"take {ended.take_id} ended but could not be written down as done "
+                self.report_error(f"take {take_id} ended but could not be written down as done "
                                   f"({error.strerror or error}: {store.folder / PROCESSED_JOURNAL}); "
                                   "it is passed on again at the next start")
 
