@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from exsampling_patch.node import NodeContext
 from exsampling_patch.takes import TakeStore
 
-__all__ = ["ending", "passed_in_run", "passing_on"]
+__all__ = ["ending", "passed_from", "passed_in_run", "passing_on"]
 
 #: Each run's takes passed on and not yet written down as done: take id -> the store it was passed on from.
 _PASSED: weakref.WeakKeyDictionary[NodeContext, dict[str, TakeStore]] = weakref.WeakKeyDictionary()
@@ -50,6 +50,12 @@ def passed_in_run(run: NodeContext, take_id: str) -> bool:
     its way to being written): a start that lists its folder's takes not done does not pass it on again."""
     with _LOCK:
         return take_id in _PASSED.get(run, {})
+
+
+def passed_from(run: NodeContext, take_id: str) -> TakeStore | None:
+    """The store ``take_id`` was passed on from in this run, while it is not written down as done; else None."""
+    with _LOCK:
+        return _PASSED.get(run, {}).get(take_id)
 
 
 @contextmanager

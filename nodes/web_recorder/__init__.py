@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext, Output, Param, StandingWarning
 from exsampling_patch.nodes.pass_on import PassOnGate
-from exsampling_patch.nodes.passed_takes import ending, passing_on
+from exsampling_patch.nodes.passed_takes import ending, passed_from, passing_on
 from exsampling_patch.nodes.web_recorder.limits import (
     upload_limit_problems,
     upload_limit_warnings,
     upload_time_warnings,
 )
-from exsampling_patch.nodes.web_recorder.phones import PhoneLists
+from exsampling_patch.nodes.web_recorder.phones import PhoneLists, phone_in_sidecar
 from exsampling_patch.nodes.web_recorder.recovery import TakeRecovery
 from exsampling_patch.nodes.web_recorder.rows import take_row
 from exsampling_patch.ports import TAKE
@@ -291,11 +291,21 @@ class WebRecorder(TakeRecovery):
             fields["status"] = "assigned" if ended.fate == "slot" else "done"
         if ended.slots and not row.get("slot"):
             fields["slot"] = ended.slots[0]
-        phone = self._phones.phone_of(ended.take_id)
+        phone = self._phones.phone_of(ended.take_id) or self._phone_elsewhere(ended.take_id)
         if phone and row:  # the phone's list shows it after a restart too; one not saved says so with its end
             fields.update(self._save_end(phone, {**row, **fields}))
         self._board.update(ended.take_id, **fields)
         self._write_down(ended.take_id)
+
+    def _phone_elsewhere(self, take_id: str) -> str | None:
+        """The phone of a take passed on from another folder (a live edit changed the folder since: this node knows
+        only its own folder's takes), read from its sidecar and put on that phone's list; None where it has none.
+        Unknown, its end was saved for no phone and the phone's row said "received" for good."""
+        store = passed_from(self.context, take_id)
+        phone = None if store is None or store.folder == self._store.folder else phone_in_sidecar(store, take_id)
+        if phone:
+            self._phones.add(phone, take_id)
+        return phone
 
     def _write_down(self, take_id: str) -> None:
         """Write an ended take down as done in the folder it is stored in: a live edit may have changed the folder

@@ -8,11 +8,13 @@ as it was, whole.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 
 from exsampling_patch.nodes.web_recorder.status import KEEP_PER_RECORDER
+from exsampling_patch.takes import TakeStore, file_stem, sidecar_path
 
 #: How many phones' take lists are kept (the least recently uploading phone is forgotten first).
 KEEP_PHONES = 1000
@@ -58,3 +60,14 @@ class PhoneLists:
     def __iter__(self) -> Iterator[str]:
         with self._lock:
             return iter(list(self._phones))
+
+
+def phone_in_sidecar(store: TakeStore, take_id: str) -> str | None:
+    """The phone (its key's digest) a take stored in ``store`` came from, as its sidecar says; None where it says none
+    or cannot be read."""
+    try:
+        data = json.loads(sidecar_path(store.folder / f"{file_stem(take_id)}{store.suffix}").read_text("utf-8"))
+        phone = data["meta"]["phone"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return phone if isinstance(phone, str) and phone else None
