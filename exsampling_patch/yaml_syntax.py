@@ -183,19 +183,25 @@ def _last_scalar(lines: list[str], stop: yaml.Mark) -> _Scalar | None:
     The scan begins at the last line above ``stop`` that starts at the margin (a node's ``- id:``, a top-level
     key): what ran on began there or below, and a 10 MB patch broken near its end took 30 s scanned whole. But a
     quote left open further up (``type: 'trim``) reads on past such lines to the next quote, and the parser stops
-    just after it: a scan from a margin line inside the quote takes that quote for one that opens. Then the scan
-    begins at a margin line further up, twice as many of them up each time, at worst at the top."""
+    just after it: a scan from a margin line inside the quote takes that quote for one that opens. Then the lines
+    are scanned once more, from the last margin line at or above the first quote in the file: no text is quoted
+    above it, so the scanner reads on from there as it does from the top. Scans from margin lines further and
+    further up read the lines below them over and over, up to the top where the quote at the stop closes nothing
+    (``prefix: rock' : b``): 8.5 s for a 40,000-line patch, 0.5 s now."""
     closing = _quote_before(lines, stop)
-    tried = 0
-    for first in range(min(stop.line - 1, len(lines) - 1), -1, -1):
-        if lines[first][:1] in ("", " ", "\t", "#"):
-            continue
-        tried += 1
-        if tried & (tried - 1) == 0:  # the 1st, 2nd, 4th, 8th... margin line up
-            last, closed = _scan_for_scalar(lines, first, stop, closing)
-            if closing is None or closed:
-                return last
-    return _scan_for_scalar(lines, 0, stop, closing)[0]
+    margin = _margin_above(lines, min(stop.line - 1, len(lines) - 1))
+    last, closed = _scan_for_scalar(lines, margin, stop, closing)
+    if closing is None or closed:
+        return last
+    first_quote = next((n for n, x in enumerate(lines[:margin]) if "'" in x or '"' in x), None)
+    if first_quote is None:
+        return last  # no quote above to be inside of: the margin line is read as from the top
+    return _scan_for_scalar(lines, _margin_above(lines, first_quote), stop, closing)[0]
+
+
+def _margin_above(lines: list[str], line: int) -> int:
+    """The last line at or above ``line`` that starts at the margin, else 0 (the top)."""
+    return next((n for n in range(line, -1, -1) if lines[n][:1] not in ("", " ", "\t", "#")), 0)
 
 
 def _quote_before(lines: list[str], stop: yaml.Mark) -> tuple[int, int] | None:

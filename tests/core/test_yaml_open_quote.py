@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
+from exsampling_patch import yaml_syntax
 from exsampling_patch.cli import main
 from exsampling_patch.errors import Problem
 from exsampling_patch.patchfile import loads_patch
@@ -102,3 +104,45 @@ def test_check_tells_a_quote_left_open_in_the_shipped_patch_at_its_line(
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and out[0].startswith(f"{patch}:{number + 1}:{lines[number].index(chr(39)) + 1}: "), out
     assert "the quote" in out[0] and "opens here is not closed" in out[0], out
+
+
+def _many_nodes(count: int) -> str:
+    return "".join(LOG.format(f"n{i}", i) for i in range(count))
+
+
+#: Large patches where the parser stops just after a quote: (the text, what the quote opens if it opens one).
+LARGE = {
+    # The apostrophe closes no quoted text: before, the scan began further and further up, to the top.
+    "an apostrophe in a value at the error": (HEAD + _many_nodes(2000) + LOG.format("z", "rock' : b")
+                                              + "links: []\n", None),
+    "an apostrophe at the error, a quoted value at the top": (HEAD + LOG.format("a", "'a'") + _many_nodes(2000)
+                                                              + LOG.format("z", "rock' : b") + "links: []\n", None),
+    # Before, each scan from a margin line further up read again the lines the one before it had read.
+    "a quote that ran on 8000 lines": (HEAD + "- id: a\n  type: 'trim\n" + _many_nodes(2000)
+                                       + LOG.format("z", "'z'") + "links: []\n", "'trim"),
+}
+
+
+@pytest.mark.parametrize(("text", "opens"), LARGE.values(), ids=LARGE.keys())
+def test_a_quote_at_the_error_in_a_large_patch_is_scanned_once(
+        text: str, opens: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = text.split("\n")
+    scanned: list[int] = []
+    scan = yaml_syntax._scan_for_scalar
+
+    def counted_scan(lines: list[str], first: int, stop: yaml.Mark,
+                     closing: tuple[int, int] | None) -> tuple[object, bool]:
+        scanned.append(stop.line + 1 - first)
+        return scan(lines, first, stop, closing)
+
+    monkeypatch.setattr(yaml_syntax, "_scan_for_scalar", counted_scan)
+    if opens is None:
+        problem = _only_problem(text)
+        line = next(n for n, x in enumerate(lines, 1) if "rock'" in x)
+        assert (problem.line, problem.column) == (line, lines[line - 1].index("' :") + 3), str(problem)
+        assert "quote" not in problem.hint, str(problem)
+    else:
+        _assert_told_at_the_quote(text, opens, len(lines) - 2)
+    # Each line at most once, but the last node's (scanned first, from the margin line above the error): before,
+    # about twice each.
+    assert sum(scanned) <= len(lines) + len(LOG.split("\n")), scanned
