@@ -225,8 +225,9 @@ def run(args: argparse.Namespace) -> int:
 
     # SIGTERM, SIGHUP (its terminal closed) stop it as Ctrl+C does: killed mid-write, it left a part-written file of
     # megabytes beside the model, and no word. Signals are set in the main thread only (the command runs in tests).
+    # One ignored already is left so: `nohup exsampling train` over ssh ended with exit 129 at logout.
     signals = (signal.SIGTERM, signal.SIGHUP) if threading.current_thread() is threading.main_thread() else ()
-    previous = {sig: signal.signal(sig, stop) for sig in signals}
+    previous = {sig: signal.signal(sig, stop) for sig in signals if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         return _train(args)
     except KeyboardInterrupt:  # Ctrl+C ended it without a word: was the model there replaced, or kept?

@@ -423,56 +423,6 @@ def test_train_that_cannot_write_its_card_says_so_and_keeps_the_model(val: str, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.pt", "takes"]  # no part-written or earlier card
 
 
-# Runs the real command line with a real signal (SIGINT: Ctrl+C) raised at a point a Python audit hook sees: "model", as
-# the model file is put in its place (os.replace); "card", at the first file opened after that, as its card is written.
-SIGNAL_AT = """
-import signal, sys
-out, at, sig = sys.argv[-1], sys.argv.pop(1), getattr(signal, sys.argv.pop(1))
-armed = False
-def hook(event, args):
-    global armed
-    if event == "os.rename" and str(args[1]) == out:
-        if at == "model":
-            signal.raise_signal(sig)
-        armed = True
-    elif armed and event == "open":
-        armed = False
-        signal.raise_signal(sig)
-sys.addaudithook(hook)
-from exsampling_patch.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-@pytest.mark.parametrize(("at", "sig", "code"), [("model", "SIGINT", 130), ("card", "SIGINT", 130),
-                                                 ("model", "SIGTERM", 143), ("model", "SIGHUP", 129)])
-def test_train_stopped_says_what_it_left_and_no_card_of_another_model(at: str, sig: str, code: int,
-                                                                      tmp_path: Path) -> None:
-    # Before, a Ctrl+C ended the training without a word, and one once the model was written left beside it the
-    # card (and confusion matrix) of the model it had replaced: another model's labels and accuracy. A SIGTERM or
-    # SIGHUP (its terminal closed) as the model was written left its part-written file there, megabytes, hidden.
-    from exsampling_patch.models.model_file import load_model_file
-
-    data = tiny_takes(tmp_path / "takes")
-    out = tmp_path / "mine.pt"
-    earlier = earlier_model(out)
-    (tmp_path / "mine.md").write_text("# Model card: mine\n\nthe card of an earlier model\n")
-    (tmp_path / "mine_confusion.png").write_bytes(b"an earlier model's confusion matrix")
-    done = subprocess.run([sys.executable, "-c", SIGNAL_AT, at, sig, "train", str(data), "--threads", "1", "--val",
-                           "0.5", "--out", str(out)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == code, done.stderr
-    assert "Traceback" not in done.stderr, done.stderr
-    if at == "model":  # written whole or not at all: the earlier model and its card are as they were
-        assert done.stderr.endswith(f"stopped: nothing was written: {out} is the model there before, as it was\n")
-        assert out.read_bytes() == earlier
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.md", "mine.pt", "mine_confusion.png", "takes"]
-    else:
-        assert done.stderr.endswith(f"stopped: {out} is the new model, written whole, without its card (train "
-                                    "again to have one)\n"), done.stderr
-        assert load_model_file(out).labels == ["clank", "hum"]
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.pt", "takes"]
-
-
 def test_train_removes_what_a_training_killed_mid_write_left(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     # Before, the part-written model file of a training killed mid-write (SIGKILL, a power cut) stayed beside the

@@ -1,0 +1,90 @@
+"""`exsampling train` stopped by a real signal (Ctrl+C, SIGTERM, SIGHUP) at a point of its writes that a Python audit
+hook sees, run as a real process: what it says it left, and that it left no card of another model."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.models.test_cli_train import earlier_model, tiny_takes
+
+# Runs the real command line with a real signal (SIGINT: Ctrl+C) raised at a point a Python audit hook sees: "model", as
+# the model file is put in its place (os.replace); "card", at the first file opened after that, as its card is written.
+SIGNAL_AT = """
+import signal, sys
+out, at, sig = sys.argv[-1], sys.argv.pop(1), getattr(signal, sys.argv.pop(1))
+armed = False
+def hook(event, args):
+    global armed
+    if event == "os.rename" and str(args[1]) == out:
+        if at == "model":
+            signal.raise_signal(sig)
+        armed = True
+    elif armed and event == "open":
+        armed = False
+        signal.raise_signal(sig)
+sys.addaudithook(hook)
+from exsampling_patch.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def train_signalled(tmp_path: Path, at: str, sig: str, ignored: signal.Signals | None = None) -> tuple[
+        subprocess.CompletedProcess[str], Path, bytes]:
+    """`exsampling train` of two labels into ``tmp_path/mine.pt``, where an earlier model is with its card and
+    confusion matrix, ``sig`` raised ``at`` (see SIGNAL_AT); ``ignored``: a signal it starts with ignored, as under
+    nohup. The process, the model's path and the earlier model's bytes."""
+    data = tiny_takes(tmp_path / "takes")
+    out = tmp_path / "mine.pt"
+    earlier = earlier_model(out)
+    (tmp_path / "mine.md").write_text("# Model card: mine\n\nthe card of an earlier model\n")
+    (tmp_path / "mine_confusion.png").write_bytes(b"an earlier model's confusion matrix")
+
+    def ignore() -> None:  # as nohup does before it starts the command: the ignored signal is kept across exec
+        if ignored is not None:
+            signal.signal(ignored, signal.SIG_IGN)
+
+    done = subprocess.run([sys.executable, "-c", SIGNAL_AT, at, sig, "train", str(data), "--threads", "1", "--val",
+                           "0.5", "--out", str(out)], capture_output=True, text=True, timeout=300, preexec_fn=ignore)
+    return done, out, earlier
+
+
+@pytest.mark.parametrize(("at", "sig", "code"), [("model", "SIGINT", 130), ("card", "SIGINT", 130),
+                                                 ("model", "SIGTERM", 143), ("model", "SIGHUP", 129)])
+def test_train_stopped_says_what_it_left_and_no_card_of_another_model(at: str, sig: str, code: int,
+                                                                      tmp_path: Path) -> None:
+    # Before, a Ctrl+C ended the training without a word, and one once the model was written left beside it the
+    # card (and confusion matrix) of the model it had replaced: another model's labels and accuracy. A SIGTERM or
+    # SIGHUP (its terminal closed) as the model was written left its part-written file there, megabytes, hidden.
+    from exsampling_patch.models.model_file import load_model_file
+
+    done, out, earlier = train_signalled(tmp_path, at, sig)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    if at == "model":  # written whole or not at all: the earlier model and its card are as they were
+        assert done.stderr.endswith(f"stopped: nothing was written: {out} is the model there before, as it was\n")
+        assert out.read_bytes() == earlier
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.md", "mine.pt", "mine_confusion.png", "takes"]
+    else:
+        assert done.stderr.endswith(f"stopped: {out} is the new model, written whole, without its card (train "
+                                    "again to have one)\n"), done.stderr
+        assert load_model_file(out).labels == ["clank", "hum"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.pt", "takes"]
+
+
+@pytest.mark.parametrize("sig", ["SIGHUP", "SIGTERM"])
+def test_train_started_with_a_signal_ignored_leaves_it_ignored(sig: str, tmp_path: Path) -> None:
+    # Before, the command set its own handler whatever it started with: `nohup exsampling train` over ssh ended at
+    # logout with exit 129, nothing written, as if no nohup had been typed.
+    from exsampling_patch.models.model_file import load_model_file
+
+    done, out, _ = train_signalled(tmp_path, "model", sig, ignored=getattr(signal, sig))
+    assert done.returncode == 0, done.stderr
+    assert "stopped" not in done.stderr, done.stderr
+    assert done.stdout.startswith(f"wrote {out} "), done.stdout
+    assert load_model_file(out).labels == ["clank", "hum"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.md", "mine.pt", "mine_confusion.png", "takes"]
