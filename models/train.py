@@ -131,19 +131,30 @@ def train_folder(
     observers = calibrate_int8(model, calibration_specs([powers[i] for i in train_idx]))
     meta = {"config": asdict(cfg), "data": str(dataset.root), "val_accuracy": report.val_accuracy}
     saving(1, f"writing {out_path}")
-    save_model_file(model, dataset.labels, out_path, meta, script_int8_trunk(model, observers))
     desc = (f"{len(dataset.examples)} files from `{dataset.root}`; {report.n_val} held out for validation "
             f"(stratified by label, files of one group kept together). "
             f"{'A new head on the frozen trunk of' if cfg.freeze_trunk else 'Fine-tuned from'} "
             f"{'the shipped model' if base_model is None else base_model}.")
-    try:
+    before = _file_stamp(out_path)
+    try:  # from before the model's write: a Ctrl+C as its rename returned came before a try after it
+        save_model_file(model, dataset.labels, out_path, meta, script_int8_trunk(model, observers))
         saving(2, f"writing its card {card_files(out_path)[0]}")
         report.card_path = write_card_files(out_path, report, desc)
     except BaseException:
-        # Ctrl+C once the new model was written left beside it the card of the model it replaced: wrong labels,
-        # wrong accuracy
-        remove_card_files(out_path)
+        # Ctrl+C once the new model was in place left beside it the card of the model it replaced: wrong labels,
+        # wrong accuracy. Stopped before, the model there and its card are kept.
+        if _file_stamp(out_path) != before:
+            remove_card_files(out_path)
         raise
     saving(3, "written")
     report.model_path = out_path
     return report
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells the file at ``path`` from one put in its place (None if there is none)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size

@@ -13,15 +13,21 @@ import pytest
 from tests.models.test_cli_train import earlier_model, tiny_takes
 
 # Runs the real command line with a real signal (SIGINT: Ctrl+C) raised at a point a Python audit hook sees: "model", as
-# the model file is put in its place (os.replace); "card", at the first file opened after that, as its card is written.
+# the model file is put in its place (os.replace); "renamed", as that rename is made: the hook makes it, and the signal
+# is handled once the model is in place (no event comes between the rename's return and what follows it); "card", at
+# the first file opened after the rename, as its card is written.
 SIGNAL_AT = """
-import signal, sys
+import os, signal, sys
 out, at, sig = sys.argv[-1], sys.argv.pop(1), getattr(signal, sys.argv.pop(1))
-armed = False
+armed = renaming = False
 def hook(event, args):
-    global armed
-    if event == "os.rename" and str(args[1]) == out:
+    global armed, renaming
+    if event == "os.rename" and str(args[1]) == out and not renaming:
         if at == "model":
+            signal.raise_signal(sig)
+        elif at == "renamed":
+            renaming = True
+            os.replace(args[0], args[1])
             signal.raise_signal(sig)
         armed = True
     elif armed and event == "open":
@@ -53,12 +59,14 @@ def train_signalled(tmp_path: Path, at: str, sig: str, ignored: signal.Signals |
     return done, out, earlier
 
 
-@pytest.mark.parametrize(("at", "sig", "code"), [("model", "SIGINT", 130), ("card", "SIGINT", 130),
-                                                 ("model", "SIGTERM", 143), ("model", "SIGHUP", 129)])
+@pytest.mark.parametrize(("at", "sig", "code"), [("model", "SIGINT", 130), ("renamed", "SIGINT", 130),
+                                                 ("card", "SIGINT", 130), ("model", "SIGTERM", 143),
+                                                 ("model", "SIGHUP", 129)])
 def test_train_stopped_says_what_it_left_and_no_card_of_another_model(at: str, sig: str, code: int,
                                                                       tmp_path: Path) -> None:
     # Before, a Ctrl+C ended the training without a word, and one once the model was written left beside it the
-    # card (and confusion matrix) of the model it had replaced: another model's labels and accuracy. A SIGTERM or
+    # card (and confusion matrix) of the model it had replaced: another model's labels and accuracy; one as the
+    # model's rename returned did still, and said "written whole with its card", the earlier model's. A SIGTERM or
     # SIGHUP (its terminal closed) as the model was written left its part-written file there, megabytes, hidden.
     from exsampling_patch.models.model_file import load_model_file
 
