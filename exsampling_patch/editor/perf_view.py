@@ -86,6 +86,7 @@ class PerformanceView:
         self._slots: dict[tuple[str, str], SlotState] = {}
         self._history: dict[tuple[str, str], list[tuple[str, int]]] = {}  # the history combo's (text, index)
         self._history_takes: dict[tuple[str, str], dict[str, str]] = {}  # its texts' take ids, to follow a choice
+        self._history_picked: set[tuple[str, str]] = set()  # combos a performer chose in: not moved to the loaded take
         self._waves: dict[tuple[str, str], Any] = {}
         self._notes_seen: dict[tuple[str, str], int] = {}
         self._lit_until: dict[tuple[str, str], float] = {}
@@ -237,7 +238,8 @@ class PerformanceView:
                     dpg.add_slider_float(tag=t("gain"), width=64, min_value=0.0, max_value=2.0, enabled=controllable,
                                          callback=self._on_gain, user_data=(node_id, slot.name), format="%.2f")
                     with dpg.group():
-                        dpg.add_combo([], tag=t("history"), width=100, enabled=controllable)
+                        dpg.add_combo([], tag=t("history"), width=100, enabled=controllable,
+                                      callback=self._on_history_pick, user_data=(node_id, slot.name))
                         with dpg.tooltip(t("history")):
                             dpg.add_text("", tag=t("history_tip"))
                         dpg.add_button(label="roll back", tag=t("rollback"), enabled=controllable,
@@ -270,9 +272,10 @@ class PerformanceView:
             self._draw_wave(t("wave"), slot.waveform)
 
     def _update_history(self, node_id: str, slot: SlotState) -> None:
-        """The history combo: its takes told in words, newest first (:mod:`.slot_history`), the loaded one shown
-        until one is chosen; the tooltip has the choice in full (the combo shows its start). The choice follows its
-        take as the take's text changes (the date at midnight, its id when a look-alike comes)."""
+        """The history combo: its takes told in words, newest first (:mod:`.slot_history`), the loaded one shown (the
+        newly loaded one as takes come) until one is chosen; the tooltip has the choice in full (the combo shows its
+        start). The choice follows its take as the take's text changes (the date at midnight, its id when a look-alike
+        comes)."""
         t = lambda part: self._slot_tag(node_id, slot.name, part)  # noqa: E731
         key = (node_id, slot.name)
         choices = history_choices(slot)
@@ -287,7 +290,7 @@ class PerformanceView:
         if followed != chosen:
             chosen = followed
             dpg.set_value(t("history"), chosen)
-        if not chosen and 0 <= slot.position < len(slot.history):
+        if key not in self._history_picked and 0 <= slot.position < len(slot.history):
             chosen = next((text for text, at in choices if slot.history[at] == slot.history[slot.position]), "")
             dpg.set_value(t("history"), chosen)
         tip = f"roll back to {chosen}: press roll back" if chosen else "choose a take to roll back to"
@@ -383,6 +386,9 @@ class PerformanceView:
     def _on_select(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
         self.select(user_data)
 
+    def _on_history_pick(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
+        self._history_picked.add(user_data)
+
     def _on_roll_back(self, sender: Any, app_data: Any, user_data: tuple[str, str]) -> None:
         slot = self._slots.get(user_data)
         if slot is None:
@@ -393,6 +399,7 @@ class PerformanceView:
             self.message = f"slot {slot.name}: {chosen} is no longer in its history; choose another take"
             return
         steps = rollback_steps(slot, at)
+        self._history_picked.discard(user_data)  # the take chosen is the loaded one from now: shown as such
         if steps:
             self._control(user_data, "rollback", steps)
         else:

@@ -30,7 +30,8 @@ def test_the_history_tells_each_take_in_words_newest_first(result: dict[str, Any
     # It listed the take ids ("take-20261206-210407-0001beef", ...): every entry alike to a performer.
     first, second, _ = result["take_ids"]
     assert result["items_before"] == ["kick drum 21:04:07 toms/kick.wav", "hihat closed 21:05:12 from Ana"], result
-    assert result["shown_before"] == "hihat closed 21:05:12 from Ana", result  # the take loaded when it started
+    # The take loaded last, until the performer chooses: it stayed on the first loaded (the phone's) for good.
+    assert result["shown_before"] == "kick drum 21:04:07 toms/kick.wav", result
     assert result["items"] == [f"kick drum 21:04:07 toms/kick.wav ({second})",
                                f"kick drum 21:04:07 toms/kick.wav ({first})", "hihat closed 21:05:12 from Ana"], result
     assert result["playing"] == second, result
