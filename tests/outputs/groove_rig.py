@@ -19,6 +19,7 @@ import numpy as np
 
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.node import NodeContext
+from tests.sampler_start import opened_or_told
 
 from .test_sampler_jack import Recorder
 
@@ -139,7 +140,7 @@ def groove_rig(slots: int, tempo: float, audio_process: bool = True,
     sampler.start()
     recorder = pattern = None
     try:
-        assert sampler.audio.opened.wait(10), context.errors
+        assert opened_or_told(sampler.audio, lambda: context.errors), context.errors
         theirs = sampler.audio.jack_client
         outputs = {p for p in client_ports(theirs) - before if ":out_" in p}
         marked = client_ports(ours)

@@ -20,6 +20,7 @@ import pytest
 
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.clock import BeatClock
+from tests.sampler_start import opened_or_told
 
 from .groove_rig import RATE, absolute_errors, groove_rig, onsets
 from .jack_clock import JackClock
@@ -243,7 +244,7 @@ def test_the_sampler_compensates_the_playback_latency_jack_reports(audio_process
     sampler = Sampler("smp-latency", {"virtual_port": "", "audio_process": audio_process}, NodeContext())
     sampler.start()
     try:
-        assert sampler.audio.opened.wait(10)
+        assert opened_or_told(sampler.audio, lambda: sampler.context.errors), sampler.context.errors
         graph = JackGraph("exs-test-latency")
         try:
             ours = {port for port in graph.output_ports(sampler.audio.jack_client) if ":out_" in port}

@@ -15,6 +15,7 @@ import pytest
 
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
+from tests.sampler_start import opened_or_told
 
 from .groove_rig import RATE, SLOTS, Forward, click
 
@@ -37,7 +38,7 @@ def test_the_groove_waits_for_the_sampler_and_starts_on_the_one() -> None:
         pattern.start()  # at once, as a patch starts its nodes
         for name in SLOTS[:2]:
             sampler.on_assign(SlotAssignment(name, click()))
-        assert sampler.audio.opened.wait(10), sampler.context.errors
+        assert opened_or_told(sampler.audio, lambda: sampler.context.errors), sampler.context.errors
         sent_before_open = len(forward.due)
         time.sleep(1.5)
         pattern.stop()

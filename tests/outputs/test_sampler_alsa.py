@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from exsampling_patch.node import NodeContext
+from tests.sampler_start import opened_or_told
 
 pytestmark = pytest.mark.jack  # the JACK server whose client PortAudio makes, beside the ALSA stream
 
@@ -41,7 +42,7 @@ def test_the_audio_process_through_alsa_reports_no_jack_client(alsa_home: Path) 
     sampler = Sampler("smp", {"virtual_port": "", "device": DEVICE, "blocksize": 256}, context)
     sampler.start()
     try:
-        assert sampler.audio.opened.wait(15), context.errors
+        assert opened_or_told(sampler.audio, lambda: context.errors), context.errors
         assert sampler.core is None, "the stream is the audio process's"
         assert sampler.audio.jack_client is None, "a stream through ALSA has no JACK client's ports"
         (index,) = [status["device"] for status in context.statuses if "device" in status]

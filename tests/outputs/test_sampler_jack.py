@@ -18,6 +18,7 @@ import pytest
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
 from tests.jack_tools import jack_command
+from tests.sampler_start import opened_or_told
 
 from .helpers import dominant_hz, sine_take
 
@@ -90,7 +91,7 @@ def rig(request: Any) -> Iterator[tuple[Any, Recorder, Any, NodeContext]]:
     recorder = None
     sender = None
     try:
-        assert sampler.audio.opened.wait(10), context.errors
+        assert opened_or_told(sampler.audio, lambda: context.errors), context.errors
         assert sampler.audio.wait_midi(0, 10), context.errors
         theirs = sampler.audio.jack_client
         assert theirs and (theirs != ours) == request.param, (theirs, ours)
@@ -211,9 +212,7 @@ def test_a_sound_device_that_fails_to_open_is_reported_and_slots_still_load() ->
     sampler = Sampler("smp", {"device": "no such sound card", "virtual_port": "", "sample_rate": 48000}, context)
     sampler.start()
     try:
-        deadline = time.monotonic() + 5
-        while not context.errors and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert not opened_or_told(sampler.audio, lambda: context.errors)
         assert any("no such sound card" in str(e) for e in context.errors)
         sampler.on_assign(SlotAssignment("Snare", sine_take(200.0)))
         assert sampler.slot_states()[1]["take"] is not None

@@ -22,6 +22,7 @@ from exsampling_patch.node import NodeContext
 from tests.jack_server import start_server, stop_server
 from tests.jack_tools import jack_command
 from tests.outputs.helpers import sine_take
+from tests.sampler_start import opened_or_told
 from tests.stage.helpers import Run
 from tests.waiting import wait_for
 
@@ -36,7 +37,7 @@ def test_the_audio_process_exits_cleanly_after_its_jack_server_went_away(
     sampler = Sampler("smp-gone", {"virtual_port": ""}, context)
     sampler.start()
     try:
-        assert sampler.audio.opened.wait(15), context.errors
+        assert opened_or_told(sampler.audio, lambda: context.errors), context.errors
         private_jack.terminate()
         private_jack.wait(10)
         assert wait_for(lambda: context.errors), "the server's end went unreported"
@@ -64,7 +65,8 @@ def test_the_sampler_plays_its_slots_again_once_its_jack_server_is_back(
     sampler.start()
     again = None
     try:
-        assert sampler.audio.opened.wait(15) and sampler.audio.wait_midi(0, 15), context.errors
+        assert opened_or_told(sampler.audio, lambda: context.errors) and sampler.audio.wait_midi(0, 15), \
+            context.errors
         take = sine_take(440.0, seconds=0.5)
         sampler.on_assign(SlotAssignment("HH", take))
         assert wait_for(lambda: sampler.sounding("HH") == take.take_id), context.errors

@@ -13,8 +13,6 @@ import io
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,43 +34,14 @@ from exsampling_patch.runtime import NodeStatus, TakeEnded
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.showlog import ShowLog
 from exsampling_patch.takes import write_take
+from tests.sampler_start import opened_or_told
 
 from .helpers import sine_take
 from .test_sampler_damaged_message import running_audio_process
-from .test_sampler_process import wait_for
+from .test_sampler_process import audio_process_sampler, wait_for
 from .test_sampler_staged_lost import no_descriptor_to_spare
 
 NOT_RECEIVED = "its file could not be received: the audio process has no file descriptor to spare"
-#: The longest a test here waits for a sampler's audio process to open its stream or say why not: a guard against a
-#: hang, not a start-up time the test expects. The process imports for about 1 s of CPU before it says anything: its
-#: stream opened 1-1.5 s after the start alone, up to 7 s beside the editor's tests and two busy loops on 2 cores, and
-#: past the 10 s these tests waited under CI's load (the process still starting, no error told). Below pytest's own
-#: timeout (300 s).
-HANG_GUARD_SECONDS = 120.0
-
-
-def opened_or_told(audio: Any, told: Callable[[], object]) -> bool:
-    """Whether the audio process ``audio`` opened its stream, waited for until it has or a problem is told (``told``,
-    the node's errors), however long its start-up takes: it tells one where it cannot start or ends, and where its
-    stream has not opened within its own ``AudioConfig.open_notice`` once started."""
-    wait_for(lambda: audio.opened.is_set() or bool(told()), HANG_GUARD_SECONDS)
-    return audio.opened.is_set()
-
-
-@contextmanager
-def started_sampler() -> Iterator[tuple[Any, NodeContext]]:
-    """A sampler node with its audio process playing under JACK (no MIDI port), stopped afterwards: as
-    test_sampler_process's, its stream waited for as :func:`opened_or_told` does."""
-    from exsampling_patch.nodes.sampler import Sampler
-
-    context = NodeContext()
-    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
-    sampler.start()
-    try:
-        assert opened_or_told(sampler.audio, lambda: context.errors), context.errors
-        yield sampler, context
-    finally:
-        sampler.stop()
 
 
 def slot_statuses(context: NodeContext) -> list[dict[str, Any]]:
@@ -84,7 +53,7 @@ def slot_statuses(context: NodeContext) -> list[dict[str, Any]]:
 def test_a_take_its_audio_process_cannot_receive_is_not_loaded_and_the_slot_shows_what_plays(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(host, "ARENA_BYTES", 4 * 48000)  # one second: a 3 s take is sent in a file of its own
-    with started_sampler() as (sampler, context):
+    with audio_process_sampler() as (sampler, context):
         process = sampler.audio.process
         assert process is not None
         first, lost, third = (sine_take(hz, seconds=3.0, rate=48000) for hz in (220.0, 330.0, 440.0))

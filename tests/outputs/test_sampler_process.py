@@ -20,6 +20,7 @@ from exsampling_patch.nodes.sampler.prepare import GUARD
 from exsampling_patch.nodes.sampler.shared import XRUN_SLOTS, SharedState
 from exsampling_patch.nodes.sampler.stream import AudioOutput
 from tests.jack_tools import jack_command
+from tests.sampler_start import opened_or_told
 
 from .helpers import sine_take
 
@@ -42,7 +43,7 @@ def audio_process_sampler() -> Iterator[tuple[Any, NodeContext]]:
     sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
     sampler.start()
     try:
-        assert sampler.audio.opened.wait(10), context.errors
+        assert opened_or_told(sampler.audio, lambda: context.errors), context.errors
         yield sampler, context
     finally:
         sampler.stop()
@@ -103,9 +104,11 @@ NODE_ALONE = """
 import sys
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.sampler import Sampler
-sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, NodeContext())
+from tests.sampler_start import opened_or_told
+context = NodeContext()
+sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
 sampler.start()
-opened = sampler.audio.opened.wait(10)
+opened = opened_or_told(sampler.audio, lambda: context.errors)
 print(opened, sampler.sample_rate_used, "sounddevice" in sys.modules)
 sampler.stop()
 """
@@ -115,7 +118,7 @@ sampler.stop()
 def test_the_audio_process_asks_the_device_for_its_rate() -> None:
     """The node's own process never starts PortAudio: under JACK that would be one more client for the server
     to wake every period, for the whole show. The rate the stream runs at comes from the audio process."""
-    out = subprocess.run([sys.executable, "-c", NODE_ALONE], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", NODE_ALONE], capture_output=True, text=True, timeout=240)
     assert out.returncode == 0, out.stderr
     opened, rate, portaudio_here = out.stdout.split()
     jack_rate = int(jack_command("jack_samplerate").stdout.strip() or 48000)
@@ -240,7 +243,7 @@ def test_notes_that_come_while_the_audio_process_starts_are_dropped_not_stacked(
     try:
         for note in range(60, 65):  # a keyboard played while the process starts
             sampler.note_on("HH", note, 100)
-        assert sampler.audio.opened.wait(10), context.errors
+        assert opened_or_told(sampler.audio, lambda: context.errors), context.errors
         callbacks = sampler.state.callbacks
         assert wait_for(lambda: sampler.state.callbacks > callbacks + 2)
         assert int(sampler.state.notes_in.sum()) == 0, "notes queued before the stream's first block played"

@@ -16,6 +16,7 @@ from exsampling_patch.nodes.sampler.host import AudioProcess
 from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import channel_map
+from tests.sampler_start import opened_or_told
 
 
 class StopLandsAfterTheWait(threading.Event):
@@ -48,7 +49,7 @@ def test_a_stop_landing_after_the_readers_wait_starts_no_new_audio_process() -> 
     audio._stopping = stopping
     try:
         audio.start()
-        assert audio.opened.wait(30), ("the stream did not open", errors)
+        assert opened_or_told(audio, lambda: errors), ("the stream did not open", errors)
         first = audio.process
         assert first is not None and audio.epoch == 0
         stopping.armed = True

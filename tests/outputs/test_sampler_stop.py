@@ -18,6 +18,7 @@ from exsampling_patch.nodes.sampler.host import AudioProcess
 from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import channel_map
+from tests.sampler_start import opened_or_told
 
 
 def stopped_audio_process(mode: dict[str, str], grace: float, monkeypatch: pytest.MonkeyPatch
@@ -34,7 +35,7 @@ def stopped_audio_process(mode: dict[str, str], grace: float, monkeypatch: pytes
     audio.child.module = "tests.child_hangs"
     try:
         audio.start()
-        assert audio.opened.wait(10) and audio.ready.is_set(), errors
+        assert opened_or_told(audio, lambda: errors) and audio.ready.is_set(), errors
         process = audio.process
         assert process is not None
     finally:
@@ -105,7 +106,7 @@ def test_an_audio_process_whose_jack_server_does_not_answer_its_close_ends_by_it
                          lambda **values: None)
     audio.start()
     try:
-        assert audio.opened.wait(20), errors
+        assert opened_or_told(audio, lambda: errors), errors
         process = audio.process
         assert process is not None
         private_jack.send_signal(signal.SIGSTOP)

@@ -21,6 +21,7 @@ from exsampling_patch.nodes.sampler.rig import AudioConfig
 from exsampling_patch.nodes.sampler.shared import SharedState
 from exsampling_patch.nodes.sampler.slots import channel_map
 from tests.jack_server import stop_server
+from tests.sampler_start import opened_or_told
 
 pytestmark = pytest.mark.skipif(shutil.which("jackd") is None, reason="needs jackd (the JACK dummy driver)")
 
@@ -34,7 +35,8 @@ def test_an_audio_process_stopped_as_its_jack_server_shuts_down_ends_cleanly(
                          lambda **values: statuses.append(values))
     try:
         audio.start()
-        assert audio.opened.wait(30) and audio.jack_client, ("the stream did not open through JACK", errors)
+        assert opened_or_told(audio, lambda: errors) and audio.jack_client, \
+            ("the stream did not open through JACK", errors)
         process = audio.process
         assert process is not None
 

@@ -23,6 +23,7 @@ import pytest
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.runtime import Engine, showlog
 from exsampling_patch.validate import load_patch
+from tests.sampler_start import opened_or_told
 
 from .show_rig import lines_of
 from .test_sampler_jack import Recorder, client_ports, jack_connect
@@ -73,7 +74,7 @@ links: []
     show.watch("sampler", node.played)
     recorder = sender = None
     try:
-        assert node.audio.opened.wait(10), engine.errors
+        assert opened_or_told(node.audio, lambda: engine.errors), engine.errors
         assert node.audio.wait_midi(0, 10), engine.errors
         outputs = {p for p in client_ports(node.audio.jack_client) - before if ":out_" in p}
         marked = client_ports(ours)
