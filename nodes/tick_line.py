@@ -135,7 +135,9 @@ class TickLine:
         # no longer show as a stall's.
         self._stall_ticks = {ticks[i] for i in self._released(ticks, seconds)} | (self._stall_ticks & set(ticks))
         released = {i for i in range(held) if ticks[i] in self._stall_ticks}
-        if released and held - len(released) >= BENT_TICKS:
+        if held - len(released) < BENT_TICKS:
+            released = set()  # too few ticks besides them to draw a line through (nor a worst tick to take): all count
+        if released:
             kept = [i for i in range(held) if i not in released]
             index, times = np.array(kept, dtype=float), np.array([ticks[i] for i in kept])
             seconds, base = (float(v) for v in np.polyfit(index, times, 1))
@@ -192,16 +194,24 @@ class TickLine:
     @staticmethod
     def _released(ticks: list[float], seconds: float) -> set[int]:
         """The ticks a stall held back and let go at once: three or more together (a fifth of a tick apart at most)
-        after a silence of more than RELEASED_SILENCE ticks, longer than jitter leaves between two ticks."""
+        after a silence of more than RELEASED_SILENCE ticks, longer than jitter leaves between two ticks, and longer by
+        half a tick than any other silence in the line. A JACK period's ticks come together after as long a silence
+        every period: a 2048-frame one holds three or four after three ticks' silence at 180 BPM (4096 frames: from
+        88 BPM): all taken for a stall's, they read as tempo changes and left the line no tick to take its worst by."""
         gaps = [b - a for a, b in pairwise(ticks)]
-        released: set[int] = set()
-        for at in range(1, len(gaps) - 1):
-            if max(gaps[at], gaps[at + 1]) < 0.2 * seconds and gaps[at - 1] > RELEASED_SILENCE * seconds:
-                last = at + 1
-                while last < len(gaps) and gaps[last] < 0.2 * seconds:
-                    last += 1
-                released.update(range(at, last + 1))
-        return released
+        if len(gaps) < 3:
+            return set()
+        silent = max(range(len(gaps) - 2), key=gaps.__getitem__)  # the stall's silence, if any: the longest
+        usual = max(gaps[:silent] + gaps[silent + 1:])
+        at = silent + 1
+        if gaps[silent] <= max(RELEASED_SILENCE * seconds, usual + 0.5 * seconds):
+            return set()
+        if max(gaps[at], gaps[at + 1]) >= 0.2 * seconds:
+            return set()
+        last = at + 1
+        while last < len(gaps) and gaps[last] < 0.2 * seconds:
+            last += 1
+        return set(range(at, last + 1))
 
     @staticmethod
     def _stepped(ticks: list[float], stall: set[float]) -> bool:
@@ -211,7 +221,9 @@ class TickLine:
         times = np.array(ticks[-SPLIT_TICKS:])
         n = len(times)
         index = np.arange(n, dtype=float)
-        kept = np.array([t not in stall for t in times])
+        others = np.array([t not in stall for t in times])
+        # too few ticks besides the stall's for a line with a bend or a step: through all of them
+        kept = others if np.count_nonzero(others) >= 2 * BENT_TICKS else None
         bent = min(_fit_cost(times, np.maximum(0.0, index - (at - 1)), kept) for at in range(2, n - 1))
         return 2.0 * min(_fit_cost(times, (index >= at).astype(float), kept) for at in range(2, n - 1)) <= bent
 
