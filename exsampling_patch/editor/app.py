@@ -110,8 +110,7 @@ class EditorApp:
 
     def _build_handlers(self) -> None:
         with dpg.handler_registry(tag="editor_handlers"):
-            dpg.add_key_press_handler(callback=self.shortcuts.on_key)
-            dpg.add_key_release_handler(callback=self.shortcuts.on_key_release)
+            self.shortcuts.add_key_handlers()
             dpg.add_mouse_release_handler(button=dpg.mvMouseButton_Left, callback=self.clicks.on_release)
             dpg.add_mouse_click_handler(button=dpg.mvMouseButton_Right, callback=self._on_right_click)
             dpg.add_mouse_wheel_handler(callback=self._on_wheel)

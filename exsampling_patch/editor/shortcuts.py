@@ -67,6 +67,7 @@ class Shortcuts:
         self.actions = actions
         self.editing = editing
         self._held: set[int] = set()  # keys pressed and not yet released: ImGui repeats a held key's press
+        self._down_now: set[int] = set()  # the keys down in the frame whose handlers are being run (see on_key_down)
         self._menu_tags: list[str] = []  # the menu bar's menus, as built
 
     def menus(self) -> list[tuple[str, list[MenuEntry]]]:
@@ -106,11 +107,18 @@ class Shortcuts:
                     for key, label, shortcut, action in entries:
                         dpg.add_menu_item(label=label, shortcut=shortcut, tag=f"menu:{key}",
                                           callback=lambda s, a, u: u(), user_data=action)
-            # Nothing to see, drawn every frame: its handler lets go of the keys held that are up (forget_released).
+            # Nothing to see, drawn every frame: its handler marks where a frame's key handlers end (end_frame).
             dpg.add_text("", tag="menubar:ticks")
         with dpg.item_handler_registry() as ticks:
-            dpg.add_item_visible_handler(callback=lambda *_: self.forget_released())
+            dpg.add_item_visible_handler(callback=lambda *_: self.end_frame())
         dpg.bind_item_handler_registry("menubar:ticks", ticks)
+
+    def add_key_handlers(self) -> None:
+        """The key handlers, into the handler registry being built. The key-down handler comes first: a frame queues
+        a registry's handlers in order, so a press is handled after the key-down reports of its own frame."""
+        dpg.add_key_down_handler(callback=self.on_key_down)
+        dpg.add_key_press_handler(callback=self.on_key)
+        dpg.add_key_release_handler(callback=self.on_key_release)
 
     def keys(self) -> dict[Key, Callable[[], Any]]:
         a = self.actions
@@ -144,14 +152,22 @@ class Shortcuts:
         """The key release handler: the key's next press is a new one, not a repeat."""
         self._held.discard(key)
 
-    def forget_released(self) -> None:
-        """Let go of the keys held that are up; a frame's handler, run on the thread the key handlers run on. A key
-        down when the window loses the focus gets no release: Dear PyGui's ImGui forgets its keys then without one,
-        and the key's next press, back in the window, read as a repeat (2 held on the Performance tab, then let go
-        in another window, played no slot when pressed again)."""
-        for key in list(self._held):
-            if not dpg.is_key_down(key):
-                self._held.discard(key)
+    def on_key_down(self, sender: Any, down: list[Any]) -> None:
+        """The key-down handler: Dear PyGui queues it each frame for each key down then (``down`` is the key and
+        how long it has been down, read when the handler runs, not in its frame)."""
+        self._down_now.add(int(down[0]))
+
+    def end_frame(self) -> None:
+        """A frame's handler, queued after its key handlers: let go of the keys held that were not down in it.
+
+        A key down when the window loses the focus gets no release: Dear PyGui's ImGui forgets its keys then without
+        one, and the key's next press, back in the window, read as a repeat (2 held on the Performance tab, then let
+        go in another window, played no slot when pressed again). Which keys are down must come from the frames'
+        handlers, in their order, not from the keys down when this handler runs: the handlers run on Dear PyGui's
+        callback thread, behind the frames on a loaded machine, and asked then, a key held and let go before its
+        repeats' handlers ran read as up, and each repeat after it as a new press (2 held played 2-4 notes)."""
+        self._held &= self._down_now
+        self._down_now = set()
 
     def on_key(self, sender: Any, key: int) -> None:
         """The key press handler."""

@@ -12,6 +12,7 @@ JSON object of measurements.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any
 
@@ -25,6 +26,7 @@ from exsampling_patch.editor.slots import AUDITION_S
 from exsampling_patch.messages import SlotAssignment, Take
 from exsampling_patch.nodes.pattern import Pattern
 from exsampling_patch.nodes.sampler import Sampler
+from tests.editor import xinput
 from tests.editor.display_scenario import DOG, default_patch_editor
 from tests.editor.driving import Driver
 
@@ -195,6 +197,31 @@ def main() -> dict[str, Any]:
             core.render(block, at=time.perf_counter())
         app.render(12)
         result["key_2_after_held"] = heard("2")["notes"]  # released, the key plays again
+        # 2b''. The same, the key handlers running late (a loaded machine; a slow callback before them): held while
+        # Dear PyGui's callback thread waits, let go, then the thread goes on. The repeats queued while it was held
+        # ran after the release, and read as new presses: a hold played 2-4 notes under load (2 runs in 4).
+        notes, gate = sampler.stats()["notes"], threading.Event()
+        dpg.set_frame_callback(dpg.get_frame_count() + 1, lambda: gate.wait(10))
+        try:
+            with xinput.holding("2"):  # not driver.holding: its frames wait for the callback thread
+                app.render(2)  # the press's frame, and the frame callback's: the callback thread waits from here
+                held_until = time.monotonic() + 0.8
+                while time.monotonic() < held_until:
+                    app.render(1)
+            app.render(3)  # the release's frames: its handler queued behind the repeats
+        finally:
+            gate.set()
+        driver.frames(3)
+        played = time.perf_counter()  # the queued key handlers have run (settled): the key's audition was sent
+        assert engine.wait_idle(5)
+        for _ in range(4):
+            core.render(block, at=time.perf_counter())
+        result["key_2_held_late"] = sampler.stats()["notes"] - notes
+        until_note_off(played)
+        for _ in range(40):
+            core.render(block, at=time.perf_counter())
+        app.render(12)
+        result["key_2_after_held_late"] = heard("2")["notes"]
 
         # 2c. The sampler's sound device and MIDI port: a click on refresh lists what is present (a real
         # `exsampling devices` child process).

@@ -46,6 +46,9 @@ def test_number_keys_and_space_play_slots_through_the_sampler(perf: dict[str, An
     assert perf["key_space"] == {"notes": 1, "message": "", "lit": ["Bass"]}, perf["key_space"]
     assert perf["key_2_on_patch_tab"]["notes"] == 0  # only while the performance view is shown
     assert (perf["key_2_held"], perf["key_2_after_held"]) == (1, 1)  # held 0.8 s: one note, not ImGui's repeats
+    # The same with the key handlers running late (the callback thread held up while 2 was held and let go): the
+    # repeats queued while it was down still one note, not read as presses once the key was up.
+    assert (perf["key_2_held_late"], perf["key_2_after_held_late"]) == (1, 1)
 
 
 @pytest.mark.display
