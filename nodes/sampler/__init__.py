@@ -32,7 +32,9 @@ from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, note
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT, TAKE
 
-RATE_WAIT = 10.0  # seconds to wait for the audio process to say the device's sample rate
+#: Seconds the node waits at most for its audio process to say the device's sample rate or tell a problem: a guard
+#: against a hang, not a start-up time (7-27 s seen under load; a take prepared at an assumed rate plays off pitch).
+RATE_WAIT = 120.0
 
 UPCOMING_KEEP = 4
 """Takes sent ahead (``upcoming``) and kept for their assignment; older ones are dropped unused."""
@@ -170,14 +172,19 @@ class Sampler(Node):
     @property
     def sample_rate_used(self) -> int:
         """The stream's sample rate, which takes are resampled to; the device's own is known once the audio
-        process has asked for it (waited for here, at most :data:`RATE_WAIT` s, then 48 kHz is assumed until
-        the process says otherwise: a silent process costs that wait once, not on every take)."""
+        process has asked for it: waited for here until it says it or tells a problem first (it ended, its device
+        does not answer), at most :data:`RATE_WAIT` s; then 48 kHz is assumed until the process says otherwise (a
+        silent process costs that wait once, not on every take)."""
         audio = self.audio
-        if not audio.rate_known.wait(RATE_WAIT):
-            self.report_error(f"the sampler's audio process did not say its sample rate in {RATE_WAIT:.0f} s; "
-                              "assuming 48000 Hz")
-            audio.sample_rate = 48000
-            audio.rate_known.set()
+        deadline = time.monotonic() + RATE_WAIT
+        while not audio.rate_known.wait(0.05):
+            untold = audio.rate_untold.is_set()
+            if untold or time.monotonic() >= deadline:
+                why = "it told a problem first" if untold else f"nor told a problem in {RATE_WAIT:.0f} s"
+                self.report_error(f"the sampler's audio process has not said its sample rate ({why}); assuming "
+                                  "48000 Hz: takes loaded until it says play off pitch on a device of another rate")
+                audio.sample_rate = 48000
+                audio.rate_known.set()
         return audio.sample_rate
 
     def stop(self) -> None:

@@ -59,6 +59,9 @@ class AudioProcess:
         self.rate_known = threading.Event()
         if config.sample_rate:
             self.rate_known.set()
+        # Set once the process told a problem (an error, or its end) before it said its rate: the node then stops
+        # waiting for the rate. Until then it waits, as the start-up alone may take many seconds on a loaded machine.
+        self.rate_untold = threading.Event()
         self.midi_ports: list[str] = ["" for _ in config.midi_inputs]
         self.buffers: dict[int, SlotBuffer] = {}  # what each slot holds, re-sent to a restarted process
         # id(buffer.data) -> (key, data) for samples the process holds; keeping data keeps its id unique
@@ -348,6 +351,8 @@ class AudioProcess:
             except (EOFError, OSError):
                 pass
             self.child.answered.set()  # it has ended, or is ending: nothing is left to terminate
+            if not self.rate_known.is_set():
+                self.rate_untold.set()
             with self._answered:  # nor will it answer a Stage: an assignment waiting for that sends its take whole
                 for key, (position, kept) in list(self._held.items()):
                     if kept is None:
@@ -400,6 +405,8 @@ class AudioProcess:
         if isinstance(message, Stopping):
             self.child.answered.set()
         elif isinstance(message, msg.Error):
+            if not self.rate_known.is_set():
+                self.rate_untold.set()
             if message.text != self._last_error:
                 self._last_error = message.text
                 if message.about and self.report_about is not None:

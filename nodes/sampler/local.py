@@ -36,6 +36,7 @@ class LocalAudio:
         self.sample_rate = config.sample_rate
         self.rate_known = threading.Event()
         self.rate_known.set()
+        self.rate_untold = threading.Event()  # as AudioProcess's: never set here, the rate is known at once
         self.rig = AudioRig(config, state, report_error, report_status, on_opened=self._on_opened,
                             report_about=report_about)
         self.core = self.rig.core

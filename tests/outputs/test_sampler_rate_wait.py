@@ -1,0 +1,81 @@
+"""A take assigned while the sampler's audio process is still starting waits for the rate the process says.
+
+The process says its device's rate once it has imported what it plays with, at the normal priority: on a loaded
+machine that took 7-27 s. The node waited 10 s, then assumed 48 kHz and prepared the take at that rate, which plays off
+pitch on a device of another rate; it now waits for the process's answer, or for a problem the process tells.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from exsampling_patch.messages import SlotAssignment
+from exsampling_patch.node import NodeContext
+from tests.jack_tools import jack_command
+from tests.sampler_start import HANG_GUARD_SECONDS, opened_or_told
+
+from .helpers import sine_take
+
+#: Longer than the node once waited for the rate (10 s) before it assumed one.
+HELD_SECONDS = 12.0
+
+
+@pytest.mark.jack
+def test_a_take_assigned_while_the_audio_process_starts_is_prepared_at_the_rate_it_says() -> None:
+    from exsampling_patch.nodes.sampler import Sampler
+
+    context = NodeContext()
+    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
+    sampler.start()
+    try:
+        process = sampler.audio.process
+        assert process is not None
+        os.kill(process.pid, signal.SIGSTOP)  # a start-up held back, as a loaded machine does, before its first word
+        try:
+            assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
+            assigning = threading.Thread(
+                target=sampler.on_assign, args=(SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)),),
+                daemon=True)
+            assigning.start()
+            assigning.join(HELD_SECONDS)
+        finally:
+            os.kill(process.pid, signal.SIGCONT)
+        assigning.join(HANG_GUARD_SECONDS)
+        assert not assigning.is_alive()
+        assert opened_or_told(sampler.audio, lambda: context.errors), context.errors
+        rate = int(jack_command("jack_samplerate").stdout.strip() or 48000)
+        assert context.errors == []
+        assert sampler.sample_rate_used == rate
+        assert sampler.buffers[1].frames == rate  # one second, resampled to the rate the stream plays at
+    finally:
+        sampler.stop()
+
+
+@pytest.mark.jack
+def test_an_audio_process_that_ends_before_its_rate_ends_the_wait_with_the_rate_assumed_and_said() -> None:
+    from exsampling_patch.nodes.sampler import Sampler
+
+    context = NodeContext()
+    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
+    sampler.start()
+    try:
+        process = sampler.audio.process
+        assert process is not None
+        os.kill(process.pid, signal.SIGSTOP)
+        assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
+        assigning = threading.Thread(
+            target=sampler.on_assign, args=(SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)),),
+            daemon=True)
+        assigning.start()
+        os.kill(process.pid, signal.SIGKILL)  # it ends without a word: the node restarts it, and says so
+        assigning.join(HANG_GUARD_SECONDS)
+        assert not assigning.is_alive()
+        assert any("ended (exit status -9)" in error for error in context.errors), context.errors
+        assert any("has not said its sample rate (it told a problem first); assuming 48000 Hz" in error
+                   for error in context.errors), context.errors
+    finally:
+        sampler.stop()
