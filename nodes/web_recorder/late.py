@@ -10,40 +10,14 @@ had found at its start.
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-#: Take folder (resolved) -> the running recorder's taker of late takes (the stored audio, its sidecar's data).
-Taker = Callable[[Path, dict[str, Any]], None]
-_TAKERS: dict[Path, Taker] = {}
-_LOCK = threading.Lock()
+from exsampling_patch.nodes.late_takers import LateTakers
 
+__all__ = ["hand_on", "leave", "listing"]
 
-@contextlib.contextmanager
-def listing(folder: Path, take: Taker) -> Iterator[None]:
-    """Make ``take`` the taker of ``folder``'s late takes, the block (the recorder's listing of the folder's unfinished
-    takes) holding hand-ons off: a take stored late is in that list or handed to ``take``, never neither."""
-    with _LOCK:
-        _TAKERS[folder.resolve()] = take
-        yield
-
-
-def leave(folder: Path, take: Taker) -> None:
-    """``take`` takes no more late takes of ``folder`` (its recorder stops)."""
-    with _LOCK:
-        if _TAKERS.get(folder.resolve()) == take:  # a bound method: equal, not the same object
-            del _TAKERS[folder.resolve()]
-
-
-def hand_on(folder: Path, audio: Path, data: dict[str, Any]) -> bool:
-    """Hand a take stored late in ``folder`` (``audio``, its sidecar's ``data``) to the recorder running on it; False:
-    none runs there (the take waits on disk for the next start)."""
-    with _LOCK:
-        take = _TAKERS.get(folder.resolve())
-        if take is None:
-            return False
-        take(audio, data)
-        return True
+#: Take folder -> the running recorder's taker of late takes (the stored audio, its sidecar's data).
+_TAKERS: LateTakers[dict[str, Any]] = LateTakers()
+listing = _TAKERS.listing
+leave = _TAKERS.leave
+hand_on = _TAKERS.hand_on

@@ -1,0 +1,54 @@
+"""The taker of a take folder's late takes: a take a node stores after its stop, handed on to the node of its kind
+started since on the same folder.
+
+A node started on a take folder while the one it replaced (a live edit rebuilt it; the editor's Stop, then Run) still
+stores takes there lists the folder's unfinished takes before those are there: they would wait on disk for the start
+after, if any. The running node registers as its folder's taker instead, and each take stored late is handed to it.
+One :class:`LateTakers` a kind of node (:mod:`.microphone_late`, :mod:`.web_recorder.late`): a recorder's take is not
+a microphone's, even on the same folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Generic, TypeVar
+
+__all__ = ["LateTakers"]
+
+#: What a take is handed on with besides its stored audio (a microphone's take id, a recorder's sidecar data).
+A = TypeVar("A")
+
+
+class LateTakers(Generic[A]):
+    """Take folder (resolved) -> the running node's taker of late takes (the stored audio, the take's ``A``)."""
+
+    def __init__(self) -> None:
+        self._takers: dict[Path, Callable[[Path, A], None]] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def listing(self, folder: Path, take: Callable[[Path, A], None]) -> Iterator[None]:
+        """Make ``take`` the taker of ``folder``'s late takes, the block (the start's listing of the folder's unfinished
+        takes) holding hand-ons off: a take stored late is in that list or handed to ``take``, never neither."""
+        with self._lock:
+            self._takers[folder.resolve()] = take
+            yield
+
+    def leave(self, folder: Path, take: Callable[[Path, A], None]) -> None:
+        """``take`` takes no more late takes of ``folder`` (its node stops)."""
+        with self._lock:
+            if self._takers.get(folder.resolve()) == take:  # a bound method: equal, not the same object
+                del self._takers[folder.resolve()]
+
+    def hand_on(self, folder: Path, audio: Path, about: A) -> bool:
+        """Hand a take stored late in ``folder`` (``audio``, and ``about`` it) to the node running on it; False: none
+        runs there (the take waits on disk for the next start)."""
+        with self._lock:
+            take = self._takers.get(folder.resolve())
+            if take is None:
+                return False
+            take(audio, about)
+            return True
