@@ -173,8 +173,11 @@ class Shortcuts:
         """The key press handler."""
         repeat = key in self._held
         self._held.add(key)
-        ctrl = dpg.is_key_down(dpg.mvKey_LControl) or dpg.is_key_down(dpg.mvKey_RControl)
-        shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
+        # Ctrl and Shift as they were in the press's frame (its key-down reports come before it), not when this
+        # handler runs: behind the frames on a loaded machine, Ctrl+Z with Ctrl let go by then read as Z, and 2
+        # pressed before Ctrl as Ctrl+2, which plays no slot.
+        ctrl = bool(self._down_now & {dpg.mvKey_LControl, dpg.mvKey_RControl})
+        shift = bool(self._down_now & {dpg.mvKey_LShift, dpg.mvKey_RShift})
         if key == dpg.mvKey_Escape:
             self.actions.escape()
             return
