@@ -13,49 +13,28 @@ played: the take is one stored before the engine's start, which the first start 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
 
 import numpy as np
 import pytest
 
 from exsampling_patch.messages import Take
-from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.events import TakeEnded
 from exsampling_patch.takes import TakeStore
 
+from .rebuilt_rig import EndsBeforeStart, HeldEnd, hooked, idle_errors
 from .test_folder_rebuilt import Holds, holds_registry
-from .test_recorder_rebuilt_end_untold import HeldEnd
 
 pytestmark = pytest.mark.jack
 
 
-class EndBeforeStart(Microphone):
-    """A microphone that, once :attr:`at_prepare` is set (the test's edit), calls it from its prepare(): after the
-    swap put it in its cell, before its start()."""
+class EndBeforeStart(EndsBeforeStart, Microphone):
+    """A microphone that calls the test's hook from its prepare() (:class:`EndsBeforeStart`)."""
 
     type_name = "test_mic_end_before_start"
-    at_prepare: ClassVar[Any] = None
-
-    def __init__(self, node_id: str = "", params: Mapping[str, Any] | None = None,
-                 context: NodeContext | None = None) -> None:
-        super().__init__(node_id, params, context)
-        self.told = threading.Event()  # take_ended has been called on this node (and has returned or raised)
-
-    def prepare(self) -> None:
-        super().prepare()
-        if EndBeforeStart.at_prepare is not None:
-            EndBeforeStart.at_prepare(self)
-
-    def take_ended(self, ended: Any) -> None:
-        try:
-            super().take_ended(ended)
-        finally:
-            self.told.set()
 
 
 def mic_patch(folder: Path, **params: object) -> Patch:
@@ -98,8 +77,7 @@ def test_a_take_in_flight_as_the_microphone_is_rebuilt_goes_through_once(tmp_pat
         assert engine.update(mic_patch(folder, warn_free_mb=1.0)) is not None  # another setting: rebuilt
         assert engine.node("mic") is not old
         holds.let_go()
-        assert engine.wait_idle(10, settle=0.3)
-        errors = dict(engine.errors)
+        errors = idle_errors(engine)
     finally:
         engine.stop()
     assert [take.take_id for take in holds.held] == [take_id]  # once, not again as the last run's
@@ -120,14 +98,10 @@ def test_a_take_ending_between_the_rebuilds_swap_and_its_start_goes_through_once
 
     try:
         assert len(holds.wait_for(1)) == 1
-        EndBeforeStart.at_prepare = end_the_take
-        try:
+        with hooked(EndBeforeStart, "at_prepare", end_the_take):
             assert engine.update(mic_patch(folder, warn_free_mb=1.0)) is not None  # another setting: rebuilt
-        finally:
-            EndBeforeStart.at_prepare = None
         assert told_before_start == [True]  # its end came to the new node before its start
-        assert engine.wait_idle(10, settle=0.3)
-        errors = dict(engine.errors)
+        errors = idle_errors(engine)
     finally:
         engine.stop()
     assert [take.take_id for take in holds.held] == [take_id]  # once, not again as the last run's
@@ -165,8 +139,7 @@ def test_a_take_ended_but_not_yet_told_as_the_microphone_is_rebuilt_goes_through
         assert held.ending.wait(20)  # ended, its source not told yet
         assert engine.update(mic_patch(folder, warn_free_mb=1.0)) is not None  # another setting: rebuilt
         held.go.set()
-        assert engine.wait_idle(10, settle=0.3)
-        errors = dict(engine.errors)
+        errors = idle_errors(engine)
     finally:
         held.go.set()
         if letting_go.is_alive():

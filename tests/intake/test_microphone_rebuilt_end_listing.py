@@ -19,6 +19,7 @@ import pytest
 from exsampling_patch.nodes import microphone
 from exsampling_patch.takes import TakeStore
 
+from .rebuilt_rig import hooked, idle_errors
 from .test_microphone_rebuilt import EndBeforeStart, mic_patch, started, stored_take
 
 pytestmark = pytest.mark.jack
@@ -53,14 +54,10 @@ def test_a_take_ending_during_the_rebuilt_microphones_listing_goes_through_once(
 
     try:
         assert [take.take_id for take in holds.wait_for(1)] == [take_id]
-        EndWhileListing.after_reading = end_the_take
-        try:
+        with hooked(EndWhileListing, "after_reading", end_the_take):
             assert engine.update(mic_patch(folder, warn_free_mb=1.0)) is not None  # another setting: rebuilt
-        finally:
-            EndWhileListing.after_reading = None
         assert told_while_listing == [True]  # its end came to the new node during its listing
-        assert engine.wait_idle(10, settle=0.3)
-        errors = dict(engine.errors)
+        errors = idle_errors(engine)
     finally:
         engine.stop()
     assert [take.take_id for take in holds.held] == [take_id]  # once, not again as the last run's

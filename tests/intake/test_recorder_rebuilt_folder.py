@@ -8,35 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exsampling_patch.nodes.web_recorder.upload import encode_wav_pcm16
-from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.takes import TakeStore
 
-from .conftest import Client, rec_of, registry, sine
-from .test_recorder_rebuilt_in_flight import HoldFirst, recorder_patch
+from .rebuilt_rig import holding_recorder, idle_errors, rebuilt, recorder_patch, upload_held
 
 
 def test_the_end_of_a_take_passed_on_before_an_edit_changed_the_folder_is_written_down_there(tmp_path: Path) -> None:
-    reg = registry()
-    reg.register(HoldFirst, "tests")
-    engine = Engine(reg, base_dir=tmp_path)
-    engine.start(recorder_patch(tmp_path))
-    hold = engine.node("hold")
-    assert isinstance(hold, HoldFirst)
-    phone = Client(engine, tmp_path / "state" / "recorder-cert.pem")
-    try:
-        status, reply = phone.upload(encode_wav_pcm16(sine(), 48000), take_id="folder-changed")
-        assert status == 201, reply
-        assert hold.holding.wait(20)
-        old = rec_of(engine)
-        assert engine.update(recorder_patch(tmp_path, folder=str(tmp_path / "other"))) is not None
-        assert rec_of(engine) is not old
+    with holding_recorder(tmp_path, recorder_patch(tmp_path)) as (engine, hold, phone):
+        reply = upload_held(phone, hold, "folder-changed")
+        rebuilt(engine, recorder_patch(tmp_path, folder=str(tmp_path / "other")))
         hold.release.set()
-        assert engine.wait_idle(10, settle=0.3)
-        errors = dict(engine.errors)
-    finally:
-        hold.release.set()
-        engine.stop()
+        errors = idle_errors(engine)
     assert hold.got == [reply["take_id"]]
     assert errors == {}
     # done where it is stored: not passed on again when this folder is next used
