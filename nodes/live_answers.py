@@ -9,7 +9,9 @@ answers or not: a Live that quits (or crashes) between takes is told within ``QU
 first unanswered ping (longer than a load's ``within``: a Live saving or loading a set, or held by a heavy plug-in,
 answers nothing for seconds), before the performer records the next sound, not at that take. Once it answers,
 "Live answers" is told, and the newest unanswered take of each slot is sent again: a Live opened after the patch, or
-restarted, gets the slots it missed. A take sent while Live is so known silent is told not loaded at once, not after
+restarted, gets the slots it missed; after a silence told, so does the take it had loaded last into each slot (a Live
+opened again reopened its set without them; one that kept them answers ``already``). A take sent while Live is so
+known silent is told not loaded at once, not after
 ``within`` more of the same silence, and is sent again as the others; a load unanswered within ``within`` while Live
 answered a ping in the last ``QUIET_TIMES`` times ``within`` (busy, not known silent) is a warning, and makes Live no
 more silent than its pings do. An answer that comes late (a Live busy loading
@@ -72,6 +74,7 @@ class LiveAnswers:
         self._overdue: deque[Waiting] = deque(maxlen=OVERDUE_KEPT)
         self._again: dict[str, Waiting] = {}
         self._loaded_at: dict[str, float] = {}  # slot -> when the newest load Live said it loaded there was sent
+        self._loaded: dict[str, Waiting] = {}  # slot -> that load (sent again to a Live that comes back: :meth:`held`)
 
     def sent(self, waiting: Waiting, overdue: bool = False) -> Waiting | None:
         """``overdue``: handed out as overdue already (sent while Live is silent), kept to be sent again. Returns
@@ -123,8 +126,10 @@ class LiveAnswers:
                         queue.remove(waiting)
                         if self._again.get(slot) == waiting:
                             del self._again[slot]
-                        if path:  # loaded ("/exsampling/loaded"): an older load of the slot is not wanted there
-                            self._loaded_at[slot] = max(self._loaded_at.get(slot, waiting.sent_at), waiting.sent_at)
+                        # loaded ("/exsampling/loaded"): an older load of the slot is not wanted there
+                        if path and waiting.sent_at >= self._loaded_at.get(slot, float("-inf")):
+                            self._loaded_at[slot] = waiting.sent_at
+                            self._loaded[slot] = waiting
                         return waiting, told
         return None
 
@@ -168,6 +173,13 @@ class LiveAnswers:
             return True
         return any(other.slot == waiting.slot and waiting.sent_at < other.sent_at < before
                    for queue in (self._waiting, self._overdue) for other in queue)
+
+    def held(self) -> list[Waiting]:
+        """The newest load Live said it loaded of each slot that no load went after: what each slot's track holds,
+        as far as the node knows. A Live that quit and was opened again reopened its set as last saved, without
+        them."""
+        with self._lock:
+            return [waiting for waiting in self._loaded.values() if not self._newer_went(waiting)]
 
     def unanswered(self) -> list[Waiting]:
         """The loads still waiting for an answer and not told overdue yet, taken out (the node stops)."""
@@ -405,10 +417,16 @@ class LiveLink:
         lost, passed = self.answers.missed(before=sent_at) if pong else ([], [])
         if not self.silent and not again and not lost and not passed:
             return
+        # Each slot's take Live had loaded goes again too, to a Live that comes back after a silence told ("once":
+        # a track that still holds it is left alone). A Live that quit (or crashed) and was opened again reopened
+        # its set as last saved, without them: its tracks were empty, or held older takes, while the patch and the
+        # console said the slots held these. Not fired: that take's moment passed.
+        held = self.answers.held() if came_back else []
         told = self.silent or bool(again)
         self.silent = False  # first: a load sent while silent is told "not loaded" at once
         went: list[Waiting] = []  # of ``again``, those sent again
-        if again or lost:
+        restored: list[Waiting] = []  # of ``held``, those sent again
+        if again or lost or held:
             # Looked at again under the order's lock: a take's load that went since (on the node's handler) would
             # come before the older one going again, and Live end with the older sound. Those sent here, after
             # ``start``, are not newer takes.
@@ -423,10 +441,16 @@ class LiveLink:
                         passed.append(waiting)
                     else:
                         self.load(waiting.slot, [*waiting.args[:5], 1], waiting.name, waiting.key, waiting.kept)
+                for waiting in held:  # no key: written down as sent when it first loaded
+                    if not self.answers.newer_went(waiting, before=start):
+                        self.load(waiting.slot, [*waiting.args[:4], 0, 1], waiting.name)
+                        restored.append(waiting)
         for waiting in passed:  # Live holds (or is to hold) the newer take: this one is not sent again over it
             self.close(waiting, f"not loaded into Live: a newer take of {waiting.slot} went instead")
         if not told:
             return
         missed = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in went)
-        self.node.report_status(port=self.port, live_answers=self.where + (f"; sent again: {missed}" if missed else ""),
+        had = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in restored)
+        self.node.report_status(port=self.port, live_answers=self.where + (f"; sent again: {missed}" if missed else "")
+                                + (f"; sent again in case Live reopened its set without them: {had}" if had else ""),
                                 **({"live_again": True} if came_back else {}))
