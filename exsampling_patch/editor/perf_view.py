@@ -195,6 +195,8 @@ class PerformanceView:
         dpg.delete_item(parent, children_only=True)
         self._slot_keys = [(node_id, slot.name) for node_id, slot, _ in slots]
         self._waves.clear()
+        self._history_picked.clear()  # the combos are new, with no choice in them
+        self._history_takes.clear()
         if not slots:
             dpg.add_text("No slots yet: run a patch with a sampler, or feed it a take.", parent=parent)
             return

@@ -88,6 +88,13 @@ def main() -> dict[str, Any]:
         assert engine.wait_idle(5)
         driver.frames(5)
         out["rolled_back_to"] = sampler.slot_states()[1]["take"]
+        # A choice made again, then the slot rows built anew (as an edit that changes the slots does): the new combo
+        # shows the take the slot plays, not an empty choice that roll back would read as one step back.
+        driver.click((x + 20, y + h / 2))
+        driver.click((x + 20, y + h + 6 + item_h / 2))
+        view._slot_keys = []
+        driver.frames(25)  # the view is refreshed every 10th frame
+        out["shown_after_rebuild"] = dpg.get_value(combo)
         out["take_ids"] = [t.take_id for t in takes]
         out["message"] = view.message
         out["errors"] = {n: str(e) for n, e in engine.errors.items()}

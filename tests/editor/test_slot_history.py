@@ -46,6 +46,7 @@ def test_a_take_picked_stays_picked_as_a_look_alike_arrives_and_is_rolled_back_t
     assert result["chosen"] == f"kick drum 21:04:07 toms/kick.wav ({first})", result
     assert result["tip"] == f"roll back to {result['chosen']}: press roll back", result
     assert result["rolled_back_to"] == first and result["message"] == "", result
+    assert result["shown_after_rebuild"] == f"kick drum 21:04:07 toms/kick.wav ({first})", result
     assert not result["errors"], result
 
 
