@@ -29,7 +29,7 @@ from exsampling_patch.nodes.microphone_late import leave, listing
 from exsampling_patch.nodes.microphone_passing import TakePassing
 from exsampling_patch.nodes.microphone_room import TakeRoom
 from exsampling_patch.nodes.pass_on import PassOnGate
-from exsampling_patch.nodes.passed_takes import passed_in_run
+from exsampling_patch.nodes.passed_takes import passed_in_run, passed_now
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import TakeStore
 from exsampling_patch.wording import counted
@@ -188,10 +188,14 @@ class Microphone(TakePassing):
         self._recovering = False  # until its recovery thread runs: a take handed on late waits for that thread
         # Its ends told meanwhile are written down after the listing: the take stays known as passed on until then.
         with self._holding_ends(), listing(self._store.folder, self._take_late):  # one stored late: here or handed on
+            # Looked at before the journal is read: an end the replaced node is writing down now (its take_ended still
+            # running, told before the swap) is done on disk too late for the listing, and forgotten too soon for it.
+            passed = passed_now(self.context)
             found = self._store.unfinished()
             self._known = {data["take_id"] for _, data in found}
             self._unfinished: deque[tuple[Path, str]] = deque(
-                (path, data["take_id"]) for path, data in found if not passed_in_run(self.context, data["take_id"]))
+                (path, data["take_id"]) for path, data in found
+                if data["take_id"] not in passed and not passed_in_run(self.context, data["take_id"]))
         # Made once nothing above can fail: stop() closes it only with the input process, and it is shared memory
         # (its descriptor holds every page) that nothing else would free before the run ends.
         self._ring = InputRing.create(size, self.channels)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node
 from exsampling_patch.nodes.pass_on import PassOnGate
-from exsampling_patch.nodes.passed_takes import passed_in_run, passing_on
+from exsampling_patch.nodes.passed_takes import passed_in_run, passed_now, passing_on
 from exsampling_patch.takes import TakeStore, read_take
 
 if TYPE_CHECKING:
@@ -50,9 +50,13 @@ class TakeRecovery(Node):
         # A live edit rebuilt this node: the takes the node it replaces passed on and not yet written down as done end
         # here as any (made known below, for their phones' lists, their rows on the board as they are): those in
         # flight, those told ended before this start (start() tells them), and one ended but not yet told (the runtime
-        # tells its observers first). Passed on again, one went through the patch twice.
+        # tells its observers first). Passed on again, one went through the patch twice. Those passed on are looked at
+        # before the journal is read: one the replaced node's take_ended (still running) writes down meanwhile is
+        # among them (passed_takes.passed_now).
+        passed = passed_now(self.context)
+
         def ends_here(take_id: str) -> bool:
-            return passed_in_run(self.context, take_id) or self.take_in_flight(take_id)
+            return take_id in passed or passed_in_run(self.context, take_id) or self.take_in_flight(take_id)
 
         seen, tracked = self._seen, self.context.tracks_takes
         found = know_unfinished(self._store, self._board, self._phones, seen, self._lost, seen.remember_told,

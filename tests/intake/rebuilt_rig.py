@@ -2,7 +2,8 @@
 test_recorder_stored_after_rebuild, test_recorder_late_not_recovered, test_microphone_rebuilt*): a real HTTPS recorder
 in an engine with a sink downstream that holds the first take, a phone's upload, the edit made with engine.update; a
 node that calls the test's hook between the edit's cell swap and its start(); an observer that holds a take's end; an
-upload held at the recorder's look at its disk until the edit has replaced it (:class:`LateUpload`)."""
+upload held at the recorder's look at its disk until the edit has replaced it (:class:`LateUpload`); a take store
+whose writing down of an end waits for another's reading of the journal (:class:`WritingWhileListing`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from exsampling_patch.patch import NodeSpec, Patch
 from exsampling_patch.ports import TAKE
 from exsampling_patch.runtime.engine import Engine
 from exsampling_patch.runtime.events import TakeEnded
+from exsampling_patch.takes import TakeStore
 
 from .conftest import Client, rec_of, recorder_engine, registry, sine
 from .test_recorder_stored_after_stop_wait import HeldLook
@@ -210,3 +212,40 @@ class LateUpload:
         self.look.release()
         if self._phone is not None:
             self._phone.join(30)
+
+
+class WritingWhileListing(TakeStore):
+    """A take store whose next writing down of a take as done, once :meth:`arm` is called, waits until another such
+    store (the rebuilt node's start) has read the journal, which then waits until ``old``'s ``take_ended`` is over (the
+    end written down, the take forgotten as passed on): the replaced node's end still being written as the rebuilt
+    node lists its folder. ``writing`` is set once the end is held."""
+
+    race: ClassVar[WritingWhileListing.Race | None] = None
+
+    class Race:
+        def __init__(self, old: EndsBeforeStart) -> None:
+            self.old, self.writing, self.read = old, threading.Event(), threading.Event()
+            self.writer: WritingWhileListing | None = None
+
+    @classmethod
+    @contextlib.contextmanager
+    def arm(cls, old: EndsBeforeStart) -> Iterator[WritingWhileListing.Race]:
+        race = cls.Race(old)
+        with hooked(cls, "race", race):
+            yield race
+
+    def mark_done(self, take_id: str) -> None:
+        race = WritingWhileListing.race
+        if race is not None and race.writer is None:
+            race.writer = self
+            race.writing.set()
+            race.read.wait(30)
+        super().mark_done(take_id)
+
+    def processed_ids(self) -> set[str]:
+        done = super().processed_ids()
+        race = WritingWhileListing.race
+        if race is not None and race.writer not in (None, self) and not race.read.is_set():
+            race.read.set()
+            race.old.told.wait(30)
+        return done
