@@ -217,11 +217,27 @@ def track_colour(label: str) -> int:
     return ((r | 0x40) << 16) | ((g | 0x40) << 8) | (b | 0x40)
 
 
+class NoTrack(KeyError):
+    """A slot ``ableton_osc`` finds no track of in Live; told as written (a KeyError's text is its key's repr)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 #: Seconds between ableton_osc's asks for the track names (before its silence is told; two once it has answered)
 ASK_EVERY = 2.0
 
 #: What ableton_osc does per take, as its ``actions`` list them.
 OSC_ACTIONS = ("name", "color", "volume", "fire")
+
+
+def named_track(slot: str, lowered: list[str]) -> int | None:
+    """The index of the track named ``slot`` among ``lowered`` (lower-case names), else of the first one starting with
+    it and a space (``Snare dog``); None for none."""
+    candidate = slot.lower()
+    if candidate in lowered:
+        return lowered.index(candidate)
+    return next((i for i, n in enumerate(lowered) if n.startswith(candidate + " ")), None)
 
 
 class AbletonOsc(Node):
@@ -319,18 +335,31 @@ class AbletonOsc(Node):
         return replies.names if replies is not None else []
 
     def track_index(self, slot: str) -> int:
-        """The track named after ``slot`` if Live told us its names, else the slot's position in ``slots``."""
-        lowered = [n.lower() for n in self.track_names]
-        for candidate in (slot.lower(),):
-            if candidate in lowered:
-                return lowered.index(candidate)
-            starts = [i for i, n in enumerate(lowered) if n.startswith(candidate + " ")]
-            if starts:
-                return starts[0]
-        names = [str(s).lower() for s in self.slots]
-        if slot.lower() not in names:
-            raise KeyError(f"slot {slot!r} has no track: name a Live track '{slot}' or list it in 'slots'")
-        return names.index(slot.lower())
+        """The track named after ``slot`` if Live told us its names, else the slot's position in ``slots``: unless
+        Live told its tracks and that position has none (a set with fewer tracks than slots: AbletonOSC dropped the
+        take with a word in its log only), or its track is another slot's (its clip was fired)."""
+        names = self.track_names
+        lowered = [n.lower() for n in names]
+        found = named_track(slot, lowered)
+        if found is not None:
+            return found
+        slots = [str(s).lower() for s in self.slots]
+        if slot.lower() not in slots:
+            raise NoTrack(f"slot {slot!r} has no track: name a Live track '{slot}' or list it in 'slots'")
+        index = slots.index(slot.lower())
+        if not names:  # Live has not told its tracks (yet, or reply_port 0): slot N is track N
+            return index
+        if index >= len(names):
+            raise NoTrack(f"slot {slot!r} has no track in Live: no track is named '{slot}', and the set has no "
+                          f"track {index + 1} ({counted(len(names), 'track')}: {', '.join(names)}); name a track "
+                          f"'{slot}'")
+        owner = next((str(other) for other in self.slots
+                      if str(other).lower() != slot.lower() and named_track(str(other), [lowered[index]]) is not None),
+                     None)
+        if owner is not None:
+            raise NoTrack(f"slot {slot!r} has no track in Live: no track is named '{slot}', and track {index + 1} "
+                          f"('{names[index]}') is the track of slot {owner!r}; name a track '{slot}'")
+        return index
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
         if self.refused is not None:  # each take says why it did not go, rather than an AttributeError
@@ -364,6 +393,7 @@ class AbletonLive(Node):
 
     type_name = "ableton_live"
     family = "outputs"
+    loads_takes = True  # its clip slots: a take's end names it among the outputs that have the take
 
     assignment = Input(SLOT, "takes assigned to slots (the script loads each take's file)", multiple=True)
     upcoming = Input(TAKE, UPCOMING_HELP, multiple=True)

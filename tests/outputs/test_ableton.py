@@ -199,19 +199,48 @@ def test_ableton_osc_finds_the_slots_track_by_name_and_fires_it(tmp_path: Path) 
             time.sleep(0.01)
         assert node.track_names == ["Drums", "Snare dog", "HH"]
         node.on_assignment(SlotAssignment("Snare", sine_take(200.0), "knock", 0.9))
-        node.on_assignment(SlotAssignment("Wind", sine_take(200.0), "flute", 0.9))  # no such track: by position
         deadline = time.monotonic() + 5
-        while len(live.messages) < 9 and time.monotonic() < deadline:
+        while len(live.messages) < 5 and time.monotonic() < deadline:
             time.sleep(0.01)
     finally:
         node.stop()
         live.close()
-    sent = live.messages[1:]
-    assert sent[:4] == [("/live/track/set/name", [1, "Snare knock"]),
-                        ("/live/track/set/color", [1, track_colour("knock")]),
-                        ("/live/track/set/volume", [1, pytest.approx(0.85)]),
-                        ("/live/clip_slot/fire", [1, 0])]
-    assert sent[4][1][0] == 5  # Wind is the sixth slot
+    sent = [message for message in live.messages if message[0] != "/live/song/get/track_names"]
+    assert sent == [("/live/track/set/name", [1, "Snare knock"]),
+                    ("/live/track/set/color", [1, track_colour("knock")]),
+                    ("/live/track/set/volume", [1, pytest.approx(0.85)]),
+                    ("/live/clip_slot/fire", [1, 0])]
+
+
+def test_ableton_osc_tells_a_slot_whose_place_has_no_track_or_another_slots(tmp_path: Path) -> None:
+    # Before, a slot no track is named after went to the track of its place whatever Live had told: in a set with
+    # fewer tracks than slots, to a track that is not there (AbletonOSC dropped it with a word in its log only, the
+    # console said "slot Wind"); or to another slot's track, whose clip it fired.
+    reply_port = free_udp_port()
+    live = FakeAbletonOsc(["Drums", "Snare dog", "HH", "Audio 4"], reply_port)
+    node = AbletonOsc("aosc", {"port": live.port, "reply_port": reply_port, "folder": str(tmp_path / "live")})
+    node.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not node.track_names and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(KeyError) as no_track:
+            node.on_assignment(SlotAssignment("Wind", sine_take(200.0), "flute", 0.9))  # the sixth slot
+        assert str(no_track.value) == ("slot 'Wind' has no track in Live: no track is named 'Wind', and the set has no "
+                                       "track 6 (4 tracks: Drums, Snare dog, HH, Audio 4); name a track 'Wind'")
+        with pytest.raises(KeyError) as taken:
+            node.on_assignment(SlotAssignment("TT", sine_take(200.0), "tom", 0.9))  # the third: HH's track
+        assert str(taken.value) == ("slot 'TT' has no track in Live: no track is named 'TT', and track 3 ('HH') is "
+                                    "the track of slot 'HH'; name a track 'TT'")
+        node.on_assignment(SlotAssignment("BD", sine_take(200.0), "kick", 0.9))  # the fourth, a track of no slot
+        deadline = time.monotonic() + 5
+        while len([m for m in live.messages if m[0] == "/live/clip_slot/fire"]) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        node.stop()
+        live.close()
+    sent = [message for message in live.messages if message[0] != "/live/song/get/track_names"]
+    assert sent == [("/live/track/set/color", [3, track_colour("kick")]), ("/live/clip_slot/fire", [3, 0])]
 
 
 @pytest.mark.parametrize("channels", [1, 2])
