@@ -186,6 +186,7 @@ class Microphone(TakePassing):
         # the node a live edit replaced with this one passed on, not yet written down as done (in flight): passed on
         # again, it went through the patch twice; it ends as any, written down here (take_ended).
         self._recovering = False  # until its recovery thread runs: a take handed on late waits for that thread
+        self._this_run: set[str] = set()  # (see TakePassing._this_run)
         # Its ends told meanwhile are written down after the listing: the take stays known as passed on until then.
         with self._holding_ends(), listing(self._store.folder, self._take_late):  # one stored late: here or handed on
             # Looked at before the journal is read: an end the replaced node is writing down now (its take_ended still

@@ -33,6 +33,7 @@ class TakePassing(Node):
     _room: TakeRoom
     _unfinished: deque[tuple[Path, str]]
     _known: set[str]  # the ids of the takes the start listed, and of those handed on late since
+    _this_run: set[str]  # the ids of those handed on late, not yet passed on: stored in this run, not the last
     _recovering: bool  # whether the start's recovery thread has been started
     _ends_lock: threading.Lock  # around each end's writing down, and the start of its holding (:meth:`_holding_ends`)
     _held_ends: list[Any] | None  # ends told while the start lists the folder; None while none are held
@@ -50,9 +51,13 @@ class TakePassing(Node):
                 if not self._set_aside(path, take_id, f"stored take unreadable: {error}"):
                     return
                 continue
-            take = take.derive(meta={"stored_at": time.monotonic(), "recovered": True})
-            # Told as such; once stopped (a read that outlived stop's join), left not done for the start after.
-            if not self._pass_on(take, {"take": take.take_id, "duration": round(take.duration, 2), "recovered": True}):
+            # The last run's take is told so (the console's ", recovered from the last run", run's summary, the show
+            # log); one handed on late was stored in this run, though passed on the same way.
+            recovered = {} if take_id in self._this_run else {"recovered": True}
+            self._this_run.discard(take_id)
+            take = take.derive(meta={"stored_at": time.monotonic(), **recovered})
+            # Once stopped (a read that outlived stop's join), left not done for the start after.
+            if not self._pass_on(take, {"take": take.take_id, "duration": round(take.duration, 2), **recovered}):
                 return
             if not self.context.tracks_takes:
                 self._mark_done(take.take_id)
@@ -63,6 +68,7 @@ class TakePassing(Node):
         if take_id in self._known:
             return
         self._known.add(take_id)
+        self._this_run.add(take_id)
         self._unfinished.append((audio, take_id))
         if self._recovering:  # else the start's recovery thread, to come, passes it on
             self.run_thread(self._recover, name=f"{self.node_id}-late")
