@@ -28,11 +28,11 @@ from exsampling_patch.nodes.sampler.replay import ShowAudioError, live_xruns, re
 from exsampling_patch.nodes.sampler.rig import SWITCH_INTERVAL, AudioConfig, MidiInput, push_midi
 from exsampling_patch.nodes.sampler.ring import ALL_OFF, NOTE_ON
 from exsampling_patch.nodes.sampler.shared import SharedState
-from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, note_table
+from exsampling_patch.nodes.sampler.slots import DEFAULT_SLOTS, SlotRecord, audition_notes, note_table
 from exsampling_patch.nodes.sampler.slots import slot_names as make_slot_names
 from exsampling_patch.ports import CONTROL, MIDI, SLOT, TAKE
 
-#: Seconds the node waits at most for its audio process to say the device's sample rate or tell a problem: a guard
+#: Seconds the node waits at most for its audio process to say the device's sample rate or end: a guard
 #: against a hang, not a start-up time (7-27 s seen under load; a take prepared at an assumed rate plays off pitch).
 RATE_WAIT = 120.0
 
@@ -105,6 +105,8 @@ class Sampler(Node):
     clock = Param(str, "", "the pattern node whose beat clock swap follows, and which holds its first step until "
                   "this sampler plays ('': whichever pattern node runs)")
 
+    #: Seconds after its start until the audio process tells a stream neither opened nor failed (tests shorten it)
+    open_notice = AudioConfig.open_notice
     #: ``exsampling replay`` renders a show log through this node type (see sampler/replay.py)
     render_show = staticmethod(render_show)
     remapper = staticmethod(remapper)
@@ -134,7 +136,7 @@ class Sampler(Node):
             max_frames=max(4096, self.blocksize), root_note=self.root_note, velocity_curve=self.velocity_curve,
             attack_ms=self.attack_ms, release_ms=self.release_ms, crossfade_ms=self.crossfade_ms,
             one_shot=self.one_shot, device=self.device, blocksize=self.blocksize, channels=self.channels,
-            latency=self.latency, midi_inputs=inputs,
+            latency=self.latency, midi_inputs=inputs, open_notice=self.open_notice,
         )
         self._audition = audition_notes(config.note_slot, len(self.names), self.root_note)
         self.state = SharedState.local(config.slots) if in_process else SharedState.create(config.slots)
@@ -172,22 +174,29 @@ class Sampler(Node):
     @property
     def sample_rate_used(self) -> int:
         """The stream's sample rate, which takes are resampled to; the device's own is known once the audio
-        process has asked for it: waited for here until it says it or tells a problem first (it ended, its device
-        does not answer), at most :data:`RATE_WAIT` s; then 48 kHz is assumed until the process says otherwise (a
-        silent process costs that wait once, not on every take)."""
+        process has asked for it: waited for here until it says it, or it ends first, at most :data:`RATE_WAIT` s;
+        then 48 kHz is assumed until the process says otherwise (a silent process costs that wait once, not on every
+        take). At the node's stop the wait ends quietly: what it returns then is loaded nowhere."""
+        from exsampling_patch.nodes.sampler.host import wait_for_rate
+
         audio = self.audio
-        deadline = time.monotonic() + RATE_WAIT
-        while not audio.rate_known.wait(0.05):
-            untold = audio.rate_untold.is_set()
-            if untold or time.monotonic() >= deadline:
-                why = "it told a problem first" if untold else f"nor told a problem in {RATE_WAIT:.0f} s"
-                self.report_error(f"the sampler's audio process has not said its sample rate ({why}); assuming "
-                                  "48000 Hz: takes loaded until it says play off pitch on a device of another rate")
-                audio.sample_rate = 48000
-                audio.rate_known.set()
-        return audio.sample_rate
+        why = wait_for_rate(audio.rate_known, audio.rate_untold, self.stop_event, RATE_WAIT)
+        if why:
+            self.report_error(f"the sampler's audio process has not said its sample rate ({why}); assuming 48000 Hz: "
+                              "takes loaded until it says play off pitch on a device of another rate")
+            audio.sample_rate = 48000
+            audio.rate_known.set()
+        return audio.sample_rate or 48000
+
+    @property
+    def hang_after(self) -> float:  # type: ignore[override]
+        """A handler that waits for the audio process's rate (:attr:`sample_rate_used`) while the process starts is
+        not hung: its limit (read as it begins) is then :data:`RATE_WAIT` longer."""
+        audio = getattr(self, "audio", None)
+        return Node.hang_after + (RATE_WAIT if audio is not None and not audio.rate_known.is_set() else 0.0)
 
     def stop(self) -> None:
+        self.stop_event.set()  # first: a handler waiting for the rate then ends quietly, not on the process's end
         if getattr(self, "audio", None) is not None:
             from exsampling_patch.nodes import clock as clocks
 
@@ -490,16 +499,3 @@ class Sampler(Node):
                 "callback_ms_median": float(np.median(times) * 1000), "callback_ms_max": float(times.max() * 1000),
                 "sample_rate": self.sample_rate_used, "audio_process": self.core is None}
 
-
-def audition_notes(note_slot: np.ndarray, slots: int, root: int) -> list[tuple[int, int] | None]:
-    """Per slot, a (channel, note) that plays it in ``note_slot`` (channel x note -> slot): the root note on the
-    first channel that maps it there, else the slot's note nearest the root; None for a slot no note plays."""
-    found: list[tuple[int, int] | None] = []
-    for slot in range(slots):
-        channels, notes = np.nonzero(note_slot == slot)
-        if channels.size == 0:
-            found.append(None)
-            continue
-        best = int(np.argmin(np.abs(notes.astype(int) - root) * 16 + channels))
-        found.append((int(channels[best]), int(notes[best])))
-    return found

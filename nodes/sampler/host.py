@@ -59,8 +59,10 @@ class AudioProcess:
         self.rate_known = threading.Event()
         if config.sample_rate:
             self.rate_known.set()
-        # Set once the process told a problem (an error, or its end) before it said its rate: the node then stops
-        # waiting for the rate. Until then it waits, as the start-up alone may take many seconds on a loaded machine.
+        # Set once the process ended (or failed to start) before it said its rate: the node then stops waiting for
+        # it. Not by an error: the first one (its device not open within open_notice) may come while the process is
+        # still asking for the rate, which it then says (a warning, not an end; the wait ended 5 s in, a take assigned
+        # at the start was resampled to an assumed 48 kHz all the same). The start-up alone may take many seconds.
         self.rate_untold = threading.Event()
         self.midi_ports: list[str] = ["" for _ in config.midi_inputs]
         self.buffers: dict[int, SlotBuffer] = {}  # what each slot holds, re-sent to a restarted process
@@ -405,8 +407,6 @@ class AudioProcess:
         if isinstance(message, Stopping):
             self.child.answered.set()
         elif isinstance(message, msg.Error):
-            if not self.rate_known.is_set():
-                self.rate_untold.set()
             if message.text != self._last_error:
                 self._last_error = message.text
                 if message.about and self.report_about is not None:
@@ -473,3 +473,22 @@ def not_answering(within: float, late: list[Answer]) -> str:
         sent, each = "the takes", "each is told not loaded, and loaded after all"
     return (f"the sampler's audio process is not answering: no word within {within:g} s on {sent} sent to it (hung, "
             f"or stopped); {each} if it answers later")
+
+
+def wait_for_rate(known: threading.Event, untold: threading.Event, stopping: threading.Event,
+                  within: float) -> str | None:
+    """Wait until the audio process says its sample rate (``known``: returns None), ends or cannot start first
+    (``untold``), or ``within`` s pass without either (returns why, for the node to say as it assumes a rate), or the
+    node stops (``stopping``: returns "", nothing to say: the process ends for the stop, and no take is loaded).
+
+    Why not on the process's first error: its device not open within ``open_notice`` is told while the process may
+    still be asking for the rate, which it says then."""
+    deadline = time.monotonic() + within
+    while not known.wait(0.05):
+        if stopping.is_set():
+            return ""
+        if untold.is_set():
+            return "it ended first"
+        if time.monotonic() >= deadline:
+            return f"nor ended in {within:.0f} s"
+    return None

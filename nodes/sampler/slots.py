@@ -98,3 +98,17 @@ def note_table(names: list[str], mapping: str, note_ranges: dict[str, Any]) -> n
         lo, hi = parse_range(text)
         ranges.append((index[str(name).lower()], lo, hi))
     return range_map(ranges)
+
+
+def audition_notes(note_slot: np.ndarray, slots: int, root: int) -> list[tuple[int, int] | None]:
+    """Per slot, a (channel, note) that plays it in ``note_slot`` (channel x note -> slot): the root note on the
+    first channel that maps it there, else the slot's note nearest the root; None for a slot no note plays."""
+    found: list[tuple[int, int] | None] = []
+    for slot in range(slots):
+        channels, notes = np.nonzero(note_slot == slot)
+        if channels.size == 0:
+            found.append(None)
+            continue
+        best = int(np.argmin(np.abs(notes.astype(int) - root) * 16 + channels))
+        found.append((int(channels[best]), int(notes[best])))
+    return found

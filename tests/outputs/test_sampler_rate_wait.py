@@ -2,7 +2,9 @@
 
 The process says its device's rate once it has imported what it plays with, at the normal priority: on a loaded
 machine that took 7-27 s. The node waited 10 s, then assumed 48 kHz and prepared the take at that rate, which plays off
-pitch on a device of another rate; it now waits for the process's answer, or for a problem the process tells.
+pitch on a device of another rate; it now waits for the process's answer, or for its end. Not for its first error:
+its device not open within ``open_notice`` may be told while it still asks for the rate (the wait then ended there,
+with the rate assumed all the same). A stop ends the wait quietly, and a handler waiting is not taken for hung.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import pytest
 
 from exsampling_patch.messages import SlotAssignment
 from exsampling_patch.node import NodeContext
+from exsampling_patch.runtime.parts import hang_limit
 from tests.jack_tools import jack_command
 from tests.sampler_start import HANG_GUARD_SECONDS, opened_or_told
+from tests.waiting import wait_for
 
 from .helpers import sine_take
 
@@ -75,7 +79,71 @@ def test_an_audio_process_that_ends_before_its_rate_ends_the_wait_with_the_rate_
         assigning.join(HANG_GUARD_SECONDS)
         assert not assigning.is_alive()
         assert any("ended (exit status -9)" in error for error in context.errors), context.errors
-        assert any("has not said its sample rate (it told a problem first); assuming 48000 Hz" in error
+        assert any("has not said its sample rate (it ended first); assuming 48000 Hz" in error
                    for error in context.errors), context.errors
     finally:
         sampler.stop()
+
+
+@pytest.mark.jack
+def test_a_device_not_open_in_time_before_the_rate_is_said_does_not_end_the_wait() -> None:
+    from exsampling_patch.nodes.sampler import RATE_WAIT, Sampler
+
+    context = NodeContext()
+    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
+    sampler.open_notice = 0.0  # told at once, before the process asks for the rate (as a start past 5 s tells it)
+    sampler.start()
+    try:
+        process = sampler.audio.process
+        assert process is not None
+        os.kill(process.pid, signal.SIGSTOP)
+        try:
+            assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
+            assert hang_limit(sampler) > RATE_WAIT  # a handler that waits for the rate is not told hung meanwhile
+            assigning = threading.Thread(
+                target=sampler.on_assign, args=(SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)),),
+                daemon=True)
+            assigning.start()
+            assigning.join(1.0)
+        finally:
+            os.kill(process.pid, signal.SIGCONT)
+        assigning.join(HANG_GUARD_SECONDS)
+        assert not assigning.is_alive()
+        assert wait_for(sampler.audio.opened.is_set, HANG_GUARD_SECONDS), context.errors
+        rate = int(jack_command("jack_samplerate").stdout.strip() or 48000)
+        assert any("has not opened in 0 s" in error for error in context.errors), context.errors
+        assert not any("sample rate" in error for error in context.errors), context.errors
+        assert sampler.sample_rate_used == rate
+        assert sampler.buffers[1].frames == rate  # prepared at the rate the process said, not at an assumed one
+        assert hang_limit(sampler) == 30.0  # the rate known: the usual limit
+    finally:
+        sampler.stop()
+
+
+@pytest.mark.jack
+def test_a_stop_while_waiting_for_the_rate_ends_the_wait_without_a_word_of_the_rate() -> None:
+    from exsampling_patch.nodes.sampler import Sampler
+
+    context = NodeContext()
+    sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
+    sampler.start()
+    stopped = False
+    try:
+        process = sampler.audio.process
+        assert process is not None
+        os.kill(process.pid, signal.SIGSTOP)  # held before its rate until the stop ends it
+        assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
+        assigning = threading.Thread(
+            target=sampler.on_assign, args=(SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)),),
+            daemon=True)
+        assigning.start()
+        assigning.join(1.0)
+        sampler.stop()
+        stopped = True
+        assigning.join(HANG_GUARD_SECONDS)
+        assert not assigning.is_alive()
+        assert not any("sample rate" in error for error in context.errors), context.errors
+        assert sampler.buffers[1].take is None  # loaded nowhere: the sampler had stopped
+    finally:
+        if not stopped:
+            sampler.stop()
