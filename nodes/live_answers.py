@@ -46,6 +46,12 @@ QUIET_TIMES = 5
 ASK = "is Live running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)?"
 
 
+def again_unless(slot: str) -> str:
+    """What becomes of a take told not loaded: only the newest of a slot goes again (an older one over it would undo
+    it); "sent again once Live answers" alone was told of each take, and an older one of its slot never went."""
+    return f"sent again once Live answers, if no newer take of {slot} goes first"
+
+
 class Waiting(NamedTuple):
     """One load sent: the slot and path as sent (the script answers with them), the take's name, when, the
     load's arguments (to send it again), its sent log's key ("": a take no source stored), and the assignment the
@@ -264,7 +270,7 @@ class LiveLink:
             since = time.strftime("%H:%M:%S", time.localtime(time.time() - (time.monotonic() - self._silent_since)))
             self.close(waiting, f"not loaded into Live: Live is not answering since {since}")
             self.node.report_error(f"{name} (slot {slot}) not loaded: Live is not answering on {self.where} since "
-                                   f"{since}; {ASK} (sent again once Live answers)")
+                                   f"{since}; {ASK} ({again_unless(slot)})")
         if not self.send("/exsampling/load", args):
             if silent:  # closed above and told "sent again once Live answers": kept for that, as a load that went
                 # (withdrawn, Live back got the slot's older take instead), and not closed again (a runtime ended
@@ -325,7 +331,7 @@ class LiveLink:
                 self.close(waiting, f"not loaded into Live: Live did not answer within {self.within:g} s")
                 self.node.report_status(warning=f"{waiting.name} (slot {waiting.slot}) not loaded yet: Live did not "
                                                 f"answer within {self.within:g} s on {self.where}, busy (loading or "
-                                                "saving a set)? (sent again once Live answers)")
+                                                f"saving a set)? ({again_unless(waiting.slot)})")
                 self.warning.told()  # the next take that goes through ends it
                 continue
             if not self.silent:
@@ -333,7 +339,7 @@ class LiveLink:
                 self.silent = True
             self.close(waiting, f"not loaded into Live: Live did not answer within {self.within:g} s")
             self.node.report_error(f"{waiting.name} (slot {waiting.slot}) not loaded: Live did not answer within "
-                                   f"{self.within:g} s on {self.where}; {ASK} (sent again once Live answers)")
+                                   f"{self.within:g} s on {self.where}; {ASK} ({again_unless(waiting.slot)})")
         if now - self._pinged >= PING_EVERY:  # whether Live answers or not: one that quits is told by them
             self._ping(now)
 

@@ -225,13 +225,43 @@ def test_a_take_sent_to_a_silent_live_whose_send_fails_goes_once_live_answers(tm
         second = write_take(sine_take(220.0, seconds=0.2), tmp_path / "second.wav")
         node.on_assignment(SlotAssignment("HH", second, "bell", 0.9))
         assert any(told.startswith(f"error: {second.name} (slot HH) not loaded: Live is not answering on ")
-                   and told.endswith("(sent again once Live answers)") for told in context.told), context.told
+                   and told.endswith("(sent again once Live answers, if no newer take of HH goes first)")
+                   for told in context.told), context.told
         node.link.host = "127.0.0.1"  # the network back, and Live with it
         tracks = [Track("HH")]
         surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=port)
         wait_for(lambda: tracks[0].clip_slots[0].clip is not None, tick=surface.update_display)
         clip = tracks[0].clip_slots[0].clip
         assert clip is not None and clip.file_path == str(second.path)
+    finally:
+        node.stop()
+        if surface is not None:
+            surface.disconnect()
+
+
+def test_an_older_take_told_not_loaded_is_not_promised_again_over_a_newer_one(tmp_path: Path) -> None:
+    # Each take sent to a silent Live was told "(sent again once Live answers)"; of two of one slot only the newer
+    # went at Live's answer (the older over it would undo it), and the older one's line had promised otherwise.
+    port = free_port(socket.SOCK_DGRAM)
+    context = Told()
+    node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
+    node.start()
+    surface = None
+    try:
+        wait_for(lambda: node.link.silent)  # no Live on the port: its first ping unanswered
+        first = write_take(sine_take(440.0, seconds=0.2), tmp_path / "first.wav")
+        second = write_take(sine_take(220.0, seconds=0.2), tmp_path / "second.wav")
+        node.on_assignment(SlotAssignment("HH", first, "knock", 0.9))
+        node.on_assignment(SlotAssignment("HH", second, "bell", 0.9))
+        (told,) = [told for told in context.told if told.startswith(f"error: {first.name} (slot HH) not loaded")]
+        assert told.endswith("(sent again once Live answers, if no newer take of HH goes first)"), told
+        tracks = [Track("HH")]
+        surface = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=port)
+        wait_for(lambda: node.loaded == 1, tick=surface.update_display)
+        clip = tracks[0].clip_slots[0].clip
+        assert clip is not None and clip.file_path == str(second.path)
+        back = [status["live_answers"] for status in context.statuses if "live_answers" in status]
+        assert back == [f"127.0.0.1:{port}; sent again: {second.name} (HH)"], back
     finally:
         node.stop()
         if surface is not None:

@@ -127,7 +127,8 @@ def test_a_take_sent_while_live_is_busy_is_a_warning_and_live_not_told_gone(tmp_
         assert context.errors == [] and not node.link.silent, context.errors
         warnings = [s["warning"] for s in context.statuses if s.get("warning")]
         assert warnings == [f"{knock.name} (slot HH) not loaded yet: Live did not answer within 2 s on 127.0.0.1:"
-                            f"{surface.port}, busy (loading or saving a set)? (sent again once Live answers)"], warnings
+                            f"{surface.port}, busy (loading or saving a set)? (sent again once Live answers, if no "
+                            "newer take of HH goes first)"], warnings
         node.on_assignment(SlotAssignment("Snare", snare, "snare", 0.9))  # not told "not loaded" at once
         hold(surface, held, lambda: node.link._pinged >= sent + 3 * node.link.within)  # three times answer_within
         assert context.errors == [] and not node.link.silent, context.errors
