@@ -80,6 +80,11 @@ class Node:
     #: sets its own (a classifier that may restart its process needs longer than a trim); a type that declares
     #: a ``hang_after`` parameter lets each patch set it.
     hang_after: ClassVar[float] = 30.0
+    #: Whether the node loads the takes it is assigned into an instrument (the built-in sampler, Live's clip slots):
+    #: a take's end names it among the outputs that have the take (``loaded``) when its handler took the assignment
+    #: without an error and did not tell it "not_loaded". False for an output that only tells of a take (a note, an
+    #: OSC message, a track's colour): the phone shows a take no output that loads takes has as red, not amber.
+    loads_takes: ClassVar[bool] = False
     #: Set by the runtime once it stopped the node: a loop of :meth:`run_thread` sends nothing after it. Named for
     #: no node type to pick: as ``_stopped``, a pattern's own (its transport stopped) silenced all it sent.
     _runtime_stopped = _runtime_told_stopped = False

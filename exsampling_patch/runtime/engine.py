@@ -370,6 +370,7 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
         state.busy = (node, port, time.monotonic(), hang_limit(node), key)
         state.passed_on = state.emitted = False
         errors_before = self.error_counts.get(node.node_id, 0)
+        self._local.erred = None  # the node whose handler here told an error on the message in hand (_record_error)
         handled = False
         try:
             node.handle(port, message)
@@ -392,10 +393,12 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             if state.hung:
                 self._back_from_hang(node, port, state, time.perf_counter() - start)
             self._recovered(node.node_id, "handled", errors_before if handled else -1)
-        # An output (a sampler, Live) that took the take's assignment without an error told on it loaded it, unless it
-        # says otherwise: a take's end tells "not loaded into Live" beside a sampler that has it from one nothing has
-        if (key is not None and handled and node.family == "outputs" and isinstance(message, SlotAssignment)
-                and self.error_counts.get(node.node_id, 0) == errors_before):
+        # An output that loads takes (a sampler, Live) loaded one whose assignment its handler took without telling an
+        # error on it, unless it says otherwise: a take's end tells "not loaded into Live" beside a sampler that has it
+        # from one nothing has. An output that only tells of a take (a note, a track's colour) has nothing to load; an
+        # error another thread tells meanwhile (a device's) is none of this take's.
+        if (key is not None and handled and node.loads_takes and isinstance(message, SlotAssignment)
+                and self._local.erred != node.node_id):
             self.ledger.output(key, node.node_id)
         if key is not None and not self._stopping:
             self._count_off(key, node.node_id, reached=not state.passed_on)
@@ -466,6 +469,9 @@ class Engine(MessageFlow, HangWatch, PlanSwap):  # MessageFlow first: its _deliv
             of = cell.node
         if not where and of is not None and isinstance(error, BaseException):
             where = raised_at(error, of)
+        state = getattr(self._local, "worker", None)
+        if state is not None and state.busy is not None and state.busy[0].node_id == node_id:
+            self._local.erred = node_id  # its handler's, on the message in hand: that take's (see _handle)
         event = NodeError(node_id, error=text, details=details, port=port, where=where, during=during, about=about)
         with self._error_book.lock:  # published under it: see _recovered
             self.errors[node_id] = text

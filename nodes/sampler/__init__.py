@@ -63,6 +63,7 @@ class Sampler(Node):
 
     type_name = "sampler"
     family = "outputs"
+    loads_takes = True  # a take's end names it among the outputs that have the take
 
     assign = Input(SLOT, "takes to load into the slots they name", multiple=True)
     midi = Input(MIDI, "notes that play the slots (from midi_in or any MIDI source)", multiple=True)

@@ -100,9 +100,10 @@ def test_a_take_kept_by_an_earlier_page_with_its_own_key_has_its_end_shown(tmp_p
         engine.stop()
 
 
-def live_engine(folder: Path, sampler: bool = False) -> Engine:
+def live_engine(folder: Path, sampler: bool = False, aosc: bool = False) -> Engine:
     """web_recorder -> test_closed_hihat -> ableton_live (real UDP to a port where no Live listens: Live not
-    running) and recorder_status; with ``sampler``, the built-in sampler (which has HH) beside Live."""
+    running) and recorder_status; with ``sampler``, the built-in sampler (which has HH) beside Live; with ``aosc``,
+    ableton_osc (a track's colour, a clip fired) on a UDP port where nothing listens."""
     patch = Patch()
     patch.add_node(NodeSpec("rec", "web_recorder", {"folder": str(folder / "takes"), "host": "127.0.0.1", "port": 0,
                                                      "state_folder": str(folder / "state"), "print_qr": False}))
@@ -116,6 +117,9 @@ def live_engine(folder: Path, sampler: bool = False) -> Engine:
     if sampler:
         patch.add_node(NodeSpec("sampler", "sampler", {"device": "none", "virtual_port": "", "audio_process": False}))
         patch.connect("hh.out", "sampler.assign")
+    if aosc:
+        patch.add_node(NodeSpec("aosc", "ableton_osc", {"port": free_port(socket.SOCK_DGRAM), "reply_port": 0}))
+        patch.connect("hh.out", "aosc.assignment")
     reg = registry()
     reg.register(ClosedHihat, "tests")
     engine = Engine(reg, base_dir=folder)
@@ -163,6 +167,24 @@ def test_a_take_no_output_loaded_is_red_one_the_sampler_has_amber(tmp_path: Path
     assert result["infoAfter"] == f"Received: hihat closed 52% → HH; {told}. Tap REC for another.", result
     assert result["infoAfterIsPartial"] and not result["infoAfterIsError"], result
     assert result["rowClasses"] == ["partial"], result
+
+
+def test_a_take_live_missed_beside_ableton_osc_is_red(tmp_path: Path) -> None:
+    """ableton_osc, which only colours a track and fires a clip, counted as an output that had the take: beside Live
+    not running, the take was amber ("loaded": ["aosc"]) though no instrument had it. Real ableton_live and
+    ableton_osc over real UDP where nothing listens; a real headless Chromium."""
+    engine = live_engine(tmp_path, aosc=True)
+    try:
+        result = record_take(tmp_path, rec_of(engine).local_url)
+        row = rec_of(engine).takes("Labelled")[0]
+    finally:
+        engine.stop()
+    told = row["not_loaded"]
+    assert told.startswith("not loaded into Live: "), row
+    assert row["fate"] == "slot" and row["loaded"] == [], row
+    assert result["infoAfter"] == f"Received: hihat closed 52% → HH; {told}. Tap REC for another.", result
+    assert result["infoAfterIsError"] and not result["infoAfterIsPartial"], result
+    assert result["rowClasses"] == ["failed"], result
 
 
 def test_a_take_in_its_slot_that_live_missed_is_amber_not_red(tmp_path: Path) -> None:

@@ -224,9 +224,12 @@ def test_a_take_sent_while_live_is_known_silent_ends_at_once_and_goes_when_it_an
             live.close()
 
 
-def run_map(tmp_path: Path, live_port: int, sampler: bool) -> tuple[TakeEnded, str, dict[str, Any]]:
+def run_map(tmp_path: Path, live_port: int, sampler: bool, aosc: bool = False,
+            send: Callable[[Engine, Callable[[], None]], None] = lambda _, inject: inject()
+            ) -> tuple[TakeEnded, str, dict[str, Any]]:
     """A take a fixed_slot map assigns to HH, for ableton_live on ``live_port`` (and the built-in sampler, which has
-    HH); its end, the console's line for it and the show log's."""
+    HH; and ableton_osc, on a UDP port where nothing listens); its end, the console's line for it and the show log's.
+    ``send`` injects the take (given the running engine and the injecting call)."""
     patch = Patch()
     patch.add_node(NodeSpec("map", "fixed_slot", {"slot": "HH"}))
     patch.add_node(live_node(tmp_path, live_port))
@@ -234,6 +237,9 @@ def run_map(tmp_path: Path, live_port: int, sampler: bool) -> tuple[TakeEnded, s
     if sampler:
         patch.add_node(NodeSpec("sampler", "sampler", {"device": "none", "virtual_port": "", "audio_process": False}))
         patch.connect("map.assignment", "sampler.assign")
+    if aosc:
+        patch.add_node(NodeSpec("aosc", "ableton_osc", {"port": free_port(socket.SOCK_DGRAM), "reply_port": 0}))
+        patch.connect("map.assignment", "aosc.assignment")
     engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
     err = io.StringIO()
     ended: list[TakeEnded] = []
@@ -244,7 +250,7 @@ def run_map(tmp_path: Path, live_port: int, sampler: bool) -> tuple[TakeEnded, s
     engine.start(patch)
     take = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
     try:
-        engine.inject("map", "take", take)
+        send(engine, lambda: engine.inject("map", "take", take))
         deadline = time.monotonic() + 60  # a deadline: the loop waits for state
         while not ended and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -285,3 +291,37 @@ def test_a_take_the_sampler_lacks_a_slot_for_is_loaded_by_no_output(tmp_path: Pa
     ended, line, _ = run(tmp_path, sampler, SlotAssignment("Kick", take, "knock", 0.9))
     assert ended.loaded == ()
     assert line.endswith(f"; no output has it ({ended.seconds * 1e3:.0f} ms)")
+
+
+def test_a_take_live_missed_beside_ableton_osc_is_loaded_by_no_output(tmp_path: Path) -> None:
+    """Every output that took the assignment without an error counted as having the take: ableton_osc (a track's
+    colour, a clip fired: nothing loaded) beside Live not answering made the end "loaded ('aosc',)", amber on the
+    phone, though no instrument had the take. Real ableton_live and ableton_osc, real UDP where nothing listens."""
+    missed = "slot HH, not loaded into Live: Live did not answer within 0.3 s"
+    ended, line, logged = run_map(tmp_path, free_port(socket.SOCK_DGRAM), sampler=False, aosc=True)
+    assert ended.reason == missed and ended.loaded == (), ended
+    assert line.endswith(f": {missed}; no output has it ({ended.seconds * 1e3:.0f} ms)")
+    assert logged["loaded"] == [], logged
+
+
+def test_an_error_told_from_another_thread_while_the_sampler_loads_leaves_it_having_the_take(tmp_path: Path) -> None:
+    """Any error told on the sampler while its handler ran, from any thread (its audio device's), took it out of the
+    outputs that have the take: "no output has it" for a take in its slot. The sampler's handler is kept at its load
+    (its records' lock held here) until an error is told on it from this thread, as its device thread would."""
+
+    def with_device_error(engine: Engine, inject: Callable[[], None]) -> None:
+        sampler = engine.node("sampler")
+        with sampler._records_lock:  # type: ignore[attr-defined]
+            inject()
+            deadline = time.monotonic() + 60  # a deadline: the loop waits for state
+            while (not any(state.busy is not None and state.busy[0] is sampler for state in engine._states)
+                   and time.monotonic() < deadline):
+                time.sleep(0.01)
+            sampler.report_error("the audio device went away")
+        assert engine.error_counts["sampler"] == 1
+
+    missed = "slot HH, not loaded into Live: Live did not answer within 0.3 s"
+    ended, line, logged = run_map(tmp_path, free_port(socket.SOCK_DGRAM), sampler=True, send=with_device_error)
+    assert ended.reason == missed and ended.loaded == ("sampler",), ended
+    assert line.endswith(f": {missed} ({ended.seconds * 1e3:.0f} ms)")
+    assert logged["loaded"] == ["sampler"], logged
