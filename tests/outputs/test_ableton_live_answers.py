@@ -66,7 +66,7 @@ def test_a_take_live_never_answers_is_told_by_name(tmp_path: Path) -> None:
         assert str(context.errors[1]) == (
             f"{take.name} (slot HH) not loaded: Live did not answer within 1 s on 127.0.0.1:{port}; is Live "
             "running, with 'ExSampling' as its Control Surface (Settings > Link, Tempo & MIDI)? (sent again once Live "
-            "answers)")
+            "answers, if no newer take of HH goes first)")
         wait_for(looked_past(node, time.monotonic()))  # was a sleep(0.5): the reply loop has looked again since
         assert len(context.errors) == 2  # told once
     finally:
