@@ -430,7 +430,8 @@ class AbletonLive(Node):
         self.files = TakeFiles(self.resolve_path(self.folder), keep_per_slot=self.keep_per_slot, name=self.node_id)
         self._warning = swept(self, self.files)
         # UDP tells nothing of a Live that is not there: the script's answers, or none in time, do (live_answers).
-        self.link = LiveLink(self, self.host, self.port, self.answer_within, self._warning, self.sent)
+        self.link = LiveLink(self, self.host, self.port, self.answer_within, self._warning, self.sent,
+                             self.files.folder / f".unloaded-{self.node_id}.jsonl")
         self._sock = self.link.sock
         self.run_thread(self.link.run, name=f"{self.node_id}-replies")
 
@@ -453,6 +454,11 @@ class AbletonLive(Node):
         super().stop()
         link = getattr(self, "link", None)  # none when start() failed before it
         if link is not None:
+            # Those Live never got (told "not loaded"), for the next start's first answer; before the unanswered are
+            # taken out: a slot's newer one, still unanswered, is passed on again by its source instead.
+            kept = link.keep()
+            if kept:  # the run's summary says them
+                self.report_status(unsent=kept)
             # A take kept open for an answer that can no longer come ends (an edit took the node out); as the
             # patch stops, it stays unfinished instead, and is passed on again at the next start.
             unanswered = link.answers.unanswered()

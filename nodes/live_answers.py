@@ -19,7 +19,8 @@ a set) is matched to its load and told: the take reached Live, and is not sent a
 things came, so a pong to a ping sent after a load still unanswered says that load went nowhere (the script was down
 a moment: Live loading another set): it goes again then, its take kept open, rather than told "not loaded"
 ``within`` later; unless a newer load of its slot went since, which it would follow and undo. A script installed
-before pongs named their ping cannot tell that: the node says so once, with how to install the newer one.
+before pongs named their ping cannot tell that: the node says so once, with how to install the newer one. The loads
+that would go again are kept at the node's stop (:meth:`LiveLink.keep`) and go at the next start's first answer.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ import socket
 import threading
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from exsampling_ableton_remote.surface import VERSION
 from exsampling_patch.node import Node, StandingWarning
 from exsampling_patch.nodes.osc import osc_datagram
-from exsampling_patch.nodes.sent_log import SentLog
+from exsampling_patch.nodes.sent_log import SentLog, read_unloaded, write_unloaded
+from exsampling_patch.wording import counted
 
 #: How many loads told unanswered are remembered, for an answer that still comes
 OVERDUE_KEPT = 64
@@ -64,6 +67,7 @@ class Waiting(NamedTuple):
     args: tuple[Any, ...] = ()
     key: str = ""
     kept: Any = None
+    carried: bool = False  # kept at the last run's stop, unloaded (:meth:`LiveLink.keep`)
 
 
 class LiveAnswers:
@@ -187,6 +191,18 @@ class LiveAnswers:
         with self._lock:
             return [waiting for waiting in self._loaded.values() if not self._newer_went(waiting)]
 
+    def to_keep(self) -> list[Waiting]:
+        """The loads to send again that no newer load of their slot followed (one waiting for its answer as the node
+        stops is passed on again by its source at the next start)."""
+        with self._lock:
+            return [waiting for waiting in self._again.values() if not self._newer_went(waiting)]
+
+    def carry(self, kept: list[Waiting]) -> None:
+        """Loads the last run kept, to be sent again at Live's first answer (sent before the first ping)."""
+        with self._lock:
+            for waiting in kept:
+                self._again[waiting.slot] = waiting
+
     def unanswered(self) -> list[Waiting]:
         """The loads still waiting for an answer and not told overdue yet, taken out (the node stops)."""
         with self._lock:
@@ -204,7 +220,7 @@ class LiveLink:
     (:meth:`run`, on the node's thread). Problems are told on ``node``; nothing here raises into a handler."""
 
     def __init__(self, node: Node, host: str, port: int, within: float, warning: StandingWarning,
-                 sent_log: SentLog | None = None) -> None:
+                 sent_log: SentLog | None = None, kept_file: Path | None = None) -> None:
         self.node, self.host, self.port, self.within, self.warning = node, host, port, within, warning
         self.quiet = QUIET_TIMES * within  # no answer to pings for this long, once Live has answered: told
         #: Where a load Live answered is written down (its key): a take redone after a crash is not loaded twice,
@@ -233,7 +249,41 @@ class LiveLink:
         #: is told at the start (this first ping, sent here in the node's start, before any take's load), and one
         #: that quits between takes within ``quiet`` of its first ping unanswered, not at the next take.
         self._asked: float | None = None
+        #: Where the loads Live never got are kept at a stop, and read back here: a take told "not loaded" has ended,
+        #: and no source passes it on again, so a Live down when the patch stopped got none of them at the next run.
+        self.kept_file = kept_file
+        if kept_file is not None:
+            self.answers.carry(self._kept(kept_file))
         self._ping(time.monotonic())
+
+    def _kept(self, kept_file: Path) -> list[Waiting]:
+        try:
+            records, damaged = read_unloaded(kept_file)
+        except (OSError, UnicodeError) as error:
+            self.node.report_status(warning=f"the takes Live did not get before the last stop are not sent: "
+                                            f"{kept_file} cannot be read ({error})")
+            return []
+        if damaged:
+            self.node.report_status(warning=f"{kept_file}, line {', '.join(map(str, damaged))}: not a take kept for "
+                                            "Live (damaged?); left out")
+        now = time.monotonic()
+        return [Waiting(str(record["args"][0]), str(record["args"][1]), str(record.get("name", "")), now,
+                        tuple(record["args"]), str(record.get("key", "")), carried=True) for record in records]
+
+    def keep(self) -> int:
+        """Write down (in ``kept_file``) the newest load of each slot Live never got, for the next start; the file
+        goes where there are none. Returns how many."""
+        if self.kept_file is None:
+            return 0
+        kept = self.answers.to_keep()
+        try:
+            write_unloaded(self.kept_file, [{"name": waiting.name, "key": waiting.key, "args": list(waiting.args)}
+                                            for waiting in kept])
+        except OSError as error:
+            self.node.report_error(f"{counted(len(kept), 'take')} Live did not get could not be kept for the next "
+                                   f"start in {self.kept_file}: {error}")
+            return 0
+        return len(kept)
 
     def send(self, address: str, args: list[Any]) -> bool:
         """Send from the socket the answers come back to; report (once) instead of raising."""
@@ -455,7 +505,8 @@ class LiveLink:
             self.close(waiting, f"not loaded into Live: a newer take of {waiting.slot} went instead")
         if not told:
             return
-        missed = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in went)
+        missed = ", ".join(f"{waiting.name} ({waiting.slot}{', kept at the last stop' if waiting.carried else ''})"
+                           for waiting in went)
         had = ", ".join(f"{waiting.name} ({waiting.slot})" for waiting in restored)
         self.node.report_status(port=self.port, live_answers=self.where + (f"; sent again: {missed}" if missed else "")
                                 + (f"; sent again in case Live reopened its set without them: {had}" if had else ""),

@@ -4,14 +4,15 @@ kept by its sender process: :mod:`~exsampling_patch.nodes.osc_sender`, whose loc
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from exsampling_patch.nodes.osc_outbox import FolderInUse, in_use_text
 from exsampling_patch.nodes.osc_sender import KEEP, _holder, _say_holder, read_sent
 
-__all__ = ["FolderLock", "SentLog"]
+__all__ = ["FolderLock", "SentLog", "read_unloaded", "write_unloaded"]
 
 
 class FolderLock:
@@ -87,3 +88,35 @@ class SentLog:
         if fd is not None:
             os.close(fd)
         self._lock.close()
+
+
+def write_unloaded(path: Path, records: list[dict[str, Any]]) -> None:
+    """``ableton_live``'s loads Live never got, one JSON object a line, for the next start (none: the file goes).
+    Written whole then renamed: a kill mid-write leaves the last whole file. Raises :class:`OSError`."""
+    if not records:
+        path.unlink(missing_ok=True)
+        return
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    part.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    os.replace(part, path)
+
+
+def read_unloaded(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
+    """What :func:`write_unloaded` wrote (none where no file), and the numbers of the lines that are no such record
+    (damaged). Raises :class:`OSError` (and :class:`UnicodeError`) where the file cannot be read."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return [], []
+    records: list[dict[str, Any]] = []
+    damaged: list[int] = []
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and isinstance(record.get("args"), list) and len(record["args"]) >= 2:
+            records.append(record)
+        else:
+            damaged.append(number)
+    return records, damaged

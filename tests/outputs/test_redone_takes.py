@@ -228,5 +228,6 @@ def test_a_take_live_never_answered_goes_to_it_at_the_redo(tmp_path: Path, liste
     live.up()
     clean, engine = run_once(tmp_path, listeners, live.port, upload=False)
     assert live.loaded() == 1 and live.track.clip_slots[0].clip is not None
-    assert not engine.status["live"].get("already_sent")
+    # Kept at the stop (Live never got it), it went at Live's first answer, and the redo, skipped as sent, did not
+    # load it again; or the redo went first, and the kept one was answered "already".
     assert engine.status["aosc"].get("already_sent")  # AbletonOSC's sends are not answered: sent is sent
