@@ -25,6 +25,7 @@ that would go again are kept at the node's stop (:meth:`LiveLink.keep`) and go a
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 import time
@@ -53,6 +54,18 @@ def again_unless(slot: str) -> str:
     """What becomes of a take told not loaded: only the newest of a slot goes again (an older one over it would undo
     it); "sent again once Live answers" alone was told of each take, and an older one of its slot never went."""
     return f"sent again once Live answers, if no newer take of {slot} goes first"
+
+
+def port_held(host: str, port: int) -> bool:
+    """Whether a program of this machine holds UDP ``port`` on ``host`` (a loopback address; False for another)."""
+    if not (host == "localhost" or host.startswith("127.")):
+        return False
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
 
 
 class Waiting(NamedTuple):
@@ -369,6 +382,12 @@ class LiveLink:
                     self.node.report_error(f"Live has not answered on {self.where} for {self.quiet:g} s (since "
                                            f"{since}): busy (loading or saving a set) or quit; {ASK} (asked every "
                                            "second; the newest take of each slot is sent once it answers)")
+                elif port_held(self.host, self.port):  # not Live's script not chosen: "is Live running" misled
+                    self.node.report_error(f"Live does not answer on {self.where}, though a program holds that port: "
+                                           "Live busy (starting, loading a set), or another program on it (Live's "
+                                           f"status bar then says 'ExSampling: UDP port {self.port} is taken')? "
+                                           "(asked every second; the newest take of each slot is sent once it "
+                                           "answers)")
                 else:
                     self.node.report_error(f"Live does not answer on {self.where}: {ASK} (asked every second; the "
                                            "newest take of each slot is sent once it answers)")

@@ -160,3 +160,23 @@ def test_a_lasting_warning_that_ends_under_a_passing_one_leaves_its_end_to_the_t
     warning.told_lasting("the script is old")
     assert warning.lasting_ended() == {"warning": ""}
     assert warning.ended() == {}
+
+
+def test_a_port_another_program_holds_is_told_as_such_not_as_live_not_running(tmp_path: Path) -> None:
+    # Before, "is Live running, with 'ExSampling' as its Control Surface?": the performer looked at Live's settings,
+    # which were right, while another program held the port (Live's status bar said it was taken).
+    other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # another program on the port, answering nothing
+    other.bind(("127.0.0.1", 0))
+    port = int(other.getsockname()[1])
+    context = NodeContext()
+    node = AbletonLive("live", {"port": port, "answer_within": 0.3, "folder": str(tmp_path / "live")}, context)
+    node.start()
+    try:
+        wait_for(lambda: bool(context.errors))
+        assert [str(error) for error in context.errors] == [
+            f"Live does not answer on 127.0.0.1:{port}, though a program holds that port: Live busy (starting, loading "
+            f"a set), or another program on it (Live's status bar then says 'ExSampling: UDP port {port} is taken')? "
+            "(asked every second; the newest take of each slot is sent once it answers)"]
+    finally:
+        node.stop()
+        other.close()
