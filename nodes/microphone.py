@@ -29,7 +29,7 @@ from exsampling_patch.nodes.microphone_late import leave, listing
 from exsampling_patch.nodes.microphone_passing import TakePassing
 from exsampling_patch.nodes.microphone_room import TakeRoom
 from exsampling_patch.nodes.pass_on import PassOnGate
-from exsampling_patch.nodes.passed_takes import passed_in_run, passed_now
+from exsampling_patch.nodes.passed_takes import passed_in_run, passed_now, storing
 from exsampling_patch.ports import TAKE
 from exsampling_patch.takes import TakeStore
 from exsampling_patch.wording import counted
@@ -168,10 +168,16 @@ class Microphone(TakePassing):
     def _new_room(self) -> TakeRoom:
         """Stores the takes, or keeps them in memory while the take folder cannot hold them (see :class:`TakeRoom`)."""
         return TakeRoom(self.resolve_path(self.folder), self.warn_free_mb, self.min_free_mb, self.held_mb,
-                        lambda take: self._store.store(take, subtype="FLOAT"), self.report_error, self.report_status,
+                        self._store_take, self.report_error, self.report_status,
                         lambda take_id, why: self.tell_fate_of(take_id, self.node_id,
                                                                reason=f"error in {self.node_id}: {why}"),
                         shown=lambda: self.shown_warning)
+
+    def _store_take(self, take: Take) -> Take:
+        """Write ``take`` to the take folder, known first as this run's: found there by the start of a microphone an
+        edit made since, it is not told recovered from the last run (:func:`.passed_takes.storing`)."""
+        storing(self.context, take.take_id)
+        return self._store.store(take, subtype="FLOAT")
 
     def start(self) -> None:
         self._gate.open()
@@ -186,7 +192,6 @@ class Microphone(TakePassing):
         # the node a live edit replaced with this one passed on, not yet written down as done (in flight): passed on
         # again, it went through the patch twice; it ends as any, written down here (take_ended).
         self._recovering = False  # until its recovery thread runs: a take handed on late waits for that thread
-        self._this_run: set[str] = set()  # (see TakePassing._this_run)
         # Its ends told meanwhile are written down after the listing: the take stays known as passed on until then.
         with self._holding_ends(), listing(self._store.folder, self._take_late):  # one stored late: here or handed on
             # Looked at before the journal is read: an end the replaced node is writing down now (its take_ended still

@@ -19,7 +19,7 @@ from exsampling_patch.node import Node
 from exsampling_patch.nodes.microphone_late import hand_on
 from exsampling_patch.nodes.microphone_room import TakeRoom
 from exsampling_patch.nodes.pass_on import PassOnGate
-from exsampling_patch.nodes.passed_takes import ending, passing_on
+from exsampling_patch.nodes.passed_takes import ending, passing_on, stored_in_run
 from exsampling_patch.takes import PROCESSED_JOURNAL, TakeStore, read_take
 
 
@@ -33,7 +33,6 @@ class TakePassing(Node):
     _room: TakeRoom
     _unfinished: deque[tuple[Path, str]]
     _known: set[str]  # the ids of the takes the start listed, and of those handed on late since
-    _this_run: set[str]  # the ids of those handed on late, not yet passed on: stored in this run, not the last
     _recovering: bool  # whether the start's recovery thread has been started
     _ends_lock: threading.Lock  # around each end's writing down, and the start of its holding (:meth:`_holding_ends`)
     _held_ends: list[Any] | None  # ends told while the start lists the folder; None while none are held
@@ -52,9 +51,9 @@ class TakePassing(Node):
                     return
                 continue
             # The last run's take is told so (the console's ", recovered from the last run", run's summary, the show
-            # log); one handed on late was stored in this run, though passed on the same way.
-            recovered = {} if take_id in self._this_run else {"recovered": True}
-            self._this_run.discard(take_id)
+            # log); one this run stored is not, though passed on the same way: handed on late, or stored by the node an
+            # edit replaced after its stop and found by this start's listing (known by what was stored, not by path).
+            recovered = {} if stored_in_run(self.context, take_id) else {"recovered": True}
             take = take.derive(meta={"stored_at": time.monotonic(), **recovered})
             # Once stopped (a read that outlived stop's join), left not done for the start after.
             if not self._pass_on(take, {"take": take.take_id, "duration": round(take.duration, 2), **recovered}):
@@ -68,7 +67,6 @@ class TakePassing(Node):
         if take_id in self._known:
             return
         self._known.add(take_id)
-        self._this_run.add(take_id)
         self._unfinished.append((audio, take_id))
         if self._recovering:  # else the start's recovery thread, to come, passes it on
             self.run_thread(self._recover, name=f"{self.node_id}-late")

@@ -8,6 +8,10 @@ its take store, the end was not written down at all. And the new node's start, l
 the last run's, passed on again one still in flight, or one whose end was on its way to being written: through the
 patch twice. Kept per run (the nodes' context, which a rebuilt node shares and the next run, a new engine, does not),
 in this process, as the folder source's journal keeps its takes in flight (:mod:`.folder_journal`).
+
+Kept per run too: the takes such a source stored in this run. A take its start finds not done in its folder is the
+last run's ("recovered", docs/replay.md) unless stored in this run: one the replaced node stored after its stop's join,
+before the new node listed the folder, was found there and passed on as the last run's, though recorded seconds before.
 """
 
 from __future__ import annotations
@@ -20,11 +24,27 @@ from contextlib import contextmanager
 from exsampling_patch.node import NodeContext
 from exsampling_patch.takes import TakeStore
 
-__all__ = ["ending", "passed_from", "passed_in_run", "passed_now", "passing_on"]
+__all__ = ["ending", "passed_from", "passed_in_run", "passed_now", "passing_on", "stored_in_run", "storing"]
 
 #: Each run's takes passed on and not yet written down as done: take id -> the store it was passed on from.
 _PASSED: weakref.WeakKeyDictionary[NodeContext, dict[str, TakeStore]] = weakref.WeakKeyDictionary()
+#: Each run's takes its storing sources stored, or began to store (ids only: a few bytes a take, for the run's length).
+_STORED: weakref.WeakKeyDictionary[NodeContext, set[str]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+
+
+def storing(run: NodeContext, take_id: str) -> None:
+    """``take_id`` is about to be stored in this run. Before its files are written: a start that lists the folder
+    finds it there only once it is known as this run's (:func:`stored_in_run`); a store that fails leaves no take."""
+    with _LOCK:
+        _STORED.setdefault(run, set()).add(take_id)
+
+
+def stored_in_run(run: NodeContext, take_id: str) -> bool:
+    """Whether ``take_id`` was stored in this run (:func:`storing`), by whichever node: a take found not done in a take
+    folder that was not is the last run's, told "recovered" as it is passed on."""
+    with _LOCK:
+        return take_id in _STORED.get(run, ())
 
 
 @contextmanager

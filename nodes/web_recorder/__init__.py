@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext, Output, Param, StandingWarning
 from exsampling_patch.nodes.pass_on import PassOnGate
-from exsampling_patch.nodes.passed_takes import ending, passed_from, passing_on
+from exsampling_patch.nodes.passed_takes import ending, passed_from, passing_on, storing
 from exsampling_patch.nodes.web_recorder.limits import (
     upload_limit_problems,
     upload_limit_warnings,
@@ -183,7 +183,6 @@ class WebRecorder(TakeRecovery):
         finish_interrupted(self._store.folder)  # a take whose storing a kill cut between its two renames
         self._store.remove_leftovers()  # then what a kill mid-store left that is no take (temporary files)
         self._serving = False  # until its recovery thread is started: a take handed on late waits for that thread
-        self._this_run: set[str] = set()
         with listing(self._store.folder, self._take_late):  # one stored late by the node this one replaced: here or
             self._unfinished = self._know_unfinished()  # handed on (before the server listens: a retry is a duplicate)
         with self._early_lock:
@@ -422,7 +421,9 @@ class WebRecorder(TakeRecovery):
         take_id = f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}-{number:04d}{secrets.token_hex(2)}"
         take = Take(wav.samples, wav.sample_rate, take_id=take_id, source=recorder, location=location,
                     recorded_at=recorded_at if recorded_at else time.time(), meta=meta)
-        # Written and flushed to disk before anything else happens to it.
+        # Written and flushed to disk before anything else happens to it; known first as this run's: found by the start
+        # of a recorder an edit made since, it is not told recovered from the last run.
+        storing(self.context, take_id)
         try:
             stored = store_upload(take, upload.body, self._store.path_for(take))
         except StoredUnflushed as error:

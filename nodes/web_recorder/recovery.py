@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from exsampling_patch.messages import Take
 from exsampling_patch.node import Node
 from exsampling_patch.nodes.pass_on import PassOnGate
-from exsampling_patch.nodes.passed_takes import passed_in_run, passed_now, passing_on
+from exsampling_patch.nodes.passed_takes import passed_in_run, passed_now, passing_on, stored_in_run
 from exsampling_patch.takes import TakeStore, read_take
 
 if TYPE_CHECKING:
@@ -39,8 +39,6 @@ class TakeRecovery(Node):
     _unfinished: Unfinished
     _done_at_emit: bool
     _serving: bool
-    #: The take ids put to pass on that this run stored (handed on late, an emit tried again): not the last run's
-    _this_run: set[str]
 
     def _know_unfinished(self) -> Unfinished:
         """The takes stored but not done before the last run ended, made known (:func:`.know_unfinished`); those to
@@ -85,9 +83,9 @@ class TakeRecovery(Node):
                     self._lost(path, take_id, key, error)
                 continue
             # The last run's take is told so (the console's ", recovered from the last run", run's summary); one this
-            # run stored is not, though passed on the same way.
-            recovered = {} if take_id in self._this_run else {"recovered": True}
-            self._this_run.discard(take_id)
+            # run stored is not, though passed on the same way: handed on late, an emit tried again, or stored by the
+            # recorder an edit replaced after its stop and found by this start's listing (known by what was stored).
+            recovered = {} if stored_in_run(self.context, take_id) else {"recovered": True}
             take = take.derive(meta={"stored_at": time.monotonic(), **recovered})
             with self._gate.passing() as open_:
                 if not open_:
@@ -109,7 +107,6 @@ class TakeRecovery(Node):
         if self._board.get(str(data["take_id"])) is None:
             entry = know_one(audio, data, self._board, self._phones, self._seen, self._lost, self._seen.remember_told)
             if entry is not None:
-                self._this_run.add(entry[1])
                 self._unfinished.append(entry)
                 if self._serving:
                     self.run_thread(self._recover, name=f"{self.node_id}-late")
@@ -142,7 +139,6 @@ class TakeRecovery(Node):
         self.report_error(f"take {stored.take_id} is stored but could not be passed on: {error}; it is tried again "
                           "in a second")
         if stored.path is not None:
-            self._this_run.add(stored.take_id)
             self._unfinished.append((stored.path, stored.take_id, key))
             self.run_thread(lambda: None if self.stop_event.wait(1.0) else self._recover(), f"{self.node_id}-again")
         return False

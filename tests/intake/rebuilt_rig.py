@@ -1,9 +1,10 @@
 """The rig of the tests of a live edit that rebuilds a web recorder or a microphone (test_recorder_rebuilt_*,
-test_recorder_stored_after_rebuild, test_recorder_late_not_recovered, test_microphone_rebuilt*): a real HTTPS recorder
-in an engine with a sink downstream that holds the first take, a phone's upload, the edit made with engine.update; a
-node that calls the test's hook between the edit's cell swap and its start(); an observer that holds a take's end; an
-upload held at the recorder's look at its disk until the edit has replaced it (:class:`LateUpload`); a take store
-whose writing down of an end waits for another's reading of the journal (:class:`WritingWhileListing`)."""
+test_recorder_stored_after_rebuild, test_recorder_late_not_recovered, test_*_stored_before_listing,
+test_microphone_rebuilt*): a real HTTPS recorder in an engine with a sink downstream that holds the first take, a
+phone's upload, the edit made with engine.update; a node that calls the test's hook between the edit's cell swap and its
+start(); an observer that holds a take's end; an upload held at the recorder's look at its disk until the edit has
+replaced it (:class:`LateUpload`); a take store whose writing down of an end waits for another's reading of the journal
+(:class:`WritingWhileListing`)."""
 
 from __future__ import annotations
 
@@ -198,10 +199,11 @@ class LateUpload:
         self._phone.start()
         assert self.look.looking.wait(30), "the recorder never looked at its disk for the take"
 
-    def rebuild(self) -> Patch:
-        """The edit that rebuilds the recorder (another setting), made: the edited patch."""
+    def rebuild(self, type_name: str = "web_recorder") -> Patch:
+        """The edit that rebuilds the recorder (another setting; a recorder of ``type_name``, registered), made: the
+        edited patch."""
         edited = Patch()
-        edited.add_node(NodeSpec("rec", "web_recorder", recorder_settings(self.tmp_path, self.state, warn_free_mb=1)))
+        edited.add_node(NodeSpec("rec", type_name, recorder_settings(self.tmp_path, self.state, warn_free_mb=1)))
         edited.add_node(NodeSpec("probe", "test_probe", {}))
         edited.connect("rec.take", "probe.take")
         rebuilt(self.engine, edited)
