@@ -488,15 +488,17 @@ class LiveLink:
         came_back = self.silent and self._answered_ever  # it had answered, then gone silent: the console says "again"
         self._asked = None  # Live is there: the pings sent so far need no answer more
         self._answered_ever = True
+        # Each slot's take Live had loaded goes again too, to a Live that comes back after a silence told ("once":
+        # a track that still holds it is left alone). A Live that quit (or crashed) and was opened again reopened
+        # its set as last saved, without them: its tracks were empty, or held older takes, while the patch and the
+        # console said the slots held these. Not fired: that take's moment passed. Looked at before ``missed``
+        # takes the newer loads that went nowhere out of those waiting: those go again below, and the older take
+        # sent after them would be loaded over them.
+        held = self.answers.held() if came_back else []
         again = self.answers.to_send_again(before=sent_at)
         lost, passed = self.answers.missed(before=sent_at) if pong else ([], [])
         if not self.silent and not again and not lost and not passed:
             return
-        # Each slot's take Live had loaded goes again too, to a Live that comes back after a silence told ("once":
-        # a track that still holds it is left alone). A Live that quit (or crashed) and was opened again reopened
-        # its set as last saved, without them: its tracks were empty, or held older takes, while the patch and the
-        # console said the slots held these. Not fired: that take's moment passed.
-        held = self.answers.held() if came_back else []
         told = self.silent or bool(again)
         self.silent = False  # first: a load sent while silent is told "not loaded" at once
         went: list[Waiting] = []  # of ``again``, those sent again

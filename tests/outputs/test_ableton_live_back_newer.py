@@ -1,0 +1,77 @@
+"""A Live back after a silence told keeps a slot's newest take: the take it had loaded before is not sent over it.
+
+Over real UDP; Live's side is the remote script against ``live_standin`` (the one mock the project allows), its
+datagrams handled as Live's display timer would, and the node's answers read here in the order its reply loop reads
+them (no thread: the silence is told at a moment the test sets, a newer take sent just before it). Before, the pong
+took that newer take out of the loads waiting for an answer (it went nowhere) before the slot's loaded take was
+looked at: the loaded one was sent again after the newer one, and Live, reopened, loaded the older sound over it.
+"""
+
+from __future__ import annotations
+
+import select
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pythonosc.osc_message import OscMessage
+
+import exsampling_ableton_remote as ableton_remote
+from exsampling_patch.node import NodeContext, StandingWarning
+from exsampling_patch.nodes.ableton import AbletonLive
+from exsampling_patch.nodes.live_answers import LiveLink
+from exsampling_patch.takes import write_take
+
+from .helpers import sine_take
+from .live_standin import CInstance, Song, Track
+
+
+def pump(link: LiveLink, surface: ableton_remote.ExSamplingSurface, done: Callable[[], bool]) -> None:
+    """Live's display ticks and the node's reply loop, by hand, until ``done``."""
+    deadline = time.monotonic() + 30
+    while not done():
+        assert time.monotonic() < deadline
+        surface.update_display()
+        if select.select([link.sock], [], [], 0.05)[0]:
+            data, _ = link.sock.recvfrom(65536)
+            message = OscMessage(data)
+            link._answer(message.address, [str(p) for p in message.params], list(message.params))
+
+
+def test_a_live_back_after_a_silence_keeps_the_newer_take_sent_just_before_it(tmp_path: Path) -> None:
+    surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=0)
+    port = surface.port
+    context = NodeContext()
+    node = AbletonLive("live", {"port": port, "folder": str(tmp_path / "live")}, context)  # not started: no loop
+    # answer_within far past the test: the newer take is not told overdue, only missed at the pong
+    link = LiveLink(node, "127.0.0.1", port, 60.0, StandingWarning())  # its first ping goes here
+    back = None
+    try:
+        older = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        newer = write_take(sine_take(660.0, seconds=0.2), tmp_path / "snap.wav")
+        pump(link, surface, lambda: link._answered_ever)
+        link.load("HH", ["HH", str(older.path), "knock", 0.0, 0, 0], "knock")
+        pump(link, surface, lambda: link.loaded == 1)
+        surface.disconnect()  # Live quits mid-show
+        link._ping(time.monotonic() - link.quiet)  # its first ping unanswered went that long ago
+        link.load("HH", ["HH", str(newer.path), "snap", 0.0, 0, 0], "snap")  # goes nowhere, told just after:
+        link._silence(time.monotonic())
+        assert link.silent and len(context.errors) == 1, context.errors
+        tracks = [Track("HH")]
+        back = ableton_remote.ExSamplingSurface(CInstance(Song(tracks)), port=port)  # opened again: HH empty
+        link._ping(time.monotonic())  # sent after the newer take's load: its pong says that load went nowhere
+        pump(link, back, lambda: not link.silent)
+        pump(link, back, lambda: link.loaded == 2)
+        link._ping(time.monotonic())  # after all the pong sent again: answered after them
+        asked = max(link._pings)
+        pump(link, back, lambda: asked not in link._pings)
+        clip = tracks[0].clip_slots[0].clip
+        assert clip is not None and clip.file_path == str(newer.path)  # not the older take loaded over it
+        assert back.loaded == 1
+        told = [s["live_answers"] for s in context.statuses if "live_answers" in s]
+        assert told == [f"127.0.0.1:{port}"], told
+    finally:
+        link.sock.close()
+        surface.disconnect()
+        if back is not None:
+            back.disconnect()
