@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -93,11 +92,12 @@ def test_bootstrap_installs_the_cpu_build_of_torch(tmp_path: Path) -> None:
     assert calls.index(torch[0]) < calls.index("pip install -q -e ."), calls  # first: `-e .` finds it there
 
 
-def test_train_without_its_extra_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    from exsampling_patch.commands import train
+def test_train_without_its_extra_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch, capsys, tmp_path: Path) -> None:
+    from exsampling_patch.cli import main
 
     monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm raises ImportError
-    assert train.run(argparse.Namespace(data="x")) == 2
+    # Through the command line, with the options its parser gives (--out among them), as a user runs it.
+    assert main(["train", str(tmp_path), "--out", str(tmp_path / "mine.pt")]) == 2
     assert "pip install 'exsampling-patch[train]'" in capsys.readouterr().err
 
 
