@@ -177,7 +177,9 @@ class Sampler(Node):
         """The stream's sample rate, which takes are resampled to; the device's own is known once the audio
         process has asked for it: waited for here until it says it, or it ends first, at most :data:`RATE_WAIT` s;
         then 48 kHz is assumed until the process says otherwise (a silent process costs that wait once, not on every
-        take). At the node's stop the wait ends quietly: what it returns then is loaded nowhere."""
+        take). At the node's stop the wait ends quietly: what it returns then is loaded nowhere. A handler waiting here
+        past ``hang_after`` (30 s) is told hung, which it is (the device does not answer); its limit is not lengthened
+        for the wait: an edit of the node (rebuild, removal) waits for a busy handler until it counts as hung."""
         from exsampling_patch.nodes.sampler.host import wait_for_rate
 
         audio = self.audio
@@ -188,13 +190,6 @@ class Sampler(Node):
             audio.sample_rate = 48000
             audio.rate_known.set()
         return audio.sample_rate or 48000
-
-    @property
-    def hang_after(self) -> float:  # type: ignore[override]
-        """A handler that waits for the audio process's rate (:attr:`sample_rate_used`) while the process starts is
-        not hung: its limit (read as it begins) is then :data:`RATE_WAIT` longer."""
-        audio = getattr(self, "audio", None)
-        return Node.hang_after + (RATE_WAIT if audio is not None and not audio.rate_known.is_set() else 0.0)
 
     def stop(self) -> None:
         self.stop_event.set()  # first: a handler waiting for the rate then ends quietly, not on the process's end

@@ -4,11 +4,13 @@ The process says its device's rate once it has imported what it plays with, at t
 machine that took 7-27 s. The node waited 10 s, then assumed 48 kHz and prepared the take at that rate, which plays off
 pitch on a device of another rate; it now waits for the process's answer, or for its end. Not for its first error:
 its device not open within ``open_notice`` may be told while it still asks for the rate (the wait then ended there,
-with the rate assumed all the same). A stop ends the wait quietly, and a handler waiting is not taken for hung.
+with the rate assumed all the same). A stop ends the wait quietly. A handler waiting past the node's ``hang_after`` is
+told hung (the device does not answer): an edit of the sampler goes on past it then, as past any hung handler.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -16,7 +18,11 @@ import threading
 import pytest
 
 from exsampling_patch.messages import SlotAssignment
-from exsampling_patch.node import NodeContext
+from exsampling_patch.node import Node, NodeContext
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.registry import Registry
+from exsampling_patch.runtime import Engine
+from exsampling_patch.runtime.events import Event, NodeError, NodeHung
 from exsampling_patch.runtime.parts import hang_limit
 from tests.jack_tools import jack_command
 from tests.sampler_start import HANG_GUARD_SECONDS, opened_or_told
@@ -87,7 +93,7 @@ def test_an_audio_process_that_ends_before_its_rate_ends_the_wait_with_the_rate_
 
 @pytest.mark.jack
 def test_a_device_not_open_in_time_before_the_rate_is_said_does_not_end_the_wait() -> None:
-    from exsampling_patch.nodes.sampler import RATE_WAIT, Sampler
+    from exsampling_patch.nodes.sampler import Sampler
 
     context = NodeContext()
     sampler = Sampler("smp", {"virtual_port": "", "blocksize": 256}, context)
@@ -99,7 +105,6 @@ def test_a_device_not_open_in_time_before_the_rate_is_said_does_not_end_the_wait
         os.kill(process.pid, signal.SIGSTOP)
         try:
             assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
-            assert hang_limit(sampler) > RATE_WAIT  # a handler that waits for the rate is not told hung meanwhile
             assigning = threading.Thread(
                 target=sampler.on_assign, args=(SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)),),
                 daemon=True)
@@ -115,7 +120,6 @@ def test_a_device_not_open_in_time_before_the_rate_is_said_does_not_end_the_wait
         assert not any("sample rate" in error for error in context.errors), context.errors
         assert sampler.sample_rate_used == rate
         assert sampler.buffers[1].frames == rate  # prepared at the rate the process said, not at an assumed one
-        assert hang_limit(sampler) == 30.0  # the rate known: the usual limit
     finally:
         sampler.stop()
 
@@ -147,3 +151,48 @@ def test_a_stop_while_waiting_for_the_rate_ends_the_wait_without_a_word_of_the_r
     finally:
         if not stopped:
             sampler.stop()
+
+
+@pytest.mark.jack
+def test_an_edit_of_a_sampler_whose_process_has_not_said_its_rate_goes_on_once_its_handler_is_hung(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A JACK server hung at start holds the process before its rate: the take's handler waits for it up to
+    RATE_WAIT. Picking another device rebuilds the sampler; the rebuild waits for a busy handler until it counts as
+    hung, which was RATE_WAIT past ``hang_after`` (150 s): the editor's update() and every later edit held as long."""
+    from exsampling_patch.nodes.sampler import Sampler
+
+    monkeypatch.setattr(Node, "hang_after", 1.0)  # the limit the sampler has as any node (30 s), shortened here
+    spec = NodeSpec("smp", "sampler", {"virtual_port": "", "blocksize": 256})
+    patch, edited = Patch(), Patch()
+    patch.add_node(spec)
+    edited.add_node(NodeSpec("smp", "sampler", {"virtual_port": "", "blocksize": 512}))
+    engine = Engine(Registry.default(entry_points=False), workers=1, pin_workers=False)
+    told: list[Event] = []
+    engine.events.subscribe(told.append, NodeError, NodeHung)
+    engine.start(patch)
+    process = None
+    try:
+        sampler = engine.node("smp")
+        assert isinstance(sampler, Sampler)
+        process = sampler.audio.process
+        assert process is not None
+        os.kill(process.pid, signal.SIGSTOP)  # held before its first word, as PortAudio's first call on a hung server
+        assert not sampler.audio.rate_known.is_set(), "the process said its rate before it could be held"
+        assert hang_limit(sampler) == 1.0  # not lengthened while the rate is unknown
+        engine.inject("smp", "assign", SlotAssignment("Snare", sine_take(220.0, seconds=1.0, rate=44100)))
+        assert wait_for(lambda: any(state.busy is not None and state.busy[0] is sampler
+                                    for state in engine._states), HANG_GUARD_SECONDS)
+        updated: list[object] = []
+        updating = threading.Thread(target=lambda: updated.append(engine.update(edited)), daemon=True)
+        updating.start()
+        updating.join(HANG_GUARD_SECONDS)  # the process still held: only the handler told hung lets it go on
+        assert updated, "the edit waited for the handler that waits for the held process's rate"
+        assert any(isinstance(event, NodeHung) and not event.recovered for event in told), told
+        assert engine.node("smp") is not sampler
+        assert sampler.stop_event.is_set()  # the old node stopped: its handler's wait ends there, quietly
+    finally:
+        if process is not None:
+            with contextlib.suppress(ProcessLookupError):  # ended by the old node's stop
+                os.kill(process.pid, signal.SIGCONT)
+        engine.stop()
+    assert not any(isinstance(event, NodeError) and "sample rate" in event.error for event in told), told
