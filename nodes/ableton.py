@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import difflib
 import errno
+import re
 import socket
+import string
 import threading
 import zlib
 from collections.abc import Callable, Mapping
@@ -231,13 +233,22 @@ ASK_EVERY = 2.0
 OSC_ACTIONS = ("name", "color", "volume", "fire")
 
 
-def named_track(slot: str, lowered: list[str]) -> int | None:
-    """The index of the track named ``slot`` among ``lowered`` (lower-case names), else of the first one starting with
-    it and a space (``Snare dog``); None for none."""
+def named_track(slot: str, lowered: list[str], name_format: str = "{slot} {label}") -> int | None:
+    """The index of the track named ``slot`` among ``lowered`` (lower-case names), else of the first one named as the
+    'name' action names the slot's track (``name_format``, its label any: ``Snare dog``); None for none. The slot
+    where the format puts it: with ``{label} {slot}``, HH's track renamed ``snare HH`` is HH's, not Snare's."""
     candidate = slot.lower()
     if candidate in lowered:
         return lowered.index(candidate)
-    return next((i for i, n in enumerate(lowered) if n.startswith(candidate + " ")), None)
+    try:
+        fields = list(string.Formatter().parse(name_format.lower()))
+    except ValueError:  # a format the 'name' action cannot use either: its takes are told
+        fields = []
+    if not any(field == "slot" for _, field, _, _ in fields):  # the name says no slot: one starting with it
+        return next((i for i, n in enumerate(lowered) if n.startswith(candidate + " ")), None)
+    pattern = re.compile("".join(re.escape(text) + ("" if field is None else re.escape(candidate) if field == "slot"
+                                                    else ".*") for text, field, _, _ in fields), re.DOTALL)
+    return next((i for i, n in enumerate(lowered) if pattern.fullmatch(n)), None)
 
 
 class AbletonOsc(Node):
@@ -340,7 +351,7 @@ class AbletonOsc(Node):
         take with a word in its log only), or its track is another slot's (its clip was fired)."""
         names = self.track_names
         lowered = [n.lower() for n in names]
-        found = named_track(slot, lowered)
+        found = named_track(slot, lowered, self.name_format)
         if found is not None:
             return found
         slots = [str(s).lower() for s in self.slots]
@@ -353,9 +364,8 @@ class AbletonOsc(Node):
             raise NoTrack(f"slot {slot!r} has no track in Live: no track is named '{slot}', and the set has no "
                           f"track {index + 1} ({counted(len(names), 'track')}: {', '.join(names)}); name a track "
                           f"'{slot}'")
-        owner = next((str(other) for other in self.slots
-                      if str(other).lower() != slot.lower() and named_track(str(other), [lowered[index]]) is not None),
-                     None)
+        owner = next((str(other) for other in self.slots if str(other).lower() != slot.lower()
+                      and named_track(str(other), [lowered[index]], self.name_format) is not None), None)
         if owner is not None:
             raise NoTrack(f"slot {slot!r} has no track in Live: no track is named '{slot}', and track {index + 1} "
                           f"('{names[index]}') is the track of slot {owner!r}; name a track '{slot}'")
