@@ -303,7 +303,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
            else f"stopped after {ran:.1f} s running")
           + ("" if clean else f" (some work did not finish in time{unfinished_text(engine)})")
           + (f"; {ends_text(told)}" if told else "")
-          + (f" ({len(recovered)} of them recovered from the last run)" if recovered else "")
+          + (recovered_text(len(recovered), sum(told.values())) if recovered else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
           + cut_off, file=sys.stderr, flush=True)
     for node_id in [n for n in never if n in start_errors or not interrupted]:
@@ -361,6 +361,13 @@ def summary_word(fate: str, reason: str) -> str:
 
 #: The summary's order of its counts (summary_word's words): the takes that came through first.
 ENDS_ORDER = ("slot", "done", "rejected", "silent", "too short", "no slot", "skipped", "dropped", "refused", "error")
+
+
+def recovered_text(recovered: int, ended: int) -> str:
+    """How many of the ``ended`` takes the summary counts were recovered from the last run: "1 take done (1 of them
+    recovered ...)" read as a sum gone wrong."""
+    which = "" if recovered == ended == 1 else "all " if recovered == ended else f"{recovered} of them "
+    return f" ({which}recovered from the last run)"
 
 
 def ends_text(told: dict[str, int]) -> str:

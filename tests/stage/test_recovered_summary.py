@@ -66,6 +66,14 @@ links:
     second = Run(*args, "--for", "5", "--json", env={"EXS_TEST_HOLD": ""})  # room to read it again on a busy CI
     assert second.wait(60) == 0, second.output()
     err = "".join(second.stderr)
-    assert "; 1 take done (1 of them recovered from the last run)" in err, err
+    assert "; 1 take done (recovered from the last run)" in err, err  # it said "(1 of them ...)"
     stopped = json.loads(second.stdout[-1])
     assert stopped["event"] == "RunStopped" and stopped["recovered"] == 1, stopped
+
+
+def test_the_summary_says_how_many_of_its_takes_were_recovered_in_words() -> None:
+    from exsampling_patch.commands.run import recovered_text
+
+    assert recovered_text(1, 1) == " (recovered from the last run)"
+    assert recovered_text(3, 3) == " (all recovered from the last run)"
+    assert recovered_text(1, 3) == " (1 of them recovered from the last run)"
