@@ -87,6 +87,9 @@ class AbletonMax(Node):
 
     type_name = "ableton_max"
     family = "outputs"
+    #: Its device loads each take's file. The device never answers: a take is had once its sender sent it (a port
+    #: nothing listens on ends it "not delivered").
+    loads_takes = True
 
     assignment = Input(SLOT, "takes assigned to slots (the device loads each take's file)", multiple=True)
     upcoming = Input(TAKE, UPCOMING_HELP, multiple=True)

@@ -225,11 +225,11 @@ def test_a_take_sent_while_live_is_known_silent_ends_at_once_and_goes_when_it_an
 
 
 def run_map(tmp_path: Path, live_port: int, sampler: bool, aosc: bool = False,
-            send: Callable[[Engine, Callable[[], None]], None] = lambda _, inject: inject()
+            send: Callable[[Engine, Callable[[], None]], None] = lambda _, inject: inject(), max_port: int = 0
             ) -> tuple[TakeEnded, str, dict[str, Any]]:
     """A take a fixed_slot map assigns to HH, for ableton_live on ``live_port`` (and the built-in sampler, which has
-    HH; and ableton_osc, on a UDP port where nothing listens); its end, the console's line for it and the show log's.
-    ``send`` injects the take (given the running engine and the injecting call)."""
+    HH; and ableton_osc, on a UDP port where nothing listens; and ableton_max on ``max_port``); its end, the console's
+    line for it and the show log's. ``send`` injects the take (given the running engine and the injecting call)."""
     patch = Patch()
     patch.add_node(NodeSpec("map", "fixed_slot", {"slot": "HH"}))
     patch.add_node(live_node(tmp_path, live_port))
@@ -240,6 +240,9 @@ def run_map(tmp_path: Path, live_port: int, sampler: bool, aosc: bool = False,
     if aosc:
         patch.add_node(NodeSpec("aosc", "ableton_osc", {"port": free_port(socket.SOCK_DGRAM), "reply_port": 0}))
         patch.connect("map.assignment", "aosc.assignment")
+    if max_port:
+        patch.add_node(NodeSpec("max", "ableton_max", {"port": max_port, "folder": str(tmp_path / "live")}))
+        patch.connect("map.assignment", "max.assignment")
     engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
     err = io.StringIO()
     ended: list[TakeEnded] = []
@@ -302,6 +305,19 @@ def test_a_take_live_missed_beside_ableton_osc_is_loaded_by_no_output(tmp_path: 
     assert ended.reason == missed and ended.loaded == (), ended
     assert line.endswith(f": {missed}; no output has it ({ended.seconds * 1e3:.0f} ms)")
     assert logged["loaded"] == [], logged
+
+
+def test_a_take_the_max_device_got_beside_live_missing_it_is_had_by_ableton_max(tmp_path: Path) -> None:
+    """ableton_max did not declare it loads takes (its device loads each take's file): beside Live not answering,
+    a take its device got ended "no output has it", red on the phone. The device's side is a plain socket."""
+    missed = "slot HH, not loaded into Live: Live did not answer within 0.3 s"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as device:
+        device.bind(("127.0.0.1", 0))
+        ended, line, logged = run_map(tmp_path, free_port(socket.SOCK_DGRAM), sampler=False,
+                                      max_port=device.getsockname()[1])
+    assert ended.reason == missed and ended.loaded == ("max",), ended
+    assert line.endswith(f": {missed} ({ended.seconds * 1e3:.0f} ms)")
+    assert logged["loaded"] == ["max"], logged
 
 
 def test_an_error_told_from_another_thread_while_the_sampler_loads_leaves_it_having_the_take(tmp_path: Path) -> None:
