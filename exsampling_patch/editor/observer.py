@@ -75,6 +75,8 @@ class TakePoint:
     #: What an output did not load of a take that ended in its slot, or a node's error on it (its reason after the
     #: slots: "not loaded into Live: Live did not answer within 2 s"); "" where each output loaded it.
     not_loaded: str = ""
+    #: The outputs that loaded it (TakeEnded.loaded): () where none did, None where not known.
+    loaded: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -276,7 +278,7 @@ class RuntimeObserver:
         if point is None:
             point = self._point(Take(np.zeros(0, np.float32), 1, take_id=event.take_id, source=event.source))
         point.fate, point.end = event.fate, event.reason
-        point.not_loaded = not_loaded_of(event)
+        point.not_loaded, point.loaded = not_loaded_of(event), event.loaded
         if event.fate == "slot" and event.slots:
             point.slot = event.slots[0]
         elif event.fate != "slot":

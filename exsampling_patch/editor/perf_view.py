@@ -26,8 +26,9 @@ from exsampling_patch.editor.slots import (
     SlotState,
     audition,
     clip,
+    fate_cell,
     fate_text,
-    fate_word,
+    nowhere,
     read_slots,
     rollback_steps,
     slot_control,
@@ -48,12 +49,14 @@ LAMP_ON, LAMP_OFF = (255, 200, 60), (70, 70, 80)
 
 def last_take_text(last: TakePoint) -> str:
     """The performance view's line for the last take: who, what was heard, and what became of it ("loaded in slot
-    HH"; where an output did not load it, its end as told: "slot HH, not loaded into Live: ..."). Its class in words,
-    as the phone page and the stage console say it ("choir voice 61%", "rejected: not sure (glass breaking 31%)")."""
+    HH"; where an output did not load it, its end as told: "slot HH, not loaded into Live: ...", ending "; no output
+    has it" where none loaded it). Its class in words, as the phone page and the stage console say it ("choir voice
+    61%", "rejected: not sure (glass breaking 31%)")."""
     what = f"last take {last.name or last.take_id} from {last.source or '?'}"
     label = label_words(last.label) if last.label else ""
     heard = label + (f" {last.confidence:.0%}" if label and last.confidence is not None else "")
-    end = end_in_words(last.end) if last.end else ""
+    # "; no output has it" where no output loaded a take one did not load, as the stage console says it
+    end = end_in_words(last.end) + nowhere(last.not_loaded, last.loaded) if last.end else ""
     # A gate's rejection names the label: said once, as the stage console does (it read "glass breaking 31%:
     # rejected: not sure (glass breaking 31%)"). The label the reason names, not any text of it: "hat 50%" was
     # dropped as said in "not sure (hihat 50%)".
@@ -257,8 +260,8 @@ class PerformanceView:
         dpg.set_value(t("take_tip"), tip)
         ended = self.observer.slot_ends.get(slot.name.lower())
         if ended is not None:  # what became of the slot's last take; its id in the tooltip
-            dpg.set_value(t("fate"), clip(fate_word(ended.fate, ended.end, ended.not_loaded), TAKE_CHARS))
-            told = fate_text(ended.name or ended.take_id, ended.fate, ended.end, ended.not_loaded)
+            dpg.set_value(t("fate"), fate_cell(ended.fate, ended.end, ended.not_loaded, ended.loaded, TAKE_CHARS))
+            told = fate_text(ended.name or ended.take_id, ended.fate, ended.end, ended.not_loaded, ended.loaded)
             dpg.set_value(t("fate_tip"), f"last take {told}")
         dpg.set_value(t("label"), clip(label_words(slot.label or "-"), LABEL_CHARS))
         dpg.set_value(t("label_tip"), label_tip(slot.label))

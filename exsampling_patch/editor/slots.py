@@ -171,20 +171,42 @@ def take_text(slot: SlotState, width: int = 16) -> tuple[str, str]:
     return short_id(name, width), tip
 
 
-def fate_word(fate: str | None, end: str | None, not_loaded: str = "") -> str:
+NO_OUTPUT = "no output has it"
+
+
+def nowhere(not_loaded: str, loaded: tuple[str, ...] | None) -> str:
+    """``; no output has it`` after what an output did not load of a take in its slot, where no output loaded it
+    (``loaded`` empty; None is not known, not none), as the stage console says it: "not loaded into Live: ..." read
+    alike where the sampler beside had the take and where no instrument had it."""
+    return f"; {NO_OUTPUT}" if not_loaded and loaded == () else ""
+
+
+def fate_word(fate: str | None, end: str | None, not_loaded: str = "", loaded: tuple[str, ...] | None = None) -> str:
     """What became of a take, for a slot row: ``loaded``, ``skipped: locked``, or the take's end as told;
-    ``not_loaded``: what an output said it did not load of a take in its slot (said in place of "loaded"). A label
-    in words, as the phone page says it ("rejected: not sure (mouth sounds 49%)")."""
+    ``not_loaded``: what an output said it did not load of a take in its slot (said in place of "loaded"), ending
+    ``; no output has it`` where ``loaded`` (the outputs that loaded it) is empty. A label in words, as the phone
+    page says it ("rejected: not sure (mouth sounds 49%)")."""
     if fate == "slot":
-        return not_loaded or "loaded"
+        return not_loaded + nowhere(not_loaded, loaded) if not_loaded else "loaded"
     if fate == "skipped":
         return "skipped: locked" if end and "locked" in end else (end or "skipped")
     return end_in_words(end) if end else fate or "?"
 
 
-def fate_text(take_id: str, fate: str | None, end: str | None, not_loaded: str = "") -> str:
+def fate_cell(fate: str | None, end: str | None, not_loaded: str = "", loaded: tuple[str, ...] | None = None,
+              width: int = 18) -> str:
+    """:func:`fate_word` cut to ``width`` for a slot row's cell, but ``no output has it`` where no output loaded the
+    take: cut, "not loaded into Live: ...; no output has it" read as "not loaded into..." whether another output had
+    the take or none did (the tooltip has it all)."""
+    if fate == "slot" and nowhere(not_loaded, loaded):
+        return clip(NO_OUTPUT, width)
+    return clip(fate_word(fate, end, not_loaded, loaded), width)
+
+
+def fate_text(take_id: str, fate: str | None, end: str | None, not_loaded: str = "",
+              loaded: tuple[str, ...] | None = None) -> str:
     """The take's id and what became of it (:func:`fate_word`): ``dog-1 loaded``."""
-    return f"{take_id} {fate_word(fate, end, not_loaded)}"
+    return f"{take_id} {fate_word(fate, end, not_loaded, loaded)}"
 
 
 AUDITION_S = 0.6  # how long an audition note is held
