@@ -1,12 +1,15 @@
 """What a stop leaves the performer to be told, said alike by ``exsampling run``'s summary and by the editor's status
 bar after its Stop: the takes a web recorder refused for its full disk, kept on the phones (its ``held_on_phones``
 status), the phones' uploads its stop cut off mid-body (its ``uploads_cut_off`` status), and those it was still
-checking and storing when its stop stopped waiting for them (its ``uploads_arriving`` status)."""
+checking and storing when its stop stopped waiting for them (its ``uploads_arriving`` status). And the summary's
+counts of takes by how they ended, in the words of the take lines (:func:`ends_text`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from exsampling_patch.runtime.events import TakeEnded
+from exsampling_patch.runtime.ledger import not_loaded_of
 from exsampling_patch.wording import counted
 
 
@@ -42,3 +45,67 @@ def arriving_parts(counts: Mapping[str, int]) -> list[str]:
              "next start; refused, its phone keeps it and sends it again" if count == 1 else
              f"{count} uploads from phones to '{node_id}' still being stored as it stopped: each stored is passed on "
              "at the next start; each refused, its phone keeps and sends again") for node_id, count in counts.items()]
+
+
+def summary_word(fate: str, reason: str) -> str:
+    """The summary's word for a take that ended with ``fate`` and ``reason``: a take the patch set aside on purpose
+    is counted as its line said it ("silent", "too short", "no slot"), not as "dropped", which a performer read as
+    lost; a take lost on the way (went nowhere, its node removed by an edit) is still "dropped"."""
+    if fate == "dropped":
+        if reason == "silent":
+            return "silent"
+        if reason.startswith("too short"):
+            return "too short"
+        if reason.startswith("no slot for "):
+            return "no slot"
+    return fate
+
+
+#: The summary's order of its counts (summary_word's words): the takes that came through first.
+ENDS_ORDER = ("slot", "not loaded", "done", "rejected", "silent", "too short", "no slot", "skipped", "dropped",
+              "refused", "error")
+
+
+def recovered_text(recovered: int, ended: int) -> str:
+    """How many of the ``ended`` takes the summary counts were recovered from the last run: "1 take done (1 of them
+    recovered ...)" read as a sum gone wrong."""
+    which = "" if recovered == ended == 1 else "all " if recovered == ended else f"{recovered} of them "
+    return f" ({which}recovered from the last run)"
+
+
+def no_output_has(ended: TakeEnded) -> bool:
+    """Whether a take ended in its slot but no output that loads takes loaded it (Live alone linked, and Live did not
+    answer): its console line ends "; no output has it", and the summary counts it apart from the takes in their
+    slots. Not where nothing was said unloaded (a slot map with no output linked: the slot is all there is to it)."""
+    return bool(not_loaded_of(ended)) and ended.loaded == ()
+
+
+def ends_text(told: Mapping[str, int], not_loaded: int = 0) -> str:
+    """The summary's counts of takes by how they ended (``told``: :func:`summary_word`'s word -> count), in words
+    as the take lines say them: "2 takes in their slots, 1 take rejected". It said "takes ended: slot 2, rejected 1",
+    which a performer had to decode. ``not_loaded`` of the ``slot`` ones no output loaded (:func:`no_output_has`):
+    counted apart, "1 take in its slot but loaded by no output", as their lines say it; "N takes in their slots" over
+    lines saying "no output has it" read as takes an instrument could play."""
+    told = dict(told)
+    if not_loaded > 0:
+        told["slot"] = told.get("slot", 0) - not_loaded
+        told["not loaded"] = not_loaded
+        if told["slot"] <= 0:
+            del told["slot"]
+
+    def words(word: str, count: int) -> str:
+        takes = counted(count, "take")
+        if word == "slot":
+            return f"{takes} in {'a slot' if count == 1 else 'their slots'}"
+        if word == "not loaded":
+            return f"{takes} in {'its slot' if count == 1 else 'their slots'} but loaded by no output"
+        if word == "no slot":
+            return f"{takes} with no slot"
+        if word == "error":
+            return f"{takes} ended in {'an error' if count == 1 else 'errors'}"
+        return f"{takes} {word}"
+
+    def rank(word: str) -> tuple[int, str]:
+        return (ENDS_ORDER.index(word) if word in ENDS_ORDER else len(ENDS_ORDER), word)
+
+    return ", ".join(words(word, told[word]) for word in sorted(told, key=rank))

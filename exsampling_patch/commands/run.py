@@ -33,7 +33,14 @@ from exsampling_patch.patch import Patch
 from exsampling_patch.registry import IMPORTING, Registry
 from exsampling_patch.runtime import Engine, Event, NodeError, NodeStarted, NodeStatus, TakeEnded, showlog
 from exsampling_patch.runtime.parts import running_at
-from exsampling_patch.stop_news import arriving_parts, phones_parts
+from exsampling_patch.stop_news import (  # the summary's words: imported from here by tests and tools too
+    arriving_parts,
+    ends_text,
+    no_output_has,
+    phones_parts,
+    recovered_text,
+    summary_word,
+)
 from exsampling_patch.validate import load_patch_with_warnings
 from exsampling_patch.wording import counted
 
@@ -70,8 +77,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="print one JSON object per event on stdout (event, at, node_id, ...), for scripts: "
                         "NodeStarted, NodeStatus, NodeError, NodeHung, TakeEnded (MessageHop with --trace); the last "
                         "line is RunStopped, the summary's counts (seconds, during_start_up, clean, takes by fate, "
-                        "recovered, node_errors, never_started, cut_off, unsent, held_on_phones, uploads_cut_off, "
-                        "uploads_arriving, signal, exit_status)")
+                        "not_loaded, recovered, node_errors, never_started, cut_off, unsent, held_on_phones, "
+                        "uploads_cut_off, uploads_arriving, signal, exit_status)")
     parser.add_argument("--takes", action="store_true", help=argparse.SUPPRESS)  # now the default
     parser.add_argument("--log", metavar="FILE", default=None,
                         help="where libraries' own messages (libjack, PortAudio) and the log go; default "
@@ -151,6 +158,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
     fates: dict[str, int] = {}  # by the runtime's fate, as the JSON record's "takes" always counted them
     told: dict[str, int] = {}  # by the words of the take lines (summary_word): the summary line's counts
+    not_loaded = [0]  # of told's "slot": those no output loaded
     started_nodes: set[str] = set()
     start_errors: dict[str, str] = {}  # node id -> the first error it reported before it started
     # takes stored by the last run and passed on again at this start (a kill -9, a stop mid-burst): the summary
@@ -163,6 +171,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             fates[event.fate] = fates.get(event.fate, 0) + 1
             word = summary_word(event.fate, event.reason)
             told[word] = told.get(word, 0) + 1
+            not_loaded[0] += no_output_has(event)  # counted apart, as its line says it ("no output has it")
             if event.take_id in recovering:
                 recovering.discard(event.take_id)
                 recovered.append(event.take_id)
@@ -302,7 +311,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     print((f"stopped during start-up, {time.monotonic() - starting:.1f} s in" if interrupted
            else f"stopped after {ran:.1f} s running")
           + ("" if clean else f" (some work did not finish in time{unfinished_text(engine)})")
-          + (f"; {ends_text(told)}" if told else "")
+          + (f"; {ends_text(told, not_loaded[0])}" if told else "")
           + (recovered_text(len(recovered), sum(told.values())) if recovered else "")
           + (f"; nodes with errors: {', '.join(f'{n} ({c})' for n, c in failed.items())}" if failed else "")
           + cut_off, file=sys.stderr, flush=True)
@@ -321,7 +330,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         console.json_line("RunStopped", time.time(), {
             "seconds": round(time.monotonic() - starting if interrupted else ran, 3), "during_start_up": interrupted,
             "clean": clean, "takes": dict(sorted(fates.items())), "takes_told": dict(sorted(told.items())),
-            "recovered": len(recovered),
+            "not_loaded": not_loaded[0], "recovered": len(recovered),
             "node_errors": failed,
             "never_started": {node_id: places[node_id] + start_errors[node_id] if start_errors.get(node_id)
                               else "the run was stopped first" if interrupted else "" for node_id in never},
@@ -343,51 +352,6 @@ def model_place(patch_file: str, patch: Patch, node_id: str, why: str) -> str:
     source = read_patch(patch_file).source_map  # read again: only here, where a line is told
     line = source.node_line(node_id, "params", "model") or source.node_line(node_id)
     return f"{patch_file}:{line}: " if line else ""
-
-
-def summary_word(fate: str, reason: str) -> str:
-    """The summary's word for a take that ended with ``fate`` and ``reason``: a take the patch set aside on purpose
-    is counted as its line said it ("silent", "too short", "no slot"), not as "dropped", which a performer read as
-    lost; a take lost on the way (went nowhere, its node removed by an edit) is still "dropped"."""
-    if fate == "dropped":
-        if reason == "silent":
-            return "silent"
-        if reason.startswith("too short"):
-            return "too short"
-        if reason.startswith("no slot for "):
-            return "no slot"
-    return fate
-
-
-#: The summary's order of its counts (summary_word's words): the takes that came through first.
-ENDS_ORDER = ("slot", "done", "rejected", "silent", "too short", "no slot", "skipped", "dropped", "refused", "error")
-
-
-def recovered_text(recovered: int, ended: int) -> str:
-    """How many of the ``ended`` takes the summary counts were recovered from the last run: "1 take done (1 of them
-    recovered ...)" read as a sum gone wrong."""
-    which = "" if recovered == ended == 1 else "all " if recovered == ended else f"{recovered} of them "
-    return f" ({which}recovered from the last run)"
-
-
-def ends_text(told: dict[str, int]) -> str:
-    """The summary's counts of takes by how they ended (``told``: :func:`summary_word`'s word -> count), in words
-    as the take lines say them: "2 takes in their slots, 1 take rejected". It said "takes ended: slot 2, rejected 1",
-    which a performer had to decode."""
-    def words(word: str, count: int) -> str:
-        takes = counted(count, "take")
-        if word == "slot":
-            return f"{takes} in {'a slot' if count == 1 else 'their slots'}"
-        if word == "no slot":
-            return f"{takes} with no slot"
-        if word == "error":
-            return f"{takes} ended in {'an error' if count == 1 else 'errors'}"
-        return f"{takes} {word}"
-
-    def rank(word: str) -> tuple[int, str]:
-        return (ENDS_ORDER.index(word) if word in ENDS_ORDER else len(ENDS_ORDER), word)
-
-    return ", ".join(words(word, told[word]) for word in sorted(told, key=rank))
 
 
 def watch_stop(engine: Engine, type_of: Callable[[str], str], first_notice: float, console: StageConsole) -> None:

@@ -45,6 +45,7 @@ from exsampling_patch.runtime import (
 )
 from exsampling_patch.runtime.events import opened_keys
 from exsampling_patch.runtime.ledger import not_loaded_of
+from exsampling_patch.stop_news import no_output_has
 from exsampling_patch.wording import end_in_words, label_words, named_label
 
 #: Node types that send OSC to ``host:port`` (their parameters), named on the console at start.
@@ -418,7 +419,7 @@ class StageConsole:
             told = f", {not_loaded}" if not_loaded else ""
             # "-> HH, not loaded into Live" read alike where the sampler beside had it and where no output had it
             # (Live alone linked): the second is said so
-            nowhere = "; no output has it" if not_loaded and getattr(event, "loaded", None) == () else ""
+            nowhere = "; no output has it" if no_output_has(event) else ""  # the summary counts it apart by the same
             fate = (f"{heard} -> {', '.join(event.slots)}{told}" if heard else event.reason) + nowhere
             if known.get("rejected"):  # the gate's fallback slot (the map said why): "kick 97% -> Chorus" said none
                 fate += f" (gate's fallback: {end_in_words(str(known['rejected']))})"
