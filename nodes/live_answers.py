@@ -81,6 +81,9 @@ class Waiting(NamedTuple):
     key: str = ""
     kept: Any = None
     carried: bool = False  # kept at the last run's stop, unloaded (:meth:`LiveLink.keep`)
+    #: A slot's loaded take sent again to a Live back (:meth:`LiveAnswers.held`): no take in flight, its end told
+    #: long ago; unanswered, it is not told "not loaded", and goes again at Live's next comeback (held still).
+    restore: bool = False
 
 
 class LiveAnswers:
@@ -131,6 +134,8 @@ class LiveAnswers:
         with self._lock:
             while self._waiting and now - self._waiting[0].sent_at >= self.within:
                 waiting = self._waiting.popleft()
+                if waiting.restore:
+                    continue
                 late.append(waiting)
                 if waiting.slot not in self._again or self._again[waiting.slot].sent_at <= waiting.sent_at:
                     self._again[waiting.slot] = waiting
@@ -311,16 +316,17 @@ class LiveLink:
         self._last_error = ""
         return True
 
-    def load(self, slot: str, args: list[Any], name: str, key: str = "", kept: Any = None) -> bool:
+    def load(self, slot: str, args: list[Any], name: str, key: str = "", kept: Any = None,
+             restore: bool = False) -> bool:
         """Send one load and wait for its answer (on the reply loop); ``key``: its sent log's, once Live loaded it;
         ``kept``: the assignment the node keeps open, closed with the answer or when none came in time, or here
         (once) where the load did not go (False) or Live is known silent (then sent again once Live answers, whether
         it went or not)."""
         with self._order:
-            return self._load(slot, args, name, key, kept)
+            return self._load(slot, args, name, key, kept, restore)
 
-    def _load(self, slot: str, args: list[Any], name: str, key: str, kept: Any) -> bool:
-        waiting = Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key, kept)
+    def _load(self, slot: str, args: list[Any], name: str, key: str, kept: Any, restore: bool = False) -> bool:
+        waiting = Waiting(slot, str(args[1]), name, time.monotonic(), tuple(args), key, kept, restore=restore)
         silent = self.silent  # read once: the reply loop may end the silence meanwhile
         # Written down before it goes: the script's answer can be read (on the reply loop) before sendto returns,
         # and an answer to a load not written down is matched to nothing: the take would be told "not loaded".
@@ -517,10 +523,11 @@ class LiveLink:
                     if self.answers.newer_went(waiting, before=start):
                         passed.append(waiting)
                     else:
-                        self.load(waiting.slot, [*waiting.args[:5], 1], waiting.name, waiting.key, waiting.kept)
+                        self.load(waiting.slot, [*waiting.args[:5], 1], waiting.name, waiting.key, waiting.kept,
+                                  waiting.restore)
                 for waiting in held:  # no key: written down as sent when it first loaded
                     if not self.answers.newer_went(waiting, before=start):
-                        self.load(waiting.slot, [*waiting.args[:4], 0, 1], waiting.name)
+                        self.load(waiting.slot, [*waiting.args[:4], 0, 1], waiting.name, restore=True)
                         restored.append(waiting)
         for waiting in passed:  # Live holds (or is to hold) the newer take: this one is not sent again over it
             self.close(waiting, f"not loaded into Live: a newer take of {waiting.slot} went instead")

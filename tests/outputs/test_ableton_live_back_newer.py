@@ -1,4 +1,5 @@
-"""A Live back after a silence told keeps a slot's newest take: the take it had loaded before is not sent over it.
+"""A Live back after a silence told keeps a slot's newest take: the take it had loaded before is not sent over it;
+and that take, sent again to it, is no take error should Live go silent again before it answers.
 
 Over real UDP; Live's side is the remote script against ``live_standin`` (the one mock the project allows), its
 datagrams handled as Live's display timer would, and the node's answers read here in the order its reply loop reads
@@ -70,6 +71,42 @@ def test_a_live_back_after_a_silence_keeps_the_newer_take_sent_just_before_it(tm
         assert back.loaded == 1
         told = [s["live_answers"] for s in context.statuses if "live_answers" in s]
         assert told == [f"127.0.0.1:{port}"], told
+    finally:
+        link.sock.close()
+        surface.disconnect()
+        if back is not None:
+            back.disconnect()
+
+
+def test_a_take_sent_again_to_a_live_back_that_goes_silent_again_is_no_take_error(tmp_path: Path) -> None:
+    # The take Live had loaded, sent again at its comeback (its set reopened without it), is no take in flight: its
+    # end was told long ago. Before, Live silent again before it answered told "knock (slot HH) not loaded: ...
+    # (sent again once Live answers ...)", an error naming a take of long ago.
+    surface = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=0)
+    port = surface.port
+    context = NodeContext()
+    node = AbletonLive("live", {"port": port, "folder": str(tmp_path / "live")}, context)  # not started: no loop
+    link = LiveLink(node, "127.0.0.1", port, 60.0, StandingWarning())
+    back = None
+    try:
+        older = write_take(sine_take(440.0, seconds=0.2), tmp_path / "knock.wav")
+        pump(link, surface, lambda: link._answered_ever)
+        link.load("HH", ["HH", str(older.path), "knock", 0.0, 0, 0], "knock")
+        pump(link, surface, lambda: link.loaded == 1)
+        surface.disconnect()  # Live quits mid-show
+        link._ping(time.monotonic() - link.quiet)
+        link._silence(time.monotonic())
+        assert link.silent and len(context.errors) == 1, context.errors
+        back = ableton_remote.ExSamplingSurface(CInstance(Song([Track("HH")])), port=port)  # opened again
+        link._ping(time.monotonic())
+        pump(link, back, lambda: not link.silent)  # the pong read, the loaded take sent again: Live quits before
+        back.disconnect()
+        link._ping(time.monotonic() - link.quiet)
+        link._silence(time.monotonic() + 61)  # silent again, past the load's answer_within
+        assert link.silent and len(context.errors) == 2, context.errors
+        warnings = [str(status["warning"]) for status in context.statuses if status.get("warning")]
+        assert not [text for text in [*context.errors, *warnings] if "knock" in text], (context.errors, warnings)
+        assert [waiting.name for waiting in link.answers.held()] == ["knock"]  # sent again at the next comeback
     finally:
         link.sock.close()
         surface.disconnect()
