@@ -190,6 +190,20 @@ def stopped_line(out: Path, before: tuple[int, int, int] | None) -> str:
     return f"{out} is the new model, written whole, without its card (train again to have one)"
 
 
+def stopped_in_import(error: BaseException) -> bool:
+    """Whether ``error`` (an ImportError) is a stop (Ctrl+C, or SIGTERM, SIGHUP) that came during an import: pybind11
+    makes a KeyboardInterrupt in an extension's initialisation (matplotlib's) an ImportError "initialization failed"
+    raised from it, which ended in a traceback where the stop's line was due."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def _what_file(path: Path) -> str:
     """What the file at ``path``, no model, is, in a few words ("an audio file (a take?)"), to say why it is kept."""
     from exsampling_patch.models.model_file import written_kind
@@ -229,7 +243,12 @@ def run(args: argparse.Namespace) -> int:
     signals = (signal.SIGTERM, signal.SIGHUP) if threading.current_thread() is threading.main_thread() else ()
     previous = {sig: signal.signal(sig, stop) for sig in signals if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
-        return _train(args)
+        try:
+            return _train(args)
+        except ImportError as error:
+            if not stopped_in_import(error):
+                raise
+            raise KeyboardInterrupt from error
     except KeyboardInterrupt:  # Ctrl+C ended it without a word: was the model there replaced, or kept?
         with contextlib.suppress(OSError):  # a closed terminal's stderr
             print(f"stopped: {stopped_line(Path(args.out), before)}", file=sys.stderr)
@@ -241,9 +260,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     try:  # the `train` extra: not everyone who plays a patch trains models
-        import matplotlib  # noqa: F401  (the model card's confusion matrix)
+        import matplotlib  # the model card's confusion matrix
+
+        # All the card step draws with, imported now: first imported there, once the model was written, a Ctrl+C
+        # during the import ended twice in a traceback ("ImportError: initialization failed"), not the stop's line.
+        matplotlib.use("Agg", force=False)  # as cards.save_confusion_png
+        import matplotlib.backends.backend_agg
+        import matplotlib.pyplot
         from tqdm import tqdm
     except ImportError as error:
+        if stopped_in_import(error):  # a stop, told as one by run: not the extra missing ("needs None")
+            raise
         print(f"error: exsampling train needs {error.name}: pip install 'exsampling-patch[train]'", file=sys.stderr)
         return 2
 

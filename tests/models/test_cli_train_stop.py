@@ -15,14 +15,24 @@ from tests.models.test_cli_train import earlier_model, tiny_takes
 # Runs the real command line with a real signal (SIGINT: Ctrl+C) raised at a point a Python audit hook sees: "model", as
 # the model file is put in its place (os.replace); "renamed", as that rename is made: the hook makes it, and the signal
 # is handled once the model is in place (no event comes between the rename's return and what follows it); "card", at
-# the first file opened after the rename, as its card is written.
+# the first file opened after the rename, as its card is written; "pyplot", as matplotlib.pyplot's code is run (its
+# first import); "pyplot-init", there too, the KeyboardInterrupt surfacing as an ImportError, as pybind11 makes one
+# cut short in an extension's initialisation (matplotlib's _image, _backend_agg) ("ImportError: initialization failed").
 SIGNAL_AT = """
 import os, signal, sys
 out, at, sig = sys.argv[-1], sys.argv.pop(1), getattr(signal, sys.argv.pop(1))
 armed = renaming = False
 def hook(event, args):
     global armed, renaming
-    if event == "os.rename" and str(args[1]) == out and not renaming:
+    if at.startswith("pyplot") and event == "exec" and args[0].co_filename.endswith(os.path.join("matplotlib",
+                                                                                                 "pyplot.py")):
+        if at == "pyplot":
+            signal.raise_signal(sig)
+        try:
+            signal.raise_signal(sig)
+        except KeyboardInterrupt as stop:
+            raise ImportError("initialization failed") from stop
+    elif event == "os.rename" and str(args[1]) == out and not renaming:
         if at == "model":
             signal.raise_signal(sig)
         elif at == "renamed":
@@ -82,6 +92,19 @@ def test_train_stopped_says_what_it_left_and_no_card_of_another_model(at: str, s
                                     "again to have one)\n"), done.stderr
         assert load_model_file(out).labels == ["clank", "hum"]
         assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.pt", "takes"]
+
+
+@pytest.mark.parametrize("at", ["pyplot", "pyplot-init"])
+def test_train_stopped_as_matplotlib_is_first_imported_says_so(at: str, tmp_path: Path) -> None:
+    # Before, matplotlib's pyplot was first imported at the card step, once the model was written: a Ctrl+C there
+    # ended twice in "ImportError: initialization failed", a traceback, exit 1. Now it is imported before the training,
+    # and a stop that surfaces as an ImportError is told as a stop (not as the train extra missing).
+    done, out, earlier = train_signalled(tmp_path, at, "SIGINT")
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr and "pip install" not in done.stderr, done.stderr
+    assert done.stderr.endswith(f"stopped: nothing was written: {out} is the model there before, as it was\n")
+    assert out.read_bytes() == earlier
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.md", "mine.pt", "mine_confusion.png", "takes"]
 
 
 @pytest.mark.parametrize("sig", ["SIGHUP", "SIGTERM"])
