@@ -71,7 +71,8 @@ class EditorApp:
         self._title = ""
         self._selected: list[str] = []  # the canvas's selection, as last seen
         self.clicks = CanvasClicks(model, self.patch_view, self.link_hints, self.inspector, self._select,
-                                   self._clear_canvas_selection, lambda: self.modal_open() or self.popup_shown())
+                                   self._clear_canvas_selection, lambda: self.modal_open() or self.popup_shown(),
+                                   self.shortcuts.was_down)
         model.listen(self._on_change)
 
     # -- building ----------------------------------------------------------------------------------------------
@@ -314,8 +315,8 @@ class EditorApp:
 
     def _on_wheel(self, sender: Any, notches: Any) -> None:
         if dpg.is_item_hovered(self.patch_view.tag):
-            shift = dpg.is_key_down(dpg.mvKey_LShift) or dpg.is_key_down(dpg.mvKey_RShift)
-            self.navigator.wheel(float(notches), sideways=shift)
+            # Shift as it was in the wheel's frame: this handler runs late on a loaded machine (Shortcuts.was_down)
+            self.navigator.wheel(float(notches), sideways=self.shortcuts.was_down(dpg.mvKey_LShift, dpg.mvKey_RShift))
 
     def _on_right_click(self, sender: Any, app_data: Any) -> None:
         if not dpg.is_item_hovered(self.patch_view.tag):

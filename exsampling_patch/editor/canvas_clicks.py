@@ -24,11 +24,12 @@ __all__ = ["CanvasClicks"]
 
 class CanvasClicks:
     """The left button's presses on the canvas. ``select`` makes nodes the selection (marked) and shows them,
-    ``clear_selection`` clears the canvas's own, ``covered`` says whether a window lies over the canvas."""
+    ``clear_selection`` clears the canvas's own, ``covered`` says whether a window lies over the canvas,
+    ``was_down`` whether one of the keys given was down in the frame whose handlers run (Shortcuts.was_down)."""
 
     def __init__(self, model: EditorModel, patch_view: PatchView, link_hints: LinkHints, inspector: Inspector,
                  select: Callable[[list[str]], None], clear_selection: Callable[[], None],
-                 covered: Callable[[], bool]) -> None:
+                 covered: Callable[[], bool], was_down: Callable[..., bool]) -> None:
         self.model = model
         self.patch_view = patch_view
         self.link_hints = link_hints
@@ -36,6 +37,7 @@ class CanvasClicks:
         self.select = select
         self.clear_selection = clear_selection
         self.covered = covered
+        self.was_down = was_down
         self.left_down = False
         #: The node (or one of its pins) under the last left press on the canvas: its release is no click on empty
         #: canvas (a link dragged from or to a pin leaves no node selected, yet must not clear the inspector).
@@ -95,8 +97,9 @@ class CanvasClicks:
         if press is None or node_id is None or node_id not in self.model.patch.nodes:
             return
         mouse = dpg.get_mouse_pos(local=False)
-        modifier = any(dpg.is_key_down(key) for key in (dpg.mvKey_LControl, dpg.mvKey_RControl, dpg.mvKey_LShift,
-                                                        dpg.mvKey_RShift))
+        # Ctrl and Shift as they were in the release's frame, not when this handler runs (behind the frames on a
+        # loaded machine): a Ctrl+click with Ctrl let go by then made the node clicked the selection, alone.
+        modifier = self.was_down(dpg.mvKey_LControl, dpg.mvKey_RControl, dpg.mvKey_LShift, dpg.mvKey_RShift)
         on_pin = self.link_hints.pin_at(press, output=True) or self.link_hints.pin_at(press, output=False)
         if abs(mouse[0] - press[0]) > 4 or abs(mouse[1] - press[1]) > 4 or on_pin or modifier:
             return

@@ -115,7 +115,8 @@ class Shortcuts:
 
     def add_key_handlers(self) -> None:
         """The key handlers, into the handler registry being built. The key-down handler comes first: a frame queues
-        a registry's handlers in order, so a press is handled after the key-down reports of its own frame."""
+        a registry's handlers in order, so a press is handled after the key-down reports of its own frame (and so is
+        a mouse handler added after these: see :meth:`was_down`)."""
         dpg.add_key_down_handler(callback=self.on_key_down)
         dpg.add_key_press_handler(callback=self.on_key)
         dpg.add_key_release_handler(callback=self.on_key_release)
@@ -147,6 +148,13 @@ class Shortcuts:
         all): the patch tab's own."""
         return {(False, False, dpg.mvKey_Delete), (False, False, dpg.mvKey_Back), *((True, False, k) for k in (
             dpg.mvKey_X, dpg.mvKey_C, dpg.mvKey_V, dpg.mvKey_D, dpg.mvKey_A))}
+
+    def was_down(self, *keys: int) -> bool:
+        """Whether one of ``keys`` was down in the frame whose handlers are being run: for a handler of the registry
+        :meth:`add_key_handlers` filled, added after them (a mouse handler's Ctrl, Shift), which runs on Dear PyGui's
+        callback thread too, behind the frames on a loaded machine. Asked live then, Shift+wheel with Shift let go
+        by then panned down, not sideways."""
+        return not self._down_now.isdisjoint(keys)
 
     def on_key_release(self, sender: Any, key: int) -> None:
         """The key release handler: the key's next press is a new one, not a repeat."""

@@ -2,7 +2,8 @@
 handlers on its callback thread, behind the frames on a loaded machine. Here that thread waits on a frame callback
 while real keys (XTEST) are pressed and let go, a frame drawn after each, then goes on. Read when the handlers ran,
 Ctrl+Z with Ctrl let go by then read as Z (no undo), Ctrl+Shift+Z with Shift let go as Ctrl+Z (an undo, not a redo),
-and C or 2 pressed before Ctrl as Ctrl+C (a copy, not the compact display) or Ctrl+2 (no slot played).
+and C or 2 pressed before Ctrl as Ctrl+C (a copy, not the compact display) or Ctrl+2 (no slot played). The mouse's
+handlers too: Shift+wheel with Shift let go by then panned down, not sideways.
 
 Run as ``python -m tests.editor.late_modifiers_scenario`` (needs DISPLAY; see test_late_modifiers.py). Prints one
 JSON object.
@@ -19,13 +20,14 @@ import dearpygui.dearpygui as dpg
 
 from exsampling_patch.editor.app import EditorApp
 from tests.editor import xinput
-from tests.editor.driving import Driver, default_patch_copy, editor
+from tests.editor.driving import Driver, canvas_box, default_patch_copy, editor, empty_spot, node_rects, title_point
 
 
-def late(driver: Driver, events: list[tuple[str, str]]) -> None:
-    """``events`` (``keydown``/``keyup``, key) sent, two frames after each, while the callback thread waits; then the
-    thread let go and its handlers settled, and only then the keys still down let go (also when this raises: one left
-    down stays down on the test display for the scenarios after this one)."""
+def late(driver: Driver, events: list[tuple[str, str | int]]) -> None:
+    """``events`` (``keydown``/``keyup``, key; or ``click``, a mouse button: 4 a wheel notch up) sent, two frames after
+    each, while the callback thread waits; then the thread let go and its handlers settled, and only then the keys
+    still down let go (also when this raises: one left down stays down on the test display for the scenarios after
+    this one)."""
     app: EditorApp = driver.app
     gate = threading.Event()
     dpg.set_frame_callback(dpg.get_frame_count() + 1, lambda: gate.wait(10))
@@ -38,7 +40,7 @@ def late(driver: Driver, events: list[tuple[str, str]]) -> None:
         driver.frames(3)
     finally:
         gate.set()
-        for key in {key for _, key in events}:
+        for key in {str(key) for what, key in events if what == "keydown"}:
             if xinput.is_down(key):
                 driver.send("keyup", key)
     driver.frames(3)
@@ -63,6 +65,25 @@ def main() -> dict[str, Any]:
         compact = app.patch_view.compact
         late(driver, [("keydown", "c"), ("keyup", "c"), ("keydown", "ctrl")])
         out["compact_toggled_by_c"] = app.patch_view.compact != compact
+        # Shift+wheel over the canvas, Shift let go before the handlers run: sideways, as on time.
+        spot = empty_spot((0, 0))
+        assert spot is not None
+        driver.move(spot)
+        pan = app.patch_view.pan
+        late(driver, [("keydown", "shift"), ("click", 4), ("keyup", "shift")])
+        out["shift_wheel_up_moved"] = [a - b for a, b in zip(app.patch_view.pan, pan, strict=True)]
+        # Two nodes selected by a click and a Ctrl+click, then a Ctrl+click on the second, Ctrl let go before the
+        # handlers run: imnodes takes it out of the selection, as on time; read as a plain click, the editor made it
+        # the selection alone.
+        x0, y0, x1, y1 = canvas_box()
+        first, second = [node for node in node_rects() if x0 < title_point(node)[0] < x1 - 60
+                         and y0 < title_point(node)[1] < y1 - 30][:2]
+        driver.click(title_point(first))
+        with driver.holding("ctrl"):
+            driver.click(title_point(second))
+        out["selected_by_ctrl_click"] = sorted(app.selection()) == sorted([first, second])
+        late(driver, [("keydown", "ctrl"), ("mousedown", 1), ("mouseup", 1), ("keyup", "ctrl")])
+        out["selected_after_late_ctrl_click"] = ["first" if node == first else "second" for node in app.selection()]
         # The Performance tab, the patch not running: a slot key pressed says so, which tells it was taken as 2.
         dpg.set_value("tabs", "tab:perf")
         driver.frames(3)
