@@ -122,7 +122,8 @@ def held_out_line(takes: dict[str, int], val: float) -> str:
 
 
 def out_problem(out: Path) -> str:
-    """Why the model file ``out`` cannot be written ('' if it can); its folder is made here if missing."""
+    """Why the model file ``out`` cannot be written ('' if it can). A missing folder is not made here but as the
+    training starts (:func:`missing_folders`): made at this check, a run refused after it or stopped left it empty."""
     from exsampling_patch.models.model_file import SHIPPED_MODEL, VALIDATION_HEAD, written_kind
 
     if out.resolve() in (SHIPPED_MODEL.resolve(), VALIDATION_HEAD.resolve()):
@@ -148,13 +149,17 @@ def out_problem(out: Path) -> str:
     folder = next((p for p in out.parents if p.exists()), None)
     if folder is not None and not folder.is_dir():
         return f"{folder} is not a folder"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        return f"cannot make its folder {out.parent}: {error.strerror or error}"
-    if not os.access(out.parent, os.W_OK):
-        return f"its folder {out.parent} is not writable"
+    if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
+        if folder == out.parent:
+            return f"its folder {out.parent} is not writable"
+        return f"cannot make its folder {out.parent}: {folder} is not writable"
     return ""
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those above it that are not there (deepest first): made for the model, removed again when
+    the run ends with nothing in them."""
+    return [p for p in (folder, *folder.parents) if not p.exists()]
 
 
 def out_note(out: Path) -> str:
@@ -349,7 +354,14 @@ def _train(args: argparse.Namespace) -> int:
     threads = torch.get_num_threads()  # given back after: the command also runs inside other programs (tests)
     if args.threads is not None:  # the features and the int8 calibration too, not only the fit
         torch.set_num_threads(args.threads)
+    made: list[Path] = []
     try:
+        made += missing_folders(out.parent)  # before they are made: a stop between leaves none unknown
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ModelFileError(f"--out {args.out}: cannot make its folder {out.parent}: "
+                                 f"{error.strerror or error}") from error
         report = train_folder(args.data, args.out, base_model=args.base, config=config, val_fraction=args.val,
                               progress=progress)
     except (DataError, ModelFileError) as error:
@@ -357,6 +369,9 @@ def _train(args: argparse.Namespace) -> int:
     else:
         failed = None
     finally:
+        for folder in made:  # those the model went into are not empty: kept
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         torch.set_num_threads(threads)
         for bar in bars.values():
             bar.close()

@@ -445,3 +445,19 @@ def test_train_removes_what_a_training_killed_mid_write_left(tmp_path: Path,
     err = capsys.readouterr().err
     assert err.startswith(f"note: removed 1 part-written file that a training stopped mid-write left: {killed.name}\n")
     assert sorted(p.name for p in models.iterdir()) == sorted([running.name, other.name])
+
+
+def test_train_refused_leaves_no_folder_it_made_for_the_model(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, a missing --out folder was made at the check of --out, before the training: a run refused after it
+    # (--base not found) or stopped left it there, empty.
+    from exsampling_patch.commands.train import out_problem
+
+    data = tiny_takes(tmp_path / "takes")
+    out = tmp_path / "new" / "models" / "mine.pt"
+    assert out_problem(out) == ""
+    assert cli_main(["train", str(data), "--base", str(tmp_path / "none.pt"), "--out", str(out)]) == 2
+    assert "error: --base " in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["takes"]
+    (tmp_path / "file").write_text("not a folder")
+    assert out_problem(tmp_path / "file" / "mine.pt") == f"{tmp_path / 'file'} is not a folder"

@@ -107,6 +107,17 @@ def test_train_stopped_as_matplotlib_is_first_imported_says_so(at: str, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.md", "mine.pt", "mine_confusion.png", "takes"]
 
 
+def test_train_stopped_leaves_no_folder_it_made_for_the_model(tmp_path: Path) -> None:
+    # Before, a missing --out folder was made before the training: a Ctrl+C left it there, empty.
+    data = tiny_takes(tmp_path / "takes")
+    out = tmp_path / "new" / "models" / "mine.pt"
+    done = subprocess.run([sys.executable, "-c", SIGNAL_AT, "model", "SIGINT", "train", str(data), "--threads", "1",
+                           "--val", "0.5", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.endswith("stopped: nothing was written\n"), done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["takes"]
+
+
 @pytest.mark.parametrize("sig", ["SIGHUP", "SIGTERM"])
 def test_train_started_with_a_signal_ignored_leaves_it_ignored(sig: str, tmp_path: Path) -> None:
     # Before, the command set its own handler whatever it started with: `nohup exsampling train` over ssh ended at
