@@ -321,7 +321,10 @@ class Pattern(Node):
                 # late_steps: steps a stalled host made it skip (see _schedule), as a stream counts xruns
                 self.report_status(tempo=round(clock.tempo, 2), beat=round(clock.beat_at(now), 2), peers=clock.peers,
                                    playing=clock.playing and self._play, link=clock.link, late_steps=self.late_steps,
-                                   follows=self.clock or ("MIDI clock" if self.follow_midi_clock else ""))
+                                   follows=self.clock or ("MIDI clock" if self.follow_midi_clock else ""),
+                                   # where the master started (0) or continued from: the console words it so
+                                   **({"from_beat": clock.start_beat} if self.follow_midi_clock and clock.playing
+                                      else {}))
             self.stop_event.wait(TICK_SECONDS)
 
     def _tell_master(self, timeline: MidiClockTimeline, now: float) -> None:

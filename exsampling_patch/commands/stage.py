@@ -30,6 +30,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from exsampling_patch.commands.error_repeats import RepeatedErrors, clock_text
+from exsampling_patch.commands.master_news import MasterNews
 from exsampling_patch.messages import summarize
 from exsampling_patch.patch import Patch
 from exsampling_patch.qr import terminal_text
@@ -150,6 +151,7 @@ class StageConsole:
         self.repeats = RepeatedErrors()
         self._repeats_timer: threading.Timer | None = None
         self._out_gone = False  # JSON mode: its reader closed the pipe, or the last line went (under ``_lock``)
+        self.master_news = MasterNews()  # a MIDI clock master's start, stop and tempo, for the groove following it
 
     def kinds(self) -> tuple[type[Event], ...]:
         # Whether a node is back is the engine's word, on the status that opened it (NodeStatus.back): the console
@@ -288,6 +290,10 @@ class StageConsole:
         clock_back = status.get("midi_clock_back")  # a pattern's MIDI clock master heard again: its warning ended
         if isinstance(clock_back, str) and clock_back and self.mode == "normal":
             self.say(f"{_clock(event)} node '{event.node_id}': {clock_back}")
+        master = self.master_news.line(event.node_id, status, event.time)  # told in its status alone otherwise
+        if master and self.mode == "normal":
+            kind = spec_of.type if spec_of is not None else "node"
+            self.say(f"{_clock(event)} {kind} '{event.node_id}': following the MIDI clock: {master}")
         kept = status.get("sending_kept")
         # Said once, with where they go (kept_to); a later count (one's file was gone: its own error) is not.
         if isinstance(kept, int) and kept > 0 and "kept_to" in status and self.mode == "normal":

@@ -1,0 +1,57 @@
+"""The stage console's lines for a pattern node following a MIDI clock master (``follow_midi_clock``): when the
+master starts, stops or continues, and when its tempo changes markedly. The node tells these only in its status,
+twice a second (``playing``, ``tempo``, ``follows``, and ``from_beat`` while playing: 0 after a start, where the
+master went on from after a continue), which the console printed none of: a performer in time with a drum machine
+had no word of the groove starting, stopping or changing tempo with it."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: A tempo told again once it is this far (BPM) from the whole BPM last told: half a BPM (it rounds to another one)
+#: and the ticks' jitter (+/- 0.3 BPM read from a steady master), so that jitter is not told, while a reading told
+#: in the midst of a change (91 on the way to 90) is put right by the next ones.
+TEMPO_STEP = 0.8
+#: At most one tempo line in this many seconds a node (a master ramping its tempo would say one a status otherwise).
+TEMPO_EVERY = 1.0
+
+
+@dataclass
+class _Heard:
+    playing: bool = False
+    tempo: float = 0.0  # the tempo last told
+    told_at: float = -math.inf  # when (the events' time.monotonic())
+
+
+class MasterNews:
+    """What each node following a MIDI clock last told the performer; :meth:`line` says what is new."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # statuses come from the engine's threads
+        self._nodes: dict[str, _Heard] = {}
+
+    def line(self, node_id: str, status: Mapping[str, Any], at: float) -> str:
+        """What ``status`` of node ``node_id`` (at ``at``, monotonic seconds) says of its master that was not said:
+        "started at 120 BPM", "continued at 120 BPM", "stopped", "tempo 90 BPM", or ''."""
+        tempo, playing = status.get("tempo"), status.get("playing")
+        if (status.get("follows") != "MIDI clock" or not isinstance(tempo, int | float)
+                or not isinstance(playing, bool)):
+            return ""
+        with self._lock:
+            heard = self._nodes.setdefault(node_id, _Heard())
+            if playing != heard.playing:
+                heard.playing = playing
+                if not playing:
+                    return "stopped"
+                heard.tempo, heard.told_at = tempo, at
+                from_beat = status.get("from_beat")
+                went_on = isinstance(from_beat, int | float) and from_beat > 0  # a song position of 0 is a start
+                return f"{'continued' if went_on else 'started'} at {round(tempo)} BPM"
+            if playing and abs(tempo - round(heard.tempo)) >= TEMPO_STEP and at - heard.told_at >= TEMPO_EVERY:
+                heard.tempo, heard.told_at = tempo, at
+                return f"tempo {round(tempo)} BPM"
+            return ""

@@ -1,0 +1,89 @@
+"""The stage console says when a pattern node's MIDI clock master starts, stops and continues, and when its tempo
+changes markedly: before, a groove following a drum machine told these only in its status fields (``playing``,
+``tempo``), which the console prints none of. A master program of its own on a real JACK MIDI port, read through
+midi_in into a real pattern node, whose statuses reach the console as the engine passes them, as they come."""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+import pytest
+
+from exsampling_patch.commands.master_news import MasterNews
+from exsampling_patch.commands.stage import StageConsole
+from exsampling_patch.context import NodeContext
+from exsampling_patch.nodes.pattern import Pattern
+from exsampling_patch.patch import NodeSpec, Patch
+from exsampling_patch.runtime import NodeStatus
+from tests.outputs.test_pattern_follow import MASTER_START, follow
+
+#: Its clock at 120 BPM while stopped (2 beats: the tempo read from them), start, 4 beats, 4 at 90 BPM, stop, 2
+#: beats of ticks stopped, continue, 2 beats, stop, 2 beats of ticks stopped (the node's status, twice a second, sees
+#: each state).
+MASTER = MASTER_START + """t = ticks(48, 120, time.perf_counter())
+port.send(mido.Message("start"))
+t = ticks(24 * 4, 120, t)
+t = ticks(24 * 4, 90, t)
+port.send(mido.Message("stop"))
+t = ticks(24 * 2, 90, t)
+port.send(mido.Message("continue"))
+t = ticks(24 * 2, 90, t)
+port.send(mido.Message("stop"))
+t = ticks(24 * 2, 90, t)
+print("late", late, flush=True)
+"""
+
+
+class ToConsole(NodeContext):
+    """The pattern's context: each status to the console as the engine would publish it, when it is reported."""
+
+    def __init__(self, console: StageConsole) -> None:
+        super().__init__()
+        self.console = console
+
+    def report_status(self, node_id: str, status: dict[str, Any]) -> None:
+        super().report_status(node_id, status)
+        self.console(NodeStatus(node_id, dict(status)))
+
+
+@pytest.mark.jack
+def test_the_console_says_the_masters_start_tempo_stop_and_continue() -> None:
+    patch = Patch()
+    patch.add_node(NodeSpec("groove", "pattern", {"follow_midi_clock": True}))
+    err = io.StringIO()
+    console = StageConsole(patch, err=err)
+    pattern = Pattern("groove", {"patterns": {"HH": "x.x."}, "follow_midi_clock": True}, ToConsole(console))
+    follow(MASTER, f"exs-news-{os.getpid()}", pattern)
+    lines = [line.split(" ", 1)[1] for line in err.getvalue().splitlines()]
+    prefix = "pattern 'groove': following the MIDI clock: "
+    assert lines and all(line.startswith(prefix) for line in lines), lines
+    said = [line.removeprefix(prefix) for line in lines]
+    assert said[0] == "started at 120 BPM", said
+    stop = said.index("stopped")
+    # the change to 90 said (a status may catch the line between, told too, a second apart); the ticks' jitter
+    # around 120 and 90 never
+    tempos = said[1:stop]
+    assert tempos and tempos[-1] == "tempo 90 BPM" and len(tempos) <= 2, said
+    assert all(t.startswith("tempo ") for t in tempos), said
+    assert said[stop:] == ["stopped", "continued at 90 BPM", "stopped"], said
+
+
+def test_a_tempo_is_told_once_it_moved_a_bpm_and_at_most_once_a_second() -> None:
+    news = MasterNews()
+
+    def at(t: float, tempo: float, playing: bool = True, **more: Any) -> str:
+        return news.line("g", {"tempo": tempo, "playing": playing, "follows": "MIDI clock", **more}, t)
+
+    assert at(0.0, 120.0, False) == ""  # nothing to say before the master starts
+    assert at(0.5, 120.2, from_beat=0.0) == "started at 120 BPM"
+    assert [at(1.0 + i / 2, 120.0 + (0.7 if i % 2 else -0.7)) for i in range(6)] == [""] * 6  # jitter across 120.5
+    assert at(4.0, 121.3) == "tempo 121 BPM"
+    assert at(4.5, 125.0) == ""  # within the second of the last line
+    assert at(5.0, 125.0) == "tempo 125 BPM"
+    assert at(6.0, 124.4) == ""  # not below 124.2: as likely 125 with the ticks' jitter
+    assert at(7.0, 124.0) == "tempo 124 BPM"  # a reading amid a change (125), put right
+    assert at(7.5, 124.0, False) == "stopped"
+    assert at(8.0, 124.0, from_beat=16.0) == "continued at 124 BPM"
+    assert news.line("own", {"tempo": 120.0, "playing": True, "follows": ""}, 0.0) == ""  # its own tempo: no master
