@@ -1,24 +1,28 @@
-"""The microphone's take ids: its node id, the second the take was cut (local time), and a count that no take in its
-folder, nor one a microphone of this process gave out, has with them.
+"""Take ids free in their folder, for the microphone and the web recorder: a name (the node id, the recorder's), the
+second the take was cut or came in (local time), and an end (a count, a count and a random part) that no take in the
+folder, nor one this process gave out within that second, has with them.
 
-The count was the take's number in the node's start, from 1 at each start: a take cut within the second of one the
-node a live edit replaced cut (or the run before a Stop, then Run) got that take's id. Stored, it took that take's
-files (its audio gone), found its row in the journal (written down as done before its own end: a crash left it never
-passed on again), and its end, in the same run, was told as that take's, told already. Now the count goes on past an
-id whose audio or sidecar is in the folder, or that was given out in this process (a take still being stored on a
-slow disk by the node replaced: no file yet).
+The microphone's count was the take's number in the node's start, from 1 at each start: a take cut within the second
+of one the node a live edit replaced cut (or the run before a Stop, then Run) got that take's id. Stored, it took that
+take's files (its audio gone), found its row in the journal (written down as done before its own end: a crash left it
+never passed on again), and its end, in the same run, was told as that take's, told already. The web recorder's
+random part made that unlikely, not impossible. Now an id goes on past one whose audio or sidecar is in the folder, or
+that was given out in this process (a take still being stored on a slow disk by the node replaced: no file yet).
+Compared as file names (:func:`file_stem`): node ids 'mic 1' and 'mic_1' name the same files.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from collections.abc import Iterable
 
 from exsampling_patch.takes import TakeStore, file_stem, sidecar_path
 
-__all__ = ["new_take_id"]
+__all__ = ["free_take_id", "new_take_id"]
 
-#: Node id -> the second of its last take id given out, and the ids given out within that second.
+#: A name's file stem -> the second of the last take id given out under it, and the ids' file stems given out in it.
 _GIVEN: dict[str, tuple[str, set[str]]] = {}
 _LOCK = threading.Lock()
 
@@ -26,16 +30,24 @@ _LOCK = threading.Lock()
 def new_take_id(store: TakeStore, node_id: str, count: int) -> str:
     """A take id for node ``node_id``'s take cut now, stored in ``store``: its count ``count`` (the take's number in
     this start), or the first one after it that is free."""
-    second = f"{node_id}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return free_take_id(store, node_id, (f"{n:04d}" for n in itertools.count(count)))
+
+
+def free_take_id(store: TakeStore, name: str, ends: Iterable[str]) -> str:
+    """The first take id ``<name>-<this second>-<end>``, of ``ends`` in turn, free in ``store``'s folder and not
+    given out in this process within this second."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    key = file_stem(name)
     with _LOCK:
-        last, given = _GIVEN.get(node_id, ("", set()))
-        if last != second:  # ids of an earlier second cannot be given again: forgotten
+        last, given = _GIVEN.get(key, ("", set()))
+        if last != stamp:  # ids of an earlier second cannot be given again: forgotten
             given = set()
-            _GIVEN[node_id] = (second, given)
-        while True:
-            take_id = f"{second}-{count:04d}"
-            audio = store.folder / f"{file_stem(take_id)}{store.suffix}"
-            if take_id not in given and not audio.exists() and not sidecar_path(audio).exists():
-                given.add(take_id)
+            _GIVEN[key] = (stamp, given)
+        for end in ends:
+            take_id = f"{name}-{stamp}-{end}"
+            stem = file_stem(take_id)
+            audio = store.folder / f"{stem}{store.suffix}"
+            if stem not in given and not audio.exists() and not sidecar_path(audio).exists():
+                given.add(stem)
                 return take_id
-            count += 1
+    raise ValueError(f"no free take id for {name!r} in {store.folder}: every one offered is taken")

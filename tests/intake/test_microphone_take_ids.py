@@ -17,7 +17,7 @@ from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
 from exsampling_patch.nodes.microphone_input import InputRing
-from exsampling_patch.takes import TakeStore, read_take
+from exsampling_patch.takes import TakeStore, file_stem, read_take
 
 RATE = 8000
 
@@ -26,10 +26,10 @@ def second_of(take_id: str) -> str:
     return take_id.rsplit("-", 1)[0]
 
 
-def new_node(folder: Path, store: TakeStore | None = None) -> Microphone:
+def new_node(folder: Path, store: TakeStore | None = None, node_id: str = "mic") -> Microphone:
     """A microphone just started on ``folder``: its count at 0, its gate open, a ring of its own."""
-    mic = Microphone("mic", {"sample_rate": RATE, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.05,
-                             "folder": str(folder)}, NodeContext(folder.parent))
+    mic = Microphone(node_id, {"sample_rate": RATE, "pre_roll": 0.0, "hang": 0.1, "min_length": 0.05,
+                               "folder": str(folder)}, NodeContext(folder.parent))
     ring = InputRing.create(4 * RATE, 1)
     mic._ring, mic._store, mic.takes_cut = ring, store or TakeStore(folder), 0
     mic._gate.open()
@@ -52,7 +52,7 @@ def in_one_second(cut_pair: Callable[[Path], tuple[str, str]], base: Path) -> tu
     for attempt in range(20):
         folder = base / f"takes{attempt}"
         first, second = cut_pair(folder)
-        if second_of(first) == second_of(second):
+        if file_stem(second_of(first)) == file_stem(second_of(second)):  # node ids of one file name
             return folder, first, second
     raise AssertionError("no two takes cut at once fell within one second in 20 tries")
 
@@ -98,3 +98,22 @@ def test_a_take_cut_while_the_node_replaced_still_stores_its_own_keeps_both(tmp_
     assert first != second
     assert level(folder, first) == 0.5
     assert level(folder, second) == 0.25
+
+
+def test_node_ids_of_one_file_name_do_not_share_a_take_id_on_one_folder(tmp_path: Path) -> None:
+    # Before, the ids given out were kept by node id: 'mic_1' cutting while 'mic 1' (a live edit's rename) still
+    # stored its take got the same count, and both ids the file name mic_1-<second>-0001: the later store's rename
+    # took the other take's place.
+    seconds: list[str] = []
+
+    def cut_pair(folder: Path) -> tuple[str, str]:
+        slow = StoringSlowly(folder)
+        slow.then = lambda: seconds.append(cut_one(new_node(folder, node_id="mic_1"), 0.25))
+        first = cut_one(new_node(folder, slow, node_id="mic 1"), 0.5)
+        return first, seconds[-1]
+
+    folder, first, second = in_one_second(cut_pair, tmp_path)
+    assert file_stem(first) != file_stem(second)
+    assert level(folder, first) == 0.5
+    assert level(folder, second) == 0.25
+
