@@ -22,6 +22,7 @@ and their status.
 from __future__ import annotations
 
 import errno
+import itertools
 import logging
 import secrets
 import threading
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext, Output, Param, StandingWarning
+from exsampling_patch.nodes.microphone_ids import free_take_id
 from exsampling_patch.nodes.pass_on import PassOnGate
 from exsampling_patch.nodes.passed_takes import ending, passed_from, passing_on, storing
 from exsampling_patch.nodes.web_recorder.limits import (
@@ -418,7 +420,9 @@ class WebRecorder(TakeRecovery):
             number = self._count
             self._recorders.add(recorder)
         slug = fields.name_slug(recorder)
-        take_id = f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}-{number:04d}{secrets.token_hex(2)}"
+        # Free in the folder: two recorders of one name (a live edit's, a Stop then Run) in one second, with one count
+        # and one random part, gave two takes one id, the later's files renamed over the earlier's (its audio gone).
+        take_id = free_take_id(self._store, slug, (f"{number:04d}{secrets.token_hex(2)}" for _ in itertools.count()))
         take = Take(wav.samples, wav.sample_rate, take_id=take_id, source=recorder, location=location,
                     recorded_at=recorded_at if recorded_at else time.time(), meta=meta)
         # Written and flushed to disk before anything else happens to it; known first as this run's: found by the start

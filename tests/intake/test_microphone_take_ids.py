@@ -16,6 +16,7 @@ import numpy as np
 from exsampling_patch.messages import Take
 from exsampling_patch.node import NodeContext
 from exsampling_patch.nodes.microphone import Microphone
+from exsampling_patch.nodes.microphone_ids import free_take_id
 from exsampling_patch.nodes.microphone_input import InputRing
 from exsampling_patch.takes import TakeStore, file_stem, read_take
 
@@ -117,3 +118,20 @@ def test_node_ids_of_one_file_name_do_not_share_a_take_id_on_one_folder(tmp_path
     assert level(folder, first) == 0.5
     assert level(folder, second) == 0.25
 
+
+def test_a_web_recorder_take_id_of_a_take_in_the_folder_is_not_given_again(tmp_path: Path) -> None:
+    # The web recorder's ids (nodes/web_recorder: recorder, second, count, a random part): one of a recorder of the
+    # same name in the same second, count and random part (a live edit's, a Stop then Run) was given again, and the
+    # take stored under it renamed over the earlier take's files. The random part is forced to clash here.
+    def cut_pair(folder: Path) -> tuple[str, str]:
+        store = TakeStore(folder)
+        first = free_take_id(store, "Ana", iter(["0001beef"]))
+        store.store(Take(np.full(RATE, 0.5, np.float32), RATE, take_id=first))
+        second = free_take_id(store, "Ana", iter(["0001beef", "0001cafe"]))  # a new recorder's first take
+        store.store(Take(np.full(RATE, 0.25, np.float32), RATE, take_id=second))
+        return first, second
+
+    folder, first, second = in_one_second(cut_pair, tmp_path)
+    assert second == f"{second_of(first)}-0001cafe"
+    assert level(folder, first) == 0.5
+    assert level(folder, second) == 0.25
