@@ -36,9 +36,9 @@ def new_take_id(store: TakeStore, node_id: str, count: int) -> str:
 def free_take_id(store: TakeStore, name: str, ends: Iterable[str]) -> str:
     """The first take id ``<name>-<this second>-<end>``, of ``ends`` in turn, free in ``store``'s folder and not
     given out in this process within this second."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
     key = file_stem(name)
-    with _LOCK:
+    with _LOCK:  # the second read under the lock: read before, a caller of the next second could be undone by it
+        stamp = time.strftime("%Y%m%d-%H%M%S")
         last, given = _GIVEN.get(key, ("", set()))
         if last != stamp:  # ids of an earlier second cannot be given again: forgotten
             given = set()
