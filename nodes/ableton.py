@@ -184,7 +184,11 @@ class AbletonMax(Node):
 
     def on_assignment(self, assignment: SlotAssignment) -> None:
         destination = self.target.resolved()
-        if destination is None:  # reported
+        if destination is None:
+            # Reported once per distinct problem: each take is told on its end, or the next ones, with no error of
+            # their own, counted among the outputs having them though nothing went.
+            if self.keep_open(assignment):
+                self.close_take(assignment, f"not delivered to Live: {self.target.error or 'its host is not found'}")
             return
         take = assignment.take
         path = copy_for_live(self, self.files, assignment)

@@ -139,7 +139,8 @@ class OscTarget:
                     info = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)[0]
                 except (OSError, UnicodeError) as error:
                     self.failed += 1
-                    self._report(f"OSC to {self.host}:{self.port} failed: {error}")
+                    self.error = f"OSC to {self.host}:{self.port} failed: {error}"
+                    self._report(self.error)
                     return None
                 self._resolved = (int(info[0]), tuple(info[4]))
             return self._resolved

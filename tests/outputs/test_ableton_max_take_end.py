@@ -26,11 +26,11 @@ from tests.stage.helpers import free_port
 from .helpers import sine_take
 
 
-def ends(tmp_path: Path, port: int, slots: list[str]) -> tuple[list[TakeEnded], list[str]]:
-    """The ends of one take per slot of ``slots`` given to an ``ableton_max`` sending to ``port``, and the
+def ends(tmp_path: Path, port: int, slots: list[str], host: str = "127.0.0.1") -> tuple[list[TakeEnded], list[str]]:
+    """The ends of one take per slot of ``slots`` given to an ``ableton_max`` sending to ``host``:``port``, and the
     console's line for each."""
     patch = Patch()
-    patch.add_node(NodeSpec("max", "ableton_max", {"port": port, "folder": str(tmp_path / "live")}))
+    patch.add_node(NodeSpec("max", "ableton_max", {"host": host, "port": port, "folder": str(tmp_path / "live")}))
     engine = Engine(Registry.default(entry_points=False), base_dir=tmp_path)
     err = io.StringIO()
     ended: list[TakeEnded] = []
@@ -57,6 +57,17 @@ def test_takes_nothing_listens_for_end_not_delivered(tmp_path: Path) -> None:
     told = f"not delivered to Live: nothing listens on 127.0.0.1:{port}"
     assert sorted(end.reason for end in ended) == [f"slot HH, {told}", f"slot Snare, {told}"]
     assert len(lines) == 2 and all(told in line for line in lines), lines
+
+
+def test_takes_sent_to_a_host_not_found_end_not_delivered_each(tmp_path: Path) -> None:
+    # The host's lookup failure is told once: before, the takes after the first, with no error of their own, counted
+    # ableton_max among the outputs having them (amber on the phone, no "no output has it") though nothing went.
+    ended, lines = ends(tmp_path, 10500, ["HH", "Snare"], host="no-such-host.invalid")
+    assert len(ended) == 2 and all(end.loaded == () for end in ended), ended
+    told = "not delivered to Live: OSC to no-such-host.invalid:10500 failed: "  # then the resolver's words
+    reasons = sorted(end.reason for end in ended)
+    assert reasons[0].startswith(f"slot HH, {told}") and reasons[1].startswith(f"slot Snare, {told}"), reasons
+    assert len(lines) == 2 and all("no output has it" in line for line in lines), lines
 
 
 def test_a_take_the_device_got_ends_in_its_slot(tmp_path: Path) -> None:
